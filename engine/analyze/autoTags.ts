@@ -1,0 +1,97 @@
+// `<AUTO>question</AUTO>` tags: where each stands, what type its position wants, and whether it
+// needs run-time values.
+import { stringOffsets } from '../parse/yamlDocument';
+import type { ValuePath } from '../spec/types';
+import { hasTemplateSyntax } from '../template/parser';
+import type { FindingSink } from './findingSink';
+import type { AutoTag, AutoType } from './model';
+
+/** A value that is one AUTO tag (white space around allowed). */
+export function isAutoTag(s: string): boolean {
+  return /^\s*<AUTO(\s[^>]*)?>[\s\S]*<\/AUTO>\s*$/.test(s);
+}
+
+const INTEGER_KEYS = new Set(['max_parallel', 'max_iterations', 'max_retries', 'max_attempts']);
+const BOOLEAN_KEYS = new Set(['condition', 'if', 'while', 'until', 'cache', 'checkpoint']);
+const MODEL_KEYS = new Set(['model', 'default_model', 'orchestrator']);
+
+/** The type the value at `path` must have, from the key it stands under. */
+export function autoTypeAt(path: ValuePath): AutoType {
+  const last = path[path.length - 1];
+  const key = typeof last === 'number' ? path[path.length - 2] : last;
+  const inParameters = path.includes('parameters') && path.indexOf('parameters') > 0;
+  if (inParameters) return { kind: 'string' };
+  if (path[0] === 'experts' && path.length === 2) return { kind: 'model' };
+  if (typeof key !== 'string') return { kind: 'string' };
+  if (MODEL_KEYS.has(key) && typeof last === 'string') return { kind: 'model' };
+  if (INTEGER_KEYS.has(key)) return { kind: 'integer' };
+  if (key === 'timeout') return { kind: 'number' };
+  if (BOOLEAN_KEYS.has(key)) return { kind: 'boolean' };
+  if (key === 'for_each') return { kind: 'list' };
+  if (key === 'dependencies' || key === 'depends_on') return { kind: 'step-ids' };
+  if (key === 'selection_schema') return { kind: 'enum', values: ['cost', 'performance', 'balanced'] };
+  if (key === 'on_failure') return { kind: 'enum', values: ['fail', 'continue', 'skip', 'retry'] };
+  if (key === 'tool') return { kind: 'tool' };
+  if (key === 'action') return { kind: 'action' };
+  return { kind: 'string' };
+}
+
+function parseAttributes(s: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const re = /([A-Za-z_][\w-]*)\s*=\s*("([^"]*)"|'([^']*)'|([^\s>]+))/g;
+  for (let m = re.exec(s); m; m = re.exec(s)) out[m[1]] = m[3] ?? m[4] ?? m[5] ?? '';
+  return out;
+}
+
+/** Finds the AUTO tags of one string value; nested tags are reported each on its own. */
+export function findAutoTags(value: string): { start: number; end: number; contentStart: number; contentEnd: number; attrs: string }[] | { unclosedAt: number; length: number } {
+  const out: { start: number; end: number; contentStart: number; contentEnd: number; attrs: string }[] = [];
+  const stack: { start: number; contentStart: number; attrs: string }[] = [];
+  const re = /<AUTO(\s[^>]*)?>|<\/AUTO>/g;
+  for (let m = re.exec(value); m; m = re.exec(value)) {
+    if (m[0] === '</AUTO>') {
+      const open = stack.pop();
+      if (!open) continue; // a stray closing tag is text
+      out.push({ start: open.start, end: m.index + m[0].length, contentStart: open.contentStart, contentEnd: m.index, attrs: open.attrs });
+    } else {
+      stack.push({ start: m.index, contentStart: m.index + m[0].length, attrs: m[1] ?? '' });
+    }
+  }
+  if (stack.length) return { unclosedAt: stack[0].start, length: value.length - stack[0].start > 6 ? 6 : value.length - stack[0].start };
+  return out.sort((a, b) => a.start - b.start);
+}
+
+export function collectAutoTags(value: unknown, sink: FindingSink, stepIdAt: (path: ValuePath) => string | null): AutoTag[] {
+  const tags: AutoTag[] = [];
+  const parsed = sink.parsed;
+  const visit = (v: unknown, path: ValuePath): void => {
+    if (typeof v === 'string') {
+      if (!v.includes('<AUTO')) return;
+      const found = findAutoTags(v);
+      const offsets = stringOffsets(parsed, path, v);
+      const at = (i: number) => (offsets ? offsets[Math.min(i, v.length)] : 0);
+      const end = (i: number) => (offsets ? (i > 0 ? offsets[Math.min(i - 1, v.length)] + 1 : offsets[0]) : 0);
+      if (!Array.isArray(found)) {
+        sink.atOffsets('auto.unclosed', "An <AUTO> tag without its closing '</AUTO>'.", at(found.unclosedAt), end(found.unclosedAt + found.length), path, { step: stepIdAt(path) });
+        return;
+      }
+      for (const t of found) {
+        const text = v.slice(t.contentStart, t.contentEnd);
+        tags.push({
+          path,
+          range: parsed.lines.range(at(t.start), end(t.end)),
+          contentRange: parsed.lines.range(at(t.contentStart), t.contentEnd > t.contentStart ? end(t.contentEnd) : at(t.contentStart)),
+          text: text.trim(),
+          attributes: parseAttributes(t.attrs),
+          // a nested tag's outer tag is a string prompt; only a whole-value tag takes the key's type
+          wants: t.start === v.indexOf('<AUTO') && isAutoTag(v) ? autoTypeAt(path) : { kind: 'string' },
+          runtime: hasTemplateSyntax(text),
+          step: stepIdAt(path),
+        });
+      }
+    } else if (Array.isArray(v)) v.forEach((x, i) => visit(x, [...path, i]));
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) visit(x, [...path, k]);
+  };
+  visit(value, []);
+  return tags;
+}

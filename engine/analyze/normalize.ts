@@ -1,0 +1,214 @@
+// The YAML value → the engine's Pipeline: aliases folded, lists normalized, defaults applied.
+// Tolerant of invalid input (the schema pass reports it); reports a key given with its alias.
+import type { FailurePolicy, LoopSpec, ParameterDecl, ParamType, Pipeline, RetryPolicy, Step, ValuePath, VarDecl } from '../spec/types';
+import type { FindingSink } from './findingSink';
+
+type Obj = Record<string, unknown>;
+
+export const STEP_ALIASES: [string, string][] = [
+  ['dependencies', 'depends_on'],
+  ['condition', 'if'],
+];
+export const TOP_ALIASES: [string, string][] = [
+  ['parameters', 'inputs'],
+  ['model', 'default_model'],
+];
+
+export const DEFAULT_MAX_ITERATIONS = 10;
+
+function isObj(v: unknown): v is Obj {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+function str(v: unknown): string | null {
+  return typeof v === 'string' ? v : null;
+}
+function num(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+export function slug(name: string): string {
+  const s = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+  return /^[a-z]/.test(s) ? s : `pipeline_${s || 'unnamed'}`;
+}
+
+function aliased(obj: Obj, pair: [string, string], path: ValuePath, sink: FindingSink | null, step: string | null): unknown {
+  const [main, alias] = pair;
+  const hasMain = Object.prototype.hasOwnProperty.call(obj, main);
+  const hasAlias = Object.prototype.hasOwnProperty.call(obj, alias);
+  if (hasMain && hasAlias && sink) {
+    sink.atKey('key.alias-conflict', `'${alias}' is an alias of '${main}': give one of them, not both.`, [...path, alias], { step });
+  }
+  return hasMain ? obj[main] : obj[alias];
+}
+
+/** A dependency list: a YAML list, or a comma-separated string. */
+export function stepRefList(v: unknown): string[] {
+  if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string');
+  if (typeof v === 'string') return v.split(',').map((s) => s.trim()).filter(Boolean);
+  return [];
+}
+
+function failurePolicy(v: unknown): FailurePolicy {
+  switch (v) {
+    case undefined:
+    case null:
+    case 'fail':
+      return { kind: 'fail' };
+    case 'continue':
+      return { kind: 'continue' };
+    case 'skip':
+      return { kind: 'skip' };
+    case 'retry':
+      return { kind: 'retry' };
+  }
+  return typeof v === 'string' ? { kind: 'jump', target: v } : { kind: 'fail' };
+}
+
+function retryPolicy(raw: Obj): RetryPolicy | null {
+  const r = isObj(raw.retry) ? raw.retry : null;
+  const attempts = num(r?.max_attempts) ?? num(raw.max_retries);
+  if (attempts === null && !r) return null;
+  return {
+    maxAttempts: Math.max(1, Math.trunc(attempts ?? 1)),
+    backoff: r?.backoff === 'fixed' ? 'fixed' : 'exponential',
+    initialDelay: num(r?.initial_delay) ?? 1,
+    maxDelay: num(r?.max_delay) ?? 60,
+  };
+}
+
+const PARAM_TYPES = ['string', 'integer', 'number', 'boolean', 'array', 'object'];
+
+function varDecls(v: unknown): VarDecl[] {
+  if (!isObj(v)) return [];
+  return Object.entries(v).map(([name, d]) => {
+    if (isObj(d)) {
+      const type = (PARAM_TYPES.includes(String(d.type)) ? d.type : 'string') as ParamType;
+      const schema: Obj = { type };
+      for (const k of ['description', 'enum', 'items', 'properties', 'minimum', 'maximum']) if (d[k] !== undefined) schema[k] = d[k];
+      return { name, type, description: str(d.description) ?? '', schema, required: d.required !== false };
+    }
+    return { name, type: 'string' as ParamType, description: str(d) ?? '', schema: { type: 'string', description: str(d) ?? '' }, required: true };
+  });
+}
+
+function loopSpec(raw: Obj): LoopSpec | null {
+  if (raw.for_each !== undefined) {
+    return { kind: 'for_each', items: raw.for_each, maxParallel: Math.max(1, Math.trunc(num(raw.max_parallel) ?? 1)), loopVar: str(raw.loop_var) ?? 'item' };
+  }
+  if (raw.while !== undefined || (raw.until !== undefined && Array.isArray(raw.steps))) {
+    return { kind: 'while', condition: raw.while ?? true, until: raw.until ?? null, maxIterations: Math.max(1, Math.trunc(num(raw.max_iterations) ?? DEFAULT_MAX_ITERATIONS)) };
+  }
+  return null;
+}
+
+export function normalizeSteps(list: unknown, path: ValuePath, sink: FindingSink | null): Step[] {
+  if (!Array.isArray(list)) return [];
+  const out: Step[] = [];
+  list.forEach((raw, i) => {
+    if (!isObj(raw)) return;
+    const p = [...path, i];
+    const id = str(raw.id) ?? (typeof raw.id === 'number' ? String(raw.id) : null);
+    if (id === null) return;
+    const loop = loopSpec(raw);
+    const products: Record<string, string> = {};
+    if (isObj(raw.products)) for (const [k, v] of Object.entries(raw.products)) if (typeof v === 'string') products[k] = v;
+    out.push({
+      id,
+      path: p,
+      name: str(raw.name),
+      description: str(raw.description),
+      action: str(raw.action),
+      tool: str(raw.tool),
+      parameters: isObj(raw.parameters) ? raw.parameters : {},
+      dependencies: stepRefList(aliased(raw, STEP_ALIASES[0], p, sink, id)),
+      condition: aliased(raw, STEP_ALIASES[1], p, sink, id),
+      onFalse: str(raw.on_false),
+      onSuccess: str(raw.on_success),
+      onFailure: failurePolicy(raw.on_failure),
+      timeout: num(raw.timeout),
+      retry: retryPolicy(raw),
+      loop,
+      body: Array.isArray(raw.steps) ? normalizeSteps(raw.steps, [...p, 'steps'], sink) : null,
+      model: str(raw.model),
+      requiresModel: isObj(raw.requires_model) ? raw.requires_model : null,
+      expert: str(raw.expert),
+      personality: str(raw.personality),
+      vars: varDecls(raw.vars),
+      products,
+      cache: raw.cache === true,
+      location: str(raw.location),
+      outputSchema: isObj(raw.output_schema) ? raw.output_schema : null,
+      raw,
+    });
+  });
+  return out;
+}
+
+function parameterDecls(v: unknown): ParameterDecl[] {
+  if (!isObj(v)) return [];
+  return Object.entries(v).map(([name, d]) => {
+    const isDecl = isObj(d) && ['type', 'default', 'description', 'required', 'enum'].some((k) => k in d);
+    if (isDecl) {
+      const dd = d as Obj;
+      return {
+        name,
+        type: PARAM_TYPES.includes(String(dd.type)) ? (dd.type as ParamType) : null,
+        description: str(dd.description),
+        required: dd.required === true,
+        default: dd.default,
+        hasDefault: 'default' in dd,
+        enum: Array.isArray(dd.enum) ? dd.enum : null,
+      };
+    }
+    return { name, type: null, description: null, required: false, default: d, hasDefault: true, enum: null };
+  });
+}
+
+export function normalizePipeline(value: unknown, sink: FindingSink | null): Pipeline | null {
+  if (!isObj(value)) return null;
+  const name = str(value.name);
+  const context = isObj(value.context) ? value.context : {};
+  const personalities: Pipeline['personalities'] = {};
+  if (isObj(value.personalities)) {
+    for (const [k, v] of Object.entries(value.personalities)) {
+      if (typeof v === 'string') personalities[k] = { prompt: v };
+      else if (isObj(v) && typeof v.file === 'string') personalities[k] = { file: v.file };
+    }
+  }
+  const experts: Record<string, string> = {};
+  if (isObj(value.experts)) for (const [k, v] of Object.entries(value.experts)) if (typeof v === 'string') experts[k] = v;
+  const sel = value.selection_schema;
+  return {
+    id: str(value.id) ?? (name ? slug(name) : 'pipeline'),
+    name,
+    description: str(value.description),
+    version: str(value.version),
+    parameters: parameterDecls(aliased(value, TOP_ALIASES[0], [], sink, null)),
+    outputs: isObj(value.outputs) ? value.outputs : {},
+    model: str(aliased(value, TOP_ALIASES[1], [], sink, null)),
+    orchestrator: str(value.orchestrator),
+    experts,
+    selectionSchema: sel === 'cost' || sel === 'performance' ? sel : 'balanced',
+    personalities,
+    context: {
+      timeout: num(context.timeout),
+      maxRetries: num(context.max_retries),
+      maxParallel: num(context.max_parallel),
+      checkpoint: context.checkpoint !== false,
+    },
+    steps: normalizeSteps(value.steps, ['steps'], sink),
+  };
+}
+
+/** Where the parameters map is in the value: `parameters` or its alias `inputs`. */
+export function parametersKey(value: unknown): 'parameters' | 'inputs' {
+  return isObj(value) && !('parameters' in value) && 'inputs' in value ? 'inputs' : 'parameters';
+}
+
+/** The key under which a step holds its dependencies / condition (the alias when only it is given). */
+export function stepKey(raw: Obj, pair: [string, string]): string {
+  return Object.prototype.hasOwnProperty.call(raw, pair[0]) || !Object.prototype.hasOwnProperty.call(raw, pair[1]) ? pair[0] : pair[1];
+}

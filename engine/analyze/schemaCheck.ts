@@ -1,0 +1,195 @@
+// JSON Schema findings: ajv (compiled once) checks the value; each error becomes a finding on the
+// exact key or value it is about, with did-you-mean for unknown keys and enum values.
+import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
+import schema from '../spec/pipeline.schema.json';
+import { exactSpan } from '../parse/yamlDocument';
+import type { ValuePath } from '../spec/types';
+import type { FindingSink } from './findingSink';
+import { didYouMean, suggest } from './suggest';
+
+let validator: ValidateFunction | null = null;
+
+export function pipelineValidator(): ValidateFunction {
+  if (!validator) {
+    const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: false });
+    validator = ajv.compile(schema);
+  }
+  return validator;
+}
+
+export const PIPELINE_SCHEMA = schema as Record<string, unknown>;
+
+function decodePointer(pointer: string): ValuePath {
+  if (!pointer) return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+function valueAt(root: unknown, path: ValuePath): unknown {
+  let cur = root;
+  for (const p of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string | number, unknown>)[p];
+  }
+  return cur;
+}
+
+function jsonType(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
+  return typeof v;
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  string: 'a string', integer: 'an integer', number: 'a number', boolean: 'true or false', array: 'a list', object: 'a mapping', null: 'nothing',
+};
+function describeValue(v: unknown): string {
+  const t = jsonType(v);
+  if (t === 'string') return `'${String(v).length > 40 ? String(v).slice(0, 40) + '…' : v}'`;
+  if (t === 'integer' || t === 'number' || t === 'boolean') return String(v);
+  if (t === 'null') return 'an empty value';
+  return TYPE_WORDS[t];
+}
+
+/** What a location in the schema is called in messages. */
+function placeName(schemaPath: string, path: ValuePath): string {
+  if (/\$defs\/step\//.test(schemaPath) && /\/additionalProperties$|\/required$/.test(schemaPath)) return 'a step';
+  if (schemaPath.startsWith('#/additionalProperties') || schemaPath === '#/required') return 'the pipeline';
+  if (/parameterDecl/.test(schemaPath)) return 'a parameter declaration';
+  if (/\/retry\//.test(schemaPath)) return "'retry'";
+  if (/requiresModel/.test(schemaPath)) return "'requires_model'";
+  if (/varDecl/.test(schemaPath)) return 'a var declaration';
+  const parent = path.length ? path[path.length - 1] : '';
+  return parent === '' ? 'the pipeline' : `'${parent}'`;
+}
+
+interface BranchInfo {
+  types: string[];
+  auto: boolean;
+}
+function branchInfo(branch: Record<string, unknown>): BranchInfo {
+  if (branch.$ref === '#/$defs/auto') return { types: ['string'], auto: true };
+  if (Array.isArray(branch.enum)) return { types: [...new Set(branch.enum.map(jsonType))], auto: false };
+  const t = branch.type;
+  return { types: Array.isArray(t) ? (t as string[]) : typeof t === 'string' ? [t] : [], auto: false };
+}
+function typeMatches(types: string[], actual: string): boolean {
+  return types.includes(actual) || (actual === 'integer' && types.includes('number'));
+}
+
+export function checkSchema(value: unknown, sink: FindingSink, stepIdAt: (path: ValuePath) => string | null): void {
+  const validate = pipelineValidator();
+  if (validate(value)) return;
+  const errors = [...(validate.errors ?? [])];
+  const dropped = new Set<ErrorObject>();
+  const extra: { path: ValuePath; message: string }[] = [];
+
+  // anyOf: keep the errors of the branch the value's type chose, or say which types were allowed
+  const anyOfs = errors.filter((e) => e.keyword === 'anyOf').sort((a, b) => a.schemaPath.length - b.schemaPath.length);
+  for (const a of anyOfs) {
+    if (dropped.has(a)) continue;
+    dropped.add(a);
+    const branches = (a.schema as Record<string, unknown>[]).map(branchInfo);
+    const children = errors.filter((e) => e !== a && e.schemaPath.startsWith(a.schemaPath + '/'));
+    const path = decodePointer(a.instancePath);
+    const v = valueAt(value, path);
+    const actual = jsonType(v);
+    let keep = -1;
+    if (actual === 'string' && /<AUTO/.test(String(v)) && branches.some((b) => b.auto)) {
+      keep = -2; // an AUTO tag that is malformed: the AUTO pass reports it
+    } else {
+      keep = branches.findIndex((b) => !b.auto && typeMatches(b.types, actual));
+    }
+    for (const c of children) {
+      const idx = Number(c.schemaPath.slice(a.schemaPath.length + 1).split('/')[0]);
+      if (idx !== keep) dropped.add(c);
+    }
+    if (keep === -1) {
+      const allowed = [...new Set(branches.flatMap((b) => (b.auto ? ['an <AUTO> tag'] : b.types.map((t) => TYPE_WORDS[t] ?? t))))];
+      const isEnum = (a.schema as Record<string, unknown>[]).find((b) => Array.isArray(b.enum));
+      const list = isEnum ? [`one of ${(isEnum.enum as unknown[]).map((x) => `'${x}'`).join(', ')}`, ...allowed.filter((x) => x === 'an <AUTO> tag')] : allowed;
+      extra.push({ path, message: `Expected ${list.slice(0, -1).join(', ')}${list.length > 1 ? ' or ' : ''}${list[list.length - 1]}, got ${describeValue(v)}.` });
+    }
+  }
+
+  for (const e of errors) {
+    if (dropped.has(e)) continue;
+    const path = decodePointer(e.instancePath);
+    const step = stepIdAt(path);
+    switch (e.keyword) {
+      case 'additionalProperties': {
+        const key = String((e.params as { additionalProperty: string }).additionalProperty);
+        const allowed = Object.keys(((e.parentSchema as Record<string, unknown>).properties as Record<string, unknown>) ?? {});
+        const suggestions = suggest(key, allowed);
+        sink.atKey('schema.unknown-key', `Unknown key '${key}' in ${placeName(e.schemaPath, path)}.${didYouMean(suggestions)}`, [...path, key], { step, suggestions });
+        break;
+      }
+      case 'required': {
+        const key = String((e.params as { missingProperty: string }).missingProperty);
+        const obj = valueAt(value, path);
+        const firstKey = obj && typeof obj === 'object' && !Array.isArray(obj) ? Object.keys(obj)[0] : undefined;
+        const at = firstKey !== undefined && exactSpan(sink.parsed, [...path, firstKey])?.key ? [...path, firstKey] : path;
+        const where = placeName(e.schemaPath, path);
+        const message = key === 'steps' && path.length === 0 ? "A pipeline needs 'steps': a list of at least one step." : `Missing required key '${key}' in ${where}.`;
+        sink.atKey('schema.missing-key', message, at, { step });
+        break;
+      }
+      case 'type': {
+        const want = (e.params as { type: string | string[] }).type;
+        const wants = (Array.isArray(want) ? want : String(want).split(',')).map((t) => TYPE_WORDS[t] ?? t);
+        const v = valueAt(value, path);
+        const msg = path.length === 0 ? `A pipeline must be a mapping with 'steps', got ${describeValue(v)}.` : `Expected ${wants.slice(0, -1).join(', ')}${wants.length > 1 ? ' or ' : ''}${wants[wants.length - 1]}, got ${describeValue(v)}.`;
+        sink.atValue('schema.type', msg, path, { step });
+        break;
+      }
+      case 'enum': {
+        const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.map(String);
+        const v = valueAt(value, path);
+        const suggestions = typeof v === 'string' ? suggest(v, allowed) : [];
+        sink.atValue('schema.enum', `${describeValue(v)} is not allowed: use one of ${allowed.map((x) => `'${x}'`).join(', ')}.${didYouMean(suggestions)}`, path, { step, suggestions });
+        break;
+      }
+      case 'pattern': {
+        const v = valueAt(value, path);
+        const last = path[path.length - 1];
+        let message: string;
+        if (e.propertyName !== undefined) break; // reported with propertyNames
+        if (last === 'version') message = `Version ${describeValue(v)} must be MAJOR.MINOR.PATCH, e.g. "1.2.3".`;
+        else if (last === 'id' && path.length > 1) message = `Step id ${describeValue(v)} must start with a letter or '_' and hold only letters, digits, '_' and '-'.`;
+        else if (last === 'id') message = `Pipeline id ${describeValue(v)} must start with a letter and hold only letters, digits, '_' and '-'.`;
+        else if (last === 'loop_var') message = `Loop variable ${describeValue(v)} must be a name: letters, digits and '_'.`;
+        else message = `${describeValue(v)} does not have the required form.`;
+        sink.atValue('schema.pattern', message, path, { step });
+        break;
+      }
+      case 'propertyNames': {
+        const name = String((e.params as { propertyName: string }).propertyName);
+        sink.atKey('schema.pattern', `'${name}' is not a valid name here: use letters, digits and '_', starting with a letter or '_'.`, [...path, name], { step });
+        break;
+      }
+      case 'minItems': {
+        const msg = path[path.length - 1] === 'steps' ? (path.length === 1 ? 'A pipeline needs at least one step.' : 'A loop body needs at least one step.') : `Expected at least ${(e.params as { limit: number }).limit} items.`;
+        sink.atValue('schema.range', msg, path, { step });
+        break;
+      }
+      case 'minimum':
+      case 'exclusiveMinimum':
+      case 'maximum':
+      case 'exclusiveMaximum': {
+        const v = valueAt(value, path);
+        const p = e.params as { comparison: string; limit: number };
+        sink.atValue('schema.range', `${describeValue(v)} must be ${p.comparison} ${p.limit}.`, path, { step });
+        break;
+      }
+      case 'if':
+        break; // the `then` errors say what is wrong
+      default:
+        sink.atValue('schema.invalid', `${e.message ?? 'Invalid value'}.`, path, { step });
+    }
+  }
+  for (const x of extra) sink.atValue('schema.type', x.message, x.path, { step: stepIdAt(x.path) });
+}

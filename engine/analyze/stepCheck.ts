@@ -1,0 +1,468 @@
+// Semantic checks of steps: ids, dependencies, jumps, tools, actions and their parameters, loops,
+// models, experts, personalities, products; and the plan of every step list with its cycles.
+import { exactSpan, stringOffsets, valueRange } from '../parse/yamlDocument';
+import { buildPlan } from '../plan/plan';
+import type { Pipeline, Plan, PlanEdge, Range, RelatedFinding, Step, ValuePath } from '../spec/types';
+import { actionSpec, BUILTIN_ACTIONS, TOOL_SPECS, toolsWithAction, type ParamSpec } from '../tools/specs';
+import { hasTemplateSyntax } from '../template/parser';
+import { isAutoTag } from './autoTags';
+import type { FindingSink } from './findingSink';
+import type { StepReference } from './model';
+import { STEP_ALIASES, stepKey } from './normalize';
+import { didYouMean, suggest } from './suggest';
+import type { StepListContext, TemplateCheckResult } from './templateCheck';
+
+export const MODEL_PROVIDERS = ['openai', 'anthropic', 'google', 'ollama', 'openai-compatible'];
+
+export interface StepIndexEntry {
+  step: Step;
+  ctx: StepListContext;
+}
+
+/** Every step of the pipeline, loop bodies included; the first of duplicated ids wins. */
+export function indexSteps(pipeline: Pipeline, sink: FindingSink | null, references: StepReference[]): Map<string, StepIndexEntry> {
+  const index = new Map<string, StepIndexEntry>();
+  const visit = (ctx: StepListContext) => {
+    for (const step of ctx.steps) {
+      const idRange = valueRange(sink!.parsed, [...step.path, 'id']);
+      const prior = index.get(step.id);
+      if (prior) {
+        sink?.atValue('step.duplicate-id', `Step id '${step.id}' is already used by another step; ids must be unique.`, [...step.path, 'id'], {
+          step: step.id,
+          related: [{ message: `'${step.id}' first defined here`, range: valueRange(sink.parsed, [...prior.step.path, 'id']) }],
+        });
+      } else {
+        index.set(step.id, { step, ctx });
+        references.push({ stepId: step.id, kind: 'definition', range: idRange, fromStep: step.id, path: [...step.path, 'id'] });
+      }
+      if (step.body) visit({ steps: step.body, loop: step, parent: ctx });
+    }
+  };
+  visit({ steps: pipeline.steps, loop: null, parent: null });
+  return index;
+}
+
+interface DepEntry {
+  id: string;
+  range: Range;
+  path: ValuePath;
+}
+
+/** The dependency entries of a step with their ranges (a comma-separated string gives one per name). */
+function dependencyEntries(step: Step, sink: FindingSink): DepEntry[] {
+  const key = stepKey(step.raw, STEP_ALIASES[0]);
+  const raw = step.raw[key];
+  const path = [...step.path, key];
+  if (Array.isArray(raw)) {
+    return raw.flatMap((x, i) => (typeof x === 'string' && !isAutoTag(x) ? [{ id: x, range: valueRange(sink.parsed, [...path, i]), path: [...path, i] }] : []));
+  }
+  if (typeof raw === 'string' && !isAutoTag(raw)) {
+    const offsets = stringOffsets(sink.parsed, path, raw);
+    const out: DepEntry[] = [];
+    const re = /[^,\s][^,]*/g;
+    for (let m = re.exec(raw); m; m = re.exec(raw)) {
+      const id = m[0].trim();
+      const s = m.index;
+      const e = m.index + id.length;
+      const range = offsets ? sink.parsed.lines.range(offsets[s], offsets[e - 1] + 1) : valueRange(sink.parsed, path);
+      out.push({ id, range, path });
+    }
+    return out;
+  }
+  return [];
+}
+
+function typeOk(value: unknown, spec: ParamSpec): boolean {
+  if (spec.type === 'any') return true;
+  const types = Array.isArray(spec.type) ? spec.type : [spec.type];
+  return types.some((t) => {
+    switch (t) {
+      case 'string': return typeof value === 'string';
+      case 'integer': return typeof value === 'number' && Number.isInteger(value);
+      case 'number': return typeof value === 'number';
+      case 'boolean': return typeof value === 'boolean';
+      case 'array': return Array.isArray(value);
+      case 'object': return value !== null && typeof value === 'object' && !Array.isArray(value);
+    }
+    return false;
+  });
+}
+
+const TYPE_WORDS: Record<string, string> = { string: 'a string', integer: 'an integer', number: 'a number', boolean: 'true or false', array: 'a list', object: 'a mapping' };
+
+function isTemplated(v: unknown): boolean {
+  return typeof v === 'string' && (hasTemplateSyntax(v) || isAutoTag(v));
+}
+
+function checkAction(step: Step, sink: FindingSink): void {
+  const p = step.path;
+  const raw = step.raw;
+  const sid = step.id;
+  if (step.loop || raw.steps !== undefined) return;
+  if (typeof raw.tool === 'string' && isAutoTag(raw.tool)) return;
+  if (typeof raw.action === 'string' && isAutoTag(raw.action)) return;
+  const tool = step.tool;
+  if (tool && !TOOL_SPECS[tool]) {
+    const suggestions = suggest(tool, Object.keys(TOOL_SPECS));
+    sink.atValue('tool.unknown', `Unknown tool '${tool}'.${didYouMean(suggestions)} Tools: ${Object.keys(TOOL_SPECS).join(', ')}.`, [...p, 'tool'], { step: sid, suggestions });
+    return;
+  }
+  if (!step.action) {
+    if (raw.action !== undefined) return; // a wrong type, reported by the schema
+    const choices = tool ? Object.keys(TOOL_SPECS[tool].actions) : Object.keys(BUILTIN_ACTIONS);
+    sink.atValue('step.missing-action', `Step '${sid}' has no 'action': use one of ${choices.map((c) => `'${c}'`).join(', ')}.`, [...p, 'id'], { step: sid, suggestions: choices });
+    return;
+  }
+  const action = step.action;
+  const spec = actionSpec(tool, action);
+  if (!spec) {
+    if (tool) {
+      const choices = Object.keys(TOOL_SPECS[tool].actions);
+      const suggestions = suggest(action, choices);
+      sink.atValue('action.unknown', `Tool '${tool}' has no action '${action}'.${didYouMean(suggestions)} It has ${choices.map((c) => `'${c}'`).join(', ')}.`, [...p, 'action'], { step: sid, suggestions });
+    } else {
+      const owners = toolsWithAction(action);
+      if (owners.length) {
+        sink.atValue('action.needs-tool', `Action '${action}' belongs to the ${owners.map((o) => `'${o}'`).join(' or ')} tool: add 'tool: ${owners[0]}'.`, [...p, 'action'], { step: sid, suggestions: owners });
+      } else {
+        const choices = Object.keys(BUILTIN_ACTIONS);
+        const suggestions = suggest(action, [...choices, ...Object.values(TOOL_SPECS).flatMap((t) => Object.keys(t.actions))]);
+        sink.atValue('action.unknown', `Unknown action '${action}'.${didYouMean(suggestions)} Built-in actions: ${choices.join(', ')}; other actions need a 'tool'.`, [...p, 'action'], { step: sid, suggestions });
+      }
+    }
+    return;
+  }
+  // parameters of the action
+  const params = raw.parameters;
+  if (params !== undefined && (params === null || typeof params !== 'object' || Array.isArray(params))) return; // schema reports it
+  const given = (params ?? {}) as Record<string, unknown>;
+  const names = Object.keys(spec.parameters);
+  const label = tool ? `${tool}.${action}` : action;
+  for (const [k, v] of Object.entries(given)) {
+    const ps = spec.parameters[k];
+    if (!ps) {
+      const suggestions = suggest(k, names);
+      sink.atKey('param.unknown', `'${label}' has no parameter '${k}'.${didYouMean(suggestions)} It takes ${names.map((n) => `'${n}'`).join(', ')}.`, [...p, 'parameters', k], { step: sid, suggestions });
+      continue;
+    }
+    if (v === null && !ps.required) continue;
+    if (isTemplated(v)) continue;
+    if (!typeOk(v, ps)) {
+      const want = ps.type === 'any' ? 'a value' : (Array.isArray(ps.type) ? ps.type : [ps.type]).map((t) => TYPE_WORDS[t]).join(' or ');
+      sink.atValue('param.type', `Parameter '${k}' of '${label}' must be ${want}.`, [...p, 'parameters', k], { step: sid });
+    } else if (ps.enum && !ps.enum.includes(v)) {
+      const suggestions = typeof v === 'string' ? suggest(v, ps.enum.map(String)) : [];
+      sink.atValue('param.type', `Parameter '${k}' of '${label}' must be one of ${ps.enum.map((e) => `'${e}'`).join(', ')}.${didYouMean(suggestions)}`, [...p, 'parameters', k], { step: sid, suggestions });
+    }
+  }
+  const missing = names.filter((n) => spec.parameters[n].required && !(n in given));
+  if (missing.length) {
+    const at: ValuePath = exactSpan(sink.parsed, [...p, 'parameters'])?.key ? [...p, 'parameters'] : [...p, 'action'];
+    sink.atKey('param.missing', `'${label}' needs the parameter${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')}.`, at, { step: sid, suggestions: missing });
+  }
+}
+
+function checkLoop(step: Step, sink: FindingSink): void {
+  const raw = step.raw;
+  const p = step.path;
+  const sid = step.id;
+  const has = (k: string) => Object.prototype.hasOwnProperty.call(raw, k);
+  if (has('for_each') && has('while')) {
+    sink.atKey('loop.conflict', `Step '${sid}' has both 'for_each' and 'while': a step is one kind of loop.`, [...p, 'while'], { step: sid });
+  }
+  const isLoop = has('for_each') || has('while');
+  if (isLoop && !has('steps')) {
+    const key = has('for_each') ? 'for_each' : 'while';
+    sink.atKey('loop.missing-body', `'${key}' needs a body: add 'steps:' with the steps to repeat.`, [...p, key], { step: sid });
+  }
+  if (!isLoop && has('steps')) {
+    sink.atKey('loop.body-without-loop', `'steps:' inside step '${sid}' is a loop body, but the step has neither 'for_each' nor 'while'.`, [...p, 'steps'], { step: sid, suggestions: ['for_each', 'while'] });
+  }
+  if (isLoop && has('action')) {
+    sink.atKey('loop.conflict', `A loop step runs its body: it takes no 'action' of its own.`, [...p, 'action'], { step: sid });
+  }
+  for (const k of ['max_parallel', 'loop_var']) {
+    if (has(k) && !has('for_each')) sink.atKey('loop.option-without-loop', `'${k}' applies to 'for_each' loops; step '${sid}' is not one.`, [...p, k], { step: sid });
+  }
+  for (const k of ['until', 'max_iterations']) {
+    if (has(k) && !has('while')) sink.atKey('loop.option-without-loop', `'${k}' applies to 'while' loops; step '${sid}' is not one.`, [...p, k], { step: sid });
+  }
+}
+
+function checkModel(model: unknown, path: ValuePath, sink: FindingSink, step: string | null): void {
+  if (typeof model !== 'string' || isAutoTag(model)) return;
+  const m = /^([a-z][a-z0-9-]*):(.+)$/.exec(model);
+  if (!m) {
+    sink.atValue('model.invalid', `Model '${model}' must be 'provider:model', e.g. 'openai:gpt-4o-mini'.`, path, { step });
+    return;
+  }
+  if (!MODEL_PROVIDERS.includes(m[1])) {
+    const suggestions = suggest(m[1], MODEL_PROVIDERS).map((s) => `${s}:${m[2]}`);
+    sink.atValue('model.invalid', `Unknown model provider '${m[1]}': use ${MODEL_PROVIDERS.map((x) => `'${x}'`).join(', ')}.${didYouMean(suggestions)}`, path, { step, suggestions });
+  }
+}
+
+function checkProducts(step: Step, sink: FindingSink): void {
+  const varNames = step.vars.map((v) => v.name);
+  for (const [k, v] of Object.entries(step.products)) {
+    if (!varNames.includes(k)) {
+      const suggestions = suggest(k, varNames);
+      sink.atKey('products.unknown-var', `'products' names '${k}', but step '${step.id}' declares no such var.${didYouMean(suggestions)}`, [...step.path, 'products', k], { step: step.id, suggestions });
+    }
+    if (/^([/\\]|[A-Za-z]:)/.test(v) || v.split(/[/\\]/).includes('..')) {
+      sink.atValue('products.path-escape', `Product path '${v}' must stay inside the run's output folder: use a relative path without '..'.`, [...step.path, 'products', k], { step: step.id });
+    }
+  }
+}
+
+function checkParameterDecls(pipeline: Pipeline, key: string, sink: FindingSink): void {
+  for (const p of pipeline.parameters) {
+    if (!p.type || !p.hasDefault || p.default === null) continue;
+    const ok = typeOk(p.default, { type: p.type, description: '' });
+    if (!ok) {
+      sink.atValue('parameter.default-type', `The default of '${p.name}' is not ${TYPE_WORDS[p.type]}.`, [key, p.name, 'default'], {});
+    } else if (p.enum && !p.enum.some((e) => JSON.stringify(e) === JSON.stringify(p.default))) {
+      sink.atValue('parameter.default-type', `The default of '${p.name}' is not one of its enum values.`, [key, p.name, 'default'], {});
+    }
+  }
+}
+
+/** Tarjan's strongly connected components; returns components of more than one step. */
+function cycles(ids: string[], edges: PlanEdge[]): string[][] {
+  const adj = new Map<string, string[]>(ids.map((i) => [i, []]));
+  for (const e of edges) adj.get(e.from)?.push(e.to);
+  let counter = 0;
+  const idx = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const on = new Set<string>();
+  const out: string[][] = [];
+  const strong = (v: string) => {
+    // iterative, so a 10,000-step chain cannot overflow the stack
+    const work: { v: string; i: number }[] = [{ v, i: 0 }];
+    idx.set(v, counter);
+    low.set(v, counter++);
+    stack.push(v);
+    on.add(v);
+    while (work.length) {
+      const top = work[work.length - 1];
+      const next = adj.get(top.v)!;
+      if (top.i < next.length) {
+        const w = next[top.i++];
+        if (!idx.has(w)) {
+          idx.set(w, counter);
+          low.set(w, counter++);
+          stack.push(w);
+          on.add(w);
+          work.push({ v: w, i: 0 });
+        } else if (on.has(w)) low.set(top.v, Math.min(low.get(top.v)!, idx.get(w)!));
+      } else {
+        work.pop();
+        if (work.length) {
+          const parent = work[work.length - 1].v;
+          low.set(parent, Math.min(low.get(parent)!, low.get(top.v)!));
+        }
+        if (low.get(top.v) === idx.get(top.v)) {
+          const comp: string[] = [];
+          let w: string;
+          do {
+            w = stack.pop()!;
+            on.delete(w);
+            comp.push(w);
+          } while (w !== top.v);
+          if (comp.length > 1) out.push(comp);
+        }
+      }
+    }
+  };
+  for (const i of ids) if (!idx.has(i)) strong(i);
+  return out;
+}
+
+export interface StepCheckResult {
+  plan: Plan;
+  bodyPlans: Record<string, Plan>;
+}
+
+export function checkSteps(pipeline: Pipeline, sink: FindingSink, index: Map<string, StepIndexEntry>, templates: TemplateCheckResult, references: StepReference[], parametersKey: string): StepCheckResult {
+  checkParameterDecls(pipeline, parametersKey, sink);
+  checkModel(pipeline.model, [sink.parsed.spans.has('model') ? 'model' : 'default_model'], sink, null);
+  checkModel(pipeline.orchestrator, ['orchestrator'], sink, null);
+  for (const [role, m] of Object.entries(pipeline.experts)) checkModel(m, ['experts', role], sink, null);
+
+  const bodyPlans: Record<string, Plan> = {};
+  const planList = (steps: Step[], owner: Step | null, parent: StepListContext | null): Plan => {
+    const ctx: StepListContext = { steps, loop: owner, parent };
+    const siblings = new Set(steps.map((s) => s.id));
+    const edges: PlanEdge[] = [];
+    const edgeRange = new Map<string, { range: Range; kind: 'explicit' | 'implied' }>();
+    for (const step of steps) {
+      const sid = step.id;
+      checkLoop(step, sink);
+      checkAction(step, sink);
+      checkProducts(step, sink);
+      checkModel(step.model, [...step.path, 'model'], sink, sid);
+      if (step.expert !== null && !isAutoTag(step.expert) && !Object.prototype.hasOwnProperty.call(pipeline.experts, step.expert)) {
+        const roles = Object.keys(pipeline.experts);
+        const suggestions = suggest(step.expert, roles);
+        sink.atValue('expert.unknown', `No expert '${step.expert}': ${roles.length ? `the experts are ${roles.map((r) => `'${r}'`).join(', ')}` : "the pipeline declares no 'experts'"}.${didYouMean(suggestions)}`, [...step.path, 'expert'], { step: sid, suggestions });
+      }
+      if (step.personality !== null && !Object.prototype.hasOwnProperty.call(pipeline.personalities, step.personality)) {
+        const names = Object.keys(pipeline.personalities);
+        const suggestions = suggest(step.personality, names);
+        sink.atValue('personality.unknown', `No personality '${step.personality}': ${names.length ? `the personalities are ${names.map((r) => `'${r}'`).join(', ')}` : "the pipeline declares no 'personalities'"}.${didYouMean(suggestions)}`, [...step.path, 'personality'], { step: sid, suggestions });
+      }
+      const seen = new Set<string>();
+      for (const dep of dependencyEntries(step, sink)) {
+        if (dep.id === sid) {
+          sink.add('step.self-dependency', `Step '${sid}' depends on itself.`, dep.range, dep.path, { step: sid });
+          continue;
+        }
+        if (seen.has(dep.id)) {
+          sink.add('step.duplicate-dependency', `'${dep.id}' is listed twice in the dependencies of '${sid}'.`, dep.range, dep.path, { step: sid });
+          continue;
+        }
+        seen.add(dep.id);
+        if (!siblings.has(dep.id)) {
+          const elsewhere = index.get(dep.id);
+          if (elsewhere) {
+            const where = owner ? `the body of '${owner.id}'` : 'the top level';
+            sink.add('step.unknown-dependency', `Step '${dep.id}' is not in ${where}: a step depends only on steps of its own list${owner ? `; make '${owner.id}' depend on it` : ''}.`, dep.range, dep.path, { step: sid });
+          } else {
+            const suggestions = suggest(dep.id, siblings);
+            sink.add('step.unknown-dependency', `Unknown step '${dep.id}' in the dependencies of '${sid}'.${didYouMean(suggestions)}`, dep.range, dep.path, { step: sid, suggestions });
+          }
+          continue;
+        }
+        references.push({ stepId: dep.id, kind: 'dependency', range: dep.range, fromStep: sid, path: dep.path });
+        edges.push({ from: dep.id, to: sid, kind: 'explicit' });
+        edgeRange.set(`${dep.id}>${sid}`, { range: dep.range, kind: 'explicit' });
+      }
+      if (step.body) bodyPlans[sid] = planList(step.body, step, ctx);
+    }
+    // implied dependencies from templates, among this list's steps
+    const explicitOnly = buildPlan({ steps: steps.map((s) => s.id), edges });
+    const ancestors = ancestorSets(explicitOnly);
+    for (const imp of templates.implied) {
+      if (!siblings.has(imp.from) || !siblings.has(imp.to)) continue;
+      const key = `${imp.from}>${imp.to}`;
+      if (ancestors.get(imp.to)?.has(imp.from)) continue; // already ordered by explicit dependencies
+      if (!edgeRange.has(key)) {
+        edges.push({ from: imp.from, to: imp.to, kind: 'implied' });
+        edgeRange.set(key, { range: imp.range, kind: 'implied' });
+      }
+      sink.add('template.implied-dependency', `'${imp.to}' refers to '${imp.from}', which is not among its dependencies: it will wait for '${imp.from}'.`, imp.range, index.get(imp.to)?.step.path ?? [], { step: imp.to, suggestions: [imp.from] });
+    }
+    const plan = buildPlan({ steps: steps.map((s) => s.id), edges });
+    for (const comp of cycles(plan.steps, plan.edges)) reportCycle(comp, plan.edges, edgeRange, sink, index);
+    checkJumps(steps, plan, sink, index, references);
+    return plan;
+  };
+  const plan = planList(pipeline.steps, null, null);
+  return { plan, bodyPlans };
+}
+
+function ancestorSets(plan: Plan): Map<string, Set<string>> {
+  const parents = new Map<string, string[]>(plan.steps.map((s) => [s, []]));
+  for (const e of plan.edges) parents.get(e.to)!.push(e.from);
+  const out = new Map<string, Set<string>>();
+  for (const id of plan.executionOrder) {
+    const set = new Set<string>();
+    for (const p of parents.get(id)!) {
+      set.add(p);
+      for (const a of out.get(p) ?? []) set.add(a);
+    }
+    out.set(id, set);
+  }
+  return out;
+}
+
+function reportCycle(comp: string[], edges: PlanEdge[], edgeRange: Map<string, { range: Range }>, sink: FindingSink, index: Map<string, StepIndexEntry>): void {
+  const members = new Set(comp);
+  const docOrder = [...comp].sort((a, b) => index.get(a)!.step.path.join('.').localeCompare(index.get(b)!.step.path.join('.'), undefined, { numeric: true }));
+  // walk "depends on" edges from the first step until we come back
+  const dependsOn = (id: string) => edges.filter((e) => e.to === id && members.has(e.from)).map((e) => e.from);
+  const start = docOrder[0];
+  const cycle: string[] = [start];
+  const visited = new Set([start]);
+  let cur = start;
+  for (;;) {
+    const nexts = dependsOn(cur);
+    const back = nexts.find((n) => n === start);
+    if (back && cycle.length > 1) break;
+    const n = nexts.find((x) => !visited.has(x)) ?? back;
+    if (!n || n === start) break;
+    cycle.push(n);
+    visited.add(n);
+    cur = n;
+  }
+  const next = (i: number) => cycle[(i + 1) % cycle.length];
+  const message = `Dependency cycle: '${cycle[0]}' depends on ${cycle.map((_, i) => `'${next(i)}'`).join(', which depends on ')}. No step of the cycle can start.`;
+  const edgeAt = (to: string, from: string) => edgeRange.get(`${from}>${to}`)?.range ?? valueRange(sink.parsed, [...index.get(to)!.step.path, 'id']);
+  const related: RelatedFinding[] = [];
+  for (let i = 1; i < cycle.length; i++) {
+    related.push({ message: `'${cycle[i]}' depends on '${next(i)}'`, range: edgeAt(cycle[i], next(i)) });
+  }
+  sink.add('step.cycle', message, edgeAt(cycle[0], cycle[1]), index.get(cycle[0])!.step.path, { step: cycle[0], related });
+}
+
+function checkJumps(steps: Step[], plan: Plan, sink: FindingSink, index: Map<string, StepIndexEntry>, references: StepReference[]): void {
+  const order = new Map(plan.executionOrder.map((id, i) => [id, i]));
+  const siblings = new Set(steps.map((s) => s.id));
+  const children = new Map<string, string[]>(plan.steps.map((s) => [s, []]));
+  for (const e of plan.edges) children.get(e.from)!.push(e.to);
+  const jumpTargets = new Set<string>();
+  for (const step of steps) {
+    const jumps: [string, string | null][] = [
+      ['on_success', step.onSuccess],
+      ['on_false', step.onFalse],
+      ['on_failure', step.onFailure.kind === 'jump' ? step.onFailure.target : null],
+    ];
+    for (const [key, target] of jumps) {
+      if (target === null || isAutoTag(target)) continue;
+      const path = [...step.path, key];
+      if (!siblings.has(target)) {
+        const pool = key === 'on_failure' ? [...siblings, 'fail', 'continue', 'skip', 'retry'] : [...siblings];
+        const suggestions = suggest(target, pool);
+        const extra = key === 'on_failure' ? " (or 'fail', 'continue', 'skip', 'retry')" : '';
+        sink.atValue('jump.unknown-target', `'${key}' names no step '${target}'${index.has(target) ? ' in the same list' : ''}${extra}.${didYouMean(suggestions)}`, path, { step: step.id, suggestions });
+        continue;
+      }
+      references.push({ stepId: target, kind: 'jump', range: valueRange(sink.parsed, path), fromStep: step.id, path });
+      jumpTargets.add(target);
+      const a = order.get(step.id);
+      const b = order.get(target);
+      if (a !== undefined && b !== undefined && b <= a) {
+        sink.atValue('jump.backward', `'${key}' jumps back to '${target}', which runs ${b === a ? 'as' : 'before'} '${step.id}': jumps go forward only.`, path, { step: step.id });
+      }
+    }
+    if (step.onFalse !== null && step.condition === undefined) {
+      sink.atKey('jump.on-false-without-condition', `'on_false' never fires: step '${step.id}' has no 'condition'.`, [...step.path, 'on_false'], { step: step.id });
+    }
+  }
+  // unreachable: a step always jumped over by an unconditional on_success, reached by no jump
+  const byId = new Map(steps.map((s) => [s.id, s]));
+  for (const s of steps) {
+    if (s.onSuccess === null || !siblings.has(s.onSuccess)) continue;
+    if (s.condition !== undefined || s.onFailure.kind !== 'fail') continue; // another outcome lets the run go on
+    const from = order.get(s.id);
+    const to = order.get(s.onSuccess);
+    if (from === undefined || to === undefined || to <= from) continue;
+    // descendants of s strictly between s and the target; a jump target shields itself and what follows it
+    const stack = [...children.get(s.id)!];
+    const seen = new Set<string>();
+    while (stack.length) {
+      const x = stack.pop()!;
+      if (seen.has(x)) continue;
+      seen.add(x);
+      const ox = order.get(x);
+      if (ox === undefined || ox >= to || jumpTargets.has(x)) continue;
+      const step = byId.get(x)!;
+      sink.atValue('step.unreachable', `Step '${x}' never runs: '${s.id}' always jumps past it to '${s.onSuccess}' (on_success), and no jump leads to it.`, [...step.path, 'id'], {
+        step: x,
+        related: [{ message: `'${s.id}' jumps to '${s.onSuccess}'`, range: valueRange(sink.parsed, [...s.path, 'on_success']) }],
+      });
+      stack.push(...children.get(x)!);
+    }
+  }
+}

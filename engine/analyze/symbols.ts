@@ -1,0 +1,57 @@
+// The outline of a pipeline: parameters, steps (loop bodies nested), outputs.
+import { exactSpan, keyRange, valueRange, type ParsedYaml } from '../parse/yamlDocument';
+import type { Pipeline, Range, Step, ValuePath } from '../spec/types';
+import type { PipelineSymbol } from './model';
+
+function wholeEntry(parsed: ParsedYaml, path: ValuePath): Range {
+  const s = exactSpan(parsed, path);
+  if (!s) return valueRange(parsed, path);
+  const start = s.key ? s.key[0] : s.value[0];
+  return parsed.lines.range(start, Math.max(s.value[1], s.key ? s.key[1] : 0));
+}
+
+function stepSymbol(parsed: ParsedYaml, step: Step): PipelineSymbol {
+  const detail = step.loop ? (step.loop.kind === 'for_each' ? 'for_each' : 'while') : [step.tool, step.action].filter(Boolean).join('.');
+  return {
+    name: step.id,
+    detail: step.name ? `${detail} — ${step.name}` : detail,
+    kind: step.loop ? 'loop' : 'step',
+    range: wholeEntry(parsed, step.path),
+    selectionRange: valueRange(parsed, [...step.path, 'id']),
+    children: (step.body ?? []).map((b) => stepSymbol(parsed, b)),
+  };
+}
+
+export function pipelineSymbols(parsed: ParsedYaml, pipeline: Pipeline, parametersKey: string): PipelineSymbol[] {
+  const out: PipelineSymbol[] = [];
+  const section = (key: string, children: PipelineSymbol[], detail: string) => {
+    if (!exactSpan(parsed, [key])) return;
+    out.push({ name: key, detail, kind: 'section', range: wholeEntry(parsed, [key]), selectionRange: keyRange(parsed, [key]), children });
+  };
+  section(
+    parametersKey,
+    pipeline.parameters.map((p) => ({
+      name: p.name,
+      detail: [p.type, p.required ? 'required' : null, p.hasDefault ? `= ${JSON.stringify(p.default)}` : null].filter(Boolean).join(' '),
+      kind: 'parameter',
+      range: wholeEntry(parsed, [parametersKey, p.name]),
+      selectionRange: keyRange(parsed, [parametersKey, p.name]),
+      children: [],
+    })),
+    `${pipeline.parameters.length}`,
+  );
+  section('steps', pipeline.steps.map((s) => stepSymbol(parsed, s)), `${pipeline.steps.length} steps`);
+  section(
+    'outputs',
+    Object.keys(pipeline.outputs).map((name) => ({
+      name,
+      detail: typeof pipeline.outputs[name] === 'string' ? (pipeline.outputs[name] as string) : '',
+      kind: 'output',
+      range: wholeEntry(parsed, ['outputs', name]),
+      selectionRange: keyRange(parsed, ['outputs', name]),
+      children: [],
+    })),
+    `${Object.keys(pipeline.outputs).length}`,
+  );
+  return out;
+}

@@ -1,0 +1,325 @@
+// Templates in a pipeline: where they are, what they refer to, and whether every name, filter,
+// test, step field and var exists in the scope where the template stands.
+import { hasTemplateSyntax, parseExpression, parseTemplate } from '../template/parser';
+import { TemplateSyntaxError } from '../template/ast';
+import { collectReferences, type NameRef } from '../template/references';
+import { FILTERS } from '../template/filters';
+import { TESTS } from '../template/tests';
+import { stringOffsets } from '../parse/yamlDocument';
+import { actionSpec } from '../tools/specs';
+import type { Pipeline, Step, ValuePath } from '../spec/types';
+import type { FindingSink } from './findingSink';
+import type { ScopeInfo, StepReference, TemplateKind, TemplateSite } from './model';
+import { didYouMean, suggest } from './suggest';
+import { isAutoTag } from './autoTags';
+
+/** Fields of a step in templates: the result document's per-step fields plus `vars`. */
+export const STEP_FIELDS = [
+  'result', 'status', 'success', 'error', 'error_type', 'vars', 'attempts', 'retries', 'timed_out',
+  'started_at', 'ended_at', 'duration_ms', 'model', 'tokens_in', 'tokens_out', 'cost_usd',
+];
+
+export const LOOP_VARIABLES = ['index', 'position', 'is_first', 'is_last', 'length'];
+export const WHILE_VARIABLES = ['iteration'];
+
+/** Names every template sees besides parameters and steps. */
+export const GLOBAL_NAMES = ['inputs', 'parameters', 'steps', 'execution', 'pipeline_id'];
+export const EXECUTION_FIELDS = ['id', 'started_at', 'timestamp', 'date', 'time'];
+
+const BUILTIN_FUNCTIONS = ['range', 'dict'];
+
+/** A list of steps and the loop around it (null at the top level). */
+export interface StepListContext {
+  steps: Step[];
+  loop: Step | null;
+  parent: StepListContext | null;
+}
+
+export interface TemplateCheckResult {
+  sites: TemplateSite[];
+  references: StepReference[];
+  /** Edges a template reference adds: from the referenced step to the step (or loop) that must wait. */
+  implied: { from: string; to: string; listOwner: string | null; range: import('../spec/types').Range }[];
+}
+
+/** Which strings of a step are templates, and which are bare expressions. */
+function stepTemplatePaths(step: Step): { path: ValuePath; value: string }[] {
+  const out: { path: ValuePath; value: string }[] = [];
+  const raw = step.raw;
+  const walk = (v: unknown, p: ValuePath) => {
+    if (typeof v === 'string') out.push({ path: p, value: v });
+    else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...p, i]));
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, [...p, k]);
+  };
+  if (raw.parameters && typeof raw.parameters === 'object') walk(raw.parameters, [...step.path, 'parameters']);
+  for (const key of ['location']) if (typeof raw[key] === 'string') out.push({ path: [...step.path, key], value: raw[key] as string });
+  if (raw.products && typeof raw.products === 'object') walk(raw.products, [...step.path, 'products']);
+  return out;
+}
+
+const EXPRESSION_KEYS = ['condition', 'if', 'while', 'until', 'for_each'];
+
+export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: Map<string, { step: Step; ctx: StepListContext }>): TemplateCheckResult {
+  const result: TemplateCheckResult = { sites: [], references: [], implied: [] };
+  const parsed = sink.parsed;
+  const paramNames = pipeline.parameters.map((p) => p.name);
+  const paramSet = new Set(paramNames);
+
+  const visibleSteps = (ctx: StepListContext | null): Map<string, StepListContext> => {
+    const m = new Map<string, StepListContext>();
+    for (let c = ctx; c; c = c.parent) for (const s of c.steps) if (!m.has(s.id)) m.set(s.id, c);
+    return m;
+  };
+
+  const loopVarsOf = (ctx: StepListContext | null, includeOwnLoop: Step | null): string[] => {
+    const names: string[] = [];
+    const add = (loop: Step) => {
+      if (loop.loop?.kind === 'for_each') {
+        for (const n of [loop.loop.loopVar, ...LOOP_VARIABLES]) names.push(n, `$${n}`);
+        if (loop.loop.loopVar !== 'item') names.push('item', '$item');
+      } else if (loop.loop?.kind === 'while') {
+        for (const n of WHILE_VARIABLES) names.push(n, `$${n}`);
+      }
+    };
+    if (includeOwnLoop) add(includeOwnLoop);
+    for (let c = ctx; c; c = c.parent) if (c.loop) add(c.loop);
+    return [...new Set(names)];
+  };
+
+  // every loop variable name used anywhere, to tell 'used outside its loop' from 'unknown'
+  const allLoopVarNames = new Set<string>(['item', 'iteration', ...LOOP_VARIABLES].flatMap((n) => [n, `$${n}`]));
+  const collectLoopVars = (steps: Step[]): void => {
+    for (const s of steps) {
+      if (s.loop?.kind === 'for_each') allLoopVarNames.add(s.loop.loopVar).add(`$${s.loop.loopVar}`);
+      if (s.body) collectLoopVars(s.body);
+    }
+  };
+  collectLoopVars(pipeline.steps);
+
+  const checkSite = (
+    path: ValuePath,
+    source: string,
+    kind: TemplateKind,
+    owner: Step | null,
+    ctx: StepListContext | null,
+    extraStepScope: StepListContext | null,
+    ownLoop: Step | null,
+  ) => {
+    const offsets = stringOffsets(parsed, path, source);
+    const at = (s: number, e: number): [number, number] => {
+      if (!offsets) {
+        const span = parsed.spans.get(path.join('\u0001'));
+        return span ? [span.value[0], span.value[1]] : [0, 0];
+      }
+      return [offsets[Math.min(s, source.length)], e > s ? offsets[Math.min(e - 1, source.length)] + 1 : offsets[Math.min(s, source.length)]];
+    };
+    const visible = visibleSteps(ctx);
+    if (extraStepScope) for (const s of extraStepScope.steps) if (!visible.has(s.id)) visible.set(s.id, extraStepScope);
+    const loopVars = loopVarsOf(ctx, ownLoop);
+    const scope: ScopeInfo = { parameters: paramNames, steps: [...visible.keys()], loopVariables: loopVars };
+    const site: TemplateSite = { path, source, kind, step: owner?.id ?? null, offsets, references: null, error: null, scope };
+    result.sites.push(site);
+    let refs;
+    try {
+      refs = collectReferences(kind === 'expression' ? { expr: parseExpression(source) } : parseTemplate(source));
+    } catch (e) {
+      if (!(e instanceof TemplateSyntaxError)) throw e;
+      const [s, t] = at(Math.min(e.start, source.length), Math.min(Math.max(e.end, e.start + 1), source.length));
+      const f = sink.atOffsets('template.syntax', `Template syntax error: ${e.message}.`, s, Math.max(t, s + 1), path, { step: owner?.id });
+      site.error = { message: e.message, range: f.range };
+      return;
+    }
+    site.references = refs;
+    const stepId = owner?.id ?? null;
+    const loopSet = new Set(loopVars);
+
+    for (const f of refs.filters) {
+      if (FILTERS[f.name]) {
+        const spec = FILTERS[f.name];
+        const [s, t] = at(f.start, f.end);
+        if (f.argCount < spec.minArgs || f.argCount > spec.maxArgs) {
+          const want = spec.minArgs === spec.maxArgs ? `${spec.minArgs}` : `${spec.minArgs} to ${spec.maxArgs}`;
+          sink.atOffsets('template.filter-arguments', `Filter '${f.name}' takes ${want} positional argument${spec.maxArgs === 1 && spec.minArgs === 1 ? '' : 's'}, got ${f.argCount}.`, s, t, path, { step: stepId });
+        }
+        const badKw = f.kwargNames.filter((k) => !(spec.kwargs ?? []).includes(k));
+        if (badKw.length) sink.atOffsets('template.filter-arguments', `Filter '${f.name}' has no keyword argument '${badKw[0]}'.`, s, t, path, { step: stepId, suggestions: suggest(badKw[0], spec.kwargs ?? []) });
+        continue;
+      }
+      const suggestions = suggest(f.name, Object.keys(FILTERS));
+      const [s, t] = at(f.start, f.end);
+      sink.atOffsets('template.unknown-filter', `Unknown filter '${f.name}'.${didYouMean(suggestions)}`, s, t, path, { step: stepId, suggestions });
+    }
+    for (const tst of refs.tests) {
+      const [s, t] = at(tst.start, tst.end);
+      if (!TESTS[tst.name]) {
+        const suggestions = suggest(tst.name, Object.keys(TESTS));
+        sink.atOffsets('template.unknown-test', `Unknown test '${tst.name}'.${didYouMean(suggestions)}`, s, t, path, { step: stepId, suggestions });
+      } else if (tst.argCount > TESTS[tst.name].maxArgs || tst.argCount < TESTS[tst.name].minArgs) {
+        sink.atOffsets('template.filter-arguments', `Test '${tst.name}' takes ${TESTS[tst.name].maxArgs} argument${TESTS[tst.name].maxArgs === 1 ? '' : 's'}, got ${tst.argCount}.`, s, t, path, { step: stepId });
+      }
+    }
+    for (const c of refs.calls) {
+      if (BUILTIN_FUNCTIONS.includes(c.name)) continue;
+      const [s, t] = at(c.start, c.end);
+      const suggestions = suggest(c.name, BUILTIN_FUNCTIONS);
+      sink.atOffsets('template.unknown-function', `'${c.name}' is not a function: templates can call range() and dict(), and methods of strings, lists and mappings.${didYouMean(suggestions)}`, s, t, path, { step: stepId, suggestions });
+    }
+
+    for (const ref of refs.names) checkName(ref);
+
+    function addStepRef(target: string, startEnd: [number, number]) {
+      const range = parsed.lines.range(startEnd[0], startEnd[1]);
+      const targetCtx = visible.get(target);
+      let implied = false;
+      if (owner && target !== owner.id && targetCtx) {
+        // the step that must wait: the owner if the target is in its list, else the enclosing loop in the target's list
+        let waiter: Step | null = owner;
+        let c: StepListContext | null = ctx;
+        while (c && c !== targetCtx) {
+          waiter = c.loop;
+          c = c.parent;
+        }
+        if (waiter && waiter.id !== target && c === targetCtx) {
+          result.implied.push({ from: target, to: waiter.id, listOwner: targetCtx.loop?.id ?? null, range });
+          implied = true;
+        }
+      }
+      result.references.push({ stepId: target, kind: 'template', range, fromStep: stepId, path, implied });
+    }
+
+    function checkStepChain(target: string, chain: NameRef['chain'], from: number) {
+      const info = stepById.get(target)!;
+      const field = chain[from];
+      if (!field) return;
+      const [s, t] = at(field.start, field.end);
+      const key = String(field.key);
+      if (!STEP_FIELDS.includes(key)) {
+        const spec = info.step.action ? actionSpec(info.step.tool, info.step.action) : undefined;
+        const inResult = spec?.result && Object.prototype.hasOwnProperty.call(spec.result, key);
+        const suggestions = inResult ? [`result.${key}`] : suggest(key, STEP_FIELDS);
+        sink.atOffsets('template.unknown-step-field', `Step '${target}' has no field '${key}'; a step has ${STEP_FIELDS.slice(0, 5).join(', ')}, vars, ...${didYouMean(suggestions)}`, s, t, path, { step: stepId, suggestions });
+        return;
+      }
+      const sub = chain[from + 1];
+      if (!sub) return;
+      const [s2, t2] = at(sub.start, sub.end);
+      if (key === 'vars') {
+        const names = info.step.vars.map((v) => v.name);
+        if (!names.includes(String(sub.key))) {
+          const suggestions = suggest(String(sub.key), names);
+          const declared = names.length ? `it declares ${names.map((n) => `'${n}'`).join(', ')}` : 'it declares no vars';
+          sink.atOffsets('template.unknown-var', `Step '${target}' has no var '${sub.key}': ${declared}.${didYouMean(suggestions)}`, s2, t2, path, { step: stepId, suggestions });
+        }
+      } else if (key === 'result' && !info.step.loop && info.step.action) {
+        const spec = actionSpec(info.step.tool, info.step.action);
+        if (spec?.result && typeof sub.key === 'string' && !Object.prototype.hasOwnProperty.call(spec.result, sub.key)) {
+          const fields = Object.keys(spec.result);
+          const suggestions = suggest(sub.key, fields);
+          sink.atOffsets('template.unknown-result-field', `The result of '${info.step.tool ? `${info.step.tool}.` : ''}${info.step.action}' has no field '${sub.key}': it has ${fields.map((f) => `'${f}'`).join(', ')}.${didYouMean(suggestions)}`, s2, t2, path, { step: stepId, suggestions });
+        }
+      }
+    }
+
+    function checkName(ref: NameRef) {
+      const [s, t] = at(ref.start, ref.end);
+      const name = ref.name;
+      if (loopSet.has(name)) return;
+      if (name === 'steps') {
+        const first = ref.chain[0];
+        if (!first) return;
+        const target = String(first.key);
+        const [fs, ft] = at(first.start, first.end);
+        if (!visible.has(target)) {
+          const suggestions = suggest(target, visible.keys());
+          sink.atOffsets('template.unknown-name', `No step '${target}' here.${didYouMean(suggestions)}`, fs, ft, path, { step: stepId, suggestions, severity: ref.guarded ? 'warning' : 'error' });
+          return;
+        }
+        if (owner && target === owner.id) {
+          sink.atOffsets('template.self-reference', `Step '${target}' refers to its own result, which does not exist while it runs.`, fs, ft, path, { step: stepId });
+          return;
+        }
+        addStepRef(target, [fs, ft]);
+        checkStepChain(target, ref.chain, 1);
+        return;
+      }
+      if (visible.has(name) && !paramSet.has(name)) {
+        if (owner && name === owner.id) {
+          sink.atOffsets('template.self-reference', `Step '${name}' refers to its own result, which does not exist while it runs.`, s, t, path, { step: stepId });
+          return;
+        }
+        addStepRef(name, [s, t]);
+        checkStepChain(name, ref.chain, 0);
+        return;
+      }
+      if (paramSet.has(name) || GLOBAL_NAMES.includes(name)) {
+        if (name === 'execution' && ref.chain[0] && !EXECUTION_FIELDS.includes(String(ref.chain[0].key))) {
+          const [fs, ft] = at(ref.chain[0].start, ref.chain[0].end);
+          const suggestions = suggest(String(ref.chain[0].key), EXECUTION_FIELDS);
+          sink.atOffsets('template.unknown-name', `'execution' has no field '${ref.chain[0].key}': it has ${EXECUTION_FIELDS.join(', ')}.${didYouMean(suggestions)}`, fs, ft, path, { step: stepId, suggestions });
+        }
+        if ((name === 'inputs' || name === 'parameters') && ref.chain[0] && !paramSet.has(String(ref.chain[0].key))) {
+          const [fs, ft] = at(ref.chain[0].start, ref.chain[0].end);
+          const suggestions = suggest(String(ref.chain[0].key), paramNames);
+          sink.atOffsets('template.unknown-name', `No parameter '${ref.chain[0].key}'.${didYouMean(suggestions)}`, fs, ft, path, { step: stepId, suggestions, severity: ref.guarded ? 'warning' : 'error' });
+        }
+        return;
+      }
+      // a hyphenated step id written bare: `a-b.result` parses as `a - b.result`
+      const hyphenated = [...visible.keys()].find((id) => id.includes('-') && source.startsWith(id, ref.start) && !/[\w$-]/.test(source.charAt(ref.start + id.length)));
+      if (hyphenated) {
+        const [hs, ht] = at(ref.start, ref.start + hyphenated.length);
+        const fix = `steps['${hyphenated}']`;
+        sink.atOffsets('template.hyphenated-step', `'${hyphenated}' reads as a subtraction in a template: write ${fix}.`, hs, ht, path, { step: stepId, suggestions: [fix] });
+        return;
+      }
+      // a hyphenated id's later part (`b` of `a-b`) is covered by the finding above
+      const partOfHyphenated = [...visible.keys()].some((id) => {
+        if (!id.includes('-')) return false;
+        const i = source.lastIndexOf(id, ref.start);
+        return i >= 0 && i < ref.start && i + id.length >= ref.end;
+      });
+      if (partOfHyphenated) return;
+      if (allLoopVarNames.has(name)) {
+        sink.atOffsets('template.loop-variable-outside-loop', `'${name}' is a loop variable, but this template is not inside a 'for_each' or 'while' body.`, s, t, path, { step: stepId });
+        return;
+      }
+      const candidates = [...paramNames, ...visible.keys(), ...GLOBAL_NAMES, ...loopVars];
+      const suggestions = suggest(name, candidates);
+      const what = kind === 'expression' ? 'expression' : 'template';
+      sink.atOffsets('template.unknown-name', `Unknown name '${name}' in ${what}: not a parameter, a step or a loop variable.${didYouMean(suggestions)}`, s, t, path, { step: stepId, suggestions, severity: ref.guarded ? 'warning' : 'error' });
+    }
+  };
+
+  const visitStep = (step: Step, ctx: StepListContext) => {
+    for (const t of stepTemplatePaths(step)) {
+      const v = t.value;
+      if (!hasTemplateSyntax(v) || isAutoTag(v)) continue;
+      checkSite(t.path, v, 'template', step, ctx, null, null);
+    }
+    for (const key of EXPRESSION_KEYS) {
+      const v = step.raw[key];
+      if (typeof v !== 'string' || isAutoTag(v)) continue;
+      const isLoopCond = key === 'while' || key === 'until';
+      const bodyCtx: StepListContext | null = isLoopCond && step.body ? { steps: step.body, loop: step, parent: ctx } : null;
+      const kind: TemplateKind = hasTemplateSyntax(v) ? 'template' : 'expression';
+      checkSite([...step.path, key], v, kind, step, ctx, bodyCtx, isLoopCond ? step : null);
+    }
+    if (step.body) {
+      const inner: StepListContext = { steps: step.body, loop: step, parent: ctx };
+      for (const b of step.body) visitStep(b, inner);
+    }
+  };
+
+  const root: StepListContext = { steps: pipeline.steps, loop: null, parent: null };
+  for (const s of pipeline.steps) visitStep(s, root);
+
+  // outputs: rendered after the run; they see parameters and top-level steps
+  const outputsWalk = (v: unknown, p: ValuePath) => {
+    if (typeof v === 'string') {
+      if (hasTemplateSyntax(v) && !isAutoTag(v)) checkSite(p, v, 'template', null, root, null, null);
+    } else if (Array.isArray(v)) v.forEach((x, i) => outputsWalk(x, [...p, i]));
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) outputsWalk(x, [...p, k]);
+  };
+  outputsWalk(pipeline.outputs, ['outputs']);
+  return result;
+}

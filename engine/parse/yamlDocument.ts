@@ -1,0 +1,168 @@
+// YAML 1.2 → a plain value plus an index from every value path to its source ranges.
+import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import type { Finding, Range, ValuePath } from '../spec/types';
+import { LineIndex } from './lineIndex';
+import { scalarOffsets, type ScalarStyle } from './scalarOffsets';
+
+/** Bound on alias expansion (count × size), so an alias bomb is a finding, not an out-of-memory. */
+export const MAX_ALIAS_COUNT = 1000;
+
+interface NodeSpan {
+  /** Offsets of the key, for a map entry. */
+  key?: [number, number];
+  /** Offsets of the value (for an alias: of the alias itself). */
+  value: [number, number];
+  style?: ScalarStyle;
+}
+
+export interface ParsedYaml {
+  text: string;
+  lines: LineIndex;
+  /** The plain JS value of the document; undefined when the YAML could not be read at all. */
+  value: unknown;
+  findings: Finding[];
+  /** Source spans of every value path. */
+  spans: Map<string, NodeSpan>;
+  /** The parsed document, for CST-aware consumers (formatting). */
+  document: Document;
+}
+
+export function pathKey(path: ValuePath): string {
+  return path.join('\u0001');
+}
+
+/** `steps[0].dependencies[1]`, as findings print a path. */
+export function formatPath(path: ValuePath): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else if (/^[A-Za-z_$][\w$-]*$/.test(p)) out += out ? `.${p}` : p;
+    else out += `[${JSON.stringify(p)}]`;
+  }
+  return out;
+}
+
+function cleanYamlMessage(message: string): string {
+  const first = message.split('\n')[0];
+  return first.replace(/ at line \d+, column \d+:?$/, '').trim();
+}
+
+const YAML_CODES: Record<string, string> = {
+  DUPLICATE_KEY: 'yaml.duplicate-key',
+  MULTIPLE_DOCS: 'yaml.multiple-documents',
+};
+
+export function parseYaml(text: string): ParsedYaml {
+  const lines = new LineIndex(text);
+  const findings: Finding[] = [];
+  const document = parseDocument(text, { merge: true, prettyErrors: false, strict: true, uniqueKeys: true });
+  const spans = new Map<string, NodeSpan>();
+
+  const finding = (code: string, severity: Finding['severity'], message: string, start: number, end: number): Finding => ({
+    code,
+    severity,
+    message,
+    range: lines.range(start, Math.max(end, start)),
+    step: null,
+    path: '',
+    suggestions: [],
+  });
+
+  for (const e of document.errors) {
+    const [s, t] = e.pos;
+    // an error at the very end of the text gets one character before it, so it stays visible
+    const start = s >= text.length && text.length > 0 ? text.length - 1 : s;
+    findings.push(finding(YAML_CODES[e.code] ?? 'yaml.syntax', 'error', cleanYamlMessage(e.message), start, Math.max(t, start + 1)));
+  }
+  for (const w of document.warnings) {
+    findings.push(finding('yaml.warning', 'warning', cleanYamlMessage(w.message), w.pos[0], w.pos[1]));
+  }
+
+  const walk = (node: unknown, path: ValuePath, key?: [number, number]): void => {
+    if (!node || typeof node !== 'object') {
+      return;
+    }
+    const n = node as YamlNode;
+    const r = n.range;
+    const span: NodeSpan = { value: r ? [r[0], r[1]] : key ?? [0, 0] };
+    if (key) span.key = key;
+    if (isScalar(n) && n.type) span.style = n.type as ScalarStyle;
+    spans.set(pathKey(path), span);
+    if (isAlias(n)) return; // an alias's subtree points at the alias itself
+    if (isMap(n)) {
+      for (const item of n.items) {
+        if (!isPair(item)) continue;
+        const k = item.key as YamlNode | null;
+        const keyValue = isScalar(k) ? k.value : k;
+        const keyName = typeof keyValue === 'string' || typeof keyValue === 'number' ? String(keyValue) : String(keyValue);
+        const kr = k && k.range ? ([k.range[0], k.range[1]] as [number, number]) : undefined;
+        if (item.value == null) {
+          const at = kr ? kr[1] : span.value[1];
+          spans.set(pathKey([...path, keyName]), { key: kr, value: [at, at] });
+        } else {
+          walk(item.value, [...path, keyName], kr);
+        }
+      }
+    } else if (isSeq(n)) {
+      n.items.forEach((item, i) => walk(item, [...path, i]));
+    }
+  };
+  walk(document.contents, []);
+
+  let value: unknown;
+  const hasFatal = document.errors.length > 0;
+  try {
+    value = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    value = undefined;
+    const message = e instanceof Error ? e.message : String(e);
+    const alias = /alias/i.test(message);
+    findings.push(
+      finding(
+        alias ? 'yaml.alias-limit' : 'yaml.syntax',
+        'error',
+        alias ? `Aliases expand beyond the limit of ${MAX_ALIAS_COUNT} (a document that expands exponentially is refused)` : message,
+        0,
+        Math.min(text.length, lines.lineText(0).length || 1),
+      ),
+    );
+  }
+  if (hasFatal && value === null) value = undefined;
+  return { text, lines, value, findings, spans, document };
+}
+
+/** Looks a path up, falling back to the nearest ancestor that has a span (aliases, merges). */
+export function spanOf(parsed: ParsedYaml, path: ValuePath): NodeSpan | undefined {
+  for (let n = path.length; n >= 0; n--) {
+    const s = parsed.spans.get(pathKey(path.slice(0, n)));
+    if (s) return s;
+  }
+  return undefined;
+}
+
+export function exactSpan(parsed: ParsedYaml, path: ValuePath): NodeSpan | undefined {
+  return parsed.spans.get(pathKey(path));
+}
+
+/** The range of the key at `path` (falls back to its value, then to ancestors). */
+export function keyRange(parsed: ParsedYaml, path: ValuePath): Range {
+  const s = exactSpan(parsed, path);
+  if (s?.key) return parsed.lines.range(s.key[0], s.key[1]);
+  return valueRange(parsed, path);
+}
+
+/** The range of the value at `path` (falls back to ancestors; an empty value gets its key). */
+export function valueRange(parsed: ParsedYaml, path: ValuePath): Range {
+  const s = spanOf(parsed, path);
+  if (!s) return parsed.lines.range(0, Math.min(parsed.text.length, 1));
+  if (s.value[1] > s.value[0]) return parsed.lines.range(s.value[0], s.value[1]);
+  if (s.key) return parsed.lines.range(s.key[0], s.key[1]);
+  return parsed.lines.range(s.value[0], s.value[1]);
+}
+
+/** Offsets into the document of each character of the string value at `path`, or null. */
+export function stringOffsets(parsed: ParsedYaml, path: ValuePath, value: string): Int32Array | null {
+  const s = exactSpan(parsed, path);
+  if (!s || !s.style) return null;
+  return scalarOffsets(parsed.text, s.value[0], s.value[1], s.style, value);
+}

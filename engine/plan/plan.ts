@@ -1,0 +1,76 @@
+// The plan of one list of steps: the DAG, its dependency levels, an execution order and the
+// critical path. Levels match ContextLab's `execution_levels`: a step's level is one more than its
+// deepest dependency's; within a level, steps keep their document order.
+import type { Plan, PlanEdge } from '../spec/types';
+
+export interface PlanInput {
+  /** Step ids in document order. */
+  steps: string[];
+  /** Edges from a dependency to its dependent; edges naming unknown steps are ignored. */
+  edges: PlanEdge[];
+}
+
+export function buildPlan(input: PlanInput): Plan {
+  const index = new Map<string, number>();
+  input.steps.forEach((id, i) => {
+    if (!index.has(id)) index.set(id, i);
+  });
+  const ids = [...index.keys()];
+  const n = ids.length;
+  const parents: number[][] = Array.from({ length: n }, () => []);
+  const children: number[][] = Array.from({ length: n }, () => []);
+  const edges: PlanEdge[] = [];
+  const seen = new Set<string>();
+  for (const e of input.edges) {
+    const a = index.get(e.from);
+    const b = index.get(e.to);
+    if (a === undefined || b === undefined || a === b) continue;
+    const key = `${a}>${b}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    edges.push(e);
+    parents[b].push(a);
+    children[a].push(b);
+  }
+
+  // Kahn's algorithm; a step's level is 1 + the max level of its parents
+  const indegree = parents.map((p) => p.length);
+  const level = new Array<number>(n).fill(0);
+  const queue: number[] = [];
+  for (let i = 0; i < n; i++) if (indegree[i] === 0) queue.push(i);
+  const done = new Array<boolean>(n).fill(false);
+  for (let q = 0; q < queue.length; q++) {
+    const i = queue[q];
+    done[i] = true;
+    for (const c of children[i]) {
+      if (level[i] + 1 > level[c]) level[c] = level[i] + 1;
+      if (--indegree[c] === 0) queue.push(c);
+    }
+  }
+  const levels: string[][] = [];
+  for (let i = 0; i < n; i++) {
+    if (!done[i]) continue;
+    (levels[level[i]] ??= []).push(ids[i]);
+  }
+  const cyclic = ids.filter((_, i) => !done[i]);
+
+  // critical path: the longest chain, by step count; ties go to the earliest step in the document
+  const best = new Array<number>(n).fill(1);
+  const next = new Array<number>(n).fill(-1);
+  const order = [...queue].reverse();
+  for (const i of order) {
+    for (const c of children[i]) {
+      if (!done[c]) continue;
+      if (best[c] + 1 > best[i] || (best[c] + 1 === best[i] && next[i] > c)) {
+        best[i] = best[c] + 1;
+        next[i] = c;
+      }
+    }
+  }
+  let start = -1;
+  for (let i = 0; i < n; i++) if (done[i] && parents[i].length === 0 && (start < 0 || best[i] > best[start])) start = i;
+  const criticalPath: string[] = [];
+  for (let i = start; i >= 0; i = next[i]) criticalPath.push(ids[i]);
+
+  return { steps: ids, edges, levels: levels.filter(Boolean), executionOrder: levels.flat(), criticalPath, cyclic };
+}

@@ -1,0 +1,155 @@
+// The shapes shared by every face of the engine: findings, the normalized pipeline, the plan.
+// SPEC.md is the contract; these types are its TypeScript form.
+
+/** A position in a document: 0-based line, UTF-16 character (as LSP). */
+export interface Position {
+  line: number;
+  character: number;
+}
+
+/** A range in a document, end exclusive (as LSP). */
+export interface Range {
+  start: Position;
+  end: Position;
+}
+
+export type Severity = 'error' | 'warning' | 'info' | 'hint';
+
+/** A path into the YAML value: keys and list indices, e.g. ['steps', 0, 'dependencies', 1]. */
+export type ValuePath = (string | number)[];
+
+export interface RelatedFinding {
+  message: string;
+  range: Range;
+}
+
+/** Every problem the compiler finds (SPEC "Findings"). */
+export interface Finding {
+  code: string;
+  severity: Severity;
+  message: string;
+  range: Range;
+  /** The id of the step the finding belongs to, when it belongs to one. */
+  step: string | null;
+  /** Where in the YAML value, as a dotted path (`steps[0].dependencies[1]`). */
+  path: string;
+  /** Replacements that would fix the finding (did-you-mean), best first. */
+  suggestions: string[];
+  /** Other places that take part in the problem (e.g. the other steps of a cycle). */
+  related?: RelatedFinding[];
+}
+
+export type ParamType = 'string' | 'integer' | 'number' | 'boolean' | 'array' | 'object';
+
+export interface ParameterDecl {
+  name: string;
+  type: ParamType | null;
+  description: string | null;
+  required: boolean;
+  default: unknown;
+  hasDefault: boolean;
+  enum: unknown[] | null;
+}
+
+export type FailurePolicy =
+  | { kind: 'fail' }
+  | { kind: 'continue' }
+  | { kind: 'skip' }
+  | { kind: 'retry' }
+  | { kind: 'jump'; target: string };
+
+export interface RetryPolicy {
+  maxAttempts: number;
+  backoff: 'exponential' | 'fixed';
+  initialDelay: number;
+  maxDelay: number;
+}
+
+export interface VarDecl {
+  name: string;
+  type: ParamType;
+  description: string;
+  schema: Record<string, unknown>;
+  required: boolean;
+}
+
+export type LoopSpec =
+  | { kind: 'for_each'; items: unknown; maxParallel: number; loopVar: string }
+  | { kind: 'while'; condition: unknown; until: unknown; maxIterations: number };
+
+/** A step as the engine sees it: aliases folded, lists normalized. */
+export interface Step {
+  id: string;
+  /** Position in the YAML value, e.g. ['steps', 3] or ['steps', 2, 'steps', 0]. */
+  path: ValuePath;
+  name: string | null;
+  description: string | null;
+  action: string | null;
+  tool: string | null;
+  parameters: Record<string, unknown>;
+  dependencies: string[];
+  condition: unknown;
+  onFalse: string | null;
+  onSuccess: string | null;
+  onFailure: FailurePolicy;
+  timeout: number | null;
+  retry: RetryPolicy | null;
+  loop: LoopSpec | null;
+  body: Step[] | null;
+  model: string | null;
+  requiresModel: Record<string, unknown> | null;
+  expert: string | null;
+  personality: string | null;
+  vars: VarDecl[];
+  products: Record<string, string>;
+  cache: boolean;
+  location: string | null;
+  outputSchema: Record<string, unknown> | null;
+  /** The raw mapping from the file, for anything not folded above. */
+  raw: Record<string, unknown>;
+}
+
+export interface PipelineContext {
+  timeout: number | null;
+  maxRetries: number | null;
+  maxParallel: number | null;
+  checkpoint: boolean;
+}
+
+export interface Pipeline {
+  id: string;
+  name: string | null;
+  description: string | null;
+  version: string | null;
+  parameters: ParameterDecl[];
+  outputs: Record<string, unknown>;
+  model: string | null;
+  orchestrator: string | null;
+  experts: Record<string, string>;
+  selectionSchema: 'cost' | 'performance' | 'balanced';
+  personalities: Record<string, { prompt: string } | { file: string }>;
+  context: PipelineContext;
+  steps: Step[];
+}
+
+export type EdgeKind = 'explicit' | 'implied';
+
+export interface PlanEdge {
+  from: string;
+  to: string;
+  kind: EdgeKind;
+}
+
+/** The DAG of one list of steps (the top level, or a loop body). */
+export interface Plan {
+  steps: string[];
+  edges: PlanEdge[];
+  /** Dependency levels: a step's level is one more than its deepest dependency's. */
+  levels: string[][];
+  /** Every step, level by level, in document order within a level. */
+  executionOrder: string[];
+  /** The longest chain of dependencies, by count of steps. */
+  criticalPath: string[];
+  /** Steps on a dependency cycle: they have no level. */
+  cyclic: string[];
+}

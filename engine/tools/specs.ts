@@ -1,0 +1,160 @@
+// The tool registry's contract: every tool, its actions, their parameters and result fields.
+// The analyzer checks steps against it; the runner executes against the same specs.
+import type { ParamType } from '../spec/types';
+
+export interface ParamSpec {
+  type: ParamType | ParamType[] | 'any';
+  required?: boolean;
+  description: string;
+  default?: unknown;
+  enum?: unknown[];
+}
+
+export interface ActionSpec {
+  description: string;
+  parameters: Record<string, ParamSpec>;
+  /** Fields of the step's `result` when it succeeds; absent when the result is free-form. */
+  result?: Record<string, string>;
+  /** The action calls a model. */
+  usesModel?: boolean;
+}
+
+export interface ToolSpec {
+  name: string;
+  description: string;
+  actions: Record<string, ActionSpec>;
+}
+
+const path = (description: string): ParamSpec => ({ type: 'string', required: true, description });
+
+export const TOOL_SPECS: Record<string, ToolSpec> = {
+  filesystem: {
+    name: 'filesystem',
+    description: 'Reads and writes files. Relative paths start at the working directory; a path that escapes it is refused.',
+    actions: {
+      read: { description: 'Reads a text file.', parameters: { path: path('File to read.'), encoding: { type: 'string', description: 'Text encoding (default utf8).', default: 'utf8' } }, result: { content: 'The text of the file.', size: 'Size in bytes.', path: 'The path as given.' } },
+      write: { description: 'Writes a text file, creating its folders; replaces an existing file.', parameters: { path: path('File to write.'), content: { type: 'any', required: true, description: 'Text to write (data is written as JSON).' } }, result: { path: 'The path as given.', size: 'Bytes written.' } },
+      append: { description: 'Appends text to a file, creating it if needed.', parameters: { path: path('File to append to.'), content: { type: 'any', required: true, description: 'Text to append.' } }, result: { path: 'The path as given.', size: 'Size of the file after appending, in bytes.' } },
+      copy: { description: 'Copies a file or folder.', parameters: { source: path('What to copy.'), destination: path('Where to copy it.'), overwrite: { type: 'boolean', description: 'Replace an existing destination (default false).', default: false } }, result: { source: 'The source as given.', destination: 'The destination as given.' } },
+      move: { description: 'Moves or renames a file or folder.', parameters: { source: path('What to move.'), destination: path('Where to move it.'), overwrite: { type: 'boolean', description: 'Replace an existing destination (default false).', default: false } }, result: { source: 'The source as given.', destination: 'The destination as given.' } },
+      delete: { description: 'Deletes a file, or a folder with `recursive: true`.', parameters: { path: path('What to delete.'), recursive: { type: 'boolean', description: 'Delete a folder and everything in it (default false).', default: false } }, result: { path: 'The path as given.', deleted: 'Whether something was deleted.' } },
+      list: { description: 'Lists a folder.', parameters: { path: { type: 'string', description: 'Folder to list (default the working directory).', default: '.' }, pattern: { type: 'string', description: 'Glob the names must match, e.g. `*.md`.' }, recursive: { type: 'boolean', description: 'Include sub-folders (default false).', default: false } }, result: { path: 'The path as given.', entries: 'List of `{name, path, type, size}`.', count: 'Number of entries.' } },
+      exists: { description: 'Tells whether a path exists.', parameters: { path: path('Path to check.') }, result: { path: 'The path as given.', exists: 'true or false.', type: '`file`, `directory` or none.' } },
+    },
+  },
+  terminal: {
+    name: 'terminal',
+    description: 'Runs a shell command. A non-zero exit is a reported failure; a timeout kills the command and every process it started.',
+    actions: {
+      execute: {
+        description: 'Runs a command in a shell and captures its output.',
+        parameters: {
+          command: { type: 'string', required: true, description: 'The command line, run by `/bin/sh -c`.' },
+          cwd: { type: 'string', description: 'Working directory of the command (default the run\'s).' },
+          env: { type: 'object', description: 'Environment variables added to the run\'s.' },
+          timeout: { type: 'number', description: 'Seconds before the command is killed (the step\'s `timeout` also applies).' },
+          input: { type: 'string', description: 'Text given to the command on standard input.' },
+        },
+        result: { stdout: 'Standard output.', stderr: 'Standard error.', exit_code: 'Exit code.', command: 'The command that ran.' },
+      },
+    },
+  },
+  http: {
+    name: 'http',
+    description: 'Makes HTTP requests, with a timeout and a cap on the response size.',
+    actions: {
+      get: { description: 'GET a URL.', parameters: { url: path('The URL.'), headers: { type: 'object', description: 'Request headers.' }, timeout: { type: 'number', description: 'Seconds before giving up (default 30).', default: 30 }, max_bytes: { type: 'integer', description: 'Largest response body accepted (default 10 MB).', default: 10485760 } }, result: { status: 'HTTP status code.', headers: 'Response headers.', body: 'Response body as text.', json: 'The body parsed as JSON, when it is JSON.' } },
+      post: { description: 'POST to a URL.', parameters: { url: path('The URL.'), body: { type: 'any', description: 'Request body: text, or data sent as JSON.' }, headers: { type: 'object', description: 'Request headers.' }, timeout: { type: 'number', description: 'Seconds before giving up (default 30).', default: 30 }, max_bytes: { type: 'integer', description: 'Largest response body accepted (default 10 MB).', default: 10485760 } }, result: { status: 'HTTP status code.', headers: 'Response headers.', body: 'Response body as text.', json: 'The body parsed as JSON, when it is JSON.' } },
+      request: { description: 'Any HTTP method.', parameters: { method: { type: 'string', required: true, description: 'GET, POST, PUT, PATCH, DELETE or HEAD.', enum: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] }, url: path('The URL.'), body: { type: 'any', description: 'Request body: text, or data sent as JSON.' }, headers: { type: 'object', description: 'Request headers.' }, timeout: { type: 'number', description: 'Seconds before giving up (default 30).', default: 30 }, max_bytes: { type: 'integer', description: 'Largest response body accepted (default 10 MB).', default: 10485760 } }, result: { status: 'HTTP status code.', headers: 'Response headers.', body: 'Response body as text.', json: 'The body parsed as JSON, when it is JSON.' } },
+    },
+  },
+  data: {
+    name: 'data',
+    description: 'Parses, converts and reshapes data (JSON, CSV, YAML, lists of records).',
+    actions: {
+      parse: { description: 'Parses text into data.', parameters: { content: { type: 'string', required: true, description: 'The text.' }, format: { type: 'string', required: true, description: 'json, csv or yaml.', enum: ['json', 'csv', 'yaml'] } }, result: { data: 'The parsed data.' } },
+      convert: { description: 'Writes data as text in a format.', parameters: { data: { type: 'any', required: true, description: 'The data.' }, format: { type: 'string', required: true, description: 'json, csv or yaml.', enum: ['json', 'csv', 'yaml'] } }, result: { content: 'The text.' } },
+      filter: { description: 'Keeps the records for which an expression over `item` is true.', parameters: { data: { type: 'array', required: true, description: 'A list.' }, where: { type: 'string', required: true, description: 'An expression over `item`, e.g. `item.score > 3`.' } }, result: { data: 'The kept records.', count: 'How many.' } },
+      map: { description: 'Replaces each record by an expression over `item`.', parameters: { data: { type: 'array', required: true, description: 'A list.' }, expression: { type: 'string', required: true, description: 'An expression over `item`, e.g. `item.name | upper`.' } }, result: { data: 'The new list.', count: 'How many.' } },
+      sort: { description: 'Sorts records by a field.', parameters: { data: { type: 'array', required: true, description: 'A list.' }, by: { type: 'string', description: 'Field to sort by (default the items themselves).' }, reverse: { type: 'boolean', description: 'Largest first (default false).', default: false } }, result: { data: 'The sorted list.', count: 'How many.' } },
+      group: { description: 'Groups records by a field.', parameters: { data: { type: 'array', required: true, description: 'A list.' }, by: { type: 'string', required: true, description: 'Field to group by.' } }, result: { groups: 'Mapping of each value of the field to its records.', count: 'Number of groups.' } },
+      aggregate: { description: 'Computes count, sum, avg, min and max of a field, overall or per group.', parameters: { data: { type: 'array', required: true, description: 'A list.' }, field: { type: 'string', description: 'Numeric field to aggregate (count needs none).' }, by: { type: 'string', description: 'Field to group by.' }, operations: { type: 'array', description: 'Any of count, sum, avg, min, max (default all).' } }, result: { result: 'The aggregates, or a mapping of group to aggregates.' } },
+    },
+  },
+  validation: {
+    name: 'validation',
+    description: 'Validates data against a JSON Schema.',
+    actions: {
+      validate: { description: 'Checks data against a JSON Schema; a mismatch is a reported failure listing every error.', parameters: { data: { type: 'any', required: true, description: 'The data.' }, schema: { type: 'object', required: true, description: 'A JSON Schema.' } }, result: { valid: 'true or false.', errors: 'List of `{path, message}`.' } },
+    },
+  },
+  pipeline: {
+    name: 'pipeline',
+    description: 'Runs another pipeline file as one step.',
+    actions: {
+      run: { description: 'Runs a nested pipeline with inputs and returns its outputs.', parameters: { pipeline: { type: 'string', required: true, description: 'Path of the pipeline file, relative to this one.' }, inputs: { type: 'object', description: 'Its parameters.' } }, result: { outputs: 'Its declared outputs.', status: 'Its status.', execution_id: 'Its execution id.' } },
+    },
+  },
+};
+
+/** Actions that need no tool: each calls a model. */
+export const BUILTIN_ACTIONS: Record<string, ActionSpec> = {
+  generate: {
+    description: 'Asks a model for text.',
+    usesModel: true,
+    parameters: {
+      prompt: { type: 'string', required: true, description: 'The prompt.' },
+      system: { type: 'string', description: 'A system prompt (a `personality` gives one too).' },
+      max_tokens: { type: 'integer', description: 'Largest answer, in tokens.' },
+      temperature: { type: 'number', description: 'Sampling temperature, 0 to 2.' },
+    },
+  },
+  generate_structured: {
+    description: 'Asks a model for JSON matching a schema (or the step\'s `vars`).',
+    usesModel: true,
+    parameters: {
+      prompt: { type: 'string', required: true, description: 'The prompt.' },
+      schema: { type: 'object', description: 'JSON Schema of the answer (the step\'s `vars` build one when absent).' },
+      system: { type: 'string', description: 'A system prompt.' },
+      max_tokens: { type: 'integer', description: 'Largest answer, in tokens.' },
+      temperature: { type: 'number', description: 'Sampling temperature, 0 to 2.' },
+    },
+  },
+  analyze_text: {
+    description: 'Asks a model to analyze a text (sentiment, entities, summary, ...).',
+    usesModel: true,
+    parameters: {
+      text: { type: 'string', required: true, description: 'The text to analyze.' },
+      analysis_type: { type: 'string', description: 'What to find: summary, sentiment, entities, key_points or a free description (default summary).', default: 'summary' },
+      prompt: { type: 'string', description: 'Extra instructions.' },
+      max_tokens: { type: 'integer', description: 'Largest answer, in tokens.' },
+    },
+  },
+  evaluate_condition: {
+    description: 'Asks a model whether a statement holds; the result is true or false.',
+    usesModel: true,
+    parameters: {
+      condition: { type: 'string', required: true, description: 'The statement to judge.' },
+      context: { type: 'string', description: 'Text the statement is about.' },
+    },
+  },
+};
+
+export function toolNames(): string[] {
+  return Object.keys(TOOL_SPECS);
+}
+
+/** The tools that have an action of this name. */
+export function toolsWithAction(action: string): string[] {
+  return Object.values(TOOL_SPECS)
+    .filter((t) => Object.prototype.hasOwnProperty.call(t.actions, action))
+    .map((t) => t.name);
+}
+
+export function actionSpec(tool: string | null, action: string): ActionSpec | undefined {
+  if (tool) {
+    const t = TOOL_SPECS[tool];
+    return t && Object.prototype.hasOwnProperty.call(t.actions, action) ? t.actions[action] : undefined;
+  }
+  return Object.prototype.hasOwnProperty.call(BUILTIN_ACTIONS, action) ? BUILTIN_ACTIONS[action] : undefined;
+}
