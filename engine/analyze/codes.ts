@@ -20,7 +20,6 @@ export const FINDING_CODES = {
   'schema.enum': { severity: 'error', summary: 'A value outside the allowed set.' },
   'schema.pattern': { severity: 'error', summary: 'A value of the wrong form (an id, a version).' },
   'schema.range': { severity: 'error', summary: 'A number out of range, or an empty list that must have items.' },
-  'schema.invalid': { severity: 'error', summary: 'Any other schema violation.' },
   'key.alias-conflict': { severity: 'error', summary: 'A key and its alias both given (`dependencies` and `depends_on`, `condition` and `if`, ...).' },
   'parameter.default-type': { severity: 'error', summary: 'A parameter\'s default does not match its declared type or enum.' },
   'model.invalid': { severity: 'error', summary: 'A model is not `provider:model` with a known provider.' },

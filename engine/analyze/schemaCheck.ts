@@ -55,14 +55,18 @@ function describeValue(v: unknown): string {
   return TYPE_WORDS[t];
 }
 
-/** What a location in the schema is called in messages. */
-function placeName(schemaPath: string, path: ValuePath): string {
-  if (/\$defs\/step\//.test(schemaPath) && /\/additionalProperties$|\/required$/.test(schemaPath)) return 'a step';
-  if (schemaPath.startsWith('#/additionalProperties') || schemaPath === '#/required') return 'the pipeline';
-  if (/parameterDecl/.test(schemaPath)) return 'a parameter declaration';
-  if (/\/retry\//.test(schemaPath)) return "'retry'";
-  if (/requiresModel/.test(schemaPath)) return "'requires_model'";
-  if (/varDecl/.test(schemaPath)) return 'a var declaration';
+const DEFS = (schema as { $defs: Record<string, Record<string, unknown>> }).$defs;
+const PROPS = (schema as { properties: Record<string, Record<string, unknown>> }).properties;
+
+/** What the object an error is about is called in messages (ajv's schemaPath restarts at a $ref). */
+function placeName(parentSchema: unknown, path: ValuePath): string {
+  if (parentSchema === schema) return 'the pipeline';
+  if (parentSchema === DEFS.step) return 'a step';
+  if (parentSchema === DEFS.parameterDecl) return 'a parameter declaration';
+  if (parentSchema === DEFS.retry) return "'retry'";
+  if (parentSchema === DEFS.requiresModel) return "'requires_model'";
+  if (parentSchema === PROPS.context) return "'context'";
+  if ((DEFS.varDecl.anyOf as unknown[]).includes(parentSchema)) return 'a var declaration';
   const parent = path.length ? path[path.length - 1] : '';
   return parent === '' ? 'the pipeline' : `'${parent}'`;
 }
@@ -108,6 +112,9 @@ export function checkSchema(value: unknown, sink: FindingSink, stepIdAt: (path: 
       const idx = Number(c.schemaPath.slice(a.schemaPath.length + 1).split('/')[0]);
       if (idx !== keep) dropped.add(c);
     }
+    // errors of a $ref'ed branch carry the referenced schema's path: the AUTO branch's are these
+    const autoIndex = branches.findIndex((b) => b.auto);
+    if (autoIndex !== keep) for (const c of errors) if (c.parentSchema === DEFS.auto && c.instancePath === a.instancePath) dropped.add(c);
     if (keep === -1) {
       const allowed = [...new Set(branches.flatMap((b) => (b.auto ? ['an <AUTO> tag'] : b.types.map((t) => TYPE_WORDS[t] ?? t))))];
       const isEnum = (a.schema as Record<string, unknown>[]).find((b) => Array.isArray(b.enum));
@@ -125,7 +132,7 @@ export function checkSchema(value: unknown, sink: FindingSink, stepIdAt: (path: 
         const key = String((e.params as { additionalProperty: string }).additionalProperty);
         const allowed = Object.keys(((e.parentSchema as Record<string, unknown>).properties as Record<string, unknown>) ?? {});
         const suggestions = suggest(key, allowed);
-        sink.atKey('schema.unknown-key', `Unknown key '${key}' in ${placeName(e.schemaPath, path)}.${didYouMean(suggestions)}`, [...path, key], { step, suggestions });
+        sink.atKey('schema.unknown-key', `Unknown key '${key}' in ${placeName(e.parentSchema, path)}.${didYouMean(suggestions)}`, [...path, key], { step, suggestions });
         break;
       }
       case 'required': {
@@ -133,7 +140,7 @@ export function checkSchema(value: unknown, sink: FindingSink, stepIdAt: (path: 
         const obj = valueAt(value, path);
         const firstKey = obj && typeof obj === 'object' && !Array.isArray(obj) ? Object.keys(obj)[0] : undefined;
         const at = firstKey !== undefined && exactSpan(sink.parsed, [...path, firstKey])?.key ? [...path, firstKey] : path;
-        const where = placeName(e.schemaPath, path);
+        const where = placeName(e.parentSchema, path);
         const message = key === 'steps' && path.length === 0 ? "A pipeline needs 'steps': a list of at least one step." : `Missing required key '${key}' in ${where}.`;
         sink.atKey('schema.missing-key', message, at, { step });
         break;
@@ -182,13 +189,16 @@ export function checkSchema(value: unknown, sink: FindingSink, stepIdAt: (path: 
       case 'exclusiveMaximum': {
         const v = valueAt(value, path);
         const p = e.params as { comparison: string; limit: number };
-        sink.atValue('schema.range', `${describeValue(v)} must be ${p.comparison} ${p.limit}.`, path, { step });
+        const words: Record<string, string> = { '>=': 'at least', '>': 'more than', '<=': 'at most', '<': 'less than' };
+        const key = path[path.length - 1];
+        sink.atValue('schema.range', `'${key}' must be ${words[p.comparison] ?? p.comparison} ${p.limit}, got ${describeValue(v)}.`, path, { step });
         break;
       }
       case 'if':
         break; // the `then` errors say what is wrong
       default:
-        sink.atValue('schema.invalid', `${e.message ?? 'Invalid value'}.`, path, { step });
+        // a keyword this schema does not use today; say what ajv says rather than drop it
+        sink.atValue('schema.type', `Invalid value: ${e.message ?? e.keyword}.`, path, { step });
     }
   }
   for (const x of extra) sink.atValue('schema.type', x.message, x.path, { step: stepIdAt(x.path) });

@@ -94,6 +94,13 @@ function isTemplated(v: unknown): boolean {
   return typeof v === 'string' && (hasTemplateSyntax(v) || isAutoTag(v));
 }
 
+/** Names people reach for first, and the tool that does it. */
+const TOOL_SYNONYMS: Record<string, string> = {
+  shell: 'terminal', bash: 'terminal', sh: 'terminal', command: 'terminal', exec: 'terminal',
+  file: 'filesystem', files: 'filesystem', fs: 'filesystem', web: 'http', fetch: 'http', request: 'http', api: 'http',
+  json: 'data', csv: 'data', transform: 'data', schema: 'validation', validate: 'validation', subpipeline: 'pipeline',
+};
+
 function checkAction(step: Step, sink: FindingSink): void {
   const p = step.path;
   const raw = step.raw;
@@ -103,7 +110,8 @@ function checkAction(step: Step, sink: FindingSink): void {
   if (typeof raw.action === 'string' && isAutoTag(raw.action)) return;
   const tool = step.tool;
   if (tool && !TOOL_SPECS[tool]) {
-    const suggestions = suggest(tool, Object.keys(TOOL_SPECS));
+    const synonym = TOOL_SYNONYMS[tool.toLowerCase()];
+    const suggestions = synonym ? [synonym] : suggest(tool, Object.keys(TOOL_SPECS));
     sink.atValue('tool.unknown', `Unknown tool '${tool}'.${didYouMean(suggestions)} Tools: ${Object.keys(TOOL_SPECS).join(', ')}.`, [...p, 'tool'], { step: sid, suggestions });
     return;
   }

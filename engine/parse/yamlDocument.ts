@@ -69,10 +69,22 @@ export function parseYaml(text: string): ParsedYaml {
   });
 
   for (const e of document.errors) {
-    const [s, t] = e.pos;
-    // an error at the very end of the text gets one character before it, so it stays visible
-    const start = s >= text.length && text.length > 0 ? text.length - 1 : s;
-    findings.push(finding(YAML_CODES[e.code] ?? 'yaml.syntax', 'error', cleanYamlMessage(e.message), start, Math.max(t, start + 1)));
+    let [start, end] = e.pos;
+    // an error at the very end of the text gets the last character, so it stays visible
+    if (start >= text.length && text.length > 0) start = text.length - 1;
+    end = Math.max(end, start + 1);
+    let message = cleanYamlMessage(e.message);
+    if (e.code === 'DUPLICATE_KEY') {
+      // widen yaml's one character to the whole key
+      const m = /^[^\s:,[\]{}#]+/.exec(text.slice(start));
+      if (m) end = start + m[0].length;
+      message = `Duplicate key '${text.slice(start, end)}': a mapping holds each key once.`;
+    } else if (e.code === 'MULTIPLE_DOCS') {
+      const lineEnd = text.indexOf('\n', start);
+      end = lineEnd < 0 ? text.length : lineEnd;
+      message = "A pipeline file holds one YAML document; a second one starts here.";
+    }
+    findings.push(finding(YAML_CODES[e.code] ?? 'yaml.syntax', 'error', message, start, end));
   }
   for (const w of document.warnings) {
     findings.push(finding('yaml.warning', 'warning', cleanYamlMessage(w.message), w.pos[0], w.pos[1]));

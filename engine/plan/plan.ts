@@ -12,9 +12,7 @@ export interface PlanInput {
 
 export function buildPlan(input: PlanInput): Plan {
   const index = new Map<string, number>();
-  input.steps.forEach((id, i) => {
-    if (!index.has(id)) index.set(id, i);
-  });
+  for (const id of input.steps) if (!index.has(id)) index.set(id, index.size);
   const ids = [...index.keys()];
   const n = ids.length;
   const parents: number[][] = Array.from({ length: n }, () => []);

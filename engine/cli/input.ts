@@ -1,0 +1,18 @@
+// Reading a pipeline file (or standard input) for a command, with a clear error when it can't be read.
+import { readFileSync } from 'node:fs';
+
+export class UsageError extends Error {}
+
+export function readSource(file: string): string {
+  try {
+    return file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    throw new UsageError(`cannot read ${file}: ${why}`);
+  }
+}
+
+export function displayName(file: string): string {
+  return file === '-' ? '<stdin>' : file;
+}

@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+// `orc`: the command-line face of the engine.
+import { graphCommand } from './graphCommand';
+import { UsageError } from './input';
+import { planCommand } from './planCommand';
+import { validateCommand } from './validateCommand';
+
+const USAGE = `orc — run and check AI pipelines written in YAML
+
+Usage:
+  orc validate FILE|- [FILE...] [--json]    findings; exit 0, or 2 when any error
+  orc plan FILE [--json]                    levels and critical path
+  orc graph FILE --format json|dot|mermaid  the DAG
+  orc help                                  this text
+
+Exit codes: 0 success, 1 a step failed, 2 the pipeline did not compile (or bad usage), 130 interrupted.`;
+
+interface Parsed {
+  command: string;
+  positional: string[];
+  flags: Map<string, string | true>;
+}
+
+const VALUE_FLAGS = new Set(['--format', '-i', '--input', '--max-parallel']);
+
+export function parseArgs(argv: string[]): Parsed {
+  const [command = 'help', ...rest] = argv;
+  const positional: string[] = [];
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i];
+    if (a === '-' || !a.startsWith('-')) positional.push(a);
+    else if (a.includes('=') && a.startsWith('--')) flags.set(a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1));
+    else if (VALUE_FLAGS.has(a)) {
+      if (i + 1 >= rest.length) throw new UsageError(`${a} needs a value`);
+      flags.set(a, rest[++i]);
+    } else flags.set(a, true);
+  }
+  return { command, positional, flags };
+}
+
+function allowOnly(p: Parsed, allowed: string[]): void {
+  for (const f of p.flags.keys()) if (!allowed.includes(f)) throw new UsageError(`unknown option ${f} for 'orc ${p.command}'`);
+}
+
+function oneFile(p: Parsed): string {
+  if (p.positional.length !== 1) throw new UsageError(`'orc ${p.command}' takes one pipeline file`);
+  return p.positional[0];
+}
+
+export function main(argv: string[], io = { out: (s: string) => process.stdout.write(s + '\n'), err: (s: string) => process.stderr.write(s + '\n') }): number {
+  const style = { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR };
+  const errStyle = { color: Boolean(process.stderr.isTTY) && !process.env.NO_COLOR };
+  try {
+    const p = parseArgs(argv);
+    switch (p.command) {
+      case 'validate':
+        allowOnly(p, ['--json']);
+        if (!p.positional.length) throw new UsageError("'orc validate' needs a file (or - for standard input)");
+        return validateCommand(p.positional, p.flags.has('--json'), style, io.out);
+      case 'plan':
+        allowOnly(p, ['--json']);
+        return planCommand(oneFile(p), p.flags.has('--json'), style, io.out, (s) => io.err(s));
+      case 'graph': {
+        allowOnly(p, ['--format']);
+        const format = p.flags.get('--format');
+        return graphCommand(oneFile(p), typeof format === 'string' ? format : 'json', errStyle, io.out, io.err);
+      }
+      case 'help':
+      case '--help':
+      case '-h':
+        io.out(USAGE);
+        return 0;
+      default:
+        throw new UsageError(`unknown command '${p.command}'`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`orc: ${e.message}`);
+      io.err("run 'orc help' for usage");
+      return 2;
+    }
+    throw e;
+  }
+}
+
+if (require.main === module) {
+  // a closed pipe (`orc validate x | head`) ends the output, not the process with a stack trace
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+  process.exitCode = main(process.argv.slice(2));
+}
