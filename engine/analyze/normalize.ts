@@ -16,6 +16,11 @@ export const TOP_ALIASES: [string, string][] = [
 
 export const DEFAULT_MAX_ITERATIONS = 10;
 
+/** Sets a key taken from the file as an own property (a key named `__proto__` stays a key). */
+function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 function isObj(v: unknown): v is Obj {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
@@ -114,7 +119,7 @@ export function normalizeSteps(list: unknown, path: ValuePath, sink: FindingSink
     if (id === null) return;
     const loop = loopSpec(raw);
     const products: Record<string, string> = {};
-    if (isObj(raw.products)) for (const [k, v] of Object.entries(raw.products)) if (typeof v === 'string') products[k] = v;
+    if (isObj(raw.products)) for (const [k, v] of Object.entries(raw.products)) if (typeof v === 'string') setOwn(products, k, v);
     out.push({
       id,
       path: p,
@@ -174,12 +179,12 @@ export function normalizePipeline(value: unknown, sink: FindingSink | null): Pip
   const personalities: Pipeline['personalities'] = {};
   if (isObj(value.personalities)) {
     for (const [k, v] of Object.entries(value.personalities)) {
-      if (typeof v === 'string') personalities[k] = { prompt: v };
-      else if (isObj(v) && typeof v.file === 'string') personalities[k] = { file: v.file };
+      if (typeof v === 'string') setOwn(personalities, k, { prompt: v });
+      else if (isObj(v) && typeof v.file === 'string') setOwn(personalities, k, { file: v.file });
     }
   }
   const experts: Record<string, string> = {};
-  if (isObj(value.experts)) for (const [k, v] of Object.entries(value.experts)) if (typeof v === 'string') experts[k] = v;
+  if (isObj(value.experts)) for (const [k, v] of Object.entries(value.experts)) if (typeof v === 'string') setOwn(experts, k, v);
   const sel = value.selection_schema;
   return {
     id: str(value.id) ?? (name ? slug(name) : 'pipeline'),

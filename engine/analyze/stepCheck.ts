@@ -9,6 +9,7 @@ import { isAutoTag } from './autoTags';
 import type { FindingSink } from './findingSink';
 import type { StepReference } from './model';
 import { STEP_ALIASES, stepKey } from './normalize';
+import { table } from '../util/table';
 import { didYouMean, suggest } from './suggest';
 import type { StepListContext, TemplateCheckResult } from './templateCheck';
 
@@ -95,11 +96,11 @@ function isTemplated(v: unknown): boolean {
 }
 
 /** Names people reach for first, and the tool that does it. */
-const TOOL_SYNONYMS: Record<string, string> = {
+const TOOL_SYNONYMS: Record<string, string> = table({
   shell: 'terminal', bash: 'terminal', sh: 'terminal', command: 'terminal', exec: 'terminal',
   file: 'filesystem', files: 'filesystem', fs: 'filesystem', web: 'http', fetch: 'http', request: 'http', api: 'http',
   json: 'data', csv: 'data', transform: 'data', schema: 'validation', validate: 'validation', subpipeline: 'pipeline',
-};
+});
 
 function checkAction(step: Step, sink: FindingSink): void {
   const p = step.path;

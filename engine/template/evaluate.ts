@@ -3,6 +3,7 @@
 import type { Expr, TemplateAst, TemplateNode } from './ast';
 import { FILTERS, FilterError, UNDEF_MARK } from './filters';
 import { contains, TESTS } from './tests';
+import { table } from '../util/table';
 import {
   checkList, checkString, compare, equals, getOwn, isPlainObject, iterate, LIMITS, repr, str, TemplateRuntimeError, truthy, typeName, Undefined,
 } from './values';
@@ -42,7 +43,7 @@ function defined(v: unknown): unknown {
   return v;
 }
 
-const STRING_METHODS: Record<string, (s: string, args: unknown[]) => unknown> = {
+const STRING_METHODS: Record<string, (s: string, args: unknown[]) => unknown> = table({
   upper: (s) => s.toUpperCase(),
   lower: (s) => s.toLowerCase(),
   strip: (s, [c]) => (c === undefined ? s.trim() : FILTERS.trim.apply(s, [c], {}, null as never)),
@@ -59,17 +60,17 @@ const STRING_METHODS: Record<string, (s: string, args: unknown[]) => unknown> = 
   find: (s, [p]) => (typeof p === 'string' ? s.indexOf(p) : -1),
   isdigit: (s) => /^\d+$/.test(s),
   splitlines: (s) => s.split(/\r?\n/),
-};
-const MAPPING_METHODS: Record<string, (m: Record<string, unknown>, args: unknown[]) => unknown> = {
+});
+const MAPPING_METHODS: Record<string, (m: Record<string, unknown>, args: unknown[]) => unknown> = table({
   items: (m) => Object.entries(m),
   keys: (m) => Object.keys(m),
   values: (m) => Object.values(m),
   get: (m, [k, d = null]) => (typeof k === 'string' && Object.prototype.hasOwnProperty.call(m, k) ? m[k] : d),
-};
-const LIST_METHODS: Record<string, (l: unknown[], args: unknown[]) => unknown> = {
+});
+const LIST_METHODS: Record<string, (l: unknown[], args: unknown[]) => unknown> = table({
   index: (l, [x]) => { const i = l.findIndex((y) => equals(x, y)); if (i < 0) throw new FilterError(`${repr(x)} is not in list`); return i; },
   count: (l, [x]) => l.filter((y) => equals(x, y)).length,
-};
+});
 
 /** Names of the methods a template may call on a value, for completion and analysis. */
 export const METHOD_NAMES = { string: Object.keys(STRING_METHODS), mapping: Object.keys(MAPPING_METHODS), list: Object.keys(LIST_METHODS) };

@@ -1,6 +1,7 @@
 // The filter registry: Jinja2's built-in filters plus the pipeline language's own (SPEC
 // "Templates"). The analyzer reads names and arities from here; the evaluator calls `apply`.
 import { checkList, checkString, compare, equals, getOwn, isPlainObject, iterate, repr, str, truthy, typeName } from './values';
+import { table } from '../util/table';
 
 export interface FilterContext {
   /** Applies a test by name (for select/reject). */
@@ -157,20 +158,38 @@ function pyRound(n: number, digits: number, method: string): number {
   return (isHalf ? (r % 2 === 0 ? r : r - 1) : r) / m;
 }
 
-function toJson(v: unknown, indent?: unknown): string {
+/**
+ * JSON text as Python's json.dumps writes it: `, ` and `: ` separators, or `indent` spaces.
+ * Unlike json.dumps, non-ASCII characters are kept as they are (prompts read better).
+ */
+function toJson(v: unknown, indent?: unknown, sortKeys = false): string {
   const seen = new Set<unknown>();
-  const clean = (x: unknown): unknown => {
-    if (x === undefined) return null;
-    if (x && typeof x === 'object') {
-      if (seen.has(x)) throw new FilterError("'to_json' cannot serialize a circular value");
-      seen.add(x);
-      const out = Array.isArray(x) ? x.map(clean) : Object.fromEntries(Object.entries(x as object).map(([k, y]) => [k, clean(y)]));
-      seen.delete(x);
-      return out;
+  const pad = typeof indent === 'number' && indent > 0 ? ' '.repeat(indent) : null;
+  const write = (x: unknown, depth: number): string => {
+    if (x === undefined || x === null || x === UNDEF_MARK) return 'null';
+    if (typeof x === 'number') return Number.isFinite(x) ? String(x) : Number.isNaN(x) ? 'NaN' : x > 0 ? 'Infinity' : '-Infinity';
+    if (typeof x !== 'object') return JSON.stringify(x);
+    if (seen.has(x)) throw new FilterError("'to_json' cannot serialize a circular value");
+    seen.add(x);
+    const inner = pad ? '\n' + pad.repeat(depth + 1) : '';
+    const close = pad ? '\n' + pad.repeat(depth) : '';
+    const sep = pad ? ',' + inner : ', ';
+    let out: string;
+    if (Array.isArray(x)) out = x.length ? `[${inner}${x.map((y) => write(y, depth + 1)).join(sep)}${close}]` : '[]';
+    else {
+      const keys = Object.keys(x as object);
+      if (sortKeys) keys.sort();
+      out = keys.length ? `{${inner}${keys.map((k) => `${JSON.stringify(k)}: ${write((x as Record<string, unknown>)[k], depth + 1)}`).join(sep)}${close}}` : '{}';
     }
-    return x;
+    seen.delete(x);
+    return out;
   };
-  return JSON.stringify(clean(v), null, typeof indent === 'number' ? indent : undefined) ?? 'null';
+  return write(v, 0);
+}
+
+/** Jinja2's `tojson`: sorted keys, and `< > & '` escaped so the text is safe inside HTML. */
+function jinjaToJson(v: unknown, indent?: unknown): string {
+  return toJson(v, indent, true).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/'/g, '\\u0027');
 }
 
 function sortKey(kwargs: Record<string, unknown>) {
@@ -183,7 +202,7 @@ function sortKey(kwargs: Record<string, unknown>) {
   };
 }
 
-export const FILTERS: Record<string, FilterSpec> = {
+export const FILTERS: Record<string, FilterSpec> = table<FilterSpec>({
   abs: { minArgs: 0, maxArgs: 0, doc: 'Absolute value of a number.', apply: (v) => Math.abs(needNumber(v, 'abs')) },
   attr: { minArgs: 1, maxArgs: 1, doc: 'Attribute of an object by name: `x | attr("name")`.', apply: (v, [a]) => attrPath(v, String(a)) },
   basename: { minArgs: 0, maxArgs: 0, doc: 'Last segment of a path: `"a/b/c.md" | basename` is `c.md`.', apply: (v) => needString(v, 'basename').replace(/[\\/]+$/, '').split(/[\\/]/).pop() ?? '' },
@@ -311,7 +330,8 @@ export const FILTERS: Record<string, FilterSpec> = {
   string: { minArgs: 0, maxArgs: 0, doc: 'The value as a string.', apply: (v) => str(v) },
   sum: { minArgs: 0, maxArgs: 1, kwargs: ['attribute', 'start'], doc: 'The sum of the items (or of an attribute of each).', apply: (v, [start], kw) => needList(v, 'sum').reduce<number>((acc, x) => acc + needNumber(typeof kw.attribute === 'string' ? attrPath(x, kw.attribute) : x, 'sum'), Number(kw.start ?? start ?? 0)) },
   title: { minArgs: 0, maxArgs: 0, doc: 'Every word capitalized.', apply: (v) => needString(v, 'title').replace(/([^\s\-([{]+)/g, (w) => w.charAt(0).toUpperCase() + w.slice(1).toLowerCase()) },
-  to_json: { minArgs: 0, maxArgs: 1, kwargs: ['indent'], doc: 'The value as JSON text: `x | to_json`, `x | to_json(indent=2)`.', apply: (v, [i], kw) => toJson(v, kw.indent ?? i) },
+  to_json: { minArgs: 0, maxArgs: 1, kwargs: ['indent'], doc: 'The value as JSON text, as Python\'s json.dumps writes it: `x | to_json`, `x | to_json(indent=2)`.', apply: (v, [i], kw) => toJson(v, kw.indent ?? i) },
+  tojson: { minArgs: 0, maxArgs: 1, kwargs: ['indent'], doc: 'Jinja2\'s `tojson`: JSON with sorted keys, safe inside HTML.', apply: (v, [i], kw) => jinjaToJson(v, kw.indent ?? i) },
   trim: { minArgs: 0, maxArgs: 1, doc: 'Removes white space (or the given characters) at both ends.', apply: (v, [chars]) => { const s = needString(v, 'trim'); if (chars === undefined) return s.trim(); const set = str(chars); let a = 0; let b = s.length; while (a < b && set.includes(s[a])) a++; while (b > a && set.includes(s[b - 1])) b--; return s.slice(a, b); } },
   truncate: {
     minArgs: 0, maxArgs: 4, kwargs: ['length', 'killwords', 'end', 'leeway'],
@@ -335,12 +355,12 @@ export const FILTERS: Record<string, FilterSpec> = {
   upper: { minArgs: 0, maxArgs: 0, doc: 'Upper case.', apply: (v) => needString(v, 'upper').toUpperCase() },
   urlencode: { minArgs: 0, maxArgs: 0, doc: 'Percent-encodes a string (or a mapping as a query string).', apply: (v) => (isPlainObject(v) ? Object.entries(v).map(([k, x]) => `${encodeURIComponent(k)}=${encodeURIComponent(str(x))}`).join('&') : encodeURIComponent(needString(v, 'urlencode')).replace(/%2F/g, '/')) },
   wordcount: { minArgs: 0, maxArgs: 0, doc: 'Number of words.', apply: (v) => (needString(v, 'wordcount').match(/\w+/g) ?? []).length },
-};
+});
 
 /** Marks an absent value inside filters (first of an empty list, an unset default). */
 export const UNDEF_MARK: unknown = Object.freeze({ __undefined: true });
 
-const ALIASES: Record<string, string> = { d: 'default', e: 'escape', count: 'length', tojson: 'to_json', strip: 'trim', fromjson: 'from_json' };
+const ALIASES: Record<string, string> = { d: 'default', e: 'escape', count: 'length', strip: 'trim', fromjson: 'from_json' };
 for (const [alias, target] of Object.entries(ALIASES)) FILTERS[alias] = FILTERS[target];
 
 export function filterNames(): string[] {

@@ -1,5 +1,6 @@
 // Jinja2's tests (`x is defined`, `n is even`, ...), over plain data.
 import { equals, compare, isPlainObject, iterate, Undefined } from './values';
+import { table } from '../util/table';
 
 export interface TestSpec {
   minArgs: number;
@@ -10,7 +11,7 @@ export interface TestSpec {
 
 const num = (v: unknown) => typeof v === 'number';
 
-export const TESTS: Record<string, TestSpec> = {
+export const TESTS: Record<string, TestSpec> = table<TestSpec>({
   defined: { minArgs: 0, maxArgs: 0, doc: 'The value exists.', apply: (v) => !(v instanceof Undefined) },
   undefined: { minArgs: 0, maxArgs: 0, doc: 'The value does not exist.', apply: (v) => v instanceof Undefined },
   none: { minArgs: 0, maxArgs: 0, doc: 'The value is none (null).', apply: (v) => v === null },
@@ -38,7 +39,7 @@ export const TESTS: Record<string, TestSpec> = {
   le: { minArgs: 1, maxArgs: 1, doc: 'Less than or equal to the argument.', apply: (v, [o]) => compare(v, o) <= 0 },
   gt: { minArgs: 1, maxArgs: 1, doc: 'Greater than the argument.', apply: (v, [o]) => compare(v, o) > 0 },
   ge: { minArgs: 1, maxArgs: 1, doc: 'Greater than or equal to the argument.', apply: (v, [o]) => compare(v, o) >= 0 },
-};
+});
 for (const [alias, target] of Object.entries({ '==': 'eq', equalto: 'eq', '!=': 'ne', '<': 'lt', lessthan: 'lt', '<=': 'le', '>': 'gt', greaterthan: 'gt', '>=': 'ge' })) {
   TESTS[alias] = TESTS[target];
 }

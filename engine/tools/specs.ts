@@ -1,6 +1,7 @@
 // The tool registry's contract: every tool, its actions, their parameters and result fields.
 // The analyzer checks steps against it; the runner executes against the same specs.
 import type { ParamType } from '../spec/types';
+import { table } from '../util/table';
 
 export interface ParamSpec {
   type: ParamType | ParamType[] | 'any';
@@ -27,7 +28,7 @@ export interface ToolSpec {
 
 const path = (description: string): ParamSpec => ({ type: 'string', required: true, description });
 
-export const TOOL_SPECS: Record<string, ToolSpec> = {
+export const TOOL_SPECS: Record<string, ToolSpec> = table<ToolSpec>({
   filesystem: {
     name: 'filesystem',
     description: 'Reads and writes files. Relative paths start at the working directory; a path that escapes it is refused.',
@@ -95,10 +96,10 @@ export const TOOL_SPECS: Record<string, ToolSpec> = {
       run: { description: 'Runs a nested pipeline with inputs and returns its outputs.', parameters: { pipeline: { type: 'string', required: true, description: 'Path of the pipeline file, relative to this one.' }, inputs: { type: 'object', description: 'Its parameters.' } }, result: { outputs: 'Its declared outputs.', status: 'Its status.', execution_id: 'Its execution id.' } },
     },
   },
-};
+});
 
 /** Actions that need no tool: each calls a model. */
-export const BUILTIN_ACTIONS: Record<string, ActionSpec> = {
+export const BUILTIN_ACTIONS: Record<string, ActionSpec> = table<ActionSpec>({
   generate: {
     description: 'Asks a model for text.',
     usesModel: true,
@@ -138,7 +139,14 @@ export const BUILTIN_ACTIONS: Record<string, ActionSpec> = {
       context: { type: 'string', description: 'Text the statement is about.' },
     },
   },
-};
+});
+
+// every table a pipeline's text is looked up in has no prototype
+for (const t of Object.values(TOOL_SPECS)) {
+  t.actions = table(t.actions);
+  for (const a of Object.values(t.actions)) a.parameters = table(a.parameters);
+}
+for (const a of Object.values(BUILTIN_ACTIONS)) a.parameters = table(a.parameters);
 
 export function toolNames(): string[] {
   return Object.keys(TOOL_SPECS);

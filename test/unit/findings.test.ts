@@ -423,4 +423,9 @@ describe('findings: one document per code, exact messages and ranges', () => {
     const a = analyze(S('id: x', 'steps:', '  - id: a', '    tool: shell', '    action: execute', '    parameters: {command: ls}'));
     assert.deepEqual(a.findings.map((f) => [f.code, f.suggestions]), [['tool.unknown', ['terminal']]]);
   });
+
+  it('names that exist on Object.prototype are unknown like any other', () => {
+    const text = S('id: x', 'steps:', '  - id: a', '    tool: constructor', '    action: run', '  - id: b', '    action: generate', '    parameters:', '      prompt: "{{ b2 | toString }}"', '      constructor: 1', '  - id: b2', '    action: toString');
+    assert.deepEqual(findingsOf(text).map((f) => f[0]), ['tool.unknown', 'template.implied-dependency', 'template.unknown-filter', 'param.unknown', 'action.unknown']);
+  });
 });
