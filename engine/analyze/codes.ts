@@ -13,6 +13,7 @@ export const FINDING_CODES = {
   'yaml.duplicate-key': { severity: 'error', summary: 'A mapping has the same key twice.' },
   'yaml.multiple-documents': { severity: 'error', summary: 'The file holds more than one YAML document; a pipeline is one.' },
   'yaml.alias-limit': { severity: 'error', summary: 'Aliases expand beyond the bound (an alias bomb).' },
+  'yaml.complex-key': { severity: 'error', summary: 'A mapping key that is a list or a mapping.' },
   'yaml.warning': { severity: 'warning', summary: 'The YAML parser warns (e.g. an unresolved tag).' },
   'schema.unknown-key': { severity: 'error', summary: 'A key the format does not have; the message suggests the nearest valid one.' },
   'schema.missing-key': { severity: 'error', summary: 'A required key is absent (`steps`, a step\'s `id`).' },

@@ -130,6 +130,8 @@ export function checkSchema(value: unknown, sink: FindingSink, stepIdAt: (path: 
     switch (e.keyword) {
       case 'additionalProperties': {
         const key = String((e.params as { additionalProperty: string }).additionalProperty);
+        // a list or mapping used as a key is already reported by the parser
+        if (/^[[{]/.test(key) && sink.findings.some((f) => f.code === 'yaml.complex-key')) break;
         const allowed = Object.keys(((e.parentSchema as Record<string, unknown>).properties as Record<string, unknown>) ?? {});
         const suggestions = suggest(key, allowed);
         sink.atKey('schema.unknown-key', `Unknown key '${key}' in ${placeName(e.parentSchema, path)}.${didYouMean(suggestions)}`, [...path, key], { step, suggestions });

@@ -295,7 +295,7 @@ export interface StepCheckResult {
 
 export function checkSteps(pipeline: Pipeline, sink: FindingSink, index: Map<string, StepIndexEntry>, templates: TemplateCheckResult, references: StepReference[], parametersKey: string): StepCheckResult {
   checkParameterDecls(pipeline, parametersKey, sink);
-  checkModel(pipeline.model, [sink.parsed.spans.has('model') ? 'model' : 'default_model'], sink, null);
+  checkModel(pipeline.model, [exactSpan(sink.parsed, ['model']) ? 'model' : 'default_model'], sink, null);
   checkModel(pipeline.orchestrator, ['orchestrator'], sink, null);
   for (const [role, m] of Object.entries(pipeline.experts)) checkModel(m, ['experts', role], sink, null);
 
@@ -350,12 +350,11 @@ export function checkSteps(pipeline: Pipeline, sink: FindingSink, index: Map<str
       if (step.body) bodyPlans[sid] = planList(step.body, step, ctx);
     }
     // implied dependencies from templates, among this list's steps
-    const explicitOnly = buildPlan({ steps: steps.map((s) => s.id), edges });
-    const ancestors = ancestorSets(explicitOnly);
+    const isAncestor = ancestorQuery(steps.map((s) => s.id), edges);
     for (const imp of templates.implied) {
       if (!siblings.has(imp.from) || !siblings.has(imp.to)) continue;
       const key = `${imp.from}>${imp.to}`;
-      if (ancestors.get(imp.to)?.has(imp.from)) continue; // already ordered by explicit dependencies
+      if (isAncestor(imp.from, imp.to)) continue; // already ordered by explicit dependencies
       if (!edgeRange.has(key)) {
         edges.push({ from: imp.from, to: imp.to, kind: 'implied' });
         edgeRange.set(key, { range: imp.range, kind: 'implied' });
@@ -371,26 +370,34 @@ export function checkSteps(pipeline: Pipeline, sink: FindingSink, index: Map<str
   return { plan, bodyPlans };
 }
 
-function ancestorSets(plan: Plan): Map<string, Set<string>> {
-  const parents = new Map<string, string[]>(plan.steps.map((s) => [s, []]));
-  for (const e of plan.edges) parents.get(e.to)!.push(e.from);
-  const out = new Map<string, Set<string>>();
-  for (const id of plan.executionOrder) {
-    const set = new Set<string>();
-    for (const p of parents.get(id)!) {
-      set.add(p);
-      for (const a of out.get(p) ?? []) set.add(a);
+/** `isAncestor(a, b)`: does b depend on a through explicit edges? A direct parent is answered at once. */
+function ancestorQuery(ids: string[], edges: PlanEdge[]): (a: string, b: string) => boolean {
+  const parents = new Map<string, string[]>(ids.map((s) => [s, []]));
+  for (const e of edges) parents.get(e.to)?.push(e.from);
+  return (a, b) => {
+    const direct = parents.get(b);
+    if (!direct || direct.length === 0) return false;
+    if (direct.includes(a)) return true;
+    const seen = new Set<string>([b]);
+    const stack = [...direct];
+    while (stack.length) {
+      const x = stack.pop()!;
+      if (x === a) return true;
+      if (seen.has(x)) continue;
+      seen.add(x);
+      stack.push(...(parents.get(x) ?? []));
     }
-    out.set(id, set);
-  }
-  return out;
+    return false;
+  };
 }
 
 function reportCycle(comp: string[], edges: PlanEdge[], edgeRange: Map<string, { range: Range }>, sink: FindingSink, index: Map<string, StepIndexEntry>): void {
   const members = new Set(comp);
   const docOrder = [...comp].sort((a, b) => index.get(a)!.step.path.join('.').localeCompare(index.get(b)!.step.path.join('.'), undefined, { numeric: true }));
   // walk "depends on" edges from the first step until we come back
-  const dependsOn = (id: string) => edges.filter((e) => e.to === id && members.has(e.from)).map((e) => e.from);
+  const parentsInCycle = new Map<string, string[]>();
+  for (const e of edges) if (members.has(e.from) && members.has(e.to)) parentsInCycle.set(e.to, [...(parentsInCycle.get(e.to) ?? []), e.from]);
+  const dependsOn = (id: string) => parentsInCycle.get(id) ?? [];
   const start = docOrder[0];
   const cycle: string[] = [start];
   const visited = new Set([start]);

@@ -5,7 +5,7 @@ import { TemplateSyntaxError } from '../template/ast';
 import { collectReferences, type NameRef } from '../template/references';
 import { FILTERS } from '../template/filters';
 import { TESTS } from '../template/tests';
-import { stringOffsets } from '../parse/yamlDocument';
+import { spanOf, stringOffsets } from '../parse/yamlDocument';
 import { actionSpec } from '../tools/specs';
 import type { Pipeline, Step, ValuePath } from '../spec/types';
 import type { FindingSink } from './findingSink';
@@ -65,10 +65,24 @@ export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: 
   const paramNames = pipeline.parameters.map((p) => p.name);
   const paramSet = new Set(paramNames);
 
-  const visibleSteps = (ctx: StepListContext | null): Map<string, StepListContext> => {
-    const m = new Map<string, StepListContext>();
-    for (let c = ctx; c; c = c.parent) for (const s of c.steps) if (!m.has(s.id)) m.set(s.id, c);
-    return m;
+  // the steps a template in a list can see: its list and every enclosing one (computed once a list)
+  interface Visible {
+    map: Map<string, StepListContext>;
+    ids: string[];
+  }
+  const visibleCache = new Map<StepListContext, Visible>();
+  const visibleSteps = (ctx: StepListContext, extra: StepListContext | null): Visible => {
+    let v = visibleCache.get(ctx);
+    if (!v) {
+      const map = new Map<string, StepListContext>();
+      for (let c: StepListContext | null = ctx; c; c = c.parent) for (const s of c.steps) if (!map.has(s.id)) map.set(s.id, c);
+      v = { map, ids: [...map.keys()] };
+      visibleCache.set(ctx, v);
+    }
+    if (!extra) return v;
+    const map = new Map(v.map);
+    for (const s of extra.steps) if (!map.has(s.id)) map.set(s.id, extra);
+    return { map, ids: [...map.keys()] };
   };
 
   const loopVarsOf = (ctx: StepListContext | null, includeOwnLoop: Step | null): string[] => {
@@ -101,22 +115,21 @@ export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: 
     source: string,
     kind: TemplateKind,
     owner: Step | null,
-    ctx: StepListContext | null,
+    ctx: StepListContext,
     extraStepScope: StepListContext | null,
     ownLoop: Step | null,
   ) => {
     const offsets = stringOffsets(parsed, path, source);
     const at = (s: number, e: number): [number, number] => {
       if (!offsets) {
-        const span = parsed.spans.get(path.join('\u0001'));
+        const span = spanOf(parsed, path);
         return span ? [span.value[0], span.value[1]] : [0, 0];
       }
       return [offsets[Math.min(s, source.length)], e > s ? offsets[Math.min(e - 1, source.length)] + 1 : offsets[Math.min(s, source.length)]];
     };
-    const visible = visibleSteps(ctx);
-    if (extraStepScope) for (const s of extraStepScope.steps) if (!visible.has(s.id)) visible.set(s.id, extraStepScope);
+    const { map: visible, ids: visibleIds } = visibleSteps(ctx, extraStepScope);
     const loopVars = loopVarsOf(ctx, ownLoop);
-    const scope: ScopeInfo = { parameters: paramNames, steps: [...visible.keys()], loopVariables: loopVars };
+    const scope: ScopeInfo = { parameters: paramNames, steps: visibleIds, loopVariables: loopVars };
     const site: TemplateSite = { path, source, kind, step: owner?.id ?? null, offsets, references: null, error: null, scope };
     result.sites.push(site);
     let refs;
@@ -230,7 +243,7 @@ export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: 
         const target = String(first.key);
         const [fs, ft] = at(first.start, first.end);
         if (!visible.has(target)) {
-          const suggestions = suggest(target, visible.keys());
+          const suggestions = suggest(target, visibleIds);
           sink.atOffsets('template.unknown-name', `No step '${target}' here.${didYouMean(suggestions)}`, fs, ft, path, { step: stepId, suggestions, severity: ref.guarded ? 'warning' : 'error' });
           return;
         }
@@ -265,7 +278,7 @@ export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: 
         return;
       }
       // a hyphenated step id written bare: `a-b.result` parses as `a - b.result`
-      const hyphenated = [...visible.keys()].find((id) => id.includes('-') && source.startsWith(id, ref.start) && !/[\w$-]/.test(source.charAt(ref.start + id.length)));
+      const hyphenated = visibleIds.find((id) => id.includes('-') && source.startsWith(id, ref.start) && !/[\w$-]/.test(source.charAt(ref.start + id.length)));
       if (hyphenated) {
         const [hs, ht] = at(ref.start, ref.start + hyphenated.length);
         const fix = `steps['${hyphenated}']`;
@@ -273,7 +286,7 @@ export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: 
         return;
       }
       // a hyphenated id's later part (`b` of `a-b`) is covered by the finding above
-      const partOfHyphenated = [...visible.keys()].some((id) => {
+      const partOfHyphenated = visibleIds.some((id) => {
         if (!id.includes('-')) return false;
         const i = source.lastIndexOf(id, ref.start);
         return i >= 0 && i < ref.start && i + id.length >= ref.end;
@@ -283,7 +296,7 @@ export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: 
         sink.atOffsets('template.loop-variable-outside-loop', `'${name}' is a loop variable, but this template is not inside a 'for_each' or 'while' body.`, s, t, path, { step: stepId });
         return;
       }
-      const candidates = [...paramNames, ...visible.keys(), ...GLOBAL_NAMES, ...loopVars];
+      const candidates = [...paramNames, ...visibleIds, ...GLOBAL_NAMES, ...loopVars];
       const suggestions = suggest(name, candidates);
       const what = kind === 'expression' ? 'expression' : 'template';
       sink.atOffsets('template.unknown-name', `Unknown name '${name}' in ${what}: not a parameter, a step or a loop variable.${didYouMean(suggestions)}`, s, t, path, { step: stepId, suggestions, severity: ref.guarded ? 'warning' : 'error' });

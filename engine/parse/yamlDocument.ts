@@ -7,12 +7,14 @@ import { scalarOffsets, type ScalarStyle } from './scalarOffsets';
 /** Bound on alias expansion (count × size), so an alias bomb is a finding, not an out-of-memory. */
 export const MAX_ALIAS_COUNT = 1000;
 
-interface NodeSpan {
+export interface NodeSpan {
   /** Offsets of the key, for a map entry. */
   key?: [number, number];
   /** Offsets of the value (for an alias: of the alias itself). */
   value: [number, number];
   style?: ScalarStyle;
+  /** Entries of a mapping (by key) or a sequence (by index). */
+  children?: Map<string | number, NodeSpan>;
 }
 
 export interface ParsedYaml {
@@ -21,14 +23,10 @@ export interface ParsedYaml {
   /** The plain JS value of the document; undefined when the YAML could not be read at all. */
   value: unknown;
   findings: Finding[];
-  /** Source spans of every value path. */
-  spans: Map<string, NodeSpan>;
+  /** Source spans of the value tree; null for an empty document. */
+  spans: NodeSpan | null;
   /** The parsed document, for CST-aware consumers (formatting). */
   document: Document;
-}
-
-export function pathKey(path: ValuePath): string {
-  return path.join('\u0001');
 }
 
 /** `steps[0].dependencies[1]`, as findings print a path. */
@@ -55,8 +53,8 @@ const YAML_CODES: Record<string, string> = {
 export function parseYaml(text: string): ParsedYaml {
   const lines = new LineIndex(text);
   const findings: Finding[] = [];
-  const document = parseDocument(text, { merge: true, prettyErrors: false, strict: true, uniqueKeys: true });
-  const spans = new Map<string, NodeSpan>();
+  // logLevel 'error': the parser's warnings become findings here, never process warnings on stderr
+  const document = parseDocument(text, { merge: true, prettyErrors: false, strict: true, uniqueKeys: true, logLevel: 'error' });
 
   const finding = (code: string, severity: Finding['severity'], message: string, start: number, end: number): Finding => ({
     code,
@@ -90,36 +88,43 @@ export function parseYaml(text: string): ParsedYaml {
     findings.push(finding('yaml.warning', 'warning', cleanYamlMessage(w.message), w.pos[0], w.pos[1]));
   }
 
-  const walk = (node: unknown, path: ValuePath, key?: [number, number]): void => {
-    if (!node || typeof node !== 'object') {
-      return;
-    }
+  const walk = (node: unknown, key?: [number, number]): NodeSpan | null => {
+    if (!node || typeof node !== 'object') return null;
     const n = node as YamlNode;
     const r = n.range;
     const span: NodeSpan = { value: r ? [r[0], r[1]] : key ?? [0, 0] };
     if (key) span.key = key;
     if (isScalar(n) && n.type) span.style = n.type as ScalarStyle;
-    spans.set(pathKey(path), span);
-    if (isAlias(n)) return; // an alias's subtree points at the alias itself
+    if (isAlias(n)) return span; // an alias's subtree points at the alias itself
     if (isMap(n)) {
+      const children = new Map<string | number, NodeSpan>();
+      span.children = children;
       for (const item of n.items) {
         if (!isPair(item)) continue;
         const k = item.key as YamlNode | null;
-        const keyValue = isScalar(k) ? k.value : k;
-        const keyName = typeof keyValue === 'string' || typeof keyValue === 'number' ? String(keyValue) : String(keyValue);
+        if (k && !isScalar(k) && k.range) {
+          findings.push(finding('yaml.complex-key', 'error', 'A key must be a plain name, not a list or a mapping.', k.range[0], k.range[1]));
+        }
+        const keyName = String(isScalar(k) ? k.value : k);
         const kr = k && k.range ? ([k.range[0], k.range[1]] as [number, number]) : undefined;
-        if (item.value == null) {
+        const child = item.value == null ? null : walk(item.value, kr);
+        if (child) children.set(keyName, child);
+        else {
           const at = kr ? kr[1] : span.value[1];
-          spans.set(pathKey([...path, keyName]), { key: kr, value: [at, at] });
-        } else {
-          walk(item.value, [...path, keyName], kr);
+          children.set(keyName, { key: kr, value: [at, at] });
         }
       }
     } else if (isSeq(n)) {
-      n.items.forEach((item, i) => walk(item, [...path, i]));
+      const children = new Map<string | number, NodeSpan>();
+      span.children = children;
+      n.items.forEach((item, i) => {
+        const child = walk(item);
+        if (child) children.set(i, child);
+      });
     }
+    return span;
   };
-  walk(document.contents, []);
+  const spans = walk(document.contents);
 
   let value: unknown;
   const hasFatal = document.errors.length > 0;
@@ -143,17 +148,30 @@ export function parseYaml(text: string): ParsedYaml {
   return { text, lines, value, findings, spans, document };
 }
 
+/** A child span; a number also finds a mapping key that is digits (`1: x`). */
+function child(span: NodeSpan, p: string | number): NodeSpan | undefined {
+  return span.children?.get(p) ?? (typeof p === 'number' ? span.children?.get(String(p)) : undefined);
+}
+
 /** Looks a path up, falling back to the nearest ancestor that has a span (aliases, merges). */
 export function spanOf(parsed: ParsedYaml, path: ValuePath): NodeSpan | undefined {
-  for (let n = path.length; n >= 0; n--) {
-    const s = parsed.spans.get(pathKey(path.slice(0, n)));
-    if (s) return s;
+  let cur = parsed.spans;
+  if (!cur) return undefined;
+  for (const p of path) {
+    const next = child(cur, p);
+    if (!next) return cur;
+    cur = next;
   }
-  return undefined;
+  return cur;
 }
 
 export function exactSpan(parsed: ParsedYaml, path: ValuePath): NodeSpan | undefined {
-  return parsed.spans.get(pathKey(path));
+  let cur: NodeSpan | undefined = parsed.spans ?? undefined;
+  for (const p of path) {
+    if (!cur) return undefined;
+    cur = child(cur, p);
+  }
+  return cur;
 }
 
 /** The range of the key at `path` (falls back to its value, then to ancestors). */

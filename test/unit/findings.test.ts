@@ -55,6 +55,13 @@ const CASES: Case[] = [
     ],
   },
   {
+    name: "complexKey",
+    text: S('id: x', '? [a, b]', ': 1', 'steps:', ...G()),
+    expect: [
+      ["yaml.complex-key","error","A key must be a plain name, not a list or a mapping.","1:2-1:8"],
+    ],
+  },
+  {
     name: "emptydoc",
     text: S(''),
     expect: [

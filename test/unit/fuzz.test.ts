@@ -1,0 +1,56 @@
+// Thousands of broken documents through analyze: it never throws, never takes a second, and a
+// document the YAML parser rejects always gets an error finding.
+import { strict as assert } from 'node:assert';
+import { parseDocument } from 'yaml';
+import { analyze } from '../../engine/analyze/index';
+import { hostileDocuments, mutatedDocuments } from '../helpers/fuzzCorpus';
+
+const COUNT = Number(process.env.FUZZ_COUNT ?? 3000);
+
+function check(name: string, text: string): number {
+  const t0 = performance.now();
+  let a;
+  try {
+    a = analyze(text);
+  } catch (e) {
+    throw new Error(`analyze threw on ${name}: ${(e as Error).stack}`);
+  }
+  const ms = performance.now() - t0;
+  assert.ok(ms < 1000, `${name}: took ${ms.toFixed(0)} ms`);
+  for (const f of a.findings) {
+    assert.ok(f.range.start.line >= 0 && f.range.end.line >= f.range.start.line, `${name}: bad range ${JSON.stringify(f.range)}`);
+    assert.ok(f.range.start.line < a.parsed.lines.lineCount, `${name}: range past the end ${JSON.stringify(f.range)}`);
+  }
+  let yamlBroken = false;
+  try {
+    yamlBroken = parseDocument(text, { uniqueKeys: true }).errors.length > 0;
+  } catch {
+    yamlBroken = true;
+  }
+  if (yamlBroken) assert.ok(a.findings.some((f) => f.severity === 'error'), `${name}: YAML errors but no error finding`);
+  return ms;
+}
+
+describe('fuzz: analyze survives broken and hostile input', function () {
+  this.timeout(300_000);
+
+  it(`${COUNT} mutations of the examples`, () => {
+    let worst = 0;
+    let withErrors = 0;
+    for (const { name, text } of mutatedDocuments(COUNT)) {
+      worst = Math.max(worst, check(name, text));
+      if (analyze(text).findings.some((f) => f.severity === 'error')) withErrors++;
+    }
+    // most mutations break something; a fuzzer whose inputs all stay valid tests nothing
+    assert.ok(withErrors > COUNT / 3, `only ${withErrors} of ${COUNT} mutations produced an error finding`);
+  });
+
+  for (const { name, text, broken } of hostileDocuments()) {
+    it(`hostile: ${name}`, () => {
+      check(name, text);
+      const errors = analyze(text).findings.filter((f) => f.severity === 'error');
+      if (broken) assert.ok(errors.length > 0, `${name}: no error finding`);
+      else assert.deepEqual(errors, []);
+    });
+  }
+});
