@@ -1,20 +1,16 @@
 // JSON Schema findings: ajv (compiled once) checks the value; each error becomes a finding on the
 // exact key or value it is about, with did-you-mean for unknown keys and enum values.
-import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import schema from '../spec/pipeline.schema.json';
+import generatedValidator from '../spec/generated/pipelineValidator';
 import { exactSpan } from '../parse/yamlDocument';
 import type { ValuePath } from '../spec/types';
 import type { FindingSink } from './findingSink';
 import { didYouMean, suggest } from './suggest';
 
-let validator: ValidateFunction | null = null;
-
+/** The schema compiled by ajv at build time (scripts/generateValidator.mjs), with all errors and verbose. */
 export function pipelineValidator(): ValidateFunction {
-  if (!validator) {
-    const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: false });
-    validator = ajv.compile(schema);
-  }
-  return validator;
+  return generatedValidator;
 }
 
 export const PIPELINE_SCHEMA = schema as Record<string, unknown>;
@@ -55,21 +51,16 @@ function describeValue(v: unknown): string {
   return TYPE_WORDS[t];
 }
 
-const DEFS = (schema as { $defs: Record<string, Record<string, unknown>> }).$defs;
-const PROPS = (schema as { properties: Record<string, Record<string, unknown>> }).properties;
-
-/** What the object an error is about is called in messages (ajv's schemaPath restarts at a $ref). */
+/** What the object an error is about is called in messages: the schema's `title` says. */
 function placeName(parentSchema: unknown, path: ValuePath): string {
-  if (parentSchema === schema) return 'the pipeline';
-  if (parentSchema === DEFS.step) return 'a step';
-  if (parentSchema === DEFS.parameterDecl) return 'a parameter declaration';
-  if (parentSchema === DEFS.retry) return "'retry'";
-  if (parentSchema === DEFS.requiresModel) return "'requires_model'";
-  if (parentSchema === PROPS.context) return "'context'";
-  if ((DEFS.varDecl.anyOf as unknown[]).includes(parentSchema)) return 'a var declaration';
+  const title = (parentSchema as { title?: unknown } | undefined)?.title;
+  if (title === (schema as { title: string }).title) return 'the pipeline';
+  if (typeof title === 'string') return title;
   const parent = path.length ? path[path.length - 1] : '';
   return parent === '' ? 'the pipeline' : `'${parent}'`;
 }
+
+const AUTO_TITLE = 'an <AUTO> tag';
 
 interface BranchInfo {
   types: string[];
@@ -114,7 +105,7 @@ export function checkSchema(value: unknown, sink: FindingSink, stepIdAt: (path: 
     }
     // errors of a $ref'ed branch carry the referenced schema's path: the AUTO branch's are these
     const autoIndex = branches.findIndex((b) => b.auto);
-    if (autoIndex !== keep) for (const c of errors) if (c.parentSchema === DEFS.auto && c.instancePath === a.instancePath) dropped.add(c);
+    if (autoIndex !== keep) for (const c of errors) if ((c.parentSchema as { title?: string })?.title === AUTO_TITLE && c.instancePath === a.instancePath) dropped.add(c);
     if (keep === -1) {
       const allowed = [...new Set(branches.flatMap((b) => (b.auto ? ['an <AUTO> tag'] : b.types.map((t) => TYPE_WORDS[t] ?? t))))];
       const isEnum = (a.schema as Record<string, unknown>[]).find((b) => Array.isArray(b.enum));

@@ -1,0 +1,21 @@
+// `npm run bench [name...]`: runs the benchmarks (all by default), each in its own process.
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+
+const BENCHES: Record<string, string> = {
+  analyze: 'analyze.bench.ts',
+};
+
+const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(BENCHES);
+let failed = false;
+for (const name of wanted) {
+  const file = BENCHES[name];
+  if (!file) {
+    console.error(`unknown benchmark '${name}': ${Object.keys(BENCHES).join(', ')}`);
+    process.exit(2);
+  }
+  console.log(`\n== ${name}`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, file)], { stdio: 'inherit' });
+  if (r.status !== 0) failed = true;
+}
+process.exit(failed ? 1 : 0);
