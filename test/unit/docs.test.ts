@@ -3,6 +3,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FINDING_CODES } from '../../engine/analyze/codes';
+import { BUILTIN_ACTIONS, TOOL_SPECS } from '../../engine/tools/specs';
 import { ROOT } from '../helpers/cli';
 
 describe('docs', () => {
@@ -24,8 +25,7 @@ describe('docs', () => {
 });
 
 describe('docs/tools.md', () => {
-  it('documents every action with all its parameters', async () => {
-    const { BUILTIN_ACTIONS, TOOL_SPECS } = await import('../../engine/tools/specs');
+  it('documents every action with all its parameters', () => {
     const text = fs.readFileSync(path.join(ROOT, 'docs', 'tools.md'), 'utf8');
     const sections = new Map<string, string>();
     for (const part of text.split(/^### /m).slice(1)) sections.set(/^`([^`]+)`/.exec(part)![1], part);
