@@ -1,18 +1,44 @@
-// `npm test`: build, type-check, then every suite. Each suite installs on first use what it needs.
+// `npm test`: build, type-check, then every suite, and one closing line with the totals.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const bin = (name) => `node_modules/.bin/${name}`;
+const summaryDir = mkdtempSync(join(tmpdir(), 'orc-test-'));
+const summaryFile = join(summaryDir, 'summary.jsonl');
+const env = { ...process.env, TEST_SUMMARY_FILE: summaryFile };
+
 const steps = [
   ['build', 'node', ['esbuild.mjs']],
   ['typecheck', bin('tsc'), ['-p', '.']],
   ['unit and CLI tests', bin('mocha'), []],
 ];
 
+let failedStep = null;
 for (const [name, cmd, args] of steps) {
   process.stderr.write(`\n== ${name}\n`);
-  const r = spawnSync(cmd, args, { stdio: 'inherit' });
+  const r = spawnSync(cmd, args, { stdio: 'inherit', env });
   if (r.status !== 0) {
-    process.stderr.write(`\n${name} failed (exit ${r.status ?? r.signal})\n`);
-    process.exit(r.status || 1);
+    failedStep = `${name} failed (exit ${r.status ?? r.signal})`;
+    break;
   }
 }
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+try {
+  for (const line of readFileSync(summaryFile, 'utf8').split('\n').filter(Boolean)) {
+    const s = JSON.parse(line);
+    passed += s.passed;
+    failed += s.failed;
+    skipped += s.skipped;
+  }
+} catch {
+  // no suite ran
+}
+rmSync(summaryDir, { recursive: true, force: true });
+if (failedStep) process.stderr.write(`\n${failedStep}\n`);
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failedStep || failed ? 1 : 0);
