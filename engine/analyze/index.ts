@@ -10,11 +10,17 @@ import { checkSchema } from './schemaCheck';
 import { checkSteps, indexSteps, type StepIndexEntry } from './stepCheck';
 import { pipelineSymbols } from './symbols';
 import { checkTemplates } from './templateCheck';
+import { catalogWith, type ToolSpec } from '../tools/specs';
 
 export type { AutoTag, PipelineSymbol, StepReference, TemplateSite } from './model';
 
 /** Documents larger than this are refused with one finding rather than analyzed. */
 export const MAX_DOCUMENT_CHARS = 5_000_000;
+
+export interface AnalyzeOptions {
+  /** Tools besides the built-in ones (a host's, a benchmark's). */
+  tools?: Record<string, ToolSpec>;
+}
 
 export interface Analysis {
   text: string;
@@ -58,7 +64,7 @@ function byPosition(a: Finding, b: Finding): number {
   return a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || a.code.localeCompare(b.code);
 }
 
-export function analyze(text: string): Analysis {
+export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
   if (text.length > MAX_DOCUMENT_CHARS) {
     const parsed = parseYaml('');
     const finding: Finding = {
@@ -92,10 +98,11 @@ export function analyze(text: string): Analysis {
     if (pipeline) {
       const pkey = parametersKey(value);
       stepIndex = indexSteps(pipeline, sink, references);
-      const t = checkTemplates(pipeline, sink, stepIndex);
+      const catalog = catalogWith(options.tools);
+      const t = checkTemplates(pipeline, sink, stepIndex, catalog);
       templates = t.sites;
       references.push(...t.references);
-      const s = checkSteps(pipeline, sink, stepIndex, t, references, pkey);
+      const s = checkSteps(pipeline, sink, stepIndex, t, references, pkey, catalog);
       plan = s.plan;
       bodyPlans = s.bodyPlans;
       symbols = pipelineSymbols(parsed, pipeline, pkey);

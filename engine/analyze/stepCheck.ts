@@ -3,7 +3,7 @@
 import { exactSpan, stringOffsets, valueRange } from '../parse/yamlDocument';
 import { buildPlan } from '../plan/plan';
 import type { Pipeline, Plan, PlanEdge, Range, RelatedFinding, Step, ValuePath } from '../spec/types';
-import { actionSpec, BUILTIN_ACTIONS, TOOL_SPECS, toolsWithAction, type ParamSpec } from '../tools/specs';
+import { actionSpec, BUILTIN_ACTIONS, toolsWithAction, type ParamSpec, type ToolCatalog } from '../tools/specs';
 import { hasTemplateSyntax } from '../template/parser';
 import { isAutoTag } from './autoTags';
 import type { FindingSink } from './findingSink';
@@ -102,7 +102,7 @@ const TOOL_SYNONYMS: Record<string, string> = table({
   json: 'data', csv: 'data', transform: 'data', schema: 'validation', validate: 'validation', subpipeline: 'pipeline',
 });
 
-function checkAction(step: Step, sink: FindingSink): void {
+function checkAction(step: Step, sink: FindingSink, catalog: ToolCatalog): void {
   const p = step.path;
   const raw = step.raw;
   const sid = step.id;
@@ -110,32 +110,32 @@ function checkAction(step: Step, sink: FindingSink): void {
   if (typeof raw.tool === 'string' && isAutoTag(raw.tool)) return;
   if (typeof raw.action === 'string' && isAutoTag(raw.action)) return;
   const tool = step.tool;
-  if (tool && !TOOL_SPECS[tool]) {
+  if (tool && !Object.prototype.hasOwnProperty.call(catalog, tool)) {
     const synonym = TOOL_SYNONYMS[tool.toLowerCase()];
-    const suggestions = synonym ? [synonym] : suggest(tool, Object.keys(TOOL_SPECS));
-    sink.atValue('tool.unknown', `Unknown tool '${tool}'.${didYouMean(suggestions)} Tools: ${Object.keys(TOOL_SPECS).join(', ')}.`, [...p, 'tool'], { step: sid, suggestions });
+    const suggestions = synonym ? [synonym] : suggest(tool, Object.keys(catalog));
+    sink.atValue('tool.unknown', `Unknown tool '${tool}'.${didYouMean(suggestions)} Tools: ${Object.keys(catalog).join(', ')}.`, [...p, 'tool'], { step: sid, suggestions });
     return;
   }
   if (!step.action) {
     if (raw.action !== undefined) return; // a wrong type, reported by the schema
-    const choices = tool ? Object.keys(TOOL_SPECS[tool].actions) : Object.keys(BUILTIN_ACTIONS);
+    const choices = tool ? Object.keys(catalog[tool].actions) : Object.keys(BUILTIN_ACTIONS);
     sink.atValue('step.missing-action', `Step '${sid}' has no 'action': use one of ${choices.map((c) => `'${c}'`).join(', ')}.`, [...p, 'id'], { step: sid, suggestions: choices });
     return;
   }
   const action = step.action;
-  const spec = actionSpec(tool, action);
+  const spec = actionSpec(catalog, tool, action);
   if (!spec) {
     if (tool) {
-      const choices = Object.keys(TOOL_SPECS[tool].actions);
+      const choices = Object.keys(catalog[tool].actions);
       const suggestions = suggest(action, choices);
       sink.atValue('action.unknown', `Tool '${tool}' has no action '${action}'.${didYouMean(suggestions)} It has ${choices.map((c) => `'${c}'`).join(', ')}.`, [...p, 'action'], { step: sid, suggestions });
     } else {
-      const owners = toolsWithAction(action);
+      const owners = toolsWithAction(catalog, action);
       if (owners.length) {
         sink.atValue('action.needs-tool', `Action '${action}' belongs to the ${owners.map((o) => `'${o}'`).join(' or ')} tool: add 'tool: ${owners[0]}'.`, [...p, 'action'], { step: sid, suggestions: owners });
       } else {
         const choices = Object.keys(BUILTIN_ACTIONS);
-        const suggestions = suggest(action, [...choices, ...Object.values(TOOL_SPECS).flatMap((t) => Object.keys(t.actions))]);
+        const suggestions = suggest(action, [...choices, ...Object.values(catalog).flatMap((t) => Object.keys(t.actions))]);
         sink.atValue('action.unknown', `Unknown action '${action}'.${didYouMean(suggestions)} Built-in actions: ${choices.join(', ')}; other actions need a 'tool'.`, [...p, 'action'], { step: sid, suggestions });
       }
     }
@@ -293,7 +293,7 @@ export interface StepCheckResult {
   bodyPlans: Record<string, Plan>;
 }
 
-export function checkSteps(pipeline: Pipeline, sink: FindingSink, index: Map<string, StepIndexEntry>, templates: TemplateCheckResult, references: StepReference[], parametersKey: string): StepCheckResult {
+export function checkSteps(pipeline: Pipeline, sink: FindingSink, index: Map<string, StepIndexEntry>, templates: TemplateCheckResult, references: StepReference[], parametersKey: string, catalog: ToolCatalog): StepCheckResult {
   checkParameterDecls(pipeline, parametersKey, sink);
   checkModel(pipeline.model, [exactSpan(sink.parsed, ['model']) ? 'model' : 'default_model'], sink, null);
   checkModel(pipeline.orchestrator, ['orchestrator'], sink, null);
@@ -308,7 +308,7 @@ export function checkSteps(pipeline: Pipeline, sink: FindingSink, index: Map<str
     for (const step of steps) {
       const sid = step.id;
       checkLoop(step, sink);
-      checkAction(step, sink);
+      checkAction(step, sink, catalog);
       checkProducts(step, sink);
       checkModel(step.model, [...step.path, 'model'], sink, sid);
       if (step.expert !== null && !isAutoTag(step.expert) && !Object.prototype.hasOwnProperty.call(pipeline.experts, step.expert)) {

@@ -6,7 +6,7 @@ import { collectReferences, type NameRef } from '../template/references';
 import { FILTERS } from '../template/filters';
 import { TESTS } from '../template/tests';
 import { spanOf, stringOffsets } from '../parse/yamlDocument';
-import { actionSpec } from '../tools/specs';
+import { actionSpec, type ToolCatalog } from '../tools/specs';
 import type { Pipeline, Step, ValuePath } from '../spec/types';
 import type { FindingSink } from './findingSink';
 import type { ScopeInfo, StepReference, TemplateKind, TemplateSite } from './model';
@@ -59,7 +59,7 @@ function stepTemplatePaths(step: Step): { path: ValuePath; value: string }[] {
 
 const EXPRESSION_KEYS = ['condition', 'if', 'while', 'until', 'for_each'];
 
-export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: Map<string, { step: Step; ctx: StepListContext }>): TemplateCheckResult {
+export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: Map<string, { step: Step; ctx: StepListContext }>, catalog: ToolCatalog): TemplateCheckResult {
   const result: TemplateCheckResult = { sites: [], references: [], implied: [] };
   const parsed = sink.parsed;
   const paramNames = pipeline.parameters.map((p) => p.name);
@@ -207,7 +207,7 @@ export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: 
       const [s, t] = at(field.start, field.end);
       const key = String(field.key);
       if (!STEP_FIELDS.includes(key)) {
-        const spec = info.step.action ? actionSpec(info.step.tool, info.step.action) : undefined;
+        const spec = info.step.action ? actionSpec(catalog, info.step.tool, info.step.action) : undefined;
         const inResult = spec?.result && Object.prototype.hasOwnProperty.call(spec.result, key);
         const suggestions = inResult ? [`result.${key}`] : suggest(key, STEP_FIELDS);
         sink.atOffsets('template.unknown-step-field', `Step '${target}' has no field '${key}'; a step has ${STEP_FIELDS.slice(0, 5).join(', ')}, vars, ...${didYouMean(suggestions)}`, s, t, path, { step: stepId, suggestions });
@@ -224,7 +224,7 @@ export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: 
           sink.atOffsets('template.unknown-var', `Step '${target}' has no var '${sub.key}': ${declared}.${didYouMean(suggestions)}`, s2, t2, path, { step: stepId, suggestions });
         }
       } else if (key === 'result' && !info.step.loop && info.step.action) {
-        const spec = actionSpec(info.step.tool, info.step.action);
+        const spec = actionSpec(catalog, info.step.tool, info.step.action);
         if (spec?.result && typeof sub.key === 'string' && !Object.prototype.hasOwnProperty.call(spec.result, sub.key)) {
           const fields = Object.keys(spec.result);
           const suggestions = suggest(sub.key, fields);

@@ -3,6 +3,8 @@
 import { graphCommand } from './graphCommand';
 import { UsageError } from './input';
 import { planCommand } from './planCommand';
+import { resumeCommand, runCommand } from './runCommand';
+import { runsCommand } from './runsCommand';
 import { validateCommand } from './validateCommand';
 
 const USAGE = `orc — run and check AI pipelines written in YAML
@@ -11,6 +13,10 @@ Usage:
   orc validate FILE|- [FILE...] [--json]    findings; exit 0, or 2 when any error
   orc plan FILE [--json]                    levels and critical path
   orc graph FILE --format json|dot|mermaid  the DAG
+  orc run FILE [-i key=value]... [--json] [--max-parallel N]
+                                            runs it; progress on stderr, the result document on stdout with --json
+  orc resume RUN_ID [--json]                finishes a stopped run without re-running completed steps
+  orc runs [--json]                         past runs in .orchestrator/
   orc help                                  this text
 
 Exit codes: 0 success, 1 a step failed, 2 the pipeline did not compile (or bad usage), 130 interrupted.`;
@@ -19,24 +25,31 @@ interface Parsed {
   command: string;
   positional: string[];
   flags: Map<string, string | true>;
+  /** Every `-i key=value`, in order. */
+  inputs: string[];
 }
 
-const VALUE_FLAGS = new Set(['--format', '-i', '--input', '--max-parallel']);
+const VALUE_FLAGS = new Set(['--format', '--max-parallel']);
 
 export function parseArgs(argv: string[]): Parsed {
   const [command = 'help', ...rest] = argv;
   const positional: string[] = [];
   const flags = new Map<string, string | true>();
+  const inputs: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
     if (a === '-' || !a.startsWith('-')) positional.push(a);
+    else if (a === '-i' || a === '--input') {
+      if (i + 1 >= rest.length) throw new UsageError(`${a} needs key=value`);
+      inputs.push(rest[++i]);
+    }
     else if (a.includes('=') && a.startsWith('--')) flags.set(a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1));
     else if (VALUE_FLAGS.has(a)) {
       if (i + 1 >= rest.length) throw new UsageError(`${a} needs a value`);
       flags.set(a, rest[++i]);
     } else flags.set(a, true);
   }
-  return { command, positional, flags };
+  return { command, positional, flags, inputs };
 }
 
 function allowOnly(p: Parsed, allowed: string[]): void {
@@ -48,7 +61,21 @@ function oneFile(p: Parsed): string {
   return p.positional[0];
 }
 
-export function main(argv: string[], io = { out: (s: string) => process.stdout.write(s + '\n'), err: (s: string) => process.stderr.write(s + '\n') }): number {
+const defaultIO = {
+  out: (s: string) => void process.stdout.write(s + '\n'),
+  err: (s: string) => void process.stderr.write(s + '\n'),
+  errRaw: (s: string) => void process.stderr.write(s),
+  errIsTTY: Boolean(process.stderr.isTTY),
+};
+
+function positiveInt(v: string | true | undefined, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v !== 'string' || !Number.isInteger(n) || n < 1) throw new UsageError(`${flag} takes a whole number of at least 1`);
+  return n;
+}
+
+export async function main(argv: string[], io = defaultIO): Promise<number> {
   const style = { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR };
   const errStyle = { color: Boolean(process.stderr.isTTY) && !process.env.NO_COLOR };
   try {
@@ -66,6 +93,17 @@ export function main(argv: string[], io = { out: (s: string) => process.stdout.w
         const format = p.flags.get('--format');
         return graphCommand(oneFile(p), typeof format === 'string' ? format : 'json', errStyle, io.out, io.err);
       }
+      case 'run': {
+        allowOnly(p, ['--json', '--max-parallel']);
+        return await runCommand(oneFile(p), p.inputs, p.flags.has('--json'), positiveInt(p.flags.get('--max-parallel'), '--max-parallel'), errStyle, io);
+      }
+      case 'resume':
+        allowOnly(p, ['--json']);
+        if (p.positional.length !== 1) throw new UsageError("'orc resume' takes one run id (see 'orc runs')");
+        return await resumeCommand(p.positional[0], p.flags.has('--json'), errStyle, io);
+      case 'runs':
+        allowOnly(p, ['--json']);
+        return runsCommand(p.flags.has('--json'), style, io.out);
       case 'help':
       case '--help':
       case '-h':
@@ -90,5 +128,13 @@ if (require.main === module) {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw e;
   });
-  process.exitCode = main(process.argv.slice(2));
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      process.stderr.write(`orc: internal error: ${(e as Error)?.stack ?? e}\n`);
+      process.exitCode = 70;
+    },
+  );
 }

@@ -148,20 +148,23 @@ for (const t of Object.values(TOOL_SPECS)) {
 }
 for (const a of Object.values(BUILTIN_ACTIONS)) a.parameters = table(a.parameters);
 
-export function toolNames(): string[] {
-  return Object.keys(TOOL_SPECS);
+/** The tools a pipeline may use: the built-in ones, plus any a host registers. */
+export type ToolCatalog = Record<string, ToolSpec>;
+
+export function catalogWith(extra?: Record<string, ToolSpec>): ToolCatalog {
+  return extra ? table({ ...TOOL_SPECS, ...extra }) : TOOL_SPECS;
 }
 
 /** The tools that have an action of this name. */
-export function toolsWithAction(action: string): string[] {
-  return Object.values(TOOL_SPECS)
+export function toolsWithAction(catalog: ToolCatalog, action: string): string[] {
+  return Object.values(catalog)
     .filter((t) => Object.prototype.hasOwnProperty.call(t.actions, action))
     .map((t) => t.name);
 }
 
-export function actionSpec(tool: string | null, action: string): ActionSpec | undefined {
+export function actionSpec(catalog: ToolCatalog, tool: string | null, action: string): ActionSpec | undefined {
   if (tool) {
-    const t = TOOL_SPECS[tool];
+    const t = Object.prototype.hasOwnProperty.call(catalog, tool) ? catalog[tool] : undefined;
     return t && Object.prototype.hasOwnProperty.call(t.actions, action) ? t.actions[action] : undefined;
   }
   return Object.prototype.hasOwnProperty.call(BUILTIN_ACTIONS, action) ? BUILTIN_ACTIONS[action] : undefined;

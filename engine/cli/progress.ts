@@ -1,0 +1,95 @@
+// Progress of a run on stderr, drawn from RunEvents: a live line per running step on a terminal,
+// plain lines otherwise (CI logs, pipes).
+import type { RunEvent, RunListener, StepResult, StepScope } from '../run/events';
+import { paint, type Style } from './findingFormat';
+
+function label(step: string, scope: StepScope[]): string {
+  return [...scope.map((s) => `${s.loop}[${s.index}]`), step].join(' › ');
+}
+
+function duration(ms: number | null): string {
+  if (ms === null) return '';
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+function ended(name: string, r: StepResult, style: Style): string {
+  switch (r.status) {
+    case 'completed':
+      if (r.success === false) return `${paint(style, 'warning', '!')} ${name} reported a failure: ${r.error}`;
+      return `${paint(style, 'info', '✓')} ${name} ${paint(style, 'dim', `${duration(r.duration_ms)}${r.cached ? ' (cached)' : ''}${r.attempts > 1 ? `, ${r.attempts} attempts` : ''}`)}`;
+    case 'failed':
+      return `${paint(style, 'error', '✗')} ${name} failed${r.attempts > 1 ? ` after ${r.attempts} attempts` : ''}: ${r.error_type ? `${r.error_type}: ` : ''}${r.error}`;
+    case 'skipped':
+      return `${paint(style, 'dim', '–')} ${name} skipped: ${r.skip_reason ?? ''}`;
+    case 'cancelled':
+      return `${paint(style, 'dim', '■')} ${name} cancelled`;
+  }
+  return `${name} ${r.status}`;
+}
+
+export function progressReporter(write: (s: string) => void, style: Style, live: boolean): RunListener & { close(): void } {
+  const running = new Map<string, { name: string; since: number; attempt: number }>();
+  let drawn = 0;
+  let timer: NodeJS.Timeout | null = null;
+  const clear = () => {
+    if (live && drawn) write(`\x1b[${drawn}A\x1b[J`);
+    drawn = 0;
+  };
+  const draw = () => {
+    if (!live) return;
+    clear();
+    const now = Date.now();
+    const lines = [...running.values()].slice(0, 20).map((r) => `${paint(style, 'info', '⠿')} ${r.name} ${paint(style, 'dim', `${((now - r.since) / 1000).toFixed(1)} s${r.attempt > 1 ? ` (attempt ${r.attempt})` : ''}`)}`);
+    if (running.size > 20) lines.push(paint(style, 'dim', `  … and ${running.size - 20} more`));
+    if (lines.length) write(lines.join('\n') + '\n');
+    drawn = lines.length;
+  };
+  const line = (s: string) => {
+    clear();
+    write(s + '\n');
+    draw();
+  };
+  if (live) timer = setInterval(draw, 250);
+
+  const listener = (e: RunEvent) => {
+    switch (e.type) {
+      case 'run-started':
+        line(paint(style, 'bold', `${e.resumed ? 'resuming' : 'run'} ${e.executionId}: ${e.pipelineId}, ${e.steps.length} step${e.steps.length === 1 ? '' : 's'} in ${e.levels.length} level${e.levels.length === 1 ? '' : 's'}`));
+        break;
+      case 'step-started': {
+        const key = label(e.step, e.scope);
+        running.set(key, { name: key, since: running.get(key)?.since ?? e.time, attempt: e.attempt });
+        if (!live) line(`${e.attempt > 1 ? '↻' : '▶'} ${key}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`);
+        else draw();
+        break;
+      }
+      case 'attempt-failed':
+        line(`${paint(style, 'warning', '…')} ${label(e.step, e.scope)} attempt ${e.attempt} failed: ${e.errorType}: ${e.error}${e.retryInMs !== null ? ` (retrying in ${duration(e.retryInMs)})` : ''}`);
+        break;
+      case 'step-ended': {
+        const key = label(e.step, e.scope);
+        running.delete(key);
+        line(ended(key, e.result, style));
+        break;
+      }
+      case 'warning':
+        line(`${paint(style, 'warning', 'warning:')} ${e.message}`);
+        break;
+      case 'run-ended': {
+        const d = e.result;
+        const count = (s: string) => Object.values(d.steps).filter((r) => r.status === s).length;
+        const cost = d.cost_usd ? `, $${d.cost_usd.toFixed(4)}, ${d.tokens_in}+${d.tokens_out} tokens` : '';
+        const what = d.status === 'completed' ? paint(style, 'info', 'completed') : paint(style, 'error', d.status);
+        line(`${paint(style, 'bold', `run ${d.execution_id}`)} ${what} in ${duration(d.duration_ms)}: ${count('completed')} completed, ${count('skipped')} skipped, ${count('failed')} failed${count('cancelled') ? `, ${count('cancelled')} cancelled` : ''}${cost}`);
+        if (d.output_errors) for (const [k, m] of Object.entries(d.output_errors)) line(`${paint(style, 'error', '✗')} output '${k}': ${m}`);
+        break;
+      }
+    }
+  };
+  return Object.assign(listener, {
+    close() {
+      if (timer) clearInterval(timer);
+      clear();
+    },
+  });
+}

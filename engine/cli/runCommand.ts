@@ -1,0 +1,113 @@
+// `orc run FILE [-i key=value]... [--json] [--max-parallel N]` and `orc resume RUN_ID [--json]`.
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { analyze, hasErrors } from '../analyze/index';
+import { CheckpointError, loadCheckpoint, sha256 } from '../run/checkpointStore';
+import type { ResultDocument } from '../run/events';
+import { InputError, parseInputArg } from '../run/inputs';
+import { runPipeline, type RunOptions } from '../run/runPipeline';
+import { formatFinding, type Style } from './findingFormat';
+import { displayName, readSource, UsageError } from './input';
+import { progressReporter } from './progress';
+
+export interface RunIO {
+  out(s: string): void;
+  err(s: string): void;
+  /** Raw writes to stderr, for the live progress block. */
+  errRaw(s: string): void;
+  errIsTTY: boolean;
+}
+
+export const EXIT = { success: 0, stepFailed: 1, compile: 2, interrupted: 130 } as const;
+
+function exitCode(doc: ResultDocument): number {
+  return doc.status === 'cancelled' ? EXIT.interrupted : doc.success ? EXIT.success : EXIT.stepFailed;
+}
+
+/** Ctrl-C once: cancel (running steps are stopped, the checkpoint written); twice: quit now. */
+function interruptible(io: RunIO): { signal: AbortSignal; dispose(): void } {
+  const ctl = new AbortController();
+  let count = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    count++;
+    if (count === 1) {
+      io.err(`\n${sig === 'SIGINT' ? 'Interrupted' : `Received ${sig}`}: cancelling the running steps and writing the checkpoint (press Ctrl-C again to quit at once)`);
+      const e = new Error('The run was cancelled');
+      e.name = 'CancelledError';
+      ctl.abort(e);
+    } else process.exit(EXIT.interrupted);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: ctl.signal,
+    dispose() {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+async function execute(options: RunOptions, json: boolean, style: Style, io: RunIO): Promise<number> {
+  const progress = progressReporter(io.errRaw, style, io.errIsTTY);
+  const intr = interruptible(io);
+  try {
+    const a = analyze(options.source!);
+    const doc = await runPipeline(a, { ...options, signal: intr.signal, listeners: [progress] });
+    progress.close();
+    if (json) io.out(JSON.stringify(doc, null, 2));
+    return exitCode(doc);
+  } catch (e) {
+    progress.close();
+    if (e instanceof InputError) {
+      io.err(`orc: ${e.message}`);
+      return EXIT.compile;
+    }
+    throw e;
+  } finally {
+    intr.dispose();
+  }
+}
+
+export async function runCommand(file: string, inputArgs: string[], json: boolean, maxParallel: number | undefined, style: Style, io: RunIO): Promise<number> {
+  const source = readSource(file);
+  const a = analyze(source);
+  if (hasErrors(a.findings) || !a.pipeline) {
+    for (const f of a.findings.filter((x) => x.severity === 'error')) io.err(formatFinding(displayName(file), source, f, style));
+    io.err(`${displayName(file)}: the pipeline does not compile; nothing ran`);
+    return EXIT.compile;
+  }
+  const inputs: Record<string, unknown> = {};
+  try {
+    for (const arg of inputArgs) {
+      const [k, v] = parseInputArg(arg);
+      inputs[k] = v;
+    }
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  return execute({ cwd: process.cwd(), inputs, maxParallel, pipelineFile: file === '-' ? null : file, source }, json, style, io);
+}
+
+export async function resumeCommand(runId: string, json: boolean, style: Style, io: RunIO): Promise<number> {
+  let checkpoint;
+  try {
+    checkpoint = loadCheckpoint(process.cwd(), runId);
+  } catch (e) {
+    if (e instanceof CheckpointError) throw new UsageError(e.message);
+    throw e;
+  }
+  if (checkpoint.status === 'completed') {
+    io.err(`run ${runId} already completed; nothing to resume`);
+    const result = path.join(process.cwd(), '.orchestrator', 'runs', runId, 'result.json');
+    if (json && existsSync(result)) io.out(readFileSync(result, 'utf8'));
+    return EXIT.success;
+  }
+  const file = checkpoint.pipeline_file;
+  if (!file || !existsSync(file)) throw new UsageError(`run ${runId} ran ${file || 'a pipeline from standard input'}, which is not there any more`);
+  const source = readFileSync(file, 'utf8');
+  if (sha256(source) !== checkpoint.pipeline_sha256) {
+    throw new UsageError(`${file} has changed since run ${runId} started; resuming would mix two pipelines. Start a new run with 'orc run'.`);
+  }
+  return execute({ cwd: process.cwd(), pipelineFile: file, source, resume: checkpoint }, json, style, io);
+}

@@ -1,0 +1,137 @@
+// The run's protocol: every state change is a RunEvent, and the result document is what a run
+// reports. The CLI's progress, the checkpoint store, the webview and the debug adapter all read
+// these types; nothing else crosses from the engine to its listeners.
+
+export type StepStatus = 'pending' | 'running' | 'completed' | 'skipped' | 'failed' | 'cancelled';
+export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled';
+/** condition: false or not evaluable; jump: passed over by a jump; policy: failed with on_failure skip; stopped: the run stopped first. */
+export type SkipKind = 'condition' | 'jump' | 'policy' | 'stopped';
+
+/** One step in the result document (SPEC "Results"). */
+export interface StepResult {
+  status: StepStatus;
+  /** null for a step that did not run (skipped, cancelled, pending). */
+  success: boolean | null;
+  result: unknown;
+  error: string | null;
+  error_type: string | null;
+  timed_out: boolean;
+  attempts: number;
+  retries: number;
+  started_at: string | null;
+  ended_at: string | null;
+  duration_ms: number | null;
+  model: string | null;
+  tokens_in: number;
+  tokens_out: number;
+  cost_usd: number;
+  /** Declared structured outputs (`vars`), when the step has them. */
+  vars?: Record<string, unknown>;
+  /** A loop's iterations: each with the results of its body steps. */
+  iterations?: IterationResult[];
+  /** Why a step was skipped or not run, in words. */
+  skip_reason?: string;
+  /** What skipped it; a resumed run runs `stopped` steps again and keeps the others. */
+  skip_kind?: SkipKind;
+  /** The result came from the cache (`cache: true`). */
+  cached?: boolean;
+}
+
+export interface IterationResult {
+  index: number;
+  item: unknown;
+  status: StepStatus;
+  steps: Record<string, StepResult>;
+}
+
+/** What `orc run --json` prints. */
+export interface ResultDocument {
+  pipeline_id: string;
+  execution_id: string;
+  status: Exclude<RunStatus, 'running'>;
+  success: boolean;
+  outputs: Record<string, unknown>;
+  steps: Record<string, StepResult>;
+  execution_order: string[];
+  execution_levels: string[][];
+  failed_steps: string[];
+  skipped_steps: string[];
+  started_at: string;
+  ended_at: string;
+  duration_ms: number;
+  tokens_in: number;
+  tokens_out: number;
+  cost_usd: number;
+  /** Outputs whose template failed to render, with the reason. */
+  output_errors?: Record<string, string>;
+}
+
+/** Where a step runs: the top level, or an iteration of a loop (innermost last). */
+export interface StepScope {
+  loop: string;
+  index: number;
+}
+
+interface EventBase {
+  /** Milliseconds since the epoch. */
+  time: number;
+}
+
+export type RunEvent =
+  | (EventBase & { type: 'run-started'; executionId: string; pipelineId: string; steps: string[]; levels: string[][]; resumed: boolean })
+  | (EventBase & { type: 'step-ready'; step: string; scope: StepScope[] })
+  | (EventBase & { type: 'step-started'; step: string; scope: StepScope[]; attempt: number })
+  | (EventBase & { type: 'attempt-failed'; step: string; scope: StepScope[]; attempt: number; error: string; errorType: string; retryInMs: number | null })
+  | (EventBase & { type: 'step-output'; step: string; scope: StepScope[]; stream: 'stdout' | 'stderr' | 'text'; chunk: string })
+  | (EventBase & { type: 'step-ended'; step: string; scope: StepScope[]; result: StepResult })
+  | (EventBase & { type: 'checkpoint-written'; path: string; completed: number })
+  | (EventBase & { type: 'warning'; step: string | null; message: string })
+  | (EventBase & { type: 'run-ended'; result: ResultDocument });
+
+export type RunListener = (event: RunEvent) => void;
+
+/** Fans events out to any number of listeners; a listener that throws cannot stop the run. */
+export class RunEmitter {
+  private readonly listeners = new Set<RunListener>();
+  private readonly failures: unknown[] = [];
+
+  on(listener: RunListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit(event: RunEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(event);
+      } catch (e) {
+        this.failures.push(e);
+      }
+    }
+  }
+
+  /** Errors listeners threw, for the caller to report. */
+  listenerErrors(): unknown[] {
+    return this.failures;
+  }
+}
+
+export function emptyStepResult(status: StepStatus = 'pending'): StepResult {
+  return {
+    status,
+    success: null,
+    result: null,
+    error: null,
+    error_type: null,
+    timed_out: false,
+    attempts: 0,
+    retries: 0,
+    started_at: null,
+    ended_at: null,
+    duration_ms: null,
+    model: null,
+    tokens_in: 0,
+    tokens_out: 0,
+    cost_usd: 0,
+  };
+}

@@ -1,0 +1,60 @@
+// A run's inputs: `-i key=value` parsing, defaults, and checks against the declared parameters.
+import type { ParameterDecl, ParamType } from '../spec/types';
+import { didYouMean, suggest } from '../analyze/suggest';
+
+export class InputError extends Error {}
+
+/** `key=value`: the value is parsed as JSON when it parses, else taken as a string. */
+export function parseInputArg(arg: string): [string, unknown] {
+  const eq = arg.indexOf('=');
+  if (eq <= 0) throw new InputError(`-i takes key=value, got '${arg}'`);
+  const key = arg.slice(0, eq).trim();
+  const raw = arg.slice(eq + 1);
+  try {
+    return [key, JSON.parse(raw)];
+  } catch {
+    return [key, raw];
+  }
+}
+
+function matches(type: ParamType, v: unknown): boolean {
+  switch (type) {
+    case 'string': return typeof v === 'string';
+    case 'integer': return typeof v === 'number' && Number.isInteger(v);
+    case 'number': return typeof v === 'number';
+    case 'boolean': return typeof v === 'boolean';
+    case 'array': return Array.isArray(v);
+    case 'object': return v !== null && typeof v === 'object' && !Array.isArray(v);
+  }
+}
+
+/** A value given for a string parameter that JSON read as a number or boolean is meant as text. */
+function coerce(type: ParamType | null, v: unknown, given: boolean): unknown {
+  if (given && type === 'string' && (typeof v === 'number' || typeof v === 'boolean' || v === null)) return String(v);
+  return v;
+}
+
+/** The inputs of a run: given values checked against the declarations, defaults filled in. */
+export function resolveInputs(params: ParameterDecl[], given: Record<string, unknown>): Record<string, unknown> {
+  const names = params.map((p) => p.name);
+  for (const key of Object.keys(given)) {
+    if (!names.includes(key)) {
+      const s = suggest(key, names);
+      throw new InputError(`Unknown input '${key}'.${didYouMean(s)}${names.length ? ` The pipeline's parameters: ${names.join(', ')}.` : ' The pipeline takes no parameters.'}`);
+    }
+  }
+  const out: Record<string, unknown> = {};
+  for (const p of params) {
+    const has = Object.prototype.hasOwnProperty.call(given, p.name);
+    if (!has && !p.hasDefault) {
+      if (p.required) throw new InputError(`Missing required input '${p.name}'${p.description ? ` (${p.description})` : ''}: give it with -i ${p.name}=...`);
+      out[p.name] = null;
+      continue;
+    }
+    const v = coerce(p.type, has ? given[p.name] : p.default, has);
+    if (p.type && v !== null && !matches(p.type, v)) throw new InputError(`Input '${p.name}' must be ${p.type}, got ${JSON.stringify(v)}.`);
+    if (p.enum && !p.enum.some((e) => JSON.stringify(e) === JSON.stringify(v))) throw new InputError(`Input '${p.name}' must be one of ${p.enum.map((e) => JSON.stringify(e)).join(', ')}, got ${JSON.stringify(v)}.`);
+    out[p.name] = v;
+  }
+  return out;
+}

@@ -1,0 +1,230 @@
+// A whole run: inputs, the top-level step list, outputs, the result document, checkpoints, resume.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { analyze, hasErrors, type Analysis, type AnalyzeOptions } from '../analyze/index';
+import { NO_MODELS, type ModelRunner } from '../models/modelRunner';
+import { renderValue } from '../template/index';
+import { BUILTIN_TOOLS } from '../tools/registry';
+import type { NestedRunResult, ToolDefinition } from '../tools/runtime';
+import { CheckpointStore, sha256, type Checkpoint } from './checkpointStore';
+import { RunEmitter, type ResultDocument, type RunListener, type StepResult } from './events';
+import { resolveInputs } from './inputs';
+import { Semaphore, type RunContext } from './runContext';
+import { StepListRunner } from './scheduler';
+import { executionInfo, ListScope, rootScope } from './scope';
+import { StepCache } from './stepCache';
+
+export const DEFAULT_MAX_PARALLEL = 16;
+/** How deep `pipeline` steps may nest. */
+export const MAX_NESTING_DEPTH = 8;
+
+export interface RunOptions {
+  /** Working directory: relative paths, `.orchestrator/` state. */
+  cwd: string;
+  /** Folder paths must stay in (default: cwd). */
+  workspace?: string;
+  allowOutsideWorkspace?: boolean;
+  inputs?: Record<string, unknown>;
+  maxParallel?: number;
+  signal?: AbortSignal;
+  listeners?: RunListener[];
+  /** Write checkpoints (default: the pipeline's `context.checkpoint`, true). */
+  checkpoint?: boolean;
+  pipelineFile?: string | null;
+  /** The source text (for the checkpoint's hash); read from pipelineFile when absent. */
+  source?: string;
+  executionId?: string;
+  /** Resume this checkpoint's run. */
+  resume?: Checkpoint;
+  /** Tools besides the built-in ones (they must also be given to analyze). */
+  tools?: Record<string, ToolDefinition>;
+  models?: ModelRunner;
+  random?: () => number;
+  depth?: number;
+}
+
+export function newExecutionId(now = new Date()): string {
+  const t = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${t}-${randomBytes(3).toString('hex')}`;
+}
+
+function summaryOf(results: Map<string, StepResult>) {
+  let tokensIn = 0;
+  let tokensOut = 0;
+  let cost = 0;
+  for (const r of results.values()) {
+    tokensIn += r.tokens_in;
+    tokensOut += r.tokens_out;
+    cost += r.cost_usd;
+  }
+  return { tokensIn, tokensOut, cost: Math.round(cost * 1e6) / 1e6 };
+}
+
+/** Runs a compiled pipeline (an analysis without errors). */
+export async function runPipeline(analysis: Analysis, options: RunOptions): Promise<ResultDocument> {
+  const pipeline = analysis.pipeline;
+  const plan = analysis.plan;
+  if (!pipeline || !plan || hasErrors(analysis.findings)) throw new Error('runPipeline needs a pipeline that compiles');
+  const started = options.resume ? new Date(options.resume.started_at) : new Date();
+  const executionId = options.resume?.execution_id ?? options.executionId ?? newExecutionId(started);
+  const inputs = options.resume ? options.resume.inputs : resolveInputs(pipeline.parameters, options.inputs ?? {});
+  const maxParallel = options.resume?.max_parallel ?? options.maxParallel ?? pipeline.context.maxParallel ?? DEFAULT_MAX_PARALLEL;
+  const emitter = new RunEmitter();
+  for (const l of options.listeners ?? []) emitter.on(l);
+  const cwd = path.resolve(options.cwd);
+  const pipelineFile = options.pipelineFile ? path.resolve(options.pipelineFile) : null;
+  const useCheckpoint = options.checkpoint ?? pipeline.context.checkpoint;
+  const source = options.source ?? (pipelineFile ? readFileSync(pipelineFile, 'utf8') : analysis.text);
+
+  const checkpoint = useCheckpoint
+    ? new CheckpointStore(
+        cwd,
+        {
+          format: 1,
+          execution_id: executionId,
+          pipeline_id: pipeline.id,
+          pipeline_file: pipelineFile ?? '',
+          pipeline_sha256: sha256(source),
+          inputs,
+          max_parallel: maxParallel,
+          status: 'running',
+          started_at: started.toISOString(),
+          updated_at: started.toISOString(),
+          steps: { ...(options.resume?.steps ?? {}) },
+        },
+        (p, completed) => emitter.emit({ type: 'checkpoint-written', time: Date.now(), path: p, completed }),
+      )
+    : null;
+
+  const tools = { ...BUILTIN_TOOLS, ...(options.tools ?? {}) };
+  const toolSlots = new Map<string, Semaphore>();
+  for (const [name, t] of Object.entries(tools)) if (t.concurrency) toolSlots.set(name, new Semaphore(t.concurrency));
+  const signal = options.signal ?? new AbortController().signal;
+  const depth = options.depth ?? 0;
+  const models = options.models ?? NO_MODELS;
+
+  const ctx: RunContext = {
+    pipeline,
+    bodyPlans: analysis.bodyPlans,
+    executionId,
+    emitter,
+    cwd,
+    workspace: path.resolve(options.workspace ?? cwd),
+    allowOutsideWorkspace: options.allowOutsideWorkspace ?? false,
+    pipelineFile,
+    signal,
+    slots: new Semaphore(Math.max(1, maxParallel)),
+    toolSlots,
+    tools,
+    models,
+    checkpoint,
+    restored: options.resume?.steps ?? {},
+    cache: new StepCache(cwd),
+    random: options.random ?? Math.random,
+    runNested: (file, nestedInputs) => runNestedPipeline(file, nestedInputs, options, depth + 1, signal, tools, models),
+  };
+
+  emitter.emit({ type: 'run-started', time: Date.now(), executionId, pipelineId: pipeline.id, steps: plan.executionOrder, levels: plan.levels, resumed: Boolean(options.resume) });
+  checkpoint?.schedule();
+  const scope = new ListScope(rootScope(inputs, pipeline.id, executionInfo(executionId, started)), {}, inputs);
+  const outcome = await new StepListRunner(ctx, pipeline.steps, plan, scope, '', []).run();
+
+  // outputs render after the run, from the top-level results
+  const outputs: Record<string, unknown> = {};
+  const outputErrors: Record<string, string> = {};
+  if (!outcome.cancelled) {
+    for (const [name, tpl] of Object.entries(pipeline.outputs)) {
+      try {
+        outputs[name] = typeof tpl === 'string' ? renderValue(tpl, scope) : tpl;
+      } catch (e) {
+        outputErrors[name] = (e as Error).message;
+      }
+    }
+  }
+  const cancelled = outcome.cancelled || signal.aborted;
+  const failed = outcome.failed || Object.keys(outputErrors).length > 0;
+  const status = cancelled ? 'cancelled' : failed ? 'failed' : 'completed';
+  const ended = new Date();
+  const steps: Record<string, StepResult> = {};
+  for (const id of pipeline.steps.map((s) => s.id)) steps[id] = outcome.results.get(id) ?? { ...emptyResultFor('cancelled') };
+  const { tokensIn, tokensOut, cost } = summaryOf(outcome.results);
+  const doc: ResultDocument = {
+    pipeline_id: pipeline.id,
+    execution_id: executionId,
+    status,
+    success: status === 'completed',
+    outputs,
+    steps,
+    execution_order: plan.executionOrder,
+    execution_levels: plan.levels,
+    failed_steps: Object.entries(steps).filter(([, r]) => r.status === 'failed').map(([id]) => id),
+    skipped_steps: Object.entries(steps).filter(([, r]) => r.status === 'skipped').map(([id]) => id),
+    started_at: started.toISOString(),
+    ended_at: ended.toISOString(),
+    duration_ms: ended.getTime() - started.getTime(),
+    tokens_in: tokensIn,
+    tokens_out: tokensOut,
+    cost_usd: cost,
+  };
+  if (Object.keys(outputErrors).length) doc.output_errors = outputErrors;
+  if (checkpoint) {
+    checkpoint.setStatus(status);
+    await checkpoint.flush();
+    await checkpoint.writeResult(doc);
+  }
+  emitter.emit({ type: 'run-ended', time: Date.now(), result: doc });
+  return doc;
+}
+
+function emptyResultFor(status: 'cancelled'): StepResult {
+  return { status, success: null, result: null, error: null, error_type: null, timed_out: false, attempts: 0, retries: 0, started_at: null, ended_at: null, duration_ms: null, model: null, tokens_in: 0, tokens_out: 0, cost_usd: 0, skip_reason: 'the run was cancelled' };
+}
+
+async function runNestedPipeline(
+  file: string,
+  inputs: Record<string, unknown>,
+  parent: RunOptions,
+  depth: number,
+  signal: AbortSignal,
+  tools: Record<string, ToolDefinition>,
+  models: ModelRunner,
+): Promise<NestedRunResult> {
+  if (depth > MAX_NESTING_DEPTH) throw new Error(`Pipelines nest deeper than ${MAX_NESTING_DEPTH} levels (a pipeline that runs itself?)`);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return { success: false, status: 'failed', execution_id: '', outputs: {}, error: `Pipeline file not found: ${file}` };
+  }
+  const extra = parent.tools ? Object.fromEntries(Object.entries(parent.tools).map(([k, t]) => [k, t.spec])) : undefined;
+  const a = analyze(text, { tools: extra });
+  if (hasErrors(a.findings)) {
+    const first = a.findings.find((f) => f.severity === 'error')!;
+    return { success: false, status: 'failed', execution_id: '', outputs: {}, error: `Nested pipeline ${path.basename(file)} does not compile: line ${first.range.start.line + 1}: ${first.message}` };
+  }
+  const doc = await runPipeline(a, {
+    cwd: parent.cwd,
+    workspace: parent.workspace ?? parent.cwd,
+    allowOutsideWorkspace: parent.allowOutsideWorkspace,
+    inputs,
+    signal,
+    checkpoint: false,
+    pipelineFile: file,
+    source: text,
+    tools,
+    models,
+    depth,
+    random: parent.random,
+  });
+  const failedStep = doc.failed_steps[0] ?? Object.entries(doc.steps).find(([, r]) => r.success === false)?.[0];
+  return {
+    success: doc.success,
+    status: doc.status,
+    execution_id: doc.execution_id,
+    outputs: doc.outputs,
+    error: doc.success ? null : failedStep ? `step '${failedStep}' of ${path.basename(file)}: ${doc.steps[failedStep].error}` : `${path.basename(file)} ${doc.status}`,
+  };
+}
+
+export type { AnalyzeOptions };

@@ -1,0 +1,189 @@
+// Runs one list of steps (the top level, or one loop iteration) as a DAG: a step starts as soon as
+// every dependency has ended, never waiting for a whole level. Conditions, jumps and failure
+// policies decide what runs; skipped steps count as ended for their dependents.
+import type { Plan, Step } from '../spec/types';
+import { evaluateCondition } from './conditions';
+import { emptyStepResult, type SkipKind, type StepResult, type StepScope } from './events';
+import { runLoop } from './loopRunner';
+import type { RunContext } from './runContext';
+import type { ListScope } from './scope';
+import { executeStep } from './stepExecutor';
+
+
+/** A result a resumed run keeps: a success, or a skip that a condition, jump or policy decided. */
+export function isFinal(r: StepResult): boolean {
+  return (r.status === 'completed' && r.success === true) || (r.status === 'skipped' && r.skip_kind !== 'stopped' && r.skip_kind !== undefined);
+}
+
+export interface ListOutcome {
+  results: Map<string, StepResult>;
+  /** A step failed (or reported failure) in a way that fails the run. */
+  failed: boolean;
+  /** The first failure, for messages. */
+  firstFailure: { step: string; error: string } | null;
+  cancelled: boolean;
+}
+
+export class StepListRunner {
+  private readonly byId = new Map<string, Step>();
+  private readonly children = new Map<string, string[]>();
+  private readonly waiting = new Map<string, number>();
+  private readonly order = new Map<string, number>();
+  private readonly results = new Map<string, StepResult>();
+  private readonly started = new Set<string>();
+  private done = 0;
+  private stopping = false;
+  private failed = false;
+  private firstFailure: ListOutcome['firstFailure'] = null;
+  private resolve!: (o: ListOutcome) => void;
+
+  constructor(
+    private readonly ctx: RunContext,
+    private readonly steps: Step[],
+    private readonly plan: Plan,
+    private readonly scope: ListScope,
+    /** Checkpoint key prefix: '' at the top level, `loop[2]/` inside an iteration. */
+    private readonly keyPrefix: string,
+    private readonly scopePath: StepScope[],
+  ) {
+    for (const s of steps) {
+      this.byId.set(s.id, s);
+      this.children.set(s.id, []);
+      this.waiting.set(s.id, 0);
+    }
+    plan.executionOrder.forEach((id, i) => this.order.set(id, i));
+    for (const e of plan.edges) {
+      this.children.get(e.from)!.push(e.to);
+      this.waiting.set(e.to, this.waiting.get(e.to)! + 1);
+    }
+  }
+
+  run(): Promise<ListOutcome> {
+    return new Promise((resolve) => {
+      this.resolve = resolve;
+      if (this.steps.length === 0) return this.settle();
+      // results a checkpoint restored come first, in execution order, as if they had just ended
+      for (const id of this.plan.executionOrder) {
+        const r = this.ctx.restored[this.keyPrefix + id];
+        if (r && isFinal(r) && !this.started.has(id)) {
+          this.started.add(id);
+          this.scope.setStep(id, r);
+          this.finish(id, r, null, true);
+        }
+      }
+      for (const id of this.plan.executionOrder) if (this.waiting.get(id) === 0 && !this.started.has(id)) this.ready(id);
+    });
+  }
+
+  private settle(): void {
+    this.resolve({ results: this.results, failed: this.failed, firstFailure: this.firstFailure, cancelled: this.ctx.signal.aborted });
+  }
+
+  private ready(id: string): void {
+    if (this.started.has(id)) return;
+    this.started.add(id);
+    const step = this.byId.get(id)!;
+    if (this.ctx.signal.aborted) return this.finish(id, this.notRun('cancelled', 'the run was cancelled'), null);
+    if (this.stopping) return this.finish(id, this.notRun('skipped', `not run: '${this.firstFailure?.step}' failed`, 'stopped'), null);
+    this.ctx.emitter.emit({ type: 'step-ready', time: Date.now(), step: id, scope: this.scopePath });
+    if (step.condition !== undefined) {
+      let holds: boolean;
+      try {
+        holds = evaluateCondition(step.condition, this.scope);
+      } catch (e) {
+        // fail closed: a condition that cannot be evaluated is false
+        const why = `the condition could not be evaluated: ${(e as Error).message}`;
+        this.ctx.emitter.emit({ type: 'warning', time: Date.now(), step: id, message: `Step '${id}' is skipped: ${why}` });
+        return this.finish(id, this.notRun('skipped', why, 'condition'), step.onFalse);
+      }
+      if (!holds) return this.finish(id, this.notRun('skipped', 'the condition is false', 'condition'), step.onFalse);
+    }
+    const run = step.loop ? runLoop(step, this.scope, this.ctx, this.keyPrefix, this.scopePath) : executeStep(step, this.scope, this.ctx, this.scopePath);
+    run.then(
+      (r) => this.ended(step, r),
+      (e) => {
+        // an engine bug must not hang the run: the step fails with what was thrown
+        const r = emptyStepResult('failed');
+        r.success = false;
+        r.error = `Internal error: ${(e as Error)?.stack ?? e}`;
+        r.error_type = 'InternalError';
+        this.ended(step, r);
+      },
+    );
+  }
+
+  private notRun(status: 'skipped' | 'cancelled', reason: string, kind?: SkipKind): StepResult {
+    const r = emptyStepResult(status);
+    r.skip_reason = reason;
+    if (kind) r.skip_kind = kind;
+    return r;
+  }
+
+  /** A step ran: apply its failure policy and jumps. */
+  private ended(step: Step, r: StepResult): void {
+    let jump: string | null = null;
+    const failedHere = r.status === 'failed' || (r.status === 'completed' && r.success === false);
+    if (r.status === 'completed' && r.success) jump = step.onSuccess;
+    if (failedHere) {
+      const policy = step.onFailure;
+      if (policy.kind === 'skip') {
+        r.status = 'skipped';
+        r.skip_reason = `failed, and on_failure is skip: ${r.error}`;
+        r.skip_kind = 'policy';
+        this.ctx.emitter.emit({ type: 'warning', time: Date.now(), step: step.id, message: `Step '${step.id}' failed and is skipped (on_failure: skip): ${r.error}` });
+      } else {
+        this.failed = true;
+        this.firstFailure ??= { step: step.id, error: r.error ?? 'failed' };
+        if (policy.kind === 'jump') jump = policy.target;
+        else if (policy.kind === 'fail' || policy.kind === 'retry') this.stop();
+      }
+    }
+    if (r.status === 'cancelled') this.stopping = true;
+    this.finish(step.id, r, jump);
+  }
+
+  /** No step starts after this; steps still waiting are marked when their dependencies end. */
+  private stop(): void {
+    this.stopping = true;
+  }
+
+  private record(id: string, r: StepResult): void {
+    this.results.set(id, r);
+    this.scope.setStep(id, r);
+    this.ctx.checkpoint?.record(this.keyPrefix + id, r);
+  }
+
+  private finish(id: string, r: StepResult, jump: string | null, restored = false): void {
+    this.record(id, r);
+    if (!restored) this.ctx.emitter.emit({ type: 'step-ended', time: Date.now(), step: id, scope: this.scopePath, result: r });
+    this.done++;
+    if (jump) this.jumpFrom(id, jump);
+    for (const c of this.children.get(id)!) {
+      const left = this.waiting.get(c)! - 1;
+      this.waiting.set(c, left);
+      if (left === 0 && !this.started.has(c)) this.ready(c);
+    }
+    if (this.done === this.steps.length) this.settle();
+  }
+
+  /** Marks the steps a forward jump passes over as skipped: descendants of `from` before `target`. */
+  private jumpFrom(from: string, target: string): void {
+    const limit = this.order.get(target);
+    if (limit === undefined) return;
+    const stack = [...this.children.get(from)!];
+    const seen = new Set<string>();
+    const passed: string[] = [];
+    while (stack.length) {
+      const x = stack.pop()!;
+      if (seen.has(x) || x === target) continue;
+      seen.add(x);
+      const o = this.order.get(x)!;
+      if (o >= limit || this.started.has(x)) continue;
+      passed.push(x);
+      stack.push(...this.children.get(x)!);
+    }
+    passed.sort((a, b) => this.order.get(a)! - this.order.get(b)!);
+    for (const x of passed) if (!this.started.has(x)) this.started.add(x);
+    for (const x of passed) this.finish(x, this.notRun('skipped', `jumped over: '${from}' jumps to '${target}'`, 'jump'), null);
+  }
+}

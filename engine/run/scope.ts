@@ -1,0 +1,69 @@
+// What names a template sees at run time: parameters, step results, loop variables, execution.
+import type { Scope } from '../template/index';
+import type { StepResult } from './events';
+
+export interface ExecutionInfo {
+  id: string;
+  started_at: string;
+  timestamp: string;
+  date: string;
+  time: string;
+}
+
+export function executionInfo(id: string, started: Date): ExecutionInfo {
+  const iso = started.toISOString();
+  return { id, started_at: iso, timestamp: iso, date: iso.slice(0, 10), time: iso.slice(11, 19) };
+}
+
+/** Names of one step list: its steps' results so far, and its loop variables. */
+export class ListScope implements Scope {
+  /** `steps` as templates see it: grows as steps end (never rebuilt). */
+  readonly stepsView: Record<string, StepResult> = {};
+  constructor(
+    private readonly parent: Scope,
+    private readonly loopVars: Record<string, unknown>,
+    /** The run's inputs: a parameter wins over a step of the same name, as in the analyzer. */
+    readonly inputs: Record<string, unknown>,
+  ) {}
+
+  setStep(id: string, r: StepResult): void {
+    Object.defineProperty(this.stepsView, id, { value: r, enumerable: true, writable: true, configurable: true });
+  }
+
+  lookup(name: string): { found: true; value: unknown } | { found: false } {
+    if (Object.prototype.hasOwnProperty.call(this.loopVars, name)) return { found: true, value: this.loopVars[name] };
+    if (Object.prototype.hasOwnProperty.call(this.inputs, name)) return { found: true, value: this.inputs[name] };
+    if (Object.prototype.hasOwnProperty.call(this.stepsView, name)) return { found: true, value: this.stepsView[name] };
+    if (name === 'steps') {
+      // this list's steps and every enclosing list's
+      const outer = this.parent.lookup('steps');
+      const merged = outer.found && outer.value && typeof outer.value === 'object' ? { ...(outer.value as Record<string, unknown>), ...this.stepsView } : this.stepsView;
+      return { found: true, value: merged };
+    }
+    return this.parent.lookup(name);
+  }
+}
+
+/** The outermost scope: parameters and execution facts. */
+export function rootScope(inputs: Record<string, unknown>, pipelineId: string, execution: ExecutionInfo): Scope {
+  const globals: Record<string, unknown> = { inputs, parameters: inputs, execution, pipeline_id: pipelineId };
+  return {
+    lookup(name) {
+      if (Object.prototype.hasOwnProperty.call(globals, name)) return { found: true, value: globals[name] };
+      if (Object.prototype.hasOwnProperty.call(inputs, name)) return { found: true, value: inputs[name] };
+      if (name === 'steps') return { found: true, value: {} };
+      return { found: false };
+    },
+  };
+}
+
+/** Loop variables of one iteration, with their `$` forms. */
+export function forEachVars(loopVar: string, item: unknown, index: number, length: number): Record<string, unknown> {
+  const v: Record<string, unknown> = { [loopVar]: item, item, index, position: index + 1, is_first: index === 0, is_last: index === length - 1, length };
+  for (const [k, x] of Object.entries(v)) v[`$${k}`] = x;
+  return v;
+}
+
+export function whileVars(iteration: number): Record<string, unknown> {
+  return { iteration, $iteration: iteration };
+}

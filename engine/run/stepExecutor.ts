@@ -1,0 +1,208 @@
+// One action step: render its parameters, then attempts (bounded by the global and per-tool limits)
+// with a timeout each, retries with backoff, the cache, and the tool or model call.
+import type { Step } from '../spec/types';
+import { renderValue, type Scope } from '../template/index';
+import { abortError, ToolError, type ToolContext, type ToolOutcome } from '../tools/runtime';
+import { BUILTIN_ACTIONS } from '../tools/specs';
+import { emptyStepResult, type StepResult, type StepScope } from './events';
+import { effectiveRetry, retryDelayMs } from './retryPolicy';
+import { sleep, type RunContext } from './runContext';
+import { cacheKey } from './stepCache';
+
+export class TimeoutError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TimeoutError';
+  }
+}
+
+/** Renders every string of a parameters tree; a value that is one `{{ expr }}` keeps its type. */
+export function renderParams(v: unknown, scope: Scope): unknown {
+  if (typeof v === 'string') return renderValue(v, scope);
+  if (Array.isArray(v)) return v.map((x) => renderParams(x, scope));
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) Object.defineProperty(out, k, { value: renderParams(x, scope), enumerable: true, writable: true, configurable: true });
+    return out;
+  }
+  return v;
+}
+
+function errorTypeOf(e: unknown): string {
+  if (e instanceof ToolError) return e.errorType;
+  if (e instanceof Error) return e.name && e.name !== 'Error' ? e.name : 'Error';
+  return 'Error';
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** The model a step runs on: its own, its expert's, or the pipeline's default. */
+export function modelFor(step: Step, ctx: RunContext): string | null {
+  if (step.model) return step.model;
+  if (step.expert && Object.prototype.hasOwnProperty.call(ctx.pipeline.experts, step.expert)) return ctx.pipeline.experts[step.expert];
+  return ctx.pipeline.model;
+}
+
+async function callAction(step: Step, params: Record<string, unknown>, ctx: RunContext, signal: AbortSignal, scopePath: StepScope[], r: StepResult): Promise<ToolOutcome> {
+  const output = (stream: 'stdout' | 'stderr' | 'text', chunk: string) => ctx.emitter.emit({ type: 'step-output', time: Date.now(), step: step.id, scope: scopePath, stream, chunk });
+  if (step.tool) {
+    const tool = ctx.tools[step.tool];
+    if (!tool) throw new ToolError(`Unknown tool '${step.tool}'`, 'ConfigurationError');
+    const tctx: ToolContext = {
+      cwd: ctx.cwd,
+      workspace: ctx.workspace,
+      allowOutsideWorkspace: ctx.allowOutsideWorkspace,
+      signal,
+      pipelineFile: ctx.pipelineFile,
+      output,
+      runNested: ctx.runNested,
+    };
+    return tool.run(step.action!, params, tctx);
+  }
+  if (step.action && Object.prototype.hasOwnProperty.call(BUILTIN_ACTIONS, step.action)) {
+    const model = modelFor(step, ctx);
+    if (!model) throw new ToolError(`Step '${step.id}' needs a model: give it 'model:', an 'expert:', or a top-level 'model:'`, 'ConfigurationError');
+    const personality = step.personality ? ctx.pipeline.personalities[step.personality] : undefined;
+    const system = typeof params.system === 'string' ? params.system : personality && 'prompt' in personality ? personality.prompt : null;
+    const schema = step.vars.length
+      ? { type: 'object', properties: Object.fromEntries(step.vars.map((v) => [v.name, v.schema])), required: step.vars.filter((v) => v.required).map((v) => v.name), additionalProperties: false }
+      : ((params.schema as Record<string, unknown> | undefined) ?? null);
+    const res = await ctx.models.run({ model, action: step.action, params, system, schema, signal, onText: (c) => output('text', c) });
+    r.model = res.model;
+    r.tokens_in += res.tokens_in;
+    r.tokens_out += res.tokens_out;
+    r.cost_usd += res.cost_usd;
+    return { success: true, result: res.value };
+  }
+  throw new ToolError(`Unknown action '${step.action}'`, 'ConfigurationError');
+}
+
+/** Picks the declared `vars` out of a structured result. */
+function varsOf(step: Step, result: unknown): Record<string, unknown> | undefined {
+  if (!step.vars.length) return undefined;
+  const obj = result && typeof result === 'object' && !Array.isArray(result) ? (result as Record<string, unknown>) : {};
+  const vars: Record<string, unknown> = {};
+  for (const v of step.vars) vars[v.name] = Object.prototype.hasOwnProperty.call(obj, v.name) ? obj[v.name] : null;
+  return vars;
+}
+
+export async function executeStep(step: Step, scope: Scope, ctx: RunContext, scopePath: StepScope[]): Promise<StepResult> {
+  const r = emptyStepResult('running');
+  const t0 = Date.now();
+  r.started_at = new Date(t0).toISOString();
+  const end = (status: StepResult['status'], success: boolean | null): StepResult => {
+    const t1 = Date.now();
+    r.status = status;
+    r.success = success;
+    r.ended_at = new Date(t1).toISOString();
+    r.duration_ms = t1 - t0;
+    r.retries = Math.max(0, r.attempts - 1);
+    return r;
+  };
+
+  // parameters render before any side effect; an unresolved reference fails the step here
+  let params: Record<string, unknown>;
+  try {
+    params = renderParams(step.parameters, scope) as Record<string, unknown>;
+  } catch (e) {
+    r.error = `Could not render the parameters: ${message(e)}`;
+    r.error_type = errorTypeOf(e);
+    return end('failed', false);
+  }
+
+  const modelName = step.tool ? null : modelFor(step, ctx);
+  const key = step.cache ? cacheKey(step.raw, params, modelName) : null;
+  if (key) {
+    const hit = ctx.cache.get(key);
+    if (hit) {
+      Object.assign(r, hit, { cached: true });
+      return end('completed', true);
+    }
+  }
+
+  const policy = effectiveRetry(step, ctx.pipeline.context);
+  const timeoutS = step.timeout ?? ctx.pipeline.context.timeout;
+  const toolSlots = step.tool ? ctx.toolSlots.get(step.tool) : undefined;
+  for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {
+    if (ctx.signal.aborted) {
+      r.error = 'The run was cancelled';
+      r.error_type = 'CancelledError';
+      return end('cancelled', null);
+    }
+    const got = await ctx.slots.acquire(ctx.signal);
+    if (!got) continue;
+    const gotTool = toolSlots ? await toolSlots.acquire(ctx.signal) : true;
+    if (!gotTool) {
+      ctx.slots.release();
+      continue;
+    }
+    r.attempts = attempt;
+    ctx.emitter.emit({ type: 'step-started', time: Date.now(), step: step.id, scope: scopePath, attempt });
+    const attemptCtl = new AbortController();
+    const onRunAbort = () => attemptCtl.abort(ctx.signal.reason ?? abortError(ctx.signal));
+    ctx.signal.addEventListener('abort', onRunAbort, { once: true });
+    const timer = timeoutS ? setTimeout(() => attemptCtl.abort(new TimeoutError(`Step '${step.id}' timed out after ${timeoutS} s (attempt ${attempt} of ${policy.maxAttempts})`)), timeoutS * 1000) : null;
+    let outcome: ToolOutcome | null = null;
+    let failure: unknown = null;
+    try {
+      outcome = await Promise.race([
+        callAction(step, params, ctx, attemptCtl.signal, scopePath, r),
+        // a tool that ignores its signal still ends the attempt at the timeout
+        new Promise<never>((_, reject) => attemptCtl.signal.addEventListener('abort', () => reject(attemptCtl.signal.reason), { once: true })),
+      ]);
+    } catch (e) {
+      failure = e;
+    } finally {
+      if (timer) clearTimeout(timer);
+      ctx.signal.removeEventListener('abort', onRunAbort);
+      if (toolSlots) toolSlots.release();
+      ctx.slots.release();
+    }
+
+    if (outcome && outcome.success) {
+      r.result = outcome.result;
+      r.error = null;
+      r.error_type = null;
+      r.timed_out = false;
+      const vars = varsOf(step, outcome.result);
+      if (vars) r.vars = vars;
+      end('completed', true);
+      if (key) ctx.cache.put(key, r);
+      return r;
+    }
+    if (ctx.signal.aborted) {
+      r.error = 'The run was cancelled';
+      r.error_type = 'CancelledError';
+      return end('cancelled', null);
+    }
+    if (outcome) {
+      r.result = outcome.result;
+      r.error = outcome.error ?? 'The tool reported a failure';
+      r.error_type = null;
+      r.timed_out = false;
+    } else {
+      r.result = null;
+      r.error = message(failure);
+      r.error_type = errorTypeOf(failure);
+      r.timed_out = r.error_type === 'TimeoutError';
+    }
+    if (attempt < policy.maxAttempts) {
+      const delay = retryDelayMs(policy, attempt + 1, ctx.random);
+      ctx.emitter.emit({ type: 'attempt-failed', time: Date.now(), step: step.id, scope: scopePath, attempt, error: r.error, errorType: r.error_type ?? 'ReportedFailure', retryInMs: delay });
+      if (!(await sleep(delay, ctx.signal))) {
+        r.error = 'The run was cancelled';
+        r.error_type = 'CancelledError';
+        return end('cancelled', null);
+      }
+      continue;
+    }
+    ctx.emitter.emit({ type: 'attempt-failed', time: Date.now(), step: step.id, scope: scopePath, attempt, error: r.error, errorType: r.error_type ?? 'ReportedFailure', retryInMs: null });
+    // a reported failure completes without succeeding; a raised one fails
+    return outcome ? end('completed', false) : end('failed', false);
+  }
+  r.error = 'The run was cancelled';
+  r.error_type = 'CancelledError';
+  return end('cancelled', null);
+}

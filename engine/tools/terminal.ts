@@ -1,0 +1,85 @@
+// The terminal tool: runs a command in its own process group, captures its output, and on timeout
+// or cancellation kills the command and every process it started.
+import { spawn } from 'node:child_process';
+import { resolveInWorkspace } from './filesystem';
+import type { ToolContext, ToolDefinition, ToolOutcome } from './runtime';
+import { abortError, ToolError } from './runtime';
+import { TOOL_SPECS } from './specs';
+
+/** Captured output per stream is capped; the rest is counted, not kept. */
+export const MAX_CAPTURE = 10 * 1024 * 1024;
+
+function killGroup(pid: number | undefined): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+async function execute(p: Record<string, unknown>, ctx: ToolContext): Promise<ToolOutcome> {
+  if (typeof p.command !== 'string' || !p.command.trim()) throw new ToolError("'command' must be a non-empty string", 'ValueError');
+  const command = p.command;
+  const cwd = typeof p.cwd === 'string' && p.cwd ? resolveInWorkspace(p.cwd, ctx) : ctx.cwd;
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  if (p.env && typeof p.env === 'object') for (const [k, v] of Object.entries(p.env)) env[k] = v === null || v === undefined ? '' : String(v);
+  const timeoutMs = typeof p.timeout === 'number' && p.timeout > 0 ? p.timeout * 1000 : null;
+  if (ctx.signal.aborted) throw abortError(ctx.signal);
+
+  return new Promise<ToolOutcome>((resolve, reject) => {
+    const child = spawn('/bin/sh', ['-c', command], { cwd, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out = { stdout: '', stderr: '' };
+    let settled = false;
+    let timer: NodeJS.Timeout | null = null;
+    const finish = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      ctx.signal.removeEventListener('abort', onAbort);
+      fn();
+    };
+    const onAbort = () => {
+      killGroup(child.pid);
+      finish(() => reject(abortError(ctx.signal)));
+    };
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    if (timeoutMs !== null) {
+      timer = setTimeout(() => {
+        killGroup(child.pid);
+        finish(() => reject(new ToolError(`Command timed out after ${p.timeout} s: ${command}`, 'TimeoutError')));
+      }, timeoutMs);
+    }
+    for (const stream of ['stdout', 'stderr'] as const) {
+      child[stream].setEncoding('utf8');
+      child[stream].on('data', (chunk: string) => {
+        if (out[stream].length < MAX_CAPTURE) out[stream] += chunk.slice(0, MAX_CAPTURE - out[stream].length);
+        ctx.output(stream, chunk);
+      });
+    }
+    child.on('error', (e) => finish(() => reject(new ToolError(`Could not start the command: ${e.message}`, 'OSError'))));
+    child.on('close', (code, signal) => {
+      // the shell may exit while children it started still run: end the whole group
+      killGroup(child.pid);
+      finish(() => {
+        const exit = code ?? (signal ? 128 : 1);
+        const result = { stdout: out.stdout, stderr: out.stderr, exit_code: exit, command };
+        if (exit === 0) resolve({ success: true, result });
+        else {
+          const tail = out.stderr.trim().split('\n').slice(-3).join('\n');
+          resolve({ success: false, result, error: `Command exited with code ${exit}${tail ? `: ${tail}` : ''}` });
+        }
+      });
+    });
+    child.stdin.on('error', () => undefined);
+    if (typeof p.input === 'string') child.stdin.end(p.input);
+    else child.stdin.end();
+  });
+}
+
+async function run(action: string, p: Record<string, unknown>, ctx: ToolContext): Promise<ToolOutcome> {
+  if (action === 'execute') return execute(p, ctx);
+  throw new ToolError(`terminal has no action '${action}'`, 'ValueError');
+}
+
+export const terminalTool: ToolDefinition = { spec: TOOL_SPECS.terminal, run, concurrency: 16 };
