@@ -2,7 +2,7 @@
 // fsync, rename, fsync of the folder) after every step end, coalesced so that at most one write is
 // in flight and the next carries the newest state; and the final result document.
 import { createHash } from 'node:crypto';
-import { promises as fsp, readFileSync, readdirSync, existsSync, openSync, fsyncSync, closeSync, writeSync, renameSync, mkdirSync } from 'node:fs';
+import { promises as fsp, readFileSync, readdirSync, existsSync, openSync, fsyncSync, closeSync, writeSync, renameSync, mkdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import type { ResultDocument, RunStatus, StepResult } from './events';
 
@@ -88,6 +88,8 @@ export class CheckpointStore {
     this.dir = runDir(cwd, state.execution_id);
     this.file = path.join(this.dir, 'checkpoint.json');
     mkdirSync(this.dir, { recursive: true });
+    // a process killed mid-write leaves its temp file; checkpoint.json itself is always whole
+    for (const f of readdirSync(this.dir)) if (f.endsWith('.tmp')) rmSync(path.join(this.dir, f), { force: true });
   }
 
   get checkpoint(): Checkpoint {

@@ -62,15 +62,14 @@ export class StepListRunner {
     return new Promise((resolve) => {
       this.resolve = resolve;
       if (this.steps.length === 0) return this.settle();
-      // results a checkpoint restored come first, in execution order, as if they had just ended
-      for (const id of this.plan.executionOrder) {
+      // results a checkpoint restored come first, in execution order, as if they had just ended;
+      // all are claimed before any is replayed, or replaying one would start the next
+      const restored = this.plan.executionOrder.filter((id) => {
         const r = this.ctx.restored[this.keyPrefix + id];
-        if (r && isFinal(r) && !this.started.has(id)) {
-          this.started.add(id);
-          this.scope.setStep(id, r);
-          this.finish(id, r, null, true);
-        }
-      }
+        return r !== undefined && isFinal(r);
+      });
+      for (const id of restored) this.started.add(id);
+      for (const id of restored) this.finish(id, this.ctx.restored[this.keyPrefix + id], null, true);
       for (const id of this.plan.executionOrder) if (this.waiting.get(id) === 0 && !this.started.has(id)) this.ready(id);
     });
   }

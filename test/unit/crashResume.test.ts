@@ -1,0 +1,99 @@
+// A run killed with SIGKILL at 20 points, then resumed: each finishes; a marker every step appends
+// proves no step the checkpoint had recorded as completed ran again; every checkpoint parses.
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CLI, orc } from '../helpers/cli';
+
+const step = (id: string, deps: string[], extra = '') =>
+  `  - id: ${id}\n    tool: terminal\n    action: execute\n${deps.length ? `    dependencies: [${deps.join(', ')}]\n` : ''}    parameters:\n      command: "sleep 0.1; echo ${id} >> markers.txt"\n${extra}`;
+
+const PIPELINE = [
+  'id: crashy',
+  'steps:',
+  step('a', []),
+  step('b', ['a']),
+  step('c', ['a']),
+  step('d', ['a']),
+  step('e', ['b', 'c']),
+  '  - id: loop\n    dependencies: [d]\n    for_each: [1, 2, 3]\n    steps:\n      - id: w\n        tool: terminal\n        action: execute\n        parameters:\n          command: "sleep 0.08; echo w{{ item }} >> markers.txt"\n',
+  step('f', ['e', 'loop']),
+  step('g', ['f']),
+  step('h', ['f']),
+  step('z', ['g', 'h']),
+].join('\n');
+
+/** Marker written by each checkpoint key. */
+function markerOf(key: string): string {
+  const m = /^loop\[(\d)\]\/w$/.exec(key);
+  return m ? `w${Number(m[1]) + 1}` : key;
+}
+const ALL_MARKERS = ['a', 'b', 'c', 'd', 'e', 'w1', 'w2', 'w3', 'f', 'g', 'h', 'z'];
+
+function waitFor(pred: () => boolean, ms: number): Promise<boolean> {
+  const t0 = Date.now();
+  return new Promise((resolve) => {
+    const tick = () => (pred() ? resolve(true) : Date.now() - t0 > ms ? resolve(false) : setTimeout(tick, 5));
+    tick();
+  });
+}
+
+describe('crash and resume', function () {
+  this.timeout(180_000);
+  const points = Array.from({ length: 20 }, (_, i) => 30 + i * 55);
+  let killedMidRun = 0;
+
+  for (const [n, delay] of points.entries()) {
+    it(`killed ${delay} ms into the run (point ${n + 1} of 20), then resumed`, async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-crash-'));
+      try {
+        fs.writeFileSync(path.join(dir, 'crashy.pipeline.yaml'), PIPELINE);
+        const child = spawn(process.execPath, [CLI, 'run', 'crashy.pipeline.yaml'], { cwd: dir, stdio: 'ignore' });
+        const exited = new Promise((r) => child.once('exit', r));
+        const runs = path.join(dir, '.orchestrator', 'runs');
+        const checkpointFile = () => {
+          if (!fs.existsSync(runs)) return null;
+          const ids = fs.readdirSync(runs);
+          const f = ids.length ? path.join(runs, ids[0], 'checkpoint.json') : null;
+          return f && fs.existsSync(f) ? f : null;
+        };
+        assert.ok(await waitFor(() => checkpointFile() !== null, 5000), 'the run wrote no checkpoint');
+        await new Promise((r) => setTimeout(r, delay));
+        child.kill('SIGKILL');
+        await exited;
+
+        const file = checkpointFile()!;
+        const checkpoint = JSON.parse(fs.readFileSync(file, 'utf8')); // parses: never half-written
+        const done = Object.entries(checkpoint.steps as Record<string, { status: string }>).filter(([, s]) => s.status === 'completed').map(([k]) => k);
+        const doneMarkers = new Set(done.filter((k) => k !== 'loop').map(markerOf));
+
+        if (checkpoint.status === 'running') killedMidRun++;
+        const r = orc(['resume', checkpoint.execution_id, '--json'], { cwd: dir });
+        if (checkpoint.status === 'completed') {
+          assert.equal(r.code, 0);
+        } else {
+          assert.equal(r.code, 0, r.stderr);
+          const doc = JSON.parse(r.stdout);
+          assert.equal(doc.status, 'completed');
+          assert.deepEqual(Object.values(doc.steps).map((s) => (s as { status: string }).status), Array(10).fill('completed'));
+        }
+        const markers = fs.readFileSync(path.join(dir, 'markers.txt'), 'utf8').trim().split('\n');
+        const count = (m: string) => markers.filter((x) => x === m).length;
+        for (const m of ALL_MARKERS) {
+          assert.ok(count(m) >= 1, `${m} never ran`);
+          if (doneMarkers.has(m)) assert.equal(count(m), 1, `${m} was completed in the checkpoint, yet ran again`);
+          else assert.ok(count(m) <= 2, `${m} ran ${count(m)} times`);
+        }
+        for (const f of fs.readdirSync(path.dirname(file))) assert.ok(!f.endsWith('.tmp'), `left ${f}`);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+
+  it('most kill points fell while the run was still going', () => {
+    assert.ok(killedMidRun >= 15, `only ${killedMidRun} of 20 kills interrupted the run`);
+  });
+});
