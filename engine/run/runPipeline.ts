@@ -130,7 +130,8 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   const scope = new ListScope(rootScope(inputs, pipeline.id, executionInfo(executionId, started)), {}, inputs);
   const outcome = await new StepListRunner(ctx, pipeline.steps, plan, scope, '', []).run();
 
-  // outputs render after the run, from the top-level results
+  // outputs render after the run, from the top-level results. After a failed run they are
+  // best effort: one that needs a step that did not run is left out, its cause already reported.
   const outputs: Record<string, unknown> = {};
   const outputErrors: Record<string, string> = {};
   if (!outcome.cancelled) {
@@ -138,7 +139,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
       try {
         outputs[name] = typeof tpl === 'string' ? renderValue(tpl, scope) : tpl;
       } catch (e) {
-        outputErrors[name] = (e as Error).message;
+        if (!outcome.failed) outputErrors[name] = (e as Error).message;
       }
     }
   }

@@ -188,7 +188,8 @@ export async function executeStep(step: Step, scope: Scope, ctx: RunContext, sco
       r.error_type = errorTypeOf(failure);
       r.timed_out = r.error_type === 'TimeoutError';
     }
-    if (attempt < policy.maxAttempts) {
+    const permanent = failure instanceof ToolError && !failure.retryable;
+    if (attempt < policy.maxAttempts && !permanent) {
       const delay = retryDelayMs(policy, attempt + 1, ctx.random);
       ctx.emitter.emit({ type: 'attempt-failed', time: Date.now(), step: step.id, scope: scopePath, attempt, error: r.error, errorType: r.error_type ?? 'ReportedFailure', retryInMs: delay });
       if (!(await sleep(delay, ctx.signal))) {

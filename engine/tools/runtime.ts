@@ -41,6 +41,9 @@ export interface ToolDefinition {
   concurrency?: number;
 }
 
+/** Error types that another attempt cannot fix: the step fails at once, without retries. */
+export const PERMANENT_ERRORS = new Set(['ConfigurationError', 'PermissionError', 'ValueError', 'TypeError', 'SchemaError']);
+
 /** A failure a tool raises: the step fails with this error type. */
 export class ToolError extends Error {
   constructor(
@@ -49,6 +52,10 @@ export class ToolError extends Error {
   ) {
     super(message);
     this.name = errorType;
+  }
+
+  get retryable(): boolean {
+    return !PERMANENT_ERRORS.has(this.errorType);
   }
 }
 

@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import { analyze, hasErrors } from '../../engine/analyze/index';
 import type { ResultDocument, RunEvent } from '../../engine/run/events';
 import { runPipeline, type RunOptions } from '../../engine/run/runPipeline';
-import { orc } from '../helpers/cli';
+import { spawn } from 'node:child_process';
+import { CLI, orc } from '../helpers/cli';
 
 let dir: string;
 
@@ -258,8 +259,6 @@ describe('run: the command line', function () {
 
   it('Ctrl-C cancels: running steps are stopped, the checkpoint written, exit 130; resume finishes', async () => {
     fs.writeFileSync(path.join(dir, 'p.pipeline.yaml'), ['id: long', 'steps:', cmd('quick', 'echo quick >> marks'), cmd('slow', 'if [ -f go ]; then echo slow >> marks; else sleep 20; fi', '    dependencies: [quick]\n')].join('\n'));
-    const { spawn } = await import('node:child_process');
-    const { CLI } = await import('../helpers/cli');
     const child = spawn(process.execPath, [CLI, 'run', 'p.pipeline.yaml', '--json'], { cwd: dir });
     let stdout = '';
     let stderr = '';
