@@ -4,9 +4,13 @@ import * as path from 'node:path';
 
 const BENCHES: Record<string, string> = {
   analyze: 'analyze.bench.ts',
+  engine: 'engine.bench.ts',
 };
 
-const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(BENCHES);
+const args = process.argv.slice(2);
+const flags = args.filter((a) => a.startsWith('--'));
+const names = args.filter((a) => !a.startsWith('--'));
+const wanted = names.length ? names : Object.keys(BENCHES);
 let failed = false;
 for (const name of wanted) {
   const file = BENCHES[name];
@@ -15,7 +19,7 @@ for (const name of wanted) {
     process.exit(2);
   }
   console.log(`\n== ${name}`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, file)], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, file), ...flags], { stdio: 'inherit' });
   if (r.status !== 0) failed = true;
 }
 process.exit(failed ? 1 : 0);

@@ -79,6 +79,9 @@ export class CheckpointStore {
   private writing: Promise<void> | null = null;
   private dirty = false;
   private writes = 0;
+  /** Each step's JSON, kept: a write joins them instead of serializing every result again. */
+  private readonly stepJson = new Map<string, string>();
+  private completed = 0;
 
   constructor(
     cwd: string,
@@ -90,6 +93,14 @@ export class CheckpointStore {
     mkdirSync(this.dir, { recursive: true });
     // a process killed mid-write leaves its temp file; checkpoint.json itself is always whole
     for (const f of readdirSync(this.dir)) if (f.endsWith('.tmp')) rmSync(path.join(this.dir, f), { force: true });
+    for (const [k, r] of Object.entries(state.steps)) this.remember(k, r);
+  }
+
+  private remember(key: string, r: StepResult): void {
+    const before = this.state.steps[key];
+    if (before?.status === 'completed' && this.stepJson.has(key)) this.completed--;
+    this.stepJson.set(key, `${JSON.stringify(key)}:${JSON.stringify(r)}`);
+    if (r.status === 'completed') this.completed++;
   }
 
   get checkpoint(): Checkpoint {
@@ -101,6 +112,7 @@ export class CheckpointStore {
   }
 
   record(key: string, result: StepResult): void {
+    this.remember(key, result);
     this.state.steps[key] = result;
     this.schedule();
   }
@@ -112,7 +124,9 @@ export class CheckpointStore {
 
   private serialize(): string {
     this.state.updated_at = new Date().toISOString();
-    return JSON.stringify(this.state);
+    const { steps: _steps, ...head } = this.state;
+    const text = JSON.stringify(head);
+    return `${text.slice(0, -1)},"steps":{${[...this.stepJson.values()].join(',')}}}`;
   }
 
   /** Writes soon; a write already in flight is followed by one more with the newest state. */
@@ -124,7 +138,7 @@ export class CheckpointStore {
         this.dirty = false;
         await atomicWrite(this.file, this.serialize());
         this.writes++;
-        this.onWritten(this.file, Object.values(this.state.steps).filter((s) => s.status === 'completed').length);
+        this.onWritten(this.file, this.completed);
       }
     })().finally(() => {
       this.writing = null;

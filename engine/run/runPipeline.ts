@@ -1,5 +1,6 @@
 // A whole run: inputs, the top-level step list, outputs, the result document, checkpoints, resume.
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { analyze, hasErrors, type Analysis, type AnalyzeOptions } from '../analyze/index';
@@ -101,6 +102,14 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   const toolSlots = new Map<string, Semaphore>();
   for (const [name, t] of Object.entries(tools)) if (t.concurrency) toolSlots.set(name, new Semaphore(t.concurrency));
   const signal = options.signal ?? new AbortController().signal;
+  // one listener for the whole run: attempts with their own signal are aborted through `inflight`
+  const inflight = new Set<AbortController>();
+  const onCancel = () => {
+    for (const c of inflight) c.abort(signal.reason);
+  };
+  signal.addEventListener('abort', onCancel, { once: true });
+  // every slot waiter listens too; a run with many waiting steps is not a leak
+  setMaxListeners(0, signal);
   const depth = options.depth ?? 0;
   const models = options.models ?? NO_MODELS;
 
@@ -114,6 +123,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
     allowOutsideWorkspace: options.allowOutsideWorkspace ?? false,
     pipelineFile,
     signal,
+    inflight,
     slots: new Semaphore(Math.max(1, maxParallel)),
     toolSlots,
     tools,
@@ -129,6 +139,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   checkpoint?.schedule();
   const scope = new ListScope(rootScope(inputs, pipeline.id, executionInfo(executionId, started)), {}, inputs);
   const outcome = await new StepListRunner(ctx, pipeline.steps, plan, scope, '', []).run();
+  signal.removeEventListener('abort', onCancel);
 
   // outputs render after the run, from the top-level results. After a failed run they are
   // best effort: one that needs a step that did not run is left out, its cause already reported.

@@ -29,6 +29,8 @@ export class StepListRunner {
   private readonly children = new Map<string, string[]>();
   private readonly waiting = new Map<string, number>();
   private readonly order = new Map<string, number>();
+  /** Steps on the longest path from each step to the end of the list, itself included. */
+  private readonly rank = new Map<string, number>();
   private readonly results = new Map<string, StepResult>();
   private readonly started = new Set<string>();
   private done = 0;
@@ -55,6 +57,12 @@ export class StepListRunner {
     for (const e of plan.edges) {
       this.children.get(e.from)!.push(e.to);
       this.waiting.set(e.to, this.waiting.get(e.to)! + 1);
+    }
+    for (let i = plan.executionOrder.length - 1; i >= 0; i--) {
+      const id = plan.executionOrder[i];
+      let best = 0;
+      for (const c of this.children.get(id)!) best = Math.max(best, this.rank.get(c) ?? 0);
+      this.rank.set(id, best + 1);
     }
   }
 
@@ -97,18 +105,17 @@ export class StepListRunner {
       }
       if (!holds) return this.finish(id, this.notRun('skipped', 'the condition is false', 'condition'), step.onFalse);
     }
-    const run = step.loop ? runLoop(step, this.scope, this.ctx, this.keyPrefix, this.scopePath) : executeStep(step, this.scope, this.ctx, this.scopePath);
-    run.then(
-      (r) => this.ended(step, r),
-      (e) => {
-        // an engine bug must not hang the run: the step fails with what was thrown
-        const r = emptyStepResult('failed');
-        r.success = false;
-        r.error = `Internal error: ${(e as Error)?.stack ?? e}`;
-        r.error_type = 'InternalError';
-        this.ended(step, r);
-      },
-    );
+    const onEnd = (r: StepResult) => this.ended(step, r);
+    const run = step.loop ? runLoop(step, this.scope, this.ctx, this.keyPrefix, this.scopePath).then(onEnd) : executeStep(step, this.scope, this.ctx, this.scopePath, this.rank.get(id) ?? 0, onEnd);
+    run.catch((e) => {
+      // an engine bug must not hang the run: the step fails with what was thrown
+      if (this.results.has(id)) throw e;
+      const r = emptyStepResult('failed');
+      r.success = false;
+      r.error = `Internal error: ${(e as Error)?.stack ?? e}`;
+      r.error_type = 'InternalError';
+      this.ended(step, r);
+    });
   }
 
   private notRun(status: 'skipped' | 'cancelled', reason: string, kind?: SkipKind): StepResult {

@@ -17,8 +17,8 @@ export function executionInfo(id: string, started: Date): ExecutionInfo {
 
 /** Names of one step list: its steps' results so far, and its loop variables. */
 export class ListScope implements Scope {
-  /** `steps` as templates see it: grows as steps end (never rebuilt). */
-  readonly stepsView: Record<string, StepResult> = {};
+  /** `steps` as templates see it: grows as steps end (never rebuilt); no prototype, so any id is a key. */
+  readonly stepsView: Record<string, StepResult> = Object.create(null) as Record<string, StepResult>;
   constructor(
     private readonly parent: Scope,
     private readonly loopVars: Record<string, unknown>,
@@ -27,17 +27,17 @@ export class ListScope implements Scope {
   ) {}
 
   setStep(id: string, r: StepResult): void {
-    Object.defineProperty(this.stepsView, id, { value: r, enumerable: true, writable: true, configurable: true });
+    this.stepsView[id] = r;
   }
 
   lookup(name: string): { found: true; value: unknown } | { found: false } {
     if (Object.prototype.hasOwnProperty.call(this.loopVars, name)) return { found: true, value: this.loopVars[name] };
     if (Object.prototype.hasOwnProperty.call(this.inputs, name)) return { found: true, value: this.inputs[name] };
-    if (Object.prototype.hasOwnProperty.call(this.stepsView, name)) return { found: true, value: this.stepsView[name] };
+    if (name in this.stepsView) return { found: true, value: this.stepsView[name] };
     if (name === 'steps') {
       // this list's steps and every enclosing list's
       const outer = this.parent.lookup('steps');
-      const merged = outer.found && outer.value && typeof outer.value === 'object' ? { ...(outer.value as Record<string, unknown>), ...this.stepsView } : this.stepsView;
+      const merged = outer.found && outer.value && typeof outer.value === 'object' && Object.keys(outer.value).length ? Object.assign(Object.create(null), outer.value, this.stepsView) : this.stepsView;
       return { found: true, value: merged };
     }
     return this.parent.lookup(name);

@@ -2,11 +2,11 @@
 // with a timeout each, retries with backoff, the cache, and the tool or model call.
 import type { Step } from '../spec/types';
 import { renderValue, type Scope } from '../template/index';
-import { abortError, ToolError, type ToolContext, type ToolOutcome } from '../tools/runtime';
+import { ToolError, type ToolContext, type ToolOutcome } from '../tools/runtime';
 import { BUILTIN_ACTIONS } from '../tools/specs';
 import { emptyStepResult, type StepResult, type StepScope } from './events';
 import { effectiveRetry, retryDelayMs } from './retryPolicy';
-import { sleep, type RunContext } from './runContext';
+import { sleep, type RunContext, type Semaphore } from './runContext';
 import { cacheKey } from './stepCache';
 
 export class TimeoutError extends Error {
@@ -88,18 +88,35 @@ function varsOf(step: Step, result: unknown): Record<string, unknown> | undefine
   return vars;
 }
 
-export async function executeStep(step: Step, scope: Scope, ctx: RunContext, scopePath: StepScope[]): Promise<StepResult> {
+/**
+ * Runs an action step and hands its result to `onEnd`. `priority` is the step's longest remaining
+ * path: slots go to the highest first. The last attempt's slots are released only after `onEnd`
+ * has run, so the steps its end makes ready compete for the slot it frees.
+ */
+export async function executeStep(step: Step, scope: Scope, ctx: RunContext, scopePath: StepScope[], priority: number, onEnd: (r: StepResult) => void): Promise<void> {
   const r = emptyStepResult('running');
   const t0 = Date.now();
   r.started_at = new Date(t0).toISOString();
-  const end = (status: StepResult['status'], success: boolean | null): StepResult => {
+  let holding = false;
+  let toolSlots: Semaphore | undefined;
+  const release = () => {
+    if (!holding) return;
+    holding = false;
+    if (toolSlots) toolSlots.release();
+    ctx.slots.release();
+  };
+  const end = (status: StepResult['status'], success: boolean | null): void => {
     const t1 = Date.now();
     r.status = status;
     r.success = success;
     r.ended_at = new Date(t1).toISOString();
     r.duration_ms = t1 - t0;
     r.retries = Math.max(0, r.attempts - 1);
-    return r;
+    try {
+      onEnd(r);
+    } finally {
+      release();
+    }
   };
 
   // parameters render before any side effect; an unresolved reference fails the step here
@@ -124,41 +141,50 @@ export async function executeStep(step: Step, scope: Scope, ctx: RunContext, sco
 
   const policy = effectiveRetry(step, ctx.pipeline.context);
   const timeoutS = step.timeout ?? ctx.pipeline.context.timeout;
-  const toolSlots = step.tool ? ctx.toolSlots.get(step.tool) : undefined;
+  toolSlots = step.tool ? ctx.toolSlots.get(step.tool) : undefined;
   for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {
     if (ctx.signal.aborted) {
       r.error = 'The run was cancelled';
       r.error_type = 'CancelledError';
       return end('cancelled', null);
     }
-    const got = await ctx.slots.acquire(ctx.signal);
+    const got = await ctx.slots.acquire(ctx.signal, priority);
     if (!got) continue;
-    const gotTool = toolSlots ? await toolSlots.acquire(ctx.signal) : true;
+    const gotTool = toolSlots ? await toolSlots.acquire(ctx.signal, priority) : true;
     if (!gotTool) {
       ctx.slots.release();
       continue;
     }
+    holding = true;
     r.attempts = attempt;
     ctx.emitter.emit({ type: 'step-started', time: Date.now(), step: step.id, scope: scopePath, attempt });
-    const attemptCtl = new AbortController();
-    const onRunAbort = () => attemptCtl.abort(ctx.signal.reason ?? abortError(ctx.signal));
-    ctx.signal.addEventListener('abort', onRunAbort, { once: true });
-    const timer = timeoutS ? setTimeout(() => attemptCtl.abort(new TimeoutError(`Step '${step.id}' timed out after ${timeoutS} s (attempt ${attempt} of ${policy.maxAttempts})`)), timeoutS * 1000) : null;
+    // an attempt with a timeout gets its own signal (and ends at the timeout even if the tool
+    // ignores it); without one, the tool gets the run's signal, which cancellation aborts
     let outcome: ToolOutcome | null = null;
     let failure: unknown = null;
+    let attemptCtl: AbortController | null = null;
+    let timer: NodeJS.Timeout | null = null;
     try {
-      outcome = await Promise.race([
-        callAction(step, params, ctx, attemptCtl.signal, scopePath, r),
-        // a tool that ignores its signal still ends the attempt at the timeout
-        new Promise<never>((_, reject) => attemptCtl.signal.addEventListener('abort', () => reject(attemptCtl.signal.reason), { once: true })),
-      ]);
+      if (timeoutS) {
+        const ctl = (attemptCtl = new AbortController());
+        ctx.inflight.add(ctl);
+        if (ctx.signal.aborted) ctl.abort(ctx.signal.reason);
+        timer = setTimeout(() => ctl.abort(new TimeoutError(`Step '${step.id}' timed out after ${timeoutS} s (attempt ${attempt} of ${policy.maxAttempts})`)), timeoutS * 1000);
+        outcome = await Promise.race([
+          callAction(step, params, ctx, ctl.signal, scopePath, r),
+          new Promise<never>((_, reject) => {
+            if (ctl.signal.aborted) reject(ctl.signal.reason);
+            else ctl.signal.addEventListener('abort', () => reject(ctl.signal.reason), { once: true });
+          }),
+        ]);
+      } else {
+        outcome = await callAction(step, params, ctx, ctx.signal, scopePath, r);
+      }
     } catch (e) {
       failure = e;
     } finally {
       if (timer) clearTimeout(timer);
-      ctx.signal.removeEventListener('abort', onRunAbort);
-      if (toolSlots) toolSlots.release();
-      ctx.slots.release();
+      if (attemptCtl) ctx.inflight.delete(attemptCtl);
     }
 
     if (outcome && outcome.success) {
@@ -170,7 +196,7 @@ export async function executeStep(step: Step, scope: Scope, ctx: RunContext, sco
       if (vars) r.vars = vars;
       end('completed', true);
       if (key) ctx.cache.put(key, r);
-      return r;
+      return;
     }
     if (ctx.signal.aborted) {
       r.error = 'The run was cancelled';
@@ -190,6 +216,7 @@ export async function executeStep(step: Step, scope: Scope, ctx: RunContext, sco
     }
     const permanent = failure instanceof ToolError && !failure.retryable;
     if (attempt < policy.maxAttempts && !permanent) {
+      release(); // nobody waits on a slot through a backoff
       const delay = retryDelayMs(policy, attempt + 1, ctx.random);
       ctx.emitter.emit({ type: 'attempt-failed', time: Date.now(), step: step.id, scope: scopePath, attempt, error: r.error, errorType: r.error_type ?? 'ReportedFailure', retryInMs: delay });
       if (!(await sleep(delay, ctx.signal))) {
