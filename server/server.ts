@@ -1,28 +1,121 @@
 // The language server: wires the connection to the feature modules. Each feature is a thin function
-// from the engine's analysis to LSP types.
-import { createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind } from 'vscode-languageserver/node';
+// from the engine's analysis to LSP types; an exception in any of them is logged and answered with
+// an empty result, so no text can take the server down.
+import {
+  CodeActionKind,
+  createConnection,
+  ProposedFeatures,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type Connection,
+} from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { analyze } from '../engine/analyze/index';
+import { graphDocument } from '../engine/cli/graphCommand';
+import { hasErrors } from '../engine/analyze/index';
+import { codeActions } from './codeActions';
+import { completions } from './completion';
 import { toDiagnostic } from './diagnostics';
+import { AnalysisCache } from './documents';
+import { format } from './formatting';
+import { hover } from './hover';
+import { codeLenses, inlayHints, semanticTokens, TOKEN_LEGEND } from './lenses';
+import { definition, highlights, prepareRename, references, rename } from './navigation';
+import { documentSymbols, foldingRanges, selectionRanges } from './outline';
+import { GRAPH_REQUEST, type GraphParams, type GraphResult } from './protocol';
 
-const connection = createConnection(ProposedFeatures.all);
-const documents = new TextDocuments(TextDocument);
+/** Diagnostics wait this long after the last change, so a burst of keystrokes is analyzed once. */
+export const DIAGNOSTICS_DEBOUNCE_MS = 25;
 
-connection.onInitialize(() => ({
-  capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental },
-  serverInfo: { name: 'orchestrator-language-server', version: '0.1.0' },
-}));
+export function startServer(connection: Connection): void {
+  const documents = new TextDocuments(TextDocument);
+  const cache = new AnalysisCache();
+  const timers = new Map<string, NodeJS.Timeout>();
 
-function publish(doc: TextDocument): void {
-  try {
-    const a = analyze(doc.getText());
-    void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics: a.findings.map((f) => toDiagnostic(f, doc.uri)) });
-  } catch (e) {
-    connection.console.error(`analysis failed for ${doc.uri}: ${(e as Error).stack ?? e}`);
-  }
+  const safe = <T>(name: string, fallback: T, fn: () => T): T => {
+    try {
+      return fn();
+    } catch (e) {
+      if ((e as { code?: number })?.code === -32602) throw e; // a rename the user must hear about
+      connection.console.error(`${name} failed: ${(e as Error)?.stack ?? e}`);
+      return fallback;
+    }
+  };
+  const withDoc = <T>(uri: string, name: string, fallback: T, fn: (a: ReturnType<AnalysisCache['get']>, doc: TextDocument) => T): T => {
+    const doc = documents.get(uri);
+    if (!doc) return fallback;
+    return safe(name, fallback, () => fn(cache.get(doc), doc));
+  };
+
+  connection.onInitialize(() => ({
+    capabilities: {
+      textDocumentSync: TextDocumentSyncKind.Incremental,
+      completionProvider: { triggerCharacters: ['.', '|', ' ', '{', '[', ':', '-', "'"], resolveProvider: false },
+      hoverProvider: true,
+      definitionProvider: true,
+      referencesProvider: true,
+      documentHighlightProvider: true,
+      renameProvider: { prepareProvider: true },
+      documentSymbolProvider: true,
+      foldingRangeProvider: true,
+      selectionRangeProvider: true,
+      codeLensProvider: { resolveProvider: false },
+      inlayHintProvider: true,
+      semanticTokensProvider: { legend: TOKEN_LEGEND, full: true },
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+      documentFormattingProvider: true,
+    },
+    serverInfo: { name: 'orchestrator-language-server', version: '0.1.0' },
+  }));
+
+  const publish = (uri: string) => {
+    const doc = documents.get(uri);
+    if (!doc) return;
+    const version = doc.version;
+    safe('diagnostics', undefined, () => {
+      const a = cache.get(doc);
+      // a newer version arrived while this one was analyzed: its own publish will follow
+      if (documents.get(uri)?.version !== version) return;
+      void connection.sendDiagnostics({ uri, version, diagnostics: a.findings.map((f) => toDiagnostic(f, uri)) });
+    });
+  };
+  const schedule = (uri: string, delay: number) => {
+    clearTimeout(timers.get(uri));
+    timers.set(uri, setTimeout(() => {
+      timers.delete(uri);
+      publish(uri);
+    }, delay));
+  };
+
+  documents.onDidOpen((e) => schedule(e.document.uri, 0));
+  documents.onDidChangeContent((e) => schedule(e.document.uri, DIAGNOSTICS_DEBOUNCE_MS));
+  documents.onDidClose((e) => {
+    clearTimeout(timers.get(e.document.uri));
+    cache.delete(e.document.uri);
+    void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+  });
+
+  connection.onCompletion((p) => withDoc(p.textDocument.uri, 'completion', [], (a, doc) => completions(a, doc.offsetAt(p.position))));
+  connection.onHover((p) => withDoc(p.textDocument.uri, 'hover', null, (a, doc) => hover(a, doc.offsetAt(p.position))));
+  connection.onDefinition((p) => withDoc(p.textDocument.uri, 'definition', null, (a, doc) => definition(a, doc.uri, doc.offsetAt(p.position))));
+  connection.onReferences((p) => withDoc(p.textDocument.uri, 'references', [], (a, doc) => references(a, doc.uri, doc.offsetAt(p.position), p.context.includeDeclaration)));
+  connection.onDocumentHighlight((p) => withDoc(p.textDocument.uri, 'highlight', [], (a, doc) => highlights(a, doc.offsetAt(p.position))));
+  connection.onPrepareRename((p) => withDoc(p.textDocument.uri, 'prepareRename', null, (a, doc) => prepareRename(a, doc.offsetAt(p.position))));
+  connection.onRenameRequest((p) => withDoc(p.textDocument.uri, 'rename', null, (a, doc) => rename(a, doc.uri, doc.offsetAt(p.position), p.newName)));
+  connection.onDocumentSymbol((p) => withDoc(p.textDocument.uri, 'symbols', [], (a) => documentSymbols(a)));
+  connection.onFoldingRanges((p) => withDoc(p.textDocument.uri, 'folding', [], (a) => foldingRanges(a)));
+  connection.onSelectionRanges((p) => withDoc(p.textDocument.uri, 'selectionRanges', [], (a, doc) => selectionRanges(a, p.positions.map((x) => doc.offsetAt(x)))));
+  connection.onCodeLens((p) => withDoc(p.textDocument.uri, 'codeLens', [], (a, doc) => codeLenses(a, doc.uri)));
+  connection.languages.inlayHint.on((p) => withDoc(p.textDocument.uri, 'inlayHints', [], (a) => inlayHints(a, p.range.start.line, p.range.end.line)));
+  connection.languages.semanticTokens.on((p) => withDoc(p.textDocument.uri, 'semanticTokens', { data: [] }, (a) => semanticTokens(a)));
+  connection.onCodeAction((p) => withDoc(p.textDocument.uri, 'codeActions', [], (a, doc) => codeActions(a, doc.uri, p.context.diagnostics)));
+  connection.onDocumentFormatting((p) => withDoc(p.textDocument.uri, 'formatting', [], (a) => format(a, p.options.tabSize)));
+  connection.onRequest(GRAPH_REQUEST, (p: GraphParams): GraphResult | null => withDoc(p.uri, 'graph', null, (a) => (a.pipeline && a.plan && !hasErrors(a.findings) ? (graphDocument(a) as GraphResult) : null)));
+
+  documents.listen(connection);
+  connection.listen();
 }
 
-documents.onDidChangeContent((e) => publish(e.document));
-documents.onDidClose((e) => void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] }));
-documents.listen(connection);
-connection.listen();
+if (require.main === module) {
+  // --stdio or --node-ipc, as the client asks
+  startServer(createConnection(ProposedFeatures.all));
+}

@@ -44,7 +44,8 @@ function groupBy(rows: unknown[], by: string): Record<string, unknown[]> {
 function parse(content: string, format: string): unknown {
   try {
     if (format === 'json') return JSON.parse(content);
-    if (format === 'yaml') return parseYamlText(content, { maxAliasCount: 1000 });
+    // prettyErrors off: its error snippet can exhaust memory on deeply nested input
+    if (format === 'yaml') return parseYamlText(content, { maxAliasCount: 1000, prettyErrors: false });
     if (format === 'csv') return parseCsv(content, { columns: true, skip_empty_lines: true, trim: true });
   } catch (e) {
     throw new ToolError(`Could not parse the ${format}: ${(e as Error).message.split('\n')[0]}`, 'ParseError');

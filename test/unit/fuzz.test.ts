@@ -23,7 +23,7 @@ function check(name: string, text: string): number {
   }
   let yamlBroken = false;
   try {
-    yamlBroken = parseDocument(text, { uniqueKeys: true }).errors.length > 0;
+    yamlBroken = parseDocument(text, { uniqueKeys: true, prettyErrors: false }).errors.length > 0;
   } catch {
     yamlBroken = true;
   }

@@ -1,0 +1,80 @@
+// Quick fixes: did-you-mean replacements, a hyphenated reference rewritten as steps['a-b'],
+// a missing (implied) dependency added, a duplicate dependency removed.
+import { CodeActionKind, type CodeAction, type Diagnostic, type TextEdit } from 'vscode-languageserver';
+import type { Analysis } from '../engine/analyze/index';
+import { exactSpan } from '../engine/parse/yamlDocument';
+
+const REPLACE_CODES = new Set([
+  'schema.unknown-key', 'schema.enum', 'step.unknown-dependency', 'jump.unknown-target', 'tool.unknown', 'action.unknown',
+  'param.unknown', 'template.unknown-name', 'template.unknown-filter', 'template.unknown-test', 'template.unknown-step-field',
+  'template.unknown-var', 'template.unknown-result-field', 'template.hyphenated-step', 'expert.unknown', 'personality.unknown',
+  'model.invalid', 'products.unknown-var',
+]);
+
+function suggestionsOf(d: Diagnostic): string[] {
+  const s = (d.data as { suggestions?: unknown } | undefined)?.suggestions;
+  return Array.isArray(s) ? s.map(String) : [];
+}
+
+/** An edit adding `dep` to a step's dependencies, whatever form they are written in. */
+function addDependency(a: Analysis, stepId: string, dep: string): TextEdit | null {
+  const step = a.stepIndex.get(stepId)?.step;
+  if (!step) return null;
+  const key = Object.prototype.hasOwnProperty.call(step.raw, 'dependencies') ? 'dependencies' : Object.prototype.hasOwnProperty.call(step.raw, 'depends_on') ? 'depends_on' : null;
+  const lines = a.parsed.lines;
+  if (key) {
+    const span = exactSpan(a.parsed, [...step.path, key]);
+    if (!span) return null;
+    const raw = step.raw[key];
+    const srcText = a.text.slice(span.value[0], span.value[1]);
+    if (Array.isArray(raw) && srcText.startsWith('[')) {
+      const close = span.value[0] + srcText.lastIndexOf(']');
+      const inner = srcText.slice(1, srcText.lastIndexOf(']')).trim();
+      return { range: lines.range(close, close), newText: inner ? `, ${dep}` : dep };
+    }
+    if (Array.isArray(raw)) {
+      const first = exactSpan(a.parsed, [...step.path, key, 0]);
+      if (!first) return null;
+      const col = lines.position(first.value[0]).character;
+      const lastItem = exactSpan(a.parsed, [...step.path, key, raw.length - 1])!;
+      const at = lines.offset({ line: lines.position(lastItem.value[1]).line + 1, character: 0 });
+      return { range: lines.range(at, at), newText: `${' '.repeat(col - 2)}- ${dep}\n` };
+    }
+    if (typeof raw === 'string') return { range: lines.range(span.value[1], span.value[1]), newText: `, ${dep}` };
+    return null;
+  }
+  const idSpan = exactSpan(a.parsed, [...step.path, 'id']);
+  if (!idSpan?.key) return null;
+  const idPos = lines.position(idSpan.key[0]);
+  const at = lines.offset({ line: idPos.line + 1, character: 0 });
+  return { range: lines.range(at, at), newText: `${' '.repeat(idPos.character)}dependencies: [${dep}]\n` };
+}
+
+export function codeActions(a: Analysis, uri: string, diagnostics: Diagnostic[]): CodeAction[] {
+  const out: CodeAction[] = [];
+  const edit = (title: string, d: Diagnostic, edits: TextEdit[], preferred = false): CodeAction => ({ title, kind: CodeActionKind.QuickFix, diagnostics: [d], isPreferred: preferred, edit: { changes: { [uri]: edits } } });
+  for (const d of diagnostics) {
+    const code = String(d.code ?? '');
+    const suggestions = suggestionsOf(d);
+    if (REPLACE_CODES.has(code)) {
+      suggestions.forEach((s, i) => out.push(edit(code === 'template.hyphenated-step' ? `Write it as ${s}` : `Change to '${s}'`, d, [{ range: d.range, newText: s }], i === 0)));
+    } else if (code === 'template.implied-dependency') {
+      const step = a.findings.find((f) => f.code === code && f.range.start.line === d.range.start.line && f.range.start.character === d.range.start.character)?.step;
+      const dep = suggestions[0];
+      const e = step && dep ? addDependency(a, step, dep) : null;
+      if (e) out.push(edit(`Add '${dep}' to the dependencies of '${step}'`, d, [e], true));
+    } else if (code === 'step.duplicate-dependency') {
+      const start = a.parsed.lines.offset(d.range.start);
+      const end = a.parsed.lines.offset(d.range.end);
+      const before = a.text.slice(0, start);
+      const comma = /,\s*$/.exec(before);
+      if (comma) out.push(edit('Remove the duplicate', d, [{ range: a.parsed.lines.range(start - comma[0].length, end), newText: '' }], true));
+      else {
+        // a block list item: remove its whole line
+        const line = d.range.start.line;
+        out.push(edit('Remove the duplicate', d, [{ range: { start: { line, character: 0 }, end: { line: line + 1, character: 0 } }, newText: '' }], true));
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,153 @@
+// Completion: keys from the schema, step ids, tools, actions and their parameters, enum values,
+// and inside templates the names in scope, a step's fields, filters and tests.
+import { CompletionItemKind, InsertTextFormat, MarkupKind, type CompletionItem } from 'vscode-languageserver';
+import { completionContext, type CompletionContext } from '../engine/analyze/completionContext';
+import type { Analysis } from '../engine/analyze/index';
+import { EXECUTION_FIELDS, GLOBAL_NAMES, STEP_FIELDS } from '../engine/analyze/templateCheck';
+import { enumAt, keysAt } from '../engine/spec/schemaNavigator';
+import type { ValuePath } from '../engine/spec/types';
+import { FILTERS } from '../engine/template/filters';
+import { TESTS } from '../engine/template/tests';
+import { actionSpec, BUILTIN_ACTIONS, TOOL_SPECS } from '../engine/tools/specs';
+
+const md = (value: string) => ({ kind: MarkupKind.Markdown, value });
+
+function valueAt(a: Analysis, path: ValuePath): unknown {
+  let cur: unknown = a.parsed.value;
+  for (const p of path) {
+    if (!cur || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string | number, unknown>)[p];
+  }
+  return cur;
+}
+
+/** The ids of the steps in the same list as the step at `mapping` (a step's path). */
+function siblingIds(a: Analysis, mapping: ValuePath): string[] {
+  const list = valueAt(a, mapping.slice(0, -1));
+  if (!Array.isArray(list)) return [];
+  return list.map((s) => (s && typeof s === 'object' ? (s as Record<string, unknown>).id : null)).filter((x): x is string => typeof x === 'string');
+}
+
+const SNIPPETS: CompletionItem[] = [
+  { label: 'step (action)', kind: CompletionItemKind.Snippet, insertTextFormat: InsertTextFormat.Snippet, insertText: 'id: ${1:step_id}\naction: ${2|generate,generate_structured,analyze_text,evaluate_condition|}\nparameters:\n  prompt: "${3}"', documentation: md('A step that asks a model.') },
+  { label: 'step (tool)', kind: CompletionItemKind.Snippet, insertTextFormat: InsertTextFormat.Snippet, insertText: 'id: ${1:step_id}\ntool: ${2|filesystem,terminal,http,data,validation,pipeline|}\naction: ${3}\nparameters:\n  $0', documentation: md('A step that runs a tool.') },
+  { label: 'for_each loop', kind: CompletionItemKind.Snippet, insertTextFormat: InsertTextFormat.Snippet, insertText: 'id: ${1:each_item}\nfor_each: "{{ ${2:items} }}"\nmax_parallel: ${3:1}\nsteps:\n  - id: ${4:per_item}\n    action: generate\n    parameters:\n      prompt: "{{ item }}"', documentation: md('Runs the body once per item.') },
+  { label: 'while loop', kind: CompletionItemKind.Snippet, insertTextFormat: InsertTextFormat.Snippet, insertText: 'id: ${1:repeat}\nwhile: "{{ ${2:iteration < 3} }}"\nmax_iterations: ${3:10}\nsteps:\n  - id: ${4:body}\n    action: generate\n    parameters:\n      prompt: "${5}"', documentation: md('Repeats the body while the condition holds.') },
+];
+
+function keyItems(a: Analysis, ctx: Extract<CompletionContext, { kind: 'key' }>): CompletionItem[] {
+  const mapping = ctx.mapping;
+  // a step's `parameters`: the action's parameters
+  if (mapping[mapping.length - 1] === 'parameters' && mapping[mapping.length - 3] === 'steps') {
+    const step = valueAt(a, mapping.slice(0, -1)) as Record<string, unknown> | undefined;
+    const spec = step && typeof step.action === 'string' ? actionSpec(TOOL_SPECS, typeof step.tool === 'string' ? step.tool : null, step.action) : undefined;
+    if (!spec) return [];
+    const present = valueAt(a, mapping);
+    return Object.entries(spec.parameters)
+      .filter(([n]) => !(present && typeof present === 'object' && n in present))
+      .map(([n, p]) => ({ label: n, kind: CompletionItemKind.Property, detail: `${Array.isArray(p.type) ? p.type.join(' | ') : p.type}${p.required ? ', required' : ''}`, documentation: md(p.description), insertText: `${n}: ` }));
+  }
+  const present = ctx.newListItem ? undefined : valueAt(a, mapping);
+  const items: CompletionItem[] = keysAt(mapping)
+    .filter((k) => !(present && typeof present === 'object' && !Array.isArray(present) && k.name in present && k.name !== ctx.partial))
+    .map((k) => ({ label: k.name, kind: CompletionItemKind.Property, detail: k.required ? 'required' : undefined, documentation: md(k.description), insertText: `${k.name}: `, sortText: `${k.required ? 0 : 1}${k.name}` }));
+  if (ctx.newListItem && mapping[mapping.length - 2] === 'steps') items.push(...SNIPPETS);
+  return items;
+}
+
+function stepIdItems(a: Analysis, mapping: ValuePath, exclude: string[]): CompletionItem[] {
+  const self = (valueAt(a, mapping) as Record<string, unknown> | undefined)?.id;
+  return siblingIds(a, mapping)
+    .filter((id) => id !== self && !exclude.includes(id))
+    .map((id) => {
+      const s = a.stepIndex.get(id)?.step;
+      return { label: id, kind: CompletionItemKind.Reference, detail: s ? [s.tool, s.action].filter(Boolean).join('.') || (s.loop ? 'loop' : '') : undefined, documentation: s?.description ? md(s.description) : undefined };
+    });
+}
+
+function valueItems(a: Analysis, ctx: Extract<CompletionContext, { kind: 'value' | 'list-item' }>): CompletionItem[] {
+  const step = valueAt(a, ctx.mapping) as Record<string, unknown> | undefined;
+  switch (ctx.key) {
+    case 'tool':
+      return Object.values(TOOL_SPECS).map((t) => ({ label: t.name, kind: CompletionItemKind.Module, documentation: md(`${t.description}\n\nActions: ${Object.keys(t.actions).map((x) => `\`${x}\``).join(', ')}`) }));
+    case 'action': {
+      const tool = typeof step?.tool === 'string' ? TOOL_SPECS[step.tool] : undefined;
+      const actions = tool ? tool.actions : BUILTIN_ACTIONS;
+      return Object.entries(actions).map(([n, s]) => ({ label: n, kind: CompletionItemKind.Function, detail: Object.keys(s.parameters).join(', '), documentation: md(s.description) }));
+    }
+    case 'dependencies':
+    case 'depends_on': {
+      const listed = Array.isArray(step?.[ctx.key]) ? (step![ctx.key] as unknown[]).map(String) : [];
+      return stepIdItems(a, ctx.mapping, listed);
+    }
+    case 'on_success':
+    case 'on_false':
+      return stepIdItems(a, ctx.mapping, []);
+    case 'on_failure':
+      return [
+        ...['fail', 'continue', 'skip', 'retry'].map((p) => ({ label: p, kind: CompletionItemKind.EnumMember })),
+        ...stepIdItems(a, ctx.mapping, []),
+      ];
+    case 'expert': {
+      const experts = a.pipeline?.experts ?? {};
+      return Object.entries(experts).map(([r, m]) => ({ label: r, kind: CompletionItemKind.Value, detail: m }));
+    }
+    case 'personality':
+      return Object.keys(a.pipeline?.personalities ?? {}).map((p) => ({ label: p, kind: CompletionItemKind.Value }));
+    case 'cache':
+    case 'checkpoint':
+      return ['true', 'false'].map((b) => ({ label: b, kind: CompletionItemKind.Keyword }));
+  }
+  return enumAt([...ctx.mapping, ctx.key]).map((v) => ({ label: v, kind: CompletionItemKind.EnumMember }));
+}
+
+function templateItems(a: Analysis, ctx: Extract<CompletionContext, { kind: 'template' }>): CompletionItem[] {
+  const expr = ctx.expression;
+  if (/\|\s*[\w]*$/.test(expr)) {
+    return Object.entries(FILTERS).map(([n, f]) => ({ label: n, kind: CompletionItemKind.Function, documentation: md(f.doc) }));
+  }
+  if (/\bis\s+(not\s+)?\w*$/.test(expr)) {
+    return Object.entries(TESTS).filter(([n]) => /^\w+$/.test(n)).map(([n, t]) => ({ label: n, kind: CompletionItemKind.Function, documentation: md(t.doc) }));
+  }
+  const scope = ctx.site?.scope;
+  const steps = scope?.steps ?? [...a.stepIndex.keys()];
+  const chain = /((?:[\w$]+|\[\s*'[^']*'\s*\])(?:\s*\.\s*[\w$]+|\[\s*'[^']*'\s*\])*)\s*\.\s*[\w$]*$/.exec(expr);
+  if (chain) {
+    const parts = [...chain[1].matchAll(/[\w$]+|'([^']*)'/g)].map((m) => m[1] ?? m[0]);
+    let [root, ...rest] = parts;
+    if (root === 'steps' && rest.length) [root, ...rest] = rest;
+    else if (root === 'steps') return steps.map((s) => ({ label: s, kind: CompletionItemKind.Reference }));
+    if (root === 'execution' && !rest.length) return EXECUTION_FIELDS.map((f) => ({ label: f, kind: CompletionItemKind.Field }));
+    if ((root === 'inputs' || root === 'parameters') && !rest.length) return (a.pipeline?.parameters ?? []).map((p) => ({ label: p.name, kind: CompletionItemKind.Variable }));
+    const target = a.stepIndex.get(root)?.step;
+    if (target && steps.includes(root)) {
+      if (!rest.length) return STEP_FIELDS.map((f) => ({ label: f, kind: CompletionItemKind.Field, sortText: f === 'result' ? '0' : f === 'vars' ? '1' : `2${f}` }));
+      if (rest.length === 1 && rest[0] === 'vars') return target.vars.map((v) => ({ label: v.name, kind: CompletionItemKind.Field, documentation: v.description ? md(v.description) : undefined }));
+      if (rest.length === 1 && rest[0] === 'result' && target.action) {
+        const spec = actionSpec(TOOL_SPECS, target.tool, target.action);
+        return Object.entries(spec?.result ?? {}).map(([f, d]) => ({ label: f, kind: CompletionItemKind.Field, documentation: md(d) }));
+      }
+    }
+    return [];
+  }
+  const items: CompletionItem[] = [];
+  for (const p of a.pipeline?.parameters ?? []) items.push({ label: p.name, kind: CompletionItemKind.Variable, detail: ['parameter', p.type].filter(Boolean).join(': '), documentation: p.description ? md(p.description) : undefined, sortText: `0${p.name}` });
+  for (const s of steps) if (s !== ctx.step) items.push({ label: /^[\w$]+$/.test(s) ? s : `steps['${s}']`, kind: CompletionItemKind.Reference, detail: 'step', sortText: `1${s}` });
+  for (const v of scope?.loopVariables ?? []) items.push({ label: v, kind: CompletionItemKind.Variable, detail: 'loop variable', sortText: `2${v}` });
+  for (const g of GLOBAL_NAMES) items.push({ label: g, kind: CompletionItemKind.Module, sortText: `3${g}` });
+  return items;
+}
+
+export function completions(a: Analysis, offset: number): CompletionItem[] {
+  const ctx = completionContext(a, offset);
+  switch (ctx.kind) {
+    case 'key':
+      return keyItems(a, ctx);
+    case 'value':
+    case 'list-item':
+      return valueItems(a, ctx);
+    case 'template':
+      return templateItems(a, ctx);
+  }
+  return [];
+}

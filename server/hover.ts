@@ -1,0 +1,87 @@
+// Hover: schema docs for keys; a step's summary for a reference; tools and actions with their
+// parameters; an AUTO tag's expected type; filters and names inside templates.
+import { MarkupKind, type Hover } from 'vscode-languageserver';
+import type { Analysis } from '../engine/analyze/index';
+import { locate } from '../engine/analyze/locate';
+import type { AutoType } from '../engine/analyze/model';
+import { describeKey } from '../engine/spec/schemaNavigator';
+import type { Step } from '../engine/spec/types';
+import { FILTERS } from '../engine/template/filters';
+import { actionSpec, TOOL_SPECS, type ActionSpec } from '../engine/tools/specs';
+
+function stepSummary(a: Analysis, step: Step): string {
+  const line = a.references.find((r) => r.kind === 'definition' && r.stepId === step.id)?.range.start.line;
+  const what = step.loop ? `${step.loop.kind} loop of ${step.body?.length ?? 0} step(s)` : [step.tool, step.action].filter(Boolean).join('.') || 'no action';
+  const parts = [`**step \`${step.id}\`**${step.name ? ` — ${step.name}` : ''}`, '', `- does: \`${what}\``];
+  if (step.dependencies.length) parts.push(`- depends on: ${step.dependencies.map((d) => `\`${d}\``).join(', ')}`);
+  if (step.description) parts.push('', step.description);
+  if (line !== undefined) parts.push('', `_defined on line ${line + 1}_`);
+  return parts.join('\n');
+}
+
+function actionDoc(name: string, spec: ActionSpec): string {
+  const rows = Object.entries(spec.parameters).map(([p, s]) => `| \`${p}\` | ${Array.isArray(s.type) ? s.type.join(' or ') : s.type} | ${s.required ? 'yes' : ''} | ${s.description} |`);
+  const result = spec.result ? `\n\nResult: ${Object.keys(spec.result).map((r) => `\`${r}\``).join(', ')}` : '';
+  return `**\`${name}\`** — ${spec.description}\n\n| parameter | type | required | |\n|---|---|---|---|\n${rows.join('\n')}${result}`;
+}
+
+function typeWords(t: AutoType): string {
+  switch (t.kind) {
+    case 'enum': return `one of ${t.values.map((v) => `\`${v}\``).join(', ')}`;
+    case 'step-ids': return 'a list of step ids';
+    case 'model': return 'a model id (`provider:model`)';
+    case 'list': return 'a list';
+    default: return `a ${t.kind}`;
+  }
+}
+
+export function hover(a: Analysis, offset: number): Hover | null {
+  const at = locate(a, offset);
+  const value = (s: string) => ({ contents: { kind: MarkupKind.Markdown, value: s } });
+  if (at.autoTag) {
+    const t = at.autoTag;
+    return { ...value(`**<AUTO> tag**: a model answers this ${t.runtime ? 'during the run (it refers to run-time values)' : 'when the pipeline compiles'}.\n\nThe answer must be ${typeWords(t.wants)}.\n\n> ${t.text}`), range: t.range };
+  }
+  if (at.reference) {
+    const step = a.stepIndex.get(at.reference.stepId)?.step;
+    if (step) return { ...value(stepSummary(a, step)), range: at.reference.range };
+  }
+  if (at.template?.site.references) {
+    const i = at.template.index;
+    const f = at.template.site.references.filters.find((x) => x.start <= i && i <= x.end);
+    if (f && FILTERS[f.name]) return value(`**filter \`${f.name}\`**\n\n${FILTERS[f.name].doc}`);
+    const n = at.template.site.references.names.find((x) => x.start <= i && i <= x.end);
+    const param = n && a.pipeline?.parameters.find((p) => p.name === n.name);
+    if (param) return value(`**parameter \`${param.name}\`**${param.type ? `: ${param.type}` : ''}${param.hasDefault ? ` = \`${JSON.stringify(param.default)}\`` : ''}${param.description ? `\n\n${param.description}` : ''}`);
+  }
+  const last = at.path[at.path.length - 1];
+  if (!at.onKey && (last === 'tool' || last === 'action')) {
+    const stepValue = a.pipeline ? findStepByPath(a, at.path.slice(0, -1)) : undefined;
+    if (last === 'tool' && stepValue?.tool && TOOL_SPECS[stepValue.tool]) {
+      const t = TOOL_SPECS[stepValue.tool];
+      return value(`**tool \`${t.name}\`** — ${t.description}\n\nActions: ${Object.keys(t.actions).map((x) => `\`${x}\``).join(', ')}`);
+    }
+    if (last === 'action' && stepValue?.action) {
+      const spec = actionSpec(TOOL_SPECS, stepValue.tool, stepValue.action);
+      if (spec) return value(actionDoc(stepValue.tool ? `${stepValue.tool}.${stepValue.action}` : stepValue.action, spec));
+    }
+  }
+  if (at.onKey && at.path.length) {
+    const doc = describeKey(at.path);
+    if (doc) return value(`**\`${String(last)}\`** — ${doc}`);
+    // a parameter of an action
+    if (at.path[at.path.length - 2] === 'parameters' && a.pipeline) {
+      const step = findStepByPath(a, at.path.slice(0, -2));
+      const spec = step?.action ? actionSpec(TOOL_SPECS, step.tool, step.action) : undefined;
+      const p = spec?.parameters[String(last)];
+      if (p) return value(`**\`${String(last)}\`** (${Array.isArray(p.type) ? p.type.join(' or ') : p.type}${p.required ? ', required' : ''}) — ${p.description}`);
+    }
+  }
+  return null;
+}
+
+function findStepByPath(a: Analysis, path: (string | number)[]): Step | undefined {
+  for (const { step } of a.stepIndex.values()) if (step.path.length === path.length && step.path.every((p, i) => p === path[i])) return step;
+  return undefined;
+}
+

@@ -1,0 +1,75 @@
+// Code lenses (run, debug, graph; run from a step), inlay hints (implied dependencies) and
+// semantic tokens (template names, step references, filters, AUTO tags).
+import { InlayHintKind, SemanticTokensBuilder, type CodeLens, type InlayHint, type SemanticTokensLegend } from 'vscode-languageserver';
+import type { Analysis } from '../engine/analyze/index';
+import { COMMANDS } from './protocol';
+
+export function codeLenses(a: Analysis, uri: string): CodeLens[] {
+  if (!a.pipeline) return [];
+  const top = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+  const lenses: CodeLens[] = [
+    { range: top, command: { title: '▶ Run pipeline', command: COMMANDS.run, arguments: [uri] } },
+    { range: top, command: { title: 'Debug', command: COMMANDS.debug, arguments: [uri] } },
+    { range: top, command: { title: 'Show graph', command: COMMANDS.showGraph, arguments: [uri] } },
+  ];
+  for (const s of a.pipeline.steps) {
+    const def = a.references.find((r) => r.kind === 'definition' && r.stepId === s.id);
+    if (def) lenses.push({ range: def.range, command: { title: '▶ Run from here', command: COMMANDS.runFromHere, arguments: [uri, s.id] } });
+  }
+  return lenses;
+}
+
+export function inlayHints(a: Analysis, startLine: number, endLine: number): InlayHint[] {
+  const hints: InlayHint[] = [];
+  const byStep = new Map<string, Set<string>>();
+  for (const f of a.findings) {
+    if (f.code !== 'template.implied-dependency' || !f.step) continue;
+    const set = byStep.get(f.step) ?? new Set<string>();
+    for (const s of f.suggestions) set.add(s);
+    byStep.set(f.step, set);
+  }
+  for (const [step, deps] of byStep) {
+    const def = a.references.find((r) => r.kind === 'definition' && r.stepId === step);
+    if (!def || def.range.end.line < startLine || def.range.end.line > endLine) continue;
+    hints.push({ position: def.range.end, label: ` waits for ${[...deps].join(', ')} (template)`, kind: InlayHintKind.Parameter, paddingLeft: true, tooltip: 'Implied by a template reference: not listed in dependencies' });
+  }
+  return hints;
+}
+
+export const TOKEN_TYPES = ['variable', 'parameter', 'function', 'class', 'property', 'macro', 'keyword'] as const;
+export const TOKEN_LEGEND: SemanticTokensLegend = { tokenTypes: [...TOKEN_TYPES], tokenModifiers: [] };
+const T = (t: (typeof TOKEN_TYPES)[number]) => TOKEN_TYPES.indexOf(t);
+
+export function semanticTokens(a: Analysis) {
+  const tokens: [number, number, number, number][] = []; // [offset start, offset end, type]
+  const params = new Set((a.pipeline?.parameters ?? []).map((p) => p.name));
+  for (const site of a.templates) {
+    if (!site.references || !site.offsets) continue;
+    const o = site.offsets;
+    const push = (s: number, e: number, type: number) => tokens.push([o[s], o[Math.max(s, e - 1)] + 1, type, 0]);
+    for (const n of site.references.names) {
+      const isStep = site.scope.steps.includes(n.name) && !params.has(n.name);
+      push(n.start, n.end, isStep ? T('class') : params.has(n.name) ? T('parameter') : T('variable'));
+      for (const c of n.chain) if (c.end > c.start) push(c.start, c.end, n.name === 'steps' && c === n.chain[0] ? T('class') : T('property'));
+    }
+    for (const f of site.references.filters) push(f.start, f.end, T('function'));
+    for (const t of site.references.tests) push(t.start, t.end, T('function'));
+  }
+  for (const tag of a.autoTags) {
+    const s = a.parsed.lines.offset(tag.range.start);
+    const e = a.parsed.lines.offset(tag.range.end);
+    tokens.push([s, e, T('macro'), 0]);
+  }
+  tokens.sort((x, y) => x[0] - y[0]);
+  const builder = new SemanticTokensBuilder();
+  let lastEnd = -1;
+  for (const [s, e, type] of tokens) {
+    if (s < lastEnd) continue; // no overlaps
+    const start = a.parsed.lines.position(s);
+    const end = a.parsed.lines.position(e);
+    if (end.line !== start.line) continue; // a token is one line
+    builder.push(start.line, start.character, end.character - start.character, type, 0);
+    lastEnd = e;
+  }
+  return builder.build();
+}

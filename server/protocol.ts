@@ -1,0 +1,24 @@
+// Messages between the language server and the extension beyond standard LSP, typed once for both
+// sides (as rust-analyzer's lsp_ext.ts).
+export interface GraphParams {
+  uri: string;
+}
+
+/** The DAG of a document, as `orc graph --format json` prints it; null when it does not compile. */
+export interface GraphResult {
+  pipeline_id: string;
+  nodes: { id: string; label: string; kind: 'step' | 'loop'; tool: string | null; action: string | null; level: number; children: unknown }[];
+  edges: { from: string; to: string; kind: string }[];
+}
+
+/** `orchestrator/graph`: GraphParams → GraphResult | null. (A method name, not a RequestType: the
+ * server's and the client's LSP libraries carry different copies of vscode-jsonrpc.) */
+export const GRAPH_REQUEST = 'orchestrator/graph';
+
+/** Commands the code lenses invoke; the extension implements them. */
+export const COMMANDS = {
+  run: 'orchestrator.run',
+  debug: 'orchestrator.debug',
+  showGraph: 'orchestrator.showGraph',
+  runFromHere: 'orchestrator.runFromHere',
+} as const;

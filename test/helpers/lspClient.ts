@@ -1,0 +1,92 @@
+// An LSP client as an editor drives a server: spawns dist/server.js over stdio or node IPC,
+// initializes, opens and edits documents, and waits for the diagnostics of a given version.
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import {
+  createProtocolConnection,
+  IPCMessageReader,
+  IPCMessageWriter,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type Diagnostic,
+  type ProtocolConnection,
+  type PublishDiagnosticsParams,
+} from 'vscode-languageserver-protocol/node';
+import { ROOT } from './cli';
+
+export const SERVER = path.join(ROOT, 'dist', 'server.js');
+
+export class LspClient {
+  readonly proc: ChildProcess;
+  readonly connection: ProtocolConnection;
+  private readonly diagnostics = new Map<string, PublishDiagnosticsParams[]>();
+  private readonly waiters: (() => void)[] = [];
+  readonly logs: string[] = [];
+  private versions = new Map<string, number>();
+
+  constructor(transport: 'stdio' | 'ipc', command = process.execPath, args: string[] = [SERVER]) {
+    if (transport === 'stdio') {
+      this.proc = spawn(command, [...args, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      this.connection = createProtocolConnection(new StreamMessageReader(this.proc.stdout!), new StreamMessageWriter(this.proc.stdin!));
+    } else {
+      this.proc = fork(args[0], ['--node-ipc'], { stdio: ['pipe', 'pipe', 'pipe', 'ipc'] });
+      this.connection = createProtocolConnection(new IPCMessageReader(this.proc), new IPCMessageWriter(this.proc));
+    }
+    this.proc.stderr?.on('data', (c) => this.logs.push(String(c)));
+    this.connection.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
+      this.diagnostics.set(p.uri, [...(this.diagnostics.get(p.uri) ?? []), p]);
+      for (const w of this.waiters.splice(0)) w();
+    });
+    this.connection.onNotification('window/logMessage', (p: { message: string }) => this.logs.push(p.message));
+    this.connection.onRequest('workspace/configuration', () => []);
+    this.connection.listen();
+  }
+
+  async initialize(): Promise<Record<string, unknown>> {
+    const r = await this.connection.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: { textDocument: { publishDiagnostics: { versionSupport: true } } } });
+    await this.connection.sendNotification('initialized', {});
+    return r as Record<string, unknown>;
+  }
+
+  open(uri: string, text: string, languageId = 'orchestrator-pipeline'): void {
+    this.versions.set(uri, 1);
+    void this.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId, version: 1, text } });
+  }
+
+  /** Incremental edits, as an editor sends them. Returns the new version. */
+  change(uri: string, changes: { range: { start: { line: number; character: number }; end: { line: number; character: number } }; text: string }[]): number {
+    const version = (this.versions.get(uri) ?? 1) + 1;
+    this.versions.set(uri, version);
+    void this.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges: changes });
+    return version;
+  }
+
+  /** The diagnostics published for exactly this version of the document. */
+  async diagnosticsFor(uri: string, version: number, timeoutMs = 10_000): Promise<Diagnostic[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const hit = (this.diagnostics.get(uri) ?? []).find((p) => p.version === version);
+      if (hit) return hit.diagnostics;
+      if (Date.now() > deadline) throw new Error(`no diagnostics for ${uri} version ${version}; logs: ${this.logs.join('')}`);
+      await new Promise<void>((r) => {
+        this.waiters.push(r);
+        setTimeout(r, 50);
+      });
+    }
+  }
+
+  request<T>(method: string, params: unknown): Promise<T> {
+    return this.connection.sendRequest(method, params) as Promise<T>;
+  }
+
+  async stop(): Promise<void> {
+    try {
+      await Promise.race([this.connection.sendRequest('shutdown'), new Promise((r) => setTimeout(r, 2000))]);
+      await this.connection.sendNotification('exit');
+    } catch {
+      // already gone
+    }
+    this.connection.dispose();
+    if (this.proc.exitCode === null) this.proc.kill();
+  }
+}

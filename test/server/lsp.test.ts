@@ -1,0 +1,270 @@
+// The language server driven as an editor drives it (over stdio, and over node IPC): exact
+// diagnostics with ranges, completions at given positions, hover markdown, definitions, rename
+// edits, symbols, tokens, quick fixes, formatting; and the fuzz corpus through every handler.
+import { strict as assert } from 'node:assert';
+import type { CodeAction, CompletionItem, Diagnostic, DocumentSymbol, Hover, Location, SemanticTokens, TextEdit, WorkspaceEdit } from 'vscode-languageserver-protocol';
+import { hostileDocuments, mutatedDocuments } from '../helpers/fuzzCorpus';
+import { LspClient } from '../helpers/lspClient';
+
+const URI = 'file:///work/demo.pipeline.yaml';
+const DOC = [
+  'id: demo', //                                         0
+  'parameters:', //                                      1
+  '  topic: {type: string, default: AI}', //             2
+  'steps:', //                                           3
+  '  - id: fetch', //                                    4
+  '    tool: filesystem', //                             5
+  '    action: read', //                                 6
+  '    parameters:', //                                  7
+  '      path: notes.txt', //                            8
+  '  - id: write-up', //                                 9
+  '    action: generate', //                             10
+  '    dependencies: [fetch]', //                        11
+  '    parameters:', //                                  12
+  '      prompt: "About {{ topic }}: {{ fetch.result.content }}"', // 13
+  '  - id: save', //                                     14
+  '    tool: filesystem', //                             15
+  '    action: write', //                                16
+  "    dependecies: [write-up]", //                      17
+  '    parameters:', //                                  18
+  '      path: out.md', //                               19
+  "      content: \"{{ steps['write-up'].result }}\"", // 20
+  'outputs:', //                                         21
+  "  saved: \"{{ save.result.path }}\"", //              22
+  '',
+].join('\n');
+
+const pos = (line: number, character: number) => ({ line, character });
+const LINES = DOC.split('\n');
+/** The column where `needle` starts on a line of DOC (its `nth` occurrence). */
+const col = (line: number, needle: string, nth = 0) => {
+  let i = -1;
+  for (let k = 0; k <= nth; k++) i = LINES[line].indexOf(needle, i + 1);
+  assert.ok(i >= 0, `'${needle}' not on line ${line}`);
+  return i;
+};
+/** 'line:start-line:end' of `needle` on a line. */
+const span = (line: number, needle: string, nth = 0) => `${line}:${col(line, needle, nth)}-${line}:${col(line, needle, nth) + needle.length}`;
+const rangeText = (r: { start: { line: number; character: number }; end: { line: number; character: number } }) => `${r.start.line}:${r.start.character}-${r.end.line}:${r.end.character}`;
+/** Labels in the order an editor shows them: by sortText, then label. */
+const labels = (items: CompletionItem[] | { items: CompletionItem[] }) =>
+  [...(Array.isArray(items) ? items : items.items)].sort((a, b) => (a.sortText ?? a.label).localeCompare(b.sortText ?? b.label)).map((i) => i.label);
+
+describe('language server over stdio', function () {
+  this.timeout(30_000);
+  let lsp: LspClient;
+  before(async () => {
+    lsp = new LspClient('stdio');
+    const init = await lsp.initialize();
+    assert.equal((init.serverInfo as { name: string }).name, 'orchestrator-language-server');
+    lsp.open(URI, DOC);
+  });
+  after(() => lsp.stop());
+
+  it('publishes diagnostics on open, with exact ranges and codes', async () => {
+    const d = await lsp.diagnosticsFor(URI, 1);
+    assert.deepEqual(
+      d.map((x) => [x.code, x.severity, x.message, rangeText(x.range)]),
+      [
+        ['schema.unknown-key', 1, "Unknown key 'dependecies' in a step. Did you mean 'dependencies'?", span(17, 'dependecies')],
+        ['template.implied-dependency', 3, "'save' refers to 'write-up', which is not among its dependencies: it will wait for 'write-up'.", span(20, 'write-up')],
+      ],
+    );
+    assert.equal(d[0].source, 'orchestrator');
+  });
+
+  it('an incremental edit that fixes the key updates the diagnostics of that version', async () => {
+    const v = lsp.change(URI, [{ range: { start: pos(17, 4), end: pos(17, 15) }, text: 'dependencies' }]);
+    const d = await lsp.diagnosticsFor(URI, v);
+    assert.deepEqual(d, []);
+    // and back, so the other tests see the original text
+    const v2 = lsp.change(URI, [{ range: { start: pos(17, 4), end: pos(17, 16) }, text: 'dependecies' }]);
+    assert.equal((await lsp.diagnosticsFor(URI, v2)).length, 2);
+  });
+
+  it('completes the keys of a step, without the ones it already has', async () => {
+    const v = lsp.change(URI, [{ range: { start: pos(11, 0), end: pos(11, 0) }, text: '    tim\n' }]);
+    const items = await lsp.request<CompletionItem[]>('textDocument/completion', { textDocument: { uri: URI }, position: pos(11, 7) });
+    const l = labels(items);
+    assert.ok(l.includes('timeout') && l.includes('on_failure') && l.includes('for_each'), l.join(','));
+    assert.ok(!l.includes('action') && !l.includes('id'), 'offers keys the step already has');
+    const timeout = items.find((i) => i.label === 'timeout')!;
+    assert.equal((timeout.documentation as { value: string }).value, 'Seconds per attempt; the attempt is cancelled and its process killed.');
+    lsp.change(URI, [{ range: { start: pos(11, 0), end: pos(12, 0) }, text: '' }]);
+    void v;
+  });
+
+  it('completes step ids in dependencies, tools, and the actions of the step\'s tool', async () => {
+    assert.deepEqual(labels(await lsp.request('textDocument/completion', { textDocument: { uri: URI }, position: pos(11, 21) })), ['save']);
+    const tools = labels(await lsp.request('textDocument/completion', { textDocument: { uri: URI }, position: pos(15, 10) }));
+    assert.deepEqual(tools, ['data', 'filesystem', 'http', 'pipeline', 'terminal', 'validation']);
+    const actions = labels(await lsp.request('textDocument/completion', { textDocument: { uri: URI }, position: pos(16, 12) }));
+    assert.deepEqual(actions, ['append', 'copy', 'delete', 'exists', 'list', 'move', 'read', 'write']);
+  });
+
+  it('completes inside templates: names in scope, a step\'s fields, result fields, filters', async () => {
+    const names = labels(await lsp.request('textDocument/completion', { textDocument: { uri: URI }, position: pos(13, col(13, 'topic')) }));
+    assert.ok(names.includes('topic') && names.includes('fetch') && names.includes("steps['write-up']") === false, names.join(','));
+    assert.ok(names.includes('execution') && names.includes('inputs'));
+    const fields = labels(await lsp.request('textDocument/completion', { textDocument: { uri: URI }, position: pos(13, col(13, 'result')) }));
+    assert.deepEqual(fields.slice(0, 2), ['result', 'vars']);
+    const result = labels(await lsp.request('textDocument/completion', { textDocument: { uri: URI }, position: pos(13, col(13, 'content')) }));
+    assert.deepEqual(result, ['content', 'path', 'size']);
+    const afterTopic = col(13, 'topic') + 'topic'.length;
+    const v = lsp.change(URI, [{ range: { start: pos(13, afterTopic), end: pos(13, afterTopic) }, text: ' | ' }]);
+    await lsp.diagnosticsFor(URI, v);
+    const filters = labels(await lsp.request('textDocument/completion', { textDocument: { uri: URI }, position: pos(13, afterTopic + 3) }));
+    assert.ok(filters.includes('upper') && filters.includes('slugify') && filters.includes('truncate_words'), filters.join(','));
+    const v2 = lsp.change(URI, [{ range: { start: pos(13, afterTopic), end: pos(13, afterTopic + 3) }, text: '' }]);
+    await lsp.diagnosticsFor(URI, v2);
+  });
+
+  it('hovers: a key shows its schema description; a step reference the step', async () => {
+    const key = await lsp.request<Hover>('textDocument/hover', { textDocument: { uri: URI }, position: pos(11, 6) });
+    assert.equal((key.contents as { value: string }).value, '**`dependencies`** — Steps that must end before this one starts: a list, or a comma-separated string, of step ids.');
+    const ref = await lsp.request<Hover>('textDocument/hover', { textDocument: { uri: URI }, position: pos(11, col(11, 'fetch') + 1) });
+    assert.equal((ref.contents as { value: string }).value, '**step `fetch`**\n\n- does: `filesystem.read`\n\n_defined on line 5_');
+    assert.equal(rangeText(ref.range!), span(11, 'fetch'));
+    const action = await lsp.request<Hover>('textDocument/hover', { textDocument: { uri: URI }, position: pos(6, col(6, 'read') + 1) });
+    assert.match((action.contents as { value: string }).value, /^\*\*`filesystem\.read`\*\* — Reads a text file\.\n\n\| parameter \| type \| required \| \|\n\|---\|---\|---\|---\|\n\| `path` \| string \| yes \| File to read\. \|/);
+  });
+
+  it('goes to a step\'s definition from a dependency, a template and steps[\'...\']', async () => {
+    const fromDep = await lsp.request<Location>('textDocument/definition', { textDocument: { uri: URI }, position: pos(11, col(11, 'fetch') + 2) });
+    assert.equal(rangeText(fromDep.range), span(4, 'fetch'));
+    const fromTemplate = await lsp.request<Location>('textDocument/definition', { textDocument: { uri: URI }, position: pos(13, col(13, 'fetch') + 2) });
+    assert.equal(rangeText(fromTemplate.range), span(4, 'fetch'));
+    const fromSteps = await lsp.request<Location>('textDocument/definition', { textDocument: { uri: URI }, position: pos(20, col(20, 'write-up') + 2) });
+    assert.equal(rangeText(fromSteps.range), span(9, 'write-up'));
+  });
+
+  it('finds every reference, and renames a step everywhere', async () => {
+    const at = pos(4, col(4, 'fetch') + 1);
+    const refs = await lsp.request<Location[]>('textDocument/references', { textDocument: { uri: URI }, position: at, context: { includeDeclaration: true } });
+    const where = [span(4, 'fetch'), span(11, 'fetch'), span(13, 'fetch')];
+    assert.deepEqual(refs.map((r) => rangeText(r.range)).sort(), [...where].sort());
+    const edit = await lsp.request<WorkspaceEdit>('textDocument/rename', { textDocument: { uri: URI }, position: at, newName: 'load' });
+    assert.deepEqual(edit.changes![URI].map((e: TextEdit) => [rangeText(e.range), e.newText]).sort(), where.map((w) => [w, 'load']).sort());
+    // to a hyphenated id: a bare template reference becomes steps['...']
+    const hy = await lsp.request<WorkspaceEdit>('textDocument/rename', { textDocument: { uri: URI }, position: at, newName: 'load-notes' });
+    assert.deepEqual(hy.changes![URI].map((e: TextEdit) => [rangeText(e.range), e.newText]).sort(), [[where[0], 'load-notes'], [where[1], 'load-notes'], [where[2], "steps['load-notes']"]].sort());
+    // renaming the hyphenated step keeps the quoted form inside steps['...']; the list under the
+    // misspelt 'dependecies' key is no dependency, so it is not a reference
+    const back = await lsp.request<WorkspaceEdit>('textDocument/rename', { textDocument: { uri: URI }, position: pos(9, col(9, 'write-up') + 1), newName: 'draft' });
+    assert.deepEqual(back.changes![URI].map((e: TextEdit) => [rangeText(e.range), e.newText]).sort(), [[span(9, 'write-up'), 'draft'], [span(20, 'write-up'), 'draft']].sort());
+    await assert.rejects(lsp.request('textDocument/rename', { textDocument: { uri: URI }, position: at, newName: 'save' }), /A step 'save' already exists/);
+  });
+
+  it('outlines parameters, steps and outputs', async () => {
+    const symbols = await lsp.request<DocumentSymbol[]>('textDocument/documentSymbol', { textDocument: { uri: URI } });
+    assert.deepEqual(symbols.map((s) => [s.name, (s.children ?? []).map((c) => c.name)]), [['parameters', ['topic']], ['steps', ['fetch', 'write-up', 'save']], ['outputs', ['saved']]]);
+    assert.equal(symbols[1].children![0].detail, 'filesystem.read');
+    assert.equal(rangeText(symbols[1].children![0].selectionRange), span(4, 'fetch'));
+  });
+
+  it('semantic tokens mark parameters, step references, fields and filters inside templates', async () => {
+    const tokens = await lsp.request<SemanticTokens>('textDocument/semanticTokens/full', { textDocument: { uri: URI } });
+    // decode: [line, char, length, type]
+    const out: [number, number, number, number][] = [];
+    let line = 0;
+    let char = 0;
+    for (let i = 0; i < tokens.data.length; i += 5) {
+      line += tokens.data[i];
+      char = tokens.data[i] ? tokens.data[i + 1] : char + tokens.data[i + 1];
+      out.push([line, char, tokens.data[i + 2], tokens.data[i + 3]]);
+    }
+    const TYPES = ['variable', 'parameter', 'function', 'class', 'property', 'macro', 'keyword'];
+    assert.deepEqual(out.filter(([l]) => l === 13).map(([, c, n, t]) => [DOC.split('\n')[13].slice(c, c + n), TYPES[t]]), [['topic', 'parameter'], ['fetch', 'class'], ['result', 'property'], ['content', 'property']]);
+  });
+
+  it('offers quick fixes: the did-you-mean key, and the missing dependency', async () => {
+    const v = lsp.change(URI, [{ range: { start: pos(0, 0), end: pos(0, 0) }, text: '' }]);
+    const diags = await lsp.diagnosticsFor(URI, v);
+    const actions = await lsp.request<CodeAction[]>('textDocument/codeAction', { textDocument: { uri: URI }, range: diags[0].range, context: { diagnostics: diags } });
+    const fix = (title: string) => actions.find((a) => a.title === title)!;
+    assert.deepEqual(fix("Change to 'dependencies'").edit!.changes![URI], [{ range: { start: pos(17, 4), end: pos(17, 15) }, newText: 'dependencies' }]);
+    assert.equal(span(17, 'dependecies'), '17:4-17:15');
+    assert.deepEqual(fix("Add 'write-up' to the dependencies of 'save'").edit!.changes![URI], [{ range: { start: pos(15, 0), end: pos(15, 0) }, newText: '    dependencies: [write-up]\n' }]);
+  });
+
+  it('code lenses run, debug and graph the pipeline, and run from each step', async () => {
+    const lenses = await lsp.request<{ command: { title: string; command: string; arguments: unknown[] } }[]>('textDocument/codeLens', { textDocument: { uri: URI } });
+    assert.deepEqual(lenses.map((l) => [l.command.title, l.command.command]), [
+      ['▶ Run pipeline', 'orchestrator.run'], ['Debug', 'orchestrator.debug'], ['Show graph', 'orchestrator.showGraph'],
+      ['▶ Run from here', 'orchestrator.runFromHere'], ['▶ Run from here', 'orchestrator.runFromHere'], ['▶ Run from here', 'orchestrator.runFromHere'],
+    ]);
+  });
+
+  it('folds mappings and lists; formats keeping comments', async () => {
+    const folds = await lsp.request<{ startLine: number; endLine: number }[]>('textDocument/foldingRange', { textDocument: { uri: URI } });
+    assert.ok(folds.some((f) => f.startLine === 3 && f.endLine === 20), JSON.stringify(folds));
+    const uri = 'file:///work/fmt.pipeline.yaml';
+    lsp.open(uri, 'id: f   # the id\nsteps:\n- id: a\n  action: generate   \n  parameters: {prompt: hi}\n');
+    const edits = await lsp.request<TextEdit[]>('textDocument/formatting', { textDocument: { uri }, options: { tabSize: 2, insertSpaces: true } });
+    assert.equal(edits[0].newText, 'id: f # the id\nsteps:\n  - id: a\n    action: generate\n    parameters: {prompt: hi}\n');
+  });
+
+  it('answers the graph request the extension uses', async () => {
+    const uri = 'file:///work/g.pipeline.yaml';
+    lsp.open(uri, 'id: g\nsteps:\n  - {id: a, action: generate, parameters: {prompt: hi}}\n  - {id: b, action: generate, parameters: {prompt: hi}, dependencies: [a]}\n');
+    const g = await lsp.request<{ pipeline_id: string; edges: unknown[] }>('orchestrator/graph', { uri });
+    assert.deepEqual([g.pipeline_id, g.edges], ['g', [{ from: 'a', to: 'b', kind: 'explicit' }]]);
+  });
+});
+
+describe('language server over node IPC', function () {
+  this.timeout(30_000);
+  it('initializes and publishes diagnostics', async () => {
+    const lsp = new LspClient('ipc');
+    try {
+      await lsp.initialize();
+      lsp.open('file:///x.pipeline.yaml', 'id: x\nsteps:\n  - id: a\n    action: generat\n');
+      const d: Diagnostic[] = await lsp.diagnosticsFor('file:///x.pipeline.yaml', 1);
+      assert.deepEqual(d.map((x) => [x.code, rangeText(x.range)]), [['action.unknown', '3:12-3:19']]);
+    } finally {
+      await lsp.stop();
+    }
+  });
+});
+
+describe('language server survives any text', function () {
+  this.timeout(300_000);
+  it('the fuzz corpus through every handler: no crash, no error response', async () => {
+    const lsp = new LspClient('stdio');
+    try {
+      await lsp.initialize();
+      const docs = [...hostileDocuments(), ...mutatedDocuments(Number(process.env.LSP_FUZZ_COUNT ?? 150), 3)];
+      let n = 0;
+      for (const { text } of docs) {
+        const uri = `file:///fuzz/${n++}.pipeline.yaml`;
+        lsp.open(uri, text);
+        const lines = text.split('\n');
+        const line = Math.min(lines.length - 1, Math.floor(lines.length / 2));
+        const p = pos(line, Math.floor(lines[line].length / 2));
+        const td = { textDocument: { uri } };
+        await Promise.all([
+          lsp.request('textDocument/completion', { ...td, position: p }),
+          lsp.request('textDocument/hover', { ...td, position: p }),
+          lsp.request('textDocument/definition', { ...td, position: p }),
+          lsp.request('textDocument/references', { ...td, position: p, context: { includeDeclaration: true } }),
+          lsp.request('textDocument/documentHighlight', { ...td, position: p }),
+          lsp.request('textDocument/documentSymbol', td),
+          lsp.request('textDocument/foldingRange', td),
+          lsp.request('textDocument/selectionRange', { ...td, positions: [p] }),
+          lsp.request('textDocument/codeLens', td),
+          lsp.request('textDocument/inlayHint', { ...td, range: { start: pos(0, 0), end: pos(lines.length, 0) } }),
+          lsp.request('textDocument/semanticTokens/full', td),
+          lsp.request('textDocument/codeAction', { ...td, range: { start: p, end: p }, context: { diagnostics: [] } }),
+          lsp.request('textDocument/formatting', { ...td, options: { tabSize: 2, insertSpaces: true } }),
+          lsp.request('orchestrator/graph', { uri }),
+        ]);
+        await lsp.diagnosticsFor(uri, 1);
+        void lsp.connection.sendNotification('textDocument/didClose', td);
+      }
+      assert.equal(lsp.proc.exitCode, null, 'the server exited');
+      assert.deepEqual(lsp.logs.filter((l) => /failed:/.test(l)), [], 'a handler threw');
+    } finally {
+      await lsp.stop();
+    }
+  });
+});
