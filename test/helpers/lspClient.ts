@@ -37,7 +37,9 @@ export class LspClient {
       this.diagnostics.set(p.uri, [...(this.diagnostics.get(p.uri) ?? []), p]);
       for (const w of this.waiters.splice(0)) w();
     });
-    this.connection.onNotification('window/logMessage', (p: { message: string }) => this.logs.push(p.message));
+    this.connection.onNotification('window/logMessage', (p: { message: string }) => {
+      this.logs.push(p.message);
+    });
     this.connection.onRequest('workspace/configuration', () => []);
     this.connection.listen();
   }
