@@ -42,11 +42,12 @@ function waitFor(pred: () => boolean, ms: number): Promise<boolean> {
 
 describe('crash and resume', function () {
   this.timeout(180_000);
-  const points = Array.from({ length: 20 }, (_, i) => 30 + i * 55);
+  // point n: kill once n*12/20 markers are written (0 to 11 of 12), right away or 40 ms later
+  const points = Array.from({ length: 20 }, (_, n) => ({ markers: Math.floor((n * 12) / 20), extra: (n % 2) * 40 }));
   let killedMidRun = 0;
 
-  for (const [n, delay] of points.entries()) {
-    it(`killed ${delay} ms into the run (point ${n + 1} of 20), then resumed`, async () => {
+  for (const [n, point] of points.entries()) {
+    it(`killed after ${point.markers} of 12 steps${point.extra ? ` and ${point.extra} ms` : ''} (point ${n + 1} of 20), then resumed`, async () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-crash-'));
       try {
         fs.writeFileSync(path.join(dir, 'crashy.pipeline.yaml'), PIPELINE);
@@ -60,7 +61,10 @@ describe('crash and resume', function () {
           return f && fs.existsSync(f) ? f : null;
         };
         assert.ok(await waitFor(() => checkpointFile() !== null, 5000), 'the run wrote no checkpoint');
-        await new Promise((r) => setTimeout(r, delay));
+        const markersFile = path.join(dir, 'markers.txt');
+        const written = () => (fs.existsSync(markersFile) ? fs.readFileSync(markersFile, 'utf8').split('\n').filter(Boolean).length : 0);
+        assert.ok(await waitFor(() => written() >= point.markers, 10_000), `never reached ${point.markers} markers`);
+        if (point.extra) await new Promise((r) => setTimeout(r, point.extra));
         child.kill('SIGKILL');
         await exited;
 
@@ -94,6 +98,6 @@ describe('crash and resume', function () {
   }
 
   it('most kill points fell while the run was still going', () => {
-    assert.ok(killedMidRun >= 15, `only ${killedMidRun} of 20 kills interrupted the run`);
+    assert.ok(killedMidRun >= 18, `only ${killedMidRun} of 20 kills interrupted the run`);
   });
 });
