@@ -5,6 +5,7 @@ import * as path from 'node:path';
 const BENCHES: Record<string, string> = {
   analyze: 'analyze.bench.ts',
   engine: 'engine.bench.ts',
+  lsp: 'lsp.bench.ts',
 };
 
 const args = process.argv.slice(2);

@@ -1,0 +1,137 @@
+// Our language server against yaml-language-server 2.0 configured with our JSON Schema, both
+// driven by the same LSP client over stdio, on pipelines of 200, 2,000 and 5,000 steps:
+// didOpen → diagnostics; a one-character edit → diagnostics (edits flip the error count, so a
+// report surely belongs to the edit); completion latency at 20 positions; memory.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { CompletionItem, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
+import { LspClient, SERVER } from '../test/helpers/lspClient';
+import { generatePipeline } from './generatePipeline';
+import { median, percentile, table } from './stats';
+
+const ROOT = path.resolve(__dirname, '..');
+const SCHEMA = `file://${path.join(ROOT, 'engine', 'spec', 'pipeline.schema.json')}`;
+const YLS = path.join(ROOT, 'node_modules', 'yaml-language-server', 'bin', 'yaml-language-server');
+const SIZES = process.argv.includes('--quick') ? [200, 2000] : [200, 2000, 5000];
+
+interface Server {
+  name: string;
+  lsp: LspClient;
+  /** Resolves with the next diagnostics of `uri` whose error count is `errors`. */
+  next(uri: string, errors: number): Promise<void>;
+}
+
+function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+async function start(name: 'ours' | 'yaml-language-server'): Promise<Server> {
+  const lsp = name === 'ours' ? new LspClient('stdio', process.execPath, [SERVER]) : new LspClient('stdio', process.execPath, [YLS]);
+  const yamlSettings = { schemas: { [SCHEMA]: '*.pipeline.yaml' }, validate: true, completion: true, hover: true };
+  lsp.connection.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) => p.items.map((i) => (i.section === 'yaml' ? yamlSettings : null)));
+  const waiters: { uri: string; errors: number; resolve: () => void }[] = [];
+  lsp.connection.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
+    const errors = p.diagnostics.filter((d) => d.severity === 1).length;
+    for (const w of waiters.filter((x) => x.uri === p.uri && x.errors === errors)) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve();
+    }
+  });
+  await lsp.initialize();
+  if (name !== 'ours') await lsp.connection.sendNotification('workspace/didChangeConfiguration', { settings: { yaml: yamlSettings } });
+  return { name, lsp, next: (uri, errors) => new Promise<void>((resolve) => waiters.push({ uri, errors, resolve })) };
+}
+
+/** One-character edits that add and remove an unknown key (`name` ↔ `nam`) in the middle step. */
+function editAt(text: string, n: number): { line: number; character: number } {
+  const lines = text.split('\n');
+  const line = lines.findIndex((l) => l === `    name: Step number ${Math.floor(n / 2)}`);
+  return { line, character: 7 };
+}
+
+async function measure(s: Server, n: number): Promise<string[]> {
+  const text = generatePipeline(n);
+  const uri = `file://${path.join(ROOT, `bench-${s.name}-${n}.pipeline.yaml`)}`;
+  const languageId = s.name === 'ours' ? 'orchestrator-pipeline' : 'yaml';
+  let t0 = performance.now();
+  const opened = s.next(uri, 0);
+  s.lsp.open(uri, text, languageId);
+  await opened;
+  const openMs = performance.now() - t0;
+
+  const at = editAt(text, n);
+  const edits: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const breaking = i % 2 === 0;
+    const got = s.next(uri, breaking ? 1 : 0);
+    t0 = performance.now();
+    s.lsp.change(uri, [breaking ? { range: { start: at, end: { line: at.line, character: at.character + 1 } }, text: '' } : { range: { start: at, end: at }, text: 'e' }]);
+    await got;
+    edits.push(performance.now() - t0);
+  }
+
+  // completion at 20 key positions spread over the document (the start of an `action:` key)
+  const lines = text.split('\n');
+  const keyLines = lines.map((l, i) => (l.startsWith('    action:') ? i : -1)).filter((i) => i >= 0);
+  const completions: number[] = [];
+  for (let k = 0; k < 20; k++) {
+    const line = keyLines[Math.floor((k * keyLines.length) / 20)];
+    t0 = performance.now();
+    const items = await s.lsp.request<CompletionItem[] | { items: CompletionItem[] }>('textDocument/completion', { textDocument: { uri }, position: { line, character: 4 } });
+    completions.push(performance.now() - t0);
+    const count = Array.isArray(items) ? items.length : items.items.length;
+    if (!count) throw new Error(`${s.name} offered no completion at line ${line}`);
+  }
+  const rss = rssMiB(s.lsp.proc.pid!);
+  void s.lsp.connection.sendNotification('textDocument/didClose', { textDocument: { uri } });
+  return [String(n), s.name, openMs.toFixed(0), median(edits).toFixed(0), `${median(completions).toFixed(1)} / ${percentile(completions, 95).toFixed(1)}`, rss.toFixed(0)];
+}
+
+async function semanticCheck(ours: Server, yls: Server): Promise<string> {
+  const text = 'id: x\nsteps:\n  - id: a\n    action: generate\n    parameters: {prompt: "{{ nope }}"}\n    dependencies: [ghost]\n';
+  const count = async (s: Server, languageId: string) => {
+    const uri = `file://${path.join(ROOT, `semantic-${s.name}.pipeline.yaml`)}`;
+    let got: PublishDiagnosticsParams | null = null;
+    const done = new Promise<void>((r) => s.lsp.connection.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
+      if (p.uri === uri) {
+        got = p;
+        r();
+      }
+    }));
+    s.lsp.open(uri, text, languageId);
+    await Promise.race([done, new Promise((r) => setTimeout(r, 3000))]);
+    return (got as PublishDiagnosticsParams | null)?.diagnostics.length ?? 0;
+  };
+  return `unknown dependency + unknown template name: ours ${await count(ours, 'orchestrator-pipeline')} findings, yaml-language-server ${await count(yls, 'yaml')}`;
+}
+
+async function main() {
+  const rows: string[][] = [];
+  const ratios: string[] = [];
+  for (const n of SIZES) {
+    // a fresh pair of servers per size, so memory is per size
+    const ours = await start('ours');
+    const yls = await start('yaml-language-server');
+    const a = await measure(ours, n);
+    const b = await measure(yls, n);
+    rows.push(a, b);
+    const [, , oOpen, oEdit, oComp, oMem] = a;
+    const [, , yOpen, yEdit, yComp, yMem] = b;
+    ratios.push(`${n} steps: open ${(Number(yOpen) / Number(oOpen)).toFixed(1)}x, edit→diagnostics ${(Number(yEdit) / Number(oEdit)).toFixed(1)}x, completion (median) ${(parseFloat(yComp) / parseFloat(oComp)).toFixed(1)}x, memory ${(Number(oMem) / Number(yMem)).toFixed(2)} of theirs`);
+    if (n === SIZES[0]) console.log(await semanticCheck(ours, yls));
+    await ours.lsp.stop();
+    await yls.lsp.stop();
+  }
+  table(['steps', 'server', 'open→diag ms', 'edit→diag ms (median)', 'completion ms median / p95', 'RSS MiB'], rows);
+  console.log('\nyaml-language-server time / ours (higher is better for us):');
+  for (const r of ratios) console.log(`  ${r}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
