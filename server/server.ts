@@ -23,8 +23,9 @@ import { definition, highlights, prepareRename, references, rename } from './nav
 import { documentSymbols, foldingRanges, selectionRanges } from './outline';
 import { GRAPH_REQUEST, type GraphParams, type GraphResult } from './protocol';
 
-/** Diagnostics wait this long after the last change, so a burst of keystrokes is analyzed once. */
-export const DIAGNOSTICS_DEBOUNCE_MS = 25;
+/** Diagnostics wait this long after the last change, so the changes of one edit (a paste, a
+ * multi-cursor edit, a rename) are analyzed once. Keystrokes come farther apart than this. */
+export const DIAGNOSTICS_DEBOUNCE_MS = 10;
 
 export function startServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
@@ -46,7 +47,12 @@ export function startServer(connection: Connection): void {
     return safe(name, fallback, () => fn(cache.get(doc), doc));
   };
 
-  connection.onInitialize(() => ({
+  // code lenses name commands the client implements; a client says which in its initializationOptions
+  let clientCommands = new Set<string>();
+  connection.onInitialize((params) => {
+    const opts = params.initializationOptions as { commands?: unknown } | undefined;
+    clientCommands = new Set(Array.isArray(opts?.commands) ? opts!.commands.map(String) : []);
+    return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
       completionProvider: { triggerCharacters: ['.', '|', ' ', '{', '[', ':', '-', "'"], resolveProvider: false },
@@ -65,7 +71,8 @@ export function startServer(connection: Connection): void {
       documentFormattingProvider: true,
     },
     serverInfo: { name: 'orchestrator-language-server', version: '0.1.0' },
-  }));
+    };
+  });
 
   const publish = (uri: string) => {
     const doc = documents.get(uri);
@@ -104,7 +111,7 @@ export function startServer(connection: Connection): void {
   connection.onDocumentSymbol((p) => withDoc(p.textDocument.uri, 'symbols', [], (a) => documentSymbols(a)));
   connection.onFoldingRanges((p) => withDoc(p.textDocument.uri, 'folding', [], (a) => foldingRanges(a)));
   connection.onSelectionRanges((p) => withDoc(p.textDocument.uri, 'selectionRanges', [], (a, doc) => selectionRanges(a, p.positions.map((x) => doc.offsetAt(x)))));
-  connection.onCodeLens((p) => withDoc(p.textDocument.uri, 'codeLens', [], (a, doc) => codeLenses(a, doc.uri)));
+  connection.onCodeLens((p) => withDoc(p.textDocument.uri, 'codeLens', [], (a, doc) => codeLenses(a, doc.uri).filter((l) => l.command && clientCommands.has(l.command.command))));
   connection.languages.inlayHint.on((p) => withDoc(p.textDocument.uri, 'inlayHints', [], (a) => inlayHints(a, p.range.start.line, p.range.end.line)));
   connection.languages.semanticTokens.on((p) => withDoc(p.textDocument.uri, 'semanticTokens', { data: [] }, (a) => semanticTokens(a)));
   connection.onCodeAction((p) => withDoc(p.textDocument.uri, 'codeActions', [], (a, doc) => codeActions(a, doc.uri, p.context.diagnostics)));

@@ -1,8 +1,8 @@
 // Templates in a pipeline: where they are, what they refer to, and whether every name, filter,
 // test, step field and var exists in the scope where the template stands.
-import { hasTemplateSyntax, parseExpression, parseTemplate } from '../template/parser';
+import { hasTemplateSyntax } from '../template/parser';
 import { TemplateSyntaxError } from '../template/ast';
-import { collectReferences, type NameRef } from '../template/references';
+import { referencesOf, type NameRef } from '../template/references';
 import { FILTERS } from '../template/filters';
 import { TESTS } from '../template/tests';
 import { spanOf, stringOffsets } from '../parse/yamlDocument';
@@ -134,7 +134,7 @@ export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: 
     result.sites.push(site);
     let refs;
     try {
-      refs = collectReferences(kind === 'expression' ? { expr: parseExpression(source) } : parseTemplate(source));
+      refs = referencesOf(source, kind);
     } catch (e) {
       if (!(e instanceof TemplateSyntaxError)) throw e;
       const [s, t] = at(Math.min(e.start, source.length), Math.min(Math.max(e.end, e.start + 1), source.length));

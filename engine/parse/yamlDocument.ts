@@ -25,8 +25,9 @@ export interface ParsedYaml {
   findings: Finding[];
   /** Source spans of the value tree; null for an empty document. */
   spans: NodeSpan | null;
-  /** The parsed document, for CST-aware consumers (formatting). */
-  document: Document;
+  /** The whole parsed document, for CST-aware consumers (formatting); parsed on first use when
+   * the text was read section by section. */
+  readonly document: Document;
 }
 
 /** `steps[0].dependencies[1]`, as findings print a path. */
@@ -50,11 +51,67 @@ const YAML_CODES: Record<string, string> = {
   MULTIPLE_DOCS: 'yaml.multiple-documents',
 };
 
+export const PARSE_OPTIONS = { merge: true, prettyErrors: false, strict: true, uniqueKeys: true, logLevel: 'error' } as const;
+
+/** The span tree of a node; `onComplexKey` hears of keys that are lists or mappings. */
+function buildSpans(node: unknown, onComplexKey: (start: number, end: number) => void, key?: [number, number]): NodeSpan | null {
+  if (!node || typeof node !== 'object') return null;
+  const n = node as YamlNode;
+  const r = n.range;
+  const span: NodeSpan = { value: r ? [r[0], r[1]] : key ?? [0, 0] };
+  if (key) span.key = key;
+  if (isScalar(n) && n.type) span.style = n.type as ScalarStyle;
+  if (isAlias(n)) return span; // an alias's subtree points at the alias itself
+  if (isMap(n)) {
+    const children = new Map<string | number, NodeSpan>();
+    span.children = children;
+    for (const item of n.items) {
+      if (!isPair(item)) continue;
+      const k = item.key as YamlNode | null;
+      if (k && !isScalar(k) && k.range) onComplexKey(k.range[0], k.range[1]);
+      const keyName = String(isScalar(k) ? k.value : k);
+      const kr = k && k.range ? ([k.range[0], k.range[1]] as [number, number]) : undefined;
+      const child = item.value == null ? null : buildSpans(item.value, onComplexKey, kr);
+      if (child) children.set(keyName, child);
+      else {
+        const at = kr ? kr[1] : span.value[1];
+        children.set(keyName, { key: kr, value: [at, at] });
+      }
+    }
+  } else if (isSeq(n)) {
+    const children = new Map<string | number, NodeSpan>();
+    span.children = children;
+    n.items.forEach((item, i) => {
+      const child = buildSpans(item, onComplexKey);
+      if (child) children.set(i, child);
+    });
+  }
+  return span;
+}
+
+/** Documents at least this long are read section by section, reusing unchanged sections. */
+export const SECTION_PARSE_MIN_CHARS = 20_000;
+
 export function parseYaml(text: string): ParsedYaml {
   const lines = new LineIndex(text);
+  if (text.length < SECTION_PARSE_MIN_CHARS) return parseWhole(text, lines);
+  const plan = planSections(text, lines);
+  if (!plan) return parseWhole(text, lines);
+  // a document seen for the first time parses faster whole; its sections are kept for the edits
+  const known = plan.sections.filter((x) => sectionCache.has(text.slice(x.from, x.to))).length;
+  if (known * 2 < plan.sections.length) {
+    const whole = parseWhole(text, lines);
+    if (!whole.findings.length) seedSections(text, plan, whole);
+    return whole;
+  }
+  return parseSections(text, lines, plan) ?? parseWhole(text, lines);
+}
+
+/** The whole text in one parse: the reference behaviour, and what errors are always reported from. */
+export function parseWhole(text: string, lines = new LineIndex(text)): ParsedYaml {
   const findings: Finding[] = [];
   // logLevel 'error': the parser's warnings become findings here, never process warnings on stderr
-  const document = parseDocument(text, { merge: true, prettyErrors: false, strict: true, uniqueKeys: true, logLevel: 'error' });
+  const document = parseDocument(text, PARSE_OPTIONS);
 
   const finding = (code: string, severity: Finding['severity'], message: string, start: number, end: number): Finding => ({
     code,
@@ -88,43 +145,7 @@ export function parseYaml(text: string): ParsedYaml {
     findings.push(finding('yaml.warning', 'warning', cleanYamlMessage(w.message), w.pos[0], w.pos[1]));
   }
 
-  const walk = (node: unknown, key?: [number, number]): NodeSpan | null => {
-    if (!node || typeof node !== 'object') return null;
-    const n = node as YamlNode;
-    const r = n.range;
-    const span: NodeSpan = { value: r ? [r[0], r[1]] : key ?? [0, 0] };
-    if (key) span.key = key;
-    if (isScalar(n) && n.type) span.style = n.type as ScalarStyle;
-    if (isAlias(n)) return span; // an alias's subtree points at the alias itself
-    if (isMap(n)) {
-      const children = new Map<string | number, NodeSpan>();
-      span.children = children;
-      for (const item of n.items) {
-        if (!isPair(item)) continue;
-        const k = item.key as YamlNode | null;
-        if (k && !isScalar(k) && k.range) {
-          findings.push(finding('yaml.complex-key', 'error', 'A key must be a plain name, not a list or a mapping.', k.range[0], k.range[1]));
-        }
-        const keyName = String(isScalar(k) ? k.value : k);
-        const kr = k && k.range ? ([k.range[0], k.range[1]] as [number, number]) : undefined;
-        const child = item.value == null ? null : walk(item.value, kr);
-        if (child) children.set(keyName, child);
-        else {
-          const at = kr ? kr[1] : span.value[1];
-          children.set(keyName, { key: kr, value: [at, at] });
-        }
-      }
-    } else if (isSeq(n)) {
-      const children = new Map<string | number, NodeSpan>();
-      span.children = children;
-      n.items.forEach((item, i) => {
-        const child = walk(item);
-        if (child) children.set(i, child);
-      });
-    }
-    return span;
-  };
-  const spans = walk(document.contents);
+  const spans = buildSpans(document.contents, (s, e) => findings.push(finding('yaml.complex-key', 'error', 'A key must be a plain name, not a list or a mapping.', s, e)));
 
   let value: unknown;
   const hasFatal = document.errors.length > 0;
@@ -146,6 +167,185 @@ export function parseYaml(text: string): ParsedYaml {
   }
   if (hasFatal && value === null) value = undefined;
   return { text, lines, value, findings, spans, document };
+}
+
+// ---- reading a long document section by section -------------------------------------------
+// A pipeline is a mapping of top-level sections, and `steps:` a list of items. Each section and
+// each step item is parsed on its own and kept by its text: an edit re-parses one item, and the
+// rest is reused. Anything this cannot read exactly as the whole-text parse would (anchors,
+// several documents, flow-style top level, any error or warning) falls back to the whole parse.
+
+interface Section {
+  value: unknown;
+  /** The section's span tree, offsets relative to its own text. */
+  span: NodeSpan | null;
+  /** Where the section's mapping ends (the whole document's mapping ends there when it is last). */
+  end: number;
+}
+
+const sectionCache = new Map<string, Section | null>();
+const SECTION_CACHE_LIMIT = 50_000;
+
+function parseSection(src: string): Section | null {
+  if (sectionCache.has(src)) return sectionCache.get(src)!;
+  const doc = parseDocument(src, PARSE_OPTIONS);
+  let ok = doc.errors.length === 0 && doc.warnings.length === 0;
+  const span = ok ? buildSpans(doc.contents, () => (ok = false)) : null;
+  const end = (doc.contents as YamlNode | null)?.range?.[1] ?? 0;
+  const section = ok ? { value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), span, end } : null;
+  if (sectionCache.size >= SECTION_CACHE_LIMIT) sectionCache.clear();
+  sectionCache.set(src, section);
+  return section;
+}
+
+function rebase(span: NodeSpan, delta: number): NodeSpan {
+  const out: NodeSpan = { value: [span.value[0] + delta, span.value[1] + delta] };
+  if (span.key) out.key = [span.key[0] + delta, span.key[1] + delta];
+  if (span.style) out.style = span.style;
+  if (span.children) {
+    const children = new Map<string | number, NodeSpan>();
+    for (const [k, c] of span.children) children.set(k, rebase(c, delta));
+    out.children = children;
+  }
+  return out;
+}
+
+const TOP_KEY = /^([A-Za-z_][\w-]*)[ \t]*:(?=[ \t]|\r?$)/;
+
+interface SectionPlan {
+  /** Top-level keys in order, with their line. */
+  starts: { line: number; key: string }[];
+  /** Every section to parse: a top-level entry, or one item of the `steps` list. */
+  sections: { from: number; to: number; key: string; item: number | null }[];
+}
+
+/** Where the sections of a document are, or null when it cannot be read by sections. */
+function planSections(text: string, lines: LineIndex): SectionPlan | null {
+  if (/^(---|\.\.\.|%)/m.test(text) || /(^|[\s[{,])[&*][^\s\]},]/.test(text) || text.includes('\t') || text.includes('\r')) return null;
+  // top-level sections start at lines that begin with a key in column 0
+  const starts: { line: number; key: string }[] = [];
+  for (let l = 0; l < lines.lineCount; l++) {
+    const t = lines.lineText(l);
+    if (!t || t[0] === ' ' || t[0] === '#') continue;
+    const m = TOP_KEY.exec(t);
+    if (!m) return null;
+    starts.push({ line: l, key: m[1] });
+  }
+  if (!starts.length || new Set(starts.map((x) => x.key)).size !== starts.length) return null;
+  const at = (line: number) => (line >= lines.lineCount ? text.length : lines.offset({ line, character: 0 }));
+  const sections: SectionPlan['sections'] = [];
+  for (let i = 0; i < starts.length; i++) {
+    const { line, key } = starts[i];
+    const from = i === 0 ? 0 : at(line);
+    const to = i + 1 < starts.length ? at(starts[i + 1].line) : text.length;
+    const items = key === 'steps' ? stepItems(lines, line, i + 1 < starts.length ? starts[i + 1].line : lines.lineCount) : null;
+    if (items) items.forEach((l, k) => sections.push({ from: at(l), to: k + 1 < items.length ? at(items[k + 1]) : to, key, item: k }));
+    else sections.push({ from, to, key, item: null });
+  }
+  return { starts, sections };
+}
+
+/** Keeps the sections of a whole parse (no findings), so the next edit re-parses only one. */
+function seedSections(text: string, plan: SectionPlan, whole: ParsedYaml): void {
+  const value = whole.value as Record<string, unknown>;
+  const last = plan.sections[plan.sections.length - 1];
+  for (const sec of plan.sections) {
+    const src = text.slice(sec.from, sec.to);
+    if (sectionCache.has(src)) continue;
+    const top = whole.spans?.children?.get(sec.key);
+    if (!top) return;
+    // `end` is only known for the last section; elsewhere it is never read, and a seeded section
+    // that later ends a document is parsed again (see parseSections)
+    const end = sec === last ? whole.spans!.value[1] - sec.from : -1;
+    if (sec.item === null) {
+      sectionCache.set(src, { value: { [sec.key]: value[sec.key] }, span: { value: [0, 0], children: new Map([[sec.key, rebase(top, -sec.from)]]) }, end });
+    } else {
+      const item = top.children?.get(sec.item);
+      const v = (value[sec.key] as unknown[] | undefined)?.[sec.item];
+      if (!item) return;
+      sectionCache.set(src, { value: [v], span: { value: [0, 0], children: new Map([[0, rebase(item, -sec.from)]]) }, end });
+    }
+  }
+}
+
+export function parseSections(text: string, lines: LineIndex, plan = planSections(text, lines)): ParsedYaml | null {
+  if (!plan) return null;
+  const value: Record<string, unknown> = {};
+  const root: NodeSpan = { value: [0, 0], children: new Map() };
+  let rootEnd = 0;
+  const lastSection = plan.sections[plan.sections.length - 1];
+  let i = 0;
+  while (i < plan.sections.length) {
+    const sec = plan.sections[i];
+    const key = sec.key;
+    let child: NodeSpan;
+    let childValue: unknown;
+    if (sec.item !== null) {
+      const list: unknown[] = [];
+      const seq: NodeSpan = { value: [0, 0], children: new Map() };
+      for (; i < plan.sections.length && plan.sections[i].key === key; i++) {
+        const it = plan.sections[i];
+        const section = parseSection(text.slice(it.from, it.to));
+        const item = section?.span?.children?.get(0);
+        // a step is a mapping; anything else is read by the whole parse
+        const v: unknown = section && Array.isArray(section.value) && section.value.length === 1 ? (section.value as unknown[])[0] : null;
+        if (!section || !item?.children || !v || typeof v !== 'object' || Array.isArray(v)) return null;
+        list.push(v);
+        seq.children!.set(it.item!, rebase(item, it.from));
+      }
+      const first = seq.children!.get(0)!;
+      const lastItem = seq.children!.get(list.length - 1)!;
+      seq.value = [text.lastIndexOf('-', first.value[0]), lastItem.value[1]];
+      const keyStart = lines.offset({ line: plan.starts.find((x) => x.key === key)!.line, character: 0 });
+      child = { ...seq, key: [keyStart, keyStart + key.length] };
+      childValue = list;
+      rootEnd = seq.value[1];
+    } else {
+      const section = parseSection(text.slice(sec.from, sec.to));
+      const span = section?.span?.children?.get(key);
+      if (!section || !span || !section.value || typeof section.value !== 'object') return null;
+      if (sec === lastSection && section.end < 0) return null; // seeded without its end
+      child = rebase(span, sec.from);
+      childValue = (section.value as Record<string, unknown>)[key];
+      rootEnd = section.end + sec.from;
+      i++;
+    }
+    Object.defineProperty(value, key, { value: childValue, enumerable: true, writable: true, configurable: true });
+    root.children!.set(key, child);
+  }
+  root.value = [root.children!.get(plan.starts[0].key)!.key![0], rootEnd];
+
+  let document: Document | null = null;
+  return {
+    text,
+    lines,
+    value,
+    findings: [],
+    spans: root,
+    get document(): Document {
+      return (document ??= parseDocument(text, PARSE_OPTIONS));
+    },
+  };
+}
+
+/** The lines where the items of a block list under `steps:` start, or null if it is not one. */
+function stepItems(lines: LineIndex, keyLine: number, endLine: number): number[] | null {
+  if (!/^steps[ \t]*:[ \t]*(#.*)?$/.test(lines.lineText(keyLine))) return null;
+  let indent = -1;
+  const items: number[] = [];
+  for (let l = keyLine + 1; l < endLine; l++) {
+    const t = lines.lineText(l);
+    if (!t.trim() || /^\s*#/.test(t)) continue;
+    const m = /^( *)-(?: |$)/.exec(t);
+    const lead = /^ */.exec(t)![0].length;
+    if (indent < 0) {
+      if (!m) return null;
+      indent = m[1].length;
+    }
+    if (m && m[1].length === indent) items.push(l);
+    else if (lead <= indent) return null;
+  }
+  return items.length ? items : null;
 }
 
 /** A child span; a number also finds a mapping key that is digits (`1: x`). */

@@ -1,6 +1,7 @@
 // Static reading of a template: every free name with the attribute chain that follows it, every
 // filter and test, with offsets. The analyzer turns these into scope and step-reference checks.
-import type { Expr, Span, TemplateAst, TemplateNode } from './ast';
+import { TemplateSyntaxError, type Expr, type Span, type TemplateAst, type TemplateNode } from './ast';
+import { parseExpression, parseTemplate } from './parser';
 
 export interface AttrStep extends Span {
   /** The attribute or literal key (`.result`, `['a-b']`, `[0]`). */
@@ -166,4 +167,25 @@ export function collectReferences(ast: TemplateAst | { expr: Expr }): TemplateRe
   if ('expr' in ast) visit(ast.expr);
   else visitNodes(ast.body);
   return refs;
+}
+
+/** What a template or expression source refers to; parsed once per distinct source (bounded cache). */
+const referenceCache = new Map<string, TemplateReferences | TemplateSyntaxError>();
+const REFERENCE_CACHE_LIMIT = 50_000;
+
+export function referencesOf(source: string, kind: 'template' | 'expression'): TemplateReferences {
+  const key = `${kind === 'template' ? 't' : 'e'}${source}`;
+  let hit = referenceCache.get(key);
+  if (!hit) {
+    try {
+      hit = collectReferences(kind === 'expression' ? { expr: parseExpression(source) } : parseTemplate(source));
+    } catch (e) {
+      if (!(e instanceof TemplateSyntaxError)) throw e;
+      hit = e;
+    }
+    if (referenceCache.size >= REFERENCE_CACHE_LIMIT) referenceCache.clear();
+    referenceCache.set(key, hit);
+  }
+  if (hit instanceof TemplateSyntaxError) throw hit;
+  return hit;
 }

@@ -44,8 +44,8 @@ export class LspClient {
     this.connection.listen();
   }
 
-  async initialize(): Promise<Record<string, unknown>> {
-    const r = await this.connection.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: { textDocument: { publishDiagnostics: { versionSupport: true } } } });
+  async initialize(initializationOptions?: unknown): Promise<Record<string, unknown>> {
+    const r = await this.connection.sendRequest('initialize', { processId: process.pid, rootUri: null, initializationOptions, capabilities: { textDocument: { publishDiagnostics: { versionSupport: true } } } });
     await this.connection.sendNotification('initialized', {});
     return r as Record<string, unknown>;
   }

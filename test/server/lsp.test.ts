@@ -55,7 +55,7 @@ describe('language server over stdio', function () {
   let lsp: LspClient;
   before(async () => {
     lsp = new LspClient('stdio');
-    const init = await lsp.initialize();
+    const init = await lsp.initialize({ commands: ['orchestrator.run', 'orchestrator.debug', 'orchestrator.showGraph', 'orchestrator.runFromHere'] });
     assert.equal((init.serverInfo as { name: string }).name, 'orchestrator-language-server');
     lsp.open(URI, DOC);
   });
@@ -187,7 +187,15 @@ describe('language server over stdio', function () {
     assert.deepEqual(fix("Add 'write-up' to the dependencies of 'save'").edit!.changes![URI], [{ range: { start: pos(15, 0), end: pos(15, 0) }, newText: '    dependencies: [write-up]\n' }]);
   });
 
-  it('code lenses run, debug and graph the pipeline, and run from each step', async () => {
+  it('code lenses run, debug and graph the pipeline, and run from each step, when the client has those commands', async () => {
+    const other = new LspClient('stdio');
+    try {
+      await other.initialize();
+      other.open(URI, DOC);
+      assert.deepEqual(await other.request('textDocument/codeLens', { textDocument: { uri: URI } }), [], 'lenses for commands the client does not have');
+    } finally {
+      await other.stop();
+    }
     const lenses = await lsp.request<{ command: { title: string; command: string; arguments: unknown[] } }[]>('textDocument/codeLens', { textDocument: { uri: URI } });
     assert.deepEqual(lenses.map((l) => [l.command.title, l.command.command]), [
       ['▶ Run pipeline', 'orchestrator.run'], ['Debug', 'orchestrator.debug'], ['Show graph', 'orchestrator.showGraph'],
