@@ -1,7 +1,7 @@
 // Builds the four bundles: the CLI, the language server and the extension for Node; the webview
 // for the browser. `node esbuild.mjs --watch` rebuilds on change.
 import * as esbuild from 'esbuild';
-import { chmodSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const common = { bundle: true, sourcemap: true, logLevel: 'warning', legalComments: 'none' };
@@ -19,3 +19,6 @@ if (watch) {
   await Promise.all(builds.map((b) => esbuild.build(b)));
   chmodSync('dist/cli.js', 0o755);
 }
+// data the bundles read beside themselves
+mkdirSync('dist', { recursive: true });
+copyFileSync('engine/models/registry.yaml', 'dist/registry.yaml');

@@ -9,6 +9,7 @@ import type { ValuePath } from '../engine/spec/types';
 import { FILTERS } from '../engine/template/filters';
 import { TESTS } from '../engine/template/tests';
 import { actionSpec, BUILTIN_ACTIONS, TOOL_SPECS } from '../engine/tools/specs';
+import { describeModel, registryModels } from '../engine/models/registry';
 
 const md = (value: string) => ({ kind: MarkupKind.Markdown, value });
 
@@ -94,11 +95,21 @@ function valueItems(a: Analysis, ctx: Extract<CompletionContext, { kind: 'value'
     }
     case 'personality':
       return Object.keys(a.pipeline?.personalities ?? {}).map((p) => ({ label: p, kind: CompletionItemKind.Value }));
+    case 'model':
+    case 'default_model':
+    case 'orchestrator':
+      return modelItems();
     case 'cache':
     case 'checkpoint':
       return ['true', 'false'].map((b) => ({ label: b, kind: CompletionItemKind.Keyword }));
   }
+  // the value of an `experts` entry is a model too
+  if (ctx.mapping.length === 1 && ctx.mapping[0] === 'experts') return modelItems();
   return enumAt([...ctx.mapping, ctx.key]).map((v) => ({ label: v, kind: CompletionItemKind.EnumMember }));
+}
+
+function modelItems(): CompletionItem[] {
+  return registryModels().map((m) => ({ label: m.id, kind: CompletionItemKind.Value, detail: describeModel(m), documentation: md(`expertise: ${m.expertise.join(', ')}; capabilities: ${m.capabilities.join(', ')}`) }));
 }
 
 function templateItems(a: Analysis, ctx: Extract<CompletionContext, { kind: 'template' }>): CompletionItem[] {

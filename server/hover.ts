@@ -5,6 +5,8 @@ import type { Analysis } from '../engine/analyze/index';
 import { locate } from '../engine/analyze/locate';
 import type { AutoType } from '../engine/analyze/model';
 import { describeKey } from '../engine/spec/schemaNavigator';
+import { describeModel, findModel } from '../engine/models/registry';
+import { lockedEntry, type AutoLock } from '../engine/auto/lockFile';
 import type { Step } from '../engine/spec/types';
 import { FILTERS } from '../engine/template/filters';
 import { actionSpec, TOOL_SPECS, type ActionSpec } from '../engine/tools/specs';
@@ -31,16 +33,18 @@ function typeWords(t: AutoType): string {
     case 'step-ids': return 'a list of step ids';
     case 'model': return 'a model id (`provider:model`)';
     case 'list': return 'a list';
-    default: return `a ${t.kind}`;
+    default: return /^[aeiou]/.test(t.kind) ? `an ${t.kind}` : `a ${t.kind}`;
   }
 }
 
-export function hover(a: Analysis, offset: number): Hover | null {
+export function hover(a: Analysis, offset: number, lock: AutoLock | null = null): Hover | null {
   const at = locate(a, offset);
   const value = (s: string) => ({ contents: { kind: MarkupKind.Markdown, value: s } });
   if (at.autoTag) {
     const t = at.autoTag;
-    return { ...value(`**<AUTO> tag**: a model answers this ${t.runtime ? 'during the run (it refers to run-time values)' : 'when the pipeline compiles'}.\n\nThe answer must be ${typeWords(t.wants)}.\n\n> ${t.text}`), range: t.range };
+    const locked = lockedEntry(lock, t, a.pipeline?.orchestrator ?? null);
+    const resolution = locked ? `\n\n**Locked:** \`${JSON.stringify(locked.value)}\` (by \`${locked.model}\`${locked.resolved_at ? `, ${locked.resolved_at}` : ''})` : '\n\nNot resolved yet.';
+    return { ...value(`**<AUTO> tag**: a model answers this ${t.runtime ? 'during the run (it refers to run-time values)' : 'when the pipeline compiles'}.\n\nThe answer must be ${typeWords(t.wants)}.\n\n> ${t.text}${resolution}`), range: t.range };
   }
   if (at.reference) {
     const step = a.stepIndex.get(at.reference.stepId)?.step;
@@ -55,6 +59,12 @@ export function hover(a: Analysis, offset: number): Hover | null {
     if (param) return value(`**parameter \`${param.name}\`**${param.type ? `: ${param.type}` : ''}${param.hasDefault ? ` = \`${JSON.stringify(param.default)}\`` : ''}${param.description ? `\n\n${param.description}` : ''}`);
   }
   const last = at.path[at.path.length - 1];
+  if (!at.onKey && (last === 'model' || last === 'default_model' || last === 'orchestrator' || at.path[0] === 'experts')) {
+    const id = valueOf(a, at.path);
+    const m = typeof id === 'string' ? findModel(id) : undefined;
+    if (m) return value(`**model \`${m.id}\`**\n\n${describeModel(m)}\n\nexpertise: ${m.expertise.join(', ')}; capabilities: ${m.capabilities.join(', ')}`);
+    if (typeof id === 'string' && !id.includes('<AUTO')) return value(`**model \`${id}\`**\n\nNot in the model registry: no price or context window known.`);
+  }
   if (!at.onKey && (last === 'tool' || last === 'action')) {
     const stepValue = a.pipeline ? findStepByPath(a, at.path.slice(0, -1)) : undefined;
     if (last === 'tool' && stepValue?.tool && TOOL_SPECS[stepValue.tool]) {
@@ -78,6 +88,15 @@ export function hover(a: Analysis, offset: number): Hover | null {
     }
   }
   return null;
+}
+
+function valueOf(a: Analysis, path: (string | number)[]): unknown {
+  let cur: unknown = a.parsed.value;
+  for (const p of path) {
+    if (!cur || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string | number, unknown>)[p];
+  }
+  return cur;
 }
 
 function findStepByPath(a: Analysis, path: (string | number)[]): Step | undefined {

@@ -3,6 +3,7 @@
 import { InlayHintKind, SemanticTokensBuilder, type CodeLens, type InlayHint, type SemanticTokensLegend } from 'vscode-languageserver';
 import type { Analysis } from '../engine/analyze/index';
 import { COMMANDS } from './protocol';
+import { lockedEntry, type AutoLock } from '../engine/auto/lockFile';
 
 export function codeLenses(a: Analysis, uri: string): CodeLens[] {
   if (!a.pipeline) return [];
@@ -19,8 +20,13 @@ export function codeLenses(a: Analysis, uri: string): CodeLens[] {
   return lenses;
 }
 
-export function inlayHints(a: Analysis, startLine: number, endLine: number): InlayHint[] {
+export function inlayHints(a: Analysis, startLine: number, endLine: number, lock: AutoLock | null = null): InlayHint[] {
   const hints: InlayHint[] = [];
+  for (const tag of a.autoTags) {
+    if (tag.range.end.line < startLine || tag.range.end.line > endLine) continue;
+    const locked = lockedEntry(lock, tag, a.pipeline?.orchestrator ?? null);
+    if (locked) hints.push({ position: tag.range.end, label: ` = ${JSON.stringify(locked.value)}`, kind: InlayHintKind.Type, paddingLeft: true, tooltip: `Locked resolution by ${locked.model}` });
+  }
   const byStep = new Map<string, Set<string>>();
   for (const f of a.findings) {
     if (f.code !== 'template.implied-dependency' || !f.step) continue;

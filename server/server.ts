@@ -12,6 +12,8 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { graphDocument } from '../engine/cli/graphCommand';
 import { hasErrors } from '../engine/analyze/index';
+import { readAutoLock } from '../engine/auto/lockFile';
+import { fileURLToPath } from 'node:url';
 import { codeActions } from './codeActions';
 import { completions } from './completion';
 import { toDiagnostic } from './diagnostics';
@@ -31,6 +33,9 @@ export function startServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
   const cache = new AnalysisCache();
   const timers = new Map<string, NodeJS.Timeout>();
+
+  /** The AUTO lock file of a document on disk (`<file>.auto.lock.json`), if it has one. */
+  const lockOf = (uri: string) => (uri.startsWith('file:') ? readAutoLock(fileURLToPath(uri)) : null);
 
   const safe = <T>(name: string, fallback: T, fn: () => T): T => {
     try {
@@ -102,7 +107,7 @@ export function startServer(connection: Connection): void {
   });
 
   connection.onCompletion((p) => withDoc(p.textDocument.uri, 'completion', [], (a, doc) => completions(a, doc.offsetAt(p.position))));
-  connection.onHover((p) => withDoc(p.textDocument.uri, 'hover', null, (a, doc) => hover(a, doc.offsetAt(p.position))));
+  connection.onHover((p) => withDoc(p.textDocument.uri, 'hover', null, (a, doc) => hover(a, doc.offsetAt(p.position), lockOf(doc.uri))));
   connection.onDefinition((p) => withDoc(p.textDocument.uri, 'definition', null, (a, doc) => definition(a, doc.uri, doc.offsetAt(p.position))));
   connection.onReferences((p) => withDoc(p.textDocument.uri, 'references', [], (a, doc) => references(a, doc.uri, doc.offsetAt(p.position), p.context.includeDeclaration)));
   connection.onDocumentHighlight((p) => withDoc(p.textDocument.uri, 'highlight', [], (a, doc) => highlights(a, doc.offsetAt(p.position))));
@@ -112,7 +117,7 @@ export function startServer(connection: Connection): void {
   connection.onFoldingRanges((p) => withDoc(p.textDocument.uri, 'folding', [], (a) => foldingRanges(a)));
   connection.onSelectionRanges((p) => withDoc(p.textDocument.uri, 'selectionRanges', [], (a, doc) => selectionRanges(a, p.positions.map((x) => doc.offsetAt(x)))));
   connection.onCodeLens((p) => withDoc(p.textDocument.uri, 'codeLens', [], (a, doc) => codeLenses(a, doc.uri).filter((l) => l.command && clientCommands.has(l.command.command))));
-  connection.languages.inlayHint.on((p) => withDoc(p.textDocument.uri, 'inlayHints', [], (a) => inlayHints(a, p.range.start.line, p.range.end.line)));
+  connection.languages.inlayHint.on((p) => withDoc(p.textDocument.uri, 'inlayHints', [], (a, doc) => inlayHints(a, p.range.start.line, p.range.end.line, lockOf(doc.uri))));
   connection.languages.semanticTokens.on((p) => withDoc(p.textDocument.uri, 'semanticTokens', { data: [] }, (a) => semanticTokens(a)));
   connection.onCodeAction((p) => withDoc(p.textDocument.uri, 'codeActions', [], (a, doc) => codeActions(a, doc.uri, p.context.diagnostics)));
   connection.onDocumentFormatting((p) => withDoc(p.textDocument.uri, 'formatting', [], (a) => format(a, p.options.tabSize)));

@@ -276,3 +276,57 @@ describe('language server survives any text', function () {
     }
   });
 });
+
+describe('language server: models and AUTO tags', function () {
+  this.timeout(30_000);
+  let lsp: LspClient;
+  let dir: string;
+  const fsMod = require('node:fs') as typeof import('node:fs');
+  const osMod = require('node:os') as typeof import('node:os');
+  const pathMod = require('node:path') as typeof import('node:path');
+  const TEXT = ['id: m', 'orchestrator: anthropic:claude-sonnet-4-5', 'model: openai:gpt-4o-mini', 'steps:', '  - id: a', '    action: generate', '    max_retries: "<AUTO>how many attempts for a flaky API?</AUTO>"', '    parameters: {prompt: hi}', ''].join('\n');
+  let uri: string;
+  before(async () => {
+    dir = fsMod.mkdtempSync(pathMod.join(osMod.tmpdir(), 'orc-lsp-'));
+    const file = pathMod.join(dir, 'm.pipeline.yaml');
+    fsMod.writeFileSync(file, TEXT);
+    uri = `file://${file}`;
+    lsp = new LspClient('stdio');
+    await lsp.initialize();
+    lsp.open(uri, TEXT);
+    await lsp.diagnosticsFor(uri, 1);
+  });
+  after(async () => {
+    await lsp.stop();
+    fsMod.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('completes model ids from the registry, with price and context window', async () => {
+    const items = await lsp.request<CompletionItem[]>('textDocument/completion', { textDocument: { uri }, position: pos(2, 7) });
+    const mini = items.find((i) => i.label === 'openai:gpt-4o-mini')!;
+    assert.equal(mini.detail, '$0.15 in / $0.60 out per M tokens · 128k context');
+    assert.ok(items.some((i) => i.label === 'anthropic:claude-sonnet-4-5') && items.some((i) => i.label === 'ollama:llama3.2'));
+  });
+
+  it('hovers a model with its price and context window', async () => {
+    const h = await lsp.request<Hover>('textDocument/hover', { textDocument: { uri }, position: pos(2, 12) });
+    assert.equal((h.contents as { value: string }).value, '**model `openai:gpt-4o-mini`**\n\n$0.15 in / $0.60 out per M tokens · 128k context\n\nexpertise: general, code; capabilities: json_mode, tools, vision');
+  });
+
+  it('an AUTO tag shows the type it must have, then its locked resolution from the lock file', async () => {
+    const at = { textDocument: { uri }, position: pos(6, 25) };
+    const before = await lsp.request<Hover>('textDocument/hover', at);
+    assert.equal((before.contents as { value: string }).value, '**<AUTO> tag**: a model answers this when the pipeline compiles.\n\nThe answer must be an integer.\n\n> how many attempts for a flaky API?\n\nNot resolved yet.');
+    fsMod.writeFileSync(pathMod.join(dir, 'm.pipeline.yaml.auto.lock.json'), JSON.stringify({ format: 1, entries: [{ path: 'steps[0].max_retries', text: 'how many attempts for a flaky API?', model: 'anthropic:claude-sonnet-4-5', value: 4, resolved_at: '2026-11-21T10:00:00Z' }] }));
+    const after = await lsp.request<Hover>('textDocument/hover', at);
+    assert.match((after.contents as { value: string }).value, /\*\*Locked:\*\* `4` \(by `anthropic:claude-sonnet-4-5`, 2026-11-21T10:00:00Z\)$/);
+    const hints = await lsp.request<{ label: string; position: { line: number; character: number } }[]>('textDocument/inlayHint', { textDocument: { uri }, range: { start: pos(0, 0), end: pos(9, 0) } });
+    // after the tag's closing `</AUTO>`, before the quote
+    assert.deepEqual(hints.map((h) => [h.label, h.position]), [[' = 4', { line: 6, character: TEXT.split('\n')[6].indexOf('</AUTO>') + '</AUTO>'.length }]]);
+    // changing the question leaves it unresolved
+    const v = lsp.change(uri, [{ range: { start: pos(6, 24), end: pos(6, 27) }, text: 'what' }]);
+    await lsp.diagnosticsFor(uri, v);
+    const changed = await lsp.request<{ label: string }[]>('textDocument/inlayHint', { textDocument: { uri }, range: { start: pos(0, 0), end: pos(9, 0) } });
+    assert.deepEqual(changed, []);
+  });
+});
