@@ -10,21 +10,15 @@ import { FILTERS } from '../engine/template/filters';
 import { TESTS } from '../engine/template/tests';
 import { actionSpec, BUILTIN_ACTIONS, TOOL_SPECS } from '../engine/tools/specs';
 import { describeModel, registryModels } from '../engine/models/registry';
+import { valueAt } from '../engine/spec/values';
 
 const md = (value: string) => ({ kind: MarkupKind.Markdown, value });
 
-function valueAt(a: Analysis, path: ValuePath): unknown {
-  let cur: unknown = a.parsed.value;
-  for (const p of path) {
-    if (!cur || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string | number, unknown>)[p];
-  }
-  return cur;
-}
+const valueIn = (a: Analysis, path: ValuePath): unknown => valueAt(a.parsed.value, path);
 
 /** The ids of the steps in the same list as the step at `mapping` (a step's path). */
 function siblingIds(a: Analysis, mapping: ValuePath): string[] {
-  const list = valueAt(a, mapping.slice(0, -1));
+  const list = valueIn(a, mapping.slice(0, -1));
   if (!Array.isArray(list)) return [];
   return list.map((s) => (s && typeof s === 'object' ? (s as Record<string, unknown>).id : null)).filter((x): x is string => typeof x === 'string');
 }
@@ -40,15 +34,15 @@ function keyItems(a: Analysis, ctx: Extract<CompletionContext, { kind: 'key' }>)
   const mapping = ctx.mapping;
   // a step's `parameters`: the action's parameters
   if (mapping[mapping.length - 1] === 'parameters' && mapping[mapping.length - 3] === 'steps') {
-    const step = valueAt(a, mapping.slice(0, -1)) as Record<string, unknown> | undefined;
+    const step = valueIn(a, mapping.slice(0, -1)) as Record<string, unknown> | undefined;
     const spec = step && typeof step.action === 'string' ? actionSpec(TOOL_SPECS, typeof step.tool === 'string' ? step.tool : null, step.action) : undefined;
     if (!spec) return [];
-    const present = valueAt(a, mapping);
+    const present = valueIn(a, mapping);
     return Object.entries(spec.parameters)
       .filter(([n]) => !(present && typeof present === 'object' && n in present))
       .map(([n, p]) => ({ label: n, kind: CompletionItemKind.Property, detail: `${Array.isArray(p.type) ? p.type.join(' | ') : p.type}${p.required ? ', required' : ''}`, documentation: md(p.description), insertText: `${n}: ` }));
   }
-  const present = ctx.newListItem ? undefined : valueAt(a, mapping);
+  const present = ctx.newListItem ? undefined : valueIn(a, mapping);
   const items: CompletionItem[] = keysAt(mapping)
     .filter((k) => !(present && typeof present === 'object' && !Array.isArray(present) && k.name in present && k.name !== ctx.partial))
     .map((k) => ({ label: k.name, kind: CompletionItemKind.Property, detail: k.required ? 'required' : undefined, documentation: md(k.description), insertText: `${k.name}: `, sortText: `${k.required ? 0 : 1}${k.name}` }));
@@ -57,7 +51,7 @@ function keyItems(a: Analysis, ctx: Extract<CompletionContext, { kind: 'key' }>)
 }
 
 function stepIdItems(a: Analysis, mapping: ValuePath, exclude: string[]): CompletionItem[] {
-  const self = (valueAt(a, mapping) as Record<string, unknown> | undefined)?.id;
+  const self = (valueIn(a, mapping) as Record<string, unknown> | undefined)?.id;
   return siblingIds(a, mapping)
     .filter((id) => id !== self && !exclude.includes(id))
     .map((id) => {
@@ -67,7 +61,7 @@ function stepIdItems(a: Analysis, mapping: ValuePath, exclude: string[]): Comple
 }
 
 function valueItems(a: Analysis, ctx: Extract<CompletionContext, { kind: 'value' | 'list-item' }>): CompletionItem[] {
-  const step = valueAt(a, ctx.mapping) as Record<string, unknown> | undefined;
+  const step = valueIn(a, ctx.mapping) as Record<string, unknown> | undefined;
   switch (ctx.key) {
     case 'tool':
       return Object.values(TOOL_SPECS).map((t) => ({ label: t.name, kind: CompletionItemKind.Module, documentation: md(`${t.description}\n\nActions: ${Object.keys(t.actions).map((x) => `\`${x}\``).join(', ')}`) }));

@@ -13,11 +13,6 @@ export class AnalysisCache {
     return analysis;
   }
 
-  /** The latest analysis, even if a newer version is not analyzed yet (for cheap requests). */
-  peek(uri: string): Analysis | undefined {
-    return this.byUri.get(uri)?.analysis;
-  }
-
   delete(uri: string): void {
     this.byUri.delete(uri);
   }

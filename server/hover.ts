@@ -6,6 +6,7 @@ import { locate } from '../engine/analyze/locate';
 import type { AutoType } from '../engine/analyze/model';
 import { describeKey } from '../engine/spec/schemaNavigator';
 import { describeModel, findModel } from '../engine/models/registry';
+import { valueAt } from '../engine/spec/values';
 import { lockedEntry, type AutoLock } from '../engine/auto/lockFile';
 import type { Step } from '../engine/spec/types';
 import { FILTERS } from '../engine/template/filters';
@@ -60,7 +61,7 @@ export function hover(a: Analysis, offset: number, lock: AutoLock | null = null)
   }
   const last = at.path[at.path.length - 1];
   if (!at.onKey && (last === 'model' || last === 'default_model' || last === 'orchestrator' || at.path[0] === 'experts')) {
-    const id = valueOf(a, at.path);
+    const id = valueAt(a.parsed.value, at.path);
     const m = typeof id === 'string' ? findModel(id) : undefined;
     if (m) return value(`**model \`${m.id}\`**\n\n${describeModel(m)}\n\nexpertise: ${m.expertise.join(', ')}; capabilities: ${m.capabilities.join(', ')}`);
     if (typeof id === 'string' && !id.includes('<AUTO')) return value(`**model \`${id}\`**\n\nNot in the model registry: no price or context window known.`);
@@ -88,15 +89,6 @@ export function hover(a: Analysis, offset: number, lock: AutoLock | null = null)
     }
   }
   return null;
-}
-
-function valueOf(a: Analysis, path: (string | number)[]): unknown {
-  let cur: unknown = a.parsed.value;
-  for (const p of path) {
-    if (!cur || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string | number, unknown>)[p];
-  }
-  return cur;
 }
 
 function findStepByPath(a: Analysis, path: (string | number)[]): Step | undefined {

@@ -5,6 +5,7 @@ import type { ValuePath } from '../spec/types';
 import type { Analysis } from './index';
 import { expressionBefore, locate, spanAt } from './locate';
 import type { TemplateSite } from './model';
+import { stepIdAt } from '../spec/values';
 
 export type CompletionContext =
   | { kind: 'key'; mapping: ValuePath; partial: string; newListItem: boolean }
@@ -69,7 +70,7 @@ export function completionContext(a: Analysis, offset: number): CompletionContex
   // inside `{{` being typed in a string the analysis has not seen as a template yet
   const rawExpr = expressionBefore(before, before.length);
   if (rawExpr !== null && /["']?[^"']*\{[{%]/.test(before)) {
-    return { kind: 'template', site: null, step: stepOf(where.path, a), mapping: where.path, expression: rawExpr };
+    return { kind: 'template', site: null, step: stepIdAt(a.parsed.value, where.path), mapping: where.path, expression: rawExpr };
   }
 
   // `key: partial value`
@@ -143,17 +144,3 @@ function itemOfListAbove(a: Analysis, line: number, dashCol: number): ValuePath 
   return null;
 }
 
-/** The id of the step a path is inside. */
-export function stepOf(path: ValuePath, a: Analysis): string | null {
-  let id: string | null = null;
-  let cur: unknown = a.parsed.value;
-  for (let i = 0; i < path.length; i++) {
-    if (!cur || typeof cur !== 'object') break;
-    cur = (cur as Record<string | number, unknown>)[path[i]];
-    if (path[i - 1] === 'steps' && typeof path[i] === 'number' && cur && typeof cur === 'object') {
-      const sid = (cur as Record<string, unknown>).id;
-      if (typeof sid === 'string') id = sid;
-    }
-  }
-  return id;
-}

@@ -10,6 +10,7 @@ import { checkSchema } from './schemaCheck';
 import { checkSteps, indexSteps, type StepIndexEntry } from './stepCheck';
 import { pipelineSymbols } from './symbols';
 import { checkTemplates } from './templateCheck';
+import { stepIdAt } from '../spec/values';
 import { catalogWith, type ToolSpec } from '../tools/specs';
 
 export type { AutoTag, PipelineSymbol, StepReference, TemplateSite } from './model';
@@ -45,21 +46,6 @@ export function hasErrors(findings: Finding[]): boolean {
   return findings.some((f) => f.severity === 'error');
 }
 
-function stepIdAtPath(value: unknown, path: ValuePath): string | null {
-  let cur: unknown = value;
-  let id: string | null = null;
-  for (let i = 0; i < path.length; i++) {
-    if (cur === null || typeof cur !== 'object') break;
-    const next = (cur as Record<string | number, unknown>)[path[i]];
-    if (path[i - 1] === 'steps' && typeof path[i] === 'number' && next && typeof next === 'object' && !Array.isArray(next)) {
-      const sid = (next as Record<string, unknown>).id;
-      if (typeof sid === 'string') id = sid;
-    }
-    cur = next;
-  }
-  return id;
-}
-
 function byPosition(a: Finding, b: Finding): number {
   return a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || a.code.localeCompare(b.code);
 }
@@ -82,7 +68,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
   const sink = new FindingSink(parsed);
   sink.findings.push(...parsed.findings);
   const value = parsed.value;
-  const stepIdAt = (path: ValuePath) => stepIdAtPath(value, path);
+  const stepIdAtPath = (path: ValuePath) => stepIdAt(value, path);
   const references: StepReference[] = [];
   let pipeline: Pipeline | null = null;
   let symbols: PipelineSymbol[] = [];
@@ -93,7 +79,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
   let stepIndex = new Map<string, StepIndexEntry>();
 
   if (value !== undefined) {
-    checkSchema(value, sink, stepIdAt);
+    checkSchema(value, sink, stepIdAtPath);
     pipeline = normalizePipeline(value, sink);
     if (pipeline) {
       const pkey = parametersKey(value);
@@ -107,7 +93,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
       bodyPlans = s.bodyPlans;
       symbols = pipelineSymbols(parsed, pipeline, pkey);
     }
-    autoTags = collectAutoTags(value, sink, stepIdAt);
+    autoTags = collectAutoTags(value, sink, stepIdAtPath);
   }
   const findings = sink.findings.sort(byPosition);
   return { text, parsed, pipeline, findings, symbols, references, templates, autoTags, plan, bodyPlans, stepIndex };

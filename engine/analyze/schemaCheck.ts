@@ -5,6 +5,7 @@ import schema from '../spec/pipeline.schema.json';
 import generatedValidator from '../spec/generated/pipelineValidator';
 import { exactSpan } from '../parse/yamlDocument';
 import type { ValuePath } from '../spec/types';
+import { TYPE_WORDS, valueAt } from '../spec/values';
 import type { FindingSink } from './findingSink';
 import { didYouMean, suggest } from './suggest';
 
@@ -24,15 +25,6 @@ function decodePointer(pointer: string): ValuePath {
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
-function valueAt(root: unknown, path: ValuePath): unknown {
-  let cur = root;
-  for (const p of path) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string | number, unknown>)[p];
-  }
-  return cur;
-}
-
 function jsonType(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'array';
@@ -40,9 +32,6 @@ function jsonType(v: unknown): string {
   return typeof v;
 }
 
-const TYPE_WORDS: Record<string, string> = {
-  string: 'a string', integer: 'an integer', number: 'a number', boolean: 'true or false', array: 'a list', object: 'a mapping', null: 'nothing',
-};
 function describeValue(v: unknown): string {
   const t = jsonType(v);
   if (t === 'string') return `'${String(v).length > 40 ? String(v).slice(0, 40) + '…' : v}'`;

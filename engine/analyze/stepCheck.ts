@@ -10,6 +10,7 @@ import type { FindingSink } from './findingSink';
 import type { StepReference } from './model';
 import { STEP_ALIASES, stepKey } from './normalize';
 import { table } from '../util/table';
+import { hasType, TYPE_WORDS } from '../spec/values';
 import { didYouMean, suggest } from './suggest';
 import type { StepListContext, TemplateCheckResult } from './templateCheck';
 
@@ -75,21 +76,9 @@ function dependencyEntries(step: Step, sink: FindingSink): DepEntry[] {
 
 function typeOk(value: unknown, spec: ParamSpec): boolean {
   if (spec.type === 'any') return true;
-  const types = Array.isArray(spec.type) ? spec.type : [spec.type];
-  return types.some((t) => {
-    switch (t) {
-      case 'string': return typeof value === 'string';
-      case 'integer': return typeof value === 'number' && Number.isInteger(value);
-      case 'number': return typeof value === 'number';
-      case 'boolean': return typeof value === 'boolean';
-      case 'array': return Array.isArray(value);
-      case 'object': return value !== null && typeof value === 'object' && !Array.isArray(value);
-    }
-    return false;
-  });
+  return (Array.isArray(spec.type) ? spec.type : [spec.type]).some((t) => hasType(value, t));
 }
 
-const TYPE_WORDS: Record<string, string> = { string: 'a string', integer: 'an integer', number: 'a number', boolean: 'true or false', array: 'a list', object: 'a mapping' };
 
 function isTemplated(v: unknown): boolean {
   return typeof v === 'string' && (hasTemplateSyntax(v) || isAutoTag(v));

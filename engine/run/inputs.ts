@@ -1,6 +1,7 @@
 // A run's inputs: `-i key=value` parsing, defaults, and checks against the declared parameters.
 import type { ParameterDecl, ParamType } from '../spec/types';
 import { didYouMean, suggest } from '../analyze/suggest';
+import { hasType } from '../spec/values';
 
 export class InputError extends Error {}
 
@@ -14,17 +15,6 @@ export function parseInputArg(arg: string): [string, unknown] {
     return [key, JSON.parse(raw)];
   } catch {
     return [key, raw];
-  }
-}
-
-function matches(type: ParamType, v: unknown): boolean {
-  switch (type) {
-    case 'string': return typeof v === 'string';
-    case 'integer': return typeof v === 'number' && Number.isInteger(v);
-    case 'number': return typeof v === 'number';
-    case 'boolean': return typeof v === 'boolean';
-    case 'array': return Array.isArray(v);
-    case 'object': return v !== null && typeof v === 'object' && !Array.isArray(v);
   }
 }
 
@@ -52,7 +42,7 @@ export function resolveInputs(params: ParameterDecl[], given: Record<string, unk
       continue;
     }
     const v = coerce(p.type, has ? given[p.name] : p.default, has);
-    if (p.type && v !== null && !matches(p.type, v)) throw new InputError(`Input '${p.name}' must be ${p.type}, got ${JSON.stringify(v)}.`);
+    if (p.type && v !== null && !hasType(v, p.type)) throw new InputError(`Input '${p.name}' must be ${p.type}, got ${JSON.stringify(v)}.`);
     if (p.enum && !p.enum.some((e) => JSON.stringify(e) === JSON.stringify(v))) throw new InputError(`Input '${p.name}' must be one of ${p.enum.map((e) => JSON.stringify(e)).join(', ')}, got ${JSON.stringify(v)}.`);
     out[p.name] = v;
   }

@@ -3,13 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { analyze, hasErrors, type Analysis, type AnalyzeOptions } from '../analyze/index';
+import { analyze, hasErrors, type Analysis } from '../analyze/index';
 import { NO_MODELS, type ModelRunner } from '../models/modelRunner';
 import { renderValue } from '../template/index';
 import { BUILTIN_TOOLS } from '../tools/registry';
 import type { NestedRunResult, ToolDefinition } from '../tools/runtime';
 import { CheckpointStore, sha256, type Checkpoint } from './checkpointStore';
-import { RunEmitter, type ResultDocument, type RunListener, type StepResult } from './events';
+import { emptyStepResult, RunEmitter, type ResultDocument, type RunListener, type StepResult } from './events';
 import { resolveInputs } from './inputs';
 import { Semaphore, type RunContext } from './runContext';
 import { StepListRunner } from './scheduler';
@@ -159,7 +159,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   const status = cancelled ? 'cancelled' : failed ? 'failed' : 'completed';
   const ended = new Date();
   const steps: Record<string, StepResult> = {};
-  for (const id of pipeline.steps.map((s) => s.id)) steps[id] = outcome.results.get(id) ?? { ...emptyResultFor('cancelled') };
+  for (const id of pipeline.steps.map((s) => s.id)) steps[id] = outcome.results.get(id) ?? { ...emptyStepResult('cancelled'), skip_reason: 'the run was cancelled' };
   const { tokensIn, tokensOut, cost } = summaryOf(outcome.results);
   const doc: ResultDocument = {
     pipeline_id: pipeline.id,
@@ -187,10 +187,6 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   }
   emitter.emit({ type: 'run-ended', time: Date.now(), result: doc });
   return doc;
-}
-
-function emptyResultFor(status: 'cancelled'): StepResult {
-  return { status, success: null, result: null, error: null, error_type: null, timed_out: false, attempts: 0, retries: 0, started_at: null, ended_at: null, duration_ms: null, model: null, tokens_in: 0, tokens_out: 0, cost_usd: 0, skip_reason: 'the run was cancelled' };
 }
 
 async function runNestedPipeline(
@@ -238,5 +234,3 @@ async function runNestedPipeline(
     error: doc.success ? null : failedStep ? `step '${failedStep}' of ${path.basename(file)}: ${doc.steps[failedStep].error}` : `${path.basename(file)} ${doc.status}`,
   };
 }
-
-export type { AnalyzeOptions };

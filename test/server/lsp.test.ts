@@ -2,6 +2,9 @@
 // diagnostics with ranges, completions at given positions, hover markdown, definitions, rename
 // edits, symbols, tokens, quick fixes, formatting; and the fuzz corpus through every handler.
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { CodeAction, CompletionItem, Diagnostic, DocumentSymbol, Hover, Location, SemanticTokens, TextEdit, WorkspaceEdit } from 'vscode-languageserver-protocol';
 import { hostileDocuments, mutatedDocuments } from '../helpers/fuzzCorpus';
 import { LspClient } from '../helpers/lspClient';
@@ -281,15 +284,12 @@ describe('language server: models and AUTO tags', function () {
   this.timeout(30_000);
   let lsp: LspClient;
   let dir: string;
-  const fsMod = require('node:fs') as typeof import('node:fs');
-  const osMod = require('node:os') as typeof import('node:os');
-  const pathMod = require('node:path') as typeof import('node:path');
   const TEXT = ['id: m', 'orchestrator: anthropic:claude-sonnet-4-5', 'model: openai:gpt-4o-mini', 'steps:', '  - id: a', '    action: generate', '    max_retries: "<AUTO>how many attempts for a flaky API?</AUTO>"', '    parameters: {prompt: hi}', ''].join('\n');
   let uri: string;
   before(async () => {
-    dir = fsMod.mkdtempSync(pathMod.join(osMod.tmpdir(), 'orc-lsp-'));
-    const file = pathMod.join(dir, 'm.pipeline.yaml');
-    fsMod.writeFileSync(file, TEXT);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-lsp-'));
+    const file = path.join(dir, 'm.pipeline.yaml');
+    fs.writeFileSync(file, TEXT);
     uri = `file://${file}`;
     lsp = new LspClient('stdio');
     await lsp.initialize();
@@ -298,7 +298,7 @@ describe('language server: models and AUTO tags', function () {
   });
   after(async () => {
     await lsp.stop();
-    fsMod.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('completes model ids from the registry, with price and context window', async () => {
@@ -317,7 +317,7 @@ describe('language server: models and AUTO tags', function () {
     const at = { textDocument: { uri }, position: pos(6, 25) };
     const before = await lsp.request<Hover>('textDocument/hover', at);
     assert.equal((before.contents as { value: string }).value, '**<AUTO> tag**: a model answers this when the pipeline compiles.\n\nThe answer must be an integer.\n\n> how many attempts for a flaky API?\n\nNot resolved yet.');
-    fsMod.writeFileSync(pathMod.join(dir, 'm.pipeline.yaml.auto.lock.json'), JSON.stringify({ format: 1, entries: [{ path: 'steps[0].max_retries', text: 'how many attempts for a flaky API?', model: 'anthropic:claude-sonnet-4-5', value: 4, resolved_at: '2026-11-21T10:00:00Z' }] }));
+    fs.writeFileSync(path.join(dir, 'm.pipeline.yaml.auto.lock.json'), JSON.stringify({ format: 1, entries: [{ path: 'steps[0].max_retries', text: 'how many attempts for a flaky API?', model: 'anthropic:claude-sonnet-4-5', value: 4, resolved_at: '2026-11-21T10:00:00Z' }] }));
     const after = await lsp.request<Hover>('textDocument/hover', at);
     assert.match((after.contents as { value: string }).value, /\*\*Locked:\*\* `4` \(by `anthropic:claude-sonnet-4-5`, 2026-11-21T10:00:00Z\)$/);
     const hints = await lsp.request<{ label: string; position: { line: number; character: number } }[]>('textDocument/inlayHint', { textDocument: { uri }, range: { start: pos(0, 0), end: pos(9, 0) } });
