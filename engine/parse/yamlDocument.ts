@@ -98,6 +98,7 @@ export function parseYaml(text: string): ParsedYaml {
   const plan = planSections(text, lines);
   if (!plan) return parseWhole(text, lines);
   // a document seen for the first time parses faster whole; its sections are kept for the edits
+  evictSections(plan.sections.length);
   const known = plan.sections.filter((x) => sectionCache.has(text.slice(x.from, x.to))).length;
   if (known * 2 < plan.sections.length) {
     const whole = parseWhole(text, lines);
@@ -183,18 +184,38 @@ interface Section {
   end: number;
 }
 
-const sectionCache = new Map<string, Section | null>();
-const SECTION_CACHE_LIMIT = 50_000;
+/** Sections by text, with the parse generation that last used them. */
+const sectionCache = new Map<string, { section: Section | null; used: number }>();
+let generation = 0;
+
+/** Drops what the last two parses did not use, so an editing session's memory stays flat. */
+function evictSections(kept: number): void {
+  generation++;
+  if (sectionCache.size <= 2 * kept + 64) return;
+  for (const [k, v] of sectionCache) if (v.used < generation - 1) sectionCache.delete(k);
+}
+
+/** How many sections are kept (for tests of the bound). */
+export function sectionCacheSize(): number {
+  return sectionCache.size;
+}
+
+function cacheSection(src: string, section: Section | null): void {
+  sectionCache.set(src, { section, used: generation });
+}
 
 function parseSection(src: string): Section | null {
-  if (sectionCache.has(src)) return sectionCache.get(src)!;
+  const hit = sectionCache.get(src);
+  if (hit) {
+    hit.used = generation;
+    return hit.section;
+  }
   const doc = parseDocument(src, PARSE_OPTIONS);
   let ok = doc.errors.length === 0 && doc.warnings.length === 0;
   const span = ok ? buildSpans(doc.contents, () => (ok = false)) : null;
   const end = (doc.contents as YamlNode | null)?.range?.[1] ?? 0;
   const section = ok ? { value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), span, end } : null;
-  if (sectionCache.size >= SECTION_CACHE_LIMIT) sectionCache.clear();
-  sectionCache.set(src, section);
+  cacheSection(src, section);
   return section;
 }
 
@@ -258,12 +279,12 @@ function seedSections(text: string, plan: SectionPlan, whole: ParsedYaml): void 
     // that later ends a document is parsed again (see parseSections)
     const end = sec === last ? whole.spans!.value[1] - sec.from : -1;
     if (sec.item === null) {
-      sectionCache.set(src, { value: { [sec.key]: value[sec.key] }, span: { value: [0, 0], children: new Map([[sec.key, rebase(top, -sec.from)]]) }, end });
+      cacheSection(src, { value: { [sec.key]: value[sec.key] }, span: { value: [0, 0], children: new Map([[sec.key, rebase(top, -sec.from)]]) }, end });
     } else {
       const item = top.children?.get(sec.item);
       const v = (value[sec.key] as unknown[] | undefined)?.[sec.item];
       if (!item) return;
-      sectionCache.set(src, { value: [v], span: { value: [0, 0], children: new Map([[0, rebase(item, -sec.from)]]) }, end });
+      cacheSection(src, { value: [v], span: { value: [0, 0], children: new Map([[0, rebase(item, -sec.from)]]) }, end });
     }
   }
 }

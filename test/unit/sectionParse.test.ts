@@ -4,7 +4,7 @@
 // parse runs).
 import { strict as assert } from 'node:assert';
 import { LineIndex } from '../../engine/parse/lineIndex';
-import { parseSections, parseWhole, parseYaml, SECTION_PARSE_MIN_CHARS, type NodeSpan, type ParsedYaml } from '../../engine/parse/yamlDocument';
+import { parseSections, parseWhole, parseYaml, SECTION_PARSE_MIN_CHARS, sectionCacheSize, type NodeSpan, type ParsedYaml } from '../../engine/parse/yamlDocument';
 import { generatePipeline } from '../../bench/generatePipeline';
 import { mutatedDocuments, seedDocuments } from '../helpers/fuzzCorpus';
 
@@ -56,6 +56,14 @@ describe('section-by-section parsing equals the whole parse', function () {
       assert.deepEqual(again.value, whole.value);
       assert.deepEqual(plain(again.spans), plain(whole.spans));
     }
+  });
+
+  it('keeps a bounded number of sections over a long editing session', () => {
+    const text = generatePipeline(700);
+    parseYaml(text);
+    for (let i = 0; i < 300; i++) parseYaml(text.replace('name: Step number 350', `name: Step number 350 edit ${i}`));
+    // ~700 step items and a few top-level sections; older edits of step 350 are gone
+    assert.ok(sectionCacheSize() <= 2 * 710 + 64, `${sectionCacheSize()} sections kept`);
   });
 
   it('on 2,000 fuzz mutations: equal where it reads, declining otherwise', () => {
