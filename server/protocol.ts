@@ -1,15 +1,13 @@
 // Messages between the language server and the extension beyond standard LSP, typed once for both
 // sides (as rust-analyzer's lsp_ext.ts).
+import type { GraphDocument } from '../engine/plan/graph';
+
 export interface GraphParams {
   uri: string;
 }
 
 /** The DAG of a document, as `orc graph --format json` prints it; null when it does not compile. */
-export interface GraphResult {
-  pipeline_id: string;
-  nodes: { id: string; label: string; kind: 'step' | 'loop'; tool: string | null; action: string | null; level: number; children: unknown }[];
-  edges: { from: string; to: string; kind: string }[];
-}
+export type GraphResult = GraphDocument & { pipeline_id: string };
 
 /** `orchestrator/graph`: GraphParams → GraphResult | null. (A method name, not a RequestType: the
  * server's and the client's LSP libraries carry different copies of vscode-jsonrpc.) */

@@ -10,7 +10,7 @@ import {
   type Connection,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { graphDocument } from '../engine/cli/graphCommand';
+import { graphDocument } from '../engine/plan/graph';
 import { hasErrors } from '../engine/analyze/index';
 import { readAutoLock } from '../engine/auto/lockFile';
 import { fileURLToPath } from 'node:url';
@@ -121,7 +121,7 @@ export function startServer(connection: Connection): void {
   connection.languages.semanticTokens.on((p) => withDoc(p.textDocument.uri, 'semanticTokens', { data: [] }, (a) => semanticTokens(a)));
   connection.onCodeAction((p) => withDoc(p.textDocument.uri, 'codeActions', [], (a, doc) => codeActions(a, doc.uri, p.context.diagnostics)));
   connection.onDocumentFormatting((p) => withDoc(p.textDocument.uri, 'formatting', [], (a) => format(a, p.options.tabSize)));
-  connection.onRequest(GRAPH_REQUEST, (p: GraphParams): GraphResult | null => withDoc(p.uri, 'graph', null, (a) => (a.pipeline && a.plan && !hasErrors(a.findings) ? (graphDocument(a) as GraphResult) : null)));
+  connection.onRequest(GRAPH_REQUEST, (p: GraphParams): GraphResult | null => withDoc(p.uri, 'graph', null, (a) => (a.pipeline && a.plan && !hasErrors(a.findings) ? graphDocument(a) : null)));
 
   documents.listen(connection);
   connection.listen();

@@ -1,0 +1,48 @@
+// The DAG of a compiled pipeline, with its jumps and nested loop bodies: what `orc graph` prints
+// and what the language server answers to `orchestrator/graph`.
+import type { Analysis } from '../analyze/index';
+import type { Plan, Step } from '../spec/types';
+
+export interface GraphNode {
+  id: string;
+  label: string;
+  kind: 'step' | 'loop';
+  tool: string | null;
+  action: string | null;
+  level: number;
+  children: GraphDocument | null;
+}
+export interface GraphEdge {
+  from: string;
+  to: string;
+  kind: 'explicit' | 'implied' | 'on_success' | 'on_false' | 'on_failure';
+}
+export interface GraphDocument {
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+}
+
+function graphOf(steps: Step[], plan: Plan, bodyPlans: Record<string, Plan>): GraphDocument {
+  const level = new Map<string, number>();
+  plan.levels.forEach((l, i) => l.forEach((id) => level.set(id, i)));
+  const nodes: GraphNode[] = steps.map((s) => ({
+    id: s.id,
+    label: s.name ?? s.id,
+    kind: s.loop ? 'loop' : 'step',
+    tool: s.tool,
+    action: s.action,
+    level: level.get(s.id) ?? -1,
+    children: s.body && bodyPlans[s.id] ? graphOf(s.body, bodyPlans[s.id], bodyPlans) : null,
+  }));
+  const edges: GraphEdge[] = plan.edges.map((e) => ({ from: e.from, to: e.to, kind: e.kind }));
+  for (const s of steps) {
+    if (s.onSuccess) edges.push({ from: s.id, to: s.onSuccess, kind: 'on_success' });
+    if (s.onFalse) edges.push({ from: s.id, to: s.onFalse, kind: 'on_false' });
+    if (s.onFailure.kind === 'jump') edges.push({ from: s.id, to: s.onFailure.target, kind: 'on_failure' });
+  }
+  return { nodes, edges };
+}
+
+export function graphDocument(a: Analysis): GraphDocument & { pipeline_id: string } {
+  return { pipeline_id: a.pipeline!.id, ...graphOf(a.pipeline!.steps, a.plan!, a.bodyPlans) };
+}
