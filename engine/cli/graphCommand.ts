@@ -1,7 +1,7 @@
 // `orc graph FILE --format json|dot|mermaid`: the DAG, with jumps and loop bodies.
 import { graphDocument, type GraphDocument } from '../plan/graph';
 import type { Style } from './findingFormat';
-import { compileOrReport } from './planCommand';
+import { compileOrReport } from './compile';
 import { UsageError } from './input';
 
 const q = (s: string) => JSON.stringify(s);

@@ -1,7 +1,7 @@
 // `orc plan FILE [--json]`: dependency levels, execution order and critical path.
-import { analyze, hasErrors, type Analysis } from '../analyze/index';
-import { formatFinding, paint, type Style } from './findingFormat';
-import { displayName, readSource } from './input';
+import type { Analysis } from '../analyze/index';
+import { compileOrReport } from './compile';
+import { paint, type Style } from './findingFormat';
 
 export interface PlanDocument {
   pipeline_id: string;
@@ -24,18 +24,6 @@ export function planDocument(a: Analysis): PlanDocument {
     edges: plan.edges.map((e) => ({ from: e.from, to: e.to, kind: e.kind })),
     loops: Object.fromEntries(Object.entries(a.bodyPlans).map(([id, p]) => [id, { execution_levels: p.levels, critical_path: p.criticalPath }])),
   };
-}
-
-/** Analyzes a file for a command that needs a valid pipeline; prints the errors and returns null if not. */
-export function compileOrReport(file: string, style: Style, err: (s: string) => void): Analysis | null {
-  const text = readSource(file);
-  const a = analyze(text);
-  if (hasErrors(a.findings) || !a.pipeline || !a.plan) {
-    for (const f of a.findings.filter((x) => x.severity === 'error')) err(formatFinding(displayName(file), text, f, style));
-    err(`${displayName(file)}: the pipeline does not compile`);
-    return null;
-  }
-  return a;
 }
 
 export function planCommand(file: string, json: boolean, style: Style, out: (s: string) => void, err: (s: string) => void): number {

@@ -1,13 +1,14 @@
 // `orc run FILE [-i key=value]... [--json] [--max-parallel N]` and `orc resume RUN_ID [--json]`.
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { analyze, hasErrors } from '../analyze/index';
+import type { Analysis } from '../analyze/index';
+import { compileOrReport } from './compile';
 import { CheckpointError, loadCheckpoint, sha256 } from '../run/checkpointStore';
 import type { ResultDocument } from '../run/events';
 import { InputError, parseInputArg } from '../run/inputs';
 import { runPipeline, type RunOptions } from '../run/runPipeline';
-import { formatFinding, type Style } from './findingFormat';
-import { displayName, readSource, UsageError } from './input';
+import type { Style } from './findingFormat';
+import { readSource, UsageError } from './input';
 import { progressReporter } from './progress';
 
 export interface RunIO {
@@ -48,11 +49,10 @@ function interruptible(io: RunIO): { signal: AbortSignal; dispose(): void } {
   };
 }
 
-async function execute(options: RunOptions, json: boolean, style: Style, io: RunIO): Promise<number> {
+async function execute(a: Analysis, options: RunOptions, json: boolean, style: Style, io: RunIO): Promise<number> {
   const progress = progressReporter(io.errRaw, style, io.errIsTTY);
   const intr = interruptible(io);
   try {
-    const a = analyze(options.source!);
     const doc = await runPipeline(a, { ...options, signal: intr.signal, listeners: [progress] });
     progress.close();
     if (json) io.out(JSON.stringify(doc, null, 2));
@@ -71,12 +71,8 @@ async function execute(options: RunOptions, json: boolean, style: Style, io: Run
 
 export async function runCommand(file: string, inputArgs: string[], json: boolean, maxParallel: number | undefined, style: Style, io: RunIO): Promise<number> {
   const source = readSource(file);
-  const a = analyze(source);
-  if (hasErrors(a.findings) || !a.pipeline) {
-    for (const f of a.findings.filter((x) => x.severity === 'error')) io.err(formatFinding(displayName(file), source, f, style));
-    io.err(`${displayName(file)}: the pipeline does not compile; nothing ran`);
-    return EXIT.compile;
-  }
+  const a = compileOrReport(file, style, io.err, source, '; nothing ran');
+  if (!a) return EXIT.compile;
   const inputs: Record<string, unknown> = {};
   try {
     for (const arg of inputArgs) {
@@ -86,7 +82,7 @@ export async function runCommand(file: string, inputArgs: string[], json: boolea
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  return execute({ cwd: process.cwd(), inputs, maxParallel, pipelineFile: file === '-' ? null : file, source }, json, style, io);
+  return execute(a, { cwd: process.cwd(), inputs, maxParallel, pipelineFile: file === '-' ? null : file, source }, json, style, io);
 }
 
 export async function resumeCommand(runId: string, json: boolean, style: Style, io: RunIO): Promise<number> {
@@ -109,5 +105,7 @@ export async function resumeCommand(runId: string, json: boolean, style: Style, 
   if (sha256(source) !== checkpoint.pipeline_sha256) {
     throw new UsageError(`${file} has changed since run ${runId} started; resuming would mix two pipelines. Start a new run with 'orc run'.`);
   }
-  return execute({ cwd: process.cwd(), pipelineFile: file, source, resume: checkpoint }, json, style, io);
+  const a = compileOrReport(file, style, io.err, source, '; nothing ran');
+  if (!a) return EXIT.compile;
+  return execute(a, { cwd: process.cwd(), pipelineFile: file, source, resume: checkpoint }, json, style, io);
 }
