@@ -82,6 +82,7 @@ export function progressReporter(write: (s: string) => void, style: Style, live:
         const what = d.status === 'completed' ? paint(style, 'info', 'completed') : paint(style, 'error', d.status);
         line(`${paint(style, 'bold', `run ${d.execution_id}`)} ${what} in ${duration(d.duration_ms)}: ${count('completed')} completed, ${count('skipped')} skipped, ${count('failed')} failed${count('cancelled') ? `, ${count('cancelled')} cancelled` : ''}${cost}`);
         if (d.output_errors) for (const [k, m] of Object.entries(d.output_errors)) line(`${paint(style, 'error', '✗')} output '${k}': ${m}`);
+        for (const m of d.listener_errors ?? []) line(`${paint(style, 'warning', 'warning:')} a run listener failed: ${m}`);
         break;
       }
     }

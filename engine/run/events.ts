@@ -64,6 +64,8 @@ export interface ResultDocument {
   cost_usd: number;
   /** Outputs whose template failed to render, with the reason. */
   output_errors?: Record<string, string>;
+  /** Errors run listeners (progress, views) threw: the run went on, but they are not hidden. */
+  listener_errors?: string[];
 }
 
 /** Where a step runs: the top level, or an iteration of a loop (innermost last). */
@@ -110,9 +112,9 @@ export class RunEmitter {
     }
   }
 
-  /** Errors listeners threw, for the caller to report. */
-  listenerErrors(): unknown[] {
-    return this.failures;
+  /** Errors listeners threw, as messages, once each. */
+  listenerErrors(): string[] {
+    return [...new Set(this.failures.map((e) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e))))];
   }
 }
 

@@ -180,6 +180,8 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
     cost_usd: cost,
   };
   if (Object.keys(outputErrors).length) doc.output_errors = outputErrors;
+  const listenerErrors = emitter.listenerErrors();
+  if (listenerErrors.length) doc.listener_errors = listenerErrors;
   if (checkpoint) {
     checkpoint.setStatus(status);
     await checkpoint.flush();

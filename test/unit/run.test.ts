@@ -74,8 +74,11 @@ describe('run: scheduling', function () {
     const doc = await runYaml(['id: limited', 'context: {max_parallel: 3}', 'steps:', ...steps].join('\n'));
     assert.equal(doc.status, 'completed');
     assert.equal(maxOverlap(intervals()), 3);
+    // --max-parallel wins over context.max_parallel
+    fs.rmSync(path.join(dir, 'times.log'));
     const doc2 = await runYaml(['id: limited', 'context: {max_parallel: 3}', 'steps:', ...steps].join('\n'), { maxParallel: 2 });
     assert.equal(doc2.status, 'completed');
+    assert.equal(maxOverlap(intervals()), 2);
   });
 
   it('a loop body runs max_parallel iterations at a time, each with its own loop variables', async () => {
@@ -136,6 +139,23 @@ describe('run: failures, conditions, outputs', function () {
   this.timeout(30_000);
   beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-run-'))));
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('a listener that throws does not stop the run, and its error is reported in the result', async () => {
+    let calls = 0;
+    const doc = await runYaml(['id: noisy', 'steps:', cmd('a', 'echo hi'), cmd('b', 'echo there', '    dependencies: [a]\n')].join('\n'), {
+      listeners: [
+        (e) => {
+          if (e.type === 'step-ended') {
+            calls++;
+            throw new TypeError('the view is gone');
+          }
+        },
+      ],
+    });
+    assert.equal(doc.status, 'completed');
+    assert.equal(calls, 2);
+    assert.deepEqual(doc.listener_errors, ['TypeError: the view is gone']);
+  });
 
   it('on_failure: fail stops the run: steps not started are skipped, with the reason', async () => {
     const doc = await runYaml(['id: stop', 'steps:', cmd('bad', 'exit 2'), cmd('next', 'echo no', '    dependencies: [bad]\n'), cmd('other', 'sleep 0.2; echo independent')].join('\n'));
