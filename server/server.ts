@@ -10,7 +10,7 @@ import {
   type Connection,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { graphDocument } from '../engine/plan/graph';
+import { graphDocument } from '../engine/analyze/graph';
 import { hasErrors } from '../engine/analyze/index';
 import { readAutoLock } from '../engine/auto/lockFile';
 import { fileURLToPath } from 'node:url';

@@ -1,5 +1,6 @@
 // `orc graph FILE --format json|dot|mermaid`: the DAG, with jumps and loop bodies.
-import { graphDocument, type GraphDocument } from '../plan/graph';
+import { graphDocument } from '../analyze/graph';
+import type { GraphDocument } from '../plan/graph';
 import type { Style } from './findingFormat';
 import { compileOrReport } from './compile';
 import { UsageError } from './input';

@@ -1,7 +1,7 @@
 // The DAG of a compiled pipeline, with its jumps and nested loop bodies: what `orc graph` prints
-// and what the language server answers to `orchestrator/graph`.
-import type { Analysis } from '../analyze/index';
-import type { Plan, Step } from '../spec/types';
+// and what the language server answers to `orchestrator/graph`. Built from steps and plans only;
+// the analysis adds source ranges (engine/analyze/graph.ts).
+import type { Plan, Range, Step } from '../spec/types';
 
 export interface GraphNode {
   id: string;
@@ -10,6 +10,9 @@ export interface GraphNode {
   tool: string | null;
   action: string | null;
   level: number;
+  /** The step's whole entry in the source, and its `id` value (for reveal and highlight). */
+  range: Range | null;
+  selectionRange: Range | null;
   children: GraphDocument | null;
 }
 export interface GraphEdge {
@@ -22,18 +25,25 @@ export interface GraphDocument {
   edges: GraphEdge[];
 }
 
-function graphOf(steps: Step[], plan: Plan, bodyPlans: Record<string, Plan>): GraphDocument {
+export type RangeLookup = (stepId: string) => { range: Range; selectionRange: Range } | undefined;
+
+export function graphOf(steps: Step[], plan: Plan, bodyPlans: Record<string, Plan>, ranges: RangeLookup = () => undefined): GraphDocument {
   const level = new Map<string, number>();
   plan.levels.forEach((l, i) => l.forEach((id) => level.set(id, i)));
-  const nodes: GraphNode[] = steps.map((s) => ({
-    id: s.id,
-    label: s.name ?? s.id,
-    kind: s.loop ? 'loop' : 'step',
-    tool: s.tool,
-    action: s.action,
-    level: level.get(s.id) ?? -1,
-    children: s.body && bodyPlans[s.id] ? graphOf(s.body, bodyPlans[s.id], bodyPlans) : null,
-  }));
+  const nodes: GraphNode[] = steps.map((s) => {
+    const r = ranges(s.id);
+    return {
+      id: s.id,
+      label: s.name ?? s.id,
+      kind: s.loop ? 'loop' : 'step',
+      tool: s.tool,
+      action: s.action,
+      level: level.get(s.id) ?? -1,
+      range: r?.range ?? null,
+      selectionRange: r?.selectionRange ?? null,
+      children: s.body && bodyPlans[s.id] ? graphOf(s.body, bodyPlans[s.id], bodyPlans, ranges) : null,
+    };
+  });
   const edges: GraphEdge[] = plan.edges.map((e) => ({ from: e.from, to: e.to, kind: e.kind }));
   for (const s of steps) {
     if (s.onSuccess) edges.push({ from: s.id, to: s.onSuccess, kind: 'on_success' });
@@ -41,8 +51,4 @@ function graphOf(steps: Step[], plan: Plan, bodyPlans: Record<string, Plan>): Gr
     if (s.onFailure.kind === 'jump') edges.push({ from: s.id, to: s.onFailure.target, kind: 'on_failure' });
   }
   return { nodes, edges };
-}
-
-export function graphDocument(a: Analysis): GraphDocument & { pipeline_id: string } {
-  return { pipeline_id: a.pipeline!.id, ...graphOf(a.pipeline!.steps, a.plan!, a.bodyPlans) };
 }

@@ -82,7 +82,7 @@ interface EventBase {
 export type RunEvent =
   | (EventBase & { type: 'run-started'; executionId: string; pipelineId: string; steps: string[]; levels: string[][]; resumed: boolean })
   | (EventBase & { type: 'step-ready'; step: string; scope: StepScope[] })
-  | (EventBase & { type: 'step-started'; step: string; scope: StepScope[]; attempt: number })
+  | (EventBase & { type: 'step-started'; step: string; scope: StepScope[]; attempt: number; /** The step's rendered parameters. */ inputs: Record<string, unknown> })
   | (EventBase & { type: 'attempt-failed'; step: string; scope: StepScope[]; attempt: number; error: string; errorType: string; retryInMs: number | null })
   | (EventBase & { type: 'step-output'; step: string; scope: StepScope[]; stream: 'stdout' | 'stderr' | 'text'; chunk: string })
   | (EventBase & { type: 'step-ended'; step: string; scope: StepScope[]; result: StepResult })

@@ -22,7 +22,7 @@ export async function runLoop(step: Step, scope: ListScope, ctx: RunContext, key
   const r = emptyStepResult('running');
   const t0 = Date.now();
   r.started_at = new Date(t0).toISOString();
-  ctx.emitter.emit({ type: 'step-started', time: t0, step: step.id, scope: scopePath, attempt: 1 });
+  ctx.emitter.emit({ type: 'step-started', time: t0, step: step.id, scope: scopePath, attempt: 1, inputs: {} });
   r.attempts = 1;
   const plan = ctx.bodyPlans[step.id];
   const body = step.body ?? [];

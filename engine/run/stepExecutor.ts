@@ -157,7 +157,7 @@ export async function executeStep(step: Step, scope: Scope, ctx: RunContext, sco
     }
     holding = true;
     r.attempts = attempt;
-    ctx.emitter.emit({ type: 'step-started', time: Date.now(), step: step.id, scope: scopePath, attempt });
+    ctx.emitter.emit({ type: 'step-started', time: Date.now(), step: step.id, scope: scopePath, attempt, inputs: params });
     // an attempt with a timeout gets its own signal (and ends at the timeout even if the tool
     // ignores it); without one, the tool gets the run's signal, which cancellation aborts
     let outcome: ToolOutcome | null = null;

@@ -177,8 +177,8 @@ describe('orc CLI', function () {
     assert.deepEqual(JSON.parse(r.stdout), {
       pipeline_id: 'hello_filesystem',
       nodes: [
-        { id: 'write_greeting', label: 'write_greeting', kind: 'step', tool: 'filesystem', action: 'write', level: 0, children: null },
-        { id: 'read_back', label: 'read_back', kind: 'step', tool: 'filesystem', action: 'read', level: 1, children: null },
+        { id: 'write_greeting', label: 'write_greeting', kind: 'step', tool: 'filesystem', action: 'write', level: 0, range: { start: { line: 18, character: 4 }, end: { line: 24, character: 0 } }, selectionRange: { start: { line: 18, character: 8 }, end: { line: 18, character: 22 } }, children: null },
+        { id: 'read_back', label: 'read_back', kind: 'step', tool: 'filesystem', action: 'read', level: 1, range: { start: { line: 25, character: 4 }, end: { line: 32, character: 0 } }, selectionRange: { start: { line: 25, character: 8 }, end: { line: 25, character: 17 } }, children: null },
       ],
       edges: [{ from: 'write_greeting', to: 'read_back', kind: 'explicit' }],
     });

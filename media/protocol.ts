@@ -1,0 +1,39 @@
+// Messages between the extension (client/webviewHost.ts) and the webview (media/), typed once for
+// both sides. The extension posts `ToWebview`; the webview posts `FromWebview`. Nothing else
+// crosses the boundary. Types only: this module has no runtime code, so both bundles can import it.
+import type { GraphDocument } from '../engine/plan/graph';
+import type { RunEvent } from '../engine/run/events';
+
+export type GraphDirection = 'RIGHT' | 'DOWN';
+
+/** The document the panel shows: its graph, or why there is none (the document does not compile). */
+export interface GraphMessage {
+  type: 'graph';
+  /** The pipeline document's URI (string form). */
+  uri: string;
+  pipelineId: string | null;
+  graph: GraphDocument | null;
+  /** Why `graph` is null ("3 errors: fix them to see the graph"); null when there is a graph. */
+  problem: string | null;
+}
+
+export type ToWebview =
+  | GraphMessage
+  /** Run events, in order, batched by the host (at most one post per animation frame's worth). */
+  | { type: 'run-events'; runId: string; events: RunEvent[] }
+  /** A new run starts: statuses from an earlier run are cleared. `reused` lists the steps whose results
+   * an earlier run supplies (Run From Here, Resume). */
+  | { type: 'run-reset'; runId: string; reused: string[] }
+  /** The editor's cursor is in this step (null: in no step). */
+  | { type: 'highlight-step'; stepId: string | null }
+  | { type: 'settings'; direction: GraphDirection };
+
+export type FromWebview =
+  /** The webview's script is loaded and listening; the host (re)sends the graph and the run so far. */
+  | { type: 'ready' }
+  /** A node was clicked: reveal and select the step's range in the editor. */
+  | { type: 'reveal-step'; stepId: string }
+  | { type: 'run' }
+  | { type: 'cancel-run' }
+  /** Something the webview could not do (layout failure, a bad message): the host logs it. */
+  | { type: 'error'; message: string };

