@@ -35,5 +35,8 @@ export type FromWebview =
   | { type: 'reveal-step'; stepId: string }
   | { type: 'run' }
   | { type: 'cancel-run' }
+  /** Posted after every render and every batch of run events applied: what the DOM now shows (the
+   * host keeps the latest; the extension's test API reads it). */
+  | { type: 'rendered'; uri: string | null; runId: string | null; nodes: number; statuses: Record<string, string> }
   /** Something the webview could not do (layout failure, a bad message): the host logs it. */
   | { type: 'error'; message: string };
