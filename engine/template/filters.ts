@@ -2,6 +2,7 @@
 // "Templates"). The analyzer reads names and arities from here; the evaluator calls `apply`.
 import { checkList, checkString, compare, equals, getOwn, isPlainObject, iterate, repr, str, truthy, typeName } from './values';
 import { table } from '../util/table';
+import { compileRegex, findAll, RegexError, replace, search } from './regex';
 
 export interface FilterContext {
   /** Applies a test by name (for select/reject). */
@@ -52,24 +53,17 @@ function attrPath(item: unknown, path: string): unknown {
   return cur;
 }
 
-/** Python regex syntax to JavaScript: named groups and `\1` in replacements. */
-function pyRegex(pattern: string, flags = ''): RegExp {
-  if (pattern.length > 1000) throw new FilterError('Regular expression longer than 1000 characters');
-  let p = pattern.replace(/\(\?P<([A-Za-z_]\w*)>/g, '(?<$1>').replace(/\(\?P=([A-Za-z_]\w*)\)/g, '\\k<$1>');
-  let f = flags;
-  const inline = /^\(\?([aiLmsux]+)\)/.exec(p);
-  if (inline) {
-    p = p.slice(inline[0].length);
-    for (const c of inline[1]) if ('ims'.includes(c) && !f.includes(c)) f += c;
-  }
+/** Runs a regex operation; a bad pattern or replacement is the filter's error. */
+function withRegex<T>(fn: () => T): T {
   try {
-    return new RegExp(p, f);
+    return fn();
   } catch (e) {
-    throw new FilterError(`Invalid regular expression: ${(e as Error).message}`);
+    if (e instanceof RegexError) throw new FilterError(e.message);
+    throw e;
   }
 }
-function pyReplacement(r: string): string {
-  return r.replace(/\$/g, '$$$$').replace(/\\(\d+)/g, '$$$1').replace(/\\g<(\w+)>/g, (_, g) => (/^\d+$/.test(g) ? `$${g}` : `$<${g}>`));
+function regexFlags(kw: Record<string, unknown>) {
+  return { ignorecase: truthy(kw.ignorecase), multiline: truthy(kw.multiline), dotall: truthy(kw.dotall) };
 }
 
 function slugify(s: string): string {
@@ -306,9 +300,9 @@ export const FILTERS: Record<string, FilterSpec> = table<FilterSpec>({
   },
   max: { minArgs: 0, maxArgs: 0, kwargs: ['attribute', 'case_sensitive'], doc: 'The largest item.', apply: (v, _a, kw) => { const l = needList(v, 'max'); const key = sortKey(kw); return l.length ? l.reduce((m, x) => (compare(key(x), key(m)) > 0 ? x : m)) : UNDEF_MARK; } },
   min: { minArgs: 0, maxArgs: 0, kwargs: ['attribute', 'case_sensitive'], doc: 'The smallest item.', apply: (v, _a, kw) => { const l = needList(v, 'min'); const key = sortKey(kw); return l.length ? l.reduce((m, x) => (compare(key(x), key(m)) < 0 ? x : m)) : UNDEF_MARK; } },
-  regex_findall: { minArgs: 1, maxArgs: 1, kwargs: ['ignorecase', 'multiline'], doc: 'Every match of a regular expression: `text | regex_findall("\\\\d+")`.', apply: (v, [p], kw) => { const s = needString(v, 'regex_findall'); const re = pyRegex(String(p), 'g' + (truthy(kw.ignorecase) ? 'i' : '') + (truthy(kw.multiline) ? 'm' : '')); return checkList([...s.matchAll(re)].map((m) => (m.length > 2 ? m.slice(1) : m.length === 2 ? m[1] : m[0])), 0, 0); } },
-  regex_replace: { minArgs: 2, maxArgs: 2, kwargs: ['ignorecase', 'multiline', 'count'], doc: 'Replaces every match of a regular expression: `x | regex_replace("\\\\s+", " ")`; `\\\\1` names a group.', apply: (v, [p, r], kw) => { const s = needString(v, 'regex_replace'); const re = pyRegex(String(p), 'g' + (truthy(kw.ignorecase) ? 'i' : '') + (truthy(kw.multiline) ? 'm' : '')); let n = typeof kw.count === 'number' && kw.count > 0 ? kw.count : Infinity; const rep = pyReplacement(str(r)); return checkString(s.replace(re, (...m) => { if (n-- <= 0) return m[0]; return m[0].replace(new RegExp(re.source, re.flags.replace('g', '')), rep); }), 0, 0); } },
-  regex_search: { minArgs: 1, maxArgs: 1, kwargs: ['ignorecase', 'multiline'], doc: 'The first match of a regular expression, or none.', apply: (v, [p], kw) => { const m = pyRegex(String(p), (truthy(kw.ignorecase) ? 'i' : '') + (truthy(kw.multiline) ? 'm' : '')).exec(needString(v, 'regex_search')); return m ? m[0] : null; } },
+  regex_findall: { minArgs: 1, maxArgs: 1, kwargs: ['ignorecase', 'multiline', 'dotall'], doc: 'Every match of a regular expression: `text | regex_findall("\\\\d+")`. RE2 syntax (no backreferences or lookaround), matched in linear time.', apply: (v, [p], kw) => { const s = needString(v, 'regex_findall'); return checkList(withRegex(() => findAll(compileRegex(String(p), regexFlags(kw)), s)), 0, 0); } },
+  regex_replace: { minArgs: 2, maxArgs: 2, kwargs: ['ignorecase', 'multiline', 'dotall', 'count'], doc: 'Replaces every match of a regular expression: `x | regex_replace("\\\\s+", " ")`; `\\\\1` or `\\\\g<name>` names a group. RE2 syntax, matched in linear time.', apply: (v, [p, r], kw) => { const s = needString(v, 'regex_replace'); const n = typeof kw.count === 'number' && kw.count > 0 ? kw.count : Infinity; return checkString(withRegex(() => replace(compileRegex(String(p), regexFlags(kw)), s, str(r), n)), 0, 0); } },
+  regex_search: { minArgs: 1, maxArgs: 1, kwargs: ['ignorecase', 'multiline', 'dotall'], doc: 'The first match of a regular expression, or none. RE2 syntax, matched in linear time.', apply: (v, [p], kw) => { const s = needString(v, 'regex_search'); return withRegex(() => search(compileRegex(String(p), regexFlags(kw)), s)); } },
   replace: { minArgs: 2, maxArgs: 3, doc: 'Replaces every occurrence of a substring (at most `count` times).', apply: (v, [a, b, count]) => { const s = needString(v, 'replace'); const from = str(a); const to = str(b); let n = typeof count === 'number' ? count : Infinity; if (!from) return s; let out = ''; let i = 0; for (;;) { const j = s.indexOf(from, i); if (j < 0 || n-- <= 0) break; out += s.slice(i, j) + to; i = j + from.length; if (out.length > 5_000_000) break; } return checkString(out + s.slice(i), 0, 0); } },
   reject: { minArgs: 0, maxArgs: 10, doc: 'Items for which a test fails: `list | reject("none")`.', apply: (v, [t, ...args], _kw, ctx) => needList(v, 'reject').filter((x) => (t === undefined ? !truthy(x) : !ctx.test(String(t), x, args))) },
   rejectattr: { minArgs: 1, maxArgs: 10, doc: 'Items whose attribute fails a test (or is false-ish).', apply: (v, [a, t, ...args], _kw, ctx) => needList(v, 'rejectattr').filter((x) => { const y = attrPath(x, String(a)); return t === undefined ? !truthy(y) : !ctx.test(String(t), y, args); }) },

@@ -1,0 +1,77 @@
+// Holes found from outside in the template language (issue 9): regex denial of service, memory
+// through nested lists, deep nesting in the parser, and shell quoting. Each test fails without its fix.
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { renderValue, scopeOf, str, TemplateRuntimeError } from '../../engine/template/index';
+import { orc } from '../helpers/cli';
+
+function render(t: string, vars: Record<string, unknown> = {}): string {
+  const v = renderValue(t, scopeOf(vars));
+  return typeof v === 'string' ? v : str(v);
+}
+
+function renderError(t: string, vars: Record<string, unknown> = {}): Error {
+  try {
+    render(t, vars);
+  } catch (e) {
+    return e as Error;
+  }
+  assert.fail(`expected an error from ${t.slice(0, 80)}`);
+}
+
+describe('hardening: regular expressions run in linear time', function () {
+  this.timeout(20_000);
+
+  it('regex_replace with a catastrophic-backtracking pattern ends at once and leaves the text unchanged', () => {
+    assert.equal(render("{{ ('a' * 40 ~ 'b') | regex_replace('(a+)+$', 'z') }}"), 'a'.repeat(40) + 'b');
+    // the same on a long input: still linear
+    assert.equal(render("{{ ('a' * 100000 ~ 'b') | regex_replace('(a+)+$', 'z') | length }}"), '100001');
+  });
+
+  it("regex_findall('(a|aa)+$') on a long input ends at once", () => {
+    assert.equal(render("{{ ('a' * 50000 ~ 'b') | regex_findall('(a|aa)+$') }}"), '[]');
+    assert.equal(render("{{ 'xaaa' | regex_findall('(a|aa)+$') }}"), "['a']");
+  });
+
+  it('keeps the Python syntax the filters had: named groups, \\1 and \\g<name> in replacements, count, flags', () => {
+    assert.equal(render('{{ "John Smith" | regex_replace("(\\\\w+) (\\\\w+)", "\\\\2, \\\\1") }}'), 'Smith, John');
+    assert.equal(render('{{ "2024-05" | regex_replace("(?P<y>\\\\d+)-(?P<m>\\\\d+)", "\\\\g<m>/\\\\g<y>") }}'), '05/2024');
+    assert.equal(render('{{ "a1b2c3" | regex_replace("\\\\d", "#", count=2) }}'), 'a#b#c3');
+    assert.equal(render('{{ "ABC" | regex_search("b", ignorecase=true) }}'), 'B');
+    assert.equal(render('{{ "k=v; x=y" | regex_findall("(\\\\w)=(\\\\w)") }}'), "[['k', 'v'], ['x', 'y']]");
+  });
+
+  it('refuses a backreference or lookaround with a message that says why', () => {
+    const e = renderError("{{ 'aa' | regex_search('(a)\\\\1') }}");
+    assert.ok(e instanceof TemplateRuntimeError);
+    assert.match(e.message, /backreferences are not supported/);
+    assert.match(renderError("{{ 'ab' | regex_search('a(?=b)') }}").message, /lookahead and lookbehind are not supported/);
+  });
+
+  it('orc run: a step whose parameter runs the pathological regex completes (it hung before)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-redos-'));
+    try {
+      fs.writeFileSync(
+        path.join(dir, 'p.pipeline.yaml'),
+        [
+          'id: redos',
+          'steps:',
+          '  - id: a',
+          '    tool: terminal',
+          '    action: execute',
+          '    timeout: 1',
+          '    parameters:',
+          `      command: "echo {{ ('a' * 40 ~ 'b') | regex_replace('(a+)+$', 'z') }}"`,
+          '',
+        ].join('\n'),
+      );
+      const r = orc(['run', 'p.pipeline.yaml', '--json'], { cwd: dir });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(JSON.parse(r.stdout).steps.a.result.stdout, 'a'.repeat(40) + 'b\n');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
