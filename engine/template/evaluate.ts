@@ -5,7 +5,7 @@ import { FILTERS, FilterError, UNDEF_MARK } from './filters';
 import { contains, TESTS } from './tests';
 import { table } from '../util/table';
 import {
-  checkList, checkString, compare, equals, getOwn, isPlainObject, iterate, LIMITS, repr, str, TemplateRuntimeError, truthy, typeName, Undefined,
+  checkList, checkSize, checkString, compare, measure, equals, getOwn, isPlainObject, iterate, LIMITS, repr, str, TemplateRuntimeError, truthy, typeName, Undefined,
 } from './values';
 
 /** Where names come from: a lookup, so a scope can be computed lazily (step results). */
@@ -31,6 +31,8 @@ class Frame implements Scope {
 
 interface State {
   iterations: number;
+  /** Characters rendered so far: the output is bounded while it grows, not only at the end. */
+  outChars: number;
 }
 
 function describe(e: Expr, src: string): string {
@@ -77,7 +79,7 @@ export const METHOD_NAMES = { string: Object.keys(STRING_METHODS), mapping: Obje
 export const GLOBAL_FUNCTIONS = ['range', 'dict'];
 
 class Evaluator {
-  readonly state: State = { iterations: 0 };
+  readonly state: State = { iterations: 0, outChars: 0 };
   constructor(private readonly src: string) {}
 
   private fail(message: string, e: { start: number; end: number }, kind: TemplateRuntimeError['kind'] = 'type'): never {
@@ -104,7 +106,7 @@ class Evaluator {
           if (key === '__proto__') this.fail("'__proto__' is not allowed as a key", k);
           out[String(key)] = defined(this.expr(v, scope));
         }
-        return { ...out };
+        return checkSize({ ...out }, e.start, e.end);
       }
       case 'GetAttr': {
         const obj = defined(this.expr(e.object, scope));
@@ -248,8 +250,12 @@ class Evaluator {
       return v.repeat(k);
     }
     if (v.length * k > LIMITS.maxList) this.fail(`List longer than ${LIMITS.maxList} items`, e, 'limit');
+    // the nested size grows k times: check before building
+    const m = measure(v);
+    if (m.over || m.elements * k > LIMITS.maxElements) this.fail(`Value with more than ${LIMITS.maxElements} items (counting nested lists and mappings)`, e, 'limit');
+    if (m.chars * k > LIMITS.maxValueChars) this.fail(`Value holding more than ${LIMITS.maxValueChars} characters of text`, e, 'limit');
     const out: unknown[] = [];
-    for (let i = 0; i < k; i++) out.push(...v);
+    for (let i = 0; i < k; i++) for (const x of v) out.push(x);
     return out;
   }
 
@@ -272,10 +278,17 @@ class Evaluator {
       const obj = defined(this.expr(e.callee.object, scope));
       const name = e.callee.name;
       try {
-        if (typeof obj === 'string' && STRING_METHODS[name]) return STRING_METHODS[name](obj, args);
-        if (isPlainObject(obj) && MAPPING_METHODS[name] && !Object.prototype.hasOwnProperty.call(obj, name)) return MAPPING_METHODS[name](obj, args);
-        if (Array.isArray(obj) && LIST_METHODS[name]) return LIST_METHODS[name](obj, args);
+        let out: unknown = undefined;
+        if (typeof obj === 'string' && STRING_METHODS[name]) out = STRING_METHODS[name](obj, args);
+        else if (isPlainObject(obj) && MAPPING_METHODS[name] && !Object.prototype.hasOwnProperty.call(obj, name)) out = MAPPING_METHODS[name](obj, args);
+        else if (Array.isArray(obj) && LIST_METHODS[name]) out = LIST_METHODS[name](obj, args);
+        if (out !== undefined) {
+          if (typeof out === 'string') checkString(out, e.start, e.end);
+          if (Array.isArray(out)) checkList(out, e.start, e.end);
+          return out;
+        }
       } catch (err) {
+        if (err instanceof TemplateRuntimeError) throw err;
         this.fail((err as Error).message, e);
       }
       this.fail(`${typeName(obj)} has no method '${name}'`, e.callee.nameSpan);
@@ -326,11 +339,20 @@ class Evaluator {
   private node(node: TemplateNode, scope: Frame, out: string[]): void {
     switch (node.type) {
       case 'Text':
-        out.push(node.value);
+        this.emit(node.value, node, out);
         return;
-      case 'Output':
-        out.push(str(defined(this.expr(node.expr, scope))));
+      case 'Output': {
+        const v = defined(this.expr(node.expr, scope));
+        let text: string;
+        try {
+          text = str(v);
+        } catch (err) {
+          if (err instanceof TemplateRuntimeError && err.kind === 'limit') this.fail(err.message, node, 'limit');
+          throw err;
+        }
+        this.emit(text, node, out);
         return;
+      }
       case 'If':
         for (const b of node.branches) {
           if (truthy(defined(this.expr(b.test, scope)))) return this.nodes(b.body, scope, out);
@@ -380,6 +402,12 @@ class Evaluator {
         return;
       }
     }
+  }
+
+  private emit(text: string, at: { start: number; end: number }, out: string[]): void {
+    this.state.outChars += text.length;
+    if (this.state.outChars > LIMITS.maxString) this.fail(`Rendered text longer than ${LIMITS.maxString} characters`, at, 'limit');
+    out.push(text);
   }
 
   private assign(targets: { name: string }[], value: unknown, scope: Frame, at: { start: number; end: number }): void {

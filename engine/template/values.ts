@@ -31,6 +31,13 @@ export const LIMITS = {
   maxList: 100_000,
   /** Iterations of all `{% for %}` loops of one render together. */
   maxLoopIterations: 1_000_000,
+  /**
+   * Items of a value a template builds, counted through nested lists and mappings (a list that
+   * holds the same list twice counts it twice: that is what printing it costs).
+   */
+  maxElements: 1_000_000,
+  /** Characters of the strings inside such a value, counted the same way. */
+  maxValueChars: 50_000_000,
 };
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__']);
@@ -99,15 +106,45 @@ function reprString(s: string): string {
   return out + quote;
 }
 
-/** Python's repr() of plain data, as Jinja2 prints a list or a dict. */
-export function repr(v: unknown): string {
+/** Python's repr() of plain data, as Jinja2 prints a list or a dict; longer than `limit` is an error. */
+export function repr(v: unknown, limit = LIMITS.maxString): string {
+  if (Array.isArray(v) || isPlainObject(v)) {
+    // built piece by piece with a running length: a list holding one big list many times would
+    // otherwise be expanded in full before any check
+    const parts: string[] = [];
+    let size = 0;
+    const put = (t: string) => {
+      size += t.length;
+      if (size > limit) throw new TemplateRuntimeError(`Printed value longer than ${limit} characters`, 0, 0, 'limit');
+      parts.push(t);
+    };
+    const walk = (x: unknown): void => {
+      if (Array.isArray(x)) {
+        put('[');
+        x.forEach((y, i) => {
+          if (i) put(', ');
+          walk(y);
+        });
+        put(']');
+      } else if (isPlainObject(x)) {
+        put('{');
+        let first = true;
+        for (const [k, y] of Object.entries(x)) {
+          put(`${first ? '' : ', '}${reprString(k)}: `);
+          first = false;
+          walk(y);
+        }
+        put('}');
+      } else put(repr(x, limit));
+    };
+    walk(v);
+    return parts.join('');
+  }
   if (v === null || v === undefined) return 'None';
   if (v === true) return 'True';
   if (v === false) return 'False';
   if (typeof v === 'number') return formatNumber(v);
   if (typeof v === 'string') return reprString(v);
-  if (Array.isArray(v)) return '[' + v.map(repr).join(', ') + ']';
-  if (isPlainObject(v)) return '{' + Object.entries(v).map(([k, x]) => `${reprString(k)}: ${repr(x)}`).join(', ') + '}';
   return String(v);
 }
 
@@ -169,7 +206,43 @@ export function checkString(s: string, start: number, end: number): string {
 
 export function checkList<T>(l: T[], start: number, end: number): T[] {
   if (l.length > LIMITS.maxList) throw new TemplateRuntimeError(`List longer than ${LIMITS.maxList} items`, start, end, 'limit');
+  checkSize(l, start, end);
   return l;
+}
+
+/**
+ * The size of a value, through nested lists and mappings: items and string characters. Counting
+ * stops as soon as a limit is passed, so it costs at most the limits, however big the value is.
+ */
+export function measure(v: unknown, maxElements = LIMITS.maxElements, maxChars = LIMITS.maxValueChars): { elements: number; chars: number; over: boolean } {
+  let elements = 0;
+  let chars = 0;
+  const stack: unknown[] = [v];
+  while (stack.length) {
+    const x = stack.pop();
+    if (typeof x === 'string') chars += x.length;
+    else if (Array.isArray(x)) {
+      elements += x.length;
+      if (elements <= maxElements) for (let i = x.length - 1; i >= 0; i--) stack.push(x[i]);
+    } else if (isPlainObject(x)) {
+      const keys = Object.keys(x);
+      elements += keys.length;
+      if (elements <= maxElements) for (const k of keys) {
+        chars += k.length;
+        stack.push(x[k]);
+      }
+    }
+    if (elements > maxElements || chars > maxChars) return { elements, chars, over: true };
+  }
+  return { elements, chars, over: false };
+}
+
+/** Refuses a value bigger than the limits (items or characters, nested). */
+export function checkSize<T>(v: T, start: number, end: number): T {
+  const m = measure(v);
+  if (m.elements > LIMITS.maxElements) throw new TemplateRuntimeError(`Value with more than ${LIMITS.maxElements} items (counting nested lists and mappings)`, start, end, 'limit');
+  if (m.chars > LIMITS.maxValueChars) throw new TemplateRuntimeError(`Value holding more than ${LIMITS.maxValueChars} characters of text`, start, end, 'limit');
+  return v;
 }
 
 /** Items a `for` loop or a filter iterates: list items, string characters, mapping keys. */

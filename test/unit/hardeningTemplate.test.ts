@@ -75,3 +75,46 @@ describe('hardening: regular expressions run in linear time', function () {
     }
   });
 });
+
+describe('hardening: templates cannot exhaust memory', function () {
+  this.timeout(30_000);
+
+  it('a list holding one big list many times is refused when built, counting nested items', () => {
+    const e = renderError('{% set l = [range(100000)|list] * 100000 %}{{ l }}');
+    assert.ok(e instanceof TemplateRuntimeError);
+    assert.equal(e.kind, 'limit');
+    assert.equal(e.message, 'Value with more than 1000000 items (counting nested lists and mappings)');
+    // a literal list or mapping of big lists too, not only `*`
+    assert.match(renderError('{% set x = range(100000)|list %}{{ [x,x,x,x,x,x,x,x,x,x,x] | length }}').message, /more than 1000000 items/);
+    assert.match(renderError("{% set x = range(100000)|list %}{{ {'a':x,'b':x,'c':x,'d':x,'e':x,'f':x,'g':x,'h':x,'i':x,'j':x,'k':x} | length }}").message, /more than 1000000 items/);
+  });
+
+  it('characters are counted through lists too, and rendered output is bounded while it grows', () => {
+    assert.match(renderError("{% set s = 'x' * 4000000 %}{{ ([s] * 20) | join | length }}").message, /more than 50000000 characters/);
+    const e = renderError("{% for i in range(1000) %}{{ 'x' * 10000 }}{% endfor %}");
+    assert.equal(e.message, 'Rendered text longer than 5000000 characters');
+  });
+
+  it('what stays under the limits still works: 9 nested lists of 100,000 and sorting 100,000 strings', () => {
+    assert.equal(render('{% set x = range(100000)|list %}{{ ([x] * 9) | length }}'), '9');
+    assert.equal(render("{{ range(100000)|list|map('string')|sort(reverse=true)|first }}"), '99999');
+  });
+
+  it('orc run: the template that ran the process out of memory fails its step with the limit (exit 1)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-oom-'));
+    try {
+      fs.writeFileSync(
+        path.join(dir, 'p.pipeline.yaml'),
+        ['id: oom', 'steps:', '  - id: a', '    tool: terminal', '    action: execute', '    parameters:', "      command: \"echo {% set l = [range(100000)|list] * 100000 %}{{ l | sort | length }}\"", ''].join('\n'),
+      );
+      // a small heap: without the bound this dies of out-of-memory instead of failing the step
+      const r = orc(['run', 'p.pipeline.yaml', '--json'], { cwd: dir, env: { NODE_OPTIONS: '--max-old-space-size=200' } });
+      assert.equal(r.code, 1, r.stderr);
+      const doc = JSON.parse(r.stdout);
+      assert.equal(doc.steps.a.status, 'failed');
+      assert.match(doc.steps.a.error, /Value with more than 1000000 items/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
