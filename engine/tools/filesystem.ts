@@ -1,43 +1,74 @@
 // The filesystem tool: read, write, append, copy, move, delete, list, exists. Relative paths start
 // at the working directory; a path that leaves the workspace (symlinks resolved) is refused.
-import { promises as fs, realpathSync } from 'node:fs';
+import { constants as fsc, lstatSync, promises as fs, realpathSync, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import type { ToolContext, ToolDefinition, ToolOutcome } from './runtime';
 import { ToolError } from './runtime';
 import { TOOL_SPECS } from './specs';
+
+/** The run's state folder (the same name as engine/run's STATE_DIR; tools sit below run). */
+const STATE_DIR = '.orchestrator';
+/** Writes never follow a link in the last part of the path (it was resolved and checked already). */
+const WRITE_FLAGS = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC | (fsc.O_NOFOLLOW ?? 0);
+const APPEND_FLAGS = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_APPEND | (fsc.O_NOFOLLOW ?? 0);
 
 function str(v: unknown, name: string): string {
   if (typeof v !== 'string' || !v) throw new ToolError(`'${name}' must be a non-empty string`, 'ValueError');
   return v;
 }
 
-/** The real path a (possibly not yet existing) path would have: its nearest existing ancestor, resolved. */
-function realTarget(abs: string): string {
-  let existing = abs;
-  const rest: string[] = [];
-  for (;;) {
-    try {
-      return path.join(realpathSync(existing), ...rest);
-    } catch {
-      const parent = path.dirname(existing);
-      if (parent === existing) return abs;
-      rest.unshift(path.basename(existing));
-      existing = parent;
-    }
+/**
+ * The real path a (possibly not yet existing) path would have: every existing part resolved. A
+ * symbolic link whose target does not exist is refused: writing through it would create a file
+ * wherever it points, and its target cannot be checked against the workspace.
+ */
+function realTarget(abs: string, given: string): string {
+  try {
+    return realpathSync(abs);
+  } catch {
+    // absent, or a link that leads nowhere
   }
+  let st: Stats | null = null;
+  try {
+    st = lstatSync(abs);
+  } catch {
+    st = null;
+  }
+  if (st?.isSymbolicLink()) throw new ToolError(`Path is a symbolic link to a missing file: ${given}`, 'PermissionError');
+  const parent = path.dirname(abs);
+  if (parent === abs) return abs;
+  return path.join(realTarget(parent, given), path.basename(abs));
+}
+
+function inside(root: string, p: string): boolean {
+  const rel = path.relative(root, p);
+  return rel === '' || !(rel === '..' || rel.startsWith('..' + path.sep) || path.isAbsolute(rel));
+}
+
+/** What an operation does to a path: `modify` writes into it, `remove` deletes or moves it away. */
+type Access = 'read' | 'modify' | 'remove';
+
+/**
+ * Resolves a path from the pipeline and refuses one that leaves the workspace. Returns the path as
+ * given (resolved) and its real path. The run's own state (`.orchestrator/`) may be read but not
+ * changed, and neither it nor the workspace may be removed.
+ */
+export function resolvePath(given: string, ctx: ToolContext, access: Access = 'read'): { abs: string; real: string } {
+  const abs = path.resolve(ctx.cwd, given);
+  const real = realTarget(abs, given);
+  const root = realTarget(path.resolve(ctx.workspace), ctx.workspace);
+  if (!ctx.allowOutsideWorkspace && !inside(root, real)) throw new ToolError(`Path escapes the workspace: ${given}`, 'PermissionError');
+  if (access !== 'read') {
+    const state = path.join(realTarget(path.resolve(ctx.cwd), ctx.cwd), STATE_DIR);
+    if (inside(state, real)) throw new ToolError(`Path is inside the run's own state (${STATE_DIR}/), which steps may not change: ${given}`, 'PermissionError');
+    if (access === 'remove' && (inside(real, root) || inside(real, state))) throw new ToolError(`Refusing to delete or move the workspace or a folder that holds it: ${given}`, 'PermissionError');
+  }
+  return { abs, real };
 }
 
 /** Resolves a path from the pipeline and refuses one that leaves the workspace. */
 export function resolveInWorkspace(given: string, ctx: ToolContext): string {
-  const abs = path.resolve(ctx.cwd, given);
-  if (ctx.allowOutsideWorkspace) return abs;
-  const root = realTarget(path.resolve(ctx.workspace));
-  const real = realTarget(abs);
-  const rel = path.relative(root, real);
-  if (rel === '..' || rel.startsWith('..' + path.sep) || path.isAbsolute(rel)) {
-    throw new ToolError(`Path escapes the workspace: ${given}`, 'PermissionError');
-  }
-  return abs;
+  return resolvePath(given, ctx).abs;
 }
 
 function asText(content: unknown): string {
@@ -79,20 +110,20 @@ async function run(action: string, p: Record<string, unknown>, ctx: ToolContext)
     case 'write':
     case 'append': {
       const given = str(p.path, 'path');
-      const abs = resolveInWorkspace(given, ctx);
+      // the real path: a link inside the workspace to a file inside it is written through, once checked
+      const { real } = resolvePath(given, ctx, 'modify');
       const text = asText(p.content);
-      await fs.mkdir(path.dirname(abs), { recursive: true });
-      if (action === 'write') await fs.writeFile(abs, text);
-      else await fs.appendFile(abs, text);
-      const size = action === 'write' ? Buffer.byteLength(text) : (await fs.stat(abs)).size;
+      await fs.mkdir(path.dirname(real), { recursive: true });
+      await fs.writeFile(real, text, { flag: action === 'write' ? WRITE_FLAGS : APPEND_FLAGS });
+      const size = action === 'write' ? Buffer.byteLength(text) : (await fs.stat(real)).size;
       return { success: true, result: { path: given, size } };
     }
     case 'copy':
     case 'move': {
       const source = str(p.source, 'source');
       const destination = str(p.destination, 'destination');
-      const from = resolveInWorkspace(source, ctx);
-      const to = resolveInWorkspace(destination, ctx);
+      const from = resolvePath(source, ctx, action === 'move' ? 'remove' : 'read').abs;
+      const to = resolvePath(destination, ctx, 'modify').abs;
       if (!(await exists(from))) return { success: false, result: null, error: `File not found: ${source}` };
       if (p.overwrite !== true && (await exists(to))) return { success: false, result: null, error: `Destination exists: ${destination} (set overwrite: true to replace it)` };
       await fs.mkdir(path.dirname(to), { recursive: true });
@@ -102,7 +133,7 @@ async function run(action: string, p: Record<string, unknown>, ctx: ToolContext)
     }
     case 'delete': {
       const given = str(p.path, 'path');
-      const abs = resolveInWorkspace(given, ctx);
+      const abs = resolvePath(given, ctx, 'remove').abs;
       const kind = await exists(abs);
       if (!kind) return { success: true, result: { path: given, deleted: false } };
       if (kind === 'directory' && p.recursive !== true) return { success: false, result: null, error: `Is a folder: ${given} (set recursive: true to delete it)` };
