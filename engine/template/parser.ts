@@ -385,6 +385,34 @@ interface OpenBlock {
   start: number;
 }
 
+/**
+ * How deep an expression's tree may be, counting chains: `1 + 1 + ...` and `x | f | g | ...` parse
+ * in a loop but build a tree as deep as the chain, which every walker over it (evaluator,
+ * analyzer, completion) would recurse through.
+ */
+export const MAX_EXPRESSION_DEPTH = 500;
+/** How deep `{% if %}`, `{% for %}` and `{% set %}` blocks may nest. */
+export const MAX_BLOCK_DEPTH = 100;
+
+/** Refuses an expression tree deeper than MAX_EXPRESSION_DEPTH, walking it without recursion. */
+function checkDepth(expr: Expr): Expr {
+  const stack: [unknown, number][] = [[expr, 0]];
+  while (stack.length) {
+    const [x, d] = stack.pop()!;
+    if (Array.isArray(x)) {
+      for (const y of x) if (y && typeof y === 'object') stack.push([y, d]);
+      continue;
+    }
+    const node = x as Record<string, unknown>;
+    const depth = typeof node.type === 'string' ? d + 1 : d;
+    if (depth > MAX_EXPRESSION_DEPTH) {
+      throw new TemplateSyntaxError(`Expression nested deeper than ${MAX_EXPRESSION_DEPTH} levels: split it with {% set %}`, expr.start, Math.max(expr.end, expr.start + 1));
+    }
+    for (const v of Object.values(node)) if (v && typeof v === 'object') stack.push([v, depth]);
+  }
+  return expr;
+}
+
 /** Parses a template. Throws TemplateSyntaxError with the offsets of the first problem. */
 export function parseTemplate(src: string): TemplateAst {
   type Frame = { block: OpenBlock; node: TemplateNode | null; target: TemplateNode[] };
@@ -423,7 +451,7 @@ export function parseTemplate(src: string): TemplateAst {
       const { tokens, next, trimRight } = lexExpression(src, inner, '}}');
       const p = new ExprParser(tokens);
       if (p.atEnd()) throw new TemplateSyntaxError('Empty expression', open, next);
-      const expr = p.expression();
+      const expr = checkDepth(p.expression());
       p.expectEnd();
       stack[stack.length - 1].target.push({ type: 'Output', expr, start: open, end: next });
       trimNext = trimRight;
@@ -437,10 +465,13 @@ export function parseTemplate(src: string): TemplateAst {
     if (head.kind !== 'name') throw new TemplateSyntaxError('Expected a tag name', head.start, Math.max(head.end, head.start + 1));
     p.next();
     const frame = stack[stack.length - 1];
+    if (stack.length > MAX_BLOCK_DEPTH && (head.value === 'if' || head.value === 'for' || head.value === 'set')) {
+      throw new TemplateSyntaxError(`Blocks nested deeper than ${MAX_BLOCK_DEPTH} levels`, open, next);
+    }
     const tagSpan = { start: open, end: next };
     switch (head.value) {
       case 'if': {
-        const test = p.expression();
+        const test = checkDepth(p.expression());
         p.expectEnd();
         const node: TemplateNode = { type: 'If', branches: [{ test, body: [] }], otherwise: null, ...tagSpan };
         frame.target.push(node);
@@ -449,7 +480,7 @@ export function parseTemplate(src: string): TemplateAst {
       }
       case 'elif': {
         if (frame.block.kind !== 'if' || frame.node?.type !== 'If' || frame.node.otherwise) throw new TemplateSyntaxError("'elif' outside an 'if' block", open, next);
-        const test = p.expression();
+        const test = checkDepth(p.expression());
         p.expectEnd();
         const branch = { test, body: [] as TemplateNode[] };
         frame.node.branches.push(branch);
@@ -480,11 +511,11 @@ export function parseTemplate(src: string): TemplateAst {
       case 'for': {
         const targets = p.targets();
         p.expectKeyword('in');
-        const iter = p.expression(false);
+        const iter = checkDepth(p.expression(false));
         let filter: Expr | null = null;
         if (p.isName('if')) {
           p.next();
-          filter = p.expression(false);
+          filter = checkDepth(p.expression(false));
         }
         p.expectEnd();
         const node: TemplateNode = { type: 'For', targets, iter, filter, body: [], otherwise: null, ...tagSpan };
@@ -501,7 +532,7 @@ export function parseTemplate(src: string): TemplateAst {
           break;
         }
         p.expectOp('=');
-        const value = p.expression();
+        const value = checkDepth(p.expression());
         p.expectEnd();
         frame.target.push({ type: 'Set', targets, value, ...tagSpan });
         break;
@@ -543,7 +574,7 @@ export function parseExpression(src: string): Expr {
   const { tokens } = lexExpression(src + ' }}', 0, '}}');
   const p = new ExprParser(tokens);
   if (p.atEnd()) throw new TemplateSyntaxError('Empty expression', 0, Math.max(1, src.length));
-  const expr = p.expression();
+  const expr = checkDepth(p.expression());
   p.expectEnd();
   return expr;
 }

@@ -118,3 +118,35 @@ describe('hardening: templates cannot exhaust memory', function () {
     }
   });
 });
+
+describe('hardening: deep nesting is a syntax error, not a stack overflow', () => {
+  for (const [what, template] of [
+    ['10,000 terms of 1 + 1 + ...', `{{ ${Array(10_000).fill('1').join(' + ')} }}`],
+    ['5,000 | upper filters', `{{ 'x'${' | upper'.repeat(5000)} }}`],
+  ] as const) {
+    it(`${what}: TemplateSyntaxError on the whole expression`, () => {
+      const e = renderError(template);
+      assert.equal(e.name, 'TemplateSyntaxError');
+      assert.equal(e.message, 'Expression nested deeper than 500 levels: split it with {% set %}');
+      assert.deepEqual([(e as unknown as { start: number }).start, (e as unknown as { end: number }).end], [3, template.length - 3]);
+    });
+  }
+
+  it('5,000 nested {% if %}: refused at the 101st block', () => {
+    const e = renderError('{% if true %}'.repeat(5000) + 'x' + '{% endif %}'.repeat(5000));
+    assert.equal(e.message, 'Blocks nested deeper than 100 levels');
+    assert.equal((e as unknown as { start: number }).start, 100 * '{% if true %}'.length);
+  });
+
+  it('orc validate reports it as a finding (exit 2), not an internal error (exit 70)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-deep-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'p.pipeline.yaml'), `id: deep\nsteps:\n  - id: a\n    tool: terminal\n    action: execute\n    parameters:\n      command: "echo {{ ${Array(10_000).fill('1').join(' + ')} }}"\n`);
+      const r = orc(['validate', 'p.pipeline.yaml', '--json'], { cwd: dir });
+      assert.equal(r.code, 2, r.stderr);
+      assert.deepEqual(JSON.parse(r.stdout).findings.map((f: { code: string }) => f.code), ['template.syntax']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
