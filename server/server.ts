@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { codeActions } from './codeActions';
 import { completions } from './completion';
 import { toDiagnostic } from './diagnostics';
-import { AnalysisCache } from './documents';
+import { AnalysisCache, VERSIONED_DOCUMENTS } from './documents';
 import { format } from './formatting';
 import { hover } from './hover';
 import { codeLenses, inlayHints, semanticTokens, TOKEN_LEGEND } from './lenses';
@@ -30,7 +30,7 @@ import { GRAPH_REQUEST, type GraphParams, type GraphResult } from './protocol';
 export const DIAGNOSTICS_DEBOUNCE_MS = 10;
 
 export function startServer(connection: Connection): void {
-  const documents = new TextDocuments(TextDocument);
+  const documents = new TextDocuments(VERSIONED_DOCUMENTS);
   const cache = new AnalysisCache();
   const timers = new Map<string, NodeJS.Timeout>();
 
