@@ -3,8 +3,7 @@
 import type { Step } from '../spec/types';
 import { ConditionError, evaluateCondition, evaluateItems } from './conditions';
 import { emptyStepResult, type IterationResult, type StepResult, type StepScope } from './events';
-import type { RunContext } from './runContext';
-import { StepListRunner, type ListOutcome } from './scheduler';
+import type { ListOutcome, RunContext } from './runContext';
 import { forEachVars, ListScope, whileVars } from './scope';
 
 function iterationResult(index: number, item: unknown, o: ListOutcome): IterationResult {
@@ -42,7 +41,7 @@ export async function runLoop(step: Step, scope: ListScope, ctx: RunContext, key
   const runIteration = (index: number, vars: Record<string, unknown>): Promise<ListOutcome> => {
     const iterScope = new ListScope(scope, vars, scope.inputs);
     const prefix = `${keyPrefix}${step.id}[${index}]/`;
-    return new StepListRunner(ctx, body, plan, iterScope, prefix, [...scopePath, { loop: step.id, index }]).run();
+    return ctx.runList(body, plan, iterScope, prefix, [...scopePath, { loop: step.id, index }]);
   };
   const failure = (o: ListOutcome, index: number) => `iteration ${index}: step '${o.firstFailure?.step}' failed: ${o.firstFailure?.error}`;
 
@@ -88,7 +87,7 @@ export async function runLoop(step: Step, scope: ListScope, ctx: RunContext, key
     const vars = whileVars(i);
     const iterScope = new ListScope(scope, vars, scope.inputs);
     const prefix = `${keyPrefix}${step.id}[${i}]/`;
-    const o = await new StepListRunner(ctx, body, plan, iterScope, prefix, [...scopePath, { loop: step.id, index: i }]).run();
+    const o = await ctx.runList(body, plan, iterScope, prefix, [...scopePath, { loop: step.id, index: i }]);
     iterations.push(iterationResult(i, i, o));
     if (ctx.signal.aborted) return end('cancelled', null, 'The run was cancelled', 'CancelledError');
     if (o.failed) return end('failed', false, failure(o, i), 'IterationFailed');

@@ -1,15 +1,16 @@
 // What every part of one run shares: the pipeline, limits, listeners, stores, cancellation.
 import type { ModelRunner } from '../models/modelRunner';
-import type { Pipeline, Plan } from '../spec/types';
+import type { Pipeline, Plan, Step } from '../spec/types';
 import type { NestedRunResult, ToolDefinition } from '../tools/runtime';
 import type { CheckpointStore } from './checkpointStore';
-import type { RunEmitter, StepResult } from './events';
+import type { RunEmitter, StepResult, StepScope } from './events';
+import type { ListScope } from './scope';
 import type { StepCache } from './stepCache';
 
 interface Waiter {
   priority: number;
   seq: number;
-  wake: () => void;
+  wake: (granted: boolean) => void;
 }
 
 /**
@@ -21,7 +22,11 @@ export class Semaphore {
   private seq = 0;
   constructor(private available: number) {}
 
-  /** Resolves with true when a unit is held, or false if the signal aborted first. */
+  /**
+   * Resolves with true when a unit is held, or false if the signal aborted first. A waiter adds no
+   * listener to the signal (a run with thousands of waiting steps would pile them up): whoever
+   * aborts the signal calls `abortWaiters()`, and a waiter woken after an abort hands its unit on.
+   */
   acquire(signal: AbortSignal, priority = 0): Promise<boolean> | boolean {
     if (signal.aborted) return false;
     if (this.available > 0 && this.heap.length === 0) {
@@ -29,30 +34,28 @@ export class Semaphore {
       return true;
     }
     return new Promise<boolean>((resolve) => {
-      let done = false;
-      const onAbort = () => {
-        if (done) return;
-        done = true;
-        resolve(false);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
       this.push({
         priority,
         seq: this.seq++,
-        wake: () => {
-          // a waiter that gave up hands the unit on
-          if (done) return this.release();
-          done = true;
-          signal.removeEventListener('abort', onAbort);
-          resolve(true);
+        wake: (granted) => {
+          if (granted && signal.aborted) {
+            this.release();
+            return resolve(false);
+          }
+          resolve(granted);
         },
       });
     });
   }
 
+  /** Wakes every waiter with false (the run was cancelled). */
+  abortWaiters(): void {
+    for (let w = this.pop(); w; w = this.pop()) w.wake(false);
+  }
+
   release(): void {
     const next = this.pop();
-    if (next) next.wake();
+    if (next) next.wake(true);
     else this.available++;
   }
 
@@ -93,6 +96,22 @@ export class Semaphore {
   }
 }
 
+/** How one step list (the top level, or one loop iteration) ended. */
+export interface ListOutcome {
+  results: Map<string, StepResult>;
+  /** A step failed (or reported failure) in a way that fails the run. */
+  failed: boolean;
+  /** The first failure, for messages. */
+  firstFailure: { step: string; error: string } | null;
+  cancelled: boolean;
+}
+
+/**
+ * Runs one step list as a DAG. The scheduler provides it; loops call it for each iteration through
+ * the run context, so the loop runner and the scheduler do not import each other.
+ */
+export type RunList = (steps: Step[], plan: Plan, scope: ListScope, keyPrefix: string, scopePath: StepScope[]) => Promise<ListOutcome>;
+
 export interface RunContext {
   pipeline: Pipeline;
   bodyPlans: Record<string, Plan>;
@@ -116,6 +135,8 @@ export interface RunContext {
   cache: StepCache;
   random: () => number;
   runNested(file: string, inputs: Record<string, unknown>): Promise<NestedRunResult>;
+  /** Runs a step list (a loop's body, once per iteration). */
+  runList: RunList;
 }
 
 /** Waits `ms`, or less if the signal aborts; resolves false when aborted. */

@@ -1,6 +1,5 @@
 // A whole run: inputs, the top-level step list, outputs, the result document, checkpoints, resume.
 import { randomBytes } from 'node:crypto';
-import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { analyze, hasErrors, type Analysis } from '../analyze/index';
@@ -102,14 +101,16 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   const toolSlots = new Map<string, Semaphore>();
   for (const [name, t] of Object.entries(tools)) if (t.concurrency) toolSlots.set(name, new Semaphore(t.concurrency));
   const signal = options.signal ?? new AbortController().signal;
-  // one listener for the whole run: attempts with their own signal are aborted through `inflight`
+  const slots = new Semaphore(Math.max(1, maxParallel));
+  // one listener for the whole run: attempts with their own signal are aborted through `inflight`,
+  // and steps waiting for a slot are woken here (they add no listener of their own)
   const inflight = new Set<AbortController>();
   const onCancel = () => {
     for (const c of inflight) c.abort(signal.reason);
+    slots.abortWaiters();
+    for (const s of toolSlots.values()) s.abortWaiters();
   };
   signal.addEventListener('abort', onCancel, { once: true });
-  // every slot waiter listens too; a run with many waiting steps is not a leak
-  setMaxListeners(0, signal);
   const depth = options.depth ?? 0;
   const models = options.models ?? NO_MODELS;
 
@@ -124,7 +125,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
     pipelineFile,
     signal,
     inflight,
-    slots: new Semaphore(Math.max(1, maxParallel)),
+    slots,
     toolSlots,
     tools,
     models,
@@ -133,6 +134,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
     cache: new StepCache(cwd),
     random: options.random ?? Math.random,
     runNested: (file, nestedInputs) => runNestedPipeline(file, nestedInputs, options, depth + 1, signal, tools, models),
+    runList: (steps, listPlan, listScope, keyPrefix, scopePath) => new StepListRunner(ctx, steps, listPlan, listScope, keyPrefix, scopePath).run(),
   };
 
   emitter.emit({ type: 'run-started', time: Date.now(), executionId, pipelineId: pipeline.id, steps: plan.executionOrder, levels: plan.levels, resumed: Boolean(options.resume) });

@@ -5,23 +5,15 @@ import type { Plan, Step } from '../spec/types';
 import { evaluateCondition } from './conditions';
 import { emptyStepResult, type SkipKind, type StepResult, type StepScope } from './events';
 import { runLoop } from './loopRunner';
-import type { RunContext } from './runContext';
+import type { ListOutcome, RunContext } from './runContext';
 import type { ListScope } from './scope';
 import { executeStep } from './stepExecutor';
 
+export type { ListOutcome } from './runContext';
 
 /** A result a resumed run keeps: a success, or a skip that a condition, jump or policy decided. */
 export function isFinal(r: StepResult): boolean {
   return (r.status === 'completed' && r.success === true) || (r.status === 'skipped' && r.skip_kind !== 'stopped' && r.skip_kind !== undefined);
-}
-
-export interface ListOutcome {
-  results: Map<string, StepResult>;
-  /** A step failed (or reported failure) in a way that fails the run. */
-  failed: boolean;
-  /** The first failure, for messages. */
-  firstFailure: { step: string; error: string } | null;
-  cancelled: boolean;
 }
 
 export class StepListRunner {

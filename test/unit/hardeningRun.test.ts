@@ -1,0 +1,101 @@
+// Holes found from outside in the run engine (issue 9, and issue 11's listener leak): each test
+// fails without its fix.
+import { strict as assert } from 'node:assert';
+import { getEventListeners } from 'node:events';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { analyze, hasErrors } from '../../engine/analyze/index';
+import type { ResultDocument } from '../../engine/run/events';
+import { runPipeline, type RunOptions } from '../../engine/run/runPipeline';
+import type { ToolContext, ToolDefinition } from '../../engine/tools/runtime';
+import { ROOT } from '../helpers/cli';
+
+let dir: string;
+
+/** A tool whose one action records how many abort listeners the signal it got has, then ends. */
+function probeTool(seen: number[]): ToolDefinition {
+  return {
+    spec: { name: 'probe', description: 'Records listeners.', actions: { look: { description: 'Looks.', parameters: {} } } } as ToolDefinition['spec'],
+    run: async (_action: string, _p: Record<string, unknown>, ctx: ToolContext) => {
+      seen.push(getEventListeners(ctx.signal, 'abort').length);
+      await new Promise((r) => setImmediate(r));
+      return { success: true, result: null };
+    },
+  };
+}
+
+async function runYaml(text: string, opts: Partial<RunOptions> = {}): Promise<ResultDocument> {
+  const specs = opts.tools ? Object.fromEntries(Object.entries(opts.tools).map(([k, t]) => [k, t.spec])) : undefined;
+  const a = analyze(text, { tools: specs });
+  assert.deepEqual(a.findings.filter((f) => f.severity === 'error'), [], 'the test pipeline must compile');
+  assert.ok(!hasErrors(a.findings));
+  return runPipeline(a, { cwd: dir, checkpoint: false, random: () => 0.5, ...opts });
+}
+
+describe('hardening: the run engine', function () {
+  this.timeout(60_000);
+  beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-hard-'))));
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('a 10,000-step run adds at most one abort listener per running attempt, leaves none, and prints no warning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      const seen: number[] = [];
+      const steps = Array.from({ length: 10_000 }, (_, i) => `  - {id: s${i}, tool: probe, action: look}`).join('\n');
+      const ctl = new AbortController();
+      const doc = await runYaml(`id: many\nsteps:\n${steps}\n`, { tools: { probe: probeTool(seen) }, maxParallel: 4, signal: ctl.signal });
+      assert.equal(doc.status, 'completed');
+      assert.equal(seen.length, 10_000);
+      // the run's own listener, plus nothing per waiting step (9,996 wait at a time)
+      assert.ok(Math.max(...seen) <= 1 + 4, `at most one listener per running attempt, saw ${Math.max(...seen)}`);
+      assert.equal(getEventListeners(ctl.signal, 'abort').length, 0, 'the run left listeners on its signal');
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual(warnings.filter((w) => /MaxListeners/.test(w)), []);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  it('cancelling wakes the steps waiting for a slot: they end cancelled', async () => {
+    const ctl = new AbortController();
+    const slow: ToolDefinition = {
+      spec: { name: 'slow', description: 'Waits.', actions: { wait: { description: 'Waits.', parameters: {} } } } as ToolDefinition['spec'],
+      run: (_a, _p, ctx) =>
+        new Promise((_resolve, reject) => {
+          setTimeout(() => ctl.abort(), 20);
+          ctx.signal.addEventListener('abort', () => reject(new Error('cancelled')), { once: true });
+        }),
+    };
+    const steps = Array.from({ length: 50 }, (_, i) => `  - {id: s${i}, tool: slow, action: wait}`).join('\n');
+    const doc = await runYaml(`id: c\nsteps:\n${steps}\n`, { tools: { slow }, maxParallel: 2, signal: ctl.signal });
+    assert.equal(doc.status, 'cancelled');
+    assert.deepEqual(new Set(Object.values(doc.steps).map((r) => r.status)), new Set(['cancelled']));
+    assert.equal(getEventListeners(ctl.signal, 'abort').length, 0);
+  });
+});
+
+describe('hardening: engine/run has no import cycle', () => {
+  it('no module of engine/run imports, directly or not, a module that imports it back', () => {
+    const runDir = path.join(ROOT, 'engine', 'run');
+    const graph = new Map<string, string[]>();
+    for (const f of fs.readdirSync(runDir).filter((x) => x.endsWith('.ts'))) {
+      const src = fs.readFileSync(path.join(runDir, f), 'utf8');
+      // type-only imports vanish at run time, but a cycle through them is still a tangle
+      const deps = [...src.matchAll(/^(?:import|export)[^;]*?from '\.\/([\w.]+)'/gm)].map((m) => `${m[1]}.ts`);
+      graph.set(f, deps);
+    }
+    const cycles: string[] = [];
+    const visit = (f: string, trail: string[]) => {
+      if (trail.includes(f)) {
+        cycles.push([...trail.slice(trail.indexOf(f)), f].join(' -> '));
+        return;
+      }
+      for (const d of graph.get(f) ?? []) visit(d, [...trail, f]);
+    };
+    for (const f of graph.keys()) visit(f, []);
+    assert.deepEqual(cycles, []);
+  });
+});
