@@ -1,13 +1,21 @@
 // Run state in .orchestrator/runs/<execution_id>/: the checkpoint, written atomically (temp file,
 // fsync, rename, fsync of the folder) after every step end, coalesced so that at most one write is
 // in flight and the next carries the newest state; and the final result document.
+// A long loop's iterations do not all go into checkpoint.json (rewriting it whole after each step
+// would cost the square of the run, and one JSON string of a million results does not fit in
+// memory): past the first INLINE_BODY_LIMIT, body steps' results are appended to journal.jsonl, one
+// line each, fsynced before the checkpoint that follows them. A torn last line (a crash mid-append)
+// is ignored when the run is read back.
 import { createHash } from 'node:crypto';
-import { promises as fsp, readFileSync, readdirSync, existsSync, openSync, fsyncSync, closeSync, writeSync, renameSync, mkdirSync, rmSync } from 'node:fs';
+import { promises as fsp, readFileSync, readdirSync, existsSync, openSync, fsyncSync, closeSync, writeSync, readSync, renameSync, mkdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import type { ResultDocument, RunStatus, StepResult } from './events';
 
 export const STATE_DIR = '.orchestrator';
 export const CHECKPOINT_FORMAT = 1;
+export const JOURNAL_FILE = 'journal.jsonl';
+/** Loop-body results kept in checkpoint.json; later ones go to the journal. */
+export const INLINE_BODY_LIMIT = 1000;
 
 export interface Checkpoint {
   format: number;
@@ -37,6 +45,8 @@ export function sha256(text: string): string {
 }
 
 async function atomicWrite(file: string, text: string): Promise<void> {
+  // the folder again: a step may have deleted it (the run goes on, and so does its record)
+  await fsp.mkdir(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
   const fh = await fsp.open(tmp, 'w');
   try {
@@ -56,6 +66,7 @@ async function atomicWrite(file: string, text: string): Promise<void> {
 
 /** The same, synchronously: for the last write when the process is about to exit. */
 export function atomicWriteSync(file: string, text: string): void {
+  mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
   const fd = openSync(tmp, 'w');
   try {
@@ -73,36 +84,82 @@ export function atomicWriteSync(file: string, text: string): void {
   }
 }
 
+async function appendSynced(file: string, text: string): Promise<void> {
+  await fsp.mkdir(path.dirname(file), { recursive: true });
+  const fh = await fsp.open(file, 'a');
+  try {
+    await fh.writeFile(text);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+const isBodyKey = (key: string) => key.includes('/');
+
 export class CheckpointStore {
   readonly dir: string;
   readonly file: string;
+  readonly journal: string;
   private writing: Promise<void> | null = null;
   private dirty = false;
   private writes = 0;
-  /** Each step's JSON, kept: a write joins them instead of serializing every result again. */
+  /** Each inline step's JSON, kept: a write joins them instead of serializing every result again. */
   private readonly stepJson = new Map<string, string>();
+  /** Journal lines not yet appended. */
+  private pending: string[] = [];
+  private inlineBody = 0;
+  private journaled = 0;
   private completed = 0;
+  private readonly completedKeys = new Set<string>();
 
   constructor(
     cwd: string,
     private readonly state: Checkpoint,
     private readonly onWritten: (path: string, completed: number) => void = () => undefined,
+    /** A write failed (the disk, or a step that removed the folder): reported, the run goes on. */
+    private readonly onError: (e: Error) => void = () => undefined,
   ) {
     this.dir = runDir(cwd, state.execution_id);
     this.file = path.join(this.dir, 'checkpoint.json');
+    this.journal = path.join(this.dir, JOURNAL_FILE);
     mkdirSync(this.dir, { recursive: true });
     // a process killed mid-write leaves its temp file; checkpoint.json itself is always whole
     for (const f of readdirSync(this.dir)) if (f.endsWith('.tmp')) rmSync(path.join(this.dir, f), { force: true });
-    for (const [k, r] of Object.entries(state.steps)) this.remember(k, r);
+    // a resumed run's journal is rewritten from what was read (which dropped a torn last line)
+    rmSync(this.journal, { force: true });
+    const restored = state.steps;
+    this.state.steps = {};
+    for (const [k, r] of Object.entries(restored)) this.remember(k, r);
+    if (this.pending.length) {
+      const fd = openSync(this.journal, 'a');
+      try {
+        writeSync(fd, this.pending.join(''));
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      this.pending = [];
+    }
   }
 
   private remember(key: string, r: StepResult): void {
-    const before = this.state.steps[key];
-    if (before?.status === 'completed' && this.stepJson.has(key)) this.completed--;
+    if (r.status === 'completed') {
+      if (!this.completedKeys.has(key)) this.completed++;
+      this.completedKeys.add(key);
+    } else if (this.completedKeys.delete(key)) this.completed--;
+    if (isBodyKey(key) && !this.stepJson.has(key) && this.inlineBody >= INLINE_BODY_LIMIT) {
+      // past the bound: one line in the journal, nothing kept in memory
+      this.pending.push(`${JSON.stringify([key, r])}\n`);
+      this.journaled++;
+      return;
+    }
+    if (isBodyKey(key) && !this.stepJson.has(key)) this.inlineBody++;
     this.stepJson.set(key, `${JSON.stringify(key)}:${JSON.stringify(r)}`);
-    if (r.status === 'completed') this.completed++;
+    this.state.steps[key] = r;
   }
 
+  /** The header and the inline steps (journaled ones are on disk only). */
   get checkpoint(): Checkpoint {
     return this.state;
   }
@@ -111,9 +168,13 @@ export class CheckpointStore {
     return this.writes;
   }
 
+  /** Results appended to the journal so far. */
+  get journalCount(): number {
+    return this.journaled;
+  }
+
   record(key: string, result: StepResult): void {
     this.remember(key, result);
-    this.state.steps[key] = result;
     this.schedule();
   }
 
@@ -136,9 +197,19 @@ export class CheckpointStore {
     this.writing = (async () => {
       while (this.dirty) {
         this.dirty = false;
-        await atomicWrite(this.file, this.serialize());
-        this.writes++;
-        this.onWritten(this.file, this.completed);
+        try {
+          if (this.pending.length) {
+            const lines = this.pending;
+            this.pending = [];
+            // the journal first: the checkpoint written next never names results not on disk
+            await appendSynced(this.journal, lines.join(''));
+          }
+          await atomicWrite(this.file, this.serialize());
+          this.writes++;
+          this.onWritten(this.file, this.completed);
+        } catch (e) {
+          this.onError(e as Error);
+        }
       }
     })().finally(() => {
       this.writing = null;
@@ -154,20 +225,61 @@ export class CheckpointStore {
     }
   }
 
-  /** Writes now, synchronously (an interrupted process on its way out). */
+  /** Writes now, synchronously (the first checkpoint, or an interrupted process on its way out). */
   flushSync(): void {
+    if (this.pending.length) {
+      mkdirSync(this.dir, { recursive: true });
+      const fd = openSync(this.journal, 'a');
+      try {
+        writeSync(fd, this.pending.join(''));
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      this.pending = [];
+    }
     atomicWriteSync(this.file, this.serialize());
     this.writes++;
   }
 
   async writeResult(doc: ResultDocument): Promise<void> {
-    await atomicWrite(path.join(this.dir, 'result.json'), JSON.stringify(doc, null, 2));
+    try {
+      await atomicWrite(path.join(this.dir, 'result.json'), JSON.stringify(doc, null, 2));
+    } catch (e) {
+      this.onError(e as Error);
+    }
+  }
+}
+
+/** Reads journal lines in chunks (the file may be bigger than one string can be). */
+function readJournal(file: string, into: Record<string, StepResult>): void {
+  if (!existsSync(file)) return;
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(1 << 20);
+    let rest = '';
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      const text = rest + buf.toString('utf8', 0, n);
+      const lines = text.split('\n');
+      rest = lines.pop()!;
+      for (const line of lines) {
+        if (!line) continue;
+        const [k, r] = JSON.parse(line) as [string, StepResult];
+        into[k] = r;
+      }
+    }
+    // a last line without its newline was torn by a crash mid-append: it never counted
+  } finally {
+    closeSync(fd);
   }
 }
 
 export class CheckpointError extends Error {}
 
-export function loadCheckpoint(cwd: string, executionId: string): Checkpoint {
+/** A run's checkpoint with its journal merged in (`journal: false` reads checkpoint.json alone: top-level steps are all there). */
+export function loadCheckpoint(cwd: string, executionId: string, opts: { journal?: boolean } = {}): Checkpoint {
   if (!/^[\w.-]+$/.test(executionId)) throw new CheckpointError(`'${executionId}' is not a run id`);
   const file = path.join(runDir(cwd, executionId), 'checkpoint.json');
   if (!existsSync(file)) {
@@ -181,6 +293,13 @@ export function loadCheckpoint(cwd: string, executionId: string): Checkpoint {
     throw new CheckpointError(`The checkpoint of run '${executionId}' cannot be read: ${(e as Error).message}`);
   }
   if (data.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`The checkpoint of run '${executionId}' has format ${data.format}; this version reads format ${CHECKPOINT_FORMAT}`);
+  if (opts.journal !== false) {
+    try {
+      readJournal(path.join(path.dirname(file), JOURNAL_FILE), data.steps);
+    } catch (e) {
+      throw new CheckpointError(`The journal of run '${executionId}' cannot be read: ${(e as Error).message}`);
+    }
+  }
   return data;
 }
 
@@ -206,7 +325,7 @@ export function listRuns(cwd: string): (RunSummary | { execution_id: string; err
     .reverse()
     .map((id) => {
       try {
-        const c = loadCheckpoint(cwd, id);
+        const c = loadCheckpoint(cwd, id, { journal: false });
         let total: number | null = null;
         let cost = 0;
         const resultFile = path.join(dir, id, 'result.json');

@@ -41,7 +41,9 @@ export interface IterationResult {
   index: number;
   item: unknown;
   status: StepStatus;
+  /** The body steps' results; empty past the first 1,000 iterations (`summarized`), which the loop's `result` and the checkpoint still hold. */
   steps: Record<string, StepResult>;
+  summarized?: true;
 }
 
 /** What `orc run --json` prints. */

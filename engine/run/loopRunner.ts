@@ -6,15 +6,45 @@ import { emptyStepResult, type IterationResult, type StepResult, type StepScope 
 import type { ListOutcome, RunContext } from './runContext';
 import { forEachVars, ListScope, whileVars } from './scope';
 
-function iterationResult(index: number, item: unknown, o: ListOutcome): IterationResult {
-  const steps = Object.fromEntries(o.results);
-  const status = o.cancelled ? 'cancelled' : o.failed ? 'failed' : 'completed';
-  return { index, item, status, steps };
+/** Iterations whose body results `iterations` keeps in full; later ones keep index, item and status. */
+export const ITERATION_DETAIL_LIMIT = 1000;
+/** The hard cap on the iterations of one loop, whatever `max_iterations` says or however long the list. */
+export const DEFAULT_ITERATION_CAP = 100_000;
+/** A loop lets timers and signals (Ctrl-C) in at least this often, in milliseconds. */
+const YIELD_EVERY_MS = 10;
+
+/** The iteration cap of a run: RunOptions, else ORC_MAX_ITERATIONS, else the default. */
+export function iterationCap(given?: number): number {
+  if (given !== undefined && Number.isInteger(given) && given > 0) return given;
+  const env = Number(process.env.ORC_MAX_ITERATIONS);
+  return Number.isInteger(env) && env > 0 ? env : DEFAULT_ITERATION_CAP;
 }
 
-/** The loop's `result`: one mapping per iteration, from body step id to that step's result. */
-function loopValue(iterations: IterationResult[]): Record<string, unknown>[] {
-  return iterations.map((it) => Object.fromEntries(Object.entries(it.steps).map(([id, r]) => [id, r.result])));
+function iterationResult(index: number, item: unknown, o: ListOutcome): IterationResult {
+  const status = o.cancelled ? 'cancelled' : o.failed ? 'failed' : 'completed';
+  if (index >= ITERATION_DETAIL_LIMIT) return { index, item, status, steps: {}, summarized: true };
+  return { index, item, status, steps: Object.fromEntries(o.results) };
+}
+
+/** One iteration's entry in the loop's `result`: body step id to that step's result. */
+function iterationValue(o: ListOutcome): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [id, r] of o.results) out[id] = r.result;
+  return out;
+}
+
+/** Lets the event loop run (signals, timers, I/O) when the loop has held it for a while. */
+function yielder(): () => Promise<void> | void {
+  let last = Date.now();
+  return () => {
+    if (Date.now() - last < YIELD_EVERY_MS) return;
+    return new Promise<void>((resolve) =>
+      setImmediate(() => {
+        last = Date.now();
+        resolve();
+      }),
+    );
+  };
 }
 
 export async function runLoop(step: Step, scope: ListScope, ctx: RunContext, keyPrefix: string, scopePath: StepScope[]): Promise<StepResult> {
@@ -26,22 +56,30 @@ export async function runLoop(step: Step, scope: ListScope, ctx: RunContext, key
   const plan = ctx.bodyPlans[step.id];
   const body = step.body ?? [];
   const iterations: IterationResult[] = [];
+  const values = new Map<number, Record<string, unknown>>();
+  const cap = ctx.iterationCap;
+  const breathe = yielder();
   const end = (status: StepResult['status'], success: boolean | null, error: string | null = null, errorType: string | null = null): StepResult => {
     const t1 = Date.now();
     Object.assign(r, { status, success, error, error_type: errorType, ended_at: new Date(t1).toISOString(), duration_ms: t1 - t0 });
     r.iterations = iterations.sort((a, b) => a.index - b.index);
-    r.result = loopValue(r.iterations);
-    for (const it of r.iterations) for (const s of Object.values(it.steps)) {
-      r.tokens_in += s.tokens_in;
-      r.tokens_out += s.tokens_out;
-      r.cost_usd += s.cost_usd;
-    }
+    r.result = r.iterations.map((it) => values.get(it.index) ?? {});
     return r;
   };
   const runIteration = (index: number, vars: Record<string, unknown>): Promise<ListOutcome> => {
     const iterScope = new ListScope(scope, vars, scope.inputs);
     const prefix = `${keyPrefix}${step.id}[${index}]/`;
     return ctx.runList(body, plan, iterScope, prefix, [...scopePath, { loop: step.id, index }]);
+  };
+  /** Records an iteration: its entry (bounded), its value, and its cost. */
+  const done = (index: number, item: unknown, o: ListOutcome) => {
+    iterations.push(iterationResult(index, item, o));
+    values.set(index, iterationValue(o));
+    for (const s of o.results.values()) {
+      r.tokens_in += s.tokens_in;
+      r.tokens_out += s.tokens_out;
+      r.cost_usd += s.cost_usd;
+    }
   };
   const failure = (o: ListOutcome, index: number) => `iteration ${index}: step '${o.firstFailure?.step}' failed: ${o.firstFailure?.error}`;
 
@@ -53,14 +91,18 @@ export async function runLoop(step: Step, scope: ListScope, ctx: RunContext, key
     } catch (e) {
       return end('failed', false, `Could not evaluate for_each: ${(e as Error).message}`, e instanceof ConditionError ? 'TypeError' : (e as Error).name);
     }
+    if (items.length > cap) {
+      return end('failed', false, `for_each has ${items.length} items, more than the limit of ${cap} iterations per loop (raise it with ORC_MAX_ITERATIONS)`, 'LimitError');
+    }
     let next = 0;
     let firstFailure: string | null = null;
     const worker = async () => {
       while (next < items.length && !firstFailure && !ctx.signal.aborted) {
         const i = next++;
         const o = await runIteration(i, forEachVars(loop.loopVar, items[i], i, items.length));
-        iterations.push(iterationResult(i, items[i], o));
+        done(i, items[i], o);
         if (o.failed && !firstFailure) firstFailure = failure(o, i);
+        await breathe();
       }
     };
     await Promise.all(Array.from({ length: Math.min(loop.maxParallel, Math.max(1, items.length)) }, worker));
@@ -70,8 +112,14 @@ export async function runLoop(step: Step, scope: ListScope, ctx: RunContext, key
   }
 
   // while / until
+  const limit = Math.min(loop.maxIterations, cap);
+  if (loop.maxIterations > cap) {
+    ctx.emitter.emit({ type: 'warning', time: Date.now(), step: step.id, message: `Loop '${step.id}': max_iterations ${loop.maxIterations} is above the limit of ${cap} iterations per loop; it stops at ${cap} (raise the limit with ORC_MAX_ITERATIONS)` });
+  }
   let lastScope: ListScope | null = null;
   for (let i = 0; ; i++) {
+    await breathe();
+    if (ctx.signal.aborted) return end('cancelled', null, 'The run was cancelled', 'CancelledError');
     const condScope = new ListScope(lastScope ?? scope, whileVars(i), scope.inputs);
     let go: boolean;
     try {
@@ -80,15 +128,15 @@ export async function runLoop(step: Step, scope: ListScope, ctx: RunContext, key
       return end('failed', false, `Could not evaluate 'while': ${(e as Error).message}`, 'ConditionError');
     }
     if (!go) break;
-    if (i >= loop.maxIterations) {
-      ctx.emitter.emit({ type: 'warning', time: Date.now(), step: step.id, message: `Loop '${step.id}' stopped after max_iterations (${loop.maxIterations}) with its condition still true` });
+    if (i >= limit) {
+      ctx.emitter.emit({ type: 'warning', time: Date.now(), step: step.id, message: `Loop '${step.id}' stopped after ${limit === loop.maxIterations ? 'max_iterations' : 'the iteration limit'} (${limit}) with its condition still true` });
       break;
     }
     const vars = whileVars(i);
     const iterScope = new ListScope(scope, vars, scope.inputs);
     const prefix = `${keyPrefix}${step.id}[${i}]/`;
     const o = await ctx.runList(body, plan, iterScope, prefix, [...scopePath, { loop: step.id, index: i }]);
-    iterations.push(iterationResult(i, i, o));
+    done(i, i, o);
     if (ctx.signal.aborted) return end('cancelled', null, 'The run was cancelled', 'CancelledError');
     if (o.failed) return end('failed', false, failure(o, i), 'IterationFailed');
     lastScope = iterScope;

@@ -135,6 +135,8 @@ export interface RunContext {
   cache: StepCache;
   random: () => number;
   runNested(file: string, inputs: Record<string, unknown>): Promise<NestedRunResult>;
+  /** The most iterations one loop may run (a hard cap over `max_iterations` and for_each lists). */
+  iterationCap: number;
   /** Runs a step list (a loop's body, once per iteration). */
   runList: RunList;
 }

@@ -11,6 +11,7 @@ import { CheckpointStore, sha256, type Checkpoint } from './checkpointStore';
 import { emptyStepResult, RunEmitter, type ResultDocument, type RunListener, type StepResult } from './events';
 import { resolveInputs } from './inputs';
 import { Semaphore, type RunContext } from './runContext';
+import { iterationCap } from './loopRunner';
 import { StepListRunner } from './scheduler';
 import { executionInfo, ListScope, rootScope } from './scope';
 import { StepCache } from './stepCache';
@@ -42,6 +43,8 @@ export interface RunOptions {
   models?: ModelRunner;
   random?: () => number;
   depth?: number;
+  /** The most iterations one loop may run (default: ORC_MAX_ITERATIONS, else 100,000). */
+  iterationCap?: number;
 }
 
 export function newExecutionId(now = new Date()): string {
@@ -94,6 +97,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
           steps: { ...(options.resume?.steps ?? {}) },
         },
         (p, completed) => emitter.emit({ type: 'checkpoint-written', time: Date.now(), path: p, completed }),
+        (e) => emitter.emit({ type: 'warning', time: Date.now(), step: null, message: `Could not write the checkpoint: ${e.message}` }),
       )
     : null;
 
@@ -134,11 +138,19 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
     cache: new StepCache(cwd),
     random: options.random ?? Math.random,
     runNested: (file, nestedInputs) => runNestedPipeline(file, nestedInputs, options, depth + 1, signal, tools, models),
+    iterationCap: iterationCap(options.iterationCap),
     runList: (steps, listPlan, listScope, keyPrefix, scopePath) => new StepListRunner(ctx, steps, listPlan, listScope, keyPrefix, scopePath).run(),
   };
 
   emitter.emit({ type: 'run-started', time: Date.now(), executionId, pipelineId: pipeline.id, steps: plan.executionOrder, levels: plan.levels, resumed: Boolean(options.resume) });
-  checkpoint?.schedule();
+  // the first checkpoint is on disk before any step starts: a run killed at once can still be resumed
+  if (checkpoint) {
+    try {
+      checkpoint.flushSync();
+    } catch (e) {
+      emitter.emit({ type: 'warning', time: Date.now(), step: null, message: `Could not write the checkpoint: ${(e as Error).message}` });
+    }
+  }
   const scope = new ListScope(rootScope(inputs, pipeline.id, executionInfo(executionId, started)), {}, inputs);
   const outcome = await new StepListRunner(ctx, pipeline.steps, plan, scope, '', []).run();
   signal.removeEventListener('abort', onCancel);
@@ -228,6 +240,7 @@ async function runNestedPipeline(
     models,
     depth,
     random: parent.random,
+    iterationCap: parent.iterationCap,
   });
   const failedStep = doc.failed_steps[0] ?? Object.entries(doc.steps).find(([, r]) => r.success === false)?.[0];
   return {

@@ -145,14 +145,15 @@ export class StepListRunner {
     this.stopping = true;
   }
 
-  private record(id: string, r: StepResult): void {
+  private record(id: string, r: StepResult, restored: boolean): void {
     this.results.set(id, r);
     this.scope.setStep(id, r);
-    this.ctx.checkpoint?.record(this.keyPrefix + id, r);
+    // a restored result is in the checkpoint already
+    if (!restored) this.ctx.checkpoint?.record(this.keyPrefix + id, r);
   }
 
   private finish(id: string, r: StepResult, jump: string | null, restored = false): void {
-    this.record(id, r);
+    this.record(id, r, restored);
     if (!restored) this.ctx.emitter.emit({ type: 'step-ended', time: Date.now(), step: id, scope: this.scopePath, result: r });
     this.done++;
     if (jump) this.jumpFrom(id, jump);

@@ -9,7 +9,7 @@ import { analyze, hasErrors } from '../../engine/analyze/index';
 import type { ResultDocument } from '../../engine/run/events';
 import { runPipeline, type RunOptions } from '../../engine/run/runPipeline';
 import type { ToolContext, ToolDefinition } from '../../engine/tools/runtime';
-import { ROOT } from '../helpers/cli';
+import { orc, ROOT } from '../helpers/cli';
 
 let dir: string;
 
@@ -74,6 +74,52 @@ describe('hardening: the run engine', function () {
     assert.equal(doc.status, 'cancelled');
     assert.deepEqual(new Set(Object.values(doc.steps).map((r) => r.status)), new Set(['cancelled']));
     assert.equal(getEventListeners(ctl.signal, 'abort').length, 0);
+  });
+});
+
+describe("hardening: the run's own state", function () {
+  this.timeout(30_000);
+  beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-state-'))));
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('the first checkpoint is on disk before the first step starts', async () => {
+    const seen: unknown[] = [];
+    const look: ToolDefinition = {
+      spec: { name: 'look', description: 'Reads the checkpoint.', actions: { now: { description: 'Now.', parameters: {} } } } as ToolDefinition['spec'],
+      run: async () => {
+        const f = path.join(dir, '.orchestrator', 'runs', 'first', 'checkpoint.json');
+        seen.push(fs.existsSync(f) ? JSON.parse(fs.readFileSync(f, 'utf8')) : null);
+        return { success: true, result: null };
+      },
+    };
+    const doc = await runYaml('id: first\nsteps:\n  - {id: a, tool: look, action: now}\n', { tools: { look }, checkpoint: true, executionId: 'first' });
+    assert.equal(doc.status, 'completed');
+    const cp = seen[0] as { status: string; steps: Record<string, unknown>; execution_id: string } | null;
+    assert.ok(cp, 'no checkpoint when the first step ran');
+    assert.deepEqual([cp.execution_id, cp.status, cp.steps], ['first', 'running', {}]);
+  });
+
+  it('orc run: a step that deletes .orchestrator does not crash the run; the checkpoint and result are written again', () => {
+    fs.writeFileSync(
+      path.join(dir, 'p.pipeline.yaml'),
+      'id: wipe\nsteps:\n  - id: a\n    tool: terminal\n    action: execute\n    parameters: {command: "rm -rf .orchestrator"}\n  - id: b\n    tool: terminal\n    action: execute\n    dependencies: [a]\n    parameters: {command: "echo after"}\n',
+    );
+    const r = orc(['run', 'p.pipeline.yaml', '--json'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as ResultDocument;
+    assert.equal(doc.steps.b.result && (doc.steps.b.result as { stdout: string }).stdout, 'after\n');
+    const runDir = path.join(dir, '.orchestrator', 'runs', doc.execution_id);
+    assert.equal(JSON.parse(fs.readFileSync(path.join(runDir, 'checkpoint.json'), 'utf8')).status, 'completed');
+    assert.equal(JSON.parse(fs.readFileSync(path.join(runDir, 'result.json'), 'utf8')).status, 'completed');
+  });
+
+  it('orc run: a filesystem step that deletes "." fails with PermissionError (exit 1) and the workspace stays', () => {
+    fs.writeFileSync(path.join(dir, 'p.pipeline.yaml'), 'id: wipe\nsteps:\n  - id: a\n    tool: filesystem\n    action: delete\n    parameters: {path: ".", recursive: true}\n');
+    const r = orc(['run', 'p.pipeline.yaml', '--json'], { cwd: dir });
+    assert.equal(r.code, 1, r.stderr);
+    const doc = JSON.parse(r.stdout) as ResultDocument;
+    assert.deepEqual([doc.steps.a.status, doc.steps.a.error_type, doc.steps.a.error], ['failed', 'PermissionError', 'Refusing to delete or move the workspace or a folder that holds it: .']);
+    assert.ok(fs.existsSync(path.join(dir, 'p.pipeline.yaml')));
   });
 });
 
