@@ -6,6 +6,7 @@ import type { CheckpointStore } from './checkpointStore';
 import type { RunEmitter, StepResult, StepScope } from './events';
 import type { ListScope } from './scope';
 import type { StepCache } from './stepCache';
+import { setLongTimeout } from '../util/longTimer';
 
 interface Waiter {
   priority: number;
@@ -141,16 +142,16 @@ export interface RunContext {
   runList: RunList;
 }
 
-/** Waits `ms`, or less if the signal aborts; resolves false when aborted. */
+/** Waits `ms` (any length), or less if the signal aborts; resolves false when aborted. */
 export function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve(false);
-    const t = setTimeout(() => {
+    const t = setLongTimeout(() => {
       signal.removeEventListener('abort', onAbort);
       resolve(true);
     }, ms);
     const onAbort = () => {
-      clearTimeout(t);
+      t.clear();
       resolve(false);
     };
     signal.addEventListener('abort', onAbort, { once: true });

@@ -8,6 +8,7 @@ import { emptyStepResult, type StepResult, type StepScope } from './events';
 import { effectiveRetry, retryDelayMs } from './retryPolicy';
 import { sleep, type RunContext, type Semaphore } from './runContext';
 import { cacheKey } from './stepCache';
+import { setLongTimeout, type LongTimer } from '../util/longTimer';
 
 export class TimeoutError extends Error {
   constructor(message: string) {
@@ -163,13 +164,13 @@ export async function executeStep(step: Step, scope: Scope, ctx: RunContext, sco
     let outcome: ToolOutcome | null = null;
     let failure: unknown = null;
     let attemptCtl: AbortController | null = null;
-    let timer: NodeJS.Timeout | null = null;
+    let timer: LongTimer | null = null;
     try {
       if (timeoutS) {
         const ctl = (attemptCtl = new AbortController());
         ctx.inflight.add(ctl);
         if (ctx.signal.aborted) ctl.abort(ctx.signal.reason);
-        timer = setTimeout(() => ctl.abort(new TimeoutError(`Step '${step.id}' timed out after ${timeoutS} s (attempt ${attempt} of ${policy.maxAttempts})`)), timeoutS * 1000);
+        timer = setLongTimeout(() => ctl.abort(new TimeoutError(`Step '${step.id}' timed out after ${timeoutS} s (attempt ${attempt} of ${policy.maxAttempts})`)), timeoutS * 1000);
         outcome = await Promise.race([
           callAction(step, params, ctx, ctl.signal, scopePath, r),
           new Promise<never>((_, reject) => {
@@ -183,7 +184,7 @@ export async function executeStep(step: Step, scope: Scope, ctx: RunContext, sco
     } catch (e) {
       failure = e;
     } finally {
-      if (timer) clearTimeout(timer);
+      if (timer) timer.clear();
       if (attemptCtl) ctx.inflight.delete(attemptCtl);
     }
 

@@ -5,6 +5,7 @@ import { resolveInWorkspace } from './filesystem';
 import type { ToolContext, ToolDefinition, ToolOutcome } from './runtime';
 import { abortError, ToolError } from './runtime';
 import { TOOL_SPECS } from './specs';
+import { setLongTimeout, type LongTimer } from '../util/longTimer';
 
 /** Captured output per stream is capped; the rest is counted, not kept. */
 export const MAX_CAPTURE = 10 * 1024 * 1024;
@@ -31,11 +32,11 @@ async function execute(p: Record<string, unknown>, ctx: ToolContext): Promise<To
     const child = spawn('/bin/sh', ['-c', command], { cwd, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
     const out = { stdout: '', stderr: '' };
     let settled = false;
-    let timer: NodeJS.Timeout | null = null;
+    let timer: LongTimer | null = null;
     const finish = (fn: () => void) => {
       if (settled) return;
       settled = true;
-      if (timer) clearTimeout(timer);
+      if (timer) timer.clear();
       ctx.signal.removeEventListener('abort', onAbort);
       fn();
     };
@@ -45,7 +46,7 @@ async function execute(p: Record<string, unknown>, ctx: ToolContext): Promise<To
     };
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     if (timeoutMs !== null) {
-      timer = setTimeout(() => {
+      timer = setLongTimeout(() => {
         killGroup(child.pid);
         finish(() => reject(new ToolError(`Command timed out after ${p.timeout} s: ${command}`, 'TimeoutError')));
       }, timeoutMs);

@@ -77,6 +77,25 @@ describe('hardening: the run engine', function () {
   });
 });
 
+describe('hardening: long timeouts', function () {
+  this.timeout(20_000);
+  beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-timeout-'))));
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('timeout: 2147484 (past the longest Node timer) does not fire at once, on the step or on the command', async () => {
+    const doc = await runYaml(
+      'id: long\nsteps:\n  - id: a\n    tool: terminal\n    action: execute\n    timeout: 2147484\n    parameters: {command: "sleep 0.3; echo done", timeout: 2147484}\n',
+    );
+    assert.deepEqual([doc.steps.a.status, doc.steps.a.error, (doc.steps.a.result as { stdout: string }).stdout], ['completed', null, 'done\n']);
+  });
+
+  it('a chained timer still fires: a short one through the same path', async () => {
+    const doc = await runYaml('id: short\nsteps:\n  - id: a\n    tool: terminal\n    action: execute\n    timeout: 0.2\n    parameters: {command: "sleep 5"}\n');
+    assert.deepEqual([doc.steps.a.status, doc.steps.a.error_type, doc.steps.a.timed_out], ['failed', 'TimeoutError', true]);
+    assert.ok(doc.steps.a.duration_ms! < 3000);
+  });
+});
+
 describe("hardening: the run's own state", function () {
   this.timeout(30_000);
   beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-state-'))));
