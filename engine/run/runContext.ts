@@ -4,6 +4,7 @@ import type { Pipeline, Plan, Step } from '../spec/types';
 import type { NestedRunResult, ToolDefinition } from '../tools/runtime';
 import type { CheckpointStore } from './checkpointStore';
 import type { RunEmitter, StepResult, StepScope } from './events';
+import type { Redactor } from './redact';
 import type { ListScope } from './scope';
 import type { StepCache } from './stepCache';
 import { setLongTimeout } from '../util/longTimer';
@@ -136,6 +137,8 @@ export interface RunContext {
   cache: StepCache;
   random: () => number;
   runNested(file: string, inputs: Record<string, unknown>): Promise<NestedRunResult>;
+  /** Replaces secret values in what the run records and prints. */
+  redactor: Redactor;
   /** The most iterations one loop may run (a hard cap over `max_iterations` and for_each lists). */
   iterationCap: number;
   /** Runs a step list (a loop's body, once per iteration). */

@@ -12,6 +12,7 @@ import { emptyStepResult, RunEmitter, type ResultDocument, type RunListener, typ
 import { resolveInputs } from './inputs';
 import { Semaphore, type RunContext } from './runContext';
 import { iterationCap } from './loopRunner';
+import { Redactor } from './redact';
 import { StepListRunner } from './scheduler';
 import { executionInfo, ListScope, rootScope } from './scope';
 import { StepCache } from './stepCache';
@@ -43,6 +44,8 @@ export interface RunOptions {
   models?: ModelRunner;
   random?: () => number;
   depth?: number;
+  /** Replaces secrets in results, events and checkpoints (default: the secret variables of this process's environment). */
+  redactor?: Redactor;
   /** The most iterations one loop may run (default: ORC_MAX_ITERATIONS, else 100,000). */
   iterationCap?: number;
 }
@@ -139,6 +142,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
     random: options.random ?? Math.random,
     runNested: (file, nestedInputs) => runNestedPipeline(file, nestedInputs, options, depth + 1, signal, tools, models),
     iterationCap: iterationCap(options.iterationCap),
+    redactor: options.redactor ?? new Redactor(),
     runList: (steps, listPlan, listScope, keyPrefix, scopePath) => new StepListRunner(ctx, steps, listPlan, listScope, keyPrefix, scopePath).run(),
   };
 
@@ -241,6 +245,7 @@ async function runNestedPipeline(
     depth,
     random: parent.random,
     iterationCap: parent.iterationCap,
+    redactor: parent.redactor,
   });
   const failedStep = doc.failed_steps[0] ?? Object.entries(doc.steps).find(([, r]) => r.success === false)?.[0];
   return {

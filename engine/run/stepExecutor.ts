@@ -47,7 +47,7 @@ export function modelFor(step: Step, ctx: RunContext): string | null {
 }
 
 async function callAction(step: Step, params: Record<string, unknown>, ctx: RunContext, signal: AbortSignal, scopePath: StepScope[], r: StepResult): Promise<ToolOutcome> {
-  const output = (stream: 'stdout' | 'stderr' | 'text', chunk: string) => ctx.emitter.emit({ type: 'step-output', time: Date.now(), step: step.id, scope: scopePath, stream, chunk });
+  const output = (stream: 'stdout' | 'stderr' | 'text', chunk: string) => ctx.emitter.emit({ type: 'step-output', time: Date.now(), step: step.id, scope: scopePath, stream, chunk: ctx.redactor.text(chunk) });
   if (step.tool) {
     const tool = ctx.tools[step.tool];
     if (!tool) throw new ToolError(`Unknown tool '${step.tool}'`, 'ConfigurationError');
@@ -113,6 +113,10 @@ export async function executeStep(step: Step, scope: Scope, ctx: RunContext, sco
     r.ended_at = new Date(t1).toISOString();
     r.duration_ms = t1 - t0;
     r.retries = Math.max(0, r.attempts - 1);
+    // the one point where a step's result is produced: no secret goes on from here
+    r.result = ctx.redactor.value(r.result);
+    if (r.error) r.error = ctx.redactor.text(r.error);
+    if (r.vars) r.vars = ctx.redactor.value(r.vars);
     try {
       onEnd(r);
     } finally {
@@ -206,12 +210,12 @@ export async function executeStep(step: Step, scope: Scope, ctx: RunContext, sco
     }
     if (outcome) {
       r.result = outcome.result;
-      r.error = outcome.error ?? 'The tool reported a failure';
+      r.error = ctx.redactor.text(outcome.error ?? 'The tool reported a failure');
       r.error_type = null;
       r.timed_out = false;
     } else {
       r.result = null;
-      r.error = message(failure);
+      r.error = ctx.redactor.text(message(failure));
       r.error_type = errorTypeOf(failure);
       r.timed_out = r.error_type === 'TimeoutError';
     }

@@ -53,6 +53,7 @@ export const TOOL_SPECS: Record<string, ToolSpec> = table<ToolSpec>({
           command: { type: 'string', required: true, description: 'The command line, run by `/bin/sh -c`.' },
           cwd: { type: 'string', description: 'Working directory of the command (default the run\'s).' },
           env: { type: 'object', description: 'Environment variables added to the run\'s.' },
+          pass_env: { type: 'array', description: 'Names of the run\'s environment variables withheld by default that this command gets: the model providers\' keys (`OPENAI_API_KEY`, `ANTHROPIC_API_KEY`, `GEMINI_API_KEY`, `GOOGLE_API_KEY`).' },
           timeout: { type: 'number', description: 'Seconds before the command is killed (the step\'s `timeout` also applies).' },
           input: { type: 'string', description: 'Text given to the command on standard input.' },
         },

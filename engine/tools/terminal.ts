@@ -7,6 +7,9 @@ import { abortError, ToolError } from './runtime';
 import { TOOL_SPECS } from './specs';
 import { setLongTimeout, type LongTimer } from '../util/longTimer';
 
+/** Model providers' keys: a command gets them only when its step names them in `pass_env`. */
+export const PROVIDER_KEY_VARIABLES = ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'GEMINI_API_KEY', 'GOOGLE_API_KEY'];
+
 /** Captured output per stream is capped; the rest is counted, not kept. */
 export const MAX_CAPTURE = 10 * 1024 * 1024;
 
@@ -24,6 +27,8 @@ async function execute(p: Record<string, unknown>, ctx: ToolContext): Promise<To
   const command = p.command;
   const cwd = typeof p.cwd === 'string' && p.cwd ? resolveInWorkspace(p.cwd, ctx) : ctx.cwd;
   const env: NodeJS.ProcessEnv = { ...process.env };
+  const pass = Array.isArray(p.pass_env) ? p.pass_env.map(String) : [];
+  for (const k of PROVIDER_KEY_VARIABLES) if (!pass.includes(k)) delete env[k];
   if (p.env && typeof p.env === 'object') for (const [k, v] of Object.entries(p.env)) env[k] = v === null || v === undefined ? '' : String(v);
   const timeoutMs = typeof p.timeout === 'number' && p.timeout > 0 ? p.timeout * 1000 : null;
   if (ctx.signal.aborted) throw abortError(ctx.signal);

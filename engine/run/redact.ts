@@ -1,0 +1,86 @@
+// Secrets never reach what a run records or prints: the values of secret environment variables
+// (API keys, tokens, passwords) are replaced by `[redacted: NAME]` in step results, errors, streamed
+// output, events, checkpoints and the result document. The run applies it where a step's result
+// is produced; model providers can use the same Redactor for their error messages.
+import { PROVIDER_KEY_VARIABLES } from '../tools/terminal';
+
+/** Variables whose values are secrets: the providers' keys and any *_API_KEY, *_TOKEN, *_SECRET, ... */
+export const SECRET_VARIABLE = /(^|_)(API_KEY|APIKEY|TOKEN|SECRET|SECRET_KEY|PASSWORD|PASSWD|ACCESS_KEY|PRIVATE_KEY|CREDENTIALS?)$/i;
+
+/** Provider keys: not given to terminal commands unless a step asks for them (`pass_env`). */
+export const PROVIDER_KEYS = PROVIDER_KEY_VARIABLES;
+
+/** Values shorter than this are not treated as secrets (they would match ordinary text). */
+const MIN_SECRET_LENGTH = 8;
+
+export function isSecretVariable(name: string): boolean {
+  return SECRET_VARIABLE.test(name) || PROVIDER_KEYS.includes(name.toUpperCase());
+}
+
+export class Redactor {
+  private readonly pattern: RegExp | null;
+  private readonly names = new Map<string, string>();
+
+  /** The secrets are the values of the secret variables of `env` (default: this process's). */
+  constructor(env: NodeJS.ProcessEnv = process.env, extra: string[] = []) {
+    const values: string[] = [];
+    for (const [name, value] of Object.entries(env)) {
+      if (!value || value.length < MIN_SECRET_LENGTH || !isSecretVariable(name)) continue;
+      if (!this.names.has(value)) values.push(value);
+      this.names.set(value, name);
+    }
+    for (const v of extra) if (v.length >= MIN_SECRET_LENGTH && !this.names.has(v)) {
+      values.push(v);
+      this.names.set(v, 'secret');
+    }
+    // longest first, so a secret that contains another is replaced whole
+    values.sort((a, b) => b.length - a.length);
+    this.pattern = values.length ? new RegExp(values.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g') : null;
+  }
+
+  /** True when there is nothing to redact (no secret in the environment). */
+  get empty(): boolean {
+    return this.pattern === null;
+  }
+
+  /** The text with every secret replaced by `[redacted: NAME]`. */
+  text(s: string): string {
+    if (!this.pattern || s.length < MIN_SECRET_LENGTH) return s;
+    this.pattern.lastIndex = 0;
+    if (!this.pattern.test(s)) return s;
+    this.pattern.lastIndex = 0;
+    return s.replace(this.pattern, (m) => `[redacted: ${this.names.get(m)}]`);
+  }
+
+  /** A value with every string in it (keys too) redacted; the same object when nothing changed. */
+  value<T>(v: T): T {
+    if (!this.pattern) return v;
+    return this.walk(v) as T;
+  }
+
+  private walk(v: unknown): unknown {
+    if (typeof v === 'string') return this.text(v);
+    if (Array.isArray(v)) {
+      let out: unknown[] | null = null;
+      for (let i = 0; i < v.length; i++) {
+        const x = this.walk(v[i]);
+        if (x !== v[i]) (out ??= v.slice())[i] = x;
+      }
+      return out ?? v;
+    }
+    if (v && typeof v === 'object') {
+      let out: Record<string, unknown> | null = null;
+      for (const [k, x] of Object.entries(v)) {
+        const k2 = this.text(k);
+        const y = this.walk(x);
+        if (k2 !== k || y !== x) {
+          out ??= { ...(v as Record<string, unknown>) };
+          if (k2 !== k) delete out[k];
+          Object.defineProperty(out, k2, { value: y, enumerable: true, writable: true, configurable: true });
+        }
+      }
+      return out ?? v;
+    }
+    return v;
+  }
+}
