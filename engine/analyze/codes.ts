@@ -36,6 +36,7 @@ export const FINDING_CODES = {
   'jump.unknown-target': { severity: 'error', summary: '`on_success`, `on_false` or `on_failure` names no step.' },
   'jump.backward': { severity: 'error', summary: 'A jump to a step that runs earlier; jumps go forward only.' },
   'jump.on-false-without-condition': { severity: 'warning', summary: '`on_false` on a step with no `condition`: it can never fire.' },
+  'jump.failure-target-runs-anyway': { severity: 'info', summary: 'An `on_failure` target that also runs when nothing fails: a step depends on it, or another jump names it.' },
   'tool.unknown': { severity: 'error', summary: 'A tool that is not registered.' },
   'action.unknown': { severity: 'error', summary: 'An action the tool (or the built-in actions) does not have.' },
   'action.needs-tool': { severity: 'error', summary: 'An action that belongs to a tool, given without `tool:`.' },

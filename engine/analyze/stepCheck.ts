@@ -2,6 +2,7 @@
 // models, experts, personalities, products; and the plan of every step list with its cycles.
 import { exactSpan, stringOffsets, valueRange } from '../parse/yamlDocument';
 import { buildPlan } from '../plan/plan';
+import { failureTargets } from '../plan/failureHandlers';
 import type { Pipeline, Plan, PlanEdge, Range, RelatedFinding, Step, ValuePath } from '../spec/types';
 import { actionSpec, BUILTIN_ACTIONS, toolsWithAction, type ParamSpec, type ToolCatalog } from '../tools/specs';
 import { hasTemplateSyntax } from '../template/parser';
@@ -443,6 +444,15 @@ function checkJumps(steps: Step[], plan: Plan, sink: FindingSink, index: Map<str
     }
     if (step.onFalse !== null && step.condition === undefined) {
       sink.atKey('jump.on-false-without-condition', `'on_false' never fires: step '${step.id}' has no 'condition'.`, [...step.path, 'on_false'], { step: step.id });
+    }
+  }
+  // an on_failure target that is not a pure handler runs on the normal path too: say so
+  for (const [target, why] of failureTargets(steps, plan).alsoNormal) {
+    const names = (l: string[]) => l.map((x) => `'${x}'`).join(', ');
+    const because = why.dependents.length ? `${names(why.dependents)} ${why.dependents.length > 1 ? 'depend' : 'depends'} on it` : `${names(why.otherJumps)} also ${why.otherJumps.length > 1 ? 'jump' : 'jumps'} to it`;
+    for (const src of why.sources) {
+      const from = steps.find((s) => s.id === src)!;
+      sink.atValue('jump.failure-target-runs-anyway', `'${target}' runs even when '${src}' does not fail: ${because}. A step only an on_failure names, that nothing depends on, runs only on failure.`, [...from.path, 'on_failure'], { step: src });
     }
   }
   // unreachable: a step always jumped over by an unconditional on_success, reached by no jump

@@ -2,6 +2,7 @@
 // every dependency has ended, never waiting for a whole level. Conditions, jumps and failure
 // policies decide what runs; skipped steps count as ended for their dependents.
 import type { Plan, Step } from '../spec/types';
+import { failureTargets } from '../plan/failureHandlers';
 import { evaluateCondition } from './conditions';
 import { emptyStepResult, type SkipKind, type StepResult, type StepScope } from './events';
 import { runLoop } from './loopRunner';
@@ -25,6 +26,10 @@ export class StepListRunner {
   private readonly rank = new Map<string, number>();
   private readonly results = new Map<string, StepResult>();
   private readonly started = new Set<string>();
+  /** Failure handlers (run only when a step fails into them), and for each step the handlers it names. */
+  private readonly handlers: Map<string, string[]>;
+  private readonly handlersOf = new Map<string, string[]>();
+  private readonly jumpedTo = new Set<string>();
   private done = 0;
   private stopping = false;
   private failed = false;
@@ -49,6 +54,12 @@ export class StepListRunner {
     for (const e of plan.edges) {
       this.children.get(e.from)!.push(e.to);
       this.waiting.set(e.to, this.waiting.get(e.to)! + 1);
+    }
+    // a handler also waits for every step that names it: then it is known whether one failed into it
+    this.handlers = failureTargets(steps, plan).handlers;
+    for (const [h, sources] of this.handlers) {
+      this.waiting.set(h, this.waiting.get(h)! + sources.length);
+      for (const src of sources) this.handlersOf.set(src, [...(this.handlersOf.get(src) ?? []), h]);
     }
     for (let i = plan.executionOrder.length - 1; i >= 0; i--) {
       const id = plan.executionOrder[i];
@@ -84,6 +95,11 @@ export class StepListRunner {
     const step = this.byId.get(id)!;
     if (this.ctx.signal.aborted) return this.finish(id, this.notRun('cancelled', 'the run was cancelled'), null);
     if (this.stopping) return this.finish(id, this.notRun('skipped', `not run: '${this.firstFailure?.step}' failed`, 'stopped'), null);
+    const sources = this.handlers.get(id);
+    if (sources && !this.jumpedTo.has(id)) {
+      const names = sources.map((x) => `'${x}'`).join(' or ');
+      return this.finish(id, this.notRun('skipped', `not run: it handles the failure of ${names}, and ${sources.length > 1 ? 'none failed' : 'it did not fail'}`, 'jump'), null);
+    }
     this.ctx.emitter.emit({ type: 'step-ready', time: Date.now(), step: id, scope: this.scopePath });
     if (step.condition !== undefined) {
       let holds: boolean;
@@ -156,8 +172,11 @@ export class StepListRunner {
     this.record(id, r, restored);
     if (!restored) this.ctx.emitter.emit({ type: 'step-ended', time: Date.now(), step: id, scope: this.scopePath, result: r });
     this.done++;
-    if (jump) this.jumpFrom(id, jump);
-    for (const c of this.children.get(id)!) {
+    if (jump) {
+      this.jumpedTo.add(jump);
+      this.jumpFrom(id, jump);
+    }
+    for (const c of [...this.children.get(id)!, ...(this.handlersOf.get(id) ?? [])]) {
       const left = this.waiting.get(c)! - 1;
       this.waiting.set(c, left);
       if (left === 0 && !this.started.has(c)) this.ready(c);

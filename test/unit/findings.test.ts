@@ -231,6 +231,13 @@ const CASES: Case[] = [
     ],
   },
   {
+    name: "failureTargetRunsAnyway",
+    text: S('id: x', 'steps:', ...step('a', '    on_failure: b'), ...step('b'), ...step('c', '    dependencies: [b]')),
+    expect: [
+      ["jump.failure-target-runs-anyway","info","'b' runs even when 'a' does not fail: 'c' depends on it. A step only an on_failure names, that nothing depends on, runs only on failure.","5:16-5:17"],
+    ],
+  },
+  {
     name: "tools",
     text: S('id: x', 'steps:', '  - id: a', '    tool: shell', '    action: execute', '  - id: b', '    tool: terminal', '    action: run', '  - id: c', '    action: generat', '    parameters: {prompt: hi}', '  - id: d', '    action: execute', '    parameters: {command: ls}'),
     expect: [
