@@ -310,6 +310,18 @@ export const FILTERS: Record<string, FilterSpec> = table<FilterSpec>({
   round: { minArgs: 0, maxArgs: 2, kwargs: ['precision', 'method'], doc: 'Rounds a number: `x | round(2)`; method `common` (default), `ceil` or `floor`.', apply: (v, [p, m], kw) => pyRound(needNumber(v, 'round'), Number(kw.precision ?? p ?? 0), String(kw.method ?? m ?? 'common')) },
   select: { minArgs: 0, maxArgs: 10, doc: 'Items for which a test passes: `list | select("odd")`.', apply: (v, [t, ...args], _kw, ctx) => needList(v, 'select').filter((x) => (t === undefined ? truthy(x) : ctx.test(String(t), x, args))) },
   selectattr: { minArgs: 1, maxArgs: 10, doc: 'Items whose attribute passes a test (or is true-ish): `list | selectattr("done")`.', apply: (v, [a, t, ...args], _kw, ctx) => needList(v, 'selectattr').filter((x) => { const y = attrPath(x, String(a)); return t === undefined ? truthy(y) : ctx.test(String(t), y, args); }) },
+  shell_quote: {
+    minArgs: 0, maxArgs: 0,
+    doc: 'Quotes a value as one word for `/bin/sh`: `echo {{ text | shell_quote }}` passes the text as it is, whatever quotes, `$`, `;` or newlines it holds. A list becomes its items, each quoted, separated by spaces.',
+    apply: (v) => {
+      const quote = (x: unknown) => {
+        const t = typeof x === 'string' ? x : str(x);
+        return /^[\w@%+=:,./-]+$/.test(t) ? t : `'${t.replace(/'/g, `'"'"'`)}'`;
+      };
+      if (Array.isArray(v)) return checkString(v.map(quote).join(' '), 0, 0);
+      return checkString(quote(v), 0, 0);
+    },
+  },
   slugify: { minArgs: 0, maxArgs: 0, doc: 'Lower-case words joined by hyphens, safe in a file name: `"Hello, World!" | slugify` is `hello-world`.', apply: (v) => slugify(needString(v, 'slugify')) },
   sort: {
     minArgs: 0, maxArgs: 2, kwargs: ['reverse', 'case_sensitive', 'attribute'],

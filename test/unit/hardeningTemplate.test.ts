@@ -150,3 +150,45 @@ describe('hardening: deep nesting is a syntax error, not a stack overflow', () =
     }
   });
 });
+
+describe('hardening: shell_quote', function () {
+  this.timeout(20_000);
+
+  it('quotes any text as one shell word; plain words stay as they are; a list becomes quoted words', () => {
+    assert.equal(render("{{ x | shell_quote }}", { x: "it's $(touch pwned); `id`" }), `'it'"'"'s $(touch pwned); \`id\`'`);
+    assert.equal(render("{{ 'report-1.md' | shell_quote }}"), 'report-1.md');
+    assert.equal(render("{{ '' | shell_quote }}"), "''");
+    assert.equal(render("{{ ['a b', 'c', 3] | shell_quote }}"), "'a b' c 3");
+  });
+
+  it('orc run: step output full of shell syntax reaches the next command as data, and runs nothing', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-quote-'));
+    try {
+      const nasty = `it's "$HOME"; touch pwned \`touch pwned2\`\nline2`;
+      fs.writeFileSync(path.join(dir, 'in.txt'), nasty);
+      fs.writeFileSync(
+        path.join(dir, 'p.pipeline.yaml'),
+        [
+          'id: quote',
+          'steps:',
+          '  - id: a',
+          '    tool: filesystem',
+          '    action: read',
+          '    parameters: {path: in.txt}',
+          '  - id: b',
+          '    tool: terminal',
+          '    action: execute',
+          '    parameters:',
+          "      command: \"printf '%s' {{ a.result.content | shell_quote }}\"",
+          '',
+        ].join('\n'),
+      );
+      const r = orc(['run', 'p.pipeline.yaml', '--json'], { cwd: dir });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(JSON.parse(r.stdout).steps.b.result.stdout, nasty);
+      assert.deepEqual(fs.readdirSync(dir).filter((f) => f.startsWith('pwned')), []);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
