@@ -11,10 +11,17 @@ export function paint(style: Style, what: keyof typeof COLORS | string, text: st
   return style.color && COLORS[what] ? `\x1b[${COLORS[what]}m${text}\x1b[0m` : text;
 }
 
+/** The lines of the last text formatted: findings of one file share one split, not one each. */
+let splitCache: { text: string; lines: string[] } | null = null;
+function linesOf(text: string): string[] {
+  if (splitCache?.text !== text) splitCache = { text, lines: text.split(/\r?\n|\r/) };
+  return splitCache.lines;
+}
+
 export function formatFinding(file: string, text: string, f: Finding, style: Style): string {
   const { line, character } = f.range.start;
   const head = `${file}:${line + 1}:${character + 1}: ${paint(style, f.severity, f.severity)} ${paint(style, 'bold', f.code)} ${f.message}`;
-  const lines = text.split(/\r?\n|\r/);
+  const lines = linesOf(text);
   const src = lines[line];
   if (src === undefined) return head;
   const endChar = f.range.end.line === line ? Math.max(f.range.end.character, character + 1) : src.length;
