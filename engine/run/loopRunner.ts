@@ -105,7 +105,8 @@ export async function runLoop(step: Step, scope: ListScope, ctx: RunContext, key
         await breathe();
       }
     };
-    await Promise.all(Array.from({ length: Math.min(loop.maxParallel, Math.max(1, items.length)) }, worker));
+    // more iterations in flight than the run has slots would only wait for them, holding memory
+    await Promise.all(Array.from({ length: Math.min(loop.maxParallel, Math.max(1, items.length), ctx.maxParallel) }, worker));
     if (ctx.signal.aborted) return end('cancelled', null, 'The run was cancelled', 'CancelledError');
     if (firstFailure) return end('failed', false, firstFailure, 'IterationFailed');
     return end('completed', true);

@@ -128,6 +128,8 @@ export interface RunContext {
   /** Attempts with their own signal (a timeout) register here; cancellation aborts them all. */
   inflight: Set<AbortController>;
   slots: Semaphore;
+  /** The run's max_parallel (the size of `slots`). */
+  maxParallel: number;
   toolSlots: Map<string, Semaphore>;
   tools: Record<string, ToolDefinition>;
   models: ModelRunner;

@@ -133,6 +133,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
     signal,
     inflight,
     slots,
+    maxParallel: Math.max(1, maxParallel),
     toolSlots,
     tools,
     models,

@@ -77,6 +77,30 @@ describe('hardening: the run engine', function () {
   });
 });
 
+describe('hardening: a loop with a huge max_parallel', function () {
+  this.timeout(30_000);
+  beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-mp-'))));
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('max_parallel: 100000 starts no more iterations than the run has slots (it started all 20,000 at once)', async () => {
+    let ready = 0;
+    let readyBeforeFirstEnd = -1;
+    const text = 'id: mp\nsteps:\n  - id: loop\n    for_each: "{{ range(20000) | list }}"\n    max_parallel: 100000\n    steps:\n      - id: body\n        tool: data\n        action: aggregate\n        parameters: {data: [1]}\n';
+    const doc = await runYaml(text, {
+      maxParallel: 8,
+      listeners: [
+        (e) => {
+          if (e.type === 'step-ready' && e.scope.length) ready++;
+          if (e.type === 'step-ended' && e.scope.length && readyBeforeFirstEnd < 0) readyBeforeFirstEnd = ready;
+        },
+      ],
+    });
+    assert.equal(doc.status, 'completed');
+    assert.equal((doc.steps.loop.result as unknown[]).length, 20_000);
+    assert.ok(readyBeforeFirstEnd >= 1 && readyBeforeFirstEnd <= 8, `iterations ready before the first ended: ${readyBeforeFirstEnd}`);
+  });
+});
+
 describe('hardening: long timeouts', function () {
   this.timeout(20_000);
   beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-timeout-'))));
