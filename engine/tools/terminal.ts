@@ -10,6 +10,21 @@ import { setLongTimeout, type LongTimer } from '../util/longTimer';
 /** Model providers' keys: a command gets them only when its step names them in `pass_env`. */
 export const PROVIDER_KEY_VARIABLES = ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'GEMINI_API_KEY', 'GOOGLE_API_KEY'];
 
+/**
+ * The shell a command runs under, in its own process group: it runs the command, and a watchdog
+ * beside it checks every second that the run's process is alive. When the run dies without
+ * cleaning up (`kill -9`, a crash), the watchdog kills the whole group, so no command the run
+ * started outlives it. ($1: the run's pid, $2: the command.)
+ */
+const WATCHDOG = [
+  '( while kill -0 "$1" 2>/dev/null; do sleep 1; done; kill -KILL 0 ) </dev/null >/dev/null 2>&1 &',
+  'orc_watchdog=$!',
+  '/bin/sh -c "$2"',
+  'orc_code=$?',
+  'kill "$orc_watchdog" 2>/dev/null',
+  'exit $orc_code',
+].join('\n');
+
 /** Captured output per stream is capped; the rest is counted, not kept. */
 export const MAX_CAPTURE = 10 * 1024 * 1024;
 
@@ -34,7 +49,7 @@ async function execute(p: Record<string, unknown>, ctx: ToolContext): Promise<To
   if (ctx.signal.aborted) throw abortError(ctx.signal);
 
   return new Promise<ToolOutcome>((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', command], { cwd, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('/bin/sh', ['-c', WATCHDOG, 'orc-command', String(process.pid), command], { cwd, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
     const out = { stdout: '', stderr: '' };
     let settled = false;
     let timer: LongTimer | null = null;

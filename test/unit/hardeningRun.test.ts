@@ -9,7 +9,8 @@ import { analyze, hasErrors } from '../../engine/analyze/index';
 import type { ResultDocument } from '../../engine/run/events';
 import { runPipeline, type RunOptions } from '../../engine/run/runPipeline';
 import type { ToolContext, ToolDefinition } from '../../engine/tools/runtime';
-import { orc, ROOT } from '../helpers/cli';
+import { spawn } from 'node:child_process';
+import { CLI, orc, ROOT } from '../helpers/cli';
 
 let dir: string;
 
@@ -163,6 +164,42 @@ describe("hardening: the run's own state", function () {
     const doc = JSON.parse(r.stdout) as ResultDocument;
     assert.deepEqual([doc.steps.a.status, doc.steps.a.error_type, doc.steps.a.error], ['failed', 'PermissionError', 'Refusing to delete or move the workspace or a folder that holds it: .']);
     assert.ok(fs.existsSync(path.join(dir, 'p.pipeline.yaml')));
+  });
+});
+
+/** A process is gone when /proc has no entry for it, or only a zombie. */
+function alive(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+describe('hardening: commands do not outlive a killed run', function () {
+  this.timeout(30_000);
+  beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-orphan-'))));
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('kill -9 of orc run: the command and the processes it started die within seconds', async () => {
+    fs.writeFileSync(
+      path.join(dir, 'p.pipeline.yaml'),
+      'id: orphan\nsteps:\n  - id: a\n    tool: terminal\n    action: execute\n    parameters: {command: "sleep 60 & echo $! > grandchild.pid; echo $$ > shell.pid; wait"}\n',
+    );
+    const run = spawn(process.execPath, [CLI, 'run', 'p.pipeline.yaml'], { cwd: dir, stdio: 'ignore' });
+    const pidFile = path.join(dir, 'grandchild.pid');
+    const deadline = Date.now() + 10_000;
+    while (!(fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').trim()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const pids = ['grandchild.pid', 'shell.pid'].map((f) => Number(fs.readFileSync(path.join(dir, f), 'utf8').trim()));
+    assert.ok(pids.every(alive), 'the command runs');
+    run.kill('SIGKILL');
+    await new Promise((r) => run.once('close', r));
+    const until = Date.now() + 5_000;
+    while (pids.some(alive) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    const left = pids.filter(alive);
+    for (const p of left) process.kill(p, 'SIGKILL');
+    assert.deepEqual(left, [], 'processes outlived the run');
   });
 });
 
