@@ -15,6 +15,7 @@ export const FINDING_CODES = {
   'yaml.alias-limit': { severity: 'error', summary: 'Aliases expand beyond the bound (an alias bomb).' },
   'yaml.complex-key': { severity: 'error', summary: 'A mapping key that is a list or a mapping.' },
   'yaml.warning': { severity: 'warning', summary: 'The YAML parser warns (e.g. an unresolved tag).' },
+  'yaml.unsupported-tag': { severity: 'error', summary: 'A YAML tag such as `!!binary`, `!!set` or `!!timestamp` that would turn data into something JSON cannot hold.' },
   'schema.unknown-key': { severity: 'error', summary: 'A key the format does not have; the message suggests the nearest valid one.' },
   'schema.missing-key': { severity: 'error', summary: 'A required key is absent (`steps`, a step\'s `id`).' },
   'schema.type': { severity: 'error', summary: 'A value of the wrong type.' },

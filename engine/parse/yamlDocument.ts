@@ -51,7 +51,9 @@ const YAML_CODES: Record<string, string> = {
   MULTIPLE_DOCS: 'yaml.multiple-documents',
 };
 
-export const PARSE_OPTIONS = { merge: true, prettyErrors: false, strict: true, uniqueKeys: true, logLevel: 'error' } as const;
+// resolveKnownTags off: `!!binary`, `!!set`, `!!timestamp`, `!!omap`, `!!pairs` would become bytes, a
+// Set or a Date, which JSON turns into {"0":104,...} or {}: they are refused with a finding instead
+export const PARSE_OPTIONS = { merge: true, prettyErrors: false, strict: true, uniqueKeys: true, logLevel: 'error', resolveKnownTags: false } as const;
 
 /** The span tree of a node; `onComplexKey` hears of keys that are lists or mappings. */
 function buildSpans(node: unknown, onComplexKey: (start: number, end: number) => void, key?: [number, number]): NodeSpan | null {
@@ -143,6 +145,11 @@ export function parseWhole(text: string, lines = new LineIndex(text)): ParsedYam
     findings.push(finding(YAML_CODES[e.code] ?? 'yaml.syntax', 'error', message, start, end));
   }
   for (const w of document.warnings) {
+    const tag = w.code === 'TAG_RESOLVE_FAILED' ? /tag:yaml\.org,2002:(\w+)/.exec(w.message)?.[1] : undefined;
+    if (tag) {
+      findings.push(finding('yaml.unsupported-tag', 'error', `The tag '!!${tag}' is not supported: a pipeline holds plain data (text, numbers, booleans, lists, mappings). Write the value without the tag.`, w.pos[0], w.pos[1]));
+      continue;
+    }
     findings.push(finding('yaml.warning', 'warning', cleanYamlMessage(w.message), w.pos[0], w.pos[1]));
   }
 

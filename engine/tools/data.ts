@@ -2,7 +2,7 @@
 // lists of records. Expressions (`where`, `expression`) are template expressions over `item`.
 import { parse as parseCsv } from 'csv-parse/sync';
 import { stringify as stringifyCsv } from 'csv-stringify/sync';
-import { parse as parseYamlText, stringify as stringifyYaml } from 'yaml';
+import { parseDocument as parseYamlDocument, stringify as stringifyYaml } from 'yaml';
 import { evaluate, scopeOf, truthy } from '../template/index';
 import type { ToolDefinition, ToolOutcome } from './runtime';
 import { ToolError } from './runtime';
@@ -45,7 +45,14 @@ function parse(content: string, format: string): unknown {
   try {
     if (format === 'json') return JSON.parse(content);
     // prettyErrors off: its error snippet can exhaust memory on deeply nested input
-    if (format === 'yaml') return parseYamlText(content, { maxAliasCount: 1000, prettyErrors: false });
+    if (format === 'yaml') {
+      // known tags off: `!!binary`, `!!set`, `!!timestamp` would become bytes, a Set or a Date
+      const doc = parseYamlDocument(content, { prettyErrors: false, resolveKnownTags: false, logLevel: 'error' });
+      if (doc.errors.length) throw doc.errors[0];
+      const tag = doc.warnings.map((w) => /tag:yaml\.org,2002:(\w+)/.exec(w.message)?.[1]).find(Boolean);
+      if (tag) throw new Error(`the tag '!!${tag}' is not supported (the data would not be plain data)`);
+      return doc.toJS({ maxAliasCount: 1000 });
+    }
     if (format === 'csv') return parseCsv(content, { columns: true, skip_empty_lines: true, trim: true });
   } catch (e) {
     throw new ToolError(`Could not parse the ${format}: ${(e as Error).message.split('\n')[0]}`, 'ParseError');

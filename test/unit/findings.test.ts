@@ -55,6 +55,15 @@ const CASES: Case[] = [
     ],
   },
   {
+    name: "unsupportedTag",
+    text: S('id: x', 'metadata: {b: !!binary aGVsbG8=, s: !!set {a}, t: !!timestamp 2024-01-01}', 'steps:', '  - {id: a, action: generate, parameters: {prompt: hi}}'),
+    expect: [
+      ["yaml.unsupported-tag","error","The tag '!!binary' is not supported: a pipeline holds plain data (text, numbers, booleans, lists, mappings). Write the value without the tag.","1:14-1:22"],
+      ["yaml.unsupported-tag","error","The tag '!!set' is not supported: a pipeline holds plain data (text, numbers, booleans, lists, mappings). Write the value without the tag.","1:36-1:41"],
+      ["yaml.unsupported-tag","error","The tag '!!timestamp' is not supported: a pipeline holds plain data (text, numbers, booleans, lists, mappings). Write the value without the tag.","1:50-1:61"],
+    ],
+  },
+  {
     name: "complexKey",
     text: S('id: x', '? [a, b]', ': 1', 'steps:', ...G()),
     expect: [

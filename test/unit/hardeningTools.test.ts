@@ -83,3 +83,18 @@ describe('hardening: filesystem paths', function () {
     assert.deepEqual(await run('filesystem', 'delete', { path: 'tmp', recursive: true }), { success: true, result: { path: 'tmp', deleted: true } });
   });
 });
+
+describe('hardening: YAML tags that would change data silently', function () {
+  this.timeout(20_000);
+  beforeEach(() => {
+    root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'orc-ws-')));
+  });
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  it('data.parse refuses !!binary, !!set and !!timestamp instead of returning {"0":104,...} or {}', async () => {
+    for (const [text, tag] of [['b: !!binary aGVsbG8=', 'binary'], ['s: !!set {a, b}', 'set'], ['t: !!timestamp 2024-01-01', 'timestamp']]) {
+      await rejects(run('data', 'parse', { content: text, format: 'yaml' }), 'ParseError', new RegExp(`^Could not parse the yaml: the tag '!!${tag}' is not supported`));
+    }
+    assert.deepEqual(await run('data', 'parse', { content: 'a: [1, two]\nb: {c: true}', format: 'yaml' }), { success: true, result: { data: { a: [1, 'two'], b: { c: true } } } });
+  });
+});
