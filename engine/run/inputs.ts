@@ -5,11 +5,15 @@ import { hasType } from '../spec/values';
 
 export class InputError extends Error {}
 
+const RESERVED = new Set(['__proto__', 'constructor', 'prototype']);
+
 /** `key=value`: the value is parsed as JSON when it parses, else taken as a string. */
 export function parseInputArg(arg: string): [string, unknown] {
   const eq = arg.indexOf('=');
   if (eq <= 0) throw new InputError(`-i takes key=value, got '${arg}'`);
   const key = arg.slice(0, eq).trim();
+  // set on a plain object, these would change its prototype instead of adding an input
+  if (RESERVED.has(key)) throw new InputError(`'${key}' cannot be an input name`);
   const raw = arg.slice(eq + 1);
   try {
     return [key, JSON.parse(raw)];
@@ -27,7 +31,10 @@ function coerce(type: ParamType | null, v: unknown, given: boolean): unknown {
 /** The inputs of a run: given values checked against the declarations, defaults filled in. */
 export function resolveInputs(params: ParameterDecl[], given: Record<string, unknown>): Record<string, unknown> {
   const names = params.map((p) => p.name);
+  const proto = Object.getPrototypeOf(given);
+  if (proto !== Object.prototype && proto !== null) throw new InputError("The inputs' prototype was changed (an input named '__proto__'?)");
   for (const key of Object.keys(given)) {
+    if (RESERVED.has(key)) throw new InputError(`'${key}' cannot be an input name`);
     if (!names.includes(key)) {
       const s = suggest(key, names);
       throw new InputError(`Unknown input '${key}'.${didYouMean(s)}${names.length ? ` The pipeline's parameters: ${names.join(', ')}.` : ' The pipeline takes no parameters.'}`);

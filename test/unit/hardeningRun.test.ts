@@ -203,6 +203,22 @@ describe('hardening: commands do not outlive a killed run', function () {
   });
 });
 
+describe('hardening: input names', function () {
+  this.timeout(20_000);
+  beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-input-'))));
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('orc run -i __proto__=... is refused (exit 2), not silently dropped or turned into a prototype', () => {
+    fs.writeFileSync(path.join(dir, 'p.pipeline.yaml'), 'id: inp\nparameters:\n  name: {type: string, default: x}\nsteps:\n  - id: a\n    tool: terminal\n    action: execute\n    parameters: {command: "echo {{ name }}"}\n');
+    for (const arg of ['__proto__={"name":"evil"}', '__proto__=1', 'constructor=1']) {
+      const r = orc(['run', 'p.pipeline.yaml', '-i', arg], { cwd: dir });
+      assert.equal(r.code, 2, `${arg}: ${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`^orc: '${arg.split('=')[0]}' cannot be an input name$`, 'm'));
+    }
+    assert.equal(fs.existsSync(path.join(dir, '.orchestrator')), false, 'nothing ran');
+  });
+});
+
 describe('hardening: engine/run has no import cycle', () => {
   it('no module of engine/run imports, directly or not, a module that imports it back', () => {
     const runDir = path.join(ROOT, 'engine', 'run');
