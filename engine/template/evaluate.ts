@@ -80,7 +80,13 @@ export const GLOBAL_FUNCTIONS = ['range', 'dict'];
 
 class Evaluator {
   readonly state: State = { iterations: 0, outChars: 0 };
+  private readonly deadline = Date.now() + LIMITS.maxRenderMs;
   constructor(private readonly src: string) {}
+
+  /** Ends a render that has run past its time budget (checked at every loop iteration and filter). */
+  private tick(at: { start: number; end: number }): void {
+    if (Date.now() > this.deadline) this.fail(`Template took longer than ${LIMITS.maxRenderMs / 1000} s to render`, at, 'limit');
+  }
 
   private fail(message: string, e: { start: number; end: number }, kind: TemplateRuntimeError['kind'] = 'type'): never {
     throw new TemplateRuntimeError(message, e.start, e.end, kind);
@@ -260,6 +266,7 @@ class Evaluator {
   }
 
   private call(e: Extract<Expr, { type: 'Call' }>, scope: Scope): unknown {
+    this.tick(e);
     const args = e.args.map((a) => defined(this.expr(a, scope)));
     const kwargs = Object.fromEntries(e.kwargs.map((k) => [k.name, defined(this.expr(k.value, scope))]));
     if (e.callee.type === 'Name' && !scope.lookup(e.callee.name).found) {
@@ -297,6 +304,7 @@ class Evaluator {
   }
 
   filter(e: Extract<Expr, { type: 'Filter' }>, scope: Scope): unknown {
+    this.tick(e);
     const spec = FILTERS[e.name];
     if (!spec) this.fail(`Unknown filter '${e.name}'`, e.nameSpan, 'undefined');
     let input = this.expr(e.input, scope);
@@ -390,6 +398,7 @@ class Evaluator {
         const length = items.length;
         items.forEach((item, i) => {
           if (++this.state.iterations > LIMITS.maxLoopIterations) this.fail(`More than ${LIMITS.maxLoopIterations} loop iterations`, node, 'limit');
+          this.tick(node);
           const f = new Frame(scope);
           this.assign(node.targets, item, f, node);
           f.set('loop', {

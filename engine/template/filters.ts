@@ -186,6 +186,16 @@ function jinjaToJson(v: unknown, indent?: unknown): string {
   return toJson(v, indent, true).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/'/g, '\\u0027');
 }
 
+/** A text that two values share exactly when `equals` holds between them (1 and true, mappings in any key order). */
+function equalityKey(v: unknown): string {
+  if (v === null || v === undefined || v === UNDEF_MARK) return 'z';
+  if (typeof v === 'boolean' || typeof v === 'number') return `n${Number(v)}`;
+  if (typeof v === 'string') return `s${JSON.stringify(v)}`;
+  if (Array.isArray(v)) return `[${v.map(equalityKey).join(',')}]`;
+  if (isPlainObject(v)) return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${equalityKey(v[k])}`).join(',')}}`;
+  return `o${String(v)}`;
+}
+
 function sortKey(kwargs: Record<string, unknown>) {
   const attribute = kwargs.attribute;
   const caseSensitive = truthy(kwargs.case_sensitive);
@@ -357,7 +367,7 @@ export const FILTERS: Record<string, FilterSpec> = table<FilterSpec>({
   },
   truncate_words: { minArgs: 1, maxArgs: 2, doc: 'The first `n` words, followed by `...` (or the given end) when words were dropped.', apply: (v, [n, end = '...']) => { const words = needString(v, 'truncate_words').trim().split(/\s+/).filter(Boolean); const k = Math.max(0, Math.trunc(needNumber(n, 'truncate_words'))); return words.length > k ? words.slice(0, k).join(' ') + str(end) : words.join(' '); } },
   date: { minArgs: 0, maxArgs: 1, doc: 'Formats a date (ISO string, timestamp, or `"now"`) with strftime codes, in UTC: `execution.timestamp | date("%Y-%m-%d")`.', apply: (v, [fmt = '%Y-%m-%d']) => strftime(toDate(v), str(fmt)) },
-  unique: { minArgs: 0, maxArgs: 0, kwargs: ['attribute', 'case_sensitive'], doc: 'The items without repeats, first occurrence kept.', apply: (v, _a, kw) => { const key = sortKey(kw); const out: unknown[] = []; const keys: unknown[] = []; for (const x of needList(v, 'unique')) { const k = key(x); if (!keys.some((y) => equals(y, k))) { keys.push(k); out.push(x); } } return out; } },
+  unique: { minArgs: 0, maxArgs: 0, kwargs: ['attribute', 'case_sensitive'], doc: 'The items without repeats, first occurrence kept.', apply: (v, _a, kw) => { const key = sortKey(kw); const out: unknown[] = []; const seen = new Set<string>(); for (const x of needList(v, 'unique')) { const k = equalityKey(key(x)); if (!seen.has(k)) { seen.add(k); out.push(x); } } return out; } },
   upper: { minArgs: 0, maxArgs: 0, doc: 'Upper case.', apply: (v) => needString(v, 'upper').toUpperCase() },
   urlencode: { minArgs: 0, maxArgs: 0, doc: 'Percent-encodes a string (or a mapping as a query string).', apply: (v) => (isPlainObject(v) ? Object.entries(v).map(([k, x]) => `${encodeURIComponent(k)}=${encodeURIComponent(str(x))}`).join('&') : encodeURIComponent(needString(v, 'urlencode')).replace(/%2F/g, '/')) },
   wordcount: { minArgs: 0, maxArgs: 0, doc: 'Number of words.', apply: (v) => (needString(v, 'wordcount').match(/\w+/g) ?? []).length },

@@ -38,6 +38,8 @@ export const LIMITS = {
   maxElements: 1_000_000,
   /** Characters of the strings inside such a value, counted the same way. */
   maxValueChars: 50_000_000,
+  /** Milliseconds one render may take: the work is synchronous, so no timeout could stop it. */
+  maxRenderMs: 10_000,
 };
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__']);

@@ -4,7 +4,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { renderValue, scopeOf, str, TemplateRuntimeError } from '../../engine/template/index';
+import { LIMITS, renderValue, scopeOf, str, TemplateRuntimeError } from '../../engine/template/index';
 import { orc } from '../helpers/cli';
 
 function render(t: string, vars: Record<string, unknown> = {}): string {
@@ -190,5 +190,26 @@ describe('hardening: shell_quote', function () {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('hardening: template work has a time budget', function () {
+  it('a render past LIMITS.maxRenderMs stops with a limit error (synchronous work no timeout could stop)', () => {
+    const saved = LIMITS.maxRenderMs;
+    LIMITS.maxRenderMs = 30;
+    try {
+      const e = renderError('{% for i in range(100000) %}{% for j in range(10) %}{{ j }}{% endfor %}{% endfor %}');
+      assert.ok(e instanceof TemplateRuntimeError);
+      assert.equal(e.kind, 'limit');
+      assert.equal(e.message, 'Template took longer than 0.03 s to render');
+    } finally {
+      LIMITS.maxRenderMs = saved;
+    }
+  });
+
+  it('unique over 100,000 items is linear (it compared every pair), and keeps Python equality', function () {
+    this.timeout(5_000);
+    assert.equal(render('{{ range(100000) | list | unique | length }}'), '100000');
+    assert.equal(render("{{ [1, true, 1.0, 'a', 'A', {'x': 1, 'y': 2}, {'y': 2, 'x': 1}, [1], [true]] | unique }}"), "[1, 'a', {'x': 1, 'y': 2}, [1]]");
   });
 });
