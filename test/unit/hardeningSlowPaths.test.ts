@@ -7,6 +7,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { CLI } from '../helpers/cli';
+import { analyze } from '../../engine/analyze/index';
+import { LspClient } from '../helpers/lspClient';
 
 /** The CLI with room for megabytes of output. */
 function orcBig(args: string[], cwd: string) {
@@ -30,5 +32,39 @@ describe('hardening: slow paths', function () {
     assert.equal(heads.length, 20_000);
     assert.ok(heads[19_999].startsWith('many.pipeline.yaml:60001:11: error tool.unknown '), heads[19_999]);
     assert.match(out, /many\.pipeline\.yaml: 20000 errors/);
+  });
+});
+
+describe('hardening: mappings with many keys', function () {
+  this.timeout(20_000);
+
+  it('completion in a document of 60,000 parameters (1.9 MB) answers with every name (the parser compared every key with every other)', async () => {
+    const params = Array.from({ length: 60_000 }, (_, i) => `  p${i}: {type: string, default: v${i}}\n`).join('');
+    const text = `id: big\nparameters:\n${params}steps:\n  - id: a\n    tool: terminal\n    action: execute\n    parameters:\n      command: "{{ p`;
+    assert.ok(text.length > 1_900_000);
+    const client = new LspClient('stdio');
+    try {
+      await client.initialize();
+      const uri = 'file:///work/many-params.pipeline.yaml';
+      client.open(uri, text);
+      const lines = text.split('\n');
+      const items = await client.request<{ label: string }[]>('textDocument/completion', { textDocument: { uri }, position: { line: lines.length - 1, character: lines[lines.length - 1].length } });
+      const labels = new Set(items.map((i) => i.label));
+      assert.ok(labels.has('p0') && labels.has('p59999'), `${items.length} items`);
+    } finally {
+      await client.stop();
+    }
+  });
+
+  it('duplicate keys are still found, in block and flow mappings, quoted or not, at the second key', () => {
+    const text = 'id: x\nparameters:\n  a: {type: string}\n  b: {type: string, type: integer}\n  "a": {type: string}\nsteps:\n  - {id: s, tool: terminal, action: execute, parameters: {command: echo}}\n';
+    const f = analyze(text).findings.filter((x) => x.code === 'yaml.duplicate-key');
+    assert.deepEqual(
+      f.map((x) => [x.message, `${x.range.start.line}:${x.range.start.character}-${x.range.end.line}:${x.range.end.character}`]),
+      [
+        ["Duplicate key 'type': a mapping holds each key once.", '3:20-3:24'],
+        ["Duplicate key '\"a\"': a mapping holds each key once.", '4:2-4:5'],
+      ],
+    );
   });
 });
