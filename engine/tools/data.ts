@@ -47,7 +47,8 @@ function parse(content: string, format: string): unknown {
     // prettyErrors off: its error snippet can exhaust memory on deeply nested input
     if (format === 'yaml') {
       // known tags off: `!!binary`, `!!set`, `!!timestamp` would become bytes, a Set or a Date
-      const doc = parseYamlDocument(content, { prettyErrors: false, resolveKnownTags: false, logLevel: 'error' });
+      // uniqueKeys off: the parser's duplicate check is quadratic in a mapping's keys (a later key wins, as in Python)
+      const doc = parseYamlDocument(content, { prettyErrors: false, resolveKnownTags: false, logLevel: 'error', uniqueKeys: false });
       if (doc.errors.length) throw doc.errors[0];
       const tag = doc.warnings.map((w) => /tag:yaml\.org,2002:(\w+)/.exec(w.message)?.[1]).find(Boolean);
       if (tag) throw new Error(`the tag '!!${tag}' is not supported (the data would not be plain data)`);

@@ -97,4 +97,12 @@ describe('hardening: YAML tags that would change data silently', function () {
     }
     assert.deepEqual(await run('data', 'parse', { content: 'a: [1, two]\nb: {c: true}', format: 'yaml' }), { success: true, result: { data: { a: [1, 'two'], b: { c: true } } } });
   });
+
+  it('data.parse reads a YAML mapping of 100,000 keys (the duplicate check compared every pair); a later duplicate wins', async () => {
+    const content = Array.from({ length: 100_000 }, (_, i) => `k${i}: ${i}`).join('\n') + '\nk0: last';
+    const r = await run('data', 'parse', { content, format: 'yaml' });
+    const data = (r.result as { data: Record<string, unknown> }).data;
+    assert.equal(Object.keys(data).length, 100_000);
+    assert.deepEqual([data.k0, data.k99999], ['last', 99999]);
+  });
 });
