@@ -8,6 +8,7 @@ import { emptyStepResult, type StepResult, type StepScope } from './events';
 import { effectiveRetry, retryDelayMs } from './retryPolicy';
 import { sleep, type RunContext, type Semaphore } from './runContext';
 import { cacheKey } from './stepCache';
+import { resultProblem } from './resultBounds';
 import { setLongTimeout, type LongTimer } from '../util/longTimer';
 
 export class TimeoutError extends Error {
@@ -113,7 +114,12 @@ export async function executeStep(step: Step, scope: Scope, ctx: RunContext, sco
     r.ended_at = new Date(t1).toISOString();
     r.duration_ms = t1 - t0;
     r.retries = Math.max(0, r.attempts - 1);
-    // the one point where a step's result is produced: no secret goes on from here
+    // the one point where a step's result is produced: nothing too deep to record, no secret goes on from here
+    const problem = resultProblem(r.result) ?? (r.vars ? resultProblem(r.vars) : null);
+    if (problem) {
+      Object.assign(r, { status: 'failed', success: false, result: null, error: problem, error_type: 'LimitError' });
+      delete r.vars;
+    }
     r.result = ctx.redactor.value(r.result);
     if (r.error) r.error = ctx.redactor.text(r.error);
     if (r.vars) r.vars = ctx.redactor.value(r.vars);

@@ -219,6 +219,26 @@ describe('hardening: input names', function () {
   });
 });
 
+describe('hardening: results too deep to record', function () {
+  this.timeout(20_000);
+  beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-deep-'))));
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('orc run: a step returning 100,000-deep JSON fails with LimitError (the checkpoint write overflowed the stack and crashed the run)', () => {
+    const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+    fs.writeFileSync(path.join(dir, 'deep.json'), deep);
+    fs.writeFileSync(
+      path.join(dir, 'p.pipeline.yaml'),
+      'id: deep\nsteps:\n  - id: read\n    tool: filesystem\n    action: read\n    parameters: {path: deep.json}\n  - id: a\n    tool: data\n    action: parse\n    parameters: {format: json, content: "{{ read.result.content }}"}\n  - id: shallow\n    tool: data\n    action: parse\n    parameters: {format: json, content: "[[[1]]]"}\n',
+    );
+    const r = orc(['run', 'p.pipeline.yaml', '--json'], { cwd: dir });
+    assert.equal(r.code, 1, r.stderr.slice(-500));
+    const doc = JSON.parse(r.stdout) as ResultDocument;
+    assert.deepEqual([doc.steps.a.status, doc.steps.a.error_type, doc.steps.a.error, doc.steps.a.result], ['failed', 'LimitError', "The step's result is nested deeper than 1000 levels, which the run cannot record", null]);
+    assert.deepEqual(doc.steps.shallow.result, { data: [[[1]]] });
+  });
+});
+
 describe('hardening: engine/run has no import cycle', () => {
   it('no module of engine/run imports, directly or not, a module that imports it back', () => {
     const runDir = path.join(ROOT, 'engine', 'run');
