@@ -2,6 +2,7 @@
 import type { ParameterDecl, ParamType } from '../spec/types';
 import { didYouMean, suggest } from '../analyze/suggest';
 import { hasType } from '../spec/values';
+import { depthOf, MAX_RESULT_DEPTH } from './resultBounds';
 
 export class InputError extends Error {}
 
@@ -49,6 +50,7 @@ export function resolveInputs(params: ParameterDecl[], given: Record<string, unk
       continue;
     }
     const v = coerce(p.type, has ? given[p.name] : p.default, has);
+    if (depthOf(v) > MAX_RESULT_DEPTH) throw new InputError(`Input '${p.name}' is nested deeper than ${MAX_RESULT_DEPTH} levels.`);
     if (p.type && v !== null && !hasType(v, p.type)) throw new InputError(`Input '${p.name}' must be ${p.type}, got ${JSON.stringify(v)}.`);
     if (p.enum && !p.enum.some((e) => JSON.stringify(e) === JSON.stringify(v))) throw new InputError(`Input '${p.name}' must be one of ${p.enum.map((e) => JSON.stringify(e)).join(', ')}, got ${JSON.stringify(v)}.`);
     out[p.name] = v;

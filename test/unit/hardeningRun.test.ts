@@ -217,6 +217,15 @@ describe('hardening: input names', function () {
     }
     assert.equal(fs.existsSync(path.join(dir, '.orchestrator')), false, 'nothing ran');
   });
+
+  it('orc run -i with a 50,000-deep JSON value is refused (exit 2) before anything runs', () => {
+    fs.writeFileSync(path.join(dir, 'p.pipeline.yaml'), 'id: inp\nparameters:\n  x: {type: array}\nsteps:\n  - id: a\n    tool: terminal\n    action: execute\n    parameters: {command: "echo {{ x | length }}"}\n');
+    const r = orc(['run', 'p.pipeline.yaml', '-i', `x=${'['.repeat(50_000)}${']'.repeat(50_000)}`], { cwd: dir });
+    assert.equal(r.code, 2, r.stderr.slice(-300));
+    assert.match(r.stderr, /^orc: Input 'x' is nested deeper than 1000 levels\.$/m);
+    const ok = orc(['run', 'p.pipeline.yaml', '-i', 'x=[[1],[2]]', '--json'], { cwd: dir });
+    assert.equal(JSON.parse(ok.stdout).steps.a.result.stdout, '2\n');
+  });
 });
 
 describe('hardening: results too deep to record', function () {
