@@ -1,7 +1,7 @@
 // One action step: render its parameters, then attempts (bounded by the global and per-tool limits)
 // with a timeout each, retries with backoff, the cache, and the tool or model call.
 import type { Step } from '../spec/types';
-import { renderValue, type Scope } from '../template/index';
+import { renderValue, withRenderDeadline, type Scope } from '../template/index';
 import { ToolError, type ToolContext, type ToolOutcome } from '../tools/runtime';
 import { BUILTIN_ACTIONS } from '../tools/specs';
 import { emptyStepResult, type StepResult, type StepScope } from './events';
@@ -133,7 +133,9 @@ export async function executeStep(step: Step, scope: Scope, ctx: RunContext, sco
   // parameters render before any side effect; an unresolved reference fails the step here
   let params: Record<string, unknown>;
   try {
-    params = renderParams(step.parameters, scope) as Record<string, unknown>;
+    // template work is synchronous: the step's timeout bounds it through a render deadline
+    const limitS = step.timeout ?? ctx.pipeline.context.timeout;
+    params = withRenderDeadline(limitS ? limitS * 1000 : null, `Rendering the parameters took longer than the step's timeout (${limitS} s)`, () => renderParams(step.parameters, scope)) as Record<string, unknown>;
   } catch (e) {
     r.error = `Could not render the parameters: ${message(e)}`;
     r.error_type = errorTypeOf(e);

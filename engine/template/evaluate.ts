@@ -78,14 +78,31 @@ const LIST_METHODS: Record<string, (l: unknown[], args: unknown[]) => unknown> =
 export const METHOD_NAMES = { string: Object.keys(STRING_METHODS), mapping: Object.keys(MAPPING_METHODS), list: Object.keys(LIST_METHODS) };
 export const GLOBAL_FUNCTIONS = ['range', 'dict'];
 
+/** A deadline over several renders (a step's parameters under its timeout); renders are synchronous, so one at a time. */
+let outerDeadline: { at: number; message: string } | null = null;
+
+/** Runs `fn` with every render in it ending by `ms` from now, with `message` when it does not. */
+export function withRenderDeadline<T>(ms: number | null | undefined, message: string, fn: () => T): T {
+  if (!ms || !Number.isFinite(ms)) return fn();
+  const saved = outerDeadline;
+  outerDeadline = { at: Date.now() + ms, message };
+  try {
+    return fn();
+  } finally {
+    outerDeadline = saved;
+  }
+}
+
 class Evaluator {
   readonly state: State = { iterations: 0, outChars: 0 };
-  private readonly deadline = Date.now() + LIMITS.maxRenderMs;
+  private readonly deadline = Math.min(Date.now() + LIMITS.maxRenderMs, outerDeadline?.at ?? Infinity);
   constructor(private readonly src: string) {}
 
   /** Ends a render that has run past its time budget (checked at every loop iteration and filter). */
   private tick(at: { start: number; end: number }): void {
-    if (Date.now() > this.deadline) this.fail(`Template took longer than ${LIMITS.maxRenderMs / 1000} s to render`, at, 'limit');
+    if (Date.now() <= this.deadline) return;
+    if (outerDeadline && this.deadline === outerDeadline.at) this.fail(outerDeadline.message, at, 'limit');
+    this.fail(`Template took longer than ${LIMITS.maxRenderMs / 1000} s to render`, at, 'limit');
   }
 
   private fail(message: string, e: { start: number; end: number }, kind: TemplateRuntimeError['kind'] = 'type'): never {

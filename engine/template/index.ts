@@ -8,7 +8,7 @@ import { hasTemplateSyntax, parseExpression, parseTemplate } from './parser';
 export { TemplateSyntaxError } from './ast';
 export type { Expr, TemplateAst } from './ast';
 export { TemplateRuntimeError, Undefined, LIMITS, str, truthy } from './values';
-export { scopeOf, type Scope } from './evaluate';
+export { scopeOf, withRenderDeadline, type Scope } from './evaluate';
 export { hasTemplateSyntax, parseExpression, parseTemplate } from './parser';
 export { collectReferences, type NameRef, type TemplateReferences } from './references';
 export { FILTERS, filterNames } from './filters';

@@ -207,6 +207,22 @@ describe('hardening: template work has a time budget', function () {
     }
   });
 
+  it("orc run: the step's timeout bounds the rendering of its parameters (it could not stop synchronous template work)", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-rendertime-'));
+    try {
+      fs.writeFileSync(
+        path.join(dir, 'p.pipeline.yaml'),
+        ['id: slow', 'steps:', '  - id: a', '    tool: terminal', '    action: execute', '    timeout: 0.05', '    parameters:', '      command: "echo {% for i in range(1000) %}{% for j in range(999) %}{% endfor %}{% endfor %}done"', ''].join('\n'),
+      );
+      const r = orc(['run', 'p.pipeline.yaml', '--json'], { cwd: dir });
+      assert.equal(r.code, 1, r.stderr);
+      const a = JSON.parse(r.stdout).steps.a;
+      assert.deepEqual([a.status, a.error], ['failed', "Could not render the parameters: Rendering the parameters took longer than the step's timeout (0.05 s)"]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('unique over 100,000 items is linear (it compared every pair), and keeps Python equality', function () {
     this.timeout(5_000);
     assert.equal(render('{{ range(100000) | list | unique | length }}'), '100000');
