@@ -176,12 +176,17 @@ export class StepListRunner {
       this.jumpedTo.add(jump);
       this.jumpFrom(id, jump);
     }
-    for (const c of [...this.children.get(id)!, ...(this.handlersOf.get(id) ?? [])]) {
-      const left = this.waiting.get(c)! - 1;
-      this.waiting.set(c, left);
-      if (left === 0 && !this.started.has(c)) this.ready(c);
-    }
+    for (const c of this.children.get(id)!) this.release(c);
+    const handlers = this.handlersOf.get(id);
+    if (handlers) for (const h of handlers) this.release(h);
     if (this.done === this.steps.length) this.settle();
+  }
+
+  /** One of the steps `id` waits for has ended. */
+  private release(id: string): void {
+    const left = this.waiting.get(id)! - 1;
+    this.waiting.set(id, left);
+    if (left === 0 && !this.started.has(id)) this.ready(id);
   }
 
   /** Marks the steps a forward jump passes over as skipped: descendants of `from` before `target`. */
