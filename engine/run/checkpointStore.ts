@@ -28,6 +28,8 @@ export interface Checkpoint {
   status: RunStatus;
   started_at: string;
   updated_at: string;
+  /** The process running the run (a resume looks for commands it left). */
+  pid?: number;
   /** Step results by key: a step id, or `loop[2]/body_step` for a step of an iteration. */
   steps: Record<string, StepResult>;
 }

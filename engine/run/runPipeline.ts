@@ -11,6 +11,7 @@ import { CheckpointStore, sha256, type Checkpoint } from './checkpointStore';
 import { emptyStepResult, RunEmitter, type ResultDocument, type RunListener, type StepResult } from './events';
 import { resolveInputs } from './inputs';
 import { Semaphore, type RunContext } from './runContext';
+import { killLeftovers } from './leftovers';
 import { iterationCap } from './loopRunner';
 import { Redactor } from './redact';
 import { StepListRunner } from './scheduler';
@@ -97,6 +98,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
           status: 'running',
           started_at: started.toISOString(),
           updated_at: started.toISOString(),
+          pid: process.pid,
           steps: { ...(options.resume?.steps ?? {}) },
         },
         (p, completed) => emitter.emit({ type: 'checkpoint-written', time: Date.now(), path: p, completed }),
@@ -147,7 +149,10 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
     runList: (steps, listPlan, listScope, keyPrefix, scopePath) => new StepListRunner(ctx, steps, listPlan, listScope, keyPrefix, scopePath).run(),
   };
 
+  // the previous process died mid-run: commands it started may still run
+  const killed = options.resume?.status === 'running' ? killLeftovers(options.resume.pid) : 0;
   emitter.emit({ type: 'run-started', time: Date.now(), executionId, pipelineId: pipeline.id, steps: plan.executionOrder, levels: plan.levels, resumed: Boolean(options.resume) });
+  if (killed) emitter.emit({ type: 'warning', time: Date.now(), step: null, message: `The run's previous process (pid ${options.resume!.pid}) died and left ${killed} command${killed === 1 ? '' : 's'} running; ${killed === 1 ? 'it was' : 'they were'} killed` });
   // the first checkpoint is on disk before any step starts: a run killed at once can still be resumed
   if (checkpoint) {
     try {

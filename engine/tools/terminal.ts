@@ -14,7 +14,8 @@ export const PROVIDER_KEY_VARIABLES = ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'G
  * The shell a command runs under, in its own process group: it runs the command, and a watchdog
  * beside it checks every second that the run's process is alive. When the run dies without
  * cleaning up (`kill -9`, a crash), the watchdog kills the whole group, so no command the run
- * started outlives it. ($1: the run's pid, $2: the command.)
+ * started outlives it. ($1: the run's pid, $2: the command; `orc-command` as $0 lets a resumed run
+ * find groups a dead run left: engine/run/leftovers.ts.)
  */
 const WATCHDOG = [
   '( while kill -0 "$1" 2>/dev/null; do sleep 1; done; kill -KILL 0 ) </dev/null >/dev/null 2>&1 &',

@@ -228,6 +228,34 @@ describe('hardening: input names', function () {
   });
 });
 
+describe('hardening: resume finds commands a dead run left', function () {
+  this.timeout(30_000);
+  beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-left-'))));
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('orc resume kills a command group the dead process left and says so', async () => {
+    fs.writeFileSync(path.join(dir, 'p.pipeline.yaml'), 'id: left\nsteps:\n  - id: a\n    tool: terminal\n    action: execute\n    parameters: {command: "echo started > started.txt; sleep ${SLEEP:-0}"}\n');
+    const run = spawn(process.execPath, [CLI, 'run', 'p.pipeline.yaml'], { cwd: dir, stdio: 'ignore', env: { ...process.env, SLEEP: '30' } });
+    const deadline = Date.now() + 10_000;
+    while (!fs.existsSync(path.join(dir, 'started.txt')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    run.kill('SIGKILL');
+    await new Promise((r) => run.once('close', r));
+    const [id] = fs.readdirSync(path.join(dir, '.orchestrator', 'runs'));
+    const cp = JSON.parse(fs.readFileSync(path.join(dir, '.orchestrator', 'runs', id, 'checkpoint.json'), 'utf8'));
+    assert.deepEqual([cp.status, cp.pid], ['running', run.pid]);
+    // a command group of that process whose watchdog is gone too (the shape the terminal tool starts)
+    const left = spawn('/bin/sh', ['-c', 'sleep 30; true', 'orc-command', String(run.pid), 'sleep 30'], { detached: true, stdio: 'ignore' });
+    // the real command's watchdog ends its group within a second; the fake one has none
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.ok(alive(left.pid!));
+    const r = orc(['resume', id], { cwd: dir, env: { SLEEP: '0' } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, new RegExp(`The run's previous process \\(pid ${run.pid}\\) died and left 1 command running; it was killed`));
+    await new Promise((res) => setTimeout(res, 100));
+    assert.equal(alive(left.pid!), false);
+  });
+});
+
 describe('hardening: results too deep to record', function () {
   this.timeout(20_000);
   beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-deep-'))));
