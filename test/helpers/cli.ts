@@ -4,8 +4,11 @@ import * as path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const CLI = path.join(ROOT, 'dist', 'cli.js');
-export const SHARED = path.resolve(ROOT, '..', 'shared');
-export const CONFORMANCE = path.join(SHARED, 'conformance', 'contextlab-supported');
+/** The project's own run contract: pipelines and the exact outcome of each (cases.json). */
+export const BEHAVIOUR = path.join(ROOT, 'test', 'fixtures', 'behaviour');
+/** Where the contract tests read their cases: the project's own, or another folder of the same
+ * shape named by ORC_CONFORMANCE_DIR (scripts/conformance.mjs runs ContextLab's examples that way). */
+export const CONFORMANCE = process.env.ORC_CONFORMANCE_DIR ? path.resolve(process.env.ORC_CONFORMANCE_DIR) : BEHAVIOUR;
 
 export interface CliResult {
   code: number | null;

@@ -2,7 +2,7 @@
 // gives the analyzer. The language-server suite replays the same corpus through every handler.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CONFORMANCE, ROOT } from './cli';
+import { BEHAVIOUR, ROOT } from './cli';
 
 /** mulberry32: a small seeded PRNG, so a failure names a seed that reproduces it. */
 export function rng(seed: number): () => number {
@@ -17,7 +17,7 @@ export function rng(seed: number): () => number {
 }
 
 export function seedDocuments(): { name: string; text: string }[] {
-  const dirs = [path.join(ROOT, 'examples'), CONFORMANCE];
+  const dirs = [path.join(ROOT, 'examples'), BEHAVIOUR];
   return dirs.flatMap((d) => fs.readdirSync(d).filter((f) => f.endsWith('.yaml')).map((f) => ({ name: f, text: fs.readFileSync(path.join(d, f), 'utf8') })));
 }
 

@@ -3,7 +3,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CONFORMANCE, orc } from '../helpers/cli';
+import { BEHAVIOUR, orc } from '../helpers/cli';
 
 const BROKEN = 'id: demo\nsteps:\n  - id: a\n    action: generate\n    parameters: {prompt: "{{ topik }}"}\n    dependecies: [b]\n';
 const WARN_ONLY = 'id: demo\nsteps:\n  - id: a\n    action: generate\n    parameters: {prompt: hi}\n    on_false: b\n  - id: b\n    action: generate\n    parameters: {prompt: hi}\n    dependencies: [a]\n';
@@ -85,16 +85,16 @@ describe('orc CLI', function () {
   });
 
   it('plan prints the levels and the critical path', () => {
-    const r = orc(['plan', path.join(CONFORMANCE, '02_parallel_fanout_fanin.yaml')]);
+    const r = orc(['plan', path.join(BEHAVIOUR, 'fanout.pipeline.yaml')]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(
       r.stdout,
       [
-        'Plan of parallel_fanout_fanin: 5 steps in 3 levels',
-        '  level 1: alpha, beta  (in parallel)',
-        '  level 2: read_alpha, read_beta  (in parallel)',
-        '  level 3: join',
-        'critical path: alpha → read_alpha → join (3 steps)',
+        'Plan of fan_out_in: 6 steps in 3 levels',
+        '  level 1: north, south, east  (in parallel)',
+        '  level 2: read_north, read_south  (in parallel)',
+        '  level 3: combine',
+        'critical path: north → read_north → combine (3 steps)',
         'predicted cost and duration: no run history yet',
         '',
       ].join('\n'),
@@ -102,18 +102,19 @@ describe('orc CLI', function () {
   });
 
   it('plan --json gives levels, order, critical path and edges', () => {
-    const r = orc(['plan', path.join(CONFORMANCE, '02_parallel_fanout_fanin.yaml'), '--json']);
+    const r = orc(['plan', path.join(BEHAVIOUR, 'fanout.pipeline.yaml'), '--json']);
     assert.deepEqual(JSON.parse(r.stdout), {
-      pipeline_id: 'parallel_fanout_fanin',
-      steps: 5,
-      execution_levels: [['alpha', 'beta'], ['read_alpha', 'read_beta'], ['join']],
-      execution_order: ['alpha', 'beta', 'read_alpha', 'read_beta', 'join'],
-      critical_path: ['alpha', 'read_alpha', 'join'],
+      pipeline_id: 'fan_out_in',
+      steps: 6,
+      execution_levels: [['north', 'south', 'east'], ['read_north', 'read_south'], ['combine']],
+      execution_order: ['north', 'south', 'east', 'read_north', 'read_south', 'combine'],
+      critical_path: ['north', 'read_north', 'combine'],
       edges: [
-        { from: 'alpha', to: 'read_alpha', kind: 'explicit' },
-        { from: 'beta', to: 'read_beta', kind: 'explicit' },
-        { from: 'read_alpha', to: 'join', kind: 'explicit' },
-        { from: 'read_beta', to: 'join', kind: 'explicit' },
+        { from: 'north', to: 'read_north', kind: 'explicit' },
+        { from: 'south', to: 'read_south', kind: 'explicit' },
+        { from: 'read_north', to: 'combine', kind: 'explicit' },
+        { from: 'read_south', to: 'combine', kind: 'explicit' },
+        { from: 'east', to: 'combine', kind: 'explicit' },
       ],
       loops: {},
     });
@@ -128,25 +129,25 @@ describe('orc CLI', function () {
   });
 
   it('graph --format dot', () => {
-    const r = orc(['graph', path.join(CONFORMANCE, '04_conditions.yaml'), '--format', 'dot']);
+    const r = orc(['graph', path.join(BEHAVIOUR, 'routing.pipeline.yaml'), '--format', 'dot']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(
       r.stdout,
       [
-        'digraph "conditions" {',
+        'digraph "routing" {',
         '  rankdir=TB;',
         '  node [shape=box, style=rounded];',
-        '  "check_size" [label="check_size\\nfilesystem.write"];',
-        '  "handle_long" [label="handle_long\\nfilesystem.write"];',
-        '  "handle_short" [label="handle_short\\nfilesystem.write"];',
-        '  "mark_short" [label="mark_short\\nfilesystem.write"];',
-        '  "summarise" [label="summarise\\nfilesystem.read"];',
-        '  "check_size" -> "handle_long";',
-        '  "handle_long" -> "handle_short";',
-        '  "handle_short" -> "mark_short";',
-        '  "mark_short" -> "summarise";',
-        '  "check_size" -> "handle_short" [style=dotted, label="on_false"];',
-        '  "handle_long" -> "summarise" [style=dotted, label="on_success"];',
+        '  "gate" [label="gate\\nfilesystem.write"];',
+        '  "pass_path" [label="pass_path\\nfilesystem.write"];',
+        '  "fail_path" [label="fail_path\\nfilesystem.write"];',
+        '  "fail_note" [label="fail_note\\nfilesystem.write"];',
+        '  "verdict" [label="verdict\\nfilesystem.read"];',
+        '  "gate" -> "pass_path";',
+        '  "pass_path" -> "fail_path";',
+        '  "fail_path" -> "fail_note";',
+        '  "fail_note" -> "verdict";',
+        '  "gate" -> "fail_path" [style=dotted, label="on_false"];',
+        '  "pass_path" -> "verdict" [style=dotted, label="on_success"];',
         '}',
         '',
       ].join('\n'),
@@ -173,16 +174,16 @@ describe('orc CLI', function () {
   });
 
   it('graph --format json, and an unknown format is a usage error', () => {
-    const r = orc(['graph', path.join(CONFORMANCE, '01_hello_filesystem.yaml'), '--format', 'json']);
+    const r = orc(['graph', path.join(BEHAVIOUR, 'hello.pipeline.yaml'), '--format', 'json']);
     assert.deepEqual(JSON.parse(r.stdout), {
-      pipeline_id: 'hello_filesystem',
+      pipeline_id: 'hello_note',
       nodes: [
-        { id: 'write_greeting', label: 'write_greeting', kind: 'step', tool: 'filesystem', action: 'write', level: 0, range: { start: { line: 18, character: 4 }, end: { line: 24, character: 0 } }, selectionRange: { start: { line: 18, character: 8 }, end: { line: 18, character: 22 } }, children: null },
-        { id: 'read_back', label: 'read_back', kind: 'step', tool: 'filesystem', action: 'read', level: 1, range: { start: { line: 25, character: 4 }, end: { line: 32, character: 0 } }, selectionRange: { start: { line: 25, character: 8 }, end: { line: 25, character: 17 } }, children: null },
+        { id: 'write_note', label: 'write_note', kind: 'step', tool: 'filesystem', action: 'write', level: 0, range: { start: { line: 14, character: 4 }, end: { line: 20, character: 0 } }, selectionRange: { start: { line: 14, character: 8 }, end: { line: 14, character: 18 } }, children: null },
+        { id: 'read_note', label: 'read_note', kind: 'step', tool: 'filesystem', action: 'read', level: 1, range: { start: { line: 21, character: 4 }, end: { line: 27, character: 0 } }, selectionRange: { start: { line: 21, character: 8 }, end: { line: 21, character: 17 } }, children: null },
       ],
-      edges: [{ from: 'write_greeting', to: 'read_back', kind: 'explicit' }],
+      edges: [{ from: 'write_note', to: 'read_note', kind: 'explicit' }],
     });
-    const bad = orc(['graph', path.join(CONFORMANCE, '01_hello_filesystem.yaml'), '--format', 'svg']);
+    const bad = orc(['graph', path.join(BEHAVIOUR, 'hello.pipeline.yaml'), '--format', 'svg']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /unknown graph format 'svg': use json, dot or mermaid/);
   });

@@ -1,5 +1,6 @@
-// ContextLab's supported examples, unchanged: each validates with no error and plans exactly the
-// levels its cases.json entry declares — through the built CLI, as a user runs it.
+// The run contract's pipelines (test/fixtures/behaviour, or ORC_CONFORMANCE_DIR): each validates
+// with no finding and plans exactly the levels its cases.json entry declares — through the built
+// CLI, as a user runs it.
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -12,7 +13,7 @@ interface Case {
 }
 const cases: Case[] = JSON.parse(fs.readFileSync(path.join(CONFORMANCE, 'cases.json'), 'utf8')).cases;
 
-describe('conformance: ContextLab supported examples (validate and plan)', () => {
+describe(`contract: ${path.basename(CONFORMANCE)} pipelines (validate and plan)`, () => {
   const examples = fs.readdirSync(CONFORMANCE).filter((f) => f.endsWith('.yaml'));
 
   it('the folder has the examples cases.json names', () => {

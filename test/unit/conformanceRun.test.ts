@@ -1,5 +1,5 @@
-// ContextLab's supported examples, run as a user would (`node dist/cli.js run FILE --json` in a
-// fresh directory), checked against cases.json: exit code, every file written and its contents
+// The run contract's pipelines (test/fixtures/behaviour, or ORC_CONFORMANCE_DIR), run as a user
+// would (`node dist/cli.js run FILE --json` in a fresh directory), checked against cases.json: exit code, every file written and its contents
 // (nothing else outside .orchestrator/), outputs, step outcomes, levels and the listed fields.
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
@@ -36,7 +36,7 @@ function filesUnder(dir: string, rel = ''): string[] {
   return out.sort();
 }
 
-describe('conformance: ContextLab supported examples (run)', function () {
+describe(`contract: ${path.basename(CONFORMANCE)} pipelines (run)`, function () {
   this.timeout(60_000);
   for (const c of cases) {
     it(`${c.example} (${c.variant})`, () => {
