@@ -1,21 +1,38 @@
-// The extension: starts the language server for pipeline files.
-import * as path from 'node:path';
-import type { ExtensionContext } from 'vscode';
-import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+// Activation: the language server, the run controller, the panels, the status bar and the commands.
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import type { OrchestratorApi } from './api';
+import { LENS_COMMANDS, registerCommands } from './commands';
+import { onSettingsChanged, runFolder } from './configuration';
+import { requestGraph, startLanguageClient } from './languageClient';
+import { Log } from './log';
+import { RunController } from './runController';
+import { RunStatusBar } from './statusBar';
+import { WebviewHost } from './webviewHost';
 
 let client: LanguageClient | undefined;
 
-export async function activate(context: ExtensionContext): Promise<void> {
-  const module = context.asAbsolutePath(path.join('dist', 'server.js'));
-  const serverOptions: ServerOptions = {
-    run: { module, transport: TransportKind.ipc },
-    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
+export async function activate(context: vscode.ExtensionContext): Promise<OrchestratorApi> {
+  const log = new Log();
+  const status = new RunStatusBar();
+  let runs: RunController | undefined;
+  const graphOf = async (uri: vscode.Uri) => {
+    if (!client) return { pipelineId: null, graph: null, problem: 'The language server is starting.' };
+    return requestGraph(client, uri);
   };
-  const clientOptions: LanguageClientOptions = {
-    documentSelector: [{ language: 'orchestrator-pipeline' }],
+  const host = new WebviewHost(context.extensionUri, graphOf, log, (uri) => void runs?.run(uri), (uri) => runs?.cancel(uri));
+  runs = new RunController(host, log, status);
+  context.subscriptions.push(log, status, host, runs, onSettingsChanged(() => host.settingsChanged()));
+  registerCommands(context, runs, host, graphOf);
+  client = await startLanguageClient(context, LENS_COMMANDS);
+  const controller = runs;
+  return {
+    lastResult: (uri) => controller.lastResult(uri),
+    isRunning: (uri) => controller.isRunning(uri),
+    lastRefusal: () => controller.lastRefusal(),
+    panelRendered: (uri) => host.rendered(uri),
+    runStateFolder: (uri) => runFolder(vscode.Uri.parse(uri)),
   };
-  client = new LanguageClient('orchestrator', 'Orchestrator Pipelines', serverOptions, clientOptions);
-  await client.start();
 }
 
 export async function deactivate(): Promise<void> {

@@ -1,31 +1,526 @@
-// The webview's script: draws the pipeline's levels from a `graph` message. (The DAG view with
-// live run status arrives with the webview issue.)
-interface GraphMessage {
-  type: 'graph';
-  pipelineId: string;
-  levels: string[][];
+// The pipeline panel: the DAG laid out by ELK, live step statuses from run events, a run header with
+// progress, time, tokens and cost, and a step panel with inputs, result, error and attempts. Talks
+// to the extension only through the messages in protocol.ts.
+import ELK from 'elkjs/lib/elk.bundled.js';
+import type { GraphDocument } from '../engine/plan/graph';
+import type { RunEvent } from '../engine/run/events';
+import { graphStepIds, isJump, layoutGraph, LOOP_HEADER, type Layout, type LayoutEngine, type PlacedNode } from './layout';
+import type { FromWebview, GraphDirection, GraphMessage, ToWebview } from './protocol';
+import { applyEvents, emptyRun, formatCost, formatDuration, retainSteps, statusesOf, stepsDone, type RunView, type StepView } from './runState';
+import './webview.css';
+
+interface VsCodeApi {
+  postMessage(msg: FromWebview): void;
+  getState(): unknown;
+  setState(state: unknown): void;
+}
+declare const acquireVsCodeApi: (() => VsCodeApi) | undefined;
+
+/** Outside VS Code (the benchmark's page) there is no host: messages go nowhere. */
+const vscode: VsCodeApi =
+  typeof acquireVsCodeApi === 'function'
+    ? acquireVsCodeApi()
+    : { postMessage: (m) => (window as unknown as { __posted?: FromWebview[] }).__posted?.push(m), getState: () => undefined, setState: () => undefined };
+
+interface ViewBox {
+  x: number;
+  y: number;
+  k: number;
 }
 
-function render(root: HTMLElement, msg: GraphMessage): void {
-  root.replaceChildren();
-  const title = document.createElement('h2');
-  title.textContent = msg.pipelineId;
-  root.append(title);
-  msg.levels.forEach((level, i) => {
-    const row = document.createElement('div');
-    row.className = 'level';
-    row.dataset.level = String(i);
-    for (const id of level) {
-      const node = document.createElement('span');
-      node.className = 'step';
-      node.textContent = id;
-      row.append(node);
-    }
-    root.append(row);
-  });
+interface SavedState {
+  uri: string | null;
+  pipelineId: string | null;
+  graph: GraphDocument | null;
+  problem: string | null;
+  run: RunView;
+  selected: string | null;
+  view: ViewBox | null;
+  direction: GraphDirection;
 }
 
-window.addEventListener('message', (event: MessageEvent<GraphMessage>) => {
-  const root = document.getElementById('root');
-  if (root && event.data?.type === 'graph') render(root, event.data);
+const SVG = 'http://www.w3.org/2000/svg';
+const elk: LayoutEngine = new (ELK as unknown as new () => LayoutEngine)();
+
+const state: SavedState = {
+  uri: null,
+  pipelineId: null,
+  graph: null,
+  problem: null,
+  run: emptyRun(),
+  selected: null,
+  view: null,
+  direction: 'RIGHT',
+  ...((vscode.getState() as Partial<SavedState> | undefined) ?? {}),
+};
+let highlighted: string | null = null;
+let layout: Layout | null = null;
+let layoutSeq = 0;
+const nodeEls = new Map<string, SVGGElement>();
+const dirty = new Set<string>();
+let frameRequested = false;
+let headerDirty = true;
+let panelDirty = true;
+
+const el = <K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] => {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = text;
+  return e;
+};
+const svg = <K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number> = {}): SVGElementTagNameMap[K] => {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+  return e;
+};
+
+// ---- the page's fixed parts ----
+const root = document.getElementById('root')!;
+const header = el('header', { 'data-testid': 'run-header', class: 'run-header' });
+const title = el('span', { class: 'title' });
+const runStatus = el('span', { class: 'run-status', 'data-testid': 'run-status' });
+const stepsDoneEl = el('span', { 'data-testid': 'steps-done' });
+const elapsedEl = el('span', { 'data-testid': 'elapsed' });
+const tokensEl = el('span', { 'data-testid': 'tokens' });
+const costEl = el('span', { 'data-testid': 'cost' });
+const runBtn = el('button', { 'data-testid': 'run', title: 'Run the pipeline' }, '▶ Run');
+const cancelBtn = el('button', { 'data-testid': 'cancel', title: 'Cancel the run' }, '■ Cancel');
+const fitBtn = el('button', { 'data-testid': 'fit', title: 'Fit the graph to the panel' }, 'Fit');
+const stat = (label: string, value: HTMLElement) => {
+  const s = el('span', { class: 'stat' });
+  s.append(el('span', { class: 'stat-label' }, label), value);
+  return s;
+};
+header.append(title, runStatus, stat('steps', stepsDoneEl), stat('time', elapsedEl), stat('tokens', tokensEl), stat('cost', costEl), el('span', { class: 'spacer' }), runBtn, cancelBtn, fitBtn);
+
+const main = el('div', { class: 'main' });
+const graphPane = el('div', { class: 'graph-pane', tabindex: '0' });
+const problemEl = el('div', { 'data-testid': 'graph-problem', class: 'problem', hidden: '' });
+const canvas = svg('svg', { class: 'graph' });
+const viewport = svg('g', { class: 'viewport' });
+const edgeLayer = svg('g', { class: 'edges' });
+const nodeLayer = svg('g', { class: 'nodes' });
+const defs = svg('defs');
+for (const kind of ['dep', 'jump', 'fail']) {
+  const m = svg('marker', { id: `arrow-${kind}`, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' });
+  m.append(svg('path', { d: 'M 0 0 L 10 5 L 0 10 z', class: `arrow arrow-${kind}` }));
+  defs.append(m);
+}
+viewport.append(edgeLayer, nodeLayer);
+canvas.append(defs, viewport);
+graphPane.append(problemEl, canvas);
+const panel = el('aside', { 'data-testid': 'step-panel', class: 'step-panel' });
+main.append(graphPane, panel);
+root.append(header, main);
+
+runBtn.addEventListener('click', () => vscode.postMessage({ type: 'run' }));
+cancelBtn.addEventListener('click', () => vscode.postMessage({ type: 'cancel-run' }));
+fitBtn.addEventListener('click', () => fit());
+
+// ---- pan and zoom ----
+let view: ViewBox = state.view ?? { x: 0, y: 0, k: 1 };
+const applyView = () => {
+  viewport.setAttribute('transform', `translate(${view.x},${view.y}) scale(${view.k})`);
+  state.view = view;
+};
+function fit(): void {
+  if (!layout) return;
+  const w = graphPane.clientWidth || 800;
+  const h = graphPane.clientHeight || 600;
+  const k = Math.min(1.5, Math.max(0.05, Math.min((w - 24) / Math.max(1, layout.width), (h - 24) / Math.max(1, layout.height))));
+  view = { k, x: (w - layout.width * k) / 2, y: Math.max(8, (h - layout.height * k) / 2) };
+  applyView();
+  save();
+}
+let drag: { x: number; y: number; vx: number; vy: number; moved: boolean } | null = null;
+canvas.addEventListener('pointerdown', (e) => {
+  if ((e.target as Element).closest('.node')) return;
+  drag = { x: e.clientX, y: e.clientY, vx: view.x, vy: view.y, moved: false };
+  canvas.setPointerCapture(e.pointerId);
 });
+canvas.addEventListener('pointermove', (e) => {
+  if (!drag) return;
+  drag.moved = true;
+  view = { ...view, x: drag.vx + e.clientX - drag.x, y: drag.vy + e.clientY - drag.y };
+  applyView();
+});
+canvas.addEventListener('pointerup', () => {
+  if (drag?.moved) save();
+  drag = null;
+});
+canvas.addEventListener(
+  'wheel',
+  (e) => {
+    e.preventDefault();
+    const rect = canvas.getBoundingClientRect();
+    const px = e.clientX - rect.left;
+    const py = e.clientY - rect.top;
+    const k = Math.min(4, Math.max(0.05, view.k * Math.exp(-e.deltaY * 0.0015)));
+    view = { k, x: px - ((px - view.x) * k) / view.k, y: py - ((py - view.y) * k) / view.k };
+    applyView();
+    save();
+  },
+  { passive: false },
+);
+
+// ---- drawing ----
+function edgePath(points: { x: number; y: number }[]): string {
+  return points.map((p, i) => `${i ? 'L' : 'M'}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(' ');
+}
+
+function drawGraph(l: Layout): void {
+  edgeLayer.replaceChildren();
+  nodeLayer.replaceChildren();
+  nodeEls.clear();
+  canvas.setAttribute('data-nodes', String(l.nodes.length));
+  for (const e of l.edges) {
+    if (e.points.length < 2) continue;
+    const cls = isJump(e.kind) ? `edge jump ${e.kind}` : `edge dep ${e.kind}`;
+    const marker = e.kind === 'on_failure' ? 'fail' : isJump(e.kind) ? 'jump' : 'dep';
+    const g = svg('g', { class: cls, 'data-edge': e.id });
+    g.append(svg('path', { d: edgePath(e.points), 'marker-end': `url(#arrow-${marker})` }));
+    if (isJump(e.kind)) {
+      const mid = e.points[Math.floor(e.points.length / 2)];
+      const t = svg('text', { x: mid.x + 4, y: mid.y - 4, class: 'edge-label' });
+      t.textContent = e.kind.replace('_', ' ');
+      g.append(t);
+    }
+    edgeLayer.append(g);
+  }
+  // loops first, so their bodies draw on top
+  const ordered = [...l.nodes].sort((a, b) => (a.kind === 'loop' ? 0 : 1) - (b.kind === 'loop' ? 0 : 1));
+  for (const n of ordered) nodeLayer.append(drawNode(n));
+  for (const id of nodeEls.keys()) dirty.add(id);
+  headerDirty = true;
+  panelDirty = true;
+}
+
+function drawNode(n: PlacedNode): SVGGElement {
+  const g = svg('g', { class: `node ${n.kind}`, 'data-step-id': n.id, transform: `translate(${n.x},${n.y})`, tabindex: 0, role: 'button' });
+  g.setAttribute('aria-label', `${n.label} (${n.detail})`);
+  g.append(svg('rect', { class: 'box', width: n.width, height: n.height, rx: 6, ry: 6 }));
+  const label = svg('text', { class: 'label', x: 10, y: n.kind === 'loop' ? 19 : 18 });
+  label.textContent = truncate(n.label, n.kind === 'loop' ? 60 : 24);
+  const detail = svg('text', { class: 'detail', x: 10, y: n.kind === 'loop' ? LOOP_HEADER - 2 : 35 });
+  detail.textContent = n.kind === 'loop' ? '' : truncate(n.detail, 28);
+  const badge = svg('text', { class: 'badge', x: n.width - 8, y: 18, 'text-anchor': 'end' });
+  g.append(label, detail, badge);
+  const titleEl = svg('title');
+  titleEl.textContent = `${n.id}${n.label !== n.id ? ` — ${n.label}` : ''}\n${n.detail}`;
+  g.append(titleEl);
+  g.addEventListener('click', (e) => {
+    e.stopPropagation();
+    select(n.id);
+    vscode.postMessage({ type: 'reveal-step', stepId: n.id });
+  });
+  g.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' || e.key === ' ') {
+      select(n.id);
+      vscode.postMessage({ type: 'reveal-step', stepId: n.id });
+    }
+  });
+  nodeEls.set(n.id, g);
+  return g;
+}
+
+function truncate(s: string, n: number): string {
+  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
+}
+
+function badgeOf(s: StepView | undefined, now: number): string {
+  if (!s) return '';
+  switch (s.status) {
+    case 'running':
+      return s.startedAt ? formatDuration(now - s.startedAt) : '…';
+    case 'retrying':
+      return `retry ${s.attempt + 1}`;
+    case 'completed':
+      return s.result?.success === false ? 'reported failure' : s.result?.duration_ms != null ? formatDuration(s.result.duration_ms) : '✓';
+    case 'failed':
+      return s.result?.error_type ?? 'failed';
+    case 'skipped':
+      return 'skipped';
+    case 'cancelled':
+      return 'cancelled';
+    default:
+      return '';
+  }
+}
+
+function updateNode(id: string, now: number): void {
+  const g = nodeEls.get(id);
+  if (!g) return;
+  const s = state.run.steps[id];
+  const status = s?.status ?? 'pending';
+  if (g.getAttribute('data-status') !== status) g.setAttribute('data-status', status);
+  const reported = status === 'completed' && s?.result?.success === false;
+  g.classList.toggle('reported-failure', reported);
+  g.setAttribute('data-selected', String(state.selected === id));
+  g.setAttribute('data-highlighted', String(highlighted === id));
+  const badge = g.querySelector('.badge');
+  let text = badgeOf(s, now);
+  if (g.classList.contains('loop') && s && s.iterationsStarted) text = `${s.status === 'running' ? 'iteration ' : ''}${s.iterationsStarted}${s.status === 'running' ? '' : ' iterations'}${text && s.status !== 'running' ? ` · ${text}` : ''}`;
+  if (badge && badge.textContent !== text) badge.textContent = text;
+  if (s?.status === 'running' && !g.classList.contains('loop')) {
+    const detail = g.querySelector('.detail');
+    if (detail && s.text) detail.textContent = truncate(s.text.replace(/\s+/g, ' ').trim().slice(-40), 28);
+  }
+}
+
+function renderHeader(now: number): void {
+  const r = state.run;
+  title.textContent = state.pipelineId ?? 'Pipeline';
+  runStatus.textContent = r.status === 'idle' ? 'not run' : r.status;
+  runStatus.setAttribute('data-status', r.status);
+  const total = state.graph ? state.graph.nodes.length : r.total;
+  stepsDoneEl.textContent = `${topLevelDone()} / ${r.total || total}`;
+  const elapsed = r.startedAt ? (r.endedAt ?? now) - r.startedAt : 0;
+  elapsedEl.textContent = r.startedAt ? formatDuration(elapsed) : '–';
+  tokensEl.textContent = `${(r.tokensIn + r.tokensOut).toLocaleString('en-US')}`;
+  tokensEl.title = `${r.tokensIn.toLocaleString('en-US')} in · ${r.tokensOut.toLocaleString('en-US')} out`;
+  costEl.textContent = formatCost(r.costUsd);
+  cancelBtn.disabled = r.status !== 'running';
+  runBtn.disabled = r.status === 'running' || !state.graph;
+}
+
+/** Steps done at the top level (loop bodies count through their loop). */
+function topLevelDone(): number {
+  if (!state.graph) return stepsDone(state.run);
+  let n = 0;
+  for (const node of state.graph.nodes) {
+    const s = state.run.steps[node.id];
+    if (s && s.result && (s.status === 'completed' || s.status === 'skipped' || s.status === 'failed' || s.status === 'cancelled')) n++;
+  }
+  return n;
+}
+
+// ---- the step panel ----
+function jsonTree(value: unknown, depth = 0): HTMLElement {
+  if (value === null || typeof value !== 'object') {
+    const text = typeof value === 'string' ? value : JSON.stringify(value);
+    if (typeof value === 'string' && (value.length > 240 || value.includes('\n'))) {
+      const d = el('details', { class: 'long-text' });
+      d.append(el('summary', {}, `${JSON.stringify(value.slice(0, 80))}… (${value.length} characters)`), el('pre', {}, value));
+      return d;
+    }
+    return el('span', { class: `json-${value === null ? 'null' : typeof value}` }, typeof value === 'string' ? JSON.stringify(text) : text);
+  }
+  const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value as Record<string, unknown>);
+  const d = el('details', { class: 'json' });
+  if (depth < 2) d.open = true;
+  d.append(el('summary', {}, Array.isArray(value) ? `[${entries.length}]` : `{${entries.length}}`));
+  const list = el('div', { class: 'json-children' });
+  for (const [k, v] of entries.slice(0, 200)) {
+    const row = el('div', { class: 'json-row' });
+    row.append(el('span', { class: 'json-key' }, `${k}: `), jsonTree(v, depth + 1));
+    list.append(row);
+  }
+  if (entries.length > 200) list.append(el('div', { class: 'json-more' }, `… ${entries.length - 200} more`));
+  d.append(list);
+  return d;
+}
+
+function section(name: string, body: HTMLElement | string): HTMLElement {
+  const s = el('section', { 'data-section': name });
+  s.append(el('h3', {}, name), typeof body === 'string' ? el('div', {}, body) : body);
+  return s;
+}
+
+function renderPanel(): void {
+  const id = state.selected;
+  panel.replaceChildren();
+  if (!id || !nodeEls.has(id)) {
+    panel.append(el('p', { class: 'hint' }, state.graph ? 'Select a step to see its inputs, result and attempts.' : ''));
+    return;
+  }
+  const s = state.run.steps[id];
+  const node = layout?.nodes.find((n) => n.id === id);
+  panel.append(el('h2', {}, id));
+  if (node) panel.append(el('div', { class: 'muted' }, node.label !== id ? `${node.label} · ${node.detail}` : node.detail));
+  const r = s?.result ?? null;
+  const statusLine = el('div', { class: 'status-line', 'data-status': s?.status ?? 'pending' }, s?.status ?? 'pending');
+  panel.append(statusLine);
+  const facts: string[] = [];
+  if (r?.duration_ms != null) facts.push(`duration ${formatDuration(r.duration_ms)}`);
+  if (r && r.attempts > 1) facts.push(`${r.attempts} attempts`);
+  if (r?.model) facts.push(`model ${r.model}`);
+  if (r && (r.tokens_in || r.tokens_out)) facts.push(`${r.tokens_in} in / ${r.tokens_out} out tokens`);
+  if (r && r.cost_usd) facts.push(formatCost(r.cost_usd));
+  if (r?.cached) facts.push('from the cache');
+  if (r?.skip_reason) facts.push(r.skip_reason);
+  if (facts.length) panel.append(el('div', { class: 'facts', 'data-testid': 'step-facts' }, facts.join(' · ')));
+  if (r?.error) {
+    const err = el('div', { class: 'error', 'data-testid': 'step-error' });
+    err.append(el('strong', {}, r.error_type ?? 'Error'), document.createTextNode(`: ${r.error}`));
+    panel.append(section('Error', err));
+  }
+  if (s?.inputs && Object.keys(s.inputs).length) panel.append(section('Inputs', jsonTree(s.inputs)));
+  if (r && r.result !== null && r.result !== undefined) panel.append(section('Result', jsonTree(r.result)));
+  if (r?.vars) panel.append(section('Vars', jsonTree(r.vars)));
+  if (s?.text) panel.append(section('Output', el('pre', { class: 'stream', 'data-testid': 'step-output' }, s.text)));
+  if (s?.attempts.length) {
+    const list = el('ol', { class: 'attempts' });
+    for (const a of s.attempts) list.append(el('li', {}, `attempt ${a.attempt}: ${a.errorType}: ${a.error}${a.retryInMs !== null ? ` — retried after ${formatDuration(a.retryInMs)}` : ''}`));
+    panel.append(section('Attempts', list));
+  }
+  if (s && (s.iterationsStarted || r?.iterations)) panel.append(section('Iterations', `${r?.iterations?.length ?? s.iterationsStarted} iteration(s)${s.iterationsEnded ? `, ${s.iterationsEnded} body step run(s) ended` : ''}`));
+}
+
+function select(id: string | null): void {
+  const prev = state.selected;
+  state.selected = id;
+  if (prev) dirty.add(prev);
+  if (id) dirty.add(id);
+  panelDirty = true;
+  schedule();
+  save();
+}
+
+// ---- frames: every change is drawn once per animation frame ----
+function schedule(): void {
+  if (frameRequested) return;
+  frameRequested = true;
+  requestAnimationFrame(frame);
+}
+
+function frame(): void {
+  frameRequested = false;
+  const now = Date.now();
+  for (const id of dirty) updateNode(id, now);
+  const changed = dirty.size > 0;
+  dirty.clear();
+  if (headerDirty) renderHeader(now);
+  if (panelDirty) renderPanel();
+  headerDirty = false;
+  panelDirty = false;
+  if (changed || layout) report();
+}
+
+let lastReport = '';
+function report(): void {
+  const statuses: Record<string, string> = {};
+  for (const [id, g] of nodeEls) statuses[id] = g.getAttribute('data-status') ?? 'pending';
+  const msg: FromWebview = { type: 'rendered', uri: state.uri, runId: state.run.runId, nodes: nodeEls.size, statuses };
+  const key = JSON.stringify(msg);
+  if (key === lastReport) return;
+  lastReport = key;
+  vscode.postMessage(msg);
+}
+
+// a second's tick for running timers and the elapsed time
+setInterval(() => {
+  if (state.run.status !== 'running') return;
+  for (const [id, s] of Object.entries(state.run.steps)) if (s.status === 'running') dirty.add(id);
+  headerDirty = true;
+  schedule();
+}, 1000);
+
+let saveTimer: ReturnType<typeof setTimeout> | null = null;
+function save(): void {
+  if (saveTimer) return;
+  saveTimer = setTimeout(() => {
+    saveTimer = null;
+    vscode.setState(state);
+  }, 200);
+}
+
+// ---- messages ----
+async function onGraph(msg: GraphMessage): Promise<void> {
+  const firstLayout = !layout;
+  const uriChanged = state.uri !== null && state.uri !== msg.uri;
+  state.uri = msg.uri;
+  state.problem = msg.problem;
+  if (uriChanged) state.run = emptyRun();
+  if (!msg.graph) {
+    problemEl.hidden = false;
+    problemEl.textContent = msg.problem ?? 'The pipeline does not compile.';
+    headerDirty = true;
+    schedule();
+    save();
+    report();
+    return;
+  }
+  problemEl.hidden = true;
+  state.pipelineId = msg.pipelineId;
+  const same = state.graph && JSON.stringify(state.graph) === JSON.stringify(msg.graph);
+  state.graph = msg.graph;
+  state.run = retainSteps(state.run, graphStepIds(msg.graph));
+  if (same && layout) {
+    headerDirty = true;
+    schedule();
+    return;
+  }
+  await relayout(firstLayout && !state.view);
+}
+
+async function relayout(fitAfter: boolean): Promise<void> {
+  if (!state.graph) return;
+  const seq = ++layoutSeq;
+  try {
+    const l = await layoutGraph(elk, state.graph, state.direction);
+    if (seq !== layoutSeq) return; // a newer graph arrived while this one was laid out
+    layout = l;
+    drawGraph(l);
+    if (fitAfter) fit();
+    else applyView();
+    schedule();
+    save();
+  } catch (e) {
+    vscode.postMessage({ type: 'error', message: `layout failed: ${e instanceof Error ? e.message : String(e)}` });
+  }
+}
+
+function onEvents(events: RunEvent[]): void {
+  const { run, changed } = applyEvents(state.run, events);
+  state.run = run;
+  for (const id of changed) dirty.add(id);
+  headerDirty = true;
+  if (state.selected && changed.has(state.selected)) panelDirty = true;
+  schedule();
+  save();
+}
+
+window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
+  const msg = event.data;
+  if (!msg || typeof msg !== 'object') return;
+  switch (msg.type) {
+    case 'graph':
+      void onGraph(msg);
+      break;
+    case 'run-reset':
+      state.run = { ...emptyRun(), runId: msg.runId, reused: msg.reused, steps: Object.fromEntries(Object.entries(state.run.steps).filter(([id]) => msg.reused.includes(id))) };
+      for (const id of nodeEls.keys()) dirty.add(id);
+      headerDirty = true;
+      panelDirty = true;
+      schedule();
+      break;
+    case 'run-events':
+      onEvents(msg.events);
+      break;
+    case 'highlight-step': {
+      const prev = highlighted;
+      highlighted = msg.stepId;
+      if (prev) dirty.add(prev);
+      if (msg.stepId) dirty.add(msg.stepId);
+      schedule();
+      break;
+    }
+    case 'settings':
+      if (msg.direction !== state.direction) {
+        state.direction = msg.direction;
+        void relayout(true);
+      }
+      break;
+    default:
+      break;
+  }
+});
+
+// restored from a hidden panel or a reload: draw what was there, then ask for the current graph
+if (state.graph) void relayout(!state.view);
+renderHeader(Date.now());
+renderPanel();
+vscode.postMessage({ type: 'ready' });
+
+/** For tests and the benchmark page: the statuses the DOM shows. */
+(window as unknown as { __orchestratorStatuses?: () => Record<string, string> }).__orchestratorStatuses = () => statusesOf(state.run);

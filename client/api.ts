@@ -1,0 +1,22 @@
+// What the extension returns from activate(): an automation API for tests and other extensions
+// (`vscode.extensions.getExtension('orchestrator.orchestrator-pipelines').exports`). It reads state;
+// it starts nothing a command does not.
+import type { ResultDocument } from '../engine/run/events';
+
+export interface PanelRendered {
+  runId: string | null;
+  nodes: number;
+  statuses: Record<string, string>;
+}
+
+export interface OrchestratorApi {
+  /** The result document of the latest run of this pipeline in this window. */
+  lastResult(uri: string): ResultDocument | undefined;
+  isRunning(uri: string): boolean;
+  /** Why the latest Run, Resume or Run From Here was refused (workspace trust, errors, ...). */
+  lastRefusal(): string | undefined;
+  /** What the pipeline's panel last reported it shows (node count and each node's status). */
+  panelRendered(uri: string): PanelRendered | undefined;
+  /** The folder whose `.orchestrator/` holds this pipeline's runs. */
+  runStateFolder(uri: string): string;
+}

@@ -1,0 +1,106 @@
+// The commands in the palette, the editor title and the server's code lenses.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { ResultDocument } from '../engine/run/events';
+import { runFolder } from './configuration';
+import { LANGUAGE_ID } from './languageClient';
+import type { RunController, RunRequest } from './runController';
+import { innermostAt, type WebviewHost } from './webviewHost';
+import type { GraphDocument } from '../engine/plan/graph';
+
+export const COMMAND_IDS = {
+  run: 'orchestrator.run',
+  runFromHere: 'orchestrator.runFromHere',
+  cancelRun: 'orchestrator.cancelRun',
+  resumeRun: 'orchestrator.resumeRun',
+  showGraph: 'orchestrator.showGraph',
+  treatAsPipeline: 'orchestrator.treatAsPipeline',
+} as const;
+
+/** The commands the language server's code lenses may name. */
+export const LENS_COMMANDS = [COMMAND_IDS.run, COMMAND_IDS.showGraph, COMMAND_IDS.runFromHere];
+
+/** A command's target: the URI it was given (string or Uri), else the active pipeline editor. */
+function targetUri(arg: unknown): vscode.Uri | undefined {
+  if (arg instanceof vscode.Uri) return arg;
+  if (typeof arg === 'string' && arg) return arg.includes('://') ? vscode.Uri.parse(arg) : vscode.Uri.file(arg);
+  const editor = vscode.window.activeTextEditor;
+  return editor && (editor.document.languageId === LANGUAGE_ID || /\.ya?ml$/i.test(editor.document.fileName)) ? editor.document.uri : undefined;
+}
+
+function noTarget(what: string): undefined {
+  void vscode.window.showWarningMessage(`${what}: open a pipeline (*.pipeline.yaml) first.`);
+  return undefined;
+}
+
+export function registerCommands(
+  context: vscode.ExtensionContext,
+  runs: RunController,
+  host: WebviewHost,
+  graphOf: (uri: vscode.Uri) => Promise<{ graph: GraphDocument | null }>,
+): void {
+  const reg = (id: string, fn: (...args: unknown[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+
+  reg(COMMAND_IDS.run, (arg?: unknown, request?: unknown): Promise<ResultDocument | undefined> | undefined => {
+    const uri = targetUri(arg);
+    if (!uri) return noTarget('Run Pipeline');
+    return runs.run(uri, (request ?? {}) as RunRequest);
+  });
+
+  reg(COMMAND_IDS.runFromHere, async (arg?: unknown, step?: unknown): Promise<ResultDocument | undefined> => {
+    const uri = targetUri(arg);
+    if (!uri) return noTarget('Run From Here');
+    let stepId = typeof step === 'string' ? step : undefined;
+    if (!stepId) {
+      // from the palette: the step under the cursor, else a pick
+      const { graph } = await graphOf(uri);
+      const editor = vscode.window.activeTextEditor;
+      if (graph && editor?.document.uri.toString() === uri.toString()) {
+        const hit = innermostAt(graph, editor.selection.active.line, editor.selection.active.character);
+        stepId = hit && graph.nodes.some((n) => n.id === hit.id) ? hit.id : undefined;
+      }
+      if (!stepId && graph) stepId = (await vscode.window.showQuickPick(graph.nodes.map((n) => ({ label: n.id, description: n.label !== n.id ? n.label : undefined })), { title: 'Run from which step?' }))?.label;
+      if (!stepId) return undefined;
+    }
+    return runs.runFromHere(uri, stepId);
+  });
+
+  reg(COMMAND_IDS.cancelRun, (arg?: unknown) => {
+    const uri = targetUri(arg);
+    if (!uri || !runs.cancel(uri)) void vscode.window.showInformationMessage('No run of this pipeline is in progress.');
+  });
+
+  reg(COMMAND_IDS.resumeRun, async (arg?: unknown): Promise<ResultDocument | undefined> => {
+    const anchor = vscode.window.activeTextEditor?.document.uri ?? vscode.workspace.workspaceFolders?.[0]?.uri;
+    if (!anchor) return noTarget('Resume Run');
+    const folder = runFolder(anchor);
+    let runId = typeof arg === 'string' ? arg : undefined;
+    if (!runId) {
+      const items = runs
+        .pickableRuns(folder)
+        .filter((r): r is Extract<typeof r, { status: string }> => 'status' in r && r.status !== 'completed')
+        .map((r) => ({ label: r.execution_id, description: `${r.pipeline_id} · ${r.status}`, detail: `${path.basename(r.pipeline_file)} · started ${r.started_at} · ${r.steps_completed} step(s) completed` }));
+      if (!items.length) {
+        void vscode.window.showInformationMessage(`No stopped run to resume in ${path.join(folder, '.orchestrator', 'runs')}.`);
+        return undefined;
+      }
+      runId = (await vscode.window.showQuickPick(items, { title: 'Resume which run?' }))?.label;
+      if (!runId) return undefined;
+    }
+    return runs.resume(runId, folder);
+  });
+
+  reg(COMMAND_IDS.showGraph, (arg?: unknown) => {
+    const uri = targetUri(arg);
+    if (!uri) return noTarget('Show Graph');
+    host.show(uri, false);
+  });
+
+  reg(COMMAND_IDS.treatAsPipeline, async (arg?: unknown) => {
+    const uri = targetUri(arg);
+    if (!uri) return noTarget('Treat File as Pipeline');
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.languages.setTextDocumentLanguage(doc, LANGUAGE_ID);
+  });
+
+}

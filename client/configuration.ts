@@ -1,0 +1,40 @@
+// The extension's settings (package.json contributes.configuration), read in one place.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { GraphDirection } from '../media/protocol';
+
+export const SECTION = 'orchestrator';
+
+export interface Settings {
+  maxParallel: number | undefined;
+  direction: GraphDirection;
+  openPanelOnRun: boolean;
+  /** An absolute folder, or '' for the pipeline's workspace folder. */
+  runStateFolder: string;
+}
+
+export function settings(scope?: vscode.Uri): Settings {
+  const c = vscode.workspace.getConfiguration(SECTION, scope);
+  const max = c.get<number | null>('maxParallel', null);
+  return {
+    maxParallel: typeof max === 'number' && max >= 1 ? Math.floor(max) : undefined,
+    direction: c.get<string>('graph.direction', 'RIGHT') === 'DOWN' ? 'DOWN' : 'RIGHT',
+    openPanelOnRun: c.get<boolean>('openPanelOnRun', true),
+    runStateFolder: c.get<string>('runStateFolder', '') ?? '',
+  };
+}
+
+/** Where a pipeline's runs keep `.orchestrator/` and where relative paths resolve: the setting when
+ * given (relative to the workspace folder), else the document's workspace folder, else its folder. */
+export function runFolder(uri: vscode.Uri): string {
+  const ws = vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  const configured = settings(uri).runStateFolder.trim();
+  if (configured) return path.resolve(ws ?? path.dirname(uri.fsPath), configured);
+  return ws ?? path.dirname(uri.fsPath);
+}
+
+export function onSettingsChanged(listener: () => void): vscode.Disposable {
+  return vscode.workspace.onDidChangeConfiguration((e) => {
+    if (e.affectsConfiguration(SECTION)) listener();
+  });
+}

@@ -1,0 +1,42 @@
+// The language server, started over IPC, told which commands this extension implements (so its code
+// lenses name only commands that exist), and asked for a document's graph.
+import * as vscode from 'vscode';
+import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import type { GraphDocument } from '../engine/plan/graph';
+import { GRAPH_REQUEST, type GraphParams, type GraphResult } from '../server/protocol';
+
+export const LANGUAGE_ID = 'orchestrator-pipeline';
+
+export async function startLanguageClient(context: vscode.ExtensionContext, commands: string[]): Promise<LanguageClient> {
+  const module = context.asAbsolutePath('dist/server.js');
+  const serverOptions: ServerOptions = {
+    run: { module, transport: TransportKind.ipc },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [{ language: LANGUAGE_ID }],
+    initializationOptions: { commands },
+  };
+  const client = new LanguageClient('orchestrator', 'Orchestrator Pipelines', serverOptions, clientOptions);
+  await client.start();
+  return client;
+}
+
+/** The graph of a document, or why there is none. */
+export async function requestGraph(client: LanguageClient, uri: vscode.Uri): Promise<{ pipelineId: string | null; graph: GraphDocument | null; problem: string | null }> {
+  const params: GraphParams = { uri: uri.toString() };
+  const g = await client.sendRequest<GraphResult | null>(GRAPH_REQUEST, params);
+  if (g) {
+    const { pipeline_id, ...graph } = g;
+    return { pipelineId: pipeline_id, graph, problem: null };
+  }
+  const errors = vscode.languages.getDiagnostics(uri).filter((d) => d.severity === vscode.DiagnosticSeverity.Error);
+  const first = errors[0];
+  return {
+    pipelineId: null,
+    graph: null,
+    problem: errors.length
+      ? `The pipeline does not compile: ${errors.length} error${errors.length === 1 ? '' : 's'} (line ${first.range.start.line + 1}: ${first.message}). Fix ${errors.length === 1 ? 'it' : 'them'} to see the graph.`
+      : 'This document is not a pipeline the graph can be drawn for.',
+  };
+}

@@ -1,0 +1,276 @@
+// Runs pipelines in the extension host with the engine's own runPipeline — the call `orc run` makes,
+// with the same `.orchestrator/` state, so `orc runs` and `orc resume` see editor runs and the
+// editor resumes CLI runs. One run per document; events go to the panel, the log, the status bar
+// and a cancellable progress notification.
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { analyze, hasErrors, type Analysis } from '../engine/analyze/index';
+import { NO_MODELS, type ModelRunner } from '../engine/models/modelRunner';
+import { CheckpointError, listRuns, loadCheckpoint, sha256, type Checkpoint } from '../engine/run/checkpointStore';
+import type { ResultDocument, RunEvent } from '../engine/run/events';
+import { InputError } from '../engine/run/inputs';
+import { newExecutionId, runPipeline } from '../engine/run/runPipeline';
+import { runFolder, settings } from './configuration';
+import { EventBatcher } from './eventBatcher';
+import type { Log } from './log';
+import { askInputs } from './parameters';
+import { fromHereCheckpoint, jumpsOf } from './runFromHere';
+import type { RunStatusBar } from './statusBar';
+import { canRun } from './trust';
+import type { WebviewHost } from './webviewHost';
+
+export interface RunRequest {
+  /** Inputs given by the caller: no prompts (missing parameters take their defaults). */
+  inputs?: Record<string, unknown>;
+}
+
+interface ActiveRun {
+  runId: string;
+  controller: AbortController;
+  done: Promise<ResultDocument | undefined>;
+}
+
+function cancelledError(): Error {
+  const e = new Error('The run was cancelled');
+  e.name = 'CancelledError';
+  return e;
+}
+
+export class RunController implements vscode.Disposable {
+  private readonly active = new Map<string, ActiveRun>();
+  private readonly results = new Map<string, ResultDocument>();
+  private refusal: string | undefined;
+
+  constructor(
+    private readonly host: WebviewHost,
+    private readonly log: Log,
+    private readonly status: RunStatusBar,
+    private readonly models: () => ModelRunner = () => NO_MODELS,
+  ) {}
+
+  lastResult(uri: string): ResultDocument | undefined {
+    return this.results.get(uri);
+  }
+
+  isRunning(uri: string): boolean {
+    return this.active.has(uri);
+  }
+
+  lastRefusal(): string | undefined {
+    return this.refusal;
+  }
+
+  private refuse(reason: string, show = true): undefined {
+    this.refusal = reason;
+    this.log.line(`refused: ${reason}`);
+    if (show) void vscode.window.showErrorMessage(reason);
+    return undefined;
+  }
+
+  /** Run Pipeline. Resolves with the result document when the run ends; undefined when it did not start. */
+  async run(uri: vscode.Uri, request: RunRequest = {}): Promise<ResultDocument | undefined> {
+    const ready = await this.prepare(uri);
+    if (!ready) return undefined;
+    const { doc, analysis } = ready;
+    let inputs = request.inputs;
+    if (!inputs) {
+      const params = analysis.pipeline!.parameters;
+      inputs = params.length ? await askInputs(params, `Run ${analysis.pipeline!.id}`) : {};
+      if (!inputs) return this.refuse('The run was not started: a parameter prompt was dismissed.', false);
+    }
+    return this.start(doc, analysis, { inputs }, []);
+  }
+
+  /** Run From Here: a new run that reuses the latest run's results for the steps before `stepId`. */
+  async runFromHere(uri: vscode.Uri, stepId: string): Promise<ResultDocument | undefined> {
+    const ready = await this.prepare(uri);
+    if (!ready) return undefined;
+    const { doc, analysis } = ready;
+    if (!analysis.pipeline!.steps.some((s) => s.id === stepId)) return this.refuse(`Run From Here: '${stepId}' is not a top-level step of ${path.basename(uri.fsPath)}.`);
+    const cwd = runFolder(uri);
+    const latest = listRuns(cwd).find((r) => 'pipeline_file' in r && r.pipeline_file === uri.fsPath);
+    if (!latest) {
+      void vscode.window.showInformationMessage(`No earlier run of ${path.basename(uri.fsPath)} to reuse: running the whole pipeline.`);
+      return this.run(uri);
+    }
+    let previous: Checkpoint;
+    try {
+      previous = loadCheckpoint(cwd, latest.execution_id);
+    } catch (e) {
+      return this.refuse(`Run From Here: the latest run cannot be read (${(e as Error).message}).`);
+    }
+    const text = doc.getText();
+    const checkpoint = fromHereCheckpoint(previous, analysis.plan!, jumpsOf(analysis.pipeline!.steps), stepId, { executionId: newExecutionId(), sourceSha256: sha256(text), pipelineFile: uri.fsPath, now: new Date() });
+    const reused = Object.keys(checkpoint.steps).filter((k) => !k.includes('/'));
+    this.log.line(`run from ${stepId}: reusing ${reused.length ? reused.join(', ') : 'nothing'} from run ${previous.execution_id}`);
+    return this.start(doc, analysis, { resume: checkpoint }, reused);
+  }
+
+  /** Resume Run: finishes a stopped, cancelled or crashed run (the editor's or the CLI's). */
+  async resume(runId: string, folder: string): Promise<ResultDocument | undefined> {
+    if (!canRun((r) => (this.refusal = r))) return undefined;
+    let checkpoint: Checkpoint;
+    try {
+      checkpoint = loadCheckpoint(folder, runId);
+    } catch (e) {
+      if (e instanceof CheckpointError) return this.refuse(e.message);
+      throw e;
+    }
+    if (checkpoint.status === 'completed') {
+      void vscode.window.showInformationMessage(`Run ${runId} already completed; nothing to resume.`);
+      const file = path.join(folder, '.orchestrator', 'runs', runId, 'result.json');
+      return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ResultDocument) : undefined;
+    }
+    const file = checkpoint.pipeline_file;
+    if (!file || !existsSync(file)) return this.refuse(`Run ${runId} ran ${file || 'a pipeline from standard input'}, which is not there any more.`);
+    const uri = vscode.Uri.file(file);
+    const doc = await vscode.workspace.openTextDocument(uri);
+    if (doc.isDirty) return this.refuse(`${path.basename(file)} has unsaved changes; save or revert them before resuming run ${runId}.`);
+    const source = readFileSync(file, 'utf8');
+    if (sha256(source) !== checkpoint.pipeline_sha256) return this.refuse(`${path.basename(file)} has changed since run ${runId} started; resuming would mix two pipelines. Start a new run instead.`);
+    const analysis = analyze(source);
+    if (!analysis.pipeline || !analysis.plan || hasErrors(analysis.findings)) return this.refuse(`${path.basename(file)} does not compile; fix its errors first.`);
+    if (this.active.has(uri.toString())) return this.refuse(`${path.basename(file)} is already running.`);
+    const reused = Object.entries(checkpoint.steps).filter(([k, r]) => !k.includes('/') && r.status === 'completed').map(([k]) => k);
+    return this.start(doc, analysis, { resume: checkpoint, cwd: folder }, reused);
+  }
+
+  cancel(uri: vscode.Uri): boolean {
+    const run = this.active.get(uri.toString());
+    if (!run) return false;
+    this.log.line(`cancelling run ${run.runId}`);
+    run.controller.abort(cancelledError());
+    return true;
+  }
+
+  /** Checks trust, the document (saved, compiles) and that it is not running already. */
+  private async prepare(uri: vscode.Uri): Promise<{ doc: vscode.TextDocument; analysis: Analysis } | undefined> {
+    if (!canRun((r) => (this.refusal = r))) {
+      this.log.line(`refused: ${this.refusal}`);
+      return undefined;
+    }
+    const doc = await vscode.workspace.openTextDocument(uri);
+    if (doc.isDirty) {
+      const pick = await vscode.window.showWarningMessage(`${path.basename(uri.fsPath)} has unsaved changes. A run reads the file on disk.`, { modal: true }, 'Save and Run');
+      if (pick !== 'Save and Run') return this.refuse('The run was not started: the document has unsaved changes.', false);
+      if (!(await doc.save())) return this.refuse(`${path.basename(uri.fsPath)} could not be saved.`);
+    }
+    const key = uri.toString();
+    const running = this.active.get(key);
+    if (running) {
+      const pick = await vscode.window.showWarningMessage(`${path.basename(uri.fsPath)} is already running (run ${running.runId}).`, { modal: true }, 'Cancel It and Run Again');
+      if (pick !== 'Cancel It and Run Again') return this.refuse('The run was not started: the pipeline is already running.', false);
+      running.controller.abort(cancelledError());
+      await running.done;
+    }
+    const analysis = analyze(doc.getText());
+    const errors = analysis.findings.filter((f) => f.severity === 'error');
+    if (!analysis.pipeline || !analysis.plan || errors.length) {
+      const first = errors[0];
+      return this.refuse(`${path.basename(uri.fsPath)} does not compile (${errors.length} error${errors.length === 1 ? '' : 's'}${first ? `; line ${first.range.start.line + 1}: ${first.message}` : ''}): nothing ran.`);
+    }
+    return { doc, analysis };
+  }
+
+  private start(doc: vscode.TextDocument, analysis: Analysis, how: { inputs?: Record<string, unknown>; resume?: Checkpoint; cwd?: string }, reused: string[]): Promise<ResultDocument | undefined> {
+    const uri = doc.uri;
+    const key = uri.toString();
+    const pipeline = analysis.pipeline!;
+    const cwd = how.cwd ?? runFolder(uri);
+    const conf = settings(uri);
+    const controller = new AbortController();
+    const runId = how.resume?.execution_id ?? newExecutionId();
+    if (conf.openPanelOnRun) this.host.show(uri);
+    this.host.runStarted(uri, runId, reused);
+    const batcher = new EventBatcher((events) => this.host.runEvents(uri, runId, events));
+    const total = analysis.plan!.executionOrder.length;
+    let done = 0;
+    const topLevel = new Set(analysis.plan!.executionOrder);
+    this.status.started(pipeline.id, uri, total);
+    this.log.line(`${how.resume ? 'resuming' : 'running'} ${pipeline.id} (${uri.fsPath}) as run ${runId} in ${cwd}`);
+
+    let report: ((p: { message?: string; increment?: number }) => void) | null = null;
+    const listener = (e: RunEvent) => {
+      batcher.push(e);
+      switch (e.type) {
+        case 'step-started':
+          if (!e.scope.length) this.log.line(`▶ ${e.step}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`);
+          break;
+        case 'attempt-failed':
+          this.log.line(`  ${e.step}: attempt ${e.attempt} failed: ${e.errorType}: ${e.error}${e.retryInMs !== null ? `; retrying in ${e.retryInMs} ms` : ''}`);
+          break;
+        case 'step-ended':
+          if (!e.scope.length && topLevel.has(e.step)) {
+            done++;
+            this.status.progress(done, total);
+            report?.({ message: `${done}/${total} steps · ${e.step} ${e.result.status}`, increment: 100 / Math.max(1, total) });
+            this.log.line(`${e.result.status === 'completed' ? '✓' : e.result.status === 'failed' ? '✗' : '–'} ${e.step} ${e.result.status}${e.result.duration_ms != null ? ` in ${e.result.duration_ms} ms` : ''}${e.result.error ? `: ${e.result.error_type ?? 'Error'}: ${e.result.error}` : ''}`);
+          }
+          break;
+        case 'warning':
+          this.log.line(`warning${e.step ? ` (${e.step})` : ''}: ${e.message}`);
+          break;
+        default:
+          break;
+      }
+    };
+
+    const execution = (async (): Promise<ResultDocument | undefined> => {
+      try {
+        const doc = await runPipeline(analysis, {
+          cwd,
+          inputs: how.inputs,
+          resume: how.resume,
+          executionId: runId,
+          maxParallel: how.resume ? undefined : conf.maxParallel,
+          pipelineFile: uri.fsPath,
+          source: analysis.text,
+          signal: controller.signal,
+          listeners: [listener],
+          models: this.models(),
+        });
+        batcher.flush();
+        this.results.set(key, doc);
+        this.status.ended(doc.status);
+        this.log.line(`run ${doc.execution_id} ${doc.status} in ${doc.duration_ms} ms; record: ${path.join(cwd, '.orchestrator', 'runs', doc.execution_id)}`);
+        if (doc.status === 'failed') {
+          void vscode.window.showErrorMessage(`${pipeline.id} failed: ${doc.failed_steps.join(', ') || 'a step reported failure'}.`, 'Show Graph', 'Show Log').then((pick) => {
+            if (pick === 'Show Graph') this.host.show(uri, false);
+            if (pick === 'Show Log') this.log.show();
+          });
+        }
+        return doc;
+      } catch (e) {
+        batcher.flush();
+        this.status.ended('failed');
+        if (e instanceof InputError) return this.refuse(`${pipeline.id}: ${e.message}`);
+        this.log.line(`run ${runId} crashed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+        void vscode.window.showErrorMessage(`${pipeline.id}: the run stopped with an internal error: ${e instanceof Error ? e.message : String(e)}`);
+        return undefined;
+      } finally {
+        if (this.active.get(key)?.runId === runId) this.active.delete(key);
+      }
+    })();
+
+    this.active.set(key, { runId, controller, done: execution });
+    void vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Running ${pipeline.id}`, cancellable: true },
+      (progress, token) => {
+        report = (p) => progress.report(p);
+        token.onCancellationRequested(() => this.cancel(uri));
+        return execution;
+      },
+    );
+    return execution;
+  }
+
+  /** Runs in the pipeline's run folder, for the Resume quick pick. */
+  pickableRuns(folder: string) {
+    return listRuns(folder);
+  }
+
+  dispose(): void {
+    for (const run of this.active.values()) run.controller.abort(cancelledError());
+  }
+}

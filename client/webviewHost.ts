@@ -1,0 +1,247 @@
+// The pipeline panels: one per document, its HTML from media/html.ts, the graph from the language
+// server (following the document as it is edited), run events forwarded in batches, the editor's
+// cursor highlighted in the graph, and a click on a node revealing the step in the editor. Panels are
+// restored after a window reload by a serializer.
+import * as vscode from 'vscode';
+import type { GraphDocument, GraphNode } from '../engine/plan/graph';
+import type { RunEvent } from '../engine/run/events';
+import { makeNonce, webviewHtml } from '../media/html';
+import type { FromWebview, ToWebview } from '../media/protocol';
+import type { PanelRendered } from './api';
+import { settings } from './configuration';
+import type { Log } from './log';
+
+export const VIEW_TYPE = 'orchestrator.pipelineGraph';
+
+/** The graph of a document, from the language server; null when it does not compile. */
+export type GraphSource = (uri: vscode.Uri) => Promise<{ pipelineId: string | null; graph: GraphDocument | null; problem: string | null }>;
+
+interface Panel {
+  uri: string;
+  panel: vscode.WebviewPanel;
+  graph: GraphDocument | null;
+  rendered: PanelRendered | undefined;
+  ready: boolean;
+}
+
+/** A run's events as the panel needs them again after a reload or a reopen (bounded). */
+interface RunLog {
+  runId: string;
+  reused: string[];
+  events: RunEvent[];
+}
+const MAX_REPLAY_EVENTS = 20_000;
+
+export class WebviewHost implements vscode.Disposable {
+  private readonly panels = new Map<string, Panel>();
+  private readonly runs = new Map<string, RunLog>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly graphTimers = new Map<string, ReturnType<typeof setTimeout>>();
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly graphOf: GraphSource,
+    private readonly log: Log,
+    private readonly onRun: (uri: vscode.Uri) => void,
+    private readonly onCancel: (uri: vscode.Uri) => void,
+  ) {
+    this.disposables.push(
+      vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
+        deserializeWebviewPanel: async (panel, state: unknown) => {
+          const uri = (state as { uri?: unknown } | undefined)?.uri;
+          if (typeof uri !== 'string') {
+            panel.dispose();
+            return;
+          }
+          this.adopt(uri, panel);
+        },
+      }),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (this.panels.has(e.document.uri.toString()) && e.contentChanges.length) this.refreshGraphSoon(e.document.uri);
+      }),
+      vscode.window.onDidChangeTextEditorSelection((e) => this.followCursor(e.textEditor)),
+    );
+  }
+
+  /** Opens (or reveals) the document's panel. */
+  show(uri: vscode.Uri, preserveFocus = true): void {
+    const key = uri.toString();
+    const existing = this.panels.get(key);
+    if (existing) {
+      existing.panel.reveal(existing.panel.viewColumn ?? vscode.ViewColumn.Beside, preserveFocus);
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(VIEW_TYPE, this.titleOf(uri), { viewColumn: vscode.ViewColumn.Beside, preserveFocus }, this.options());
+    this.adopt(key, panel);
+  }
+
+  isOpen(uri: vscode.Uri): boolean {
+    return this.panels.has(uri.toString());
+  }
+
+  rendered(uri: string): PanelRendered | undefined {
+    return this.panels.get(uri)?.rendered;
+  }
+
+  /** A new run of this document: statuses cleared but for the steps an earlier run supplies. */
+  runStarted(uri: vscode.Uri, runId: string, reused: string[]): void {
+    const key = uri.toString();
+    this.runs.set(key, { runId, reused, events: [] });
+    this.post(key, { type: 'run-reset', runId, reused });
+  }
+
+  runEvents(uri: vscode.Uri, runId: string, events: RunEvent[]): void {
+    const key = uri.toString();
+    const log = this.runs.get(key);
+    if (log && log.runId === runId && log.events.length < MAX_REPLAY_EVENTS) log.events.push(...events);
+    this.post(key, { type: 'run-events', runId, events });
+  }
+
+  private options(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    return { enableScripts: true, retainContextWhenHidden: false, localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist')] };
+  }
+
+  private titleOf(uri: vscode.Uri): string {
+    return `Pipeline: ${uri.path.split('/').pop() ?? uri.path}`;
+  }
+
+  private adopt(key: string, panel: vscode.WebviewPanel): void {
+    const uri = vscode.Uri.parse(key);
+    panel.title = this.titleOf(uri);
+    panel.webview.options = this.options();
+    const dist = vscode.Uri.joinPath(this.extensionUri, 'dist');
+    panel.webview.html = webviewHtml({
+      scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
+      styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.css')).toString(),
+      nonce: makeNonce(),
+      cspSource: panel.webview.cspSource,
+      title: panel.title,
+    });
+    const entry: Panel = { uri: key, panel, graph: null, rendered: undefined, ready: false };
+    this.panels.set(key, entry);
+    panel.webview.onDidReceiveMessage((m: FromWebview) => this.onMessage(entry, m));
+    panel.onDidDispose(() => {
+      if (this.panels.get(key) === entry) this.panels.delete(key);
+    });
+  }
+
+  private async onMessage(p: Panel, m: FromWebview): Promise<void> {
+    const uri = vscode.Uri.parse(p.uri);
+    switch (m.type) {
+      case 'ready': {
+        p.ready = true;
+        this.post(p.uri, { type: 'settings', direction: settings(uri).direction });
+        await this.refreshGraph(uri);
+        const run = this.runs.get(p.uri);
+        if (run) {
+          this.post(p.uri, { type: 'run-reset', runId: run.runId, reused: run.reused });
+          if (run.events.length) this.post(p.uri, { type: 'run-events', runId: run.runId, events: run.events });
+        }
+        const editor = vscode.window.activeTextEditor;
+        if (editor?.document.uri.toString() === p.uri) this.followCursor(editor);
+        break;
+      }
+      case 'reveal-step':
+        await this.reveal(p, m.stepId);
+        break;
+      case 'run':
+        this.onRun(uri);
+        break;
+      case 'cancel-run':
+        this.onCancel(uri);
+        break;
+      case 'rendered':
+        p.rendered = { runId: m.runId, nodes: m.nodes, statuses: m.statuses };
+        break;
+      case 'error':
+        this.log.line(`panel: ${m.message}`);
+        break;
+    }
+  }
+
+  settingsChanged(): void {
+    for (const p of this.panels.values()) this.post(p.uri, { type: 'settings', direction: settings(vscode.Uri.parse(p.uri)).direction });
+  }
+
+  private refreshGraphSoon(uri: vscode.Uri): void {
+    const key = uri.toString();
+    const t = this.graphTimers.get(key);
+    if (t) clearTimeout(t);
+    this.graphTimers.set(
+      key,
+      setTimeout(() => {
+        this.graphTimers.delete(key);
+        void this.refreshGraph(uri);
+      }, 250),
+    );
+  }
+
+  async refreshGraph(uri: vscode.Uri): Promise<void> {
+    const key = uri.toString();
+    const p = this.panels.get(key);
+    if (!p) return;
+    try {
+      const g = await this.graphOf(uri);
+      if (g.graph) p.graph = g.graph;
+      this.post(key, { type: 'graph', uri: key, pipelineId: g.pipelineId, graph: g.graph, problem: g.problem });
+    } catch (e) {
+      this.log.line(`graph of ${uri.fsPath}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  private async reveal(p: Panel, stepId: string): Promise<void> {
+    const node = p.graph ? findNode(p.graph, stepId) : undefined;
+    if (!node?.range) return;
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(p.uri));
+    const column = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === p.uri)?.viewColumn ?? vscode.ViewColumn.One;
+    const r = node.range;
+    // the step's lines, from its `id:` to its last line with content (the range ends on the next line)
+    let endLine = r.end.character === 0 ? r.end.line - 1 : r.end.line;
+    while (endLine > r.start.line && doc.lineAt(endLine).isEmptyOrWhitespace) endLine--;
+    const end = endLine === r.end.line ? new vscode.Position(r.end.line, r.end.character) : new vscode.Position(endLine, doc.lineAt(endLine).text.length);
+    const selection = new vscode.Selection(new vscode.Position(r.start.line, r.start.character), end);
+    const editor = await vscode.window.showTextDocument(doc, { viewColumn: column, selection, preserveFocus: false });
+    editor.revealRange(selection, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  }
+
+  private followCursor(editor: vscode.TextEditor): void {
+    const key = editor.document.uri.toString();
+    const p = this.panels.get(key);
+    if (!p?.graph) return;
+    const pos = editor.selection.active;
+    const hit = innermostAt(p.graph, pos.line, pos.character);
+    this.post(key, { type: 'highlight-step', stepId: hit?.id ?? null });
+  }
+
+  private post(key: string, msg: ToWebview): void {
+    const p = this.panels.get(key);
+    if (p) void p.panel.webview.postMessage(msg);
+  }
+
+  dispose(): void {
+    for (const t of this.graphTimers.values()) clearTimeout(t);
+    for (const p of this.panels.values()) p.panel.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+export function findNode(g: GraphDocument, id: string): GraphNode | undefined {
+  for (const n of g.nodes) {
+    if (n.id === id) return n;
+    const inner = n.children ? findNode(n.children, id) : undefined;
+    if (inner) return inner;
+  }
+  return undefined;
+}
+
+/** The innermost step whose source range holds the position (a loop body's step before its loop). */
+export function innermostAt(g: GraphDocument, line: number, character: number): GraphNode | undefined {
+  for (const n of g.nodes) {
+    const r = n.range;
+    if (!r) continue;
+    const after = line > r.start.line || (line === r.start.line && character >= r.start.character);
+    const before = line < r.end.line || (line === r.end.line && character <= r.end.character);
+    if (after && before) return (n.children && innermostAt(n.children, line, character)) || n;
+  }
+  return undefined;
+}

@@ -1,0 +1,202 @@
+// The view state of a run, from its RunEvents: a pure reducer the webview renders from (and the
+// unit tests check), so what a node shows follows from the events alone.
+import type { RunEvent, StepResult, StepStatus } from '../engine/run/events';
+
+export type NodeStatus = StepStatus | 'retrying';
+
+export interface AttemptView {
+  attempt: number;
+  error: string;
+  errorType: string;
+  retryInMs: number | null;
+}
+
+export interface StepView {
+  status: NodeStatus;
+  /** Milliseconds since the epoch when the current attempt started (for the live timer). */
+  startedAt: number | null;
+  attempt: number;
+  attempts: AttemptView[];
+  inputs: Record<string, unknown> | null;
+  result: StepResult | null;
+  /** Streamed model text (the last MAX_TEXT characters) and tool output lines. */
+  text: string;
+  /** Loop steps: iterations seen and how many ended; body steps: runs across iterations. */
+  iterationsStarted: number;
+  iterationsEnded: number;
+}
+
+export interface RunView {
+  runId: string | null;
+  pipelineId: string | null;
+  status: 'idle' | 'running' | 'completed' | 'failed' | 'cancelled';
+  startedAt: number | null;
+  endedAt: number | null;
+  total: number;
+  steps: Record<string, StepView>;
+  tokensIn: number;
+  tokensOut: number;
+  costUsd: number;
+  /** Steps whose results an earlier run supplied (Run From Here, Resume). */
+  reused: string[];
+  warnings: string[];
+}
+
+/** Streamed text kept per step: enough to read, bounded however long a stream runs. */
+export const MAX_TEXT = 64 * 1024;
+
+export function emptyRun(): RunView {
+  return { runId: null, pipelineId: null, status: 'idle', startedAt: null, endedAt: null, total: 0, steps: {}, tokensIn: 0, tokensOut: 0, costUsd: 0, reused: [], warnings: [] };
+}
+
+export function emptyStep(): StepView {
+  return { status: 'pending', startedAt: null, attempt: 0, attempts: [], inputs: null, result: null, text: '', iterationsStarted: 0, iterationsEnded: 0 };
+}
+
+function step(run: RunView, id: string): StepView {
+  let s = run.steps[id];
+  if (!s) {
+    s = emptyStep();
+    run.steps[id] = s;
+  }
+  return s;
+}
+
+function append(text: string, chunk: string): string {
+  const t = text + chunk;
+  return t.length > MAX_TEXT ? t.slice(t.length - MAX_TEXT) : t;
+}
+
+/** Steps done: ended in any way (completed, skipped, failed, cancelled). */
+export function stepsDone(run: RunView): number {
+  let n = 0;
+  for (const s of Object.values(run.steps)) if (s.result && s.status !== 'running' && s.status !== 'retrying' && s.status !== 'pending') n++;
+  return n;
+}
+
+/** Applies events in order; returns a new top-level object (step objects are updated in place and
+ * their ids returned in `changed`, so a renderer touches only those nodes). */
+export function applyEvents(prev: RunView, events: RunEvent[]): { run: RunView; changed: Set<string> } {
+  const run: RunView = { ...prev, steps: { ...prev.steps } };
+  const changed = new Set<string>();
+  for (const e of events) {
+    switch (e.type) {
+      case 'run-started': {
+        const keep = e.resumed ? run.steps : {};
+        Object.assign(run, emptyRun(), { runId: e.executionId, pipelineId: e.pipelineId, status: 'running', startedAt: e.time, total: e.steps.length, steps: keep, reused: prev.reused });
+        for (const id of e.steps) {
+          if (!run.steps[id]) run.steps[id] = emptyStep();
+          changed.add(id);
+        }
+        break;
+      }
+      case 'step-ready':
+        break;
+      case 'step-started': {
+        // a step inside a loop iteration: the body node shows its latest iteration
+        const s = step(run, e.step);
+        const inLoop = e.scope.length > 0;
+        s.status = 'running';
+        s.startedAt = e.time;
+        s.attempt = e.attempt;
+        s.inputs = e.inputs;
+        if (e.attempt === 1 && !inLoop) {
+          s.attempts = [];
+          s.text = '';
+        }
+        if (inLoop && e.attempt === 1) s.iterationsStarted++;
+        changed.add(e.step);
+        for (const sc of e.scope) {
+          // the enclosing loop counts iterations as its body steps start
+          const loop = step(run, sc.loop);
+          loop.iterationsStarted = Math.max(loop.iterationsStarted, sc.index + 1);
+          changed.add(sc.loop);
+        }
+        break;
+      }
+      case 'attempt-failed': {
+        const s = step(run, e.step);
+        s.attempts = [...s.attempts, { attempt: e.attempt, error: e.error, errorType: e.errorType, retryInMs: e.retryInMs }];
+        if (e.retryInMs !== null) s.status = 'retrying';
+        changed.add(e.step);
+        break;
+      }
+      case 'step-output': {
+        const s = step(run, e.step);
+        s.text = append(s.text, e.chunk);
+        changed.add(e.step);
+        break;
+      }
+      case 'step-ended': {
+        const s = step(run, e.step);
+        const inLoop = e.scope.length > 0;
+        if (inLoop) s.iterationsEnded++;
+        s.status = e.result.status;
+        s.result = e.result;
+        s.startedAt = null;
+        // a loop's result repeats its body steps' tokens, which were counted as they ended
+        if (!e.result.iterations) {
+          run.tokensIn += e.result.tokens_in;
+          run.tokensOut += e.result.tokens_out;
+          run.costUsd += e.result.cost_usd;
+        }
+        changed.add(e.step);
+        break;
+      }
+      case 'warning':
+        run.warnings = [...run.warnings.slice(-49), e.message];
+        break;
+      case 'checkpoint-written':
+        break;
+      case 'run-ended': {
+        run.status = e.result.status;
+        run.endedAt = e.time;
+        run.tokensIn = e.result.tokens_in;
+        run.tokensOut = e.result.tokens_out;
+        run.costUsd = e.result.cost_usd;
+        for (const [id, r] of Object.entries(e.result.steps)) {
+          const s = step(run, id);
+          if (s.status !== r.status || !s.result) {
+            s.status = r.status;
+            s.result = r;
+            s.startedAt = null;
+            changed.add(id);
+          }
+        }
+        break;
+      }
+      default:
+        // an event kind this view does not know (a newer engine): ignored, never fatal
+        break;
+    }
+  }
+  return { run, changed };
+}
+
+/** Keeps the statuses of steps that still exist when the graph changes; drops the others. */
+export function retainSteps(run: RunView, ids: Iterable<string>): RunView {
+  const keep = new Set(ids);
+  const steps: Record<string, StepView> = {};
+  for (const [id, s] of Object.entries(run.steps)) if (keep.has(id)) steps[id] = s;
+  return { ...run, steps };
+}
+
+/** A run's record replayed as its events' end state: for a panel restored after a reload. */
+export function statusesOf(run: RunView): Record<string, NodeStatus> {
+  const out: Record<string, NodeStatus> = {};
+  for (const [id, s] of Object.entries(run.steps)) out[id] = s.status;
+  return out;
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const m = Math.floor(s / 60);
+  return `${m}m ${String(Math.round(s % 60)).padStart(2, '0')}s`;
+}
+
+export function formatCost(usd: number): string {
+  if (usd === 0) return '$0';
+  return usd < 0.01 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`;
+}
