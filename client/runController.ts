@@ -202,7 +202,7 @@ export class RunController implements vscode.Disposable {
           break;
         case 'step-ended':
           if (!e.scope.length && topLevel.has(e.step)) {
-            done++;
+            if (e.result.status !== 'cancelled') done++;
             this.status.progress(done, total);
             report?.({ message: `${done}/${total} steps · ${e.step} ${e.result.status}`, increment: 100 / Math.max(1, total) });
             this.log.line(`${e.result.status === 'completed' ? '✓' : e.result.status === 'failed' ? '✗' : '–'} ${e.step} ${e.result.status}${e.result.duration_ms != null ? ` in ${e.result.duration_ms} ms` : ''}${e.result.error ? `: ${e.result.error_type ?? 'Error'}: ${e.result.error}` : ''}`);

@@ -67,10 +67,10 @@ function append(text: string, chunk: string): string {
   return t.length > MAX_TEXT ? t.slice(t.length - MAX_TEXT) : t;
 }
 
-/** Steps done: ended in any way (completed, skipped, failed, cancelled). */
+/** Steps done: ran to an end or were skipped (a cancelled step never ran). */
 export function stepsDone(run: RunView): number {
   let n = 0;
-  for (const s of Object.values(run.steps)) if (s.result && s.status !== 'running' && s.status !== 'retrying' && s.status !== 'pending') n++;
+  for (const s of Object.values(run.steps)) if (s.result && (s.status === 'completed' || s.status === 'skipped' || s.status === 'failed')) n++;
   return n;
 }
 

@@ -289,7 +289,7 @@ function topLevelDone(): number {
   let n = 0;
   for (const node of state.graph.nodes) {
     const s = state.run.steps[node.id];
-    if (s && s.result && (s.status === 'completed' || s.status === 'skipped' || s.status === 'failed' || s.status === 'cancelled')) n++;
+    if (s && s.result && (s.status === 'completed' || s.status === 'skipped' || s.status === 'failed')) n++;
   }
   return n;
 }
@@ -329,10 +329,12 @@ function section(name: string, body: HTMLElement | string): HTMLElement {
 function renderPanel(): void {
   const id = state.selected;
   panel.replaceChildren();
-  if (!id || !nodeEls.has(id)) {
-    panel.append(el('p', { class: 'hint' }, state.graph ? 'Select a step to see its inputs, result and attempts.' : ''));
-    return;
-  }
+  const open = Boolean(id && nodeEls.has(id));
+  main.classList.toggle('with-panel', open);
+  if (!id || !open) return;
+  const close = el('button', { class: 'close', title: 'Close the step panel', 'data-testid': 'close-panel' }, '×');
+  close.addEventListener('click', () => select(null));
+  panel.append(close);
   const s = state.run.steps[id];
   const node = layout?.nodes.find((n) => n.id === id);
   panel.append(el('h2', {}, id));

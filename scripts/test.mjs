@@ -13,6 +13,8 @@ const steps = [
   ['build', 'node', ['esbuild.mjs']],
   ['typecheck', bin('tsc'), ['-p', '.']],
   ['unit and CLI tests', bin('mocha'), []],
+  // the extension in a real VS Code workbench (installs code-server and chromium on first use)
+  ['workbench tests', 'node', ['scripts/e2e.mjs']],
 ];
 
 let failedStep = null;

@@ -1,0 +1,25 @@
+// The real-workbench tests (test/e2e): installs code-server, Node 24 and chromium on first use
+// (scripts/installE2ETools.mjs), builds the extension and the in-host suite, then runs them.
+// `npm run test:e2e`; also a step of `npm test`.
+import { spawnSync } from 'node:child_process';
+import * as esbuild from 'esbuild';
+import { installE2ETools, ROOT } from './installE2ETools.mjs';
+
+installE2ETools();
+process.chdir(ROOT);
+let r = spawnSync('node', ['esbuild.mjs'], { stdio: 'inherit' });
+if (r.status !== 0) process.exit(r.status ?? 1);
+await esbuild.build({
+  entryPoints: ['test/e2e/integration/index.ts'],
+  outfile: '.tools/e2e-build/integration/index.js',
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: 'inline',
+  external: ['vscode', 'mocha'],
+  logLevel: 'warning',
+});
+const reporter = process.env.TEST_SUMMARY_FILE ? ['--reporter', 'test/helpers/summaryReporter.js'] : [];
+r = spawnSync('node_modules/.bin/mocha', ['--no-config', '--node-option', 'import=tsx', '--timeout', '240000', ...reporter, ...process.argv.slice(2), 'test/e2e/workbench.test.ts'], { stdio: 'inherit', timeout: 15 * 60_000 });
+process.exit(r.status ?? 1);

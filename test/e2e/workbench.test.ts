@@ -1,0 +1,196 @@
+// The extension in a real VS Code workbench (code-server + Debian's chromium), two ways:
+// 1. the integration suite (test/e2e/integration) inside the real extension host, loaded through
+//    the workbench's extensionTestsPath payload, as @vscode/test-electron would load it;
+// 2. as a person: quick open, the command palette, the parameter prompt, the DAG panel filling in,
+//    a click on a node moving the editor's selection, a dark theme. Screenshots of each state go to
+//    test-artifacts/e2e/. Run by scripts/e2e.mjs (which installs code-server and builds first).
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { format } from 'node:util';
+import type { FrameLocator, Page } from 'playwright-core';
+import { ARTIFACTS, launchBrowser, makeWorkspace, ROOT, Workbench } from './codeServer';
+
+const INTEGRATION_ENTRY = path.join(ROOT, '.tools', 'e2e-build', 'integration', 'index.js');
+
+async function shot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
+}
+
+async function palette(page: Page, command: string): Promise<void> {
+  // keys go to the workbench, not to a webview that has focus
+  if (await page.evaluate(() => document.activeElement?.tagName === 'IFRAME')) await page.locator('.part.sidebar .composite.title').first().click();
+  await page.keyboard.press('Control+Shift+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${command}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: command }).first().waitFor({ state: 'visible' });
+  await page.keyboard.press('Enter');
+}
+
+async function quickOpen(page: Page, file: string): Promise<void> {
+  // keys go to the workbench, not to a webview that has focus
+  await page.locator('.part.sidebar .composite.title').first().click();
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(file);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: file }).first().waitFor({ state: 'visible' });
+  await page.keyboard.press('Enter');
+  await page.locator('.tab.active', { hasText: file, hasNotText: 'Pipeline:' }).first().waitFor({ state: 'visible' });
+}
+
+function webview(page: Page): FrameLocator {
+  return page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+}
+
+/** WCAG contrast ratio of two `rgb(...)` colours. */
+function contrast(a: string, b: string): number {
+  const lum = (c: string) => {
+    const [r, g, bl] = (c.match(/[\d.]+/g) ?? ['0', '0', '0']).slice(0, 3).map((x) => {
+      const v = Number(x) / 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+describe('workbench: the extension host suite', function () {
+  this.timeout(240_000);
+  let wb: Workbench | undefined;
+  let closeBrowser: (() => Promise<void>) | undefined;
+  after(async () => {
+    await closeBrowser?.();
+    wb?.stop();
+  });
+
+  it('passes inside a real extension host', async () => {
+    assert.ok(fs.existsSync(INTEGRATION_ENTRY), 'scripts/e2e.mjs builds the integration suite first');
+    const result = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'orc-e2e-result-')), 'result.json');
+    const workspace = makeWorkspace();
+    wb = await Workbench.start({ workspace, trusted: true, env: { ORC_E2E_RESULT: result } });
+    const b = await launchBrowser();
+    closeBrowser = b.close;
+    const page = await b.browser.newPage();
+    const lines: string[] = [];
+    await page.exposeFunction('codeAutomationLog', (_type: string, args: unknown[]) => {
+      lines.push(format(...(Array.isArray(args) ? args : [args])));
+    });
+    const exited = new Promise<number>((resolve) => void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code)));
+    await page.goto(wb.url({ extensionTestsPath: INTEGRATION_ENTRY }));
+    const code = await Promise.race([exited, new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`the suite did not finish in 200 s:\n${lines.join('\n')}`)), 200_000))]);
+    const counts = fs.existsSync(result) ? (JSON.parse(fs.readFileSync(result, 'utf8')) as { passed: number; failed: number; skipped: number }) : null;
+    const report = lines.filter((l) => /✔|✓|passing|failing|\d+\)|Error|assert/i.test(l)).join('\n');
+    process.stdout.write(`${report}\n`);
+    if (counts && process.env.TEST_SUMMARY_FILE) fs.appendFileSync(process.env.TEST_SUMMARY_FILE, `${JSON.stringify(counts)}\n`);
+    assert.ok(counts, `the suite reported its counts (exit ${code}):\n${lines.slice(-40).join('\n')}\n${wb.log()}`);
+    assert.equal(counts.failed, 0, report);
+    assert.ok(counts.passed >= 7, `every in-host test ran (${counts.passed} passed)`);
+    assert.equal(code, 0);
+    fs.rmSync(workspace, { recursive: true, force: true });
+  });
+});
+
+describe('workbench: as a person uses it', function () {
+  this.timeout(240_000);
+  let wb: Workbench;
+  let page: Page;
+  let workspace: string;
+  let close: () => Promise<void>;
+
+  before(async () => {
+    workspace = makeWorkspace();
+    wb = await Workbench.start({ workspace, trusted: true, settings: { 'workbench.colorTheme': 'Default Light Modern' } });
+    const b = await launchBrowser();
+    close = b.close;
+    page = await b.browser.newPage();
+    await page.goto(wb.url());
+    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+    await page.waitForFunction(() => document.title.includes('[Extension Development Host]'), undefined, { timeout: 60_000 });
+  });
+  beforeEach(async () => {
+    for (let i = 0; i < 3; i++) await page.keyboard.press('Escape');
+  });
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') await shot(page, `failed-${this.currentTest.title.replace(/\W+/g, '-')}`).catch(() => undefined);
+  });
+  after(async () => {
+    await close?.();
+    wb?.stop();
+    if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
+  });
+
+  it('shows a diagnostic in the editor (completion is checked in the extension host suite)', async () => {
+    await quickOpen(page, 'broken.pipeline.yaml');
+    await page.locator('.squiggly-error').first().waitFor({ state: 'visible', timeout: 60_000 });
+    // the problem is counted in the status bar as a person sees it
+    await page.locator('.statusbar-item', { hasText: /1\s*0/ }).first().waitFor({ timeout: 10_000 }).catch(() => undefined);
+    await shot(page, '1-diagnostic');
+  });
+
+  it('runs a pipeline from the command palette and the DAG shows every step completed', async () => {
+    await quickOpen(page, 'parallel.pipeline.yaml');
+    await palette(page, 'Orchestrator: Run Pipeline');
+    // the parameter prompt, its default filled in
+    const input = page.locator('.quick-input-widget input');
+    await page.waitForFunction(() => (document.querySelector('.quick-input-widget input') as HTMLInputElement | null)?.value === './output', undefined, { timeout: 30_000 });
+    assert.equal(await input.inputValue(), './output');
+    await page.keyboard.press('Enter');
+    const view = webview(page);
+    for (const id of ['node_version', 'disk', 'date', 'report']) {
+      await view.locator(`.node[data-step-id="${id}"][data-status="completed"]`).waitFor({ state: 'attached', timeout: 60_000 });
+    }
+    await view.locator('[data-testid="steps-done"]', { hasText: '4 / 4' }).waitFor({ timeout: 10_000 });
+    assert.ok(fs.readFileSync(path.join(workspace, 'output', 'report.md'), 'utf8').startsWith('# Machine report ('));
+    await shot(page, '3-dag-after-run');
+  });
+
+  it('clicking a node selects its step in the editor', async () => {
+    const view = webview(page);
+    await view.locator('.node[data-step-id="disk"]').click();
+    await view.locator('.node[data-step-id="disk"][data-selected="true"]').waitFor({ state: 'attached' });
+    await view.locator('[data-testid="step-panel"] h2', { hasText: 'disk' }).waitFor();
+    // the cursor stands on the step's `id:` (line 24, column 5) with its lines selected
+    const selection = page.locator('.statusbar-item[id="status.editor.selection"]');
+    await page.waitForFunction(() => /Ln 24, Col 5 \(\d+ selected\)/.test(document.querySelector('[id="status.editor.selection"]')?.textContent ?? ''), undefined, { timeout: 15_000 });
+    assert.match((await selection.textContent()) ?? '', /Ln 24, Col 5 \(\d+ selected\)/);
+    await shot(page, '4-node-selects-step');
+  });
+
+  it('shows a running step live, and Cancel stops it', async () => {
+    await quickOpen(page, 'slow.pipeline.yaml');
+    await palette(page, 'Orchestrator: Run Pipeline');
+    const view = webview(page);
+    await view.locator('.node[data-step-id="wait"][data-status="running"]').waitFor({ state: 'attached', timeout: 60_000 });
+    await view.locator('.node[data-step-id="start"][data-status="completed"]').waitFor({ state: 'attached' });
+    await page.waitForTimeout(1500);
+    await shot(page, '2-dag-during-run');
+    await palette(page, 'Orchestrator: Cancel Run');
+    await view.locator('.node[data-step-id="wait"][data-status="cancelled"]').waitFor({ state: 'attached', timeout: 20_000 });
+    await view.locator('[data-testid="run-status"]', { hasText: 'cancelled' }).waitFor();
+  });
+
+  it('stays readable in a dark theme', async () => {
+    await palette(page, 'Toggle between Light/Dark Themes');
+    await page.waitForFunction(() => document.querySelector('.monaco-workbench')?.classList.contains('vs-dark'), undefined, { timeout: 15_000 });
+    await page.waitForTimeout(1000);
+    const view = webview(page);
+    const node = view.locator('.node[data-step-id="start"]');
+    await node.waitFor({ state: 'attached' });
+    const colours = await node.evaluate((g) => ({
+      label: getComputedStyle(g.querySelector('.label')!).fill,
+      box: getComputedStyle(g.querySelector('.box')!).fill,
+      page: getComputedStyle(document.body).backgroundColor,
+    }));
+    const ratio = contrast(colours.label, colours.box);
+    assert.ok(ratio >= 4.5, `label ${colours.label} on ${colours.box}: contrast ${ratio.toFixed(2)}`);
+    // and it is a dark page now
+    const [r, g, b] = (colours.page.match(/\d+/g) ?? []).map(Number);
+    assert.ok(r + g + b < 3 * 100, `dark background, got ${colours.page}`);
+    await shot(page, '5-dag-dark-theme');
+  });
+});
