@@ -20,12 +20,14 @@ export const COMMAND_IDS = {
 /** The commands the language server's code lenses may name. */
 export const LENS_COMMANDS = [COMMAND_IDS.run, COMMAND_IDS.showGraph, COMMAND_IDS.runFromHere];
 
-/** A command's target: the URI it was given (string or Uri), else the active pipeline editor. */
-function targetUri(arg: unknown): vscode.Uri | undefined {
+/** A command's target: the URI it was given (string or Uri), else the active pipeline editor, else
+ * the document of the focused pipeline panel. */
+function targetUri(arg: unknown, host: WebviewHost): vscode.Uri | undefined {
   if (arg instanceof vscode.Uri) return arg;
   if (typeof arg === 'string' && arg) return arg.includes('://') ? vscode.Uri.parse(arg) : vscode.Uri.file(arg);
   const editor = vscode.window.activeTextEditor;
-  return editor && (editor.document.languageId === LANGUAGE_ID || /\.ya?ml$/i.test(editor.document.fileName)) ? editor.document.uri : undefined;
+  if (editor && (editor.document.languageId === LANGUAGE_ID || /\.ya?ml$/i.test(editor.document.fileName))) return editor.document.uri;
+  return host.activePanelUri();
 }
 
 function noTarget(what: string): undefined {
@@ -42,13 +44,13 @@ export function registerCommands(
   const reg = (id: string, fn: (...args: unknown[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
 
   reg(COMMAND_IDS.run, (arg?: unknown, request?: unknown): Promise<ResultDocument | undefined> | undefined => {
-    const uri = targetUri(arg);
+    const uri = targetUri(arg, host);
     if (!uri) return noTarget('Run Pipeline');
     return runs.run(uri, (request ?? {}) as RunRequest);
   });
 
   reg(COMMAND_IDS.runFromHere, async (arg?: unknown, step?: unknown): Promise<ResultDocument | undefined> => {
-    const uri = targetUri(arg);
+    const uri = targetUri(arg, host);
     if (!uri) return noTarget('Run From Here');
     let stepId = typeof step === 'string' ? step : undefined;
     if (!stepId) {
@@ -66,7 +68,7 @@ export function registerCommands(
   });
 
   reg(COMMAND_IDS.cancelRun, (arg?: unknown) => {
-    const uri = targetUri(arg);
+    const uri = targetUri(arg, host);
     if (!uri || !runs.cancel(uri)) void vscode.window.showInformationMessage('No run of this pipeline is in progress.');
   });
 
@@ -91,13 +93,13 @@ export function registerCommands(
   });
 
   reg(COMMAND_IDS.showGraph, (arg?: unknown) => {
-    const uri = targetUri(arg);
+    const uri = targetUri(arg, host);
     if (!uri) return noTarget('Show Graph');
     host.show(uri, false);
   });
 
   reg(COMMAND_IDS.treatAsPipeline, async (arg?: unknown) => {
-    const uri = targetUri(arg);
+    const uri = targetUri(arg, host);
     if (!uri) return noTarget('Treat File as Pipeline');
     const doc = await vscode.workspace.openTextDocument(uri);
     await vscode.languages.setTextDocumentLanguage(doc, LANGUAGE_ID);

@@ -61,10 +61,11 @@ export class RunController implements vscode.Disposable {
     return this.refusal;
   }
 
-  private refuse(reason: string, show = true): undefined {
+  private refuse(reason: string, show = true, uri?: vscode.Uri): undefined {
     this.refusal = reason;
     this.log.line(`refused: ${reason}`);
     if (show) void vscode.window.showErrorMessage(reason);
+    if (uri) this.host.notice(uri, show ? 'error' : 'info', reason);
     return undefined;
   }
 
@@ -148,6 +149,7 @@ export class RunController implements vscode.Disposable {
   private async prepare(uri: vscode.Uri): Promise<{ doc: vscode.TextDocument; analysis: Analysis } | undefined> {
     if (!canRun((r) => (this.refusal = r))) {
       this.log.line(`refused: ${this.refusal}`);
+      this.host.notice(uri, 'warning', this.refusal!);
       return undefined;
     }
     const doc = await vscode.workspace.openTextDocument(uri);

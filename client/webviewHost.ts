@@ -75,6 +75,12 @@ export class WebviewHost implements vscode.Disposable {
     this.adopt(key, panel);
   }
 
+  /** The document of the panel that has focus, if a panel has it. */
+  activePanelUri(): vscode.Uri | undefined {
+    for (const p of this.panels.values()) if (p.panel.active) return vscode.Uri.parse(p.uri);
+    return undefined;
+  }
+
   isOpen(uri: vscode.Uri): boolean {
     return this.panels.has(uri.toString());
   }
@@ -88,6 +94,11 @@ export class WebviewHost implements vscode.Disposable {
     const key = uri.toString();
     this.runs.set(key, { runId, reused, events: [] });
     this.post(key, { type: 'run-reset', runId, reused });
+  }
+
+  /** Tells the person something in the document's panel, when it is open. */
+  notice(uri: vscode.Uri, level: 'info' | 'warning' | 'error', text: string): void {
+    this.post(uri.toString(), { type: 'notice', level, text });
   }
 
   runEvents(uri: vscode.Uri, runId: string, events: RunEvent[]): void {

@@ -26,7 +26,9 @@ export type ToWebview =
   | { type: 'run-reset'; runId: string; reused: string[] }
   /** The editor's cursor is in this step (null: in no step). */
   | { type: 'highlight-step'; stepId: string | null }
-  | { type: 'settings'; direction: GraphDirection };
+  | { type: 'settings'; direction: GraphDirection }
+  /** Something the person should read in the panel (a refused run and why); cleared by a new run. */
+  | { type: 'notice'; level: 'info' | 'warning' | 'error'; text: string };
 
 export type FromWebview =
   /** The webview's script is loaded and listening; the host (re)sends the graph and the run so far. */

@@ -93,6 +93,7 @@ const stat = (label: string, value: HTMLElement) => {
 };
 header.append(title, runStatus, stat('steps', stepsDoneEl), stat('time', elapsedEl), stat('tokens', tokensEl), stat('cost', costEl), el('span', { class: 'spacer' }), runBtn, cancelBtn, fitBtn);
 
+const notice = el('div', { class: 'notice', 'data-testid': 'notice', role: 'status', hidden: '' });
 const main = el('div', { class: 'main' });
 const graphPane = el('div', { class: 'graph-pane', tabindex: '0' });
 const problemEl = el('div', { 'data-testid': 'graph-problem', class: 'problem', hidden: '' });
@@ -111,7 +112,7 @@ canvas.append(defs, viewport);
 graphPane.append(problemEl, canvas);
 const panel = el('aside', { 'data-testid': 'step-panel', class: 'step-panel' });
 main.append(graphPane, panel);
-root.append(header, main);
+root.append(header, notice, main);
 
 runBtn.addEventListener('click', () => vscode.postMessage({ type: 'run' }));
 cancelBtn.addEventListener('click', () => vscode.postMessage({ type: 'cancel-run' }));
@@ -489,7 +490,13 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
     case 'graph':
       void onGraph(msg);
       break;
+    case 'notice':
+      notice.hidden = false;
+      notice.dataset.level = msg.level;
+      notice.textContent = msg.text;
+      break;
     case 'run-reset':
+      notice.hidden = true;
       state.run = { ...emptyRun(), runId: msg.runId, reused: msg.reused, steps: Object.fromEntries(Object.entries(state.run.steps).filter(([id]) => msg.reused.includes(id))) };
       for (const id of nodeEls.keys()) dirty.add(id);
       headerDirty = true;

@@ -84,7 +84,7 @@ describe('workbench: the extension host suite', function () {
     await page.goto(wb.url({ extensionTestsPath: INTEGRATION_ENTRY }));
     const code = await Promise.race([exited, new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`the suite did not finish in 200 s:\n${lines.join('\n')}`)), 200_000))]);
     const counts = fs.existsSync(result) ? (JSON.parse(fs.readFileSync(result, 'utf8')) as { passed: number; failed: number; skipped: number }) : null;
-    const report = lines.filter((l) => /✔|✓|passing|failing|\d+\)|Error|assert/i.test(l)).join('\n');
+    const report = lines.filter((l) => !l.includes('workbench.js') && /✔|passing|failing|^\s*\d+\) |AssertionError|expected|actual/.test(l)).join('\n');
     process.stdout.write(`${report}\n`);
     if (counts && process.env.TEST_SUMMARY_FILE) fs.appendFileSync(process.env.TEST_SUMMARY_FILE, `${JSON.stringify(counts)}\n`);
     assert.ok(counts, `the suite reported its counts (exit ${code}):\n${lines.slice(-40).join('\n')}\n${wb.log()}`);
@@ -192,5 +192,50 @@ describe('workbench: as a person uses it', function () {
     const [r, g, b] = (colours.page.match(/\d+/g) ?? []).map(Number);
     assert.ok(r + g + b < 3 * 100, `dark background, got ${colours.page}`);
     await shot(page, '5-dag-dark-theme');
+  });
+});
+
+describe('workbench: a restricted (untrusted) workspace', function () {
+  this.timeout(240_000);
+  let wb: Workbench;
+  let page: Page;
+  let workspace: string;
+  let close: () => Promise<void>;
+
+  before(async () => {
+    workspace = makeWorkspace();
+    wb = await Workbench.start({ workspace, trusted: false });
+    const b = await launchBrowser();
+    close = b.close;
+    page = await b.browser.newPage();
+    await page.goto(wb.url());
+    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+    await page.waitForFunction(() => document.title.includes('[Extension Development Host]'), undefined, { timeout: 60_000 });
+  });
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') await shot(page, `failed-${this.currentTest.title.replace(/\W+/g, '-')}`).catch(() => undefined);
+  });
+  after(async () => {
+    await close?.();
+    wb?.stop();
+    if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
+  });
+
+  it('checks and draws the pipeline, but refuses to run it and says why', async () => {
+    await quickOpen(page, 'broken.pipeline.yaml');
+    // diagnostics still work in Restricted Mode
+    await page.locator('.squiggly-error').first().waitFor({ state: 'visible', timeout: 60_000 });
+    await quickOpen(page, 'hello.pipeline.yaml');
+    await palette(page, 'Orchestrator: Show Graph');
+    await webview(page).locator('.node[data-step-id="write_greeting"]').waitFor({ state: 'attached', timeout: 60_000 });
+    await palette(page, 'Orchestrator: Run Pipeline');
+    // the panel says why (a warning with "Manage Workspace Trust" is shown too, where toasts show)
+    const notice = webview(page).locator('[data-testid="notice"]');
+    await notice.waitFor({ state: 'visible', timeout: 20_000 });
+    assert.equal(await notice.textContent(), 'This workspace is in Restricted Mode: running a pipeline executes its commands and writes files, so Run, Resume and Run From Here need a trusted workspace.');
+    await shot(page, '6-restricted-mode-refuses-run');
+    // no parameter prompt came, and nothing ran
+    assert.equal(fs.existsSync(path.join(workspace, 'output')), false);
+    assert.equal(fs.existsSync(path.join(workspace, '.orchestrator')), false);
   });
 });
