@@ -34,6 +34,8 @@ export interface WorkbenchOptions {
   trusted: boolean;
   settings?: Record<string, unknown>;
   env?: NodeJS.ProcessEnv;
+  /** A fixed port (the demo's DEMO_PORT); a free one otherwise. */
+  port?: number;
 }
 
 export class Workbench {
@@ -74,7 +76,7 @@ export class Workbench {
         2,
       ),
     );
-    const port = await freePort();
+    const port = o.port ?? (await freePort());
     const logFile = path.join(dir, 'code-server.log');
     const log = fs.openSync(logFile, 'a');
     const proc = spawn(
