@@ -24,6 +24,24 @@ describe('docs', () => {
   });
 });
 
+describe('docs link only to what the repository holds', () => {
+  const files = ['README.md', ...fs.readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => path.join('docs', f))];
+  for (const file of files) {
+    it(`${file}: every relative link resolves, none leaves the repository`, () => {
+      const text = fs.readFileSync(path.join(ROOT, file), 'utf8');
+      const broken: string[] = [];
+      for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        const target = m[1].split('#')[0];
+        if (!target || /^[a-z]+:/i.test(target)) continue;
+        const resolved = path.resolve(path.dirname(path.join(ROOT, file)), target);
+        if (!resolved.startsWith(ROOT + path.sep) || !fs.existsSync(resolved)) broken.push(m[1]);
+      }
+      assert.deepEqual(broken, []);
+      assert.doesNotMatch(text, /\.\.\/shared|shared\/(SPEC|DESIGN|BENCHMARKS|E2E)\.md/, 'the project documents itself');
+    });
+  }
+});
+
 describe('docs/tools.md', () => {
   it('documents every action with all its parameters', () => {
     const text = fs.readFileSync(path.join(ROOT, 'docs', 'tools.md'), 'utf8');
