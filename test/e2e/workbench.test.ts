@@ -22,11 +22,22 @@ async function shot(page: Page, name: string): Promise<void> {
 async function palette(page: Page, command: string): Promise<void> {
   // keys go to the workbench, not to a webview that has focus
   if (await page.evaluate(() => document.activeElement?.tagName === 'IFRAME')) await page.locator('.part.sidebar .composite.title').first().click();
-  await page.keyboard.press('Control+Shift+P');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(`>${command}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: command }).first().waitFor({ state: 'visible' });
+  // the palette lists a command once the editor's context (its language) has caught up: try again
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('Control+Shift+P');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(`>${command}`);
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: command }).first();
+    try {
+      await row.waitFor({ state: 'visible', timeout: attempt < 4 ? 5_000 : 30_000 });
+      break;
+    } catch (e) {
+      await page.keyboard.press('Escape');
+      if (attempt >= 4) throw e;
+      await page.waitForTimeout(500);
+    }
+  }
   await page.keyboard.press('Enter');
 }
 
