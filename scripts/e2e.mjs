@@ -21,5 +21,5 @@ await esbuild.build({
   logLevel: 'warning',
 });
 const reporter = process.env.TEST_SUMMARY_FILE ? ['--reporter', 'test/helpers/summaryReporter.js'] : [];
-r = spawnSync('node_modules/.bin/mocha', ['--no-config', '--node-option', 'import=tsx', '--timeout', '240000', ...reporter, ...process.argv.slice(2), 'test/e2e/workbench.test.ts'], { stdio: 'inherit', timeout: 15 * 60_000 });
+r = spawnSync('node_modules/.bin/mocha', ['--no-config', '--exit', '--node-option', 'import=tsx', '--timeout', '240000', ...reporter, ...process.argv.slice(2), 'test/e2e/workbench.test.ts'], { stdio: 'inherit', timeout: 15 * 60_000 });
 process.exit(r.status ?? 1);

@@ -93,7 +93,8 @@ describe('workbench: the extension host suite', function () {
     });
     const exited = new Promise<number>((resolve) => void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code)));
     await page.goto(wb.url({ extensionTestsPath: INTEGRATION_ENTRY }));
-    const code = await Promise.race([exited, new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`the suite did not finish in 200 s:\n${lines.join('\n')}`)), 200_000))]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const code = await Promise.race([exited, new Promise<number>((_, reject) => (timer = setTimeout(() => reject(new Error(`the suite did not finish in 200 s:\n${lines.join('\n')}`)), 200_000)))]).finally(() => clearTimeout(timer));
     const counts = fs.existsSync(result) ? (JSON.parse(fs.readFileSync(result, 'utf8')) as { passed: number; failed: number; skipped: number }) : null;
     const report = lines.filter((l) => !l.includes('workbench.js') && /✔|passing|failing|^\s*\d+\) |AssertionError|expected|actual/.test(l)).join('\n');
     process.stdout.write(`${report}\n`);
