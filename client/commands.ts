@@ -67,9 +67,12 @@ export function registerCommands(
     return runs.runFromHere(uri, stepId);
   });
 
-  reg(COMMAND_IDS.cancelRun, (arg?: unknown) => {
+  // resolves true when a run was cancelled (it ends `cancelled` soon after; its Run promise says when)
+  reg(COMMAND_IDS.cancelRun, (arg?: unknown): boolean => {
     const uri = targetUri(arg, host);
-    if (!uri || !runs.cancel(uri)) void vscode.window.showInformationMessage('No run of this pipeline is in progress.');
+    if (uri && runs.cancel(uri)) return true;
+    void vscode.window.showInformationMessage('No run of this pipeline is in progress.');
+    return false;
   });
 
   reg(COMMAND_IDS.resumeRun, async (arg?: unknown): Promise<ResultDocument | undefined> => {

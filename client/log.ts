@@ -1,11 +1,15 @@
-// The "Orchestrator" output channel: the runs' log, with timestamps.
+// The "Orchestrator" output channel: the runs' log, with timestamps. Every line passes through the
+// engine's Redactor first, so a secret that reaches an error message or a stack never reaches the log.
 import * as vscode from 'vscode';
+import { Redactor } from '../engine/run/redact';
 
 export class Log implements vscode.Disposable {
   private readonly channel = vscode.window.createOutputChannel('Orchestrator');
 
+  constructor(private readonly redactor: Redactor = new Redactor()) {}
+
   line(text: string): void {
-    this.channel.appendLine(`[${new Date().toISOString().slice(11, 23)}] ${text}`);
+    this.channel.appendLine(`[${new Date().toISOString().slice(11, 23)}] ${this.redactor.text(text)}`);
   }
 
   show(): void {
