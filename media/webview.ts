@@ -460,7 +460,10 @@ async function relayout(fitAfter: boolean): Promise<void> {
   if (!state.graph) return;
   const seq = ++layoutSeq;
   try {
+    await warm;
+    const t0 = performance.now();
     const l = await layoutGraph(elk, state.graph, state.direction);
+    (window as unknown as { __orchestratorLayoutMs?: number }).__orchestratorLayoutMs = performance.now() - t0;
     if (seq !== layoutSeq) return; // a newer graph arrived while this one was laid out
     layout = l;
     drawGraph(l);
@@ -524,6 +527,24 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
       break;
   }
 });
+
+// ELK is compiled Java: its first layout pays for the JavaScript engine's warm-up (about a second
+// on a 1,000-step graph). A small layout while the page waits for its graph takes most of that.
+function warmUp(): Promise<void> {
+  const nodes: GraphDocument['nodes'] = [];
+  const edges: GraphDocument['edges'] = [];
+  for (let i = 0; i < 120; i++) {
+    const body = i % 30 === 29 ? { nodes: [0, 1].map((k) => ({ id: `w${i}_${k}`, label: '', kind: 'step' as const, tool: null, action: null, level: k, range: null, selectionRange: null, children: null })), edges: [{ from: `w${i}_0`, to: `w${i}_1`, kind: 'explicit' as const }] } : null;
+    nodes.push({ id: `w${i}`, label: '', kind: body ? 'loop' : 'step', tool: null, action: null, level: i, range: null, selectionRange: null, children: body });
+    if (i) edges.push({ from: `w${i - 1}`, to: `w${i}`, kind: 'explicit' });
+    if (i > 5 && i % 5 === 0) edges.push({ from: `w${i - 5}`, to: `w${i}`, kind: 'on_success' });
+  }
+  return layoutGraph(elk, { nodes, edges }, 'RIGHT').then(
+    () => undefined,
+    () => undefined,
+  );
+}
+const warm = warmUp().then(() => ((window as unknown as { __orchestratorWarm?: boolean }).__orchestratorWarm = true));
 
 // restored from a hidden panel or a reload: draw what was there, then ask for the current graph
 if (state.graph) void relayout(!state.view);
