@@ -7,6 +7,7 @@ import { LANGUAGE_ID } from './languageClient';
 import type { RunController, RunRequest } from './runController';
 import { innermostAt, type WebviewHost } from './webviewHost';
 import type { GraphDocument } from '../engine/plan/graph';
+import type { ModelAccess } from './models';
 
 export const COMMAND_IDS = {
   run: 'orchestrator.run',
@@ -15,6 +16,7 @@ export const COMMAND_IDS = {
   resumeRun: 'orchestrator.resumeRun',
   showGraph: 'orchestrator.showGraph',
   treatAsPipeline: 'orchestrator.treatAsPipeline',
+  setApiKey: 'orchestrator.setApiKey',
 } as const;
 
 /** The commands the language server's code lenses may name. */
@@ -40,6 +42,7 @@ export function registerCommands(
   runs: RunController,
   host: WebviewHost,
   graphOf: (uri: vscode.Uri) => Promise<{ graph: GraphDocument | null }>,
+  models: ModelAccess,
 ): void {
   const reg = (id: string, fn: (...args: unknown[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
 
@@ -107,5 +110,7 @@ export function registerCommands(
     const doc = await vscode.workspace.openTextDocument(uri);
     await vscode.languages.setTextDocumentLanguage(doc, LANGUAGE_ID);
   });
+
+  reg(COMMAND_IDS.setApiKey, () => models.askAndStore());
 
 }

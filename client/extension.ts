@@ -6,6 +6,7 @@ import { LENS_COMMANDS, registerCommands } from './commands';
 import { onSettingsChanged, runFolder } from './configuration';
 import { requestGraph, startLanguageClient } from './languageClient';
 import { Log } from './log';
+import { ModelAccess } from './models';
 import { RunController } from './runController';
 import { RunStatusBar } from './statusBar';
 import { WebviewHost } from './webviewHost';
@@ -21,9 +22,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Orches
     return requestGraph(client, uri);
   };
   const host = new WebviewHost(context.extensionUri, graphOf, log, (uri) => void runs?.run(uri), (uri) => runs?.cancel(uri));
-  runs = new RunController(host, log, status);
+  const models = new ModelAccess(context.secrets);
+  runs = new RunController(host, log, status, () => models.forRun());
   context.subscriptions.push(log, status, host, runs, onSettingsChanged(() => host.settingsChanged()));
-  registerCommands(context, runs, host, graphOf);
+  registerCommands(context, runs, host, graphOf, models);
   client = await startLanguageClient(context, LENS_COMMANDS);
   const controller = runs;
   return {

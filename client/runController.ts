@@ -6,7 +6,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { analyze, hasErrors, type Analysis } from '../engine/analyze/index';
-import { NO_MODELS, type ModelRunner } from '../engine/models/modelRunner';
 import { CheckpointError, listRuns, loadCheckpoint, sha256, type Checkpoint } from '../engine/run/checkpointStore';
 import type { ResultDocument, RunEvent } from '../engine/run/events';
 import { InputError } from '../engine/run/inputs';
@@ -14,6 +13,7 @@ import { newExecutionId, runPipeline } from '../engine/run/runPipeline';
 import { runFolder, settings } from './configuration';
 import { EventBatcher } from './eventBatcher';
 import type { Log } from './log';
+import type { RunServices } from './models';
 import { askInputs } from './parameters';
 import { fromHereCheckpoint, jumpsOf } from './runFromHere';
 import type { RunStatusBar } from './statusBar';
@@ -46,7 +46,8 @@ export class RunController implements vscode.Disposable {
     private readonly host: WebviewHost,
     private readonly log: Log,
     private readonly status: RunStatusBar,
-    private readonly models: () => ModelRunner = () => NO_MODELS,
+    /** The run's model runner and redactor (API keys from secret storage), read when a run starts. */
+    private readonly services: () => Promise<RunServices>,
   ) {}
 
   lastResult(uri: string): ResultDocument | undefined {
@@ -193,25 +194,28 @@ export class RunController implements vscode.Disposable {
     this.log.line(`${how.resume ? 'resuming' : 'running'} ${pipeline.id} (${uri.fsPath}) as run ${runId} in ${cwd}`);
 
     let report: ((p: { message?: string; increment?: number }) => void) | null = null;
+    // every line of this run's log passes the run's redactor (it knows the stored API keys too)
+    let redact = (t: string) => t;
+    const line = (t: string) => this.log.line(redact(t));
     const listener = (e: RunEvent) => {
       batcher.push(e);
       switch (e.type) {
         case 'step-started':
-          if (!e.scope.length) this.log.line(`▶ ${e.step}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`);
+          if (!e.scope.length) line(`▶ ${e.step}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`);
           break;
         case 'attempt-failed':
-          this.log.line(`  ${e.step}: attempt ${e.attempt} failed: ${e.errorType}: ${e.error}${e.retryInMs !== null ? `; retrying in ${e.retryInMs} ms` : ''}`);
+          line(`  ${e.step}: attempt ${e.attempt} failed: ${e.errorType}: ${e.error}${e.retryInMs !== null ? `; retrying in ${e.retryInMs} ms` : ''}`);
           break;
         case 'step-ended':
           if (!e.scope.length && topLevel.has(e.step)) {
             if (e.result.status !== 'cancelled') done++;
             this.status.progress(done, total);
             report?.({ message: `${done}/${total} steps · ${e.step} ${e.result.status}`, increment: 100 / Math.max(1, total) });
-            this.log.line(`${e.result.status === 'completed' ? '✓' : e.result.status === 'failed' ? '✗' : '–'} ${e.step} ${e.result.status}${e.result.duration_ms != null ? ` in ${e.result.duration_ms} ms` : ''}${e.result.error ? `: ${e.result.error_type ?? 'Error'}: ${e.result.error}` : ''}`);
+            line(`${e.result.status === 'completed' ? '✓' : e.result.status === 'failed' ? '✗' : '–'} ${e.step} ${e.result.status}${e.result.duration_ms != null ? ` in ${e.result.duration_ms} ms` : ''}${e.result.error ? `: ${e.result.error_type ?? 'Error'}: ${e.result.error}` : ''}`);
           }
           break;
         case 'warning':
-          this.log.line(`warning${e.step ? ` (${e.step})` : ''}: ${e.message}`);
+          line(`warning${e.step ? ` (${e.step})` : ''}: ${e.message}`);
           break;
         default:
           break;
@@ -220,6 +224,8 @@ export class RunController implements vscode.Disposable {
 
     const execution = (async (): Promise<ResultDocument | undefined> => {
       try {
+        const services = await this.services();
+        redact = (t) => services.redactor.text(t);
         const doc = await runPipeline(analysis, {
           cwd,
           inputs: how.inputs,
@@ -230,12 +236,13 @@ export class RunController implements vscode.Disposable {
           source: analysis.text,
           signal: controller.signal,
           listeners: [listener],
-          models: this.models(),
+          models: services.models,
+          redactor: services.redactor,
         });
         batcher.flush();
         this.results.set(key, doc);
         this.status.ended(doc.status);
-        this.log.line(`run ${doc.execution_id} ${doc.status} in ${doc.duration_ms} ms; record: ${path.join(cwd, '.orchestrator', 'runs', doc.execution_id)}`);
+        line(`run ${doc.execution_id} ${doc.status} in ${doc.duration_ms} ms; record: ${path.join(cwd, '.orchestrator', 'runs', doc.execution_id)}`);
         if (doc.status === 'failed') {
           void vscode.window.showErrorMessage(`${pipeline.id} failed: ${doc.failed_steps.join(', ') || 'a step reported failure'}.`, 'Show Graph', 'Show Log').then((pick) => {
             if (pick === 'Show Graph') this.host.show(uri, false);
@@ -247,8 +254,8 @@ export class RunController implements vscode.Disposable {
         batcher.flush();
         this.status.ended('failed');
         if (e instanceof InputError) return this.refuse(`${pipeline.id}: ${e.message}`);
-        this.log.line(`run ${runId} crashed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-        void vscode.window.showErrorMessage(`${pipeline.id}: the run stopped with an internal error: ${e instanceof Error ? e.message : String(e)}`);
+        line(`run ${runId} crashed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+        void vscode.window.showErrorMessage(redact(`${pipeline.id}: the run stopped with an internal error: ${e instanceof Error ? e.message : String(e)}`));
         return undefined;
       } finally {
         if (this.active.get(key)?.runId === runId) this.active.delete(key);
