@@ -12,6 +12,22 @@ export interface ModelRequest {
   schema: Record<string, unknown> | null;
   signal: AbortSignal;
   onText(chunk: string): void;
+  /** Told about every successful provider call (a structured answer retried once makes two). */
+  onCall?(call: ModelCallRecord): void;
+}
+
+/** One successful provider call: what the step result and the `model-call` event record. */
+export interface ModelCallRecord {
+  model: string;
+  tokens_in: number;
+  tokens_out: number;
+  cost_usd: number;
+  /** From the request leaving our layer to the answer's end, retries included. */
+  latency_ms: number;
+  /** Time spent waiting for the provider's rate limiter and concurrency slots. */
+  wait_ms: number;
+  /** Provider attempts this call took (retries of 429, 5xx, resets included). */
+  attempts: number;
 }
 
 export interface ModelResponse {
@@ -21,10 +37,17 @@ export interface ModelResponse {
   tokens_in: number;
   tokens_out: number;
   cost_usd: number;
+  latency_ms?: number;
+  wait_ms?: number;
 }
 
 export interface ModelRunner {
   run(request: ModelRequest): Promise<ModelResponse>;
+  /**
+   * Chooses a model for a step that names none, from `requires_model` and the pipeline's
+   * `selection_schema`; throws a ConfigurationError naming the filters when none fits.
+   */
+  select?(filters: Record<string, unknown>, schema: 'cost' | 'performance' | 'balanced'): Promise<{ model: string; reason: string }>;
 }
 
 /** Used when no provider is configured: a model step fails with a clear error, never a fake answer. */

@@ -35,6 +35,43 @@ export function findModel(id: string): RegistryModel | undefined {
   return registryModels().find((m) => m.id === id);
 }
 
+/**
+ * The shipped registry with a user's file laid over it: an entry with the same `provider:name`
+ * replaces the shipped one, a new one is added. A bad file is an error naming it.
+ */
+export function loadRegistry(userFile?: string | null): RegistryModel[] {
+  const shipped = registryModels();
+  if (!userFile) return shipped;
+  let doc: unknown;
+  try {
+    doc = parse(readFileSync(userFile, 'utf8'), { prettyErrors: false });
+  } catch (e) {
+    throw new Error(`Could not read the model registry '${userFile}': ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const list = doc && typeof doc === 'object' && Array.isArray((doc as { models?: unknown }).models) ? (doc as { models: unknown[] }).models : null;
+  if (!list) throw new Error(`The model registry '${userFile}' must have a 'models:' list`);
+  const byId = new Map(shipped.map((m) => [m.id, m]));
+  list.forEach((raw, i) => {
+    const m = raw as Partial<RegistryModel>;
+    if (!m || typeof m.provider !== 'string' || typeof m.name !== 'string') throw new Error(`The model registry '${userFile}': entry ${i + 1} needs 'provider' and 'name'`);
+    const id = `${m.provider}:${m.name}`;
+    const base = byId.get(id);
+    byId.set(id, {
+      provider: m.provider,
+      name: m.name,
+      id,
+      size: m.size ?? base?.size ?? null,
+      expertise: m.expertise ?? base?.expertise ?? [],
+      capabilities: m.capabilities ?? base?.capabilities ?? [],
+      modalities: m.modalities ?? base?.modalities ?? ['text'],
+      context_window: m.context_window ?? base?.context_window ?? 0,
+      price_in: m.price_in ?? base?.price_in ?? 0,
+      price_out: m.price_out ?? base?.price_out ?? 0,
+    });
+  });
+  return [...byId.values()];
+}
+
 /** `$0.15 / $0.60 per M tokens · 128k context` */
 export function describeModel(m: RegistryModel): string {
   const price = m.price_in === 0 && m.price_out === 0 ? 'free (local)' : `$${m.price_in.toFixed(2)} in / $${m.price_out.toFixed(2)} out per M tokens`;

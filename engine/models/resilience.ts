@@ -1,0 +1,153 @@
+// The one resilience layer around every provider (cockatiel: retry, circuit breaker, bulkhead for
+// concurrency; a small pacing limiter for requests and tokens per minute, which cockatiel lacks).
+import { BrokenCircuitError, ConsecutiveBreaker, DelegateBackoff, bulkhead, circuitBreaker, handleWhen, retry, type CircuitBreakerPolicy, type BulkheadPolicy, type RetryPolicy } from 'cockatiel';
+import { ProviderError } from './provider';
+
+export interface ProviderLimits {
+  /** Calls in flight at once. */
+  concurrency: number;
+  requestsPerMinute: number;
+  tokensPerMinute: number;
+}
+
+export interface ResilienceOptions {
+  /** Attempts per call, the first included. */
+  maxAttempts: number;
+  /** First backoff (ms), doubled each retry, with full jitter, capped at maxDelayMs. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Consecutive failures that open a provider's breaker. */
+  breakerFailures: number;
+  /** How long an open breaker stays open before letting one trial call through (ms). */
+  halfOpenAfterMs: number;
+  /** Per-call time limit (ms). */
+  callTimeoutMs: number;
+  /** The length of the rate window: a minute in production, shorter in tests. */
+  windowMs: number;
+  random: () => number;
+}
+
+export const DEFAULT_RESILIENCE: ResilienceOptions = {
+  maxAttempts: 5,
+  baseDelayMs: 500,
+  maxDelayMs: 30_000,
+  breakerFailures: 5,
+  halfOpenAfterMs: 30_000,
+  callTimeoutMs: 300_000,
+  windowMs: 60_000,
+  random: Math.random,
+};
+
+/** Conservative defaults (the lowest paid tiers); settings override them. */
+export const DEFAULT_LIMITS: Record<string, ProviderLimits> = {
+  openai: { concurrency: 8, requestsPerMinute: 500, tokensPerMinute: 200_000 },
+  anthropic: { concurrency: 4, requestsPerMinute: 50, tokensPerMinute: 40_000 },
+  google: { concurrency: 8, requestsPerMinute: 150, tokensPerMinute: 1_000_000 },
+  ollama: { concurrency: 2, requestsPerMinute: 100_000, tokensPerMinute: 100_000_000 },
+};
+export const FALLBACK_LIMITS: ProviderLimits = { concurrency: 4, requestsPerMinute: 60, tokensPerMinute: 100_000 };
+
+export class TimeoutError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TimeoutError';
+  }
+}
+
+export class CircuitOpenError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CircuitOpenError';
+  }
+}
+
+function abortable(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * Paces calls so that no window of `windowMs` holds more than `rpm` starts (starts are spaced
+ * windowMs/rpm apart, so the achieved rate approaches the limit and never exceeds it), and the
+ * tokens spent in the last window stay under `tpm` (estimated at the start, corrected after).
+ */
+export class RateLimiter {
+  private nextStart = 0;
+  private spent: { at: number; tokens: number }[] = [];
+  constructor(
+    private readonly rpm: number,
+    private readonly tpm: number,
+    private readonly windowMs: number,
+  ) {}
+
+  /** Waits for a start slot; resolves with the ms waited and a function that records actual tokens. */
+  async acquire(estimatedTokens: number, signal: AbortSignal): Promise<{ waitedMs: number; settle(actual: number): void }> {
+    const t0 = performance.now();
+    const interval = this.windowMs / this.rpm;
+    const now = performance.now();
+    const start = Math.max(now, this.nextStart);
+    this.nextStart = start + interval;
+    if (start > now) await abortable(start - now, signal);
+    // tokens: wait until the window's spend leaves room (a call larger than the whole budget goes alone)
+    for (;;) {
+      const at = performance.now();
+      this.spent = this.spent.filter((s) => at - s.at < this.windowMs);
+      const used = this.spent.reduce((a, s) => a + s.tokens, 0);
+      if (used === 0 || used + estimatedTokens <= this.tpm) break;
+      await abortable(Math.max(1, this.windowMs - (at - this.spent[0].at)), signal);
+    }
+    const entry = { at: performance.now(), tokens: estimatedTokens };
+    this.spent.push(entry);
+    return {
+      waitedMs: performance.now() - t0,
+      settle(actual: number) {
+        entry.tokens = actual;
+      },
+    };
+  }
+}
+
+export interface ProviderGuard {
+  limiter: RateLimiter;
+  concurrency: BulkheadPolicy;
+  retry: RetryPolicy;
+  breaker: CircuitBreakerPolicy;
+  name: string;
+}
+
+function isRetryable(e: Error): boolean {
+  return e instanceof ProviderError && e.transient;
+}
+
+export function providerGuard(name: string, limits: ProviderLimits, o: ResilienceOptions): ProviderGuard {
+  const backoff = new DelegateBackoff<{ attempt: number; result: { error: Error } | { value: unknown } }>((ctx) => {
+    const err = 'error' in ctx.result ? ctx.result.error : null;
+    if (err instanceof ProviderError && err.retryAfterMs !== null) return err.retryAfterMs;
+    const cap = Math.min(o.maxDelayMs, o.baseDelayMs * 2 ** (ctx.attempt - 1));
+    return Math.round(cap / 2 + (o.random() * cap) / 2);
+  });
+  return {
+    name,
+    limiter: new RateLimiter(limits.requestsPerMinute, limits.tokensPerMinute, o.windowMs),
+    concurrency: bulkhead(limits.concurrency, Number.MAX_SAFE_INTEGER),
+    retry: retry(handleWhen(isRetryable), { maxAttempts: o.maxAttempts - 1, backoff }),
+    // only failures of the provider count: a bad schema or a cancelled run says nothing about its health
+    breaker: circuitBreaker(handleWhen(isRetryable), { halfOpenAfter: o.halfOpenAfterMs, breaker: new ConsecutiveBreaker(o.breakerFailures) }),
+  };
+}
+
+/** The breaker's own error in words a user can act on. */
+export function describeBreak(name: string, e: unknown, halfOpenAfterMs: number): unknown {
+  if (e instanceof BrokenCircuitError) return new CircuitOpenError(`The circuit breaker for provider '${name}' is open after repeated failures: calls fail fast for up to ${Math.round(halfOpenAfterMs / 1000)} s, then one trial call is let through`);
+  return e;
+}

@@ -1,0 +1,249 @@
+// The ModelRunner the engine calls: resolves `provider:model` to a provider, builds the call from
+// the step's action and parameters, and runs it through the provider's guard (limits, retries,
+// breaker, timeout, cancellation); validates structured answers; records tokens, cost and timing.
+import Ajv, { type ErrorObject } from 'ajv';
+import { ToolError } from '../tools/runtime';
+import { anthropicProvider } from './anthropicProvider';
+import { googleProvider } from './googleProvider';
+import type { ModelCallRecord, ModelRequest, ModelResponse, ModelRunner } from './modelRunner';
+import { openaiProvider } from './openaiProvider';
+import type { ModelProvider, ProviderAnswer, ProviderCall } from './provider';
+import { loadRegistry, type RegistryModel } from './registry';
+import { DEFAULT_LIMITS, DEFAULT_RESILIENCE, FALLBACK_LIMITS, TimeoutError, describeBreak, providerGuard, type ProviderGuard, type ProviderLimits, type ResilienceOptions } from './resilience';
+import { selectModel } from './selection';
+
+export interface ModelRunnerOptions {
+  env?: NodeJS.ProcessEnv;
+  /** The editor's secret storage: a provider's key when its environment variable is unset. */
+  secrets?: (provider: string) => Promise<string | undefined>;
+  /** Base URLs by provider (settings), over the SDKs' environment variables. */
+  baseUrls?: Record<string, string>;
+  /** A user registry laid over the shipped one. */
+  registryFile?: string;
+  /** Limits by provider, over the defaults. */
+  limits?: Record<string, Partial<ProviderLimits>>;
+  resilience?: Partial<ResilienceOptions>;
+  /** Providers supplied by the host (the editor's language models), by provider name. */
+  providers?: Record<string, ModelProvider>;
+}
+
+/** Each provider's key variables, in the order its SDK reads them. */
+export const KEY_VARIABLES: Record<string, string[]> = {
+  openai: ['OPENAI_API_KEY'],
+  anthropic: ['ANTHROPIC_API_KEY'],
+  google: ['GOOGLE_API_KEY', 'GEMINI_API_KEY'],
+  'openai-compatible': ['OPENAI_COMPATIBLE_API_KEY'],
+  ollama: [],
+};
+export const BASE_URL_VARIABLES: Record<string, string> = {
+  openai: 'OPENAI_BASE_URL',
+  anthropic: 'ANTHROPIC_BASE_URL',
+  google: 'GOOGLE_GEMINI_BASE_URL',
+  'openai-compatible': 'OPENAI_COMPATIBLE_BASE_URL',
+  ollama: 'OLLAMA_BASE_URL',
+};
+export const OLLAMA_DEFAULT_URL = 'http://127.0.0.1:11434/v1';
+
+
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : v === undefined || v === null ? null : JSON.stringify(v));
+const int = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? Math.floor(v) : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : null);
+const float = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : null);
+
+function splitModel(id: string): { provider: string; name: string } {
+  const i = id.indexOf(':');
+  if (i <= 0 || i === id.length - 1) throw new ToolError(`Model '${id}' must be written 'provider:model' (e.g. openai:gpt-4o-mini, ollama:llama3.2)`, 'ConfigurationError');
+  return { provider: id.slice(0, i), name: id.slice(i + 1) };
+}
+
+function firstField(errors: ErrorObject[] | null | undefined): { field: string; text: string } {
+  const e = errors?.[0];
+  if (!e) return { field: '(answer)', text: 'does not match the schema' };
+  const missing = e.keyword === 'required' ? String((e.params as { missingProperty?: string }).missingProperty ?? '') : '';
+  const field = missing || e.instancePath.replace(/^\//, '').split('/')[0] || (e.keyword === 'additionalProperties' ? String((e.params as { additionalProperty?: string }).additionalProperty) : '(answer)');
+  return { field, text: `${e.instancePath || '(answer)'} ${e.message ?? 'is invalid'}${missing ? '' : ''}` };
+}
+
+export class ProviderModelRunner implements ModelRunner {
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly resilience: ResilienceOptions;
+  private readonly guards = new Map<string, ProviderGuard>();
+  private readonly clients = new Map<string, { key: string; provider: ModelProvider }>();
+  private registry: RegistryModel[] | null = null;
+  private readonly ajv = new Ajv({ allErrors: false, strict: false });
+
+  constructor(private readonly o: ModelRunnerOptions = {}) {
+    this.env = o.env ?? process.env;
+    this.resilience = { ...DEFAULT_RESILIENCE, ...o.resilience };
+  }
+
+  models(): RegistryModel[] {
+    return (this.registry ??= loadRegistry(this.o.registryFile ?? null));
+  }
+
+  baseUrl(provider: string): string | undefined {
+    const set = this.o.baseUrls?.[provider];
+    if (set) return set;
+    const v = BASE_URL_VARIABLES[provider];
+    if (v && this.env[v]) return this.env[v];
+    if (provider === 'ollama') return this.env.OLLAMA_HOST ? `${this.env.OLLAMA_HOST.replace(/\/+$/, '')}/v1` : OLLAMA_DEFAULT_URL;
+    return undefined;
+  }
+
+  /** A provider's key: its SDK's environment variable, else the host's secret storage. */
+  async key(provider: string): Promise<string | undefined> {
+    for (const v of KEY_VARIABLES[provider] ?? [`${provider.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_API_KEY`]) if (this.env[v]) return this.env[v];
+    return this.o.secrets ? await this.o.secrets(provider) : undefined;
+  }
+
+  /** Configured: a key (or, for a local server, an endpoint someone set). */
+  async configured(provider: string): Promise<boolean> {
+    if (this.o.providers?.[provider]) return true;
+    if (provider === 'ollama') return !!(this.o.baseUrls?.ollama || this.env.OLLAMA_BASE_URL || this.env.OLLAMA_HOST);
+    return !!(await this.key(provider));
+  }
+
+  private guard(provider: string): ProviderGuard {
+    let g = this.guards.get(provider);
+    if (!g) {
+      const limits = { ...(DEFAULT_LIMITS[provider] ?? FALLBACK_LIMITS), ...this.o.limits?.[provider] };
+      g = providerGuard(provider, limits, this.resilience);
+      this.guards.set(provider, g);
+    }
+    return g;
+  }
+
+  private async provider(provider: string): Promise<ModelProvider> {
+    const hosted = this.o.providers?.[provider];
+    if (hosted) return hosted;
+    const key = (await this.key(provider)) ?? (provider === 'ollama' ? 'ollama' : undefined);
+    const base = this.baseUrl(provider);
+    const known = ['openai', 'anthropic', 'google', 'ollama', 'openai-compatible'].includes(provider) || !!base;
+    if (!known) throw new ToolError(`Unknown model provider '${provider}': use openai, anthropic, google, ollama, or an OpenAI-compatible server with a base URL in settings`, 'ConfigurationError');
+    if (!key) {
+      const vars = KEY_VARIABLES[provider] ?? [`${provider.toUpperCase()}_API_KEY`];
+      throw new ToolError(`No API key for provider '${provider}': set ${vars.join(' or ')} (or store one in the editor)`, 'ConfigurationError');
+    }
+    if (provider !== 'ollama' && provider !== 'openai' && provider !== 'anthropic' && provider !== 'google' && !base)
+      throw new ToolError(`Provider '${provider}' needs a base URL (settings, or ${BASE_URL_VARIABLES[provider] ?? 'OPENAI_COMPATIBLE_BASE_URL'})`, 'ConfigurationError');
+    const cached = this.clients.get(provider);
+    if (cached && cached.key === key) return cached.provider;
+    const p =
+      provider === 'anthropic'
+        ? anthropicProvider({ apiKey: key, baseURL: base })
+        : provider === 'google'
+          ? googleProvider({ apiKey: key, baseUrl: base })
+          : openaiProvider({ name: provider, apiKey: key, baseURL: base });
+    this.clients.set(provider, { key, provider: p });
+    return p;
+  }
+
+  async select(filters: Record<string, unknown>, schema: 'cost' | 'performance' | 'balanced'): Promise<{ model: string; reason: string }> {
+    const providers = [...new Set(this.models().map((m) => m.provider))];
+    const ok = new Set<string>();
+    for (const p of providers) if (await this.configured(p)) ok.add(p);
+    return selectModel(this.models(), filters, schema, (p) => ok.has(p));
+  }
+
+  price(id: string, tokensIn: number, tokensOut: number): number {
+    const m = this.models().find((x) => x.id === id);
+    return m ? (tokensIn * m.price_in + tokensOut * m.price_out) / 1_000_000 : 0;
+  }
+
+  /** One guarded provider call: limiter, concurrency, breaker and retries, a timeout, the run's signal. */
+  async call<T extends ProviderAnswer>(id: string, provider: string, estimate: number, signal: AbortSignal, fn: (p: ModelProvider, signal: AbortSignal) => Promise<T>): Promise<{ answer: T; record: ModelCallRecord }> {
+    const p = await this.provider(provider);
+    const g = this.guard(provider);
+    const t0 = performance.now();
+    let wait = 0;
+    let attempts = 0;
+    const attempt = async (): Promise<T> => {
+      attempts++;
+      const w0 = performance.now();
+      return g.concurrency.execute(async () => {
+        const slot = await g.limiter.acquire(estimate, signal);
+        wait += performance.now() - w0;
+        const ctl = new AbortController();
+        const onAbort = () => ctl.abort(signal.reason);
+        if (signal.aborted) ctl.abort(signal.reason);
+        else signal.addEventListener('abort', onAbort, { once: true });
+        const ms = this.resilience.callTimeoutMs;
+        const timer = setTimeout(() => ctl.abort(new TimeoutError(`The call to '${id}' timed out after ${ms >= 1000 ? `${ms / 1000} s` : `${ms} ms`}`)), ms);
+        try {
+          const a = await fn(p, ctl.signal);
+          slot.settle(a.tokensIn + a.tokensOut);
+          return a;
+        } catch (e) {
+          throw ctl.signal.aborted ? ctl.signal.reason : e;
+        } finally {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', onAbort);
+        }
+      }, signal);
+    };
+    let answer: T;
+    try {
+      answer = await g.retry.execute(() => g.breaker.execute(attempt, signal), signal);
+    } catch (e) {
+      if (signal.aborted) throw signal.reason;
+      throw describeBreak(provider, e, this.resilience.halfOpenAfterMs);
+    }
+    const record: ModelCallRecord = {
+      model: id,
+      tokens_in: answer.tokensIn,
+      tokens_out: answer.tokensOut,
+      cost_usd: this.price(id, answer.tokensIn, answer.tokensOut),
+      latency_ms: Math.round((performance.now() - t0) * 1000) / 1000,
+      wait_ms: Math.round(wait * 1000) / 1000,
+      attempts,
+    };
+    return { answer, record };
+  }
+
+  async run(req: ModelRequest): Promise<ModelResponse> {
+    const { provider, name } = splitModel(req.model);
+    const params = req.params;
+    let prompt = str(params.prompt) ?? '';
+    const action = req.action;
+    if (action === 'analyze_text') {
+      const kind = str(params.analysis_type) ?? 'summary';
+      prompt = `Analyze the text below. Analysis: ${kind}.${params.prompt ? `\n${str(params.prompt)}` : ''}\n\nText:\n${str(params.text) ?? ''}`;
+    } else if (action === 'evaluate_condition') {
+      prompt = `Does this statement hold? Answer with {"holds": true} or {"holds": false}.\nStatement: ${str(params.condition) ?? ''}${params.context ? `\nContext:\n${str(params.context)}` : ''}`;
+    }
+    const base: Omit<ProviderCall, 'signal'> = { model: name, system: req.system, prompt, maxTokens: int(params.max_tokens), temperature: float(params.temperature) };
+    const estimate = Math.ceil((prompt.length + (req.system?.length ?? 0)) / 4) + (base.maxTokens ?? 1000);
+    const totals = { tokens_in: 0, tokens_out: 0, cost_usd: 0, latency_ms: 0, wait_ms: 0 };
+    const note = (r: ModelCallRecord) => {
+      totals.tokens_in += r.tokens_in;
+      totals.tokens_out += r.tokens_out;
+      totals.cost_usd += r.cost_usd;
+      totals.latency_ms += r.latency_ms;
+      totals.wait_ms += r.wait_ms;
+      req.onCall?.(r);
+    };
+    const done = (value: unknown): ModelResponse => ({ value, model: req.model, ...totals });
+
+    const schema = action === 'evaluate_condition' ? { type: 'object', properties: { holds: { type: 'boolean' } }, required: ['holds'], additionalProperties: false } : req.schema;
+    if (schema) {
+      let validate;
+      try {
+        validate = this.ajv.compile(schema);
+      } catch (e) {
+        throw new ToolError(`The schema of the answer is not valid JSON Schema: ${e instanceof Error ? e.message : String(e)}`, 'SchemaError');
+      }
+      let ask = base.prompt;
+      for (let round = 1; ; round++) {
+        const { answer, record } = await this.call(req.model, provider, estimate, req.signal, (p, signal) => p.generateStructured({ ...base, prompt: ask, schema, signal }));
+        note(record);
+        if (validate(answer.data)) return done(action === 'evaluate_condition' ? (answer.data as { holds: boolean }).holds : answer.data);
+        const bad = firstField(validate.errors);
+        if (round === 2) throw new ToolError(`The model's answer failed validation twice: field '${bad.field}': ${bad.text}`, 'ValidationError');
+        ask = `${base.prompt}\n\nYour previous answer was rejected: field '${bad.field}': ${bad.text}. Answer again with JSON that matches the schema exactly.`;
+      }
+    }
+    const streaming = params.stream !== false;
+    const { answer, record } = await this.call(req.model, provider, estimate, req.signal, (p, signal) => (streaming ? p.stream({ ...base, signal }, req.onText) : p.generate({ ...base, signal })));
+    note(record);
+    return done(answer.text);
+  }
+}
