@@ -16,17 +16,21 @@ let client: LanguageClient | undefined;
 export async function activate(context: vscode.ExtensionContext): Promise<OrchestratorApi> {
   const log = new Log();
   const status = new RunStatusBar();
+  const clientReady = startLanguageClient(context, LENS_COMMANDS).then((c) => (client = c));
   let runs: RunController | undefined;
+  // the graph comes from the language server; a panel restored after a reload may ask before the
+  // server is up, or for a document no editor has open yet (the server knows only open documents)
   const graphOf = async (uri: vscode.Uri) => {
-    if (!client) return { pipelineId: null, graph: null, problem: 'The language server is starting.' };
-    return requestGraph(client, uri);
+    const c = await clientReady;
+    await vscode.workspace.openTextDocument(uri);
+    return requestGraph(c, uri);
   };
   const host = new WebviewHost(context.extensionUri, graphOf, log, (uri) => void runs?.run(uri), (uri) => runs?.cancel(uri));
   const models = new ModelAccess(context.secrets);
   runs = new RunController(host, log, status, () => models.forRun());
   context.subscriptions.push(log, status, host, runs, onSettingsChanged(() => host.settingsChanged()));
   registerCommands(context, runs, host, graphOf, models);
-  client = await startLanguageClient(context, LENS_COMMANDS);
+  await clientReady;
   const controller = runs;
   return {
     lastResult: (uri) => controller.lastResult(uri),

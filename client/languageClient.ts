@@ -30,6 +30,10 @@ export async function requestGraph(client: LanguageClient, uri: vscode.Uri): Pro
     const { pipeline_id, ...graph } = g;
     return { pipelineId: pipeline_id, graph, problem: null };
   }
+  const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  if (doc && doc.languageId !== LANGUAGE_ID) {
+    return { pipelineId: null, graph: null, problem: `This file is not in the pipeline language (it is ${doc.languageId}): run "Orchestrator: Treat File as Pipeline" to check and draw it.` };
+  }
   const errors = vscode.languages.getDiagnostics(uri).filter((d) => d.severity === vscode.DiagnosticSeverity.Error);
   const first = errors[0];
   return {
