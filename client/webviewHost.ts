@@ -59,6 +59,10 @@ export class WebviewHost implements vscode.Disposable {
       vscode.workspace.onDidChangeTextDocument((e) => {
         if (this.panels.has(e.document.uri.toString()) && e.contentChanges.length) this.refreshGraphSoon(e.document.uri);
       }),
+      // a language change (Treat File as Pipeline) closes and reopens the document
+      vscode.workspace.onDidOpenTextDocument((d) => {
+        if (this.panels.has(d.uri.toString())) this.refreshGraphSoon(d.uri);
+      }),
       vscode.window.onDidChangeTextEditorSelection((e) => this.followCursor(e.textEditor)),
     );
   }
