@@ -1,13 +1,13 @@
-// What a run started in the editor may call models with: the engine's model runner, given API keys
-// from VS Code's secret storage (set with "Orchestrator: Set API Key") before the environment's
-// variables, and a Redactor that knows those stored keys too, so they never reach results, events,
+// What a run started in the editor may call models with: the engine's model runner (the one `orc run`
+// uses), with API keys from the environment's variables, else from VS Code's secret storage (set
+// with "Orchestrator: Set API Key"), and a Redactor that knows those stored keys too, so they never reach results, events,
 // checkpoints or the log.
 import * as vscode from 'vscode';
-import { NO_MODELS, type ModelRunner } from '../engine/models/modelRunner';
+import { createModelRunner, KEY_VARIABLES, type ModelRunner } from '../engine/models/index';
 import { Redactor } from '../engine/run/redact';
 
 /** The providers whose API keys can be stored (local providers need none). */
-export const KEY_PROVIDERS = ['openai', 'anthropic', 'google'] as const;
+export const KEY_PROVIDERS = Object.keys(KEY_VARIABLES).filter((p) => KEY_VARIABLES[p].length > 0);
 
 export function secretKey(provider: string): string {
   return `orchestrator.apiKey.${provider}`;
@@ -31,8 +31,8 @@ export class ModelAccess {
     return { models: this.runner(stored), redactor: new Redactor(process.env, [...stored.values()]) };
   }
 
-  private runner(_stored: Map<string, string>): ModelRunner {
-    return NO_MODELS;
+  private runner(stored: Map<string, string>): ModelRunner {
+    return createModelRunner({ env: process.env, secrets: async (provider) => stored.get(provider), registryFile: process.env.ORC_MODEL_REGISTRY || undefined });
   }
 
   /** "Set API Key": a provider, then the key in a password box; an empty key removes the stored one. */
