@@ -7,6 +7,7 @@ import { CheckpointError, loadCheckpoint, sha256 } from '../run/checkpointStore'
 import type { ResultDocument } from '../run/events';
 import { InputError, parseInputArg } from '../run/inputs';
 import { runPipeline, type RunOptions } from '../run/runPipeline';
+import { createModelRunner } from '../models/index';
 import type { Style } from './findingFormat';
 import { readSource, UsageError } from './input';
 import { progressReporter } from './progress';
@@ -53,7 +54,7 @@ async function execute(a: Analysis, options: RunOptions, json: boolean, style: S
   const progress = progressReporter(io.errRaw, style, io.errIsTTY);
   const intr = interruptible(io);
   try {
-    const doc = await runPipeline(a, { ...options, signal: intr.signal, listeners: [progress] });
+    const doc = await runPipeline(a, { models: createModelRunner({ env: process.env, registryFile: process.env.ORC_MODEL_REGISTRY || undefined }), ...options, signal: intr.signal, listeners: [progress] });
     progress.close();
     if (json) io.out(JSON.stringify(doc, null, 2));
     return exitCode(doc);

@@ -25,6 +25,13 @@ export interface StepResult {
   tokens_in: number;
   tokens_out: number;
   cost_usd: number;
+  /** Why this model was chosen, when selection (`requires_model`) chose it. */
+  model_reason?: string;
+  /** Model steps: time in provider calls and waiting for the provider's limiter (ms). */
+  latency_ms?: number;
+  limiter_wait_ms?: number;
+  /** Files written from `vars` (`products`), relative to the run's output folder. */
+  products?: string[];
   /** Declared structured outputs (`vars`), when the step has them. */
   vars?: Record<string, unknown>;
   /** A loop's iterations: each with the results of its body steps. */
@@ -87,6 +94,7 @@ export type RunEvent =
   | (EventBase & { type: 'step-started'; step: string; scope: StepScope[]; attempt: number; /** The step's rendered parameters. */ inputs: Record<string, unknown> })
   | (EventBase & { type: 'attempt-failed'; step: string; scope: StepScope[]; attempt: number; error: string; errorType: string; retryInMs: number | null })
   | (EventBase & { type: 'step-output'; step: string; scope: StepScope[]; stream: 'stdout' | 'stderr' | 'text'; chunk: string })
+  | (EventBase & { type: 'model-call'; step: string; scope: StepScope[]; model: string; tokens_in: number; tokens_out: number; cost_usd: number; latency_ms: number; wait_ms: number; attempts: number })
   | (EventBase & { type: 'step-ended'; step: string; scope: StepScope[]; result: StepResult })
   | (EventBase & { type: 'checkpoint-written'; path: string; completed: number })
   | (EventBase & { type: 'warning'; step: string | null; message: string })

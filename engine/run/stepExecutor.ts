@@ -10,6 +10,11 @@ import { sleep, type RunContext, type Semaphore } from './runContext';
 import { cacheKey } from './stepCache';
 import { resultProblem } from './resultBounds';
 import { setLongTimeout, type LongTimer } from '../util/longTimer';
+import type { ModelCallRecord } from '../models/modelRunner';
+import { writeProducts } from '../models/products';
+import { runDir } from './checkpointStore';
+import * as path from 'node:path';
+import { readFileSync } from 'node:fs';
 
 export class TimeoutError extends Error {
   constructor(message: string) {
@@ -64,15 +69,32 @@ async function callAction(step: Step, params: Record<string, unknown>, ctx: RunC
     return tool.run(step.action!, params, tctx);
   }
   if (step.action && Object.prototype.hasOwnProperty.call(BUILTIN_ACTIONS, step.action)) {
-    const model = modelFor(step, ctx);
-    if (!model) throw new ToolError(`Step '${step.id}' needs a model: give it 'model:', an 'expert:', or a top-level 'model:'`, 'ConfigurationError');
+    // ContextLab's `model:` inside parameters, then the step's own choice, then selection
+    let model = typeof params.model === 'string' && params.model ? params.model : modelFor(step, ctx);
+    if (!model && step.requiresModel && ctx.models.select) {
+      const chosen = await ctx.models.select(step.requiresModel, ctx.pipeline.selectionSchema);
+      model = chosen.model;
+      r.model_reason = chosen.reason;
+    }
+    if (!model) throw new ToolError(`Step '${step.id}' needs a model: give it 'model:', an 'expert:', 'requires_model:', or a top-level 'model:'`, 'ConfigurationError');
     const personality = step.personality ? ctx.pipeline.personalities[step.personality] : undefined;
-    const system = typeof params.system === 'string' ? params.system : personality && 'prompt' in personality ? personality.prompt : null;
+    let system = typeof params.system === 'string' ? params.system : personality && 'prompt' in personality ? personality.prompt : null;
+    if (system === null && personality && 'file' in personality) {
+      const file = path.resolve(ctx.pipelineFile ? path.dirname(ctx.pipelineFile) : ctx.cwd, personality.file);
+      try {
+        system = readFileSync(file, 'utf8');
+      } catch (e) {
+        throw new ToolError(`Could not read personality '${step.personality}' from '${personality.file}': ${message(e)}`, 'ConfigurationError');
+      }
+    }
     const schema = step.vars.length
       ? { type: 'object', properties: Object.fromEntries(step.vars.map((v) => [v.name, v.schema])), required: step.vars.filter((v) => v.required).map((v) => v.name), additionalProperties: false }
       : ((params.schema as Record<string, unknown> | undefined) ?? null);
-    const res = await ctx.models.run({ model, action: step.action, params, system, schema, signal, onText: (c) => output('text', c) });
+    const onCall = (c: ModelCallRecord) => ctx.emitter.emit({ type: 'model-call', time: Date.now(), step: step.id, scope: scopePath, ...c });
+    const res = await ctx.models.run({ model, action: step.action, params, system, schema, signal, onText: (c) => output('text', c), onCall });
     r.model = res.model;
+    if (res.latency_ms !== undefined) r.latency_ms = (r.latency_ms ?? 0) + res.latency_ms;
+    if (res.wait_ms !== undefined) r.limiter_wait_ms = (r.limiter_wait_ms ?? 0) + res.wait_ms;
     r.tokens_in += res.tokens_in;
     r.tokens_out += res.tokens_out;
     r.cost_usd += res.cost_usd;
@@ -207,6 +229,16 @@ export async function executeStep(step: Step, scope: Scope, ctx: RunContext, sco
       r.timed_out = false;
       const vars = varsOf(step, outcome.result);
       if (vars) r.vars = vars;
+      if (vars && Object.keys(step.products).length) {
+        try {
+          const dir = runDir(ctx.cwd, ctx.executionId);
+          r.products = writeProducts(dir, step.products, vars).map((f) => path.relative(dir, f));
+        } catch (e) {
+          Object.assign(r, { result: null, error: ctx.redactor.text(message(e)), error_type: errorTypeOf(e) });
+          delete r.vars;
+          return end('failed', false);
+        }
+      }
       end('completed', true);
       if (key) ctx.cache.put(key, r);
       return;
