@@ -8,8 +8,9 @@ import * as vscode from 'vscode';
 import { analyze, hasErrors, type Analysis } from '../engine/analyze/index';
 import { CheckpointError, listRuns, loadCheckpoint, sha256, type Checkpoint } from '../engine/run/checkpointStore';
 import type { ResultDocument, RunEvent } from '../engine/run/events';
-import { InputError } from '../engine/run/inputs';
+import { InputError, resolveInputs } from '../engine/run/inputs';
 import { newExecutionId, runPipeline } from '../engine/run/runPipeline';
+import { isFinal } from '../engine/run/scheduler';
 import { runFolder, settings } from './configuration';
 import { EventBatcher } from './eventBatcher';
 import type { Log } from './log';
@@ -29,6 +30,13 @@ interface ActiveRun {
   runId: string;
   controller: AbortController;
   done: Promise<ResultDocument | undefined>;
+}
+
+/** The top-level steps whose results the engine takes from the checkpoint rather than running them. */
+function restoredSteps(c: Checkpoint): string[] {
+  return Object.entries(c.steps)
+    .filter(([k, r]) => !k.includes('/') && isFinal(r))
+    .map(([k]) => k);
 }
 
 function cancelledError(): Error {
@@ -81,6 +89,13 @@ export class RunController implements vscode.Disposable {
       inputs = params.length ? await askInputs(params, `Run ${analysis.pipeline!.id}`) : {};
       if (!inputs) return this.refuse('The run was not started: a parameter prompt was dismissed.', false);
     }
+    // checked as `orc run` checks `-i` values, before anything starts (no panel reset, no record)
+    try {
+      resolveInputs(analysis.pipeline!.parameters, inputs);
+    } catch (e) {
+      if (e instanceof InputError) return this.refuse(`${analysis.pipeline!.id}: ${e.message} Nothing ran.`, true, uri);
+      throw e;
+    }
     return this.start(doc, analysis, { inputs }, []);
   }
 
@@ -104,7 +119,7 @@ export class RunController implements vscode.Disposable {
     }
     const text = doc.getText();
     const checkpoint = fromHereCheckpoint(previous, analysis.plan!, jumpsOf(analysis.pipeline!.steps), stepId, { executionId: newExecutionId(), sourceSha256: sha256(text), pipelineFile: uri.fsPath, now: new Date() });
-    const reused = Object.keys(checkpoint.steps).filter((k) => !k.includes('/'));
+    const reused = restoredSteps(checkpoint);
     this.log.line(`run from ${stepId}: reusing ${reused.length ? reused.join(', ') : 'nothing'} from run ${previous.execution_id}`);
     return this.start(doc, analysis, { resume: checkpoint }, reused);
   }
@@ -134,7 +149,7 @@ export class RunController implements vscode.Disposable {
     const analysis = analyze(source);
     if (!analysis.pipeline || !analysis.plan || hasErrors(analysis.findings)) return this.refuse(`${path.basename(file)} does not compile; fix its errors first.`);
     if (this.active.has(uri.toString())) return this.refuse(`${path.basename(file)} is already running.`);
-    const reused = Object.entries(checkpoint.steps).filter(([k, r]) => !k.includes('/') && r.status === 'completed').map(([k]) => k);
+    const reused = restoredSteps(checkpoint);
     return this.start(doc, analysis, { resume: checkpoint, cwd: folder }, reused);
   }
 
@@ -188,9 +203,11 @@ export class RunController implements vscode.Disposable {
     this.host.runStarted(uri, runId, reused);
     const batcher = new EventBatcher((events) => this.host.runEvents(uri, runId, events));
     const total = analysis.plan!.executionOrder.length;
-    let done = 0;
     const topLevel = new Set(analysis.plan!.executionOrder);
+    // steps an earlier run supplies (Resume, Run From Here) count as done from the start
+    let done = reused.filter((id) => topLevel.has(id)).length;
     this.status.started(pipeline.id, uri, total);
+    this.status.progress(done, total);
     this.log.line(`${how.resume ? 'resuming' : 'running'} ${pipeline.id} (${uri.fsPath}) as run ${runId} in ${cwd}`);
 
     let report: ((p: { message?: string; increment?: number }) => void) | null = null;
