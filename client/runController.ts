@@ -199,6 +199,8 @@ export class RunController implements vscode.Disposable {
     const conf = settings(uri);
     const controller = new AbortController();
     const runId = how.resume?.execution_id ?? newExecutionId();
+    // the latest request started: there is no refusal to report
+    this.refusal = undefined;
     if (conf.openPanelOnRun) this.host.show(uri);
     this.host.runStarted(uri, runId, reused);
     const batcher = new EventBatcher((events) => this.host.runEvents(uri, runId, events));
