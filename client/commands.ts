@@ -5,7 +5,8 @@ import type { ResultDocument } from '../engine/run/events';
 import { runFolder } from './configuration';
 import { LANGUAGE_ID } from './languageClient';
 import type { RunController, RunRequest } from './runController';
-import { innermostAt, type WebviewHost } from './webviewHost';
+import { innermostAt } from './stepAt';
+import type { WebviewHost } from './webviewHost';
 import type { GraphDocument } from '../engine/plan/graph';
 import type { ModelAccess } from './models';
 

@@ -3,13 +3,14 @@
 // cursor highlighted in the graph, and a click on a node revealing the step in the editor. Panels are
 // restored after a window reload by a serializer.
 import * as vscode from 'vscode';
-import type { GraphDocument, GraphNode } from '../engine/plan/graph';
+import type { GraphDocument } from '../engine/plan/graph';
 import type { RunEvent } from '../engine/run/events';
 import { makeNonce, webviewHtml } from '../media/html';
 import type { FromWebview, ToWebview } from '../media/protocol';
 import type { PanelRendered } from './api';
 import { settings } from './configuration';
 import type { Log } from './log';
+import { findNode, innermostAt } from './stepAt';
 
 export const VIEW_TYPE = 'orchestrator.pipelineGraph';
 
@@ -240,25 +241,4 @@ export class WebviewHost implements vscode.Disposable {
     for (const p of this.panels.values()) p.panel.dispose();
     for (const d of this.disposables) d.dispose();
   }
-}
-
-export function findNode(g: GraphDocument, id: string): GraphNode | undefined {
-  for (const n of g.nodes) {
-    if (n.id === id) return n;
-    const inner = n.children ? findNode(n.children, id) : undefined;
-    if (inner) return inner;
-  }
-  return undefined;
-}
-
-/** The innermost step whose source range holds the position (a loop body's step before its loop). */
-export function innermostAt(g: GraphDocument, line: number, character: number): GraphNode | undefined {
-  for (const n of g.nodes) {
-    const r = n.range;
-    if (!r) continue;
-    const after = line > r.start.line || (line === r.start.line && character >= r.start.character);
-    const before = line < r.end.line || (line === r.end.line && character <= r.end.character);
-    if (after && before) return (n.children && innermostAt(n.children, line, character)) || n;
-  }
-  return undefined;
 }

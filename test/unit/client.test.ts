@@ -1,5 +1,6 @@
 // The extension's logic that needs no VS Code: what a parameter prompt accepts (the CLI's rules),
-// which results Run From Here reuses, and how run events are batched for the panel.
+// which results Run From Here reuses, how run events are batched for the panel, and which step the
+// cursor is in.
 import { strict as assert } from 'node:assert';
 import { analyze } from '../../engine/analyze/index';
 import type { Checkpoint } from '../../engine/run/checkpointStore';
@@ -8,6 +9,8 @@ import type { ParameterDecl } from '../../engine/spec/types';
 import { EventBatcher } from '../../client/eventBatcher';
 import { answerOf, choicesOf, initialText } from '../../client/parameterValues';
 import { downstreamOf, fromHereCheckpoint, jumpsOf, reusedResults } from '../../client/runFromHere';
+import { findNode, innermostAt } from '../../client/stepAt';
+import { graphDocument } from '../../engine/analyze/graph';
 
 const PARAMS = `id: params
 parameters:
@@ -221,5 +224,63 @@ describe('client: run events reach the panel in batches', () => {
     b.flush();
     b.flush();
     assert.deepEqual(sent, [4, 4, 1]);
+  });
+});
+
+const LOOP = `id: shapes
+steps:
+  - id: fetch
+    tool: filesystem
+    action: write
+    parameters: { path: "a.txt", content: "x" }
+
+  - id: each
+    for_each: "{{ [1, 2] }}"
+    dependencies: [fetch]
+    steps:
+      - id: first
+        tool: filesystem
+        action: write
+        parameters: { path: "b.txt", content: "{{ item }}" }
+      - id: second
+        tool: filesystem
+        action: read
+        dependencies: [first]
+        parameters: { path: "b.txt" }
+  - id: report
+    tool: filesystem
+    action: read
+    dependencies: [each]
+    parameters: { path: "a.txt" }
+`;
+
+describe('client: the step under the cursor and the step a click reveals', () => {
+  const a = analyze(LOOP);
+  const { pipeline_id: _id, ...g } = graphDocument(a);
+  const at = (line: number, character: number) => innermostAt(g, line, character)?.id ?? null;
+
+  it('finds the innermost step: a loop body step before its loop', () => {
+    assert.deepEqual(a.findings.filter((f) => f.severity === 'error'), []);
+    assert.equal(at(4, 10), 'fetch');
+    assert.equal(at(8, 6), 'each');
+    assert.equal(at(13, 12), 'first');
+    assert.equal(at(19, 30), 'second');
+    assert.equal(at(23, 4), 'report');
+  });
+
+  it("gives a step its whole first line, and nothing before the first step", () => {
+    assert.equal(at(2, 0), 'fetch');
+    assert.equal(at(7, 2), 'each');
+    assert.equal(at(11, 6), 'first');
+    // line 20 starts `report`, not the loop's last body step
+    assert.equal(at(20, 0), 'report');
+    assert.equal(at(0, 3), null);
+    assert.equal(at(1, 2), null);
+  });
+
+  it('finds a node by id at any depth', () => {
+    assert.deepEqual(findNode(g, 'second')?.selectionRange, { start: { line: 15, character: 12 }, end: { line: 15, character: 18 } });
+    assert.equal(findNode(g, 'report')?.id, 'report');
+    assert.equal(findNode(g, 'nope'), undefined);
   });
 });
