@@ -131,8 +131,19 @@ function fit(): void {
   const k = Math.min(1.5, Math.max(0.05, Math.min((w - 24) / Math.max(1, layout.width), (h - 24) / Math.max(1, layout.height))));
   view = { k, x: (w - layout.width * k) / 2, y: Math.max(8, (h - layout.height * k) / 2) };
   applyView();
+  fitted = true;
   save();
 }
+/** True while the view is the fitted one: the panel resizing (or the step panel opening) refits
+ * it; a pan or zoom by the person keeps theirs. */
+let fitted = false;
+let lastSize = '';
+new ResizeObserver(() => {
+  const size = `${graphPane.clientWidth}x${graphPane.clientHeight}`;
+  if (size === lastSize) return;
+  lastSize = size;
+  if (fitted) fit();
+}).observe(graphPane);
 let drag: { x: number; y: number; vx: number; vy: number; moved: boolean } | null = null;
 canvas.addEventListener('pointerdown', (e) => {
   if ((e.target as Element).closest('.node')) return;
@@ -143,6 +154,7 @@ canvas.addEventListener('pointermove', (e) => {
   if (!drag) return;
   drag.moved = true;
   view = { ...view, x: drag.vx + e.clientX - drag.x, y: drag.vy + e.clientY - drag.y };
+  fitted = false;
   applyView();
 });
 canvas.addEventListener('pointerup', () => {
@@ -158,6 +170,7 @@ canvas.addEventListener(
     const py = e.clientY - rect.top;
     const k = Math.min(4, Math.max(0.05, view.k * Math.exp(-e.deltaY * 0.0015)));
     view = { k, x: px - ((px - view.x) * k) / view.k, y: py - ((py - view.y) * k) / view.k };
+    fitted = false;
     applyView();
     save();
   },
@@ -169,10 +182,30 @@ function edgePath(points: { x: number; y: number }[]): string {
   return points.map((p, i) => `${i ? 'L' : 'M'}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(' ');
 }
 
+/** Where a jump's label goes: the middle of its longest segment, beside the line, clear of the
+ * boxes at either end. */
+function labelPoint(points: { x: number; y: number }[]): { x: number; y: number; anchor: string } {
+  let best = 0;
+  let len = -1;
+  for (let i = 0; i + 1 < points.length; i++) {
+    const d = Math.abs(points[i + 1].x - points[i].x) + Math.abs(points[i + 1].y - points[i].y);
+    if (d > len) {
+      len = d;
+      best = i;
+    }
+  }
+  const a = points[best];
+  const b = points[best + 1] ?? a;
+  const horizontal = Math.abs(b.x - a.x) >= Math.abs(b.y - a.y);
+  return horizontal ? { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 - 5, anchor: 'middle' } : { x: a.x + 5, y: (a.y + b.y) / 2 + 4, anchor: 'start' };
+}
+
 function drawGraph(l: Layout): void {
   edgeLayer.replaceChildren();
   nodeLayer.replaceChildren();
   nodeEls.clear();
+  shown.clear();
+  reportDirty = true;
   canvas.setAttribute('data-nodes', String(l.nodes.length));
   for (const e of l.edges) {
     if (e.points.length < 2) continue;
@@ -181,8 +214,8 @@ function drawGraph(l: Layout): void {
     const g = svg('g', { class: cls, 'data-edge': e.id });
     g.append(svg('path', { d: edgePath(e.points), 'marker-end': `url(#arrow-${marker})` }));
     if (isJump(e.kind)) {
-      const mid = e.points[Math.floor(e.points.length / 2)];
-      const t = svg('text', { x: mid.x + 4, y: mid.y - 4, class: 'edge-label' });
+      const at = labelPoint(e.points);
+      const t = svg('text', { x: at.x, y: at.y, class: 'edge-label', 'text-anchor': at.anchor });
       t.textContent = e.kind.replace('_', ' ');
       g.append(t);
     }
@@ -224,6 +257,11 @@ function drawNode(n: PlacedNode): SVGGElement {
   return g;
 }
 
+/** Attribute writes restyle the node even when the value is the same: write only changes. */
+function setIfChanged(e: Element, name: string, value: string): void {
+  if (e.getAttribute(name) !== value) e.setAttribute(name, value);
+}
+
 function truncate(s: string, n: number): string {
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;
 }
@@ -253,11 +291,15 @@ function updateNode(id: string, now: number): void {
   if (!g) return;
   const s = state.run.steps[id];
   const status = s?.status ?? 'pending';
-  if (g.getAttribute('data-status') !== status) g.setAttribute('data-status', status);
+  if (shown.get(id) !== status) {
+    g.setAttribute('data-status', status);
+    shown.set(id, status);
+    reportDirty = true;
+  }
   const reported = status === 'completed' && s?.result?.success === false;
-  g.classList.toggle('reported-failure', reported);
-  g.setAttribute('data-selected', String(state.selected === id));
-  g.setAttribute('data-highlighted', String(highlighted === id));
+  if (g.classList.contains('reported-failure') !== reported) g.classList.toggle('reported-failure', reported);
+  setIfChanged(g, 'data-selected', String(state.selected === id));
+  setIfChanged(g, 'data-highlighted', String(highlighted === id));
   const badge = g.querySelector('.badge');
   let text = badgeOf(s, now);
   if (g.classList.contains('loop') && s && s.iterationsStarted) text = `${s.status === 'running' ? 'iteration ' : ''}${s.iterationsStarted}${s.status === 'running' ? '' : ' iterations'}${text && s.status !== 'running' ? ` · ${text}` : ''}`;
@@ -399,15 +441,19 @@ function frame(): void {
   if (changed || layout) report();
 }
 
-let lastReport = '';
+/** What the DOM shows per node (kept as nodes change, so a report reads no attributes). */
+const shown = new Map<string, string>();
+let reportDirty = true;
+let lastReported = '';
+/** Posts `rendered` when what the DOM shows changed: after a render and after each applied batch. */
 function report(): void {
+  const key = `${state.uri}\n${state.run.runId}\n${nodeEls.size}`;
+  if (!reportDirty && key === lastReported) return;
+  reportDirty = false;
+  lastReported = key;
   const statuses: Record<string, string> = {};
-  for (const [id, g] of nodeEls) statuses[id] = g.getAttribute('data-status') ?? 'pending';
-  const msg: FromWebview = { type: 'rendered', uri: state.uri, runId: state.run.runId, nodes: nodeEls.size, statuses };
-  const key = JSON.stringify(msg);
-  if (key === lastReport) return;
-  lastReport = key;
-  vscode.postMessage(msg);
+  for (const id of nodeEls.keys()) statuses[id] = shown.get(id) ?? 'pending';
+  vscode.postMessage({ type: 'rendered', uri: state.uri, runId: state.run.runId, nodes: nodeEls.size, statuses });
 }
 
 // a second's tick for running timers and the elapsed time
@@ -418,13 +464,24 @@ setInterval(() => {
   schedule();
 }, 1000);
 
+/** The whole state is serialized on every save: while events stream, at most twice a second (the
+ * host re-sends the run so far when a panel comes back, and a hidden panel saves at once). */
+const SAVE_DELAY_MS = 500;
 let saveTimer: ReturnType<typeof setTimeout> | null = null;
+function saveNow(): void {
+  if (saveTimer) clearTimeout(saveTimer);
+  saveTimer = null;
+  vscode.setState(state);
+}
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'hidden') saveNow();
+});
 function save(): void {
   if (saveTimer) return;
   saveTimer = setTimeout(() => {
     saveTimer = null;
     vscode.setState(state);
-  }, 200);
+  }, SAVE_DELAY_MS);
 }
 
 // ---- messages ----
