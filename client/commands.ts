@@ -5,7 +5,7 @@ import type { ResultDocument } from '../engine/run/events';
 import { runFolder } from './configuration';
 import { LANGUAGE_ID } from './languageClient';
 import type { RunController, RunRequest } from './runController';
-import { innermostAt } from './stepAt';
+import { topLevelAt } from './stepAt';
 import type { WebviewHost } from './webviewHost';
 import type { GraphDocument } from '../engine/plan/graph';
 import type { ModelAccess } from './models';
@@ -62,8 +62,7 @@ export function registerCommands(
       const { graph } = await graphOf(uri);
       const editor = vscode.window.activeTextEditor;
       if (graph && editor?.document.uri.toString() === uri.toString()) {
-        const hit = innermostAt(graph, editor.selection.active.line, editor.selection.active.character);
-        stepId = hit && graph.nodes.some((n) => n.id === hit.id) ? hit.id : undefined;
+        stepId = topLevelAt(graph, editor.selection.active.line, editor.selection.active.character)?.id;
       }
       if (!stepId && graph) stepId = (await vscode.window.showQuickPick(graph.nodes.map((n) => ({ label: n.id, description: n.label !== n.id ? n.label : undefined })), { title: 'Run from which step?' }))?.label;
       if (!stepId) return undefined;

@@ -23,3 +23,8 @@ export function innermostAt(g: GraphDocument, line: number, character: number): 
   }
   return undefined;
 }
+
+/** The top-level step whose source holds the position (Run From Here from inside a loop body runs from its loop). */
+export function topLevelAt(g: GraphDocument, line: number, character: number): GraphNode | undefined {
+  return innermostAt({ ...g, nodes: g.nodes.map((n) => ({ ...n, children: null })) }, line, character);
+}

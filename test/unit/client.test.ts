@@ -9,7 +9,7 @@ import type { ParameterDecl } from '../../engine/spec/types';
 import { EventBatcher } from '../../client/eventBatcher';
 import { answerOf, choicesOf, initialText } from '../../client/parameterValues';
 import { downstreamOf, fromHereCheckpoint, jumpsOf, reusedResults } from '../../client/runFromHere';
-import { findNode, innermostAt } from '../../client/stepAt';
+import { findNode, innermostAt, topLevelAt } from '../../client/stepAt';
 import { graphDocument } from '../../engine/analyze/graph';
 
 const PARAMS = `id: params
@@ -276,6 +276,12 @@ describe('client: the step under the cursor and the step a click reveals', () =>
     assert.equal(at(20, 0), 'report');
     assert.equal(at(0, 3), null);
     assert.equal(at(1, 2), null);
+  });
+
+  it('Run From Here from inside a loop body runs from the loop', () => {
+    assert.equal(topLevelAt(g, 13, 12)?.id, 'each');
+    assert.equal(topLevelAt(g, 4, 0)?.id, 'fetch');
+    assert.equal(topLevelAt(g, 1, 0), undefined);
   });
 
   it('finds a node by id at any depth', () => {
