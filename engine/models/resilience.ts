@@ -77,12 +77,13 @@ function abortable(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /**
- * Paces calls so that no window of `windowMs` holds more than `rpm` starts (starts are spaced
- * windowMs/rpm apart, so the achieved rate approaches the limit and never exceeds it), and the
+ * Paces calls so that no window of `windowMs` holds more than `rpm` starts (consecutive starts are
+ * at least windowMs/rpm apart, so the achieved rate approaches the limit and never exceeds it), and the
  * tokens spent in the last window stay under `tpm` (estimated at the start, corrected after).
  */
 export class RateLimiter {
-  private nextStart = 0;
+  private gate: Promise<void> = Promise.resolve();
+  private lastStart = -Infinity;
   private spent: { at: number; tokens: number }[] = [];
   constructor(
     private readonly rpm: number,
@@ -93,11 +94,21 @@ export class RateLimiter {
   /** Waits for a start slot; resolves with the ms waited and a function that records actual tokens. */
   async acquire(estimatedTokens: number, signal: AbortSignal): Promise<{ waitedMs: number; settle(actual: number): void }> {
     const t0 = performance.now();
-    const interval = this.windowMs / this.rpm;
-    const now = performance.now();
-    const start = Math.max(now, this.nextStart);
-    this.nextStart = start + interval;
-    if (start > now) await abortable(start - now, signal);
+    // 0.5 % under the limit; each start is spaced from the previous *actual* start, so a timer
+    // that fires late never lets the next call start early
+    const interval = (this.windowMs / this.rpm) * 1.005;
+    const prev = this.gate;
+    let open!: () => void;
+    this.gate = new Promise<void>((r) => (open = r));
+    try {
+      await prev;
+      const wait = this.lastStart + interval - performance.now();
+      if (wait > 0) await abortable(wait, signal);
+      else if (signal.aborted) throw signal.reason;
+      this.lastStart = performance.now();
+    } finally {
+      open();
+    }
     // tokens: wait until the window's spend leaves room (a call larger than the whole budget goes alone)
     for (;;) {
       const at = performance.now();

@@ -109,6 +109,8 @@ export const BUILTIN_ACTIONS: Record<string, ActionSpec> = table<ActionSpec>({
       system: { type: 'string', description: 'A system prompt (a `personality` gives one too).' },
       max_tokens: { type: 'integer', description: 'Largest answer, in tokens.' },
       temperature: { type: 'number', description: 'Sampling temperature, 0 to 2.' },
+      model: { type: 'string', description: '`provider:model` for this call (ContextLab\'s place for it; the same as the step\'s `model:`).' },
+      stream: { type: 'boolean', description: 'Stream the answer as it is written (default true).', default: true },
     },
   },
   generate_structured: {
@@ -120,6 +122,7 @@ export const BUILTIN_ACTIONS: Record<string, ActionSpec> = table<ActionSpec>({
       system: { type: 'string', description: 'A system prompt.' },
       max_tokens: { type: 'integer', description: 'Largest answer, in tokens.' },
       temperature: { type: 'number', description: 'Sampling temperature, 0 to 2.' },
+      model: { type: 'string', description: '`provider:model` for this call (the same as the step\'s `model:`).' },
     },
   },
   analyze_text: {
@@ -130,6 +133,8 @@ export const BUILTIN_ACTIONS: Record<string, ActionSpec> = table<ActionSpec>({
       analysis_type: { type: 'string', description: 'What to find: summary, sentiment, entities, key_points or a free description (default summary).', default: 'summary' },
       prompt: { type: 'string', description: 'Extra instructions.' },
       max_tokens: { type: 'integer', description: 'Largest answer, in tokens.' },
+      model: { type: 'string', description: '`provider:model` for this call (the same as the step\'s `model:`).' },
+      stream: { type: 'boolean', description: 'Stream the answer as it is written (default true).', default: true },
     },
   },
   evaluate_condition: {
@@ -141,6 +146,11 @@ export const BUILTIN_ACTIONS: Record<string, ActionSpec> = table<ActionSpec>({
     },
   },
 });
+
+// ContextLab's names for the same model actions
+BUILTIN_ACTIONS.generate_text = { ...BUILTIN_ACTIONS.generate, description: "ContextLab's name for `generate`: asks a model for text." };
+BUILTIN_ACTIONS['generate-text'] = { ...BUILTIN_ACTIONS.generate, description: "ContextLab's name for `generate`: asks a model for text." };
+BUILTIN_ACTIONS['generate-structured'] = { ...BUILTIN_ACTIONS.generate_structured, description: "ContextLab's name for `generate_structured`: asks a model for JSON." };
 
 // every table a pipeline's text is looked up in has no prototype
 for (const t of Object.values(TOOL_SPECS)) {
