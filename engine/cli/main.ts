@@ -5,6 +5,7 @@ import { UsageError } from './input';
 import { planCommand } from './planCommand';
 import { resumeCommand, runCommand } from './runCommand';
 import { runsCommand } from './runsCommand';
+import { modelsCommand } from './modelsCommand';
 import { validateCommand } from './validateCommand';
 
 const USAGE = `orc — run and check AI pipelines written in YAML
@@ -17,6 +18,7 @@ Usage:
                                             runs it; progress on stderr, the result document on stdout with --json
   orc resume RUN_ID [--json]                finishes a stopped run without re-running completed steps
   orc runs [--json]                         past runs in .orchestrator/
+  orc models [--json]                       the model registry and which providers have keys
   orc help                                  this text
 
 Exit codes: 0 success, 1 a step failed, 2 the pipeline did not compile (or bad usage), 130 interrupted.`;
@@ -104,6 +106,9 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
       case 'runs':
         allowOnly(p, ['--json']);
         return runsCommand(p.flags.has('--json'), style, io.out);
+      case 'models':
+        allowOnly(p, ['--json']);
+        return await modelsCommand(p.flags.has('--json'), style, io.out);
       case 'help':
       case '--help':
       case '-h':

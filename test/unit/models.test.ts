@@ -451,3 +451,26 @@ describe('models: orc run examples/research.pipeline.yaml against each provider 
     for (const f of filesUnder(dir)) assert.ok(!fs.readFileSync(f, 'utf8').includes(canary), `${f} holds the key`);
   });
 });
+
+describe('models: orc models', () => {
+  it('lists the registry and which providers have keys, never the keys', async () => {
+    const key = 'canary-models-5e1f0a';
+    const r = await cli(['models', '--json'], dir, { ANTHROPIC_API_KEY: key });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(!r.stdout.includes(key));
+    const doc = JSON.parse(r.stdout) as { providers: { provider: string; configured: boolean; source: string | null }[]; models: { id: string }[] };
+    assert.deepEqual(
+      doc.providers.map((p) => [p.provider, p.configured, p.source]),
+      [
+        ['openai', false, null],
+        ['anthropic', true, 'ANTHROPIC_API_KEY'],
+        ['google', false, null],
+        ['ollama', false, null],
+      ],
+    );
+    assert.equal(doc.models[0].id, 'openai:gpt-4o-mini');
+    const text = await cli(['models'], dir, { ANTHROPIC_API_KEY: key });
+    assert.match(text.stdout, /^anthropic:claude-haiku-4-5 +yes +general, code +\$1\.00 in \/ \$5\.00 out per M tokens · 200k context$/m);
+    assert.ok(!text.stdout.includes(key));
+  });
+});
