@@ -12,7 +12,8 @@ export function writeProducts(outDir: string, products: Record<string, string>, 
   for (const [name, rel] of Object.entries(products)) {
     const file = path.resolve(root, rel);
     if (path.isAbsolute(rel) || !file.startsWith(root + path.sep)) throw new ToolError(`Product '${name}' must be a relative path inside the run's output folder, not '${rel}'`, 'PermissionError');
-    if (path.relative(root, file) === 'checkpoint.json') throw new ToolError(`Product '${name}' may not overwrite the run's checkpoint.json`, 'PermissionError');
+    const relPath = path.relative(root, file);
+    if (relPath === 'checkpoint.json' || relPath === 'result.json') throw new ToolError(`Product '${name}' may not overwrite the run's ${relPath}`, 'PermissionError');
     if (!Object.prototype.hasOwnProperty.call(vars, name) || vars[name] === null || vars[name] === undefined) throw new ToolError(`Product '${rel}' needs var '${name}', which the step did not produce`, 'ValueError');
     const v = vars[name];
     plan.push({ file, text: typeof v === 'string' ? v : JSON.stringify(v, null, 2) + '\n' });

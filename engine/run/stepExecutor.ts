@@ -232,7 +232,8 @@ export async function executeStep(step: Step, scope: Scope, ctx: RunContext, sco
       if (vars && Object.keys(step.products).length) {
         try {
           const dir = runDir(ctx.cwd, ctx.executionId);
-          r.products = writeProducts(dir, step.products, vars).map((f) => path.relative(dir, f));
+          const files = Object.fromEntries(Object.entries(step.products).map(([v, rel]) => [v, String(renderValue(rel, scope))]));
+          r.products = writeProducts(dir, files, vars).map((f) => path.relative(dir, f));
         } catch (e) {
           Object.assign(r, { result: null, error: ctx.redactor.text(message(e)), error_type: errorTypeOf(e) });
           delete r.vars;

@@ -179,6 +179,7 @@ steps:
     const out = path.join(dir, 'run');
     assert.throws(() => writeProducts(out, { a: 'a.md', b: '../b.md' }, { a: 'A', b: 'B' }), { message: "Product 'b' must be a relative path inside the run's output folder, not '../b.md'" });
     assert.throws(() => writeProducts(out, { a: 'a.md', b: 'b.md' }, { a: 'A' }), { message: "Product 'b.md' needs var 'b', which the step did not produce" });
+    assert.throws(() => writeProducts(out, { a: 'checkpoint.json' }, { a: 'A' }), { message: "Product 'a' may not overwrite the run's checkpoint.json" });
     assert.equal(fs.existsSync(path.join(out, 'a.md')), false);
   });
 
@@ -440,6 +441,19 @@ describe('models: orc run examples/research.pipeline.yaml against each provider 
       for (const f of filesUnder(dir)) assert.ok(!fs.readFileSync(f, 'utf8').includes(canary), `${f} holds the key`);
     });
   }
+
+  it('examples/release-notes.pipeline.yaml writes its templated products', async () => {
+    server.script.push({ json: { headline: 'H', notes: '# 0.2.0\n\n- a\n', breaking: false, highlights: ['a', 'b', 'c'] } });
+    const r = await cli(['run', path.join(ROOT, 'examples', 'release-notes.pipeline.yaml'), '--json'], dir, { OPENAI_API_KEY: 'k', OPENAI_BASE_URL: `${server.origin}/v1` });
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as ResultDocument;
+    const folder = path.join(dir, '.orchestrator', 'runs', doc.execution_id);
+    assert.deepEqual(doc.outputs, { headline: 'H', breaking: false });
+    assert.equal(fs.readFileSync(path.join(folder, 'release-0.2.0.md'), 'utf8'), '# 0.2.0\n\n- a\n');
+    assert.equal(fs.readFileSync(path.join(folder, 'highlights.json'), 'utf8'), '[\n  "a",\n  "b",\n  "c"\n]\n');
+    const sys = (server.requests[0].body.messages as { role: string; content: string }[])[0];
+    assert.deepEqual(sys, { role: 'system', content: 'You write short, precise release notes for developers. No marketing words.' });
+  });
 
   it('a failing provider error never carries the key', async () => {
     const canary = 'canary-failing-9b2d4e';
