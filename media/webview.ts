@@ -200,62 +200,65 @@ function labelPoint(points: { x: number; y: number }[]): { x: number; y: number;
   return horizontal ? { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 - 5, anchor: 'middle' } : { x: a.x + 5, y: (a.y + b.y) / 2 + 4, anchor: 'start' };
 }
 
+const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const num = (v: number) => String(Math.round(v * 10) / 10);
+
+/** Draws the whole graph at once: one markup string per layer, parsed in one go (several times
+ * faster than creating a thousand nodes' elements one by one). Clicks are handled on the layer. */
 function drawGraph(l: Layout): void {
-  edgeLayer.replaceChildren();
-  nodeLayer.replaceChildren();
   nodeEls.clear();
   shown.clear();
   reportDirty = true;
   canvas.setAttribute('data-nodes', String(l.nodes.length));
+  const edges: string[] = [];
   for (const e of l.edges) {
     if (e.points.length < 2) continue;
     const cls = isJump(e.kind) ? `edge jump ${e.kind}` : `edge dep ${e.kind}`;
     const marker = e.kind === 'on_failure' ? 'fail' : isJump(e.kind) ? 'jump' : 'dep';
-    const g = svg('g', { class: cls, 'data-edge': e.id });
-    g.append(svg('path', { d: edgePath(e.points), 'marker-end': `url(#arrow-${marker})` }));
+    let g = `<g class="${cls}" data-edge="${escapeXml(e.id)}"><path d="${edgePath(e.points)}" marker-end="url(#arrow-${marker})"/>`;
     if (isJump(e.kind)) {
       const at = labelPoint(e.points);
-      const t = svg('text', { x: at.x, y: at.y, class: 'edge-label', 'text-anchor': at.anchor });
-      t.textContent = e.kind.replace('_', ' ');
-      g.append(t);
+      g += `<text class="edge-label" x="${num(at.x)}" y="${num(at.y)}" text-anchor="${at.anchor}">${e.kind.replace('_', ' ')}</text>`;
     }
-    edgeLayer.append(g);
+    edges.push(`${g}</g>`);
   }
+  edgeLayer.innerHTML = edges.join('');
   // loops first, so their bodies draw on top
   const ordered = [...l.nodes].sort((a, b) => (a.kind === 'loop' ? 0 : 1) - (b.kind === 'loop' ? 0 : 1));
-  for (const n of ordered) nodeLayer.append(drawNode(n));
+  nodeLayer.innerHTML = ordered.map(nodeMarkup).join('');
+  for (const g of nodeLayer.querySelectorAll<SVGGElement>('g.node')) nodeEls.set(g.getAttribute('data-step-id') ?? '', g);
   for (const id of nodeEls.keys()) dirty.add(id);
   headerDirty = true;
   panelDirty = true;
 }
 
-function drawNode(n: PlacedNode): SVGGElement {
-  const g = svg('g', { class: `node ${n.kind}`, 'data-step-id': n.id, transform: `translate(${n.x},${n.y})`, tabindex: 0, role: 'button' });
-  g.setAttribute('aria-label', `${n.label} (${n.detail})`);
-  g.append(svg('rect', { class: 'box', width: n.width, height: n.height, rx: 6, ry: 6 }));
-  const label = svg('text', { class: 'label', x: 10, y: n.kind === 'loop' ? 19 : 18 });
-  label.textContent = truncate(n.label, n.kind === 'loop' ? 60 : 24);
-  const detail = svg('text', { class: 'detail', x: 10, y: n.kind === 'loop' ? LOOP_HEADER - 2 : 35 });
-  detail.textContent = n.kind === 'loop' ? '' : truncate(n.detail, 28);
-  const badge = svg('text', { class: 'badge', x: n.width - 8, y: 18, 'text-anchor': 'end' });
-  g.append(label, detail, badge);
-  const titleEl = svg('title');
-  titleEl.textContent = `${n.id}${n.label !== n.id ? ` — ${n.label}` : ''}\n${n.detail}`;
-  g.append(titleEl);
-  g.addEventListener('click', (e) => {
-    e.stopPropagation();
-    select(n.id);
-    vscode.postMessage({ type: 'reveal-step', stepId: n.id });
-  });
-  g.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter' || e.key === ' ') {
-      select(n.id);
-      vscode.postMessage({ type: 'reveal-step', stepId: n.id });
-    }
-  });
-  nodeEls.set(n.id, g);
-  return g;
+function nodeMarkup(n: PlacedNode): string {
+  const loop = n.kind === 'loop';
+  const tip = `${n.id}${n.label !== n.id ? ` — ${n.label}` : ''}\n${n.detail}`;
+  return (
+    `<g class="node ${n.kind}" data-step-id="${escapeXml(n.id)}" transform="translate(${num(n.x)},${num(n.y)})" tabindex="0" role="button" aria-label="${escapeXml(`${n.label} (${n.detail})`)}">` +
+    `<rect class="box" width="${num(n.width)}" height="${num(n.height)}" rx="6" ry="6"/>` +
+    `<text class="label" x="10" y="${loop ? 19 : 18}">${escapeXml(truncate(n.label, loop ? 60 : 24))}</text>` +
+    `<text class="detail" x="10" y="${loop ? LOOP_HEADER - 2 : 35}">${loop ? '' : escapeXml(truncate(n.detail, 28))}</text>` +
+    `<text class="badge" x="${num(n.width - 8)}" y="18" text-anchor="end"></text>` +
+    `<title>${escapeXml(tip)}</title></g>`
+  );
 }
+
+function activate(target: EventTarget | null): boolean {
+  const g = (target as Element | null)?.closest?.('.node');
+  const id = g?.getAttribute('data-step-id');
+  if (!id) return false;
+  select(id);
+  vscode.postMessage({ type: 'reveal-step', stepId: id });
+  return true;
+}
+nodeLayer.addEventListener('click', (e) => {
+  if (activate(e.target)) e.stopPropagation();
+});
+nodeLayer.addEventListener('keydown', (e) => {
+  if ((e.key === 'Enter' || e.key === ' ') && activate(e.target)) e.preventDefault();
+});
 
 /** Attribute writes restyle the node even when the value is the same: write only changes. */
 function setIfChanged(e: Element, name: string, value: string): void {
