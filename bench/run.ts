@@ -6,6 +6,7 @@ const BENCHES: Record<string, string> = {
   analyze: 'analyze.bench.ts',
   engine: 'engine.bench.ts',
   lsp: 'lsp.bench.ts',
+  models: 'models.bench.ts',
   webview: 'webview.bench.ts',
 };
 

@@ -82,8 +82,7 @@ function abortable(ms: number, signal: AbortSignal): Promise<void> {
  * tokens spent in the last window stay under `tpm` (estimated at the start, corrected after).
  */
 export class RateLimiter {
-  private gate: Promise<void> = Promise.resolve();
-  private lastStart = -Infinity;
+  private nextSlot = 0;
   private spent: { at: number; tokens: number }[] = [];
   constructor(
     private readonly rpm: number,
@@ -94,21 +93,15 @@ export class RateLimiter {
   /** Waits for a start slot; resolves with the ms waited and a function that records actual tokens. */
   async acquire(estimatedTokens: number, signal: AbortSignal): Promise<{ waitedMs: number; settle(actual: number): void }> {
     const t0 = performance.now();
-    // 0.5 % under the limit; each start is spaced from the previous *actual* start, so a timer
-    // that fires late never lets the next call start early
+    // starts sit on a grid 0.5 % wider than the limit's spacing: a late timer delays one call
+    // but not the grid, so the long-run rate stays at the limit, and no window of windowMs
+    // holds more than rpm starts
     const interval = (this.windowMs / this.rpm) * 1.005;
-    const prev = this.gate;
-    let open!: () => void;
-    this.gate = new Promise<void>((r) => (open = r));
-    try {
-      await prev;
-      const wait = this.lastStart + interval - performance.now();
-      if (wait > 0) await abortable(wait, signal);
-      else if (signal.aborted) throw signal.reason;
-      this.lastStart = performance.now();
-    } finally {
-      open();
-    }
+    const now = performance.now();
+    const slot = Math.max(now, this.nextSlot);
+    this.nextSlot = slot + interval;
+    if (slot > now) await abortable(slot - now, signal);
+    else if (signal.aborted) throw signal.reason;
     // tokens: wait until the window's spend leaves room (a call larger than the whole budget goes alone)
     for (;;) {
       const at = performance.now();

@@ -341,20 +341,22 @@ steps:
   });
 
   it('the limiter keeps the measured request rate under the limit', async () => {
-    // 60 requests per "minute" of 3 s: starts 50 ms apart
-    const runner = new ProviderModelRunner({ env: env(), limits: { openai: { requestsPerMinute: 60, concurrency: 20 } }, resilience: { ...FAST, windowMs: 3000 } });
-    const n = 14;
+    // 30 requests per "minute" of 3 s (its 0.5 % slack, 15 ms, covers the loopback's arrival jitter); 36 calls take about 3.6 s
+    const runner = new ProviderModelRunner({ env: env(), limits: { openai: { requestsPerMinute: 30, concurrency: 50 } }, resilience: { ...FAST, windowMs: 3000 } });
     const ask = () => runner.run({ model: 'openai:gpt-4o-mini', action: 'generate', params: { prompt: 'x', stream: false }, system: null, schema: null, signal: new AbortController().signal, onText() {} });
     await ask(); // the SDK's first request carries its one-time set-up
-    await new Promise((r) => setTimeout(r, 20));
     server.requests.length = 0;
-    await Promise.all(Array.from({ length: n }, () => runner.run({ model: 'openai:gpt-4o-mini', action: 'generate', params: { prompt: 'x', stream: false }, system: null, schema: null, signal: new AbortController().signal, onText() {} })));
+    const n = 36;
+    await Promise.all(Array.from({ length: n }, ask));
     const at = server.requests.map((r) => r.at).sort((a, b) => a - b);
+    let busiest = 0;
+    for (let i = 0, j = 0; i < at.length; i++) {
+      while (at[i] - at[j] >= 3000) j++;
+      busiest = Math.max(busiest, i - j + 1);
+    }
+    assert.ok(busiest <= 30, `${busiest} requests in one window, limit 30`);
     const rate = ((n - 1) / (at[n - 1] - at[0])) * 3000;
-    assert.ok(rate <= 60, `measured ${rate.toFixed(1)} requests per window, limit 60`);
-    assert.ok(rate >= 50, `measured ${rate.toFixed(1)}: the limiter should not be far below the limit`);
-    // any 6 consecutive arrivals span at least 5 intervals (less the loopback's arrival jitter on a busy machine)
-    for (let i = 0; i + 5 < n; i++) assert.ok(at[i + 5] - at[i] >= 5 * 50 - 10, `6 requests within ${(at[i + 5] - at[i]).toFixed(1)} ms`);
+    assert.ok(rate >= 29 && rate <= 30.1, `measured ${rate.toFixed(2)} requests per window, limit 30`);
   });
 
   it('cancellation stops a call in flight', async () => {

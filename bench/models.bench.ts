@@ -1,0 +1,109 @@
+// `npm run bench models`: our model layer against the `openai` SDK called directly, both talking
+// to the loopback OpenAI server (test/fixtures/providers) with a fixed 20 ms latency.
+// (a) overhead per generate call; (b) 1,000 calls under a 600 requests/minute limit (`--quick`:
+// 200 calls with the minute scaled to 6 s, the same spacing logic at 10x speed); (c) time to the
+// first streamed token, ours (the onText that becomes a step-output event) vs the SDK's first chunk.
+import OpenAI from 'openai';
+import { ProviderModelRunner } from '../engine/models/index';
+import { LoopbackProviders } from '../test/fixtures/providers/loopbackServer';
+import { median, table } from './stats';
+
+const QUICK = process.argv.includes('--quick');
+
+async function main(): Promise<void> {
+  const server = await new LoopbackProviders().start();
+  server.fallback = { delayMs: 20 };
+  const env = { OPENAI_API_KEY: 'sk-bench', OPENAI_BASE_URL: `${server.origin}/v1` };
+  const sdk = new OpenAI({ apiKey: env.OPENAI_API_KEY, baseURL: env.OPENAI_BASE_URL, maxRetries: 0 });
+  const runner = new ProviderModelRunner({ env, limits: { openai: { concurrency: 1000, requestsPerMinute: 1e9, tokensPerMinute: 1e12 } } });
+  const req = (stream: boolean, onText: (s: string) => void = () => {}) =>
+    runner.run({ model: 'openai:gpt-4o-mini', action: 'generate', params: { prompt: 'Say hi', max_tokens: 20, stream }, system: null, schema: null, signal: new AbortController().signal, onText });
+  const direct = () => sdk.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hi' }], max_tokens: 20 });
+
+  // (a) interleaved, so drift in the machine's load hits both alike
+  const n = QUICK ? 100 : 300;
+  for (let i = 0; i < 10; i++) await Promise.all([req(false), direct()]);
+  const ours: number[] = [];
+  const peer: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let t = performance.now();
+    await req(false);
+    ours.push(performance.now() - t);
+    t = performance.now();
+    await direct();
+    peer.push(performance.now() - t);
+  }
+  const oa = median(ours);
+  const pa = median(peer);
+  const overheadUs = (oa - pa) * 1000;
+  console.log(`(a) generate call, non-streaming, 20 ms server latency, median of ${n} interleaved calls`);
+  table(['', 'ours (ms)', 'openai SDK (ms)', 'ratio', 'overhead (µs)', 'goal'], [['per call', oa.toFixed(3), pa.toFixed(3), (oa / pa).toFixed(4), overheadUs.toFixed(0), '≤ 1000 µs']]);
+
+  // (b) the limiter: many independent calls at once under 600 requests per (scaled) minute
+  const calls = QUICK ? 200 : 1000;
+  const windowMs = QUICK ? 6000 : 60_000;
+  const limit = 600;
+  const limited = new ProviderModelRunner({ env, limits: { openai: { concurrency: 1000, requestsPerMinute: limit, tokensPerMinute: 1e12 } }, resilience: { windowMs } });
+  server.requests.length = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: calls }, () =>
+      limited.run({ model: 'openai:gpt-4o-mini', action: 'generate', params: { prompt: 'x', stream: false }, system: null, schema: null, signal: new AbortController().signal, onText() {} }),
+    ),
+  );
+  const makespan = performance.now() - t0;
+  const at = server.requests.map((r) => r.at).sort((a, b) => a - b);
+  const perWindow = ((at.length - 1) / (at[at.length - 1] - at[0])) * windowMs;
+  // the busiest window: the most arrivals in any windowMs span
+  let busiest = 0;
+  for (let i = 0, j = 0; i < at.length; i++) {
+    while (at[i] - at[j] >= windowMs) j++;
+    busiest = Math.max(busiest, i - j + 1);
+  }
+  const bound = (calls / limit) * windowMs;
+  console.log(`\n(b) ${calls} calls under ${limit} requests per ${QUICK ? `${windowMs / 1000} s (--quick: the minute scaled down 10x)` : 'minute'}`);
+  table(
+    ['', 'ours', 'limit / bound', 'ratio', 'goal'],
+    [
+      ['achieved rate (req/window)', perWindow.toFixed(1), String(limit), (perWindow / limit).toFixed(4), '0.98-1.00'],
+      ['busiest window (requests)', String(busiest), String(limit), (busiest / limit).toFixed(4), '≤ 1.00'],
+      ['makespan (s)', (makespan / 1000).toFixed(2), (bound / 1000).toFixed(2), (makespan / bound).toFixed(4), '≈ 1.00'],
+    ],
+  );
+
+  // (c) first token: our onText (what becomes a step-output event) vs the SDK's first chunk
+  server.fallback = { delayMs: 20, chunks: ['first ', 'second ', 'third'] };
+  const m = QUICK ? 50 : 150;
+  const oursT: number[] = [];
+  const peerT: number[] = [];
+  for (let i = 0; i < m; i++) {
+    let t = performance.now();
+    let first = -1;
+    await req(true, () => {
+      if (first < 0) first = performance.now() - t;
+    });
+    oursT.push(first);
+    t = performance.now();
+    const s = await sdk.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hi' }], stream: true, stream_options: { include_usage: true } });
+    let f = -1;
+    for await (const c of s) if (f < 0 && c.choices[0]?.delta?.content) f = performance.now() - t;
+    peerT.push(f);
+  }
+  const ot = median(oursT);
+  const pt = median(peerT);
+  console.log(`\n(c) time to first streamed token, median of ${m} interleaved streams`);
+  table(['', 'ours (ms)', 'openai SDK (ms)', 'ratio', 'delay (ms)', 'goal'], [['first token', ot.toFixed(3), pt.toFixed(3), (ot / pt).toFixed(4), (ot - pt).toFixed(3), '≤ 2 ms']]);
+
+  await server.stop();
+  console.log(
+    `\noverhead ${overheadUs.toFixed(0)} µs/call (goal ≤ 1000); rate ${(perWindow / limit * 100).toFixed(1)} % of the limit, busiest window ${busiest}/${limit} (goal 98-100 %, never above); first-token delay ${(ot - pt).toFixed(2)} ms (goal ≤ 2)`,
+  );
+}
+
+void main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
