@@ -110,6 +110,10 @@ export function applyEvents(prev: RunView, events: RunEvent[]): { run: RunView; 
           // the enclosing loop counts iterations as its body steps start
           const loop = step(run, sc.loop);
           loop.iterationsStarted = Math.max(loop.iterationsStarted, sc.index + 1);
+          if (loop.status === 'pending') {
+            loop.status = 'running';
+            loop.startedAt = e.time;
+          }
           changed.add(sc.loop);
         }
         break;

@@ -1,0 +1,191 @@
+// The panel's DOM as the extension and the workbench tests rely on it, in Debian's chromium: the
+// bundle is built from media/webview.ts, served with the page from media/html.ts (its CSP applies),
+// and driven by the same messages the extension host posts.
+import { strict as assert } from 'node:assert';
+import * as esbuild from 'esbuild';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { GraphDocument, GraphNode } from '../../engine/plan/graph';
+import { emptyStepResult, type RunEvent } from '../../engine/run/events';
+import { webviewHtml } from '../../media/html';
+
+const ROOT = path.resolve(__dirname, '../..');
+const node = (id: string, children: GraphDocument | null = null, label = id): GraphNode => ({ id, label, kind: children ? 'loop' : 'step', tool: children ? null : 'filesystem', action: children ? null : 'write', level: 0, range: null, selectionRange: null, children });
+const GRAPH: GraphDocument = {
+  nodes: [node('fetch'), node('each', { nodes: [node('first'), node('second')], edges: [{ from: 'first', to: 'second', kind: 'explicit' }] }), node('report', null, 'Write the report'), node('handler')],
+  edges: [
+    { from: 'fetch', to: 'each', kind: 'explicit' },
+    { from: 'each', to: 'report', kind: 'implied' },
+    { from: 'fetch', to: 'report', kind: 'on_success' },
+    { from: 'report', to: 'handler', kind: 'on_failure' },
+  ],
+};
+const ended = (step: string, status: 'completed' | 'failed' | 'skipped', extra: object = {}): RunEvent => ({ type: 'step-ended', time: 2000, step, scope: [], result: { ...emptyStepResult(status), success: status === 'completed', ...extra } });
+
+describe('webview: the DOM the extension and the workbench tests read', function () {
+  this.timeout(60000);
+  let dir = '';
+  let server: http.Server;
+  let base = '';
+  let browser: Browser;
+  let page: Page;
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-webview-'));
+    await esbuild.build({ entryPoints: [path.join(ROOT, 'media/webview.ts')], outfile: path.join(dir, 'webview.js'), bundle: true, platform: 'browser', format: 'iife', target: 'es2022', logLevel: 'silent' });
+    server = http.createServer((req, res) => {
+      const url = req.url ?? '/';
+      if (url === '/') {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        return res.end(webviewHtml({ scriptUri: `${base}/webview.js`, styleUri: `${base}/webview.css`, nonce: 'testnonce', cspSource: base }));
+      }
+      if (url === '/favicon.ico') return res.writeHead(204).end();
+      const file = path.join(dir, path.basename(url));
+      if (!fs.existsSync(file)) return res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': url.endsWith('.css') ? 'text/css' : 'text/javascript' });
+      res.end(fs.readFileSync(file));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  });
+  after(async () => {
+    await browser?.close();
+    server?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A page with a stand-in for VS Code's webview API that records what the panel posts and saves. */
+  async function open(saved: unknown = undefined): Promise<Page> {
+    const p = await browser.newPage({ viewport: { width: 1200, height: 700 } });
+    await p.addInitScript((s) => {
+      const w = window as unknown as Record<string, unknown>;
+      w.__name = (f: unknown) => f;
+      w.__posted = [];
+      w.__saved = s;
+      w.acquireVsCodeApi = () => ({ postMessage: (m: unknown) => (w.__posted as unknown[]).push(m), getState: () => w.__saved, setState: (v: unknown) => (w.__saved = JSON.parse(JSON.stringify(v))) });
+    }, saved);
+    const errors: string[] = [];
+    p.on('pageerror', (e) => errors.push(e.message));
+    p.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    await p.goto(base);
+    await p.waitForSelector('[data-testid="run-header"]');
+    (p as unknown as { errors: string[] }).errors = errors;
+    return p;
+  }
+  const posted = (p: Page) => p.evaluate(() => (window as unknown as { __posted: { type: string }[] }).__posted);
+  const post = (p: Page, msg: unknown) => p.evaluate((m) => window.postMessage(m, '*'), msg);
+  const statuses = (p: Page) => p.$$eval('.node', (els) => Object.fromEntries(els.map((e) => [e.getAttribute('data-step-id'), e.getAttribute('data-status')])));
+
+  it('draws every step as a node, loop bodies inside their loop, jumps apart from dependencies', async () => {
+    page = await open();
+    assert.deepEqual((await posted(page))[0], { type: 'ready' });
+    await post(page, { type: 'graph', uri: 'file:///w/a.pipeline.yaml', pipelineId: 'shapes', graph: GRAPH, problem: null });
+    await page.waitForSelector('.node[data-step-id="handler"][data-status]');
+    assert.deepEqual(await statuses(page), { each: 'pending', fetch: 'pending', report: 'pending', handler: 'pending', first: 'pending', second: 'pending' });
+    assert.equal(await page.textContent('.node[data-step-id="report"] .label'), 'Write the report');
+    assert.equal(await page.textContent('.node[data-step-id="fetch"] .label'), 'fetch');
+    const box = async (id: string) => (await page.locator(`.node[data-step-id="${id}"] .box`).boundingBox())!;
+    const loop = await box('each');
+    for (const id of ['first', 'second']) {
+      const b = await box(id);
+      assert.ok(b.x > loop.x && b.y > loop.y && b.x + b.width < loop.x + loop.width && b.y + b.height < loop.y + loop.height, `${id} is drawn inside its loop`);
+    }
+    assert.deepEqual(await page.$$eval('.edge', (els) => els.map((e) => `${e.getAttribute('class')}|${e.querySelector('.edge-label')?.textContent ?? ''}`).sort()), [
+      'edge dep explicit|',
+      'edge dep explicit|',
+      'edge dep implied|',
+      'edge jump on_failure|on failure',
+      'edge jump on_success|on success',
+    ]);
+    assert.equal(await page.textContent('[data-testid="steps-done"]'), '0 / 4');
+    const rendered = (await posted(page)).filter((m) => m.type === 'rendered').at(-1);
+    assert.deepEqual(rendered, { type: 'rendered', uri: 'file:///w/a.pipeline.yaml', runId: null, nodes: 6, statuses: { each: 'pending', fetch: 'pending', first: 'pending', second: 'pending', report: 'pending', handler: 'pending' } });
+  });
+
+  it('shows live statuses, the run header and the step panel from run events; a click reveals the step', async () => {
+    await post(page, { type: 'run-reset', runId: 'r1', reused: [] });
+    await post(page, {
+      type: 'run-events',
+      runId: 'r1',
+      events: [
+        { type: 'run-started', time: Date.now() - 3000, executionId: 'r1', pipelineId: 'shapes', steps: ['fetch', 'each', 'report', 'handler'], levels: [], resumed: false },
+        { type: 'step-started', time: Date.now() - 2900, step: 'fetch', scope: [], attempt: 1, inputs: { path: 'a.txt', content: 'x' } },
+        { type: 'attempt-failed', time: Date.now() - 2800, step: 'fetch', scope: [], attempt: 1, error: 'disk busy', errorType: 'ToolError', retryInMs: 250 },
+        { type: 'step-started', time: Date.now() - 2500, step: 'fetch', scope: [], attempt: 2, inputs: { path: 'a.txt', content: 'x' } },
+        ended('fetch', 'completed', { duration_ms: 1200, attempts: 2, retries: 1, model: 'openai:gpt-4o-mini', tokens_in: 1000, tokens_out: 234, cost_usd: 0.0123, result: { written: 'a.txt', lines: [1, 2] } }),
+        { type: 'step-started', time: Date.now() - 1000, step: 'first', scope: [{ loop: 'each', index: 0, item: 1 }], attempt: 1, inputs: {} },
+        { type: 'attempt-failed', time: Date.now() - 900, step: 'first', scope: [{ loop: 'each', index: 0, item: 1 }], attempt: 1, error: 'later', errorType: 'ToolError', retryInMs: 5000 },
+        ended('handler', 'skipped', { skip_reason: 'condition was false' }),
+        ended('report', 'failed', { error: 'no such file', error_type: 'ToolError' }),
+      ],
+    });
+    await page.waitForSelector('.node[data-step-id="report"][data-status="failed"]');
+    assert.deepEqual(await statuses(page), { each: 'running', fetch: 'completed', report: 'failed', handler: 'skipped', first: 'retrying', second: 'pending' });
+    assert.equal(await page.textContent('[data-testid="steps-done"]'), '3 / 4');
+    assert.equal(await page.textContent('[data-testid="tokens"]'), '1,234');
+    assert.equal(await page.textContent('[data-testid="cost"]'), '$0.01');
+    assert.match((await page.textContent('[data-testid="elapsed"]')) ?? '', /^[34]\.\d s$/);
+    assert.equal(await page.textContent('.node[data-step-id="first"] .badge'), 'retry 2');
+
+    await page.click('.node[data-step-id="fetch"]');
+    await page.waitForSelector('.node[data-step-id="fetch"][data-selected="true"]');
+    assert.deepEqual((await posted(page)).filter((m) => m.type === 'reveal-step'), [{ type: 'reveal-step', stepId: 'fetch' }]);
+    const panel = page.locator('[data-testid="step-panel"]');
+    assert.ok(await panel.isVisible());
+    assert.equal(await page.textContent('[data-testid="step-facts"]'), 'duration 1.2 s · 2 attempts · model openai:gpt-4o-mini · 1000 in / 234 out tokens · $0.01');
+    assert.deepEqual(await panel.locator('section h3').allTextContents(), ['Inputs', 'Result', 'Attempts']);
+    assert.equal(await panel.locator('section[data-section="Attempts"] li').textContent(), 'attempt 1: ToolError: disk busy — retried after 250 ms');
+    assert.match((await panel.locator('section[data-section="Result"]').textContent()) ?? '', /written: "a\.txt".*lines: \[2\]0: 11: 2/s);
+
+    await page.click('.node[data-step-id="report"]');
+    await page.waitForSelector('[data-testid="step-error"]');
+    assert.equal(await page.textContent('[data-testid="step-error"]'), 'ToolError: no such file');
+    assert.equal(await page.locator('.node[data-selected="true"]').count(), 1);
+
+    await post(page, { type: 'highlight-step', stepId: 'handler' });
+    await page.waitForSelector('.node[data-step-id="handler"][data-highlighted="true"]');
+    await post(page, { type: 'highlight-step', stepId: null });
+    await page.waitForSelector('.node[data-highlighted="true"]', { state: 'detached' }).catch(() => undefined);
+    assert.equal(await page.locator('.node[data-highlighted="true"]').count(), 0);
+    const rendered = (await posted(page)).filter((m) => m.type === 'rendered').at(-1) as unknown as { runId: string; statuses: Record<string, string> };
+    assert.equal(rendered.runId, 'r1');
+    assert.deepEqual(rendered.statuses, { each: 'running', fetch: 'completed', first: 'retrying', second: 'pending', report: 'failed', handler: 'skipped' });
+  });
+
+  it('follows an edited graph keeping the statuses of steps that still exist, and says why there is no graph', async () => {
+    const edited: GraphDocument = { nodes: [GRAPH.nodes[0], node('added'), GRAPH.nodes[2]], edges: [{ from: 'fetch', to: 'added', kind: 'explicit' }] };
+    await post(page, { type: 'graph', uri: 'file:///w/a.pipeline.yaml', pipelineId: 'shapes', graph: edited, problem: null });
+    await page.waitForSelector('.node[data-step-id="added"]');
+    assert.deepEqual(await statuses(page), { fetch: 'completed', added: 'pending', report: 'failed' });
+    await post(page, { type: 'graph', uri: 'file:///w/a.pipeline.yaml', pipelineId: 'shapes', graph: null, problem: '2 errors: fix them to see the graph' });
+    await page.waitForSelector('[data-testid="graph-problem"]:visible');
+    assert.equal(await page.textContent('[data-testid="graph-problem"]'), '2 errors: fix them to see the graph');
+    assert.deepEqual((page as unknown as { errors: string[] }).errors, []);
+  });
+
+  it('keeps its state for the host to restore: the document, the graph, the run, the selection and the view', async () => {
+    await post(page, { type: 'graph', uri: 'file:///w/a.pipeline.yaml', pipelineId: 'shapes', graph: GRAPH, problem: null });
+    await page.waitForSelector('.node[data-step-id="each"]');
+    await page.click('[data-testid="fit"]');
+    await page.waitForFunction(() => (window as unknown as { __saved?: { graph?: unknown } }).__saved?.graph);
+    await page.waitForTimeout(700);
+    const saved = (await page.evaluate(() => (window as unknown as { __saved: Record<string, unknown> }).__saved)) as { uri: string; selected: string; run: { runId: string }; view: { k: number } };
+    assert.equal(saved.uri, 'file:///w/a.pipeline.yaml');
+    assert.equal(saved.selected, 'report');
+    assert.equal(saved.run.runId, 'r1');
+    assert.ok(saved.view.k > 0);
+    await page.close();
+
+    // a reload: the panel draws what it had before the host re-sends anything
+    page = await open(saved);
+    await page.waitForSelector('.node[data-step-id="report"][data-status="failed"][data-selected="true"]');
+    // the edit dropped the loop, its body and handler, so their statuses went with them
+    assert.deepEqual(await statuses(page), { each: 'pending', fetch: 'completed', report: 'failed', handler: 'pending', first: 'pending', second: 'pending' });
+    assert.ok(await page.locator('[data-testid="step-panel"]').isVisible());
+    await page.close();
+  });
+});
