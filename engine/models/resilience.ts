@@ -152,6 +152,6 @@ export function providerGuard(name: string, limits: ProviderLimits, o: Resilienc
 
 /** The breaker's own error in words a user can act on. */
 export function describeBreak(name: string, e: unknown, halfOpenAfterMs: number): unknown {
-  if (e instanceof BrokenCircuitError) return new CircuitOpenError(`The circuit breaker for provider '${name}' is open after repeated failures: calls fail fast for up to ${Math.round(halfOpenAfterMs / 1000)} s, then one trial call is let through`);
+  if (e instanceof BrokenCircuitError) return new CircuitOpenError(`The circuit breaker for provider '${name}' is open after repeated failures: calls fail fast for up to ${halfOpenAfterMs >= 1000 ? `${Math.round(halfOpenAfterMs / 1000)} s` : `${halfOpenAfterMs} ms`}, then one trial call is let through`);
   return e;
 }

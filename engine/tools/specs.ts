@@ -147,17 +147,17 @@ export const BUILTIN_ACTIONS: Record<string, ActionSpec> = table<ActionSpec>({
   },
 });
 
-// ContextLab's names for the same model actions
-BUILTIN_ACTIONS.generate_text = { ...BUILTIN_ACTIONS.generate, description: "ContextLab's name for `generate`: asks a model for text." };
-BUILTIN_ACTIONS['generate-text'] = { ...BUILTIN_ACTIONS.generate, description: "ContextLab's name for `generate`: asks a model for text." };
-BUILTIN_ACTIONS['generate-structured'] = { ...BUILTIN_ACTIONS.generate_structured, description: "ContextLab's name for `generate_structured`: asks a model for JSON." };
-
 // every table a pipeline's text is looked up in has no prototype
 for (const t of Object.values(TOOL_SPECS)) {
   t.actions = table(t.actions);
   for (const a of Object.values(t.actions)) a.parameters = table(a.parameters);
 }
 for (const a of Object.values(BUILTIN_ACTIONS)) a.parameters = table(a.parameters);
+
+// ContextLab's names for the same model actions: found by name, but not listed (no duplicates in
+// completions, suggestions or the docs)
+for (const [alias, of] of [['generate_text', 'generate'], ['generate-text', 'generate'], ['generate-structured', 'generate_structured']] as const)
+  Object.defineProperty(BUILTIN_ACTIONS, alias, { value: BUILTIN_ACTIONS[of], enumerable: false });
 
 /** The tools a pipeline may use: the built-in ones, plus any a host registers. */
 export type ToolCatalog = Record<string, ToolSpec>;

@@ -332,7 +332,7 @@ steps:
     server.script.push({ status: 500 }, { status: 500 });
     await assert.rejects(call(), /HTTP 500/);
     await assert.rejects(call(), /HTTP 500/);
-    await assert.rejects(call(), { name: 'CircuitOpenError', message: "The circuit breaker for provider 'openai' is open after repeated failures: calls fail fast for up to 0 s, then one trial call is let through" });
+    await assert.rejects(call(), { name: 'CircuitOpenError', message: "The circuit breaker for provider 'openai' is open after repeated failures: calls fail fast for up to 300 ms, then one trial call is let through" });
     assert.equal(server.requests.length, 2, 'an open breaker sends nothing');
     await new Promise((r) => setTimeout(r, 350));
     assert.equal((await call()).value, 'Hello from the loopback server.');
