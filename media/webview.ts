@@ -226,8 +226,13 @@ function drawGraph(l: Layout): void {
   // loops first, so their bodies draw on top
   const ordered = [...l.nodes].sort((a, b) => (a.kind === 'loop' ? 0 : 1) - (b.kind === 'loop' ? 0 : 1));
   nodeLayer.innerHTML = ordered.map(nodeMarkup).join('');
-  for (const g of nodeLayer.querySelectorAll<SVGGElement>('g.node')) nodeEls.set(g.getAttribute('data-step-id') ?? '', g);
-  for (const id of nodeEls.keys()) dirty.add(id);
+  for (const g of nodeLayer.querySelectorAll<SVGGElement>('g.node')) {
+    const id = g.getAttribute('data-step-id') ?? '';
+    nodeEls.set(id, g);
+    shown.set(id, g.getAttribute('data-status') ?? 'pending');
+    // the markup already shows a pending node as it is: only the others need their badge
+    if (state.run.steps[id] && state.run.steps[id].status !== 'pending') dirty.add(id);
+  }
   headerDirty = true;
   panelDirty = true;
 }
@@ -236,7 +241,7 @@ function nodeMarkup(n: PlacedNode): string {
   const loop = n.kind === 'loop';
   const tip = `${n.id}${n.label !== n.id ? ` — ${n.label}` : ''}\n${n.detail}`;
   return (
-    `<g class="node ${n.kind}" data-step-id="${escapeXml(n.id)}" transform="translate(${num(n.x)},${num(n.y)})" tabindex="0" role="button" aria-label="${escapeXml(`${n.label} (${n.detail})`)}">` +
+    `<g class="node ${n.kind}" data-step-id="${escapeXml(n.id)}" data-status="${state.run.steps[n.id]?.status ?? 'pending'}" data-selected="${state.selected === n.id}" data-highlighted="${highlighted === n.id}" transform="translate(${num(n.x)},${num(n.y)})" tabindex="0" role="button" aria-label="${escapeXml(`${n.label} (${n.detail})`)}">` +
     `<rect class="box" width="${num(n.width)}" height="${num(n.height)}" rx="6" ry="6"/>` +
     `<text class="label" x="10" y="${loop ? 19 : 18}">${escapeXml(truncate(n.label, loop ? 60 : 24))}</text>` +
     `<text class="detail" x="10" y="${loop ? LOOP_HEADER - 2 : 35}">${loop ? '' : escapeXml(truncate(n.detail, 28))}</text>` +
