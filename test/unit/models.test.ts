@@ -9,6 +9,7 @@ import { analyze } from '../../engine/analyze/index';
 import { createModelRunner, ProviderModelRunner, selectModel, type ModelRunnerOptions } from '../../engine/models/index';
 import { loadRegistry } from '../../engine/models/registry';
 import { writeProducts } from '../../engine/models/products';
+import { RateLimiter } from '../../engine/models/resilience';
 import type { ResultDocument, RunEvent } from '../../engine/run/events';
 import { runPipeline } from '../../engine/run/runPipeline';
 import { LoopbackProviders } from '../fixtures/providers/loopbackServer';
@@ -357,6 +358,19 @@ steps:
     assert.ok(busiest <= 30, `${busiest} requests in one window, limit 30`);
     const rate = ((n - 1) / (at[n - 1] - at[0])) * 3000;
     assert.ok(rate >= 29 && rate <= 30.1, `measured ${rate.toFixed(2)} requests per window, limit 30`);
+  });
+
+  it('the tokens-per-minute limit holds a call until the window has room', async () => {
+    const limiter = new RateLimiter(1000, 100, 300);
+    const signal = new AbortController().signal;
+    const a = await limiter.acquire(60, signal);
+    a.settle(70);
+    const t0 = performance.now();
+    const b = await limiter.acquire(40, signal);
+    assert.ok(b.waitedMs >= 280, `waited ${b.waitedMs.toFixed(0)} ms for 70 + 40 tokens under 100 per 300 ms`);
+    assert.ok(performance.now() - t0 < 600);
+    const c = await limiter.acquire(20, signal);
+    assert.ok(c.waitedMs < 50, 'room left in the new window: no wait');
   });
 
   it('cancellation stops a call in flight', async () => {
