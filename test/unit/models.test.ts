@@ -312,6 +312,28 @@ steps:
     assert.equal((calls[0] as { attempts: number }).attempts, 4);
   });
 
+  it('Anthropic: a stream cut off midway is retried; Google: a 500 is retried', async () => {
+    server.script.push({ drop: true }, { chunks: ['whole ', 'answer'] });
+    let { doc } = await run(one('anthropic:claude-haiku-4-5', '{prompt: "Hi", max_tokens: 10}'));
+    assert.equal(doc.steps.s.status, 'completed', String(doc.steps.s.error));
+    assert.equal(doc.steps.s.result, 'whole answer');
+    assert.equal(server.requests.length, 2);
+    server.requests.length = 0;
+    server.script.push({ status: 500 });
+    ({ doc } = await run(one('google:gemini-2.5-flash')));
+    assert.equal(doc.steps.s.status, 'completed', String(doc.steps.s.error));
+    assert.deepEqual(server.requests.map((r) => r.path), ['/v1beta/models/gemini-2.5-flash:generateContent', '/v1beta/models/gemini-2.5-flash:generateContent']);
+  });
+
+  it('ollama: models go to its OpenAI-compatible endpoint without a key', async () => {
+    const { doc } = await run(one('ollama:llama3.2'), { env: { OLLAMA_BASE_URL: `${server.origin}/v1` } });
+    assert.equal(doc.steps.s.status, 'completed', String(doc.steps.s.error));
+    assert.equal(server.requests[0].path, '/v1/chat/completions');
+    assert.equal(server.requests[0].headers.authorization, 'Bearer ollama');
+    assert.equal(server.requests[0].body.model, 'llama3.2');
+    assert.equal(doc.steps.s.cost_usd, 0);
+  });
+
   it('a hang ends at the per-call timeout with TimeoutError on the step', async () => {
     server.script.push({ hang: true });
     const { doc } = await run(one('openai:gpt-4o-mini'), { resilience: { callTimeoutMs: 200 } });
