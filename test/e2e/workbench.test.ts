@@ -136,12 +136,31 @@ describe('workbench: as a person uses it', function () {
     if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
   });
 
-  it('shows a diagnostic in the editor (completion is checked in the extension host suite)', async () => {
+  it('shows a diagnostic in the editor', async () => {
     await quickOpen(page, 'broken.pipeline.yaml');
     await page.locator('.squiggly-error').first().waitFor({ state: 'visible', timeout: 60_000 });
     // the problem is counted in the status bar as a person sees it
     await page.locator('.statusbar-item', { hasText: /1\s*0/ }).first().waitFor({ timeout: 10_000 }).catch(() => undefined);
     await shot(page, '1-diagnostic');
+  });
+
+  it('completion inside dependencies lists the step ids', async () => {
+    // the editor still shows broken.pipeline.yaml; go to the misspelt dependency (line 15, column 20)
+    await page.locator('.monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+G');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(':15:20');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => /Ln 15, Col 20/.test(document.querySelector('[id="status.editor.selection"]')?.textContent ?? ''), undefined, { timeout: 15_000 });
+    await page.keyboard.press('Control+Space');
+    const row = page.locator('.suggest-widget .monaco-list-row', { hasText: 'fetch' }).first();
+    await row.waitFor({ state: 'visible', timeout: 30_000 });
+    const labels = await page.locator('.suggest-widget .monaco-list-row .label-name').allTextContents();
+    assert.ok(labels.includes('fetch'), `offered: ${labels.join(', ')}`);
+    assert.ok(!labels.includes('summarize'), `a step is not offered as its own dependency: ${labels.join(', ')}`);
+    await shot(page, '1b-completion');
+    await page.keyboard.press('Escape');
   });
 
   it('runs a pipeline from the command palette and the DAG shows every step completed', async () => {
