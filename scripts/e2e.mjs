@@ -21,5 +21,8 @@ await esbuild.build({
   logLevel: 'warning',
 });
 const reporter = process.env.TEST_SUMMARY_FILE ? ['--reporter', 'test/helpers/summaryReporter.js'] : [];
-r = spawnSync('node_modules/.bin/mocha', ['--no-config', '--exit', '--node-option', 'import=tsx', '--timeout', '240000', ...reporter, ...process.argv.slice(2), 'test/e2e/workbench.test.ts'], { stdio: 'inherit', timeout: 15 * 60_000 });
+// mocha in this process (not its wrapper's child), so a timeout's SIGTERM reaches the handlers in
+// test/e2e/codeServer.ts that stop code-server and chromium
+r = spawnSync(process.execPath, ['--import', 'tsx', 'node_modules/mocha/bin/mocha.js', '--no-config', '--exit', '--timeout', '240000', ...reporter, ...process.argv.slice(2), 'test/e2e/workbench.test.ts'], { stdio: 'inherit', timeout: 8 * 60_000, killSignal: 'SIGTERM' });
+if (r.error || r.signal) console.error(`workbench tests stopped: ${r.error?.message ?? r.signal} (bound: 8 minutes)`);
 process.exit(r.status ?? 1);

@@ -38,6 +38,20 @@ export interface WorkbenchOptions {
   port?: number;
 }
 
+// Workbenches still running; killed by process group however this process ends (a failed test, a
+// timeout's SIGTERM from scripts/e2e.mjs, Ctrl-C), so no code-server outlives its test run.
+const live = new Set<Workbench>();
+const stopAll = () => {
+  for (const wb of [...live]) wb.stop();
+};
+process.on('exit', stopAll);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    stopAll();
+    process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
+  });
+}
+
 export class Workbench {
   readonly base: string;
   private constructor(
@@ -108,6 +122,7 @@ export class Workbench {
     );
     fs.closeSync(log);
     const wb = new Workbench(proc, port, dir, o.workspace, logFile);
+    live.add(wb);
     const deadline = Date.now() + 60_000;
     for (;;) {
       try {
@@ -146,6 +161,7 @@ export class Workbench {
   }
 
   stop(): void {
+    live.delete(this);
     try {
       if (this.proc.pid) process.kill(-this.proc.pid, 'SIGKILL');
     } catch {
