@@ -13,6 +13,8 @@ import type { FrameLocator, Page } from 'playwright-core';
 import { ARTIFACTS, launchBrowser, makeWorkspace, ROOT, Workbench } from './codeServer';
 
 const INTEGRATION_ENTRY = path.join(ROOT, '.tools', 'e2e-build', 'integration', 'index.js');
+// this run's pictures only: a stale failed-*.png from an earlier run would mislead
+fs.rmSync(ARTIFACTS, { recursive: true, force: true });
 
 async function shot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
