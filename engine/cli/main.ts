@@ -7,6 +7,7 @@ import { resumeCommand, runCommand } from './runCommand';
 import { runsCommand } from './runsCommand';
 import { modelsCommand } from './modelsCommand';
 import { validateCommand } from './validateCommand';
+import { COMMAND_USAGE, suggestCommand, version } from './usage';
 
 const USAGE = `orc — run and check AI pipelines written in YAML
 
@@ -14,12 +15,14 @@ Usage:
   orc validate FILE|- [FILE...] [--json]    findings; exit 0, or 2 when any error
   orc plan FILE [--json]                    levels and critical path
   orc graph FILE --format json|dot|mermaid  the DAG
-  orc run FILE [-i key=value]... [--json] [--max-parallel N]
-                                            runs it; progress on stderr, the result document on stdout with --json
+  orc run FILE [-i|--input key=value]... [--json] [--max-parallel N]
+                                            runs it; progress on stderr, a summary (the result document with --json) on stdout;
+                                            an -i value is read as JSON when it parses, else as a string
   orc resume RUN_ID [--json]                finishes a stopped run without re-running completed steps
   orc runs [--json]                         past runs in .orchestrator/
   orc models [--json]                       the model registry and which providers have keys
-  orc help                                  this text
+  orc help [COMMAND]                        this text, or one command's usage (also: orc COMMAND --help)
+  orc --version                             the version
 
 Exit codes: 0 success, 1 a step failed, 2 the pipeline did not compile (or bad usage), 130 interrupted.`;
 
@@ -82,6 +85,18 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
   const errStyle = { color: Boolean(process.stderr.isTTY) && !process.env.NO_COLOR };
   try {
     const p = parseArgs(argv);
+    if (p.command === '--version' || p.command === '-V') {
+      io.out(version());
+      return 0;
+    }
+    if ((p.flags.has('--help') || p.flags.has('-h')) && COMMAND_USAGE[p.command]) {
+      io.out(COMMAND_USAGE[p.command]);
+      return 0;
+    }
+    if (p.command === 'help' && p.positional.length === 1 && COMMAND_USAGE[p.positional[0]]) {
+      io.out(COMMAND_USAGE[p.positional[0]]);
+      return 0;
+    }
     switch (p.command) {
       case 'validate':
         allowOnly(p, ['--json']);
@@ -114,8 +129,10 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
       case '-h':
         io.out(USAGE);
         return 0;
-      default:
-        throw new UsageError(`unknown command '${p.command}'`);
+      default: {
+        const guess = suggestCommand(p.command);
+        throw new UsageError(`unknown command '${p.command}'${guess ? ` — did you mean '${guess}'?` : ''}`);
+      }
     }
   } catch (e) {
     if (e instanceof UsageError) {

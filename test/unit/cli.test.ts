@@ -194,3 +194,49 @@ describe('orc CLI', function () {
     assert.equal(r.stdout.split('\n').filter((l) => l.endsWith(': valid')).length, fs.readdirSync('examples').length);
   });
 });
+
+describe('orc CLI conventions', function () {
+  this.timeout(30_000);
+
+  it('orc COMMAND --help prints that command\'s usage and exits 0', () => {
+    const r = orc(['run', '--help']);
+    assert.equal(r.code, 0);
+    assert.equal(r.stderr, '');
+    assert.equal(
+      r.stdout,
+      [
+        'orc run FILE [-i|--input key=value]... [--json] [--max-parallel N]',
+        '  Runs the pipeline. Progress goes to stderr; a summary (or the result document with --json) to stdout.',
+        '  An -i value is read as JSON when it parses as JSON (-i n=3, -i tags=\'["a"]\'), else as a string.',
+        '',
+      ].join('\n'),
+    );
+    for (const c of ['validate', 'plan', 'graph', 'resume', 'runs']) {
+      const h = orc([c, '--help']);
+      assert.equal(h.code, 0, c);
+      assert.match(h.stdout, new RegExp(`^orc ${c} `), c);
+    }
+  });
+
+  it('orc --version prints the version from package.json', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+    const r = orc(['--version']);
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout, pkg.version + '\n');
+  });
+
+  it('an unknown command gets a did-you-mean and exits 2', () => {
+    const r = orc(['valdate', 'x.yaml']);
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr, "orc: unknown command 'valdate' — did you mean 'validate'?\nrun 'orc help' for usage\n");
+    assert.equal(orc(['zzzzzz']).stderr, "orc: unknown command 'zzzzzz'\nrun 'orc help' for usage\n");
+  });
+
+  it('the help mentions --input and that -i values are JSON when they parse', () => {
+    const r = orc(['help']);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /-i\|--input key=value/);
+    assert.match(r.stdout, /an -i value is read as JSON when it parses, else as a string/);
+  });
+});

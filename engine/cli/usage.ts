@@ -1,0 +1,59 @@
+// What `orc help`, `orc COMMAND --help`, `orc --version` and a mistyped command print.
+
+export const COMMAND_USAGE: Record<string, string> = {
+  validate: `orc validate FILE|- [FILE...] [--json]
+  Checks pipelines and prints their findings. Exit 0, or 2 when any finding is an error.`,
+  plan: `orc plan FILE [--json]
+  Prints the execution levels and the critical path.`,
+  graph: `orc graph FILE --format json|dot|mermaid
+  Prints the pipeline's DAG.`,
+  run: `orc run FILE [-i|--input key=value]... [--json] [--max-parallel N]
+  Runs the pipeline. Progress goes to stderr; a summary (or the result document with --json) to stdout.
+  An -i value is read as JSON when it parses as JSON (-i n=3, -i tags='["a"]'), else as a string.`,
+  resume: `orc resume RUN_ID [--json]
+  Finishes a stopped run without re-running completed steps. Looks for .orchestrator/ in this
+  folder or the nearest parent that has one.`,
+  runs: `orc runs [--json]
+  Lists past runs in .orchestrator/ (this folder or the nearest parent that has one).`,
+  models: `orc models [--json]
+  The model registry and which providers have a key or endpoint configured.`,
+  help: `orc help [COMMAND]
+  The usage of orc, or of one command.`,
+};
+
+export const COMMANDS = Object.keys(COMMAND_USAGE);
+
+/** The closest command to a mistyped one (edit distance at most 2), if any. */
+export function suggestCommand(typed: string): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const c of COMMANDS) {
+    const d = editDistance(typed.toLowerCase(), c);
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const sub = prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1);
+      let d = Math.min(prev[j] + 1, cur[j - 1] + 1, sub);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, prev[j - 2] + 1);
+      cur.push(d);
+    }
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/** The version in package.json (bundled into dist/cli.js by esbuild). */
+export function version(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('../../package.json') as { version: string }).version;
+}
