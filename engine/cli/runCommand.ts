@@ -1,4 +1,5 @@
 // `orc run FILE [-i key=value]... [--json] [--max-parallel N]` and `orc resume RUN_ID [--json]`.
+import { runSummary } from './runSummary';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Analysis } from '../analyze/index';
@@ -57,6 +58,7 @@ async function execute(a: Analysis, options: RunOptions, json: boolean, style: S
     const doc = await runPipeline(a, { models: createModelRunner({ env: process.env, registryFile: process.env.ORC_MODEL_REGISTRY || undefined }), ...options, signal: intr.signal, listeners: [progress] });
     progress.close();
     if (json) io.out(JSON.stringify(doc, null, 2));
+    else io.out(runSummary(doc, a.pipeline?.steps ?? [], options.cwd, exitCode(doc)));
     return exitCode(doc);
   } catch (e) {
     progress.close();

@@ -240,3 +240,51 @@ describe('orc CLI conventions', function () {
     assert.match(r.stdout, /an -i value is read as JSON when it parses, else as a string/);
   });
 });
+
+describe('orc run summary', function () {
+  this.timeout(30_000);
+
+  it('a run without --json ends with a summary on stdout: steps, outputs, files written, the record and the exit status', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-summary-'));
+    try {
+      fs.copyFileSync(path.join(BEHAVIOUR, 'hello.pipeline.yaml'), path.join(dir, 'hello.pipeline.yaml'));
+      const r = orc(['run', 'hello.pipeline.yaml', '-i', 'who=crew'], { cwd: dir });
+      assert.equal(r.code, 0);
+      const [runId] = fs.readdirSync(path.join(dir, '.orchestrator', 'runs'));
+      assert.equal(
+        r.stdout.replace(/\d+ ms/g, 'N ms').replace(runId, 'RUN'),
+        [
+          'hello_note: completed in N ms',
+          '',
+          'steps:',
+          '  write_note  completed  N ms',
+          '  read_note   completed  N ms',
+          '',
+          'outputs:',
+          '  note: good morning, crew',
+          '',
+          'files written:',
+          '  notes/note.txt',
+          '',
+          'record: .orchestrator/runs/RUN/',
+          'exit status: 0',
+          '',
+        ].join('\n'),
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a failed step shows its status and error, and the exit status 1', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-summary-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'f.pipeline.yaml'), 'id: f\nsteps:\n  - id: bad\n    tool: terminal\n    action: execute\n    parameters: {command: "exit 3"}\n');
+      const r = orc(['run', 'f.pipeline.yaml'], { cwd: dir });
+      assert.equal(r.code, 1);
+      assert.match(r.stdout, /^f: failed in \d+ ms\n\nsteps:\n  bad  failed \(reported\)  \d+ ms  — Command exited with code 3\n\nrecord: \.orchestrator\/runs\/[^/]+\/\nexit status: 1\n$/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
