@@ -120,7 +120,7 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
         return await resumeCommand(p.positional[0], p.flags.has('--json'), errStyle, io);
       case 'runs':
         allowOnly(p, ['--json']);
-        return runsCommand(p.flags.has('--json'), style, io.out);
+        return runsCommand(p.flags.has('--json'), style, io.out, io.err);
       case 'models':
         allowOnly(p, ['--json']);
         return await modelsCommand(p.flags.has('--json'), style, io.out);

@@ -1,5 +1,6 @@
 // `orc run FILE [-i key=value]... [--json] [--max-parallel N]` and `orc resume RUN_ID [--json]`.
 import { runSummary } from './runSummary';
+import { findRunsRoot } from './workspaceRoot';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Analysis } from '../analyze/index';
@@ -89,20 +90,22 @@ export async function runCommand(file: string, inputArgs: string[], json: boolea
 }
 
 export async function resumeCommand(runId: string, json: boolean, style: Style, io: RunIO): Promise<number> {
+  const root = findRunsRoot(process.cwd()) ?? process.cwd();
+  if (root !== process.cwd()) io.err(`using ${root}/.orchestrator/`);
   let checkpoint;
   try {
-    checkpoint = loadCheckpoint(process.cwd(), runId);
+    checkpoint = loadCheckpoint(root, runId);
   } catch (e) {
     if (e instanceof CheckpointError) throw new UsageError(e.message);
     throw e;
   }
   if (checkpoint.status === 'completed') {
     io.err(`run ${runId} already completed; nothing to resume`);
-    const result = path.join(process.cwd(), '.orchestrator', 'runs', runId, 'result.json');
+    const result = path.join(root, '.orchestrator', 'runs', runId, 'result.json');
     if (json && existsSync(result)) io.out(readFileSync(result, 'utf8'));
     return EXIT.success;
   }
-  const file = checkpoint.pipeline_file;
+  const file = checkpoint.pipeline_file && path.resolve(root, checkpoint.pipeline_file);
   if (!file || !existsSync(file)) throw new UsageError(`run ${runId} ran ${file || 'a pipeline from standard input'}, which is not there any more`);
   const source = readFileSync(file, 'utf8');
   if (sha256(source) !== checkpoint.pipeline_sha256) {
@@ -110,5 +113,5 @@ export async function resumeCommand(runId: string, json: boolean, style: Style, 
   }
   const a = compileOrReport(file, style, io.err, source, '; nothing ran');
   if (!a) return EXIT.compile;
-  return execute(a, { cwd: process.cwd(), pipelineFile: file, source, resume: checkpoint }, json, style, io);
+  return execute(a, { cwd: root, pipelineFile: checkpoint.pipeline_file, source, resume: checkpoint }, json, style, io);
 }

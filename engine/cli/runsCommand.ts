@@ -1,9 +1,12 @@
 // `orc runs [--json]`: past runs in .orchestrator/, newest first.
 import { listRuns } from '../run/checkpointStore';
 import { paint, type Style } from './findingFormat';
+import { findRunsRoot } from './workspaceRoot';
 
-export function runsCommand(json: boolean, style: Style, out: (s: string) => void): number {
-  const runs = listRuns(process.cwd());
+export function runsCommand(json: boolean, style: Style, out: (s: string) => void, err: (s: string) => void = () => undefined): number {
+  const root = findRunsRoot(process.cwd()) ?? process.cwd();
+  if (root !== process.cwd()) err(`using ${root}/.orchestrator/`);
+  const runs = listRuns(root);
   if (json) {
     out(JSON.stringify(runs, null, 2));
     return 0;

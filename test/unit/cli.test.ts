@@ -288,3 +288,28 @@ describe('orc run summary', function () {
     }
   });
 });
+
+describe('orc resume and orc runs find .orchestrator/ upwards', function () {
+  this.timeout(30_000);
+
+  it('from a subfolder they use the nearest parent with .orchestrator/ and say so', () => {
+    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'orc-root-')));
+    try {
+      fs.copyFileSync(path.join(BEHAVIOUR, 'hello.pipeline.yaml'), path.join(dir, 'hello.pipeline.yaml'));
+      assert.equal(orc(['run', 'hello.pipeline.yaml', '--json'], { cwd: dir }).code, 0);
+      const [runId] = fs.readdirSync(path.join(dir, '.orchestrator', 'runs'));
+      const sub = path.join(dir, 'a', 'b');
+      fs.mkdirSync(sub, { recursive: true });
+      const runs = orc(['runs', '--json'], { cwd: sub });
+      assert.equal(runs.code, 0);
+      assert.equal(runs.stderr, `using ${dir}/.orchestrator/\n`);
+      assert.deepEqual((JSON.parse(runs.stdout) as { execution_id: string }[]).map((r) => r.execution_id), [runId]);
+      const resumed = orc(['resume', runId], { cwd: sub });
+      assert.equal(resumed.code, 0);
+      assert.equal(resumed.stderr, `using ${dir}/.orchestrator/\nrun ${runId} already completed; nothing to resume\n`);
+      assert.equal(fs.existsSync(path.join(sub, '.orchestrator')), false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
