@@ -64,7 +64,8 @@ export function progressReporter(write: (s: string) => void, style: Style, live:
         break;
       }
       case 'attempt-failed':
-        line(`${paint(style, 'warning', '…')} ${label(e.step, e.scope)} attempt ${e.attempt} failed: ${e.errorType}: ${e.error}${e.retryInMs !== null ? ` (retrying in ${duration(e.retryInMs)})` : ''}`);
+        // the last attempt's failure is told by the step's own line; this one only when a retry follows
+        if (e.retryInMs !== null) line(`${paint(style, 'warning', '…')} ${label(e.step, e.scope)} attempt ${e.attempt} failed: ${e.errorType}: ${e.error} (retrying in ${duration(e.retryInMs)})`);
         break;
       case 'step-ended': {
         const key = label(e.step, e.scope);

@@ -313,3 +313,27 @@ describe('orc resume and orc runs find .orchestrator/ upwards', function () {
     }
   });
 });
+
+describe('orc run progress', function () {
+  this.timeout(30_000);
+
+  it('"attempt N failed" is printed only when a retry follows', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-attempt-'));
+    try {
+      const step = 'id: r\nsteps:\n  - id: bad\n    tool: terminal\n    action: execute\n    parameters: {command: "exit 3"}\n';
+      fs.writeFileSync(path.join(dir, 'once.pipeline.yaml'), step);
+      fs.writeFileSync(path.join(dir, 'twice.pipeline.yaml'), step + '    retry: {max_attempts: 2}\n');
+      const once = orc(['run', 'once.pipeline.yaml'], { cwd: dir });
+      assert.equal(once.code, 1);
+      assert.deepEqual(once.stderr.split('\n').slice(1, -2), ['▶ bad', '! bad reported a failure: Command exited with code 3']);
+      const twice = orc(['run', 'twice.pipeline.yaml'], { cwd: dir });
+      assert.equal(twice.code, 1);
+      assert.deepEqual(
+        twice.stderr.split('\n').slice(1, -2).map((l) => l.replace(/\d+ ms/, 'N ms')),
+        ['▶ bad', '… bad attempt 1 failed: ReportedFailure: Command exited with code 3 (retrying in N ms)', '↻ bad (attempt 2)', '! bad reported a failure: Command exited with code 3'],
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
