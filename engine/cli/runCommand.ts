@@ -11,7 +11,7 @@ import { InputError, parseInputArg } from '../run/inputs';
 import { runPipeline, type RunOptions } from '../run/runPipeline';
 import { createModelRunner } from '../models/index';
 import type { Style } from './findingFormat';
-import { readSource, UsageError } from './input';
+import { readSource, UsageError, withoutBom } from './input';
 import { progressReporter } from './progress';
 
 export interface RunIO {
@@ -107,7 +107,7 @@ export async function resumeCommand(runId: string, json: boolean, style: Style, 
   }
   const file = checkpoint.pipeline_file && path.resolve(root, checkpoint.pipeline_file);
   if (!file || !existsSync(file)) throw new UsageError(`run ${runId} ran ${file || 'a pipeline from standard input'}, which is not there any more`);
-  const source = readFileSync(file, 'utf8');
+  const source = withoutBom(readFileSync(file, 'utf8'));
   if (sha256(source) !== checkpoint.pipeline_sha256) {
     throw new UsageError(`${file} has changed since run ${runId} started; resuming would mix two pipelines. Start a new run with 'orc run'.`);
   }

@@ -337,3 +337,20 @@ describe('orc run progress', function () {
     }
   });
 });
+
+describe('orc validate and a UTF-8 byte order mark', function () {
+  this.timeout(30_000);
+
+  it('a BOM does not shift the columns of line 1', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-bom-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'bom.pipeline.yaml'), '\ufeffidd: x\nsteps:\n  - id: a\n    tool: terminal\n    action: execute\n    parameters: {command: x}\n');
+      const r = orc(['validate', 'bom.pipeline.yaml'], { cwd: dir });
+      assert.equal(r.code, 2);
+      assert.equal(r.stdout.split('\n')[0], "bom.pipeline.yaml:1:1: error schema.unknown-key Unknown key 'idd' in the pipeline. Did you mean 'id'?");
+      assert.equal(r.stdout.split('\n')[2], '      | ^~~');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
