@@ -114,7 +114,7 @@ export function checkSchema(value: unknown, sink: FindingSink, stepIdAt: (path: 
         if (/^[[{]/.test(key) && sink.findings.some((f) => f.code === 'yaml.complex-key')) break;
         const allowed = Object.keys(((e.parentSchema as Record<string, unknown>).properties as Record<string, unknown>) ?? {});
         const suggestions = suggest(key, allowed);
-        sink.atKey('schema.unknown-key', `Unknown key '${key}' in ${placeName(e.parentSchema, path)}.${didYouMean(suggestions)}`, [...path, key], { step, suggestions });
+        sink.atKey('schema.unknown-key', `Unknown key '${key}' in ${placeName(e.parentSchema, path)}.${didYouMean(suggestions)}${underParameters(value, path, key, suggestions)}`, [...path, key], { step, suggestions });
         break;
       }
       case 'required': {
@@ -184,4 +184,16 @@ export function checkSchema(value: unknown, sink: FindingSink, stepIdAt: (path: 
     }
   }
   for (const x of extra) sink.atValue('schema.type', x.message, x.path, { step: stepIdAt(x.path) });
+}
+
+/** A top-level key that looks like a parameter declaration (`{type: …}` or `{default: …}`) next to a
+ * `parameters:` mapping was most likely under-indented out of it. */
+function underParameters(value: unknown, path: (string | number)[], key: string, suggestions: string[]): string {
+  if (path.length !== 0 || suggestions.length || !value || typeof value !== 'object') return '';
+  const doc = value as Record<string, unknown>;
+  const decl = doc[key];
+  const params = doc.parameters;
+  if (!params || typeof params !== 'object' || Array.isArray(params)) return '';
+  if (!decl || typeof decl !== 'object' || Array.isArray(decl) || !('type' in decl || 'default' in decl)) return '';
+  return ' Did you mean to indent it under `parameters`?';
 }

@@ -354,3 +354,24 @@ describe('orc validate and a UTF-8 byte order mark', function () {
     }
   });
 });
+
+describe('orc validate: a key under-indented out of parameters', function () {
+  this.timeout(30_000);
+
+  it('gets "did you mean to indent it under `parameters`?"', () => {
+    const r = orc(['validate', '-'], { input: 'id: x\nparameters:\n  a: {type: string}\nb: {type: string}\nsteps:\n  - id: s\n    tool: terminal\n    action: execute\n    parameters: {command: "echo {{ a }}"}\n' });
+    assert.equal(r.code, 2);
+    assert.equal(
+      r.stdout,
+      [
+        "<stdin>:4:1: error schema.unknown-key Unknown key 'b' in the pipeline. Did you mean to indent it under `parameters`?",
+        '    4 | b: {type: string}',
+        '      | ^',
+        '<stdin>: 1 error',
+        '',
+      ].join('\n'),
+    );
+    // a plain unknown key (not a declaration) does not get the hint
+    assert.doesNotMatch(orc(['validate', '-'], { input: 'id: x\nparameters:\n  a: {type: string}\nzzz: 1\nsteps:\n  - id: s\n    tool: terminal\n    action: execute\n    parameters: {command: "echo {{ a }}"}\n' }).stdout, /indent/);
+  });
+});
