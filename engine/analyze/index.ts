@@ -95,6 +95,14 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
     }
     autoTags = collectAutoTags(value, sink, stepIdAtPath);
   }
-  const findings = sink.findings.sort(byPosition);
+  const findings = withoutRestatements(sink.findings).sort(byPosition);
   return { text, parsed, pipeline, findings, symbols, references, templates, autoTags, plan, bodyPlans, stepIndex };
+}
+
+/** Once the YAML parser reported a syntax error it had to guess the structure, so findings about that
+ * structure (unknown keys, wrong shapes, missing actions, list keys) only restate the syntax error. */
+const RESTATING = /^(schema\.(unknown-key|type|required)|step\.missing-|yaml\.complex-key$)/;
+function withoutRestatements(findings: Finding[]): Finding[] {
+  if (!findings.some((f) => f.code === 'yaml.syntax')) return findings;
+  return findings.filter((f) => !RESTATING.test(f.code));
 }

@@ -375,3 +375,19 @@ describe('orc validate: a key under-indented out of parameters', function () {
     assert.doesNotMatch(orc(['validate', '-'], { input: 'id: x\nparameters:\n  a: {type: string}\nzzz: 1\nsteps:\n  - id: s\n    tool: terminal\n    action: execute\n    parameters: {command: "echo {{ a }}"}\n' }).stdout, /indent/);
   });
 });
+
+describe('orc validate: findings that do not pile up after a YAML syntax error', function () {
+  this.timeout(30_000);
+
+  it('a tab or a mis-indented "- id: b" gives the syntax errors only, not schema findings restating them', () => {
+    const tab = orc(['validate', '-'], { input: 'id: x\nsteps:\n  - id: a\n\ttool: terminal\n    action: execute\n    parameters: {command: x}\n' });
+    assert.equal(tab.code, 2);
+    const codes = (s: string) => s.split('\n').filter((l) => l.startsWith('<stdin>:') && / error /.test(l)).map((l) => l.split(' ').slice(0, 3).join(' '));
+    assert.deepEqual(codes(tab.stdout), ['<stdin>:4:1: error yaml.syntax', '<stdin>:4:8: error yaml.syntax', '<stdin>:4:8: error yaml.syntax', '<stdin>:5:13: error yaml.syntax', '<stdin>:5:13: error yaml.syntax']);
+    assert.doesNotMatch(tab.stdout, /Unknown key|has no 'action'/);
+    const mis = orc(['validate', '-'], { input: 'id: x\nsteps:\n  - id: a\n    tool: terminal\n    action: execute\n    parameters: {command: x}\n - id: b\n' });
+    assert.equal(mis.code, 2);
+    assert.equal(mis.stdout.split('\n')[0], '<stdin>:7:1: error yaml.syntax A block sequence may not be used as an implicit map key');
+    assert.doesNotMatch(mis.stdout, /Expected a mapping|complex-key/);
+  });
+});
