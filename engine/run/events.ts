@@ -67,7 +67,10 @@ export interface ResultDocument {
   skipped_steps: string[];
   started_at: string;
   ended_at: string;
+  /** This session's duration: a resumed run counts from its resume (`resumed_at`), not from `started_at`. */
   duration_ms: number;
+  /** When this session resumed the run (absent for a run that was not resumed). */
+  resumed_at?: string;
   tokens_in: number;
   tokens_out: number;
   cost_usd: number;

@@ -74,6 +74,8 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   const plan = analysis.plan;
   if (!pipeline || !plan || hasErrors(analysis.findings)) throw new Error('runPipeline needs a pipeline that compiles');
   const started = options.resume ? new Date(options.resume.started_at) : new Date();
+  // a resumed run reports its own duration (the record keeps when the run first started)
+  const sessionStarted = new Date();
   const executionId = options.resume?.execution_id ?? options.executionId ?? newExecutionId(started);
   const inputs = options.resume ? options.resume.inputs : resolveInputs(pipeline.parameters, options.inputs ?? {});
   const maxParallel = options.resume?.max_parallel ?? options.maxParallel ?? pipeline.context.maxParallel ?? DEFAULT_MAX_PARALLEL;
@@ -198,7 +200,8 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
     skipped_steps: Object.entries(steps).filter(([, r]) => r.status === 'skipped').map(([id]) => id),
     started_at: started.toISOString(),
     ended_at: ended.toISOString(),
-    duration_ms: ended.getTime() - started.getTime(),
+    duration_ms: ended.getTime() - sessionStarted.getTime(),
+    ...(options.resume ? { resumed_at: sessionStarted.toISOString() } : {}),
     tokens_in: tokensIn,
     tokens_out: tokensOut,
     cost_usd: cost,
