@@ -109,109 +109,112 @@ describe('workbench: the extension host suite', function () {
   });
 });
 
-describe('workbench: as a person uses it', function () {
-  this.timeout(240_000);
-  let wb: Workbench;
-  let page: Page;
-  let workspace: string;
-  let close: () => Promise<void>;
-
+/** A workbench driven as a person: started before the suite (in Restricted Mode unless trusted), a
+ * screenshot of any failing test, everything stopped after the suite. */
+function personWorkbench(o: { trusted: boolean; settings?: Record<string, unknown> }) {
+  const s = {} as { wb: Workbench; page: Page; workspace: string; close: () => Promise<void> };
   before(async () => {
-    workspace = makeWorkspace();
-    wb = await Workbench.start({ workspace, trusted: true, settings: { 'workbench.colorTheme': 'Default Light Modern' } });
+    s.workspace = makeWorkspace();
+    s.wb = await Workbench.start({ workspace: s.workspace, trusted: o.trusted, settings: o.settings });
     const b = await launchBrowser();
-    close = b.close;
-    page = await b.browser.newPage();
-    await page.goto(wb.url());
-    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
-    await page.waitForFunction(() => document.title.includes('[Extension Development Host]'), undefined, { timeout: 60_000 });
-  });
-  beforeEach(async () => {
-    for (let i = 0; i < 3; i++) await page.keyboard.press('Escape');
+    s.close = b.close;
+    s.page = await b.browser.newPage();
+    await s.page.goto(s.wb.url());
+    await s.page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+    await s.page.waitForFunction(() => document.title.includes('[Extension Development Host]'), undefined, { timeout: 60_000 });
   });
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed') await shot(page, `failed-${this.currentTest.title.replace(/\W+/g, '-')}`).catch(() => undefined);
+    if (this.currentTest?.state === 'failed') await shot(s.page, `failed-${this.currentTest.title.replace(/\W+/g, '-')}`).catch(() => undefined);
   });
   after(async () => {
-    await close?.();
-    wb?.stop();
-    if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
+    await s.close?.();
+    s.wb?.stop();
+    if (s.workspace) fs.rmSync(s.workspace, { recursive: true, force: true });
+  });
+  return s;
+}
+
+describe('workbench: as a person uses it', function () {
+  this.timeout(240_000);
+  const s = personWorkbench({ trusted: true, settings: { 'workbench.colorTheme': 'Default Light Modern' } });
+  beforeEach(async () => {
+    for (let i = 0; i < 3; i++) await s.page.keyboard.press('Escape');
   });
 
   it('shows a diagnostic in the editor', async () => {
-    await quickOpen(page, 'broken.pipeline.yaml');
-    await page.locator('.squiggly-error').first().waitFor({ state: 'visible', timeout: 60_000 });
+    await quickOpen(s.page, 'broken.pipeline.yaml');
+    await s.page.locator('.squiggly-error').first().waitFor({ state: 'visible', timeout: 60_000 });
     // the problem is counted in the status bar as a person sees it
-    await page.locator('.statusbar-item', { hasText: /1\s*0/ }).first().waitFor({ timeout: 10_000 }).catch(() => undefined);
-    await shot(page, '1-diagnostic');
+    await s.page.locator('.statusbar-item', { hasText: /1\s*0/ }).first().waitFor({ timeout: 10_000 }).catch(() => undefined);
+    await shot(s.page, '1-diagnostic');
   });
 
   it('completion inside dependencies lists the step ids', async () => {
     // the editor still shows broken.pipeline.yaml; go to the misspelt dependency (line 15, column 20)
-    await page.locator('.monaco-editor .view-lines').first().click();
-    await page.keyboard.press('Control+G');
-    const input = page.locator('.quick-input-widget input');
+    await s.page.locator('.monaco-editor .view-lines').first().click();
+    await s.page.keyboard.press('Control+G');
+    const input = s.page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible' });
     await input.fill(':15:20');
-    await page.keyboard.press('Enter');
-    await page.waitForFunction(() => /Ln 15, Col 20/.test(document.querySelector('[id="status.editor.selection"]')?.textContent ?? ''), undefined, { timeout: 15_000 });
-    await page.keyboard.press('Control+Space');
-    const row = page.locator('.suggest-widget .monaco-list-row', { hasText: 'fetch' }).first();
+    await s.page.keyboard.press('Enter');
+    await s.page.waitForFunction(() => /Ln 15, Col 20/.test(document.querySelector('[id="status.editor.selection"]')?.textContent ?? ''), undefined, { timeout: 15_000 });
+    await s.page.keyboard.press('Control+Space');
+    const row = s.page.locator('.suggest-widget .monaco-list-row', { hasText: 'fetch' }).first();
     await row.waitFor({ state: 'visible', timeout: 30_000 });
-    const labels = await page.locator('.suggest-widget .monaco-list-row .label-name').allTextContents();
+    const labels = await s.page.locator('.suggest-widget .monaco-list-row .label-name').allTextContents();
     assert.ok(labels.includes('fetch'), `offered: ${labels.join(', ')}`);
     assert.ok(!labels.includes('summarize'), `a step is not offered as its own dependency: ${labels.join(', ')}`);
-    await shot(page, '1b-completion');
-    await page.keyboard.press('Escape');
+    await shot(s.page, '1b-completion');
+    await s.page.keyboard.press('Escape');
   });
 
   it('runs a pipeline from the command palette and the DAG shows every step completed', async () => {
-    await quickOpen(page, 'parallel.pipeline.yaml');
-    await palette(page, 'Orchestrator: Run Pipeline');
+    await quickOpen(s.page, 'parallel.pipeline.yaml');
+    await palette(s.page, 'Orchestrator: Run Pipeline');
     // the parameter prompt, its default filled in
-    const input = page.locator('.quick-input-widget input');
-    await page.waitForFunction(() => (document.querySelector('.quick-input-widget input') as HTMLInputElement | null)?.value === './output', undefined, { timeout: 30_000 });
+    const input = s.page.locator('.quick-input-widget input');
+    await s.page.waitForFunction(() => (document.querySelector('.quick-input-widget input') as HTMLInputElement | null)?.value === './output', undefined, { timeout: 30_000 });
     assert.equal(await input.inputValue(), './output');
-    await page.keyboard.press('Enter');
-    const view = webview(page);
+    await s.page.keyboard.press('Enter');
+    const view = webview(s.page);
     for (const id of ['node_version', 'disk', 'date', 'report']) {
       await view.locator(`.node[data-step-id="${id}"][data-status="completed"]`).waitFor({ state: 'attached', timeout: 60_000 });
     }
     await view.locator('[data-testid="steps-done"]', { hasText: '4 / 4' }).waitFor({ timeout: 10_000 });
-    assert.ok(fs.readFileSync(path.join(workspace, 'output', 'report.md'), 'utf8').startsWith('# Machine report ('));
-    await shot(page, '3-dag-after-run');
+    assert.ok(fs.readFileSync(path.join(s.workspace, 'output', 'report.md'), 'utf8').startsWith('# Machine report ('));
+    await shot(s.page, '3-dag-after-run');
   });
 
   it('clicking a node selects its step in the editor', async () => {
-    const view = webview(page);
+    const view = webview(s.page);
     await view.locator('.node[data-step-id="disk"]').click();
     await view.locator('.node[data-step-id="disk"][data-selected="true"]').waitFor({ state: 'attached' });
     await view.locator('[data-testid="step-panel"] h2', { hasText: 'disk' }).waitFor();
     // the cursor stands on the step's `id:` (line 24, column 5) with its lines selected
-    const selection = page.locator('.statusbar-item[id="status.editor.selection"]');
-    await page.waitForFunction(() => /Ln 24, Col 5 \(\d+ selected\)/.test(document.querySelector('[id="status.editor.selection"]')?.textContent ?? ''), undefined, { timeout: 15_000 });
+    const selection = s.page.locator('.statusbar-item[id="status.editor.selection"]');
+    await s.page.waitForFunction(() => /Ln 24, Col 5 \(\d+ selected\)/.test(document.querySelector('[id="status.editor.selection"]')?.textContent ?? ''), undefined, { timeout: 15_000 });
     assert.match((await selection.textContent()) ?? '', /Ln 24, Col 5 \(\d+ selected\)/);
-    await shot(page, '4-node-selects-step');
+    await shot(s.page, '4-node-selects-step');
   });
 
   it('shows a running step live, and Cancel stops it', async () => {
-    await quickOpen(page, 'slow.pipeline.yaml');
-    await palette(page, 'Orchestrator: Run Pipeline');
-    const view = webview(page);
+    await quickOpen(s.page, 'slow.pipeline.yaml');
+    await palette(s.page, 'Orchestrator: Run Pipeline');
+    const view = webview(s.page);
     await view.locator('.node[data-step-id="wait"][data-status="running"]').waitFor({ state: 'attached', timeout: 60_000 });
     await view.locator('.node[data-step-id="start"][data-status="completed"]').waitFor({ state: 'attached' });
-    await page.waitForTimeout(1500);
-    await shot(page, '2-dag-during-run');
-    await palette(page, 'Orchestrator: Cancel Run');
+    await s.page.waitForTimeout(1500);
+    await shot(s.page, '2-dag-during-run');
+    await palette(s.page, 'Orchestrator: Cancel Run');
     await view.locator('.node[data-step-id="wait"][data-status="cancelled"]').waitFor({ state: 'attached', timeout: 20_000 });
     await view.locator('[data-testid="run-status"]', { hasText: 'cancelled' }).waitFor();
   });
 
   it('stays readable in a dark theme', async () => {
-    await palette(page, 'Toggle between Light/Dark Themes');
-    await page.waitForFunction(() => document.querySelector('.monaco-workbench')?.classList.contains('vs-dark'), undefined, { timeout: 15_000 });
-    await page.waitForTimeout(1000);
-    const view = webview(page);
+    await palette(s.page, 'Toggle between Light/Dark Themes');
+    await s.page.waitForFunction(() => document.querySelector('.monaco-workbench')?.classList.contains('vs-dark'), undefined, { timeout: 15_000 });
+    await s.page.waitForTimeout(1000);
+    const view = webview(s.page);
     const node = view.locator('.node[data-step-id="start"]');
     await node.waitFor({ state: 'attached' });
     const colours = await node.evaluate((g) => ({
@@ -224,51 +227,29 @@ describe('workbench: as a person uses it', function () {
     // and it is a dark page now
     const [r, g, b] = (colours.page.match(/\d+/g) ?? []).map(Number);
     assert.ok(r + g + b < 3 * 100, `dark background, got ${colours.page}`);
-    await shot(page, '5-dag-dark-theme');
+    await shot(s.page, '5-dag-dark-theme');
   });
 });
 
 describe('workbench: a restricted (untrusted) workspace', function () {
   this.timeout(240_000);
-  let wb: Workbench;
-  let page: Page;
-  let workspace: string;
-  let close: () => Promise<void>;
-
-  before(async () => {
-    workspace = makeWorkspace();
-    wb = await Workbench.start({ workspace, trusted: false });
-    const b = await launchBrowser();
-    close = b.close;
-    page = await b.browser.newPage();
-    await page.goto(wb.url());
-    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
-    await page.waitForFunction(() => document.title.includes('[Extension Development Host]'), undefined, { timeout: 60_000 });
-  });
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') await shot(page, `failed-${this.currentTest.title.replace(/\W+/g, '-')}`).catch(() => undefined);
-  });
-  after(async () => {
-    await close?.();
-    wb?.stop();
-    if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
-  });
+  const s = personWorkbench({ trusted: false });
 
   it('checks and draws the pipeline, but refuses to run it and says why', async () => {
-    await quickOpen(page, 'broken.pipeline.yaml');
+    await quickOpen(s.page, 'broken.pipeline.yaml');
     // diagnostics still work in Restricted Mode
-    await page.locator('.squiggly-error').first().waitFor({ state: 'visible', timeout: 60_000 });
-    await quickOpen(page, 'hello.pipeline.yaml');
-    await palette(page, 'Orchestrator: Show Graph');
-    await webview(page).locator('.node[data-step-id="write_greeting"]').waitFor({ state: 'attached', timeout: 60_000 });
-    await palette(page, 'Orchestrator: Run Pipeline');
+    await s.page.locator('.squiggly-error').first().waitFor({ state: 'visible', timeout: 60_000 });
+    await quickOpen(s.page, 'hello.pipeline.yaml');
+    await palette(s.page, 'Orchestrator: Show Graph');
+    await webview(s.page).locator('.node[data-step-id="write_greeting"]').waitFor({ state: 'attached', timeout: 60_000 });
+    await palette(s.page, 'Orchestrator: Run Pipeline');
     // the panel says why (a warning with "Manage Workspace Trust" is shown too, where toasts show)
-    const notice = webview(page).locator('[data-testid="notice"]');
+    const notice = webview(s.page).locator('[data-testid="notice"]');
     await notice.waitFor({ state: 'visible', timeout: 20_000 });
     assert.equal(await notice.textContent(), 'This workspace is in Restricted Mode: running a pipeline executes its commands and writes files, so Run, Resume and Run From Here need a trusted workspace.');
-    await shot(page, '6-restricted-mode-refuses-run');
+    await shot(s.page, '6-restricted-mode-refuses-run');
     // no parameter prompt came, and nothing ran
-    assert.equal(fs.existsSync(path.join(workspace, 'output')), false);
-    assert.equal(fs.existsSync(path.join(workspace, '.orchestrator')), false);
+    assert.equal(fs.existsSync(path.join(s.workspace, 'output')), false);
+    assert.equal(fs.existsSync(path.join(s.workspace, '.orchestrator')), false);
   });
 });

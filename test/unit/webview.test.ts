@@ -1,17 +1,15 @@
 // The panel's pure parts: the layout adapter (GraphDocument ⇄ ELK, with the real elkjs) and the
-// run-state reducer over RunEvents, with exact expectations; and the run-from-here rule.
+// run-state reducer over RunEvents, with exact expectations; the page's CSP. (Run From Here and
+// event batching: client.test.ts.)
 import { strict as assert } from 'node:assert';
 import ELK from 'elkjs/lib/elk.bundled.js';
 import { analyze } from '../../engine/analyze/index';
 import { graphDocument } from '../../engine/analyze/graph';
 import type { GraphDocument } from '../../engine/plan/graph';
 import { emptyStepResult, type RunEvent, type StepResult } from '../../engine/run/events';
-import { fromHereCheckpoint, reusedResults, jumpsOf } from '../../client/runFromHere';
-import { EventBatcher } from '../../client/eventBatcher';
 import { webviewHtml } from '../../media/html';
 import { edgeId, fromElk, layoutGraph, toElk, type LayoutEngine } from '../../media/layout';
 import { applyEvents, emptyRun, MAX_TEXT, retainSteps, stepsDone } from '../../media/runState';
-import type { Checkpoint } from '../../engine/run/checkpointStore';
 
 const PIPELINE = `id: shapes
 steps:
@@ -210,64 +208,5 @@ describe('webview: page and host helpers', () => {
     assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'nonce-abc123'; style-src https:\/\/w; img-src https:\/\/w data:; font-src https:\/\/w">/);
     assert.match(html, /<script nonce="abc123" src="https:\/\/w\/dist\/webview.js"><\/script>/);
     assert.doesNotMatch(html, /<script(?![^>]*nonce)/);
-  });
-
-  it('batches events: one message per interval, or at once when a batch is full', async () => {
-    const sent: number[] = [];
-    const b = new EventBatcher((events) => sent.push(events.length), 20, 3);
-    const e: RunEvent = { type: 'warning', time: 0, step: null, message: 'x' };
-    b.push(e);
-    b.push(e);
-    assert.deepEqual(sent, []);
-    await new Promise((r) => setTimeout(r, 40));
-    assert.deepEqual(sent, [2]);
-    b.push(e);
-    b.push(e);
-    b.push(e);
-    assert.deepEqual(sent, [2, 3]);
-    b.flush();
-    assert.deepEqual(sent, [2, 3]);
-  });
-});
-
-describe('Run From Here: which results are reused', () => {
-  const done = (status: StepResult['status'], extra: Partial<StepResult> = {}) => ({ ...emptyStepResult(status), ...extra });
-  const previous: Checkpoint = {
-    format: 1,
-    execution_id: 'old',
-    pipeline_id: 'shapes',
-    pipeline_file: '/w/p.yaml',
-    pipeline_sha256: 'old-sha',
-    inputs: { x: 1 },
-    max_parallel: 4,
-    status: 'failed',
-    started_at: '2026-01-01T00:00:00.000Z',
-    updated_at: '2026-01-01T00:00:01.000Z',
-    pid: 42,
-    steps: {
-      fetch: done('completed'),
-      each: done('completed'),
-      'each[0]/first': done('completed'),
-      'each[1]/first': done('completed'),
-      report: done('failed'),
-      handler: done('skipped', { skip_kind: 'jump' }),
-    },
-  };
-  const a = analyze(PIPELINE);
-
-  it('reruns the step and everything downstream (dependencies and jumps); keeps the rest', () => {
-    const jumps = jumpsOf(a.pipeline!.steps);
-    assert.deepEqual(Object.keys(reusedResults(previous, a.plan!, 'report', jumps)).sort(), ['each', 'each[0]/first', 'each[1]/first', 'fetch']);
-    assert.deepEqual(Object.keys(reusedResults(previous, a.plan!, 'each', jumps)).sort(), ['fetch']);
-    // fetch jumps to report on success, so running from fetch reruns everything it reaches
-    assert.deepEqual(Object.keys(reusedResults(previous, a.plan!, 'fetch', jumps)), []);
-  });
-
-  it('starts a new run with the earlier inputs and the current source', () => {
-    const c = fromHereCheckpoint(previous, a.plan!, jumpsOf(a.pipeline!.steps), 'report', { executionId: 'new', sourceSha256: 'new-sha', pipelineFile: '/w/p.yaml', now: new Date('2026-02-02T00:00:00.000Z') });
-    assert.deepEqual(
-      { id: c.execution_id, sha: c.pipeline_sha256, inputs: c.inputs, status: c.status, started: c.started_at, pid: c.pid, steps: Object.keys(c.steps).sort() },
-      { id: 'new', sha: 'new-sha', inputs: { x: 1 }, status: 'cancelled', started: '2026-02-02T00:00:00.000Z', pid: undefined, steps: ['each', 'each[0]/first', 'each[1]/first', 'fetch'] },
-    );
   });
 });
