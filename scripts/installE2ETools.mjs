@@ -47,8 +47,11 @@ export function installE2ETools() {
   if (!existsSync(CODE_SERVER_ENTRY)) {
     mkdirSync(path.join(TOOLS, 'cs'), { recursive: true });
     writeFileSync(path.join(TOOLS, 'cs', 'package.json'), '{"private":true}\n');
+    // run under `npm test`, the environment carries the outer npm's settings (npm_config_user_agent
+    // names Node 20, and code-server's install script checks it): leave them all out
+    const outer = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
     const env = {
-      ...process.env,
+      ...outer,
       PATH: `${path.join(NODE24_DIR, 'bin')}${path.delimiter}${process.env.PATH}`,
       npm_config_nodedir: NODE24_DIR,
     };
