@@ -133,16 +133,21 @@ export class CheckpointStore {
     const restored = state.steps;
     this.state.steps = {};
     for (const [k, r] of Object.entries(restored)) this.remember(k, r);
-    if (this.pending.length) {
-      const fd = openSync(this.journal, 'a');
-      try {
-        writeSync(fd, this.pending.join(''));
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      this.pending = [];
+    this.appendPendingSync();
+  }
+
+  /** Appends the journal lines waiting to be written, durably (fsync), and forgets them. */
+  private appendPendingSync(): void {
+    if (!this.pending.length) return;
+    mkdirSync(this.dir, { recursive: true });
+    const fd = openSync(this.journal, 'a');
+    try {
+      writeSync(fd, this.pending.join(''));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
     }
+    this.pending = [];
   }
 
   private remember(key: string, r: StepResult): void {
@@ -229,17 +234,7 @@ export class CheckpointStore {
 
   /** Writes now, synchronously (the first checkpoint, or an interrupted process on its way out). */
   flushSync(): void {
-    if (this.pending.length) {
-      mkdirSync(this.dir, { recursive: true });
-      const fd = openSync(this.journal, 'a');
-      try {
-        writeSync(fd, this.pending.join(''));
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      this.pending = [];
-    }
+    this.appendPendingSync();
     atomicWriteSync(this.file, this.serialize());
     this.writes++;
   }
