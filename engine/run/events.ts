@@ -42,6 +42,17 @@ export interface StepResult {
   skip_kind?: SkipKind;
   /** The result came from the cache (`cache: true`). */
   cached?: boolean;
+  /** Changes a debugger made: to the inputs before the step ran, or to its result after. */
+  edits?: StepEdit[];
+}
+
+/** One change a debugger made to a step (`setVariable`), in the order they were made. */
+export interface StepEdit {
+  target: 'inputs' | 'result';
+  /** Where, as dotted keys from the inputs or from the step's result record (`result.text`). */
+  path: string;
+  value: unknown;
+  time: string;
 }
 
 export interface IterationResult {

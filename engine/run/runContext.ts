@@ -99,6 +99,8 @@ export class Semaphore {
 }
 
 /** How one step list (the top level, or one loop iteration) ended. */
+import type { DebugBridge } from './debugHooks';
+
 export interface ListOutcome {
   results: Map<string, StepResult>;
   /** A step failed (or reported failure) in a way that fails the run. */
@@ -145,6 +147,8 @@ export interface RunContext {
   iterationCap: number;
   /** Runs a step list (a loop's body, once per iteration). */
   runList: RunList;
+  /** The attached debugger's hooks, and the results it may change; null when no debugger is attached. */
+  debug: DebugBridge | null;
 }
 
 /** Waits `ms` (any length), or less if the signal aborts; resolves false when aborted. */

@@ -15,6 +15,7 @@ import { killLeftovers } from './leftovers';
 import { iterationCap } from './loopRunner';
 import { Redactor } from './redact';
 import { StepListRunner } from './scheduler';
+import { DebugBridge, type RunDebugger } from './debugHooks';
 import { executionInfo, ListScope, rootScope } from './scope';
 import { StepCache } from './stepCache';
 
@@ -49,6 +50,8 @@ export interface RunOptions {
   redactor?: Redactor;
   /** The most iterations one loop may run (default: ORC_MAX_ITERATIONS, else 100,000). */
   iterationCap?: number;
+  /** Holds steps before they run and after they fail (the debug adapter). */
+  debugger?: RunDebugger;
 }
 
 export function newExecutionId(now = new Date()): string {
@@ -124,6 +127,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   signal.addEventListener('abort', onCancel, { once: true });
   const depth = options.depth ?? 0;
   const models = options.models ?? NO_MODELS;
+  const redactor = options.redactor ?? new Redactor();
 
   const ctx: RunContext = {
     pipeline,
@@ -147,7 +151,8 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
     random: options.random ?? Math.random,
     runNested: (file, nestedInputs) => runNestedPipeline(file, nestedInputs, options, depth + 1, signal, tools, models),
     iterationCap: iterationCap(options.iterationCap),
-    redactor: options.redactor ?? new Redactor(),
+    redactor,
+    debug: options.debugger ? new DebugBridge(options.debugger, checkpoint, redactor) : null,
     runList: (steps, listPlan, listScope, keyPrefix, scopePath) => new StepListRunner(ctx, steps, listPlan, listScope, keyPrefix, scopePath).run(),
   };
 

@@ -8,7 +8,21 @@ import { emptyStepResult, type SkipKind, type StepResult, type StepScope } from 
 import { runLoop } from './loopRunner';
 import type { ListOutcome, RunContext } from './runContext';
 import type { ListScope } from './scope';
-import { executeStep } from './stepExecutor';
+import { executeStep, renderStepParams, type GivenInputs } from './stepExecutor';
+import type { DebugBridge, PausePoint, Resumption } from './debugHooks';
+
+/** Waits for a debugger's hook, or until the run is cancelled. */
+function untilAborted<T>(hook: () => Promise<T> | T, signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise<T | undefined>((resolve, reject) => {
+    const onAbort = () => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    Promise.resolve()
+      .then(hook)
+      .then(resolve, reject)
+      .finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
 
 export type { ListOutcome } from './runContext';
 
@@ -113,8 +127,14 @@ export class StepListRunner {
       }
       if (!holds) return this.finish(id, this.notRun('skipped', 'the condition is false', 'condition'), step.onFalse);
     }
-    const onEnd = (r: StepResult) => this.ended(step, r);
-    const run = step.loop ? runLoop(step, this.scope, this.ctx, this.keyPrefix, this.scopePath).then(onEnd) : executeStep(step, this.scope, this.ctx, this.scopePath, this.rank.get(id) ?? 0, onEnd);
+    if (this.ctx.debug) return void this.pauseThenLaunch(step, this.ctx.debug);
+    this.launch(step);
+  }
+
+  private launch(step: Step, given?: GivenInputs): void {
+    const id = step.id;
+    const onEnd = (r: StepResult) => (this.ctx.debug?.hooks.afterFailure ? this.pauseOnFailure(step, r, this.ctx.debug) : this.ended(step, r));
+    const run = step.loop ? runLoop(step, this.scope, this.ctx, this.keyPrefix, this.scopePath).then(onEnd) : executeStep(step, this.scope, this.ctx, this.scopePath, this.rank.get(id) ?? 0, onEnd, given);
     run.catch((e) => {
       // an engine bug must not hang the run: the step fails with what was thrown
       if (this.results.has(id)) throw e;
@@ -124,6 +144,39 @@ export class StepListRunner {
       r.error_type = 'InternalError';
       this.ended(step, r);
     });
+  }
+
+  /** A debugger is attached: it sees the step (and its rendered inputs) and may hold it before it runs. */
+  private async pauseThenLaunch(step: Step, debug: DebugBridge): Promise<void> {
+    let inputs: Record<string, unknown> | null = null;
+    if (!step.loop) {
+      try {
+        inputs = renderStepParams(step, this.scope, this.ctx);
+      } catch {
+        inputs = null; // the step renders again when it runs, and fails there with the reason
+      }
+    }
+    const point: PausePoint = { key: this.keyPrefix + step.id, step, scopePath: this.scopePath, scope: this.scope, inputs };
+    let resumption: Resumption | void = undefined;
+    try {
+      resumption = await untilAborted(() => debug.hooks.beforeStep(point, debug), this.ctx.signal);
+    } catch (e) {
+      this.ctx.emitter.emit({ type: 'warning', time: Date.now(), step: step.id, message: `The debugger failed before '${step.id}' (it runs as it is): ${(e as Error).message}` });
+    }
+    if (this.ctx.signal.aborted) return this.finish(step.id, this.notRun('cancelled', 'the run was cancelled'), null);
+    if (this.stopping) return this.finish(step.id, this.notRun('skipped', `not run: '${this.firstFailure?.step}' failed`, 'stopped'), null);
+    // without changed inputs the step renders again, so results changed during the hold reach it
+    this.launch(step, resumption?.inputs && !step.loop ? { params: resumption.inputs, edits: resumption.edits } : undefined);
+  }
+
+  /** A debugger that stops on failures holds the run before it reacts to this step's failure. */
+  private pauseOnFailure(step: Step, r: StepResult, debug: DebugBridge): void {
+    const failed = r.status === 'failed' || (r.status === 'completed' && r.success === false);
+    if (!failed || this.ctx.signal.aborted) return this.ended(step, r);
+    const point: PausePoint = { key: this.keyPrefix + step.id, step, scopePath: this.scopePath, scope: this.scope, inputs: null };
+    untilAborted(() => debug.hooks.afterFailure!(point, r, debug), this.ctx.signal)
+      .catch((e) => this.ctx.emitter.emit({ type: 'warning', time: Date.now(), step: step.id, message: `The debugger failed after '${step.id}' failed: ${(e as Error).message}` }))
+      .then(() => this.ended(step, r));
   }
 
   private notRun(status: 'skipped' | 'cancelled', reason: string, kind?: SkipKind): StepResult {
@@ -164,6 +217,7 @@ export class StepListRunner {
   private record(id: string, r: StepResult, restored: boolean): void {
     this.results.set(id, r);
     this.scope.setStep(id, r);
+    this.ctx.debug?.recorded(this.keyPrefix + id, r);
     // a restored result is in the checkpoint already
     if (!restored) this.ctx.checkpoint?.record(this.keyPrefix + id, r);
   }

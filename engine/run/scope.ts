@@ -20,8 +20,9 @@ export class ListScope implements Scope {
   /** `steps` as templates see it: grows as steps end (never rebuilt); no prototype, so any id is a key. */
   readonly stepsView: Record<string, StepResult> = Object.create(null) as Record<string, StepResult>;
   constructor(
-    private readonly parent: Scope,
-    private readonly loopVars: Record<string, unknown>,
+    readonly parent: Scope,
+    /** This iteration's loop variables (empty at the top level). */
+    readonly loopVars: Record<string, unknown>,
     /** The run's inputs: a parameter wins over a step of the same name, as in the analyzer. */
     readonly inputs: Record<string, unknown>,
   ) {}

@@ -4,7 +4,7 @@ import type { Step } from '../spec/types';
 import { renderValue, withRenderDeadline, type Scope } from '../template/index';
 import { ToolError, type ToolContext, type ToolOutcome } from '../tools/runtime';
 import { BUILTIN_ACTIONS } from '../tools/specs';
-import { emptyStepResult, type StepResult, type StepScope } from './events';
+import { emptyStepResult, type StepEdit, type StepResult, type StepScope } from './events';
 import { effectiveRetry, retryDelayMs } from './retryPolicy';
 import { sleep, type RunContext, type Semaphore } from './runContext';
 import { cacheKey } from './stepCache';
@@ -33,6 +33,18 @@ export function renderParams(v: unknown, scope: Scope): unknown {
     return out;
   }
   return v;
+}
+
+/** A step's parameters, rendered; template work is synchronous, so the step's timeout bounds it through a render deadline. */
+export function renderStepParams(step: Step, scope: Scope, ctx: RunContext): Record<string, unknown> {
+  const limitS = step.timeout ?? ctx.pipeline.context.timeout;
+  return withRenderDeadline(limitS ? limitS * 1000 : null, `Rendering the parameters took longer than the step's timeout (${limitS} s)`, () => renderParams(step.parameters, scope)) as Record<string, unknown>;
+}
+
+/** Inputs a debugger has seen (and may have changed) before the step runs. */
+export interface GivenInputs {
+  params: Record<string, unknown>;
+  edits?: StepEdit[];
 }
 
 function errorTypeOf(e: unknown): string {
@@ -117,8 +129,9 @@ function varsOf(step: Step, result: unknown): Record<string, unknown> | undefine
  * path: slots go to the highest first. The last attempt's slots are released only after `onEnd`
  * has run, so the steps its end makes ready compete for the slot it frees.
  */
-export async function executeStep(step: Step, scope: Scope, ctx: RunContext, scopePath: StepScope[], priority: number, onEnd: (r: StepResult) => void): Promise<void> {
+export async function executeStep(step: Step, scope: Scope, ctx: RunContext, scopePath: StepScope[], priority: number, onEnd: (r: StepResult) => void, given?: GivenInputs): Promise<void> {
   const r = emptyStepResult('running');
+  if (given?.edits?.length) r.edits = given.edits.map((e) => ({ ...e, value: ctx.redactor.value(e.value) }));
   const t0 = Date.now();
   r.started_at = new Date(t0).toISOString();
   let holding = false;
@@ -155,9 +168,7 @@ export async function executeStep(step: Step, scope: Scope, ctx: RunContext, sco
   // parameters render before any side effect; an unresolved reference fails the step here
   let params: Record<string, unknown>;
   try {
-    // template work is synchronous: the step's timeout bounds it through a render deadline
-    const limitS = step.timeout ?? ctx.pipeline.context.timeout;
-    params = withRenderDeadline(limitS ? limitS * 1000 : null, `Rendering the parameters took longer than the step's timeout (${limitS} s)`, () => renderParams(step.parameters, scope)) as Record<string, unknown>;
+    params = given?.params ?? renderStepParams(step, scope, ctx);
   } catch (e) {
     r.error = `Could not render the parameters: ${message(e)}`;
     r.error_type = errorTypeOf(e);

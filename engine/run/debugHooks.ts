@@ -1,0 +1,96 @@
+// What a debugger may do to a run: hold a step before it runs (its rendered inputs in hand, which it
+// may change), hold the run after a step fails, and change a finished step's result so the steps
+// after it see the new value. Every change is recorded in the changed step's `edits` and in the
+// checkpoint, so the run's record shows what was not produced by the pipeline itself. The engine
+// calls these hooks only when a debugger is attached (`RunOptions.debugger`).
+import type { Step } from '../spec/types';
+import type { Redactor } from './redact';
+import type { CheckpointStore } from './checkpointStore';
+import type { StepEdit, StepResult, StepScope } from './events';
+import type { ListScope } from './scope';
+
+/** A step about to run, or one that just failed. */
+export interface PausePoint {
+  /** The step's checkpoint key: its id, or `loop[2]/id` inside a loop iteration. */
+  key: string;
+  step: Step;
+  /** Where it runs: the loops and iterations around it, innermost last. */
+  scopePath: StepScope[];
+  /** The names its templates see: loop variables, parameters, finished steps. */
+  scope: ListScope;
+  /** An action step's rendered parameters; null for a loop, or when they could not be rendered (the step then fails as usual). */
+  inputs: Record<string, unknown> | null;
+}
+
+/** How a held step goes on: with changed inputs, or as it was. */
+export interface Resumption {
+  /** Replaces the rendered inputs (an action step only). */
+  inputs?: Record<string, unknown>;
+  /** The changes made to the inputs, for the record. */
+  edits?: StepEdit[];
+}
+
+export interface RunDebugger {
+  /** Called when a step is ready to run (its condition held), before it runs. The step waits until
+   * the returned promise settles; cancelling the run ends the wait. */
+  beforeStep(point: PausePoint, control: DebugControl): Promise<Resumption | void> | Resumption | void;
+  /** Called when a step has failed, before the run reacts to the failure; it waits the same way. */
+  afterFailure?(point: PausePoint, result: StepResult, control: DebugControl): Promise<void> | void;
+}
+
+/** Changes a debugger may make to what the run has produced. */
+export interface DebugControl {
+  /** The checkpoint key of a finished step's result, when this run produced or restored it. */
+  keyOf(result: StepResult): string | undefined;
+  /** Sets `path` inside the finished step's result (e.g. ['result', 'text']) to `value`. The steps
+   * that run after see the new value; the record notes the edit. Throws when there is no such step. */
+  editResult(key: string, path: (string | number)[], value: unknown): StepResult;
+}
+
+/** Sets a value at a path inside objects and lists; the last key may be new, the ones before must exist. */
+export function setAtPath(root: unknown, path: (string | number)[], value: unknown): void {
+  if (!path.length) throw new Error('an edit needs a path');
+  let at: unknown = root;
+  for (const k of path.slice(0, -1)) {
+    if (at === null || typeof at !== 'object' || !Object.prototype.hasOwnProperty.call(at, k)) throw new Error(`there is no '${k}' to change`);
+    at = (at as Record<string | number, unknown>)[k];
+  }
+  if (at === null || typeof at !== 'object') throw new Error(`'${path.slice(0, -1).join('.')}' holds no fields`);
+  const last = path[path.length - 1];
+  if (last === '__proto__' || last === 'constructor' || last === 'prototype') throw new Error(`'${String(last)}' cannot be set`);
+  (at as Record<string | number, unknown>)[last] = value;
+}
+
+/** Tracks the results of a debugged run by key, to change them in place. */
+export class DebugBridge implements DebugControl {
+  private readonly byKey = new Map<string, StepResult>();
+  private readonly keys = new WeakMap<StepResult, string>();
+
+  constructor(
+    readonly hooks: RunDebugger,
+    private readonly checkpoint: CheckpointStore | null,
+    private readonly redactor: Redactor,
+  ) {}
+
+  /** A step's result is final (ended, or restored from a checkpoint). */
+  recorded(key: string, r: StepResult): void {
+    this.byKey.set(key, r);
+    this.keys.set(r, key);
+  }
+
+  keyOf(result: StepResult): string | undefined {
+    return this.keys.get(result);
+  }
+
+  editResult(key: string, path: (string | number)[], value: unknown): StepResult {
+    const r = this.byKey.get(key);
+    if (!r) throw new Error(`'${key}' has not finished in this run, so it has no result to change`);
+    if (path[0] !== 'result' && path[0] !== 'vars') throw new Error(`only a step's 'result' and 'vars' can be changed, not '${String(path[0])}'`);
+    if (path.length === 1) (r as unknown as Record<string, unknown>)[path[0]] = value;
+    else setAtPath(r, path, value);
+    r.edits = [...(r.edits ?? []), { target: 'result', path: path.join('.'), value: this.redactor.value(value), time: new Date().toISOString() }];
+    // the change outlives this process: a resumed run sees it too
+    this.checkpoint?.record(key, r);
+    return r;
+  }
+}
