@@ -1,0 +1,620 @@
+// The debug adapter (DAP, `@vscode/debugadapter`): breakpoints on steps, the running steps as threads,
+// their inputs, loop variables, parameters and finished results as variables, template expressions
+// in Watch and the debug console, edits that the rest of the run sees, and Continue / Step Over /
+// Pause / Stop. It drives a run through the engine's debugger hooks and imports no `vscode`: the
+// extension runs it inline in the extension host, and tests drive it over DAP directly.
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { Breakpoint, DebugSession, ExitedEvent, Handles, InitializedEvent, OutputEvent, Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread, ThreadEvent } from '@vscode/debugadapter';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { analyze, hasErrors, type Analysis } from '../engine/analyze/index';
+import { graphDocument } from '../engine/analyze/graph';
+import type { GraphDocument } from '../engine/plan/graph';
+import { evaluateCondition } from '../engine/run/conditions';
+import { setAtPath, type DebugControl, type PausePoint, type Resumption, type RunDebugger } from '../engine/run/debugHooks';
+import type { ResultDocument, RunEvent, RunListener, StepEdit, StepResult, StepScope } from '../engine/run/events';
+import type { ListScope } from '../engine/run/scope';
+import { evaluate, hasTemplateSyntax, renderValue, type Scope as TemplateScope } from '../engine/template/index';
+import { findNode, innermostAt } from './stepAt';
+
+/** What a launch configuration of type `orchestrator` may say. */
+export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments {
+  /** The pipeline file. */
+  pipeline: string;
+  /** Parameter values; missing ones take their defaults (or are asked for, in the editor). */
+  inputs?: Record<string, unknown>;
+  /** Stop before the first step. */
+  stopOnEntry?: boolean;
+  maxParallel?: number;
+}
+
+/** Starts the run a session debugs; `refused` says why it did not start. */
+export type Launcher = (args: LaunchArguments, hooks: RunDebugger, signal: AbortSignal, listener: RunListener) => Promise<{ done: Promise<ResultDocument | undefined> } | { refused: string }>;
+
+/** Where the run is held, for the graph panel (null: it goes on). */
+export type PauseListener = (file: string, at: { step: string; scope: StepScope[] } | null) => void;
+
+export const FAILURE_FILTER = 'failure';
+/** The thread shown while no step is ready (DAP wants at least one). */
+const RUN_THREAD = 1;
+const MAX_CHILDREN = 1000;
+
+type Mode = 'running' | 'paused' | 'stepping' | 'pausing';
+
+interface StepThread {
+  id: number;
+  key: string;
+  point: PausePoint;
+  /** held: waiting for the debugger before it runs; failed: held after failing; running: on its way. */
+  state: 'held' | 'failed' | 'running';
+  release?: (r: Resumption | void) => void;
+  /** The inputs it runs with: rendered, then changed by setVariable while it is held. */
+  inputs: Record<string, unknown> | null;
+  edits: StepEdit[];
+  /** Whether its arrival matched a breakpoint (counted once). */
+  breakpointHit: boolean;
+  failure?: StepResult;
+}
+
+interface BreakpointSpec {
+  id: number;
+  line: number;
+  step: string | null;
+  condition?: string;
+  hitCondition?: string;
+  hits: number;
+}
+
+/** A value shown in Variables: its children are listed lazily; `edit` says how a child is changed. */
+interface Container {
+  value: unknown;
+  edit: { kind: 'inputs'; thread: number; path: (string | number)[] } | { kind: 'result'; key: string; path: (string | number)[] } | { kind: 'steps' } | null;
+}
+
+function keyOf(step: string, scope: StepScope[]): string {
+  return scope.map((s) => `${s.loop}[${s.index}]/`).join('') + step;
+}
+
+/** A value as the debugger shows it: strings quoted, objects summarized. */
+export function display(v: unknown): string {
+  if (v === undefined) return 'undefined';
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (Array.isArray(v)) return `Array(${v.length})`;
+  if (v && typeof v === 'object') {
+    const keys = Object.keys(v);
+    return `{${keys.slice(0, 5).join(', ')}${keys.length > 5 ? ', …' : ''}}`;
+  }
+  return String(v);
+}
+
+/** What a user typed in Variables: JSON when it parses (numbers, true, "quoted", {…}), else the text itself. */
+export function parseTyped(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** `hitCondition`: a number (stop at that hit), `>= n`, `> n`, `== n`, `% n` (every n-th). */
+export function hitMatches(condition: string, hits: number): boolean {
+  const m = /^\s*(>=|>|==|=|%)?\s*(\d+)\s*$/.exec(condition);
+  if (!m) return false;
+  const n = Number(m[2]);
+  switch (m[1]) {
+    case '>=':
+      return hits >= n;
+    case '>':
+      return hits > n;
+    case '%':
+      return n > 0 && hits % n === 0;
+    default:
+      return hits === n;
+  }
+}
+
+export class PipelineDebugSession extends DebugSession {
+  private mode: Mode = 'running';
+  private pendingReason = 'pause';
+  private steppingKey: string | null = null;
+  private focus: StepThread | null = null;
+  private readonly threads = new Map<number, StepThread>();
+  private readonly threadByKey = new Map<string, StepThread>();
+  private nextThreadId = RUN_THREAD + 1;
+  private readonly breakpoints = new Map<string, BreakpointSpec[]>();
+  private nextBreakpointId = 1;
+  private stopOnFailure = false;
+  private readonly frames = new Handles<{ thread: number; level: number }>();
+  private readonly containers = new Handles<Container>();
+  private control: DebugControl | null = null;
+  private file = '';
+  private graph: GraphDocument | null = null;
+  private pipelineId = 'pipeline';
+  private readonly abort = new AbortController();
+  private done: Promise<ResultDocument | undefined> | null = null;
+  private configured!: () => void;
+  private readonly configurationDone = new Promise<void>((resolve) => (this.configured = resolve));
+  private readonly graphs = new Map<string, GraphDocument | null>();
+
+  constructor(
+    private readonly launcher: Launcher,
+    private readonly onPause: PauseListener = () => undefined,
+    private readonly readText: (file: string) => string = (f) => readFileSync(f, 'utf8'),
+  ) {
+    super();
+    this.setDebuggerLinesStartAt1(true);
+    this.setDebuggerColumnsStartAt1(true);
+  }
+
+  protected override initializeRequest(response: DebugProtocol.InitializeResponse): void {
+    response.body = {
+      supportsConfigurationDoneRequest: true,
+      supportsConditionalBreakpoints: true,
+      supportsHitConditionalBreakpoints: true,
+      supportsSetVariable: true,
+      supportsTerminateRequest: true,
+      supportsEvaluateForHovers: false,
+      exceptionBreakpointFilters: [{ filter: FAILURE_FILTER, label: 'Stop on failure', description: 'Stop when a step fails, before the run reacts to it', default: false }],
+    };
+    this.sendResponse(response);
+    this.sendEvent(new InitializedEvent());
+  }
+
+  /** The graph of a pipeline file (its steps' lines), or null when it does not parse. */
+  private graphFor(file: string): GraphDocument | null {
+    if (this.graphs.has(file)) return this.graphs.get(file)!;
+    let g: GraphDocument | null = null;
+    try {
+      const a = analyze(this.readText(file));
+      if (a.pipeline && a.plan) g = graphDocument(a);
+    } catch {
+      g = null;
+    }
+    this.graphs.set(file, g);
+    return g;
+  }
+
+  protected override setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
+    const file = args.source.path ? path.resolve(args.source.path) : '';
+    this.graphs.delete(file); // the file may have changed since it was last read
+    const graph = file ? this.graphFor(file) : null;
+    const specs: BreakpointSpec[] = [];
+    const out: DebugProtocol.Breakpoint[] = [];
+    for (const b of args.breakpoints ?? []) {
+      const node = graph ? innermostAt(graph, this.convertClientLineToDebugger(b.line) - 1, 0) : undefined;
+      const spec: BreakpointSpec = { id: this.nextBreakpointId++, line: b.line, step: node?.id ?? null, condition: b.condition, hitCondition: b.hitCondition, hits: 0 };
+      const bp = new Breakpoint(Boolean(node), b.line) as DebugProtocol.Breakpoint;
+      bp.id = spec.id;
+      if (!graph) bp.message = 'This file does not compile as a pipeline, so its steps are not known';
+      else if (!node) bp.message = `Line ${b.line} is not inside a step: a breakpoint holds a step before it runs, so it goes on one of the step's lines`;
+      specs.push(spec);
+      out.push(bp);
+    }
+    this.breakpoints.set(file, specs);
+    response.body = { breakpoints: out };
+    this.sendResponse(response);
+  }
+
+  protected override setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
+    this.stopOnFailure = args.filters.includes(FAILURE_FILTER);
+    this.sendResponse(response);
+  }
+
+  protected override configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): void {
+    this.configured();
+    this.sendResponse(response);
+  }
+
+  protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: LaunchArguments): Promise<void> {
+    // breakpoints arrive between `initialized` and configurationDone; a client that never sends it
+    // still gets its run after a second
+    await Promise.race([this.configurationDone, new Promise((r) => setTimeout(r, 1000))]);
+    if (!args.pipeline) return this.sendErrorResponse(response, { id: 1001, format: 'The launch configuration needs "pipeline": the pipeline file to debug', showUser: true });
+    this.file = path.resolve(args.pipeline);
+    this.graph = this.graphFor(this.file);
+    if (args.stopOnEntry) {
+      this.mode = 'pausing';
+      this.pendingReason = 'entry';
+    }
+    const hooks: RunDebugger = {
+      beforeStep: (point, control) => this.arrive(point, control),
+      afterFailure: (point, result, control) => this.failed(point, result, control),
+    };
+    let started: Awaited<ReturnType<Launcher>>;
+    try {
+      started = await this.launcher(args, hooks, this.abort.signal, (e) => this.onRunEvent(e));
+    } catch (e) {
+      return this.sendErrorResponse(response, { id: 1002, format: `The pipeline could not start: ${(e as Error).message}`, showUser: true });
+    }
+    if ('refused' in started) return this.sendErrorResponse(response, { id: 1003, format: started.refused, showUser: true });
+    this.sendResponse(response);
+    this.done = started.done;
+    started.done.then(
+      (doc) => this.finished(doc),
+      (e) => this.finished(undefined, (e as Error).message),
+    );
+  }
+
+  private finished(doc: ResultDocument | undefined, error?: string): void {
+    this.onPause(this.file, null);
+    if (doc) this.sendEvent(new OutputEvent(`${doc.pipeline_id}: run ${doc.execution_id} ${doc.status} in ${doc.duration_ms} ms\n`, 'console'));
+    else if (error) this.sendEvent(new OutputEvent(`The run stopped with an internal error: ${error}\n`, 'stderr'));
+    this.sendEvent(new ExitedEvent(doc?.status === 'completed' ? 0 : doc?.status === 'cancelled' ? 130 : 1));
+    this.sendEvent(new TerminatedEvent());
+  }
+
+  private onRunEvent(e: RunEvent): void {
+    switch (e.type) {
+      case 'run-started':
+        this.pipelineId = e.pipelineId;
+        break;
+      case 'step-output':
+        this.sendEvent(new OutputEvent(e.chunk, e.stream === 'stderr' ? 'stderr' : 'stdout'));
+        break;
+      case 'warning':
+        this.sendEvent(new OutputEvent(`warning${e.step ? ` (${e.step})` : ''}: ${e.message}\n`, 'console'));
+        break;
+      case 'step-ended': {
+        const key = keyOf(e.step, e.scope);
+        const t = this.threadByKey.get(key);
+        if (t && !t.release) this.endThread(t);
+        if (this.mode === 'stepping' && key === this.steppingKey) {
+          this.steppingKey = null;
+          const next = this.firstHeld();
+          if (next) this.stopAt(next, 'step');
+          else {
+            this.mode = 'pausing';
+            this.pendingReason = 'step';
+          }
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  private endThread(t: StepThread): void {
+    this.threads.delete(t.id);
+    if (this.threadByKey.get(t.key) === t) this.threadByKey.delete(t.key);
+    this.sendEvent(new ThreadEvent('exited', t.id));
+  }
+
+  private newThread(point: PausePoint, state: StepThread['state']): StepThread {
+    const t: StepThread = { id: this.nextThreadId++, key: point.key, point, state, inputs: point.inputs, edits: [], breakpointHit: false };
+    this.threads.set(t.id, t);
+    this.threadByKey.set(t.key, t);
+    this.sendEvent(new ThreadEvent('started', t.id));
+    return t;
+  }
+
+  /** Whether a breakpoint holds this step: its line, its condition in the step's scope, its hit count. */
+  private breakpointAt(point: PausePoint): boolean {
+    let hit = false;
+    for (const bp of this.breakpoints.get(this.file) ?? []) {
+      if (bp.step !== point.step.id) continue;
+      if (bp.condition?.trim()) {
+        let holds = false;
+        try {
+          holds = evaluateCondition(hasTemplateSyntax(bp.condition) ? bp.condition : `{{ ${bp.condition} }}`, point.scope);
+        } catch (e) {
+          this.sendEvent(new OutputEvent(`breakpoint on line ${bp.line}: its condition could not be evaluated for '${point.key}': ${(e as Error).message}\n`, 'console'));
+        }
+        if (!holds) continue;
+      }
+      bp.hits++;
+      if (bp.hitCondition?.trim() && !hitMatches(bp.hitCondition, bp.hits)) continue;
+      hit = true;
+    }
+    return hit;
+  }
+
+  /** The engine's beforeStep: hold the step, or let it run. */
+  private arrive(point: PausePoint, control: DebugControl): Promise<Resumption | void> | void {
+    this.control = control;
+    const t = this.newThread(point, 'held');
+    t.breakpointHit = this.breakpointAt(point);
+    return this.decide(t);
+  }
+
+  private decide(t: StepThread): Promise<Resumption | void> | void {
+    const insideStepped = this.mode === 'stepping' && this.steppingKey !== null && t.key.startsWith(`${this.steppingKey}[`);
+    let reason: string | null = null;
+    if (t.breakpointHit && this.mode !== 'paused') reason = 'breakpoint';
+    else if (this.mode === 'pausing') reason = this.pendingReason;
+    if (reason) {
+      const held = this.hold(t);
+      this.stopAt(t, reason);
+      return held;
+    }
+    if (this.mode === 'paused' || (this.mode === 'stepping' && !insideStepped)) return this.hold(t);
+    t.state = 'running';
+  }
+
+  private hold(t: StepThread): Promise<Resumption | void> {
+    t.state = t.failure ? 'failed' : 'held';
+    return new Promise((resolve) => (t.release = resolve));
+  }
+
+  /** The engine's afterFailure: with "Stop on failure", hold the run on the failed step. */
+  private failed(point: PausePoint, result: StepResult, control: DebugControl): Promise<void> | void {
+    this.control = control;
+    if (!this.stopOnFailure) return;
+    const t = this.threadByKey.get(point.key) ?? this.newThread(point, 'failed');
+    t.failure = result;
+    const held = this.hold(t).then(() => undefined);
+    this.stopAt(t, 'exception', `${point.step.id} failed: ${result.error_type ?? 'Error'}: ${result.error ?? 'it reported failure'}`);
+    return held;
+  }
+
+  private stopAt(t: StepThread, reason: string, text?: string): void {
+    this.mode = 'paused';
+    this.steppingKey = null;
+    this.focus = t;
+    const ev = new StoppedEvent(reason, t.id, text) as DebugProtocol.StoppedEvent;
+    ev.body.allThreadsStopped = true;
+    if (text) ev.body.description = text;
+    this.sendEvent(ev);
+    this.onPause(this.file, { step: t.point.step.id, scope: t.point.scopePath });
+  }
+
+  private firstHeld(): StepThread | undefined {
+    return [...this.threads.values()].find((x) => x.state === 'held' || x.state === 'failed');
+  }
+
+  /** Lets a held step go on, with its changed inputs if any. */
+  private release(t: StepThread): void {
+    const go = t.release;
+    if (!go) return;
+    t.release = undefined;
+    if (t.state === 'failed') {
+      go();
+      return;
+    }
+    t.state = 'running';
+    go(t.edits.length && t.inputs ? { inputs: t.inputs, edits: t.edits } : undefined);
+  }
+
+  private goOn(): void {
+    this.focus = null;
+    this.containers.reset();
+    this.frames.reset();
+    this.onPause(this.file, null);
+  }
+
+  protected override continueRequest(response: DebugProtocol.ContinueResponse): void {
+    response.body = { allThreadsContinued: true };
+    this.sendResponse(response);
+    this.resumeAll();
+  }
+
+  private resumeAll(): void {
+    const focus = this.focus;
+    this.mode = 'running';
+    this.goOn();
+    if (focus) this.release(focus);
+    // the others held while paused go on too, unless one of them is at a breakpoint
+    for (const t of [...this.threads.values()]) {
+      if (t === focus || !t.release) continue;
+      if (t.breakpointHit || t.state === 'failed') {
+        this.stopAt(t, t.state === 'failed' ? 'exception' : 'breakpoint');
+        break;
+      }
+      this.release(t);
+    }
+  }
+
+  /** Step Over: run this step, stop before the next one that becomes ready. */
+  protected override nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): void {
+    const t = this.threads.get(args.threadId) ?? this.focus;
+    this.sendResponse(response);
+    if (!t || t.state === 'failed') return this.stepToNextArrival(t);
+    this.mode = 'stepping';
+    this.steppingKey = t.key;
+    this.goOn();
+    this.release(t);
+  }
+
+  /** Step Into: stop before the next step that becomes ready (a loop's first body step). */
+  protected override stepInRequest(response: DebugProtocol.StepInResponse, args: DebugProtocol.StepInArguments): void {
+    this.sendResponse(response);
+    this.stepToNextArrival(this.threads.get(args.threadId) ?? this.focus);
+  }
+
+  /** Step Out: run to the end of the enclosing loop step, then stop before the next step. */
+  protected override stepOutRequest(response: DebugProtocol.StepOutResponse, args: DebugProtocol.StepOutArguments): void {
+    const t = this.threads.get(args.threadId) ?? this.focus;
+    this.sendResponse(response);
+    const scope = t?.point.scopePath ?? [];
+    if (!t || !scope.length) return this.resumeAll();
+    const outer = scope[scope.length - 1];
+    this.mode = 'stepping';
+    this.steppingKey = keyOf(outer.loop, scope.slice(0, -1));
+    this.goOn();
+    this.release(t);
+  }
+
+  private stepToNextArrival(t: StepThread | null | undefined): void {
+    const next = [...this.threads.values()].find((x) => x !== t && x.release);
+    this.goOn();
+    if (t) this.release(t);
+    if (next) return this.stopAt(next, 'step');
+    this.mode = 'pausing';
+    this.pendingReason = 'step';
+  }
+
+  /** Pause: stop before the next step starts (or at once on one already waiting). */
+  protected override pauseRequest(response: DebugProtocol.PauseResponse): void {
+    this.sendResponse(response);
+    const held = this.firstHeld();
+    if (held) return this.stopAt(held, 'pause');
+    this.mode = 'pausing';
+    this.pendingReason = 'pause';
+  }
+
+  protected override threadsRequest(response: DebugProtocol.ThreadsResponse): void {
+    const list = [...this.threads.values()].map((t) => new Thread(t.id, `${t.key}${t.state === 'running' ? '' : t.state === 'failed' ? ' (failed)' : ' (waiting)'}`));
+    response.body = { threads: list.length ? list : [new Thread(RUN_THREAD, this.pipelineId)] };
+    this.sendResponse(response);
+  }
+
+  private lineOf(stepId: string): number {
+    const node = this.graph ? findNode(this.graph, stepId) : undefined;
+    return this.convertDebuggerLineToClient((node?.range?.start.line ?? 0) + 1);
+  }
+
+  protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
+    const t = this.threads.get(args.threadId);
+    const source = new Source(path.basename(this.file), this.convertDebuggerPathToClient(this.file));
+    const frames: StackFrame[] = [];
+    if (t) {
+      frames.push(new StackFrame(this.frames.create({ thread: t.id, level: 0 }), t.point.step.id, source, this.lineOf(t.point.step.id), 1));
+      const scope = t.point.scopePath;
+      for (let i = scope.length - 1; i >= 0; i--) {
+        frames.push(new StackFrame(this.frames.create({ thread: t.id, level: scope.length - i }), `${scope[i].loop} [iteration ${scope[i].index}]`, source, this.lineOf(scope[i].loop), 1));
+      }
+    }
+    const start = args.startFrame ?? 0;
+    const count = args.levels ? args.levels : frames.length;
+    response.body = { stackFrames: frames.slice(start, start + count), totalFrames: frames.length };
+    this.sendResponse(response);
+  }
+
+  /** The list scope a frame names: the step's own, or an enclosing iteration's. */
+  private scopeAt(t: StepThread, level: number): ListScope {
+    let s: ListScope = t.point.scope;
+    for (let i = 1; i < level; i++) s = s.parent as ListScope;
+    return s;
+  }
+
+  protected override scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
+    const f = this.frames.get(args.frameId);
+    const t = f ? this.threads.get(f.thread) : undefined;
+    const scopes: Scope[] = [];
+    if (t && f) {
+      if (f.level === 0) {
+        if (t.failure) scopes.push(new Scope('Failure', this.containers.create({ value: { error: t.failure.error, error_type: t.failure.error_type, result: t.failure.result, attempts: t.failure.attempts }, edit: null })));
+        if (t.inputs) scopes.push(new Scope(t.state === 'held' ? 'Inputs' : 'Inputs (running)', this.containers.create({ value: t.inputs, edit: t.state === 'held' ? { kind: 'inputs', thread: t.id, path: [] } : null })));
+      }
+      const loopVars = (f.level === 0 ? t.point.scope : this.scopeAt(t, f.level)).loopVars;
+      if (Object.keys(loopVars).length) scopes.push(new Scope('Loop', this.containers.create({ value: Object.fromEntries(Object.entries(loopVars).filter(([k]) => !k.startsWith('$'))), edit: null })));
+      if (f.level === 0) {
+        scopes.push(new Scope('Parameters', this.containers.create({ value: t.point.scope.inputs, edit: null })));
+        const steps = t.point.scope.lookup('steps');
+        scopes.push(new Scope('Steps', this.containers.create({ value: steps.found ? steps.value : {}, edit: { kind: 'steps' } }), true));
+      }
+    }
+    response.body = { scopes };
+    this.sendResponse(response);
+  }
+
+  private variable(name: string, value: unknown, edit: Container['edit']): DebugProtocol.Variable {
+    const expandable = value !== null && typeof value === 'object';
+    const ref = expandable ? this.containers.create({ value, edit }) : 0;
+    const v: DebugProtocol.Variable = { name, value: display(value), variablesReference: ref };
+    if (Array.isArray(value)) v.indexedVariables = value.length;
+    return v;
+  }
+
+  private childEdit(parent: Container['edit'], name: string | number, value: unknown): Container['edit'] {
+    if (!parent) return null;
+    if (parent.kind === 'steps') {
+      const key = value && typeof value === 'object' ? this.control?.keyOf(value as StepResult) : undefined;
+      return key ? { kind: 'result', key, path: [] } : null;
+    }
+    if (parent.kind === 'result' && parent.path.length === 0) return name === 'result' || name === 'vars' ? { ...parent, path: [name] } : null;
+    return { ...parent, path: [...parent.path, name] };
+  }
+
+  protected override variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
+    const c = this.containers.get(args.variablesReference);
+    const out: DebugProtocol.Variable[] = [];
+    if (c && c.value && typeof c.value === 'object') {
+      if (Array.isArray(c.value)) {
+        const start = args.start ?? 0;
+        const end = Math.min(c.value.length, start + (args.count ?? MAX_CHILDREN));
+        for (let i = start; i < end; i++) out.push(this.variable(String(i), c.value[i], this.childEdit(c.edit, i, c.value[i])));
+      } else {
+        const entries = Object.entries(c.value as Record<string, unknown>);
+        for (const [k, v] of entries.slice(0, MAX_CHILDREN)) out.push(this.variable(k, v, this.childEdit(c.edit, k, v)));
+        if (entries.length > MAX_CHILDREN) out.push({ name: '…', value: `${entries.length - MAX_CHILDREN} more not shown`, variablesReference: 0 });
+      }
+    }
+    response.body = { variables: out };
+    this.sendResponse(response);
+  }
+
+  protected override setVariableRequest(response: DebugProtocol.SetVariableResponse, args: DebugProtocol.SetVariableArguments): void {
+    const c = this.containers.get(args.variablesReference);
+    const value = parseTyped(args.value);
+    const name: string | number = Array.isArray(c?.value) && /^\d+$/.test(args.name) ? Number(args.name) : args.name;
+    const target = c ? this.childEdit(c.edit, name, undefined) : null;
+    try {
+      if (!c || !target || target.kind === 'steps') throw new Error(`'${args.name}' cannot be changed: only a waiting step's inputs and a finished step's result or vars can`);
+      if (target.kind === 'inputs') {
+        const t = this.threads.get(target.thread);
+        if (!t || t.state !== 'held' || !t.inputs) throw new Error('the step has started: its inputs can no longer be changed');
+        setAtPath(t.inputs, target.path, value);
+        t.edits.push({ target: 'inputs', path: target.path.join('.'), value, time: new Date().toISOString() });
+      } else {
+        if (!this.control) throw new Error('no run to change');
+        if (target.path.length < 2 && !(target.path.length === 1 && (target.path[0] === 'result' || target.path[0] === 'vars'))) throw new Error(`only a step's 'result' and 'vars' can be changed, not '${args.name}'`);
+        this.control.editResult(target.key, target.path, value);
+      }
+      // the shown value is now the changed one
+      if (c.value && typeof c.value === 'object' && target.kind === 'inputs') (c.value as Record<string | number, unknown>)[name] = value;
+      response.body = { value: display(value), variablesReference: value && typeof value === 'object' ? this.containers.create({ value, edit: target }) : 0 };
+      this.sendResponse(response);
+    } catch (e) {
+      this.sendErrorResponse(response, { id: 2001, format: (e as Error).message, showUser: true });
+    }
+  }
+
+  protected override evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
+    const f = args.frameId !== undefined ? this.frames.get(args.frameId) : undefined;
+    const t = (f && this.threads.get(f.thread)) ?? this.focus;
+    if (!t) return this.sendErrorResponse(response, { id: 3001, format: 'Nothing is paused: an expression is evaluated in a waiting step\'s scope', showUser: false });
+    const scope: TemplateScope = f && f.level > 0 ? this.scopeAt(t, f.level) : t.point.scope;
+    try {
+      const value = hasTemplateSyntax(args.expression) ? renderValue(args.expression, scope) : evaluate(args.expression, scope);
+      const v = this.variable(args.expression, value, null);
+      response.body = { result: typeof value === 'string' && args.context === 'repl' ? value : v.value, variablesReference: v.variablesReference, indexedVariables: v.indexedVariables };
+      this.sendResponse(response);
+    } catch (e) {
+      this.sendErrorResponse(response, { id: 3002, format: (e as Error).message, showUser: false });
+    }
+  }
+
+  /** Stop: cancel the run (its checkpoint stays, so it can be resumed) and wait for it to end. */
+  private async stopRun(): Promise<void> {
+    this.abort.abort(Object.assign(new Error('The run was cancelled'), { name: 'CancelledError' }));
+    for (const t of this.threads.values()) this.release(t);
+    if (this.done) await Promise.race([this.done.catch(() => undefined), new Promise((r) => setTimeout(r, 10_000))]);
+  }
+
+  protected override async terminateRequest(response: DebugProtocol.TerminateResponse): Promise<void> {
+    await this.stopRun();
+    this.sendResponse(response);
+  }
+
+  protected override async disconnectRequest(response: DebugProtocol.DisconnectResponse): Promise<void> {
+    await this.stopRun();
+    this.sendResponse(response);
+  }
+}
+
+/** The launcher outside the editor (tests, and a reference for the extension's): the file as it is
+ * on disk, run with the engine in this process. */
+export function engineLauncher(run: (analysis: Analysis, args: LaunchArguments, hooks: RunDebugger, signal: AbortSignal, listener: RunListener) => Promise<ResultDocument>): Launcher {
+  return async (args, hooks, signal, listener) => {
+    let text: string;
+    try {
+      text = readFileSync(args.pipeline, 'utf8');
+    } catch (e) {
+      return { refused: `Cannot read ${args.pipeline}: ${(e as Error).message}` };
+    }
+    const analysis = analyze(text);
+    if (!analysis.pipeline || !analysis.plan || hasErrors(analysis.findings)) return { refused: `${path.basename(args.pipeline)} does not compile: nothing ran` };
+    return { done: run(analysis, args, hooks, signal, listener) };
+  };
+}
