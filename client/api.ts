@@ -7,6 +7,8 @@ export interface PanelRendered {
   runId: string | null;
   nodes: number;
   statuses: Record<string, string>;
+  /** The step drawn as held by the debugger (null: none). */
+  paused: string | null;
 }
 
 export interface OrchestratorApi {

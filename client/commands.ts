@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ResultDocument } from '../engine/run/events';
 import { runFolder } from './configuration';
+import { startDebugging } from './debugging';
 import { LANGUAGE_ID } from './languageClient';
 import type { RunController, RunRequest } from './runController';
 import { topLevelAt } from './stepAt';
@@ -18,10 +19,11 @@ export const COMMAND_IDS = {
   showGraph: 'orchestrator.showGraph',
   treatAsPipeline: 'orchestrator.treatAsPipeline',
   setApiKey: 'orchestrator.setApiKey',
+  debug: 'orchestrator.debug',
 } as const;
 
 /** The commands the language server's code lenses may name. */
-export const LENS_COMMANDS = [COMMAND_IDS.run, COMMAND_IDS.showGraph, COMMAND_IDS.runFromHere];
+export const LENS_COMMANDS = [COMMAND_IDS.run, COMMAND_IDS.debug, COMMAND_IDS.showGraph, COMMAND_IDS.runFromHere];
 
 /** A command's target: the URI it was given (string or Uri), else the active pipeline editor, else
  * the document of the focused pipeline panel. */
@@ -51,6 +53,12 @@ export function registerCommands(
     const uri = targetUri(arg, host);
     if (!uri) return noTarget('Run Pipeline');
     return runs.run(uri, (request ?? {}) as RunRequest);
+  });
+
+  reg(COMMAND_IDS.debug, (arg?: unknown): Promise<boolean> | undefined => {
+    const uri = targetUri(arg, host);
+    if (!uri) return noTarget('Debug Pipeline');
+    return startDebugging(uri);
   });
 
   reg(COMMAND_IDS.runFromHere, async (arg?: unknown, step?: unknown): Promise<ResultDocument | undefined> => {

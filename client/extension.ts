@@ -4,6 +4,7 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import type { OrchestratorApi } from './api';
 import { LENS_COMMANDS, registerCommands } from './commands';
 import { onSettingsChanged, runFolder } from './configuration';
+import { registerDebugging } from './debugging';
 import { requestGraph, startLanguageClient } from './languageClient';
 import { Log } from './log';
 import { ModelAccess } from './models';
@@ -30,6 +31,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Orches
   runs = new RunController(host, log, status, () => models.forRun());
   context.subscriptions.push(log, status, host, runs, onSettingsChanged(() => host.settingsChanged()));
   registerCommands(context, runs, host, graphOf, models);
+  registerDebugging(context, runs, host);
   await clientReady;
   const controller = runs;
   return {

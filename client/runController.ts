@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { analyze, hasErrors, type Analysis } from '../engine/analyze/index';
 import { CheckpointError, listRuns, loadCheckpoint, sha256, type Checkpoint } from '../engine/run/checkpointStore';
-import type { ResultDocument, RunEvent } from '../engine/run/events';
+import type { RunDebugger } from '../engine/run/debugHooks';
+import type { ResultDocument, RunEvent, RunListener } from '../engine/run/events';
 import { InputError, resolveInputs } from '../engine/run/inputs';
 import { newExecutionId, runPipeline } from '../engine/run/runPipeline';
 import { isFinal } from '../engine/run/scheduler';
@@ -24,6 +25,14 @@ import type { WebviewHost } from './webviewHost';
 export interface RunRequest {
   /** Inputs given by the caller: no prompts (missing parameters take their defaults). */
   inputs?: Record<string, unknown>;
+}
+
+/** A run under the debugger: its hooks, its own Stop, and a listener for its events. */
+export interface DebugAttachment {
+  hooks: RunDebugger;
+  signal: AbortSignal;
+  listener: RunListener;
+  maxParallel?: number;
 }
 
 interface ActiveRun {
@@ -97,6 +106,27 @@ export class RunController implements vscode.Disposable {
       throw e;
     }
     return this.start(doc, analysis, { inputs }, []);
+  }
+
+  /** Debug Pipeline: the same checks and prompts as Run, then a run the debug adapter holds and
+   * steps through; `refused` says why it did not start. */
+  async debug(uri: vscode.Uri, inputs: Record<string, unknown> | undefined, attach: DebugAttachment): Promise<{ done: Promise<ResultDocument | undefined> } | { refused: string }> {
+    const ready = await this.prepare(uri);
+    if (!ready) return { refused: this.refusal ?? 'The run was not started.' };
+    const { doc, analysis } = ready;
+    let given = inputs;
+    if (!given) {
+      const params = analysis.pipeline!.parameters;
+      given = params.length ? await askInputs(params, `Debug ${analysis.pipeline!.id}`) : {};
+      if (!given) return { refused: 'The run was not started: a parameter prompt was dismissed.' };
+    }
+    try {
+      resolveInputs(analysis.pipeline!.parameters, given);
+    } catch (e) {
+      if (e instanceof InputError) return { refused: `${analysis.pipeline!.id}: ${e.message} Nothing ran.` };
+      throw e;
+    }
+    return { done: this.start(doc, analysis, { inputs: given }, [], attach) };
   }
 
   /** Run From Here: a new run that reuses the latest run's results for the steps before `stepId`. */
@@ -191,13 +221,15 @@ export class RunController implements vscode.Disposable {
     return { doc, analysis };
   }
 
-  private start(doc: vscode.TextDocument, analysis: Analysis, how: { inputs?: Record<string, unknown>; resume?: Checkpoint; cwd?: string }, reused: string[]): Promise<ResultDocument | undefined> {
+  private start(doc: vscode.TextDocument, analysis: Analysis, how: { inputs?: Record<string, unknown>; resume?: Checkpoint; cwd?: string }, reused: string[], debug?: DebugAttachment): Promise<ResultDocument | undefined> {
     const uri = doc.uri;
     const key = uri.toString();
     const pipeline = analysis.pipeline!;
     const cwd = how.cwd ?? runFolder(uri);
     const conf = settings(uri);
     const controller = new AbortController();
+    // the debugger's Stop cancels the run like Cancel Run does
+    if (debug) debug.signal.addEventListener('abort', () => controller.abort(debug.signal.reason), { once: true });
     const runId = how.resume?.execution_id ?? newExecutionId();
     // the latest request started: there is no refusal to report
     this.refusal = undefined;
@@ -250,11 +282,12 @@ export class RunController implements vscode.Disposable {
           inputs: how.inputs,
           resume: how.resume,
           executionId: runId,
-          maxParallel: how.resume ? undefined : conf.maxParallel,
+          maxParallel: how.resume ? undefined : (debug?.maxParallel ?? conf.maxParallel),
           pipelineFile: uri.fsPath,
           source: analysis.text,
           signal: controller.signal,
-          listeners: [listener],
+          listeners: debug ? [listener, debug.listener] : [listener],
+          debugger: debug?.hooks,
           models: services.models,
           redactor: services.redactor,
         });
@@ -282,6 +315,8 @@ export class RunController implements vscode.Disposable {
     })();
 
     this.active.set(key, { runId, controller, done: execution });
+    // a debugged run has the debug toolbar (Stop) and no progress notification over the editor
+    if (debug) return execution;
     void vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Running ${pipeline.id}`, cancellable: true },
       (progress, token) => {

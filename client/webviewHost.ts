@@ -38,6 +38,7 @@ export class WebviewHost implements vscode.Disposable {
   private readonly runs = new Map<string, RunLog>();
   private readonly disposables: vscode.Disposable[] = [];
   private readonly graphTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly pausedAt = new Map<string, string | null>();
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -101,6 +102,13 @@ export class WebviewHost implements vscode.Disposable {
     this.post(key, { type: 'run-reset', runId, reused });
   }
 
+  /** The debugger holds the document's run at this step (null: it goes on); the panel opens to show it. */
+  paused(uri: vscode.Uri, stepId: string | null): void {
+    if (stepId) this.show(uri);
+    this.pausedAt.set(uri.toString(), stepId);
+    this.post(uri.toString(), { type: 'paused-step', stepId });
+  }
+
   /** Tells the person something in the document's panel, when it is open. */
   notice(uri: vscode.Uri, level: 'info' | 'warning' | 'error', text: string): void {
     this.post(uri.toString(), { type: 'notice', level, text });
@@ -153,6 +161,8 @@ export class WebviewHost implements vscode.Disposable {
           this.post(p.uri, { type: 'run-reset', runId: run.runId, reused: run.reused });
           if (run.events.length) this.post(p.uri, { type: 'run-events', runId: run.runId, events: run.events });
         }
+        const held = this.pausedAt.get(p.uri);
+        if (held) this.post(p.uri, { type: 'paused-step', stepId: held });
         const editor = vscode.window.activeTextEditor;
         if (editor?.document.uri.toString() === p.uri) this.followCursor(editor);
         break;
@@ -167,7 +177,7 @@ export class WebviewHost implements vscode.Disposable {
         this.onCancel(uri);
         break;
       case 'rendered':
-        p.rendered = { runId: m.runId, nodes: m.nodes, statuses: m.statuses };
+        p.rendered = { runId: m.runId, nodes: m.nodes, statuses: m.statuses, paused: m.paused };
         break;
       case 'error':
         this.log.line(`panel: ${m.message}`);

@@ -26,6 +26,8 @@ export type ToWebview =
   | { type: 'run-reset'; runId: string; reused: string[] }
   /** The editor's cursor is in this step (null: in no step). */
   | { type: 'highlight-step'; stepId: string | null }
+  /** The debugger holds the run before (or, after a failure, at) this step; null: it goes on. */
+  | { type: 'paused-step'; stepId: string | null }
   | { type: 'settings'; direction: GraphDirection }
   /** Something the person should read in the panel (a refused run and why); cleared by a new run. */
   | { type: 'notice'; level: 'info' | 'warning' | 'error'; text: string };
@@ -39,6 +41,6 @@ export type FromWebview =
   | { type: 'cancel-run' }
   /** Posted after every render and every batch of run events applied: what the DOM now shows (the
    * host keeps the latest; the extension's test API reads it). */
-  | { type: 'rendered'; uri: string | null; runId: string | null; nodes: number; statuses: Record<string, string> }
+  | { type: 'rendered'; uri: string | null; runId: string | null; nodes: number; statuses: Record<string, string>; /** The node drawn as held by the debugger. */ paused: string | null }
   /** Something the webview could not do (layout failure, a bad message): the host logs it. */
   | { type: 'error'; message: string };

@@ -54,6 +54,8 @@ const state: SavedState = {
   ...((vscode.getState() as Partial<SavedState> | undefined) ?? {}),
 };
 let highlighted: string | null = null;
+/** The step the debugger holds the run at (null: not held). */
+let paused: string | null = null;
 let layout: Layout | null = null;
 let layoutSeq = 0;
 const nodeEls = new Map<string, SVGGElement>();
@@ -241,7 +243,7 @@ function nodeMarkup(n: PlacedNode): string {
   const loop = n.kind === 'loop';
   const tip = `${n.id}${n.label !== n.id ? ` — ${n.label}` : ''}\n${n.detail}`;
   return (
-    `<g class="node ${n.kind}" data-step-id="${escapeXml(n.id)}" data-status="${state.run.steps[n.id]?.status ?? 'pending'}" data-selected="${state.selected === n.id}" data-highlighted="${highlighted === n.id}" transform="translate(${num(n.x)},${num(n.y)})" tabindex="0" role="button" aria-label="${escapeXml(`${n.label} (${n.detail})`)}">` +
+    `<g class="node ${n.kind}" data-step-id="${escapeXml(n.id)}" data-status="${state.run.steps[n.id]?.status ?? 'pending'}" data-selected="${state.selected === n.id}" data-highlighted="${highlighted === n.id}" data-paused="${paused === n.id}" transform="translate(${num(n.x)},${num(n.y)})" tabindex="0" role="button" aria-label="${escapeXml(`${n.label} (${n.detail})`)}">` +
     `<rect class="box" width="${num(n.width)}" height="${num(n.height)}" rx="6" ry="6"/>` +
     `<text class="label" x="10" y="${loop ? 19 : 18}">${escapeXml(truncate(n.label, loop ? 60 : 24))}</text>` +
     `<text class="detail" x="10" y="${loop ? LOOP_HEADER - 2 : 35}">${loop ? '' : escapeXml(truncate(n.detail, 28))}</text>` +
@@ -308,6 +310,10 @@ function updateNode(id: string, now: number): void {
   if (g.classList.contains('reported-failure') !== reported) g.classList.toggle('reported-failure', reported);
   setIfChanged(g, 'data-selected', String(state.selected === id));
   setIfChanged(g, 'data-highlighted', String(highlighted === id));
+  if (g.getAttribute('data-paused') !== String(paused === id)) {
+    g.setAttribute('data-paused', String(paused === id));
+    reportDirty = true;
+  }
   const badge = g.querySelector('.badge');
   let text = badgeOf(s, now);
   if (g.classList.contains('loop') && s && s.iterationsStarted) text = `${s.status === 'running' ? 'iteration ' : ''}${s.iterationsStarted}${s.status === 'running' ? '' : ' iterations'}${text && s.status !== 'running' ? ` · ${text}` : ''}`;
@@ -321,7 +327,7 @@ function updateNode(id: string, now: number): void {
 function renderHeader(now: number): void {
   const r = state.run;
   title.textContent = state.pipelineId ?? 'Pipeline';
-  runStatus.textContent = r.status === 'idle' ? 'not run' : r.status;
+  runStatus.textContent = paused && r.status === 'running' ? `paused at ${paused}` : r.status === 'idle' ? 'not run' : r.status;
   runStatus.setAttribute('data-status', r.status);
   const total = state.graph ? state.graph.nodes.length : r.total;
   stepsDoneEl.textContent = `${topLevelDone()} / ${r.total || total}`;
@@ -461,7 +467,9 @@ function report(): void {
   lastReported = key;
   const statuses: Record<string, string> = {};
   for (const id of nodeEls.keys()) statuses[id] = shown.get(id) ?? 'pending';
-  vscode.postMessage({ type: 'rendered', uri: state.uri, runId: state.run.runId, nodes: nodeEls.size, statuses });
+  // the held step as the DOM shows it
+  const held = nodeLayer.querySelector('.node[data-paused="true"]')?.getAttribute('data-step-id') ?? null;
+  vscode.postMessage({ type: 'rendered', uri: state.uri, runId: state.run.runId, nodes: nodeEls.size, statuses, paused: held });
 }
 
 // a second's tick for running timers and the elapsed time
@@ -579,6 +587,15 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
       highlighted = msg.stepId;
       if (prev) dirty.add(prev);
       if (msg.stepId) dirty.add(msg.stepId);
+      schedule();
+      break;
+    }
+    case 'paused-step': {
+      const prev = paused;
+      paused = msg.stepId;
+      if (prev) dirty.add(prev);
+      if (msg.stepId) dirty.add(msg.stepId);
+      headerDirty = true;
       schedule();
       break;
     }
