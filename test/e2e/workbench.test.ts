@@ -206,6 +206,52 @@ describe('workbench: as a person uses it', function () {
     await shot(s.page, '4-node-selects-step');
   });
 
+  it('debugs the loop with F5: a breakpoint in its body, the item in Variables, Step Over, Continue to the end', async () => {
+    await quickOpen(s.page, 'loop.pipeline.yaml');
+    // a breakpoint on line 26, inside the loop's body step (write_note)
+    await s.page.locator('.monaco-editor .view-lines').first().click();
+    await s.page.keyboard.press('Control+G');
+    await s.page.locator('.quick-input-widget input').fill(':26');
+    await s.page.keyboard.press('Enter');
+    await s.page.keyboard.press('F9');
+    await s.page.locator('.monaco-editor .codicon-debug-breakpoint').first().waitFor({ state: 'visible', timeout: 10_000 });
+    await s.page.keyboard.press('F5');
+    // the parameters are asked for, defaults filled in: take them
+    for (const value of ['["pipelines","templates","checkpoints"]', './output']) {
+      await s.page.waitForFunction((v) => (document.querySelector('.quick-input-widget input') as HTMLInputElement | null)?.value === v, value, { timeout: 30_000 });
+      await s.page.keyboard.press('Enter');
+    }
+    // each running or held step is a thread in the Call Stack; the held one says why
+    const thread = (name: string, why: RegExp) => s.page.locator('.debug-call-stack .monaco-list-row', { hasText: name }).filter({ hasText: why }).first();
+    await thread('per_topic[0]/write_note', /paused on breakpoint/i).waitFor({ state: 'visible', timeout: 60_000 });
+    await s.page.locator('.debug-toolbar').waitFor({ state: 'visible' });
+    // the held step is drawn in the graph, and its note is not written yet
+    await webview(s.page).locator('.node[data-step-id="write_note"][data-paused="true"]').waitFor({ state: 'attached', timeout: 20_000 });
+    assert.equal(fs.existsSync(path.join(s.workspace, 'output', 'notes', '0-pipelines.md')), false);
+    // the loop's variables: expand the Loop scope and read the item
+    const variablesView = s.page.locator('.debug-variables');
+    await variablesView.locator('.monaco-list-row', { hasText: 'Loop' }).first().click();
+    await variablesView.locator('.monaco-list-row', { hasText: 'topic' }).filter({ hasText: '"pipelines"' }).first().waitFor({ state: 'visible', timeout: 10_000 });
+    await shot(s.page, '7-debug-paused-in-loop');
+
+    // Step Over: this iteration's step runs, the run stops before the next one
+    await s.page.keyboard.press('F10');
+    await thread('per_topic[1]/write_note', /paused on step/i).waitFor({ state: 'visible', timeout: 20_000 });
+    assert.equal(fs.readFileSync(path.join(s.workspace, 'output', 'notes', '0-pipelines.md'), 'utf8'), '# Pipelines\n\nNote 1 of 3.\n');
+    assert.equal(fs.existsSync(path.join(s.workspace, 'output', 'notes', '1-templates.md')), false);
+
+    // Continue until the run ends (the breakpoint holds the third iteration once more)
+    await s.page.keyboard.press('F5');
+    await thread('per_topic[2]/write_note', /paused on breakpoint/i).waitFor({ state: 'visible', timeout: 20_000 });
+    await s.page.keyboard.press('F5');
+    await s.page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 30_000 });
+    await webview(s.page).locator('.node[data-step-id="list_notes"][data-status="completed"]').waitFor({ state: 'attached', timeout: 20_000 });
+    assert.deepEqual(fs.readdirSync(path.join(s.workspace, 'output', 'notes')).sort(), ['0-pipelines.md', '1-templates.md', '2-checkpoints.md']);
+    // the breakpoint goes, so the next tests run as before
+    await s.page.locator('.monaco-editor .view-lines').first().click();
+    await s.page.keyboard.press('F9');
+  });
+
   it('shows a running step live, and Cancel stops it', async () => {
     await quickOpen(s.page, 'slow.pipeline.yaml');
     await palette(s.page, 'Orchestrator: Run Pipeline');
