@@ -5,6 +5,7 @@ import { UsageError } from './input';
 import { planCommand } from './planCommand';
 import { resumeCommand, runCommand } from './runCommand';
 import { runsCommand } from './runsCommand';
+import { reportCommand } from './reportCommand';
 import { modelsCommand } from './modelsCommand';
 import { validateCommand } from './validateCommand';
 import { COMMAND_USAGE, suggestCommand, version } from './usage';
@@ -20,6 +21,7 @@ Usage:
                                             an -i value is read as JSON when it parses, else as a string
   orc resume RUN_ID [--json]                finishes a stopped run without re-running completed steps
   orc runs [--json]                         past runs in .orchestrator/
+  orc report RUN_ID [--json]                a finished run's critical path, waits, retries and suggestions
   orc models [--json]                       the model registry and which providers have keys
   orc help [COMMAND]                        this text, or one command's usage (also: orc COMMAND --help)
   orc --version                             the version
@@ -121,6 +123,10 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
       case 'runs':
         allowOnly(p, ['--json']);
         return runsCommand(p.flags.has('--json'), style, io.out, io.err);
+      case 'report':
+        allowOnly(p, ['--json']);
+        if (p.positional.length !== 1) throw new UsageError("'orc report' takes one run id (see 'orc runs')");
+        return reportCommand(p.positional[0], p.flags.has('--json'), style, io.out, io.err);
       case 'models':
         allowOnly(p, ['--json']);
         return await modelsCommand(p.flags.has('--json'), style, io.out);

@@ -15,6 +15,9 @@ export const COMMAND_USAGE: Record<string, string> = {
   folder or the nearest parent that has one.`,
   runs: `orc runs [--json]
   Lists past runs in .orchestrator/ (this folder or the nearest parent that has one).`,
+  report: `orc report RUN_ID [--json]
+  The bottleneck report of a finished run: the critical path as it ran, each step's share of the
+  makespan, time waiting for a slot or a rate limit, retries, idle parallelism, and suggestions.`,
   models: `orc models [--json]
   The model registry and which providers have a key or endpoint configured.`,
   help: `orc help [COMMAND]

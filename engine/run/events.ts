@@ -27,6 +27,10 @@ export interface StepResult {
   cost_usd: number;
   /** Why this model was chosen, when selection (`requires_model`) chose it. */
   model_reason?: string;
+  /** Time the step was ready but waited for a free slot (`max_parallel`, a tool's concurrency), over all attempts (ms). */
+  queued_ms?: number;
+  /** Time spent in attempts that failed and in the backoff before the next one (ms). */
+  retry_ms?: number;
   /** Model steps: time in provider calls and waiting for the provider's limiter (ms). */
   latency_ms?: number;
   limiter_wait_ms?: number;

@@ -136,6 +136,8 @@ export async function executeStep(step: Step, scope: Scope, ctx: RunContext, sco
   r.started_at = new Date(t0).toISOString();
   let holding = false;
   let toolSlots: Semaphore | undefined;
+  let queuedMs = 0;
+  let retryMs = 0;
   const release = () => {
     if (!holding) return;
     holding = false;
@@ -149,6 +151,10 @@ export async function executeStep(step: Step, scope: Scope, ctx: RunContext, sco
     r.ended_at = new Date(t1).toISOString();
     r.duration_ms = t1 - t0;
     r.retries = Math.max(0, r.attempts - 1);
+    if (r.attempts > 0) {
+      r.queued_ms = queuedMs;
+      r.retry_ms = retryMs;
+    }
     // the one point where a step's result is produced: nothing too deep to record, no secret goes on from here
     const problem = resultProblem(r.result) ?? (r.vars ? resultProblem(r.vars) : null);
     if (problem) {
@@ -194,6 +200,7 @@ export async function executeStep(step: Step, scope: Scope, ctx: RunContext, sco
       r.error_type = 'CancelledError';
       return end('cancelled', null);
     }
+    const waitFrom = Date.now();
     const got = await ctx.slots.acquire(ctx.signal, priority);
     if (!got) continue;
     const gotTool = toolSlots ? await toolSlots.acquire(ctx.signal, priority) : true;
@@ -201,6 +208,8 @@ export async function executeStep(step: Step, scope: Scope, ctx: RunContext, sco
       ctx.slots.release();
       continue;
     }
+    const attemptFrom = Date.now();
+    queuedMs += attemptFrom - waitFrom;
     holding = true;
     r.attempts = attempt;
     ctx.emitter.emit({ type: 'step-started', time: Date.now(), step: step.id, scope: scopePath, attempt, inputs: params });
@@ -276,7 +285,9 @@ export async function executeStep(step: Step, scope: Scope, ctx: RunContext, sco
       release(); // nobody waits on a slot through a backoff
       const delay = retryDelayMs(policy, attempt + 1, ctx.random);
       ctx.emitter.emit({ type: 'attempt-failed', time: Date.now(), step: step.id, scope: scopePath, attempt, error: r.error, errorType: r.error_type ?? 'ReportedFailure', retryInMs: delay });
-      if (!(await sleep(delay, ctx.signal))) {
+      const slept = await sleep(delay, ctx.signal);
+      retryMs += Date.now() - attemptFrom;
+      if (!slept) {
         r.error = 'The run was cancelled';
         r.error_type = 'CancelledError';
         return end('cancelled', null);

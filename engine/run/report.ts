@@ -1,0 +1,188 @@
+// The bottleneck report of a finished run (`orc report`): the critical path as it actually ran, each
+// step's share of the makespan, time waiting for a slot or a rate limit against time running,
+// retries and what they cost, how much of the parallelism was used, and suggestions that follow
+// from those figures. Pure: it reads a result document, the top-level dependencies (when the
+// pipeline file is still the one that ran) and earlier runs of the same pipeline.
+import type { ResultDocument, StepResult } from './events';
+
+export interface PathStep {
+  step: string;
+  /** From when it could start (its last dependency ended, or the run started) to its end. */
+  span_ms: number;
+  share: number;
+}
+
+export interface StepFigures {
+  step: string;
+  status: string;
+  duration_ms: number | null;
+  /** duration / makespan */
+  share: number;
+  queued_ms: number;
+  rate_limit_wait_ms: number;
+  running_ms: number;
+  attempts: number;
+  retries: number;
+  retry_ms: number;
+  cost_usd: number;
+  on_critical_path: boolean;
+  /** Earlier and this run of the same pipeline: in how many this step was on the critical path. */
+  critical_in_runs?: { runs: number; of: number };
+}
+
+export interface RunReport {
+  execution_id: string;
+  pipeline_id: string;
+  status: string;
+  makespan_ms: number;
+  /** How the path was found: the pipeline's dependencies, or (the file changed since) timing alone. */
+  basis: 'dependencies' | 'timing';
+  critical_path: PathStep[];
+  steps: StepFigures[];
+  parallelism: {
+    max_parallel: number;
+    /** The most steps that held a slot at once. */
+    peak: number;
+    /** Steps holding a slot, on average over the makespan. */
+    average: number;
+    /** Of the slots the pipeline could have used (max_parallel, or fewer when no level is that wide), the share left idle. */
+    idle_share: number;
+  };
+  retries: { steps: number; attempts_failed: number; retry_ms: number };
+  suggestions: string[];
+}
+
+const ms = (iso: string | null): number | null => (iso ? Date.parse(iso) : null);
+const round = (x: number, digits = 4): number => Math.round(x * 10 ** digits) / 10 ** digits;
+const secs = (x: number): string => `${(x / 1000).toFixed(1)} s`;
+const pct = (x: number): string => `${Math.round(x * 100)}%`;
+
+/** The critical path of a run: from the step that ended last, back through the dependency (or,
+ * by timing, the step) whose end let it start. */
+export function criticalPath(doc: ResultDocument, deps: Map<string, string[]> | null): PathStep[] {
+  const runStart = ms(doc.started_at) ?? 0;
+  const ended = (id: string) => ms(doc.steps[id]?.ended_at ?? null);
+  const started = (id: string) => ms(doc.steps[id]?.started_at ?? null);
+  const ran = Object.keys(doc.steps).filter((id) => started(id) !== null && ended(id) !== null);
+  if (!ran.length) return [];
+  let last = ran.reduce((a, b) => (ended(b)! > ended(a)! ? b : a));
+  const path: string[] = [last];
+  const seen = new Set(path);
+  for (;;) {
+    const start = started(last)!;
+    // the blocker ended before this step started (a millisecond's slack for clock rounding)
+    const candidates = (deps ? (deps.get(last) ?? []) : ran).filter((d) => !seen.has(d) && ended(d) !== null && ended(d)! <= start + 1);
+    if (!candidates.length) break;
+    last = candidates.reduce((a, b) => (ended(b)! > ended(a)! ? b : a));
+    path.push(last);
+    seen.add(last);
+  }
+  path.reverse();
+  const makespan = Math.max(1, doc.duration_ms ?? 0);
+  return path.map((id, i) => {
+    const from = i === 0 ? runStart : ended(path[i - 1])!;
+    const span = Math.max(0, ended(id)! - from);
+    return { step: id, span_ms: span, share: round(span / makespan) };
+  });
+}
+
+/** Steps holding a slot over time: [first attempt's start, end] of each top-level action step. */
+function busyIntervals(doc: ResultDocument): [number, number][] {
+  const out: [number, number][] = [];
+  for (const r of Object.values(doc.steps)) {
+    const s = ms(r.started_at);
+    const e = ms(r.ended_at);
+    if (s === null || e === null || r.iterations) continue; // a loop's slots are its body steps'
+    out.push([Math.min(e, s + (r.queued_ms ?? 0)), e]);
+  }
+  return out;
+}
+
+function concurrency(intervals: [number, number][], makespan: number): { peak: number; average: number } {
+  const points = intervals.flatMap(([s, e]) => [[s, 1] as const, [e, -1] as const]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let now = 0;
+  let peak = 0;
+  for (const [, d] of points) {
+    now += d;
+    peak = Math.max(peak, now);
+  }
+  const busy = intervals.reduce((t, [s, e]) => t + (e - s), 0);
+  return { peak, average: round(busy / Math.max(1, makespan), 2) };
+}
+
+export interface ReportInputs {
+  doc: ResultDocument;
+  /** Top-level dependencies by step (plan edges); null when the pipeline file changed since the run. */
+  deps: Map<string, string[]> | null;
+  maxParallel: number;
+  /** The widest execution level: more slots than that cannot be used. */
+  widestLevel: number;
+  /** Other finished runs of the same pipeline, for how often each step is on the critical path. */
+  history?: ResultDocument[];
+}
+
+export function buildReport(i: ReportInputs): RunReport {
+  const { doc, deps, maxParallel } = i;
+  const makespan = Math.max(1, doc.duration_ms ?? 0);
+  const path = criticalPath(doc, deps);
+  const onPath = new Set(path.map((p) => p.step));
+  const runs = [doc, ...(i.history ?? []).filter((h) => h.execution_id !== doc.execution_id)];
+  const pathsByRun = runs.length > 1 ? runs.map((r) => new Set(criticalPath(r, deps).map((p) => p.step))) : null;
+
+  const steps: StepFigures[] = Object.entries(doc.steps).map(([id, r]: [string, StepResult]) => {
+    const queued = r.queued_ms ?? 0;
+    const limiter = r.limiter_wait_ms ?? 0;
+    const f: StepFigures = {
+      step: id,
+      status: r.status === 'completed' && r.success === false ? 'reported failure' : r.status,
+      duration_ms: r.duration_ms,
+      share: round((r.duration_ms ?? 0) / makespan),
+      queued_ms: queued,
+      rate_limit_wait_ms: limiter,
+      running_ms: Math.max(0, (r.duration_ms ?? 0) - queued - limiter - (r.retry_ms ?? 0)),
+      attempts: r.attempts,
+      retries: r.retries,
+      retry_ms: r.retry_ms ?? 0,
+      cost_usd: r.cost_usd,
+      on_critical_path: onPath.has(id),
+    };
+    if (pathsByRun) f.critical_in_runs = { runs: pathsByRun.filter((p) => p.has(id)).length, of: runs.length };
+    return f;
+  });
+
+  const { peak, average } = concurrency(busyIntervals(doc), makespan);
+  const usable = Math.max(1, Math.min(maxParallel, i.widestLevel));
+  const retried = steps.filter((s) => s.retries > 0);
+
+  const suggestions: string[] = [];
+  for (const p of path) {
+    const s = steps.find((x) => x.step === p.step)!;
+    if (s.queued_ms >= Math.max(100, 0.05 * makespan)) suggestions.push(`'${s.step}' is on the critical path and waited ${secs(s.queued_ms)} for a free slot: raise max_parallel (now ${maxParallel}) or give its tool more concurrency.`);
+  }
+  // the bottleneck: a step on the path that spends half the makespan running (not waiting)
+  const runningShare = (id: string) => steps.find((x) => x.step === id)!.running_ms / makespan;
+  const top = path.reduce<PathStep | null>((a, b) => (!a || runningShare(b.step) > runningShare(a.step) ? b : a), null);
+  if (top && runningShare(top.step) >= 0.5 && path.length > 1) suggestions.push(`'${top.step}' runs for ${pct(runningShare(top.step))} of the makespan on the critical path: it is the bottleneck. Make it faster, split it, or cache it (cache: true) if its inputs repeat.`);
+  for (const s of retried) suggestions.push(`'${s.step}' needed ${s.attempts} attempts; failed attempts and backoff took ${secs(s.retry_ms)}${s.on_critical_path ? ', on the critical path' : ''}.`);
+  for (const s of steps) if (s.rate_limit_wait_ms >= Math.max(100, 0.05 * makespan)) suggestions.push(`'${s.step}' waited ${secs(s.rate_limit_wait_ms)} for its provider's rate limit: a higher limit or another model would shorten it.`);
+  if (pathsByRun) {
+    for (const s of steps) {
+      const c = s.critical_in_runs!;
+      if (c.of >= 3 && c.runs / c.of >= 0.8) suggestions.push(`'${s.step}' was on the critical path in ${c.runs} of ${c.of} runs: speeding it up shortens most runs.`);
+    }
+  }
+  if (peak >= maxParallel && steps.some((s) => s.queued_ms > 0) && maxParallel < i.widestLevel) suggestions.push(`All ${maxParallel} slots were busy at the peak while up to ${i.widestLevel} steps could run at once: a higher max_parallel would use that width.`);
+
+  return {
+    execution_id: doc.execution_id,
+    pipeline_id: doc.pipeline_id,
+    status: doc.status,
+    makespan_ms: doc.duration_ms ?? 0,
+    basis: deps ? 'dependencies' : 'timing',
+    critical_path: path,
+    steps,
+    parallelism: { max_parallel: maxParallel, peak, average, idle_share: round(Math.max(0, 1 - average / usable), 2) },
+    retries: { steps: retried.length, attempts_failed: retried.reduce((t, s) => t + s.retries, 0), retry_ms: retried.reduce((t, s) => t + s.retry_ms, 0) },
+    suggestions,
+  };
+}
