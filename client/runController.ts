@@ -288,6 +288,7 @@ export class RunController implements vscode.Disposable {
           signal: controller.signal,
           listeners: debug ? [listener, debug.listener] : [listener],
           debugger: debug?.hooks,
+          predict: true,
           models: services.models,
           redactor: services.redactor,
         });

@@ -10,6 +10,7 @@ import type { ResultDocument } from '../run/events';
 import { InputError, parseInputArg } from '../run/inputs';
 import { runPipeline, type RunOptions } from '../run/runPipeline';
 import { createModelRunner } from '../models/index';
+import { registryOrShipped } from '../models/registry';
 import type { Style } from './findingFormat';
 import { readSource, UsageError, withoutBom } from './input';
 import { progressReporter } from './progress';
@@ -56,7 +57,8 @@ async function execute(a: Analysis, options: RunOptions, json: boolean, style: S
   const progress = progressReporter(io.errRaw, style, io.errIsTTY);
   const intr = interruptible(io);
   try {
-    const doc = await runPipeline(a, { models: createModelRunner({ env: process.env, registryFile: process.env.ORC_MODEL_REGISTRY || undefined }), ...options, signal: intr.signal, listeners: [progress] });
+    const registryFile = process.env.ORC_MODEL_REGISTRY || undefined;
+    const doc = await runPipeline(a, { models: createModelRunner({ env: process.env, registryFile }), predict: true, registry: registryOrShipped(registryFile), ...options, signal: intr.signal, listeners: [progress] });
     progress.close();
     if (json) io.out(JSON.stringify(doc, null, 2));
     else io.out(runSummary(doc, a.pipeline?.steps ?? [], options.cwd, exitCode(doc)));

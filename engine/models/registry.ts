@@ -78,3 +78,13 @@ export function describeModel(m: RegistryModel): string {
   const ctx = m.context_window >= 1_000_000 ? `${(m.context_window / 1_000_000).toFixed(1)}M` : `${Math.round(m.context_window / 1000)}k`;
   return `${price} · ${ctx} context`;
 }
+
+/** The registry with the user's file laid over it, or the shipped one when that file is bad (the
+ * model runner reports the bad file; a prediction should not fail over it). */
+export function registryOrShipped(userFile?: string | null): RegistryModel[] {
+  try {
+    return loadRegistry(userFile);
+  } catch {
+    return registryModels();
+  }
+}

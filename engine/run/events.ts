@@ -93,6 +93,25 @@ export interface ResultDocument {
   output_errors?: Record<string, string>;
   /** Errors run listeners (progress, views) threw: the run went on, but they are not hidden. */
   listener_errors?: string[];
+  /** Each top-level step's definition hash: later runs predict from the runs of the same definition. */
+  definitions?: Record<string, string>;
+  /** What was predicted before the run (from earlier runs and the model registry), beside what happened. */
+  prediction?: PredictionRecord;
+}
+
+export interface PredictedRange {
+  expected: number;
+  low: number;
+  high: number;
+}
+
+export interface PredictionRecord {
+  makespan_ms: { predicted: PredictedRange; actual: number };
+  cost_usd: { predicted: PredictedRange; actual: number };
+  /** By top-level step; null where nothing was known beforehand or the step did not run. */
+  steps: Record<string, { predicted_ms: number | null; actual_ms: number | null; source: 'history' | 'registry' | 'unknown' }>;
+  /** Steps whose duration was unknown beforehand (counted as 0 in the makespan). */
+  unknown: string[];
 }
 
 /** Where a step runs: the top level, or an iteration of a loop (innermost last). */

@@ -15,6 +15,9 @@ import { killLeftovers } from './leftovers';
 import { iterationCap } from './loopRunner';
 import { Redactor } from './redact';
 import { StepListRunner } from './scheduler';
+import { definitionHash, predict, type Prediction } from '../plan/predict';
+import { registryModels, type RegistryModel } from '../models/registry';
+import { loadHistory } from './history';
 import { DebugBridge, type RunDebugger } from './debugHooks';
 import { executionInfo, ListScope, rootScope } from './scope';
 import { StepCache } from './stepCache';
@@ -52,6 +55,12 @@ export interface RunOptions {
   iterationCap?: number;
   /** Holds steps before they run and after they fail (the debug adapter). */
   debugger?: RunDebugger;
+  /** Predict the run from earlier runs in `.orchestrator/runs/` and the model registry, and record
+   * the prediction beside what happened (`prediction`), with each step's definition hash
+   * (`definitions`) for later predictions. `orc run` and the editor turn it on. */
+  predict?: boolean;
+  /** The model registry for predicted costs (default: the shipped one). */
+  registry?: RegistryModel[];
 }
 
 export function newExecutionId(now = new Date()): string {
@@ -168,6 +177,14 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
       emitter.emit({ type: 'warning', time: Date.now(), step: null, message: `Could not write the checkpoint: ${(e as Error).message}` });
     }
   }
+  let prediction: Prediction | null = null;
+  if (options.predict) {
+    try {
+      prediction = predict(pipeline, plan, { maxParallel: Math.max(1, maxParallel), inputs, registry: options.registry ?? registryModels(), history: loadHistory(cwd, pipeline.id) });
+    } catch (e) {
+      emitter.emit({ type: 'warning', time: Date.now(), step: null, message: `Could not predict the run: ${(e as Error).message}` });
+    }
+  }
   const scope = new ListScope(rootScope(inputs, pipeline.id, executionInfo(executionId, started)), {}, inputs);
   const outcome = await new StepListRunner(ctx, pipeline.steps, plan, scope, '', []).run();
   signal.removeEventListener('abort', onCancel);
@@ -212,6 +229,17 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
     cost_usd: cost,
   };
   if (Object.keys(outputErrors).length) doc.output_errors = outputErrors;
+  if (options.predict) {
+    doc.definitions = Object.fromEntries(pipeline.steps.map((s) => [s.id, definitionHash(s)]));
+    if (prediction) {
+      doc.prediction = {
+        makespan_ms: { predicted: prediction.makespan_ms, actual: doc.duration_ms },
+        cost_usd: { predicted: prediction.cost_usd, actual: cost },
+        steps: Object.fromEntries(prediction.steps.map((p) => [p.step, { predicted_ms: p.duration_ms?.expected ?? null, actual_ms: steps[p.step]?.duration_ms ?? null, source: p.source }])),
+        unknown: prediction.unknown,
+      };
+    }
+  }
   const listenerErrors = emitter.listenerErrors();
   if (listenerErrors.length) doc.listener_errors = listenerErrors;
   if (checkpoint) {

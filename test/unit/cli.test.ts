@@ -95,7 +95,7 @@ describe('orc CLI', function () {
         '  level 2: read_north, read_south  (in parallel)',
         '  level 3: combine',
         'critical path: north → read_north → combine (3 steps)',
-        'predicted cost and duration: no run history yet',
+        'predicted duration and cost: nothing known yet (no earlier runs of these steps, no model step the registry prices); run it once and plan again',
         '',
       ].join('\n'),
     );
@@ -117,6 +117,15 @@ describe('orc CLI', function () {
         { from: 'east', to: 'combine', kind: 'explicit' },
       ],
       loops: {},
+      // no earlier runs, no model steps: nothing is known, and nothing is made up
+      prediction: {
+        max_parallel: 16,
+        steps: ['north', 'south', 'east', 'read_north', 'read_south', 'combine'].map((step) => ({ step, source: 'unknown', samples: 0, duration_ms: null, cost_usd: { expected: 0, low: 0, high: 0 } })),
+        cost_usd: { expected: 0, low: 0, high: 0 },
+        makespan_ms: { expected: 0, low: 0, high: 0 },
+        critical_path: [],
+        unknown: ['north', 'south', 'east', 'read_north', 'read_south', 'combine'],
+      },
     });
   });
 

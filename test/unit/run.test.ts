@@ -345,7 +345,7 @@ describe('run: the command line', function () {
     fs.writeFileSync(path.join(dir, 'p.pipeline.yaml'), ['id: p', 'steps:', cmd('a', 'echo hi')].join('\n'));
     const r = orc(['run', 'p.pipeline.yaml', '--json'], { cwd: dir });
     const doc = JSON.parse(r.stdout);
-    assert.deepEqual(Object.keys(doc), ['pipeline_id', 'execution_id', 'status', 'success', 'outputs', 'steps', 'execution_order', 'execution_levels', 'failed_steps', 'skipped_steps', 'started_at', 'ended_at', 'duration_ms', 'tokens_in', 'tokens_out', 'cost_usd']);
+    assert.deepEqual(Object.keys(doc), ['pipeline_id', 'execution_id', 'status', 'success', 'outputs', 'steps', 'execution_order', 'execution_levels', 'failed_steps', 'skipped_steps', 'started_at', 'ended_at', 'duration_ms', 'tokens_in', 'tokens_out', 'cost_usd', 'definitions', 'prediction']);
     assert.deepEqual(Object.keys(doc.steps.a), ['status', 'success', 'result', 'error', 'error_type', 'timed_out', 'attempts', 'retries', 'started_at', 'ended_at', 'duration_ms', 'model', 'tokens_in', 'tokens_out', 'cost_usd', 'queued_ms', 'retry_ms']);
     assert.match(r.stderr, /^run \S+: p, 1 step in 1 level\n▶ a\n✓ a \d+ ms\nrun \S+ completed in \d+ ms: 1 completed, 0 skipped, 0 failed\n$/);
   });
