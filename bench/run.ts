@@ -7,6 +7,7 @@ const BENCHES: Record<string, string> = {
   engine: 'engine.bench.ts',
   lsp: 'lsp.bench.ts',
   models: 'models.bench.ts',
+  predict: 'predict.bench.ts',
   webview: 'webview.bench.ts',
 };
 

@@ -109,7 +109,7 @@ export interface PredictionRecord {
   makespan_ms: { predicted: PredictedRange; actual: number };
   cost_usd: { predicted: PredictedRange; actual: number };
   /** By top-level step; null where nothing was known beforehand or the step did not run. */
-  steps: Record<string, { predicted_ms: number | null; actual_ms: number | null; source: 'history' | 'registry' | 'unknown' }>;
+  steps: Record<string, { predicted_ms: number | null; actual_ms: number | null; predicted_cost_usd: number | null; actual_cost_usd: number; source: 'history' | 'registry' | 'unknown' }>;
   /** Steps whose duration was unknown beforehand (counted as 0 in the makespan). */
   unknown: string[];
 }

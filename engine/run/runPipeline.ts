@@ -235,7 +235,9 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
       doc.prediction = {
         makespan_ms: { predicted: prediction.makespan_ms, actual: doc.duration_ms },
         cost_usd: { predicted: prediction.cost_usd, actual: cost },
-        steps: Object.fromEntries(prediction.steps.map((p) => [p.step, { predicted_ms: p.duration_ms?.expected ?? null, actual_ms: steps[p.step]?.duration_ms ?? null, source: p.source }])),
+        steps: Object.fromEntries(
+          prediction.steps.map((p) => [p.step, { predicted_ms: p.duration_ms?.expected ?? null, actual_ms: steps[p.step]?.duration_ms ?? null, predicted_cost_usd: p.cost_usd?.expected ?? null, actual_cost_usd: steps[p.step]?.cost_usd ?? 0, source: p.source }]),
+        ),
         unknown: prediction.unknown,
       };
     }
