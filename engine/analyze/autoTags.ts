@@ -1,6 +1,6 @@
 // `<AUTO>question</AUTO>` tags: where each stands, what type its position wants, and whether it
 // needs run-time values.
-import { stringOffsets } from '../parse/yamlDocument';
+import { formatPath, stringOffsets } from '../parse/yamlDocument';
 import type { ValuePath } from '../spec/types';
 import { hasTemplateSyntax } from '../template/parser';
 import type { FindingSink } from './findingSink';
@@ -94,4 +94,34 @@ export function collectAutoTags(value: unknown, sink: FindingSink, stepIdAt: (pa
   };
   visit(value, []);
   return tags;
+}
+
+/** A copy of a document's value with AUTO tags replaced by their answers (by `path\ntext`): a value
+ * that is one tag takes the answer's type; a tag inside text is replaced by the answer as text. */
+export function withAnswers(value: unknown, answers: Map<string, unknown>, path: ValuePath = []): unknown {
+  if (typeof value === 'string') {
+    if (!value.includes('<AUTO')) return value;
+    const found = findAutoTags(value);
+    if (!Array.isArray(found)) return value;
+    const where = formatPath(path);
+    const outer = found.filter((t) => !found.some((o) => o !== t && o.start <= t.start && o.end >= t.end));
+    const answerOf = (t: (typeof found)[number]) => answers.get(`${where}\n${value.slice(t.contentStart, t.contentEnd).trim()}`);
+    if (outer.length === 1 && isAutoTag(value)) {
+      const v = answerOf(outer[0]);
+      return v === undefined ? value : v;
+    }
+    let out = value;
+    for (const t of [...outer].reverse()) {
+      const v = answerOf(t);
+      if (v !== undefined) out = out.slice(0, t.start) + (typeof v === 'string' ? v : JSON.stringify(v)) + out.slice(t.end);
+    }
+    return out;
+  }
+  if (Array.isArray(value)) return value.map((x, i) => withAnswers(x, answers, [...path, i]));
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(value)) Object.defineProperty(out, k, { value: withAnswers(x, answers, [...path, k]), enumerable: true, writable: true, configurable: true });
+    return out;
+  }
+  return value;
 }

@@ -64,6 +64,8 @@ export const FINDING_CODES = {
   'template.self-reference': { severity: 'error', summary: 'A step\'s template refers to the step itself.' },
   'template.loop-variable-outside-loop': { severity: 'error', summary: 'A loop variable (`item`, `index`, ...) used outside a loop body.' },
   'auto.unclosed': { severity: 'error', summary: 'An `<AUTO>` tag without its `</AUTO>`.' },
+  'auto.unresolved': { severity: 'error', summary: 'An `<AUTO>` tag with no resolution where one is required (`--frozen-auto`, or no model to ask).' },
+  'auto.invalid-answer': { severity: 'error', summary: "The model's answer to an `<AUTO>` tag is not what its position wants, after one retry with the reason (or the model could not be asked)." },
 } satisfies Record<string, CodeInfo>;
 
 export type FindingCode = keyof typeof FINDING_CODES;

@@ -2,7 +2,7 @@
 // AUTO tags and plan. One pure function behind `orc validate`, every LSP feature and `orc run`.
 import { parseYaml, type ParsedYaml } from '../parse/yamlDocument';
 import type { Finding, Pipeline, Plan, ValuePath } from '../spec/types';
-import { collectAutoTags } from './autoTags';
+import { collectAutoTags, withAnswers } from './autoTags';
 import { FindingSink } from './findingSink';
 import type { AutoTag, PipelineSymbol, StepReference, TemplateSite } from './model';
 import { normalizePipeline, parametersKey } from './normalize';
@@ -21,6 +21,8 @@ export const MAX_DOCUMENT_CHARS = 5_000_000;
 export interface AnalyzeOptions {
   /** Tools besides the built-in ones (a host's, a benchmark's). */
   tools?: Record<string, ToolSpec>;
+  /** Answers of AUTO tags, by `path\ntext` (engine/auto/resolve.ts): the pipeline is analyzed with them in place of their tags. */
+  autoAnswers?: Map<string, unknown>;
 }
 
 export interface Analysis {
@@ -79,10 +81,13 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
   let stepIndex = new Map<string, StepIndexEntry>();
 
   if (value !== undefined) {
-    checkSchema(value, sink, stepIdAtPath);
-    pipeline = normalizePipeline(value, sink);
+    autoTags = collectAutoTags(value, sink, stepIdAtPath);
+    // the pipeline as it runs: resolved tags replaced by their answers (ranges stay the tags')
+    const effective = options.autoAnswers?.size ? withAnswers(value, options.autoAnswers) : value;
+    checkSchema(effective, sink, stepIdAtPath);
+    pipeline = normalizePipeline(effective, sink);
     if (pipeline) {
-      const pkey = parametersKey(value);
+      const pkey = parametersKey(effective);
       stepIndex = indexSteps(pipeline, sink, references);
       const catalog = catalogWith(options.tools);
       const t = checkTemplates(pipeline, sink, stepIndex, catalog);
@@ -93,7 +98,6 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
       bodyPlans = s.bodyPlans;
       symbols = pipelineSymbols(parsed, pipeline, pkey);
     }
-    autoTags = collectAutoTags(value, sink, stepIdAtPath);
   }
   const findings = withoutRestatements(sink.findings).sort(byPosition);
   return { text, parsed, pipeline, findings, symbols, references, templates, autoTags, plan, bodyPlans, stepIndex };

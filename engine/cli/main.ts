@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 // `orc`: the command-line face of the engine.
 import { graphCommand } from './graphCommand';
-import { UsageError } from './input';
+import { readSource, UsageError } from './input';
 import { planCommand } from './planCommand';
 import { resumeCommand, runCommand } from './runCommand';
 import { runsCommand } from './runsCommand';
 import { reportCommand } from './reportCommand';
+import { autoCommand } from './autoCommand';
+import { compileOrReport } from './compile';
+import { createModelRunner } from '../models/index';
 import { modelsCommand } from './modelsCommand';
 import { validateCommand } from './validateCommand';
 import { COMMAND_USAGE, suggestCommand, version } from './usage';
@@ -16,11 +19,12 @@ Usage:
   orc validate FILE|- [FILE...] [--json]    findings; exit 0, or 2 when any error
   orc plan FILE [--json]                    levels and critical path
   orc graph FILE --format json|dot|mermaid  the DAG
-  orc run FILE [-i|--input key=value]... [--json] [--max-parallel N]
+  orc run FILE [-i|--input key=value]... [--json] [--max-parallel N] [--frozen-auto|--refresh-auto]
                                             runs it; progress on stderr, a summary (the result document with --json) on stdout;
                                             an -i value is read as JSON when it parses, else as a string
   orc resume RUN_ID [--json]                finishes a stopped run without re-running completed steps
   orc runs [--json]                         past runs in .orchestrator/
+  orc auto FILE [--refresh] [--json]        resolves the AUTO tags that have no locked answer, and lists them all
   orc report RUN_ID [--json]                a finished run's critical path, waits, retries and suggestions
   orc models [--json]                       the model registry and which providers have keys
   orc help [COMMAND]                        this text, or one command's usage (also: orc COMMAND --help)
@@ -113,8 +117,17 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
         return graphCommand(oneFile(p), typeof format === 'string' ? format : 'json', errStyle, io.out, io.err);
       }
       case 'run': {
-        allowOnly(p, ['--json', '--max-parallel']);
-        return await runCommand(oneFile(p), p.inputs, p.flags.has('--json'), positiveInt(p.flags.get('--max-parallel'), '--max-parallel'), errStyle, io);
+        allowOnly(p, ['--json', '--max-parallel', '--frozen-auto', '--refresh-auto']);
+        if (p.flags.has('--frozen-auto') && p.flags.has('--refresh-auto')) throw new UsageError('--frozen-auto and --refresh-auto contradict each other');
+        return await runCommand(oneFile(p), p.inputs, p.flags.has('--json'), positiveInt(p.flags.get('--max-parallel'), '--max-parallel'), errStyle, io, { frozen: p.flags.has('--frozen-auto'), refresh: p.flags.has('--refresh-auto') });
+      }
+      case 'auto': {
+        allowOnly(p, ['--json', '--refresh']);
+        const file = oneFile(p);
+        const source = readSource(file);
+        const a = compileOrReport(file, errStyle, io.err, source);
+        if (!a) return 2;
+        return await autoCommand(file, source, a, { models: createModelRunner({ env: process.env, registryFile: process.env.ORC_MODEL_REGISTRY || undefined }), refresh: p.flags.has('--refresh'), json: p.flags.has('--json'), style, out: io.out, err: io.err });
       }
       case 'resume':
         allowOnly(p, ['--json']);

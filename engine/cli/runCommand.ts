@@ -14,6 +14,7 @@ import { registryOrShipped } from '../models/registry';
 import type { Style } from './findingFormat';
 import { readSource, UsageError, withoutBom } from './input';
 import { progressReporter } from './progress';
+import { prepareAuto } from './autoCommand';
 
 export interface RunIO {
   out(s: string): void;
@@ -75,9 +76,13 @@ async function execute(a: Analysis, options: RunOptions, json: boolean, style: S
   }
 }
 
-export async function runCommand(file: string, inputArgs: string[], json: boolean, maxParallel: number | undefined, style: Style, io: RunIO): Promise<number> {
+export async function runCommand(file: string, inputArgs: string[], json: boolean, maxParallel: number | undefined, style: Style, io: RunIO, auto: { frozen: boolean; refresh: boolean } = { frozen: false, refresh: false }): Promise<number> {
   const source = readSource(file);
-  const a = compileOrReport(file, style, io.err, source, '; nothing ran');
+  const compiled = compileOrReport(file, style, io.err, source, '; nothing ran');
+  if (!compiled) return EXIT.compile;
+  // AUTO tags: locked answers, else asked now (or refused with --frozen-auto)
+  const prepared = await prepareAuto(file, source, compiled, { models: createModelRunner({ env: process.env, registryFile: process.env.ORC_MODEL_REGISTRY || undefined }), refresh: auto.refresh, frozen: auto.frozen, style, err: io.err });
+  const a = prepared.analysis;
   if (!a) return EXIT.compile;
   const inputs: Record<string, unknown> = {};
   try {

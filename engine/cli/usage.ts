@@ -7,14 +7,19 @@ export const COMMAND_USAGE: Record<string, string> = {
   Prints the execution levels and the critical path.`,
   graph: `orc graph FILE --format json|dot|mermaid
   Prints the pipeline's DAG.`,
-  run: `orc run FILE [-i|--input key=value]... [--json] [--max-parallel N]
+  run: `orc run FILE [-i|--input key=value]... [--json] [--max-parallel N] [--frozen-auto|--refresh-auto]
   Runs the pipeline. Progress goes to stderr; a summary (or the result document with --json) to stdout.
+  AUTO tags take their locked answers; missing ones are asked first (--refresh-auto: all of them;
+  --frozen-auto: none, an unresolved tag refuses the run with exit 2, for CI).
   An -i value is read as JSON when it parses as JSON (-i n=3, -i tags='["a"]'), else as a string.`,
   resume: `orc resume RUN_ID [--json]
   Finishes a stopped run without re-running completed steps. Looks for .orchestrator/ in this
   folder or the nearest parent that has one.`,
   runs: `orc runs [--json]
   Lists past runs in .orchestrator/ (this folder or the nearest parent that has one).`,
+  auto: `orc auto FILE [--refresh] [--json]
+  Resolves the AUTO tags that have no answer in FILE.auto.lock.json (all of them with --refresh)
+  with the orchestrator model, writes the lock file, and lists every tag: type, resolution, status.`,
   report: `orc report RUN_ID [--json]
   The bottleneck report of a finished run: the critical path as it ran, each step's share of the
   makespan, time waiting for a slot or a rate limit, retries, idle parallelism, and suggestions.`,

@@ -1,0 +1,128 @@
+// AUTO tags on the command line: `orc auto FILE [--refresh] [--json]` resolves the tags that have no
+// locked answer (all of them with --refresh), writes the lock file and lists every tag with its
+// type, resolution and status; `orc run` does the same before running (`--frozen-auto` refuses an
+// unresolved tag instead, `--refresh-auto` asks again).
+import { existsSync } from 'node:fs';
+import { analyze, hasErrors, type Analysis } from '../analyze/index';
+import type { AutoType } from '../analyze/model';
+import type { AnswerContext } from '../auto/answer';
+import { lockFileFor, readAutoLock } from '../auto/lockFile';
+import { answersOf, resolveAutoTags, writeAutoLock, type ResolveResult } from '../auto/resolve';
+import type { ModelRunner } from '../models/modelRunner';
+import { registryOrShipped } from '../models/registry';
+import { BUILTIN_ACTIONS, TOOL_SPECS } from '../tools/specs';
+import { formatFinding, paint, type Style } from './findingFormat';
+import { displayName } from './input';
+
+/** What an AUTO answer may name: registry models, this pipeline's steps, the tools and actions. */
+export function answerContext(a: Analysis): AnswerContext {
+  const actions = new Set(Object.keys(BUILTIN_ACTIONS));
+  for (const t of Object.values(TOOL_SPECS)) for (const act of Object.keys(t.actions)) actions.add(act);
+  return {
+    models: registryOrShipped(process.env.ORC_MODEL_REGISTRY || undefined).map((m) => m.id),
+    steps: [...a.stepIndex.keys()],
+    tools: Object.keys(TOOL_SPECS),
+    actions: [...actions].sort(),
+  };
+}
+
+/** The model that answers AUTO tags: the pipeline's `orchestrator`, else ORC_ORCHESTRATOR_MODEL, else its `model`. */
+export function orchestratorModel(a: Analysis): string | null {
+  const p = a.pipeline;
+  const own = p?.orchestrator && !p.orchestrator.includes('<AUTO') ? p.orchestrator : null;
+  const fallback = p?.model && !p.model.includes('<AUTO') ? p.model : null;
+  return own ?? (process.env.ORC_ORCHESTRATOR_MODEL || null) ?? fallback;
+}
+
+export function typeName(t: AutoType): string {
+  return t.kind === 'enum' ? `one of ${t.values.join('|')}` : t.kind;
+}
+
+export interface AutoPrepared {
+  /** The analysis with every resolved tag in place; null when a tag could not be resolved (its findings were printed). */
+  analysis: Analysis | null;
+  result: ResolveResult | null;
+}
+
+/**
+ * Resolves a pipeline's compile-time AUTO tags before a run: the lock's answers, and a call for each
+ * missing one (`frozen`: none; a missing one is an error). Prints what it did on `err`.
+ */
+export async function prepareAuto(file: string, source: string, a: Analysis, o: { models: ModelRunner; refresh: boolean; frozen: boolean; style: Style; err: (s: string) => void }): Promise<AutoPrepared> {
+  const compileTime = a.autoTags.filter((t) => !t.runtime);
+  if (!compileTime.length) return { analysis: a, result: null };
+  const lockFile = file === '-' ? null : lockFileFor(file);
+  const lock = lockFile ? readAutoLock(file) : null;
+  const model = orchestratorModel(a);
+  if (o.frozen) {
+    const result = await resolveAutoTags(a, { models: FROZEN, orchestrator: model, lock, context: answerContext(a) });
+    const missing = result.outcomes.filter((x) => x.status === 'failed');
+    if (missing.length) {
+      for (const m of missing) o.err(formatFinding(displayName(file), source, { code: 'auto.unresolved', severity: 'error', message: `This AUTO tag has no locked resolution${model ? ` by ${model}` : ''}, and --frozen-auto allows none to be made: run 'orc auto ${displayName(file)}' and commit the lock file.`, range: m.tag.range, step: m.tag.step, path: m.path, suggestions: [] }, o.style));
+      o.err(`${displayName(file)}: ${missing.length} AUTO tag${missing.length === 1 ? ' is' : 's are'} not resolved; nothing ran`);
+      return { analysis: null, result };
+    }
+    return { analysis: analyze(source, { autoAnswers: answersOf(result.outcomes) }), result };
+  }
+  const result = await resolveAutoTags(a, { models: o.models, orchestrator: model, lock, refresh: o.refresh, context: answerContext(a) });
+  const asked = result.outcomes.filter((x) => x.status === 'resolved').length;
+  if (lockFile && asked) writeAutoLock(lockFile, result.lock);
+  if (asked) o.err(`resolved ${asked} AUTO tag${asked === 1 ? '' : 's'} with ${model} (${result.calls} call${result.calls === 1 ? '' : 's'})${lockFile ? `; locked in ${displayName(lockFile)}` : ''}`);
+  if (result.findings.length) {
+    for (const f of result.findings) o.err(formatFinding(displayName(file), source, f, o.style));
+    o.err(`${displayName(file)}: ${result.findings.length} AUTO tag${result.findings.length === 1 ? '' : 's'} could not be resolved; nothing ran`);
+    return { analysis: null, result };
+  }
+  const resolved = analyze(source, { autoAnswers: answersOf(result.outcomes) });
+  if (hasErrors(resolved.findings)) {
+    for (const f of resolved.findings.filter((x) => x.severity === 'error')) o.err(formatFinding(displayName(file), source, f, o.style));
+    o.err(`${displayName(file)}: the pipeline does not compile with its AUTO answers in place; nothing ran`);
+    return { analysis: null, result };
+  }
+  return { analysis: resolved, result };
+}
+
+/** A model runner that must not be called (--frozen-auto, listing). */
+const FROZEN: ModelRunner = {
+  run() {
+    throw new Error('no calls are made here');
+  },
+};
+
+export async function autoCommand(file: string, source: string, a: Analysis, o: { models: ModelRunner; refresh: boolean; json: boolean; style: Style; out: (s: string) => void; err: (s: string) => void }): Promise<number> {
+  const lockFile = file === '-' ? null : lockFileFor(file);
+  const model = orchestratorModel(a);
+  const result = await resolveAutoTags(a, { models: o.models, orchestrator: model, lock: lockFile ? readAutoLock(file) : null, refresh: o.refresh, context: answerContext(a) });
+  const asked = result.outcomes.filter((x) => x.status === 'resolved').length;
+  if (lockFile && (asked || (existsSync(lockFile) && o.refresh))) writeAutoLock(lockFile, result.lock);
+  const failed = result.outcomes.filter((x) => x.status === 'failed');
+  if (o.json) {
+    o.out(
+      JSON.stringify(
+        {
+          file: displayName(file),
+          orchestrator: model,
+          lock_file: lockFile ? displayName(lockFile) : null,
+          calls: result.calls,
+          cost_usd: result.cost_usd,
+          tags: result.outcomes.map((x) => ({ path: x.path, line: x.tag.range.start.line + 1, character: x.tag.range.start.character + 1, question: x.tag.text, type: typeName(x.tag.wants), runtime: x.tag.runtime, status: x.status, value: x.value ?? null, model: x.model ?? null, ...(x.error ? { error: x.error } : {}) })),
+        },
+        null,
+        2,
+      ),
+    );
+  } else if (!result.outcomes.length) {
+    o.out(`${displayName(file)} has no AUTO tags`);
+  } else {
+    o.out(paint(o.style, 'bold', `AUTO tags in ${displayName(file)} (answered by ${model ?? 'no model: set orchestrator:'})`));
+    const rows = result.outcomes.map((x) => [`${x.tag.range.start.line + 1}:${x.tag.range.start.character + 1}`, x.path, typeName(x.tag.wants), x.status === 'runtime' ? '(when its step runs)' : x.value !== undefined ? JSON.stringify(x.value) : '–', x.status === 'resolved' ? 'resolved now, locked' : x.status]);
+    const head = ['AT', 'PATH', 'TYPE', 'RESOLUTION', 'STATUS'];
+    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+    o.out(paint(o.style, 'bold', `  ${head.map((h, i) => h.padEnd(widths[i])).join('  ')}`.trimEnd()));
+    for (const r of rows) o.out(`  ${r.map((c, i) => c.padEnd(widths[i])).join('  ')}`.trimEnd());
+    const n = (s: string) => result.outcomes.filter((x) => x.status === s).length;
+    o.out(`${n('resolved')} resolved now (${result.calls} call${result.calls === 1 ? '' : 's'}), ${n('locked')} from the lock, ${n('runtime')} at run time, ${failed.length} failed${lockFile ? `; lock: ${displayName(lockFile)}` : ''}`);
+  }
+  for (const f of result.findings) o.err(formatFinding(displayName(file), source, f, o.style));
+  return failed.length ? 2 : 0;
+}
