@@ -64,24 +64,28 @@ export async function resolveQuestion(
   prompt: string,
   wants: AutoTag['wants'],
   o: { models: ModelRunner; model: string; context: AnswerContext; signal?: AbortSignal },
-): Promise<{ ok: true; value: unknown; calls: number; cost_usd: number } | { ok: false; error: string; calls: number; cost_usd: number }> {
+): Promise<({ ok: true; value: unknown } | { ok: false; error: string }) & { calls: number; cost_usd: number; tokens_in: number; tokens_out: number }> {
   let calls = 0;
   let cost = 0;
+  let tokensIn = 0;
+  let tokensOut = 0;
   let ask = prompt;
   for (let round = 1; ; round++) {
     let answer: unknown;
     try {
       const res = await o.models.run({ model: o.model, action: 'generate_structured', params: { prompt: ask, stream: false }, system: SYSTEM, schema: answerSchema(wants), signal: o.signal ?? new AbortController().signal, onText: () => undefined, onCall: () => void calls++ });
       cost += res.cost_usd;
+      tokensIn += res.tokens_in;
+      tokensOut += res.tokens_out;
       answer = (res.value as { value?: unknown } | null)?.value;
     } catch (e) {
       // the model layer retried a malformed answer once already; a provider error is not retried here
       const why = e instanceof ToolError && e.errorType === 'ValidationError' ? e.message : `${o.model} could not be asked: ${(e as Error).message}`;
-      return { ok: false, error: why, calls, cost_usd: cost };
+      return { ok: false, error: why, calls, cost_usd: cost, tokens_in: tokensIn, tokens_out: tokensOut };
     }
     const checked = checkAnswer(answer, wants, o.context);
-    if (checked.ok) return { ok: true, value: checked.value, calls, cost_usd: cost };
-    if (round === 2) return { ok: false, error: `the answer is not valid after one retry: ${checked.error}`, calls, cost_usd: cost };
+    if (checked.ok) return { ok: true, value: checked.value, calls, cost_usd: cost, tokens_in: tokensIn, tokens_out: tokensOut };
+    if (round === 2) return { ok: false, error: `the answer is not valid after one retry: ${checked.error}`, calls, cost_usd: cost, tokens_in: tokensIn, tokens_out: tokensOut };
     ask = `${prompt}\n\nYour previous answer was rejected: ${checked.error}. Answer again.`;
   }
 }

@@ -11,6 +11,7 @@ import { answersOf, resolveAutoTags, writeAutoLock, type ResolveResult } from '.
 import type { ModelRunner } from '../models/modelRunner';
 import { registryOrShipped } from '../models/registry';
 import { BUILTIN_ACTIONS, TOOL_SPECS } from '../tools/specs';
+import { orchestratorOf } from '../run/runPipeline';
 import { formatFinding, paint, type Style } from './findingFormat';
 import { displayName } from './input';
 
@@ -26,12 +27,9 @@ export function answerContext(a: Analysis): AnswerContext {
   };
 }
 
-/** The model that answers AUTO tags: the pipeline's `orchestrator`, else ORC_ORCHESTRATOR_MODEL, else its `model`. */
+/** The model that answers AUTO tags (see orchestratorOf). */
 export function orchestratorModel(a: Analysis): string | null {
-  const p = a.pipeline;
-  const own = p?.orchestrator && !p.orchestrator.includes('<AUTO') ? p.orchestrator : null;
-  const fallback = p?.model && !p.model.includes('<AUTO') ? p.model : null;
-  return own ?? (process.env.ORC_ORCHESTRATOR_MODEL || null) ?? fallback;
+  return a.pipeline ? orchestratorOf(a.pipeline) : null;
 }
 
 export function typeName(t: AutoType): string {

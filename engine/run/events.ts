@@ -46,6 +46,8 @@ export interface StepResult {
   skip_kind?: SkipKind;
   /** The result came from the cache (`cache: true`). */
   cached?: boolean;
+  /** Run-time AUTO tags in the step's parameters, and what the orchestrator model answered. */
+  auto?: { path: string; question: string; value: unknown; model: string }[];
   /** Changes a debugger made: to the inputs before the step ran, or to its result after. */
   edits?: StepEdit[];
 }

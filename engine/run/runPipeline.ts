@@ -59,8 +59,16 @@ export interface RunOptions {
    * the prediction beside what happened (`prediction`), with each step's definition hash
    * (`definitions`) for later predictions. `orc run` and the editor turn it on. */
   predict?: boolean;
+  /** The model that answers run-time AUTO tags (default: the pipeline's `orchestrator`, ORC_ORCHESTRATOR_MODEL, its `model`). */
+  orchestrator?: string | null;
   /** The model registry for predicted costs (default: the shipped one). */
   registry?: RegistryModel[];
+}
+
+/** The pipeline's orchestrator model: its `orchestrator`, else ORC_ORCHESTRATOR_MODEL, else its `model` (an unresolved AUTO tag is none). */
+export function orchestratorOf(p: { orchestrator: string | null; model: string | null }): string | null {
+  const real = (m: string | null) => (m && !m.includes('<AUTO') ? m : null);
+  return real(p.orchestrator) ?? (process.env.ORC_ORCHESTRATOR_MODEL || null) ?? real(p.model);
 }
 
 export function newExecutionId(now = new Date()): string {
@@ -162,6 +170,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
     iterationCap: iterationCap(options.iterationCap),
     redactor,
     debug: options.debugger ? new DebugBridge(options.debugger, checkpoint, redactor) : null,
+    orchestrator: options.orchestrator ?? orchestratorOf(pipeline),
     runList: (steps, listPlan, listScope, keyPrefix, scopePath) => new StepListRunner(ctx, steps, listPlan, listScope, keyPrefix, scopePath).run(),
   };
 

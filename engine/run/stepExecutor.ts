@@ -12,6 +12,7 @@ import { resultProblem } from './resultBounds';
 import { setLongTimeout, type LongTimer } from '../util/longTimer';
 import type { ModelCallRecord } from '../models/modelRunner';
 import { writeProducts } from '../models/products';
+import { hasAutoTags, resolveRuntimeTags } from '../auto/runtime';
 import { runDir } from './checkpointStore';
 import * as path from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -188,6 +189,22 @@ export async function executeStep(step: Step, scope: Scope, ctx: RunContext, sco
     if (hit) {
       Object.assign(r, hit, { cached: true });
       return end('completed', true);
+    }
+  }
+
+  // run-time AUTO tags: their questions are rendered now; the orchestrator model answers them
+  if (hasAutoTags(params)) {
+    try {
+      const auto = await resolveRuntimeTags(params, { models: ctx.models, model: ctx.orchestrator, pipeline: ctx.pipeline, step: step.id, signal: ctx.signal });
+      params = auto.params;
+      r.auto = auto.answers;
+      r.tokens_in += auto.tokens_in;
+      r.tokens_out += auto.tokens_out;
+      r.cost_usd += auto.cost_usd;
+    } catch (e) {
+      r.error = message(e);
+      r.error_type = 'AutoError';
+      return end('failed', false);
     }
   }
 

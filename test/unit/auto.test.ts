@@ -148,4 +148,40 @@ describe('AUTO tags', function () {
     assert.equal(frozen.code, 0, frozen.stderr);
     assert.equal(server.requests.length, 3, 'the locked answers were used');
   });
+
+  it('a tag that names step results is resolved when its step runs, with the results in its question, and recorded in the run', async () => {
+    fs.writeFileSync(
+      path.join(dir, 'r.pipeline.yaml'),
+      `id: runtime_auto
+orchestrator: openai:gpt-4o-mini
+steps:
+  - id: read_me
+    tool: filesystem
+    action: write
+    parameters:
+      path: facts.txt
+      content: "The sky is blue."
+  - id: summary
+    tool: filesystem
+    action: write
+    dependencies: [read_me]
+    parameters:
+      path: summary.txt
+      content: "Summary: <AUTO>Summarize the file written at {{ read_me.result.path }}</AUTO>"
+`,
+    );
+    const listed = await orcAsync(['auto', 'r.pipeline.yaml', '--json'], { cwd: dir, env });
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.deepEqual((JSON.parse(listed.stdout) as { tags: { status: string }[] }).tags.map((t) => t.status), ['runtime']);
+    assert.equal(server.requests.length, 0, 'a run-time tag is not asked before the run');
+    server.script.push({ json: { value: 'blue sky', }, tokensIn: 30, tokensOut: 4 });
+    const r = await orcAsync(['run', 'r.pipeline.yaml', '--json'], { cwd: dir, env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(server.requests.length, 1);
+    assert.match(JSON.stringify(server.requests[0].body.messages), /Question: Summarize the file written at facts\.txt/);
+    assert.equal(fs.readFileSync(path.join(dir, 'summary.txt'), 'utf8'), 'Summary: blue sky');
+    const doc = JSON.parse(r.stdout) as { steps: Record<string, { auto?: unknown; tokens_in: number; tokens_out: number }> };
+    assert.deepEqual(doc.steps.summary.auto, [{ path: 'parameters.content', question: 'Summarize the file written at facts.txt', value: 'blue sky', model: 'openai:gpt-4o-mini' }]);
+    assert.deepEqual([doc.steps.summary.tokens_in, doc.steps.summary.tokens_out], [30, 4]);
+  });
 });
