@@ -4,6 +4,9 @@ import * as vscode from 'vscode';
 import type { ResultDocument } from '../engine/run/events';
 import { runFolder } from './configuration';
 import { startDebugging } from './debugging';
+import { resolveAutoCommand, type AutoSummary } from './autoTags';
+import { canRun } from './trust';
+import type { Log } from './log';
 import { LANGUAGE_ID } from './languageClient';
 import type { RunController, RunRequest } from './runController';
 import { topLevelAt } from './stepAt';
@@ -20,10 +23,11 @@ export const COMMAND_IDS = {
   treatAsPipeline: 'orchestrator.treatAsPipeline',
   setApiKey: 'orchestrator.setApiKey',
   debug: 'orchestrator.debug',
+  resolveAuto: 'orchestrator.resolveAuto',
 } as const;
 
 /** The commands the language server's code lenses may name. */
-export const LENS_COMMANDS = [COMMAND_IDS.run, COMMAND_IDS.debug, COMMAND_IDS.showGraph, COMMAND_IDS.runFromHere];
+export const LENS_COMMANDS = [COMMAND_IDS.run, COMMAND_IDS.debug, COMMAND_IDS.showGraph, COMMAND_IDS.runFromHere, COMMAND_IDS.resolveAuto];
 
 /** A command's target: the URI it was given (string or Uri), else the active pipeline editor, else
  * the document of the focused pipeline panel. */
@@ -46,6 +50,7 @@ export function registerCommands(
   host: WebviewHost,
   graphOf: (uri: vscode.Uri) => Promise<{ graph: GraphDocument | null }>,
   models: ModelAccess,
+  log: Log,
 ): void {
   const reg = (id: string, fn: (...args: unknown[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
 
@@ -59,6 +64,14 @@ export function registerCommands(
     const uri = targetUri(arg, host);
     if (!uri) return noTarget('Debug Pipeline');
     return startDebugging(uri);
+  });
+
+  reg(COMMAND_IDS.resolveAuto, async (arg?: unknown, options?: unknown): Promise<AutoSummary | undefined> => {
+    const uri = targetUri(arg, host);
+    if (!uri) return noTarget('Resolve AUTO Tags');
+    // the answers come from a model the workspace's file directs, with the user's keys
+    if (!canRun(() => undefined)) return undefined;
+    return resolveAutoCommand(uri, Boolean((options as { refresh?: unknown } | undefined)?.refresh), () => models.forRun(), log);
   });
 
   reg(COMMAND_IDS.runFromHere, async (arg?: unknown, step?: unknown): Promise<ResultDocument | undefined> => {

@@ -30,7 +30,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Orches
   const models = new ModelAccess(context.secrets);
   runs = new RunController(host, log, status, () => models.forRun());
   context.subscriptions.push(log, status, host, runs, onSettingsChanged(() => host.settingsChanged()));
-  registerCommands(context, runs, host, graphOf, models);
+  registerCommands(context, runs, host, graphOf, models, log);
   registerDebugging(context, runs, host);
   await clientReady;
   const controller = runs;

@@ -16,6 +16,8 @@ export async function startLanguageClient(context: vscode.ExtensionContext, comm
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ language: LANGUAGE_ID }],
     initializationOptions: { commands },
+    // lock files the server reads for AUTO answers: a change refreshes inlay hints and lenses
+    synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.auto.lock.json') },
   };
   const client = new LanguageClient('orchestrator', 'Orchestrator Pipelines', serverOptions, clientOptions);
   await client.start();

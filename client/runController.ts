@@ -17,6 +17,7 @@ import { EventBatcher } from './eventBatcher';
 import type { Log } from './log';
 import type { RunServices } from './models';
 import { askInputs } from './parameters';
+import { withAutoAnswers } from './autoTags';
 import { fromHereCheckpoint, jumpsOf } from './runFromHere';
 import type { RunStatusBar } from './statusBar';
 import { canRun } from './trust';
@@ -218,7 +219,10 @@ export class RunController implements vscode.Disposable {
       const first = errors[0];
       return this.refuse(`${path.basename(uri.fsPath)} does not compile (${errors.length} error${errors.length === 1 ? '' : 's'}${first ? `; line ${first.range.start.line + 1}: ${first.message}` : ''}): nothing ran.`);
     }
-    return { doc, analysis };
+    // AUTO tags answered before the run: the lock's answers, the missing ones asked now
+    const auto = await withAutoAnswers(doc, analysis, await this.services(), this.log);
+    if ('refused' in auto) return this.refuse(auto.refused, true, uri);
+    return { doc, analysis: auto.analysis };
   }
 
   private start(doc: vscode.TextDocument, analysis: Analysis, how: { inputs?: Record<string, unknown>; resume?: Checkpoint; cwd?: string }, reused: string[], debug?: DebugAttachment): Promise<ResultDocument | undefined> {

@@ -4,8 +4,9 @@ import { InlayHintKind, SemanticTokensBuilder, type CodeLens, type InlayHint, ty
 import type { Analysis } from '../engine/analyze/index';
 import { COMMANDS } from './protocol';
 import { lockedEntry, type AutoLock } from '../engine/auto/lockFile';
+import { orchestratorOf } from '../engine/auto/orchestrator';
 
-export function codeLenses(a: Analysis, uri: string): CodeLens[] {
+export function codeLenses(a: Analysis, uri: string, lock: AutoLock | null = null): CodeLens[] {
   if (!a.pipeline) return [];
   const top = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
   const lenses: CodeLens[] = [
@@ -13,6 +14,17 @@ export function codeLenses(a: Analysis, uri: string): CodeLens[] {
     { range: top, command: { title: 'Debug', command: COMMANDS.debug, arguments: [uri] } },
     { range: top, command: { title: 'Show graph', command: COMMANDS.showGraph, arguments: [uri] } },
   ];
+  // AUTO tags answered before a run: how many still need an answer, or ask them all again
+  const compileTime = a.autoTags.filter((t) => !t.runtime);
+  if (compileTime.length) {
+    const model = orchestratorOf(a.pipeline);
+    const missing = compileTime.filter((t) => !model || !lockedEntry(lock, t, model)).length;
+    lenses.push(
+      missing
+        ? { range: top, command: { title: `Resolve ${missing} AUTO tag${missing === 1 ? '' : 's'}`, command: COMMANDS.resolveAuto, arguments: [uri] } }
+        : { range: top, command: { title: 'AUTO tags locked · Refresh', command: COMMANDS.resolveAuto, arguments: [uri, { refresh: true }] } },
+    );
+  }
   for (const s of a.pipeline.steps) {
     const def = a.references.find((r) => r.kind === 'definition' && r.stepId === s.id);
     if (def) lenses.push({ range: def.range, command: { title: '▶ Run from here', command: COMMANDS.runFromHere, arguments: [uri, s.id] } });

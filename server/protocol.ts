@@ -19,4 +19,5 @@ export const COMMANDS = {
   debug: 'orchestrator.debug',
   showGraph: 'orchestrator.showGraph',
   runFromHere: 'orchestrator.runFromHere',
+  resolveAuto: 'orchestrator.resolveAuto',
 } as const;

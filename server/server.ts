@@ -116,12 +116,19 @@ export function startServer(connection: Connection): void {
   connection.onDocumentSymbol((p) => withDoc(p.textDocument.uri, 'symbols', [], (a) => documentSymbols(a)));
   connection.onFoldingRanges((p) => withDoc(p.textDocument.uri, 'folding', [], (a) => foldingRanges(a)));
   connection.onSelectionRanges((p) => withDoc(p.textDocument.uri, 'selectionRanges', [], (a, doc) => selectionRanges(a, p.positions.map((x) => doc.offsetAt(x)))));
-  connection.onCodeLens((p) => withDoc(p.textDocument.uri, 'codeLens', [], (a, doc) => codeLenses(a, doc.uri).filter((l) => l.command && clientCommands.has(l.command.command))));
+  connection.onCodeLens((p) => withDoc(p.textDocument.uri, 'codeLens', [], (a, doc) => codeLenses(a, doc.uri, lockOf(doc.uri)).filter((l) => l.command && clientCommands.has(l.command.command))));
   connection.languages.inlayHint.on((p) => withDoc(p.textDocument.uri, 'inlayHints', [], (a, doc) => inlayHints(a, p.range.start.line, p.range.end.line, lockOf(doc.uri))));
   connection.languages.semanticTokens.on((p) => withDoc(p.textDocument.uri, 'semanticTokens', { data: [] }, (a) => semanticTokens(a)));
   connection.onCodeAction((p) => withDoc(p.textDocument.uri, 'codeActions', [], (a, doc) => codeActions(a, doc.uri, p.context.diagnostics)));
   connection.onDocumentFormatting((p) => withDoc(p.textDocument.uri, 'formatting', [], (a) => format(a, p.options.tabSize)));
   connection.onRequest(GRAPH_REQUEST, (p: GraphParams): GraphResult | null => withDoc(p.uri, 'graph', null, (a) => (a.pipeline && a.plan && !hasErrors(a.findings) ? graphDocument(a) : null)));
+
+  // a lock file was written (Resolve AUTO tags, orc auto): the inline answers and lenses change
+  connection.onDidChangeWatchedFiles((p) => {
+    if (!p.changes.some((c) => c.uri.endsWith('.auto.lock.json'))) return;
+    void connection.languages.inlayHint.refresh().catch(() => undefined);
+    void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+  });
 
   documents.listen(connection);
   connection.listen();

@@ -1,7 +1,10 @@
 // What an AUTO tag's answer must be, from where the tag stands: the JSON Schema the model is asked
 // to fill, and the checks a schema cannot say (a model id in the registry, step ids of this
 // pipeline, a known tool). An answer that fails is an error, never replaced by a default.
+import type { Analysis } from '../analyze/index';
 import type { AutoType } from '../analyze/model';
+import { registryOrShipped } from '../models/registry';
+import { BUILTIN_ACTIONS, TOOL_SPECS } from '../tools/specs';
 
 export interface AnswerContext {
   /** `provider:model` ids of the registry. */
@@ -10,6 +13,18 @@ export interface AnswerContext {
   steps: string[];
   tools: string[];
   actions: string[];
+}
+
+/** What an AUTO answer may name: registry models, this pipeline's steps, the tools and actions. */
+export function answerContext(a: Analysis): AnswerContext {
+  const actions = new Set(Object.keys(BUILTIN_ACTIONS));
+  for (const t of Object.values(TOOL_SPECS)) for (const act of Object.keys(t.actions)) actions.add(act);
+  return {
+    models: registryOrShipped(process.env.ORC_MODEL_REGISTRY || undefined).map((m) => m.id),
+    steps: [...a.stepIndex.keys()],
+    tools: Object.keys(TOOL_SPECS),
+    actions: [...actions].sort(),
+  };
 }
 
 /** The schema of the structured answer: `{ "value": … }` of the wanted type. */

@@ -5,27 +5,13 @@
 import { existsSync } from 'node:fs';
 import { analyze, hasErrors, type Analysis } from '../analyze/index';
 import type { AutoType } from '../analyze/model';
-import type { AnswerContext } from '../auto/answer';
+import { answerContext } from '../auto/answer';
 import { lockFileFor, readAutoLock } from '../auto/lockFile';
 import { answersOf, resolveAutoTags, writeAutoLock, type ResolveResult } from '../auto/resolve';
 import type { ModelRunner } from '../models/modelRunner';
-import { registryOrShipped } from '../models/registry';
-import { BUILTIN_ACTIONS, TOOL_SPECS } from '../tools/specs';
-import { orchestratorOf } from '../run/runPipeline';
+import { orchestratorOf } from '../auto/orchestrator';
 import { formatFinding, paint, type Style } from './findingFormat';
 import { displayName } from './input';
-
-/** What an AUTO answer may name: registry models, this pipeline's steps, the tools and actions. */
-export function answerContext(a: Analysis): AnswerContext {
-  const actions = new Set(Object.keys(BUILTIN_ACTIONS));
-  for (const t of Object.values(TOOL_SPECS)) for (const act of Object.keys(t.actions)) actions.add(act);
-  return {
-    models: registryOrShipped(process.env.ORC_MODEL_REGISTRY || undefined).map((m) => m.id),
-    steps: [...a.stepIndex.keys()],
-    tools: Object.keys(TOOL_SPECS),
-    actions: [...actions].sort(),
-  };
-}
 
 /** The model that answers AUTO tags (see orchestratorOf). */
 export function orchestratorModel(a: Analysis): string | null {

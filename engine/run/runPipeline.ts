@@ -18,6 +18,7 @@ import { StepListRunner } from './scheduler';
 import { definitionHash, predict, type Prediction } from '../plan/predict';
 import { registryModels, type RegistryModel } from '../models/registry';
 import { loadHistory } from './history';
+import { orchestratorOf } from '../auto/orchestrator';
 import { DebugBridge, type RunDebugger } from './debugHooks';
 import { executionInfo, ListScope, rootScope } from './scope';
 import { StepCache } from './stepCache';
@@ -63,12 +64,6 @@ export interface RunOptions {
   orchestrator?: string | null;
   /** The model registry for predicted costs (default: the shipped one). */
   registry?: RegistryModel[];
-}
-
-/** The pipeline's orchestrator model: its `orchestrator`, else ORC_ORCHESTRATOR_MODEL, else its `model` (an unresolved AUTO tag is none). */
-export function orchestratorOf(p: { orchestrator: string | null; model: string | null }): string | null {
-  const real = (m: string | null) => (m && !m.includes('<AUTO') ? m : null);
-  return real(p.orchestrator) ?? (process.env.ORC_ORCHESTRATOR_MODEL || null) ?? real(p.model);
 }
 
 export function newExecutionId(now = new Date()): string {

@@ -12,6 +12,7 @@ export function run(): Promise<void> {
   // one line per suite file (static, so esbuild bundles them)
   require('./extension.test');
   require('./debug.test');
+  require('./autoTags.test');
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {
       const stats = runner.stats ?? { passes: 0, failures, pending: 0 };
