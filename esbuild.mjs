@@ -22,3 +22,4 @@ if (watch) {
 // data the bundles read beside themselves
 mkdirSync('dist', { recursive: true });
 copyFileSync('engine/models/registry.yaml', 'dist/registry.yaml');
+copyFileSync('engine/spec/pipeline.schema.json', 'dist/pipeline.schema.json');

@@ -65,6 +65,9 @@ export const FINDING_CODES = {
   'template.loop-variable-outside-loop': { severity: 'error', summary: 'A loop variable (`item`, `index`, ...) used outside a loop body.' },
   'auto.unclosed': { severity: 'error', summary: 'An `<AUTO>` tag without its `</AUTO>`.' },
   'auto.unresolved': { severity: 'error', summary: 'An `<AUTO>` tag with no resolution where one is required (`--frozen-auto`, or no model to ask).' },
+  'explain.unaccounted-step': { severity: 'warning', summary: 'A step the intention and architecture summaries never account for (`orc explain`).' },
+  'explain.undeliverable-intention': { severity: 'warning', summary: 'An intention no step of the pipeline can deliver (`orc explain`).' },
+  'explain.contradiction': { severity: 'warning', summary: 'Another contradiction between the summaries and the steps (`orc explain`).' },
   'auto.invalid-answer': { severity: 'error', summary: "The model's answer to an `<AUTO>` tag is not what its position wants, after one retry with the reason (or the model could not be asked)." },
 } satisfies Record<string, CodeInfo>;
 

@@ -7,6 +7,7 @@ import { resumeCommand, runCommand } from './runCommand';
 import { runsCommand } from './runsCommand';
 import { reportCommand } from './reportCommand';
 import { autoCommand } from './autoCommand';
+import { explainCommand, newCommand } from './intelCommands';
 import { compileOrReport } from './compile';
 import { createModelRunner } from '../models/index';
 import { modelsCommand } from './modelsCommand';
@@ -25,6 +26,8 @@ Usage:
   orc resume RUN_ID [--json]                finishes a stopped run without re-running completed steps
   orc runs [--json]                         past runs in .orchestrator/
   orc auto FILE [--refresh] [--json]        resolves the AUTO tags that have no locked answer, and lists them all
+  orc explain FILE [--refresh] [--json]     the pipeline's intention and architecture, checked against its steps
+  orc new "DESCRIPTION" [-o FILE] [--model M]  writes a pipeline from a description (only one that compiles)
   orc report RUN_ID [--json]                a finished run's critical path, waits, retries and suggestions
   orc models [--json]                       the model registry and which providers have keys
   orc help [COMMAND]                        this text, or one command's usage (also: orc COMMAND --help)
@@ -40,7 +43,7 @@ interface Parsed {
   inputs: string[];
 }
 
-const VALUE_FLAGS = new Set(['--format', '--max-parallel']);
+const VALUE_FLAGS = new Set(['--format', '--max-parallel', '-o', '--output', '--model']);
 
 export function parseArgs(argv: string[]): Parsed {
   const [command = 'help', ...rest] = argv;
@@ -120,6 +123,21 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
         allowOnly(p, ['--json', '--max-parallel', '--frozen-auto', '--refresh-auto']);
         if (p.flags.has('--frozen-auto') && p.flags.has('--refresh-auto')) throw new UsageError('--frozen-auto and --refresh-auto contradict each other');
         return await runCommand(oneFile(p), p.inputs, p.flags.has('--json'), positiveInt(p.flags.get('--max-parallel'), '--max-parallel'), errStyle, io, { frozen: p.flags.has('--frozen-auto'), refresh: p.flags.has('--refresh-auto') });
+      }
+      case 'explain': {
+        allowOnly(p, ['--json', '--refresh']);
+        const file = oneFile(p);
+        const source = readSource(file);
+        const a = compileOrReport(file, errStyle, io.err, source);
+        if (!a) return 2;
+        return await explainCommand(file, source, a, { models: createModelRunner({ env: process.env, registryFile: process.env.ORC_MODEL_REGISTRY || undefined }), refresh: p.flags.has('--refresh'), json: p.flags.has('--json'), style, out: io.out, err: io.err });
+      }
+      case 'new': {
+        allowOnly(p, ['--json', '-o', '--output', '--model']);
+        if (p.positional.length !== 1) throw new UsageError(`'orc new' takes one description, in quotes: orc new "a pipeline that …"`);
+        const output = p.flags.get('-o') ?? p.flags.get('--output');
+        const model = p.flags.get('--model');
+        return await newCommand(p.positional[0], { models: createModelRunner({ env: process.env, registryFile: process.env.ORC_MODEL_REGISTRY || undefined }), model: typeof model === 'string' ? model : null, output: typeof output === 'string' ? output : null, json: p.flags.has('--json'), style: errStyle, out: io.out, err: io.err });
       }
       case 'auto': {
         allowOnly(p, ['--json', '--refresh']);

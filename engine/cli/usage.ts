@@ -20,6 +20,14 @@ export const COMMAND_USAGE: Record<string, string> = {
   auto: `orc auto FILE [--refresh] [--json]
   Resolves the AUTO tags that have no answer in FILE.auto.lock.json (all of them with --refresh)
   with the orchestrator model, writes the lock file, and lists every tag: type, resolution, status.`,
+  explain: `orc explain FILE [--refresh] [--json]
+  Asks the orchestrator model what the pipeline is for (intention) and how its steps achieve it
+  (architecture), then checks both against the steps: contradictions are warnings on the steps.
+  Cached in .orchestrator/explain/ by the file's content: an unchanged file makes no call.`,
+  new: `orc new "DESCRIPTION" [-o FILE] [--model provider:name] [--json]
+  Asks a model (--model, else ORC_ORCHESTRATOR_MODEL) for a pipeline that does DESCRIPTION, with the
+  pipeline schema and the tool registry; its findings go back for up to three repairs. Writes FILE
+  (default: ID.pipeline.yaml) only when the pipeline compiles with no errors; never overwrites.`,
   report: `orc report RUN_ID [--json]
   The bottleneck report of a finished run: the critical path as it ran, each step's share of the
   makespan, time waiting for a slot or a rate limit, retries, idle parallelism, and suggestions.`,

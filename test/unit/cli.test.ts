@@ -214,8 +214,10 @@ describe('orc CLI conventions', function () {
     assert.equal(
       r.stdout,
       [
-        'orc run FILE [-i|--input key=value]... [--json] [--max-parallel N]',
+        'orc run FILE [-i|--input key=value]... [--json] [--max-parallel N] [--frozen-auto|--refresh-auto]',
         '  Runs the pipeline. Progress goes to stderr; a summary (or the result document with --json) to stdout.',
+        '  AUTO tags take their locked answers; missing ones are asked first (--refresh-auto: all of them;',
+        '  --frozen-auto: none, an unresolved tag refuses the run with exit 2, for CI).',
         '  An -i value is read as JSON when it parses as JSON (-i n=3, -i tags=\'["a"]\'), else as a string.',
         '',
       ].join('\n'),
