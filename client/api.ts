@@ -9,6 +9,8 @@ export interface PanelRendered {
   statuses: Record<string, string>;
   /** The step drawn as held by the debugger (null: none). */
   paused: string | null;
+  /** The critical path as the panel's timeline draws it (empty: no timeline yet). */
+  critical: string[];
 }
 
 export interface OrchestratorApi {

@@ -5,6 +5,7 @@ import type { ResultDocument } from '../engine/run/events';
 import { runFolder } from './configuration';
 import { startDebugging } from './debugging';
 import { resolveAutoCommand, type AutoSummary } from './autoTags';
+import { explainPipeline, newPipeline } from './intelligence';
 import { canRun } from './trust';
 import type { Log } from './log';
 import { LANGUAGE_ID } from './languageClient';
@@ -24,6 +25,8 @@ export const COMMAND_IDS = {
   setApiKey: 'orchestrator.setApiKey',
   debug: 'orchestrator.debug',
   resolveAuto: 'orchestrator.resolveAuto',
+  explain: 'orchestrator.explain',
+  newPipeline: 'orchestrator.newPipeline',
 } as const;
 
 /** The commands the language server's code lenses may name. */
@@ -72,6 +75,18 @@ export function registerCommands(
     // the answers come from a model the workspace's file directs, with the user's keys
     if (!canRun(() => undefined)) return undefined;
     return resolveAutoCommand(uri, Boolean((options as { refresh?: unknown } | undefined)?.refresh), () => models.forRun(), log);
+  });
+
+  reg(COMMAND_IDS.explain, (arg?: unknown) => {
+    const uri = targetUri(arg, host);
+    if (!uri) return noTarget('Explain Pipeline');
+    if (!canRun(() => undefined)) return undefined;
+    return explainPipeline(uri, () => models.forRun(), host, log);
+  });
+
+  reg(COMMAND_IDS.newPipeline, (given?: unknown) => {
+    if (!canRun(() => undefined)) return undefined;
+    return newPipeline(() => models.forRun(), log, (given ?? undefined) as { description?: string; model?: string } | undefined);
   });
 
   reg(COMMAND_IDS.runFromHere, async (arg?: unknown, step?: unknown): Promise<ResultDocument | undefined> => {

@@ -29,6 +29,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Orches
   const host = new WebviewHost(context.extensionUri, graphOf, log, (uri) => void runs?.run(uri), (uri) => runs?.cancel(uri));
   const models = new ModelAccess(context.secrets);
   runs = new RunController(host, log, status, () => models.forRun());
+  const controller0 = runs;
+  host.predictor = (uri) => controller0.predict(uri);
   context.subscriptions.push(log, status, host, runs, onSettingsChanged(() => host.settingsChanged()));
   registerCommands(context, runs, host, graphOf, models, log);
   registerDebugging(context, runs, host);

@@ -10,7 +10,11 @@ import { CheckpointError, listRuns, loadCheckpoint, sha256, type Checkpoint } fr
 import type { RunDebugger } from '../engine/run/debugHooks';
 import type { ResultDocument, RunEvent, RunListener } from '../engine/run/events';
 import { InputError, resolveInputs } from '../engine/run/inputs';
-import { newExecutionId, runPipeline } from '../engine/run/runPipeline';
+import { DEFAULT_MAX_PARALLEL, newExecutionId, runPipeline } from '../engine/run/runPipeline';
+import { buildReport, planShape } from '../engine/run/report';
+import { loadHistory } from '../engine/run/history';
+import { predict, type Prediction } from '../engine/plan/predict';
+import { registryOrShipped } from '../engine/models/registry';
 import { isFinal } from '../engine/run/scheduler';
 import { runFolder, settings } from './configuration';
 import { EventBatcher } from './eventBatcher';
@@ -298,6 +302,14 @@ export class RunController implements vscode.Disposable {
         });
         batcher.flush();
         this.results.set(key, doc);
+        // where the time went: the panel's timeline, with the critical path as it ran
+        try {
+          const shape = planShape(analysis.plan!);
+          const used = how.resume?.max_parallel ?? debug?.maxParallel ?? conf.maxParallel ?? pipeline.context.maxParallel ?? DEFAULT_MAX_PARALLEL;
+          this.host.report(uri, doc.execution_id, buildReport({ doc, deps: shape.deps, maxParallel: used, widestLevel: shape.widest, history: loadHistory(cwd, pipeline.id) }));
+        } catch (e) {
+          line(`the run's report could not be made: ${(e as Error).message}`);
+        }
         this.status.ended(doc.status);
         line(`run ${doc.execution_id} ${doc.status} in ${doc.duration_ms} ms; record: ${path.join(cwd, '.orchestrator', 'runs', doc.execution_id)}`);
         if (doc.status === 'failed') {
@@ -331,6 +343,21 @@ export class RunController implements vscode.Disposable {
       },
     );
     return execution;
+  }
+
+  /** What the next run of a document is predicted to take: earlier runs in its run folder, the registry's prices. */
+  async predict(uri: vscode.Uri): Promise<Prediction | null> {
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const a = analyze(doc.getText());
+    if (!a.pipeline || !a.plan || hasErrors(a.findings)) return null;
+    let inputs: Record<string, unknown> = {};
+    try {
+      inputs = resolveInputs(a.pipeline.parameters, {});
+    } catch {
+      // a required parameter without a default: prompts render without it
+    }
+    const maxParallel = settings(uri).maxParallel ?? a.pipeline.context.maxParallel ?? DEFAULT_MAX_PARALLEL;
+    return predict(a.pipeline, a.plan, { maxParallel, inputs, registry: registryOrShipped(process.env.ORC_MODEL_REGISTRY || undefined), history: loadHistory(runFolder(uri), a.pipeline.id) });
   }
 
   /** Runs in the pipeline's run folder, for the Resume quick pick. */

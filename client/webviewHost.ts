@@ -6,7 +6,9 @@ import * as vscode from 'vscode';
 import type { GraphDocument } from '../engine/plan/graph';
 import type { RunEvent } from '../engine/run/events';
 import { makeNonce, webviewHtml } from '../media/html';
-import type { FromWebview, ToWebview } from '../media/protocol';
+import type { ExplanationMessage, FromWebview, ReportMessage, ToWebview } from '../media/protocol';
+import type { Prediction } from '../engine/plan/predict';
+import type { RunReport } from '../engine/run/report';
 import type { PanelRendered } from './api';
 import { settings } from './configuration';
 import type { Log } from './log';
@@ -39,6 +41,10 @@ export class WebviewHost implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private readonly graphTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly pausedAt = new Map<string, string | null>();
+  /** The latest report and explanation of each document, for a panel that opens or reloads later. */
+  private readonly insights = new Map<string, { report?: ReportMessage; explanation?: ExplanationMessage }>();
+  /** What the next run of a document is predicted to take (set by the run controller). */
+  predictor: ((uri: vscode.Uri) => Promise<Prediction | null>) | null = null;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -109,6 +115,31 @@ export class WebviewHost implements vscode.Disposable {
     this.post(uri.toString(), { type: 'paused-step', stepId });
   }
 
+  /** A finished run's bottleneck report: the panel's timeline. */
+  report(uri: vscode.Uri, runId: string, report: RunReport): void {
+    const m: ReportMessage = { type: 'report', runId, report };
+    this.insights.set(uri.toString(), { ...this.insights.get(uri.toString()), report: m });
+    this.post(uri.toString(), m);
+    void this.sendPrediction(uri);
+  }
+
+  /** The pipeline's intention and architecture; the panel opens to show them. */
+  explanation(uri: vscode.Uri, m: Omit<ExplanationMessage, 'type'>): void {
+    const msg: ExplanationMessage = { type: 'explanation', ...m };
+    this.insights.set(uri.toString(), { ...this.insights.get(uri.toString()), explanation: msg });
+    this.show(uri, false);
+    this.post(uri.toString(), msg);
+  }
+
+  private async sendPrediction(uri: vscode.Uri): Promise<void> {
+    if (!this.predictor || !this.panels.has(uri.toString())) return;
+    try {
+      this.post(uri.toString(), { type: 'prediction', prediction: await this.predictor(uri) });
+    } catch (e) {
+      this.log.line(`prediction of ${uri.fsPath} failed: ${(e as Error).message}`);
+    }
+  }
+
   /** Tells the person something in the document's panel, when it is open. */
   notice(uri: vscode.Uri, level: 'info' | 'warning' | 'error', text: string): void {
     this.post(uri.toString(), { type: 'notice', level, text });
@@ -163,6 +194,10 @@ export class WebviewHost implements vscode.Disposable {
         }
         const held = this.pausedAt.get(p.uri);
         if (held) this.post(p.uri, { type: 'paused-step', stepId: held });
+        const seen = this.insights.get(p.uri);
+        if (seen?.report) this.post(p.uri, seen.report);
+        if (seen?.explanation) this.post(p.uri, seen.explanation);
+        void this.sendPrediction(uri);
         const editor = vscode.window.activeTextEditor;
         if (editor?.document.uri.toString() === p.uri) this.followCursor(editor);
         break;
@@ -177,7 +212,7 @@ export class WebviewHost implements vscode.Disposable {
         this.onCancel(uri);
         break;
       case 'rendered':
-        p.rendered = { runId: m.runId, nodes: m.nodes, statuses: m.statuses, paused: m.paused };
+        p.rendered = { runId: m.runId, nodes: m.nodes, statuses: m.statuses, paused: m.paused, critical: m.critical };
         break;
       case 'error':
         this.log.line(`panel: ${m.message}`);

@@ -3,6 +3,31 @@
 // crosses the boundary. Types only: this module has no runtime code, so both bundles can import it.
 import type { GraphDocument } from '../engine/plan/graph';
 import type { RunEvent } from '../engine/run/events';
+import type { Prediction } from '../engine/plan/predict';
+import type { RunReport } from '../engine/run/report';
+
+/** What the next run is predicted to take (null: nothing known). */
+export interface PredictionMessage {
+  type: 'prediction';
+  prediction: Prediction | null;
+}
+
+/** Where a finished run's time went. */
+export interface ReportMessage {
+  type: 'report';
+  runId: string;
+  report: RunReport;
+}
+
+/** The pipeline's intention and architecture, and contradictions with its steps. */
+export interface ExplanationMessage {
+  type: 'explanation';
+  intention: string;
+  architecture: string;
+  findings: { code: string; step: string | null; message: string }[];
+  model: string;
+  cached: boolean;
+}
 
 export type GraphDirection = 'RIGHT' | 'DOWN';
 
@@ -28,6 +53,9 @@ export type ToWebview =
   | { type: 'highlight-step'; stepId: string | null }
   /** The debugger holds the run before (or, after a failure, at) this step; null: it goes on. */
   | { type: 'paused-step'; stepId: string | null }
+  | PredictionMessage
+  | ReportMessage
+  | ExplanationMessage
   | { type: 'settings'; direction: GraphDirection }
   /** Something the person should read in the panel (a refused run and why); cleared by a new run. */
   | { type: 'notice'; level: 'info' | 'warning' | 'error'; text: string };
@@ -41,6 +69,6 @@ export type FromWebview =
   | { type: 'cancel-run' }
   /** Posted after every render and every batch of run events applied: what the DOM now shows (the
    * host keeps the latest; the extension's test API reads it). */
-  | { type: 'rendered'; uri: string | null; runId: string | null; nodes: number; statuses: Record<string, string>; /** The node drawn as held by the debugger. */ paused: string | null }
+  | { type: 'rendered'; uri: string | null; runId: string | null; nodes: number; statuses: Record<string, string>; /** The node drawn as held by the debugger. */ paused: string | null; /** The critical path as the timeline draws it (empty: no timeline). */ critical: string[] }
   /** Something the webview could not do (layout failure, a bad message): the host logs it. */
   | { type: 'error'; message: string };

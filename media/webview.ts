@@ -1,6 +1,7 @@
 // The pipeline panel: the DAG laid out by ELK, live step statuses from run events, a run header with
 // progress, time, tokens and cost, and a step panel with inputs, result, error and attempts. Talks
 // to the extension only through the messages in protocol.ts.
+import { Insights } from './insights';
 import ELK from 'elkjs/lib/elk.bundled.js';
 import type { GraphDocument } from '../engine/plan/graph';
 import type { RunEvent } from '../engine/run/events';
@@ -114,7 +115,11 @@ canvas.append(defs, viewport);
 graphPane.append(problemEl, canvas);
 const panel = el('aside', { 'data-testid': 'step-panel', class: 'step-panel' });
 main.append(graphPane, panel);
-root.append(header, notice, main);
+const insights = new Insights((id) => {
+  select(id);
+  vscode.postMessage({ type: 'reveal-step', stepId: id });
+});
+root.append(header, notice, main, insights.element);
 
 runBtn.addEventListener('click', () => vscode.postMessage({ type: 'run' }));
 cancelBtn.addEventListener('click', () => vscode.postMessage({ type: 'cancel-run' }));
@@ -461,7 +466,8 @@ let reportDirty = true;
 let lastReported = '';
 /** Posts `rendered` when what the DOM shows changed: after a render and after each applied batch. */
 function report(): void {
-  const key = `${state.uri}\n${state.run.runId}\n${nodeEls.size}`;
+  const critical = insights.criticalDrawn();
+  const key = `${state.uri}\n${state.run.runId}\n${nodeEls.size}\n${critical.join(',')}`;
   if (!reportDirty && key === lastReported) return;
   reportDirty = false;
   lastReported = key;
@@ -469,7 +475,7 @@ function report(): void {
   for (const id of nodeEls.keys()) statuses[id] = shown.get(id) ?? 'pending';
   // the held step as the DOM shows it
   const held = nodeLayer.querySelector('.node[data-paused="true"]')?.getAttribute('data-step-id') ?? null;
-  vscode.postMessage({ type: 'rendered', uri: state.uri, runId: state.run.runId, nodes: nodeEls.size, statuses, paused: held });
+  vscode.postMessage({ type: 'rendered', uri: state.uri, runId: state.run.runId, nodes: nodeEls.size, statuses, paused: held, critical });
 }
 
 // a second's tick for running timers and the elapsed time
@@ -590,6 +596,17 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
       schedule();
       break;
     }
+    case 'prediction':
+      insights.showPrediction(msg);
+      break;
+    case 'report':
+      insights.showReport(msg);
+      reportDirty = true;
+      schedule();
+      break;
+    case 'explanation':
+      insights.showExplanation(msg);
+      break;
     case 'paused-step': {
       const prev = paused;
       paused = msg.stepId;

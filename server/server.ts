@@ -1,6 +1,10 @@
 // The language server: wires the connection to the feature modules. Each feature is a thin function
 // from the engine's analysis to LSP types; an exception in any of them is logged and answered with
 // an empty result, so no text can take the server down.
+import * as path from 'node:path';
+import { orchestratorOf } from '../engine/auto/orchestrator';
+import { readCachedExplanation } from '../engine/intel/explain';
+import { findRunsRoot } from '../engine/cli/workspaceRoot';
 import {
   CodeActionKind,
   createConnection,
@@ -36,6 +40,20 @@ export function startServer(connection: Connection): void {
 
   /** The AUTO lock file of a document on disk (`<file>.auto.lock.json`), if it has one. */
   const lockOf = (uri: string) => (uri.startsWith('file:') ? readAutoLock(fileURLToPath(uri)) : null);
+
+  /** On the pipeline's `name:` line: its intention and architecture, when `Explain Pipeline` (or `orc explain`) has written them for this very text. */
+  const explanationHover = (a: ReturnType<AnalysisCache['get']>, uri: string, line: number) => {
+    if (!uri.startsWith('file:') || !a.pipeline || !/^(name|id)\s*:/.test(a.text.split('\n', line + 1)[line] ?? '')) return null;
+    const model = orchestratorOf(a.pipeline);
+    const file = fileURLToPath(uri);
+    const root = findRunsRoot(path.dirname(file));
+    if (!model || !root) return null;
+    const x = readCachedExplanation(root, a.text, model);
+    if (!x) return null;
+    const lines = [`**Intention** (${model})`, '', x.intention, '', '**Architecture**', '', x.architecture];
+    if (x.findings.length) lines.push('', '**Contradictions**', '', ...x.findings.map((f) => `- ${f.step ? `\`${f.step}\`: ` : ''}${f.message}`));
+    return { contents: { kind: 'markdown' as const, value: lines.join('\n') } };
+  };
 
   const safe = <T>(name: string, fallback: T, fn: () => T): T => {
     try {
@@ -107,7 +125,7 @@ export function startServer(connection: Connection): void {
   });
 
   connection.onCompletion((p) => withDoc(p.textDocument.uri, 'completion', [], (a, doc) => completions(a, doc.offsetAt(p.position))));
-  connection.onHover((p) => withDoc(p.textDocument.uri, 'hover', null, (a, doc) => hover(a, doc.offsetAt(p.position), lockOf(doc.uri))));
+  connection.onHover((p) => withDoc(p.textDocument.uri, 'hover', null, (a, doc) => explanationHover(a, doc.uri, p.position.line) ?? hover(a, doc.offsetAt(p.position), lockOf(doc.uri))));
   connection.onDefinition((p) => withDoc(p.textDocument.uri, 'definition', null, (a, doc) => definition(a, doc.uri, doc.offsetAt(p.position))));
   connection.onReferences((p) => withDoc(p.textDocument.uri, 'references', [], (a, doc) => references(a, doc.uri, doc.offsetAt(p.position), p.context.includeDeclaration)));
   connection.onDocumentHighlight((p) => withDoc(p.textDocument.uri, 'highlight', [], (a, doc) => highlights(a, doc.offsetAt(p.position))));

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { analyze, hasErrors } from '../analyze/index';
 import { loadCheckpoint, runsDir, sha256, CheckpointError } from '../run/checkpointStore';
 import type { ResultDocument } from '../run/events';
-import { buildReport, type RunReport } from '../run/report';
+import { buildReport, planShape, type RunReport } from '../run/report';
 import { paint, type Style } from './findingFormat';
 import { findRunsRoot } from './workspaceRoot';
 
@@ -24,9 +24,7 @@ function dependenciesOf(file: string, sha: string): { deps: Map<string, string[]
   if (sha256(text) !== sha) return null;
   const a = analyze(text);
   if (!a.plan || hasErrors(a.findings)) return null;
-  const deps = new Map<string, string[]>();
-  for (const e of a.plan.edges) deps.set(e.to, [...(deps.get(e.to) ?? []), e.from]);
-  return { deps, widest: Math.max(1, ...a.plan.levels.map((l) => l.length)) };
+  return planShape(a.plan);
 }
 
 export function reportCommand(runId: string, json: boolean, style: Style, out: (s: string) => void, err: (s: string) => void): number {

@@ -97,18 +97,26 @@ export function cacheFile(stateRoot: string, sha: string, model: string): string
   return path.join(stateRoot, '.orchestrator', 'explain', `${sha.slice(0, 32)}-${model.replace(/[^\w.-]+/g, '_')}.json`);
 }
 
+/** The cached explanation of exactly this text by this model, if any (no call). */
+export function readCachedExplanation(stateRoot: string, text: string, model: string): Explanation | null {
+  const sha = createHash('sha256').update(text).digest('hex');
+  const file = cacheFile(stateRoot, sha, model);
+  if (!existsSync(file)) return null;
+  try {
+    const hit = JSON.parse(readFileSync(file, 'utf8')) as Explanation;
+    return hit.document_sha256 === sha && hit.model === model ? hit : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Explains a pipeline that compiles: from the cache when this document was explained by this model before, else two calls. */
 export async function explain(a: Analysis, o: { models: ModelRunner; model: string; stateRoot: string; signal?: AbortSignal; refresh?: boolean }): Promise<{ explanation: Explanation; cached: boolean; calls: number }> {
   const sha = createHash('sha256').update(a.text).digest('hex');
   const file = cacheFile(o.stateRoot, sha, o.model);
-  if (!o.refresh && existsSync(file)) {
-    try {
-      const hit = JSON.parse(readFileSync(file, 'utf8')) as Explanation;
-      if (hit.document_sha256 === sha && hit.model === o.model) return { explanation: hit, cached: true, calls: 0 };
-    } catch {
-      // a torn cache entry is asked again
-    }
-  }
+  // a torn or missing cache entry is asked again
+  const hit = o.refresh ? null : readCachedExplanation(o.stateRoot, a.text, o.model);
+  if (hit) return { explanation: hit, cached: true, calls: 0 };
   const p = a.pipeline!;
   let calls = 0;
   const ask = async (prompt: string, schema: Record<string, unknown>) => {

@@ -3,7 +3,15 @@
 // retries and what they cost, how much of the parallelism was used, and suggestions that follow
 // from those figures. Pure: it reads a result document, the top-level dependencies (when the
 // pipeline file is still the one that ran) and earlier runs of the same pipeline.
+import type { Plan } from '../spec/types';
 import type { ResultDocument, StepResult } from './events';
+
+/** A plan's top-level dependencies by step, and its widest level. */
+export function planShape(plan: Plan): { deps: Map<string, string[]>; widest: number } {
+  const deps = new Map<string, string[]>();
+  for (const e of plan.edges) deps.set(e.to, [...(deps.get(e.to) ?? []), e.from]);
+  return { deps, widest: Math.max(1, ...plan.levels.map((l) => l.length)) };
+}
 
 export interface PathStep {
   step: string;
@@ -50,6 +58,18 @@ export interface RunReport {
   };
   retries: { steps: number; attempts_failed: number; retry_ms: number };
   suggestions: string[];
+  /** Each top-level step that ran, in milliseconds from the run's start: the Gantt chart. */
+  timeline: TimelineBar[];
+}
+
+export interface TimelineBar {
+  step: string;
+  status: string;
+  start_ms: number;
+  end_ms: number;
+  /** The first part of the bar that was waiting for a slot. */
+  queued_ms: number;
+  critical: boolean;
 }
 
 const ms = (iso: string | null): number | null => (iso ? Date.parse(iso) : null);
@@ -184,5 +204,9 @@ export function buildReport(i: ReportInputs): RunReport {
     parallelism: { max_parallel: maxParallel, peak, average, idle_share: round(Math.max(0, 1 - average / usable), 2) },
     retries: { steps: retried.length, attempts_failed: retried.reduce((t, s) => t + s.retries, 0), retry_ms: retried.reduce((t, s) => t + s.retry_ms, 0) },
     suggestions,
+    timeline: Object.entries(doc.steps)
+      .filter(([, r]) => r.started_at && r.ended_at)
+      .map(([id, r]) => ({ step: id, status: r.status === 'completed' && r.success === false ? 'reported failure' : r.status, start_ms: ms(r.started_at)! - (ms(doc.started_at) ?? 0), end_ms: ms(r.ended_at)! - (ms(doc.started_at) ?? 0), queued_ms: r.queued_ms ?? 0, critical: onPath.has(id) }))
+      .sort((a, b) => a.start_ms - b.start_ms || a.end_ms - b.end_ms),
   };
 }

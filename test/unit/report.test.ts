@@ -80,6 +80,17 @@ describe('bottleneck report', () => {
     // busy: fetch 1000, small 200, small2 400 (after its queue), slow 3000, join 1000 = 5600 ms over 5000
     assert.deepEqual(r.parallelism, { max_parallel: 2, peak: 2, average: 1.12, idle_share: 0.44 });
     assert.deepEqual(r.retries, { steps: 1, attempts_failed: 1, retry_ms: 1200 });
+    // the Gantt chart: from the run's start, the queued part first, the critical path marked
+    assert.deepEqual(
+      r.timeline.map((b) => [b.step, b.start_ms, b.end_ms, b.queued_ms, b.critical]),
+      [
+        ['small', 0, 200, 0, false],
+        ['small2', 0, 900, 500, false],
+        ['fetch', 0, 1000, 0, true],
+        ['slow', 1000, 4000, 0, true],
+        ['join', 4000, 5000, 0, true],
+      ],
+    );
     assert.deepEqual(r.suggestions, [
       "'slow' needed 2 attempts; failed attempts and backoff took 1.2 s, on the critical path.",
       "'slow' waited 0.3 s for its provider's rate limit: a higher limit or another model would shorten it.",

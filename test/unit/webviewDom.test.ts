@@ -103,7 +103,7 @@ describe('webview: the DOM the extension and the workbench tests read', function
     ]);
     assert.equal(await page.textContent('[data-testid="steps-done"]'), '0 / 4');
     const rendered = (await posted(page)).filter((m) => m.type === 'rendered').at(-1);
-    assert.deepEqual(rendered, { type: 'rendered', uri: 'file:///w/a.pipeline.yaml', runId: null, nodes: 6, statuses: { each: 'pending', fetch: 'pending', first: 'pending', second: 'pending', report: 'pending', handler: 'pending' } });
+    assert.deepEqual(rendered, { type: 'rendered', uri: 'file:///w/a.pipeline.yaml', runId: null, nodes: 6, statuses: { each: 'pending', fetch: 'pending', first: 'pending', second: 'pending', report: 'pending', handler: 'pending' }, paused: null, critical: [] });
   });
 
   it('shows live statuses, the run header and the step panel from run events; a click reveals the step', async () => {
@@ -187,5 +187,67 @@ describe('webview: the DOM the extension and the workbench tests read', function
     assert.deepEqual(await statuses(page), { each: 'pending', fetch: 'completed', report: 'failed', handler: 'pending', first: 'pending', second: 'pending' });
     assert.ok(await page.locator('[data-testid="step-panel"]').isVisible());
     await page.close();
+  });
+
+  it('shows the prediction before a run, the timeline with the critical path after it, and the explanation with links to its steps', async () => {
+    const p = await open();
+    await post(p, { type: 'graph', uri: 'file:///w/a.pipeline.yaml', pipelineId: 'shapes', graph: GRAPH, problem: null });
+    await p.waitForSelector('.node[data-step-id="report"]');
+    assert.equal(await p.locator('[data-testid="insights"]').isVisible(), false, 'nothing to show yet');
+    await post(p, {
+      type: 'prediction',
+      prediction: {
+        max_parallel: 4,
+        steps: [
+          { step: 'fetch', source: 'history', samples: 3, duration_ms: { expected: 1200, low: 1000, high: 1500 }, cost_usd: { expected: 0, low: 0, high: 0 } },
+          { step: 'report', source: 'registry', samples: 0, duration_ms: null, cost_usd: { expected: 0.0021, low: 0.001, high: 0.003 } },
+        ],
+        cost_usd: { expected: 0.0021, low: 0.001, high: 0.003 },
+        makespan_ms: { expected: 1200, low: 1000, high: 1500 },
+        critical_path: ['fetch'],
+        unknown: ['report'],
+      },
+    });
+    await p.waitForSelector('[data-testid="prediction-total"]');
+    assert.equal(await p.textContent('[data-testid="prediction-total"]'), 'makespan 1.20 s (1.00 s–1.50 s) · cost $0.002100 ($0.001000–$0.003000) · max_parallel 4 · from up to 3 earlier runs');
+    await post(p, {
+      type: 'report',
+      runId: 'r9',
+      report: {
+        execution_id: 'r9', pipeline_id: 'shapes', status: 'completed', makespan_ms: 4000, basis: 'dependencies',
+        critical_path: [{ step: 'fetch', span_ms: 1000, share: 0.25 }, { step: 'report', span_ms: 3000, share: 0.75 }],
+        steps: [],
+        parallelism: { max_parallel: 4, peak: 2, average: 1.1, idle_share: 0.45 },
+        retries: { steps: 0, attempts_failed: 0, retry_ms: 0 },
+        suggestions: ["'report' runs for 75% of the makespan on the critical path: it is the bottleneck."],
+        timeline: [
+          { step: 'fetch', status: 'completed', start_ms: 0, end_ms: 1000, queued_ms: 0, critical: true },
+          { step: 'handler', status: 'completed', start_ms: 0, end_ms: 400, queued_ms: 200, critical: false },
+          { step: 'report', status: 'completed', start_ms: 1000, end_ms: 4000, queued_ms: 0, critical: true },
+        ],
+      },
+    });
+    await p.waitForSelector('.bar[data-step-id="report"]');
+    assert.deepEqual(await p.$$eval('.bar[data-critical="true"]', (els) => els.map((e) => e.getAttribute('data-step-id'))), ['fetch', 'report']);
+    assert.equal(await p.getAttribute('.bar[data-step-id="report"]', 'style'), 'left: 25%; width: 75%;');
+    assert.equal(await p.locator('.bar[data-step-id="handler"] .queued').count(), 1);
+    assert.deepEqual(await p.locator('[data-testid="suggestions"] li').allTextContents(), ["'report' runs for 75% of the makespan on the critical path: it is the bottleneck."]);
+    await p.waitForFunction(() => (window as unknown as { __posted: { type: string; critical?: string[] }[] }).__posted.some((m) => m.type === 'rendered' && m.critical?.join() === 'fetch,report'));
+    await post(p, {
+      type: 'explanation',
+      intention: 'Email a summary.',
+      architecture: 'fetch gets the notes; report writes the summary.',
+      findings: [{ code: 'explain.unaccounted-step', step: 'handler', message: "The architecture never mentions 'handler'." }],
+      model: 'openai:gpt-4o-mini',
+      cached: false,
+    });
+    await p.waitForSelector('[data-testid="intention"]');
+    assert.equal(await p.textContent('[data-testid="intention"]'), 'Email a summary.');
+    assert.equal(await p.textContent('[data-testid="contradictions"] li'), "handler: The architecture never mentions 'handler'.");
+    await p.click('[data-testid="contradictions"] a[data-step-id="handler"]');
+    await p.waitForSelector('.node[data-step-id="handler"][data-selected="true"]');
+    assert.deepEqual((await posted(p)).filter((m) => m.type === 'reveal-step').at(-1), { type: 'reveal-step', stepId: 'handler' });
+    assert.deepEqual((p as unknown as { errors: string[] }).errors, []);
+    await p.close();
   });
 });

@@ -27,7 +27,7 @@ async function until<T>(what: string, probe: () => T | undefined | null | false 
 
 const lensTitles = async (uri: vscode.Uri) => ((await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)) ?? []).map((l) => l.command?.title ?? '');
 
-describe('AUTO tags in a real workbench', () => {
+describe('model-backed features in a real workbench: AUTO tags, explanations, new pipelines', () => {
   let server: LoopbackProviders;
   const saved = { key: process.env.OPENAI_API_KEY, base: process.env.OPENAI_BASE_URL };
   before(async () => {
@@ -73,5 +73,43 @@ describe('AUTO tags in a real workbench', () => {
     assert.equal(result?.status, 'completed');
     assert.equal(fs.readFileSync(path.join(workspace(), 'output', 'auto-greeting.txt'), 'utf8'), 'Hello from the orchestrator.');
     assert.equal(server.requests.length, 2, 'the run used the locked answers');
+  });
+
+  it("a run's timeline draws its critical path; Explain Pipeline fills the panel and the hover on the pipeline's id", async () => {
+    const file = path.join(workspace(), 'auto.pipeline.yaml');
+    const uri = vscode.Uri.file(file);
+    // the run of the test above left its report in the panel: greet and each ran at once, each ended last
+    const drawn = await until('the timeline', () => {
+      const r = vscode.extensions.getExtension<{ panelRendered(u: string): { critical: string[] } | undefined }>('orchestrator.orchestrator-pipelines')!.exports.panelRendered(uri.toString());
+      return r && r.critical.length ? r.critical : undefined;
+    });
+    assert.equal(drawn.length, 1);
+    assert.ok(['greet', 'each'].includes(drawn[0]), drawn.join());
+
+    server.script.push(
+      { json: { intention: 'Greets, then marks each letter.', architecture: 'greet writes the greeting; each marks x and y.' } },
+      { json: { contradictions: [{ step: 'mark', kind: 'other', message: "'mark' writes into output/, which the architecture does not say." }] } },
+    );
+    const x = await vscode.commands.executeCommand<{ intention: string; findings: { code: string; step: string | null; range: vscode.Range }[] }>('orchestrator.explain', uri);
+    assert.equal(x?.intention, 'Greets, then marks each letter.');
+    assert.deepEqual(x?.findings.map((f) => [f.code, f.step, f.range.start.line]), [['explain.contradiction', 'mark', 15]]);
+    assert.equal(server.requests.length, 4);
+    const hover = await until('the hover on the id line', async () => {
+      const h = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, new vscode.Position(2, 1))) ?? [];
+      const text = h.flatMap((x) => x.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+      return text.includes('Intention') ? text : undefined;
+    });
+    assert.match(hover, /\*\*Intention\*\* \(openai:gpt-4o-mini\)\n\nGreets, then marks each letter\./);
+    assert.match(hover, /- `mark`: 'mark' writes into output\/, which the architecture does not say\./);
+  });
+
+  it('New Pipeline from Description writes a pipeline that compiles and opens it', async () => {
+    const yaml = 'id: fresh\nname: Fresh\nsteps:\n  - id: only\n    tool: filesystem\n    action: list\n    parameters:\n      path: .\n';
+    server.script.push({ json: { yaml: yaml.replace('action: list', 'action: lst') } }, { json: { yaml } });
+    const created = await vscode.commands.executeCommand<vscode.Uri | undefined>('orchestrator.newPipeline', { description: 'a pipeline that lists the folder', model: 'openai:gpt-4o-mini' });
+    assert.ok(created, 'a pipeline was written');
+    assert.equal(path.basename(created.fsPath), 'fresh.pipeline.yaml');
+    assert.equal(fs.readFileSync(created.fsPath, 'utf8'), yaml);
+    assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, created.fsPath);
   });
 });
