@@ -36,6 +36,9 @@ export interface WorkbenchOptions {
   env?: NodeJS.ProcessEnv;
   /** A fixed port (the demo's DEMO_PORT); a free one otherwise. */
   port?: number;
+  /** An extensions folder to use (one a .vsix was installed into, see test/e2e/vsix.test.ts); an
+   * empty one of the workbench's own otherwise. Left in place by `stop()`. */
+  extensionsDir?: string;
 }
 
 // Workbenches still running; killed by process group however this process ends (a failed test, a
@@ -104,7 +107,7 @@ export class Workbench {
         '--user-data-dir',
         userData,
         '--extensions-dir',
-        path.join(dir, 'extensions'),
+        o.extensionsDir ?? path.join(dir, 'extensions'),
         '--disable-telemetry',
         '--disable-update-check',
         '--disable-getting-started-override',
@@ -149,13 +152,12 @@ export class Workbench {
     }
   }
 
-  /** The workbench URL with this repository as the extension under development (and tests to run). */
-  url(payload: { extensionTestsPath?: string } = {}): string {
+  /** The workbench URL with this repository as the extension under development (and tests to run);
+   * with `development: false`, only the installed extensions (a .vsix installed as a user would). */
+  url(payload: { extensionTestsPath?: string; development?: boolean } = {}): string {
     const host = `127.0.0.1:${this.port}`;
-    const entries: [string, string][] = [
-      ['extensionDevelopmentPath', `vscode-remote://${host}${ROOT}`],
-      ['skipWelcome', 'true'],
-    ];
+    const entries: [string, string][] = [['skipWelcome', 'true']];
+    if (payload.development !== false) entries.unshift(['extensionDevelopmentPath', `vscode-remote://${host}${ROOT}`]);
     if (payload.extensionTestsPath) entries.push(['extensionTestsPath', `vscode-remote://${host}${payload.extensionTestsPath}`]);
     return `${this.base}/?folder=${encodeURIComponent(this.workspace)}&payload=${encodeURIComponent(JSON.stringify(entries))}`;
   }

@@ -1,0 +1,229 @@
+// The packaged extension as a user gets it: `npm run package` builds the .vsix, code-server's
+// `--install-extension` installs it into a fresh extensions folder, and a workbench with no
+// extension under development (only what is installed) opens pipelines from a workspace. What this
+// proves that the other workbench tests cannot: the package holds everything the extension loads at
+// run time (the server, the panel's script and stylesheet, the grammars), and its manifest works
+// outside this checkout. Screenshots go to test-artifacts/e2e/vsix-*.png. Run by scripts/e2e.mjs.
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { FrameLocator, Page } from 'playwright-core';
+import { ARTIFACTS, CODE_SERVER_ENTRY, launchBrowser, makeWorkspace, NODE24, ROOT, Workbench } from './codeServer';
+
+// this run's pictures only (workbench.test.ts clears the whole folder when it runs too)
+for (const f of fs.existsSync(ARTIFACTS) ? fs.readdirSync(ARTIFACTS) : []) if (/^(failed-)?vsix-/.test(f)) fs.rmSync(path.join(ARTIFACTS, f));
+
+async function shot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
+}
+
+/** Keys go to the workbench, not to a webview that has focus. */
+async function focusWorkbench(page: Page): Promise<void> {
+  await page.locator('.part.sidebar .composite.title').first().click();
+}
+
+async function quickOpen(page: Page, file: string): Promise<void> {
+  await focusWorkbench(page);
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(file);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: file }).first().waitFor({ state: 'visible' });
+  await page.keyboard.press('Enter');
+  await page.locator('.tab.active', { hasText: file, hasNotText: 'Pipeline:' }).first().waitFor({ state: 'visible' });
+}
+
+/** Runs a command from the palette; tries again while the palette has not caught up with the
+ * editor's context (a command shown only for the pipeline language). */
+async function palette(page: Page, command: string, pick?: string): Promise<void> {
+  await focusWorkbench(page);
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('Control+Shift+P');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(`>${command}`);
+    try {
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: command }).first().waitFor({ state: 'visible', timeout: attempt < 4 ? 5_000 : 30_000 });
+      break;
+    } catch (e) {
+      await page.keyboard.press('Escape');
+      if (attempt >= 4) throw e;
+    }
+  }
+  await page.keyboard.press('Enter');
+  if (pick) {
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: pick }).first();
+    await row.waitFor({ state: 'visible', timeout: 15_000 });
+    await row.click();
+  }
+}
+
+const STEPS = ['Open an example pipeline', 'See a diagnostic and fix it with a quick fix', 'Run it', 'Open the graph', 'Debug with a breakpoint'];
+
+async function openWalkthrough(page: Page): Promise<void> {
+  await palette(page, 'Welcome: Open Walkthrough', 'Get started with Orchestrator pipelines');
+  await page.locator('.getting-started-step .step-title', { hasText: STEPS[0] }).first().waitFor({ state: 'visible', timeout: 30_000 });
+}
+
+async function stepTitles(page: Page): Promise<string[]> {
+  await page.waitForFunction((n) => document.querySelectorAll('.getting-started-step .step-title').length >= n, STEPS.length, { timeout: 15_000 });
+  return (await page.locator('.getting-started-step .step-title').allTextContents()).map((t) => t.trim());
+}
+
+/** The content of the one webview on screen (the walkthrough's step page, or the graph panel). */
+function webview(page: Page): FrameLocator {
+  return page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+}
+
+describe('the .vsix installed in code-server, as a user installs it', function () {
+  this.timeout(240_000);
+  let tmp: string;
+  let extensionsDir: string;
+  let workspace: string | undefined;
+  let wb: Workbench | undefined;
+  let closeBrowser: (() => Promise<void>) | undefined;
+  let page: Page;
+  const installed = () => path.join(extensionsDir, fs.readdirSync(extensionsDir).find((d) => d.startsWith('orchestrator.orchestrator-pipelines-'))!);
+
+  before(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-e2e-vsix-'));
+    const pack = spawnSync(process.execPath, ['scripts/package.mjs', '--out', path.join(tmp, 'vsix')], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 180_000 });
+    assert.equal(pack.status, 0, `npm run package failed:\n${pack.stdout}\n${pack.stderr}`);
+    const vsix = path.join(tmp, 'vsix', fs.readdirSync(path.join(tmp, 'vsix')).find((f) => f.endsWith('.vsix'))!);
+    // as `code --install-extension` does it, with code-server's own command line (on Node 24)
+    extensionsDir = path.join(tmp, 'extensions');
+    const install = spawnSync(NODE24, [CODE_SERVER_ENTRY, '--user-data-dir', path.join(tmp, 'user-data'), '--extensions-dir', extensionsDir, '--install-extension', vsix], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 120_000,
+      env: { ...process.env, XDG_CONFIG_HOME: path.join(tmp, 'config'), XDG_DATA_HOME: path.join(tmp, 'data') },
+    });
+    assert.equal(install.status, 0, `--install-extension failed:\n${install.stdout}\n${install.stderr}`);
+    assert.match(install.stdout, /was successfully installed/);
+
+    workspace = makeWorkspace();
+    wb = await Workbench.start({ workspace, trusted: true, extensionsDir, settings: { 'workbench.colorTheme': 'Default Light Modern' } });
+    const b = await launchBrowser();
+    closeBrowser = b.close;
+    page = await b.browser.newPage();
+    await page.goto(wb.url({ development: false }));
+    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+  });
+
+  beforeEach(async () => {
+    for (let i = 0; i < 3; i++) await page.keyboard.press('Escape');
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && page) await shot(page, `failed-vsix-${this.currentTest.title.replace(/\W+/g, '-')}`).catch(() => undefined);
+  });
+
+  after(async () => {
+    await closeBrowser?.();
+    wb?.stop();
+    if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('is installed from the package, and the workbench runs no extension under development', async () => {
+    const dir = installed();
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { main: string };
+    assert.equal(manifest.main, './dist/extension.js');
+    assert.ok(fs.existsSync(path.join(dir, manifest.main)));
+    // nothing in the installed folder comes from outside the package
+    assert.ok(!fs.existsSync(path.join(dir, 'node_modules')) && !fs.existsSync(path.join(dir, 'client')));
+    assert.ok(!(await page.title()).includes('[Extension Development Host]'), await page.title());
+  });
+
+  it('has the getting-started walkthrough: five steps, their pages and pictures from the package', async () => {
+    await openWalkthrough(page);
+    assert.deepEqual(await stepTitles(page), STEPS);
+    // a step's page (media/walkthrough/diagnostic.md) with its screenshot (docs/images)
+    const step = page.locator('.getting-started-step', { hasText: 'See a diagnostic' });
+    for (let attempt = 1; !(await step.evaluate((e) => e.classList.contains('expanded'))); attempt++) {
+      // the page slides in: a click during the animation may miss
+      if (attempt > 5) throw new Error('the step did not open');
+      await step.locator('.step-title').click();
+      await page.waitForTimeout(500);
+    }
+    // the step's page is a webview of its own (the first step's may still be there): look in every frame
+    let img = null as Awaited<ReturnType<Page['$']>>;
+    for (const deadline = Date.now() + 30_000; !img && Date.now() < deadline; ) {
+      for (const f of page.frames()) {
+        img = await f.$('img[alt^="A misspelt dependency"]').catch(() => null);
+        if (img) break;
+      }
+      if (!img) await page.waitForTimeout(250);
+    }
+    assert.ok(img, "the diagnostic step's page shows its screenshot");
+    await img.evaluate((i) => ((i as HTMLImageElement).complete ? undefined : new Promise((resolve) => i.addEventListener('load', resolve, { once: true }))));
+    assert.ok((await img.evaluate((i) => (i as HTMLImageElement).naturalWidth)) > 0, 'the walkthrough image loaded');
+    await shot(page, 'vsix-1-walkthrough');
+    // closed, so that the graph panel is the only webview the next tests find
+    const tab = page.locator('.tab[data-resource-name="vscode_getting_started_page"]');
+    await tab.locator('.tab-actions .action-label[aria-label^="Close"]').click();
+    await tab.waitFor({ state: 'detached' });
+  });
+
+  it('opens a pipeline in the Orchestrator Pipeline language, underlines its error and fixes it', async () => {
+    await quickOpen(page, 'broken.pipeline.yaml');
+    // the language mode in the status bar: the extension's language contribution, from the package
+    await page.locator('.statusbar-item[id="status.editor.mode"]', { hasText: 'Orchestrator Pipeline' }).first().waitFor({ timeout: 60_000 });
+    // the language server (dist/server.js in the package) reports the misspelt dependency
+    await page.locator('.squiggly-error').first().waitFor({ state: 'visible', timeout: 60_000 });
+    await page.locator('.statusbar-item[id="status.problems"]', { hasText: /^\s*1\s*0\s*$/ }).first().waitFor({ timeout: 15_000 });
+    await page.keyboard.press('Control+Shift+M');
+    await page.locator('.markers-panel .monaco-list-row', { hasText: "Unknown step 'fecth'" }).first().waitFor({ timeout: 15_000 });
+    await shot(page, 'vsix-2-diagnostic');
+    await page.keyboard.press('Control+Shift+M');
+    // the walkthrough's second step: the quick fix on the misspelt id (line 15, column 20)
+    await page.locator('.monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+G');
+    await page.locator('.quick-input-widget input').fill(':15:20');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Control+.');
+    await page.locator('.action-widget .monaco-list-row', { hasText: "Change to 'fetch'" }).first().click({ timeout: 30_000 });
+    await page.locator('.view-line', { hasText: 'dependencies: [fetch]' }).waitFor({ timeout: 15_000 });
+    await page.locator('.squiggly-error').waitFor({ state: 'detached', timeout: 30_000 });
+  });
+
+  it('runs a pipeline, and the graph panel loads its script and stylesheet from the package', async () => {
+    await quickOpen(page, 'hello.pipeline.yaml');
+    await page.locator('.statusbar-item[id="status.editor.mode"]', { hasText: 'Orchestrator Pipeline' }).first().waitFor({ timeout: 30_000 });
+    await palette(page, 'Orchestrator: Run Pipeline');
+    // one prompt per parameter (name, out_dir), each with its default filled in: accept them
+    const input = page.locator('.quick-input-widget input');
+    for (const value of ['world', './output']) {
+      await page.waitForFunction((v) => (document.querySelector('.quick-input-widget input') as HTMLInputElement | null)?.value === v, value, { timeout: 30_000 });
+      await input.press('Enter');
+    }
+    const view = webview(page);
+    for (const id of ['write_greeting', 'read_greeting']) {
+      await view.locator(`.node[data-step-id="${id}"][data-status="completed"]`).waitFor({ state: 'attached', timeout: 60_000 });
+    }
+    // dist/webview.css is applied (without it the root is a plain block)
+    assert.equal(await view.locator('#root').evaluate((el) => getComputedStyle(el).display), 'flex');
+    assert.equal(fs.readFileSync(path.join(workspace!, 'output', 'hello.txt'), 'utf8'), 'Hello, world!');
+    // Show Graph (the walkthrough's button) brings the panel forward; a click on a step shows what
+    // it read
+    await palette(page, 'Orchestrator: Show Graph');
+    await view.locator('.node[data-step-id="read_greeting"]').click();
+    await view.locator('[data-testid="step-panel"]', { hasText: 'Hello, world!' }).waitFor({ timeout: 15_000 });
+    await shot(page, 'vsix-3-run-graph');
+  });
+
+  it('checks off the walkthrough steps the user has done', async () => {
+    await openWalkthrough(page);
+    // a pipeline was opened (onContext), fixed (onCommand), run (onCommand) and its graph shown
+    // (onCommand, onContext); a done step's icon is checked
+    const done = page.locator('.getting-started-step:has(.codicon.complete) .step-title');
+    for (const title of STEPS.slice(0, 4)) {
+      await done.filter({ hasText: title }).waitFor({ state: 'attached', timeout: 15_000 });
+    }
+    assert.ok(!(await done.allTextContents()).some((t) => t.includes('Debug')), `not debugged yet: ${(await done.allTextContents()).join(', ')}`);
+    await shot(page, 'vsix-4-walkthrough-progress');
+  });
+});

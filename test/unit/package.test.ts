@@ -1,0 +1,152 @@
+// `npm run package` (scripts/package.mjs): the .vsix holds exactly what the extension needs at run
+// time and the pages it shows, nothing else (no sources, maps, node_modules, tests or tools).
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as yauzl from 'yauzl';
+import { ROOT } from '../helpers/cli';
+
+/** Every entry of a zip file, with its contents. */
+function readZip(file: string): Promise<Map<string, Buffer>> {
+  return new Promise((resolve, reject) => {
+    yauzl.open(file, { lazyEntries: true }, (err, zip) => {
+      if (err) return reject(err);
+      const entries = new Map<string, Buffer>();
+      zip.on('error', reject);
+      zip.on('end', () => resolve(entries));
+      zip.on('entry', (entry: yauzl.Entry) => {
+        zip.openReadStream(entry, (e, stream) => {
+          if (e) return reject(e);
+          const chunks: Buffer[] = [];
+          stream.on('data', (c: Buffer) => chunks.push(c));
+          stream.on('error', reject);
+          stream.on('end', () => {
+            entries.set(entry.fileName, Buffer.concat(chunks));
+            zip.readEntry();
+          });
+        });
+      });
+      zip.readEntry();
+    });
+  });
+}
+
+const filesIn = (dir: string, ext: string) =>
+  fs
+    .readdirSync(path.join(ROOT, dir))
+    .filter((f) => f.endsWith(ext))
+    .map((f) => `${dir}/${f}`);
+
+describe('the .vsix (npm run package)', function () {
+  this.timeout(180_000);
+  let out: string;
+  let vsix: string;
+  let entries: Map<string, Buffer>;
+  /** What is inside `extension/`, by its path in the repository's terms. */
+  let files: string[];
+  let manifest: {
+    main: string;
+    contributes: {
+      languages: { configuration: string }[];
+      grammars: { path: string }[];
+      yamlValidation: { url: string }[];
+      walkthroughs: { steps: { id: string; media: { markdown?: string; image?: string }; completionEvents: string[] }[] }[];
+    };
+  };
+
+  before(async () => {
+    out = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-vsix-'));
+    const r = spawnSync(process.execPath, ['scripts/package.mjs', '--out', out], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 170_000 });
+    assert.equal(r.status, 0, `npm run package failed:\n${r.stdout}\n${r.stderr}`);
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+    vsix = path.join(out, `${pkg.name}-${pkg.version}.vsix`);
+    // the script's last line: where the package is and how big
+    assert.match(r.stdout.trim().split('\n').pop() ?? '', new RegExp(`${path.basename(vsix).replace(/\./g, '\\.')}  [\\d.]+ MB \\(${fs.statSync(vsix).size} bytes\\)$`));
+    entries = await readZip(vsix);
+    files = [...entries.keys()].filter((n) => n.startsWith('extension/')).map((n) => n.slice('extension/'.length));
+    manifest = JSON.parse(entries.get('extension/package.json')!.toString('utf8'));
+  });
+
+  after(() => {
+    if (out) fs.rmSync(out, { recursive: true, force: true });
+  });
+
+  it('has exactly the expected top-level entries', () => {
+    const top = new Set([...entries.keys()].map((n) => n.replace(/\/.*$/, '/')));
+    assert.deepEqual([...top].sort(), ['[Content_Types].xml', 'extension.vsixmanifest', 'extension/'].sort());
+    const inExtension = new Set(files.map((f) => f.replace(/\/.*$/, '/')));
+    assert.deepEqual([...inExtension].sort(), ['LICENSE.txt', 'changelog.md', 'dist/', 'docs/', 'engine/', 'media/', 'package.json', 'readme.md', 'syntaxes/'].sort());
+  });
+
+  it('holds exactly the bundles, grammars, schema, walkthrough, images and the four documents', () => {
+    const expected = [
+      'package.json',
+      'readme.md',
+      'changelog.md',
+      'LICENSE.txt',
+      // the extension host's entry, the language server it starts, the panel's script and
+      // stylesheet (client/webviewHost.ts loads both from dist/), the model registry
+      'dist/extension.js',
+      'dist/server.js',
+      'dist/webview.js',
+      'dist/webview.css',
+      'dist/registry.yaml',
+      'dist/pipeline.schema.json',
+      'engine/spec/pipeline.schema.json',
+      ...filesIn('syntaxes', '.json'),
+      ...filesIn('media/walkthrough', '.md'),
+      ...filesIn('docs/images', '.png'),
+    ];
+    assert.deepEqual([...files].sort(), expected.sort());
+  });
+
+  it('leaves out sources, maps, the CLI, node_modules, tests, tools and the docs pages', () => {
+    const stray = files.filter(
+      (f) => /\.(ts|map|mjs)$/.test(f) || /(^|\/)(node_modules|test|\.tools|examples|client|server|bench|scripts)\//.test(f) || f === 'dist/cli.js' || (f.startsWith('docs/') && !f.startsWith('docs/images/')),
+    );
+    assert.deepEqual(stray, []);
+  });
+
+  it('declares main ./dist/extension.js, and every file its manifest names is inside', () => {
+    assert.equal(manifest.main, './dist/extension.js');
+    const c = manifest.contributes;
+    const named = [
+      manifest.main,
+      ...c.languages.map((l) => l.configuration),
+      ...c.grammars.map((g) => g.path),
+      ...c.yamlValidation.map((v) => v.url),
+      ...c.walkthroughs.flatMap((w) => w.steps.flatMap((s) => [s.media.markdown, s.media.image])).filter((m): m is string => !!m),
+    ].map((p) => path.posix.normalize(p));
+    assert.deepEqual(
+      named.filter((p) => !files.includes(p)),
+      [],
+    );
+  });
+
+  it('the walkthrough has its five steps, each with media and a completion event', () => {
+    const steps = manifest.contributes.walkthroughs[0].steps;
+    assert.deepEqual(
+      steps.map((s) => s.id),
+      ['openExample', 'fixDiagnostic', 'run', 'showGraph', 'debug'],
+    );
+    for (const s of steps) assert.ok(s.completionEvents.length > 0, s.id);
+    assert.ok(steps.find((s) => s.id === 'debug')!.completionEvents.includes('onCommand:orchestrator.debug'));
+  });
+
+  it('every image the README, the changelog and the walkthrough show is inside (or comes over https)', () => {
+    const missing: string[] = [];
+    for (const doc of ['readme.md', 'changelog.md', ...files.filter((f) => f.startsWith('media/walkthrough/'))]) {
+      const text = entries.get(`extension/${doc}`)!.toString('utf8');
+      for (const m of text.matchAll(/!\[[^\]]*\]\(([^)\s]+)\)/g)) {
+        if (m[1].startsWith('https://')) continue;
+        const target = path.posix.normalize(path.posix.join(path.posix.dirname(doc), m[1]));
+        if (!files.includes(target)) missing.push(`${doc}: ${m[1]}`);
+      }
+    }
+    assert.deepEqual(missing, []);
+    // and the README still shows its screenshots (vsce did not strip or rewrite them)
+    assert.match(entries.get('extension/readme.md')!.toString('utf8'), /!\[[^\]]+\]\(docs\/images\/1-diagnostic\.png\)/);
+  });
+});
