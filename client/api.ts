@@ -21,6 +21,8 @@ export interface OrchestratorApi {
   lastRefusal(): string | undefined;
   /** What the pipeline's panel last reported it shows (node count and each node's status). */
   panelRendered(uri: string): PanelRendered | undefined;
+  /** What a step streamed (model text, command output) in the pipeline's latest run in this window. */
+  stepText(uri: string, step: string): string;
   /** The folder whose `.orchestrator/` holds this pipeline's runs. */
   runStateFolder(uri: string): string;
 }

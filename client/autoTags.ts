@@ -10,6 +10,7 @@ import { orchestratorOf } from '../engine/auto/orchestrator';
 import { answersOf, resolveAutoTags, writeAutoLock, type ResolveResult } from '../engine/auto/resolve';
 import { answerContext } from '../engine/auto/answer';
 import type { Log } from './log';
+import { settings } from './configuration';
 import type { RunServices } from './models';
 
 export interface AutoSummary {
@@ -34,7 +35,7 @@ function summarize(r: ResolveResult, lockFile: string | null): AutoSummary {
 /** Resolves a document's compile-time AUTO tags (the missing ones, or all with `refresh`) and writes the lock. */
 export async function resolveDocumentTags(doc: vscode.TextDocument, a: Analysis, services: RunServices, refresh: boolean, log: Log): Promise<{ result: ResolveResult; summary: AutoSummary }> {
   const file = doc.uri.scheme === 'file' ? doc.uri.fsPath : null;
-  const model = a.pipeline ? orchestratorOf(a.pipeline) : null;
+  const model = (a.pipeline ? orchestratorOf(a.pipeline) : null) ?? settings(doc.uri).models.orchestrator;
   const result = await resolveAutoTags(a, { models: services.models, orchestrator: model, lock: file ? readAutoLock(file) : null, refresh, context: answerContext(a) });
   const lockFile = file ? lockFileFor(file) : null;
   const summary = summarize(result, lockFile);

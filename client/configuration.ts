@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { GraphDirection } from '../media/protocol';
+import { modelSettings, type ModelSettings } from './modelChoice';
 
 export const SECTION = 'orchestrator';
 
@@ -11,6 +12,7 @@ export interface Settings {
   openPanelOnRun: boolean;
   /** An absolute folder, or '' for the pipeline's workspace folder. */
   runStateFolder: string;
+  models: ModelSettings;
 }
 
 export function settings(scope?: vscode.Uri): Settings {
@@ -21,6 +23,7 @@ export function settings(scope?: vscode.Uri): Settings {
     direction: c.get<string>('graph.direction', 'RIGHT') === 'DOWN' ? 'DOWN' : 'RIGHT',
     openPanelOnRun: c.get<boolean>('openPanelOnRun', true),
     runStateFolder: c.get<string>('runStateFolder', '') ?? '',
+    models: modelSettings({ baseUrls: c.get('models.baseUrls'), default: c.get('models.default'), orchestrator: c.get('models.orchestrator') }),
   };
 }
 

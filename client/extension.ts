@@ -28,7 +28,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Orches
   };
   const host = new WebviewHost(context.extensionUri, graphOf, log, (uri) => void runs?.run(uri), (uri) => runs?.cancel(uri));
   const models = new ModelAccess(context.secrets);
-  runs = new RunController(host, log, status, () => models.forRun());
+  runs = new RunController(host, log, status, models);
   const controller0 = runs;
   host.predictor = (uri) => controller0.predict(uri);
   context.subscriptions.push(log, status, host, runs, onSettingsChanged(() => host.settingsChanged()));
@@ -41,6 +41,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Orches
     isRunning: (uri) => controller.isRunning(uri),
     lastRefusal: () => controller.lastRefusal(),
     panelRendered: (uri) => host.rendered(uri),
+    stepText: (uri, step) => host.stepText(uri, step),
     runStateFolder: (uri) => runFolder(vscode.Uri.parse(uri)),
   };
 }

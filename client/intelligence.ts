@@ -10,7 +10,7 @@ import { orchestratorOf } from '../engine/auto/orchestrator';
 import { explain, type Explanation } from '../engine/intel/explain';
 import { writePipeline } from '../engine/intel/genesis';
 import { registryOrShipped } from '../engine/models/registry';
-import { runFolder } from './configuration';
+import { runFolder, settings } from './configuration';
 import type { Log } from './log';
 import type { RunServices } from './models';
 import type { WebviewHost } from './webviewHost';
@@ -22,7 +22,7 @@ export async function explainPipeline(uri: vscode.Uri, services: () => Promise<R
     void vscode.window.showErrorMessage(`${path.basename(uri.fsPath)} does not compile: fix its errors before explaining it.`);
     return undefined;
   }
-  const model = orchestratorOf(a.pipeline);
+  const model = orchestratorOf(a.pipeline) ?? settings(uri).models.orchestrator;
   if (!model) {
     void vscode.window.showErrorMessage("Explaining a pipeline needs a model: set 'orchestrator: provider:model' in it.");
     return undefined;

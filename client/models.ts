@@ -1,10 +1,15 @@
 // What a run started in the editor may call models with: the engine's model runner (the one `orc run`
-// uses), with API keys from the environment's variables, else from VS Code's secret storage (set
-// with "Orchestrator: Set API Key"), and a Redactor that knows those stored keys too, so they never reach results, events,
-// checkpoints or the log.
+// uses) with the API keys stored by "Orchestrator: Set API Key" in VS Code's secret storage — ahead of
+// the environment's variables — the base URLs and default model from settings, and the editor's own
+// language models as the `vscode:` provider; a Redactor that knows the stored keys, so they never
+// reach results, events, checkpoints or the log. When a step's provider has no key here, the editor's
+// models can stand in for it (the run controller asks).
 import * as vscode from 'vscode';
-import { createModelRunner, KEY_VARIABLES, type ModelRunner } from '../engine/models/index';
+import { createModelRunner, KEY_VARIABLES, ProviderModelRunner, type ModelRunner } from '../engine/models/index';
 import { Redactor } from '../engine/run/redact';
+import { settings } from './configuration';
+import { environmentFor, rerouted } from './modelChoice';
+import { languageModelProvider, VSCODE_PROVIDER } from './languageModels';
 
 /** The providers whose API keys can be stored (local providers need none). */
 export const KEY_PROVIDERS = Object.keys(KEY_VARIABLES).filter((p) => KEY_VARIABLES[p].length > 0);
@@ -21,28 +26,49 @@ export interface RunServices {
 export class ModelAccess {
   constructor(private readonly secrets: vscode.SecretStorage) {}
 
-  /** Reads the stored keys once per run: the run's model runner and its redactor. */
-  async forRun(): Promise<RunServices> {
+  private async storedKeys(): Promise<Map<string, string>> {
     const stored = new Map<string, string>();
     for (const p of KEY_PROVIDERS) {
       const v = await this.secrets.get(secretKey(p));
       if (v) stored.set(p, v);
     }
-    return { models: this.runner(stored), redactor: new Redactor(process.env, [...stored.values()]) };
+    return stored;
   }
 
-  private runner(stored: Map<string, string>): ModelRunner {
-    return createModelRunner({ env: process.env, secrets: async (provider) => stored.get(provider), registryFile: process.env.ORC_MODEL_REGISTRY || undefined });
+  private runner(stored: Map<string, string>): ProviderModelRunner {
+    const s = settings().models;
+    return createModelRunner({
+      env: environmentFor(process.env, [...stored.keys()]),
+      secrets: async (provider) => stored.get(provider),
+      baseUrls: s.baseUrls,
+      registryFile: process.env.ORC_MODEL_REGISTRY || undefined,
+      providers: { [VSCODE_PROVIDER]: languageModelProvider() },
+    }) as ProviderModelRunner;
   }
 
-  /** "Set API Key": a provider, then the key in a password box; an empty key removes the stored one. */
-  async askAndStore(): Promise<void> {
-    const provider = await vscode.window.showQuickPick([...KEY_PROVIDERS], { title: 'Orchestrator: store an API key for which provider?' });
-    if (!provider) return;
-    const key = await vscode.window.showInputBox({ title: `API key for ${provider}`, prompt: 'Kept in VS Code\'s secret storage; empty removes the stored key.', password: true, ignoreFocusOut: true });
-    if (key === undefined) return;
+  /** Reads the stored keys once per run: the run's model runner and its redactor. `reroute` sends providers to other models. */
+  async forRun(reroute: Map<string, string> = new Map()): Promise<RunServices> {
+    const stored = await this.storedKeys();
+    return { models: rerouted(this.runner(stored), reroute), redactor: new Redactor(process.env, [...stored.values()]) };
+  }
+
+  /** Of these providers, the ones with no key (stored, in the environment) and no endpoint. */
+  async unconfigured(providers: string[]): Promise<string[]> {
+    const r = this.runner(await this.storedKeys());
+    const out: string[] = [];
+    for (const p of new Set(providers)) if (p !== VSCODE_PROVIDER && !(await r.configured(p))) out.push(p);
+    return out;
+  }
+
+  /** "Set API Key": a provider (or the one given), then the key in a password box; an empty key removes the stored one. */
+  async askAndStore(given?: string): Promise<boolean> {
+    const provider = given ?? (await vscode.window.showQuickPick([...KEY_PROVIDERS], { title: 'Orchestrator: store an API key for which provider?' }));
+    if (!provider) return false;
+    const key = await vscode.window.showInputBox({ title: `API key for ${provider}`, prompt: "Kept in VS Code's secret storage (used ahead of environment variables); empty removes the stored key.", password: true, ignoreFocusOut: true });
+    if (key === undefined) return false;
     if (key.trim()) await this.secrets.store(secretKey(provider), key.trim());
     else await this.secrets.delete(secretKey(provider));
     void vscode.window.showInformationMessage(key.trim() ? `The ${provider} API key is stored.` : `The stored ${provider} API key is removed.`);
+    return Boolean(key.trim());
   }
 }

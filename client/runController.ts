@@ -22,6 +22,9 @@ import type { Log } from './log';
 import type { RunServices } from './models';
 import { askInputs } from './parameters';
 import { withAutoAnswers } from './autoTags';
+import { editorHasModels } from './languageModels';
+import { orchestratorOf } from '../engine/auto/orchestrator';
+import { modelProvidersOf } from '../engine/models/stepModels';
 import { fromHereCheckpoint, jumpsOf } from './runFromHere';
 import type { RunStatusBar } from './statusBar';
 import { canRun } from './trust';
@@ -30,6 +33,15 @@ import type { WebviewHost } from './webviewHost';
 export interface RunRequest {
   /** Inputs given by the caller: no prompts (missing parameters take their defaults). */
   inputs?: Record<string, unknown>;
+  /** Model steps whose provider has no key here: ask (default), run them on the editor's model, or let them fail. */
+  missingKeys?: 'ask' | 'editor' | 'fail';
+}
+
+/** What the run controller needs of the model access (client/models.ts). */
+export interface ModelServices {
+  forRun(reroute?: Map<string, string>): Promise<RunServices>;
+  unconfigured(providers: string[]): Promise<string[]>;
+  askAndStore(provider?: string): Promise<boolean>;
 }
 
 /** A run under the debugger: its hooks, its own Stop, and a listener for its events. */
@@ -69,7 +81,7 @@ export class RunController implements vscode.Disposable {
     private readonly log: Log,
     private readonly status: RunStatusBar,
     /** The run's model runner and redactor (API keys from secret storage), read when a run starts. */
-    private readonly services: () => Promise<RunServices>,
+    private readonly models: ModelServices,
   ) {}
 
   lastResult(uri: string): ResultDocument | undefined {
@@ -94,9 +106,9 @@ export class RunController implements vscode.Disposable {
 
   /** Run Pipeline. Resolves with the result document when the run ends; undefined when it did not start. */
   async run(uri: vscode.Uri, request: RunRequest = {}): Promise<ResultDocument | undefined> {
-    const ready = await this.prepare(uri);
+    const ready = await this.prepare(uri, request.missingKeys);
     if (!ready) return undefined;
-    const { doc, analysis } = ready;
+    const { doc, analysis, reroute } = ready;
     let inputs = request.inputs;
     if (!inputs) {
       const params = analysis.pipeline!.parameters;
@@ -110,7 +122,7 @@ export class RunController implements vscode.Disposable {
       if (e instanceof InputError) return this.refuse(`${analysis.pipeline!.id}: ${e.message} Nothing ran.`, true, uri);
       throw e;
     }
-    return this.start(doc, analysis, { inputs }, []);
+    return this.start(doc, analysis, { inputs }, [], undefined, reroute);
   }
 
   /** Debug Pipeline: the same checks and prompts as Run, then a run the debug adapter holds and
@@ -131,7 +143,7 @@ export class RunController implements vscode.Disposable {
       if (e instanceof InputError) return { refused: `${analysis.pipeline!.id}: ${e.message} Nothing ran.` };
       throw e;
     }
-    return { done: this.start(doc, analysis, { inputs: given }, [], attach) };
+    return { done: this.start(doc, analysis, { inputs: given }, [], attach, ready.reroute) };
   }
 
   /** Run From Here: a new run that reuses the latest run's results for the steps before `stepId`. */
@@ -156,7 +168,7 @@ export class RunController implements vscode.Disposable {
     const checkpoint = fromHereCheckpoint(previous, analysis.plan!, jumpsOf(analysis.pipeline!.steps), stepId, { executionId: newExecutionId(), sourceSha256: sha256(text), pipelineFile: uri.fsPath, now: new Date() });
     const reused = restoredSteps(checkpoint);
     this.log.line(`run from ${stepId}: reusing ${reused.length ? reused.join(', ') : 'nothing'} from run ${previous.execution_id}`);
-    return this.start(doc, analysis, { resume: checkpoint }, reused);
+    return this.start(doc, analysis, { resume: checkpoint }, reused, undefined, ready.reroute);
   }
 
   /** Resume Run: finishes a stopped, cancelled or crashed run (the editor's or the CLI's). */
@@ -197,7 +209,7 @@ export class RunController implements vscode.Disposable {
   }
 
   /** Checks trust, the document (saved, compiles) and that it is not running already. */
-  private async prepare(uri: vscode.Uri): Promise<{ doc: vscode.TextDocument; analysis: Analysis } | undefined> {
+  private async prepare(uri: vscode.Uri, missingKeys: RunRequest['missingKeys'] = 'ask'): Promise<{ doc: vscode.TextDocument; analysis: Analysis; reroute: Map<string, string> } | undefined> {
     if (!canRun((r) => (this.refusal = r))) {
       this.log.line(`refused: ${this.refusal}`);
       this.host.notice(uri, 'warning', this.refusal!);
@@ -223,13 +235,32 @@ export class RunController implements vscode.Disposable {
       const first = errors[0];
       return this.refuse(`${path.basename(uri.fsPath)} does not compile (${errors.length} error${errors.length === 1 ? '' : 's'}${first ? `; line ${first.range.start.line + 1}: ${first.message}` : ''}): nothing ran.`);
     }
+    // model steps whose provider has no key here: the editor's own model may run them instead
+    const reroute = new Map<string, string>();
+    const missing = missingKeys === 'fail' ? [] : await this.models.unconfigured(modelProvidersOf(analysis.pipeline!, settings(uri).models.default));
+    if (missing.length) {
+      const names = missing.join(', ');
+      let choice: string | undefined = missingKeys === 'editor' ? 'editor' : undefined;
+      if (!choice) {
+        const pick = await vscode.window.showWarningMessage(`${analysis.pipeline!.id} has model steps on ${names}, and this editor has no API key for ${missing.length === 1 ? 'it' : 'them'}.`, { modal: true, detail: "Run those steps with the editor's own language model (vscode:*), or store a key (Set API Key)." }, "Use the Editor's Model", 'Set API Key');
+        choice = pick === "Use the Editor's Model" ? 'editor' : pick === 'Set API Key' ? 'key' : undefined;
+      }
+      if (!choice) return this.refuse(`The run was not started: no API key for ${names}.`, false, uri);
+      if (choice === 'key') {
+        for (const p of missing) if (!(await this.models.askAndStore(p))) return this.refuse(`The run was not started: no API key for ${p}.`, false, uri);
+      } else {
+        if (!(await editorHasModels())) return this.refuse(`No API key for ${names}, and the editor offers no language model to run those steps instead (is GitHub Copilot, or another model provider, installed and signed in?).`, true, uri);
+        for (const p of missing) reroute.set(p, 'vscode:*');
+        this.log.line(`steps on ${names} run on the editor's language model (no API key here)`);
+      }
+    }
     // AUTO tags answered before the run: the lock's answers, the missing ones asked now
-    const auto = await withAutoAnswers(doc, analysis, await this.services(), this.log);
+    const auto = await withAutoAnswers(doc, analysis, await this.models.forRun(reroute), this.log);
     if ('refused' in auto) return this.refuse(auto.refused, true, uri);
-    return { doc, analysis: auto.analysis };
+    return { doc, analysis: auto.analysis, reroute };
   }
 
-  private start(doc: vscode.TextDocument, analysis: Analysis, how: { inputs?: Record<string, unknown>; resume?: Checkpoint; cwd?: string }, reused: string[], debug?: DebugAttachment): Promise<ResultDocument | undefined> {
+  private start(doc: vscode.TextDocument, analysis: Analysis, how: { inputs?: Record<string, unknown>; resume?: Checkpoint; cwd?: string }, reused: string[], debug?: DebugAttachment, reroute: Map<string, string> = new Map()): Promise<ResultDocument | undefined> {
     const uri = doc.uri;
     const key = uri.toString();
     const pipeline = analysis.pipeline!;
@@ -283,7 +314,7 @@ export class RunController implements vscode.Disposable {
 
     const execution = (async (): Promise<ResultDocument | undefined> => {
       try {
-        const services = await this.services();
+        const services = await this.models.forRun(reroute);
         redact = (t) => services.redactor.text(t);
         const doc = await runPipeline(analysis, {
           cwd,
@@ -297,6 +328,8 @@ export class RunController implements vscode.Disposable {
           listeners: debug ? [listener, debug.listener] : [listener],
           debugger: debug?.hooks,
           predict: true,
+          defaultModel: conf.models.default,
+          orchestrator: orchestratorOf(pipeline) ?? conf.models.orchestrator,
           models: services.models,
           redactor: services.redactor,
         });

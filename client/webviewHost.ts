@@ -115,6 +115,12 @@ export class WebviewHost implements vscode.Disposable {
     this.post(uri.toString(), { type: 'paused-step', stepId });
   }
 
+  /** The text a step streamed in the document's latest run (model output, command output). */
+  stepText(uri: string, step: string): string {
+    const log = this.runs.get(uri);
+    return (log?.events ?? []).map((e) => (e.type === 'step-output' && e.step === step ? e.chunk : '')).join('');
+  }
+
   /** A finished run's bottleneck report: the panel's timeline. */
   report(uri: vscode.Uri, runId: string, report: RunReport): void {
     const m: ReportMessage = { type: 'report', runId, report };

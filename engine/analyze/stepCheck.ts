@@ -15,7 +15,8 @@ import { hasType, TYPE_WORDS } from '../spec/values';
 import { didYouMean, suggest } from './suggest';
 import type { StepListContext, TemplateCheckResult } from './templateCheck';
 
-export const MODEL_PROVIDERS = ['openai', 'anthropic', 'google', 'ollama', 'openai-compatible'];
+/** `vscode:` names the editor's own language models (vscode.lm): they run only inside VS Code. */
+export const MODEL_PROVIDERS = ['openai', 'anthropic', 'google', 'ollama', 'openai-compatible', 'vscode'];
 
 export interface StepIndexEntry {
   step: Step;

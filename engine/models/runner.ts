@@ -115,6 +115,7 @@ export class ProviderModelRunner implements ModelRunner {
   private async provider(provider: string): Promise<ModelProvider> {
     const hosted = this.o.providers?.[provider];
     if (hosted) return hosted;
+    if (provider === 'vscode') throw new ToolError("'vscode:' models are the editor's own language models: they exist only inside VS Code. On the command line, use a provider with a key (openai:, anthropic:, google:, ollama:)", 'ConfigurationError');
     const key = (await this.key(provider)) ?? (provider === 'ollama' ? 'ollama' : undefined);
     const base = this.baseUrl(provider);
     const known = ['openai', 'anthropic', 'google', 'ollama', 'openai-compatible'].includes(provider) || !!base;

@@ -147,6 +147,8 @@ export interface RunContext {
   iterationCap: number;
   /** Runs a step list (a loop's body, once per iteration). */
   runList: RunList;
+  /** The model of steps that name none when the pipeline has no `model:` (the editor's setting). */
+  defaultModel: string | null;
   /** The model that answers run-time AUTO tags (null: none configured). */
   orchestrator: string | null;
   /** The attached debugger's hooks, and the results it may change; null when no debugger is attached. */

@@ -60,6 +60,8 @@ export interface RunOptions {
    * the prediction beside what happened (`prediction`), with each step's definition hash
    * (`definitions`) for later predictions. `orc run` and the editor turn it on. */
   predict?: boolean;
+  /** The model of steps that name none when the pipeline has no `model:` either. */
+  defaultModel?: string | null;
   /** The model that answers run-time AUTO tags (default: the pipeline's `orchestrator`, ORC_ORCHESTRATOR_MODEL, its `model`). */
   orchestrator?: string | null;
   /** The model registry for predicted costs (default: the shipped one). */
@@ -166,6 +168,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
     redactor,
     debug: options.debugger ? new DebugBridge(options.debugger, checkpoint, redactor) : null,
     orchestrator: options.orchestrator ?? orchestratorOf(pipeline),
+    defaultModel: options.defaultModel ?? null,
     runList: (steps, listPlan, listScope, keyPrefix, scopePath) => new StepListRunner(ctx, steps, listPlan, listScope, keyPrefix, scopePath).run(),
   };
 

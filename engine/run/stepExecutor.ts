@@ -62,7 +62,7 @@ function message(e: unknown): string {
 export function modelFor(step: Step, ctx: RunContext): string | null {
   if (step.model) return step.model;
   if (step.expert && Object.prototype.hasOwnProperty.call(ctx.pipeline.experts, step.expert)) return ctx.pipeline.experts[step.expert];
-  return ctx.pipeline.model;
+  return ctx.pipeline.model ?? ctx.defaultModel;
 }
 
 async function callAction(step: Step, params: Record<string, unknown>, ctx: RunContext, signal: AbortSignal, scopePath: StepScope[], r: StepResult): Promise<ToolOutcome> {

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { format } from 'node:util';
 import type { FrameLocator, Page } from 'playwright-core';
 import { ARTIFACTS, launchBrowser, makeWorkspace, ROOT, Workbench } from './codeServer';
+import { installFakeLanguageModel } from './fakeLanguageModel/install';
 
 const INTEGRATION_ENTRY = path.join(ROOT, '.tools', 'e2e-build', 'integration', 'index.js');
 // this run's pictures only: a stale failed-*.png from an earlier run would mislead
@@ -85,7 +86,9 @@ describe('workbench: the extension host suite', function () {
     assert.ok(fs.existsSync(INTEGRATION_ENTRY), 'scripts/e2e.mjs builds the integration suite first');
     const result = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'orc-e2e-result-')), 'result.json');
     const workspace = makeWorkspace();
-    wb = await Workbench.start({ workspace, trusted: true, env: { ORC_E2E_RESULT: result } });
+    // the fake chat model provider the language-model tests use, installed as a user's extension
+    const extensionsDir = await installFakeLanguageModel();
+    wb = await Workbench.start({ workspace, trusted: true, extensionsDir, env: { ORC_E2E_RESULT: result } });
     const b = await launchBrowser();
     closeBrowser = b.close;
     const page = await b.browser.newPage();

@@ -172,7 +172,7 @@ const CASES: Case[] = [
     text: S('id: x', 'model: gpt-4o', 'orchestrator: anthropc:claude-sonnet-4-5', 'steps:', ...G(['    model: "<AUTO>best model</AUTO>"'])),
     expect: [
       ["model.invalid","error","Model 'gpt-4o' must be 'provider:model', e.g. 'openai:gpt-4o-mini'.","1:7-1:13"],
-      ["model.invalid","error","Unknown model provider 'anthropc': use 'openai', 'anthropic', 'google', 'ollama', 'openai-compatible'. Did you mean 'anthropic:claude-sonnet-4-5'?","2:14-2:40"],
+      ["model.invalid","error","Unknown model provider 'anthropc': use 'openai', 'anthropic', 'google', 'ollama', 'openai-compatible', 'vscode'. Did you mean 'anthropic:claude-sonnet-4-5'?","2:14-2:40"],
     ],
   },
   {

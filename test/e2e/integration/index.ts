@@ -13,6 +13,7 @@ export function run(): Promise<void> {
   require('./extension.test');
   require('./debug.test');
   require('./autoTags.test');
+  require('./languageModels.test');
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {
       const stats = runner.stats ?? { passes: 0, failures, pending: 0 };
