@@ -23,6 +23,8 @@ export interface OrchestratorApi {
   panelRendered(uri: string): PanelRendered | undefined;
   /** What a step streamed (model text, command output) in the pipeline's latest run in this window. */
   stepText(uri: string, step: string): string;
+  /** What the Runs view lists, newest first. */
+  listedRuns(): { runId: string; pipelineId: string | null; status: string | null; tokens: number | null }[];
   /** The folder whose `.orchestrator/` holds this pipeline's runs. */
   runStateFolder(uri: string): string;
 }

@@ -5,6 +5,7 @@ import type { OrchestratorApi } from './api';
 import { LENS_COMMANDS, registerCommands } from './commands';
 import { onSettingsChanged, runFolder } from './configuration';
 import { registerDebugging } from './debugging';
+import { registerRunsView } from './runsView';
 import { requestGraph, startLanguageClient } from './languageClient';
 import { Log } from './log';
 import { ModelAccess } from './models';
@@ -34,6 +35,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Orches
   context.subscriptions.push(log, status, host, runs, onSettingsChanged(() => host.settingsChanged()));
   registerCommands(context, runs, host, graphOf, models, log);
   registerDebugging(context, runs, host);
+  const runsView = registerRunsView(context, runs, host);
   await clientReady;
   const controller = runs;
   return {
@@ -42,6 +44,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Orches
     lastRefusal: () => controller.lastRefusal(),
     panelRendered: (uri) => host.rendered(uri),
     stepText: (uri, step) => host.stepText(uri, step),
+    listedRuns: () => runsView.items().map((r) => ({ runId: r.runId, pipelineId: r.summary?.pipeline_id ?? null, status: r.summary?.status ?? null, tokens: r.summary?.tokens ?? null })),
     runStateFolder: (uri) => runFolder(vscode.Uri.parse(uri)),
   };
 }

@@ -92,6 +92,11 @@ export class RunController implements vscode.Disposable {
     return this.active.has(uri);
   }
 
+  /** Whether the run with this id is running in this window. */
+  isRunningId(runId: string): boolean {
+    return [...this.active.values()].some((r) => r.runId === runId);
+  }
+
   lastRefusal(): string | undefined {
     return this.refusal;
   }

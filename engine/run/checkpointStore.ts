@@ -310,6 +310,8 @@ export interface RunSummary {
   duration_ms: number;
   steps_completed: number;
   steps_total: number | null;
+  /** Tokens in and out, over every model call of the run. */
+  tokens: number;
   cost_usd: number;
 }
 
@@ -325,12 +327,17 @@ export function listRuns(cwd: string): (RunSummary | { execution_id: string; err
         const c = loadCheckpoint(cwd, id, { journal: false });
         let total: number | null = null;
         let cost = 0;
+        let tokens = 0;
         const resultFile = path.join(dir, id, 'result.json');
         if (existsSync(resultFile)) {
           const doc = JSON.parse(readFileSync(resultFile, 'utf8')) as ResultDocument;
           total = Object.keys(doc.steps).length;
           cost = doc.cost_usd;
-        } else cost = Object.values(c.steps).reduce((a, s) => a + (s.cost_usd ?? 0), 0);
+          tokens = (doc.tokens_in ?? 0) + (doc.tokens_out ?? 0);
+        } else {
+          cost = Object.values(c.steps).reduce((a, s) => a + (s.cost_usd ?? 0), 0);
+          tokens = Object.entries(c.steps).reduce((a, [k, s]) => a + (k.includes('/') ? 0 : (s.tokens_in ?? 0) + (s.tokens_out ?? 0)), 0);
+        }
         return {
           execution_id: c.execution_id,
           pipeline_id: c.pipeline_id,
@@ -341,6 +348,7 @@ export function listRuns(cwd: string): (RunSummary | { execution_id: string; err
           duration_ms: Date.parse(c.updated_at) - Date.parse(c.started_at),
           steps_completed: Object.entries(c.steps).filter(([k, s]) => !k.includes('/') && s.status === 'completed').length,
           steps_total: total,
+          tokens,
           cost_usd: cost,
         };
       } catch (e) {

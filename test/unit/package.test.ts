@@ -97,6 +97,7 @@ describe('the .vsix (npm run package)', function () {
       'engine/spec/pipeline.schema.json',
       ...filesIn('syntaxes', '.json'),
       ...filesIn('media/walkthrough', '.md'),
+      ...filesIn('media/icons', '.svg'),
       ...filesIn('docs/images', '.png'),
     ];
     assert.deepEqual([...files].sort(), expected.sort());

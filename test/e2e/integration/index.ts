@@ -14,6 +14,7 @@ export function run(): Promise<void> {
   require('./debug.test');
   require('./autoTags.test');
   require('./languageModels.test');
+  require('./runsView.test');
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {
       const stats = runner.stats ?? { passes: 0, failures, pending: 0 };

@@ -1,0 +1,200 @@
+// The Runs view (the Orchestrator view container): every run in the workspace folders'
+// `.orchestrator/runs/`, from the editor and from `orc` alike, newest first, with status, start,
+// duration, tokens and cost. Open replays a run's record in its pipeline's graph panel (statuses,
+// results, timings, the timeline); Resume finishes a stopped one; Delete removes a record; Compare
+// Runs shows two runs side by side per step.
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { listRuns, runDir, type RunSummary } from '../engine/run/checkpointStore';
+import type { ResultDocument } from '../engine/run/events';
+import { loadHistory } from '../engine/run/history';
+import { buildReport } from '../engine/run/report';
+import { makeNonce } from '../media/html';
+import { compareHtml } from '../media/compareHtml';
+import { runFolder } from './configuration';
+import type { RunController } from './runController';
+import { compareRuns, eventsOfRecord, type ComparedStep } from './runRecords';
+import type { WebviewHost } from './webviewHost';
+
+export const RUNS_VIEW = 'orchestrator.runs';
+export const RUN_COMMANDS = {
+  refresh: 'orchestrator.runs.refresh',
+  open: 'orchestrator.runs.open',
+  resume: 'orchestrator.runs.resume',
+  delete: 'orchestrator.runs.delete',
+  compare: 'orchestrator.runs.compare',
+} as const;
+
+export interface RunItem {
+  folder: string;
+  runId: string;
+  summary: RunSummary | null;
+  error?: string;
+}
+
+const ICONS: Record<string, [string, string | undefined]> = {
+  completed: ['pass', 'testing.iconPassed'],
+  failed: ['error', 'testing.iconFailed'],
+  cancelled: ['circle-slash', undefined],
+  running: ['sync', 'charts.blue'],
+};
+
+function describe(s: RunSummary): string {
+  const started = s.started_at.replace('T', ' ').slice(0, 16);
+  const secs = s.duration_ms >= 0 ? `${(s.duration_ms / 1000).toFixed(1)} s` : '';
+  return [s.status, started, secs, `${s.tokens.toLocaleString('en-US')} tok`, `$${s.cost_usd.toFixed(s.cost_usd && s.cost_usd < 0.01 ? 6 : 4)}`].filter(Boolean).join(' · ');
+}
+
+function readResult(folder: string, runId: string): ResultDocument | null {
+  const f = path.join(runDir(folder, runId), 'result.json');
+  if (!existsSync(f)) return null;
+  try {
+    return JSON.parse(readFileSync(f, 'utf8')) as ResultDocument;
+  } catch {
+    return null;
+  }
+}
+
+export class RunsView implements vscode.TreeDataProvider<RunItem>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly disposables: vscode.Disposable[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  readonly view: vscode.TreeView<RunItem>;
+
+  constructor(
+    private readonly runs: RunController,
+    private readonly host: WebviewHost,
+  ) {
+    this.view = vscode.window.createTreeView(RUNS_VIEW, { treeDataProvider: this, canSelectMany: true, showCollapseAll: false });
+    const watcher = vscode.workspace.createFileSystemWatcher('**/.orchestrator/runs/**');
+    const soon = () => {
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => this.refresh(), 300);
+    };
+    this.disposables.push(this.view, watcher, watcher.onDidCreate(soon), watcher.onDidChange(soon), watcher.onDidDelete(soon), this.changed);
+  }
+
+  refresh(): void {
+    this.changed.fire();
+  }
+
+  /** The run folders of the workspace (each folder's run state folder, once). */
+  private folders(): string[] {
+    return [...new Set((vscode.workspace.workspaceFolders ?? []).map((f) => runFolder(f.uri)))];
+  }
+
+  /** Every run listed, newest first (the tests read the view through this). */
+  items(): RunItem[] {
+    return this.folders().flatMap((folder) => listRuns(folder).map((r) => ('error' in r ? { folder, runId: r.execution_id, summary: null, error: r.error } : { folder, runId: r.execution_id, summary: r })));
+  }
+
+  getChildren(element?: RunItem): RunItem[] {
+    return element ? [] : this.items();
+  }
+
+  getTreeItem(r: RunItem): vscode.TreeItem {
+    const item = new vscode.TreeItem(r.summary ? r.summary.pipeline_id : r.runId, vscode.TreeItemCollapsibleState.None);
+    item.id = `${r.folder}\n${r.runId}`;
+    if (!r.summary) {
+      item.description = `unreadable: ${r.error}`;
+      item.iconPath = new vscode.ThemeIcon('warning');
+      item.contextValue = 'run.unreadable';
+      item.tooltip = `${r.runId}\n${r.error}`;
+      return item;
+    }
+    const s = r.summary;
+    item.description = describe(s);
+    const [icon, color] = ICONS[s.status] ?? ['circle-outline', undefined];
+    item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+    item.contextValue = `run.${s.status}`;
+    item.tooltip = new vscode.MarkdownString(`**${s.pipeline_id}** — run \`${s.execution_id}\`\n\n${s.status}, started ${s.started_at}\n\n${s.steps_completed}${s.steps_total !== null ? ` of ${s.steps_total}` : ''} steps completed · ${s.tokens} tokens · $${s.cost_usd}\n\n${s.pipeline_file}`);
+    item.command = { command: RUN_COMMANDS.open, title: 'Open Run', arguments: [r] };
+    return item;
+  }
+
+  /** Open: the run's record in its pipeline's graph panel. */
+  async open(r: RunItem): Promise<boolean> {
+    const doc = readResult(r.folder, r.runId);
+    if (!r.summary || !doc) {
+      void vscode.window.showWarningMessage(r.summary ? `Run ${r.runId} has not finished (${r.summary.status}): there is no record to show yet. Resume it to finish it.` : `Run ${r.runId} cannot be read: ${r.error}`);
+      return false;
+    }
+    const file = r.summary.pipeline_file;
+    if (!file || !existsSync(file)) {
+      void vscode.window.showWarningMessage(`Run ${r.runId} ran ${file || 'a pipeline from standard input'}, which is not there any more.`);
+      return false;
+    }
+    const uri = vscode.Uri.file(file);
+    this.host.show(uri, false);
+    this.host.runStarted(uri, doc.execution_id, []);
+    this.host.runEvents(uri, doc.execution_id, eventsOfRecord(doc));
+    try {
+      this.host.report(uri, doc.execution_id, buildReport({ doc, deps: null, maxParallel: Math.max(1, ...doc.execution_levels.map((l) => l.length)), widestLevel: Math.max(1, ...doc.execution_levels.map((l) => l.length)), history: loadHistory(r.folder, doc.pipeline_id) }));
+    } catch {
+      // the record is shown without its timeline
+    }
+    return true;
+  }
+
+  async resume(r: RunItem): Promise<ResultDocument | undefined> {
+    return this.runs.resume(r.runId, r.folder);
+  }
+
+  async delete(r: RunItem): Promise<boolean> {
+    if (this.runs.isRunningId(r.runId)) {
+      void vscode.window.showWarningMessage(`Run ${r.runId} is running in this window: cancel it before deleting its record.`);
+      return false;
+    }
+    const pick = await vscode.window.showWarningMessage(`Delete the record of run ${r.runId}${r.summary ? ` (${r.summary.pipeline_id}, ${r.summary.status})` : ''}? Its checkpoint and results go; files its steps wrote stay.`, { modal: true }, 'Delete');
+    if (pick !== 'Delete') return false;
+    rmSync(runDir(r.folder, r.runId), { recursive: true, force: true });
+    this.refresh();
+    return true;
+  }
+
+  /** Compare Runs: the two selected, or the one given and another picked. Resolves with the rows shown. */
+  async compare(first?: RunItem, selected?: RunItem[]): Promise<ComparedStep[] | undefined> {
+    let pair = selected && selected.length === 2 ? selected : undefined;
+    if (!pair) {
+      const a = first ?? this.view.selection[0];
+      if (!a) return undefined;
+      const others = this.items().filter((x) => x.summary && x.runId !== a.runId && readResult(x.folder, x.runId));
+      const pick = await vscode.window.showQuickPick(
+        others.map((x) => ({ label: x.summary!.pipeline_id, description: describe(x.summary!), detail: x.runId, item: x })),
+        { title: `Compare ${a.runId} with…` },
+      );
+      if (!pick) return undefined;
+      pair = [a, pick.item];
+    }
+    const [a, b] = pair;
+    const da = readResult(a.folder, a.runId);
+    const db = readResult(b.folder, b.runId);
+    if (!da || !db) {
+      void vscode.window.showWarningMessage('Compare Runs needs two finished runs (with a result document).');
+      return undefined;
+    }
+    const rows = compareRuns(da, db);
+    const panel = vscode.window.createWebviewPanel('orchestrator.compareRuns', `Compare ${da.pipeline_id}: ${a.runId.slice(0, 15)} ↔ ${b.runId.slice(0, 15)}`, vscode.ViewColumn.Active, { enableScripts: false });
+    panel.webview.html = compareHtml(rows, { a: `${da.pipeline_id} · ${da.execution_id}`, b: `${db.pipeline_id} · ${db.execution_id}` }, { nonce: makeNonce(), cspSource: panel.webview.cspSource });
+    return rows;
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+export function registerRunsView(context: vscode.ExtensionContext, runs: RunController, host: WebviewHost): RunsView {
+  const view = new RunsView(runs, host);
+  const reg = (id: string, fn: (...args: never[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn as (...args: unknown[]) => unknown));
+  reg(RUN_COMMANDS.refresh, () => view.refresh());
+  reg(RUN_COMMANDS.open, (r?: RunItem) => (r ?? view.view.selection[0] ? view.open(r ?? view.view.selection[0]) : undefined));
+  reg(RUN_COMMANDS.resume, (r?: RunItem) => (r ?? view.view.selection[0] ? view.resume(r ?? view.view.selection[0]) : undefined));
+  reg(RUN_COMMANDS.delete, (r?: RunItem) => (r ?? view.view.selection[0] ? view.delete(r ?? view.view.selection[0]) : undefined));
+  reg(RUN_COMMANDS.compare, (r?: RunItem, all?: RunItem[]) => view.compare(r, all));
+  context.subscriptions.push(view);
+  return view;
+}
