@@ -315,14 +315,16 @@ export interface RunSummary {
   cost_usd: number;
 }
 
-/** Past runs, newest first. A folder whose checkpoint cannot be read is listed as unreadable, not skipped. */
+/** Past runs, newest first (by when they started; two runs of the same second by id). A folder whose
+ * checkpoint cannot be read is listed as unreadable, not skipped. */
 export function listRuns(cwd: string): (RunSummary | { execution_id: string; error: string })[] {
   const dir = runsDir(cwd);
   if (!existsSync(dir)) return [];
+  const startedOf = (r: RunSummary | { execution_id: string; error: string }) => ('started_at' in r ? r.started_at : '');
   return readdirSync(dir)
     .sort()
     .reverse()
-    .map((id) => {
+    .map((id): RunSummary | { execution_id: string; error: string } => {
       try {
         const c = loadCheckpoint(cwd, id, { journal: false });
         let total: number | null = null;
@@ -354,5 +356,6 @@ export function listRuns(cwd: string): (RunSummary | { execution_id: string; err
       } catch (e) {
         return { execution_id: id, error: (e as Error).message };
       }
-    });
+    })
+    .sort((a, b) => (startedOf(a) < startedOf(b) ? 1 : startedOf(a) > startedOf(b) ? -1 : a.execution_id < b.execution_id ? 1 : -1));
 }
