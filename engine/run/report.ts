@@ -49,7 +49,7 @@ export interface RunReport {
   steps: StepFigures[];
   parallelism: {
     max_parallel: number;
-    /** The most steps that held a slot at once. */
+    /** The most top-level steps in progress at once (a loop counts as one while its iterations run). */
     peak: number;
     /** Steps holding a slot, on average over the makespan. */
     average: number;
@@ -106,13 +106,13 @@ export function criticalPath(doc: ResultDocument, deps: Map<string, string[]> | 
   });
 }
 
-/** Steps holding a slot over time: [first attempt's start, end] of each top-level action step. */
+/** Top-level steps in progress over time: [first attempt's start, end] of each (a loop from its start to its end). */
 function busyIntervals(doc: ResultDocument): [number, number][] {
   const out: [number, number][] = [];
   for (const r of Object.values(doc.steps)) {
     const s = ms(r.started_at);
     const e = ms(r.ended_at);
-    if (s === null || e === null || r.iterations) continue; // a loop's slots are its body steps'
+    if (s === null || e === null) continue;
     out.push([Math.min(e, s + (r.queued_ms ?? 0)), e]);
   }
   return out;

@@ -186,6 +186,11 @@ describe('workbench: as a person uses it', function () {
     await view.locator('[data-testid="steps-done"]', { hasText: '4 / 4' }).waitFor({ timeout: 10_000 });
     assert.ok(fs.readFileSync(path.join(s.workspace, 'output', 'report.md'), 'utf8').startsWith('# Machine report ('));
     await shot(s.page, '3-dag-after-run');
+    // under the graph: the run's timeline, its critical path marked (report waits for the three others)
+    await view.locator('.bar[data-step-id="report"][data-critical="true"]').waitFor({ state: 'attached', timeout: 20_000 });
+    assert.equal(await view.locator('.bar').count(), 4);
+    await view.locator('[data-testid="timeline"] summary').scrollIntoViewIfNeeded();
+    await shot(s.page, '3b-timeline-after-run');
   });
 
   it('clicking a node selects its step in the editor', async () => {
@@ -252,7 +257,22 @@ describe('workbench: as a person uses it', function () {
     assert.deepEqual(fs.readdirSync(path.join(s.workspace, 'output', 'notes')).sort(), ['0-pipelines.md', '1-templates.md', '2-checkpoints.md']);
     // the breakpoint goes, so the next tests run as before
     await s.page.locator('.monaco-editor .view-lines').first().click();
+    await s.page.keyboard.press('Control+G');
+    await s.page.locator('.quick-input-widget input').fill(':26');
+    await s.page.keyboard.press('Enter');
     await s.page.keyboard.press('F9');
+    await s.page.locator('.monaco-editor .codicon-debug-breakpoint').first().waitFor({ state: 'detached', timeout: 10_000 });
+  });
+
+  it('lists the runs in the Orchestrator view, each with status, start, duration, tokens and cost', async () => {
+    await s.page.locator('.activitybar .action-item a[aria-label="Orchestrator"], .activitybar .action-label[aria-label="Orchestrator"]').first().click();
+    const rows = s.page.locator('.pane-body .monaco-list-row', { hasText: 'for_each_loop' });
+    await rows.first().waitFor({ state: 'visible', timeout: 30_000 });
+    await s.page.locator('.pane-body .monaco-list-row', { hasText: 'parallel' }).first().waitFor({ state: 'visible' });
+    assert.match((await rows.first().textContent()) ?? '', /completed · \d{4}-\d\d-\d\d \d\d:\d\d · [\d.]+ s · 0 tok · \$0\.0000/);
+    await shot(s.page, '8-runs-view');
+    // back to the explorer for the tests that follow
+    await s.page.keyboard.press('Control+Shift+E');
   });
 
   it('shows a running step live, and Cancel stops it', async () => {
