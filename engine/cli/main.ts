@@ -66,6 +66,11 @@ export function parseArgs(argv: string[]): Parsed {
   return { command, positional, flags, inputs };
 }
 
+/** The model runner of a command that asks a model: the SDKs' environment variables, the registry (ORC_MODEL_REGISTRY laid over the shipped one). */
+function modelRunner() {
+  return createModelRunner({ env: process.env, registryFile: process.env.ORC_MODEL_REGISTRY || undefined });
+}
+
 function allowOnly(p: Parsed, allowed: string[]): void {
   for (const f of p.flags.keys()) if (!allowed.includes(f)) throw new UsageError(`unknown option ${f} for 'orc ${p.command}'`);
 }
@@ -124,28 +129,23 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
         if (p.flags.has('--frozen-auto') && p.flags.has('--refresh-auto')) throw new UsageError('--frozen-auto and --refresh-auto contradict each other');
         return await runCommand(oneFile(p), p.inputs, p.flags.has('--json'), positiveInt(p.flags.get('--max-parallel'), '--max-parallel'), errStyle, io, { frozen: p.flags.has('--frozen-auto'), refresh: p.flags.has('--refresh-auto') });
       }
-      case 'explain': {
+      case 'explain':
+      case 'auto': {
+        // both ask the orchestrator model about a pipeline that compiles
         allowOnly(p, ['--json', '--refresh']);
         const file = oneFile(p);
         const source = readSource(file);
         const a = compileOrReport(file, errStyle, io.err, source);
         if (!a) return 2;
-        return await explainCommand(file, source, a, { models: createModelRunner({ env: process.env, registryFile: process.env.ORC_MODEL_REGISTRY || undefined }), refresh: p.flags.has('--refresh'), json: p.flags.has('--json'), style, out: io.out, err: io.err });
+        const o = { models: modelRunner(), refresh: p.flags.has('--refresh'), json: p.flags.has('--json'), style, out: io.out, err: io.err };
+        return await (p.command === 'explain' ? explainCommand(file, source, a, o) : autoCommand(file, source, a, o));
       }
       case 'new': {
         allowOnly(p, ['--json', '-o', '--output', '--model']);
         if (p.positional.length !== 1) throw new UsageError(`'orc new' takes one description, in quotes: orc new "a pipeline that …"`);
         const output = p.flags.get('-o') ?? p.flags.get('--output');
         const model = p.flags.get('--model');
-        return await newCommand(p.positional[0], { models: createModelRunner({ env: process.env, registryFile: process.env.ORC_MODEL_REGISTRY || undefined }), model: typeof model === 'string' ? model : null, output: typeof output === 'string' ? output : null, json: p.flags.has('--json'), style: errStyle, out: io.out, err: io.err });
-      }
-      case 'auto': {
-        allowOnly(p, ['--json', '--refresh']);
-        const file = oneFile(p);
-        const source = readSource(file);
-        const a = compileOrReport(file, errStyle, io.err, source);
-        if (!a) return 2;
-        return await autoCommand(file, source, a, { models: createModelRunner({ env: process.env, registryFile: process.env.ORC_MODEL_REGISTRY || undefined }), refresh: p.flags.has('--refresh'), json: p.flags.has('--json'), style, out: io.out, err: io.err });
+        return await newCommand(p.positional[0], { models: modelRunner(), model: typeof model === 'string' ? model : null, output: typeof output === 'string' ? output : null, json: p.flags.has('--json'), style: errStyle, out: io.out, err: io.err });
       }
       case 'resume':
         allowOnly(p, ['--json']);

@@ -8,6 +8,8 @@ import type { Redactor } from './redact';
 import type { ListScope } from './scope';
 import type { StepCache } from './stepCache';
 import { setLongTimeout } from '../util/longTimer';
+import type { DebugBridge } from './debugHooks';
+import { Heap } from '../util/heap';
 
 interface Waiter {
   priority: number;
@@ -20,7 +22,8 @@ interface Waiter {
  * longest remaining path, so the critical path is never starved); equal priorities go in order.
  */
 export class Semaphore {
-  private readonly heap: Waiter[] = [];
+  /** Highest priority first; equal priorities in the order they came. */
+  private readonly waiters = new Heap<Waiter>((a, b) => b.priority - a.priority || a.seq - b.seq);
   private seq = 0;
   constructor(private available: number) {}
 
@@ -31,7 +34,7 @@ export class Semaphore {
    */
   acquire(signal: AbortSignal, priority = 0): Promise<boolean> | boolean {
     if (signal.aborted) return false;
-    if (this.available > 0 && this.heap.length === 0) {
+    if (this.available > 0 && this.waiters.size === 0) {
       this.available--;
       return true;
     }
@@ -61,45 +64,16 @@ export class Semaphore {
     else this.available++;
   }
 
-  private before(a: Waiter, b: Waiter): boolean {
-    return a.priority > b.priority || (a.priority === b.priority && a.seq < b.seq);
-  }
-
   private push(w: Waiter): void {
-    const h = this.heap;
-    h.push(w);
-    for (let i = h.length - 1; i > 0; ) {
-      const p = (i - 1) >> 1;
-      if (!this.before(h[i], h[p])) break;
-      [h[i], h[p]] = [h[p], h[i]];
-      i = p;
-    }
+    this.waiters.push(w);
   }
 
   private pop(): Waiter | undefined {
-    const h = this.heap;
-    if (!h.length) return undefined;
-    const top = h[0];
-    const last = h.pop()!;
-    if (h.length) {
-      h[0] = last;
-      for (let i = 0; ; ) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && this.before(h[l], h[m])) m = l;
-        if (r < h.length && this.before(h[r], h[m])) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m], h[i]];
-        i = m;
-      }
-    }
-    return top;
+    return this.waiters.pop();
   }
 }
 
 /** How one step list (the top level, or one loop iteration) ended. */
-import type { DebugBridge } from './debugHooks';
 
 export interface ListOutcome {
   results: Map<string, StepResult>;

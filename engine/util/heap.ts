@@ -1,4 +1,5 @@
-// A binary heap, for simulations that pick the next of many (the prediction's scheduler).
+// A binary heap: the run's slots hand themselves to the highest-priority waiter with it, and the
+// prediction's simulated scheduler picks its next step with it.
 /** A binary heap: `pop` gives the smallest by `cmp`. */
 export class Heap<T> {
   private readonly items: T[] = [];

@@ -9,57 +9,12 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { FrameLocator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { ARTIFACTS, CODE_SERVER_ENTRY, launchBrowser, makeWorkspace, NODE24, ROOT, Workbench } from './codeServer';
+import { palette, quickOpen, shot, webview } from './ui';
 
 // this run's pictures only (workbench.test.ts clears the whole folder when it runs too)
 for (const f of fs.existsSync(ARTIFACTS) ? fs.readdirSync(ARTIFACTS) : []) if (/^(failed-)?vsix-/.test(f)) fs.rmSync(path.join(ARTIFACTS, f));
-
-async function shot(page: Page, name: string): Promise<void> {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
-}
-
-/** Keys go to the workbench, not to a webview that has focus. */
-async function focusWorkbench(page: Page): Promise<void> {
-  await page.locator('.part.sidebar .composite.title').first().click();
-}
-
-async function quickOpen(page: Page, file: string): Promise<void> {
-  await focusWorkbench(page);
-  await page.keyboard.press('Control+P');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(file);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: file }).first().waitFor({ state: 'visible' });
-  await page.keyboard.press('Enter');
-  await page.locator('.tab.active', { hasText: file, hasNotText: 'Pipeline:' }).first().waitFor({ state: 'visible' });
-}
-
-/** Runs a command from the palette; tries again while the palette has not caught up with the
- * editor's context (a command shown only for the pipeline language). */
-async function palette(page: Page, command: string, pick?: string): Promise<void> {
-  await focusWorkbench(page);
-  for (let attempt = 1; ; attempt++) {
-    await page.keyboard.press('Control+Shift+P');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(`>${command}`);
-    try {
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: command }).first().waitFor({ state: 'visible', timeout: attempt < 4 ? 5_000 : 30_000 });
-      break;
-    } catch (e) {
-      await page.keyboard.press('Escape');
-      if (attempt >= 4) throw e;
-    }
-  }
-  await page.keyboard.press('Enter');
-  if (pick) {
-    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: pick }).first();
-    await row.waitFor({ state: 'visible', timeout: 15_000 });
-    await row.click();
-  }
-}
 
 const STEPS = ['Open an example pipeline', 'See a diagnostic and fix it with a quick fix', 'Run it', 'Open the graph', 'Debug with a breakpoint'];
 
@@ -71,11 +26,6 @@ async function openWalkthrough(page: Page): Promise<void> {
 async function stepTitles(page: Page): Promise<string[]> {
   await page.waitForFunction((n) => document.querySelectorAll('.getting-started-step .step-title').length >= n, STEPS.length, { timeout: 15_000 });
   return (await page.locator('.getting-started-step .step-title').allTextContents()).map((t) => t.trim());
-}
-
-/** The content of the one webview on screen (the walkthrough's step page, or the graph panel). */
-function webview(page: Page): FrameLocator {
-  return page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
 }
 
 describe('the .vsix installed in code-server, as a user installs it', function () {

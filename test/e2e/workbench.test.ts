@@ -9,56 +9,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { format } from 'node:util';
-import type { FrameLocator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { ARTIFACTS, launchBrowser, makeWorkspace, ROOT, Workbench } from './codeServer';
+import { palette, quickOpen, shot, webview } from './ui';
 import { installFakeLanguageModel } from './fakeLanguageModel/install';
 
 const INTEGRATION_ENTRY = path.join(ROOT, '.tools', 'e2e-build', 'integration', 'index.js');
 // this run's pictures only: a stale failed-*.png from an earlier run would mislead
 fs.rmSync(ARTIFACTS, { recursive: true, force: true });
-
-async function shot(page: Page, name: string): Promise<void> {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
-}
-
-async function palette(page: Page, command: string): Promise<void> {
-  // keys go to the workbench, not to a webview that has focus
-  if (await page.evaluate(() => document.activeElement?.tagName === 'IFRAME')) await page.locator('.part.sidebar .composite.title').first().click();
-  // the palette lists a command once the editor's context (its language) has caught up: try again
-  for (let attempt = 1; ; attempt++) {
-    await page.keyboard.press('Control+Shift+P');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(`>${command}`);
-    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: command }).first();
-    try {
-      await row.waitFor({ state: 'visible', timeout: attempt < 4 ? 5_000 : 30_000 });
-      break;
-    } catch (e) {
-      await page.keyboard.press('Escape');
-      if (attempt >= 4) throw e;
-      await page.waitForTimeout(500);
-    }
-  }
-  await page.keyboard.press('Enter');
-}
-
-async function quickOpen(page: Page, file: string): Promise<void> {
-  // keys go to the workbench, not to a webview that has focus
-  await page.locator('.part.sidebar .composite.title').first().click();
-  await page.keyboard.press('Control+P');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(file);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: file }).first().waitFor({ state: 'visible' });
-  await page.keyboard.press('Enter');
-  await page.locator('.tab.active', { hasText: file, hasNotText: 'Pipeline:' }).first().waitFor({ state: 'visible' });
-}
-
-function webview(page: Page): FrameLocator {
-  return page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
-}
 
 /** WCAG contrast ratio of two `rgb(...)` colours. */
 function contrast(a: string, b: string): number {

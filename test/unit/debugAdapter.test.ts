@@ -12,34 +12,8 @@ import { engineLauncher, PipelineDebugSession, type LaunchArguments } from '../.
 import { loadCheckpoint } from '../../engine/run/checkpointStore';
 import type { ResultDocument } from '../../engine/run/events';
 import { runPipeline } from '../../engine/run/runPipeline';
+import { CHAIN } from '../helpers/debugPipelines';
 
-const CHAIN = `id: chain
-parameters:
-  who:
-    type: string
-    default: world
-steps:
-  - id: greet
-    tool: filesystem
-    action: write
-    parameters:
-      path: greet.txt
-      content: "hello {{ who }}"
-  - id: read
-    tool: filesystem
-    action: read
-    dependencies: [greet]
-    parameters:
-      path: greet.txt
-  - id: copy
-    tool: filesystem
-    action: write
-    dependencies: [read]
-    parameters:
-      path: copy.txt
-      content: "{{ read.result.content }}"
-`;
-// lines (1-based): greet 7-12, read 13-18, copy 19-24
 
 const LOOP = `id: loop
 steps:

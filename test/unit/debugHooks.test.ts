@@ -10,33 +10,8 @@ import { loadCheckpoint } from '../../engine/run/checkpointStore';
 import type { PausePoint, RunDebugger } from '../../engine/run/debugHooks';
 import type { ResultDocument } from '../../engine/run/events';
 import { runPipeline } from '../../engine/run/runPipeline';
+import { CHAIN } from '../helpers/debugPipelines';
 
-const PIPELINE = `id: chain
-parameters:
-  who:
-    type: string
-    default: world
-steps:
-  - id: greet
-    tool: filesystem
-    action: write
-    parameters:
-      path: greet.txt
-      content: "hello {{ who }}"
-  - id: read
-    tool: filesystem
-    action: read
-    dependencies: [greet]
-    parameters:
-      path: greet.txt
-  - id: copy
-    tool: filesystem
-    action: write
-    dependencies: [read]
-    parameters:
-      path: copy.txt
-      content: "{{ read.result.content }}"
-`;
 
 describe('engine: debugger hooks', () => {
   let dir: string;
@@ -44,7 +19,7 @@ describe('engine: debugger hooks', () => {
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   const run = (dbg: RunDebugger, extra: { signal?: AbortSignal; checkpoint?: boolean; text?: string } = {}): Promise<ResultDocument> =>
-    runPipeline(analyze(extra.text ?? PIPELINE), { cwd: dir, checkpoint: extra.checkpoint ?? false, debugger: dbg, signal: extra.signal });
+    runPipeline(analyze(extra.text ?? CHAIN), { cwd: dir, checkpoint: extra.checkpoint ?? false, debugger: dbg, signal: extra.signal });
 
   it('asks before every step, with its rendered inputs, and a held step has not run', async () => {
     const seen: { key: string; inputs: unknown; greetWritten: boolean }[] = [];

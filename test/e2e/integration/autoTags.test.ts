@@ -6,24 +6,11 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { until, workspace } from './helpers';
 import type { ResultDocument } from '../../../engine/run/events';
 import { LoopbackProviders } from '../../fixtures/providers/loopbackServer';
 
-function workspace(): string {
-  const f = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(f, 'the workbench opened a folder');
-  return f.uri.fsPath;
-}
 
-async function until<T>(what: string, probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
 const lensTitles = async (uri: vscode.Uri) => ((await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)) ?? []).map((l) => l.command?.title ?? '');
 

@@ -5,6 +5,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { until, workspace } from './helpers';
 import type { OrchestratorApi } from '../../../client/api';
 import type { ResultDocument } from '../../../engine/run/events';
 
@@ -14,21 +15,7 @@ interface DapMessage {
   body?: Record<string, unknown>;
 }
 
-function workspace(): string {
-  const f = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(f, 'the workbench opened a folder');
-  return f.uri.fsPath;
-}
 
-async function until<T>(what: string, probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Everything the adapter sent VS Code in this test, in order. */
 let sent: DapMessage[] = [];

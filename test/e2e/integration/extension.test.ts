@@ -5,31 +5,13 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { until, workspace } from './helpers';
 import type { OrchestratorApi } from '../../../client/api';
 import type { ResultDocument } from '../../../engine/run/events';
 
 const EXTENSION_ID = 'orchestrator.orchestrator-pipelines';
 
-function workspace(): string {
-  const f = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(f, 'the workbench opened a folder');
-  return f.uri.fsPath;
-}
 
-async function until<T>(what: string, probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function open(name: string): Promise<vscode.TextDocument> {
   const doc = await vscode.workspace.openTextDocument(path.join(workspace(), name));

@@ -7,23 +7,10 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { until, workspace } from './helpers';
 import type { OrchestratorApi } from '../../../client/api';
 
-function workspace(): string {
-  const f = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(f, 'the workbench opened a folder');
-  return f.uri.fsPath;
-}
 
-async function until<T>(what: string, probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
 const PIPELINE = `id: compare_me
 parameters:

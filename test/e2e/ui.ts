@@ -1,0 +1,59 @@
+// Driving the workbench as a person does, shared by the browser suites (workbench.test.ts,
+// vsix.test.ts): screenshots, quick open, the command palette, the webview on screen.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { FrameLocator, Page } from 'playwright-core';
+import { ARTIFACTS } from './codeServer';
+
+export async function shot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
+}
+
+/** Keys go to the workbench, not to a webview that has focus. */
+export async function focusWorkbench(page: Page): Promise<void> {
+  await page.locator('.part.sidebar .composite.title').first().click();
+}
+
+export async function quickOpen(page: Page, file: string): Promise<void> {
+  await focusWorkbench(page);
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(file);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: file }).first().waitFor({ state: 'visible' });
+  await page.keyboard.press('Enter');
+  await page.locator('.tab.active', { hasText: file, hasNotText: 'Pipeline:' }).first().waitFor({ state: 'visible' });
+}
+
+/** Runs a command from the palette (then picks `pick` from the list it opens, if given); tries
+ * again while the palette has not caught up with the editor's context (a command shown only for
+ * the pipeline language). */
+export async function palette(page: Page, command: string, pick?: string): Promise<void> {
+  if (await page.evaluate(() => document.activeElement?.tagName === 'IFRAME')) await focusWorkbench(page);
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('Control+Shift+P');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(`>${command}`);
+    try {
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: command }).first().waitFor({ state: 'visible', timeout: attempt < 4 ? 5_000 : 30_000 });
+      break;
+    } catch (e) {
+      await page.keyboard.press('Escape');
+      if (attempt >= 4) throw e;
+      await page.waitForTimeout(500);
+    }
+  }
+  await page.keyboard.press('Enter');
+  if (pick) {
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: pick }).first();
+    await row.waitFor({ state: 'visible', timeout: 15_000 });
+    await row.click();
+  }
+}
+
+/** The content of the webview on screen (the graph panel, or a walkthrough step's page). */
+export function webview(page: Page): FrameLocator {
+  return page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+}
