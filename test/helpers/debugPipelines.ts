@@ -28,3 +28,20 @@ steps:
       path: copy.txt
       content: "{{ read.result.content }}"
 `;
+
+/** bad reads a file that is not there (it fails); after depends on it. */
+export const FAILING = `id: failing
+steps:
+  - id: bad
+    tool: filesystem
+    action: read
+    parameters:
+      path: missing.txt
+  - id: after
+    tool: filesystem
+    action: write
+    dependencies: [bad]
+    parameters:
+      path: after.txt
+      content: x
+`;

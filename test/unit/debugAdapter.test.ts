@@ -12,7 +12,7 @@ import { engineLauncher, PipelineDebugSession, type LaunchArguments } from '../.
 import { loadCheckpoint } from '../../engine/run/checkpointStore';
 import type { ResultDocument } from '../../engine/run/events';
 import { runPipeline } from '../../engine/run/runPipeline';
-import { CHAIN } from '../helpers/debugPipelines';
+import { CHAIN, FAILING } from '../helpers/debugPipelines';
 
 
 const LOOP = `id: loop
@@ -36,22 +36,6 @@ steps:
       pattern: "*.txt"
 `;
 // lines: each 3-12, write 7-12, done 13-19
-
-const FAILING = `id: failing
-steps:
-  - id: bad
-    tool: filesystem
-    action: read
-    parameters:
-      path: missing.txt
-  - id: after
-    tool: filesystem
-    action: write
-    dependencies: [bad]
-    parameters:
-      path: after.txt
-      content: x
-`;
 
 describe('debug adapter over DAP', function () {
   this.timeout(30_000);

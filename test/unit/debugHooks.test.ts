@@ -10,7 +10,7 @@ import { loadCheckpoint } from '../../engine/run/checkpointStore';
 import type { PausePoint, RunDebugger } from '../../engine/run/debugHooks';
 import type { ResultDocument } from '../../engine/run/events';
 import { runPipeline } from '../../engine/run/runPipeline';
-import { CHAIN } from '../helpers/debugPipelines';
+import { CHAIN, FAILING } from '../helpers/debugPipelines';
 
 
 describe('engine: debugger hooks', () => {
@@ -91,21 +91,6 @@ describe('engine: debugger hooks', () => {
   });
 
   it('holds the run after a failure until the debugger lets it go on', async () => {
-    const text = `id: fails
-steps:
-  - id: bad
-    tool: filesystem
-    action: read
-    parameters:
-      path: missing.txt
-  - id: after
-    tool: filesystem
-    action: write
-    dependencies: [bad]
-    parameters:
-      path: after.txt
-      content: x
-`;
     const failures: { key: string; error: string | null; status: string }[] = [];
     const before: string[] = [];
     const doc = await run(
@@ -113,7 +98,7 @@ steps:
         beforeStep: (p: PausePoint) => void before.push(p.key),
         afterFailure: (p, r) => void failures.push({ key: p.key, error: r.error, status: r.status }),
       },
-      { text },
+      { text: FAILING },
     );
     assert.equal(doc.status, 'failed');
     assert.equal(failures.length, 1);
