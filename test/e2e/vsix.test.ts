@@ -93,20 +93,18 @@ describe('the .vsix installed in code-server, as a user installs it', function (
     assert.deepEqual(await stepTitles(page), STEPS);
     // a step's page (media/walkthrough/diagnostic.md) with its screenshot (docs/images)
     const step = page.locator('.getting-started-step', { hasText: 'See a diagnostic' });
-    for (let attempt = 1; !(await step.evaluate((e) => e.classList.contains('expanded'))); attempt++) {
-      // the page slides in: a click during the animation may miss
-      if (attempt > 5) throw new Error('the step did not open');
-      await step.locator('.step-title').click();
-      await page.waitForTimeout(500);
-    }
-    // the step's page is a webview of its own (the first step's may still be there): look in every frame
+    // the step's page is a webview of its own (the first step's may still be there): look in every
+    // frame; the page slides in, and a click during the animation may select nothing, so click again
     let img = null as Awaited<ReturnType<Page['$']>>;
-    for (const deadline = Date.now() + 30_000; !img && Date.now() < deadline; ) {
-      for (const f of page.frames()) {
-        img = await f.$('img[alt^="A misspelt dependency"]').catch(() => null);
-        if (img) break;
+    for (let attempt = 1; !img && attempt <= 6; attempt++) {
+      await step.locator('.step-title').click();
+      for (const deadline = Date.now() + 4_000; !img && Date.now() < deadline; ) {
+        for (const f of page.frames()) {
+          img = await f.$('img[alt^="A misspelt dependency"]').catch(() => null);
+          if (img) break;
+        }
+        if (!img) await page.waitForTimeout(250);
       }
-      if (!img) await page.waitForTimeout(250);
     }
     assert.ok(img, "the diagnostic step's page shows its screenshot");
     await img.evaluate((i) => ((i as HTMLImageElement).complete ? undefined : new Promise((resolve) => i.addEventListener('load', resolve, { once: true }))));
