@@ -24,6 +24,8 @@ import { askInputs } from './parameters';
 import { withAutoAnswers } from './autoTags';
 import { editorHasModels } from './languageModels';
 import { orchestratorOf } from '../engine/auto/orchestrator';
+import { lockedAnswers } from '../engine/auto/resolve';
+import { readAutoLock } from '../engine/auto/lockFile';
 import { modelProvidersOf } from '../engine/models/stepModels';
 import { fromHereCheckpoint, jumpsOf } from './runFromHere';
 import type { RunStatusBar } from './statusBar';
@@ -198,7 +200,10 @@ export class RunController implements vscode.Disposable {
     if (doc.isDirty) return this.refuse(`${path.basename(file)} has unsaved changes; save or revert them before resuming run ${runId}.`);
     const source = readFileSync(file, 'utf8');
     if (sha256(source) !== checkpoint.pipeline_sha256) return this.refuse(`${path.basename(file)} has changed since run ${runId} started; resuming would mix two pipelines. Start a new run instead.`);
-    const analysis = analyze(source);
+    const compiled = analyze(source);
+    // the AUTO answers the run started with (from the lock; no call)
+    const answers = compiled.pipeline ? lockedAnswers(compiled, readAutoLock(file), orchestratorOf(compiled.pipeline)) : new Map<string, unknown>();
+    const analysis = answers.size ? analyze(source, { autoAnswers: answers }) : compiled;
     if (!analysis.pipeline || !analysis.plan || hasErrors(analysis.findings)) return this.refuse(`${path.basename(file)} does not compile; fix its errors first.`);
     if (this.active.has(uri.toString())) return this.refuse(`${path.basename(file)} is already running.`);
     const reused = restoredSteps(checkpoint);

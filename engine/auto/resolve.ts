@@ -171,3 +171,15 @@ export function answersOf(outcomes: TagOutcome[]): Map<string, unknown> {
   for (const o of outcomes) if (o.status === 'locked' || o.status === 'resolved') m.set(`${o.path}\n${o.tag.text}`, o.value);
   return m;
 }
+
+/** The answers a lock holds for an analysis's compile-time tags (no call): what a resumed run uses,
+ * so it runs with the answers its first part ran with. */
+export function lockedAnswers(a: Analysis, lock: AutoLock | null, model: string | null): Map<string, unknown> {
+  const m = new Map<string, unknown>();
+  for (const tag of a.autoTags) {
+    if (tag.runtime) continue;
+    const e = lockedEntry(lock, tag, model);
+    if (e) m.set(`${formatPath(tag.path)}\n${tag.text}`, e.value);
+  }
+  return m;
+}

@@ -7,7 +7,8 @@ import { analyze, hasErrors, type Analysis } from '../analyze/index';
 import type { AutoType } from '../analyze/model';
 import { answerContext } from '../auto/answer';
 import { lockFileFor, readAutoLock } from '../auto/lockFile';
-import { answersOf, resolveAutoTags, writeAutoLock, type ResolveResult } from '../auto/resolve';
+import { answersOf, lockedAnswers, resolveAutoTags, writeAutoLock, type ResolveResult } from '../auto/resolve';
+import { formatPath } from '../parse/yamlDocument';
 import type { ModelRunner } from '../models/modelRunner';
 import { orchestratorOf } from '../auto/orchestrator';
 import { formatFinding, paint, type Style } from './findingFormat';
@@ -39,14 +40,15 @@ export async function prepareAuto(file: string, source: string, a: Analysis, o: 
   const lock = lockFile ? readAutoLock(file) : null;
   const model = orchestratorModel(a);
   if (o.frozen) {
-    const result = await resolveAutoTags(a, { models: FROZEN, orchestrator: model, lock, context: answerContext(a) });
-    const missing = result.outcomes.filter((x) => x.status === 'failed');
+    // no call: the lock answers every tag, or the run is refused
+    const answers = lockedAnswers(a, lock, model);
+    const missing = compileTime.filter((t) => !answers.has(`${formatPath(t.path)}\n${t.text}`));
     if (missing.length) {
-      for (const m of missing) o.err(formatFinding(displayName(file), source, { code: 'auto.unresolved', severity: 'error', message: `This AUTO tag has no locked resolution${model ? ` by ${model}` : ''}, and --frozen-auto allows none to be made: run 'orc auto ${displayName(file)}' and commit the lock file.`, range: m.tag.range, step: m.tag.step, path: m.path, suggestions: [] }, o.style));
+      for (const t of missing) o.err(formatFinding(displayName(file), source, { code: 'auto.unresolved', severity: 'error', message: `This AUTO tag has no locked resolution${model ? ` by ${model}` : ''}, and --frozen-auto allows none to be made: run 'orc auto ${displayName(file)}' and commit the lock file.`, range: t.range, step: t.step, path: formatPath(t.path), suggestions: [] }, o.style));
       o.err(`${displayName(file)}: ${missing.length} AUTO tag${missing.length === 1 ? ' is' : 's are'} not resolved; nothing ran`);
-      return { analysis: null, result };
+      return { analysis: null, result: null };
     }
-    return { analysis: analyze(source, { autoAnswers: answersOf(result.outcomes) }), result };
+    return { analysis: analyze(source, { autoAnswers: answers }), result: null };
   }
   const result = await resolveAutoTags(a, { models: o.models, orchestrator: model, lock, refresh: o.refresh, context: answerContext(a) });
   const asked = result.outcomes.filter((x) => x.status === 'resolved').length;
@@ -65,13 +67,6 @@ export async function prepareAuto(file: string, source: string, a: Analysis, o: 
   }
   return { analysis: resolved, result };
 }
-
-/** A model runner that must not be called (--frozen-auto, listing). */
-const FROZEN: ModelRunner = {
-  run() {
-    throw new Error('no calls are made here');
-  },
-};
 
 export async function autoCommand(file: string, source: string, a: Analysis, o: { models: ModelRunner; refresh: boolean; json: boolean; style: Style; out: (s: string) => void; err: (s: string) => void }): Promise<number> {
   const lockFile = file === '-' ? null : lockFileFor(file);

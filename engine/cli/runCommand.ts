@@ -15,6 +15,10 @@ import type { Style } from './findingFormat';
 import { readSource, UsageError, withoutBom } from './input';
 import { progressReporter } from './progress';
 import { prepareAuto } from './autoCommand';
+import { lockedAnswers } from '../auto/resolve';
+import { readAutoLock } from '../auto/lockFile';
+import { orchestratorOf } from '../auto/orchestrator';
+import { analyze } from '../analyze/index';
 
 export interface RunIO {
   out(s: string): void;
@@ -118,7 +122,10 @@ export async function resumeCommand(runId: string, json: boolean, style: Style, 
   if (sha256(source) !== checkpoint.pipeline_sha256) {
     throw new UsageError(`${file} has changed since run ${runId} started; resuming would mix two pipelines. Start a new run with 'orc run'.`);
   }
-  const a = compileOrReport(file, style, io.err, source, '; nothing ran');
-  if (!a) return EXIT.compile;
+  const compiled = compileOrReport(file, style, io.err, source, '; nothing ran');
+  if (!compiled) return EXIT.compile;
+  // the AUTO answers the run started with (from the lock; no call)
+  const answers = compiled.pipeline ? lockedAnswers(compiled, readAutoLock(file), orchestratorOf(compiled.pipeline)) : new Map();
+  const a = answers.size ? analyze(source, { autoAnswers: answers }) : compiled;
   return execute(a, { cwd: root, pipelineFile: checkpoint.pipeline_file, source, resume: checkpoint }, json, style, io);
 }

@@ -184,4 +184,41 @@ steps:
     assert.deepEqual(doc.steps.summary.auto, [{ path: 'parameters.content', question: 'Summarize the file written at facts.txt', value: 'blue sky', model: 'openai:gpt-4o-mini' }]);
     assert.deepEqual([doc.steps.summary.tokens_in, doc.steps.summary.tokens_out], [30, 4]);
   });
+
+  it('a resumed run uses the answers the run started with, from the lock, with no call', async () => {
+    fs.writeFileSync(
+      path.join(dir, 'g.pipeline.yaml'),
+      `id: gated
+orchestrator: openai:gpt-4o-mini
+steps:
+  - id: gate
+    tool: filesystem
+    action: read
+    parameters:
+      path: flag.txt
+  - id: each
+    for_each: [x, y, z]
+    max_parallel: <AUTO>How many at once?</AUTO>
+    dependencies: [gate]
+    steps:
+      - id: mark
+        tool: filesystem
+        action: write
+        parameters:
+          path: "{{ item }}.txt"
+          content: "{{ index }}"
+`,
+    );
+    server.script.push({ json: { value: 2 } });
+    const failed = await orcAsync(['run', 'g.pipeline.yaml', '--json'], { cwd: dir, env });
+    assert.equal(failed.code, 1, failed.stderr);
+    const id = (JSON.parse(failed.stdout) as { execution_id: string }).execution_id;
+    assert.equal(server.requests.length, 1);
+    fs.writeFileSync(path.join(dir, 'flag.txt'), 'go');
+    const resumed = await orcAsync(['resume', id, '--json'], { cwd: dir, env });
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.equal((JSON.parse(resumed.stdout) as { status: string }).status, 'completed');
+    assert.deepEqual(['x', 'y', 'z'].map((f) => fs.readFileSync(path.join(dir, `${f}.txt`), 'utf8')), ['0', '1', '2']);
+    assert.equal(server.requests.length, 1, 'no call on resume');
+  });
 });
