@@ -182,7 +182,8 @@ export function buildReport(i: ReportInputs): RunReport {
   // the bottleneck: a step on the path that spends half the makespan running (not waiting)
   const runningShare = (id: string) => steps.find((x) => x.step === id)!.running_ms / makespan;
   const top = path.reduce<PathStep | null>((a, b) => (!a || runningShare(b.step) > runningShare(a.step) ? b : a), null);
-  if (top && runningShare(top.step) >= 0.5 && path.length > 1) suggestions.push(`'${top.step}' runs for ${pct(runningShare(top.step))} of the makespan on the critical path: it is the bottleneck. Make it faster, split it, or cache it (cache: true) if its inputs repeat.`);
+  // (in a run of a second or less there is nothing worth speeding up)
+  if (top && runningShare(top.step) >= 0.5 && path.length > 1 && makespan >= 1000) suggestions.push(`'${top.step}' runs for ${pct(runningShare(top.step))} of the makespan on the critical path: it is the bottleneck. Make it faster, split it, or cache it (cache: true) if its inputs repeat.`);
   for (const s of retried) suggestions.push(`'${s.step}' needed ${s.attempts} attempts; failed attempts and backoff took ${secs(s.retry_ms)}${s.on_critical_path ? ', on the critical path' : ''}.`);
   for (const s of steps) if (s.rate_limit_wait_ms >= Math.max(100, 0.05 * makespan)) suggestions.push(`'${s.step}' waited ${secs(s.rate_limit_wait_ms)} for its provider's rate limit: a higher limit or another model would shorten it.`);
   if (pathsByRun) {
