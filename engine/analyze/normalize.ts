@@ -1,6 +1,6 @@
 // The YAML value → the engine's Pipeline: aliases folded, lists normalized, defaults applied.
 // Tolerant of invalid input (the schema pass reports it); reports a key given with its alias.
-import type { FailurePolicy, LoopSpec, ParameterDecl, ParamType, Pipeline, RetryPolicy, Step, ValuePath, VarDecl } from '../spec/types';
+import type { FailurePolicy, LoopSpec, McpServerDecl, ParameterDecl, ParamType, Pipeline, RetryPolicy, Step, ValuePath, VarDecl } from '../spec/types';
 import type { FindingSink } from './findingSink';
 
 type Obj = Record<string, unknown>;
@@ -185,6 +185,8 @@ export function normalizePipeline(value: unknown, sink: FindingSink | null): Pip
   }
   const experts: Record<string, string> = {};
   if (isObj(value.experts)) for (const [k, v] of Object.entries(value.experts)) if (typeof v === 'string') setOwn(experts, k, v);
+  const mcpServers: Pipeline['mcpServers'] = {};
+  if (isObj(value.mcp_servers)) for (const [k, v] of Object.entries(value.mcp_servers)) if (isObj(v)) setOwn(mcpServers, k, v as McpServerDecl);
   const sel = value.selection_schema;
   return {
     id: str(value.id) ?? (name ? slug(name) : 'pipeline'),
@@ -198,6 +200,7 @@ export function normalizePipeline(value: unknown, sink: FindingSink | null): Pip
     experts,
     selectionSchema: sel === 'cost' || sel === 'performance' ? sel : 'balanced',
     personalities,
+    mcpServers,
     context: {
       timeout: num(context.timeout),
       maxRetries: num(context.max_retries),

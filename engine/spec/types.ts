@@ -116,6 +116,18 @@ export interface PipelineContext {
   checkpoint: boolean;
 }
 
+/** One entry of `mcp_servers:`: a stdio server (`command`) or a streamable-HTTP one (`url`). */
+export interface McpServerDecl {
+  command?: string;
+  args?: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+  url?: string;
+  headers?: Record<string, string>;
+  /** Seconds to start the server and list its tools. */
+  timeout?: number;
+}
+
 export interface Pipeline {
   id: string;
   name: string | null;
@@ -128,6 +140,8 @@ export interface Pipeline {
   experts: Record<string, string>;
   selectionSchema: 'cost' | 'performance' | 'balanced';
   personalities: Record<string, { prompt: string } | { file: string }>;
+  /** MCP servers by name (`mcp_servers:`), as written: `{command, args, env, cwd}` or `{url, headers}`. */
+  mcpServers: Record<string, McpServerDecl>;
   context: PipelineContext;
   steps: Step[];
 }
