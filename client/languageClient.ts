@@ -15,7 +15,8 @@ export async function startLanguageClient(context: vscode.ExtensionContext, comm
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ language: LANGUAGE_ID }],
-    initializationOptions: { commands },
+    // listing an MCP server's tools starts its command: only in a trusted workspace
+    initializationOptions: { commands, trusted: vscode.workspace.isTrusted },
     // lock files the server reads for AUTO answers: a change refreshes inlay hints and lenses
     synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.auto.lock.json') },
   };

@@ -2,6 +2,7 @@
 // a missing (implied) dependency added, a duplicate dependency removed.
 import { CodeActionKind, type CodeAction, type Diagnostic, type TextEdit } from 'vscode-languageserver';
 import type { Analysis } from '../engine/analyze/index';
+import type { FindingFix } from '../engine/spec/types';
 import { exactSpan } from '../engine/parse/yamlDocument';
 
 const REPLACE_CODES = new Set([
@@ -14,6 +15,11 @@ const REPLACE_CODES = new Set([
 function suggestionsOf(d: Diagnostic): string[] {
   const s = (d.data as { suggestions?: unknown } | undefined)?.suggestions;
   return Array.isArray(s) ? s.map(String) : [];
+}
+
+function fixesOf(d: Diagnostic): FindingFix[] {
+  const f = (d.data as { fixes?: unknown } | undefined)?.fixes;
+  return Array.isArray(f) ? (f as FindingFix[]) : [];
 }
 
 /** An edit adding `dep` to a step's dependencies, whatever form they are written in. */
@@ -56,6 +62,9 @@ export function codeActions(a: Analysis, uri: string, diagnostics: Diagnostic[])
   for (const d of diagnostics) {
     const code = String(d.code ?? '');
     const suggestions = suggestionsOf(d);
+    // fixes the analyzer computed with the finding (remove a key, rewrite it to this format's form)
+    // (a did-you-mean replacement, when there is one, is the preferred fix)
+    fixesOf(d).forEach((f, i) => out.push(edit(f.title, d, f.edits, i === 0 && !(REPLACE_CODES.has(code) && suggestions.length))));
     if (REPLACE_CODES.has(code)) {
       suggestions.forEach((s, i) => out.push(edit(code === 'template.hyphenated-step' ? `Write it as ${s}` : `Change to '${s}'`, d, [{ range: d.range, newText: s }], i === 0)));
     } else if (code === 'template.implied-dependency') {

@@ -11,6 +11,7 @@ import { TESTS } from '../engine/template/tests';
 import { actionSpec, BUILTIN_ACTIONS, TOOL_SPECS } from '../engine/tools/specs';
 import { describeModel, registryModels } from '../engine/models/registry';
 import { valueAt } from '../engine/spec/values';
+import { mcpToolsOf, stepActionSpec } from './documents';
 
 const md = (value: string) => ({ kind: MarkupKind.Markdown, value });
 
@@ -35,7 +36,7 @@ function keyItems(a: Analysis, ctx: Extract<CompletionContext, { kind: 'key' }>)
   // a step's `parameters`: the action's parameters
   if (mapping[mapping.length - 1] === 'parameters' && mapping[mapping.length - 3] === 'steps') {
     const step = valueIn(a, mapping.slice(0, -1)) as Record<string, unknown> | undefined;
-    const spec = step && typeof step.action === 'string' ? actionSpec(TOOL_SPECS, typeof step.tool === 'string' ? step.tool : null, step.action) : undefined;
+    const spec = step ? stepActionSpec(a, typeof step.tool === 'string' ? step.tool : null, typeof step.action === 'string' ? step.action : null) : undefined;
     if (!spec) return [];
     const present = valueIn(a, mapping);
     return Object.entries(spec.parameters)
@@ -64,7 +65,7 @@ function valueItems(a: Analysis, ctx: Extract<CompletionContext, { kind: 'value'
   const step = valueIn(a, ctx.mapping) as Record<string, unknown> | undefined;
   switch (ctx.key) {
     case 'tool':
-      return Object.values(TOOL_SPECS).map((t) => ({ label: t.name, kind: CompletionItemKind.Module, documentation: md(`${t.description}\n\nActions: ${Object.keys(t.actions).map((x) => `\`${x}\``).join(', ')}`) }));
+      return [...Object.values(TOOL_SPECS), ...Object.values(mcpToolsOf(a))].map((t) => ({ label: t.name, kind: CompletionItemKind.Module, documentation: md(`${t.description}\n\nActions: ${Object.keys(t.actions).map((x) => `\`${x}\``).join(', ')}`) }));
     case 'action': {
       const tool = typeof step?.tool === 'string' ? TOOL_SPECS[step.tool] : undefined;
       const actions = tool ? tool.actions : BUILTIN_ACTIONS;

@@ -11,7 +11,7 @@ const SEVERITY: Record<Finding['severity'], DiagnosticSeverity> = {
 
 export function toDiagnostic(f: Finding, uri: string): Diagnostic {
   const d: Diagnostic = { range: f.range, severity: SEVERITY[f.severity], code: f.code, source: 'orchestrator', message: f.message };
-  if (f.suggestions.length) d.data = { suggestions: f.suggestions };
+  if (f.suggestions.length || f.fixes?.length) d.data = { suggestions: f.suggestions, ...(f.fixes?.length ? { fixes: f.fixes } : {}) };
   if (f.related?.length) d.relatedInformation = f.related.map((r) => ({ location: { uri, range: r.range }, message: r.message }));
   return d;
 }

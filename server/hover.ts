@@ -11,6 +11,7 @@ import { lockedEntry, type AutoLock } from '../engine/auto/lockFile';
 import type { Step } from '../engine/spec/types';
 import { FILTERS } from '../engine/template/filters';
 import { actionSpec, TOOL_SPECS, type ActionSpec } from '../engine/tools/specs';
+import { mcpToolsOf, stepActionSpec } from './documents';
 
 function stepSummary(a: Analysis, step: Step): string {
   const line = a.references.find((r) => r.kind === 'definition' && r.stepId === step.id)?.range.start.line;
@@ -68,6 +69,8 @@ export function hover(a: Analysis, offset: number, lock: AutoLock | null = null)
   }
   if (!at.onKey && (last === 'tool' || last === 'action')) {
     const stepValue = a.pipeline ? findStepByPath(a, at.path.slice(0, -1)) : undefined;
+    const mcpTool = last === 'tool' && stepValue?.tool ? mcpToolsOf(a)[stepValue.tool] : undefined;
+    if (mcpTool) return value(actionDoc(mcpTool.name, mcpTool.actions.call));
     if (last === 'tool' && stepValue?.tool && TOOL_SPECS[stepValue.tool]) {
       const t = TOOL_SPECS[stepValue.tool];
       return value(`**tool \`${t.name}\`** — ${t.description}\n\nActions: ${Object.keys(t.actions).map((x) => `\`${x}\``).join(', ')}`);
@@ -83,7 +86,7 @@ export function hover(a: Analysis, offset: number, lock: AutoLock | null = null)
     // a parameter of an action
     if (at.path[at.path.length - 2] === 'parameters' && a.pipeline) {
       const step = findStepByPath(a, at.path.slice(0, -2));
-      const spec = step?.action ? actionSpec(TOOL_SPECS, step.tool, step.action) : undefined;
+      const spec = step ? stepActionSpec(a, step.tool, step.action) : undefined;
       const p = spec?.parameters[String(last)];
       if (p) return value(`**\`${String(last)}\`** (${Array.isArray(p.type) ? p.type.join(' or ') : p.type}${p.required ? ', required' : ''}) — ${p.description}`);
     }

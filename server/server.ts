@@ -35,8 +35,11 @@ export const DIAGNOSTICS_DEBOUNCE_MS = 10;
 
 export function startServer(connection: Connection): void {
   const documents = new TextDocuments(VERSIONED_DOCUMENTS);
-  const cache = new AnalysisCache();
   const timers = new Map<string, NodeJS.Timeout>();
+  // an MCP server's tools listed in the background: the document's diagnostics are published again
+  // (only when the client says the workspace is trusted: listing starts the servers' commands)
+  let trusted = false;
+  const cache = new AnalysisCache((uri) => schedule(uri, 0), () => trusted);
 
   /** The AUTO lock file of a document on disk (`<file>.auto.lock.json`), if it has one. */
   const lockOf = (uri: string) => (uri.startsWith('file:') ? readAutoLock(fileURLToPath(uri)) : null);
@@ -73,8 +76,9 @@ export function startServer(connection: Connection): void {
   // code lenses name commands the client implements; a client says which in its initializationOptions
   let clientCommands = new Set<string>();
   connection.onInitialize((params) => {
-    const opts = params.initializationOptions as { commands?: unknown } | undefined;
+    const opts = params.initializationOptions as { commands?: unknown; trusted?: unknown } | undefined;
     clientCommands = new Set(Array.isArray(opts?.commands) ? opts!.commands.map(String) : []);
+    trusted = opts?.trusted === true;
     return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -124,16 +128,16 @@ export function startServer(connection: Connection): void {
     void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
 
-  connection.onCompletion((p) => withDoc(p.textDocument.uri, 'completion', [], (a, doc) => completions(a, doc.offsetAt(p.position))));
-  connection.onHover((p) => withDoc(p.textDocument.uri, 'hover', null, (a, doc) => explanationHover(a, doc.uri, p.position.line) ?? hover(a, doc.offsetAt(p.position), lockOf(doc.uri))));
-  connection.onDefinition((p) => withDoc(p.textDocument.uri, 'definition', null, (a, doc) => definition(a, doc.uri, doc.offsetAt(p.position))));
-  connection.onReferences((p) => withDoc(p.textDocument.uri, 'references', [], (a, doc) => references(a, doc.uri, doc.offsetAt(p.position), p.context.includeDeclaration)));
-  connection.onDocumentHighlight((p) => withDoc(p.textDocument.uri, 'highlight', [], (a, doc) => highlights(a, doc.offsetAt(p.position))));
-  connection.onPrepareRename((p) => withDoc(p.textDocument.uri, 'prepareRename', null, (a, doc) => prepareRename(a, doc.offsetAt(p.position))));
-  connection.onRenameRequest((p) => withDoc(p.textDocument.uri, 'rename', null, (a, doc) => rename(a, doc.uri, doc.offsetAt(p.position), p.newName)));
+  connection.onCompletion((p) => withDoc(p.textDocument.uri, 'completion', [], (a, doc) => completions(a, a.parsed.lines.offset(p.position))));
+  connection.onHover((p) => withDoc(p.textDocument.uri, 'hover', null, (a, doc) => explanationHover(a, doc.uri, p.position.line) ?? hover(a, a.parsed.lines.offset(p.position), lockOf(doc.uri))));
+  connection.onDefinition((p) => withDoc(p.textDocument.uri, 'definition', null, (a, doc) => definition(a, doc.uri, a.parsed.lines.offset(p.position))));
+  connection.onReferences((p) => withDoc(p.textDocument.uri, 'references', [], (a, doc) => references(a, doc.uri, a.parsed.lines.offset(p.position), p.context.includeDeclaration)));
+  connection.onDocumentHighlight((p) => withDoc(p.textDocument.uri, 'highlight', [], (a, doc) => highlights(a, a.parsed.lines.offset(p.position))));
+  connection.onPrepareRename((p) => withDoc(p.textDocument.uri, 'prepareRename', null, (a, doc) => prepareRename(a, a.parsed.lines.offset(p.position))));
+  connection.onRenameRequest((p) => withDoc(p.textDocument.uri, 'rename', null, (a, doc) => rename(a, doc.uri, a.parsed.lines.offset(p.position), p.newName)));
   connection.onDocumentSymbol((p) => withDoc(p.textDocument.uri, 'symbols', [], (a) => documentSymbols(a)));
   connection.onFoldingRanges((p) => withDoc(p.textDocument.uri, 'folding', [], (a) => foldingRanges(a)));
-  connection.onSelectionRanges((p) => withDoc(p.textDocument.uri, 'selectionRanges', [], (a, doc) => selectionRanges(a, p.positions.map((x) => doc.offsetAt(x)))));
+  connection.onSelectionRanges((p) => withDoc(p.textDocument.uri, 'selectionRanges', [], (a, doc) => selectionRanges(a, p.positions.map((x) => a.parsed.lines.offset(x)))));
   connection.onCodeLens((p) => withDoc(p.textDocument.uri, 'codeLens', [], (a, doc) => codeLenses(a, doc.uri, lockOf(doc.uri)).filter((l) => l.command && clientCommands.has(l.command.command))));
   connection.languages.inlayHint.on((p) => withDoc(p.textDocument.uri, 'inlayHints', [], (a, doc) => inlayHints(a, p.range.start.line, p.range.end.line, lockOf(doc.uri))));
   connection.languages.semanticTokens.on((p) => withDoc(p.textDocument.uri, 'semanticTokens', { data: [] }, (a) => semanticTokens(a)));

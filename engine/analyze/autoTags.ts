@@ -7,6 +7,11 @@ import type { FindingSink } from './findingSink';
 import type { AutoTag, AutoType } from './model';
 
 /** A value that is one AUTO tag (white space around allowed). */
+/** A bare `<AUTO>` as a model (ContextLab's form): choose the model automatically, as for a step that names none. */
+export function isAutoSelect(v: unknown): boolean {
+  return typeof v === 'string' && v.trim() === '<AUTO>';
+}
+
 export function isAutoTag(s: string): boolean {
   return /^\s*<AUTO(\s[^>]*)?>[\s\S]*<\/AUTO>\s*$/.test(s);
 }
@@ -67,6 +72,8 @@ export function collectAutoTags(value: unknown, sink: FindingSink, stepIdAt: (pa
   const visit = (v: unknown, path: ValuePath): void => {
     if (typeof v === 'string') {
       if (!v.includes('<AUTO')) return;
+      const last = path[path.length - 1];
+      if ((last === 'model' || last === 'default_model') && isAutoSelect(v)) return;
       const found = findAutoTags(v);
       const offsets = stringOffsets(parsed, path, v);
       const at = (i: number) => (offsets ? offsets[Math.min(i, v.length)] : 0);

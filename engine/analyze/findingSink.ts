@@ -1,6 +1,6 @@
 // Collects findings, placing each on the exact source range of a key, a value or a span inside one.
 import { formatPath, keyRange, valueRange, type ParsedYaml } from '../parse/yamlDocument';
-import type { Finding, Range, RelatedFinding, Severity, ValuePath } from '../spec/types';
+import type { Finding, FindingFix, Range, RelatedFinding, Severity, ValuePath } from '../spec/types';
 import { FINDING_CODES, type FindingCode } from './codes';
 
 export interface FindingOptions {
@@ -9,6 +9,7 @@ export interface FindingOptions {
   related?: RelatedFinding[];
   /** Overrides the code's usual severity (a guarded unknown name is a warning). */
   severity?: Severity;
+  fixes?: FindingFix[];
 }
 
 export class FindingSink {
@@ -26,6 +27,7 @@ export class FindingSink {
       suggestions: opts.suggestions ?? [],
     };
     if (opts.related?.length) f.related = opts.related;
+    if (opts.fixes?.length) f.fixes = opts.fixes;
     this.findings.push(f);
     return f;
   }

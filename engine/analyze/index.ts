@@ -1,17 +1,22 @@
 // analyze(text) → the pipeline, its findings with exact ranges, symbols, references, templates,
 // AUTO tags and plan. One pure function behind `orc validate`, every LSP feature and `orc run`.
-import { parseYaml, type ParsedYaml } from '../parse/yamlDocument';
+import { repairUnderIndentedQuotes, ShiftedLineIndex } from '../parse/yamlRepair';
+import { parseWhole, parseYaml, type ParsedYaml } from '../parse/yamlDocument';
 import type { Finding, Pipeline, Plan, ValuePath } from '../spec/types';
 import { collectAutoTags, withAnswers } from './autoTags';
 import { FindingSink } from './findingSink';
+import { FINDING_CODES } from './codes';
 import type { AutoTag, PipelineSymbol, StepReference, TemplateSite } from './model';
-import { normalizePipeline, parametersKey } from './normalize';
+import { normalizePipeline } from './normalize';
+import { stripContextlabKeys } from './contextlabCompat';
+import { checkInlineDocuments } from './inlineDocuments';
 import { checkSchema } from './schemaCheck';
 import { checkSteps, indexSteps, type StepIndexEntry } from './stepCheck';
 import { pipelineSymbols } from './symbols';
 import { checkTemplates } from './templateCheck';
 import { stepIdAt } from '../spec/values';
 import { catalogWith, type ToolSpec } from '../tools/specs';
+import type { McpAnalysisInfo } from '../mcp/catalog';
 
 export type { AutoTag, PipelineSymbol, StepReference, TemplateSite } from './model';
 
@@ -19,10 +24,14 @@ export type { AutoTag, PipelineSymbol, StepReference, TemplateSite } from './mod
 export const MAX_DOCUMENT_CHARS = 5_000_000;
 
 export interface AnalyzeOptions {
-  /** Tools besides the built-in ones (a host's, a benchmark's). */
+  /** Tools besides the built-in ones (a host's, a benchmark's, the listed MCP tools as `mcp:<server>.<tool>`). */
   tools?: Record<string, ToolSpec>;
+  /** The MCP servers the user's settings declare and whether each server's tools are listed (engine/mcp/prepare.ts). */
+  mcp?: McpAnalysisInfo;
   /** Answers of AUTO tags, by `path\ntext` (engine/auto/resolve.ts): the pipeline is analyzed with them in place of their tags. */
   autoAnswers?: Map<string, unknown>;
+  /** How deep inside inline documents (sub-pipelines written in a parameter) this text is. */
+  inlineDepth?: number;
 }
 
 export interface Analysis {
@@ -48,6 +57,35 @@ export function hasErrors(findings: Finding[]): boolean {
   return findings.some((f) => f.severity === 'error');
 }
 
+/**
+ * YAML 1.2 refuses a multi-line quoted scalar whose closing lines sit no deeper than its key, which
+ * PyYAML (and so ContextLab) reads: such a document is read repaired when the repair leaves no YAML
+ * error, and each scalar is a warning whose quick fix indents its lines in the file.
+ */
+function readAsContextlabDoes(text: string, parsed: ParsedYaml): { parsed: ParsedYaml; findings: Finding[] } {
+  if (!parsed.findings.some((f) => f.code === 'yaml.syntax')) return { parsed, findings: [] };
+  const repair = repairUnderIndentedQuotes(text);
+  if (!repair) return { parsed, findings: [] };
+  const fixed = parseWhole(repair.text, new ShiftedLineIndex(repair.text, repair.shifts));
+  if (fixed.findings.some((f) => f.severity === 'error')) return { parsed, findings: [] };
+  const findings = repair.scalars.map((lines): Finding => {
+    const first = lines[0];
+    const shown = fixed.lines.lineText(first);
+    const indent = shown.length - shown.trimStart().length;
+    return {
+      code: 'yaml.under-indented-quote',
+      severity: FINDING_CODES['yaml.under-indented-quote'].severity,
+      message: `This line of a quoted value is indented no deeper than its key: YAML 1.2 reads it as the end of the value, PyYAML (ContextLab) reads it as part of it, and so does this analysis. Indent ${lines.length === 1 ? 'it' : `its ${lines.length} lines`} past the key.`,
+      range: { start: { line: first, character: indent }, end: { line: first, character: shown.length } },
+      step: null,
+      path: '',
+      suggestions: [],
+      fixes: [{ title: 'Indent the quoted value past its key', edits: lines.map((l) => ({ range: { start: { line: l, character: 0 }, end: { line: l, character: 0 } }, newText: ' '.repeat(repair.shifts.get(l)!) })) }],
+    };
+  });
+  return { parsed: fixed, findings };
+}
+
 function byPosition(a: Finding, b: Finding): number {
   return a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || a.code.localeCompare(b.code);
 }
@@ -66,9 +104,10 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
     };
     return { text, parsed, pipeline: null, findings: [finding], symbols: [], references: [], templates: [], autoTags: [], plan: null, bodyPlans: {}, stepIndex: new Map() };
   }
-  const parsed = parseYaml(text);
+  const repaired = readAsContextlabDoes(text, parseYaml(text));
+  const parsed = repaired.parsed;
   const sink = new FindingSink(parsed);
-  sink.findings.push(...parsed.findings);
+  sink.findings.push(...parsed.findings, ...repaired.findings);
   const value = parsed.value;
   const stepIdAtPath = (path: ValuePath) => stepIdAt(value, path);
   const references: StepReference[] = [];
@@ -83,24 +122,27 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
   if (value !== undefined) {
     autoTags = collectAutoTags(value, sink, stepIdAtPath);
     // the pipeline as it runs: resolved tags replaced by their answers (ranges stay the tags')
-    const effective = options.autoAnswers?.size ? withAnswers(value, options.autoAnswers) : value;
+    const answered = options.autoAnswers?.size ? withAnswers(value, options.autoAnswers) : value;
+    // ContextLab's ignored keys: reported, then left out of what is checked and run
+    const effective = stripContextlabKeys(answered, sink);
     checkSchema(effective, sink, stepIdAtPath);
     pipeline = normalizePipeline(effective, sink);
     if (pipeline) {
-      const pkey = parametersKey(effective);
       stepIndex = indexSteps(pipeline, sink, references);
       const catalog = catalogWith(options.tools);
       const t = checkTemplates(pipeline, sink, stepIndex, catalog);
       templates = t.sites;
       references.push(...t.references);
-      const s = checkSteps(pipeline, sink, stepIndex, t, references, pkey, catalog);
+      const s = checkSteps(pipeline, sink, stepIndex, t, references, catalog, options.mcp);
+      checkInlineDocuments(pipeline, sink, catalog, (inner, depth) => analyze(inner, { ...options, autoAnswers: undefined, inlineDepth: depth }).findings, options.inlineDepth ?? 0);
       plan = s.plan;
       bodyPlans = s.bodyPlans;
-      symbols = pipelineSymbols(parsed, pipeline, pkey);
+      symbols = pipelineSymbols(parsed, pipeline);
     }
   }
   const findings = withoutRestatements(sink.findings).sort(byPosition);
-  return { text, parsed, pipeline, findings, symbols, references, templates, autoTags, plan, bodyPlans, stepIndex };
+  // the text the offsets of `parsed` count in (the repaired text, when the YAML was repaired)
+  return { text: parsed.text, parsed, pipeline, findings, symbols, references, templates, autoTags, plan, bodyPlans, stepIndex };
 }
 
 /** Once the YAML parser reported a syntax error it had to guess the structure, so findings about that

@@ -1,5 +1,6 @@
 // The YAML value → the engine's Pipeline: aliases folded, lists normalized, defaults applied.
 // Tolerant of invalid input (the schema pass reports it); reports a key given with its alias.
+import { ONE_ACTION_LOOP } from './contextlabCompat';
 import type { FailurePolicy, LoopSpec, McpServerDecl, ParameterDecl, ParamType, Pipeline, RetryPolicy, Step, ValuePath, VarDecl } from '../spec/types';
 import type { FindingSink } from './findingSink';
 
@@ -101,10 +102,11 @@ function varDecls(v: unknown): VarDecl[] {
 
 function loopSpec(raw: Obj): LoopSpec | null {
   if (raw.for_each !== undefined) {
-    return { kind: 'for_each', items: raw.for_each, maxParallel: Math.max(1, Math.trunc(num(raw.max_parallel) ?? 1)), loopVar: str(raw.loop_var) ?? 'item' };
+    const single = (raw as { [ONE_ACTION_LOOP]?: string })[ONE_ACTION_LOOP];
+    return { kind: 'for_each', items: raw.for_each, maxParallel: Math.max(1, Math.trunc(num(raw.max_parallel) ?? 1)), loopVar: str(raw.loop_var) ?? 'item', ...(single ? { single } : {}) };
   }
   if (raw.while !== undefined || (raw.until !== undefined && Array.isArray(raw.steps))) {
-    return { kind: 'while', condition: raw.while ?? true, until: raw.until ?? null, maxIterations: Math.max(1, Math.trunc(num(raw.max_iterations) ?? DEFAULT_MAX_ITERATIONS)) };
+    return { kind: 'while', condition: raw.while ?? true, until: raw.until ?? null, maxIterations: typeof raw.max_iterations === 'string' && raw.max_iterations.includes('{{') ? raw.max_iterations : Math.max(1, Math.trunc(num(raw.max_iterations) ?? DEFAULT_MAX_ITERATIONS)) };
   }
   return null;
 }
@@ -152,7 +154,21 @@ export function normalizeSteps(list: unknown, path: ValuePath, sink: FindingSink
   return out;
 }
 
-function parameterDecls(v: unknown): ParameterDecl[] {
+/** The parameters of `parameters:` and of `inputs:`, merged as ContextLab merges them; a name declared
+ * in both is a warning on its `inputs:` entry, and the `parameters:` declaration wins. */
+function mergedParameters(value: Obj, sink: FindingSink | null): ParameterDecl[] {
+  const own = parameterDecls(value.parameters, 'parameters');
+  if (!Object.prototype.hasOwnProperty.call(value, 'inputs')) return own;
+  const names = new Set(own.map((p) => p.name));
+  const out = [...own];
+  for (const d of parameterDecls(value.inputs, 'inputs')) {
+    if (!names.has(d.name)) out.push(d);
+    else sink?.atKey('parameter.declared-twice', `Parameter '${d.name}' is declared in both 'parameters' and 'inputs': the one in 'parameters' is used.`, ['inputs', d.name]);
+  }
+  return out;
+}
+
+function parameterDecls(v: unknown, source: ParameterDecl['source']): ParameterDecl[] {
   if (!isObj(v)) return [];
   return Object.entries(v).map(([name, d]) => {
     const isDecl = isObj(d) && ['type', 'default', 'description', 'required', 'enum'].some((k) => k in d);
@@ -166,9 +182,10 @@ function parameterDecls(v: unknown): ParameterDecl[] {
         default: dd.default,
         hasDefault: 'default' in dd,
         enum: Array.isArray(dd.enum) ? dd.enum : null,
+        source,
       };
     }
-    return { name, type: null, description: null, required: false, default: d, hasDefault: true, enum: null };
+    return { name, type: null, description: null, required: false, default: d, hasDefault: true, enum: null, source };
   });
 }
 
@@ -193,7 +210,7 @@ export function normalizePipeline(value: unknown, sink: FindingSink | null): Pip
     name,
     description: str(value.description),
     version: str(value.version),
-    parameters: parameterDecls(aliased(value, TOP_ALIASES[0], [], sink, null)),
+    parameters: mergedParameters(value, sink),
     outputs: isObj(value.outputs) ? value.outputs : {},
     model: str(aliased(value, TOP_ALIASES[1], [], sink, null)),
     orchestrator: str(value.orchestrator),
@@ -211,10 +228,6 @@ export function normalizePipeline(value: unknown, sink: FindingSink | null): Pip
   };
 }
 
-/** Where the parameters map is in the value: `parameters` or its alias `inputs`. */
-export function parametersKey(value: unknown): 'parameters' | 'inputs' {
-  return isObj(value) && !('parameters' in value) && 'inputs' in value ? 'inputs' : 'parameters';
-}
 
 /** The key under which a step holds its dependencies / condition (the alias when only it is given). */
 export function stepKey(raw: Obj, pair: [string, string]): string {

@@ -1,12 +1,13 @@
 // Semantic checks of steps: ids, dependencies, jumps, tools, actions and their parameters, loops,
 // models, experts, personalities, products; and the plan of every step list with its cycles.
+import { removal } from './contextlabCompat';
 import { exactSpan, stringOffsets, valueRange } from '../parse/yamlDocument';
 import { buildPlan } from '../plan/plan';
 import { failureTargets } from '../plan/failureHandlers';
 import type { Pipeline, Plan, PlanEdge, Range, RelatedFinding, Step, ValuePath } from '../spec/types';
-import { actionSpec, BUILTIN_ACTIONS, toolsWithAction, type ParamSpec, type ToolCatalog } from '../tools/specs';
+import { actionSpec, BUILTIN_ACTIONS, toolsWithAction, type ActionSpec, type ParamSpec, type ToolCatalog } from '../tools/specs';
 import { hasTemplateSyntax } from '../template/parser';
-import { isAutoTag } from './autoTags';
+import { isAutoSelect, isAutoTag } from './autoTags';
 import type { FindingSink } from './findingSink';
 import type { StepReference } from './model';
 import { STEP_ALIASES, stepKey } from './normalize';
@@ -14,6 +15,8 @@ import { table } from '../util/table';
 import { hasType, TYPE_WORDS } from '../spec/values';
 import { didYouMean, suggest } from './suggest';
 import type { StepListContext, TemplateCheckResult } from './templateCheck';
+import { MCP_ACTION, type McpAnalysisInfo } from '../mcp/catalog';
+import { parseMcpTool } from '../mcp/names';
 
 /** `vscode:` names the editor's own language models (vscode.lm): they run only inside VS Code. */
 export const MODEL_PROVIDERS = ['openai', 'anthropic', 'google', 'ollama', 'openai-compatible', 'vscode'];
@@ -93,7 +96,7 @@ const TOOL_SYNONYMS: Record<string, string> = table({
   json: 'data', csv: 'data', transform: 'data', schema: 'validation', validate: 'validation', subpipeline: 'pipeline',
 });
 
-function checkAction(step: Step, sink: FindingSink, catalog: ToolCatalog): void {
+function checkAction(step: Step, sink: FindingSink, catalog: ToolCatalog, pipeline: Pipeline, mcp?: McpAnalysisInfo): void {
   const p = step.path;
   const raw = step.raw;
   const sid = step.id;
@@ -101,6 +104,12 @@ function checkAction(step: Step, sink: FindingSink, catalog: ToolCatalog): void 
   if (typeof raw.tool === 'string' && isAutoTag(raw.tool)) return;
   if (typeof raw.action === 'string' && isAutoTag(raw.action)) return;
   const tool = step.tool;
+  const mcpTool = parseMcpTool(tool);
+  if (mcpTool) {
+    const mcpSpec = checkMcpTool(step, mcpTool, sink, catalog, pipeline, mcp);
+    if (mcpSpec) checkParameters(step, mcpSpec, tool!, sink);
+    return;
+  }
   if (tool && !Object.prototype.hasOwnProperty.call(catalog, tool)) {
     const synonym = TOOL_SYNONYMS[tool.toLowerCase()];
     const suggestions = synonym ? [synonym] : suggest(tool, Object.keys(catalog));
@@ -123,26 +132,34 @@ function checkAction(step: Step, sink: FindingSink, catalog: ToolCatalog): void 
     } else {
       const owners = toolsWithAction(catalog, action);
       if (owners.length) {
-        sink.atValue('action.needs-tool', `Action '${action}' belongs to the ${owners.map((o) => `'${o}'`).join(' or ')} tool: add 'tool: ${owners[0]}'.`, [...p, 'action'], { step: sid, suggestions: owners });
+        const named = owners.length <= 3 ? `the ${owners.map((o) => `'${o}'`).join(' or ')} tool` : `${owners.length} tools (${owners.slice(0, 3).map((o) => `'${o}'`).join(', ')}, ...)`;
+        sink.atValue('action.needs-tool', `Action '${action}' belongs to ${named}: add 'tool: ${owners[0]}'${owners.length > 1 ? ' or the one you mean' : ''}.`, [...p, 'action'], { step: sid, suggestions: owners });
       } else {
         const choices = Object.keys(BUILTIN_ACTIONS);
-        const suggestions = suggest(action, [...choices, ...Object.values(catalog).flatMap((t) => Object.keys(t.actions))]);
+        const suggestions = suggest(action, [...new Set([...choices, ...Object.values(catalog).flatMap((t) => Object.keys(t.actions))])]);
         sink.atValue('action.unknown', `Unknown action '${action}'.${didYouMean(suggestions)} Built-in actions: ${choices.join(', ')}; other actions need a 'tool'.`, [...p, 'action'], { step: sid, suggestions });
       }
     }
     return;
   }
-  // parameters of the action
+  checkParameters(step, spec, tool ? `${tool}.${action}` : action, sink);
+}
+
+/** The step's `parameters` against the action's: unknown, missing, of the wrong type. */
+function checkParameters(step: Step, spec: ActionSpec, label: string, sink: FindingSink): void {
+  const p = step.path;
+  const raw = step.raw;
+  const sid = step.id;
   const params = raw.parameters;
   if (params !== undefined && (params === null || typeof params !== 'object' || Array.isArray(params))) return; // schema reports it
   const given = (params ?? {}) as Record<string, unknown>;
   const names = Object.keys(spec.parameters);
-  const label = tool ? `${tool}.${action}` : action;
   for (const [k, v] of Object.entries(given)) {
     const ps = spec.parameters[k];
     if (!ps) {
       const suggestions = suggest(k, names);
-      sink.atKey('param.unknown', `'${label}' has no parameter '${k}'.${didYouMean(suggestions)} It takes ${names.map((n) => `'${n}'`).join(', ')}.`, [...p, 'parameters', k], { step: sid, suggestions });
+      const rm = removal(sink.parsed, [...p, 'parameters', k]);
+      sink.atKey('param.unknown', `'${label}' has no parameter '${k}': it is ignored.${didYouMean(suggestions)} It takes ${names.map((n) => `'${n}'`).join(', ')}.`, [...p, 'parameters', k], { step: sid, suggestions, fixes: rm ? [rm] : undefined });
       continue;
     }
     if (v === null && !ps.required) continue;
@@ -155,11 +172,58 @@ function checkAction(step: Step, sink: FindingSink, catalog: ToolCatalog): void 
       sink.atValue('param.type', `Parameter '${k}' of '${label}' must be one of ${ps.enum.map((e) => `'${e}'`).join(', ')}.${didYouMean(suggestions)}`, [...p, 'parameters', k], { step: sid, suggestions });
     }
   }
-  const missing = names.filter((n) => spec.parameters[n].required && !(n in given));
+  const missing = names.filter((n) => spec.parameters[n].required && !(n in given) && !names.some((a) => spec.parameters[a].aliasOf === n && a in given));
   if (missing.length) {
-    const at: ValuePath = exactSpan(sink.parsed, [...p, 'parameters'])?.key ? [...p, 'parameters'] : [...p, 'action'];
+    const at: ValuePath = exactSpan(sink.parsed, [...p, 'parameters'])?.key ? [...p, 'parameters'] : raw.action !== undefined ? [...p, 'action'] : [...p, 'tool'];
     sink.atKey('param.missing', `'${label}' needs the parameter${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')}.`, at, { step: sid, suggestions: missing });
   }
+}
+
+/**
+ * A `tool: mcp:<server>.<tool>` step: the server must be declared (the pipeline's `mcp_servers` or the
+ * user's settings), the action is `call` or absent, and when the server's tools are listed the tool
+ * must be one of them. Returns the tool's action spec when its parameters can be checked.
+ */
+function checkMcpTool(step: Step, ref: { server: string; tool: string | null }, sink: FindingSink, catalog: ToolCatalog, pipeline: Pipeline, mcp: McpAnalysisInfo | undefined): ActionSpec | undefined {
+  const p = [...step.path, 'tool'];
+  const sid = step.id;
+  const quote = (l: string[]) => l.map((x) => `'${x}'`).join(', ');
+  if (step.action !== null && step.action !== MCP_ACTION) {
+    sink.atValue('action.unknown', `An MCP tool step's action is '${MCP_ACTION}' (or leave 'action' out), not '${step.action}'.`, [...step.path, 'action'], { step: sid, suggestions: [MCP_ACTION] });
+  }
+  const own = (s: string) => Object.prototype.hasOwnProperty.call(pipeline.mcpServers, s);
+  const user = mcp?.userServers ?? [];
+  const declared = [...Object.keys(pipeline.mcpServers), ...user.filter((s) => !own(s))];
+  if (!own(ref.server) && !user.includes(ref.server)) {
+    if (!mcp) {
+      // the user's settings were not read: the server may be declared there
+      sink.atValue('mcp.unchecked', `MCP server '${ref.server}' is not in this pipeline's 'mcp_servers' (it may be in your settings): the tool and its parameters are not checked here.`, p, { step: sid });
+      return undefined;
+    }
+    const suggestions = suggest(ref.server, declared).map((s) => (ref.tool ? `mcp:${s}.${ref.tool}` : `mcp:${s}`));
+    const known = declared.length ? `the declared servers are ${quote(declared)}` : "the pipeline declares no 'mcp_servers' (nor do your settings)";
+    sink.atValue('mcp.unknown-server', `No MCP server '${ref.server}': ${known}.${didYouMean(suggestions)}`, p, { step: sid, suggestions });
+    return undefined;
+  }
+  const prefix = `mcp:${ref.server}.`;
+  const listed = Object.keys(catalog).filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
+  const status = mcp?.status[ref.server];
+  if (!ref.tool) {
+    sink.atValue('mcp.unknown-tool', `Name the tool: 'mcp:${ref.server}.<tool>'${status?.listed ? `; '${ref.server}' has ${quote(listed)}` : ''}.`, p, { step: sid, suggestions: listed.map((t) => `${prefix}${t}`) });
+    return undefined;
+  }
+  if (!status || !status.listed) {
+    const why = status ? status.reason : 'not listed yet';
+    sink.atValue('mcp.unchecked', `The tools of MCP server '${ref.server}' are not known (${why}): the parameters of this step are not checked.`, p, { step: sid, severity: status && status.failed ? 'warning' : 'info' });
+    return undefined;
+  }
+  const name = `${prefix}${ref.tool}`;
+  if (!Object.prototype.hasOwnProperty.call(catalog, name)) {
+    const suggestions = suggest(ref.tool, listed).map((s) => `${prefix}${s}`);
+    sink.atValue('mcp.unknown-tool', `MCP server '${ref.server}' has no tool '${ref.tool}'.${didYouMean(suggestions)} It has ${listed.length ? quote(listed) : 'no tools'}.`, p, { step: sid, suggestions });
+    return undefined;
+  }
+  return catalog[name].actions[MCP_ACTION];
 }
 
 function checkLoop(step: Step, sink: FindingSink): void {
@@ -190,7 +254,7 @@ function checkLoop(step: Step, sink: FindingSink): void {
 }
 
 function checkModel(model: unknown, path: ValuePath, sink: FindingSink, step: string | null): void {
-  if (typeof model !== 'string' || isAutoTag(model)) return;
+  if (typeof model !== 'string' || isAutoTag(model) || isAutoSelect(model)) return;
   const m = /^([a-z][a-z0-9-]*):(.+)$/.exec(model);
   if (!m) {
     sink.atValue('model.invalid', `Model '${model}' must be 'provider:model', e.g. 'openai:gpt-4o-mini'.`, path, { step });
@@ -215,14 +279,14 @@ function checkProducts(step: Step, sink: FindingSink): void {
   }
 }
 
-function checkParameterDecls(pipeline: Pipeline, key: string, sink: FindingSink): void {
+function checkParameterDecls(pipeline: Pipeline, sink: FindingSink): void {
   for (const p of pipeline.parameters) {
     if (!p.type || !p.hasDefault || p.default === null) continue;
     const ok = typeOk(p.default, { type: p.type, description: '' });
     if (!ok) {
-      sink.atValue('parameter.default-type', `The default of '${p.name}' is not ${TYPE_WORDS[p.type]}.`, [key, p.name, 'default'], {});
+      sink.atValue('parameter.default-type', `The default of '${p.name}' is not ${TYPE_WORDS[p.type]}.`, [p.source, p.name, 'default'], {});
     } else if (p.enum && !p.enum.some((e) => JSON.stringify(e) === JSON.stringify(p.default))) {
-      sink.atValue('parameter.default-type', `The default of '${p.name}' is not one of its enum values.`, [key, p.name, 'default'], {});
+      sink.atValue('parameter.default-type', `The default of '${p.name}' is not one of its enum values.`, [p.source, p.name, 'default'], {});
     }
   }
 }
@@ -284,8 +348,8 @@ export interface StepCheckResult {
   bodyPlans: Record<string, Plan>;
 }
 
-export function checkSteps(pipeline: Pipeline, sink: FindingSink, index: Map<string, StepIndexEntry>, templates: TemplateCheckResult, references: StepReference[], parametersKey: string, catalog: ToolCatalog): StepCheckResult {
-  checkParameterDecls(pipeline, parametersKey, sink);
+export function checkSteps(pipeline: Pipeline, sink: FindingSink, index: Map<string, StepIndexEntry>, templates: TemplateCheckResult, references: StepReference[], catalog: ToolCatalog, mcp?: McpAnalysisInfo): StepCheckResult {
+  checkParameterDecls(pipeline, sink);
   checkModel(pipeline.model, [exactSpan(sink.parsed, ['model']) ? 'model' : 'default_model'], sink, null);
   checkModel(pipeline.orchestrator, ['orchestrator'], sink, null);
   for (const [role, m] of Object.entries(pipeline.experts)) checkModel(m, ['experts', role], sink, null);
@@ -299,7 +363,7 @@ export function checkSteps(pipeline: Pipeline, sink: FindingSink, index: Map<str
     for (const step of steps) {
       const sid = step.id;
       checkLoop(step, sink);
-      checkAction(step, sink, catalog);
+      checkAction(step, sink, catalog, pipeline, mcp);
       checkProducts(step, sink);
       checkModel(step.model, [...step.path, 'model'], sink, sid);
       if (step.expert !== null && !isAutoTag(step.expert) && !Object.prototype.hasOwnProperty.call(pipeline.experts, step.expert)) {

@@ -22,24 +22,28 @@ function stepSymbol(parsed: ParsedYaml, step: Step): PipelineSymbol {
   };
 }
 
-export function pipelineSymbols(parsed: ParsedYaml, pipeline: Pipeline, parametersKey: string): PipelineSymbol[] {
+export function pipelineSymbols(parsed: ParsedYaml, pipeline: Pipeline): PipelineSymbol[] {
   const out: PipelineSymbol[] = [];
   const section = (key: string, children: PipelineSymbol[], detail: string) => {
     if (!exactSpan(parsed, [key])) return;
     out.push({ name: key, detail, kind: 'section', range: wholeEntry(parsed, [key]), selectionRange: keyRange(parsed, [key]), children });
   };
-  section(
-    parametersKey,
-    pipeline.parameters.map((p) => ({
-      name: p.name,
-      detail: [p.type, p.required ? 'required' : null, p.hasDefault ? `= ${JSON.stringify(p.default)}` : null].filter(Boolean).join(' '),
-      kind: 'parameter',
-      range: wholeEntry(parsed, [parametersKey, p.name]),
-      selectionRange: keyRange(parsed, [parametersKey, p.name]),
-      children: [],
-    })),
-    `${pipeline.parameters.length}`,
-  );
+  // parameters may be declared under `parameters:` and `inputs:` both (ContextLab's merge)
+  for (const key of ['parameters', 'inputs'] as const) {
+    const decls = pipeline.parameters.filter((p) => p.source === key);
+    section(
+      key,
+      decls.map((p) => ({
+        name: p.name,
+        detail: [p.type, p.required ? 'required' : null, p.hasDefault ? `= ${JSON.stringify(p.default)}` : null].filter(Boolean).join(' '),
+        kind: 'parameter',
+        range: wholeEntry(parsed, [key, p.name]),
+        selectionRange: keyRange(parsed, [key, p.name]),
+        children: [],
+      })),
+      `${decls.length}`,
+    );
+  }
   section('steps', pipeline.steps.map((s) => stepSymbol(parsed, s)), `${pipeline.steps.length} steps`);
   section(
     'outputs',

@@ -6,7 +6,7 @@ import { referencesOf, type NameRef } from '../template/references';
 import { FILTERS } from '../template/filters';
 import { TESTS } from '../template/tests';
 import { spanOf, stringOffsets } from '../parse/yamlDocument';
-import { actionSpec, type ToolCatalog } from '../tools/specs';
+import { actionSpec, inlineDocumentParams, type ToolCatalog } from '../tools/specs';
 import type { Pipeline, Step, ValuePath } from '../spec/types';
 import type { FindingSink } from './findingSink';
 import type { ScopeInfo, StepReference, TemplateKind, TemplateSite } from './model';
@@ -14,6 +14,11 @@ import { didYouMean, suggest } from './suggest';
 import { isAutoTag } from './autoTags';
 
 /** Fields of a step in templates: the result document's per-step fields plus `vars`. */
+/** What a loop step has besides a step's fields: each iteration's index, item, status and body results. */
+export const LOOP_STEP_FIELDS = ['iterations'];
+
+const describeAction = (step: Step): string => (step.tool ? `${step.tool}.${step.action}` : String(step.action));
+
 export const STEP_FIELDS = [
   'result', 'status', 'success', 'error', 'error_type', 'vars', 'attempts', 'retries', 'timed_out',
   'started_at', 'ended_at', 'duration_ms', 'model', 'tokens_in', 'tokens_out', 'cost_usd',
@@ -23,7 +28,7 @@ export const LOOP_VARIABLES = ['index', 'position', 'is_first', 'is_last', 'leng
 export const WHILE_VARIABLES = ['iteration'];
 
 /** Names every template sees besides parameters and steps. */
-export const GLOBAL_NAMES = ['inputs', 'parameters', 'steps', 'execution', 'pipeline_id'];
+export const GLOBAL_NAMES = ['inputs', 'parameters', 'steps', 'execution', 'pipeline_id', 'timestamp', 'output_path'];
 export const EXECUTION_FIELDS = ['id', 'started_at', 'timestamp', 'date', 'time'];
 
 const BUILTIN_FUNCTIONS = ['range', 'dict'];
@@ -43,7 +48,7 @@ export interface TemplateCheckResult {
 }
 
 /** Which strings of a step are templates, and which are bare expressions. */
-function stepTemplatePaths(step: Step): { path: ValuePath; value: string }[] {
+function stepTemplatePaths(step: Step, catalog: ToolCatalog): { path: ValuePath; value: string }[] {
   const out: { path: ValuePath; value: string }[] = [];
   const raw = step.raw;
   const walk = (v: unknown, p: ValuePath) => {
@@ -51,8 +56,12 @@ function stepTemplatePaths(step: Step): { path: ValuePath; value: string }[] {
     else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...p, i]));
     else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, [...p, k]);
   };
-  if (raw.parameters && typeof raw.parameters === 'object') walk(raw.parameters, [...step.path, 'parameters']);
-  for (const key of ['location']) if (typeof raw[key] === 'string') out.push({ path: [...step.path, key], value: raw[key] as string });
+  if (raw.parameters && typeof raw.parameters === 'object') {
+    // an inline document (a sub-pipeline's text) has templates of its own: stepCheck checks it as a pipeline
+    const own = step.action ? inlineDocumentParams(actionSpec(catalog, step.tool, step.action), step.parameters) : [];
+    for (const [k, x] of Object.entries(raw.parameters)) if (!own.includes(k)) walk(x, [...step.path, 'parameters', k]);
+  }
+  for (const key of ['location', 'max_iterations']) if (typeof raw[key] === 'string') out.push({ path: [...step.path, key], value: raw[key] as string });
   if (raw.products && typeof raw.products === 'object') walk(raw.products, [...step.path, 'products']);
   return out;
 }
@@ -207,10 +216,17 @@ export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: 
       const [s, t] = at(field.start, field.end);
       const key = String(field.key);
       if (!STEP_FIELDS.includes(key)) {
+        if (info.step.loop && LOOP_STEP_FIELDS.includes(key)) return;
+        if (key === 'results' && info.step.loop?.kind === 'for_each' && info.step.loop.single) return;
         const spec = info.step.action ? actionSpec(catalog, info.step.tool, info.step.action) : undefined;
-        const inResult = spec?.result && Object.prototype.hasOwnProperty.call(spec.result, key);
-        const suggestions = inResult ? [`result.${key}`] : suggest(key, STEP_FIELDS);
-        sink.atOffsets('template.unknown-step-field', `Step '${target}' has no field '${key}'; a step has ${STEP_FIELDS.slice(0, 5).join(', ')}, vars, ...${didYouMean(suggestions)}`, s, t, path, { step: stepId, suggestions });
+        // a step whose tool or action is unknown has that finding already; its fields cannot be known
+        if (!info.step.loop && !spec) return;
+        // a result field reads as `step.field` too (ContextLab's form), exactly when the action returns it
+        if (spec?.result && Object.prototype.hasOwnProperty.call(spec.result, key)) return;
+        const fields = spec?.result ? Object.keys(spec.result) : [];
+        const suggestions = suggest(key, [...fields, ...STEP_FIELDS]);
+        const returns = spec?.result ? ` '${describeAction(info.step)}' returns ${fields.map((f) => `'${f}'`).join(', ')};` : spec ? ` '${describeAction(info.step)}' returns free-form text or data, read as '${target}.result';` : '';
+        sink.atOffsets('template.unknown-step-field', `Step '${target}' has no field '${key}':${returns} a step has ${STEP_FIELDS.slice(0, 5).join(', ')}, vars, ...${didYouMean(suggestions)}`, s, t, path, { step: stepId, suggestions });
         return;
       }
       const sub = chain[from + 1];
@@ -231,6 +247,12 @@ export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: 
           sink.atOffsets('template.unknown-result-field', `The result of '${info.step.tool ? `${info.step.tool}.` : ''}${info.step.action}' has no field '${sub.key}': it has ${fields.map((f) => `'${f}'`).join(', ')}.${didYouMean(suggestions)}`, s2, t2, path, { step: stepId, suggestions });
         }
       }
+    }
+
+    function enclosingWhile(id: string): boolean {
+      if (ownLoop?.id === id && ownLoop.loop?.kind === 'while') return true;
+      for (let c: StepListContext | null = ctx; c; c = c.parent) if (c.loop?.id === id && c.loop.loop?.kind === 'while') return true;
+      return false;
     }
 
     function checkName(ref: NameRef) {
@@ -255,6 +277,8 @@ export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: 
         checkStepChain(target, ref.chain, 1);
         return;
       }
+      // `<loop>.iteration` inside a while loop's body or its own condition: the iteration running now
+      if (ref.chain[0]?.key === 'iteration' && !paramSet.has(name) && enclosingWhile(name)) return;
       if (visible.has(name) && !paramSet.has(name)) {
         if (owner && name === owner.id) {
           sink.atOffsets('template.self-reference', `Step '${name}' refers to its own result, which does not exist while it runs.`, s, t, path, { step: stepId });
@@ -304,7 +328,7 @@ export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: 
   };
 
   const visitStep = (step: Step, ctx: StepListContext) => {
-    for (const t of stepTemplatePaths(step)) {
+    for (const t of stepTemplatePaths(step, catalog)) {
       const v = t.value;
       if (!hasTemplateSyntax(v) || isAutoTag(v)) continue;
       checkSite(t.path, v, 'template', step, ctx, null, null);

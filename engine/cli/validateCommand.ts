@@ -1,5 +1,6 @@
 // `orc validate FILE... [--json]`: the findings of each file; exit 2 when any has an error.
-import { analyze, hasErrors } from '../analyze/index';
+import { analyze, hasErrors, type AnalyzeOptions } from '../analyze/index';
+import { callsMcp, mcpAnalyzeOptions, mcpInfoUnlisted } from '../mcp/prepare';
 import type { Finding } from '../spec/types';
 import { formatFinding, paint, summary, type Style } from './findingFormat';
 import { displayName, readSource } from './input';
@@ -10,14 +11,21 @@ export interface ValidateReport {
   findings: Finding[];
 }
 
-export function validateFile(file: string): { report: ValidateReport; text: string } {
-  const text = readSource(file);
-  const a = analyze(text);
+/** `options`: the listed MCP tools (engine/mcp/prepare.ts); default: only the user's MCP server names. */
+export function validateFile(file: string, text = readSource(file), options?: AnalyzeOptions): { report: ValidateReport; text: string } {
+  const a = analyze(text, options ?? { mcp: mcpInfoUnlisted().mcp });
   return { report: { file: displayName(file), valid: !hasErrors(a.findings), findings: a.findings }, text };
 }
 
-export function validateCommand(files: string[], json: boolean, style: Style, out: (s: string) => void): number {
-  const results = files.map(validateFile);
+/** A pipeline that calls MCP tools is checked against its servers' listed tools: then the answer is a promise. */
+export function validateCommand(files: string[], json: boolean, style: Style, out: (s: string) => void, err: (s: string) => void = () => undefined): number | Promise<number> {
+  const texts = files.map((f) => readSource(f));
+  if (!texts.some(callsMcp)) return report(files.map((f, i) => validateFile(f, texts[i])), files, json, style, out);
+  const where = { workspace: process.cwd(), cwd: process.cwd(), warn: err };
+  return Promise.all(texts.map((t) => mcpAnalyzeOptions(t, where))).then((options) => report(files.map((f, i) => validateFile(f, texts[i], options[i])), files, json, style, out));
+}
+
+function report(results: { report: ValidateReport; text: string }[], files: string[], json: boolean, style: Style, out: (s: string) => void): number {
   if (json) {
     const reports = results.map((r) => r.report);
     out(JSON.stringify(files.length === 1 ? reports[0] : reports, null, 2));

@@ -40,6 +40,8 @@ export interface StepResult {
   vars?: Record<string, unknown>;
   /** A loop's iterations: each with the results of its body steps. */
   iterations?: IterationResult[];
+  /** A one-action loop's result for each item, in order (ContextLab's `step.results`; the same list as `result`). */
+  results?: unknown[];
   /** Why a step was skipped or not run, in words. */
   skip_reason?: string;
   /** What skipped it; a resumed run runs `stopped` steps again and keeps the others. */

@@ -1,6 +1,7 @@
 // `for_each` and `while` steps: each iteration runs the body as its own step list, with the loop
 // variables in scope; iterations of a for_each run up to `max_parallel` at a time.
 import type { Step } from '../spec/types';
+import { renderValue } from '../template/index';
 import { ConditionError, evaluateCondition, evaluateItems } from './conditions';
 import { emptyStepResult, type IterationResult, type StepResult, type StepScope } from './events';
 import type { ListOutcome, RunContext } from './runContext';
@@ -64,6 +65,9 @@ export async function runLoop(step: Step, scope: ListScope, ctx: RunContext, key
     Object.assign(r, { status, success, error, error_type: errorType, ended_at: new Date(t1).toISOString(), duration_ms: t1 - t0 });
     r.iterations = iterations.sort((a, b) => a.index - b.index);
     r.result = r.iterations.map((it) => values.get(it.index) ?? {});
+    // a one-action loop (ContextLab's shorthand): its result is the action's result for each item
+    const single = loop.kind === 'for_each' ? loop.single : undefined;
+    if (single) r.result = r.results = (r.result as Record<string, unknown>[]).map((v) => v[single] ?? null);
     return r;
   };
   const runIteration = (index: number, vars: Record<string, unknown>): Promise<ListOutcome> => {
@@ -113,15 +117,28 @@ export async function runLoop(step: Step, scope: ListScope, ctx: RunContext, key
   }
 
   // while / until
-  const limit = Math.min(loop.maxIterations, cap);
-  if (loop.maxIterations > cap) {
-    ctx.emitter.emit({ type: 'warning', time: Date.now(), step: step.id, message: `Loop '${step.id}': max_iterations ${loop.maxIterations} is above the limit of ${cap} iterations per loop; it stops at ${cap} (raise the limit with ORC_MAX_ITERATIONS)` });
+  let maxIterations: number;
+  if (typeof loop.maxIterations === 'string') {
+    // a template (`"{{ max_attempts }}"`), rendered once as the loop starts
+    let v: unknown;
+    try {
+      v = renderValue(loop.maxIterations, scope);
+    } catch (e) {
+      return end('failed', false, `Could not render 'max_iterations': ${(e as Error).message}`, 'TemplateError');
+    }
+    const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
+    if (!Number.isInteger(n) || n < 1) return end('failed', false, `'max_iterations' must be a whole number of at least 1, got ${JSON.stringify(v)}`, 'ValueError');
+    maxIterations = n;
+  } else maxIterations = loop.maxIterations;
+  const limit = Math.min(maxIterations, cap);
+  if (maxIterations > cap) {
+    ctx.emitter.emit({ type: 'warning', time: Date.now(), step: step.id, message: `Loop '${step.id}': max_iterations ${maxIterations} is above the limit of ${cap} iterations per loop; it stops at ${cap} (raise the limit with ORC_MAX_ITERATIONS)` });
   }
   let lastScope: ListScope | null = null;
   for (let i = 0; ; i++) {
     await breathe();
     if (ctx.signal.aborted) return end('cancelled', null, 'The run was cancelled', 'CancelledError');
-    const condScope = new ListScope(lastScope ?? scope, whileVars(i), scope.inputs);
+    const condScope = new ListScope(lastScope ?? scope, whileVars(i, step.id), scope.inputs);
     let go: boolean;
     try {
       go = evaluateCondition(loop.condition, condScope);
@@ -130,10 +147,10 @@ export async function runLoop(step: Step, scope: ListScope, ctx: RunContext, key
     }
     if (!go) break;
     if (i >= limit) {
-      ctx.emitter.emit({ type: 'warning', time: Date.now(), step: step.id, message: `Loop '${step.id}' stopped after ${limit === loop.maxIterations ? 'max_iterations' : 'the iteration limit'} (${limit}) with its condition still true` });
+      ctx.emitter.emit({ type: 'warning', time: Date.now(), step: step.id, message: `Loop '${step.id}' stopped after ${limit === maxIterations ? 'max_iterations' : 'the iteration limit'} (${limit}) with its condition still true` });
       break;
     }
-    const vars = whileVars(i);
+    const vars = whileVars(i, step.id);
     const iterScope = new ListScope(scope, vars, scope.inputs);
     const prefix = `${keyPrefix}${step.id}[${i}]/`;
     const o = await ctx.runList(body, plan, iterScope, prefix, [...scopePath, { loop: step.id, index: i }]);

@@ -1,5 +1,6 @@
 // What names a template sees at run time: parameters, step results, loop variables, execution.
 import type { Scope } from '../template/index';
+import { fallThrough } from '../template/values';
 import type { StepResult } from './events';
 
 export interface ExecutionInfo {
@@ -28,7 +29,8 @@ export class ListScope implements Scope {
   ) {}
 
   setStep(id: string, r: StepResult): void {
-    this.stepsView[id] = r;
+    // `step.field` reads the result's field when the step itself has none (`search.total_results`)
+    this.stepsView[id] = fallThrough(r, 'result');
   }
 
   lookup(name: string): { found: true; value: unknown } | { found: false } {
@@ -45,6 +47,9 @@ export class ListScope implements Scope {
   }
 }
 
+/** `output_path` when no parameter of that name is given: `-i output_path=DIR` chooses another folder. */
+export const DEFAULT_OUTPUT_PATH = 'output';
+
 /** The outermost scope: parameters and execution facts. */
 export function rootScope(inputs: Record<string, unknown>, pipelineId: string, execution: ExecutionInfo): Scope {
   const globals: Record<string, unknown> = { inputs, parameters: inputs, execution, pipeline_id: pipelineId };
@@ -52,6 +57,10 @@ export function rootScope(inputs: Record<string, unknown>, pipelineId: string, e
     lookup(name) {
       if (Object.prototype.hasOwnProperty.call(globals, name)) return { found: true, value: globals[name] };
       if (Object.prototype.hasOwnProperty.call(inputs, name)) return { found: true, value: inputs[name] };
+      // ContextLab's global (a parameter of that name wins): when the run started, as ISO 8601
+      if (name === 'timestamp') return { found: true, value: execution.timestamp };
+      // what ContextLab's runner passes for its `-o`: the folder a pipeline writes its files in
+      if (name === 'output_path') return { found: true, value: DEFAULT_OUTPUT_PATH };
       if (name === 'steps') return { found: true, value: {} };
       return { found: false };
     },
@@ -65,6 +74,9 @@ export function forEachVars(loopVar: string, item: unknown, index: number, lengt
   return v;
 }
 
-export function whileVars(iteration: number): Record<string, unknown> {
-  return { iteration, $iteration: iteration };
+/** A while loop's variables; its own id names the loop as it runs (`<loop>.iteration`, ContextLab's form). */
+export function whileVars(iteration: number, loopId?: string): Record<string, unknown> {
+  const v: Record<string, unknown> = { iteration, $iteration: iteration };
+  if (loopId !== undefined && loopId !== 'iteration' && loopId !== '$iteration') v[loopId] = { iteration };
+  return v;
 }

@@ -23,6 +23,12 @@ export interface RelatedFinding {
   range: Range;
 }
 
+/** An edit that fixes a finding: what a quick fix applies. */
+export interface FindingFix {
+  title: string;
+  edits: { range: Range; newText: string }[];
+}
+
 /** Every problem the compiler finds (SPEC "Findings"). */
 export interface Finding {
   code: string;
@@ -37,6 +43,8 @@ export interface Finding {
   suggestions: string[];
   /** Other places that take part in the problem (e.g. the other steps of a cycle). */
   related?: RelatedFinding[];
+  /** Edits that fix it (remove a key, rewrite it to this format's form), best first. */
+  fixes?: FindingFix[];
 }
 
 export type ParamType = 'string' | 'integer' | 'number' | 'boolean' | 'array' | 'object';
@@ -49,6 +57,8 @@ export interface ParameterDecl {
   default: unknown;
   hasDefault: boolean;
   enum: unknown[] | null;
+  /** Where it is declared: `parameters:`, or ContextLab's `inputs:` (both may be given, and are merged). */
+  source: 'parameters' | 'inputs';
 }
 
 export type FailurePolicy =
@@ -74,8 +84,8 @@ export interface VarDecl {
 }
 
 export type LoopSpec =
-  | { kind: 'for_each'; items: unknown; maxParallel: number; loopVar: string }
-  | { kind: 'while'; condition: unknown; until: unknown; maxIterations: number };
+  | { kind: 'for_each'; items: unknown; maxParallel: number; loopVar: string; /** ContextLab's one-action loop (`for_each` with an `action`): the id of its one body step, whose result per item is the loop's. */ single?: string }
+  | { kind: 'while'; condition: unknown; until: unknown; /** A number, or a template rendered when the loop starts. */ maxIterations: number | string };
 
 /** A step as the engine sees it: aliases folded, lists normalized. */
 export interface Step {

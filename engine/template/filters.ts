@@ -348,6 +348,8 @@ export const FILTERS: Record<string, FilterSpec> = table<FilterSpec>({
   title: { minArgs: 0, maxArgs: 0, doc: 'Every word capitalized.', apply: (v) => needString(v, 'title').replace(/([^\s\-([{]+)/g, (w) => w.charAt(0).toUpperCase() + w.slice(1).toLowerCase()) },
   to_json: { minArgs: 0, maxArgs: 1, kwargs: ['indent'], doc: 'The value as JSON text, as Python\'s json.dumps writes it: `x | to_json`, `x | to_json(indent=2)`.', apply: (v, [i], kw) => toJson(v, kw.indent ?? i) },
   tojson: { minArgs: 0, maxArgs: 1, kwargs: ['indent'], doc: 'Jinja2\'s `tojson`: JSON with sorted keys, safe inside HTML.', apply: (v, [i], kw) => jinjaToJson(v, kw.indent ?? i) },
+  json: { minArgs: 0, maxArgs: 1, kwargs: ['indent'], doc: 'ContextLab\'s name for `to_json`: `x | json`.', apply: (v, [i], kw) => toJson(v, kw.indent ?? i) },
+  json_encode: { minArgs: 0, maxArgs: 1, kwargs: ['indent'], doc: 'ContextLab\'s name for `to_json`: `x | json_encode`.', apply: (v, [i], kw) => toJson(v, kw.indent ?? i) },
   trim: { minArgs: 0, maxArgs: 1, doc: 'Removes white space (or the given characters) at both ends.', apply: (v, [chars]) => { const s = needString(v, 'trim'); if (chars === undefined) return s.trim(); const set = str(chars); let a = 0; let b = s.length; while (a < b && set.includes(s[a])) a++; while (b > a && set.includes(s[b - 1])) b--; return s.slice(a, b); } },
   truncate: {
     minArgs: 0, maxArgs: 4, kwargs: ['length', 'killwords', 'end', 'leeway'],

@@ -50,6 +50,16 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+/** Marks a mapping whose missing attributes are looked up in one of its own fields next: a step's
+ * result fields read as `step.field` as well as `step.result.field` (ContextLab's result shapes).
+ * A symbol, so the mark is never data: not a key, not serialized, not in a checkpoint. */
+export const FALLTHROUGH = Symbol('fallthrough');
+
+export function fallThrough<T extends object>(obj: T, field: string): T {
+  if (!Object.prototype.hasOwnProperty.call(obj, FALLTHROUGH)) Object.defineProperty(obj, FALLTHROUGH, { value: field });
+  return obj;
+}
+
 /** Reads an own property of plain data; anything else is Undefined. */
 export function getOwn(obj: unknown, key: string | number): { found: true; value: unknown } | { found: false } {
   if (typeof key === 'string' && FORBIDDEN_KEYS.has(key)) return { found: false };
@@ -72,6 +82,11 @@ export function getOwn(obj: unknown, key: string | number): { found: true; value
   if (isPlainObject(obj)) {
     const k = String(key);
     if (Object.prototype.hasOwnProperty.call(obj, k)) return { found: true, value: obj[k] };
+    const via = (obj as { [FALLTHROUGH]?: string })[FALLTHROUGH];
+    if (via !== undefined) {
+      const inner = obj[via];
+      if (isPlainObject(inner) && Object.prototype.hasOwnProperty.call(inner, k)) return { found: true, value: inner[k] };
+    }
   }
   return { found: false };
 }

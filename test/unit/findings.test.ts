@@ -250,10 +250,10 @@ const CASES: Case[] = [
     name: "tools",
     text: S('id: x', 'steps:', '  - id: a', '    tool: shell', '    action: execute', '  - id: b', '    tool: terminal', '    action: run', '  - id: c', '    action: generat', '    parameters: {prompt: hi}', '  - id: d', '    action: execute', '    parameters: {command: ls}'),
     expect: [
-      ["tool.unknown","error","Unknown tool 'shell'. Did you mean 'terminal'? Tools: filesystem, terminal, http, data, validation, pipeline.","3:10-3:15"],
+      ["tool.unknown","error","Unknown tool 'shell'. Did you mean 'terminal'? Tools: filesystem, terminal, http, data, validation, pipeline, prompt-optimization, task-delegation, multi-model-routing, image-analysis, image-generation, data-processing, report-generator, pipeline-executor, mcp-server, mcp-memory, user-prompt, approval-gate, feedback-collection, web-search, python-executor, headless-browser, pdf-compiler.","3:10-3:15"],
       ["action.unknown","error","Tool 'terminal' has no action 'run'. It has 'execute'.","7:12-7:15"],
       ["action.unknown","error","Unknown action 'generat'. Did you mean 'generate' or 'generate_structured'? Built-in actions: generate, generate_structured, analyze_text, evaluate_condition; other actions need a 'tool'.","9:12-9:19"],
-      ["action.needs-tool","error","Action 'execute' belongs to the 'terminal' tool: add 'tool: terminal'.","12:12-12:19"],
+      ["action.needs-tool","error","Action 'execute' belongs to 13 tools ('terminal', 'prompt-optimization', 'task-delegation', ...): add 'tool: terminal' or the one you mean.","12:12-12:19"],
     ],
   },
   {
@@ -261,7 +261,7 @@ const CASES: Case[] = [
     text: S('id: x', 'steps:', '  - id: a', '    tool: filesystem', '    action: write', '    parameters:', '      path: out.txt', '      contnet: hi', '  - id: b', '    tool: terminal', '    action: execute', '    parameters: {command: ls, timeout: soon, env: "{{ 1 }}"}', '  - id: c', '    tool: data', '    action: parse', '    parameters: {content: "a,b", format: xml}'),
     expect: [
       ["param.missing","error","'filesystem.write' needs the parameter 'content'.","5:4-5:14"],
-      ["param.unknown","error","'filesystem.write' has no parameter 'contnet'. Did you mean 'content'? It takes 'path', 'content'.","7:6-7:13"],
+      ["param.unknown","warning","'filesystem.write' has no parameter 'contnet': it is ignored. Did you mean 'content'? It takes 'path', 'content'.","7:6-7:13"],
       ["param.type","error","Parameter 'timeout' of 'terminal.execute' must be a number.","11:39-11:43"],
       ["param.type","error","Parameter 'format' of 'data.parse' must be one of 'json', 'csv', 'yaml'.","15:41-15:44"],
     ],
@@ -333,7 +333,7 @@ const CASES: Case[] = [
       '  - id: g', '    action: generate_structured', '    parameters: {prompt: hi}', '    vars: {title: t}',
       '  - id: w', '    tool: filesystem', '    action: write', '    dependencies: [r, g]', '    parameters:', '      path: out.txt', '      content: "{{ r.contents }} {{ r.result.contnt }} {{ g.vars.titel }} {{ g.result.anything }}"'),
     expect: [
-      ["template.unknown-step-field","error","Step 'r' has no field 'contents'; a step has result, status, success, error, error_type, vars, ...","16:21-16:29"],
+      ["template.unknown-step-field","error","Step 'r' has no field 'contents': 'filesystem.read' returns 'content', 'size', 'path'; a step has result, status, success, error, error_type, vars, ... Did you mean 'content'?","16:21-16:29"],
       ["template.unknown-result-field","error","The result of 'filesystem.read' has no field 'contnt': it has 'content', 'size', 'path'. Did you mean 'content'?","16:45-16:51"],
       ["template.unknown-var","error","Step 'g' has no var 'titel': it declares 'title'. Did you mean 'title'?","16:65-16:70"],
     ],
@@ -412,7 +412,8 @@ describe('findings: one document per code, exact messages and ranges', () => {
   it('every code in the codes table is triggered by some case above', () => {
     // the resolver's codes (not analyze's) are asserted with their ranges in auto.test.ts
     // and orc explain's in intel.test.ts
-    const seen = new Set<string>(['document.too-large', 'auto.unresolved', 'auto.invalid-answer', 'explain.unaccounted-step', 'explain.undeliverable-intention', 'explain.contradiction']);
+    // and ContextLab's patterns (with their quick fixes) in contextlabFormat.test.ts, the MCP codes in mcp.test.ts
+    const seen = new Set<string>(['document.too-large', 'auto.unresolved', 'auto.invalid-answer', 'explain.unaccounted-step', 'explain.undeliverable-intention', 'explain.contradiction', 'compat.ignored-key', 'parameter.declared-twice', 'yaml.under-indented-quote', 'mcp.unknown-server', 'mcp.unknown-tool', 'mcp.unchecked']);
     for (const c of CASES) for (const f of c.expect) seen.add(f[0]);
     const untested = Object.keys(FINDING_CODES).filter((code) => !seen.has(code));
     assert.deepEqual(untested, []);

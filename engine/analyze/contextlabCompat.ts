@@ -1,0 +1,193 @@
+// Keys ContextLab's orchestrator accepts and ignores (or that have an equivalent here). Each one is a
+// warning of its own code with a quick fix (remove it, or rewrite it to our form), never an error and
+// never silently dropped; the schema and the run see the document without it.
+import { exactSpan, type NodeSpan, type ParsedYaml } from '../parse/yamlDocument';
+import type { FindingFix, ValuePath } from '../spec/types';
+import type { FindingSink } from './findingSink';
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+const has = (o: Obj, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+
+/** What a key means in ContextLab and what to write here instead; `rewrite` gives our form, when there is one. */
+interface Rule {
+  why: string;
+  /** `later`: ids of the steps after this one in its list (a jump goes forward only). */
+  rewrite?: (value: unknown, owner: Obj, later: Set<string>) => { text: string; title: string } | null;
+}
+
+const TOP: Record<string, Rule> = {
+  enhanced_outputs: { why: "ContextLab's output metadata; outputs here are the templates under 'outputs'" },
+  config: { why: "ContextLab's pipeline settings block; here defaults for every step go under 'context' (timeout, max_retries, max_parallel, checkpoint)" },
+};
+
+const FAILURE_WORDS = ['fail', 'continue', 'skip', 'retry'];
+
+const STEP: Record<string, Rule> = {
+  continue_on_error: {
+    why: "here a step that may fail without stopping the run says 'on_failure: continue'",
+    rewrite: (v, owner) => (v === true && !has(owner, 'on_failure') ? { text: 'on_failure: continue', title: "Rewrite as 'on_failure: continue'" } : null),
+  },
+  on_error: {
+    why: "ContextLab's error handlers do not run here; a step's failure is handled by 'on_failure' (fail, continue, skip, retry, or a step to jump to)",
+    rewrite: (v, owner, later) =>
+      typeof v === 'string' && !has(owner, 'on_failure') && (FAILURE_WORDS.includes(v) || later.has(v)) ? { text: `on_failure: ${v}`, title: `Rewrite as 'on_failure: ${v}'` } : null,
+  },
+  retry: {
+    why: "a number of retries is written 'max_retries' here, counting every attempt (retry: 2 is three attempts); 'retry' takes the long form {max_attempts, backoff, ...}",
+    rewrite: (v, owner) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 && !has(owner, 'max_retries') ? { text: `max_retries: ${v + 1}`, title: `Rewrite as 'max_retries: ${v + 1}'` } : null),
+  },
+  retry_config: { why: "retries are set with 'max_retries', or 'retry: {max_attempts, backoff, initial_delay, max_delay}'" },
+  parallel: { why: "steps run in parallel whenever their dependencies allow; 'max_parallel' bounds a for_each loop" },
+  max_concurrent: {
+    why: "a for_each loop's concurrency is 'max_parallel'; the run's is 'context.max_parallel'",
+    rewrite: (v, owner) => (typeof v === 'number' && has(owner, 'for_each') && !has(owner, 'max_parallel') ? { text: `max_parallel: ${v}`, title: `Rewrite as 'max_parallel: ${v}'` } : null),
+  },
+};
+
+const PARAMETER: Record<string, Rule> = {
+  choices: {
+    why: "the allowed values of a parameter are its 'enum'",
+    rewrite: (v, owner) => (Array.isArray(v) && !has(owner, 'enum') ? { text: 'enum', title: "Rename to 'enum'" } : null),
+  },
+  validation: { why: "a parameter's value is checked against its 'type' and 'enum'" },
+  range: { why: "a parameter's value is checked against its 'type' and 'enum'" },
+  min: { why: "a parameter's value is checked against its 'type' and 'enum'" },
+  max: { why: "a parameter's value is checked against its 'type' and 'enum'" },
+  example: { why: "document a parameter with 'description' and 'default'" },
+};
+const DECL_KEYS = ['type', 'default', 'description', 'required', 'enum'];
+
+/** Marks a loop step made from ContextLab's one-action shorthand; its value is the id of its one body step. */
+export const ONE_ACTION_LOOP = Symbol('one-action loop');
+
+/** What moves from a one-action loop step to its body step: everything about running the action. */
+const ACTION_KEYS = ['tool', 'action', 'parameters', 'model', 'requires_model', 'expert', 'personality', 'vars', 'products', 'cache', 'timeout', 'max_retries', 'retry', 'output_schema', 'produces', 'location'];
+
+/**
+ * Rewrites `{id, for_each, action, parameters, ...}` as a loop whose body is one step `<id>_item` with
+ * the action (ContextLab's shorthand). The body step's keys are found at the loop step's own lines,
+ * so every finding about them points at what the user wrote.
+ */
+function oneActionLoop(step: Obj, id: string, path: ValuePath, sink: FindingSink): void {
+  const itemId = `${id}_item`;
+  const item: Obj = { id: itemId };
+  for (const k of ACTION_KEYS) {
+    if (!has(step, k)) continue;
+    item[k] = step[k];
+    delete step[k];
+  }
+  step.steps = [item];
+  Object.defineProperty(step, ONE_ACTION_LOOP, { value: itemId });
+  const span = exactSpan(sink.parsed, path);
+  if (!span?.children || span.children.has('steps')) return;
+  const children = new Map<string | number, NodeSpan>();
+  for (const k of ['id', ...ACTION_KEYS]) {
+    const c = span.children.get(k);
+    if (c) children.set(k, c);
+  }
+  const at = span.children.get('action')!;
+  span.children.set('steps', { key: at.key, value: span.value, children: new Map([[0, { value: span.value, children }]]) });
+}
+
+/** Removes one mapping entry: its whole lines when it stands on lines of its own. */
+export function removal(parsed: ParsedYaml, path: ValuePath): FindingFix | null {
+  const span = exactSpan(parsed, path);
+  if (!span?.key) return null;
+  const text = parsed.text;
+  const lineStart = text.lastIndexOf('\n', span.key[0] - 1) + 1;
+  if (text.slice(lineStart, span.key[0]).trim() !== '') return null; // `- key:` or a flow mapping: no safe line edit
+  let end = Math.max(span.value[1], span.key[1]);
+  const nl = text.indexOf('\n', end - (text[end - 1] === '\n' ? 1 : 0));
+  end = nl === -1 ? text.length : nl + 1;
+  return { title: `Remove '${String(path[path.length - 1])}'`, edits: [{ range: parsed.lines.range(lineStart, end), newText: '' }] };
+}
+
+function rewriteFix(parsed: ParsedYaml, path: ValuePath, text: string, title: string, keyOnly: boolean): FindingFix | null {
+  const span = exactSpan(parsed, path);
+  if (!span?.key) return null;
+  const end = keyOnly ? span.key[1] : span.value[1];
+  return { title, edits: [{ range: parsed.lines.range(span.key[0], end), newText: text }] };
+}
+
+function report(sink: FindingSink, owner: Obj, key: string, rule: Rule, path: ValuePath, what: string, step: string | null, later: Set<string>): void {
+  const fixes: FindingFix[] = [];
+  const r = rule.rewrite?.(owner[key], owner, later);
+  if (r) {
+    const f = rewriteFix(sink.parsed, [...path, key], r.text, r.title, !r.text.includes(':'));
+    if (f) fixes.push(f);
+  }
+  const rm = removal(sink.parsed, [...path, key]);
+  if (rm) fixes.push(rm);
+  sink.atKey('compat.ignored-key', `'${key}' in ${what} is ContextLab's and is ignored here: ${rule.why}.`, [...path, key], { step, fixes });
+}
+
+/** Strips ContextLab's ignored keys from a copy of the document, reporting each; the original is untouched. */
+export function stripContextlabKeys(value: unknown, sink: FindingSink): unknown {
+  if (!isObj(value)) return value;
+  let top: Obj = value;
+  const copyTop = () => (top === value ? (top = { ...value }) : top);
+  for (const key of Object.keys(TOP)) {
+    if (!has(value, key)) continue;
+    report(sink, value, key, TOP[key], [], 'the pipeline', null, new Set());
+    delete copyTop()[key];
+  }
+  for (const pkey of ['parameters', 'inputs']) {
+    const params = value[pkey];
+    if (!isObj(params)) continue;
+    let copy: Obj | null = null;
+    for (const [name, decl] of Object.entries(params)) {
+      if (!isObj(decl) || !DECL_KEYS.some((k) => has(decl, k))) continue;
+      const found = Object.keys(PARAMETER).filter((k) => has(decl, k));
+      if (!found.length) continue;
+      const declCopy: Obj = { ...decl };
+      for (const k of found) {
+        report(sink, decl, k, PARAMETER[k], [pkey, name], `a parameter declaration`, null, new Set());
+        delete declCopy[k];
+      }
+      copy ??= { ...params };
+      copy[name] = declCopy;
+    }
+    if (copy) copyTop()[pkey] = copy;
+  }
+  const steps = stripSteps(value.steps, ['steps'], sink);
+  if (steps !== value.steps) copyTop().steps = steps;
+  return top;
+}
+
+function stripSteps(list: unknown, path: ValuePath, sink: FindingSink): unknown {
+  if (!Array.isArray(list)) return list;
+  const ids = list.map((s) => (isObj(s) && typeof s.id === 'string' ? s.id : null));
+  let out: unknown[] | null = null;
+  list.forEach((step, i) => {
+    if (!isObj(step)) return;
+    let copy: Obj = step;
+    const own = () => (copy === step ? (copy = { ...step }) : copy);
+    const id = typeof step.id === 'string' ? step.id : null;
+    for (const key of Object.keys(STEP)) {
+      if (!has(step, key)) continue;
+      // `retry:` as a mapping is our own long form
+      if (key === 'retry' && isObj(step.retry)) continue;
+      report(sink, step, key, STEP[key], [...path, i], 'a step', id, new Set(ids.slice(i + 1).filter((x): x is string => x !== null)));
+      delete own()[key];
+    }
+    // `foreach` is ContextLab's other spelling of `for_each`: read as it, and found at its own place
+    if (has(step, 'foreach')) {
+      if (has(step, 'for_each')) sink.atKey('key.alias-conflict', "'foreach' is an alias of 'for_each': give one of them, not both.", [...path, i, 'foreach'], { step: id });
+      else {
+        const c = own();
+        c.for_each = c.foreach;
+        const span = exactSpan(sink.parsed, [...path, i]);
+        const at = span?.children?.get('foreach');
+        if (at && !span!.children!.has('for_each')) span!.children!.set('for_each', at);
+      }
+      delete own().foreach;
+    }
+    // ContextLab's one-action loop: `for_each` with an `action` and no `steps` runs the action per item
+    if (has(copy, 'for_each') && has(copy, 'action') && !has(copy, 'steps') && id !== null) oneActionLoop(own(), id, [...path, i], sink);
+    const body = stripSteps(copy.steps, [...path, i, 'steps'], sink);
+    if (body !== copy.steps) own().steps = body;
+    if (copy !== step) (out ??= [...list])[i] = copy;
+  });
+  return out ?? list;
+}
