@@ -18,6 +18,7 @@ import { registryOrShipped } from '../engine/models/registry';
 import { isFinal } from '../engine/run/scheduler';
 import { runFolder, settings } from './configuration';
 import { EventBatcher } from './eventBatcher';
+import { editorInteraction } from './interaction';
 import type { Log } from './log';
 import type { RunServices } from './models';
 import { askInputs } from './parameters';
@@ -342,6 +343,8 @@ export class RunController implements vscode.Disposable {
           orchestrator: orchestratorOf(pipeline) ?? conf.models.orchestrator,
           models: services.models,
           redactor: services.redactor,
+          // the human-in-the-loop steps ask in the editor (Run and Debug alike)
+          interaction: editorInteraction(),
         });
         batcher.flush();
         this.results.set(key, doc);

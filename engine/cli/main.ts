@@ -20,9 +20,10 @@ Usage:
   orc validate FILE|- [FILE...] [--json]    findings; exit 0, or 2 when any error
   orc plan FILE [--json]                    levels and critical path
   orc graph FILE --format json|dot|mermaid  the DAG
-  orc run FILE [-i|--input key=value]... [--json] [--max-parallel N] [--frozen-auto|--refresh-auto]
+  orc run FILE [-i|--input key=value]... [--json] [--max-parallel N] [--frozen-auto|--refresh-auto] [--yes]
                                             runs it; progress on stderr, a summary (the result document with --json) on stdout;
-                                            an -i value is read as JSON when it parses, else as a string
+                                            an -i value is read as JSON when it parses, else as a string;
+                                            -i STEP_ID=VALUE answers a step that asks a person; --yes approves approval gates
   orc resume RUN_ID [--json]                finishes a stopped run without re-running completed steps
   orc runs [--json]                         past runs in .orchestrator/
   orc auto FILE [--refresh] [--json]        resolves the AUTO tags that have no locked answer, and lists them all
@@ -115,7 +116,7 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
       case 'validate':
         allowOnly(p, ['--json']);
         if (!p.positional.length) throw new UsageError("'orc validate' needs a file (or - for standard input)");
-        return validateCommand(p.positional, p.flags.has('--json'), style, io.out);
+        return await validateCommand(p.positional, p.flags.has('--json'), style, io.out, io.err);
       case 'plan':
         allowOnly(p, ['--json']);
         return planCommand(oneFile(p), p.flags.has('--json'), style, io.out, (s) => io.err(s));
@@ -125,9 +126,9 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
         return graphCommand(oneFile(p), typeof format === 'string' ? format : 'json', errStyle, io.out, io.err);
       }
       case 'run': {
-        allowOnly(p, ['--json', '--max-parallel', '--frozen-auto', '--refresh-auto']);
+        allowOnly(p, ['--json', '--max-parallel', '--frozen-auto', '--refresh-auto', '--yes']);
         if (p.flags.has('--frozen-auto') && p.flags.has('--refresh-auto')) throw new UsageError('--frozen-auto and --refresh-auto contradict each other');
-        return await runCommand(oneFile(p), p.inputs, p.flags.has('--json'), positiveInt(p.flags.get('--max-parallel'), '--max-parallel'), errStyle, io, { frozen: p.flags.has('--frozen-auto'), refresh: p.flags.has('--refresh-auto') });
+        return await runCommand(oneFile(p), p.inputs, p.flags.has('--json'), positiveInt(p.flags.get('--max-parallel'), '--max-parallel'), errStyle, io, { frozen: p.flags.has('--frozen-auto'), refresh: p.flags.has('--refresh-auto') }, p.flags.has('--yes'));
       }
       case 'explain':
       case 'auto': {

@@ -27,16 +27,19 @@ function ended(name: string, r: StepResult, style: Style): string {
   return `${name} ${r.status}`;
 }
 
-export function progressReporter(write: (s: string) => void, style: Style, live: boolean): RunListener & { close(): void } {
+export function progressReporter(write: (s: string) => void, style: Style, live: boolean): RunListener & { close(): void; pause(): void; resume(): void } {
   const running = new Map<string, { name: string; since: number; attempt: number }>();
   let drawn = 0;
+  // while a question is asked on the terminal: nothing drawn, lines held back
+  let paused = false;
+  const held: string[] = [];
   let timer: NodeJS.Timeout | null = null;
   const clear = () => {
     if (live && drawn) write(`\x1b[${drawn}A\x1b[J`);
     drawn = 0;
   };
   const draw = () => {
-    if (!live) return;
+    if (!live || paused) return;
     clear();
     const now = Date.now();
     const lines = [...running.values()].slice(0, 20).map((r) => `${paint(style, 'info', '⠿')} ${r.name} ${paint(style, 'dim', `${((now - r.since) / 1000).toFixed(1)} s${r.attempt > 1 ? ` (attempt ${r.attempt})` : ''}`)}`);
@@ -45,6 +48,7 @@ export function progressReporter(write: (s: string) => void, style: Style, live:
     drawn = lines.length;
   };
   const line = (s: string) => {
+    if (paused) return void held.push(s);
     clear();
     write(s + '\n');
     draw();
@@ -91,7 +95,18 @@ export function progressReporter(write: (s: string) => void, style: Style, live:
   return Object.assign(listener, {
     close() {
       if (timer) clearInterval(timer);
+      paused = false;
+      for (const s of held.splice(0)) write(s + '\n');
       clear();
+    },
+    pause() {
+      clear();
+      paused = true;
+    },
+    resume() {
+      paused = false;
+      for (const s of held.splice(0)) write(s + '\n');
+      draw();
     },
   });
 }

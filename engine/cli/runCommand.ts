@@ -19,6 +19,9 @@ import { lockedAnswers } from '../auto/resolve';
 import { readAutoLock } from '../auto/lockFile';
 import { orchestratorOf } from '../auto/orchestrator';
 import { analyze } from '../analyze/index';
+import { mcpAnalyzeOptions } from '../mcp/prepare';
+import { terminalInteraction } from './interaction';
+import type { Step } from '../spec/types';
 
 export interface RunIO {
   out(s: string): void;
@@ -58,12 +61,42 @@ function interruptible(io: RunIO): { signal: AbortSignal; dispose(): void } {
   };
 }
 
-async function execute(a: Analysis, options: RunOptions, json: boolean, style: Style, io: RunIO): Promise<number> {
+/** Answers for the human-in-the-loop steps: given ahead (-i STEP_ID=VALUE), --yes, and whether the terminal can ask. */
+export interface HumanOptions {
+  answers: Map<string, unknown>;
+  yes: boolean;
+  /** The pipeline came from standard input, which is then no terminal to answer on. */
+  stdinUsed?: boolean;
+}
+
+/** The tools that ask a person. */
+const ASKING_TOOLS = new Set(['user-prompt', 'approval-gate', 'feedback-collection']);
+
+function askingSteps(steps: Step[], into = new Set<string>()): Set<string> {
+  for (const s of steps) {
+    if (s.tool && ASKING_TOOLS.has(s.tool)) into.add(s.id);
+    if (s.body) askingSteps(s.body, into);
+  }
+  return into;
+}
+
+async function execute(a: Analysis, options: RunOptions, json: boolean, style: Style, io: RunIO, human: HumanOptions = { answers: new Map(), yes: false }): Promise<number> {
   const progress = progressReporter(io.errRaw, style, io.errIsTTY);
   const intr = interruptible(io);
+  // questions go to the terminal only when someone is there: stdin and stderr are terminals, and not --json
+  const interaction = terminalInteraction({
+    interactive: !json && !human.stdinUsed && Boolean(process.stdin.isTTY) && io.errIsTTY,
+    answers: human.answers,
+    assumeYes: human.yes,
+    input: process.stdin,
+    output: process.stderr,
+    style,
+    pause: () => progress.pause(),
+    resume: () => progress.resume(),
+  });
   try {
     const registryFile = process.env.ORC_MODEL_REGISTRY || undefined;
-    const doc = await runPipeline(a, { models: createModelRunner({ env: process.env, registryFile }), predict: true, registry: registryOrShipped(registryFile), ...options, signal: intr.signal, listeners: [progress] });
+    const doc = await runPipeline(a, { models: createModelRunner({ env: process.env, registryFile }), predict: true, registry: registryOrShipped(registryFile), interaction, ...options, signal: intr.signal, listeners: [progress] });
     progress.close();
     if (json) io.out(JSON.stringify(doc, null, 2));
     else io.out(runSummary(doc, a.pipeline?.steps ?? [], options.cwd, exitCode(doc)));
@@ -80,24 +113,31 @@ async function execute(a: Analysis, options: RunOptions, json: boolean, style: S
   }
 }
 
-export async function runCommand(file: string, inputArgs: string[], json: boolean, maxParallel: number | undefined, style: Style, io: RunIO, auto: { frozen: boolean; refresh: boolean } = { frozen: false, refresh: false }): Promise<number> {
+export async function runCommand(file: string, inputArgs: string[], json: boolean, maxParallel: number | undefined, style: Style, io: RunIO, auto: { frozen: boolean; refresh: boolean } = { frozen: false, refresh: false }, yes = false): Promise<number> {
   const source = readSource(file);
-  const compiled = compileOrReport(file, style, io.err, source, '; nothing ran');
+  // the tools of the MCP servers its steps call, listed (or cached) so their parameters are checked
+  const mcpOptions = await mcpAnalyzeOptions(source, { workspace: process.cwd(), cwd: process.cwd(), warn: io.err });
+  const compiled = compileOrReport(file, style, io.err, source, '; nothing ran', mcpOptions);
   if (!compiled) return EXIT.compile;
   // AUTO tags: locked answers, else asked now (or refused with --frozen-auto)
   const prepared = await prepareAuto(file, source, compiled, { models: createModelRunner({ env: process.env, registryFile: process.env.ORC_MODEL_REGISTRY || undefined }), refresh: auto.refresh, frozen: auto.frozen, style, err: io.err });
   const a = prepared.analysis;
   if (!a) return EXIT.compile;
   const inputs: Record<string, unknown> = {};
+  // -i KEY=VALUE: a pipeline parameter's value, else the answer of the step KEY when it asks a person
+  const params = new Set(a.pipeline?.parameters.map((p) => p.name) ?? []);
+  const asking = askingSteps(a.pipeline?.steps ?? []);
+  const answers = new Map<string, unknown>();
   try {
     for (const arg of inputArgs) {
       const [k, v] = parseInputArg(arg);
-      inputs[k] = v;
+      if (!params.has(k) && asking.has(k)) answers.set(k, v);
+      else inputs[k] = v;
     }
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  return execute(a, { cwd: process.cwd(), inputs, maxParallel, pipelineFile: file === '-' ? null : file, source }, json, style, io);
+  return execute(a, { cwd: process.cwd(), inputs, maxParallel, pipelineFile: file === '-' ? null : file, source }, json, style, io, { answers, yes, stdinUsed: file === '-' });
 }
 
 export async function resumeCommand(runId: string, json: boolean, style: Style, io: RunIO): Promise<number> {

@@ -1,7 +1,8 @@
 // What every part of one run shares: the pipeline, limits, listeners, stores, cancellation.
 import type { ModelRunner } from '../models/modelRunner';
 import type { Pipeline, Plan, Step } from '../spec/types';
-import type { NestedRunResult, ToolDefinition } from '../tools/runtime';
+import type { NestedRunOptions, NestedRunResult, ToolDefinition } from '../tools/runtime';
+import type { Interaction } from '../tools/interaction';
 import type { CheckpointStore } from './checkpointStore';
 import type { RunEmitter, StepResult, StepScope } from './events';
 import type { Redactor } from './redact';
@@ -114,7 +115,7 @@ export interface RunContext {
   restored: Record<string, StepResult>;
   cache: StepCache;
   random: () => number;
-  runNested(file: string, inputs: Record<string, unknown>): Promise<NestedRunResult>;
+  runNested(file: string, inputs: Record<string, unknown>, options?: NestedRunOptions): Promise<NestedRunResult>;
   /** Replaces secret values in what the run records and prints. */
   redactor: Redactor;
   /** The most iterations one loop may run (a hard cap over `max_iterations` and for_each lists). */
@@ -127,6 +128,8 @@ export interface RunContext {
   orchestrator: string | null;
   /** The attached debugger's hooks, and the results it may change; null when no debugger is attached. */
   debug: DebugBridge | null;
+  /** Who the human-in-the-loop tools ask (the host's); absent: no one can answer. */
+  interaction?: Interaction;
 }
 
 /** Waits `ms` (any length), or less if the signal aborts; resolves false when aborted. */

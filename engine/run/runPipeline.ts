@@ -6,7 +6,13 @@ import { analyze, hasErrors, type Analysis } from '../analyze/index';
 import { NO_MODELS, type ModelRunner } from '../models/modelRunner';
 import { renderValue } from '../template/index';
 import { BUILTIN_TOOLS } from '../tools/registry';
-import type { NestedRunResult, ToolDefinition } from '../tools/runtime';
+import { McpSession } from '../mcp/session';
+import { effectiveServers, loadUserServers } from '../mcp/config';
+import { createMcpServerTool } from '../tools/mcpServer';
+import { createMcpMemoryTool } from '../tools/mcpMemory';
+import type { NestedRunOptions, NestedRunResult, ToolDefinition } from '../tools/runtime';
+import { ToolError } from '../tools/runtime';
+import type { Interaction } from '../tools/interaction';
 import { CheckpointStore, sha256, type Checkpoint } from './checkpointStore';
 import { emptyStepResult, RunEmitter, type ResultDocument, type RunListener, type StepResult } from './events';
 import { resolveInputs } from './inputs';
@@ -66,6 +72,8 @@ export interface RunOptions {
   orchestrator?: string | null;
   /** The model registry for predicted costs (default: the shipped one). */
   registry?: RegistryModel[];
+  /** Who the human-in-the-loop tools ask (the terminal, the editor); absent: no one, they refuse unless answered otherwise. Nested runs share it. */
+  interaction?: Interaction;
 }
 
 export function newExecutionId(now = new Date()): string {
@@ -126,6 +134,12 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
     : null;
 
   const tools = { ...BUILTIN_TOOLS, ...(options.tools ?? {}) };
+  // MCP: the run's servers (the user's settings under the pipeline's), each started on first use and
+  // closed at the run's end; `mcp-server` and `mcp-memory` get the run's own state (nested runs share the parent's)
+  const mcp = new McpSession(effectiveServers(pipeline, loadUserServers().servers), cwd);
+  Object.assign(tools, mcp.toolsFor(pipeline));
+  if (!options.tools?.['mcp-server']) tools['mcp-server'] = createMcpServerTool(mcp);
+  if (!options.tools?.['mcp-memory']) tools['mcp-memory'] = createMcpMemoryTool();
   const toolSlots = new Map<string, Semaphore>();
   for (const [name, t] of Object.entries(tools)) if (t.concurrency) toolSlots.set(name, new Semaphore(t.concurrency));
   const signal = options.signal ?? new AbortController().signal;
@@ -163,12 +177,13 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
     restored: options.resume?.steps ?? {},
     cache: new StepCache(cwd),
     random: options.random ?? Math.random,
-    runNested: (file, nestedInputs) => runNestedPipeline(file, nestedInputs, options, depth + 1, signal, tools, models),
+    runNested: (file, nestedInputs, nested) => runNestedPipeline(file, nestedInputs, options, depth + 1, nested?.signal ?? signal, tools, models, nested, inputs),
     iterationCap: iterationCap(options.iterationCap),
     redactor,
     debug: options.debugger ? new DebugBridge(options.debugger, checkpoint, redactor) : null,
     orchestrator: options.orchestrator ?? orchestratorOf(pipeline),
     defaultModel: options.defaultModel ?? null,
+    interaction: options.interaction,
     runList: (steps, listPlan, listScope, keyPrefix, scopePath) => new StepListRunner(ctx, steps, listPlan, listScope, keyPrefix, scopePath).run(),
   };
 
@@ -193,7 +208,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
     }
   }
   const scope = new ListScope(rootScope(inputs, pipeline.id, executionInfo(executionId, started)), {}, inputs);
-  const outcome = await new StepListRunner(ctx, pipeline.steps, plan, scope, '', []).run();
+  const outcome = await new StepListRunner(ctx, pipeline.steps, plan, scope, '', []).run().finally(() => mcp.close());
   signal.removeEventListener('abort', onCancel);
 
   // outputs render after the run, from the top-level results. After a failed run they are
@@ -268,28 +283,42 @@ async function runNestedPipeline(
   signal: AbortSignal,
   tools: Record<string, ToolDefinition>,
   models: ModelRunner,
+  nested: NestedRunOptions = {},
+  parentInputs: Record<string, unknown> = {},
 ): Promise<NestedRunResult> {
   if (depth > MAX_NESTING_DEPTH) throw new Error(`Pipelines nest deeper than ${MAX_NESTING_DEPTH} levels (a pipeline that runs itself?)`);
+  // inline text (pipeline-executor) is named by `file` and lives in the parent's file
+  const inline = typeof nested.source === 'string';
+  const name = inline ? file : path.basename(file);
   let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return { success: false, status: 'failed', execution_id: '', outputs: {}, error: `Pipeline file not found: ${file}` };
+  if (inline) text = nested.source!;
+  else {
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      return { success: false, status: 'failed', execution_id: '', outputs: {}, error: `Pipeline file not found: ${file}` };
+    }
   }
   const extra = parent.tools ? Object.fromEntries(Object.entries(parent.tools).map(([k, t]) => [k, t.spec])) : undefined;
+  // analyzed as a pipeline of its own: one that does not compile fails the step with its first error
   const a = analyze(text, { tools: extra });
   if (hasErrors(a.findings)) {
     const first = a.findings.find((f) => f.severity === 'error')!;
-    return { success: false, status: 'failed', execution_id: '', outputs: {}, error: `Nested pipeline ${path.basename(file)} does not compile: line ${first.range.start.line + 1}: ${first.message}` };
+    throw new ToolError(`Nested pipeline does not compile: ${name}:${first.range.start.line + 1}:${first.range.start.character + 1}: ${first.message}`, 'ValueError');
+  }
+  let given = inputs;
+  if (nested.inherit) {
+    given = { ...inputs };
+    for (const p of a.pipeline!.parameters) if (!Object.prototype.hasOwnProperty.call(given, p.name) && Object.prototype.hasOwnProperty.call(parentInputs, p.name)) given[p.name] = parentInputs[p.name];
   }
   const doc = await runPipeline(a, {
     cwd: parent.cwd,
     workspace: parent.workspace ?? parent.cwd,
     allowOutsideWorkspace: parent.allowOutsideWorkspace,
-    inputs,
+    inputs: given,
     signal,
     checkpoint: false,
-    pipelineFile: file,
+    pipelineFile: inline ? (parent.pipelineFile ?? null) : file,
     source: text,
     tools,
     models,
@@ -297,6 +326,7 @@ async function runNestedPipeline(
     random: parent.random,
     iterationCap: parent.iterationCap,
     redactor: parent.redactor,
+    interaction: parent.interaction,
   });
   const failedStep = doc.failed_steps[0] ?? Object.entries(doc.steps).find(([, r]) => r.success === false)?.[0];
   return {
@@ -304,6 +334,9 @@ async function runNestedPipeline(
     status: doc.status,
     execution_id: doc.execution_id,
     outputs: doc.outputs,
-    error: doc.success ? null : failedStep ? `step '${failedStep}' of ${path.basename(file)}: ${doc.steps[failedStep].error}` : `${path.basename(file)} ${doc.status}`,
+    error: doc.success ? null : failedStep ? `step '${failedStep}' of ${name}: ${doc.steps[failedStep].error}` : `${name} ${doc.status}`,
+    pipeline_id: doc.pipeline_id,
+    steps_executed: Object.values(doc.steps).filter((r) => r.status === 'completed' || r.status === 'failed').length,
+    depth,
   };
 }

@@ -1,5 +1,7 @@
 // One action step: render its parameters, then attempts (bounded by the global and per-tool limits)
 // with a timeout each, retries with backoff, the cache, and the tool or model call.
+import { inlineDocumentParams } from '../tools/specs';
+import { isAutoSelect } from '../analyze/autoTags';
 import type { Step } from '../spec/types';
 import { renderValue, withRenderDeadline, type Scope } from '../template/index';
 import { ToolError, type ToolContext, type ToolOutcome } from '../tools/runtime';
@@ -16,6 +18,7 @@ import { hasAutoTags, resolveRuntimeTags } from '../auto/runtime';
 import { runDir } from './checkpointStore';
 import * as path from 'node:path';
 import { readFileSync } from 'node:fs';
+import { createToolModels, type ToolModels } from '../tools/toolModels';
 
 export class TimeoutError extends Error {
   constructor(message: string) {
@@ -39,7 +42,13 @@ export function renderParams(v: unknown, scope: Scope): unknown {
 /** A step's parameters, rendered; template work is synchronous, so the step's timeout bounds it through a render deadline. */
 export function renderStepParams(step: Step, scope: Scope, ctx: RunContext): Record<string, unknown> {
   const limitS = step.timeout ?? ctx.pipeline.context.timeout;
-  return withRenderDeadline(limitS ? limitS * 1000 : null, `Rendering the parameters took longer than the step's timeout (${limitS} s)`, () => renderParams(step.parameters, scope)) as Record<string, unknown>;
+  // an inline document (a sub-pipeline's own text) is passed as written: its templates are its own
+  const spec = step.tool && step.action ? ctx.tools[step.tool]?.spec.actions[step.action] : undefined;
+  const verbatim = inlineDocumentParams(spec, step.parameters);
+  const toRender = verbatim.length ? Object.fromEntries(Object.entries(step.parameters).filter(([k]) => !verbatim.includes(k))) : step.parameters;
+  const rendered = withRenderDeadline(limitS ? limitS * 1000 : null, `Rendering the parameters took longer than the step's timeout (${limitS} s)`, () => renderParams(toRender, scope)) as Record<string, unknown>;
+  for (const k of verbatim) rendered[k] = step.parameters[k];
+  return rendered;
 }
 
 /** Inputs a debugger has seen (and may have changed) before the step runs. */
@@ -65,6 +74,29 @@ export function modelFor(step: Step, ctx: RunContext): string | null {
   return ctx.pipeline.model ?? ctx.defaultModel;
 }
 
+/** Model calls a tool makes for its step: chosen, streamed and counted as a model action's are. */
+function toolModelsFor(step: Step, ctx: RunContext, signal: AbortSignal, scopePath: StepScope[], r: StepResult, output: (stream: 'text', chunk: string) => void): ToolModels {
+  return createToolModels({
+    runner: ctx.models,
+    stepId: step.id,
+    stepModel: modelFor(step, ctx),
+    requiresModel: step.requiresModel,
+    selectionSchema: ctx.pipeline.selectionSchema,
+    signal,
+    output,
+    onCall: (c: ModelCallRecord) => ctx.emitter.emit({ type: 'model-call', time: Date.now(), step: step.id, scope: scopePath, ...c }),
+    record: (res, reason) => {
+      r.model = res.model;
+      if (reason) r.model_reason = reason;
+      if (res.latency_ms !== undefined) r.latency_ms = (r.latency_ms ?? 0) + res.latency_ms;
+      if (res.wait_ms !== undefined) r.limiter_wait_ms = (r.limiter_wait_ms ?? 0) + res.wait_ms;
+      r.tokens_in += res.tokens_in;
+      r.tokens_out += res.tokens_out;
+      r.cost_usd += res.cost_usd;
+    },
+  });
+}
+
 async function callAction(step: Step, params: Record<string, unknown>, ctx: RunContext, signal: AbortSignal, scopePath: StepScope[], r: StepResult): Promise<ToolOutcome> {
   const output = (stream: 'stdout' | 'stderr' | 'text', chunk: string) => ctx.emitter.emit({ type: 'step-output', time: Date.now(), step: step.id, scope: scopePath, stream, chunk: ctx.redactor.text(chunk) });
   if (step.tool) {
@@ -78,14 +110,19 @@ async function callAction(step: Step, params: Record<string, unknown>, ctx: RunC
       pipelineFile: ctx.pipelineFile,
       output,
       runNested: ctx.runNested,
+      interaction: ctx.interaction ? { host: ctx.interaction, step: step.id, label: [...scopePath.map((s) => `${s.loop}[${s.index}]`), step.id].join(' › ') } : undefined,
+      models: toolModelsFor(step, ctx, signal, scopePath, r, output),
     };
     return tool.run(step.action!, params, tctx);
   }
   if (step.action && Object.prototype.hasOwnProperty.call(BUILTIN_ACTIONS, step.action)) {
     // ContextLab's `model:` inside parameters, then the step's own choice, then selection
     let model = typeof params.model === 'string' && params.model ? params.model : modelFor(step, ctx);
-    if (!model && step.requiresModel && ctx.models.select) {
-      const chosen = await ctx.models.select(step.requiresModel, ctx.pipeline.selectionSchema);
+    // a bare `<AUTO>` (ContextLab's form) is a model chosen from the registry, as with `requires_model`
+    const autoSelect = isAutoSelect(model);
+    if (autoSelect) model = null;
+    if (!model && (step.requiresModel || autoSelect) && ctx.models.select) {
+      const chosen = await ctx.models.select(step.requiresModel ?? {}, ctx.pipeline.selectionSchema);
       model = chosen.model;
       r.model_reason = chosen.reason;
     }

@@ -13,7 +13,7 @@ function list(v: unknown, name = 'data'): unknown[] {
   return v;
 }
 
-function field(item: unknown, path: string): unknown {
+export function field(item: unknown, path: string): unknown {
   let cur = item;
   for (const part of path.split('.')) {
     if (cur === null || typeof cur !== 'object' || !Object.prototype.hasOwnProperty.call(cur, part)) return undefined;
@@ -22,7 +22,7 @@ function field(item: unknown, path: string): unknown {
   return cur;
 }
 
-function cmp(a: unknown, b: unknown): number {
+export function cmp(a: unknown, b: unknown): number {
   if (a === b) return 0;
   if (a === undefined || a === null) return 1;
   if (b === undefined || b === null) return -1;
@@ -41,7 +41,7 @@ function groupBy(rows: unknown[], by: string): Record<string, unknown[]> {
   return groups;
 }
 
-function parse(content: string, format: string): unknown {
+export function parse(content: string, format: string): unknown {
   try {
     if (format === 'json') return JSON.parse(content);
     // prettyErrors off: its error snippet can exhaust memory on deeply nested input
@@ -61,7 +61,7 @@ function parse(content: string, format: string): unknown {
   throw new ToolError(`Unknown format '${format}': use json, csv or yaml`, 'ValueError');
 }
 
-function convert(data: unknown, format: string): string {
+export function convert(data: unknown, format: string): string {
   if (format === 'json') return JSON.stringify(data, null, 2);
   if (format === 'yaml') return stringifyYaml(data);
   if (format === 'csv') {

@@ -120,7 +120,8 @@ async function run(action: string, p: Record<string, unknown>, ctx: ToolContext)
     }
     case 'copy':
     case 'move': {
-      const source = str(p.source, 'source');
+      // ContextLab's copy names its source `path`
+      const source = str(p.source ?? (action === 'copy' ? p.path : undefined), 'source');
       const destination = str(p.destination, 'destination');
       const from = resolvePath(source, ctx, action === 'move' ? 'remove' : 'read').abs;
       const to = resolvePath(destination, ctx, 'modify').abs;

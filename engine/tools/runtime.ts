@@ -1,5 +1,7 @@
 // What a tool receives and returns when a step runs it.
 import type { ToolSpec } from './specs';
+import type { StepInteraction } from './interaction';
+import type { ToolModels } from './toolModels';
 
 export interface NestedRunResult {
   success: boolean;
@@ -7,6 +9,20 @@ export interface NestedRunResult {
   execution_id: string;
   outputs: Record<string, unknown>;
   error: string | null;
+  /** The nested pipeline's id, how many of its top-level steps ran, and how deep it nests (1: run by a top-level step). */
+  pipeline_id?: string;
+  steps_executed?: number;
+  depth?: number;
+}
+
+/** How a nested pipeline runs besides its file and inputs. */
+export interface NestedRunOptions {
+  /** The pipeline's own text (inline YAML): `file` then only names it in messages, and its relative paths start where the parent pipeline's do. */
+  source?: string;
+  /** Stops the nested run (default: the run's cancellation): a step passes its own signal, so its timeout stops it too. */
+  signal?: AbortSignal;
+  /** Parameters the nested pipeline declares and `inputs` leaves out take the parent run's inputs of the same name. */
+  inherit?: boolean;
 }
 
 export interface ToolContext {
@@ -21,8 +37,12 @@ export interface ToolContext {
   pipelineFile: string | null;
   /** Streams output as it comes (a command's stdout, a model's tokens). */
   output(stream: 'stdout' | 'stderr' | 'text', chunk: string): void;
-  /** Runs a nested pipeline (the `pipeline` tool). */
-  runNested(file: string, inputs: Record<string, unknown>): Promise<NestedRunResult>;
+  /** Runs a nested pipeline (the `pipeline` and `pipeline-executor` tools); one that does not compile throws a ValueError naming its first error. */
+  runNested(file: string, inputs: Record<string, unknown>, options?: NestedRunOptions): Promise<NestedRunResult>;
+  /** The person the run can ask (the human-in-the-loop tools), and the step asking; absent when the host gave none. */
+  interaction?: StepInteraction;
+  /** Model calls on the step's behalf (counted in its tokens and cost); absent outside a run. */
+  models?: ToolModels;
 }
 
 /** A tool's answer. `success: false` is a reported failure: the step completes without succeeding. */

@@ -2,6 +2,17 @@
 // The analyzer checks steps against it; the runner executes against the same specs.
 import type { ParamType } from '../spec/types';
 import { table } from '../util/table';
+import { dataProcessingSpec } from './dataProcessing.spec';
+import { pipelineExecutorSpec } from './pipelineExecutor.spec';
+import { reportGeneratorSpec } from './reportGenerator.spec';
+import { mcpMemorySpec } from './mcpMemory.spec';
+import { mcpServerSpec } from './mcpServer.spec';
+import { headlessBrowserSpec } from './headlessBrowser.spec';
+import { pdfCompilerSpec } from './pdfCompiler.spec';
+import { pythonExecutorSpec } from './pythonExecutor.spec';
+import { approvalGateSpec, feedbackCollectionSpec, userPromptSpec } from './humanInTheLoop.spec';
+import { webSearchSpec } from './webSearch.spec';
+import { imageAnalysisSpec, imageGenerationSpec, multiModelRoutingSpec, promptOptimizationSpec, taskDelegationSpec } from './modelTools.spec';
 
 export interface ParamSpec {
   type: ParamType | ParamType[] | 'any';
@@ -9,6 +20,17 @@ export interface ParamSpec {
   description: string;
   default?: unknown;
   enum?: unknown[];
+  /** Another name of this parameter (ContextLab's): given instead of it, it counts as it. */
+  aliasOf?: string;
+  /** A value of several lines is a document of its own (an inline pipeline): it is not rendered as
+   * this pipeline's template, and the analyzer checks it as the document it is. */
+  inlineDocument?: boolean;
+}
+
+/** The parameters of a step that hold an inline document (`inlineDocument` and a value of several lines). */
+export function inlineDocumentParams(spec: ActionSpec | undefined, params: Record<string, unknown>): string[] {
+  if (!spec) return [];
+  return Object.keys(params).filter((k) => Object.prototype.hasOwnProperty.call(spec.parameters, k) && spec.parameters[k].inlineDocument && typeof params[k] === 'string' && (params[k] as string).includes('\n'));
 }
 
 export interface ActionSpec {
@@ -36,7 +58,7 @@ export const TOOL_SPECS: Record<string, ToolSpec> = table<ToolSpec>({
       read: { description: 'Reads a text file.', parameters: { path: path('File to read.'), encoding: { type: 'string', description: 'Text encoding (default utf8).', default: 'utf8' } }, result: { content: 'The text of the file.', size: 'Size in bytes.', path: 'The path as given.' } },
       write: { description: 'Writes a text file, creating its folders; replaces an existing file.', parameters: { path: path('File to write.'), content: { type: 'any', required: true, description: 'Text to write (data is written as JSON).' } }, result: { path: 'The path as given.', size: 'Bytes written.' } },
       append: { description: 'Appends text to a file, creating it if needed.', parameters: { path: path('File to append to.'), content: { type: 'any', required: true, description: 'Text to append.' } }, result: { path: 'The path as given.', size: 'Size of the file after appending, in bytes.' } },
-      copy: { description: 'Copies a file or folder.', parameters: { source: path('What to copy.'), destination: path('Where to copy it.'), overwrite: { type: 'boolean', description: 'Replace an existing destination (default false).', default: false } }, result: { source: 'The source as given.', destination: 'The destination as given.' } },
+      copy: { description: 'Copies a file or folder.', parameters: { source: path('What to copy (ContextLab writes it as `path`).'), path: { type: 'string', description: 'ContextLab\'s name for `source`.', aliasOf: 'source' }, destination: path('Where to copy it.'), overwrite: { type: 'boolean', description: 'Replace an existing destination (default false).', default: false } }, result: { source: 'The source as given.', destination: 'The destination as given.' } },
       move: { description: 'Moves or renames a file or folder.', parameters: { source: path('What to move.'), destination: path('Where to move it.'), overwrite: { type: 'boolean', description: 'Replace an existing destination (default false).', default: false } }, result: { source: 'The source as given.', destination: 'The destination as given.' } },
       delete: { description: 'Deletes a file, or a folder with `recursive: true`.', parameters: { path: path('What to delete.'), recursive: { type: 'boolean', description: 'Delete a folder and everything in it (default false).', default: false } }, result: { path: 'The path as given.', deleted: 'Whether something was deleted.' } },
       list: { description: 'Lists a folder.', parameters: { path: { type: 'string', description: 'Folder to list (default the working directory).', default: '.' }, pattern: { type: 'string', description: 'Glob the names must match, e.g. `*.md`.' }, recursive: { type: 'boolean', description: 'Include sub-folders (default false).', default: false } }, result: { path: 'The path as given.', entries: 'List of `{name, path, type, size}`.', count: 'Number of entries.' } },
@@ -52,12 +74,14 @@ export const TOOL_SPECS: Record<string, ToolSpec> = table<ToolSpec>({
         parameters: {
           command: { type: 'string', required: true, description: 'The command line, run by `/bin/sh -c`.' },
           cwd: { type: 'string', description: 'Working directory of the command (default the run\'s).' },
+          working_dir: { type: 'string', description: 'ContextLab\'s name for `cwd`.', aliasOf: 'cwd' },
+          capture_output: { type: 'boolean', description: 'Keep stdout and stderr in the result (default true); false still streams them to the run\'s output.', default: true },
           env: { type: 'object', description: 'Environment variables added to the run\'s.' },
           pass_env: { type: 'array', description: 'Names of the run\'s environment variables withheld by default that this command gets: the model providers\' keys (`OPENAI_API_KEY`, `ANTHROPIC_API_KEY`, `GEMINI_API_KEY`, `GOOGLE_API_KEY`).' },
           timeout: { type: 'number', description: 'Seconds before the command is killed (the step\'s `timeout` also applies).' },
           input: { type: 'string', description: 'Text given to the command on standard input.' },
         },
-        result: { stdout: 'Standard output.', stderr: 'Standard error.', exit_code: 'Exit code.', command: 'The command that ran.' },
+        result: { stdout: 'Standard output.', stderr: 'Standard error.', exit_code: 'Exit code.', return_code: 'Exit code (ContextLab\'s name).', command: 'The command that ran.', working_dir: 'The working directory as given (`.` for the run\'s).', execution_time: 'Seconds the command ran.' },
       },
     },
   },
@@ -85,9 +109,27 @@ export const TOOL_SPECS: Record<string, ToolSpec> = table<ToolSpec>({
   },
   validation: {
     name: 'validation',
-    description: 'Validates data against a JSON Schema.',
+    description: 'Validates data against a JSON Schema, and extracts structured data from text with a model.',
     actions: {
-      validate: { description: 'Checks data against a JSON Schema; a mismatch is a reported failure listing every error.', parameters: { data: { type: 'any', required: true, description: 'The data.' }, schema: { type: 'object', required: true, description: 'A JSON Schema.' } }, result: { valid: 'true or false.', errors: 'List of `{path, message}`.' } },
+      validate: {
+        description: 'Checks data against a JSON Schema; in `strict` and `lenient` mode a mismatch is a reported failure listing every error.',
+        parameters: {
+          data: { type: 'any', required: true, description: 'The data; text is read as JSON, else as CSV rows (a header line, commas), unless the schema wants a string.' },
+          schema: { type: 'object', required: true, description: 'A JSON Schema (each row is checked against it when the data is a list of rows and the schema is not an array schema).' },
+          mode: { type: 'string', description: '`strict` (default), `lenient` (convert mismatched types where safe: text to number, integer or boolean, number to text; report each conversion as a warning) or `report_only` (never fails: `valid` false and the errors). Another value is read as strict, with a warning.', default: 'strict' },
+        },
+        result: { valid: 'true or false.', errors: 'List of `{path, message}` (`row` too, from 1, for rows).', warnings: 'List of `{path, message}`: lenient conversions (with `coerced_to`), an unknown mode.', data: 'The data as checked: parsed from text, with lenient conversions when they made it valid.', mode: 'The mode used.', rows_validated: 'Number of rows, when the data is a list of rows (absent otherwise).' },
+      },
+      extract_structured: {
+        description: 'Asks a model for data matching a schema, extracted from a text; an answer that does not match is a reported failure.',
+        usesModel: true,
+        parameters: {
+          text: { type: 'string', required: true, description: 'The text to extract from.' },
+          schema: { type: 'object', required: true, description: 'A JSON Schema of the data (sent to the model as a strict schema: optional properties may come back null, and are then left out).' },
+          model: { type: 'string', description: '`provider:model` for the call (a bare registry name such as `gpt-4o-mini` is accepted); default the step\'s model.' },
+        },
+        result: { valid: 'true or false.', data: 'The extracted data.', errors: 'List of `{path, message}`.', warnings: 'Always empty (ContextLab\'s field).', model_used: 'The model that answered.' },
+      },
     },
   },
   pipeline: {
@@ -97,6 +139,23 @@ export const TOOL_SPECS: Record<string, ToolSpec> = table<ToolSpec>({
       run: { description: 'Runs a nested pipeline with inputs and returns its outputs.', parameters: { pipeline: { type: 'string', required: true, description: 'Path of the pipeline file, relative to this one.' }, inputs: { type: 'object', description: 'Its parameters.' } }, result: { outputs: 'Its declared outputs.', status: 'Its status.', execution_id: 'Its execution id.' } },
     },
   },
+  'prompt-optimization': promptOptimizationSpec,
+  'task-delegation': taskDelegationSpec,
+  'multi-model-routing': multiModelRoutingSpec,
+  'image-analysis': imageAnalysisSpec,
+  'image-generation': imageGenerationSpec,
+  'data-processing': dataProcessingSpec,
+  'report-generator': reportGeneratorSpec,
+  'pipeline-executor': pipelineExecutorSpec,
+  'mcp-server': mcpServerSpec,
+  'mcp-memory': mcpMemorySpec,
+  'user-prompt': userPromptSpec,
+  'approval-gate': approvalGateSpec,
+  'feedback-collection': feedbackCollectionSpec,
+  'web-search': webSearchSpec,
+  'python-executor': pythonExecutorSpec,
+  'headless-browser': headlessBrowserSpec,
+  'pdf-compiler': pdfCompilerSpec,
 });
 
 /** Actions that need no tool: each calls a model. */
@@ -156,7 +215,7 @@ for (const a of Object.values(BUILTIN_ACTIONS)) a.parameters = table(a.parameter
 
 // ContextLab's names for the same model actions: found by name, but not listed (no duplicates in
 // completions, suggestions or the docs)
-for (const [alias, of] of [['generate_text', 'generate'], ['generate-text', 'generate'], ['generate-structured', 'generate_structured']] as const)
+for (const [alias, of] of [['generate_text', 'generate'], ['generate-text', 'generate'], ['generate-structured', 'generate_structured'], ['analyze', 'analyze_text']] as const)
   Object.defineProperty(BUILTIN_ACTIONS, alias, { value: BUILTIN_ACTIONS[of], enumerable: false });
 
 /** The tools a pipeline may use: the built-in ones, plus any a host registers. */

@@ -17,7 +17,7 @@ export const PROVIDER_KEY_VARIABLES = ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'G
  * started outlives it. ($1: the run's pid, $2: the command; `orc-command` as $0 lets a resumed run
  * find groups a dead run left: engine/run/leftovers.ts.)
  */
-const WATCHDOG = [
+export const WATCHDOG = [
   '( while kill -0 "$1" 2>/dev/null; do sleep 1; done; kill -KILL 0 ) </dev/null >/dev/null 2>&1 &',
   'orc_watchdog=$!',
   '/bin/sh -c "$2"',
@@ -29,7 +29,7 @@ const WATCHDOG = [
 /** Captured output per stream is capped; the rest is counted, not kept. */
 export const MAX_CAPTURE = 10 * 1024 * 1024;
 
-function killGroup(pid: number | undefined): void {
+export function killGroup(pid: number | undefined): void {
   if (!pid) return;
   try {
     process.kill(-pid, 'SIGKILL');
@@ -41,7 +41,11 @@ function killGroup(pid: number | undefined): void {
 async function execute(p: Record<string, unknown>, ctx: ToolContext): Promise<ToolOutcome> {
   if (typeof p.command !== 'string' || !p.command.trim()) throw new ToolError("'command' must be a non-empty string", 'ValueError');
   const command = p.command;
-  const cwd = typeof p.cwd === 'string' && p.cwd ? resolveInWorkspace(p.cwd, ctx) : ctx.cwd;
+  // `working_dir` is ContextLab's name for `cwd`
+  const dir = typeof p.cwd === 'string' && p.cwd ? p.cwd : typeof p.working_dir === 'string' && p.working_dir ? p.working_dir : null;
+  const cwd = dir ? resolveInWorkspace(dir, ctx) : ctx.cwd;
+  const capture = p.capture_output !== false;
+  const t0 = Date.now();
   const env: NodeJS.ProcessEnv = { ...process.env };
   const pass = Array.isArray(p.pass_env) ? p.pass_env.map(String) : [];
   for (const k of PROVIDER_KEY_VARIABLES) if (!pass.includes(k)) delete env[k];
@@ -75,7 +79,7 @@ async function execute(p: Record<string, unknown>, ctx: ToolContext): Promise<To
     for (const stream of ['stdout', 'stderr'] as const) {
       child[stream].setEncoding('utf8');
       child[stream].on('data', (chunk: string) => {
-        if (out[stream].length < MAX_CAPTURE) out[stream] += chunk.slice(0, MAX_CAPTURE - out[stream].length);
+        if (capture && out[stream].length < MAX_CAPTURE) out[stream] += chunk.slice(0, MAX_CAPTURE - out[stream].length);
         ctx.output(stream, chunk);
       });
     }
@@ -85,7 +89,7 @@ async function execute(p: Record<string, unknown>, ctx: ToolContext): Promise<To
       killGroup(child.pid);
       finish(() => {
         const exit = code ?? (signal ? 128 : 1);
-        const result = { stdout: out.stdout, stderr: out.stderr, exit_code: exit, command };
+        const result = { stdout: out.stdout, stderr: out.stderr, exit_code: exit, return_code: exit, command, working_dir: dir ?? '.', execution_time: (Date.now() - t0) / 1000 };
         if (exit === 0) resolve({ success: true, result });
         else {
           const tail = out.stderr.trim().split('\n').slice(-3).join('\n');

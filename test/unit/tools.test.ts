@@ -113,8 +113,23 @@ describe('tools', function () {
 
   describe('terminal', () => {
     it('captures stdout, stderr and the exit code; a non-zero exit is a reported failure', async () => {
-      assert.deepEqual(await run('terminal', 'execute', { command: 'echo out; echo err >&2' }), { success: true, result: { stdout: 'out\n', stderr: 'err\n', exit_code: 0, command: 'echo out; echo err >&2' } });
-      assert.deepEqual(await run('terminal', 'execute', { command: 'echo oops >&2; exit 3' }), { success: false, result: { stdout: '', stderr: 'oops\n', exit_code: 3, command: 'echo oops >&2; exit 3' }, error: 'Command exited with code 3: oops' });
+      // execution_time is the seconds it ran: checked for its type and bound, the rest exactly
+      const timed = (o: ToolOutcome) => {
+        const r = o.result as { execution_time: number };
+        assert.ok(r.execution_time >= 0 && r.execution_time < 10, String(r.execution_time));
+        return { ...o, result: { ...r, execution_time: 'seconds' } };
+      };
+      assert.deepEqual(timed(await run('terminal', 'execute', { command: 'echo out; echo err >&2' })), { success: true, result: { stdout: 'out\n', stderr: 'err\n', exit_code: 0, return_code: 0, command: 'echo out; echo err >&2', working_dir: '.', execution_time: 'seconds' } });
+      assert.deepEqual(timed(await run('terminal', 'execute', { command: 'echo oops >&2; exit 3' })), { success: false, result: { stdout: '', stderr: 'oops\n', exit_code: 3, return_code: 3, command: 'echo oops >&2; exit 3', working_dir: '.', execution_time: 'seconds' }, error: 'Command exited with code 3: oops' });
+    });
+
+    it("takes ContextLab's working_dir, and capture_output: false keeps the output out of the result", async () => {
+      fs.mkdirSync(path.join(root, 'wd'));
+      const r = await run('terminal', 'execute', { command: 'pwd; echo err >&2', working_dir: 'wd', capture_output: false });
+      assert.deepEqual([(r.result as { stdout: string }).stdout, (r.result as { stderr: string }).stderr, (r.result as { working_dir: string }).working_dir], ['', '', 'wd']);
+      const seen = await run('terminal', 'execute', { command: 'pwd', working_dir: 'wd' });
+      assert.equal((seen.result as { stdout: string }).stdout, `${path.join(root, 'wd')}\n`);
+      await rejects(run('terminal', 'execute', { command: 'pwd', working_dir: '../..' }), 'PermissionError', /^Path escapes the workspace: \.\.\/\.\.$/);
     });
 
     it('takes cwd, env and standard input', async () => {
@@ -252,10 +267,10 @@ describe('tools', function () {
   describe('validation', () => {
     it('valid data succeeds; invalid data is a reported failure listing every error', async () => {
       const schema = { type: 'object', required: ['name'], properties: { name: { type: 'string' }, age: { type: 'integer' } } };
-      assert.deepEqual(await run('validation', 'validate', { data: { name: 'a' }, schema }), { success: true, result: { valid: true, errors: [] } });
+      assert.deepEqual(await run('validation', 'validate', { data: { name: 'a' }, schema }), { success: true, result: { valid: true, errors: [], warnings: [], data: { name: 'a' }, mode: 'strict' } });
       assert.deepEqual(await run('validation', 'validate', { data: { age: 'x' }, schema }), {
         success: false,
-        result: { valid: false, errors: [{ path: '/', message: "must have required property 'name'" }, { path: '/age', message: 'must be integer' }] },
+        result: { valid: false, errors: [{ path: '/', message: "must have required property 'name'" }, { path: '/age', message: 'must be integer' }], warnings: [], data: { age: 'x' }, mode: 'strict' },
         error: "Data does not match the schema: / must have required property 'name'; /age must be integer",
       });
       await rejects(run('validation', 'validate', { data: 1, schema: { type: 'nonsense' } }), 'SchemaError', /Invalid JSON Schema/);

@@ -1,0 +1,192 @@
+// The python-executor tool: runs Python code with python3 in its own process group (the terminal
+// tool's watchdog shell), in a working folder inside the workspace, without network where the
+// platform allows a network namespace (`unshare -n`), and kills every process the code started on
+// timeout or cancellation.
+import { spawn, spawnSync } from 'node:child_process';
+import { accessSync, constants as fsc, promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { resolvePath } from './filesystem';
+import { pythonExecutorSpec } from './pythonExecutor.spec';
+import type { ToolContext, ToolDefinition, ToolOutcome } from './runtime';
+import { abortError, ToolError } from './runtime';
+import { killGroup, PROVIDER_KEY_VARIABLES, WATCHDOG } from './terminal';
+import { setLongTimeout, type LongTimer } from '../util/longTimer';
+
+/** Captured output per stream is capped (characters); the rest is counted, not kept. */
+export const PYTHON_MAX_CAPTURE = 1024 * 1024;
+const DEFAULT_TIMEOUT_S = 30;
+
+/** How to run a command without network here: `unshare -n`, `unshare -rn` (a user namespace), or not at all. */
+let isolation: string[] | null | undefined;
+export function networkIsolation(): string[] | null {
+  if (isolation !== undefined) return isolation;
+  isolation = null;
+  for (const prefix of [['unshare', '--net'], ['unshare', '--map-root-user', '--net']]) {
+    const r = spawnSync(prefix[0], [...prefix.slice(1), 'true'], { stdio: 'ignore', timeout: 5000 });
+    if (r.status === 0) {
+      isolation = prefix;
+      break;
+    }
+  }
+  return isolation;
+}
+
+function executable(file: string): boolean {
+  try {
+    accessSync(file, fsc.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** python3 (or ORC_PYTHON) as an absolute path; a ConfigurationError when there is none. */
+function findPython(): string {
+  const named = process.env.ORC_PYTHON;
+  if (named) {
+    if (!executable(named)) throw new ToolError(`ORC_PYTHON is set to ${named}, which is not an executable file`, 'ConfigurationError');
+    return named;
+  }
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, 'python3');
+    if (executable(candidate)) return candidate;
+  }
+  throw new ToolError('python3 was not found on PATH: install Python 3 (Debian/Ubuntu: apt-get install python3) or set ORC_PYTHON to a Python 3 executable', 'ConfigurationError');
+}
+
+const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+function inside(root: string, p: string): boolean {
+  const rel = path.relative(root, p);
+  return rel === '' || !(rel === '..' || rel.startsWith('..' + path.sep) || path.isAbsolute(rel));
+}
+
+class Capture {
+  text = '';
+  dropped = 0;
+  add(chunk: string): void {
+    const room = PYTHON_MAX_CAPTURE - this.text.length;
+    if (room >= chunk.length) this.text += chunk;
+    else {
+      if (room > 0) this.text += chunk.slice(0, room);
+      this.dropped += chunk.length - Math.max(room, 0);
+    }
+  }
+  value(): string {
+    return this.dropped ? `${this.text}\n[output truncated: ${this.dropped} more characters]` : this.text;
+  }
+}
+
+async function execute(p: Record<string, unknown>, ctx: ToolContext): Promise<ToolOutcome> {
+  if (typeof p.code !== 'string' || !p.code.trim()) throw new ToolError("'code' must be a non-empty string of Python", 'ValueError');
+  const code = p.code;
+  if (p.timeout !== undefined && p.timeout !== null && (typeof p.timeout !== 'number' || !(p.timeout > 0))) throw new ToolError("'timeout' must be a positive number of seconds", 'ValueError');
+  const timeoutS = typeof p.timeout === 'number' ? p.timeout : DEFAULT_TIMEOUT_S;
+  const allowNetwork = p.allow_network === true;
+  const capture = p.capture_output !== false;
+  const python = findPython();
+  if (ctx.signal.aborted) throw abortError(ctx.signal);
+
+  // the working folder: as given (inside the workspace, not the run's state), or a fresh one
+  let workDir: string;
+  let shownDir: string;
+  if (typeof p.working_dir === 'string' && p.working_dir) {
+    workDir = resolvePath(p.working_dir, ctx, 'modify').abs;
+    shownDir = p.working_dir;
+    const st = await fs.stat(workDir).catch(() => null);
+    if (st && !st.isDirectory()) throw new ToolError(`working_dir is not a folder: ${p.working_dir}`, 'ValueError');
+    await fs.mkdir(workDir, { recursive: true });
+  } else {
+    const base = path.join(ctx.workspace, '.orchestrator', 'python');
+    await fs.mkdir(base, { recursive: true });
+    workDir = await fs.mkdtemp(path.join(base, 'run-'));
+    const cwd = path.resolve(ctx.cwd);
+    shownDir = inside(cwd, workDir) ? path.relative(cwd, workDir) : workDir;
+  }
+
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  const pass = Array.isArray(p.pass_env) ? p.pass_env.map(String) : [];
+  for (const k of PROVIDER_KEY_VARIABLES) if (!pass.includes(k)) delete env[k];
+  if (p.env && typeof p.env === 'object') for (const [k, v] of Object.entries(p.env)) env[k] = v === null || v === undefined ? '' : String(v);
+  env.PYTHONUNBUFFERED = '1';
+  env.PYTHONDONTWRITEBYTECODE = '1';
+  // modules the code keeps beside itself in its folder import as they would from a script there
+  env.PYTHONPATH = env.PYTHONPATH ? `${workDir}${path.delimiter}${env.PYTHONPATH}` : workDir;
+
+  const isolate = allowNetwork ? null : networkIsolation();
+  if (!allowNetwork && !isolate) ctx.output('stderr', 'python-executor: network isolation is unavailable here (unshare -n is not permitted); the code runs with network access\n');
+
+  // the code lives outside the workspace, in a folder of its own removed afterwards
+  const scriptDir = await fs.mkdtemp(path.join(os.tmpdir(), 'orc-python-'));
+  const script = path.join(scriptDir, 'main.py');
+  await fs.writeFile(script, code, 'utf8');
+  const command = ['exec', ...(isolate ?? []).map(quote), quote(python), '-u', quote(script)].join(' ');
+
+  try {
+    return await new Promise<ToolOutcome>((resolve, reject) => {
+      const started = performance.now();
+      const child = spawn('/bin/sh', ['-c', WATCHDOG, 'orc-command', String(process.pid), command], { cwd: workDir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      const out = { stdout: new Capture(), stderr: new Capture() };
+      let settled = false;
+      let timer: LongTimer | null = null;
+      const finish = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        if (timer) timer.clear();
+        ctx.signal.removeEventListener('abort', onAbort);
+        fn();
+      };
+      const onAbort = () => {
+        killGroup(child.pid);
+        finish(() => reject(abortError(ctx.signal)));
+      };
+      ctx.signal.addEventListener('abort', onAbort, { once: true });
+      timer = setLongTimeout(() => {
+        killGroup(child.pid);
+        finish(() => reject(new ToolError(`Python code timed out after ${timeoutS} s (it and every process it started were killed)`, 'TimeoutError')));
+      }, timeoutS * 1000);
+      for (const stream of ['stdout', 'stderr'] as const) {
+        child[stream].setEncoding('utf8');
+        child[stream].on('data', (chunk: string) => {
+          out[stream].add(chunk);
+          ctx.output(stream, chunk);
+        });
+      }
+      child.on('error', (e) => finish(() => reject(new ToolError(`Could not start python3: ${e.message}`, 'OSError'))));
+      child.on('close', (exitCode, signal) => {
+        // the code may exit while processes it started still run: end the whole group
+        killGroup(child.pid);
+        finish(() => {
+          const exit = exitCode ?? (signal ? 128 : 1);
+          const result = {
+            stdout: capture ? out.stdout.value() : '',
+            stderr: capture ? out.stderr.value() : '',
+            return_code: exit,
+            exit_code: exit,
+            success: exit === 0,
+            execution_time: Math.round(performance.now() - started) / 1000,
+            working_dir: shownDir,
+            network_isolated: isolate !== null,
+            truncated: capture && (out.stdout.dropped > 0 || out.stderr.dropped > 0),
+          };
+          if (exit === 0) resolve({ success: true, result });
+          else {
+            const tail = out.stderr.text.trim().split('\n').slice(-5).join('\n');
+            resolve({ success: false, result, error: `Python exited with code ${exit}${tail ? `: ${tail}` : ''}` });
+          }
+        });
+      });
+    });
+  } finally {
+    await fs.rm(scriptDir, { recursive: true, force: true });
+  }
+}
+
+async function run(action: string, p: Record<string, unknown>, ctx: ToolContext): Promise<ToolOutcome> {
+  if (action === 'execute') return execute(p, ctx);
+  throw new ToolError(`python-executor has no action '${action}'`, 'ValueError');
+}
+
+export const pythonExecutorTool: ToolDefinition = { spec: pythonExecutorSpec, run, concurrency: 8 };
