@@ -1,7 +1,7 @@
 // A run's MCP connections: each server is started on its first call, shared by every step after,
 // and closed (its process group killed) when the run ends.
 import type { McpServerDecl, Pipeline } from '../spec/types';
-import { abortError, ToolError, type ToolDefinition, type ToolOutcome } from '../tools/runtime';
+import { abortError, ToolError, untilAborted, type ToolDefinition, type ToolOutcome } from '../tools/runtime';
 import { unlistedToolSpec } from './catalog';
 import { connectServer, type McpCallResult, type McpConnection } from './client';
 import { mcpSteps, parseMcpTool } from './config';
@@ -22,24 +22,6 @@ export function stepResultOf(r: McpCallResult): McpStepResult {
   return { content, text, structured: r.structuredContent ?? null };
 }
 
-/** Waits for a promise unless the signal aborts first. */
-function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(abortError(signal));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortError(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
-}
 
 export class McpSession {
   private readonly servers: Record<string, McpServerDecl>;

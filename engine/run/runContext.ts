@@ -132,18 +132,4 @@ export interface RunContext {
   interaction?: Interaction;
 }
 
-/** Waits `ms` (any length), or less if the signal aborts; resolves false when aborted. */
-export function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve(false);
-    const t = setLongTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    const onAbort = () => {
-      t.clear();
-      resolve(false);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
+export { sleep } from '../util/longTimer';

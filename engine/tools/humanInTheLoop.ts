@@ -8,8 +8,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { resolvePath } from './filesystem';
 import { approvalGateSpec, feedbackCollectionSpec, userPromptSpec } from './humanInTheLoop.spec';
-import { exclusive, untilAborted, type Answer, type Interaction, type Question } from './interaction';
-import { ToolError, type ToolContext, type ToolDefinition, type ToolOutcome } from './runtime';
+import { exclusive, type Answer, type Interaction, type Question } from './interaction';
+import { ToolError, untilAborted, type ToolContext, type ToolDefinition, type ToolOutcome } from './runtime';
 
 /** Content longer than this is cut when shown (the whole of it is still hashed and returned). */
 const MAX_SHOWN = 20_000;

@@ -1,5 +1,6 @@
 // How a run asks a person: the host (the terminal, the editor, a test) provides an Interaction;
 // the human-in-the-loop tools ask through it. Pure types and small helpers: no host code here.
+import { untilAborted } from './runtime';
 
 /** `text`: a line of text; `choice`: one of `choices`; `confirm`: yes or no. */
 export type QuestionKind = 'text' | 'choice' | 'confirm';
@@ -67,28 +68,4 @@ export async function exclusive<T>(host: Interaction, signal: AbortSignal, fn: (
   }
 }
 
-/** `p`, or a rejection with the signal's reason when it aborts first. */
-export function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(abortReason(signal));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortReason(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
-}
 
-function abortReason(signal: AbortSignal): Error {
-  if (signal.reason instanceof Error) return signal.reason;
-  const e = new Error('The step was cancelled');
-  e.name = 'CancelledError';
-  return e;
-}

@@ -4,7 +4,7 @@
 // retries under `error_handling: retry`, and renames its outputs.
 import { statSync } from 'node:fs';
 import * as path from 'node:path';
-import { setLongTimeout, type LongTimer } from '../util/longTimer';
+import { setLongTimeout, sleep, type LongTimer } from '../util/longTimer';
 import { resolveInWorkspace } from './filesystem';
 import { pipelineExecutorSpec } from './pipelineExecutor.spec';
 import type { NestedRunResult, ToolContext, ToolDefinition, ToolOutcome } from './runtime';
@@ -54,20 +54,6 @@ function findPipeline(spec: string, ctx: ToolContext): Target {
   throw new ToolError(`Could not find the pipeline '${text}': ${where}`, 'ValueError');
 }
 
-function waitFor(ms: number, signal: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve(false);
-    const t = setLongTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    const onAbort = () => {
-      t.clear();
-      resolve(false);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 function num(v: unknown, name: string, dflt: number, min: number): number {
   if (v === undefined || v === null) return dflt;
@@ -125,7 +111,7 @@ async function execute(p: Record<string, unknown>, ctx: ToolContext): Promise<To
       r = await runOnce(target, inputs as Record<string, unknown>, { signal: ctl.signal, inherit }, ctx);
       if (r.success || n >= attempts || ctl.signal.aborted) break;
       ctx.output('stderr', `sub-pipeline failed (attempt ${n} of ${attempts}): ${r.error}; retrying in ${delay} s\n`);
-      if (!(await waitFor(delay * 1000, ctl.signal))) break;
+      if (!(await sleep(delay * 1000, ctl.signal))) break;
       delay *= 2;
     }
   } finally {

@@ -2,6 +2,7 @@
 // the Brave Search API and Tavily's search API. Every answer is normalized to a list of hits; every
 // refusal becomes a ToolError a user can act on (which variable to set, when to retry). API keys
 // are sent only in their header and never appear in a result, an error or a log.
+import { sleep } from '../util/longTimer';
 import { abortError, ToolError } from './runtime';
 
 export type BackendName = 'searxng' | 'brave' | 'tavily';
@@ -68,20 +69,6 @@ export function resetRateLimits(): void {
   notBefore.clear();
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(abortError(signal));
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(abortError(signal));
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 async function waitForRateLimit(backend: SearchBackend, signal: AbortSignal): Promise<void> {
   const until = notBefore.get(backend.name);
@@ -94,7 +81,7 @@ async function waitForRateLimit(backend: SearchBackend, signal: AbortSignal): Pr
   if (wait > MAX_RATE_LIMIT_WAIT_MS) {
     throw new RateLimitError(`${backend.label} asked for no requests during the next ${Math.ceil(wait / 1000)} s (rate limit); not sending one`, wait);
   }
-  await sleep(wait, signal);
+  if (!(await sleep(wait, signal))) throw abortError(signal);
   notBefore.delete(backend.name);
 }
 
