@@ -233,6 +233,24 @@ describe('workbench: as a person uses it', function () {
     await s.page.keyboard.press('Control+Shift+E');
   });
 
+  it('asks for an approval in a modal dialog, and the run goes on with the answer', async () => {
+    await quickOpen(s.page, 'review.pipeline.yaml');
+    await palette(s.page, 'Orchestrator: Run Pipeline');
+    // the parameter prompt, default accepted
+    await s.page.waitForFunction(() => (document.querySelector('.quick-input-widget input') as HTMLInputElement | null)?.value === 'Everything is faster.', undefined, { timeout: 30_000 });
+    await s.page.keyboard.press('Enter');
+    const dialog = s.page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ state: 'visible', timeout: 60_000 });
+    assert.match((await dialog.textContent()) ?? '', /Publish the release notes\? \(step approve\)/);
+    assert.match((await dialog.textContent()) ?? '', /Everything is faster\./);
+    const view = webview(s.page);
+    await view.locator('.node[data-step-id="approve"][data-status="running"]').waitFor({ state: 'attached', timeout: 10_000 });
+    await shot(s.page, '9-approval-dialog');
+    await dialog.locator('.monaco-button', { hasText: /^Approve$/ }).click();
+    await view.locator('.node[data-step-id="publish"][data-status="completed"]').waitFor({ state: 'attached', timeout: 30_000 });
+    assert.equal(fs.readFileSync(path.join(s.workspace, 'output', 'published.txt'), 'utf8'), 'approved by user: Everything is faster.');
+  });
+
   it('shows a running step live, and Cancel stops it', async () => {
     await quickOpen(s.page, 'slow.pipeline.yaml');
     await palette(s.page, 'Orchestrator: Run Pipeline');
