@@ -1,6 +1,7 @@
 // The http tool: GET, POST or any method, with a timeout and a cap on the response body.
 import type { ToolContext, ToolDefinition, ToolOutcome } from './runtime';
 import { abortError, ToolError } from './runtime';
+import { readCappedText } from './responseBody';
 import { TOOL_SPECS } from './specs';
 
 const DEFAULT_TIMEOUT_S = 30;
@@ -25,27 +26,7 @@ async function request(method: string, p: Record<string, unknown>, ctx: ToolCont
   const signal = AbortSignal.any([ctx.signal, timeout.signal]);
   try {
     const res = await fetch(p.url, { method, headers, body, signal, redirect: 'follow' });
-    const declared = Number(res.headers.get('content-length') ?? NaN);
-    if (Number.isFinite(declared) && declared > maxBytes) {
-      await res.body?.cancel();
-      throw new ToolError(`Response body of ${declared} bytes is larger than max_bytes (${maxBytes})`, 'ResponseTooLarge');
-    }
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    if (res.body) {
-      const reader = res.body.getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        size += value.byteLength;
-        if (size > maxBytes) {
-          await reader.cancel();
-          throw new ToolError(`Response body is larger than max_bytes (${maxBytes})`, 'ResponseTooLarge');
-        }
-        chunks.push(value);
-      }
-    }
-    const text = Buffer.concat(chunks).toString('utf8');
+    const text = await readCappedText(res, maxBytes, (declared) => (declared === null ? `Response body is larger than max_bytes (${maxBytes})` : `Response body of ${declared} bytes is larger than max_bytes (${maxBytes})`));
     let json: unknown = null;
     if (/json/i.test(res.headers.get('content-type') ?? '')) {
       try {

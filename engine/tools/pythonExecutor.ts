@@ -2,7 +2,7 @@
 // tool's watchdog shell), in a working folder inside the workspace, without network where the
 // platform allows a network namespace (`unshare -n`), and kills every process the code started on
 // timeout or cancellation.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { accessSync, constants as fsc, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -10,8 +10,7 @@ import { resolvePath } from './filesystem';
 import { pythonExecutorSpec } from './pythonExecutor.spec';
 import type { ToolContext, ToolDefinition, ToolOutcome } from './runtime';
 import { abortError, ToolError } from './runtime';
-import { killGroup, PROVIDER_KEY_VARIABLES, WATCHDOG } from './terminal';
-import { setLongTimeout, type LongTimer } from '../util/longTimer';
+import { commandEnv, runInProcessGroup } from './processGroup';
 
 /** Captured output per stream is capped (characters); the rest is counted, not kept. */
 export const PYTHON_MAX_CAPTURE = 1024 * 1024;
@@ -63,22 +62,6 @@ function inside(root: string, p: string): boolean {
   return rel === '' || !(rel === '..' || rel.startsWith('..' + path.sep) || path.isAbsolute(rel));
 }
 
-class Capture {
-  text = '';
-  dropped = 0;
-  add(chunk: string): void {
-    const room = PYTHON_MAX_CAPTURE - this.text.length;
-    if (room >= chunk.length) this.text += chunk;
-    else {
-      if (room > 0) this.text += chunk.slice(0, room);
-      this.dropped += chunk.length - Math.max(room, 0);
-    }
-  }
-  value(): string {
-    return this.dropped ? `${this.text}\n[output truncated: ${this.dropped} more characters]` : this.text;
-  }
-}
-
 async function execute(p: Record<string, unknown>, ctx: ToolContext): Promise<ToolOutcome> {
   if (typeof p.code !== 'string' || !p.code.trim()) throw new ToolError("'code' must be a non-empty string of Python", 'ValueError');
   const code = p.code;
@@ -106,10 +89,7 @@ async function execute(p: Record<string, unknown>, ctx: ToolContext): Promise<To
     shownDir = inside(cwd, workDir) ? path.relative(cwd, workDir) : workDir;
   }
 
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  const pass = Array.isArray(p.pass_env) ? p.pass_env.map(String) : [];
-  for (const k of PROVIDER_KEY_VARIABLES) if (!pass.includes(k)) delete env[k];
-  if (p.env && typeof p.env === 'object') for (const [k, v] of Object.entries(p.env)) env[k] = v === null || v === undefined ? '' : String(v);
+  const env = commandEnv(p);
   env.PYTHONUNBUFFERED = '1';
   env.PYTHONDONTWRITEBYTECODE = '1';
   // modules the code keeps beside itself in its folder import as they would from a script there
@@ -125,60 +105,31 @@ async function execute(p: Record<string, unknown>, ctx: ToolContext): Promise<To
   const command = ['exec', ...(isolate ?? []).map(quote), quote(python), '-u', quote(script)].join(' ');
 
   try {
-    return await new Promise<ToolOutcome>((resolve, reject) => {
-      const started = performance.now();
-      const child = spawn('/bin/sh', ['-c', WATCHDOG, 'orc-command', String(process.pid), command], { cwd: workDir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-      const out = { stdout: new Capture(), stderr: new Capture() };
-      let settled = false;
-      let timer: LongTimer | null = null;
-      const finish = (fn: () => void) => {
-        if (settled) return;
-        settled = true;
-        if (timer) timer.clear();
-        ctx.signal.removeEventListener('abort', onAbort);
-        fn();
-      };
-      const onAbort = () => {
-        killGroup(child.pid);
-        finish(() => reject(abortError(ctx.signal)));
-      };
-      ctx.signal.addEventListener('abort', onAbort, { once: true });
-      timer = setLongTimeout(() => {
-        killGroup(child.pid);
-        finish(() => reject(new ToolError(`Python code timed out after ${timeoutS} s (it and every process it started were killed)`, 'TimeoutError')));
-      }, timeoutS * 1000);
-      for (const stream of ['stdout', 'stderr'] as const) {
-        child[stream].setEncoding('utf8');
-        child[stream].on('data', (chunk: string) => {
-          out[stream].add(chunk);
-          ctx.output(stream, chunk);
-        });
-      }
-      child.on('error', (e) => finish(() => reject(new ToolError(`Could not start python3: ${e.message}`, 'OSError'))));
-      child.on('close', (exitCode, signal) => {
-        // the code may exit while processes it started still run: end the whole group
-        killGroup(child.pid);
-        finish(() => {
-          const exit = exitCode ?? (signal ? 128 : 1);
-          const result = {
-            stdout: capture ? out.stdout.value() : '',
-            stderr: capture ? out.stderr.value() : '',
-            return_code: exit,
-            exit_code: exit,
-            success: exit === 0,
-            execution_time: Math.round(performance.now() - started) / 1000,
-            working_dir: shownDir,
-            network_isolated: isolate !== null,
-            truncated: capture && (out.stdout.dropped > 0 || out.stderr.dropped > 0),
-          };
-          if (exit === 0) resolve({ success: true, result });
-          else {
-            const tail = out.stderr.text.trim().split('\n').slice(-5).join('\n');
-            resolve({ success: false, result, error: `Python exited with code ${exit}${tail ? `: ${tail}` : ''}` });
-          }
-        });
-      });
+    const r = await runInProcessGroup(command, {
+      cwd: workDir,
+      env,
+      timeoutMs: timeoutS * 1000,
+      timeoutMessage: `Python code timed out after ${timeoutS} s (it and every process it started were killed)`,
+      what: 'python3',
+      maxCapture: PYTHON_MAX_CAPTURE,
+      signal: ctx.signal,
+      onOutput: (stream, chunk) => ctx.output(stream, chunk),
     });
+    const shown = (stream: 'stdout' | 'stderr') => (r.dropped[stream] ? `${r[stream]}\n[output truncated: ${r.dropped[stream]} more characters]` : r[stream]);
+    const result = {
+      stdout: capture ? shown('stdout') : '',
+      stderr: capture ? shown('stderr') : '',
+      return_code: r.code,
+      exit_code: r.code,
+      success: r.code === 0,
+      execution_time: r.ms / 1000,
+      working_dir: shownDir,
+      network_isolated: isolate !== null,
+      truncated: capture && (r.dropped.stdout > 0 || r.dropped.stderr > 0),
+    };
+    if (r.code === 0) return { success: true, result };
+    const tail = r.stderr.trim().split('\n').slice(-5).join('\n');
+    return { success: false, result, error: `Python exited with code ${r.code}${tail ? `: ${tail}` : ''}` };
   } finally {
     await fs.rm(scriptDir, { recursive: true, force: true });
   }

@@ -4,6 +4,7 @@
 // are sent only in their header and never appear in a result, an error or a log.
 import { sleep } from '../util/longTimer';
 import { abortError, ToolError } from './runtime';
+import { readCappedText } from './responseBody';
 
 export type BackendName = 'searxng' | 'brave' | 'tavily';
 export type SafeSearch = 'off' | 'moderate' | 'strict';
@@ -195,27 +196,7 @@ async function callJson(call: Call, limits: HttpLimits): Promise<unknown> {
     const res = await fetch(call.url, { method: call.method, headers: call.headers, body: call.body, signal, redirect: 'follow' });
     status = res.status;
     headers = res.headers;
-    const declared = Number(res.headers.get('content-length') ?? NaN);
-    if (Number.isFinite(declared) && declared > limits.maxBytes) {
-      await res.body?.cancel();
-      throw new ToolError(`${backend.label} sent ${declared} bytes, more than the ${limits.maxBytes} accepted`, 'ResponseTooLarge');
-    }
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    if (res.body) {
-      const reader = res.body.getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        size += value.byteLength;
-        if (size > limits.maxBytes) {
-          await reader.cancel();
-          throw new ToolError(`${backend.label} sent more than the ${limits.maxBytes} bytes accepted`, 'ResponseTooLarge');
-        }
-        chunks.push(value);
-      }
-    }
-    text = Buffer.concat(chunks).toString('utf8');
+    text = await readCappedText(res, limits.maxBytes, (declared) => (declared === null ? `${backend.label} sent more than the ${limits.maxBytes} bytes accepted` : `${backend.label} sent ${declared} bytes, more than the ${limits.maxBytes} accepted`));
   } catch (e) {
     if (limits.signal.aborted) throw abortError(limits.signal);
     if (timeout.signal.aborted) throw new ToolError(`${backend.label} did not answer within ${limits.timeoutMs / 1000} s (${where})`, 'TimeoutError');

@@ -11,6 +11,7 @@ import { runPipeline, type RunOptions } from '../../engine/run/runPipeline';
 import type { ToolContext, ToolDefinition } from '../../engine/tools/runtime';
 import { spawn } from 'node:child_process';
 import { CLI, orc, ROOT } from '../helpers/cli';
+import { alive } from '../helpers/processes';
 
 let dir: string;
 
@@ -166,16 +167,6 @@ describe("hardening: the run's own state", function () {
     assert.ok(fs.existsSync(path.join(dir, 'p.pipeline.yaml')));
   });
 });
-
-/** A process is gone when /proc has no entry for it, or only a zombie. */
-function alive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 describe('hardening: commands do not outlive a killed run', function () {
   this.timeout(30_000);

@@ -5,26 +5,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BUILTIN_TOOLS } from '../../engine/tools/registry';
-import type { NestedRunResult, ToolContext, ToolOutcome } from '../../engine/tools/runtime';
+import type { ToolOutcome } from '../../engine/tools/runtime';
+import { toolContext } from '../helpers/toolContext';
 
 let root: string;
 let outside: string;
 
-function ctx(): ToolContext {
-  return {
-    cwd: root,
-    workspace: root,
-    allowOutsideWorkspace: false,
-    signal: new AbortController().signal,
-    pipelineFile: null,
-    output: () => undefined,
-    runNested: async (): Promise<NestedRunResult> => {
-      throw new Error('not in this test');
-    },
-  };
-}
-
-const run = (tool: string, action: string, params: Record<string, unknown>): Promise<ToolOutcome> => BUILTIN_TOOLS[tool].run(action, params, ctx());
+const run = (tool: string, action: string, params: Record<string, unknown>): Promise<ToolOutcome> => BUILTIN_TOOLS[tool].run(action, params, toolContext(root));
 
 async function rejects(p: Promise<unknown>, errorType: string, message: RegExp): Promise<void> {
   await assert.rejects(p, (e: Error & { errorType?: string }) => {

@@ -12,9 +12,10 @@ import { createModelRunner } from '../../engine/models/index';
 import type { ResultDocument, RunEvent, StepResult } from '../../engine/run/events';
 import { runPipeline } from '../../engine/run/runPipeline';
 import { BUILTIN_TOOLS } from '../../engine/tools/registry';
-import type { NestedRunResult, ToolContext, ToolOutcome } from '../../engine/tools/runtime';
+import type { ToolOutcome } from '../../engine/tools/runtime';
 import { LoopbackProviders } from '../fixtures/providers/loopbackServer';
 import { CLI } from '../helpers/cli';
+import { toolContext } from '../helpers/toolContext';
 
 let server: LoopbackProviders;
 let dir: string;
@@ -595,17 +596,7 @@ steps:
 });
 
 describe('model tools: validation modes', () => {
-  const ctx: ToolContext = {
-    cwd: os.tmpdir(),
-    workspace: os.tmpdir(),
-    allowOutsideWorkspace: false,
-    signal: new AbortController().signal,
-    pipelineFile: null,
-    output: () => undefined,
-    runNested: async (): Promise<NestedRunResult> => {
-      throw new Error('not in this test');
-    },
-  };
+  const ctx = toolContext(os.tmpdir());
   const validate = (params: Record<string, unknown>): Promise<ToolOutcome> => BUILTIN_TOOLS.validation.run('validate', params, ctx);
   const schema = { type: 'object', required: ['id'], properties: { id: { type: 'integer' }, ok: { type: 'boolean' }, label: { type: 'string' } } };
 

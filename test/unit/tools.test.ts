@@ -8,35 +8,14 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BUILTIN_TOOLS } from '../../engine/tools/registry';
-import type { NestedRunResult, ToolContext, ToolOutcome } from '../../engine/tools/runtime';
+import type { ToolContext, ToolOutcome } from '../../engine/tools/runtime';
+import { toolContext } from '../helpers/toolContext';
+import { alive } from '../helpers/processes';
 
 let root: string;
 let outside: string;
 
-function ctx(over: Partial<ToolContext> = {}): ToolContext {
-  return {
-    cwd: root,
-    workspace: root,
-    allowOutsideWorkspace: false,
-    signal: new AbortController().signal,
-    pipelineFile: null,
-    output: () => undefined,
-    runNested: async (): Promise<NestedRunResult> => {
-      throw new Error('not in this test');
-    },
-    ...over,
-  };
-}
-
-/** A process is gone when /proc has no entry for it, or only a zombie waiting to be reaped. */
-function alive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
+const ctx = (over: Partial<ToolContext> = {}): ToolContext => toolContext(root, over);
 
 const run = (tool: string, action: string, params: Record<string, unknown>, c = ctx()): Promise<ToolOutcome> => BUILTIN_TOOLS[tool].run(action, params, c);
 

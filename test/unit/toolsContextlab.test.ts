@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { orc } from '../helpers/cli';
+import { alive } from '../helpers/processes';
 
 let dir: string;
 let outside: string;
@@ -43,16 +44,6 @@ function validate(text: string): { code: number | null; findings: Finding[] } {
 
 type Finding = { code: string; severity: string; message: string };
 const errors = (findings: Finding[]) => findings.filter((f) => f.severity === 'error');
-
-/** A process is gone when /proc has no entry for it, or only a zombie. */
-function alive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 const SALES = ['region,product,qty,price,status', 'north,apple,3,1.50,active', 'south,pear,5,2.00,inactive', 'north,pear,2,2.00,active', 'south,apple,4,1.50,active', 'north,apple,3,1.50,active', ''].join('\n');
 
