@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type { CompletionItem, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
 import { LspClient, SERVER } from '../test/helpers/lspClient';
 import { generatePipeline } from './generatePipeline';
-import { median, percentile, table } from './stats';
+import { goal, median, percentile, table } from './stats';
 
 const ROOT = path.resolve(__dirname, '..');
 const SCHEMA = `file://${path.join(ROOT, 'engine', 'spec', 'pipeline.schema.json')}`;
@@ -109,6 +109,7 @@ async function semanticCheck(ours: Server, yls: Server): Promise<string> {
 async function main() {
   const rows: string[][] = [];
   const ratios: string[] = [];
+  const goals: string[] = [];
   for (const n of SIZES) {
     // a fresh pair of servers per size, so memory is per size
     const ours = await start('ours');
@@ -119,6 +120,15 @@ async function main() {
     const [, , oOpen, oEdit, oComp, oMem] = a;
     const [, , yOpen, yEdit, yComp, yMem] = b;
     ratios.push(`${n} steps: open ${(Number(yOpen) / Number(oOpen)).toFixed(1)}x, edit→diagnostics ${(Number(yEdit) / Number(oEdit)).toFixed(1)}x, completion (median) ${(parseFloat(yComp) / parseFloat(oComp)).toFixed(1)}x, memory ${(Number(oMem) / Number(yMem)).toFixed(2)} of theirs`);
+    const open = Number(yOpen) / Number(oOpen);
+    const edit = Number(yEdit) / Number(oEdit);
+    const comp = parseFloat(yComp) / parseFloat(oComp);
+    const p95 = parseFloat(oComp.split('/')[1]);
+    const mem = Number(oMem) / Number(yMem);
+    if (n >= 2000) goals.push(goal(`${n} steps, open → diagnostics`, `${open.toFixed(1)}x faster`, '≥ 3x', open >= 3));
+    if (n === 2000) goals.push(goal(`${n} steps, edit → diagnostics`, `${edit.toFixed(1)}x faster`, '≥ 10x', edit >= 10));
+    goals.push(goal(`${n} steps, completion`, `${comp.toFixed(1)}x faster, p95 ${p95} ms`, '≥ 10x, p95 under 20 ms', comp >= 10 && p95 < 20));
+    goals.push(goal(`${n} steps, memory`, `${mem.toFixed(2)} of theirs`, '≤ 1/3', mem <= 1 / 3));
     if (n === SIZES[0]) console.log(await semanticCheck(ours, yls));
     await ours.lsp.stop();
     await yls.lsp.stop();
@@ -126,6 +136,8 @@ async function main() {
   table(['steps', 'server', 'open→diag ms', 'edit→diag ms (median)', 'completion ms median / p95', 'RSS MiB'], rows);
   console.log('\nyaml-language-server time / ours (higher is better for us):');
   for (const r of ratios) console.log(`  ${r}`);
+  console.log('\ngoals (BENCHMARKS: the language server against yaml-language-server):');
+  for (const g of goals) console.log(g);
 }
 
 main().then(

@@ -16,3 +16,8 @@ export function table(head: string[], rows: string[][]): void {
   console.log(line(head));
   for (const r of rows) console.log(line(r));
 }
+
+/** One goal beside the figure it is judged on: `goal  <what>: <figure> (goal <target>) met|NOT MET`. */
+export function goal(what: string, figure: string, target: string, met: boolean | null): string {
+  return `  ${(met === null ? 'not measured' : met ? 'met' : 'NOT MET').padEnd(12)}  ${what}: ${figure} (goal ${target})`;
+}
