@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import type { GraphDocument } from '../engine/plan/graph';
-import { GRAPH_REQUEST, type GraphParams, type GraphResult } from '../server/protocol';
+import { GRAPH_REQUEST, WORKSPACE_TRUSTED_NOTIFICATION, type GraphParams, type GraphResult } from '../server/protocol';
 
 export const LANGUAGE_ID = 'orchestrator-pipeline';
 
@@ -22,6 +22,7 @@ export async function startLanguageClient(context: vscode.ExtensionContext, comm
   };
   const client = new LanguageClient('orchestrator', 'Orchestrator Pipelines', serverOptions, clientOptions);
   await client.start();
+  context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => void client.sendNotification(WORKSPACE_TRUSTED_NOTIFICATION)));
   return client;
 }
 

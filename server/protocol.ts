@@ -13,6 +13,11 @@ export type GraphResult = GraphDocument & { pipeline_id: string };
  * server's and the client's LSP libraries carry different copies of vscode-jsonrpc.) */
 export const GRAPH_REQUEST = 'orchestrator/graph';
 
+/** `orchestrator/workspaceTrusted`: the user trusted the workspace after the server started (its
+ * initializationOptions said `trusted: false`); documents that call MCP servers are checked again,
+ * now listing the servers' tools. No params. */
+export const WORKSPACE_TRUSTED_NOTIFICATION = 'orchestrator/workspaceTrusted';
+
 /** Commands the code lenses invoke; the extension implements them. */
 export const COMMANDS = {
   run: 'orchestrator.run',

@@ -27,7 +27,7 @@ import { hover } from './hover';
 import { codeLenses, inlayHints, semanticTokens, TOKEN_LEGEND } from './lenses';
 import { definition, highlights, prepareRename, references, rename } from './navigation';
 import { documentSymbols, foldingRanges, selectionRanges } from './outline';
-import { GRAPH_REQUEST, type GraphParams, type GraphResult } from './protocol';
+import { GRAPH_REQUEST, WORKSPACE_TRUSTED_NOTIFICATION, type GraphParams, type GraphResult } from './protocol';
 
 /** Diagnostics wait this long after the last change, so the changes of one edit (a paste, a
  * multi-cursor edit, a rename) are analyzed once. Keystrokes come farther apart than this. */
@@ -120,6 +120,14 @@ export function startServer(connection: Connection): void {
     }, delay));
   };
 
+  // trust granted later: MCP servers may be listed now, so every open document is checked again
+  connection.onNotification(WORKSPACE_TRUSTED_NOTIFICATION, () => {
+    trusted = true;
+    for (const d of documents.all()) {
+      cache.delete(d.uri);
+      schedule(d.uri, 0);
+    }
+  });
   documents.onDidOpen((e) => schedule(e.document.uri, 0));
   documents.onDidChangeContent((e) => schedule(e.document.uri, DIAGNOSTICS_DEBOUNCE_MS));
   documents.onDidClose((e) => {

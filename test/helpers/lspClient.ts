@@ -64,12 +64,17 @@ export class LspClient {
   }
 
   /** The diagnostics published for exactly this version of the document. */
-  async diagnosticsFor(uri: string, version: number, timeoutMs = 10_000): Promise<Diagnostic[]> {
+  diagnosticsFor(uri: string, version: number, timeoutMs = 10_000): Promise<Diagnostic[]> {
+    return this.diagnosticsWhere(uri, (p) => p.version === version, `version ${version}`, timeoutMs);
+  }
+
+  /** The first diagnostics published for the document that `match` accepts (a later publication of the same version, say). */
+  async diagnosticsWhere(uri: string, match: (p: PublishDiagnosticsParams) => boolean, what: string, timeoutMs = 10_000): Promise<Diagnostic[]> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const hit = (this.diagnostics.get(uri) ?? []).find((p) => p.version === version);
+      const hit = (this.diagnostics.get(uri) ?? []).find(match);
       if (hit) return hit.diagnostics;
-      if (Date.now() > deadline) throw new Error(`no diagnostics for ${uri} version ${version}; logs: ${this.logs.join('')}`);
+      if (Date.now() > deadline) throw new Error(`no diagnostics for ${uri} ${what}; logs: ${this.logs.join('')}`);
       await new Promise<void>((r) => {
         this.waiters.push(r);
         setTimeout(r, 50);

@@ -2,6 +2,7 @@
 // settings), their tools listed and cached for `orc validate`, called by `orc run` over stdio and
 // streamable HTTP, with timeouts, crashes and reported errors; and ContextLab's `mcp-server` and
 // `mcp-memory` tools. The server is test/fixtures/mcp/server.ts, built with the official SDK.
+import { WORKSPACE_TRUSTED_NOTIFICATION } from '../../server/protocol';
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -406,6 +407,11 @@ describe('MCP tools', function () {
       assert.deepEqual(d.map((x) => [x.code, x.message]), [['mcp.unchecked', "The tools of MCP server 'fx' are not known (not listed: the editor starts MCP servers only in a trusted workspace; 'orc validate' lists them): the parameters of this step are not checked."]]);
       await new Promise((r) => setTimeout(r, 500));
       assert.deepEqual(starts(), []);
+      // the user trusts the workspace: the extension says so, and the step is checked against the listed tools
+      await lsp.connection.sendNotification(WORKSPACE_TRUSTED_NOTIFICATION);
+      const checked = await lsp.diagnosticsWhere(uri, (p) => p.diagnostics.some((x) => x.code === 'param.missing'), 'with the tools listed', 20_000);
+      assert.deepEqual(checked.map((x) => x.code), ['param.missing']);
+      assert.equal(starts().length, 1);
     } finally {
       await lsp.stop();
     }
