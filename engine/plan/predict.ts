@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Pipeline, Plan, Step } from '../spec/types';
 import type { PredictedRange, ResultDocument } from '../run/events';
 import type { RegistryModel } from '../models/registry';
-import { BUILTIN_ACTIONS } from '../tools/specs';
+import { actionSpec, TOOL_SPECS } from '../tools/specs';
 import { renderValue, type Scope } from '../template/index';
 import { Heap } from '../util/heap';
 
@@ -100,8 +100,9 @@ export function predictStep(step: Step, pipeline: Pipeline, o: PredictOptions): 
   if (ran.length) {
     return { step: step.id, source: 'history', samples: ran.length, duration_ms: rangeOf(ran.map((r) => r.duration_ms!)), cost_usd: rangeOf(ran.map((r) => r.cost_usd)) };
   }
-  const usesModel = !step.tool && !step.loop && step.action !== null && Object.prototype.hasOwnProperty.call(BUILTIN_ACTIONS, step.action) && BUILTIN_ACTIONS[step.action].usesModel;
-  const model = usesModel ? modelOf(step, pipeline) : null;
+  // a tool action that calls a model (prompt-optimization, ...) costs what its calls cost: unknown until it has run
+  const usesModel = !step.loop && step.action !== null && actionSpec(TOOL_SPECS, step.tool, step.action)?.usesModel === true;
+  const model = usesModel && !step.tool ? modelOf(step, pipeline) : null;
   const entry = model ? o.registry.find((m) => m.id === model) : undefined;
   if (entry) {
     const tokensIn = estimateTokens(promptText(step, o.inputs));

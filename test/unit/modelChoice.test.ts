@@ -80,6 +80,9 @@ steps:
     const noDefault = analyze('id: q\nsteps:\n  - id: a\n    action: generate\n    parameters: {prompt: hi}\n');
     assert.deepEqual(modelProvidersOf(noDefault.pipeline!), []);
     assert.deepEqual(modelProvidersOf(noDefault.pipeline!, 'google:gemini-2.5-flash'), ['google']);
+    // a tool whose action calls a model counts too; one that does not, does not
+    const toolSteps = analyze('id: t\nsteps:\n  - id: o\n    tool: prompt-optimization\n    action: execute\n    model: anthropic:claude-sonnet-4-5\n    parameters: {prompt: hi}\n  - id: f\n    tool: filesystem\n    action: list\n    model: google:gemini-2.5-flash\n    parameters: {path: .}\n');
+    assert.deepEqual(modelProvidersOf(toolSteps.pipeline!), ['anthropic']);
   });
 
   it("on the command line a vscode: model is a clear error, not an unknown provider", async () => {

@@ -111,6 +111,12 @@ steps:
     assert.deepEqual(p.cost_usd, w.cost_usd);
   });
 
+  it('a tool step whose action calls a model has an unknown cost, not zero; one that calls none costs nothing', () => {
+    const a = analyze('id: t\nmodel: openai:gpt-4o-mini\nsteps:\n  - id: opt\n    tool: prompt-optimization\n    action: execute\n    parameters: {prompt: hi}\n  - id: w\n    tool: filesystem\n    action: write\n    parameters: {path: x.txt, content: hi}\n');
+    const p = predict(a.pipeline!, a.plan!, { maxParallel: 4, inputs: {}, registry: registryModels(), history: [] });
+    assert.deepEqual(p.steps.map((s) => [s.step, s.source, s.cost_usd]), [['opt', 'unknown', null], ['w', 'unknown', { expected: 0, low: 0, high: 0 }]]);
+  });
+
   it('the makespan is simulated on max_parallel, longest remaining path first', () => {
     const a = analyze(SLEEPS('1'));
     const d = new Map([
