@@ -3,7 +3,7 @@
 import { CompletionItemKind, InsertTextFormat, MarkupKind, type CompletionItem } from 'vscode-languageserver';
 import { completionContext, type CompletionContext } from '../engine/analyze/completionContext';
 import type { Analysis } from '../engine/analyze/index';
-import { EXECUTION_FIELDS, GLOBAL_NAMES, STEP_FIELDS } from '../engine/analyze/templateCheck';
+import { EXECUTION_FIELDS, GLOBAL_NAMES, LOOP_STEP_FIELDS, STEP_FIELDS } from '../engine/analyze/templateCheck';
 import { enumAt, keysAt } from '../engine/spec/schemaNavigator';
 import type { ValuePath } from '../engine/spec/types';
 import { FILTERS } from '../engine/template/filters';
@@ -127,7 +127,18 @@ function templateItems(a: Analysis, ctx: Extract<CompletionContext, { kind: 'tem
     if ((root === 'inputs' || root === 'parameters') && !rest.length) return (a.pipeline?.parameters ?? []).map((p) => ({ label: p.name, kind: CompletionItemKind.Variable }));
     const target = a.stepIndex.get(root)?.step;
     if (target && steps.includes(root)) {
-      if (!rest.length) return STEP_FIELDS.map((f) => ({ label: f, kind: CompletionItemKind.Field, sortText: f === 'result' ? '0' : f === 'vars' ? '1' : `2${f}` }));
+      if (!rest.length) {
+        const own = STEP_FIELDS.map((f): CompletionItem => ({ label: f, kind: CompletionItemKind.Field, sortText: f === 'result' ? '0' : f === 'vars' ? '1' : `3${f}` }));
+        // the action's result fields read as the step's own (ContextLab's `search.total_results`); a loop's iterations
+        const spec = target.action ? actionSpec(TOOL_SPECS, target.tool, target.action) : undefined;
+        const fields = Object.entries(spec?.result ?? {}).filter(([f]) => !STEP_FIELDS.includes(f));
+        const loop = target.loop ? [...LOOP_STEP_FIELDS, ...(target.loop.kind === 'for_each' && target.loop.single ? ['results'] : [])] : [];
+        return [
+          ...own,
+          ...fields.map(([f, d]): CompletionItem => ({ label: f, kind: CompletionItemKind.Field, detail: 'result field', documentation: md(d), sortText: `2${f}` })),
+          ...loop.map((f): CompletionItem => ({ label: f, kind: CompletionItemKind.Field, detail: 'loop', sortText: `2${f}` })),
+        ];
+      }
       if (rest.length === 1 && rest[0] === 'vars') return target.vars.map((v) => ({ label: v.name, kind: CompletionItemKind.Field, documentation: v.description ? md(v.description) : undefined }));
       if (rest.length === 1 && rest[0] === 'result' && target.action) {
         const spec = actionSpec(TOOL_SPECS, target.tool, target.action);

@@ -110,7 +110,9 @@ describe('language server over stdio', function () {
     assert.ok(names.includes('topic') && names.includes('fetch') && names.includes("steps['write-up']") === false, names.join(','));
     assert.ok(names.includes('execution') && names.includes('inputs'));
     const fields = labels(await lsp.request('textDocument/completion', { textDocument: { uri: URI }, position: pos(13, col(13, 'result')) }));
-    assert.deepEqual(fields.slice(0, 2), ['result', 'vars']);
+    // then the action's result fields, which read as the step's own (`fetch.content`), then the other step fields
+    assert.deepEqual(fields.slice(0, 5), ['result', 'vars', 'content', 'path', 'size']);
+    assert.ok(fields.includes('status') && fields.includes('error'), fields.join(','));
     const result = labels(await lsp.request('textDocument/completion', { textDocument: { uri: URI }, position: pos(13, col(13, 'content')) }));
     assert.deepEqual(result, ['content', 'path', 'size']);
     const afterTopic = col(13, 'topic') + 'topic'.length;
