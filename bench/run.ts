@@ -4,6 +4,7 @@ import * as path from 'node:path';
 
 const BENCHES: Record<string, string> = {
   analyze: 'analyze.bench.ts',
+  distributed: 'distributed.bench.ts',
   engine: 'engine.bench.ts',
   lsp: 'lsp.bench.ts',
   models: 'models.bench.ts',

@@ -13,6 +13,8 @@ export interface Settings {
   /** An absolute folder, or '' for the pipeline's workspace folder. */
   runStateFolder: string;
   models: ModelSettings;
+  /** `orchestrator.redis.url`: a distributed run's Redis ('' for none). */
+  redisUrl: string;
 }
 
 export function settings(scope?: vscode.Uri): Settings {
@@ -24,6 +26,7 @@ export function settings(scope?: vscode.Uri): Settings {
     openPanelOnRun: c.get<boolean>('openPanelOnRun', true),
     runStateFolder: c.get<string>('runStateFolder', '') ?? '',
     models: modelSettings({ baseUrls: c.get('models.baseUrls'), default: c.get('models.default'), orchestrator: c.get('models.orchestrator') }),
+    redisUrl: (c.get<string>('redis.url', '') ?? '').trim(),
   };
 }
 

@@ -17,6 +17,7 @@ import { predict, type Prediction } from '../engine/plan/predict';
 import { registryOrShipped } from '../engine/models/registry';
 import { isFinal } from '../engine/run/scheduler';
 import { runFolder, settings } from './configuration';
+import { RemoteAttempts } from '../engine/distributed/coordinator';
 import { EventBatcher } from './eventBatcher';
 import { editorInteraction } from './interaction';
 import type { Log } from './log';
@@ -327,7 +328,10 @@ export class RunController implements vscode.Disposable {
       try {
         const services = await this.models.forRun(reroute);
         redact = (t) => services.redactor.text(t);
+        // orchestrator.redis.url: the steps go to `orc worker` processes (not while debugging)
+        const remote = conf.redisUrl && !debug ? await RemoteAttempts.open({ url: conf.redisUrl, pipelineSha256: sha256(analysis.text), source: analysis.text, resume: Boolean(how.resume) }) : undefined;
         const doc = await runPipeline(analysis, {
+          attempts: remote,
           cwd,
           inputs: how.inputs,
           resume: how.resume,
@@ -345,7 +349,7 @@ export class RunController implements vscode.Disposable {
           redactor: services.redactor,
           // the human-in-the-loop steps ask in the editor (Run and Debug alike)
           interaction: editorInteraction(),
-        });
+        }).finally(() => remote?.close());
         batcher.flush();
         this.results.set(key, doc);
         // where the time went: the panel's timeline, with the critical path as it ran

@@ -3,7 +3,9 @@
 import { graphCommand } from './graphCommand';
 import { readSource, UsageError } from './input';
 import { planCommand } from './planCommand';
-import { resumeCommand, runCommand } from './runCommand';
+import { resumeCommand, runCommand, type DistributedOptions } from './runCommand';
+import { workerCommand } from './workerCommand';
+import { checkQueueName } from '../distributed/protocol';
 import { runsCommand } from './runsCommand';
 import { reportCommand } from './reportCommand';
 import { autoCommand } from './autoCommand';
@@ -20,11 +22,14 @@ Usage:
   orc validate FILE|- [FILE...] [--json]    findings; exit 0, or 2 when any error
   orc plan FILE [--json]                    levels and critical path
   orc graph FILE --format json|dot|mermaid  the DAG
-  orc run FILE [-i|--input key=value]... [--json] [--max-parallel N] [--frozen-auto|--refresh-auto] [--yes]
+  orc run FILE [-i|--input key=value]... [--json] [--max-parallel N] [--frozen-auto|--refresh-auto] [--yes] [--redis URL]
                                             runs it; progress on stderr, a summary (the result document with --json) on stdout;
                                             an -i value is read as JSON when it parses, else as a string;
                                             -i STEP_ID=VALUE answers a step that asks a person; --yes approves approval gates
-  orc resume RUN_ID [--json]                finishes a stopped run without re-running completed steps
+                                            --redis URL [--queue NAME]: its steps run on 'orc worker' processes (BullMQ on Redis)
+  orc resume RUN_ID [--json] [--redis URL]  finishes a stopped run without re-running completed steps
+  orc worker --redis URL [--concurrency N] [--queue NAME] [--root DIR]
+                                            runs the steps of 'orc run --redis' (Ctrl-C: stop after the running steps)
   orc runs [--json]                         past runs in .orchestrator/
   orc auto FILE [--refresh] [--json]        resolves the AUTO tags that have no locked answer, and lists them all
   orc explain FILE [--refresh] [--json]     the pipeline's intention and architecture, checked against its steps
@@ -44,7 +49,7 @@ interface Parsed {
   inputs: string[];
 }
 
-const VALUE_FLAGS = new Set(['--format', '--max-parallel', '-o', '--output', '--model']);
+const VALUE_FLAGS = new Set(['--format', '--max-parallel', '-o', '--output', '--model', '--redis', '--queue', '--concurrency', '--root']);
 
 export function parseArgs(argv: string[]): Parsed {
   const [command = 'help', ...rest] = argv;
@@ -95,6 +100,23 @@ function positiveInt(v: string | true | undefined, flag: string): number | undef
   return n;
 }
 
+/** `--redis URL [--queue NAME]`, when given. */
+function distributedOf(p: Parsed): DistributedOptions | undefined {
+  const url = p.flags.get('--redis');
+  const queue = p.flags.get('--queue');
+  if (url === undefined) {
+    if (queue !== undefined) throw new UsageError('--queue goes with --redis URL');
+    return undefined;
+  }
+  if (typeof url !== 'string' || !url) throw new UsageError('--redis needs a URL: redis://[user:password@]host[:port][/db]');
+  if (queue !== undefined) {
+    if (typeof queue !== 'string') throw new UsageError('--queue needs a name');
+    const bad = checkQueueName(queue);
+    if (bad) throw new UsageError(bad);
+  }
+  return { url, queue: typeof queue === 'string' ? queue : undefined };
+}
+
 export async function main(argv: string[], io = defaultIO): Promise<number> {
   const style = { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR };
   const errStyle = { color: Boolean(process.stderr.isTTY) && !process.env.NO_COLOR };
@@ -126,9 +148,17 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
         return graphCommand(oneFile(p), typeof format === 'string' ? format : 'json', errStyle, io.out, io.err);
       }
       case 'run': {
-        allowOnly(p, ['--json', '--max-parallel', '--frozen-auto', '--refresh-auto', '--yes']);
+        allowOnly(p, ['--json', '--max-parallel', '--frozen-auto', '--refresh-auto', '--yes', '--redis', '--queue']);
         if (p.flags.has('--frozen-auto') && p.flags.has('--refresh-auto')) throw new UsageError('--frozen-auto and --refresh-auto contradict each other');
-        return await runCommand(oneFile(p), p.inputs, p.flags.has('--json'), positiveInt(p.flags.get('--max-parallel'), '--max-parallel'), errStyle, io, { frozen: p.flags.has('--frozen-auto'), refresh: p.flags.has('--refresh-auto') }, p.flags.has('--yes'));
+        return await runCommand(oneFile(p), p.inputs, p.flags.has('--json'), positiveInt(p.flags.get('--max-parallel'), '--max-parallel'), errStyle, io, { frozen: p.flags.has('--frozen-auto'), refresh: p.flags.has('--refresh-auto') }, p.flags.has('--yes'), distributedOf(p));
+      }
+      case 'worker': {
+        allowOnly(p, ['--redis', '--queue', '--concurrency', '--root']);
+        if (p.positional.length) throw new UsageError("'orc worker' takes no file: it runs the steps of 'orc run --redis'");
+        const d = distributedOf(p);
+        if (!d) throw new UsageError("'orc worker' needs --redis URL (redis://[user:password@]host[:port][/db])");
+        const root = p.flags.get('--root');
+        return await workerCommand({ ...d, concurrency: positiveInt(p.flags.get('--concurrency'), '--concurrency'), root: typeof root === 'string' ? root : undefined }, io.err);
       }
       case 'explain':
       case 'auto': {
@@ -149,9 +179,9 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
         return await newCommand(p.positional[0], { models: modelRunner(), model: typeof model === 'string' ? model : null, output: typeof output === 'string' ? output : null, json: p.flags.has('--json'), style: errStyle, out: io.out, err: io.err });
       }
       case 'resume':
-        allowOnly(p, ['--json']);
+        allowOnly(p, ['--json', '--redis', '--queue']);
         if (p.positional.length !== 1) throw new UsageError("'orc resume' takes one run id (see 'orc runs')");
-        return await resumeCommand(p.positional[0], p.flags.has('--json'), errStyle, io);
+        return await resumeCommand(p.positional[0], p.flags.has('--json'), errStyle, io, distributedOf(p));
       case 'runs':
         allowOnly(p, ['--json']);
         return runsCommand(p.flags.has('--json'), style, io.out, io.err);

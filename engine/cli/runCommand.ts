@@ -22,6 +22,8 @@ import { analyze } from '../analyze/index';
 import { mcpAnalyzeOptions } from '../mcp/prepare';
 import { terminalInteraction } from './interaction';
 import type { Step } from '../spec/types';
+import { RemoteAttempts } from '../distributed/coordinator';
+import { RedisUnavailableError, RedisUrlError } from '../distributed/connection';
 
 export interface RunIO {
   out(s: string): void;
@@ -80,7 +82,36 @@ function askingSteps(steps: Step[], into = new Set<string>()): Set<string> {
   return into;
 }
 
-async function execute(a: Analysis, options: RunOptions, json: boolean, style: Style, io: RunIO, human: HumanOptions = { answers: new Map(), yes: false }): Promise<number> {
+/** `--redis URL [--queue NAME]`: the run's steps go to BullMQ workers (`orc worker`). */
+export interface DistributedOptions {
+  url: string;
+  queue?: string;
+}
+
+async function execute(a: Analysis, options: RunOptions, json: boolean, style: Style, io: RunIO, human: HumanOptions = { answers: new Map(), yes: false }, distributed?: DistributedOptions): Promise<number> {
+  let remote: RemoteAttempts | undefined;
+  if (distributed) {
+    const source = options.source ?? '';
+    try {
+      remote = await RemoteAttempts.open({ url: distributed.url, queue: distributed.queue, pipelineSha256: sha256(source), source, resume: Boolean(options.resume) });
+    } catch (e) {
+      if (e instanceof RedisUnavailableError || e instanceof RedisUrlError) {
+        io.err(`orc: ${e.message}; nothing ran`);
+        return EXIT.compile;
+      }
+      throw e;
+    }
+    if ((await remote.workerCount()) === 0) io.err(`orc: no worker listens on queue '${remote.queueName}' at ${remote.target.display} yet; steps wait until one starts (orc worker --redis URL)`);
+    options = { ...options, attempts: remote };
+  }
+  try {
+    return await executeHere(a, options, json, style, io, human);
+  } finally {
+    await remote?.close();
+  }
+}
+
+async function executeHere(a: Analysis, options: RunOptions, json: boolean, style: Style, io: RunIO, human: HumanOptions): Promise<number> {
   const progress = progressReporter(io.errRaw, style, io.errIsTTY);
   const intr = interruptible(io);
   // questions go to the terminal only when someone is there: stdin and stderr are terminals, and not --json
@@ -113,7 +144,7 @@ async function execute(a: Analysis, options: RunOptions, json: boolean, style: S
   }
 }
 
-export async function runCommand(file: string, inputArgs: string[], json: boolean, maxParallel: number | undefined, style: Style, io: RunIO, auto: { frozen: boolean; refresh: boolean } = { frozen: false, refresh: false }, yes = false): Promise<number> {
+export async function runCommand(file: string, inputArgs: string[], json: boolean, maxParallel: number | undefined, style: Style, io: RunIO, auto: { frozen: boolean; refresh: boolean } = { frozen: false, refresh: false }, yes = false, distributed?: DistributedOptions): Promise<number> {
   const source = readSource(file);
   // the tools of the MCP servers its steps call, listed (or cached) so their parameters are checked
   const mcpOptions = await mcpAnalyzeOptions(source, { workspace: process.cwd(), cwd: process.cwd(), warn: io.err });
@@ -137,10 +168,10 @@ export async function runCommand(file: string, inputArgs: string[], json: boolea
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  return execute(a, { cwd: process.cwd(), inputs, maxParallel, pipelineFile: file === '-' ? null : file, source }, json, style, io, { answers, yes, stdinUsed: file === '-' });
+  return execute(a, { cwd: process.cwd(), inputs, maxParallel, pipelineFile: file === '-' ? null : file, source }, json, style, io, { answers, yes, stdinUsed: file === '-' }, distributed);
 }
 
-export async function resumeCommand(runId: string, json: boolean, style: Style, io: RunIO): Promise<number> {
+export async function resumeCommand(runId: string, json: boolean, style: Style, io: RunIO, distributed?: DistributedOptions): Promise<number> {
   const root = findRunsRoot(process.cwd()) ?? process.cwd();
   if (root !== process.cwd()) io.err(`using ${root}/.orchestrator/`);
   let checkpoint;
@@ -167,5 +198,5 @@ export async function resumeCommand(runId: string, json: boolean, style: Style, 
   // the AUTO answers the run started with (from the lock; no call)
   const answers = compiled.pipeline ? lockedAnswers(compiled, readAutoLock(file), orchestratorOf(compiled.pipeline)) : new Map();
   const a = answers.size ? analyze(source, { autoAnswers: answers }) : compiled;
-  return execute(a, { cwd: root, pipelineFile: checkpoint.pipeline_file, source, resume: checkpoint }, json, style, io);
+  return execute(a, { cwd: root, pipelineFile: checkpoint.pipeline_file, source, resume: checkpoint }, json, style, io, undefined, distributed);
 }

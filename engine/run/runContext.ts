@@ -1,7 +1,7 @@
 // What every part of one run shares: the pipeline, limits, listeners, stores, cancellation.
 import type { ModelRunner } from '../models/modelRunner';
 import type { Pipeline, Plan, Step } from '../spec/types';
-import type { NestedRunOptions, NestedRunResult, ToolDefinition } from '../tools/runtime';
+import type { NestedRunOptions, NestedRunResult, ToolDefinition, ToolOutcome } from '../tools/runtime';
 import type { Interaction } from '../tools/interaction';
 import type { CheckpointStore } from './checkpointStore';
 import type { RunEmitter, StepResult, StepScope } from './events';
@@ -130,6 +130,30 @@ export interface RunContext {
   debug: DebugBridge | null;
   /** Who the human-in-the-loop tools ask (the host's); absent: no one can answer. */
   interaction?: Interaction;
+  /** Runs the attempts of the steps it handles elsewhere (a distributed run's workers); absent: all run here. */
+  attempts?: AttemptExecutor;
 }
 
 export { sleep } from '../util/longTimer';
+
+/** One attempt of a step's action run somewhere else (the distributed run's workers). */
+export interface AttemptRequest {
+  step: Step;
+  /** The step's checkpoint key (`loop[2]/body_step`): with the run id and attempt, the attempt's identity. */
+  key: string;
+  params: Record<string, unknown>;
+  attempt: number;
+  timeoutS: number | null;
+  scopePath: StepScope[];
+  signal: AbortSignal;
+  /** Receives the attempt's model figures (model, tokens, cost, latency). */
+  result: StepResult;
+  /** The run: its id, folders, pipeline, listeners. */
+  run: RunContext;
+}
+
+export interface AttemptExecutor {
+  /** Whether this executor runs the step's attempts (the others run in this process). */
+  handles(step: Step): boolean;
+  attempt(req: AttemptRequest): Promise<ToolOutcome>;
+}

@@ -28,6 +28,7 @@ import { orchestratorOf } from '../auto/orchestrator';
 import { DebugBridge, type RunDebugger } from './debugHooks';
 import { executionInfo, ListScope, rootScope } from './scope';
 import { StepCache } from './stepCache';
+import type { AttemptExecutor } from './runContext';
 
 export const DEFAULT_MAX_PARALLEL = 16;
 /** How deep `pipeline` steps may nest. */
@@ -74,6 +75,8 @@ export interface RunOptions {
   registry?: RegistryModel[];
   /** Who the human-in-the-loop tools ask (the terminal, the editor); absent: no one, they refuse unless answered otherwise. Nested runs share it. */
   interaction?: Interaction;
+  /** Runs step attempts elsewhere (`orc run --redis`: BullMQ workers); nested pipelines run their steps here. */
+  attempts?: AttemptExecutor;
 }
 
 export function newExecutionId(now = new Date()): string {
@@ -184,6 +187,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
     orchestrator: options.orchestrator ?? orchestratorOf(pipeline),
     defaultModel: options.defaultModel ?? null,
     interaction: options.interaction,
+    attempts: options.attempts,
     runList: (steps, listPlan, listScope, keyPrefix, scopePath) => new StepListRunner(ctx, steps, listPlan, listScope, keyPrefix, scopePath).run(),
   };
 

@@ -8,7 +8,7 @@ import { ToolError, type ToolContext, type ToolOutcome } from '../tools/runtime'
 import { BUILTIN_ACTIONS } from '../tools/specs';
 import { emptyStepResult, type StepEdit, type StepResult, type StepScope } from './events';
 import { effectiveRetry, retryDelayMs } from './retryPolicy';
-import { sleep, type RunContext, type Semaphore } from './runContext';
+import { sleep, type AttemptExecutor, type AttemptRequest, type RunContext, type Semaphore } from './runContext';
 import { cacheKey } from './stepCache';
 import { resultProblem } from './resultBounds';
 import { setLongTimeout, type LongTimer } from '../util/longTimer';
@@ -68,14 +68,35 @@ function message(e: unknown): string {
 }
 
 /** The model a step runs on: its own, its expert's, or the pipeline's default. */
-export function modelFor(step: Step, ctx: RunContext): string | null {
+export function modelFor(step: Step, ctx: Pick<ActionContext, 'pipeline' | 'defaultModel'>): string | null {
   if (step.model) return step.model;
   if (step.expert && Object.prototype.hasOwnProperty.call(ctx.pipeline.experts, step.expert)) return ctx.pipeline.experts[step.expert];
   return ctx.pipeline.model ?? ctx.defaultModel;
 }
 
+export type { AttemptExecutor, AttemptRequest };
+
+/**
+ * What one attempt of a tool or model action needs from its run: a local run passes its RunContext;
+ * a worker (engine/distributed/worker.ts) builds one from the job and its own environment.
+ */
+export interface ActionContext {
+  pipeline: Pick<RunContext['pipeline'], 'experts' | 'model' | 'selectionSchema' | 'personalities'>;
+  tools: RunContext['tools'];
+  models: RunContext['models'];
+  emitter: RunContext['emitter'];
+  redactor: RunContext['redactor'];
+  cwd: string;
+  workspace: string;
+  allowOutsideWorkspace: boolean;
+  pipelineFile: string | null;
+  runNested: RunContext['runNested'];
+  interaction?: RunContext['interaction'];
+  defaultModel: string | null;
+}
+
 /** Model calls a tool makes for its step: chosen, streamed and counted as a model action's are. */
-function toolModelsFor(step: Step, ctx: RunContext, signal: AbortSignal, scopePath: StepScope[], r: StepResult, output: (stream: 'text', chunk: string) => void): ToolModels {
+function toolModelsFor(step: Step, ctx: ActionContext, signal: AbortSignal, scopePath: StepScope[], r: StepResult, output: (stream: 'text', chunk: string) => void): ToolModels {
   return createToolModels({
     runner: ctx.models,
     stepId: step.id,
@@ -97,7 +118,8 @@ function toolModelsFor(step: Step, ctx: RunContext, signal: AbortSignal, scopePa
   });
 }
 
-async function callAction(step: Step, params: Record<string, unknown>, ctx: RunContext, signal: AbortSignal, scopePath: StepScope[], r: StepResult): Promise<ToolOutcome> {
+/** One attempt of a step's tool or model action, in this process. */
+export async function callAction(step: Step, params: Record<string, unknown>, ctx: ActionContext, signal: AbortSignal, scopePath: StepScope[], r: StepResult): Promise<ToolOutcome> {
   const output = (stream: 'stdout' | 'stderr' | 'text', chunk: string) => ctx.emitter.emit({ type: 'step-output', time: Date.now(), step: step.id, scope: scopePath, stream, chunk: ctx.redactor.text(chunk) });
   if (step.tool) {
     const tool = ctx.tools[step.tool];
@@ -151,6 +173,17 @@ async function callAction(step: Step, params: Record<string, unknown>, ctx: RunC
     return { success: true, result: res.value };
   }
   throw new ToolError(`Unknown action '${step.action}'`, 'ConfigurationError');
+}
+
+/** The checkpoint key of a step in a scope: `loop[2]/inner[0]/step`. */
+export function stepKey(stepId: string, scopePath: StepScope[]): string {
+  return scopePath.map((s) => `${s.loop}[${s.index}]/`).join('') + stepId;
+}
+
+/** One attempt: on the run's attempt executor when it takes the step (a distributed run), else here. */
+function attemptAction(step: Step, params: Record<string, unknown>, ctx: RunContext, signal: AbortSignal, scopePath: StepScope[], r: StepResult, attempt: number, timeoutS: number | null): Promise<ToolOutcome> {
+  if (ctx.attempts?.handles(step)) return ctx.attempts.attempt({ step, key: stepKey(step.id, scopePath), params, attempt, timeoutS, scopePath, signal, result: r, run: ctx });
+  return callAction(step, params, ctx, signal, scopePath, r);
 }
 
 /** Picks the declared `vars` out of a structured result. */
@@ -280,14 +313,14 @@ export async function executeStep(step: Step, scope: Scope, ctx: RunContext, sco
         if (ctx.signal.aborted) ctl.abort(ctx.signal.reason);
         timer = setLongTimeout(() => ctl.abort(new TimeoutError(`Step '${step.id}' timed out after ${timeoutS} s (attempt ${attempt} of ${policy.maxAttempts})`)), timeoutS * 1000);
         outcome = await Promise.race([
-          callAction(step, params, ctx, ctl.signal, scopePath, r),
+          attemptAction(step, params, ctx, ctl.signal, scopePath, r, attempt, timeoutS),
           new Promise<never>((_, reject) => {
             if (ctl.signal.aborted) reject(ctl.signal.reason);
             else ctl.signal.addEventListener('abort', () => reject(ctl.signal.reason), { once: true });
           }),
         ]);
       } else {
-        outcome = await callAction(step, params, ctx, ctx.signal, scopePath, r);
+        outcome = await attemptAction(step, params, ctx, ctx.signal, scopePath, r, attempt, timeoutS);
       }
     } catch (e) {
       failure = e;

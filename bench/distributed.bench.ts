@@ -1,0 +1,175 @@
+// Distributed runs (`orc run --redis` + `orc worker`, BullMQ on Redis) on this machine:
+// (a) 10,000 no-op steps (a random DAG): a local run, then 1, 2 and 4 workers, each beside BullMQ's
+//     raw throughput of no-op jobs with the same workers, window and process layout (the floor);
+// (b) 1,000 steps of 50 ms (a wide random DAG): a local run, then 1, 2 and 4 workers of concurrency 1.
+// Goals: ours ≥ 0.7 × raw on (a); 4 workers ≥ 3.5 × faster than 1 on (b).
+// Redis is Debian's redis-server (installed on first use) on 127.0.0.1, a free port, no persistence.
+// `--quick`: 2,000 no-op steps and 200 sleep steps.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Queue, QueueEvents } from 'bullmq';
+import { analyze } from '../engine/analyze/index';
+import { runPipeline } from '../engine/run/runPipeline';
+import { sha256 } from '../engine/run/checkpointStore';
+import { RemoteAttempts } from '../engine/distributed/coordinator';
+import { RedisServer, WorkerProcess } from '../test/helpers/redisServer';
+import { table } from './stats';
+
+const QUICK = process.argv.includes('--quick');
+const NOOP_STEPS = QUICK ? 2000 : 10_000;
+const SLEEP_STEPS = QUICK ? 200 : 1000;
+const WINDOW = 64; // steps (jobs) in flight: the run's max_parallel, and the raw producer's window
+const NOOP_CONCURRENCY = 8; // per worker, for the no-op steps
+const ROOT = path.resolve(__dirname, '..');
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A random DAG: each step depends on up to `maxParents` of the `reach` steps before it. */
+function dagYaml(n: number, step: (i: number) => string[], reach: number, maxParents: number, seed = 11): string {
+  const r = rng(seed);
+  const out = ['id: bench_distributed', 'steps:'];
+  for (let i = 0; i < n; i++) {
+    const k = i === 0 ? 0 : Math.min(i, Math.floor(r() * (maxParents + 1)));
+    const parents = new Set<number>();
+    while (parents.size < k) parents.add(Math.max(0, i - 1 - Math.floor(r() * Math.min(i, reach))));
+    out.push(`  - id: s${i}`, ...step(i).map((l) => `    ${l}`));
+    if (parents.size) out.push(`    dependencies: [${[...parents].map((p) => `s${p}`).join(', ')}]`);
+  }
+  return out.join('\n') + '\n';
+}
+
+const noopStep = () => ['tool: data', 'action: parse', 'parameters: {format: json, content: "1"}'];
+const sleepStep = () => ['tool: terminal', 'action: execute', 'parameters: {command: "sleep 0.05"}'];
+
+let queueSeq = 0;
+/** A measurement as it is taken (stderr), so a long benchmark shows where it is. */
+const progress = (s: string) => process.stderr.write(`  … ${s}\n`);
+
+async function ours(redis: RedisServer, yaml: string, workers: number, concurrency: number, dir: string): Promise<number> {
+  const queue = `bench-${process.pid}-${queueSeq++}`;
+  const ws: WorkerProcess[] = [];
+  for (let i = 0; i < workers; i++) ws.push(await WorkerProcess.start(redis.url, { cwd: dir, root: dir, concurrency, queue }));
+  const a = analyze(yaml);
+  const remote = await RemoteAttempts.open({ url: redis.url, queue, pipelineSha256: sha256(yaml), source: yaml });
+  try {
+    const t0 = performance.now();
+    const doc = await runPipeline(a, { cwd: dir, source: yaml, maxParallel: WINDOW, attempts: remote });
+    const ms = performance.now() - t0;
+    if (doc.status !== 'completed') throw new Error(`the distributed run ${doc.status}: ${JSON.stringify(Object.values(doc.steps).find((s) => s.error)?.error)}`);
+    return ms;
+  } finally {
+    await remote.close();
+    for (const w of ws) await w.kill();
+  }
+}
+
+async function local(yaml: string, dir: string): Promise<number> {
+  const t0 = performance.now();
+  const doc = await runPipeline(analyze(yaml), { cwd: dir, source: yaml, maxParallel: WINDOW });
+  if (doc.status !== 'completed') throw new Error(`the local run ${doc.status}`);
+  return performance.now() - t0;
+}
+
+/** BullMQ alone: `n` no-op jobs through `workers` plain worker processes, `WINDOW` in flight, each awaited through QueueEvents. */
+async function raw(redis: RedisServer, n: number, workers: number, concurrency: number): Promise<number> {
+  const queue = `raw-${process.pid}-${queueSeq++}`;
+  const children: ChildProcess[] = [];
+  for (let i = 0; i < workers; i++) {
+    const c = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'distributedRawWorker.ts'), String(redis.port), queue, String(concurrency)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(c);
+    await new Promise<void>((resolve) => c.stdout!.once('data', () => resolve()));
+  }
+  const connection = { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null };
+  const q = new Queue(queue, { connection, prefix: 'orc', skipVersionCheck: true });
+  // a new queue: its events from the first on (else the first completions may come before the reader's first read)
+  const ev = new QueueEvents(queue, { connection, prefix: 'orc', skipVersionCheck: true, lastEventId: '0-0' });
+  await Promise.all([q.waitUntilReady(), ev.waitUntilReady()]);
+  const waiting = new Map<string, () => void>();
+  ev.on('completed', ({ jobId }) => {
+    const w = waiting.get(jobId);
+    waiting.delete(jobId);
+    w?.();
+  });
+  let next = 0;
+  const t0 = performance.now();
+  const lane = async () => {
+    while (next < n) {
+      const id = `j${next++}`;
+      const done = new Promise<void>((r) => waiting.set(id, r));
+      await q.add('noop', { i: id }, { jobId: id, removeOnComplete: { age: 3600 } });
+      await done;
+    }
+  };
+  await Promise.all(Array.from({ length: WINDOW }, lane));
+  const ms = performance.now() - t0;
+  await ev.close();
+  await q.close();
+  for (const c of children) {
+    c.kill('SIGTERM');
+    await new Promise((r) => c.once('exit', r));
+  }
+  return ms;
+}
+
+async function main(): Promise<void> {
+  const build = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, stdio: 'inherit' });
+  if (build.status !== 0) console.log('(the build failed: using the dist/cli.js there is)');
+  const redis = await RedisServer.start();
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'orc-bench-dist-')));
+  try {
+    const rate = (n: number, ms: number) => (n / (ms / 1000)).toFixed(0);
+    console.log(`(a) ${NOOP_STEPS} no-op steps (random DAG: 0-3 parents among the 2,000 before; data.parse), max_parallel ${WINDOW}; workers of concurrency ${NOOP_CONCURRENCY}; raw: BullMQ no-op jobs, same workers and window`);
+    const noop = dagYaml(NOOP_STEPS, noopStep, 2000, 3);
+    const localNoop = await local(noop, fs.mkdtempSync(path.join(dir, 'l-')));
+    progress(`local ${rate(NOOP_STEPS, localNoop)} steps/s`);
+    const rowsA: string[][] = [['local', rate(NOOP_STEPS, localNoop), '-', '-']];
+    const ratios: number[] = [];
+    for (const w of [1, 2, 4]) {
+      const rawMs = await raw(redis, NOOP_STEPS, w, NOOP_CONCURRENCY);
+      progress(`raw, ${w} worker(s): ${rate(NOOP_STEPS, rawMs)} jobs/s`);
+      const oursMs = await ours(redis, noop, w, NOOP_CONCURRENCY, fs.mkdtempSync(path.join(dir, 'a-')));
+      const ratio = rawMs / oursMs;
+      ratios.push(ratio);
+      rowsA.push([`${w} worker${w > 1 ? 's' : ''}`, rate(NOOP_STEPS, oursMs), rate(NOOP_STEPS, rawMs), ratio.toFixed(2)]);
+    }
+    table(['run', 'ours steps/s', 'raw jobs/s', 'ours/raw'], rowsA);
+
+    console.log(`\n(b) ${SLEEP_STEPS} steps of 50 ms (terminal: sleep 0.05; random DAG: 0-2 parents among the 400 before), max_parallel ${WINDOW}; workers of concurrency 1`);
+    const sleepy = dagYaml(SLEEP_STEPS, sleepStep, 400, 2);
+    const localSleep = await local(sleepy, fs.mkdtempSync(path.join(dir, 'l-')));
+    const rowsB: string[][] = [['local', (localSleep / 1000).toFixed(2), rate(SLEEP_STEPS, localSleep), '-']];
+    const times: number[] = [];
+    for (const w of [1, 2, 4]) {
+      const ms = await ours(redis, sleepy, w, 1, fs.mkdtempSync(path.join(dir, 'b-')));
+      times.push(ms);
+      rowsB.push([`${w} worker${w > 1 ? 's' : ''}`, (ms / 1000).toFixed(2), rate(SLEEP_STEPS, ms), `${(times[0] / ms).toFixed(2)}x`]);
+    }
+    table(['run', 'seconds', 'steps/s', 'speed-up over 1 worker'], rowsB);
+
+    const worst = Math.min(...ratios);
+    const speedup = times[0] / times[2];
+    console.log(`\ngoal: ours ≥ 0.7 × BullMQ's raw no-op throughput: worst ${worst.toFixed(2)} ${worst >= 0.7 ? 'MET' : 'NOT MET'}`);
+    console.log(`goal: 4 workers ≥ 3.5 × faster than 1 on the 50 ms steps: ${speedup.toFixed(2)}x ${speedup >= 3.5 ? 'MET' : 'NOT MET'}`);
+  } finally {
+    await redis.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,37 @@
+// `orc worker --redis URL [--concurrency N] [--queue NAME] [--root DIR]`: runs the steps of
+// distributed runs (`orc run --redis`) until Ctrl-C (once: finish the running steps; twice: now).
+import { RedisUnavailableError, RedisUrlError } from '../distributed/connection';
+import { checkQueueName } from '../distributed/protocol';
+import { StepWorker } from '../distributed/worker';
+import { UsageError } from './input';
+
+export async function workerCommand(options: { url: string; queue?: string; concurrency?: number; root?: string }, err: (s: string) => void): Promise<number> {
+  const bad = options.queue !== undefined ? checkQueueName(options.queue) : null;
+  if (bad) throw new UsageError(bad);
+  const worker = new StepWorker({ ...options, log: err });
+  try {
+    await worker.start();
+  } catch (e) {
+    if (e instanceof RedisUnavailableError || e instanceof RedisUrlError) {
+      err(`orc: ${e.message}`);
+      await worker.close(true).catch(() => {});
+      return 2;
+    }
+    throw e;
+  }
+  await new Promise<void>((resolve) => {
+    let count = 0;
+    const onSignal = () => {
+      count++;
+      if (count === 1) {
+        err('worker: stopping after the running steps (Ctrl-C again to stop them now)');
+        worker.close().then(resolve, resolve);
+      } else {
+        worker.close(true).finally(() => process.exit(130));
+      }
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  return 0;
+}

@@ -1,0 +1,293 @@
+// `orc worker`: takes step jobs from the queue and runs each attempt with the same tool and model
+// code as a local run (engine/run/stepExecutor.ts callAction), in the job's workspace, with this
+// process's own environment (its keys never go on the queue). A job is refused unless its
+// workspace lies under the worker's root and its step is one of the pipeline the coordinator
+// published (same source hash, same definition).
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { realpathSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import IORedis from 'ioredis';
+import { Worker, type Job } from 'bullmq';
+import { parse as parseYamlText } from 'yaml';
+import { analyze } from '../analyze/index';
+import { createModelRunner } from '../models/index';
+import type { ModelRunner } from '../models/modelRunner';
+import { RunEmitter, emptyStepResult } from '../run/events';
+import { Redactor } from '../run/redact';
+import { callAction, TimeoutError, type ActionContext } from '../run/stepExecutor';
+import type { Step } from '../spec/types';
+import { BUILTIN_TOOLS } from '../tools/registry';
+import { ToolError, type ToolDefinition, type ToolOutcome } from '../tools/runtime';
+import { setLongTimeout } from '../util/longTimer';
+import { bullConnection, checkRedis, parseRedisUrl } from './connection';
+import { cancelChannel, COORDINATOR_TOOLS, DEFAULT_QUEUE, JOB_FORMAT, KEY_PREFIX, sourceKey, stepDigest, type StepJobData, type StepJobResult, type StepProgress } from './protocol';
+
+export interface WorkerOptions {
+  url: string;
+  queue?: string;
+  concurrency?: number;
+  /** Jobs whose workspace is not under this folder are refused (default: the working directory). */
+  root?: string;
+  /** Log lines (stderr). */
+  log(line: string): void;
+  signal?: AbortSignal;
+  models?: ModelRunner;
+  /** How long a job's lock lasts without renewal; a dead worker's job is handed on after about this (ms). Default ORC_WORKER_LOCK_MS, else 30,000. */
+  lockMs?: number;
+}
+
+/** How often streamed output is sent (ms): chunks in between go together. */
+const OUTPUT_FLUSH_MS = 50;
+/** The most output one progress message carries (characters). */
+const OUTPUT_CHUNK_MAX = 64 * 1024;
+
+function inside(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+function realOrResolved(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
+
+function allSteps(steps: Step[], into = new Map<string, Step>()): Map<string, Step> {
+  for (const s of steps) {
+    into.set(JSON.stringify(s.path), s);
+    if (s.body) allSteps(s.body, into);
+  }
+  return into;
+}
+
+/** The worker's own tools: the built-in ones a step may run away from its run. */
+function workerTools(): Record<string, ToolDefinition> {
+  return Object.fromEntries(Object.entries(BUILTIN_TOOLS).filter(([name]) => !COORDINATOR_TOOLS.has(name)));
+}
+
+/** A pipeline's published source: as plain YAML data, and (when needed) its compiled steps by path. */
+interface Published {
+  source: string;
+  plain: unknown;
+  steps: Map<string, Step> | null;
+}
+
+export class StepWorker {
+  readonly id = `${os.hostname()}:${process.pid}`;
+  private readonly root: string;
+  private readonly tools = workerTools();
+  private readonly models: ModelRunner;
+  private readonly redactor = new Redactor();
+  private readonly controllers = new Map<string, AbortController>();
+  /** Published pipelines by source hash, or why one could not be used. */
+  private readonly pipelines = new Map<string, Published | string>();
+  private worker: Worker | null = null;
+  private subscriber: IORedis | null = null;
+  private readonly queueName: string;
+
+  constructor(private readonly options: WorkerOptions) {
+    this.root = realOrResolved(options.root ?? process.cwd());
+    this.queueName = options.queue ?? DEFAULT_QUEUE;
+    this.models = options.models ?? createModelRunner({ env: process.env, registryFile: process.env.ORC_MODEL_REGISTRY || undefined });
+  }
+
+  /** Connects and starts taking jobs; resolves once it listens. */
+  async start(): Promise<void> {
+    const target = parseRedisUrl(this.options.url);
+    await checkRedis(target);
+    const lockMs = this.options.lockMs ?? (Number(process.env.ORC_WORKER_LOCK_MS) >= 1000 ? Number(process.env.ORC_WORKER_LOCK_MS) : 30_000);
+    this.subscriber = new IORedis({ ...target.options });
+    this.subscriber.on('error', () => {});
+    this.subscriber.on('message', (_channel, id: string) => {
+      const c = this.controllers.get(id);
+      if (c) {
+        const e = new Error('The run cancelled the step');
+        e.name = 'CancelledError';
+        c.abort(e);
+      }
+    });
+    await this.subscriber.subscribe(cancelChannel(this.queueName));
+    this.worker = new Worker(this.queueName, (job: Job) => this.process(job), {
+      connection: bullConnection(target),
+      prefix: KEY_PREFIX,
+      concurrency: this.options.concurrency ?? 1,
+      lockDuration: lockMs,
+      stalledInterval: Math.max(1000, Math.floor(lockMs / 2)),
+      maxStalledCount: 2,
+      skipVersionCheck: true,
+      name: this.id,
+    });
+    let lastError = '';
+    this.worker.on('error', (e) => {
+      // a lost connection reconnects by itself; say so once, not at every retry
+      if (e.message !== lastError) this.options.log(`worker: ${e.message}`);
+      lastError = e.message;
+    });
+    await this.worker.waitUntilReady();
+    this.options.log(`worker ${this.id} takes steps from queue '${this.queueName}' at ${target.display} (concurrency ${this.options.concurrency ?? 1}, root ${this.root})`);
+  }
+
+  /** Stops taking jobs; waits for the running ones unless `force`. */
+  async close(force = false): Promise<void> {
+    if (force) for (const c of this.controllers.values()) c.abort(new ToolError('The worker was stopped', 'CancelledError'));
+    await this.worker?.close(force);
+    this.subscriber?.disconnect();
+    this.reader?.disconnect();
+  }
+
+  private refuse(data: StepJobData, why: string, type = 'PermissionError'): StepJobResult {
+    const message = `Worker ${this.id} refused step '${data.key}' of run ${data.runId}: ${why}`;
+    this.options.log(message);
+    return { ok: false, error: { message, type }, figures: { tokens_in: 0, tokens_out: 0, cost_usd: 0 }, worker: this.id };
+  }
+
+  /** The pipeline the coordinator published under this hash (verified), or why it cannot be used. */
+  private async published(sha: string): Promise<Published | string> {
+    const known = this.pipelines.get(sha);
+    if (known) return known;
+    const source = await this.subscriberless().get(sourceKey(this.queueName, sha));
+    let got: Published | string;
+    if (source === null) got = 'its pipeline was not published on the queue (run it with orc run --redis)';
+    else if (createHash('sha256').update(source).digest('hex') !== sha) got = "the published pipeline does not match the job's hash";
+    else {
+      try {
+        got = { source, plain: parseYamlText(source, { merge: true, maxAliasCount: -1 }), steps: null };
+      } catch {
+        got = { source, plain: null, steps: null };
+      }
+    }
+    if (this.pipelines.size > 100) this.pipelines.clear();
+    this.pipelines.set(sha, got);
+    return got;
+  }
+
+  /**
+   * Whether the step is the one at its place in the published pipeline: its mapping as written
+   * (a quick look at the YAML), else as the pipeline compiles (steps the compiler writes itself,
+   * such as a one-action loop's body; compiled once per pipeline).
+   */
+  private isPublishedStep(p: Published, step: Step): boolean {
+    let v: unknown = p.plain;
+    for (const k of step.path) v = v && typeof v === 'object' ? (v as Record<string | number, unknown>)[k] : undefined;
+    const raw = JSON.stringify(step.raw);
+    if (v && typeof v === 'object' && (v as { id?: unknown }).id === step.id && JSON.stringify(v) === raw) return true;
+    if (!p.steps) {
+      const a = analyze(p.source);
+      p.steps = a.pipeline ? allSteps(a.pipeline.steps) : new Map();
+    }
+    const mine = p.steps.get(JSON.stringify(step.path));
+    return Boolean(mine && mine.id === step.id && JSON.stringify(mine.raw) === raw);
+  }
+
+  private reader: IORedis | null = null;
+  private subscriberless(): IORedis {
+    if (!this.reader) {
+      this.reader = new IORedis({ ...parseRedisUrl(this.options.url).options });
+      this.reader.on('error', () => {});
+    }
+    return this.reader;
+  }
+
+  private async process(job: Job): Promise<StepJobResult> {
+    const data = job.data as StepJobData;
+    if (!data || data.format !== JOB_FORMAT) return this.refuse(data ?? ({ key: '?', runId: '?' } as StepJobData), `the job's format ${data?.format} is not ${JOB_FORMAT} (a coordinator and worker of different versions)`, 'ConfigurationError');
+    // confinement: the step runs in its run's folders, which must lie under this worker's root
+    const workspace = realOrResolved(data.workspace);
+    const cwd = realOrResolved(data.cwd);
+    if (!inside(workspace, this.root) || !inside(cwd, this.root)) {
+      return this.refuse(data, `its workspace ${data.workspace} is not under this worker's root ${this.root} (start the worker with --root covering it, on a machine that has the folder at the same path)`);
+    }
+    // only steps of a pipeline the coordinator compiled: the digest, the published source, the definition
+    if (stepDigest(data.pipelineSha256, data.step) !== data.stepDigest) return this.refuse(data, 'the step does not match its digest');
+    const published = await this.published(data.pipelineSha256);
+    if (typeof published === 'string') return this.refuse(data, published);
+    if (!this.isPublishedStep(published, data.step)) return this.refuse(data, 'the step is not in the pipeline the run published');
+    const step = data.step;
+    if (step.tool && (COORDINATOR_TOOLS.has(step.tool) || !this.tools[step.tool])) return this.refuse(data, `the tool '${step.tool}' runs only in the coordinator`, 'ConfigurationError');
+
+    const t0 = Date.now();
+    this.options.log(`${data.runId} ${data.key} (attempt ${data.attempt}): started`);
+    const ctl = new AbortController();
+    this.controllers.set(job.id!, ctl);
+    const r = emptyStepResult('running');
+    // output goes back in batches, redacted with this worker's own secrets
+    let buffered: { stream: 'stdout' | 'stderr' | 'text'; chunk: string }[] = [];
+    let flushTimer: NodeJS.Timeout | null = null;
+    let sending: Promise<unknown> = Promise.resolve();
+    const send = (p: StepProgress) => (sending = sending.then(() => job.updateProgress(p as object)).catch(() => {}));
+    const flush = () => {
+      flushTimer = null;
+      const batch = buffered;
+      buffered = [];
+      for (const b of batch) for (let i = 0; i < b.chunk.length; i += OUTPUT_CHUNK_MAX) send({ kind: 'output', stream: b.stream, chunk: b.chunk.slice(i, i + OUTPUT_CHUNK_MAX) });
+    };
+    const emitter = new RunEmitter();
+    emitter.on((e) => {
+      if (e.type === 'step-output') {
+        const last = buffered[buffered.length - 1];
+        if (last && last.stream === e.stream) last.chunk += e.chunk;
+        else buffered.push({ stream: e.stream, chunk: e.chunk });
+        flushTimer ??= setTimeout(flush, OUTPUT_FLUSH_MS);
+      } else if (e.type === 'model-call') {
+        const { model, tokens_in, tokens_out, cost_usd, latency_ms, wait_ms, attempts } = e;
+        send({ kind: 'model-call', call: { model, tokens_in, tokens_out, cost_usd, latency_ms, wait_ms, attempts } });
+      }
+    });
+    const actx: ActionContext = {
+      pipeline: data.pipeline,
+      tools: this.tools,
+      models: this.models,
+      emitter,
+      redactor: this.redactor,
+      cwd,
+      workspace,
+      allowOutsideWorkspace: data.allowOutsideWorkspace,
+      pipelineFile: data.pipelineFile,
+      runNested: () => Promise.reject(new ToolError('Nested pipelines run in the coordinator', 'ConfigurationError')),
+      defaultModel: data.defaultModel,
+    };
+    let outcome: ToolOutcome | null = null;
+    let failure: unknown = null;
+    const timer = data.timeoutS ? setLongTimeout(() => ctl.abort(new TimeoutError(`Step '${step.id}' timed out after ${data.timeoutS} s (attempt ${data.attempt})`)), data.timeoutS * 1000) : null;
+    try {
+      outcome = await Promise.race([
+        callAction(step, data.params, actx, ctl.signal, [], r),
+        new Promise<never>((_, reject) => ctl.signal.addEventListener('abort', () => reject(ctl.signal.reason), { once: true })),
+      ]);
+    } catch (e) {
+      failure = e;
+    } finally {
+      timer?.clear();
+      this.controllers.delete(job.id!);
+      if (flushTimer) clearTimeout(flushTimer);
+      flush();
+      await sending;
+    }
+    const figures = { model: r.model, ...(r.model_reason ? { model_reason: r.model_reason } : {}), ...(r.latency_ms !== undefined ? { latency_ms: r.latency_ms } : {}), ...(r.limiter_wait_ms !== undefined ? { limiter_wait_ms: r.limiter_wait_ms } : {}), tokens_in: r.tokens_in, tokens_out: r.tokens_out, cost_usd: r.cost_usd };
+    const took = `${Date.now() - t0} ms`;
+    if (outcome) {
+      this.options.log(`${data.runId} ${data.key} (attempt ${data.attempt}): ${outcome.success ? 'done' : 'reported a failure'} in ${took}`);
+      return { ok: true, outcome: { success: outcome.success, result: this.redactor.value(outcome.result), ...(outcome.error !== undefined ? { error: this.redactor.text(outcome.error) } : {}) }, figures, worker: this.id };
+    }
+    const type = failure instanceof ToolError ? failure.errorType : failure instanceof Error && failure.name && failure.name !== 'Error' ? failure.name : 'Error';
+    const message = this.redactor.text(failure instanceof Error ? failure.message : String(failure));
+    this.options.log(`${data.runId} ${data.key} (attempt ${data.attempt}): failed in ${took}: ${type}: ${message}`);
+    return { ok: false, error: { message, type }, figures, worker: this.id };
+  }
+}
+
+/** Runs a worker until the signal aborts (SIGINT/SIGTERM in `orc worker`). */
+export async function runWorker(options: WorkerOptions): Promise<void> {
+  const w = new StepWorker(options);
+  await w.start();
+  await new Promise<void>((resolve) => {
+    if (!options.signal) return;
+    if (options.signal.aborted) return resolve();
+    options.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  options.log(`worker ${w.id}: stopping (waiting for running steps)`);
+  await w.close();
+}

@@ -1,0 +1,227 @@
+// Distributed runs (`orc run --redis` with `orc worker`s on BullMQ): the run contract's cases over
+// two workers give exactly a local run's outcome (files, outputs, statuses, levels, fields), and a
+// 200-step random DAG with sleeps, conditions and reported failures ends with the same statuses
+// and levels as the same pipeline run locally. Redis is Debian's redis-server on 127.0.0.1 on a
+// free port, started and stopped here.
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CONFORMANCE, orcAsync } from '../helpers/cli';
+import { RedisServer, WorkerProcess } from '../helpers/redisServer';
+import IORedis from 'ioredis';
+import { Queue, QueueEvents } from 'bullmq';
+import { analyze } from '../../engine/analyze/index';
+import { sha256 } from '../../engine/run/checkpointStore';
+import type { Step } from '../../engine/spec/types';
+import { DEFAULT_QUEUE, JOB_FORMAT, KEY_PREFIX, sourceKey, stepDigest, type StepJobData, type StepJobResult } from '../../engine/distributed/protocol';
+
+interface Case {
+  example: string;
+  variant: string;
+  inputs: Record<string, unknown>;
+  exit_code: number;
+  artifacts: Record<string, string>;
+  outputs: Record<string, unknown>;
+  completed: string[];
+  skipped: string[];
+  failed: string[];
+  reported_failure: string[];
+  levels: string[][];
+  step_fields?: Record<string, Record<string, unknown>>;
+}
+
+const cases: Case[] = JSON.parse(fs.readFileSync(path.join(CONFORMANCE, 'cases.json'), 'utf8')).cases;
+
+function filesUnder(dir: string, rel = ''): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+    const r = rel ? `${rel}/${e.name}` : e.name;
+    if (r === '.orchestrator') continue;
+    if (e.isDirectory()) out.push(...filesUnder(dir, r));
+    else out.push(r);
+  }
+  return out.sort();
+}
+
+type Doc = { status: string; success: boolean; steps: Record<string, { status: string; success: boolean | null; attempts: number }>; execution_levels: string[][]; outputs: unknown; failed_steps: string[]; skipped_steps: string[]; execution_id: string };
+
+/** A seeded random DAG of `n` terminal steps: sleeps, some false conditions, some reported failures. */
+export function randomDag(n: number, seed: number): string {
+  let x = seed >>> 0;
+  const rand = () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const lines = ['id: random_dag', 'context:', '  max_parallel: 16', 'steps:'];
+  for (let i = 0; i < n; i++) {
+    const deps = new Set<number>();
+    if (i > 0) for (let k = 0; k < 3; k++) if (rand() < 0.6) deps.add(Math.floor(rand() * i));
+    const r = rand();
+    lines.push(`  - id: s${i}`, '    tool: terminal', '    action: execute');
+    if (deps.size) lines.push(`    dependencies: [${[...deps].map((d) => `s${d}`).join(', ')}]`);
+    if (r < 0.08) lines.push(`    condition: "{{ ${i % 2 ? 'false' : '1 > 2'} }}"`);
+    if (r > 0.93) lines.push('    on_failure: continue');
+    lines.push('    parameters:', `      command: "sleep 0.0${Math.floor(rand() * 5)}${r > 0.93 ? '; exit 3' : ''}"`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+describe('distributed run: orc run --redis over two orc workers', function () {
+  this.timeout(120_000);
+  let redis: RedisServer;
+  let base: string;
+  const workers: WorkerProcess[] = [];
+
+  before(async function () {
+    this.timeout(600_000); // the first run may install redis-server
+    redis = await RedisServer.start();
+    base = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'orc-dist-')));
+    for (let i = 0; i < 2; i++) workers.push(await WorkerProcess.start(redis.url, { cwd: base, root: base, concurrency: 4 }));
+  });
+
+  after(async () => {
+    for (const w of workers) await w.kill();
+    await redis?.stop();
+    if (base) fs.rmSync(base, { recursive: true, force: true });
+  });
+
+  for (const c of cases) {
+    it(`${c.example} (${c.variant}) gives a local run's exact outcome`, async () => {
+      const dir = fs.mkdtempSync(path.join(base, 'case-'));
+      const args = ['run', path.join(CONFORMANCE, c.example), '--json', '--redis', redis.url];
+      for (const [k, v] of Object.entries(c.inputs)) args.push('-i', `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+      const r = await orcAsync(args, { cwd: dir });
+      assert.equal(r.code, c.exit_code, r.stderr);
+      const doc = JSON.parse(r.stdout);
+      assert.deepEqual(filesUnder(dir), Object.keys(c.artifacts).sort());
+      for (const [file, content] of Object.entries(c.artifacts)) assert.equal(fs.readFileSync(path.join(dir, file), 'utf8'), content, file);
+      assert.deepEqual(doc.outputs, c.outputs);
+      assert.deepEqual(doc.execution_levels, c.levels);
+      const with_ = (pred: (s: { status: string; success: boolean | null }) => boolean) =>
+        Object.entries(doc.steps as Record<string, { status: string; success: boolean | null }>).filter(([, s]) => pred(s)).map(([id]) => id).sort();
+      assert.deepEqual(with_((s) => s.status === 'completed' && s.success === true), [...c.completed].sort(), 'completed');
+      assert.deepEqual(with_((s) => s.status === 'skipped'), [...c.skipped].sort(), 'skipped');
+      assert.deepEqual(with_((s) => s.status === 'failed'), [...c.failed].sort(), 'failed');
+      assert.deepEqual(with_((s) => s.status === 'completed' && s.success === false), [...c.reported_failure].sort(), 'reported failure');
+      assert.deepEqual([...doc.failed_steps].sort(), [...c.failed].sort());
+      assert.deepEqual([...doc.skipped_steps].sort(), [...c.skipped].sort());
+      assert.equal(doc.status, c.exit_code === 0 ? 'completed' : 'failed');
+      for (const [step, fields] of Object.entries(c.step_fields ?? {})) {
+        for (const [k, v] of Object.entries(fields)) assert.deepEqual(doc.steps[step][k], v, `${step}.${k}`);
+      }
+      const checkpoint = JSON.parse(fs.readFileSync(path.join(dir, '.orchestrator', 'runs', doc.execution_id, 'checkpoint.json'), 'utf8'));
+      assert.equal(checkpoint.status, doc.status);
+      // every step that ran was run by a worker, not by the coordinator
+      for (const [id, s] of Object.entries(doc.steps as Doc['steps'])) {
+        if (s.attempts > 0) assert.ok(workers.some((w) => w.log.includes(`${doc.execution_id} ${id} (attempt 1): started`)), `no worker ran ${id}`);
+      }
+    });
+  }
+
+  it('both workers took steps', () => {
+    for (const w of workers) assert.match(w.log, /\(attempt \d+\): done/, `worker ${w.pid} ran nothing:\n${w.log}`);
+  });
+
+  it('a 200-step random DAG with sleeps gives the same statuses and levels as a local run', async () => {
+    const dir = fs.mkdtempSync(path.join(base, 'dag-'));
+    fs.writeFileSync(path.join(dir, 'dag.pipeline.yaml'), randomDag(200, 7));
+    const local = await orcAsync(['run', 'dag.pipeline.yaml', '--json'], { cwd: dir });
+    const remote = await orcAsync(['run', 'dag.pipeline.yaml', '--json', '--redis', redis.url], { cwd: dir });
+    assert.equal(remote.code, local.code, remote.stderr);
+    const a = JSON.parse(local.stdout) as Doc;
+    const b = JSON.parse(remote.stdout) as Doc;
+    assert.equal(Object.keys(a.steps).length, 200);
+    const statuses = (d: Doc) => Object.fromEntries(Object.entries(d.steps).map(([id, s]) => [id, `${s.status}/${s.success}`]));
+    assert.deepEqual(statuses(b), statuses(a));
+    assert.deepEqual(b.execution_levels, a.execution_levels);
+    assert.equal(b.status, a.status);
+    // the DAG exercises every outcome
+    const kinds = new Set(Object.values(statuses(a)));
+    assert.deepEqual([...kinds].sort(), ['completed/false', 'completed/true', 'skipped/null']);
+    const ran = Object.values(b.steps).filter((s) => s.attempts > 0).length;
+    const byWorker = workers.map((w) => (w.log.match(new RegExp(`${b.execution_id} s\\d+ \\(attempt 1\\): started`, 'g')) ?? []).length);
+    assert.equal(byWorker[0] + byWorker[1], ran, 'each step that ran went to exactly one worker once');
+  });
+
+  it('workers refuse jobs whose step is not one of the pipeline the run published, or was altered on the way', async () => {
+    const source = fs.readFileSync(path.join(CONFORMANCE, 'hello.pipeline.yaml'), 'utf8');
+    const a = analyze(source);
+    const sha = sha256(source);
+    const step = a.pipeline!.steps[0];
+    const connection = { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null };
+    const admin = new IORedis(redis.port, '127.0.0.1');
+    const queue = new Queue(DEFAULT_QUEUE, { connection, prefix: KEY_PREFIX });
+    const events = new QueueEvents(DEFAULT_QUEUE, { connection, prefix: KEY_PREFIX, lastEventId: '0-0' });
+    try {
+      await admin.set(sourceKey(DEFAULT_QUEUE, sha), source);
+      const dir = fs.mkdtempSync(path.join(base, 'forged-'));
+      const job = (over: Partial<StepJobData>, s: Step = step): StepJobData => ({
+        format: JOB_FORMAT, runId: 'forged', key: step.id, attempt: 1, pipelineSha256: sha, stepDigest: stepDigest(sha, s), step: s,
+        pipeline: { id: 'x', experts: {}, model: null, selectionSchema: 'balanced', personalities: {} }, defaultModel: null,
+        params: { path: 'notes/x.txt', content: 'forged' }, cwd: dir, workspace: dir, allowOutsideWorkspace: false, pipelineFile: null, timeoutS: null, ...over,
+      });
+      const other = { ...step, raw: { ...step.raw, parameters: { path: '/etc/passwd', content: 'x' } } } as Step;
+      const cases: [string, StepJobData, string][] = [
+        ['not published', job({ pipelineSha256: 'f'.repeat(64), stepDigest: stepDigest('f'.repeat(64), step) }), 'its pipeline was not published on the queue (run it with orc run --redis)'],
+        ['altered', job({ stepDigest: 'x' }), 'the step does not match its digest'],
+        ['not in the pipeline', job({}, other), 'the step is not in the pipeline the run published'],
+        ['outside the root', job({ cwd: os.tmpdir(), workspace: os.tmpdir() }), `its workspace ${os.tmpdir()} is not under this worker's root ${base} (start the worker with --root covering it, on a machine that has the folder at the same path)`],
+      ];
+      for (const [name, data, why] of cases) {
+        const j = await queue.add('forged', data, { jobId: `forged|${name.replace(/ /g, '-')}|1` });
+        const v = (await j.waitUntilFinished(events, 10_000)) as StepJobResult;
+        assert.equal(v.ok, false, name);
+        assert.equal(v.error!.type, 'PermissionError', name);
+        assert.match(v.error!.message, new RegExp(`^Worker [^ ]+ refused step 'write_note' of run forged: `), name);
+        assert.ok(v.error!.message.endsWith(why), `${name}: ${v.error!.message}`);
+      }
+      assert.deepEqual(fs.readdirSync(dir), [], 'a refused job wrote nothing');
+    } finally {
+      await events.close();
+      await queue.close();
+      admin.disconnect();
+    }
+  });
+
+  it('a one-action for_each loop: its iterations are jobs of a body step the compiler wrote', async () => {
+    const dir = fs.mkdtempSync(path.join(base, 'loop-'));
+    fs.writeFileSync(
+      path.join(dir, 'loop.pipeline.yaml'),
+      'id: loop\nsteps:\n  - id: each\n    for_each: ["a", "b", "c"]\n    tool: filesystem\n    action: write\n    parameters:\n      path: "out/{{ item }}.txt"\n      content: "item {{ index }}"\n',
+    );
+    const local = await orcAsync(['run', 'loop.pipeline.yaml', '--json'], { cwd: dir });
+    assert.equal(local.code, 0, local.stderr);
+    fs.rmSync(path.join(dir, 'out'), { recursive: true });
+    const r = await orcAsync(['run', 'loop.pipeline.yaml', '--json', '--redis', redis.url], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout);
+    assert.deepEqual(doc.steps.each.results, JSON.parse(local.stdout).steps.each.results);
+    assert.deepEqual(['a', 'b', 'c'].map((x) => fs.readFileSync(path.join(dir, 'out', `${x}.txt`), 'utf8')), ['item 0', 'item 1', 'item 2']);
+    const started = workers.map((w) => (w.log.match(new RegExp(`${doc.execution_id} each\\[\\d\\]/[\\w-]+ \\(attempt 1\\): started`, 'g')) ?? []).length);
+    assert.equal(started[0] + started[1], 3, 'each iteration is a job of its own');
+  });
+
+  it('Redis ACL credentials from the URL, on a queue of its own; a wrong password is refused clearly and not echoed', async () => {
+    const admin = new IORedis(redis.port, '127.0.0.1');
+    try {
+      await admin.call('ACL', 'SETUSER', 'team', 'on', '>team-pass-1234', '~orc:*', '&orc:*', '+@all');
+    } finally {
+      admin.disconnect();
+    }
+    const url = `redis://team:team-pass-1234@127.0.0.1:${redis.port}`;
+    const w = await WorkerProcess.start(url, { cwd: base, root: base, queue: 'team-q' });
+    try {
+      assert.match(w.log, new RegExp(`takes steps from queue 'team-q' at redis://team:\\*\\*\\*@127\\.0\\.0\\.1:${redis.port}`));
+      assert.ok(!w.log.includes('team-pass-1234'));
+      const dir = fs.mkdtempSync(path.join(base, 'acl-'));
+      const r = await orcAsync(['run', path.join(CONFORMANCE, 'hello.pipeline.yaml'), '--json', '--redis', url, '--queue', 'team-q'], { cwd: dir });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(fs.readFileSync(path.join(dir, 'notes', 'note.txt'), 'utf8'), 'good morning, team');
+      assert.match(w.log, /write_note \(attempt 1\): done/);
+      const bad = await orcAsync(['run', path.join(CONFORMANCE, 'hello.pipeline.yaml'), '--redis', `redis://team:wrong-pass-999@127.0.0.1:${redis.port}`, '--queue', 'team-q'], { cwd: dir });
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /^orc: Could not reach Redis at redis:\/\/team:\*\*\*@127\.0\.0\.1:\d+: WRONGPASS .* \(check the user and password in the URL\); nothing ran$/m);
+      assert.ok(!bad.stderr.includes('wrong-pass-999'));
+    } finally {
+      await w.kill();
+    }
+  });
+});
