@@ -300,8 +300,8 @@ export async function executeStep(step: Step, scope: Scope, ctx: RunContext, sco
     holding = true;
     r.attempts = attempt;
     ctx.emitter.emit({ type: 'step-started', time: Date.now(), step: step.id, scope: scopePath, attempt, inputs: params });
-    // an attempt with a timeout gets its own signal (and ends at the timeout even if the tool
-    // ignores it); without one, the tool gets the run's signal, which cancellation aborts
+    // every attempt gets its own signal, which cancellation aborts; one with a timeout also ends at
+    // the timeout even if the tool ignores it
     let outcome: ToolOutcome | null = null;
     let failure: unknown = null;
     let attemptCtl: AbortController | null = null;
@@ -320,7 +320,12 @@ export async function executeStep(step: Step, scope: Scope, ctx: RunContext, sco
           }),
         ]);
       } else {
-        outcome = await attemptAction(step, params, ctx, ctx.signal, scopePath, r, attempt, timeoutS);
+        // its own signal too, which the run's cancellation aborts: the tool's listeners go on it and
+        // go with it, so parallel attempts never pile listeners on the run's signal
+        const ctl = (attemptCtl = new AbortController());
+        ctx.inflight.add(ctl);
+        if (ctx.signal.aborted) ctl.abort(ctx.signal.reason);
+        outcome = await attemptAction(step, params, ctx, ctl.signal, scopePath, r, attempt, timeoutS);
       }
     } catch (e) {
       failure = e;

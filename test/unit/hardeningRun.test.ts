@@ -61,6 +61,42 @@ describe('hardening: the run engine', function () {
     }
   });
 
+  it('64 attempts at once, each listening to its signal, pile no listeners on one signal and print no warning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      const seen: number[] = [];
+      let started = 0;
+      let release: () => void = () => undefined;
+      const all = new Promise<void>((r) => (release = r));
+      // as terminal does: a listener on the signal it got, for as long as its command runs
+      const hold: ToolDefinition = {
+        spec: { name: 'hold', description: 'Holds.', actions: { wait: { description: 'Waits for all.', parameters: {} } } } as ToolDefinition['spec'],
+        run: async (_a, _p, ctx) => {
+          const onAbort = () => undefined;
+          ctx.signal.addEventListener('abort', onAbort);
+          seen.push(getEventListeners(ctx.signal, 'abort').length);
+          if (++started === 64) release();
+          await all;
+          ctx.signal.removeEventListener('abort', onAbort);
+          return { success: true, result: null };
+        },
+      };
+      const steps = Array.from({ length: 64 }, (_, i) => `  - {id: s${i}, tool: hold, action: wait}`).join('\n');
+      const ctl = new AbortController();
+      const doc = await runYaml(`id: wide\nsteps:\n${steps}\n`, { tools: { hold }, maxParallel: 64, signal: ctl.signal });
+      assert.equal(doc.status, 'completed');
+      assert.equal(started, 64);
+      assert.equal(Math.max(...seen), 1, 'each attempt has a signal of its own');
+      assert.equal(getEventListeners(ctl.signal, 'abort').length, 0);
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual(warnings.filter((w) => /MaxListeners/.test(w)), []);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('cancelling wakes the steps waiting for a slot: they end cancelled', async () => {
     const ctl = new AbortController();
     const slow: ToolDefinition = {
