@@ -15,7 +15,7 @@ import { runPipeline } from '../engine/run/runPipeline';
 import { sha256 } from '../engine/run/checkpointStore';
 import { RemoteAttempts } from '../engine/distributed/coordinator';
 import { RedisServer, WorkerProcess } from '../test/helpers/redisServer';
-import { table } from './stats';
+import { rng, table } from './stats';
 
 const QUICK = process.argv.includes('--quick');
 const NOOP_STEPS = QUICK ? 2000 : 10_000;
@@ -23,16 +23,6 @@ const SLEEP_STEPS = QUICK ? 200 : 1000;
 const WINDOW = 64; // steps (jobs) in flight: the run's max_parallel, and the raw producer's window
 const NOOP_CONCURRENCY = 8; // per worker, for the no-op steps
 const ROOT = path.resolve(__dirname, '..');
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A random DAG: each step depends on up to `maxParents` of the `reach` steps before it. */
 function dagYaml(n: number, step: (i: number) => string[], reach: number, maxParents: number, seed = 11): string {

@@ -12,7 +12,7 @@ import { analyze, type Analysis } from '../engine/analyze/index';
 import { runPipeline } from '../engine/run/runPipeline';
 import type { ToolDefinition } from '../engine/tools/runtime';
 import type { ToolSpec } from '../engine/tools/specs';
-import { goal, median, table } from './stats';
+import { goal, median, rng, table } from './stats';
 
 const QUICK = process.argv.includes('--quick');
 
@@ -21,16 +21,6 @@ interface Dag {
   n: number;
   parents: number[][];
   durations: number[];
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function makeDag(shape: Shape, n: number, seed = 7, dur: [number, number] = [0, 0]): Dag {

@@ -21,3 +21,14 @@ export function table(head: string[], rows: string[][]): void {
 export function goal(what: string, figure: string, target: string, met: boolean | null): string {
   return `  ${(met === null ? 'not measured' : met ? 'met' : 'NOT MET').padEnd(12)}  ${what}: ${figure} (goal ${target})`;
 }
+
+/** A seeded pseudo-random generator (mulberry32): the same DAGs in every run of a benchmark. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -6,35 +6,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CONFORMANCE, orc } from '../helpers/cli';
+import { conformanceCases, filesUnder, type ConformanceCase as Case } from '../helpers/conformance';
 
-interface Case {
-  example: string;
-  variant: string;
-  inputs: Record<string, unknown>;
-  exit_code: number;
-  artifacts: Record<string, string>;
-  outputs: Record<string, unknown>;
-  completed: string[];
-  skipped: string[];
-  failed: string[];
-  reported_failure: string[];
-  levels: string[][];
-  step_fields?: Record<string, Record<string, unknown>>;
-}
-
-const cases: Case[] = JSON.parse(fs.readFileSync(path.join(CONFORMANCE, 'cases.json'), 'utf8')).cases;
-
-/** Every file under dir, relative, except the run's own state folder. */
-function filesUnder(dir: string, rel = ''): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
-    const r = rel ? `${rel}/${e.name}` : e.name;
-    if (r === '.orchestrator') continue;
-    if (e.isDirectory()) out.push(...filesUnder(dir, r));
-    else out.push(r);
-  }
-  return out.sort();
-}
+const cases: Case[] = conformanceCases();
 
 describe(`contract: ${path.basename(CONFORMANCE)} pipelines (run)`, function () {
   this.timeout(60_000);

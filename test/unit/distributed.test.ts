@@ -15,34 +15,9 @@ import { analyze } from '../../engine/analyze/index';
 import { sha256 } from '../../engine/run/checkpointStore';
 import type { Step } from '../../engine/spec/types';
 import { DEFAULT_QUEUE, JOB_FORMAT, KEY_PREFIX, sourceKey, stepDigest, type StepJobData, type StepJobResult } from '../../engine/distributed/protocol';
+import { conformanceCases, filesUnder, type ConformanceCase as Case } from '../helpers/conformance';
 
-interface Case {
-  example: string;
-  variant: string;
-  inputs: Record<string, unknown>;
-  exit_code: number;
-  artifacts: Record<string, string>;
-  outputs: Record<string, unknown>;
-  completed: string[];
-  skipped: string[];
-  failed: string[];
-  reported_failure: string[];
-  levels: string[][];
-  step_fields?: Record<string, Record<string, unknown>>;
-}
-
-const cases: Case[] = JSON.parse(fs.readFileSync(path.join(CONFORMANCE, 'cases.json'), 'utf8')).cases;
-
-function filesUnder(dir: string, rel = ''): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
-    const r = rel ? `${rel}/${e.name}` : e.name;
-    if (r === '.orchestrator') continue;
-    if (e.isDirectory()) out.push(...filesUnder(dir, r));
-    else out.push(r);
-  }
-  return out.sort();
-}
+const cases: Case[] = conformanceCases();
 
 type Doc = { status: string; success: boolean; steps: Record<string, { status: string; success: boolean | null; attempts: number }>; execution_levels: string[][]; outputs: unknown; failed_steps: string[]; skipped_steps: string[]; execution_id: string };
 
