@@ -15,7 +15,7 @@ import { analyze } from '../../engine/analyze/index';
 import { sha256 } from '../../engine/run/checkpointStore';
 import type { Step } from '../../engine/spec/types';
 import { DEFAULT_QUEUE, JOB_FORMAT, KEY_PREFIX, sourceKey, stepDigest, type StepJobData, type StepJobResult } from '../../engine/distributed/protocol';
-import { conformanceCases, filesUnder, type ConformanceCase as Case } from '../helpers/conformance';
+import { assertCaseOutcome, caseArgs, conformanceCases, type ConformanceCase as Case } from '../helpers/conformance';
 
 const cases: Case[] = conformanceCases();
 
@@ -61,27 +61,10 @@ describe('distributed run: orc run --redis over two orc workers', function () {
   for (const c of cases) {
     it(`${c.example} (${c.variant}) gives a local run's exact outcome`, async () => {
       const dir = fs.mkdtempSync(path.join(base, 'case-'));
-      const args = ['run', path.join(CONFORMANCE, c.example), '--json', '--redis', redis.url];
-      for (const [k, v] of Object.entries(c.inputs)) args.push('-i', `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
-      const r = await orcAsync(args, { cwd: dir });
+      const r = await orcAsync(caseArgs(c, ['--redis', redis.url]), { cwd: dir });
       assert.equal(r.code, c.exit_code, r.stderr);
       const doc = JSON.parse(r.stdout);
-      assert.deepEqual(filesUnder(dir), Object.keys(c.artifacts).sort());
-      for (const [file, content] of Object.entries(c.artifacts)) assert.equal(fs.readFileSync(path.join(dir, file), 'utf8'), content, file);
-      assert.deepEqual(doc.outputs, c.outputs);
-      assert.deepEqual(doc.execution_levels, c.levels);
-      const with_ = (pred: (s: { status: string; success: boolean | null }) => boolean) =>
-        Object.entries(doc.steps as Record<string, { status: string; success: boolean | null }>).filter(([, s]) => pred(s)).map(([id]) => id).sort();
-      assert.deepEqual(with_((s) => s.status === 'completed' && s.success === true), [...c.completed].sort(), 'completed');
-      assert.deepEqual(with_((s) => s.status === 'skipped'), [...c.skipped].sort(), 'skipped');
-      assert.deepEqual(with_((s) => s.status === 'failed'), [...c.failed].sort(), 'failed');
-      assert.deepEqual(with_((s) => s.status === 'completed' && s.success === false), [...c.reported_failure].sort(), 'reported failure');
-      assert.deepEqual([...doc.failed_steps].sort(), [...c.failed].sort());
-      assert.deepEqual([...doc.skipped_steps].sort(), [...c.skipped].sort());
-      assert.equal(doc.status, c.exit_code === 0 ? 'completed' : 'failed');
-      for (const [step, fields] of Object.entries(c.step_fields ?? {})) {
-        for (const [k, v] of Object.entries(fields)) assert.deepEqual(doc.steps[step][k], v, `${step}.${k}`);
-      }
+      assertCaseOutcome(c, dir, doc);
       const checkpoint = JSON.parse(fs.readFileSync(path.join(dir, '.orchestrator', 'runs', doc.execution_id, 'checkpoint.json'), 'utf8'));
       assert.equal(checkpoint.status, doc.status);
       // every step that ran was run by a worker, not by the coordinator
