@@ -153,6 +153,11 @@ export class RunEmitter {
     return () => this.listeners.delete(listener);
   }
 
+  /** Whether anyone listens: the hot paths build an event only then (a run of quick steps makes three per step). */
+  get listening(): boolean {
+    return this.listeners.size > 0;
+  }
+
   emit(event: RunEvent): void {
     for (const l of this.listeners) {
       try {

@@ -5,7 +5,8 @@ import { renderValue } from '../template/index';
 import { ConditionError, evaluateCondition, evaluateItems } from './conditions';
 import { emptyStepResult, type IterationResult, type StepResult, type StepScope } from './events';
 import type { ListOutcome, RunContext } from './runContext';
-import { forEachVars, ListScope, whileVars } from './scope';
+import { isoAt } from '../util/isoTime';
+import { forEachVars, ListScope, markStepResult, whileVars } from './scope';
 
 /** Iterations whose body results `iterations` keeps in full; later ones keep index, item and status. */
 export const ITERATION_DETAIL_LIMIT = 1000;
@@ -24,7 +25,9 @@ export function iterationCap(given?: number): number {
 function iterationResult(index: number, item: unknown, o: ListOutcome): IterationResult {
   const status = o.cancelled ? 'cancelled' : o.failed ? 'failed' : 'completed';
   if (index >= ITERATION_DETAIL_LIMIT) return { index, item, status, steps: {}, summarized: true };
-  return { index, item, status, steps: Object.fromEntries(o.results) };
+  // templates read these results (`loop.iterations[0].steps.body.total`) as they read `steps`
+  const steps = Object.fromEntries(Array.from(o.results, ([id, r]) => [id, markStepResult(r)]));
+  return { index, item, status, steps };
 }
 
 /** One iteration's entry in the loop's `result`: body step id to that step's result. */
@@ -51,7 +54,7 @@ function yielder(): () => Promise<void> | void {
 export async function runLoop(step: Step, scope: ListScope, ctx: RunContext, keyPrefix: string, scopePath: StepScope[]): Promise<StepResult> {
   const r = emptyStepResult('running');
   const t0 = Date.now();
-  r.started_at = new Date(t0).toISOString();
+  r.started_at = isoAt(t0);
   ctx.emitter.emit({ type: 'step-started', time: t0, step: step.id, scope: scopePath, attempt: 1, inputs: {} });
   r.attempts = 1;
   const plan = ctx.bodyPlans[step.id];
@@ -62,7 +65,7 @@ export async function runLoop(step: Step, scope: ListScope, ctx: RunContext, key
   const breathe = yielder();
   const end = (status: StepResult['status'], success: boolean | null, error: string | null = null, errorType: string | null = null): StepResult => {
     const t1 = Date.now();
-    Object.assign(r, { status, success, error, error_type: errorType, ended_at: new Date(t1).toISOString(), duration_ms: t1 - t0 });
+    Object.assign(r, { status, success, error, error_type: errorType, ended_at: isoAt(t1), duration_ms: t1 - t0 });
     r.iterations = iterations.sort((a, b) => a.index - b.index);
     r.result = r.iterations.map((it) => values.get(it.index) ?? {});
     // a one-action loop (ContextLab's shorthand): its result is the action's result for each item

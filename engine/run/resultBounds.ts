@@ -7,6 +7,7 @@ export const MAX_RESULT_DEPTH = 1000;
 
 /** The nesting depth of a value, counted without recursion, stopping once past `limit`. */
 export function depthOf(value: unknown, limit = MAX_RESULT_DEPTH): number {
+  if (!value || typeof value !== 'object') return 0; // most results: a scalar or null, nothing to walk
   let max = 0;
   const stack: [unknown, number][] = [[value, 0]];
   while (stack.length) {

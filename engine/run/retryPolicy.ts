@@ -4,10 +4,21 @@ import type { FailurePolicy, PipelineContext, RetryPolicy } from '../spec/types'
 /** Attempts when `on_failure: retry` is given without a count. */
 export const DEFAULT_RETRY_ATTEMPTS = 3;
 
+/** The default policies of a pipeline's context (read-only, shared by its steps): for `on_failure: retry`, and for the others. */
+const defaults = new WeakMap<PipelineContext, { retry: RetryPolicy; other: RetryPolicy }>();
+
+function defaultPolicy(attempts: number): RetryPolicy {
+  return Object.freeze({ maxAttempts: Math.max(1, attempts), backoff: 'exponential', initialDelay: 1, maxDelay: 60 });
+}
+
 export function effectiveRetry(step: { retry: RetryPolicy | null; onFailure: FailurePolicy }, ctx: PipelineContext): RetryPolicy {
   if (step.retry) return step.retry;
-  const attempts = ctx.maxRetries ?? (step.onFailure.kind === 'retry' ? DEFAULT_RETRY_ATTEMPTS : 1);
-  return { maxAttempts: Math.max(1, attempts), backoff: 'exponential', initialDelay: 1, maxDelay: 60 };
+  let d = defaults.get(ctx);
+  if (!d) {
+    d = { retry: defaultPolicy(ctx.maxRetries ?? DEFAULT_RETRY_ATTEMPTS), other: defaultPolicy(ctx.maxRetries ?? 1) };
+    defaults.set(ctx, d);
+  }
+  return step.onFailure.kind === 'retry' ? d.retry : d.other;
 }
 
 /** Delay before attempt `next` (2 = the first retry), in ms: exponential with jitter, or fixed. */

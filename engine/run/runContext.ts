@@ -11,6 +11,7 @@ import type { StepCache } from './stepCache';
 import { setLongTimeout } from '../util/longTimer';
 import type { DebugBridge } from './debugHooks';
 import { Heap } from '../util/heap';
+import type { Abortable } from './attemptSignal';
 
 interface Waiter {
   priority: number;
@@ -77,7 +78,12 @@ export class Semaphore {
 /** How one step list (the top level, or one loop iteration) ended. */
 
 export interface ListOutcome {
-  results: Map<string, StepResult>;
+  /** Each ended step's result by its id, in the order they ended. */
+  readonly results: Map<string, StepResult>;
+  /** The same results by the step's position in the list (undefined: it did not end). */
+  readonly byIndex: readonly (StepResult | undefined)[];
+  /** Step positions in the order the steps ended. */
+  readonly endOrder: readonly number[];
   /** A step failed (or reported failure) in a way that fails the run. */
   failed: boolean;
   /** The first failure, for messages. */
@@ -102,8 +108,8 @@ export interface RunContext {
   pipelineFile: string | null;
   /** Aborted by cancellation (Ctrl-C). */
   signal: AbortSignal;
-  /** Attempts with their own signal (a timeout) register here; cancellation aborts them all. */
-  inflight: Set<AbortController>;
+  /** Running attempts register their own signal here; cancellation aborts them all. */
+  inflight: Set<Abortable>;
   slots: Semaphore;
   /** The run's max_parallel (the size of `slots`). */
   maxParallel: number;
@@ -135,6 +141,9 @@ export interface RunContext {
 }
 
 export { sleep } from '../util/longTimer';
+
+/** `restored` of a run that resumes nothing: step lists skip looking their steps up in it. */
+export const NOTHING_RESTORED: Readonly<Record<string, StepResult>> = Object.freeze(Object.create(null) as Record<string, StepResult>);
 
 /** One attempt of a step's action run somewhere else (the distributed run's workers). */
 export interface AttemptRequest {

@@ -16,7 +16,7 @@ import type { Interaction } from '../tools/interaction';
 import { CheckpointStore, sha256, type Checkpoint } from './checkpointStore';
 import { emptyStepResult, RunEmitter, type ResultDocument, type RunListener, type StepResult } from './events';
 import { resolveInputs } from './inputs';
-import { Semaphore, type RunContext } from './runContext';
+import { NOTHING_RESTORED, Semaphore, type RunContext } from './runContext';
 import { killLeftovers } from './leftovers';
 import { iterationCap } from './loopRunner';
 import { Redactor } from './redact';
@@ -28,7 +28,8 @@ import { orchestratorOf } from '../auto/orchestrator';
 import { DebugBridge, type RunDebugger } from './debugHooks';
 import { executionInfo, ListScope, rootScope } from './scope';
 import { StepCache } from './stepCache';
-import type { AttemptExecutor } from './runContext';
+import type { AttemptExecutor, ListOutcome } from './runContext';
+import type { Abortable } from './attemptSignal';
 
 export const DEFAULT_MAX_PARALLEL = 16;
 /** How deep `pipeline` steps may nest. */
@@ -84,11 +85,13 @@ export function newExecutionId(now = new Date()): string {
   return `${t}-${randomBytes(3).toString('hex')}`;
 }
 
-function summaryOf(results: Map<string, StepResult>) {
+/** Totals over the steps, summed in the order they ended. */
+function summaryOf(outcome: ListOutcome) {
   let tokensIn = 0;
   let tokensOut = 0;
   let cost = 0;
-  for (const r of results.values()) {
+  for (const i of outcome.endOrder) {
+    const r = outcome.byIndex[i]!;
     tokensIn += r.tokens_in;
     tokensOut += r.tokens_out;
     cost += r.cost_usd;
@@ -149,7 +152,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   const slots = new Semaphore(Math.max(1, maxParallel));
   // one listener for the whole run: attempts with their own signal are aborted through `inflight`,
   // and steps waiting for a slot are woken here (they add no listener of their own)
-  const inflight = new Set<AbortController>();
+  const inflight = new Set<Abortable>();
   const onCancel = () => {
     for (const c of inflight) c.abort(signal.reason);
     slots.abortWaiters();
@@ -177,7 +180,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
     tools,
     models,
     checkpoint,
-    restored: options.resume?.steps ?? {},
+    restored: options.resume?.steps ?? NOTHING_RESTORED,
     cache: new StepCache(cwd),
     random: options.random ?? Math.random,
     runNested: (file, nestedInputs, nested) => runNestedPipeline(file, nestedInputs, options, depth + 1, nested?.signal ?? signal, tools, models, nested, inputs),
@@ -233,8 +236,24 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   const status = cancelled ? 'cancelled' : failed ? 'failed' : 'completed';
   const ended = new Date();
   const steps: Record<string, StepResult> = {};
-  for (const id of pipeline.steps.map((s) => s.id)) steps[id] = outcome.results.get(id) ?? { ...emptyStepResult('cancelled'), skip_reason: 'the run was cancelled' };
-  const { tokensIn, tokensOut, cost } = summaryOf(outcome.results);
+  // in the document's key order: the steps' order, unless an id looks like an array index (those come first)
+  let indexLike = false;
+  const inOrder = pipeline.steps.map((s, i) => {
+    const r = outcome.byIndex[i] ?? { ...emptyStepResult('cancelled'), skip_reason: 'the run was cancelled' };
+    steps[s.id] = r;
+    const c = s.id.charCodeAt(0);
+    if (c >= 48 && c <= 57) indexLike = true;
+    return r;
+  });
+  const failedSteps: string[] = [];
+  const skippedSteps: string[] = [];
+  const listStatus = (id: string, r: StepResult) => {
+    if (r.status === 'failed') failedSteps.push(id);
+    else if (r.status === 'skipped') skippedSteps.push(id);
+  };
+  if (indexLike) for (const id of Object.keys(steps)) listStatus(id, steps[id]);
+  else pipeline.steps.forEach((s, i) => listStatus(s.id, inOrder[i]));
+  const { tokensIn, tokensOut, cost } = summaryOf(outcome);
   const doc: ResultDocument = {
     pipeline_id: pipeline.id,
     execution_id: executionId,
@@ -244,8 +263,8 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
     steps,
     execution_order: plan.executionOrder,
     execution_levels: plan.levels,
-    failed_steps: Object.entries(steps).filter(([, r]) => r.status === 'failed').map(([id]) => id),
-    skipped_steps: Object.entries(steps).filter(([, r]) => r.status === 'skipped').map(([id]) => id),
+    failed_steps: failedSteps,
+    skipped_steps: skippedSteps,
     started_at: started.toISOString(),
     ended_at: ended.toISOString(),
     duration_ms: ended.getTime() - sessionStarted.getTime(),

@@ -6,7 +6,7 @@ import { failureTargets } from '../plan/failureHandlers';
 import { evaluateCondition } from './conditions';
 import { emptyStepResult, type SkipKind, type StepResult, type StepScope } from './events';
 import { runLoop } from './loopRunner';
-import type { ListOutcome, RunContext } from './runContext';
+import { NOTHING_RESTORED, type ListOutcome, type RunContext } from './runContext';
 import type { ListScope } from './scope';
 import { executeStep, renderStepParams, type GivenInputs } from './stepExecutor';
 import type { DebugBridge, PausePoint, Resumption } from './debugHooks';
@@ -31,24 +31,107 @@ export function isFinal(r: StepResult): boolean {
   return (r.status === 'completed' && r.success === true) || (r.status === 'skipped' && r.skip_kind !== 'stopped' && r.skip_kind !== undefined);
 }
 
-export class StepListRunner {
-  private readonly byId = new Map<string, Step>();
-  private readonly children = new Map<string, string[]>();
-  private readonly waiting = new Map<string, number>();
-  private readonly order = new Map<string, number>();
+/**
+ * A step list's DAG as integer arrays, built once per plan (a loop body's plan serves every
+ * iteration): a run of the list copies only the counters it changes.
+ */
+interface ListGraph {
+  steps: Step[];
+  /** Step id -> its index in `steps`. */
+  index: Map<string, number>;
+  children: number[][];
+  /** How many ends each step waits for: its dependencies, and for a handler every step that names it. */
+  waiting: Int32Array;
+  /** Position in the plan's execution order (-1: not in it). */
+  order: Int32Array;
+  /** Steps in execution order, as indices. */
+  executionOrder: number[];
   /** Steps on the longest path from each step to the end of the list, itself included. */
-  private readonly rank = new Map<string, number>();
-  private readonly results = new Map<string, StepResult>();
-  private readonly started = new Set<string>();
-  /** Failure handlers (run only when a step fails into them), and for each step the handlers it names. */
-  private readonly handlers: Map<string, string[]>;
-  private readonly handlersOf = new Map<string, string[]>();
+  rank: Int32Array;
+  /** Failure handlers (run only when a step fails into them): the steps that name each. */
+  handlerSources: (string[] | undefined)[];
+  /** For each step, the handlers it names. */
+  handlersOf: (number[] | undefined)[];
+}
+
+const graphs = new WeakMap<Plan, ListGraph>();
+
+function listGraph(steps: Step[], plan: Plan): ListGraph {
+  const known = graphs.get(plan);
+  if (known && known.steps === steps) return known;
+  const n = steps.length;
+  const index = new Map<string, number>();
+  steps.forEach((s, i) => index.set(s.id, i));
+  const children: number[][] = Array.from({ length: n }, () => []);
+  const waiting = new Int32Array(n);
+  const order = new Int32Array(n).fill(-1);
+  const executionOrder = plan.executionOrder.map((id) => index.get(id)!);
+  executionOrder.forEach((i, k) => (order[i] = k));
+  for (const e of plan.edges) {
+    const to = index.get(e.to)!;
+    children[index.get(e.from)!].push(to);
+    waiting[to]++;
+  }
+  // a handler also waits for every step that names it: then it is known whether one failed into it
+  const handlerSources: (string[] | undefined)[] = new Array(n).fill(undefined);
+  const handlersOf: (number[] | undefined)[] = new Array(n).fill(undefined);
+  for (const [h, sources] of failureTargets(steps, plan).handlers) {
+    const hi = index.get(h)!;
+    handlerSources[hi] = sources;
+    waiting[hi] += sources.length;
+    for (const src of sources) (handlersOf[index.get(src)!] ??= []).push(hi);
+  }
+  const rank = new Int32Array(n);
+  for (let k = executionOrder.length - 1; k >= 0; k--) {
+    const i = executionOrder[k];
+    let best = 0;
+    for (const c of children[i]) best = Math.max(best, rank[c]);
+    rank[i] = best + 1;
+  }
+  const g: ListGraph = { steps, index, children, waiting, order, executionOrder, rank, handlerSources, handlersOf };
+  graphs.set(plan, g);
+  return g;
+}
+
+/** How a step list ended; the map by id is made only when asked for (the top level reads by index). */
+class EndedList implements ListOutcome {
+  private map: Map<string, StepResult> | null = null;
+
+  constructor(
+    private readonly steps: Step[],
+    readonly byIndex: (StepResult | undefined)[],
+    readonly endOrder: number[],
+    readonly failed: boolean,
+    readonly firstFailure: ListOutcome['firstFailure'],
+    readonly cancelled: boolean,
+  ) {}
+
+  get results(): Map<string, StepResult> {
+    if (!this.map) {
+      this.map = new Map();
+      for (const i of this.endOrder) this.map.set(this.steps[i].id, this.byIndex[i]!);
+    }
+    return this.map;
+  }
+}
+
+export class StepListRunner {
+  private readonly graph: ListGraph;
+  /** Ends each step still waits for (a copy of the graph's counts). */
+  private readonly waiting: Int32Array;
+  private readonly started: Uint8Array;
+  /** Results by step index, and the indices in the order the steps ended. */
+  private readonly byIndex: (StepResult | undefined)[];
+  private readonly endOrder: number[] = [];
   private readonly jumpedTo = new Set<string>();
   private done = 0;
   private stopping = false;
   private failed = false;
   private firstFailure: ListOutcome['firstFailure'] = null;
   private resolve!: (o: ListOutcome) => void;
+  /** Hands a step's result to `ended` (one function for every step of the list, not one per step). */
+  private readonly onStepEnd: (step: Step, r: StepResult) => void;
+  private readonly onStepCrash: (step: Step, e: unknown) => void;
 
   constructor(
     private readonly ctx: RunContext,
@@ -59,62 +142,52 @@ export class StepListRunner {
     private readonly keyPrefix: string,
     private readonly scopePath: StepScope[],
   ) {
-    for (const s of steps) {
-      this.byId.set(s.id, s);
-      this.children.set(s.id, []);
-      this.waiting.set(s.id, 0);
-    }
-    plan.executionOrder.forEach((id, i) => this.order.set(id, i));
-    for (const e of plan.edges) {
-      this.children.get(e.from)!.push(e.to);
-      this.waiting.set(e.to, this.waiting.get(e.to)! + 1);
-    }
-    // a handler also waits for every step that names it: then it is known whether one failed into it
-    this.handlers = failureTargets(steps, plan).handlers;
-    for (const [h, sources] of this.handlers) {
-      this.waiting.set(h, this.waiting.get(h)! + sources.length);
-      for (const src of sources) this.handlersOf.set(src, [...(this.handlersOf.get(src) ?? []), h]);
-    }
-    for (let i = plan.executionOrder.length - 1; i >= 0; i--) {
-      const id = plan.executionOrder[i];
-      let best = 0;
-      for (const c of this.children.get(id)!) best = Math.max(best, this.rank.get(c) ?? 0);
-      this.rank.set(id, best + 1);
-    }
+    this.graph = listGraph(steps, plan);
+    this.waiting = this.graph.waiting.slice();
+    this.started = new Uint8Array(steps.length);
+    this.byIndex = new Array<StepResult | undefined>(steps.length);
+    this.onStepEnd = (step, r) => (this.ctx.debug?.hooks.afterFailure ? this.pauseOnFailure(step, r, this.ctx.debug) : this.ended(step, r));
+    this.onStepCrash = (step, e) => this.internalError(step, e);
   }
 
   run(): Promise<ListOutcome> {
     return new Promise((resolve) => {
       this.resolve = resolve;
       if (this.steps.length === 0) return this.settle();
+      const g = this.graph;
       // results a checkpoint restored come first, in execution order, as if they had just ended;
       // all are claimed before any is replayed, or replaying one would start the next
-      const restored = this.plan.executionOrder.filter((id) => {
-        const r = this.ctx.restored[this.keyPrefix + id];
-        return r !== undefined && isFinal(r);
-      });
-      for (const id of restored) this.started.add(id);
-      for (const id of restored) this.finish(id, this.ctx.restored[this.keyPrefix + id], null, true);
-      for (const id of this.plan.executionOrder) if (this.waiting.get(id) === 0 && !this.started.has(id)) this.ready(id);
+      const restoredAll = this.ctx.restored;
+      const restored =
+        restoredAll === NOTHING_RESTORED
+          ? []
+          : g.executionOrder.filter((i) => {
+              const r = restoredAll[this.keyPrefix + this.steps[i].id];
+              return r !== undefined && isFinal(r);
+            });
+      for (const i of restored) this.started[i] = 1;
+      for (const i of restored) this.finish(i, restoredAll[this.keyPrefix + this.steps[i].id], null, true);
+      for (const i of g.executionOrder) if (this.waiting[i] === 0 && !this.started[i]) this.ready(i);
     });
   }
 
   private settle(): void {
-    this.resolve({ results: this.results, failed: this.failed, firstFailure: this.firstFailure, cancelled: this.ctx.signal.aborted });
+    this.resolve(new EndedList(this.steps, this.byIndex, this.endOrder, this.failed, this.firstFailure, this.ctx.signal.aborted));
   }
 
-  private ready(id: string): void {
-    if (this.started.has(id)) return;
-    this.started.add(id);
-    const step = this.byId.get(id)!;
-    if (this.ctx.signal.aborted) return this.finish(id, this.notRun('cancelled', 'the run was cancelled'), null);
-    if (this.stopping) return this.finish(id, this.notRun('skipped', `not run: '${this.firstFailure?.step}' failed`, 'stopped'), null);
-    const sources = this.handlers.get(id);
+  private ready(i: number): void {
+    if (this.started[i]) return;
+    this.started[i] = 1;
+    const step = this.steps[i];
+    const id = step.id;
+    if (this.ctx.signal.aborted) return this.finish(i, this.notRun('cancelled', 'the run was cancelled'), null);
+    if (this.stopping) return this.finish(i, this.notRun('skipped', `not run: '${this.firstFailure?.step}' failed`, 'stopped'), null);
+    const sources = this.graph.handlerSources[i];
     if (sources && !this.jumpedTo.has(id)) {
       const names = sources.map((x) => `'${x}'`).join(' or ');
-      return this.finish(id, this.notRun('skipped', `not run: it handles the failure of ${names}, and ${sources.length > 1 ? 'none failed' : 'it did not fail'}`, 'jump'), null);
+      return this.finish(i, this.notRun('skipped', `not run: it handles the failure of ${names}, and ${sources.length > 1 ? 'none failed' : 'it did not fail'}`, 'jump'), null);
     }
-    this.ctx.emitter.emit({ type: 'step-ready', time: Date.now(), step: id, scope: this.scopePath });
+    if (this.ctx.emitter.listening) this.ctx.emitter.emit({ type: 'step-ready', time: Date.now(), step: id, scope: this.scopePath });
     if (step.condition !== undefined) {
       let holds: boolean;
       try {
@@ -123,27 +196,36 @@ export class StepListRunner {
         // fail closed: a condition that cannot be evaluated is false
         const why = `the condition could not be evaluated: ${(e as Error).message}`;
         this.ctx.emitter.emit({ type: 'warning', time: Date.now(), step: id, message: `Step '${id}' is skipped: ${why}` });
-        return this.finish(id, this.notRun('skipped', why, 'condition'), step.onFalse);
+        return this.finish(i, this.notRun('skipped', why, 'condition'), step.onFalse);
       }
-      if (!holds) return this.finish(id, this.notRun('skipped', 'the condition is false', 'condition'), step.onFalse);
+      if (!holds) return this.finish(i, this.notRun('skipped', 'the condition is false', 'condition'), step.onFalse);
     }
     if (this.ctx.debug) return void this.pauseThenLaunch(step, this.ctx.debug);
     this.launch(step);
   }
 
   private launch(step: Step, given?: GivenInputs): void {
-    const id = step.id;
-    const onEnd = (r: StepResult) => (this.ctx.debug?.hooks.afterFailure ? this.pauseOnFailure(step, r, this.ctx.debug) : this.ended(step, r));
-    const run = step.loop ? runLoop(step, this.scope, this.ctx, this.keyPrefix, this.scopePath).then(onEnd) : executeStep(step, this.scope, this.ctx, this.scopePath, this.rank.get(id) ?? 0, onEnd, given);
-    run.catch((e) => {
-      // an engine bug must not hang the run: the step fails with what was thrown
-      if (this.results.has(id)) throw e;
-      const r = emptyStepResult('failed');
-      r.success = false;
-      r.error = `Internal error: ${(e as Error)?.stack ?? e}`;
-      r.error_type = 'InternalError';
-      this.ended(step, r);
-    });
+    const onEnd = this.onStepEnd;
+    try {
+      if (step.loop) {
+        runLoop(step, this.scope, this.ctx, this.keyPrefix, this.scopePath)
+          .then((r) => onEnd(step, r))
+          .catch((e) => this.internalError(step, e));
+      } else executeStep(step, this.scope, this.ctx, this.scopePath, this.graph.rank[this.graph.index.get(step.id)!], onEnd, this.onStepCrash, given);
+    } catch (e) {
+      // what a step throws before its first wait is handled as what it throws later: after this turn
+      Promise.reject(e).catch((x) => this.internalError(step, x));
+    }
+  }
+
+  /** An engine bug must not hang the run: the step fails with what was thrown. */
+  private internalError(step: Step, e: unknown): void {
+    if (this.byIndex[this.graph.index.get(step.id)!]) throw e;
+    const r = emptyStepResult('failed');
+    r.success = false;
+    r.error = `Internal error: ${(e as Error)?.stack ?? e}`;
+    r.error_type = 'InternalError';
+    this.ended(step, r);
   }
 
   /** A debugger is attached: it sees the step (and its rendered inputs) and may hold it before it runs. */
@@ -163,8 +245,9 @@ export class StepListRunner {
     } catch (e) {
       this.ctx.emitter.emit({ type: 'warning', time: Date.now(), step: step.id, message: `The debugger failed before '${step.id}' (it runs as it is): ${(e as Error).message}` });
     }
-    if (this.ctx.signal.aborted) return this.finish(step.id, this.notRun('cancelled', 'the run was cancelled'), null);
-    if (this.stopping) return this.finish(step.id, this.notRun('skipped', `not run: '${this.firstFailure?.step}' failed`, 'stopped'), null);
+    const i = this.graph.index.get(step.id)!;
+    if (this.ctx.signal.aborted) return this.finish(i, this.notRun('cancelled', 'the run was cancelled'), null);
+    if (this.stopping) return this.finish(i, this.notRun('skipped', `not run: '${this.firstFailure?.step}' failed`, 'stopped'), null);
     // without changed inputs the step renders again, so results changed during the hold reach it
     this.launch(step, resumption?.inputs && !step.loop ? { params: resumption.inputs, edits: resumption.edits } : undefined);
   }
@@ -206,7 +289,7 @@ export class StepListRunner {
       }
     }
     if (r.status === 'cancelled') this.stopping = true;
-    this.finish(step.id, r, jump);
+    this.finish(this.graph.index.get(step.id)!, r, jump);
   }
 
   /** No step starts after this; steps still waiting are marked when their dependencies end. */
@@ -214,53 +297,55 @@ export class StepListRunner {
     this.stopping = true;
   }
 
-  private record(id: string, r: StepResult, restored: boolean): void {
-    this.results.set(id, r);
+  private record(i: number, id: string, r: StepResult, restored: boolean): void {
+    this.byIndex[i] = r;
+    this.endOrder.push(i);
     this.scope.setStep(id, r);
     this.ctx.debug?.recorded(this.keyPrefix + id, r);
     // a restored result is in the checkpoint already
     if (!restored) this.ctx.checkpoint?.record(this.keyPrefix + id, r);
   }
 
-  private finish(id: string, r: StepResult, jump: string | null, restored = false): void {
-    this.record(id, r, restored);
-    if (!restored) this.ctx.emitter.emit({ type: 'step-ended', time: Date.now(), step: id, scope: this.scopePath, result: r });
+  private finish(i: number, r: StepResult, jump: string | null, restored = false): void {
+    const id = this.steps[i].id;
+    this.record(i, id, r, restored);
+    if (!restored && this.ctx.emitter.listening) this.ctx.emitter.emit({ type: 'step-ended', time: Date.now(), step: id, scope: this.scopePath, result: r });
     this.done++;
     if (jump) {
       this.jumpedTo.add(jump);
-      this.jumpFrom(id, jump);
+      this.jumpFrom(i, jump);
     }
-    for (const c of this.children.get(id)!) this.release(c);
-    const handlers = this.handlersOf.get(id);
+    for (const c of this.graph.children[i]) this.release(c);
+    const handlers = this.graph.handlersOf[i];
     if (handlers) for (const h of handlers) this.release(h);
     if (this.done === this.steps.length) this.settle();
   }
 
-  /** One of the steps `id` waits for has ended. */
-  private release(id: string): void {
-    const left = this.waiting.get(id)! - 1;
-    this.waiting.set(id, left);
-    if (left === 0 && !this.started.has(id)) this.ready(id);
+  /** One of the steps `i` waits for has ended. */
+  private release(i: number): void {
+    if (--this.waiting[i] === 0 && !this.started[i]) this.ready(i);
   }
 
   /** Marks the steps a forward jump passes over as skipped: descendants of `from` before `target`. */
-  private jumpFrom(from: string, target: string): void {
-    const limit = this.order.get(target);
-    if (limit === undefined) return;
-    const stack = [...this.children.get(from)!];
-    const seen = new Set<string>();
-    const passed: string[] = [];
+  private jumpFrom(from: number, target: string): void {
+    const g = this.graph;
+    const t = g.index.get(target);
+    const limit = t === undefined ? -1 : g.order[t];
+    if (limit < 0) return;
+    const stack = [...g.children[from]];
+    const seen = new Set<number>();
+    const passed: number[] = [];
     while (stack.length) {
       const x = stack.pop()!;
-      if (seen.has(x) || x === target) continue;
+      if (seen.has(x) || x === t) continue;
       seen.add(x);
-      const o = this.order.get(x)!;
-      if (o >= limit || this.started.has(x)) continue;
+      if (g.order[x] >= limit || this.started[x]) continue;
       passed.push(x);
-      stack.push(...this.children.get(x)!);
+      stack.push(...g.children[x]);
     }
-    passed.sort((a, b) => this.order.get(a)! - this.order.get(b)!);
-    for (const x of passed) if (!this.started.has(x)) this.started.add(x);
-    for (const x of passed) this.finish(x, this.notRun('skipped', `jumped over: '${from}' jumps to '${target}'`, 'jump'), null);
+    passed.sort((a, b) => g.order[a] - g.order[b]);
+    for (const x of passed) this.started[x] = 1;
+    const fromId = this.steps[from].id;
+    for (const x of passed) this.finish(x, this.notRun('skipped', `jumped over: '${fromId}' jumps to '${target}'`, 'jump'), null);
   }
 }

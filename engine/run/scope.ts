@@ -16,10 +16,22 @@ export function executionInfo(id: string, started: Date): ExecutionInfo {
   return { id, started_at: iso, timestamp: iso, date: iso.slice(0, 10), time: iso.slice(11, 19) };
 }
 
+/**
+ * Marks a step result for templates: `step.field` reads the result's field when the step itself has
+ * none (`search.total_results`). Done where a result becomes visible to templates (a list's `steps`,
+ * a loop's `iterations`), not for every result: the mark costs more than a short step's scheduling.
+ */
+export function markStepResult(r: StepResult): StepResult {
+  return fallThrough(r, 'result');
+}
+
 /** Names of one step list: its steps' results so far, and its loop variables. */
 export class ListScope implements Scope {
-  /** `steps` as templates see it: grows as steps end (never rebuilt); no prototype, so any id is a key. */
-  readonly stepsView: Record<string, StepResult> = Object.create(null) as Record<string, StepResult>;
+  private readonly view: Record<string, StepResult> = Object.create(null) as Record<string, StepResult>;
+  /** Results not yet in the view, in the order they came: most runs never read a step by name, and a
+   * keyed insert per step costs more than a short step's scheduling, so they go in when first read. */
+  private readonly pendingIds: string[] = [];
+  private readonly pendingResults: StepResult[] = [];
   constructor(
     readonly parent: Scope,
     /** This iteration's loop variables (empty at the top level). */
@@ -28,19 +40,32 @@ export class ListScope implements Scope {
     readonly inputs: Record<string, unknown>,
   ) {}
 
+  /** `steps` as templates see it: grows as steps end (never rebuilt); no prototype, so any id is a key. */
+  get stepsView(): Record<string, StepResult> {
+    const ids = this.pendingIds;
+    if (ids.length) {
+      const results = this.pendingResults;
+      for (let k = 0; k < ids.length; k++) this.view[ids[k]] = markStepResult(results[k]);
+      ids.length = 0;
+      results.length = 0;
+    }
+    return this.view;
+  }
+
   setStep(id: string, r: StepResult): void {
-    // `step.field` reads the result's field when the step itself has none (`search.total_results`)
-    this.stepsView[id] = fallThrough(r, 'result');
+    this.pendingIds.push(id);
+    this.pendingResults.push(r);
   }
 
   lookup(name: string): { found: true; value: unknown } | { found: false } {
     if (Object.prototype.hasOwnProperty.call(this.loopVars, name)) return { found: true, value: this.loopVars[name] };
     if (Object.prototype.hasOwnProperty.call(this.inputs, name)) return { found: true, value: this.inputs[name] };
-    if (name in this.stepsView) return { found: true, value: this.stepsView[name] };
+    const view = this.stepsView;
+    if (name in view) return { found: true, value: view[name] };
     if (name === 'steps') {
       // this list's steps and every enclosing list's
       const outer = this.parent.lookup('steps');
-      const merged = outer.found && outer.value && typeof outer.value === 'object' && Object.keys(outer.value).length ? Object.assign(Object.create(null), outer.value, this.stepsView) : this.stepsView;
+      const merged = outer.found && outer.value && typeof outer.value === 'object' && Object.keys(outer.value).length ? Object.assign(Object.create(null), outer.value, view) : view;
       return { found: true, value: merged };
     }
     return this.parent.lookup(name);

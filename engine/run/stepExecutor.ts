@@ -8,10 +8,12 @@ import { ToolError, type ToolContext, type ToolOutcome } from '../tools/runtime'
 import { BUILTIN_ACTIONS } from '../tools/specs';
 import { emptyStepResult, type StepEdit, type StepResult, type StepScope } from './events';
 import { effectiveRetry, retryDelayMs } from './retryPolicy';
+import type { RetryPolicy } from '../spec/types';
 import { sleep, type AttemptExecutor, type AttemptRequest, type RunContext, type Semaphore } from './runContext';
 import { cacheKey } from './stepCache';
 import { resultProblem } from './resultBounds';
 import { setLongTimeout, type LongTimer } from '../util/longTimer';
+import { isoAt } from '../util/isoTime';
 import type { ModelCallRecord } from '../models/modelRunner';
 import { writeProducts } from '../models/products';
 import { hasAutoTags, resolveRuntimeTags } from '../auto/runtime';
@@ -19,6 +21,7 @@ import { runDir } from './checkpointStore';
 import * as path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { createToolModels, type ToolModels } from '../tools/toolModels';
+import { AttemptSignal, signalOf } from './attemptSignal';
 
 export class TimeoutError extends Error {
   constructor(message: string) {
@@ -41,14 +44,21 @@ export function renderParams(v: unknown, scope: Scope): unknown {
 
 /** A step's parameters, rendered; template work is synchronous, so the step's timeout bounds it through a render deadline. */
 export function renderStepParams(step: Step, scope: Scope, ctx: RunContext): Record<string, unknown> {
+  // no parameters: nothing to render, nothing passed verbatim (what the general path gives, sooner)
+  if (!hasOwnKeys(step.parameters)) return {};
   const limitS = step.timeout ?? ctx.pipeline.context.timeout;
   // an inline document (a sub-pipeline's own text) is passed as written: its templates are its own
   const spec = step.tool && step.action ? ctx.tools[step.tool]?.spec.actions[step.action] : undefined;
   const verbatim = inlineDocumentParams(spec, step.parameters);
   const toRender = verbatim.length ? Object.fromEntries(Object.entries(step.parameters).filter(([k]) => !verbatim.includes(k))) : step.parameters;
-  const rendered = withRenderDeadline(limitS ? limitS * 1000 : null, `Rendering the parameters took longer than the step's timeout (${limitS} s)`, () => renderParams(toRender, scope)) as Record<string, unknown>;
+  const rendered = (limitS ? withRenderDeadline(limitS * 1000, `Rendering the parameters took longer than the step's timeout (${limitS} s)`, () => renderParams(toRender, scope)) : renderParams(toRender, scope)) as Record<string, unknown>;
   for (const k of verbatim) rendered[k] = step.parameters[k];
   return rendered;
+}
+
+function hasOwnKeys(o: object): boolean {
+  for (const k in o) if (Object.prototype.hasOwnProperty.call(o, k)) return true;
+  return false;
 }
 
 /** Inputs a debugger has seen (and may have changed) before the step runs. */
@@ -118,25 +128,79 @@ function toolModelsFor(step: Step, ctx: ActionContext, signal: AbortSignal, scop
   });
 }
 
-/** One attempt of a step's tool or model action, in this process. */
-export async function callAction(step: Step, params: Record<string, unknown>, ctx: ActionContext, signal: AbortSignal, scopePath: StepScope[], r: StepResult): Promise<ToolOutcome> {
-  const output = (stream: 'stdout' | 'stderr' | 'text', chunk: string) => ctx.emitter.emit({ type: 'step-output', time: Date.now(), step: step.id, scope: scopePath, stream, chunk: ctx.redactor.text(chunk) });
-  if (step.tool) {
-    const tool = ctx.tools[step.tool];
-    if (!tool) throw new ToolError(`Unknown tool '${step.tool}'`, 'ConfigurationError');
-    const tctx: ToolContext = {
-      cwd: ctx.cwd,
-      workspace: ctx.workspace,
-      allowOutsideWorkspace: ctx.allowOutsideWorkspace,
-      signal,
-      pipelineFile: ctx.pipelineFile,
-      output,
-      runNested: ctx.runNested,
-      interaction: ctx.interaction ? { host: ctx.interaction, step: step.id, label: [...scopePath.map((s) => `${s.loop}[${s.index}]`), step.id].join(' › ') } : undefined,
-      models: toolModelsFor(step, ctx, signal, scopePath, r, output),
-    };
-    return tool.run(step.action!, params, tctx);
+/**
+ * One attempt of a step's tool or model action, in this process. `attemptSignal` is the attempt's
+ * signal, or (a local run) its maker: a tool that never reads its signal or its model calls gets
+ * neither made.
+ */
+export function callAction(step: Step, params: Record<string, unknown>, ctx: ActionContext, attemptSignal: AbortSignal | AttemptSignal, scopePath: StepScope[], r: StepResult): Promise<ToolOutcome> {
+  if (!step.tool) return callModelAction(step, params, ctx, signalOf(attemptSignal), scopePath, r);
+  // a tool's promise is handed on as it is (no async layer of our own); what it throws rejects
+  try {
+    const out = callTool(step, params, ctx, attemptSignal, scopePath, r);
+    return out instanceof Promise ? out : Promise.resolve(out);
+  } catch (e) {
+    return Promise.reject(e);
   }
+}
+
+function stepOutput(step: Step, ctx: ActionContext, scopePath: StepScope[]): (stream: 'stdout' | 'stderr' | 'text', chunk: string) => void {
+  return (stream, chunk) => ctx.emitter.emit({ type: 'step-output', time: Date.now(), step: step.id, scope: scopePath, stream, chunk: ctx.redactor.text(chunk) });
+}
+
+function callTool(step: Step, params: Record<string, unknown>, ctx: ActionContext, attemptSignal: AbortSignal | AttemptSignal, scopePath: StepScope[], r: StepResult): Promise<ToolOutcome> {
+  const tool = ctx.tools[step.tool!];
+  if (!tool) throw new ToolError(`Unknown tool '${step.tool}'`, 'ConfigurationError');
+  return tool.run(step.action!, params, new AttemptToolContext(step, ctx, attemptSignal, scopePath, r));
+}
+
+/**
+ * What a tool sees of its attempt. The signal, the output stream and the model calls are made when
+ * the tool first reads them (a tool that reads none, like most quick ones, costs no AbortController
+ * and no model plumbing). They are getters of the class: a tool that copies its context
+ * (`{ ...ctx, cwd }`) keeps the plain fields only.
+ */
+class AttemptToolContext implements ToolContext {
+  readonly cwd: string;
+  readonly workspace: string;
+  readonly allowOutsideWorkspace: boolean;
+  readonly pipelineFile: string | null;
+  readonly runNested: ToolContext['runNested'];
+  readonly interaction: ToolContext['interaction'];
+  #models: ToolModels | undefined = undefined;
+  #output: ToolContext['output'] | undefined = undefined;
+
+  constructor(
+    private readonly step: Step,
+    private readonly ctx: ActionContext,
+    private readonly attemptSignal: AbortSignal | AttemptSignal,
+    private readonly scopePath: StepScope[],
+    private readonly r: StepResult,
+  ) {
+    this.cwd = ctx.cwd;
+    this.workspace = ctx.workspace;
+    this.allowOutsideWorkspace = ctx.allowOutsideWorkspace;
+    this.pipelineFile = ctx.pipelineFile;
+    this.runNested = ctx.runNested;
+    this.interaction = ctx.interaction ? { host: ctx.interaction, step: step.id, label: [...scopePath.map((s) => `${s.loop}[${s.index}]`), step.id].join(' › ') } : undefined;
+  }
+
+  get signal(): AbortSignal {
+    return signalOf(this.attemptSignal);
+  }
+
+  /** Streams output as it comes (a function of its own: tools pass it on detached). */
+  get output(): ToolContext['output'] {
+    return (this.#output ??= stepOutput(this.step, this.ctx, this.scopePath));
+  }
+
+  get models(): ToolModels {
+    return (this.#models ??= toolModelsFor(this.step, this.ctx, this.signal, this.scopePath, this.r, this.output));
+  }
+}
+
+async function callModelAction(step: Step, params: Record<string, unknown>, ctx: ActionContext, signal: AbortSignal, scopePath: StepScope[], r: StepResult): Promise<ToolOutcome> {
+  const output = stepOutput(step, ctx, scopePath);
   if (step.action && Object.prototype.hasOwnProperty.call(BUILTIN_ACTIONS, step.action)) {
     // ContextLab's `model:` inside parameters, then the step's own choice, then selection
     let model = typeof params.model === 'string' && params.model ? params.model : modelFor(step, ctx);
@@ -181,8 +245,8 @@ export function stepKey(stepId: string, scopePath: StepScope[]): string {
 }
 
 /** One attempt: on the run's attempt executor when it takes the step (a distributed run), else here. */
-function attemptAction(step: Step, params: Record<string, unknown>, ctx: RunContext, signal: AbortSignal, scopePath: StepScope[], r: StepResult, attempt: number, timeoutS: number | null): Promise<ToolOutcome> {
-  if (ctx.attempts?.handles(step)) return ctx.attempts.attempt({ step, key: stepKey(step.id, scopePath), params, attempt, timeoutS, scopePath, signal, result: r, run: ctx });
+function attemptAction(step: Step, params: Record<string, unknown>, ctx: RunContext, signal: AbortSignal | AttemptSignal, scopePath: StepScope[], r: StepResult, attempt: number, timeoutS: number | null): Promise<ToolOutcome> {
+  if (ctx.attempts?.handles(step)) return ctx.attempts.attempt({ step, key: stepKey(step.id, scopePath), params, attempt, timeoutS, scopePath, signal: signalOf(signal), result: r, run: ctx });
   return callAction(step, params, ctx, signal, scopePath, r);
 }
 
@@ -198,142 +262,258 @@ function varsOf(step: Step, result: unknown): Record<string, unknown> | undefine
 /**
  * Runs an action step and hands its result to `onEnd`. `priority` is the step's longest remaining
  * path: slots go to the highest first. The last attempt's slots are released only after `onEnd`
- * has run, so the steps its end makes ready compete for the slot it frees.
+ * has run, so the steps its end makes ready compete for the slot it frees. What the run throws
+ * after its first wait (an engine bug) goes to `onCrash`; before it, it is thrown from here.
  */
-export async function executeStep(step: Step, scope: Scope, ctx: RunContext, scopePath: StepScope[], priority: number, onEnd: (r: StepResult) => void, given?: GivenInputs): Promise<void> {
-  const r = emptyStepResult('running');
-  if (given?.edits?.length) r.edits = given.edits.map((e) => ({ ...e, value: ctx.redactor.value(e.value) }));
-  const t0 = Date.now();
-  r.started_at = new Date(t0).toISOString();
-  let holding = false;
-  let toolSlots: Semaphore | undefined;
-  let queuedMs = 0;
-  let retryMs = 0;
-  const release = () => {
-    if (!holding) return;
-    holding = false;
-    if (toolSlots) toolSlots.release();
-    ctx.slots.release();
-  };
-  const end = (status: StepResult['status'], success: boolean | null): void => {
-    const t1 = Date.now();
-    r.status = status;
-    r.success = success;
-    r.ended_at = new Date(t1).toISOString();
-    r.duration_ms = t1 - t0;
-    r.retries = Math.max(0, r.attempts - 1);
-    if (r.attempts > 0) {
-      r.queued_ms = queuedMs;
-      r.retry_ms = retryMs;
-    }
-    // the one point where a step's result is produced: nothing too deep to record, no secret goes on from here
-    const problem = resultProblem(r.result) ?? (r.vars ? resultProblem(r.vars) : null);
-    if (problem) {
-      Object.assign(r, { status: 'failed', success: false, result: null, error: problem, error_type: 'LimitError' });
-      delete r.vars;
-    }
-    r.result = ctx.redactor.value(r.result);
-    if (r.error) r.error = ctx.redactor.text(r.error);
-    if (r.vars) r.vars = ctx.redactor.value(r.vars);
-    try {
-      onEnd(r);
-    } finally {
-      release();
-    }
-  };
+export function executeStep(
+  step: Step,
+  scope: Scope,
+  ctx: RunContext,
+  scopePath: StepScope[],
+  priority: number,
+  onEnd: (step: Step, r: StepResult) => void,
+  onCrash: (step: Step, e: unknown) => void,
+  given?: GivenInputs,
+): void {
+  new StepRun(step, scope, ctx, scopePath, priority, onEnd, onCrash, given).run();
+}
 
-  // parameters render before any side effect; an unresolved reference fails the step here
-  let params: Record<string, unknown>;
-  try {
-    params = given?.params ?? renderStepParams(step, scope, ctx);
-  } catch (e) {
-    r.error = `Could not render the parameters: ${message(e)}`;
-    r.error_type = errorTypeOf(e);
-    return end('failed', false);
+/** Leaves the attempt loop: the step has ended. */
+const ENDED = -1;
+
+/**
+ * One step's run. Its state lives in fields, not in closures, and the common case (one attempt
+ * that gets a slot at once) runs with no async function at all: a suspended async function keeps
+ * its whole frame, and that frame was most of what a no-op step allocated. Waiting for slots,
+ * timeouts and retries go through the async attempt loop.
+ */
+class StepRun {
+  private readonly r = emptyStepResult('running');
+  private readonly t0 = Date.now();
+  private holding = false;
+  private toolSlots: Semaphore | undefined = undefined;
+  private queuedMs = 0;
+  private retryMs = 0;
+  private params: Record<string, unknown> = {};
+  private key: string | null = null;
+  private timeoutS: number | null = null;
+  private policy: RetryPolicy | null = null;
+  private attemptFrom = 0;
+  private attemptCtl: AbortController | null = null;
+  private lazySignal: AttemptSignal | null = null;
+  private timer: LongTimer | null = null;
+
+  constructor(
+    private readonly step: Step,
+    private readonly scope: Scope,
+    private readonly ctx: RunContext,
+    private readonly scopePath: StepScope[],
+    private readonly priority: number,
+    private readonly onEnd: (step: Step, r: StepResult) => void,
+    private readonly onCrash: (step: Step, e: unknown) => void,
+    private readonly given: GivenInputs | undefined,
+  ) {
+    if (given?.edits?.length) this.r.edits = given.edits.map((e) => ({ ...e, value: ctx.redactor.value(e.value) }));
+    this.r.started_at = isoAt(this.t0);
   }
 
-  const modelName = step.tool ? null : modelFor(step, ctx);
-  const key = step.cache ? cacheKey(step.raw, params, modelName) : null;
-  if (key) {
-    const hit = ctx.cache.get(key);
-    if (hit) {
-      Object.assign(r, hit, { cached: true });
-      return end('completed', true);
-    }
+  run(): void {
+    if (!this.prepare()) return;
+    // run-time AUTO tags: their questions are rendered now; the orchestrator model answers them
+    if (hasAutoTags(this.params)) return this.guard(this.resolveAutoTags().then((ok) => void (ok && this.firstAttempt())));
+    this.firstAttempt();
   }
 
-  // run-time AUTO tags: their questions are rendered now; the orchestrator model answers them
-  if (hasAutoTags(params)) {
+  /** What an async part of the run throws goes to the scheduler. */
+  private guard(p: Promise<unknown> | undefined): void {
+    if (p) p.catch((e: unknown) => this.onCrash(this.step, e));
+  }
+
+  /**
+   * The first attempt. The common case (a slot free now, no tool limit, no timeout) starts it here
+   * and handles its outcome in a callback, without an async frame; the others go to `attempts`.
+   */
+  private firstAttempt(): void {
+    const { ctx, step } = this;
+    const policy = (this.policy = effectiveRetry(step, ctx.pipeline.context));
+    this.timeoutS = step.timeout ?? ctx.pipeline.context.timeout;
+    this.toolSlots = step.tool ? ctx.toolSlots.get(step.tool) : undefined;
+    if (this.timeoutS || this.toolSlots || ctx.signal.aborted || policy.maxAttempts < 1) return this.guard(this.attempts(1));
+    const waitFrom = Date.now();
+    // a free slot is taken at once, without a turn of the event loop
+    const got = ctx.slots.acquire(ctx.signal, this.priority);
+    if (got !== true) return this.guard(this.attempts(1, got, waitFrom));
+    let running: Promise<ToolOutcome>;
     try {
-      const auto = await resolveRuntimeTags(params, { models: ctx.models, model: ctx.orchestrator, pipeline: ctx.pipeline, step: step.id, signal: ctx.signal });
-      params = auto.params;
+      running = this.startAttempt(1, waitFrom);
+    } catch (e) {
+      return this.after(1, null, e);
+    }
+    running.then(
+      (outcome) => this.after(1, outcome, null),
+      (failure: unknown) => this.after(1, null, failure),
+    );
+  }
+
+  /** The first attempt settled (in a callback of the tool's promise: what this throws goes to the scheduler). */
+  private after(attempt: number, outcome: ToolOutcome | null, failure: unknown): void {
+    let next: Promise<void> | undefined;
+    try {
+      next = this.settled(attempt, outcome, failure);
+    } catch (e) {
+      return this.onCrash(this.step, e);
+    }
+    this.guard(next);
+  }
+
+  /** An attempt has settled: the step ends, or the next attempt follows its backoff. */
+  private settled(attempt: number, outcome: ToolOutcome | null, failure: unknown): Promise<void> | undefined {
+    this.attemptOver();
+    const delay = this.afterAttempt(attempt, outcome, failure);
+    return delay === ENDED ? undefined : this.retryAfter(delay, attempt + 1);
+  }
+
+  private async retryAfter(delay: number, next: number): Promise<void> {
+    const slept = await sleep(delay, this.ctx.signal);
+    this.retryMs += Date.now() - this.attemptFrom;
+    if (!slept) return this.cancelled();
+    return this.attempts(next);
+  }
+
+  /**
+   * The attempts from `first` on: waiting for slots and tool limits, timeouts, retries. `asked` is
+   * a slot the first of them asked for already (at `askedAt`).
+   */
+  private async attempts(first: number, asked?: Promise<boolean> | boolean, askedAt = 0): Promise<void> {
+    const { ctx } = this;
+    const policy = this.policy!;
+    for (let attempt = first; attempt <= policy.maxAttempts; attempt++) {
+      let got: Promise<boolean> | boolean;
+      let waitFrom: number;
+      if (asked !== undefined) {
+        got = asked;
+        waitFrom = askedAt;
+        asked = undefined;
+      } else {
+        if (ctx.signal.aborted) return this.cancelled();
+        waitFrom = Date.now();
+        got = ctx.slots.acquire(ctx.signal, this.priority);
+      }
+      if (got !== true && got !== false) got = await got;
+      if (!got) continue;
+      let gotTool = this.toolSlots ? this.toolSlots.acquire(ctx.signal, this.priority) : true;
+      if (gotTool !== true && gotTool !== false) gotTool = await gotTool;
+      if (!gotTool) {
+        ctx.slots.release();
+        continue;
+      }
+      let outcome: ToolOutcome | null = null;
+      let failure: unknown = null;
+      try {
+        outcome = await this.startAttempt(attempt, waitFrom);
+      } catch (e) {
+        failure = e;
+      } finally {
+        this.attemptOver();
+      }
+      const delay = this.afterAttempt(attempt, outcome, failure);
+      if (delay === ENDED) return;
+      const slept = await sleep(delay, ctx.signal);
+      this.retryMs += Date.now() - this.attemptFrom;
+      if (!slept) return this.cancelled();
+    }
+    return this.cancelled();
+  }
+
+  /** Renders the parameters and looks in the cache; false when that ended the step. */
+  private prepare(): boolean {
+    const { step, ctx, r } = this;
+    // parameters render before any side effect; an unresolved reference fails the step here
+    try {
+      this.params = this.given?.params ?? renderStepParams(step, this.scope, ctx);
+    } catch (e) {
+      r.error = `Could not render the parameters: ${message(e)}`;
+      r.error_type = errorTypeOf(e);
+      this.end('failed', false);
+      return false;
+    }
+    const modelName = step.tool ? null : modelFor(step, ctx);
+    const key = (this.key = step.cache ? cacheKey(step.raw, this.params, modelName) : null);
+    if (key) {
+      const hit = ctx.cache.get(key);
+      if (hit) {
+        Object.assign(r, hit, { cached: true });
+        this.end('completed', true);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** False when that failed the step. */
+  private async resolveAutoTags(): Promise<boolean> {
+    const { ctx, r } = this;
+    try {
+      const auto = await resolveRuntimeTags(this.params, { models: ctx.models, model: ctx.orchestrator, pipeline: ctx.pipeline, step: this.step.id, signal: ctx.signal });
+      this.params = auto.params;
       r.auto = auto.answers;
       r.tokens_in += auto.tokens_in;
       r.tokens_out += auto.tokens_out;
       r.cost_usd += auto.cost_usd;
+      return true;
     } catch (e) {
       r.error = message(e);
       r.error_type = 'AutoError';
-      return end('failed', false);
+      this.end('failed', false);
+      return false;
     }
   }
 
-  const policy = effectiveRetry(step, ctx.pipeline.context);
-  const timeoutS = step.timeout ?? ctx.pipeline.context.timeout;
-  toolSlots = step.tool ? ctx.toolSlots.get(step.tool) : undefined;
-  for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {
-    if (ctx.signal.aborted) {
-      r.error = 'The run was cancelled';
-      r.error_type = 'CancelledError';
-      return end('cancelled', null);
-    }
-    const waitFrom = Date.now();
-    const got = await ctx.slots.acquire(ctx.signal, priority);
-    if (!got) continue;
-    const gotTool = toolSlots ? await toolSlots.acquire(ctx.signal, priority) : true;
-    if (!gotTool) {
-      ctx.slots.release();
-      continue;
-    }
-    const attemptFrom = Date.now();
-    queuedMs += attemptFrom - waitFrom;
-    holding = true;
+  /** The slots are held: start the attempt. */
+  private startAttempt(attempt: number, waitFrom: number): Promise<ToolOutcome> {
+    const { ctx, step, r, scopePath, params } = this;
+    const attemptFrom = (this.attemptFrom = Date.now());
+    this.queuedMs += attemptFrom - waitFrom;
+    this.holding = true;
     r.attempts = attempt;
-    ctx.emitter.emit({ type: 'step-started', time: Date.now(), step: step.id, scope: scopePath, attempt, inputs: params });
+    if (ctx.emitter.listening) ctx.emitter.emit({ type: 'step-started', time: Date.now(), step: step.id, scope: scopePath, attempt, inputs: params });
     // every attempt gets its own signal, which cancellation aborts; one with a timeout also ends at
     // the timeout even if the tool ignores it
-    let outcome: ToolOutcome | null = null;
-    let failure: unknown = null;
-    let attemptCtl: AbortController | null = null;
-    let timer: LongTimer | null = null;
-    try {
-      if (timeoutS) {
-        const ctl = (attemptCtl = new AbortController());
-        ctx.inflight.add(ctl);
-        if (ctx.signal.aborted) ctl.abort(ctx.signal.reason);
-        timer = setLongTimeout(() => ctl.abort(new TimeoutError(`Step '${step.id}' timed out after ${timeoutS} s (attempt ${attempt} of ${policy.maxAttempts})`)), timeoutS * 1000);
-        outcome = await Promise.race([
-          attemptAction(step, params, ctx, ctl.signal, scopePath, r, attempt, timeoutS),
-          new Promise<never>((_, reject) => {
-            if (ctl.signal.aborted) reject(ctl.signal.reason);
-            else ctl.signal.addEventListener('abort', () => reject(ctl.signal.reason), { once: true });
-          }),
-        ]);
-      } else {
-        // its own signal too, which the run's cancellation aborts: the tool's listeners go on it and
-        // go with it, so parallel attempts never pile listeners on the run's signal
-        const ctl = (attemptCtl = new AbortController());
-        ctx.inflight.add(ctl);
-        if (ctx.signal.aborted) ctl.abort(ctx.signal.reason);
-        outcome = await attemptAction(step, params, ctx, ctl.signal, scopePath, r, attempt, timeoutS);
-      }
-    } catch (e) {
-      failure = e;
-    } finally {
-      if (timer) timer.clear();
-      if (attemptCtl) ctx.inflight.delete(attemptCtl);
+    const timeoutS = this.timeoutS;
+    if (timeoutS) {
+      const ctl = (this.attemptCtl = new AbortController());
+      ctx.inflight.add(ctl);
+      if (ctx.signal.aborted) ctl.abort(ctx.signal.reason);
+      const maxAttempts = this.policy!.maxAttempts;
+      this.timer = setLongTimeout(() => ctl.abort(new TimeoutError(`Step '${step.id}' timed out after ${timeoutS} s (attempt ${attempt} of ${maxAttempts})`)), timeoutS * 1000);
+      return Promise.race([
+        attemptAction(step, params, ctx, ctl.signal, scopePath, r, attempt, timeoutS),
+        new Promise<never>((_, reject) => {
+          if (ctl.signal.aborted) reject(ctl.signal.reason);
+          else ctl.signal.addEventListener('abort', () => reject(ctl.signal.reason), { once: true });
+        }),
+      ]);
     }
+    // its own signal too, which the run's cancellation aborts: the tool's listeners go on it and
+    // go with it, so parallel attempts never pile listeners on the run's signal (made only if the
+    // tool asks for it)
+    const lazy = (this.lazySignal = new AttemptSignal(ctx.signal, ctx.inflight));
+    return attemptAction(step, params, ctx, lazy, scopePath, r, attempt, timeoutS);
+  }
 
+  /** The attempt's timer and signal go with it. */
+  private attemptOver(): void {
+    if (this.timer) this.timer.clear();
+    if (this.attemptCtl) this.ctx.inflight.delete(this.attemptCtl);
+    if (this.lazySignal) this.lazySignal.end();
+    this.timer = null;
+    this.attemptCtl = null;
+    this.lazySignal = null;
+  }
+
+  /** Records an attempt's outcome: ENDED when the step has ended, else the delay before the next attempt. */
+  private afterAttempt(attempt: number, outcome: ToolOutcome | null, failure: unknown): number {
+    const { ctx, step, r, scopePath } = this;
     if (outcome && outcome.success) {
       r.result = outcome.result;
       r.error = null;
@@ -344,22 +524,22 @@ export async function executeStep(step: Step, scope: Scope, ctx: RunContext, sco
       if (vars && Object.keys(step.products).length) {
         try {
           const dir = runDir(ctx.cwd, ctx.executionId);
-          const files = Object.fromEntries(Object.entries(step.products).map(([v, rel]) => [v, String(renderValue(rel, scope))]));
+          const files = Object.fromEntries(Object.entries(step.products).map(([v, rel]) => [v, String(renderValue(rel, this.scope))]));
           r.products = writeProducts(dir, files, vars).map((f) => path.relative(dir, f));
         } catch (e) {
           Object.assign(r, { result: null, error: ctx.redactor.text(message(e)), error_type: errorTypeOf(e) });
           delete r.vars;
-          return end('failed', false);
+          this.end('failed', false);
+          return ENDED;
         }
       }
-      end('completed', true);
-      if (key) ctx.cache.put(key, r);
-      return;
+      this.end('completed', true);
+      if (this.key) ctx.cache.put(this.key, r);
+      return ENDED;
     }
     if (ctx.signal.aborted) {
-      r.error = 'The run was cancelled';
-      r.error_type = 'CancelledError';
-      return end('cancelled', null);
+      this.cancelled();
+      return ENDED;
     }
     if (outcome) {
       r.result = outcome.result;
@@ -373,24 +553,58 @@ export async function executeStep(step: Step, scope: Scope, ctx: RunContext, sco
       r.timed_out = r.error_type === 'TimeoutError';
     }
     const permanent = failure instanceof ToolError && !failure.retryable;
+    const policy = this.policy!;
     if (attempt < policy.maxAttempts && !permanent) {
-      release(); // nobody waits on a slot through a backoff
+      this.release(); // nobody waits on a slot through a backoff
       const delay = retryDelayMs(policy, attempt + 1, ctx.random);
       ctx.emitter.emit({ type: 'attempt-failed', time: Date.now(), step: step.id, scope: scopePath, attempt, error: r.error, errorType: r.error_type ?? 'ReportedFailure', retryInMs: delay });
-      const slept = await sleep(delay, ctx.signal);
-      retryMs += Date.now() - attemptFrom;
-      if (!slept) {
-        r.error = 'The run was cancelled';
-        r.error_type = 'CancelledError';
-        return end('cancelled', null);
-      }
-      continue;
+      return delay;
     }
     ctx.emitter.emit({ type: 'attempt-failed', time: Date.now(), step: step.id, scope: scopePath, attempt, error: r.error, errorType: r.error_type ?? 'ReportedFailure', retryInMs: null });
     // a reported failure completes without succeeding; a raised one fails
-    return outcome ? end('completed', false) : end('failed', false);
+    if (outcome) this.end('completed', false);
+    else this.end('failed', false);
+    return ENDED;
   }
-  r.error = 'The run was cancelled';
-  r.error_type = 'CancelledError';
-  return end('cancelled', null);
+
+  private cancelled(): void {
+    this.r.error = 'The run was cancelled';
+    this.r.error_type = 'CancelledError';
+    this.end('cancelled', null);
+  }
+
+  private release(): void {
+    if (!this.holding) return;
+    this.holding = false;
+    if (this.toolSlots) this.toolSlots.release();
+    this.ctx.slots.release();
+  }
+
+  private end(status: StepResult['status'], success: boolean | null): void {
+    const { r, ctx } = this;
+    const t1 = Date.now();
+    r.status = status;
+    r.success = success;
+    r.ended_at = isoAt(t1);
+    r.duration_ms = t1 - this.t0;
+    r.retries = Math.max(0, r.attempts - 1);
+    if (r.attempts > 0) {
+      r.queued_ms = this.queuedMs;
+      r.retry_ms = this.retryMs;
+    }
+    // the one point where a step's result is produced: nothing too deep to record, no secret goes on from here
+    const problem = resultProblem(r.result) ?? (r.vars ? resultProblem(r.vars) : null);
+    if (problem) {
+      Object.assign(r, { status: 'failed', success: false, result: null, error: problem, error_type: 'LimitError' });
+      delete r.vars;
+    }
+    r.result = ctx.redactor.value(r.result);
+    if (r.error) r.error = ctx.redactor.text(r.error);
+    if (r.vars) r.vars = ctx.redactor.value(r.vars);
+    try {
+      this.onEnd(this.step, r);
+    } finally {
+      this.release();
+    }
+  }
 }
