@@ -10,14 +10,18 @@ import { abortError, ToolError, type ToolOutcome } from '../tools/runtime';
 import type { Step } from '../spec/types';
 import type { AttemptExecutor, AttemptRequest } from '../run/stepExecutor';
 import { bullConnection, checkRedis, parseRedisUrl, RedisUnavailableError, type RedisTarget } from './connection';
-import { cancelChannel, COORDINATOR_TOOLS, DEFAULT_QUEUE, JOB_FORMAT, jobId, KEEP_COMPLETED_S, KEEP_FAILED_S, KEY_PREFIX, SOURCE_TTL_S, sourceKey, stepDigest, type StepJobData, type StepJobResult, type StepProgress } from './protocol';
+import { cancelChannel, COORDINATOR_TOOLS, DEFAULT_QUEUE, JOB_FORMAT, jobId, KEEP_COMPLETED_S, KEEP_FAILED_S, KEY_PREFIX, PUBLISHED_TTL_S, publishedStepsKey, stepDigest, type StepJobData, type StepJobResult, type StepProgress } from './protocol';
 
 export interface RemoteOptions {
   url: string;
   queue?: string;
-  /** sha256 and text of the pipeline's source: published once for the workers to verify steps against. */
+  /** sha256 of the pipeline's source. */
   pipelineSha256: string;
-  source: string;
+  /**
+   * The pipeline's compiled steps: their digests are published at once for the workers to check
+   * jobs against (a step compiled later, e.g. with an AUTO answer, is published with its first job).
+   */
+  steps: readonly Step[];
   /** A resumed run: attempts look for their job first and reattach to it instead of adding it again. */
   resume?: boolean;
   /** How long Redis may be unreachable before the attempts waiting on it fail (ms; default ORC_REDIS_LOST_MS, else 3000). */
@@ -74,6 +78,8 @@ export class RemoteAttempts implements AttemptExecutor {
   }
 
   private sweeper: NodeJS.Timeout;
+  /** The queue's connection, on which jobs are added. */
+  private queueClient: Pick<IORedis, 'sadd'> | null = null;
   private sweeping = false;
 
   /**
@@ -121,17 +127,52 @@ export class RemoteAttempts implements AttemptExecutor {
       control.disconnect();
       throw new RedisUnavailableError(`Could not reach Redis at ${target.display}: ${(e as Error).message}`);
     }
-    const queue = new Queue(queueName, { connection, prefix: KEY_PREFIX, skipVersionCheck: true });
+    const queue = new Queue(queueName, { connection: { ...connection, enableAutoPipelining: true }, prefix: KEY_PREFIX, skipVersionCheck: true });
     const events = new QueueEvents(queueName, { connection, prefix: KEY_PREFIX, skipVersionCheck: true, lastEventId });
     const remote = new RemoteAttempts(target, queueName, queue, events, control, options);
     try {
       await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
-      await control.set(sourceKey(queueName, options.pipelineSha256), options.source, 'EX', SOURCE_TTL_S);
+      // BullMQ's client is its ioredis connection behind a proxy that forwards plain commands
+      remote.queueClient = (await queue.getBackend().client) as unknown as Pick<IORedis, 'sadd'>;
+      await remote.publishAll(options.steps);
     } catch (e) {
       await remote.close();
       throw new RedisUnavailableError(`Could not reach Redis at ${target.display}: ${(e as Error).message}`);
     }
     return remote;
+  }
+
+  /** Digests of the steps published for the workers (this run's pipeline), and of each step object. */
+  private readonly published = new Set<string>();
+  private readonly digests = new WeakMap<Step, string>();
+  private get stepsKey(): string {
+    return publishedStepsKey(this.queueName, this.options.pipelineSha256);
+  }
+
+  private digestOf(step: Step): string {
+    let d = this.digests.get(step);
+    if (!d) this.digests.set(step, (d = stepDigest(this.options.pipelineSha256, step)));
+    return d;
+  }
+
+  /** Publishes the digests of the compiled steps and their loop bodies (and renews their lifetime). */
+  private async publishAll(steps: readonly Step[]): Promise<void> {
+    const all: string[] = [];
+    const walk = (list: readonly Step[]) => {
+      for (const s of list) {
+        const d = this.digestOf(s);
+        if (!this.published.has(d)) all.push(d);
+        this.published.add(d);
+        if (s.body) walk(s.body);
+      }
+    };
+    walk(steps);
+    const pipe = this.control.pipeline();
+    for (let i = 0; i < all.length; i += 1000) pipe.sadd(this.stepsKey, ...all.slice(i, i + 1000));
+    pipe.expire(this.stepsKey, PUBLISHED_TTL_S);
+    const replies = (await pipe.exec()) ?? [];
+    const failed = replies.find(([e]) => e);
+    if (failed) throw failed[0];
   }
 
   /** Workers listening on the queue now (0 when Redis will not say). */
@@ -221,7 +262,7 @@ export class RemoteAttempts implements AttemptExecutor {
       key: req.key,
       attempt: req.attempt,
       pipelineSha256: this.options.pipelineSha256,
-      stepDigest: stepDigest(this.options.pipelineSha256, req.step),
+      stepDigest: this.publish(req.step),
       step: req.step,
       pipeline: { id: p.id, experts: p.experts, model: p.model, selectionSchema: p.selectionSchema, personalities: p.personalities },
       defaultModel: run.defaultModel,
@@ -233,6 +274,19 @@ export class RemoteAttempts implements AttemptExecutor {
       timeoutS: req.timeoutS,
     };
     await this.whileUp(this.queue.add(req.step.id, data, { jobId: id, attempts: 1, removeOnComplete: { age: KEEP_COMPLETED_S }, removeOnFail: { age: KEEP_FAILED_S } }));
+  }
+
+  /**
+   * The step's digest, published first when the run compiled it after the start: on the queue's own
+   * connection, so that Redis has it before the job that follows on the same connection.
+   */
+  private publish(step: Step): string {
+    const d = this.digestOf(step);
+    if (!this.published.has(d) && this.queueClient) {
+      this.published.add(d);
+      this.queueClient.sadd(this.stepsKey, d).catch(() => {});
+    }
+    return d;
   }
 
   /** `p`, or a RedisUnavailableError when Redis is lost first. */

@@ -15,8 +15,8 @@ export const JOB_FORMAT = 1;
 /** How long finished jobs stay in Redis, so that a restarted coordinator finds them (seconds). */
 export const KEEP_COMPLETED_S = 24 * 3600;
 export const KEEP_FAILED_S = 7 * 24 * 3600;
-/** How long a pipeline's published source stays in Redis after the coordinator last refreshed it (seconds). */
-export const SOURCE_TTL_S = 7 * 24 * 3600;
+/** How long a pipeline's published steps stay in Redis after the coordinator last refreshed them (seconds). */
+export const PUBLISHED_TTL_S = 7 * 24 * 3600;
 
 /**
  * Tools that run on the coordinator: nested pipelines (their steps are scheduled by the run that
@@ -35,9 +35,12 @@ export interface StepJobData {
   /** The step's checkpoint key (`loop[2]/body_step`). */
   key: string;
   attempt: number;
-  /** sha256 of the pipeline's source; the source itself is in Redis under sourceKey(hash). */
+  /** sha256 of the pipeline's source. */
   pipelineSha256: string;
-  /** sha256 of the hash and the compiled step as sent: a job altered on the way is refused. */
+  /**
+   * sha256 of the hash and the compiled step as sent: a job altered on the way is refused, and so is
+   * one whose digest the coordinator did not publish under publishedStepsKey(hash).
+   */
   stepDigest: string;
   /** The step as the coordinator compiled it (AUTO answers applied). */
   step: Step;
@@ -87,9 +90,12 @@ export function stepDigest(pipelineSha256: string, step: Step): string {
   return createHash('sha256').update(pipelineSha256).update('\n').update(JSON.stringify(step)).digest('hex');
 }
 
-/** Where the coordinator publishes a pipeline's source, by its hash. */
-export function sourceKey(queue: string, sha: string): string {
-  return `${KEY_PREFIX}:${queue}:pipeline:${sha}`;
+/**
+ * Where the coordinator publishes the digests of the steps it compiled for a pipeline (a Redis set,
+ * by the source's hash): a worker runs a job only when its step's digest is there.
+ */
+export function publishedStepsKey(queue: string, sha: string): string {
+  return `${KEY_PREFIX}:${queue}:pipeline:${sha}:steps`;
 }
 
 /** The channel on which the coordinator asks workers to stop an attempt (cancellation, timeout). */

@@ -6,11 +6,8 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { realpathSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import IORedis from 'ioredis';
 import { Worker, type Job } from 'bullmq';
-import { parse as parseYamlText } from 'yaml';
-import { analyze } from '../analyze/index';
 import { createModelRunner } from '../models/index';
 import type { ModelRunner } from '../models/modelRunner';
 import { RunEmitter, emptyStepResult } from '../run/events';
@@ -21,7 +18,7 @@ import { BUILTIN_TOOLS } from '../tools/registry';
 import { ToolError, type ToolDefinition, type ToolOutcome } from '../tools/runtime';
 import { setLongTimeout } from '../util/longTimer';
 import { bullConnection, checkRedis, parseRedisUrl } from './connection';
-import { cancelChannel, COORDINATOR_TOOLS, DEFAULT_QUEUE, JOB_FORMAT, KEY_PREFIX, sourceKey, stepDigest, type StepJobData, type StepJobResult, type StepProgress } from './protocol';
+import { cancelChannel, COORDINATOR_TOOLS, DEFAULT_QUEUE, JOB_FORMAT, KEY_PREFIX, publishedStepsKey, stepDigest, type StepJobData, type StepJobResult, type StepProgress } from './protocol';
 
 export interface WorkerOptions {
   url: string;
@@ -39,6 +36,8 @@ export interface WorkerOptions {
 
 /** How often streamed output is sent (ms): chunks in between go together. */
 const OUTPUT_FLUSH_MS = 50;
+/** How long a step's log line may wait to be written with others (ms). */
+const LOG_FLUSH_MS = 50;
 /** The most output one progress message carries (characters). */
 const OUTPUT_CHUNK_MAX = 64 * 1024;
 
@@ -55,24 +54,9 @@ function realOrResolved(p: string): string {
   }
 }
 
-function allSteps(steps: Step[], into = new Map<string, Step>()): Map<string, Step> {
-  for (const s of steps) {
-    into.set(JSON.stringify(s.path), s);
-    if (s.body) allSteps(s.body, into);
-  }
-  return into;
-}
-
 /** The worker's own tools: the built-in ones a step may run away from its run. */
 function workerTools(): Record<string, ToolDefinition> {
   return Object.fromEntries(Object.entries(BUILTIN_TOOLS).filter(([name]) => !COORDINATOR_TOOLS.has(name)));
-}
-
-/** A pipeline's published source: as plain YAML data, and (when needed) its compiled steps by path. */
-interface Published {
-  source: string;
-  plain: unknown;
-  steps: Map<string, Step> | null;
 }
 
 export class StepWorker {
@@ -82,8 +66,8 @@ export class StepWorker {
   private readonly models: ModelRunner;
   private readonly redactor = new Redactor();
   private readonly controllers = new Map<string, AbortController>();
-  /** Published pipelines by source hash, or why one could not be used. */
-  private readonly pipelines = new Map<string, Published | string>();
+  /** Step digests known to be published, by pipeline hash (a few pipelines at most). */
+  private readonly published = new Map<string, Set<string>>();
   private worker: Worker | null = null;
   private subscriber: IORedis | null = null;
   private readonly queueName: string;
@@ -134,52 +118,61 @@ export class StepWorker {
   async close(force = false): Promise<void> {
     if (force) for (const c of this.controllers.values()) c.abort(new ToolError('The worker was stopped', 'CancelledError'));
     await this.worker?.close(force);
+    this.flushLog();
     this.subscriber?.disconnect();
     this.reader?.disconnect();
   }
 
+  private logLines: string[] = [];
+  private logTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * A step's log line: while other steps run, written in batches (a worker taking thousands of steps
+   * a second makes no write of each); with none running, at once, so that the log of a step's end
+   * is out before the run hears of it.
+   */
+  private stepLog(line: string): void {
+    this.logLines.push(line);
+    if (this.controllers.size === 0) this.flushLog();
+    else this.logTimer ??= setTimeout(() => this.flushLog(), LOG_FLUSH_MS);
+  }
+
+  private flushLog(): void {
+    if (this.logTimer) clearTimeout(this.logTimer);
+    this.logTimer = null;
+    if (!this.logLines.length) return;
+    const lines = this.logLines;
+    this.logLines = [];
+    this.options.log(lines.join('\n'));
+  }
+
   private refuse(data: StepJobData, why: string, type = 'PermissionError'): StepJobResult {
     const message = `Worker ${this.id} refused step '${data.key}' of run ${data.runId}: ${why}`;
-    this.options.log(message);
+    this.stepLog(message);
     return { ok: false, error: { message, type }, figures: { tokens_in: 0, tokens_out: 0, cost_usd: 0 }, worker: this.id };
   }
 
-  /** The pipeline the coordinator published under this hash (verified), or why it cannot be used. */
-  private async published(sha: string): Promise<Published | string> {
-    const known = this.pipelines.get(sha);
-    if (known) return known;
-    const source = await this.subscriberless().get(sourceKey(this.queueName, sha));
-    let got: Published | string;
-    if (source === null) got = 'its pipeline was not published on the queue (run it with orc run --redis)';
-    else if (createHash('sha256').update(source).digest('hex') !== sha) got = "the published pipeline does not match the job's hash";
-    else {
-      try {
-        got = { source, plain: parseYamlText(source, { merge: true, maxAliasCount: -1 }), steps: null };
-      } catch {
-        got = { source, plain: null, steps: null };
-      }
-    }
-    if (this.pipelines.size > 100) this.pipelines.clear();
-    this.pipelines.set(sha, got);
-    return got;
-  }
-
   /**
-   * Whether the step is the one at its place in the published pipeline: its mapping as written
-   * (a quick look at the YAML), else as the pipeline compiles (steps the compiler writes itself,
-   * such as a one-action loop's body; compiled once per pipeline).
+   * Whether the coordinator published this step's digest for the pipeline (it publishes the steps it
+   * compiled), or why not. Digests once seen are remembered; the set is read whole the first time.
    */
-  private isPublishedStep(p: Published, step: Step): boolean {
-    let v: unknown = p.plain;
-    for (const k of step.path) v = v && typeof v === 'object' ? (v as Record<string | number, unknown>)[k] : undefined;
-    const raw = JSON.stringify(step.raw);
-    if (v && typeof v === 'object' && (v as { id?: unknown }).id === step.id && JSON.stringify(v) === raw) return true;
-    if (!p.steps) {
-      const a = analyze(p.source);
-      p.steps = a.pipeline ? allSteps(a.pipeline.steps) : new Map();
+  private async isPublished(sha: string, digest: string): Promise<true | string> {
+    let known = this.published.get(sha);
+    if (known?.has(digest)) return true;
+    const key = publishedStepsKey(this.queueName, sha);
+    const redis = this.subscriberless();
+    if (!known) {
+      const members = await redis.smembers(key);
+      if (!members.length) return 'its pipeline was not published on the queue (run it with orc run --redis)';
+      if (this.published.size >= 8) this.published.clear();
+      this.published.set(sha, (known = new Set(members)));
+      if (known.has(digest)) return true;
     }
-    const mine = p.steps.get(JSON.stringify(step.path));
-    return Boolean(mine && mine.id === step.id && JSON.stringify(mine.raw) === raw);
+    if (await redis.sismember(key, digest)) {
+      known.add(digest);
+      return true;
+    }
+    return 'the step is not in the pipeline the run published';
   }
 
   private reader: IORedis | null = null;
@@ -202,14 +195,13 @@ export class StepWorker {
     }
     // only steps of a pipeline the coordinator compiled: the digest, the published source, the definition
     if (stepDigest(data.pipelineSha256, data.step) !== data.stepDigest) return this.refuse(data, 'the step does not match its digest');
-    const published = await this.published(data.pipelineSha256);
-    if (typeof published === 'string') return this.refuse(data, published);
-    if (!this.isPublishedStep(published, data.step)) return this.refuse(data, 'the step is not in the pipeline the run published');
+    const published = await this.isPublished(data.pipelineSha256, data.stepDigest);
+    if (published !== true) return this.refuse(data, published);
     const step = data.step;
     if (step.tool && (COORDINATOR_TOOLS.has(step.tool) || !this.tools[step.tool])) return this.refuse(data, `the tool '${step.tool}' runs only in the coordinator`, 'ConfigurationError');
 
     const t0 = Date.now();
-    this.options.log(`${data.runId} ${data.key} (attempt ${data.attempt}): started`);
+    this.stepLog(`${data.runId} ${data.key} (attempt ${data.attempt}): started`);
     const ctl = new AbortController();
     this.controllers.set(job.id!, ctl);
     const r = emptyStepResult('running');
@@ -269,12 +261,12 @@ export class StepWorker {
     const figures = { model: r.model, ...(r.model_reason ? { model_reason: r.model_reason } : {}), ...(r.latency_ms !== undefined ? { latency_ms: r.latency_ms } : {}), ...(r.limiter_wait_ms !== undefined ? { limiter_wait_ms: r.limiter_wait_ms } : {}), tokens_in: r.tokens_in, tokens_out: r.tokens_out, cost_usd: r.cost_usd };
     const took = `${Date.now() - t0} ms`;
     if (outcome) {
-      this.options.log(`${data.runId} ${data.key} (attempt ${data.attempt}): ${outcome.success ? 'done' : 'reported a failure'} in ${took}`);
+      this.stepLog(`${data.runId} ${data.key} (attempt ${data.attempt}): ${outcome.success ? 'done' : 'reported a failure'} in ${took}`);
       return { ok: true, outcome: { success: outcome.success, result: this.redactor.value(outcome.result), ...(outcome.error !== undefined ? { error: this.redactor.text(outcome.error) } : {}) }, figures, worker: this.id };
     }
     const type = failure instanceof ToolError ? failure.errorType : failure instanceof Error && failure.name && failure.name !== 'Error' ? failure.name : 'Error';
     const message = this.redactor.text(failure instanceof Error ? failure.message : String(failure));
-    this.options.log(`${data.runId} ${data.key} (attempt ${data.attempt}): failed in ${took}: ${type}: ${message}`);
+    this.stepLog(`${data.runId} ${data.key} (attempt ${data.attempt}): failed in ${took}: ${type}: ${message}`);
     return { ok: false, error: { message, type }, figures, worker: this.id };
   }
 }

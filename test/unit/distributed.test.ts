@@ -14,7 +14,7 @@ import { Queue, QueueEvents } from 'bullmq';
 import { analyze } from '../../engine/analyze/index';
 import { sha256 } from '../../engine/run/checkpointStore';
 import type { Step } from '../../engine/spec/types';
-import { DEFAULT_QUEUE, JOB_FORMAT, KEY_PREFIX, sourceKey, stepDigest, type StepJobData, type StepJobResult } from '../../engine/distributed/protocol';
+import { DEFAULT_QUEUE, JOB_FORMAT, KEY_PREFIX, publishedStepsKey, stepDigest, type StepJobData, type StepJobResult } from '../../engine/distributed/protocol';
 import { assertCaseOutcome, caseArgs, conformanceCases, type ConformanceCase as Case } from '../helpers/conformance';
 
 const cases: Case[] = conformanceCases();
@@ -109,7 +109,7 @@ describe('distributed run: orc run --redis over two orc workers', function () {
     const queue = new Queue(DEFAULT_QUEUE, { connection, prefix: KEY_PREFIX });
     const events = new QueueEvents(DEFAULT_QUEUE, { connection, prefix: KEY_PREFIX, lastEventId: '0-0' });
     try {
-      await admin.set(sourceKey(DEFAULT_QUEUE, sha), source);
+      await admin.sadd(publishedStepsKey(DEFAULT_QUEUE, sha), ...a.pipeline!.steps.map((s) => stepDigest(sha, s)));
       const dir = fs.mkdtempSync(path.join(base, 'forged-'));
       const job = (over: Partial<StepJobData>, s: Step = step): StepJobData => ({
         format: JOB_FORMAT, runId: 'forged', key: step.id, attempt: 1, pipelineSha256: sha, stepDigest: stepDigest(sha, s), step: s,
@@ -121,6 +121,8 @@ describe('distributed run: orc run --redis over two orc workers', function () {
         ['not published', job({ pipelineSha256: 'f'.repeat(64), stepDigest: stepDigest('f'.repeat(64), step) }), 'its pipeline was not published on the queue (run it with orc run --redis)'],
         ['altered', job({ stepDigest: 'x' }), 'the step does not match its digest'],
         ['not in the pipeline', job({}, other), 'the step is not in the pipeline the run published'],
+        // the same mapping as written, compiled otherwise: the digest covers the whole compiled step
+        ['compiled otherwise', job({}, { ...step, parameters: { path: '/etc/passwd', content: 'x' } } as Step), 'the step is not in the pipeline the run published'],
         ['outside the root', job({ cwd: os.tmpdir(), workspace: os.tmpdir() }), `its workspace ${os.tmpdir()} is not under this worker's root ${base} (start the worker with --root covering it, on a machine that has the folder at the same path)`],
       ];
       for (const [name, data, why] of cases) {
