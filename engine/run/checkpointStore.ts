@@ -100,8 +100,15 @@ export function atomicWriteSync(file: string, text: string): void {
 }
 
 async function appendSynced(file: string, text: string): Promise<void> {
-  await fsp.mkdir(path.dirname(file), { recursive: true });
-  const fh = await fsp.open(file, 'a');
+  let fh: Awaited<ReturnType<typeof fsp.open>>;
+  try {
+    fh = await fsp.open(file, 'a');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    // the folder again: a step may have deleted it (not looked for before every append)
+    await fsp.mkdir(path.dirname(file), { recursive: true });
+    fh = await fsp.open(file, 'a');
+  }
   try {
     await fh.writeFile(text);
     await fh.sync();
