@@ -64,8 +64,9 @@ async function ours(redis: RedisServer, yaml: string, workers: number, concurren
 }
 
 async function local(yaml: string, dir: string): Promise<number> {
+  const a = analyze(yaml); // outside the time, as for a distributed run
   const t0 = performance.now();
-  const doc = await runPipeline(analyze(yaml), { cwd: dir, source: yaml, maxParallel: WINDOW });
+  const doc = await runPipeline(a, { cwd: dir, source: yaml, maxParallel: WINDOW });
   if (doc.status !== 'completed') throw new Error(`the local run ${doc.status}`);
   return performance.now() - t0;
 }

@@ -10,8 +10,8 @@ import type { ModelCallRecord } from '../models/modelRunner';
 export const DEFAULT_QUEUE = 'orc-steps';
 /** The prefix of every Redis key BullMQ writes for us (BullMQ's own default is `bull`). */
 export const KEY_PREFIX = 'orc';
-/** The version of the job's shape; a worker refuses jobs of another. */
-export const JOB_FORMAT = 1;
+/** The version of the job's shape and of the replies; a worker refuses jobs of another. */
+export const JOB_FORMAT = 2;
 /** How long finished jobs stay in Redis, so that a restarted coordinator finds them (seconds). */
 export const KEEP_COMPLETED_S = 24 * 3600;
 export const KEEP_FAILED_S = 7 * 24 * 3600;
@@ -76,10 +76,28 @@ export interface StepJobResult {
   worker: string;
 }
 
-/** What a worker streams while a step runs (BullMQ job progress). */
+/** What a worker streams while a step runs. */
 export type StepProgress =
   | { kind: 'output'; stream: 'stdout' | 'stderr' | 'text'; chunk: string }
   | { kind: 'model-call'; call: ModelCallRecord };
+
+/**
+ * What workers send back to a run, in order, on the run's replies list (repliesKey): a job's
+ * progress while it runs, then its end once BullMQ has it as completed or failed. The run reads
+ * only its own replies, not the whole queue's events.
+ */
+export type StepReply =
+  | { id: string; kind: 'progress'; progress: StepProgress }
+  | { id: string; kind: 'completed'; result: StepJobResult }
+  | { id: string; kind: 'failed'; reason: string };
+
+/** A run's replies list (a Redis list its workers push to and the run pops). */
+export function repliesKey(queue: string, runId: string): string {
+  return `${KEY_PREFIX}:${queue}:replies:${runId}`;
+}
+
+/** How long a run's replies stay when no one reads them (a coordinator that died; seconds). */
+export const REPLIES_TTL_S = KEEP_COMPLETED_S;
 
 /** The job id of one attempt: a second add of the same attempt is the same job (BullMQ ids may not hold ':'). */
 export function jobId(runId: string, key: string, attempt: number): string {

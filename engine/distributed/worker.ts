@@ -18,7 +18,7 @@ import { BUILTIN_TOOLS } from '../tools/registry';
 import { ToolError, type ToolDefinition, type ToolOutcome } from '../tools/runtime';
 import { setLongTimeout } from '../util/longTimer';
 import { bullConnection, checkRedis, parseRedisUrl } from './connection';
-import { cancelChannel, COORDINATOR_TOOLS, DEFAULT_QUEUE, JOB_FORMAT, KEY_PREFIX, publishedStepsKey, stepDigest, type StepJobData, type StepJobResult, type StepProgress } from './protocol';
+import { cancelChannel, COORDINATOR_TOOLS, DEFAULT_QUEUE, JOB_FORMAT, KEY_PREFIX, publishedStepsKey, repliesKey, REPLIES_TTL_S, stepDigest, type StepJobData, type StepJobResult, type StepProgress, type StepReply } from './protocol';
 
 export interface WorkerOptions {
   url: string;
@@ -48,7 +48,7 @@ function inside(child: string, parent: string): boolean {
 
 function realOrResolved(p: string): string {
   try {
-    return realpathSync(p);
+    return realpathSync.native(p);
   } catch {
     return path.resolve(p);
   }
@@ -103,6 +103,11 @@ export class StepWorker {
       maxStalledCount: 2,
       skipVersionCheck: true,
       name: this.id,
+    });
+    // a job's end goes to its run once BullMQ has it (a worker killed before that leaves the job to another)
+    this.worker.on('completed', (job: Job, result: StepJobResult) => this.reply(job, { id: job.id!, kind: 'completed', result }));
+    this.worker.on('failed', (job: Job | undefined, e: Error) => {
+      if (job) this.reply(job, { id: job.id!, kind: 'failed', reason: e.message });
     });
     let lastError = '';
     this.worker.on('error', (e) => {
@@ -175,10 +180,48 @@ export class StepWorker {
     return 'the step is not in the pipeline the run published';
   }
 
+  /** Replies lists this worker has given their lifetime to (a few runs at a time). */
+  private readonly repliesSeen = new Set<string>();
+
+  /** Replies not yet sent, by replies list: those of one turn of the event loop go in one push. */
+  private outbox = new Map<string, string[]>();
+  private outboxSent: Promise<unknown> | null = null;
+
+  /** Sends a job's progress or end to its run, after what was sent before (one connection, in order). */
+  private reply(job: Job, message: StepReply): Promise<unknown> {
+    const runId = (job.data as StepJobData | undefined)?.runId;
+    if (typeof runId !== 'string') return Promise.resolve();
+    const key = repliesKey(this.queueName, runId);
+    let box = this.outbox.get(key);
+    if (!box) this.outbox.set(key, (box = []));
+    box.push(JSON.stringify(message));
+    this.outboxSent ??= new Promise((resolve) =>
+      setImmediate(() => {
+        this.outboxSent = null;
+        const boxes = this.outbox;
+        this.outbox = new Map();
+        resolve(Promise.all([...boxes].map(([k, messages]) => this.push(k, messages))));
+      }),
+    );
+    return this.outboxSent;
+  }
+
+  private push(key: string, messages: string[]): Promise<unknown> {
+    const redis = this.subscriberless();
+    const sent = redis.rpush(key, ...messages).catch(() => {});
+    if (!this.repliesSeen.has(key)) {
+      if (this.repliesSeen.size >= 100) this.repliesSeen.clear();
+      this.repliesSeen.add(key);
+      redis.expire(key, REPLIES_TTL_S).catch(() => {});
+    }
+    return sent;
+  }
+
   private reader: IORedis | null = null;
   private subscriberless(): IORedis {
     if (!this.reader) {
-      this.reader = new IORedis({ ...parseRedisUrl(this.options.url).options });
+      // commands issued together go in one write
+      this.reader = new IORedis({ ...parseRedisUrl(this.options.url).options, enableAutoPipelining: true });
       this.reader.on('error', () => {});
     }
     return this.reader;
@@ -189,7 +232,7 @@ export class StepWorker {
     if (!data || data.format !== JOB_FORMAT) return this.refuse(data ?? ({ key: '?', runId: '?' } as StepJobData), `the job's format ${data?.format} is not ${JOB_FORMAT} (a coordinator and worker of different versions)`, 'ConfigurationError');
     // confinement: the step runs in its run's folders, which must lie under this worker's root
     const workspace = realOrResolved(data.workspace);
-    const cwd = realOrResolved(data.cwd);
+    const cwd = data.cwd === data.workspace ? workspace : realOrResolved(data.cwd);
     if (!inside(workspace, this.root) || !inside(cwd, this.root)) {
       return this.refuse(data, `its workspace ${data.workspace} is not under this worker's root ${this.root} (start the worker with --root covering it, on a machine that has the folder at the same path)`);
     }
@@ -209,7 +252,7 @@ export class StepWorker {
     let buffered: { stream: 'stdout' | 'stderr' | 'text'; chunk: string }[] = [];
     let flushTimer: NodeJS.Timeout | null = null;
     let sending: Promise<unknown> = Promise.resolve();
-    const send = (p: StepProgress) => (sending = sending.then(() => job.updateProgress(p as object)).catch(() => {}));
+    const send = (p: StepProgress) => (sending = sending.then(() => this.reply(job, { id: job.id!, kind: 'progress', progress: p })));
     const flush = () => {
       flushTimer = null;
       const batch = buffered;

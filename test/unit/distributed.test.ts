@@ -13,6 +13,9 @@ import IORedis from 'ioredis';
 import { Queue, QueueEvents } from 'bullmq';
 import { analyze } from '../../engine/analyze/index';
 import { sha256 } from '../../engine/run/checkpointStore';
+import { runPipeline } from '../../engine/run/runPipeline';
+import type { RunEvent } from '../../engine/run/events';
+import { RemoteAttempts } from '../../engine/distributed/coordinator';
 import type { Step } from '../../engine/spec/types';
 import { DEFAULT_QUEUE, JOB_FORMAT, KEY_PREFIX, publishedStepsKey, stepDigest, type StepJobData, type StepJobResult } from '../../engine/distributed/protocol';
 import { assertCaseOutcome, caseArgs, conformanceCases, type ConformanceCase as Case } from '../helpers/conformance';
@@ -97,6 +100,28 @@ describe('distributed run: orc run --redis over two orc workers', function () {
     const ran = Object.values(b.steps).filter((s) => s.attempts > 0).length;
     const byWorker = workers.map((w) => (w.log.match(new RegExp(`${b.execution_id} s\\d+ \\(attempt 1\\): started`, 'g')) ?? []).length);
     assert.equal(byWorker[0] + byWorker[1], ran, 'each step that ran went to exactly one worker once');
+  });
+
+  it("a step's output comes back to the run while the step still runs on its worker, in order, before the step's end", async () => {
+    const dir = fs.mkdtempSync(path.join(base, 'stream-'));
+    const source = 'id: stream\nsteps:\n  - id: talk\n    tool: terminal\n    action: execute\n    parameters:\n      command: "printf \'one\\\\n\'; sleep 0.4; printf \'two\\\\n\' >&2; sleep 0.4; printf \'three\\\\n\'"\n';
+    const a = analyze(source);
+    assert.deepEqual(a.findings.filter((f) => f.severity === 'error'), []);
+    const remote = await RemoteAttempts.open({ url: redis.url, pipelineSha256: sha256(source), steps: a.pipeline!.steps });
+    const events: RunEvent[] = [];
+    try {
+      const doc = await runPipeline(a, { cwd: dir, source, attempts: remote, listeners: [(e) => events.push(e)] });
+      assert.equal(doc.status, 'completed');
+      const r = doc.steps.talk.result as { stdout: string; stderr: string; return_code: number };
+      assert.deepEqual([r.stdout, r.stderr, r.return_code], ['one\nthree\n', 'two\n', 0]);
+    } finally {
+      await remote.close();
+    }
+    const output = events.filter((e): e is Extract<RunEvent, { type: 'step-output' }> => e.type === 'step-output');
+    assert.deepEqual(output.map((e) => [e.step, e.stream, e.chunk]), [['talk', 'stdout', 'one\n'], ['talk', 'stderr', 'two\n'], ['talk', 'stdout', 'three\n']]);
+    const ended = events.find((e) => e.type === 'step-ended')!;
+    assert.ok(events.indexOf(output[2]) < events.indexOf(ended), 'all output before the end');
+    assert.ok(ended.time - output[0].time >= 500, `the first line came ${ended.time - output[0].time} ms before the end: not streamed`);
   });
 
   it('workers refuse jobs whose step is not one of the pipeline the run published, or was altered on the way', async () => {
