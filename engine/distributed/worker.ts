@@ -134,17 +134,27 @@ export class StepWorker {
   /**
    * A step's log line: while other steps run, written in batches (a worker taking thousands of steps
    * a second makes no write of each); with none running, at once, so that the log of a step's end
-   * is out before the run hears of it.
+   * is out before the run hears of it. A step's end replaces its start when neither is out yet.
    */
-  private stepLog(line: string): void {
-    this.logLines.push(line);
+  private stepLog(line: string, job?: { id: string; ends: boolean }): void {
+    const unwritten = job ? this.startLines.get(job.id) : undefined;
+    if (job?.ends && unwritten !== undefined) this.logLines[unwritten] = line;
+    else {
+      if (job && !job.ends) this.startLines.set(job.id, this.logLines.length);
+      this.logLines.push(line);
+    }
+    if (job?.ends) this.startLines.delete(job.id);
     if (this.controllers.size === 0) this.flushLog();
     else this.logTimer ??= setTimeout(() => this.flushLog(), LOG_FLUSH_MS);
   }
 
+  /** Where in logLines the start of each step not yet written is. */
+  private readonly startLines = new Map<string, number>();
+
   private flushLog(): void {
     if (this.logTimer) clearTimeout(this.logTimer);
     this.logTimer = null;
+    this.startLines.clear();
     if (!this.logLines.length) return;
     const lines = this.logLines;
     this.logLines = [];
@@ -244,7 +254,7 @@ export class StepWorker {
     if (step.tool && (COORDINATOR_TOOLS.has(step.tool) || !this.tools[step.tool])) return this.refuse(data, `the tool '${step.tool}' runs only in the coordinator`, 'ConfigurationError');
 
     const t0 = Date.now();
-    this.stepLog(`${data.runId} ${data.key} (attempt ${data.attempt}): started`);
+    this.stepLog(`${data.runId} ${data.key} (attempt ${data.attempt}): started`, { id: job.id!, ends: false });
     const ctl = new AbortController();
     this.controllers.set(job.id!, ctl);
     const r = emptyStepResult('running');
@@ -304,12 +314,12 @@ export class StepWorker {
     const figures = { model: r.model, ...(r.model_reason ? { model_reason: r.model_reason } : {}), ...(r.latency_ms !== undefined ? { latency_ms: r.latency_ms } : {}), ...(r.limiter_wait_ms !== undefined ? { limiter_wait_ms: r.limiter_wait_ms } : {}), tokens_in: r.tokens_in, tokens_out: r.tokens_out, cost_usd: r.cost_usd };
     const took = `${Date.now() - t0} ms`;
     if (outcome) {
-      this.stepLog(`${data.runId} ${data.key} (attempt ${data.attempt}): ${outcome.success ? 'done' : 'reported a failure'} in ${took}`);
+      this.stepLog(`${data.runId} ${data.key} (attempt ${data.attempt}): ${outcome.success ? 'done' : 'reported a failure'} in ${took}`, { id: job.id!, ends: true });
       return { ok: true, outcome: { success: outcome.success, result: this.redactor.value(outcome.result), ...(outcome.error !== undefined ? { error: this.redactor.text(outcome.error) } : {}) }, figures, worker: this.id };
     }
     const type = failure instanceof ToolError ? failure.errorType : failure instanceof Error && failure.name && failure.name !== 'Error' ? failure.name : 'Error';
     const message = this.redactor.text(failure instanceof Error ? failure.message : String(failure));
-    this.stepLog(`${data.runId} ${data.key} (attempt ${data.attempt}): failed in ${took}: ${type}: ${message}`);
+    this.stepLog(`${data.runId} ${data.key} (attempt ${data.attempt}): failed in ${took}: ${type}: ${message}`, { id: job.id!, ends: true });
     return { ok: false, error: { message, type }, figures, worker: this.id };
   }
 }
