@@ -329,7 +329,7 @@ export class RunController implements vscode.Disposable {
         const services = await this.models.forRun(reroute);
         redact = (t) => services.redactor.text(t);
         // orchestrator.redis.url: the steps go to `orc worker` processes (not while debugging)
-        const remote = conf.redisUrl && !debug ? await RemoteAttempts.open({ url: conf.redisUrl, pipelineSha256: sha256(analysis.text), source: analysis.text, resume: Boolean(how.resume) }) : undefined;
+        const remote = conf.redisUrl && !debug ? await RemoteAttempts.open({ url: conf.redisUrl, pipelineSha256: sha256(analysis.text), steps: analysis.pipeline?.steps ?? [], resume: Boolean(how.resume) }) : undefined;
         const doc = await runPipeline(analysis, {
           attempts: remote,
           cwd,

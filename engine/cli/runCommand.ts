@@ -93,7 +93,7 @@ async function execute(a: Analysis, options: RunOptions, json: boolean, style: S
   if (distributed) {
     const source = options.source ?? '';
     try {
-      remote = await RemoteAttempts.open({ url: distributed.url, queue: distributed.queue, pipelineSha256: sha256(source), source, resume: Boolean(options.resume) });
+      remote = await RemoteAttempts.open({ url: distributed.url, queue: distributed.queue, pipelineSha256: sha256(source), steps: a.pipeline?.steps ?? [], resume: Boolean(options.resume) });
     } catch (e) {
       if (e instanceof RedisUnavailableError || e instanceof RedisUrlError) {
         io.err(`orc: ${e.message}; nothing ran`);

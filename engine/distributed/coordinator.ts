@@ -1,31 +1,40 @@
 // The coordinator's side of a distributed run: each attempt of a step that a worker can run
-// becomes a BullMQ job (id: run, step key, attempt), awaited through the queue's events; its
-// streamed output and model calls come back as job progress. The scheduler, conditions, retries,
-// failure policies and the checkpoint stay in the coordinator's run, exactly as in a local run.
+// becomes a BullMQ job (id: run, step key, attempt). Workers send the job's streamed output and
+// model calls, then its end, to the run's own replies list, which the run pops (not the whole
+// queue's event stream: four events a job, for every run on the queue). The scheduler, conditions,
+// retries, failure policies and the checkpoint stay in the coordinator's run, as in a local run.
 import IORedis from 'ioredis';
-import { Queue, QueueEvents } from 'bullmq';
+import { Queue } from 'bullmq';
 import { BUILTIN_ACTIONS } from '../tools/specs';
 import { BUILTIN_TOOLS } from '../tools/registry';
 import { abortError, ToolError, type ToolOutcome } from '../tools/runtime';
 import type { Step } from '../spec/types';
 import type { AttemptExecutor, AttemptRequest } from '../run/stepExecutor';
 import { bullConnection, checkRedis, parseRedisUrl, RedisUnavailableError, type RedisTarget } from './connection';
-import { cancelChannel, COORDINATOR_TOOLS, DEFAULT_QUEUE, JOB_FORMAT, jobId, KEEP_COMPLETED_S, KEEP_FAILED_S, KEY_PREFIX, SOURCE_TTL_S, sourceKey, stepDigest, type StepJobData, type StepJobResult, type StepProgress } from './protocol';
+import { cancelChannel, COORDINATOR_TOOLS, DEFAULT_QUEUE, JOB_FORMAT, jobId, KEEP_COMPLETED_S, KEEP_FAILED_S, KEY_PREFIX, PUBLISHED_TTL_S, publishedStepsKey, repliesKey, stepDigest, type StepJobData, type StepJobResult, type StepProgress, type StepReply } from './protocol';
 
 export interface RemoteOptions {
   url: string;
   queue?: string;
-  /** sha256 and text of the pipeline's source: published once for the workers to verify steps against. */
+  /** sha256 of the pipeline's source. */
   pipelineSha256: string;
-  source: string;
+  /**
+   * The pipeline's compiled steps: their digests are published at once for the workers to check
+   * jobs against (a step compiled later, e.g. with an AUTO answer, is published with its first job).
+   */
+  steps: readonly Step[];
   /** A resumed run: attempts look for their job first and reattach to it instead of adding it again. */
   resume?: boolean;
   /** How long Redis may be unreachable before the attempts waiting on it fail (ms; default ORC_REDIS_LOST_MS, else 3000). */
   lostAfterMs?: number;
 }
 
-/** How long an attempt waits on the events before its job's state is also asked for (ms). */
+/** How long an attempt waits for its reply before its job's state is also asked for (ms). */
 const SWEEP_MS = 2000;
+/** How long one blocking read of the replies waits before it looks at whether the run still listens (s). */
+const REPLY_WAIT_S = 1;
+/** The most replies taken in one read. */
+const REPLY_BATCH = 1000;
 
 interface Pending {
   req: AttemptRequest;
@@ -50,22 +59,14 @@ export class RemoteAttempts implements AttemptExecutor {
     readonly target: RedisTarget,
     readonly queueName: string,
     private readonly queue: Queue,
-    private readonly events: QueueEvents,
     /** Publishes cancellations; its state tells whether Redis is there. */
     private readonly control: IORedis,
+    /** Pops the run's replies (a blocking read: a connection of its own). */
+    private readonly replies: IORedis,
     private readonly options: RemoteOptions,
   ) {
-    events.on('completed', ({ jobId: id, returnvalue }) => this.settle(id, returnvalue as unknown));
-    events.on('failed', ({ jobId: id, failedReason }) => {
-      const p = this.pending.get(id);
-      if (!p) return;
-      this.pending.delete(id);
-      p.reject(new ToolError(`The worker's job failed: ${failedReason}`, 'WorkerError'));
-    });
-    events.on('progress', ({ jobId: id, data }) => this.progress(id, data as unknown));
     // errors surface through `lost` below; unhandled 'error' events would end the process
     queue.on('error', () => {});
-    events.on('error', () => {});
     control.on('close', () => this.connectionLost());
     control.on('end', () => this.connectionLost());
     control.on('ready', () => this.connectionBack());
@@ -73,12 +74,74 @@ export class RemoteAttempts implements AttemptExecutor {
     this.sweeper.unref();
   }
 
+  /** The replies lists of the runs that use this coordinator (one, as a rule). */
+  private readonly replyKeys = new Set<string>();
+  private reading = false;
+
+  private listen(runId: string): void {
+    const key = repliesKey(this.queueName, runId);
+    if (this.replyKeys.has(key)) return;
+    this.replyKeys.add(key);
+    if (!this.reading) void this.readReplies();
+  }
+
+  /** Pops replies until closed: a blocking wait for the first, then what else is there, in order. */
+  private async readReplies(): Promise<void> {
+    this.reading = true;
+    const r = this.replies;
+    try {
+      while (!this.closed) {
+        let first: [string, string] | null;
+        try {
+          first = await r.blpop(...this.replyKeys, REPLY_WAIT_S);
+        } catch {
+          if (this.closed) return;
+          await new Promise((w) => setTimeout(w, 200)); // Redis is away: the connection watch reports it
+          continue;
+        }
+        if (!first) continue;
+        const [key, text] = first;
+        this.onReply(text);
+        for (;;) {
+          const got = await r.multi().lrange(key, 0, REPLY_BATCH - 1).ltrim(key, REPLY_BATCH, -1).exec().catch(() => null);
+          const more = (got?.[0]?.[1] ?? []) as string[];
+          for (const m of more) this.onReply(m);
+          if (more.length < REPLY_BATCH) break;
+        }
+      }
+    } finally {
+      this.reading = false;
+    }
+  }
+
+  private onReply(text: string): void {
+    let m: StepReply;
+    try {
+      m = JSON.parse(text) as StepReply;
+    } catch {
+      return; // not a reply of ours
+    }
+    if (m.kind === 'progress') this.progress(m.id, m.progress);
+    else if (m.kind === 'completed') this.settle(m.id, m.result);
+    else if (m.kind === 'failed') this.failed(m.id, m.reason);
+  }
+
+  private failed(id: string, reason: string): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    p.reject(new ToolError(`The worker's job failed: ${reason}`, 'WorkerError'));
+  }
+
   private sweeper: NodeJS.Timeout;
+  /** The queue's connection, on which jobs are added. */
+  private queueClient: Pick<IORedis, 'sadd'> | null = null;
   private sweeping = false;
 
   /**
-   * A safety net under the events: an attempt waiting longer than a sweep asks for its job's state,
-   * so that an end the events stream no longer holds (it is trimmed) still reaches the run.
+   * A safety net under the replies: an attempt waiting longer than a sweep asks for its job's state,
+   * so that an end whose reply was lost (a worker killed between the two, a reply popped as the
+   * connection broke) still reaches the run.
    */
   private async sweep(): Promise<void> {
     if (this.sweeping || this.down || this.closed) return;
@@ -91,10 +154,7 @@ export class RemoteAttempts implements AttemptExecutor {
         if (!job || !this.pending.has(id)) continue;
         const state = await job.getState();
         if (state === 'completed') this.settle(id, job.returnvalue);
-        else if (state === 'failed') {
-          this.pending.delete(id);
-          p.reject(new ToolError(`The worker's job failed: ${job.failedReason}`, 'WorkerError'));
-        }
+        else if (state === 'failed') this.failed(id, job.failedReason);
       }
     } catch {
       // Redis is away: the connection watch reports it
@@ -103,7 +163,7 @@ export class RemoteAttempts implements AttemptExecutor {
     }
   }
 
-  /** Connects (a clear RedisUnavailableError when Redis does not answer) and publishes the pipeline's source. */
+  /** Connects (a clear RedisUnavailableError when Redis does not answer) and publishes the digests of the pipeline's steps. */
   static async open(options: RemoteOptions): Promise<RemoteAttempts> {
     const target = parseRedisUrl(options.url);
     const queueName = options.queue ?? DEFAULT_QUEUE;
@@ -111,27 +171,53 @@ export class RemoteAttempts implements AttemptExecutor {
     const connection = bullConnection(target);
     const control = new IORedis({ ...target.options, retryStrategy: (n) => Math.min(200 * n, 1000) });
     control.on('error', () => {});
-    // the events are read from the stream's end as it is now, not from when the reader's first
-    // blocking read happens to start: no job added from here on can end unseen
-    let lastEventId = '0-0';
+    const replies = new IORedis({ ...target.options, retryStrategy: (n) => Math.min(200 * n, 1000) });
+    replies.on('error', () => {});
+    // jobs go on this connection; adds made together go in one write
+    const queue = new Queue(queueName, { connection: { ...connection, enableAutoPipelining: true }, prefix: KEY_PREFIX, skipVersionCheck: true });
+    const remote = new RemoteAttempts(target, queueName, queue, control, replies, options);
     try {
-      const last = (await control.xrevrange(`${KEY_PREFIX}:${queueName}:events`, '+', '-', 'COUNT', 1)) as [string, string[]][];
-      if (last.length) lastEventId = last[0][0];
-    } catch (e) {
-      control.disconnect();
-      throw new RedisUnavailableError(`Could not reach Redis at ${target.display}: ${(e as Error).message}`);
-    }
-    const queue = new Queue(queueName, { connection, prefix: KEY_PREFIX, skipVersionCheck: true });
-    const events = new QueueEvents(queueName, { connection, prefix: KEY_PREFIX, skipVersionCheck: true, lastEventId });
-    const remote = new RemoteAttempts(target, queueName, queue, events, control, options);
-    try {
-      await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
-      await control.set(sourceKey(queueName, options.pipelineSha256), options.source, 'EX', SOURCE_TTL_S);
+      await Promise.all([queue.waitUntilReady(), control.ping(), replies.ping()]);
+      remote.queueClient = (await queue.getBackend().client) as unknown as Pick<IORedis, 'sadd'>;
+      await remote.publishAll(options.steps);
     } catch (e) {
       await remote.close();
       throw new RedisUnavailableError(`Could not reach Redis at ${target.display}: ${(e as Error).message}`);
     }
     return remote;
+  }
+
+  /** Digests of the steps published for the workers (this run's pipeline), and of each step object. */
+  private readonly published = new Set<string>();
+  private readonly digests = new WeakMap<Step, string>();
+  private get stepsKey(): string {
+    return publishedStepsKey(this.queueName, this.options.pipelineSha256);
+  }
+
+  private digestOf(step: Step): string {
+    let d = this.digests.get(step);
+    if (!d) this.digests.set(step, (d = stepDigest(this.options.pipelineSha256, step)));
+    return d;
+  }
+
+  /** Publishes the digests of the compiled steps and their loop bodies (and renews their lifetime). */
+  private async publishAll(steps: readonly Step[]): Promise<void> {
+    const all: string[] = [];
+    const walk = (list: readonly Step[]) => {
+      for (const s of list) {
+        const d = this.digestOf(s);
+        if (!this.published.has(d)) all.push(d);
+        this.published.add(d);
+        if (s.body) walk(s.body);
+      }
+    };
+    walk(steps);
+    const pipe = this.control.pipeline();
+    for (let i = 0; i < all.length; i += 1000) pipe.sadd(this.stepsKey, ...all.slice(i, i + 1000));
+    pipe.expire(this.stepsKey, PUBLISHED_TTL_S);
+    const replies = (await pipe.exec()) ?? [];
+    const failed = replies.find(([e]) => e);
+    if (failed) throw failed[0];
   }
 
   /** Workers listening on the queue now (0 when Redis will not say). */
@@ -152,6 +238,7 @@ export class RemoteAttempts implements AttemptExecutor {
     if (req.signal.aborted) throw abortError(req.signal);
     const run = req.run;
     const id = jobId(run.executionId, req.key, req.attempt);
+    this.listen(run.executionId);
     const done = new Promise<ToolOutcome>((resolve, reject) => this.pending.set(id, { req, since: Date.now(), resolve, reject }));
     this.watch(req.signal, id);
     try {
@@ -206,7 +293,7 @@ export class RemoteAttempts implements AttemptExecutor {
       const v = job.returnvalue as StepJobResult | null;
       if (v && v.ok && v.outcome?.success) return v;
     } else if (state !== 'failed' && state !== 'unknown') {
-      return null; // waiting or active: its end comes through the events
+      return null; // waiting or active: its end comes with the replies
     }
     await job.remove().catch(() => {});
     return null;
@@ -221,7 +308,7 @@ export class RemoteAttempts implements AttemptExecutor {
       key: req.key,
       attempt: req.attempt,
       pipelineSha256: this.options.pipelineSha256,
-      stepDigest: stepDigest(this.options.pipelineSha256, req.step),
+      stepDigest: this.publish(req.step),
       step: req.step,
       pipeline: { id: p.id, experts: p.experts, model: p.model, selectionSchema: p.selectionSchema, personalities: p.personalities },
       defaultModel: run.defaultModel,
@@ -233,6 +320,19 @@ export class RemoteAttempts implements AttemptExecutor {
       timeoutS: req.timeoutS,
     };
     await this.whileUp(this.queue.add(req.step.id, data, { jobId: id, attempts: 1, removeOnComplete: { age: KEEP_COMPLETED_S }, removeOnFail: { age: KEEP_FAILED_S } }));
+  }
+
+  /**
+   * The step's digest, published first when the run compiled it after the start: on the queue's own
+   * connection, so that Redis has it before the job that follows on the same connection.
+   */
+  private publish(step: Step): string {
+    const d = this.digestOf(step);
+    if (!this.published.has(d) && this.queueClient) {
+      this.published.add(d);
+      this.queueClient.sadd(this.stepsKey, d).catch(() => {});
+    }
+    return d;
   }
 
   /** `p`, or a RedisUnavailableError when Redis is lost first. */
@@ -307,11 +407,12 @@ export class RemoteAttempts implements AttemptExecutor {
     this.closed = true;
     clearInterval(this.sweeper);
     if (this.lostTimer) clearTimeout(this.lostTimer);
-    const graceful = Promise.allSettled([this.events.close(), this.queue.close(), this.control.quit()]);
+    this.replies.disconnect(); // ends a blocking read at once
+    const graceful = Promise.allSettled([this.queue.close(), this.control.quit()]);
     const bounded = await Promise.race([graceful.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 1000).unref())]);
     if (!bounded) {
       this.control.disconnect();
-      await Promise.race([Promise.allSettled([this.events.disconnect(), this.queue.disconnect()]), new Promise((r) => setTimeout(r, 500).unref())]);
+      await Promise.race([this.queue.disconnect(), new Promise((r) => setTimeout(r, 500).unref())]);
     }
   }
 }

@@ -10,13 +10,13 @@ import type { ModelCallRecord } from '../models/modelRunner';
 export const DEFAULT_QUEUE = 'orc-steps';
 /** The prefix of every Redis key BullMQ writes for us (BullMQ's own default is `bull`). */
 export const KEY_PREFIX = 'orc';
-/** The version of the job's shape; a worker refuses jobs of another. */
-export const JOB_FORMAT = 1;
+/** The version of the job's shape and of the replies; a worker refuses jobs of another. */
+export const JOB_FORMAT = 2;
 /** How long finished jobs stay in Redis, so that a restarted coordinator finds them (seconds). */
 export const KEEP_COMPLETED_S = 24 * 3600;
 export const KEEP_FAILED_S = 7 * 24 * 3600;
-/** How long a pipeline's published source stays in Redis after the coordinator last refreshed it (seconds). */
-export const SOURCE_TTL_S = 7 * 24 * 3600;
+/** How long a pipeline's published steps stay in Redis after the coordinator last refreshed them (seconds). */
+export const PUBLISHED_TTL_S = 7 * 24 * 3600;
 
 /**
  * Tools that run on the coordinator: nested pipelines (their steps are scheduled by the run that
@@ -35,9 +35,12 @@ export interface StepJobData {
   /** The step's checkpoint key (`loop[2]/body_step`). */
   key: string;
   attempt: number;
-  /** sha256 of the pipeline's source; the source itself is in Redis under sourceKey(hash). */
+  /** sha256 of the pipeline's source. */
   pipelineSha256: string;
-  /** sha256 of the hash and the compiled step as sent: a job altered on the way is refused. */
+  /**
+   * sha256 of the hash and the compiled step as sent: a job altered on the way is refused, and so is
+   * one whose digest the coordinator did not publish under publishedStepsKey(hash).
+   */
   stepDigest: string;
   /** The step as the coordinator compiled it (AUTO answers applied). */
   step: Step;
@@ -73,10 +76,28 @@ export interface StepJobResult {
   worker: string;
 }
 
-/** What a worker streams while a step runs (BullMQ job progress). */
+/** What a worker streams while a step runs. */
 export type StepProgress =
   | { kind: 'output'; stream: 'stdout' | 'stderr' | 'text'; chunk: string }
   | { kind: 'model-call'; call: ModelCallRecord };
+
+/**
+ * What workers send back to a run, in order, on the run's replies list (repliesKey): a job's
+ * progress while it runs, then its end once BullMQ has it as completed or failed. The run reads
+ * only its own replies, not the whole queue's events.
+ */
+export type StepReply =
+  | { id: string; kind: 'progress'; progress: StepProgress }
+  | { id: string; kind: 'completed'; result: StepJobResult }
+  | { id: string; kind: 'failed'; reason: string };
+
+/** A run's replies list (a Redis list its workers push to and the run pops). */
+export function repliesKey(queue: string, runId: string): string {
+  return `${KEY_PREFIX}:${queue}:replies:${runId}`;
+}
+
+/** How long a run's replies stay when no one reads them (a coordinator that died; seconds). */
+export const REPLIES_TTL_S = KEEP_COMPLETED_S;
 
 /** The job id of one attempt: a second add of the same attempt is the same job (BullMQ ids may not hold ':'). */
 export function jobId(runId: string, key: string, attempt: number): string {
@@ -87,9 +108,12 @@ export function stepDigest(pipelineSha256: string, step: Step): string {
   return createHash('sha256').update(pipelineSha256).update('\n').update(JSON.stringify(step)).digest('hex');
 }
 
-/** Where the coordinator publishes a pipeline's source, by its hash. */
-export function sourceKey(queue: string, sha: string): string {
-  return `${KEY_PREFIX}:${queue}:pipeline:${sha}`;
+/**
+ * Where the coordinator publishes the digests of the steps it compiled for a pipeline (a Redis set,
+ * by the source's hash): a worker runs a job only when its step's digest is there.
+ */
+export function publishedStepsKey(queue: string, sha: string): string {
+  return `${KEY_PREFIX}:${queue}:pipeline:${sha}:steps`;
 }
 
 /** The channel on which the coordinator asks workers to stop an attempt (cancellation, timeout). */

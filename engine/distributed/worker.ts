@@ -6,11 +6,8 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { realpathSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import IORedis from 'ioredis';
 import { Worker, type Job } from 'bullmq';
-import { parse as parseYamlText } from 'yaml';
-import { analyze } from '../analyze/index';
 import { createModelRunner } from '../models/index';
 import type { ModelRunner } from '../models/modelRunner';
 import { RunEmitter, emptyStepResult } from '../run/events';
@@ -21,7 +18,7 @@ import { BUILTIN_TOOLS } from '../tools/registry';
 import { ToolError, type ToolDefinition, type ToolOutcome } from '../tools/runtime';
 import { setLongTimeout } from '../util/longTimer';
 import { bullConnection, checkRedis, parseRedisUrl } from './connection';
-import { cancelChannel, COORDINATOR_TOOLS, DEFAULT_QUEUE, JOB_FORMAT, KEY_PREFIX, sourceKey, stepDigest, type StepJobData, type StepJobResult, type StepProgress } from './protocol';
+import { cancelChannel, COORDINATOR_TOOLS, DEFAULT_QUEUE, JOB_FORMAT, KEY_PREFIX, publishedStepsKey, repliesKey, REPLIES_TTL_S, stepDigest, type StepJobData, type StepJobResult, type StepProgress, type StepReply } from './protocol';
 
 export interface WorkerOptions {
   url: string;
@@ -39,6 +36,8 @@ export interface WorkerOptions {
 
 /** How often streamed output is sent (ms): chunks in between go together. */
 const OUTPUT_FLUSH_MS = 50;
+/** How long a step's log line may wait to be written with others (ms). */
+const LOG_FLUSH_MS = 50;
 /** The most output one progress message carries (characters). */
 const OUTPUT_CHUNK_MAX = 64 * 1024;
 
@@ -49,30 +48,15 @@ function inside(child: string, parent: string): boolean {
 
 function realOrResolved(p: string): string {
   try {
-    return realpathSync(p);
+    return realpathSync.native(p);
   } catch {
     return path.resolve(p);
   }
 }
 
-function allSteps(steps: Step[], into = new Map<string, Step>()): Map<string, Step> {
-  for (const s of steps) {
-    into.set(JSON.stringify(s.path), s);
-    if (s.body) allSteps(s.body, into);
-  }
-  return into;
-}
-
 /** The worker's own tools: the built-in ones a step may run away from its run. */
 function workerTools(): Record<string, ToolDefinition> {
   return Object.fromEntries(Object.entries(BUILTIN_TOOLS).filter(([name]) => !COORDINATOR_TOOLS.has(name)));
-}
-
-/** A pipeline's published source: as plain YAML data, and (when needed) its compiled steps by path. */
-interface Published {
-  source: string;
-  plain: unknown;
-  steps: Map<string, Step> | null;
 }
 
 export class StepWorker {
@@ -82,8 +66,8 @@ export class StepWorker {
   private readonly models: ModelRunner;
   private readonly redactor = new Redactor();
   private readonly controllers = new Map<string, AbortController>();
-  /** Published pipelines by source hash, or why one could not be used. */
-  private readonly pipelines = new Map<string, Published | string>();
+  /** Step digests known to be published, by pipeline hash (a few pipelines at most). */
+  private readonly published = new Map<string, Set<string>>();
   private worker: Worker | null = null;
   private subscriber: IORedis | null = null;
   private readonly queueName: string;
@@ -120,6 +104,11 @@ export class StepWorker {
       skipVersionCheck: true,
       name: this.id,
     });
+    // a job's end goes to its run once BullMQ has it (a worker killed before that leaves the job to another)
+    this.worker.on('completed', (job: Job, result: StepJobResult) => this.reply(job, { id: job.id!, kind: 'completed', result }));
+    this.worker.on('failed', (job: Job | undefined, e: Error) => {
+      if (job) this.reply(job, { id: job.id!, kind: 'failed', reason: e.message });
+    });
     let lastError = '';
     this.worker.on('error', (e) => {
       // a lost connection reconnects by itself; say so once, not at every retry
@@ -134,58 +123,115 @@ export class StepWorker {
   async close(force = false): Promise<void> {
     if (force) for (const c of this.controllers.values()) c.abort(new ToolError('The worker was stopped', 'CancelledError'));
     await this.worker?.close(force);
+    this.flushLog();
     this.subscriber?.disconnect();
     this.reader?.disconnect();
   }
 
+  private logLines: string[] = [];
+  private logTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * A step's log line: while other steps run, written in batches (a worker taking thousands of steps
+   * a second makes no write of each); with none running, at once, so that the log of a step's end
+   * is out before the run hears of it. A step's end replaces its start when neither is out yet.
+   */
+  private stepLog(line: string, job?: { id: string; ends: boolean }): void {
+    const unwritten = job ? this.startLines.get(job.id) : undefined;
+    if (job?.ends && unwritten !== undefined) this.logLines[unwritten] = line;
+    else {
+      if (job && !job.ends) this.startLines.set(job.id, this.logLines.length);
+      this.logLines.push(line);
+    }
+    if (job?.ends) this.startLines.delete(job.id);
+    if (this.controllers.size === 0) this.flushLog();
+    else this.logTimer ??= setTimeout(() => this.flushLog(), LOG_FLUSH_MS);
+  }
+
+  /** Where in logLines the start of each step not yet written is. */
+  private readonly startLines = new Map<string, number>();
+
+  private flushLog(): void {
+    if (this.logTimer) clearTimeout(this.logTimer);
+    this.logTimer = null;
+    this.startLines.clear();
+    if (!this.logLines.length) return;
+    const lines = this.logLines;
+    this.logLines = [];
+    this.options.log(lines.join('\n'));
+  }
+
   private refuse(data: StepJobData, why: string, type = 'PermissionError'): StepJobResult {
     const message = `Worker ${this.id} refused step '${data.key}' of run ${data.runId}: ${why}`;
-    this.options.log(message);
+    this.stepLog(message);
     return { ok: false, error: { message, type }, figures: { tokens_in: 0, tokens_out: 0, cost_usd: 0 }, worker: this.id };
   }
 
-  /** The pipeline the coordinator published under this hash (verified), or why it cannot be used. */
-  private async published(sha: string): Promise<Published | string> {
-    const known = this.pipelines.get(sha);
-    if (known) return known;
-    const source = await this.subscriberless().get(sourceKey(this.queueName, sha));
-    let got: Published | string;
-    if (source === null) got = 'its pipeline was not published on the queue (run it with orc run --redis)';
-    else if (createHash('sha256').update(source).digest('hex') !== sha) got = "the published pipeline does not match the job's hash";
-    else {
-      try {
-        got = { source, plain: parseYamlText(source, { merge: true, maxAliasCount: -1 }), steps: null };
-      } catch {
-        got = { source, plain: null, steps: null };
-      }
+  /**
+   * Whether the coordinator published this step's digest for the pipeline (it publishes the steps it
+   * compiled), or why not. Digests once seen are remembered; the set is read whole the first time.
+   */
+  private async isPublished(sha: string, digest: string): Promise<true | string> {
+    let known = this.published.get(sha);
+    if (known?.has(digest)) return true;
+    const key = publishedStepsKey(this.queueName, sha);
+    const redis = this.subscriberless();
+    if (!known) {
+      const members = await redis.smembers(key);
+      if (!members.length) return 'its pipeline was not published on the queue (run it with orc run --redis)';
+      if (this.published.size >= 8) this.published.clear();
+      this.published.set(sha, (known = new Set(members)));
+      if (known.has(digest)) return true;
     }
-    if (this.pipelines.size > 100) this.pipelines.clear();
-    this.pipelines.set(sha, got);
-    return got;
+    if (await redis.sismember(key, digest)) {
+      known.add(digest);
+      return true;
+    }
+    return 'the step is not in the pipeline the run published';
   }
 
-  /**
-   * Whether the step is the one at its place in the published pipeline: its mapping as written
-   * (a quick look at the YAML), else as the pipeline compiles (steps the compiler writes itself,
-   * such as a one-action loop's body; compiled once per pipeline).
-   */
-  private isPublishedStep(p: Published, step: Step): boolean {
-    let v: unknown = p.plain;
-    for (const k of step.path) v = v && typeof v === 'object' ? (v as Record<string | number, unknown>)[k] : undefined;
-    const raw = JSON.stringify(step.raw);
-    if (v && typeof v === 'object' && (v as { id?: unknown }).id === step.id && JSON.stringify(v) === raw) return true;
-    if (!p.steps) {
-      const a = analyze(p.source);
-      p.steps = a.pipeline ? allSteps(a.pipeline.steps) : new Map();
+  /** Replies lists this worker has given their lifetime to (a few runs at a time). */
+  private readonly repliesSeen = new Set<string>();
+
+  /** Replies not yet sent, by replies list: those of one turn of the event loop go in one push. */
+  private outbox = new Map<string, string[]>();
+  private outboxSent: Promise<unknown> | null = null;
+
+  /** Sends a job's progress or end to its run, after what was sent before (one connection, in order). */
+  private reply(job: Job, message: StepReply): Promise<unknown> {
+    const runId = (job.data as StepJobData | undefined)?.runId;
+    if (typeof runId !== 'string') return Promise.resolve();
+    const key = repliesKey(this.queueName, runId);
+    let box = this.outbox.get(key);
+    if (!box) this.outbox.set(key, (box = []));
+    box.push(JSON.stringify(message));
+    this.outboxSent ??= new Promise((resolve) =>
+      setImmediate(() => {
+        this.outboxSent = null;
+        const boxes = this.outbox;
+        this.outbox = new Map();
+        resolve(Promise.all([...boxes].map(([k, messages]) => this.push(k, messages))));
+      }),
+    );
+    return this.outboxSent;
+  }
+
+  private push(key: string, messages: string[]): Promise<unknown> {
+    const redis = this.subscriberless();
+    const sent = redis.rpush(key, ...messages).catch(() => {});
+    if (!this.repliesSeen.has(key)) {
+      if (this.repliesSeen.size >= 100) this.repliesSeen.clear();
+      this.repliesSeen.add(key);
+      redis.expire(key, REPLIES_TTL_S).catch(() => {});
     }
-    const mine = p.steps.get(JSON.stringify(step.path));
-    return Boolean(mine && mine.id === step.id && JSON.stringify(mine.raw) === raw);
+    return sent;
   }
 
   private reader: IORedis | null = null;
   private subscriberless(): IORedis {
     if (!this.reader) {
-      this.reader = new IORedis({ ...parseRedisUrl(this.options.url).options });
+      // commands issued together go in one write
+      this.reader = new IORedis({ ...parseRedisUrl(this.options.url).options, enableAutoPipelining: true });
       this.reader.on('error', () => {});
     }
     return this.reader;
@@ -196,20 +242,19 @@ export class StepWorker {
     if (!data || data.format !== JOB_FORMAT) return this.refuse(data ?? ({ key: '?', runId: '?' } as StepJobData), `the job's format ${data?.format} is not ${JOB_FORMAT} (a coordinator and worker of different versions)`, 'ConfigurationError');
     // confinement: the step runs in its run's folders, which must lie under this worker's root
     const workspace = realOrResolved(data.workspace);
-    const cwd = realOrResolved(data.cwd);
+    const cwd = data.cwd === data.workspace ? workspace : realOrResolved(data.cwd);
     if (!inside(workspace, this.root) || !inside(cwd, this.root)) {
       return this.refuse(data, `its workspace ${data.workspace} is not under this worker's root ${this.root} (start the worker with --root covering it, on a machine that has the folder at the same path)`);
     }
     // only steps of a pipeline the coordinator compiled: the digest, the published source, the definition
     if (stepDigest(data.pipelineSha256, data.step) !== data.stepDigest) return this.refuse(data, 'the step does not match its digest');
-    const published = await this.published(data.pipelineSha256);
-    if (typeof published === 'string') return this.refuse(data, published);
-    if (!this.isPublishedStep(published, data.step)) return this.refuse(data, 'the step is not in the pipeline the run published');
+    const published = await this.isPublished(data.pipelineSha256, data.stepDigest);
+    if (published !== true) return this.refuse(data, published);
     const step = data.step;
     if (step.tool && (COORDINATOR_TOOLS.has(step.tool) || !this.tools[step.tool])) return this.refuse(data, `the tool '${step.tool}' runs only in the coordinator`, 'ConfigurationError');
 
     const t0 = Date.now();
-    this.options.log(`${data.runId} ${data.key} (attempt ${data.attempt}): started`);
+    this.stepLog(`${data.runId} ${data.key} (attempt ${data.attempt}): started`, { id: job.id!, ends: false });
     const ctl = new AbortController();
     this.controllers.set(job.id!, ctl);
     const r = emptyStepResult('running');
@@ -217,7 +262,7 @@ export class StepWorker {
     let buffered: { stream: 'stdout' | 'stderr' | 'text'; chunk: string }[] = [];
     let flushTimer: NodeJS.Timeout | null = null;
     let sending: Promise<unknown> = Promise.resolve();
-    const send = (p: StepProgress) => (sending = sending.then(() => job.updateProgress(p as object)).catch(() => {}));
+    const send = (p: StepProgress) => (sending = sending.then(() => this.reply(job, { id: job.id!, kind: 'progress', progress: p })));
     const flush = () => {
       flushTimer = null;
       const batch = buffered;
@@ -269,12 +314,12 @@ export class StepWorker {
     const figures = { model: r.model, ...(r.model_reason ? { model_reason: r.model_reason } : {}), ...(r.latency_ms !== undefined ? { latency_ms: r.latency_ms } : {}), ...(r.limiter_wait_ms !== undefined ? { limiter_wait_ms: r.limiter_wait_ms } : {}), tokens_in: r.tokens_in, tokens_out: r.tokens_out, cost_usd: r.cost_usd };
     const took = `${Date.now() - t0} ms`;
     if (outcome) {
-      this.options.log(`${data.runId} ${data.key} (attempt ${data.attempt}): ${outcome.success ? 'done' : 'reported a failure'} in ${took}`);
+      this.stepLog(`${data.runId} ${data.key} (attempt ${data.attempt}): ${outcome.success ? 'done' : 'reported a failure'} in ${took}`, { id: job.id!, ends: true });
       return { ok: true, outcome: { success: outcome.success, result: this.redactor.value(outcome.result), ...(outcome.error !== undefined ? { error: this.redactor.text(outcome.error) } : {}) }, figures, worker: this.id };
     }
     const type = failure instanceof ToolError ? failure.errorType : failure instanceof Error && failure.name && failure.name !== 'Error' ? failure.name : 'Error';
     const message = this.redactor.text(failure instanceof Error ? failure.message : String(failure));
-    this.options.log(`${data.runId} ${data.key} (attempt ${data.attempt}): failed in ${took}: ${type}: ${message}`);
+    this.stepLog(`${data.runId} ${data.key} (attempt ${data.attempt}): failed in ${took}: ${type}: ${message}`, { id: job.id!, ends: true });
     return { ok: false, error: { message, type }, figures, worker: this.id };
   }
 }

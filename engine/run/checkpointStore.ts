@@ -1,6 +1,10 @@
-// Run state in .orchestrator/runs/<execution_id>/: the checkpoint, written atomically (temp file,
-// fsync, rename, fsync of the folder) after every step end, coalesced so that at most one write is
-// in flight and the next carries the newest state; and the final result document.
+// Run state in .orchestrator/runs/<execution_id>/: the checkpoint, and the final result document.
+// checkpoint.json is written whole and atomically (temp file, fsync, rename, fsync of the folder):
+// before the first step, at each change of the run's status, and whenever the results recorded
+// since the last whole write have grown past its size. In between, each step end appends the step's
+// result to recent-<generation>.jsonl (fsynced), the file the checkpoint names: durable at every
+// step end without rewriting every result each time (which cost a long run the square of its
+// length). Writes are coalesced so that at most one is in flight and the next carries the newest state.
 // A long loop's iterations do not all go into checkpoint.json (rewriting it whole after each step
 // would cost the square of the run, and one JSON string of a million results does not fit in
 // memory): past the first INLINE_BODY_LIMIT, body steps' results are appended to journal.jsonl, one
@@ -16,6 +20,13 @@ export const CHECKPOINT_FORMAT = 1;
 export const JOURNAL_FILE = 'journal.jsonl';
 /** Loop-body results kept in checkpoint.json; later ones go to the journal. */
 export const INLINE_BODY_LIMIT = 1000;
+/** Results appended since the last whole checkpoint may grow to this or the checkpoint's size, whichever is larger, before it is written whole again (bytes). */
+export const RECENT_MIN_BYTES = 256 * 1024;
+
+/** The file of results recorded after the whole checkpoint of this generation. */
+export function recentFile(dir: string, generation: number): string {
+  return path.join(dir, `recent-${generation}.jsonl`);
+}
 
 export interface Checkpoint {
   format: number;
@@ -30,6 +41,8 @@ export interface Checkpoint {
   updated_at: string;
   /** The process running the run (a resume looks for commands it left). */
   pid?: number;
+  /** Which recent-<n>.jsonl holds the results recorded after this file was written (absent: none). */
+  generation?: number;
   /** Step results by key: a step id, or `loop[2]/body_step` for a step of an iteration. */
   steps: Record<string, StepResult>;
 }
@@ -87,8 +100,15 @@ export function atomicWriteSync(file: string, text: string): void {
 }
 
 async function appendSynced(file: string, text: string): Promise<void> {
-  await fsp.mkdir(path.dirname(file), { recursive: true });
-  const fh = await fsp.open(file, 'a');
+  let fh: Awaited<ReturnType<typeof fsp.open>>;
+  try {
+    fh = await fsp.open(file, 'a');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    // the folder again: a step may have deleted it (not looked for before every append)
+    await fsp.mkdir(path.dirname(file), { recursive: true });
+    fh = await fsp.open(file, 'a');
+  }
   try {
     await fh.writeFile(text);
     await fh.sync();
@@ -114,6 +134,12 @@ export class CheckpointStore {
   private journaled = 0;
   private completed = 0;
   private readonly completedKeys = new Set<string>();
+  /** Lines for the recent file not yet appended, and the bytes appended since the last whole write. */
+  private recent: string[] = [];
+  private recentBytes = 0;
+  private wholeBytes = 0;
+  /** The next write must be whole (the first, or the run's status changed). */
+  private wholeDue = true;
 
   constructor(
     cwd: string,
@@ -133,6 +159,7 @@ export class CheckpointStore {
     const restored = state.steps;
     this.state.steps = {};
     for (const [k, r] of Object.entries(restored)) this.remember(k, r);
+    this.recent = []; // the first write is whole
     this.appendPendingSync();
   }
 
@@ -162,7 +189,10 @@ export class CheckpointStore {
       return;
     }
     if (isBodyKey(key) && !this.stepJson.has(key)) this.inlineBody++;
-    this.stepJson.set(key, `${JSON.stringify(key)}:${JSON.stringify(r)}`);
+    const k = JSON.stringify(key);
+    const json = JSON.stringify(r);
+    this.stepJson.set(key, `${k}:${json}`);
+    this.recent.push(`[${k},${json}]\n`);
     this.state.steps[key] = r;
   }
 
@@ -187,6 +217,7 @@ export class CheckpointStore {
 
   setStatus(status: RunStatus): void {
     this.state.status = status;
+    this.wholeDue = true;
     this.schedule();
   }
 
@@ -205,15 +236,33 @@ export class CheckpointStore {
       while (this.dirty) {
         this.dirty = false;
         try {
+          let wrote = false;
           if (this.pending.length) {
             const lines = this.pending;
             this.pending = [];
             // the journal first: the checkpoint written next never names results not on disk
             await appendSynced(this.journal, lines.join(''));
+            wrote = true;
           }
-          await atomicWrite(this.file, this.serialize());
-          this.writes++;
-          this.onWritten(this.file, this.completed);
+          if (this.wholeDue || this.recentBytes >= Math.max(RECENT_MIN_BYTES, this.wholeBytes)) {
+            await this.writeWhole();
+            wrote = true;
+          } else if (this.recent.length) {
+            const text = this.recent.join('');
+            this.recent = [];
+            try {
+              await appendSynced(recentFile(this.dir, this.state.generation ?? 0), text);
+            } catch (e) {
+              this.wholeDue = true; // the lines are in memory still: the next write carries them whole
+              throw e;
+            }
+            this.recentBytes += text.length;
+            wrote = true;
+          }
+          if (wrote) {
+            this.writes++;
+            this.onWritten(this.file, this.completed);
+          }
         } catch (e) {
           this.onError(e as Error);
         }
@@ -232,10 +281,51 @@ export class CheckpointStore {
     }
   }
 
+  /**
+   * checkpoint.json whole, under the next generation (so the recent file it replaces no longer
+   * counts, whether or not its removal gets done); results recorded from here on go to the new one.
+   */
+  private async writeWhole(): Promise<void> {
+    const text = this.beginWhole();
+    try {
+      await atomicWrite(this.file, text);
+    } catch (e) {
+      this.wholeDue = true;
+      throw e;
+    }
+    this.endWhole(text);
+  }
+
+  private beginWhole(): string {
+    this.state.generation = (this.state.generation ?? 0) + 1;
+    this.recent = [];
+    this.wholeDue = false;
+    return this.serialize();
+  }
+
+  /** Forgets the recent files of earlier generations (best effort: they no longer count). */
+  private endWhole(text: string): void {
+    this.wholeBytes = text.length;
+    this.recentBytes = 0;
+    const current = path.basename(recentFile(this.dir, this.state.generation!));
+    try {
+      for (const f of readdirSync(this.dir)) if (/^recent-\d+\.jsonl$/.test(f) && f !== current) rmSync(path.join(this.dir, f), { force: true });
+    } catch {
+      // the folder is gone: the next write makes it again
+    }
+  }
+
   /** Writes now, synchronously (the first checkpoint, or an interrupted process on its way out). */
   flushSync(): void {
     this.appendPendingSync();
-    atomicWriteSync(this.file, this.serialize());
+    const text = this.beginWhole();
+    try {
+      atomicWriteSync(this.file, text);
+    } catch (e) {
+      this.wholeDue = true;
+      throw e;
+    }
+    this.endWhole(text);
     this.writes++;
   }
 
@@ -275,7 +365,7 @@ function readJournal(file: string, into: Record<string, StepResult>): void {
 
 export class CheckpointError extends Error {}
 
-/** A run's checkpoint with its journal merged in (`journal: false` reads checkpoint.json alone: top-level steps are all there). */
+/** A run's checkpoint with its recent results and its journal merged in (`journal: false` leaves out the long loops' journal: top-level steps are all there without it). */
 export function loadCheckpoint(cwd: string, executionId: string, opts: { journal?: boolean } = {}): Checkpoint {
   if (!/^[\w.-]+$/.test(executionId)) throw new CheckpointError(`'${executionId}' is not a run id`);
   const file = path.join(runDir(cwd, executionId), 'checkpoint.json');
@@ -290,6 +380,14 @@ export function loadCheckpoint(cwd: string, executionId: string, opts: { journal
     throw new CheckpointError(`The checkpoint of run '${executionId}' cannot be read: ${(e as Error).message}`);
   }
   if (data.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`The checkpoint of run '${executionId}' has format ${data.format}; this version reads format ${CHECKPOINT_FORMAT}`);
+  // results recorded after the whole write (bounded by its size, so read even for a summary)
+  if (data.generation !== undefined) {
+    try {
+      readJournal(recentFile(path.dirname(file), data.generation), data.steps);
+    } catch (e) {
+      throw new CheckpointError(`The recent results of run '${executionId}' cannot be read: ${(e as Error).message}`);
+    }
+  }
   if (opts.journal !== false) {
     try {
       readJournal(path.join(path.dirname(file), JOURNAL_FILE), data.steps);

@@ -3,7 +3,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CheckpointStore, loadCheckpoint, type Checkpoint } from '../../engine/run/checkpointStore';
+import { CheckpointStore, loadCheckpoint, RECENT_MIN_BYTES, recentFile, type Checkpoint } from '../../engine/run/checkpointStore';
 import { emptyStepResult } from '../../engine/run/events';
 
 describe('checkpoint store', () => {
@@ -45,5 +45,59 @@ describe('checkpoint store', () => {
     await store.flush();
     assert.deepEqual(Object.keys(loadCheckpoint(dir, 'run-1').steps), ['a', 'b']);
     assert.deepEqual(fs.readdirSync(runDir), ['checkpoint.json']);
+  });
+
+  it('between whole writes each step end is one line appended to recent-<generation>.jsonl; checkpoint.json is rewritten only when those outgrow it', async () => {
+    const runDir = path.join(dir, '.orchestrator', 'runs', 'run-1');
+    const store = new CheckpointStore(dir, state());
+    store.flushSync(); // the first checkpoint, as a run writes it before its first step
+    const first = JSON.parse(fs.readFileSync(path.join(runDir, 'checkpoint.json'), 'utf8')) as Checkpoint;
+    assert.equal(first.generation, 1);
+    const result = (i: number) => ({ ...emptyStepResult('completed'), success: true, result: { i, text: 'x'.repeat(200) } });
+    store.record('s0', result(0));
+    await store.flush();
+    // the step end is on disk: one line in the recent file the checkpoint names, checkpoint.json unchanged
+    assert.equal(fs.readFileSync(recentFile(runDir, 1), 'utf8'), `["s0",${JSON.stringify(result(0))}]\n`);
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(runDir, 'checkpoint.json'), 'utf8')).steps, {});
+    assert.deepEqual(loadCheckpoint(dir, 'run-1', { journal: false }).steps, { s0: result(0) });
+
+    // 5,000 step ends of ~400 bytes (2 MB): whole writes only as the recent lines outgrow the checkpoint
+    const generations = new Set<number>();
+    for (let i = 1; i < 5000; i++) {
+      store.record(`s${i}`, result(i));
+      if (i % 50 === 0) {
+        await store.flush();
+        generations.add(JSON.parse(fs.readFileSync(path.join(runDir, 'checkpoint.json'), 'utf8')).generation);
+      }
+    }
+    await store.flush();
+    assert.ok(RECENT_MIN_BYTES < 400 * 5000);
+    assert.ok(generations.size >= 2 && generations.size <= 6, `whole writes: ${[...generations].join(', ')}`);
+    const back = loadCheckpoint(dir, 'run-1');
+    assert.equal(Object.keys(back.steps).length, 5000);
+    assert.deepEqual(back.steps.s4999, result(4999));
+    // only the current generation's recent file is left
+    const g = JSON.parse(fs.readFileSync(path.join(runDir, 'checkpoint.json'), 'utf8')).generation as number;
+    assert.deepEqual(fs.readdirSync(runDir).sort(), ['checkpoint.json', `recent-${g}.jsonl`]);
+
+    // a line torn by a crash mid-append never counted; the status change writes everything whole
+    fs.appendFileSync(recentFile(runDir, g), '["s5000",{"status":"comp');
+    assert.equal(loadCheckpoint(dir, 'run-1').steps.s5000, undefined);
+    store.setStatus('completed');
+    await store.flush();
+    assert.deepEqual(fs.readdirSync(runDir), ['checkpoint.json']);
+    const whole = JSON.parse(fs.readFileSync(path.join(runDir, 'checkpoint.json'), 'utf8')) as Checkpoint;
+    assert.equal(Object.keys(whole.steps).length, 5000);
+    assert.equal(whole.status, 'completed');
+  });
+
+  it('a recent file of an older generation does not count (a crash between the whole write and its removal)', async () => {
+    const runDir = path.join(dir, '.orchestrator', 'runs', 'run-1');
+    const store = new CheckpointStore(dir, state());
+    store.flushSync();
+    store.record('a', { ...emptyStepResult('completed'), success: true });
+    await store.flush();
+    fs.writeFileSync(recentFile(runDir, 0), `["stale",${JSON.stringify(emptyStepResult('failed'))}]\n`);
+    assert.deepEqual(Object.keys(loadCheckpoint(dir, 'run-1').steps), ['a']);
   });
 });

@@ -13,11 +13,16 @@ import IORedis from 'ioredis';
 import { Queue, QueueEvents } from 'bullmq';
 import { analyze } from '../../engine/analyze/index';
 import { sha256 } from '../../engine/run/checkpointStore';
+import { runPipeline } from '../../engine/run/runPipeline';
+import type { RunEvent } from '../../engine/run/events';
+import { RemoteAttempts } from '../../engine/distributed/coordinator';
 import type { Step } from '../../engine/spec/types';
-import { DEFAULT_QUEUE, JOB_FORMAT, KEY_PREFIX, sourceKey, stepDigest, type StepJobData, type StepJobResult } from '../../engine/distributed/protocol';
+import { DEFAULT_QUEUE, JOB_FORMAT, KEY_PREFIX, publishedStepsKey, stepDigest, type StepJobData, type StepJobResult } from '../../engine/distributed/protocol';
 import { assertCaseOutcome, caseArgs, conformanceCases, type ConformanceCase as Case } from '../helpers/conformance';
 
 const cases: Case[] = conformanceCases();
+/** How a worker's log line of a step's end goes on (one per attempt it ran; a busy worker leaves out the start of a step that ended before its log was written). */
+const ENDED = '(?:done|reported a failure|failed) in \\d+ ms';
 
 type Doc = { status: string; success: boolean; steps: Record<string, { status: string; success: boolean | null; attempts: number }>; execution_levels: string[][]; outputs: unknown; failed_steps: string[]; skipped_steps: string[]; execution_id: string };
 
@@ -69,7 +74,7 @@ describe('distributed run: orc run --redis over two orc workers', function () {
       assert.equal(checkpoint.status, doc.status);
       // every step that ran was run by a worker, not by the coordinator
       for (const [id, s] of Object.entries(doc.steps as Doc['steps'])) {
-        if (s.attempts > 0) assert.ok(workers.some((w) => w.log.includes(`${doc.execution_id} ${id} (attempt 1): started`)), `no worker ran ${id}`);
+        if (s.attempts > 0) assert.ok(workers.some((w) => new RegExp(`${doc.execution_id} ${id} \\(attempt 1\\): ${ENDED}`).test(w.log)), `no worker ran ${id}`);
       }
     });
   }
@@ -95,8 +100,30 @@ describe('distributed run: orc run --redis over two orc workers', function () {
     const kinds = new Set(Object.values(statuses(a)));
     assert.deepEqual([...kinds].sort(), ['completed/false', 'completed/true', 'skipped/null']);
     const ran = Object.values(b.steps).filter((s) => s.attempts > 0).length;
-    const byWorker = workers.map((w) => (w.log.match(new RegExp(`${b.execution_id} s\\d+ \\(attempt 1\\): started`, 'g')) ?? []).length);
+    const byWorker = workers.map((w) => (w.log.match(new RegExp(`${b.execution_id} s\\d+ \\(attempt 1\\): ${ENDED}`, 'g')) ?? []).length);
     assert.equal(byWorker[0] + byWorker[1], ran, 'each step that ran went to exactly one worker once');
+  });
+
+  it("a step's output comes back to the run while the step still runs on its worker, in order, before the step's end", async () => {
+    const dir = fs.mkdtempSync(path.join(base, 'stream-'));
+    const source = 'id: stream\nsteps:\n  - id: talk\n    tool: terminal\n    action: execute\n    parameters:\n      command: "printf \'one\\\\n\'; sleep 0.4; printf \'two\\\\n\' >&2; sleep 0.4; printf \'three\\\\n\'"\n';
+    const a = analyze(source);
+    assert.deepEqual(a.findings.filter((f) => f.severity === 'error'), []);
+    const remote = await RemoteAttempts.open({ url: redis.url, pipelineSha256: sha256(source), steps: a.pipeline!.steps });
+    const events: RunEvent[] = [];
+    try {
+      const doc = await runPipeline(a, { cwd: dir, source, attempts: remote, listeners: [(e) => events.push(e)] });
+      assert.equal(doc.status, 'completed');
+      const r = doc.steps.talk.result as { stdout: string; stderr: string; return_code: number };
+      assert.deepEqual([r.stdout, r.stderr, r.return_code], ['one\nthree\n', 'two\n', 0]);
+    } finally {
+      await remote.close();
+    }
+    const output = events.filter((e): e is Extract<RunEvent, { type: 'step-output' }> => e.type === 'step-output');
+    assert.deepEqual(output.map((e) => [e.step, e.stream, e.chunk]), [['talk', 'stdout', 'one\n'], ['talk', 'stderr', 'two\n'], ['talk', 'stdout', 'three\n']]);
+    const ended = events.find((e) => e.type === 'step-ended')!;
+    assert.ok(events.indexOf(output[2]) < events.indexOf(ended), 'all output before the end');
+    assert.ok(ended.time - output[0].time >= 500, `the first line came ${ended.time - output[0].time} ms before the end: not streamed`);
   });
 
   it('workers refuse jobs whose step is not one of the pipeline the run published, or was altered on the way', async () => {
@@ -109,7 +136,7 @@ describe('distributed run: orc run --redis over two orc workers', function () {
     const queue = new Queue(DEFAULT_QUEUE, { connection, prefix: KEY_PREFIX });
     const events = new QueueEvents(DEFAULT_QUEUE, { connection, prefix: KEY_PREFIX, lastEventId: '0-0' });
     try {
-      await admin.set(sourceKey(DEFAULT_QUEUE, sha), source);
+      await admin.sadd(publishedStepsKey(DEFAULT_QUEUE, sha), ...a.pipeline!.steps.map((s) => stepDigest(sha, s)));
       const dir = fs.mkdtempSync(path.join(base, 'forged-'));
       const job = (over: Partial<StepJobData>, s: Step = step): StepJobData => ({
         format: JOB_FORMAT, runId: 'forged', key: step.id, attempt: 1, pipelineSha256: sha, stepDigest: stepDigest(sha, s), step: s,
@@ -121,6 +148,8 @@ describe('distributed run: orc run --redis over two orc workers', function () {
         ['not published', job({ pipelineSha256: 'f'.repeat(64), stepDigest: stepDigest('f'.repeat(64), step) }), 'its pipeline was not published on the queue (run it with orc run --redis)'],
         ['altered', job({ stepDigest: 'x' }), 'the step does not match its digest'],
         ['not in the pipeline', job({}, other), 'the step is not in the pipeline the run published'],
+        // the same mapping as written, compiled otherwise: the digest covers the whole compiled step
+        ['compiled otherwise', job({}, { ...step, parameters: { path: '/etc/passwd', content: 'x' } } as Step), 'the step is not in the pipeline the run published'],
         ['outside the root', job({ cwd: os.tmpdir(), workspace: os.tmpdir() }), `its workspace ${os.tmpdir()} is not under this worker's root ${base} (start the worker with --root covering it, on a machine that has the folder at the same path)`],
       ];
       for (const [name, data, why] of cases) {
@@ -153,8 +182,8 @@ describe('distributed run: orc run --redis over two orc workers', function () {
     const doc = JSON.parse(r.stdout);
     assert.deepEqual(doc.steps.each.results, JSON.parse(local.stdout).steps.each.results);
     assert.deepEqual(['a', 'b', 'c'].map((x) => fs.readFileSync(path.join(dir, 'out', `${x}.txt`), 'utf8')), ['item 0', 'item 1', 'item 2']);
-    const started = workers.map((w) => (w.log.match(new RegExp(`${doc.execution_id} each\\[\\d\\]/[\\w-]+ \\(attempt 1\\): started`, 'g')) ?? []).length);
-    assert.equal(started[0] + started[1], 3, 'each iteration is a job of its own');
+    const ran = workers.map((w) => (w.log.match(new RegExp(`${doc.execution_id} each\\[\\d\\]/[\\w-]+ \\(attempt 1\\): ${ENDED}`, 'g')) ?? []).length);
+    assert.equal(ran[0] + ran[1], 3, 'each iteration is a job of its own');
   });
 
   it('Redis ACL credentials from the URL, on a queue of its own; a wrong password is refused clearly and not echoed', async () => {
