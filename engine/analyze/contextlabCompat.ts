@@ -1,7 +1,7 @@
 // Keys ContextLab's orchestrator accepts and ignores (or that have an equivalent here). Each one is a
 // warning of its own code with a quick fix (remove it, or rewrite it to our form), never an error and
 // never silently dropped; the schema and the run see the document without it.
-import { exactSpan, type NodeSpan, type ParsedYaml } from '../parse/yamlDocument';
+import { exactSpan, writableSpan, type NodeSpan, type ParsedYaml } from '../parse/yamlDocument';
 import type { FindingFix, ValuePath } from '../spec/types';
 import type { FindingSink } from './findingSink';
 
@@ -79,8 +79,8 @@ function oneActionLoop(step: Obj, id: string, path: ValuePath, sink: FindingSink
   }
   step.steps = [item];
   Object.defineProperty(step, ONE_ACTION_LOOP, { value: itemId });
-  const span = exactSpan(sink.parsed, path);
-  if (!span?.children || span.children.has('steps')) return;
+  const span = exactSpan(sink.parsed, path)?.children?.has('steps') === false ? writableSpan(sink.parsed, path) : undefined;
+  if (!span?.children) return;
   const children = new Map<string | number, NodeSpan>();
   for (const k of ['id', ...ACTION_KEYS]) {
     const c = span.children.get(k);
@@ -179,7 +179,7 @@ function stripSteps(list: unknown, path: ValuePath, sink: FindingSink): unknown 
         c.for_each = c.foreach;
         const span = exactSpan(sink.parsed, [...path, i]);
         const at = span?.children?.get('foreach');
-        if (at && !span!.children!.has('for_each')) span!.children!.set('for_each', at);
+        if (at && !span!.children!.has('for_each')) writableSpan(sink.parsed, [...path, i])!.children!.set('for_each', at);
       }
       delete own().foreach;
     }

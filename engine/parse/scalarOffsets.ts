@@ -71,8 +71,18 @@ function isSpace(c: string): boolean {
  * Greedy alignment over the decoded source: folded line breaks and indentation are skipped.
  */
 export function scalarOffsets(text: string, start: number, end: number, style: ScalarStyle, value: string): Int32Array {
-  const src = decodeSource(text, start, end, style);
   const offsets = new Int32Array(value.length + 1);
+  // the common case, a value written as it reads (no escapes, no folded lines): character i is at
+  // the body's start + i, which is what the alignment below finds, without decoding the source
+  if (!style.startsWith('BLOCK')) {
+    const body = style === 'PLAIN' ? start : start + 1;
+    const bodyEnd = style === 'PLAIN' ? end : end - 1;
+    if (bodyEnd - body === value.length && text.startsWith(value, body)) {
+      for (let i = 0; i <= value.length; i++) offsets[i] = body + i;
+      return offsets;
+    }
+  }
+  const src = decodeSource(text, start, end, style);
   let p = 0;
   let last = style === 'PLAIN' || style.startsWith('BLOCK') ? start : start + 1;
   for (let i = 0; i < value.length; i++) {

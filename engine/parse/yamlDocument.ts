@@ -25,8 +25,7 @@ export interface ParsedYaml {
   findings: Finding[];
   /** Source spans of the value tree; null for an empty document. */
   spans: NodeSpan | null;
-  /** The whole parsed document, for CST-aware consumers (formatting); parsed on first use when
-   * the text was read section by section. */
+  /** The whole parsed document, for CST-aware consumers (formatting); parsed again on first use. */
   readonly document: Document;
 }
 
@@ -57,12 +56,14 @@ const YAML_CODES: Record<string, string> = {
 // 13 s for 40,000 parameters); buildSpans finds duplicates with a set instead
 export const PARSE_OPTIONS = { merge: true, prettyErrors: false, strict: true, uniqueKeys: false, logLevel: 'error', resolveKnownTags: false } as const;
 
-/** The span tree of a node; `onComplexKey` hears of keys that are lists or mappings, `onDuplicateKey` of a key a mapping already has. */
-function buildSpans(node: unknown, onComplexKey: (start: number, end: number) => void, onDuplicateKey: (start: number, end: number) => void, key?: [number, number]): NodeSpan | null {
+/** The span tree of a node, its offsets moved by `delta` (a section parsed on its own, at its place
+ * in the document); `onComplexKey` hears of keys that are lists or mappings, `onDuplicateKey` of a
+ * key a mapping already has (both with the node's own offsets). */
+function buildSpans(node: unknown, onComplexKey: (start: number, end: number) => void, onDuplicateKey: (start: number, end: number) => void, delta = 0, key?: [number, number]): NodeSpan | null {
   if (!node || typeof node !== 'object') return null;
   const n = node as YamlNode;
   const r = n.range;
-  const span: NodeSpan = { value: r ? [r[0], r[1]] : key ?? [0, 0] };
+  const span: NodeSpan = { value: r ? [r[0] + delta, r[1] + delta] : key ?? [delta, delta] };
   if (key) span.key = key;
   if (isScalar(n) && n.type) span.style = n.type as ScalarStyle;
   if (isAlias(n)) return span; // an alias's subtree points at the alias itself
@@ -74,9 +75,9 @@ function buildSpans(node: unknown, onComplexKey: (start: number, end: number) =>
       const k = item.key as YamlNode | null;
       if (k && !isScalar(k) && k.range) onComplexKey(k.range[0], k.range[1]);
       const keyName = String(isScalar(k) ? k.value : k);
-      const kr = k && k.range ? ([k.range[0], k.range[1]] as [number, number]) : undefined;
-      if (kr && isScalar(k) && keyName !== '<<' && children.has(keyName)) onDuplicateKey(kr[0], kr[1]);
-      const child = item.value == null ? null : buildSpans(item.value, onComplexKey, onDuplicateKey, kr);
+      const kr = k && k.range ? ([k.range[0] + delta, k.range[1] + delta] as [number, number]) : undefined;
+      if (kr && isScalar(k) && keyName !== '<<' && children.has(keyName)) onDuplicateKey(kr[0] - delta, kr[1] - delta);
+      const child = item.value == null ? null : buildSpans(item.value, onComplexKey, onDuplicateKey, delta, kr);
       if (child) children.set(keyName, child);
       else {
         const at = kr ? kr[1] : span.value[1];
@@ -87,7 +88,7 @@ function buildSpans(node: unknown, onComplexKey: (start: number, end: number) =>
     const children = new Map<string | number, NodeSpan>();
     span.children = children;
     n.items.forEach((item, i) => {
-      const child = buildSpans(item, onComplexKey, onDuplicateKey);
+      const child = buildSpans(item, onComplexKey, onDuplicateKey, delta);
       if (child) children.set(i, child);
     });
   }
@@ -102,14 +103,10 @@ export function parseYaml(text: string): ParsedYaml {
   if (text.length < SECTION_PARSE_MIN_CHARS) return parseWhole(text, lines);
   const plan = planSections(text, lines);
   if (!plan) return parseWhole(text, lines);
-  // a document seen for the first time parses faster whole; its sections are kept for the edits
+  // read by sections from the first open too: as fast as one whole parse, and each section's
+  // syntax tree dies young, where the whole document's tree (several times the size of the
+  // text) lives through the parse and grows the heap for good
   evictSections(plan.sections.length);
-  const known = plan.sections.filter((x) => sectionCache.has(text.slice(x.from, x.to))).length;
-  if (known * 2 < plan.sections.length) {
-    const whole = parseWhole(text, lines);
-    if (!whole.findings.length) seedSections(text, plan, whole);
-    return whole;
-  }
   return parseSections(text, lines, plan) ?? parseWhole(text, lines);
 }
 
@@ -181,7 +178,22 @@ export function parseWhole(text: string, lines = new LineIndex(text)): ParsedYam
     );
   }
   if (hasFatal && value === null) value = undefined;
-  return { text, lines, value, findings, spans, document };
+  // a short text keeps its Document: parsing it again would cost more than it saves, and a hostile
+  // one (thousands of nested brackets) is parsed once only, where the analysis starts (a second
+  // parse deep inside a request handler can exhaust V8's stack while it compiles a regexp)
+  if (text.length < SECTION_PARSE_MIN_CHARS) return { text, lines, value, findings, spans, document };
+  return withLazyDocument({ text, lines, value, findings, spans });
+}
+
+/** The parsed text with its yaml Document parsed again on first use. The Document of a long text
+ * (every node of its syntax tree) costs more memory than the rest of an analysis, and only
+ * formatting reads it, so no analysis keeps one alive between requests. */
+function withLazyDocument(parsed: Omit<ParsedYaml, 'document'>): ParsedYaml {
+  let document: Document | null = null;
+  return Object.defineProperty(parsed, 'document', {
+    enumerable: true,
+    get: (): Document => (document ??= parseDocument(parsed.text, PARSE_OPTIONS)),
+  }) as ParsedYaml;
 }
 
 // ---- reading a long document section by section -------------------------------------------
@@ -192,9 +204,12 @@ export function parseWhole(text: string, lines = new LineIndex(text)): ParsedYam
 
 interface Section {
   value: unknown;
-  /** The section's span tree, offsets relative to its own text. */
-  span: NodeSpan | null;
-  /** Where the section's mapping ends (the whole document's mapping ends there when it is last). */
+  /** The span of the section's entry (a top-level key's value, or one step item), with offsets
+   * in the document where the section starts at `base`. The analysis of that document holds the
+   * very same objects: a section that did not move is shared, not copied. */
+  span: NodeSpan;
+  base: number;
+  /** Where the section's mapping ends, relative to its start (the document's ends there when it is last). */
   end: number;
 }
 
@@ -218,18 +233,32 @@ function cacheSection(src: string, section: Section | null): void {
   sectionCache.set(src, { section, used: generation });
 }
 
-function parseSection(src: string): Section | null {
+/** A copy of a slice that does not keep the text it was cut from alive. A slice (and every string
+ * the yaml parser cuts from it) points into the whole document; kept in the cache, each edited
+ * section would keep its version of the document in memory for the rest of the session. */
+function detached(slice: string): string {
+  return (' ' + slice).slice(1);
+}
+
+/** The section at `from` in this document: cached by its text (moved when it moved), else parsed. */
+function parseSection(text: string, from: number, to: number, key: string | number): Section | null {
+  const src = text.slice(from, to);
   const hit = sectionCache.get(src);
   if (hit) {
     hit.used = generation;
-    return hit.section;
+    const section = hit.section;
+    if (!section || section.base === from) return section;
+    // moved by an edit before it: the cache keeps the moved copy, the one the new analysis holds
+    return (hit.section = { ...section, span: rebase(section.span, from - section.base), base: from });
   }
-  const doc = parseDocument(src, PARSE_OPTIONS);
+  const own = detached(src);
+  const doc = parseDocument(own, PARSE_OPTIONS);
   let ok = doc.errors.length === 0 && doc.warnings.length === 0;
-  const span = ok ? buildSpans(doc.contents, () => (ok = false), () => (ok = false)) : null;
+  const wrapper = ok ? buildSpans(doc.contents, () => (ok = false), () => (ok = false), from) : null;
+  const span = wrapper?.children?.get(key);
   const end = (doc.contents as YamlNode | null)?.range?.[1] ?? 0;
-  const section = ok ? { value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), span, end } : null;
-  cacheSection(src, section);
+  const section = ok && span ? { value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), span, base: from, end } : null;
+  cacheSection(own, section);
   return section;
 }
 
@@ -280,29 +309,6 @@ function planSections(text: string, lines: LineIndex): SectionPlan | null {
   return { starts, sections };
 }
 
-/** Keeps the sections of a whole parse (no findings), so the next edit re-parses only one. */
-function seedSections(text: string, plan: SectionPlan, whole: ParsedYaml): void {
-  const value = whole.value as Record<string, unknown>;
-  const last = plan.sections[plan.sections.length - 1];
-  for (const sec of plan.sections) {
-    const src = text.slice(sec.from, sec.to);
-    if (sectionCache.has(src)) continue;
-    const top = whole.spans?.children?.get(sec.key);
-    if (!top) return;
-    // `end` is only known for the last section; elsewhere it is never read, and a seeded section
-    // that later ends a document is parsed again (see parseSections)
-    const end = sec === last ? whole.spans!.value[1] - sec.from : -1;
-    if (sec.item === null) {
-      cacheSection(src, { value: { [sec.key]: value[sec.key] }, span: { value: [0, 0], children: new Map([[sec.key, rebase(top, -sec.from)]]) }, end });
-    } else {
-      const item = top.children?.get(sec.item);
-      const v = (value[sec.key] as unknown[] | undefined)?.[sec.item];
-      if (!item) return;
-      cacheSection(src, { value: [v], span: { value: [0, 0], children: new Map([[0, rebase(item, -sec.from)]]) }, end });
-    }
-  }
-}
-
 export function parseSections(text: string, lines: LineIndex, plan = planSections(text, lines)): ParsedYaml | null {
   if (!plan) return null;
   const value: Record<string, unknown> = {};
@@ -320,13 +326,12 @@ export function parseSections(text: string, lines: LineIndex, plan = planSection
       const seq: NodeSpan = { value: [0, 0], children: new Map() };
       for (; i < plan.sections.length && plan.sections[i].key === key; i++) {
         const it = plan.sections[i];
-        const section = parseSection(text.slice(it.from, it.to));
-        const item = section?.span?.children?.get(0);
+        const section = parseSection(text, it.from, it.to, 0);
         // a step is a mapping; anything else is read by the whole parse
         const v: unknown = section && Array.isArray(section.value) && section.value.length === 1 ? (section.value as unknown[])[0] : null;
-        if (!section || !item?.children || !v || typeof v !== 'object' || Array.isArray(v)) return null;
+        if (!section?.span.children || !v || typeof v !== 'object' || Array.isArray(v)) return null;
         list.push(v);
-        seq.children!.set(it.item!, rebase(item, it.from));
+        seq.children!.set(it.item!, section.span);
       }
       const first = seq.children!.get(0)!;
       const lastItem = seq.children!.get(list.length - 1)!;
@@ -336,11 +341,9 @@ export function parseSections(text: string, lines: LineIndex, plan = planSection
       childValue = list;
       rootEnd = seq.value[1];
     } else {
-      const section = parseSection(text.slice(sec.from, sec.to));
-      const span = section?.span?.children?.get(key);
-      if (!section || !span || !section.value || typeof section.value !== 'object') return null;
-      if (sec === lastSection && section.end < 0) return null; // seeded without its end
-      child = rebase(span, sec.from);
+      const section = parseSection(text, sec.from, sec.to, key);
+      if (!section || !section.value || typeof section.value !== 'object') return null;
+      child = section.span;
       childValue = (section.value as Record<string, unknown>)[key];
       rootEnd = section.end + sec.from;
       i++;
@@ -350,17 +353,16 @@ export function parseSections(text: string, lines: LineIndex, plan = planSection
   }
   root.value = [root.children!.get(plan.starts[0].key)!.key![0], rootEnd];
 
-  let document: Document | null = null;
-  return {
-    text,
-    lines,
-    value,
-    findings: [],
-    spans: root,
-    get document(): Document {
-      return (document ??= parseDocument(text, PARSE_OPTIONS));
-    },
-  };
+  const parsed = withLazyDocument({ text, lines, value, findings: [], spans: root });
+  sectioned.add(parsed);
+  return parsed;
+}
+
+const sectioned = new WeakSet<ParsedYaml>();
+
+/** Whether this text was read section by section (reusing cached sections), not in one parse. */
+export function readBySections(parsed: ParsedYaml): boolean {
+  return sectioned.has(parsed);
 }
 
 /** The lines where the items of a block list under `steps:` start, or null if it is not one. */
@@ -405,6 +407,33 @@ export function exactSpan(parsed: ParsedYaml, path: ValuePath): NodeSpan | undef
   for (const p of path) {
     if (!cur) return undefined;
     cur = child(cur, p);
+  }
+  return cur;
+}
+
+/** Spans a parse made for itself (copied on write), by parse; all others may be shared with the section cache. */
+const ownedSpans = new WeakMap<ParsedYaml, WeakSet<NodeSpan>>();
+
+/** The span at `path`, to be changed: it and its ancestors are first copied when the section cache
+ * shares them (other analyses hold the same objects), so a change stays in this parse. */
+export function writableSpan(parsed: ParsedYaml, path: ValuePath): NodeSpan | undefined {
+  let owned = ownedSpans.get(parsed);
+  if (!owned) ownedSpans.set(parsed, (owned = new WeakSet()));
+  const own = (s: NodeSpan): NodeSpan => {
+    if (owned!.has(s)) return s;
+    const copy: NodeSpan = { ...s, children: s.children && new Map(s.children) };
+    if (!copy.children) delete copy.children;
+    owned!.add(copy);
+    return copy;
+  };
+  if (!parsed.spans) return undefined;
+  let cur = (parsed.spans = own(parsed.spans));
+  for (const p of path) {
+    const k = cur.children?.has(p) ? p : typeof p === 'number' && cur.children?.has(String(p)) ? String(p) : undefined;
+    if (k === undefined) return undefined;
+    const next = own(cur.children!.get(k)!);
+    cur.children!.set(k, next);
+    cur = next;
   }
   return cur;
 }

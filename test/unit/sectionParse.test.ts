@@ -3,8 +3,11 @@
 // pipelines and thousands of fuzz mutations; where it cannot, it must decline (and the whole
 // parse runs).
 import { strict as assert } from 'node:assert';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { analyze } from '../../engine/analyze/index';
 import { LineIndex } from '../../engine/parse/lineIndex';
-import { parseSections, parseWhole, parseYaml, SECTION_PARSE_MIN_CHARS, sectionCacheSize, type NodeSpan, type ParsedYaml } from '../../engine/parse/yamlDocument';
+import { parseSections, parseWhole, parseYaml, readBySections, SECTION_PARSE_MIN_CHARS, sectionCacheSize, type NodeSpan } from '../../engine/parse/yamlDocument';
 import { generatePipeline } from '../../bench/generatePipeline';
 import { mutatedDocuments, seedDocuments } from '../helpers/fuzzCorpus';
 
@@ -39,12 +42,14 @@ describe('section-by-section parsing equals the whole parse', function () {
     assert.ok(same('comment between steps', text.replace('  - id: step_7\n', '  # a note\n\n  - id: step_7\n')));
   });
 
-  it('a long document opens with one whole parse, and its edits then reuse the sections it kept', () => {
+  it('a long document is read by sections from its first open, and its edits then reuse the sections it kept', () => {
     const text = generatePipeline(700);
     assert.ok(text.length > SECTION_PARSE_MIN_CHARS);
-    const bySections = (p: ParsedYaml) => Object.getOwnPropertyDescriptor(p, 'document')?.get !== undefined;
+    const bySections = readBySections;
     const opened = parseYaml(text);
-    assert.equal(bySections(opened), false, 'a cold document is parsed whole');
+    assert.equal(bySections(opened), true, 'a cold document was not read by sections');
+    assert.deepEqual(opened.value, parseWhole(text).value);
+    assert.deepEqual(plain(opened.spans), plain(parseWhole(text).spans));
     for (const [i, edited] of [
       text.replace('name: Step number 350', 'nam: Step number 350'),
       text.replace('name: Step number 699', 'name: Step number 699!'),
@@ -58,12 +63,53 @@ describe('section-by-section parsing equals the whole parse', function () {
     }
   });
 
+  it('sections shared between versions stay exact as edits move them back and forth, and an older parse keeps its spans', () => {
+    const text = generatePipeline(700);
+    const longer = text.replace('name: Step number 10\n', 'name: Step number 10 and more\n');
+    const first = parseYaml(text);
+    const firstSpans = plain(first.spans);
+    for (const t of [longer, text, longer, text]) {
+      const again = parseYaml(t);
+      assert.equal(readBySections(again), true);
+      assert.deepEqual(plain(again.spans), plain(parseWhole(t).spans));
+    }
+    assert.deepEqual(plain(first.spans), firstSpans, 'a later parse changed the spans of an earlier one');
+  });
+
+  it("an analysis that adds a span to a step (ContextLab's 'foreach' read as 'for_each') leaves the cached sections as parsed", () => {
+    const text = generatePipeline(700).replace('  - id: step_5\n', '  - id: step_5\n    foreach: "{{ [1, 2] }}"\n');
+    const step5 = (p: { spans: NodeSpan | null }) => p.spans!.children!.get('steps')!.children!.get(5)!;
+    const a = analyze(text);
+    assert.equal(readBySections(a.parsed), true);
+    assert.equal(step5(a.parsed).children!.has('for_each'), true);
+    const again = parseYaml(text);
+    assert.deepEqual(plain(again.spans), plain(parseWhole(text).spans));
+    assert.equal(step5(again).children!.has('for_each'), false);
+  });
+
   it('keeps a bounded number of sections over a long editing session', () => {
     const text = generatePipeline(700);
     parseYaml(text);
     for (let i = 0; i < 300; i++) parseYaml(text.replace('name: Step number 350', `name: Step number 350 edit ${i}`));
     // ~700 step items and a few top-level sections; older edits of step 350 are gone
     assert.ok(sectionCacheSize() <= 2 * 710 + 64, `${sectionCacheSize()} sections kept`);
+  });
+
+  it('a session editing a different step each time does not keep each version of the text alive', () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    let text = generatePipeline(2000);
+    parseYaml(text);
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let k = 0; k < 100; k++) {
+      text = text.replace(`name: Step number ${k * 20}\n`, `name: Step number ${k * 20} (edited)\n`);
+      parseYaml(text);
+    }
+    gc();
+    // each version is ~0.45 MiB: a cached section cut from it would keep all 100 (45 MiB) alive
+    const grown = (process.memoryUsage().heapUsed - before) / 1048576;
+    assert.ok(grown < 15, `the heap grew by ${grown.toFixed(1)} MiB`);
   });
 
   it('on 2,000 fuzz mutations: equal where it reads, declining otherwise', () => {
