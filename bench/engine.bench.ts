@@ -143,7 +143,12 @@ async function overhead(): Promise<{ lg1k: number; lg10k: number; floor: number 
       const d = makeDag(shape, n);
       const a = compile(d, 'noop');
       const runs = n >= 10000 ? 5 : 15;
-      await runOurs(a, { maxParallel: n, checkpoint: false, cwd }); // warm-up
+      // warm-up, both sides alike: 20,000 steps through each, so the JIT has compiled the hot paths
+      // (on 2 cores the first few runs of 1,000 steps take ten times the later ones)
+      for (let w = 0; w < Math.max(1, 20_000 / n); w++) {
+        await runOurs(a, { maxParallel: n, checkpoint: false, cwd });
+        await runFloor(d);
+      }
       const ours: number[] = [];
       const floor: number[] = [];
       for (let i = 0; i < runs; i++) {

@@ -132,9 +132,8 @@ export class StepWorker {
   private logTimer: NodeJS.Timeout | null = null;
 
   /**
-   * A step's log line: while other steps run, written in batches (a worker taking thousands of steps
-   * a second makes no write of each); with none running, at once, so that the log of a step's end
-   * is out before the run hears of it. A step's end replaces its start when neither is out yet.
+   * A step's log line: written in batches, LOG_FLUSH_MS apart (a worker taking thousands of steps a
+   * second makes no write of each). A step's end replaces its start when neither is out yet.
    */
   private stepLog(line: string, job?: { id: string; ends: boolean }): void {
     const unwritten = job ? this.startLines.get(job.id) : undefined;
@@ -144,8 +143,7 @@ export class StepWorker {
       this.logLines.push(line);
     }
     if (job?.ends) this.startLines.delete(job.id);
-    if (this.controllers.size === 0) this.flushLog();
-    else this.logTimer ??= setTimeout(() => this.flushLog(), LOG_FLUSH_MS);
+    this.logTimer ??= setTimeout(() => this.flushLog(), LOG_FLUSH_MS);
   }
 
   /** Where in logLines the start of each step not yet written is. */

@@ -12,6 +12,7 @@
 // is ignored when the run is read back.
 import { createHash } from 'node:crypto';
 import { promises as fsp, readFileSync, readdirSync, existsSync, openSync, fsyncSync, closeSync, writeSync, readSync, renameSync, mkdirSync, rmSync } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { ResultDocument, RunStatus, StepResult } from './events';
 
@@ -22,6 +23,8 @@ export const JOURNAL_FILE = 'journal.jsonl';
 export const INLINE_BODY_LIMIT = 1000;
 /** Results appended since the last whole checkpoint may grow to this or the checkpoint's size, whichever is larger, before it is written whole again (bytes). */
 export const RECENT_MIN_BYTES = 256 * 1024;
+/** How often an append looks that the recent file it holds open is still in its folder (ms). */
+const RECENT_CHECK_MS = 100;
 
 /** The file of results recorded after the whole checkpoint of this generation. */
 export function recentFile(dir: string, generation: number): string {
@@ -250,13 +253,15 @@ export class CheckpointStore {
           } else if (this.recent.length) {
             const text = this.recent.join('');
             this.recent = [];
+            let appended: boolean;
             try {
-              await appendSynced(recentFile(this.dir, this.state.generation ?? 0), text);
+              appended = await this.appendRecent(text);
             } catch (e) {
               this.wholeDue = true; // the lines are in memory still: the next write carries them whole
               throw e;
             }
-            this.recentBytes += text.length;
+            if (appended) this.recentBytes += text.length;
+            else await this.writeWhole(); // the file was removed under the run: everything, whole
             wrote = true;
           }
           if (wrote) {
@@ -296,7 +301,57 @@ export class CheckpointStore {
     this.endWhole(text);
   }
 
+  /** The recent file, open for appends, and when it was last seen still in its folder. */
+  private recentHandle: { generation: number; fh: FileHandle; seen: number } | null = null;
+
+  /**
+   * Appends to the recent file of the current generation, kept open (an open and a close per step
+   * end cost more than the write). Every RECENT_CHECK_MS it looks that the file is still there (a
+   * step may remove .orchestrator): false when it is gone, and nothing was appended.
+   */
+  private async appendRecent(text: string): Promise<boolean> {
+    const generation = this.state.generation ?? 0;
+    let h = this.recentHandle;
+    if (h && h.generation !== generation) {
+      this.closeRecent();
+      h = null;
+    }
+    if (h && Date.now() - h.seen > RECENT_CHECK_MS) {
+      if ((await h.fh.stat()).nlink === 0) {
+        this.closeRecent();
+        return false;
+      }
+      h.seen = Date.now();
+    }
+    if (!h) {
+      const file = recentFile(this.dir, generation);
+      let fh: FileHandle;
+      try {
+        fh = await fsp.open(file, 'a');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        return false;
+      }
+      this.recentHandle = h = { generation, fh, seen: Date.now() };
+    }
+    try {
+      await h.fh.write(text);
+      await h.fh.datasync();
+    } catch (e) {
+      this.closeRecent();
+      throw e;
+    }
+    return true;
+  }
+
+  private closeRecent(): void {
+    const h = this.recentHandle;
+    this.recentHandle = null;
+    h?.fh.close().catch(() => {});
+  }
+
   private beginWhole(): string {
+    this.closeRecent();
     this.state.generation = (this.state.generation ?? 0) + 1;
     this.recent = [];
     this.wholeDue = false;

@@ -101,6 +101,18 @@ export class RedisServer {
   }
 }
 
+/**
+ * Waits until the workers' logs, together, have `count` matches of `what`, then a moment more for
+ * any line beyond it (a worker writes its step lines in batches), and returns the counts by worker.
+ */
+export async function countInLogs(workers: WorkerProcess[], what: RegExp, count: number, ms = 5000): Promise<number[]> {
+  const counts = () => workers.map((w) => (w.log.match(new RegExp(what.source, 'g')) ?? []).length);
+  const t0 = Date.now();
+  while (counts().reduce((a, b) => a + b, 0) < count && Date.now() - t0 < ms) await sleep(20);
+  await sleep(150);
+  return counts();
+}
+
 /** An `orc worker` process and what it has logged. */
 export class WorkerProcess {
   log = '';
@@ -131,6 +143,16 @@ export class WorkerProcess {
       await sleep(20);
     }
     return w;
+  }
+
+  /** Waits until the log says `what` (a worker writes its step lines in batches, 50 ms apart); false after `ms`. */
+  async says(what: RegExp, ms = 5000): Promise<boolean> {
+    const t0 = Date.now();
+    while (!what.test(this.log)) {
+      if (Date.now() - t0 > ms) return false;
+      await sleep(20);
+    }
+    return true;
   }
 
   /** Kills it (SIGKILL by pid) and waits until it is gone. */

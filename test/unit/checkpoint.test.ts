@@ -100,4 +100,20 @@ describe('checkpoint store', () => {
     fs.writeFileSync(recentFile(runDir, 0), `["stale",${JSON.stringify(emptyStepResult('failed'))}]\n`);
     assert.deepEqual(Object.keys(loadCheckpoint(dir, 'run-1').steps), ['a']);
   });
+
+  it('a recent file removed under the run (a step deleted .orchestrator) is noticed: the next write is whole and has every step', async () => {
+    const runDir = path.join(dir, '.orchestrator', 'runs', 'run-1');
+    const store = new CheckpointStore(dir, state());
+    store.flushSync();
+    const ok = { ...emptyStepResult('completed'), success: true };
+    store.record('a', ok);
+    await store.flush();
+    assert.ok(fs.existsSync(recentFile(runDir, 1)), 'a was appended to the recent file');
+    fs.rmSync(path.join(dir, '.orchestrator'), { recursive: true, force: true });
+    await new Promise((r) => setTimeout(r, 150));
+    store.record('b', ok);
+    await store.flush();
+    assert.deepEqual(Object.keys(loadCheckpoint(dir, 'run-1').steps), ['a', 'b']);
+    assert.deepEqual(Object.keys(JSON.parse(fs.readFileSync(path.join(runDir, 'checkpoint.json'), 'utf8')).steps), ['a', 'b'], 'written whole');
+  });
 });

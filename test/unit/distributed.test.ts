@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CONFORMANCE, orcAsync } from '../helpers/cli';
-import { RedisServer, WorkerProcess } from '../helpers/redisServer';
+import { countInLogs, RedisServer, WorkerProcess } from '../helpers/redisServer';
 import IORedis from 'ioredis';
 import { Queue, QueueEvents } from 'bullmq';
 import { analyze } from '../../engine/analyze/index';
@@ -74,13 +74,17 @@ describe('distributed run: orc run --redis over two orc workers', function () {
       assert.equal(checkpoint.status, doc.status);
       // every step that ran was run by a worker, not by the coordinator
       for (const [id, s] of Object.entries(doc.steps as Doc['steps'])) {
-        if (s.attempts > 0) assert.ok(workers.some((w) => new RegExp(`${doc.execution_id} ${id} \\(attempt 1\\): ${ENDED}`).test(w.log)), `no worker ran ${id}`);
+        if (s.attempts > 0) {
+          const ran = new RegExp(`${doc.execution_id} ${id} \\(attempt 1\\): ${ENDED}`);
+          await countInLogs(workers, ran, 1, 2000);
+          assert.ok(workers.some((w) => ran.test(w.log)), `no worker ran ${id}`);
+        }
       }
     });
   }
 
-  it('both workers took steps', () => {
-    for (const w of workers) assert.match(w.log, /\(attempt \d+\): done/, `worker ${w.pid} ran nothing:\n${w.log}`);
+  it('both workers took steps', async () => {
+    for (const w of workers) assert.ok(await w.says(/\(attempt \d+\): done/), `worker ${w.pid} ran nothing:\n${w.log}`);
   });
 
   it('a 200-step random DAG with sleeps gives the same statuses and levels as a local run', async () => {
@@ -100,7 +104,7 @@ describe('distributed run: orc run --redis over two orc workers', function () {
     const kinds = new Set(Object.values(statuses(a)));
     assert.deepEqual([...kinds].sort(), ['completed/false', 'completed/true', 'skipped/null']);
     const ran = Object.values(b.steps).filter((s) => s.attempts > 0).length;
-    const byWorker = workers.map((w) => (w.log.match(new RegExp(`${b.execution_id} s\\d+ \\(attempt 1\\): ${ENDED}`, 'g')) ?? []).length);
+    const byWorker = await countInLogs(workers, new RegExp(`${b.execution_id} s\\d+ \\(attempt 1\\): ${ENDED}`), ran);
     assert.equal(byWorker[0] + byWorker[1], ran, 'each step that ran went to exactly one worker once');
   });
 
@@ -182,7 +186,7 @@ describe('distributed run: orc run --redis over two orc workers', function () {
     const doc = JSON.parse(r.stdout);
     assert.deepEqual(doc.steps.each.results, JSON.parse(local.stdout).steps.each.results);
     assert.deepEqual(['a', 'b', 'c'].map((x) => fs.readFileSync(path.join(dir, 'out', `${x}.txt`), 'utf8')), ['item 0', 'item 1', 'item 2']);
-    const ran = workers.map((w) => (w.log.match(new RegExp(`${doc.execution_id} each\\[\\d\\]/[\\w-]+ \\(attempt 1\\): ${ENDED}`, 'g')) ?? []).length);
+    const ran = await countInLogs(workers, new RegExp(`${doc.execution_id} each\\[\\d\\]/[\\w-]+ \\(attempt 1\\): ${ENDED}`), 3);
     assert.equal(ran[0] + ran[1], 3, 'each iteration is a job of its own');
   });
 
@@ -202,7 +206,7 @@ describe('distributed run: orc run --redis over two orc workers', function () {
       const r = await orcAsync(['run', path.join(CONFORMANCE, 'hello.pipeline.yaml'), '--json', '--redis', url, '--queue', 'team-q'], { cwd: dir });
       assert.equal(r.code, 0, r.stderr);
       assert.equal(fs.readFileSync(path.join(dir, 'notes', 'note.txt'), 'utf8'), 'good morning, team');
-      assert.match(w.log, /write_note \(attempt 1\): done/);
+      assert.ok(await w.says(/write_note \(attempt 1\): done/), w.log);
       const bad = await orcAsync(['run', path.join(CONFORMANCE, 'hello.pipeline.yaml'), '--redis', `redis://team:wrong-pass-999@127.0.0.1:${redis.port}`, '--queue', 'team-q'], { cwd: dir });
       assert.equal(bad.code, 2);
       assert.match(bad.stderr, /^orc: Could not reach Redis at redis:\/\/team:\*\*\*@127\.0\.0\.1:\d+: WRONGPASS .* \(check the user and password in the URL\); nothing ran$/m);

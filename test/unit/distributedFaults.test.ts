@@ -89,6 +89,7 @@ describe('distributed run: faults', function () {
   it('a worker killed with SIGKILL mid-step: another worker runs the step, which the run has exactly once', async () => {
     const run = coordinator(['run', 'faulty.pipeline.yaml', '--json', '--redis', redis.url], dir);
     await waitFor(() => count('slow-start') === 1, 20_000, 'the slow step to start');
+    await waitFor(() => workers.some((w) => /slow \(attempt 1\): started/.test(w.log)), 3000, 'a worker to say it started the slow step');
     const holder = workers.find((w) => /slow \(attempt 1\): started/.test(w.log));
     assert.ok(holder, 'no worker says it started the slow step');
     await holder.kill();
@@ -99,7 +100,7 @@ describe('distributed run: faults', function () {
     assert.deepEqual(Object.values(doc.steps).map((s) => (s as { status: string }).status), ['completed', 'completed', 'completed']);
     assert.equal(doc.steps.slow.attempts, 1, 'the stalled job is the same attempt');
     const other = workers.find((w) => w !== holder)!;
-    assert.match(other.log, /slow \(attempt 1\): done/);
+    assert.ok(await other.says(/slow \(attempt 1\): done/), other.log);
     // the killed worker's command was stopped with it: one completed execution, the one that counted
     assert.deepEqual([count('a'), count('slow-start'), count('slow-done'), count('z')], [1, 2, 1, 1], markers().join(','));
   });
