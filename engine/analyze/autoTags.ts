@@ -66,12 +66,20 @@ export function findAutoTags(value: string): { start: number; end: number; conte
   return out.sort((a, b) => a.start - b.start);
 }
 
+/** Step values without any '<AUTO' text: walking them again finds nothing (values are never changed in place). */
+const TAG_FREE_STEPS = new WeakSet<object>();
+
 export function collectAutoTags(value: unknown, sink: FindingSink, stepIdAt: (path: ValuePath) => string | null): AutoTag[] {
   const tags: AutoTag[] = [];
   const parsed = sink.parsed;
-  const visit = (v: unknown, path: ValuePath): void => {
+  // one path, grown and shrunk as the walk goes, copied only where a tag is (most strings have none)
+  const walked: ValuePath = [];
+  let sawAuto = false;
+  const visit = (v: unknown): void => {
     if (typeof v === 'string') {
       if (!v.includes('<AUTO')) return;
+      sawAuto = true;
+      const path = walked.slice();
       const last = path[path.length - 1];
       if ((last === 'model' || last === 'default_model') && isAutoSelect(v)) return;
       const found = findAutoTags(v);
@@ -96,10 +104,28 @@ export function collectAutoTags(value: unknown, sink: FindingSink, stepIdAt: (pa
           step: stepIdAt(path),
         });
       }
-    } else if (Array.isArray(v)) v.forEach((x, i) => visit(x, [...path, i]));
-    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) visit(x, [...path, k]);
+    } else if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        walked.push(i);
+        visit(v[i]);
+        walked.pop();
+      }
+    } else if (v && typeof v === 'object') {
+      // a step's value read before without a tag (the section parse shares it while its text is unchanged)
+      const isStep = walked.length === 2 && walked[0] === 'steps';
+      if (isStep && TAG_FREE_STEPS.has(v)) return;
+      const saw = sawAuto;
+      sawAuto = false;
+      for (const k of Object.keys(v)) {
+        walked.push(k);
+        visit((v as Record<string, unknown>)[k]);
+        walked.pop();
+      }
+      if (isStep && !sawAuto) TAG_FREE_STEPS.add(v);
+      sawAuto ||= saw;
+    }
   };
-  visit(value, []);
+  visit(value);
   return tags;
 }
 

@@ -1,7 +1,7 @@
 // analyze(text) → the pipeline, its findings with exact ranges, symbols, references, templates,
 // AUTO tags and plan. One pure function behind `orc validate`, every LSP feature and `orc run`.
 import { repairUnderIndentedQuotes, ShiftedLineIndex } from '../parse/yamlRepair';
-import { parseWhole, parseYaml, type ParsedYaml } from '../parse/yamlDocument';
+import { parseWhole, parseYaml, readBySections, type ParsedYaml } from '../parse/yamlDocument';
 import type { Finding, Pipeline, Plan, ValuePath } from '../spec/types';
 import { collectAutoTags, withAnswers } from './autoTags';
 import { FindingSink } from './findingSink';
@@ -14,6 +14,7 @@ import { checkSchema } from './schemaCheck';
 import { checkSteps, indexSteps, type StepIndexEntry } from './stepCheck';
 import { pipelineSymbols } from './symbols';
 import { checkTemplates } from './templateCheck';
+import { StepMemoContext } from './stepMemo';
 import { stepIdAt } from '../spec/values';
 import { catalogWith, type ToolSpec } from '../tools/specs';
 import type { McpAnalysisInfo } from '../mcp/catalog';
@@ -128,16 +129,18 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
     checkSchema(effective, sink, stepIdAtPath);
     pipeline = normalizePipeline(effective, sink);
     if (pipeline) {
-      stepIndex = indexSteps(pipeline, sink, references);
       const catalog = catalogWith(options.tools);
-      const t = checkTemplates(pipeline, sink, stepIndex, catalog);
+      // steps whose text and context are unchanged since an earlier analysis are not checked again
+      const memo = readBySections(parsed) ? new StepMemoContext(parsed, pipeline, catalog, options.mcp) : undefined;
+      stepIndex = indexSteps(pipeline, sink, references, memo);
+      const t = checkTemplates(pipeline, sink, stepIndex, catalog, memo);
       templates = t.sites;
       references.push(...t.references);
-      const s = checkSteps(pipeline, sink, stepIndex, t, references, catalog, options.mcp);
+      const s = checkSteps(pipeline, sink, stepIndex, t, references, catalog, options.mcp, memo);
       checkInlineDocuments(pipeline, sink, catalog, (inner, depth) => analyze(inner, { ...options, autoAnswers: undefined, inlineDepth: depth }).findings, options.inlineDepth ?? 0);
       plan = s.plan;
       bodyPlans = s.bodyPlans;
-      symbols = pipelineSymbols(parsed, pipeline);
+      symbols = pipelineSymbols(parsed, pipeline, memo);
     }
   }
   const findings = withoutRestatements(sink.findings).sort(byPosition);

@@ -4,7 +4,7 @@ import { removal } from './contextlabCompat';
 import { exactSpan, stringOffsets, valueRange } from '../parse/yamlDocument';
 import { buildPlan } from '../plan/plan';
 import { failureTargets } from '../plan/failureHandlers';
-import type { Pipeline, Plan, PlanEdge, Range, RelatedFinding, Step, ValuePath } from '../spec/types';
+import type { Finding, Pipeline, Plan, PlanEdge, Range, RelatedFinding, Step, ValuePath } from '../spec/types';
 import { actionSpec, BUILTIN_ACTIONS, toolsWithAction, type ActionSpec, type ParamSpec, type ToolCatalog } from '../tools/specs';
 import { hasTemplateSyntax } from '../template/parser';
 import { isAutoSelect, isAutoTag } from './autoTags';
@@ -17,6 +17,7 @@ import { didYouMean, suggest } from './suggest';
 import type { StepListContext, TemplateCheckResult } from './templateCheck';
 import { MCP_ACTION, type McpAnalysisInfo } from '../mcp/catalog';
 import { parseMcpTool } from '../mcp/names';
+import { findingInside, movedFinding, movedRange, movedReference, rangeInside, StepMemo, type StepMemoContext } from './stepMemo';
 
 /** `vscode:` names the editor's own language models (vscode.lm): they run only inside VS Code. */
 export const MODEL_PROVIDERS = ['openai', 'anthropic', 'google', 'ollama', 'openai-compatible', 'vscode'];
@@ -26,12 +27,23 @@ export interface StepIndexEntry {
   ctx: StepListContext;
 }
 
+/** The range of a top-level step's id, kept across analyses by the step's text. */
+const ID_RANGES = new StepMemo<Range>((r, lines) => (lines ? movedRange(r, lines) : r), rangeInside);
+
 /** Every step of the pipeline, loop bodies included; the first of duplicated ids wins. */
-export function indexSteps(pipeline: Pipeline, sink: FindingSink | null, references: StepReference[]): Map<string, StepIndexEntry> {
+export function indexSteps(pipeline: Pipeline, sink: FindingSink | null, references: StepReference[], memo?: StepMemoContext): Map<string, StepIndexEntry> {
   const index = new Map<string, StepIndexEntry>();
+  const idRangeOf = (step: Step, top: boolean): Range => {
+    const place = top ? memo?.place(step) : undefined;
+    const known = place && ID_RANGES.get(memo!, step, place);
+    if (known) return known;
+    const range = valueRange(sink!.parsed, [...step.path, 'id']);
+    if (place) ID_RANGES.set(memo!, step, place, range);
+    return range;
+  };
   const visit = (ctx: StepListContext) => {
     for (const step of ctx.steps) {
-      const idRange = valueRange(sink!.parsed, [...step.path, 'id']);
+      const idRange = idRangeOf(step, !ctx.parent);
       const prior = index.get(step.id);
       if (prior) {
         sink?.atValue('step.duplicate-id', `Step id '${step.id}' is already used by another step; ids must be unique.`, [...step.path, 'id'], {
@@ -343,12 +355,28 @@ function cycles(ids: string[], edges: PlanEdge[]): string[][] {
   return out;
 }
 
+/** What checking one top-level step without a body added: findings, dependency references and edges. */
+interface StepChecked {
+  findings: Finding[];
+  references: StepReference[];
+  edges: { from: string; to: string; range: Range }[];
+}
+
+const MEMO = new StepMemo<StepChecked>(
+  (d, lines) => ({
+    findings: d.findings.map((f) => movedFinding(f, lines)),
+    references: d.references.map((r) => movedReference(r, lines)),
+    edges: lines ? d.edges.map((e) => ({ ...e, range: movedRange(e.range, lines) })) : d.edges,
+  }),
+  (d, place) => d.findings.every((f) => findingInside(f, place)) && d.references.every((r) => rangeInside(r.range, place)) && d.edges.every((e) => rangeInside(e.range, place)),
+);
+
 export interface StepCheckResult {
   plan: Plan;
   bodyPlans: Record<string, Plan>;
 }
 
-export function checkSteps(pipeline: Pipeline, sink: FindingSink, index: Map<string, StepIndexEntry>, templates: TemplateCheckResult, references: StepReference[], catalog: ToolCatalog, mcp?: McpAnalysisInfo): StepCheckResult {
+export function checkSteps(pipeline: Pipeline, sink: FindingSink, index: Map<string, StepIndexEntry>, templates: TemplateCheckResult, references: StepReference[], catalog: ToolCatalog, mcp?: McpAnalysisInfo, memo?: StepMemoContext): StepCheckResult {
   checkParameterDecls(pipeline, sink);
   checkModel(pipeline.model, [exactSpan(sink.parsed, ['model']) ? 'model' : 'default_model'], sink, null);
   checkModel(pipeline.orchestrator, ['orchestrator'], sink, null);
@@ -362,6 +390,19 @@ export function checkSteps(pipeline: Pipeline, sink: FindingSink, index: Map<str
     const edgeRange = new Map<string, { range: Range; kind: 'explicit' | 'implied' }>();
     for (const step of steps) {
       const sid = step.id;
+      // a top-level step without a body checked before in the same context: what it added then
+      const place = memo && !owner && !step.body ? memo.place(step) : null;
+      const known = place && MEMO.get(memo!, step, place);
+      if (known) {
+        for (const f of known.findings) sink.findings.push(f);
+        for (const r of known.references) references.push(r);
+        for (const e of known.edges) {
+          edges.push({ from: e.from, to: e.to, kind: 'explicit' });
+          edgeRange.set(`${e.from}>${e.to}`, { range: e.range, kind: 'explicit' });
+        }
+        continue;
+      }
+      const marks = [sink.findings.length, references.length, edges.length];
       checkLoop(step, sink);
       checkAction(step, sink, catalog, pipeline, mcp);
       checkProducts(step, sink);
@@ -402,14 +443,18 @@ export function checkSteps(pipeline: Pipeline, sink: FindingSink, index: Map<str
         edges.push({ from: dep.id, to: sid, kind: 'explicit' });
         edgeRange.set(`${dep.id}>${sid}`, { range: dep.range, kind: 'explicit' });
       }
+      if (place) {
+        const added = edges.slice(marks[2]).map((e) => ({ from: e.from, to: e.to, range: edgeRange.get(`${e.from}>${e.to}`)!.range }));
+        MEMO.set(memo!, step, place, { findings: sink.findings.slice(marks[0]), references: references.slice(marks[1]), edges: added });
+      }
       if (step.body) bodyPlans[sid] = planList(step.body, step, ctx);
     }
     // implied dependencies from templates, among this list's steps
     const isAncestor = ancestorQuery(steps.map((s) => s.id), edges);
     for (const imp of templates.implied) {
       if (!siblings.has(imp.from) || !siblings.has(imp.to)) continue;
-      const key = `${imp.from}>${imp.to}`;
       if (isAncestor(imp.from, imp.to)) continue; // already ordered by explicit dependencies
+      const key = `${imp.from}>${imp.to}`;
       if (!edgeRange.has(key)) {
         edges.push({ from: imp.from, to: imp.to, kind: 'implied' });
         edgeRange.set(key, { range: imp.range, kind: 'implied' });
@@ -417,7 +462,8 @@ export function checkSteps(pipeline: Pipeline, sink: FindingSink, index: Map<str
       sink.add('template.implied-dependency', `'${imp.to}' refers to '${imp.from}', which is not among its dependencies: it will wait for '${imp.from}'.`, imp.range, index.get(imp.to)?.step.path ?? [], { step: imp.to, suggestions: [imp.from] });
     }
     const plan = buildPlan({ steps: steps.map((s) => s.id), edges });
-    for (const comp of cycles(plan.steps, plan.edges)) reportCycle(comp, plan.edges, edgeRange, sink, index);
+    // Kahn's algorithm in buildPlan placed every step: no cycle, and no need to look for one
+    if (plan.cyclic.length) for (const comp of cycles(plan.steps, plan.edges)) reportCycle(comp, plan.edges, edgeRange, sink, index);
     checkJumps(steps, plan, sink, index, references);
     return plan;
   };
@@ -478,35 +524,33 @@ function reportCycle(comp: string[], edges: PlanEdge[], edgeRange: Map<string, {
 }
 
 function checkJumps(steps: Step[], plan: Plan, sink: FindingSink, index: Map<string, StepIndexEntry>, references: StepReference[]): void {
-  const order = new Map(plan.executionOrder.map((id, i) => [id, i]));
+  // built when first needed: most steps jump nowhere, and this runs on every edit
+  let orderMap: Map<string, number> | null = null;
+  const order = () => (orderMap ??= new Map(plan.executionOrder.map((id, i) => [id, i])));
   const siblings = new Set(steps.map((s) => s.id));
-  const children = new Map<string, string[]>(plan.steps.map((s) => [s, []]));
-  for (const e of plan.edges) children.get(e.from)!.push(e.to);
   const jumpTargets = new Set<string>();
-  for (const step of steps) {
-    const jumps: [string, string | null][] = [
-      ['on_success', step.onSuccess],
-      ['on_false', step.onFalse],
-      ['on_failure', step.onFailure.kind === 'jump' ? step.onFailure.target : null],
-    ];
-    for (const [key, target] of jumps) {
-      if (target === null || isAutoTag(target)) continue;
-      const path = [...step.path, key];
-      if (!siblings.has(target)) {
-        const pool = key === 'on_failure' ? [...siblings, 'fail', 'continue', 'skip', 'retry'] : [...siblings];
-        const suggestions = suggest(target, pool);
-        const extra = key === 'on_failure' ? " (or 'fail', 'continue', 'skip', 'retry')" : '';
-        sink.atValue('jump.unknown-target', `'${key}' names no step '${target}'${index.has(target) ? ' in the same list' : ''}${extra}.${didYouMean(suggestions)}`, path, { step: step.id, suggestions });
-        continue;
-      }
-      references.push({ stepId: target, kind: 'jump', range: valueRange(sink.parsed, path), fromStep: step.id, path });
-      jumpTargets.add(target);
-      const a = order.get(step.id);
-      const b = order.get(target);
-      if (a !== undefined && b !== undefined && b <= a) {
-        sink.atValue('jump.backward', `'${key}' jumps back to '${target}', which runs ${b === a ? 'as' : 'before'} '${step.id}': jumps go forward only.`, path, { step: step.id });
-      }
+  const checkJump = (step: Step, key: string, target: string | null) => {
+    if (target === null || isAutoTag(target)) return;
+    const path = [...step.path, key];
+    if (!siblings.has(target)) {
+      const pool = key === 'on_failure' ? [...siblings, 'fail', 'continue', 'skip', 'retry'] : [...siblings];
+      const suggestions = suggest(target, pool);
+      const extra = key === 'on_failure' ? " (or 'fail', 'continue', 'skip', 'retry')" : '';
+      sink.atValue('jump.unknown-target', `'${key}' names no step '${target}'${index.has(target) ? ' in the same list' : ''}${extra}.${didYouMean(suggestions)}`, path, { step: step.id, suggestions });
+      return;
     }
+    references.push({ stepId: target, kind: 'jump', range: valueRange(sink.parsed, path), fromStep: step.id, path });
+    jumpTargets.add(target);
+    const a = order().get(step.id);
+    const b = order().get(target);
+    if (a !== undefined && b !== undefined && b <= a) {
+      sink.atValue('jump.backward', `'${key}' jumps back to '${target}', which runs ${b === a ? 'as' : 'before'} '${step.id}': jumps go forward only.`, path, { step: step.id });
+    }
+  };
+  for (const step of steps) {
+    checkJump(step, 'on_success', step.onSuccess);
+    checkJump(step, 'on_false', step.onFalse);
+    checkJump(step, 'on_failure', step.onFailure.kind === 'jump' ? step.onFailure.target : null);
     if (step.onFalse !== null && step.condition === undefined) {
       sink.atKey('jump.on-false-without-condition', `'on_false' never fires: step '${step.id}' has no 'condition'.`, [...step.path, 'on_false'], { step: step.id });
     }
@@ -521,12 +565,18 @@ function checkJumps(steps: Step[], plan: Plan, sink: FindingSink, index: Map<str
     }
   }
   // unreachable: a step always jumped over by an unconditional on_success, reached by no jump
-  const byId = new Map(steps.map((s) => [s.id, s]));
+  let graph: { byId: Map<string, Step>; children: Map<string, string[]> } | null = null;
   for (const s of steps) {
     if (s.onSuccess === null || !siblings.has(s.onSuccess)) continue;
     if (s.condition !== undefined || s.onFailure.kind !== 'fail') continue; // another outcome lets the run go on
-    const from = order.get(s.id);
-    const to = order.get(s.onSuccess);
+    if (!graph) {
+      const children = new Map<string, string[]>(plan.steps.map((x) => [x, []]));
+      for (const e of plan.edges) children.get(e.from)!.push(e.to);
+      graph = { byId: new Map(steps.map((x) => [x.id, x])), children };
+    }
+    const { byId, children } = graph;
+    const from = order().get(s.id);
+    const to = order().get(s.onSuccess);
     if (from === undefined || to === undefined || to <= from) continue;
     // descendants of s strictly between s and the target; a jump target shields itself and what follows it
     const stack = [...children.get(s.id)!];
@@ -535,7 +585,7 @@ function checkJumps(steps: Step[], plan: Plan, sink: FindingSink, index: Map<str
       const x = stack.pop()!;
       if (seen.has(x)) continue;
       seen.add(x);
-      const ox = order.get(x);
+      const ox = order().get(x);
       if (ox === undefined || ox >= to || jumpTargets.has(x)) continue;
       const step = byId.get(x)!;
       sink.atValue('step.unreachable', `Step '${x}' never runs: '${s.id}' always jumps past it to '${s.onSuccess}' (on_success), and no jump leads to it.`, [...step.path, 'id'], {

@@ -2,6 +2,27 @@
 import { exactSpan, keyRange, valueRange, type ParsedYaml } from '../parse/yamlDocument';
 import type { Pipeline, Range, Step, ValuePath } from '../spec/types';
 import type { PipelineSymbol } from './model';
+import { movedRange, rangeInside, StepMemo, type Place, type StepMemoContext } from './stepMemo';
+
+function movedSymbol(s: PipelineSymbol, lines: number): PipelineSymbol {
+  return { ...s, range: movedRange(s.range, lines), selectionRange: movedRange(s.selectionRange, lines), children: s.children.map((c) => movedSymbol(c, lines)) };
+}
+
+function symbolInside(s: PipelineSymbol, place: Place): boolean {
+  return rangeInside(s.range, place) && rangeInside(s.selectionRange, place) && s.children.every((c) => symbolInside(c, place));
+}
+
+/** The symbol of a top-level step, kept across analyses by the step's text (engine/analyze/stepMemo.ts). */
+const MEMO = new StepMemo<PipelineSymbol>((s, lines) => (lines ? movedSymbol(s, lines) : s), symbolInside);
+
+function topStepSymbol(parsed: ParsedYaml, step: Step, memo: StepMemoContext | undefined): PipelineSymbol {
+  const place = memo?.place(step);
+  const known = place && MEMO.get(memo!, step, place);
+  if (known) return known;
+  const symbol = stepSymbol(parsed, step);
+  if (place) MEMO.set(memo!, step, place, symbol);
+  return symbol;
+}
 
 function wholeEntry(parsed: ParsedYaml, path: ValuePath): Range {
   const s = exactSpan(parsed, path);
@@ -22,7 +43,7 @@ function stepSymbol(parsed: ParsedYaml, step: Step): PipelineSymbol {
   };
 }
 
-export function pipelineSymbols(parsed: ParsedYaml, pipeline: Pipeline): PipelineSymbol[] {
+export function pipelineSymbols(parsed: ParsedYaml, pipeline: Pipeline, memo?: StepMemoContext): PipelineSymbol[] {
   const out: PipelineSymbol[] = [];
   const section = (key: string, children: PipelineSymbol[], detail: string) => {
     if (!exactSpan(parsed, [key])) return;
@@ -44,7 +65,7 @@ export function pipelineSymbols(parsed: ParsedYaml, pipeline: Pipeline): Pipelin
       `${decls.length}`,
     );
   }
-  section('steps', pipeline.steps.map((s) => stepSymbol(parsed, s)), `${pipeline.steps.length} steps`);
+  section('steps', pipeline.steps.map((s) => topStepSymbol(parsed, s, memo)), `${pipeline.steps.length} steps`);
   section(
     'outputs',
     Object.keys(pipeline.outputs).map((name) => ({

@@ -7,11 +7,12 @@ import { FILTERS } from '../template/filters';
 import { TESTS } from '../template/tests';
 import { spanOf, stringOffsets } from '../parse/yamlDocument';
 import { actionSpec, inlineDocumentParams, type ToolCatalog } from '../tools/specs';
-import type { Pipeline, Step, ValuePath } from '../spec/types';
+import type { Finding, Pipeline, Step, ValuePath } from '../spec/types';
 import type { FindingSink } from './findingSink';
 import type { ScopeInfo, StepReference, TemplateKind, TemplateSite } from './model';
 import { didYouMean, suggest } from './suggest';
 import { isAutoTag } from './autoTags';
+import { findingInside, movedFinding, movedRange, movedReference, movedSite, rangeInside, siteInside, StepMemo, type StepMemoContext } from './stepMemo';
 
 /** Fields of a step in templates: the result document's per-step fields plus `vars`. */
 /** What a loop step has besides a step's fields: each iteration's index, item, status and body results. */
@@ -68,11 +69,32 @@ function stepTemplatePaths(step: Step, catalog: ToolCatalog): { path: ValuePath;
 
 const EXPRESSION_KEYS = ['condition', 'if', 'while', 'until', 'for_each'];
 
-export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: Map<string, { step: Step; ctx: StepListContext }>, catalog: ToolCatalog): TemplateCheckResult {
+/** What checking the templates of one top-level step (its loop body included) added. */
+interface StepTemplates {
+  findings: Finding[];
+  sites: TemplateSite[];
+  references: StepReference[];
+  implied: TemplateCheckResult['implied'];
+}
+
+const MEMO = new StepMemo<StepTemplates>(
+  (d, lines, offsets) => ({
+    findings: d.findings.map((f) => movedFinding(f, lines)),
+    sites: d.sites.map((s) => movedSite(s, lines, offsets)),
+    references: d.references.map((r) => movedReference(r, lines)),
+    implied: lines ? d.implied.map((i) => ({ ...i, range: movedRange(i.range, lines) })) : d.implied,
+  }),
+  (d, place) => d.findings.every((f) => findingInside(f, place)) && d.sites.every((s) => siteInside(s, place)) && d.references.every((r) => rangeInside(r.range, place)) && d.implied.every((i) => rangeInside(i.range, place)),
+);
+
+export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: Map<string, { step: Step; ctx: StepListContext }>, catalog: ToolCatalog, memo?: StepMemoContext): TemplateCheckResult {
   const result: TemplateCheckResult = { sites: [], references: [], implied: [] };
   const parsed = sink.parsed;
+  // the names in scope, one list per context (sites kept across analyses hold them)
   const paramNames = pipeline.parameters.map((p) => p.name);
+  const shared = <T>(name: string, value: T): T => (memo ? memo.canonical(name, value) : value);
   const paramSet = new Set(paramNames);
+  const sharedParams = shared('parameter names', paramNames);
 
   // the steps a template in a list can see: its list and every enclosing one (computed once a list)
   interface Visible {
@@ -85,7 +107,7 @@ export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: 
     if (!v) {
       const map = new Map<string, StepListContext>();
       for (let c: StepListContext | null = ctx; c; c = c.parent) for (const s of c.steps) if (!map.has(s.id)) map.set(s.id, c);
-      v = { map, ids: [...map.keys()] };
+      v = { map, ids: ctx.parent ? [...map.keys()] : shared('top-level step ids', [...map.keys()]) };
       visibleCache.set(ctx, v);
     }
     if (!extra) return v;
@@ -138,7 +160,7 @@ export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: 
     };
     const { map: visible, ids: visibleIds } = visibleSteps(ctx, extraStepScope);
     const loopVars = loopVarsOf(ctx, ownLoop);
-    const scope: ScopeInfo = { parameters: paramNames, steps: visibleIds, loopVariables: loopVars };
+    const scope: ScopeInfo = { parameters: sharedParams, steps: visibleIds, loopVariables: loopVars };
     const site: TemplateSite = { path, source, kind, step: owner?.id ?? null, offsets, references: null, error: null, scope };
     result.sites.push(site);
     let refs;
@@ -348,7 +370,28 @@ export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: 
   };
 
   const root: StepListContext = { steps: pipeline.steps, loop: null, parent: null };
-  for (const s of pipeline.steps) visitStep(s, root);
+  for (const s of pipeline.steps) {
+    // a step checked before in the same context: what it added then, moved to where it is now
+    const place = memo?.place(s);
+    const known = place && MEMO.get(memo!, s, place);
+    if (known) {
+      for (const f of known.findings) sink.findings.push(f);
+      for (const x of known.sites) result.sites.push(x);
+      for (const r of known.references) result.references.push(r);
+      for (const i of known.implied) result.implied.push(i);
+      continue;
+    }
+    const marks = [sink.findings.length, result.sites.length, result.references.length, result.implied.length];
+    visitStep(s, root);
+    if (place) {
+      MEMO.set(memo!, s, place, {
+        findings: sink.findings.slice(marks[0]),
+        sites: result.sites.slice(marks[1]),
+        references: result.references.slice(marks[2]),
+        implied: result.implied.slice(marks[3]),
+      });
+    }
+  }
 
   // outputs: rendered after the run; they see parameters and top-level steps
   const outputsWalk = (v: unknown, p: ValuePath) => {

@@ -6,6 +6,12 @@ export class LineIndex {
 
   constructor(readonly text: string) {
     const starts = [0];
+    if (!text.includes('\r')) {
+      // the usual text: its line breaks found by the engine's own scan, many times faster than a loop here
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+      this.starts = starts;
+      return;
+    }
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       if (c === 10) starts.push(i + 1);
@@ -42,6 +48,11 @@ export class LineIndex {
     if (pos.line >= this.starts.length) return this.text.length;
     const lineEnd = pos.line + 1 < this.starts.length ? this.starts[pos.line + 1] : this.text.length;
     return Math.min(this.starts[pos.line] + Math.max(0, pos.character), lineEnd);
+  }
+
+  /** The offset where a line starts (the text's length past the last line). */
+  lineStart(line: number): number {
+    return line < this.starts.length ? this.starts[Math.max(0, line)] : this.text.length;
   }
 
   /** The text of a line without its line break. */

@@ -213,8 +213,9 @@ interface Section {
   end: number;
 }
 
-/** Sections by text, with the parse generation that last used them. */
-const sectionCache = new Map<string, { section: Section | null; used: number }>();
+/** Sections by text, with the parse generation that last used them; `before` is the same section
+ * where it stood before it last moved (an edit undone, a character typed and deleted: it moves back). */
+const sectionCache = new Map<string, { section: Section | null; before?: Section; used: number }>();
 let generation = 0;
 
 /** Drops what the last two parses did not use, so an editing session's memory stays flat. */
@@ -249,7 +250,9 @@ function parseSection(text: string, from: number, to: number, key: string | numb
     const section = hit.section;
     if (!section || section.base === from) return section;
     // moved by an edit before it: the cache keeps the moved copy, the one the new analysis holds
-    return (hit.section = { ...section, span: rebase(section.span, from - section.base), base: from });
+    const back = hit.before?.base === from ? hit.before : undefined;
+    hit.before = section;
+    return (hit.section = back ?? { ...section, span: rebase(section.span, from - section.base), base: from });
   }
   const own = detached(src);
   const doc = parseDocument(own, PARSE_OPTIONS);
@@ -289,6 +292,9 @@ function planSections(text: string, lines: LineIndex): SectionPlan | null {
   // top-level sections start at lines that begin with a key in column 0
   const starts: { line: number; key: string }[] = [];
   for (let l = 0; l < lines.lineCount; l++) {
+    // most lines are indented: their first character says so without cutting the line out
+    const first = text.charCodeAt(lines.lineStart(l));
+    if (first === 32 || first === 35 || first === 10 || Number.isNaN(first)) continue;
     const t = lines.lineText(l);
     if (!t || t[0] === ' ' || t[0] === '#') continue;
     const m = TOP_KEY.exec(t);
@@ -370,7 +376,25 @@ function stepItems(lines: LineIndex, keyLine: number, endLine: number): number[]
   if (!/^steps[ \t]*:[ \t]*(#.*)?$/.test(lines.lineText(keyLine))) return null;
   let indent = -1;
   const items: number[] = [];
+  const text = lines.text;
   for (let l = keyLine + 1; l < endLine; l++) {
+    // the usual line read from its characters: spaces, then a plain ASCII character that is not '-' or '#'
+    const start = lines.lineStart(l);
+    let at = start;
+    while (text.charCodeAt(at) === 32) at++;
+    const c = text.charCodeAt(at);
+    if (c > 32 && c < 127 && c !== 35 && c !== 45) {
+      if (indent < 0) return null;
+      if (at - start <= indent) return null;
+      continue;
+    }
+    // `- ` (or a lone `-`): an item of the list when at its indent
+    if (c === 45 && (text.charCodeAt(at + 1) === 32 || text.charCodeAt(at + 1) === 10 || at + 1 === text.length)) {
+      if (indent < 0) indent = at - start;
+      if (at - start === indent) items.push(l);
+      else if (at - start <= indent) return null;
+      continue;
+    }
     const t = lines.lineText(l);
     if (!t.trim() || /^\s*#/.test(t)) continue;
     const m = /^( *)-(?: |$)/.exec(t);

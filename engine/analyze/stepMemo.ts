@@ -1,0 +1,194 @@
+// What the semantic checks found in one top-level step, kept across analyses of an edited document,
+// so an edit re-checks only the steps it can affect.
+//
+// An entry is keyed by the step's raw value, which the section parse (engine/parse/yamlDocument.ts)
+// shares between analyses exactly when the step's text is unchanged (and lets die with its cached
+// section, so entries of steps no longer in the document are dropped with them), by the step's
+// index (paths print it), and by the document's context: everything outside a step that a check of
+// one step reads (the ids, tools, actions, loops and vars of all steps, the parameter names, the
+// tool catalog, experts, personalities, MCP servers). A step that moved with its text unchanged is
+// reused with its ranges moved by as many lines (a step starts at a line start, so characters stay).
+import type { Finding, Pipeline, Range, Step } from '../spec/types';
+import type { McpAnalysisInfo } from '../mcp/catalog';
+import type { ToolCatalog } from '../tools/specs';
+import { exactSpan, type ParsedYaml } from '../parse/yamlDocument';
+import type { StepReference, TemplateSite } from './model';
+
+/** Where a step stands: its first and last offsets and lines. */
+export interface Place {
+  offset: number;
+  end: number;
+  line: number;
+  lastLine: number;
+}
+
+interface Entry<T> {
+  context: number;
+  index: number;
+  place: Place;
+  data: T;
+  /** The data where the step stood before it last moved (it may move back: an edit undone). */
+  before?: { place: Place; data: T };
+}
+
+/** The contexts seen last (a few documents edited in turn each keep theirs), newest last, with the
+ * values their analyses share (see `canonical`). */
+const recentContexts: { key: string; id: number; shared: Map<string, unknown> }[] = [];
+const MAX_CONTEXTS = 8;
+let nextContext = 1;
+const catalogIds = new WeakMap<object, number>();
+let nextCatalog = 1;
+
+function contextOf(key: string): { id: number; shared: Map<string, unknown> } {
+  const i = recentContexts.findIndex((c) => c.key === key);
+  if (i >= 0) {
+    const [hit] = recentContexts.splice(i, 1);
+    recentContexts.push(hit);
+    return hit;
+  }
+  const context = { key, id: nextContext++, shared: new Map<string, unknown>() };
+  recentContexts.push(context);
+  if (recentContexts.length > MAX_CONTEXTS) recentContexts.shift();
+  return context;
+}
+
+/** What the check of another step reads of this one (as JSON: no two differ in one string). */
+function stepSignature(step: Step): unknown[] {
+  const loop = step.loop ? (step.loop.kind === 'for_each' ? ['each', step.loop.loopVar, step.loop.single ?? null] : ['while']) : null;
+  return [step.id, step.tool, step.action, loop, step.vars.map((v) => v.name), step.body ? step.body.map(stepSignature) : null];
+}
+
+/** The part of a document that the check of one step reads besides the step: two analyses with
+ * the same context check a step of the same text alike. */
+export class StepMemoContext {
+  readonly id: number;
+  private readonly shared: Map<string, unknown>;
+  constructor(
+    readonly parsed: ParsedYaml,
+    pipeline: Pipeline,
+    catalog: ToolCatalog,
+    mcp: McpAnalysisInfo | undefined,
+  ) {
+    let cat = catalogIds.get(catalog);
+    if (cat === undefined) catalogIds.set(catalog, (cat = nextCatalog++));
+    const key = JSON.stringify([
+      cat,
+      mcp ?? null,
+      pipeline.parameters.map((p) => p.name),
+      Object.keys(pipeline.experts),
+      Object.keys(pipeline.personalities),
+      Object.keys(pipeline.mcpServers),
+      pipeline.steps.map(stepSignature),
+    ]);
+    const context = contextOf(key);
+    this.id = context.id;
+    this.shared = context.shared;
+  }
+
+  /** The value of this name that the first analysis in this context made (equal to `value`, as the
+   * context says): kept results then hold one list of step ids, not one per analysis they came from. */
+  canonical<T>(name: string, value: T): T {
+    if (this.shared.has(name)) return this.shared.get(name) as T;
+    this.shared.set(name, value);
+    return value;
+  }
+
+  private readonly places = new Map<Step, Place | null>();
+
+  /** Where the top-level step stands in this document, or null when its span is not its own. */
+  place(step: Step): Place | null {
+    let place = this.places.get(step);
+    if (place !== undefined) return place;
+    const span = exactSpan(this.parsed, step.path);
+    const lines = this.parsed.lines;
+    place = !span || span.value[1] <= span.value[0] ? null : { offset: span.value[0], end: span.value[1], line: lines.position(span.value[0]).line, lastLine: lines.position(span.value[1]).line };
+    this.places.set(step, place);
+    return place;
+  }
+}
+
+/** The results of one check per top-level step. */
+export class StepMemo<T> {
+  private readonly byRaw = new WeakMap<object, Entry<T>[]>();
+
+  constructor(
+    /** The data moved by `lines` lines and `offsets` characters. */
+    private readonly moved: (data: T, lines: number, offsets: number) => T,
+    /** Whether every range and offset the data holds is inside the step (else it would not move with it). */
+    private readonly inside: (data: T, place: Place) => boolean,
+  ) {}
+
+  /** The data of this step checked before in the same context, moved to where the step is now. */
+  get(ctx: StepMemoContext, step: Step, place: Place): T | undefined {
+    const entries = this.byRaw.get(step.raw);
+    const index = step.path[1] as number;
+    const e = entries?.find((x) => x.index === index && x.context === ctx.id);
+    if (!e) return undefined;
+    const lines = place.line - e.place.line;
+    const offsets = place.offset - e.place.offset;
+    if (lines === 0 && offsets === 0) return e.data;
+    // the entry keeps the moved copy, the one this analysis holds, so the two share it
+    const back = e.before && e.before.place.offset === place.offset && e.before.place.line === place.line ? e.before.data : undefined;
+    e.before = { place: e.place, data: e.data };
+    e.data = back ?? this.moved(e.data, lines, offsets);
+    e.place = place;
+    return e.data;
+  }
+
+  /** Keeps the data of a step, unless it reaches outside the step (it would not move with it). */
+  set(ctx: StepMemoContext, step: Step, place: Place, data: T): void {
+    if (!this.inside(data, place)) return;
+    const index = step.path[1] as number;
+    let entries = this.byRaw.get(step.raw);
+    if (!entries) this.byRaw.set(step.raw, (entries = []));
+    const entry: Entry<T> = { context: ctx.id, index, place, data };
+    const i = entries.findIndex((x) => x.index === index);
+    // one entry per place: the newest context replaces an older one
+    if (i >= 0) entries[i] = entry;
+    else entries.push(entry);
+  }
+}
+
+export function movedRange(r: Range, lines: number): Range {
+  return { start: { line: r.start.line + lines, character: r.start.character }, end: { line: r.end.line + lines, character: r.end.character } };
+}
+
+export function movedFinding(f: Finding, lines: number): Finding {
+  if (!lines) return f;
+  const out: Finding = { ...f, range: movedRange(f.range, lines) };
+  if (f.related) out.related = f.related.map((r) => ({ ...r, range: movedRange(r.range, lines) }));
+  if (f.fixes) out.fixes = f.fixes.map((x) => ({ ...x, edits: x.edits.map((e) => ({ ...e, range: movedRange(e.range, lines) })) }));
+  return out;
+}
+
+export function movedReference(r: StepReference, lines: number): StepReference {
+  if (!lines) return r;
+  return { ...r, range: movedRange(r.range, lines) };
+}
+
+export function movedSite(s: TemplateSite, lines: number, offsets: number): TemplateSite {
+  return {
+    ...s,
+    offsets: s.offsets && offsets ? s.offsets.map((o) => o + offsets) : s.offsets,
+    error: s.error && lines ? { message: s.error.message, range: movedRange(s.error.range, lines) } : s.error,
+  };
+}
+
+export function rangeInside(r: Range, place: Place): boolean {
+  return r.start.line >= place.line && r.end.line <= place.lastLine;
+}
+
+export function findingInside(f: Finding, place: Place): boolean {
+  return rangeInside(f.range, place) && (f.related ?? []).every((r) => rangeInside(r.range, place)) && (f.fixes ?? []).every((x) => x.edits.every((e) => rangeInside(e.range, place)));
+}
+
+export function siteInside(s: TemplateSite, place: Place): boolean {
+  if (s.error && !rangeInside(s.error.range, place)) return false;
+  const o = s.offsets;
+  return !o || !o.length || (o[0] >= place.offset && o[o.length - 1] <= place.end);
+}
+
+/** Makes every step be checked again on the next analysis (a reference analysis in tests). */
+export function forgetStepMemo(): void {
+  recentContexts.length = 0;
+}
