@@ -1,8 +1,9 @@
 // `orc worker`: takes step jobs from the queue and runs each attempt with the same tool and model
 // code as a local run (engine/run/stepExecutor.ts callAction), in the job's workspace, with this
 // process's own environment (its keys never go on the queue). A job is refused unless its
-// workspace lies under the worker's root and its step is one of the pipeline the coordinator
-// published (same source hash, same definition).
+// workspace lies under the worker's root and its step is one the coordinator compiled and
+// published (its digest, over the pipeline's hash and the whole compiled step, is in the set the
+// coordinator wrote). A job's output and end go back on its run's replies list.
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { realpathSync } from 'node:fs';
@@ -244,7 +245,7 @@ export class StepWorker {
     if (!inside(workspace, this.root) || !inside(cwd, this.root)) {
       return this.refuse(data, `its workspace ${data.workspace} is not under this worker's root ${this.root} (start the worker with --root covering it, on a machine that has the folder at the same path)`);
     }
-    // only steps of a pipeline the coordinator compiled: the digest, the published source, the definition
+    // only steps the coordinator compiled: the step matches its digest, and the digest was published
     if (stepDigest(data.pipelineSha256, data.step) !== data.stepDigest) return this.refuse(data, 'the step does not match its digest');
     const published = await this.isPublished(data.pipelineSha256, data.stepDigest);
     if (published !== true) return this.refuse(data, published);

@@ -26,6 +26,33 @@ export function mcpSteps(steps: Step[]): Step[] {
   return out;
 }
 
+const mcpStepsCache = new WeakMap<Pipeline, Step[]>();
+/** mcpSteps of a whole pipeline, walked once per compiled pipeline (a run is not the place for it). */
+export function mcpStepsOf(pipeline: Pipeline): Step[] {
+  let steps = mcpStepsCache.get(pipeline);
+  if (!steps) mcpStepsCache.set(pipeline, (steps = mcpSteps(pipeline.steps)));
+  return steps;
+}
+
+const usesServersCache = new WeakMap<Pipeline, boolean>();
+/** Whether a run of the pipeline can reach an MCP server: `mcp:` tools, ContextLab's `mcp-server`, or `mcp_servers` of its own. */
+export function usesMcpServers(pipeline: Pipeline): boolean {
+  let uses = usesServersCache.get(pipeline);
+  if (uses === undefined) {
+    let server = false;
+    const visit = (list: Step[]) => {
+      for (const s of list) {
+        if (s.tool === 'mcp-server') server = true;
+        if (s.body) visit(s.body);
+      }
+    };
+    visit(pipeline.steps);
+    uses = server || mcpStepsOf(pipeline).length > 0 || Object.keys(pipeline.mcpServers ?? {}).length > 0;
+    usesServersCache.set(pipeline, uses);
+  }
+  return uses;
+}
+
 /** The servers the steps of a pipeline call, in order of first use. */
 export function usedServers(pipeline: Pipeline): string[] {
   const names: string[] = [];

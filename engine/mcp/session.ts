@@ -4,7 +4,7 @@ import type { McpServerDecl, Pipeline } from '../spec/types';
 import { abortError, ToolError, untilAborted, type ToolDefinition, type ToolOutcome } from '../tools/runtime';
 import { unlistedToolSpec } from './catalog';
 import { connectServer, type McpCallResult, type McpConnection } from './client';
-import { mcpSteps, parseMcpTool } from './config';
+import { mcpStepsOf, parseMcpTool } from './config';
 
 /** What an MCP tool step's result holds: `{content, text, structured}`. */
 export interface McpStepResult {
@@ -134,7 +134,7 @@ export class McpSession {
   /** The tool definitions of a pipeline's `mcp:<server>.<tool>` steps, calling through this session. */
   toolsFor(pipeline: Pipeline): Record<string, ToolDefinition> {
     const out: Record<string, ToolDefinition> = {};
-    for (const step of mcpSteps(pipeline.steps)) {
+    for (const step of mcpStepsOf(pipeline)) {
       const name = step.tool!;
       const ref = parseMcpTool(name)!;
       if (out[name]) continue;

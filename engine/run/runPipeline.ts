@@ -7,7 +7,7 @@ import { NO_MODELS, type ModelRunner } from '../models/modelRunner';
 import { renderValue } from '../template/index';
 import { BUILTIN_TOOLS } from '../tools/registry';
 import { McpSession } from '../mcp/session';
-import { effectiveServers, loadUserServers } from '../mcp/config';
+import { effectiveServers, loadUserServers, usesMcpServers } from '../mcp/config';
 import { createMcpServerTool } from '../tools/mcpServer';
 import { createMcpMemoryTool } from '../tools/mcpMemory';
 import type { NestedRunOptions, NestedRunResult, ToolDefinition } from '../tools/runtime';
@@ -142,7 +142,8 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   const tools = { ...BUILTIN_TOOLS, ...(options.tools ?? {}) };
   // MCP: the run's servers (the user's settings under the pipeline's), each started on first use and
   // closed at the run's end; `mcp-server` and `mcp-memory` get the run's own state (nested runs share the parent's)
-  const mcp = new McpSession(effectiveServers(pipeline, loadUserServers().servers), cwd);
+  // the user's server list is read only when the pipeline can reach a server
+  const mcp = new McpSession(effectiveServers(pipeline, usesMcpServers(pipeline) ? loadUserServers().servers : {}), cwd);
   Object.assign(tools, mcp.toolsFor(pipeline));
   if (!options.tools?.['mcp-server']) tools['mcp-server'] = createMcpServerTool(mcp);
   if (!options.tools?.['mcp-memory']) tools['mcp-memory'] = createMcpMemoryTool();
