@@ -30,8 +30,9 @@ import { definition, highlights, prepareRename, references, rename } from './nav
 import { documentSymbols, foldingRanges, selectionRanges } from './outline';
 import { GRAPH_REQUEST, WORKSPACE_TRUSTED_NOTIFICATION, type GraphParams, type GraphResult } from './protocol';
 
-/** Diagnostics wait this long after the last change, so the changes of one edit (a paste, a
- * multi-cursor edit, a rename) are analyzed once. Keystrokes come farther apart than this. */
+/** A change that comes while another's diagnostics are still waiting waits this long after it, so
+ * the changes of one edit (a paste, a multi-cursor edit, a rename) are analyzed once. The first
+ * change after a quiet moment is analyzed at once: a keystroke's diagnostics do not wait. */
 export const DIAGNOSTICS_DEBOUNCE_MS = 10;
 
 export function startServer(connection: Connection): void {
@@ -114,7 +115,10 @@ export function startServer(connection: Connection): void {
     });
   };
   const schedule = (uri: string, delay: number) => {
-    clearTimeout(timers.get(uri));
+    const waiting = timers.get(uri);
+    clearTimeout(waiting);
+    // leading edge: nothing waiting, so no burst to gather; the messages already read go first anyway
+    if (waiting === undefined) delay = 0;
     timers.set(uri, setTimeout(() => {
       timers.delete(uri);
       publish(uri);
