@@ -27,8 +27,6 @@ interface Entry<T> {
   index: number;
   place: Place;
   data: T;
-  /** The data where the step stood before it last moved (it may move back: an edit undone). */
-  before?: { place: Place; data: T };
 }
 
 /** The contexts seen last (a few documents edited in turn each keep theirs), newest last, with the
@@ -128,9 +126,7 @@ export class StepMemo<T> {
     const offsets = place.offset - e.place.offset;
     if (lines === 0 && offsets === 0) return e.data;
     // the entry keeps the moved copy, the one this analysis holds, so the two share it
-    const back = e.before && e.before.place.offset === place.offset && e.before.place.line === place.line ? e.before.data : undefined;
-    e.before = { place: e.place, data: e.data };
-    e.data = back ?? this.moved(e.data, lines, offsets);
+    e.data = this.moved(e.data, lines, offsets);
     e.place = place;
     return e.data;
   }

@@ -213,9 +213,8 @@ interface Section {
   end: number;
 }
 
-/** Sections by text, with the parse generation that last used them; `before` is the same section
- * where it stood before it last moved (an edit undone, a character typed and deleted: it moves back). */
-const sectionCache = new Map<string, { section: Section | null; before?: Section; used: number }>();
+/** Sections by text, with the parse generation that last used them. */
+const sectionCache = new Map<string, { section: Section | null; used: number }>();
 let generation = 0;
 
 /** Drops what the last two parses did not use, so an editing session's memory stays flat. */
@@ -250,9 +249,7 @@ function parseSection(text: string, from: number, to: number, key: string | numb
     const section = hit.section;
     if (!section || section.base === from) return section;
     // moved by an edit before it: the cache keeps the moved copy, the one the new analysis holds
-    const back = hit.before?.base === from ? hit.before : undefined;
-    hit.before = section;
-    return (hit.section = back ?? { ...section, span: rebase(section.span, from - section.base), base: from });
+    return (hit.section = { ...section, span: rebase(section.span, from - section.base), base: from });
   }
   const own = detached(src);
   const doc = parseDocument(own, PARSE_OPTIONS);
