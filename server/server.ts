@@ -3,6 +3,7 @@
 // an empty result, so no text can take the server down.
 import * as path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
+import { idleCollector } from './idleMemory';
 import { orchestratorOf } from '../engine/auto/orchestrator';
 import { readCachedExplanation } from '../engine/intel/explain';
 import { findRunsRoot } from '../engine/cli/workspaceRoot';
@@ -103,12 +104,14 @@ export function startServer(connection: Connection): void {
     };
   });
 
+  const idle = idleCollector();
   const publish = (uri: string) => {
     const doc = documents.get(uri);
     if (!doc) return;
     const version = doc.version;
     safe('diagnostics', undefined, () => {
       const a = cache.get(doc);
+      idle.touch();
       // a newer version arrived while this one was analyzed: its own publish will follow
       if (documents.get(uri)?.version !== version) return;
       void connection.sendDiagnostics({ uri, version, diagnostics: a.findings.map((f) => toDiagnostic(f, uri)) });
