@@ -2,7 +2,7 @@
 // driven by the same LSP client over stdio, on pipelines of 200, 2,000 and 5,000 steps:
 // didOpen → diagnostics; a one-character edit → diagnostics (edits flip the error count, so a
 // report surely belongs to the edit; the median of 20, after 10 untimed); completion latency at 20
-// positions; memory.
+// positions; memory; and our memory over a session of 500 edits and 200 completions.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CompletionItem, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
@@ -109,6 +109,41 @@ async function semanticCheck(ours: Server, yls: Server): Promise<string> {
   return `unknown dependency + unknown template name: ours ${await count(ours, 'orchestrator-pipeline')} findings, yaml-language-server ${await count(yls, 'yaml')}`;
 }
 
+/**
+ * Our server over a session: RSS after the first edit, and after 500 edits (at steps all over the
+ * document) and 200 completions, each read after 3 s without a request, as a person pauses.
+ */
+async function session(n: number): Promise<{ first: number; after: number }> {
+  const s = await start('ours');
+  try {
+    const text = generatePipeline(n);
+    const uri = `file://${path.join(ROOT, `bench-session-${n}.pipeline.yaml`)}`;
+    const opened = s.next(uri, 0);
+    s.lsp.open(uri, text, 'orchestrator-pipeline');
+    await opened;
+    const lines = text.split('\n');
+    const names = lines.map((l, i) => (l.startsWith('    name: Step number') ? i : -1)).filter((i) => i >= 0);
+    const edit = async (k: number) => {
+      const line = names[(k * 37) % names.length];
+      const got = s.next(uri, 0);
+      s.lsp.change(uri, [{ range: { start: { line, character: 10 }, end: { line, character: 11 } }, text: k % 2 ? 'S' : 's' }]);
+      await got;
+    };
+    const quiet = () => new Promise((r) => setTimeout(r, 3000));
+    await edit(0);
+    await quiet();
+    const first = rssMiB(s.lsp.proc.pid!);
+    for (let k = 1; k <= 500; k++) {
+      await edit(k);
+      if (k % 5 === 0) for (let c = 0; c < 2; c++) await s.lsp.request('textDocument/completion', { textDocument: { uri }, position: { line: names[(k * 13 + c) % names.length] + 1, character: 4 } });
+    }
+    await quiet();
+    return { first, after: rssMiB(s.lsp.proc.pid!) };
+  } finally {
+    await s.lsp.stop();
+  }
+}
+
 async function main() {
   const rows: string[][] = [];
   const ratios: string[] = [];
@@ -136,7 +171,16 @@ async function main() {
     await ours.lsp.stop();
     await yls.lsp.stop();
   }
+  const flat: string[][] = [];
+  for (const n of SIZES.filter((x) => x >= 2000)) {
+    const { first, after } = await session(n);
+    const growth = after / first - 1;
+    flat.push([String(n), first.toFixed(0), after.toFixed(0), `${(growth * 100).toFixed(0)} %`]);
+    goals.push(goal(`${n} steps, memory over a session`, `RSS ${(growth * 100).toFixed(0)} % above the first edit's after 500 edits and 200 completions`, 'within 10 %', growth <= 0.1));
+  }
   table(['steps', 'server', 'open→diag ms', 'edit→diag ms (median)', 'completion ms median / p95', 'RSS MiB'], rows);
+  console.log('\nours over a session (RSS MiB, each after 3 s without a request):');
+  table(['steps', 'after the first edit', 'after 500 edits + 200 completions', 'growth'], flat);
   console.log('\nyaml-language-server time / ours (higher is better for us):');
   for (const r of ratios) console.log(`  ${r}`);
   console.log('\ngoals (BENCHMARKS: the language server against yaml-language-server):');
