@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CompletionItem, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
 import { LspClient, SERVER } from '../test/helpers/lspClient';
+import { SERVER_ENV } from '../server/launch';
 import { generatePipeline } from './generatePipeline';
 import { goal, median, percentile, table } from './stats';
 
@@ -28,7 +29,8 @@ function rssMiB(pid: number): number {
 }
 
 async function start(name: 'ours' | 'yaml-language-server'): Promise<Server> {
-  const lsp = name === 'ours' ? new LspClient('stdio', process.execPath, [SERVER]) : new LspClient('stdio', process.execPath, [YLS]);
+  // ours as the extension starts it (server/launch.ts); theirs as its own extension does
+  const lsp = name === 'ours' ? new LspClient('stdio', process.execPath, [SERVER], { ...process.env, ...SERVER_ENV }) : new LspClient('stdio', process.execPath, [YLS]);
   const yamlSettings = { schemas: { [SCHEMA]: '*.pipeline.yaml' }, validate: true, completion: true, hover: true };
   lsp.connection.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) => p.items.map((i) => (i.section === 'yaml' ? yamlSettings : null)));
   const waiters: { uri: string; errors: number; resolve: () => void }[] = [];

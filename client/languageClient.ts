@@ -4,14 +4,16 @@ import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import type { GraphDocument } from '../engine/plan/graph';
 import { GRAPH_REQUEST, WORKSPACE_TRUSTED_NOTIFICATION, type GraphParams, type GraphResult } from '../server/protocol';
+import { SERVER_ENV } from '../server/launch';
 
 export const LANGUAGE_ID = 'orchestrator-pipeline';
 
 export async function startLanguageClient(context: vscode.ExtensionContext, commands: string[]): Promise<LanguageClient> {
   const module = context.asAbsolutePath('dist/server.js');
+  const env = { ...process.env, ...SERVER_ENV };
   const serverOptions: ServerOptions = {
-    run: { module, transport: TransportKind.ipc },
-    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
+    run: { module, transport: TransportKind.ipc, options: { env } },
+    debug: { module, transport: TransportKind.ipc, options: { env, execArgv: ['--nolazy', '--inspect=6009'] } },
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ language: LANGUAGE_ID }],

@@ -24,12 +24,12 @@ export class LspClient {
   readonly logs: string[] = [];
   private versions = new Map<string, number>();
 
-  constructor(transport: 'stdio' | 'ipc', command = process.execPath, args: string[] = [SERVER]) {
+  constructor(transport: 'stdio' | 'ipc', command = process.execPath, args: string[] = [SERVER], env: NodeJS.ProcessEnv = process.env) {
     if (transport === 'stdio') {
-      this.proc = spawn(command, [...args, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      this.proc = spawn(command, [...args, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env });
       this.connection = createProtocolConnection(new StreamMessageReader(this.proc.stdout!), new StreamMessageWriter(this.proc.stdin!));
     } else {
-      this.proc = fork(args[0], ['--node-ipc'], { stdio: ['pipe', 'pipe', 'pipe', 'ipc'] });
+      this.proc = fork(args[0], ['--node-ipc'], { stdio: ['pipe', 'pipe', 'pipe', 'ipc'], env });
       this.connection = createProtocolConnection(new IPCMessageReader(this.proc), new IPCMessageWriter(this.proc));
     }
     this.proc.stderr?.on('data', (c) => this.logs.push(String(c)));
