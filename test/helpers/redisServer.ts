@@ -113,6 +113,16 @@ export async function countInLogs(workers: WorkerProcess[], what: RegExp, count:
   return counts();
 }
 
+/** Waits until one of the workers' logs says `what` (no pause after it: nothing is counted); false after `ms`. */
+export async function someWorkerSays(workers: WorkerProcess[], what: RegExp, ms = 5000): Promise<boolean> {
+  const t0 = Date.now();
+  while (!workers.some((w) => what.test(w.log))) {
+    if (Date.now() - t0 > ms) return false;
+    await sleep(20);
+  }
+  return true;
+}
+
 /** An `orc worker` process and what it has logged. */
 export class WorkerProcess {
   log = '';

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CLI, orcAsync, type CliResult } from '../helpers/cli';
-import { RedisServer, WorkerProcess } from '../helpers/redisServer';
+import { RedisServer, someWorkerSays, WorkerProcess } from '../helpers/redisServer';
 
 const PIPELINE = `id: faulty
 steps:
@@ -89,7 +89,7 @@ describe('distributed run: faults', function () {
   it('a worker killed with SIGKILL mid-step: another worker runs the step, which the run has exactly once', async () => {
     const run = coordinator(['run', 'faulty.pipeline.yaml', '--json', '--redis', redis.url], dir);
     await waitFor(() => count('slow-start') === 1, 20_000, 'the slow step to start');
-    await waitFor(() => workers.some((w) => /slow \(attempt 1\): started/.test(w.log)), 3000, 'a worker to say it started the slow step');
+    await someWorkerSays(workers, /slow \(attempt 1\): started/, 3000);
     const holder = workers.find((w) => /slow \(attempt 1\): started/.test(w.log));
     assert.ok(holder, 'no worker says it started the slow step');
     await holder.kill();
