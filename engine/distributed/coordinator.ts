@@ -1,8 +1,12 @@
-// The coordinator's side of a distributed run: each attempt of a step that a worker can run
-// becomes a BullMQ job (id: run, step key, attempt). Workers send the job's streamed output and
-// model calls, then its end, to the run's own replies list, which the run pops (not the whole
-// queue's event stream: four events a job, for every run on the queue). The scheduler, conditions,
-// retries, failure policies and the checkpoint stay in the coordinator's run, as in a local run.
+// The coordinator's side of a distributed run: each attempt of a step that a worker can run goes
+// to the workers in a BullMQ job. Quick steps (those whose tool ran under QUICK_MS on the workers,
+// on average) that become ready together share a job, up to BATCH_MAX: a queue's cost is per job,
+// and a no-op step costs far less than its job. Slow or new steps have a job each, so that they
+// spread over the workers. Workers record each attempt's end in the run's results hash, by its
+// attempt id (run, step key, attempt), and send its streamed output and model calls, then its
+// end, to the run's own replies list, which the run pops (not the whole queue's event stream).
+// The scheduler, conditions, retries, failure policies and the checkpoint stay in the
+// coordinator's run, as in a local run.
 import IORedis from 'ioredis';
 import { Queue } from 'bullmq';
 import { BUILTIN_ACTIONS } from '../tools/specs';
@@ -11,7 +15,9 @@ import { abortError, ToolError, type ToolOutcome } from '../tools/runtime';
 import type { Step } from '../spec/types';
 import type { AttemptExecutor, AttemptRequest } from '../run/stepExecutor';
 import { bullConnection, checkRedis, parseRedisUrl, RedisUnavailableError, type RedisTarget } from './connection';
-import { cancelChannel, COORDINATOR_TOOLS, DEFAULT_QUEUE, JOB_FORMAT, jobId, KEEP_COMPLETED_S, KEEP_FAILED_S, KEY_PREFIX, PUBLISHED_TTL_S, publishedStepsKey, repliesKey, stepDigest, type StepJobData, type StepJobResult, type StepProgress, type StepReply } from './protocol';
+import { randomBytes } from 'node:crypto';
+import type { RunContext } from '../run/runContext';
+import { attemptId, cancelChannel, COORDINATOR_TOOLS, DEFAULT_QUEUE, JOB_FORMAT, KEEP_FAILED_S, KEY_PREFIX, PUBLISHED_TTL_S, publishedStepsKey, repliesKey, resultsKey, stepDigest, wireStep, type AttemptData, type WireStep, type StepJobData, type StepJobResult, type StepProgress, type StepReply } from './protocol';
 
 export interface RemoteOptions {
   url: string;
@@ -35,11 +41,32 @@ const SWEEP_MS = 2000;
 const REPLY_WAIT_S = 1;
 /** The most replies taken in one read. */
 const REPLY_BATCH = 1000;
+/** A step whose tool took less than this on the workers (ms, moving average) shares its job with other quick steps. */
+const QUICK_MS = 2;
+/** The most attempts one job carries. */
+const BATCH_MAX = 16;
+
+/** A job on the queue, and the attempts in it the run still waits for. */
+interface JobRef {
+  id: string;
+  open: Set<string>;
+}
 
 interface Pending {
   req: AttemptRequest;
+  /** When its job was added (or found again by a resumed run); 0 before. */
   since: number;
+  /** The job that carries it, once there is one. */
+  job: JobRef | null;
   resolve(o: ToolOutcome): void;
+  reject(e: unknown): void;
+}
+
+/** Attempts of one run that became ready in this turn of the event loop, waiting to share a job. */
+interface Forming {
+  items: string[];
+  added: Promise<void>;
+  resolve(): void;
   reject(e: unknown): void;
 }
 
@@ -54,12 +81,15 @@ export class RemoteAttempts implements AttemptExecutor {
   private down: RedisUnavailableError | null = null;
   private lostTimer: NodeJS.Timeout | null = null;
   private closed = false;
+  /** Makes this coordinator's job ids its own (a resumed run's coordinator is another). */
+  private readonly nonce = randomBytes(4).toString('hex');
+  private jobSeq = 0;
 
   private constructor(
     readonly target: RedisTarget,
     readonly queueName: string,
     private readonly queue: Queue,
-    /** Publishes cancellations; its state tells whether Redis is there. */
+    /** Publishes cancellations, reads results; its state tells whether Redis is there. */
     private readonly control: IORedis,
     /** Pops the run's replies (a blocking read: a connection of its own). */
     private readonly replies: IORedis,
@@ -126,11 +156,17 @@ export class RemoteAttempts implements AttemptExecutor {
     else if (m.kind === 'failed') this.failed(m.id, m.reason);
   }
 
-  private failed(id: string, reason: string): void {
+  /** Takes an attempt off the pending ones, and off its job's open attempts. */
+  private take(id: string): Pending | undefined {
     const p = this.pending.get(id);
-    if (!p) return;
+    if (!p) return undefined;
     this.pending.delete(id);
-    p.reject(new ToolError(`The worker's job failed: ${reason}`, 'WorkerError'));
+    p.job?.open.delete(id);
+    return p;
+  }
+
+  private failed(id: string, reason: string): void {
+    this.take(id)?.reject(new ToolError(`The worker's job failed: ${reason}`, 'WorkerError'));
   }
 
   private sweeper: NodeJS.Timeout;
@@ -139,27 +175,59 @@ export class RemoteAttempts implements AttemptExecutor {
   private sweeping = false;
 
   /**
-   * A safety net under the replies: an attempt waiting longer than a sweep asks for its job's state,
-   * so that an end whose reply was lost (a worker killed between the two, a reply popped as the
-   * connection broke) still reaches the run.
+   * A safety net under the replies: attempts waiting longer than a sweep are looked up in their
+   * run's results, and their job's state is asked for, so that an end whose reply was lost (a
+   * reply popped as the connection broke), or a job that ended without it, still reaches the run.
    */
   private async sweep(): Promise<void> {
     if (this.sweeping || this.down || this.closed) return;
     this.sweeping = true;
     try {
       const now = Date.now();
-      for (const [id, p] of [...this.pending]) {
-        if (now - p.since < SWEEP_MS || !this.pending.has(id)) continue;
-        const job = await this.queue.getJob(id);
-        if (!job || !this.pending.has(id)) continue;
-        const state = await job.getState();
-        if (state === 'completed') this.settle(id, job.returnvalue);
-        else if (state === 'failed') this.failed(id, job.failedReason);
+      const stale = [...this.pending].filter(([, p]) => p.job && p.since && now - p.since >= SWEEP_MS).map(([id]) => id);
+      if (!stale.length) return;
+      await this.settleRecorded(stale);
+      const jobs = new Map<string, JobRef>();
+      for (const id of stale) {
+        const job = this.pending.get(id)?.job;
+        if (job) jobs.set(job.id, job);
+      }
+      for (const job of jobs.values()) {
+        const state = await this.queue.getJobState(job.id);
+        if (state !== 'completed' && state !== 'failed' && state !== 'unknown') continue;
+        // the job ended: what it recorded is in the results by now, and what it did not never will be
+        const missing = [...job.open];
+        await this.settleRecorded(missing);
+        const reason = state === 'failed' ? ((await this.queue.getJob(job.id))?.failedReason ?? 'no reason given') : null;
+        for (const id of missing) {
+          if (!this.pending.has(id)) continue;
+          if (reason !== null) this.failed(id, reason);
+          else this.take(id)?.reject(new ToolError(`The worker's job ${job.id} ended without a result for this attempt (a worker of another version?)`, 'WorkerError'));
+        }
       }
     } catch {
       // Redis is away: the connection watch reports it
     } finally {
       this.sweeping = false;
+    }
+  }
+
+  /** Settles the attempts whose record is in their run's results hash. */
+  private async settleRecorded(ids: string[]): Promise<void> {
+    const byRun = new Map<string, string[]>();
+    for (const id of ids) {
+      const p = this.pending.get(id);
+      if (!p) continue;
+      const list = byRun.get(p.req.run.executionId) ?? [];
+      list.push(id);
+      byRun.set(p.req.run.executionId, list);
+    }
+    for (const [runId, list] of byRun) {
+      const got = await this.control.hmget(resultsKey(this.queueName, runId), ...list);
+      list.forEach((id, i) => {
+        const text = got[i];
+        if (text) this.settle(id, JSON.parse(text));
+      });
     }
   }
 
@@ -187,17 +255,20 @@ export class RemoteAttempts implements AttemptExecutor {
     return remote;
   }
 
-  /** Digests of the steps published for the workers (this run's pipeline), and of each step object. */
+  /** Digests of the steps published for the workers (this run's pipeline), and each step object's wire form and digest. */
   private readonly published = new Set<string>();
-  private readonly digests = new WeakMap<Step, string>();
+  private readonly wire = new WeakMap<Step, { step: WireStep; digest: string }>();
   private get stepsKey(): string {
     return publishedStepsKey(this.queueName, this.options.pipelineSha256);
   }
 
-  private digestOf(step: Step): string {
-    let d = this.digests.get(step);
-    if (!d) this.digests.set(step, (d = stepDigest(this.options.pipelineSha256, step)));
-    return d;
+  private wireOf(step: Step): { step: WireStep; digest: string } {
+    let w = this.wire.get(step);
+    if (!w) {
+      const s = wireStep(step);
+      this.wire.set(step, (w = { step: s, digest: stepDigest(this.options.pipelineSha256, s) }));
+    }
+    return w;
   }
 
   /** Publishes the digests of the compiled steps and their loop bodies (and renews their lifetime). */
@@ -205,7 +276,7 @@ export class RemoteAttempts implements AttemptExecutor {
     const all: string[] = [];
     const walk = (list: readonly Step[]) => {
       for (const s of list) {
-        const d = this.digestOf(s);
+        const d = this.wireOf(s).digest;
         if (!this.published.has(d)) all.push(d);
         this.published.add(d);
         if (s.body) walk(s.body);
@@ -237,20 +308,20 @@ export class RemoteAttempts implements AttemptExecutor {
     if (this.down) throw this.down;
     if (req.signal.aborted) throw abortError(req.signal);
     const run = req.run;
-    const id = jobId(run.executionId, req.key, req.attempt);
+    const id = attemptId(run.executionId, req.key, req.attempt);
     this.listen(run.executionId);
-    const done = new Promise<ToolOutcome>((resolve, reject) => this.pending.set(id, { req, since: Date.now(), resolve, reject }));
+    const done = new Promise<ToolOutcome>((resolve, reject) => this.pending.set(id, { req, since: 0, job: null, resolve, reject }));
     this.watch(req.signal, id);
     try {
       if (this.options.resume) {
-        const reused = await this.reattach(id);
-        if (reused) this.settle(id, reused);
-        else if (this.pending.has(id)) await this.add(id, req);
-      } else await this.add(id, req);
+        if (await this.reattach(id)) return await done;
+        if (!this.pending.has(id)) return await done; // cancelled meanwhile
+      }
+      await this.enqueue(id, req);
       return await done;
     } finally {
       this.bySignal.get(req.signal)?.delete(id);
-      this.pending.delete(id);
+      this.take(id);
     }
   }
 
@@ -270,69 +341,153 @@ export class RemoteAttempts implements AttemptExecutor {
     ids.add(id);
   }
 
-  /** The attempt ends as cancelled or timed out; the worker stops it, and a job still waiting is taken off the queue. */
+  /**
+   * The attempt ends as cancelled or timed out. The workers hear of it: the one running it stops
+   * it, and the one that takes its job later skips it. A job none of whose attempts is awaited any
+   * more is taken off the queue (if it still waits there).
+   */
   private cancel(id: string, signal: AbortSignal): void {
-    const p = this.pending.get(id);
+    const p = this.take(id);
     if (!p) return;
-    this.pending.delete(id);
     p.reject(abortError(signal));
     this.control.publish(cancelChannel(this.queueName), id).catch(() => {});
-    this.queue.remove(id).catch(() => {});
+    if (p.job && !p.job.open.size) this.queue.remove(p.job.id).catch(() => {});
+  }
+
+  /** A resumed run's jobs still on the queue (waiting or running), by the attempt ids they carry; read once. */
+  private live: Promise<Map<string, JobRef>> | null = null;
+
+  private liveJobs(runId: string): Promise<Map<string, JobRef>> {
+    this.live ??= (async () => {
+      const byAttempt = new Map<string, JobRef>();
+      const jobs = await this.queue.getJobs(['active', 'wait', 'prioritized', 'delayed']);
+      for (const job of jobs) {
+        const data = job?.data as StepJobData | undefined;
+        if (!job?.id || data?.runId !== runId || !Array.isArray(data.attempts)) continue;
+        const ref: JobRef = { id: job.id, open: new Set() };
+        for (const a of data.attempts) byAttempt.set(a.id, ref);
+      }
+      return byAttempt;
+    })();
+    return this.live;
   }
 
   /**
-   * A resumed run's attempt: a job that succeeded is taken as it is, one still waiting or running is
-   * awaited; a failed one is removed so that the attempt runs again (a resume re-runs failures).
-   * Returns the value to settle with, or null.
+   * A resumed run's attempt: one a worker recorded as a success is taken as it is; one still in a
+   * job on the queue (waiting or running) is awaited; one recorded as a failure is forgotten, so
+   * that it runs again (a resume re-runs failures). Returns whether it settled or is awaited.
    */
-  private async reattach(id: string): Promise<unknown | null> {
-    const job = await this.queue.getJob(id);
-    if (!job) return null;
-    const state = await job.getState();
-    if (state === 'completed') {
-      const v = job.returnvalue as StepJobResult | null;
-      if (v && v.ok && v.outcome?.success) return v;
-    } else if (state !== 'failed' && state !== 'unknown') {
-      return null; // waiting or active: its end comes with the replies
+  private async reattach(id: string): Promise<boolean> {
+    const runId = this.pending.get(id)!.req.run.executionId;
+    const live = await this.liveJobs(runId); // first: a job that ends after this has its record in the results
+    const results = resultsKey(this.queueName, runId);
+    const text = await this.control.hget(results, id);
+    if (text) {
+      const v = JSON.parse(text) as StepJobResult;
+      if (v.ok && v.outcome?.success) {
+        this.settle(id, v);
+        return true;
+      }
+      await this.control.hdel(results, id);
+      return false;
     }
-    await job.remove().catch(() => {});
-    return null;
+    const job = live.get(id);
+    const p = this.pending.get(id);
+    if (!job || !p) return false;
+    job.open.add(id);
+    p.job = job;
+    p.since = Date.now();
+    return true; // its end comes with the replies
   }
 
-  private async add(id: string, req: AttemptRequest): Promise<void> {
-    const run = req.run;
-    const p = run.pipeline;
+  /** Whether a step's tool has been quick on the workers: its attempts may share a job. */
+  private quick(step: Step): boolean {
+    const ms = this.durations.get(durationKey(step));
+    return ms !== undefined && ms < QUICK_MS;
+  }
+
+  /** Moving average of how long each tool action ran on the workers (ms). */
+  private readonly durations = new Map<string, number>();
+
+  private readonly forming = new Map<RunContext, Forming>();
+  private flushing = false;
+
+  /** Adds the attempt's job: a job of its own, or, for a quick step, one it shares with the run's other quick steps of this turn. */
+  private enqueue(id: string, req: AttemptRequest): Promise<void> {
+    if (!this.quick(req.step)) return this.addJob(req.run, [id]);
+    let f = this.forming.get(req.run);
+    if (!f) {
+      let resolve!: () => void;
+      let reject!: (e: unknown) => void;
+      const added = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+      this.forming.set(req.run, (f = { items: [], added, resolve, reject }));
+    }
+    f.items.push(id);
+    const added = f.added;
+    if (f.items.length >= BATCH_MAX) this.flushForming(req.run, f);
+    else if (!this.flushing) {
+      this.flushing = true;
+      setImmediate(() => {
+        this.flushing = false;
+        for (const [run, g] of this.forming) this.flushForming(run, g);
+      });
+    }
+    return added;
+  }
+
+  private flushForming(run: RunContext, f: Forming): void {
+    this.forming.delete(run);
+    this.addJob(run, f.items).then(f.resolve, f.reject);
+  }
+
+  /** Adds one job carrying the attempts (those not cancelled meanwhile). */
+  private async addJob(run: RunContext, ids: string[]): Promise<void> {
+    const attempts: AttemptData[] = [];
+    const job: JobRef = { id: `${run.executionId}|${this.nonce}-${++this.jobSeq}`, open: new Set() };
+    for (const id of ids) {
+      const p = this.pending.get(id);
+      if (!p) continue;
+      const { req } = p;
+      p.job = job;
+      job.open.add(id);
+      const w = this.publish(req.step);
+      attempts.push({ id, key: req.key, attempt: req.attempt, stepDigest: w.digest, step: w.step, params: req.params, timeoutS: req.timeoutS });
+    }
+    if (!attempts.length) return;
+    const pl = run.pipeline;
     const data: StepJobData = {
       format: JOB_FORMAT,
       runId: run.executionId,
-      key: req.key,
-      attempt: req.attempt,
       pipelineSha256: this.options.pipelineSha256,
-      stepDigest: this.publish(req.step),
-      step: req.step,
-      pipeline: { id: p.id, experts: p.experts, model: p.model, selectionSchema: p.selectionSchema, personalities: p.personalities },
+      pipeline: { id: pl.id, experts: pl.experts, model: pl.model, selectionSchema: pl.selectionSchema, personalities: pl.personalities },
       defaultModel: run.defaultModel,
-      params: req.params,
       cwd: run.cwd,
       workspace: run.workspace,
       allowOutsideWorkspace: run.allowOutsideWorkspace,
       pipelineFile: run.pipelineFile,
-      timeoutS: req.timeoutS,
+      attempts,
     };
-    await this.whileUp(this.queue.add(req.step.id, data, { jobId: id, attempts: 1, removeOnComplete: { age: KEEP_COMPLETED_S }, removeOnFail: { age: KEEP_FAILED_S } }));
+    const name = attempts.length === 1 ? attempts[0].step.id : `${attempts.length} steps`;
+    // a completed job goes at once: its attempts' results are in the run's results hash
+    await this.whileUp(this.queue.add(name, data, { jobId: job.id, attempts: 1, removeOnComplete: true, removeOnFail: { age: KEEP_FAILED_S } }));
+    const now = Date.now();
+    for (const id of job.open) {
+      const p = this.pending.get(id);
+      if (p) p.since = now;
+    }
   }
 
   /**
    * The step's digest, published first when the run compiled it after the start: on the queue's own
    * connection, so that Redis has it before the job that follows on the same connection.
    */
-  private publish(step: Step): string {
-    const d = this.digestOf(step);
-    if (!this.published.has(d) && this.queueClient) {
-      this.published.add(d);
-      this.queueClient.sadd(this.stepsKey, d).catch(() => {});
+  private publish(step: Step): { step: WireStep; digest: string } {
+    const w = this.wireOf(step);
+    if (!this.published.has(w.digest) && this.queueClient) {
+      this.published.add(w.digest);
+      this.queueClient.sadd(this.stepsKey, w.digest).catch(() => {});
     }
-    return d;
+    return w;
   }
 
   /** `p`, or a RedisUnavailableError when Redis is lost first. */
@@ -353,11 +508,15 @@ export class RemoteAttempts implements AttemptExecutor {
   }
 
   private settle(id: string, value: unknown): void {
-    const p = this.pending.get(id);
+    const p = this.take(id);
     if (!p) return; // not ours, or a late answer to an attempt that already ended
-    this.pending.delete(id);
     const v = value as StepJobResult;
-    if (!v || typeof v !== 'object' || !v.figures) return p.reject(new ToolError(`The worker returned no result for job ${id}`, 'WorkerError'));
+    if (!v || typeof v !== 'object' || !v.figures) return p.reject(new ToolError(`The worker returned no result for attempt ${id}`, 'WorkerError'));
+    if (typeof v.ms === 'number') {
+      const key = durationKey(p.req.step);
+      const before = this.durations.get(key);
+      this.durations.set(key, before === undefined ? v.ms : before * 0.8 + v.ms * 0.2);
+    }
     const r = p.req.result;
     const f = v.figures;
     if (f.model) r.model = f.model;
@@ -390,10 +549,7 @@ export class RemoteAttempts implements AttemptExecutor {
       this.down = new RedisUnavailableError(
         `Lost the connection to Redis at ${this.target.display}: the step's outcome is unknown and it is not recorded as run. Resume the run when Redis is back (orc resume RUN_ID --redis URL)`,
       );
-      for (const [id, p] of this.pending) {
-        this.pending.delete(id);
-        p.reject(this.down);
-      }
+      for (const id of [...this.pending.keys()]) this.take(id)?.reject(this.down);
     }, ms);
   }
 
@@ -415,4 +571,9 @@ export class RemoteAttempts implements AttemptExecutor {
       await Promise.race([this.queue.disconnect(), new Promise((r) => setTimeout(r, 500).unref())]);
     }
   }
+}
+
+/** What the workers' timings are kept by: the tool and action (a model action by its name). */
+function durationKey(step: Step): string {
+  return step.tool ? `${step.tool}.${step.action ?? ''}` : `action:${step.action ?? ''}`;
 }

@@ -11,9 +11,11 @@ export const DEFAULT_QUEUE = 'orc-steps';
 /** The prefix of every Redis key BullMQ writes for us (BullMQ's own default is `bull`). */
 export const KEY_PREFIX = 'orc';
 /** The version of the job's shape and of the replies; a worker refuses jobs of another. */
-export const JOB_FORMAT = 2;
-/** How long finished jobs stay in Redis, so that a restarted coordinator finds them (seconds). */
-export const KEEP_COMPLETED_S = 24 * 3600;
+export const JOB_FORMAT = 3;
+/**
+ * How long a failed job stays in Redis (seconds). A completed job goes at once: its attempts'
+ * results are in the run's results hash, which a restarted coordinator reads (REPLIES_TTL_S).
+ */
 export const KEEP_FAILED_S = 7 * 24 * 3600;
 /** How long a pipeline's published steps stay in Redis after the coordinator last refreshed them (seconds). */
 export const PUBLISHED_TTL_S = 7 * 24 * 3600;
@@ -28,31 +30,42 @@ export const COORDINATOR_TOOLS = new Set(['pipeline', 'pipeline-executor', 'user
 /** The pipeline fields a step's action reads besides the step. */
 export type JobPipeline = Pick<Pipeline, 'id' | 'experts' | 'model' | 'selectionSchema' | 'personalities'>;
 
-/** One attempt of one step: everything a worker needs, and no secret (the worker uses its own environment's). */
-export interface StepJobData {
-  format: number;
-  runId: string;
+/** One attempt of one step in a job: what differs between the attempts a job carries. */
+export interface AttemptData {
+  /** The attempt's identity (attemptId): its idempotency key, its replies and its result record. */
+  id: string;
   /** The step's checkpoint key (`loop[2]/body_step`). */
   key: string;
   attempt: number;
-  /** sha256 of the pipeline's source. */
-  pipelineSha256: string;
   /**
-   * sha256 of the hash and the compiled step as sent: a job altered on the way is refused, and so is
-   * one whose digest the coordinator did not publish under publishedStepsKey(hash).
+   * sha256 of the pipeline's hash and the compiled step as sent: an attempt altered on the way is
+   * refused, and so is one whose digest the coordinator did not publish under publishedStepsKey(hash).
    */
   stepDigest: string;
-  /** The step as the coordinator compiled it (AUTO answers applied). */
-  step: Step;
-  pipeline: JobPipeline;
-  defaultModel: string | null;
+  /** The step as the coordinator compiled it (AUTO answers applied), without its mapping as written. */
+  step: WireStep;
   /** Rendered parameters. */
   params: Record<string, unknown>;
+  timeoutS: number | null;
+}
+
+/**
+ * A job: one or more attempts of steps of one run, and what they share; no secret (the worker uses
+ * its own environment's). A job carries several attempts only when they are short steps that became
+ * ready together (the coordinator's batching); its worker runs them one after another.
+ */
+export interface StepJobData {
+  format: number;
+  runId: string;
+  /** sha256 of the pipeline's source. */
+  pipelineSha256: string;
+  pipeline: JobPipeline;
+  defaultModel: string | null;
   cwd: string;
   workspace: string;
   allowOutsideWorkspace: boolean;
   pipelineFile: string | null;
-  timeoutS: number | null;
+  attempts: AttemptData[];
 }
 
 /** Model figures of the attempt, added to the step's result by the coordinator. */
@@ -66,7 +79,10 @@ export interface AttemptFigures {
   cost_usd: number;
 }
 
-/** A finished job's value: the tool's outcome, or the error it raised (its type decides retries). */
+/**
+ * A finished attempt's record, in the run's results hash (resultsKey) and its end reply: the tool's
+ * outcome, or the error it raised (its type decides retries).
+ */
 export interface StepJobResult {
   ok: boolean;
   outcome?: ToolOutcome;
@@ -74,6 +90,8 @@ export interface StepJobResult {
   figures: AttemptFigures;
   /** `host:pid` of the worker that ran it. */
   worker: string;
+  /** How long the attempt ran on the worker (ms): the coordinator batches steps that are quick. */
+  ms: number;
 }
 
 /** What a worker streams while a step runs. */
@@ -82,8 +100,9 @@ export type StepProgress =
   | { kind: 'model-call'; call: ModelCallRecord };
 
 /**
- * What workers send back to a run, in order, on the run's replies list (repliesKey): a job's
- * progress while it runs, then its end once BullMQ has it as completed or failed. The run reads
+ * What workers send back to a run, in order, on the run's replies list (repliesKey), by attempt id:
+ * an attempt's progress while it runs, then its end, written in one transaction with its record in
+ * the run's results hash; or, for each attempt of a job BullMQ failed, that failure. The run reads
  * only its own replies, not the whole queue's events.
  */
 export type StepReply =
@@ -96,16 +115,38 @@ export function repliesKey(queue: string, runId: string): string {
   return `${KEY_PREFIX}:${queue}:replies:${runId}`;
 }
 
-/** How long a run's replies stay when no one reads them (a coordinator that died; seconds). */
-export const REPLIES_TTL_S = KEEP_COMPLETED_S;
+/**
+ * A run's finished attempts (a Redis hash: attempt id → StepJobResult as JSON). An attempt counts
+ * once its record is here: a job handed to another worker skips the attempts recorded, and a
+ * resumed run takes a success from here instead of running the step again.
+ */
+export function resultsKey(queue: string, runId: string): string {
+  return `${KEY_PREFIX}:${queue}:results:${runId}`;
+}
 
-/** The job id of one attempt: a second add of the same attempt is the same job (BullMQ ids may not hold ':'). */
-export function jobId(runId: string, key: string, attempt: number): string {
+/** How long a run's replies and results stay after a worker first wrote them (a coordinator that died; seconds). */
+export const REPLIES_TTL_S = 24 * 3600;
+
+/** The id of one attempt of a step (its idempotency key): run, step key, attempt; without ':', as BullMQ ids. */
+export function attemptId(runId: string, key: string, attempt: number): string {
   return `${runId}|${key}|${attempt}`.replace(/:/g, '%3A');
 }
 
-export function stepDigest(pipelineSha256: string, step: Step): string {
-  return createHash('sha256').update(pipelineSha256).update('\n').update(JSON.stringify(step)).digest('hex');
+/**
+ * A compiled step as a job carries it: without `raw`, the mapping as written, which only the run's
+ * step cache reads (in the coordinator). Everything the step's action reads is there.
+ */
+export type WireStep = Omit<Step, 'raw'>;
+
+export function wireStep(step: Step | WireStep): WireStep {
+  if (!('raw' in step)) return step;
+  const { raw: _raw, ...wire } = step;
+  return wire;
+}
+
+/** The digest of a compiled step as a job carries it (wireStep), under its pipeline's hash. */
+export function stepDigest(pipelineSha256: string, step: Step | WireStep): string {
+  return createHash('sha256').update(pipelineSha256).update('\n').update(JSON.stringify(wireStep(step))).digest('hex');
 }
 
 /**

@@ -3,7 +3,9 @@
 // process's own environment (its keys never go on the queue). A job is refused unless its
 // workspace lies under the worker's root and its step is one the coordinator compiled and
 // published (its digest, over the pipeline's hash and the whole compiled step, is in the set the
-// coordinator wrote). A job's output and end go back on its run's replies list.
+// coordinator wrote). A job carries one attempt, or several of quick steps, run one after another;
+// each attempt's end is recorded in its run's results hash and goes back on the run's replies list
+// with its output.
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { realpathSync } from 'node:fs';
@@ -19,7 +21,7 @@ import { BUILTIN_TOOLS } from '../tools/registry';
 import { ToolError, type ToolDefinition, type ToolOutcome } from '../tools/runtime';
 import { setLongTimeout } from '../util/longTimer';
 import { bullConnection, checkRedis, parseRedisUrl } from './connection';
-import { cancelChannel, COORDINATOR_TOOLS, DEFAULT_QUEUE, JOB_FORMAT, KEY_PREFIX, publishedStepsKey, repliesKey, REPLIES_TTL_S, stepDigest, type StepJobData, type StepJobResult, type StepProgress, type StepReply } from './protocol';
+import { cancelChannel, COORDINATOR_TOOLS, DEFAULT_QUEUE, JOB_FORMAT, KEY_PREFIX, publishedStepsKey, repliesKey, REPLIES_TTL_S, resultsKey, stepDigest, type AttemptData, type StepJobData, type StepJobResult, type StepProgress, type StepReply } from './protocol';
 
 export interface WorkerOptions {
   url: string;
@@ -41,6 +43,8 @@ const OUTPUT_FLUSH_MS = 50;
 const LOG_FLUSH_MS = 50;
 /** The most output one progress message carries (characters). */
 const OUTPUT_CHUNK_MAX = 64 * 1024;
+/** How many cancelled attempt ids a worker remembers (a job taken after the cancel skips them). */
+const CANCELLED_KEPT = 10_000;
 
 function inside(child: string, parent: string): boolean {
   const rel = path.relative(parent, child);
@@ -87,6 +91,8 @@ export class StepWorker {
     this.subscriber = new IORedis({ ...target.options });
     this.subscriber.on('error', () => {});
     this.subscriber.on('message', (_channel, id: string) => {
+      this.cancelled.add(id);
+      if (this.cancelled.size > CANCELLED_KEPT) this.cancelled.delete(this.cancelled.values().next().value!);
       const c = this.controllers.get(id);
       if (c) {
         const e = new Error('The run cancelled the step');
@@ -105,10 +111,11 @@ export class StepWorker {
       skipVersionCheck: true,
       name: this.id,
     });
-    // a job's end goes to its run once BullMQ has it (a worker killed before that leaves the job to another)
-    this.worker.on('completed', (job: Job, result: StepJobResult) => this.reply(job, { id: job.id!, kind: 'completed', result }));
+    // a job BullMQ failed (it threw, or stalled too often): its attempts not recorded fail with it
     this.worker.on('failed', (job: Job | undefined, e: Error) => {
-      if (job) this.reply(job, { id: job.id!, kind: 'failed', reason: e.message });
+      const data = job?.data as StepJobData | undefined;
+      if (typeof data?.runId !== 'string' || !Array.isArray(data.attempts)) return;
+      for (const a of data.attempts) void this.send(data.runId, { id: a.id, kind: 'failed', reason: e.message });
     });
     let lastError = '';
     this.worker.on('error', (e) => {
@@ -119,6 +126,9 @@ export class StepWorker {
     await this.worker.waitUntilReady();
     this.options.log(`worker ${this.id} takes steps from queue '${this.queueName}' at ${target.display} (concurrency ${this.options.concurrency ?? 1}, root ${this.root})`);
   }
+
+  /** Attempts the run cancelled lately (a job that carries one later skips it); the newest CANCELLED_KEPT. */
+  private readonly cancelled = new Set<string>();
 
   /** Stops taking jobs; waits for the running ones unless `force`. */
   async close(force = false): Promise<void> {
@@ -136,14 +146,14 @@ export class StepWorker {
    * A step's log line: written in batches, LOG_FLUSH_MS apart (a worker taking thousands of steps a
    * second makes no write of each). A step's end replaces its start when neither is out yet.
    */
-  private stepLog(line: string, job?: { id: string; ends: boolean }): void {
-    const unwritten = job ? this.startLines.get(job.id) : undefined;
-    if (job?.ends && unwritten !== undefined) this.logLines[unwritten] = line;
+  private stepLog(line: string, attempt?: { id: string; ends: boolean }): void {
+    const unwritten = attempt ? this.startLines.get(attempt.id) : undefined;
+    if (attempt?.ends && unwritten !== undefined) this.logLines[unwritten] = line;
     else {
-      if (job && !job.ends) this.startLines.set(job.id, this.logLines.length);
+      if (attempt && !attempt.ends) this.startLines.set(attempt.id, this.logLines.length);
       this.logLines.push(line);
     }
-    if (job?.ends) this.startLines.delete(job.id);
+    if (attempt?.ends) this.startLines.delete(attempt.id);
     this.logTimer ??= setTimeout(() => this.flushLog(), LOG_FLUSH_MS);
   }
 
@@ -160,10 +170,10 @@ export class StepWorker {
     this.options.log(lines.join('\n'));
   }
 
-  private refuse(data: StepJobData, why: string, type = 'PermissionError'): StepJobResult {
-    const message = `Worker ${this.id} refused step '${data.key}' of run ${data.runId}: ${why}`;
+  private refusal(runId: string, key: string, why: string, type = 'PermissionError'): StepJobResult {
+    const message = `Worker ${this.id} refused step '${key}' of run ${runId}: ${why}`;
     this.stepLog(message);
-    return { ok: false, error: { message, type }, figures: { tokens_in: 0, tokens_out: 0, cost_usd: 0 }, worker: this.id };
+    return { ok: false, error: { message, type }, figures: { tokens_in: 0, tokens_out: 0, cost_usd: 0 }, worker: this.id, ms: 0 };
   }
 
   /**
@@ -189,41 +199,43 @@ export class StepWorker {
     return 'the step is not in the pipeline the run published';
   }
 
-  /** Replies lists this worker has given their lifetime to (a few runs at a time). */
-  private readonly repliesSeen = new Set<string>();
-
-  /** Replies not yet sent, by replies list: those of one turn of the event loop go in one push. */
-  private outbox = new Map<string, string[]>();
+  /** Replies and records not yet sent, by run: those of one turn of the event loop go in one transaction. */
+  private outbox = new Map<string, { messages: string[]; records: string[] }>();
   private outboxSent: Promise<unknown> | null = null;
 
-  /** Sends a job's progress or end to its run, after what was sent before (one connection, in order). */
-  private reply(job: Job, message: StepReply): Promise<unknown> {
-    const runId = (job.data as StepJobData | undefined)?.runId;
-    if (typeof runId !== 'string') return Promise.resolve();
-    const key = repliesKey(this.queueName, runId);
-    let box = this.outbox.get(key);
-    if (!box) this.outbox.set(key, (box = []));
-    box.push(JSON.stringify(message));
+  /** Sends a reply to its run, after what was sent before (one connection, in order). */
+  private send(runId: string, message: StepReply): Promise<unknown> {
+    return this.enqueueReply(runId, JSON.stringify(message), null);
+  }
+
+  /** Sends an attempt's end to its run, with its record in the run's results, in the same transaction. */
+  private sendEnd(runId: string, id: string, result: StepJobResult): Promise<unknown> {
+    const record = JSON.stringify(result);
+    return this.enqueueReply(runId, `{"id":${JSON.stringify(id)},"kind":"completed","result":${record}}`, [id, record]);
+  }
+
+  private enqueueReply(runId: string, message: string, record: [string, string] | null): Promise<unknown> {
+    let box = this.outbox.get(runId);
+    if (!box) this.outbox.set(runId, (box = { messages: [], records: [] }));
+    box.messages.push(message);
+    if (record) box.records.push(record[0], record[1]);
     this.outboxSent ??= new Promise((resolve) =>
       setImmediate(() => {
         this.outboxSent = null;
         const boxes = this.outbox;
         this.outbox = new Map();
-        resolve(Promise.all([...boxes].map(([k, messages]) => this.push(k, messages))));
+        resolve(Promise.all([...boxes].map(([run, b]) => this.write(run, b.messages, b.records))));
       }),
     );
     return this.outboxSent;
   }
 
-  private push(key: string, messages: string[]): Promise<unknown> {
-    const redis = this.subscriberless();
-    const sent = redis.rpush(key, ...messages).catch(() => {});
-    if (!this.repliesSeen.has(key)) {
-      if (this.repliesSeen.size >= 100) this.repliesSeen.clear();
-      this.repliesSeen.add(key);
-      redis.expire(key, REPLIES_TTL_S).catch(() => {});
-    }
-    return sent;
+  private write(runId: string, messages: string[], records: string[]): Promise<unknown> {
+    const replies = repliesKey(this.queueName, runId);
+    const results = resultsKey(this.queueName, runId);
+    const tx = this.subscriberless().multi();
+    if (records.length) tx.hset(results, ...records).expire(results, REPLIES_TTL_S);
+    return tx.rpush(replies, ...messages).expire(replies, REPLIES_TTL_S).exec();
   }
 
   private reader: IORedis | null = null;
@@ -236,32 +248,68 @@ export class StepWorker {
     return this.reader;
   }
 
-  private async process(job: Job): Promise<StepJobResult> {
+  /** A job: its attempts, one after another, each recorded and sent to its run as it ends. Its value is how many this worker recorded. */
+  private async process(job: Job): Promise<number> {
     const data = job.data as StepJobData;
-    if (!data || data.format !== JOB_FORMAT) return this.refuse(data ?? ({ key: '?', runId: '?' } as StepJobData), `the job's format ${data?.format} is not ${JOB_FORMAT} (a coordinator and worker of different versions)`, 'ConfigurationError');
-    // confinement: the step runs in its run's folders, which must lie under this worker's root
+    const runId = typeof data?.runId === 'string' ? data.runId : '?';
+    const attempts = Array.isArray(data?.attempts) ? data.attempts : [];
+    const recorded: Promise<unknown>[] = [];
+    const refuseAll = (why: string, type: string) => {
+      for (const a of attempts) {
+        recorded.push(this.sendEnd(runId, a.id, this.refusal(runId, a.key, why, type)));
+      }
+    };
+    if (!data || data.format !== JOB_FORMAT) {
+      const why = `the job's format ${data?.format} is not ${JOB_FORMAT} (a coordinator and worker of different versions)`;
+      if (attempts.length) refuseAll(why, 'ConfigurationError');
+      // a coordinator of an older version waits for its job's id
+      else if (runId !== '?' && job.id) recorded.push(this.send(runId, { id: job.id, kind: 'completed', result: this.refusal(runId, String((data as { key?: unknown }).key ?? '?'), why, 'ConfigurationError') }));
+      await Promise.all(recorded);
+      return attempts.length;
+    }
+    // confinement: the steps run in their run's folders, which must lie under this worker's root
     const workspace = realOrResolved(data.workspace);
     const cwd = data.cwd === data.workspace ? workspace : realOrResolved(data.cwd);
     if (!inside(workspace, this.root) || !inside(cwd, this.root)) {
-      return this.refuse(data, `its workspace ${data.workspace} is not under this worker's root ${this.root} (start the worker with --root covering it, on a machine that has the folder at the same path)`);
+      refuseAll(`its workspace ${data.workspace} is not under this worker's root ${this.root} (start the worker with --root covering it, on a machine that has the folder at the same path)`, 'PermissionError');
+      await Promise.all(recorded);
+      return attempts.length;
     }
-    // only steps the coordinator compiled: the step matches its digest, and the digest was published
-    if (stepDigest(data.pipelineSha256, data.step) !== data.stepDigest) return this.refuse(data, 'the step does not match its digest');
-    const published = await this.isPublished(data.pipelineSha256, data.stepDigest);
-    if (published !== true) return this.refuse(data, published);
-    const step = data.step;
-    if (step.tool && (COORDINATOR_TOOLS.has(step.tool) || !this.tools[step.tool])) return this.refuse(data, `the tool '${step.tool}' runs only in the coordinator`, 'ConfigurationError');
+    // a job handed on from a worker that stopped: the attempts it recorded count, and are not run again
+    const done = new Set<string>();
+    if (job.attemptsStarted > 1) {
+      const got = await this.subscriberless().hmget(resultsKey(this.queueName, runId), ...attempts.map((a) => a.id));
+      attempts.forEach((a, i) => got[i] && done.add(a.id));
+    }
+    for (const a of attempts) {
+      if (done.has(a.id) || this.cancelled.has(a.id)) continue;
+      recorded.push(this.sendEnd(runId, a.id, await this.runAttempt(data, a, workspace, cwd)));
+    }
+    // the job completes only once its records are in Redis
+    await Promise.all(recorded);
+    return recorded.length;
+  }
 
-    const t0 = Date.now();
-    this.stepLog(`${data.runId} ${data.key} (attempt ${data.attempt}): started`, { id: job.id!, ends: false });
+  private async runAttempt(data: StepJobData, a: AttemptData, workspace: string, cwd: string): Promise<StepJobResult> {
+    // only steps the coordinator compiled: the step matches its digest, and the digest was published
+    if (stepDigest(data.pipelineSha256, a.step) !== a.stepDigest) return this.refusal(data.runId, a.key, 'the step does not match its digest');
+    const published = await this.isPublished(data.pipelineSha256, a.stepDigest);
+    if (published !== true) return this.refusal(data.runId, a.key, published);
+    // the wire form lacks only `raw`, which the step cache of the run reads, not the action
+    const step = a.step as Step;
+    if (step.tool && (COORDINATOR_TOOLS.has(step.tool) || !this.tools[step.tool])) return this.refusal(data.runId, a.key, `the tool '${step.tool}' runs only in the coordinator`, 'ConfigurationError');
+
+    const t0 = performance.now();
+    const name = `${data.runId} ${a.key} (attempt ${a.attempt})`;
+    this.stepLog(`${name}: started`, { id: a.id, ends: false });
     const ctl = new AbortController();
-    this.controllers.set(job.id!, ctl);
+    this.controllers.set(a.id, ctl);
     const r = emptyStepResult('running');
     // output goes back in batches, redacted with this worker's own secrets
     let buffered: { stream: 'stdout' | 'stderr' | 'text'; chunk: string }[] = [];
     let flushTimer: NodeJS.Timeout | null = null;
     let sending: Promise<unknown> = Promise.resolve();
-    const send = (p: StepProgress) => (sending = sending.then(() => this.reply(job, { id: job.id!, kind: 'progress', progress: p })));
+    const send = (p: StepProgress) => (sending = sending.then(() => this.send(data.runId, { id: a.id, kind: 'progress', progress: p })));
     const flush = () => {
       flushTimer = null;
       const batch = buffered;
@@ -295,31 +343,32 @@ export class StepWorker {
     };
     let outcome: ToolOutcome | null = null;
     let failure: unknown = null;
-    const timer = data.timeoutS ? setLongTimeout(() => ctl.abort(new TimeoutError(`Step '${step.id}' timed out after ${data.timeoutS} s (attempt ${data.attempt})`)), data.timeoutS * 1000) : null;
+    const timer = a.timeoutS ? setLongTimeout(() => ctl.abort(new TimeoutError(`Step '${step.id}' timed out after ${a.timeoutS} s (attempt ${a.attempt})`)), a.timeoutS * 1000) : null;
     try {
       outcome = await Promise.race([
-        callAction(step, data.params, actx, ctl.signal, [], r),
+        callAction(step, a.params, actx, ctl.signal, [], r),
         new Promise<never>((_, reject) => ctl.signal.addEventListener('abort', () => reject(ctl.signal.reason), { once: true })),
       ]);
     } catch (e) {
       failure = e;
     } finally {
       timer?.clear();
-      this.controllers.delete(job.id!);
+      this.controllers.delete(a.id);
       if (flushTimer) clearTimeout(flushTimer);
       flush();
       await sending;
     }
     const figures = { model: r.model, ...(r.model_reason ? { model_reason: r.model_reason } : {}), ...(r.latency_ms !== undefined ? { latency_ms: r.latency_ms } : {}), ...(r.limiter_wait_ms !== undefined ? { limiter_wait_ms: r.limiter_wait_ms } : {}), tokens_in: r.tokens_in, tokens_out: r.tokens_out, cost_usd: r.cost_usd };
-    const took = `${Date.now() - t0} ms`;
+    const ms = performance.now() - t0;
+    const took = `${Math.round(ms)} ms`;
     if (outcome) {
-      this.stepLog(`${data.runId} ${data.key} (attempt ${data.attempt}): ${outcome.success ? 'done' : 'reported a failure'} in ${took}`, { id: job.id!, ends: true });
-      return { ok: true, outcome: { success: outcome.success, result: this.redactor.value(outcome.result), ...(outcome.error !== undefined ? { error: this.redactor.text(outcome.error) } : {}) }, figures, worker: this.id };
+      this.stepLog(`${name}: ${outcome.success ? 'done' : 'reported a failure'} in ${took}`, { id: a.id, ends: true });
+      return { ok: true, outcome: { success: outcome.success, result: this.redactor.value(outcome.result), ...(outcome.error !== undefined ? { error: this.redactor.text(outcome.error) } : {}) }, figures, worker: this.id, ms };
     }
     const type = failure instanceof ToolError ? failure.errorType : failure instanceof Error && failure.name && failure.name !== 'Error' ? failure.name : 'Error';
     const message = this.redactor.text(failure instanceof Error ? failure.message : String(failure));
-    this.stepLog(`${data.runId} ${data.key} (attempt ${data.attempt}): failed in ${took}: ${type}: ${message}`, { id: job.id!, ends: true });
-    return { ok: false, error: { message, type }, figures, worker: this.id };
+    this.stepLog(`${name}: failed in ${took}: ${type}: ${message}`, { id: a.id, ends: true });
+    return { ok: false, error: { message, type }, figures, worker: this.id, ms };
   }
 }
 

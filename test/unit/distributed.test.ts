@@ -17,7 +17,7 @@ import { runPipeline } from '../../engine/run/runPipeline';
 import type { RunEvent } from '../../engine/run/events';
 import { RemoteAttempts } from '../../engine/distributed/coordinator';
 import type { Step } from '../../engine/spec/types';
-import { DEFAULT_QUEUE, JOB_FORMAT, KEY_PREFIX, publishedStepsKey, stepDigest, type StepJobData, type StepJobResult } from '../../engine/distributed/protocol';
+import { cancelChannel, DEFAULT_QUEUE, JOB_FORMAT, KEY_PREFIX, publishedStepsKey, repliesKey, resultsKey, stepDigest, type AttemptData, type StepJobData, type StepJobResult } from '../../engine/distributed/protocol';
 import { assertCaseOutcome, caseArgs, conformanceCases, type ConformanceCase as Case } from '../helpers/conformance';
 
 const cases: Case[] = conformanceCases();
@@ -141,23 +141,29 @@ describe('distributed run: orc run --redis over two orc workers', function () {
     try {
       await admin.sadd(publishedStepsKey(DEFAULT_QUEUE, sha), ...a.pipeline!.steps.map((s) => stepDigest(sha, s)));
       const dir = fs.mkdtempSync(path.join(base, 'forged-'));
-      const job = (over: Partial<StepJobData>, s: Step = step): StepJobData => ({
-        format: JOB_FORMAT, runId: 'forged', key: step.id, attempt: 1, pipelineSha256: sha, stepDigest: stepDigest(sha, s), step: s,
+      const job = (name: string, over: Partial<StepJobData>, attempt: Partial<AttemptData> = {}): StepJobData => ({
+        format: JOB_FORMAT, runId: 'forged', pipelineSha256: sha,
         pipeline: { id: 'x', experts: {}, model: null, selectionSchema: 'balanced', personalities: {} }, defaultModel: null,
-        params: { path: 'notes/x.txt', content: 'forged' }, cwd: dir, workspace: dir, allowOutsideWorkspace: false, pipelineFile: null, timeoutS: null, ...over,
+        cwd: dir, workspace: dir, allowOutsideWorkspace: false, pipelineFile: null,
+        attempts: [{ id: `forged|${name.replace(/ /g, '-')}|1`, key: step.id, attempt: 1, stepDigest: stepDigest(sha, step), step, params: { path: 'notes/x.txt', content: 'forged' }, timeoutS: null, ...attempt }],
+        ...over,
       });
-      const other = { ...step, raw: { ...step.raw, parameters: { path: '/etc/passwd', content: 'x' } } } as Step;
+      // another step of the same tool (the job carries no mapping as written: it is not what runs)
+      const other = { ...step, action: 'delete' } as Step;
+      const compiledOtherwise = { ...step, parameters: { path: '/etc/passwd', content: 'x' } } as Step;
       const cases: [string, StepJobData, string][] = [
-        ['not published', job({ pipelineSha256: 'f'.repeat(64), stepDigest: stepDigest('f'.repeat(64), step) }), 'its pipeline was not published on the queue (run it with orc run --redis)'],
-        ['altered', job({ stepDigest: 'x' }), 'the step does not match its digest'],
-        ['not in the pipeline', job({}, other), 'the step is not in the pipeline the run published'],
+        ['not published', job('not published', { pipelineSha256: 'f'.repeat(64) }, { stepDigest: stepDigest('f'.repeat(64), step) }), 'its pipeline was not published on the queue (run it with orc run --redis)'],
+        ['altered', job('altered', {}, { stepDigest: 'x' }), 'the step does not match its digest'],
+        ['not in the pipeline', job('not in the pipeline', {}, { step: other, stepDigest: stepDigest(sha, other) }), 'the step is not in the pipeline the run published'],
         // the same mapping as written, compiled otherwise: the digest covers the whole compiled step
-        ['compiled otherwise', job({}, { ...step, parameters: { path: '/etc/passwd', content: 'x' } } as Step), 'the step is not in the pipeline the run published'],
-        ['outside the root', job({ cwd: os.tmpdir(), workspace: os.tmpdir() }), `its workspace ${os.tmpdir()} is not under this worker's root ${base} (start the worker with --root covering it, on a machine that has the folder at the same path)`],
+        ['compiled otherwise', job('compiled otherwise', {}, { step: compiledOtherwise, stepDigest: stepDigest(sha, compiledOtherwise) }), 'the step is not in the pipeline the run published'],
+        ['outside the root', job('outside the root', { cwd: os.tmpdir(), workspace: os.tmpdir() }), `its workspace ${os.tmpdir()} is not under this worker's root ${base} (start the worker with --root covering it, on a machine that has the folder at the same path)`],
       ];
       for (const [name, data, why] of cases) {
-        const j = await queue.add('forged', data, { jobId: `forged|${name.replace(/ /g, '-')}|1` });
-        const v = (await j.waitUntilFinished(events, 10_000)) as StepJobResult;
+        const j = await queue.add('forged', data, { jobId: `forged-job|${name.replace(/ /g, '-')}` });
+        assert.equal(await j.waitUntilFinished(events, 10_000), 1, `${name}: the worker recorded the job's one attempt`);
+        // the refusal is the attempt's record in its run's results, as a run reads it
+        const v = JSON.parse((await admin.hget(resultsKey(DEFAULT_QUEUE, 'forged'), data.attempts[0].id))!) as StepJobResult;
         assert.equal(v.ok, false, name);
         assert.equal(v.error!.type, 'PermissionError', name);
         assert.match(v.error!.message, new RegExp(`^Worker [^ ]+ refused step 'write_note' of run forged: `), name);
@@ -168,6 +174,75 @@ describe('distributed run: orc run --redis over two orc workers', function () {
       await events.close();
       await queue.close();
       admin.disconnect();
+    }
+  });
+
+  it('a job of several quick steps: its worker runs them one after another, each recorded by its attempt id, and skips one the run cancelled', async () => {
+    const source = 'id: several\nsteps:\n' + ['a', 'b', 'c'].map((x) => `  - id: ${x}\n    tool: filesystem\n    action: write\n    parameters: {path: "${x}.txt", content: "${x}"}\n`).join('');
+    const a = analyze(source);
+    const sha = sha256(source);
+    const connection = { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null };
+    const admin = new IORedis(redis.port, '127.0.0.1');
+    const queue = new Queue(DEFAULT_QUEUE, { connection, prefix: KEY_PREFIX });
+    const events = new QueueEvents(DEFAULT_QUEUE, { connection, prefix: KEY_PREFIX, lastEventId: '0-0' });
+    try {
+      await admin.sadd(publishedStepsKey(DEFAULT_QUEUE, sha), ...a.pipeline!.steps.map((s) => stepDigest(sha, s)));
+      const dir = fs.mkdtempSync(path.join(base, 'several-'));
+      const runId = `several-${process.pid}`;
+      // the run cancelled b before a worker took the job: every worker hears it
+      await admin.publish(cancelChannel(DEFAULT_QUEUE), `${runId}|b|1`);
+      const data: StepJobData = {
+        format: JOB_FORMAT, runId, pipelineSha256: sha,
+        pipeline: { id: 'several', experts: {}, model: null, selectionSchema: 'balanced', personalities: {} }, defaultModel: null,
+        cwd: dir, workspace: dir, allowOutsideWorkspace: false, pipelineFile: null,
+        attempts: a.pipeline!.steps.map((s) => ({ id: `${runId}|${s.id}|1`, key: s.id, attempt: 1, stepDigest: stepDigest(sha, s), step: s, params: s.parameters as Record<string, unknown>, timeoutS: null })),
+      };
+      const j = await queue.add('3 steps', data, { jobId: `${runId}|job` });
+      assert.equal(await j.waitUntilFinished(events, 10_000), 2, 'the worker recorded two attempts');
+      assert.deepEqual(fs.readdirSync(dir).sort(), ['a.txt', 'c.txt']);
+      const results = await admin.hgetall(resultsKey(DEFAULT_QUEUE, runId));
+      assert.deepEqual(Object.keys(results).sort(), [`${runId}|a|1`, `${runId}|c|1`]);
+      for (const x of ['a', 'c']) {
+        const v = JSON.parse(results[`${runId}|${x}|1`]) as StepJobResult;
+        assert.deepEqual([v.ok, v.outcome?.success, v.outcome?.result], [true, true, { path: `${x}.txt`, size: 1 }]);
+      }
+      // and the run's replies list has their ends, in order
+      const replies = (await admin.lrange(repliesKey(DEFAULT_QUEUE, runId), 0, -1)).map((t) => JSON.parse(t) as { id: string; kind: string });
+      assert.deepEqual(replies.map((r) => [r.id, r.kind]), [[`${runId}|a|1`, 'completed'], [`${runId}|c|1`, 'completed']]);
+    } finally {
+      await events.close();
+      await queue.close();
+      admin.disconnect();
+    }
+  });
+
+  it('quick steps that become ready together share jobs; the run is the same as a local one', async () => {
+    const n = 300;
+    const source = 'id: quick\nsteps:\n' + Array.from({ length: n }, (_, i) => `  - id: q${i}\n    tool: data\n    action: parse\n    parameters: {format: json, content: "${i}"}\n${i >= 10 ? `    dependencies: [q${i % 10}]\n` : ''}`).join('');
+    const a = analyze(source);
+    assert.deepEqual(a.findings.filter((f) => f.severity === 'error'), []);
+    const queueName = `quick-${process.pid}`;
+    const ws = [await WorkerProcess.start(redis.url, { cwd: base, root: base, queue: queueName, concurrency: 4 })];
+    const connection = { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null };
+    const events = new QueueEvents(queueName, { connection, prefix: KEY_PREFIX, lastEventId: '0-0' });
+    let added = 0;
+    events.on('added', () => added++);
+    await events.waitUntilReady();
+    const dir = fs.mkdtempSync(path.join(base, 'quick-'));
+    const remote = await RemoteAttempts.open({ url: redis.url, queue: queueName, pipelineSha256: sha256(source), steps: a.pipeline!.steps });
+    try {
+      const doc = await runPipeline(a, { cwd: dir, source, attempts: remote, maxParallel: 64 });
+      const local = await runPipeline(analyze(source), { cwd: fs.mkdtempSync(path.join(base, 'quick-local-')), source, maxParallel: 64 });
+      assert.equal(doc.status, 'completed');
+      assert.deepEqual(Object.values(doc.steps).map((s) => s.result), Object.values(local.steps).map((s) => s.result));
+      assert.ok(await ws[0].says(new RegExp(`${doc.execution_id} q${n - 1} \\(attempt 1\\): done`)), ws[0].log);
+      await new Promise((r) => setTimeout(r, 300)); // the last 'added' events
+      assert.ok(added < n / 2, `${n} quick steps went in ${added} jobs`);
+      assert.ok(added >= 10, `the first steps, whose time the run did not know yet, have jobs of their own (${added} jobs)`);
+    } finally {
+      await remote.close();
+      await events.close();
+      for (const w of ws) await w.kill();
     }
   });
 

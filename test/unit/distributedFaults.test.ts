@@ -11,6 +11,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CLI, orcAsync, type CliResult } from '../helpers/cli';
 import { RedisServer, someWorkerSays, WorkerProcess } from '../helpers/redisServer';
+import IORedis from 'ioredis';
+import { Queue, QueueEvents } from 'bullmq';
+import { analyze } from '../../engine/analyze/index';
+import { sha256 } from '../../engine/run/checkpointStore';
+import { DEFAULT_QUEUE, JOB_FORMAT, KEY_PREFIX, publishedStepsKey, resultsKey, stepDigest, type StepJobData, type StepJobResult } from '../../engine/distributed/protocol';
 
 const PIPELINE = `id: faulty
 steps:
@@ -103,6 +108,56 @@ describe('distributed run: faults', function () {
     assert.ok(await other.says(/slow \(attempt 1\): done/), other.log);
     // the killed worker's command was stopped with it: one completed execution, the one that counted
     assert.deepEqual([count('a'), count('slow-start'), count('slow-done'), count('z')], [1, 2, 1, 1], markers().join(','));
+  });
+
+  it('a worker killed with SIGKILL in the middle of a job of several steps: the next worker skips the steps the first recorded', async () => {
+    // a job of three steps, as the coordinator makes of quick steps that become ready together
+    const source = `id: shared
+steps:
+  - id: one
+    tool: terminal
+    action: execute
+    parameters: {command: "echo one >> markers.txt"}
+  - id: two
+    tool: terminal
+    action: execute
+    parameters: {command: "echo two-start >> markers.txt; sleep 3; echo two-done >> markers.txt"}
+  - id: three
+    tool: terminal
+    action: execute
+    parameters: {command: "echo three >> markers.txt"}
+`;
+    const a = analyze(source);
+    const sha = sha256(source);
+    const connection = { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null };
+    const admin = new IORedis(redis.port, '127.0.0.1');
+    const queue = new Queue(DEFAULT_QUEUE, { connection, prefix: KEY_PREFIX });
+    const events = new QueueEvents(DEFAULT_QUEUE, { connection, prefix: KEY_PREFIX, lastEventId: '0-0' });
+    try {
+      await admin.sadd(publishedStepsKey(DEFAULT_QUEUE, sha), ...a.pipeline!.steps.map((s) => stepDigest(sha, s)));
+      const runId = `shared-${process.pid}`;
+      const data: StepJobData = {
+        format: JOB_FORMAT, runId, pipelineSha256: sha,
+        pipeline: { id: 'shared', experts: {}, model: null, selectionSchema: 'balanced', personalities: {} }, defaultModel: null,
+        cwd: dir, workspace: dir, allowOutsideWorkspace: false, pipelineFile: null,
+        attempts: a.pipeline!.steps.map((s) => ({ id: `${runId}|${s.id}|1`, key: s.id, attempt: 1, stepDigest: stepDigest(sha, s), step: s, params: s.parameters as Record<string, unknown>, timeoutS: null })),
+      };
+      const job = await queue.add('3 steps', data, { jobId: `${runId}|job` });
+      await waitFor(() => count('two-start') === 1, 20_000, 'the second step to start');
+      await someWorkerSays(workers, /two \(attempt 1\): started/, 3000);
+      const holder = workers.find((w) => /two \(attempt 1\): started/.test(w.log))!;
+      await holder.kill();
+      assert.equal(await job.waitUntilFinished(events, 30_000), 2, 'the next worker recorded the two steps not recorded');
+      assert.deepEqual([count('one'), count('two-start'), count('two-done'), count('three')], [1, 2, 1, 1], markers().join(','));
+      const results = await admin.hgetall(resultsKey(DEFAULT_QUEUE, runId));
+      const by = (id: string) => (JSON.parse(results[`${runId}|${id}|1`]) as StepJobResult).worker;
+      const other = workers.find((w) => w !== holder)!;
+      assert.deepEqual([by('one'), by('two'), by('three')], [holder, other, other].map((w) => `${os.hostname()}:${w.pid}`));
+    } finally {
+      await events.close();
+      await queue.close();
+      admin.disconnect();
+    }
   });
 
   for (const when of ['while the step still runs', 'after the step has finished'] as const) {

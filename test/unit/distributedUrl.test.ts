@@ -1,7 +1,7 @@
 // Redis URLs of distributed runs: ACL credentials, database, TLS, and messages that never show the password.
 import { strict as assert } from 'node:assert';
 import { parseRedisUrl, RedisUrlError } from '../../engine/distributed/connection';
-import { jobId, stepDigest, checkQueueName } from '../../engine/distributed/protocol';
+import { attemptId, stepDigest, checkQueueName, wireStep } from '../../engine/distributed/protocol';
 import type { Step } from '../../engine/spec/types';
 
 describe('distributed: Redis URLs and job identity', () => {
@@ -30,9 +30,9 @@ describe('distributed: Redis URLs and job identity', () => {
     assert.throws(() => parseRedisUrl('not a url //user:secretpass@'), (e: unknown) => e instanceof RedisUrlError && !e.message.includes('secretpass'));
   });
 
-  it('job ids: one per run, step key and attempt, with no ":" (BullMQ refuses it)', () => {
-    assert.equal(jobId('20260101-000000-abcdef', 'loop[2]/step', 3), '20260101-000000-abcdef|loop[2]/step|3');
-    assert.equal(jobId('r', 'a:b', 1), 'r|a%3Ab|1');
+  it('attempt ids: one per run, step key and attempt, with no ":" (BullMQ refuses it in ids)', () => {
+    assert.equal(attemptId('20260101-000000-abcdef', 'loop[2]/step', 3), '20260101-000000-abcdef|loop[2]/step|3');
+    assert.equal(attemptId('r', 'a:b', 1), 'r|a%3Ab|1');
   });
 
   it('the step digest changes with the step and with the pipeline hash', () => {
@@ -41,6 +41,10 @@ describe('distributed: Redis URLs and job identity', () => {
     assert.equal(d, stepDigest('h1', JSON.parse(JSON.stringify(step))));
     assert.notEqual(d, stepDigest('h2', step));
     assert.notEqual(d, stepDigest('h1', { ...step, parameters: { a: 2 } } as unknown as Step));
+    // the job carries the step without its mapping as written, and the worker checks what it got
+    const compiled = { ...step, raw: { id: 's', parameters: { a: 1 } } } as unknown as Step;
+    assert.deepEqual(wireStep(compiled), step);
+    assert.equal(stepDigest('h1', compiled), d);
   });
 
   it('queue names', () => {
