@@ -1,8 +1,8 @@
 // The coordinator's side of a distributed run: each attempt of a step that a worker can run goes
 // to the workers in a BullMQ job. Quick steps (those whose tool ran under QUICK_MS on the workers,
-// on average) that become ready together share a job, up to BATCH_MAX: a queue's cost is per job,
-// and a no-op step costs far less than its job. Slow or new steps have a job each, so that they
-// spread over the workers. Workers record each attempt's end in the run's results hash, by its
+// on average) that become ready together share a job, up to BATCH_MAX of them or BATCH_WORK_MS of
+// their average work: a queue's cost is per job, and a no-op step costs far less than its job.
+// Slow or new steps have a job each, so that they spread over the workers. Workers record each attempt's end in the run's results hash, by its
 // attempt id (run, step key, attempt), and send its streamed output and model calls, then its
 // end, to the run's own replies list, which the run pops (not the whole queue's event stream).
 // The scheduler, conditions, retries, failure policies and the checkpoint stay in the
@@ -11,7 +11,7 @@ import IORedis from 'ioredis';
 import { Queue } from 'bullmq';
 import { BUILTIN_ACTIONS } from '../tools/specs';
 import { BUILTIN_TOOLS } from '../tools/registry';
-import { abortError, ToolError, type ToolOutcome } from '../tools/runtime';
+import { cancelledError, ToolError, type ToolOutcome } from '../tools/runtime';
 import type { Step } from '../spec/types';
 import type { AttemptExecutor, AttemptRequest } from '../run/stepExecutor';
 import { bullConnection, checkRedis, parseRedisUrl, RedisUnavailableError, type RedisTarget } from './connection';
@@ -44,7 +44,9 @@ const REPLY_BATCH = 1000;
 /** A step whose tool took less than this on the workers (ms, moving average) shares its job with other quick steps. */
 const QUICK_MS = 2;
 /** The most attempts one job carries. */
-const BATCH_MAX = 16;
+const BATCH_MAX = 32;
+/** The most work one job carries, by its steps' average times (ms): quick steps spread over workers too. */
+const BATCH_WORK_MS = 5;
 
 /** A job on the queue, and the attempts in it the run still waits for. */
 interface JobRef {
@@ -65,6 +67,8 @@ interface Pending {
 /** Attempts of one run that became ready in this turn of the event loop, waiting to share a job. */
 interface Forming {
   items: string[];
+  /** Their steps' average times on the workers (ms), summed. */
+  work: number;
   added: Promise<void>;
   resolve(): void;
   reject(e: unknown): void;
@@ -306,12 +310,13 @@ export class RemoteAttempts implements AttemptExecutor {
 
   async attempt(req: AttemptRequest): Promise<ToolOutcome> {
     if (this.down) throw this.down;
-    if (req.signal.aborted) throw abortError(req.signal);
+    const { cancellation } = req;
+    if (cancellation.aborted) throw cancelledError(cancellation.reason);
     const run = req.run;
     const id = attemptId(run.executionId, req.key, req.attempt);
     this.listen(run.executionId);
     const done = new Promise<ToolOutcome>((resolve, reject) => this.pending.set(id, { req, since: 0, job: null, resolve, reject }));
-    this.watch(req.signal, id);
+    cancellation.onAbort((reason) => this.cancel(id, reason));
     try {
       if (this.options.resume) {
         if (await this.reattach(id)) return await done;
@@ -320,25 +325,8 @@ export class RemoteAttempts implements AttemptExecutor {
       await this.enqueue(id, req);
       return await done;
     } finally {
-      this.bySignal.get(req.signal)?.delete(id);
       this.take(id);
     }
-  }
-
-  /** Attempts by the signal that stops them: one listener per signal (the run's is shared by every attempt without a timeout). */
-  private readonly bySignal = new WeakMap<AbortSignal, Set<string>>();
-
-  private watch(signal: AbortSignal, id: string): void {
-    let ids = this.bySignal.get(signal);
-    if (!ids) {
-      const set = (ids = new Set<string>());
-      this.bySignal.set(signal, set);
-      signal.addEventListener('abort', () => {
-        for (const x of set) this.cancel(x, signal);
-        set.clear();
-      }, { once: true });
-    }
-    ids.add(id);
   }
 
   /**
@@ -346,10 +334,10 @@ export class RemoteAttempts implements AttemptExecutor {
    * it, and the one that takes its job later skips it. A job none of whose attempts is awaited any
    * more is taken off the queue (if it still waits there).
    */
-  private cancel(id: string, signal: AbortSignal): void {
+  private cancel(id: string, reason: unknown): void {
     const p = this.take(id);
     if (!p) return;
-    p.reject(abortError(signal));
+    p.reject(cancelledError(reason));
     this.control.publish(cancelChannel(this.queueName), id).catch(() => {});
     if (p.job && !p.job.open.size) this.queue.remove(p.job.id).catch(() => {});
   }
@@ -400,10 +388,10 @@ export class RemoteAttempts implements AttemptExecutor {
     return true; // its end comes with the replies
   }
 
-  /** Whether a step's tool has been quick on the workers: its attempts may share a job. */
-  private quick(step: Step): boolean {
+  /** How long a step's tool has taken on the workers, on average, when that is quick enough for its attempts to share a job (ms); else null. */
+  private quick(step: Step): number | null {
     const ms = this.durations.get(durationKey(step));
-    return ms !== undefined && ms < QUICK_MS;
+    return ms !== undefined && ms < QUICK_MS ? ms : null;
   }
 
   /** Moving average of how long each tool action ran on the workers (ms). */
@@ -414,17 +402,19 @@ export class RemoteAttempts implements AttemptExecutor {
 
   /** Adds the attempt's job: a job of its own, or, for a quick step, one it shares with the run's other quick steps of this turn. */
   private enqueue(id: string, req: AttemptRequest): Promise<void> {
-    if (!this.quick(req.step)) return this.addJob(req.run, [id]);
+    const ms = this.quick(req.step);
+    if (ms === null) return this.addJob(req.run, [id]);
     let f = this.forming.get(req.run);
     if (!f) {
       let resolve!: () => void;
       let reject!: (e: unknown) => void;
       const added = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
-      this.forming.set(req.run, (f = { items: [], added, resolve, reject }));
+      this.forming.set(req.run, (f = { items: [], work: 0, added, resolve, reject }));
     }
     f.items.push(id);
+    f.work += ms;
     const added = f.added;
-    if (f.items.length >= BATCH_MAX) this.flushForming(req.run, f);
+    if (f.items.length >= BATCH_MAX || f.work >= BATCH_WORK_MS) this.flushForming(req.run, f);
     else if (!this.flushing) {
       this.flushing = true;
       setImmediate(() => {

@@ -3,6 +3,7 @@ import type { ModelRunner } from '../models/modelRunner';
 import type { Pipeline, Plan, Step } from '../spec/types';
 import type { NestedRunOptions, NestedRunResult, ToolDefinition, ToolOutcome } from '../tools/runtime';
 import type { Interaction } from '../tools/interaction';
+import type { Cancellation } from './attemptSignal';
 import type { CheckpointStore } from './checkpointStore';
 import type { RunEmitter, StepResult, StepScope } from './events';
 import type { Redactor } from './redact';
@@ -154,7 +155,8 @@ export interface AttemptRequest {
   attempt: number;
   timeoutS: number | null;
   scopePath: StepScope[];
-  signal: AbortSignal;
+  /** The attempt's cancellation and timeout (no AbortSignal is made for it: a no-op step costs less). */
+  cancellation: Cancellation;
   /** Receives the attempt's model figures (model, tokens, cost, latency). */
   result: StepResult;
   /** The run: its id, folders, pipeline, listeners. */

@@ -21,7 +21,7 @@ import { runDir } from './checkpointStore';
 import * as path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { createToolModels, type ToolModels } from '../tools/toolModels';
-import { AttemptSignal, signalOf } from './attemptSignal';
+import { AttemptSignal, cancellationOf, signalOf } from './attemptSignal';
 
 export class TimeoutError extends Error {
   constructor(message: string) {
@@ -246,7 +246,7 @@ export function stepKey(stepId: string, scopePath: StepScope[]): string {
 
 /** One attempt: on the run's attempt executor when it takes the step (a distributed run), else here. */
 function attemptAction(step: Step, params: Record<string, unknown>, ctx: RunContext, signal: AbortSignal | AttemptSignal, scopePath: StepScope[], r: StepResult, attempt: number, timeoutS: number | null): Promise<ToolOutcome> {
-  if (ctx.attempts?.handles(step)) return ctx.attempts.attempt({ step, key: stepKey(step.id, scopePath), params, attempt, timeoutS, scopePath, signal: signalOf(signal), result: r, run: ctx });
+  if (ctx.attempts?.handles(step)) return ctx.attempts.attempt({ step, key: stepKey(step.id, scopePath), params, attempt, timeoutS, scopePath, cancellation: cancellationOf(signal), result: r, run: ctx });
   return callAction(step, params, ctx, signal, scopePath, r);
 }
 

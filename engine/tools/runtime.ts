@@ -80,7 +80,11 @@ export class ToolError extends Error {
 }
 
 export function abortError(signal: AbortSignal): Error {
-  const reason = signal.reason;
+  return cancelledError(signal.reason);
+}
+
+/** The error an attempt cancelled for `reason` ends with: the reason when it is one (a timeout), else a CancelledError. */
+export function cancelledError(reason: unknown): Error {
   if (reason instanceof Error) return reason;
   const e = new Error('The step was cancelled');
   e.name = 'CancelledError';
