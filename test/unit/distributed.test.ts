@@ -129,6 +129,33 @@ describe('distributed run: orc run --redis over two orc workers', function () {
     assert.ok(ended.time - output[0].time >= 500, `the first line came ${ended.time - output[0].time} ms before the end: not streamed`);
   });
 
+  it('cancelling a distributed run stops the step on its worker, and the run ends cancelled at once', async () => {
+    const dir = fs.mkdtempSync(path.join(base, 'cancel-'));
+    const source = 'id: cancel\nsteps:\n  - id: long\n    tool: terminal\n    action: execute\n    parameters:\n      command: "echo started > mark.txt; sleep 5; echo finished > mark.txt"\n';
+    const a = analyze(source);
+    const remote = await RemoteAttempts.open({ url: redis.url, pipelineSha256: sha256(source), steps: a.pipeline!.steps });
+    const stop = new AbortController();
+    try {
+      const running = runPipeline(a, { cwd: dir, source, attempts: remote, signal: stop.signal });
+      const t0 = Date.now();
+      while (!fs.existsSync(path.join(dir, 'mark.txt'))) {
+        if (Date.now() - t0 > 10_000) throw new Error('the step did not start');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const cancelledAt = Date.now();
+      stop.abort();
+      const doc = await running;
+      assert.ok(Date.now() - cancelledAt < 1000, `the run ended ${Date.now() - cancelledAt} ms after the cancel`);
+      assert.equal(doc.status, 'cancelled');
+      assert.equal(doc.steps.long.status, 'cancelled');
+      assert.ok(await someWorkerSays(workers, new RegExp(`${doc.execution_id} long \\(attempt 1\\): failed in \\d+ ms: CancelledError`), 3000), 'the worker stopped the step');
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(fs.readFileSync(path.join(dir, 'mark.txt'), 'utf8'), 'started\n', 'the command was killed');
+    } finally {
+      await remote.close();
+    }
+  });
+
   it('workers refuse jobs whose step is not one of the pipeline the run published, or was altered on the way', async () => {
     const source = fs.readFileSync(path.join(CONFORMANCE, 'hello.pipeline.yaml'), 'utf8');
     const a = analyze(source);
