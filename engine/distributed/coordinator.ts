@@ -88,6 +88,8 @@ export class RemoteAttempts implements AttemptExecutor {
   /** Makes this coordinator's job ids its own (a resumed run's coordinator is another). */
   private readonly nonce = randomBytes(4).toString('hex');
   private jobSeq = 0;
+  /** Jobs added and the attempts they carried, since this coordinator opened. */
+  readonly added = { jobs: 0, attempts: 0 };
 
   private constructor(
     readonly target: RedisTarget,
@@ -444,6 +446,8 @@ export class RemoteAttempts implements AttemptExecutor {
       attempts.push({ id, key: req.key, attempt: req.attempt, stepDigest: w.digest, step: w.step, params: req.params, timeoutS: req.timeoutS });
     }
     if (!attempts.length) return;
+    this.added.jobs++;
+    this.added.attempts += attempts.length;
     const pl = run.pipeline;
     const data: StepJobData = {
       format: JOB_FORMAT,
