@@ -2,6 +2,7 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import type { Finding, Range, ValuePath } from '../spec/types';
 import { LineIndex } from './lineIndex';
+import { readPlainSection } from './plainBlockYaml';
 import { scalarOffsets, type ScalarStyle } from './scalarOffsets';
 
 /** Bound on alias expansion (count × size), so an alias bomb is a finding, not an out-of-memory. */
@@ -202,7 +203,7 @@ function withLazyDocument(parsed: Omit<ParsedYaml, 'document'>): ParsedYaml {
 // rest is reused. Anything this cannot read exactly as the whole-text parse would (anchors,
 // several documents, flow-style top level, any error or warning) falls back to the whole parse.
 
-interface Section {
+export interface Section {
   value: unknown;
   /** The span of the section's entry (a top-level key's value, or one step item), with offsets
    * in the document where the section starts at `base`. The analysis of that document holds the
@@ -252,14 +253,22 @@ function parseSection(text: string, from: number, to: number, key: string | numb
     return (hit.section = { ...section, span: rebase(section.span, from - section.base), base: from });
   }
   const own = detached(src);
+  // most sections are plain block YAML, read without the library (the same value and spans)
+  const plain = readPlainSection(own, from, key, PARSE_OPTIONS);
+  const section = plain ? { value: plain.value, span: plain.span, base: from, end: plain.end } : parseSectionWithLibrary(own, from, key);
+  cacheSection(own, section);
+  return section;
+}
+
+/** A section's text read by the yaml library: its value, the span of its entry (offsets moved by
+ * `from`) and where its top collection ends; null when the library finds anything to report. */
+export function parseSectionWithLibrary(own: string, from: number, key: string | number): Section | null {
   const doc = parseDocument(own, PARSE_OPTIONS);
   let ok = doc.errors.length === 0 && doc.warnings.length === 0;
   const wrapper = ok ? buildSpans(doc.contents, () => (ok = false), () => (ok = false), from) : null;
   const span = wrapper?.children?.get(key);
   const end = (doc.contents as YamlNode | null)?.range?.[1] ?? 0;
-  const section = ok && span ? { value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), span, base: from, end } : null;
-  cacheSection(own, section);
-  return section;
+  return ok && span ? { value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), span, base: from, end } : null;
 }
 
 function rebase(span: NodeSpan, delta: number): NodeSpan {
