@@ -2,6 +2,7 @@
 // filter and test, with offsets. The analyzer turns these into scope and step-reference checks.
 import { TemplateSyntaxError, type Expr, type Span, type TemplateAst, type TemplateNode } from './ast';
 import { parseExpression, parseTemplate } from './parser';
+import { simpleTemplateReferences } from './simpleReferences';
 
 export interface AttrStep extends Span {
   /** The attribute or literal key (`.result`, `['a-b']`, `[0]`). */
@@ -169,22 +170,23 @@ export function collectReferences(ast: TemplateAst | { expr: Expr }): TemplateRe
   return refs;
 }
 
-/** What a template or expression source refers to; parsed once per distinct source (bounded cache). */
-const referenceCache = new Map<string, TemplateReferences | TemplateSyntaxError>();
+/** What a template or expression source refers to; parsed once per distinct source (bounded caches,
+ * one per kind, keyed by the source itself: a key made from it would be one more string to keep). */
+const referenceCaches = { template: new Map<string, TemplateReferences | TemplateSyntaxError>(), expression: new Map<string, TemplateReferences | TemplateSyntaxError>() };
 const REFERENCE_CACHE_LIMIT = 50_000;
 
 export function referencesOf(source: string, kind: 'template' | 'expression'): TemplateReferences {
-  const key = `${kind === 'template' ? 't' : 'e'}${source}`;
-  let hit = referenceCache.get(key);
+  const referenceCache = referenceCaches[kind];
+  let hit = referenceCache.get(source);
   if (!hit) {
     try {
-      hit = collectReferences(kind === 'expression' ? { expr: parseExpression(source) } : parseTemplate(source));
+      hit = (kind === 'template' ? simpleTemplateReferences(source) : null) ?? collectReferences(kind === 'expression' ? { expr: parseExpression(source) } : parseTemplate(source));
     } catch (e) {
       if (!(e instanceof TemplateSyntaxError)) throw e;
       hit = e;
     }
     if (referenceCache.size >= REFERENCE_CACHE_LIMIT) referenceCache.clear();
-    referenceCache.set(key, hit);
+    referenceCache.set(source, hit);
   }
   if (hit instanceof TemplateSyntaxError) throw hit;
   return hit;
