@@ -113,7 +113,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
   const stepIdAtPath = (path: ValuePath) => stepIdAt(value, path);
   const references: StepReference[] = [];
   let pipeline: Pipeline | null = null;
-  let symbols: PipelineSymbol[] = [];
+  let symbols: (() => PipelineSymbol[]) | null = null;
   let templates: TemplateSite[] = [];
   let autoTags: AutoTag[] = [];
   let plan: Plan | null = null;
@@ -140,12 +140,26 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
       checkInlineDocuments(pipeline, sink, catalog, (inner, depth) => analyze(inner, { ...options, autoAnswers: undefined, inlineDepth: depth }).findings, options.inlineDepth ?? 0);
       plan = s.plan;
       bodyPlans = s.bodyPlans;
-      symbols = pipelineSymbols(parsed, pipeline, memo);
+      const p = pipeline;
+      symbols = () => pipelineSymbols(parsed, p, memo);
     }
   }
   const findings = withoutRestatements(sink.findings).sort(byPosition);
   // the text the offsets of `parsed` count in (the repaired text, when the YAML was repaired)
-  return { text: parsed.text, parsed, pipeline, findings, symbols, references, templates, autoTags, plan, bodyPlans, stepIndex };
+  const analysis: Analysis = { text: parsed.text, parsed, pipeline, findings, symbols: [], references, templates, autoTags, plan, bodyPlans, stepIndex };
+  return symbols ? withLazySymbols(analysis, symbols) : analysis;
+}
+
+/** The outline is made when first read (the outline, the graph), not before the diagnostics it
+ * takes no part in: on a 2,000-step document it is 16,000 objects the open need not wait for. */
+function withLazySymbols(analysis: Analysis, make: () => PipelineSymbol[]): Analysis {
+  let symbols: PipelineSymbol[] | null = null;
+  return Object.defineProperty(analysis, 'symbols', {
+    enumerable: true,
+    configurable: true,
+    get: () => (symbols ??= make()),
+    set: (v: PipelineSymbol[]) => (symbols = v),
+  });
 }
 
 /** Once the YAML parser reported a syntax error it had to guess the structure, so findings about that

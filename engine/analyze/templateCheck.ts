@@ -141,6 +141,8 @@ export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: 
   };
   collectLoopVars(pipeline.steps);
 
+  const plainScopes = new Map<StepListContext, { scope: ScopeInfo; loopSet: Set<string> }>();
+
   const checkSite = (
     path: ValuePath,
     source: string,
@@ -159,8 +161,16 @@ export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: 
       return [offsets[Math.min(s, source.length)], e > s ? offsets[Math.min(e - 1, source.length)] + 1 : offsets[Math.min(s, source.length)]];
     };
     const { map: visible, ids: visibleIds } = visibleSteps(ctx, extraStepScope);
-    const loopVars = loopVarsOf(ctx, ownLoop);
-    const scope: ScopeInfo = { parameters: sharedParams, steps: visibleIds, loopVariables: loopVars };
+    // the sites of a list outside loop conditions share one scope (read only, by completion)
+    const plainSite = !extraStepScope && !ownLoop;
+    let scoped = plainSite ? plainScopes.get(ctx) : undefined;
+    if (!scoped) {
+      const names = loopVarsOf(ctx, ownLoop);
+      scoped = { scope: { parameters: sharedParams, steps: visibleIds, loopVariables: names }, loopSet: new Set(names) };
+      if (plainSite) plainScopes.set(ctx, scoped);
+    }
+    const { scope, loopSet } = scoped;
+    const loopVars = scope.loopVariables;
     const site: TemplateSite = { path, source, kind, step: owner?.id ?? null, offsets, references: null, error: null, scope };
     result.sites.push(site);
     let refs;
@@ -175,7 +185,6 @@ export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: 
     }
     site.references = refs;
     const stepId = owner?.id ?? null;
-    const loopSet = new Set(loopVars);
 
     for (const f of refs.filters) {
       if (FILTERS[f.name]) {

@@ -27,16 +27,29 @@ export class LineIndex {
     return this.starts.length;
   }
 
+  /** The line of the last lookup: an analysis asks for offsets mostly in order, so the line asked
+   * for is most often that one or the next, found without a search. */
+  private lastLine = 0;
+
   position(offset: number): Position {
     const o = Math.max(0, Math.min(offset, this.text.length));
-    let lo = 0;
-    let hi = this.starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.starts[mid] <= o) lo = mid;
-      else hi = mid - 1;
+    const starts = this.starts;
+    const count = starts.length;
+    let lo = this.lastLine;
+    if (!(starts[lo] <= o && (lo + 1 === count || o < starts[lo + 1]))) {
+      if (lo + 1 < count && starts[lo + 1] <= o && (lo + 2 === count || o < starts[lo + 2])) lo++;
+      else {
+        lo = 0;
+        let hi = count - 1;
+        while (lo < hi) {
+          const mid = (lo + hi + 1) >> 1;
+          if (starts[mid] <= o) lo = mid;
+          else hi = mid - 1;
+        }
+      }
+      this.lastLine = lo;
     }
-    return { line: lo, character: o - this.starts[lo] };
+    return { line: lo, character: o - starts[lo] };
   }
 
   range(start: number, end: number): Range {
