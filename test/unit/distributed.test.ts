@@ -10,14 +10,15 @@ import * as path from 'node:path';
 import { CONFORMANCE, orcAsync } from '../helpers/cli';
 import { countInLogs, RedisServer, someWorkerSays, WorkerProcess } from '../helpers/redisServer';
 import IORedis from 'ioredis';
-import { Queue, QueueEvents } from 'bullmq';
+import { QueueEvents } from 'bullmq';
 import { analyze } from '../../engine/analyze/index';
 import { sha256 } from '../../engine/run/checkpointStore';
 import { runPipeline } from '../../engine/run/runPipeline';
 import type { RunEvent } from '../../engine/run/events';
 import { RemoteAttempts } from '../../engine/distributed/coordinator';
 import type { Step } from '../../engine/spec/types';
-import { cancelChannel, DEFAULT_QUEUE, JOB_FORMAT, KEY_PREFIX, publishedStepsKey, repliesKey, resultsKey, stepDigest, type AttemptData, type StepJobData, type StepJobResult } from '../../engine/distributed/protocol';
+import { cancelChannel, DEFAULT_QUEUE, KEY_PREFIX, repliesKey, resultsKey, stepDigest, type AttemptData, type StepJobData, type StepJobResult } from '../../engine/distributed/protocol';
+import { attemptOf, jobOf, QueueClient } from '../helpers/queueClient';
 import { assertCaseOutcome, caseArgs, conformanceCases, type ConformanceCase as Case } from '../helpers/conformance';
 
 const cases: Case[] = conformanceCases();
@@ -157,22 +158,13 @@ describe('distributed run: orc run --redis over two orc workers', function () {
   });
 
   it('workers refuse jobs whose step is not one of the pipeline the run published, or was altered on the way', async () => {
-    const source = fs.readFileSync(path.join(CONFORMANCE, 'hello.pipeline.yaml'), 'utf8');
-    const a = analyze(source);
-    const sha = sha256(source);
-    const step = a.pipeline!.steps[0];
-    const connection = { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null };
-    const admin = new IORedis(redis.port, '127.0.0.1');
-    const queue = new Queue(DEFAULT_QUEUE, { connection, prefix: KEY_PREFIX });
-    const events = new QueueEvents(DEFAULT_QUEUE, { connection, prefix: KEY_PREFIX, lastEventId: '0-0' });
+    const q = await QueueClient.open(redis.port);
     try {
-      await admin.sadd(publishedStepsKey(DEFAULT_QUEUE, sha), ...a.pipeline!.steps.map((s) => stepDigest(sha, s)));
+      const { steps, sha } = await q.publish(fs.readFileSync(path.join(CONFORMANCE, 'hello.pipeline.yaml'), 'utf8'));
+      const step = steps[0];
       const dir = fs.mkdtempSync(path.join(base, 'forged-'));
       const job = (name: string, over: Partial<StepJobData>, attempt: Partial<AttemptData> = {}): StepJobData => ({
-        format: JOB_FORMAT, runId: 'forged', pipelineSha256: sha,
-        pipeline: { id: 'x', experts: {}, model: null, selectionSchema: 'balanced', personalities: {} }, defaultModel: null,
-        cwd: dir, workspace: dir, allowOutsideWorkspace: false, pipelineFile: null,
-        attempts: [{ id: `forged|${name.replace(/ /g, '-')}|1`, key: step.id, attempt: 1, stepDigest: stepDigest(sha, step), step, params: { path: 'notes/x.txt', content: 'forged' }, timeoutS: null, ...attempt }],
+        ...jobOf('forged', sha, dir, [{ ...attemptOf('forged', sha, step, { path: 'notes/x.txt', content: 'forged' }), id: `forged|${name.replace(/ /g, '-')}|1`, ...attempt }]),
         ...over,
       });
       // another step of the same tool (the job carries no mapping as written: it is not what runs)
@@ -187,10 +179,10 @@ describe('distributed run: orc run --redis over two orc workers', function () {
         ['outside the root', job('outside the root', { cwd: os.tmpdir(), workspace: os.tmpdir() }), `its workspace ${os.tmpdir()} is not under this worker's root ${base} (start the worker with --root covering it, on a machine that has the folder at the same path)`],
       ];
       for (const [name, data, why] of cases) {
-        const j = await queue.add('forged', data, { jobId: `forged-job|${name.replace(/ /g, '-')}` });
-        assert.equal(await j.waitUntilFinished(events, 10_000), 1, `${name}: the worker recorded the job's one attempt`);
+        const j = await q.queue.add('forged', data, { jobId: `forged-job|${name.replace(/ /g, '-')}` });
+        assert.equal(await j.waitUntilFinished(q.events, 10_000), 1, `${name}: the worker recorded the job's one attempt`);
         // the refusal is the attempt's record in its run's results, as a run reads it
-        const v = JSON.parse((await admin.hget(resultsKey(DEFAULT_QUEUE, 'forged'), data.attempts[0].id))!) as StepJobResult;
+        const v = JSON.parse((await q.admin.hget(resultsKey(DEFAULT_QUEUE, 'forged'), data.attempts[0].id))!) as StepJobResult;
         assert.equal(v.ok, false, name);
         assert.equal(v.error!.type, 'PermissionError', name);
         assert.match(v.error!.message, new RegExp(`^Worker [^ ]+ refused step 'write_note' of run forged: `), name);
@@ -198,48 +190,32 @@ describe('distributed run: orc run --redis over two orc workers', function () {
       }
       assert.deepEqual(fs.readdirSync(dir), [], 'a refused job wrote nothing');
     } finally {
-      await events.close();
-      await queue.close();
-      admin.disconnect();
+      await q.close();
     }
   });
 
   it('a job of several quick steps: its worker runs them one after another, each recorded by its attempt id, and skips one the run cancelled', async () => {
-    const source = 'id: several\nsteps:\n' + ['a', 'b', 'c'].map((x) => `  - id: ${x}\n    tool: filesystem\n    action: write\n    parameters: {path: "${x}.txt", content: "${x}"}\n`).join('');
-    const a = analyze(source);
-    const sha = sha256(source);
-    const connection = { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null };
-    const admin = new IORedis(redis.port, '127.0.0.1');
-    const queue = new Queue(DEFAULT_QUEUE, { connection, prefix: KEY_PREFIX });
-    const events = new QueueEvents(DEFAULT_QUEUE, { connection, prefix: KEY_PREFIX, lastEventId: '0-0' });
+    const q = await QueueClient.open(redis.port);
     try {
-      await admin.sadd(publishedStepsKey(DEFAULT_QUEUE, sha), ...a.pipeline!.steps.map((s) => stepDigest(sha, s)));
+      const { steps, sha } = await q.publish('id: several\nsteps:\n' + ['a', 'b', 'c'].map((x) => `  - id: ${x}\n    tool: filesystem\n    action: write\n    parameters: {path: "${x}.txt", content: "${x}"}\n`).join(''));
       const dir = fs.mkdtempSync(path.join(base, 'several-'));
       const runId = `several-${process.pid}`;
       // the run cancelled b before a worker took the job: every worker hears it
-      await admin.publish(cancelChannel(DEFAULT_QUEUE), `${runId}|b|1`);
-      const data: StepJobData = {
-        format: JOB_FORMAT, runId, pipelineSha256: sha,
-        pipeline: { id: 'several', experts: {}, model: null, selectionSchema: 'balanced', personalities: {} }, defaultModel: null,
-        cwd: dir, workspace: dir, allowOutsideWorkspace: false, pipelineFile: null,
-        attempts: a.pipeline!.steps.map((s) => ({ id: `${runId}|${s.id}|1`, key: s.id, attempt: 1, stepDigest: stepDigest(sha, s), step: s, params: s.parameters as Record<string, unknown>, timeoutS: null })),
-      };
-      const j = await queue.add('3 steps', data, { jobId: `${runId}|job` });
-      assert.equal(await j.waitUntilFinished(events, 10_000), 2, 'the worker recorded two attempts');
+      await q.admin.publish(cancelChannel(DEFAULT_QUEUE), `${runId}|b|1`);
+      const j = await q.queue.add('3 steps', jobOf(runId, sha, dir, steps.map((s) => attemptOf(runId, sha, s))), { jobId: `${runId}|job` });
+      assert.equal(await j.waitUntilFinished(q.events, 10_000), 2, 'the worker recorded two attempts');
       assert.deepEqual(fs.readdirSync(dir).sort(), ['a.txt', 'c.txt']);
-      const results = await admin.hgetall(resultsKey(DEFAULT_QUEUE, runId));
+      const results = await q.admin.hgetall(resultsKey(DEFAULT_QUEUE, runId));
       assert.deepEqual(Object.keys(results).sort(), [`${runId}|a|1`, `${runId}|c|1`]);
       for (const x of ['a', 'c']) {
         const v = JSON.parse(results[`${runId}|${x}|1`]) as StepJobResult;
         assert.deepEqual([v.ok, v.outcome?.success, v.outcome?.result], [true, true, { path: `${x}.txt`, size: 1 }]);
       }
       // and the run's replies list has their ends, in order
-      const replies = (await admin.lrange(repliesKey(DEFAULT_QUEUE, runId), 0, -1)).map((t) => JSON.parse(t) as { id: string; kind: string });
+      const replies = (await q.admin.lrange(repliesKey(DEFAULT_QUEUE, runId), 0, -1)).map((t) => JSON.parse(t) as { id: string; kind: string });
       assert.deepEqual(replies.map((r) => [r.id, r.kind]), [[`${runId}|a|1`, 'completed'], [`${runId}|c|1`, 'completed']]);
     } finally {
-      await events.close();
-      await queue.close();
-      admin.disconnect();
+      await q.close();
     }
   });
 

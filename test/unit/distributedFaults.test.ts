@@ -11,11 +11,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CLI, orcAsync, type CliResult } from '../helpers/cli';
 import { RedisServer, someWorkerSays, WorkerProcess } from '../helpers/redisServer';
-import IORedis from 'ioredis';
-import { Queue, QueueEvents } from 'bullmq';
-import { analyze } from '../../engine/analyze/index';
-import { sha256 } from '../../engine/run/checkpointStore';
-import { DEFAULT_QUEUE, JOB_FORMAT, KEY_PREFIX, publishedStepsKey, resultsKey, stepDigest, type StepJobData, type StepJobResult } from '../../engine/distributed/protocol';
+import { DEFAULT_QUEUE, resultsKey, type StepJobResult } from '../../engine/distributed/protocol';
+import { attemptOf, jobOf, QueueClient } from '../helpers/queueClient';
 
 const PIPELINE = `id: faulty
 steps:
@@ -127,36 +124,23 @@ steps:
     action: execute
     parameters: {command: "echo three >> markers.txt"}
 `;
-    const a = analyze(source);
-    const sha = sha256(source);
-    const connection = { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null };
-    const admin = new IORedis(redis.port, '127.0.0.1');
-    const queue = new Queue(DEFAULT_QUEUE, { connection, prefix: KEY_PREFIX });
-    const events = new QueueEvents(DEFAULT_QUEUE, { connection, prefix: KEY_PREFIX, lastEventId: '0-0' });
+    const q = await QueueClient.open(redis.port);
     try {
-      await admin.sadd(publishedStepsKey(DEFAULT_QUEUE, sha), ...a.pipeline!.steps.map((s) => stepDigest(sha, s)));
+      const { steps, sha } = await q.publish(source);
       const runId = `shared-${process.pid}`;
-      const data: StepJobData = {
-        format: JOB_FORMAT, runId, pipelineSha256: sha,
-        pipeline: { id: 'shared', experts: {}, model: null, selectionSchema: 'balanced', personalities: {} }, defaultModel: null,
-        cwd: dir, workspace: dir, allowOutsideWorkspace: false, pipelineFile: null,
-        attempts: a.pipeline!.steps.map((s) => ({ id: `${runId}|${s.id}|1`, key: s.id, attempt: 1, stepDigest: stepDigest(sha, s), step: s, params: s.parameters as Record<string, unknown>, timeoutS: null })),
-      };
-      const job = await queue.add('3 steps', data, { jobId: `${runId}|job` });
+      const job = await q.queue.add('3 steps', jobOf(runId, sha, dir, steps.map((s) => attemptOf(runId, sha, s))), { jobId: `${runId}|job` });
       await waitFor(() => count('two-start') === 1, 20_000, 'the second step to start');
       await someWorkerSays(workers, /two \(attempt 1\): started/, 3000);
       const holder = workers.find((w) => /two \(attempt 1\): started/.test(w.log))!;
       await holder.kill();
-      assert.equal(await job.waitUntilFinished(events, 30_000), 2, 'the next worker recorded the two steps not recorded');
+      assert.equal(await job.waitUntilFinished(q.events, 30_000), 2, 'the next worker recorded the two steps not recorded');
       assert.deepEqual([count('one'), count('two-start'), count('two-done'), count('three')], [1, 2, 1, 1], markers().join(','));
-      const results = await admin.hgetall(resultsKey(DEFAULT_QUEUE, runId));
+      const results = await q.admin.hgetall(resultsKey(DEFAULT_QUEUE, runId));
       const by = (id: string) => (JSON.parse(results[`${runId}|${id}|1`]) as StepJobResult).worker;
       const other = workers.find((w) => w !== holder)!;
       assert.deepEqual([by('one'), by('two'), by('three')], [holder, other, other].map((w) => `${os.hostname()}:${w.pid}`));
     } finally {
-      await events.close();
-      await queue.close();
-      admin.disconnect();
+      await q.close();
     }
   });
 
