@@ -344,6 +344,11 @@ export class CheckpointStore {
     return true;
   }
 
+  /** Lets go of the recent file a run that ends without its final write still holds open (a whole write lets go of it too). */
+  close(): void {
+    this.closeRecent();
+  }
+
   private closeRecent(): void {
     const h = this.recentHandle;
     this.recentHandle = null;

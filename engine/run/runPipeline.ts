@@ -216,7 +216,13 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
     }
   }
   const scope = new ListScope(rootScope(inputs, pipeline.id, executionInfo(executionId, started)), {}, inputs);
-  const outcome = await new StepListRunner(ctx, pipeline.steps, plan, scope, '', []).run().finally(() => mcp.close());
+  const outcome = await new StepListRunner(ctx, pipeline.steps, plan, scope, '', [])
+    .run()
+    .finally(() => mcp.close())
+    .catch((e: unknown) => {
+      checkpoint?.close(); // no final write will let go of the recent file
+      throw e;
+    });
   signal.removeEventListener('abort', onCancel);
 
   // outputs render after the run, from the top-level results. After a failed run they are

@@ -43,6 +43,7 @@ describe('checkpoint store', () => {
     const store = new CheckpointStore(dir, s);
     store.record('b', { ...emptyStepResult('completed'), success: true });
     await store.flush();
+    store.close();
     assert.deepEqual(Object.keys(loadCheckpoint(dir, 'run-1').steps), ['a', 'b']);
     assert.deepEqual(fs.readdirSync(runDir), ['checkpoint.json']);
   });
@@ -97,6 +98,7 @@ describe('checkpoint store', () => {
     store.flushSync();
     store.record('a', { ...emptyStepResult('completed'), success: true });
     await store.flush();
+    store.close();
     fs.writeFileSync(recentFile(runDir, 0), `["stale",${JSON.stringify(emptyStepResult('failed'))}]\n`);
     assert.deepEqual(Object.keys(loadCheckpoint(dir, 'run-1').steps), ['a']);
   });
