@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { McpServerDecl } from '../spec/types';
-import { connectServer, type McpToolInfo } from './client';
+import type { McpToolInfo } from './client';
 import { configHash, DEFAULT_START_TIMEOUT_S } from './config';
 
 /** How long a listing is trusted. */
@@ -95,6 +95,9 @@ export function listServerTools(name: string, decl: McpServerDecl, opts: ListOpt
     let listing: Listing;
     let conn = null;
     try {
+      // loaded at the first listing: the MCP SDK (with zod and ajv) is most of the language server's
+      // code, and evaluating it cost the language server about 7 MiB before any document called one
+      const { connectServer } = await import('./client.js');
       conn = await connectServer(name, decl, { cwd: opts.cwd, env: opts.env, timeoutMs });
       const tools = await conn.listTools({ timeoutMs });
       listing = { ok: true, server: name, listed_at: (opts.now ?? Date.now)(), tools };
