@@ -2,8 +2,13 @@
 // linear-time engine (RE2): no pattern can make a match run for minutes, so a template cannot hang
 // the run with catastrophic backtracking. The syntax is RE2's, which is Python's without
 // backreferences and lookaround: `(?P<name>...)` and `(?i)` work as in Python.
-import { RE2JS } from 're2js';
+import type { RE2JS } from 're2js';
 import { LIMITS } from './values';
+
+/** re2js, loaded at the first regular expression: building its tables cost the language server,
+ * which checks templates but never evaluates a regex, about 1.5 MiB at start. */
+let re2js: typeof import('re2js') | undefined;
+const engine = (): typeof RE2JS => (re2js ??= require('re2js') as typeof import('re2js')).RE2JS;
 
 export class RegexError extends Error {}
 
@@ -18,12 +23,13 @@ export const MAX_PATTERN = 1000;
 
 export function compileRegex(pattern: string, flags: RegexFlags = {}): RE2JS {
   if (pattern.length > MAX_PATTERN) throw new RegexError(`Regular expression longer than ${MAX_PATTERN} characters`);
+  const RE2 = engine();
   let f = 0;
-  if (flags.ignorecase) f |= RE2JS.CASE_INSENSITIVE;
-  if (flags.multiline) f |= RE2JS.MULTILINE;
-  if (flags.dotall) f |= RE2JS.DOTALL;
+  if (flags.ignorecase) f |= RE2.CASE_INSENSITIVE;
+  if (flags.multiline) f |= RE2.MULTILINE;
+  if (flags.dotall) f |= RE2.DOTALL;
   try {
-    return RE2JS.compile(pattern, f);
+    return RE2.compile(pattern, f);
   } catch (e) {
     const msg = (e as Error).message;
     const why = /\\[1-9]|\(\?P=/.test(pattern)
