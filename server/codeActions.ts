@@ -32,26 +32,26 @@ function addDependency(a: Analysis, stepId: string, dep: string): TextEdit | nul
     const span = exactSpan(a.parsed, [...step.path, key]);
     if (!span) return null;
     const raw = step.raw[key];
-    const srcText = a.text.slice(span.value[0], span.value[1]);
+    const srcText = a.text.slice(span.start, span.end);
     if (Array.isArray(raw) && srcText.startsWith('[')) {
-      const close = span.value[0] + srcText.lastIndexOf(']');
+      const close = span.start + srcText.lastIndexOf(']');
       const inner = srcText.slice(1, srcText.lastIndexOf(']')).trim();
       return { range: lines.range(close, close), newText: inner ? `, ${dep}` : dep };
     }
     if (Array.isArray(raw)) {
       const first = exactSpan(a.parsed, [...step.path, key, 0]);
       if (!first) return null;
-      const col = lines.position(first.value[0]).character;
+      const col = lines.position(first.start).character;
       const lastItem = exactSpan(a.parsed, [...step.path, key, raw.length - 1])!;
-      const at = lines.offset({ line: lines.position(lastItem.value[1]).line + 1, character: 0 });
+      const at = lines.offset({ line: lines.position(lastItem.end).line + 1, character: 0 });
       return { range: lines.range(at, at), newText: `${' '.repeat(col - 2)}- ${dep}\n` };
     }
-    if (typeof raw === 'string') return { range: lines.range(span.value[1], span.value[1]), newText: `, ${dep}` };
+    if (typeof raw === 'string') return { range: lines.range(span.end, span.end), newText: `, ${dep}` };
     return null;
   }
   const idSpan = exactSpan(a.parsed, [...step.path, 'id']);
-  if (!idSpan?.key) return null;
-  const idPos = lines.position(idSpan.key[0]);
+  if (!idSpan || idSpan.keyStart < 0) return null;
+  const idPos = lines.position(idSpan.keyStart);
   const at = lines.offset({ line: idPos.line + 1, character: 0 });
   return { range: lines.range(at, at), newText: `${' '.repeat(idPos.character)}dependencies: [${dep}]\n` };
 }

@@ -27,8 +27,8 @@ export function foldingRanges(a: Analysis): FoldingRange[] {
   const visit = (span: NodeSpan) => {
     if (!span.children) return;
     for (const child of span.children.values()) {
-      const start = lines.position(child.key ? child.key[0] : child.value[0]).line;
-      let endOffset = child.value[1];
+      const start = lines.position(child.keyStart >= 0 ? child.keyStart : child.start).line;
+      let endOffset = child.end;
       while (endOffset > 0 && /\s/.test(a.text[endOffset - 1])) endOffset--;
       const end = lines.position(endOffset).line;
       if (end > start) out.push({ startLine: start, endLine: end });
@@ -55,11 +55,11 @@ export function selectionRanges(a: Analysis, offsets: number[]): SelectionRange[
     while (cur) {
       let next: NodeSpan | null = null;
       for (const child of cur.children?.values() ?? []) {
-        const whole: [number, number] = [child.key ? child.key[0] : child.value[0], child.value[1]];
+        const whole: [number, number] = [child.keyStart >= 0 ? child.keyStart : child.start, child.end];
         if (whole[0] <= offset && offset <= whole[1]) {
           chain.push(whole);
-          if (child.key && child.key[0] <= offset && offset <= child.key[1]) chain.push(child.key);
-          else if (child.value[0] <= offset && offset <= child.value[1] && (child.value[0] !== whole[0] || child.value[1] !== whole[1])) chain.push(child.value);
+          if (child.keyStart >= 0 && child.keyStart <= offset && offset <= child.keyEnd) chain.push([child.keyStart, child.keyEnd]);
+          else if (child.start <= offset && offset <= child.end && (child.start !== whole[0] || child.end !== whole[1])) chain.push([child.start, child.end]);
           next = child;
           break;
         }

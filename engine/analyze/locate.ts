@@ -22,8 +22,8 @@ export interface Located {
   autoTag: AutoTag | null;
 }
 
-function contains(r: [number, number] | undefined, offset: number): boolean {
-  return !!r && r[0] <= offset && offset <= r[1];
+function contains(start: number, end: number, offset: number): boolean {
+  return start >= 0 && start <= offset && offset <= end;
 }
 
 /** The deepest span covering the offset, with its path. */
@@ -34,11 +34,11 @@ export function spanAt(root: NodeSpan | null, offset: number): { path: ValuePath
   while (cur?.children) {
     let next: [string | number, NodeSpan] | null = null;
     for (const [k, child] of cur.children) {
-      if (contains(child.key, offset)) {
+      if (contains(child.keyStart, child.keyEnd, offset)) {
         path.push(k);
         return { path, span: child, onKey: true };
       }
-      if (contains(child.value, offset)) {
+      if (contains(child.start, child.end, offset)) {
         next = [k, child];
         break;
       }

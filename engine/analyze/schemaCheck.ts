@@ -121,7 +121,7 @@ export function checkSchema(value: unknown, sink: FindingSink, stepIdAt: (path: 
         const key = String((e.params as { missingProperty: string }).missingProperty);
         const obj = valueAt(value, path);
         const firstKey = obj && typeof obj === 'object' && !Array.isArray(obj) ? Object.keys(obj)[0] : undefined;
-        const at = firstKey !== undefined && exactSpan(sink.parsed, [...path, firstKey])?.key ? [...path, firstKey] : path;
+        const at = firstKey !== undefined && (exactSpan(sink.parsed, [...path, firstKey])?.keyStart ?? -1) >= 0 ? [...path, firstKey] : path;
         const where = placeName(e.parentSchema, path);
         const message = key === 'steps' && path.length === 0 ? "A pipeline needs 'steps': a list of at least one step." : `Missing required key '${key}' in ${where}.`;
         sink.atKey('schema.missing-key', message, at, { step });

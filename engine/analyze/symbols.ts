@@ -27,8 +27,8 @@ function topStepSymbol(parsed: ParsedYaml, step: Step, memo: StepMemoContext | u
 function wholeEntry(parsed: ParsedYaml, path: ValuePath): Range {
   const s = exactSpan(parsed, path);
   if (!s) return valueRange(parsed, path);
-  const start = s.key ? s.key[0] : s.value[0];
-  return parsed.lines.range(start, Math.max(s.value[1], s.key ? s.key[1] : 0));
+  const start = s.keyStart >= 0 ? s.keyStart : s.start;
+  return parsed.lines.range(start, Math.max(s.end, s.keyStart >= 0 ? s.keyEnd : 0));
 }
 
 function stepSymbol(parsed: ParsedYaml, step: Step): PipelineSymbol {

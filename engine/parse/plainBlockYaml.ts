@@ -136,7 +136,7 @@ export function readPlainSection(src: string, delta: number, key: string | numbe
       text += src.slice(from, j);
       const after = lineRest(j + 1);
       if (after < 0) return fail();
-      return { value: text, span: { value: [i + delta, j + 1 + delta], style: c === 34 ? 'QUOTE_DOUBLE' : 'QUOTE_SINGLE' }, after };
+      return { value: text, span: { start: i + delta, end: j + 1 + delta, keyStart: -1, keyEnd: -1, style: c === 34 ? 'QUOTE_DOUBLE' : 'QUOTE_SINGLE' }, after };
     }
     if (c === 91 /* [ */) return flowList(i);
     // indicators that start something else than a plain scalar (a flow mapping, a block scalar, an
@@ -152,7 +152,7 @@ export function readPlainSection(src: string, delta: number, key: string | numbe
     if (text.includes(': ') || text.includes(' #') || text.charCodeAt(text.length - 1) === 58) return fail();
     const value = plainValue(text);
     if (failed) return null;
-    return { value, span: { value: [i + delta, e + delta], style: 'PLAIN' }, after: lineEnd === len ? len : lineEnd + 1 };
+    return { value, span: { start: i + delta, end: e + delta, keyStart: -1, keyEnd: -1, style: 'PLAIN' }, after: lineEnd === len ? len : lineEnd + 1 };
   };
 
   /** `[a, b, c]` of plain words on one line. */
@@ -172,7 +172,7 @@ export function readPlainSection(src: string, delta: number, key: string | numbe
         }
         const value = plainValue(src.slice(s, i));
         if (failed) return null;
-        children.set(items.length, { value: [s + delta, i + delta], style: 'PLAIN' });
+        children.set(items.length, { start: s + delta, end: i + delta, keyStart: -1, keyEnd: -1, style: 'PLAIN' });
         items.push(value);
         const d = src.charCodeAt(i);
         if (d === 44 /* , */) {
@@ -185,7 +185,9 @@ export function readPlainSection(src: string, delta: number, key: string | numbe
     }
     const after = lineRest(i + 1);
     if (after < 0) return fail();
-    return { value: items, span: { value: [open + delta, i + 1 + delta], children }, after };
+    // lists are kept as copies of their own length: a value lives as long as its section, and an
+    // array grown by push keeps room for 17 items or more
+    return { value: items.length ? items.slice() : items, span: { start: open + delta, end: i + 1 + delta, keyStart: -1, keyEnd: -1, children }, after };
   };
 
   /** The value of `key:` at the end of its line: a block mapping or list on the lines after, more
@@ -232,7 +234,8 @@ export function readPlainSection(src: string, delta: number, key: string | numbe
       }
       if (!read || failed) return fail();
       const span = read.span;
-      span.key = [i + delta, ke + delta];
+      span.keyStart = i + delta;
+      span.keyEnd = ke + delta;
       value[name] = read.value;
       children.set(name, span);
       after = read.after;
@@ -242,7 +245,7 @@ export function readPlainSection(src: string, delta: number, key: string | numbe
       if (src.charCodeAt(next) === 45) return fail();
       i = next;
     }
-    return { value, span: { value: [first + delta, after + delta], children }, after };
+    return { value, span: { start: first + delta, end: after + delta, keyStart: -1, keyEnd: -1, children }, after };
   };
 
   const blockList = (first: number, col: number): Read | null => {
@@ -267,7 +270,7 @@ export function readPlainSection(src: string, delta: number, key: string | numbe
       if (next < 0) break;
       i = next;
     }
-    return { value: items, span: { value: [first + delta, after + delta], children }, after };
+    return { value: items.slice(), span: { start: first + delta, end: after + delta, keyStart: -1, keyEnd: -1, children }, after };
   };
 
   // the section: `key: ...` at column 0, or one `- ` item at its indent

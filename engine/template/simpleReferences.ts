@@ -1,10 +1,11 @@
 // The references of the commonest templates read straight from the text, without a syntax tree:
-// text with `{{ name.attr.attr | filter | filter('text') }}` outputs and nothing else. Gives exactly
-// what collectReferences(parseTemplate(source)) gives (test/unit/simpleReferences.test.ts holds it
-// to that) and declines (null) at anything else: tags, comments, whitespace control, operators,
-// calls, subscripts, literals, keywords, tests, escapes. Opening a long pipeline reads thousands of
-// templates; most are of this form, and the parser's cold first pass over them was a fifth of the
-// analysis.
+// text with `{{ name.attr.attr | filter | filter('text') }}` outputs, or such operands and whole
+// numbers joined by arithmetic (`{{ count * 2 }}`), and nothing else. Gives exactly what
+// collectReferences(parseTemplate(source)) gives (test/unit/simpleReferences.test.ts holds it to
+// that) and declines (null) at anything else: tags, comments, whitespace control, other operators,
+// calls, subscripts, literals other than whole numbers, keywords, tests, escapes. Opening a long
+// pipeline reads thousands of templates; most are of this form, and the parser's cold first pass
+// over them was a fifth of the analysis.
 import type { AttrStep, CallableRef, NameRef, TemplateReferences } from './references';
 
 /** Names the parser reads as literals or operators where a name would start an expression. */
@@ -32,6 +33,90 @@ function findOpen(src: string, from: number): number {
   return -1;
 }
 
+/** The arithmetic operators at `i` (`+ - ~ * / // % **`): how many characters, or 0. Between
+ * operands that are names or whole numbers the parser builds binary nodes, whose references are
+ * collected left operand first whatever the precedence: in the order of the text. */
+function operatorAt(src: string, i: number): number {
+  const c = src.charCodeAt(i);
+  if (c === 42 /* * */ || c === 47 /* / */) return src.charCodeAt(i + 1) === c ? 2 : 1;
+  return c === 43 /* + */ || c === 45 /* - */ || c === 126 /* ~ */ || c === 37 /* % */ ? 1 : 0;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** Reads one operand at `i` (a name with attributes, or whole number, then filters) into `refs`;
+ * returns where it ends (spaces after it skipped), or -1 to decline. */
+function readOperand(src: string, i: number, refs: TemplateReferences): number {
+  const n = src.length;
+  let ref: NameRef | null = null;
+  if (isDigit(src.charCodeAt(i))) {
+    // a whole number: the lexer reads `_`, `.5`, `e5` into it too, and a name right after it is an error
+    while (i < n && isDigit(src.charCodeAt(i))) i++;
+    const c = src.charCodeAt(i);
+    if (isNamePart(c) || c === 46 /* . */) return -1;
+  } else {
+    // the root name and its attributes
+    if (!isNameStart(src.charCodeAt(i))) return -1;
+    const rootStart = i;
+    while (i < n && isNamePart(src.charCodeAt(i))) i++;
+    const root = src.slice(rootStart, i);
+    if (KEYWORDS.has(root)) return -1;
+    const chain: AttrStep[] = [];
+    while (src.charCodeAt(i) === 46 /* . */) {
+      const s = i + 1;
+      if (!isNameStart(src.charCodeAt(s))) return -1;
+      i = s + 1;
+      while (i < n && isNamePart(src.charCodeAt(i))) i++;
+      chain.push({ key: src.slice(s, i), start: s, end: i });
+      if (chain.length > MAX_CHAIN) return -1;
+    }
+    // kept with the analysis: copies of their own length (a pushed-to array keeps room for 17)
+    ref = { name: root, chain: chain.length ? chain.slice() : chain, guarded: false, start: rootStart, end: rootStart + root.length };
+  }
+  // filters, each with no arguments or one quoted text
+  const filters: CallableRef[] = [];
+  for (;;) {
+    while (i < n && isSpace(src.charCodeAt(i))) i++;
+    if (src.charCodeAt(i) !== 124 /* | */) break;
+    i++;
+    while (i < n && isSpace(src.charCodeAt(i))) i++;
+    if (!isNameStart(src.charCodeAt(i))) return -1;
+    const s = i;
+    while (i < n && isNamePart(src.charCodeAt(i))) i++;
+    const name = src.slice(s, i);
+    const e = i;
+    let argCount = 0;
+    while (i < n && isSpace(src.charCodeAt(i))) i++;
+    if (src.charCodeAt(i) === 40 /* ( */) {
+      i++;
+      while (i < n && isSpace(src.charCodeAt(i))) i++;
+      const q = src.charCodeAt(i);
+      if (q === 39 || q === 34) {
+        let j = i + 1;
+        while (j < n && src.charCodeAt(j) !== q) {
+          if (src.charCodeAt(j) === 92 /* \ */) return -1;
+          j++;
+        }
+        if (j >= n) return -1;
+        i = j + 1;
+        argCount = 1;
+        while (i < n && isSpace(src.charCodeAt(i))) i++;
+      }
+      if (src.charCodeAt(i) !== 41 /* ) */) return -1;
+      i++;
+    }
+    filters.push({ name, argCount, kwargNames: [], start: s, end: e });
+    if (ref && (name === 'default' || name === 'd')) ref.guarded = true;
+    if (filters.length > MAX_CHAIN) return -1;
+  }
+  // the parser nests filters outside in: the last one is met first, the name last
+  for (let k = filters.length - 1; k >= 0; k--) refs.filters.push(filters[k]);
+  if (ref) refs.names.push(ref);
+  return i;
+}
+
 export function simpleTemplateReferences(src: string): TemplateReferences | null {
   const refs: TemplateReferences = { names: [], filters: [], tests: [], calls: [] };
   const n = src.length;
@@ -43,64 +128,19 @@ export function simpleTemplateReferences(src: string): TemplateReferences | null
     const c0 = src.charCodeAt(i);
     if (c0 === 45 || c0 === 43) return null;
     while (i < n && isSpace(src.charCodeAt(i))) i++;
-    // the root name and its attributes
-    if (!isNameStart(src.charCodeAt(i))) return null;
-    const rootStart = i;
-    while (i < n && isNamePart(src.charCodeAt(i))) i++;
-    const root = src.slice(rootStart, i);
-    if (KEYWORDS.has(root)) return null;
-    const chain: AttrStep[] = [];
-    while (src.charCodeAt(i) === 46 /* . */) {
-      const s = i + 1;
-      if (!isNameStart(src.charCodeAt(s))) return null;
-      i = s + 1;
-      while (i < n && isNamePart(src.charCodeAt(i))) i++;
-      chain.push({ key: src.slice(s, i), start: s, end: i });
-      if (chain.length > MAX_CHAIN) return null;
-    }
-    // filters, each with no arguments or one quoted text
-    const filters: CallableRef[] = [];
-    let guarded = false;
-    for (;;) {
+    // operands joined by arithmetic operators, never `-` before `}}` (whitespace control)
+    for (let operands = 1; ; operands++) {
+      i = readOperand(src, i, refs);
+      if (i < 0 || operands > MAX_CHAIN) return null;
+      const op = operatorAt(src, i);
+      if (!op) break;
+      i += op;
       while (i < n && isSpace(src.charCodeAt(i))) i++;
-      if (src.charCodeAt(i) !== 124 /* | */) break;
-      i++;
-      while (i < n && isSpace(src.charCodeAt(i))) i++;
-      if (!isNameStart(src.charCodeAt(i))) return null;
-      const s = i;
-      while (i < n && isNamePart(src.charCodeAt(i))) i++;
-      const name = src.slice(s, i);
-      const e = i;
-      let argCount = 0;
-      while (i < n && isSpace(src.charCodeAt(i))) i++;
-      if (src.charCodeAt(i) === 40 /* ( */) {
-        i++;
-        while (i < n && isSpace(src.charCodeAt(i))) i++;
-        const q = src.charCodeAt(i);
-        if (q === 39 || q === 34) {
-          let j = i + 1;
-          while (j < n && src.charCodeAt(j) !== q) {
-            if (src.charCodeAt(j) === 92 /* \ */) return null;
-            j++;
-          }
-          if (j >= n) return null;
-          i = j + 1;
-          argCount = 1;
-          while (i < n && isSpace(src.charCodeAt(i))) i++;
-        }
-        if (src.charCodeAt(i) !== 41 /* ) */) return null;
-        i++;
-      }
-      filters.push({ name, argCount, kwargNames: [], start: s, end: e });
-      if (name === 'default' || name === 'd') guarded = true;
-      if (filters.length > MAX_CHAIN) return null;
     }
     if (src.charCodeAt(i) !== 125 || src.charCodeAt(i + 1) !== 125) return null;
     pos = i + 2;
-    // the parser nests filters outside in: the last one is met first, the name last
-    for (let k = filters.length - 1; k >= 0; k--) refs.filters.push(filters[k]);
-    const ref: NameRef = { name: root, chain, guarded, start: rootStart, end: rootStart + root.length };
-    refs.names.push(ref);
   }
+  if (refs.names.length) refs.names = refs.names.slice();
+  if (refs.filters.length) refs.filters = refs.filters.slice();
   return refs;
 }

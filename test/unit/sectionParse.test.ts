@@ -13,7 +13,7 @@ import { mutatedDocuments, seedDocuments } from '../helpers/fuzzCorpus';
 
 function plain(span: NodeSpan | null): unknown {
   if (!span) return null;
-  return { key: span.key ?? null, value: span.value, style: span.style ?? null, children: span.children ? [...span.children].map(([k, c]) => [k, plain(c)]) : null };
+  return { key: span.keyStart >= 0 ? [span.keyStart, span.keyEnd] : null, value: [span.start, span.end], style: span.style ?? null, children: span.children ? [...span.children].map(([k, c]) => [k, plain(c)]) : null };
 }
 
 function same(name: string, text: string): boolean {
