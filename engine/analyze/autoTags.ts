@@ -74,6 +74,9 @@ export function collectAutoTags(value: unknown, sink: FindingSink, stepIdAt: (pa
   const parsed = sink.parsed;
   // one path, grown and shrunk as the walk goes, copied only where a tag is (most strings have none)
   const walked: ValuePath = [];
+  // no value holds '<AUTO' when the text does not, unless an escape (`\x3c`) wrote one: then the
+  // walk over every value of a long document is not needed
+  if (!parsed.text.includes('<AUTO') && !parsed.text.includes('\\')) return tags;
   let sawAuto = false;
   const visit = (v: unknown): void => {
     if (typeof v === 'string') {

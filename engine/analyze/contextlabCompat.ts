@@ -87,17 +87,18 @@ function oneActionLoop(step: Obj, id: string, path: ValuePath, sink: FindingSink
     if (c) children.set(k, c);
   }
   const at = span.children.get('action')!;
-  span.children.set('steps', { key: at.key, value: span.value, children: new Map([[0, { value: span.value, children }]]) });
+  const itemSpan: NodeSpan = { start: span.start, end: span.end, keyStart: -1, keyEnd: -1, children };
+  span.children.set('steps', { start: span.start, end: span.end, keyStart: at.keyStart, keyEnd: at.keyEnd, children: new Map<string | number, NodeSpan>([[0, itemSpan]]) });
 }
 
 /** Removes one mapping entry: its whole lines when it stands on lines of its own. */
 export function removal(parsed: ParsedYaml, path: ValuePath): FindingFix | null {
   const span = exactSpan(parsed, path);
-  if (!span?.key) return null;
+  if (!span || span.keyStart < 0) return null;
   const text = parsed.text;
-  const lineStart = text.lastIndexOf('\n', span.key[0] - 1) + 1;
-  if (text.slice(lineStart, span.key[0]).trim() !== '') return null; // `- key:` or a flow mapping: no safe line edit
-  let end = Math.max(span.value[1], span.key[1]);
+  const lineStart = text.lastIndexOf('\n', span.keyStart - 1) + 1;
+  if (text.slice(lineStart, span.keyStart).trim() !== '') return null; // `- key:` or a flow mapping: no safe line edit
+  let end = Math.max(span.end, span.keyEnd);
   const nl = text.indexOf('\n', end - (text[end - 1] === '\n' ? 1 : 0));
   end = nl === -1 ? text.length : nl + 1;
   return { title: `Remove '${String(path[path.length - 1])}'`, edits: [{ range: parsed.lines.range(lineStart, end), newText: '' }] };
@@ -105,9 +106,9 @@ export function removal(parsed: ParsedYaml, path: ValuePath): FindingFix | null 
 
 function rewriteFix(parsed: ParsedYaml, path: ValuePath, text: string, title: string, keyOnly: boolean): FindingFix | null {
   const span = exactSpan(parsed, path);
-  if (!span?.key) return null;
-  const end = keyOnly ? span.key[1] : span.value[1];
-  return { title, edits: [{ range: parsed.lines.range(span.key[0], end), newText: text }] };
+  if (!span || span.keyStart < 0) return null;
+  const end = keyOnly ? span.keyEnd : span.end;
+  return { title, edits: [{ range: parsed.lines.range(span.keyStart, end), newText: text }] };
 }
 
 function report(sink: FindingSink, owner: Obj, key: string, rule: Rule, path: ValuePath, what: string, step: string | null, later: Set<string>): void {

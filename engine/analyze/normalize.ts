@@ -52,7 +52,8 @@ function aliased(obj: Obj, pair: [string, string], path: ValuePath, sink: Findin
 
 /** A dependency list: a YAML list, or a comma-separated string. */
 export function stepRefList(v: unknown): string[] {
-  if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string');
+  // a copy of the exact length when all are names (what filter builds keeps room for 17 or more)
+  if (Array.isArray(v)) return v.every((x) => typeof x === 'string') ? (v.slice() as string[]) : v.filter((x): x is string => typeof x === 'string');
   if (typeof v === 'string') return v.split(',').map((s) => s.trim()).filter(Boolean);
   return [];
 }
@@ -116,7 +117,7 @@ export function normalizeSteps(list: unknown, path: ValuePath, sink: FindingSink
   const out: Step[] = [];
   list.forEach((raw, i) => {
     if (!isObj(raw)) return;
-    const p = [...path, i];
+    const p = path.concat(i); // concat, not spread: an array of its own length (a spread's holds 17)
     const id = str(raw.id) ?? (typeof raw.id === 'number' ? String(raw.id) : null);
     if (id === null) return;
     const loop = loopSpec(raw);

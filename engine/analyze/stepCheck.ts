@@ -52,7 +52,7 @@ export function indexSteps(pipeline: Pipeline, sink: FindingSink | null, referen
         });
       } else {
         index.set(step.id, { step, ctx });
-        references.push({ stepId: step.id, kind: 'definition', range: idRange, fromStep: step.id, path: [...step.path, 'id'] });
+        references.push({ stepId: step.id, kind: 'definition', range: idRange, fromStep: step.id, path: step.path.concat('id') });
       }
       if (step.body) visit({ steps: step.body, loop: step, parent: ctx });
     }
@@ -71,9 +71,16 @@ interface DepEntry {
 function dependencyEntries(step: Step, sink: FindingSink): DepEntry[] {
   const key = stepKey(step.raw, STEP_ALIASES[0]);
   const raw = step.raw[key];
-  const path = [...step.path, key];
+  const path = step.path.concat(key);
   if (Array.isArray(raw)) {
-    return raw.flatMap((x, i) => (typeof x === 'string' && !isAutoTag(x) ? [{ id: x, range: valueRange(sink.parsed, [...path, i]), path: [...path, i] }] : []));
+    const out: DepEntry[] = [];
+    for (let i = 0; i < raw.length; i++) {
+      const x: unknown = raw[i];
+      if (typeof x !== 'string' || isAutoTag(x)) continue;
+      const p = path.concat(i);
+      out.push({ id: x, range: valueRange(sink.parsed, p), path: p });
+    }
+    return out;
   }
   if (typeof raw === 'string' && !isAutoTag(raw)) {
     const offsets = stringOffsets(sink.parsed, path, raw);
@@ -186,7 +193,7 @@ function checkParameters(step: Step, spec: ActionSpec, label: string, sink: Find
   }
   const missing = names.filter((n) => spec.parameters[n].required && !(n in given) && !names.some((a) => spec.parameters[a].aliasOf === n && a in given));
   if (missing.length) {
-    const at: ValuePath = exactSpan(sink.parsed, [...p, 'parameters'])?.key ? [...p, 'parameters'] : raw.action !== undefined ? [...p, 'action'] : [...p, 'tool'];
+    const at: ValuePath = (exactSpan(sink.parsed, [...p, 'parameters'])?.keyStart ?? -1) >= 0 ? [...p, 'parameters'] : raw.action !== undefined ? [...p, 'action'] : [...p, 'tool'];
     sink.atKey('param.missing', `'${label}' needs the parameter${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')}.`, at, { step: sid, suggestions: missing });
   }
 }
@@ -387,7 +394,9 @@ export function checkSteps(pipeline: Pipeline, sink: FindingSink, index: Map<str
     const ctx: StepListContext = { steps, loop: owner, parent };
     const siblings = new Set(steps.map((s) => s.id));
     const edges: PlanEdge[] = [];
-    const edgeRange = new Map<string, { range: Range; kind: 'explicit' | 'implied' }>();
+    // the range of edges[i] (a map by 'from>to' is made only for a cycle: one string and entry per
+    // edge were a tenth of this check on a long pipeline)
+    const edgeRanges: Range[] = [];
     for (const step of steps) {
       const sid = step.id;
       // a top-level step without a body checked before in the same context: what it added then
@@ -398,7 +407,7 @@ export function checkSteps(pipeline: Pipeline, sink: FindingSink, index: Map<str
         for (const r of known.references) references.push(r);
         for (const e of known.edges) {
           edges.push({ from: e.from, to: e.to, kind: 'explicit' });
-          edgeRange.set(`${e.from}>${e.to}`, { range: e.range, kind: 'explicit' });
+          edgeRanges.push(e.range);
         }
         continue;
       }
@@ -441,29 +450,35 @@ export function checkSteps(pipeline: Pipeline, sink: FindingSink, index: Map<str
         }
         references.push({ stepId: dep.id, kind: 'dependency', range: dep.range, fromStep: sid, path: dep.path });
         edges.push({ from: dep.id, to: sid, kind: 'explicit' });
-        edgeRange.set(`${dep.id}>${sid}`, { range: dep.range, kind: 'explicit' });
+        edgeRanges.push(dep.range);
       }
       if (place) {
-        const added = edges.slice(marks[2]).map((e) => ({ from: e.from, to: e.to, range: edgeRange.get(`${e.from}>${e.to}`)!.range }));
+        const added = edges.slice(marks[2]).map((e, k) => ({ from: e.from, to: e.to, range: edgeRanges[marks[2] + k] }));
         MEMO.set(memo!, step, place, { findings: sink.findings.slice(marks[0]), references: references.slice(marks[1]), edges: added });
       }
       if (step.body) bodyPlans[sid] = planList(step.body, step, ctx);
     }
     // implied dependencies from templates, among this list's steps
     const isAncestor = ancestorQuery(steps.map((s) => s.id), edges);
+    // an explicit edge makes its ends ancestors: only an implied edge can be met again here
+    const impliedKeys = new Set<string>();
     for (const imp of templates.implied) {
       if (!siblings.has(imp.from) || !siblings.has(imp.to)) continue;
       if (isAncestor(imp.from, imp.to)) continue; // already ordered by explicit dependencies
       const key = `${imp.from}>${imp.to}`;
-      if (!edgeRange.has(key)) {
+      if (!impliedKeys.has(key)) {
+        impliedKeys.add(key);
         edges.push({ from: imp.from, to: imp.to, kind: 'implied' });
-        edgeRange.set(key, { range: imp.range, kind: 'implied' });
+        edgeRanges.push(imp.range);
       }
       sink.add('template.implied-dependency', `'${imp.to}' refers to '${imp.from}', which is not among its dependencies: it will wait for '${imp.from}'.`, imp.range, index.get(imp.to)?.step.path ?? [], { step: imp.to, suggestions: [imp.from] });
     }
     const plan = buildPlan({ steps: steps.map((s) => s.id), edges });
     // Kahn's algorithm in buildPlan placed every step: no cycle, and no need to look for one
-    if (plan.cyclic.length) for (const comp of cycles(plan.steps, plan.edges)) reportCycle(comp, plan.edges, edgeRange, sink, index);
+    if (plan.cyclic.length) {
+      const edgeRange = new Map<string, { range: Range }>(edges.map((e, k) => [`${e.from}>${e.to}`, { range: edgeRanges[k] }]));
+      for (const comp of cycles(plan.steps, plan.edges)) reportCycle(comp, plan.edges, edgeRange, sink, index);
+    }
     checkJumps(steps, plan, sink, index, references);
     return plan;
   };
@@ -531,7 +546,7 @@ function checkJumps(steps: Step[], plan: Plan, sink: FindingSink, index: Map<str
   const jumpTargets = new Set<string>();
   const checkJump = (step: Step, key: string, target: string | null) => {
     if (target === null || isAutoTag(target)) return;
-    const path = [...step.path, key];
+    const path = step.path.concat(key);
     if (!siblings.has(target)) {
       const pool = key === 'on_failure' ? [...siblings, 'fail', 'continue', 'skip', 'retry'] : [...siblings];
       const suggestions = suggest(target, pool);

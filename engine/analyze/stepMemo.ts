@@ -99,15 +99,20 @@ export class StepMemoContext {
     if (place !== undefined) return place;
     const span = exactSpan(this.parsed, step.path);
     const lines = this.parsed.lines;
-    place = !span || span.value[1] <= span.value[0] ? null : { offset: span.value[0], end: span.value[1], line: lines.position(span.value[0]).line, lastLine: lines.position(span.value[1]).line };
+    place = !span || span.end <= span.start ? null : { offset: span.start, end: span.end, line: lines.position(span.start).line, lastLine: lines.position(span.end).line };
     this.places.set(step, place);
     return place;
   }
 }
 
+/** The entries of every memo for one step value, by memo: one weak entry per step value rather
+ * than one per memo (a weak map is dear to fill, and to trace in each full collection). */
+const entriesByRaw = new WeakMap<object, (Entry<unknown>[] | undefined)[]>();
+let memoCount = 0;
+
 /** The results of one check per top-level step. */
 export class StepMemo<T> {
-  private readonly byRaw = new WeakMap<object, Entry<T>[]>();
+  private readonly slot = memoCount++;
 
   constructor(
     /** The data moved by `lines` lines and `offsets` characters. */
@@ -118,7 +123,7 @@ export class StepMemo<T> {
 
   /** The data of this step checked before in the same context, moved to where the step is now. */
   get(ctx: StepMemoContext, step: Step, place: Place): T | undefined {
-    const entries = this.byRaw.get(step.raw);
+    const entries = entriesByRaw.get(step.raw)?.[this.slot] as Entry<T>[] | undefined;
     const index = step.path[1] as number;
     const e = entries?.find((x) => x.index === index && x.context === ctx.id);
     if (!e) return undefined;
@@ -135,9 +140,12 @@ export class StepMemo<T> {
   set(ctx: StepMemoContext, step: Step, place: Place, data: T): void {
     if (!this.inside(data, place)) return;
     const index = step.path[1] as number;
-    let entries = this.byRaw.get(step.raw);
-    if (!entries) this.byRaw.set(step.raw, (entries = []));
     const entry: Entry<T> = { context: ctx.id, index, place, data };
+    let slots = entriesByRaw.get(step.raw);
+    if (!slots) entriesByRaw.set(step.raw, (slots = new Array(memoCount)));
+    const entries = slots[this.slot] as Entry<T>[] | undefined;
+    // most steps have one entry: a list of one, not one grown by push (which keeps room for 17)
+    if (!entries) return void (slots[this.slot] = [entry as Entry<unknown>]);
     const i = entries.findIndex((x) => x.index === index);
     // one entry per place: the newest context replaces an older one
     if (i >= 0) entries[i] = entry;

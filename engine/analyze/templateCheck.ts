@@ -54,16 +54,16 @@ function stepTemplatePaths(step: Step, catalog: ToolCatalog): { path: ValuePath;
   const raw = step.raw;
   const walk = (v: unknown, p: ValuePath) => {
     if (typeof v === 'string') out.push({ path: p, value: v });
-    else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...p, i]));
-    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, [...p, k]);
+    else if (Array.isArray(v)) v.forEach((x, i) => walk(x, p.concat(i)));
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, p.concat(k));
   };
   if (raw.parameters && typeof raw.parameters === 'object') {
     // an inline document (a sub-pipeline's text) has templates of its own: stepCheck checks it as a pipeline
     const own = step.action ? inlineDocumentParams(actionSpec(catalog, step.tool, step.action), step.parameters) : [];
-    for (const [k, x] of Object.entries(raw.parameters)) if (!own.includes(k)) walk(x, [...step.path, 'parameters', k]);
+    for (const [k, x] of Object.entries(raw.parameters)) if (!own.includes(k)) walk(x, step.path.concat('parameters', k));
   }
-  for (const key of ['location', 'max_iterations']) if (typeof raw[key] === 'string') out.push({ path: [...step.path, key], value: raw[key] as string });
-  if (raw.products && typeof raw.products === 'object') walk(raw.products, [...step.path, 'products']);
+  for (const key of ['location', 'max_iterations']) if (typeof raw[key] === 'string') out.push({ path: step.path.concat(key), value: raw[key] as string });
+  if (raw.products && typeof raw.products === 'object') walk(raw.products, step.path.concat('products'));
   return out;
 }
 
@@ -156,7 +156,7 @@ export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: 
     const at = (s: number, e: number): [number, number] => {
       if (!offsets) {
         const span = spanOf(parsed, path);
-        return span ? [span.value[0], span.value[1]] : [0, 0];
+        return span ? [span.start, span.end] : [0, 0];
       }
       return [offsets[Math.min(s, source.length)], e > s ? offsets[Math.min(e - 1, source.length)] + 1 : offsets[Math.min(s, source.length)]];
     };
@@ -370,7 +370,7 @@ export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: 
       const isLoopCond = key === 'while' || key === 'until';
       const bodyCtx: StepListContext | null = isLoopCond && step.body ? { steps: step.body, loop: step, parent: ctx } : null;
       const kind: TemplateKind = hasTemplateSyntax(v) ? 'template' : 'expression';
-      checkSite([...step.path, key], v, kind, step, ctx, bodyCtx, isLoopCond ? step : null);
+      checkSite(step.path.concat(key), v, kind, step, ctx, bodyCtx, isLoopCond ? step : null);
     }
     if (step.body) {
       const inner: StepListContext = { steps: step.body, loop: step, parent: ctx };
