@@ -156,19 +156,25 @@ export function stripContextlabKeys(value: unknown, sink: FindingSink): unknown 
   return top;
 }
 
+/** The keys of STEP, listed once: this runs for every step of every analysis. */
+const STEP_KEYS = Object.keys(STEP);
+
 function stripSteps(list: unknown, path: ValuePath, sink: FindingSink): unknown {
   if (!Array.isArray(list)) return list;
-  const ids = list.map((s) => (isObj(s) && typeof s.id === 'string' ? s.id : null));
+  // the ids are listed only when a key is reported (a rewrite may name a later step)
+  let ids: (string | null)[] | null = null;
   let out: unknown[] | null = null;
-  list.forEach((step, i) => {
-    if (!isObj(step)) return;
+  for (let i = 0; i < list.length; i++) {
+    const step: unknown = list[i];
+    if (!isObj(step)) continue;
     let copy: Obj = step;
     const own = () => (copy === step ? (copy = { ...step }) : copy);
     const id = typeof step.id === 'string' ? step.id : null;
-    for (const key of Object.keys(STEP)) {
+    for (const key of STEP_KEYS) {
       if (!has(step, key)) continue;
       // `retry:` as a mapping is our own long form
       if (key === 'retry' && isObj(step.retry)) continue;
+      ids ??= list.map((s) => (isObj(s) && typeof s.id === 'string' ? s.id : null));
       report(sink, step, key, STEP[key], [...path, i], 'a step', id, new Set(ids.slice(i + 1).filter((x): x is string => x !== null)));
       delete own()[key];
     }
@@ -186,9 +192,11 @@ function stripSteps(list: unknown, path: ValuePath, sink: FindingSink): unknown 
     }
     // ContextLab's one-action loop: `for_each` with an `action` and no `steps` runs the action per item
     if (has(copy, 'for_each') && has(copy, 'action') && !has(copy, 'steps') && id !== null) oneActionLoop(own(), id, [...path, i], sink);
-    const body = stripSteps(copy.steps, [...path, i, 'steps'], sink);
-    if (body !== copy.steps) own().steps = body;
+    if (Array.isArray(copy.steps)) {
+      const body = stripSteps(copy.steps, [...path, i, 'steps'], sink);
+      if (body !== copy.steps) own().steps = body;
+    }
     if (copy !== step) (out ??= [...list])[i] = copy;
-  });
+  }
   return out ?? list;
 }
