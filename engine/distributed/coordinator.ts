@@ -344,11 +344,13 @@ export class RemoteAttempts implements AttemptExecutor {
     if (p.job && !p.job.open.size) this.queue.remove(p.job.id).catch(() => {});
   }
 
-  /** A resumed run's jobs still on the queue (waiting or running), by the attempt ids they carry; read once. */
-  private live: Promise<Map<string, JobRef>> | null = null;
+  /** A resumed run's jobs still on the queue (waiting or running), by the attempt ids they carry; read once per run. */
+  private readonly live = new Map<string, Promise<Map<string, JobRef>>>();
 
   private liveJobs(runId: string): Promise<Map<string, JobRef>> {
-    this.live ??= (async () => {
+    let found = this.live.get(runId);
+    if (found) return found;
+    found = (async () => {
       const byAttempt = new Map<string, JobRef>();
       const jobs = await this.queue.getJobs(['active', 'wait', 'prioritized', 'delayed']);
       for (const job of jobs) {
@@ -359,7 +361,8 @@ export class RemoteAttempts implements AttemptExecutor {
       }
       return byAttempt;
     })();
-    return this.live;
+    this.live.set(runId, found);
+    return found;
   }
 
   /**
