@@ -5,6 +5,7 @@ import type { Analysis } from '../engine/analyze/index';
 import { COMMANDS } from './protocol';
 import { lockedEntry, type AutoLock } from '../engine/auto/lockFile';
 import { orchestratorOf } from '../engine/auto/orchestrator';
+import { offsetAt } from '../engine/parse/scalarOffsets';
 
 export function codeLenses(a: Analysis, uri: string, lock: AutoLock | null = null): CodeLens[] {
   if (!a.pipeline) return [];
@@ -62,9 +63,9 @@ export function semanticTokens(a: Analysis) {
   const tokens: [number, number, number, number][] = []; // [offset start, offset end, type]
   const params = new Set((a.pipeline?.parameters ?? []).map((p) => p.name));
   for (const site of a.templates) {
-    if (!site.references || !site.offsets) continue;
+    if (!site.references || site.offsets === null) continue;
     const o = site.offsets;
-    const push = (s: number, e: number, type: number) => tokens.push([o[s], o[Math.max(s, e - 1)] + 1, type, 0]);
+    const push = (s: number, e: number, type: number) => tokens.push([offsetAt(o, s), offsetAt(o, Math.max(s, e - 1)) + 1, type, 0]);
     for (const n of site.references.names) {
       const isStep = site.scope.steps.includes(n.name) && !params.has(n.name);
       push(n.start, n.end, isStep ? T('class') : params.has(n.name) ? T('parameter') : T('variable'));

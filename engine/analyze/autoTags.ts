@@ -5,6 +5,7 @@ import type { ValuePath } from '../spec/types';
 import { hasTemplateSyntax } from '../template/parser';
 import type { FindingSink } from './findingSink';
 import type { AutoTag, AutoType } from './model';
+import { offsetAt } from '../parse/scalarOffsets';
 
 /** A value that is one AUTO tag (white space around allowed). */
 /** A bare `<AUTO>` as a model (ContextLab's form): choose the model automatically, as for a step that names none. */
@@ -87,8 +88,8 @@ export function collectAutoTags(value: unknown, sink: FindingSink, stepIdAt: (pa
       if ((last === 'model' || last === 'default_model') && isAutoSelect(v)) return;
       const found = findAutoTags(v);
       const offsets = stringOffsets(parsed, path, v);
-      const at = (i: number) => (offsets ? offsets[Math.min(i, v.length)] : 0);
-      const end = (i: number) => (offsets ? (i > 0 ? offsets[Math.min(i - 1, v.length)] + 1 : offsets[0]) : 0);
+      const at = (i: number) => (offsets !== null ? offsetAt(offsets, Math.min(i, v.length)) : 0);
+      const end = (i: number) => (offsets !== null ? (i > 0 ? offsetAt(offsets, Math.min(i - 1, v.length)) + 1 : offsetAt(offsets, 0)) : 0);
       if (!Array.isArray(found)) {
         sink.atOffsets('auto.unclosed', "An <AUTO> tag without its closing '</AUTO>'.", at(found.unclosedAt), end(found.unclosedAt + found.length), path, { step: stepIdAt(path) });
         return;

@@ -5,6 +5,7 @@ import { stringOffsets } from '../parse/yamlDocument';
 import type { Finding, Pipeline, Step } from '../spec/types';
 import { actionSpec, inlineDocumentParams, type ToolCatalog } from '../tools/specs';
 import type { FindingSink } from './findingSink';
+import { offsetAt } from '../parse/scalarOffsets';
 
 /** Inline documents nested deeper than this are not analyzed (the run bounds nesting too). */
 const MAX_DEPTH = 4;
@@ -19,9 +20,9 @@ export function checkInlineDocuments(pipeline: Pipeline, sink: FindingSink, cata
         const text = step.parameters[k] as string;
         const path = [...step.path, 'parameters', k];
         const offsets = stringOffsets(sink.parsed, path, text);
-        if (!offsets) continue;
+        if (offsets === null) continue;
         const inner = new LineIndex(text);
-        const outer = (p: Finding['range']['start']) => offsets[Math.min(inner.offset(p), text.length)];
+        const outer = (p: Finding['range']['start']) => offsetAt(offsets, Math.min(inner.offset(p), text.length));
         for (const f of analyzeText(text, depth + 1)) {
           const start = outer(f.range.start);
           const end = Math.max(start, f.range.end.line === f.range.start.line && f.range.end.character === f.range.start.character ? start : outer(f.range.end));

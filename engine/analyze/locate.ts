@@ -4,6 +4,7 @@ import type { NodeSpan } from '../parse/yamlDocument';
 import type { ValuePath } from '../spec/types';
 import type { Analysis } from './index';
 import type { AutoTag, StepReference, TemplateSite } from './model';
+import { offsetAt } from '../parse/scalarOffsets';
 
 export interface TemplateSpot {
   site: TemplateSite;
@@ -64,18 +65,18 @@ export function locate(a: Analysis, offset: number): Located {
   const autoTag = a.autoTags.find((t) => rangeContains(t.range, pos.line, pos.character)) ?? null;
   let template: TemplateSpot | null = null;
   for (const site of a.templates) {
-    if (!site.offsets) continue;
+    if (site.offsets === null) continue;
     const o = site.offsets;
-    if (offset < o[0] || offset > o[o.length - 1]) continue;
+    if (offset < offsetAt(o, 0) || offset > offsetAt(o, site.source.length)) continue;
     // the template index whose document offset is the last at or before `offset`
     let lo = 0;
     let hi = site.source.length;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (o[mid] <= offset) lo = mid;
+      if (offsetAt(o, mid) <= offset) lo = mid;
       else hi = mid - 1;
     }
-    template = { site, index: offset === o[lo] ? lo : lo + 1 };
+    template = { site, index: offset === offsetAt(o, lo) ? lo : lo + 1 };
     break;
   }
   return { path, onKey, span, reference, template, autoTag };

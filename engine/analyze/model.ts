@@ -2,6 +2,7 @@
 // symbols. Language-server features and the runner read these; nothing here is LSP-specific.
 import type { Range, ValuePath } from '../spec/types';
 import type { TemplateReferences } from '../template/references';
+import { type SourceOffsets } from '../parse/scalarOffsets';
 
 export type ReferenceKind = 'definition' | 'dependency' | 'jump' | 'template';
 
@@ -26,8 +27,8 @@ export interface TemplateSite {
   kind: TemplateKind;
   /** The step it belongs to; null for outputs. */
   step: string | null;
-  /** Document offset of each character of source (and one past the end). */
-  offsets: Int32Array | null;
+  /** Document offset of each character of source (and one past the end): read with `offsetAt`. */
+  offsets: SourceOffsets | null;
   references: TemplateReferences | null;
   /** The syntax error, if it does not parse. */
   error: { message: string; range: Range } | null;

@@ -18,6 +18,7 @@ import type { StepListContext, TemplateCheckResult } from './templateCheck';
 import { MCP_ACTION, type McpAnalysisInfo } from '../mcp/catalog';
 import { parseMcpTool } from '../mcp/names';
 import { findingInside, movedFinding, movedRange, movedReference, rangeInside, StepMemo, type StepMemoContext } from './stepMemo';
+import { offsetAt } from '../parse/scalarOffsets';
 
 /** `vscode:` names the editor's own language models (vscode.lm): they run only inside VS Code. */
 export const MODEL_PROVIDERS = ['openai', 'anthropic', 'google', 'ollama', 'openai-compatible', 'vscode'];
@@ -90,7 +91,7 @@ function dependencyEntries(step: Step, sink: FindingSink): DepEntry[] {
       const id = m[0].trim();
       const s = m.index;
       const e = m.index + id.length;
-      const range = offsets ? sink.parsed.lines.range(offsets[s], offsets[e - 1] + 1) : valueRange(sink.parsed, path);
+      const range = offsets !== null ? sink.parsed.lines.range(offsetAt(offsets, s), offsetAt(offsets, e - 1) + 1) : valueRange(sink.parsed, path);
       out.push({ id, range, path });
     }
     return out;

@@ -13,6 +13,7 @@ import type { McpAnalysisInfo } from '../mcp/catalog';
 import type { ToolCatalog } from '../tools/specs';
 import { exactSpan, type ParsedYaml } from '../parse/yamlDocument';
 import type { StepReference, TemplateSite } from './model';
+import { movedOffsets, offsetAt } from '../parse/scalarOffsets';
 
 /** Where a step stands: its first and last offsets and lines. */
 export interface Place {
@@ -173,7 +174,7 @@ export function movedReference(r: StepReference, lines: number): StepReference {
 export function movedSite(s: TemplateSite, lines: number, offsets: number): TemplateSite {
   return {
     ...s,
-    offsets: s.offsets && offsets ? s.offsets.map((o) => o + offsets) : s.offsets,
+    offsets: s.offsets !== null && offsets ? movedOffsets(s.offsets, offsets) : s.offsets,
     error: s.error && lines ? { message: s.error.message, range: movedRange(s.error.range, lines) } : s.error,
   };
 }
@@ -189,7 +190,7 @@ export function findingInside(f: Finding, place: Place): boolean {
 export function siteInside(s: TemplateSite, place: Place): boolean {
   if (s.error && !rangeInside(s.error.range, place)) return false;
   const o = s.offsets;
-  return !o || !o.length || (o[0] >= place.offset && o[o.length - 1] <= place.end);
+  return o === null || (offsetAt(o, 0) >= place.offset && offsetAt(o, s.source.length) <= place.end);
 }
 
 /** Makes every step be checked again on the next analysis (a reference analysis in tests). */

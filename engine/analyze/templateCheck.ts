@@ -13,6 +13,7 @@ import type { ScopeInfo, StepReference, TemplateKind, TemplateSite } from './mod
 import { didYouMean, suggest } from './suggest';
 import { isAutoTag } from './autoTags';
 import { findingInside, movedFinding, movedRange, movedReference, movedSite, rangeInside, siteInside, StepMemo, type StepMemoContext } from './stepMemo';
+import { offsetAt } from '../parse/scalarOffsets';
 
 /** Fields of a step in templates: the result document's per-step fields plus `vars`. */
 /** What a loop step has besides a step's fields: each iteration's index, item, status and body results. */
@@ -154,11 +155,11 @@ export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: 
   ) => {
     const offsets = stringOffsets(parsed, path, source);
     const at = (s: number, e: number): [number, number] => {
-      if (!offsets) {
+      if (offsets === null) {
         const span = spanOf(parsed, path);
         return span ? [span.start, span.end] : [0, 0];
       }
-      return [offsets[Math.min(s, source.length)], e > s ? offsets[Math.min(e - 1, source.length)] + 1 : offsets[Math.min(s, source.length)]];
+      return [offsetAt(offsets, Math.min(s, source.length)), e > s ? offsetAt(offsets, Math.min(e - 1, source.length)) + 1 : offsetAt(offsets, Math.min(s, source.length))];
     };
     const { map: visible, ids: visibleIds } = visibleSteps(ctx, extraStepScope);
     // the sites of a list outside loop conditions share one scope (read only, by completion)

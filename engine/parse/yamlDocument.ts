@@ -3,7 +3,7 @@ import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, 
 import type { Finding, Range, ValuePath } from '../spec/types';
 import { LineIndex } from './lineIndex';
 import { readPlainSection } from './plainBlockYaml';
-import { scalarOffsets, type ScalarStyle } from './scalarOffsets';
+import { scalarOffsets, type ScalarStyle, type SourceOffsets } from './scalarOffsets';
 
 /** Bound on alias expansion (count × size), so an alias bomb is a finding, not an out-of-memory. */
 export const MAX_ALIAS_COUNT = 1000;
@@ -492,7 +492,7 @@ export function valueRange(parsed: ParsedYaml, path: ValuePath): Range {
 }
 
 /** Offsets into the document of each character of the string value at `path`, or null. */
-export function stringOffsets(parsed: ParsedYaml, path: ValuePath, value: string): Int32Array | null {
+export function stringOffsets(parsed: ParsedYaml, path: ValuePath, value: string): SourceOffsets | null {
   const s = exactSpan(parsed, path);
   if (!s || !s.style) return null;
   return scalarOffsets(parsed.text, s.start, s.end, s.style, value);
