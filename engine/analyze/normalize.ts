@@ -3,6 +3,7 @@
 import { ONE_ACTION_LOOP } from './contextlabCompat';
 import type { FailurePolicy, LoopSpec, McpServerDecl, ParameterDecl, ParamType, Pipeline, RetryPolicy, Step, ValuePath, VarDecl } from '../spec/types';
 import type { FindingSink } from './findingSink';
+import { NONE } from '../util/none';
 
 type Obj = Record<string, unknown>;
 
@@ -89,7 +90,7 @@ function retryPolicy(raw: Obj): RetryPolicy | null {
 const PARAM_TYPES = ['string', 'integer', 'number', 'boolean', 'array', 'object'];
 
 function varDecls(v: unknown): VarDecl[] {
-  if (!isObj(v)) return [];
+  if (!isObj(v)) return NONE;
   return Object.entries(v).map(([name, d]) => {
     if (isObj(d)) {
       const type = (PARAM_TYPES.includes(String(d.type)) ? d.type : 'string') as ParamType;

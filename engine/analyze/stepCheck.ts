@@ -19,6 +19,7 @@ import { MCP_ACTION, type McpAnalysisInfo } from '../mcp/catalog';
 import { parseMcpTool } from '../mcp/names';
 import { findingInside, movedFinding, movedRange, movedReference, rangeInside, StepMemo, type StepMemoContext } from './stepMemo';
 import { offsetAt } from '../parse/scalarOffsets';
+import { kept, keptFrom } from '../util/none';
 
 /** `vscode:` names the editor's own language models (vscode.lm): they run only inside VS Code. */
 export const MODEL_PROVIDERS = ['openai', 'anthropic', 'google', 'ollama', 'openai-compatible', 'vscode'];
@@ -455,7 +456,7 @@ export function checkSteps(pipeline: Pipeline, sink: FindingSink, index: Map<str
       }
       if (place) {
         const added = edges.slice(marks[2]).map((e, k) => ({ from: e.from, to: e.to, range: edgeRanges[marks[2] + k] }));
-        MEMO.set(memo!, step, place, { findings: sink.findings.slice(marks[0]), references: references.slice(marks[1]), edges: added });
+        MEMO.set(memo!, step, place, { findings: keptFrom(sink.findings, marks[0]), references: keptFrom(references, marks[1]), edges: kept(added) });
       }
       if (step.body) bodyPlans[sid] = planList(step.body, step, ctx);
     }

@@ -14,6 +14,7 @@ import { didYouMean, suggest } from './suggest';
 import { isAutoTag } from './autoTags';
 import { findingInside, movedFinding, movedRange, movedReference, movedSite, rangeInside, siteInside, StepMemo, type StepMemoContext } from './stepMemo';
 import { offsetAt } from '../parse/scalarOffsets';
+import { keptFrom } from '../util/none';
 
 /** Fields of a step in templates: the result document's per-step fields plus `vars`. */
 /** What a loop step has besides a step's fields: each iteration's index, item, status and body results. */
@@ -395,10 +396,10 @@ export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: 
     visitStep(s, root);
     if (place) {
       MEMO.set(memo!, s, place, {
-        findings: sink.findings.slice(marks[0]),
-        sites: result.sites.slice(marks[1]),
-        references: result.references.slice(marks[2]),
-        implied: result.implied.slice(marks[3]),
+        findings: keptFrom(sink.findings, marks[0]),
+        sites: keptFrom(result.sites, marks[1]),
+        references: keptFrom(result.references, marks[2]),
+        implied: keptFrom(result.implied, marks[3]),
       });
     }
   }

@@ -3,6 +3,7 @@
 import { TemplateSyntaxError, type Expr, type Span, type TemplateAst, type TemplateNode } from './ast';
 import { parseExpression, parseTemplate } from './parser';
 import { simpleTemplateReferences } from './simpleReferences';
+import { kept, NONE } from '../util/none';
 
 export interface AttrStep extends Span {
   /** The attribute or literal key (`.result`, `['a-b']`, `[0]`). */
@@ -63,7 +64,7 @@ export function collectReferences(ast: TemplateAst | { expr: Expr }): TemplateRe
       case 'Literal':
         return;
       case 'Name':
-        if (!bound(e.name)) refs.names.push({ name: e.name, chain: [], guarded, start: e.start, end: e.end });
+        if (!bound(e.name)) refs.names.push({ name: e.name, chain: NONE, guarded, start: e.start, end: e.end });
         return;
       case 'GetAttr':
       case 'GetItem':
@@ -96,7 +97,7 @@ export function collectReferences(ast: TemplateAst | { expr: Expr }): TemplateRe
         return;
       case 'Call':
         if (e.callee.type === 'Name' && !bound(e.callee.name)) {
-          refs.calls.push({ name: e.callee.name, argCount: e.args.length, kwargNames: e.kwargs.map((k) => k.name), start: e.callee.start, end: e.callee.end });
+          refs.calls.push({ name: e.callee.name, argCount: e.args.length, kwargNames: kept(e.kwargs.map((k) => k.name)), start: e.callee.start, end: e.callee.end });
         } else if (e.callee.type === 'GetAttr') {
           // a method call: the object is a value, the method name is not a reference
           visit(e.callee.object);
@@ -105,13 +106,13 @@ export function collectReferences(ast: TemplateAst | { expr: Expr }): TemplateRe
         e.kwargs.forEach((k) => visit(k.value));
         return;
       case 'Filter':
-        refs.filters.push({ name: e.name, argCount: e.args.length, kwargNames: e.kwargs.map((k) => k.name), start: e.nameSpan.start, end: e.nameSpan.end });
+        refs.filters.push({ name: e.name, argCount: e.args.length, kwargNames: kept(e.kwargs.map((k) => k.name)), start: e.nameSpan.start, end: e.nameSpan.end });
         visit(e.input, guarded || e.name === 'default' || e.name === 'd');
         e.args.forEach((x) => visit(x));
         e.kwargs.forEach((k) => visit(k.value));
         return;
       case 'Test':
-        refs.tests.push({ name: e.name, argCount: e.args.length, kwargNames: [], start: e.nameSpan.start, end: e.nameSpan.end });
+        refs.tests.push({ name: e.name, argCount: e.args.length, kwargNames: NONE, start: e.nameSpan.start, end: e.nameSpan.end });
         visit(e.input, guarded || e.name === 'defined' || e.name === 'undefined');
         e.args.forEach((x) => visit(x));
         return;
@@ -167,7 +168,8 @@ export function collectReferences(ast: TemplateAst | { expr: Expr }): TemplateRe
 
   if ('expr' in ast) visit(ast.expr);
   else visitNodes(ast.body);
-  return refs;
+  // kept with the analysis: an empty list is the shared one
+  return { names: kept(refs.names), filters: kept(refs.filters), tests: kept(refs.tests), calls: kept(refs.calls) };
 }
 
 /** What a template or expression source refers to; parsed once per distinct source (bounded caches,

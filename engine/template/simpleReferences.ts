@@ -7,6 +7,7 @@
 // pipeline reads thousands of templates; most are of this form, and the parser's cold first pass
 // over them was a fifth of the analysis.
 import type { AttrStep, CallableRef, NameRef, TemplateReferences } from './references';
+import { NONE } from '../util/none';
 
 /** Names the parser reads as literals or operators where a name would start an expression. */
 const KEYWORDS = new Set(['true', 'True', 'false', 'False', 'none', 'None', 'not', 'if', 'else', 'and', 'or', 'in', 'is']);
@@ -73,7 +74,7 @@ function readOperand(src: string, i: number, refs: TemplateReferences): number {
       if (chain.length > MAX_CHAIN) return -1;
     }
     // kept with the analysis: copies of their own length (a pushed-to array keeps room for 17)
-    ref = { name: root, chain: chain.length ? chain.slice() : chain, guarded: false, start: rootStart, end: rootStart + root.length };
+    ref = { name: root, chain: chain.length ? chain.slice() : NONE, guarded: false, start: rootStart, end: rootStart + root.length };
   }
   // filters, each with no arguments or one quoted text
   const filters: CallableRef[] = [];
@@ -107,7 +108,7 @@ function readOperand(src: string, i: number, refs: TemplateReferences): number {
       if (src.charCodeAt(i) !== 41 /* ) */) return -1;
       i++;
     }
-    filters.push({ name, argCount, kwargNames: [], start: s, end: e });
+    filters.push({ name, argCount, kwargNames: NONE, start: s, end: e });
     if (ref && (name === 'default' || name === 'd')) ref.guarded = true;
     if (filters.length > MAX_CHAIN) return -1;
   }
@@ -140,7 +141,6 @@ export function simpleTemplateReferences(src: string): TemplateReferences | null
     if (src.charCodeAt(i) !== 125 || src.charCodeAt(i + 1) !== 125) return null;
     pos = i + 2;
   }
-  if (refs.names.length) refs.names = refs.names.slice();
-  if (refs.filters.length) refs.filters = refs.filters.slice();
-  return refs;
+  // kept with the analysis: copies of their own length, or the shared empty list
+  return { names: refs.names.length ? refs.names.slice() : NONE, filters: refs.filters.length ? refs.filters.slice() : NONE, tests: NONE, calls: NONE };
 }

@@ -1,0 +1,17 @@
+// One empty list for every list an analysis keeps with nothing in it. A 2,000-step pipeline kept
+// about 17,000 empty arrays of its own (no findings in a step, no tests or calls in a template, no
+// vars), 32 bytes each; they are all this one. It is frozen: code that adds to a kept list throws
+// instead of adding to every other.
+const EMPTY = Object.freeze([]) as unknown as never[];
+
+/** `list`, or the shared empty list when `list` is empty. */
+export function kept<T>(list: T[]): T[] {
+  return list.length ? list : EMPTY;
+}
+
+/** The part of `list` from `start`, as `list.slice(start)`, sharing the empty list. */
+export function keptFrom<T>(list: T[], start: number): T[] {
+  return start >= list.length ? EMPTY : list.slice(start);
+}
+
+export const NONE: never[] = EMPTY;
