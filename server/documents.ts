@@ -66,24 +66,27 @@ export class AnalysisCache {
   get(doc: TextDocument): Analysis {
     const hit = this.byUri.get(doc.uri);
     if (hit && hit.version === doc.version) return hit.analysis;
-    const analysis = this.analyzeNow(doc.uri, doc.getText());
+    // a document's first analysis (its open) keeps no per-step results: they cost a seventh of
+    // opening a long document, and only an edit reads them; the first edit checks every step and
+    // keeps them for the edits after it
+    const analysis = this.analyzeNow(doc.uri, doc.getText(), hit !== undefined);
     this.byUri.set(doc.uri, { version: doc.version, analysis });
     return analysis;
   }
 
   /** Analyzes at once with the MCP listings in the cache; servers not listed yet are listed in the background. */
-  private analyzeNow(uri: string, text: string): Analysis {
-    if (!callsMcp(text)) return analyze(text, { mcp: mcpInfoUnlisted().mcp });
+  private analyzeNow(uri: string, text: string, keepStepResults: boolean): Analysis {
+    if (!callsMcp(text)) return analyze(text, { mcp: mcpInfoUnlisted().mcp, keepStepResults });
     const place = mcpPlace(uri);
     const pipeline = normalizePipeline(parseYaml(text).value, null);
     if (!place) {
       const info = mcpInfoUnlisted().mcp;
-      return analyze(text, { mcp: { ...info, status: Object.fromEntries((pipeline ? Object.keys(pipeline.mcpServers) : []).map((s) => [s, { listed: false as const, reason: 'the document is not saved in a folder', failed: false }])) } });
+      return analyze(text, { keepStepResults, mcp: { ...info, status: Object.fromEntries((pipeline ? Object.keys(pipeline.mcpServers) : []).map((s) => [s, { listed: false as const, reason: 'the document is not saved in a folder', failed: false }])) } });
     }
     const known = mcpOptionsCached(pipeline, place);
     const trusted = this.mayStartServers();
     if (!trusted) for (const s of known.unlisted) known.mcp.status[s] = { listed: false, reason: "not listed: the editor starts MCP servers only in a trusted workspace; 'orc validate' lists them", failed: false };
-    const analysis = analyze(text, { tools: known.tools, mcp: known.mcp });
+    const analysis = analyze(text, { tools: known.tools, mcp: known.mcp, keepStepResults });
     MCP_TOOLS.set(analysis, known.tools);
     if (known.unlisted.length && trusted && this.onMcpListed) {
       const notify = this.onMcpListed;

@@ -240,6 +240,57 @@ describe('language server over node IPC', function () {
   });
 });
 
+describe('language server on a long document', function () {
+  this.timeout(30_000);
+  // 300 steps, over the 20,000 characters from which a document is read by sections and each
+  // step's results are kept for the next edit; step_150 has a misspelt key
+  const lines = ['id: long', 'steps:'];
+  for (let i = 0; i < 300; i++) {
+    lines.push(`  - id: step_${i}`, '    action: generate', `    ${i === 150 ? 'dependecies' : 'dependencies'}: [${i ? `step_${i - 1}` : ''}]`, '    parameters:', `      prompt: "Go on after {{ ${i ? `step_${i - 1}.status` : 'execution.id'} }}"`);
+  }
+  const text = lines.join('\n') + '\n';
+  const lineOf = (needle: string) => lines.indexOf(needle);
+
+  it('reports exactly on open, on the first edit (which checks every step) and on the edits after it', async () => {
+    assert.ok(text.length > 20_000);
+    const lsp = new LspClient('stdio');
+    const uri = 'file:///work/long.pipeline.yaml';
+    try {
+      await lsp.initialize();
+      lsp.open(uri, text);
+      const key = lineOf('    dependecies: [step_149]');
+      const opened = await lsp.diagnosticsFor(uri, 1);
+      // without its dependencies, step_150 waits for the step its prompt reads: a hint
+      assert.deepEqual(opened.map((x) => [x.code, rangeText(x.range)]), [
+        ['schema.unknown-key', `${key}:4-${key}:15`],
+        ['template.implied-dependency', `${key + 2}:30-${key + 2}:38`],
+      ]);
+      // the first edit fixes the key
+      const v2 = lsp.change(uri, [{ range: { start: pos(key, 4), end: pos(key, 15) }, text: 'dependencies' }]);
+      assert.deepEqual(await lsp.diagnosticsFor(uri, v2), []);
+      // the second misspells a dependency far away; the third renames a step that others read
+      const dep = lineOf('    dependencies: [step_279]');
+      const v3 = lsp.change(uri, [{ range: { start: pos(dep, 24), end: pos(dep, 27) }, text: '2x9' }]);
+      assert.deepEqual((await lsp.diagnosticsFor(uri, v3)).map((x) => [x.code, rangeText(x.range)]), [
+        ['step.unknown-dependency', `${dep}:19-${dep}:27`],
+        ['template.implied-dependency', `${dep + 2}:30-${dep + 2}:38`],
+      ]);
+      const id = lineOf('  - id: step_10');
+      const v4 = lsp.change(uri, [{ range: { start: pos(id, 15), end: pos(id, 15) }, text: 'x' }]);
+      const renamed = (await lsp.diagnosticsFor(uri, v4)).map((x) => [x.code, rangeText(x.range)]);
+      const readers = [lineOf('    dependencies: [step_10]'), lineOf('      prompt: "Go on after {{ step_10.status }}"')];
+      assert.deepEqual(renamed, [
+        ['step.unknown-dependency', `${readers[0]}:19-${readers[0]}:26`],
+        ['template.unknown-name', `${readers[1]}:30-${readers[1]}:37`],
+        ['step.unknown-dependency', `${dep}:19-${dep}:27`],
+        ['template.implied-dependency', `${dep + 2}:30-${dep + 2}:38`],
+      ]);
+    } finally {
+      await lsp.stop();
+    }
+  });
+});
+
 describe('language server survives any text', function () {
   this.timeout(300_000);
   it('the fuzz corpus through every handler: no crash, no error response', async () => {

@@ -89,6 +89,27 @@ describe('incremental analysis equals a from-scratch analysis', function () {
     assert.ok(reused > 0, 'no step was taken from the memo');
   });
 
+  it('an analysis that keeps no per-step results (a document\'s open) leaves the first edit to check every step; the edits after it reuse', () => {
+    forgetStepMemo();
+    let text = pipeline(200);
+    const opened = analyze(text, { keepStepResults: false });
+    const fromOpen = new Set(opened.findings);
+    // the first edit: nothing was kept, so every finding is new, and all equal a fresh analysis
+    text = replace(text, 'name: Step 100\n', 'name: Stop 100\n');
+    const first = analyze(text);
+    assert.equal(first.findings.filter((f) => fromOpen.has(f)).length, 0, 'a finding was taken from the open');
+    // the second edit takes the unchanged steps' findings from the first
+    text = replace(text, 'name: Step 120\n', 'name: Stop 120\n');
+    const second = analyze(text);
+    const fromFirst = new Set(first.findings);
+    assert.ok(second.findings.filter((f) => fromFirst.has(f)).length > 0, 'no finding was taken from the first edit');
+    forgetStepMemo();
+    assert.deepEqual(report(first), report(analyze(replace(text, 'name: Stop 120\n', 'name: Step 120\n'))));
+    forgetStepMemo();
+    assert.deepEqual(report(second), report(analyze(text)));
+    assert.deepEqual(report(opened), report(analyze(pipeline(200))));
+  });
+
   it('a session editing a different step each time keeps neither old texts nor old analyses alive', () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
