@@ -92,8 +92,10 @@ async function measure(s: Server, n: number): Promise<string[]> {
 
   const at = editAt(text, n);
   const edits: number[] = [];
-  // 10 edits untimed, then 20 timed (both servers alike): a session's edits, not the first ones
-  // after open while the server's JIT and heap are still settling
+  let firstEdit = 0;
+  // 10 edits not in the median, then 20 in it (both servers alike): a session's edits, not the
+  // first ones after open while the server's JIT and heap are still settling. The first edit is
+  // shown on its own: ours checks every step in it (the open keeps no per-step results)
   for (let i = 0; i < 30; i++) {
     const breaking = i % 2 === 0;
     const got = s.next(uri, breaking ? 1 : 0);
@@ -101,6 +103,7 @@ async function measure(s: Server, n: number): Promise<string[]> {
     s.lsp.change(uri, [breaking ? { range: { start: at, end: { line: at.line, character: at.character + 1 } }, text: '' } : { range: { start: at, end: at }, text: 'e' }]);
     await got;
     if (i >= 10) edits.push(performance.now() - t0);
+    if (i === 0) firstEdit = performance.now() - t0;
   }
 
   // completion at 20 key positions spread over the document (the start of an `action:` key)
@@ -117,7 +120,7 @@ async function measure(s: Server, n: number): Promise<string[]> {
   }
   const rss = rssMiB(s.lsp.proc.pid!);
   void s.lsp.connection.sendNotification('textDocument/didClose', { textDocument: { uri } });
-  return [String(n), s.name, openMs.toFixed(0), median(edits).toFixed(0), `${median(completions).toFixed(1)} / ${percentile(completions, 95).toFixed(1)}`, rss.toFixed(0)];
+  return [String(n), s.name, openMs.toFixed(0), firstEdit.toFixed(0), median(edits).toFixed(0), `${median(completions).toFixed(1)} / ${percentile(completions, 95).toFixed(1)}`, rss.toFixed(0)];
 }
 
 async function semanticCheck(ours: Server, yls: Server): Promise<string> {
@@ -190,8 +193,8 @@ async function main() {
     a[2] = median([Number(a[2]), ...more.ours]).toFixed(0);
     b[2] = median([Number(b[2]), ...more.theirs]).toFixed(0);
     rows.push(a, b);
-    const [, , oOpen, oEdit, oComp, oMem] = a;
-    const [, , yOpen, yEdit, yComp, yMem] = b;
+    const [, , oOpen, , oEdit, oComp, oMem] = a;
+    const [, , yOpen, , yEdit, yComp, yMem] = b;
     ratios.push(`${n} steps: open ${(Number(yOpen) / Number(oOpen)).toFixed(1)}x, edit→diagnostics ${(Number(yEdit) / Number(oEdit)).toFixed(1)}x, completion (median) ${(parseFloat(yComp) / parseFloat(oComp)).toFixed(1)}x, memory ${(Number(oMem) / Number(yMem)).toFixed(2)} of theirs`);
     const open = Number(yOpen) / Number(oOpen);
     const edit = Number(yEdit) / Number(oEdit);
@@ -210,7 +213,7 @@ async function main() {
     flat.push([String(n), first.toFixed(0), after.toFixed(0), `${(growth * 100).toFixed(0)} %`]);
     goals.push(goal(`${n} steps, memory over a session`, `RSS ${(growth * 100).toFixed(0)} % above the first edit's after 500 edits and 200 completions`, 'within 10 %', growth <= 0.1));
   }
-  table(['steps', 'server', `open→diag ms (median of ${OPENS})`, 'edit→diag ms (median)', 'completion ms median / p95', 'RSS MiB'], rows);
+  table(['steps', 'server', `open→diag ms (median of ${OPENS})`, 'first edit→diag ms', 'edit→diag ms (median)', 'completion ms median / p95', 'RSS MiB'], rows);
   console.log('\nours over a session (RSS MiB, each after 3 s without a request):');
   table(['steps', 'after the first edit', 'after 500 edits + 200 completions', 'growth'], flat);
   console.log('\nyaml-language-server time / ours (higher is better for us):');
