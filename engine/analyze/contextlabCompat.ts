@@ -170,7 +170,8 @@ function stripSteps(list: unknown, path: ValuePath, sink: FindingSink): unknown 
     let copy: Obj = step;
     const own = () => (copy === step ? (copy = { ...step }) : copy);
     const id = typeof step.id === 'string' ? step.id : null;
-    for (const key of STEP_KEYS) {
+    for (let k = 0; k < STEP_KEYS.length; k++) {
+      const key = STEP_KEYS[k];
       if (!has(step, key)) continue;
       // `retry:` as a mapping is our own long form
       if (key === 'retry' && isObj(step.retry)) continue;

@@ -175,7 +175,10 @@ function checkParameters(step: Step, spec: ActionSpec, label: string, sink: Find
   if (params !== undefined && (params === null || typeof params !== 'object' || Array.isArray(params))) return; // schema reports it
   const given = (params ?? {}) as Record<string, unknown>;
   const names = Object.keys(spec.parameters);
-  for (const [k, v] of Object.entries(given)) {
+  const keys = Object.keys(given);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    const v = given[k];
     const ps = spec.parameters[k];
     if (!ps) {
       const suggestions = suggest(k, names);

@@ -50,21 +50,36 @@ export interface TemplateCheckResult {
   implied: { from: string; to: string; listOwner: string | null; range: import('../spec/types').Range }[];
 }
 
+const TEMPLATE_KEYS = ['location', 'max_iterations'];
+
+// The loops that run once per step or per template while a document opens are indexed loops over
+// Object.keys, not for-of or Object.entries: until V8 has optimized them (most of an open), each
+// for-of turn allocates an iterator result and each entry a pair, about 7 MiB of garbage for a
+// 5,000-step document.
+
 /** Which strings of a step are templates, and which are bare expressions. */
 function stepTemplatePaths(step: Step, catalog: ToolCatalog): { path: ValuePath; value: string }[] {
   const out: { path: ValuePath; value: string }[] = [];
   const raw = step.raw;
   const walk = (v: unknown, p: ValuePath) => {
     if (typeof v === 'string') out.push({ path: p, value: v });
-    else if (Array.isArray(v)) v.forEach((x, i) => walk(x, p.concat(i)));
-    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, p.concat(k));
+    else if (Array.isArray(v)) for (let i = 0; i < v.length; i++) walk(v[i], p.concat(i));
+    else if (v && typeof v === 'object') {
+      const keys = Object.keys(v);
+      for (let i = 0; i < keys.length; i++) walk((v as Record<string, unknown>)[keys[i]], p.concat(keys[i]));
+    }
   };
-  if (raw.parameters && typeof raw.parameters === 'object') {
+  const params = raw.parameters;
+  if (params && typeof params === 'object') {
     // an inline document (a sub-pipeline's text) has templates of its own: stepCheck checks it as a pipeline
     const own = step.action ? inlineDocumentParams(actionSpec(catalog, step.tool, step.action), step.parameters) : [];
-    for (const [k, x] of Object.entries(raw.parameters)) if (!own.includes(k)) walk(x, step.path.concat('parameters', k));
+    const keys = Object.keys(params);
+    for (let i = 0; i < keys.length; i++) if (!own.includes(keys[i])) walk((params as Record<string, unknown>)[keys[i]], step.path.concat('parameters', keys[i]));
   }
-  for (const key of ['location', 'max_iterations']) if (typeof raw[key] === 'string') out.push({ path: step.path.concat(key), value: raw[key] as string });
+  for (let i = 0; i < TEMPLATE_KEYS.length; i++) {
+    const v = raw[TEMPLATE_KEYS[i]];
+    if (typeof v === 'string') out.push({ path: step.path.concat(TEMPLATE_KEYS[i]), value: v });
+  }
   if (raw.products && typeof raw.products === 'object') walk(raw.products, step.path.concat('products'));
   return out;
 }
@@ -155,12 +170,15 @@ export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: 
     ownLoop: Step | null,
   ) => {
     const offsets = stringOffsets(parsed, path, source);
-    const at = (s: number, e: number): [number, number] => {
-      if (offsets === null) {
-        const span = spanOf(parsed, path);
-        return span ? [span.start, span.end] : [0, 0];
-      }
-      return [offsetAt(offsets, Math.min(s, source.length)), e > s ? offsetAt(offsets, Math.min(e - 1, source.length)) + 1 : offsetAt(offsets, Math.min(s, source.length))];
+    // where characters [s, e) of the source stand in the document: two numbers, not a pair, which
+    // cold code would allocate and then walk with an iterator to destructure
+    const docStart = (s: number): number => {
+      if (offsets === null) return spanOf(parsed, path)?.start ?? 0;
+      return offsetAt(offsets, Math.min(s, source.length));
+    };
+    const docEnd = (s: number, e: number): number => {
+      if (offsets === null) return spanOf(parsed, path)?.end ?? 0;
+      return e > s ? offsetAt(offsets, Math.min(e - 1, source.length)) + 1 : offsetAt(offsets, Math.min(s, source.length));
     };
     const { map: visible, ids: visibleIds } = visibleSteps(ctx, extraStepScope);
     // the sites of a list outside loop conditions share one scope (read only, by completion)
@@ -180,7 +198,8 @@ export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: 
       refs = referencesOf(source, kind);
     } catch (e) {
       if (!(e instanceof TemplateSyntaxError)) throw e;
-      const [s, t] = at(Math.min(e.start, source.length), Math.min(Math.max(e.end, e.start + 1), source.length));
+      const s = docStart(Math.min(e.start, source.length));
+      const t = docEnd(Math.min(e.start, source.length), Math.min(Math.max(e.end, e.start + 1), source.length));
       const f = sink.atOffsets('template.syntax', `Template syntax error: ${e.message}.`, s, Math.max(t, s + 1), path, { step: owner?.id });
       site.error = { message: e.message, range: f.range };
       return;
@@ -188,10 +207,12 @@ export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: 
     site.references = refs;
     const stepId = owner?.id ?? null;
 
-    for (const f of refs.filters) {
+    for (let k = 0; k < refs.filters.length; k++) {
+      const f = refs.filters[k];
       if (FILTERS[f.name]) {
         const spec = FILTERS[f.name];
-        const [s, t] = at(f.start, f.end);
+        const s = docStart(f.start);
+        const t = docEnd(f.start, f.end);
         if (f.argCount < spec.minArgs || f.argCount > spec.maxArgs) {
           const want = spec.minArgs === spec.maxArgs ? `${spec.minArgs}` : `${spec.minArgs} to ${spec.maxArgs}`;
           sink.atOffsets('template.filter-arguments', `Filter '${f.name}' takes ${want} positional argument${spec.maxArgs === 1 && spec.minArgs === 1 ? '' : 's'}, got ${f.argCount}.`, s, t, path, { step: stepId });
@@ -201,11 +222,14 @@ export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: 
         continue;
       }
       const suggestions = suggest(f.name, Object.keys(FILTERS));
-      const [s, t] = at(f.start, f.end);
+      const s = docStart(f.start);
+      const t = docEnd(f.start, f.end);
       sink.atOffsets('template.unknown-filter', `Unknown filter '${f.name}'.${didYouMean(suggestions)}`, s, t, path, { step: stepId, suggestions });
     }
-    for (const tst of refs.tests) {
-      const [s, t] = at(tst.start, tst.end);
+    for (let k = 0; k < refs.tests.length; k++) {
+      const tst = refs.tests[k];
+      const s = docStart(tst.start);
+      const t = docEnd(tst.start, tst.end);
       if (!TESTS[tst.name]) {
         const suggestions = suggest(tst.name, Object.keys(TESTS));
         sink.atOffsets('template.unknown-test', `Unknown test '${tst.name}'.${didYouMean(suggestions)}`, s, t, path, { step: stepId, suggestions });
@@ -213,17 +237,19 @@ export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: 
         sink.atOffsets('template.filter-arguments', `Test '${tst.name}' takes ${TESTS[tst.name].maxArgs} argument${TESTS[tst.name].maxArgs === 1 ? '' : 's'}, got ${tst.argCount}.`, s, t, path, { step: stepId });
       }
     }
-    for (const c of refs.calls) {
+    for (let k = 0; k < refs.calls.length; k++) {
+      const c = refs.calls[k];
       if (BUILTIN_FUNCTIONS.includes(c.name)) continue;
-      const [s, t] = at(c.start, c.end);
+      const s = docStart(c.start);
+      const t = docEnd(c.start, c.end);
       const suggestions = suggest(c.name, BUILTIN_FUNCTIONS);
       sink.atOffsets('template.unknown-function', `'${c.name}' is not a function: templates can call range() and dict(), and methods of strings, lists and mappings.${didYouMean(suggestions)}`, s, t, path, { step: stepId, suggestions });
     }
 
-    for (const ref of refs.names) checkName(ref);
+    for (let k = 0; k < refs.names.length; k++) checkName(refs.names[k]);
 
-    function addStepRef(target: string, startEnd: [number, number]) {
-      const range = parsed.lines.range(startEnd[0], startEnd[1]);
+    function addStepRef(target: string, start: number, end: number) {
+      const range = parsed.lines.range(start, end);
       const targetCtx = visible.get(target);
       let implied = false;
       if (owner && target !== owner.id && targetCtx) {
@@ -246,7 +272,8 @@ export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: 
       const info = stepById.get(target)!;
       const field = chain[from];
       if (!field) return;
-      const [s, t] = at(field.start, field.end);
+      const s = docStart(field.start);
+      const t = docEnd(field.start, field.end);
       const key = String(field.key);
       if (!STEP_FIELDS.includes(key)) {
         if (info.step.loop && LOOP_STEP_FIELDS.includes(key)) return;
@@ -264,7 +291,8 @@ export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: 
       }
       const sub = chain[from + 1];
       if (!sub) return;
-      const [s2, t2] = at(sub.start, sub.end);
+      const s2 = docStart(sub.start);
+      const t2 = docEnd(sub.start, sub.end);
       if (key === 'vars') {
         const names = info.step.vars.map((v) => v.name);
         if (!names.includes(String(sub.key))) {
@@ -289,14 +317,16 @@ export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: 
     }
 
     function checkName(ref: NameRef) {
-      const [s, t] = at(ref.start, ref.end);
+      const s = docStart(ref.start);
+      const t = docEnd(ref.start, ref.end);
       const name = ref.name;
       if (loopSet.has(name)) return;
       if (name === 'steps') {
         const first = ref.chain[0];
         if (!first) return;
         const target = String(first.key);
-        const [fs, ft] = at(first.start, first.end);
+        const fs = docStart(first.start);
+        const ft = docEnd(first.start, first.end);
         if (!visible.has(target)) {
           const suggestions = suggest(target, visibleIds);
           sink.atOffsets('template.unknown-name', `No step '${target}' here.${didYouMean(suggestions)}`, fs, ft, path, { step: stepId, suggestions, severity: ref.guarded ? 'warning' : 'error' });
@@ -306,7 +336,7 @@ export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: 
           sink.atOffsets('template.self-reference', `Step '${target}' refers to its own result, which does not exist while it runs.`, fs, ft, path, { step: stepId });
           return;
         }
-        addStepRef(target, [fs, ft]);
+        addStepRef(target, fs, ft);
         checkStepChain(target, ref.chain, 1);
         return;
       }
@@ -317,18 +347,20 @@ export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: 
           sink.atOffsets('template.self-reference', `Step '${name}' refers to its own result, which does not exist while it runs.`, s, t, path, { step: stepId });
           return;
         }
-        addStepRef(name, [s, t]);
+        addStepRef(name, s, t);
         checkStepChain(name, ref.chain, 0);
         return;
       }
       if (paramSet.has(name) || GLOBAL_NAMES.includes(name)) {
         if (name === 'execution' && ref.chain[0] && !EXECUTION_FIELDS.includes(String(ref.chain[0].key))) {
-          const [fs, ft] = at(ref.chain[0].start, ref.chain[0].end);
+          const fs = docStart(ref.chain[0].start);
+          const ft = docEnd(ref.chain[0].start, ref.chain[0].end);
           const suggestions = suggest(String(ref.chain[0].key), EXECUTION_FIELDS);
           sink.atOffsets('template.unknown-name', `'execution' has no field '${ref.chain[0].key}': it has ${EXECUTION_FIELDS.join(', ')}.${didYouMean(suggestions)}`, fs, ft, path, { step: stepId, suggestions });
         }
         if ((name === 'inputs' || name === 'parameters') && ref.chain[0] && !paramSet.has(String(ref.chain[0].key))) {
-          const [fs, ft] = at(ref.chain[0].start, ref.chain[0].end);
+          const fs = docStart(ref.chain[0].start);
+          const ft = docEnd(ref.chain[0].start, ref.chain[0].end);
           const suggestions = suggest(String(ref.chain[0].key), paramNames);
           sink.atOffsets('template.unknown-name', `No parameter '${ref.chain[0].key}'.${didYouMean(suggestions)}`, fs, ft, path, { step: stepId, suggestions, severity: ref.guarded ? 'warning' : 'error' });
         }
@@ -337,7 +369,8 @@ export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: 
       // a hyphenated step id written bare: `a-b.result` parses as `a - b.result`
       const hyphenated = visibleIds.find((id) => id.includes('-') && source.startsWith(id, ref.start) && !/[\w$-]/.test(source.charAt(ref.start + id.length)));
       if (hyphenated) {
-        const [hs, ht] = at(ref.start, ref.start + hyphenated.length);
+        const hs = docStart(ref.start);
+        const ht = docEnd(ref.start, ref.start + hyphenated.length);
         const fix = `steps['${hyphenated}']`;
         sink.atOffsets('template.hyphenated-step', `'${hyphenated}' reads as a subtraction in a template: write ${fix}.`, hs, ht, path, { step: stepId, suggestions: [fix] });
         return;
@@ -361,12 +394,14 @@ export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: 
   };
 
   const visitStep = (step: Step, ctx: StepListContext) => {
-    for (const t of stepTemplatePaths(step, catalog)) {
-      const v = t.value;
+    const strings = stepTemplatePaths(step, catalog);
+    for (let k = 0; k < strings.length; k++) {
+      const v = strings[k].value;
       if (!hasTemplateSyntax(v) || isAutoTag(v)) continue;
-      checkSite(t.path, v, 'template', step, ctx, null, null);
+      checkSite(strings[k].path, v, 'template', step, ctx, null, null);
     }
-    for (const key of EXPRESSION_KEYS) {
+    for (let k = 0; k < EXPRESSION_KEYS.length; k++) {
+      const key = EXPRESSION_KEYS[k];
       const v = step.raw[key];
       if (typeof v !== 'string' || isAutoTag(v)) continue;
       const isLoopCond = key === 'while' || key === 'until';
@@ -381,7 +416,8 @@ export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: 
   };
 
   const root: StepListContext = { steps: pipeline.steps, loop: null, parent: null };
-  for (const s of pipeline.steps) {
+  for (let k = 0; k < pipeline.steps.length; k++) {
+    const s = pipeline.steps[k];
     // a step checked before in the same context: what it added then, moved to where it is now
     const place = memo?.place(s);
     const known = place && MEMO.get(memo!, s, place);

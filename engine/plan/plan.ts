@@ -12,14 +12,16 @@ export interface PlanInput {
 
 export function buildPlan(input: PlanInput): Plan {
   const index = new Map<string, number>();
-  for (const id of input.steps) if (!index.has(id)) index.set(id, index.size);
+  // indexed loops: they run cold on a document's open, where each for-of turn allocates
+  for (let k = 0; k < input.steps.length; k++) if (!index.has(input.steps[k])) index.set(input.steps[k], index.size);
   const ids = [...index.keys()];
   const n = ids.length;
   const parents: number[][] = Array.from({ length: n }, () => []);
   const children: number[][] = Array.from({ length: n }, () => []);
   const edges: PlanEdge[] = [];
   const seen = new Set<string>();
-  for (const e of input.edges) {
+  for (let k = 0; k < input.edges.length; k++) {
+    const e = input.edges[k];
     const a = index.get(e.from);
     const b = index.get(e.to);
     if (a === undefined || b === undefined || a === b) continue;
@@ -40,7 +42,9 @@ export function buildPlan(input: PlanInput): Plan {
   for (let q = 0; q < queue.length; q++) {
     const i = queue[q];
     done[i] = true;
-    for (const c of children[i]) {
+    const cs = children[i];
+    for (let k = 0; k < cs.length; k++) {
+      const c = cs[k];
       if (level[i] + 1 > level[c]) level[c] = level[i] + 1;
       if (--indegree[c] === 0) queue.push(c);
     }
@@ -56,8 +60,11 @@ export function buildPlan(input: PlanInput): Plan {
   const best = new Array<number>(n).fill(1);
   const next = new Array<number>(n).fill(-1);
   const order = [...queue].reverse();
-  for (const i of order) {
-    for (const c of children[i]) {
+  for (let q = 0; q < order.length; q++) {
+    const i = order[q];
+    const cs = children[i];
+    for (let k = 0; k < cs.length; k++) {
+      const c = cs[k];
       if (!done[c]) continue;
       if (best[c] + 1 > best[i] || (best[c] + 1 === best[i] && next[i] > c)) {
         best[i] = best[c] + 1;
