@@ -53,226 +53,250 @@ const LEFT_TO_THE_LIBRARY = /[\x00-\x09\x0b-\x1f\x7f-\x9f\ufeff]/;
 const SPACE = 32;
 const NEWLINE = 10;
 
+// The section being read. readPlainSection sets it, and the reader's functions below read it:
+// they are made once, where as closures inside readPlainSection they were a dozen functions and a
+// context made for every section (5.5 MiB of a 5,000-step document's open). One section is read
+// at a time, start to end, with no call back into this module.
+let src = '';
+let len = 0;
+let delta = 0;
+let failed = false;
+let backslashes = false;
+let tests: ScalarTest[] = [];
+let tagOptions: object = {};
+
+const fail = (): null => {
+  failed = true;
+  return null;
+};
+
+const indentAt = (lineStart: number): number => {
+  let i = lineStart;
+  while (i < len && src.charCodeAt(i) === SPACE) i++;
+  return i - lineStart;
+};
+/** After the spaces from `i`: the offset past the line break (or the text's end), or -1 when
+ * anything else stands there. */
+const lineRest = (i: number): number => {
+  while (i < len && src.charCodeAt(i) === SPACE) i++;
+  if (i === len) return len;
+  return src.charCodeAt(i) === NEWLINE ? i + 1 : -1;
+};
+/** The start of the next line holding something from `at` (a line start), skipping empty lines;
+ * `len` at the end. A line of spaces only is declined. */
+const nextContent = (at: number): number => {
+  while (at < len && src.charCodeAt(at) === NEWLINE) at++;
+  if (at < len && lineRest(at) !== -1) return fail() ?? -1;
+  return at;
+};
+/** The end of a key `name:` at `i` (a plain name followed by ': ' or ':' at the line's end), or -1. */
+const keyEnd = (i: number): number => {
+  const c = src.charCodeAt(i);
+  if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95)) return -1;
+  let j = i + 1;
+  for (; j < len; j++) {
+    const d = src.charCodeAt(j);
+    if (!((d >= 65 && d <= 90) || (d >= 97 && d <= 122) || (d >= 48 && d <= 57) || d === 95 || d === 45)) break;
+  }
+  if (src.charCodeAt(j) !== 58 /* : */) return -1;
+  const n = src.charCodeAt(j + 1);
+  return j + 1 === len || n === SPACE || n === NEWLINE ? j : -1;
+};
+const plainValue = (text: string): unknown => {
+  // the core schema's null, booleans and numbers all start with one of these; other text is text
+  if (MAYBE_NOT_TEXT[text.charCodeAt(0)] !== 1) return text;
+  for (let k = 0; k < tests.length; k++) {
+    const t = tests[k];
+    if (!t.test.test(text)) continue;
+    let bad = false;
+    const v = t.resolve(text, () => (bad = true), tagOptions);
+    // a tag may answer with a scalar node (floats keep their format), whose value toJS gives
+    const out = isScalar(v) ? v.value : v;
+    if (bad || (out !== null && typeof out === 'object')) return fail();
+    return out;
+  }
+  return text;
+};
+
+/** A value on the rest of a line from `i` (past `key: ` or `- `): a scalar or a flow list. */
+const inline = (i: number): Read | null => {
+  const c = src.charCodeAt(i);
+  if (c === 34 /* " */ || c === 39 /* ' */) {
+    // one line up to the closing quote; in single quotes '' is a quote
+    const lineEnd = src.indexOf('\n', i);
+    const last = lineEnd < 0 ? len : lineEnd;
+    let text = '';
+    let from = i + 1;
+    let j = src.indexOf(c === 34 ? '"' : "'", from);
+    while (c === 39 && j >= 0 && j < last && src.charCodeAt(j + 1) === 39) {
+      text += src.slice(from, j + 1);
+      from = j + 2;
+      j = src.indexOf("'", from);
+    }
+    if (j < 0 || j >= last) return fail();
+    if (c === 34 && backslashes && src.slice(i, j).includes('\\')) return fail();
+    text += src.slice(from, j);
+    const after = lineRest(j + 1);
+    if (after < 0) return fail();
+    return { value: text, span: { start: i + delta, end: j + 1 + delta, keyStart: -1, keyEnd: -1, style: c === 34 ? 'QUOTE_DOUBLE' : 'QUOTE_SINGLE' }, after };
+  }
+  if (c === 91 /* [ */) return flowList(i);
+  // indicators that start something else than a plain scalar (a flow mapping, a block scalar, an
+  // anchor, alias, tag or comment, ...), and a lone '-', '?' or ':'
+  if (c === 123 || c === 125 || c === 93 || c === 44 || c === 124 || c === 62 || c === 37 || c === 64 || c === 96 || c === 38 || c === 42 || c === 33 || c === 35 || c === NEWLINE || i >= len) return fail();
+  if ((c === 45 || c === 63 || c === 58) && (i + 1 >= len || src.charCodeAt(i + 1) === SPACE || src.charCodeAt(i + 1) === NEWLINE)) return fail();
+  let e = src.indexOf('\n', i);
+  if (e < 0) e = len;
+  const lineEnd = e;
+  while (src.charCodeAt(e - 1) === SPACE) e--;
+  const text = src.slice(i, e);
+  // ': ' would be a mapping, ':' at the end a key, ' #' a comment
+  if (text.includes(': ') || text.includes(' #') || text.charCodeAt(text.length - 1) === 58) return fail();
+  const value = plainValue(text);
+  if (failed) return null;
+  return { value, span: { start: i + delta, end: e + delta, keyStart: -1, keyEnd: -1, style: 'PLAIN' }, after: lineEnd === len ? len : lineEnd + 1 };
+};
+
+/** `[a, b, c]` of plain words on one line. */
+const flowList = (open: number): Read | null => {
+  const items: unknown[] = [];
+  const children = new Map<string | number, NodeSpan>();
+  let i = open + 1;
+  if (src.charCodeAt(i) !== 93 /* ] */) {
+    for (;;) {
+      while (src.charCodeAt(i) === SPACE) i++;
+      const s = i;
+      const c = src.charCodeAt(i);
+      if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95)) return fail();
+      for (i++; i < len; i++) {
+        const d = src.charCodeAt(i);
+        if (!((d >= 65 && d <= 90) || (d >= 97 && d <= 122) || (d >= 48 && d <= 57) || d === 95 || d === 45 || d === 46 || d === 47)) break;
+      }
+      const value = plainValue(src.slice(s, i));
+      if (failed) return null;
+      children.set(items.length, { start: s + delta, end: i + delta, keyStart: -1, keyEnd: -1, style: 'PLAIN' });
+      items.push(value);
+      const d = src.charCodeAt(i);
+      if (d === 44 /* , */) {
+        i++;
+        continue;
+      }
+      if (d === 93) break;
+      return fail();
+    }
+  }
+  const after = lineRest(i + 1);
+  if (after < 0) return fail();
+  // lists are kept as copies of their own length: a value lives as long as its section, and an
+  // array grown by push keeps room for 17 items or more
+  return { value: items.length ? items.slice() : items, span: { start: open + delta, end: i + 1 + delta, keyStart: -1, keyEnd: -1, children }, after };
+};
+
+/** The value of `key:` at the end of its line: a block mapping or list on the lines after, more
+ * indented than the key's mapping (at `col`). */
+const nested = (lineStart: number, col: number): Read | null => {
+  const at = nextContent(lineStart);
+  if (failed || at >= len) return fail();
+  const n = indentAt(at);
+  if (n <= col) return fail();
+  const c = src.charCodeAt(at + n);
+  if (c === 45 /* - */) return src.charCodeAt(at + n + 1) === SPACE ? blockList(at + n, n) : fail();
+  return keyEnd(at + n) >= 0 ? blockMap(at + n, n) : fail();
+};
+
+/** After a node that ended at `after` (a line start) inside a collection at `col`: the offset of
+ * its next entry at `col`, or -1 when the collection ends there. */
+const nextEntry = (after: number, col: number): number => {
+  const at = nextContent(after);
+  if (failed || at >= len) return -1;
+  const n = indentAt(at);
+  if (n > col) return fail() ?? -1;
+  return n === col ? at + n : -1;
+};
+
+const blockMap = (first: number, col: number): Read | null => {
+  const value: Record<string, unknown> = {};
+  const children = new Map<string | number, NodeSpan>();
+  let i = first;
+  let after = first;
+  for (;;) {
+    const ke = keyEnd(i);
+    if (ke < 0 || ke - i > 1000) return fail();
+    const name = src.slice(i, ke);
+    // a key the core schema reads as something else than text, a duplicate, or the merge key
+    if (children.has(name) || name === '__proto__' || plainValue(name) !== name) return fail();
+    const v0 = ke + 1;
+    const rest = lineRest(v0);
+    let read: Read | null;
+    if (rest >= 0) read = nested(rest, col);
+    else {
+      let v = v0;
+      while (src.charCodeAt(v) === SPACE) v++;
+      read = inline(v);
+    }
+    if (!read || failed) return fail();
+    const span = read.span;
+    span.keyStart = i + delta;
+    span.keyEnd = ke + delta;
+    value[name] = read.value;
+    children.set(name, span);
+    after = read.after;
+    const next = nextEntry(after, col);
+    if (failed) return null;
+    if (next < 0) break;
+    if (src.charCodeAt(next) === 45) return fail();
+    i = next;
+  }
+  return { value, span: { start: first + delta, end: after + delta, keyStart: -1, keyEnd: -1, children }, after };
+};
+
+const blockList = (first: number, col: number): Read | null => {
+  const items: unknown[] = [];
+  const children = new Map<string | number, NodeSpan>();
+  let i = first;
+  let after = first;
+  for (;;) {
+    // `- ` then the item on the same line: a mapping when it starts with a key, else a value
+    if (src.charCodeAt(i) !== 45 || src.charCodeAt(i + 1) !== SPACE) return fail();
+    let v = i + 2;
+    while (src.charCodeAt(v) === SPACE) v++;
+    if (v >= len || src.charCodeAt(v) === NEWLINE) return fail();
+    const lineStart = src.lastIndexOf('\n', v) + 1;
+    const read = keyEnd(v) >= 0 ? blockMap(v, v - lineStart) : src.charCodeAt(v) === 45 && src.charCodeAt(v + 1) === SPACE ? fail() : inline(v);
+    if (!read || failed) return fail();
+    children.set(items.length, read.span);
+    items.push(read.value);
+    after = read.after;
+    const next = nextEntry(after, col);
+    if (failed) return null;
+    if (next < 0) break;
+    i = next;
+  }
+  return { value: items.slice(), span: { start: first + delta, end: after + delta, keyStart: -1, keyEnd: -1, children }, after };
+};
+
 /** Reads `src` (a top-level entry `key: ...`, or one `- ...` item of a list when `key` is a number)
  * as the library would with `options`, or returns null. */
-export function readPlainSection(src: string, delta: number, key: string | number, options: object): PlainSection | null {
-  const { tests, options: tagOptions } = scalarTags(options);
-  const len = src.length;
+export function readPlainSection(text: string, at: number, key: string | number, options: object): PlainSection | null {
+  const tags = scalarTags(options);
+  tests = tags.tests;
+  tagOptions = tags.options;
+  src = text;
+  len = text.length;
+  delta = at;
+  failed = false;
   if (LEFT_TO_THE_LIBRARY.test(src)) return null;
   // escapes are left to the library: without a backslash anywhere, no quoted scalar needs a look
-  const backslashes = src.includes('\\');
+  backslashes = src.includes('\\');
+  try {
+    return readSection(key);
+  } finally {
+    // the text is not kept past its reading (it may be a slice of a whole document)
+    src = '';
+  }
+}
 
-  let failed = false;
-  const fail = (): null => {
-    failed = true;
-    return null;
-  };
-
-  const indentAt = (lineStart: number): number => {
-    let i = lineStart;
-    while (i < len && src.charCodeAt(i) === SPACE) i++;
-    return i - lineStart;
-  };
-  /** After the spaces from `i`: the offset past the line break (or the text's end), or -1 when
-   * anything else stands there. */
-  const lineRest = (i: number): number => {
-    while (i < len && src.charCodeAt(i) === SPACE) i++;
-    if (i === len) return len;
-    return src.charCodeAt(i) === NEWLINE ? i + 1 : -1;
-  };
-  /** The start of the next line holding something from `at` (a line start), skipping empty lines;
-   * `len` at the end. A line of spaces only is declined. */
-  const nextContent = (at: number): number => {
-    while (at < len && src.charCodeAt(at) === NEWLINE) at++;
-    if (at < len && lineRest(at) !== -1) return fail() ?? -1;
-    return at;
-  };
-  /** The end of a key `name:` at `i` (a plain name followed by ': ' or ':' at the line's end), or -1. */
-  const keyEnd = (i: number): number => {
-    const c = src.charCodeAt(i);
-    if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95)) return -1;
-    let j = i + 1;
-    for (; j < len; j++) {
-      const d = src.charCodeAt(j);
-      if (!((d >= 65 && d <= 90) || (d >= 97 && d <= 122) || (d >= 48 && d <= 57) || d === 95 || d === 45)) break;
-    }
-    if (src.charCodeAt(j) !== 58 /* : */) return -1;
-    const n = src.charCodeAt(j + 1);
-    return j + 1 === len || n === SPACE || n === NEWLINE ? j : -1;
-  };
-  const plainValue = (text: string): unknown => {
-    // the core schema's null, booleans and numbers all start with one of these; other text is text
-    if (MAYBE_NOT_TEXT[text.charCodeAt(0)] !== 1) return text;
-    for (let k = 0; k < tests.length; k++) {
-      const t = tests[k];
-      if (!t.test.test(text)) continue;
-      let bad = false;
-      const v = t.resolve(text, () => (bad = true), tagOptions);
-      // a tag may answer with a scalar node (floats keep their format), whose value toJS gives
-      const out = isScalar(v) ? v.value : v;
-      if (bad || (out !== null && typeof out === 'object')) return fail();
-      return out;
-    }
-    return text;
-  };
-
-  /** A value on the rest of a line from `i` (past `key: ` or `- `): a scalar or a flow list. */
-  const inline = (i: number): Read | null => {
-    const c = src.charCodeAt(i);
-    if (c === 34 /* " */ || c === 39 /* ' */) {
-      // one line up to the closing quote; in single quotes '' is a quote
-      const lineEnd = src.indexOf('\n', i);
-      const last = lineEnd < 0 ? len : lineEnd;
-      let text = '';
-      let from = i + 1;
-      let j = src.indexOf(c === 34 ? '"' : "'", from);
-      while (c === 39 && j >= 0 && j < last && src.charCodeAt(j + 1) === 39) {
-        text += src.slice(from, j + 1);
-        from = j + 2;
-        j = src.indexOf("'", from);
-      }
-      if (j < 0 || j >= last) return fail();
-      if (c === 34 && backslashes && src.slice(i, j).includes('\\')) return fail();
-      text += src.slice(from, j);
-      const after = lineRest(j + 1);
-      if (after < 0) return fail();
-      return { value: text, span: { start: i + delta, end: j + 1 + delta, keyStart: -1, keyEnd: -1, style: c === 34 ? 'QUOTE_DOUBLE' : 'QUOTE_SINGLE' }, after };
-    }
-    if (c === 91 /* [ */) return flowList(i);
-    // indicators that start something else than a plain scalar (a flow mapping, a block scalar, an
-    // anchor, alias, tag or comment, ...), and a lone '-', '?' or ':'
-    if (c === 123 || c === 125 || c === 93 || c === 44 || c === 124 || c === 62 || c === 37 || c === 64 || c === 96 || c === 38 || c === 42 || c === 33 || c === 35 || c === NEWLINE || i >= len) return fail();
-    if ((c === 45 || c === 63 || c === 58) && (i + 1 >= len || src.charCodeAt(i + 1) === SPACE || src.charCodeAt(i + 1) === NEWLINE)) return fail();
-    let e = src.indexOf('\n', i);
-    if (e < 0) e = len;
-    const lineEnd = e;
-    while (src.charCodeAt(e - 1) === SPACE) e--;
-    const text = src.slice(i, e);
-    // ': ' would be a mapping, ':' at the end a key, ' #' a comment
-    if (text.includes(': ') || text.includes(' #') || text.charCodeAt(text.length - 1) === 58) return fail();
-    const value = plainValue(text);
-    if (failed) return null;
-    return { value, span: { start: i + delta, end: e + delta, keyStart: -1, keyEnd: -1, style: 'PLAIN' }, after: lineEnd === len ? len : lineEnd + 1 };
-  };
-
-  /** `[a, b, c]` of plain words on one line. */
-  const flowList = (open: number): Read | null => {
-    const items: unknown[] = [];
-    const children = new Map<string | number, NodeSpan>();
-    let i = open + 1;
-    if (src.charCodeAt(i) !== 93 /* ] */) {
-      for (;;) {
-        while (src.charCodeAt(i) === SPACE) i++;
-        const s = i;
-        const c = src.charCodeAt(i);
-        if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95)) return fail();
-        for (i++; i < len; i++) {
-          const d = src.charCodeAt(i);
-          if (!((d >= 65 && d <= 90) || (d >= 97 && d <= 122) || (d >= 48 && d <= 57) || d === 95 || d === 45 || d === 46 || d === 47)) break;
-        }
-        const value = plainValue(src.slice(s, i));
-        if (failed) return null;
-        children.set(items.length, { start: s + delta, end: i + delta, keyStart: -1, keyEnd: -1, style: 'PLAIN' });
-        items.push(value);
-        const d = src.charCodeAt(i);
-        if (d === 44 /* , */) {
-          i++;
-          continue;
-        }
-        if (d === 93) break;
-        return fail();
-      }
-    }
-    const after = lineRest(i + 1);
-    if (after < 0) return fail();
-    // lists are kept as copies of their own length: a value lives as long as its section, and an
-    // array grown by push keeps room for 17 items or more
-    return { value: items.length ? items.slice() : items, span: { start: open + delta, end: i + 1 + delta, keyStart: -1, keyEnd: -1, children }, after };
-  };
-
-  /** The value of `key:` at the end of its line: a block mapping or list on the lines after, more
-   * indented than the key's mapping (at `col`). */
-  const nested = (lineStart: number, col: number): Read | null => {
-    const at = nextContent(lineStart);
-    if (failed || at >= len) return fail();
-    const n = indentAt(at);
-    if (n <= col) return fail();
-    const c = src.charCodeAt(at + n);
-    if (c === 45 /* - */) return src.charCodeAt(at + n + 1) === SPACE ? blockList(at + n, n) : fail();
-    return keyEnd(at + n) >= 0 ? blockMap(at + n, n) : fail();
-  };
-
-  /** After a node that ended at `after` (a line start) inside a collection at `col`: the offset of
-   * its next entry at `col`, or -1 when the collection ends there. */
-  const nextEntry = (after: number, col: number): number => {
-    const at = nextContent(after);
-    if (failed || at >= len) return -1;
-    const n = indentAt(at);
-    if (n > col) return fail() ?? -1;
-    return n === col ? at + n : -1;
-  };
-
-  const blockMap = (first: number, col: number): Read | null => {
-    const value: Record<string, unknown> = {};
-    const children = new Map<string | number, NodeSpan>();
-    let i = first;
-    let after = first;
-    for (;;) {
-      const ke = keyEnd(i);
-      if (ke < 0 || ke - i > 1000) return fail();
-      const name = src.slice(i, ke);
-      // a key the core schema reads as something else than text, a duplicate, or the merge key
-      if (children.has(name) || name === '__proto__' || plainValue(name) !== name) return fail();
-      const v0 = ke + 1;
-      const rest = lineRest(v0);
-      let read: Read | null;
-      if (rest >= 0) read = nested(rest, col);
-      else {
-        let v = v0;
-        while (src.charCodeAt(v) === SPACE) v++;
-        read = inline(v);
-      }
-      if (!read || failed) return fail();
-      const span = read.span;
-      span.keyStart = i + delta;
-      span.keyEnd = ke + delta;
-      value[name] = read.value;
-      children.set(name, span);
-      after = read.after;
-      const next = nextEntry(after, col);
-      if (failed) return null;
-      if (next < 0) break;
-      if (src.charCodeAt(next) === 45) return fail();
-      i = next;
-    }
-    return { value, span: { start: first + delta, end: after + delta, keyStart: -1, keyEnd: -1, children }, after };
-  };
-
-  const blockList = (first: number, col: number): Read | null => {
-    const items: unknown[] = [];
-    const children = new Map<string | number, NodeSpan>();
-    let i = first;
-    let after = first;
-    for (;;) {
-      // `- ` then the item on the same line: a mapping when it starts with a key, else a value
-      if (src.charCodeAt(i) !== 45 || src.charCodeAt(i + 1) !== SPACE) return fail();
-      let v = i + 2;
-      while (src.charCodeAt(v) === SPACE) v++;
-      if (v >= len || src.charCodeAt(v) === NEWLINE) return fail();
-      const lineStart = src.lastIndexOf('\n', v) + 1;
-      const read = keyEnd(v) >= 0 ? blockMap(v, v - lineStart) : src.charCodeAt(v) === 45 && src.charCodeAt(v + 1) === SPACE ? fail() : inline(v);
-      if (!read || failed) return fail();
-      children.set(items.length, read.span);
-      items.push(read.value);
-      after = read.after;
-      const next = nextEntry(after, col);
-      if (failed) return null;
-      if (next < 0) break;
-      i = next;
-    }
-    return { value: items.slice(), span: { start: first + delta, end: after + delta, keyStart: -1, keyEnd: -1, children }, after };
-  };
-
+function readSection(key: string | number): PlainSection | null {
   // the section: `key: ...` at column 0, or one `- ` item at its indent
   const start = nextContent(0);
   if (failed || start >= len) return null;
