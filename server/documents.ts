@@ -1,7 +1,7 @@
 // The open documents and the analysis of each, computed once per version and shared by every feature.
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
-import { analyze, type Analysis } from '../engine/analyze/index';
+import { analyze, type Analysis, type AnalyzeOptions } from '../engine/analyze/index';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findRunsRoot } from '../engine/cli/workspaceRoot';
@@ -51,7 +51,8 @@ export const VERSIONED_DOCUMENTS = {
 };
 
 export class AnalysisCache {
-  private readonly byUri = new Map<string, { version: number; analysis: Analysis }>();
+  /** `kept`: whether the analysis kept its per-step results (see `prime`); `options`: what it was made with. */
+  private readonly byUri = new Map<string, { version: number; analysis: Analysis; options: AnalyzeOptions; kept: boolean }>();
 
   /**
    * `onMcpListed(uri)`: the tools of MCP servers a document calls were listed in the background; its
@@ -67,26 +68,50 @@ export class AnalysisCache {
     const hit = this.byUri.get(doc.uri);
     if (hit && hit.version === doc.version) return hit.analysis;
     // a document's first analysis (its open) keeps no per-step results: they cost a seventh of
-    // opening a long document, and only an edit reads them; the first edit checks every step and
-    // keeps them for the edits after it
-    const analysis = this.analyzeNow(doc.uri, doc.getText(), hit !== undefined);
-    this.byUri.set(doc.uri, { version: doc.version, analysis });
+    // opening a long document, and only an edit reads them; `prime` keeps them once the editor is
+    // quiet, else the first edit checks every step and keeps them for the edits after it
+    const kept = hit !== undefined;
+    const { analysis, options } = this.analyzeNow(doc.uri, doc.getText(), kept);
+    this.byUri.set(doc.uri, { version: doc.version, analysis, options, kept });
     return analysis;
   }
 
+  /** Whether the document's analysis is one that kept no per-step results (its open's). */
+  unprimed(doc: TextDocument): boolean {
+    const hit = this.byUri.get(doc.uri);
+    return !!hit && hit.version === doc.version && !hit.kept;
+  }
+
+  /**
+   * Keeps the per-step results of a document whose open kept none, so that its first edit checks
+   * only the steps it can affect: the same analysis once more, keeping them, which takes the
+   * place of the open's (it reports the same). Returns whether it ran.
+   */
+  prime(doc: TextDocument): boolean {
+    const hit = this.byUri.get(doc.uri);
+    if (!hit || hit.version !== doc.version || hit.kept) return false;
+    const analysis = analyze(doc.getText(), { ...hit.options, keepStepResults: true });
+    const tools = MCP_TOOLS.get(hit.analysis);
+    if (tools) MCP_TOOLS.set(analysis, tools);
+    hit.analysis = analysis;
+    hit.kept = true;
+    return true;
+  }
+
   /** Analyzes at once with the MCP listings in the cache; servers not listed yet are listed in the background. */
-  private analyzeNow(uri: string, text: string, keepStepResults: boolean): Analysis {
-    if (!callsMcp(text)) return analyze(text, { mcp: mcpInfoUnlisted().mcp, keepStepResults });
+  private analyzeNow(uri: string, text: string, keepStepResults: boolean): { analysis: Analysis; options: AnalyzeOptions } {
+    const made = (options: AnalyzeOptions) => ({ analysis: analyze(text, options), options });
+    if (!callsMcp(text)) return made({ mcp: mcpInfoUnlisted().mcp, keepStepResults });
     const place = mcpPlace(uri);
     const pipeline = normalizePipeline(parseYaml(text).value, null);
     if (!place) {
       const info = mcpInfoUnlisted().mcp;
-      return analyze(text, { keepStepResults, mcp: { ...info, status: Object.fromEntries((pipeline ? Object.keys(pipeline.mcpServers) : []).map((s) => [s, { listed: false as const, reason: 'the document is not saved in a folder', failed: false }])) } });
+      return made({ keepStepResults, mcp: { ...info, status: Object.fromEntries((pipeline ? Object.keys(pipeline.mcpServers) : []).map((s) => [s, { listed: false as const, reason: 'the document is not saved in a folder', failed: false }])) } });
     }
     const known = mcpOptionsCached(pipeline, place);
     const trusted = this.mayStartServers();
     if (!trusted) for (const s of known.unlisted) known.mcp.status[s] = { listed: false, reason: "not listed: the editor starts MCP servers only in a trusted workspace; 'orc validate' lists them", failed: false };
-    const analysis = analyze(text, { tools: known.tools, mcp: known.mcp, keepStepResults });
+    const { analysis, options } = made({ tools: known.tools, mcp: known.mcp, keepStepResults });
     MCP_TOOLS.set(analysis, known.tools);
     if (known.unlisted.length && trusted && this.onMcpListed) {
       const notify = this.onMcpListed;
@@ -98,7 +123,7 @@ export class AnalysisCache {
         () => undefined,
       );
     }
-    return analysis;
+    return { analysis, options };
   }
 
   delete(uri: string): void {

@@ -291,6 +291,32 @@ describe('language server on a long document', function () {
   });
 });
 
+describe('language server on a long document, edited after a pause', function () {
+  this.timeout(30_000);
+  it('keeps the open\'s per-step results once quiet (PRIME_MS), and the first edit reports exactly', async () => {
+    const lines = ['id: paused', 'steps:'];
+    for (let i = 0; i < 300; i++) lines.push(`  - id: step_${i}`, '    action: generate', `    dependencies: [${i ? `step_${i - 1}` : ''}]`, '    parameters:', `      prompt: "After {{ ${i ? `step_${i - 1}.status` : 'execution.id'} }}"`);
+    const text = lines.join('\n') + '\n';
+    const lsp = new LspClient('stdio');
+    const uri = 'file:///work/paused.pipeline.yaml';
+    try {
+      await lsp.initialize();
+      lsp.open(uri, text);
+      assert.deepEqual(await lsp.diagnosticsFor(uri, 1), []);
+      await new Promise((r) => setTimeout(r, 1000));
+      const dep = lines.indexOf('    dependencies: [step_199]');
+      const v2 = lsp.change(uri, [{ range: { start: pos(dep, 24), end: pos(dep, 27) }, text: '1x9' }]);
+      assert.deepEqual((await lsp.diagnosticsFor(uri, v2)).map((x) => [x.code, rangeText(x.range)]), [
+        ['step.unknown-dependency', `${dep}:19-${dep}:27`],
+        ['template.implied-dependency', `${dep + 2}:24-${dep + 2}:32`],
+      ]);
+      assert.deepEqual(lsp.logs.filter((l) => /failed/.test(l)), []);
+    } finally {
+      await lsp.stop();
+    }
+  });
+});
+
 describe('language server survives any text', function () {
   this.timeout(300_000);
   it('the fuzz corpus through every handler: no crash, no error response', async () => {
