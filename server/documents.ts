@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findRunsRoot } from '../engine/cli/workspaceRoot';
 import { normalizePipeline } from '../engine/analyze/normalize';
-import { parseYaml } from '../engine/parse/yamlDocument';
+import { parseYaml, readBySections } from '../engine/parse/yamlDocument';
 import { MCP_ACTION } from '../engine/mcp/catalog';
 import { parseMcpTool } from '../engine/mcp/names';
 import { callsMcp, mcpInfoUnlisted, mcpOptionsCached, prepareMcp } from '../engine/mcp/prepare';
@@ -68,18 +68,19 @@ export class AnalysisCache {
     const hit = this.byUri.get(doc.uri);
     if (hit && hit.version === doc.version) return hit.analysis;
     // a document's first analysis (its open) keeps no per-step results: they cost a seventh of
-    // opening a long document, and only an edit reads them; `prime` keeps them once the editor is
-    // quiet, else the first edit checks every step and keeps them for the edits after it
+    // opening a long document, and only an edit reads them; the server has them kept (`prime`)
+    // shortly after the open's diagnostics, else the first edit checks every step and keeps them
     const kept = hit !== undefined;
     const { analysis, options } = this.analyzeNow(doc.uri, doc.getText(), kept);
     this.byUri.set(doc.uri, { version: doc.version, analysis, options, kept });
     return analysis;
   }
 
-  /** Whether the document's analysis is one that kept no per-step results (its open's). */
+  /** Whether the document's analysis is one that kept no per-step results (its open's) and would
+   * have kept some: a long document, read by sections (a short one keeps none in any analysis). */
   unprimed(doc: TextDocument): boolean {
     const hit = this.byUri.get(doc.uri);
-    return !!hit && hit.version === doc.version && !hit.kept;
+    return !!hit && hit.version === doc.version && !hit.kept && readBySections(hit.analysis.parsed);
   }
 
   /**
@@ -88,8 +89,8 @@ export class AnalysisCache {
    * place of the open's (it reports the same). Returns whether it ran.
    */
   prime(doc: TextDocument): boolean {
-    const hit = this.byUri.get(doc.uri);
-    if (!hit || hit.version !== doc.version || hit.kept) return false;
+    if (!this.unprimed(doc)) return false;
+    const hit = this.byUri.get(doc.uri)!;
     const analysis = analyze(doc.getText(), { ...hit.options, keepStepResults: true });
     const tools = MCP_TOOLS.get(hit.analysis);
     if (tools) MCP_TOOLS.set(analysis, tools);

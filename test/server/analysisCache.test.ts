@@ -24,6 +24,14 @@ function edit(doc: TextDocument): TextDocument {
 }
 
 describe('the analysis cache of a long document', () => {
+  it('a short document keeps no per-step results in any analysis, so it is never primed', () => {
+    const cache = new AnalysisCache();
+    const short = TextDocument.create('file:///s.pipeline.yaml', 'orchestrator-pipeline', 1, 'id: s\nsteps:\n  - id: a\n    action: generate\n    parameters: {prompt: hi}\n');
+    assert.deepEqual(cache.get(short).findings, []);
+    assert.equal(cache.unprimed(short), false);
+    assert.equal(cache.prime(short), false);
+  });
+
   it('its open keeps nothing for the first edit, which then checks every step', () => {
     forgetStepMemo();
     const cache = new AnalysisCache();
