@@ -67,13 +67,6 @@ async function openOnce(s: Server, uri: string, text: string): Promise<number> {
   return performance.now() - t0;
 }
 
-/** Stops a server and waits until its process is gone, so that it takes no CPU from the next. */
-async function stopAndWait(s: Server): Promise<void> {
-  const gone = s.lsp.proc.exitCode !== null ? Promise.resolve() : new Promise<void>((r) => s.lsp.proc.once('exit', () => r()));
-  await s.lsp.stop();
-  await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
-}
-
 /** The open on OPENS - 1 more fresh servers of each kind (`measure` times the first). */
 async function moreOpens(n: number): Promise<{ ours: number[]; theirs: number[] }> {
   const text = generatePipeline(n);
@@ -84,7 +77,7 @@ async function moreOpens(n: number): Promise<{ ours: number[]; theirs: number[] 
       try {
         out[name === 'ours' ? 'ours' : 'theirs'].push(await openOnce(s, `file://${path.join(ROOT, `bench-open-${name}-${n}-${k}.pipeline.yaml`)}`, text));
       } finally {
-        await stopAndWait(s);
+        await s.lsp.stop();
       }
     }
   }
@@ -195,8 +188,8 @@ async function main() {
     const yls = await start('yaml-language-server');
     const b = await measure(yls, n);
     if (n === SIZES[0]) console.log(await semanticCheck(ours, yls));
-    await stopAndWait(ours);
-    await stopAndWait(yls);
+    await ours.lsp.stop();
+    await yls.lsp.stop();
     const more = await moreOpens(n);
     a[2] = median([Number(a[2]), ...more.ours]).toFixed(0);
     b[2] = median([Number(b[2]), ...more.theirs]).toFixed(0);

@@ -86,7 +86,10 @@ export class LspClient {
     return this.connection.sendRequest(method, params) as Promise<T>;
   }
 
+  /** Shuts the server down and returns once its process is gone (killed after 2 s), so that it
+   * takes no CPU from what comes next: a benchmark's next server, the next test. */
   async stop(): Promise<void> {
+    const gone = this.proc.exitCode !== null || this.proc.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => this.proc.once('exit', () => r()));
     try {
       await Promise.race([this.connection.sendRequest('shutdown'), new Promise((r) => setTimeout(r, 2000))]);
       await this.connection.sendNotification('exit');
@@ -94,6 +97,9 @@ export class LspClient {
       // already gone
     }
     this.connection.dispose();
+    const timer = setTimeout(() => this.proc.kill('SIGKILL'), 2000);
     if (this.proc.exitCode === null) this.proc.kill();
+    await gone;
+    clearTimeout(timer);
   }
 }
