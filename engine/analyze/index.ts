@@ -37,8 +37,8 @@ export interface AnalyzeOptions {
    * Whether this analysis keeps what it found in each top-level step of a long document, for the
    * analysis of an edited version to reuse (default true). Keeping it is about a seventh of a long
    * document's first analysis (45 of 330 ms at 5,000 steps) and pays off only when an edit
-   * follows: the language server leaves it off for a document's first analysis, so the first
-   * edit checks every step and keeps them.
+   * follows: the language server leaves it off for a document's open and keeps them in a second
+   * analysis once the open's diagnostics are out (server/documents.ts, `AnalysisCache.prime`).
    */
   keepStepResults?: boolean;
 }

@@ -178,7 +178,7 @@ export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: 
     };
     const docEnd = (s: number, e: number): number => {
       if (offsets === null) return spanOf(parsed, path)?.end ?? 0;
-      return e > s ? offsetAt(offsets, Math.min(e - 1, source.length)) + 1 : offsetAt(offsets, Math.min(s, source.length));
+      return e > s ? offsetAt(offsets, Math.min(e - 1, source.length)) + 1 : docStart(s);
     };
     const { map: visible, ids: visibleIds } = visibleSteps(ctx, extraStepScope);
     // the sites of a list outside loop conditions share one scope (read only, by completion)

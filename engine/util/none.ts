@@ -2,16 +2,14 @@
 // about 17,000 empty arrays of its own (no findings in a step, no tests or calls in a template, no
 // vars), 32 bytes each; they are all this one. It is frozen: code that adds to a kept list throws
 // instead of adding to every other.
-const EMPTY = Object.freeze([]) as unknown as never[];
+export const NONE = Object.freeze([]) as unknown as never[];
 
 /** `list`, or the shared empty list when `list` is empty. */
 export function kept<T>(list: T[]): T[] {
-  return list.length ? list : EMPTY;
+  return list.length ? list : NONE;
 }
 
 /** The part of `list` from `start`, as `list.slice(start)`, sharing the empty list. */
 export function keptFrom<T>(list: T[], start: number): T[] {
-  return start >= list.length ? EMPTY : list.slice(start);
+  return start >= list.length ? NONE : list.slice(start);
 }
-
-export const NONE: never[] = EMPTY;
