@@ -3,14 +3,11 @@
 // sections of the examples, of generated pipelines, of thousands of fuzz mutations and of edge cases.
 import { strict as assert } from 'node:assert';
 import { readPlainSection } from '../../engine/parse/plainBlockYaml';
-import { parseSectionWithLibrary, PARSE_OPTIONS, type NodeSpan } from '../../engine/parse/yamlDocument';
+import { parseSectionWithLibrary, PARSE_OPTIONS } from '../../engine/parse/yamlDocument';
 import { generatePipeline } from '../../bench/generatePipeline';
 import { mutatedDocuments, seedDocuments } from '../helpers/fuzzCorpus';
+import { plainSpan } from '../helpers/spans';
 
-function plain(span: NodeSpan | null | undefined): unknown {
-  if (!span) return null;
-  return { key: span.keyStart >= 0 ? [span.keyStart, span.keyEnd] : null, value: [span.start, span.end], style: span.style ?? null, children: span.children ? [...span.children].map(([k, c]) => [k, plain(c)]) : null };
-}
 
 /** The texts a section parse is given: each top-level entry, and each item of a list under `steps:`. */
 function sectionsOf(text: string): { src: string; from: number; key: string | number }[] {
@@ -50,7 +47,7 @@ function agree(name: string, src: string, from: number, key: string | number): b
   const lib = parseSectionWithLibrary(src, from, key);
   assert.ok(lib, `${name}: read fast, but the library reports something in ${JSON.stringify(src.slice(0, 300))}`);
   assert.deepEqual(fast.value, lib.value, `${name}: values differ for ${JSON.stringify(src.slice(0, 300))}`);
-  assert.deepEqual(plain(fast.span), plain(lib.span), `${name}: spans differ for ${JSON.stringify(src.slice(0, 300))}`);
+  assert.deepEqual(plainSpan(fast.span), plainSpan(lib.span), `${name}: spans differ for ${JSON.stringify(src.slice(0, 300))}`);
   assert.equal(fast.end, lib.end, `${name}: ends differ for ${JSON.stringify(src.slice(0, 300))}`);
   return true;
 }

@@ -10,11 +10,8 @@ import { LineIndex } from '../../engine/parse/lineIndex';
 import { parseSections, parseWhole, parseYaml, readBySections, SECTION_PARSE_MIN_CHARS, sectionCacheSize, type NodeSpan } from '../../engine/parse/yamlDocument';
 import { generatePipeline } from '../../bench/generatePipeline';
 import { mutatedDocuments, seedDocuments } from '../helpers/fuzzCorpus';
+import { plainSpan } from '../helpers/spans';
 
-function plain(span: NodeSpan | null): unknown {
-  if (!span) return null;
-  return { key: span.keyStart >= 0 ? [span.keyStart, span.keyEnd] : null, value: [span.start, span.end], style: span.style ?? null, children: span.children ? [...span.children].map(([k, c]) => [k, plain(c)]) : null };
-}
 
 function same(name: string, text: string): boolean {
   const sectioned = parseSections(text, new LineIndex(text));
@@ -22,7 +19,7 @@ function same(name: string, text: string): boolean {
   const whole = parseWhole(text);
   assert.deepEqual(whole.findings, [], `${name}: read by sections although the whole parse has findings`);
   assert.deepEqual(sectioned.value, whole.value, `${name}: values differ`);
-  assert.deepEqual(plain(sectioned.spans), plain(whole.spans), `${name}: spans differ`);
+  assert.deepEqual(plainSpan(sectioned.spans), plainSpan(whole.spans), `${name}: spans differ`);
   return true;
 }
 
@@ -49,7 +46,7 @@ describe('section-by-section parsing equals the whole parse', function () {
     const opened = parseYaml(text);
     assert.equal(bySections(opened), true, 'a cold document was not read by sections');
     assert.deepEqual(opened.value, parseWhole(text).value);
-    assert.deepEqual(plain(opened.spans), plain(parseWhole(text).spans));
+    assert.deepEqual(plainSpan(opened.spans), plainSpan(parseWhole(text).spans));
     for (const [i, edited] of [
       text.replace('name: Step number 350', 'nam: Step number 350'),
       text.replace('name: Step number 699', 'name: Step number 699!'),
@@ -59,7 +56,7 @@ describe('section-by-section parsing equals the whole parse', function () {
       assert.equal(bySections(again), true, `edit ${i} was not read by sections`);
       const whole = parseWhole(edited);
       assert.deepEqual(again.value, whole.value);
-      assert.deepEqual(plain(again.spans), plain(whole.spans));
+      assert.deepEqual(plainSpan(again.spans), plainSpan(whole.spans));
     }
   });
 
@@ -67,13 +64,13 @@ describe('section-by-section parsing equals the whole parse', function () {
     const text = generatePipeline(700);
     const longer = text.replace('name: Step number 10\n', 'name: Step number 10 and more\n');
     const first = parseYaml(text);
-    const firstSpans = plain(first.spans);
+    const firstSpans = plainSpan(first.spans);
     for (const t of [longer, text, longer, text]) {
       const again = parseYaml(t);
       assert.equal(readBySections(again), true);
-      assert.deepEqual(plain(again.spans), plain(parseWhole(t).spans));
+      assert.deepEqual(plainSpan(again.spans), plainSpan(parseWhole(t).spans));
     }
-    assert.deepEqual(plain(first.spans), firstSpans, 'a later parse changed the spans of an earlier one');
+    assert.deepEqual(plainSpan(first.spans), firstSpans, 'a later parse changed the spans of an earlier one');
   });
 
   it("an analysis that adds a span to a step (ContextLab's 'foreach' read as 'for_each') leaves the cached sections as parsed", () => {
@@ -83,7 +80,7 @@ describe('section-by-section parsing equals the whole parse', function () {
     assert.equal(readBySections(a.parsed), true);
     assert.equal(step5(a.parsed).children!.has('for_each'), true);
     const again = parseYaml(text);
-    assert.deepEqual(plain(again.spans), plain(parseWhole(text).spans));
+    assert.deepEqual(plainSpan(again.spans), plainSpan(parseWhole(text).spans));
     assert.equal(step5(again).children!.has('for_each'), false);
   });
 
