@@ -54,7 +54,7 @@ const SPACE = 32;
 const NEWLINE = 10;
 
 // The section being read. readPlainSection sets it, and the reader's functions below read it:
-// they are made once, where as closures inside readPlainSection they were a dozen functions and a
+// they are made once, whereas as closures inside readPlainSection they were a dozen functions and a
 // context made for every section (5.5 MiB of a 5,000-step document's open). One section is read
 // at a time, start to end, with no call back into this module.
 let src = '';
@@ -275,9 +275,11 @@ const blockList = (first: number, col: number): Read | null => {
   return { value: items.slice(), span: { start: first + delta, end: after + delta, keyStart: -1, keyEnd: -1, children }, after };
 };
 
-/** Reads `src` (a top-level entry `key: ...`, or one `- ...` item of a list when `key` is a number)
- * as the library would with `options`, or returns null. */
+/** Reads `text` (a top-level entry `key: ...`, or one `- ...` item of a list when `key` is a
+ * number), which starts at offset `at` of the document, as the library would with `options`, or
+ * returns null. */
 export function readPlainSection(text: string, at: number, key: string | number, options: object): PlainSection | null {
+  if (LEFT_TO_THE_LIBRARY.test(text)) return null;
   const tags = scalarTags(options);
   tests = tags.tests;
   tagOptions = tags.options;
@@ -285,9 +287,8 @@ export function readPlainSection(text: string, at: number, key: string | number,
   len = text.length;
   delta = at;
   failed = false;
-  if (LEFT_TO_THE_LIBRARY.test(src)) return null;
   // escapes are left to the library: without a backslash anywhere, no quoted scalar needs a look
-  backslashes = src.includes('\\');
+  backslashes = text.includes('\\');
   try {
     return readSection(key);
   } finally {
