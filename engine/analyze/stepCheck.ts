@@ -17,9 +17,9 @@ import { didYouMean, suggest } from './suggest';
 import type { StepListContext, TemplateCheckResult } from './templateCheck';
 import { MCP_ACTION, type McpAnalysisInfo } from '../mcp/catalog';
 import { parseMcpTool } from '../mcp/names';
-import { findingInside, movedFinding, movedRange, movedReference, rangeInside, StepMemo, type StepMemoContext } from './stepMemo';
+import { findingInside, movedFinding, movedRange, movedReference, rangeInside, StepMemo, topLevelPlan, type StepMemoContext } from './stepMemo';
 import { offsetAt } from '../parse/scalarOffsets';
-import { kept, keptFrom } from '../util/none';
+import { appendAll, kept, keptFrom } from '../util/none';
 
 /** `vscode:` names the editor's own language models (vscode.lm): they run only inside VS Code. */
 export const MODEL_PROVIDERS = ['openai', 'anthropic', 'google', 'ollama', 'openai-compatible', 'vscode'];
@@ -402,15 +402,17 @@ export function checkSteps(pipeline: Pipeline, sink: FindingSink, index: Map<str
     // the range of edges[i] (a map by 'from>to' is made only for a cycle: one string and entry per
     // edge were a tenth of this check on a long pipeline)
     const edgeRanges: Range[] = [];
-    for (const step of steps) {
+    for (let k = 0; k < steps.length; k++) {
+      const step = steps[k];
       const sid = step.id;
       // a top-level step without a body checked before in the same context: what it added then
       const place = memo && !owner && !step.body ? memo.place(step) : null;
       const known = place && MEMO.get(memo!, step, place);
       if (known) {
-        for (const f of known.findings) sink.findings.push(f);
-        for (const r of known.references) references.push(r);
-        for (const e of known.edges) {
+        appendAll(sink.findings, known.findings);
+        appendAll(references, known.references);
+        for (let j = 0; j < known.edges.length; j++) {
+          const e = known.edges[j];
           edges.push({ from: e.from, to: e.to, kind: 'explicit' });
           edgeRanges.push(e.range);
         }
@@ -463,12 +465,16 @@ export function checkSteps(pipeline: Pipeline, sink: FindingSink, index: Map<str
       }
       if (step.body) bodyPlans[sid] = planList(step.body, step, ctx);
     }
-    // implied dependencies from templates, among this list's steps
-    const isAncestor = ancestorQuery(steps.map((s) => s.id), edges);
+    const ids = steps.map((s) => s.id);
+    // implied dependencies from templates, among this list's steps (the ancestor query is made at
+    // the first one: most pipelines have none)
+    let isAncestor: ((a: string, b: string) => boolean) | null = null;
     // an explicit edge makes its ends ancestors: only an implied edge can be met again here
     const impliedKeys = new Set<string>();
-    for (const imp of templates.implied) {
+    for (let k = 0; k < templates.implied.length; k++) {
+      const imp = templates.implied[k];
       if (!siblings.has(imp.from) || !siblings.has(imp.to)) continue;
+      isAncestor ??= ancestorQuery(ids, edges);
       if (isAncestor(imp.from, imp.to)) continue; // already ordered by explicit dependencies
       const key = `${imp.from}>${imp.to}`;
       if (!impliedKeys.has(key)) {
@@ -478,7 +484,7 @@ export function checkSteps(pipeline: Pipeline, sink: FindingSink, index: Map<str
       }
       sink.add('template.implied-dependency', `'${imp.to}' refers to '${imp.from}', which is not among its dependencies: it will wait for '${imp.from}'.`, imp.range, index.get(imp.to)?.step.path ?? [], { step: imp.to, suggestions: [imp.from] });
     }
-    const plan = buildPlan({ steps: steps.map((s) => s.id), edges });
+    const plan = owner ? buildPlan({ steps: ids, edges }) : topLevelPlan(ids, edges);
     // Kahn's algorithm in buildPlan placed every step: no cycle, and no need to look for one
     if (plan.cyclic.length) {
       const edgeRange = new Map<string, { range: Range }>(edges.map((e, k) => [`${e.from}>${e.to}`, { range: edgeRanges[k] }]));

@@ -14,7 +14,7 @@ import { didYouMean, suggest } from './suggest';
 import { isAutoTag } from './autoTags';
 import { findingInside, movedFinding, movedRange, movedReference, movedSite, rangeInside, siteInside, StepMemo, type StepMemoContext } from './stepMemo';
 import { offsetAt } from '../parse/scalarOffsets';
-import { keptFrom } from '../util/none';
+import { appendAll, keptFrom } from '../util/none';
 
 /** Fields of a step in templates: the result document's per-step fields plus `vars`. */
 /** What a loop step has besides a step's fields: each iteration's index, item, status and body results. */
@@ -123,7 +123,9 @@ export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: 
     let v = visibleCache.get(ctx);
     if (!v) {
       const map = new Map<string, StepListContext>();
-      for (let c: StepListContext | null = ctx; c; c = c.parent) for (const s of c.steps) if (!map.has(s.id)) map.set(s.id, c);
+      for (let c: StepListContext | null = ctx; c; c = c.parent) {
+        for (let k = 0; k < c.steps.length; k++) if (!map.has(c.steps[k].id)) map.set(c.steps[k].id, c);
+      }
       v = { map, ids: ctx.parent ? [...map.keys()] : shared('top-level step ids', [...map.keys()]) };
       visibleCache.set(ctx, v);
     }
@@ -151,7 +153,8 @@ export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: 
   // every loop variable name used anywhere, to tell 'used outside its loop' from 'unknown'
   const allLoopVarNames = new Set<string>(['item', 'iteration', ...LOOP_VARIABLES].flatMap((n) => [n, `$${n}`]));
   const collectLoopVars = (steps: Step[]): void => {
-    for (const s of steps) {
+    for (let k = 0; k < steps.length; k++) {
+      const s = steps[k];
       if (s.loop?.kind === 'for_each') allLoopVarNames.add(s.loop.loopVar).add(`$${s.loop.loopVar}`);
       if (s.body) collectLoopVars(s.body);
     }
@@ -422,10 +425,10 @@ export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: 
     const place = memo?.place(s);
     const known = place && MEMO.get(memo!, s, place);
     if (known) {
-      for (const f of known.findings) sink.findings.push(f);
-      for (const x of known.sites) result.sites.push(x);
-      for (const r of known.references) result.references.push(r);
-      for (const i of known.implied) result.implied.push(i);
+      appendAll(sink.findings, known.findings);
+      appendAll(result.sites, known.sites);
+      appendAll(result.references, known.references);
+      appendAll(result.implied, known.implied);
       continue;
     }
     const marks = [sink.findings.length, result.sites.length, result.references.length, result.implied.length];

@@ -110,6 +110,23 @@ describe('incremental analysis equals a from-scratch analysis', function () {
     assert.deepEqual(report(opened), report(analyze(pipeline(200))));
   });
 
+  it('an edit that changes no step id or dependency keeps the plan; one that does makes it again', () => {
+    forgetStepMemo();
+    let text = pipeline(200);
+    const opened = analyze(text);
+    text = replace(text, 'name: Step 100\n', 'name: Stop 100\n');
+    const renamed = analyze(text);
+    assert.equal(renamed.plan, opened.plan, 'a step name edited: the same plan object');
+    // step_151 comes to depend on step_10 as well: the edges change
+    text = replace(text, '    dependencies: [step_150]\n', '    dependencies: [step_150, step_10]\n');
+    const rewired = analyze(text);
+    assert.notEqual(rewired.plan, renamed.plan);
+    assert.equal(rewired.plan.edges.length, renamed.plan.edges.length + 1);
+    assert.ok(rewired.plan.edges.some((e) => e.from === 'step_10' && e.to === 'step_151'));
+    forgetStepMemo();
+    assert.deepEqual(rewired.plan, analyze(text).plan);
+  });
+
   it('a session editing a different step each time keeps neither old texts nor old analyses alive', () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
