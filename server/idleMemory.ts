@@ -38,10 +38,11 @@ export function exposedGc(): (() => void) | null {
 }
 
 /**
- * A full collection that moves every live object of the old generation together, so the pages the
- * garbage was on go back to the system. False when this runtime gives no `gc`.
+ * A full collection with `gc` (from exposedGc, made once: each call makes a context) that moves every
+ * live object of the old generation together, so the pages the garbage was on go back to the
+ * system. False when this runtime gives no `gc`.
  */
-export function collectAndCompact(gc: (() => void) | null = exposedGc()): boolean {
+export function collectAndCompact(gc: (() => void) | null): boolean {
   if (!gc) return false;
   setFlagsFromString('--compact-on-every-full-gc');
   try {

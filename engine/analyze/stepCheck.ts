@@ -484,7 +484,9 @@ export function checkSteps(pipeline: Pipeline, sink: FindingSink, index: Map<str
       }
       sink.add('template.implied-dependency', `'${imp.to}' refers to '${imp.from}', which is not among its dependencies: it will wait for '${imp.from}'.`, imp.range, index.get(imp.to)?.step.path ?? [], { step: imp.to, suggestions: [imp.from] });
     }
-    const plan = owner ? buildPlan({ steps: ids, edges }) : topLevelPlan(ids, edges);
+    // the top-level plan is kept across the analyses that keep step results (long documents being
+    // edited); a short one, an inline document or a run makes its own
+    const plan = owner || !memo ? buildPlan({ steps: ids, edges }) : topLevelPlan(ids, edges);
     // Kahn's algorithm in buildPlan placed every step: no cycle, and no need to look for one
     if (plan.cyclic.length) {
       const edgeRange = new Map<string, { range: Range }>(edges.map((e, k) => [`${e.from}>${e.to}`, { range: edgeRanges[k] }]));

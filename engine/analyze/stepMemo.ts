@@ -195,10 +195,12 @@ export function siteInside(s: TemplateSite, place: Place): boolean {
 }
 
 /**
- * The top-level plan of the last analysis, with what it was made from. An edit that changes no
- * step id and no dependency (most edits: a prompt, a parameter, a name) gets the same plan: at
- * 2,000 steps, making it again was 1.7 MiB of the 13 MiB an edit allocated. Nothing changes a plan
- * once it is made, so analyses can share one.
+ * The top-level plan of the last analysis that keeps step results, with what it was made from. An
+ * edit that changes no step id and no dependency (most edits: a prompt, a parameter, a name) gets
+ * the same plan: at 2,000 steps, making it again was 1.7 MiB of the 13 MiB an edit allocated.
+ * Nothing changes a plan once it is made, so analyses can share one. Only those analyses use it:
+ * an inline document analyzed in the middle of its host's analysis would otherwise take the place
+ * of the host's plan at every edit.
  */
 let lastTopLevel: { ids: string[]; edges: PlanEdge[]; plan: Plan } | null = null;
 
