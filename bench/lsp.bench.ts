@@ -7,7 +7,7 @@
 // of 500 edits and 200 completions.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { CompletionItem, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
+import type { CompletionItem, PublishDiagnosticsParams, Range } from 'vscode-languageserver-protocol';
 import { LspClient, SERVER } from '../test/helpers/lspClient';
 import { SERVER_ENV } from '../server/launch';
 import { generatePipeline } from './generatePipeline';
@@ -48,11 +48,13 @@ async function start(name: 'ours' | 'yaml-language-server'): Promise<Server> {
   return { name, lsp, next: (uri, errors) => new Promise<void>((resolve) => waiters.push({ uri, errors, resolve })) };
 }
 
-/** One-character edits that add and remove an unknown key (`name` ↔ `nam`) in the middle step. */
-function editAt(text: string, n: number): { line: number; character: number } {
+/** One-character edits that add and remove an unknown key (`name` ↔ `nam`) in the middle step:
+ * `breaking` makes the error, `fixing` takes it away. */
+function nameEdits(text: string, n: number): Record<'breaking' | 'fixing', { range: Range; text: string }> {
   const lines = text.split('\n');
   const line = lines.findIndex((l) => l === `    name: Step number ${Math.floor(n / 2)}`);
-  return { line, character: 7 };
+  const at = { line, character: 7 };
+  return { breaking: { range: { start: at, end: { line, character: 8 } }, text: '' }, fixing: { range: { start: at, end: at }, text: 'e' } };
 }
 
 /** Opens of a document on fresh servers of each kind, taking turns: one open is one cold start of
@@ -76,7 +78,7 @@ const PAUSE_MS = 1000;
  * what the open skipped keeping while the editor is quiet (server/server.ts, PRIME_MS). */
 async function moreOpens(n: number): Promise<Record<'ours' | 'theirs', { opens: number[]; pausedEdits: number[] }>> {
   const text = generatePipeline(n);
-  const at = editAt(text, n);
+  const { breaking } = nameEdits(text, n);
   const out = { ours: { opens: [] as number[], pausedEdits: [] as number[] }, theirs: { opens: [] as number[], pausedEdits: [] as number[] } };
   for (let k = 1; k < OPENS; k++) {
     for (const name of ['ours', 'yaml-language-server'] as const) {
@@ -88,7 +90,7 @@ async function moreOpens(n: number): Promise<Record<'ours' | 'theirs', { opens: 
         await new Promise((r) => setTimeout(r, PAUSE_MS));
         const got = s.next(uri, 1);
         const t0 = performance.now();
-        s.lsp.change(uri, [{ range: { start: at, end: { line: at.line, character: at.character + 1 } }, text: '' }]);
+        s.lsp.change(uri, [breaking]);
         await got;
         into.pausedEdits.push(performance.now() - t0);
       } finally {
@@ -108,7 +110,7 @@ async function measure(s: Server, n: number): Promise<string[]> {
   const openMs = await openOnce(s, uri, text);
   let t0: number;
 
-  const at = editAt(text, n);
+  const { breaking, fixing } = nameEdits(text, n);
   const edits: number[] = [];
   let firstEdit = 0;
   // 10 edits not in the median, then 20 in it (both servers alike): a session's edits, not the
@@ -116,10 +118,10 @@ async function measure(s: Server, n: number): Promise<string[]> {
   // shown on its own: made at once, ours checks every step in it (the open keeps no per-step
   // results; see moreOpens for one made after a pause)
   for (let i = 0; i < 30; i++) {
-    const breaking = i % 2 === 0;
-    const got = s.next(uri, breaking ? 1 : 0);
+    const breaks = i % 2 === 0;
+    const got = s.next(uri, breaks ? 1 : 0);
     t0 = performance.now();
-    s.lsp.change(uri, [breaking ? { range: { start: at, end: { line: at.line, character: at.character + 1 } }, text: '' } : { range: { start: at, end: at }, text: 'e' }]);
+    s.lsp.change(uri, [breaks ? breaking : fixing]);
     await got;
     if (i >= 10) edits.push(performance.now() - t0);
     if (i === 0) firstEdit = performance.now() - t0;
@@ -183,7 +185,7 @@ async function session(n: number): Promise<{ first: number; after: number }> {
       s.lsp.change(uri, [{ range: { start: { line, character: 10 }, end: { line, character: 11 } }, text: k % 2 ? 'S' : 's' }]);
       await got;
     };
-    const quiet = () => new Promise((r) => setTimeout(r, 3000));
+    const quiet = () => new Promise((r) => setTimeout(r, QUIET_MS));
     await edit(0);
     await quiet();
     const first = rssMiB(s.lsp.proc.pid!);
