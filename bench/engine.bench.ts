@@ -10,8 +10,8 @@ import * as path from 'node:path';
 import { Annotation, END, START, StateGraph } from '@langchain/langgraph';
 import { analyze, type Analysis } from '../engine/analyze/index';
 import { runPipeline } from '../engine/run/runPipeline';
-import type { ToolDefinition } from '../engine/tools/runtime';
-import type { ToolSpec } from '../engine/tools/specs';
+import type { ToolDefinition } from '../engine/toolkit/runtime';
+import type { ToolSpec } from '../engine/toolkit/toolSpecs';
 import { goal, median, rng, table } from './stats';
 
 const QUICK = process.argv.includes('--quick');

@@ -3,7 +3,7 @@
 // timeout) closes an open input box or quick pick; a modal message cannot be closed from here,
 // and its late answer is ignored.
 import * as vscode from 'vscode';
-import type { Answer, Interaction, Question } from '../engine/tools/interaction';
+import type { Answer, Interaction, Question } from '../engine/toolkit/interaction';
 
 const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 

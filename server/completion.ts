@@ -8,7 +8,7 @@ import { enumAt, keysAt } from '../engine/spec/schemaNavigator';
 import type { ValuePath } from '../engine/spec/types';
 import { FILTERS } from '../engine/template/filters';
 import { TESTS } from '../engine/template/tests';
-import { actionSpec, BUILTIN_ACTIONS, TOOL_SPECS } from '../engine/tools/specs';
+import { actionSpec, BUILTIN_ACTIONS, TOOL_SPECS } from '../engine/toolkit/toolSpecs';
 import { describeModel, registryModels } from '../engine/models/registry';
 import { valueAt } from '../engine/spec/values';
 import { mcpToolsOf, stepActionSpec } from './documents';

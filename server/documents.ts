@@ -10,7 +10,7 @@ import { parseYaml, readBySections } from '../engine/parse/yamlDocument';
 import { MCP_ACTION } from '../engine/mcp/catalog';
 import { parseMcpTool } from '../engine/mcp/names';
 import { callsMcp, mcpInfoUnlisted, mcpOptionsCached, prepareMcp } from '../engine/mcp/prepare';
-import { actionSpec, TOOL_SPECS, type ActionSpec, type ToolSpec } from '../engine/tools/specs';
+import { actionSpec, TOOL_SPECS, type ActionSpec, type ToolSpec } from '../engine/toolkit/toolSpecs';
 
 /** The listed MCP tools each analysis was made with (completion and hover read them). */
 const MCP_TOOLS = new WeakMap<Analysis, Record<string, ToolSpec>>();

@@ -10,7 +10,7 @@ import { valueAt } from '../engine/spec/values';
 import { lockedEntry, type AutoLock } from '../engine/auto/lockFile';
 import type { Step } from '../engine/spec/types';
 import { FILTERS } from '../engine/template/filters';
-import { actionSpec, TOOL_SPECS, type ActionSpec } from '../engine/tools/specs';
+import { actionSpec, TOOL_SPECS, type ActionSpec } from '../engine/toolkit/toolSpecs';
 import { mcpToolsOf, stepActionSpec } from './documents';
 
 function stepSummary(a: Analysis, step: Step): string {

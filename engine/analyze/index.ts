@@ -16,7 +16,7 @@ import { pipelineSymbols } from './symbols';
 import { checkTemplates } from './templateCheck';
 import { StepMemoContext } from './stepMemo';
 import { stepIdAt } from '../spec/values';
-import { catalogWith, type ToolSpec } from '../tools/specs';
+import { catalogWith, type ToolSpec } from '../toolkit/toolSpecs';
 import type { McpAnalysisInfo } from '../mcp/catalog';
 
 export type { AutoTag, PipelineSymbol, StepReference, TemplateSite } from './model';

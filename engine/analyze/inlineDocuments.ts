@@ -3,7 +3,7 @@
 import { LineIndex } from '../parse/lineIndex';
 import { stringOffsets } from '../parse/yamlDocument';
 import type { Finding, Pipeline, Step } from '../spec/types';
-import { actionSpec, inlineDocumentParams, type ToolCatalog } from '../tools/specs';
+import { actionSpec, inlineDocumentParams, type ToolCatalog } from '../toolkit/toolSpecs';
 import type { FindingSink } from './findingSink';
 import { offsetAt } from '../parse/scalarOffsets';
 

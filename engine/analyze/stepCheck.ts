@@ -5,7 +5,7 @@ import { exactSpan, stringOffsets, valueRange } from '../parse/yamlDocument';
 import { buildPlan } from '../plan/plan';
 import { failureTargets } from '../plan/failureHandlers';
 import type { Finding, Pipeline, Plan, PlanEdge, Range, RelatedFinding, Step, ValuePath } from '../spec/types';
-import { actionSpec, BUILTIN_ACTIONS, toolsWithAction, type ActionSpec, type ParamSpec, type ToolCatalog } from '../tools/specs';
+import { actionSpec, BUILTIN_ACTIONS, toolsWithAction, type ActionSpec, type ParamSpec, type ToolCatalog } from '../toolkit/toolSpecs';
 import { hasTemplateSyntax } from '../template/parser';
 import { isAutoSelect, isAutoTag } from './autoTags';
 import type { FindingSink } from './findingSink';

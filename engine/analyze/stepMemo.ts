@@ -11,7 +11,7 @@
 import type { Finding, Pipeline, Plan, PlanEdge, Range, Step } from '../spec/types';
 import { buildPlan } from '../plan/plan';
 import type { McpAnalysisInfo } from '../mcp/catalog';
-import type { ToolCatalog } from '../tools/specs';
+import type { ToolCatalog } from '../toolkit/toolSpecs';
 import { exactSpan, type ParsedYaml } from '../parse/yamlDocument';
 import type { StepReference, TemplateSite } from './model';
 import { movedOffsets, offsetAt } from '../parse/scalarOffsets';

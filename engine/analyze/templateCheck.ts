@@ -6,7 +6,7 @@ import { referencesOf, type NameRef } from '../template/references';
 import { FILTERS } from '../template/filters';
 import { TESTS } from '../template/tests';
 import { spanOf, stringOffsets } from '../parse/yamlDocument';
-import { actionSpec, inlineDocumentParams, type ToolCatalog } from '../tools/specs';
+import { actionSpec, inlineDocumentParams, type ToolCatalog } from '../toolkit/toolSpecs';
 import type { Finding, Pipeline, Step, ValuePath } from '../spec/types';
 import type { FindingSink } from './findingSink';
 import type { ScopeInfo, StepReference, TemplateKind, TemplateSite } from './model';

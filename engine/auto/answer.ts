@@ -4,7 +4,7 @@
 import type { Analysis } from '../analyze/index';
 import type { AutoType } from '../analyze/model';
 import { registryOrShipped } from '../models/registry';
-import { BUILTIN_ACTIONS, TOOL_SPECS } from '../tools/specs';
+import { BUILTIN_ACTIONS, TOOL_SPECS } from '../toolkit/toolSpecs';
 
 export interface AnswerContext {
   /** `provider:model` ids of the registry. */

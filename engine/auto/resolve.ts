@@ -6,7 +6,7 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import type { Analysis } from '../analyze/index';
 import type { AutoTag } from '../analyze/model';
-import { ToolError } from '../tools/runtime';
+import { ToolError } from '../toolkit/runtime';
 import type { ModelRunner } from '../models/modelRunner';
 import { formatPath } from '../parse/yamlDocument';
 import type { Finding } from '../spec/types';

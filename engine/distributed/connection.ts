@@ -1,7 +1,7 @@
 // Redis URLs (redis://[user:password@]host[:port][/db], rediss:// for TLS): the connection options
 // BullMQ and ioredis take, ACL credentials included, and a display form without the password.
 import IORedis, { type RedisOptions } from 'ioredis';
-import { ToolError } from '../tools/runtime';
+import { ToolError } from '../toolkit/runtime';
 
 export interface RedisTarget {
   options: RedisOptions;

@@ -9,9 +9,9 @@
 // coordinator's run, as in a local run.
 import IORedis from 'ioredis';
 import { Queue } from 'bullmq';
-import { BUILTIN_ACTIONS } from '../tools/specs';
+import { BUILTIN_ACTIONS } from '../toolkit/toolSpecs';
 import { BUILTIN_TOOLS } from '../tools/registry';
-import { cancelledError, ToolError, type ToolOutcome } from '../tools/runtime';
+import { cancelledError, ToolError, type ToolOutcome } from '../toolkit/runtime';
 import type { Step } from '../spec/types';
 import type { AttemptExecutor, AttemptRequest } from '../run/stepExecutor';
 import { bullConnection, checkRedis, parseRedisUrl, RedisUnavailableError, type RedisTarget } from './connection';

@@ -3,7 +3,7 @@
 // coordinator. Both sides import this file and nothing of each other.
 import { createHash } from 'node:crypto';
 import type { Pipeline, Step } from '../spec/types';
-import type { ToolOutcome } from '../tools/runtime';
+import type { ToolOutcome } from '../toolkit/runtime';
 import type { ModelCallRecord } from '../models/modelRunner';
 
 /** The queue steps go to unless `--queue` names another. */

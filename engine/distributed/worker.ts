@@ -18,7 +18,7 @@ import { Redactor } from '../run/redact';
 import { callAction, TimeoutError, type ActionContext } from '../run/stepExecutor';
 import type { Step } from '../spec/types';
 import { BUILTIN_TOOLS } from '../tools/registry';
-import { ToolError, type ToolDefinition, type ToolOutcome } from '../tools/runtime';
+import { ToolError, type ToolDefinition, type ToolOutcome } from '../toolkit/runtime';
 import { setLongTimeout } from '../util/longTimer';
 import { bullConnection, checkRedis, parseRedisUrl } from './connection';
 import { cancelChannel, COORDINATOR_TOOLS, DEFAULT_QUEUE, JOB_FORMAT, KEY_PREFIX, publishedStepsKey, repliesKey, REPLIES_TTL_S, resultsKey, stepDigest, type AttemptData, type StepJobData, type StepJobResult, type StepProgress, type StepReply } from './protocol';

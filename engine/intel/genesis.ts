@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { analyze, type Analysis } from '../analyze/index';
 import type { ModelRunner } from '../models/modelRunner';
 import type { Finding } from '../spec/types';
-import { BUILTIN_ACTIONS, TOOL_SPECS, type ActionSpec } from '../tools/specs';
+import { BUILTIN_ACTIONS, TOOL_SPECS, type ActionSpec } from '../toolkit/toolSpecs';
 
 export const MAX_REPAIRS = 3;
 

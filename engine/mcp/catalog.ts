@@ -1,7 +1,7 @@
 // MCP tools as the analyzer, completion and hover know tools: one ToolSpec per `mcp:<server>.<tool>`
 // with the action `call`, whose parameters come from the tool's input schema.
 import type { ParamType } from '../spec/types';
-import type { ActionSpec, ParamSpec, ToolSpec } from '../tools/specs';
+import type { ActionSpec, ParamSpec, ToolSpec } from '../toolkit/toolSpecs';
 import { table } from '../util/table';
 import type { McpToolInfo } from './client';
 import { mcpToolName } from './names';

@@ -9,8 +9,8 @@ import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/s
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { McpServerDecl } from '../spec/types';
-import { PROVIDER_KEY_VARIABLES } from '../tools/terminal';
-import { ToolError } from '../tools/runtime';
+import { PROVIDER_KEY_VARIABLES } from '../toolkit/providerKeys';
+import { ToolError } from '../toolkit/runtime';
 import { DEFAULT_START_TIMEOUT_S, describeServer, expandVars, redactSecrets } from './config';
 
 /** A tool as a server lists it. */

@@ -2,7 +2,7 @@
 // specs and server status the analyzer takes (AnalyzeOptions.tools / .mcp).
 import { analyze } from '../analyze/index';
 import type { McpServerDecl, Pipeline } from '../spec/types';
-import type { ToolSpec } from '../tools/specs';
+import type { ToolSpec } from '../toolkit/toolSpecs';
 import { cachedListing, listServerTools, type Listing } from './cache';
 import { toolSpecs, type McpAnalysisInfo } from './catalog';
 import { declProblem, effectiveServers, loadUserServers, usedServers } from './config';

@@ -1,7 +1,7 @@
 // A run's MCP connections: each server is started on its first call, shared by every step after,
 // and closed (its process group killed) when the run ends.
 import type { McpServerDecl, Pipeline } from '../spec/types';
-import { abortError, ToolError, untilAborted, type ToolDefinition, type ToolOutcome } from '../tools/runtime';
+import { abortError, ToolError, untilAborted, type ToolDefinition, type ToolOutcome } from '../toolkit/runtime';
 import { unlistedToolSpec } from './catalog';
 import { connectServer, type McpCallResult, type McpConnection } from './client';
 import { mcpStepsOf, parseMcpTool } from './config';

@@ -1,6 +1,6 @@
 // The seam between the runner and model providers: a model step asks a ModelRunner. Provider
 // adapters (openai, @anthropic-ai/sdk, @google/genai, the editor's language models) implement it.
-import { ToolError } from '../tools/runtime';
+import { ToolError } from '../toolkit/runtime';
 
 export interface ModelRequest {
   /** `provider:model`. */

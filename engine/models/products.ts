@@ -3,7 +3,7 @@
 // removes what this step wrote: nothing is left half-written.
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { ToolError } from '../tools/runtime';
+import { ToolError } from '../toolkit/runtime';
 
 /** Writes the products; returns the files written (absolute paths). */
 export function writeProducts(outDir: string, products: Record<string, string>, vars: Record<string, unknown>): string[] {

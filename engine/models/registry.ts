@@ -6,20 +6,8 @@ import { parse } from 'yaml';
 /** registry.yaml sits beside this module in the source tree and beside the bundles in dist/. */
 export const REGISTRY_FILE = path.join(__dirname, 'registry.yaml');
 
-export interface RegistryModel {
-  provider: string;
-  name: string;
-  /** `provider:name`. */
-  id: string;
-  size: number | null;
-  expertise: string[];
-  capabilities: string[];
-  modalities: string[];
-  context_window: number;
-  /** USD per million tokens. */
-  price_in: number;
-  price_out: number;
-}
+export type { RegistryModel } from '../toolkit/toolModels';
+import type { RegistryModel } from '../toolkit/toolModels';
 
 let models: RegistryModel[] | null = null;
 

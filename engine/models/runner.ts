@@ -2,7 +2,7 @@
 // the step's action and parameters, and runs it through the provider's guard (limits, retries,
 // breaker, timeout, cancellation); validates structured answers; records tokens, cost and timing.
 import Ajv, { type ErrorObject } from 'ajv';
-import { ToolError } from '../tools/runtime';
+import { ToolError } from '../toolkit/runtime';
 import { anthropicProvider } from './anthropicProvider';
 import { googleProvider } from './googleProvider';
 import type { ModelCallRecord, ModelRequest, ModelResponse, ModelRunner } from './modelRunner';

@@ -1,6 +1,6 @@
 // Model selection for a step that names no model: the registry filtered by `requires_model` and
 // by which providers are configured, ordered by the pipeline's `selection_schema`.
-import { ToolError } from '../tools/runtime';
+import { ToolError } from '../toolkit/runtime';
 import type { RegistryModel } from './registry';
 
 export type SelectionSchema = 'cost' | 'performance' | 'balanced';

@@ -2,7 +2,7 @@
 // `model` parameter), its expert's, the pipeline's, else a default. Steps that choose by
 // `requires_model` are left out (selection picks among configured providers).
 import type { Pipeline, Step } from '../spec/types';
-import { actionSpec, TOOL_SPECS } from '../tools/specs';
+import { actionSpec, TOOL_SPECS } from '../toolkit/toolSpecs';
 
 function walk(steps: Step[], visit: (s: Step) => void): void {
   for (const s of steps) {

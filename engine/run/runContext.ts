@@ -1,8 +1,8 @@
 // What every part of one run shares: the pipeline, limits, listeners, stores, cancellation.
 import type { ModelRunner } from '../models/modelRunner';
 import type { Pipeline, Plan, Step } from '../spec/types';
-import type { NestedRunOptions, NestedRunResult, ToolDefinition, ToolOutcome } from '../tools/runtime';
-import type { Interaction } from '../tools/interaction';
+import type { NestedRunOptions, NestedRunResult, ToolDefinition, ToolOutcome } from '../toolkit/runtime';
+import type { Interaction } from '../toolkit/interaction';
 import type { Cancellation } from './attemptSignal';
 import type { CheckpointStore } from './checkpointStore';
 import type { RunEmitter, StepResult, StepScope } from './events';

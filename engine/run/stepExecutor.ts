@@ -1,11 +1,11 @@
 // One action step: render its parameters, then attempts (bounded by the global and per-tool limits)
 // with a timeout each, retries with backoff, the cache, and the tool or model call.
-import { inlineDocumentParams } from '../tools/specs';
+import { inlineDocumentParams } from '../toolkit/toolSpecs';
 import { isAutoSelect } from '../analyze/autoTags';
 import type { Step } from '../spec/types';
 import { renderValue, withRenderDeadline, type Scope } from '../template/index';
-import { ToolError, type ToolContext, type ToolOutcome } from '../tools/runtime';
-import { BUILTIN_ACTIONS } from '../tools/specs';
+import { ToolError, type ToolContext, type ToolOutcome } from '../toolkit/runtime';
+import { BUILTIN_ACTIONS } from '../toolkit/toolSpecs';
 import { emptyStepResult, type StepEdit, type StepResult, type StepScope } from './events';
 import { effectiveRetry, retryDelayMs } from './retryPolicy';
 import type { RetryPolicy } from '../spec/types';
@@ -20,7 +20,8 @@ import { hasAutoTags, resolveRuntimeTags } from '../auto/runtime';
 import { runDir } from './checkpointStore';
 import * as path from 'node:path';
 import { readFileSync } from 'node:fs';
-import { createToolModels, type ToolModels } from '../tools/toolModels';
+import { createToolModels } from '../models/toolModels';
+import type { ToolModels } from '../toolkit/toolModels';
 import { AttemptSignal, cancellationOf, signalOf } from './attemptSignal';
 
 export class TimeoutError extends Error {

@@ -11,8 +11,8 @@ import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { resolvePath } from './filesystem';
-import type { ToolContext } from './runtime';
-import { abortError, ToolError } from './runtime';
+import type { ToolContext } from '../toolkit/runtime';
+import { abortError, ToolError } from '../toolkit/runtime';
 
 /** Where a browser is looked for when neither ORC_BROWSER nor CHROME_PATH names one. */
 export const BROWSER_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];

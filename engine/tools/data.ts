@@ -4,9 +4,9 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import { parseDocument as parseYamlDocument, stringify as stringifyYaml } from 'yaml';
 import { evaluate, scopeOf, truthy } from '../template/index';
-import type { ToolDefinition, ToolOutcome } from './runtime';
-import { ToolError } from './runtime';
-import { TOOL_SPECS } from './specs';
+import type { ToolDefinition, ToolOutcome } from '../toolkit/runtime';
+import { ToolError } from '../toolkit/runtime';
+import { TOOL_SPECS } from '../toolkit/toolSpecs';
 
 function list(v: unknown, name = 'data'): unknown[] {
   if (!Array.isArray(v)) throw new ToolError(`'${name}' must be a list, got ${v === null ? 'none' : typeof v}`, 'TypeError');

@@ -4,10 +4,10 @@
 // result has `processed_data`.
 import { promises as fs } from 'node:fs';
 import { cmp, convert, field, parse } from './data';
-import { dataProcessingSpec } from './dataProcessing.spec';
+import { dataProcessingSpec } from '../toolkit/specs/dataProcessing';
 import { resolvePath } from './filesystem';
-import type { ToolContext, ToolDefinition, ToolOutcome } from './runtime';
-import { ToolError } from './runtime';
+import type { ToolContext, ToolDefinition, ToolOutcome } from '../toolkit/runtime';
+import { ToolError } from '../toolkit/runtime';
 import { evaluate, scopeOf, truthy } from '../template/index';
 
 type Rec = Record<string, unknown>;

@@ -2,9 +2,9 @@
 // at the working directory; a path that leaves the workspace (symlinks resolved) is refused.
 import { constants as fsc, lstatSync, promises as fs, realpathSync, type Stats } from 'node:fs';
 import * as path from 'node:path';
-import type { ToolContext, ToolDefinition, ToolOutcome } from './runtime';
-import { ToolError } from './runtime';
-import { TOOL_SPECS } from './specs';
+import type { ToolContext, ToolDefinition, ToolOutcome } from '../toolkit/runtime';
+import { ToolError } from '../toolkit/runtime';
+import { TOOL_SPECS } from '../toolkit/toolSpecs';
 
 /** The run's state folder (the same name as engine/run's STATE_DIR; tools sit below run). */
 const STATE_DIR = '.orchestrator';

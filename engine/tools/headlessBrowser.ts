@@ -6,9 +6,9 @@ import * as path from 'node:path';
 import type { Page, Response } from 'playwright-core';
 import { browserError, openTarget, withPage } from './browser';
 import { resolvePath } from './filesystem';
-import { headlessBrowserSpec } from './headlessBrowser.spec';
-import type { ToolContext, ToolDefinition, ToolOutcome } from './runtime';
-import { ToolError } from './runtime';
+import { headlessBrowserSpec } from '../toolkit/specs/headlessBrowser';
+import type { ToolContext, ToolDefinition, ToolOutcome } from '../toolkit/runtime';
+import { ToolError } from '../toolkit/runtime';
 
 const DEFAULT_TIMEOUT_S = 30;
 export const MAX_TEXT = 1_000_000;

@@ -1,8 +1,8 @@
 // The http tool: GET, POST or any method, with a timeout and a cap on the response body.
-import type { ToolContext, ToolDefinition, ToolOutcome } from './runtime';
-import { abortError, ToolError } from './runtime';
+import type { ToolContext, ToolDefinition, ToolOutcome } from '../toolkit/runtime';
+import { abortError, ToolError } from '../toolkit/runtime';
 import { readCappedText } from './responseBody';
-import { TOOL_SPECS } from './specs';
+import { TOOL_SPECS } from '../toolkit/toolSpecs';
 
 const DEFAULT_TIMEOUT_S = 30;
 const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;

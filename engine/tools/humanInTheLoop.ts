@@ -7,9 +7,9 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { resolvePath } from './filesystem';
-import { approvalGateSpec, feedbackCollectionSpec, userPromptSpec } from './humanInTheLoop.spec';
-import { exclusive, type Answer, type Interaction, type Question } from './interaction';
-import { ToolError, untilAborted, type ToolContext, type ToolDefinition, type ToolOutcome } from './runtime';
+import { approvalGateSpec, feedbackCollectionSpec, userPromptSpec } from '../toolkit/specs/humanInTheLoop';
+import { exclusive, type Answer, type Interaction, type Question } from '../toolkit/interaction';
+import { ToolError, untilAborted, type ToolContext, type ToolDefinition, type ToolOutcome } from '../toolkit/runtime';
 
 /** Content longer than this is cut when shown (the whole of it is still hashed and returned). */
 const MAX_SHOWN = 20_000;

@@ -1,7 +1,7 @@
 // `mcp-memory`: a run's key-value memory in namespaces with a time to live, held in the run's
 // process (as ContextLab holds it), bounded in entries.
-import { mcpMemorySpec } from './mcpMemory.spec';
-import { ToolError, type ToolDefinition, type ToolOutcome } from './runtime';
+import { mcpMemorySpec } from '../toolkit/specs/mcpMemory';
+import { ToolError, type ToolDefinition, type ToolOutcome } from '../toolkit/runtime';
 
 /** The most values one run's memory holds at once. */
 export const MAX_MEMORY_ENTRIES = 10_000;

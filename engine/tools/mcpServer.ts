@@ -3,8 +3,8 @@
 import { declProblem } from '../mcp/config';
 import { McpSession } from '../mcp/session';
 import type { McpServerDecl } from '../spec/types';
-import { mcpServerSpec } from './mcpServer.spec';
-import { ToolError, type ToolContext, type ToolDefinition, type ToolOutcome } from './runtime';
+import { mcpServerSpec } from '../toolkit/specs/mcpServer';
+import { ToolError, type ToolContext, type ToolDefinition, type ToolOutcome } from '../toolkit/runtime';
 
 function configOf(v: unknown): McpServerDecl {
   let c = v;

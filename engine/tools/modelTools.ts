@@ -3,9 +3,9 @@
 // choose among the registry's configured models; the image tools are known but cannot run yet.
 import type { RegistryModel } from '../models/registry';
 import { capabilityScore, blendedPrice, selectModel, type SelectionSchema } from '../models/selection';
-import { imageAnalysisSpec, imageGenerationSpec, multiModelRoutingSpec, promptOptimizationSpec, taskDelegationSpec } from './modelTools.spec';
-import { ToolError, type ToolContext, type ToolDefinition, type ToolOutcome } from './runtime';
-import type { ToolModels } from './toolModels';
+import { imageAnalysisSpec, imageGenerationSpec, multiModelRoutingSpec, promptOptimizationSpec, taskDelegationSpec } from '../toolkit/specs/modelTools';
+import { ToolError, type ToolContext, type ToolDefinition, type ToolOutcome } from '../toolkit/runtime';
+import type { ToolModels } from '../toolkit/toolModels';
 
 // ---------- small readers ----------
 

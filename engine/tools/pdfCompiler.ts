@@ -6,9 +6,9 @@ import { constants as fsc, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { browserError, withPage } from './browser';
 import { resolvePath } from './filesystem';
-import { pdfCompilerSpec } from './pdfCompiler.spec';
-import type { ToolContext, ToolDefinition, ToolOutcome } from './runtime';
-import { ToolError } from './runtime';
+import { pdfCompilerSpec } from '../toolkit/specs/pdfCompiler';
+import type { ToolContext, ToolDefinition, ToolOutcome } from '../toolkit/runtime';
+import { ToolError } from '../toolkit/runtime';
 
 const WRITE_FLAGS = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC | (fsc.O_NOFOLLOW ?? 0);
 /** The largest Markdown accepted, in characters. */

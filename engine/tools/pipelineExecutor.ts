@@ -6,9 +6,9 @@ import { statSync } from 'node:fs';
 import * as path from 'node:path';
 import { setLongTimeout, sleep, type LongTimer } from '../util/longTimer';
 import { resolveInWorkspace } from './filesystem';
-import { pipelineExecutorSpec } from './pipelineExecutor.spec';
-import type { NestedRunResult, ToolContext, ToolDefinition, ToolOutcome } from './runtime';
-import { abortError, ToolError } from './runtime';
+import { pipelineExecutorSpec } from '../toolkit/specs/pipelineExecutor';
+import type { NestedRunResult, ToolContext, ToolDefinition, ToolOutcome } from '../toolkit/runtime';
+import { abortError, ToolError } from '../toolkit/runtime';
 
 /** What inline text is called in messages (`<inline>:3:5: ...`). */
 export const INLINE_NAME = '<inline>';

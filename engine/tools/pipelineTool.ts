@@ -1,9 +1,9 @@
 // The pipeline tool: runs another pipeline file as one step (depth-bounded by the runner).
 import * as path from 'node:path';
 import { resolveInWorkspace } from './filesystem';
-import type { ToolContext, ToolDefinition, ToolOutcome } from './runtime';
-import { ToolError } from './runtime';
-import { TOOL_SPECS } from './specs';
+import type { ToolContext, ToolDefinition, ToolOutcome } from '../toolkit/runtime';
+import { ToolError } from '../toolkit/runtime';
+import { TOOL_SPECS } from '../toolkit/toolSpecs';
 
 async function run(action: string, p: Record<string, unknown>, ctx: ToolContext): Promise<ToolOutcome> {
   if (action !== 'run') throw new ToolError(`pipeline has no action '${action}'`, 'ValueError');

@@ -2,11 +2,9 @@
 // the command runs under a watchdog shell, its output is captured up to a cap, and on timeout or
 // cancellation it and every process it started are killed.
 import { spawn } from 'node:child_process';
-import { abortError, ToolError } from './runtime';
+import { abortError, ToolError } from '../toolkit/runtime';
+import { PROVIDER_KEY_VARIABLES } from '../toolkit/providerKeys';
 import { setLongTimeout, type LongTimer } from '../util/longTimer';
-
-/** Model providers' keys: a command gets them only when its step names them in `pass_env`. */
-export const PROVIDER_KEY_VARIABLES = ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'GEMINI_API_KEY', 'GOOGLE_API_KEY'];
 
 /**
  * The shell a command runs under, in its own process group: it runs the command, and a watchdog

@@ -7,9 +7,9 @@ import { accessSync, constants as fsc, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { resolvePath } from './filesystem';
-import { pythonExecutorSpec } from './pythonExecutor.spec';
-import type { ToolContext, ToolDefinition, ToolOutcome } from './runtime';
-import { abortError, ToolError } from './runtime';
+import { pythonExecutorSpec } from '../toolkit/specs/pythonExecutor';
+import type { ToolContext, ToolDefinition, ToolOutcome } from '../toolkit/runtime';
+import { abortError, ToolError } from '../toolkit/runtime';
 import { commandEnv, runInProcessGroup } from './processGroup';
 
 /** Captured output per stream is capped (characters); the rest is counted, not kept. */

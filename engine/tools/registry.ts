@@ -11,7 +11,7 @@ import { pdfCompilerTool } from './pdfCompiler';
 import { pipelineExecutorTool } from './pipelineExecutor';
 import { pipelineTool } from './pipelineTool';
 import { reportGeneratorTool } from './reportGenerator';
-import type { ToolDefinition } from './runtime';
+import type { ToolDefinition } from '../toolkit/runtime';
 import { pythonExecutorTool } from './pythonExecutor';
 import { terminalTool } from './terminal';
 import { validationTool } from './validation';

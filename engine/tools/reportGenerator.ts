@@ -4,9 +4,9 @@ import { constants as fsc, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { evaluate, scopeOf, truthy } from '../template/index';
 import { resolvePath } from './filesystem';
-import { reportGeneratorSpec } from './reportGenerator.spec';
-import type { ToolContext, ToolDefinition, ToolOutcome } from './runtime';
-import { ToolError } from './runtime';
+import { reportGeneratorSpec } from '../toolkit/specs/reportGenerator';
+import type { ToolContext, ToolDefinition, ToolOutcome } from '../toolkit/runtime';
+import { ToolError } from '../toolkit/runtime';
 
 /** Rows of a data table shown before the rest is summarized. */
 const MAX_TABLE_ROWS = 500;

@@ -1,5 +1,5 @@
 // Reading an HTTP response's body with a cap on its size, as the http and web-search tools do.
-import { ToolError } from './runtime';
+import { ToolError } from '../toolkit/runtime';
 
 /**
  * The body of `res` as UTF-8 text, read until `maxBytes`: a body declared (content-length) or

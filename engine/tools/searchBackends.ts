@@ -3,7 +3,7 @@
 // refusal becomes a ToolError a user can act on (which variable to set, when to retry). API keys
 // are sent only in their header and never appear in a result, an error or a log.
 import { sleep } from '../util/longTimer';
-import { abortError, ToolError } from './runtime';
+import { abortError, ToolError } from '../toolkit/runtime';
 import { readCappedText } from './responseBody';
 
 export type BackendName = 'searxng' | 'brave' | 'tavily';

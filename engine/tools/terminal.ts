@@ -2,11 +2,11 @@
 // or cancellation kills the command and every process it started.
 import { resolveInWorkspace } from './filesystem';
 import { commandEnv, runInProcessGroup } from './processGroup';
-import type { ToolContext, ToolDefinition, ToolOutcome } from './runtime';
-import { ToolError } from './runtime';
-import { TOOL_SPECS } from './specs';
+import type { ToolContext, ToolDefinition, ToolOutcome } from '../toolkit/runtime';
+import { ToolError } from '../toolkit/runtime';
+import { TOOL_SPECS } from '../toolkit/toolSpecs';
 
-export { killGroup, PROVIDER_KEY_VARIABLES, WATCHDOG } from './processGroup';
+export { killGroup, WATCHDOG } from './processGroup';
 
 /** Captured output per stream is capped; the rest is counted, not kept. */
 export const MAX_CAPTURE = 10 * 1024 * 1024;

@@ -4,9 +4,9 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import Ajv2020 from 'ajv/dist/2020';
 import { parse } from './data';
-import type { ToolContext, ToolDefinition, ToolOutcome } from './runtime';
-import { ToolError } from './runtime';
-import { TOOL_SPECS } from './specs';
+import type { ToolContext, ToolDefinition, ToolOutcome } from '../toolkit/runtime';
+import { ToolError } from '../toolkit/runtime';
+import { TOOL_SPECS } from '../toolkit/toolSpecs';
 
 export type ValidationMode = 'strict' | 'lenient' | 'report_only';
 const MODES: ValidationMode[] = ['strict', 'lenient', 'report_only'];

@@ -1,10 +1,10 @@
 // The web-search tool: ContextLab's `web-search` `search` action over a pluggable backend
 // (SearXNG, Brave Search, Tavily; see searchBackends.ts), with ContextLab's result shape.
-import type { ToolContext, ToolDefinition, ToolOutcome } from './runtime';
-import { ToolError } from './runtime';
+import type { ToolContext, ToolDefinition, ToolOutcome } from '../toolkit/runtime';
+import { ToolError } from '../toolkit/runtime';
 import type { SafeSearch, SearchHit, SearchRequest, TimeRange } from './searchBackends';
 import { chooseBackend } from './searchBackends';
-import { webSearchSpec } from './webSearch.spec';
+import { webSearchSpec } from '../toolkit/specs/webSearch';
 
 const DEFAULT_MAX_RESULTS = 10;
 const MAX_RESULTS_LIMIT = 100;

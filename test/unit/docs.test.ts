@@ -3,7 +3,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FINDING_CODES } from '../../engine/analyze/codes';
-import { BUILTIN_ACTIONS, TOOL_SPECS } from '../../engine/tools/specs';
+import { BUILTIN_ACTIONS, TOOL_SPECS } from '../../engine/toolkit/toolSpecs';
 import { ROOT } from '../helpers/cli';
 
 describe('docs', () => {

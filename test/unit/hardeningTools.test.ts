@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BUILTIN_TOOLS } from '../../engine/tools/registry';
-import type { ToolOutcome } from '../../engine/tools/runtime';
+import type { ToolOutcome } from '../../engine/toolkit/runtime';
 import { toolContext } from '../helpers/toolContext';
 
 let root: string;

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { analyze, hasErrors } from '../../engine/analyze/index';
 import type { ResultDocument } from '../../engine/run/events';
 import { runPipeline, type RunOptions } from '../../engine/run/runPipeline';
-import type { Interaction, Question } from '../../engine/tools/interaction';
+import type { Interaction, Question } from '../../engine/toolkit/interaction';
 import { CLI, orc } from '../helpers/cli';
 
 // Runs argv in a new pseudo-terminal; each step waits for text (ANSI codes and \r removed), types

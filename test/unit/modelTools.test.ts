@@ -12,7 +12,7 @@ import { createModelRunner } from '../../engine/models/index';
 import type { ResultDocument, RunEvent, StepResult } from '../../engine/run/events';
 import { runPipeline } from '../../engine/run/runPipeline';
 import { BUILTIN_TOOLS } from '../../engine/tools/registry';
-import type { ToolOutcome } from '../../engine/tools/runtime';
+import type { ToolOutcome } from '../../engine/toolkit/runtime';
 import { LoopbackProviders } from '../fixtures/providers/loopbackServer';
 import { CLI } from '../helpers/cli';
 import { toolContext } from '../helpers/toolContext';

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { analyze, hasErrors } from '../../engine/analyze/index';
 import type { ResultDocument } from '../../engine/run/events';
 import { runPipeline, type RunOptions } from '../../engine/run/runPipeline';
-import type { ToolContext, ToolDefinition } from '../../engine/tools/runtime';
+import type { ToolContext, ToolDefinition } from '../../engine/toolkit/runtime';
 
 let dir: string;
 

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BUILTIN_TOOLS } from '../../engine/tools/registry';
-import type { ToolContext, ToolOutcome } from '../../engine/tools/runtime';
+import type { ToolContext, ToolOutcome } from '../../engine/toolkit/runtime';
 import { toolContext } from '../helpers/toolContext';
 import { alive } from '../helpers/processes';
 

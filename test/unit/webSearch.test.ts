@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BUILTIN_TOOLS } from '../../engine/tools/registry';
-import type { ToolContext } from '../../engine/tools/runtime';
+import type { ToolContext } from '../../engine/toolkit/runtime';
 import { orcAsync } from '../helpers/cli';
 
 interface Received {

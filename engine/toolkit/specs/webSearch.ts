@@ -1,6 +1,6 @@
 // The `web-search` tool's contract (ContextLab's name, parameters and result fields). Pure data:
 // the language server bundles it.
-import type { ToolSpec } from './specs';
+import type { ToolSpec } from '../toolSpec';
 
 export const webSearchSpec: ToolSpec = {
   name: 'web-search',

@@ -1,6 +1,6 @@
 // How a run asks a person: the host (the terminal, the editor, a test) provides an Interaction;
 // the human-in-the-loop tools ask through it. Pure types and small helpers: no host code here.
-import { untilAborted } from './runtime';
+import { untilAborted } from './abort';
 
 /** `text`: a line of text; `choice`: one of `choices`; `confirm`: yes or no. */
 export type QuestionKind = 'text' | 'choice' | 'confirm';

@@ -1,41 +1,10 @@
-// Model access for tools (prompt-optimization, task-delegation, validation.extract_structured, ...):
-// a call picks its model as a model action does, streams into the step's output, and counts its
-// tokens, cost and model into the step's result with the same `model-call` events.
-import type { ModelCallRecord, ModelRunner } from '../models/modelRunner';
-import { registryModels, type RegistryModel } from '../models/registry';
-import { ToolError } from './runtime';
-
-export interface ToolModelRequest {
-  prompt: string;
-  system?: string | null;
-  /** JSON Schema of a structured answer; without one the answer is text. */
-  schema?: Record<string, unknown> | null;
-  /** `provider:model` for this call; else the step's model (its `model:`, expert, the pipeline's, the default). */
-  model?: string | null;
-  /** Used only when neither `model` nor the step gives one (nor `requires_model` selects one). */
-  fallbackModel?: string | null;
-  max_tokens?: number | null;
-  temperature?: number | null;
-  /** Stream a text answer into the step's output (default true). */
-  stream?: boolean;
-}
-
-export interface ToolModelAnswer {
-  /** Text, or the data matching `schema`. */
-  value: unknown;
-  model: string;
-  tokens_in: number;
-  tokens_out: number;
-  cost_usd: number;
-}
-
-export interface ToolModels {
-  generate(request: ToolModelRequest): Promise<ToolModelAnswer>;
-  /** The registry's models whose provider has a key or an endpoint (the whole registry when the host cannot tell). */
-  available(): Promise<RegistryModel[]>;
-  /** Every model of the registry (the user's file laid over the shipped one). */
-  registry(): RegistryModel[];
-}
+// Model access for tools: the toolkit's ToolModels for one step. A call picks its model as a model
+// action does, streams into the step's output, and counts its tokens, cost and model into the
+// step's result with the same `model-call` events.
+import type { ToolModels } from '../toolkit/toolModels';
+import { ToolError } from '../toolkit/runtime';
+import type { ModelCallRecord, ModelRunner } from './modelRunner';
+import { registryModels, type RegistryModel } from './registry';
 
 /** What the step executor gives: the step's own model choice and where the accounting goes. */
 export interface ToolModelsHost {

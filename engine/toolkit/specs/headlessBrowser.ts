@@ -1,6 +1,6 @@
 // The headless-browser tool's contract (ContextLab's name, actions and result fields). Pure data:
 // the language server bundles it.
-import type { ParamSpec, ToolSpec } from './specs';
+import type { ParamSpec, ToolSpec } from '../toolSpec';
 
 const url: ParamSpec = { type: 'string', required: true, description: 'The page: an http(s) URL, or a file:// URL or path of a file inside the workspace.' };
 const timeout: ParamSpec = { type: 'number', description: 'Seconds for loading the page and each operation on it (default 30; a value above 1000 is taken as milliseconds).', default: 30 };

@@ -1,52 +1,21 @@
-// The tool registry's contract: every tool, its actions, their parameters and result fields.
-// The analyzer checks steps against it; the runner executes against the same specs.
-import type { ParamType } from '../spec/types';
+// The registry of tool specs: every built-in tool and action with its parameters and result
+// fields (the larger tools' specs are in specs/). The analyzer checks steps against it.
 import { table } from '../util/table';
-import { dataProcessingSpec } from './dataProcessing.spec';
-import { pipelineExecutorSpec } from './pipelineExecutor.spec';
-import { reportGeneratorSpec } from './reportGenerator.spec';
-import { mcpMemorySpec } from './mcpMemory.spec';
-import { mcpServerSpec } from './mcpServer.spec';
-import { headlessBrowserSpec } from './headlessBrowser.spec';
-import { pdfCompilerSpec } from './pdfCompiler.spec';
-import { pythonExecutorSpec } from './pythonExecutor.spec';
-import { approvalGateSpec, feedbackCollectionSpec, userPromptSpec } from './humanInTheLoop.spec';
-import { webSearchSpec } from './webSearch.spec';
-import { imageAnalysisSpec, imageGenerationSpec, multiModelRoutingSpec, promptOptimizationSpec, taskDelegationSpec } from './modelTools.spec';
+import { dataProcessingSpec } from './specs/dataProcessing';
+import { pipelineExecutorSpec } from './specs/pipelineExecutor';
+import { reportGeneratorSpec } from './specs/reportGenerator';
+import { mcpMemorySpec } from './specs/mcpMemory';
+import { mcpServerSpec } from './specs/mcpServer';
+import { headlessBrowserSpec } from './specs/headlessBrowser';
+import { pdfCompilerSpec } from './specs/pdfCompiler';
+import { pythonExecutorSpec } from './specs/pythonExecutor';
+import { approvalGateSpec, feedbackCollectionSpec, userPromptSpec } from './specs/humanInTheLoop';
+import { webSearchSpec } from './specs/webSearch';
+import { imageAnalysisSpec, imageGenerationSpec, multiModelRoutingSpec, promptOptimizationSpec, taskDelegationSpec } from './specs/modelTools';
 
-export interface ParamSpec {
-  type: ParamType | ParamType[] | 'any';
-  required?: boolean;
-  description: string;
-  default?: unknown;
-  enum?: unknown[];
-  /** Another name of this parameter (ContextLab's): given instead of it, it counts as it. */
-  aliasOf?: string;
-  /** A value of several lines is a document of its own (an inline pipeline): it is not rendered as
-   * this pipeline's template, and the analyzer checks it as the document it is. */
-  inlineDocument?: boolean;
-}
-
-/** The parameters of a step that hold an inline document (`inlineDocument` and a value of several lines). */
-export function inlineDocumentParams(spec: ActionSpec | undefined, params: Record<string, unknown>): string[] {
-  if (!spec) return [];
-  return Object.keys(params).filter((k) => Object.prototype.hasOwnProperty.call(spec.parameters, k) && spec.parameters[k].inlineDocument && typeof params[k] === 'string' && (params[k] as string).includes('\n'));
-}
-
-export interface ActionSpec {
-  description: string;
-  parameters: Record<string, ParamSpec>;
-  /** Fields of the step's `result` when it succeeds; absent when the result is free-form. */
-  result?: Record<string, string>;
-  /** The action calls a model. */
-  usesModel?: boolean;
-}
-
-export interface ToolSpec {
-  name: string;
-  description: string;
-  actions: Record<string, ActionSpec>;
-}
+export type { ActionSpec, ParamSpec, ToolSpec } from './toolSpec';
+export { inlineDocumentParams } from './toolSpec';
+import type { ActionSpec, ParamSpec, ToolSpec } from './toolSpec';
 
 const path = (description: string): ParamSpec => ({ type: 'string', required: true, description });
 

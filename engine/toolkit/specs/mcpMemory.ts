@@ -1,6 +1,6 @@
 // `mcp-memory`: ContextLab's key-value memory for a run, in namespaces with a time to live. Pure
 // data: the language server bundles it.
-import type { ToolSpec } from './specs';
+import type { ToolSpec } from '../toolSpec';
 
 export const mcpMemorySpec: ToolSpec = {
   name: 'mcp-memory',

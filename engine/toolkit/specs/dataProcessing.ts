@@ -1,6 +1,6 @@
 // The `data-processing` tool's contract (ContextLab's name, actions, parameters and result fields).
 // Pure data: the language server bundles it.
-import type { ParamSpec, ToolSpec } from './specs';
+import type { ParamSpec, ToolSpec } from '../toolSpec';
 
 const FORMATS = ['json', 'csv', 'yaml'];
 

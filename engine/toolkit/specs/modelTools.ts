@@ -1,6 +1,6 @@
 // The contracts of ContextLab's model-backed tools (its names, actions, parameters and the result
 // fields its pipelines read). Pure data: the language server bundles it.
-import type { ActionSpec, ParamSpec, ToolSpec } from './specs';
+import type { ActionSpec, ParamSpec, ToolSpec } from '../toolSpec';
 
 const str = (description: string, required = false): ParamSpec => ({ type: 'string', description, ...(required ? { required: true } : {}) });
 

@@ -1,6 +1,6 @@
 // The human-in-the-loop tools' contract (ContextLab's user-prompt, approval-gate and
 // feedback-collection): pure data, the language server bundles it.
-import type { ParamSpec, ToolSpec } from './specs';
+import type { ParamSpec, ToolSpec } from '../toolSpec';
 
 const context: ParamSpec = { type: 'string', description: "ContextLab's execution context (`cli`, `gui` or `api`): accepted and recorded; where the question goes is the host's choice (the terminal, the editor).", default: 'cli', enum: ['cli', 'gui', 'api'] };
 

@@ -1,6 +1,6 @@
 // The python-executor tool's contract (ContextLab's name and parameters). Pure data: the language
 // server bundles it.
-import type { ToolSpec } from './specs';
+import type { ToolSpec } from '../toolSpec';
 
 export const pythonExecutorSpec: ToolSpec = {
   name: 'python-executor',

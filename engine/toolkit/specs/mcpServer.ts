@@ -1,6 +1,6 @@
 // `mcp-server`: ContextLab's tool for MCP servers, a step at a time (connect, list_tools,
 // execute_tool, disconnect). Pure data: the language server bundles it.
-import type { ToolSpec } from './specs';
+import type { ToolSpec } from '../toolSpec';
 
 export const mcpServerSpec: ToolSpec = {
   name: 'mcp-server',

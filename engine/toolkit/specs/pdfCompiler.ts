@@ -1,6 +1,6 @@
 // The pdf-compiler tool's contract (ContextLab's name, parameters and result fields). Pure data: the
 // language server bundles it.
-import type { ToolSpec } from './specs';
+import type { ToolSpec } from '../toolSpec';
 
 export const pdfCompilerSpec: ToolSpec = {
   name: 'pdf-compiler',

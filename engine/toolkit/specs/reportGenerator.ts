@@ -1,6 +1,6 @@
 // The `report-generator` tool's contract (ContextLab's name, parameters and result fields). Pure
 // data: the language server bundles it.
-import type { ActionSpec, ParamSpec, ToolSpec } from './specs';
+import type { ActionSpec, ParamSpec, ToolSpec } from '../toolSpec';
 
 const parameters: Record<string, ParamSpec> = {
   title: { type: 'string', description: 'The report\'s title, its `#` heading (default `Research Report`; left out when `content` starts with a heading of its own).', default: 'Research Report' },

@@ -1,0 +1,38 @@
+// The tool contract: what a tool, its actions, their parameters and result fields are. Every
+// tool's spec (specs/) is written in these terms; the analyzer checks steps against them and the
+// runner executes against the same specs.
+import type { ParamType } from '../spec/types';
+
+export interface ParamSpec {
+  type: ParamType | ParamType[] | 'any';
+  required?: boolean;
+  description: string;
+  default?: unknown;
+  enum?: unknown[];
+  /** Another name of this parameter (ContextLab's): given instead of it, it counts as it. */
+  aliasOf?: string;
+  /** A value of several lines is a document of its own (an inline pipeline): it is not rendered as
+   * this pipeline's template, and the analyzer checks it as the document it is. */
+  inlineDocument?: boolean;
+}
+
+/** The parameters of a step that hold an inline document (`inlineDocument` and a value of several lines). */
+export function inlineDocumentParams(spec: ActionSpec | undefined, params: Record<string, unknown>): string[] {
+  if (!spec) return [];
+  return Object.keys(params).filter((k) => Object.prototype.hasOwnProperty.call(spec.parameters, k) && spec.parameters[k].inlineDocument && typeof params[k] === 'string' && (params[k] as string).includes('\n'));
+}
+
+export interface ActionSpec {
+  description: string;
+  parameters: Record<string, ParamSpec>;
+  /** Fields of the step's `result` when it succeeds; absent when the result is free-form. */
+  result?: Record<string, string>;
+  /** The action calls a model. */
+  usesModel?: boolean;
+}
+
+export interface ToolSpec {
+  name: string;
+  description: string;
+  actions: Record<string, ActionSpec>;
+}
