@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { chromium } from 'playwright-core';
 import type { GraphDocument, GraphEdge, GraphNode } from '../engine/plan/graph';
 import { emptyStepResult, type RunEvent } from '../engine/run/events';
-import { webviewHtml } from '../media/html';
+import { webviewHtml } from '../client/panelHtml';
 import { median } from './stats';
 
 const ROOT = path.resolve(__dirname, '..');

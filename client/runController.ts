@@ -13,7 +13,7 @@ import { InputError, resolveInputs } from '../engine/run/inputs';
 import { DEFAULT_MAX_PARALLEL, newExecutionId, runPipeline } from '../engine/run/runPipeline';
 import { buildReport, planShape } from '../engine/run/report';
 import { loadHistory } from '../engine/run/history';
-import { predict, type Prediction } from '../engine/plan/predict';
+import { predict, type Prediction } from '../engine/run/predict';
 import { registryOrShipped } from '../engine/models/registry';
 import { isFinal } from '../engine/run/scheduler';
 import { runFolder, settings } from './configuration';

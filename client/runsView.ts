@@ -10,8 +10,8 @@ import { listRuns, runDir, type RunSummary } from '../engine/run/checkpointStore
 import type { ResultDocument } from '../engine/run/events';
 import { loadHistory } from '../engine/run/history';
 import { buildReport } from '../engine/run/report';
-import { makeNonce } from '../media/html';
-import { compareHtml } from '../media/compareHtml';
+import { makeNonce } from './panelHtml';
+import { compareHtml } from './compareHtml';
 import { runFolder } from './configuration';
 import type { RunController } from './runController';
 import { compareRuns, eventsOfRecord, type ComparedStep } from './runRecords';

@@ -1,13 +1,13 @@
-// The pipeline panels: one per document, its HTML from media/html.ts, the graph from the language
+// The pipeline panels: one per document, its HTML from client/panelHtml.ts, the graph from the language
 // server (following the document as it is edited), run events forwarded in batches, the editor's
 // cursor highlighted in the graph, and a click on a node revealing the step in the editor. Panels are
 // restored after a window reload by a serializer.
 import * as vscode from 'vscode';
 import type { GraphDocument } from '../engine/plan/graph';
 import type { RunEvent } from '../engine/run/events';
-import { makeNonce, webviewHtml } from '../media/html';
+import { makeNonce, webviewHtml } from './panelHtml';
 import type { ExplanationMessage, FromWebview, ReportMessage, ToWebview } from '../media/protocol';
-import type { Prediction } from '../engine/plan/predict';
+import type { Prediction } from '../engine/run/predict';
 import type { RunReport } from '../engine/run/report';
 import type { PanelRendered } from './api';
 import { settings } from './configuration';

@@ -3,7 +3,7 @@
 // crosses the boundary. Types only: this module has no runtime code, so both bundles can import it.
 import type { GraphDocument } from '../engine/plan/graph';
 import type { RunEvent } from '../engine/run/events';
-import type { Prediction } from '../engine/plan/predict';
+import type { Prediction } from '../engine/run/predict';
 import type { RunReport } from '../engine/run/report';
 
 /** What the next run is predicted to take (null: nothing known). */

@@ -4,12 +4,12 @@ import type { TextDocumentContentChangeEvent } from 'vscode-languageserver-textd
 import { analyze, type Analysis, type AnalyzeOptions } from '../engine/analyze/index';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findRunsRoot } from '../engine/cli/workspaceRoot';
+import { findRunsRoot } from '../engine/run/runsRoot';
 import { normalizePipeline } from '../engine/analyze/normalize';
 import { parseYaml, readBySections } from '../engine/parse/yamlDocument';
 import { MCP_ACTION } from '../engine/mcp/catalog';
 import { parseMcpTool } from '../engine/mcp/names';
-import { callsMcp, mcpInfoUnlisted, mcpOptionsCached, prepareMcp } from '../engine/mcp/prepare';
+import { callsMcp, mcpInfoUnlisted, mcpOptionsCached, prepareMcp } from '../engine/api/mcpPrepare';
 import { actionSpec, TOOL_SPECS, type ActionSpec, type ToolSpec } from '../engine/toolkit/toolSpecs';
 
 /** The listed MCP tools each analysis was made with (completion and hover read them). */

@@ -6,7 +6,7 @@ import { setFlagsFromString } from 'node:v8';
 import { idleCollector } from './idleMemory';
 import { orchestratorOf } from '../engine/auto/orchestrator';
 import { readCachedExplanation } from '../engine/intel/explain';
-import { findRunsRoot } from '../engine/cli/workspaceRoot';
+import { findRunsRoot } from '../engine/run/runsRoot';
 import {
   CodeActionKind,
   createConnection,

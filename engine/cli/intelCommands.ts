@@ -11,7 +11,7 @@ import type { ModelRunner } from '../models/modelRunner';
 import { registryOrShipped } from '../models/registry';
 import { formatFinding, paint, type Style } from './findingFormat';
 import { displayName, UsageError } from './input';
-import { findRunsRoot } from './workspaceRoot';
+import { findRunsRoot } from '../run/runsRoot';
 
 export async function explainCommand(file: string, source: string, a: Analysis, o: { models: ModelRunner; refresh: boolean; json: boolean; style: Style; out: (s: string) => void; err: (s: string) => void }): Promise<number> {
   const model = orchestratorOf(a.pipeline!);

@@ -1,13 +1,13 @@
 // `orc plan FILE [--json]`: dependency levels, execution order and critical path.
 import type { Analysis } from '../analyze/index';
 import { registryOrShipped } from '../models/registry';
-import { predict, type Prediction, type Range } from '../plan/predict';
+import { predict, type Prediction, type Range } from '../run/predict';
 import { loadHistory } from '../run/history';
 import { resolveInputs } from '../run/inputs';
 import { DEFAULT_MAX_PARALLEL } from '../run/runPipeline';
 import { compileOrReport } from './compile';
 import { paint, type Style } from './findingFormat';
-import { findRunsRoot } from './workspaceRoot';
+import { findRunsRoot } from '../run/runsRoot';
 
 export interface PlanDocument {
   pipeline_id: string;

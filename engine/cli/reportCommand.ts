@@ -7,7 +7,7 @@ import { loadCheckpoint, runsDir, sha256, CheckpointError } from '../run/checkpo
 import type { ResultDocument } from '../run/events';
 import { buildReport, planShape, type RunReport } from '../run/report';
 import { paint, type Style } from './findingFormat';
-import { findRunsRoot } from './workspaceRoot';
+import { findRunsRoot } from '../run/runsRoot';
 
 function readResult(file: string): ResultDocument | null {
   try {

@@ -1,6 +1,6 @@
 // `orc run FILE [-i key=value]... [--json] [--max-parallel N]` and `orc resume RUN_ID [--json]`.
 import { runSummary } from './runSummary';
-import { findRunsRoot } from './workspaceRoot';
+import { findRunsRoot } from '../run/runsRoot';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Analysis } from '../analyze/index';
@@ -19,7 +19,7 @@ import { lockedAnswers } from '../auto/resolve';
 import { readAutoLock } from '../auto/lockFile';
 import { orchestratorOf } from '../auto/orchestrator';
 import { analyze } from '../analyze/index';
-import { mcpAnalyzeOptions } from '../mcp/prepare';
+import { mcpAnalyzeOptions } from '../api/mcpPrepare';
 import { terminalInteraction } from './interaction';
 import type { Step } from '../spec/types';
 import { RemoteAttempts } from '../distributed/coordinator';

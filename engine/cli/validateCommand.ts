@@ -1,6 +1,6 @@
 // `orc validate FILE... [--json]`: the findings of each file; exit 2 when any has an error.
 import { analyze, hasErrors, type AnalyzeOptions } from '../analyze/index';
-import { callsMcp, mcpAnalyzeOptions, mcpInfoUnlisted } from '../mcp/prepare';
+import { callsMcp, mcpAnalyzeOptions, mcpInfoUnlisted } from '../api/mcpPrepare';
 import type { Finding } from '../spec/types';
 import { formatFinding, paint, summary, type Style } from './findingFormat';
 import { displayName, readSource } from './input';
@@ -11,7 +11,7 @@ export interface ValidateReport {
   findings: Finding[];
 }
 
-/** `options`: the listed MCP tools (engine/mcp/prepare.ts); default: only the user's MCP server names. */
+/** `options`: the listed MCP tools (engine/api/mcpPrepare.ts); default: only the user's MCP server names. */
 export function validateFile(file: string, text = readSource(file), options?: AnalyzeOptions): { report: ValidateReport; text: string } {
   const a = analyze(text, options ?? { mcp: mcpInfoUnlisted().mcp });
   return { report: { file: displayName(file), valid: !hasErrors(a.findings), findings: a.findings }, text };

@@ -8,7 +8,7 @@
 // hand every token through nested generators) and takes over half of opening the document, most of
 // it in the garbage collector; this reader allocates little besides the value and the spans.
 import { Document, isScalar } from 'yaml';
-import type { NodeSpan } from './yamlDocument';
+import type { NodeSpan } from './nodeSpan';
 
 /** One section read: the value of its whole text, the span of its entry (offsets moved by
  * `delta`), and where its top collection ends (relative to the text). */

@@ -3,26 +3,13 @@ import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, 
 import type { Finding, Range, ValuePath } from '../spec/types';
 import { LineIndex } from './lineIndex';
 import { readPlainSection } from './plainBlockYaml';
+import type { NodeSpan } from './nodeSpan';
 import { scalarOffsets, type ScalarStyle, type SourceOffsets } from './scalarOffsets';
 
 /** Bound on alias expansion (count × size), so an alias bomb is a finding, not an out-of-memory. */
 export const MAX_ALIAS_COUNT = 1000;
 
-/** Where a node of the document is. Offsets are fields of the span itself, not pairs of their own:
- * a long pipeline has tens of thousands of spans, and their two arrays each were nearly a third of
- * what the parse kept alive (2.3 of 7.4 MiB at 2,000 steps), all of it copied by the garbage
- * collector while the document opens. */
-export interface NodeSpan {
-  /** Offsets of the value (for an alias: of the alias itself). */
-  start: number;
-  end: number;
-  /** Offsets of the key, for a map entry; -1 for other nodes. */
-  keyStart: number;
-  keyEnd: number;
-  style?: ScalarStyle;
-  /** Entries of a mapping (by key) or a sequence (by index). */
-  children?: Map<string | number, NodeSpan>;
-}
+export type { NodeSpan } from './nodeSpan';
 
 export interface ParsedYaml {
   text: string;

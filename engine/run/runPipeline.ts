@@ -21,7 +21,7 @@ import { killLeftovers } from './leftovers';
 import { iterationCap } from './loopRunner';
 import { Redactor } from './redact';
 import { StepListRunner } from './scheduler';
-import { definitionHash, predict, type Prediction } from '../plan/predict';
+import { definitionHash, predict, type Prediction } from './predict';
 import { registryModels, type RegistryModel } from '../models/registry';
 import { loadHistory } from './history';
 import { orchestratorOf } from '../auto/orchestrator';

@@ -1,36 +1,12 @@
 // Static reading of a template: every free name with the attribute chain that follows it, every
 // filter and test, with offsets. The analyzer turns these into scope and step-reference checks.
-import { TemplateSyntaxError, type Expr, type Span, type TemplateAst, type TemplateNode } from './ast';
+import { TemplateSyntaxError, type Expr, type TemplateAst, type TemplateNode } from './ast';
 import { parseExpression, parseTemplate } from './parser';
 import { simpleTemplateReferences } from './simpleReferences';
 import { kept, NONE } from '../util/none';
+import type { AttrStep, CallableRef, NameRef, TemplateReferences } from './referenceTypes';
 
-export interface AttrStep extends Span {
-  /** The attribute or literal key (`.result`, `['a-b']`, `[0]`). */
-  key: string | number;
-}
-
-export interface NameRef extends Span {
-  name: string;
-  /** The static attributes that follow the name, in order, until a dynamic one. */
-  chain: AttrStep[];
-  /** Guarded by `| default(...)` or `is defined` / `is undefined`: a missing value is handled. */
-  guarded: boolean;
-}
-
-export interface CallableRef extends Span {
-  name: string;
-  argCount: number;
-  kwargNames: string[];
-}
-
-export interface TemplateReferences {
-  names: NameRef[];
-  filters: CallableRef[];
-  tests: CallableRef[];
-  /** Functions called by name: `range(3)`. */
-  calls: CallableRef[];
-}
+export type { AttrStep, CallableRef, NameRef, TemplateReferences } from './referenceTypes';
 
 /** Unwraps `a.b['c'][0]` into the root name and its chain, or null if the root is not a name. */
 function chainOf(e: Expr): { root: Extract<Expr, { type: 'Name' }>; chain: AttrStep[] } | null {

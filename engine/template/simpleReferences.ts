@@ -6,7 +6,7 @@
 // calls, subscripts, literals other than whole numbers, keywords, tests, escapes. Opening a long
 // pipeline reads thousands of templates; most are of this form, and the parser's cold first pass
 // over them was a fifth of the analysis.
-import type { AttrStep, CallableRef, NameRef, TemplateReferences } from './references';
+import type { AttrStep, CallableRef, NameRef, TemplateReferences } from './referenceTypes';
 import { NONE } from '../util/none';
 
 /** Names the parser reads as literals or operators where a name would start an expression. */

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { analyze } from '../../engine/analyze/index';
 import { findModel } from '../../engine/models/registry';
-import { predict, simulateMakespan } from '../../engine/plan/predict';
+import { predict, simulateMakespan } from '../../engine/run/predict';
 import type { ResultDocument } from '../../engine/run/events';
 import { loadHistory } from '../../engine/run/history';
 import { runPipeline } from '../../engine/run/runPipeline';

@@ -1,7 +1,7 @@
 // Recorded runs: a record replayed as the panel's events, and two runs compared step by step.
 import { strict as assert } from 'node:assert';
 import { emptyStepResult, type ResultDocument, type StepResult } from '../../engine/run/events';
-import { compareHtml } from '../../media/compareHtml';
+import { compareHtml } from '../../client/compareHtml';
 import { canonical, compareRuns, eventsOfRecord } from '../../client/runRecords';
 
 const step = (status: StepResult['status'], result: unknown, duration: number, cost = 0, ended = '2026-11-22T10:00:01.000Z'): StepResult => ({ ...emptyStepResult(status), success: status === 'completed', result, duration_ms: duration, cost_usd: cost, started_at: '2026-11-22T10:00:00.000Z', ended_at: ended });

@@ -7,7 +7,7 @@ import { analyze } from '../../engine/analyze/index';
 import { graphDocument } from '../../engine/analyze/graph';
 import type { GraphDocument } from '../../engine/plan/graph';
 import { emptyStepResult, type RunEvent, type StepResult } from '../../engine/run/events';
-import { webviewHtml } from '../../media/html';
+import { webviewHtml } from '../../client/panelHtml';
 import { edgeId, fromElk, layoutGraph, toElk, type LayoutEngine } from '../../media/layout';
 import { applyEvents, emptyRun, MAX_TEXT, retainSteps, stepsDone } from '../../media/runState';
 

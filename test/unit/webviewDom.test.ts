@@ -1,5 +1,5 @@
 // The panel's DOM as the extension and the workbench tests rely on it, in Debian's chromium: the
-// bundle is built from media/webview.ts, served with the page from media/html.ts (its CSP applies),
+// bundle is built from media/webview.ts, served with the page from client/panelHtml.ts (its CSP applies),
 // and driven by the same messages the extension host posts.
 import { strict as assert } from 'node:assert';
 import * as esbuild from 'esbuild';
@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { GraphDocument, GraphNode } from '../../engine/plan/graph';
 import { emptyStepResult, type RunEvent } from '../../engine/run/events';
-import { webviewHtml } from '../../media/html';
+import { webviewHtml } from '../../client/panelHtml';
 
 const ROOT = path.resolve(__dirname, '../..');
 const node = (id: string, children: GraphDocument | null = null, label = id): GraphNode => ({ id, label, kind: children ? 'loop' : 'step', tool: children ? null : 'filesystem', action: children ? null : 'write', level: 0, range: null, selectionRange: null, children });

@@ -3,9 +3,9 @@
 import { analyze } from '../analyze/index';
 import type { McpServerDecl, Pipeline } from '../spec/types';
 import type { ToolSpec } from '../toolkit/toolSpecs';
-import { cachedListing, listServerTools, type Listing } from './cache';
-import { toolSpecs, type McpAnalysisInfo } from './catalog';
-import { declProblem, effectiveServers, loadUserServers, usedServers } from './config';
+import { cachedListing, listServerTools, type Listing } from '../mcp/cache';
+import { toolSpecs, type McpAnalysisInfo } from '../mcp/catalog';
+import { declProblem, effectiveServers, loadUserServers, usedServers } from '../mcp/config';
 
 export interface McpPrepared {
   tools: Record<string, ToolSpec>;

@@ -5,7 +5,7 @@
 // predicted durations.
 import { createHash } from 'node:crypto';
 import type { Pipeline, Plan, Step } from '../spec/types';
-import type { PredictedRange, ResultDocument } from '../run/events';
+import type { PredictedRange, ResultDocument } from './events';
 import type { RegistryModel } from '../models/registry';
 import { actionSpec, TOOL_SPECS } from '../toolkit/toolSpecs';
 import { renderValue, type Scope } from '../template/index';

@@ -1,7 +1,7 @@
 // The Compare Runs page: a static table (no script), themed with VS Code's variables, a strict CSP.
 // A row per step: each run's status, duration and cost; a changed step is marked (data-changed) and
 // shows both results side by side.
-import type { ComparedSide, ComparedStep } from '../client/runRecords';
+import type { ComparedSide, ComparedStep } from './runRecords';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const secs = (ms: number | null) => (ms === null ? '–' : ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(2)} s`);
