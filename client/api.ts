@@ -1,7 +1,7 @@
 // What the extension returns from activate(): an automation API for tests and other extensions
 // (`vscode.extensions.getExtension('orchestrator.orchestrator-pipelines').exports`). It reads state;
 // it starts nothing a command does not.
-import type { ResultDocument } from '../engine/run/events';
+import { type ResultDocument } from '../engine/api/index';
 
 export interface PanelRendered {
   runId: string | null;

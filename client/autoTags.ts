@@ -4,11 +4,7 @@
 // and asks for the missing ones first, as `orc run` does.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { analyze, type Analysis } from '../engine/analyze/index';
-import { lockFileFor, readAutoLock } from '../engine/auto/lockFile';
-import { orchestratorOf } from '../engine/auto/orchestrator';
-import { answersOf, resolveAutoTags, writeAutoLock, type ResolveResult } from '../engine/auto/resolve';
-import { answerContext } from '../engine/auto/answer';
+import { type Analysis, analyze, answerContext, answersOf, lockFileFor, orchestratorOf, readAutoLock, resolveAutoTags, type ResolveResult, writeAutoLock } from '../engine/api/index';
 import type { Log } from './log';
 import { settings } from './configuration';
 import type { RunServices } from './models';

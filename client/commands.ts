@@ -1,7 +1,7 @@
 // The commands in the palette, the editor title and the server's code lenses.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ResultDocument } from '../engine/run/events';
+import { type GraphDocument, type ResultDocument } from '../engine/api/index';
 import { runFolder } from './configuration';
 import { startDebugging } from './debugging';
 import { resolveAutoCommand, type AutoSummary } from './autoTags';
@@ -12,7 +12,6 @@ import { LANGUAGE_ID } from './languageClient';
 import type { RunController, RunRequest } from './runController';
 import { topLevelAt } from './stepAt';
 import type { WebviewHost } from './webviewHost';
-import type { GraphDocument } from '../engine/plan/graph';
 import type { ModelAccess } from './models';
 
 export const COMMAND_IDS = {

@@ -7,14 +7,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Breakpoint, DebugSession, ExitedEvent, Handles, InitializedEvent, OutputEvent, Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread, ThreadEvent } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { analyze, hasErrors, type Analysis } from '../engine/analyze/index';
-import { graphDocument } from '../engine/analyze/graph';
-import type { GraphDocument } from '../engine/plan/graph';
-import { evaluateCondition } from '../engine/run/conditions';
-import { setAtPath, type DebugControl, type PausePoint, type Resumption, type RunDebugger } from '../engine/run/debugHooks';
-import type { ResultDocument, RunEvent, RunListener, StepEdit, StepResult, StepScope } from '../engine/run/events';
-import type { ListScope } from '../engine/run/scope';
-import { evaluate, hasTemplateSyntax, renderValue, type Scope as TemplateScope } from '../engine/template/index';
+import { type Analysis, analyze, type DebugControl, evaluate, evaluateCondition, graphDocument, type GraphDocument, hasErrors, hasTemplateSyntax, type ListScope, type PausePoint, renderValue, type ResultDocument, type Resumption, type RunDebugger, type RunEvent, type RunListener, type Scope as TemplateScope, setAtPath, type StepEdit, type StepResult, type StepScope } from '../engine/api/index';
 import { findNode, innermostAt } from './stepAt';
 
 /** What a launch configuration of type `orchestrator` may say. */

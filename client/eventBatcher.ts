@@ -1,6 +1,6 @@
 // Run events reach the panel in batches: at most one message per interval however fast a run
 // emits, and never more than `maxBatch` events in one message.
-import type { RunEvent } from '../engine/run/events';
+import { type RunEvent } from '../engine/api/index';
 
 export class EventBatcher {
   private pending: RunEvent[] = [];

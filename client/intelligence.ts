@@ -5,11 +5,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { analyze, hasErrors } from '../engine/analyze/index';
-import { orchestratorOf } from '../engine/auto/orchestrator';
-import { explain, type Explanation } from '../engine/intel/explain';
-import { writePipeline } from '../engine/intel/genesis';
-import { registryOrShipped } from '../engine/models/registry';
+import { analyze, explain, type Explanation, hasErrors, orchestratorOf, registryOrShipped, writePipeline } from '../engine/api/index';
 import { runFolder, settings } from './configuration';
 import type { Log } from './log';
 import type { RunServices } from './models';

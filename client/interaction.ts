@@ -3,7 +3,7 @@
 // timeout) closes an open input box or quick pick; a modal message cannot be closed from here,
 // and its late answer is ignored.
 import * as vscode from 'vscode';
-import type { Answer, Interaction, Question } from '../engine/toolkit/interaction';
+import { type Answer, type Interaction, type Question } from '../engine/api/index';
 
 const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 

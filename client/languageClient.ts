@@ -2,7 +2,7 @@
 // lenses name only commands that exist), and asked for a document's graph.
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import type { GraphDocument } from '../engine/plan/graph';
+import { type GraphDocument } from '../engine/api/index';
 import { GRAPH_REQUEST, WORKSPACE_TRUSTED_NOTIFICATION, type GraphParams, type GraphResult } from '../server/protocol';
 import { SERVER_ENV } from '../server/launch';
 

@@ -4,7 +4,7 @@
 // consent, streaming into the step's output, and cancellation from the run. No API key is needed:
 // the editor's model provider (Copilot, or any extension that contributes models) is used.
 import * as vscode from 'vscode';
-import { ProviderError, type ModelProvider, type ProviderAnswer, type ProviderCall, type StructuredAnswer } from '../engine/models/provider';
+import { type ModelProvider, type ProviderAnswer, type ProviderCall, ProviderError, type StructuredAnswer } from '../engine/api/index';
 import { jsonOf, selectorOf } from './modelChoice';
 
 export const VSCODE_PROVIDER = 'vscode';

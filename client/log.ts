@@ -1,7 +1,7 @@
 // The "Orchestrator" output channel: the runs' log, with timestamps. Every line passes through the
 // engine's Redactor first, so a secret that reaches an error message or a stack never reaches the log.
 import * as vscode from 'vscode';
-import { Redactor } from '../engine/run/redact';
+import { Redactor } from '../engine/api/index';
 
 export class Log implements vscode.Disposable {
   private readonly channel = vscode.window.createOutputChannel('Orchestrator');

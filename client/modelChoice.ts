@@ -2,7 +2,7 @@
 // selector of a `vscode:` model id, JSON in a chat answer, stored keys ahead of the environment, and
 // steps of a provider without a key sent to another model.
 import type * as vscode from 'vscode';
-import { KEY_VARIABLES, type ModelRunner } from '../engine/models/index';
+import { KEY_VARIABLES, type ModelRunner } from '../engine/api/index';
 
 /** `vendor/family`, `vendor`, or `*` → the selector vscode.lm.selectChatModels takes. */
 export function selectorOf(name: string): vscode.LanguageModelChatSelector {

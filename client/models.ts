@@ -5,8 +5,7 @@
 // reach results, events, checkpoints or the log. When a step's provider has no key here, the editor's
 // models can stand in for it (the run controller asks).
 import * as vscode from 'vscode';
-import { createModelRunner, KEY_VARIABLES, ProviderModelRunner, type ModelRunner } from '../engine/models/index';
-import { Redactor } from '../engine/run/redact';
+import { createModelRunner, KEY_VARIABLES, type ModelRunner, ProviderModelRunner, Redactor } from '../engine/api/index';
 import { settings } from './configuration';
 import { environmentFor, rerouted } from './modelChoice';
 import { languageModelProvider, VSCODE_PROVIDER } from './languageModels';

@@ -1,8 +1,7 @@
 // What a typed answer to a parameter prompt means, by the engine's own input rules (the rules
 // `orc run -i name=value` follows): JSON when it parses, else text; then the declared type and enum.
 // No vscode here, so unit tests pin the rules the prompts apply.
-import { InputError, parseInputArg, resolveInputs } from '../engine/run/inputs';
-import type { ParameterDecl } from '../engine/spec/types';
+import { InputError, type ParameterDecl, parseInputArg, resolveInputs } from '../engine/api/index';
 
 /** A typed value from what a person typed: text for a string parameter, else JSON when it parses (as `-i`), else the text. */
 export function valueFromText(p: ParameterDecl, text: string): unknown {

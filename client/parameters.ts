@@ -1,7 +1,7 @@
 // Asking for a run's inputs: one input box or quick pick per declared parameter, the default
 // filled in, each answer checked by the engine's own input rules (client/parameterValues.ts).
 import * as vscode from 'vscode';
-import type { ParameterDecl } from '../engine/spec/types';
+import { type ParameterDecl } from '../engine/api/index';
 import { answerOf, choicesOf, initialText } from './parameterValues';
 
 /** Asks for every parameter; undefined when the person dismisses a prompt (the run does not start). */

@@ -2,22 +2,10 @@
 // with the same `.orchestrator/` state, so `orc runs` and `orc resume` see editor runs and the
 // editor resumes CLI runs. One run per document; events go to the panel, the log, the status bar
 // and a cancellable progress notification.
-import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { analyze, hasErrors, type Analysis } from '../engine/analyze/index';
-import { CheckpointError, listRuns, loadCheckpoint, sha256, type Checkpoint } from '../engine/run/checkpointStore';
-import type { RunDebugger } from '../engine/run/debugHooks';
-import type { ResultDocument, RunEvent, RunListener } from '../engine/run/events';
-import { InputError, resolveInputs } from '../engine/run/inputs';
-import { DEFAULT_MAX_PARALLEL, newExecutionId, runPipeline } from '../engine/run/runPipeline';
-import { buildReport, planShape } from '../engine/run/report';
-import { loadHistory } from '../engine/run/history';
-import { predict, type Prediction } from '../engine/run/predict';
-import { registryOrShipped } from '../engine/models/registry';
-import { isFinal } from '../engine/run/scheduler';
+import { type Analysis, analyze, buildReport, type Checkpoint, CheckpointError, checkResume, DEFAULT_MAX_PARALLEL, hasErrors, InputError, isFinal, listRuns, loadCheckpoint, loadHistory, modelProvidersOf, newExecutionId, orchestratorOf, planShape, predict, type Prediction, registryOrShipped, RemoteAttempts, resolveInputs, type ResultDocument, type ResumeCheck, type RunDebugger, type RunEvent, type RunListener, runPipeline, sha256, withLockedAutoAnswers } from '../engine/api/index';
 import { runFolder, settings } from './configuration';
-import { RemoteAttempts } from '../engine/distributed/coordinator';
 import { EventBatcher } from './eventBatcher';
 import { editorInteraction } from './interaction';
 import type { Log } from './log';
@@ -25,10 +13,6 @@ import type { RunServices } from './models';
 import { askInputs } from './parameters';
 import { withAutoAnswers } from './autoTags';
 import { editorHasModels } from './languageModels';
-import { orchestratorOf } from '../engine/auto/orchestrator';
-import { lockedAnswers } from '../engine/auto/resolve';
-import { readAutoLock } from '../engine/auto/lockFile';
-import { modelProvidersOf } from '../engine/models/stepModels';
 import { fromHereCheckpoint, jumpsOf } from './runFromHere';
 import type { RunStatusBar } from './statusBar';
 import { canRun } from './trust';
@@ -183,29 +167,26 @@ export class RunController implements vscode.Disposable {
   /** Resume Run: finishes a stopped, cancelled or crashed run (the editor's or the CLI's). */
   async resume(runId: string, folder: string): Promise<ResultDocument | undefined> {
     if (!canRun((r) => (this.refusal = r))) return undefined;
-    let checkpoint: Checkpoint;
+    let check: ResumeCheck;
     try {
-      checkpoint = loadCheckpoint(folder, runId);
+      check = checkResume(folder, runId);
     } catch (e) {
       if (e instanceof CheckpointError) return this.refuse(e.message);
       throw e;
     }
-    if (checkpoint.status === 'completed') {
+    if (check.kind === 'completed') {
       void vscode.window.showInformationMessage(`Run ${runId} already completed; nothing to resume.`);
-      const file = path.join(folder, '.orchestrator', 'runs', runId, 'result.json');
-      return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ResultDocument) : undefined;
+      return check.resultJson === null ? undefined : (JSON.parse(check.resultJson) as ResultDocument);
     }
-    const file = checkpoint.pipeline_file;
-    if (!file || !existsSync(file)) return this.refuse(`Run ${runId} ran ${file || 'a pipeline from standard input'}, which is not there any more.`);
+    if (check.kind === 'pipeline-gone') return this.refuse(`Run ${runId} ran ${check.file || 'a pipeline from standard input'}, which is not there any more.`);
+    const file = check.file;
     const uri = vscode.Uri.file(file);
     const doc = await vscode.workspace.openTextDocument(uri);
     if (doc.isDirty) return this.refuse(`${path.basename(file)} has unsaved changes; save or revert them before resuming run ${runId}.`);
-    const source = readFileSync(file, 'utf8');
-    if (sha256(source) !== checkpoint.pipeline_sha256) return this.refuse(`${path.basename(file)} has changed since run ${runId} started; resuming would mix two pipelines. Start a new run instead.`);
-    const compiled = analyze(source);
+    if (check.kind === 'pipeline-changed') return this.refuse(`${path.basename(file)} has changed since run ${runId} started; resuming would mix two pipelines. Start a new run instead.`);
+    const { source, checkpoint } = check;
     // the AUTO answers the run started with (from the lock; no call)
-    const answers = compiled.pipeline ? lockedAnswers(compiled, readAutoLock(file), orchestratorOf(compiled.pipeline)) : new Map<string, unknown>();
-    const analysis = answers.size ? analyze(source, { autoAnswers: answers }) : compiled;
+    const analysis = withLockedAutoAnswers(file, source, analyze(source));
     if (!analysis.pipeline || !analysis.plan || hasErrors(analysis.findings)) return this.refuse(`${path.basename(file)} does not compile; fix its errors first.`);
     if (this.active.has(uri.toString())) return this.refuse(`${path.basename(file)} is already running.`);
     const reused = restoredSteps(checkpoint);

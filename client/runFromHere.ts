@@ -2,9 +2,7 @@
 // the chosen step or depends on it (through dependencies, template references or jumps, however
 // indirectly); every other step keeps its earlier result when that run completed it or skipped it
 // by its own condition or a jump. Pure (no vscode), so unit tests pin the rule.
-import type { Checkpoint } from '../engine/run/checkpointStore';
-import type { StepResult } from '../engine/run/events';
-import type { Plan, Step } from '../engine/spec/types';
+import { type Checkpoint, type Plan, type Step, type StepResult } from '../engine/api/index';
 
 /** A step and the steps it jumps to (on_success, on_false, or an on_failure step). */
 export interface Jump {

@@ -1,7 +1,7 @@
 // Recorded runs, pure (no vscode): a run's record replayed as the run events the graph panel already
 // draws from, and two runs compared step by step (status, duration, cost, and whether the result
 // changed, with both results for a side-by-side diff).
-import type { ResultDocument, RunEvent, StepResult } from '../engine/run/events';
+import { type ResultDocument, type RunEvent, type StepResult } from '../engine/api/index';
 
 /** The events that draw a recorded run: its start, each step's end (in the order they ended), its end. */
 export function eventsOfRecord(doc: ResultDocument): RunEvent[] {

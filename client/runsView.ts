@@ -6,10 +6,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { listRuns, runDir, type RunSummary } from '../engine/run/checkpointStore';
-import type { ResultDocument } from '../engine/run/events';
-import { loadHistory } from '../engine/run/history';
-import { buildReport } from '../engine/run/report';
+import { buildReport, listRuns, loadHistory, type ResultDocument, runDir, type RunSummary } from '../engine/api/index';
 import { makeNonce } from './panelHtml';
 import { compareHtml } from './compareHtml';
 import { runFolder } from './configuration';

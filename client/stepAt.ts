@@ -1,6 +1,6 @@
 // Steps by id and by position in the graph the language server sends (nodes carry their source
 // ranges): which step a click reveals, and which step the editor's cursor is in. Pure (no vscode).
-import type { GraphDocument, GraphNode } from '../engine/plan/graph';
+import { type GraphDocument, type GraphNode } from '../engine/api/index';
 
 export function findNode(g: GraphDocument, id: string): GraphNode | undefined {
   for (const n of g.nodes) {

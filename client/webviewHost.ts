@@ -3,12 +3,9 @@
 // cursor highlighted in the graph, and a click on a node revealing the step in the editor. Panels are
 // restored after a window reload by a serializer.
 import * as vscode from 'vscode';
-import type { GraphDocument } from '../engine/plan/graph';
-import type { RunEvent } from '../engine/run/events';
+import { type GraphDocument, type Prediction, type RunEvent, type RunReport } from '../engine/api/index';
 import { makeNonce, webviewHtml } from './panelHtml';
 import type { ExplanationMessage, FromWebview, ReportMessage, ToWebview } from '../media/protocol';
-import type { Prediction } from '../engine/run/predict';
-import type { RunReport } from '../engine/run/report';
 import type { PanelRendered } from './api';
 import { settings } from './configuration';
 import type { Log } from './log';

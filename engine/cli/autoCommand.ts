@@ -3,14 +3,7 @@
 // type, resolution and status; `orc run` does the same before running (`--frozen-auto` refuses an
 // unresolved tag instead, `--refresh-auto` asks again).
 import { existsSync } from 'node:fs';
-import { analyze, hasErrors, type Analysis } from '../analyze/index';
-import type { AutoType } from '../analyze/model';
-import { answerContext } from '../auto/answer';
-import { lockFileFor, readAutoLock } from '../auto/lockFile';
-import { answersOf, lockedAnswers, resolveAutoTags, writeAutoLock, type ResolveResult } from '../auto/resolve';
-import { formatPath } from '../parse/yamlDocument';
-import type { ModelRunner } from '../models/modelRunner';
-import { orchestratorOf } from '../auto/orchestrator';
+import { type Analysis, analyze, answerContext, answersOf, type AutoType, formatPath, hasErrors, lockedAnswers, lockFileFor, type ModelRunner, orchestratorOf, readAutoLock, resolveAutoTags, type ResolveResult, writeAutoLock } from '../api/index';
 import { formatFinding, paint, type Style } from './findingFormat';
 import { displayName } from './input';
 

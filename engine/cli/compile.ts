@@ -1,6 +1,6 @@
 // The first thing every command that needs a valid pipeline does: read it, analyze it, and if it
 // does not compile, print its errors like a compiler and say so.
-import { analyze, hasErrors, type Analysis, type AnalyzeOptions } from '../analyze/index';
+import { type Analysis, analyze, type AnalyzeOptions, hasErrors } from '../api/index';
 import { mcpInfoUnlisted } from '../api/mcpPrepare';
 import { formatFinding, type Style } from './findingFormat';
 import { displayName, readSource } from './input';

@@ -1,5 +1,5 @@
 // Findings as a compiler prints them: `file:line:col: severity code message`, the source line, a caret.
-import type { Finding } from '../spec/types';
+import { type Finding } from '../api/index';
 
 export interface Style {
   color: boolean;

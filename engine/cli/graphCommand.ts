@@ -1,6 +1,5 @@
 // `orc graph FILE --format json|dot|mermaid`: the DAG, with jumps and loop bodies.
-import { graphDocument } from '../analyze/graph';
-import type { GraphDocument } from '../plan/graph';
+import { graphDocument, type GraphDocument } from '../api/index';
 import type { Style } from './findingFormat';
 import { compileOrReport } from './compile';
 import { UsageError } from './input';

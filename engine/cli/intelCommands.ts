@@ -3,15 +3,9 @@
 // pipeline written from a description, repaired from its findings, written only when it compiles.
 import { existsSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { Analysis } from '../analyze/index';
-import { orchestratorOf } from '../auto/orchestrator';
-import { explain } from '../intel/explain';
-import { writePipeline } from '../intel/genesis';
-import type { ModelRunner } from '../models/modelRunner';
-import { registryOrShipped } from '../models/registry';
+import { type Analysis, explain, findRunsRoot, type ModelRunner, orchestratorOf, registryOrShipped, writePipeline } from '../api/index';
 import { formatFinding, paint, type Style } from './findingFormat';
 import { displayName, UsageError } from './input';
-import { findRunsRoot } from '../run/runsRoot';
 
 export async function explainCommand(file: string, source: string, a: Analysis, o: { models: ModelRunner; refresh: boolean; json: boolean; style: Style; out: (s: string) => void; err: (s: string) => void }): Promise<number> {
   const model = orchestratorOf(a.pipeline!);

@@ -2,7 +2,7 @@
 // carries the results), one at a time, with the progress block paused while one is asked.
 // Not interactive (CI, --json, no terminal): answers given with -i STEP_ID=VALUE, and --yes.
 import * as readline from 'node:readline';
-import type { Answer, Interaction, Question } from '../toolkit/interaction';
+import { type Answer, type Interaction, type Question } from '../api/index';
 import { paint, type Style } from './findingFormat';
 
 export interface TerminalOptions {

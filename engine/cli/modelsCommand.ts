@@ -1,7 +1,6 @@
 // `orc models [--json]`: the model registry (shipped, plus ORC_MODEL_REGISTRY's file) and which
 // providers have a key or endpoint configured in this environment. Keys are never printed.
-import { BASE_URL_VARIABLES, KEY_VARIABLES, ProviderModelRunner } from '../models/index';
-import { describeModel } from '../models/registry';
+import { BASE_URL_VARIABLES, describeModel, KEY_VARIABLES, ProviderModelRunner } from '../api/index';
 import { paint, type Style } from './findingFormat';
 
 export interface ProviderStatus {

@@ -1,13 +1,7 @@
 // `orc plan FILE [--json]`: dependency levels, execution order and critical path.
-import type { Analysis } from '../analyze/index';
-import { registryOrShipped } from '../models/registry';
-import { predict, type Prediction, type Range } from '../run/predict';
-import { loadHistory } from '../run/history';
-import { resolveInputs } from '../run/inputs';
-import { DEFAULT_MAX_PARALLEL } from '../run/runPipeline';
+import { type Analysis, DEFAULT_MAX_PARALLEL, findRunsRoot, loadHistory, predict, type Prediction, type Range, registryOrShipped, resolveInputs } from '../api/index';
 import { compileOrReport } from './compile';
 import { paint, type Style } from './findingFormat';
-import { findRunsRoot } from '../run/runsRoot';
 
 export interface PlanDocument {
   pipeline_id: string;

@@ -1,6 +1,6 @@
 // Progress of a run on stderr, drawn from RunEvents: a live line per running step on a terminal,
 // plain lines otherwise (CI logs, pipes).
-import type { RunEvent, RunListener, StepResult, StepScope } from '../run/events';
+import { type RunEvent, type RunListener, type StepResult, type StepScope } from '../api/index';
 import { paint, type Style } from './findingFormat';
 
 function label(step: string, scope: StepScope[]): string {

@@ -2,12 +2,8 @@
 // its record in .orchestrator/runs/ (this folder or the nearest parent that has one).
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { analyze, hasErrors } from '../analyze/index';
-import { loadCheckpoint, runsDir, sha256, CheckpointError } from '../run/checkpointStore';
-import type { ResultDocument } from '../run/events';
-import { buildReport, planShape, type RunReport } from '../run/report';
+import { analyze, buildReport, CheckpointError, findRunsRoot, hasErrors, loadCheckpoint, planShape, type ResultDocument, type RunReport, runsDir, sha256 } from '../api/index';
 import { paint, type Style } from './findingFormat';
-import { findRunsRoot } from '../run/runsRoot';
 
 function readResult(file: string): ResultDocument | null {
   try {

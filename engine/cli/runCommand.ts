@@ -1,29 +1,14 @@
 // `orc run FILE [-i key=value]... [--json] [--max-parallel N]` and `orc resume RUN_ID [--json]`.
 import { runSummary } from './runSummary';
-import { findRunsRoot } from '../run/runsRoot';
-import { existsSync, readFileSync } from 'node:fs';
-import * as path from 'node:path';
-import type { Analysis } from '../analyze/index';
+import { type Analysis, checkResume, CheckpointError, createModelRunner, findRunsRoot, InputError, parseInputArg, RedisUnavailableError, RedisUrlError, registryOrShipped, RemoteAttempts, type ResultDocument, type RunOptions, runPipeline, sha256, type Step, withLockedAutoAnswers } from '../api/index';
+import { readFileSync } from 'node:fs';
 import { compileOrReport } from './compile';
-import { CheckpointError, loadCheckpoint, sha256 } from '../run/checkpointStore';
-import type { ResultDocument } from '../run/events';
-import { InputError, parseInputArg } from '../run/inputs';
-import { runPipeline, type RunOptions } from '../run/runPipeline';
-import { createModelRunner } from '../models/index';
-import { registryOrShipped } from '../models/registry';
 import type { Style } from './findingFormat';
 import { readSource, UsageError, withoutBom } from './input';
 import { progressReporter } from './progress';
 import { prepareAuto } from './autoCommand';
-import { lockedAnswers } from '../auto/resolve';
-import { readAutoLock } from '../auto/lockFile';
-import { orchestratorOf } from '../auto/orchestrator';
-import { analyze } from '../analyze/index';
 import { mcpAnalyzeOptions } from '../api/mcpPrepare';
 import { terminalInteraction } from './interaction';
-import type { Step } from '../spec/types';
-import { RemoteAttempts } from '../distributed/coordinator';
-import { RedisUnavailableError, RedisUrlError } from '../distributed/connection';
 
 export interface RunIO {
   out(s: string): void;
@@ -174,29 +159,24 @@ export async function runCommand(file: string, inputArgs: string[], json: boolea
 export async function resumeCommand(runId: string, json: boolean, style: Style, io: RunIO, distributed?: DistributedOptions): Promise<number> {
   const root = findRunsRoot(process.cwd()) ?? process.cwd();
   if (root !== process.cwd()) io.err(`using ${root}/.orchestrator/`);
-  let checkpoint;
+  let check;
   try {
-    checkpoint = loadCheckpoint(root, runId);
+    check = checkResume(root, runId, (f) => withoutBom(readFileSync(f, 'utf8')));
   } catch (e) {
     if (e instanceof CheckpointError) throw new UsageError(e.message);
     throw e;
   }
-  if (checkpoint.status === 'completed') {
+  if (check.kind === 'completed') {
     io.err(`run ${runId} already completed; nothing to resume`);
-    const result = path.join(root, '.orchestrator', 'runs', runId, 'result.json');
-    if (json && existsSync(result)) io.out(readFileSync(result, 'utf8'));
+    if (json && check.resultJson !== null) io.out(check.resultJson);
     return EXIT.success;
   }
-  const file = checkpoint.pipeline_file && path.resolve(root, checkpoint.pipeline_file);
-  if (!file || !existsSync(file)) throw new UsageError(`run ${runId} ran ${file || 'a pipeline from standard input'}, which is not there any more`);
-  const source = withoutBom(readFileSync(file, 'utf8'));
-  if (sha256(source) !== checkpoint.pipeline_sha256) {
-    throw new UsageError(`${file} has changed since run ${runId} started; resuming would mix two pipelines. Start a new run with 'orc run'.`);
-  }
+  if (check.kind === 'pipeline-gone') throw new UsageError(`run ${runId} ran ${check.file || 'a pipeline from standard input'}, which is not there any more`);
+  if (check.kind === 'pipeline-changed') throw new UsageError(`${check.file} has changed since run ${runId} started; resuming would mix two pipelines. Start a new run with 'orc run'.`);
+  const { file, source, checkpoint } = check;
   const compiled = compileOrReport(file, style, io.err, source, '; nothing ran');
   if (!compiled) return EXIT.compile;
   // the AUTO answers the run started with (from the lock; no call)
-  const answers = compiled.pipeline ? lockedAnswers(compiled, readAutoLock(file), orchestratorOf(compiled.pipeline)) : new Map();
-  const a = answers.size ? analyze(source, { autoAnswers: answers }) : compiled;
+  const a = withLockedAutoAnswers(file, source, compiled);
   return execute(a, { cwd: root, pipelineFile: checkpoint.pipeline_file, source, resume: checkpoint }, json, style, io, undefined, distributed);
 }

@@ -1,8 +1,7 @@
 // The summary `orc run` prints on stdout (without --json) when a run ends: what each step did, the
 // outputs, the files the run wrote, tokens and cost, where the record is, and the exit status.
 import * as path from 'node:path';
-import type { Step } from '../spec/types';
-import type { ResultDocument, StepResult } from '../run/events';
+import { type ResultDocument, type Step, type StepResult } from '../api/index';
 
 const WRITING = new Set(['write', 'append', 'copy', 'move', 'write_file', 'append_file', 'copy_file', 'move_file']);
 

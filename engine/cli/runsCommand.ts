@@ -1,7 +1,6 @@
 // `orc runs [--json]`: past runs in .orchestrator/, newest first.
-import { listRuns } from '../run/checkpointStore';
+import { findRunsRoot, listRuns } from '../api/index';
 import { paint, type Style } from './findingFormat';
-import { findRunsRoot } from '../run/runsRoot';
 
 export function runsCommand(json: boolean, style: Style, out: (s: string) => void, err: (s: string) => void = () => undefined): number {
   const root = findRunsRoot(process.cwd()) ?? process.cwd();

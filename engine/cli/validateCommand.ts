@@ -1,7 +1,6 @@
 // `orc validate FILE... [--json]`: the findings of each file; exit 2 when any has an error.
-import { analyze, hasErrors, type AnalyzeOptions } from '../analyze/index';
+import { analyze, type AnalyzeOptions, type Finding, hasErrors } from '../api/index';
 import { callsMcp, mcpAnalyzeOptions, mcpInfoUnlisted } from '../api/mcpPrepare';
-import type { Finding } from '../spec/types';
 import { formatFinding, paint, summary, type Style } from './findingFormat';
 import { displayName, readSource } from './input';
 

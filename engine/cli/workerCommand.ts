@@ -1,8 +1,6 @@
 // `orc worker --redis URL [--concurrency N] [--queue NAME] [--root DIR]`: runs the steps of
 // distributed runs (`orc run --redis`) until Ctrl-C (once: finish the running steps; twice: now).
-import { RedisUnavailableError, RedisUrlError } from '../distributed/connection';
-import { checkQueueName } from '../distributed/protocol';
-import { StepWorker } from '../distributed/worker';
+import { checkQueueName, RedisUnavailableError, RedisUrlError, StepWorker } from '../api/index';
 import { UsageError } from './input';
 
 export async function workerCommand(options: { url: string; queue?: string; concurrency?: number; root?: string }, err: (s: string) => void): Promise<number> {

@@ -1,0 +1,52 @@
+// The engine's one door for its faces (the command line, the extension, the eval runner): what they
+// call to compile, plan, run, resume, predict and report, and the types of what comes back. A face
+// imports this module, never the engine's inner paths, so a change inside the engine stops here.
+
+export { graphDocument } from '../analyze/graph';
+export { analyze, hasErrors } from '../analyze/index';
+export type { Analysis, AnalyzeOptions } from '../analyze/index';
+export type { AutoType } from '../analyze/model';
+export { answerContext } from '../auto/answer';
+export { lockFileFor, readAutoLock } from '../auto/lockFile';
+export { orchestratorOf } from '../auto/orchestrator';
+export { answersOf, lockedAnswers, resolveAutoTags, writeAutoLock } from '../auto/resolve';
+export type { ResolveResult } from '../auto/resolve';
+export { RedisUnavailableError, RedisUrlError } from '../distributed/connection';
+export { RemoteAttempts } from '../distributed/coordinator';
+export { checkQueueName } from '../distributed/protocol';
+export { StepWorker } from '../distributed/worker';
+export { explain } from '../intel/explain';
+export type { Explanation } from '../intel/explain';
+export { writePipeline } from '../intel/genesis';
+export { BASE_URL_VARIABLES, KEY_VARIABLES, ProviderModelRunner, createModelRunner } from '../models/index';
+export type { ModelRunner } from '../models/index';
+export { ProviderError } from '../models/provider';
+export type { ModelProvider, ProviderAnswer, ProviderCall, StructuredAnswer } from '../models/provider';
+export { describeModel, registryOrShipped } from '../models/registry';
+export { modelProvidersOf } from '../models/stepModels';
+export { formatPath } from '../parse/yamlDocument';
+export type { GraphDocument, GraphNode } from '../plan/graph';
+export { CheckpointError, listRuns, loadCheckpoint, runDir, runsDir, sha256 } from '../run/checkpointStore';
+export type { Checkpoint, RunSummary } from '../run/checkpointStore';
+export { evaluateCondition } from '../run/conditions';
+export { setAtPath } from '../run/debugHooks';
+export type { DebugControl, PausePoint, Resumption, RunDebugger } from '../run/debugHooks';
+export type { ResultDocument, RunEvent, RunListener, StepEdit, StepResult, StepScope } from '../run/events';
+export { loadHistory } from '../run/history';
+export { InputError, parseInputArg, resolveInputs } from '../run/inputs';
+export { predict } from '../run/predict';
+export type { Prediction, Range } from '../run/predict';
+export { Redactor } from '../run/redact';
+export { buildReport, planShape } from '../run/report';
+export type { RunReport } from '../run/report';
+export { DEFAULT_MAX_PARALLEL, newExecutionId, runPipeline } from '../run/runPipeline';
+export type { RunOptions } from '../run/runPipeline';
+export { findRunsRoot } from '../run/runsRoot';
+export { checkResume, withLockedAutoAnswers } from './resume';
+export type { ResumeCheck } from './resume';
+export { isFinal } from '../run/scheduler';
+export type { ListScope } from '../run/scope';
+export type { Finding, ParameterDecl, Plan, Step } from '../spec/types';
+export { evaluate, hasTemplateSyntax, renderValue } from '../template/index';
+export type { Scope } from '../template/index';
+export type { Answer, Interaction, Question } from '../toolkit/interaction';
