@@ -27,7 +27,7 @@ export const MAX_DOCUMENT_CHARS = 5_000_000;
 export interface AnalyzeOptions {
   /** Tools besides the built-in ones (a host's, a benchmark's, the listed MCP tools as `mcp:<server>.<tool>`). */
   tools?: Record<string, ToolSpec>;
-  /** The MCP servers the user's settings declare and whether each server's tools are listed (engine/api/mcpPrepare.ts). */
+  /** The MCP servers the user's settings declare and whether each server's tools are listed (engine/run/mcpPrepare.ts). */
   mcp?: McpAnalysisInfo;
   /** Answers of AUTO tags, by `path\ntext` (engine/auto/resolve.ts): the pipeline is analyzed with them in place of their tags. */
   autoAnswers?: Map<string, unknown>;

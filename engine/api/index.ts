@@ -33,6 +33,7 @@ export { setAtPath } from '../run/debugHooks';
 export type { DebugControl, PausePoint, Resumption, RunDebugger } from '../run/debugHooks';
 export type { ResultDocument, RunEvent, RunListener, StepEdit, StepResult, StepScope } from '../run/events';
 export { loadHistory } from '../run/history';
+export { callsMcp, mcpAnalyzeOptions, mcpInfoUnlisted } from '../run/mcpPrepare';
 export { InputError, parseInputArg, resolveInputs } from '../run/inputs';
 export { predict } from '../run/predict';
 export type { Prediction, Range } from '../run/predict';

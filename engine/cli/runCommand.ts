@@ -1,13 +1,12 @@
 // `orc run FILE [-i key=value]... [--json] [--max-parallel N]` and `orc resume RUN_ID [--json]`.
 import { runSummary } from './runSummary';
-import { type Analysis, checkResume, CheckpointError, createModelRunner, findRunsRoot, InputError, parseInputArg, RedisUnavailableError, RedisUrlError, registryOrShipped, RemoteAttempts, type ResultDocument, type RunOptions, runPipeline, sha256, type Step, withLockedAutoAnswers } from '../api/index';
+import { type Analysis, CheckpointError, checkResume, createModelRunner, findRunsRoot, InputError, mcpAnalyzeOptions, parseInputArg, RedisUnavailableError, RedisUrlError, registryOrShipped, RemoteAttempts, type ResultDocument, type RunOptions, runPipeline, sha256, type Step, withLockedAutoAnswers } from '../api/index';
 import { readFileSync } from 'node:fs';
 import { compileOrReport } from './compile';
 import type { Style } from './findingFormat';
 import { readSource, UsageError, withoutBom } from './input';
 import { progressReporter } from './progress';
 import { prepareAuto } from './autoCommand';
-import { mcpAnalyzeOptions } from '../api/mcpPrepare';
 import { terminalInteraction } from './interaction';
 
 export interface RunIO {

@@ -1,6 +1,5 @@
 // `orc validate FILE... [--json]`: the findings of each file; exit 2 when any has an error.
-import { analyze, type AnalyzeOptions, type Finding, hasErrors } from '../api/index';
-import { callsMcp, mcpAnalyzeOptions, mcpInfoUnlisted } from '../api/mcpPrepare';
+import { analyze, type AnalyzeOptions, callsMcp, type Finding, hasErrors, mcpAnalyzeOptions, mcpInfoUnlisted } from '../api/index';
 import { formatFinding, paint, summary, type Style } from './findingFormat';
 import { displayName, readSource } from './input';
 
@@ -10,7 +9,7 @@ export interface ValidateReport {
   findings: Finding[];
 }
 
-/** `options`: the listed MCP tools (engine/api/mcpPrepare.ts); default: only the user's MCP server names. */
+/** `options`: the listed MCP tools (engine/run/mcpPrepare.ts); default: only the user's MCP server names. */
 export function validateFile(file: string, text = readSource(file), options?: AnalyzeOptions): { report: ValidateReport; text: string } {
   const a = analyze(text, options ?? { mcp: mcpInfoUnlisted().mcp });
   return { report: { file: displayName(file), valid: !hasErrors(a.findings), findings: a.findings }, text };
