@@ -245,10 +245,10 @@ export class PipelineDebugSession extends DebugSession {
         this.sendEvent(new OutputEvent(e.chunk, e.stream === 'stderr' ? 'stderr' : 'stdout'));
         break;
       case 'warning':
-        this.sendEvent(new OutputEvent(`warning${e.step ? ` (${e.step})` : ''}: ${e.message}\n`, 'console'));
+        this.sendEvent(new OutputEvent(`warning${e.stepId ? ` (${e.stepId})` : ''}: ${e.message}\n`, 'console'));
         break;
       case 'step-ended': {
-        const key = keyOf(e.step, e.scope);
+        const key = keyOf(e.stepId, e.scope);
         const t = this.threadByKey.get(key);
         if (t && !t.release) this.endThread(t);
         if (this.mode === 'stepping' && key === this.steppingKey) {

@@ -284,21 +284,21 @@ export class RunController implements vscode.Disposable {
       batcher.push(e);
       switch (e.type) {
         case 'step-started':
-          if (!e.scope.length) line(`▶ ${e.step}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`);
+          if (!e.scope.length) line(`▶ ${e.stepId}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`);
           break;
         case 'attempt-failed':
-          line(`  ${e.step}: attempt ${e.attempt} failed: ${e.errorType}: ${e.error}${e.retryInMs !== null ? `; retrying in ${e.retryInMs} ms` : ''}`);
+          line(`  ${e.stepId}: attempt ${e.attempt} failed: ${e.errorType}: ${e.error}${e.retryInMs !== null ? `; retrying in ${e.retryInMs} ms` : ''}`);
           break;
         case 'step-ended':
-          if (!e.scope.length && topLevel.has(e.step)) {
+          if (!e.scope.length && topLevel.has(e.stepId)) {
             if (e.result.status !== 'cancelled') done++;
             this.status.progress(done, total);
-            report?.({ message: `${done}/${total} steps · ${e.step} ${e.result.status}`, increment: 100 / Math.max(1, total) });
-            line(`${e.result.status === 'completed' ? '✓' : e.result.status === 'failed' ? '✗' : '–'} ${e.step} ${e.result.status}${e.result.duration_ms != null ? ` in ${e.result.duration_ms} ms` : ''}${e.result.error ? `: ${e.result.error_type ?? 'Error'}: ${e.result.error}` : ''}`);
+            report?.({ message: `${done}/${total} steps · ${e.stepId} ${e.result.status}`, increment: 100 / Math.max(1, total) });
+            line(`${e.result.status === 'completed' ? '✓' : e.result.status === 'failed' ? '✗' : '–'} ${e.stepId} ${e.result.status}${e.result.duration_ms != null ? ` in ${e.result.duration_ms} ms` : ''}${e.result.error ? `: ${e.result.error_type ?? 'Error'}: ${e.result.error}` : ''}`);
           }
           break;
         case 'warning':
-          line(`warning${e.step ? ` (${e.step})` : ''}: ${e.message}`);
+          line(`warning${e.stepId ? ` (${e.stepId})` : ''}: ${e.message}`);
           break;
         default:
           break;

@@ -11,7 +11,7 @@ export function eventsOfRecord(doc: ResultDocument): RunEvent[] {
     .sort((a, b) => a.at - b.at);
   return [
     { type: 'run-started', time: t0, executionId: doc.execution_id, pipelineId: doc.pipeline_id, steps: doc.execution_order, levels: doc.execution_levels, resumed: Boolean(doc.resumed_at) },
-    ...ended.map((e): RunEvent => ({ type: 'step-ended', time: e.at, step: e.step, scope: [], result: e.result })),
+    ...ended.map((e): RunEvent => ({ type: 'step-ended', time: e.at, stepId: e.step, scope: [], result: e.result })),
     { type: 'run-ended', time: Date.parse(doc.ended_at) || t0, result: doc },
   ];
 }

@@ -115,7 +115,7 @@ export class WebviewHost implements vscode.Disposable {
   /** The text a step streamed in the document's latest run (model output, command output). */
   stepText(uri: string, step: string): string {
     const log = this.runs.get(uri);
-    return (log?.events ?? []).map((e) => (e.type === 'step-output' && e.step === step ? e.chunk : '')).join('');
+    return (log?.events ?? []).map((e) => (e.type === 'step-output' && e.stepId === step ? e.chunk : '')).join('');
   }
 
   /** A finished run's bottleneck report: the panel's timeline. */

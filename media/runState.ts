@@ -94,7 +94,7 @@ export function applyEvents(prev: RunView, events: RunEvent[]): { run: RunView; 
         break;
       case 'step-started': {
         // a step inside a loop iteration: the body node shows its latest iteration
-        const s = step(run, e.step);
+        const s = step(run, e.stepId);
         const inLoop = e.scope.length > 0;
         s.status = 'running';
         s.startedAt = e.time;
@@ -105,7 +105,7 @@ export function applyEvents(prev: RunView, events: RunEvent[]): { run: RunView; 
           s.text = '';
         }
         if (inLoop && e.attempt === 1) s.iterationsStarted++;
-        changed.add(e.step);
+        changed.add(e.stepId);
         for (const sc of e.scope) {
           // the enclosing loop counts iterations as its body steps start
           const loop = step(run, sc.loop);
@@ -119,20 +119,20 @@ export function applyEvents(prev: RunView, events: RunEvent[]): { run: RunView; 
         break;
       }
       case 'attempt-failed': {
-        const s = step(run, e.step);
+        const s = step(run, e.stepId);
         s.attempts = [...s.attempts, { attempt: e.attempt, error: e.error, errorType: e.errorType, retryInMs: e.retryInMs }];
         if (e.retryInMs !== null) s.status = 'retrying';
-        changed.add(e.step);
+        changed.add(e.stepId);
         break;
       }
       case 'step-output': {
-        const s = step(run, e.step);
+        const s = step(run, e.stepId);
         s.text = append(s.text, e.chunk);
-        changed.add(e.step);
+        changed.add(e.stepId);
         break;
       }
       case 'step-ended': {
-        const s = step(run, e.step);
+        const s = step(run, e.stepId);
         const inLoop = e.scope.length > 0;
         if (inLoop) s.iterationsEnded++;
         s.status = e.result.status;
@@ -144,7 +144,7 @@ export function applyEvents(prev: RunView, events: RunEvent[]): { run: RunView; 
           run.tokensOut += e.result.tokens_out;
           run.costUsd += e.result.cost_usd;
         }
-        changed.add(e.step);
+        changed.add(e.stepId);
         break;
       }
       case 'warning':

@@ -61,7 +61,7 @@ export function progressReporter(write: (s: string) => void, style: Style, live:
         line(paint(style, 'bold', `${e.resumed ? 'resuming' : 'run'} ${e.executionId}: ${e.pipelineId}, ${e.steps.length} step${e.steps.length === 1 ? '' : 's'} in ${e.levels.length} level${e.levels.length === 1 ? '' : 's'}`));
         break;
       case 'step-started': {
-        const key = label(e.step, e.scope);
+        const key = label(e.stepId, e.scope);
         running.set(key, { name: key, since: running.get(key)?.since ?? e.time, attempt: e.attempt });
         if (!live) line(`${e.attempt > 1 ? '↻' : '▶'} ${key}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`);
         else draw();
@@ -69,10 +69,10 @@ export function progressReporter(write: (s: string) => void, style: Style, live:
       }
       case 'attempt-failed':
         // the last attempt's failure is told by the step's own line; this one only when a retry follows
-        if (e.retryInMs !== null) line(`${paint(style, 'warning', '…')} ${label(e.step, e.scope)} attempt ${e.attempt} failed: ${e.errorType}: ${e.error} (retrying in ${duration(e.retryInMs)})`);
+        if (e.retryInMs !== null) line(`${paint(style, 'warning', '…')} ${label(e.stepId, e.scope)} attempt ${e.attempt} failed: ${e.errorType}: ${e.error} (retrying in ${duration(e.retryInMs)})`);
         break;
       case 'step-ended': {
-        const key = label(e.step, e.scope);
+        const key = label(e.stepId, e.scope);
         running.delete(key);
         line(ended(key, e.result, style));
         break;

@@ -533,8 +533,8 @@ export class RemoteAttempts implements AttemptExecutor {
     const { req } = p;
     const run = req.run;
     const d = data as StepProgress;
-    if (d.kind === 'output') run.emitter.emit({ type: 'step-output', time: Date.now(), step: req.step.id, scope: req.scopePath, stream: d.stream, chunk: run.redactor.text(String(d.chunk)) });
-    else if (d.kind === 'model-call') run.emitter.emit({ type: 'model-call', time: Date.now(), step: req.step.id, scope: req.scopePath, ...d.call });
+    if (d.kind === 'output') run.emitter.emit({ type: 'step-output', time: Date.now(), stepId: req.step.id, scope: req.scopePath, stream: d.stream, chunk: run.redactor.text(String(d.chunk)) });
+    else if (d.kind === 'model-call') run.emitter.emit({ type: 'model-call', time: Date.now(), stepId: req.step.id, scope: req.scopePath, ...d.call });
   }
 
   private connectionLost(): void {

@@ -131,14 +131,14 @@ interface EventBase {
 
 export type RunEvent =
   | (EventBase & { type: 'run-started'; executionId: string; pipelineId: string; steps: string[]; levels: string[][]; resumed: boolean })
-  | (EventBase & { type: 'step-ready'; step: string; scope: StepScope[] })
-  | (EventBase & { type: 'step-started'; step: string; scope: StepScope[]; attempt: number; /** The step's rendered parameters. */ inputs: Record<string, unknown> })
-  | (EventBase & { type: 'attempt-failed'; step: string; scope: StepScope[]; attempt: number; error: string; errorType: string; retryInMs: number | null })
-  | (EventBase & { type: 'step-output'; step: string; scope: StepScope[]; stream: 'stdout' | 'stderr' | 'text'; chunk: string })
-  | (EventBase & { type: 'model-call'; step: string; scope: StepScope[]; model: string; tokens_in: number; tokens_out: number; cost_usd: number; latency_ms: number; wait_ms: number; attempts: number })
-  | (EventBase & { type: 'step-ended'; step: string; scope: StepScope[]; result: StepResult })
+  | (EventBase & { type: 'step-ready'; stepId: string; scope: StepScope[] })
+  | (EventBase & { type: 'step-started'; stepId: string; scope: StepScope[]; attempt: number; /** The step's rendered parameters. */ inputs: Record<string, unknown> })
+  | (EventBase & { type: 'attempt-failed'; stepId: string; scope: StepScope[]; attempt: number; error: string; errorType: string; retryInMs: number | null })
+  | (EventBase & { type: 'step-output'; stepId: string; scope: StepScope[]; stream: 'stdout' | 'stderr' | 'text'; chunk: string })
+  | (EventBase & { type: 'model-call'; stepId: string; scope: StepScope[]; model: string; tokens_in: number; tokens_out: number; cost_usd: number; latency_ms: number; wait_ms: number; attempts: number })
+  | (EventBase & { type: 'step-ended'; stepId: string; scope: StepScope[]; result: StepResult })
   | (EventBase & { type: 'checkpoint-written'; path: string; completed: number })
-  | (EventBase & { type: 'warning'; step: string | null; message: string })
+  | (EventBase & { type: 'warning'; stepId: string | null; message: string })
   | (EventBase & { type: 'run-ended'; result: ResultDocument });
 
 export type RunListener = (event: RunEvent) => void;

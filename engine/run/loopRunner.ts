@@ -55,7 +55,7 @@ export async function runLoop(step: Step, scope: ListScope, ctx: RunContext, key
   const r = emptyStepResult('running');
   const t0 = Date.now();
   r.started_at = isoAt(t0);
-  ctx.emitter.emit({ type: 'step-started', time: t0, step: step.id, scope: scopePath, attempt: 1, inputs: {} });
+  ctx.emitter.emit({ type: 'step-started', time: t0, stepId: step.id, scope: scopePath, attempt: 1, inputs: {} });
   r.attempts = 1;
   const plan = ctx.bodyPlans[step.id];
   const body = step.body ?? [];
@@ -135,7 +135,7 @@ export async function runLoop(step: Step, scope: ListScope, ctx: RunContext, key
   } else maxIterations = loop.maxIterations;
   const limit = Math.min(maxIterations, cap);
   if (maxIterations > cap) {
-    ctx.emitter.emit({ type: 'warning', time: Date.now(), step: step.id, message: `Loop '${step.id}': max_iterations ${maxIterations} is above the limit of ${cap} iterations per loop; it stops at ${cap} (raise the limit with ORC_MAX_ITERATIONS)` });
+    ctx.emitter.emit({ type: 'warning', time: Date.now(), stepId: step.id, message: `Loop '${step.id}': max_iterations ${maxIterations} is above the limit of ${cap} iterations per loop; it stops at ${cap} (raise the limit with ORC_MAX_ITERATIONS)` });
   }
   let lastScope: ListScope | null = null;
   for (let i = 0; ; i++) {
@@ -150,7 +150,7 @@ export async function runLoop(step: Step, scope: ListScope, ctx: RunContext, key
     }
     if (!go) break;
     if (i >= limit) {
-      ctx.emitter.emit({ type: 'warning', time: Date.now(), step: step.id, message: `Loop '${step.id}' stopped after ${limit === maxIterations ? 'max_iterations' : 'the iteration limit'} (${limit}) with its condition still true` });
+      ctx.emitter.emit({ type: 'warning', time: Date.now(), stepId: step.id, message: `Loop '${step.id}' stopped after ${limit === maxIterations ? 'max_iterations' : 'the iteration limit'} (${limit}) with its condition still true` });
       break;
     }
     const vars = whileVars(i, step.id);

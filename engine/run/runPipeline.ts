@@ -135,7 +135,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
           steps: { ...(options.resume?.steps ?? {}) },
         },
         (p, completed) => emitter.emit({ type: 'checkpoint-written', time: Date.now(), path: p, completed }),
-        (e) => emitter.emit({ type: 'warning', time: Date.now(), step: null, message: `Could not write the checkpoint: ${e.message}` }),
+        (e) => emitter.emit({ type: 'warning', time: Date.now(), stepId: null, message: `Could not write the checkpoint: ${e.message}` }),
       )
     : null;
 
@@ -198,13 +198,13 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   // the previous process died mid-run: commands it started may still run
   const killed = options.resume?.status === 'running' ? killLeftovers(options.resume.pid) : 0;
   emitter.emit({ type: 'run-started', time: Date.now(), executionId, pipelineId: pipeline.id, steps: plan.executionOrder, levels: plan.levels, resumed: Boolean(options.resume) });
-  if (killed) emitter.emit({ type: 'warning', time: Date.now(), step: null, message: `The run's previous process (pid ${options.resume!.pid}) died and left ${killed} command${killed === 1 ? '' : 's'} running; ${killed === 1 ? 'it was' : 'they were'} killed` });
+  if (killed) emitter.emit({ type: 'warning', time: Date.now(), stepId: null, message: `The run's previous process (pid ${options.resume!.pid}) died and left ${killed} command${killed === 1 ? '' : 's'} running; ${killed === 1 ? 'it was' : 'they were'} killed` });
   // the first checkpoint is on disk before any step starts: a run killed at once can still be resumed
   if (checkpoint) {
     try {
       checkpoint.flushSync();
     } catch (e) {
-      emitter.emit({ type: 'warning', time: Date.now(), step: null, message: `Could not write the checkpoint: ${(e as Error).message}` });
+      emitter.emit({ type: 'warning', time: Date.now(), stepId: null, message: `Could not write the checkpoint: ${(e as Error).message}` });
     }
   }
   let prediction: Prediction | null = null;
@@ -212,7 +212,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
     try {
       prediction = predict(pipeline, plan, { maxParallel: Math.max(1, maxParallel), inputs, registry: options.registry ?? registryModels(), history: loadHistory(cwd, pipeline.id) });
     } catch (e) {
-      emitter.emit({ type: 'warning', time: Date.now(), step: null, message: `Could not predict the run: ${(e as Error).message}` });
+      emitter.emit({ type: 'warning', time: Date.now(), stepId: null, message: `Could not predict the run: ${(e as Error).message}` });
     }
   }
   const scope = new ListScope(rootScope(inputs, pipeline.id, executionInfo(executionId, started)), {}, inputs);

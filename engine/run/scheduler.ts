@@ -187,7 +187,7 @@ export class StepListRunner {
       const names = sources.map((x) => `'${x}'`).join(' or ');
       return this.finish(i, this.notRun('skipped', `not run: it handles the failure of ${names}, and ${sources.length > 1 ? 'none failed' : 'it did not fail'}`, 'jump'), null);
     }
-    if (this.ctx.emitter.listening) this.ctx.emitter.emit({ type: 'step-ready', time: Date.now(), step: id, scope: this.scopePath });
+    if (this.ctx.emitter.listening) this.ctx.emitter.emit({ type: 'step-ready', time: Date.now(), stepId: id, scope: this.scopePath });
     if (step.condition !== undefined) {
       let holds: boolean;
       try {
@@ -195,7 +195,7 @@ export class StepListRunner {
       } catch (e) {
         // fail closed: a condition that cannot be evaluated is false
         const why = `the condition could not be evaluated: ${(e as Error).message}`;
-        this.ctx.emitter.emit({ type: 'warning', time: Date.now(), step: id, message: `Step '${id}' is skipped: ${why}` });
+        this.ctx.emitter.emit({ type: 'warning', time: Date.now(), stepId: id, message: `Step '${id}' is skipped: ${why}` });
         return this.finish(i, this.notRun('skipped', why, 'condition'), step.onFalse);
       }
       if (!holds) return this.finish(i, this.notRun('skipped', 'the condition is false', 'condition'), step.onFalse);
@@ -243,7 +243,7 @@ export class StepListRunner {
     try {
       resumption = await untilAborted(() => debug.hooks.beforeStep(point, debug), this.ctx.signal);
     } catch (e) {
-      this.ctx.emitter.emit({ type: 'warning', time: Date.now(), step: step.id, message: `The debugger failed before '${step.id}' (it runs as it is): ${(e as Error).message}` });
+      this.ctx.emitter.emit({ type: 'warning', time: Date.now(), stepId: step.id, message: `The debugger failed before '${step.id}' (it runs as it is): ${(e as Error).message}` });
     }
     const i = this.graph.index.get(step.id)!;
     if (this.ctx.signal.aborted) return this.finish(i, this.notRun('cancelled', 'the run was cancelled'), null);
@@ -258,7 +258,7 @@ export class StepListRunner {
     if (!failed || this.ctx.signal.aborted) return this.ended(step, r);
     const point: PausePoint = { key: this.keyPrefix + step.id, step, scopePath: this.scopePath, scope: this.scope, inputs: null };
     untilAborted(() => debug.hooks.afterFailure!(point, r, debug), this.ctx.signal)
-      .catch((e) => this.ctx.emitter.emit({ type: 'warning', time: Date.now(), step: step.id, message: `The debugger failed after '${step.id}' failed: ${(e as Error).message}` }))
+      .catch((e) => this.ctx.emitter.emit({ type: 'warning', time: Date.now(), stepId: step.id, message: `The debugger failed after '${step.id}' failed: ${(e as Error).message}` }))
       .then(() => this.ended(step, r));
   }
 
@@ -280,7 +280,7 @@ export class StepListRunner {
         r.status = 'skipped';
         r.skip_reason = `failed, and on_failure is skip: ${r.error}`;
         r.skip_kind = 'policy';
-        this.ctx.emitter.emit({ type: 'warning', time: Date.now(), step: step.id, message: `Step '${step.id}' failed and is skipped (on_failure: skip): ${r.error}` });
+        this.ctx.emitter.emit({ type: 'warning', time: Date.now(), stepId: step.id, message: `Step '${step.id}' failed and is skipped (on_failure: skip): ${r.error}` });
       } else {
         this.failed = true;
         this.firstFailure ??= { step: step.id, error: r.error ?? 'failed' };
@@ -309,7 +309,7 @@ export class StepListRunner {
   private finish(i: number, r: StepResult, jump: string | null, restored = false): void {
     const id = this.steps[i].id;
     this.record(i, id, r, restored);
-    if (!restored && this.ctx.emitter.listening) this.ctx.emitter.emit({ type: 'step-ended', time: Date.now(), step: id, scope: this.scopePath, result: r });
+    if (!restored && this.ctx.emitter.listening) this.ctx.emitter.emit({ type: 'step-ended', time: Date.now(), stepId: id, scope: this.scopePath, result: r });
     this.done++;
     if (jump) {
       this.jumpedTo.add(jump);

@@ -116,7 +116,7 @@ function toolModelsFor(step: Step, ctx: ActionContext, signal: AbortSignal, scop
     selectionSchema: ctx.pipeline.selectionSchema,
     signal,
     output,
-    onCall: (c: ModelCallRecord) => ctx.emitter.emit({ type: 'model-call', time: Date.now(), step: step.id, scope: scopePath, ...c }),
+    onCall: (c: ModelCallRecord) => ctx.emitter.emit({ type: 'model-call', time: Date.now(), stepId: step.id, scope: scopePath, ...c }),
     record: (res, reason) => {
       r.model = res.model;
       if (reason) r.model_reason = reason;
@@ -146,7 +146,7 @@ export function callAction(step: Step, params: Record<string, unknown>, ctx: Act
 }
 
 function stepOutput(step: Step, ctx: ActionContext, scopePath: StepScope[]): (stream: 'stdout' | 'stderr' | 'text', chunk: string) => void {
-  return (stream, chunk) => ctx.emitter.emit({ type: 'step-output', time: Date.now(), step: step.id, scope: scopePath, stream, chunk: ctx.redactor.text(chunk) });
+  return (stream, chunk) => ctx.emitter.emit({ type: 'step-output', time: Date.now(), stepId: step.id, scope: scopePath, stream, chunk: ctx.redactor.text(chunk) });
 }
 
 function callTool(step: Step, params: Record<string, unknown>, ctx: ActionContext, attemptSignal: AbortSignal | AttemptSignal, scopePath: StepScope[], r: StepResult): Promise<ToolOutcome> {
@@ -183,7 +183,7 @@ class AttemptToolContext implements ToolContext {
     this.allowOutsideWorkspace = ctx.allowOutsideWorkspace;
     this.pipelineFile = ctx.pipelineFile;
     this.runNested = ctx.runNested;
-    this.interaction = ctx.interaction ? { host: ctx.interaction, step: step.id, label: [...scopePath.map((s) => `${s.loop}[${s.index}]`), step.id].join(' › ') } : undefined;
+    this.interaction = ctx.interaction ? { host: ctx.interaction, stepId: step.id, label: [...scopePath.map((s) => `${s.loop}[${s.index}]`), step.id].join(' › ') } : undefined;
   }
 
   get signal(): AbortSignal {
@@ -227,7 +227,7 @@ async function callModelAction(step: Step, params: Record<string, unknown>, ctx:
     const schema = step.vars.length
       ? { type: 'object', properties: Object.fromEntries(step.vars.map((v) => [v.name, v.schema])), required: step.vars.filter((v) => v.required).map((v) => v.name), additionalProperties: false }
       : ((params.schema as Record<string, unknown> | undefined) ?? null);
-    const onCall = (c: ModelCallRecord) => ctx.emitter.emit({ type: 'model-call', time: Date.now(), step: step.id, scope: scopePath, ...c });
+    const onCall = (c: ModelCallRecord) => ctx.emitter.emit({ type: 'model-call', time: Date.now(), stepId: step.id, scope: scopePath, ...c });
     const res = await ctx.models.run({ model, action: step.action, params, system, schema, signal, onText: (c) => output('text', c), onCall });
     r.model = res.model;
     if (res.latency_ms !== undefined) r.latency_ms = (r.latency_ms ?? 0) + res.latency_ms;
@@ -477,7 +477,7 @@ class StepRun {
     this.queuedMs += attemptFrom - waitFrom;
     this.holding = true;
     r.attempts = attempt;
-    if (ctx.emitter.listening) ctx.emitter.emit({ type: 'step-started', time: Date.now(), step: step.id, scope: scopePath, attempt, inputs: params });
+    if (ctx.emitter.listening) ctx.emitter.emit({ type: 'step-started', time: Date.now(), stepId: step.id, scope: scopePath, attempt, inputs: params });
     // every attempt gets its own signal, which cancellation aborts; one with a timeout also ends at
     // the timeout even if the tool ignores it
     const timeoutS = this.timeoutS;
@@ -558,10 +558,10 @@ class StepRun {
     if (attempt < policy.maxAttempts && !permanent) {
       this.release(); // nobody waits on a slot through a backoff
       const delay = retryDelayMs(policy, attempt + 1, ctx.random);
-      ctx.emitter.emit({ type: 'attempt-failed', time: Date.now(), step: step.id, scope: scopePath, attempt, error: r.error, errorType: r.error_type ?? 'ReportedFailure', retryInMs: delay });
+      ctx.emitter.emit({ type: 'attempt-failed', time: Date.now(), stepId: step.id, scope: scopePath, attempt, error: r.error, errorType: r.error_type ?? 'ReportedFailure', retryInMs: delay });
       return delay;
     }
-    ctx.emitter.emit({ type: 'attempt-failed', time: Date.now(), step: step.id, scope: scopePath, attempt, error: r.error, errorType: r.error_type ?? 'ReportedFailure', retryInMs: null });
+    ctx.emitter.emit({ type: 'attempt-failed', time: Date.now(), stepId: step.id, scope: scopePath, attempt, error: r.error, errorType: r.error_type ?? 'ReportedFailure', retryInMs: null });
     // a reported failure completes without succeeding; a raised one fails
     if (outcome) this.end('completed', false);
     else this.end('failed', false);

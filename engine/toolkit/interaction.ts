@@ -7,7 +7,7 @@ export type QuestionKind = 'text' | 'choice' | 'confirm';
 
 export interface Question {
   kind: QuestionKind;
-  /** The step that asks (`loop[1] › step` inside a loop). */
+  /** The step that asks, as a person reads it (`loop[1] › step` inside a loop): a label, not an id. */
   step: string;
   /** What is asked. */
   prompt: string;
@@ -34,7 +34,7 @@ export interface Interaction {
   /** Asks one question; settles when answered, dismissed (null), or when the signal aborts (rejects). */
   ask(question: Question, signal: AbortSignal): Promise<Answer>;
   /** An answer given ahead of time for a step id (the command line's `-i STEP_ID=VALUE`). */
-  answerFor?(step: string): { value: unknown } | undefined;
+  answerFor?(stepId: string): { value: unknown } | undefined;
   /** `--yes`: approval gates approve, prompts take their default. */
   readonly assumeYes?: boolean;
 }
@@ -43,7 +43,7 @@ export interface Interaction {
 export interface StepInteraction {
   host: Interaction;
   /** The step's id. */
-  step: string;
+  stepId: string;
   /** The step as a person reads it (`loop[1] › step` inside a loop). */
   label: string;
 }

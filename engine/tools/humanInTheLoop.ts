@@ -26,7 +26,7 @@ interface Who {
 
 function who(ctx: ToolContext, tool: string): Who {
   const i = ctx.interaction;
-  return i ? { host: i.host, step: i.step, label: i.label } : { host: null, step: tool, label: tool };
+  return i ? { host: i.host, step: i.stepId, label: i.label } : { host: null, step: tool, label: tool };
 }
 
 function given(w: Who): { value: unknown } | undefined {

@@ -189,7 +189,7 @@ describe('client: Run From Here reuses every result outside the chosen step and 
 });
 
 describe('client: run events reach the panel in batches', () => {
-  const ev = (i: number): RunEvent => ({ type: 'warning', time: i, step: null, message: `m${i}` });
+  const ev = (i: number): RunEvent => ({ type: 'warning', time: i, stepId: null, message: `m${i}` });
   const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
   it('sends nothing until the interval passes, then everything pending, in order', async () => {

@@ -124,7 +124,7 @@ describe('distributed run: orc run --redis over two orc workers', function () {
       await remote.close();
     }
     const output = events.filter((e): e is Extract<RunEvent, { type: 'step-output' }> => e.type === 'step-output');
-    assert.deepEqual(output.map((e) => [e.step, e.stream, e.chunk]), [['talk', 'stdout', 'one\n'], ['talk', 'stderr', 'two\n'], ['talk', 'stdout', 'three\n']]);
+    assert.deepEqual(output.map((e) => [e.stepId, e.stream, e.chunk]), [['talk', 'stdout', 'one\n'], ['talk', 'stderr', 'two\n'], ['talk', 'stdout', 'three\n']]);
     const ended = events.find((e) => e.type === 'step-ended')!;
     assert.ok(events.indexOf(output[2]) < events.indexOf(ended), 'all output before the end');
     assert.ok(ended.time - output[0].time >= 500, `the first line came ${ended.time - output[0].time} ms before the end: not streamed`);

@@ -697,7 +697,7 @@ steps:
     const models = createModelRunner({ env: { OPENAI_API_KEY: 'k', OPENAI_BASE_URL: `${server.origin}/v1` } });
     const doc = await runPipeline(a, { cwd: dir, checkpoint: false, models, listeners: [(e) => events.push(e)] });
     assert.equal(doc.steps.batch.status, 'completed', String(doc.steps.batch.error));
-    const text = events.filter((e): e is Extract<RunEvent, { type: 'step-output' }> => e.type === 'step-output' && e.step === 'batch' && e.stream === 'text').map((e) => e.chunk);
+    const text = events.filter((e): e is Extract<RunEvent, { type: 'step-output' }> => e.type === 'step-output' && e.stepId === 'batch' && e.stream === 'text').map((e) => e.chunk);
     assert.deepEqual(text, ['Ho', 'la']);
     const calls = events.filter((e): e is Extract<RunEvent, { type: 'model-call' }> => e.type === 'model-call');
     assert.equal(calls.length, 1);

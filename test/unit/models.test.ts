@@ -42,7 +42,7 @@ async function run(yaml: string, o: ModelRunnerOptions = {}): Promise<{ doc: Res
 }
 
 const textOf = (events: RunEvent[], step: string) =>
-  events.filter((e): e is Extract<RunEvent, { type: 'step-output' }> => e.type === 'step-output' && e.step === step && e.stream === 'text').map((e) => e.chunk);
+  events.filter((e): e is Extract<RunEvent, { type: 'step-output' }> => e.type === 'step-output' && e.stepId === step && e.stream === 'text').map((e) => e.chunk);
 
 beforeEach(async () => {
   server = await new LoopbackProviders().start();

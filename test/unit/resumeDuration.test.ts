@@ -34,7 +34,7 @@ describe('resume: the run reports its own duration', () => {
         cwd: dir,
         pipelineFile: file,
         signal: ctl.signal,
-        listeners: [(e) => e.type === 'step-ended' && e.step === 'first' && ctl.abort(Object.assign(new Error('cancelled'), { name: 'CancelledError' }))],
+        listeners: [(e) => e.type === 'step-ended' && e.stepId === 'first' && ctl.abort(Object.assign(new Error('cancelled'), { name: 'CancelledError' }))],
       });
       assert.equal(first.status, 'cancelled');
       // pretend the first session started two hours ago

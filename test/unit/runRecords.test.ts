@@ -14,7 +14,7 @@ describe('recorded runs', () => {
   it('replays a record as the events the panel draws: start, each step in the order it ended, end', () => {
     const d = doc('r1', { b: step('completed', 1, 100, 0, '2026-11-22T10:00:02.000Z'), a: step('failed', null, 50, 0, '2026-11-22T10:00:01.000Z') });
     const ev = eventsOfRecord(d);
-    assert.deepEqual(ev.map((e) => (e.type === 'step-ended' ? `${e.type} ${e.step} ${e.result.status}` : e.type)), ['run-started', 'step-ended a failed', 'step-ended b completed', 'run-ended']);
+    assert.deepEqual(ev.map((e) => (e.type === 'step-ended' ? `${e.type} ${e.stepId} ${e.result.status}` : e.type)), ['run-started', 'step-ended a failed', 'step-ended b completed', 'run-ended']);
     assert.equal(ev[0].type === 'run-started' && ev[0].executionId, 'r1');
   });
 

@@ -118,16 +118,16 @@ describe('webview: layout adapter', () => {
 });
 
 function ended(step: string, status: StepResult['status'], extra: Partial<StepResult> = {}, scope: { loop: string; index: number }[] = []): RunEvent {
-  return { type: 'step-ended', time: 2000, step, scope, result: { ...emptyStepResult(status), success: status === 'completed', ...extra } };
+  return { type: 'step-ended', time: 2000, stepId: step, scope, result: { ...emptyStepResult(status), success: status === 'completed', ...extra } };
 }
 
 describe('webview: run state from events', () => {
   it('follows a run: running with its start time, retrying with the attempt, then the end states and totals', () => {
     const events: RunEvent[] = [
       { type: 'run-started', time: 1000, executionId: 'r1', pipelineId: 'p', steps: ['a', 'b', 'c'], levels: [['a'], ['b'], ['c']], resumed: false },
-      { type: 'step-started', time: 1100, step: 'a', scope: [], attempt: 1, inputs: { path: 'x' } },
-      { type: 'step-output', time: 1150, step: 'a', scope: [], stream: 'text', chunk: 'Hel' },
-      { type: 'step-output', time: 1160, step: 'a', scope: [], stream: 'text', chunk: 'lo' },
+      { type: 'step-started', time: 1100, stepId: 'a', scope: [], attempt: 1, inputs: { path: 'x' } },
+      { type: 'step-output', time: 1150, stepId: 'a', scope: [], stream: 'text', chunk: 'Hel' },
+      { type: 'step-output', time: 1160, stepId: 'a', scope: [], stream: 'text', chunk: 'lo' },
     ];
     let { run, changed } = applyEvents(emptyRun(), events);
     assert.deepEqual([...changed].sort(), ['a', 'b', 'c']);
@@ -138,8 +138,8 @@ describe('webview: run state from events', () => {
 
     ({ run, changed } = applyEvents(run, [
       ended('a', 'completed', { tokens_in: 10, tokens_out: 5, cost_usd: 0.001, model: 'openai:gpt-4o-mini', duration_ms: 900 }),
-      { type: 'step-started', time: 2100, step: 'b', scope: [], attempt: 1, inputs: {} },
-      { type: 'attempt-failed', time: 2200, step: 'b', scope: [], attempt: 1, error: 'boom', errorType: 'ToolError', retryInMs: 500 },
+      { type: 'step-started', time: 2100, stepId: 'b', scope: [], attempt: 1, inputs: {} },
+      { type: 'attempt-failed', time: 2200, stepId: 'b', scope: [], attempt: 1, error: 'boom', errorType: 'ToolError', retryInMs: 500 },
     ]));
     assert.deepEqual([...changed].sort(), ['a', 'b']);
     assert.equal(run.steps.a.status, 'completed');
@@ -148,7 +148,7 @@ describe('webview: run state from events', () => {
     assert.deepEqual([run.tokensIn, run.tokensOut, run.costUsd], [10, 5, 0.001]);
 
     ({ run } = applyEvents(run, [
-      { type: 'step-started', time: 2700, step: 'b', scope: [], attempt: 2, inputs: {} },
+      { type: 'step-started', time: 2700, stepId: 'b', scope: [], attempt: 2, inputs: {} },
       ended('b', 'failed', { error: 'boom again', error_type: 'ToolError', attempts: 2 }),
       ended('c', 'cancelled'),
     ]));
@@ -163,10 +163,10 @@ describe('webview: run state from events', () => {
     const scope = (i: number) => [{ loop: 'each', index: i }];
     const { run } = applyEvents(emptyRun(), [
       { type: 'run-started', time: 0, executionId: 'r', pipelineId: 'p', steps: ['each'], levels: [['each']], resumed: false },
-      { type: 'step-started', time: 1, step: 'each', scope: [], attempt: 1, inputs: {} },
-      { type: 'step-started', time: 2, step: 'first', scope: scope(0), attempt: 1, inputs: { content: '1' } },
+      { type: 'step-started', time: 1, stepId: 'each', scope: [], attempt: 1, inputs: {} },
+      { type: 'step-started', time: 2, stepId: 'first', scope: scope(0), attempt: 1, inputs: { content: '1' } },
       ended('first', 'completed', { tokens_in: 3 }, scope(0)),
-      { type: 'step-started', time: 3, step: 'first', scope: scope(1), attempt: 1, inputs: { content: '2' } },
+      { type: 'step-started', time: 3, stepId: 'first', scope: scope(1), attempt: 1, inputs: { content: '2' } },
       ended('first', 'completed', { tokens_in: 4 }, scope(1)),
       ended('each', 'completed', { tokens_in: 7, iterations: [] }),
     ]);
@@ -180,8 +180,8 @@ describe('webview: run state from events', () => {
     const big = 'x'.repeat(MAX_TEXT);
     const { run } = applyEvents(emptyRun(), [
       { type: 'run-started', time: 0, executionId: 'r', pipelineId: 'p', steps: ['a', 'b'], levels: [['a', 'b']], resumed: false },
-      { type: 'step-output', time: 1, step: 'a', scope: [], stream: 'text', chunk: big },
-      { type: 'step-output', time: 2, step: 'a', scope: [], stream: 'text', chunk: 'END' },
+      { type: 'step-output', time: 1, stepId: 'a', scope: [], stream: 'text', chunk: big },
+      { type: 'step-output', time: 2, stepId: 'a', scope: [], stream: 'text', chunk: 'END' },
       { type: 'from-a-newer-engine', time: 3 } as unknown as RunEvent,
     ]);
     assert.equal(run.steps.a.text.length, MAX_TEXT);

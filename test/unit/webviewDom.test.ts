@@ -23,7 +23,7 @@ const GRAPH: GraphDocument = {
     { from: 'report', to: 'handler', kind: 'on_failure' },
   ],
 };
-const ended = (step: string, status: 'completed' | 'failed' | 'skipped', extra: object = {}): RunEvent => ({ type: 'step-ended', time: 2000, step, scope: [], result: { ...emptyStepResult(status), success: status === 'completed', ...extra } });
+const ended = (step: string, status: 'completed' | 'failed' | 'skipped', extra: object = {}): RunEvent => ({ type: 'step-ended', time: 2000, stepId: step, scope: [], result: { ...emptyStepResult(status), success: status === 'completed', ...extra } });
 
 describe('webview: the DOM the extension and the workbench tests read', function () {
   this.timeout(60000);
