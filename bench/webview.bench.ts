@@ -157,7 +157,7 @@ async function main(): Promise<void> {
             await new Promise<void>((resolve) => {
               const timer = setInterval(() => {
                 const id = order[Math.floor(k / 2) % order.length];
-                const e = k % 2 === 0 ? { type: 'step-started', time: Date.now(), step: id, scope: [], attempt: 1, inputs: { n: k } } : { type: 'step-ended', time: Date.now(), step: id, scope: [], result: { ...started, status: 'completed', success: true, duration_ms: 10 } };
+                const e = k % 2 === 0 ? { type: 'step-started', time: Date.now(), stepId: id, scope: [], attempt: 1, inputs: { n: k } } : { type: 'step-ended', time: Date.now(), stepId: id, scope: [], result: { ...started, status: 'completed', success: true, duration_ms: 10 } };
                 window.postMessage({ type: 'run-events', runId: 'bench', events: [e] }, '*');
                 if (++k >= total) {
                   clearInterval(timer);
