@@ -3,6 +3,8 @@ import { DocumentHighlightKind, ResponseError, type DocumentHighlight, type Loca
 import type { Analysis } from '../engine/analyze/index';
 import { locate } from '../engine/analyze/locate';
 import type { StepReference } from '../engine/analyze/model';
+import { renameStep } from '../engine/edit/steps';
+import { EditRefused } from '../engine/edit/textEdits';
 
 function referenceAt(a: Analysis, offset: number): StepReference | null {
   return locate(a, offset).reference;
@@ -38,27 +40,17 @@ export function prepareRename(a: Analysis, offset: number): { range: Range; plac
   return ref ? { range: ref.range, placeholder: ref.stepId } : null;
 }
 
-const ID = /^[A-Za-z_][A-Za-z0-9_-]*$/;
-
-/** Renames a step everywhere. A template writes a hyphenated id as steps['a-b'], a plain one bare. */
+/** Renames a step everywhere (engine/edit/steps.ts), as one edit of the document. */
 export function rename(a: Analysis, uri: string, offset: number, newName: string): WorkspaceEdit | null {
   const ref = referenceAt(a, offset);
   if (!ref) return null;
-  if (!ID.test(newName)) throw new ResponseError(-32602, `'${newName}' is not a valid step id: a letter or '_', then letters, digits, '_' or '-'`);
-  if (newName !== ref.stepId && a.stepIndex.has(newName)) throw new ResponseError(-32602, `A step '${newName}' already exists`);
-  const text = a.text;
-  const edits: TextEdit[] = [];
-  for (const r of allOf(a, ref.stepId)) {
-    if (r.kind !== 'template') {
-      edits.push({ range: r.range, newText: newName });
-      continue;
-    }
-    // in a template: `old.x` or `steps['old']`; the range covers the id itself
-    const start = a.parsed.lines.offset(r.range.start);
-    const end = a.parsed.lines.offset(r.range.end);
-    const quoted = /['"]$/.test(text.slice(0, start)) && /^['"]/.test(text.slice(end));
-    if (quoted || /^[A-Za-z_$][\w$]*$/.test(newName)) edits.push({ range: r.range, newText: newName });
-    else edits.push({ range: r.range, newText: `steps['${newName}']` });
+  let edits;
+  try {
+    edits = renameStep(a, ref.stepId, newName);
+  } catch (e) {
+    if (e instanceof EditRefused) throw new ResponseError(-32602, e.message);
+    throw e;
   }
-  return { changes: { [uri]: edits } };
+  const lines = a.parsed.lines;
+  return { changes: { [uri]: edits.map((e): TextEdit => ({ range: { start: lines.position(e.start), end: lines.position(e.end) }, newText: e.newText })) } };
 }

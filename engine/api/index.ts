@@ -51,3 +51,6 @@ export type { Finding, ParameterDecl, Plan, Step } from '../spec/types';
 export { evaluate, hasTemplateSyntax, renderValue } from '../template/index';
 export type { Scope } from '../template/index';
 export type { Answer, Interaction, Question } from '../toolkit/interaction';
+export { editPipeline } from '../edit/operations';
+export type { EditOperation, EditResult } from '../edit/operations';
+export type { TextEdit } from '../edit/textEdits';

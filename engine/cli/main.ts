@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // `orc`: the command-line face of the engine.
+import { editCommand } from './editCommand';
 import { graphCommand } from './graphCommand';
 import { readSource, UsageError } from './input';
 import { planCommand } from './planCommand';
@@ -35,6 +36,9 @@ Usage:
   orc new "DESCRIPTION" [-o FILE] [--model M]  writes a pipeline from a description (only one that compiles)
   orc report RUN_ID [--json]                a finished run's critical path, waits, retries and suggestions
   orc models [--json]                       the model registry and which providers have keys
+  orc edit FILE connect FROM TO | disconnect FROM TO | add-step ID --action A [--tool T] [--after STEP] [--param K=V]...
+           | remove-step ID | duplicate ID | rename OLD NEW  [--dry-run] [--json]
+                                            the graph editor's operations as minimal edits of the file (TO gains FROM as a dependency)
   orc help [COMMAND]                        this text, or one command's usage (also: orc COMMAND --help)
   orc --version                             the version
 
@@ -46,21 +50,27 @@ interface Parsed {
   flags: Map<string, string | true>;
   /** Every `-i key=value`, in order. */
   inputs: string[];
+  /** Every `--param name=value` (orc edit add-step), in order. */
+  params: string[];
 }
 
-const VALUE_FLAGS = new Set(['--format', '--max-parallel', '-o', '--output', '--model', '--redis', '--queue', '--concurrency', '--root']);
+const VALUE_FLAGS = new Set(['--format', '--max-parallel', '-o', '--output', '--model', '--redis', '--queue', '--concurrency', '--root', '--tool', '--action', '--after']);
 
 export function parseArgs(argv: string[]): Parsed {
   const [command = 'help', ...rest] = argv;
   const positional: string[] = [];
   const flags = new Map<string, string | true>();
   const inputs: string[] = [];
+  const params: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
     if (a === '-' || !a.startsWith('-')) positional.push(a);
     else if (a === '-i' || a === '--input') {
       if (i + 1 >= rest.length) throw new UsageError(`${a} needs key=value`);
       inputs.push(rest[++i]);
+    } else if (a === '--param') {
+      if (i + 1 >= rest.length) throw new UsageError(`${a} needs name=value`);
+      params.push(rest[++i]);
     }
     else if (a.includes('=') && a.startsWith('--')) flags.set(a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1));
     else if (VALUE_FLAGS.has(a)) {
@@ -68,7 +78,7 @@ export function parseArgs(argv: string[]): Parsed {
       flags.set(a, rest[++i]);
     } else flags.set(a, true);
   }
-  return { command, positional, flags, inputs };
+  return { command, positional, flags, inputs, params };
 }
 
 /** The model runner of a command that asks a model: the SDKs' environment variables, the registry (ORC_MODEL_REGISTRY laid over the shipped one). */
@@ -188,6 +198,13 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
         allowOnly(p, ['--json']);
         if (p.positional.length !== 1) throw new UsageError("'orc report' takes one run id (see 'orc runs')");
         return reportCommand(p.positional[0], p.flags.has('--json'), style, io.out, io.err);
+      case 'edit': {
+        allowOnly(p, ['--dry-run', '--json', '--tool', '--action', '--after']);
+        const [file, operation, ...args] = p.positional;
+        if (!file || !operation) throw new UsageError(COMMAND_USAGE.edit);
+        const flag = (f: string) => (typeof p.flags.get(f) === 'string' ? (p.flags.get(f) as string) : undefined);
+        return editCommand({ file, operation, args, tool: flag('--tool'), action: flag('--action'), after: flag('--after'), params: p.params, dryRun: p.flags.has('--dry-run'), json: p.flags.has('--json') }, errStyle, io.out, io.err);
+      }
       case 'models':
         allowOnly(p, ['--json']);
         return await modelsCommand(p.flags.has('--json'), style, io.out);

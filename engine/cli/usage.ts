@@ -30,6 +30,20 @@ export const COMMAND_USAGE: Record<string, string> = {
   and writes the checkpoint as always; each attempt of a tool or model step is a job on the queue,
   run by a worker. URL: redis://[user:password@]host[:port][/db], rediss:// for TLS. See
   docs/scale-out.md.`,
+  edit: `orc edit FILE OPERATION ... [--dry-run] [--json]
+  Changes the pipeline as the graph editor does, with the smallest edit of its text (comments,
+  blank lines, quoting and key order stay as they are). OPERATION is one of:
+    connect FROM TO        TO gains FROM as a dependency (refused when it would close a cycle)
+    disconnect FROM TO     TO loses its explicit dependency on FROM
+    add-step ID --action ACTION [--tool TOOL] [--after STEP] [--param NAME=VALUE]...
+                           a new step after STEP (depending on it) or at the end; required
+                           parameters not given are written as "" to fill in
+    remove-step ID         the step, and its id in its dependents' lists (refused while a
+                           template, a jump or an output still reads it)
+    duplicate ID           a copy right after it, as ID_2 (ID_3, ...)
+    rename OLD NEW         the id everywhere it is written, templates included
+  A refused edit prints why (and the errors it would cause) and exits 2; the file is unchanged.
+  --dry-run prints the edited text instead of writing it; --json prints {file, ok, summary, edits}.`,
   runs: `orc runs [--json]
   Lists past runs in .orchestrator/ (this folder or the nearest parent that has one).`,
   auto: `orc auto FILE [--refresh] [--json]

@@ -12,7 +12,7 @@ const LAYERS: string[][] = [
   ['engine/parse', 'engine/template', 'engine/plan', 'engine/toolkit'],
   ['engine/models', 'engine/mcp'],
   ['engine/analyze', 'engine/tools'],
-  ['engine/auto', 'engine/intel'],
+  ['engine/auto', 'engine/intel', 'engine/edit'],
   ['engine/run'],
   ['engine/distributed'],
   ['engine/api'],
