@@ -3,6 +3,7 @@ import { DocumentHighlightKind, ResponseError, type DocumentHighlight, type Loca
 import type { Analysis } from '../engine/analyze/index';
 import { locate } from '../engine/analyze/locate';
 import type { StepReference } from '../engine/analyze/model';
+import type { ServerFeatures } from './features';
 
 function referenceAt(a: Analysis, offset: number): StepReference | null {
   return locate(a, offset).reference;
@@ -61,4 +62,13 @@ export function rename(a: Analysis, uri: string, offset: number, newName: string
     else edits.push({ range: r.range, newText: `steps['${newName}']` });
   }
   return { changes: { [uri]: edits } };
+}
+
+/** Answers definition, references, highlights and rename requests. */
+export function registerNavigation({ connection, withDoc }: ServerFeatures): void {
+  connection.onDefinition((p) => withDoc(p.textDocument.uri, 'definition', null, (a, doc) => definition(a, doc.uri, a.parsed.lines.offset(p.position))));
+  connection.onReferences((p) => withDoc(p.textDocument.uri, 'references', [], (a, doc) => references(a, doc.uri, a.parsed.lines.offset(p.position), p.context.includeDeclaration)));
+  connection.onDocumentHighlight((p) => withDoc(p.textDocument.uri, 'highlight', [], (a) => highlights(a, a.parsed.lines.offset(p.position))));
+  connection.onPrepareRename((p) => withDoc(p.textDocument.uri, 'prepareRename', null, (a) => prepareRename(a, a.parsed.lines.offset(p.position))));
+  connection.onRenameRequest((p) => withDoc(p.textDocument.uri, 'rename', null, (a, doc) => rename(a, doc.uri, a.parsed.lines.offset(p.position), p.newName)));
 }
