@@ -78,7 +78,7 @@ const PAUSE_MS = 1000;
 
 /** The open on OPENS - 1 more fresh servers of each kind (`measure` times the first), and on each
  * the first edit made PAUSE_MS after the open's diagnostics (`measure` edits at once): ours keeps
- * what the open skipped keeping while the editor is quiet (server/server.ts, PRIME_MS). */
+ * what the open skipped keeping while the editor is quiet (server/diagnosticsPublisher.ts, PRIME_MS). */
 async function moreOpens(n: number): Promise<Record<'ours' | 'theirs', { opens: number[]; pausedEdits: number[] }>> {
   const text = generatePipeline(n);
   const { breaking } = nameEdits(text, n);

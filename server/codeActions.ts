@@ -4,6 +4,7 @@ import { CodeActionKind, type CodeAction, type Diagnostic, type TextEdit } from 
 import type { Analysis } from '../engine/analyze/index';
 import type { FindingFix } from '../engine/spec/types';
 import { exactSpan } from '../engine/parse/yamlDocument';
+import type { ServerFeatures } from './features';
 
 const REPLACE_CODES = new Set([
   'schema.unknown-key', 'schema.enum', 'step.unknown-dependency', 'jump.unknown-target', 'tool.unknown', 'action.unknown',
@@ -86,4 +87,9 @@ export function codeActions(a: Analysis, uri: string, diagnostics: Diagnostic[])
     }
   }
   return out;
+}
+
+/** Answers code actions: the quick fixes of the diagnostics in the request. */
+export function registerCodeActions({ connection, withDoc }: ServerFeatures): void {
+  connection.onCodeAction((p) => withDoc(p.textDocument.uri, 'codeActions', [], (a, doc) => codeActions(a, doc.uri, p.context.diagnostics)));
 }

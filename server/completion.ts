@@ -12,6 +12,7 @@ import { actionSpec, BUILTIN_ACTIONS, TOOL_SPECS } from '../engine/toolkit/toolS
 import { describeModel, registryModels } from '../engine/models/registry';
 import { valueAt } from '../engine/spec/values';
 import { mcpToolsOf, stepActionSpec } from './documents';
+import type { ServerFeatures } from './features';
 
 const md = (value: string) => ({ kind: MarkupKind.Markdown, value });
 
@@ -167,4 +168,9 @@ export function completions(a: Analysis, offset: number): CompletionItem[] {
       return templateItems(a, ctx);
   }
   return [];
+}
+
+/** Answers completion requests from the document's analysis. */
+export function registerCompletion({ connection, withDoc }: ServerFeatures): void {
+  connection.onCompletion((p) => withDoc(p.textDocument.uri, 'completion', [], (a) => completions(a, a.parsed.lines.offset(p.position))));
 }

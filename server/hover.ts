@@ -12,6 +12,8 @@ import type { Step } from '../engine/spec/types';
 import { FILTERS } from '../engine/template/filters';
 import { actionSpec, TOOL_SPECS, type ActionSpec } from '../engine/toolkit/toolSpecs';
 import { mcpToolsOf, stepActionSpec } from './documents';
+import type { ServerFeatures } from './features';
+import { explanationHover } from './explanationHover';
 
 function stepSummary(a: Analysis, step: Step): string {
   const line = a.references.find((r) => r.kind === 'definition' && r.stepId === step.id)?.range.start.line;
@@ -99,3 +101,7 @@ function findStepByPath(a: Analysis, path: (string | number)[]): Step | undefine
   return undefined;
 }
 
+/** Answers hovers: the pipeline's cached explanation on its `name:` line, else what is under the cursor. */
+export function registerHover({ connection, withDoc, lockOf }: ServerFeatures): void {
+  connection.onHover((p) => withDoc(p.textDocument.uri, 'hover', null, (a, doc) => explanationHover(a, doc.uri, p.position.line) ?? hover(a, a.parsed.lines.offset(p.position), lockOf(doc.uri))));
+}

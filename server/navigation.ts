@@ -5,6 +5,7 @@ import { locate } from '../engine/analyze/locate';
 import type { StepReference } from '../engine/analyze/model';
 import { renameStep } from '../engine/edit/steps';
 import { EditRefused } from '../engine/edit/textEdits';
+import type { ServerFeatures } from './features';
 
 function referenceAt(a: Analysis, offset: number): StepReference | null {
   return locate(a, offset).reference;
@@ -53,4 +54,13 @@ export function rename(a: Analysis, uri: string, offset: number, newName: string
   }
   const lines = a.parsed.lines;
   return { changes: { [uri]: edits.map((e): TextEdit => ({ range: { start: lines.position(e.start), end: lines.position(e.end) }, newText: e.newText })) } };
+}
+
+/** Answers definition, references, highlights and rename requests. */
+export function registerNavigation({ connection, withDoc }: ServerFeatures): void {
+  connection.onDefinition((p) => withDoc(p.textDocument.uri, 'definition', null, (a, doc) => definition(a, doc.uri, a.parsed.lines.offset(p.position))));
+  connection.onReferences((p) => withDoc(p.textDocument.uri, 'references', [], (a, doc) => references(a, doc.uri, a.parsed.lines.offset(p.position), p.context.includeDeclaration)));
+  connection.onDocumentHighlight((p) => withDoc(p.textDocument.uri, 'highlight', [], (a) => highlights(a, a.parsed.lines.offset(p.position))));
+  connection.onPrepareRename((p) => withDoc(p.textDocument.uri, 'prepareRename', null, (a) => prepareRename(a, a.parsed.lines.offset(p.position))));
+  connection.onRenameRequest((p) => withDoc(p.textDocument.uri, 'rename', null, (a, doc) => rename(a, doc.uri, a.parsed.lines.offset(p.position), p.newName)));
 }

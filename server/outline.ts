@@ -3,6 +3,7 @@ import { FoldingRangeKind, SymbolKind, type DocumentSymbol, type FoldingRange, t
 import type { Analysis } from '../engine/analyze/index';
 import type { PipelineSymbol } from '../engine/analyze/model';
 import type { NodeSpan } from '../engine/parse/yamlDocument';
+import type { ServerFeatures } from './features';
 
 const KINDS: Record<PipelineSymbol['kind'], SymbolKind> = {
   pipeline: SymbolKind.Module,
@@ -70,4 +71,11 @@ export function selectionRanges(a: Analysis, offsets: number[]): SelectionRange[
     for (const [s, e] of chain) sel = { range: lines.range(s, e), parent: sel };
     return sel ?? { range: lines.range(offset, offset) };
   });
+}
+
+/** Answers document symbols, folding ranges and selection ranges. */
+export function registerOutline({ connection, withDoc }: ServerFeatures): void {
+  connection.onDocumentSymbol((p) => withDoc(p.textDocument.uri, 'symbols', [], (a) => documentSymbols(a)));
+  connection.onFoldingRanges((p) => withDoc(p.textDocument.uri, 'folding', [], (a) => foldingRanges(a)));
+  connection.onSelectionRanges((p) => withDoc(p.textDocument.uri, 'selectionRanges', [], (a) => selectionRanges(a, p.positions.map((x) => a.parsed.lines.offset(x)))));
 }

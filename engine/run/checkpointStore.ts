@@ -10,115 +10,23 @@
 // memory): past the first INLINE_BODY_LIMIT, body steps' results are appended to journal.jsonl, one
 // line each, fsynced before the checkpoint that follows them. A torn last line (a crash mid-append)
 // is ignored when the run is read back.
-import { createHash } from 'node:crypto';
-import { promises as fsp, readFileSync, readdirSync, existsSync, openSync, fsyncSync, closeSync, writeSync, readSync, renameSync, mkdirSync, rmSync } from 'node:fs';
+import { promises as fsp, readdirSync, openSync, fsyncSync, closeSync, writeSync, mkdirSync, rmSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { ResultDocument, RunStatus, StepResult } from './events';
+import { appendSynced, atomicWrite, atomicWriteSync } from './durableWrite';
+import { JOURNAL_FILE, recentFile, runDir, type Checkpoint } from './runFiles';
 
-export const STATE_DIR = '.orchestrator';
-export const CHECKPOINT_FORMAT = 1;
-export const JOURNAL_FILE = 'journal.jsonl';
+export { STATE_DIR, CHECKPOINT_FORMAT, JOURNAL_FILE, recentFile, runsDir, runDir, sha256, type Checkpoint } from './runFiles';
+export { atomicWriteSync } from './durableWrite';
+export { CheckpointError, loadCheckpoint, listRuns, type RunSummary } from './checkpointReader';
+
 /** Loop-body results kept in checkpoint.json; later ones go to the journal. */
 export const INLINE_BODY_LIMIT = 1000;
 /** Results appended since the last whole checkpoint may grow to this or the checkpoint's size, whichever is larger, before it is written whole again (bytes). */
 export const RECENT_MIN_BYTES = 256 * 1024;
 /** How often an append looks that the recent file it holds open is still in its folder (ms). */
 const RECENT_CHECK_MS = 100;
-
-/** The file of results recorded after the whole checkpoint of this generation. */
-export function recentFile(dir: string, generation: number): string {
-  return path.join(dir, `recent-${generation}.jsonl`);
-}
-
-export interface Checkpoint {
-  format: number;
-  execution_id: string;
-  pipeline_id: string;
-  pipeline_file: string;
-  pipeline_sha256: string;
-  inputs: Record<string, unknown>;
-  max_parallel: number;
-  status: RunStatus;
-  started_at: string;
-  updated_at: string;
-  /** The process running the run (a resume looks for commands it left). */
-  pid?: number;
-  /** Which recent-<n>.jsonl holds the results recorded after this file was written (absent: none). */
-  generation?: number;
-  /** Step results by key: a step id, or `loop[2]/body_step` for a step of an iteration. */
-  steps: Record<string, StepResult>;
-}
-
-export function runsDir(cwd: string): string {
-  return path.join(cwd, STATE_DIR, 'runs');
-}
-
-export function runDir(cwd: string, executionId: string): string {
-  return path.join(runsDir(cwd), executionId);
-}
-
-export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
-
-async function atomicWrite(file: string, text: string): Promise<void> {
-  // the folder again: a step may have deleted it (the run goes on, and so does its record)
-  await fsp.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fh = await fsp.open(tmp, 'w');
-  try {
-    await fh.writeFile(text);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await fsp.rename(tmp, file);
-  const dir = await fsp.open(path.dirname(file), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
-}
-
-/** The same, synchronously: for the last write when the process is about to exit. */
-export function atomicWriteSync(file: string, text: string): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w');
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
-  const dfd = openSync(path.dirname(file), 'r');
-  try {
-    fsyncSync(dfd);
-  } finally {
-    closeSync(dfd);
-  }
-}
-
-async function appendSynced(file: string, text: string): Promise<void> {
-  let fh: Awaited<ReturnType<typeof fsp.open>>;
-  try {
-    fh = await fsp.open(file, 'a');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    // the folder again: a step may have deleted it (not looked for before every append)
-    await fsp.mkdir(path.dirname(file), { recursive: true });
-    fh = await fsp.open(file, 'a');
-  }
-  try {
-    await fh.writeFile(text);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
 
 const isBodyKey = (key: string) => key.includes('/');
 
@@ -396,124 +304,4 @@ export class CheckpointStore {
       this.onError(e as Error);
     }
   }
-}
-
-/** Reads journal lines in chunks (the file may be bigger than one string can be). */
-function readJournal(file: string, into: Record<string, StepResult>): void {
-  if (!existsSync(file)) return;
-  const fd = openSync(file, 'r');
-  try {
-    const buf = Buffer.alloc(1 << 20);
-    let rest = '';
-    for (;;) {
-      const n = readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) break;
-      const text = rest + buf.toString('utf8', 0, n);
-      const lines = text.split('\n');
-      rest = lines.pop()!;
-      for (const line of lines) {
-        if (!line) continue;
-        const [k, r] = JSON.parse(line) as [string, StepResult];
-        into[k] = r;
-      }
-    }
-    // a last line without its newline was torn by a crash mid-append: it never counted
-  } finally {
-    closeSync(fd);
-  }
-}
-
-export class CheckpointError extends Error {}
-
-/** A run's checkpoint with its recent results and its journal merged in (`journal: false` leaves out the long loops' journal: top-level steps are all there without it). */
-export function loadCheckpoint(cwd: string, executionId: string, opts: { journal?: boolean } = {}): Checkpoint {
-  if (!/^[\w.-]+$/.test(executionId)) throw new CheckpointError(`'${executionId}' is not a run id`);
-  const file = path.join(runDir(cwd, executionId), 'checkpoint.json');
-  if (!existsSync(file)) {
-    const known = existsSync(runsDir(cwd)) ? readdirSync(runsDir(cwd)) : [];
-    throw new CheckpointError(`No run '${executionId}' in ${path.join(STATE_DIR, 'runs')}${known.length ? ` (runs: ${known.slice(-5).join(', ')}${known.length > 5 ? ', ...' : ''})` : ''}`);
-  }
-  let data: Checkpoint;
-  try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new CheckpointError(`The checkpoint of run '${executionId}' cannot be read: ${(e as Error).message}`);
-  }
-  if (data.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`The checkpoint of run '${executionId}' has format ${data.format}; this version reads format ${CHECKPOINT_FORMAT}`);
-  // results recorded after the whole write (bounded by its size, so read even for a summary)
-  if (data.generation !== undefined) {
-    try {
-      readJournal(recentFile(path.dirname(file), data.generation), data.steps);
-    } catch (e) {
-      throw new CheckpointError(`The recent results of run '${executionId}' cannot be read: ${(e as Error).message}`);
-    }
-  }
-  if (opts.journal !== false) {
-    try {
-      readJournal(path.join(path.dirname(file), JOURNAL_FILE), data.steps);
-    } catch (e) {
-      throw new CheckpointError(`The journal of run '${executionId}' cannot be read: ${(e as Error).message}`);
-    }
-  }
-  return data;
-}
-
-export interface RunSummary {
-  execution_id: string;
-  pipeline_id: string;
-  pipeline_file: string;
-  status: RunStatus;
-  started_at: string;
-  updated_at: string;
-  duration_ms: number;
-  steps_completed: number;
-  steps_total: number | null;
-  /** Tokens in and out, over every model call of the run. */
-  tokens: number;
-  cost_usd: number;
-}
-
-/** Past runs, newest first (by when they started; two runs of the same second by id). A folder whose
- * checkpoint cannot be read is listed as unreadable, not skipped. */
-export function listRuns(cwd: string): (RunSummary | { execution_id: string; error: string })[] {
-  const dir = runsDir(cwd);
-  if (!existsSync(dir)) return [];
-  const startedOf = (r: RunSummary | { execution_id: string; error: string }) => ('started_at' in r ? r.started_at : '');
-  return readdirSync(dir)
-    .sort()
-    .reverse()
-    .map((id): RunSummary | { execution_id: string; error: string } => {
-      try {
-        const c = loadCheckpoint(cwd, id, { journal: false });
-        let total: number | null = null;
-        let cost = 0;
-        let tokens = 0;
-        const resultFile = path.join(dir, id, 'result.json');
-        if (existsSync(resultFile)) {
-          const doc = JSON.parse(readFileSync(resultFile, 'utf8')) as ResultDocument;
-          total = Object.keys(doc.steps).length;
-          cost = doc.cost_usd;
-          tokens = (doc.tokens_in ?? 0) + (doc.tokens_out ?? 0);
-        } else {
-          cost = Object.values(c.steps).reduce((a, s) => a + (s.cost_usd ?? 0), 0);
-          tokens = Object.entries(c.steps).reduce((a, [k, s]) => a + (k.includes('/') ? 0 : (s.tokens_in ?? 0) + (s.tokens_out ?? 0)), 0);
-        }
-        return {
-          execution_id: c.execution_id,
-          pipeline_id: c.pipeline_id,
-          pipeline_file: c.pipeline_file,
-          status: c.status,
-          started_at: c.started_at,
-          updated_at: c.updated_at,
-          duration_ms: Date.parse(c.updated_at) - Date.parse(c.started_at),
-          steps_completed: Object.entries(c.steps).filter(([k, s]) => !k.includes('/') && s.status === 'completed').length,
-          steps_total: total,
-          tokens,
-          cost_usd: cost,
-        };
-      } catch (e) {
-        return { execution_id: id, error: (e as Error).message };
-      }
-    })
-    .sort((a, b) => (startedOf(a) < startedOf(b) ? 1 : startedOf(a) > startedOf(b) ? -1 : a.execution_id < b.execution_id ? 1 : -1));
 }

@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { analyze, hasErrors, type Analysis } from '../analyze/index';
 import { NO_MODELS, type ModelRunner } from '../models/modelRunner';
-import { renderValue } from '../template/index';
 import { BUILTIN_TOOLS } from '../tools/registry';
 import { McpSession } from '../mcp/session';
 import { effectiveServers, loadUserServers, usesMcpServers } from '../mcp/config';
@@ -14,21 +13,23 @@ import type { NestedRunOptions, NestedRunResult, ToolDefinition } from '../toolk
 import { ToolError } from '../toolkit/runtime';
 import type { Interaction } from '../toolkit/interaction';
 import { CheckpointStore, sha256, type Checkpoint } from './checkpointStore';
-import { emptyStepResult, RunEmitter, type ResultDocument, type RunListener, type StepResult } from './events';
+import { RunEmitter, type ResultDocument, type RunListener } from './events';
+import { renderOutputs, resultDocument } from './runResultDocument';
 import { resolveInputs } from './inputs';
 import { NOTHING_RESTORED, Semaphore, type RunContext } from './runContext';
 import { killLeftovers } from './leftovers';
 import { iterationCap } from './loopRunner';
 import { Redactor } from './redact';
 import { StepListRunner } from './scheduler';
-import { definitionHash, predict, type Prediction } from './predict';
+import { predict, type Prediction } from './predict';
 import { registryModels, type RegistryModel } from '../models/registry';
 import { loadHistory } from './history';
 import { orchestratorOf } from '../auto/orchestrator';
 import { DebugBridge, type RunDebugger } from './debugHooks';
 import { executionInfo, ListScope, rootScope } from './scope';
 import { StepCache } from './stepCache';
-import type { AttemptExecutor, ListOutcome } from './runContext';
+import type { AttemptExecutor } from './runContext';
+import type { Pipeline } from '../spec/types';
 import type { Abortable } from './attemptSignal';
 
 export const DEFAULT_MAX_PARALLEL = 16;
@@ -85,18 +86,91 @@ export function newExecutionId(now = new Date()): string {
   return `${t}-${randomBytes(3).toString('hex')}`;
 }
 
-/** Totals over the steps, summed in the order they ended. */
-function summaryOf(outcome: ListOutcome) {
-  let tokensIn = 0;
-  let tokensOut = 0;
-  let cost = 0;
-  for (const i of outcome.endOrder) {
-    const r = outcome.byIndex[i]!;
-    tokensIn += r.tokens_in;
-    tokensOut += r.tokens_out;
-    cost += r.cost_usd;
+/** The run's checkpoint store (null when the run keeps none), its first record as the run starts. */
+function openCheckpoint(
+  analysis: Analysis,
+  options: RunOptions,
+  emitter: RunEmitter,
+  run: { cwd: string; pipelineFile: string | null; source: string; executionId: string; inputs: Record<string, unknown>; maxParallel: number; started: Date },
+): CheckpointStore | null {
+  const pipeline = analysis.pipeline!;
+  if (!(options.checkpoint ?? pipeline.context.checkpoint)) return null;
+  return new CheckpointStore(
+    run.cwd,
+    {
+      format: 1,
+      execution_id: run.executionId,
+      pipeline_id: pipeline.id,
+      pipeline_file: run.pipelineFile ?? '',
+      pipeline_sha256: sha256(run.source),
+      inputs: run.inputs,
+      max_parallel: run.maxParallel,
+      status: 'running',
+      started_at: run.started.toISOString(),
+      updated_at: run.started.toISOString(),
+      pid: process.pid,
+      steps: { ...(options.resume?.steps ?? {}) },
+    },
+    (p, completed) => emitter.emit({ type: 'checkpoint-written', time: Date.now(), path: p, completed }),
+    (e) => emitter.emit({ type: 'warning', time: Date.now(), stepId: null, message: `Could not write the checkpoint: ${e.message}` }),
+  );
+}
+
+/** The run's tools: the built-in ones, the caller's, and the MCP session's (closed at the run's end). */
+function runTools(pipeline: Pipeline, options: RunOptions, cwd: string) {
+  const tools = { ...BUILTIN_TOOLS, ...(options.tools ?? {}) };
+  // MCP: the run's servers (the user's settings under the pipeline's), each started on first use and
+  // closed at the run's end; `mcp-server` and `mcp-memory` get the run's own state (nested runs share the parent's)
+  // the user's server list is read only when the pipeline can reach a server
+  const mcp = new McpSession(effectiveServers(pipeline, usesMcpServers(pipeline) ? loadUserServers().servers : {}), cwd);
+  Object.assign(tools, mcp.toolsFor(pipeline));
+  if (!options.tools?.['mcp-server']) tools['mcp-server'] = createMcpServerTool(mcp);
+  if (!options.tools?.['mcp-memory']) tools['mcp-memory'] = createMcpMemoryTool();
+  const toolSlots = new Map<string, Semaphore>();
+  for (const [name, t] of Object.entries(tools)) if (t.concurrency) toolSlots.set(name, new Semaphore(t.concurrency));
+  return { tools, toolSlots, mcp };
+}
+
+/** One listener for the whole run: attempts with their own signal are aborted through `inflight`,
+ * and steps waiting for a slot are woken here (they add no listener of their own). Returns its removal. */
+function cancelOnAbort(signal: AbortSignal, inflight: Set<Abortable>, slots: Semaphore, toolSlots: Map<string, Semaphore>): () => void {
+  const onCancel = () => {
+    for (const c of inflight) c.abort(signal.reason);
+    slots.abortWaiters();
+    for (const s of toolSlots.values()) s.abortWaiters();
+  };
+  signal.addEventListener('abort', onCancel, { once: true });
+  return () => signal.removeEventListener('abort', onCancel);
+}
+
+/** Announces the run, kills what a dead earlier process of it left running, and writes the first checkpoint. */
+function announceRun(analysis: Analysis, options: RunOptions, emitter: RunEmitter, executionId: string, checkpoint: CheckpointStore | null): void {
+  const pipeline = analysis.pipeline!;
+  const plan = analysis.plan!;
+  // the previous process died mid-run: commands it started may still run
+  const killed = options.resume?.status === 'running' ? killLeftovers(options.resume.pid) : 0;
+  emitter.emit({ type: 'run-started', time: Date.now(), executionId, pipelineId: pipeline.id, steps: plan.executionOrder, levels: plan.levels, resumed: Boolean(options.resume) });
+  if (killed) emitter.emit({ type: 'warning', time: Date.now(), stepId: null, message: `The run's previous process (pid ${options.resume!.pid}) died and left ${killed} command${killed === 1 ? '' : 's'} running; ${killed === 1 ? 'it was' : 'they were'} killed` });
+  // the first checkpoint is on disk before any step starts: a run killed at once can still be resumed
+  if (checkpoint) {
+    try {
+      checkpoint.flushSync();
+    } catch (e) {
+      emitter.emit({ type: 'warning', time: Date.now(), stepId: null, message: `Could not write the checkpoint: ${(e as Error).message}` });
+    }
   }
-  return { tokensIn, tokensOut, cost: Math.round(cost * 1e6) / 1e6 };
+}
+
+/** The run predicted from earlier runs and the model registry (null when not asked, or it could not be). */
+function predictRun(analysis: Analysis, options: RunOptions, emitter: RunEmitter, cwd: string, maxParallel: number, inputs: Record<string, unknown>): Prediction | null {
+  if (!options.predict) return null;
+  const pipeline = analysis.pipeline!;
+  try {
+    return predict(pipeline, analysis.plan!, { maxParallel: Math.max(1, maxParallel), inputs, registry: options.registry ?? registryModels(), history: loadHistory(cwd, pipeline.id) });
+  } catch (e) {
+    emitter.emit({ type: 'warning', time: Date.now(), stepId: null, message: `Could not predict the run: ${(e as Error).message}` });
+    return null;
+  }
 }
 
 /** Runs a compiled pipeline (an analysis without errors). */
@@ -114,52 +188,13 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   for (const l of options.listeners ?? []) emitter.on(l);
   const cwd = path.resolve(options.cwd);
   const pipelineFile = options.pipelineFile ? path.resolve(options.pipelineFile) : null;
-  const useCheckpoint = options.checkpoint ?? pipeline.context.checkpoint;
   const source = options.source ?? (pipelineFile ? readFileSync(pipelineFile, 'utf8') : analysis.text);
-
-  const checkpoint = useCheckpoint
-    ? new CheckpointStore(
-        cwd,
-        {
-          format: 1,
-          execution_id: executionId,
-          pipeline_id: pipeline.id,
-          pipeline_file: pipelineFile ?? '',
-          pipeline_sha256: sha256(source),
-          inputs,
-          max_parallel: maxParallel,
-          status: 'running',
-          started_at: started.toISOString(),
-          updated_at: started.toISOString(),
-          pid: process.pid,
-          steps: { ...(options.resume?.steps ?? {}) },
-        },
-        (p, completed) => emitter.emit({ type: 'checkpoint-written', time: Date.now(), path: p, completed }),
-        (e) => emitter.emit({ type: 'warning', time: Date.now(), stepId: null, message: `Could not write the checkpoint: ${e.message}` }),
-      )
-    : null;
-
-  const tools = { ...BUILTIN_TOOLS, ...(options.tools ?? {}) };
-  // MCP: the run's servers (the user's settings under the pipeline's), each started on first use and
-  // closed at the run's end; `mcp-server` and `mcp-memory` get the run's own state (nested runs share the parent's)
-  // the user's server list is read only when the pipeline can reach a server
-  const mcp = new McpSession(effectiveServers(pipeline, usesMcpServers(pipeline) ? loadUserServers().servers : {}), cwd);
-  Object.assign(tools, mcp.toolsFor(pipeline));
-  if (!options.tools?.['mcp-server']) tools['mcp-server'] = createMcpServerTool(mcp);
-  if (!options.tools?.['mcp-memory']) tools['mcp-memory'] = createMcpMemoryTool();
-  const toolSlots = new Map<string, Semaphore>();
-  for (const [name, t] of Object.entries(tools)) if (t.concurrency) toolSlots.set(name, new Semaphore(t.concurrency));
+  const checkpoint = openCheckpoint(analysis, options, emitter, { cwd, pipelineFile, source, executionId, inputs, maxParallel, started });
+  const { tools, toolSlots, mcp } = runTools(pipeline, options, cwd);
   const signal = options.signal ?? new AbortController().signal;
   const slots = new Semaphore(Math.max(1, maxParallel));
-  // one listener for the whole run: attempts with their own signal are aborted through `inflight`,
-  // and steps waiting for a slot are woken here (they add no listener of their own)
   const inflight = new Set<Abortable>();
-  const onCancel = () => {
-    for (const c of inflight) c.abort(signal.reason);
-    slots.abortWaiters();
-    for (const s of toolSlots.values()) s.abortWaiters();
-  };
-  signal.addEventListener('abort', onCancel, { once: true });
+  const stopCancelling = cancelOnAbort(signal, inflight, slots, toolSlots);
   const depth = options.depth ?? 0;
   const models = options.models ?? NO_MODELS;
   const redactor = options.redactor ?? new Redactor();
@@ -195,26 +230,8 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
     runList: (steps, listPlan, listScope, keyPrefix, scopePath) => new StepListRunner(ctx, steps, listPlan, listScope, keyPrefix, scopePath).run(),
   };
 
-  // the previous process died mid-run: commands it started may still run
-  const killed = options.resume?.status === 'running' ? killLeftovers(options.resume.pid) : 0;
-  emitter.emit({ type: 'run-started', time: Date.now(), executionId, pipelineId: pipeline.id, steps: plan.executionOrder, levels: plan.levels, resumed: Boolean(options.resume) });
-  if (killed) emitter.emit({ type: 'warning', time: Date.now(), stepId: null, message: `The run's previous process (pid ${options.resume!.pid}) died and left ${killed} command${killed === 1 ? '' : 's'} running; ${killed === 1 ? 'it was' : 'they were'} killed` });
-  // the first checkpoint is on disk before any step starts: a run killed at once can still be resumed
-  if (checkpoint) {
-    try {
-      checkpoint.flushSync();
-    } catch (e) {
-      emitter.emit({ type: 'warning', time: Date.now(), stepId: null, message: `Could not write the checkpoint: ${(e as Error).message}` });
-    }
-  }
-  let prediction: Prediction | null = null;
-  if (options.predict) {
-    try {
-      prediction = predict(pipeline, plan, { maxParallel: Math.max(1, maxParallel), inputs, registry: options.registry ?? registryModels(), history: loadHistory(cwd, pipeline.id) });
-    } catch (e) {
-      emitter.emit({ type: 'warning', time: Date.now(), stepId: null, message: `Could not predict the run: ${(e as Error).message}` });
-    }
-  }
+  announceRun(analysis, options, emitter, executionId, checkpoint);
+  const prediction = predictRun(analysis, options, emitter, cwd, maxParallel, inputs);
   const scope = new ListScope(rootScope(inputs, pipeline.id, executionInfo(executionId, started)), {}, inputs);
   const outcome = await new StepListRunner(ctx, pipeline.steps, plan, scope, '', [])
     .run()
@@ -223,81 +240,15 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
       checkpoint?.close(); // no final write will let go of the recent file
       throw e;
     });
-  signal.removeEventListener('abort', onCancel);
+  stopCancelling();
 
-  // outputs render after the run, from the top-level results. After a failed run they are
-  // best effort: one that needs a step that did not run is left out, its cause already reported.
-  const outputs: Record<string, unknown> = {};
-  const outputErrors: Record<string, string> = {};
-  if (!outcome.cancelled) {
-    for (const [name, tpl] of Object.entries(pipeline.outputs)) {
-      try {
-        outputs[name] = typeof tpl === 'string' ? renderValue(tpl, scope) : tpl;
-      } catch (e) {
-        if (!outcome.failed) outputErrors[name] = (e as Error).message;
-      }
-    }
-  }
-  const cancelled = outcome.cancelled || signal.aborted;
-  const failed = outcome.failed || Object.keys(outputErrors).length > 0;
-  const status = cancelled ? 'cancelled' : failed ? 'failed' : 'completed';
-  const ended = new Date();
-  const steps: Record<string, StepResult> = {};
-  // in the document's key order: the steps' order, unless an id looks like an array index (those come first)
-  let indexLike = false;
-  const inOrder = pipeline.steps.map((s, i) => {
-    const r = outcome.byIndex[i] ?? { ...emptyStepResult('cancelled'), skip_reason: 'the run was cancelled' };
-    steps[s.id] = r;
-    const c = s.id.charCodeAt(0);
-    if (c >= 48 && c <= 57) indexLike = true;
-    return r;
-  });
-  const failedSteps: string[] = [];
-  const skippedSteps: string[] = [];
-  const listStatus = (id: string, r: StepResult) => {
-    if (r.status === 'failed') failedSteps.push(id);
-    else if (r.status === 'skipped') skippedSteps.push(id);
-  };
-  if (indexLike) for (const id of Object.keys(steps)) listStatus(id, steps[id]);
-  else pipeline.steps.forEach((s, i) => listStatus(s.id, inOrder[i]));
-  const { tokensIn, tokensOut, cost } = summaryOf(outcome);
-  const doc: ResultDocument = {
-    pipeline_id: pipeline.id,
-    execution_id: executionId,
-    status,
-    success: status === 'completed',
-    outputs,
-    steps,
-    execution_order: plan.executionOrder,
-    execution_levels: plan.levels,
-    failed_steps: failedSteps,
-    skipped_steps: skippedSteps,
-    started_at: started.toISOString(),
-    ended_at: ended.toISOString(),
-    duration_ms: ended.getTime() - sessionStarted.getTime(),
-    ...(options.resume ? { resumed_at: sessionStarted.toISOString() } : {}),
-    tokens_in: tokensIn,
-    tokens_out: tokensOut,
-    cost_usd: cost,
-  };
-  if (Object.keys(outputErrors).length) doc.output_errors = outputErrors;
-  if (options.predict) {
-    doc.definitions = Object.fromEntries(pipeline.steps.map((s) => [s.id, definitionHash(s)]));
-    if (prediction) {
-      doc.prediction = {
-        makespan_ms: { predicted: prediction.makespan_ms, actual: doc.duration_ms },
-        cost_usd: { predicted: prediction.cost_usd, actual: cost },
-        steps: Object.fromEntries(
-          prediction.steps.map((p) => [p.step, { predicted_ms: p.duration_ms?.expected ?? null, actual_ms: steps[p.step]?.duration_ms ?? null, predicted_cost_usd: p.cost_usd?.expected ?? null, actual_cost_usd: steps[p.step]?.cost_usd ?? 0, source: p.source }]),
-        ),
-        unknown: prediction.unknown,
-      };
-    }
-  }
+  const rendered = renderOutputs(pipeline, outcome, scope);
+  const facts = { pipeline, plan, executionId, started, sessionStarted, resumed: Boolean(options.resume), predict: Boolean(options.predict), prediction, aborted: signal.aborted };
+  const doc = resultDocument(facts, outcome, rendered);
   const listenerErrors = emitter.listenerErrors();
   if (listenerErrors.length) doc.listener_errors = listenerErrors;
   if (checkpoint) {
-    checkpoint.setStatus(status);
+    checkpoint.setStatus(doc.status);
     await checkpoint.flush();
     await checkpoint.writeResult(doc);
   }

@@ -1,0 +1,126 @@
+// Run state read back: a run's checkpoint with its recent results and journal merged in (a torn
+// last line, from a crash mid-append, is ignored), and the list of past runs.
+import { readFileSync, readdirSync, existsSync, openSync, closeSync, readSync } from 'node:fs';
+import * as path from 'node:path';
+import type { ResultDocument, RunStatus, StepResult } from './events';
+import { CHECKPOINT_FORMAT, JOURNAL_FILE, recentFile, runDir, runsDir, STATE_DIR, type Checkpoint } from './runFiles';
+
+/** Reads journal lines in chunks (the file may be bigger than one string can be). */
+function readJournal(file: string, into: Record<string, StepResult>): void {
+  if (!existsSync(file)) return;
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(1 << 20);
+    let rest = '';
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      const text = rest + buf.toString('utf8', 0, n);
+      const lines = text.split('\n');
+      rest = lines.pop()!;
+      for (const line of lines) {
+        if (!line) continue;
+        const [k, r] = JSON.parse(line) as [string, StepResult];
+        into[k] = r;
+      }
+    }
+    // a last line without its newline was torn by a crash mid-append: it never counted
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export class CheckpointError extends Error {}
+
+/** A run's checkpoint with its recent results and its journal merged in (`journal: false` leaves out the long loops' journal: top-level steps are all there without it). */
+export function loadCheckpoint(cwd: string, executionId: string, opts: { journal?: boolean } = {}): Checkpoint {
+  if (!/^[\w.-]+$/.test(executionId)) throw new CheckpointError(`'${executionId}' is not a run id`);
+  const file = path.join(runDir(cwd, executionId), 'checkpoint.json');
+  if (!existsSync(file)) {
+    const known = existsSync(runsDir(cwd)) ? readdirSync(runsDir(cwd)) : [];
+    throw new CheckpointError(`No run '${executionId}' in ${path.join(STATE_DIR, 'runs')}${known.length ? ` (runs: ${known.slice(-5).join(', ')}${known.length > 5 ? ', ...' : ''})` : ''}`);
+  }
+  let data: Checkpoint;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new CheckpointError(`The checkpoint of run '${executionId}' cannot be read: ${(e as Error).message}`);
+  }
+  if (data.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`The checkpoint of run '${executionId}' has format ${data.format}; this version reads format ${CHECKPOINT_FORMAT}`);
+  // results recorded after the whole write (bounded by its size, so read even for a summary)
+  if (data.generation !== undefined) {
+    try {
+      readJournal(recentFile(path.dirname(file), data.generation), data.steps);
+    } catch (e) {
+      throw new CheckpointError(`The recent results of run '${executionId}' cannot be read: ${(e as Error).message}`);
+    }
+  }
+  if (opts.journal !== false) {
+    try {
+      readJournal(path.join(path.dirname(file), JOURNAL_FILE), data.steps);
+    } catch (e) {
+      throw new CheckpointError(`The journal of run '${executionId}' cannot be read: ${(e as Error).message}`);
+    }
+  }
+  return data;
+}
+
+export interface RunSummary {
+  execution_id: string;
+  pipeline_id: string;
+  pipeline_file: string;
+  status: RunStatus;
+  started_at: string;
+  updated_at: string;
+  duration_ms: number;
+  steps_completed: number;
+  steps_total: number | null;
+  /** Tokens in and out, over every model call of the run. */
+  tokens: number;
+  cost_usd: number;
+}
+
+/** Past runs, newest first (by when they started; two runs of the same second by id). A folder whose
+ * checkpoint cannot be read is listed as unreadable, not skipped. */
+export function listRuns(cwd: string): (RunSummary | { execution_id: string; error: string })[] {
+  const dir = runsDir(cwd);
+  if (!existsSync(dir)) return [];
+  const startedOf = (r: RunSummary | { execution_id: string; error: string }) => ('started_at' in r ? r.started_at : '');
+  return readdirSync(dir)
+    .sort()
+    .reverse()
+    .map((id): RunSummary | { execution_id: string; error: string } => {
+      try {
+        const c = loadCheckpoint(cwd, id, { journal: false });
+        let total: number | null = null;
+        let cost = 0;
+        let tokens = 0;
+        const resultFile = path.join(dir, id, 'result.json');
+        if (existsSync(resultFile)) {
+          const doc = JSON.parse(readFileSync(resultFile, 'utf8')) as ResultDocument;
+          total = Object.keys(doc.steps).length;
+          cost = doc.cost_usd;
+          tokens = (doc.tokens_in ?? 0) + (doc.tokens_out ?? 0);
+        } else {
+          cost = Object.values(c.steps).reduce((a, s) => a + (s.cost_usd ?? 0), 0);
+          tokens = Object.entries(c.steps).reduce((a, [k, s]) => a + (k.includes('/') ? 0 : (s.tokens_in ?? 0) + (s.tokens_out ?? 0)), 0);
+        }
+        return {
+          execution_id: c.execution_id,
+          pipeline_id: c.pipeline_id,
+          pipeline_file: c.pipeline_file,
+          status: c.status,
+          started_at: c.started_at,
+          updated_at: c.updated_at,
+          duration_ms: Date.parse(c.updated_at) - Date.parse(c.started_at),
+          steps_completed: Object.entries(c.steps).filter(([k, s]) => !k.includes('/') && s.status === 'completed').length,
+          steps_total: total,
+          tokens,
+          cost_usd: cost,
+        };
+      } catch (e) {
+        return { execution_id: id, error: (e as Error).message };
+      }
+    })
+    .sort((a, b) => (startedOf(a) < startedOf(b) ? 1 : startedOf(a) > startedOf(b) ? -1 : a.execution_id < b.execution_id ? 1 : -1));
+}

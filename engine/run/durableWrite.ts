@@ -1,0 +1,64 @@
+// Writes that survive a crash: a whole file replaced atomically (async, and sync for the last write
+// before the process exits), and appends fsynced before they count.
+import { promises as fsp, openSync, fsyncSync, closeSync, writeSync, renameSync, mkdirSync } from 'node:fs';
+import * as path from 'node:path';
+
+/** Writes a file whole and atomically: a temp file, fsynced, renamed over it, and the folder fsynced. */
+export async function atomicWrite(file: string, text: string): Promise<void> {
+  // the folder again: a step may have deleted it (the run goes on, and so does its record)
+  await fsp.mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fh = await fsp.open(tmp, 'w');
+  try {
+    await fh.writeFile(text);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await fsp.rename(tmp, file);
+  const dir = await fsp.open(path.dirname(file), 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+}
+
+/** The same, synchronously: for the last write when the process is about to exit. */
+export function atomicWriteSync(file: string, text: string): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+  const dfd = openSync(path.dirname(file), 'r');
+  try {
+    fsyncSync(dfd);
+  } finally {
+    closeSync(dfd);
+  }
+}
+
+/** Appends to a file and fsyncs it (its folder made again when a step deleted it). */
+export async function appendSynced(file: string, text: string): Promise<void> {
+  let fh: Awaited<ReturnType<typeof fsp.open>>;
+  try {
+    fh = await fsp.open(file, 'a');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    // the folder again: a step may have deleted it (not looked for before every append)
+    await fsp.mkdir(path.dirname(file), { recursive: true });
+    fh = await fsp.open(file, 'a');
+  }
+  try {
+    await fh.writeFile(text);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}

@@ -1,0 +1,45 @@
+// Where a run's state lives (.orchestrator/runs/<execution_id>/), the names of its files, and the
+// checkpoint's shape: what the checkpoint store writes and its reader reads back.
+import { createHash } from 'node:crypto';
+import * as path from 'node:path';
+import type { RunStatus, StepResult } from './events';
+
+export const STATE_DIR = '.orchestrator';
+export const CHECKPOINT_FORMAT = 1;
+export const JOURNAL_FILE = 'journal.jsonl';
+
+/** The file of results recorded after the whole checkpoint of this generation. */
+export function recentFile(dir: string, generation: number): string {
+  return path.join(dir, `recent-${generation}.jsonl`);
+}
+
+export interface Checkpoint {
+  format: number;
+  execution_id: string;
+  pipeline_id: string;
+  pipeline_file: string;
+  pipeline_sha256: string;
+  inputs: Record<string, unknown>;
+  max_parallel: number;
+  status: RunStatus;
+  started_at: string;
+  updated_at: string;
+  /** The process running the run (a resume looks for commands it left). */
+  pid?: number;
+  /** Which recent-<n>.jsonl holds the results recorded after this file was written (absent: none). */
+  generation?: number;
+  /** Step results by key: a step id, or `loop[2]/body_step` for a step of an iteration. */
+  steps: Record<string, StepResult>;
+}
+
+export function runsDir(cwd: string): string {
+  return path.join(cwd, STATE_DIR, 'runs');
+}
+
+export function runDir(cwd: string, executionId: string): string {
+  return path.join(runsDir(cwd), executionId);
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}

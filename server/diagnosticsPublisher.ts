@@ -1,0 +1,79 @@
+// When a document's diagnostics are published: at once for the first change after a quiet moment,
+// gathered for a burst of changes, and (for a long document) its open's analysis primed afterwards.
+import type { Connection, TextDocuments } from 'vscode-languageserver/node';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { toDiagnostic } from './diagnostics';
+import type { AnalysisCache } from './documents';
+import { safely } from './features';
+import type { IdleCollector } from './idleMemory';
+
+/** A change that comes while another's diagnostics are still waiting waits this long after it, so
+ * the changes of one edit (a paste, a multi-cursor edit, a rename) are analyzed once. The first
+ * change after a quiet moment is analyzed at once: a keystroke's diagnostics do not wait. */
+export const DIAGNOSTICS_DEBOUNCE_MS = 10;
+
+/** How long after a document's open diagnostics its per-step results are kept (see primeLater). */
+export const PRIME_MS = 300;
+
+export class DiagnosticsPublisher {
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly primers = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly documents: TextDocuments<TextDocument>,
+    private readonly cache: AnalysisCache,
+    private readonly idle: IdleCollector,
+  ) {}
+
+  /** Publishes the document's diagnostics after delay (at once when nothing is waiting). */
+  schedule(uri: string, delay: number): void {
+    const waiting = this.timers.get(uri);
+    clearTimeout(waiting);
+    // leading edge: nothing waiting, so no burst to gather; the messages already read go first anyway
+    if (waiting === undefined) delay = 0;
+    this.timers.set(uri, setTimeout(() => {
+      this.timers.delete(uri);
+      this.publish(uri);
+    }, delay));
+  }
+
+  /** The document was closed: nothing more is published or primed for it, and its diagnostics are cleared. */
+  closed(uri: string): void {
+    clearTimeout(this.timers.get(uri));
+    clearTimeout(this.primers.get(uri));
+    this.primers.delete(uri);
+    this.cache.delete(uri);
+    void this.connection.sendDiagnostics({ uri, diagnostics: [] });
+  }
+
+  private publish(uri: string): void {
+    const doc = this.documents.get(uri);
+    if (!doc) return;
+    const version = doc.version;
+    safely(this.connection, 'diagnostics', undefined, () => {
+      const a = this.cache.get(doc);
+      this.idle.touch();
+      // a newer version arrived while this one was analyzed: its own publish will follow
+      if (this.documents.get(uri)?.version !== version) return;
+      void this.connection.sendDiagnostics({ uri, version, diagnostics: a.findings.map((f) => toDiagnostic(f, uri)) });
+      if (this.cache.unprimed(doc)) this.primeLater(uri);
+    });
+  }
+
+  // A long document's open keeps no per-step results (server/documents.ts), so its diagnostics come
+  // sooner. PRIME_MS after they are out, unless an edit came first, the same analysis runs once
+  // more keeping them, so that the first edit re-checks only what it can affect (without this, it
+  // checks every step: 250 ms rather than 60 at 5,000 steps).
+  private primeLater(uri: string): void {
+    clearTimeout(this.primers.get(uri));
+    this.primers.set(
+      uri,
+      setTimeout(() => {
+        this.primers.delete(uri);
+        const doc = this.documents.get(uri);
+        if (doc) safely(this.connection, 'prime', undefined, () => void (this.cache.prime(doc) && this.idle.touch()));
+      }, PRIME_MS),
+    );
+  }
+}
