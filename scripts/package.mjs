@@ -1,6 +1,6 @@
 // `npm run package`: builds the bundles, then the extension's .vsix with @vscode/vsce's API,
 // offline. What goes in is the allow-list in .vscodeignore; node_modules never does (the bundles
-// carry their dependencies). Prints the package's path and size.
+// carry their dependencies, except playwright-core: see below). Prints the package's path and size.
 //
 //   node scripts/package.mjs [--out DIR] [--no-build] [--base-url URL]
 //
@@ -70,8 +70,11 @@ const packagePath = path.join(outDir, `${manifest.name}-${manifest.version}.vsix
 await createVSIX({
   cwd: ROOT,
   packagePath,
-  // the bundles in dist/ carry every runtime dependency: no node_modules in the package
-  dependencies: false,
+  // the bundles in dist/ carry every runtime dependency but one: playwright-core, which the browser
+  // tools load on first use and which is not bundled (engine/tools/browser.ts). vsce takes the
+  // production dependencies, and .vscodeignore lets only playwright-core's files through.
+  dependencies: true,
+  packageManager: PackageManager.Npm,
   // (package.json has no `vscode:prepublish` hook: the build above is the only build)
   allowMissingRepository: !manifest.repository,
   rewriteRelativeLinks: rewrite,

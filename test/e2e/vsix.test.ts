@@ -163,6 +163,25 @@ describe('the .vsix installed in code-server, as a user installs it', function (
     await shot(page, 'vsix-3-run-graph');
   });
 
+  it('runs a headless-browser step with the playwright-core the package ships and the system\'s Chromium', async () => {
+    fs.writeFileSync(path.join(workspace!, 'page.html'), '<!doctype html><title>Made in the workspace</title><p>Hello from a page</p>\n');
+    fs.writeFileSync(
+      path.join(workspace!, 'browse.pipeline.yaml'),
+      ['id: browse', 'steps:', '  - id: page', '    tool: headless-browser', '    action: scrape', '    parameters:', '      url: page.html', '  - id: save', '    tool: filesystem', '    action: write', '    dependencies: [page]', '    parameters:', '      path: output/title.txt', '      content: "{{ page.result.title }} / {{ page.result.word_count }} words"', ''].join('\n'),
+    );
+    await quickOpen(page, 'browse.pipeline.yaml');
+    await page.locator('.statusbar-item[id="status.editor.mode"]', { hasText: 'Orchestrator Pipeline' }).first().waitFor({ timeout: 30_000 });
+    await palette(page, 'Orchestrator: Run Pipeline');
+    const view = webview(page);
+    for (const id of ['page', 'save']) await view.locator(`.node[data-step-id="${id}"][data-status="completed"]`).waitFor({ state: 'attached', timeout: 90_000 });
+    assert.equal(fs.readFileSync(path.join(workspace!, 'output', 'title.txt'), 'utf8'), 'Made in the workspace / 4 words');
+    // the module came from the installed extension's own node_modules
+    assert.ok(fs.existsSync(path.join(installed(), 'node_modules', 'playwright-core', 'package.json')));
+    await view.locator('.node[data-step-id="page"]').click();
+    await view.locator('[data-testid="step-panel"]', { hasText: 'Made in the workspace' }).waitFor({ timeout: 15_000 });
+    await shot(page, 'vsix-4-browser-step');
+  });
+
   it('checks off the walkthrough steps the user has done', async () => {
     await openWalkthrough(page);
     // a pipeline was opened (onContext), fixed (onCommand), run (onCommand) and its graph shown

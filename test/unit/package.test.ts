@@ -1,5 +1,6 @@
 // `npm run package` (scripts/package.mjs): the .vsix holds exactly what the extension needs at run
-// time and the pages it shows, nothing else (no sources, maps, node_modules, tests or tools).
+// time and the pages it shows, nothing else (no sources, maps, tests or tools; of node_modules only
+// playwright-core, which the browser tools load on first use).
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -77,7 +78,7 @@ describe('the .vsix (npm run package)', function () {
     const top = new Set([...entries.keys()].map((n) => n.replace(/\/.*$/, '/')));
     assert.deepEqual([...top].sort(), ['[Content_Types].xml', 'extension.vsixmanifest', 'extension/'].sort());
     const inExtension = new Set(files.map((f) => f.replace(/\/.*$/, '/')));
-    assert.deepEqual([...inExtension].sort(), ['LICENSE.txt', 'changelog.md', 'dist/', 'docs/', 'engine/', 'media/', 'package.json', 'readme.md', 'syntaxes/'].sort());
+    assert.deepEqual([...inExtension].sort(), ['LICENSE.txt', 'changelog.md', 'dist/', 'docs/', 'engine/', 'media/', 'node_modules/', 'package.json', 'readme.md', 'syntaxes/'].sort());
   });
 
   it('holds exactly the bundles, grammars, schema, walkthrough, images and the four documents', () => {
@@ -100,11 +101,26 @@ describe('the .vsix (npm run package)', function () {
       ...filesIn('media/icons', '.svg'),
       ...filesIn('docs/images', '.png'),
     ];
-    assert.deepEqual([...files].sort(), expected.sort());
+    assert.deepEqual([...files].filter((f) => !f.startsWith('node_modules/')).sort(), expected.sort());
   });
 
-  it('leaves out sources, maps, the CLI, node_modules, tests, tools and the docs pages', () => {
-    const stray = files.filter(
+  it('ships playwright-core whole, as the installed package has it, and no other package', () => {
+    const pw = path.join(ROOT, 'node_modules', 'playwright-core');
+    const installed: string[] = [];
+    const walk = (dir: string) => {
+      for (const e of fs.readdirSync(path.join(pw, dir), { withFileTypes: true })) {
+        const rel = dir ? `${dir}/${e.name}` : e.name;
+        if (e.isDirectory()) walk(rel);
+        else installed.push(`node_modules/playwright-core/${rel}`);
+      }
+    };
+    walk('');
+    assert.deepEqual(files.filter((f) => f.startsWith('node_modules/')).sort(), installed.sort());
+    assert.equal(entries.get('extension/node_modules/playwright-core/package.json')!.toString('utf8'), fs.readFileSync(path.join(pw, 'package.json'), 'utf8'));
+  });
+
+  it('leaves out sources, maps, the CLI, tests, tools and the docs pages', () => {
+    const stray = files.filter((f) => !f.startsWith('node_modules/playwright-core/')).filter(
       (f) => /\.(ts|map|mjs)$/.test(f) || /(^|\/)(node_modules|test|\.tools|examples|client|server|bench|scripts)\//.test(f) || f === 'dist/cli.js' || (f.startsWith('docs/') && !f.startsWith('docs/images/')),
     );
     assert.deepEqual(stray, []);
