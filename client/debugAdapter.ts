@@ -5,24 +5,20 @@
 // extension runs it inline in the extension host, and tests drive it over DAP directly.
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Breakpoint, DebugSession, ExitedEvent, Handles, InitializedEvent, OutputEvent, Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread, ThreadEvent } from '@vscode/debugadapter';
+import { DebugSession, ExitedEvent, Handles, InitializedEvent, OutputEvent, Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread, ThreadEvent } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { type Analysis, analyze, type DebugControl, evaluate, evaluateCondition, graphDocument, type GraphDocument, hasErrors, hasTemplateSyntax, type ListScope, type PausePoint, renderValue, type ResultDocument, type Resumption, type RunDebugger, type RunEvent, type RunListener, type Scope as TemplateScope, setAtPath, type StepEdit, type StepResult, type StepScope } from '../engine/api/index';
-import { findNode, innermostAt } from './stepAt';
+import { type DebugControl, evaluate, type GraphDocument, hasTemplateSyntax, type ListScope, type PausePoint, renderValue, type ResultDocument, type Resumption, type RunDebugger, type RunEvent, type RunListener, type Scope as TemplateScope, setAtPath, type StepEdit, type StepResult, type StepScope } from '../engine/api/index';
+import { findNode } from './stepAt';
+import { DebugVariables } from './debugVariables';
+import { StepBreakpoints } from './debugBreakpoints';
+
+export { display, parseTyped } from './debugVariables';
+export { engineLauncher } from './debugLauncher';
+import type { LaunchArguments, Launcher } from './debugLauncher';
+export { hitMatches } from './debugBreakpoints';
 
 /** What a launch configuration of type `orchestrator` may say. */
-export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments {
-  /** The pipeline file. */
-  pipeline: string;
-  /** Parameter values; missing ones take their defaults (or are asked for, in the editor). */
-  inputs?: Record<string, unknown>;
-  /** Stop before the first step. */
-  stopOnEntry?: boolean;
-  maxParallel?: number;
-}
-
-/** Starts the run a session debugs; `refused` says why it did not start. */
-export type Launcher = (args: LaunchArguments, hooks: RunDebugger, signal: AbortSignal, listener: RunListener) => Promise<{ done: Promise<ResultDocument | undefined> } | { refused: string }>;
+export type { LaunchArguments, Launcher } from './debugLauncher';
 
 /** Where the run is held, for the graph panel (null: it goes on). */
 export type PauseListener = (file: string, at: { step: string; scope: StepScope[] } | null) => void;
@@ -49,61 +45,8 @@ interface StepThread {
   failure?: StepResult;
 }
 
-interface BreakpointSpec {
-  id: number;
-  line: number;
-  step: string | null;
-  condition?: string;
-  hitCondition?: string;
-  hits: number;
-}
-
-/** A value shown in Variables: its children are listed lazily; `edit` says how a child is changed. */
-interface Container {
-  value: unknown;
-  edit: { kind: 'inputs'; thread: number; path: (string | number)[] } | { kind: 'result'; key: string; path: (string | number)[] } | { kind: 'steps' } | null;
-}
-
 function keyOf(step: string, scope: StepScope[]): string {
   return scope.map((s) => `${s.loop}[${s.index}]/`).join('') + step;
-}
-
-/** A value as the debugger shows it: strings quoted, objects summarized. */
-export function display(v: unknown): string {
-  if (v === undefined) return 'undefined';
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (Array.isArray(v)) return `Array(${v.length})`;
-  if (v && typeof v === 'object') {
-    const keys = Object.keys(v);
-    return `{${keys.slice(0, 5).join(', ')}${keys.length > 5 ? ', …' : ''}}`;
-  }
-  return String(v);
-}
-
-/** What a user typed in Variables: JSON when it parses (numbers, true, "quoted", {…}), else the text itself. */
-export function parseTyped(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-/** `hitCondition`: a number (stop at that hit), `>= n`, `> n`, `== n`, `% n` (every n-th). */
-export function hitMatches(condition: string, hits: number): boolean {
-  const m = /^\s*(>=|>|==|=|%)?\s*(\d+)\s*$/.exec(condition);
-  if (!m) return false;
-  const n = Number(m[2]);
-  switch (m[1]) {
-    case '>=':
-      return hits >= n;
-    case '>':
-      return hits > n;
-    case '%':
-      return n > 0 && hits % n === 0;
-    default:
-      return hits === n;
-  }
 }
 
 export class PipelineDebugSession extends DebugSession {
@@ -114,11 +57,10 @@ export class PipelineDebugSession extends DebugSession {
   private readonly threads = new Map<number, StepThread>();
   private readonly threadByKey = new Map<string, StepThread>();
   private nextThreadId = RUN_THREAD + 1;
-  private readonly breakpoints = new Map<string, BreakpointSpec[]>();
-  private nextBreakpointId = 1;
+  private readonly breakpoints: StepBreakpoints;
   private stopOnFailure = false;
   private readonly frames = new Handles<{ thread: number; level: number }>();
-  private readonly containers = new Handles<Container>();
+  private readonly variables = new DebugVariables({ control: () => this.control, editInputs: (thread, path, value) => this.editInputs(thread, path, value) });
   private control: DebugControl | null = null;
   private file = '';
   private graph: GraphDocument | null = null;
@@ -127,7 +69,6 @@ export class PipelineDebugSession extends DebugSession {
   private done: Promise<ResultDocument | undefined> | null = null;
   private configured!: () => void;
   private readonly configurationDone = new Promise<void>((resolve) => (this.configured = resolve));
-  private readonly graphs = new Map<string, GraphDocument | null>();
 
   constructor(
     private readonly launcher: Launcher,
@@ -135,6 +76,7 @@ export class PipelineDebugSession extends DebugSession {
     private readonly readText: (file: string) => string = (f) => readFileSync(f, 'utf8'),
   ) {
     super();
+    this.breakpoints = new StepBreakpoints(readText);
     this.setDebuggerLinesStartAt1(true);
     this.setDebuggerColumnsStartAt1(true);
   }
@@ -153,38 +95,9 @@ export class PipelineDebugSession extends DebugSession {
     this.sendEvent(new InitializedEvent());
   }
 
-  /** The graph of a pipeline file (its steps' lines), or null when it does not parse. */
-  private graphFor(file: string): GraphDocument | null {
-    if (this.graphs.has(file)) return this.graphs.get(file)!;
-    let g: GraphDocument | null = null;
-    try {
-      const a = analyze(this.readText(file));
-      if (a.pipeline && a.plan) g = graphDocument(a);
-    } catch {
-      g = null;
-    }
-    this.graphs.set(file, g);
-    return g;
-  }
-
   protected override setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
     const file = args.source.path ? path.resolve(args.source.path) : '';
-    this.graphs.delete(file); // the file may have changed since it was last read
-    const graph = file ? this.graphFor(file) : null;
-    const specs: BreakpointSpec[] = [];
-    const out: DebugProtocol.Breakpoint[] = [];
-    for (const b of args.breakpoints ?? []) {
-      const node = graph ? innermostAt(graph, this.convertClientLineToDebugger(b.line) - 1, 0) : undefined;
-      const spec: BreakpointSpec = { id: this.nextBreakpointId++, line: b.line, step: node?.id ?? null, condition: b.condition, hitCondition: b.hitCondition, hits: 0 };
-      const bp = new Breakpoint(Boolean(node), b.line) as DebugProtocol.Breakpoint;
-      bp.id = spec.id;
-      if (!graph) bp.message = 'This file does not compile as a pipeline, so its steps are not known';
-      else if (!node) bp.message = `Line ${b.line} is not inside a step: a breakpoint holds a step before it runs, so it goes on one of the step's lines`;
-      specs.push(spec);
-      out.push(bp);
-    }
-    this.breakpoints.set(file, specs);
-    response.body = { breakpoints: out };
+    response.body = { breakpoints: this.breakpoints.set(file, args.breakpoints ?? [], (line) => this.convertClientLineToDebugger(line)) };
     this.sendResponse(response);
   }
 
@@ -204,7 +117,7 @@ export class PipelineDebugSession extends DebugSession {
     await Promise.race([this.configurationDone, new Promise((r) => setTimeout(r, 1000))]);
     if (!args.pipeline) return this.sendErrorResponse(response, { id: 1001, format: 'The launch configuration needs "pipeline": the pipeline file to debug', showUser: true });
     this.file = path.resolve(args.pipeline);
-    this.graph = this.graphFor(this.file);
+    this.graph = this.breakpoints.graphFor(this.file);
     if (args.stopOnEntry) {
       this.mode = 'pausing';
       this.pendingReason = 'entry';
@@ -283,23 +196,7 @@ export class PipelineDebugSession extends DebugSession {
 
   /** Whether a breakpoint holds this step: its line, its condition in the step's scope, its hit count. */
   private breakpointAt(point: PausePoint): boolean {
-    let hit = false;
-    for (const bp of this.breakpoints.get(this.file) ?? []) {
-      if (bp.step !== point.step.id) continue;
-      if (bp.condition?.trim()) {
-        let holds = false;
-        try {
-          holds = evaluateCondition(hasTemplateSyntax(bp.condition) ? bp.condition : `{{ ${bp.condition} }}`, point.scope);
-        } catch (e) {
-          this.sendEvent(new OutputEvent(`breakpoint on line ${bp.line}: its condition could not be evaluated for '${point.key}': ${(e as Error).message}\n`, 'console'));
-        }
-        if (!holds) continue;
-      }
-      bp.hits++;
-      if (bp.hitCondition?.trim() && !hitMatches(bp.hitCondition, bp.hits)) continue;
-      hit = true;
-    }
-    return hit;
+    return this.breakpoints.hit(this.file, point, (text) => this.sendEvent(new OutputEvent(text, 'console')));
   }
 
   /** The engine's beforeStep: hold the step, or let it run. */
@@ -370,7 +267,7 @@ export class PipelineDebugSession extends DebugSession {
 
   private goOn(): void {
     this.focus = null;
-    this.containers.reset();
+    this.variables.reset();
     this.frames.reset();
     this.onPause(this.file, null);
   }
@@ -486,81 +383,41 @@ export class PipelineDebugSession extends DebugSession {
     const scopes: Scope[] = [];
     if (t && f) {
       if (f.level === 0) {
-        if (t.failure) scopes.push(new Scope('Failure', this.containers.create({ value: { error: t.failure.error, error_type: t.failure.error_type, result: t.failure.result, attempts: t.failure.attempts }, edit: null })));
-        if (t.inputs) scopes.push(new Scope(t.state === 'held' ? 'Inputs' : 'Inputs (running)', this.containers.create({ value: t.inputs, edit: t.state === 'held' ? { kind: 'inputs', thread: t.id, path: [] } : null })));
+        if (t.failure) scopes.push(new Scope('Failure', this.variables.create({ value: { error: t.failure.error, error_type: t.failure.error_type, result: t.failure.result, attempts: t.failure.attempts }, edit: null })));
+        if (t.inputs) scopes.push(new Scope(t.state === 'held' ? 'Inputs' : 'Inputs (running)', this.variables.create({ value: t.inputs, edit: t.state === 'held' ? { kind: 'inputs', thread: t.id, path: [] } : null })));
       }
       const loopVars = (f.level === 0 ? t.point.scope : this.scopeAt(t, f.level)).loopVars;
-      if (Object.keys(loopVars).length) scopes.push(new Scope('Loop', this.containers.create({ value: Object.fromEntries(Object.entries(loopVars).filter(([k]) => !k.startsWith('$'))), edit: null })));
+      if (Object.keys(loopVars).length) scopes.push(new Scope('Loop', this.variables.create({ value: Object.fromEntries(Object.entries(loopVars).filter(([k]) => !k.startsWith('$'))), edit: null })));
       if (f.level === 0) {
-        scopes.push(new Scope('Parameters', this.containers.create({ value: t.point.scope.inputs, edit: null })));
+        scopes.push(new Scope('Parameters', this.variables.create({ value: t.point.scope.inputs, edit: null })));
         const steps = t.point.scope.lookup('steps');
-        scopes.push(new Scope('Steps', this.containers.create({ value: steps.found ? steps.value : {}, edit: { kind: 'steps' } }), true));
+        scopes.push(new Scope('Steps', this.variables.create({ value: steps.found ? steps.value : {}, edit: { kind: 'steps' } }), true));
       }
     }
     response.body = { scopes };
     this.sendResponse(response);
   }
 
-  private variable(name: string, value: unknown, edit: Container['edit']): DebugProtocol.Variable {
-    const expandable = value !== null && typeof value === 'object';
-    const ref = expandable ? this.containers.create({ value, edit }) : 0;
-    const v: DebugProtocol.Variable = { name, value: display(value), variablesReference: ref };
-    if (Array.isArray(value)) v.indexedVariables = value.length;
-    return v;
-  }
-
-  private childEdit(parent: Container['edit'], name: string | number, value: unknown): Container['edit'] {
-    if (!parent) return null;
-    if (parent.kind === 'steps') {
-      const key = value && typeof value === 'object' ? this.control?.keyOf(value as StepResult) : undefined;
-      return key ? { kind: 'result', key, path: [] } : null;
-    }
-    if (parent.kind === 'result' && parent.path.length === 0) return name === 'result' || name === 'vars' ? { ...parent, path: [name] } : null;
-    return { ...parent, path: [...parent.path, name] };
-  }
-
   protected override variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
-    const c = this.containers.get(args.variablesReference);
-    const out: DebugProtocol.Variable[] = [];
-    if (c && c.value && typeof c.value === 'object') {
-      if (Array.isArray(c.value)) {
-        const start = args.start ?? 0;
-        const end = Math.min(c.value.length, start + (args.count ?? MAX_CHILDREN));
-        for (let i = start; i < end; i++) out.push(this.variable(String(i), c.value[i], this.childEdit(c.edit, i, c.value[i])));
-      } else {
-        const entries = Object.entries(c.value as Record<string, unknown>);
-        for (const [k, v] of entries.slice(0, MAX_CHILDREN)) out.push(this.variable(k, v, this.childEdit(c.edit, k, v)));
-        if (entries.length > MAX_CHILDREN) out.push({ name: '…', value: `${entries.length - MAX_CHILDREN} more not shown`, variablesReference: 0 });
-      }
-    }
-    response.body = { variables: out };
+    response.body = { variables: this.variables.children(args) };
     this.sendResponse(response);
   }
 
   protected override setVariableRequest(response: DebugProtocol.SetVariableResponse, args: DebugProtocol.SetVariableArguments): void {
-    const c = this.containers.get(args.variablesReference);
-    const value = parseTyped(args.value);
-    const name: string | number = Array.isArray(c?.value) && /^\d+$/.test(args.name) ? Number(args.name) : args.name;
-    const target = c ? this.childEdit(c.edit, name, undefined) : null;
     try {
-      if (!c || !target || target.kind === 'steps') throw new Error(`'${args.name}' cannot be changed: only a waiting step's inputs and a finished step's result or vars can`);
-      if (target.kind === 'inputs') {
-        const t = this.threads.get(target.thread);
-        if (!t || t.state !== 'held' || !t.inputs) throw new Error('the step has started: its inputs can no longer be changed');
-        setAtPath(t.inputs, target.path, value);
-        t.edits.push({ target: 'inputs', path: target.path.join('.'), value, time: new Date().toISOString() });
-      } else {
-        if (!this.control) throw new Error('no run to change');
-        if (target.path.length < 2 && !(target.path.length === 1 && (target.path[0] === 'result' || target.path[0] === 'vars'))) throw new Error(`only a step's 'result' and 'vars' can be changed, not '${args.name}'`);
-        this.control.editResult(target.key, target.path, value);
-      }
-      // the shown value is now the changed one
-      if (c.value && typeof c.value === 'object' && target.kind === 'inputs') (c.value as Record<string | number, unknown>)[name] = value;
-      response.body = { value: display(value), variablesReference: value && typeof value === 'object' ? this.containers.create({ value, edit: target }) : 0 };
+      response.body = this.variables.set(args);
       this.sendResponse(response);
     } catch (e) {
       this.sendErrorResponse(response, { id: 2001, format: (e as Error).message, showUser: true });
     }
+  }
+
+  /** A held step's input changed in Variables: the step runs with it, and its record says so. */
+  private editInputs(thread: number, path: (string | number)[], value: unknown): void {
+    const t = this.threads.get(thread);
+    if (!t || t.state !== 'held' || !t.inputs) throw new Error('the step has started: its inputs can no longer be changed');
+    setAtPath(t.inputs, path, value);
+    t.edits.push({ target: 'inputs', path: path.join('.'), value, time: new Date().toISOString() });
   }
 
   protected override evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
@@ -570,7 +427,7 @@ export class PipelineDebugSession extends DebugSession {
     const scope: TemplateScope = f && f.level > 0 ? this.scopeAt(t, f.level) : t.point.scope;
     try {
       const value = hasTemplateSyntax(args.expression) ? renderValue(args.expression, scope) : evaluate(args.expression, scope);
-      const v = this.variable(args.expression, value, null);
+      const v = this.variables.variable(args.expression, value, null);
       response.body = { result: typeof value === 'string' && args.context === 'repl' ? value : v.value, variablesReference: v.variablesReference, indexedVariables: v.indexedVariables };
       this.sendResponse(response);
     } catch (e) {
@@ -594,20 +451,4 @@ export class PipelineDebugSession extends DebugSession {
     await this.stopRun();
     this.sendResponse(response);
   }
-}
-
-/** The launcher outside the editor (tests, and a reference for the extension's): the file as it is
- * on disk, run with the engine in this process. */
-export function engineLauncher(run: (analysis: Analysis, args: LaunchArguments, hooks: RunDebugger, signal: AbortSignal, listener: RunListener) => Promise<ResultDocument>): Launcher {
-  return async (args, hooks, signal, listener) => {
-    let text: string;
-    try {
-      text = readFileSync(args.pipeline, 'utf8');
-    } catch (e) {
-      return { refused: `Cannot read ${args.pipeline}: ${(e as Error).message}` };
-    }
-    const analysis = analyze(text);
-    if (!analysis.pipeline || !analysis.plan || hasErrors(analysis.findings)) return { refused: `${path.basename(args.pipeline)} does not compile: nothing ran` };
-    return { done: run(analysis, args, hooks, signal, listener) };
-  };
 }

@@ -17,7 +17,9 @@ import type { AttemptExecutor, AttemptRequest } from '../run/stepExecutor';
 import { bullConnection, checkRedis, parseRedisUrl, RedisUnavailableError, type RedisTarget } from './connection';
 import { randomBytes } from 'node:crypto';
 import type { RunContext } from '../run/runContext';
-import { attemptId, cancelChannel, COORDINATOR_TOOLS, DEFAULT_QUEUE, JOB_FORMAT, KEEP_FAILED_S, KEY_PREFIX, PUBLISHED_TTL_S, publishedStepsKey, repliesKey, resultsKey, stepDigest, wireStep, type AttemptData, type WireStep, type StepJobData, type StepJobResult, type StepProgress, type StepReply } from './protocol';
+import { PublishedSteps } from './publishedSteps';
+import { QuickBatches } from './quickBatches';
+import { attemptId, cancelChannel, COORDINATOR_TOOLS, DEFAULT_QUEUE, JOB_FORMAT, KEEP_FAILED_S, KEY_PREFIX, repliesKey, resultsKey, type AttemptData, type StepJobData, type StepJobResult, type StepProgress, type StepReply } from './protocol';
 
 export interface RemoteOptions {
   url: string;
@@ -41,12 +43,6 @@ const SWEEP_MS = 2000;
 const REPLY_WAIT_S = 1;
 /** The most replies taken in one read. */
 const REPLY_BATCH = 1000;
-/** A step whose tool took less than this on the workers (ms, moving average) shares its job with other quick steps. */
-const QUICK_MS = 2;
-/** The most attempts one job carries. */
-const BATCH_MAX = 32;
-/** The most work one job carries, by its steps' average times (ms): quick steps spread over workers too. */
-const BATCH_WORK_MS = 5;
 
 /** A job on the queue, and the attempts in it the run still waits for. */
 interface JobRef {
@@ -61,16 +57,6 @@ interface Pending {
   /** The job that carries it, once there is one. */
   job: JobRef | null;
   resolve(o: ToolOutcome): void;
-  reject(e: unknown): void;
-}
-
-/** Attempts of one run that became ready in this turn of the event loop, waiting to share a job. */
-interface Forming {
-  items: string[];
-  /** Their steps' average times on the workers (ms), summed. */
-  work: number;
-  added: Promise<void>;
-  resolve(): void;
   reject(e: unknown): void;
 }
 
@@ -90,6 +76,10 @@ export class RemoteAttempts implements AttemptExecutor {
   private jobSeq = 0;
   /** Jobs added and the attempts they carried, since this coordinator opened. */
   readonly added = { jobs: 0, attempts: 0 };
+  /** The run's steps as published for the workers. */
+  private readonly steps: PublishedSteps;
+  /** Quick steps' attempts gathered into shared jobs. */
+  private readonly batches: QuickBatches;
 
   private constructor(
     readonly target: RedisTarget,
@@ -101,6 +91,8 @@ export class RemoteAttempts implements AttemptExecutor {
     private readonly replies: IORedis,
     private readonly options: RemoteOptions,
   ) {
+    this.steps = new PublishedSteps(queueName, options.pipelineSha256);
+    this.batches = new QuickBatches((run, ids) => this.addJob(run, ids));
     // errors surface through `lost` below; unhandled 'error' events would end the process
     queue.on('error', () => {});
     control.on('close', () => this.connectionLost());
@@ -176,8 +168,6 @@ export class RemoteAttempts implements AttemptExecutor {
   }
 
   private sweeper: NodeJS.Timeout;
-  /** The queue's connection, on which jobs are added. */
-  private queueClient: Pick<IORedis, 'sadd'> | null = null;
   private sweeping = false;
 
   /**
@@ -252,49 +242,13 @@ export class RemoteAttempts implements AttemptExecutor {
     const remote = new RemoteAttempts(target, queueName, queue, control, replies, options);
     try {
       await Promise.all([queue.waitUntilReady(), control.ping(), replies.ping()]);
-      remote.queueClient = (await queue.getBackend().client) as unknown as Pick<IORedis, 'sadd'>;
-      await remote.publishAll(options.steps);
+      remote.steps.queueClient = (await queue.getBackend().client) as unknown as Pick<IORedis, 'sadd'>;
+      await remote.steps.publishAll(control, options.steps);
     } catch (e) {
       await remote.close();
       throw new RedisUnavailableError(`Could not reach Redis at ${target.display}: ${(e as Error).message}`);
     }
     return remote;
-  }
-
-  /** Digests of the steps published for the workers (this run's pipeline), and each step object's wire form and digest. */
-  private readonly published = new Set<string>();
-  private readonly wire = new WeakMap<Step, { step: WireStep; digest: string }>();
-  private get stepsKey(): string {
-    return publishedStepsKey(this.queueName, this.options.pipelineSha256);
-  }
-
-  private wireOf(step: Step): { step: WireStep; digest: string } {
-    let w = this.wire.get(step);
-    if (!w) {
-      const s = wireStep(step);
-      this.wire.set(step, (w = { step: s, digest: stepDigest(this.options.pipelineSha256, s) }));
-    }
-    return w;
-  }
-
-  /** Publishes the digests of the compiled steps and their loop bodies (and renews their lifetime). */
-  private async publishAll(steps: readonly Step[]): Promise<void> {
-    const all: string[] = [];
-    const walk = (list: readonly Step[]) => {
-      for (const s of list) {
-        const d = this.wireOf(s).digest;
-        if (!this.published.has(d)) all.push(d);
-        this.published.add(d);
-        if (s.body) walk(s.body);
-      }
-    };
-    walk(steps);
-    const pipe = this.control.pipeline();
-    for (let i = 0; i < all.length; i += 1000) pipe.sadd(this.stepsKey, ...all.slice(i, i + 1000));
-    pipe.expire(this.stepsKey, PUBLISHED_TTL_S);
-    const replies = (await pipe.exec()) ?? [];
-    const failed = replies.find(([e]) => e);
-    if (failed) throw failed[0];
   }
 
   /** Workers listening on the queue now (0 when Redis will not say). */
@@ -324,7 +278,7 @@ export class RemoteAttempts implements AttemptExecutor {
         if (await this.reattach(id)) return await done;
         if (!this.pending.has(id)) return await done; // cancelled meanwhile
       }
-      await this.enqueue(id, req);
+      await this.batches.enqueue(id, req.step, req.run);
       return await done;
     } finally {
       this.take(id);
@@ -393,48 +347,6 @@ export class RemoteAttempts implements AttemptExecutor {
     return true; // its end comes with the replies
   }
 
-  /** How long a step's tool has taken on the workers, on average, when that is quick enough for its attempts to share a job (ms); else null. */
-  private quick(step: Step): number | null {
-    const ms = this.durations.get(durationKey(step));
-    return ms !== undefined && ms < QUICK_MS ? ms : null;
-  }
-
-  /** Moving average of how long each tool action ran on the workers (ms). */
-  private readonly durations = new Map<string, number>();
-
-  private readonly forming = new Map<RunContext, Forming>();
-  private flushing = false;
-
-  /** Adds the attempt's job: a job of its own, or, for a quick step, one it shares with the run's other quick steps of this turn. */
-  private enqueue(id: string, req: AttemptRequest): Promise<void> {
-    const ms = this.quick(req.step);
-    if (ms === null) return this.addJob(req.run, [id]);
-    let f = this.forming.get(req.run);
-    if (!f) {
-      let resolve!: () => void;
-      let reject!: (e: unknown) => void;
-      const added = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
-      this.forming.set(req.run, (f = { items: [], work: 0, added, resolve, reject }));
-    }
-    f.items.push(id);
-    f.work += ms;
-    const added = f.added;
-    if (f.items.length >= BATCH_MAX || f.work >= BATCH_WORK_MS) this.flushForming(req.run, f);
-    else if (!this.flushing) {
-      this.flushing = true;
-      setImmediate(() => {
-        this.flushing = false;
-        for (const [run, g] of this.forming) this.flushForming(run, g);
-      });
-    }
-    return added;
-  }
-
-  private flushForming(run: RunContext, f: Forming): void {
-    this.forming.delete(run);
-    this.addJob(run, f.items).then(f.resolve, f.reject);
-  }
-
   /** Adds one job carrying the attempts (those not cancelled meanwhile). */
   private async addJob(run: RunContext, ids: string[]): Promise<void> {
     const attempts: AttemptData[] = [];
@@ -445,7 +357,7 @@ export class RemoteAttempts implements AttemptExecutor {
       const { req } = p;
       p.job = job;
       job.open.add(id);
-      const w = this.publish(req.step);
+      const w = this.steps.publish(req.step);
       attempts.push({ id, key: req.key, attempt: req.attempt, stepDigest: w.digest, step: w.step, params: req.params, timeoutS: req.timeoutS });
     }
     if (!attempts.length) return;
@@ -474,19 +386,6 @@ export class RemoteAttempts implements AttemptExecutor {
     }
   }
 
-  /**
-   * The step's digest, published first when the run compiled it after the start: on the queue's own
-   * connection, so that Redis has it before the job that follows on the same connection.
-   */
-  private publish(step: Step): { step: WireStep; digest: string } {
-    const w = this.wireOf(step);
-    if (!this.published.has(w.digest) && this.queueClient) {
-      this.published.add(w.digest);
-      this.queueClient.sadd(this.stepsKey, w.digest).catch(() => {});
-    }
-    return w;
-  }
-
   /** `p`, or a RedisUnavailableError when Redis is lost first. */
   private whileUp<T>(p: Promise<T>): Promise<T> {
     if (this.down) return Promise.reject(this.down);
@@ -510,9 +409,7 @@ export class RemoteAttempts implements AttemptExecutor {
     const v = value as StepJobResult;
     if (!v || typeof v !== 'object' || !v.figures) return p.reject(new ToolError(`The worker returned no result for attempt ${id}`, 'WorkerError'));
     if (typeof v.ms === 'number') {
-      const key = durationKey(p.req.step);
-      const before = this.durations.get(key);
-      this.durations.set(key, before === undefined ? v.ms : before * 0.8 + v.ms * 0.2);
+      this.batches.timed(p.req.step, v.ms);
     }
     const r = p.req.result;
     const f = v.figures;
@@ -568,9 +465,4 @@ export class RemoteAttempts implements AttemptExecutor {
       await Promise.race([this.queue.disconnect(), new Promise((r) => setTimeout(r, 500).unref())]);
     }
   }
-}
-
-/** What the workers' timings are kept by: the tool and action (a model action by its name). */
-function durationKey(step: Step): string {
-  return step.tool ? `${step.tool}.${step.action ?? ''}` : `action:${step.action ?? ''}`;
 }

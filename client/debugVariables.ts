@@ -1,0 +1,116 @@
+// The Variables of the debug adapter: values shown as the debugger shows them, their children listed
+// lazily (at most MAX_CHILDREN at a time), and what a user types into one: a waiting step's inputs,
+// or a finished step's result or vars, changed where the rest of the run sees them.
+import { Handles } from '@vscode/debugadapter';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { type DebugControl, type StepResult } from '../engine/api/index';
+
+const MAX_CHILDREN = 1000;
+
+/** How a value shown in Variables is changed: a held step's inputs, a finished step's result, or not at all. */
+export type ContainerEdit = { kind: 'inputs'; thread: number; path: (string | number)[] } | { kind: 'result'; key: string; path: (string | number)[] } | { kind: 'steps' } | null;
+
+/** A value shown in Variables: its children are listed lazily; `edit` says how a child is changed. */
+export interface Container {
+  value: unknown;
+  edit: ContainerEdit;
+}
+
+/** A value as the debugger shows it: strings quoted, objects summarized. */
+export function display(v: unknown): string {
+  if (v === undefined) return 'undefined';
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (Array.isArray(v)) return `Array(${v.length})`;
+  if (v && typeof v === 'object') {
+    const keys = Object.keys(v);
+    return `{${keys.slice(0, 5).join(', ')}${keys.length > 5 ? ', …' : ''}}`;
+  }
+  return String(v);
+}
+
+/** What a user typed in Variables: JSON when it parses (numbers, true, "quoted", {…}), else the text itself. */
+export function parseTyped(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** What the variables need from the session: the run's control, and the change of a held step's inputs (it throws when the step has started). */
+export interface VariableHost {
+  control(): DebugControl | null;
+  editInputs(thread: number, path: (string | number)[], value: unknown): void;
+}
+
+export class DebugVariables {
+  private readonly containers = new Handles<Container>();
+
+  constructor(private readonly host: VariableHost) {}
+
+  /** A new reference for a value whose children are listed on request. */
+  create(c: Container): number {
+    return this.containers.create(c);
+  }
+
+  /** Forgets every reference (the run went on: what was shown may have changed). */
+  reset(): void {
+    this.containers.reset();
+  }
+
+  variable(name: string, value: unknown, edit: ContainerEdit): DebugProtocol.Variable {
+    const expandable = value !== null && typeof value === 'object';
+    const ref = expandable ? this.containers.create({ value, edit }) : 0;
+    const v: DebugProtocol.Variable = { name, value: display(value), variablesReference: ref };
+    if (Array.isArray(value)) v.indexedVariables = value.length;
+    return v;
+  }
+
+  private childEdit(parent: ContainerEdit, name: string | number, value: unknown): ContainerEdit {
+    if (!parent) return null;
+    if (parent.kind === 'steps') {
+      const key = value && typeof value === 'object' ? this.host.control()?.keyOf(value as StepResult) : undefined;
+      return key ? { kind: 'result', key, path: [] } : null;
+    }
+    if (parent.kind === 'result' && parent.path.length === 0) return name === 'result' || name === 'vars' ? { ...parent, path: [name] } : null;
+    return { ...parent, path: [...parent.path, name] };
+  }
+
+  /** The children of a reference: a slice of an array, or a mapping's first MAX_CHILDREN entries. */
+  children(args: DebugProtocol.VariablesArguments): DebugProtocol.Variable[] {
+    const c = this.containers.get(args.variablesReference);
+    const out: DebugProtocol.Variable[] = [];
+    if (c && c.value && typeof c.value === 'object') {
+      if (Array.isArray(c.value)) {
+        const start = args.start ?? 0;
+        const end = Math.min(c.value.length, start + (args.count ?? MAX_CHILDREN));
+        for (let i = start; i < end; i++) out.push(this.variable(String(i), c.value[i], this.childEdit(c.edit, i, c.value[i])));
+      } else {
+        const entries = Object.entries(c.value as Record<string, unknown>);
+        for (const [k, v] of entries.slice(0, MAX_CHILDREN)) out.push(this.variable(k, v, this.childEdit(c.edit, k, v)));
+        if (entries.length > MAX_CHILDREN) out.push({ name: '…', value: `${entries.length - MAX_CHILDREN} more not shown`, variablesReference: 0 });
+      }
+    }
+    return out;
+  }
+
+  /** Changes a variable as the user typed it; throws (with the message to show) when it cannot be changed. */
+  set(args: DebugProtocol.SetVariableArguments): { value: string; variablesReference: number } {
+    const c = this.containers.get(args.variablesReference);
+    const value = parseTyped(args.value);
+    const name: string | number = Array.isArray(c?.value) && /^\d+$/.test(args.name) ? Number(args.name) : args.name;
+    const target = c ? this.childEdit(c.edit, name, undefined) : null;
+    if (!c || !target || target.kind === 'steps') throw new Error(`'${args.name}' cannot be changed: only a waiting step's inputs and a finished step's result or vars can`);
+    if (target.kind === 'inputs') {
+      this.host.editInputs(target.thread, target.path, value);
+    } else {
+      const control = this.host.control();
+      if (!control) throw new Error('no run to change');
+      if (target.path.length < 2 && !(target.path.length === 1 && (target.path[0] === 'result' || target.path[0] === 'vars'))) throw new Error(`only a step's 'result' and 'vars' can be changed, not '${args.name}'`);
+      control.editResult(target.key, target.path, value);
+    }
+    // the shown value is now the changed one
+    if (c.value && typeof c.value === 'object' && target.kind === 'inputs') (c.value as Record<string | number, unknown>)[name] = value;
+    return { value: display(value), variablesReference: value && typeof value === 'object' ? this.containers.create({ value, edit: target }) : 0 };
+  }
+}

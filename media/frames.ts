@@ -1,0 +1,85 @@
+// Every change is drawn once per animation frame: the nodes that changed, the header, the step
+// panel; then, when what the DOM shows changed, a `rendered` report to the host. Also the selection
+// (a click or Enter on a node) and the second's tick of running timers.
+import { renderHeader, updateNode } from './drawing';
+import { nodeLayer } from './page';
+import { renderPanel } from './stepPanel';
+import { save, ui, vscode } from './viewState';
+
+export function schedule(): void {
+  if (ui.frameRequested) return;
+  ui.frameRequested = true;
+  requestAnimationFrame(frame);
+}
+
+function frame(): void {
+  ui.frameRequested = false;
+  const now = Date.now();
+  for (const id of ui.dirty) updateNode(id, now);
+  const changed = ui.dirty.size > 0;
+  ui.dirty.clear();
+  if (ui.headerDirty) renderHeader(now);
+  if (ui.panelDirty) showPanel();
+  ui.headerDirty = false;
+  ui.panelDirty = false;
+  if (changed || ui.layout) report();
+}
+
+/** The step panel of the selected step; its close button clears the selection. */
+export function showPanel(): void {
+  renderPanel(() => select(null));
+}
+
+/** Posts `rendered` when what the DOM shows changed: after a render and after each applied batch. */
+export function report(): void {
+  const s = ui.saved;
+  const critical = ui.criticalDrawn();
+  const key = `${s.uri}\n${s.run.runId}\n${ui.nodeEls.size}\n${critical.join(',')}`;
+  if (!ui.reportDirty && key === ui.lastReported) return;
+  ui.reportDirty = false;
+  ui.lastReported = key;
+  const statuses: Record<string, string> = {};
+  for (const id of ui.nodeEls.keys()) statuses[id] = ui.shown.get(id) ?? 'pending';
+  // the held step as the DOM shows it
+  const held = nodeLayer.querySelector('.node[data-paused="true"]')?.getAttribute('data-step-id') ?? null;
+  vscode.postMessage({ type: 'rendered', uri: s.uri, runId: s.run.runId, nodes: ui.nodeEls.size, statuses, paused: held, critical });
+}
+
+export function select(id: string | null): void {
+  const prev = ui.saved.selected;
+  ui.saved.selected = id;
+  if (prev) ui.dirty.add(prev);
+  if (id) ui.dirty.add(id);
+  ui.panelDirty = true;
+  schedule();
+  save();
+}
+
+function activate(target: EventTarget | null): boolean {
+  const g = (target as Element | null)?.closest?.('.node');
+  const id = g?.getAttribute('data-step-id');
+  if (!id) return false;
+  select(id);
+  vscode.postMessage({ type: 'reveal-step', stepId: id });
+  return true;
+}
+
+/** A click, Enter or Space on a node selects it and reveals its step in the editor. */
+export function installNodeActivation(): void {
+  nodeLayer.addEventListener('click', (e) => {
+    if (activate(e.target)) e.stopPropagation();
+  });
+  nodeLayer.addEventListener('keydown', (e) => {
+    if ((e.key === 'Enter' || e.key === ' ') && activate(e.target)) e.preventDefault();
+  });
+}
+
+/** A second's tick for running timers and the elapsed time. */
+export function startTick(): void {
+  setInterval(() => {
+    if (ui.saved.run.status !== 'running') return;
+    for (const [id, s] of Object.entries(ui.saved.run.steps)) if (s.status === 'running') ui.dirty.add(id);
+    ui.headerDirty = true;
+    schedule();
+  }, 1000);
+}

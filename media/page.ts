@@ -1,0 +1,58 @@
+// The pipeline panel's fixed parts: the run header with its buttons, the notice, the graph pane
+// (an SVG with its edge and node layers) and the step panel.
+import { vscode } from './viewState';
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+export const el = <K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] => {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = text;
+  return e;
+};
+export const svg = <K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number> = {}): SVGElementTagNameMap[K] => {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+  return e;
+};
+
+export const root = document.getElementById('root')!;
+export const header = el('header', { 'data-testid': 'run-header', class: 'run-header' });
+export const title = el('span', { class: 'title' });
+export const runStatus = el('span', { class: 'run-status', 'data-testid': 'run-status' });
+export const stepsDoneEl = el('span', { 'data-testid': 'steps-done' });
+export const elapsedEl = el('span', { 'data-testid': 'elapsed' });
+export const tokensEl = el('span', { 'data-testid': 'tokens' });
+export const costEl = el('span', { 'data-testid': 'cost' });
+export const runBtn = el('button', { 'data-testid': 'run', title: 'Run the pipeline' }, '▶ Run');
+export const cancelBtn = el('button', { 'data-testid': 'cancel', title: 'Cancel the run' }, '■ Cancel');
+export const fitBtn = el('button', { 'data-testid': 'fit', title: 'Fit the graph to the panel' }, 'Fit');
+const stat = (label: string, value: HTMLElement) => {
+  const s = el('span', { class: 'stat' });
+  s.append(el('span', { class: 'stat-label' }, label), value);
+  return s;
+};
+header.append(title, runStatus, stat('steps', stepsDoneEl), stat('time', elapsedEl), stat('tokens', tokensEl), stat('cost', costEl), el('span', { class: 'spacer' }), runBtn, cancelBtn, fitBtn);
+
+export const notice = el('div', { class: 'notice', 'data-testid': 'notice', role: 'status', hidden: '' });
+export const main = el('div', { class: 'main' });
+export const graphPane = el('div', { class: 'graph-pane', tabindex: '0' });
+export const problemEl = el('div', { 'data-testid': 'graph-problem', class: 'problem', hidden: '' });
+export const canvas = svg('svg', { class: 'graph' });
+export const viewport = svg('g', { class: 'viewport' });
+export const edgeLayer = svg('g', { class: 'edges' });
+export const nodeLayer = svg('g', { class: 'nodes' });
+const defs = svg('defs');
+for (const kind of ['dep', 'jump', 'fail']) {
+  const m = svg('marker', { id: `arrow-${kind}`, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' });
+  m.append(svg('path', { d: 'M 0 0 L 10 5 L 0 10 z', class: `arrow arrow-${kind}` }));
+  defs.append(m);
+}
+viewport.append(edgeLayer, nodeLayer);
+canvas.append(defs, viewport);
+graphPane.append(problemEl, canvas);
+export const panel = el('aside', { 'data-testid': 'step-panel', class: 'step-panel' });
+main.append(graphPane, panel);
+
+runBtn.addEventListener('click', () => vscode.postMessage({ type: 'run' }));
+cancelBtn.addEventListener('click', () => vscode.postMessage({ type: 'cancel-run' }));

@@ -1,0 +1,79 @@
+// The step panel: the selected step's status, facts (duration, attempts, model, tokens, cost),
+// error, inputs, result, vars, streamed output, attempts and iterations.
+import { el, main, panel } from './page';
+import { formatCost, formatDuration } from './runState';
+import { ui } from './viewState';
+
+function jsonTree(value: unknown, depth = 0): HTMLElement {
+  if (value === null || typeof value !== 'object') {
+    const text = typeof value === 'string' ? value : JSON.stringify(value);
+    if (typeof value === 'string' && (value.length > 240 || value.includes('\n'))) {
+      const d = el('details', { class: 'long-text' });
+      d.append(el('summary', {}, `${JSON.stringify(value.slice(0, 80))}… (${value.length} characters)`), el('pre', {}, value));
+      return d;
+    }
+    return el('span', { class: `json-${value === null ? 'null' : typeof value}` }, typeof value === 'string' ? JSON.stringify(text) : text);
+  }
+  const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value as Record<string, unknown>);
+  const d = el('details', { class: 'json' });
+  if (depth < 2) d.open = true;
+  d.append(el('summary', {}, Array.isArray(value) ? `[${entries.length}]` : `{${entries.length}}`));
+  const list = el('div', { class: 'json-children' });
+  for (const [k, v] of entries.slice(0, 200)) {
+    const row = el('div', { class: 'json-row' });
+    row.append(el('span', { class: 'json-key' }, `${k}: `), jsonTree(v, depth + 1));
+    list.append(row);
+  }
+  if (entries.length > 200) list.append(el('div', { class: 'json-more' }, `… ${entries.length - 200} more`));
+  d.append(list);
+  return d;
+}
+
+function section(name: string, body: HTMLElement | string): HTMLElement {
+  const s = el('section', { 'data-section': name });
+  s.append(el('h3', {}, name), typeof body === 'string' ? el('div', {}, body) : body);
+  return s;
+}
+
+/** Shows the selected step (nothing when none is, or it is not drawn); onClose is what its close button does. */
+export function renderPanel(onClose: () => void): void {
+  const id = ui.saved.selected;
+  panel.replaceChildren();
+  const open = Boolean(id && ui.nodeEls.has(id));
+  main.classList.toggle('with-panel', open);
+  if (!id || !open) return;
+  const close = el('button', { class: 'close', title: 'Close the step panel', 'data-testid': 'close-panel' }, '×');
+  close.addEventListener('click', onClose);
+  panel.append(close);
+  const s = ui.saved.run.steps[id];
+  const node = ui.layout?.nodes.find((n) => n.id === id);
+  panel.append(el('h2', {}, id));
+  if (node) panel.append(el('div', { class: 'muted' }, node.label !== id ? `${node.label} · ${node.detail}` : node.detail));
+  const r = s?.result ?? null;
+  const statusLine = el('div', { class: 'status-line', 'data-status': s?.status ?? 'pending' }, s?.status ?? 'pending');
+  panel.append(statusLine);
+  const facts: string[] = [];
+  if (r?.duration_ms != null) facts.push(`duration ${formatDuration(r.duration_ms)}`);
+  if (r && r.attempts > 1) facts.push(`${r.attempts} attempts`);
+  if (r?.model) facts.push(`model ${r.model}`);
+  if (r && (r.tokens_in || r.tokens_out)) facts.push(`${r.tokens_in} in / ${r.tokens_out} out tokens`);
+  if (r && r.cost_usd) facts.push(formatCost(r.cost_usd));
+  if (r?.cached) facts.push('from the cache');
+  if (r?.skip_reason) facts.push(r.skip_reason);
+  if (facts.length) panel.append(el('div', { class: 'facts', 'data-testid': 'step-facts' }, facts.join(' · ')));
+  if (r?.error) {
+    const err = el('div', { class: 'error', 'data-testid': 'step-error' });
+    err.append(el('strong', {}, r.error_type ?? 'Error'), document.createTextNode(`: ${r.error}`));
+    panel.append(section('Error', err));
+  }
+  if (s?.inputs && Object.keys(s.inputs).length) panel.append(section('Inputs', jsonTree(s.inputs)));
+  if (r && r.result !== null && r.result !== undefined) panel.append(section('Result', jsonTree(r.result)));
+  if (r?.vars) panel.append(section('Vars', jsonTree(r.vars)));
+  if (s?.text) panel.append(section('Output', el('pre', { class: 'stream', 'data-testid': 'step-output' }, s.text)));
+  if (s?.attempts.length) {
+    const list = el('ol', { class: 'attempts' });
+    for (const a of s.attempts) list.append(el('li', {}, `attempt ${a.attempt}: ${a.errorType}: ${a.error}${a.retryInMs !== null ? ` — retried after ${formatDuration(a.retryInMs)}` : ''}`));
+    panel.append(section('Attempts', list));
+  }
+  if (s && (s.iterationsStarted || r?.iterations)) panel.append(section('Iterations', `${r?.iterations?.length ?? s.iterationsStarted} iteration(s)${s.iterationsEnded ? `, ${s.iterationsEnded} body step run(s) ended` : ''}`));
+}
