@@ -10,6 +10,7 @@ import { McpSession } from '../mcp/session';
 import { effectiveServers, loadUserServers, usesMcpServers } from '../mcp/config';
 import { createMcpServerTool } from '../tools/mcpServer';
 import { createMcpMemoryTool } from '../tools/mcpMemory';
+import { createSqlTool, SqlSession, sqlSecretValues } from '../tools/sql/index';
 import type { NestedRunOptions, NestedRunResult, ToolDefinition } from '../toolkit/runtime';
 import { ToolError } from '../toolkit/runtime';
 import type { Interaction } from '../toolkit/interaction';
@@ -147,6 +148,9 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   Object.assign(tools, mcp.toolsFor(pipeline));
   if (!options.tools?.['mcp-server']) tools['mcp-server'] = createMcpServerTool(mcp);
   if (!options.tools?.['mcp-memory']) tools['mcp-memory'] = createMcpMemoryTool();
+  // SQL: the run's connections, each opened on first use and closed at the run's end
+  const sql = new SqlSession({ connections: pipeline.connections });
+  if (!options.tools?.sql) tools.sql = createSqlTool(sql);
   const toolSlots = new Map<string, Semaphore>();
   for (const [name, t] of Object.entries(tools)) if (t.concurrency) toolSlots.set(name, new Semaphore(t.concurrency));
   const signal = options.signal ?? new AbortController().signal;
@@ -162,7 +166,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   signal.addEventListener('abort', onCancel, { once: true });
   const depth = options.depth ?? 0;
   const models = options.models ?? NO_MODELS;
-  const redactor = options.redactor ?? new Redactor();
+  const redactor = (options.redactor ?? new Redactor()).including(sqlSecretValues(pipeline.connections));
 
   const ctx: RunContext = {
     pipeline,
@@ -218,7 +222,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   const scope = new ListScope(rootScope(inputs, pipeline.id, executionInfo(executionId, started)), {}, inputs);
   const outcome = await new StepListRunner(ctx, pipeline.steps, plan, scope, '', [])
     .run()
-    .finally(() => mcp.close())
+    .finally(() => Promise.all([mcp.close(), sql.close()]))
     .catch((e: unknown) => {
       checkpoint?.close(); // no final write will let go of the recent file
       throw e;

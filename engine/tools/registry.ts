@@ -17,6 +17,7 @@ import { terminalTool } from './terminal';
 import { validationTool } from './validation';
 import { imageAnalysisTool, imageGenerationTool, multiModelRoutingTool, promptOptimizationTool, taskDelegationTool } from './modelTools';
 import { webSearchTool } from './webSearch';
+import { sqlTool } from './sql/tool';
 
 export const BUILTIN_TOOLS: Record<string, ToolDefinition> = {
   filesystem: filesystemTool,
@@ -42,4 +43,5 @@ export const BUILTIN_TOOLS: Record<string, ToolDefinition> = {
   'python-executor': pythonExecutorTool,
   'headless-browser': headlessBrowserTool,
   'pdf-compiler': pdfCompilerTool,
+  sql: sqlTool,
 };

@@ -1,0 +1,65 @@
+// The databases of one run: each connection opened on first use (PostgreSQL as a pool), shared by
+// the run's steps, and closed when the run ends.
+import type { ConnectionDecl } from '../../spec/types';
+import { ToolError } from '../../toolkit/runtime';
+import { loadUserConnections, resolveConnection, type ResolveContext, type Target } from './connections';
+import type { SqlDriver } from './driver';
+import { PostgresDriver } from './postgres';
+import { SqliteDriver } from './sqlite';
+
+export interface SqlSessionOptions {
+  /** The pipeline's `connections:`. */
+  connections: Record<string, ConnectionDecl>;
+  /** The user's connections (default: read from the settings file on first use). */
+  userConnections?: Record<string, ConnectionDecl>;
+  env?: NodeJS.ProcessEnv;
+}
+
+export class SqlSession {
+  private readonly drivers = new Map<string, Promise<SqlDriver>>();
+  private decls: Record<string, ConnectionDecl> | null = null;
+  private closed = false;
+
+  constructor(private readonly options: SqlSessionOptions) {}
+
+  /** The pipeline's connections over the user's. */
+  declarations(): Record<string, ConnectionDecl> {
+    if (!this.decls) {
+      let user = this.options.userConnections;
+      if (!user) {
+        const loaded = loadUserConnections(this.options.env);
+        if (loaded.problem) throw new ToolError(`Your connections settings cannot be used: ${loaded.problem}`, 'ConfigurationError');
+        user = loaded.connections;
+      }
+      this.decls = Object.assign(Object.create(null) as Record<string, ConnectionDecl>, user, this.options.connections);
+    }
+    return this.decls;
+  }
+
+  resolve(connection: string, ctx: Omit<ResolveContext, 'env'>): Target {
+    const declared = Object.prototype.hasOwnProperty.call(this.options.connections, connection);
+    const decls = declared || /^(sqlite:|postgres(ql)?:\/\/)/i.test(connection) ? this.options.connections : this.declarations();
+    return resolveConnection(connection, decls, { ...ctx, env: this.options.env ?? process.env });
+  }
+
+  /** The driver of a target, opened once per run. */
+  driver(target: Target): Promise<SqlDriver> {
+    if (this.closed) throw new ToolError('The run has ended: its database connections are closed', 'ToolError');
+    const key = target.kind === 'sqlite' ? `sqlite:${target.file}` : `postgres:${target.label}:${target.url}`;
+    let d = this.drivers.get(key);
+    if (!d) {
+      d = Promise.resolve(target.kind === 'sqlite' ? new SqliteDriver(target.file) : new PostgresDriver(target));
+      // a failure to load is not kept: the next step tries again
+      d.catch(() => this.drivers.delete(key));
+      this.drivers.set(key, d);
+    }
+    return d;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = [...this.drivers.values()];
+    this.drivers.clear();
+    await Promise.all(all.map((d) => d.then((x) => x.close()).catch(() => undefined)));
+  }
+}
