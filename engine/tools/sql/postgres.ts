@@ -38,13 +38,24 @@ function pgError(e: unknown, target: PgTarget, options: CallOptions, timedOut: b
   return new ToolError(`${where}: ${text}${code ? ` (SQLSTATE ${code})` : ''}`, 'DatabaseError');
 }
 
+function withPassword(url: string, password: string | undefined): string {
+  if (password === undefined) return url;
+  try {
+    const u = new URL(url);
+    u.password = encodeURIComponent(password);
+    return u.toString();
+  } catch {
+    throw new ToolError('The PostgreSQL connection URL is not a valid URL', 'ConfigurationError');
+  }
+}
+
 export class PostgresDriver implements SqlDriver {
   private readonly pool: pg.Pool;
   private readonly config: pg.PoolConfig;
 
   constructor(private readonly target: PgTarget) {
-    this.config = { connectionString: target.url, connectionTimeoutMillis: 10_000, types: pgTypes };
-    if (target.password !== undefined) this.config.password = target.password;
+    // pg lets the URL's fields override `password`: the password goes into the URL, in memory only
+    this.config = { connectionString: withPassword(target.url, target.password), connectionTimeoutMillis: 10_000, types: pgTypes };
     this.pool = new pg.Pool({ ...this.config, max: 4, idleTimeoutMillis: 30_000 });
     // an idle client whose server went away: the pool drops it; the next call opens a new one
     this.pool.on('error', () => undefined);
