@@ -8,6 +8,7 @@ import type { Finding, Pipeline, Plan, PlanEdge, Range, RelatedFinding, Step, Va
 import { actionSpec, BUILTIN_ACTIONS, toolsWithAction, type ActionSpec, type ParamSpec, type ToolCatalog } from '../toolkit/toolSpecs';
 import { hasTemplateSyntax } from '../template/parser';
 import { isAutoSelect, isAutoTag } from './autoTags';
+import { checkSqlStep } from './sqlCheck';
 import type { FindingSink } from './findingSink';
 import type { StepReference } from './model';
 import { STEP_ALIASES, stepKey } from './normalize';
@@ -421,6 +422,7 @@ export function checkSteps(pipeline: Pipeline, sink: FindingSink, index: Map<str
       const marks = [sink.findings.length, references.length, edges.length];
       checkLoop(step, sink);
       checkAction(step, sink, catalog, pipeline, mcp);
+      checkSqlStep(step, sink);
       checkProducts(step, sink);
       checkModel(step.model, [...step.path, 'model'], sink, sid);
       if (step.expert !== null && !isAutoTag(step.expert) && !Object.prototype.hasOwnProperty.call(pipeline.experts, step.expert)) {
