@@ -18,6 +18,7 @@ import { validationTool } from './validation';
 import { imageAnalysisTool, imageGenerationTool, multiModelRoutingTool, promptOptimizationTool, taskDelegationTool } from './modelTools';
 import { webSearchTool } from './webSearch';
 import { sqlTool } from './sql/tool';
+import { objectStorageTool } from './objectStorage/tool';
 
 export const BUILTIN_TOOLS: Record<string, ToolDefinition> = {
   filesystem: filesystemTool,
@@ -44,4 +45,5 @@ export const BUILTIN_TOOLS: Record<string, ToolDefinition> = {
   'headless-browser': headlessBrowserTool,
   'pdf-compiler': pdfCompilerTool,
   sql: sqlTool,
+  'object-storage': objectStorageTool,
 };
