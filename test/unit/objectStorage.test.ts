@@ -22,7 +22,7 @@ async function rejects(p: Promise<unknown>, errorType: string, message: string):
 }
 
 const stripTimes = (r: ToolOutcome) => {
-  const res = r.result as { objects: { last_modified: string | null }[] };
+  const res = r.result as { objects: { last_modified: string | null }[]; count: number; truncated: boolean };
   for (const o of res.objects) {
     assert.match(String(o.last_modified), /^\d{4}-\d\d-\d\dT/);
     o.last_modified = 'T';
