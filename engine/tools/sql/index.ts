@@ -6,9 +6,11 @@ import { loadUserConnections, urlPassword } from './connections';
 export { createSqlTool, sqlTool } from './tool';
 export { SqlSession } from './session';
 
-/** The values the run redacts, by variable name: the variables `url_env` and `password_env` name (the pipeline's connections and the user's), and the password inside a URL variable. */
+/** The values the run redacts, by variable name: the variables `url_env` and `password_env` name (the pipeline's connections and the user's), the password inside a URL variable, and PGPASSWORD. */
 export function sqlSecretValues(connections: Record<string, ConnectionDecl>, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const out: Record<string, string> = {};
+  // pg reads PGPASSWORD when a URL gives no password: a secret too, whatever its name
+  if (env.PGPASSWORD) out.PGPASSWORD = env.PGPASSWORD;
   const user = loadUserConnections(env).connections;
   for (const d of [...Object.values(user), ...Object.values(connections)]) {
     for (const name of [d.url_env, d.password_env]) {

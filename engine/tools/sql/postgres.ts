@@ -178,6 +178,7 @@ export class PostgresDriver implements SqlDriver {
 
   async transaction(statements: Statement[], options: CallOptions): Promise<{ rows_affected: number }[]> {
     const bound = statements.map((s) => bindParameters(s.sql, s.params, 'postgres'));
+    if (!bound.length) return [];
     return this.withClient(options, async (client) => {
       await client.query('BEGIN');
       const out: { rows_affected: number }[] = [];

@@ -104,6 +104,7 @@ export class SqliteDriver implements SqlDriver {
     const db = this.open();
     const bound = statements.map((s) => bindParameters(s.sql, s.params, 'sqlite'));
     const out: { rows_affected: number }[] = [];
+    if (!bound.length) return out;
     try {
       db.exec('BEGIN IMMEDIATE');
     } catch (e) {

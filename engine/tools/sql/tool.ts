@@ -64,7 +64,8 @@ function transactionStatements(params: Record<string, unknown>): Statement[] {
     else if (!Array.isArray(batch)) throw new ToolError("'batch' must be a list: the params of `sql` for each run", 'ValueError');
     else batch.forEach((b, i) => out.push({ sql, params: paramsOf(b, `batch[${i}]`) }));
   } else if (batch !== undefined && batch !== null) throw new ToolError("'batch' needs 'sql': the statement run once per entry", 'ValueError');
-  if (!out.length) throw new ToolError("A transaction needs 'statements', or 'sql' with 'batch'", 'ValueError');
+  // an empty batch is nothing to write (a loop that found no work), not a mistake
+  if ((list === undefined || list === null) && sql === undefined) throw new ToolError("A transaction needs 'statements', or 'sql' with 'batch'", 'ValueError');
   return out;
 }
 
