@@ -36,7 +36,20 @@ export class SqlSession {
     return this.decls;
   }
 
+  /** Where each connection leads, by name and working folder: the environment does not change within a run. */
+  private readonly targets = new Map<string, Target>();
+
   resolve(connection: string, ctx: Omit<ResolveContext, 'env'>): Target {
+    const key = `${connection}\u0000${ctx.cwd}\u0000${ctx.workspace}\u0000${ctx.allowOutsideWorkspace}`;
+    let t = this.targets.get(key);
+    if (!t) {
+      t = this.resolveNow(connection, ctx);
+      this.targets.set(key, t);
+    }
+    return t;
+  }
+
+  private resolveNow(connection: string, ctx: Omit<ResolveContext, 'env'>): Target {
     const declared = Object.prototype.hasOwnProperty.call(this.options.connections, connection);
     const decls = declared || /^(sqlite:|postgres(ql)?:\/\/)/i.test(connection) ? this.options.connections : this.declarations();
     return resolveConnection(connection, decls, { ...ctx, env: this.options.env ?? process.env });
