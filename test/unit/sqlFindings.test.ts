@@ -6,6 +6,10 @@ import { analyze } from '../../engine/analyze/index';
 import { LineIndex } from '../../engine/parse/lineIndex';
 import type { Finding, FindingFix } from '../../engine/spec/types';
 import { doc, findingsOf } from '../helpers/findings';
+import { completions } from '../../server/completion';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 
 const at = (f: { range: Finding['range'] }) => `${f.range.start.line}:${f.range.start.character}-${f.range.end.line}:${f.range.end.character}`;
 
@@ -133,5 +137,25 @@ describe('sql steps in the analyzer', () => {
       ['sql.template-in-sql', '8:36-8:43', 0],
       ['template.unknown-result-field', '12:21-12:25', 0],
     ]);
+  });
+
+  it("completes a sql step's connection with the pipeline's names, then the user's", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-conn-'));
+    const saved = process.env.ORC_CONNECTIONS_CONFIG;
+    process.env.ORC_CONNECTIONS_CONFIG = path.join(dir, 'connections.json');
+    fs.writeFileSync(process.env.ORC_CONNECTIONS_CONFIG, JSON.stringify({ connections: { warehouse: { url: 'postgres://reporting@db:5432/sales', password_env: 'WAREHOUSE_PASSWORD' }, app: { url: 'sqlite:other.db' } } }));
+    try {
+      const text = doc('id: q', 'connections:', '  app: {url: "sqlite:data/app.db"}', '  lake: {url_env: LAKE_URL}', 'steps:', '  - id: rows', '    tool: sql', '    action: query', '    parameters:', '      connection: ', '      sql: SELECT 1');
+      const offset = text.indexOf('connection: ') + 'connection: '.length;
+      assert.deepEqual(completions(analyze(text), offset).map((c) => [c.label, c.detail]), [
+        ['app', 'sqlite:data/app.db'],
+        ['lake', 'the URL in LAKE_URL'],
+        ['warehouse', 'postgres://reporting@db:5432/sales (your settings)'],
+      ]);
+    } finally {
+      if (saved === undefined) delete process.env.ORC_CONNECTIONS_CONFIG;
+      else process.env.ORC_CONNECTIONS_CONFIG = saved;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
