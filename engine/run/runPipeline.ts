@@ -79,6 +79,8 @@ export interface RunOptions {
   interaction?: Interaction;
   /** Runs step attempts elsewhere (`orc run --redis`: BullMQ workers); nested pipelines run their steps here. */
   attempts?: AttemptExecutor;
+  /** Values of the variables `connections:` name (`password_env`, `url_env`), ahead of the environment's: the editor's secret storage. Redacted like the rest. */
+  connectionSecrets?: Record<string, string>;
 }
 
 export function newExecutionId(now = new Date()): string {
@@ -149,7 +151,8 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   if (!options.tools?.['mcp-server']) tools['mcp-server'] = createMcpServerTool(mcp);
   if (!options.tools?.['mcp-memory']) tools['mcp-memory'] = createMcpMemoryTool();
   // SQL: the run's connections, each opened on first use and closed at the run's end
-  const sql = new SqlSession({ connections: pipeline.connections });
+  const sqlEnv = options.connectionSecrets ? { ...process.env, ...options.connectionSecrets } : process.env;
+  const sql = new SqlSession({ connections: pipeline.connections, env: sqlEnv });
   if (!options.tools?.sql) tools.sql = createSqlTool(sql);
   const toolSlots = new Map<string, Semaphore>();
   for (const [name, t] of Object.entries(tools)) if (t.concurrency) toolSlots.set(name, new Semaphore(t.concurrency));
@@ -166,7 +169,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   signal.addEventListener('abort', onCancel, { once: true });
   const depth = options.depth ?? 0;
   const models = options.models ?? NO_MODELS;
-  const redactor = (options.redactor ?? new Redactor()).including(sqlSecretValues(pipeline.connections));
+  const redactor = (options.redactor ?? new Redactor()).including(sqlSecretValues(pipeline.connections, sqlEnv));
 
   const ctx: RunContext = {
     pipeline,

@@ -9,6 +9,8 @@ import * as path from 'node:path';
 import pg from 'pg';
 import type { ToolContext, ToolOutcome } from '../../engine/toolkit/runtime';
 import { createSqlTool, SqlSession } from '../../engine/tools/sql/index';
+import { analyze } from '../../engine/analyze/index';
+import { runPipeline } from '../../engine/run/runPipeline';
 import { orcAsync } from '../helpers/cli';
 import { startPostgres, type PgServer } from '../helpers/postgresServer';
 import { toolContext } from '../helpers/toolContext';
@@ -209,6 +211,18 @@ describe('sql tool (PostgreSQL)', function () {
     const leaks = [['stdout', r.stdout], ['stderr', r.stderr], ...walk(path.join(root, '.orchestrator')).map((f) => [path.relative(root, f), fs.readFileSync(f, 'utf8')])].filter(([, text]) => text.includes(server.password)).map(([name]) => name);
     assert.deepEqual(leaks, [], 'the password is in no record');
     assert.match(everything, /DatabaseConnectionError/);
+  });
+
+  it('takes a password the host gives (the editor\'s secret storage) ahead of the environment, and redacts it', async () => {
+    await direct(async (c) => {
+      await c.query('DROP TABLE IF EXISTS notes; CREATE TABLE notes (id int, v text)');
+      await c.query('INSERT INTO notes VALUES (1, $1)', [server.password]);
+    });
+    const text = ['id: stored', 'connections:', '  db:', `    url: ${server.url}`, '    password_env: ORC_TEST_STORED_PASSWORD', 'steps:', '  - id: q', '    tool: sql', '    action: query', '    parameters:', '      connection: db', '      sql: SELECT v FROM notes', ''].join('\n');
+    assert.equal(process.env.ORC_TEST_STORED_PASSWORD, undefined);
+    const doc = await runPipeline(analyze(text), { cwd: root, checkpoint: false, connectionSecrets: { ORC_TEST_STORED_PASSWORD: server.password } });
+    assert.equal(doc.status, 'completed', JSON.stringify(doc.steps.q));
+    assert.deepEqual((doc.steps.q.result as { rows: unknown[] }).rows, [{ v: '[redacted: ORC_TEST_STORED_PASSWORD]' }]);
   });
 });
 
