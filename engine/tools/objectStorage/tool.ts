@@ -7,7 +7,6 @@ import { pipeline } from 'node:stream/promises';
 import { ToolError, type ToolContext, type ToolDefinition, type ToolOutcome } from '../../toolkit/runtime';
 import { objectStorageSpec } from '../../toolkit/specs/objectStorage';
 import { FileStore } from './fileStore';
-import { S3Store } from './s3Store';
 import { parseLocation, type ObjectStore } from './store';
 
 const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
@@ -33,9 +32,11 @@ function signalOf(params: Record<string, unknown>, ctx: ToolContext): AbortSigna
   return AbortSignal.any([ctx.signal, AbortSignal.timeout(Math.ceil(t * 1000))]);
 }
 
-function storeFor(url: string, forList: boolean, params: Record<string, unknown>, ctx: ToolContext): { store: ObjectStore; key: string } {
+async function storeFor(url: string, forList: boolean, params: Record<string, unknown>, ctx: ToolContext): Promise<{ store: ObjectStore; key: string }> {
   const loc = parseLocation(url, forList);
   if (loc.kind === 'file') return { store: new FileStore(ctx.cwd, ctx.workspace, ctx.allowOutsideWorkspace), key: loc.key };
+  // the AWS SDK loads when a step first uses S3, not with the CLI
+  const { S3Store } = await import('./s3Store.js');
   return { store: new S3Store(loc.bucket, { endpoint: str(params, 'endpoint'), region: str(params, 'region'), env: process.env }), key: loc.key };
 }
 
@@ -59,7 +60,7 @@ async function get(params: Record<string, unknown>, ctx: ToolContext, url: strin
   const max = params.max_bytes ?? DEFAULT_MAX_BYTES;
   if (!(typeof max === 'number' && Number.isInteger(max) && max >= 0)) throw new ToolError("'max_bytes' must be a whole number of bytes", 'ValueError');
   const signal = signalOf(params, ctx);
-  const { store, key } = storeFor(url, false, params, ctx);
+  const { store, key } = await storeFor(url, false, params, ctx);
   const body = await store.get(key, signal);
   if (target) {
     await fsp.mkdir(path.dirname(target), { recursive: true });
@@ -89,7 +90,7 @@ async function put(params: Record<string, unknown>, ctx: ToolContext, url: strin
   if (fromFile === undefined && !hasContent) throw new ToolError("put needs 'content' or 'from_file'", 'ValueError');
   const signal = signalOf(params, ctx);
   const given = str(params, 'content_type');
-  const { store, key } = storeFor(url, false, params, ctx);
+  const { store, key } = await storeFor(url, false, params, ctx);
   if (fromFile !== undefined) {
     const f = inside(ctx, fromFile, 'from_file');
     let size: number;
@@ -117,13 +118,13 @@ async function run(action: string, params: Record<string, unknown>, ctx: ToolCon
     const max = params.max_keys ?? 1000;
     if (!(typeof max === 'number' && Number.isInteger(max) && max >= 1)) throw new ToolError("'max_keys' must be a whole number, 1 or more", 'ValueError');
     const signal = signalOf(params, ctx);
-    const { store, key } = storeFor(url, true, params, ctx);
+    const { store, key } = await storeFor(url, true, params, ctx);
     const scheme = /^s3:/i.test(url) ? url.replace(/^(s3:\/\/[^/]+)\/?.*$/i, '$1/') : 'file://';
     const r = await store.list(key, max, signal);
     return { success: true, result: { objects: r.objects.map((o) => ({ key: o.key, url: `${scheme}${o.key}`, size: o.size, last_modified: o.last_modified })), count: r.objects.length, truncated: r.truncated } };
   }
   const signal = signalOf(params, ctx);
-  const { store, key } = storeFor(url, false, params, ctx);
+  const { store, key } = await storeFor(url, false, params, ctx);
   await store.delete(key, signal);
   return { success: true, result: { url, deleted: true } };
 }

@@ -4,8 +4,6 @@ import type { ConnectionDecl } from '../../spec/types';
 import { ToolError } from '../../toolkit/runtime';
 import { loadUserConnections, resolveConnection, type ResolveContext, type Target } from './connections';
 import type { SqlDriver } from './driver';
-import { PostgresDriver } from './postgres';
-import { SqliteDriver } from './sqlite';
 
 export interface SqlSessionOptions {
   /** The pipeline's `connections:`. */
@@ -61,7 +59,8 @@ export class SqlSession {
     const key = target.kind === 'sqlite' ? `sqlite:${target.file}` : `postgres:${target.label}:${target.url}`;
     let d = this.drivers.get(key);
     if (!d) {
-      d = Promise.resolve(target.kind === 'sqlite' ? new SqliteDriver(target.file) : new PostgresDriver(target));
+      // each driver's library (SQLite's WebAssembly, pg) loads when a run first needs it, not with the CLI
+      d = target.kind === 'sqlite' ? import('./sqlite.js').then((m) => new m.SqliteDriver(target.file)) : import('./postgres.js').then((m) => new m.PostgresDriver(target));
       // a failure to load is not kept: the next step tries again
       d.catch(() => this.drivers.delete(key));
       this.drivers.set(key, d);
