@@ -153,7 +153,8 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   // SQL: the run's connections, each opened on first use and closed at the run's end
   const sqlEnv = options.connectionSecrets ? { ...process.env, ...options.connectionSecrets } : process.env;
   const sql = new SqlSession({ connections: pipeline.connections, env: sqlEnv });
-  if (!options.tools?.sql) tools.sql = createSqlTool(sql);
+  // (a nested pipeline without connections of its own uses the run's)
+  if (!options.tools?.sql || Object.keys(pipeline.connections).length) tools.sql = createSqlTool(sql);
   const toolSlots = new Map<string, Semaphore>();
   for (const [name, t] of Object.entries(tools)) if (t.concurrency) toolSlots.set(name, new Semaphore(t.concurrency));
   const signal = options.signal ?? new AbortController().signal;

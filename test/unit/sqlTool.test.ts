@@ -180,4 +180,17 @@ describe('sql tool (SQLite)', function () {
     assert.deepEqual(doc.steps.setup.result, { rows_affected: 2, statements: 2, results: [{ rows_affected: 0 }, { rows_affected: 2 }] });
     assert.deepEqual(fs.readdirSync(path.join(root, 'data')), ['app.db'], 'no lock is left behind');
   });
+
+  it("gives a nested pipeline its own connections when it declares some, else the run's", () => {
+    fs.writeFileSync(path.join(root, 'child.pipeline.yaml'), ['id: child', 'connections:', '  mine: {url: "sqlite:child.db"}', 'steps:', '  - id: q', '    tool: sql', '    action: query', '    parameters: {connection: mine, sql: "SELECT 7 AS n"}', 'outputs:', '  n: "{{ q.result.rows[0].n }}"', ''].join('\n'));
+    fs.writeFileSync(path.join(root, 'plain.pipeline.yaml'), ['id: plain', 'steps:', '  - id: q', '    tool: sql', '    action: query', '    parameters: {connection: app, sql: "SELECT 8 AS n"}', 'outputs:', '  n: "{{ q.result.rows[0].n }}"', ''].join('\n'));
+    fs.writeFileSync(
+      path.join(root, 'p.pipeline.yaml'),
+      ['id: parent', 'connections:', '  app: {url: "sqlite:parent.db"}', 'steps:', '  - id: own', '    tool: pipeline', '    action: run', '    parameters: {pipeline: child.pipeline.yaml}', '  - id: shared', '    tool: pipeline', '    action: run', '    parameters: {pipeline: plain.pipeline.yaml}', 'outputs:', '  own: "{{ own.result.outputs.n }}"', '  shared: "{{ shared.result.outputs.n }}"', ''].join('\n'),
+    );
+    const r = orc(['run', 'p.pipeline.yaml', '--json'], { cwd: root });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual((JSON.parse(r.stdout) as { outputs: unknown }).outputs, { own: 7, shared: 8 });
+    assert.deepEqual(fs.readdirSync(root).filter((f) => f.endsWith('.db')).sort(), ['child.db', 'parent.db']);
+  });
 });

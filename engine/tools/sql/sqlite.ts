@@ -46,6 +46,7 @@ export class SqliteDriver implements SqlDriver {
   }
 
   async query(statement: Statement, sink: RowSink, options: CallOptions): Promise<QueryResult> {
+    if (options.signal.aborted) throw abortError(options.signal);
     const db = this.open();
     const bound = bindParameters(statement.sql, statement.params, 'sqlite');
     const deadline = options.timeoutMs === null ? Infinity : Date.now() + options.timeoutMs;
