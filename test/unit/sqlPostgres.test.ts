@@ -174,7 +174,8 @@ describe('sql tool (PostgreSQL)', function () {
         '    retry: {max_attempts: 2, initial_delay: 0.1}',
         '    parameters:',
         '      connection: warehouse',
-        "      sql: SELECT pg_sleep(2)::text AS slept, v AS note FROM notes WHERE id = :id",
+        // the first attempt sleeps (until the connection is cut), the retry does not: a sequence is not rolled back
+        "      sql: SELECT pg_sleep(CASE WHEN nextval('attempts') = 1 THEN 60 ELSE 0 END)::text AS slept, v AS note FROM notes WHERE id = :id",
         '      params: {id: 1}',
         // waits (up to 10 s) until the first attempt of `slow` runs on the server, then drops its connection
         '  - id: wait',
@@ -182,14 +183,14 @@ describe('sql tool (PostgreSQL)', function () {
         '    action: execute',
         '    parameters:',
         '      connection: warehouse',
-        "      sql: DO $$ BEGIN FOR i IN 1..200 LOOP EXIT WHEN EXISTS (SELECT 1 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(2)%' AND pid <> pg_backend_pid()); PERFORM pg_sleep(0.05); END LOOP; END $$",
+        "      sql: DO $$ BEGIN FOR i IN 1..200 LOOP EXIT WHEN EXISTS (SELECT 1 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(CASE%' AND pid <> pg_backend_pid()); PERFORM pg_sleep(0.05); END LOOP; END $$",
         '  - id: cut',
         '    tool: sql',
         '    action: query',
         '    dependencies: [wait]',
         '    parameters:',
         '      connection: warehouse',
-        "      sql: SELECT count(pg_terminate_backend(pid))::int AS cut FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(2)%' AND pid <> pg_backend_pid()",
+        "      sql: SELECT count(pg_terminate_backend(pid))::int AS cut FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(CASE%' AND pid <> pg_backend_pid()",
         'outputs:',
         '  note: "{{ slow.result.rows[0].note }}"',
         '  cut: "{{ cut.result.rows[0].cut }}"',
@@ -198,7 +199,7 @@ describe('sql tool (PostgreSQL)', function () {
     );
     // the database holds the password as data: what the step returns is redacted too
     await direct(async (c) => {
-      await c.query('DROP TABLE IF EXISTS notes; CREATE TABLE notes (id int, v text)');
+      await c.query('DROP TABLE IF EXISTS notes; CREATE TABLE notes (id int, v text); DROP SEQUENCE IF EXISTS attempts; CREATE SEQUENCE attempts');
       await c.query('INSERT INTO notes VALUES (1, $1)', [server.password]);
     });
     const r = await orcAsync(['run', 'p.pipeline.yaml', '--json'], { cwd: root, env: { [urlVar]: server.urlWithPassword } });

@@ -161,7 +161,8 @@ export class PostgresDriver implements SqlDriver {
         for (const row of rows) {
           const out: Record<string, unknown> = {};
           for (let i = 0; i < names.length; i++) out[names[i]] = jsonValue(row[i]);
-          await sink.add(out);
+          const added = sink.add(out);
+          if (typeof added !== 'boolean') await added;
         }
         if (rows.length < CURSOR_BATCH) break;
       }

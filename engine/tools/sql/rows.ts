@@ -70,11 +70,14 @@ function csvField(v: unknown): string {
   return /[",\r\n]/.test(s) || /^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+const FLUSH_AT = 64 * 1024;
+
 /** Every row into a `.csv` (a header line, RFC 4180 quoting) or `.jsonl` file. */
 export class FileRows implements RowSink {
   private stream: WriteStream | null = null;
   private columns: Column[] = [];
   private count = 0;
+  private pending = '';
   private readonly temp: string;
   private readonly format: 'csv' | 'jsonl';
 
@@ -118,16 +121,23 @@ export class FileRows implements RowSink {
     this.columns = columns;
   }
 
-  async add(row: Record<string, unknown>): Promise<boolean> {
-    if (!this.stream) await this.open();
+  add(row: Record<string, unknown>): boolean | Promise<boolean> {
     this.count++;
-    const line = this.format === 'csv' ? `${this.columns.map((c) => csvField(row[c.name])).join(',')}\r\n` : `${JSON.stringify(row)}\n`;
-    await this.write(line);
-    return true;
+    this.pending += this.format === 'csv' ? `${this.columns.map((c) => csvField(row[c.name])).join(',')}\r\n` : `${JSON.stringify(row)}\n`;
+    // lines go to the file 64 KiB at a time, waiting for the disk when it is behind
+    return this.pending.length < FLUSH_AT ? true : this.flush().then(() => true);
+  }
+
+  private async flush(): Promise<void> {
+    if (!this.stream) await this.open();
+    const text = this.pending;
+    this.pending = '';
+    if (text) await this.write(text);
   }
 
   async finish(): Promise<QueryResult> {
-    const s = this.stream ?? (await this.open());
+    await this.flush();
+    const s = this.stream!;
     await new Promise<void>((resolve, reject) => s.end((e?: Error | null) => (e ? reject(e) : resolve())));
     await rename(this.temp, this.target);
     return { rows: [], columns: this.columns, row_count: this.count, truncated: false, file: this.given };

@@ -71,7 +71,8 @@ export class SqliteDriver implements SqlDriver {
           if (columns[i].type === 'null' && v !== null) columns[i].type = typeOf(v);
           out[columns[i].name] = jsonValue(v);
         }
-        const more = await sink.add(out);
+        const added = sink.add(out);
+        const more = typeof added === 'boolean' ? added : await added;
         if (!more) break;
         if (++seen % YIELD_EVERY === 0) {
           await new Promise<void>((r) => setImmediate(r));
