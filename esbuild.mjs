@@ -42,3 +42,5 @@ if (watch) {
 mkdirSync('dist', { recursive: true });
 copyFileSync('engine/models/registry.yaml', 'dist/registry.yaml');
 copyFileSync('engine/spec/pipeline.schema.json', 'dist/pipeline.schema.json');
+// SQLite as WebAssembly (the sql tool): the bundled loader reads it beside itself
+copyFileSync('node_modules/node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm', 'dist/node-sqlite3-wasm.wasm');

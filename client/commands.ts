@@ -13,6 +13,7 @@ import type { RunController, RunRequest } from './runController';
 import { topLevelAt } from './stepAt';
 import type { WebviewHost } from './webviewHost';
 import type { ModelAccess } from './models';
+import { askAndStoreConnectionSecret, pipelineOf } from './connectionSecrets';
 
 export const COMMAND_IDS = {
   run: 'orchestrator.run',
@@ -22,6 +23,7 @@ export const COMMAND_IDS = {
   showGraph: 'orchestrator.showGraph',
   treatAsPipeline: 'orchestrator.treatAsPipeline',
   setApiKey: 'orchestrator.setApiKey',
+  setConnectionSecret: 'orchestrator.setConnectionSecret',
   debug: 'orchestrator.debug',
   resolveAuto: 'orchestrator.resolveAuto',
   explain: 'orchestrator.explain',
@@ -147,5 +149,6 @@ export function registerCommands(
   });
 
   reg(COMMAND_IDS.setApiKey, () => models.askAndStore());
+  reg(COMMAND_IDS.setConnectionSecret, () => askAndStoreConnectionSecret(context.secrets, pipelineOf(vscode.window.activeTextEditor?.document)));
 
 }

@@ -5,7 +5,8 @@
 // reach results, events, checkpoints or the log. When a step's provider has no key here, the editor's
 // models can stand in for it (the run controller asks).
 import * as vscode from 'vscode';
-import { createModelRunner, KEY_VARIABLES, type ModelRunner, ProviderModelRunner, Redactor } from '../engine/api/index';
+import { createModelRunner, KEY_VARIABLES, type ModelRunner, type Pipeline, ProviderModelRunner, Redactor } from '../engine/api/index';
+import { storedConnectionSecrets } from './connectionSecrets';
 import { settings } from './configuration';
 import { environmentFor, rerouted } from './modelChoice';
 import { languageModelProvider, VSCODE_PROVIDER } from './languageModels';
@@ -49,6 +50,11 @@ export class ModelAccess {
   async forRun(reroute: Map<string, string> = new Map()): Promise<RunServices> {
     const stored = await this.storedKeys();
     return { models: rerouted(this.runner(stored), reroute), redactor: new Redactor(process.env, [...stored.values()]) };
+  }
+
+  /** The database secrets stored for this pipeline's connections (Set Connection Secret). */
+  connectionSecrets(pipeline: Pipeline | null): Promise<Record<string, string>> {
+    return storedConnectionSecrets(this.secrets, pipeline);
   }
 
   /** Of these providers, the ones with no key (stored, in the environment) and no endpoint. */

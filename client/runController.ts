@@ -4,7 +4,7 @@
 // and a cancellable progress notification.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { type Analysis, analyze, buildReport, type Checkpoint, CheckpointError, checkResume, DEFAULT_MAX_PARALLEL, hasErrors, InputError, isFinal, listRuns, loadCheckpoint, loadHistory, modelProvidersOf, newExecutionId, orchestratorOf, planShape, predict, type Prediction, registryOrShipped, RemoteAttempts, resolveInputs, type ResultDocument, type ResumeCheck, type RunDebugger, type RunEvent, type RunListener, runPipeline, sha256, withLockedAutoAnswers } from '../engine/api/index';
+import { type Analysis, analyze, buildReport, type Checkpoint, CheckpointError, checkResume, DEFAULT_MAX_PARALLEL, hasErrors, InputError, isFinal, listRuns, loadCheckpoint, loadHistory, modelProvidersOf, newExecutionId, orchestratorOf, planShape, predict, type Prediction, type Pipeline, registryOrShipped, RemoteAttempts, resolveInputs, type ResultDocument, type ResumeCheck, type RunDebugger, type RunEvent, type RunListener, runPipeline, sha256, withLockedAutoAnswers } from '../engine/api/index';
 import { runFolder, settings } from './configuration';
 import { EventBatcher } from './eventBatcher';
 import { editorInteraction } from './interaction';
@@ -30,6 +30,8 @@ export interface ModelServices {
   forRun(reroute?: Map<string, string>): Promise<RunServices>;
   unconfigured(providers: string[]): Promise<string[]>;
   askAndStore(provider?: string): Promise<boolean>;
+  /** The stored values of the variables the pipeline's connections name. */
+  connectionSecrets?(pipeline: Pipeline | null): Promise<Record<string, string>>;
 }
 
 /** A run under the debugger: its hooks, its own Stop, and a listener for its events. */
@@ -328,6 +330,7 @@ export class RunController implements vscode.Disposable {
           orchestrator: orchestratorOf(pipeline) ?? conf.models.orchestrator,
           models: services.models,
           redactor: services.redactor,
+          connectionSecrets: await this.models.connectionSecrets?.(pipeline),
           // the human-in-the-loop steps ask in the editor (Run and Debug alike)
           interaction: editorInteraction(),
         }).finally(() => remote?.close());

@@ -5,6 +5,7 @@ import { completionContext, type CompletionContext } from '../engine/analyze/com
 import type { Analysis } from '../engine/analyze/index';
 import { EXECUTION_FIELDS, GLOBAL_NAMES, LOOP_STEP_FIELDS, STEP_FIELDS } from '../engine/analyze/templateCheck';
 import { enumAt, keysAt } from '../engine/spec/schemaNavigator';
+import { connectionItems } from './connectionCompletion';
 import type { ValuePath } from '../engine/spec/types';
 import { FILTERS } from '../engine/template/filters';
 import { TESTS } from '../engine/template/tests';
@@ -95,6 +96,9 @@ function valueItems(a: Analysis, ctx: Extract<CompletionContext, { kind: 'value'
     case 'default_model':
     case 'orchestrator':
       return modelItems();
+    case 'connection':
+      if (ctx.mapping[ctx.mapping.length - 1] === 'parameters' && (valueIn(a, ctx.mapping.slice(0, -1)) as { tool?: unknown } | undefined)?.tool === 'sql') return connectionItems(a);
+      break;
     case 'cache':
     case 'checkpoint':
       return ['true', 'false'].map((b) => ({ label: b, kind: CompletionItemKind.Keyword }));

@@ -56,6 +56,7 @@ export const FINDING_CODES = {
   'loop.option-without-loop': { severity: 'warning', summary: 'A loop option (`max_parallel`, `loop_var`, `until`, `max_iterations`) on a step that is not a loop of that kind.' },
   'products.unknown-var': { severity: 'error', summary: '`products` names a field that `vars` does not declare.' },
   'products.path-escape': { severity: 'error', summary: 'A product path is absolute or leaves the output folder.' },
+  'sql.template-in-sql': { severity: 'warning', summary: 'A template inside the SQL of a `sql` step: its value would be spliced into the statement (SQL injection); the quick fix binds it as a parameter (`:name` and `params`).' },
   'template.syntax': { severity: 'error', summary: 'A template (`{{ }}`, `{% %}`) or expression that does not parse.' },
   'template.unknown-name': { severity: 'error', summary: 'A name not in scope (warning when guarded by `default` or `is defined`).' },
   'template.unknown-filter': { severity: 'error', summary: 'A filter that does not exist.' },

@@ -1,7 +1,7 @@
 // The YAML value → the engine's Pipeline: aliases folded, lists normalized, defaults applied.
 // Tolerant of invalid input (the schema pass reports it); reports a key given with its alias.
 import { ONE_ACTION_LOOP } from './contextlabCompat';
-import type { FailurePolicy, LoopSpec, McpServerDecl, ParameterDecl, ParamType, Pipeline, RetryPolicy, Step, ValuePath, VarDecl } from '../spec/types';
+import type { ConnectionDecl, FailurePolicy, LoopSpec, McpServerDecl, ParameterDecl, ParamType, Pipeline, RetryPolicy, Step, ValuePath, VarDecl } from '../spec/types';
 import type { FindingSink } from './findingSink';
 import { NONE } from '../util/none';
 
@@ -206,6 +206,8 @@ export function normalizePipeline(value: unknown, sink: FindingSink | null): Pip
   if (isObj(value.experts)) for (const [k, v] of Object.entries(value.experts)) if (typeof v === 'string') setOwn(experts, k, v);
   const mcpServers: Pipeline['mcpServers'] = {};
   if (isObj(value.mcp_servers)) for (const [k, v] of Object.entries(value.mcp_servers)) if (isObj(v)) setOwn(mcpServers, k, v as McpServerDecl);
+  const connections: Pipeline['connections'] = {};
+  if (isObj(value.connections)) for (const [k, v] of Object.entries(value.connections)) if (isObj(v)) setOwn(connections, k, v as ConnectionDecl);
   const sel = value.selection_schema;
   return {
     id: str(value.id) ?? (name ? slug(name) : 'pipeline'),
@@ -220,6 +222,7 @@ export function normalizePipeline(value: unknown, sink: FindingSink | null): Pip
     selectionSchema: sel === 'cost' || sel === 'performance' ? sel : 'balanced',
     personalities,
     mcpServers,
+    connections,
     context: {
       timeout: num(context.timeout),
       maxRetries: num(context.max_retries),

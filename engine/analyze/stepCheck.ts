@@ -5,6 +5,7 @@ import { buildPlan } from '../plan/plan';
 import type { Finding, Pipeline, Plan, PlanEdge, Range, Step, ValuePath } from '../spec/types';
 import type { ToolCatalog } from '../toolkit/toolSpecs';
 import { isAutoSelect, isAutoTag } from './autoTags';
+import { checkSqlStep } from './sqlCheck';
 import type { FindingSink } from './findingSink';
 import type { StepReference } from './model';
 import { STEP_ALIASES, stepKey } from './normalize';
@@ -216,6 +217,7 @@ export function checkSteps(pipeline: Pipeline, sink: FindingSink, index: Map<str
       const marks = [sink.findings.length, references.length, edges.length];
       checkLoop(step, sink);
       checkAction(step, sink, catalog, pipeline, mcp);
+      checkSqlStep(step, sink);
       checkProducts(step, sink);
       checkModel(step.model, [...step.path, 'model'], sink, sid);
       if (step.expert !== null && !isAutoTag(step.expert) && !Object.prototype.hasOwnProperty.call(pipeline.experts, step.expert)) {

@@ -23,9 +23,9 @@ export const PUBLISHED_TTL_S = 7 * 24 * 3600;
 /**
  * Tools that run on the coordinator: nested pipelines (their steps are scheduled by the run that
  * owns them), the human-in-the-loop tools (the person is at the coordinator's terminal or editor),
- * and the MCP tools whose state is the run's.
+ * the MCP tools whose state is the run's, and `sql` (the run's connections, pools and secrets).
  */
-export const COORDINATOR_TOOLS = new Set(['pipeline', 'pipeline-executor', 'user-prompt', 'approval-gate', 'feedback-collection', 'mcp-server', 'mcp-memory']);
+export const COORDINATOR_TOOLS = new Set(['pipeline', 'pipeline-executor', 'user-prompt', 'approval-gate', 'feedback-collection', 'mcp-server', 'mcp-memory', 'sql']);
 
 /** The pipeline fields a step's action reads besides the step. */
 export type JobPipeline = Pick<Pipeline, 'id' | 'experts' | 'model' | 'selectionSchema' | 'personalities'>;

@@ -22,8 +22,12 @@ export class Redactor {
   private readonly names = new Map<string, string>();
 
   /** The secrets are the values of the secret variables of `env` (default: this process's). */
-  constructor(env: NodeJS.ProcessEnv = process.env, extra: string[] = []) {
+  constructor(env: NodeJS.ProcessEnv = process.env, extra: string[] = [], named: [name: string, value: string][] = []) {
     const values: string[] = [];
+    for (const [name, value] of named) if (value.length >= MIN_SECRET_LENGTH && !this.names.has(value)) {
+      values.push(value);
+      this.names.set(value, name);
+    }
     for (const [name, value] of Object.entries(env)) {
       if (!value || value.length < MIN_SECRET_LENGTH || !isSecretVariable(name)) continue;
       if (!this.names.has(value)) values.push(value);
@@ -36,6 +40,13 @@ export class Redactor {
     // longest first, so a secret that contains another is replaced whole
     values.sort((a, b) => b.length - a.length);
     this.pattern = values.length ? new RegExp(values.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g') : null;
+  }
+
+  /** This redactor's secrets and these (name to value: a database's password or URL), each shown as `[redacted: NAME]`; itself when none is new. */
+  including(named: Record<string, string>): Redactor {
+    const fresh = Object.entries(named).filter(([, v]) => v.length >= MIN_SECRET_LENGTH && !this.names.has(v));
+    if (!fresh.length) return this;
+    return new Redactor({}, [], [...fresh, ...[...this.names].map(([v, n]): [string, string] => [n, v])]);
   }
 
   /** True when there is nothing to redact (no secret in the environment). */

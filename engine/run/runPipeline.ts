@@ -9,6 +9,7 @@ import { McpSession } from '../mcp/session';
 import { effectiveServers, loadUserServers, usesMcpServers } from '../mcp/config';
 import { createMcpServerTool } from '../tools/mcpServer';
 import { createMcpMemoryTool } from '../tools/mcpMemory';
+import { createSqlTool, SqlSession, sqlSecretValues } from '../tools/sql/index';
 import type { NestedRunOptions, NestedRunResult, ToolDefinition } from '../toolkit/runtime';
 import { ToolError } from '../toolkit/runtime';
 import type { Interaction } from '../toolkit/interaction';
@@ -79,6 +80,8 @@ export interface RunOptions {
   interaction?: Interaction;
   /** Runs step attempts elsewhere (`orc run --redis`: BullMQ workers); nested pipelines run their steps here. */
   attempts?: AttemptExecutor;
+  /** Values of the variables `connections:` name (`password_env`, `url_env`), ahead of the environment's: the editor's secret storage. Redacted like the rest. */
+  connectionSecrets?: Record<string, string>;
 }
 
 export function newExecutionId(now = new Date()): string {
@@ -126,9 +129,14 @@ function runTools(pipeline: Pipeline, options: RunOptions, cwd: string) {
   Object.assign(tools, mcp.toolsFor(pipeline));
   if (!options.tools?.['mcp-server']) tools['mcp-server'] = createMcpServerTool(mcp);
   if (!options.tools?.['mcp-memory']) tools['mcp-memory'] = createMcpMemoryTool();
+  // SQL: the run's connections, each opened on first use and closed at the run's end
+  const sqlEnv = options.connectionSecrets ? { ...process.env, ...options.connectionSecrets } : process.env;
+  const sql = new SqlSession({ connections: pipeline.connections, env: sqlEnv });
+  // (a nested pipeline without connections of its own uses the run's)
+  if (!options.tools?.sql || Object.keys(pipeline.connections).length) tools.sql = createSqlTool(sql);
   const toolSlots = new Map<string, Semaphore>();
   for (const [name, t] of Object.entries(tools)) if (t.concurrency) toolSlots.set(name, new Semaphore(t.concurrency));
-  return { tools, toolSlots, mcp };
+  return { tools, toolSlots, mcp, sql, sqlEnv };
 }
 
 /** One listener for the whole run: attempts with their own signal are aborted through `inflight`,
@@ -190,14 +198,14 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   const pipelineFile = options.pipelineFile ? path.resolve(options.pipelineFile) : null;
   const source = options.source ?? (pipelineFile ? readFileSync(pipelineFile, 'utf8') : analysis.text);
   const checkpoint = openCheckpoint(analysis, options, emitter, { cwd, pipelineFile, source, executionId, inputs, maxParallel, started });
-  const { tools, toolSlots, mcp } = runTools(pipeline, options, cwd);
+  const { tools, toolSlots, mcp, sql, sqlEnv } = runTools(pipeline, options, cwd);
   const signal = options.signal ?? new AbortController().signal;
   const slots = new Semaphore(Math.max(1, maxParallel));
   const inflight = new Set<Abortable>();
   const stopCancelling = cancelOnAbort(signal, inflight, slots, toolSlots);
   const depth = options.depth ?? 0;
   const models = options.models ?? NO_MODELS;
-  const redactor = options.redactor ?? new Redactor();
+  const redactor = (options.redactor ?? new Redactor()).including(sqlSecretValues(pipeline.connections, sqlEnv));
 
   const ctx: RunContext = {
     pipeline,
@@ -235,7 +243,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   const scope = new ListScope(rootScope(inputs, pipeline.id, executionInfo(executionId, started)), {}, inputs);
   const outcome = await new StepListRunner(ctx, pipeline.steps, plan, scope, '', [])
     .run()
-    .finally(() => mcp.close())
+    .finally(() => Promise.all([mcp.close(), sql.close()]))
     .catch((e: unknown) => {
       checkpoint?.close(); // no final write will let go of the recent file
       throw e;

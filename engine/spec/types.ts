@@ -138,6 +138,13 @@ export interface McpServerDecl {
   timeout?: number;
 }
 
+/** One entry of `connections:` (the `sql` tool's databases): a URL without secrets, or the variables that hold them. */
+export interface ConnectionDecl {
+  url?: string;
+  url_env?: string;
+  password_env?: string;
+}
+
 export interface Pipeline {
   id: string;
   name: string | null;
@@ -152,6 +159,8 @@ export interface Pipeline {
   personalities: Record<string, { prompt: string } | { file: string }>;
   /** MCP servers by name (`mcp_servers:`), as written: `{command, args, env, cwd}` or `{url, headers}`. */
   mcpServers: Record<string, McpServerDecl>;
+  /** Databases by name (`connections:`), as written. */
+  connections: Record<string, ConnectionDecl>;
   context: PipelineContext;
   steps: Step[];
 }

@@ -11,6 +11,8 @@ import { pdfCompilerSpec } from './specs/pdfCompiler';
 import { pythonExecutorSpec } from './specs/pythonExecutor';
 import { approvalGateSpec, feedbackCollectionSpec, userPromptSpec } from './specs/humanInTheLoop';
 import { webSearchSpec } from './specs/webSearch';
+import { sqlSpec } from './specs/sql';
+import { objectStorageSpec } from './specs/objectStorage';
 import { imageAnalysisSpec, imageGenerationSpec, multiModelRoutingSpec, promptOptimizationSpec, taskDelegationSpec } from './specs/modelTools';
 
 export type { ActionSpec, ParamSpec, ToolSpec } from './toolSpec';
@@ -125,6 +127,8 @@ export const TOOL_SPECS: Record<string, ToolSpec> = table<ToolSpec>({
   'python-executor': pythonExecutorSpec,
   'headless-browser': headlessBrowserSpec,
   'pdf-compiler': pdfCompilerSpec,
+  sql: sqlSpec,
+  'object-storage': objectStorageSpec,
 });
 
 /** Actions that need no tool: each calls a model. */

@@ -17,6 +17,8 @@ import { terminalTool } from './terminal';
 import { validationTool } from './validation';
 import { imageAnalysisTool, imageGenerationTool, multiModelRoutingTool, promptOptimizationTool, taskDelegationTool } from './modelTools';
 import { webSearchTool } from './webSearch';
+import { sqlTool } from './sql/tool';
+import { objectStorageTool } from './objectStorage/tool';
 
 export const BUILTIN_TOOLS: Record<string, ToolDefinition> = {
   filesystem: filesystemTool,
@@ -42,4 +44,6 @@ export const BUILTIN_TOOLS: Record<string, ToolDefinition> = {
   'python-executor': pythonExecutorTool,
   'headless-browser': headlessBrowserTool,
   'pdf-compiler': pdfCompilerTool,
+  sql: sqlTool,
+  'object-storage': objectStorageTool,
 };

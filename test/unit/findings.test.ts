@@ -250,10 +250,10 @@ const CASES: Case[] = [
     name: "tools",
     text: S('id: x', 'steps:', '  - id: a', '    tool: shell', '    action: execute', '  - id: b', '    tool: terminal', '    action: run', '  - id: c', '    action: generat', '    parameters: {prompt: hi}', '  - id: d', '    action: execute', '    parameters: {command: ls}'),
     expect: [
-      ["tool.unknown","error","Unknown tool 'shell'. Did you mean 'terminal'? Tools: filesystem, terminal, http, data, validation, pipeline, prompt-optimization, task-delegation, multi-model-routing, image-analysis, image-generation, data-processing, report-generator, pipeline-executor, mcp-server, mcp-memory, user-prompt, approval-gate, feedback-collection, web-search, python-executor, headless-browser, pdf-compiler.","3:10-3:15"],
+      ["tool.unknown","error","Unknown tool 'shell'. Did you mean 'terminal'? Tools: filesystem, terminal, http, data, validation, pipeline, prompt-optimization, task-delegation, multi-model-routing, image-analysis, image-generation, data-processing, report-generator, pipeline-executor, mcp-server, mcp-memory, user-prompt, approval-gate, feedback-collection, web-search, python-executor, headless-browser, pdf-compiler, sql, object-storage.","3:10-3:15"],
       ["action.unknown","error","Tool 'terminal' has no action 'run'. It has 'execute'.","7:12-7:15"],
       ["action.unknown","error","Unknown action 'generat'. Did you mean 'generate' or 'generate_structured'? Built-in actions: generate, generate_structured, analyze_text, evaluate_condition; other actions need a 'tool'.","9:12-9:19"],
-      ["action.needs-tool","error","Action 'execute' belongs to 13 tools ('terminal', 'prompt-optimization', 'task-delegation', ...): add 'tool: terminal' or the one you mean.","12:12-12:19"],
+      ["action.needs-tool","error","Action 'execute' belongs to 14 tools ('terminal', 'prompt-optimization', 'task-delegation', ...): add 'tool: terminal' or the one you mean.","12:12-12:19"],
     ],
   },
   {
@@ -412,8 +412,8 @@ describe('findings: one document per code, exact messages and ranges', () => {
   it('every code in the codes table is triggered by some case above', () => {
     // the resolver's codes (not analyze's) are asserted with their ranges in auto.test.ts
     // and orc explain's in intel.test.ts
-    // and ContextLab's patterns (with their quick fixes) in contextlabFormat.test.ts, the MCP codes in mcp.test.ts
-    const seen = new Set<string>(['document.too-large', 'auto.unresolved', 'auto.invalid-answer', 'explain.unaccounted-step', 'explain.undeliverable-intention', 'explain.contradiction', 'compat.ignored-key', 'parameter.declared-twice', 'yaml.under-indented-quote', 'mcp.unknown-server', 'mcp.unknown-tool', 'mcp.unchecked']);
+    // and ContextLab's patterns (with their quick fixes) in contextlabFormat.test.ts, the MCP codes in mcp.test.ts, the sql step's in sqlFindings.test.ts
+    const seen = new Set<string>(['document.too-large', 'auto.unresolved', 'auto.invalid-answer', 'explain.unaccounted-step', 'explain.undeliverable-intention', 'explain.contradiction', 'compat.ignored-key', 'parameter.declared-twice', 'yaml.under-indented-quote', 'mcp.unknown-server', 'mcp.unknown-tool', 'mcp.unchecked', 'sql.template-in-sql']);
     for (const c of CASES) for (const f of c.expect) seen.add(f[0]);
     const untested = Object.keys(FINDING_CODES).filter((code) => !seen.has(code));
     assert.deepEqual(untested, []);

@@ -1,0 +1,29 @@
+// The `sql` tool as a run composes it: its session (the run's connections) and the secrets the run
+// must redact.
+import type { ConnectionDecl } from '../../spec/types';
+import { loadUserConnections, urlPassword } from './connections';
+
+export { createSqlTool, sqlTool } from './tool';
+export { SqlSession } from './session';
+
+/** The values the run redacts, by variable name: the variables `url_env` and `password_env` name (the pipeline's connections and the user's), the password inside a URL variable, and PGPASSWORD. */
+export function sqlSecretValues(connections: Record<string, ConnectionDecl>, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const out: Record<string, string> = {};
+  // pg reads PGPASSWORD when a URL gives no password: a secret too, whatever its name
+  if (env.PGPASSWORD) out.PGPASSWORD = env.PGPASSWORD;
+  const user = loadUserConnections(env).connections;
+  for (const d of [...Object.values(user), ...Object.values(connections)]) {
+    for (const name of [d.url_env, d.password_env]) {
+      if (typeof name !== 'string') continue;
+      const v = env[name];
+      if (!v) continue;
+      out[name] = v;
+      const p = name === d.url_env ? urlPassword(v) : null;
+      if (p) {
+        out[`${name} password`] = p;
+        if (decodeURIComponent(p) !== p) out[`${name} password `] = decodeURIComponent(p);
+      }
+    }
+  }
+  return out;
+}
