@@ -153,6 +153,21 @@ describe('cassette: record with OpenAI, replay offline', function () {
     assert.equal(server.requests.length, 6);
   });
 
+  it('runs recording into one cassette at the same time keep every line (as the cases of an eval do)', async () => {
+    server.responder = answerByPrompt;
+    const a = analyze(PIPELINE);
+    const models = createModelRunner({ env: keys(), resilience: FAST });
+    const docs = await Promise.all(['red', 'green', 'blue'].map((topic) => runPipeline(a, { cwd: dir, checkpoint: false, models, inputs: { topic }, cassette: { mode: 'record', file } })));
+    assert.deepEqual(docs.map((d) => d.status), ['completed', 'completed', 'completed']);
+    // draft and facts differ by topic; polish asks the same question in all three
+    const lines = readLines();
+    assert.equal(lines.length, 7);
+    assert.deepEqual(lines.map((l) => l.key), lines.map((l) => l.key).sort());
+    await server.stop();
+    const replayed = await Promise.all(['blue', 'red'].map((topic) => runPipeline(a, { cwd: dir, checkpoint: false, models: createModelRunner({ env: {} }), inputs: { topic }, cassette: { mode: 'replay', file } })));
+    assert.deepEqual(replayed.map((d) => d.status), ['completed', 'completed']);
+  });
+
   it('a miss fails that step at once, naming it and what differs from the nearest recorded request; the other steps replay', async () => {
     server.responder = answerByPrompt;
     await run(PIPELINE, { mode: 'record', file }, keys());
@@ -209,6 +224,54 @@ describe('cassette: record with OpenAI, replay offline', function () {
     assert.equal((await run(PIPELINE, { mode: 'replay', file }, {})).doc.status, 'completed');
     fs.writeFileSync(file, `{"key": oops\n${whole}`);
     await assert.rejects(run(PIPELINE, { mode: 'replay', file }, {}), { name: 'CassetteFileError', message: `${file}:1: this line of the cassette is not JSON` });
+  });
+});
+
+describe('cassette: every model call of the run goes through it', function () {
+  this.timeout(20_000);
+
+  it('a nested pipeline and a run-time AUTO tag are recorded with their step ids and replayed offline', async () => {
+    server.responder = (body) => ({ text: `answer to ${String((body.messages as { content: string }[]).at(-1)?.content).slice(0, 12)}` });
+    const yaml = `id: outer
+orchestrator: openai:gpt-4o-mini
+steps:
+  - id: first
+    action: generate
+    model: openai:gpt-4o-mini
+    parameters: {prompt: "Name a color"}
+  - id: second
+    action: generate
+    model: openai:gpt-4o-mini
+    parameters:
+      prompt: "Describe <AUTO>A word like {{ first.result }}</AUTO>"
+  - id: sub
+    tool: pipeline-executor
+    action: execute
+    parameters:
+      pipeline: |
+        id: inner
+        steps:
+          - id: inner_gen
+            action: generate
+            model: openai:gpt-4o-mini
+            parameters: {prompt: "Inner call"}
+        outputs:
+          out: "{{ inner_gen.result }}"
+outputs:
+  second: "{{ second.result }}"
+  inner: "{{ sub.result.outputs.out }}"
+`;
+    const rec = await run(yaml, { mode: 'record', file }, keys());
+    assert.equal(rec.doc.status, 'completed', JSON.stringify(rec.doc.steps));
+    assert.equal(server.requests.length, 4);
+    assert.deepEqual(readLines().map((l) => l.stepId).sort(), ['first', 'inner_gen', 'second', 'second']);
+    await server.stop();
+    const rep = await run(yaml, { mode: 'replay', file }, {});
+    assert.equal(rep.doc.status, 'completed', JSON.stringify(rep.doc.steps));
+    assert.deepEqual(rep.doc.outputs, { second: 'answer to Describe val', inner: 'answer to Inner call' });
+    assert.deepEqual(rep.doc.outputs, rec.doc.outputs);
+    assert.deepEqual(rep.doc.steps.second.auto, rec.doc.steps.second.auto);
+    assert.deepEqual([rep.doc.tokens_in, rep.doc.tokens_out, rep.doc.cost_usd], [rec.doc.tokens_in, rec.doc.tokens_out, rec.doc.cost_usd]);
   });
 });
 
