@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ResultDocument } from '../../engine/run/events';
 import { LoopbackProviders } from '../fixtures/providers/loopbackServer';
-import { CLI } from '../helpers/cli';
+import { CLI, ROOT } from '../helpers/cli';
 
 const CANARY = 'sk-canary-cli-cassette-81c4f0';
 
@@ -122,5 +122,29 @@ describe('orc run --record / --replay', function () {
     assert.equal(none.stdout, '');
     assert.equal(none.stderr, 'orc: The cassette brief.pipeline.cassette.jsonl does not exist: record it first (orc run FILE --record)\n');
     assert.equal(server.requests.length, 0);
+  });
+});
+
+describe('examples/brief.pipeline.yaml replays offline from its committed cassette', function () {
+  this.timeout(30_000);
+
+  it('orc run --replay with no key and no server: the recorded outputs, tokens and cost; the cassette is left as it was', async () => {
+    await server.stop();
+    const example = path.join(ROOT, 'examples', 'brief.pipeline.yaml');
+    const tape = path.join(ROOT, 'examples', 'brief.pipeline.cassette.jsonl');
+    const before = fs.readFileSync(tape, 'utf8');
+    const r = await cli(['run', example, '--replay', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as ResultDocument;
+    assert.deepEqual(doc.outputs, {
+      title: 'Runs you can repeat',
+      brief:
+        'Runs you can repeat\n\nA pipeline that calls models gives a different answer, and a new bill, on every run. Recording each answer once turns the run into a fixture that tests can hold to. A replay finds each call by the hash of its request and answers it from the cassette, streamed deltas and tokens included. No provider is contacted and no key is needed. Commit the cassette beside the pipeline and run it with --replay on every push. A prompt changed without recording again fails the build and names the step.',
+    });
+    assert.deepEqual([doc.tokens_in, doc.tokens_out], [292, 275]);
+    const lines = before.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { answer: { cost_usd: number } });
+    assert.equal(lines.length, 5);
+    assert.equal(doc.cost_usd, Math.round(lines.reduce((n, l) => n + l.answer.cost_usd, 0) * 1e6) / 1e6);
+    assert.equal(fs.readFileSync(tape, 'utf8'), before);
   });
 });

@@ -198,9 +198,11 @@ describe('orc CLI', function () {
   });
 
   it('every example a new user opens first validates', () => {
-    const r = orc(['validate', ...fs.readdirSync('examples').map((f) => path.join('examples', f))]);
+    // every pipeline (the cassettes beside some are their recorded model calls, not pipelines)
+    const pipelines = fs.readdirSync('examples').filter((f) => !f.endsWith('.cassette.jsonl'));
+    const r = orc(['validate', ...pipelines.map((f) => path.join('examples', f))]);
     assert.equal(r.code, 0, r.stdout);
-    assert.equal(r.stdout.split('\n').filter((l) => l.endsWith(': valid')).length, fs.readdirSync('examples').length);
+    assert.equal(r.stdout.split('\n').filter((l) => l.endsWith(': valid')).length, pipelines.length);
   });
 });
 
