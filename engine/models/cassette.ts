@@ -4,6 +4,8 @@
 // a call it has no answer for fails its step with what differs from the nearest recorded request.
 // It sits at the provider boundary of ProviderModelRunner.call: a recorded call went through the
 // limiter, breaker and retries as any other; a replayed one needs none of them.
+import { mkdirSync } from 'node:fs';
+import * as path from 'node:path';
 import type { ModelCallRecord, ModelRequest, ModelRunner } from './modelRunner';
 import type { ModelProvider, ProviderAnswer, ProviderCall, StructuredAnswer } from './provider';
 import { Redactor } from '../run/redact';
@@ -143,6 +145,8 @@ export class RunCassette {
 export function openCassette(o: CassetteOptions, redactor: Redactor = new Redactor()): RunCassette {
   const store = storeOf(o.file);
   if (o.mode === 'replay' && !store.exists()) throw new CassetteFileError(`The cassette ${o.file} does not exist: record it first (orc run FILE --record)`);
+  // a recording makes its folder before the first (paid) answer has to be written there
+  if (o.mode === 'record') mkdirSync(path.dirname(store.file), { recursive: true });
   store.load();
   store.users++;
   return new RunCassette(o.mode, store, o.live ?? [], redactor);

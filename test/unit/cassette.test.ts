@@ -9,6 +9,7 @@ import { createModelRunner } from '../../engine/models/index';
 import { requestKey, type CassetteLine, type CassetteOptions } from '../../engine/models/cassette';
 import type { ResultDocument, RunEvent, StepResult } from '../../engine/run/events';
 import { runPipeline } from '../../engine/run/runPipeline';
+import { Redactor } from '../../engine/run/redact';
 import { LoopbackProviders } from '../fixtures/providers/loopbackServer';
 
 const FAST = { baseDelayMs: 5, maxDelayMs: 50, windowMs: 1000 };
@@ -166,6 +167,30 @@ describe('cassette: record with OpenAI, replay offline', function () {
     await server.stop();
     const replayed = await Promise.all(['blue', 'red'].map((topic) => runPipeline(a, { cwd: dir, checkpoint: false, models: createModelRunner({ env: {} }), inputs: { topic }, cassette: { mode: 'replay', file } })));
     assert.deepEqual(replayed.map((d) => d.status), ['completed', 'completed']);
+  });
+
+  it('a secret of the environment in a prompt is redacted in the cassette, and the call still replays', async () => {
+    const yaml = `id: p
+parameters:
+  token: {type: string}
+steps:
+  - id: s
+    action: generate
+    model: openai:gpt-4o-mini
+    parameters: {prompt: "Use {{ token }} to sign"}
+`;
+    const secret = 'tok-9f8e7d6c5b4a';
+    const redactor = new Redactor({ SIGNING_TOKEN: secret });
+    const a = analyze(yaml);
+    const rec = await runPipeline(a, { cwd: dir, checkpoint: false, inputs: { token: secret }, redactor, models: createModelRunner({ env: keys(), resilience: FAST }), cassette: { mode: 'record', file: path.join(dir, 'tapes', 'p.jsonl') } });
+    assert.equal(rec.status, 'completed', JSON.stringify(rec.steps));
+    const text = fs.readFileSync(path.join(dir, 'tapes', 'p.jsonl'), 'utf8');
+    assert.ok(!text.includes(secret));
+    assert.equal((JSON.parse(text) as CassetteLine).request.prompt, 'Use [redacted: SIGNING_TOKEN] to sign');
+    await server.stop();
+    const rep = await runPipeline(a, { cwd: dir, checkpoint: false, inputs: { token: secret }, redactor, models: createModelRunner({ env: {} }), cassette: { mode: 'replay', file: path.join(dir, 'tapes', 'p.jsonl') } });
+    assert.equal(rep.status, 'completed', JSON.stringify(rep.steps));
+    assert.equal(rep.steps.s.result, 'Hello from the loopback server.');
   });
 
   it('a miss fails that step at once, naming it and what differs from the nearest recorded request; the other steps replay', async () => {
