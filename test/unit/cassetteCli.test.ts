@@ -110,6 +110,23 @@ describe('orc run --record / --replay', function () {
     assert.equal(server.requests.length, 3);
   });
 
+  it('orc resume --record finishes a failed recording run into the same cassette, which then replays whole', async () => {
+    const responder = server.responder!;
+    server.responder = (body) => (String((body.messages as { content: string }[]).at(-1)?.content).startsWith('Polish') ? { status: 400 } : responder(body));
+    const first = await cli(['run', 'brief.pipeline.yaml', '--record', '--json'], openai());
+    assert.equal(first.code, 1, first.stderr);
+    const runId = (JSON.parse(first.stdout) as ResultDocument).execution_id;
+    assert.deepEqual(fs.readFileSync(path.join(dir, 'brief.pipeline.cassette.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { stepId: string }).stepId), ['draft']);
+    server.responder = responder;
+    const resumed = await cli(['resume', runId, '--record', '--json'], openai());
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.equal(server.requests.length, 3, 'draft is not asked again');
+    await server.stop();
+    const rep = await cli(['run', 'brief.pipeline.yaml', '--replay', '--json']);
+    assert.equal(rep.code, 0, rep.stderr);
+    assert.deepEqual((JSON.parse(rep.stdout) as ResultDocument).outputs, { text: 'Polished 15.' });
+  });
+
   it('refuses contradictory or incomplete flags, and a replay with no cassette, before anything runs', async () => {
     const both = await cli(['run', 'brief.pipeline.yaml', '--record', '--replay']);
     assert.deepEqual([both.code, both.stdout, both.stderr], [2, '', "orc: --record and --replay contradict each other\nrun 'orc help' for usage\n"]);
