@@ -129,6 +129,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   const useCheckpoint = options.checkpoint ?? pipeline.context.checkpoint;
   const source = options.source ?? (pipelineFile ? readFileSync(pipelineFile, 'utf8') : analysis.text);
   // opened before anything is written: a replay without its cassette (or with a broken one) runs nothing
+  if (options.cassette && options.attempts) throw new Error(`A run whose steps go to other processes (workers) cannot ${options.cassette.mode} a cassette: the workers make the model calls`);
   const taped = options.cassette ? withCassette(options.models ?? NO_MODELS, options.cassette, options.redactor) : null;
   const tape = taped?.cassette ?? null;
 
