@@ -300,6 +300,34 @@ outputs:
   });
 });
 
+describe('cassette: a tool that calls a model', function () {
+  this.timeout(20_000);
+
+  it('prompt-optimization records its structured call under its step id and replays it offline', async () => {
+    server.fallback = { json: { optimized_prompt: 'Write a haiku about rain: 5-7-5.', applied_optimizations: ['clarity'], recommendations: ['Add an example.'] }, tokensIn: 70, tokensOut: 30 };
+    const yaml = `id: p
+steps:
+  - id: opt
+    tool: prompt-optimization
+    action: execute
+    model: openai:gpt-4o-mini
+    parameters:
+      prompt: "write a haiku about rain"
+      optimization_goals: [clarity]
+outputs:
+  text: "{{ opt.optimized_prompt }}"
+`;
+    const rec = await run(yaml, { mode: 'record', file }, keys());
+    assert.equal(rec.doc.status, 'completed', JSON.stringify(rec.doc.steps));
+    assert.deepEqual(readLines().map((l) => [l.stepId, l.request.kind]), [['opt', 'structured']]);
+    await server.stop();
+    const rep = await run(yaml, { mode: 'replay', file }, {});
+    assert.equal(rep.doc.status, 'completed', JSON.stringify(rep.doc.steps));
+    assert.deepEqual(rep.doc.outputs, { text: 'Write a haiku about rain: 5-7-5.' });
+    assert.deepEqual(timeless(rep.doc.steps.opt), timeless(rec.doc.steps.opt));
+  });
+});
+
 describe('cassette: Anthropic and Google', function () {
   this.timeout(20_000);
   for (const [name, model] of [
