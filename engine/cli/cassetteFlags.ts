@@ -1,5 +1,6 @@
 // `--record | --replay [--cassette PATH] [--live STEP_ID,...]` of `orc run` and `orc resume`.
 import { defaultCassetteFile, type CassetteOptions } from '../models/cassette';
+import type { Step } from '../spec/types';
 import { UsageError } from './input';
 
 export interface CassetteFlags {
@@ -34,4 +35,21 @@ export function cassetteOptions(f: CassetteFlags | undefined, pipelineFile: stri
   if (!file) throw new UsageError('a pipeline read from standard input needs --cassette PATH');
   const live = f.live ? f.live.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
   return { mode: f.record ? 'record' : 'replay', file, ...(live?.length ? { live } : {}) };
+}
+
+function stepIds(steps: Step[], into = new Set<string>()): Set<string> {
+  for (const s of steps) {
+    into.add(s.id);
+    if (s.body) stepIds(s.body, into);
+  }
+  return into;
+}
+
+/** `--live` ids that name no step of the pipeline (or of its loop bodies): a warning, as a nested pipeline's steps may be meant. */
+export function unknownLiveSteps(o: CassetteOptions | undefined, steps: Step[]): string | null {
+  if (!o?.live?.length) return null;
+  const ids = stepIds(steps);
+  const unknown = o.live.filter((id) => !ids.has(id));
+  if (!unknown.length) return null;
+  return `warning: --live ${unknown.map((id) => `'${id}'`).join(', ')} ${unknown.length === 1 ? 'names no step' : 'name no steps'} of this pipeline (a nested pipeline's steps are not checked); ${unknown.length === 1 ? 'it replays' : 'they replay'} unless a nested step has that id`;
 }

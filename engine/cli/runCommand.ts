@@ -24,7 +24,7 @@ import { terminalInteraction } from './interaction';
 import type { Step } from '../spec/types';
 import { RemoteAttempts } from '../distributed/coordinator';
 import { RedisUnavailableError, RedisUrlError } from '../distributed/connection';
-import { cassetteOptions, type CassetteFlags } from './cassetteFlags';
+import { cassetteOptions, unknownLiveSteps, type CassetteFlags } from './cassetteFlags';
 import { CassetteFileError } from '../models/cassette';
 
 export interface RunIO {
@@ -171,6 +171,8 @@ export async function runCommand(file: string, inputArgs: string[], json: boolea
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  const liveWarning = unknownLiveSteps(cassette, a.pipeline?.steps ?? []);
+  if (liveWarning) io.err(`orc: ${liveWarning}`);
   return execute(a, { cwd: process.cwd(), inputs, maxParallel, pipelineFile: file === '-' ? null : file, source, cassette }, json, style, io, { answers, yes, stdinUsed: file === '-' }, distributed);
 }
 

@@ -138,6 +138,13 @@ describe('orc run --record / --replay', function () {
     assert.equal(none.code, 2);
     assert.equal(none.stdout, '');
     assert.equal(none.stderr, 'orc: The cassette brief.pipeline.cassette.jsonl does not exist: record it first (orc run FILE --record)\n');
+    const ghost = await cli(['run', 'brief.pipeline.yaml', '--replay', '--live', 'ghost,draft']);
+    assert.equal(ghost.code, 2);
+    assert.equal(
+      ghost.stderr,
+      "orc: warning: --live 'ghost' names no step of this pipeline (a nested pipeline's steps are not checked); it replays unless a nested step has that id\n" +
+        'orc: The cassette brief.pipeline.cassette.jsonl does not exist: record it first (orc run FILE --record)\n',
+    );
     assert.equal(server.requests.length, 0);
   });
 });
