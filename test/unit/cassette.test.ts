@@ -197,7 +197,8 @@ steps:
     server.responder = answerByPrompt;
     await run(PIPELINE, { mode: 'record', file }, keys());
     await server.stop();
-    const changed = PIPELINE.replace('prompt: "Facts about {{ topic }}"', 'prompt: "Facts about {{ topic }} today"').replace('model: openai:gpt-4o\n', 'model: openai:gpt-4.1-mini\n');
+    // steps that may retry: a miss is permanent, so it is not tried again
+    const changed = PIPELINE.replace('steps:\n', 'context:\n  max_retries: 3\nsteps:\n').replace('prompt: "Facts about {{ topic }}"', 'prompt: "Facts about {{ topic }} today"').replace('model: openai:gpt-4o\n', 'model: openai:gpt-4.1-mini\n');
     const { doc } = await run(changed, { mode: 'replay', file }, {});
     assert.equal(doc.status, 'failed');
     assert.equal(doc.steps.draft.status, 'completed');
