@@ -38,6 +38,7 @@ function requestOf(provider: string, call: ProviderCall, schema: Record<string, 
 export class RunCassette {
   private readonly live: Set<string>;
   private closed = false;
+  private providers: Set<string> | null = null;
 
   constructor(
     readonly mode: CassetteMode,
@@ -50,6 +51,12 @@ export class RunCassette {
 
   get file(): string {
     return this.store.file;
+  }
+
+  /** Whether the cassette holds a call to this provider. */
+  answersFor(provider: string): boolean {
+    this.providers ??= new Set([...this.store.lines.values()].map((l) => l.request.provider));
+    return this.providers.has(provider);
   }
 
   /** How this call goes: past the cassette to the provider (a live step), recorded, or replayed. */
@@ -166,7 +173,14 @@ function withRequestFields<M extends ModelRunner>(models: M, fields: Partial<Mod
 export function withCassette<M extends ModelRunner>(models: M, o: CassetteOptions, redactor?: Redactor): { models: M; cassette: RunCassette } {
   if (!models.playsCassettes) throw new Error(`This run's model runner cannot ${o.mode} a cassette (only the provider runner can)`);
   const cassette = openCassette(o, redactor);
-  return { models: withRequestFields(models, { cassette }), cassette };
+  const bound = withRequestFields(models, { cassette });
+  // a replay with no key still selects as the recording did: a provider the cassette answers for
+  // counts as configured (the model chosen then is the best of a set that still holds it)
+  const configured = (models as { configured?: unknown }).configured;
+  if (o.mode === 'replay' && typeof configured === 'function') {
+    (bound as unknown as { configured(p: string): Promise<boolean> }).configured = async (p: string) => cassette.answersFor(p) || (await configured.call(bound, p));
+  }
+  return { models: bound, cassette };
 }
 
 /** A runner whose requests name the step that makes them (for a cassette's `live` steps and its misses). */

@@ -149,6 +149,28 @@ describe('orc run --record / --replay', function () {
   });
 });
 
+describe('orc run --replay of a pipeline whose steps choose their model (requires_model)', function () {
+  this.timeout(30_000);
+
+  it('examples/research.pipeline.yaml: recorded with an OpenAI key, replayed with none, chooses the same models and writes the same products', async () => {
+    server.responder = null;
+    fs.copyFileSync(path.join(ROOT, 'examples', 'research.pipeline.yaml'), path.join(dir, 'research.pipeline.yaml'));
+    const rec = await cli(['run', 'research.pipeline.yaml', '--record', '--json'], openai());
+    assert.equal(rec.code, 0, rec.stderr);
+    assert.equal(server.requests.length, 5);
+    await server.stop();
+    const rep = await cli(['run', 'research.pipeline.yaml', '--replay', '--json']);
+    assert.equal(rep.code, 0, rep.stderr);
+    const [a, b] = [JSON.parse(rec.stdout), JSON.parse(rep.stdout)] as ResultDocument[];
+    assert.deepEqual(b.outputs, a.outputs);
+    assert.deepEqual(Object.fromEntries(Object.entries(b.steps).map(([id, r]) => [id, [r.model, r.model_reason]])), Object.fromEntries(Object.entries(a.steps).map(([id, r]) => [id, [r.model, r.model_reason]])));
+    assert.equal(b.steps.plan_questions.model, 'openai:gpt-4o-mini');
+    const report = (doc: ResultDocument) => fs.readFileSync(path.join(dir, '.orchestrator', 'runs', doc.execution_id, 'report.md'), 'utf8');
+    assert.equal(report(b), report(a));
+    assert.equal(report(b), 'body from the loopback server');
+  });
+});
+
 describe('examples/brief.pipeline.yaml replays offline from its committed cassette', function () {
   this.timeout(30_000);
 
