@@ -22,6 +22,8 @@ export { BASE_URL_VARIABLES, KEY_VARIABLES, ProviderModelRunner, createModelRunn
 export type { ModelRunner } from '../models/index';
 export { ProviderError } from '../models/provider';
 export type { ModelProvider, ProviderAnswer, ProviderCall, StructuredAnswer } from '../models/provider';
+export { CassetteFileError, defaultCassetteFile } from '../models/cassette';
+export type { CassetteOptions } from '../models/cassette';
 export { describeModel, registryOrShipped } from '../models/registry';
 export { modelProvidersOf } from '../models/stepModels';
 export { formatPath } from '../parse/yamlDocument';
@@ -37,7 +39,7 @@ export { callsMcp, mcpAnalyzeOptions, mcpInfoUnlisted } from '../run/mcpPrepare'
 export { InputError, parseInputArg, resolveInputs } from '../run/inputs';
 export { predict } from '../run/predict';
 export type { Prediction, Range } from '../run/predict';
-export { Redactor } from '../run/redact';
+export { Redactor } from '../toolkit/redact';
 export { loadUserConnections, secretVariables as connectionSecretVariables } from '../tools/sql/connections';
 export { buildReport, planShape } from '../run/report';
 export type { RunReport } from '../run/report';

@@ -1,6 +1,6 @@
 // `orc run FILE [-i key=value]... [--json] [--max-parallel N]` and `orc resume RUN_ID [--json]`.
 import { runSummary } from './runSummary';
-import { type Analysis, CheckpointError, checkResume, createModelRunner, findRunsRoot, InputError, mcpAnalyzeOptions, parseInputArg, RedisUnavailableError, RedisUrlError, registryOrShipped, RemoteAttempts, type ResultDocument, type RunOptions, runPipeline, sha256, type Step, withLockedAutoAnswers } from '../api/index';
+import { type Analysis, CassetteFileError, CheckpointError, checkResume, createModelRunner, findRunsRoot, InputError, mcpAnalyzeOptions, parseInputArg, RedisUnavailableError, RedisUrlError, registryOrShipped, RemoteAttempts, type ResultDocument, type RunOptions, runPipeline, sha256, type Step, withLockedAutoAnswers } from '../api/index';
 import { readFileSync } from 'node:fs';
 import { compileOrReport } from './compile';
 import type { Style } from './findingFormat';
@@ -8,6 +8,7 @@ import { readSource, UsageError, withoutBom } from './input';
 import { progressReporter } from './progress';
 import { prepareAuto } from './autoCommand';
 import { terminalInteraction } from './interaction';
+import { cassetteOptions, unknownLiveSteps, type CassetteFlags } from './cassetteFlags';
 
 export interface RunIO {
   out(s: string): void;
@@ -118,7 +119,7 @@ async function executeHere(a: Analysis, options: RunOptions, json: boolean, styl
     return exitCode(doc);
   } catch (e) {
     progress.close();
-    if (e instanceof InputError) {
+    if (e instanceof InputError || e instanceof CassetteFileError) {
       io.err(`orc: ${e.message}`);
       return EXIT.compile;
     }
@@ -128,7 +129,8 @@ async function executeHere(a: Analysis, options: RunOptions, json: boolean, styl
   }
 }
 
-export async function runCommand(file: string, inputArgs: string[], json: boolean, maxParallel: number | undefined, style: Style, io: RunIO, auto: { frozen: boolean; refresh: boolean } = { frozen: false, refresh: false }, yes = false, distributed?: DistributedOptions): Promise<number> {
+export async function runCommand(file: string, inputArgs: string[], json: boolean, maxParallel: number | undefined, style: Style, io: RunIO, auto: { frozen: boolean; refresh: boolean } = { frozen: false, refresh: false }, yes = false, distributed?: DistributedOptions, tape?: CassetteFlags): Promise<number> {
+  const cassette = cassetteOptions(tape, file === '-' ? null : file, distributed);
   const source = readSource(file);
   // the tools of the MCP servers its steps call, listed (or cached) so their parameters are checked
   const mcpOptions = await mcpAnalyzeOptions(source, { workspace: process.cwd(), cwd: process.cwd(), warn: io.err });
@@ -152,10 +154,12 @@ export async function runCommand(file: string, inputArgs: string[], json: boolea
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  return execute(a, { cwd: process.cwd(), inputs, maxParallel, pipelineFile: file === '-' ? null : file, source }, json, style, io, { answers, yes, stdinUsed: file === '-' }, distributed);
+  const liveWarning = unknownLiveSteps(cassette, a.pipeline?.steps ?? []);
+  if (liveWarning) io.err(`orc: ${liveWarning}`);
+  return execute(a, { cwd: process.cwd(), inputs, maxParallel, pipelineFile: file === '-' ? null : file, source, cassette }, json, style, io, { answers, yes, stdinUsed: file === '-' }, distributed);
 }
 
-export async function resumeCommand(runId: string, json: boolean, style: Style, io: RunIO, distributed?: DistributedOptions): Promise<number> {
+export async function resumeCommand(runId: string, json: boolean, style: Style, io: RunIO, distributed?: DistributedOptions, tape?: CassetteFlags): Promise<number> {
   const root = findRunsRoot(process.cwd()) ?? process.cwd();
   if (root !== process.cwd()) io.err(`using ${root}/.orchestrator/`);
   let check;
@@ -177,5 +181,5 @@ export async function resumeCommand(runId: string, json: boolean, style: Style, 
   if (!compiled) return EXIT.compile;
   // the AUTO answers the run started with (from the lock; no call)
   const a = withLockedAutoAnswers(file, source, compiled);
-  return execute(a, { cwd: root, pipelineFile: checkpoint.pipeline_file, source, resume: checkpoint }, json, style, io, undefined, distributed);
+  return execute(a, { cwd: root, pipelineFile: checkpoint.pipeline_file, source, resume: checkpoint, cassette: cassetteOptions(tape, file, distributed) }, json, style, io, undefined, distributed);
 }

@@ -14,7 +14,7 @@ import { Worker, type Job } from 'bullmq';
 import { createModelRunner } from '../models/index';
 import type { ModelRunner } from '../models/modelRunner';
 import { RunEmitter, emptyStepResult } from '../run/events';
-import { Redactor } from '../run/redact';
+import { Redactor } from '../toolkit/redact';
 import { callAction, TimeoutError, type ActionContext } from '../run/stepExecutor';
 import type { Step } from '../spec/types';
 import { BUILTIN_TOOLS } from '../tools/registry';

@@ -4,7 +4,7 @@
 // checkpoint, so the run's record shows what was not produced by the pipeline itself. The engine
 // calls these hooks only when a debugger is attached (`RunOptions.debugger`).
 import type { Step } from '../spec/types';
-import type { Redactor } from './redact';
+import type { Redactor } from '../toolkit/redact';
 import type { CheckpointStore } from './checkpointStore';
 import type { StepEdit, StepResult, StepScope } from './events';
 import type { ListScope } from './scope';

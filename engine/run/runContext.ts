@@ -6,7 +6,7 @@ import type { Interaction } from '../toolkit/interaction';
 import type { Cancellation } from './attemptSignal';
 import type { CheckpointStore } from './checkpointStore';
 import type { RunEmitter, StepResult, StepScope } from './events';
-import type { Redactor } from './redact';
+import type { Redactor } from '../toolkit/redact';
 import type { ListScope } from './scope';
 import type { StepCache } from './stepCache';
 import { setLongTimeout } from '../util/longTimer';

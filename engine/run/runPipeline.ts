@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { analyze, hasErrors, type Analysis } from '../analyze/index';
 import { NO_MODELS, type ModelRunner } from '../models/modelRunner';
+import { withCassette, type CassetteOptions, type RunCassette } from '../models/cassette';
 import { BUILTIN_TOOLS } from '../tools/registry';
 import { McpSession } from '../mcp/session';
 import { effectiveServers, loadUserServers, usesMcpServers } from '../mcp/config';
@@ -20,7 +21,7 @@ import { resolveInputs } from './inputs';
 import { NOTHING_RESTORED, Semaphore, type RunContext } from './runContext';
 import { killLeftovers } from './leftovers';
 import { iterationCap } from './loopRunner';
-import { Redactor } from './redact';
+import { Redactor } from '../toolkit/redact';
 import { StepListRunner } from './scheduler';
 import { predict, type Prediction } from './predict';
 import { registryModels, type RegistryModel } from '../models/registry';
@@ -82,6 +83,8 @@ export interface RunOptions {
   attempts?: AttemptExecutor;
   /** Values of the variables `connections:` name (`password_env`, `url_env`), ahead of the environment's: the editor's secret storage. Redacted like the rest. */
   connectionSecrets?: Record<string, string>;
+  /** Record every model call of the run (nested pipelines too) to a cassette, or answer them from one. */
+  cassette?: CassetteOptions;
 }
 
 export function newExecutionId(now = new Date()): string {
@@ -181,6 +184,15 @@ function predictRun(analysis: Analysis, options: RunOptions, emitter: RunEmitter
   }
 }
 
+/** Ends the run's use of its cassette; a cassette that cannot be rewritten keeps its appended lines. */
+function closeCassette(tape: RunCassette | null, emitter: RunEmitter): void {
+  try {
+    tape?.close();
+  } catch (e) {
+    emitter.emit({ type: 'warning', time: Date.now(), stepId: null, message: `Could not rewrite the cassette ${tape!.file}: ${(e as Error).message}` });
+  }
+}
+
 /** Runs a compiled pipeline (an analysis without errors). */
 export async function runPipeline(analysis: Analysis, options: RunOptions): Promise<ResultDocument> {
   const pipeline = analysis.pipeline;
@@ -197,6 +209,10 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   const cwd = path.resolve(options.cwd);
   const pipelineFile = options.pipelineFile ? path.resolve(options.pipelineFile) : null;
   const source = options.source ?? (pipelineFile ? readFileSync(pipelineFile, 'utf8') : analysis.text);
+  // opened before anything is written: a replay without its cassette (or with a broken one) runs nothing
+  if (options.cassette && options.attempts) throw new Error(`A run whose steps go to other processes (workers) cannot ${options.cassette.mode} a cassette: the workers make the model calls`);
+  const taped = options.cassette ? withCassette(options.models ?? NO_MODELS, options.cassette, options.redactor) : null;
+  const tape = taped?.cassette ?? null;
   const checkpoint = openCheckpoint(analysis, options, emitter, { cwd, pipelineFile, source, executionId, inputs, maxParallel, started });
   const { tools, toolSlots, mcp, sql, sqlEnv } = runTools(pipeline, options, cwd);
   const signal = options.signal ?? new AbortController().signal;
@@ -204,7 +220,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   const inflight = new Set<Abortable>();
   const stopCancelling = cancelOnAbort(signal, inflight, slots, toolSlots);
   const depth = options.depth ?? 0;
-  const models = options.models ?? NO_MODELS;
+  const models = taped?.models ?? options.models ?? NO_MODELS;
   const redactor = (options.redactor ?? new Redactor()).including(sqlSecretValues(pipeline.connections, sqlEnv));
 
   const ctx: RunContext = {
@@ -243,7 +259,10 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   const scope = new ListScope(rootScope(inputs, pipeline.id, executionInfo(executionId, started)), {}, inputs);
   const outcome = await new StepListRunner(ctx, pipeline.steps, plan, scope, '', [])
     .run()
-    .finally(() => Promise.all([mcp.close(), sql.close()]))
+    .finally(() => {
+      closeCassette(tape, emitter);
+      return Promise.all([mcp.close(), sql.close()]);
+    })
     .catch((e: unknown) => {
       checkpoint?.close(); // no final write will let go of the recent file
       throw e;

@@ -5,7 +5,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Redactor } from '../../engine/run/redact';
+import { Redactor } from '../../engine/toolkit/redact';
 import { orc } from '../helpers/cli';
 
 const KEY = 'sk-test-4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c';

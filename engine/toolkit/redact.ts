@@ -2,7 +2,7 @@
 // (API keys, tokens, passwords) are replaced by `[redacted: NAME]` in step results, errors, streamed
 // output, events, checkpoints and the result document. The run applies it where a step's result
 // is produced; model providers can use the same Redactor for their error messages.
-import { PROVIDER_KEY_VARIABLES } from '../toolkit/providerKeys';
+import { PROVIDER_KEY_VARIABLES } from './providerKeys';
 
 /** Variables whose values are secrets: the providers' keys and any *_API_KEY, *_TOKEN, *_SECRET, ... */
 export const SECRET_VARIABLE = /(^|_)(API_KEY|APIKEY|TOKEN|SECRET|SECRET_KEY|PASSWORD|PASSWD|ACCESS_KEY|PRIVATE_KEY|CREDENTIALS?)$/i;
