@@ -192,9 +192,9 @@ describe('eval datasets', () => {
   });
 
   it('the 95 % Wilson interval', () => {
-    assert.deepEqual(wilson(0, 2), { low: 0, high: 0.6576 });
-    assert.deepEqual(wilson(3, 4), { low: 0.3006, high: 0.9544 });
-    assert.deepEqual(wilson(10, 10), { low: 0.7225, high: 1 });
+    assert.deepEqual(wilson(0, 2), { low: 0, high: 0.65762 });
+    assert.deepEqual(wilson(3, 4), { low: 0.300642, high: 0.954413 });
+    assert.deepEqual(wilson(10, 10), { low: 0.722467, high: 1 });
     assert.deepEqual(wilson(0, 0), { low: 0, high: 1 });
   });
 });
