@@ -11,6 +11,7 @@ import { sha256 } from '../run/checkpointStore';
 import { InputError, resolveInputs } from '../run/inputs';
 import { newExecutionId, runPipeline } from '../run/runPipeline';
 import { withoutBom } from '../cli/input';
+import { Redactor } from '../run/redact';
 import { runAssertion, type AssertionResult } from './assertions';
 import { readCases } from './dataset';
 import type { EvalAnalysis } from './evalAnalysis';
@@ -132,6 +133,8 @@ export async function runEval(o: EvalRunOptions): Promise<EvalOutcome> {
   const cache = o.cache ?? spec.repeat === 1;
   const analyses = new Map(variants.map((v) => [variantName(v), variantAnalysis(pa, v, cache)]));
   const names = pa.pipeline!.parameters.map((p) => p.name);
+  // the runs redact their results; the record redacts what assertions and errors said about them too
+  const redactor = new Redactor(env);
   const summary = new SummaryBuilder(variants.map(variantName));
   const done = new Set<string>();
   let record: EvalRecord;
@@ -189,6 +192,7 @@ export async function runEval(o: EvalRunOptions): Promise<EvalOutcome> {
         pipelineFile: spec.pipeline,
         source: pipelineSource,
         registry: o.registry,
+        redactor,
       });
       if (signal.aborted) return null;
       const ctx = { case: c, doc, models: o.models, judge: spec.judge, embedding: spec.embedding, signal, env };
@@ -206,6 +210,7 @@ export async function runEval(o: EvalRunOptions): Promise<EvalOutcome> {
 
   await orderedPool(jobs(), o.maxParallel ?? spec.maxParallel ?? DEFAULT_EVAL_PARALLEL, runCase, (r) => {
     if (!r) return;
+    r = redactor.value(r);
     record.append(r);
     summary.add(r);
     o.onResult?.(r);
