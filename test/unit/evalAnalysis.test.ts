@@ -8,6 +8,10 @@ import { analyzeEval } from '../../engine/eval/evalAnalysis';
 import { DatasetError, readCases } from '../../engine/eval/dataset';
 import { wilson } from '../../engine/eval/stats';
 import { compact, doc } from '../helpers/findings';
+import Ajv from 'ajv';
+import { parse as parseYamlText } from 'yaml';
+import { EVAL_FINDING_CODES } from '../../engine/eval/evalCodes';
+import { ROOT } from '../helpers/cli';
 
 const PIPELINE = doc(
   'id: brief',
@@ -129,6 +133,26 @@ describe('eval files: analysis', () => {
     assert.deepEqual(findings(doc('pipeline: bad.pipeline.yaml', 'cases: []')), [
       ['eval.pipeline-does-not-compile', 'error', "The pipeline does not compile: bad.pipeline.yaml:6:20: Unknown step 'b' in the dependencies of 'a'. Did you mean 'a'?", '0:10-0:27'],
     ]);
+  });
+});
+
+describe('eval files: the docs and the schema say what the code does', () => {
+  it('docs/eval.md lists every eval finding code once, with its severity', () => {
+    const text = fs.readFileSync(path.join(ROOT, 'docs', 'eval.md'), 'utf8');
+    const rows = [...text.matchAll(/^\| `(eval\.[a-z.-]+)` \| (error|warning|info|hint) \|/gm)].map((m) => [m[1], m[2]]);
+    assert.deepEqual(rows, Object.entries(EVAL_FINDING_CODES).map(([code, info]) => [code, info.severity]));
+  });
+
+  it('the example evals compile with no finding and match the JSON schema; a misspelt key does not', () => {
+    const validate = new Ajv({ strict: false }).compile(JSON.parse(fs.readFileSync(path.join(ROOT, 'engine', 'eval', 'eval.schema.json'), 'utf8')));
+    for (const name of ['hello.eval.yaml', 'summarize.eval.yaml']) {
+      const file = path.join(ROOT, 'examples', name);
+      const text = fs.readFileSync(file, 'utf8');
+      assert.deepEqual(analyzeEval(text, file).findings, [], name);
+      assert.ok(validate(parseYamlText(text)), `${name}: ${JSON.stringify(validate.errors)}`);
+    }
+    assert.equal(validate({ pipeline: 'p.pipeline.yaml', cases: [], asert: [] }), false);
+    assert.equal(validate({ pipeline: 'p.pipeline.yaml', cases: [], assert: [{ output: 'x', contain: 'y' }] }), false);
   });
 });
 
