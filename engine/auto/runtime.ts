@@ -3,6 +3,7 @@
 // step parameters) replace the tags in the step's inputs and are recorded in the step's result.
 import { findAutoTags, isAutoTag } from '../analyze/autoTags';
 import type { ModelRunner } from '../models/modelRunner';
+import { forStep } from '../models/cassette';
 import type { Pipeline } from '../spec/types';
 import { resolveQuestion } from './resolve';
 
@@ -38,7 +39,7 @@ export async function resolveRuntimeTags(params: Record<string, unknown>, o: { m
     if (!o.model) throw new Error(`the AUTO tag at ${path} needs a model to answer it: set 'orchestrator: provider:model' (or ORC_ORCHESTRATOR_MODEL)`);
     const p = o.pipeline;
     const prompt = [`Pipeline '${p.id}'${p.name ? ` (${p.name})` : ''}${p.description ? `: ${p.description}` : ''}.`, `The placeholder stands at ${path} of step '${o.step}', which is about to run.`, `Question: ${question}`, 'The answer must be a string.'].join('\n');
-    const r = await resolveQuestion(prompt, { kind: 'string' }, { models: o.models, model: o.model, context: NO_CONTEXT, signal: o.signal });
+    const r = await resolveQuestion(prompt, { kind: 'string' }, { models: forStep(o.models, o.step), model: o.model, context: NO_CONTEXT, signal: o.signal });
     out.cost_usd += r.cost_usd;
     out.tokens_in += r.tokens_in;
     out.tokens_out += r.tokens_out;

@@ -4,6 +4,7 @@ import { graphCommand } from './graphCommand';
 import { readSource, UsageError } from './input';
 import { planCommand } from './planCommand';
 import { resumeCommand, runCommand, type DistributedOptions } from './runCommand';
+import { cassetteFlagsOf } from './cassetteFlags';
 import { workerCommand } from './workerCommand';
 import { checkQueueName } from '../distributed/protocol';
 import { runsCommand } from './runsCommand';
@@ -28,7 +29,10 @@ Usage:
                                             an -i value is read as JSON when it parses, else as a string;
                                             -i STEP_ID=VALUE answers a step that asks a person; --yes approves approval gates
                                             --redis URL [--queue NAME]: its steps run on 'orc worker' processes (BullMQ on Redis)
-  orc resume RUN_ID [--json] [--redis URL]  finishes a stopped run without re-running completed steps
+                                            --record | --replay [--cassette PATH] [--live STEP,...]: model calls recorded to
+                                            (or answered from, offline) NAME.cassette.jsonl beside the pipeline
+  orc resume RUN_ID [--json] [--redis URL] [--record|--replay [--cassette PATH]]
+                                            finishes a stopped run without re-running completed steps
   orc worker --redis URL [--concurrency N] [--queue NAME] [--root DIR]
                                             runs the steps of 'orc run --redis' (Ctrl-C: stop after the running steps)
   orc runs [--json]                         past runs in .orchestrator/
@@ -55,7 +59,8 @@ interface Parsed {
   inputs: string[];
 }
 
-const VALUE_FLAGS = new Set(['--format', '--max-parallel', '-o', '--output', '--model', '--redis', '--queue', '--concurrency', '--root']);
+const VALUE_FLAGS = new Set(['--format', '--max-parallel', '-o', '--output', '--model', '--redis', '--queue', '--concurrency', '--root', '--cassette', '--live']);
+const CASSETTE_FLAGS = ['--record', '--replay', '--cassette', '--live'];
 
 export function parseArgs(argv: string[]): Parsed {
   const [command = 'help', ...rest] = argv;
@@ -154,9 +159,9 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
         return graphCommand(oneFile(p), typeof format === 'string' ? format : 'json', errStyle, io.out, io.err);
       }
       case 'run': {
-        allowOnly(p, ['--json', '--max-parallel', '--frozen-auto', '--refresh-auto', '--yes', '--redis', '--queue']);
+        allowOnly(p, ['--json', '--max-parallel', '--frozen-auto', '--refresh-auto', '--yes', '--redis', '--queue', ...CASSETTE_FLAGS]);
         if (p.flags.has('--frozen-auto') && p.flags.has('--refresh-auto')) throw new UsageError('--frozen-auto and --refresh-auto contradict each other');
-        return await runCommand(oneFile(p), p.inputs, p.flags.has('--json'), positiveInt(p.flags.get('--max-parallel'), '--max-parallel'), errStyle, io, { frozen: p.flags.has('--frozen-auto'), refresh: p.flags.has('--refresh-auto') }, p.flags.has('--yes'), distributedOf(p));
+        return await runCommand(oneFile(p), p.inputs, p.flags.has('--json'), positiveInt(p.flags.get('--max-parallel'), '--max-parallel'), errStyle, io, { frozen: p.flags.has('--frozen-auto'), refresh: p.flags.has('--refresh-auto') }, p.flags.has('--yes'), distributedOf(p), cassetteFlagsOf(p.flags));
       }
       case 'worker': {
         allowOnly(p, ['--redis', '--queue', '--concurrency', '--root']);
@@ -185,9 +190,9 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
         return await newCommand(p.positional[0], { models: modelRunner(), model: typeof model === 'string' ? model : null, output: typeof output === 'string' ? output : null, json: p.flags.has('--json'), style: errStyle, out: io.out, err: io.err });
       }
       case 'resume':
-        allowOnly(p, ['--json', '--redis', '--queue']);
+        allowOnly(p, ['--json', '--redis', '--queue', ...CASSETTE_FLAGS]);
         if (p.positional.length !== 1) throw new UsageError("'orc resume' takes one run id (see 'orc runs')");
-        return await resumeCommand(p.positional[0], p.flags.has('--json'), errStyle, io, distributedOf(p));
+        return await resumeCommand(p.positional[0], p.flags.has('--json'), errStyle, io, distributedOf(p), cassetteFlagsOf(p.flags));
       case 'runs':
         allowOnly(p, ['--json']);
         return runsCommand(p.flags.has('--json'), style, io.out, io.err);

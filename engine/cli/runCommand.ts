@@ -24,6 +24,8 @@ import { terminalInteraction } from './interaction';
 import type { Step } from '../spec/types';
 import { RemoteAttempts } from '../distributed/coordinator';
 import { RedisUnavailableError, RedisUrlError } from '../distributed/connection';
+import { cassetteOptions, type CassetteFlags } from './cassetteFlags';
+import { CassetteFileError } from '../models/cassette';
 
 export interface RunIO {
   out(s: string): void;
@@ -134,7 +136,7 @@ async function executeHere(a: Analysis, options: RunOptions, json: boolean, styl
     return exitCode(doc);
   } catch (e) {
     progress.close();
-    if (e instanceof InputError) {
+    if (e instanceof InputError || e instanceof CassetteFileError) {
       io.err(`orc: ${e.message}`);
       return EXIT.compile;
     }
@@ -144,7 +146,8 @@ async function executeHere(a: Analysis, options: RunOptions, json: boolean, styl
   }
 }
 
-export async function runCommand(file: string, inputArgs: string[], json: boolean, maxParallel: number | undefined, style: Style, io: RunIO, auto: { frozen: boolean; refresh: boolean } = { frozen: false, refresh: false }, yes = false, distributed?: DistributedOptions): Promise<number> {
+export async function runCommand(file: string, inputArgs: string[], json: boolean, maxParallel: number | undefined, style: Style, io: RunIO, auto: { frozen: boolean; refresh: boolean } = { frozen: false, refresh: false }, yes = false, distributed?: DistributedOptions, tape?: CassetteFlags): Promise<number> {
+  const cassette = cassetteOptions(tape, file === '-' ? null : file, distributed);
   const source = readSource(file);
   // the tools of the MCP servers its steps call, listed (or cached) so their parameters are checked
   const mcpOptions = await mcpAnalyzeOptions(source, { workspace: process.cwd(), cwd: process.cwd(), warn: io.err });
@@ -168,10 +171,10 @@ export async function runCommand(file: string, inputArgs: string[], json: boolea
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  return execute(a, { cwd: process.cwd(), inputs, maxParallel, pipelineFile: file === '-' ? null : file, source }, json, style, io, { answers, yes, stdinUsed: file === '-' }, distributed);
+  return execute(a, { cwd: process.cwd(), inputs, maxParallel, pipelineFile: file === '-' ? null : file, source, cassette }, json, style, io, { answers, yes, stdinUsed: file === '-' }, distributed);
 }
 
-export async function resumeCommand(runId: string, json: boolean, style: Style, io: RunIO, distributed?: DistributedOptions): Promise<number> {
+export async function resumeCommand(runId: string, json: boolean, style: Style, io: RunIO, distributed?: DistributedOptions, tape?: CassetteFlags): Promise<number> {
   const root = findRunsRoot(process.cwd()) ?? process.cwd();
   if (root !== process.cwd()) io.err(`using ${root}/.orchestrator/`);
   let checkpoint;
@@ -198,5 +201,5 @@ export async function resumeCommand(runId: string, json: boolean, style: Style, 
   // the AUTO answers the run started with (from the lock; no call)
   const answers = compiled.pipeline ? lockedAnswers(compiled, readAutoLock(file), orchestratorOf(compiled.pipeline)) : new Map();
   const a = answers.size ? analyze(source, { autoAnswers: answers }) : compiled;
-  return execute(a, { cwd: root, pipelineFile: checkpoint.pipeline_file, source, resume: checkpoint }, json, style, io, undefined, distributed);
+  return execute(a, { cwd: root, pipelineFile: checkpoint.pipeline_file, source, resume: checkpoint, cassette: cassetteOptions(tape, file, distributed) }, json, style, io, undefined, distributed);
 }

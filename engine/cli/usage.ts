@@ -8,6 +8,7 @@ export const COMMAND_USAGE: Record<string, string> = {
   graph: `orc graph FILE --format json|dot|mermaid
   Prints the pipeline's DAG.`,
   run: `orc run FILE [-i|--input key=value]... [--json] [--max-parallel N] [--frozen-auto|--refresh-auto] [--yes]
+           [--record | --replay [--cassette PATH] [--live STEP,...]]
   Runs the pipeline. Progress goes to stderr; a summary (or the result document with --json) to stdout.
   AUTO tags take their locked answers; missing ones are asked first (--refresh-auto: all of them;
   --frozen-auto: none, an unresolved tag refuses the run with exit 2, for CI).
@@ -16,11 +17,18 @@ export const COMMAND_USAGE: Record<string, string> = {
   stdin and stderr are terminals and --json is not given. Otherwise answer them ahead: -i STEP_ID=VALUE
   (a key that is not a parameter of the pipeline but the id of such a step), e.g. -i gate=approve,
   -i gate='reject: REASON', -i form='{"q1": 4}'; --yes approves every approval gate and takes each
-  prompt's default without asking.`,
-  resume: `orc resume RUN_ID [--json] [--redis URL [--queue NAME]]
+  prompt's default without asking.
+  --record writes every model call's answer (text, structured data, streamed deltas, tokens, cost)
+  to a cassette, NAME.cassette.jsonl beside the pipeline (NAME: the file name without .yaml/.yml;
+  --cassette PATH for another). --replay answers every model call from it: no network, no API key,
+  the same outputs, tokens and cost; a call it has no answer for fails its step and says what
+  differs from the nearest recorded call. --live STEP,... (with --replay): those steps call the
+  real model. See docs/run.md.`,
+  resume: `orc resume RUN_ID [--json] [--redis URL [--queue NAME]] [--record | --replay [--cassette PATH] [--live STEP,...]]
   Finishes a stopped run without re-running completed steps. Looks for .orchestrator/ in this
   folder or the nearest parent that has one. With --redis, a distributed run reattaches to the
-  jobs its steps still have on the queue (running or done) instead of running them again.`,
+  jobs its steps still have on the queue (running or done) instead of running them again.
+  --record / --replay as for orc run (the default cassette is the run's pipeline's).`,
   worker: `orc worker --redis URL [--concurrency N] [--queue NAME] [--root DIR]
   Takes the steps of distributed runs (orc run --redis) from the BullMQ queue NAME (default
   orc-steps) and runs up to N at once (default 1) with this machine's tools and API keys. A step

@@ -1,6 +1,7 @@
 // The seam between the runner and model providers: a model step asks a ModelRunner. Provider
 // adapters (openai, @anthropic-ai/sdk, @google/genai, the editor's language models) implement it.
 import { ToolError } from '../tools/runtime';
+import type { RunCassette } from './cassette';
 
 export interface ModelRequest {
   /** `provider:model`. */
@@ -14,6 +15,10 @@ export interface ModelRequest {
   onText(chunk: string): void;
   /** Told about every successful provider call (a structured answer retried once makes two). */
   onCall?(call: ModelCallRecord): void;
+  /** The step that asks (a cassette's `live` steps, its misses). */
+  stepId?: string;
+  /** The run's cassette: calls are recorded to it or answered from it (runPipeline sets it). */
+  cassette?: RunCassette;
 }
 
 /** One successful provider call: what the step result and the `model-call` event record. */
@@ -43,6 +48,8 @@ export interface ModelResponse {
 
 export interface ModelRunner {
   run(request: ModelRequest): Promise<ModelResponse>;
+  /** Honours `ModelRequest.cassette` (a run with a cassette refuses a runner that does not). */
+  readonly playsCassettes?: boolean;
   /**
    * Chooses a model for a step that names none, from `requires_model` and the pipeline's
    * `selection_schema`; throws a ConfigurationError naming the filters when none fits.

@@ -70,6 +70,7 @@ export class ProviderModelRunner implements ModelRunner {
   private readonly clients = new Map<string, { key: string; provider: ModelProvider }>();
   private registry: RegistryModel[] | null = null;
   private readonly ajv = new Ajv({ allErrors: false, strict: false });
+  readonly playsCassettes = true;
 
   constructor(private readonly o: ModelRunnerOptions = {}) {
     this.env = o.env ?? process.env;
@@ -151,8 +152,11 @@ export class ProviderModelRunner implements ModelRunner {
   }
 
   /** One guarded provider call: limiter, concurrency, breaker and retries, a timeout, the run's signal. */
-  async call<T extends ProviderAnswer>(id: string, provider: string, estimate: number, signal: AbortSignal, fn: (p: ModelProvider, signal: AbortSignal) => Promise<T>): Promise<{ answer: T; record: ModelCallRecord }> {
-    const p = await this.provider(provider);
+  async call<T extends ProviderAnswer>(id: string, provider: string, estimate: number, signal: AbortSignal, fn: (p: ModelProvider, signal: AbortSignal) => Promise<T>, via: Pick<ModelRequest, 'cassette' | 'stepId'> = {}): Promise<{ answer: T; record: ModelCallRecord }> {
+    // a cassette: replayed calls construct no provider and pass no guard; recorded ones go through it
+    const tape = via.cassette, stepId = via.stepId ?? null, mode = tape?.modeFor(stepId) ?? 'live';
+    if (tape && mode === 'replay') return tape.replay(id, provider, stepId, signal, fn);
+    const p = tape && mode === 'record' ? tape.recorder(await this.provider(provider), provider, stepId, (i, o) => this.price(id, i, o)) : await this.provider(provider);
     const g = this.guard(provider);
     const t0 = performance.now();
     let wait = 0;
@@ -234,7 +238,7 @@ export class ProviderModelRunner implements ModelRunner {
       }
       let ask = base.prompt;
       for (let round = 1; ; round++) {
-        const { answer, record } = await this.call(req.model, provider, estimate, req.signal, (p, signal) => p.generateStructured({ ...base, prompt: ask, schema, signal }));
+        const { answer, record } = await this.call(req.model, provider, estimate, req.signal, (p, signal) => p.generateStructured({ ...base, prompt: ask, schema, signal }), req);
         note(record);
         if (validate(answer.data)) return done(action === 'evaluate_condition' ? (answer.data as { holds: boolean }).holds : answer.data);
         const bad = firstField(validate.errors);
@@ -243,7 +247,7 @@ export class ProviderModelRunner implements ModelRunner {
       }
     }
     const streaming = params.stream !== false;
-    const { answer, record } = await this.call(req.model, provider, estimate, req.signal, (p, signal) => (streaming ? p.stream({ ...base, signal }, req.onText) : p.generate({ ...base, signal })));
+    const { answer, record } = await this.call(req.model, provider, estimate, req.signal, (p, signal) => (streaming ? p.stream({ ...base, signal }, req.onText) : p.generate({ ...base, signal })), req);
     note(record);
     return done(answer.text);
   }

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { analyze, hasErrors, type Analysis } from '../analyze/index';
 import { NO_MODELS, type ModelRunner } from '../models/modelRunner';
+import { withCassette, type CassetteOptions, type RunCassette } from '../models/cassette';
 import { renderValue } from '../template/index';
 import { BUILTIN_TOOLS } from '../tools/registry';
 import { McpSession } from '../mcp/session';
@@ -78,6 +79,8 @@ export interface RunOptions {
   interaction?: Interaction;
   /** Runs step attempts elsewhere (`orc run --redis`: BullMQ workers); nested pipelines run their steps here. */
   attempts?: AttemptExecutor;
+  /** Record every model call of the run (nested pipelines too) to a cassette, or answer them from one. */
+  cassette?: CassetteOptions;
 }
 
 export function newExecutionId(now = new Date()): string {
@@ -99,6 +102,15 @@ function summaryOf(outcome: ListOutcome) {
   return { tokensIn, tokensOut, cost: Math.round(cost * 1e6) / 1e6 };
 }
 
+/** Ends the run's use of its cassette; a cassette that cannot be rewritten keeps its appended lines. */
+function closeCassette(tape: RunCassette | null, emitter: RunEmitter): void {
+  try {
+    tape?.close();
+  } catch (e) {
+    emitter.emit({ type: 'warning', time: Date.now(), step: null, message: `Could not rewrite the cassette ${tape!.file}: ${(e as Error).message}` });
+  }
+}
+
 /** Runs a compiled pipeline (an analysis without errors). */
 export async function runPipeline(analysis: Analysis, options: RunOptions): Promise<ResultDocument> {
   const pipeline = analysis.pipeline;
@@ -116,6 +128,9 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   const pipelineFile = options.pipelineFile ? path.resolve(options.pipelineFile) : null;
   const useCheckpoint = options.checkpoint ?? pipeline.context.checkpoint;
   const source = options.source ?? (pipelineFile ? readFileSync(pipelineFile, 'utf8') : analysis.text);
+  // opened before anything is written: a replay without its cassette (or with a broken one) runs nothing
+  const taped = options.cassette ? withCassette(options.models ?? NO_MODELS, options.cassette, options.redactor) : null;
+  const tape = taped?.cassette ?? null;
 
   const checkpoint = useCheckpoint
     ? new CheckpointStore(
@@ -161,7 +176,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   };
   signal.addEventListener('abort', onCancel, { once: true });
   const depth = options.depth ?? 0;
-  const models = options.models ?? NO_MODELS;
+  const models = taped?.models ?? options.models ?? NO_MODELS;
   const redactor = options.redactor ?? new Redactor();
 
   const ctx: RunContext = {
@@ -218,7 +233,10 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   const scope = new ListScope(rootScope(inputs, pipeline.id, executionInfo(executionId, started)), {}, inputs);
   const outcome = await new StepListRunner(ctx, pipeline.steps, plan, scope, '', [])
     .run()
-    .finally(() => mcp.close())
+    .finally(() => {
+      closeCassette(tape, emitter);
+      return mcp.close();
+    })
     .catch((e: unknown) => {
       checkpoint?.close(); // no final write will let go of the recent file
       throw e;

@@ -227,7 +227,7 @@ async function callModelAction(step: Step, params: Record<string, unknown>, ctx:
       ? { type: 'object', properties: Object.fromEntries(step.vars.map((v) => [v.name, v.schema])), required: step.vars.filter((v) => v.required).map((v) => v.name), additionalProperties: false }
       : ((params.schema as Record<string, unknown> | undefined) ?? null);
     const onCall = (c: ModelCallRecord) => ctx.emitter.emit({ type: 'model-call', time: Date.now(), step: step.id, scope: scopePath, ...c });
-    const res = await ctx.models.run({ model, action: step.action, params, system, schema, signal, onText: (c) => output('text', c), onCall });
+    const res = await ctx.models.run({ model, action: step.action, params, system, schema, signal, onText: (c) => output('text', c), onCall, stepId: step.id });
     r.model = res.model;
     if (res.latency_ms !== undefined) r.latency_ms = (r.latency_ms ?? 0) + res.latency_ms;
     if (res.wait_ms !== undefined) r.limiter_wait_ms = (r.limiter_wait_ms ?? 0) + res.wait_ms;

@@ -103,6 +103,7 @@ export function createToolModels(h: ToolModelsHost): ToolModels {
         signal: h.signal,
         onText: (c) => h.output('text', c),
         onCall: h.onCall,
+        stepId: h.stepId,
       });
       h.record(res, reason);
       return { value: res.value, model: res.model, tokens_in: res.tokens_in, tokens_out: res.tokens_out, cost_usd: res.cost_usd };

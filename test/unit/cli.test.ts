@@ -215,6 +215,7 @@ describe('orc CLI conventions', function () {
       r.stdout,
       [
         'orc run FILE [-i|--input key=value]... [--json] [--max-parallel N] [--frozen-auto|--refresh-auto] [--yes]',
+        '           [--record | --replay [--cassette PATH] [--live STEP,...]]',
         '  Runs the pipeline. Progress goes to stderr; a summary (or the result document with --json) to stdout.',
         '  AUTO tags take their locked answers; missing ones are asked first (--refresh-auto: all of them;',
         '  --frozen-auto: none, an unresolved tag refuses the run with exit 2, for CI).',
@@ -224,6 +225,12 @@ describe('orc CLI conventions', function () {
         '  (a key that is not a parameter of the pipeline but the id of such a step), e.g. -i gate=approve,',
         '  -i gate=\'reject: REASON\', -i form=\'{"q1": 4}\'; --yes approves every approval gate and takes each',
         "  prompt's default without asking.",
+        "  --record writes every model call's answer (text, structured data, streamed deltas, tokens, cost)",
+        '  to a cassette, NAME.cassette.jsonl beside the pipeline (NAME: the file name without .yaml/.yml;',
+        '  --cassette PATH for another). --replay answers every model call from it: no network, no API key,',
+        '  the same outputs, tokens and cost; a call it has no answer for fails its step and says what',
+        '  differs from the nearest recorded call. --live STEP,... (with --replay): those steps call the',
+        '  real model. See docs/run.md.',
         '',
       ].join('\n'),
     );

@@ -1,0 +1,171 @@
+// Record and replay of model calls. `record`: every model call's answer (text, structured data,
+// the stream's deltas, tokens, cost) goes to a JSONL cassette keyed by the sha256 of the request's
+// canonical JSON. `replay`: calls are answered from it with no provider (no network, no key), and
+// a call it has no answer for fails its step with what differs from the nearest recorded request.
+// It sits at the provider boundary of ProviderModelRunner.call: a recorded call went through the
+// limiter, breaker and retries as any other; a replayed one needs none of them.
+import type { ModelCallRecord, ModelRequest, ModelRunner } from './modelRunner';
+import type { ModelProvider, ProviderAnswer, ProviderCall, StructuredAnswer } from './provider';
+import { Redactor } from '../run/redact';
+import { CassetteFileError, requestKey, storeOf, type CassetteAnswer, type CassetteRequest, type CassetteStore } from './cassetteFile';
+import { missError } from './cassetteMiss';
+
+export { CassetteFileError, canonicalJson, requestKey, type CassetteAnswer, type CassetteLine, type CassetteRequest } from './cassetteFile';
+export { CassetteMissError } from './cassetteMiss';
+
+export type CassetteMode = 'record' | 'replay';
+
+export interface CassetteOptions {
+  mode: CassetteMode;
+  /** The cassette file (JSONL). */
+  file: string;
+  /** Step ids that call the real model during a replay while every other step answers from the cassette. */
+  live?: string[];
+}
+
+/** `NAME.cassette.jsonl` beside the pipeline, NAME its file name without `.yaml` / `.yml`. */
+export function defaultCassetteFile(pipelineFile: string): string {
+  return `${pipelineFile.replace(/\.ya?ml$/i, '')}.cassette.jsonl`;
+}
+
+function requestOf(provider: string, call: ProviderCall, schema: Record<string, unknown> | null): CassetteRequest {
+  return { provider, model: call.model, kind: schema ? 'structured' : 'text', system: call.system, prompt: call.prompt, max_tokens: call.maxTokens, temperature: call.temperature, schema };
+}
+
+/** One run's use of a cassette (several runs may share one file). */
+export class RunCassette {
+  private readonly live: Set<string>;
+  private closed = false;
+
+  constructor(
+    readonly mode: CassetteMode,
+    private readonly store: CassetteStore,
+    live: string[],
+    private readonly redactor: Redactor,
+  ) {
+    this.live = new Set(live);
+  }
+
+  get file(): string {
+    return this.store.file;
+  }
+
+  /** How this call goes: past the cassette to the provider (a live step), recorded, or replayed. */
+  modeFor(stepId: string | null): CassetteMode | 'live' {
+    return this.mode === 'replay' && stepId !== null && this.live.has(stepId) ? 'live' : this.mode;
+  }
+
+  /** A provider that answers from the cassette: never constructs the real one. */
+  replayer(provider: string, stepId: string | null): ModelProvider & { last: CassetteAnswer | null } {
+    const self = this;
+    const find = (call: ProviderCall, schema: Record<string, unknown> | null): CassetteAnswer => {
+      if (call.signal.aborted) throw call.signal.reason;
+      const req = requestOf(provider, call, schema);
+      const hit = self.store.find(requestKey(req));
+      if (!hit) throw missError(self.store.file, self.store.lines.values(), self.redactor.value(req), stepId);
+      p.last = hit.answer;
+      return hit.answer;
+    };
+    const p = {
+      name: provider,
+      last: null as CassetteAnswer | null,
+      async generate(call: ProviderCall): Promise<ProviderAnswer> {
+        const a = find(call, null);
+        return { text: a.text, tokensIn: a.tokens_in, tokensOut: a.tokens_out };
+      },
+      async stream(call: ProviderCall, onDelta: (text: string) => void): Promise<ProviderAnswer> {
+        const a = find(call, null);
+        for (const d of a.deltas ?? (a.text ? [a.text] : [])) onDelta(d);
+        return { text: a.text, tokensIn: a.tokens_in, tokensOut: a.tokens_out };
+      },
+      async generateStructured(call: ProviderCall & { schema: Record<string, unknown> }): Promise<StructuredAnswer> {
+        const a = find(call, call.schema);
+        return { text: a.text, data: a.data, tokensIn: a.tokens_in, tokensOut: a.tokens_out };
+      },
+    };
+    return p;
+  }
+
+  /** The real provider, with each successful answer written to the cassette. */
+  recorder(inner: ModelProvider, provider: string, stepId: string | null, price: (tokensIn: number, tokensOut: number) => number): ModelProvider {
+    const keep = (call: ProviderCall, schema: Record<string, unknown> | null, a: ProviderAnswer, extra: { data?: unknown; deltas?: string[] }) => {
+      const req = requestOf(provider, call, schema);
+      const answer: CassetteAnswer = { text: a.text, ...extra, tokens_in: a.tokensIn, tokens_out: a.tokensOut, cost_usd: price(a.tokensIn, a.tokensOut) };
+      this.store.add({ key: requestKey(req), stepId, request: this.redactor.value(req), answer: this.redactor.value(answer) });
+    };
+    return {
+      name: inner.name,
+      async generate(call) {
+        const a = await inner.generate(call);
+        keep(call, null, a, {});
+        return a;
+      },
+      async stream(call, onDelta) {
+        const deltas: string[] = [];
+        const a = await inner.stream(call, (d) => {
+          deltas.push(d);
+          onDelta(d);
+        });
+        keep(call, null, a, { deltas });
+        return a;
+      },
+      async generateStructured(call) {
+        const a = await inner.generateStructured(call);
+        keep(call, call.schema, a, { data: a.data });
+        return a;
+      },
+    };
+  }
+
+  /**
+   * A replayed call, as ProviderModelRunner.call makes one but with no limiter, breaker or retry
+   * (nothing goes out): the recorded tokens and cost, one attempt.
+   */
+  async replay<T extends ProviderAnswer>(id: string, provider: string, stepId: string | null, signal: AbortSignal, fn: (p: ModelProvider, signal: AbortSignal) => Promise<T>): Promise<{ answer: T; record: ModelCallRecord }> {
+    const t0 = performance.now();
+    const p = this.replayer(provider, stepId);
+    const answer = await fn(p, signal);
+    const a = p.last!;
+    const record: ModelCallRecord = { model: id, tokens_in: a.tokens_in, tokens_out: a.tokens_out, cost_usd: a.cost_usd, latency_ms: Math.round((performance.now() - t0) * 1000) / 1000, wait_ms: 0, attempts: 1 };
+    return { answer, record };
+  }
+
+  /** Ends this run's use; the last recording run rewrites the file deduplicated and sorted. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.store.users--;
+    if (this.mode === 'record' && this.store.users === 0) this.store.compact();
+  }
+}
+
+/** Opens a run's cassette: replay needs the file; a broken line is an error naming its number. */
+export function openCassette(o: CassetteOptions, redactor: Redactor = new Redactor()): RunCassette {
+  const store = storeOf(o.file);
+  if (o.mode === 'replay' && !store.exists()) throw new CassetteFileError(`The cassette ${o.file} does not exist: record it first (orc run FILE --record)`);
+  store.load();
+  store.users++;
+  return new RunCassette(o.mode, store, o.live ?? [], redactor);
+}
+
+/** The runner with `fields` added to every request (its other methods and state shared). */
+function withRequestFields<M extends ModelRunner>(models: M, fields: Partial<ModelRequest>): M {
+  const bound = Object.create(models) as M;
+  bound.run = (req) => models.run({ ...fields, ...req });
+  return bound;
+}
+
+/**
+ * Opens the run's cassette and binds the runner to it; the runner must play cassettes
+ * (ProviderModelRunner does), or the run would make live calls it was told not to.
+ */
+export function withCassette<M extends ModelRunner>(models: M, o: CassetteOptions, redactor?: Redactor): { models: M; cassette: RunCassette } {
+  if (!models.playsCassettes) throw new Error(`This run's model runner cannot ${o.mode} a cassette (only the provider runner can)`);
+  const cassette = openCassette(o, redactor);
+  return { models: withRequestFields(models, { cassette }), cassette };
+}
+
+/** A runner whose requests name the step that makes them (for a cassette's `live` steps and its misses). */
+export function forStep<M extends ModelRunner>(models: M, stepId: string): M {
+  return withRequestFields(models, { stepId });
+}

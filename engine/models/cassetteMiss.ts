@@ -1,0 +1,91 @@
+// A replayed call the cassette has no answer for: the step fails at once (no retry, never a live
+// call), and the error says what differs from the nearest recorded request.
+import * as path from 'node:path';
+import { ToolError } from '../tools/runtime';
+import { canonicalJson, type CassetteLine, type CassetteRequest } from './cassetteFile';
+
+export class CassetteMissError extends ToolError {
+  constructor(message: string) {
+    super(message, 'CassetteMiss');
+  }
+
+  override get retryable(): boolean {
+    return false;
+  }
+}
+
+const FIELDS = ['model', 'kind', 'system', 'prompt', 'max_tokens', 'temperature', 'schema'] as const;
+type Field = (typeof FIELDS)[number];
+
+function differs(a: CassetteRequest, b: CassetteRequest, f: Field): boolean {
+  if (f === 'model') return a.provider !== b.provider || a.model !== b.model;
+  if (f === 'schema') return canonicalJson(a.schema) !== canonicalJson(b.schema);
+  return a[f] !== b[f];
+}
+
+function commonPrefix(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && i < b.length && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  return i;
+}
+
+/** Up to 40 characters around `at` (JSON-quoted), with … where cut. */
+function around(s: string, at: number): string {
+  const from = Math.max(0, at - 20);
+  const to = Math.min(s.length, at + 20);
+  return `${from > 0 ? '…' : ''}${JSON.stringify(s.slice(from, to))}${to < s.length ? '…' : ''}`;
+}
+
+function textDiff(name: string, recorded: string, now: string): string {
+  const i = commonPrefix(recorded, now);
+  if (i === recorded.length && i === now.length) return `${name} is the same`;
+  const where = i >= recorded.length ? `(the recorded ${name} ends there)` : i >= now.length ? `(this ${name} ends there)` : '';
+  return `${name} differs at character ${i + 1}${where ? ` ${where}` : ''}: recorded ${around(recorded, i)}, now ${around(now, i)}`;
+}
+
+function describe(f: Field, recorded: CassetteRequest, now: CassetteRequest): string {
+  switch (f) {
+    case 'model':
+      return `model ${now.provider}:${now.model} was recorded as ${recorded.provider}:${recorded.model}`;
+    case 'kind':
+      return `this call asks for ${now.kind === 'structured' ? 'a structured answer' : 'text'}; the recorded one asked for ${recorded.kind === 'structured' ? 'a structured answer' : 'text'}`;
+    case 'system':
+      if (recorded.system === null) return 'system prompt was recorded as none';
+      if (now.system === null) return 'system prompt was recorded, this call has none';
+      return textDiff('system prompt', recorded.system, now.system);
+    case 'prompt':
+      return textDiff('prompt', recorded.prompt, now.prompt);
+    case 'schema':
+      return textDiff('schema', canonicalJson(recorded.schema), canonicalJson(now.schema));
+    default:
+      return `${f} ${String(now[f])} was recorded as ${String(recorded[f])}`;
+  }
+}
+
+/** The recorded line nearest to `now`: fewest differing fields, then the same step, then the longest common prompt. */
+export function nearestLine(lines: Iterable<CassetteLine>, now: CassetteRequest, stepId: string | null): { line: CassetteLine; fields: Field[] } | null {
+  let best: { line: CassetteLine; fields: Field[]; sameStep: boolean; prefix: number } | null = null;
+  for (const line of lines) {
+    const fields = FIELDS.filter((f) => differs(line.request, now, f));
+    const sameStep = stepId !== null && line.stepId === stepId;
+    const prefix = commonPrefix(line.request.prompt, now.prompt);
+    const better =
+      !best ||
+      fields.length < best.fields.length ||
+      (fields.length === best.fields.length && (sameStep && !best.sameStep ? true : sameStep === best.sameStep && prefix > best.prefix));
+    if (better) best = { line, fields, sameStep, prefix };
+  }
+  return best && { line: best.line, fields: best.fields };
+}
+
+/** The miss in words: which step, which cassette, and what differs from the nearest recorded request. */
+export function missError(file: string, lines: Iterable<CassetteLine>, now: CassetteRequest, stepId: string | null): CassetteMissError {
+  const who = stepId === null ? 'A model call' : `Step '${stepId}'`;
+  const head = `${who}: the cassette ${path.basename(file)} has no recorded answer for this call to ${now.provider}:${now.model} (a replay makes no live call)`;
+  const near = nearestLine(lines, now, stepId);
+  if (!near) return new CassetteMissError(`${head}; the cassette holds no call. Record it with --record.`);
+  const from = near.line.stepId === null ? '' : ` (step '${near.line.stepId}')`;
+  const what = near.fields.length ? describe(near.fields[0], near.line.request, now) : 'the request is the same but its key is not (a cassette edited by hand?)';
+  const more = near.fields.length > 1 ? ` (${near.fields.slice(1).map((f) => (f === 'model' ? 'model' : f === 'kind' ? 'answer kind' : f.replace('_', ' '))).join(', ')} differ too)` : '';
+  return new CassetteMissError(`${head}. Nearest recorded request${from}: ${what}${more}. Record again with --record, or run the step live.`);
+}
