@@ -17,6 +17,7 @@ import { baselineLines, CaseTable, summaryLines } from './evalOutput';
 import { estimateEval } from './evalEstimate';
 import { evalAddCommand } from './evalAddCommand';
 import { percent } from '../eval/stats';
+import { CassetteFileError, type CassetteOptions } from '../models/cassette';
 
 export interface EvalIO {
   out(s: string): void;
@@ -36,13 +37,17 @@ interface EvalArgs {
   estimate: boolean;
   resume?: string | true;
   cache: boolean;
+  record: boolean;
+  replay: boolean;
+  cassette?: string;
+  live: string[];
 }
 
-const VALUE_OPTIONS = new Set(['--variant', '--case', '--max-parallel', '--junit', '--baseline']);
-const FLAG_OPTIONS = new Set(['--json', '--estimate', '--resume', '--no-cache']);
+const VALUE_OPTIONS = new Set(['--variant', '--case', '--max-parallel', '--junit', '--baseline', '--cassette', '--live']);
+const FLAG_OPTIONS = new Set(['--json', '--estimate', '--resume', '--no-cache', '--record', '--replay']);
 
 export function parseEvalArgs(argv: string[]): EvalArgs {
-  const a: EvalArgs = { file: '', variants: [], cases: [], json: false, estimate: false, cache: true };
+  const a: EvalArgs = { file: '', variants: [], cases: [], json: false, estimate: false, cache: true, record: false, replay: false, live: [] };
   const files: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i];
@@ -64,6 +69,8 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
       if (arg === '--json') a.json = true;
       else if (arg === '--estimate') a.estimate = true;
       else if (arg === '--no-cache') a.cache = false;
+      else if (arg === '--record') a.record = true;
+      else if (arg === '--replay') a.replay = true;
       continue;
     }
     if (!VALUE_OPTIONS.has(arg)) throw new UsageError(`unknown option ${arg} for 'orc eval'`);
@@ -75,6 +82,8 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
     else if (arg === '--case') a.cases.push(value);
     else if (arg === '--junit') a.junit = value;
     else if (arg === '--baseline') a.baseline = value;
+    else if (arg === '--cassette') a.cassette = value;
+    else if (arg === '--live') a.live.push(...value.split(',').map((x) => x.trim()).filter(Boolean));
     else {
       const n = Number(value);
       if (!Number.isInteger(n) || n < 1) throw new UsageError('--max-parallel takes a whole number of at least 1');
@@ -83,8 +92,18 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
   }
   if (files.length !== 1) throw new UsageError("'orc eval' takes one eval file (NAME.eval.yaml)");
   a.file = files[0];
-  if (a.estimate && (a.resume || a.baseline || a.junit)) throw new UsageError('--estimate runs nothing: it goes without --resume, --baseline and --junit');
+  if (a.estimate && (a.resume || a.baseline || a.junit || a.record || a.replay)) throw new UsageError('--estimate runs nothing: it goes without --resume, --baseline, --junit, --record and --replay');
+  if (a.record && a.replay) throw new UsageError('--record and --replay contradict each other');
+  if (a.cassette && !a.record && !a.replay) throw new UsageError('--cassette goes with --record or --replay');
+  if (a.live.length && !a.replay) throw new UsageError('--live goes with --replay');
   return a;
+}
+
+/** `--record | --replay [--cassette PATH] [--live STEP]...`: the cassette, by default NAME.cassette.jsonl beside NAME.eval.yaml. */
+export function evalCassette(a: EvalArgs): CassetteOptions | undefined {
+  if (!a.record && !a.replay) return undefined;
+  const file = a.cassette ?? `${a.file.replace(/(\.eval)?\.ya?ml$/i, '')}.cassette.jsonl`;
+  return { mode: a.record ? 'record' : 'replay', file, ...(a.live.length ? { live: a.live } : {}) };
 }
 
 /** The analysis of an eval file that compiles, or null after printing its errors like a compiler. */
@@ -172,6 +191,7 @@ export async function evalCommand(argv: string[], style: Style, errStyle: Style,
       cache: a.cache && spec.repeat === 1,
       registry: registryOrShipped(registryFile),
       resume,
+      cassette: evalCassette(a),
       onStart: ({ planned, kept, idWidth, record }) => {
         if (kept) say(`resuming eval ${record.meta.eval_id}: ${kept} of ${planned} case runs kept, ${planned - kept} to run`);
         const variantWidth = Math.max(7, ...record.meta.variants.map((v) => v.length));
@@ -195,7 +215,7 @@ export async function evalCommand(argv: string[], style: Style, errStyle: Style,
     if (summary.verdict === 'failed') io.err(`orc: the pass rate ${percent(summary.pass_rate)} is under the threshold ${percent(summary.threshold)}`);
     return summary.verdict === 'passed' ? EVAL_EXIT.passed : EVAL_EXIT.underThreshold;
   } catch (e) {
-    if (e instanceof EvalInputError || e instanceof DatasetError || e instanceof BaselineError) {
+    if (e instanceof EvalInputError || e instanceof DatasetError || e instanceof BaselineError || e instanceof CassetteFileError) {
       io.err(`orc: ${e.message}`);
       return EVAL_EXIT.compile;
     }

@@ -41,7 +41,7 @@ Usage:
   orc new "DESCRIPTION" [-o FILE] [--model M]  writes a pipeline from a description (only one that compiles)
   orc report RUN_ID [--json]                a finished run's critical path, waits, retries and suggestions
   orc eval FILE.eval.yaml [--variant NAME]... [--case ID]... [--max-parallel N] [--json] [--junit FILE]
-           [--baseline EVAL_ID|latest] [--estimate] [--resume[=EVAL_ID]] [--no-cache]
+           [--baseline EVAL_ID|latest] [--estimate] [--resume[=EVAL_ID]] [--no-cache] [--record | --replay [--live STEP]...]
                                             runs every case of an eval on every variant and judges it; exit 1 under its threshold
   orc eval add FILE.eval.yaml RUN_ID [--expect]  appends a run's inputs (and outputs, --expect) as a case
   orc evals [--json]                        past evals in .orchestrator/evals/

@@ -12,6 +12,7 @@ import { sha256 } from '../run/checkpointStore';
 import { InputError, resolveInputs } from '../run/inputs';
 import { DEFAULT_MAX_PARALLEL, newExecutionId, runPipeline } from '../run/runPipeline';
 import { writeRunRecord } from './runRecord';
+import { withCassette, type CassetteOptions, type RunCassette } from '../models/cassette';
 import { withoutBom } from '../cli/input';
 import { Redactor } from '../run/redact';
 import { runAssertion, type AssertionResult } from './assertions';
@@ -49,6 +50,8 @@ export interface EvalRunOptions {
   /** Model steps reuse identical earlier calls (default: true when repeat is 1). */
   cache?: boolean;
   registry?: RegistryModel[];
+  /** Record every model call (the judges' too) to a cassette, or answer them from one (`live`: steps that still call the model). */
+  cassette?: CassetteOptions;
   /** Continue this record's eval: its finished results are kept, the rest run. */
   resume?: EvalRecord;
   /** After the first read of the cases: how many runs there are to do, the widest case id, the record. */
@@ -134,11 +137,40 @@ export async function runEval(o: EvalRunOptions): Promise<EvalOutcome> {
   const only = new Set(o.onlyCases ?? []);
   const { cases, idWidth } = await scan(spec, pa, variants, only, signal);
   const pipelineSource = withoutBom(readFileSync(spec.pipeline, 'utf8'));
-  const cache = o.cache ?? spec.repeat === 1;
-  const analyses = new Map(variants.map((v) => [variantName(v), variantAnalysis(pa, v, cache)]));
+  // a recording must see every call (a cached step makes none), and a replay answers them all
+  const cache = !o.cassette && (o.cache ?? spec.repeat === 1);
   const names = pa.pipeline!.parameters.map((p) => p.name);
   // the runs redact their results; the record redacts what assertions and errors said about them too
   const redactor = new Redactor(env);
+  // one cassette for the whole eval, opened before anything runs: every case's run and every judge share it
+  let models = o.models;
+  let tape: RunCassette | null = null;
+  if (o.cassette) ({ models, cassette: tape } = withCassette(o.models, o.cassette, redactor));
+  try {
+    return await evalWith(o, { spec, pa, signal, env, variants, only, cases, idWidth, pipelineSource, cache, names, redactor, models });
+  } finally {
+    tape?.close();
+  }
+}
+
+interface Prepared {
+  spec: EvalSpec;
+  pa: Analysis;
+  signal: AbortSignal;
+  env: NodeJS.ProcessEnv;
+  variants: (EvalVariant | null)[];
+  only: Set<string>;
+  cases: number;
+  idWidth: number;
+  pipelineSource: string;
+  cache: boolean;
+  names: string[];
+  redactor: Redactor;
+  models: ModelRunner;
+}
+
+async function evalWith(o: EvalRunOptions, { spec, pa, signal, env, variants, only, cases, idWidth, pipelineSource, cache, names, redactor, models }: Prepared): Promise<EvalOutcome> {
+  const analyses = new Map(variants.map((v) => [variantName(v), variantAnalysis(pa, v, cache)]));
   const summary = new SummaryBuilder(variants.map(variantName));
   const done = new Set<string>();
   let record: EvalRecord;
@@ -194,7 +226,7 @@ export async function runEval(o: EvalRunOptions): Promise<EvalOutcome> {
         inputs,
         // the case's run record is written once at its end (runRecord.ts)
         checkpoint: false,
-        models: o.models,
+        models,
         signal,
         pipelineFile: spec.pipeline,
         source: pipelineSource,
@@ -203,7 +235,7 @@ export async function runEval(o: EvalRunOptions): Promise<EvalOutcome> {
       });
       if (signal.aborted) return null;
       writeRunRecord(o.root, doc, { inputs, pipelineFile: spec.pipeline, source: pipelineSource, maxParallel: pa.pipeline!.context.maxParallel ?? DEFAULT_MAX_PARALLEL });
-      const ctx = { case: c, doc, models: o.models, judge: spec.judge, embedding: spec.embedding, signal, env };
+      const ctx = { case: c, doc, models, judge: spec.judge, embedding: spec.embedding, signal, env };
       const assertions: AssertionResult[] = [];
       for (const a of [...spec.assert, ...c.assert]) assertions.push(await runAssertion(a, ctx));
       const status = statusOf(assertions, doc.status);

@@ -307,6 +307,30 @@ describe('orc eval', function () {
     assert.equal(unknownRun.code, 2);
   });
 
+  it('--record writes every model call to NAME.cassette.jsonl; --replay answers from it with no network and no key; a miss fails the case, never a live call', async () => {
+    const recorded = await orc(['eval', 'brief.eval.yaml', '--variant', 'mini', '--record']);
+    assert.equal(recorded.code, 0, recorded.stderr);
+    const tape = fs.readFileSync(path.join(dir, 'brief.cassette.jsonl'), 'utf8');
+    assert.deepEqual(tape.trim().split('\n').map((l) => JSON.parse(l).request.prompt).sort(), ['Outline cats in a plain tone', 'Outline dogs in a plain tone']);
+    assert.ok(!tape.includes('sk-test-eval'), 'no key in the cassette');
+    const calls = server.requests.length;
+    const offline = { ...env, OPENAI_API_KEY: '', OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' };
+    const replayed = await orcAsync(['eval', 'brief.eval.yaml', '--variant', 'mini', '--replay'], { cwd: dir, env: offline });
+    assert.equal(replayed.code, 0, replayed.stderr);
+    assert.deepEqual(normal(replayed.stdout).split('\n').slice(0, 3), normal(recorded.stdout).split('\n').slice(0, 3));
+    assert.match(replayed.stdout, /^eval \S+: 2\/2 passed \(100\.0%\)/m);
+    // the formal variant's prompts were never recorded
+    const missed = await orcAsync(['eval', 'brief.eval.yaml', '--variant', 'formal', '--case', 'cats', '--replay'], { cwd: dir, env: offline });
+    assert.equal(missed.code, 1);
+    assert.match(missed.stdout, /^    ✗ output summary contains: output 'summary' was not produced \(the run failed at step 'outline': .*cassette/m);
+    assert.equal(server.requests.length, calls, 'a replay calls nothing');
+    const none = await orcAsync(['eval', 'brief.eval.yaml', '--replay', '--cassette', 'nothere.jsonl'], { cwd: dir, env: offline });
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /^orc: The cassette nothere\.jsonl does not exist: record it first/m);
+    const both = await orc(['eval', 'brief.eval.yaml', '--record', '--replay']);
+    assert.deepEqual([both.code, both.stderr.split('\n')[0]], [2, 'orc: --record and --replay contradict each other']);
+  });
+
   it('Ctrl-C keeps the finished cases; --resume runs the rest', async () => {
     const rows = Array.from({ length: 8 }, (_, i) => JSON.stringify({ id: `k${i}`, topic: `topic${i}` })).join('\n');
     fs.writeFileSync(path.join(dir, 'slow.jsonl'), rows + '\n');
