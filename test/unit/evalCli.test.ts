@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { LoopbackProviders } from '../fixtures/providers/loopbackServer';
-import { CLI, orcAsync } from '../helpers/cli';
+import { CLI, orcAsync, ROOT } from '../helpers/cli';
 
 const PIPELINE = `id: brief
 parameters:
@@ -329,6 +329,18 @@ describe('orc eval', function () {
     assert.match(none.stderr, /^orc: The cassette nothere\.jsonl does not exist: record it first/m);
     const both = await orc(['eval', 'brief.eval.yaml', '--record', '--replay']);
     assert.deepEqual([both.code, both.stderr.split('\n')[0]], [2, 'orc: --record and --replay contradict each other']);
+  });
+
+  it('the example LLM eval replays offline from the cassette kept beside it', async () => {
+    const ex = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-eval-example-'));
+    try {
+      for (const f of ['summarize.pipeline.yaml', 'summarize.eval.yaml', 'summarize.cassette.jsonl']) fs.copyFileSync(path.join(ROOT, 'examples', f), path.join(ex, f));
+      const r = await orcAsync(['eval', 'summarize.eval.yaml', '--replay'], { cwd: ex, env: { OPENAI_API_KEY: '', OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' } });
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /^eval \S+: 4\/4 passed \(100\.0%\), threshold 90\.0%: PASSED; cost \$0\.001166 \+ judge \$0\.000180$/m);
+    } finally {
+      fs.rmSync(ex, { recursive: true, force: true });
+    }
   });
 
   it('Ctrl-C keeps the finished cases; --resume runs the rest', async () => {
