@@ -93,6 +93,7 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
   if (files.length !== 1) throw new UsageError("'orc eval' takes one eval file (NAME.eval.yaml)");
   a.file = files[0];
   if (a.estimate && (a.resume || a.baseline || a.junit || a.record || a.replay)) throw new UsageError('--estimate runs nothing: it goes without --resume, --baseline, --junit, --record and --replay');
+  if (a.resume && (a.variants.length || a.cases.length)) throw new UsageError('--resume runs the rest of the variants and cases the eval started with: it takes no --variant or --case');
   if (a.record && a.replay) throw new UsageError('--record and --replay contradict each other');
   if (a.cassette && !a.record && !a.replay) throw new UsageError('--cassette goes with --record or --replay');
   if (a.live.length && !a.replay) throw new UsageError('--live goes with --replay');

@@ -39,6 +39,8 @@ export interface AssertionContext {
   embedding: string | null;
   signal: AbortSignal;
   env: NodeJS.ProcessEnv;
+  /** The eval replays a cassette: nothing may go to the network (embeddings are not in cassettes). */
+  replay?: boolean;
 }
 
 type Outcome = Pick<AssertionResult, 'expected' | 'actual' | 'pass' | 'reason'> & { score?: number; judge_cost_usd?: number };
@@ -169,6 +171,7 @@ export const CHECKS: Record<AssertionKind, Check> = {
   similar: async (a, value, ctx, render) => {
     const expected = asText(render(a.operand));
     const model = a.model ?? ctx.embedding ?? DEFAULT_EMBEDDING_MODEL;
+    if (ctx.replay) throw new Error(`'similar' asks ${model} for embeddings, which a cassette does not hold: under --replay it is not judged rather than called live`);
     const r = await embed(model, [asText(value), expected], { signal: ctx.signal, env: ctx.env });
     const score = Math.round(cosine(r.vectors[0], r.vectors[1]) * 1e4) / 1e4;
     const threshold = a.threshold ?? DEFAULT_SIMILAR_THRESHOLD;

@@ -235,7 +235,7 @@ async function evalWith(o: EvalRunOptions, { spec, pa, signal, env, variants, on
       });
       if (signal.aborted) return null;
       writeRunRecord(o.root, doc, { inputs, pipelineFile: spec.pipeline, source: pipelineSource, maxParallel: pa.pipeline!.context.maxParallel ?? DEFAULT_MAX_PARALLEL });
-      const ctx = { case: c, doc, models, judge: spec.judge, embedding: spec.embedding, signal, env };
+      const ctx = { case: c, doc, models, judge: spec.judge, embedding: spec.embedding, signal, env, replay: o.cassette?.mode === 'replay' };
       const assertions: AssertionResult[] = [];
       for (const a of [...spec.assert, ...c.assert]) assertions.push(await runAssertion(a, ctx));
       const status = statusOf(assertions, doc.status);

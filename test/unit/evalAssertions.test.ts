@@ -160,6 +160,9 @@ describe('eval assertions', () => {
       assert.deepEqual([near.status, near.score, near.reason], ['pass', 1, '']);
       const far = await runAssertion(assertion('output: summary\nsimilar: "zebra"\nthreshold: 0.6'), ctx);
       assert.deepEqual([far.status, far.score, far.reason], ['fail', 0.5262, 'cosine similarity 0.5262 is under 0.6']);
+      // a replayed eval never calls out: embeddings are not in cassettes
+      const replayed = await runAssertion(assertion('output: summary\nsimilar: "Cats sleep and purr."'), { ...ctx, replay: true });
+      assert.deepEqual([replayed.status, replayed.reason], ['error', "'similar' asks openai:text-embedding-3-small for embeddings, which a cassette does not hold: under --replay it is not judged rather than called live"]);
     });
   });
 });
