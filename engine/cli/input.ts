@@ -1,12 +1,10 @@
 // Reading a pipeline file (or standard input) for a command, with a clear error when it can't be read.
 import { readFileSync } from 'node:fs';
+import { withoutBom } from '../api/index';
 
 export class UsageError extends Error {}
 
-/** A UTF-8 byte order mark is not part of the text (editors hide it too): without this, every column on line 1 is one off. */
-export function withoutBom(text: string): string {
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-}
+export { withoutBom };
 
 export function readSource(file: string): string {
   try {

@@ -198,11 +198,11 @@ describe('orc CLI', function () {
   });
 
   it('every example a new user opens first validates', () => {
-    // every pipeline (the cassettes beside some are their recorded model calls, not pipelines)
-    const pipelines = fs.readdirSync('examples').filter((f) => !f.endsWith('.cassette.jsonl'));
-    const r = orc(['validate', ...pipelines.map((f) => path.join('examples', f))]);
+    // every YAML file (pipelines and evals); an eval's cassette is data
+    const yaml = fs.readdirSync('examples').filter((f) => /\.ya?ml$/.test(f));
+    const r = orc(['validate', ...yaml.map((f) => path.join('examples', f))]);
     assert.equal(r.code, 0, r.stdout);
-    assert.equal(r.stdout.split('\n').filter((l) => l.endsWith(': valid')).length, pipelines.length);
+    assert.equal(r.stdout.split('\n').filter((l) => l.endsWith(': valid')).length, yaml.length);
   });
 });
 

@@ -1,0 +1,228 @@
+// `orc eval FILE.eval.yaml [--variant NAME]... [--case ID]... [--max-parallel N] [--json]
+// [--junit FILE] [--baseline EVAL_ID|latest] [--estimate] [--resume[=EVAL_ID]] [--no-cache]`,
+// `orc eval add FILE.eval.yaml RUN_ID [--expect]` and `orc evals [--json]`.
+import * as path from 'node:path';
+import { type BaselineComparison, BaselineError, CassetteFileError, type CassetteOptions, checkBaseline, compareWithBaseline, createModelRunner, DatasetError, DEFAULT_EVAL_PARALLEL, EvalInputError, EvalRecord, findBaseline, findRunsRoot, listEvals, percent, registryOrShipped, runEval, writeJUnit } from '../api/index';
+import type { Style } from './findingFormat';
+import { UsageError } from './input';
+import { baselineLines, CaseTable, summaryLines } from './evalOutput';
+import { estimateEval } from './evalEstimate';
+import { evalAddCommand } from './evalAddCommand';
+import { compileEval, type EvalIO } from './evalCompile';
+
+export type { EvalIO } from './evalCompile';
+
+export const EVAL_EXIT = { passed: 0, underThreshold: 1, compile: 2, interrupted: 130 } as const;
+
+interface EvalArgs {
+  file: string;
+  variants: string[];
+  cases: string[];
+  maxParallel?: number;
+  json: boolean;
+  junit?: string;
+  baseline?: string;
+  estimate: boolean;
+  resume?: string | true;
+  cache: boolean;
+  record: boolean;
+  replay: boolean;
+  cassette?: string;
+  live: string[];
+}
+
+const VALUE_OPTIONS = new Set(['--variant', '--case', '--max-parallel', '--junit', '--baseline', '--cassette', '--live']);
+const FLAG_OPTIONS = new Set(['--json', '--estimate', '--resume', '--no-cache', '--record', '--replay']);
+
+export function parseEvalArgs(argv: string[]): EvalArgs {
+  const a: EvalArgs = { file: '', variants: [], cases: [], json: false, estimate: false, cache: true, record: false, replay: false, live: [] };
+  const files: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    let arg = argv[i];
+    let value: string | undefined;
+    if (arg.startsWith('--') && arg.includes('=')) {
+      value = arg.slice(arg.indexOf('=') + 1);
+      arg = arg.slice(0, arg.indexOf('='));
+    }
+    if (!arg.startsWith('-') || arg === '-') {
+      files.push(arg);
+      continue;
+    }
+    if (arg === '--resume') {
+      a.resume = value ?? true;
+      continue;
+    }
+    if (FLAG_OPTIONS.has(arg)) {
+      if (value !== undefined) throw new UsageError(`${arg} takes no value`);
+      if (arg === '--json') a.json = true;
+      else if (arg === '--estimate') a.estimate = true;
+      else if (arg === '--no-cache') a.cache = false;
+      else if (arg === '--record') a.record = true;
+      else if (arg === '--replay') a.replay = true;
+      continue;
+    }
+    if (!VALUE_OPTIONS.has(arg)) throw new UsageError(`unknown option ${arg} for 'orc eval'`);
+    if (value === undefined) {
+      if (i + 1 >= argv.length) throw new UsageError(`${arg} needs a value`);
+      value = argv[++i];
+    }
+    if (arg === '--variant') a.variants.push(value);
+    else if (arg === '--case') a.cases.push(value);
+    else if (arg === '--junit') a.junit = value;
+    else if (arg === '--baseline') a.baseline = value;
+    else if (arg === '--cassette') a.cassette = value;
+    else if (arg === '--live') a.live.push(...value.split(',').map((x) => x.trim()).filter(Boolean));
+    else {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1) throw new UsageError('--max-parallel takes a whole number of at least 1');
+      a.maxParallel = n;
+    }
+  }
+  if (files.length !== 1) throw new UsageError("'orc eval' takes one eval file (NAME.eval.yaml)");
+  a.file = files[0];
+  if (a.estimate && (a.resume || a.baseline || a.junit || a.record || a.replay)) throw new UsageError('--estimate runs nothing: it goes without --resume, --baseline, --junit, --record and --replay');
+  if (a.resume && (a.variants.length || a.cases.length)) throw new UsageError('--resume runs the rest of the variants and cases the eval started with: it takes no --variant or --case');
+  if (a.record && a.replay) throw new UsageError('--record and --replay contradict each other');
+  if (a.cassette && !a.record && !a.replay) throw new UsageError('--cassette goes with --record or --replay');
+  if (a.live.length && !a.replay) throw new UsageError('--live goes with --replay');
+  return a;
+}
+
+/** `--record | --replay [--cassette PATH] [--live STEP]...`: the cassette, by default NAME.cassette.jsonl beside NAME.eval.yaml. */
+export function evalCassette(a: EvalArgs): CassetteOptions | undefined {
+  if (!a.record && !a.replay) return undefined;
+  const file = a.cassette ?? `${a.file.replace(/(\.eval)?\.ya?ml$/i, '')}.cassette.jsonl`;
+  return { mode: a.record ? 'record' : 'replay', file, ...(a.live.length ? { live: a.live } : {}) };
+}
+
+/** The analysis of an eval file that compiles, or null after printing its errors like a compiler. */
+/** Ctrl-C once: stop starting cases, cancel the running ones (the finished stay); twice: quit now. */
+function interruptible(err: (s: string) => void): { signal: AbortSignal; dispose(): void } {
+  const ctl = new AbortController();
+  const onSignal = () => {
+    if (ctl.signal.aborted) process.exit(EVAL_EXIT.interrupted);
+    err("\nInterrupted: cancelling the running cases; the finished ones are kept ('orc eval FILE --resume' runs the rest; Ctrl-C again quits at once)");
+    const e = new Error('The eval was cancelled');
+    e.name = 'CancelledError';
+    ctl.abort(e);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return { signal: ctl.signal, dispose: () => (process.off('SIGINT', onSignal), process.off('SIGTERM', onSignal)) };
+}
+
+function resumeRecord(root: string, which: string | true, evalFile: string): EvalRecord {
+  if (which !== true) return EvalRecord.open(root, which);
+  const rel = path.relative(root, path.resolve(evalFile));
+  const m = listEvals(root).find((e) => e.eval_file === rel && e.status !== 'completed');
+  if (!m) throw new UsageError(`no unfinished eval of ${evalFile} to resume (see 'orc evals')`);
+  return new EvalRecord(root, m);
+}
+
+async function printJson(record: EvalRecord, comparison: BaselineComparison | null, out: (s: string) => void): Promise<void> {
+  // streamed: an eval of 100,000 cases is printed without holding its results
+  const meta = JSON.stringify(record.meta, null, 2).replace(/\n/g, '\n  ');
+  out(`{\n  "eval": ${meta},\n  "results": [`);
+  let prev: string | null = null;
+  for await (const r of record.results()) {
+    if (prev !== null) out(`${prev},`);
+    prev = `    ${JSON.stringify(r)}`;
+  }
+  if (prev !== null) out(prev);
+  out(`  ]${comparison ? `,\n  "baseline": ${JSON.stringify(comparison, null, 2).replace(/\n/g, '\n  ')}` : ''}\n}`);
+}
+
+export async function evalCommand(argv: string[], style: Style, errStyle: Style, io: EvalIO): Promise<number> {
+  if (argv[0] === 'add') return evalAddCommand(argv.slice(1), io);
+  const a = parseEvalArgs(argv);
+  const compiled = compileEval(a.file, errStyle, io.err);
+  if (!compiled) return EVAL_EXIT.compile;
+  const spec = compiled.analysis.eval!;
+  const registryFile = process.env.ORC_MODEL_REGISTRY || undefined;
+  const parallel = a.maxParallel ?? spec.maxParallel ?? DEFAULT_EVAL_PARALLEL;
+  if (a.estimate) return estimateEval(compiled.analysis, { variants: a.variants, cases: a.cases, parallel, registry: registryOrShipped(registryFile), root: findRunsRoot(process.cwd()) ?? process.cwd(), out: io.out, err: io.err });
+  const root = a.resume ? (findRunsRoot(process.cwd()) ?? process.cwd()) : process.cwd();
+  const resume = a.resume ? resumeRecord(root, a.resume, a.file) : undefined;
+  if (a.baseline) {
+    try {
+      checkBaseline(root, a.baseline, path.relative(root, path.resolve(a.file)));
+    } catch (e) {
+      if (!(e instanceof BaselineError)) throw e;
+      io.err(`orc: ${e.message}; nothing ran`);
+      return EVAL_EXIT.compile;
+    }
+  }
+  const intr = interruptible(io.err);
+  let table: CaseTable | null = null;
+  const say = a.json ? io.err : io.out;
+  try {
+    const outcome = await runEval({
+      root,
+      analysis: compiled.analysis,
+      evalText: compiled.text,
+      models: createModelRunner({ env: process.env, registryFile }),
+      maxParallel: parallel,
+      onlyVariants: resume ? resume.meta.only_variants : a.variants,
+      onlyCases: resume ? resume.meta.only_cases : a.cases,
+      signal: intr.signal,
+      cache: a.cache && spec.repeat === 1,
+      registry: registryOrShipped(registryFile),
+      resume,
+      cassette: evalCassette(a),
+      onStart: ({ planned, kept, idWidth, record }) => {
+        if (kept) say(`resuming eval ${record.meta.eval_id}: ${kept} of ${planned} case runs kept, ${planned - kept} to run`);
+        const variantWidth = Math.max(7, ...record.meta.variants.map((v) => v.length));
+        table = a.json ? null : new CaseTable(io.out, style, idWidth + (spec.repeat > 1 ? String(spec.repeat).length + 2 : 0), variantWidth, a.file);
+      },
+      onResult: (r) => (table as CaseTable | null)?.row(r),
+    });
+    const { record, summary } = outcome;
+    let comparison: BaselineComparison | null = null;
+    if (a.baseline) comparison = await compareWithBaseline(record, findBaseline(root, a.baseline, record.meta));
+    if (a.junit) await writeJUnit(record, path.basename(a.file).replace(/\.eval\.ya?ml$/i, ''), a.junit);
+    if (a.json) await printJson(record, comparison, io.out);
+    else {
+      for (const l of summaryLines(summary, record.meta.eval_id, path.relative(process.cwd(), record.dir) || '.', style)) io.out(l);
+      if (comparison) for (const l of baselineLines(comparison, style)) io.out(l);
+    }
+    if (outcome.status === 'cancelled') {
+      io.err(`eval ${record.meta.eval_id} cancelled: ${summary.total + summary.variants.reduce((x, v) => x + v.skipped, 0)} of ${record.meta.planned} case runs finished and kept; 'orc eval ${a.file} --resume' runs the rest`);
+      return EVAL_EXIT.interrupted;
+    }
+    if (summary.verdict === 'failed') io.err(`orc: the pass rate ${percent(summary.pass_rate)} is under the threshold ${percent(summary.threshold)}`);
+    return summary.verdict === 'passed' ? EVAL_EXIT.passed : EVAL_EXIT.underThreshold;
+  } catch (e) {
+    if (e instanceof EvalInputError || e instanceof DatasetError || e instanceof BaselineError || e instanceof CassetteFileError) {
+      io.err(`orc: ${e.message}`);
+      return EVAL_EXIT.compile;
+    }
+    throw e;
+  } finally {
+    intr.dispose();
+  }
+}
+
+/** `orc evals [--json]`: past evals in .orchestrator/evals/, newest first. */
+export function evalsCommand(json: boolean, style: Style, out: (s: string) => void, err: (s: string) => void): number {
+  const root = findRunsRoot(process.cwd()) ?? process.cwd();
+  if (root !== process.cwd()) err(`using ${root}/.orchestrator/`);
+  const evals = listEvals(root);
+  if (json) {
+    out(JSON.stringify(evals, null, 2));
+    return 0;
+  }
+  if (!evals.length) {
+    out('no evals yet in .orchestrator/evals');
+    return 0;
+  }
+  const head = ['EVAL', 'FILE', 'STATUS', 'STARTED (UTC)', 'PASSED', 'RATE', 'VERDICT', 'COST'];
+  const rows = evals.map((m) => {
+    const s = m.summary;
+    return [m.eval_id, m.eval_file, m.status, m.started_at.replace('T', ' ').slice(0, 19), s ? `${s.passed}/${s.total}` : '', s ? percent(s.pass_rate) : '', s && m.status === 'completed' ? s.verdict : '', s ? `$${(s.cost_usd + s.judge_cost_usd).toFixed(6)}` : ''];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const fmt = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  out(style.color ? `\x1b[1m${fmt(head)}\x1b[0m` : fmt(head));
+  for (const r of rows) out(fmt(r));
+  return 0;
+}
