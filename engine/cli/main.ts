@@ -13,6 +13,7 @@ import { explainCommand, newCommand } from './intelCommands';
 import { compileOrReport } from './compile';
 import { modelsCommand } from './modelsCommand';
 import { validateCommand } from './validateCommand';
+import { evalCommand, evalsCommand } from './evalCommand';
 import { COMMAND_USAGE, suggestCommand, version } from './usage';
 
 const USAGE = `orc — run and check AI pipelines written in YAML
@@ -34,6 +35,11 @@ Usage:
   orc explain FILE [--refresh] [--json]     the pipeline's intention and architecture, checked against its steps
   orc new "DESCRIPTION" [-o FILE] [--model M]  writes a pipeline from a description (only one that compiles)
   orc report RUN_ID [--json]                a finished run's critical path, waits, retries and suggestions
+  orc eval FILE.eval.yaml [--variant NAME]... [--case ID]... [--max-parallel N] [--json] [--junit FILE]
+           [--baseline EVAL_ID|latest] [--estimate] [--resume[=EVAL_ID]] [--no-cache]
+                                            runs every case of an eval on every variant and judges it; exit 1 under its threshold
+  orc eval add FILE.eval.yaml RUN_ID [--expect]  appends a run's inputs (and outputs, --expect) as a case
+  orc evals [--json]                        past evals in .orchestrator/evals/
   orc models [--json]                       the model registry and which providers have keys
   orc help [COMMAND]                        this text, or one command's usage (also: orc COMMAND --help)
   orc --version                             the version
@@ -188,6 +194,13 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
         allowOnly(p, ['--json']);
         if (p.positional.length !== 1) throw new UsageError("'orc report' takes one run id (see 'orc runs')");
         return reportCommand(p.positional[0], p.flags.has('--json'), style, io.out, io.err);
+      case 'eval':
+        // its options repeat (--variant, --case): it reads its own arguments
+        return await evalCommand(argv.slice(1), style, errStyle, io);
+      case 'evals':
+        allowOnly(p, ['--json']);
+        if (p.positional.length) throw new UsageError("'orc evals' takes no argument");
+        return evalsCommand(p.flags.has('--json'), style, io.out, io.err);
       case 'models':
         allowOnly(p, ['--json']);
         return await modelsCommand(p.flags.has('--json'), style, io.out);

@@ -46,6 +46,19 @@ export const COMMAND_USAGE: Record<string, string> = {
   report: `orc report RUN_ID [--json]
   The bottleneck report of a finished run: the critical path as it ran, each step's share of the
   makespan, time waiting for a slot or a rate limit, retries, idle parallelism, and suggestions.`,
+  eval: `orc eval FILE.eval.yaml [--variant NAME]... [--case ID]... [--max-parallel N] [--json] [--junit FILE]
+         [--baseline EVAL_ID|latest] [--estimate] [--resume[=EVAL_ID]] [--no-cache]
+  Runs every case of the eval on every variant (a real run each, at most N at once, default 8) and
+  checks its assertions. Prints a row per case and variant as it finishes, then per variant the pass
+  rate with its 95 % interval, tokens and cost. --json: the whole record; --junit FILE: JUnit XML;
+  --baseline: which cases flipped against an earlier eval (an id from 'orc evals', or latest);
+  --estimate: the predicted cost and duration, no call. Ctrl-C keeps the finished cases; --resume
+  runs the rest. Exit 0, 1 when the pass rate is under the eval's threshold, 2 when the eval does
+  not compile (or its cases cannot run), 130 interrupted.
+orc eval add FILE.eval.yaml RUN_ID [--expect]
+  Appends the run's inputs as a case (with --expect, its outputs as expected values). See docs/eval.md.`,
+  evals: `orc evals [--json]
+  Lists past evals in .orchestrator/evals/ (this folder or the nearest parent that has one).`,
   models: `orc models [--json]
   The model registry and which providers have a key or endpoint configured.`,
   help: `orc help [COMMAND]

@@ -1,0 +1,222 @@
+// `orc eval FILE.eval.yaml [--variant NAME]... [--case ID]... [--max-parallel N] [--json]
+// [--junit FILE] [--baseline EVAL_ID|latest] [--estimate] [--resume[=EVAL_ID]] [--no-cache]`,
+// `orc eval add FILE.eval.yaml RUN_ID [--expect]` and `orc evals [--json]`.
+import * as path from 'node:path';
+import { analyzeEval, evalHasErrors, type EvalAnalysis } from '../eval/evalAnalysis';
+import { runEval, EvalInputError, DEFAULT_EVAL_PARALLEL } from '../eval/evalRunner';
+import { EvalRecord, listEvals } from '../eval/evalRecord';
+import { BaselineError, compareWithBaseline, findBaseline, type BaselineComparison } from '../eval/baseline';
+import { writeJUnit } from '../eval/junit';
+import { DatasetError } from '../eval/dataset';
+import { createModelRunner } from '../models/index';
+import { registryOrShipped } from '../models/registry';
+import { formatFinding, summary as findingSummary, type Style } from './findingFormat';
+import { readSource, UsageError } from './input';
+import { findRunsRoot } from './workspaceRoot';
+import { baselineLines, CaseTable, summaryLines } from './evalOutput';
+import { estimateEval } from './evalEstimate';
+import { evalAddCommand } from './evalAddCommand';
+import { percent } from '../eval/stats';
+
+export interface EvalIO {
+  out(s: string): void;
+  err(s: string): void;
+}
+
+export const EVAL_EXIT = { passed: 0, underThreshold: 1, compile: 2, interrupted: 130 } as const;
+
+interface EvalArgs {
+  file: string;
+  variants: string[];
+  cases: string[];
+  maxParallel?: number;
+  json: boolean;
+  junit?: string;
+  baseline?: string;
+  estimate: boolean;
+  resume?: string | true;
+  cache: boolean;
+}
+
+const VALUE_OPTIONS = new Set(['--variant', '--case', '--max-parallel', '--junit', '--baseline']);
+const FLAG_OPTIONS = new Set(['--json', '--estimate', '--resume', '--no-cache']);
+
+export function parseEvalArgs(argv: string[]): EvalArgs {
+  const a: EvalArgs = { file: '', variants: [], cases: [], json: false, estimate: false, cache: true };
+  const files: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    let arg = argv[i];
+    let value: string | undefined;
+    if (arg.startsWith('--') && arg.includes('=')) {
+      value = arg.slice(arg.indexOf('=') + 1);
+      arg = arg.slice(0, arg.indexOf('='));
+    }
+    if (!arg.startsWith('-') || arg === '-') {
+      files.push(arg);
+      continue;
+    }
+    if (arg === '--resume') {
+      a.resume = value ?? true;
+      continue;
+    }
+    if (FLAG_OPTIONS.has(arg)) {
+      if (value !== undefined) throw new UsageError(`${arg} takes no value`);
+      if (arg === '--json') a.json = true;
+      else if (arg === '--estimate') a.estimate = true;
+      else if (arg === '--no-cache') a.cache = false;
+      continue;
+    }
+    if (!VALUE_OPTIONS.has(arg)) throw new UsageError(`unknown option ${arg} for 'orc eval'`);
+    if (value === undefined) {
+      if (i + 1 >= argv.length) throw new UsageError(`${arg} needs a value`);
+      value = argv[++i];
+    }
+    if (arg === '--variant') a.variants.push(value);
+    else if (arg === '--case') a.cases.push(value);
+    else if (arg === '--junit') a.junit = value;
+    else if (arg === '--baseline') a.baseline = value;
+    else {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1) throw new UsageError('--max-parallel takes a whole number of at least 1');
+      a.maxParallel = n;
+    }
+  }
+  if (files.length !== 1) throw new UsageError("'orc eval' takes one eval file (NAME.eval.yaml)");
+  a.file = files[0];
+  if (a.estimate && (a.resume || a.baseline || a.junit)) throw new UsageError('--estimate runs nothing: it goes without --resume, --baseline and --junit');
+  return a;
+}
+
+/** The analysis of an eval file that compiles, or null after printing its errors like a compiler. */
+export function compileEval(file: string, style: Style, err: (s: string) => void): { text: string; analysis: EvalAnalysis } | null {
+  const text = readSource(file);
+  const analysis = analyzeEval(text, path.resolve(file));
+  // warnings too: an unused column or a misspelt case.X is found here before it costs a run
+  for (const f of analysis.findings.filter((x) => x.severity === 'error' || x.severity === 'warning')) err(formatFinding(file, text, f, style));
+  if (evalHasErrors(analysis)) {
+    err(`${file}: the eval does not compile (${findingSummary(analysis.findings) || 'nothing to run'}); nothing ran`);
+    return null;
+  }
+  return { text, analysis };
+}
+
+/** Ctrl-C once: stop starting cases, cancel the running ones (the finished stay); twice: quit now. */
+function interruptible(err: (s: string) => void): { signal: AbortSignal; dispose(): void } {
+  const ctl = new AbortController();
+  const onSignal = () => {
+    if (ctl.signal.aborted) process.exit(EVAL_EXIT.interrupted);
+    err("\nInterrupted: cancelling the running cases; the finished ones are kept ('orc eval FILE --resume' runs the rest; Ctrl-C again quits at once)");
+    const e = new Error('The eval was cancelled');
+    e.name = 'CancelledError';
+    ctl.abort(e);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return { signal: ctl.signal, dispose: () => (process.off('SIGINT', onSignal), process.off('SIGTERM', onSignal)) };
+}
+
+function resumeRecord(root: string, which: string | true, evalFile: string): EvalRecord {
+  if (which !== true) return EvalRecord.open(root, which);
+  const rel = path.relative(root, path.resolve(evalFile));
+  const m = listEvals(root).find((e) => e.eval_file === rel && e.status !== 'completed');
+  if (!m) throw new UsageError(`no unfinished eval of ${evalFile} to resume (see 'orc evals')`);
+  return new EvalRecord(root, m);
+}
+
+async function printJson(record: EvalRecord, comparison: BaselineComparison | null, out: (s: string) => void): Promise<void> {
+  // streamed: an eval of 100,000 cases is printed without holding its results
+  const meta = JSON.stringify(record.meta, null, 2).replace(/\n/g, '\n  ');
+  out(`{\n  "eval": ${meta},\n  "results": [`);
+  let prev: string | null = null;
+  for await (const r of record.results()) {
+    if (prev !== null) out(`${prev},`);
+    prev = `    ${JSON.stringify(r)}`;
+  }
+  if (prev !== null) out(prev);
+  out(`  ]${comparison ? `,\n  "baseline": ${JSON.stringify(comparison, null, 2).replace(/\n/g, '\n  ')}` : ''}\n}`);
+}
+
+export async function evalCommand(argv: string[], style: Style, errStyle: Style, io: EvalIO): Promise<number> {
+  if (argv[0] === 'add') return evalAddCommand(argv.slice(1), io);
+  const a = parseEvalArgs(argv);
+  const compiled = compileEval(a.file, errStyle, io.err);
+  if (!compiled) return EVAL_EXIT.compile;
+  const spec = compiled.analysis.eval!;
+  const registryFile = process.env.ORC_MODEL_REGISTRY || undefined;
+  const parallel = a.maxParallel ?? spec.maxParallel ?? DEFAULT_EVAL_PARALLEL;
+  if (a.estimate) return estimateEval(compiled.analysis, { variants: a.variants, cases: a.cases, parallel, registry: registryOrShipped(registryFile), root: findRunsRoot(process.cwd()) ?? process.cwd(), out: io.out, err: io.err });
+  const root = a.resume ? (findRunsRoot(process.cwd()) ?? process.cwd()) : process.cwd();
+  const resume = a.resume ? resumeRecord(root, a.resume, a.file) : undefined;
+  const intr = interruptible(io.err);
+  let table: CaseTable | null = null;
+  const say = a.json ? io.err : io.out;
+  try {
+    const outcome = await runEval({
+      root,
+      analysis: compiled.analysis,
+      evalText: compiled.text,
+      models: createModelRunner({ env: process.env, registryFile }),
+      maxParallel: parallel,
+      onlyVariants: resume ? resume.meta.only_variants : a.variants,
+      onlyCases: resume ? resume.meta.only_cases : a.cases,
+      signal: intr.signal,
+      cache: a.cache && spec.repeat === 1,
+      registry: registryOrShipped(registryFile),
+      resume,
+      onStart: ({ planned, kept, idWidth, record }) => {
+        if (kept) say(`resuming eval ${record.meta.eval_id}: ${kept} of ${planned} case runs kept, ${planned - kept} to run`);
+        const variantWidth = Math.max(7, ...record.meta.variants.map((v) => v.length));
+        table = a.json ? null : new CaseTable(io.out, style, idWidth + (spec.repeat > 1 ? String(spec.repeat).length + 2 : 0), variantWidth, a.file);
+      },
+      onResult: (r) => (table as CaseTable | null)?.row(r),
+    });
+    const { record, summary } = outcome;
+    let comparison: BaselineComparison | null = null;
+    if (a.baseline) comparison = await compareWithBaseline(record, findBaseline(root, a.baseline, record.meta));
+    if (a.junit) await writeJUnit(record, path.basename(a.file).replace(/\.eval\.ya?ml$/i, ''), a.junit);
+    if (a.json) await printJson(record, comparison, io.out);
+    else {
+      for (const l of summaryLines(summary, record.meta.eval_id, path.relative(process.cwd(), record.dir) || '.', style)) io.out(l);
+      if (comparison) for (const l of baselineLines(comparison, style)) io.out(l);
+    }
+    if (outcome.status === 'cancelled') {
+      io.err(`eval ${record.meta.eval_id} cancelled: ${summary.total + summary.variants.reduce((x, v) => x + v.skipped, 0)} of ${record.meta.planned} case runs finished and kept; 'orc eval ${a.file} --resume' runs the rest`);
+      return EVAL_EXIT.interrupted;
+    }
+    if (summary.verdict === 'failed') io.err(`orc: the pass rate ${percent(summary.pass_rate)} is under the threshold ${percent(summary.threshold)}`);
+    return summary.verdict === 'passed' ? EVAL_EXIT.passed : EVAL_EXIT.underThreshold;
+  } catch (e) {
+    if (e instanceof EvalInputError || e instanceof DatasetError || e instanceof BaselineError) {
+      io.err(`orc: ${e.message}`);
+      return EVAL_EXIT.compile;
+    }
+    throw e;
+  } finally {
+    intr.dispose();
+  }
+}
+
+/** `orc evals [--json]`: past evals in .orchestrator/evals/, newest first. */
+export function evalsCommand(json: boolean, style: Style, out: (s: string) => void, err: (s: string) => void): number {
+  const root = findRunsRoot(process.cwd()) ?? process.cwd();
+  if (root !== process.cwd()) err(`using ${root}/.orchestrator/`);
+  const evals = listEvals(root);
+  if (json) {
+    out(JSON.stringify(evals, null, 2));
+    return 0;
+  }
+  if (!evals.length) {
+    out('no evals yet in .orchestrator/evals');
+    return 0;
+  }
+  const head = ['EVAL', 'FILE', 'STATUS', 'STARTED (UTC)', 'PASSED', 'RATE', 'VERDICT', 'COST'];
+  const rows = evals.map((m) => {
+    const s = m.summary;
+    return [m.eval_id, m.eval_file, m.status, m.started_at.replace('T', ' ').slice(0, 19), s ? `${s.passed}/${s.total}` : '', s ? percent(s.pass_rate) : '', s && m.status === 'completed' ? s.verdict : '', s ? `$${(s.cost_usd + s.judge_cost_usd).toFixed(6)}` : ''];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const fmt = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  out(style.color ? `\x1b[1m${fmt(head)}\x1b[0m` : fmt(head));
+  for (const r of rows) out(fmt(r));
+  return 0;
+}

@@ -1,0 +1,164 @@
+// An eval's record in `.orchestrator/evals/<id>/`: `eval.json` (what ran, its status and, at the
+// end, its summary) and `results.jsonl` (one line per case × variant × repeat as it finished,
+// each naming the run record of its case in `.orchestrator/runs/<run_id>/`). Results are appended
+// as they come, so an interrupted eval keeps every finished case and `--resume` runs the rest.
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { createReadStream } from 'node:fs';
+import * as path from 'node:path';
+import { atomicWriteSync, STATE_DIR } from '../run/checkpointStore';
+import type { AssertionResult } from './assertions';
+import type { Interval } from './stats';
+
+export type CaseStatus = 'pass' | 'fail' | 'error' | 'skipped';
+
+/** One case of one variant (one repeat): a line of results.jsonl. */
+export interface CaseResult {
+  case: string;
+  variant: string;
+  /** 0-based repeat (`repeat: N` runs each case N times). */
+  repeat: number;
+  status: CaseStatus;
+  pass: boolean;
+  /** Mean of the assertions' scores (0–1). */
+  score: number;
+  /** The case's run: `.orchestrator/runs/<run_id>/` (null when it did not run: skipped, bad inputs). */
+  run_id: string | null;
+  run_status: 'completed' | 'failed' | 'cancelled' | null;
+  cost_usd: number;
+  judge_cost_usd: number;
+  tokens_in: number;
+  tokens_out: number;
+  latency_ms: number;
+  /** Why the case could not be judged (the run could not start), or why it was skipped. */
+  error?: string;
+  assertions: AssertionResult[];
+}
+
+export interface VariantSummary {
+  variant: string;
+  /** Case runs that were judged (skipped ones are not counted). */
+  total: number;
+  passed: number;
+  failed: number;
+  errors: number;
+  skipped: number;
+  pass_rate: number;
+  /** 95 % Wilson interval of the pass rate. */
+  interval: Interval;
+  mean_score: number;
+  tokens_in: number;
+  tokens_out: number;
+  cost_usd: number;
+  judge_cost_usd: number;
+  mean_latency_ms: number;
+}
+
+export interface EvalSummary {
+  total: number;
+  passed: number;
+  pass_rate: number;
+  threshold: number;
+  /** passed: the pass rate is at least the threshold. */
+  verdict: 'passed' | 'failed';
+  variants: VariantSummary[];
+  cost_usd: number;
+  judge_cost_usd: number;
+}
+
+export type EvalStatus = 'running' | 'completed' | 'cancelled';
+
+/** eval.json */
+export interface EvalMeta {
+  format: 1;
+  eval_id: string;
+  /** The eval file, relative to the folder holding `.orchestrator/`. */
+  eval_file: string;
+  eval_sha256: string;
+  pipeline_file: string;
+  pipeline_id: string;
+  status: EvalStatus;
+  started_at: string;
+  updated_at: string;
+  ended_at: string | null;
+  /** The variants and cases this eval was asked to run (--variant, --case); empty: all. */
+  only_variants: string[];
+  only_cases: string[];
+  variants: string[];
+  repeat: number;
+  threshold: number;
+  /** Case runs to do (known after the dataset's first read). */
+  planned: number;
+  summary: EvalSummary | null;
+}
+
+export function evalsDir(root: string): string {
+  return path.join(root, STATE_DIR, 'evals');
+}
+
+export class EvalRecord {
+  readonly dir: string;
+  constructor(
+    readonly root: string,
+    public meta: EvalMeta,
+  ) {
+    this.dir = path.join(evalsDir(root), meta.eval_id);
+  }
+
+  static create(root: string, meta: EvalMeta): EvalRecord {
+    const r = new EvalRecord(root, meta);
+    mkdirSync(r.dir, { recursive: true });
+    r.writeMeta();
+    return r;
+  }
+
+  static open(root: string, id: string): EvalRecord {
+    const file = path.join(evalsDir(root), id, 'eval.json');
+    if (!existsSync(file)) throw new Error(`No eval '${id}' in ${path.join(STATE_DIR, 'evals')}`);
+    return new EvalRecord(root, JSON.parse(readFileSync(file, 'utf8')) as EvalMeta);
+  }
+
+  get resultsFile(): string {
+    return path.join(this.dir, 'results.jsonl');
+  }
+
+  writeMeta(): void {
+    this.meta.updated_at = new Date().toISOString();
+    atomicWriteSync(path.join(this.dir, 'eval.json'), JSON.stringify(this.meta, null, 2) + '\n');
+  }
+
+  append(r: CaseResult): void {
+    appendFileSync(this.resultsFile, JSON.stringify(r) + '\n');
+  }
+
+  /** Every finished result, streamed in the order they were written (a torn last line is left out). */
+  async *results(): AsyncGenerator<CaseResult> {
+    if (!existsSync(this.resultsFile)) return;
+    const rl = createInterface({ input: createReadStream(this.resultsFile, { encoding: 'utf8' }), crlfDelay: Infinity });
+    for await (const line of rl) {
+      if (!line.trim()) continue;
+      try {
+        yield JSON.parse(line) as CaseResult;
+      } catch {
+        /* a line torn by a crash: that case runs again on resume */
+      }
+    }
+  }
+}
+
+export const resultKey = (c: string, variant: string, repeat: number) => `${c}\u0000${variant}\u0000${repeat}`;
+
+/** Every eval record, newest first; unreadable ones are left out. */
+export function listEvals(root: string): EvalMeta[] {
+  const dir = evalsDir(root);
+  if (!existsSync(dir)) return [];
+  const out: EvalMeta[] = [];
+  for (const id of readdirSync(dir)) {
+    try {
+      out.push(JSON.parse(readFileSync(path.join(dir, id, 'eval.json'), 'utf8')) as EvalMeta);
+    } catch {
+      /* not an eval record */
+    }
+  }
+  return out.sort((a, b) => (a.started_at < b.started_at ? 1 : a.started_at > b.started_at ? -1 : a.eval_id < b.eval_id ? 1 : -1));
+}

@@ -1,0 +1,221 @@
+// Runs an eval: every case × variant × repeat is a real run of the engine (`runPipeline`), all of
+// them through one model runner so provider rate limits and breakers are shared; at most
+// `maxParallel` runs at once; results in case order, appended to the record as they finish.
+// Cancelled: the finished cases stay in the record and `resume` runs the rest.
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { Analysis } from '../analyze/index';
+import type { ModelRunner } from '../models/modelRunner';
+import type { RegistryModel } from '../models/registry';
+import { sha256 } from '../run/checkpointStore';
+import { InputError, resolveInputs } from '../run/inputs';
+import { newExecutionId, runPipeline } from '../run/runPipeline';
+import { withoutBom } from '../cli/input';
+import { runAssertion, type AssertionResult } from './assertions';
+import { readCases } from './dataset';
+import type { EvalAnalysis } from './evalAnalysis';
+import type { EvalCase, EvalSpec, EvalVariant } from './evalFile';
+import { EvalRecord, resultKey, type CaseResult, type EvalMeta, type EvalSummary } from './evalRecord';
+import { SummaryBuilder } from './evalSummary';
+import { orderedPool } from './orderedPool';
+import { inputsFor, variantAnalysis } from './variantPipeline';
+
+export const DEFAULT_EVAL_PARALLEL = 8;
+/** How many case problems the first read reports before "and N more". */
+const MAX_PROBLEMS = 10;
+
+/** The eval cannot start: its cases or the options are wrong. Nothing ran. */
+export class EvalInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EvalInputError';
+  }
+}
+
+export interface EvalRunOptions {
+  /** The folder holding `.orchestrator/` (runs, evals, the step cache). */
+  root: string;
+  analysis: EvalAnalysis;
+  evalText: string;
+  models: ModelRunner;
+  maxParallel?: number;
+  onlyVariants?: string[];
+  onlyCases?: string[];
+  signal?: AbortSignal;
+  env?: NodeJS.ProcessEnv;
+  /** Model steps reuse identical earlier calls (default: true when repeat is 1). */
+  cache?: boolean;
+  registry?: RegistryModel[];
+  /** Continue this record's eval: its finished results are kept, the rest run. */
+  resume?: EvalRecord;
+  /** After the first read of the cases: how many runs there are to do, the widest case id, the record. */
+  onStart?(info: { planned: number; kept: number; idWidth: number; record: EvalRecord }): void;
+  /** Each result, in case order. */
+  onResult?(r: CaseResult): void;
+}
+
+export interface EvalOutcome {
+  record: EvalRecord;
+  summary: EvalSummary;
+  status: 'completed' | 'cancelled';
+}
+
+interface Job {
+  c: EvalCase;
+  v: EvalVariant | null;
+  repeat: number;
+}
+
+const variantName = (v: EvalVariant | null) => v?.name ?? 'default';
+
+/** The variants asked for (all when none is named). */
+export function chosenVariants(spec: EvalSpec, only: string[]): (EvalVariant | null)[] {
+  if (!only.length) return spec.variants.length ? spec.variants : [null];
+  const names = spec.variants.map((v) => v.name);
+  const unknown = only.filter((n) => !names.includes(n));
+  if (unknown.length) throw new EvalInputError(`no variant ${unknown.map((n) => `'${n}'`).join(', ')} in the eval${names.length ? ` (variants: ${names.join(', ')})` : ' (it has no variants)'}`);
+  return spec.variants.filter((v) => only.includes(v.name));
+}
+
+/** The first read: every case's inputs checked for every variant before any call; counts and widths. */
+export async function scan(spec: EvalSpec, a: Analysis, variants: (EvalVariant | null)[], only: Set<string>, signal: AbortSignal): Promise<{ cases: number; idWidth: number }> {
+  const params = a.pipeline!.parameters;
+  const names = params.map((p) => p.name);
+  const lines = new Map<string, number>();
+  const problems: string[] = [];
+  let count = 0;
+  let idWidth = 4;
+  const where = (c: EvalCase) => `case '${c.id}' (${spec.cases.kind === 'file' ? `${spec.cases.written}:${c.line}` : `line ${c.line}`})`;
+  for await (const c of readCases(spec.cases, { signal })) {
+    if (only.size && !only.has(c.id)) continue;
+    const seen = lines.get(c.id);
+    if (seen !== undefined) problems.push(`${where(c)}: the id is used already at line ${seen}`);
+    lines.set(c.id, c.line);
+    count++;
+    idWidth = Math.max(idWidth, c.id.length);
+    if (c.skip) continue;
+    for (const v of variants) {
+      try {
+        resolveInputs(params, inputsFor(c.values, v, names));
+      } catch (e) {
+        if (!(e instanceof InputError)) throw e;
+        problems.push(`${where(c)}${v ? `, variant '${v.name}'` : ''}: ${e.message.replace(/: give it with -i .*$/, '')}`);
+      }
+    }
+  }
+  const missing = [...only].filter((id) => !lines.has(id));
+  if (missing.length) problems.push(`no case ${missing.map((m) => `'${m}'`).join(', ')} in the dataset`);
+  if (problems.length) {
+    const shown = problems.slice(0, MAX_PROBLEMS);
+    if (problems.length > MAX_PROBLEMS) shown.push(`and ${problems.length - MAX_PROBLEMS} more`);
+    throw new EvalInputError(`the cases are not all runnable; nothing ran:\n  ${shown.join('\n  ')}`);
+  }
+  return { cases: count, idWidth };
+}
+
+function statusOf(assertions: AssertionResult[], runStatus: string): CaseResult['status'] {
+  if (assertions.some((x) => x.status === 'error')) return 'error';
+  // a case passes when every assertion passes, and its run completed unless an assertion checks the status
+  const ran = runStatus === 'completed' || assertions.some((x) => x.kind === 'status');
+  return assertions.every((x) => x.pass) && ran ? 'pass' : 'fail';
+}
+
+export async function runEval(o: EvalRunOptions): Promise<EvalOutcome> {
+  const spec = o.analysis.eval!;
+  const pa = o.analysis.pipeline!;
+  const signal = o.signal ?? new AbortController().signal;
+  const env = o.env ?? process.env;
+  const variants = chosenVariants(spec, o.onlyVariants ?? []);
+  const only = new Set(o.onlyCases ?? []);
+  const { cases, idWidth } = await scan(spec, pa, variants, only, signal);
+  const pipelineSource = withoutBom(readFileSync(spec.pipeline, 'utf8'));
+  const cache = o.cache ?? spec.repeat === 1;
+  const analyses = new Map(variants.map((v) => [variantName(v), variantAnalysis(pa, v, cache)]));
+  const names = pa.pipeline!.parameters.map((p) => p.name);
+  const summary = new SummaryBuilder(variants.map(variantName));
+  const done = new Set<string>();
+  let record: EvalRecord;
+  if (o.resume) {
+    record = o.resume;
+    if (record.meta.eval_sha256 !== sha256(o.evalText)) throw new EvalInputError(`${record.meta.eval_file} has changed since eval ${record.meta.eval_id} started; resuming would mix two evals. Start a new one.`);
+    for await (const r of record.results()) {
+      done.add(resultKey(r.case, r.variant, r.repeat));
+      summary.add(r);
+    }
+    record.meta.status = 'running';
+    record.meta.ended_at = null;
+    record.writeMeta();
+  } else {
+    const now = new Date();
+    const meta: EvalMeta = {
+      format: 1,
+      eval_id: newExecutionId(now),
+      eval_file: spec.file ? path.relative(o.root, spec.file) : '',
+      eval_sha256: sha256(o.evalText),
+      pipeline_file: path.relative(o.root, spec.pipeline),
+      pipeline_id: pa.pipeline!.id,
+      status: 'running',
+      started_at: now.toISOString(),
+      updated_at: now.toISOString(),
+      ended_at: null,
+      only_variants: o.onlyVariants ?? [],
+      only_cases: o.onlyCases ?? [],
+      variants: variants.map(variantName),
+      repeat: spec.repeat,
+      threshold: spec.threshold,
+      planned: cases * variants.length * spec.repeat,
+      summary: null,
+    };
+    record = EvalRecord.create(o.root, meta);
+  }
+  o.onStart?.({ planned: record.meta.planned, kept: done.size, idWidth, record });
+
+  async function* jobs(): AsyncGenerator<Job> {
+    for await (const c of readCases(spec.cases, { signal })) {
+      if (only.size && !only.has(c.id)) continue;
+      for (const v of variants) for (let r = 0; r < spec.repeat; r++) if (!done.has(resultKey(c.id, variantName(v), r))) yield { c, v, repeat: r };
+    }
+  }
+
+  const runCase = async ({ c, v, repeat }: Job): Promise<CaseResult | null> => {
+    const base = { case: c.id, variant: variantName(v), repeat, cost_usd: 0, judge_cost_usd: 0, tokens_in: 0, tokens_out: 0, latency_ms: 0 };
+    if (c.skip) return { ...base, status: 'skipped', pass: false, score: 0, run_id: null, run_status: null, error: c.skip, assertions: [] };
+    try {
+      const doc = await runPipeline(analyses.get(variantName(v))!, {
+        cwd: o.root,
+        inputs: inputsFor(c.values, v, names),
+        models: o.models,
+        signal,
+        pipelineFile: spec.pipeline,
+        source: pipelineSource,
+        registry: o.registry,
+      });
+      if (signal.aborted) return null;
+      const ctx = { case: c, doc, models: o.models, judge: spec.judge, embedding: spec.embedding, signal, env };
+      const assertions: AssertionResult[] = [];
+      for (const a of [...spec.assert, ...c.assert]) assertions.push(await runAssertion(a, ctx));
+      const status = statusOf(assertions, doc.status);
+      const score = assertions.length ? Math.round((assertions.reduce((s, x) => s + x.score, 0) / assertions.length) * 1e4) / 1e4 : status === 'pass' ? 1 : 0;
+      const judgeCost = assertions.reduce((s, x) => s + (x.judge_cost_usd ?? 0), 0);
+      return { ...base, status, pass: status === 'pass', score, run_id: doc.execution_id, run_status: doc.status, cost_usd: doc.cost_usd, judge_cost_usd: Math.round(judgeCost * 1e6) / 1e6, tokens_in: doc.tokens_in, tokens_out: doc.tokens_out, latency_ms: doc.duration_ms, assertions };
+    } catch (e) {
+      if (signal.aborted) return null;
+      return { ...base, status: 'error', pass: false, score: 0, run_id: null, run_status: null, error: (e as Error).message, assertions: [] };
+    }
+  };
+
+  await orderedPool(jobs(), o.maxParallel ?? spec.maxParallel ?? DEFAULT_EVAL_PARALLEL, runCase, (r) => {
+    if (!r) return;
+    record.append(r);
+    summary.add(r);
+    o.onResult?.(r);
+  }, signal);
+
+  const status = signal.aborted ? 'cancelled' : 'completed';
+  const s = summary.summary(spec.threshold);
+  record.meta.status = status;
+  record.meta.ended_at = new Date().toISOString();
+  record.meta.summary = s;
+  record.writeMeta();
+  return { record, summary: s, status };
+}

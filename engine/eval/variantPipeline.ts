@@ -1,0 +1,42 @@
+// A variant of a pipeline: its models replaced (`*`: every model step; a step id: that step), and
+// its model steps cached, so an unchanged case of an eval does not pay twice. The analysis is
+// copied, never changed: every variant runs on the same compiled pipeline.
+import type { Analysis } from '../analyze/index';
+import type { Pipeline, Step } from '../spec/types';
+import { actionSpec, TOOL_SPECS } from '../tools/specs';
+import type { EvalVariant } from './evalFile';
+
+const usesModel = (s: Step): boolean => !s.loop && !!s.action && !!actionSpec(TOOL_SPECS, s.tool, s.action)?.usesModel;
+
+function stepFor(s: Step, models: Record<string, string>, cache: boolean): Step {
+  const own = Object.prototype.hasOwnProperty.call(models, s.id) ? models[s.id] : null;
+  const model = own ?? (models['*'] && usesModel(s) ? models['*'] : null);
+  const out: Step = { ...s };
+  if (model) {
+    out.model = model;
+    out.expert = null;
+    out.requiresModel = null;
+    // ContextLab's `model:` inside parameters wins over the step's: replace it too
+    if (typeof s.parameters.model === 'string') out.parameters = { ...s.parameters, model };
+  }
+  if (cache && usesModel(s)) out.cache = true;
+  if (s.body) out.body = s.body.map((b) => stepFor(b, models, cache));
+  return out;
+}
+
+/** The analysis a variant runs. `cache`: model steps reuse the results of identical calls (.orchestrator/cache/). */
+export function variantAnalysis(a: Analysis, variant: EvalVariant | null, cache: boolean): Analysis {
+  const p = a.pipeline!;
+  const models = variant?.models ?? {};
+  if (!Object.keys(models).length && !cache) return a;
+  const pipeline: Pipeline = { ...p, model: models['*'] ?? p.model, steps: p.steps.map((s) => stepFor(s, models, cache)) };
+  return { ...a, pipeline };
+}
+
+/** A case's inputs for a variant: the case's columns that are parameters, then the variant's parameters over them. */
+export function inputsFor(values: Record<string, unknown>, variant: EvalVariant | null, parameters: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const p of parameters) if (Object.prototype.hasOwnProperty.call(values, p)) out[p] = values[p];
+  if (variant) for (const [k, v] of Object.entries(variant.parameters)) out[k] = v;
+  return out;
+}
