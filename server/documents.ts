@@ -9,7 +9,7 @@ import { normalizePipeline } from '../engine/analyze/normalize';
 import { parseYaml, readBySections } from '../engine/parse/yamlDocument';
 import { MCP_ACTION } from '../engine/mcp/catalog';
 import { parseMcpTool } from '../engine/mcp/names';
-import { callsMcp, mcpInfoUnlisted, mcpOptionsCached, prepareMcp } from '../engine/api/mcpPrepare';
+import { callsMcp, mcpInfoUnlisted, mcpOptionsCached, prepareMcp } from '../engine/run/mcpPrepare';
 import { actionSpec, TOOL_SPECS, type ActionSpec, type ToolSpec } from '../engine/toolkit/toolSpecs';
 
 /** The listed MCP tools each analysis was made with (completion and hover read them). */

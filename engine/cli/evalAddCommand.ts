@@ -12,7 +12,7 @@ import { exactSpan, parseYaml } from '../parse/yamlDocument';
 import { firstRecordKeys } from '../eval/dataset';
 import type { EvalSpec } from '../eval/evalFile';
 import { UsageError } from './input';
-import { findRunsRoot } from './workspaceRoot';
+import { findRunsRoot } from '../run/runsRoot';
 import { compileEval, type EvalIO } from './evalCommand';
 
 /** The text of the eval file with `item` appended to its block list of cases. */

@@ -12,7 +12,7 @@ import { createModelRunner } from '../models/index';
 import { registryOrShipped } from '../models/registry';
 import { formatFinding, summary as findingSummary, type Style } from './findingFormat';
 import { readSource, UsageError } from './input';
-import { findRunsRoot } from './workspaceRoot';
+import { findRunsRoot } from '../run/runsRoot';
 import { baselineLines, CaseTable, summaryLines } from './evalOutput';
 import { estimateEval } from './evalEstimate';
 import { evalAddCommand } from './evalAddCommand';

@@ -4,7 +4,7 @@ import type { EvalAnalysis } from '../eval/evalAnalysis';
 import { readCases } from '../eval/dataset';
 import { chosenVariants, scan, EvalInputError } from '../eval/evalRunner';
 import { inputsFor, variantAnalysis } from '../eval/variantPipeline';
-import { predict } from '../plan/predict';
+import { predict } from '../run/predict';
 import { loadHistory } from '../run/history';
 import { resolveInputs } from '../run/inputs';
 import { DEFAULT_MAX_PARALLEL } from '../run/runPipeline';

@@ -3,7 +3,7 @@
 // copied, never changed: every variant runs on the same compiled pipeline.
 import type { Analysis } from '../analyze/index';
 import type { Pipeline, Step } from '../spec/types';
-import { actionSpec, TOOL_SPECS } from '../tools/specs';
+import { actionSpec, TOOL_SPECS } from '../toolkit/toolSpecs';
 import type { EvalVariant } from './evalFile';
 
 const usesModel = (s: Step): boolean => !s.loop && !!s.action && !!actionSpec(TOOL_SPECS, s.tool, s.action)?.usesModel;
