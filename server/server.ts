@@ -30,6 +30,9 @@ import { codeLenses, inlayHints, semanticTokens, TOKEN_LEGEND } from './lenses';
 import { definition, highlights, prepareRename, references, rename } from './navigation';
 import { documentSymbols, foldingRanges, selectionRanges } from './outline';
 import { GRAPH_REQUEST, WORKSPACE_TRUSTED_NOTIFICATION, type GraphParams, type GraphResult } from './protocol';
+import { EvalCache, evalLenses, isEvalDocument } from './evalDocuments';
+import { evalCompletions } from './evalCompletion';
+import { evalHover } from './evalHover';
 
 /** A change that comes while another's diagnostics are still waiting waits this long after it, so
  * the changes of one edit (a paste, a multi-cursor edit, a rename) are analyzed once. The first
@@ -46,6 +49,8 @@ export function startServer(connection: Connection): void {
   // (only when the client says the workspace is trusted: listing starts the servers' commands)
   let trusted = false;
   const cache = new AnalysisCache((uri) => schedule(uri, 0), () => trusted);
+  // eval files (`*.eval.yaml`) have their own analysis; pipeline-only features answer nothing for them
+  const evals = new EvalCache();
 
   /** The AUTO lock file of a document on disk (`<file>.auto.lock.json`), if it has one. */
   const lockOf = (uri: string) => (uri.startsWith('file:') ? readAutoLock(fileURLToPath(uri)) : null);
@@ -75,7 +80,7 @@ export function startServer(connection: Connection): void {
   };
   const withDoc = <T>(uri: string, name: string, fallback: T, fn: (a: ReturnType<AnalysisCache['get']>, doc: TextDocument) => T): T => {
     const doc = documents.get(uri);
-    if (!doc) return fallback;
+    if (!doc || isEvalDocument(doc)) return fallback;
     return safe(name, fallback, () => fn(cache.get(doc), doc));
   };
 
@@ -129,6 +134,12 @@ export function startServer(connection: Connection): void {
     if (!doc) return;
     const version = doc.version;
     safe('diagnostics', undefined, () => {
+      if (isEvalDocument(doc)) {
+        const e = evals.get(doc).eval;
+        idle.touch();
+        if (documents.get(uri)?.version === version) void connection.sendDiagnostics({ uri, version, diagnostics: e.findings.map((f) => toDiagnostic(f, uri)) });
+        return;
+      }
       const a = cache.get(doc);
       idle.touch();
       // a newer version arrived while this one was analyzed: its own publish will follow
@@ -163,11 +174,18 @@ export function startServer(connection: Connection): void {
     clearTimeout(primers.get(e.document.uri));
     primers.delete(e.document.uri);
     cache.delete(e.document.uri);
+    evals.delete(e.document.uri);
     void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
 
-  connection.onCompletion((p) => withDoc(p.textDocument.uri, 'completion', [], (a, doc) => completions(a, a.parsed.lines.offset(p.position))));
-  connection.onHover((p) => withDoc(p.textDocument.uri, 'hover', null, (a, doc) => explanationHover(a, doc.uri, p.position.line) ?? hover(a, a.parsed.lines.offset(p.position), lockOf(doc.uri))));
+  const withEval = <T>(uri: string, name: string, fallback: T, fn: (d: ReturnType<EvalCache['get']>, doc: TextDocument) => T): T | undefined => {
+    const doc = documents.get(uri);
+    if (!doc || !isEvalDocument(doc)) return undefined;
+    return safe(name, fallback, () => fn(evals.get(doc), doc));
+  };
+  const fileOf = (uri: string) => (uri.startsWith('file:') ? fileURLToPath(uri) : null);
+  connection.onCompletion((p) => withEval(p.textDocument.uri, 'evalCompletion', [], (d) => evalCompletions(d, p.position, fileOf(p.textDocument.uri))) ?? withDoc(p.textDocument.uri, 'completion', [], (a, doc) => completions(a, a.parsed.lines.offset(p.position))));
+  connection.onHover((p) => withEval(p.textDocument.uri, 'evalHover', null, (d, doc) => evalHover(d, doc.offsetAt(p.position))) ?? withDoc(p.textDocument.uri, 'hover', null, (a, doc) => explanationHover(a, doc.uri, p.position.line) ?? hover(a, a.parsed.lines.offset(p.position), lockOf(doc.uri))));
   connection.onDefinition((p) => withDoc(p.textDocument.uri, 'definition', null, (a, doc) => definition(a, doc.uri, a.parsed.lines.offset(p.position))));
   connection.onReferences((p) => withDoc(p.textDocument.uri, 'references', [], (a, doc) => references(a, doc.uri, a.parsed.lines.offset(p.position), p.context.includeDeclaration)));
   connection.onDocumentHighlight((p) => withDoc(p.textDocument.uri, 'highlight', [], (a, doc) => highlights(a, a.parsed.lines.offset(p.position))));
@@ -176,7 +194,7 @@ export function startServer(connection: Connection): void {
   connection.onDocumentSymbol((p) => withDoc(p.textDocument.uri, 'symbols', [], (a) => documentSymbols(a)));
   connection.onFoldingRanges((p) => withDoc(p.textDocument.uri, 'folding', [], (a) => foldingRanges(a)));
   connection.onSelectionRanges((p) => withDoc(p.textDocument.uri, 'selectionRanges', [], (a, doc) => selectionRanges(a, p.positions.map((x) => a.parsed.lines.offset(x)))));
-  connection.onCodeLens((p) => withDoc(p.textDocument.uri, 'codeLens', [], (a, doc) => codeLenses(a, doc.uri, lockOf(doc.uri)).filter((l) => l.command && clientCommands.has(l.command.command))));
+  connection.onCodeLens((p) => withEval(p.textDocument.uri, 'evalCodeLens', [], (d, doc) => evalLenses(d, doc.uri).filter((l) => l.command && clientCommands.has(l.command.command))) ?? withDoc(p.textDocument.uri, 'codeLens', [], (a, doc) => codeLenses(a, doc.uri, lockOf(doc.uri)).filter((l) => l.command && clientCommands.has(l.command.command))));
   connection.languages.inlayHint.on((p) => withDoc(p.textDocument.uri, 'inlayHints', [], (a, doc) => inlayHints(a, p.range.start.line, p.range.end.line, lockOf(doc.uri))));
   connection.languages.semanticTokens.on((p) => withDoc(p.textDocument.uri, 'semanticTokens', { data: [] }, (a) => semanticTokens(a)));
   connection.onCodeAction((p) => withDoc(p.textDocument.uri, 'codeActions', [], (a, doc) => codeActions(a, doc.uri, p.context.diagnostics)));
@@ -185,6 +203,11 @@ export function startServer(connection: Connection): void {
 
   // a lock file was written (Resolve AUTO tags, orc auto): the inline answers and lenses change
   connection.onDidChangeWatchedFiles((p) => {
+    // a pipeline or dataset an open eval names changed on disk: the evals are checked again
+    if (p.changes.some((c) => /\.(pipeline\.ya?ml|jsonl|csv|json)$/.test(c.uri) && !c.uri.endsWith('.auto.lock.json'))) {
+      evals.clear();
+      for (const d of documents.all()) if (isEvalDocument(d)) schedule(d.uri, 0);
+    }
     if (!p.changes.some((c) => c.uri.endsWith('.auto.lock.json'))) return;
     void connection.languages.inlayHint.refresh().catch(() => undefined);
     void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);

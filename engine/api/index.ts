@@ -51,3 +51,17 @@ export type { Finding, ParameterDecl, Plan, Step } from '../spec/types';
 export { evaluate, hasTemplateSyntax, renderValue } from '../template/index';
 export type { Scope } from '../template/index';
 export type { Answer, Interaction, Question } from '../toolkit/interaction';
+// evals (engine/eval): the analysis, the runner, the records and their baselines, and what the editor reads of an eval
+export { analyzeEval, evalHasErrors } from '../eval/evalAnalysis';
+export type { EvalAnalysis } from '../eval/evalAnalysis';
+export { runEval, EvalInputError } from '../eval/evalRunner';
+export type { EvalOutcome } from '../eval/evalRunner';
+export { EvalRecord, listEvals } from '../eval/evalRecord';
+export type { CaseResult, EvalMeta, EvalSummary, VariantSummary } from '../eval/evalRecord';
+export type { AssertionResult } from '../eval/assertions';
+export { compareWithBaseline } from '../eval/baseline';
+export type { BaselineComparison, CaseDelta } from '../eval/baseline';
+export { DatasetError } from '../eval/dataset';
+export { caseInputs, estimateEvalRuns, evalOutline, MAX_LISTED_CASES, previousEval } from '../eval/editorEval';
+export type { EvalEstimate, EvalOutline, OutlineCase } from '../eval/editorEval';
+export { wilson } from '../eval/stats';

@@ -14,7 +14,7 @@ const LAYERS: string[][] = [
   ['engine/analyze', 'engine/tools'],
   ['engine/auto', 'engine/intel'],
   ['engine/run'],
-  ['engine/distributed'],
+  ['engine/distributed', 'engine/eval'],
   ['engine/api'],
   ['engine/cli', 'server', 'media'],
   ['client'],
