@@ -65,3 +65,4 @@ export { DatasetError } from '../eval/dataset';
 export { caseInputs, estimateEvalRuns, evalOutline, MAX_LISTED_CASES, previousEval } from '../eval/editorEval';
 export type { EvalEstimate, EvalOutline, OutlineCase } from '../eval/editorEval';
 export { wilson } from '../eval/stats';
+export { addRunToEval, EvalAddError } from '../eval/editorAdd';

@@ -307,3 +307,86 @@ describe('workbench: a restricted (untrusted) workspace', function () {
     assert.equal(fs.existsSync(path.join(s.workspace, '.orchestrator')), false);
   });
 });
+
+describe('workbench: an eval, as a person runs it', function () {
+  this.timeout(240_000);
+  // the failure's peek opens in the eval file as it does for any test framework's failure
+  const s = personWorkbench({ trusted: true, settings: { 'workbench.colorTheme': 'Default Light Modern', 'testing.automaticallyOpenPeekView': 'failureAnywhere' } });
+
+  it('shows the eval in the Test Explorer as file → variant → case, with its lenses', async () => {
+    await quickOpen(s.page, 'greet.eval.yaml');
+    await s.page.locator('.codelens-decoration a', { hasText: 'Run Eval' }).first().waitFor({ state: 'visible', timeout: 60_000 });
+    await s.page.locator('.codelens-decoration a', { hasText: 'Run Variant hi' }).first().waitFor({ state: 'visible' });
+    await palette(s.page, 'Testing: Focus on Test Explorer View');
+    const tree = s.page.locator('.test-explorer-tree, .test-explorer');
+    const row = (label: string) => tree.locator('.monaco-list-row', { hasText: label }).first();
+    await row('greet.eval.yaml').waitFor({ state: 'visible', timeout: 60_000 });
+    // expand the file and its variants
+    await row('greet.eval.yaml').click();
+    await s.page.keyboard.press('ArrowRight');
+    await row('hello').waitFor({ state: 'visible', timeout: 10_000 });
+    await row('hi').click();
+    await s.page.keyboard.press('ArrowRight');
+    await tree.locator('.monaco-list-row', { hasText: 'grace' }).nth(0).waitFor({ state: 'visible', timeout: 10_000 });
+    await shot(s.page, '10-eval-test-explorer');
+  });
+
+  it('runs the eval: the failing case has its diff at the assertion line, and the panel shows the matrix', async () => {
+    await quickOpen(s.page, 'greet.eval.yaml');
+    await s.page.locator('.codelens-decoration a', { hasText: 'Run Eval' }).first().click();
+    // the eval panel: 2 cases × 2 variants, grace failing in hi
+    const view = webview(s.page);
+    await view.locator('[data-testid="eval-matrix"]').waitFor({ state: 'visible', timeout: 60_000 });
+    await view.locator('td[data-case="grace"][data-variant="hi"][data-status="fail"]').waitFor({ state: 'attached', timeout: 30_000 });
+    for (const [c, v] of [['ada', 'hello'], ['ada', 'hi'], ['grace', 'hello']]) await view.locator(`td[data-case="${c}"][data-variant="${v}"][data-status="pass"]`).waitFor({ state: 'attached' });
+    assert.match((await view.locator('[data-testid="eval-summary"] tr[data-variant="hi"]').textContent()) ?? '', /^hi1\/2 · 50\.0 %9\.5 % – 90\.5 %0\$0\.0000$/);
+    await shot(s.page, '12-eval-matrix');
+    // the failure's peek in the eval file: expected and actual side by side, on the assertion's line (9)
+    const peek = s.page.locator('.peekview-widget').first();
+    await peek.waitFor({ state: 'visible', timeout: 30_000 });
+    await peek.locator('.view-lines', { hasText: 'Hello, Grace!' }).first().waitFor({ state: 'visible', timeout: 15_000 });
+    await peek.locator('.view-lines', { hasText: 'Hi, Grace!' }).first().waitFor({ state: 'visible', timeout: 15_000 });
+    const peekLine = await s.page.evaluate(() => {
+      const ed = [...document.querySelectorAll('.monaco-editor[data-uri$="greet.eval.yaml"]')].find((e) => e.querySelector('.peekview-widget'));
+      const zone = ed?.querySelector('.peekview-widget')?.closest('.zone-widget') as HTMLElement | null;
+      if (!ed || !zone) return null;
+      // the line drawn just above the peek's zone
+      const top = zone.getBoundingClientRect().top;
+      const numbers = [...ed.querySelectorAll('.margin-view-overlays .line-numbers')].map((n) => ({ n: Number(n.textContent), y: n.getBoundingClientRect().bottom })).filter((x) => x.y <= top + 2);
+      return numbers.sort((a, b) => b.y - a.y)[0]?.n ?? null;
+    });
+    assert.equal(peekLine, 9, 'the peek opens under the assertion (line 9 of greet.eval.yaml)');
+    await shot(s.page, '11-eval-failure-diff');
+    await s.page.keyboard.press('Escape');
+  });
+
+  it('debugs the failing case: its run holds at a breakpoint with the case inputs', async () => {
+    await quickOpen(s.page, 'greet.pipeline.yaml');
+    // a breakpoint on the read step (line 20)
+    await s.page.locator('.monaco-editor .view-lines').first().click();
+    await s.page.keyboard.press('Control+G');
+    await s.page.locator('.quick-input-widget input').fill(':20');
+    await s.page.keyboard.press('Enter');
+    await s.page.keyboard.press('F9');
+    await s.page.locator('.monaco-editor .codicon-debug-breakpoint').first().waitFor({ state: 'visible', timeout: 10_000 });
+    // what the eval wrote goes, so that what the debugged run writes is seen alone
+    fs.rmSync(path.join(s.workspace, 'output', 'greet'), { recursive: true, force: true });
+    await palette(s.page, 'Testing: Focus on Test Explorer View');
+    const tree = s.page.locator('.test-explorer-tree, .test-explorer');
+    const grace = tree.locator('.monaco-list-row', { hasText: 'grace' });
+    // the second grace is hi's (hello's is listed first)
+    await grace.nth(1).waitFor({ state: 'visible', timeout: 20_000 });
+    await grace.nth(1).hover();
+    await grace.nth(1).locator('.action-label[aria-label*="Debug Test"]').click();
+    const thread = s.page.locator('.debug-call-stack .monaco-list-row', { hasText: 'read' }).filter({ hasText: /paused on breakpoint/i }).first();
+    await thread.waitFor({ state: 'visible', timeout: 60_000 });
+    const variablesView = s.page.locator('.debug-variables');
+    await variablesView.locator('.monaco-list-row', { hasText: 'Parameters' }).first().click().catch(() => undefined);
+    await shot(s.page, '13-eval-case-debug');
+    // the case's run in its variant: grace's name with hi's greeting, held before its read step
+    assert.deepEqual(fs.readdirSync(path.join(s.workspace, 'output', 'greet')), ['Hi-Grace.txt']);
+    assert.equal(fs.readFileSync(path.join(s.workspace, 'output', 'greet', 'Hi-Grace.txt'), 'utf8'), 'Hi, Grace!');
+    await s.page.keyboard.press('F5');
+    await s.page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 30_000 });
+  });
+});
