@@ -10,7 +10,6 @@ import { analyze, type Analysis } from '../engine/analyze/index';
 import { analyzeEval, type EvalAnalysis } from '../engine/eval/evalAnalysis';
 import { keyRange } from '../engine/parse/yamlDocument';
 import { parseYaml } from '../engine/parse/yamlDocument';
-import { withoutBom } from '../engine/cli/input';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { EVAL_COMMANDS } from './protocol';
 
@@ -41,7 +40,7 @@ function pipelineOfText(text: string, file: string | null): string | null {
 function analyzeFile(file: string): Analysis | null {
   try {
     if (!existsSync(file) || !statSync(file).isFile()) return null;
-    return analyze(withoutBom(readFileSync(file, 'utf8')));
+    return analyze(readFileSync(file, 'utf8').replace(/^\uFEFF/, ''));
   } catch {
     return null;
   }
