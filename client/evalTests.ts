@@ -93,7 +93,9 @@ export class EvalTests implements vscode.Disposable {
   }
 
   private read(uri: vscode.Uri): { text: string; analysis: EvalAnalysis } {
-    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    // an open document's unsaved edits are what the person sees; otherwise the file on disk (an
+    // open document catches up with a change on disk after the watcher has told us)
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString() && d.isDirty);
     const text = open ? open.getText() : readFileSync(uri.fsPath, 'utf8');
     return { text, analysis: analyzeEval(text, uri.fsPath) };
   }
