@@ -381,9 +381,11 @@ describe('workbench: an eval, as a person runs it', function () {
     // one running thread, held at read: the Call Stack's title says why
     await s.page.locator('.debug-call-stack .monaco-list-row', { hasText: 'read' }).first().waitFor({ state: 'visible', timeout: 60_000 });
     await s.page.getByText(/paused on breakpoint/i).first().waitFor({ state: 'visible', timeout: 10_000 });
-    // the run's inputs are the case's in its variant: name Grace, greeting Hi
+    // the run's parameters are the case's in its variant (name Grace, greeting Hi), and so is the held step's rendered path
     const variablesView = s.page.locator('.debug-variables');
     await variablesView.locator('.monaco-list-row', { hasText: 'Inputs' }).first().click();
+    await variablesView.locator('.monaco-list-row', { hasText: 'path' }).filter({ hasText: '"output/greet/Hi-Grace.txt"' }).first().waitFor({ state: 'visible', timeout: 10_000 });
+    await variablesView.locator('.monaco-list-row', { hasText: 'Parameters' }).first().click();
     await variablesView.locator('.monaco-list-row', { hasText: 'name' }).filter({ hasText: '"Grace"' }).first().waitFor({ state: 'visible', timeout: 10_000 });
     await variablesView.locator('.monaco-list-row', { hasText: 'greeting' }).filter({ hasText: '"Hi"' }).first().waitFor({ state: 'visible', timeout: 10_000 });
     await shot(s.page, '13-eval-case-debug');
