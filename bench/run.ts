@@ -6,6 +6,7 @@ const BENCHES: Record<string, string> = {
   analyze: 'analyze.bench.ts',
   distributed: 'distributed.bench.ts',
   engine: 'engine.bench.ts',
+  eval: 'eval.bench.ts',
   lsp: 'lsp.bench.ts',
   models: 'models.bench.ts',
   predict: 'predict.bench.ts',

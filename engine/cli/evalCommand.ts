@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { analyzeEval, evalHasErrors, type EvalAnalysis } from '../eval/evalAnalysis';
 import { runEval, EvalInputError, DEFAULT_EVAL_PARALLEL } from '../eval/evalRunner';
 import { EvalRecord, listEvals } from '../eval/evalRecord';
-import { BaselineError, compareWithBaseline, findBaseline, type BaselineComparison } from '../eval/baseline';
+import { BaselineError, checkBaseline, compareWithBaseline, findBaseline, type BaselineComparison } from '../eval/baseline';
 import { writeJUnit } from '../eval/junit';
 import { DatasetError } from '../eval/dataset';
 import { createModelRunner } from '../models/index';
@@ -147,6 +147,15 @@ export async function evalCommand(argv: string[], style: Style, errStyle: Style,
   if (a.estimate) return estimateEval(compiled.analysis, { variants: a.variants, cases: a.cases, parallel, registry: registryOrShipped(registryFile), root: findRunsRoot(process.cwd()) ?? process.cwd(), out: io.out, err: io.err });
   const root = a.resume ? (findRunsRoot(process.cwd()) ?? process.cwd()) : process.cwd();
   const resume = a.resume ? resumeRecord(root, a.resume, a.file) : undefined;
+  if (a.baseline) {
+    try {
+      checkBaseline(root, a.baseline, path.relative(root, path.resolve(a.file)));
+    } catch (e) {
+      if (!(e instanceof BaselineError)) throw e;
+      io.err(`orc: ${e.message}; nothing ran`);
+      return EVAL_EXIT.compile;
+    }
+  }
   const intr = interruptible(io.err);
   let table: CaseTable | null = null;
   const say = a.json ? io.err : io.out;

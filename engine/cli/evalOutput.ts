@@ -107,7 +107,8 @@ export function estimateLines(rows: EstimateRow[], cases: number, repeat: number
     low += r.cost.low * r.runs;
     high += r.cost.high * r.runs;
     ms += r.makespanMs * r.runs;
-    out.push(`  ${r.variant}: ${r.runs} runs, ${money(r.cost.expected * r.runs)} (${money(r.cost.low * r.runs)}–${money(r.cost.high * r.runs)}), ${(r.makespanMs / 1000).toFixed(1)} s a run${r.unknown.length ? `; no estimate for ${r.unknown.join(', ')}` : ''}`);
+    const duration = r.unknown.length ? `no duration known for ${r.unknown.join(', ')} (no earlier run), ${(r.makespanMs / 1000).toFixed(1)} s a run for the rest` : `${(r.makespanMs / 1000).toFixed(1)} s a run`;
+    out.push(`  ${r.variant}: ${r.runs} runs, ${money(r.cost.expected * r.runs)} (${money(r.cost.low * r.runs)}–${money(r.cost.high * r.runs)}), ${duration}`);
   }
   out.push(`total: ${money(cost)} (${money(low)}–${money(high)}), about ${(ms / parallel / 1000).toFixed(1)} s with ${parallel} at once (before judges and rate limits); no call was made`);
   return out;

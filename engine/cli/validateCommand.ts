@@ -2,6 +2,7 @@
 import { analyze, type AnalyzeOptions, callsMcp, type Finding, hasErrors, mcpAnalyzeOptions, mcpInfoUnlisted } from '../api/index';
 import { formatFinding, paint, summary, type Style } from './findingFormat';
 import { displayName, readSource } from './input';
+import { analyzeEval, evalHasErrors } from '../eval/evalAnalysis';
 
 export interface ValidateReport {
   file: string;
@@ -11,6 +12,11 @@ export interface ValidateReport {
 
 /** `options`: the listed MCP tools (engine/run/mcpPrepare.ts); default: only the user's MCP server names. */
 export function validateFile(file: string, text = readSource(file), options?: AnalyzeOptions): { report: ValidateReport; text: string } {
+  // an eval file (NAME.eval.yaml) is checked as one, against its pipeline (docs/eval.md)
+  if (/\.eval\.ya?ml$/i.test(file)) {
+    const e = analyzeEval(text, file);
+    return { report: { file: displayName(file), valid: !evalHasErrors(e), findings: e.findings }, text };
+  }
   const a = analyze(text, options ?? { mcp: mcpInfoUnlisted().mcp });
   return { report: { file: displayName(file), valid: !hasErrors(a.findings), findings: a.findings }, text };
 }

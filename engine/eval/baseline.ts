@@ -52,6 +52,17 @@ export function findBaseline(root: string, which: string, current: EvalMeta): Ev
   return new EvalRecord(root, found);
 }
 
+/** Refuses a `--baseline` that cannot be found before the eval runs (the same search as findBaseline). */
+export function checkBaseline(root: string, which: string, evalFile: string): void {
+  if (which !== 'latest') {
+    try {
+      EvalRecord.open(root, which);
+    } catch (e) {
+      throw new BaselineError((e as Error).message);
+    }
+  } else if (!listEvals(root).some((m) => m.eval_file === evalFile && m.status === 'completed')) throw new BaselineError(`no earlier finished eval of ${evalFile} to compare with (see 'orc evals')`);
+}
+
 const money = (x: number) => Math.round(x * 1e6) / 1e6;
 const signed = (x: number, f: (n: number) => string) => `${x >= 0 ? '+' : '-'}${f(Math.abs(x))}`;
 

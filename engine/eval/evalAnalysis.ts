@@ -112,7 +112,8 @@ function checkPipeline(sink: EvalSink, spec: EvalSpec): Analysis | null {
   const a = analyze(withoutBom(readFileSync(spec.pipeline, 'utf8')));
   if (hasErrors(a.findings) || !a.pipeline) {
     const f = a.findings.find((x) => x.severity === 'error');
-    sink.atValue('eval.pipeline-does-not-compile', `The pipeline does not compile${f ? `: ${path.basename(spec.pipeline)}:${f.range.start.line + 1}:${f.range.start.character + 1}: ${f.message}` : ''}.`, ['pipeline']);
+    const why = f ? `: ${path.basename(spec.pipeline)}:${f.range.start.line + 1}:${f.range.start.character + 1}: ${f.message}` : '';
+    sink.atValue('eval.pipeline-does-not-compile', `The pipeline does not compile${why}${/[.?!]$/.test(why) ? '' : '.'}`, ['pipeline']);
   }
   return a;
 }
@@ -183,7 +184,9 @@ function checkParameters(sink: EvalSink, spec: EvalSpec, a: Analysis, checker: C
   for (const c of cols.columns) {
     if (names.includes(c) || checker.columnsRead.has(c)) continue;
     const s = suggest(c, names);
-    sink.atKey('eval.unused-column', `Column '${c}' is neither a parameter of the pipeline nor read as 'case.${c}' by an assertion.${didYouMean(s)}`, cols.at(c), s);
+    const message = `Column '${c}' is neither a parameter of the pipeline nor read as 'case.${c}' by an assertion.${didYouMean(s)}`;
+    if (spec.cases.kind === 'inline') sink.atKey('eval.unused-column', message, cols.at(c), s);
+    else sink.atValue('eval.unused-column', message, ['cases'], s);
   }
 }
 

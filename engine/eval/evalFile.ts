@@ -90,8 +90,14 @@ export class EvalSink {
   atKey(code: EvalFindingCode, message: string, p: ValuePath, suggestions?: string[], severity?: Severity): void {
     this.add(code, message, keyRange(this.parsed, p), p, suggestions, severity);
   }
+  /** At the value; a block mapping or list ends at its last character, not at the line after it. */
   atValue(code: EvalFindingCode, message: string, p: ValuePath, suggestions?: string[], severity?: Severity): void {
-    this.add(code, message, valueRange(this.parsed, p), p, suggestions, severity);
+    const r = valueRange(this.parsed, p);
+    const lines = this.parsed.lines;
+    const start = lines.offset(r.start);
+    let end = lines.offset(r.end);
+    while (end > start + 1 && /\s/.test(this.parsed.text[end - 1])) end--;
+    this.add(code, message, lines.range(start, end), p, suggestions, severity);
   }
   lineOf(p: ValuePath): number {
     return keyRange(this.parsed, p).start.line;

@@ -2,6 +2,7 @@
 // them through one model runner so provider rate limits and breakers are shared; at most
 // `maxParallel` runs at once; results in case order, appended to the record as they finish.
 // Cancelled: the finished cases stay in the record and `resume` runs the rest.
+import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Analysis } from '../analyze/index';
@@ -9,8 +10,10 @@ import type { ModelRunner } from '../models/modelRunner';
 import type { RegistryModel } from '../models/registry';
 import { sha256 } from '../run/checkpointStore';
 import { InputError, resolveInputs } from '../run/inputs';
-import { newExecutionId, runPipeline } from '../run/runPipeline';
+import { DEFAULT_MAX_PARALLEL, newExecutionId, runPipeline } from '../run/runPipeline';
+import { writeRunRecord } from './runRecord';
 import { withoutBom } from '../cli/input';
+import { Redactor } from '../run/redact';
 import { runAssertion, type AssertionResult } from './assertions';
 import { readCases } from './dataset';
 import type { EvalAnalysis } from './evalAnalysis';
@@ -124,6 +127,8 @@ export async function runEval(o: EvalRunOptions): Promise<EvalOutcome> {
   const spec = o.analysis.eval!;
   const pa = o.analysis.pipeline!;
   const signal = o.signal ?? new AbortController().signal;
+  // every running case's run and model calls listen to it: many at once is expected, not a leak
+  setMaxListeners(0, signal);
   const env = o.env ?? process.env;
   const variants = chosenVariants(spec, o.onlyVariants ?? []);
   const only = new Set(o.onlyCases ?? []);
@@ -132,6 +137,8 @@ export async function runEval(o: EvalRunOptions): Promise<EvalOutcome> {
   const cache = o.cache ?? spec.repeat === 1;
   const analyses = new Map(variants.map((v) => [variantName(v), variantAnalysis(pa, v, cache)]));
   const names = pa.pipeline!.parameters.map((p) => p.name);
+  // the runs redact their results; the record redacts what assertions and errors said about them too
+  const redactor = new Redactor(env);
   const summary = new SummaryBuilder(variants.map(variantName));
   const done = new Set<string>();
   let record: EvalRecord;
@@ -181,16 +188,21 @@ export async function runEval(o: EvalRunOptions): Promise<EvalOutcome> {
     const base = { case: c.id, variant: variantName(v), repeat, cost_usd: 0, judge_cost_usd: 0, tokens_in: 0, tokens_out: 0, latency_ms: 0 };
     if (c.skip) return { ...base, status: 'skipped', pass: false, score: 0, run_id: null, run_status: null, error: c.skip, assertions: [] };
     try {
+      const inputs = resolveInputs(pa.pipeline!.parameters, inputsFor(c.values, v, names));
       const doc = await runPipeline(analyses.get(variantName(v))!, {
         cwd: o.root,
-        inputs: inputsFor(c.values, v, names),
+        inputs,
+        // the case's run record is written once at its end (runRecord.ts)
+        checkpoint: false,
         models: o.models,
         signal,
         pipelineFile: spec.pipeline,
         source: pipelineSource,
         registry: o.registry,
+        redactor,
       });
       if (signal.aborted) return null;
+      writeRunRecord(o.root, doc, { inputs, pipelineFile: spec.pipeline, source: pipelineSource, maxParallel: pa.pipeline!.context.maxParallel ?? DEFAULT_MAX_PARALLEL });
       const ctx = { case: c, doc, models: o.models, judge: spec.judge, embedding: spec.embedding, signal, env };
       const assertions: AssertionResult[] = [];
       for (const a of [...spec.assert, ...c.assert]) assertions.push(await runAssertion(a, ctx));
@@ -206,6 +218,7 @@ export async function runEval(o: EvalRunOptions): Promise<EvalOutcome> {
 
   await orderedPool(jobs(), o.maxParallel ?? spec.maxParallel ?? DEFAULT_EVAL_PARALLEL, runCase, (r) => {
     if (!r) return;
+    r = redactor.value(r);
     record.append(r);
     summary.add(r);
     o.onResult?.(r);

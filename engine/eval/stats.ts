@@ -16,7 +16,11 @@ export function wilson(passed: number, total: number, z = Z95): Interval {
   const denom = 1 + z2 / total;
   const centre = (p + z2 / (2 * total)) / denom;
   const half = (z * Math.sqrt((p * (1 - p)) / total + z2 / (4 * total * total))) / denom;
-  return { low: round4(Math.max(0, centre - half)), high: round4(Math.min(1, centre + half)) };
+  return { low: round6(Math.max(0, centre - half)), high: round6(Math.min(1, centre + half)) };
+}
+
+function round6(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
 }
 
 export function round4(x: number): number {
@@ -25,5 +29,6 @@ export function round4(x: number): number {
 
 /** `66.7%` */
 export function percent(x: number): string {
-  return `${(x * 100).toFixed(1)}%`;
+  // rounded once, to tenths of a percent (toFixed alone turns 9.45 into 9.4: it has no exact binary form)
+  return `${(Math.round(x * 1000) / 10).toFixed(1)}%`;
 }
