@@ -30,6 +30,8 @@ const builds = [
   { ...common, entryPoints: ['server/server.ts'], outfile: 'dist/server.js', platform: 'node', format: 'cjs', target: 'node20', plugins: [asciiOnly] },
   { ...common, entryPoints: ['client/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },
   { ...common, entryPoints: ['media/webview.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022', minify: true },
+  // the eval panel: its own small entry (no graph layout engine in it), the same protocol module
+  { ...common, entryPoints: ['media/evalView.ts'], outfile: 'dist/evalView.js', platform: 'browser', format: 'iife', target: 'es2022', minify: true },
 ];
 
 if (watch) {

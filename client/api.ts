@@ -27,4 +27,10 @@ export interface OrchestratorApi {
   listedRuns(): { runId: string; pipelineId: string | null; status: string | null; tokens: number | null }[];
   /** The folder whose `.orchestrator/` holds this pipeline's runs. */
   runStateFolder(uri: string): string;
+  /** The latest eval of this eval file in this window: each case × variant's status and run. */
+  evalOutcome(uri: string): { evalId: string; results: { case: string; variant: string; status: string; runId: string | null }[] } | undefined;
+  /** What the eval panel of this eval file last drew. */
+  evalPanelRendered(uri: string): { cells: number; failing: string[] } | undefined;
+  /** The Test Explorer's eval items, as `file > variant > case` paths, sorted. */
+  evalTestItems(): Promise<string[]>;
 }

@@ -3,6 +3,10 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import type { OrchestratorApi } from './api';
 import { LENS_COMMANDS, registerCommands } from './commands';
+import { EVAL_LENS_COMMANDS, registerEvalCommands } from './evalCommands';
+import { EvalPanels } from './evalPanel';
+import { EvalTests } from './evalTests';
+import { registerAddToEval } from './addToEval';
 import { onSettingsChanged, runFolder } from './configuration';
 import { registerDebugging } from './debugging';
 import { registerRunsView } from './runsView';
@@ -18,7 +22,7 @@ let client: LanguageClient | undefined;
 export async function activate(context: vscode.ExtensionContext): Promise<OrchestratorApi> {
   const log = new Log();
   const status = new RunStatusBar();
-  const clientReady = startLanguageClient(context, LENS_COMMANDS).then((c) => (client = c));
+  const clientReady = startLanguageClient(context, [...LENS_COMMANDS, ...EVAL_LENS_COMMANDS]).then((c) => (client = c));
   let runs: RunController | undefined;
   // the graph comes from the language server; a panel restored after a reload may ask before the
   // server is up, or for a document no editor has open yet (the server knows only open documents)
@@ -36,6 +40,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<Orches
   registerCommands(context, runs, host, graphOf, models, log);
   registerDebugging(context, runs, host);
   const runsView = registerRunsView(context, runs, host);
+  // evals: the Test Explorer's items and runs, the eval panel, the eval commands
+  const evalTests = new EvalTests(models, log);
+  const evalPanels = new EvalPanels(context.extensionUri, {
+    openRun: async (_root, runId) => {
+      const item = runsView.items().find((r) => r.runId === runId);
+      if (item) return runsView.open(item);
+      void vscode.window.showWarningMessage(`Run ${runId} is not in the Runs view's folders.`);
+      return false;
+    },
+    rerun: async (uri, only) => vscode.commands.executeCommand('orchestrator.runEval', uri, only),
+  });
+  context.subscriptions.push(evalTests, evalPanels);
+  registerEvalCommands(context, evalTests, evalPanels, log);
+  registerAddToEval(context, runsView);
   await clientReady;
   const controller = runs;
   return {
@@ -46,6 +64,21 @@ export async function activate(context: vscode.ExtensionContext): Promise<Orches
     stepText: (uri, step) => host.stepText(uri, step),
     listedRuns: () => runsView.items().map((r) => ({ runId: r.runId, pipelineId: r.summary?.pipeline_id ?? null, status: r.summary?.status ?? null, tokens: r.summary?.tokens ?? null })),
     runStateFolder: (uri) => runFolder(vscode.Uri.parse(uri)),
+    evalOutcome: (uri) => {
+      const o = evalTests.lastOutcome(vscode.Uri.parse(uri));
+      return o ? { evalId: o.meta.eval_id, results: o.results.map((r) => ({ case: r.case, variant: r.variant, status: r.status, runId: r.run_id })) } : undefined;
+    },
+    evalPanelRendered: (uri) => evalPanels.rendered(uri),
+    evalTestItems: async () => {
+      await evalTests.ready();
+      const out: string[] = [];
+      const walk = (i: vscode.TestItem, prefix: string) => {
+        out.push(prefix + i.label);
+        i.children.forEach((c) => walk(c, `${prefix}${i.label} > `));
+      };
+      evalTests.controller.items.forEach((i) => walk(i, ''));
+      return out.sort();
+    },
   };
 }
 

@@ -7,6 +7,8 @@ import { GRAPH_REQUEST, WORKSPACE_TRUSTED_NOTIFICATION, type GraphParams, type G
 import { SERVER_ENV } from '../server/launch';
 
 export const LANGUAGE_ID = 'orchestrator-pipeline';
+/** Eval files (`*.eval.yaml`): their own language, checked by the same server. */
+export const EVAL_LANGUAGE_ID = 'orchestrator-eval';
 
 export async function startLanguageClient(context: vscode.ExtensionContext, commands: string[]): Promise<LanguageClient> {
   const module = context.asAbsolutePath('dist/server.js');
@@ -16,11 +18,12 @@ export async function startLanguageClient(context: vscode.ExtensionContext, comm
     debug: { module, transport: TransportKind.ipc, options: { env, execArgv: ['--nolazy', '--inspect=6009'] } },
   };
   const clientOptions: LanguageClientOptions = {
-    documentSelector: [{ language: LANGUAGE_ID }],
+    documentSelector: [{ language: LANGUAGE_ID }, { language: EVAL_LANGUAGE_ID }],
     // listing an MCP server's tools starts its command: only in a trusted workspace
     initializationOptions: { commands, trusted: vscode.workspace.isTrusted },
     // lock files the server reads for AUTO answers: a change refreshes inlay hints and lenses
-    synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.auto.lock.json') },
+    // and the pipelines and datasets eval files name: a change checks the open evals again
+    synchronize: { fileEvents: [vscode.workspace.createFileSystemWatcher('**/*.auto.lock.json'), vscode.workspace.createFileSystemWatcher('**/*.{pipeline.yaml,pipeline.yml,jsonl,csv}')] },
   };
   const client = new LanguageClient('orchestrator', 'Orchestrator Pipelines', serverOptions, clientOptions);
   await client.start();

@@ -72,3 +72,61 @@ export type FromWebview =
   | { type: 'rendered'; uri: string | null; runId: string | null; nodes: number; statuses: Record<string, string>; /** The node drawn as held by the debugger. */ paused: string | null; /** The critical path as the timeline draws it (empty: no timeline). */ critical: string[] }
   /** Something the webview could not do (layout failure, a bad message): the host logs it. */
   | { type: 'error'; message: string };
+
+// The eval panel (client/evalPanel.ts ↔ media/evalView.ts): the case × variant matrix of an eval
+// file's latest results, the per-variant summary and the deltas against its baseline.
+
+/** One cell of the matrix: a case in a variant (its first repeat's result when there are several). */
+export interface EvalCellView {
+  case: string;
+  variant: string;
+  status: 'pass' | 'fail' | 'error' | 'skipped';
+  score: number;
+  cost_usd: number;
+  latency_ms: number;
+  run_id: string | null;
+  /** Against the baseline: the case flipped (null: same, or no baseline). */
+  flip: 'pass→fail' | 'fail→pass' | null;
+  score_delta: number | null;
+}
+
+export interface EvalVariantView {
+  variant: string;
+  passed: number;
+  total: number;
+  pass_rate: number;
+  /** 95 % Wilson interval of the pass rate. */
+  low: number;
+  high: number;
+  tokens: number;
+  cost_usd: number;
+  /** Against the baseline (null: no baseline). */
+  pass_rate_before: number | null;
+  cost_before: number | null;
+}
+
+export interface EvalResultsMessage {
+  type: 'eval-results';
+  /** The eval file, as the panel's title shows it. */
+  file: string;
+  evalId: string;
+  variants: string[];
+  cases: string[];
+  cells: EvalCellView[];
+  summary: EvalVariantView[];
+  /** The baseline eval and its verdict line (null: this file has no earlier eval). */
+  baseline: { evalId: string; verdict: string; regressions: number; fixed: number } | null;
+  /** An eval of this file is running (the panel greys its buttons). */
+  running: boolean;
+}
+
+export type ToEvalView = EvalResultsMessage;
+
+export type FromEvalView =
+  | { type: 'ready' }
+  /** A cell was clicked: open that case's run in the graph panel. */
+  | { type: 'open-run'; runId: string }
+  /** Run one cell (case and variant), one row (a case in every variant), or the whole eval again. */
+  | { type: 'rerun'; case?: string; variant?: string }
+  /** What the matrix now shows (the extension's test API reads it). */
+  | { type: 'rendered'; cells: number; failing: string[] };

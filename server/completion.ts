@@ -14,6 +14,8 @@ import { describeModel, registryModels } from '../engine/models/registry';
 import { valueAt } from '../engine/spec/values';
 import { mcpToolsOf, stepActionSpec } from './documents';
 import type { ServerFeatures } from './features';
+import { fileURLToPath } from 'node:url';
+import { evalCompletions } from './evalCompletion';
 
 const md = (value: string) => ({ kind: MarkupKind.Markdown, value });
 
@@ -175,6 +177,7 @@ export function completions(a: Analysis, offset: number): CompletionItem[] {
 }
 
 /** Answers completion requests from the document's analysis. */
-export function registerCompletion({ connection, withDoc }: ServerFeatures): void {
-  connection.onCompletion((p) => withDoc(p.textDocument.uri, 'completion', [], (a) => completions(a, a.parsed.lines.offset(p.position))));
+export function registerCompletion({ connection, withDoc, withEval }: ServerFeatures): void {
+  const fileOf = (uri: string) => (uri.startsWith('file:') ? fileURLToPath(uri) : null);
+  connection.onCompletion((p) => withEval(p.textDocument.uri, 'evalCompletion', [], (d) => evalCompletions(d, p.position, fileOf(p.textDocument.uri))) ?? withDoc(p.textDocument.uri, 'completion', [], (a) => completions(a, a.parsed.lines.offset(p.position))));
 }

@@ -4,6 +4,7 @@ import type { Connection, TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { toDiagnostic } from './diagnostics';
 import type { AnalysisCache } from './documents';
+import { isEvalDocument, type EvalCache } from './evalDocuments';
 import { safely } from './features';
 import type { IdleCollector } from './idleMemory';
 
@@ -23,6 +24,7 @@ export class DiagnosticsPublisher {
     private readonly connection: Connection,
     private readonly documents: TextDocuments<TextDocument>,
     private readonly cache: AnalysisCache,
+    private readonly evals: EvalCache,
     private readonly idle: IdleCollector,
   ) {}
 
@@ -44,6 +46,7 @@ export class DiagnosticsPublisher {
     clearTimeout(this.primers.get(uri));
     this.primers.delete(uri);
     this.cache.delete(uri);
+    this.evals.delete(uri);
     void this.connection.sendDiagnostics({ uri, diagnostics: [] });
   }
 
@@ -52,6 +55,12 @@ export class DiagnosticsPublisher {
     if (!doc) return;
     const version = doc.version;
     safely(this.connection, 'diagnostics', undefined, () => {
+      if (isEvalDocument(doc)) {
+        const e = this.evals.get(doc).eval;
+        this.idle.touch();
+        if (this.documents.get(uri)?.version === version) void this.connection.sendDiagnostics({ uri, version, diagnostics: e.findings.map((f) => toDiagnostic(f, uri)) });
+        return;
+      }
       const a = this.cache.get(doc);
       this.idle.touch();
       // a newer version arrived while this one was analyzed: its own publish will follow

@@ -14,6 +14,7 @@ import { actionSpec, TOOL_SPECS, type ActionSpec } from '../engine/toolkit/toolS
 import { mcpToolsOf, stepActionSpec } from './documents';
 import type { ServerFeatures } from './features';
 import { explanationHover } from './explanationHover';
+import { evalHover } from './evalHover';
 
 function stepSummary(a: Analysis, step: Step): string {
   const line = a.references.find((r) => r.kind === 'definition' && r.stepId === step.id)?.range.start.line;
@@ -102,6 +103,6 @@ function findStepByPath(a: Analysis, path: (string | number)[]): Step | undefine
 }
 
 /** Answers hovers: the pipeline's cached explanation on its `name:` line, else what is under the cursor. */
-export function registerHover({ connection, withDoc, lockOf }: ServerFeatures): void {
-  connection.onHover((p) => withDoc(p.textDocument.uri, 'hover', null, (a, doc) => explanationHover(a, doc.uri, p.position.line) ?? hover(a, a.parsed.lines.offset(p.position), lockOf(doc.uri))));
+export function registerHover({ connection, withDoc, withEval, lockOf }: ServerFeatures): void {
+  connection.onHover((p) => withEval(p.textDocument.uri, 'evalHover', null, (d, doc) => evalHover(d, doc.offsetAt(p.position))) ?? withDoc(p.textDocument.uri, 'hover', null, (a, doc) => explanationHover(a, doc.uri, p.position.line) ?? hover(a, a.parsed.lines.offset(p.position), lockOf(doc.uri))));
 }

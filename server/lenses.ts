@@ -7,6 +7,7 @@ import { lockedEntry, type AutoLock } from '../engine/auto/lockFile';
 import { orchestratorOf } from '../engine/auto/orchestrator';
 import { offsetAt } from '../engine/parse/scalarOffsets';
 import type { ServerFeatures } from './features';
+import { evalLenses } from './evalDocuments';
 
 export function codeLenses(a: Analysis, uri: string, lock: AutoLock | null = null): CodeLens[] {
   if (!a.pipeline) return [];
@@ -96,13 +97,13 @@ export function semanticTokens(a: Analysis) {
 
 /** Answers code lenses (only those naming a command the client implements), inlay hints and
  * semantic tokens, and refreshes the first two when an AUTO lock file is written. */
-export function registerLenses({ connection, withDoc, lockOf, clientCommands }: ServerFeatures): void {
-  connection.onCodeLens((p) => withDoc(p.textDocument.uri, 'codeLens', [], (a, doc) => codeLenses(a, doc.uri, lockOf(doc.uri)).filter((l) => l.command && clientCommands().has(l.command.command))));
+export function registerLenses({ connection, withDoc, withEval, lockOf, clientCommands, onWatchedFiles }: ServerFeatures): void {
+  connection.onCodeLens((p) => withEval(p.textDocument.uri, 'evalCodeLens', [], (d, doc) => evalLenses(d, doc.uri).filter((l) => l.command && clientCommands().has(l.command.command))) ?? withDoc(p.textDocument.uri, 'codeLens', [], (a, doc) => codeLenses(a, doc.uri, lockOf(doc.uri)).filter((l) => l.command && clientCommands().has(l.command.command))));
   connection.languages.inlayHint.on((p) => withDoc(p.textDocument.uri, 'inlayHints', [], (a, doc) => inlayHints(a, p.range.start.line, p.range.end.line, lockOf(doc.uri))));
   connection.languages.semanticTokens.on((p) => withDoc(p.textDocument.uri, 'semanticTokens', { data: [] }, (a) => semanticTokens(a)));
   // a lock file was written (Resolve AUTO tags, orc auto): the inline answers and lenses change
-  connection.onDidChangeWatchedFiles((p) => {
-    if (!p.changes.some((c) => c.uri.endsWith('.auto.lock.json'))) return;
+  onWatchedFiles((uris) => {
+    if (!uris.some((u) => u.endsWith('.auto.lock.json'))) return;
     void connection.languages.inlayHint.refresh().catch(() => undefined);
     void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
   });

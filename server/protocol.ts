@@ -26,3 +26,16 @@ export const COMMANDS = {
   runFromHere: 'orchestrator.runFromHere',
   resolveAuto: 'orchestrator.resolveAuto',
 } as const;
+
+/** Commands the code lenses of an eval file (`*.eval.yaml`) invoke: Run Eval (arguments: the
+ * eval's URI and an optional `{ variant }`), and Estimate (its URI). */
+export const EVAL_COMMANDS = {
+  run: 'orchestrator.runEval',
+  estimate: 'orchestrator.estimateEval',
+} as const;
+
+/** What the lenses' Run Eval passes besides the URI. */
+export interface EvalRunArgs {
+  variant?: string;
+  case?: string;
+}

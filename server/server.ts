@@ -26,6 +26,7 @@ import { registerLenses, TOKEN_LEGEND } from './lenses';
 import { registerNavigation } from './navigation';
 import { registerOutline } from './outline';
 import { WORKSPACE_TRUSTED_NOTIFICATION } from './protocol';
+import { EvalCache, isEvalDocument, registerEvalChecks } from './evalDocuments';
 
 export { DIAGNOSTICS_DEBOUNCE_MS, PRIME_MS } from './diagnosticsPublisher';
 
@@ -54,6 +55,8 @@ export function startServer(connection: Connection): void {
   // (only when the client says the workspace is trusted: listing starts the servers' commands)
   let trusted = false;
   const cache = new AnalysisCache((uri) => publisher.schedule(uri, 0), () => trusted);
+  // eval files (`*.eval.yaml`) have their own analysis; pipeline-only features answer nothing for them
+  const evals = new EvalCache();
 
   // code lenses name commands the client implements; a client says which in its initializationOptions
   let clientCommands = new Set<string>();
@@ -64,7 +67,7 @@ export function startServer(connection: Connection): void {
     return { capabilities: CAPABILITIES, serverInfo: { name: 'orchestrator-language-server', version: '0.1.0' } };
   });
 
-  const publisher = new DiagnosticsPublisher(connection, documents, cache, idleCollector());
+  const publisher = new DiagnosticsPublisher(connection, documents, cache, evals, idleCollector());
   // trust granted later: MCP servers may be listed now, so every open document is checked again
   connection.onNotification(WORKSPACE_TRUSTED_NOTIFICATION, () => {
     trusted = true;
@@ -77,17 +80,31 @@ export function startServer(connection: Connection): void {
   documents.onDidChangeContent((e) => publisher.schedule(e.document.uri, DIAGNOSTICS_DEBOUNCE_MS));
   documents.onDidClose((e) => publisher.closed(e.document.uri));
 
+  // one handler for the files the client watches, told to every feature that cares
+  const watchers: ((uris: string[]) => void)[] = [];
+  connection.onDidChangeWatchedFiles((p) => {
+    const uris = p.changes.map((c) => c.uri);
+    for (const w of watchers) w(uris);
+  });
+
   const features: ServerFeatures = {
     connection,
+    onWatchedFiles: (fn) => void watchers.push(fn),
     withDoc: (uri, name, fallback, fn) => {
       const doc = documents.get(uri);
-      if (!doc) return fallback;
+      if (!doc || isEvalDocument(doc)) return fallback;
       return safely(connection, name, fallback, () => fn(cache.get(doc), doc));
+    },
+    withEval: (uri, name, fallback, fn) => {
+      const doc = documents.get(uri);
+      if (!doc || !isEvalDocument(doc)) return undefined;
+      return safely(connection, name, fallback, () => fn(evals.get(doc), doc));
     },
     lockOf: (uri) => (uri.startsWith('file:') ? readAutoLock(fileURLToPath(uri)) : null),
     clientCommands: () => clientCommands,
   };
   for (const register of [registerCompletion, registerHover, registerNavigation, registerOutline, registerLenses, registerCodeActions, registerFormatting, registerGraphRequest]) register(features);
+  registerEvalChecks(features.onWatchedFiles, documents, evals, publisher);
 
   documents.listen(connection);
   connection.listen();

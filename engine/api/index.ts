@@ -72,3 +72,12 @@ export { inputsFor, variantAnalysis } from '../eval/variantPipeline';
 export type { RegistryModel } from '../models/registry';
 export { exactSpan, parseYaml } from '../parse/yamlDocument';
 export { withoutBom } from '../util/text';
+// evals (engine/eval): the analysis, the runner, the records and their baselines, and what the editor reads of an eval
+export type { EvalOutcome } from '../eval/evalRunner';
+export type { EvalMeta, VariantSummary } from '../eval/evalRecord';
+export type { AssertionResult } from '../eval/assertions';
+export type { CaseDelta } from '../eval/baseline';
+export { caseInputs, estimateEvalRuns, evalOutline, MAX_LISTED_CASES, previousEval } from '../eval/editorEval';
+export type { EvalEstimate, EvalOutline, OutlineCase } from '../eval/editorEval';
+export { wilson } from '../eval/stats';
+export { addRunToEval, EvalAddError } from '../eval/editorAdd';

@@ -307,3 +307,92 @@ describe('workbench: a restricted (untrusted) workspace', function () {
     assert.equal(fs.existsSync(path.join(s.workspace, '.orchestrator')), false);
   });
 });
+
+describe('workbench: an eval, as a person runs it', function () {
+  this.timeout(240_000);
+  // the failure's peek opens in the eval file as it does for any test framework's failure
+  const s = personWorkbench({ trusted: true, settings: { 'workbench.colorTheme': 'Default Light Modern', 'testing.automaticallyOpenPeekView': 'failureAnywhere' } });
+  const tree = () => s.page.locator('.test-explorer-tree, .test-explorer');
+  const row = (label: string) => tree().locator('.monaco-list-row', { hasText: label });
+
+  it('shows the example eval in the Test Explorer as file → variant → case, with its lenses', async () => {
+    await quickOpen(s.page, 'hello.eval.yaml');
+    await s.page.locator('.codelens-decoration a', { hasText: 'Run Eval' }).first().waitFor({ state: 'visible', timeout: 60_000 });
+    await s.page.locator('.codelens-decoration a', { hasText: 'Estimate' }).first().waitFor({ state: 'visible' });
+    await palette(s.page, 'Testing: Focus on Test Explorer View');
+    await row('hello.eval.yaml').first().waitFor({ state: 'visible', timeout: 60_000 });
+    await row('summarize.eval.yaml').first().waitFor({ state: 'visible' });
+    // expand the file, then its one variant (an eval without variants has `default`)
+    await row('hello.eval.yaml').first().click();
+    await s.page.keyboard.press('ArrowRight');
+    await row('default').first().waitFor({ state: 'visible', timeout: 10_000 });
+    await row('default').first().click();
+    await s.page.keyboard.press('ArrowRight');
+    for (const c of ['ada', 'grace', 'shout']) await row(c).first().waitFor({ state: 'visible', timeout: 10_000 });
+    await shot(s.page, '10-eval-test-explorer');
+  });
+
+  it('runs the eval: the failing case has its diff at the assertion line, and the panel shows the matrix', async () => {
+    await quickOpen(s.page, 'hello.eval.yaml');
+    await s.page.locator('.codelens-decoration a', { hasText: 'Run Eval' }).first().click();
+    // the eval panel: 4 cases × 1 variant, shout failing ('HELLO, ADA!' expected: the pipeline does not upper-case)
+    const view = webview(s.page);
+    await view.locator('[data-testid="eval-matrix"]').waitFor({ state: 'visible', timeout: 60_000 });
+    await view.locator('td[data-case="shout"][data-variant="default"][data-status="fail"]').waitFor({ state: 'attached', timeout: 30_000 });
+    for (const c of ['ada', 'grace', 'default']) await view.locator(`td[data-case="${c}"][data-variant="default"][data-status="pass"]`).waitFor({ state: 'attached' });
+    assert.equal(await view.locator('td[data-testid="eval-cell"]').count(), 4);
+    assert.equal((await view.locator('[data-testid="eval-summary"] tr[data-variant="default"]').textContent()) ?? '', 'default3/4 · 75.0 %30.1 % – 95.4 %0$0.0000');
+    await shot(s.page, '12-eval-matrix');
+    // the failure's peek in the eval file: expected and actual side by side, under the assertion's line (25)
+    const peek = s.page.locator('.peekview-widget').first();
+    await peek.waitFor({ state: 'visible', timeout: 30_000 });
+    await peek.locator('.view-lines', { hasText: 'HELLO, ADA!' }).first().waitFor({ state: 'visible', timeout: 15_000 });
+    await peek.locator('.view-lines', { hasText: 'Hello, ADA!' }).first().waitFor({ state: 'visible', timeout: 15_000 });
+    const peekLine = await s.page.evaluate(() => {
+      const ed = [...document.querySelectorAll('.monaco-editor[data-uri$="hello.eval.yaml"]')].find((e) => e.querySelector('.peekview-widget'));
+      const zone = ed?.querySelector('.peekview-widget')?.closest('.zone-widget') as HTMLElement | null;
+      if (!ed || !zone) return null;
+      // the line drawn just above the peek's zone
+      const top = zone.getBoundingClientRect().top;
+      const numbers = [...ed.querySelectorAll('.margin-view-overlays .line-numbers')].map((n) => ({ n: Number(n.textContent), y: n.getBoundingClientRect().bottom })).filter((x) => x.y <= top + 2);
+      return numbers.sort((a, b) => b.y - a.y)[0]?.n ?? null;
+    });
+    assert.equal(peekLine, 25, 'the peek opens under the assertion (line 25 of hello.eval.yaml)');
+    await shot(s.page, '11-eval-failure-diff');
+    await s.page.keyboard.press('Escape');
+  });
+
+  it('debugs the failing case: its run holds at a breakpoint with the case inputs', async () => {
+    await quickOpen(s.page, 'hello.pipeline.yaml');
+    // a breakpoint on the read_greeting step (line 26)
+    await s.page.locator('.monaco-editor .view-lines').first().click();
+    await s.page.keyboard.press('Control+G');
+    await s.page.locator('.quick-input-widget input').fill(':26');
+    await s.page.keyboard.press('Enter');
+    await s.page.keyboard.press('F9');
+    await s.page.locator('.monaco-editor .codicon-debug-breakpoint').first().waitFor({ state: 'visible', timeout: 10_000 });
+    // what the eval wrote for shout goes, so that what the debugged run writes is seen alone
+    fs.rmSync(path.join(s.workspace, 'output', 'eval', 'shout'), { recursive: true, force: true });
+    await palette(s.page, 'Testing: Focus on Test Explorer View');
+    const shout = row('shout').first();
+    await shout.waitFor({ state: 'visible', timeout: 20_000 });
+    await shout.hover();
+    await shout.locator('.action-label[aria-label*="Debug Test"]').click();
+    // one running thread, held at read_greeting: the Call Stack's title says why
+    await s.page.locator('.debug-call-stack .monaco-list-row', { hasText: 'read_greeting' }).first().waitFor({ state: 'visible', timeout: 60_000 });
+    await s.page.getByText(/paused on breakpoint/i).first().waitFor({ state: 'visible', timeout: 10_000 });
+    // the run's parameters are the case's (name ADA, its out_dir), and so is the held step's rendered path
+    const variablesView = s.page.locator('.debug-variables');
+    await variablesView.locator('.monaco-list-row', { hasText: 'Inputs' }).first().click();
+    await variablesView.locator('.monaco-list-row', { hasText: 'path' }).filter({ hasText: '"./output/eval/shout/hello.txt"' }).first().waitFor({ state: 'visible', timeout: 10_000 });
+    await variablesView.locator('.monaco-list-row', { hasText: 'Parameters' }).first().click();
+    await variablesView.locator('.monaco-list-row', { hasText: 'name' }).filter({ hasText: '"ADA"' }).first().waitFor({ state: 'visible', timeout: 10_000 });
+    await variablesView.locator('.monaco-list-row', { hasText: 'out_dir' }).filter({ hasText: '"./output/eval/shout"' }).first().waitFor({ state: 'visible', timeout: 10_000 });
+    await shot(s.page, '13-eval-case-debug');
+    // the case's run wrote its greeting and is held before reading it back
+    assert.deepEqual(fs.readdirSync(path.join(s.workspace, 'output', 'eval', 'shout')), ['hello.txt']);
+    assert.equal(fs.readFileSync(path.join(s.workspace, 'output', 'eval', 'shout', 'hello.txt'), 'utf8'), 'Hello, ADA!');
+    await s.page.keyboard.press('F5');
+    await s.page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 30_000 });
+  });
+});

@@ -93,6 +93,9 @@ describe('the .vsix (npm run package)', function () {
       'dist/server.js',
       'dist/webview.js',
       'dist/webview.css',
+      // the eval panel's script and stylesheet (client/evalPanel.ts)
+      'dist/evalView.js',
+      'dist/evalView.css',
       'dist/registry.yaml',
       'dist/pipeline.schema.json',
       'engine/spec/pipeline.schema.json',

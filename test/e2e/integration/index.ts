@@ -16,6 +16,7 @@ export function run(): Promise<void> {
   require('./languageModels.test');
   require('./runsView.test');
   require('./humanInTheLoop.test');
+  require('./evals.test');
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {
       const stats = runner.stats ?? { passes: 0, failures, pending: 0 };

@@ -1,0 +1,336 @@
+// Evals in VS Code's Test Explorer: every `*.eval.yaml` in the workspace is a test item, its
+// variants its children and their cases theirs (file → variant → case). Run runs the engine's
+// runEval (the call `orc eval` makes, same records in `.orchestrator/evals/`) for what was picked;
+// each case's result goes to the Testing API: passed or failed with its duration, and for each
+// failed assertion a TestMessage with expected and actual (a diff) at the assertion's line in the
+// eval file. Debug starts our debugger on one case's run: the pipeline with that case's inputs.
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { analyzeEval, type AssertionResult, type BaselineComparison, caseInputs, type CaseResult, compareWithBaseline, DatasetError, type EvalAnalysis, EvalInputError, type EvalMeta, EvalRecord, evalHasErrors, evalOutline, previousEval, runEval } from '../engine/api/index';
+import { runFolder } from './configuration';
+import { debugConfiguration } from './debugging';
+import type { Log } from './log';
+import type { RunServices } from './models';
+import { canRun } from './trust';
+
+/** One finished (or stopped) eval as the panel shows it. */
+export interface EvalOutcomeView {
+  uri: vscode.Uri;
+  root: string;
+  meta: EvalMeta;
+  results: CaseResult[];
+  baseline: BaselineComparison | null;
+}
+
+/** What to run of one eval file: all variants / cases when the lists are empty. */
+export interface EvalSelection {
+  variants: string[];
+  cases: string[];
+}
+
+// VS Code reserves NUL in test ids: the parts of an item's id are joined with ␟ (a printable unit separator)
+const SEP = '\u241f';
+const caseId = (file: string, variant: string, c: string) => `${file}${SEP}${variant}${SEP}${c}`;
+const variantId = (file: string, variant: string) => `${file}${SEP}${variant}`;
+
+function show(v: unknown): string {
+  if (v === undefined) return '';
+  return typeof v === 'string' ? v : JSON.stringify(v, null, 2);
+}
+
+/** A failed assertion as the Testing API shows it: a diff of expected and actual at its line. */
+export function assertionMessage(a: AssertionResult, evalUri: vscode.Uri): vscode.TestMessage {
+  const text = `${a.kind}${a.target ? ` on ${a.target}` : ''}${a.status === 'error' ? ' (error)' : ''}: ${a.reason}`;
+  const m = a.expected !== undefined || a.actual !== undefined ? vscode.TestMessage.diff(text, show(a.expected), show(a.actual)) : new vscode.TestMessage(text);
+  if (a.line >= 0) m.location = new vscode.Location(evalUri, new vscode.Position(a.line, 0));
+  return m;
+}
+
+export class EvalTests implements vscode.Disposable {
+  readonly controller = vscode.tests.createTestController('orchestrator.evals', 'Orchestrator Evals');
+  private readonly disposables: vscode.Disposable[] = [this.controller];
+  private readonly outcomes = new Map<string, EvalOutcomeView>();
+  private readonly finished = new vscode.EventEmitter<EvalOutcomeView>();
+  /** An eval ended (its results, for the panel). */
+  readonly onDidFinish = this.finished.event;
+  private readonly discovered: Promise<void>;
+
+  constructor(
+    private readonly models: { forRun(): Promise<RunServices> },
+    private readonly log: Log,
+  ) {
+    this.controller.createRunProfile('Run', vscode.TestRunProfileKind.Run, (r, t) => this.runRequest(r, t), true);
+    this.controller.createRunProfile('Debug', vscode.TestRunProfileKind.Debug, (r, t) => this.debugRequest(r, t), true);
+    this.controller.resolveHandler = async (item) => {
+      if (!item) await this.discoverAll();
+    };
+    this.controller.refreshHandler = () => this.discoverAll();
+    const watcher = vscode.workspace.createFileSystemWatcher('**/*.eval.{yaml,yml}');
+    this.disposables.push(
+      watcher,
+      watcher.onDidCreate((u) => void this.refresh(u)),
+      watcher.onDidChange((u) => void this.refresh(u)),
+      watcher.onDidDelete((u) => this.controller.items.delete(u.toString())),
+      vscode.workspace.onDidSaveTextDocument((d) => (/\.eval\.ya?ml$/i.test(d.fileName) ? void this.refresh(d.uri) : undefined)),
+      this.finished,
+    );
+    this.discovered = this.discoverAll();
+  }
+
+  /** Resolves once the workspace's eval files are listed. */
+  ready(): Promise<void> {
+    return this.discovered;
+  }
+
+  lastOutcome(uri: vscode.Uri): EvalOutcomeView | undefined {
+    return this.outcomes.get(uri.toString());
+  }
+
+  private async discoverAll(): Promise<void> {
+    const files = await vscode.workspace.findFiles('**/*.eval.{yaml,yml}', '**/{node_modules,.orchestrator}/**');
+    await Promise.all(files.map((f) => this.refresh(f)));
+  }
+
+  private read(uri: vscode.Uri): { text: string; analysis: EvalAnalysis } {
+    // an open document's unsaved edits are what the person sees; otherwise the file on disk (an
+    // open document catches up with a change on disk after the watcher has told us)
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString() && d.isDirty);
+    const text = open ? open.getText() : readFileSync(uri.fsPath, 'utf8');
+    return { text, analysis: analyzeEval(text, uri.fsPath) };
+  }
+
+  /** (Re)lists one eval file's variants and cases. */
+  async refresh(uri: vscode.Uri): Promise<vscode.TestItem | undefined> {
+    let read: { text: string; analysis: EvalAnalysis };
+    try {
+      read = this.read(uri);
+    } catch {
+      this.controller.items.delete(uri.toString());
+      return undefined;
+    }
+    const id = uri.toString();
+    const file = this.controller.items.get(id) ?? this.controller.createTestItem(id, path.basename(uri.fsPath), uri);
+    file.range = new vscode.Range(0, 0, 0, 0);
+    const first = read.analysis.findings.find((f) => f.severity === 'error');
+    file.error = first ? new vscode.MarkdownString(`The eval does not compile: line ${first.range.start.line + 1}: ${first.message}`) : undefined;
+    const outline = await evalOutline(read.analysis, read.text);
+    const variants = outline.variants.map((v) => {
+      const item = this.controller.createTestItem(variantId(id, v.name), v.name, uri);
+      item.range = new vscode.Range(v.line, 0, v.line, 0);
+      item.children.replace(
+        outline.cases.map((c) => {
+          const ci = this.controller.createTestItem(caseId(id, v.name, c.id), c.id, vscode.Uri.file(c.file));
+          ci.range = new vscode.Range(c.line, 0, c.line, 0);
+          if (c.skip) ci.description = `skip: ${c.skip}`;
+          return ci;
+        }),
+      );
+      return item;
+    });
+    file.children.replace(variants);
+    file.description = outline.truncated ? `first ${outline.cases.length} cases listed` : undefined;
+    this.controller.items.add(file);
+    return file;
+  }
+
+  /** What each eval file of a request runs. */
+  private selections(items: readonly vscode.TestItem[]): Map<string, EvalSelection[]> {
+    const byFile = new Map<string, { whole: boolean; variants: Set<string>; cases: Map<string, Set<string>> }>();
+    for (const item of items) {
+      const [file, variant, c] = item.id.split(SEP);
+      const s = byFile.get(file) ?? { whole: false, variants: new Set<string>(), cases: new Map<string, Set<string>>() };
+      byFile.set(file, s);
+      if (variant === undefined) s.whole = true;
+      else if (c === undefined) s.variants.add(variant);
+      else s.cases.set(variant, (s.cases.get(variant) ?? new Set<string>()).add(c));
+    }
+    const out = new Map<string, EvalSelection[]>();
+    for (const [file, s] of byFile) {
+      if (s.whole) {
+        out.set(file, [{ variants: [], cases: [] }]);
+        continue;
+      }
+      const jobs: EvalSelection[] = s.variants.size ? [{ variants: [...s.variants], cases: [] }] : [];
+      for (const [v, cs] of s.cases) if (!s.variants.has(v)) jobs.push({ variants: [v], cases: [...cs] });
+      out.set(file, jobs);
+    }
+    return out;
+  }
+
+  private caseItems(fileId: string, sel: EvalSelection): vscode.TestItem[] {
+    const file = this.controller.items.get(fileId);
+    if (!file) return [];
+    const out: vscode.TestItem[] = [];
+    file.children.forEach((v) => {
+      if (sel.variants.length && !sel.variants.includes(v.label)) return;
+      v.children.forEach((c) => {
+        if (!sel.cases.length || sel.cases.includes(c.label)) out.push(c);
+      });
+    });
+    return out;
+  }
+
+  /** Run Eval from a lens or the palette: the whole file, or one variant, in the Test Explorer's run. */
+  async runEvalFile(uri: vscode.Uri, only: { variant?: string; case?: string } = {}): Promise<EvalOutcomeView | undefined> {
+    const file = (await this.refresh(uri)) ?? undefined;
+    if (!file) return undefined;
+    // a variant, a cell (case and variant), a row (a case in every variant), or the whole file
+    const targets: vscode.TestItem[] = [];
+    file.children.forEach((v) => {
+      if (only.variant && v.label !== only.variant) return;
+      if (!only.case) return void targets.push(v);
+      const c = v.children.get(caseId(file.id, v.label, only.case));
+      if (c) targets.push(c);
+    });
+    const whole = !only.variant && !only.case;
+    const request = new vscode.TestRunRequest(whole || !targets.length ? [file] : targets);
+    const cts = new vscode.CancellationTokenSource();
+    try {
+      await this.runRequest(request, cts.token);
+    } finally {
+      cts.dispose();
+    }
+    return this.outcomes.get(uri.toString());
+  }
+
+  async runRequest(request: vscode.TestRunRequest, token: vscode.CancellationToken): Promise<void> {
+    const items: vscode.TestItem[] = [];
+    if (request.include) items.push(...request.include);
+    else this.controller.items.forEach((i) => void items.push(i));
+    const run = this.controller.createTestRun(request, 'Eval', true);
+    try {
+      if (!canRun(() => undefined)) {
+        for (const i of items) run.skipped(i);
+        run.appendOutput('This workspace is in Restricted Mode: an eval runs pipelines, so it needs a trusted workspace.\r\n');
+        return;
+      }
+      for (const [fileId, jobs] of this.selections(items)) {
+        for (const sel of jobs) {
+          if (token.isCancellationRequested) return;
+          await this.runSelection(vscode.Uri.parse(fileId), sel, run, token);
+        }
+      }
+    } finally {
+      run.end();
+    }
+  }
+
+  private async runSelection(uri: vscode.Uri, sel: EvalSelection, run: vscode.TestRun, token: vscode.CancellationToken): Promise<void> {
+    const fileId = uri.toString();
+    const { text, analysis } = this.read(uri);
+    const file = this.controller.items.get(fileId);
+    if (evalHasErrors(analysis)) {
+      const first = analysis.findings.find((f) => f.severity === 'error');
+      const m = new vscode.TestMessage(`The eval does not compile${first ? `: line ${first.range.start.line + 1}: ${first.message}` : ''}`);
+      if (first) m.location = new vscode.Location(uri, new vscode.Range(first.range.start.line, first.range.start.character, first.range.end.line, first.range.end.character));
+      if (file) run.errored(file, m);
+      return;
+    }
+    const cases = this.caseItems(fileId, sel);
+    for (const c of cases) run.enqueued(c);
+    const byKey = new Map(cases.map((c) => [c.id, c]));
+    const controller = new AbortController();
+    const sub = token.onCancellationRequested(() => controller.abort());
+    const root = runFolder(uri);
+    const results: CaseResult[] = [];
+    const noVariants = !analysis.eval!.variants.length;
+    try {
+      const services = await this.models.forRun();
+      const outcome = await runEval({
+        root,
+        analysis,
+        evalText: text,
+        models: services.models,
+        signal: controller.signal,
+        onlyVariants: noVariants ? [] : sel.variants,
+        onlyCases: sel.cases,
+        onStart: () => cases.forEach((c) => run.started(c)),
+        onResult: (r) => {
+          results.push(r);
+          const item = byKey.get(caseId(fileId, r.variant, r.case));
+          const repeat = analysis.eval!.repeat > 1 ? ` (repeat ${r.repeat + 1})` : '';
+          run.appendOutput(`${r.case} [${r.variant}]${repeat}: ${r.status}, score ${r.score.toFixed(2)}, ${r.latency_ms} ms${r.run_id ? `, run ${r.run_id}` : ''}\r\n`, undefined, item);
+          if (!item) return;
+          if (r.status === 'pass') run.passed(item, r.latency_ms);
+          else if (r.status === 'skipped') run.skipped(item);
+          else if (r.status === 'error') run.errored(item, r.assertions.filter((a) => a.status === 'error').map((a) => assertionMessage(a, uri)).concat(r.error ? [new vscode.TestMessage(r.error)] : []), r.latency_ms);
+          else {
+            const failed = r.assertions.filter((a) => !a.pass);
+            const messages = failed.length ? failed.map((a) => assertionMessage(a, uri)) : [new vscode.TestMessage(`The case's run ended ${r.run_status ?? 'without a result'}.`)];
+            run.failed(item, messages, r.latency_ms);
+          }
+        },
+      });
+      const s = outcome.summary;
+      run.appendOutput(`eval ${outcome.record.meta.eval_id}: ${s.passed}/${s.total} passed, threshold ${s.threshold}: ${s.verdict}\r\n`);
+      let baseline: BaselineComparison | null = null;
+      const prev = previousEval(root, outcome.record.meta);
+      if (prev) baseline = await compareWithBaseline(outcome.record, EvalRecord.open(root, prev.eval_id)).catch(() => null);
+      const view: EvalOutcomeView = { uri, root, meta: outcome.record.meta, results, baseline };
+      this.outcomes.set(fileId, view);
+      this.finished.fire(view);
+    } catch (e) {
+      if (!(e instanceof EvalInputError || e instanceof DatasetError)) this.log.line(`eval ${uri.fsPath} failed: ${(e as Error).stack ?? e}`);
+      const m = new vscode.TestMessage((e as Error).message);
+      for (const c of cases) run.errored(c, m);
+    } finally {
+      sub.dispose();
+    }
+  }
+
+  /** Debug: one case's run under our debugger (the pipeline with the inputs the case gets in its variant). */
+  async debugRequest(request: vscode.TestRunRequest, token: vscode.CancellationToken): Promise<void> {
+    const picked = request.include?.find((i) => i.id.split(SEP).length === 3) ?? request.include?.flatMap((i) => this.firstCase(i))[0];
+    const run = this.controller.createTestRun(request, 'Debug eval case', false);
+    try {
+      if (!picked) {
+        run.appendOutput('Debug runs one case: pick a case of a variant.\r\n');
+        return;
+      }
+      await this.debugCase(picked, run, token);
+    } finally {
+      run.end();
+    }
+  }
+
+  private firstCase(item: vscode.TestItem): vscode.TestItem[] {
+    if (item.id.split(SEP).length === 3) return [item];
+    const out: vscode.TestItem[] = [];
+    item.children.forEach((c) => void out.push(...this.firstCase(c)));
+    return out.slice(0, 1);
+  }
+
+  private async debugCase(item: vscode.TestItem, run: vscode.TestRun, token: vscode.CancellationToken): Promise<void> {
+    const [fileId, variant, c] = item.id.split(SEP);
+    const uri = vscode.Uri.parse(fileId);
+    const { analysis } = this.read(uri);
+    const inputs = evalHasErrors(analysis) ? null : await caseInputs(analysis, c, variant);
+    if (!inputs || !analysis.eval) {
+      run.errored(item, new vscode.TestMessage(`Case '${c}' cannot be debugged: the eval does not compile or has no such case.`));
+      return;
+    }
+    const config = { ...debugConfiguration(analysis.eval.pipeline), name: `Debug eval case ${c} [${variant}]`, inputs };
+    run.started(item);
+    const ended = new Promise<void>((resolve) => {
+      const d = vscode.debug.onDidTerminateDebugSession((s) => {
+        if (s.configuration.name !== config.name) return;
+        d.dispose();
+        resolve();
+      });
+      token.onCancellationRequested(() => resolve());
+    });
+    const started = await vscode.debug.startDebugging(vscode.workspace.getWorkspaceFolder(uri), config, { testRun: run });
+    if (!started) {
+      run.errored(item, new vscode.TestMessage('The debug session did not start.'));
+      return;
+    }
+    await ended;
+    run.appendOutput(`debug session of case ${c} [${variant}] ended\r\n`, undefined, item);
+    run.skipped(item);
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}

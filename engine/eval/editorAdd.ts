@@ -1,0 +1,79 @@
+// "Add to Eval" (the Runs view): a run becomes a case of an eval, as `orc eval add FILE RUN_ID
+// [--expect]` does it: the run's inputs appended to the eval's cases (the inline list, or the
+// .jsonl / .json / .csv dataset), and with `expect` its outputs as the values the case expects
+// (inline: an `equals` assertion per output; a dataset file: an `expected` column). The same rules
+// as engine/cli/evalAddCommand.ts, here below the door so the editor can call them; that command
+// can call addRunToEval too (one implementation).
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { stringify as yamlStringify } from 'yaml';
+import { stringify as csvStringify } from 'csv-stringify/sync';
+import { loadCheckpoint, STATE_DIR } from '../run/checkpointStore';
+import type { ResultDocument } from '../run/events';
+import { exactSpan, parseYaml } from '../parse/yamlDocument';
+import { firstRecordKeys } from './dataset';
+import { analyzeEval, evalHasErrors } from './evalAnalysis';
+import type { EvalSpec } from './evalFile';
+
+/** The run cannot be added (a message a person reads). */
+export class EvalAddError extends Error {}
+
+function appendInline(text: string, item: Record<string, unknown>): string {
+  const parsed = parseYaml(text);
+  const list = exactSpan(parsed, ['cases']);
+  const first = exactSpan(parsed, ['cases', 0]);
+  if (!list || !first || text[list.start] === '[') throw new EvalAddError("the eval's cases are a flow list ([...]): write them as a block list (one '- ' item a line) to add to them");
+  const lineStart = text.lastIndexOf('\n', first.start - 1) + 1;
+  const indent = /^ */.exec(text.slice(lineStart))![0].length;
+  let end = list.end;
+  while (end > list.start && /\s/.test(text[end - 1])) end--;
+  const eol = text.indexOf('\n', end);
+  const at = eol < 0 ? text.length : eol;
+  const body = yamlStringify([item], { lineWidth: 0 }).trimEnd().split('\n').map((l) => ' '.repeat(indent) + l).join('\n');
+  return `${text.slice(0, at)}\n${body}${text.slice(at)}${eol < 0 ? '\n' : ''}`;
+}
+
+function appendToDataset(spec: EvalSpec, row: Record<string, unknown>): void {
+  const src = spec.cases;
+  if (src.kind !== 'file') return;
+  const text = existsSync(src.file) ? readFileSync(src.file, 'utf8') : '';
+  const nl = text && !text.endsWith('\n') ? '\n' : '';
+  if (src.format === 'jsonl') appendFileSync(src.file, `${nl}${JSON.stringify(row)}\n`);
+  else if (src.format === 'json') {
+    const doc = JSON.parse(text) as unknown[];
+    doc.push(row);
+    writeFileSync(src.file, JSON.stringify(doc, null, 2) + '\n');
+  } else {
+    const columns = firstRecordKeys(src.file, 'csv') ?? [];
+    const extra = Object.keys(row).filter((k) => !columns.includes(k));
+    if (extra.length) throw new EvalAddError(`${src.written} has no column ${extra.map((k) => `'${k}'`).join(', ')}: add ${extra.length === 1 ? 'it' : 'them'} to its header first`);
+    const cells = columns.map((c) => (row[c] === undefined || row[c] === null ? '' : typeof row[c] === 'string' ? row[c] : JSON.stringify(row[c])));
+    appendFileSync(src.file, `${nl}${csvStringify([cells])}`);
+  }
+}
+
+/** Appends run `runId` (in `root`'s `.orchestrator/runs/`) to the eval file's cases; returns where it went. */
+export function addRunToEval(evalFile: string, root: string, runId: string, expect: boolean): { caseId: string; written: string } {
+  const text = readFileSync(evalFile, 'utf8');
+  const a = analyzeEval(text, evalFile);
+  if (evalHasErrors(a)) throw new EvalAddError(`${path.basename(evalFile)} does not compile: fix its errors first`);
+  const spec = a.eval!;
+  const checkpoint = loadCheckpoint(root, runId, { journal: false });
+  if (path.resolve(root, checkpoint.pipeline_file) !== spec.pipeline) throw new EvalAddError(`run ${runId} ran ${checkpoint.pipeline_file || 'a pipeline from standard input'}, not ${spec.pipelineWritten}, the eval's pipeline`);
+  const row: Record<string, unknown> = { id: runId };
+  for (const [k, v] of Object.entries(checkpoint.inputs)) if (v !== null && v !== undefined) row[k] = v;
+  if (expect) {
+    const resultFile = path.join(root, STATE_DIR, 'runs', runId, 'result.json');
+    const doc = existsSync(resultFile) ? (JSON.parse(readFileSync(resultFile, 'utf8')) as ResultDocument) : null;
+    if (!doc || doc.status !== 'completed') throw new EvalAddError(`run ${runId} did not complete (${doc?.status ?? checkpoint.status}): it has no outputs to expect`);
+    if (spec.cases.kind === 'inline') row.assert = Object.entries(doc.outputs).map(([output, equals]) => ({ output, equals }));
+    else row.expected = doc.outputs;
+  }
+  if (spec.cases.kind === 'inline') {
+    if (spec.cases.cases.some((c) => c.id === runId)) throw new EvalAddError(`the eval already has a case '${runId}'`);
+    writeFileSync(evalFile, appendInline(text, row));
+    return { caseId: runId, written: evalFile };
+  }
+  appendToDataset(spec, row);
+  return { caseId: runId, written: spec.cases.file };
+}

@@ -1,0 +1,107 @@
+// The eval panel's view: the case × variant matrix of an eval's latest results, each cell coloured
+// by pass and shaded by score; the per-variant summary (pass rate with its 95 % interval, tokens,
+// cost) with the baseline's figures beside them; a click on a cell opens its case's run in the
+// graph panel; ↻ on a cell or a row runs it again. Messages are typed in protocol.ts.
+import type { EvalCellView, EvalResultsMessage, FromEvalView, ToEvalView } from './protocol';
+import './evalView.css';
+
+interface VsCodeApi {
+  postMessage(m: FromEvalView): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+const vscode = acquireVsCodeApi();
+
+const el = <K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] => {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = text;
+  return e;
+};
+const pct = (x: number) => `${(x * 100).toFixed(x === 1 || x === 0 ? 0 : 1)} %`;
+const money = (x: number) => `$${x.toFixed(4)}`;
+const signed = (x: number, f: (v: number) => string) => `${x >= 0 ? '+' : '−'}${f(Math.abs(x))}`;
+
+const root = document.getElementById('root')!;
+root.classList.add('eval-view');
+
+function rerunButton(title: string, m: FromEvalView, disabled: boolean): HTMLButtonElement {
+  const b = el('button', { class: 'rerun', title, 'data-testid': 'rerun' }, '↻');
+  if (disabled) b.disabled = true;
+  b.addEventListener('click', (e) => {
+    e.stopPropagation();
+    vscode.postMessage(m);
+  });
+  return b;
+}
+
+function cell(c: EvalCellView | undefined, running: boolean): HTMLTableCellElement {
+  const td = el('td', { class: 'cell' });
+  if (!c) {
+    td.classList.add('empty');
+    td.textContent = '—';
+    return td;
+  }
+  td.dataset.case = c.case;
+  td.dataset.variant = c.variant;
+  td.dataset.status = c.status;
+  td.dataset.testid = 'eval-cell';
+  // pass: green, fail: red; the lower the score, the stronger a failure's colour
+  td.style.setProperty('--score', String(c.score));
+  const label = el('span', { class: 'status' }, c.status === 'pass' ? '✓ pass' : c.status === 'fail' ? '✗ fail' : c.status);
+  const score = el('span', { class: 'score' }, c.score.toFixed(2));
+  td.append(label, score);
+  if (c.flip) td.append(el('span', { class: `flip ${c.flip === 'pass→fail' ? 'worse' : 'better'}`, 'data-testid': 'flip' }, c.flip));
+  td.title = `${c.case} [${c.variant}]: ${c.status}, score ${c.score.toFixed(2)}, ${c.latency_ms} ms, ${money(c.cost_usd)}${c.score_delta !== null ? `, score ${signed(c.score_delta, (v) => v.toFixed(2))} against the baseline` : ''}${c.run_id ? `\nClick to open run ${c.run_id} in the graph panel` : ''}`;
+  if (c.run_id) {
+    td.classList.add('link');
+    const runId = c.run_id;
+    td.addEventListener('click', () => vscode.postMessage({ type: 'open-run', runId }));
+  }
+  td.append(rerunButton(`Run ${c.case} in ${c.variant} again`, { type: 'rerun', case: c.case, variant: c.variant }, running));
+  return td;
+}
+
+function render(m: EvalResultsMessage): void {
+  root.replaceChildren();
+  const header = el('header', { class: 'run-header' });
+  header.append(el('span', { class: 'title' }, `Eval ${m.file}`), el('span', { class: 'eval-id', 'data-testid': 'eval-id' }, m.evalId));
+  header.append(rerunButton('Run the whole eval again', { type: 'rerun' }, m.running));
+  root.append(header);
+  if (m.baseline) root.append(el('p', { class: 'verdict', 'data-testid': 'baseline-verdict' }, `Against ${m.baseline.evalId}: ${m.baseline.verdict}`));
+
+  const byKey = new Map(m.cells.map((c) => [`${c.case}\u0000${c.variant}`, c]));
+  const table = el('table', { class: 'matrix', 'data-testid': 'eval-matrix' });
+  const head = el('tr');
+  head.append(el('th', {}, 'case'));
+  for (const v of m.variants) head.append(el('th', {}, v));
+  table.append(head);
+  for (const c of m.cases) {
+    const tr = el('tr', { 'data-case': c });
+    const th = el('th', { class: 'case' }, c);
+    th.append(rerunButton(`Run ${c} in every variant again`, { type: 'rerun', case: c }, m.running));
+    tr.append(th);
+    for (const v of m.variants) tr.append(cell(byKey.get(`${c}\u0000${v}`), m.running));
+    table.append(tr);
+  }
+  root.append(table);
+
+  const summary = el('table', { class: 'summary', 'data-testid': 'eval-summary' });
+  const sh = el('tr');
+  for (const h of ['variant', 'pass rate', '95 % interval', 'tokens', 'cost']) sh.append(el('th', {}, h));
+  summary.append(sh);
+  for (const s of m.summary) {
+    const tr = el('tr', { 'data-variant': s.variant });
+    const rate = `${s.passed}/${s.total} · ${pct(s.pass_rate)}${s.pass_rate_before !== null ? ` (${signed(s.pass_rate - s.pass_rate_before, pct)})` : ''}`;
+    const cost = `${money(s.cost_usd)}${s.cost_before !== null ? ` (${signed(s.cost_usd - s.cost_before, money)})` : ''}`;
+    for (const t of [s.variant, rate, `${pct(s.low)} – ${pct(s.high)}`, String(s.tokens), cost]) tr.append(el('td', {}, t));
+    summary.append(tr);
+  }
+  root.append(el('h3', {}, 'Per variant'), summary);
+  vscode.postMessage({ type: 'rendered', cells: m.cells.length, failing: m.cells.filter((c) => c.status !== 'pass' && c.status !== 'skipped').map((c) => `${c.case} [${c.variant}]`) });
+}
+
+window.addEventListener('message', (e: MessageEvent<ToEvalView>) => {
+  if (e.data?.type === 'eval-results') render(e.data);
+});
+root.append(el('p', { class: 'waiting' }, 'No results yet: run the eval (▶ Run Eval on the file, or the Test Explorer).'));
+vscode.postMessage({ type: 'ready' });

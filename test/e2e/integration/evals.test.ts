@@ -1,0 +1,76 @@
+// Evals in a real extension host: the workspace's eval file (test/e2e/fixtures/greet.eval.yaml)
+// is listed in the Test Explorer as file → variant → case; Run Eval runs every case in every
+// variant through the engine, writes the eval's record, and the one case that fails (grace in 'hi')
+// is failed with its assertion; the eval panel draws the 2 × 2 matrix; Estimate predicts without a call.
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { until, workspace } from './helpers';
+import type { OrchestratorApi } from '../../../client/api';
+
+describe('evals in the Test Explorer and the eval panel', () => {
+  let api: OrchestratorApi;
+  let uri: vscode.Uri;
+  before(() => {
+    api = vscode.extensions.getExtension<OrchestratorApi>('orchestrator.orchestrator-pipelines')!.exports;
+    uri = vscode.Uri.file(path.join(workspace(), 'greet.eval.yaml'));
+  });
+
+  it('lists the eval file, its variants and their cases', async () => {
+    const items = await until('the eval items', async () => {
+      const all = await api.evalTestItems();
+      return all.some((i) => i.startsWith('greet.eval.yaml')) ? all.filter((i) => i.startsWith('greet.eval.yaml')) : null;
+    });
+    assert.deepEqual(items, ['greet.eval.yaml', 'greet.eval.yaml > hello', 'greet.eval.yaml > hello > ada', 'greet.eval.yaml > hello > grace', 'greet.eval.yaml > hi', 'greet.eval.yaml > hi > ada', 'greet.eval.yaml > hi > grace']);
+  });
+
+  it('Estimate predicts the runs of each variant and makes no run', async () => {
+    const before = fs.existsSync(path.join(workspace(), '.orchestrator', 'evals')) ? fs.readdirSync(path.join(workspace(), '.orchestrator', 'evals')).length : 0;
+    const r = (await vscode.commands.executeCommand('orchestrator.estimateEval', uri)) as { lines: string[] };
+    assert.equal(r.lines[0], '2 cases × 2 variants');
+    // no run of greet yet: its filesystem steps have no history, so their time is unknown
+    assert.deepEqual(r.lines.slice(1), ['hello: 2 runs, about $0.0000, 0.0 s a run (unknown: write, read)', 'hi: 2 runs, about $0.0000, 0.0 s a run (unknown: write, read)']);
+    const after = fs.existsSync(path.join(workspace(), '.orchestrator', 'evals')) ? fs.readdirSync(path.join(workspace(), '.orchestrator', 'evals')).length : 0;
+    assert.equal(after, before);
+  });
+
+  it('Run Eval runs every case in every variant; grace fails in hi; the panel draws the matrix', async () => {
+    await vscode.commands.executeCommand('orchestrator.runEval', uri);
+    const o = api.evalOutcome(uri.toString());
+    assert.ok(o, 'an outcome');
+    assert.deepEqual(o.results.map((r) => `${r.case} ${r.variant} ${r.status}`), ['ada hello pass', 'ada hi pass', 'grace hello pass', 'grace hi fail']);
+    // the record as `orc evals` lists it, each case's run beside it
+    const meta = JSON.parse(fs.readFileSync(path.join(workspace(), '.orchestrator', 'evals', o.evalId, 'eval.json'), 'utf8')) as { status: string; summary: { passed: number; total: number; verdict: string } };
+    assert.deepEqual([meta.status, meta.summary.passed, meta.summary.total, meta.summary.verdict], ['completed', 3, 4, 'passed']);
+    for (const r of o.results) assert.ok(fs.existsSync(path.join(workspace(), '.orchestrator', 'runs', r.runId!, 'result.json')), `run ${r.runId} recorded`);
+    const drawn = await until('the eval panel', () => api.evalPanelRendered(uri.toString()));
+    assert.deepEqual(drawn, { cells: 4, failing: ['grace [hi]'] });
+  });
+
+  it('re-running one cell updates that cell and keeps the others', async () => {
+    const first = api.evalOutcome(uri.toString())!;
+    await vscode.commands.executeCommand('orchestrator.runEval', uri, { variant: 'hi', case: 'grace' });
+    const o = api.evalOutcome(uri.toString())!;
+    assert.notEqual(o.evalId, first.evalId);
+    assert.deepEqual(o.results.map((r) => `${r.case} ${r.variant} ${r.status}`), ['grace hi fail']);
+    const drawn = await until('the panel after the re-run', () => {
+      const d = api.evalPanelRendered(uri.toString());
+      return d && d.cells === 4 ? d : null;
+    });
+    assert.deepEqual(drawn.failing, ['grace [hi]']);
+  });
+
+  it('Add to Eval appends a run of the pipeline as a case, its output as the expected value, and the Test Explorer lists it', async () => {
+    const pipeline = vscode.Uri.file(path.join(workspace(), 'greet.pipeline.yaml'));
+    const doc = (await vscode.commands.executeCommand('orchestrator.run', pipeline, { inputs: { name: 'Linus', greeting: 'Hello' } })) as { execution_id: string; status: string };
+    assert.equal(doc.status, 'completed');
+    const before = fs.readFileSync(uri.fsPath, 'utf8');
+    const item = { folder: api.runStateFolder(pipeline.toString()), runId: doc.execution_id, summary: { pipeline_file: pipeline.fsPath } };
+    const added = (await vscode.commands.executeCommand('orchestrator.runs.addToEval', item, { evalFile: uri.fsPath, expect: true })) as { caseId: string };
+    assert.equal(added.caseId, doc.execution_id);
+    const grace = '        equals: "Hello, Grace!"\n';
+    assert.equal(fs.readFileSync(uri.fsPath, 'utf8'), before.replace(grace, `${grace}  - id: ${doc.execution_id}\n    name: Linus\n    greeting: Hello\n    assert:\n      - output: message\n        equals: Hello, Linus!\n`));
+    await until('the new case in the Test Explorer', async () => (await api.evalTestItems()).includes(`greet.eval.yaml > hi > ${doc.execution_id}`));
+  });
+});
