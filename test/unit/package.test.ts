@@ -98,6 +98,8 @@ describe('the .vsix (npm run package)', function () {
       'dist/evalView.css',
       'dist/registry.yaml',
       'dist/pipeline.schema.json',
+      // SQLite as WebAssembly, which the sql tool loads beside the bundle
+      'dist/node-sqlite3-wasm.wasm',
       'engine/spec/pipeline.schema.json',
       ...filesIn('syntaxes', '.json'),
       ...filesIn('media/walkthrough', '.md'),

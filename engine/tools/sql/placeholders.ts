@@ -69,25 +69,55 @@ export interface Bound {
   values: unknown[] | Record<string, unknown>;
 }
 
+/** How a statement's text binds: the rewritten text, and the `:name` of each position (mappings) or the count of positions (lists). */
+interface Shape {
+  text: string;
+  order: string[];
+  positions: number;
+}
+
+/** Statements seen lately, by dialect, form of params and text: a loop runs the same SQL many times. */
+const shapes = new Map<string, Shape>();
+const MAX_SHAPES = 256;
+
 /** The statement and its values in the form the database binds. */
 export function bindParameters(sql: string, params: unknown, dialect: Dialect): Bound {
+  const form = params === undefined || params === null ? 'none' : Array.isArray(params) ? 'list' : typeof params === 'object' ? 'map' : 'bad';
+  if (form === 'list' || form === 'map') {
+    const key = `${dialect}\u0000${form}\u0000${sql}`;
+    const known = shapes.get(key);
+    if (known) {
+      if (form === 'list' && (params as unknown[]).length >= known.positions) return { text: known.text, values: (params as unknown[]).map(bindable) };
+      if (form === 'map' && Object.keys(params as object).length === known.order.length && known.order.every((k) => Object.prototype.hasOwnProperty.call(params, k))) return { text: known.text, values: known.order.map((k) => bindable((params as Record<string, unknown>)[k])) };
+    }
+    const bound = bindNow(sql, params, dialect);
+    if (shapes.size >= MAX_SHAPES) shapes.delete(shapes.keys().next().value!);
+    shapes.set(key, { text: bound.text, order: bound.order, positions: bound.positions });
+    return { text: bound.text, values: bound.values };
+  }
+  return bindNow(sql, params, dialect);
+}
+
+function bindNow(sql: string, params: unknown, dialect: Dialect): Bound & { order: string[]; positions: number } {
   if (params === undefined || params === null) {
     let count = 0;
     scanPlaceholders(sql, dialect, (p) => (count++, p.kind === 'named' ? `:${p.name}` : ''));
     if (count) throw new ToolError('The SQL has placeholders but no params were given', 'ValueError');
-    return { text: sql, values: [] };
+    return { text: sql, values: [], order: [], positions: 0 };
   }
   if (Array.isArray(params)) {
     let next = 0;
+    let highest = 0;
     let named: string | null = null;
     const text = scanPlaceholders(sql, dialect, (p) => {
       if (p.kind === 'named') return (named ??= p.name), `:${p.name}`;
       const k = p.kind === 'numbered' ? p.n : ++next;
+      highest = Math.max(highest, k);
       if (k < 1 || k > params.length) throw new ToolError(`The SQL refers to parameter ${k}, and params has ${params.length} value${params.length === 1 ? '' : 's'}`, 'ValueError');
       return dialect === 'postgres' ? `$${k}` : `?${k}`;
     });
     if (named) throw new ToolError(`The SQL has the named placeholder :${named}: give params as a mapping`, 'ValueError');
-    return { text, values: params.map(bindable) };
+    return { text, values: params.map(bindable), order: [], positions: highest };
   }
   if (typeof params !== 'object') throw new ToolError('params must be a mapping (for :name) or a list (for $1 or ?)', 'ValueError');
   const given = params as Record<string, unknown>;
@@ -101,5 +131,5 @@ export function bindParameters(sql: string, params: unknown, dialect: Dialect): 
   });
   const unused = Object.keys(given).filter((k) => !order.includes(k));
   if (unused.length) throw new ToolError(`params gives ${unused.map((u) => `'${u}'`).join(', ')}, which the SQL does not use (placeholders are written :name)`, 'ValueError');
-  return { text, values: order.map((k) => bindable(given[k])) };
+  return { text, values: order.map((k) => bindable(given[k])), order, positions: order.length };
 }
