@@ -11,6 +11,7 @@ import type { ModelProvider, ProviderAnswer, ProviderCall } from './provider';
 import { loadRegistry, type RegistryModel } from './registry';
 import { DEFAULT_LIMITS, DEFAULT_RESILIENCE, FALLBACK_LIMITS, TimeoutError, describeBreak, providerGuard, type ProviderGuard, type ProviderLimits, type ResilienceOptions } from './resilience';
 import { selectModel } from './selection';
+import { Redactor } from '../run/redact';
 
 export interface ModelRunnerOptions {
   env?: NodeJS.ProcessEnv;
@@ -70,6 +71,9 @@ export class ProviderModelRunner implements ModelRunner {
   private readonly clients = new Map<string, { key: string; provider: ModelProvider }>();
   private registry: RegistryModel[] | null = null;
   private readonly ajv = new Ajv({ allErrors: false, strict: false });
+  /** A model's answer is input from outside: a key it echoes is redacted before anyone sees it. */
+  private redactor: Redactor | null = null;
+  private readonly storedKeys: string[] = [];
 
   constructor(private readonly o: ModelRunnerOptions = {}) {
     this.env = o.env ?? process.env;
@@ -92,7 +96,17 @@ export class ProviderModelRunner implements ModelRunner {
   /** A provider's key: its SDK's environment variable, else the host's secret storage. */
   async key(provider: string): Promise<string | undefined> {
     for (const v of KEY_VARIABLES[provider] ?? [`${provider.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_API_KEY`]) if (this.env[v]) return this.env[v];
-    return this.o.secrets ? await this.o.secrets(provider) : undefined;
+    const stored = this.o.secrets ? await this.o.secrets(provider) : undefined;
+    if (stored && !this.storedKeys.includes(stored)) {
+      this.storedKeys.push(stored);
+      this.redactor = null;
+    }
+    return stored;
+  }
+
+  /** The secrets of this process's environment, the runner's and the keys from secret storage. */
+  private redact(): Redactor {
+    return (this.redactor ??= new Redactor({ ...process.env, ...this.env }, this.storedKeys));
   }
 
   /** Configured: a key (or, for a local server, an endpoint someone set). */
@@ -222,7 +236,7 @@ export class ProviderModelRunner implements ModelRunner {
       totals.wait_ms += r.wait_ms;
       req.onCall?.(r);
     };
-    const done = (value: unknown): ModelResponse => ({ value, model: req.model, ...totals });
+    const done = (value: unknown): ModelResponse => ({ value: this.redact().value(value), model: req.model, ...totals });
 
     const schema = action === 'evaluate_condition' ? { type: 'object', properties: { holds: { type: 'boolean' } }, required: ['holds'], additionalProperties: false } : req.schema;
     if (schema) {
@@ -243,7 +257,7 @@ export class ProviderModelRunner implements ModelRunner {
       }
     }
     const streaming = params.stream !== false;
-    const { answer, record } = await this.call(req.model, provider, estimate, req.signal, (p, signal) => (streaming ? p.stream({ ...base, signal }, req.onText) : p.generate({ ...base, signal })));
+    const { answer, record } = await this.call(req.model, provider, estimate, req.signal, (p, signal) => (streaming ? p.stream({ ...base, signal }, (chunk) => req.onText(this.redact().text(chunk))) : p.generate({ ...base, signal })));
     note(record);
     return done(answer.text);
   }

@@ -1,0 +1,89 @@
+// Hardening, round two (issue 24): every secret stays out of every file. A key the model echoes is
+// redacted before it reaches a product, the AUTO lock, `orc auto` or `orc explain`; a key given as
+// an input is not kept in the checkpoint; SearXNG credentials stay out of errors and results. The
+// model is the loopback provider behind the real OpenAI SDK.
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { LoopbackProviders } from '../fixtures/providers/loopbackServer';
+import { orcAsync } from '../helpers/cli';
+
+const KEY = 'sk-test-h2-9f8e7d6c5b4a39281706f5e4d3c2b1a0';
+
+/** Every file under `dir`, read as text. */
+function filesUnder(dir: string): { file: string; text: string }[] {
+  const out: { file: string; text: string }[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile()) continue;
+    const file = path.join(e.parentPath, e.name);
+    out.push({ file, text: fs.readFileSync(file, 'utf8') });
+  }
+  return out;
+}
+
+function assertNoKey(dir: string, texts: string[], key = KEY): void {
+  for (const { file, text } of filesUnder(dir)) assert.ok(!text.includes(key), `the key leaked into ${file}: ${text.slice(0, 300)}`);
+  for (const text of texts) assert.ok(!text.includes(key), `the key leaked into the output: ${text.slice(0, 300)}`);
+}
+
+describe('hardening 2: a key the model echoes is redacted everywhere', function () {
+  this.timeout(60_000);
+  let server: LoopbackProviders;
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  beforeEach(async () => {
+    server = await new LoopbackProviders().start();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-h2-secret-'));
+    env = { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: `${server.origin}/v1`, ORC_ORCHESTRATOR_MODEL: '' };
+  });
+  afterEach(async () => {
+    await server.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a product file, the result document and the checkpoint', async () => {
+    fs.writeFileSync(
+      path.join(dir, 'p.pipeline.yaml'),
+      `id: p
+steps:
+  - id: s
+    action: generate_structured
+    model: openai:gpt-4o-mini
+    parameters: {prompt: "Report"}
+    vars:
+      body: The body.
+    products:
+      body: report.md
+`,
+    );
+    server.script.push({ json: { body: `the key is ${KEY}.` } });
+    const r = await orcAsync(['run', 'p.pipeline.yaml', '--json'], { cwd: dir, env });
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as { execution_id: string; steps: Record<string, { vars: Record<string, string> }> };
+    assert.equal(fs.readFileSync(path.join(dir, '.orchestrator', 'runs', doc.execution_id, 'report.md'), 'utf8'), 'the key is [redacted: OPENAI_API_KEY].');
+    assert.equal(doc.steps.s.vars.body, 'the key is [redacted: OPENAI_API_KEY].');
+    assertNoKey(dir, [r.stdout, r.stderr]);
+  });
+
+  it('the AUTO lock file, and orc auto with and without --json', async () => {
+    fs.writeFileSync(path.join(dir, 'a.pipeline.yaml'), `id: a\norchestrator: openai:gpt-4o-mini\nsteps:\n  - id: w\n    tool: filesystem\n    action: write\n    parameters:\n      path: out.txt\n      content: <AUTO>Greeting</AUTO>\n`);
+    server.script.push({ json: { value: `hello ${KEY}` } });
+    const r = await orcAsync(['auto', 'a.pipeline.yaml', '--json'], { cwd: dir, env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as { tags: { value: string }[] }).tags[0].value, 'hello [redacted: OPENAI_API_KEY]');
+    const plain = await orcAsync(['auto', 'a.pipeline.yaml'], { cwd: dir, env });
+    assert.match(plain.stdout, /"hello \[redacted: OPENAI_API_KEY\]"/);
+    assertNoKey(dir, [r.stdout, r.stderr, plain.stdout, plain.stderr]);
+  });
+
+  it('orc explain: its output and its cache under .orchestrator/explain/', async () => {
+    fs.writeFileSync(path.join(dir, 'e.pipeline.yaml'), `id: e\nmodel: openai:gpt-4o-mini\nsteps:\n  - id: w\n    tool: filesystem\n    action: write\n    parameters: {path: out.txt, content: hi}\n`);
+    server.script.push({ json: { intention: `Leaks ${KEY}`, architecture: `w writes ${KEY}` } }, { json: { contradictions: [{ step: 'w', kind: 'other', message: `about ${KEY}` }] } });
+    const r = await orcAsync(['explain', 'e.pipeline.yaml'], { cwd: dir, env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^Intention\nLeaks \[redacted: OPENAI_API_KEY\]\n/);
+    assert.ok(fs.readdirSync(path.join(dir, '.orchestrator', 'explain')).length > 0);
+    assertNoKey(dir, [r.stdout, r.stderr]);
+  });
+});
