@@ -27,7 +27,8 @@ Usage:
                                             an -i value is read as JSON when it parses, else as a string;
                                             -i STEP_ID=VALUE answers a step that asks a person; --yes approves approval gates
                                             --redis URL [--queue NAME]: its steps run on 'orc worker' processes (BullMQ on Redis)
-  orc resume RUN_ID [--json] [--redis URL]  finishes a stopped run without re-running completed steps
+  orc resume RUN_ID [--json] [--redis URL]  finishes a stopped run without re-running completed steps;
+                                            -i key=value gives a secret input again (never recorded)
   orc worker --redis URL [--concurrency N] [--queue NAME] [--root DIR]
                                             runs the steps of 'orc run --redis' (Ctrl-C: stop after the running steps)
   orc runs [--json]                         past runs in .orchestrator/
@@ -181,7 +182,7 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
       case 'resume':
         allowOnly(p, ['--json', '--redis', '--queue']);
         if (p.positional.length !== 1) throw new UsageError("'orc resume' takes one run id (see 'orc runs')");
-        return await resumeCommand(p.positional[0], p.flags.has('--json'), errStyle, io, distributedOf(p));
+        return await resumeCommand(p.positional[0], p.flags.has('--json'), errStyle, io, distributedOf(p), p.inputs);
       case 'runs':
         allowOnly(p, ['--json']);
         return runsCommand(p.flags.has('--json'), style, io.out, io.err);

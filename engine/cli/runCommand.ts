@@ -8,6 +8,7 @@ import { compileOrReport } from './compile';
 import { CheckpointError, loadCheckpoint, sha256 } from '../run/checkpointStore';
 import type { ResultDocument } from '../run/events';
 import { InputError, parseInputArg } from '../run/inputs';
+import { restoredInputs } from '../run/secretInputs';
 import { runPipeline, type RunOptions } from '../run/runPipeline';
 import { createModelRunner } from '../models/index';
 import { registryOrShipped } from '../models/registry';
@@ -171,7 +172,7 @@ export async function runCommand(file: string, inputArgs: string[], json: boolea
   return execute(a, { cwd: process.cwd(), inputs, maxParallel, pipelineFile: file === '-' ? null : file, source }, json, style, io, { answers, yes, stdinUsed: file === '-' }, distributed);
 }
 
-export async function resumeCommand(runId: string, json: boolean, style: Style, io: RunIO, distributed?: DistributedOptions): Promise<number> {
+export async function resumeCommand(runId: string, json: boolean, style: Style, io: RunIO, distributed?: DistributedOptions, inputArgs: string[] = []): Promise<number> {
   const root = findRunsRoot(process.cwd()) ?? process.cwd();
   if (root !== process.cwd()) io.err(`using ${root}/.orchestrator/`);
   let checkpoint;
@@ -198,5 +199,12 @@ export async function resumeCommand(runId: string, json: boolean, style: Style, 
   // the AUTO answers the run started with (from the lock; no call)
   const answers = compiled.pipeline ? lockedAnswers(compiled, readAutoLock(file), orchestratorOf(compiled.pipeline)) : new Map();
   const a = answers.size ? analyze(source, { autoAnswers: answers }) : compiled;
-  return execute(a, { cwd: root, pipelineFile: checkpoint.pipeline_file, source, resume: checkpoint }, json, style, io, undefined, distributed);
+  // secret inputs were not recorded: from the environment, or given again with -i
+  let inputs;
+  try {
+    inputs = restoredInputs(compiled.pipeline?.parameters ?? [], checkpoint.inputs, Object.fromEntries(inputArgs.map(parseInputArg)));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  return execute(a, { cwd: root, pipelineFile: checkpoint.pipeline_file, source, resume: { ...checkpoint, inputs } }, json, style, io, undefined, distributed);
 }

@@ -17,9 +17,11 @@ export const COMMAND_USAGE: Record<string, string> = {
   (a key that is not a parameter of the pipeline but the id of such a step), e.g. -i gate=approve,
   -i gate='reject: REASON', -i form='{"q1": 4}'; --yes approves every approval gate and takes each
   prompt's default without asking.`,
-  resume: `orc resume RUN_ID [--json] [--redis URL [--queue NAME]]
+  resume: `orc resume RUN_ID [-i key=value]... [--json] [--redis URL [--queue NAME]]
   Finishes a stopped run without re-running completed steps. Looks for .orchestrator/ in this
-  folder or the nearest parent that has one. With --redis, a distributed run reattaches to the
+  folder or the nearest parent that has one. Secret inputs (parameters declared secret: true) are
+  not recorded: give them again with -i; an input that held a secret environment variable's value
+  takes it from the environment. With --redis, a distributed run reattaches to the
   jobs its steps still have on the queue (running or done) instead of running them again.`,
   worker: `orc worker --redis URL [--concurrency N] [--queue NAME] [--root DIR]
   Takes the steps of distributed runs (orc run --redis) from the BullMQ queue NAME (default

@@ -20,6 +20,7 @@ import { NOTHING_RESTORED, Semaphore, type RunContext } from './runContext';
 import { killLeftovers } from './leftovers';
 import { iterationCap } from './loopRunner';
 import { Redactor } from './redact';
+import { recordedInputs, runRedactor } from './secretInputs';
 import { StepListRunner } from './scheduler';
 import { definitionHash, predict, type Prediction } from '../plan/predict';
 import { registryModels, type RegistryModel } from '../models/registry';
@@ -126,7 +127,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
           pipeline_id: pipeline.id,
           pipeline_file: pipelineFile ?? '',
           pipeline_sha256: sha256(source),
-          inputs,
+          inputs: recordedInputs(pipeline.parameters, inputs),
           max_parallel: maxParallel,
           status: 'running',
           started_at: started.toISOString(),
@@ -162,7 +163,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   signal.addEventListener('abort', onCancel, { once: true });
   const depth = options.depth ?? 0;
   const models = options.models ?? NO_MODELS;
-  const redactor = options.redactor ?? new Redactor();
+  const redactor = runRedactor(pipeline.parameters, inputs, options.redactor);
 
   const ctx: RunContext = {
     pipeline,

@@ -87,3 +87,48 @@ steps:
     assertNoKey(dir, [r.stdout, r.stderr]);
   });
 });
+
+describe('hardening 2: secret inputs are not kept in the checkpoint', function () {
+  this.timeout(60_000);
+  let dir: string;
+  beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-h2-inputs-'))));
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const PIPELINE = `id: keys
+parameters:
+  api_key: {type: string}
+  password: {type: string, secret: true}
+steps:
+  - id: use
+    tool: terminal
+    action: execute
+    parameters:
+      command: "echo {{ api_key }} {{ password }}; test -f go"
+`;
+
+  it('-i x=$MY_API_KEY and a secret: true parameter: redacted in the checkpoint and the result; resume takes them again', async () => {
+    fs.writeFileSync(path.join(dir, 'k.pipeline.yaml'), PIPELINE);
+    const env = { MY_API_KEY: KEY };
+    const PASSWORD = 'correct-horse-battery-staple';
+    const r = await orcAsync(['run', 'k.pipeline.yaml', '--json', '-i', `api_key=${KEY}`, '-i', `password=${PASSWORD}`], { cwd: dir, env });
+    assert.equal(r.code, 1, r.stderr);
+    const doc = JSON.parse(r.stdout) as { execution_id: string; steps: Record<string, { result: { stdout: string } }> };
+    assert.equal(doc.steps.use.result.stdout, '[redacted: MY_API_KEY] [redacted: secret]\n');
+    const checkpoint = JSON.parse(fs.readFileSync(path.join(dir, '.orchestrator', 'runs', doc.execution_id, 'checkpoint.json'), 'utf8')) as { inputs: unknown };
+    assert.deepEqual(checkpoint.inputs, { api_key: '[redacted: MY_API_KEY]', password: '[redacted: parameter password]' });
+    assertNoKey(dir, [r.stdout, r.stderr]);
+    assertNoKey(dir, [r.stdout, r.stderr], PASSWORD);
+    // resume: the secret parameter must be given again; the key comes back from the environment
+    fs.writeFileSync(path.join(dir, 'go'), '');
+    const refused = await orcAsync(['resume', doc.execution_id, '--json'], { cwd: dir, env });
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /Input 'password' is secret and was not recorded: give it again with -i password=\.\.\./);
+    const resumed = await orcAsync(['resume', doc.execution_id, '--json', '-i', `password=${PASSWORD}`], { cwd: dir, env });
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const again = JSON.parse(resumed.stdout) as { status: string; steps: Record<string, { result: { stdout: string } }> };
+    assert.equal(again.status, 'completed');
+    assert.equal(again.steps.use.result.stdout, '[redacted: MY_API_KEY] [redacted: secret]\n');
+    assertNoKey(dir, [resumed.stdout, resumed.stderr]);
+    assertNoKey(dir, [resumed.stdout, resumed.stderr], PASSWORD);
+  });
+});
