@@ -4,6 +4,8 @@
 // model is the loopback provider behind the real OpenAI SDK.
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { LoopbackProviders } from '../fixtures/providers/loopbackServer';
@@ -131,4 +133,48 @@ steps:
     assertNoKey(dir, [resumed.stdout, resumed.stderr]);
     assertNoKey(dir, [resumed.stdout, resumed.stderr], PASSWORD);
   });
+});
+
+describe('hardening 2: SearXNG basic-auth credentials', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let server: http.Server;
+  let origin: string;
+  let mode: 'fail' | 'echo' = 'fail';
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-h2-searx-'));
+    // a SearXNG behind a proxy that echoes what it got: the Authorization header, in an error or in a result
+    server = http.createServer((req, res) => {
+      const auth = String(req.headers.authorization ?? '');
+      const userinfo = Buffer.from(auth.replace(/^Basic /, ''), 'base64').toString('utf8');
+      if (mode === 'fail') {
+        res.writeHead(502, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: `upstream refused ${auth} (${userinfo}; as sent: ${encodeURIComponent(userinfo)})` }));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ results: [{ url: `https://${userinfo}@example.org/a`, title: `signed in as ${userinfo}`, content: auth }] }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    origin = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    fs.writeFileSync(path.join(dir, 's.pipeline.yaml'), 'id: s\nsteps:\n  - id: find\n    tool: web-search\n    action: search\n    parameters: {query: orchestrator, max_results: 1}\n');
+  });
+  afterEach(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const m of ['fail', 'echo'] as const) {
+    it(`credentials echoed back (${m === 'fail' ? 'in an error' : 'in the results'}) are in no file and no output`, async () => {
+      mode = m;
+      const PASSWORD = 'p@ss/w0rd-9f8e';
+      const env = { ORC_SEARCH_BACKEND: 'searxng', ORC_SEARXNG_URL: `http://alice:${encodeURIComponent(PASSWORD)}@${origin}`, BRAVE_API_KEY: '', TAVILY_API_KEY: '' };
+      const r = await orcAsync(['run', 's.pipeline.yaml', '--json'], { cwd: dir, env });
+      assert.equal(r.code, m === 'fail' ? 1 : 0, r.stderr);
+      const doc = JSON.parse(r.stdout) as { steps: Record<string, { error?: string; result: unknown }> };
+      if (m === 'fail') assert.match(String(doc.steps.find.error), /^SearXNG answered HTTP 502: upstream refused Basic \[redacted: ORC_SEARXNG_URL\]/);
+      const secrets = [PASSWORD, encodeURIComponent(PASSWORD), Buffer.from(`alice:${PASSWORD}`).toString('base64')];
+      for (const s of secrets) assertNoKey(dir, [r.stdout, r.stderr], s);
+    });
+  }
 });
