@@ -11,6 +11,7 @@ import type { ModelRunner } from '../models/modelRunner';
 import { registryOrShipped } from '../models/registry';
 import { formatFinding, paint, type Style } from './findingFormat';
 import { displayName, UsageError } from './input';
+import { terminalText } from './terminalText';
 import { findRunsRoot } from './workspaceRoot';
 
 export async function explainCommand(file: string, source: string, a: Analysis, o: { models: ModelRunner; refresh: boolean; json: boolean; style: Style; out: (s: string) => void; err: (s: string) => void }): Promise<number> {
@@ -30,10 +31,11 @@ export async function explainCommand(file: string, source: string, a: Analysis, 
     return 0;
   }
   o.out(paint(o.style, 'bold', 'Intention'));
-  o.out(x.intention);
+  // model text on a terminal: no control sequences, bounded
+  o.out(terminalText(x.intention));
   o.out('');
   o.out(paint(o.style, 'bold', 'Architecture'));
-  o.out(x.architecture);
+  o.out(terminalText(x.architecture));
   o.out('');
   o.out(paint(o.style, 'dim', `by ${model}${r.cached ? ', from the cache (the file has not changed)' : ` (${r.calls} calls)`}`));
   for (const f of x.findings) o.err(formatFinding(displayName(file), source, f, o.style));
