@@ -12,6 +12,7 @@ import { loadRegistry, type RegistryModel } from './registry';
 import { DEFAULT_LIMITS, DEFAULT_RESILIENCE, FALLBACK_LIMITS, TimeoutError, describeBreak, providerGuard, type ProviderGuard, type ProviderLimits, type ResilienceOptions } from './resilience';
 import { selectModel } from './selection';
 import { Redactor } from '../run/redact';
+import { ajvRegExp } from '../util/linearRegex';
 
 export interface ModelRunnerOptions {
   env?: NodeJS.ProcessEnv;
@@ -70,7 +71,8 @@ export class ProviderModelRunner implements ModelRunner {
   private readonly guards = new Map<string, ProviderGuard>();
   private readonly clients = new Map<string, { key: string; provider: ModelProvider }>();
   private registry: RegistryModel[] | null = null;
-  private readonly ajv = new Ajv({ allErrors: false, strict: false });
+  // an answer's schema `pattern` runs on RE2 (see linearRegex.ts)
+  private readonly ajv = new Ajv({ allErrors: false, strict: false, code: { regExp: ajvRegExp } });
   /** A model's answer is input from outside: a key it echoes is redacted before anyone sees it. */
   private redactor: Redactor | null = null;
   private readonly storedKeys: string[] = [];

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { ToolContext, ToolDefinition, ToolOutcome } from './runtime';
 import { ToolError } from './runtime';
 import { TOOL_SPECS } from './specs';
+import { globRegExp, type LinearRegExp } from '../util/linearRegex';
 
 /** The run's state folder (the same name as engine/run's STATE_DIR; tools sit below run). */
 const STATE_DIR = '.orchestrator';
@@ -86,9 +87,13 @@ async function exists(p: string): Promise<'file' | 'directory' | null> {
   }
 }
 
-function globToRegExp(glob: string): RegExp {
-  const re = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
-  return new RegExp(`^${re}$`);
+/** A glob on RE2: many `*` cannot make the match backtrack (see linearRegex.ts). */
+function globToRegExp(glob: string): LinearRegExp {
+  try {
+    return globRegExp(glob);
+  } catch (e) {
+    throw new ToolError(`'pattern' is not a valid glob: ${(e as Error).message}`, 'ValueError');
+  }
 }
 
 async function run(action: string, p: Record<string, unknown>, ctx: ToolContext): Promise<ToolOutcome> {

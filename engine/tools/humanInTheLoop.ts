@@ -10,6 +10,7 @@ import { resolvePath } from './filesystem';
 import { approvalGateSpec, feedbackCollectionSpec, userPromptSpec } from './humanInTheLoop.spec';
 import { exclusive, type Answer, type Interaction, type Question } from './interaction';
 import { ToolError, untilAborted, type ToolContext, type ToolDefinition, type ToolOutcome } from './runtime';
+import { linearRegExp, type LinearRegExp } from '../util/linearRegex';
 
 /** Content longer than this is cut when shown (the whole of it is still hashed and returned). */
 const MAX_SHOWN = 20_000;
@@ -119,11 +120,11 @@ async function userPrompt(p: Record<string, unknown>, ctx: ToolContext): Promise
   if (!INPUT_TYPES.includes(inputType)) throw new ToolError(`'input_type' must be text, number, boolean or choice, got '${inputType}'`, 'ValueError');
   const choices = choicesOf(p.choices);
   if (inputType === 'choice' && !choices?.length) throw new ToolError("A 'choice' prompt needs 'choices'", 'ValueError');
-  let pattern: RegExp | null = null;
+  let pattern: LinearRegExp | null = null;
   if (typeof p.validation_pattern === 'string' && p.validation_pattern) {
     try {
       // from the start of the answer, as ContextLab's re.match
-      pattern = new RegExp(`^(?:${p.validation_pattern})`, 'u');
+      pattern = linearRegExp(`^(?:${p.validation_pattern})`);
     } catch (e) {
       throw new ToolError(`'validation_pattern' is not a valid regular expression: ${(e as Error).message}`, 'ValueError');
     }

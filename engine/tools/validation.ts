@@ -7,6 +7,7 @@ import { parse } from './data';
 import type { ToolContext, ToolDefinition, ToolOutcome } from './runtime';
 import { ToolError } from './runtime';
 import { TOOL_SPECS } from './specs';
+import { ajvRegExp } from '../util/linearRegex';
 
 export type ValidationMode = 'strict' | 'lenient' | 'report_only';
 const MODES: ValidationMode[] = ['strict', 'lenient', 'report_only'];
@@ -33,7 +34,8 @@ const FORMATS: Record<string, RegExp> = {
 function compile(schema: unknown): ValidateFunction {
   if (!schema || typeof schema !== 'object' || Array.isArray(schema)) throw new ToolError("'schema' must be a JSON Schema object", 'TypeError');
   const is2020 = String((schema as Record<string, unknown>).$schema ?? '').includes('2020-12');
-  const opts = { allErrors: true, strict: false, logger: false as const };
+  // a schema's `pattern` runs on RE2: no pattern can freeze the step (see linearRegex.ts)
+  const opts = { allErrors: true, strict: false, logger: false as const, code: { regExp: ajvRegExp } };
   const ajv = is2020 ? new Ajv2020(opts) : new Ajv(opts);
   for (const [name, re] of Object.entries(FORMATS)) ajv.addFormat(name, re);
   try {
