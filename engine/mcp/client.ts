@@ -12,6 +12,7 @@ import type { McpServerDecl } from '../spec/types';
 import { PROVIDER_KEY_VARIABLES } from '../tools/terminal';
 import { ToolError } from '../tools/runtime';
 import { DEFAULT_START_TIMEOUT_S, describeServer, expandVars, redactSecrets } from './config';
+import { MAX_TIMER_MS, setLongTimeout } from '../util/longTimer';
 
 /** A tool as a server lists it. */
 export interface McpToolInfo {
@@ -192,7 +193,7 @@ export class McpConnection {
     let cursor: string | undefined;
     const deadline = Date.now() + opts.timeoutMs;
     do {
-      const page = await this.client.listTools(cursor ? { cursor } : undefined, { signal: opts.signal, timeout: Math.max(1, deadline - Date.now()) });
+      const page = await this.client.listTools(cursor ? { cursor } : undefined, { signal: opts.signal, timeout: Math.min(MAX_TIMER_MS, Math.max(1, deadline - Date.now())) });
       for (const t of page.tools) {
         if (tools.length >= MAX_TOOLS) break;
         tools.push({ name: t.name, description: t.description ?? t.title ?? '', inputSchema: (t.inputSchema ?? {}) as Record<string, unknown> });
@@ -259,10 +260,10 @@ export async function connectServer(name: string, decl: McpServerDecl, opts: Con
   const conn = new McpConnection(name, client, transport, secrets);
   const what = describeServer(decl);
   const timer = new AbortController();
-  const t = setTimeout(() => timer.abort(), timeoutMs);
+  const t = setLongTimeout(() => timer.abort(), timeoutMs);
   const signal = opts.signal ? AbortSignal.any([opts.signal, timer.signal]) : timer.signal;
   try {
-    await client.connect(transport, { signal, timeout: timeoutMs });
+    await client.connect(transport, { signal, timeout: Math.min(timeoutMs, MAX_TIMER_MS) });
     return conn;
   } catch (e) {
     const exitedFirst = transport instanceof ProcessTransport && transport.exit;
@@ -273,6 +274,6 @@ export async function connectServer(name: string, decl: McpServerDecl, opts: Con
     if (timer.signal.aborted) throw new ToolError(conn.redact(`MCP server '${name}' (${what}) did not answer within ${timeoutMs / 1000} s of starting (its 'timeout')`), 'TimeoutError');
     throw new ToolError(conn.redact(`MCP server '${name}' (${what}) could not be reached: ${(e as Error).message}`), 'ConnectionError');
   } finally {
-    clearTimeout(t);
+    t.clear();
   }
 }

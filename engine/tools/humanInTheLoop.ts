@@ -11,6 +11,7 @@ import { approvalGateSpec, feedbackCollectionSpec, userPromptSpec } from './huma
 import { exclusive, type Answer, type Interaction, type Question } from './interaction';
 import { ToolError, untilAborted, type ToolContext, type ToolDefinition, type ToolOutcome } from './runtime';
 import { linearRegExp, type LinearRegExp } from '../util/linearRegex';
+import { setLongTimeout } from '../util/longTimer';
 
 /** Content longer than this is cut when shown (the whole of it is still hashed and returned). */
 const MAX_SHOWN = 20_000;
@@ -187,7 +188,7 @@ async function userPrompt(p: Record<string, unknown>, ctx: ToolContext): Promise
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     if (ctx.signal.aborted) onAbort();
     const expired = new Error('timeout');
-    const timer = timeoutS > 0 ? setTimeout(() => ctl.abort(expired), timeoutS * 1000) : null;
+    const timer = timeoutS > 0 ? setLongTimeout(() => ctl.abort(expired), timeoutS * 1000) : null;
     try {
       const q: Question = {
         kind: inputType === 'choice' ? 'choice' : inputType === 'boolean' ? 'confirm' : 'text',
@@ -212,7 +213,7 @@ async function userPrompt(p: Record<string, unknown>, ctx: ToolContext): Promise
       }
       throw e;
     } finally {
-      if (timer) clearTimeout(timer);
+      timer?.clear();
       ctx.signal.removeEventListener('abort', onAbort);
     }
   });
