@@ -1,7 +1,7 @@
 // `orc explain FILE [--refresh] [--json]`: the pipeline's intention and architecture by the
 // orchestrator model, checked against its steps. `orc new "DESCRIPTION" [-o FILE] [--model M]`: a
 // pipeline written from a description, repaired from its findings, written only when it compiles.
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Analysis } from '../analyze/index';
 import { orchestratorOf } from '../auto/orchestrator';
@@ -46,7 +46,7 @@ export async function newCommand(description: string, o: { models: ModelRunner; 
   const model = o.model ?? (process.env.ORC_ORCHESTRATOR_MODEL || null);
   if (!model) throw new UsageError("'orc new' needs a model: --model provider:name, or ORC_ORCHESTRATOR_MODEL");
   if (!description.trim()) throw new UsageError("'orc new' needs a description of the pipeline");
-  if (o.output && existsSync(o.output)) throw new UsageError(`${o.output} exists; 'orc new' does not overwrite files`);
+  if (o.output && (existsSync(o.output) || isLink(o.output))) throw new UsageError(`${o.output} exists; 'orc new' does not overwrite files`);
   let r;
   try {
     r = await writePipeline(description, { models: o.models, model, models_available: registryOrShipped(process.env.ORC_MODEL_REGISTRY || undefined).map((m) => m.id) });
@@ -62,11 +62,25 @@ export async function newCommand(description: string, o: { models: ModelRunner; 
   }
   const id = r.analysis!.pipeline!.id;
   const target = o.output ?? `${id.replace(/[^\w.-]+/g, '_')}.pipeline.yaml`;
-  if (existsSync(target)) throw new UsageError(`${target} exists; 'orc new' does not overwrite files (give another with -o)`);
-  writeFileSync(target, r.yaml.endsWith('\n') ? r.yaml : `${r.yaml}\n`);
+  // 'wx' creates the file or fails: never through a link (a dangling one included) or over a file
+  try {
+    writeFileSync(target, r.yaml.endsWith('\n') ? r.yaml : `${r.yaml}\n`, { flag: 'wx' });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`${target} exists${isLink(target) ? ' (a symbolic link)' : ''}; 'orc new' does not overwrite files (give another with -o)`);
+    throw e;
+  }
   const steps = r.analysis!.plan!.steps.length;
   if (o.json) o.out(JSON.stringify({ file: target, pipeline_id: id, steps, attempts: r.attempts, calls: r.calls }, null, 2));
   else o.out(`wrote ${path.relative(process.cwd(), path.resolve(target)) || target}: pipeline '${id}', ${steps} step${steps === 1 ? '' : 's'}${repairs ? `, after ${repairs} repair${repairs === 1 ? '' : 's'} of its findings` : ''} (by ${model})`);
   for (const f of r.analysis!.findings.filter((x) => x.severity !== 'info')) o.err(formatFinding(target, r.yaml, f, o.style));
   return 0;
+}
+
+/** True when the path is a symbolic link (dangling or not). */
+function isLink(p: string): boolean {
+  try {
+    return lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }
