@@ -8,10 +8,12 @@ import type { ResultDocument } from '../run/events';
 import { buildReport, planShape, type RunReport } from '../run/report';
 import { paint, type Style } from './findingFormat';
 import { findRunsRoot } from './workspaceRoot';
+import { isResultDocument } from './runRecords';
 
 function readResult(file: string): ResultDocument | null {
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as ResultDocument;
+    const v: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    return isResultDocument(v) ? v : null;
   } catch {
     return null;
   }
@@ -40,6 +42,10 @@ export function reportCommand(runId: string, json: boolean, style: Style, out: (
     throw e;
   }
   const doc = readResult(path.join(runsDir(root), runId, 'result.json'));
+  if (!doc && existsSync(path.join(runsDir(root), runId, 'result.json'))) {
+    err(`orc report: the result document of run ${runId} (result.json) is damaged: it is not a result document`);
+    return 2;
+  }
   if (!doc) {
     err(`orc report: run ${runId} has not finished (status ${checkpoint.status}); 'orc resume ${runId}' finishes it`);
     return 2;

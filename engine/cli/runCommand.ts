@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Analysis } from '../analyze/index';
 import { compileOrReport } from './compile';
-import { CheckpointError, loadCheckpoint, sha256 } from '../run/checkpointStore';
+import { CheckpointError, loadCheckpoint, runsDir, sha256 } from '../run/checkpointStore';
 import type { ResultDocument } from '../run/events';
 import { InputError, parseInputArg } from '../run/inputs';
 import { restoredInputs } from '../run/secretInputs';
@@ -25,6 +25,7 @@ import { terminalInteraction } from './interaction';
 import type { Step } from '../spec/types';
 import { RemoteAttempts } from '../distributed/coordinator';
 import { RedisUnavailableError, RedisUrlError } from '../distributed/connection';
+import { checkpointMismatch, isEmptyRunFolder } from './runRecords';
 
 export interface RunIO {
   out(s: string): void;
@@ -179,9 +180,12 @@ export async function resumeCommand(runId: string, json: boolean, style: Style, 
   try {
     checkpoint = loadCheckpoint(root, runId);
   } catch (e) {
+    if (e instanceof CheckpointError && isEmptyRunFolder(runsDir(root), runId)) throw new UsageError(`run ${runId} was stopped before its first record: there is nothing to resume; start it again with 'orc run'`);
     if (e instanceof CheckpointError) throw new UsageError(e.message);
     throw e;
   }
+  const mismatch = checkpointMismatch(runId, checkpoint);
+  if (mismatch) throw new UsageError(mismatch);
   if (checkpoint.status === 'completed') {
     io.err(`run ${runId} already completed; nothing to resume`);
     const result = path.join(root, '.orchestrator', 'runs', runId, 'result.json');

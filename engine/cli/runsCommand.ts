@@ -1,7 +1,8 @@
 // `orc runs [--json]`: past runs in .orchestrator/, newest first.
-import { listRuns } from '../run/checkpointStore';
+import { listRuns, runsDir } from '../run/checkpointStore';
 import { paint, type Style } from './findingFormat';
 import { findRunsRoot } from './workspaceRoot';
+import { isEmptyRunFolder } from './runRecords';
 
 export function runsCommand(json: boolean, style: Style, out: (s: string) => void, err: (s: string) => void = () => undefined): number {
   const root = findRunsRoot(process.cwd()) ?? process.cwd();
@@ -17,7 +18,9 @@ export function runsCommand(json: boolean, style: Style, out: (s: string) => voi
   }
   const rows = runs.map((r) =>
     'error' in r
-      ? [r.execution_id, '?', 'unreadable', '', '', '', r.error]
+      ? isEmptyRunFolder(runsDir(root), r.execution_id)
+        ? [r.execution_id, '?', 'not started', '', '', '', 'stopped before its first record; nothing to resume']
+        : [r.execution_id, '?', 'unreadable', '', '', '', r.error]
       : [r.execution_id, r.pipeline_id, r.status, r.started_at.replace('T', ' ').slice(0, 19), `${(r.duration_ms / 1000).toFixed(1)} s`, `${r.steps_completed}${r.steps_total !== null ? `/${r.steps_total}` : ''}`, r.cost_usd ? `$${r.cost_usd.toFixed(4)}` : ''],
   );
   const head = ['RUN', 'PIPELINE', 'STATUS', 'STARTED (UTC)', 'DURATION', 'STEPS', 'COST'];
