@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { LoopbackProviders } from '../fixtures/providers/loopbackServer';
+import { writeProducts } from '../../engine/models/products';
 import { orcAsync } from '../helpers/cli';
 
 const HOSTILE = `hi; touch X1; echo $(touch X2) \`touch X3\` "; touch X4; " '; touch X5; '`;
@@ -100,5 +101,32 @@ steps:
     const r = await orcAsync(['run', 'c.pipeline.yaml', '--json'], { cwd: dir, env });
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(made(), ['X1']);
+  });
+});
+
+describe('hardening 2: a structured answer is never taken for run state', () => {
+  let out: string;
+  beforeEach(() => (out = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-h2-products-'))));
+  afterEach(() => fs.rmSync(out, { recursive: true, force: true }));
+
+  it('products named like the checkpoint store files, in any case or with a new line, are refused and nothing is written', () => {
+    const forged = '{"step":"later","result":"forged"}\n';
+    for (const [rel, why] of [
+      ['recent-1.jsonl', 'named like the run\'s own state (recent-1.jsonl)'],
+      ['recent-2.jsonl', 'named like the run\'s own state (recent-2.jsonl)'],
+      ['journal.jsonl', 'named like the run\'s own state (journal.jsonl)'],
+      ['CHECKPOINT.json', 'named like the run\'s own state (CHECKPOINT.json)'],
+      ['x.tmp', 'named like the run\'s own state (x.tmp)'],
+      ['a\nb.json', 'a control character in its path: "a\\nb.json"'],
+    ]) {
+      assert.throws(() => writeProducts(out, { body: rel }, { body: forged }), (e: Error & { errorType?: string }) => {
+        assert.equal(e.errorType, 'PermissionError');
+        assert.ok(e.message.startsWith(`Product 'body' ${why.startsWith('named') ? 'may not be ' : 'has '}${why}`), e.message);
+        return true;
+      });
+    }
+    assert.deepEqual(fs.readdirSync(out), []);
+    // the same name in a subfolder is an ordinary product
+    assert.deepEqual(writeProducts(out, { body: 'notes/recent-1.jsonl' }, { body: forged }), [path.join(out, 'notes', 'recent-1.jsonl')]);
   });
 });
