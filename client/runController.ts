@@ -176,6 +176,8 @@ export class RunController implements vscode.Disposable {
       if (e instanceof CheckpointError) return this.refuse(e.message);
       throw e;
     }
+    if (check.kind === 'never-recorded') return this.refuse(`Run ${runId} was stopped before its first record: there is nothing to resume.`);
+    if (check.kind === 'mismatch') return this.refuse(`Run ${runId}: ${check.message}.`);
     if (check.kind === 'completed') {
       void vscode.window.showInformationMessage(`Run ${runId} already completed; nothing to resume.`);
       return check.resultJson === null ? undefined : (JSON.parse(check.resultJson) as ResultDocument);

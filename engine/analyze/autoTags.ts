@@ -6,6 +6,7 @@ import { hasTemplateSyntax } from '../template/parser';
 import type { FindingSink } from './findingSink';
 import type { AutoTag, AutoType } from './model';
 import { offsetAt } from '../parse/scalarOffsets';
+import { isShellParameter, spliceQuoted } from './shellQuote';
 
 /** A value that is one AUTO tag (white space around allowed). */
 /** A bare `<AUTO>` as a model (ContextLab's form): choose the model automatically, as for a step that names none. */
@@ -96,6 +97,7 @@ export function collectAutoTags(value: unknown, sink: FindingSink, stepIdAt: (pa
       }
       for (const t of found) {
         const text = v.slice(t.contentStart, t.contentEnd);
+        if (wantsShellCode(t.attrs) && path[path.length - 1] === 'command') sink.atOffsets('auto.shell-code', "This AUTO tag's answer runs as shell code (shell=\"code\"): a model's answer can then run any command. Without the attribute it is quoted as one word.", at(t.start), end(t.end), path, { step: stepIdAt(path) });
         tags.push({
           path,
           range: parsed.lines.range(at(t.start), end(t.end)),
@@ -134,8 +136,10 @@ export function collectAutoTags(value: unknown, sink: FindingSink, stepIdAt: (pa
 }
 
 /** A copy of a document's value with AUTO tags replaced by their answers (by `path\ntext`): a value
- * that is one tag takes the answer's type; a tag inside text is replaced by the answer as text. */
-export function withAnswers(value: unknown, answers: Map<string, unknown>, path: ValuePath = []): unknown {
+ * that is one tag takes the answer's type; a tag inside text is replaced by the answer as text. In a
+ * shell command (`terminal`'s `command`) an answer is quoted as one word unless its tag says
+ * `shell="code"` (see shellQuote.ts). */
+export function withAnswers(value: unknown, answers: Map<string, unknown>, path: ValuePath = [], shell = false): unknown {
   if (typeof value === 'string') {
     if (!value.includes('<AUTO')) return value;
     const found = findAutoTags(value);
@@ -143,6 +147,12 @@ export function withAnswers(value: unknown, answers: Map<string, unknown>, path:
     const where = formatPath(path);
     const outer = found.filter((t) => !found.some((o) => o !== t && o.start <= t.start && o.end >= t.end));
     const answerOf = (t: (typeof found)[number]) => answers.get(`${where}\n${value.slice(t.contentStart, t.contentEnd).trim()}`);
+    if (shell) {
+      const asText = (v: unknown) => (v === undefined ? undefined : typeof v === 'string' ? v : JSON.stringify(v));
+      // a tag that declares shell="code" is put in as it is (the analyzer warns about it)
+      const out = spliceQuoted(value, outer.map((t) => ({ start: t.start, end: t.end, answer: asText(answerOf(t)), raw: wantsShellCode(t.attrs) })));
+      return isAutoTag(value) && outer.length === 1 ? out.trim() : out;
+    }
     if (outer.length === 1 && isAutoTag(value)) {
       const v = answerOf(outer[0]);
       return v === undefined ? value : v;
@@ -157,8 +167,24 @@ export function withAnswers(value: unknown, answers: Map<string, unknown>, path:
   if (Array.isArray(value)) return value.map((x, i) => withAnswers(x, answers, [...path, i]));
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(value)) Object.defineProperty(out, k, { value: withAnswers(x, answers, [...path, k]), enumerable: true, writable: true, configurable: true });
+    const tool = (value as Record<string, unknown>).tool;
+    for (const [k, x] of Object.entries(value)) {
+      // a step's parameters know its tool: its shell command quotes what lands in it
+      const v = k === 'parameters' && x && typeof x === 'object' && !Array.isArray(x) ? parametersWithAnswers(x as Record<string, unknown>, tool, answers, [...path, k]) : withAnswers(x, answers, [...path, k]);
+      Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+    }
     return out;
   }
   return value;
+}
+
+function parametersWithAnswers(params: Record<string, unknown>, tool: unknown, answers: Map<string, unknown>, path: ValuePath): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(params)) Object.defineProperty(out, k, { value: withAnswers(x, answers, [...path, k], isShellParameter(tool, k)), enumerable: true, writable: true, configurable: true });
+  return out;
+}
+
+/** `<AUTO shell="code">`: the answer is shell code, put into the command as it is. */
+export function wantsShellCode(attrs: string): boolean {
+  return parseAttributes(attrs).shell === 'code';
 }

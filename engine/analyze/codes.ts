@@ -71,6 +71,7 @@ export const FINDING_CODES = {
   'template.self-reference': { severity: 'error', summary: 'A step\'s template refers to the step itself.' },
   'template.loop-variable-outside-loop': { severity: 'error', summary: 'A loop variable (`item`, `index`, ...) used outside a loop body.' },
   'auto.unclosed': { severity: 'error', summary: 'An `<AUTO>` tag without its `</AUTO>`.' },
+  'auto.shell-code': { severity: 'warning', summary: 'An `<AUTO shell="code">` tag in a shell command: the model\'s answer runs as shell code (without it, the answer is quoted as one word).' },
   'auto.unresolved': { severity: 'error', summary: 'An `<AUTO>` tag with no resolution where one is required (`--frozen-auto`, or no model to ask).' },
   'explain.unaccounted-step': { severity: 'warning', summary: 'A step the intention and architecture summaries never account for (`orc explain`).' },
   'explain.undeliverable-intention': { severity: 'warning', summary: 'An intention no step of the pipeline can deliver (`orc explain`).' },

@@ -173,7 +173,7 @@ function mergedParameters(value: Obj, sink: FindingSink | null): ParameterDecl[]
 function parameterDecls(v: unknown, source: ParameterDecl['source']): ParameterDecl[] {
   if (!isObj(v)) return [];
   return Object.entries(v).map(([name, d]) => {
-    const isDecl = isObj(d) && ['type', 'default', 'description', 'required', 'enum'].some((k) => k in d);
+    const isDecl = isObj(d) && ['type', 'default', 'description', 'required', 'enum', 'secret'].some((k) => k in d);
     if (isDecl) {
       const dd = d as Obj;
       return {
@@ -184,6 +184,7 @@ function parameterDecls(v: unknown, source: ParameterDecl['source']): ParameterD
         default: dd.default,
         hasDefault: 'default' in dd,
         enum: Array.isArray(dd.enum) ? dd.enum : null,
+        ...(dd.secret === true ? { secret: true } : {}),
         source,
       };
     }

@@ -81,3 +81,6 @@ export { caseInputs, estimateEvalRuns, evalOutline, MAX_LISTED_CASES, previousEv
 export type { EvalEstimate, EvalOutline, OutlineCase } from '../eval/editorEval';
 export { wilson } from '../eval/stats';
 export { addRunToEval, EvalAddError } from '../eval/editorAdd';
+export { MAX_DOCUMENT_CHARS } from '../analyze/index';
+export { checkpointMismatch, isEmptyRunFolder, isResultDocument } from '../run/runRecords';
+export { restoredInputs } from '../run/secretInputs';

@@ -7,9 +7,14 @@ import { analyze, type Analysis } from '../analyze/index';
 import { readAutoLock } from '../auto/lockFile';
 import { orchestratorOf } from '../auto/orchestrator';
 import { lockedAnswers } from '../auto/resolve';
-import { loadCheckpoint, sha256, type Checkpoint } from '../run/checkpointStore';
+import { CheckpointError, loadCheckpoint, runsDir, sha256, type Checkpoint } from '../run/checkpointStore';
+import { checkpointMismatch, isEmptyRunFolder } from '../run/runRecords';
 
 export type ResumeCheck =
+  /** The run's folder is there and empty: it was stopped before its first record. */
+  | { kind: 'never-recorded' }
+  /** The checkpoint names another run (changed by hand): resuming it would write elsewhere. */
+  | { kind: 'mismatch'; checkpoint: Checkpoint; message: string }
   /** The run completed: nothing to resume; `resultJson` is its result document's text when it is there. */
   | { kind: 'completed'; checkpoint: Checkpoint; resultJson: string | null }
   /** The pipeline file the run ran is not there (null: the run read standard input). */
@@ -20,7 +25,15 @@ export type ResumeCheck =
 
 /** Loads run `runId` under `root` and checks it can go on; a missing or unreadable checkpoint throws CheckpointError. */
 export function checkResume(root: string, runId: string, readSource: (file: string) => string = (f) => readFileSync(f, 'utf8')): ResumeCheck {
-  const checkpoint = loadCheckpoint(root, runId);
+  let checkpoint: Checkpoint;
+  try {
+    checkpoint = loadCheckpoint(root, runId);
+  } catch (e) {
+    if (e instanceof CheckpointError && isEmptyRunFolder(runsDir(root), runId)) return { kind: 'never-recorded' };
+    throw e;
+  }
+  const mismatch = checkpointMismatch(runId, checkpoint);
+  if (mismatch) return { kind: 'mismatch', checkpoint, message: mismatch };
   if (checkpoint.status === 'completed') {
     const result = path.join(root, '.orchestrator', 'runs', runId, 'result.json');
     return { kind: 'completed', checkpoint, resultJson: existsSync(result) ? readFileSync(result, 'utf8') : null };

@@ -1,7 +1,8 @@
 // Run-time AUTO tags: a tag whose question names step results is resolved when its step runs, with
 // the question rendered against those results. The answers (always text here: run-time tags stand in
 // step parameters) replace the tags in the step's inputs and are recorded in the step's result.
-import { findAutoTags, isAutoTag } from '../analyze/autoTags';
+import { findAutoTags, isAutoTag, wantsShellCode } from '../analyze/autoTags';
+import { findStep, isShellParameter, spliceQuoted } from '../analyze/shellQuote';
 import type { ModelRunner } from '../models/modelRunner';
 import { forStep } from '../models/cassette';
 import type { Pipeline } from '../spec/types';
@@ -47,20 +48,23 @@ export async function resolveRuntimeTags(params: Record<string, unknown>, o: { m
     out.answers.push({ path, question, value: r.value, model: o.model });
     return String(r.value);
   };
-  const text = async (s: string, path: string): Promise<string> => {
+  const tool = findStep(o.pipeline.steps, o.step)?.tool ?? null;
+  const text = async (s: string, path: string, shell = false): Promise<string> => {
     const found = findAutoTags(s);
     if (!Array.isArray(found) || !found.length) return s;
     const outer = found.filter((t) => !found.some((x) => x !== t && x.start <= t.start && x.end >= t.end));
-    let result = s;
-    for (const t of [...outer].reverse()) {
+    const spans: { start: number; end: number; answer: string; raw: boolean }[] = [];
+    for (const t of outer) {
       // a tag inside the question is answered first
       const question = (await text(s.slice(t.contentStart, t.contentEnd), path)).trim();
-      result = result.slice(0, t.start) + (await ask(question, path)) + result.slice(t.end);
+      spans.push({ start: t.start, end: t.end, answer: await ask(question, path), raw: !shell || wantsShellCode(t.attrs) });
     }
+    // in a shell command an answer is one quoted word (see shellQuote.ts)
+    const result = spliceQuoted(s, spans);
     return isAutoTag(s) ? result.trim() : result;
   };
   const walk = async (v: unknown, path: string): Promise<unknown> => {
-    if (typeof v === 'string') return v.includes('<AUTO') ? text(v, path) : v;
+    if (typeof v === 'string') return v.includes('<AUTO') ? text(v, path, path === 'parameters.command' && isShellParameter(tool, 'command')) : v;
     if (Array.isArray(v)) return Promise.all(v.map((x, i) => walk(x, `${path}[${i}]`)));
     if (v && typeof v === 'object') {
       const r: Record<string, unknown> = {};

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { type Analysis, analyze, answerContext, answersOf, type AutoType, formatPath, hasErrors, lockedAnswers, lockFileFor, type ModelRunner, orchestratorOf, readAutoLock, resolveAutoTags, type ResolveResult, writeAutoLock } from '../api/index';
 import { formatFinding, paint, type Style } from './findingFormat';
 import { displayName } from './input';
+import { terminalText } from './terminalText';
 
 /** The model that answers AUTO tags (see orchestratorOf). */
 export function orchestratorModel(a: Analysis): string | null {
@@ -87,7 +88,7 @@ export async function autoCommand(file: string, source: string, a: Analysis, o: 
     o.out(`${displayName(file)} has no AUTO tags`);
   } else {
     o.out(paint(o.style, 'bold', `AUTO tags in ${displayName(file)} (answered by ${model ?? 'no model: set orchestrator:'})`));
-    const rows = result.outcomes.map((x) => [`${x.tag.range.start.line + 1}:${x.tag.range.start.character + 1}`, x.path, typeName(x.tag.wants), x.status === 'runtime' ? '(when its step runs)' : x.value !== undefined ? JSON.stringify(x.value) : '–', x.status === 'resolved' ? 'resolved now, locked' : x.status]);
+    const rows = result.outcomes.map((x) => [`${x.tag.range.start.line + 1}:${x.tag.range.start.character + 1}`, x.path, typeName(x.tag.wants), x.status === 'runtime' ? '(when its step runs)' : x.value !== undefined ? terminalText(JSON.stringify(x.value), 200) : '–', x.status === 'resolved' ? 'resolved now, locked' : x.status]);
     const head = ['AT', 'PATH', 'TYPE', 'RESOLUTION', 'STATUS'];
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
     o.out(paint(o.style, 'bold', `  ${head.map((h, i) => h.padEnd(widths[i])).join('  ')}`.trimEnd()));

@@ -3,7 +3,7 @@
 // and leaves the file as it was.
 import { readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { editPipeline, type EditOperation } from '../api/index';
+import { type EditOperation, editPipeline } from '../api/index';
 import { formatFinding, type Style } from './findingFormat';
 import { UsageError } from './input';
 

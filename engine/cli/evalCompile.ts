@@ -1,6 +1,6 @@
 // Reading an eval file for a command: its findings printed like a compiler's, or its analysis.
 import * as path from 'node:path';
-import { analyzeEval, evalHasErrors, type EvalAnalysis } from '../api/index';
+import { analyzeEval, type EvalAnalysis, evalHasErrors } from '../api/index';
 import { formatFinding, summary as findingSummary, type Style } from './findingFormat';
 import { readSource } from './input';
 

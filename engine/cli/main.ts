@@ -31,8 +31,9 @@ Usage:
                                             --redis URL [--queue NAME]: its steps run on 'orc worker' processes (BullMQ on Redis)
                                             --record | --replay [--cassette PATH] [--live STEP,...]: model calls recorded to
                                             (or answered from, offline) NAME.cassette.jsonl beside the pipeline
-  orc resume RUN_ID [--json] [--redis URL] [--record|--replay [--cassette PATH]]
-                                            finishes a stopped run without re-running completed steps
+  orc resume RUN_ID [-i key=value]... [--json] [--redis URL] [--record|--replay [--cassette PATH]]
+                                            finishes a stopped run without re-running completed steps;
+                                            -i key=value gives a secret input again (never recorded)
   orc worker --redis URL [--concurrency N] [--queue NAME] [--root DIR]
                                             runs the steps of 'orc run --redis' (Ctrl-C: stop after the running steps)
   orc runs [--json]                         past runs in .orchestrator/
@@ -201,7 +202,7 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
       case 'resume':
         allowOnly(p, ['--json', '--redis', '--queue', ...CASSETTE_FLAGS]);
         if (p.positional.length !== 1) throw new UsageError("'orc resume' takes one run id (see 'orc runs')");
-        return await resumeCommand(p.positional[0], p.flags.has('--json'), errStyle, io, distributedOf(p), cassetteFlagsOf(p.flags));
+        return await resumeCommand(p.positional[0], p.flags.has('--json'), errStyle, io, distributedOf(p), cassetteFlagsOf(p.flags), p.inputs);
       case 'runs':
         allowOnly(p, ['--json']);
         return runsCommand(p.flags.has('--json'), style, io.out, io.err);

@@ -2,12 +2,13 @@
 // its record in .orchestrator/runs/ (this folder or the nearest parent that has one).
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { analyze, buildReport, CheckpointError, findRunsRoot, hasErrors, loadCheckpoint, planShape, type ResultDocument, type RunReport, runsDir, sha256 } from '../api/index';
+import { analyze, buildReport, CheckpointError, findRunsRoot, hasErrors, isResultDocument, loadCheckpoint, planShape, type ResultDocument, type RunReport, runsDir, sha256 } from '../api/index';
 import { paint, type Style } from './findingFormat';
 
 function readResult(file: string): ResultDocument | null {
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as ResultDocument;
+    const v: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    return isResultDocument(v) ? v : null;
   } catch {
     return null;
   }
@@ -36,6 +37,10 @@ export function reportCommand(runId: string, json: boolean, style: Style, out: (
     throw e;
   }
   const doc = readResult(path.join(runsDir(root), runId, 'result.json'));
+  if (!doc && existsSync(path.join(runsDir(root), runId, 'result.json'))) {
+    err(`orc report: the result document of run ${runId} (result.json) is damaged: it is not a result document`);
+    return 2;
+  }
   if (!doc) {
     err(`orc report: run ${runId} has not finished (status ${checkpoint.status}); 'orc resume ${runId}' finishes it`);
     return 2;

@@ -1,6 +1,6 @@
 // `orc run FILE [-i key=value]... [--json] [--max-parallel N]` and `orc resume RUN_ID [--json]`.
 import { runSummary } from './runSummary';
-import { type Analysis, CassetteFileError, CheckpointError, checkResume, createModelRunner, findRunsRoot, InputError, mcpAnalyzeOptions, parseInputArg, RedisUnavailableError, RedisUrlError, registryOrShipped, RemoteAttempts, type ResultDocument, type RunOptions, runPipeline, sha256, type Step, withLockedAutoAnswers } from '../api/index';
+import { type Analysis, CassetteFileError, CheckpointError, checkpointMismatch, checkResume, createModelRunner, findRunsRoot, InputError, isEmptyRunFolder, loadCheckpoint, mcpAnalyzeOptions, parseInputArg, RedisUnavailableError, RedisUrlError, registryOrShipped, RemoteAttempts, restoredInputs, type ResultDocument, type RunOptions, runPipeline, runsDir, sha256, type Step, withLockedAutoAnswers } from '../api/index';
 import { readFileSync } from 'node:fs';
 import { compileOrReport } from './compile';
 import type { Style } from './findingFormat';
@@ -159,7 +159,7 @@ export async function runCommand(file: string, inputArgs: string[], json: boolea
   return execute(a, { cwd: process.cwd(), inputs, maxParallel, pipelineFile: file === '-' ? null : file, source, cassette }, json, style, io, { answers, yes, stdinUsed: file === '-' }, distributed);
 }
 
-export async function resumeCommand(runId: string, json: boolean, style: Style, io: RunIO, distributed?: DistributedOptions, tape?: CassetteFlags): Promise<number> {
+export async function resumeCommand(runId: string, json: boolean, style: Style, io: RunIO, distributed?: DistributedOptions, tape?: CassetteFlags, inputArgs: string[] = []): Promise<number> {
   const root = findRunsRoot(process.cwd()) ?? process.cwd();
   if (root !== process.cwd()) io.err(`using ${root}/.orchestrator/`);
   let check;
@@ -169,6 +169,8 @@ export async function resumeCommand(runId: string, json: boolean, style: Style, 
     if (e instanceof CheckpointError) throw new UsageError(e.message);
     throw e;
   }
+  if (check.kind === 'never-recorded') throw new UsageError(`run ${runId} was stopped before its first record: there is nothing to resume; start it again with 'orc run'`);
+  if (check.kind === 'mismatch') throw new UsageError(check.message);
   if (check.kind === 'completed') {
     io.err(`run ${runId} already completed; nothing to resume`);
     if (json && check.resultJson !== null) io.out(check.resultJson);
@@ -181,5 +183,12 @@ export async function resumeCommand(runId: string, json: boolean, style: Style, 
   if (!compiled) return EXIT.compile;
   // the AUTO answers the run started with (from the lock; no call)
   const a = withLockedAutoAnswers(file, source, compiled);
-  return execute(a, { cwd: root, pipelineFile: checkpoint.pipeline_file, source, resume: checkpoint, cassette: cassetteOptions(tape, file, distributed) }, json, style, io, undefined, distributed);
+  // secret inputs were not recorded: from the environment, or given again with -i
+  let inputs;
+  try {
+    inputs = restoredInputs(compiled.pipeline?.parameters ?? [], checkpoint.inputs, Object.fromEntries(inputArgs.map(parseInputArg)));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  return execute(a, { cwd: root, pipelineFile: checkpoint.pipeline_file, source, resume: { ...checkpoint, inputs }, cassette: cassetteOptions(tape, file, distributed) }, json, style, io, undefined, distributed);
 }

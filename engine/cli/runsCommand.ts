@@ -1,5 +1,5 @@
 // `orc runs [--json]`: past runs in .orchestrator/, newest first.
-import { findRunsRoot, listRuns } from '../api/index';
+import { findRunsRoot, isEmptyRunFolder, listRuns, runsDir } from '../api/index';
 import { paint, type Style } from './findingFormat';
 
 export function runsCommand(json: boolean, style: Style, out: (s: string) => void, err: (s: string) => void = () => undefined): number {
@@ -16,7 +16,9 @@ export function runsCommand(json: boolean, style: Style, out: (s: string) => voi
   }
   const rows = runs.map((r) =>
     'error' in r
-      ? [r.execution_id, '?', 'unreadable', '', '', '', r.error]
+      ? isEmptyRunFolder(runsDir(root), r.execution_id)
+        ? [r.execution_id, '?', 'not started', '', '', '', 'stopped before its first record; nothing to resume']
+        : [r.execution_id, '?', 'unreadable', '', '', '', r.error]
       : [r.execution_id, r.pipeline_id, r.status, r.started_at.replace('T', ' ').slice(0, 19), `${(r.duration_ms / 1000).toFixed(1)} s`, `${r.steps_completed}${r.steps_total !== null ? `/${r.steps_total}` : ''}`, r.cost_usd ? `$${r.cost_usd.toFixed(4)}` : ''],
   );
   const head = ['RUN', 'PIPELINE', 'STATUS', 'STARTED (UTC)', 'DURATION', 'STEPS', 'COST'];

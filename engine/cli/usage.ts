@@ -24,9 +24,11 @@ export const COMMAND_USAGE: Record<string, string> = {
   the same outputs, tokens and cost; a call it has no answer for fails its step and says what
   differs from the nearest recorded call. --live STEP,... (with --replay): those steps call the
   real model. See docs/run.md.`,
-  resume: `orc resume RUN_ID [--json] [--redis URL [--queue NAME]] [--record | --replay [--cassette PATH] [--live STEP,...]]
+  resume: `orc resume RUN_ID [-i key=value]... [--json] [--redis URL [--queue NAME]] [--record | --replay [--cassette PATH] [--live STEP,...]]
   Finishes a stopped run without re-running completed steps. Looks for .orchestrator/ in this
-  folder or the nearest parent that has one. With --redis, a distributed run reattaches to the
+  folder or the nearest parent that has one. Secret inputs (parameters declared secret: true) are
+  not recorded: give them again with -i; an input that held a secret environment variable's value
+  takes it from the environment. With --redis, a distributed run reattaches to the
   jobs its steps still have on the queue (running or done) instead of running them again.
   --record / --replay as for orc run (the default cassette is the run's pipeline's).`,
   worker: `orc worker --redis URL [--concurrency N] [--queue NAME] [--root DIR]

@@ -12,6 +12,8 @@ import type { McpServerDecl } from '../spec/types';
 import { PROVIDER_KEY_VARIABLES } from '../toolkit/providerKeys';
 import { ToolError } from '../toolkit/runtime';
 import { DEFAULT_START_TIMEOUT_S, describeServer, expandVars, redactSecrets } from './config';
+import { MAX_TIMER_MS, setLongTimeout } from '../util/longTimer';
+import { killWithToken, newStepToken, STEP_TOKEN_VARIABLE } from '../util/stepProcesses';
 
 /** A tool as a server lists it. */
 export interface McpToolInfo {
@@ -33,6 +35,10 @@ const STDERR_TAIL = 4096;
 export const MAX_TOOLS = 1000;
 /** Calls have no timeout of their own: the step's `timeout` and the run's cancellation bound them. */
 const NO_TIMEOUT_MS = 24 * 3600 * 1000;
+/** The largest message a stdio server may send (one JSON-RPC line). */
+export const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
+/** After the server exits, how long its output may still be read before what holds it is killed. */
+const EXIT_GRACE_MS = 200;
 
 /** A stdio transport whose server runs in its own process group, with its exit and stderr tail known. */
 class ProcessTransport implements Transport {
@@ -43,7 +49,13 @@ class ProcessTransport implements Transport {
   private readonly buffer = new ReadBuffer();
   stderr = '';
   exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+  /** Why the transport ended the connection itself (an answer too large), for the call's error. */
+  failure: string | null = null;
   private closed = false;
+  /** Bytes read since the last new line: one message, bounded by MAX_MESSAGE_BYTES. */
+  private pending = 0;
+  /** Every process the server starts inherits it, in whatever group: killed with the server. */
+  private readonly token = newStepToken();
 
   constructor(
     private readonly command: string,
@@ -58,7 +70,7 @@ class ProcessTransport implements Transport {
 
   start(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const child = spawn(this.command, this.args, { cwd: this.cwd, env: this.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+      const child = spawn(this.command, this.args, { cwd: this.cwd, env: { ...this.env, [STEP_TOKEN_VARIABLE]: this.token }, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
       this.child = child;
       child.once('error', (e: NodeJS.ErrnoException) => {
         const why = e.code === 'ENOENT' ? `no program '${this.command}' (not found on PATH${this.cwd ? ` or in ${this.cwd}` : ''})` : e.message;
@@ -66,6 +78,11 @@ class ProcessTransport implements Transport {
       });
       child.once('spawn', () => resolve());
       child.stdout!.on('data', (chunk: Buffer) => {
+        if (!this.withinBound(chunk)) {
+          this.failure = `the server sent a message of more than ${MAX_MESSAGE_BYTES} bytes; it was stopped`;
+          this.end();
+          return;
+        }
         try {
           this.buffer.append(chunk);
           for (let m = this.buffer.readMessage(); m; m = this.buffer.readMessage()) this.onmessage?.(m);
@@ -80,14 +97,12 @@ class ProcessTransport implements Transport {
       child.stdin!.on('error', () => undefined);
       child.on('exit', (code, signal) => {
         this.exit = { code, signal };
+        // a child it left may hold its output open: the exit is what counts
+        setTimeout(() => this.end(), EXIT_GRACE_MS).unref();
       });
       child.on('close', () => {
         this.exit ??= { code: child.exitCode, signal: child.signalCode };
-        this.killGroup('SIGKILL'); // anything the server started goes with it
-        if (!this.closed) {
-          this.closed = true;
-          this.onclose?.();
-        }
+        this.end();
       });
     });
   }
@@ -99,6 +114,30 @@ class ProcessTransport implements Transport {
       if (stdin.write(serializeMessage(message))) resolve();
       else stdin.once('drain', () => resolve());
     });
+  }
+
+  /** Counts the bytes of each line (message) the chunk continues or holds: false when one passes the bound. */
+  private withinBound(chunk: Buffer): boolean {
+    let from = 0;
+    for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, from)) {
+      if (this.pending + i - from > MAX_MESSAGE_BYTES) return false;
+      this.pending = 0;
+      from = i + 1;
+    }
+    this.pending += chunk.length - from;
+    return this.pending <= MAX_MESSAGE_BYTES;
+  }
+
+  /** Kills the server's group and every process it started, stops reading, and reports the close once. */
+  private end(): void {
+    this.killGroup('SIGKILL'); // anything the server started goes with it
+    killWithToken(this.token);
+    this.child?.stdout?.destroy();
+    this.child?.stderr?.destroy();
+    if (!this.closed) {
+      this.closed = true;
+      this.onclose?.();
+    }
   }
 
   private killGroup(signal: NodeJS.Signals): void {
@@ -177,6 +216,7 @@ export class McpConnection {
   exitReport(): string {
     if (!(this.transport instanceof ProcessTransport)) return 'the HTTP connection closed';
     const t = this.transport;
+    if (t.failure) return this.redact(t.failure);
     const how = t.exit ? (t.exit.signal ? `was killed by ${t.exit.signal}` : `exited with code ${t.exit.code}`) : 'closed its output';
     const tail = t.stderr.trim().split('\n').slice(-5).join('\n');
     return this.redact(`the server process ${how}${tail ? `; its stderr ends with: ${tail}` : ' (nothing on stderr)'}`);
@@ -192,7 +232,7 @@ export class McpConnection {
     let cursor: string | undefined;
     const deadline = Date.now() + opts.timeoutMs;
     do {
-      const page = await this.client.listTools(cursor ? { cursor } : undefined, { signal: opts.signal, timeout: Math.max(1, deadline - Date.now()) });
+      const page = await this.client.listTools(cursor ? { cursor } : undefined, { signal: opts.signal, timeout: Math.min(MAX_TIMER_MS, Math.max(1, deadline - Date.now())) });
       for (const t of page.tools) {
         if (tools.length >= MAX_TOOLS) break;
         tools.push({ name: t.name, description: t.description ?? t.title ?? '', inputSchema: (t.inputSchema ?? {}) as Record<string, unknown> });
@@ -204,8 +244,15 @@ export class McpConnection {
 
   /** Calls a tool; aborting the signal cancels the request (the server is told). */
   async callTool(tool: string, args: Record<string, unknown>, signal: AbortSignal): Promise<McpCallResult> {
-    const r = await this.client.callTool({ name: tool, arguments: args }, undefined, { signal, timeout: NO_TIMEOUT_MS });
-    return r as McpCallResult;
+    try {
+      const r = await this.client.callTool({ name: tool, arguments: args }, undefined, { signal, timeout: NO_TIMEOUT_MS });
+      return r as McpCallResult;
+    } catch (e) {
+      // the transport ended the connection: say why
+      const failure = this.transport instanceof ProcessTransport ? this.transport.failure : null;
+      if (failure) throw new ToolError(failure, 'ResponseError');
+      throw e;
+    }
   }
 
   close(): Promise<void> {
@@ -259,10 +306,10 @@ export async function connectServer(name: string, decl: McpServerDecl, opts: Con
   const conn = new McpConnection(name, client, transport, secrets);
   const what = describeServer(decl);
   const timer = new AbortController();
-  const t = setTimeout(() => timer.abort(), timeoutMs);
+  const t = setLongTimeout(() => timer.abort(), timeoutMs);
   const signal = opts.signal ? AbortSignal.any([opts.signal, timer.signal]) : timer.signal;
   try {
-    await client.connect(transport, { signal, timeout: timeoutMs });
+    await client.connect(transport, { signal, timeout: Math.min(timeoutMs, MAX_TIMER_MS) });
     return conn;
   } catch (e) {
     const exitedFirst = transport instanceof ProcessTransport && transport.exit;
@@ -273,6 +320,6 @@ export async function connectServer(name: string, decl: McpServerDecl, opts: Con
     if (timer.signal.aborted) throw new ToolError(conn.redact(`MCP server '${name}' (${what}) did not answer within ${timeoutMs / 1000} s of starting (its 'timeout')`), 'TimeoutError');
     throw new ToolError(conn.redact(`MCP server '${name}' (${what}) could not be reached: ${(e as Error).message}`), 'ConnectionError');
   } finally {
-    clearTimeout(t);
+    t.clear();
   }
 }

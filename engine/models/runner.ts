@@ -11,6 +11,8 @@ import type { ModelProvider, ProviderAnswer, ProviderCall } from './provider';
 import { loadRegistry, type RegistryModel } from './registry';
 import { DEFAULT_LIMITS, DEFAULT_RESILIENCE, FALLBACK_LIMITS, TimeoutError, describeBreak, providerGuard, type ProviderGuard, type ProviderLimits, type ResilienceOptions } from './resilience';
 import { selectModel } from './selection';
+import { Redactor } from '../toolkit/redact';
+import { ajvRegExp } from '../template/linearRegex';
 
 export interface ModelRunnerOptions {
   env?: NodeJS.ProcessEnv;
@@ -69,7 +71,11 @@ export class ProviderModelRunner implements ModelRunner {
   private readonly guards = new Map<string, ProviderGuard>();
   private readonly clients = new Map<string, { key: string; provider: ModelProvider }>();
   private registry: RegistryModel[] | null = null;
-  private readonly ajv = new Ajv({ allErrors: false, strict: false });
+  // an answer's schema `pattern` runs on RE2 (see linearRegex.ts)
+  private readonly ajv = new Ajv({ allErrors: false, strict: false, code: { regExp: ajvRegExp } });
+  /** A model's answer is input from outside: a key it echoes is redacted before anyone sees it. */
+  private redactor: Redactor | null = null;
+  private readonly storedKeys: string[] = [];
   readonly playsCassettes = true;
 
   constructor(private readonly o: ModelRunnerOptions = {}) {
@@ -93,7 +99,17 @@ export class ProviderModelRunner implements ModelRunner {
   /** A provider's key: its SDK's environment variable, else the host's secret storage. */
   async key(provider: string): Promise<string | undefined> {
     for (const v of KEY_VARIABLES[provider] ?? [`${provider.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_API_KEY`]) if (this.env[v]) return this.env[v];
-    return this.o.secrets ? await this.o.secrets(provider) : undefined;
+    const stored = this.o.secrets ? await this.o.secrets(provider) : undefined;
+    if (stored && !this.storedKeys.includes(stored)) {
+      this.storedKeys.push(stored);
+      this.redactor = null;
+    }
+    return stored;
+  }
+
+  /** The secrets of this process's environment, the runner's and the keys from secret storage. */
+  private redact(): Redactor {
+    return (this.redactor ??= new Redactor({ ...process.env, ...this.env }, this.storedKeys));
   }
 
   /** Configured: a key (or, for a local server, an endpoint someone set). */
@@ -226,7 +242,7 @@ export class ProviderModelRunner implements ModelRunner {
       totals.wait_ms += r.wait_ms;
       req.onCall?.(r);
     };
-    const done = (value: unknown): ModelResponse => ({ value, model: req.model, ...totals });
+    const done = (value: unknown): ModelResponse => ({ value: this.redact().value(value), model: req.model, ...totals });
 
     const schema = action === 'evaluate_condition' ? { type: 'object', properties: { holds: { type: 'boolean' } }, required: ['holds'], additionalProperties: false } : req.schema;
     if (schema) {
@@ -247,7 +263,7 @@ export class ProviderModelRunner implements ModelRunner {
       }
     }
     const streaming = params.stream !== false;
-    const { answer, record } = await this.call(req.model, provider, estimate, req.signal, (p, signal) => (streaming ? p.stream({ ...base, signal }, req.onText) : p.generate({ ...base, signal })), req);
+    const { answer, record } = await this.call(req.model, provider, estimate, req.signal, (p, signal) => (streaming ? p.stream({ ...base, signal }, (chunk) => req.onText(this.redact().text(chunk))) : p.generate({ ...base, signal })), req);
     note(record);
     return done(answer.text);
   }

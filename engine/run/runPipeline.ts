@@ -22,6 +22,7 @@ import { NOTHING_RESTORED, Semaphore, type RunContext } from './runContext';
 import { killLeftovers } from './leftovers';
 import { iterationCap } from './loopRunner';
 import { Redactor } from '../toolkit/redact';
+import { recordedInputs, runRedactor } from './secretInputs';
 import { StepListRunner } from './scheduler';
 import { predict, type Prediction } from './predict';
 import { registryModels, type RegistryModel } from '../models/registry';
@@ -109,7 +110,7 @@ function openCheckpoint(
       pipeline_id: pipeline.id,
       pipeline_file: run.pipelineFile ?? '',
       pipeline_sha256: sha256(run.source),
-      inputs: run.inputs,
+      inputs: recordedInputs(pipeline.parameters, run.inputs),
       max_parallel: run.maxParallel,
       status: 'running',
       started_at: run.started.toISOString(),
@@ -221,7 +222,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   const stopCancelling = cancelOnAbort(signal, inflight, slots, toolSlots);
   const depth = options.depth ?? 0;
   const models = taped?.models ?? options.models ?? NO_MODELS;
-  const redactor = (options.redactor ?? new Redactor()).including(sqlSecretValues(pipeline.connections, sqlEnv));
+  const redactor = runRedactor(pipeline.parameters, inputs, options.redactor).including(sqlSecretValues(pipeline.connections, sqlEnv));
 
   const ctx: RunContext = {
     pipeline,

@@ -57,6 +57,8 @@ export interface ParameterDecl {
   default: unknown;
   hasDefault: boolean;
   enum: unknown[] | null;
+  /** `secret: true`: redacted wherever written or printed, never kept in the checkpoint. */
+  secret?: boolean;
   /** Where it is declared: `parameters:`, or ContextLab's `inputs:` (both may be given, and are merged). */
   source: 'parameters' | 'inputs';
 }

@@ -17,6 +17,29 @@ export function isSecretVariable(name: string): boolean {
   return SECRET_VARIABLE.test(name) || PROVIDER_KEYS.includes(name.toUpperCase());
 }
 
+/** The secret spellings of a URL's credentials: the password as written and decoded, `user:password`, and the Basic header's base64. */
+export function urlCredentials(value: string | undefined): string[] {
+  if (!value || !value.includes('@') || !/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return [];
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    return [];
+  }
+  if (!url.password) return [];
+  const decode = (s: string) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  };
+  const user = decode(url.username);
+  const password = decode(url.password);
+  const out = new Set([url.password, password, `${url.username}:${url.password}`, Buffer.from(`${user}:${password}`).toString('base64')]);
+  return [...out].filter((v) => v.length >= 4);
+}
+
 export class Redactor {
   private readonly pattern: RegExp | null;
   private readonly names = new Map<string, string>();
@@ -29,6 +52,11 @@ export class Redactor {
       this.names.set(value, name);
     }
     for (const [name, value] of Object.entries(env)) {
+      // a URL with credentials (`https://user:password@host`, as ORC_SEARXNG_URL takes): its password in every spelling
+      for (const v of urlCredentials(value)) if (!this.names.has(v)) {
+        values.push(v);
+        this.names.set(v, name);
+      }
       if (!value || value.length < MIN_SECRET_LENGTH || !isSecretVariable(name)) continue;
       if (!this.names.has(value)) values.push(value);
       this.names.set(value, name);

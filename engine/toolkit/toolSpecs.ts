@@ -52,7 +52,7 @@ export const TOOL_SPECS: Record<string, ToolSpec> = table<ToolSpec>({
           timeout: { type: 'number', description: 'Seconds before the command is killed (the step\'s `timeout` also applies).' },
           input: { type: 'string', description: 'Text given to the command on standard input.' },
         },
-        result: { stdout: 'Standard output.', stderr: 'Standard error.', exit_code: 'Exit code.', return_code: 'Exit code (ContextLab\'s name).', command: 'The command that ran.', working_dir: 'The working directory as given (`.` for the run\'s).', execution_time: 'Seconds the command ran.' },
+        result: { stdout: 'Standard output.', stderr: 'Standard error.', exit_code: 'Exit code.', return_code: 'Exit code (ContextLab\'s name).', command: 'The command that ran.', working_dir: 'The working directory as given (`.` for the run\'s).', execution_time: 'Seconds the command ran.', truncated: '`true` when stdout or stderr passed 10 MiB and was cut (the cut is marked `[output truncated: N more characters]`); absent otherwise.' },
       },
     },
   },

@@ -2,9 +2,9 @@
 // at the working directory; a path that leaves the workspace (symlinks resolved) is refused.
 import { constants as fsc, lstatSync, promises as fs, realpathSync, type Stats } from 'node:fs';
 import * as path from 'node:path';
-import type { ToolContext, ToolDefinition, ToolOutcome } from '../toolkit/runtime';
-import { ToolError } from '../toolkit/runtime';
+import { type ToolContext, type ToolDefinition, type ToolOutcome, ToolError } from '../toolkit/runtime';
 import { TOOL_SPECS } from '../toolkit/toolSpecs';
+import { globRegExp, type LinearRegExp } from '../template/linearRegex';
 
 /** The run's state folder (the same name as engine/run's STATE_DIR; tools sit below run). */
 const STATE_DIR = '.orchestrator';
@@ -86,9 +86,13 @@ async function exists(p: string): Promise<'file' | 'directory' | null> {
   }
 }
 
-function globToRegExp(glob: string): RegExp {
-  const re = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
-  return new RegExp(`^${re}$`);
+/** A glob on RE2: many `*` cannot make the match backtrack (see linearRegex.ts). */
+function globToRegExp(glob: string): LinearRegExp {
+  try {
+    return globRegExp(glob);
+  } catch (e) {
+    throw new ToolError(`'pattern' is not a valid glob: ${(e as Error).message}`, 'ValueError');
+  }
 }
 
 async function run(action: string, p: Record<string, unknown>, ctx: ToolContext): Promise<ToolOutcome> {

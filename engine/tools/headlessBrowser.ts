@@ -7,8 +7,8 @@ import type { Page, Response } from 'playwright-core';
 import { browserError, openTarget, withPage } from './browser';
 import { resolvePath } from './filesystem';
 import { headlessBrowserSpec } from '../toolkit/specs/headlessBrowser';
-import type { ToolContext, ToolDefinition, ToolOutcome } from '../toolkit/runtime';
-import { ToolError } from '../toolkit/runtime';
+import { type ToolContext, type ToolDefinition, type ToolOutcome, ToolError } from '../toolkit/runtime';
+import { MAX_TIMER_MS } from '../util/longTimer';
 
 const DEFAULT_TIMEOUT_S = 30;
 export const MAX_TEXT = 1_000_000;
@@ -19,7 +19,9 @@ const WRITE_FLAGS = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC | (fsc.O_NOFOLLOW ?
 export function timeoutMs(v: unknown): number {
   if (v === undefined || v === null) return DEFAULT_TIMEOUT_S * 1000;
   if (typeof v !== 'number' || !(v > 0)) throw new ToolError("'timeout' must be a positive number of seconds", 'ValueError');
-  return v > 1000 ? v : v * 1000;
+  const ms = v > 1000 ? v : v * 1000;
+  // longer than one Node timer holds (Playwright's waits are timers): no wait of its own, the step's timeout bounds it
+  return ms > MAX_TIMER_MS ? 0 : ms;
 }
 
 function int(v: unknown, name: string, dflt: number, max: number): number {

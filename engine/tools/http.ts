@@ -3,6 +3,7 @@ import type { ToolContext, ToolDefinition, ToolOutcome } from '../toolkit/runtim
 import { abortError, ToolError } from '../toolkit/runtime';
 import { readCappedText } from './responseBody';
 import { TOOL_SPECS } from '../toolkit/toolSpecs';
+import { setLongTimeout } from '../util/longTimer';
 
 const DEFAULT_TIMEOUT_S = 30;
 const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
@@ -22,7 +23,8 @@ async function request(method: string, p: Record<string, unknown>, ctx: ToolCont
     }
   }
   const timeout = new AbortController();
-  const timer = setTimeout(() => timeout.abort(new ToolError(`Request timed out after ${timeoutS} s: ${method} ${p.url}`, 'TimeoutError')), timeoutS * 1000);
+  // a user's time may be longer than one Node timer holds
+  const timer = setLongTimeout(() => timeout.abort(new ToolError(`Request timed out after ${timeoutS} s: ${method} ${p.url}`, 'TimeoutError')), timeoutS * 1000);
   const signal = AbortSignal.any([ctx.signal, timeout.signal]);
   try {
     const res = await fetch(p.url, { method, headers, body, signal, redirect: 'follow' });
@@ -45,7 +47,7 @@ async function request(method: string, p: Record<string, unknown>, ctx: ToolCont
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
     throw new ToolError(`${method} ${p.url} failed: ${cause?.code ?? cause?.message ?? (e as Error).message}`, 'ConnectionError');
   } finally {
-    clearTimeout(timer);
+    timer.clear();
   }
 }
 

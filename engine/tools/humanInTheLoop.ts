@@ -4,10 +4,16 @@
 // ConfigurationError that says how to answer.
 import { createHash } from 'node:crypto';
 import { approvalGateSpec, feedbackCollectionSpec, userPromptSpec } from '../toolkit/specs/humanInTheLoop';
-import { exclusive, type Answer, type Question } from '../toolkit/interaction';
-import { ToolError, type ToolContext, type ToolDefinition, type ToolOutcome } from '../toolkit/runtime';
+import { exclusive, type Answer, type Question, type Interaction } from '../toolkit/interaction';
+import { ToolError, type ToolContext, type ToolDefinition, type ToolOutcome, untilAborted } from '../toolkit/runtime';
 import { type Checked, who, given, nobody, text, requireString, bool, yesNo, pick, choicesOf, askUntilValid, runner } from './humanAnswers';
 import { feedbackCollection } from './feedbackCollection';
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { resolvePath } from './filesystem';
+import { linearRegExp, type LinearRegExp } from '../template/linearRegex';
+import { setLongTimeout } from '../util/longTimer';
 
 /** Content longer than this is cut when shown (the whole of it is still hashed and returned). */
 const MAX_SHOWN = 20_000;
@@ -24,11 +30,11 @@ async function userPrompt(p: Record<string, unknown>, ctx: ToolContext): Promise
   if (!INPUT_TYPES.includes(inputType)) throw new ToolError(`'input_type' must be text, number, boolean or choice, got '${inputType}'`, 'ValueError');
   const choices = choicesOf(p.choices);
   if (inputType === 'choice' && !choices?.length) throw new ToolError("A 'choice' prompt needs 'choices'", 'ValueError');
-  let pattern: RegExp | null = null;
+  let pattern: LinearRegExp | null = null;
   if (typeof p.validation_pattern === 'string' && p.validation_pattern) {
     try {
       // from the start of the answer, as ContextLab's re.match
-      pattern = new RegExp(`^(?:${p.validation_pattern})`, 'u');
+      pattern = linearRegExp(`^(?:${p.validation_pattern})`);
     } catch (e) {
       throw new ToolError(`'validation_pattern' is not a valid regular expression: ${(e as Error).message}`, 'ValueError');
     }
@@ -91,7 +97,7 @@ async function userPrompt(p: Record<string, unknown>, ctx: ToolContext): Promise
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     if (ctx.signal.aborted) onAbort();
     const expired = new Error('timeout');
-    const timer = timeoutS > 0 ? setTimeout(() => ctl.abort(expired), timeoutS * 1000) : null;
+    const timer = timeoutS > 0 ? setLongTimeout(() => ctl.abort(expired), timeoutS * 1000) : null;
     try {
       const q: Question = {
         kind: inputType === 'choice' ? 'choice' : inputType === 'boolean' ? 'confirm' : 'text',
@@ -116,7 +122,7 @@ async function userPrompt(p: Record<string, unknown>, ctx: ToolContext): Promise
       }
       throw e;
     } finally {
-      if (timer) clearTimeout(timer);
+      timer?.clear();
       ctx.signal.removeEventListener('abort', onAbort);
     }
   });

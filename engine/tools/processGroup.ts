@@ -5,6 +5,10 @@ import { spawn } from 'node:child_process';
 import { abortError, ToolError } from '../toolkit/runtime';
 import { PROVIDER_KEY_VARIABLES } from '../toolkit/providerKeys';
 import { setLongTimeout, type LongTimer } from '../util/longTimer';
+import { killWithToken, newStepToken, STEP_TOKEN_VARIABLE } from '../util/stepProcesses';
+
+/** How long output may still come after the command's shell exits, before what holds it is killed. */
+const LINGER_MS = 200;
 
 /**
  * The shell a command runs under, in its own process group: it runs the command, and a watchdog
@@ -85,7 +89,17 @@ export function runInProcessGroup(command: string, o: ProcessGroupOptions): Prom
   return new Promise<ProcessGroupResult>((resolve, reject) => {
     const started = performance.now();
     const stdin = o.input === undefined ? 'ignore' : 'pipe';
-    const child = spawn('/bin/sh', ['-c', WATCHDOG, 'orc-command', String(process.pid), command], { cwd: o.cwd, env: o.env, detached: true, stdio: [stdin, 'pipe', 'pipe'] });
+    // every process the command starts inherits the token, in whatever session or group it ends up
+    const token = newStepToken();
+    const child = spawn('/bin/sh', ['-c', WATCHDOG, 'orc-command', String(process.pid), command], { cwd: o.cwd, env: { ...o.env, [STEP_TOKEN_VARIABLE]: token }, detached: true, stdio: [stdin, 'pipe', 'pipe'] });
+    /** Kills the group and every process holding the token, and stops reading their output: nothing is waited on after the step. */
+    const endAll = () => {
+      killGroup(child.pid);
+      killWithToken(token);
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+    };
+    let lingering: NodeJS.Timeout | null = null;
     const out = { stdout: '', stderr: '' };
     const dropped = { stdout: 0, stderr: 0 };
     let settled = false;
@@ -94,17 +108,18 @@ export function runInProcessGroup(command: string, o: ProcessGroupOptions): Prom
       if (settled) return;
       settled = true;
       if (timer) timer.clear();
+      if (lingering) clearTimeout(lingering);
       o.signal.removeEventListener('abort', onAbort);
       fn();
     };
     const onAbort = () => {
-      killGroup(child.pid);
+      endAll();
       finish(() => reject(abortError(o.signal)));
     };
     o.signal.addEventListener('abort', onAbort, { once: true });
     if (o.timeoutMs !== null) {
       timer = setLongTimeout(() => {
-        killGroup(child.pid);
+        endAll();
         finish(() => reject(new ToolError(o.timeoutMessage, 'TimeoutError')));
       }, o.timeoutMs);
     }
@@ -123,6 +138,13 @@ export function runInProcessGroup(command: string, o: ProcessGroupOptions): Prom
       });
     }
     child.on('error', (e) => finish(() => reject(new ToolError(`Could not start ${o.what}: ${e.message}`, 'OSError'))));
+    child.on('exit', (code, signal) => {
+      // the shell is done; a process that left its group may still hold the output open: not waited on
+      lingering = setTimeout(() => {
+        endAll();
+        finish(() => resolve({ code: code ?? (signal ? 128 : 1), signal, stdout: out.stdout, stderr: out.stderr, dropped, ms: Math.round(performance.now() - started) }));
+      }, LINGER_MS);
+    });
     child.on('close', (code, signal) => {
       // the shell may exit while processes it started still run: end the whole group
       killGroup(child.pid);

@@ -5,6 +5,7 @@
 import { sleep } from '../util/longTimer';
 import { abortError, ToolError } from '../toolkit/runtime';
 import { readCappedText } from './responseBody';
+import { setLongTimeout } from '../util/longTimer';
 
 export type BackendName = 'searxng' | 'brave' | 'tavily';
 export type SafeSearch = 'off' | 'moderate' | 'strict';
@@ -187,7 +188,7 @@ async function callJson(call: Call, limits: HttpLimits): Promise<unknown> {
   await waitForRateLimit(backend, limits.signal);
   const where = displayUrl(call.url);
   const timeout = new AbortController();
-  const timer = setTimeout(() => timeout.abort(), limits.timeoutMs);
+  const timer = setLongTimeout(() => timeout.abort(), limits.timeoutMs);
   const signal = AbortSignal.any([limits.signal, timeout.signal]);
   let status = 0;
   let headers: Headers | null = null;
@@ -204,7 +205,7 @@ async function callJson(call: Call, limits: HttpLimits): Promise<unknown> {
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
     throw new ToolError(scrub(`Could not reach ${backend.label} at ${where}: ${cause?.code ?? cause?.message ?? (e as Error).message}`, call.secret), 'ConnectionError');
   } finally {
-    clearTimeout(timer);
+    timer.clear();
   }
   let json: unknown = undefined;
   try {

@@ -31,7 +31,10 @@ async function execute(p: Record<string, unknown>, ctx: ToolContext): Promise<To
     signal: ctx.signal,
     onOutput: (stream, chunk) => ctx.output(stream, chunk),
   });
-  const result = { stdout: r.stdout, stderr: r.stderr, exit_code: r.code, return_code: r.code, command, working_dir: dir ?? '.', execution_time: r.ms / 1000 };
+  // output past the cap is marked where it was cut, and the result says so (as python-executor's)
+  const shown = (stream: 'stdout' | 'stderr') => (r.dropped[stream] ? `${r[stream]}\n[output truncated: ${r.dropped[stream]} more characters]` : r[stream]);
+  const truncated = r.dropped.stdout > 0 || r.dropped.stderr > 0;
+  const result = { stdout: shown('stdout'), stderr: shown('stderr'), exit_code: r.code, return_code: r.code, command, working_dir: dir ?? '.', execution_time: r.ms / 1000, ...(truncated ? { truncated: true } : {}) };
   if (r.code === 0) return { success: true, result };
   const tail = r.stderr.trim().split('\n').slice(-3).join('\n');
   return { success: false, result, error: `Command exited with code ${r.code}${tail ? `: ${tail}` : ''}` };

@@ -4,9 +4,9 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import Ajv2020 from 'ajv/dist/2020';
 import { parse } from './data';
-import type { ToolContext, ToolDefinition, ToolOutcome } from '../toolkit/runtime';
-import { ToolError } from '../toolkit/runtime';
+import { type ToolContext, type ToolDefinition, type ToolOutcome, ToolError } from '../toolkit/runtime';
 import { TOOL_SPECS } from '../toolkit/toolSpecs';
+import { ajvRegExp } from '../template/linearRegex';
 
 export type ValidationMode = 'strict' | 'lenient' | 'report_only';
 const MODES: ValidationMode[] = ['strict', 'lenient', 'report_only'];
@@ -33,7 +33,8 @@ const FORMATS: Record<string, RegExp> = {
 function compile(schema: unknown): ValidateFunction {
   if (!schema || typeof schema !== 'object' || Array.isArray(schema)) throw new ToolError("'schema' must be a JSON Schema object", 'TypeError');
   const is2020 = String((schema as Record<string, unknown>).$schema ?? '').includes('2020-12');
-  const opts = { allErrors: true, strict: false, logger: false as const };
+  // a schema's `pattern` runs on RE2: no pattern can freeze the step (see linearRegex.ts)
+  const opts = { allErrors: true, strict: false, logger: false as const, code: { regExp: ajvRegExp } };
   const ajv = is2020 ? new Ajv2020(opts) : new Ajv(opts);
   for (const [name, re] of Object.entries(FORMATS)) ajv.addFormat(name, re);
   try {

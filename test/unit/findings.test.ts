@@ -368,6 +368,13 @@ const CASES: Case[] = [
     ],
   },
   {
+    name: "autoShellCode",
+    text: S('id: x', 'steps:', '  - id: a', '    tool: terminal', '    action: execute', '    parameters:', '      command: <AUTO shell="code">which command</AUTO>'),
+    expect: [
+      ["auto.shell-code","warning","This AUTO tag's answer runs as shell code (shell=\"code\"): a model's answer can then run any command. Without the attribute it is quoted as one word.","6:15-6:54"],
+    ],
+  },
+  {
     name: "auto",
     text: S('id: x', 'steps:', '  - id: a', '    action: generate', '    parameters:', '      prompt: "<AUTO>write a prompt"'),
     expect: [
