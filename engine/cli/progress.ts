@@ -2,6 +2,7 @@
 // plain lines otherwise (CI logs, pipes).
 import type { RunEvent, RunListener, StepResult, StepScope } from '../run/events';
 import { paint, type Style } from './findingFormat';
+import { chainStory } from '../models/fallback';
 
 function label(step: string, scope: StepScope[]): string {
   return [...scope.map((s) => `${s.loop}[${s.index}]`), step].join(' › ');
@@ -16,7 +17,7 @@ function ended(name: string, r: StepResult, style: Style): string {
   switch (r.status) {
     case 'completed':
       if (r.success === false) return `${paint(style, 'warning', '!')} ${name} reported a failure: ${r.error}`;
-      return `${paint(style, 'info', '✓')} ${name} ${paint(style, 'dim', `${duration(r.duration_ms)}${r.cached ? ' (cached)' : ''}${r.attempts > 1 ? `, ${r.attempts} attempts` : ''}`)}`;
+      return `${paint(style, 'info', '✓')} ${name} ${paint(style, 'dim', `${duration(r.duration_ms)}${r.cached ? ' (cached)' : ''}${r.attempts > 1 ? `, ${r.attempts} attempts` : ''}${r.models_tried && chainStory(r.models_tried) ? `; ${chainStory(r.models_tried)}` : ''}`)}`;
     case 'failed':
       return `${paint(style, 'error', '✗')} ${name} failed${r.attempts > 1 ? ` after ${r.attempts} attempts` : ''}: ${r.error_type ? `${r.error_type}: ` : ''}${r.error}`;
     case 'skipped':

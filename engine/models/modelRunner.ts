@@ -5,6 +5,11 @@ import { ToolError } from '../tools/runtime';
 export interface ModelRequest {
   /** `provider:model`. */
   model: string;
+  /**
+   * The models that stand in for `model`, in order, when a call fails for a reason another
+   * provider could fix (engine/models/fallback.ts). Undefined: the registry's `fallbacks` for it.
+   */
+  fallbacks?: string[];
   action: string;
   params: Record<string, unknown>;
   system: string | null;
@@ -30,6 +35,20 @@ export interface ModelCallRecord {
   attempts: number;
 }
 
+/** One model of a fallback chain: what it did for the step (the step result's `models_tried`). */
+export interface ModelTry {
+  model: string;
+  /** `answered`; `passed-over` (failed, the next model was asked); `failed` (the chain ended here). */
+  outcome: 'answered' | 'passed-over' | 'failed';
+  /** Why it was passed over or why the chain stopped at it. */
+  reason?: string;
+  error?: string;
+  error_type?: string;
+  tokens_in: number;
+  tokens_out: number;
+  cost_usd: number;
+}
+
 export interface ModelResponse {
   /** Text for generate and analyze_text, data for generate_structured, a boolean for evaluate_condition. */
   value: unknown;
@@ -39,6 +58,8 @@ export interface ModelResponse {
   cost_usd: number;
   latency_ms?: number;
   wait_ms?: number;
+  /** Every model asked, in order, when the call had fallbacks. */
+  tried?: ModelTry[];
 }
 
 export interface ModelRunner {

@@ -25,7 +25,7 @@ function common(call: ProviderCall): { model: string; messages: OpenAI.Chat.Comp
 
 export function openaiProvider(o: OpenAIProviderOptions): ModelProvider {
   const client = new OpenAI({ apiKey: o.apiKey, baseURL: o.baseURL, maxRetries: 0, timeout: 24 * 3600_000 });
-  const fail = (e: unknown, signal: AbortSignal) => toProviderError(o.name, e, signal);
+  const fail = (e: unknown, signal: AbortSignal) => toProviderError(o.name, plainError(e), signal);
   return {
     name: o.name,
     async generate(call): Promise<ProviderAnswer> {
@@ -73,6 +73,15 @@ export function openaiProvider(o: OpenAIProviderOptions): ModelProvider {
       return { text, data: parseJson(o.name, text), ...usage };
     },
   };
+}
+
+/**
+ * Ollama, Hugging Face's router and text-generation-inference answer errors as `{"error": "text"}`
+ * (TGI adds `error_type`), which the SDK words as `404 "text"`: the message becomes the text.
+ */
+function plainError(e: unknown): unknown {
+  if (e instanceof OpenAI.APIError && typeof e.error === 'string') e.message = e.error;
+  return e;
 }
 
 export function parseJson(provider: string, text: string): unknown {

@@ -14,7 +14,8 @@ import { cacheKey } from './stepCache';
 import { resultProblem } from './resultBounds';
 import { setLongTimeout, type LongTimer } from '../util/longTimer';
 import { isoAt } from '../util/isoTime';
-import type { ModelCallRecord } from '../models/modelRunner';
+import type { ModelCallRecord, ModelTry } from '../models/modelRunner';
+import { fallbacksFor, ModelChainError } from '../models/fallback';
 import { writeProducts } from '../models/products';
 import { hasAutoTags, resolveRuntimeTags } from '../auto/runtime';
 import { runDir } from './checkpointStore';
@@ -91,7 +92,7 @@ export type { AttemptExecutor, AttemptRequest };
  * a worker (engine/distributed/worker.ts) builds one from the job and its own environment.
  */
 export interface ActionContext {
-  pipeline: Pick<RunContext['pipeline'], 'experts' | 'model' | 'selectionSchema' | 'personalities'>;
+  pipeline: Pick<RunContext['pipeline'], 'experts' | 'model' | 'modelChain' | 'fallbacks' | 'selectionSchema' | 'personalities'>;
   tools: RunContext['tools'];
   models: RunContext['models'];
   emitter: RunContext['emitter'];
@@ -227,7 +228,16 @@ async function callModelAction(step: Step, params: Record<string, unknown>, ctx:
       ? { type: 'object', properties: Object.fromEntries(step.vars.map((v) => [v.name, v.schema])), required: step.vars.filter((v) => v.required).map((v) => v.name), additionalProperties: false }
       : ((params.schema as Record<string, unknown> | undefined) ?? null);
     const onCall = (c: ModelCallRecord) => ctx.emitter.emit({ type: 'model-call', time: Date.now(), step: step.id, scope: scopePath, ...c });
-    const res = await ctx.models.run({ model, action: step.action, params, system, schema, signal, onText: (c) => output('text', c), onCall });
+    const fallbacks = fallbacksFor(model, model === step.model ? step.modelChain : model === ctx.pipeline.model ? ctx.pipeline.modelChain : undefined, ctx.pipeline.fallbacks);
+    let res;
+    try {
+      res = await ctx.models.run({ model, ...(fallbacks ? { fallbacks } : {}), action: step.action, params, system, schema, signal, onText: (c) => output('text', c), onCall });
+    } catch (e) {
+      // a chain that ran out: every model tried and why, and what the calls that answered cost
+      if (e instanceof ModelChainError) Object.assign(r, { models_tried: redactTried(e.tried, ctx), tokens_in: r.tokens_in + e.spent.tokens_in, tokens_out: r.tokens_out + e.spent.tokens_out, cost_usd: r.cost_usd + e.spent.cost_usd });
+      throw e;
+    }
+    if (res.tried) r.models_tried = redactTried(res.tried, ctx);
     r.model = res.model;
     if (res.latency_ms !== undefined) r.latency_ms = (r.latency_ms ?? 0) + res.latency_ms;
     if (res.wait_ms !== undefined) r.limiter_wait_ms = (r.limiter_wait_ms ?? 0) + res.wait_ms;
@@ -237,6 +247,10 @@ async function callModelAction(step: Step, params: Record<string, unknown>, ctx:
     return { success: true, result: res.value };
   }
   throw new ToolError(`Unknown action '${step.action}'`, 'ConfigurationError');
+}
+
+function redactTried(tried: ModelTry[], ctx: ActionContext): ModelTry[] {
+  return tried.map((t) => (t.error === undefined ? t : { ...t, error: ctx.redactor.text(t.error) }));
 }
 
 /** The checkpoint key of a step in a scope: `loop[2]/inner[0]/step`. */
