@@ -68,6 +68,8 @@ export interface ModelRunner {
    * Chooses a model for a step that names none, from `requires_model` and the pipeline's
    * `selection_schema`; throws a ConfigurationError naming the filters when none fits.
    */
+  /** Embeds texts with one model: vectors in order, tokens and cost (engine/models/embedCalls.ts). */
+  embed?(model: string, texts: string[], signal: AbortSignal, onCall?: (c: ModelCallRecord) => void): Promise<{ vectors: number[][]; tokensIn: number; costUsd: number; model: string }>;
   select?(filters: Record<string, unknown>, schema: 'cost' | 'performance' | 'balanced'): Promise<{ model: string; reason: string }>;
 }
 

@@ -1,7 +1,7 @@
 // OpenAI Chat Completions through the `openai` SDK; also every OpenAI-compatible server (Ollama,
 // vLLM, LM Studio, llama.cpp, Mistral) given its base URL. The SDK's own retries are off.
 import OpenAI from 'openai';
-import { ProviderError, toProviderError, type ModelProvider, type ProviderAnswer, type ProviderCall, type StructuredAnswer } from './provider';
+import { ProviderError, toProviderError, type EmbedAnswer, type ModelProvider, type ProviderAnswer, type ProviderCall, type StructuredAnswer } from './provider';
 
 export interface OpenAIProviderOptions {
   name: string;
@@ -71,6 +71,17 @@ export function openaiProvider(o: OpenAIProviderOptions): ModelProvider {
       const text = r.choices[0]?.message?.content ?? '';
       const usage = { tokensIn: r.usage?.prompt_tokens ?? 0, tokensOut: r.usage?.completion_tokens ?? 0 };
       return { text, data: parseJson(o.name, text), ...usage };
+    },
+    async embed(call): Promise<EmbedAnswer> {
+      try {
+        // floats, not the SDK's default base64: Ollama and TGI's routes send floats only
+        const r = await client.embeddings.create({ model: call.model, input: call.texts, encoding_format: 'float' }, { signal: call.signal });
+        const vectors = [...r.data].sort((a, b) => a.index - b.index).map((d) => d.embedding);
+        if (vectors.length !== call.texts.length) throw new ProviderError(`${o.name} answered ${vectors.length} embeddings for ${call.texts.length} texts`, null, null, false);
+        return { text: '', vectors, tokensIn: r.usage?.prompt_tokens ?? 0, tokensOut: 0 };
+      } catch (e) {
+        throw fail(e, call.signal);
+      }
     },
   };
 }

@@ -22,12 +22,26 @@ export interface StructuredAnswer extends ProviderAnswer {
   data: unknown;
 }
 
+/** Texts to embed in one request (engine/models/embeddings.ts batches them). */
+export interface EmbedCall {
+  model: string;
+  texts: string[];
+  signal: AbortSignal;
+}
+
+export interface EmbedAnswer extends ProviderAnswer {
+  /** One vector per text, in order. */
+  vectors: number[][];
+}
+
 export interface ModelProvider {
   readonly name: string;
   generate(call: ProviderCall): Promise<ProviderAnswer>;
   /** Streams text deltas in order; resolves with the whole answer. */
   stream(call: ProviderCall, onDelta: (text: string) => void): Promise<ProviderAnswer>;
   generateStructured(call: ProviderCall & { schema: Record<string, unknown> }): Promise<StructuredAnswer>;
+  /** Embeddings, where the provider has them. */
+  embed?(call: EmbedCall): Promise<EmbedAnswer>;
 }
 
 /**

@@ -5,6 +5,7 @@ import Ajv, { type ErrorObject } from 'ajv';
 import { ToolError } from '../tools/runtime';
 import { anthropicProvider } from './anthropicProvider';
 import { NotConfiguredError, runChain } from './fallback';
+import { embedWith, type EmbedResult } from './embedCalls';
 import { googleProvider } from './googleProvider';
 import type { ModelCallRecord, ModelRequest, ModelResponse, ModelRunner } from './modelRunner';
 import { openaiProvider } from './openaiProvider';
@@ -210,6 +211,11 @@ export class ProviderModelRunner implements ModelRunner {
   async run(req: ModelRequest): Promise<ModelResponse> {
     const fallbacks = req.fallbacks ?? this.models().find((m) => m.id === req.model)?.fallbacks ?? [];
     return runChain(req, [req.model, ...fallbacks], (r) => this.runOne(r));
+  }
+
+  /** Embeddings (engine/models/embedCalls.ts): batches of texts, each a guarded call. */
+  embed(model: string, texts: string[], signal: AbortSignal, onCall?: (c: ModelCallRecord) => void): Promise<EmbedResult> {
+    return embedWith(this, model, texts, signal, onCall);
   }
 
   private async runOne(req: ModelRequest): Promise<ModelResponse> {

@@ -228,6 +228,7 @@ async function callModelAction(step: Step, params: Record<string, unknown>, ctx:
       ? { type: 'object', properties: Object.fromEntries(step.vars.map((v) => [v.name, v.schema])), required: step.vars.filter((v) => v.required).map((v) => v.name), additionalProperties: false }
       : ((params.schema as Record<string, unknown> | undefined) ?? null);
     const onCall = (c: ModelCallRecord) => ctx.emitter.emit({ type: 'model-call', time: Date.now(), step: step.id, scope: scopePath, ...c });
+    if (step.action === 'embed') return embedAction(model, params, ctx, signal, r, onCall);
     const fallbacks = fallbacksFor(model, model === step.model ? step.modelChain : model === ctx.pipeline.model ? ctx.pipeline.modelChain : undefined, ctx.pipeline.fallbacks);
     let res;
     try {
@@ -247,6 +248,18 @@ async function callModelAction(step: Step, params: Record<string, unknown>, ctx:
     return { success: true, result: res.value };
   }
   throw new ToolError(`Unknown action '${step.action}'`, 'ConfigurationError');
+}
+
+/** The `embed` action: one model (no chain: vectors of different models do not compare), tokens and cost on the step. */
+async function embedAction(model: string, params: Record<string, unknown>, ctx: ActionContext, signal: AbortSignal, r: StepResult, onCall: (c: ModelCallRecord) => void): Promise<ToolOutcome> {
+  if (!ctx.models.embed) throw new ToolError(`Embeddings are not available from this host's models (model '${model}')`, 'ConfigurationError');
+  const texts = typeof params.texts === 'string' ? [params.texts] : params.texts;
+  if (!Array.isArray(texts) || texts.some((t) => typeof t !== 'string')) throw new ToolError("'texts' must be a list of strings, or one string", 'ValueError');
+  const res = await ctx.models.embed(model, texts as string[], signal, onCall);
+  r.model = res.model;
+  r.tokens_in += res.tokensIn;
+  r.cost_usd += res.costUsd;
+  return { success: true, result: { vectors: res.vectors, dimensions: res.vectors[0]?.length ?? 0 } };
 }
 
 function redactTried(tried: ModelTry[], ctx: ActionContext): ModelTry[] {
