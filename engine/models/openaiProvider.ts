@@ -66,6 +66,11 @@ export function openaiProvider(o: OpenAIProviderOptions): ModelProvider {
           { signal: call.signal },
         );
       } catch (e) {
+        // servers other than OpenAI's may not take a json_schema response_format: say so
+        if (o.name !== 'openai' && e instanceof OpenAI.APIError && (e.status === 400 || e.status === 422)) {
+          plainError(e);
+          e.message = `${e.message} (structured output: ${o.name} may not support response_format json_schema for '${call.model}')`;
+        }
         throw fail(e, call.signal);
       }
       const text = r.choices[0]?.message?.content ?? '';
@@ -91,7 +96,7 @@ export function openaiProvider(o: OpenAIProviderOptions): ModelProvider {
  * (TGI adds `error_type`), which the SDK words as `404 "text"`: the message becomes the text.
  */
 function plainError(e: unknown): unknown {
-  if (e instanceof OpenAI.APIError && typeof e.error === 'string') e.message = e.error;
+  if (e instanceof OpenAI.APIError && typeof e.error === 'string' && /^\d{3} "/.test(e.message)) e.message = e.error;
   return e;
 }
 
