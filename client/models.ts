@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import { createModelRunner, KEY_VARIABLES, ProviderModelRunner, type ModelRunner } from '../engine/models/index';
 import { Redactor } from '../engine/run/redact';
+import { KEYLESS_PROVIDERS, readiness, type Readiness } from '../engine/models/readiness';
 import { settings } from './configuration';
 import { environmentFor, rerouted } from './modelChoice';
 import { languageModelProvider, VSCODE_PROVIDER } from './languageModels';
@@ -52,12 +53,25 @@ export class ModelAccess {
     return { models: rerouted(this.runner(stored), reroute), redactor: new Redactor(process.env, [...stored.values()]) };
   }
 
-  /** Of these providers, the ones with no key (stored, in the environment) and no endpoint. */
-  async unconfigured(providers: string[]): Promise<string[]> {
+  /** Of these providers, the ones that cannot be called here and why: no key (stored, in the environment); for a keyless one (Ollama), no server at its address. */
+  async unready(providers: string[]): Promise<Readiness[]> {
     const r = this.runner(await this.storedKeys());
-    const out: string[] = [];
-    for (const p of new Set(providers)) if (p !== VSCODE_PROVIDER && !(await r.configured(p))) out.push(p);
+    const out: Readiness[] = [];
+    for (const p of new Set(providers)) {
+      if (p === VSCODE_PROVIDER) continue;
+      const ready = await readiness(r, p);
+      if (!ready.ready) out.push(ready);
+    }
     return out;
+  }
+
+  async unconfigured(providers: string[]): Promise<string[]> {
+    return (await this.unready(providers)).map((x) => x.provider);
+  }
+
+  /** A provider that takes no key: storing one would not help it. */
+  keyless(provider: string): boolean {
+    return KEYLESS_PROVIDERS.has(provider);
   }
 
   /** "Set API Key": a provider (or the one given), then the key in a password box; an empty key removes the stored one. */

@@ -7,6 +7,8 @@ export interface OpenAIProviderOptions {
   name: string;
   apiKey: string;
   baseURL?: string;
+  /** For a keyless local server: what a connection failure means (`no Ollama answers at http://...`). */
+  unreachable?: string;
 }
 
 function messages(call: ProviderCall): OpenAI.Chat.Completions.ChatCompletionMessageParam[] {
@@ -25,7 +27,12 @@ function common(call: ProviderCall): { model: string; messages: OpenAI.Chat.Comp
 
 export function openaiProvider(o: OpenAIProviderOptions): ModelProvider {
   const client = new OpenAI({ apiKey: o.apiKey, baseURL: o.baseURL, maxRetries: 0, timeout: 24 * 3600_000 });
-  const fail = (e: unknown, signal: AbortSignal) => toProviderError(o.name, plainError(e), signal);
+  const fail = (e: unknown, signal: AbortSignal) => {
+    const pe = toProviderError(o.name, plainError(e), signal);
+    // a local server that is not running: say which address did not answer
+    if (o.unreachable && pe instanceof ProviderError && pe.status === null && pe.transient && /connection failed/.test(pe.message)) return new ProviderError(`${o.name}: ${o.unreachable} (${pe.message.replace(`${o.name}: `, '')})`, null, null, true);
+    return pe;
+  };
   return {
     name: o.name,
     async generate(call): Promise<ProviderAnswer> {

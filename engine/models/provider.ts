@@ -96,3 +96,10 @@ export function toProviderError(provider: string, e: unknown, signal: AbortSigna
   }
   return new ProviderError(`${provider} answered HTTP ${status}: ${e.message}`, status, retryAfterMs(headers), isTransientStatus(status));
 }
+
+const PRODUCT: Record<string, string> = { ollama: 'Ollama' };
+
+/** The words for a keyless local server that does not answer: `no Ollama answers at http://127.0.0.1:11434/v1`. */
+export function unreachableWords(provider: string, address: string): string {
+  return `no ${PRODUCT[provider] ?? provider} answers at ${address}`;
+}

@@ -6,10 +6,11 @@ import { ToolError } from '../tools/runtime';
 import { anthropicProvider } from './anthropicProvider';
 import { NotConfiguredError, runChain } from './fallback';
 import { embedWith, type EmbedResult } from './embedCalls';
+
 import { googleProvider } from './googleProvider';
 import type { ModelCallRecord, ModelRequest, ModelResponse, ModelRunner } from './modelRunner';
 import { openaiProvider } from './openaiProvider';
-import type { ModelProvider, ProviderAnswer, ProviderCall } from './provider';
+import { unreachableWords, type ModelProvider, type ProviderAnswer, type ProviderCall } from './provider';
 import { loadRegistry, type RegistryModel } from './registry';
 import { DEFAULT_LIMITS, DEFAULT_RESILIENCE, FALLBACK_LIMITS, TimeoutError, describeBreak, providerGuard, type ProviderGuard, type ProviderLimits, type ResilienceOptions } from './resilience';
 import { selectModel } from './selection';
@@ -140,7 +141,7 @@ export class ProviderModelRunner implements ModelRunner {
         ? anthropicProvider({ apiKey: key, baseURL: base })
         : provider === 'google'
           ? googleProvider({ apiKey: key, baseUrl: base })
-          : openaiProvider({ name: provider, apiKey: key, baseURL: base });
+          : openaiProvider({ name: provider, apiKey: key, baseURL: base, ...(KEY_VARIABLES[provider]?.length === 0 && base ? { unreachable: unreachableWords(provider, base) } : {}) });
     this.clients.set(provider, { key, provider: p });
     return p;
   }
