@@ -1,6 +1,7 @@
 // OpenAI Chat Completions through the `openai` SDK; also every OpenAI-compatible server (Ollama,
 // vLLM, LM Studio, llama.cpp, Mistral) given its base URL. The SDK's own retries are off.
 import OpenAI from 'openai';
+import { announcedLimits } from './rateHeaders';
 import { ProviderError, toProviderError, type EmbedAnswer, type ModelProvider, type ProviderAnswer, type ProviderCall, type StructuredAnswer } from './provider';
 
 export interface OpenAIProviderOptions {
@@ -37,15 +38,15 @@ export function openaiProvider(o: OpenAIProviderOptions): ModelProvider {
     name: o.name,
     async generate(call): Promise<ProviderAnswer> {
       try {
-        const r = await client.chat.completions.create(common(call), { signal: call.signal });
-        return { text: r.choices[0]?.message?.content ?? '', tokensIn: r.usage?.prompt_tokens ?? 0, tokensOut: r.usage?.completion_tokens ?? 0 };
+        const { data: r, response } = await client.chat.completions.create(common(call), { signal: call.signal }).withResponse();
+        return { text: r.choices[0]?.message?.content ?? '', tokensIn: r.usage?.prompt_tokens ?? 0, tokensOut: r.usage?.completion_tokens ?? 0, limits: announcedLimits(response.headers) };
       } catch (e) {
         throw fail(e, call.signal);
       }
     },
     async stream(call, onDelta): Promise<ProviderAnswer> {
       try {
-        const s = await client.chat.completions.create({ ...common(call), stream: true, stream_options: { include_usage: true } }, { signal: call.signal });
+        const { data: s, response } = await client.chat.completions.create({ ...common(call), stream: true, stream_options: { include_usage: true } }, { signal: call.signal }).withResponse();
         let text = '';
         let tokensIn = 0;
         let tokensOut = 0;
@@ -60,18 +61,18 @@ export function openaiProvider(o: OpenAIProviderOptions): ModelProvider {
             tokensOut = chunk.usage.completion_tokens ?? 0;
           }
         }
-        return { text, tokensIn, tokensOut };
+        return { text, tokensIn, tokensOut, limits: announcedLimits(response.headers) };
       } catch (e) {
         throw fail(e, call.signal);
       }
     },
     async generateStructured(call): Promise<StructuredAnswer> {
       let r: OpenAI.Chat.Completions.ChatCompletion;
+      let headers: Headers;
       try {
-        r = await client.chat.completions.create(
-          { ...common(call), response_format: { type: 'json_schema', json_schema: { name: 'answer', schema: call.schema, strict: true } } },
-          { signal: call.signal },
-        );
+        ({ data: r, response: { headers } } = await client.chat.completions
+          .create({ ...common(call), response_format: { type: 'json_schema', json_schema: { name: 'answer', schema: call.schema, strict: true } } }, { signal: call.signal })
+          .withResponse());
       } catch (e) {
         // servers other than OpenAI's may not take a json_schema response_format: say so
         if (o.name !== 'openai' && e instanceof OpenAI.APIError && (e.status === 400 || e.status === 422)) {
@@ -82,15 +83,15 @@ export function openaiProvider(o: OpenAIProviderOptions): ModelProvider {
       }
       const text = r.choices[0]?.message?.content ?? '';
       const usage = { tokensIn: r.usage?.prompt_tokens ?? 0, tokensOut: r.usage?.completion_tokens ?? 0 };
-      return { text, data: parseJson(o.name, text), ...usage };
+      return { text, data: parseJson(o.name, text), ...usage, limits: announcedLimits(headers) };
     },
     async embed(call): Promise<EmbedAnswer> {
       try {
         // floats, not the SDK's default base64: Ollama and TGI's routes send floats only
-        const r = await client.embeddings.create({ model: call.model, input: call.texts, encoding_format: 'float' }, { signal: call.signal });
+        const { data: r, response } = await client.embeddings.create({ model: call.model, input: call.texts, encoding_format: 'float' }, { signal: call.signal }).withResponse();
         const vectors = [...r.data].sort((a, b) => a.index - b.index).map((d) => d.embedding);
         if (vectors.length !== call.texts.length) throw new ProviderError(`${o.name} answered ${vectors.length} embeddings for ${call.texts.length} texts`, null, null, false);
-        return { text: '', vectors, tokensIn: r.usage?.prompt_tokens ?? 0, tokensOut: 0 };
+        return { text: '', vectors, tokensIn: r.usage?.prompt_tokens ?? 0, tokensOut: 0, limits: announcedLimits(response.headers) };
       } catch (e) {
         throw fail(e, call.signal);
       }

@@ -1,5 +1,6 @@
 // One interface every model provider implements: the SDK adapters here, and any host-supplied
 // provider (the editor's language models) whose generate/stream wrap an external function.
+import type { AnnouncedLimits } from './rateHeaders';
 
 export interface ProviderCall {
   /** The model's name inside its provider (no `provider:` prefix). */
@@ -15,6 +16,8 @@ export interface ProviderAnswer {
   text: string;
   tokensIn: number;
   tokensOut: number;
+  /** The rate limits the response's headers announced (engine/models/rateHeaders.ts). */
+  limits?: AnnouncedLimits | null;
 }
 
 export interface StructuredAnswer extends ProviderAnswer {

@@ -10,7 +10,8 @@ import { embedWith, type EmbedResult } from './embedCalls';
 import { googleProvider } from './googleProvider';
 import type { ModelCallRecord, ModelRequest, ModelResponse, ModelRunner } from './modelRunner';
 import { openaiProvider } from './openaiProvider';
-import { unreachableWords, type ModelProvider, type ProviderAnswer, type ProviderCall } from './provider';
+import { LearnedRateLimiter } from './learnedLimiter';
+import { ProviderError, unreachableWords, type ModelProvider, type ProviderAnswer, type ProviderCall } from './provider';
 import { loadRegistry, type RegistryModel } from './registry';
 import { DEFAULT_LIMITS, DEFAULT_RESILIENCE, FALLBACK_LIMITS, TimeoutError, describeBreak, providerGuard, type ProviderGuard, type ProviderLimits, type ResilienceOptions } from './resilience';
 import { selectModel } from './selection';
@@ -115,6 +116,8 @@ export class ProviderModelRunner implements ModelRunner {
     if (!g) {
       const limits = { ...(DEFAULT_LIMITS[provider] ?? FALLBACK_LIMITS), ...this.o.limits?.[provider] };
       g = providerGuard(provider, limits, this.resilience);
+      // no rate the user set: learn it from the provider (engine/models/learnedLimiter.ts)
+      if (this.o.limits?.[provider]?.requestsPerMinute === undefined && this.o.limits?.[provider]?.tokensPerMinute === undefined) g.limiter = new LearnedRateLimiter(this.resilience.windowMs);
       this.guards.set(provider, g);
     }
     return g;
@@ -180,8 +183,10 @@ export class ProviderModelRunner implements ModelRunner {
         try {
           const a = await fn(p, ctl.signal);
           slot.settle(a.tokensIn + a.tokensOut);
+          if (g.limiter instanceof LearnedRateLimiter) g.limiter.answered(a.limits ?? null);
           return a;
         } catch (e) {
+          if (g.limiter instanceof LearnedRateLimiter) g.limiter.failed(e instanceof ProviderError ? e.status : null);
           throw ctl.signal.aborted ? ctl.signal.reason : e;
         } finally {
           clearTimeout(timer);

@@ -71,7 +71,8 @@ describe('model fallback chains', () => {
     assert.equal(hf.requests[0].body.model, 'meta-llama/Llama-3.3-70B-Instruct');
     assert.deepEqual(s.models_tried, [
       { model: 'openai:gpt-4o', outcome: 'passed-over', reason: 'provider failure (HTTP 503), retries spent', error: 'openai answered HTTP 503: 503 scripted 503', error_type: 'ProviderError', tokens_in: 0, tokens_out: 0, cost_usd: 0 },
-      { model: HF_MODEL, outcome: 'answered', tokens_in: 20, tokens_out: 5, cost_usd: 0 },
+      // the router's Llama 3.3 70B: $0.88 in and out per million
+      { model: HF_MODEL, outcome: 'answered', tokens_in: 20, tokens_out: 5, cost_usd: (20 * 0.88 + 5 * 0.88) / 1_000_000 },
     ]);
     assert.deepEqual([s.tokens_in, s.tokens_out], [20, 5]);
     const calls = events.filter((e) => e.type === 'model-call').map((e) => (e as { model: string }).model);
@@ -171,8 +172,8 @@ steps:
     const s = doc.steps.s;
     assert.equal(s.status, 'completed', String(s.error));
     assert.deepEqual(s.vars, { score: 1 });
-    // gpt-4o: $2.50 in, $10.00 out per million; the Llama model is not in the registry (0)
-    assert.equal(s.cost_usd.toFixed(8), (0.0025 + 0.01).toFixed(8));
+    // gpt-4o: $2.50 in, $10.00 out per million; the router's Llama 3.3 70B $0.88 (11 in, 7 out)
+    assert.equal(s.cost_usd.toFixed(8), (0.0025 + 0.01 + (18 * 0.88) / 1_000_000).toFixed(8));
     assert.deepEqual([s.tokens_in, s.tokens_out], [1011, 1007]);
     assert.deepEqual(s.models_tried?.map((t) => [t.model, t.outcome, t.tokens_in, t.cost_usd.toFixed(4)]), [
       ['openai:gpt-4o', 'passed-over', 1000, '0.0125'],
