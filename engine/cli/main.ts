@@ -13,6 +13,7 @@ import { explainCommand, newCommand } from './intelCommands';
 import { compileOrReport } from './compile';
 import { createModelRunner } from '../models/index';
 import { modelsCommand } from './modelsCommand';
+import { modelStatsCommand } from './modelStatsCommand';
 import { validateCommand } from './validateCommand';
 import { COMMAND_USAGE, suggestCommand, version } from './usage';
 
@@ -36,6 +37,7 @@ Usage:
   orc new "DESCRIPTION" [-o FILE] [--model M]  writes a pipeline from a description (only one that compiles)
   orc report RUN_ID [--json]                a finished run's critical path, waits, retries and suggestions
   orc models [--json]                       the model registry and which providers have keys
+  orc models --stats [--json]               per model, from the run records: latency, errors, tokens/s, cost
   orc help [COMMAND]                        this text, or one command's usage (also: orc COMMAND --help)
   orc --version                             the version
 
@@ -190,7 +192,8 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
         if (p.positional.length !== 1) throw new UsageError("'orc report' takes one run id (see 'orc runs')");
         return reportCommand(p.positional[0], p.flags.has('--json'), style, io.out, io.err);
       case 'models':
-        allowOnly(p, ['--json']);
+        allowOnly(p, ['--json', '--stats']);
+        if (p.flags.has('--stats')) return modelStatsCommand(p.flags.has('--json'), style, io.out);
         return await modelsCommand(p.flags.has('--json'), style, io.out);
       case 'help':
       case '--help':

@@ -46,8 +46,9 @@ export const COMMAND_USAGE: Record<string, string> = {
   report: `orc report RUN_ID [--json]
   The bottleneck report of a finished run: the critical path as it ran, each step's share of the
   makespan, time waiting for a slot or a rate limit, retries, idle parallelism, and suggestions.`,
-  models: `orc models [--json]
-  The model registry and which providers have a key or endpoint configured.`,
+  models: `orc models [--json] | orc models --stats [--json]
+  The model registry and which providers have a key or endpoint configured; with --stats, per
+  model from this workspace's run records: calls, error rate, latency p50/p95, tokens/s, cost per call.`,
   help: `orc help [COMMAND]
   The usage of orc, or of one command.`,
 };
