@@ -3,7 +3,7 @@
 // panel), and the panel's own actions (open a case's run in the graph panel, run a cell or a row again).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { analyzeEval, type EvalEstimate, estimateEvalRuns, EvalInputError, DatasetError, evalHasErrors, registryOrShipped } from '../engine/api/index';
+import { analyzeEval, DatasetError, estimateEvalRuns, type EvalEstimate, evalHasErrors, EvalInputError, registryOrShipped } from '../engine/api/index';
 import { runFolder } from './configuration';
 import type { EvalPanels } from './evalPanel';
 import type { EvalOutcomeView, EvalTests } from './evalTests';

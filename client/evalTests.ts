@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { analyzeEval, type AssertionResult, type BaselineComparison, caseInputs, type CaseResult, compareWithBaseline, DatasetError, type EvalAnalysis, EvalInputError, type EvalMeta, EvalRecord, evalHasErrors, evalOutline, previousEval, runEval } from '../engine/api/index';
+import { analyzeEval, type AssertionResult, type BaselineComparison, caseInputs, type CaseResult, compareWithBaseline, DatasetError, type EvalAnalysis, evalHasErrors, EvalInputError, type EvalMeta, evalOutline, EvalRecord, previousEval, runEval } from '../engine/api/index';
 import { runFolder } from './configuration';
 import { debugConfiguration } from './debugging';
 import type { Log } from './log';

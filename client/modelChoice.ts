@@ -36,6 +36,7 @@ export function rerouted(inner: ModelRunner, to: Map<string, string>): ModelRunn
   return {
     run: (req) => inner.run({ ...req, model: target(req.model) }),
     select: inner.select?.bind(inner),
+    embed: inner.embed?.bind(inner),
   };
 }
 

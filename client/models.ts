@@ -5,7 +5,7 @@
 // reach results, events, checkpoints or the log. When a step's provider has no key here, the editor's
 // models can stand in for it (the run controller asks).
 import * as vscode from 'vscode';
-import { createModelRunner, KEY_VARIABLES, type ModelRunner, type Pipeline, ProviderModelRunner, Redactor } from '../engine/api/index';
+import { createModelRunner, KEY_VARIABLES, KEYLESS_PROVIDERS, type ModelRunner, type Pipeline, ProviderModelRunner, readiness, type Readiness, Redactor } from '../engine/api/index';
 import { storedConnectionSecrets } from './connectionSecrets';
 import { settings } from './configuration';
 import { environmentFor, rerouted } from './modelChoice';
@@ -57,12 +57,25 @@ export class ModelAccess {
     return storedConnectionSecrets(this.secrets, pipeline);
   }
 
-  /** Of these providers, the ones with no key (stored, in the environment) and no endpoint. */
-  async unconfigured(providers: string[]): Promise<string[]> {
+  /** Of these providers, the ones that cannot be called here and why: no key (stored, in the environment); for a keyless one (Ollama), no server at its address. */
+  async unready(providers: string[]): Promise<Readiness[]> {
     const r = this.runner(await this.storedKeys());
-    const out: string[] = [];
-    for (const p of new Set(providers)) if (p !== VSCODE_PROVIDER && !(await r.configured(p))) out.push(p);
+    const out: Readiness[] = [];
+    for (const p of new Set(providers)) {
+      if (p === VSCODE_PROVIDER) continue;
+      const ready = await readiness(r, p);
+      if (!ready.ready) out.push(ready);
+    }
     return out;
+  }
+
+  async unconfigured(providers: string[]): Promise<string[]> {
+    return (await this.unready(providers)).map((x) => x.provider);
+  }
+
+  /** A provider that takes no key: storing one would not help it. */
+  keyless(provider: string): boolean {
+    return KEYLESS_PROVIDERS.has(provider);
   }
 
   /** "Set API Key": a provider (or the one given), then the key in a password box; an empty key removes the stored one. */

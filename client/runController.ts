@@ -4,7 +4,7 @@
 // and a cancellable progress notification.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { type Analysis, analyze, buildReport, type Checkpoint, CheckpointError, checkResume, DEFAULT_MAX_PARALLEL, hasErrors, InputError, isFinal, listRuns, loadCheckpoint, loadHistory, modelProvidersOf, newExecutionId, orchestratorOf, planShape, predict, type Prediction, type Pipeline, registryOrShipped, RemoteAttempts, resolveInputs, type ResultDocument, type ResumeCheck, type RunDebugger, type RunEvent, type RunListener, runPipeline, sha256, withLockedAutoAnswers } from '../engine/api/index';
+import { type Analysis, analyze, buildReport, type Checkpoint, CheckpointError, checkResume, DEFAULT_MAX_PARALLEL, hasErrors, InputError, isFinal, listRuns, loadCheckpoint, loadHistory, modelProvidersOf, newExecutionId, orchestratorOf, type Pipeline, planShape, predict, type Prediction, registryOrShipped, RemoteAttempts, resolveInputs, type ResultDocument, type ResumeCheck, type RunDebugger, type RunEvent, type RunListener, runPipeline, sha256, withLockedAutoAnswers } from '../engine/api/index';
 import { runFolder, settings } from './configuration';
 import { EventBatcher } from './eventBatcher';
 import { editorInteraction } from './interaction';
@@ -29,6 +29,9 @@ export interface RunRequest {
 export interface ModelServices {
   forRun(reroute?: Map<string, string>): Promise<RunServices>;
   unconfigured(providers: string[]): Promise<string[]>;
+  /** The providers that cannot be called, each with why (engine/models/readiness.ts). */
+  unready(providers: string[]): Promise<{ provider: string; reason: string | null }[]>;
+  keyless(provider: string): boolean;
   askAndStore(provider?: string): Promise<boolean>;
   /** The stored values of the variables the pipeline's connections name. */
   connectionSecrets?(pipeline: Pipeline | null): Promise<Record<string, string>>;
@@ -234,21 +237,26 @@ export class RunController implements vscode.Disposable {
     }
     // model steps whose provider has no key here: the editor's own model may run them instead
     const reroute = new Map<string, string>();
-    const missing = missingKeys === 'fail' ? [] : await this.models.unconfigured(modelProvidersOf(analysis.pipeline!, settings(uri).models.default));
+    const unready = missingKeys === 'fail' ? [] : await this.models.unready(modelProvidersOf(analysis.pipeline!, settings(uri).models.default));
+    const missing = unready.map((u) => u.provider);
     if (missing.length) {
       const names = missing.join(', ');
+      // "no API key for openai (set OPENAI_API_KEY); no Ollama answers at http://127.0.0.1:11434/v1"
+      const why = unready.map((u) => u.reason).join('; ');
+      const keyed = missing.filter((p) => !this.models.keyless(p));
       let choice: string | undefined = missingKeys === 'editor' ? 'editor' : undefined;
       if (!choice) {
-        const pick = await vscode.window.showWarningMessage(`${analysis.pipeline!.id} has model steps on ${names}, and this editor has no API key for ${missing.length === 1 ? 'it' : 'them'}.`, { modal: true, detail: "Run those steps with the editor's own language model (vscode:*), or store a key (Set API Key)." }, "Use the Editor's Model", 'Set API Key');
+        const pick = await vscode.window.showWarningMessage(`${analysis.pipeline!.id} has model steps on ${names}, and here ${why}.`, { modal: true, detail: `Run those steps with the editor's own language model (vscode:*)${keyed.length ? ', or store a key (Set API Key)' : ''}.` }, "Use the Editor's Model", ...(keyed.length ? ['Set API Key'] : []));
         choice = pick === "Use the Editor's Model" ? 'editor' : pick === 'Set API Key' ? 'key' : undefined;
       }
-      if (!choice) return this.refuse(`The run was not started: no API key for ${names}.`, false, uri);
+      if (!choice) return this.refuse(`The run was not started: ${why}.`, false, uri);
       if (choice === 'key') {
+        if (keyed.length < missing.length) return this.refuse(`The run was not started: ${unready.filter((u) => this.models.keyless(u.provider)).map((u) => u.reason).join('; ')} (it takes no key: start it, or set its address).`, false, uri);
         for (const p of missing) if (!(await this.models.askAndStore(p))) return this.refuse(`The run was not started: no API key for ${p}.`, false, uri);
       } else {
-        if (!(await editorHasModels())) return this.refuse(`No API key for ${names}, and the editor offers no language model to run those steps instead (is GitHub Copilot, or another model provider, installed and signed in?).`, true, uri);
+        if (!(await editorHasModels())) return this.refuse(`Here ${why}, and the editor offers no language model to run those steps instead (is GitHub Copilot, or another model provider, installed and signed in?).`, true, uri);
         for (const p of missing) reroute.set(p, 'vscode:*');
-        this.log.line(`steps on ${names} run on the editor's language model (no API key here)`);
+        this.log.line(`steps on ${names} run on the editor's language model (${why})`);
       }
     }
     // AUTO tags answered before the run: the lock's answers, the missing ones asked now

@@ -5,8 +5,7 @@ import type { Analysis } from '../engine/analyze/index';
 import { locate } from '../engine/analyze/locate';
 import type { AutoType } from '../engine/analyze/model';
 import { describeKey } from '../engine/spec/schemaNavigator';
-import { describeModel, findModel } from '../engine/models/registry';
-import { valueAt } from '../engine/spec/values';
+import { modelHover } from './modelHover';
 import { lockedEntry, type AutoLock } from '../engine/auto/lockFile';
 import type { Step } from '../engine/spec/types';
 import { FILTERS } from '../engine/template/filters';
@@ -64,12 +63,8 @@ export function hover(a: Analysis, offset: number, lock: AutoLock | null = null)
     if (param) return value(`**parameter \`${param.name}\`**${param.type ? `: ${param.type}` : ''}${param.hasDefault ? ` = \`${JSON.stringify(param.default)}\`` : ''}${param.description ? `\n\n${param.description}` : ''}`);
   }
   const last = at.path[at.path.length - 1];
-  if (!at.onKey && (last === 'model' || last === 'default_model' || last === 'orchestrator' || at.path[0] === 'experts')) {
-    const id = valueAt(a.parsed.value, at.path);
-    const m = typeof id === 'string' ? findModel(id) : undefined;
-    if (m) return value(`**model \`${m.id}\`**\n\n${describeModel(m)}\n\nexpertise: ${m.expertise.join(', ')}; capabilities: ${m.capabilities.join(', ')}`);
-    if (typeof id === 'string' && !id.includes('<AUTO')) return value(`**model \`${id}\`**\n\nNot in the model registry: no price or context window known.`);
-  }
+  const model = at.onKey ? null : modelHover(a, at.path);
+  if (model) return value(model);
   if (!at.onKey && (last === 'tool' || last === 'action')) {
     const stepValue = a.pipeline ? findStepByPath(a, at.path.slice(0, -1)) : undefined;
     const mcpTool = last === 'tool' && stepValue?.tool ? mcpToolsOf(a)[stepValue.tool] : undefined;

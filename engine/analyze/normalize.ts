@@ -29,6 +29,18 @@ function isObj(v: unknown): v is Obj {
 function str(v: unknown): string | null {
   return typeof v === 'string' ? v : null;
 }
+/** `model:` as a string, or the first of a list of strings (a fallback chain). */
+function firstModel(v: unknown): string | null {
+  return typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : null;
+}
+function modelChainOf(v: unknown): { modelChain?: string[] } {
+  return Array.isArray(v) && v.length > 1 && v.every((x) => typeof x === 'string') ? { modelChain: v as string[] } : {};
+}
+function topModel(v: unknown, fallbacks: unknown): Pick<Pipeline, 'model' | 'modelChain' | 'fallbacks'> {
+  const declared: Record<string, string[]> = {};
+  if (isObj(fallbacks)) for (const [k, list] of Object.entries(fallbacks)) if (Array.isArray(list) && list.every((x) => typeof x === 'string')) setOwn(declared, k, list as string[]);
+  return { model: firstModel(v), ...modelChainOf(v), ...(isObj(fallbacks) ? { fallbacks: declared } : {}) };
+}
 function num(v: unknown): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
@@ -141,7 +153,8 @@ export function normalizeSteps(list: unknown, path: ValuePath, sink: FindingSink
       retry: retryPolicy(raw),
       loop,
       body: Array.isArray(raw.steps) ? normalizeSteps(raw.steps, [...p, 'steps'], sink) : null,
-      model: str(raw.model),
+      model: firstModel(raw.model),
+      ...modelChainOf(raw.model),
       requiresModel: isObj(raw.requires_model) ? raw.requires_model : null,
       expert: str(raw.expert),
       personality: str(raw.personality),
@@ -217,7 +230,7 @@ export function normalizePipeline(value: unknown, sink: FindingSink | null): Pip
     version: str(value.version),
     parameters: mergedParameters(value, sink),
     outputs: isObj(value.outputs) ? value.outputs : {},
-    model: str(aliased(value, TOP_ALIASES[1], [], sink, null)),
+    ...topModel(aliased(value, TOP_ALIASES[1], [], sink, null), value.fallbacks),
     orchestrator: str(value.orchestrator),
     experts,
     selectionSchema: sel === 'cost' || sel === 'performance' ? sel : 'balanced',

@@ -22,7 +22,7 @@ import { checkJumps } from './jumpCheck';
 import type { StepIndexEntry } from './stepIndex';
 
 /** `vscode:` names the editor's own language models (vscode.lm): they run only inside VS Code. */
-export const MODEL_PROVIDERS = ['openai', 'anthropic', 'google', 'ollama', 'openai-compatible', 'vscode'];
+export const MODEL_PROVIDERS = ['openai', 'anthropic', 'google', 'huggingface', 'ollama', 'openai-compatible', 'vscode'];
 
 export type { StepIndexEntry } from './stepIndex';
 
@@ -125,16 +125,34 @@ function checkLoop(step: Step, sink: FindingSink): void {
   }
 }
 
-function checkModel(model: unknown, path: ValuePath, sink: FindingSink, step: string | null): void {
+/** The file's value at a top-level key. */
+function rawAt(sink: FindingSink, path: [string]): unknown {
+  const v = sink.parsed.value;
+  return v && typeof v === 'object' && !Array.isArray(v) && Object.prototype.hasOwnProperty.call(v, path[0]) ? (v as Record<string, unknown>)[path[0]] : undefined;
+}
+
+/** A model, or each model of a fallback chain (a list), each finding on its own item. */
+function checkModels(model: unknown, path: ValuePath, sink: FindingSink, step: string | null): void {
+  if (!Array.isArray(model)) return checkModel(model, path, sink, step);
+  model.forEach((m, i) => checkModel(m, [...path, i], sink, step));
+  const seen = new Set<unknown>();
+  model.forEach((m, i) => {
+    if (typeof m === 'string' && seen.has(m)) sink.atValue('model.invalid', `Model '${m}' is already in this fallback chain: it would be asked twice.`, [...path, i], { step });
+    seen.add(m);
+  });
+}
+
+function checkModel(model: unknown, path: ValuePath, sink: FindingSink, step: string | null, onKey = false): void {
+  const at = (onKey ? sink.atKey : sink.atValue).bind(sink);
   if (typeof model !== 'string' || isAutoTag(model) || isAutoSelect(model)) return;
   const m = /^([a-z][a-z0-9-]*):(.+)$/.exec(model);
   if (!m) {
-    sink.atValue('model.invalid', `Model '${model}' must be 'provider:model', e.g. 'openai:gpt-4o-mini'.`, path, { step });
+    at('model.invalid', `Model '${model}' must be 'provider:model', e.g. 'openai:gpt-4o-mini'.`, path, { step });
     return;
   }
   if (!MODEL_PROVIDERS.includes(m[1])) {
     const suggestions = suggest(m[1], MODEL_PROVIDERS).map((s) => `${s}:${m[2]}`);
-    sink.atValue('model.invalid', `Unknown model provider '${m[1]}': use ${MODEL_PROVIDERS.map((x) => `'${x}'`).join(', ')}.${didYouMean(suggestions)}`, path, { step, suggestions });
+    at('model.invalid', `Unknown model provider '${m[1]}': use ${MODEL_PROVIDERS.map((x) => `'${x}'`).join(', ')}.${didYouMean(suggestions)}`, path, { step, suggestions });
   }
 }
 
@@ -186,7 +204,14 @@ export interface StepCheckResult {
 
 export function checkSteps(pipeline: Pipeline, sink: FindingSink, index: Map<string, StepIndexEntry>, templates: TemplateCheckResult, references: StepReference[], catalog: ToolCatalog, mcp?: McpAnalysisInfo, memo?: StepMemoContext): StepCheckResult {
   checkParameterDecls(pipeline, sink);
-  checkModel(pipeline.model, [exactSpan(sink.parsed, ['model']) ? 'model' : 'default_model'], sink, null);
+  const topKey = exactSpan(sink.parsed, ['model']) ? 'model' : 'default_model';
+  checkModels(rawAt(sink, [topKey]) ?? pipeline.model, [topKey], sink, null);
+  const fallbacks = rawAt(sink, ['fallbacks']);
+  if (fallbacks && typeof fallbacks === 'object' && !Array.isArray(fallbacks))
+    for (const [m, list] of Object.entries(fallbacks)) {
+      checkModel(m, ['fallbacks', m], sink, null, true);
+      checkModels(list, ['fallbacks', m], sink, null);
+    }
   checkModel(pipeline.orchestrator, ['orchestrator'], sink, null);
   for (const [role, m] of Object.entries(pipeline.experts)) checkModel(m, ['experts', role], sink, null);
 
@@ -219,7 +244,7 @@ export function checkSteps(pipeline: Pipeline, sink: FindingSink, index: Map<str
       checkAction(step, sink, catalog, pipeline, mcp);
       checkSqlStep(step, sink);
       checkProducts(step, sink);
-      checkModel(step.model, [...step.path, 'model'], sink, sid);
+      checkModels(Array.isArray(step.raw.model) ? step.raw.model : step.model, [...step.path, 'model'], sink, sid);
       if (step.expert !== null && !isAutoTag(step.expert) && !Object.prototype.hasOwnProperty.call(pipeline.experts, step.expert)) {
         const roles = Object.keys(pipeline.experts);
         const suggestions = suggest(step.expert, roles);

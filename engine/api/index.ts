@@ -84,3 +84,7 @@ export { addRunToEval, EvalAddError } from '../eval/editorAdd';
 export { MAX_DOCUMENT_CHARS } from '../analyze/index';
 export { checkpointMismatch, isEmptyRunFolder, isResultDocument } from '../run/runRecords';
 export { restoredInputs } from '../run/secretInputs';
+export { chainStory } from '../models/fallback';
+export { modelStats, readRunRecords } from '../run/modelStats';
+export { KEYLESS_PROVIDERS, readiness, unreachableWords } from '../models/readiness';
+export type { Readiness } from '../models/readiness';

@@ -14,6 +14,7 @@ import { autoCommand } from './autoCommand';
 import { explainCommand, newCommand } from './intelCommands';
 import { compileOrReport } from './compile';
 import { modelsCommand } from './modelsCommand';
+import { modelStatsCommand } from './modelStatsCommand';
 import { validateCommand } from './validateCommand';
 import { evalCommand, evalsCommand } from './evalCommand';
 import { COMMAND_USAGE, suggestCommand, version } from './usage';
@@ -50,6 +51,7 @@ Usage:
   orc edit FILE connect FROM TO | disconnect FROM TO | add-step ID --action A [--tool T] [--after STEP] [--param K=V]...
            | remove-step ID | duplicate ID | rename OLD NEW  [--dry-run] [--json]
                                             the graph editor's operations as minimal edits of the file (TO gains FROM as a dependency)
+  orc models --stats [--json]               per model, from the run records: latency, errors, tokens/s, cost
   orc help [COMMAND]                        this text, or one command's usage (also: orc COMMAND --help)
   orc --version                             the version
 
@@ -225,7 +227,8 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
         if (p.positional.length) throw new UsageError("'orc evals' takes no argument");
         return evalsCommand(p.flags.has('--json'), style, io.out, io.err);
       case 'models':
-        allowOnly(p, ['--json']);
+        allowOnly(p, ['--json', '--stats']);
+        if (p.flags.has('--stats')) return modelStatsCommand(p.flags.has('--json'), style, io.out);
         return await modelsCommand(p.flags.has('--json'), style, io.out);
       case 'help':
       case '--help':

@@ -1,6 +1,6 @@
 // Progress of a run on stderr, drawn from RunEvents: a live line per running step on a terminal,
 // plain lines otherwise (CI logs, pipes).
-import { type RunEvent, type RunListener, type StepResult, type StepScope } from '../api/index';
+import { chainStory, type RunEvent, type RunListener, type StepResult, type StepScope } from '../api/index';
 import { paint, type Style } from './findingFormat';
 
 function label(step: string, scope: StepScope[]): string {
@@ -16,7 +16,7 @@ function ended(name: string, r: StepResult, style: Style): string {
   switch (r.status) {
     case 'completed':
       if (r.success === false) return `${paint(style, 'warning', '!')} ${name} reported a failure: ${r.error}`;
-      return `${paint(style, 'info', '✓')} ${name} ${paint(style, 'dim', `${duration(r.duration_ms)}${r.cached ? ' (cached)' : ''}${r.attempts > 1 ? `, ${r.attempts} attempts` : ''}`)}`;
+      return `${paint(style, 'info', '✓')} ${name} ${paint(style, 'dim', `${duration(r.duration_ms)}${r.cached ? ' (cached)' : ''}${r.attempts > 1 ? `, ${r.attempts} attempts` : ''}${r.models_tried && chainStory(r.models_tried) ? `; ${chainStory(r.models_tried)}` : ''}`)}`;
     case 'failed':
       return `${paint(style, 'error', '✗')} ${name} failed${r.attempts > 1 ? ` after ${r.attempts} attempts` : ''}: ${r.error_type ? `${r.error_type}: ` : ''}${r.error}`;
     case 'skipped':

@@ -1,7 +1,7 @@
 // The summary `orc run` prints on stdout (without --json) when a run ends: what each step did, the
 // outputs, the files the run wrote, tokens and cost, where the record is, and the exit status.
 import * as path from 'node:path';
-import { type ResultDocument, type Step, type StepResult } from '../api/index';
+import { chainStory, type ResultDocument, type Step, type StepResult } from '../api/index';
 
 const WRITING = new Set(['write', 'append', 'copy', 'move', 'write_file', 'append_file', 'copy_file', 'move_file']);
 
@@ -44,7 +44,8 @@ export function runSummary(doc: ResultDocument, steps: Step[], cwd: string, exit
     const loop = r.iterations ? `, ${r.iterations.length} iteration${r.iterations.length === 1 ? '' : 's'}` : '';
     const dur = r.duration_ms === null ? '' : `  ${ms(r.duration_ms)}`;
     const status = r.status === 'completed' && r.success === false ? 'failed (reported)' : r.status;
-    lines.push(`  ${id.padEnd(width)}  ${status}${dur}${loop}${r.error ? `  — ${r.error}` : ''}`);
+    const chain = r.status === 'completed' && r.models_tried ? chainStory(r.models_tried) : '';
+    lines.push(`  ${id.padEnd(width)}  ${status}${dur}${loop}${r.error ? `  — ${r.error}` : ''}${chain ? `  — ${chain}` : ''}`);
     addFile(writtenPath(byId.get(id), r));
     for (const it of r.iterations ?? []) for (const [bid, br] of Object.entries(it.steps)) addFile(writtenPath(byId.get(bid), br));
   }

@@ -87,8 +87,9 @@ orc eval add FILE.eval.yaml RUN_ID [--expect]
   Appends the run's inputs as a case (with --expect, its outputs as expected values). See docs/eval.md.`,
   evals: `orc evals [--json]
   Lists past evals in .orchestrator/evals/ (this folder or the nearest parent that has one).`,
-  models: `orc models [--json]
-  The model registry and which providers have a key or endpoint configured.`,
+  models: `orc models [--json] | orc models --stats [--json]
+  The model registry and which providers have a key or endpoint configured; with --stats, per
+  model from this workspace's run records: calls, error rate, latency p50/p95, tokens/s, cost per call.`,
   help: `orc help [COMMAND]
   The usage of orc, or of one command.`,
 };

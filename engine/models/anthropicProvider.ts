@@ -2,6 +2,7 @@
 // input schema is the requested schema. The SDK's own retries are off.
 import Anthropic from '@anthropic-ai/sdk';
 import { toProviderError, type ModelProvider, type ProviderAnswer, type ProviderCall, type StructuredAnswer } from './provider';
+import { announcedLimits } from './rateHeaders';
 
 export interface AnthropicProviderOptions {
   apiKey: string;
@@ -29,16 +30,16 @@ export function anthropicProvider(o: AnthropicProviderOptions): ModelProvider {
     name: 'anthropic',
     async generate(call): Promise<ProviderAnswer> {
       try {
-        const r = await client.messages.create(body(call), { signal: call.signal });
+        const { data: r, response } = await client.messages.create(body(call), { signal: call.signal }).withResponse();
         const text = r.content.map((c) => (c.type === 'text' ? c.text : '')).join('');
-        return { text, tokensIn: r.usage.input_tokens, tokensOut: r.usage.output_tokens };
+        return { text, tokensIn: r.usage.input_tokens, tokensOut: r.usage.output_tokens, limits: announcedLimits(response.headers) };
       } catch (e) {
         throw fail(e, call.signal);
       }
     },
     async stream(call, onDelta): Promise<ProviderAnswer> {
       try {
-        const s = await client.messages.create({ ...body(call), stream: true }, { signal: call.signal });
+        const { data: s, response } = await client.messages.create({ ...body(call), stream: true }, { signal: call.signal }).withResponse();
         let text = '';
         let tokensIn = 0;
         let tokensOut = 0;
@@ -53,28 +54,31 @@ export function anthropicProvider(o: AnthropicProviderOptions): ModelProvider {
             tokensOut = ev.usage.output_tokens;
           }
         }
-        return { text, tokensIn, tokensOut };
+        return { text, tokensIn, tokensOut, limits: announcedLimits(response.headers) };
       } catch (e) {
         throw fail(e, call.signal);
       }
     },
     async generateStructured(call): Promise<StructuredAnswer> {
       let r: Anthropic.Message;
+      let headers: Headers;
       try {
-        r = await client.messages.create(
+        ({ data: r, response: { headers } } = await client.messages
+          .create(
           {
             ...body(call),
             tools: [{ name: 'answer', description: 'Give the answer in exactly this shape.', input_schema: call.schema as Anthropic.Tool.InputSchema }],
             tool_choice: { type: 'tool', name: 'answer' },
           },
           { signal: call.signal },
-        );
+          )
+          .withResponse());
       } catch (e) {
         throw fail(e, call.signal);
       }
       const use = r.content.find((c) => c.type === 'tool_use');
       const data = use && use.type === 'tool_use' ? use.input : null;
-      return { text: JSON.stringify(data), data, tokensIn: r.usage.input_tokens, tokensOut: r.usage.output_tokens };
+      return { text: JSON.stringify(data), data, tokensIn: r.usage.input_tokens, tokensOut: r.usage.output_tokens, limits: announcedLimits(headers) };
     },
   };
 }

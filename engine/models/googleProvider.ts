@@ -2,7 +2,7 @@
 // and structured answers with responseSchema. The SDK's own retries are off.
 import { GoogleGenAI, type GenerateContentConfig, type GenerateContentResponse } from '@google/genai';
 import { parseJson } from './openaiProvider';
-import { toProviderError, type ModelProvider, type ProviderAnswer, type ProviderCall, type StructuredAnswer } from './provider';
+import { ProviderError, toProviderError, type EmbedAnswer, type ModelProvider, type ProviderAnswer, type ProviderCall, type StructuredAnswer } from './provider';
 
 export interface GoogleProviderOptions {
   apiKey: string;
@@ -66,6 +66,18 @@ export function googleProvider(o: GoogleProviderOptions): ModelProvider {
       }
       const text = r.text ?? '';
       return { text, data: parseJson('google', text), ...usage(r) };
+    },
+    async embed(call): Promise<EmbedAnswer> {
+      try {
+        const r = await ai.models.embedContent({ model: call.model, contents: call.texts, config: { abortSignal: call.signal } });
+        const vectors = (r.embeddings ?? []).map((e) => e.values ?? []);
+        if (vectors.length !== call.texts.length) throw new ProviderError(`google answered ${vectors.length} embeddings for ${call.texts.length} texts`, null, null, false);
+        // the Gemini API reports no token count for embeddings: estimated at 4 characters a token
+        const tokensIn = call.texts.reduce((n, t) => n + Math.ceil(t.length / 4), 0);
+        return { text: '', vectors, tokensIn, tokensOut: 0 };
+      } catch (e) {
+        throw fail(e, call.signal);
+      }
     },
   };
 }

@@ -15,6 +15,11 @@ export interface RequestCassette {
 export interface ModelRequest {
   /** `provider:model`. */
   model: string;
+  /**
+   * The models that stand in for `model`, in order, when a call fails for a reason another
+   * provider could fix (engine/models/fallback.ts). Undefined: the registry's `fallbacks` for it.
+   */
+  fallbacks?: string[];
   action: string;
   params: Record<string, unknown>;
   system: string | null;
@@ -44,6 +49,20 @@ export interface ModelCallRecord {
   attempts: number;
 }
 
+/** One model of a fallback chain: what it did for the step (the step result's `models_tried`). */
+export interface ModelTry {
+  model: string;
+  /** `answered`; `passed-over` (failed, the next model was asked); `failed` (the chain ended here). */
+  outcome: 'answered' | 'passed-over' | 'failed';
+  /** Why it was passed over or why the chain stopped at it. */
+  reason?: string;
+  error?: string;
+  error_type?: string;
+  tokens_in: number;
+  tokens_out: number;
+  cost_usd: number;
+}
+
 export interface ModelResponse {
   /** Text for generate and analyze_text, data for generate_structured, a boolean for evaluate_condition. */
   value: unknown;
@@ -53,6 +72,8 @@ export interface ModelResponse {
   cost_usd: number;
   latency_ms?: number;
   wait_ms?: number;
+  /** Every model asked, in order, when the call had fallbacks. */
+  tried?: ModelTry[];
 }
 
 export interface ModelRunner {
@@ -63,6 +84,8 @@ export interface ModelRunner {
    * Chooses a model for a step that names none, from `requires_model` and the pipeline's
    * `selection_schema`; throws a ConfigurationError naming the filters when none fits.
    */
+  /** Embeds texts with one model: vectors in order, tokens and cost (engine/models/embedCalls.ts). */
+  embed?(model: string, texts: string[], signal: AbortSignal, onCall?: (c: ModelCallRecord) => void): Promise<{ vectors: number[][]; tokensIn: number; costUsd: number; model: string }>;
   select?(filters: Record<string, unknown>, schema: 'cost' | 'performance' | 'balanced'): Promise<{ model: string; reason: string }>;
 }
 

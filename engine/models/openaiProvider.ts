@@ -1,12 +1,15 @@
 // OpenAI Chat Completions through the `openai` SDK; also every OpenAI-compatible server (Ollama,
 // vLLM, LM Studio, llama.cpp, Mistral) given its base URL. The SDK's own retries are off.
 import OpenAI from 'openai';
-import { ProviderError, toProviderError, type ModelProvider, type ProviderAnswer, type ProviderCall, type StructuredAnswer } from './provider';
+import { announcedLimits } from './rateHeaders';
+import { ProviderError, toProviderError, type EmbedAnswer, type ModelProvider, type ProviderAnswer, type ProviderCall, type StructuredAnswer } from './provider';
 
 export interface OpenAIProviderOptions {
   name: string;
   apiKey: string;
   baseURL?: string;
+  /** For a keyless local server: what a connection failure means (`no Ollama answers at http://...`). */
+  unreachable?: string;
 }
 
 function messages(call: ProviderCall): OpenAI.Chat.Completions.ChatCompletionMessageParam[] {
@@ -25,20 +28,25 @@ function common(call: ProviderCall): { model: string; messages: OpenAI.Chat.Comp
 
 export function openaiProvider(o: OpenAIProviderOptions): ModelProvider {
   const client = new OpenAI({ apiKey: o.apiKey, baseURL: o.baseURL, maxRetries: 0, timeout: 24 * 3600_000 });
-  const fail = (e: unknown, signal: AbortSignal) => toProviderError(o.name, e, signal);
+  const fail = (e: unknown, signal: AbortSignal) => {
+    const pe = toProviderError(o.name, plainError(e), signal);
+    // a local server that is not running: say which address did not answer
+    if (o.unreachable && pe instanceof ProviderError && pe.status === null && pe.transient && /connection failed/.test(pe.message)) return new ProviderError(`${o.name}: ${o.unreachable} (${pe.message.replace(`${o.name}: `, '')})`, null, null, true);
+    return pe;
+  };
   return {
     name: o.name,
     async generate(call): Promise<ProviderAnswer> {
       try {
-        const r = await client.chat.completions.create(common(call), { signal: call.signal });
-        return { text: r.choices[0]?.message?.content ?? '', tokensIn: r.usage?.prompt_tokens ?? 0, tokensOut: r.usage?.completion_tokens ?? 0 };
+        const { data: r, response } = await client.chat.completions.create(common(call), { signal: call.signal }).withResponse();
+        return { text: r.choices[0]?.message?.content ?? '', tokensIn: r.usage?.prompt_tokens ?? 0, tokensOut: r.usage?.completion_tokens ?? 0, limits: announcedLimits(response.headers) };
       } catch (e) {
         throw fail(e, call.signal);
       }
     },
     async stream(call, onDelta): Promise<ProviderAnswer> {
       try {
-        const s = await client.chat.completions.create({ ...common(call), stream: true, stream_options: { include_usage: true } }, { signal: call.signal });
+        const { data: s, response } = await client.chat.completions.create({ ...common(call), stream: true, stream_options: { include_usage: true } }, { signal: call.signal }).withResponse();
         let text = '';
         let tokensIn = 0;
         let tokensOut = 0;
@@ -53,26 +61,51 @@ export function openaiProvider(o: OpenAIProviderOptions): ModelProvider {
             tokensOut = chunk.usage.completion_tokens ?? 0;
           }
         }
-        return { text, tokensIn, tokensOut };
+        return { text, tokensIn, tokensOut, limits: announcedLimits(response.headers) };
       } catch (e) {
         throw fail(e, call.signal);
       }
     },
     async generateStructured(call): Promise<StructuredAnswer> {
       let r: OpenAI.Chat.Completions.ChatCompletion;
+      let headers: Headers;
       try {
-        r = await client.chat.completions.create(
-          { ...common(call), response_format: { type: 'json_schema', json_schema: { name: 'answer', schema: call.schema, strict: true } } },
-          { signal: call.signal },
-        );
+        ({ data: r, response: { headers } } = await client.chat.completions
+          .create({ ...common(call), response_format: { type: 'json_schema', json_schema: { name: 'answer', schema: call.schema, strict: true } } }, { signal: call.signal })
+          .withResponse());
       } catch (e) {
+        // servers other than OpenAI's may not take a json_schema response_format: say so
+        if (o.name !== 'openai' && e instanceof OpenAI.APIError && (e.status === 400 || e.status === 422)) {
+          plainError(e);
+          e.message = `${e.message} (structured output: ${o.name} may not support response_format json_schema for '${call.model}')`;
+        }
         throw fail(e, call.signal);
       }
       const text = r.choices[0]?.message?.content ?? '';
       const usage = { tokensIn: r.usage?.prompt_tokens ?? 0, tokensOut: r.usage?.completion_tokens ?? 0 };
-      return { text, data: parseJson(o.name, text), ...usage };
+      return { text, data: parseJson(o.name, text), ...usage, limits: announcedLimits(headers) };
+    },
+    async embed(call): Promise<EmbedAnswer> {
+      try {
+        // floats, not the SDK's default base64: Ollama and TGI's routes send floats only
+        const { data: r, response } = await client.embeddings.create({ model: call.model, input: call.texts, encoding_format: 'float' }, { signal: call.signal }).withResponse();
+        const vectors = [...r.data].sort((a, b) => a.index - b.index).map((d) => d.embedding);
+        if (vectors.length !== call.texts.length) throw new ProviderError(`${o.name} answered ${vectors.length} embeddings for ${call.texts.length} texts`, null, null, false);
+        return { text: '', vectors, tokensIn: r.usage?.prompt_tokens ?? 0, tokensOut: 0, limits: announcedLimits(response.headers) };
+      } catch (e) {
+        throw fail(e, call.signal);
+      }
     },
   };
+}
+
+/**
+ * Ollama, Hugging Face's router and text-generation-inference answer errors as `{"error": "text"}`
+ * (TGI adds `error_type`), which the SDK words as `404 "text"`: the message becomes the text.
+ */
+function plainError(e: unknown): unknown {
+  if (e instanceof OpenAI.APIError && typeof e.error === 'string' && /^\d{3} "/.test(e.message)) e.message = e.error;
+  return e;
 }
 
 export function parseJson(provider: string, text: string): unknown {

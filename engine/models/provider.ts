@@ -1,5 +1,6 @@
 // One interface every model provider implements: the SDK adapters here, and any host-supplied
 // provider (the editor's language models) whose generate/stream wrap an external function.
+import type { AnnouncedLimits } from './rateHeaders';
 
 export interface ProviderCall {
   /** The model's name inside its provider (no `provider:` prefix). */
@@ -15,11 +16,25 @@ export interface ProviderAnswer {
   text: string;
   tokensIn: number;
   tokensOut: number;
+  /** The rate limits the response's headers announced (engine/models/rateHeaders.ts). */
+  limits?: AnnouncedLimits | null;
 }
 
 export interface StructuredAnswer extends ProviderAnswer {
   /** The parsed JSON object (validated by the caller). */
   data: unknown;
+}
+
+/** Texts to embed in one request (engine/models/embeddings.ts batches them). */
+export interface EmbedCall {
+  model: string;
+  texts: string[];
+  signal: AbortSignal;
+}
+
+export interface EmbedAnswer extends ProviderAnswer {
+  /** One vector per text, in order. */
+  vectors: number[][];
 }
 
 export interface ModelProvider {
@@ -28,6 +43,8 @@ export interface ModelProvider {
   /** Streams text deltas in order; resolves with the whole answer. */
   stream(call: ProviderCall, onDelta: (text: string) => void): Promise<ProviderAnswer>;
   generateStructured(call: ProviderCall & { schema: Record<string, unknown> }): Promise<StructuredAnswer>;
+  /** Embeddings, where the provider has them. */
+  embed?(call: EmbedCall): Promise<EmbedAnswer>;
 }
 
 /**
@@ -81,4 +98,11 @@ export function toProviderError(provider: string, e: unknown, signal: AbortSigna
     return new ProviderError(`${provider}: connection failed (${e.message})`, null, null, true);
   }
   return new ProviderError(`${provider} answered HTTP ${status}: ${e.message}`, status, retryAfterMs(headers), isTransientStatus(status));
+}
+
+const PRODUCT: Record<string, string> = { ollama: 'Ollama' };
+
+/** The words for a keyless local server that does not answer: `no Ollama answers at http://127.0.0.1:11434/v1`. */
+export function unreachableWords(provider: string, address: string): string {
+  return `no ${PRODUCT[provider] ?? provider} answers at ${address}`;
 }

@@ -55,9 +55,17 @@ export function loadRegistry(userFile?: string | null): RegistryModel[] {
       context_window: m.context_window ?? base?.context_window ?? 0,
       price_in: m.price_in ?? base?.price_in ?? 0,
       price_out: m.price_out ?? base?.price_out ?? 0,
+      ...(fallbackList(m.fallbacks, userFile, i) ?? (base?.fallbacks ? { fallbacks: base.fallbacks } : {})),
     });
   });
   return [...byId.values()];
+}
+
+function fallbackList(v: unknown, file: string, i: number): { fallbacks: string[] } | null {
+  if (v === undefined || v === null) return null;
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string' && /^[a-z][a-z0-9-]*:.+$/.test(x)))
+    throw new Error(`The model registry '${file}': entry ${i + 1}'s 'fallbacks' must be a list of 'provider:model' ids`);
+  return { fallbacks: v as string[] };
 }
 
 /** `$0.15 / $0.60 per M tokens · 128k context` */

@@ -82,12 +82,14 @@ function abortable(ms: number, signal: AbortSignal): Promise<void> {
  * tokens spent in the last window stay under `tpm` (estimated at the start, corrected after).
  */
 export class RateLimiter {
-  private nextSlot = 0;
+  protected nextSlot = 0;
+  /** How much wider than the limit's spacing the grid is. */
+  protected margin = 1.005;
   private spent: { at: number; tokens: number }[] = [];
   constructor(
-    private readonly rpm: number,
-    private readonly tpm: number,
-    private readonly windowMs: number,
+    protected rpm: number,
+    protected tpm: number,
+    protected readonly windowMs: number,
   ) {}
 
   /** Waits for a start slot; resolves with the ms waited and a function that records actual tokens. */
@@ -96,7 +98,7 @@ export class RateLimiter {
     // starts sit on a grid 0.5 % wider than the limit's spacing: a late timer delays one call
     // but not the grid, so the long-run rate stays at the limit, and no window of windowMs
     // holds more than rpm starts
-    const interval = (this.windowMs / this.rpm) * 1.005;
+    const interval = (this.windowMs / this.rpm) * this.margin;
     const now = performance.now();
     const slot = Math.max(now, this.nextSlot);
     this.nextSlot = slot + interval;

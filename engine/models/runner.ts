@@ -4,10 +4,14 @@
 import Ajv, { type ErrorObject } from 'ajv';
 import { ToolError } from '../toolkit/runtime';
 import { anthropicProvider } from './anthropicProvider';
+import { NotConfiguredError, runChain } from './fallback';
+import { embedWith, type EmbedResult } from './embedCalls';
+
 import { googleProvider } from './googleProvider';
 import type { ModelCallRecord, ModelRequest, ModelResponse, ModelRunner } from './modelRunner';
 import { openaiProvider } from './openaiProvider';
-import type { ModelProvider, ProviderAnswer, ProviderCall } from './provider';
+import { LearnedRateLimiter } from './learnedLimiter';
+import { ProviderError, unreachableWords, type ModelProvider, type ProviderAnswer, type ProviderCall } from './provider';
 import { loadRegistry, type RegistryModel } from './registry';
 import { DEFAULT_LIMITS, DEFAULT_RESILIENCE, FALLBACK_LIMITS, TimeoutError, describeBreak, providerGuard, type ProviderGuard, type ProviderLimits, type ResilienceOptions } from './resilience';
 import { selectModel } from './selection';
@@ -35,6 +39,7 @@ export const KEY_VARIABLES: Record<string, string[]> = {
   anthropic: ['ANTHROPIC_API_KEY'],
   google: ['GOOGLE_API_KEY', 'GEMINI_API_KEY'],
   'openai-compatible': ['OPENAI_COMPATIBLE_API_KEY'],
+  huggingface: ['HF_TOKEN'],
   ollama: [],
 };
 export const BASE_URL_VARIABLES: Record<string, string> = {
@@ -42,9 +47,12 @@ export const BASE_URL_VARIABLES: Record<string, string> = {
   anthropic: 'ANTHROPIC_BASE_URL',
   google: 'GOOGLE_GEMINI_BASE_URL',
   'openai-compatible': 'OPENAI_COMPATIBLE_BASE_URL',
+  huggingface: 'HUGGINGFACE_BASE_URL',
   ollama: 'OLLAMA_BASE_URL',
 };
 export const OLLAMA_DEFAULT_URL = 'http://127.0.0.1:11434/v1';
+/** Hugging Face's OpenAI-compatible inference router. */
+export const HUGGINGFACE_DEFAULT_URL = 'https://router.huggingface.co/v1';
 
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : v === undefined || v === null ? null : JSON.stringify(v));
@@ -93,6 +101,7 @@ export class ProviderModelRunner implements ModelRunner {
     const v = BASE_URL_VARIABLES[provider];
     if (v && this.env[v]) return this.env[v];
     if (provider === 'ollama') return this.env.OLLAMA_HOST ? `${this.env.OLLAMA_HOST.replace(/\/+$/, '')}/v1` : OLLAMA_DEFAULT_URL;
+    if (provider === 'huggingface') return HUGGINGFACE_DEFAULT_URL;
     return undefined;
   }
 
@@ -124,6 +133,8 @@ export class ProviderModelRunner implements ModelRunner {
     if (!g) {
       const limits = { ...(DEFAULT_LIMITS[provider] ?? FALLBACK_LIMITS), ...this.o.limits?.[provider] };
       g = providerGuard(provider, limits, this.resilience);
+      // no rate the user set: learn it from the provider (engine/models/learnedLimiter.ts)
+      if (this.o.limits?.[provider]?.requestsPerMinute === undefined && this.o.limits?.[provider]?.tokensPerMinute === undefined) g.limiter = new LearnedRateLimiter(this.resilience.windowMs);
       this.guards.set(provider, g);
     }
     return g;
@@ -132,17 +143,17 @@ export class ProviderModelRunner implements ModelRunner {
   private async provider(provider: string): Promise<ModelProvider> {
     const hosted = this.o.providers?.[provider];
     if (hosted) return hosted;
-    if (provider === 'vscode') throw new ToolError("'vscode:' models are the editor's own language models: they exist only inside VS Code. On the command line, use a provider with a key (openai:, anthropic:, google:, ollama:)", 'ConfigurationError');
+    if (provider === 'vscode') throw new NotConfiguredError("'vscode:' models are the editor's own language models: they exist only inside VS Code. On the command line, use a provider with a key (openai:, anthropic:, google:, huggingface:, ollama:)");
     const key = (await this.key(provider)) ?? (provider === 'ollama' ? 'ollama' : undefined);
     const base = this.baseUrl(provider);
-    const known = ['openai', 'anthropic', 'google', 'ollama', 'openai-compatible'].includes(provider) || !!base;
-    if (!known) throw new ToolError(`Unknown model provider '${provider}': use openai, anthropic, google, ollama, or an OpenAI-compatible server with a base URL in settings`, 'ConfigurationError');
+    const known = ['openai', 'anthropic', 'google', 'huggingface', 'ollama', 'openai-compatible'].includes(provider) || !!base;
+    if (!known) throw new ToolError(`Unknown model provider '${provider}': use openai, anthropic, google, huggingface, ollama, or an OpenAI-compatible server with a base URL in settings`, 'ConfigurationError');
     if (!key) {
       const vars = KEY_VARIABLES[provider] ?? [`${provider.toUpperCase()}_API_KEY`];
-      throw new ToolError(`No API key for provider '${provider}': set ${vars.join(' or ')} (or store one in the editor)`, 'ConfigurationError');
+      throw new NotConfiguredError(`No API key for provider '${provider}': set ${vars.join(' or ')} (or store one in the editor)`);
     }
     if (provider !== 'ollama' && provider !== 'openai' && provider !== 'anthropic' && provider !== 'google' && !base)
-      throw new ToolError(`Provider '${provider}' needs a base URL (settings, or ${BASE_URL_VARIABLES[provider] ?? 'OPENAI_COMPATIBLE_BASE_URL'})`, 'ConfigurationError');
+      throw new NotConfiguredError(`Provider '${provider}' needs a base URL (settings, or ${BASE_URL_VARIABLES[provider] ?? 'OPENAI_COMPATIBLE_BASE_URL'})`);
     const cached = this.clients.get(provider);
     if (cached && cached.key === key) return cached.provider;
     const p =
@@ -150,7 +161,7 @@ export class ProviderModelRunner implements ModelRunner {
         ? anthropicProvider({ apiKey: key, baseURL: base })
         : provider === 'google'
           ? googleProvider({ apiKey: key, baseUrl: base })
-          : openaiProvider({ name: provider, apiKey: key, baseURL: base });
+          : openaiProvider({ name: provider, apiKey: key, baseURL: base, ...(KEY_VARIABLES[provider]?.length === 0 && base ? { unreachable: unreachableWords(provider, base) } : {}) });
     this.clients.set(provider, { key, provider: p });
     return p;
   }
@@ -192,8 +203,10 @@ export class ProviderModelRunner implements ModelRunner {
         try {
           const a = await fn(p, ctl.signal);
           slot.settle(a.tokensIn + a.tokensOut);
+          if (g.limiter instanceof LearnedRateLimiter) g.limiter.answered(a.limits ?? null);
           return a;
         } catch (e) {
+          if (g.limiter instanceof LearnedRateLimiter) g.limiter.failed(e instanceof ProviderError ? e.status : null);
           throw ctl.signal.aborted ? ctl.signal.reason : e;
         } finally {
           clearTimeout(timer);
@@ -220,7 +233,18 @@ export class ProviderModelRunner implements ModelRunner {
     return { answer, record };
   }
 
+  /** Runs the request on its model, then on each of its fallbacks (the registry's when the request names none) while the failure is one another model could fix. */
   async run(req: ModelRequest): Promise<ModelResponse> {
+    const fallbacks = req.fallbacks ?? this.models().find((m) => m.id === req.model)?.fallbacks ?? [];
+    return runChain(req, [req.model, ...fallbacks], (r) => this.runOne(r));
+  }
+
+  /** Embeddings (engine/models/embedCalls.ts): batches of texts, each a guarded call. */
+  embed(model: string, texts: string[], signal: AbortSignal, onCall?: (c: ModelCallRecord) => void): Promise<EmbedResult> {
+    return embedWith(this, model, texts, signal, onCall);
+  }
+
+  private async runOne(req: ModelRequest): Promise<ModelResponse> {
     const { provider, name } = splitModel(req.model);
     const params = req.params;
     let prompt = str(params.prompt) ?? '';

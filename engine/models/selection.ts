@@ -43,8 +43,11 @@ export function selectModel(models: RegistryModel[], filters: Record<string, unk
   const minSize = num(filters.min_size);
   const maxSize = num(filters.max_size);
   const costLimit = num(filters.cost_limit);
+  // an embedding model writes no text: chosen only when `embeddings` is asked for
+  const embeddings = capabilities.includes('embeddings');
   const fits = models.filter(
     (m) =>
+      m.capabilities.includes('embeddings') === embeddings &&
       !excluded.has(m.id) &&
       !excluded.has(m.name) &&
       expertise.every((e) => m.expertise.includes(e)) &&

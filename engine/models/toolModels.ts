@@ -38,7 +38,8 @@ export function createToolModels(h: ToolModelsHost): ToolModels {
   return {
     registry,
     async available() {
-      const all = registry();
+      // text models: an embedding model writes no answer
+      const all = registry().filter((m) => !m.capabilities.includes('embeddings'));
       if (!rr) return all;
       const ok = new Map<string, boolean>();
       for (const m of all) if (!ok.has(m.provider)) ok.set(m.provider, await rr.configured(m.provider));

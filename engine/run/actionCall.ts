@@ -9,7 +9,8 @@ import { ToolError, type ToolContext, type ToolOutcome } from '../toolkit/runtim
 import { BUILTIN_ACTIONS } from '../toolkit/toolSpecs';
 import type { StepResult, StepScope } from './events';
 import type { RunContext } from './runContext';
-import type { ModelCallRecord } from '../models/modelRunner';
+import type { ModelCallRecord, ModelTry } from '../models/modelRunner';
+import { fallbacksFor, ModelChainError } from '../models/fallback';
 import { createToolModels } from '../models/toolModels';
 import type { ToolModels } from '../toolkit/toolModels';
 import { signalOf, type AttemptSignal } from './attemptSignal';
@@ -30,7 +31,7 @@ export function modelFor(step: Step, ctx: Pick<ActionContext, 'pipeline' | 'defa
  * a worker (engine/distributed/worker.ts) builds one from the job and its own environment.
  */
 export interface ActionContext {
-  pipeline: Pick<RunContext['pipeline'], 'experts' | 'model' | 'selectionSchema' | 'personalities'>;
+  pipeline: Pick<RunContext['pipeline'], 'experts' | 'model' | 'modelChain' | 'fallbacks' | 'selectionSchema' | 'personalities'>;
   tools: RunContext['tools'];
   models: RunContext['models'];
   emitter: RunContext['emitter'];
@@ -166,7 +167,17 @@ async function callModelAction(step: Step, params: Record<string, unknown>, ctx:
       ? { type: 'object', properties: Object.fromEntries(step.vars.map((v) => [v.name, v.schema])), required: step.vars.filter((v) => v.required).map((v) => v.name), additionalProperties: false }
       : ((params.schema as Record<string, unknown> | undefined) ?? null);
     const onCall = (c: ModelCallRecord) => ctx.emitter.emit({ type: 'model-call', time: Date.now(), stepId: step.id, scope: scopePath, ...c });
-    const res = await ctx.models.run({ model, action: step.action, params, system, schema, signal, onText: (c) => output('text', c), onCall, stepId: step.id });
+    if (step.action === 'embed') return embedAction(model, params, ctx, signal, r, onCall);
+    const fallbacks = fallbacksFor(model, model === step.model ? step.modelChain : model === ctx.pipeline.model ? ctx.pipeline.modelChain : undefined, ctx.pipeline.fallbacks);
+    let res;
+    try {
+      res = await ctx.models.run({ model, ...(fallbacks ? { fallbacks } : {}), action: step.action, params, system, schema, signal, onText: (c) => output('text', c), onCall, stepId: step.id });
+    } catch (e) {
+      // a chain that ran out: every model tried and why, and what the calls that answered cost
+      if (e instanceof ModelChainError) Object.assign(r, { models_tried: redactTried(e.tried, ctx), tokens_in: r.tokens_in + e.spent.tokens_in, tokens_out: r.tokens_out + e.spent.tokens_out, cost_usd: r.cost_usd + e.spent.cost_usd });
+      throw e;
+    }
+    if (res.tried) r.models_tried = redactTried(res.tried, ctx);
     r.model = res.model;
     if (res.latency_ms !== undefined) r.latency_ms = (r.latency_ms ?? 0) + res.latency_ms;
     if (res.wait_ms !== undefined) r.limiter_wait_ms = (r.limiter_wait_ms ?? 0) + res.wait_ms;
@@ -178,3 +189,18 @@ async function callModelAction(step: Step, params: Record<string, unknown>, ctx:
   throw new ToolError(`Unknown action '${step.action}'`, 'ConfigurationError');
 }
 
+/** The `embed` action: one model (no chain: vectors of different models do not compare), tokens and cost on the step. */
+async function embedAction(model: string, params: Record<string, unknown>, ctx: ActionContext, signal: AbortSignal, r: StepResult, onCall: (c: ModelCallRecord) => void): Promise<ToolOutcome> {
+  if (!ctx.models.embed) throw new ToolError(`Embeddings are not available from this host's models (model '${model}')`, 'ConfigurationError');
+  const texts = typeof params.texts === 'string' ? [params.texts] : params.texts;
+  if (!Array.isArray(texts) || texts.some((t) => typeof t !== 'string')) throw new ToolError("'texts' must be a list of strings, or one string", 'ValueError');
+  const res = await ctx.models.embed(model, texts as string[], signal, onCall);
+  r.model = res.model;
+  r.tokens_in += res.tokensIn;
+  r.cost_usd += res.costUsd;
+  return { success: true, result: { vectors: res.vectors, dimensions: res.vectors[0]?.length ?? 0 } };
+}
+
+function redactTried(tried: ModelTry[], ctx: ActionContext): ModelTry[] {
+  return tried.map((t) => (t.error === undefined ? t : { ...t, error: ctx.redactor.text(t.error) }));
+}

@@ -1,6 +1,7 @@
 // The run's protocol: every state change is a RunEvent, and the result document is what a run
 // reports. The CLI's progress, the checkpoint store, the webview and the debug adapter all read
 // these types; nothing else crosses from the engine to its listeners.
+import type { ModelTry } from '../models/modelRunner';
 
 export type StepStatus = 'pending' | 'running' | 'completed' | 'skipped' | 'failed' | 'cancelled';
 export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled';
@@ -27,6 +28,8 @@ export interface StepResult {
   cost_usd: number;
   /** Why this model was chosen, when selection (`requires_model`) chose it. */
   model_reason?: string;
+  /** A fallback chain's models in the order asked: which answered, why each other was passed over (engine/models/fallback.ts). */
+  models_tried?: ModelTry[];
   /** Time the step was ready but waited for a free slot (`max_parallel`, a tool's concurrency), over all attempts (ms). */
   queued_ms?: number;
   /** Time spent in attempts that failed and in the backoff before the next one (ms). */

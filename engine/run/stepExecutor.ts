@@ -12,6 +12,8 @@ import { cacheKey } from './stepCache';
 import { resultProblem } from './resultBounds';
 import { setLongTimeout, type LongTimer } from '../util/longTimer';
 import { isoAt } from '../util/isoTime';
+import type { ModelCallRecord, ModelTry } from '../models/modelRunner';
+import { fallbacksFor, ModelChainError } from '../models/fallback';
 import { writeProducts } from '../models/products';
 import { hasAutoTags, resolveRuntimeTags } from '../auto/runtime';
 import { runDir } from './checkpointStore';

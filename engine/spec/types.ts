@@ -109,6 +109,8 @@ export interface Step {
   loop: LoopSpec | null;
   body: Step[] | null;
   model: string | null;
+  /** `model:` written as a list (a fallback chain): every model in order; `model` is the first. */
+  modelChain?: string[];
   requiresModel: Record<string, unknown> | null;
   expert: string | null;
   personality: string | null;
@@ -155,6 +157,10 @@ export interface Pipeline {
   parameters: ParameterDecl[];
   outputs: Record<string, unknown>;
   model: string | null;
+  /** The top-level `model:` written as a list (a fallback chain); `model` is the first. */
+  modelChain?: string[];
+  /** `fallbacks:`: the models that stand in for a model, by its id. */
+  fallbacks?: Record<string, string[]>;
   orchestrator: string | null;
   experts: Record<string, string>;
   selectionSchema: 'cost' | 'performance' | 'balanced';

@@ -14,6 +14,8 @@ export interface RegistryModel {
   /** USD per million tokens. */
   price_in: number;
   price_out: number;
+  /** Models that stand in for this one when a call fails for a reason another provider could fix. */
+  fallbacks?: string[];
 }
 
 export interface ToolModelRequest {

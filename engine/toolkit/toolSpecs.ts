@@ -177,6 +177,15 @@ export const BUILTIN_ACTIONS: Record<string, ActionSpec> = table<ActionSpec>({
       context: { type: 'string', description: 'Text the statement is about.' },
     },
   },
+  embed: {
+    description: 'Embeds texts with an embedding model (`openai:text-embedding-3-small`, `google:gemini-embedding-001`, `ollama:nomic-embed-text`, ...): one vector per text, in order.',
+    usesModel: true,
+    parameters: {
+      texts: { type: ['array', 'string'], required: true, description: 'The texts to embed: a list of strings, or one string.' },
+      model: { type: 'string', description: '`provider:model` for this call (the same as the step\'s `model:`).' },
+    },
+    result: { vectors: 'One list of numbers per text, in order.', dimensions: 'The length of each vector.' },
+  },
 });
 
 // every table a pipeline's text is looked up in has no prototype

@@ -412,7 +412,9 @@ describe('models: selection', () => {
     assert.equal(selectModel(reg, { expertise: ['code'] }, 'cost', all).model, 'ollama:qwen2.5-coder');
     assert.equal(selectModel(reg, { expertise: ['code'], excluded: ['ollama:qwen2.5-coder'] }, 'cost', all).model, 'openai:gpt-4o-mini');
     assert.equal(selectModel(reg, { expertise: ['reasoning'] }, 'performance', all).model, 'anthropic:claude-sonnet-4-5');
-    assert.equal(selectModel(reg, { capabilities: ['json_mode'] }, 'balanced', all).model, 'openai:gpt-4o-mini');
+    // Llama 3.3 70B on Hugging Face: $0.88 over 2 expertise areas + 7 (70B) = 0.098 per point, below gpt-4o-mini's 0.19
+    assert.equal(selectModel(reg, { capabilities: ['json_mode'] }, 'balanced', all).model, 'huggingface:meta-llama/Llama-3.3-70B-Instruct');
+    assert.equal(selectModel(reg, { capabilities: ['json_mode'] }, 'balanced', (p) => p !== 'huggingface').model, 'openai:gpt-4o-mini');
     assert.equal(selectModel(reg, { expertise: ['general'], preferred: ['google:gemini-2.5-pro'] }, 'cost', all).model, 'google:gemini-2.5-pro');
     const s = selectModel(reg, { expertise: ['code'], capabilities: ['json_mode'] }, 'cost', (p) => p === 'anthropic');
     assert.deepEqual(s, { model: 'anthropic:claude-haiku-4-5', reason: 'cheapest model (selection_schema cost) with expertise code; capabilities json_mode, among 2 configured' });
@@ -517,6 +519,7 @@ describe('models: orc models', () => {
         ['openai', false, null],
         ['anthropic', true, 'ANTHROPIC_API_KEY'],
         ['google', false, null],
+        ['huggingface', false, null],
         ['ollama', false, null],
       ],
     );

@@ -1,0 +1,139 @@
+// A rate limiter that learns its limits instead of guessing them: it starts unpaced (only the
+// provider's concurrency bounds it), takes the limits the provider announces in its headers as
+// soon as one answers, waits out an announced `remaining: 0` until its reset, and, for a provider
+// that announces nothing, halves its rate on a 429 and adds one request per window for each success
+// (additive increase, multiplicative decrease). A 429's retry-after stays the authority on when to
+// retry (the retry policy reads it). Limits the user sets use the fixed RateLimiter instead.
+import type { AnnouncedLimits } from './rateHeaders';
+import { RateLimiter } from './resilience';
+
+export class LearnedRateLimiter extends RateLimiter {
+  /** Starts in the last window (what a newly learned limit must count, and what a 429 halves). */
+  private starts: number[] = [];
+  private announced = false;
+  /** Until the provider first answers, one call goes alone: its headers tell the limits before a burst. */
+  private firstAnswer: Promise<void> | null = null;
+  private heard: (() => void) | null = null;
+  private probing = false;
+
+  constructor(windowMs: number) {
+    super(Infinity, Infinity, windowMs);
+    // 1 % under the announced limit: the server counts arrivals, which a loaded machine's timers
+    // and the network bunch by a few ms, and the goal is to stay within 2 % of the limit, never above
+    this.margin = 1.01;
+  }
+
+  /** The limit in force (requests per window; Infinity while none is known). */
+  get requestsPerWindow(): number {
+    return this.rpm;
+  }
+
+  override async acquire(estimatedTokens: number, signal: AbortSignal): Promise<{ waitedMs: number; settle(actual: number): void }> {
+    if (this.heard === null && this.firstAnswer === null) this.firstAnswer = new Promise<void>((resolve) => (this.heard = resolve));
+    if (this.probing || this.firstAnswer !== null) {
+      if (this.probing) await waitFor(this.firstAnswer!, signal);
+      else this.probing = true;
+    }
+    let r: Awaited<ReturnType<RateLimiter['acquire']>>;
+    try {
+      r = await super.acquire(estimatedTokens, signal);
+    } catch (e) {
+      this.heardBack();
+      throw e;
+    }
+    // the grid catches up after a late timer (the rate stays at the limit); the starts of the last
+    // window are counted too, so catching up never puts more than the limit (less the margin) in one
+    for (;;) {
+      const now = performance.now();
+      this.trim(now);
+      const cap = Math.max(1, Math.floor(this.rpm / this.margin));
+      if (!Number.isFinite(this.rpm) || this.starts.length < cap) break;
+      await new Promise<void>((resolve, reject) => {
+        if (signal.aborted) return reject(signal.reason);
+        const t = setTimeout(() => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        }, Math.max(1, this.starts[0] + this.windowMs - now + 1));
+        const onAbort = () => {
+          clearTimeout(t);
+          reject(signal.reason);
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+      });
+    }
+    this.starts.push(performance.now());
+    return r;
+  }
+
+  private trim(now: number): void {
+    let i = 0;
+    while (i < this.starts.length && now - this.starts[i] >= this.windowMs) i++;
+    if (i) this.starts.splice(0, i);
+  }
+
+  /** The provider answered (or failed): the calls held for its first answer go on. */
+  private heardBack(): void {
+    if (this.heard) {
+      this.heard();
+      this.heard = () => undefined;
+      this.firstAnswer = null;
+      this.probing = false;
+    }
+  }
+
+  /** A successful answer and the limits its headers announced (null: none). */
+  answered(a: AnnouncedLimits | null): void {
+    if (a) this.learn(a);
+    this.succeeded();
+    this.heardBack();
+  }
+
+  /** A failed call (status null for no HTTP answer). */
+  failed(status: number | null): void {
+    if (status === 429) this.throttled();
+    this.heardBack();
+  }
+
+  /** What a response's headers announced. */
+  learn(a: AnnouncedLimits): void {
+    const now = performance.now();
+    this.trim(now);
+    if (a.requests !== undefined && a.requests > 0 && a.requests !== this.rpm) {
+      this.rpm = a.requests;
+      this.announced = true;
+      // the starts already made in this window count against the limit, and the server may have
+      // seen them as late as now (a first connection is slow): the grid goes on after them from now
+      const interval = (this.windowMs / this.rpm) * this.margin;
+      if (this.starts.length) this.nextSlot = Math.max(this.nextSlot, now + this.starts.length * interval);
+    }
+    if (a.tokens !== undefined && a.tokens > 0) this.tpm = a.tokens;
+    if (a.remainingRequests === 0 && a.resetRequestsMs !== undefined) this.nextSlot = Math.max(this.nextSlot, now + a.resetRequestsMs);
+  }
+
+  /**
+   * A 429 from a provider that announces no limit: half the rate of the last window, once it holds
+   * enough starts to measure one (its retry-after, which the retry obeys, says when to try again).
+   */
+  throttled(): void {
+    if (this.announced) return;
+    this.trim(performance.now());
+    if (this.starts.length >= 4) this.rpm = Math.max(2, Math.floor(Math.min(this.rpm, this.starts.length) / 2));
+  }
+
+  /** A success from a provider that announces no limit: one more request per window. */
+  succeeded(): void {
+    if (!this.announced && Number.isFinite(this.rpm)) this.rpm += 1;
+  }
+}
+
+function waitFor(p: Promise<void>, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    void p.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+  });
+}
