@@ -22,7 +22,7 @@ Usage:
   orc validate FILE|- [FILE...] [--json]    findings; exit 0, or 2 when any error
   orc plan FILE [--json]                    levels and critical path
   orc graph FILE --format json|dot|mermaid  the DAG
-  orc run FILE [-i|--input key=value]... [--json] [--max-parallel N] [--frozen-auto|--refresh-auto] [--yes] [--redis URL]
+  orc run FILE [-i|--input key=value]... [--json] [--max-parallel N] [--frozen-auto|--refresh-auto] [--yes] [--redis URL] [--trace-endpoint URL]
                                             runs it; progress on stderr, a summary (the result document with --json) on stdout;
                                             an -i value is read as JSON when it parses, else as a string;
                                             -i STEP_ID=VALUE answers a step that asks a person; --yes approves approval gates
@@ -49,7 +49,7 @@ interface Parsed {
   inputs: string[];
 }
 
-const VALUE_FLAGS = new Set(['--format', '--max-parallel', '-o', '--output', '--model', '--redis', '--queue', '--concurrency', '--root']);
+const VALUE_FLAGS = new Set(['--format', '--max-parallel', '-o', '--output', '--model', '--redis', '--queue', '--concurrency', '--root', '--trace-endpoint']);
 
 export function parseArgs(argv: string[]): Parsed {
   const [command = 'help', ...rest] = argv;
@@ -100,6 +100,14 @@ function positiveInt(v: string | true | undefined, flag: string): number | undef
   return n;
 }
 
+/** `--trace-endpoint URL[,URL]`, when given. */
+function traceOf(p: { flags: Map<string, string | true> }): { traceEndpoint?: string } {
+  const v = p.flags.get('--trace-endpoint');
+  if (v === undefined) return {};
+  if (typeof v !== 'string' || !v) throw new UsageError('--trace-endpoint needs an OTLP/HTTP URL, e.g. http://127.0.0.1:4318');
+  return { traceEndpoint: v };
+}
+
 /** `--redis URL [--queue NAME]`, when given. */
 function distributedOf(p: Parsed): DistributedOptions | undefined {
   const url = p.flags.get('--redis');
@@ -148,9 +156,9 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
         return graphCommand(oneFile(p), typeof format === 'string' ? format : 'json', errStyle, io.out, io.err);
       }
       case 'run': {
-        allowOnly(p, ['--json', '--max-parallel', '--frozen-auto', '--refresh-auto', '--yes', '--redis', '--queue']);
+        allowOnly(p, ['--json', '--max-parallel', '--frozen-auto', '--refresh-auto', '--yes', '--redis', '--queue', '--trace-endpoint']);
         if (p.flags.has('--frozen-auto') && p.flags.has('--refresh-auto')) throw new UsageError('--frozen-auto and --refresh-auto contradict each other');
-        return await runCommand(oneFile(p), p.inputs, p.flags.has('--json'), positiveInt(p.flags.get('--max-parallel'), '--max-parallel'), errStyle, io, { frozen: p.flags.has('--frozen-auto'), refresh: p.flags.has('--refresh-auto') }, p.flags.has('--yes'), distributedOf(p));
+        return await runCommand(oneFile(p), p.inputs, p.flags.has('--json'), positiveInt(p.flags.get('--max-parallel'), '--max-parallel'), errStyle, io, { frozen: p.flags.has('--frozen-auto'), refresh: p.flags.has('--refresh-auto') }, p.flags.has('--yes'), distributedOf(p), traceOf(p));
       }
       case 'worker': {
         allowOnly(p, ['--redis', '--queue', '--concurrency', '--root']);
@@ -179,9 +187,9 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
         return await newCommand(p.positional[0], { models: modelRunner(), model: typeof model === 'string' ? model : null, output: typeof output === 'string' ? output : null, json: p.flags.has('--json'), style: errStyle, out: io.out, err: io.err });
       }
       case 'resume':
-        allowOnly(p, ['--json', '--redis', '--queue']);
+        allowOnly(p, ['--json', '--redis', '--queue', '--trace-endpoint']);
         if (p.positional.length !== 1) throw new UsageError("'orc resume' takes one run id (see 'orc runs')");
-        return await resumeCommand(p.positional[0], p.flags.has('--json'), errStyle, io, distributedOf(p));
+        return await resumeCommand(p.positional[0], p.flags.has('--json'), errStyle, io, distributedOf(p), traceOf(p));
       case 'runs':
         allowOnly(p, ['--json']);
         return runsCommand(p.flags.has('--json'), style, io.out, io.err);

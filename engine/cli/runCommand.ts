@@ -24,6 +24,7 @@ import { terminalInteraction } from './interaction';
 import type { Step } from '../spec/types';
 import { RemoteAttempts } from '../distributed/coordinator';
 import { RedisUnavailableError, RedisUrlError } from '../distributed/connection';
+import { traceConfigOf, withRunTelemetry } from './runTelemetry';
 
 export interface RunIO {
   out(s: string): void;
@@ -88,7 +89,13 @@ export interface DistributedOptions {
   queue?: string;
 }
 
-async function execute(a: Analysis, options: RunOptions, json: boolean, style: Style, io: RunIO, human: HumanOptions = { answers: new Map(), yes: false }, distributed?: DistributedOptions): Promise<number> {
+/** `--trace-endpoint URL[,URL]`: OTLP/HTTP endpoints the run's trace goes to, besides OTEL_EXPORTER_OTLP_*. */
+export interface TraceOptions {
+  traceEndpoint?: string;
+}
+
+async function execute(a: Analysis, options: RunOptions, json: boolean, style: Style, io: RunIO, human: HumanOptions = { answers: new Map(), yes: false }, distributed?: DistributedOptions, traces: TraceOptions = {}): Promise<number> {
+  traceConfigOf(traces.traceEndpoint, () => {}); // a bad endpoint is said before anything starts
   let remote: RemoteAttempts | undefined;
   if (distributed) {
     const source = options.source ?? '';
@@ -105,7 +112,7 @@ async function execute(a: Analysis, options: RunOptions, json: boolean, style: S
     options = { ...options, attempts: remote };
   }
   try {
-    return await executeHere(a, options, json, style, io, human);
+    return await withRunTelemetry(options, a.pipeline?.id ?? '', traces.traceEndpoint, io.err, (o) => executeHere(a, o, json, style, io, human));
   } finally {
     await remote?.close();
   }
@@ -127,7 +134,7 @@ async function executeHere(a: Analysis, options: RunOptions, json: boolean, styl
   });
   try {
     const registryFile = process.env.ORC_MODEL_REGISTRY || undefined;
-    const doc = await runPipeline(a, { models: createModelRunner({ env: process.env, registryFile }), predict: true, registry: registryOrShipped(registryFile), interaction, ...options, signal: intr.signal, listeners: [progress] });
+    const doc = await runPipeline(a, { models: createModelRunner({ env: process.env, registryFile }), predict: true, registry: registryOrShipped(registryFile), interaction, ...options, signal: intr.signal, listeners: [progress, ...(options.listeners ?? [])] });
     progress.close();
     if (json) io.out(JSON.stringify(doc, null, 2));
     else io.out(runSummary(doc, a.pipeline?.steps ?? [], options.cwd, exitCode(doc)));
@@ -144,7 +151,7 @@ async function executeHere(a: Analysis, options: RunOptions, json: boolean, styl
   }
 }
 
-export async function runCommand(file: string, inputArgs: string[], json: boolean, maxParallel: number | undefined, style: Style, io: RunIO, auto: { frozen: boolean; refresh: boolean } = { frozen: false, refresh: false }, yes = false, distributed?: DistributedOptions): Promise<number> {
+export async function runCommand(file: string, inputArgs: string[], json: boolean, maxParallel: number | undefined, style: Style, io: RunIO, auto: { frozen: boolean; refresh: boolean } = { frozen: false, refresh: false }, yes = false, distributed?: DistributedOptions, traces: TraceOptions = {}): Promise<number> {
   const source = readSource(file);
   // the tools of the MCP servers its steps call, listed (or cached) so their parameters are checked
   const mcpOptions = await mcpAnalyzeOptions(source, { workspace: process.cwd(), cwd: process.cwd(), warn: io.err });
@@ -168,10 +175,10 @@ export async function runCommand(file: string, inputArgs: string[], json: boolea
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  return execute(a, { cwd: process.cwd(), inputs, maxParallel, pipelineFile: file === '-' ? null : file, source }, json, style, io, { answers, yes, stdinUsed: file === '-' }, distributed);
+  return execute(a, { cwd: process.cwd(), inputs, maxParallel, pipelineFile: file === '-' ? null : file, source }, json, style, io, { answers, yes, stdinUsed: file === '-' }, distributed, traces);
 }
 
-export async function resumeCommand(runId: string, json: boolean, style: Style, io: RunIO, distributed?: DistributedOptions): Promise<number> {
+export async function resumeCommand(runId: string, json: boolean, style: Style, io: RunIO, distributed?: DistributedOptions, traces: TraceOptions = {}): Promise<number> {
   const root = findRunsRoot(process.cwd()) ?? process.cwd();
   if (root !== process.cwd()) io.err(`using ${root}/.orchestrator/`);
   let checkpoint;
@@ -198,5 +205,5 @@ export async function resumeCommand(runId: string, json: boolean, style: Style, 
   // the AUTO answers the run started with (from the lock; no call)
   const answers = compiled.pipeline ? lockedAnswers(compiled, readAutoLock(file), orchestratorOf(compiled.pipeline)) : new Map();
   const a = answers.size ? analyze(source, { autoAnswers: answers }) : compiled;
-  return execute(a, { cwd: root, pipelineFile: checkpoint.pipeline_file, source, resume: checkpoint }, json, style, io, undefined, distributed);
+  return execute(a, { cwd: root, pipelineFile: checkpoint.pipeline_file, source, resume: checkpoint }, json, style, io, undefined, distributed, traces);
 }

@@ -31,7 +31,7 @@ export function openaiProvider(o: OpenAIProviderOptions): ModelProvider {
     async generate(call): Promise<ProviderAnswer> {
       try {
         const r = await client.chat.completions.create(common(call), { signal: call.signal });
-        return { text: r.choices[0]?.message?.content ?? '', tokensIn: r.usage?.prompt_tokens ?? 0, tokensOut: r.usage?.completion_tokens ?? 0 };
+        return { text: r.choices[0]?.message?.content ?? '', tokensIn: r.usage?.prompt_tokens ?? 0, tokensOut: r.usage?.completion_tokens ?? 0, ...answered(r) };
       } catch (e) {
         throw fail(e, call.signal);
       }
@@ -42,7 +42,11 @@ export function openaiProvider(o: OpenAIProviderOptions): ModelProvider {
         let text = '';
         let tokensIn = 0;
         let tokensOut = 0;
+        let finish: string | null = null;
+        let responseModel: string | undefined;
         for await (const chunk of s) {
+          finish = chunk.choices?.[0]?.finish_reason ?? finish;
+          responseModel ??= chunk.model || undefined;
           const d = chunk.choices?.[0]?.delta?.content;
           if (d) {
             text += d;
@@ -53,7 +57,7 @@ export function openaiProvider(o: OpenAIProviderOptions): ModelProvider {
             tokensOut = chunk.usage.completion_tokens ?? 0;
           }
         }
-        return { text, tokensIn, tokensOut };
+        return { text, tokensIn, tokensOut, ...(finish ? { finishReasons: [finish] } : {}), ...(responseModel ? { responseModel } : {}) };
       } catch (e) {
         throw fail(e, call.signal);
       }
@@ -70,9 +74,15 @@ export function openaiProvider(o: OpenAIProviderOptions): ModelProvider {
       }
       const text = r.choices[0]?.message?.content ?? '';
       const usage = { tokensIn: r.usage?.prompt_tokens ?? 0, tokensOut: r.usage?.completion_tokens ?? 0 };
-      return { text, data: parseJson(o.name, text), ...usage };
+      return { text, data: parseJson(o.name, text), ...usage, ...answered(r) };
     },
   };
+}
+
+/** The finish reasons and the answering model of a completion (what traces record). */
+function answered(r: OpenAI.Chat.Completions.ChatCompletion): { finishReasons?: string[]; responseModel?: string } {
+  const reasons = (r.choices ?? []).map((c) => c.finish_reason).filter((x): x is NonNullable<typeof x> => typeof x === 'string');
+  return { ...(reasons.length ? { finishReasons: reasons } : {}), ...(r.model ? { responseModel: r.model } : {}) };
 }
 
 export function parseJson(provider: string, text: string): unknown {

@@ -15,6 +15,9 @@ export interface ProviderAnswer {
   text: string;
   tokensIn: number;
   tokensOut: number;
+  /** Why the model stopped (`stop`, `length`...), and the model that answered, when the provider says. */
+  finishReasons?: string[];
+  responseModel?: string;
 }
 
 export interface StructuredAnswer extends ProviderAnswer {

@@ -14,7 +14,7 @@ import type { NestedRunOptions, NestedRunResult, ToolDefinition } from '../tools
 import { ToolError } from '../tools/runtime';
 import type { Interaction } from '../tools/interaction';
 import { CheckpointStore, sha256, type Checkpoint } from './checkpointStore';
-import { emptyStepResult, RunEmitter, type ResultDocument, type RunListener, type StepResult } from './events';
+import { emptyStepResult, RunEmitter, type NestedRunAt, type ResultDocument, type RunListener, type StepResult } from './events';
 import { resolveInputs } from './inputs';
 import { NOTHING_RESTORED, Semaphore, type RunContext } from './runContext';
 import { killLeftovers } from './leftovers';
@@ -78,6 +78,10 @@ export interface RunOptions {
   interaction?: Interaction;
   /** Runs step attempts elsewhere (`orc run --redis`: BullMQ workers); nested pipelines run their steps here. */
   attempts?: AttemptExecutor;
+  /** Listeners for a nested run that the step at `from` starts (a trace hangs it under that step), with the hook for runs nested in it. */
+  nestedListeners?: (from: NestedRunAt) => Pick<RunOptions, 'listeners' | 'nestedListeners'>;
+  /** The W3C traceparent of this run's trace, kept in the checkpoint: a resumed run links its trace to the first one. */
+  traceparent?: string;
 }
 
 export function newExecutionId(now = new Date()): string {
@@ -132,6 +136,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
           started_at: started.toISOString(),
           updated_at: started.toISOString(),
           pid: process.pid,
+          ...((options.resume ? options.resume.traceparent : options.traceparent) ? { traceparent: options.resume?.traceparent ?? options.traceparent } : {}),
           steps: { ...(options.resume?.steps ?? {}) },
         },
         (p, completed) => emitter.emit({ type: 'checkpoint-written', time: Date.now(), path: p, completed }),
@@ -184,7 +189,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
     restored: options.resume?.steps ?? NOTHING_RESTORED,
     cache: new StepCache(cwd),
     random: options.random ?? Math.random,
-    runNested: (file, nestedInputs, nested) => runNestedPipeline(file, nestedInputs, options, depth + 1, nested?.signal ?? signal, tools, models, nested, inputs),
+    runNested: (file, nestedInputs, nested, from) => runNestedPipeline(file, nestedInputs, options, depth + 1, nested?.signal ?? signal, tools, models, nested, inputs, from),
     iterationCap: iterationCap(options.iterationCap),
     redactor,
     debug: options.debugger ? new DebugBridge(options.debugger, checkpoint, redactor) : null,
@@ -315,6 +320,7 @@ async function runNestedPipeline(
   models: ModelRunner,
   nested: NestedRunOptions = {},
   parentInputs: Record<string, unknown> = {},
+  from?: NestedRunAt,
 ): Promise<NestedRunResult> {
   if (depth > MAX_NESTING_DEPTH) throw new Error(`Pipelines nest deeper than ${MAX_NESTING_DEPTH} levels (a pipeline that runs itself?)`);
   // inline text (pipeline-executor) is named by `file` and lives in the parent's file
@@ -357,6 +363,7 @@ async function runNestedPipeline(
     iterationCap: parent.iterationCap,
     redactor: parent.redactor,
     interaction: parent.interaction,
+    ...(from && parent.nestedListeners ? parent.nestedListeners(from) : {}),
   });
   const failedStep = doc.failed_steps[0] ?? Object.entries(doc.steps).find(([, r]) => r.success === false)?.[0];
   return {

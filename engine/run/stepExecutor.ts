@@ -181,7 +181,7 @@ class AttemptToolContext implements ToolContext {
     this.workspace = ctx.workspace;
     this.allowOutsideWorkspace = ctx.allowOutsideWorkspace;
     this.pipelineFile = ctx.pipelineFile;
-    this.runNested = ctx.runNested;
+    this.runNested = (file, inputs, options) => ctx.runNested(file, inputs, options, { stepId: step.id, scope: scopePath });
     this.interaction = ctx.interaction ? { host: ctx.interaction, step: step.id, label: [...scopePath.map((s) => `${s.loop}[${s.index}]`), step.id].join(' › ') } : undefined;
   }
 
@@ -476,7 +476,7 @@ class StepRun {
     this.queuedMs += attemptFrom - waitFrom;
     this.holding = true;
     r.attempts = attempt;
-    if (ctx.emitter.listening) ctx.emitter.emit({ type: 'step-started', time: Date.now(), step: step.id, scope: scopePath, attempt, inputs: params });
+    if (ctx.emitter.listening) ctx.emitter.emit({ type: 'step-started', time: Date.now(), step: step.id, scope: scopePath, attempt, inputs: params, tool: step.tool ?? null, action: step.action ?? null });
     // every attempt gets its own signal, which cancellation aborts; one with a timeout also ends at
     // the timeout even if the tool ignores it
     const timeoutS = this.timeoutS;

@@ -1,0 +1,47 @@
+// Traces for a process that runs pipelines (`orc run`, `orc worker`, the editor). Callers import only
+// this module: it reads the configuration and, when traces are on, loads the OpenTelemetry SDK by
+// dynamic import. Off (nothing configured, or OTEL_SDK_DISABLED=true): no SDK is loaded, nothing costs.
+import type { Context } from '@opentelemetry/api';
+import type { Checkpoint } from '../run/checkpointStore';
+import type { Redactor } from '../run/redact';
+import type { RunOptions } from '../run/runPipeline';
+import type { TelemetryConfig } from './config';
+import type { RunTracer } from './runTracer';
+import type { TelemetrySdk } from './sdk';
+
+export { splitEndpoints, telemetryConfig, TelemetryConfigError, type TelemetryConfig } from './config';
+
+export interface RunTraceOptions {
+  pipelineId: string;
+  redactor: Redactor;
+  /** The run being resumed: its trace links to the first session's. */
+  resume?: Checkpoint;
+  /** A W3C traceparent the run's root span hangs under (a worker's step under its coordinator's). */
+  parent?: string;
+}
+
+export interface Telemetry {
+  /** What a run needs to be traced: listeners, the nested-run hook, the traceparent its checkpoint keeps. */
+  forRun(o: RunTraceOptions): Pick<RunOptions, 'listeners' | 'nestedListeners' | 'traceparent'> & { tracer: RunTracer };
+  /** The context a traceparent names, for spans started by hand (a worker's step). */
+  contextOf(traceparent: string | undefined): Context;
+  sdk: TelemetrySdk;
+  /** Flushes within 2 s and says once what was lost; `timedOut`: an export still hangs (the CLI then exits anyway). */
+  shutdown(warn: (s: string) => void): Promise<{ timedOut: boolean; dropped: number }>;
+}
+
+/** Loads the SDK and starts exporting, when `config` says so; null otherwise. */
+export async function startTelemetry(config: TelemetryConfig | null, version: string): Promise<Telemetry | null> {
+  if (!config) return null;
+  const [{ startTracing }, { RunTracer, contextFromTraceparent }] = await Promise.all([import('./sdk.js'), import('./runTracer.js')]);
+  const sdk = startTracing(config, version);
+  return {
+    sdk,
+    contextOf: contextFromTraceparent,
+    forRun(o) {
+      const tracer = new RunTracer({ tracer: sdk.tracer, redactor: o.redactor, captureContent: config.captureContent, pipelineId: o.pipelineId, linkTo: o.resume?.traceparent, parent: o.parent ? contextFromTraceparent(o.parent) : undefined });
+      return { tracer, listeners: [tracer.listener], nestedListeners: tracer.nestedListeners, traceparent: tracer.traceparent };
+    },
+    shutdown: (warn) => sdk.shutdown(warn),
+  };
+}
