@@ -283,8 +283,10 @@ export class RunTracer {
     this.iterations.clear();
     this.root.setAttributes({ [ORC.status]: doc.status, [ORC.costUsd]: doc.cost_usd, [GEN_AI.inputTokens]: doc.tokens_in, [GEN_AI.outputTokens]: doc.tokens_out });
     if (!doc.success) {
-      this.root.setAttribute(ERROR_TYPE, doc.status === 'cancelled' ? 'cancelled' : (doc.steps[doc.failed_steps[0]]?.error_type ?? 'failed'));
-      this.root.setStatus({ code: SpanStatusCode.ERROR, message: doc.failed_steps.length ? `failed steps: ${doc.failed_steps.join(', ')}` : doc.status });
+      // failed steps, else those that reported failure (a command's exit code) without failing the step
+      const bad = doc.failed_steps.length ? doc.failed_steps : Object.keys(doc.steps).filter((k) => doc.steps[k].success === false);
+      this.root.setAttribute(ERROR_TYPE, doc.status === 'cancelled' ? 'cancelled' : bad.length ? (doc.steps[bad[0]].error_type ?? 'ReportedFailure') : doc.output_errors ? 'OutputError' : doc.status);
+      this.root.setStatus({ code: SpanStatusCode.ERROR, message: bad.length ? `failed steps: ${bad.join(', ')}` : doc.status });
     }
     this.root.end(time);
   }
