@@ -112,7 +112,11 @@ async function execute(a: Analysis, options: RunOptions, json: boolean, style: S
     options = { ...options, attempts: remote };
   }
   try {
-    return await withRunTelemetry(options, a.pipeline?.id ?? '', traces.traceEndpoint, io.err, (o) => executeHere(a, o, json, style, io, human));
+    return await withRunTelemetry(options, a.pipeline?.id ?? '', traces.traceEndpoint, io.err, (o, tracer) => {
+      // a traced run's steps on the workers hang under their attempts' spans
+      if (remote && tracer) remote.traceparentOf = (key) => tracer.remoteTraceparent(key);
+      return executeHere(a, o, json, style, io, human);
+    });
   } finally {
     await remote?.close();
   }

@@ -4,6 +4,7 @@
 import { Redactor } from '../run/redact';
 import type { RunOptions } from '../run/runPipeline';
 import { splitEndpoints, startTelemetry, telemetryConfig, TelemetryConfigError } from '../telemetry/index';
+import type { RunTracer } from '../telemetry/runTracer';
 import { UsageError } from './input';
 import { version } from './usage';
 
@@ -18,15 +19,15 @@ export function traceConfigOf(traceEndpoint: string | undefined, err: (s: string
 }
 
 /** Runs `run` with the run's trace listeners when traces are configured; flushes after. */
-export async function withRunTelemetry<T>(options: RunOptions, pipelineId: string, traceEndpoint: string | undefined, err: (s: string) => void, run: (o: RunOptions) => Promise<T>): Promise<T> {
+export async function withRunTelemetry<T>(options: RunOptions, pipelineId: string, traceEndpoint: string | undefined, err: (s: string) => void, run: (o: RunOptions, tracer: RunTracer | null) => Promise<T>): Promise<T> {
   const config = traceConfigOf(traceEndpoint, err);
-  if (!config) return run(options);
+  if (!config) return run(options, null);
   const telemetry = await startTelemetry(config, version());
-  if (!telemetry) return run(options);
+  if (!telemetry) return run(options, null);
   const redactor = options.redactor ?? new Redactor();
   const traced = telemetry.forRun({ pipelineId, redactor, resume: options.resume });
   try {
-    return await run({ ...options, redactor, listeners: [...(options.listeners ?? []), ...traced.listeners!], nestedListeners: traced.nestedListeners, traceparent: traced.traceparent });
+    return await run({ ...options, redactor, listeners: [...(options.listeners ?? []), ...traced.listeners!], nestedListeners: traced.nestedListeners, traceparent: traced.traceparent }, traced.tracer);
   } finally {
     // a run that threw still ends its trace
     if (traced.tracer.root.isRecording()) traced.tracer.root.end();
@@ -34,4 +35,12 @@ export async function withRunTelemetry<T>(options: RunOptions, pipelineId: strin
     // an export that hangs must not hold the process: exit once the event loop has nothing else
     if (timedOut) setTimeout(() => process.exit(), 100).unref();
   }
+}
+
+/** `orc worker`'s traces (service `orc-worker`): each attempt a span under its coordinator's; null when off. */
+export async function workerTelemetry(err: (s: string) => void) {
+  const config = traceConfigOf(undefined, err, 'orc-worker');
+  const telemetry = config ? await startTelemetry(config, version()) : null;
+  if (!telemetry) return null;
+  return { traces: telemetry.worker(new Redactor()), shutdown: () => telemetry.shutdown(err) };
 }

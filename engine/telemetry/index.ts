@@ -8,6 +8,14 @@ import type { RunOptions } from '../run/runPipeline';
 import type { TelemetryConfig } from './config';
 import type { RunTracer } from './runTracer';
 import type { TelemetrySdk } from './sdk';
+import type { TracedAttempt, WorkerAttempt } from './workerTracer';
+
+export type { TracedAttempt, WorkerAttempt } from './workerTracer';
+
+/** How a worker traces the attempts it runs. */
+export interface WorkerTraces {
+  attempt(a: WorkerAttempt): TracedAttempt;
+}
 
 export { splitEndpoints, telemetryConfig, TelemetryConfigError, type TelemetryConfig } from './config';
 
@@ -23,8 +31,10 @@ export interface RunTraceOptions {
 export interface Telemetry {
   /** What a run needs to be traced: listeners, the nested-run hook, the traceparent its checkpoint keeps. */
   forRun(o: RunTraceOptions): Pick<RunOptions, 'listeners' | 'nestedListeners' | 'traceparent'> & { tracer: RunTracer };
-  /** The context a traceparent names, for spans started by hand (a worker's step). */
+  /** The context a traceparent names, for spans started by hand. */
   contextOf(traceparent: string | undefined): Context;
+  /** A worker's attempts as spans under their coordinator's (`orc worker`). */
+  worker(redactor: Redactor): WorkerTraces;
   sdk: TelemetrySdk;
   /** Flushes within 2 s and says once what was lost; `timedOut`: an export still hangs (the CLI then exits anyway). */
   shutdown(warn: (s: string) => void): Promise<{ timedOut: boolean; dropped: number }>;
@@ -33,11 +43,12 @@ export interface Telemetry {
 /** Loads the SDK and starts exporting, when `config` says so; null otherwise. */
 export async function startTelemetry(config: TelemetryConfig | null, version: string): Promise<Telemetry | null> {
   if (!config) return null;
-  const [{ startTracing }, { RunTracer, contextFromTraceparent }] = await Promise.all([import('./sdk.js'), import('./runTracer.js')]);
+  const [{ startTracing }, { RunTracer, contextFromTraceparent }, { traceWorkerAttempt }] = await Promise.all([import('./sdk.js'), import('./runTracer.js'), import('./workerTracer.js')]);
   const sdk = startTracing(config, version);
   return {
     sdk,
     contextOf: contextFromTraceparent,
+    worker: (redactor) => ({ attempt: (a) => traceWorkerAttempt(sdk.tracer, redactor, a) }),
     forRun(o) {
       const tracer = new RunTracer({ tracer: sdk.tracer, redactor: o.redactor, captureContent: config.captureContent, pipelineId: o.pipelineId, linkTo: o.resume?.traceparent, parent: o.parent ? contextFromTraceparent(o.parent) : undefined });
       return { tracer, listeners: [tracer.listener], nestedListeners: tracer.nestedListeners, traceparent: tracer.traceparent };

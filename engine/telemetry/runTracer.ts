@@ -6,7 +6,8 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Co
 import type { NestedRunAt, RunEvent, RunListener, StepResult, StepScope } from '../run/events';
 import type { RunOptions } from '../run/runPipeline';
 import type { Redactor } from '../run/redact';
-import { ERROR_TYPE, GEN_AI, ORC, providerName } from './semconv';
+import { messagesJson, startChatSpan } from './chatSpan';
+import { ERROR_TYPE, GEN_AI, ORC } from './semconv';
 
 export interface RunTracerOptions {
   tracer: Tracer;
@@ -33,6 +34,8 @@ interface StepSpans {
   stepCtx: Context;
   prompt: unknown;
   chats: PendingChat[];
+  /** Its attempts run on a worker (which traces its model calls). */
+  remote?: boolean;
 }
 
 interface IterationSpan {
@@ -61,7 +64,7 @@ export function contextFromTraceparent(tp: string | undefined | null): Context {
   return sc ? trace.setSpanContext(ROOT_CONTEXT, sc) : ROOT_CONTEXT;
 }
 
-function keyOf(scope: StepScope[], step: string): string {
+export function keyOf(scope: StepScope[], step: string): string {
   if (!scope.length) return step;
   let k = '';
   for (const s of scope) k += `${s.loop}[${s.index}]/`;
@@ -74,8 +77,6 @@ function scopeKey(scope: StepScope[], n: number): string {
   return k;
 }
 
-const modelName = (id: string) => (id.includes(':') ? id.slice(id.indexOf(':') + 1) : id);
-const providerOf = (id: string) => (id.includes(':') ? id.slice(0, id.indexOf(':')) : 'unknown');
 
 export class RunTracer {
   readonly root: Span;
@@ -183,39 +184,31 @@ export class RunTracer {
 
   private modelCall(e: Extract<RunEvent, { type: 'model-call' }>): void {
     const s = this.steps.get(keyOf(e.scope, e.step));
+    // a worker ran the attempt: its own trace has the call, under its span
+    if (s?.remote) return;
     const parent = s?.attemptCtx ?? s?.stepCtx ?? this.rootCtx;
-    const model = modelName(e.model);
-    const attributes: Attributes = {
-      [GEN_AI.operation]: 'chat',
-      [GEN_AI.provider]: providerName(e.provider ?? providerOf(e.model)),
-      [GEN_AI.requestModel]: model,
-      [GEN_AI.responseModel]: e.response_model ?? model,
-      [GEN_AI.inputTokens]: e.tokens_in,
-      [GEN_AI.outputTokens]: e.tokens_out,
-      [ORC.costUsd]: e.cost_usd,
-      [ORC.providerAttempts]: e.attempts,
-    };
-    if (e.finish_reasons?.length) attributes[GEN_AI.finishReasons] = e.finish_reasons;
-    if (typeof e.max_tokens === 'number') attributes[GEN_AI.requestMaxTokens] = e.max_tokens;
-    if (typeof e.temperature === 'number') attributes[GEN_AI.requestTemperature] = e.temperature;
-    if (this.o.captureContent && s?.prompt !== undefined) attributes[GEN_AI.inputMessages] = this.messages('user', s.prompt);
-    const start = e.time - e.latency_ms;
-    const span = this.o.tracer.startSpan(`chat ${model}`, { kind: SpanKind.CLIENT, startTime: start, attributes }, parent);
-    if (e.wait_ms > 0) span.addEvent('rate_limited', { [ORC.waitMs]: e.wait_ms }, start);
+    const input = this.o.captureContent && s?.prompt !== undefined ? messagesJson(this.o.redactor, 'user', s.prompt) : undefined;
+    const { span, end } = startChatSpan(this.o.tracer, e, parent, input);
     // with content on, the answer is known only when the attempt ends: the span waits for it
-    if (this.o.captureContent && s) s.chats.push({ span, end: e.time });
-    else span.end(e.time);
+    if (this.o.captureContent && s) s.chats.push({ span, end });
+    else span.end(end);
   }
 
-  private messages(role: 'user' | 'assistant', content: unknown, finish?: string): string {
-    const text = typeof content === 'string' ? content : JSON.stringify(content);
-    return JSON.stringify([{ role, parts: [{ type: 'text', content: this.o.redactor.text(text) }], ...(finish ? { finish_reason: finish } : {}) }]);
+  /**
+   * The traceparent of a step's current attempt span, for a worker that runs it (`orc run --redis`):
+   * its spans hang under it, and its model calls are its own trace's (not repeated here).
+   */
+  remoteTraceparent(key: string): string | undefined {
+    const s = this.steps.get(key);
+    if (!s) return undefined;
+    s.remote = true;
+    return traceparentOf(s.attempt ?? s.step);
   }
 
   private endAttempt(s: StepSpans, time: number, r: StepResult | null): void {
     if (s.chats.length) {
       const last = s.chats[s.chats.length - 1];
-      if (r?.success && r.result !== null && r.result !== undefined) last.span.setAttribute(GEN_AI.outputMessages, this.messages('assistant', r.result));
+      if (r?.success && r.result !== null && r.result !== undefined) last.span.setAttribute(GEN_AI.outputMessages, messagesJson(this.o.redactor, 'assistant', r.result));
       for (const c of s.chats) c.span.end(c.end);
       s.chats = [];
     }
