@@ -28,7 +28,7 @@ Usage:
                                             -i STEP_ID=VALUE answers a step that asks a person; --yes approves approval gates
                                             --redis URL [--queue NAME]: its steps run on 'orc worker' processes (BullMQ on Redis)
   orc resume RUN_ID [--json] [--redis URL]  finishes a stopped run without re-running completed steps
-  orc worker --redis URL [--concurrency N] [--queue NAME] [--root DIR]
+  orc worker --redis URL [--concurrency N] [--queue NAME] [--root DIR] [--metrics-port N]
                                             runs the steps of 'orc run --redis' (Ctrl-C: stop after the running steps)
   orc runs [--json]                         past runs in .orchestrator/
   orc auto FILE [--refresh] [--json]        resolves the AUTO tags that have no locked answer, and lists them all
@@ -49,7 +49,7 @@ interface Parsed {
   inputs: string[];
 }
 
-const VALUE_FLAGS = new Set(['--format', '--max-parallel', '-o', '--output', '--model', '--redis', '--queue', '--concurrency', '--root', '--trace-endpoint']);
+const VALUE_FLAGS = new Set(['--format', '--max-parallel', '-o', '--output', '--model', '--redis', '--queue', '--concurrency', '--root', '--trace-endpoint', '--metrics-port']);
 
 export function parseArgs(argv: string[]): Parsed {
   const [command = 'help', ...rest] = argv;
@@ -161,12 +161,12 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
         return await runCommand(oneFile(p), p.inputs, p.flags.has('--json'), positiveInt(p.flags.get('--max-parallel'), '--max-parallel'), errStyle, io, { frozen: p.flags.has('--frozen-auto'), refresh: p.flags.has('--refresh-auto') }, p.flags.has('--yes'), distributedOf(p), traceOf(p));
       }
       case 'worker': {
-        allowOnly(p, ['--redis', '--queue', '--concurrency', '--root']);
+        allowOnly(p, ['--redis', '--queue', '--concurrency', '--root', '--metrics-port']);
         if (p.positional.length) throw new UsageError("'orc worker' takes no file: it runs the steps of 'orc run --redis'");
         const d = distributedOf(p);
         if (!d) throw new UsageError("'orc worker' needs --redis URL (redis://[user:password@]host[:port][/db])");
         const root = p.flags.get('--root');
-        return await workerCommand({ ...d, concurrency: positiveInt(p.flags.get('--concurrency'), '--concurrency'), root: typeof root === 'string' ? root : undefined }, io.err);
+        return await workerCommand({ ...d, concurrency: positiveInt(p.flags.get('--concurrency'), '--concurrency'), root: typeof root === 'string' ? root : undefined, metricsPort: positiveInt(p.flags.get('--metrics-port'), '--metrics-port') }, io.err);
       }
       case 'explain':
       case 'auto': {

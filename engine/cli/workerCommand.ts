@@ -6,10 +6,10 @@ import { StepWorker } from '../distributed/worker';
 import { UsageError } from './input';
 import { workerTelemetry } from './runTelemetry';
 
-export async function workerCommand(options: { url: string; queue?: string; concurrency?: number; root?: string }, err: (s: string) => void): Promise<number> {
+export async function workerCommand(options: { url: string; queue?: string; concurrency?: number; root?: string; metricsPort?: number }, err: (s: string) => void): Promise<number> {
   const bad = options.queue !== undefined ? checkQueueName(options.queue) : null;
   if (bad) throw new UsageError(bad);
-  const telemetry = await workerTelemetry(err);
+  const telemetry = await workerTelemetry(err, options.metricsPort ?? null);
   const worker = new StepWorker({ ...options, log: err, ...(telemetry ? { traces: telemetry.traces } : {}) });
   try {
     await worker.start();

@@ -320,7 +320,7 @@ export class StepWorker {
       for (const b of batch) for (let i = 0; i < b.chunk.length; i += OUTPUT_CHUNK_MAX) send({ kind: 'output', stream: b.stream, chunk: b.chunk.slice(i, i + OUTPUT_CHUNK_MAX) });
     };
     const emitter = new RunEmitter();
-    const traced = this.options.traces?.attempt({ traceparent: a.traceparent, runId: data.runId, stepId: step.id, key: a.key, attempt: a.attempt, tool: step.tool, action: step.action, worker: this.id });
+    const traced = this.options.traces?.attempt({ traceparent: a.traceparent, runId: data.runId, pipelineId: data.pipeline.id, stepId: step.id, key: a.key, attempt: a.attempt, tool: step.tool, action: step.action, worker: this.id });
     if (traced) emitter.on(traced.listener);
     emitter.on((e) => {
       if (e.type === 'step-output') {

@@ -12,8 +12,19 @@ export interface ExporterTarget {
   protocol: OtlpProtocol;
 }
 
+export interface MetricsConfig {
+  /** Metrics over OTLP to the environment's endpoint (OTEL_EXPORTER_OTLP_METRICS_ENDPOINT / OTEL_EXPORTER_OTLP_ENDPOINT). */
+  otlp: boolean;
+  protocol: OtlpProtocol;
+  /** A Prometheus scrape endpoint on this port (`orc worker --metrics-port N`), on 127.0.0.1 unless ORC_METRICS_HOST says otherwise. */
+  prometheusPort: number | null;
+  prometheusHost: string;
+}
+
 export interface TelemetryConfig {
+  /** Trace exporters (none: metrics only). */
   exporters: ExporterTarget[];
+  metrics: MetricsConfig | null;
   /** OTEL_SERVICE_NAME wins; else this (`orc`, `orc-worker`). */
   defaultServiceName: string;
   /** OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true: prompts and answers on the model spans (redacted). */
@@ -54,7 +65,7 @@ export function splitEndpoints(value: string | undefined | null, source: string)
  * The traces configuration of this process, or null when nothing asks for traces (or
  * OTEL_SDK_DISABLED=true). `extra`: traces URLs given besides the environment.
  */
-export function telemetryConfig(env: NodeJS.ProcessEnv, extra: string[], defaultServiceName: string, warn: (s: string) => void = () => {}): TelemetryConfig | null {
+export function telemetryConfig(env: NodeJS.ProcessEnv, extra: string[], defaultServiceName: string, warn: (s: string) => void = () => {}, metricsPort: number | null = null): TelemetryConfig | null {
   if (truthy(env.OTEL_SDK_DISABLED)) return null;
   const raw = (env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf').trim();
   let protocol: OtlpProtocol = 'http/protobuf';
@@ -69,6 +80,17 @@ export function telemetryConfig(env: NodeJS.ProcessEnv, extra: string[], default
     exporters.push({ url: null, fromEnv: true, protocol });
   }
   for (const url of new Set(extra)) exporters.push({ url, fromEnv: false, protocol });
-  if (!exporters.length) return null;
-  return { exporters, defaultServiceName, captureContent: truthy(env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT) };
+  const metrics = metricsConfig(env, metricsPort, warn);
+  if (!exporters.length && !metrics) return null;
+  return { exporters, metrics, defaultServiceName, captureContent: truthy(env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT) };
+}
+
+/** Metrics go where the environment's OTLP endpoint is (unless OTEL_METRICS_EXPORTER=none), and to a Prometheus port when asked. */
+function metricsConfig(env: NodeJS.ProcessEnv, port: number | null, warn: (s: string) => void): MetricsConfig | null {
+  const endpoint = env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const otlp = Boolean(endpoint) && (env.OTEL_METRICS_EXPORTER ?? 'otlp').trim().toLowerCase() !== 'none';
+  if (!otlp && port === null) return null;
+  const raw = (env.OTEL_EXPORTER_OTLP_METRICS_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf').trim();
+  if (otlp && env.OTEL_EXPORTER_OTLP_METRICS_PROTOCOL && raw !== 'http/json' && raw !== 'http/protobuf') warn(`orc: telemetry: OTLP protocol '${raw}' is not supported for metrics; sending http/protobuf`);
+  return { otlp, protocol: raw === 'http/json' ? 'http/json' : 'http/protobuf', prometheusPort: port, prometheusHost: env.ORC_METRICS_HOST || '127.0.0.1' };
 }

@@ -24,13 +24,26 @@ export interface RunTraceOptions {
   redactor: Redactor;
   /** The run being resumed: its trace links to the first session's. */
   resume?: Checkpoint;
-  /** A W3C traceparent the run's root span hangs under (a worker's step under its coordinator's). */
+  /** A W3C traceparent the run's root span hangs under. */
   parent?: string;
+  /** Its steps run on workers (`orc run --redis`): they record their model calls' metrics. */
+  distributed?: boolean;
+}
+
+type Hooks = Pick<RunOptions, 'listeners' | 'nestedListeners'>;
+
+/** Several listeners' hooks as one: all listen, and each hangs its nested runs' listeners in. */
+function mergeHooks(hooks: Hooks[]): Hooks {
+  if (hooks.length === 1) return hooks[0];
+  return {
+    listeners: hooks.flatMap((h) => h.listeners ?? []),
+    nestedListeners: (from) => mergeHooks(hooks.map((h) => h.nestedListeners?.(from) ?? {})),
+  };
 }
 
 export interface Telemetry {
   /** What a run needs to be traced: listeners, the nested-run hook, the traceparent its checkpoint keeps. */
-  forRun(o: RunTraceOptions): Pick<RunOptions, 'listeners' | 'nestedListeners' | 'traceparent'> & { tracer: RunTracer };
+  forRun(o: RunTraceOptions): Pick<RunOptions, 'listeners' | 'nestedListeners' | 'traceparent'> & { tracer: RunTracer | null };
   /** The context a traceparent names, for spans started by hand. */
   contextOf(traceparent: string | undefined): Context;
   /** A worker's attempts as spans under their coordinator's (`orc worker`). */
@@ -43,15 +56,33 @@ export interface Telemetry {
 /** Loads the SDK and starts exporting, when `config` says so; null otherwise. */
 export async function startTelemetry(config: TelemetryConfig | null, version: string): Promise<Telemetry | null> {
   if (!config) return null;
-  const [{ startTracing }, { RunTracer, contextFromTraceparent }, { traceWorkerAttempt }] = await Promise.all([import('./sdk.js'), import('./runTracer.js'), import('./workerTracer.js')]);
-  const sdk = startTracing(config, version);
+  const [{ startSdk }, { RunTracer, contextFromTraceparent }, { traceWorkerAttempt }, { RunMetrics }] = await Promise.all([import('./sdk.js'), import('./runTracer.js'), import('./workerTracer.js'), import('./runMetrics.js')]);
+  const sdk = await startSdk(config, version);
+  const metrics = sdk.meter ? new RunMetrics(sdk.meter) : null;
+  const traces = config.exporters.length > 0;
   return {
     sdk,
     contextOf: contextFromTraceparent,
-    worker: (redactor) => ({ attempt: (a) => traceWorkerAttempt(sdk.tracer, redactor, a) }),
+    worker: (redactor) => ({
+      attempt: (a) => {
+        const t0 = performance.now();
+        const traced = traces ? traceWorkerAttempt(sdk.tracer, redactor, a) : null;
+        return {
+          listener: (e) => {
+            traced?.listener(e);
+            if (metrics && e.type === 'model-call') metrics.recordCall(e, a.pipelineId);
+          },
+          end: (r) => {
+            traced?.end(r);
+            metrics?.recordAttempt({ pipelineId: a.pipelineId, stepId: a.stepId, tool: a.tool, action: a.action, status: r.ok && r.success !== false ? 'completed' : 'failed', ms: performance.now() - t0 });
+          },
+        };
+      },
+    }),
     forRun(o) {
-      const tracer = new RunTracer({ tracer: sdk.tracer, redactor: o.redactor, captureContent: config.captureContent, pipelineId: o.pipelineId, linkTo: o.resume?.traceparent, parent: o.parent ? contextFromTraceparent(o.parent) : undefined });
-      return { tracer, listeners: [tracer.listener], nestedListeners: tracer.nestedListeners, traceparent: tracer.traceparent };
+      const tracer = traces ? new RunTracer({ tracer: sdk.tracer, redactor: o.redactor, captureContent: config.captureContent, pipelineId: o.pipelineId, linkTo: o.resume?.traceparent, parent: o.parent ? contextFromTraceparent(o.parent) : undefined }) : null;
+      const hooks = [tracer ? { listeners: [tracer.listener], nestedListeners: tracer.nestedListeners } : null, metrics ? metrics.listener(Boolean(o.distributed)) : null].filter((h) => h !== null);
+      return { tracer, ...mergeHooks(hooks), ...(tracer ? { traceparent: tracer.traceparent } : {}) };
     },
     shutdown: (warn) => sdk.shutdown(warn),
   };

@@ -12,7 +12,12 @@ import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanEx
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { Context } from '@opentelemetry/api';
 import type { Span } from '@opentelemetry/sdk-trace-base';
-import type { ExporterTarget, TelemetryConfig } from './config';
+import type { Meter } from '@opentelemetry/api';
+import { MeterProvider, PeriodicExportingMetricReader, type MetricReader } from '@opentelemetry/sdk-metrics';
+import { OTLPMetricExporter as ProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
+import { OTLPMetricExporter as JsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import type { ExporterTarget, MetricsConfig, TelemetryConfig } from './config';
 
 /** Spans waiting for an exporter; past this they are dropped (and counted). */
 export const MAX_QUEUE = 2048;
@@ -119,13 +124,34 @@ function exporterFor(t: ExporterTarget): { exporter: SpanExporter; name: string 
 
 export interface TelemetrySdk {
   tracer: Tracer;
+  /** Null when metrics are off. */
+  meter: Meter | null;
   /** Flushes and stops within `boundMs`; says once (through `warn`) what was lost. `timedOut`: something still hangs. */
   shutdown(warn: (s: string) => void, boundMs?: number): Promise<{ timedOut: boolean; dropped: number }>;
   /** Spans lost so far, by target. */
   dropped(): { target: string; dropped: number; error: string | null }[];
 }
 
-export function startTracing(config: TelemetryConfig, version: string): TelemetrySdk {
+/** How often metrics go over OTLP (ms); the exit sends the last figures too. */
+const METRICS_INTERVAL_MS = 10_000;
+
+/** The metric readers: OTLP to the environment's endpoint, a Prometheus scrape endpoint. Rejects when the port is taken. */
+async function metricReaders(m: MetricsConfig): Promise<MetricReader[]> {
+  const readers: MetricReader[] = [];
+  if (m.otlp) readers.push(new PeriodicExportingMetricReader({ exporter: m.protocol === 'http/json' ? new JsonMetricExporter() : new ProtoMetricExporter(), exportIntervalMillis: METRICS_INTERVAL_MS }));
+  if (m.prometheusPort !== null) {
+    const prom = new PrometheusExporter({ port: m.prometheusPort, host: m.prometheusHost, preventServerStart: true });
+    try {
+      await prom.startServer();
+    } catch (e) {
+      throw new Error(`cannot serve metrics on ${m.prometheusHost}:${m.prometheusPort}: ${(e as Error).message}`);
+    }
+    readers.push(prom);
+  }
+  return readers;
+}
+
+export async function startSdk(config: TelemetryConfig, version: string): Promise<TelemetrySdk> {
   const resource = defaultResource()
     .merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: config.defaultServiceName, [ATTR_SERVICE_VERSION]: version }))
     .merge(detectResources({ detectors: [envDetector] }));
@@ -138,14 +164,18 @@ export function startTracing(config: TelemetryConfig, version: string): Telemetr
   });
   const provider = new BasicTracerProvider({ resource, spanProcessors: processors });
   const tracer = provider.getTracer('orchestrator', version);
+  const meterProvider = config.metrics ? new MeterProvider({ resource, readers: await metricReaders(config.metrics) }) : null;
+  const meter = meterProvider?.getMeter('orchestrator', version) ?? null;
   const dropped = () => counters.map((c) => ({ target: c.target, dropped: c.dropped, error: c.error }));
   return {
     tracer,
+    meter,
     dropped,
     async shutdown(warn, boundMs = FLUSH_BOUND_MS) {
       let timer: NodeJS.Timeout | undefined;
       const bound = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), boundMs)));
-      const done = await Promise.race([provider.shutdown().then(() => 'done' as const, () => 'done' as const), bound]);
+      const stopping = Promise.all([provider.shutdown().catch(() => {}), meterProvider?.shutdown().catch(() => {})]);
+      const done = await Promise.race([stopping.then(() => 'done' as const), bound]);
       clearTimeout(timer);
       const timedOut = done === 'timeout';
       let total = 0;
@@ -159,4 +189,3 @@ export function startTracing(config: TelemetryConfig, version: string): Telemetr
     },
   };
 }
-

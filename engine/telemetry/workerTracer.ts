@@ -12,6 +12,7 @@ import { ERROR_TYPE, GEN_AI, ORC } from './semconv';
 export interface WorkerAttempt {
   traceparent?: string;
   runId: string;
+  pipelineId: string;
   stepId: string;
   /** The step's checkpoint key (`loop[2]/body_step`). */
   key: string;

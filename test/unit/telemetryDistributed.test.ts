@@ -88,7 +88,7 @@ describe('telemetry: a distributed run is one trace across the coordinator and t
     const pids = new Set(workers.map((w) => String(w.pid)));
     for (const s of spans.filter((x) => x.kind === 5)) {
       assert.equal(s.attributes['orchestrator.run.id'], doc.execution_id);
-      assert.ok(pids.has(String(s.attributes['orchestrator.worker']).split(':').pop()), String(s.attributes['orchestrator.worker']));
+      assert.ok(pids.has(String(s.attributes['orchestrator.worker']).split(':').pop()!), String(s.attributes['orchestrator.worker']));
     }
     const chat = spans.find((s) => s.name === 'chat gpt-4o-mini')!;
     assert.equal(chat.attributes['gen_ai.provider.name'], 'openai');

@@ -22,13 +22,13 @@ async function traced(text: string, opts: Partial<RunOptions> = {}): Promise<{ d
   fs.writeFileSync(path.join(dir, 'main.pipeline.yaml'), text);
   const a = analyze(text);
   assert.ok(!hasErrors(a.findings), JSON.stringify(a.findings));
-  const telemetry = (await startTelemetry({ exporters: [{ url: `${receiver.origin}/v1/traces`, fromEnv: false, protocol: 'http/protobuf' }], defaultServiceName: 'orc-test', captureContent: false }, '0.0.0')) as Telemetry;
+  const telemetry = (await startTelemetry({ exporters: [{ url: `${receiver.origin}/v1/traces`, fromEnv: false, protocol: 'http/protobuf' }], defaultServiceName: 'orc-test', captureContent: false, metrics: null }, '0.0.0')) as Telemetry;
   const t = telemetry.forRun({ pipelineId: a.pipeline!.id, redactor: new Redactor(), resume: opts.resume });
   const doc = await runPipeline(a, { cwd: dir, pipelineFile: path.join(dir, 'main.pipeline.yaml'), ...opts, listeners: t.listeners, nestedListeners: t.nestedListeners, traceparent: t.traceparent });
   const warnings: string[] = [];
   const { dropped } = await telemetry.shutdown((s) => warnings.push(s));
   assert.equal(dropped, 0, warnings.join('\n'));
-  const trace = t.tracer.root.spanContext().traceId;
+  const trace = t.tracer!.root.spanContext().traceId;
   return { doc, spans: receiver.spans.filter((s) => s.traceId === trace) };
 }
 
