@@ -7,6 +7,7 @@ import { resumeCommand, runCommand, type DistributedOptions } from './runCommand
 import { workerCommand } from './workerCommand';
 import { checkQueueName } from '../distributed/protocol';
 import { runsCommand } from './runsCommand';
+import { statsCommand } from './statsCommand';
 import { reportCommand } from './reportCommand';
 import { autoCommand } from './autoCommand';
 import { explainCommand, newCommand } from './intelCommands';
@@ -31,6 +32,8 @@ Usage:
   orc worker --redis URL [--concurrency N] [--queue NAME] [--root DIR] [--metrics-port N]
                                             runs the steps of 'orc run --redis' (Ctrl-C: stop after the running steps)
   orc runs [--json]                         past runs in .orchestrator/
+  orc stats [FILE|--all] [--since 7d] [--json]
+                                            success rate, p50/p95 duration, cost and tokens per pipeline and step
   orc auto FILE [--refresh] [--json]        resolves the AUTO tags that have no locked answer, and lists them all
   orc explain FILE [--refresh] [--json]     the pipeline's intention and architecture, checked against its steps
   orc new "DESCRIPTION" [-o FILE] [--model M]  writes a pipeline from a description (only one that compiles)
@@ -49,7 +52,7 @@ interface Parsed {
   inputs: string[];
 }
 
-const VALUE_FLAGS = new Set(['--format', '--max-parallel', '-o', '--output', '--model', '--redis', '--queue', '--concurrency', '--root', '--trace-endpoint', '--metrics-port']);
+const VALUE_FLAGS = new Set(['--format', '--max-parallel', '-o', '--output', '--model', '--redis', '--queue', '--concurrency', '--root', '--trace-endpoint', '--metrics-port', '--since']);
 
 export function parseArgs(argv: string[]): Parsed {
   const [command = 'help', ...rest] = argv;
@@ -193,6 +196,12 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
       case 'runs':
         allowOnly(p, ['--json']);
         return runsCommand(p.flags.has('--json'), style, io.out, io.err);
+      case 'stats': {
+        allowOnly(p, ['--json', '--all', '--since']);
+        if (p.positional.length > 1) throw new UsageError("'orc stats' takes at most one pipeline file");
+        const since = p.flags.get('--since');
+        return statsCommand({ file: p.positional[0] ?? null, all: p.flags.has('--all'), since: typeof since === 'string' ? since : null, json: p.flags.has('--json'), style }, io.out, io.err);
+      }
       case 'report':
         allowOnly(p, ['--json']);
         if (p.positional.length !== 1) throw new UsageError("'orc report' takes one run id (see 'orc runs')");

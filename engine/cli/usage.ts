@@ -32,6 +32,10 @@ export const COMMAND_USAGE: Record<string, string> = {
   docs/scale-out.md.`,
   runs: `orc runs [--json]
   Lists past runs in .orchestrator/ (this folder or the nearest parent that has one).`,
+  stats: `orc stats [FILE|--all] [--since 7d] [--json]
+  Figures over the finished runs in .orchestrator/runs (of FILE's pipeline, or all): success rate,
+  p50/p95 duration, cost and tokens per pipeline, per step and per day; the slowest, most expensive
+  and flakiest steps. --since: only runs started in the last 30m, 12h, 7d, 2w...`,
   auto: `orc auto FILE [--refresh] [--json]
   Resolves the AUTO tags that have no answer in FILE.auto.lock.json (all of them with --refresh)
   with the orchestrator model, writes the lock file, and lists every tag: type, resolution, status.`,
