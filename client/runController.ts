@@ -11,6 +11,7 @@ import type { RunDebugger } from '../engine/run/debugHooks';
 import type { ResultDocument, RunEvent, RunListener } from '../engine/run/events';
 import { InputError, resolveInputs } from '../engine/run/inputs';
 import { DEFAULT_MAX_PARALLEL, newExecutionId, runPipeline } from '../engine/run/runPipeline';
+import { runTraced } from '../engine/telemetry/runTraced';
 import { buildReport, planShape } from '../engine/run/report';
 import { loadHistory } from '../engine/run/history';
 import { predict, type Prediction } from '../engine/plan/predict';
@@ -330,7 +331,9 @@ export class RunController implements vscode.Disposable {
         redact = (t) => services.redactor.text(t);
         // orchestrator.redis.url: the steps go to `orc worker` processes (not while debugging)
         const remote = conf.redisUrl && !debug ? await RemoteAttempts.open({ url: conf.redisUrl, pipelineSha256: sha256(analysis.text), steps: analysis.pipeline?.steps ?? [], resume: Boolean(how.resume) }) : undefined;
-        const doc = await runPipeline(analysis, {
+        // orchestrator.telemetry.otlpEndpoint and OTEL_*: the run's trace and metrics (docs/telemetry.md)
+        const traceTo = { pipelineId: pipeline.id, endpoints: conf.otlpEndpoint, warn: line };
+        const doc = await runTraced({
           attempts: remote,
           cwd,
           inputs: how.inputs,
@@ -349,7 +352,7 @@ export class RunController implements vscode.Disposable {
           redactor: services.redactor,
           // the human-in-the-loop steps ask in the editor (Run and Debug alike)
           interaction: editorInteraction(),
-        }).finally(() => remote?.close());
+        }, traceTo, (o) => runPipeline(analysis, o)).finally(() => remote?.close());
         batcher.flush();
         this.results.set(key, doc);
         // where the time went: the panel's timeline, with the critical path as it ran

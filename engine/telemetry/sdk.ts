@@ -153,7 +153,7 @@ async function metricReaders(m: MetricsConfig): Promise<MetricReader[]> {
 
 export async function startSdk(config: TelemetryConfig, version: string): Promise<TelemetrySdk> {
   const resource = defaultResource()
-    .merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: config.defaultServiceName, [ATTR_SERVICE_VERSION]: version }))
+    .merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: config.defaultServiceName, ...(version ? { [ATTR_SERVICE_VERSION]: version } : {}) }))
     .merge(detectResources({ detectors: [envDetector] }));
   const counters: CountingExporter[] = [];
   const processors: SpanProcessor[] = config.exporters.map((t) => {
