@@ -9,6 +9,7 @@ const BENCHES: Record<string, string> = {
   lsp: 'lsp.bench.ts',
   models: 'models.bench.ts',
   predict: 'predict.bench.ts',
+  telemetry: 'telemetry.bench.ts',
   webview: 'webview.bench.ts',
 };
 
