@@ -16,12 +16,14 @@ export const COMMAND_USAGE: Record<string, string> = {
   stdin and stderr are terminals and --json is not given. Otherwise answer them ahead: -i STEP_ID=VALUE
   (a key that is not a parameter of the pipeline but the id of such a step), e.g. -i gate=approve,
   -i gate='reject: REASON', -i form='{"q1": 4}'; --yes approves every approval gate and takes each
-  prompt's default without asking.`,
-  resume: `orc resume RUN_ID [--json] [--redis URL [--queue NAME]]
+  prompt's default without asking.
+  --trace-endpoint URL[,URL]: send the run's OpenTelemetry trace there too, beside
+  OTEL_EXPORTER_OTLP_ENDPOINT (see docs/telemetry.md).`,
+  resume: `orc resume RUN_ID [--json] [--redis URL [--queue NAME]] [--trace-endpoint URL]
   Finishes a stopped run without re-running completed steps. Looks for .orchestrator/ in this
   folder or the nearest parent that has one. With --redis, a distributed run reattaches to the
   jobs its steps still have on the queue (running or done) instead of running them again.`,
-  worker: `orc worker --redis URL [--concurrency N] [--queue NAME] [--root DIR]
+  worker: `orc worker --redis URL [--concurrency N] [--queue NAME] [--root DIR] [--metrics-port N]
   Takes the steps of distributed runs (orc run --redis) from the BullMQ queue NAME (default
   orc-steps) and runs up to N at once (default 1) with this machine's tools and API keys. A step
   runs only when its run's folder lies under DIR (default: this folder); others are refused.
@@ -29,7 +31,8 @@ export const COMMAND_USAGE: Record<string, string> = {
   orc run FILE --redis URL [--queue NAME] is a distributed run: that process schedules the steps
   and writes the checkpoint as always; each attempt of a tool or model step is a job on the queue,
   run by a worker. URL: redis://[user:password@]host[:port][/db], rediss:// for TLS. See
-  docs/scale-out.md.`,
+  docs/scale-out.md. --metrics-port N: metrics for Prometheus at http://127.0.0.1:N/metrics; with
+  OTEL_EXPORTER_OTLP_ENDPOINT the worker's spans join each run's trace (docs/telemetry.md).`,
   runs: `orc runs [--json]
   Lists past runs in .orchestrator/ (this folder or the nearest parent that has one).`,
   stats: `orc stats [FILE|--all] [--since 7d] [--json]

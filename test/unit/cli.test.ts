@@ -224,10 +224,12 @@ describe('orc CLI conventions', function () {
         '  (a key that is not a parameter of the pipeline but the id of such a step), e.g. -i gate=approve,',
         '  -i gate=\'reject: REASON\', -i form=\'{"q1": 4}\'; --yes approves every approval gate and takes each',
         "  prompt's default without asking.",
+        "  --trace-endpoint URL[,URL]: send the run's OpenTelemetry trace there too, beside",
+        '  OTEL_EXPORTER_OTLP_ENDPOINT (see docs/telemetry.md).',
         '',
       ].join('\n'),
     );
-    for (const c of ['validate', 'plan', 'graph', 'resume', 'runs']) {
+    for (const c of ['validate', 'plan', 'graph', 'resume', 'runs', 'stats']) {
       const h = orc([c, '--help']);
       assert.equal(h.code, 0, c);
       assert.match(h.stdout, new RegExp(`^orc ${c} `), c);

@@ -11,7 +11,9 @@ import type { ResultDocument } from '../../engine/run/events';
 import { Redactor } from '../../engine/run/redact';
 import { runPipeline, type RunOptions } from '../../engine/run/runPipeline';
 import { startTelemetry, type Telemetry } from '../../engine/telemetry/index';
+import { spawnSync } from 'node:child_process';
 import { OtlpReceiver, treeOf, type ReceivedSpan } from '../fixtures/otlpReceiver';
+import { ROOT } from '../helpers/cli';
 
 let receiver: OtlpReceiver;
 let dir: string;
@@ -104,5 +106,27 @@ describe('telemetry: the run trace in-process', function () {
     assert.equal(treeOf(run2.spans), ['invoke_workflow twice [INTERNAL]', '  execute_tool second [INTERNAL]', '    attempt 1 [INTERNAL]'].join('\n'));
     // the checkpoint keeps the first trace
     assert.equal(loadCheckpoint(dir, run1.doc.execution_id).traceparent, checkpoint.traceparent);
+  });
+
+  it('off (nothing configured, or OTEL_SDK_DISABLED=true): a traced run loads no OpenTelemetry module', () => {
+    const script = [
+      "const { withRunTelemetry } = require('./engine/cli/runTelemetry.ts');",
+      "withRunTelemetry({ cwd: '.' }, 'p', undefined, () => {}, async (o) => o.listeners?.length ?? 0).then((n) => {",
+      "  const loaded = Object.keys(require.cache).filter((k) => k.includes('@opentelemetry')).length;",
+      "  process.stdout.write(JSON.stringify({ listeners: n, loaded }));",
+      '});',
+    ].join('\n');
+    const clean: NodeJS.ProcessEnv = {};
+    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('OTEL_')) clean[k] = v;
+    for (const env of [clean, { ...clean, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.origin, OTEL_SDK_DISABLED: 'true' }]) {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, env, encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      assert.deepEqual(JSON.parse(r.stdout), { listeners: 0, loaded: 0 });
+    }
+    // and on: the SDK is there
+    const on = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, env: { ...clean, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.origin }, encoding: 'utf8' });
+    assert.equal(on.status, 0, on.stderr);
+    const got = JSON.parse(on.stdout) as { listeners: number; loaded: number };
+    assert.ok(got.listeners === 2 && got.loaded > 10, on.stdout);
   });
 });
