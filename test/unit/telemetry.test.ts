@@ -157,6 +157,29 @@ describe('telemetry: orc run with OTEL_EXPORTER_OTLP_ENDPOINT delivers the run a
     assert.equal(checkpoint.traceparent, `00-${root.traceId}-${root.spanId}-01`);
   });
 
+  it('metrics over OTLP with the same endpoint: the run, its steps, GenAI token usage and call duration, cost', async () => {
+    const r = await cli(['run', EXAMPLE, '--json'], { ...openai(), OTEL_EXPORTER_OTLP_ENDPOINT: receiver.origin });
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as ResultDocument;
+    const points = (name: string) => receiver.points.filter((p) => p.metric === name);
+    assert.deepEqual(points('orchestrator.runs').map((p) => [p.value, p.attributes]), [[1, { 'orchestrator.pipeline.id': 'research_report', 'orchestrator.status': 'completed' }]]);
+    // the three top-level steps and the loop body's three runs
+    const steps = points('orchestrator.steps');
+    assert.deepEqual(steps.map((p) => [p.attributes['orchestrator.step.id'], p.value]).sort(), [['answer', 1], ['answer_one', 3], ['plan_questions', 1], ['write_report', 1]]);
+    const tokens = points('gen_ai.client.token.usage');
+    assert.equal(tokens[0].unit, '{token}');
+    const sumOf = (type: string) => tokens.filter((p) => p.attributes['gen_ai.token.type'] === type).reduce((n, p) => n + (p.sum ?? 0), 0);
+    assert.deepEqual([sumOf('input'), sumOf('output')], [doc.tokens_in, doc.tokens_out]);
+    assert.deepEqual(tokens.map((p) => [p.attributes['gen_ai.operation.name'], p.attributes['gen_ai.provider.name'], p.attributes['gen_ai.request.model']])[0], ['chat', 'openai', 'gpt-4o-mini']);
+    const calls = points('gen_ai.client.operation.duration');
+    assert.equal(calls[0].unit, 's');
+    assert.equal(calls.reduce((n, p) => n + (p.count ?? 0), 0), 5);
+    const cost = points('orchestrator.cost').reduce((n, p) => n + (p.value ?? 0), 0);
+    // the document rounds its cost to the micro-dollar; the metric adds the calls' exact prices
+    assert.ok(cost > 0 && Math.abs(cost - doc.cost_usd) <= 5e-7, `${cost} vs ${doc.cost_usd}`);
+    assert.equal(points('orchestrator.runs')[0].resource['service.name'], 'orc');
+  });
+
   it('http/json (OTEL_EXPORTER_OTLP_PROTOCOL), and no message content unless asked', async () => {
     const r = await cli(['run', EXAMPLE, '--json'], { ...openai(), OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.origin}/v1/traces`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' });
     assert.equal(r.code, 0, r.stderr);
