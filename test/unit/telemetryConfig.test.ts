@@ -1,6 +1,7 @@
 // What turns traces and metrics on, read from the standard environment variables and orc's own
 // endpoints: pure, no SDK loaded.
 import { strict as assert } from 'node:assert';
+import { Redactor } from '../../engine/run/redact';
 import { splitEndpoints, telemetryConfig, TelemetryConfigError } from '../../engine/telemetry/config';
 
 describe('telemetry: configuration', () => {
@@ -38,5 +39,10 @@ describe('telemetry: configuration', () => {
     assert.deepEqual(said, ["orc: telemetry: OTLP protocol 'grpc' is not supported; sending http/protobuf (set OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf or http/json)"]);
     assert.throws(() => telemetryConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'h:4318' }, [], 'orc'), (e: Error) => e instanceof TelemetryConfigError && e.message === "OTEL_EXPORTER_OTLP_ENDPOINT takes an http(s) URL (e.g. http://127.0.0.1:4318), not 'h:4318'");
     assert.throws(() => splitEndpoints('ftp://x', '--trace-endpoint'), /--trace-endpoint takes an http\(s\) URL/);
+  });
+
+  it('the OTLP header variables are secrets: redacted like API keys wherever the run records text', () => {
+    const r = new Redactor({ OTEL_EXPORTER_OTLP_HEADERS: 'Authorization=Basic cGstbGYtMTIzOnNrLWxmLTQ1Ng==', OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'authorization=Bearer phx-key-000111' });
+    assert.equal(r.text('env: Authorization=Basic cGstbGYtMTIzOnNrLWxmLTQ1Ng== and authorization=Bearer phx-key-000111'), 'env: [redacted: OTEL_EXPORTER_OTLP_HEADERS] and [redacted: OTEL_EXPORTER_OTLP_TRACES_HEADERS]');
   });
 });
