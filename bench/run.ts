@@ -11,6 +11,7 @@ const BENCHES: Record<string, string> = {
   models: 'models.bench.ts',
   predict: 'predict.bench.ts',
   sql: 'sql.bench.ts',
+  telemetry: 'telemetry.bench.ts',
   webview: 'webview.bench.ts',
 };
 

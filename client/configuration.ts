@@ -15,6 +15,8 @@ export interface Settings {
   models: ModelSettings;
   /** `orchestrator.redis.url`: a distributed run's Redis ('' for none). */
   redisUrl: string;
+  /** `orchestrator.telemetry.otlpEndpoint`: OTLP/HTTP endpoints for the runs' traces ('' for none). */
+  otlpEndpoint: string;
 }
 
 export function settings(scope?: vscode.Uri): Settings {
@@ -27,6 +29,7 @@ export function settings(scope?: vscode.Uri): Settings {
     runStateFolder: c.get<string>('runStateFolder', '') ?? '',
     models: modelSettings({ baseUrls: c.get('models.baseUrls'), default: c.get('models.default'), orchestrator: c.get('models.orchestrator') }),
     redisUrl: (c.get<string>('redis.url', '') ?? '').trim(),
+    otlpEndpoint: (c.get<string>('telemetry.otlpEndpoint', '') ?? '').trim(),
   };
 }
 

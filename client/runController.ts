@@ -4,7 +4,7 @@
 // and a cancellable progress notification.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { type Analysis, analyze, buildReport, type Checkpoint, CheckpointError, checkResume, DEFAULT_MAX_PARALLEL, hasErrors, InputError, isFinal, listRuns, loadCheckpoint, loadHistory, modelProvidersOf, newExecutionId, orchestratorOf, type Pipeline, planShape, predict, type Prediction, registryOrShipped, RemoteAttempts, resolveInputs, type ResultDocument, type ResumeCheck, type RunDebugger, type RunEvent, type RunListener, runPipeline, sha256, withLockedAutoAnswers } from '../engine/api/index';
+import { type Analysis, analyze, buildReport, type Checkpoint, CheckpointError, checkResume, DEFAULT_MAX_PARALLEL, hasErrors, InputError, isFinal, listRuns, loadCheckpoint, loadHistory, modelProvidersOf, newExecutionId, orchestratorOf, type Pipeline, planShape, predict, type Prediction, registryOrShipped, RemoteAttempts, resolveInputs, type ResultDocument, type ResumeCheck, type RunDebugger, type RunEvent, type RunListener, runPipeline, runTraced, sha256, withLockedAutoAnswers } from '../engine/api/index';
 import { runFolder, settings } from './configuration';
 import { EventBatcher } from './eventBatcher';
 import { editorInteraction } from './interaction';
@@ -323,7 +323,9 @@ export class RunController implements vscode.Disposable {
         redact = (t) => services.redactor.text(t);
         // orchestrator.redis.url: the steps go to `orc worker` processes (not while debugging)
         const remote = conf.redisUrl && !debug ? await RemoteAttempts.open({ url: conf.redisUrl, pipelineSha256: sha256(analysis.text), steps: analysis.pipeline?.steps ?? [], resume: Boolean(how.resume) }) : undefined;
-        const doc = await runPipeline(analysis, {
+        // orchestrator.telemetry.otlpEndpoint and OTEL_*: the run's trace and metrics (docs/telemetry.md)
+        const traceTo = { pipelineId: pipeline.id, endpoints: conf.otlpEndpoint, warn: line };
+        const doc = await runTraced({
           attempts: remote,
           cwd,
           inputs: how.inputs,
@@ -343,7 +345,7 @@ export class RunController implements vscode.Disposable {
           connectionSecrets: await this.models.connectionSecrets?.(pipeline),
           // the human-in-the-loop steps ask in the editor (Run and Debug alike)
           interaction: editorInteraction(),
-        }).finally(() => remote?.close());
+        }, traceTo, (o) => runPipeline(analysis, o)).finally(() => remote?.close());
         batcher.flush();
         this.results.set(key, doc);
         // where the time went: the panel's timeline, with the critical path as it ran

@@ -88,3 +88,8 @@ export { chainStory } from '../models/fallback';
 export { modelStats, readRunRecords } from '../run/modelStats';
 export { KEYLESS_PROVIDERS, readiness, unreachableWords } from '../models/readiness';
 export type { Readiness } from '../models/readiness';
+export { TelemetryConfigError, splitEndpoints, startTelemetry, telemetryConfig } from '../telemetry/index';
+export { parseSince, runStats } from '../telemetry/runStats';
+export type { Distribution, RankedStep, RunStats } from '../telemetry/runStats';
+export { runTraced } from '../telemetry/runTraced';
+export type { RunTracer } from '../telemetry/runTracer';

@@ -9,6 +9,7 @@ import { cassetteFlagsOf } from './cassetteFlags';
 import { workerCommand } from './workerCommand';
 import { checkQueueName, createModelRunner } from '../api/index';
 import { runsCommand } from './runsCommand';
+import { statsCommand } from './statsCommand';
 import { reportCommand } from './reportCommand';
 import { autoCommand } from './autoCommand';
 import { explainCommand, newCommand } from './intelCommands';
@@ -25,7 +26,7 @@ Usage:
   orc validate FILE|- [FILE...] [--json]    findings; exit 0, or 2 when any error
   orc plan FILE [--json]                    levels and critical path
   orc graph FILE --format json|dot|mermaid  the DAG
-  orc run FILE [-i|--input key=value]... [--json] [--max-parallel N] [--frozen-auto|--refresh-auto] [--yes] [--redis URL]
+  orc run FILE [-i|--input key=value]... [--json] [--max-parallel N] [--frozen-auto|--refresh-auto] [--yes] [--redis URL] [--trace-endpoint URL]
                                             runs it; progress on stderr, a summary (the result document with --json) on stdout;
                                             an -i value is read as JSON when it parses, else as a string;
                                             -i STEP_ID=VALUE answers a step that asks a person; --yes approves approval gates
@@ -35,9 +36,11 @@ Usage:
   orc resume RUN_ID [-i key=value]... [--json] [--redis URL] [--record|--replay [--cassette PATH]]
                                             finishes a stopped run without re-running completed steps;
                                             -i key=value gives a secret input again (never recorded)
-  orc worker --redis URL [--concurrency N] [--queue NAME] [--root DIR]
+  orc worker --redis URL [--concurrency N] [--queue NAME] [--root DIR] [--metrics-port N]
                                             runs the steps of 'orc run --redis' (Ctrl-C: stop after the running steps)
   orc runs [--json]                         past runs in .orchestrator/
+  orc stats [FILE|--all] [--since 7d] [--json]
+                                            success rate, p50/p95 duration, cost and tokens per pipeline and step
   orc auto FILE [--refresh] [--json]        resolves the AUTO tags that have no locked answer, and lists them all
   orc explain FILE [--refresh] [--json]     the pipeline's intention and architecture, checked against its steps
   orc new "DESCRIPTION" [-o FILE] [--model M]  writes a pipeline from a description (only one that compiles)
@@ -67,7 +70,7 @@ interface Parsed {
   params: string[];
 }
 
-const VALUE_FLAGS = new Set(['--format', '--max-parallel', '-o', '--output', '--model', '--redis', '--queue', '--concurrency', '--root', '--tool', '--action', '--after', '--cassette', '--live']);
+const VALUE_FLAGS = new Set(['--format', '--max-parallel', '-o', '--output', '--model', '--redis', '--queue', '--concurrency', '--root', '--tool', '--action', '--after', '--cassette', '--live', '--trace-endpoint', '--metrics-port', '--since']);
 const CASSETTE_FLAGS = ['--record', '--replay', '--cassette', '--live'];
 
 export function parseArgs(argv: string[]): Parsed {
@@ -123,6 +126,14 @@ function positiveInt(v: string | true | undefined, flag: string): number | undef
   return n;
 }
 
+/** `--trace-endpoint URL[,URL]`, when given. */
+function traceOf(p: { flags: Map<string, string | true> }): { traceEndpoint?: string } {
+  const v = p.flags.get('--trace-endpoint');
+  if (v === undefined) return {};
+  if (typeof v !== 'string' || !v) throw new UsageError('--trace-endpoint needs an OTLP/HTTP URL, e.g. http://127.0.0.1:4318');
+  return { traceEndpoint: v };
+}
+
 /** `--redis URL [--queue NAME]`, when given. */
 function distributedOf(p: Parsed): DistributedOptions | undefined {
   const url = p.flags.get('--redis');
@@ -171,17 +182,17 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
         return graphCommand(oneFile(p), typeof format === 'string' ? format : 'json', errStyle, io.out, io.err);
       }
       case 'run': {
-        allowOnly(p, ['--json', '--max-parallel', '--frozen-auto', '--refresh-auto', '--yes', '--redis', '--queue', ...CASSETTE_FLAGS]);
+        allowOnly(p, ['--json', '--max-parallel', '--frozen-auto', '--refresh-auto', '--yes', '--redis', '--queue', ...CASSETTE_FLAGS, '--trace-endpoint']);
         if (p.flags.has('--frozen-auto') && p.flags.has('--refresh-auto')) throw new UsageError('--frozen-auto and --refresh-auto contradict each other');
-        return await runCommand(oneFile(p), p.inputs, p.flags.has('--json'), positiveInt(p.flags.get('--max-parallel'), '--max-parallel'), errStyle, io, { frozen: p.flags.has('--frozen-auto'), refresh: p.flags.has('--refresh-auto') }, p.flags.has('--yes'), distributedOf(p), cassetteFlagsOf(p.flags));
+        return await runCommand(oneFile(p), p.inputs, p.flags.has('--json'), positiveInt(p.flags.get('--max-parallel'), '--max-parallel'), errStyle, io, { frozen: p.flags.has('--frozen-auto'), refresh: p.flags.has('--refresh-auto') }, p.flags.has('--yes'), distributedOf(p), cassetteFlagsOf(p.flags), traceOf(p));
       }
       case 'worker': {
-        allowOnly(p, ['--redis', '--queue', '--concurrency', '--root']);
+        allowOnly(p, ['--redis', '--queue', '--concurrency', '--root', '--metrics-port']);
         if (p.positional.length) throw new UsageError("'orc worker' takes no file: it runs the steps of 'orc run --redis'");
         const d = distributedOf(p);
         if (!d) throw new UsageError("'orc worker' needs --redis URL (redis://[user:password@]host[:port][/db])");
         const root = p.flags.get('--root');
-        return await workerCommand({ ...d, concurrency: positiveInt(p.flags.get('--concurrency'), '--concurrency'), root: typeof root === 'string' ? root : undefined }, io.err);
+        return await workerCommand({ ...d, concurrency: positiveInt(p.flags.get('--concurrency'), '--concurrency'), root: typeof root === 'string' ? root : undefined, metricsPort: positiveInt(p.flags.get('--metrics-port'), '--metrics-port') }, io.err);
       }
       case 'explain':
       case 'auto': {
@@ -202,12 +213,18 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
         return await newCommand(p.positional[0], { models: modelRunner(), model: typeof model === 'string' ? model : null, output: typeof output === 'string' ? output : null, json: p.flags.has('--json'), style: errStyle, out: io.out, err: io.err });
       }
       case 'resume':
-        allowOnly(p, ['--json', '--redis', '--queue', ...CASSETTE_FLAGS]);
+        allowOnly(p, ['--json', '--redis', '--queue', ...CASSETTE_FLAGS, '--trace-endpoint']);
         if (p.positional.length !== 1) throw new UsageError("'orc resume' takes one run id (see 'orc runs')");
-        return await resumeCommand(p.positional[0], p.flags.has('--json'), errStyle, io, distributedOf(p), cassetteFlagsOf(p.flags), p.inputs);
+        return await resumeCommand(p.positional[0], p.flags.has('--json'), errStyle, io, distributedOf(p), cassetteFlagsOf(p.flags), p.inputs, traceOf(p));
       case 'runs':
         allowOnly(p, ['--json']);
         return runsCommand(p.flags.has('--json'), style, io.out, io.err);
+      case 'stats': {
+        allowOnly(p, ['--json', '--all', '--since']);
+        if (p.positional.length > 1) throw new UsageError("'orc stats' takes at most one pipeline file");
+        const since = p.flags.get('--since');
+        return statsCommand({ file: p.positional[0] ?? null, all: p.flags.has('--all'), since: typeof since === 'string' ? since : null, json: p.flags.has('--json'), style }, io.out, io.err);
+      }
       case 'report':
         allowOnly(p, ['--json']);
         if (p.positional.length !== 1) throw new UsageError("'orc report' takes one run id (see 'orc runs')");

@@ -9,6 +9,7 @@ import { progressReporter } from './progress';
 import { prepareAuto } from './autoCommand';
 import { terminalInteraction } from './interaction';
 import { cassetteOptions, unknownLiveSteps, type CassetteFlags } from './cassetteFlags';
+import { traceConfigOf, withRunTelemetry } from './runTelemetry';
 
 export interface RunIO {
   out(s: string): void;
@@ -73,7 +74,13 @@ export interface DistributedOptions {
   queue?: string;
 }
 
-async function execute(a: Analysis, options: RunOptions, json: boolean, style: Style, io: RunIO, human: HumanOptions = { answers: new Map(), yes: false }, distributed?: DistributedOptions): Promise<number> {
+/** `--trace-endpoint URL[,URL]`: OTLP/HTTP endpoints the run's trace goes to, besides OTEL_EXPORTER_OTLP_*. */
+export interface TraceOptions {
+  traceEndpoint?: string;
+}
+
+async function execute(a: Analysis, options: RunOptions, json: boolean, style: Style, io: RunIO, human: HumanOptions = { answers: new Map(), yes: false }, distributed?: DistributedOptions, traces: TraceOptions = {}): Promise<number> {
+  traceConfigOf(traces.traceEndpoint, () => {}); // a bad endpoint is said before anything starts
   let remote: RemoteAttempts | undefined;
   if (distributed) {
     const source = options.source ?? '';
@@ -90,7 +97,11 @@ async function execute(a: Analysis, options: RunOptions, json: boolean, style: S
     options = { ...options, attempts: remote };
   }
   try {
-    return await executeHere(a, options, json, style, io, human);
+    return await withRunTelemetry(options, a.pipeline?.id ?? '', traces.traceEndpoint, io.err, (o, tracer) => {
+      // a traced run's steps on the workers hang under their attempts' spans
+      if (remote && tracer) remote.traceparentOf = (key) => tracer.remoteTraceparent(key);
+      return executeHere(a, o, json, style, io, human);
+    });
   } finally {
     await remote?.close();
   }
@@ -112,7 +123,7 @@ async function executeHere(a: Analysis, options: RunOptions, json: boolean, styl
   });
   try {
     const registryFile = process.env.ORC_MODEL_REGISTRY || undefined;
-    const doc = await runPipeline(a, { models: createModelRunner({ env: process.env, registryFile }), predict: true, registry: registryOrShipped(registryFile), interaction, ...options, signal: intr.signal, listeners: [progress] });
+    const doc = await runPipeline(a, { models: createModelRunner({ env: process.env, registryFile }), predict: true, registry: registryOrShipped(registryFile), interaction, ...options, signal: intr.signal, listeners: [progress, ...(options.listeners ?? [])] });
     progress.close();
     if (json) io.out(JSON.stringify(doc, null, 2));
     else io.out(runSummary(doc, a.pipeline?.steps ?? [], options.cwd, exitCode(doc)));
@@ -129,7 +140,7 @@ async function executeHere(a: Analysis, options: RunOptions, json: boolean, styl
   }
 }
 
-export async function runCommand(file: string, inputArgs: string[], json: boolean, maxParallel: number | undefined, style: Style, io: RunIO, auto: { frozen: boolean; refresh: boolean } = { frozen: false, refresh: false }, yes = false, distributed?: DistributedOptions, tape?: CassetteFlags): Promise<number> {
+export async function runCommand(file: string, inputArgs: string[], json: boolean, maxParallel: number | undefined, style: Style, io: RunIO, auto: { frozen: boolean; refresh: boolean } = { frozen: false, refresh: false }, yes = false, distributed?: DistributedOptions, tape?: CassetteFlags, traces: TraceOptions = {}): Promise<number> {
   const cassette = cassetteOptions(tape, file === '-' ? null : file, distributed);
   const source = readSource(file);
   // the tools of the MCP servers its steps call, listed (or cached) so their parameters are checked
@@ -156,10 +167,10 @@ export async function runCommand(file: string, inputArgs: string[], json: boolea
   }
   const liveWarning = unknownLiveSteps(cassette, a.pipeline?.steps ?? []);
   if (liveWarning) io.err(`orc: ${liveWarning}`);
-  return execute(a, { cwd: process.cwd(), inputs, maxParallel, pipelineFile: file === '-' ? null : file, source, cassette }, json, style, io, { answers, yes, stdinUsed: file === '-' }, distributed);
+  return execute(a, { cwd: process.cwd(), inputs, maxParallel, pipelineFile: file === '-' ? null : file, source, cassette }, json, style, io, { answers, yes, stdinUsed: file === '-' }, distributed, traces);
 }
 
-export async function resumeCommand(runId: string, json: boolean, style: Style, io: RunIO, distributed?: DistributedOptions, tape?: CassetteFlags, inputArgs: string[] = []): Promise<number> {
+export async function resumeCommand(runId: string, json: boolean, style: Style, io: RunIO, distributed?: DistributedOptions, tape?: CassetteFlags, inputArgs: string[] = [], traces: TraceOptions = {}): Promise<number> {
   const root = findRunsRoot(process.cwd()) ?? process.cwd();
   if (root !== process.cwd()) io.err(`using ${root}/.orchestrator/`);
   let check;
@@ -190,5 +201,5 @@ export async function resumeCommand(runId: string, json: boolean, style: Style, 
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  return execute(a, { cwd: root, pipelineFile: checkpoint.pipeline_file, source, resume: { ...checkpoint, inputs }, cassette: cassetteOptions(tape, file, distributed) }, json, style, io, undefined, distributed);
+  return execute(a, { cwd: root, pipelineFile: checkpoint.pipeline_file, source, resume: { ...checkpoint, inputs }, cassette: cassetteOptions(tape, file, distributed) }, json, style, io, undefined, distributed, traces);
 }

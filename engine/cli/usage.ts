@@ -23,15 +23,17 @@ export const COMMAND_USAGE: Record<string, string> = {
   --cassette PATH for another). --replay answers every model call from it: no network, no API key,
   the same outputs, tokens and cost; a call it has no answer for fails its step and says what
   differs from the nearest recorded call. --live STEP,... (with --replay): those steps call the
-  real model. See docs/run.md.`,
-  resume: `orc resume RUN_ID [-i key=value]... [--json] [--redis URL [--queue NAME]] [--record | --replay [--cassette PATH] [--live STEP,...]]
+  real model. See docs/run.md.
+  --trace-endpoint URL[,URL]: send the run's OpenTelemetry trace there too, beside
+  OTEL_EXPORTER_OTLP_ENDPOINT (see docs/telemetry.md).`,
+  resume: `orc resume RUN_ID [-i key=value]... [--json] [--redis URL [--queue NAME]] [--record | --replay [--cassette PATH] [--live STEP,...]] [--trace-endpoint URL]
   Finishes a stopped run without re-running completed steps. Looks for .orchestrator/ in this
   folder or the nearest parent that has one. Secret inputs (parameters declared secret: true) are
   not recorded: give them again with -i; an input that held a secret environment variable's value
   takes it from the environment. With --redis, a distributed run reattaches to the
   jobs its steps still have on the queue (running or done) instead of running them again.
   --record / --replay as for orc run (the default cassette is the run's pipeline's).`,
-  worker: `orc worker --redis URL [--concurrency N] [--queue NAME] [--root DIR]
+  worker: `orc worker --redis URL [--concurrency N] [--queue NAME] [--root DIR] [--metrics-port N]
   Takes the steps of distributed runs (orc run --redis) from the BullMQ queue NAME (default
   orc-steps) and runs up to N at once (default 1) with this machine's tools and API keys. A step
   runs only when its run's folder lies under DIR (default: this folder); others are refused.
@@ -39,7 +41,8 @@ export const COMMAND_USAGE: Record<string, string> = {
   orc run FILE --redis URL [--queue NAME] is a distributed run: that process schedules the steps
   and writes the checkpoint as always; each attempt of a tool or model step is a job on the queue,
   run by a worker. URL: redis://[user:password@]host[:port][/db], rediss:// for TLS. See
-  docs/scale-out.md.`,
+  docs/scale-out.md. --metrics-port N: metrics for Prometheus at http://127.0.0.1:N/metrics; with
+  OTEL_EXPORTER_OTLP_ENDPOINT the worker's spans join each run's trace (docs/telemetry.md).`,
   edit: `orc edit FILE OPERATION ... [--dry-run] [--json]
   Changes the pipeline as the graph editor does, with the smallest edit of its text (comments,
   blank lines, quoting and key order stay as they are). OPERATION is one of:
@@ -56,6 +59,10 @@ export const COMMAND_USAGE: Record<string, string> = {
   --dry-run prints the edited text instead of writing it; --json prints {file, ok, summary, edits}.`,
   runs: `orc runs [--json]
   Lists past runs in .orchestrator/ (this folder or the nearest parent that has one).`,
+  stats: `orc stats [FILE|--all] [--since 7d] [--json]
+  Figures over the finished runs in .orchestrator/runs (of FILE's pipeline, or all): success rate,
+  p50/p95 duration, cost and tokens per pipeline, per step and per day; the slowest, most expensive
+  and flakiest steps. --since: only runs started in the last 30m, 12h, 7d, 2w...`,
   auto: `orc auto FILE [--refresh] [--json]
   Resolves the AUTO tags that have no answer in FILE.auto.lock.json (all of them with --refresh)
   with the orchestrator model, writes the lock file, and lists every tag: type, resolution, status.`,

@@ -260,6 +260,9 @@ export class RemoteAttempts implements AttemptExecutor {
     }
   }
 
+  /** The traceparent of a step's attempt span in the run's trace (by checkpoint key), when it is traced. */
+  traceparentOf: ((key: string) => string | undefined) | null = null;
+
   handles(step: Step): boolean {
     return runsOnWorker(step);
   }
@@ -358,7 +361,8 @@ export class RemoteAttempts implements AttemptExecutor {
       p.job = job;
       job.open.add(id);
       const w = this.steps.publish(req.step);
-      attempts.push({ id, key: req.key, attempt: req.attempt, stepDigest: w.digest, step: w.step, params: req.params, timeoutS: req.timeoutS });
+      const traceparent = this.traceparentOf?.(req.key);
+      attempts.push({ id, key: req.key, attempt: req.attempt, stepDigest: w.digest, step: w.step, params: req.params, timeoutS: req.timeoutS, ...(traceparent ? { traceparent } : {}) });
     }
     if (!attempts.length) return;
     this.added.jobs++;

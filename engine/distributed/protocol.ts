@@ -47,6 +47,8 @@ export interface AttemptData {
   /** Rendered parameters. */
   params: Record<string, unknown>;
   timeoutS: number | null;
+  /** W3C traceparent of the coordinator's span of this attempt, when its run is traced: the worker's span is its child. */
+  traceparent?: string;
 }
 
 /**

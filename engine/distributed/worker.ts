@@ -21,6 +21,7 @@ import { BUILTIN_TOOLS } from '../tools/registry';
 import { ToolError, type ToolDefinition, type ToolOutcome } from '../toolkit/runtime';
 import { setLongTimeout } from '../util/longTimer';
 import { bullConnection, checkRedis, parseRedisUrl } from './connection';
+import type { WorkerTraces } from '../run/attemptTraces';
 import { cancelChannel, COORDINATOR_TOOLS, DEFAULT_QUEUE, JOB_FORMAT, KEY_PREFIX, publishedStepsKey, repliesKey, REPLIES_TTL_S, resultsKey, stepDigest, type AttemptData, type StepJobData, type StepJobResult, type StepProgress, type StepReply } from './protocol';
 
 export interface WorkerOptions {
@@ -35,6 +36,8 @@ export interface WorkerOptions {
   models?: ModelRunner;
   /** How long a job's lock lasts without renewal; a dead worker's job is handed on after about this (ms). Default ORC_WORKER_LOCK_MS, else 30,000. */
   lockMs?: number;
+  /** Traces each attempt as a span under its coordinator's (when `orc worker` has traces configured). */
+  traces?: WorkerTraces;
 }
 
 /** How often streamed output is sent (ms): chunks in between go together. */
@@ -317,6 +320,8 @@ export class StepWorker {
       for (const b of batch) for (let i = 0; i < b.chunk.length; i += OUTPUT_CHUNK_MAX) send({ kind: 'output', stream: b.stream, chunk: b.chunk.slice(i, i + OUTPUT_CHUNK_MAX) });
     };
     const emitter = new RunEmitter();
+    const traced = this.options.traces?.attempt({ traceparent: a.traceparent, runId: data.runId, pipelineId: data.pipeline.id, stepId: step.id, key: a.key, attempt: a.attempt, tool: step.tool, action: step.action, worker: this.id });
+    if (traced) emitter.on(traced.listener);
     emitter.on((e) => {
       if (e.type === 'step-output') {
         const last = buffered[buffered.length - 1];
@@ -363,11 +368,13 @@ export class StepWorker {
     const took = `${Math.round(ms)} ms`;
     if (outcome) {
       this.stepLog(`${name}: ${outcome.success ? 'done' : 'reported a failure'} in ${took}`, { id: a.id, ends: true });
+      traced?.end({ ok: true, success: outcome.success, message: outcome.error });
       return { ok: true, outcome: { success: outcome.success, result: this.redactor.value(outcome.result), ...(outcome.error !== undefined ? { error: this.redactor.text(outcome.error) } : {}) }, figures, worker: this.id, ms };
     }
     const type = failure instanceof ToolError ? failure.errorType : failure instanceof Error && failure.name && failure.name !== 'Error' ? failure.name : 'Error';
     const message = this.redactor.text(failure instanceof Error ? failure.message : String(failure));
     this.stepLog(`${name}: failed in ${took}: ${type}: ${message}`, { id: a.id, ends: true });
+    traced?.end({ ok: false, success: null, errorType: type, message });
     return { ok: false, error: { message, type }, figures, worker: this.id, ms };
   }
 }

@@ -47,6 +47,13 @@ export interface ModelCallRecord {
   wait_ms: number;
   /** Provider attempts this call took (retries of 429, 5xx, resets included). */
   attempts: number;
+  /** What traces record of the call (the GenAI conventions), when the runner knows it. */
+  provider?: string;
+  /** The model that answered, as the provider named it. */
+  response_model?: string;
+  finish_reasons?: string[];
+  max_tokens?: number | null;
+  temperature?: number | null;
 }
 
 /** One model of a fallback chain: what it did for the step (the step result's `models_tried`). */

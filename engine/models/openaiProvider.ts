@@ -39,7 +39,7 @@ export function openaiProvider(o: OpenAIProviderOptions): ModelProvider {
     async generate(call): Promise<ProviderAnswer> {
       try {
         const { data: r, response } = await client.chat.completions.create(common(call), { signal: call.signal }).withResponse();
-        return { text: r.choices[0]?.message?.content ?? '', tokensIn: r.usage?.prompt_tokens ?? 0, tokensOut: r.usage?.completion_tokens ?? 0, limits: announcedLimits(response.headers) };
+        return { text: r.choices[0]?.message?.content ?? '', tokensIn: r.usage?.prompt_tokens ?? 0, tokensOut: r.usage?.completion_tokens ?? 0, limits: announcedLimits(response.headers), ...answered(r) };
       } catch (e) {
         throw fail(e, call.signal);
       }
@@ -50,7 +50,11 @@ export function openaiProvider(o: OpenAIProviderOptions): ModelProvider {
         let text = '';
         let tokensIn = 0;
         let tokensOut = 0;
+        let finish: string | null = null;
+        let responseModel: string | undefined;
         for await (const chunk of s) {
+          finish = chunk.choices?.[0]?.finish_reason ?? finish;
+          responseModel ??= chunk.model || undefined;
           const d = chunk.choices?.[0]?.delta?.content;
           if (d) {
             text += d;
@@ -61,7 +65,7 @@ export function openaiProvider(o: OpenAIProviderOptions): ModelProvider {
             tokensOut = chunk.usage.completion_tokens ?? 0;
           }
         }
-        return { text, tokensIn, tokensOut, limits: announcedLimits(response.headers) };
+        return { text, tokensIn, tokensOut, limits: announcedLimits(response.headers), ...(finish ? { finishReasons: [finish] } : {}), ...(responseModel ? { responseModel } : {}) };
       } catch (e) {
         throw fail(e, call.signal);
       }
@@ -83,7 +87,7 @@ export function openaiProvider(o: OpenAIProviderOptions): ModelProvider {
       }
       const text = r.choices[0]?.message?.content ?? '';
       const usage = { tokensIn: r.usage?.prompt_tokens ?? 0, tokensOut: r.usage?.completion_tokens ?? 0 };
-      return { text, data: parseJson(o.name, text), ...usage, limits: announcedLimits(headers) };
+      return { text, data: parseJson(o.name, text), ...usage, limits: announcedLimits(headers), ...answered(r) };
     },
     async embed(call): Promise<EmbedAnswer> {
       try {
@@ -106,6 +110,12 @@ export function openaiProvider(o: OpenAIProviderOptions): ModelProvider {
 function plainError(e: unknown): unknown {
   if (e instanceof OpenAI.APIError && typeof e.error === 'string' && /^\d{3} "/.test(e.message)) e.message = e.error;
   return e;
+}
+
+/** The finish reasons and the answering model of a completion (what traces record). */
+function answered(r: OpenAI.Chat.Completions.ChatCompletion): { finishReasons?: string[]; responseModel?: string } {
+  const reasons = (r.choices ?? []).map((c) => c.finish_reason).filter((x): x is NonNullable<typeof x> => typeof x === 'string');
+  return { ...(reasons.length ? { finishReasons: reasons } : {}), ...(r.model ? { responseModel: r.model } : {}) };
 }
 
 export function parseJson(provider: string, text: string): unknown {

@@ -18,6 +18,9 @@ export interface ProviderAnswer {
   tokensOut: number;
   /** The rate limits the response's headers announced (engine/models/rateHeaders.ts). */
   limits?: AnnouncedLimits | null;
+  /** Why the model stopped (`stop`, `length`...), and the model that answered, when the provider says. */
+  finishReasons?: string[];
+  responseModel?: string;
 }
 
 export interface StructuredAnswer extends ProviderAnswer {

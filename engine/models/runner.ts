@@ -258,7 +258,10 @@ export class ProviderModelRunner implements ModelRunner {
     const base: Omit<ProviderCall, 'signal'> = { model: name, system: req.system, prompt, maxTokens: int(params.max_tokens), temperature: float(params.temperature) };
     const estimate = Math.ceil((prompt.length + (req.system?.length ?? 0)) / 4) + (base.maxTokens ?? 1000);
     const totals = { tokens_in: 0, tokens_out: 0, cost_usd: 0, latency_ms: 0, wait_ms: 0 };
-    const note = (r: ModelCallRecord) => {
+    const note = (call: ModelCallRecord, answer: ProviderAnswer) => {
+      const r: ModelCallRecord = { ...call, provider, max_tokens: base.maxTokens, temperature: base.temperature };
+      if (answer.responseModel) r.response_model = answer.responseModel;
+      if (answer.finishReasons) r.finish_reasons = answer.finishReasons;
       totals.tokens_in += r.tokens_in;
       totals.tokens_out += r.tokens_out;
       totals.cost_usd += r.cost_usd;
@@ -279,7 +282,7 @@ export class ProviderModelRunner implements ModelRunner {
       let ask = base.prompt;
       for (let round = 1; ; round++) {
         const { answer, record } = await this.call(req.model, provider, estimate, req.signal, (p, signal) => p.generateStructured({ ...base, prompt: ask, schema, signal }), req);
-        note(record);
+        note(record, answer);
         if (validate(answer.data)) return done(action === 'evaluate_condition' ? (answer.data as { holds: boolean }).holds : answer.data);
         const bad = firstField(validate.errors);
         if (round === 2) throw new ToolError(`The model's answer failed validation twice: field '${bad.field}': ${bad.text}`, 'ValidationError');
@@ -288,7 +291,7 @@ export class ProviderModelRunner implements ModelRunner {
     }
     const streaming = params.stream !== false;
     const { answer, record } = await this.call(req.model, provider, estimate, req.signal, (p, signal) => (streaming ? p.stream({ ...base, signal }, (chunk) => req.onText(this.redact().text(chunk))) : p.generate({ ...base, signal })), req);
-    note(record);
+    note(record, answer);
     return done(answer.text);
   }
 }

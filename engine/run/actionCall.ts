@@ -121,7 +121,7 @@ class AttemptToolContext implements ToolContext {
     this.workspace = ctx.workspace;
     this.allowOutsideWorkspace = ctx.allowOutsideWorkspace;
     this.pipelineFile = ctx.pipelineFile;
-    this.runNested = ctx.runNested;
+    this.runNested = (file, inputs, options) => ctx.runNested(file, inputs, options, { stepId: step.id, scope: scopePath });
     this.interaction = ctx.interaction ? { host: ctx.interaction, stepId: step.id, label: [...scopePath.map((s) => `${s.loop}[${s.index}]`), step.id].join(' › ') } : undefined;
   }
 

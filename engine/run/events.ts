@@ -127,6 +127,12 @@ export interface StepScope {
   index: number;
 }
 
+/** The step (and its scope) whose attempt started a nested run: its listeners hang the nested run's events under it. */
+export interface NestedRunAt {
+  stepId: string;
+  scope: StepScope[];
+}
+
 interface EventBase {
   /** Milliseconds since the epoch. */
   time: number;
@@ -135,10 +141,10 @@ interface EventBase {
 export type RunEvent =
   | (EventBase & { type: 'run-started'; executionId: string; pipelineId: string; steps: string[]; levels: string[][]; resumed: boolean })
   | (EventBase & { type: 'step-ready'; stepId: string; scope: StepScope[] })
-  | (EventBase & { type: 'step-started'; stepId: string; scope: StepScope[]; attempt: number; /** The step's rendered parameters. */ inputs: Record<string, unknown> })
+  | (EventBase & { type: 'step-started'; stepId: string; scope: StepScope[]; attempt: number; /** The step's rendered parameters. */ inputs: Record<string, unknown>; /** What runs it (traces name their spans by it): the tool, or null for a model action; `for_each` for a loop. */ tool?: string | null; action?: string | null })
   | (EventBase & { type: 'attempt-failed'; stepId: string; scope: StepScope[]; attempt: number; error: string; errorType: string; retryInMs: number | null })
   | (EventBase & { type: 'step-output'; stepId: string; scope: StepScope[]; stream: 'stdout' | 'stderr' | 'text'; chunk: string })
-  | (EventBase & { type: 'model-call'; stepId: string; scope: StepScope[]; model: string; tokens_in: number; tokens_out: number; cost_usd: number; latency_ms: number; wait_ms: number; attempts: number })
+  | (EventBase & { type: 'model-call'; stepId: string; scope: StepScope[]; model: string; tokens_in: number; tokens_out: number; cost_usd: number; latency_ms: number; wait_ms: number; attempts: number; /** What traces record, when the runner knows it (ModelCallRecord). */ provider?: string; response_model?: string; finish_reasons?: string[]; max_tokens?: number | null; temperature?: number | null })
   | (EventBase & { type: 'step-ended'; stepId: string; scope: StepScope[]; result: StepResult })
   | (EventBase & { type: 'checkpoint-written'; path: string; completed: number })
   | (EventBase & { type: 'warning'; stepId: string | null; message: string })

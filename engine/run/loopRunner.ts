@@ -55,7 +55,7 @@ export async function runLoop(step: Step, scope: ListScope, ctx: RunContext, key
   const r = emptyStepResult('running');
   const t0 = Date.now();
   r.started_at = isoAt(t0);
-  ctx.emitter.emit({ type: 'step-started', time: t0, stepId: step.id, scope: scopePath, attempt: 1, inputs: {} });
+  ctx.emitter.emit({ type: 'step-started', time: t0, stepId: step.id, scope: scopePath, attempt: 1, inputs: {}, tool: step.loop?.kind ?? null, action: null });
   r.attempts = 1;
   const plan = ctx.bodyPlans[step.id];
   const body = step.body ?? [];

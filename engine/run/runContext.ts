@@ -5,7 +5,7 @@ import type { NestedRunOptions, NestedRunResult, ToolDefinition, ToolOutcome } f
 import type { Interaction } from '../toolkit/interaction';
 import type { Cancellation } from './attemptSignal';
 import type { CheckpointStore } from './checkpointStore';
-import type { RunEmitter, StepResult, StepScope } from './events';
+import type { RunEmitter, StepResult, StepScope, NestedRunAt } from './events';
 import type { Redactor } from '../toolkit/redact';
 import type { ListScope } from './scope';
 import type { StepCache } from './stepCache';
@@ -122,7 +122,8 @@ export interface RunContext {
   restored: Record<string, StepResult>;
   cache: StepCache;
   random: () => number;
-  runNested(file: string, inputs: Record<string, unknown>, options?: NestedRunOptions): Promise<NestedRunResult>;
+  /** `from`: the step whose attempt runs it (its nested run's listeners, a trace's parent span). */
+  runNested(file: string, inputs: Record<string, unknown>, options?: NestedRunOptions, from?: NestedRunAt): Promise<NestedRunResult>;
   /** Replaces secret values in what the run records and prints. */
   redactor: Redactor;
   /** The most iterations one loop may run (a hard cap over `max_iterations` and for_each lists). */

@@ -28,6 +28,8 @@ export interface Checkpoint {
   pid?: number;
   /** Which recent-<n>.jsonl holds the results recorded after this file was written (absent: none). */
   generation?: number;
+  /** The W3C traceparent of the run's first trace (when it was traced): a resumed run's trace links to it. */
+  traceparent?: string;
   /** Step results by key: a step id, or `loop[2]/body_step` for a step of an iteration. */
   steps: Record<string, StepResult>;
 }

@@ -15,7 +15,7 @@ import type { NestedRunOptions, NestedRunResult, ToolDefinition } from '../toolk
 import { ToolError } from '../toolkit/runtime';
 import type { Interaction } from '../toolkit/interaction';
 import { CheckpointStore, sha256, type Checkpoint } from './checkpointStore';
-import { RunEmitter, type ResultDocument, type RunListener } from './events';
+import { RunEmitter, type ResultDocument, type RunListener, emptyStepResult, type NestedRunAt, type StepResult } from './events';
 import { renderOutputs, resultDocument } from './runResultDocument';
 import { resolveInputs } from './inputs';
 import { NOTHING_RESTORED, Semaphore, type RunContext } from './runContext';
@@ -86,6 +86,10 @@ export interface RunOptions {
   connectionSecrets?: Record<string, string>;
   /** Record every model call of the run (nested pipelines too) to a cassette, or answer them from one. */
   cassette?: CassetteOptions;
+  /** Listeners for a nested run that the step at `from` starts (a trace hangs it under that step), with the hook for runs nested in it. */
+  nestedListeners?: (from: NestedRunAt) => Pick<RunOptions, 'listeners' | 'nestedListeners'>;
+  /** The W3C traceparent of this run's trace, kept in the checkpoint: a resumed run links its trace to the first one. */
+  traceparent?: string;
 }
 
 export function newExecutionId(now = new Date()): string {
@@ -116,6 +120,7 @@ function openCheckpoint(
       started_at: run.started.toISOString(),
       updated_at: run.started.toISOString(),
       pid: process.pid,
+      ...((options.resume ? options.resume.traceparent : options.traceparent) ? { traceparent: options.resume?.traceparent ?? options.traceparent } : {}),
       steps: { ...(options.resume?.steps ?? {}) },
     },
     (p, completed) => emitter.emit({ type: 'checkpoint-written', time: Date.now(), path: p, completed }),
@@ -244,7 +249,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
     restored: options.resume?.steps ?? NOTHING_RESTORED,
     cache: new StepCache(cwd),
     random: options.random ?? Math.random,
-    runNested: (file, nestedInputs, nested) => runNestedPipeline(file, nestedInputs, options, depth + 1, nested?.signal ?? signal, tools, models, nested, inputs),
+    runNested: (file, nestedInputs, nested, from) => runNestedPipeline(file, nestedInputs, options, depth + 1, nested?.signal ?? signal, tools, models, nested, inputs, from),
     iterationCap: iterationCap(options.iterationCap),
     redactor,
     debug: options.debugger ? new DebugBridge(options.debugger, checkpoint, redactor) : null,
@@ -294,6 +299,7 @@ async function runNestedPipeline(
   models: ModelRunner,
   nested: NestedRunOptions = {},
   parentInputs: Record<string, unknown> = {},
+  from?: NestedRunAt,
 ): Promise<NestedRunResult> {
   if (depth > MAX_NESTING_DEPTH) throw new Error(`Pipelines nest deeper than ${MAX_NESTING_DEPTH} levels (a pipeline that runs itself?)`);
   // inline text (pipeline-executor) is named by `file` and lives in the parent's file
@@ -336,6 +342,7 @@ async function runNestedPipeline(
     iterationCap: parent.iterationCap,
     redactor: parent.redactor,
     interaction: parent.interaction,
+    ...(from && parent.nestedListeners ? parent.nestedListeners(from) : {}),
   });
   const failedStep = doc.failed_steps[0] ?? Object.entries(doc.steps).find(([, r]) => r.success === false)?.[0];
   return {

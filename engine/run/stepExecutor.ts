@@ -312,7 +312,7 @@ class StepRun {
     this.queuedMs += attemptFrom - waitFrom;
     this.holding = true;
     r.attempts = attempt;
-    if (ctx.emitter.listening) ctx.emitter.emit({ type: 'step-started', time: Date.now(), stepId: step.id, scope: scopePath, attempt, inputs: params });
+    if (ctx.emitter.listening) ctx.emitter.emit({ type: 'step-started', time: Date.now(), stepId: step.id, scope: scopePath, attempt, inputs: params, tool: step.tool ?? null, action: step.action ?? null });
     // every attempt gets its own signal, which cancellation aborts; one with a timeout also ends at
     // the timeout even if the tool ignores it
     const timeoutS = this.timeoutS;

@@ -13,8 +13,11 @@ export const PROVIDER_KEYS = PROVIDER_KEY_VARIABLES;
 /** Values shorter than this are not treated as secrets (they would match ordinary text). */
 const MIN_SECRET_LENGTH = 8;
 
+/** OTLP exporters' headers carry their backends' credentials (Langfuse's Basic auth, Phoenix's bearer key). */
+const OTLP_HEADERS = /^OTEL_EXPORTER_OTLP_(TRACES_|METRICS_|LOGS_)?HEADERS$/i;
+
 export function isSecretVariable(name: string): boolean {
-  return SECRET_VARIABLE.test(name) || PROVIDER_KEYS.includes(name.toUpperCase());
+  return SECRET_VARIABLE.test(name) || PROVIDER_KEYS.includes(name.toUpperCase()) || OTLP_HEADERS.test(name);
 }
 
 /** The secret spellings of a URL's credentials: the password as written and decoded, `user:password`, and the Basic header's base64. */

@@ -138,8 +138,8 @@ export class WorkerProcess {
   }
 
   /** Starts a worker and waits until it listens. */
-  static async start(url: string, opts: { cwd: string; root?: string; concurrency?: number; queue?: string; env?: NodeJS.ProcessEnv; nodeOptions?: string[] }): Promise<WorkerProcess> {
-    const args = [CLI, 'worker', '--redis', url];
+  static async start(url: string, opts: { cwd: string; root?: string; concurrency?: number; queue?: string; env?: NodeJS.ProcessEnv; nodeOptions?: string[]; extraArgs?: string[] }): Promise<WorkerProcess> {
+    const args = [CLI, 'worker', '--redis', url, ...(opts.extraArgs ?? [])];
     if (opts.root) args.push('--root', opts.root);
     if (opts.concurrency) args.push('--concurrency', String(opts.concurrency));
     if (opts.queue) args.push('--queue', opts.queue);

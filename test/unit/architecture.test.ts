@@ -14,7 +14,7 @@ const LAYERS: string[][] = [
   ['engine/analyze', 'engine/tools'],
   ['engine/auto', 'engine/intel', 'engine/edit'],
   ['engine/run'],
-  ['engine/distributed', 'engine/eval'],
+  ['engine/distributed', 'engine/eval', 'engine/telemetry'],
   ['engine/api'],
   ['engine/cli', 'server', 'media'],
   ['client'],

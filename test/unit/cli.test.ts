@@ -233,10 +233,12 @@ describe('orc CLI conventions', function () {
         '  the same outputs, tokens and cost; a call it has no answer for fails its step and says what',
         '  differs from the nearest recorded call. --live STEP,... (with --replay): those steps call the',
         '  real model. See docs/run.md.',
+        "  --trace-endpoint URL[,URL]: send the run's OpenTelemetry trace there too, beside",
+        '  OTEL_EXPORTER_OTLP_ENDPOINT (see docs/telemetry.md).',
         '',
       ].join('\n'),
     );
-    for (const c of ['validate', 'plan', 'graph', 'resume', 'runs']) {
+    for (const c of ['validate', 'plan', 'graph', 'resume', 'runs', 'stats']) {
       const h = orc([c, '--help']);
       assert.equal(h.code, 0, c);
       assert.match(h.stdout, new RegExp(`^orc ${c} `), c);

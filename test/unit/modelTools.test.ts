@@ -701,7 +701,7 @@ steps:
     assert.deepEqual(text, ['Ho', 'la']);
     const calls = events.filter((e): e is Extract<RunEvent, { type: 'model-call' }> => e.type === 'model-call');
     assert.equal(calls.length, 1);
-    assert.deepEqual({ ...calls[0], time: 0, latency_ms: 0, wait_ms: 0 }, { type: 'model-call', time: 0, stepId: 'batch', scope: [], model: 'openai:gpt-4o-mini', tokens_in: 3, tokens_out: 2, cost_usd: doc.steps.batch.cost_usd, latency_ms: 0, wait_ms: 0, attempts: 1 });
+    assert.deepEqual({ ...calls[0], time: 0, latency_ms: 0, wait_ms: 0 }, { type: 'model-call', time: 0, stepId: 'batch', scope: [], model: 'openai:gpt-4o-mini', tokens_in: 3, tokens_out: 2, cost_usd: doc.steps.batch.cost_usd, latency_ms: 0, wait_ms: 0, attempts: 1, provider: 'openai', response_model: 'gpt-4o-mini', finish_reasons: ['stop'], max_tokens: 500, temperature: null });
     assert.deepEqual(resultOf(doc.steps.batch).results, ['Hola']);
   });
 });

@@ -93,7 +93,7 @@ steps:
     assert.equal(s.cost_usd.toFixed(8), (0.00015 + 0.0012).toFixed(8));
     const calls = events.filter((e) => e.type === 'model-call');
     assert.equal(calls.length, 1);
-    assert.deepEqual({ ...calls[0], time: 0, latency_ms: 0, wait_ms: 0 }, { type: 'model-call', time: 0, stepId: 's', scope: [], model: 'openai:gpt-4o-mini', tokens_in: 1000, tokens_out: 2000, cost_usd: s.cost_usd, latency_ms: 0, wait_ms: 0, attempts: 1 });
+    assert.deepEqual({ ...calls[0], time: 0, latency_ms: 0, wait_ms: 0 }, { type: 'model-call', time: 0, stepId: 's', scope: [], model: 'openai:gpt-4o-mini', tokens_in: 1000, tokens_out: 2000, cost_usd: s.cost_usd, latency_ms: 0, wait_ms: 0, attempts: 1, provider: 'openai', response_model: 'gpt-4o-mini', finish_reasons: ['stop'], max_tokens: 50, temperature: null });
   });
 
   it('generate_structured with vars sends a strict json_schema of exactly those fields', async () => {

@@ -1,0 +1,156 @@
+// `npm run bench telemetry`: what tracing costs a run. The same pipelines run with telemetry off
+// (nothing configured: no SDK) and on, exporting over OTLP/HTTP protobuf to a loopback receiver in a
+// process of its own (it answers 200 and reads nothing), and with the collector down (nothing
+// listens on the port). (a) per-step overhead on 10,000 no-op steps, goal <= 5 us; (b) 1,000 steps of
+// 10 ms, goal <= 1 %. The floor: a bare OpenTelemetry SDK span (BasicTracerProvider, a
+// BatchSpanProcessor, the same exporter), per span; ours makes two spans per step (step, attempt).
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { analyze, type Analysis } from '../engine/analyze/index';
+import { runPipeline, type RunOptions } from '../engine/run/runPipeline';
+import { Redactor } from '../engine/toolkit/redact';
+import type { ToolSpec } from '../engine/toolkit/toolSpecs';
+import type { ToolDefinition } from '../engine/toolkit/runtime';
+import { startTelemetry, type TelemetryConfig } from '../engine/telemetry/index';
+import { goal, median, table } from './stats';
+
+const quick = process.argv.includes('--quick');
+const NOOP_STEPS = 10_000;
+const SLEEP_STEPS = 1_000;
+const SLEEP_MS = 10;
+const ROUNDS = quick ? 2 : 5;
+
+const SPEC: ToolSpec = {
+  name: 'bench',
+  description: 'Benchmark steps.',
+  actions: {
+    noop: { description: 'Does nothing.', parameters: {} },
+    sleep: { description: 'Waits.', parameters: { ms: { type: 'integer', required: true, description: 'How long.' } } },
+  },
+};
+const TOOL: ToolDefinition = {
+  spec: SPEC,
+  run: (action, p) => (action === 'noop' ? Promise.resolve({ success: true, result: null }) : new Promise((resolve) => setTimeout(() => resolve({ success: true, result: null }), Number(p.ms)))),
+};
+
+function compile(n: number, action: 'noop' | 'sleep'): Analysis {
+  const lines = ['id: bench', 'context: {checkpoint: false}', 'steps:'];
+  for (let i = 0; i < n; i++) lines.push(`  - {id: s${i}, tool: bench, action: ${action}${action === 'sleep' ? `, parameters: {ms: ${SLEEP_MS}}` : ''}}`);
+  const a = analyze(lines.join('\n') + '\n', { tools: { bench: SPEC } });
+  const errors = a.findings.filter((f) => f.severity === 'error');
+  if (errors.length) throw new Error(`bench pipeline does not compile: ${errors[0].message}`);
+  return a;
+}
+
+/** A loopback OTLP endpoint in its own process: drains each request and answers 200. */
+async function startSink(): Promise<{ url: string; child: ChildProcess }> {
+  const code = `const s=require('http').createServer((q,r)=>{q.resume();q.on('end',()=>{r.writeHead(200,{'content-type':'application/x-protobuf'});r.end()})});s.listen(0,'127.0.0.1',()=>console.log(s.address().port))`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((resolve) => child.stdout!.once('data', (d) => resolve(String(d).trim())));
+  return { url: `http://127.0.0.1:${port}/v1/traces`, child };
+}
+
+const config = (url: string): TelemetryConfig => ({ exporters: [{ url, fromEnv: false, protocol: 'http/protobuf' }], metrics: null, defaultServiceName: 'orc-bench', captureContent: false });
+
+async function timed(a: Analysis, cwd: string, url: string | null, maxParallel: number): Promise<number> {
+  const base: RunOptions = { cwd, checkpoint: false, maxParallel, tools: { bench: TOOL } };
+  if (!url) {
+    const t0 = performance.now();
+    await runPipeline(a, base);
+    return performance.now() - t0;
+  }
+  // the SDK's start (once per process) is not a per-step cost: the clock starts with the run
+  const telemetry = (await startTelemetry(config(url), '0.0.0'))!;
+  const t = telemetry.forRun({ pipelineId: 'bench', redactor: new Redactor() });
+  const t0 = performance.now();
+  const doc = await runPipeline(a, { ...base, listeners: t.listeners, nestedListeners: t.nestedListeners });
+  const ms = performance.now() - t0;
+  if (doc.status !== 'completed') throw new Error(`bench run ${doc.status}`);
+  await telemetry.shutdown(() => {});
+  return ms;
+}
+
+/** The floor: `n` bare SDK spans (start, end) through a batch processor to the same exporter, us per span. */
+async function floor(url: string, n: number): Promise<number> {
+  const { BasicTracerProvider, BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
+  const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-proto');
+  const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url }), { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 1000 })] });
+  const tracer = provider.getTracer('floor');
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const s = tracer.startSpan('span');
+    s.setAttribute('i', i);
+    s.end();
+    // yield like a run does between steps, so the batch processor's exports interleave as they would
+    if (i % 64 === 63) await new Promise((r) => setImmediate(r));
+  }
+  const us = ((performance.now() - t0) * 1000) / n;
+  await provider.shutdown();
+  return us;
+}
+
+async function main(): Promise<void> {
+  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-bench-otel-'));
+  const sink = await startSink();
+  const down = 'http://127.0.0.1:9/v1/traces';
+  try {
+    const noop = compile(NOOP_STEPS, 'noop');
+    const sleep = compile(SLEEP_STEPS, 'sleep');
+    await timed(noop, cwd, null, 64); // warm-up: the engine's and the SDK's code paths
+    await timed(noop, cwd, sink.url, 64);
+    const runs = { off: [] as number[], on: [] as number[], down: [] as number[] };
+    for (let r = 0; r < ROUNDS; r++) {
+      runs.off.push(await timed(noop, cwd, null, 64));
+      runs.on.push(await timed(noop, cwd, sink.url, 64));
+      runs.down.push(await timed(noop, cwd, down, 64));
+    }
+    const floorUs = median([await floor(sink.url, 20_000), await floor(sink.url, 20_000), await floor(sink.url, 20_000)]);
+    const perStep = (on: number[]) => ((median(on) - median(runs.off)) * 1000) / NOOP_STEPS;
+    const onUs = perStep(runs.on);
+    const downUs = perStep(runs.down);
+    console.log(`(a) ${NOOP_STEPS.toLocaleString('en')} no-op steps (max_parallel 64), median of ${ROUNDS} runs each`);
+    table(
+      ['telemetry', 'run ms', 'overhead us/step', 'floor us/span', 'ratio (per span)'],
+      [
+        ['off', median(runs.off).toFixed(0), '-', '-', '-'],
+        ['on', median(runs.on).toFixed(0), onUs.toFixed(2), floorUs.toFixed(2), (onUs / 2 / floorUs).toFixed(2)],
+        ['collector down', median(runs.down).toFixed(0), downUs.toFixed(2), floorUs.toFixed(2), (downUs / 2 / floorUs).toFixed(2)],
+      ],
+    );
+    const slow = { off: [] as number[], on: [] as number[], down: [] as number[] };
+    for (let r = 0; r < Math.max(2, ROUNDS - 2); r++) {
+      slow.off.push(await timed(sleep, cwd, null, 16));
+      slow.on.push(await timed(sleep, cwd, sink.url, 16));
+      slow.down.push(await timed(sleep, cwd, down, 16));
+    }
+    const pct = (on: number[]) => ((median(on) - median(slow.off)) / median(slow.off)) * 100;
+    console.log(`\n(b) ${SLEEP_STEPS.toLocaleString('en')} steps of ${SLEEP_MS} ms (max_parallel 16), median of ${slow.off.length} runs each`);
+    table(
+      ['telemetry', 'run ms', 'overhead'],
+      [
+        ['off', median(slow.off).toFixed(0), '-'],
+        ['on', median(slow.on).toFixed(0), `${pct(slow.on).toFixed(2)} %`],
+        ['collector down', median(slow.down).toFixed(0), `${pct(slow.down).toFixed(2)} %`],
+      ],
+    );
+    console.log('\ngoals');
+    console.log(goal('per-step overhead, 10,000 no-op steps, exporting', `${onUs.toFixed(2)} us`, '<= 5 us', onUs <= 5));
+    console.log(goal('per-step overhead, 10,000 no-op steps, collector down', `${downUs.toFixed(2)} us`, '<= 5 us', downUs <= 5));
+    console.log(goal('overhead on 1,000 x 10 ms steps, exporting', `${pct(slow.on).toFixed(2)} %`, '<= 1 %', pct(slow.on) <= 1));
+    console.log(goal('overhead on 1,000 x 10 ms steps, collector down', `${pct(slow.down).toFixed(2)} %`, '<= 1 %', pct(slow.down) <= 1));
+    console.log(`  floor: a bare SDK span with a batch processor costs ${floorUs.toFixed(2)} us; a traced step makes two spans (step, attempt)`);
+  } finally {
+    sink.child.kill();
+    fs.rmSync(cwd, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

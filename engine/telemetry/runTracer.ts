@@ -1,0 +1,287 @@
+// A run's trace, built from its RunEvents: one root `invoke_workflow {pipeline}` span, an
+// `execute_tool {step}` span per step with an `attempt N` span per attempt, loop iterations under
+// their loop's attempt, nested pipelines under the step that ran them, and a `chat {model}` span per
+// provider call. It is a RunListener: the run knows nothing of it. Loaded only when traces are on.
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Link, type Span, type Tracer } from '@opentelemetry/api';
+import type { NestedRunAt, RunEvent, RunListener, StepResult, StepScope } from '../run/events';
+import type { RunOptions } from '../run/runPipeline';
+import type { Redactor } from '../toolkit/redact';
+import { messagesJson, startChatSpan } from './chatSpan';
+import { ERROR_TYPE, GEN_AI, ORC } from './semconv';
+
+export interface RunTracerOptions {
+  tracer: Tracer;
+  redactor: Redactor;
+  /** Prompts and answers on the chat spans (redacted). */
+  captureContent: boolean;
+  /** The pipeline's id, for the root span's name before the run starts. */
+  pipelineId?: string;
+  /** The parent of the root span (a nested run's step; a coordinator's span, in a worker). */
+  parent?: Context;
+  /** The W3C traceparent of an earlier session of this run (a resume): linked from the root. */
+  linkTo?: string;
+}
+
+interface PendingChat {
+  span: Span;
+  end: number;
+}
+
+interface StepSpans {
+  step: Span;
+  attempt: Span | null;
+  attemptCtx: Context | null;
+  stepCtx: Context;
+  prompt: unknown;
+  chats: PendingChat[];
+  /** Its attempts run on a worker (which traces its model calls). */
+  remote?: boolean;
+}
+
+interface IterationSpan {
+  span: Span;
+  ctx: Context;
+  last: number;
+}
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
+/** A span context from a W3C traceparent, or null when it is not one. */
+export function parseTraceparent(tp: string | undefined | null): { traceId: string; spanId: string; traceFlags: number; isRemote: true } | null {
+  const m = tp ? TRACEPARENT.exec(tp.trim()) : null;
+  if (!m || /^0+$/.test(m[1]) || /^0+$/.test(m[2])) return null;
+  return { traceId: m[1], spanId: m[2], traceFlags: parseInt(m[3], 16), isRemote: true };
+}
+
+export function traceparentOf(span: Span): string {
+  const c = span.spanContext();
+  return `00-${c.traceId}-${c.spanId}-${(c.traceFlags & 1 ? 1 : 0).toString(16).padStart(2, '0')}`;
+}
+
+/** A context whose active span is the remote one a traceparent names (ROOT_CONTEXT when none). */
+export function contextFromTraceparent(tp: string | undefined | null): Context {
+  const sc = parseTraceparent(tp);
+  return sc ? trace.setSpanContext(ROOT_CONTEXT, sc) : ROOT_CONTEXT;
+}
+
+export function keyOf(scope: StepScope[], step: string): string {
+  if (!scope.length) return step;
+  let k = '';
+  for (const s of scope) k += `${s.loop}[${s.index}]/`;
+  return k + step;
+}
+
+function scopeKey(scope: StepScope[], n: number): string {
+  let k = '';
+  for (let i = 0; i < n; i++) k += `${scope[i].loop}[${scope[i].index}]/`;
+  return k;
+}
+
+
+export class RunTracer {
+  readonly root: Span;
+  private readonly rootCtx: Context;
+  private readonly steps = new Map<string, StepSpans>();
+  private readonly iterations = new Map<string, IterationSpan>();
+  private readonly ready = new Map<string, number>();
+  readonly listener: RunListener = (e) => this.on(e);
+
+  constructor(private readonly o: RunTracerOptions) {
+    const links: Link[] = [];
+    const first = parseTraceparent(o.linkTo);
+    if (first) links.push({ context: first, attributes: { 'orchestrator.link': 'first_session' } });
+    this.root = o.tracer.startSpan(`invoke_workflow ${o.pipelineId ?? ''}`.trim(), { kind: SpanKind.INTERNAL, links, attributes: { [GEN_AI.operation]: 'invoke_workflow' } }, o.parent ?? ROOT_CONTEXT);
+    this.rootCtx = trace.setSpan(o.parent ?? ROOT_CONTEXT, this.root);
+  }
+
+  get traceparent(): string {
+    return traceparentOf(this.root);
+  }
+
+  /** The listeners of a run nested in the step at `from`: its trace hangs under that step's attempt. */
+  readonly nestedListeners = (from: NestedRunAt): Pick<RunOptions, 'listeners' | 'nestedListeners'> => {
+    const s = this.steps.get(keyOf(from.scope, from.stepId));
+    const child = new RunTracer({ ...this.o, pipelineId: undefined, linkTo: undefined, parent: s?.attemptCtx ?? s?.stepCtx ?? this.rootCtx });
+    return { listeners: [child.listener], nestedListeners: child.nestedListeners };
+  };
+
+  /** The context of the span a step of `scope` hangs under: the root, or its loop iteration's span. */
+  private parentOf(scope: StepScope[], time: number): Context {
+    if (!scope.length) return this.rootCtx;
+    let ctx = this.rootCtx;
+    for (let i = 0; i < scope.length; i++) {
+      const at = scope[i];
+      const key = `${scopeKey(scope, i)}${at.loop}[${at.index}]`;
+      let it = this.iterations.get(key);
+      if (!it) {
+        const loop = this.steps.get(`${scopeKey(scope, i)}${at.loop}`);
+        const parent = loop?.attemptCtx ?? loop?.stepCtx ?? ctx;
+        const span = this.o.tracer.startSpan(`iteration ${at.loop}`, { kind: SpanKind.INTERNAL, startTime: time, attributes: { [ORC.loop]: at.loop, [ORC.index]: at.index } }, parent);
+        it = { span, ctx: trace.setSpan(parent, span), last: time };
+        this.iterations.set(key, it);
+      }
+      if (time > it.last) it.last = time;
+      ctx = it.ctx;
+    }
+    return ctx;
+  }
+
+  private on(e: RunEvent): void {
+    switch (e.type) {
+      case 'run-started':
+        this.root.updateName(`invoke_workflow ${e.pipelineId}`);
+        this.root.setAttributes({ [GEN_AI.workflowName]: e.pipelineId, [ORC.pipelineId]: e.pipelineId, [ORC.runId]: e.executionId, [ORC.resumed]: e.resumed });
+        return;
+      case 'step-ready':
+        this.ready.set(keyOf(e.scope, e.stepId), e.time);
+        return;
+      case 'step-started':
+        return this.started(e);
+      case 'attempt-failed':
+        return this.attemptFailed(e);
+      case 'model-call':
+        return this.modelCall(e);
+      case 'step-ended':
+        return this.ended(e.scope, e.stepId, e.result, e.time);
+      case 'warning':
+        this.root.addEvent('warning', { [ORC.message]: this.o.redactor.text(e.message), ...(e.stepId ? { [ORC.stepId]: e.stepId } : {}) }, e.time);
+        return;
+      case 'run-ended':
+        return this.runEnded(e.result, e.time);
+      default:
+        return;
+    }
+  }
+
+  private started(e: Extract<RunEvent, { type: 'step-started' }>): void {
+    const key = keyOf(e.scope, e.stepId);
+    let s = this.steps.get(key);
+    if (!s) {
+      const parent = this.parentOf(e.scope, e.time);
+      const startTime = this.ready.get(key) ?? e.time;
+      this.ready.delete(key);
+      const attributes: Attributes = { [GEN_AI.operation]: 'execute_tool', [GEN_AI.toolName]: e.stepId, [GEN_AI.toolType]: 'function', [ORC.stepId]: e.stepId };
+      if (e.tool) attributes[ORC.tool] = e.tool;
+      if (e.action) attributes[ORC.action] = e.action;
+      const step = this.o.tracer.startSpan(`execute_tool ${e.stepId}`, { kind: SpanKind.INTERNAL, startTime, attributes }, parent);
+      s = { step, attempt: null, attemptCtx: null, stepCtx: trace.setSpan(parent, step), prompt: undefined, chats: [] };
+      this.steps.set(key, s);
+    }
+    if (s.attempt) this.endAttempt(s, e.time, null);
+    s.attempt = this.o.tracer.startSpan(`attempt ${e.attempt}`, { kind: SpanKind.INTERNAL, startTime: e.time, attributes: { [ORC.attempt]: e.attempt } }, s.stepCtx);
+    s.attemptCtx = trace.setSpan(s.stepCtx, s.attempt);
+    if (this.o.captureContent) s.prompt = e.inputs.prompt ?? (Object.keys(e.inputs).length ? e.inputs : undefined);
+  }
+
+  private attemptFailed(e: Extract<RunEvent, { type: 'attempt-failed' }>): void {
+    const s = this.steps.get(keyOf(e.scope, e.stepId));
+    if (!s?.attempt) return;
+    s.attempt.setAttribute(ERROR_TYPE, e.errorType);
+    s.attempt.setStatus({ code: SpanStatusCode.ERROR, message: this.o.redactor.text(e.error) });
+    if (e.retryInMs !== null) s.step.addEvent('retry', { [ORC.attempt]: e.attempt, [ORC.retryInMs]: e.retryInMs, [ERROR_TYPE]: e.errorType }, e.time);
+    this.endAttempt(s, e.time, null);
+  }
+
+  private modelCall(e: Extract<RunEvent, { type: 'model-call' }>): void {
+    const s = this.steps.get(keyOf(e.scope, e.stepId));
+    // a worker ran the attempt: its own trace has the call, under its span
+    if (s?.remote) return;
+    const parent = s?.attemptCtx ?? s?.stepCtx ?? this.rootCtx;
+    const input = this.o.captureContent && s?.prompt !== undefined ? messagesJson(this.o.redactor, 'user', s.prompt) : undefined;
+    const { span, end } = startChatSpan(this.o.tracer, e, parent, input);
+    // with content on, the answer is known only when the attempt ends: the span waits for it
+    if (this.o.captureContent && s) s.chats.push({ span, end });
+    else span.end(end);
+  }
+
+  /**
+   * The traceparent of a step's current attempt span, for a worker that runs it (`orc run --redis`):
+   * its spans hang under it, and its model calls are its own trace's (not repeated here).
+   */
+  remoteTraceparent(key: string): string | undefined {
+    const s = this.steps.get(key);
+    if (!s) return undefined;
+    s.remote = true;
+    return traceparentOf(s.attempt ?? s.step);
+  }
+
+  private endAttempt(s: StepSpans, time: number, r: StepResult | null): void {
+    if (s.chats.length) {
+      const last = s.chats[s.chats.length - 1];
+      if (r?.success && r.result !== null && r.result !== undefined) last.span.setAttribute(GEN_AI.outputMessages, messagesJson(this.o.redactor, 'assistant', r.result));
+      for (const c of s.chats) c.span.end(c.end);
+      s.chats = [];
+    }
+    if (!s.attempt) return;
+    if (r) {
+      if (r.success === false) {
+        if (r.error_type) s.attempt.setAttribute(ERROR_TYPE, r.error_type);
+        s.attempt.setStatus({ code: SpanStatusCode.ERROR, message: r.error ? this.o.redactor.text(r.error) : r.status });
+      }
+    }
+    s.attempt.end(time);
+    s.attempt = null;
+    s.attemptCtx = null;
+  }
+
+  private ended(scope: StepScope[], step: string, r: StepResult, time: number): void {
+    const key = keyOf(scope, step);
+    let s = this.steps.get(key);
+    if (!s) {
+      // a step that never started (skipped, cancelled): a span of its own, from ready to now
+      const parent = this.parentOf(scope, time);
+      const span = this.o.tracer.startSpan(`execute_tool ${step}`, { kind: SpanKind.INTERNAL, startTime: this.ready.get(key) ?? time, attributes: { [GEN_AI.operation]: 'execute_tool', [GEN_AI.toolName]: step, [GEN_AI.toolType]: 'function', [ORC.stepId]: step } }, parent);
+      s = { step: span, attempt: null, attemptCtx: null, stepCtx: parent, prompt: undefined, chats: [] };
+    } else if (scope.length) this.parentOf(scope, time);
+    this.ready.delete(key);
+    this.steps.delete(key);
+    if (r.iterations) this.endIterations(key, r);
+    this.endAttempt(s, time, r);
+    const span = s.step;
+    span.setAttributes({ [ORC.status]: r.status, [ORC.attempts]: r.attempts, [ORC.retries]: r.retries, [GEN_AI.inputTokens]: r.tokens_in, [GEN_AI.outputTokens]: r.tokens_out, [ORC.costUsd]: r.cost_usd });
+    if (r.cached) span.setAttribute(ORC.cached, true);
+    if (r.queued_ms) span.addEvent('queued', { [ORC.queuedMs]: r.queued_ms }, time);
+    if (r.limiter_wait_ms) span.addEvent('rate_limited', { [ORC.waitMs]: r.limiter_wait_ms }, time);
+    if (r.success === false) {
+      if (r.error_type) span.setAttribute(ERROR_TYPE, r.error_type);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: r.error ? this.o.redactor.text(r.error) : r.status });
+    }
+    span.end(time);
+  }
+
+  /** A loop ended: each iteration's span ends at its last event, with its status. */
+  private endIterations(loopKey: string, r: StepResult): void {
+    const status = new Map<number, string>();
+    for (const it of r.iterations ?? []) status.set(it.index, it.status);
+    const prefix = `${loopKey}[`;
+    for (const [k, it] of this.iterations) {
+      if (!k.startsWith(prefix) || k.indexOf('/', prefix.length) !== -1) continue;
+      const index = Number(k.slice(prefix.length, -1));
+      const st = status.get(index);
+      if (st) it.span.setAttribute(ORC.status, st);
+      if (st === 'failed') it.span.setStatus({ code: SpanStatusCode.ERROR });
+      it.span.end(it.last);
+      this.iterations.delete(k);
+    }
+  }
+
+  private runEnded(doc: Extract<RunEvent, { type: 'run-ended' }>['result'], time: number): void {
+    // whatever is still open (a cancelled run, restored steps) ends with the run
+    for (const s of this.steps.values()) {
+      this.endAttempt(s, time, null);
+      s.step.end(time);
+    }
+    this.steps.clear();
+    for (const it of this.iterations.values()) it.span.end(it.last);
+    this.iterations.clear();
+    this.root.setAttributes({ [ORC.status]: doc.status, [ORC.costUsd]: doc.cost_usd, [GEN_AI.inputTokens]: doc.tokens_in, [GEN_AI.outputTokens]: doc.tokens_out });
+    if (!doc.success) {
+      // failed steps, else those that reported failure (a command's exit code) without failing the step
+      const bad = doc.failed_steps.length ? doc.failed_steps : Object.keys(doc.steps).filter((k) => doc.steps[k].success === false);
+      this.root.setAttribute(ERROR_TYPE, doc.status === 'cancelled' ? 'cancelled' : bad.length ? (doc.steps[bad[0]].error_type ?? 'ReportedFailure') : doc.output_errors ? 'OutputError' : doc.status);
+      this.root.setStatus({ code: SpanStatusCode.ERROR, message: bad.length ? `failed steps: ${bad.join(', ')}` : doc.status });
+    }
+    this.root.end(time);
+  }
+}
+

@@ -1,0 +1,54 @@
+// The attribute names traces carry. The GenAI ones follow the OpenTelemetry semantic conventions
+// v1.41.0 (gen-ai-spans, gen-ai-agent-spans: `invoke_workflow`, `execute_tool`, `chat`), the last
+// release before the GenAI conventions moved to their own repository; they are "Development" there,
+// so they are written out here rather than imported from the package's unstable entry point.
+
+export const GENAI_SEMCONV_VERSION = '1.41.0';
+
+export const GEN_AI = {
+  operation: 'gen_ai.operation.name',
+  provider: 'gen_ai.provider.name',
+  workflowName: 'gen_ai.workflow.name',
+  toolName: 'gen_ai.tool.name',
+  toolType: 'gen_ai.tool.type',
+  requestModel: 'gen_ai.request.model',
+  requestMaxTokens: 'gen_ai.request.max_tokens',
+  requestTemperature: 'gen_ai.request.temperature',
+  responseModel: 'gen_ai.response.model',
+  finishReasons: 'gen_ai.response.finish_reasons',
+  inputTokens: 'gen_ai.usage.input_tokens',
+  outputTokens: 'gen_ai.usage.output_tokens',
+  inputMessages: 'gen_ai.input.messages',
+  outputMessages: 'gen_ai.output.messages',
+} as const;
+
+/** orc's own attributes, under one namespace. */
+export const ORC = {
+  pipelineId: 'orchestrator.pipeline.id',
+  runId: 'orchestrator.run.id',
+  resumed: 'orchestrator.run.resumed',
+  status: 'orchestrator.status',
+  costUsd: 'orchestrator.cost_usd',
+  stepId: 'orchestrator.step.id',
+  tool: 'orchestrator.tool',
+  action: 'orchestrator.action',
+  attempt: 'orchestrator.attempt',
+  attempts: 'orchestrator.attempts',
+  retries: 'orchestrator.retries',
+  cached: 'orchestrator.cached',
+  loop: 'orchestrator.loop',
+  index: 'orchestrator.iteration.index',
+  queuedMs: 'orchestrator.queued_ms',
+  waitMs: 'orchestrator.wait_ms',
+  retryInMs: 'orchestrator.retry_in_ms',
+  providerAttempts: 'orchestrator.provider_attempts',
+  message: 'orchestrator.message',
+} as const;
+
+export const ERROR_TYPE = 'error.type';
+
+/** `gen_ai.provider.name` of our provider prefixes (the conventions' well-known values where there is one). */
+export function providerName(provider: string): string {
+  if (provider === 'google') return 'gcp.gemini';
+  return provider;
+}
