@@ -34,6 +34,11 @@ function requestOf(provider: string, call: ProviderCall, schema: Record<string, 
   return { provider, model: call.model, kind: schema ? 'structured' : 'text', system: call.system, prompt: call.prompt, max_tokens: call.maxTokens, temperature: call.temperature, schema };
 }
 
+/** What a recorded answer says of how it ended, as a provider's answer says it. */
+function answered(a: CassetteAnswer): Pick<ProviderAnswer, 'finishReasons' | 'responseModel'> {
+  return { ...(a.finish_reasons ? { finishReasons: a.finish_reasons } : {}), ...(a.response_model ? { responseModel: a.response_model } : {}) };
+}
+
 /** One run's use of a cassette (several runs may share one file). */
 export class RunCassette {
   private readonly live: Set<string>;
@@ -80,16 +85,16 @@ export class RunCassette {
       last: null as CassetteAnswer | null,
       async generate(call: ProviderCall): Promise<ProviderAnswer> {
         const a = find(call, null);
-        return { text: a.text, tokensIn: a.tokens_in, tokensOut: a.tokens_out };
+        return { text: a.text, tokensIn: a.tokens_in, tokensOut: a.tokens_out, ...answered(a) };
       },
       async stream(call: ProviderCall, onDelta: (text: string) => void): Promise<ProviderAnswer> {
         const a = find(call, null);
         for (const d of a.deltas ?? (a.text ? [a.text] : [])) onDelta(d);
-        return { text: a.text, tokensIn: a.tokens_in, tokensOut: a.tokens_out };
+        return { text: a.text, tokensIn: a.tokens_in, tokensOut: a.tokens_out, ...answered(a) };
       },
       async generateStructured(call: ProviderCall & { schema: Record<string, unknown> }): Promise<StructuredAnswer> {
         const a = find(call, call.schema);
-        return { text: a.text, data: a.data, tokensIn: a.tokens_in, tokensOut: a.tokens_out };
+        return { text: a.text, data: a.data, tokensIn: a.tokens_in, tokensOut: a.tokens_out, ...answered(a) };
       },
     };
     return p;
@@ -99,7 +104,7 @@ export class RunCassette {
   recorder(inner: ModelProvider, provider: string, stepId: string | null, price: (tokensIn: number, tokensOut: number) => number): ModelProvider {
     const keep = (call: ProviderCall, schema: Record<string, unknown> | null, a: ProviderAnswer, extra: { data?: unknown; deltas?: string[] }) => {
       const req = requestOf(provider, call, schema);
-      const answer: CassetteAnswer = { text: a.text, ...extra, tokens_in: a.tokensIn, tokens_out: a.tokensOut, cost_usd: price(a.tokensIn, a.tokensOut) };
+      const answer: CassetteAnswer = { text: a.text, ...extra, tokens_in: a.tokensIn, tokens_out: a.tokensOut, cost_usd: price(a.tokensIn, a.tokensOut), ...(a.finishReasons ? { finish_reasons: a.finishReasons } : {}), ...(a.responseModel ? { response_model: a.responseModel } : {}) };
       this.store.add({ key: requestKey(req), stepId, request: this.redactor.value(req), answer: this.redactor.value(answer) });
     };
     return {

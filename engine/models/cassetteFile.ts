@@ -29,6 +29,9 @@ export interface CassetteAnswer {
   tokens_in: number;
   tokens_out: number;
   cost_usd: number;
+  /** Why the model stopped and the model that answered, when the provider said (traces record them). */
+  finish_reasons?: string[];
+  response_model?: string;
 }
 
 export interface CassetteLine {

@@ -58,7 +58,7 @@ export class Redactor {
       // a URL with credentials (`https://user:password@host`, as ORC_SEARXNG_URL takes): its password in every spelling
       for (const v of urlCredentials(value)) if (!this.names.has(v)) {
         values.push(v);
-        this.names.set(v, name);
+        this.names.set(v, `${name} password`);
       }
       if (!value || value.length < MIN_SECRET_LENGTH || !isSecretVariable(name)) continue;
       if (!this.names.has(value)) values.push(value);

@@ -142,7 +142,7 @@ describe('cassette: record with OpenAI, replay offline', function () {
       key: draft.key,
       stepId: 'draft',
       request: { provider: 'openai', model: 'gpt-4o-mini', kind: 'text', system: null, prompt: 'Write about durable runs', max_tokens: 50, temperature: 0.2, schema: null },
-      answer: { text: 'Runs that last.', deltas: ['Runs ', 'that ', 'last.'], tokens_in: 100, tokens_out: 200, cost_usd: (100 * 0.15 + 200 * 0.6) / 1_000_000 },
+      answer: { text: 'Runs that last.', deltas: ['Runs ', 'that ', 'last.'], tokens_in: 100, tokens_out: 200, cost_usd: (100 * 0.15 + 200 * 0.6) / 1_000_000, finish_reasons: ['stop'], response_model: 'gpt-4o-mini' },
     });
     const facts = lines.find((l) => l.stepId === 'facts')!;
     assert.equal(facts.request.kind, 'structured');

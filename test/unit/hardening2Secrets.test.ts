@@ -172,7 +172,7 @@ describe('hardening 2: SearXNG basic-auth credentials', function () {
       const r = await orcAsync(['run', 's.pipeline.yaml', '--json'], { cwd: dir, env });
       assert.equal(r.code, m === 'fail' ? 1 : 0, r.stderr);
       const doc = JSON.parse(r.stdout) as { steps: Record<string, { error?: string; result: unknown }> };
-      if (m === 'fail') assert.match(String(doc.steps.find.error), /^SearXNG answered HTTP 502: upstream refused Basic \[redacted: ORC_SEARXNG_URL\]/);
+      if (m === 'fail') assert.match(String(doc.steps.find.error), /^SearXNG answered HTTP 502: upstream refused Basic \[redacted: ORC_SEARXNG_URL password\]/);
       const secrets = [PASSWORD, encodeURIComponent(PASSWORD), Buffer.from(`alice:${PASSWORD}`).toString('base64')];
       for (const s of secrets) assertNoKey(dir, [r.stdout, r.stderr], s);
     });

@@ -112,7 +112,9 @@ describe('telemetry: the run trace in-process', function () {
     const script = [
       "const { withRunTelemetry } = require('./engine/cli/runTelemetry.ts');",
       "withRunTelemetry({ cwd: '.' }, 'p', undefined, () => {}, async (o) => o.listeners?.length ?? 0).then((n) => {",
-      "  const loaded = Object.keys(require.cache).filter((k) => k.includes('@opentelemetry')).length;",
+      // the API package alone is not the SDK: @anthropic-ai/sdk loads it for its own optional tracing
+      // whenever it is installed; no SDK, exporter or tracer of ours may load
+      "  const loaded = Object.keys(require.cache).filter((k) => (k.includes('@opentelemetry') && !k.includes('@opentelemetry/api/')) || /engine.telemetry.(sdk|runTracer|runMetrics|workerTracer)/.test(k)).length;",
       "  process.stdout.write(JSON.stringify({ listeners: n, loaded }));",
       '});',
     ].join('\n');
