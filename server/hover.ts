@@ -6,6 +6,7 @@ import { locate } from '../engine/analyze/locate';
 import type { AutoType } from '../engine/analyze/model';
 import { describeKey } from '../engine/spec/schemaNavigator';
 import { modelHover } from './modelHover';
+import type { ModelStats } from '../engine/models/modelStats';
 import { lockedEntry, type AutoLock } from '../engine/auto/lockFile';
 import type { Step } from '../engine/spec/types';
 import { FILTERS } from '../engine/template/filters';
@@ -38,7 +39,7 @@ function typeWords(t: AutoType): string {
   }
 }
 
-export function hover(a: Analysis, offset: number, lock: AutoLock | null = null): Hover | null {
+export function hover(a: Analysis, offset: number, lock: AutoLock | null = null, stats?: (model: string) => ModelStats | undefined): Hover | null {
   const at = locate(a, offset);
   const value = (s: string) => ({ contents: { kind: MarkupKind.Markdown, value: s } });
   if (at.autoTag) {
@@ -60,7 +61,7 @@ export function hover(a: Analysis, offset: number, lock: AutoLock | null = null)
     if (param) return value(`**parameter \`${param.name}\`**${param.type ? `: ${param.type}` : ''}${param.hasDefault ? ` = \`${JSON.stringify(param.default)}\`` : ''}${param.description ? `\n\n${param.description}` : ''}`);
   }
   const last = at.path[at.path.length - 1];
-  const model = at.onKey ? null : modelHover(a, at.path);
+  const model = at.onKey ? null : modelHover(a, at.path, stats);
   if (model) return value(model);
   if (!at.onKey && (last === 'tool' || last === 'action')) {
     const stepValue = a.pipeline ? findStepByPath(a, at.path.slice(0, -1)) : undefined;

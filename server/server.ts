@@ -19,6 +19,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { graphDocument } from '../engine/analyze/graph';
 import { hasErrors } from '../engine/analyze/index';
 import { readAutoLock } from '../engine/auto/lockFile';
+import { statsFor } from './modelStatsCache';
 import { fileURLToPath } from 'node:url';
 import { codeActions } from './codeActions';
 import { completions } from './completion';
@@ -167,7 +168,7 @@ export function startServer(connection: Connection): void {
   });
 
   connection.onCompletion((p) => withDoc(p.textDocument.uri, 'completion', [], (a, doc) => completions(a, a.parsed.lines.offset(p.position))));
-  connection.onHover((p) => withDoc(p.textDocument.uri, 'hover', null, (a, doc) => explanationHover(a, doc.uri, p.position.line) ?? hover(a, a.parsed.lines.offset(p.position), lockOf(doc.uri))));
+  connection.onHover((p) => withDoc(p.textDocument.uri, 'hover', null, (a, doc) => explanationHover(a, doc.uri, p.position.line) ?? hover(a, a.parsed.lines.offset(p.position), lockOf(doc.uri), doc.uri.startsWith('file:') ? (m) => statsFor(fileURLToPath(doc.uri), m) : undefined)));
   connection.onDefinition((p) => withDoc(p.textDocument.uri, 'definition', null, (a, doc) => definition(a, doc.uri, a.parsed.lines.offset(p.position))));
   connection.onReferences((p) => withDoc(p.textDocument.uri, 'references', [], (a, doc) => references(a, doc.uri, a.parsed.lines.offset(p.position), p.context.includeDeclaration)));
   connection.onDocumentHighlight((p) => withDoc(p.textDocument.uri, 'highlight', [], (a, doc) => highlights(a, a.parsed.lines.offset(p.position))));
