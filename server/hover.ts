@@ -6,6 +6,7 @@ import { locate } from '../engine/analyze/locate';
 import type { AutoType } from '../engine/analyze/model';
 import { describeKey } from '../engine/spec/schemaNavigator';
 import { modelHover } from './modelHover';
+import type { ModelStats } from '../engine/run/modelStats';
 import { lockedEntry, type AutoLock } from '../engine/auto/lockFile';
 import type { Step } from '../engine/spec/types';
 import { FILTERS } from '../engine/template/filters';
@@ -14,6 +15,8 @@ import { mcpToolsOf, stepActionSpec } from './documents';
 import type { ServerFeatures } from './features';
 import { explanationHover } from './explanationHover';
 import { evalHover } from './evalHover';
+import { fileURLToPath } from 'node:url';
+import { statsFor } from './modelStatsCache';
 
 function stepSummary(a: Analysis, step: Step): string {
   const line = a.references.find((r) => r.kind === 'definition' && r.stepId === step.id)?.range.start.line;
@@ -41,7 +44,7 @@ function typeWords(t: AutoType): string {
   }
 }
 
-export function hover(a: Analysis, offset: number, lock: AutoLock | null = null): Hover | null {
+export function hover(a: Analysis, offset: number, lock: AutoLock | null = null, stats?: (model: string) => ModelStats | undefined): Hover | null {
   const at = locate(a, offset);
   const value = (s: string) => ({ contents: { kind: MarkupKind.Markdown, value: s } });
   if (at.autoTag) {
@@ -63,7 +66,7 @@ export function hover(a: Analysis, offset: number, lock: AutoLock | null = null)
     if (param) return value(`**parameter \`${param.name}\`**${param.type ? `: ${param.type}` : ''}${param.hasDefault ? ` = \`${JSON.stringify(param.default)}\`` : ''}${param.description ? `\n\n${param.description}` : ''}`);
   }
   const last = at.path[at.path.length - 1];
-  const model = at.onKey ? null : modelHover(a, at.path);
+  const model = at.onKey ? null : modelHover(a, at.path, stats);
   if (model) return value(model);
   if (!at.onKey && (last === 'tool' || last === 'action')) {
     const stepValue = a.pipeline ? findStepByPath(a, at.path.slice(0, -1)) : undefined;
@@ -99,5 +102,5 @@ function findStepByPath(a: Analysis, path: (string | number)[]): Step | undefine
 
 /** Answers hovers: the pipeline's cached explanation on its `name:` line, else what is under the cursor. */
 export function registerHover({ connection, withDoc, withEval, lockOf }: ServerFeatures): void {
-  connection.onHover((p) => withEval(p.textDocument.uri, 'evalHover', null, (d, doc) => evalHover(d, doc.offsetAt(p.position))) ?? withDoc(p.textDocument.uri, 'hover', null, (a, doc) => explanationHover(a, doc.uri, p.position.line) ?? hover(a, a.parsed.lines.offset(p.position), lockOf(doc.uri))));
+  connection.onHover((p) => withEval(p.textDocument.uri, 'evalHover', null, (d, doc) => evalHover(d, doc.offsetAt(p.position))) ?? withDoc(p.textDocument.uri, 'hover', null, (a, doc) => explanationHover(a, doc.uri, p.position.line) ?? hover(a, a.parsed.lines.offset(p.position), lockOf(doc.uri), doc.uri.startsWith('file:') ? (m) => statsFor(fileURLToPath(doc.uri), m) : undefined)));
 }

@@ -1,13 +1,14 @@
 // Hover on a model id: the registry's facts, and its fallback chain, whether written as a list
 // (`model: [a, b]`), declared in the pipeline's `fallbacks:`, or in the registry.
 import type { Analysis } from '../engine/analyze/index';
+import { describeStats, type ModelStats } from '../engine/run/modelStats';
 import { describeModel, findModel } from '../engine/models/registry';
 import { valueAt } from '../engine/spec/values';
 
 const MODEL_KEYS = new Set(['model', 'default_model', 'orchestrator']);
 
 /** The markdown for a hover at `path` (a value, not a key), or null when no model is there. */
-export function modelHover(a: Analysis, path: (string | number)[]): string | null {
+export function modelHover(a: Analysis, path: (string | number)[], stats?: (model: string) => ModelStats | undefined): string | null {
   const last = path[path.length - 1];
   const inList = typeof last === 'number' && path.length >= 2 && (MODEL_KEYS.has(String(path[path.length - 2])) || path[0] === 'fallbacks');
   if (!inList && !MODEL_KEYS.has(String(last)) && path[0] !== 'experts') return null;
@@ -15,7 +16,9 @@ export function modelHover(a: Analysis, path: (string | number)[]): string | nul
   if (typeof id !== 'string' || id.includes('<AUTO')) return null;
   const m = findModel(id);
   const facts = m ? `${describeModel(m)}\n\nexpertise: ${m.expertise.join(', ')}; capabilities: ${m.capabilities.join(', ')}` : 'Not in the model registry: no price or context window known.';
-  return `**model \`${id}\`**\n\n${facts}${chainWords(a, path, id, inList)}`;
+  const seen = stats?.(id);
+  const figures = seen ? `\n\n**In this workspace's runs:** ${describeStats(seen)}` : '';
+  return `**model \`${id}\`**\n\n${facts}${chainWords(a, path, id, inList)}${figures}`;
 }
 
 function chainWords(a: Analysis, path: (string | number)[], id: string, inList: boolean): string {

@@ -5,7 +5,10 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { modelStats, type ModelStats } from '../../engine/run/modelStats';
+import { analyze } from '../../engine/analyze/index';
+import { describeStats, modelStats, type ModelStats } from '../../engine/run/modelStats';
+import { hover } from '../../server/hover';
+import { statsFor } from '../../server/modelStatsCache';
 import type { ResultDocument } from '../../engine/run/events';
 import { LoopbackProviders } from '../fixtures/providers/loopbackServer';
 import { CLI } from '../helpers/cli';
@@ -58,6 +61,12 @@ describe('model stats: orc models --stats', function () {
     const ollama = doc.models.find((m) => m.model === 'ollama:llama3.2')!;
     assert.deepEqual([ollama.calls, ollama.errors, ollama.error_rate, ollama.cost_per_call_usd, ollama.runs], [1, 1, 0.5, 0, 2]);
     assert.equal(typeof ollama.latency_p50_ms, 'number');
+
+    // the model hover shows the same figures, read from the pipeline file's workspace
+    const yaml = fs.readFileSync(file, 'utf8');
+    const h = hover(analyze(yaml), yaml.indexOf('openai:gpt-4o-mini') + 3, null, (m) => statsFor(file, m));
+    assert.ok((h?.contents as { value: string }).value.endsWith(`\n\n**In this workspace's runs:** ${describeStats(openai)}`), (h?.contents as { value: string }).value);
+    assert.match(describeStats(openai), /^p50 \d+ ms · p95 \d+ ms · 0\.0 % errors · \d+ tok\/s · \$0\.0000\/call \(3 calls, 0 errors\)$/);
 
     const text = await cli(['models', '--stats'], dir, env);
     assert.match(text.stdout, /^MODEL +CALLS +ERRORS +P50 +P95 +TOK\/S +\$\/CALL$/m);
