@@ -1,9 +1,7 @@
-// "Add to Eval" (the Runs view): a run becomes a case of an eval, as `orc eval add FILE RUN_ID
-// [--expect]` does it: the run's inputs appended to the eval's cases (the inline list, or the
-// .jsonl / .json / .csv dataset), and with `expect` its outputs as the values the case expects
-// (inline: an `equals` assertion per output; a dataset file: an `expected` column). The same rules
-// as engine/cli/evalAddCommand.ts, here below the door so the editor can call them; that command
-// can call addRunToEval too (one implementation).
+// A run becomes a case of an eval, for `orc eval add FILE RUN_ID [--expect]` and the Runs view's
+// Add to Eval: the run's inputs appended to the eval's cases (the inline list, or the .jsonl /
+// .json / .csv dataset), and with `expect` its outputs as the values the case expects (inline: an
+// `equals` assertion per output; a dataset file: an `expected` column).
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { stringify as yamlStringify } from 'yaml';
@@ -13,6 +11,7 @@ import type { ResultDocument } from '../run/events';
 import { exactSpan, parseYaml } from '../parse/yamlDocument';
 import { firstRecordKeys } from './dataset';
 import { analyzeEval, evalHasErrors } from './evalAnalysis';
+import { withoutBom } from '../util/text';
 import type { EvalSpec } from './evalFile';
 
 /** The run cannot be added (a message a person reads). */
@@ -54,7 +53,7 @@ function appendToDataset(spec: EvalSpec, row: Record<string, unknown>): void {
 
 /** Appends run `runId` (in `root`'s `.orchestrator/runs/`) to the eval file's cases; returns where it went. */
 export function addRunToEval(evalFile: string, root: string, runId: string, expect: boolean): { caseId: string; written: string } {
-  const text = readFileSync(evalFile, 'utf8');
+  const text = withoutBom(readFileSync(evalFile, 'utf8'));
   const a = analyzeEval(text, evalFile);
   if (evalHasErrors(a)) throw new EvalAddError(`${path.basename(evalFile)} does not compile: fix its errors first`);
   const spec = a.eval!;
