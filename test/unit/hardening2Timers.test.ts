@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { orcAsync } from '../helpers/cli';
+import { ensureBrowser } from '../helpers/browser';
 
 describe('hardening 2: long user times', function () {
   this.timeout(120_000);
@@ -38,7 +39,8 @@ describe('hardening 2: long user times', function () {
   });
 
   it('headless-browser with timeout: 3e9 scrapes the page', async function () {
-    if (!fs.existsSync('/usr/bin/chromium')) this.skip(); // toolsSandbox.test.ts installs it
+    this.timeout(300_000); // a first run installs Chromium
+    ensureBrowser();
     fs.writeFileSync(path.join(dir, 'b.pipeline.yaml'), `id: b\nsteps:\n  - id: page\n    tool: headless-browser\n    action: scrape\n    parameters: {url: "${base}/", timeout: 3e9}\n`);
     const r = await orcAsync(['run', 'b.pipeline.yaml', '--json'], { cwd: dir });
     const doc = JSON.parse(r.stdout) as { steps: Record<string, { status: string; error?: string; result: { title: string } }> };

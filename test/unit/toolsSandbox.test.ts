@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { findBrowser } from '../../engine/tools/browser';
 import { blocks, markdownDocument } from '../../engine/tools/pdfCompiler';
 import { orc, orcAsync } from '../helpers/cli';
+import { ensureBrowser } from '../helpers/browser';
 
 interface StepRecord {
   status: string;
@@ -46,24 +47,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Whether `unshare` can give a process a network namespace of its own here (as the tool checks). */
 function isolationWorks(): boolean {
   return [['--net', 'true'], ['--map-root-user', '--net', 'true']].some((a) => spawnSync('unshare', a, { stdio: 'ignore' }).status === 0);
-}
-
-/**
- * The browser the tools find (the same /usr/bin/chromium the workbench tests drive). When there is
- * none, Debian's chromium is installed the way scripts/installE2ETools.mjs installs it.
- */
-function ensureBrowser(): string {
-  try {
-    return findBrowser();
-  } catch {
-    if (process.getuid?.() !== 0) throw new Error('These tests need Chromium: sudo apt-get install -y chromium');
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    for (const args of [['update'], ['install', '-y', 'chromium']]) {
-      const r = spawnSync('apt-get', args, { stdio: ['ignore', 'ignore', 'inherit'], env });
-      if (r.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed (exit ${r.status ?? r.signal})`);
-    }
-    return findBrowser();
-  }
 }
 
 /** A YAML block scalar of code, indented for `code: |`. */
