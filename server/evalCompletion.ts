@@ -7,26 +7,12 @@ import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { CompletionItemKind, MarkupKind, type CompletionItem } from 'vscode-languageserver';
 import { ASSERTION_SCOPE } from '../engine/eval/evalAnalysis';
+import { lineInfo } from '../engine/analyze/completionContext';
 import { ASSERTION_KINDS } from '../engine/eval/evalFile';
 import type { EvalDocument } from './evalDocuments';
 import { ASSERTION_KIND_DOCS, ASSERTION_OPTION_DOCS, CASE_KEY_DOCS, TOP_KEY_DOCS, VARIANT_KEY_DOCS } from './evalHover';
 
 const md = (value: string) => ({ kind: MarkupKind.Markdown, value });
-
-interface LineInfo {
-  keyCol: number;
-  key: string | null;
-  dash: boolean;
-  indent: number;
-}
-
-function lineInfo(text: string): LineInfo {
-  const m = /^(\s*)(-\s+)?(?:(["']?)([^\s:#"'][^:#]*?)\3\s*:(?:\s|$))?/.exec(text);
-  const indent = m ? m[1].length : 0;
-  const dash = Boolean(m?.[2]);
-  if (m?.[4] !== undefined) return { keyCol: indent + (m[2]?.length ?? 0), key: m[4], dash, indent };
-  return { keyCol: -1, key: null, dash, indent };
-}
 
 /** The keys (and `-` for a list item) leading to the mapping whose keys stand at `col` on `line`. */
 export function ancestorsAt(lines: string[], line: number, col: number, dashHere: boolean, dashIndent = col): string[] {

@@ -14,7 +14,7 @@ export type CompletionContext =
   | { kind: 'template'; site: TemplateSite | null; step: string | null; mapping: ValuePath; expression: string }
   | { kind: 'none' };
 
-interface LineInfo {
+export interface LineInfo {
   /** Column of the key on the line (after `- ` for a list item), or -1. */
   keyCol: number;
   key: string | null;
@@ -22,7 +22,8 @@ interface LineInfo {
   indent: number;
 }
 
-function lineInfo(text: string): LineInfo {
+/** The key a YAML line holds (after a list dash), its column and the line's indentation. */
+export function lineInfo(text: string): LineInfo {
   const m = /^(\s*)(-\s+)?(?:(["']?)([^\s:#"'][^:#]*?)\3\s*:(?:\s|$))?/.exec(text);
   const indent = m ? m[1].length : 0;
   const dash = Boolean(m?.[2]);
