@@ -137,7 +137,7 @@ export function updateNode(id: string, now: number): void {
 export function renderHeader(now: number): void {
   const r = ui.saved.run;
   title.textContent = ui.saved.pipelineId ?? 'Pipeline';
-  runStatus.textContent = ui.paused && r.status === 'running' ? `ui.paused at ${ui.paused}` : r.status === 'idle' ? 'not run' : r.status;
+  runStatus.textContent = ui.paused && r.status === 'running' ? `paused at ${ui.paused}` : r.status === 'idle' ? 'not run' : r.status;
   runStatus.setAttribute('data-status', r.status);
   const total = ui.saved.graph ? ui.saved.graph.nodes.length : r.total;
   stepsDoneEl.textContent = `${topLevelDone()} / ${r.total || total}`;

@@ -193,6 +193,8 @@ describe('workbench: as a person uses it', function () {
     await s.page.locator('.debug-toolbar').waitFor({ state: 'visible' });
     // the held step is drawn in the graph, and its note is not written yet
     await webview(s.page).locator('.node[data-step-id="write_note"][data-paused="true"]').waitFor({ state: 'attached', timeout: 20_000 });
+    // and the run's header says where it is held, in words
+    assert.match((await webview(s.page).locator('[data-testid="run-status"]').textContent()) ?? '', /^paused at \S*write_note$/);
     assert.equal(fs.existsSync(path.join(s.workspace, 'output', 'notes', '0-pipelines.md')), false);
     // the loop's variables: expand the Loop scope and read the item
     const variablesView = s.page.locator('.debug-variables');
