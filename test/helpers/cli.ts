@@ -27,10 +27,18 @@ export function orc(args: string[], opts: { cwd?: string; input?: string; env?: 
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** As `orc`, without blocking this process: for tests whose servers (the loopback providers) run here. */
-export function orcAsync(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+/** This process's environment without any provider key, base URL or Ollama address: a run sees only the providers a test gives it. */
+export function withoutProviderEnv(): NodeJS.ProcessEnv {
+  const clean: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!/API_KEY|BASE_URL|OLLAMA|HF_TOKEN/.test(k)) clean[k] = v;
+  return clean;
+}
+
+/** As `orc`, without blocking this process: for tests whose servers (the loopback providers) run here.
+ * `isolated`: the run starts from withoutProviderEnv() rather than this process's whole environment. */
+export function orcAsync(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; isolated?: boolean } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? ROOT, env: { ...process.env, NO_COLOR: '1', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? ROOT, env: { ...(opts.isolated ? withoutProviderEnv() : process.env), NO_COLOR: '1', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));

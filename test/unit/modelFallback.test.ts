@@ -2,7 +2,6 @@
 // the real SDKs against two loopback servers (one per provider), the engine's model steps, the
 // analyzer and the CLI.
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,7 +11,7 @@ import type { ResultDocument, RunEvent } from '../../engine/run/events';
 import { runPipeline } from '../../engine/run/runPipeline';
 import { LoopbackProviders } from '../fixtures/providers/loopbackServer';
 import { findingsOf } from '../helpers/findings';
-import { CLI } from '../helpers/cli';
+import { CLI, orcAsync, type CliResult } from '../helpers/cli';
 import { hover } from '../../server/hover';
 
 let openai: LoopbackProviders;
@@ -303,15 +302,7 @@ describe('model fallback chains: from a shell', function () {
   });
 });
 
-function cli(args: string[], cwd: string, extraEnv: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const clean: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!/API_KEY|BASE_URL|OLLAMA|HF_TOKEN/.test(k)) clean[k] = v;
-    const p = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...clean, NO_COLOR: '1', ...extraEnv } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+/** `orc` with no provider of this machine's environment: only the loopback servers the test names. */
+function cli(args: string[], cwd: string, extraEnv: NodeJS.ProcessEnv): Promise<CliResult> {
+  return orcAsync(args, { cwd, env: extraEnv, isolated: true });
 }

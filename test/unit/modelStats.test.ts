@@ -1,7 +1,6 @@
 // `orc models --stats`: per model, from the run records `orc run` wrote (real runs against the
 // loopback server): calls, errors (a fallback chain's passed-over model included), latency, tokens/s, cost.
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -11,7 +10,7 @@ import { hover } from '../../server/hover';
 import { statsFor } from '../../server/modelStatsCache';
 import type { ResultDocument } from '../../engine/run/events';
 import { LoopbackProviders } from '../fixtures/providers/loopbackServer';
-import { CLI } from '../helpers/cli';
+import { orcAsync, type CliResult } from '../helpers/cli';
 
 let server: LoopbackProviders;
 let dir: string;
@@ -82,15 +81,7 @@ describe('model stats: orc models --stats', function () {
   });
 });
 
-function cli(args: string[], cwd: string, extraEnv: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const clean: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!/API_KEY|BASE_URL|OLLAMA|HF_TOKEN/.test(k)) clean[k] = v;
-    const p = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...clean, NO_COLOR: '1', ...extraEnv } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+/** `orc` with no provider of this machine's environment: only the loopback servers the test names. */
+function cli(args: string[], cwd: string, extraEnv: NodeJS.ProcessEnv): Promise<CliResult> {
+  return orcAsync(args, { cwd, env: extraEnv, isolated: true });
 }

@@ -1,7 +1,6 @@
 // Provider readiness: a keyless provider (Ollama) is ready when a server answers at its address,
 // and when none does, every message names that address; it never asks for an API key.
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -10,7 +9,7 @@ import { createModelRunner, ProviderModelRunner } from '../../engine/models/inde
 import { readiness } from '../../engine/models/readiness';
 import { runPipeline } from '../../engine/run/runPipeline';
 import { LoopbackProviders } from '../fixtures/providers/loopbackServer';
-import { CLI } from '../helpers/cli';
+import { orcAsync, type CliResult } from '../helpers/cli';
 
 let server: LoopbackProviders;
 let closed: string;
@@ -66,15 +65,7 @@ describe('provider readiness', () => {
   });
 });
 
-function cli(args: string[], cwd: string, extraEnv: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const clean: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!/API_KEY|BASE_URL|OLLAMA|HF_TOKEN/.test(k)) clean[k] = v;
-    const p = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...clean, NO_COLOR: '1', ...extraEnv } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+/** `orc` with no provider of this machine's environment: only the loopback servers the test names. */
+function cli(args: string[], cwd: string, extraEnv: NodeJS.ProcessEnv): Promise<CliResult> {
+  return orcAsync(args, { cwd, env: extraEnv, isolated: true });
 }
