@@ -7,6 +7,7 @@ const BENCHES: Record<string, string> = {
   distributed: 'distributed.bench.ts',
   engine: 'engine.bench.ts',
   eval: 'eval.bench.ts',
+  findings: 'findings.bench.ts',
   lsp: 'lsp.bench.ts',
   models: 'models.bench.ts',
   predict: 'predict.bench.ts',

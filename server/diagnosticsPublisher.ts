@@ -2,7 +2,7 @@
 // gathered for a burst of changes, and (for a long document) its open's analysis primed afterwards.
 import type { Connection, TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { toDiagnostic } from './diagnostics';
+import { toDiagnostics } from './diagnostics';
 import type { AnalysisCache } from './documents';
 import { isEvalDocument, type EvalCache } from './evalDocuments';
 import { safely } from './features';
@@ -58,14 +58,14 @@ export class DiagnosticsPublisher {
       if (isEvalDocument(doc)) {
         const e = this.evals.get(doc).eval;
         this.idle.touch();
-        if (this.documents.get(uri)?.version === version) void this.connection.sendDiagnostics({ uri, version, diagnostics: e.findings.map((f) => toDiagnostic(f, uri)) });
+        if (this.documents.get(uri)?.version === version) void this.connection.sendDiagnostics({ uri, version, diagnostics: toDiagnostics(e.findings, uri) });
         return;
       }
       const a = this.cache.get(doc);
       this.idle.touch();
       // a newer version arrived while this one was analyzed: its own publish will follow
       if (this.documents.get(uri)?.version !== version) return;
-      void this.connection.sendDiagnostics({ uri, version, diagnostics: a.findings.map((f) => toDiagnostic(f, uri)) });
+      void this.connection.sendDiagnostics({ uri, version, diagnostics: toDiagnostics(a.findings, uri) });
       if (this.cache.unprimed(doc)) this.primeLater(uri);
     });
   }

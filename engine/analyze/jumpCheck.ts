@@ -7,7 +7,9 @@ import { isAutoTag } from './autoTags';
 import type { FindingSink } from './findingSink';
 import type { StepIndexEntry } from './stepIndex';
 import type { StepReference } from './model';
-import { didYouMean, suggest } from './suggest';
+import { didYouMean, suggestAmong } from './suggest';
+
+const FAILURE_WORDS = ['fail', 'continue', 'skip', 'retry'];
 
 /** Checks the jumps of one step list, records them as references, and finds the steps they make unreachable. */
 export function checkJumps(steps: Step[], plan: Plan, sink: FindingSink, index: Map<string, StepIndexEntry>, references: StepReference[]): void {
@@ -20,8 +22,7 @@ export function checkJumps(steps: Step[], plan: Plan, sink: FindingSink, index: 
     if (target === null || isAutoTag(target)) return;
     const path = step.path.concat(key);
     if (!siblings.has(target)) {
-      const pool = key === 'on_failure' ? [...siblings, 'fail', 'continue', 'skip', 'retry'] : [...siblings];
-      const suggestions = suggest(target, pool);
+      const suggestions = suggestAmong(target, key === 'on_failure' ? [siblings, FAILURE_WORDS] : [siblings]);
       const extra = key === 'on_failure' ? " (or 'fail', 'continue', 'skip', 'retry')" : '';
       sink.atValue('jump.unknown-target', `'${key}' names no step '${target}'${index.has(target) ? ' in the same list' : ''}${extra}.${didYouMean(suggestions)}`, path, { step: step.id, suggestions });
       return;

@@ -1,43 +1,76 @@
 // Did-you-mean: the candidates nearest to a misspelled word.
+import { editDistance, maxDistance, prefixRelated, type Scored } from './editDistance';
+import { SuggestIndex } from './suggestIndex';
 
-/** Optimal string alignment distance (Damerau-Levenshtein with adjacent swaps), case-insensitive. */
-export function editDistance(a: string, b: string, max = Infinity): number {
-  const s = a.toLowerCase();
-  const t = b.toLowerCase();
-  if (s === t) return 0;
-  if (Math.abs(s.length - t.length) > max) return max + 1;
-  const rows: number[][] = [];
-  for (let i = 0; i <= s.length; i++) {
-    rows.push(new Array<number>(t.length + 1).fill(0));
-    rows[i][0] = i;
-  }
-  for (let j = 0; j <= t.length; j++) rows[0][j] = j;
-  for (let i = 1; i <= s.length; i++) {
-    let best = Infinity;
-    for (let j = 1; j <= t.length; j++) {
-      const cost = s[i - 1] === t[j - 1] ? 0 : 1;
-      let d = Math.min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && s[i - 1] === t[j - 2] && s[i - 2] === t[j - 1]) d = Math.min(d, rows[i - 2][j - 2] + 1);
-      rows[i][j] = d;
-      if (d < best) best = d;
+export { editDistance } from './editDistance';
+
+/**
+ * Lists at least this long are searched through an index built once per list (suggestIndex.ts):
+ * comparing each misspelled name with every step id made 4,000 unknown names in a 4,000-step
+ * pipeline take 32 s (issue 24, item 13).
+ */
+export const INDEX_FROM = 64;
+
+/** How many times a long list is scanned before it is indexed. */
+const SCANS_BEFORE_INDEX = 4;
+
+const indexes = new WeakMap<object, SuggestIndex>();
+const scans = new WeakMap<object, number>();
+
+function scoreList(word: string, list: Iterable<string>, limit: number, out: Scored[]): void {
+  if ((Array.isArray(list) ? list.length : list instanceof Set ? list.size : 0) >= INDEX_FROM && limit <= SuggestIndex.LIMIT) {
+    const index = indexes.get(list as object);
+    if (index) {
+      index.scored(word, out);
+      return;
     }
-    if (best > max) return max + 1;
+    // a list asked once or twice is scanned: building the index costs more than a few scans
+    const asked = (scans.get(list as object) ?? 0) + 1;
+    if (asked > SCANS_BEFORE_INDEX) {
+      const built = new SuggestIndex(list);
+      indexes.set(list as object, built);
+      built.scored(word, out);
+      return;
+    }
+    scans.set(list as object, asked);
   }
-  return rows[s.length][t.length];
-}
-
-/** Candidates within a distance that grows with the word's length, nearest first (at most 3). */
-export function suggest(word: string, candidates: Iterable<string>, limit = 3): string[] {
-  const max = Math.max(1, Math.min(3, Math.floor(word.length / 3)));
-  const scored: { c: string; d: number }[] = [];
-  for (const c of candidates) {
+  const max = maxDistance(word);
+  for (const c of list) {
     if (c === word) continue;
     const d = editDistance(word, c, max);
-    const prefix = c.length >= 3 && word.length >= 3 && (c.startsWith(word) || word.startsWith(c));
-    if (d <= max || prefix) scored.push({ c, d: prefix ? Math.min(d, max) : d });
+    const prefix = prefixRelated(word, c);
+    if (d <= max || prefix) out.push({ c, d: prefix ? Math.min(d, max) : d });
   }
-  scored.sort((x, y) => x.d - y.d || x.c.localeCompare(y.c));
-  return scored.slice(0, limit).map((x) => x.c);
+}
+
+const collator = new Intl.Collator();
+
+function best(scored: Scored[], limit: number): string[] {
+  scored.sort((x, y) => x.d - y.d || collator.compare(x.c, y.c));
+  const out: string[] = [];
+  for (const x of scored) {
+    if (out.length >= limit) break;
+    if (!out.includes(x.c)) out.push(x.c);
+  }
+  return out;
+}
+
+/**
+ * Candidates within a distance that grows with the word's length, or sharing its start, nearest
+ * first (at most 3). A list (array or set) is indexed when long and kept unchanged by the caller:
+ * the index is kept for the list object.
+ */
+export function suggest(word: string, candidates: Iterable<string>, limit = 3): string[] {
+  const scored: Scored[] = [];
+  scoreList(word, candidates, limit, scored);
+  return best(scored, limit);
+}
+
+/** `suggest` over several lists at once, each indexed on its own (no list is copied). */
+export function suggestAmong(word: string, lists: readonly Iterable<string>[], limit = 3): string[] {
+  const scored: Scored[] = [];
+  for (const l of lists) scoreList(word, l, limit, scored);
+  return best(scored, limit);
 }
 
 /** `Did you mean 'x'?`, or '' when there is no suggestion. */

@@ -9,7 +9,7 @@ import { actionSpec, type ToolCatalog } from '../toolkit/toolSpecs';
 import type { Range, Step, ValuePath } from '../spec/types';
 import type { FindingSink } from './findingSink';
 import type { StepReference, TemplateKind, TemplateSite } from './model';
-import { didYouMean, suggest } from './suggest';
+import { didYouMean, suggest, suggestAmong } from './suggest';
 import { offsetAt } from '../parse/scalarOffsets';
 import {
   BUILTIN_FUNCTIONS, EXECUTION_FIELDS, GLOBAL_NAMES, LOOP_STEP_FIELDS, STEP_FIELDS,
@@ -266,10 +266,20 @@ function checkGlobalName(at: Site, ref: NameRef): void {
   }
 }
 
+/** The visible step ids with a hyphen, found once a list of ids rather than once a name. */
+const hyphenCache = new WeakMap<string[], string[]>();
+function hyphenatedIds(visibleIds: string[]): string[] {
+  let ids = hyphenCache.get(visibleIds);
+  if (!ids) hyphenCache.set(visibleIds, (ids = visibleIds.filter((id) => id.includes('-'))));
+  return ids;
+}
+
 /** A hyphenated step id written bare (`a-b.result` parses as `a - b.result`): true when the name is one or a part of one. */
 function checkHyphenated(at: Site, ref: NameRef): boolean {
-  const { run: { sink }, path, stepId, docStart, docEnd, source, visibleIds } = at;
-  const hyphenated = visibleIds.find((id) => id.includes('-') && source.startsWith(id, ref.start) && !/[\w$-]/.test(source.charAt(ref.start + id.length)));
+  const { run: { sink }, path, stepId, docStart, docEnd, source } = at;
+  const withHyphen = hyphenatedIds(at.visibleIds);
+  if (!withHyphen.length) return false;
+  const hyphenated = withHyphen.find((id) => id.includes('-') && source.startsWith(id, ref.start) && !/[\w$-]/.test(source.charAt(ref.start + id.length)));
   if (hyphenated) {
     const hs = docStart(ref.start);
     const ht = docEnd(ref.start, ref.start + hyphenated.length);
@@ -278,8 +288,7 @@ function checkHyphenated(at: Site, ref: NameRef): boolean {
     return true;
   }
   // a hyphenated id's later part (`b` of `a-b`) is covered by the finding above
-  return visibleIds.some((id) => {
-    if (!id.includes('-')) return false;
+  return withHyphen.some((id) => {
     const i = source.lastIndexOf(id, ref.start);
     return i >= 0 && i < ref.start && i + id.length >= ref.end;
   });
@@ -316,8 +325,7 @@ function checkName(at: Site, ref: NameRef): void {
     sink.atOffsets('template.loop-variable-outside-loop', `'${name}' is a loop variable, but this template is not inside a 'for_each' or 'while' body.`, s, t, path, { step: stepId });
     return;
   }
-  const candidates = [...scopes.paramNames, ...at.visibleIds, ...GLOBAL_NAMES, ...at.loopVars];
-  const suggestions = suggest(name, candidates);
+  const suggestions = suggestAmong(name, [scopes.paramNames, at.visibleIds, GLOBAL_NAMES, at.loopVars]);
   const what = at.kind === 'expression' ? 'expression' : 'template';
   sink.atOffsets('template.unknown-name', `Unknown name '${name}' in ${what}: not a parameter, a step or a loop variable.${didYouMean(suggestions)}`, s, t, path, { step: stepId, suggestions, severity: ref.guarded ? 'warning' : 'error' });
 }
