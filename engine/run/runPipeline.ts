@@ -39,6 +39,26 @@ export const DEFAULT_MAX_PARALLEL = 16;
 /** How deep `pipeline` steps may nest. */
 export const MAX_NESTING_DEPTH = 8;
 
+/**
+ * The most nested pipeline runs one top-level run starts in all, at every depth (default; the
+ * environment variable ORC_MAX_NESTED_RUNS sets another). Depth alone does not bound a pipeline
+ * that runs itself four times a level: 4^8 runs grew a process past 2.6 GB (issue 24, item 9).
+ */
+export const DEFAULT_MAX_NESTED_RUNS = 1000;
+
+/** The cap on nested runs: the option given, else ORC_MAX_NESTED_RUNS, else DEFAULT_MAX_NESTED_RUNS. */
+export function nestedRunCap(given?: number): number {
+  if (given !== undefined && Number.isInteger(given) && given > 0) return given;
+  const env = Number(process.env.ORC_MAX_NESTED_RUNS);
+  return Number.isInteger(env) && env > 0 ? env : DEFAULT_MAX_NESTED_RUNS;
+}
+
+/** The nested runs a top-level run has started, shared by every run nested in it. */
+interface NestedRunCount {
+  started: number;
+  readonly max: number;
+}
+
 export interface RunOptions {
   /** Working directory: relative paths, `.orchestrator/` state. */
   cwd: string;
@@ -62,6 +82,8 @@ export interface RunOptions {
   models?: ModelRunner;
   random?: () => number;
   depth?: number;
+  /** The most nested pipeline runs this run may start in all, at every depth (default: nestedRunCap()). */
+  maxNestedRuns?: number;
   /** Replaces secrets in results, events and checkpoints (default: the secret variables of this process's environment). */
   redactor?: Redactor;
   /** The most iterations one loop may run (default: ORC_MAX_ITERATIONS, else 100,000). */
@@ -199,6 +221,9 @@ function closeCassette(tape: RunCassette | null, emitter: RunEmitter): void {
   }
 }
 
+/** The count a nested run's options share with the run that started it (kept out of RunOptions: no caller sets it). */
+const nestedCounts = new WeakMap<RunOptions, NestedRunCount>();
+
 /** Runs a compiled pipeline (an analysis without errors). */
 export async function runPipeline(analysis: Analysis, options: RunOptions): Promise<ResultDocument> {
   const pipeline = analysis.pipeline;
@@ -226,6 +251,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   const inflight = new Set<Abortable>();
   const stopCancelling = cancelOnAbort(signal, inflight, slots, toolSlots);
   const depth = options.depth ?? 0;
+  const nestedRuns = nestedCounts.get(options) ?? { started: 0, max: nestedRunCap(options.maxNestedRuns) };
   const models = taped?.models ?? options.models ?? NO_MODELS;
   const redactor = runRedactor(pipeline.parameters, inputs, options.redactor).including(sqlSecretValues(pipeline.connections, sqlEnv));
 
@@ -249,7 +275,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
     restored: options.resume?.steps ?? NOTHING_RESTORED,
     cache: new StepCache(cwd),
     random: options.random ?? Math.random,
-    runNested: (file, nestedInputs, nested, from) => runNestedPipeline(file, nestedInputs, options, depth + 1, nested?.signal ?? signal, tools, models, nested, inputs, from),
+    runNested: (file, nestedInputs, nested, from) => runNestedPipeline(file, nestedInputs, options, { depth: depth + 1, count: nestedRuns }, nested?.signal ?? signal, tools, models, nested, inputs, from),
     iterationCap: iterationCap(options.iterationCap),
     redactor,
     debug: options.debugger ? new DebugBridge(options.debugger, checkpoint, redactor) : null,
@@ -293,7 +319,7 @@ async function runNestedPipeline(
   file: string,
   inputs: Record<string, unknown>,
   parent: RunOptions,
-  depth: number,
+  { depth, count }: { depth: number; count: NestedRunCount },
   signal: AbortSignal,
   tools: Record<string, ToolDefinition>,
   models: ModelRunner,
@@ -302,6 +328,15 @@ async function runNestedPipeline(
   from?: NestedRunAt,
 ): Promise<NestedRunResult> {
   if (depth > MAX_NESTING_DEPTH) throw new Error(`Pipelines nest deeper than ${MAX_NESTING_DEPTH} levels (a pipeline that runs itself?)`);
+  // A nested run with nothing to wait for (no command, no model) runs in one chain of promise
+  // callbacks: without a turn of the event loop here, a signal (Ctrl-C, SIGTERM) is never handled
+  // and the run never learns it was cancelled.
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('The run was cancelled');
+  if (count.started >= count.max) {
+    throw new ToolError(`This run has started ${count.max.toLocaleString('en-US')} nested pipeline runs, the most one run may (set ORC_MAX_NESTED_RUNS to allow more)`, 'LimitError');
+  }
+  count.started++;
   // inline text (pipeline-executor) is named by `file` and lives in the parent's file
   const inline = typeof nested.source === 'string';
   const name = inline ? file : path.basename(file);
@@ -326,7 +361,7 @@ async function runNestedPipeline(
     given = { ...inputs };
     for (const p of a.pipeline!.parameters) if (!Object.prototype.hasOwnProperty.call(given, p.name) && Object.prototype.hasOwnProperty.call(parentInputs, p.name)) given[p.name] = parentInputs[p.name];
   }
-  const doc = await runPipeline(a, {
+  const options: RunOptions = {
     cwd: parent.cwd,
     workspace: parent.workspace ?? parent.cwd,
     allowOutsideWorkspace: parent.allowOutsideWorkspace,
@@ -343,7 +378,9 @@ async function runNestedPipeline(
     redactor: parent.redactor,
     interaction: parent.interaction,
     ...(from && parent.nestedListeners ? parent.nestedListeners(from) : {}),
-  });
+  };
+  nestedCounts.set(options, count);
+  const doc = await runPipeline(a, options);
   const failedStep = doc.failed_steps[0] ?? Object.entries(doc.steps).find(([, r]) => r.success === false)?.[0];
   return {
     success: doc.success,
