@@ -34,6 +34,8 @@ export interface StepResult {
   queued_ms?: number;
   /** Time spent in attempts that failed and in the backoff before the next one (ms). */
   retry_ms?: number;
+  /** A loop's time (ms, within duration_ms) that a debugger held steps of its body: predictions and reports leave it out. */
+  paused_ms?: number;
   /** Model steps: time in provider calls and waiting for the provider's limiter (ms). */
   latency_ms?: number;
   limiter_wait_ms?: number;
@@ -91,6 +93,8 @@ export interface ResultDocument {
   ended_at: string;
   /** This session's duration: a resumed run counts from its resume (`resumed_at`), not from `started_at`. */
   duration_ms: number;
+  /** This session's time (ms, within duration_ms) that a debugger held the run: predictions and reports leave it out. */
+  paused_ms?: number;
   /** When this session resumed the run (absent for a run that was not resumed). */
   resumed_at?: string;
   tokens_in: number;

@@ -66,6 +66,9 @@ export async function runLoop(step: Step, scope: ListScope, ctx: RunContext, key
   const end = (status: StepResult['status'], success: boolean | null, error: string | null = null, errorType: string | null = null): StepResult => {
     const t1 = Date.now();
     Object.assign(r, { status, success, error, error_type: errorType, ended_at: isoAt(t1), duration_ms: t1 - t0 });
+    // time a debugger held steps of the body: part of duration_ms, but not of the loop's own work
+    const paused = ctx.pauses.pausedIn(keyPrefix + step.id);
+    if (paused) r.paused_ms = paused;
     r.iterations = iterations.sort((a, b) => a.index - b.index);
     r.result = r.iterations.map((it) => values.get(it.index) ?? {});
     // a one-action loop (ContextLab's shorthand): its result is the action's result for each item

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Pipeline, Plan, Step } from '../spec/types';
 import type { PredictedRange, ResultDocument } from './events';
+import { workingMs } from './pauseClock';
 import type { RegistryModel } from '../models/registry';
 import { actionSpec, TOOL_SPECS } from '../toolkit/toolSpecs';
 import { renderValue, type Scope } from '../template/index';
@@ -98,7 +99,7 @@ export function predictStep(step: Step, pipeline: Pipeline, o: PredictOptions): 
     .map((d) => d.steps[step.id])
     .filter((r) => r && r.status === 'completed' && r.success === true && !r.cached && r.duration_ms !== null);
   if (ran.length) {
-    return { step: step.id, source: 'history', samples: ran.length, duration_ms: rangeOf(ran.map((r) => r.duration_ms!)), cost_usd: rangeOf(ran.map((r) => r.cost_usd)) };
+    return { step: step.id, source: 'history', samples: ran.length, duration_ms: rangeOf(ran.map((r) => workingMs(r)!)), cost_usd: rangeOf(ran.map((r) => r.cost_usd)) };
   }
   // a tool action that calls a model (prompt-optimization, ...) costs what its calls cost: unknown until it has run
   const usesModel = !step.loop && step.action !== null && actionSpec(TOOL_SPECS, step.tool, step.action)?.usesModel === true;

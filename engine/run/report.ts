@@ -5,6 +5,7 @@
 // pipeline file is still the one that ran) and earlier runs of the same pipeline.
 import type { Plan } from '../spec/types';
 import type { ResultDocument, StepResult } from './events';
+import { workingMs } from './pauseClock';
 
 /** A plan's top-level dependencies by step, and its widest level. */
 export function planShape(plan: Plan): { deps: Map<string, string[]>; widest: number } {
@@ -98,7 +99,7 @@ export function criticalPath(doc: ResultDocument, deps: Map<string, string[]> | 
     seen.add(last);
   }
   path.reverse();
-  const makespan = Math.max(1, doc.duration_ms ?? 0);
+  const makespan = Math.max(1, (doc.duration_ms ?? 0) - (doc.paused_ms ?? 0));
   return path.map((id, i) => {
     const from = i === 0 ? runStart : ended(path[i - 1])!;
     const span = Math.max(0, ended(id)! - from);
@@ -143,7 +144,7 @@ export interface ReportInputs {
 
 export function buildReport(i: ReportInputs): RunReport {
   const { doc, deps, maxParallel } = i;
-  const makespan = Math.max(1, doc.duration_ms ?? 0);
+  const makespan = Math.max(1, (doc.duration_ms ?? 0) - (doc.paused_ms ?? 0));
   const path = criticalPath(doc, deps);
   const onPath = new Set(path.map((p) => p.step));
   const runs = [doc, ...(i.history ?? []).filter((h) => h.execution_id !== doc.execution_id)];
@@ -156,10 +157,10 @@ export function buildReport(i: ReportInputs): RunReport {
       step: id,
       status: r.status === 'completed' && r.success === false ? 'reported failure' : r.status,
       duration_ms: r.duration_ms,
-      share: round((r.duration_ms ?? 0) / makespan),
+      share: round((workingMs(r) ?? 0) / makespan),
       queued_ms: queued,
       rate_limit_wait_ms: limiter,
-      running_ms: Math.max(0, (r.duration_ms ?? 0) - queued - limiter - (r.retry_ms ?? 0)),
+      running_ms: Math.max(0, (workingMs(r) ?? 0) - queued - limiter - (r.retry_ms ?? 0)),
       attempts: r.attempts,
       retries: r.retries,
       retry_ms: r.retry_ms ?? 0,
@@ -198,7 +199,7 @@ export function buildReport(i: ReportInputs): RunReport {
     execution_id: doc.execution_id,
     pipeline_id: doc.pipeline_id,
     status: doc.status,
-    makespan_ms: doc.duration_ms ?? 0,
+    makespan_ms: (doc.duration_ms ?? 0) - (doc.paused_ms ?? 0),
     basis: deps ? 'dependencies' : 'timing',
     critical_path: path,
     steps,

@@ -1,4 +1,5 @@
 // What every part of one run shares: the pipeline, limits, listeners, stores, cancellation.
+import type { PauseClock } from './pauseClock';
 import type { ModelRunner } from '../models/modelRunner';
 import type { Pipeline, Plan, Step } from '../spec/types';
 import type { NestedRunOptions, NestedRunResult, ToolDefinition, ToolOutcome } from '../toolkit/runtime';
@@ -136,6 +137,8 @@ export interface RunContext {
   orchestrator: string | null;
   /** The attached debugger's hooks, and the results it may change; null when no debugger is attached. */
   debug: DebugBridge | null;
+  /** Time the debugger held the run and each loop (engine/run/pauseClock.ts). */
+  pauses: PauseClock;
   /** Who the human-in-the-loop tools ask (the host's); absent: no one can answer. */
   interaction?: Interaction;
   /** Runs the attempts of the steps it handles elsewhere (a distributed run's workers); absent: all run here. */

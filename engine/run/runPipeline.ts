@@ -1,4 +1,5 @@
 // A whole run: inputs, the top-level step list, outputs, the result document, checkpoints, resume.
+import { PauseClock } from './pauseClock';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -279,6 +280,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
     iterationCap: iterationCap(options.iterationCap),
     redactor,
     debug: options.debugger ? new DebugBridge(options.debugger, checkpoint, redactor) : null,
+    pauses: new PauseClock(),
     orchestrator: options.orchestrator ?? orchestratorOf(pipeline),
     defaultModel: options.defaultModel ?? null,
     interaction: options.interaction,
@@ -302,7 +304,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   stopCancelling();
 
   const rendered = renderOutputs(pipeline, outcome, scope);
-  const facts = { pipeline, plan, executionId, started, sessionStarted, resumed: Boolean(options.resume), predict: Boolean(options.predict), prediction, aborted: signal.aborted };
+  const facts = { pipeline, plan, executionId, started, sessionStarted, resumed: Boolean(options.resume), predict: Boolean(options.predict), prediction, aborted: signal.aborted, pausedMs: ctx.pauses.pausedIn('') };
   const doc = resultDocument(facts, outcome, rendered);
   const listenerErrors = emitter.listenerErrors();
   if (listenerErrors.length) doc.listener_errors = listenerErrors;

@@ -5,6 +5,7 @@ import type { Pipeline, Plan } from '../spec/types';
 import { definitionHash, type Prediction } from './predict';
 import { emptyStepResult, type ResultDocument, type StepResult } from './events';
 import type { ListOutcome } from './runContext';
+import { workingMs } from './pauseClock';
 import type { ListScope } from './scope';
 
 /** Totals over the steps, summed in the order they ended. */
@@ -59,6 +60,8 @@ export interface RunFacts {
   prediction: Prediction | null;
   /** The run's signal was aborted. */
   aborted: boolean;
+  /** Time a debugger held the run (ms). */
+  pausedMs?: number;
 }
 
 /** Each top-level step's result in the document's key order, and which failed or were skipped. */
@@ -88,10 +91,10 @@ function stepResults(pipeline: Pipeline, outcome: ListOutcome) {
 function predictionBeside(prediction: Prediction, doc: ResultDocument): NonNullable<ResultDocument['prediction']> {
   const steps = doc.steps;
   return {
-    makespan_ms: { predicted: prediction.makespan_ms, actual: doc.duration_ms },
+    makespan_ms: { predicted: prediction.makespan_ms, actual: doc.duration_ms - (doc.paused_ms ?? 0) },
     cost_usd: { predicted: prediction.cost_usd, actual: doc.cost_usd },
     steps: Object.fromEntries(
-      prediction.steps.map((p) => [p.step, { predicted_ms: p.duration_ms?.expected ?? null, actual_ms: steps[p.step]?.duration_ms ?? null, predicted_cost_usd: p.cost_usd?.expected ?? null, actual_cost_usd: steps[p.step]?.cost_usd ?? 0, source: p.source }]),
+      prediction.steps.map((p) => [p.step, { predicted_ms: p.duration_ms?.expected ?? null, actual_ms: workingMs(steps[p.step]), predicted_cost_usd: p.cost_usd?.expected ?? null, actual_cost_usd: steps[p.step]?.cost_usd ?? 0, source: p.source }]),
     ),
     unknown: prediction.unknown,
   };
@@ -126,6 +129,7 @@ export function resultDocument(facts: RunFacts, outcome: ListOutcome, rendered: 
     tokens_out: tokensOut,
     cost_usd: cost,
   };
+  if (facts.pausedMs) doc.paused_ms = facts.pausedMs;
   if (Object.keys(outputErrors).length) doc.output_errors = outputErrors;
   if (facts.predict) {
     doc.definitions = Object.fromEntries(pipeline.steps.map((s) => [s.id, definitionHash(s)]));

@@ -240,11 +240,13 @@ export class StepListRunner {
     }
     const point: PausePoint = { key: this.keyPrefix + step.id, step, scopePath: this.scopePath, scope: this.scope, inputs };
     let resumption: Resumption | void = undefined;
+    const heldFrom = Date.now();
     try {
       resumption = await untilAborted(() => debug.hooks.beforeStep(point, debug), this.ctx.signal);
     } catch (e) {
       this.ctx.emitter.emit({ type: 'warning', time: Date.now(), stepId: step.id, message: `The debugger failed before '${step.id}' (it runs as it is): ${(e as Error).message}` });
     }
+    this.ctx.pauses.record(this.keyPrefix, heldFrom, Date.now());
     const i = this.graph.index.get(step.id)!;
     if (this.ctx.signal.aborted) return this.finish(i, this.notRun('cancelled', 'the run was cancelled'), null);
     if (this.stopping) return this.finish(i, this.notRun('skipped', `not run: '${this.firstFailure?.step}' failed`, 'stopped'), null);
@@ -257,9 +259,13 @@ export class StepListRunner {
     const failed = r.status === 'failed' || (r.status === 'completed' && r.success === false);
     if (!failed || this.ctx.signal.aborted) return this.ended(step, r);
     const point: PausePoint = { key: this.keyPrefix + step.id, step, scopePath: this.scopePath, scope: this.scope, inputs: null };
+    const heldFrom = Date.now();
     untilAborted(() => debug.hooks.afterFailure!(point, r, debug), this.ctx.signal)
       .catch((e) => this.ctx.emitter.emit({ type: 'warning', time: Date.now(), stepId: step.id, message: `The debugger failed after '${step.id}' failed: ${(e as Error).message}` }))
-      .then(() => this.ended(step, r));
+      .then(() => {
+        this.ctx.pauses.record(this.keyPrefix, heldFrom, Date.now());
+        this.ended(step, r);
+      });
   }
 
   private notRun(status: 'skipped' | 'cancelled', reason: string, kind?: SkipKind): StepResult {
