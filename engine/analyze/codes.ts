@@ -31,6 +31,7 @@ export const FINDING_CODES = {
   'expert.unknown': { severity: 'error', summary: 'A step names an expert the `experts` map does not have.' },
   'personality.unknown': { severity: 'error', summary: 'A step names a personality the `personalities` map does not have.' },
   'step.duplicate-id': { severity: 'error', summary: 'Two steps have the same id.' },
+  'step.reserved-id': { severity: 'error', summary: 'A step id names a part of every object (`constructor`, `__proto__`, `prototype`...), which templates cannot read.' },
   'step.unknown-dependency': { severity: 'error', summary: 'A dependency names no step.' },
   'step.self-dependency': { severity: 'error', summary: 'A step depends on itself.' },
   'step.duplicate-dependency': { severity: 'warning', summary: 'A dependency is listed twice.' },

@@ -1,5 +1,6 @@
 // Semantic checks of steps: ids, dependencies, jumps, tools, actions and their parameters, loops,
 // models, experts, personalities, products; and the plan of every step list with its cycles.
+import { FORBIDDEN_KEYS } from '../template/values';
 import { exactSpan, stringOffsets, valueRange } from '../parse/yamlDocument';
 import { buildPlan } from '../plan/plan';
 import type { Finding, Pipeline, Plan, PlanEdge, Range, Step, ValuePath } from '../spec/types';
@@ -44,6 +45,10 @@ export function indexSteps(pipeline: Pipeline, sink: FindingSink | null, referen
     for (const step of ctx.steps) {
       const idRange = idRangeOf(step, !ctx.parent);
       const prior = index.get(step.id);
+      // the template engine refuses these names (they reach an object's prototype), so no template could read such a step
+      if (FORBIDDEN_KEYS.has(step.id)) {
+        sink?.atValue('step.reserved-id', `Step id '${step.id}' names a part of every object, which templates cannot read: choose another id.`, [...step.path, 'id'], { step: step.id });
+      }
       if (prior) {
         sink?.atValue('step.duplicate-id', `Step id '${step.id}' is already used by another step; ids must be unique.`, [...step.path, 'id'], {
           step: step.id,

@@ -191,6 +191,14 @@ const CASES: Case[] = [
     ],
   },
   {
+    name: "reservedId",
+    text: S('id: x', 'steps:', ...step('constructor'), ...step('__proto__'), ...step('toString')),
+    expect: [
+      ["step.reserved-id","error","Step id 'constructor' names a part of every object, which templates cannot read: choose another id.","2:8-2:19"],
+      ["step.reserved-id","error","Step id '__proto__' names a part of every object, which templates cannot read: choose another id.","5:8-5:17"],
+    ],
+  },
+  {
     name: "deps",
     text: S('id: x', 'steps:', ...step('alpha'), ...step('b', '    dependencies: [alpah, b, alpha, alpha]'), ...step('c', '    depends_on: "alpha, zeta"')),
     expect: [
