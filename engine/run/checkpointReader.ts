@@ -5,6 +5,15 @@ import * as path from 'node:path';
 import type { ResultDocument, RunStatus, StepResult } from './events';
 import { CHECKPOINT_FORMAT, JOURNAL_FILE, recentFile, runDir, runsDir, STATE_DIR, type Checkpoint } from './runFiles';
 
+const STATUSES = new Set(['pending', 'running', 'completed', 'skipped', 'failed', 'cancelled']);
+
+/** `[key, result]` as the checkpoint store appends it: a step key and a result with a known status, `success` and `attempts`. */
+function isResultLine(x: unknown): x is [string, StepResult] {
+  if (!Array.isArray(x) || x.length !== 2 || typeof x[0] !== 'string' || !x[0]) return false;
+  const r = x[1] as Record<string, unknown> | null;
+  return r !== null && typeof r === 'object' && !Array.isArray(r) && STATUSES.has(r.status as string) && 'success' in r && typeof r.attempts === 'number';
+}
+
 /** Reads journal lines in chunks (the file may be bigger than one string can be). */
 function readJournal(file: string, into: Record<string, StepResult>): void {
   if (!existsSync(file)) return;
@@ -20,8 +29,10 @@ function readJournal(file: string, into: Record<string, StepResult>): void {
       rest = lines.pop()!;
       for (const line of lines) {
         if (!line) continue;
-        const [k, r] = JSON.parse(line) as [string, StepResult];
-        into[k] = r;
+        const entry = JSON.parse(line) as unknown;
+        // run state is recognised by its shape, not only by its file's name: a step's key and its result
+        if (!isResultLine(entry)) throw new Error(`${path.basename(file)} holds a line that is not a step's result: ${JSON.stringify(line.slice(0, 80))}`);
+        into[entry[0]] = entry[1];
       }
     }
     // a last line without its newline was torn by a crash mid-append: it never counted

@@ -7,6 +7,8 @@ import type { RunStatus, StepResult } from './events';
 export const STATE_DIR = '.orchestrator';
 export const CHECKPOINT_FORMAT = 1;
 export const JOURNAL_FILE = 'journal.jsonl';
+/** The subfolder of a run's folder that `products` are written in: never beside the run's own state. */
+export const PRODUCTS_DIR = 'products';
 
 /** The file of results recorded after the whole checkpoint of this generation. */
 export function recentFile(dir: string, generation: number): string {

@@ -17,6 +17,7 @@ import { fallbacksFor, ModelChainError } from '../models/fallback';
 import { writeProducts } from '../models/products';
 import { hasAutoTags, resolveRuntimeTags } from '../auto/runtime';
 import { runDir } from './checkpointStore';
+import { PRODUCTS_DIR } from './runFiles';
 import * as path from 'node:path';
 import { AttemptSignal, cancellationOf } from './attemptSignal';
 import { callAction, message, modelFor } from './actionCall';
@@ -361,7 +362,8 @@ class StepRun {
         try {
           const dir = runDir(ctx.cwd, ctx.executionId);
           const files = Object.fromEntries(Object.entries(step.products).map(([v, rel]) => [v, String(renderValue(rel, this.scope))]));
-          r.products = writeProducts(dir, files, vars).map((f) => path.relative(dir, f));
+          // in their own subfolder: a model's answer is never written where the run's state lives
+          r.products = writeProducts(path.join(dir, PRODUCTS_DIR), files, vars).map((f) => path.relative(dir, f));
         } catch (e) {
           Object.assign(r, { result: null, error: ctx.redactor.text(message(e)), error_type: errorTypeOf(e) });
           delete r.vars;

@@ -165,7 +165,7 @@ describe('orc run --replay of a pipeline whose steps choose their model (require
     assert.deepEqual(b.outputs, a.outputs);
     assert.deepEqual(Object.fromEntries(Object.entries(b.steps).map(([id, r]) => [id, [r.model, r.model_reason]])), Object.fromEntries(Object.entries(a.steps).map(([id, r]) => [id, [r.model, r.model_reason]])));
     assert.equal(b.steps.plan_questions.model, 'openai:gpt-4o-mini');
-    const report = (doc: ResultDocument) => fs.readFileSync(path.join(dir, '.orchestrator', 'runs', doc.execution_id, 'report.md'), 'utf8');
+    const report = (doc: ResultDocument) => fs.readFileSync(path.join(dir, '.orchestrator', 'runs', doc.execution_id, 'products', 'report.md'), 'utf8');
     assert.equal(report(b), report(a));
     assert.equal(report(b), 'body from the loopback server');
   });

@@ -63,7 +63,7 @@ steps:
     const r = await orcAsync(['run', 'p.pipeline.yaml', '--json'], { cwd: dir, env });
     assert.equal(r.code, 0, r.stderr);
     const doc = JSON.parse(r.stdout) as { execution_id: string; steps: Record<string, { vars: Record<string, string> }> };
-    assert.equal(fs.readFileSync(path.join(dir, '.orchestrator', 'runs', doc.execution_id, 'report.md'), 'utf8'), 'the key is [redacted: OPENAI_API_KEY].');
+    assert.equal(fs.readFileSync(path.join(dir, '.orchestrator', 'runs', doc.execution_id, 'products', 'report.md'), 'utf8'), 'the key is [redacted: OPENAI_API_KEY].');
     assert.equal(doc.steps.s.vars.body, 'the key is [redacted: OPENAI_API_KEY].');
     assertNoKey(dir, [r.stdout, r.stderr]);
   });

@@ -171,9 +171,9 @@ steps:
 `);
     assert.equal(doc.steps.s.status, 'completed', String(doc.steps.s.error));
     const runFolder = path.join(dir, '.orchestrator', 'runs', doc.execution_id);
-    assert.deepEqual(doc.steps.s.products, ['out/report.md', 'meta.json']);
-    assert.equal(fs.readFileSync(path.join(runFolder, 'out', 'report.md'), 'utf8'), '# Report\n\nText ü.\n');
-    assert.equal(fs.readFileSync(path.join(runFolder, 'meta.json'), 'utf8'), '{\n  "n": 1\n}\n');
+    assert.deepEqual(doc.steps.s.products, ['products/out/report.md', 'products/meta.json']);
+    assert.equal(fs.readFileSync(path.join(runFolder, 'products', 'out', 'report.md'), 'utf8'), '# Report\n\nText ü.\n');
+    assert.equal(fs.readFileSync(path.join(runFolder, 'products', 'meta.json'), 'utf8'), '{\n  "n": 1\n}\n');
   });
 
   it('a product outside the run folder is refused before anything is written', () => {
@@ -471,8 +471,8 @@ describe('models: orc run examples/research.pipeline.yaml against each provider 
       assert.equal(r.code, 0, r.stderr);
       const doc = JSON.parse(r.stdout) as ResultDocument;
       const folder = path.join(dir, '.orchestrator', 'runs', doc.execution_id);
-      assert.equal(fs.readFileSync(path.join(folder, 'report.md'), 'utf8'), 'body from the loopback server');
-      assert.equal(fs.readFileSync(path.join(folder, 'summary.md'), 'utf8'), 'summary from the loopback server');
+      assert.equal(fs.readFileSync(path.join(folder, 'products', 'report.md'), 'utf8'), 'body from the loopback server');
+      assert.equal(fs.readFileSync(path.join(folder, 'products', 'summary.md'), 'utf8'), 'summary from the loopback server');
       assert.equal(server.requests.length, 5);
       assert.ok(server.requests.every((q) => q.path.startsWith(route)), server.requests.map((q) => q.path).join(', '));
       // the key travelled to the server, and nowhere else
@@ -489,8 +489,8 @@ describe('models: orc run examples/research.pipeline.yaml against each provider 
     const doc = JSON.parse(r.stdout) as ResultDocument;
     const folder = path.join(dir, '.orchestrator', 'runs', doc.execution_id);
     assert.deepEqual(doc.outputs, { headline: 'H', breaking: false });
-    assert.equal(fs.readFileSync(path.join(folder, 'release-0.2.0.md'), 'utf8'), '# 0.2.0\n\n- a\n');
-    assert.equal(fs.readFileSync(path.join(folder, 'highlights.json'), 'utf8'), '[\n  "a",\n  "b",\n  "c"\n]\n');
+    assert.equal(fs.readFileSync(path.join(folder, 'products', 'release-0.2.0.md'), 'utf8'), '# 0.2.0\n\n- a\n');
+    assert.equal(fs.readFileSync(path.join(folder, 'products', 'highlights.json'), 'utf8'), '[\n  "a",\n  "b",\n  "c"\n]\n');
     const sys = (server.requests[0].body.messages as { role: string; content: string }[])[0];
     assert.deepEqual(sys, { role: 'system', content: 'You write short, precise release notes for developers. No marketing words.' });
   });
