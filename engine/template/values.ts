@@ -55,6 +55,23 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
  * A symbol, so the mark is never data: not a key, not serialized, not in a checkpoint. */
 export const FALLTHROUGH = Symbol('fallthrough');
 
+/** Marks a mapping that prints as one of its fields: a step's record prints as its result
+ * (`{{ search }}` is `{{ search.result }}`, as in ContextLab), while `search.status` and the other
+ * fields still read. A symbol, like FALLTHROUGH: never data. */
+export const PRINTS_AS = Symbol('prints as');
+
+export function printsAs<T extends object>(obj: T, field: string): T {
+  if (!Object.prototype.hasOwnProperty.call(obj, PRINTS_AS)) Object.defineProperty(obj, PRINTS_AS, { value: field });
+  return obj;
+}
+
+/** The value a marked mapping stands for when printed or used whole; anything else as it is. */
+export function printedValue(v: unknown): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  const via = (v as { [PRINTS_AS]?: string })[PRINTS_AS];
+  return via === undefined ? v : (v as Record<string, unknown>)[via];
+}
+
 export function fallThrough<T extends object>(obj: T, field: string): T {
   if (!Object.prototype.hasOwnProperty.call(obj, FALLTHROUGH)) Object.defineProperty(obj, FALLTHROUGH, { value: field });
   return obj;
@@ -167,6 +184,8 @@ export function repr(v: unknown, limit = LIMITS.maxString): string {
 
 /** Python's str(): what `{{ value }}` prints. */
 export function str(v: unknown): string {
+  if (typeof v === 'string') return v;
+  v = printedValue(v);
   if (typeof v === 'string') return v;
   if (v === null || v === undefined) return 'None';
   if (v === true) return 'True';
