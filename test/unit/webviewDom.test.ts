@@ -172,7 +172,7 @@ describe('webview: the DOM the extension and the workbench tests read', function
           tokens_out: 5,
           result: 'From Llama.',
           models_tried: [
-            { model: 'anthropic:claude-sonnet-4-5', outcome: 'passed-over', reason: 'no key (ANTHROPIC_API_KEY is not set)', tokens_in: 0, tokens_out: 0, cost_usd: 0 },
+            { model: 'anthropic:claude-sonnet-4-5', outcome: 'passed-over', reason: 'not configured', error: "No API key for provider 'anthropic': set ANTHROPIC_API_KEY (or store one in the editor)", error_type: 'ConfigurationError', tokens_in: 0, tokens_out: 0, cost_usd: 0 },
             { model: 'openai:gpt-4o', outcome: 'passed-over', reason: 'provider failure (HTTP 503), retries spent', error: 'openai answered HTTP 503', error_type: 'ProviderError', tokens_in: 0, tokens_out: 0, cost_usd: 0 },
             { model: 'huggingface:meta-llama/Llama-3.3-70B-Instruct', outcome: 'answered', tokens_in: 20, tokens_out: 5, cost_usd: 0.000022 },
           ],
@@ -187,10 +187,12 @@ describe('webview: the DOM the extension and the workbench tests read', function
     assert.equal(await p.textContent('[data-testid="step-facts"]'), 'model huggingface:meta-llama/Llama-3.3-70B-Instruct · 20 in / 5 out tokens');
     assert.deepEqual(await panel.locator('section h3').allTextContents(), ['Models', 'Result']);
     assert.deepEqual(await p.$$eval('[data-testid="models-tried"] li', (els) => els.map((e) => [e.getAttribute('data-outcome'), e.textContent])), [
-      ['passed-over', 'anthropic:claude-sonnet-4-5: passed over (no key (ANTHROPIC_API_KEY is not set))'],
+      ['passed-over', 'anthropic:claude-sonnet-4-5: passed over (not configured)'],
       ['passed-over', 'openai:gpt-4o: passed over (provider failure (HTTP 503), retries spent)'],
       ['answered', 'huggingface:meta-llama/Llama-3.3-70B-Instruct: answered · 20 in / 5 out tokens'],
     ]);
+    fs.mkdirSync(path.join(ROOT, 'test-artifacts'), { recursive: true });
+    await panel.screenshot({ path: path.join(ROOT, 'test-artifacts', 'step-panel-models.png') });
     // a step its one model answered: the facts say which, and there is no chain to show
     await p.click('.node[data-step-id="solo"]');
     await p.waitForSelector('.node[data-step-id="solo"][data-selected="true"]');
