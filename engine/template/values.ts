@@ -115,7 +115,11 @@ export function truthy(v: unknown): boolean {
   if (typeof v === 'number') return v !== 0 && !Number.isNaN(v);
   if (typeof v === 'string') return v.length > 0;
   if (Array.isArray(v)) return v.length > 0;
-  if (isPlainObject(v)) return Object.keys(v).length > 0;
+  if (isPlainObject(v)) {
+    // a step's record tests as its result (`{% if check %}`, `condition: check`), as it prints
+    const printed = printedValue(v);
+    return printed !== v ? truthy(printed) : Object.keys(v).length > 0;
+  }
   return true;
 }
 
@@ -195,6 +199,10 @@ export function str(v: unknown): string {
 }
 
 export function equals(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  // a step's record compares as its result (`check == false`)
+  a = printedValue(a);
+  b = printedValue(b);
   if (a === b) return true;
   if (a === null || b === null || a === undefined || b === undefined) return (a ?? null) === (b ?? null);
   if (typeof a === 'boolean' && typeof b === 'number') return (a ? 1 : 0) === b;

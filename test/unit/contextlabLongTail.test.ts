@@ -202,3 +202,43 @@ describe("ContextLab's long tail: its example pipelines' shapes", function () {
     assert.equal(only.note, 'PNG was asked for: the charts are SVG files (any browser or image viewer shows them)');
   });
 });
+
+describe("ContextLab's long tail: a bare step id in a condition", function () {
+  this.timeout(30_000);
+
+  it('tests and compares as the step\'s result: a false answer skips, braces or not', async () => {
+    const text = doc(
+      'id: bare-condition',
+      'model: openai:gpt-4o-mini',
+      'steps:',
+      '  - id: check',
+      '    action: evaluate_condition',
+      '    parameters: {condition: "Is it raining?"}',
+      '  - id: braces',
+      '    action: generate',
+      '    dependencies: [check]',
+      '    condition: "{{ check }}"',
+      '    parameters: {prompt: Umbrella}',
+      '  - id: bare',
+      '    action: generate',
+      '    dependencies: [check]',
+      '    condition: check',
+      '    parameters: {prompt: Umbrella}',
+      '  - id: compared',
+      '    action: generate',
+      '    dependencies: [check]',
+      '    condition: "{{ check == false }}"',
+      '    parameters: {prompt: Sunglasses}',
+    );
+    const a = analyze(text);
+    assert.deepEqual(a.findings.map(compact), []);
+    const models: ModelRunner = {
+      async run(req) {
+        return { value: req.action === 'evaluate_condition' ? false : 'ok', model: req.model, tokens_in: 1, tokens_out: 1, cost_usd: 0 };
+      },
+    };
+    const r = await runPipeline(a, { cwd: tmpdir(), checkpoint: false, models });
+    assert.equal(r.steps.check.result, false);
+    assert.deepEqual([r.steps.braces.status, r.steps.bare.status, r.steps.compared.status], ['skipped', 'skipped', 'completed']);
+  });
+});
