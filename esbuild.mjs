@@ -25,10 +25,22 @@ const asciiOnly = {
   },
 };
 
+/**
+ * Vega (the visualization tool's charts) reaches for the native `canvas` package through
+ * vega-canvas's Node build, with a top-level await the CommonJS bundles cannot hold. The tool draws
+ * SVG, which needs no canvas: the bundles take vega-canvas's browser build, which finds none.
+ */
+const noNodeCanvas = {
+  name: 'no-node-canvas',
+  setup(build) {
+    build.onResolve({ filter: /^vega-canvas$/ }, () => ({ path: new URL('./node_modules/vega-canvas/build/vega-canvas.browser.js', import.meta.url).pathname }));
+  },
+};
+
 const builds = [
-  { ...common, entryPoints: ['engine/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20' },
-  { ...common, entryPoints: ['server/server.ts'], outfile: 'dist/server.js', platform: 'node', format: 'cjs', target: 'node20', plugins: [asciiOnly] },
-  { ...common, entryPoints: ['client/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },
+  { ...common, entryPoints: ['engine/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', plugins: [noNodeCanvas] },
+  { ...common, entryPoints: ['server/server.ts'], outfile: 'dist/server.js', platform: 'node', format: 'cjs', target: 'node20', plugins: [asciiOnly, noNodeCanvas] },
+  { ...common, entryPoints: ['client/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], plugins: [noNodeCanvas] },
   { ...common, entryPoints: ['media/webview.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022', minify: true },
   // the eval panel: its own small entry (no graph layout engine in it), the same protocol module
   { ...common, entryPoints: ['media/evalView.ts'], outfile: 'dist/evalView.js', platform: 'browser', format: 'iife', target: 'es2022', minify: true },

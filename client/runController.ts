@@ -4,7 +4,7 @@
 // and a cancellable progress notification.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { type Analysis, analyze, buildReport, type Checkpoint, CheckpointError, checkResume, DEFAULT_MAX_PARALLEL, hasErrors, InputError, isFinal, listRuns, loadCheckpoint, loadHistory, modelProvidersOf, newExecutionId, orchestratorOf, type Pipeline, planShape, predict, type Prediction, registryOrShipped, RemoteAttempts, resolveInputs, type ResultDocument, type ResumeCheck, type RunDebugger, type RunEvent, type RunListener, runPipeline, runTraced, sha256, withLockedAutoAnswers } from '../engine/api/index';
+import { type Analysis, analyze, buildReport, type Checkpoint, CheckpointError, checkResume, DEFAULT_MAX_PARALLEL, hasErrors, InputError, isFinal, listRuns, loadCheckpoint, loadHistory, chainProviders, modelChainsOf, unusableChains, newExecutionId, orchestratorOf, type Pipeline, planShape, predict, type Prediction, registryOrShipped, RemoteAttempts, resolveInputs, type ResultDocument, type ResumeCheck, type RunDebugger, type RunEvent, type RunListener, runPipeline, runTraced, sha256, withLockedAutoAnswers } from '../engine/api/index';
 import { runFolder, settings } from './configuration';
 import { EventBatcher } from './eventBatcher';
 import { editorInteraction } from './interaction';
@@ -235,9 +235,11 @@ export class RunController implements vscode.Disposable {
       const first = errors[0];
       return this.refuse(`${path.basename(uri.fsPath)} does not compile (${errors.length} error${errors.length === 1 ? '' : 's'}${first ? `; line ${first.range.start.line + 1}: ${first.message}` : ''}): nothing ran.`);
     }
-    // model steps whose provider has no key here: the editor's own model may run them instead
+    // model steps that cannot call any model of their chain here: the editor's own model may run them
+    // instead. A chain with one callable model runs (the models before it are passed over, 'not
+    // configured'); a chain of one model counts when that model cannot be called.
     const reroute = new Map<string, string>();
-    const unready = missingKeys === 'fail' ? [] : await this.models.unready(modelProvidersOf(analysis.pipeline!, settings(uri).models.default));
+    const unready = missingKeys === 'fail' ? [] : await this.blockingProviders(analysis.pipeline!, settings(uri).models.default);
     const missing = unready.map((u) => u.provider);
     if (missing.length) {
       const names = missing.join(', ');
@@ -263,6 +265,17 @@ export class RunController implements vscode.Disposable {
     const auto = await withAutoAnswers(doc, analysis, await this.models.forRun(reroute), this.log);
     if ('refused' in auto) return this.refuse(auto.refused, true, uri);
     return { doc, analysis: auto.analysis, reroute };
+  }
+
+  /** The providers that cannot be called here and that some chain cannot do without, each with why. */
+  private async blockingProviders(pipeline: Pipeline, defaultModel: string | null): Promise<{ provider: string; reason: string | null }[]> {
+    const registry = registryOrShipped(process.env.ORC_MODEL_REGISTRY || undefined);
+    const chains = modelChainsOf(pipeline, defaultModel, (m) => registry.find((r) => r.id === m)?.fallbacks);
+    const all = await this.models.unready(chainProviders(chains));
+    const reasons = new Map(all.map((u) => [u.provider, u.reason ?? 'cannot be called here']));
+    // the editor's own models (vscode:) are always there; the model layer leaves them out of `unready`
+    const blocking = new Set(unusableChains(chains, reasons).flatMap((c) => c.chain.map((m) => m.slice(0, m.indexOf(':')))));
+    return all.filter((u) => blocking.has(u.provider));
   }
 
   private start(doc: vscode.TextDocument, analysis: Analysis, how: { inputs?: Record<string, unknown>; resume?: Checkpoint; cwd?: string }, reused: string[], debug?: DebugAttachment, reroute: Map<string, string> = new Map()): Promise<ResultDocument | undefined> {

@@ -1,8 +1,9 @@
-// The step panel: the selected step's status, facts (duration, attempts, model, tokens, cost),
-// error, inputs, result, vars, streamed output, attempts and iterations.
+// The step panel: the selected step's status, facts (duration, attempts, model, tokens, cost), the
+// models of its fallback chain, error, inputs, result, vars, streamed output, attempts and iterations.
 import { el, main, panel } from './page';
 import { formatCost, formatDuration } from './runState';
 import { ui } from './viewState';
+import type { ModelTry } from '../engine/models/modelRunner';
 
 function jsonTree(value: unknown, depth = 0): HTMLElement {
   if (value === null || typeof value !== 'object') {
@@ -35,6 +36,21 @@ function section(name: string, body: HTMLElement | string): HTMLElement {
   return s;
 }
 
+const OUTCOME_WORDS: Record<ModelTry['outcome'], string> = { answered: 'answered', 'passed-over': 'passed over', failed: 'failed' };
+
+/** A fallback chain in the order its models were asked: which answered, and why each before it did not. */
+function modelsTried(tried: ModelTry[]): HTMLElement {
+  const list = el('ol', { class: 'models-tried', 'data-testid': 'models-tried' });
+  for (const t of tried) {
+    const why = t.outcome === 'answered' ? '' : ` (${t.reason ?? t.error ?? 'no reason given'})`;
+    const cost = t.tokens_in || t.tokens_out ? ` · ${t.tokens_in} in / ${t.tokens_out} out tokens` : '';
+    const li = el('li', { 'data-outcome': t.outcome, 'data-model': t.model });
+    li.append(el('strong', {}, t.model), document.createTextNode(`: ${OUTCOME_WORDS[t.outcome]}${why}${cost}`));
+    list.append(li);
+  }
+  return list;
+}
+
 /** Shows the selected step (nothing when none is, or it is not drawn); onClose is what its close button does. */
 export function renderPanel(onClose: () => void): void {
   const id = ui.saved.selected;
@@ -61,6 +77,8 @@ export function renderPanel(onClose: () => void): void {
   if (r?.cached) facts.push('from the cache');
   if (r?.skip_reason) facts.push(r.skip_reason);
   if (facts.length) panel.append(el('div', { class: 'facts', 'data-testid': 'step-facts' }, facts.join(' · ')));
+  const tried = r?.models_tried;
+  if (tried?.length && (tried.length > 1 || tried[0].outcome !== 'answered')) panel.append(section('Models', modelsTried(tried)));
   if (r?.error) {
     const err = el('div', { class: 'error', 'data-testid': 'step-error' });
     err.append(el('strong', {}, r.error_type ?? 'Error'), document.createTextNode(`: ${r.error}`));

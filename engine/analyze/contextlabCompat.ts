@@ -4,6 +4,7 @@
 import { exactSpan, writableSpan, type NodeSpan, type ParsedYaml } from '../parse/yamlDocument';
 import type { FindingFix, ValuePath } from '../spec/types';
 import type { FindingSink } from './findingSink';
+import { TOOL_SPECS } from '../toolkit/toolSpecs';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -39,6 +40,12 @@ const STEP: Record<string, Rule> = {
   },
   retry_config: { why: "retries are set with 'max_retries', or 'retry: {max_attempts, backoff, initial_delay, max_delay}'" },
   parallel: { why: "steps run in parallel whenever their dependencies allow; 'max_parallel' bounds a for_each loop" },
+  outputs: {
+    why: "a step's result is what its action returns (read its fields as '<step>.result.<field>'); a pipeline's outputs are the top-level 'outputs'",
+  },
+  add_completion_task: {
+    why: "a loop here ends as one step once every item is done (later steps wait for the loop step itself), so there is no completion task to add",
+  },
   max_concurrent: {
     why: "a for_each loop's concurrency is 'max_parallel'; the run's is 'context.max_parallel'",
     rewrite: (v, owner) => (typeof v === 'number' && has(owner, 'for_each') && !has(owner, 'max_parallel') ? { text: `max_parallel: ${v}`, title: `Rewrite as 'max_parallel: ${v}'` } : null),
@@ -156,6 +163,26 @@ export function stripContextlabKeys(value: unknown, sink: FindingSink): unknown 
   return top;
 }
 
+/**
+ * ContextLab's tool step whose `action` is a sentence (`action: Run the numbers`, `tool:
+ * python-executor`): its dispatcher calls the tool by name, so the sentence only describes the step.
+ * The tool's action is then `parameters.action` when that names one (ContextLab's tools read it
+ * there), else the tool's only action. Null when the action is a name, or when neither applies.
+ */
+function freeTextToolAction(step: Obj): { action: string; fromParameters: boolean } | null {
+  const tool = step.tool;
+  const action = step.action;
+  if (typeof tool !== 'string' || typeof action !== 'string' || !/\s/.test(action.trim())) return null;
+  if (!Object.prototype.hasOwnProperty.call(TOOL_SPECS, tool)) return null;
+  const actions = TOOL_SPECS[tool].actions;
+  if (Object.prototype.hasOwnProperty.call(actions, action)) return null;
+  const params = step.parameters;
+  const named = isObj(params) && typeof params.action === 'string' ? params.action : null;
+  if (named !== null && Object.prototype.hasOwnProperty.call(actions, named)) return { action: named, fromParameters: !Object.prototype.hasOwnProperty.call(actions[named].parameters, 'action') };
+  const names = Object.keys(actions);
+  return names.length === 1 ? { action: names[0], fromParameters: false } : null;
+}
+
 /** The keys of STEP, listed once: this runs for every step of every analysis. */
 const STEP_KEYS = Object.keys(STEP);
 
@@ -190,6 +217,17 @@ function stripSteps(list: unknown, path: ValuePath, sink: FindingSink): unknown 
         if (at && !span!.children!.has('for_each')) writableSpan(sink.parsed, [...path, i])!.children!.set('for_each', at);
       }
       delete own().foreach;
+    }
+    const toolAction = freeTextToolAction(copy);
+    if (toolAction) {
+      const c = own();
+      if (!has(c, 'description')) c.description = c.action;
+      c.action = toolAction.action;
+      if (toolAction.fromParameters) {
+        const params = { ...(c.parameters as Obj) };
+        delete params.action;
+        c.parameters = params;
+      }
     }
     // ContextLab's one-action loop: `for_each` with an `action` and no `steps` runs the action per item
     if (has(copy, 'for_each') && has(copy, 'action') && !has(copy, 'steps') && id !== null) oneActionLoop(own(), id, [...path, i], sink);

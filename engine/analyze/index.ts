@@ -34,6 +34,12 @@ export interface AnalyzeOptions {
   /** How deep inside inline documents (sub-pipelines written in a parameter) this text is. */
   inlineDepth?: number;
   /**
+   * Names of the inputs the step running this inline sub-pipeline passes it (`inputs:` of a
+   * `pipeline-executor` step). As in ContextLab, an inline sub-pipeline takes what it is passed:
+   * each name it does not declare is a parameter of it, optional, of any type.
+   */
+  passedInputs?: string[];
+  /**
    * Whether this analysis keeps what it found in each top-level step of a long document, for the
    * analysis of an edited version to reuse (default true). Keeping it is about a seventh of a long
    * document's first analysis (45 of 330 ms at 5,000 steps) and pays off only when an edit
@@ -136,6 +142,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
     const effective = stripContextlabKeys(answered, sink);
     checkSchema(effective, sink, stepIdAtPath);
     pipeline = normalizePipeline(effective, sink);
+    if (pipeline && options.passedInputs?.length) withPassedInputs(pipeline, options.passedInputs);
     if (pipeline) {
       const catalog = catalogWith(options.tools);
       // steps whose text and context are unchanged since an earlier analysis are not checked again
@@ -145,7 +152,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
       templates = t.sites;
       references.push(...t.references);
       const s = checkSteps(pipeline, sink, stepIndex, t, references, catalog, options.mcp, memo);
-      checkInlineDocuments(pipeline, sink, catalog, (inner, depth) => analyze(inner, { ...options, autoAnswers: undefined, inlineDepth: depth }).findings, options.inlineDepth ?? 0);
+      checkInlineDocuments(pipeline, sink, catalog, (inner, depth, passed) => analyze(inner, { ...options, autoAnswers: undefined, inlineDepth: depth, passedInputs: passed }).findings, options.inlineDepth ?? 0);
       plan = s.plan;
       bodyPlans = s.bodyPlans;
       const p = pipeline;
@@ -156,6 +163,16 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
   // the text the offsets of `parsed` count in (the repaired text, when the YAML was repaired)
   const analysis: Analysis = { text: parsed.text, parsed, pipeline, findings, symbols: [], references, templates, autoTags, plan, bodyPlans, stepIndex };
   return symbols ? withLazySymbols(analysis, symbols) : analysis;
+}
+
+/** Declares the inputs an inline sub-pipeline is passed and does not declare itself (see `passedInputs`). */
+function withPassedInputs(pipeline: Pipeline, names: string[]): void {
+  const declared = new Set(pipeline.parameters.map((p) => p.name));
+  for (const name of names) {
+    if (declared.has(name)) continue;
+    declared.add(name);
+    pipeline.parameters.push({ name, type: null, description: 'passed by the step that runs this sub-pipeline', required: false, default: undefined, hasDefault: false, enum: null, source: 'inputs' });
+  }
 }
 
 /** The outline is made when first read (the outline, the graph), not before the diagnostics it

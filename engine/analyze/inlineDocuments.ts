@@ -10,7 +10,7 @@ import { offsetAt } from '../parse/scalarOffsets';
 /** Inline documents nested deeper than this are not analyzed (the run bounds nesting too). */
 const MAX_DEPTH = 4;
 
-export function checkInlineDocuments(pipeline: Pipeline, sink: FindingSink, catalog: ToolCatalog, analyzeText: (text: string, depth: number) => Finding[], depth: number): void {
+export function checkInlineDocuments(pipeline: Pipeline, sink: FindingSink, catalog: ToolCatalog, analyzeText: (text: string, depth: number, passedInputs: string[]) => Finding[], depth: number): void {
   if (depth >= MAX_DEPTH) return;
   const visit = (steps: Step[]): void => {
     for (const step of steps) {
@@ -23,7 +23,9 @@ export function checkInlineDocuments(pipeline: Pipeline, sink: FindingSink, cata
         if (offsets === null) continue;
         const inner = new LineIndex(text);
         const outer = (p: Finding['range']['start']) => offsetAt(offsets, Math.min(inner.offset(p), text.length));
-        for (const f of analyzeText(text, depth + 1)) {
+        // the names the step passes it (`inputs:`), which an inline sub-pipeline takes undeclared
+        const passed = step.parameters.inputs !== null && typeof step.parameters.inputs === 'object' && !Array.isArray(step.parameters.inputs) ? Object.keys(step.parameters.inputs) : [];
+        for (const f of analyzeText(text, depth + 1, passed)) {
           const start = outer(f.range.start);
           const end = Math.max(start, f.range.end.line === f.range.start.line && f.range.end.character === f.range.start.character ? start : outer(f.range.end));
           sink.add(f.code as never, `In the inline pipeline: ${f.message}`, sink.parsed.lines.range(start, end), path, { step: step.id, suggestions: f.suggestions, severity: f.severity });

@@ -230,6 +230,7 @@ export function normalizePipeline(value: unknown, sink: FindingSink | null): Pip
     version: str(value.version),
     parameters: mergedParameters(value, sink),
     outputs: isObj(value.outputs) ? value.outputs : {},
+    ...(isObj(value.variables) ? { variables: value.variables } : {}),
     ...topModel(aliased(value, TOP_ALIASES[1], [], sink, null), value.fallbacks),
     orchestrator: str(value.orchestrator),
     experts,

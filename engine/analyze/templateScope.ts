@@ -16,7 +16,7 @@ export const LOOP_VARIABLES = ['index', 'position', 'is_first', 'is_last', 'leng
 export const WHILE_VARIABLES = ['iteration'];
 
 /** Names every template sees besides parameters and steps. */
-export const GLOBAL_NAMES = ['inputs', 'parameters', 'steps', 'execution', 'pipeline_id', 'timestamp', 'output_path'];
+export const GLOBAL_NAMES = ['inputs', 'parameters', 'steps', 'execution', 'pipeline_id', 'timestamp', 'output_path', 'variables'];
 export const EXECUTION_FIELDS = ['id', 'started_at', 'timestamp', 'date', 'time'];
 
 export const BUILTIN_FUNCTIONS = ['range', 'dict'];
@@ -44,6 +44,8 @@ export interface SiteScope {
 export class TemplateScopes {
   readonly paramNames: string[];
   readonly paramSet: Set<string>;
+  /** The names under the pipeline's `variables:`. */
+  readonly variableNames: string[];
   /** Every loop variable name used anywhere, to tell 'used outside its loop' from 'unknown'. */
   readonly allLoopVarNames = new Set<string>(['item', 'iteration', ...LOOP_VARIABLES].flatMap((n) => [n, `$${n}`]));
   private readonly sharedParams: string[];
@@ -55,6 +57,7 @@ export class TemplateScopes {
     // the names in scope, one list per context (sites kept across analyses hold them)
     this.paramNames = pipeline.parameters.map((p) => p.name);
     this.paramSet = new Set(this.paramNames);
+    this.variableNames = Object.keys(pipeline.variables ?? {});
     this.sharedParams = this.shared('parameter names', this.paramNames);
     this.collectLoopVars(pipeline.steps);
   }

@@ -258,6 +258,13 @@ function checkGlobalName(at: Site, ref: NameRef): void {
     const suggestions = suggest(String(first.key), EXECUTION_FIELDS);
     sink.atOffsets('template.unknown-name', `'execution' has no field '${first.key}': it has ${EXECUTION_FIELDS.join(', ')}.${didYouMean(suggestions)}`, fs, ft, path, { step: stepId, suggestions });
   }
+  if (name === 'variables' && !scopes.paramSet.has(name) && first && !scopes.variableNames.includes(String(first.key))) {
+    const fs = docStart(first.start);
+    const ft = docEnd(first.start, first.end);
+    const suggestions = suggest(String(first.key), scopes.variableNames);
+    const known = scopes.variableNames.length ? `the pipeline's variables are ${scopes.variableNames.map((v) => `'${v}'`).join(', ')}` : "the pipeline declares no 'variables'";
+    sink.atOffsets('template.unknown-name', `No variable '${first.key}': ${known}.${didYouMean(suggestions)}`, fs, ft, path, { step: stepId, suggestions, severity: ref.guarded ? 'warning' : 'error' });
+  }
   if ((name === 'inputs' || name === 'parameters') && first && !scopes.paramSet.has(String(first.key))) {
     const fs = docStart(first.start);
     const ft = docEnd(first.start, first.end);

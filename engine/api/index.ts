@@ -49,7 +49,7 @@ export { KEYLESS_PROVIDERS, readiness, unreachableWords } from '../models/readin
 export type { Readiness } from '../models/readiness';
 export { describeModel, registryOrShipped } from '../models/registry';
 export type { RegistryModel } from '../models/registry';
-export { modelProvidersOf } from '../models/stepModels';
+export { chainProviders, describeUnusable, modelChainsOf, modelProvidersOf, type ModelChainUse, type UnusableChain, unusableChains } from '../models/stepModels';
 export { exactSpan, formatPath, parseYaml } from '../parse/yamlDocument';
 export type { GraphDocument, GraphNode } from '../plan/graph';
 export { CheckpointError, listRuns, loadCheckpoint, runDir, runsDir, sha256 } from '../run/checkpointStore';

@@ -10,6 +10,7 @@ import { prepareAuto } from './autoCommand';
 import { terminalInteraction } from './interaction';
 import { cassetteOptions, unknownLiveSteps, type CassetteFlags } from './cassetteFlags';
 import { traceConfigOf, withRunTelemetry } from './runTelemetry';
+import { unusableChainsMessage } from './modelCheck';
 
 export interface RunIO {
   out(s: string): void;
@@ -81,6 +82,15 @@ export interface TraceOptions {
 
 async function execute(a: Analysis, options: RunOptions, json: boolean, style: Style, io: RunIO, human: HumanOptions = { answers: new Map(), yes: false }, distributed?: DistributedOptions, traces: TraceOptions = {}): Promise<number> {
   traceConfigOf(traces.traceEndpoint, () => {}); // a bad endpoint is said before anything starts
+  // a fallback chain with no model callable here is refused before any step runs (on workers, the
+  // workers' keys count; a replay calls no model)
+  if (!distributed && options.cassette?.mode !== 'replay') {
+    const unusable = await unusableChainsMessage(a, process.env);
+    if (unusable) {
+      io.err(`orc: a model step could not run, so nothing ran:\n${unusable}`);
+      return EXIT.compile;
+    }
+  }
   let remote: RemoteAttempts | undefined;
   if (distributed) {
     const source = options.source ?? '';

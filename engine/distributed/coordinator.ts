@@ -372,7 +372,7 @@ export class RemoteAttempts implements AttemptExecutor {
       format: JOB_FORMAT,
       runId: run.executionId,
       pipelineSha256: this.options.pipelineSha256,
-      pipeline: { id: pl.id, experts: pl.experts, model: pl.model, selectionSchema: pl.selectionSchema, personalities: pl.personalities },
+      pipeline: { id: pl.id, experts: pl.experts, model: pl.model, ...(pl.modelChain ? { modelChain: pl.modelChain } : {}), ...(pl.fallbacks ? { fallbacks: pl.fallbacks } : {}), selectionSchema: pl.selectionSchema, personalities: pl.personalities },
       defaultModel: run.defaultModel,
       cwd: run.cwd,
       workspace: run.workspace,
@@ -419,6 +419,7 @@ export class RemoteAttempts implements AttemptExecutor {
     const f = v.figures;
     if (f.model) r.model = f.model;
     if (f.model_reason) r.model_reason = f.model_reason;
+    if (f.models_tried) r.models_tried = f.models_tried;
     if (f.latency_ms !== undefined) r.latency_ms = (r.latency_ms ?? 0) + f.latency_ms;
     if (f.limiter_wait_ms !== undefined) r.limiter_wait_ms = (r.limiter_wait_ms ?? 0) + f.limiter_wait_ms;
     r.tokens_in += f.tokens_in;

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { Pipeline, Step } from '../spec/types';
 import type { ToolOutcome } from '../toolkit/runtime';
-import type { ModelCallRecord } from '../models/modelRunner';
+import type { ModelCallRecord, ModelTry } from '../models/modelRunner';
 
 /** The queue steps go to unless `--queue` names another. */
 export const DEFAULT_QUEUE = 'orc-steps';
@@ -28,7 +28,7 @@ export const PUBLISHED_TTL_S = 7 * 24 * 3600;
 export const COORDINATOR_TOOLS = new Set(['pipeline', 'pipeline-executor', 'user-prompt', 'approval-gate', 'feedback-collection', 'mcp-server', 'mcp-memory', 'sql']);
 
 /** The pipeline fields a step's action reads besides the step. */
-export type JobPipeline = Pick<Pipeline, 'id' | 'experts' | 'model' | 'selectionSchema' | 'personalities'>;
+export type JobPipeline = Pick<Pipeline, 'id' | 'experts' | 'model' | 'modelChain' | 'fallbacks' | 'selectionSchema' | 'personalities'>;
 
 /** One attempt of one step in a job: what differs between the attempts a job carries. */
 export interface AttemptData {
@@ -74,6 +74,8 @@ export interface StepJobData {
 export interface AttemptFigures {
   model?: string | null;
   model_reason?: string;
+  /** The fallback chain's models, in order, and what each did (the step result's `models_tried`). */
+  models_tried?: ModelTry[];
   latency_ms?: number;
   limiter_wait_ms?: number;
   tokens_in: number;

@@ -363,7 +363,7 @@ export class StepWorker {
       flush();
       await sending;
     }
-    const figures = { model: r.model, ...(r.model_reason ? { model_reason: r.model_reason } : {}), ...(r.latency_ms !== undefined ? { latency_ms: r.latency_ms } : {}), ...(r.limiter_wait_ms !== undefined ? { limiter_wait_ms: r.limiter_wait_ms } : {}), tokens_in: r.tokens_in, tokens_out: r.tokens_out, cost_usd: r.cost_usd };
+    const figures = { model: r.model, ...(r.model_reason ? { model_reason: r.model_reason } : {}), ...(r.models_tried ? { models_tried: r.models_tried } : {}), ...(r.latency_ms !== undefined ? { latency_ms: r.latency_ms } : {}), ...(r.limiter_wait_ms !== undefined ? { limiter_wait_ms: r.limiter_wait_ms } : {}), tokens_in: r.tokens_in, tokens_out: r.tokens_out, cost_usd: r.cost_usd };
     const ms = performance.now() - t0;
     const took = `${Math.round(ms)} ms`;
     if (outcome) {

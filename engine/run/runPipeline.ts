@@ -290,7 +290,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
 
   announceRun(analysis, options, emitter, executionId, checkpoint);
   const prediction = predictRun(analysis, options, emitter, cwd, maxParallel, inputs);
-  const scope = new ListScope(rootScope(inputs, pipeline.id, executionInfo(executionId, started)), {}, inputs);
+  const scope = new ListScope(rootScope(inputs, pipeline.id, executionInfo(executionId, started), pipeline.variables), {}, inputs);
   const outcome = await new StepListRunner(ctx, pipeline.steps, plan, scope, '', [])
     .run()
     .finally(() => {
@@ -353,7 +353,8 @@ async function runNestedPipeline(
   }
   const extra = parent.tools ? Object.fromEntries(Object.entries(parent.tools).map(([k, t]) => [k, t.spec])) : undefined;
   // analyzed as a pipeline of its own: one that does not compile fails the step with its first error
-  const a = analyze(text, { tools: extra });
+  // an inline one takes the inputs it is passed, declared or not, as in ContextLab
+  const a = analyze(text, { tools: extra, ...(inline ? { passedInputs: Object.keys(inputs) } : {}) });
   if (hasErrors(a.findings)) {
     const first = a.findings.find((f) => f.severity === 'error')!;
     throw new ToolError(`Nested pipeline does not compile: ${name}:${first.range.start.line + 1}:${first.range.start.character + 1}: ${first.message}`, 'ValueError');

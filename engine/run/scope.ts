@@ -1,6 +1,6 @@
 // What names a template sees at run time: parameters, step results, loop variables, execution.
 import type { Scope } from '../template/index';
-import { fallThrough } from '../template/values';
+import { fallThrough, printsAs } from '../template/values';
 import type { StepResult } from './events';
 
 export interface ExecutionInfo {
@@ -18,11 +18,12 @@ export function executionInfo(id: string, started: Date): ExecutionInfo {
 
 /**
  * Marks a step result for templates: `step.field` reads the result's field when the step itself has
- * none (`search.total_results`). Done where a result becomes visible to templates (a list's `steps`,
+ * none (`search.total_results`), and `{{ step }}` prints (and, used whole, is) the step's result, as
+ * ContextLab renders a bare step id. Done where a result becomes visible to templates (a list's `steps`,
  * a loop's `iterations`), not for every result: the mark costs more than a short step's scheduling.
  */
 export function markStepResult(r: StepResult): StepResult {
-  return fallThrough(r, 'result');
+  return printsAs(fallThrough(r, 'result'), 'result');
 }
 
 /** Names of one step list: its steps' results so far, and its loop variables. */
@@ -76,8 +77,10 @@ export class ListScope implements Scope {
 export const DEFAULT_OUTPUT_PATH = 'output';
 
 /** The outermost scope: parameters and execution facts. */
-export function rootScope(inputs: Record<string, unknown>, pipelineId: string, execution: ExecutionInfo): Scope {
+export function rootScope(inputs: Record<string, unknown>, pipelineId: string, execution: ExecutionInfo, variables: Record<string, unknown> = {}): Scope {
   const globals: Record<string, unknown> = { inputs, parameters: inputs, execution, pipeline_id: pipelineId };
+  // ContextLab's top-level `variables:` (a parameter of that name wins, as for the other globals)
+  if (!Object.prototype.hasOwnProperty.call(inputs, 'variables')) globals.variables = variables;
   return {
     lookup(name) {
       if (Object.prototype.hasOwnProperty.call(globals, name)) return { found: true, value: globals[name] };

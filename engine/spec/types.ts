@@ -156,6 +156,8 @@ export interface Pipeline {
   version: string | null;
   parameters: ParameterDecl[];
   outputs: Record<string, unknown>;
+  /** `variables:` (ContextLab's): values templates read as `variables.<name>`, as written. */
+  variables?: Record<string, unknown>;
   model: string | null;
   /** The top-level `model:` written as a list (a fallback chain); `model` is the first. */
   modelChain?: string[];

@@ -3,6 +3,7 @@
 import type { Expr, TemplateAst } from './ast';
 import { TemplateSyntaxError } from './ast';
 import { evaluateExpression, renderTemplate, type Scope } from './evaluate';
+import { printedValue } from './values';
 import { hasTemplateSyntax, parseExpression, parseTemplate } from './parser';
 
 export { TemplateSyntaxError } from './ast';
@@ -41,7 +42,8 @@ export function compileTemplate(source: string): CompiledTemplate {
 export function renderValue(source: string, scope: Scope): unknown {
   if (!hasTemplateSyntax(source)) return source;
   const t = compileTemplate(source);
-  if (t.single) return evaluateExpression(t.single, source, scope);
+  // a step's record used whole is its result, as it prints (`data: "{{ load }}"`)
+  if (t.single) return printedValue(evaluateExpression(t.single, source, scope));
   return renderTemplate(t.ast, source, scope);
 }
 

@@ -55,6 +55,23 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
  * A symbol, so the mark is never data: not a key, not serialized, not in a checkpoint. */
 export const FALLTHROUGH = Symbol('fallthrough');
 
+/** Marks a mapping that prints as one of its fields: a step's record prints as its result
+ * (`{{ search }}` is `{{ search.result }}`, as in ContextLab), while `search.status` and the other
+ * fields still read. A symbol, like FALLTHROUGH: never data. */
+export const PRINTS_AS = Symbol('prints as');
+
+export function printsAs<T extends object>(obj: T, field: string): T {
+  if (!Object.prototype.hasOwnProperty.call(obj, PRINTS_AS)) Object.defineProperty(obj, PRINTS_AS, { value: field });
+  return obj;
+}
+
+/** The value a marked mapping stands for when printed or used whole; anything else as it is. */
+export function printedValue(v: unknown): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  const via = (v as { [PRINTS_AS]?: string })[PRINTS_AS];
+  return via === undefined ? v : (v as Record<string, unknown>)[via];
+}
+
 export function fallThrough<T extends object>(obj: T, field: string): T {
   if (!Object.prototype.hasOwnProperty.call(obj, FALLTHROUGH)) Object.defineProperty(obj, FALLTHROUGH, { value: field });
   return obj;
@@ -98,7 +115,11 @@ export function truthy(v: unknown): boolean {
   if (typeof v === 'number') return v !== 0 && !Number.isNaN(v);
   if (typeof v === 'string') return v.length > 0;
   if (Array.isArray(v)) return v.length > 0;
-  if (isPlainObject(v)) return Object.keys(v).length > 0;
+  if (isPlainObject(v)) {
+    // a step's record tests as its result (`{% if check %}`, `condition: check`), as it prints
+    const printed = printedValue(v);
+    return printed !== v ? truthy(printed) : Object.keys(v).length > 0;
+  }
   return true;
 }
 
@@ -168,6 +189,8 @@ export function repr(v: unknown, limit = LIMITS.maxString): string {
 /** Python's str(): what `{{ value }}` prints. */
 export function str(v: unknown): string {
   if (typeof v === 'string') return v;
+  v = printedValue(v);
+  if (typeof v === 'string') return v;
   if (v === null || v === undefined) return 'None';
   if (v === true) return 'True';
   if (v === false) return 'False';
@@ -176,6 +199,10 @@ export function str(v: unknown): string {
 }
 
 export function equals(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  // a step's record compares as its result (`check == false`)
+  a = printedValue(a);
+  b = printedValue(b);
   if (a === b) return true;
   if (a === null || b === null || a === undefined || b === undefined) return (a ?? null) === (b ?? null);
   if (typeof a === 'boolean' && typeof b === 'number') return (a ? 1 : 0) === b;

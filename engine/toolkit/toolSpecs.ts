@@ -18,6 +18,7 @@ import { imageAnalysisSpec, imageGenerationSpec, multiModelRoutingSpec, promptOp
 export type { ActionSpec, ParamSpec, ToolSpec } from './toolSpec';
 export { inlineDocumentParams } from './toolSpec';
 import type { ActionSpec, ParamSpec, ToolSpec } from './toolSpec';
+import { visualizationSpec } from './specs/visualization';
 
 const path = (description: string): ParamSpec => ({ type: 'string', required: true, description });
 
@@ -129,6 +130,7 @@ export const TOOL_SPECS: Record<string, ToolSpec> = table<ToolSpec>({
   'pdf-compiler': pdfCompilerSpec,
   sql: sqlSpec,
   'object-storage': objectStorageSpec,
+  visualization: visualizationSpec,
 });
 
 /** Actions that need no tool: each calls a model. */

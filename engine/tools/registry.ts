@@ -19,6 +19,7 @@ import { imageAnalysisTool, imageGenerationTool, multiModelRoutingTool, promptOp
 import { webSearchTool } from './webSearch';
 import { sqlTool } from './sql/tool';
 import { objectStorageTool } from './objectStorage/tool';
+import { visualizationTool } from './visualization';
 
 export const BUILTIN_TOOLS: Record<string, ToolDefinition> = {
   filesystem: filesystemTool,
@@ -46,4 +47,5 @@ export const BUILTIN_TOOLS: Record<string, ToolDefinition> = {
   'pdf-compiler': pdfCompilerTool,
   sql: sqlTool,
   'object-storage': objectStorageTool,
+  visualization: visualizationTool,
 };

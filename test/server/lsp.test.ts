@@ -100,7 +100,7 @@ describe('language server over stdio', function () {
   it('completes step ids in dependencies, tools, and the actions of the step\'s tool', async () => {
     assert.deepEqual(labels(await lsp.request('textDocument/completion', { textDocument: { uri: URI }, position: pos(11, 21) })), ['save']);
     const tools = labels(await lsp.request('textDocument/completion', { textDocument: { uri: URI }, position: pos(15, 10) }));
-    assert.deepEqual(tools, ['approval-gate', 'data', 'data-processing', 'feedback-collection', 'filesystem', 'headless-browser', 'http', 'image-analysis', 'image-generation', 'mcp-memory', 'mcp-server', 'multi-model-routing', 'object-storage', 'pdf-compiler', 'pipeline', 'pipeline-executor', 'prompt-optimization', 'python-executor', 'report-generator', 'sql', 'task-delegation', 'terminal', 'user-prompt', 'validation', 'web-search']);
+    assert.deepEqual(tools, ['approval-gate', 'data', 'data-processing', 'feedback-collection', 'filesystem', 'headless-browser', 'http', 'image-analysis', 'image-generation', 'mcp-memory', 'mcp-server', 'multi-model-routing', 'object-storage', 'pdf-compiler', 'pipeline', 'pipeline-executor', 'prompt-optimization', 'python-executor', 'report-generator', 'sql', 'task-delegation', 'terminal', 'user-prompt', 'validation', 'visualization', 'web-search']);
     const actions = labels(await lsp.request('textDocument/completion', { textDocument: { uri: URI }, position: pos(16, 12) }));
     assert.deepEqual(actions, ['append', 'copy', 'delete', 'exists', 'list', 'move', 'read', 'write']);
   });

@@ -630,12 +630,14 @@ steps:
       assert.ok(!fs.existsSync(path.join(dir, 'late')));
     });
 
-    it('refuses a pipeline path outside the workspace, and an input the sub-pipeline does not declare', () => {
+    it('refuses a pipeline path outside the workspace, and an input a sub-pipeline file does not declare', () => {
       fs.writeFileSync(path.join(outside, 'other.yaml'), 'id: other\nsteps:\n  - id: a\n    tool: terminal\n    action: execute\n    parameters: {command: "touch pwned"}\n');
+      // a sub-pipeline file declares its parameters (an inline one takes what it is passed, as in ContextLab: contextlabLongTail.test.ts)
+      fs.writeFileSync(path.join(dir, 'c.yaml'), "id: c\nsteps:\n  - id: a\n    tool: terminal\n    action: execute\n    parameters: {command: 'touch ran'}\n");
       const given = `../${path.basename(outside)}/other.yaml`;
       const { code, doc } = run(
         'pe5.pipeline.yaml',
-        `id: pe5\nsteps:\n  - id: escape\n    tool: pipeline-executor\n    action: execute\n    parameters: {pipeline: "${given}"}\n  - id: undeclared\n    tool: pipeline-executor\n    action: execute\n    parameters:\n      inputs: {raw: 1}\n      pipeline: "id: c\\nsteps:\\n  - id: a\\n    tool: terminal\\n    action: execute\\n    parameters: {command: 'touch ran'}\\n"\n`,
+        `id: pe5\nsteps:\n  - id: escape\n    tool: pipeline-executor\n    action: execute\n    parameters: {pipeline: "${given}"}\n  - id: undeclared\n    tool: pipeline-executor\n    action: execute\n    parameters:\n      inputs: {raw: 1}\n      pipeline: c.yaml\n`,
       );
       assert.equal(code, 1);
       assert.deepEqual([doc.steps.escape.status, doc.steps.escape.error_type, doc.steps.escape.error], ['failed', 'PermissionError', `Path escapes the workspace: ${given}`]);

@@ -156,6 +156,52 @@ describe('webview: the DOM the extension and the workbench tests read', function
     assert.deepEqual(rendered.statuses, { each: 'running', fetch: 'completed', first: 'retrying', second: 'pending', report: 'failed', handler: 'skipped' });
   });
 
+  it("the step panel shows which model of a fallback chain answered, and why each before it did not", async () => {
+    const p = await open();
+    await post(p, { type: 'graph', uri: 'file:///w/chain.pipeline.yaml', pipelineId: 'chain', graph: { nodes: [node('ask'), node('solo')], edges: [] }, problem: null });
+    await p.waitForSelector('.node[data-step-id="solo"][data-status]');
+    await post(p, { type: 'run-reset', runId: 'r-chain', reused: [] });
+    await post(p, {
+      type: 'run-events',
+      runId: 'r-chain',
+      events: [
+        { type: 'run-started', time: Date.now() - 1000, executionId: 'r-chain', pipelineId: 'chain', steps: ['ask', 'solo'], levels: [], resumed: false },
+        ended('ask', 'completed', {
+          model: 'huggingface:meta-llama/Llama-3.3-70B-Instruct',
+          tokens_in: 20,
+          tokens_out: 5,
+          result: 'From Llama.',
+          models_tried: [
+            { model: 'anthropic:claude-sonnet-4-5', outcome: 'passed-over', reason: 'not configured', error: "No API key for provider 'anthropic': set ANTHROPIC_API_KEY (or store one in the editor)", error_type: 'ConfigurationError', tokens_in: 0, tokens_out: 0, cost_usd: 0 },
+            { model: 'openai:gpt-4o', outcome: 'passed-over', reason: 'provider failure (HTTP 503), retries spent', error: 'openai answered HTTP 503', error_type: 'ProviderError', tokens_in: 0, tokens_out: 0, cost_usd: 0 },
+            { model: 'huggingface:meta-llama/Llama-3.3-70B-Instruct', outcome: 'answered', tokens_in: 20, tokens_out: 5, cost_usd: 0.000022 },
+          ],
+        }),
+        ended('solo', 'completed', { model: 'openai:gpt-4o-mini', tokens_in: 3, tokens_out: 4, result: 'ok', models_tried: [{ model: 'openai:gpt-4o-mini', outcome: 'answered', tokens_in: 3, tokens_out: 4, cost_usd: 0 }] }),
+      ],
+    });
+    await p.waitForSelector('.node[data-step-id="solo"][data-status="completed"]');
+    await p.click('.node[data-step-id="ask"]');
+    await p.waitForSelector('[data-testid="models-tried"]');
+    const panel = p.locator('[data-testid="step-panel"]');
+    assert.equal(await p.textContent('[data-testid="step-facts"]'), 'model huggingface:meta-llama/Llama-3.3-70B-Instruct · 20 in / 5 out tokens');
+    assert.deepEqual(await panel.locator('section h3').allTextContents(), ['Models', 'Result']);
+    assert.deepEqual(await p.$$eval('[data-testid="models-tried"] li', (els) => els.map((e) => [e.getAttribute('data-outcome'), e.textContent])), [
+      ['passed-over', 'anthropic:claude-sonnet-4-5: passed over (not configured)'],
+      ['passed-over', 'openai:gpt-4o: passed over (provider failure (HTTP 503), retries spent)'],
+      ['answered', 'huggingface:meta-llama/Llama-3.3-70B-Instruct: answered · 20 in / 5 out tokens'],
+    ]);
+    fs.mkdirSync(path.join(ROOT, 'test-artifacts'), { recursive: true });
+    await panel.screenshot({ path: path.join(ROOT, 'test-artifacts', 'step-panel-models.png') });
+    // a step its one model answered: the facts say which, and there is no chain to show
+    await p.click('.node[data-step-id="solo"]');
+    await p.waitForSelector('.node[data-step-id="solo"][data-selected="true"]');
+    assert.equal(await p.textContent('[data-testid="step-facts"]'), 'model openai:gpt-4o-mini · 3 in / 4 out tokens');
+    assert.equal(await p.locator('[data-testid="models-tried"]').count(), 0);
+    assert.deepEqual((p as unknown as { errors: string[] }).errors, []);
+    await p.close();
+  });
+
   it('follows an edited graph keeping the statuses of steps that still exist, and says why there is no graph', async () => {
     const edited: GraphDocument = { nodes: [GRAPH.nodes[0], node('added'), GRAPH.nodes[2]], edges: [{ from: 'fetch', to: 'added', kind: 'explicit' }] };
     await post(page, { type: 'graph', uri: 'file:///w/a.pipeline.yaml', pipelineId: 'shapes', graph: edited, problem: null });

@@ -17,7 +17,7 @@ export const pipelineExecutorSpec: ToolSpec = {
             'The sub-pipeline: a `.yaml`/`.yml` path (relative to this pipeline\'s folder, then to the working directory), inline YAML text (several lines, or one starting `id:`), or a pipeline id found as `<id>.yaml` there or under `pipelines/` or `examples/`. Inline YAML of several lines is the sub-pipeline\'s own text, as in ContextLab: its templates are its own (not rendered by this pipeline), and the analyzer checks it as a pipeline, with findings at their place in it; pass values to it through `inputs`.',
           inlineDocument: true,
         },
-        inputs: { type: 'object', description: 'Its parameters.' },
+        inputs: { type: 'object', description: 'Its parameters. An inline sub-pipeline takes every input passed, declared or not (as in ContextLab); a file must declare them.' },
         inherit_context: { type: 'boolean', description: 'Parameters the sub-pipeline declares and `inputs` leaves out take this run\'s inputs of the same name (default true).', default: true },
         wait_for_completion: { type: 'boolean', description: 'Accepted for ContextLab; the step always waits, as its result is the sub-pipeline\'s outputs.', default: true },
         timeout: { type: 'number', description: 'Seconds before the sub-pipeline is stopped, with every command it started (default 0: no limit besides the step\'s `timeout`).', default: 0 },
