@@ -204,6 +204,62 @@ describe('telemetry: orc run with OTEL_EXPORTER_OTLP_ENDPOINT delivers the run a
     }
   });
 
+  it("Anthropic's and Gemini's model spans carry why each answer ended (finish reasons) and the answering model", async () => {
+    fs.writeFileSync(
+      path.join(dir, 'ends.pipeline.yaml'),
+      `id: ends
+steps:
+  - id: a_stream
+    action: generate
+    model: anthropic:claude-haiku-4-5
+    parameters: {prompt: "Hi", max_tokens: 5}
+  - id: a_plain
+    action: generate
+    model: anthropic:claude-haiku-4-5
+    dependencies: [a_stream]
+    parameters: {prompt: "Hi", stream: false}
+  - id: a_struct
+    action: generate_structured
+    model: anthropic:claude-haiku-4-5
+    dependencies: [a_plain]
+    parameters: {prompt: "Hi"}
+    vars: {title: The title.}
+  - id: g_stream
+    action: generate
+    model: google:gemini-2.5-flash
+    dependencies: [a_struct]
+    parameters: {prompt: "Count", max_tokens: 3}
+  - id: g_plain
+    action: generate
+    model: google:gemini-2.5-flash
+    dependencies: [g_stream]
+    parameters: {prompt: "Count", stream: false}
+`,
+    );
+    // the calls in order: a_stream, a_plain, a_struct, g_stream, g_plain
+    models.script.push({ stopReason: 'max_tokens' }, {}, {}, { stopReason: 'MAX_TOKENS' }, { stopReason: 'SAFETY' });
+    const r = await cli(['run', 'ends.pipeline.yaml', '--json'], { ANTHROPIC_API_KEY: 'sk-ant-test', ANTHROPIC_BASE_URL: models.origin, GEMINI_API_KEY: 'gm-test', GOOGLE_GEMINI_BASE_URL: models.origin, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.origin });
+    assert.equal(r.code, 0, r.stderr);
+    const chatOf = (step: string) => {
+      const stepSpan = receiver.spans.find((s) => s.name === `execute_tool ${step}`)!;
+      const attempt = receiver.spans.find((s) => s.parentSpanId === stepSpan.spanId)!;
+      const chats = receiver.spans.filter((s) => s.parentSpanId === attempt.spanId && s.name.startsWith('chat '));
+      assert.equal(chats.length, 1, `one model call under ${step}`);
+      const a = chats[0].attributes;
+      return [chats[0].name, a['gen_ai.provider.name'], a['gen_ai.response.model'], a['gen_ai.response.finish_reasons']];
+    };
+    assert.deepEqual(
+      ['a_stream', 'a_plain', 'a_struct', 'g_stream', 'g_plain'].map(chatOf),
+      [
+        ['chat claude-haiku-4-5', 'anthropic', 'claude-haiku-4-5', ['max_tokens']],
+        ['chat claude-haiku-4-5', 'anthropic', 'claude-haiku-4-5', ['end_turn']],
+        ['chat claude-haiku-4-5', 'anthropic', 'claude-haiku-4-5', ['tool_use']],
+        ['chat gemini-2.5-flash', 'gcp.gemini', 'loopback', ['max_tokens']],
+        ['chat gemini-2.5-flash', 'gcp.gemini', 'loopback', ['safety']],
+      ],
+    );
+  });
+
   it('off unless configured; OTEL_SDK_DISABLED=true turns it off; a bad endpoint is a usage error', async () => {
     const off = await cli(['run', EXAMPLE], { ...openai(), OTEL_EXPORTER_OTLP_ENDPOINT: receiver.origin, OTEL_SDK_DISABLED: 'true' });
     assert.equal(off.code, 0, off.stderr);
