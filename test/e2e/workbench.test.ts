@@ -299,7 +299,19 @@ steps:
     );
     assert.deepEqual(await cells('flakiest'), [['stats_demo › check', '1']]);
     assert.equal((await cells('slowest')).length, 2);
+    // the sidebar wider for the picture, so the row's figures are read whole; then back as it was
+    const bar = (await s.page.locator('.part.sidebar').boundingBox())!;
+    const drag = async (from: number, to: number) => {
+      await s.page.mouse.move(from, bar.y + bar.height / 2);
+      await s.page.mouse.down();
+      await s.page.mouse.move(to, bar.y + bar.height / 2, { steps: 8 });
+      await s.page.mouse.up();
+    };
+    await drag(bar.x + bar.width + 1, bar.x + bar.width + 260);
+    await s.page.waitForTimeout(300);
     await shot(s.page, 'telemetry-runs-stats');
+    const wide = (await s.page.locator('.part.sidebar').boundingBox())!;
+    await drag(wide.x + wide.width + 1, bar.x + bar.width);
     await s.page.keyboard.press('Control+Shift+E');
   });
 

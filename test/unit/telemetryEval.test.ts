@@ -37,7 +37,7 @@ afterEach(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const CASE_RUN = ['    invoke_workflow hello [INTERNAL]', '      execute_tool read_greeting [INTERNAL]', '        attempt 1 [INTERNAL]', '      execute_tool write_greeting [INTERNAL]', '        attempt 1 [INTERNAL]'];
+const CASE_RUN = ['    invoke_workflow hello [INTERNAL]', '      execute_tool read_greeting [INTERNAL]', '      execute_tool write_greeting [INTERNAL]'];
 
 describe('telemetry: orc eval with OTEL_EXPORTER_OTLP_ENDPOINT delivers the eval as one trace', function () {
   this.timeout(30_000);
