@@ -3,7 +3,10 @@
 // process of its own (it answers 200 and reads nothing), and with the collector down (nothing
 // listens on the port). (a) per-step overhead on 10,000 no-op steps, goal <= 5 us; (b) 1,000 steps of
 // 10 ms, goal <= 1 %. The floor: a bare OpenTelemetry SDK span (BasicTracerProvider, a
-// BatchSpanProcessor, the same exporter), per span; ours makes two spans per step (step, attempt).
+// BatchSpanProcessor, the same exporter), per span; ours makes one span per step (a step tried once
+// has no attempt span of its own). Beside wall time, each run's CPU time (run and flush, this
+// process): on a loaded machine the wall time of a run stretches with every busy neighbour, its CPU
+// time much less, so the CPU columns are the figures to compare across runs.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -54,21 +57,33 @@ async function startSink(): Promise<{ url: string; child: ChildProcess }> {
 
 const config = (url: string): TelemetryConfig => ({ exporters: [{ url, fromEnv: false, protocol: 'http/protobuf' }], metrics: null, defaultServiceName: 'orc-bench', captureContent: false });
 
-async function timed(a: Analysis, cwd: string, url: string | null, maxParallel: number): Promise<number> {
+/** CPU milliseconds (user + system) of this process since `c0`. */
+const cpuMs = (c0: NodeJS.CpuUsage) => {
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1000;
+};
+
+/** The run's wall milliseconds; its CPU milliseconds (with the flush at the end) go to `cpu`. */
+async function timed(a: Analysis, cwd: string, url: string | null, maxParallel: number, cpu: number[] = []): Promise<number> {
   const base: RunOptions = { cwd, checkpoint: false, maxParallel, tools: { bench: TOOL } };
+  let c0 = process.cpuUsage();
   if (!url) {
     const t0 = performance.now();
     await runPipeline(a, base);
-    return performance.now() - t0;
+    const ms = performance.now() - t0;
+    cpu.push(cpuMs(c0));
+    return ms;
   }
   // the SDK's start (once per process) is not a per-step cost: the clock starts with the run
   const telemetry = (await startTelemetry(config(url), '0.0.0'))!;
   const t = telemetry.forRun({ pipelineId: 'bench', redactor: new Redactor() });
+  c0 = process.cpuUsage();
   const t0 = performance.now();
   const doc = await runPipeline(a, { ...base, listeners: t.listeners, nestedListeners: t.nestedListeners });
   const ms = performance.now() - t0;
   if (doc.status !== 'completed') throw new Error(`bench run ${doc.status}`);
   await telemetry.shutdown(() => {});
+  cpu.push(cpuMs(c0));
   return ms;
 }
 
@@ -101,38 +116,43 @@ async function main(): Promise<void> {
     await timed(noop, cwd, null, 64); // warm-up: the engine's and the SDK's code paths
     await timed(noop, cwd, sink.url, 64);
     const runs = { off: [] as number[], on: [] as number[], down: [] as number[] };
+    const cpu = { off: [] as number[], on: [] as number[], down: [] as number[] };
     for (let r = 0; r < ROUNDS; r++) {
-      runs.off.push(await timed(noop, cwd, null, 64));
-      runs.on.push(await timed(noop, cwd, sink.url, 64));
-      runs.down.push(await timed(noop, cwd, down, 64));
+      runs.off.push(await timed(noop, cwd, null, 64, cpu.off));
+      runs.on.push(await timed(noop, cwd, sink.url, 64, cpu.on));
+      runs.down.push(await timed(noop, cwd, down, 64, cpu.down));
     }
+    const cpuPerStep = (on: number[]) => ((median(on) - median(cpu.off)) * 1000) / NOOP_STEPS;
     const floorUs = median([await floor(sink.url, 20_000), await floor(sink.url, 20_000), await floor(sink.url, 20_000)]);
     const perStep = (on: number[]) => ((median(on) - median(runs.off)) * 1000) / NOOP_STEPS;
     const onUs = perStep(runs.on);
     const downUs = perStep(runs.down);
     console.log(`(a) ${NOOP_STEPS.toLocaleString('en')} no-op steps (max_parallel 64), median of ${ROUNDS} runs each`);
     table(
-      ['telemetry', 'run ms', 'overhead us/step', 'floor us/span', 'ratio (per span)'],
+      ['telemetry', 'run ms', 'overhead us/step', 'cpu ms', 'cpu us/step', 'floor us/span', 'ratio (per span)'],
       [
-        ['off', median(runs.off).toFixed(0), '-', '-', '-'],
-        ['on', median(runs.on).toFixed(0), onUs.toFixed(2), floorUs.toFixed(2), (onUs / 2 / floorUs).toFixed(2)],
-        ['collector down', median(runs.down).toFixed(0), downUs.toFixed(2), floorUs.toFixed(2), (downUs / 2 / floorUs).toFixed(2)],
+        ['off', median(runs.off).toFixed(0), '-', median(cpu.off).toFixed(0), '-', '-', '-'],
+        ['on', median(runs.on).toFixed(0), onUs.toFixed(2), median(cpu.on).toFixed(0), cpuPerStep(cpu.on).toFixed(2), floorUs.toFixed(2), (onUs / floorUs).toFixed(2)],
+        ['collector down', median(runs.down).toFixed(0), downUs.toFixed(2), median(cpu.down).toFixed(0), cpuPerStep(cpu.down).toFixed(2), floorUs.toFixed(2), (downUs / floorUs).toFixed(2)],
       ],
     );
     const slow = { off: [] as number[], on: [] as number[], down: [] as number[] };
+    const slowCpu = { off: [] as number[], on: [] as number[], down: [] as number[] };
     for (let r = 0; r < Math.max(2, ROUNDS - 2); r++) {
-      slow.off.push(await timed(sleep, cwd, null, 16));
-      slow.on.push(await timed(sleep, cwd, sink.url, 16));
-      slow.down.push(await timed(sleep, cwd, down, 16));
+      slow.off.push(await timed(sleep, cwd, null, 16, slowCpu.off));
+      slow.on.push(await timed(sleep, cwd, sink.url, 16, slowCpu.on));
+      slow.down.push(await timed(sleep, cwd, down, 16, slowCpu.down));
     }
     const pct = (on: number[]) => ((median(on) - median(slow.off)) / median(slow.off)) * 100;
+    // the CPU tracing adds, as a share of the untraced run's wall time: what an idle machine would see at most
+    const cpuPct = (on: number[]) => ((median(on) - median(slowCpu.off)) / median(slow.off)) * 100;
     console.log(`\n(b) ${SLEEP_STEPS.toLocaleString('en')} steps of ${SLEEP_MS} ms (max_parallel 16), median of ${slow.off.length} runs each`);
     table(
-      ['telemetry', 'run ms', 'overhead'],
+      ['telemetry', 'run ms', 'overhead', 'cpu ms', 'added cpu / run ms'],
       [
-        ['off', median(slow.off).toFixed(0), '-'],
-        ['on', median(slow.on).toFixed(0), `${pct(slow.on).toFixed(2)} %`],
-        ['collector down', median(slow.down).toFixed(0), `${pct(slow.down).toFixed(2)} %`],
+        ['off', median(slow.off).toFixed(0), '-', median(slowCpu.off).toFixed(0), '-'],
+        ['on', median(slow.on).toFixed(0), `${pct(slow.on).toFixed(2)} %`, median(slowCpu.on).toFixed(0), `${cpuPct(slowCpu.on).toFixed(2)} %`],
+        ['collector down', median(slow.down).toFixed(0), `${pct(slow.down).toFixed(2)} %`, median(slowCpu.down).toFixed(0), `${cpuPct(slowCpu.down).toFixed(2)} %`],
       ],
     );
     console.log('\ngoals');
@@ -140,7 +160,7 @@ async function main(): Promise<void> {
     console.log(goal('per-step overhead, 10,000 no-op steps, collector down', `${downUs.toFixed(2)} us`, '<= 5 us', downUs <= 5));
     console.log(goal('overhead on 1,000 x 10 ms steps, exporting', `${pct(slow.on).toFixed(2)} %`, '<= 1 %', pct(slow.on) <= 1));
     console.log(goal('overhead on 1,000 x 10 ms steps, collector down', `${pct(slow.down).toFixed(2)} %`, '<= 1 %', pct(slow.down) <= 1));
-    console.log(`  floor: a bare SDK span with a batch processor costs ${floorUs.toFixed(2)} us; a traced step makes two spans (step, attempt)`);
+    console.log(`  floor: a bare SDK span with a batch processor costs ${floorUs.toFixed(2)} us; a traced step makes one (its step span)`);
   } finally {
     sink.child.kill();
     fs.rmSync(cwd, { recursive: true, force: true });

@@ -23,7 +23,7 @@ async function evalsOf(pipelineFile: string): Promise<vscode.Uri[]> {
 export function registerAddToEval(context: vscode.ExtensionContext, view: RunsView): void {
   context.subscriptions.push(
     vscode.commands.registerCommand(ADD_TO_EVAL_COMMAND, async (given?: RunItem, options?: { evalFile?: string; expect?: boolean }) => {
-      const r = given ?? view.view.selection[0];
+      const r = given ?? view.selectedRun();
       if (!r?.summary) return undefined;
       const pipelineFile = path.resolve(r.folder, r.summary.pipeline_file);
       let evalFile = options?.evalFile;

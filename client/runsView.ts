@@ -2,16 +2,19 @@
 // `.orchestrator/runs/`, from the editor and from `orc` alike, newest first, with status, start,
 // duration, tokens and cost. Open replays a run's record in its pipeline's graph panel (statuses,
 // results, timings, the timeline); Resume finishes a stopped one; Delete removes a record; Compare
-// Runs shows two runs side by side per step.
+// Runs shows two runs side by side per step. A collapsed Statistics node first lists each pipeline
+// with what `orc stats` prints for it (runs, success rate, p50/p95 duration, cost, tokens); Show Run
+// Statistics opens the whole of it (steps, days, the slowest, most expensive and flakiest steps).
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { buildReport, listRuns, loadHistory, type ResultDocument, runDir, type RunSummary } from '../engine/api/index';
+import { buildReport, figureDistribution, figureMs, figureRate, figureTokens, figureUsd, listRuns, loadHistory, pipelineFigures, type PipelineStats, type ResultDocument, runDir, runStats, type RunStats, type RunSummary } from '../engine/api/index';
 import { makeNonce } from './panelHtml';
 import { compareHtml } from './compareHtml';
 import { runFolder } from './configuration';
 import type { RunController } from './runController';
 import { compareRuns, eventsOfRecord, type ComparedStep } from './runRecords';
+import { runStatsHtml } from './runStatsHtml';
 import type { WebviewHost } from './webviewHost';
 
 export const RUNS_VIEW = 'orchestrator.runs';
@@ -21,6 +24,7 @@ export const RUN_COMMANDS = {
   resume: 'orchestrator.runs.resume',
   delete: 'orchestrator.runs.delete',
   compare: 'orchestrator.runs.compare',
+  stats: 'orchestrator.runs.stats',
 } as const;
 
 export interface RunItem {
@@ -28,6 +32,27 @@ export interface RunItem {
   runId: string;
   summary: RunSummary | null;
   error?: string;
+}
+
+/** The Statistics node, and under it one node per pipeline with finished runs. */
+export type StatsNode = { kind: 'stats' } | { kind: 'pipeline-stats'; folder: string; stats: PipelineStats };
+export type Node = RunItem | StatsNode;
+const isStats = (n: Node): n is StatsNode => 'kind' in n;
+
+/** A pipeline's figures as the tooltip of its node: the line of the panel, and its steps. */
+function statsTooltip(p: PipelineStats): vscode.MarkdownString {
+  const rows = p.steps.map((t) => `| ${t.step} | ${t.runs} | ${figureRate(t.success_rate)} | ${figureMs(t.duration_ms.p50)} | ${figureMs(t.duration_ms.p95)} | ${t.retries} | ${t.failed} | ${figureUsd(t.cost_usd)} | ${figureTokens(t.tokens_in, t.tokens_out)} |`);
+  return new vscode.MarkdownString(
+    [
+      `**${p.pipeline_id}**: ${p.runs} runs (${p.completed} completed, ${p.failed} failed, ${p.cancelled} cancelled), success ${figureRate(p.success_rate)}`,
+      '',
+      `duration ${figureDistribution(p.duration_ms)} · cost ${figureUsd(p.cost_usd)} · tokens ${figureTokens(p.tokens_in, p.tokens_out)}`,
+      '',
+      '| step | runs | success | p50 | p95 | retries | failed | cost | tokens |',
+      '| --- | --: | --: | --: | --: | --: | --: | --: | --: |',
+      ...rows,
+    ].join('\n'),
+  );
 }
 
 const ICONS: Record<string, [string, string | undefined]> = {
@@ -53,12 +78,13 @@ function readResult(folder: string, runId: string): ResultDocument | null {
   }
 }
 
-export class RunsView implements vscode.TreeDataProvider<RunItem>, vscode.Disposable {
+export class RunsView implements vscode.TreeDataProvider<Node>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
-  readonly view: vscode.TreeView<RunItem>;
+  readonly view: vscode.TreeView<Node>;
+  private statsPanel: vscode.WebviewPanel | undefined;
 
   constructor(
     private readonly runs: RunController,
@@ -82,16 +108,50 @@ export class RunsView implements vscode.TreeDataProvider<RunItem>, vscode.Dispos
     return [...new Set((vscode.workspace.workspaceFolders ?? []).map((f) => runFolder(f.uri)))];
   }
 
+  /** The run selected in the view (the first, when several are). */
+  selectedRun(): RunItem | undefined {
+    return this.view.selection.find((n): n is RunItem => !isStats(n));
+  }
+
   /** Every run listed, newest first (the tests read the view through this). */
   items(): RunItem[] {
     return this.folders().flatMap((folder) => listRuns(folder).map((r) => ('error' in r ? { folder, runId: r.execution_id, summary: null, error: r.error } : { folder, runId: r.execution_id, summary: r })));
   }
 
-  getChildren(element?: RunItem): RunItem[] {
-    return element ? [] : this.items();
+  /** Each pipeline with finished runs and its figures (the Statistics node's children). */
+  pipelineStats(): StatsNode[] {
+    return this.folders().flatMap((folder) => runStats(folder).pipelines.map((stats): StatsNode => ({ kind: 'pipeline-stats', folder, stats })));
   }
 
-  getTreeItem(r: RunItem): vscode.TreeItem {
+  getChildren(element?: Node): Node[] {
+    if (!element) {
+      const runs = this.items();
+      return runs.some((r) => r.summary && r.summary.status !== 'running') ? [{ kind: 'stats' }, ...runs] : runs;
+    }
+    return isStats(element) && element.kind === 'stats' ? this.pipelineStats() : [];
+  }
+
+  getTreeItem(n: Node): vscode.TreeItem {
+    if (!isStats(n)) return this.runTreeItem(n);
+    if (n.kind === 'stats') {
+      const item = new vscode.TreeItem('Statistics', vscode.TreeItemCollapsibleState.Collapsed);
+      item.id = 'stats';
+      item.tooltip = 'Per pipeline, over its finished runs: what `orc stats` prints';
+      item.iconPath = new vscode.ThemeIcon('graph');
+      item.contextValue = 'stats';
+      return item;
+    }
+    const item = new vscode.TreeItem(n.stats.pipeline_id, vscode.TreeItemCollapsibleState.None);
+    item.id = `stats\n${n.folder}\n${n.stats.pipeline_id}`;
+    item.description = pipelineFigures(n.stats);
+    item.iconPath = new vscode.ThemeIcon('pulse');
+    item.contextValue = 'stats.pipeline';
+    item.tooltip = statsTooltip(n.stats);
+    item.command = { command: RUN_COMMANDS.stats, title: 'Show Run Statistics', arguments: [n] };
+    return item;
+  }
+
+  private runTreeItem(r: RunItem): vscode.TreeItem {
     const item = new vscode.TreeItem(r.summary ? r.summary.pipeline_id : r.runId, vscode.TreeItemCollapsibleState.None);
     item.id = `${r.folder}\n${r.runId}`;
     if (!r.summary) {
@@ -135,6 +195,24 @@ export class RunsView implements vscode.TreeDataProvider<RunItem>, vscode.Dispos
     return true;
   }
 
+  /** Show Run Statistics: the figures of the node's pipeline (of a run's pipeline; of every pipeline
+   * when none is given) in one panel. Resolves with the figures shown. */
+  stats(n?: Node): RunStats | undefined {
+    const folder = n && 'folder' in n ? n.folder : this.folders()[0];
+    if (!folder) return undefined;
+    const pipelineId = n && isStats(n) ? (n.kind === 'pipeline-stats' ? n.stats.pipeline_id : undefined) : n?.summary?.pipeline_id;
+    const stats = runStats(folder, { pipelineId });
+    const title = pipelineId ? `Run Statistics: ${pipelineId}` : 'Run Statistics';
+    if (!this.statsPanel) {
+      this.statsPanel = vscode.window.createWebviewPanel('orchestrator.runStats', title, vscode.ViewColumn.Active, { enableScripts: false });
+      this.statsPanel.onDidDispose(() => (this.statsPanel = undefined));
+    }
+    this.statsPanel.title = title;
+    this.statsPanel.webview.html = runStatsHtml(stats, title, { nonce: makeNonce(), cspSource: this.statsPanel.webview.cspSource });
+    this.statsPanel.reveal();
+    return stats;
+  }
+
   async resume(r: RunItem): Promise<ResultDocument | undefined> {
     return this.runs.resume(r.runId, r.folder);
   }
@@ -152,10 +230,11 @@ export class RunsView implements vscode.TreeDataProvider<RunItem>, vscode.Dispos
   }
 
   /** Compare Runs: the two selected, or the one given and another picked. Resolves with the rows shown. */
-  async compare(first?: RunItem, selected?: RunItem[]): Promise<ComparedStep[] | undefined> {
-    let pair = selected && selected.length === 2 ? selected : undefined;
+  async compare(first?: RunItem, selected?: readonly Node[]): Promise<ComparedStep[] | undefined> {
+    const runs = selected?.filter((n): n is RunItem => !isStats(n));
+    let pair = runs && runs.length === 2 ? runs : undefined;
     if (!pair) {
-      const a = first ?? this.view.selection[0];
+      const a = first ?? this.selectedRun();
       if (!a) return undefined;
       const others = this.items().filter((x) => x.summary && x.runId !== a.runId && readResult(x.folder, x.runId));
       const pick = await vscode.window.showQuickPick(
@@ -180,6 +259,7 @@ export class RunsView implements vscode.TreeDataProvider<RunItem>, vscode.Dispos
 
   dispose(): void {
     clearTimeout(this.timer);
+    this.statsPanel?.dispose();
     for (const d of this.disposables) d.dispose();
   }
 }
@@ -187,11 +267,13 @@ export class RunsView implements vscode.TreeDataProvider<RunItem>, vscode.Dispos
 export function registerRunsView(context: vscode.ExtensionContext, runs: RunController, host: WebviewHost): RunsView {
   const view = new RunsView(runs, host);
   const reg = (id: string, fn: (...args: never[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn as (...args: unknown[]) => unknown));
+  const selected = (r?: RunItem) => r ?? view.selectedRun();
   reg(RUN_COMMANDS.refresh, () => view.refresh());
-  reg(RUN_COMMANDS.open, (r?: RunItem) => (r ?? view.view.selection[0] ? view.open(r ?? view.view.selection[0]) : undefined));
-  reg(RUN_COMMANDS.resume, (r?: RunItem) => (r ?? view.view.selection[0] ? view.resume(r ?? view.view.selection[0]) : undefined));
-  reg(RUN_COMMANDS.delete, (r?: RunItem) => (r ?? view.view.selection[0] ? view.delete(r ?? view.view.selection[0]) : undefined));
-  reg(RUN_COMMANDS.compare, (r?: RunItem, all?: RunItem[]) => view.compare(r, all));
+  reg(RUN_COMMANDS.open, (r?: RunItem) => (selected(r) ? view.open(selected(r)!) : undefined));
+  reg(RUN_COMMANDS.resume, (r?: RunItem) => (selected(r) ? view.resume(selected(r)!) : undefined));
+  reg(RUN_COMMANDS.delete, (r?: RunItem) => (selected(r) ? view.delete(selected(r)!) : undefined));
+  reg(RUN_COMMANDS.stats, (n?: Node) => view.stats(n));
+  reg(RUN_COMMANDS.compare, (r?: RunItem, all?: Node[]) => view.compare(r, all));
   context.subscriptions.push(view);
   return view;
 }

@@ -9,6 +9,7 @@ import { baselineLines, CaseTable, summaryLines } from './evalOutput';
 import { estimateEval } from './evalEstimate';
 import { evalAddCommand } from './evalAddCommand';
 import { compileEval, type EvalIO } from './evalCompile';
+import { evalTelemetry } from './runTelemetry';
 
 export type { EvalIO } from './evalCompile';
 
@@ -152,6 +153,7 @@ export async function evalCommand(argv: string[], style: Style, errStyle: Style,
       return EVAL_EXIT.compile;
     }
   }
+  const telemetry = await evalTelemetry(io.err);
   const intr = interruptible(io.err);
   let table: CaseTable | null = null;
   const say = a.json ? io.err : io.out;
@@ -175,6 +177,7 @@ export async function evalCommand(argv: string[], style: Style, errStyle: Style,
         table = a.json ? null : new CaseTable(io.out, style, idWidth + (spec.repeat > 1 ? String(spec.repeat).length + 2 : 0), variantWidth, a.file);
       },
       onResult: (r) => (table as CaseTable | null)?.row(r),
+      ...(telemetry ? { traces: telemetry.traces } : {}),
     });
     const { record, summary } = outcome;
     let comparison: BaselineComparison | null = null;
@@ -199,6 +202,7 @@ export async function evalCommand(argv: string[], style: Style, errStyle: Style,
     throw e;
   } finally {
     intr.dispose();
+    await telemetry?.shutdown();
   }
 }
 

@@ -36,6 +36,20 @@ export async function withRunTelemetry<T>(options: RunOptions, pipelineId: strin
   }
 }
 
+/** `orc eval`'s trace (the eval's span, each case's, each case's run) and its runs' metrics; null when off. */
+export async function evalTelemetry(err: (s: string) => void) {
+  const config = traceConfigOf(undefined, err);
+  const telemetry = config ? await startTelemetry(config, version()) : null;
+  if (!telemetry) return null;
+  return {
+    traces: telemetry.forEval(),
+    shutdown: async () => {
+      const { timedOut } = await telemetry.shutdown(err);
+      if (timedOut) setTimeout(() => process.exit(), 100).unref();
+    },
+  };
+}
+
 /** `orc worker`'s traces and metrics (service `orc-worker`; `--metrics-port N`: a Prometheus endpoint); null when off. */
 export async function workerTelemetry(err: (s: string) => void, metricsPort: number | null) {
   const config = traceConfigOf(undefined, err, 'orc-worker', metricsPort);

@@ -2,7 +2,7 @@
 // per pipeline its success rate, p50/p95 duration, cost and tokens by day and per step, and the
 // slowest, most expensive and flakiest steps.
 import { existsSync, readFileSync } from 'node:fs';
-import { analyze, type Distribution, findRunsRoot, parseSince, type RankedStep, runStats, type RunStats } from '../api/index';
+import { analyze, figureDistribution as dist, figureMs as ms, figureRate as pct, figureTokens as tokens, figureUsd as usd, findRunsRoot, parseSince, type RankedStep, runStats, type RunStats } from '../api/index';
 import { paint, type Style } from './findingFormat';
 import { UsageError, withoutBom } from './input';
 
@@ -16,11 +16,6 @@ export interface StatsOptions {
   now?: Date;
 }
 
-const ms = (v: number | null) => (v === null ? '-' : v < 1000 ? `${Math.round(v)} ms` : `${(v / 1000).toFixed(1)} s`);
-const pct = (v: number | null) => (v === null ? '-' : `${(v * 100).toFixed(1)} %`);
-const usd = (v: number) => `$${v.toFixed(4)}`;
-const tokens = (i: number, o: number) => `${i} in, ${o} out`;
-const dist = (d: Distribution) => `p50 ${ms(d.p50)}, p95 ${ms(d.p95)}`;
 
 function table(style: Style, head: string[], rows: string[][], indent = '  '): string[] {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

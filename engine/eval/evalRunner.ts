@@ -9,8 +9,9 @@ import type { Analysis } from '../analyze/index';
 import type { ModelRunner } from '../models/modelRunner';
 import type { RegistryModel } from '../models/registry';
 import { sha256 } from '../run/checkpointStore';
+import type { EvalCaseEnd, EvalTraces } from '../run/evalTraces';
 import { InputError, resolveInputs } from '../run/inputs';
-import { DEFAULT_MAX_PARALLEL, newExecutionId, runPipeline } from '../run/runPipeline';
+import { DEFAULT_MAX_PARALLEL, newExecutionId, runPipeline, type RunOptions } from '../run/runPipeline';
 import { writeRunRecord } from './runRecord';
 import { withCassette, type CassetteOptions, type RunCassette } from '../models/cassette';
 import { withoutBom } from '../util/text';
@@ -58,6 +59,8 @@ export interface EvalRunOptions {
   onStart?(info: { planned: number; kept: number; idWidth: number; record: EvalRecord }): void;
   /** Each result, in case order. */
   onResult?(r: CaseResult): void;
+  /** The eval's trace: its span, each case's, each case's run under its case (telemetry's `forEval`). */
+  traces?: EvalTraces;
 }
 
 export interface EvalOutcome {
@@ -73,6 +76,16 @@ interface Job {
 }
 
 const variantName = (v: EvalVariant | null) => v?.name ?? 'default';
+
+/** What a case's span records of its (redacted) result. */
+const caseEnd = (r: CaseResult): EvalCaseEnd => ({
+  status: r.status,
+  score: r.score,
+  runId: r.run_id,
+  runStatus: r.run_status,
+  ...(r.error !== undefined ? { error: r.error } : {}),
+  assertions: r.assertions.map((a) => ({ kind: a.kind, target: a.target, ...(a.description ? { description: a.description } : {}), status: a.status, pass: a.pass, score: a.score, reason: a.reason, line: a.line })),
+});
 
 /** The variants asked for (all when none is named). */
 export function chosenVariants(spec: EvalSpec, only: string[]): (EvalVariant | null)[] {
@@ -208,6 +221,8 @@ async function evalWith(o: EvalRunOptions, { spec, pa, signal, env, variants, on
     record = EvalRecord.create(o.root, meta);
   }
   o.onStart?.({ planned: record.meta.planned, kept: done.size, idWidth, record });
+  const m = record.meta;
+  o.traces?.start({ evalId: m.eval_id, evalFile: m.eval_file, pipelineId: m.pipeline_id, pipelineFile: m.pipeline_file, variants: m.variants, repeat: m.repeat, planned: m.planned, resumed: Boolean(o.resume) });
 
   async function* jobs(): AsyncGenerator<Job> {
     for await (const c of readCases(spec.cases, { signal })) {
@@ -216,7 +231,14 @@ async function evalWith(o: EvalRunOptions, { spec, pa, signal, env, variants, on
     }
   }
 
-  const runCase = async ({ c, v, repeat }: Job): Promise<CaseResult | null> => {
+  const runCase = async (job: Job): Promise<CaseResult | null> => {
+    const traced = o.traces?.case({ case: job.c.id, variant: variantName(job.v), repeat: job.repeat }, redactor);
+    const r = await judgeCase(job, traced?.run ?? {});
+    traced?.end(r ? caseEnd(redactor.value(r)) : null);
+    return r;
+  };
+
+  const judgeCase = async ({ c, v, repeat }: Job, hooks: Pick<RunOptions, 'listeners' | 'nestedListeners'>): Promise<CaseResult | null> => {
     const base = { case: c.id, variant: variantName(v), repeat, cost_usd: 0, judge_cost_usd: 0, tokens_in: 0, tokens_out: 0, latency_ms: 0 };
     if (c.skip) return { ...base, status: 'skipped', pass: false, score: 0, run_id: null, run_status: null, error: c.skip, assertions: [] };
     try {
@@ -232,6 +254,7 @@ async function evalWith(o: EvalRunOptions, { spec, pa, signal, env, variants, on
         source: pipelineSource,
         registry: o.registry,
         redactor,
+        ...hooks,
       });
       if (signal.aborted) return null;
       writeRunRecord(o.root, doc, { inputs, pipelineFile: spec.pipeline, source: pipelineSource, maxParallel: pa.pipeline!.context.maxParallel ?? DEFAULT_MAX_PARALLEL });
@@ -262,5 +285,6 @@ async function evalWith(o: EvalRunOptions, { spec, pa, signal, env, variants, on
   record.meta.ended_at = new Date().toISOString();
   record.meta.summary = s;
   record.writeMeta();
+  o.traces?.end({ status, total: s.total, passed: s.passed, passRate: s.pass_rate, verdict: s.verdict });
   return { record, summary: s, status };
 }

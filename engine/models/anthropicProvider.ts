@@ -23,6 +23,12 @@ function body(call: ProviderCall): Anthropic.MessageCreateParamsNonStreaming {
   return b;
 }
 
+/** Why the answer ended and which model gave it, as traces record them (`gen_ai.response.finish_reasons`
+ * keeps Anthropic's own words: end_turn, max_tokens, stop_sequence, tool_use, refusal…). */
+function answered(stopReason: string | null | undefined, model: string | undefined): Pick<ProviderAnswer, 'finishReasons' | 'responseModel'> {
+  return { ...(stopReason ? { finishReasons: [stopReason] } : {}), ...(model ? { responseModel: model } : {}) };
+}
+
 export function anthropicProvider(o: AnthropicProviderOptions): ModelProvider {
   const client = new Anthropic({ apiKey: o.apiKey, baseURL: o.baseURL, maxRetries: 0, timeout: 24 * 3600_000 });
   const fail = (e: unknown, signal: AbortSignal) => toProviderError('anthropic', e, signal);
@@ -32,7 +38,7 @@ export function anthropicProvider(o: AnthropicProviderOptions): ModelProvider {
       try {
         const { data: r, response } = await client.messages.create(body(call), { signal: call.signal }).withResponse();
         const text = r.content.map((c) => (c.type === 'text' ? c.text : '')).join('');
-        return { text, tokensIn: r.usage.input_tokens, tokensOut: r.usage.output_tokens, limits: announcedLimits(response.headers) };
+        return { text, tokensIn: r.usage.input_tokens, tokensOut: r.usage.output_tokens, limits: announcedLimits(response.headers), ...answered(r.stop_reason, r.model) };
       } catch (e) {
         throw fail(e, call.signal);
       }
@@ -43,18 +49,22 @@ export function anthropicProvider(o: AnthropicProviderOptions): ModelProvider {
         let text = '';
         let tokensIn = 0;
         let tokensOut = 0;
+        let stopReason: string | null = null;
+        let model: string | undefined;
         for await (const ev of s) {
           if (ev.type === 'message_start') {
             tokensIn = ev.message.usage.input_tokens;
             tokensOut = ev.message.usage.output_tokens;
+            model = ev.message.model;
           } else if (ev.type === 'content_block_delta' && ev.delta.type === 'text_delta') {
             text += ev.delta.text;
             onDelta(ev.delta.text);
           } else if (ev.type === 'message_delta') {
             tokensOut = ev.usage.output_tokens;
+            stopReason = ev.delta.stop_reason ?? stopReason;
           }
         }
-        return { text, tokensIn, tokensOut, limits: announcedLimits(response.headers) };
+        return { text, tokensIn, tokensOut, limits: announcedLimits(response.headers), ...answered(stopReason, model) };
       } catch (e) {
         throw fail(e, call.signal);
       }
@@ -78,7 +88,7 @@ export function anthropicProvider(o: AnthropicProviderOptions): ModelProvider {
       }
       const use = r.content.find((c) => c.type === 'tool_use');
       const data = use && use.type === 'tool_use' ? use.input : null;
-      return { text: JSON.stringify(data), data, tokensIn: r.usage.input_tokens, tokensOut: r.usage.output_tokens, limits: announcedLimits(headers) };
+      return { text: JSON.stringify(data), data, tokensIn: r.usage.input_tokens, tokensOut: r.usage.output_tokens, limits: announcedLimits(headers), ...answered(r.stop_reason, r.model) };
     },
   };
 }

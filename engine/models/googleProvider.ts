@@ -22,6 +22,13 @@ function usage(r: GenerateContentResponse): { tokensIn: number; tokensOut: numbe
   return { tokensIn: r.usageMetadata?.promptTokenCount ?? 0, tokensOut: r.usageMetadata?.candidatesTokenCount ?? 0 };
 }
 
+/** Why each candidate ended and which model answered, as traces record them: Gemini's finishReason
+ * lower-cased (STOP → stop, MAX_TOKENS → max_tokens, SAFETY → safety…), its modelVersion. */
+function answered(r: GenerateContentResponse): Pick<ProviderAnswer, 'finishReasons' | 'responseModel'> {
+  const reasons = (r.candidates ?? []).map((c) => c.finishReason).filter((x): x is NonNullable<typeof x> => typeof x === 'string' && String(x) !== '').map((x) => String(x).toLowerCase());
+  return { ...(reasons.length ? { finishReasons: reasons } : {}), ...(r.modelVersion ? { responseModel: r.modelVersion } : {}) };
+}
+
 export function googleProvider(o: GoogleProviderOptions): ModelProvider {
   const ai = new GoogleGenAI({ apiKey: o.apiKey, httpOptions: { ...(o.baseUrl ? { baseUrl: o.baseUrl } : {}), retryOptions: { attempts: 1 } } });
   const fail = (e: unknown, signal: AbortSignal) => toProviderError('google', e, signal);
@@ -30,7 +37,7 @@ export function googleProvider(o: GoogleProviderOptions): ModelProvider {
     async generate(call): Promise<ProviderAnswer> {
       try {
         const r = await ai.models.generateContent({ model: call.model, contents: call.prompt, config: config(call) });
-        return { text: r.text ?? '', ...usage(r) };
+        return { text: r.text ?? '', ...usage(r), ...answered(r) };
       } catch (e) {
         throw fail(e, call.signal);
       }
@@ -40,7 +47,10 @@ export function googleProvider(o: GoogleProviderOptions): ModelProvider {
         const s = await ai.models.generateContentStream({ model: call.model, contents: call.prompt, config: config(call) });
         let text = '';
         let u = { tokensIn: 0, tokensOut: 0 };
+        let end: ReturnType<typeof answered> = {};
         for await (const chunk of s) {
+          const a = answered(chunk);
+          end = { ...end, ...a };
           const d = chunk.text;
           if (d) {
             text += d;
@@ -48,7 +58,7 @@ export function googleProvider(o: GoogleProviderOptions): ModelProvider {
           }
           if (chunk.usageMetadata) u = usage(chunk);
         }
-        return { text, ...u };
+        return { text, ...u, ...end };
       } catch (e) {
         throw fail(e, call.signal);
       }
@@ -65,7 +75,7 @@ export function googleProvider(o: GoogleProviderOptions): ModelProvider {
         throw fail(e, call.signal);
       }
       const text = r.text ?? '';
-      return { text, data: parseJson('google', text), ...usage(r) };
+      return { text, data: parseJson('google', text), ...usage(r), ...answered(r) };
     },
     async embed(call): Promise<EmbedAnswer> {
       try {

@@ -9,6 +9,7 @@ import type { TelemetryConfig } from './config';
 import type { RunTracer } from './runTracer';
 import type { TelemetrySdk } from './sdk';
 import type { WorkerTraces } from '../run/attemptTraces';
+import type { EvalTraces } from '../run/evalTraces';
 
 export type { TracedAttempt, WorkerAttempt } from './workerTracer';
 
@@ -44,6 +45,8 @@ export interface Telemetry {
   forRun(o: RunTraceOptions): Pick<RunOptions, 'listeners' | 'nestedListeners' | 'traceparent'> & { tracer: RunTracer | null };
   /** The context a traceparent names, for spans started by hand. */
   contextOf(traceparent: string | undefined): Context;
+  /** An eval's trace (`orc eval`): its span, each case's under it, each case's run under its case. */
+  forEval(): EvalTraces;
   /** A worker's attempts as spans under their coordinator's (`orc worker`). */
   worker(redactor: Redactor): WorkerTraces;
   sdk: TelemetrySdk;
@@ -54,13 +57,14 @@ export interface Telemetry {
 /** Loads the SDK and starts exporting, when `config` says so; null otherwise. */
 export async function startTelemetry(config: TelemetryConfig | null, version: string): Promise<Telemetry | null> {
   if (!config) return null;
-  const [{ startSdk }, { RunTracer, contextFromTraceparent }, { traceWorkerAttempt }, { RunMetrics }] = await Promise.all([import('./sdk.js'), import('./runTracer.js'), import('./workerTracer.js'), import('./runMetrics.js')]);
+  const [{ startSdk }, { RunTracer, contextFromTraceparent }, { traceWorkerAttempt }, { RunMetrics }, { EvalTracer }] = await Promise.all([import('./sdk.js'), import('./runTracer.js'), import('./workerTracer.js'), import('./runMetrics.js'), import('./evalTracer.js')]);
   const sdk = await startSdk(config, version);
   const metrics = sdk.meter ? new RunMetrics(sdk.meter) : null;
   const traces = config.exporters.length > 0;
-  return {
+  const telemetry: Telemetry = {
     sdk,
     contextOf: contextFromTraceparent,
+    forEval: () => new EvalTracer(traces ? sdk.tracer : null, (o) => telemetry.forRun(o)),
     worker: (redactor) => ({
       attempt: (a) => {
         const t0 = performance.now();
@@ -84,4 +88,5 @@ export async function startTelemetry(config: TelemetryConfig | null, version: st
     },
     shutdown: (warn) => sdk.shutdown(warn),
   };
+  return telemetry;
 }

@@ -1,7 +1,9 @@
 // A run's trace, built from its RunEvents: one root `invoke_workflow {pipeline}` span, an
-// `execute_tool {step}` span per step with an `attempt N` span per attempt, loop iterations under
-// their loop's attempt, nested pipelines under the step that ran them, and a `chat {model}` span per
-// provider call. It is a RunListener: the run knows nothing of it. Loaded only when traces are on.
+// `execute_tool {step}` span per step, an `attempt N` span per attempt when the step was tried more
+// than once (a step tried once is its own attempt: half the spans, the cost of tracing per step),
+// loop iterations under their loop's attempt, nested pipelines under the step that ran them, and a
+// `chat {model}` span per provider call. It is a RunListener: the run knows nothing of it. Loaded
+// only when traces are on.
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Link, type Span, type Tracer } from '@opentelemetry/api';
 import type { NestedRunAt, RunEvent, RunListener, StepResult, StepScope } from '../run/events';
 import type { RunOptions } from '../run/runPipeline';
@@ -27,13 +29,21 @@ interface PendingChat {
   end: number;
 }
 
+type ModelCall = Extract<RunEvent, { type: 'model-call' }>;
+
 interface StepSpans {
   step: Span;
+  /** The span of the current attempt: only once the step is tried again (attempt 1's is made when it fails and a retry follows). */
   attempt: Span | null;
+  /** Made when something hangs under them (a call, a nested run, an iteration). */
   attemptCtx: Context | null;
-  stepCtx: Context;
+  stepCtx: Context | null;
+  /** When the current attempt started (attempt 1's span, made late, starts then). */
+  attemptStart: number;
   prompt: unknown;
   chats: PendingChat[];
+  /** The current attempt's calls while it has no span: they become spans when it ends, under the right parent. */
+  calls: ModelCall[];
   /** Its attempts run on a worker (which traces its model calls). */
   remote?: boolean;
 }
@@ -98,10 +108,16 @@ export class RunTracer {
     return traceparentOf(this.root);
   }
 
+  /** The context of a step's current attempt, or of the step when the attempt has no span of its own. */
+  private ctxOf(s: StepSpans): Context {
+    if (s.attempt) return (s.attemptCtx ??= trace.setSpan(ROOT_CONTEXT, s.attempt));
+    return (s.stepCtx ??= trace.setSpan(ROOT_CONTEXT, s.step));
+  }
+
   /** The listeners of a run nested in the step at `from`: its trace hangs under that step's attempt. */
   readonly nestedListeners = (from: NestedRunAt): Pick<RunOptions, 'listeners' | 'nestedListeners'> => {
     const s = this.steps.get(keyOf(from.scope, from.stepId));
-    const child = new RunTracer({ ...this.o, pipelineId: undefined, linkTo: undefined, parent: s?.attemptCtx ?? s?.stepCtx ?? this.rootCtx });
+    const child = new RunTracer({ ...this.o, pipelineId: undefined, linkTo: undefined, parent: s ? this.ctxOf(s) : this.rootCtx });
     return { listeners: [child.listener], nestedListeners: child.nestedListeners };
   };
 
@@ -115,7 +131,7 @@ export class RunTracer {
       let it = this.iterations.get(key);
       if (!it) {
         const loop = this.steps.get(`${scopeKey(scope, i)}${at.loop}`);
-        const parent = loop?.attemptCtx ?? loop?.stepCtx ?? ctx;
+        const parent = loop ? this.ctxOf(loop) : ctx;
         const span = this.o.tracer.startSpan(`iteration ${at.loop}`, { kind: SpanKind.INTERNAL, startTime: time, attributes: { [ORC.loop]: at.loop, [ORC.index]: at.index } }, parent);
         it = { span, ctx: trace.setSpan(parent, span), last: time };
         this.iterations.set(key, it);
@@ -164,20 +180,29 @@ export class RunTracer {
       if (e.tool) attributes[ORC.tool] = e.tool;
       if (e.action) attributes[ORC.action] = e.action;
       const step = this.o.tracer.startSpan(`execute_tool ${e.stepId}`, { kind: SpanKind.INTERNAL, startTime, attributes }, parent);
-      s = { step, attempt: null, attemptCtx: null, stepCtx: trace.setSpan(parent, step), prompt: undefined, chats: [] };
+      s = { step, attempt: null, attemptCtx: null, stepCtx: null, attemptStart: e.time, prompt: undefined, chats: [], calls: [] };
       this.steps.set(key, s);
-    }
-    if (s.attempt) this.endAttempt(s, e.time, null);
-    s.attempt = this.o.tracer.startSpan(`attempt ${e.attempt}`, { kind: SpanKind.INTERNAL, startTime: e.time, attributes: { [ORC.attempt]: e.attempt } }, s.stepCtx);
-    s.attemptCtx = trace.setSpan(s.stepCtx, s.attempt);
+    } else this.endAttempt(s, e.time, null);
+    s.attemptStart = e.time;
+    // a second attempt and later ones: a span each (the first has one made when it failed)
+    if (e.attempt > 1) s.attempt = this.startAttempt(s, e.attempt, e.time);
     if (this.o.captureContent) s.prompt = e.inputs.prompt ?? (Object.keys(e.inputs).length ? e.inputs : undefined);
+  }
+
+  private startAttempt(s: StepSpans, attempt: number, time: number): Span {
+    s.attemptCtx = null;
+    return this.o.tracer.startSpan(`attempt ${attempt}`, { kind: SpanKind.INTERNAL, startTime: time, attributes: { [ORC.attempt]: attempt } }, s.stepCtx ?? trace.setSpan(ROOT_CONTEXT, s.step));
   }
 
   private attemptFailed(e: Extract<RunEvent, { type: 'attempt-failed' }>): void {
     const s = this.steps.get(keyOf(e.scope, e.stepId));
-    if (!s?.attempt) return;
-    s.attempt.setAttribute(ERROR_TYPE, e.errorType);
-    s.attempt.setStatus({ code: SpanStatusCode.ERROR, message: this.o.redactor.text(e.error) });
+    if (!s) return;
+    // the first attempt failed and another follows: now it is worth a span of its own
+    if (!s.attempt && e.retryInMs !== null) s.attempt = this.startAttempt(s, e.attempt, s.attemptStart);
+    if (s.attempt) {
+      s.attempt.setAttribute(ERROR_TYPE, e.errorType);
+      s.attempt.setStatus({ code: SpanStatusCode.ERROR, message: this.o.redactor.text(e.error) });
+    }
     if (e.retryInMs !== null) s.step.addEvent('retry', { [ORC.attempt]: e.attempt, [ORC.retryInMs]: e.retryInMs, [ERROR_TYPE]: e.errorType }, e.time);
     this.endAttempt(s, e.time, null);
   }
@@ -186,7 +211,12 @@ export class RunTracer {
     const s = this.steps.get(keyOf(e.scope, e.stepId));
     // a worker ran the attempt: its own trace has the call, under its span
     if (s?.remote) return;
-    const parent = s?.attemptCtx ?? s?.stepCtx ?? this.rootCtx;
+    // an attempt without a span yet: its calls wait for its end, to hang under it if it is retried
+    if (s && !s.attempt) {
+      s.calls.push(e);
+      return;
+    }
+    const parent = s ? this.ctxOf(s) : this.rootCtx;
     const input = this.o.captureContent && s?.prompt !== undefined ? messagesJson(this.o.redactor, 'user', s.prompt) : undefined;
     const { span, end } = startChatSpan(this.o.tracer, e, parent, input);
     // with content on, the answer is known only when the attempt ends: the span waits for it
@@ -206,9 +236,15 @@ export class RunTracer {
   }
 
   private endAttempt(s: StepSpans, time: number, r: StepResult | null): void {
+    if (s.calls.length) {
+      const parent = this.ctxOf(s);
+      const input = this.o.captureContent && s.prompt !== undefined ? messagesJson(this.o.redactor, 'user', s.prompt) : undefined;
+      for (const c of s.calls) s.chats.push(startChatSpan(this.o.tracer, c, parent, input));
+      s.calls = [];
+    }
     if (s.chats.length) {
       const last = s.chats[s.chats.length - 1];
-      if (r?.success && r.result !== null && r.result !== undefined) last.span.setAttribute(GEN_AI.outputMessages, messagesJson(this.o.redactor, 'assistant', r.result));
+      if (this.o.captureContent && r?.success && r.result !== null && r.result !== undefined) last.span.setAttribute(GEN_AI.outputMessages, messagesJson(this.o.redactor, 'assistant', r.result));
       for (const c of s.chats) c.span.end(c.end);
       s.chats = [];
     }
@@ -231,7 +267,7 @@ export class RunTracer {
       // a step that never started (skipped, cancelled): a span of its own, from ready to now
       const parent = this.parentOf(scope, time);
       const span = this.o.tracer.startSpan(`execute_tool ${step}`, { kind: SpanKind.INTERNAL, startTime: this.ready.get(key) ?? time, attributes: { [GEN_AI.operation]: 'execute_tool', [GEN_AI.toolName]: step, [GEN_AI.toolType]: 'function', [ORC.stepId]: step } }, parent);
-      s = { step: span, attempt: null, attemptCtx: null, stepCtx: parent, prompt: undefined, chats: [] };
+      s = { step: span, attempt: null, attemptCtx: null, stepCtx: null, attemptStart: time, prompt: undefined, chats: [], calls: [] };
     } else if (scope.length) this.parentOf(scope, time);
     this.ready.delete(key);
     this.steps.delete(key);

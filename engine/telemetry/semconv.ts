@@ -20,6 +20,11 @@ export const GEN_AI = {
   outputTokens: 'gen_ai.usage.output_tokens',
   inputMessages: 'gen_ai.input.messages',
   outputMessages: 'gen_ai.output.messages',
+  // the `gen_ai.evaluation.result` event's attributes
+  evaluationName: 'gen_ai.evaluation.name',
+  evaluationScore: 'gen_ai.evaluation.score.value',
+  evaluationLabel: 'gen_ai.evaluation.score.label',
+  evaluationExplanation: 'gen_ai.evaluation.explanation',
 } as const;
 
 /** orc's own attributes, under one namespace. */
@@ -43,6 +48,28 @@ export const ORC = {
   retryInMs: 'orchestrator.retry_in_ms',
   providerAttempts: 'orchestrator.provider_attempts',
   message: 'orchestrator.message',
+} as const;
+
+/** An eval's spans (`orc eval`). */
+export const EVAL = {
+  id: 'orchestrator.eval.id',
+  file: 'orchestrator.eval.file',
+  pipelineFile: 'orchestrator.eval.pipeline_file',
+  variants: 'orchestrator.eval.variants',
+  repeat: 'orchestrator.eval.repeat',
+  planned: 'orchestrator.eval.planned',
+  resumed: 'orchestrator.eval.resumed',
+  total: 'orchestrator.eval.total',
+  passed: 'orchestrator.eval.passed',
+  passRate: 'orchestrator.eval.pass_rate',
+  verdict: 'orchestrator.eval.verdict',
+  case: 'orchestrator.eval.case',
+  variant: 'orchestrator.eval.variant',
+  repeatIndex: 'orchestrator.eval.repeat_index',
+  caseStatus: 'orchestrator.eval.case_status',
+  score: 'orchestrator.eval.score',
+  target: 'orchestrator.eval.target',
+  line: 'orchestrator.eval.line',
 } as const;
 
 export const ERROR_TYPE = 'error.type';

@@ -235,6 +235,86 @@ describe('workbench: as a person uses it', function () {
     await s.page.keyboard.press('Control+Shift+E');
   });
 
+  it("shows a pipeline's run statistics in the Runs view: success rate, p50/p95 duration, cost, tokens, its flakiest step", async () => {
+    // a pipeline whose check fails on its first run and passes on the next, run twice from the palette
+    fs.writeFileSync(
+      path.join(s.workspace, 'stats.pipeline.yaml'),
+      `id: stats_demo
+steps:
+  - id: start
+    tool: terminal
+    action: execute
+    parameters:
+      command: sleep 0.2
+  - id: check
+    tool: terminal
+    action: execute
+    dependencies: [start]
+    parameters:
+      command: "if [ -f output/stats-flag ]; then echo ok; else mkdir -p output && touch output/stats-flag && exit 3; fi"
+`,
+    );
+    await quickOpen(s.page, 'stats.pipeline.yaml');
+    await palette(s.page, 'Orchestrator: Run Pipeline');
+    const view = webview(s.page);
+    await view.locator('[data-testid="run-status"]', { hasText: 'failed' }).waitFor({ timeout: 60_000 });
+    await quickOpen(s.page, 'stats.pipeline.yaml');
+    await palette(s.page, 'Orchestrator: Run Pipeline');
+    await view.locator('[data-testid="run-status"]', { hasText: 'completed' }).waitFor({ timeout: 60_000 });
+    // the figures expected, from the two run records on disk (nearest-rank p50 and p95 of two runs)
+    const runs = path.join(s.workspace, '.orchestrator', 'runs');
+    const docs = fs
+      .readdirSync(runs)
+      .map((id) => path.join(runs, id, 'result.json'))
+      .filter((f) => fs.existsSync(f))
+      .map((f) => JSON.parse(fs.readFileSync(f, 'utf8')) as { pipeline_id: string; status: string; duration_ms: number })
+      .filter((d) => d.pipeline_id === 'stats_demo');
+    assert.deepEqual(docs.map((d) => d.status).sort(), ['completed', 'failed']);
+    const secs = (v: number) => (v < 1000 ? `${Math.round(v)} ms` : `${(v / 1000).toFixed(1)} s`);
+    const [fast, slow] = docs.map((d) => d.duration_ms).sort((a, b) => a - b);
+    const figures = `2 runs · success 50.0 % · p50 ${secs(fast)} · p95 ${secs(slow)} · $0.0000 · 0 tok`;
+    // Close the editors (one webview on screen), then the Runs view: its Statistics node lists the pipeline
+    await palette(s.page, 'View: Close All Editors');
+    await s.page.locator('.activitybar .action-item a[aria-label="Orchestrator"], .activitybar .action-label[aria-label="Orchestrator"]').first().click();
+    const statsNode = s.page.locator('.pane-body .monaco-list-row', { hasText: 'Statistics' }).first();
+    await statsNode.waitFor({ state: 'visible', timeout: 30_000 });
+    if ((await statsNode.getAttribute('aria-expanded')) !== 'true') await statsNode.click();
+    const row = s.page.locator('.pane-body .monaco-list-row', { hasText: 'success' }).filter({ hasText: 'stats_demo' }).first();
+    await row.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.equal(((await row.textContent()) ?? '').trim(), `stats_demo${figures}`);
+    // a click opens the whole of it: the pipeline's line, its steps, the flakiest step
+    await row.click();
+    const page = webview(s.page);
+    const line = page.locator('section[data-pipeline-id="stats_demo"] [data-testid="pipeline-figures"]');
+    await line.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.equal(await line.textContent(), `2 runs (1 completed, 1 failed, 0 cancelled) · success 50.0 % · duration p50 ${secs(fast)}, p95 ${secs(slow)} · cost $0.0000 · tokens 0 in, 0 out`);
+    const cells = async (testid: string) => page.locator(`[data-testid="${testid}"] tbody tr`).evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
+    const steps = await cells('steps');
+    assert.deepEqual(
+      steps.map((r) => [r[0], r[1], r[2], r[5], r[6], r[7], r[8]]),
+      [
+        ['start', '2', '100.0 %', '0', '0', '$0.0000', '0 in, 0 out'],
+        ['check', '2', '50.0 %', '0', '1', '$0.0000', '0 in, 0 out'],
+      ],
+    );
+    assert.deepEqual(await cells('flakiest'), [['stats_demo › check', '1']]);
+    assert.equal((await cells('slowest')).length, 2);
+    // the sidebar wider for the picture, so the row's figures are read whole; then back as it was
+    const bar = (await s.page.locator('.part.sidebar').boundingBox())!;
+    const drag = async (from: number, to: number) => {
+      await s.page.mouse.move(from, bar.y + bar.height / 2);
+      await s.page.mouse.down();
+      await s.page.mouse.move(to, bar.y + bar.height / 2, { steps: 8 });
+      await s.page.mouse.up();
+    };
+    await drag(bar.x + bar.width + 1, bar.x + bar.width + 260);
+    await s.page.waitForTimeout(300);
+    await shot(s.page, 'telemetry-runs-stats');
+    const wide = (await s.page.locator('.part.sidebar').boundingBox())!;
+    await drag(wide.x + wide.width + 1, bar.x + bar.width);
+    await s.page.keyboard.press('Control+Shift+E');
+  });
+
   it('asks for an approval in a modal dialog, and the run goes on with the answer', async () => {
     await quickOpen(s.page, 'review.pipeline.yaml');
     await palette(s.page, 'Orchestrator: Run Pipeline');

@@ -36,25 +36,19 @@ const openai = (key = 'sk-test-openai-key') => ({ OPENAI_API_KEY: key, OPENAI_BA
 const RESEARCH_TREE = [
   'invoke_workflow research_report [INTERNAL]',
   '  execute_tool answer [INTERNAL]',
-  '    attempt 1 [INTERNAL]',
-  '      iteration answer #0 [INTERNAL]',
-  '        execute_tool answer_one [INTERNAL]',
-  '          attempt 1 [INTERNAL]',
-  '            chat gpt-4o-mini [CLIENT]',
-  '      iteration answer #1 [INTERNAL]',
-  '        execute_tool answer_one [INTERNAL]',
-  '          attempt 1 [INTERNAL]',
-  '            chat gpt-4o-mini [CLIENT]',
-  '      iteration answer #2 [INTERNAL]',
-  '        execute_tool answer_one [INTERNAL]',
-  '          attempt 1 [INTERNAL]',
-  '            chat gpt-4o-mini [CLIENT]',
+  '    iteration answer #0 [INTERNAL]',
+  '      execute_tool answer_one [INTERNAL]',
+  '        chat gpt-4o-mini [CLIENT]',
+  '    iteration answer #1 [INTERNAL]',
+  '      execute_tool answer_one [INTERNAL]',
+  '        chat gpt-4o-mini [CLIENT]',
+  '    iteration answer #2 [INTERNAL]',
+  '      execute_tool answer_one [INTERNAL]',
+  '        chat gpt-4o-mini [CLIENT]',
   '  execute_tool plan_questions [INTERNAL]',
-  '    attempt 1 [INTERNAL]',
-  '      chat gpt-4o-mini [CLIENT]',
+  '    chat gpt-4o-mini [CLIENT]',
   '  execute_tool write_report [INTERNAL]',
-  '    attempt 1 [INTERNAL]',
-  '      chat gpt-4o-mini [CLIENT]',
+  '    chat gpt-4o-mini [CLIENT]',
 ].join('\n');
 
 /** What must not change when tracing is on, off or failing: the result document less its times and ids. */
@@ -130,7 +124,7 @@ describe('telemetry: orc run with OTEL_EXPORTER_OTLP_ENDPOINT delivers the run a
     assert.equal(answer.attributes['orchestrator.tool'], 'for_each');
 
     const chats = receiver.spans.filter((s) => s.name === 'chat gpt-4o-mini');
-    const chatOfAnswer = chats.find((c) => receiver.spans.find((s) => s.spanId === c.parentSpanId && receiver.spans.find((p) => p.spanId === s.parentSpanId)?.name === 'execute_tool answer_one'))!;
+    const chatOfAnswer = chats.find((c) => receiver.spans.find((s) => s.spanId === c.parentSpanId)?.name === 'execute_tool answer_one')!;
     const { 'gen_ai.input.messages': input, 'gen_ai.output.messages': output, ...genai } = chatOfAnswer.attributes;
     assert.deepEqual(genai, {
       'gen_ai.operation.name': 'chat',
@@ -204,6 +198,61 @@ describe('telemetry: orc run with OTEL_EXPORTER_OTLP_ENDPOINT delivers the run a
     }
   });
 
+  it("Anthropic's and Gemini's model spans carry why each answer ended (finish reasons) and the answering model", async () => {
+    fs.writeFileSync(
+      path.join(dir, 'ends.pipeline.yaml'),
+      `id: ends
+steps:
+  - id: a_stream
+    action: generate
+    model: anthropic:claude-haiku-4-5
+    parameters: {prompt: "Hi", max_tokens: 5}
+  - id: a_plain
+    action: generate
+    model: anthropic:claude-haiku-4-5
+    dependencies: [a_stream]
+    parameters: {prompt: "Hi", stream: false}
+  - id: a_struct
+    action: generate_structured
+    model: anthropic:claude-haiku-4-5
+    dependencies: [a_plain]
+    parameters: {prompt: "Hi"}
+    vars: {title: The title.}
+  - id: g_stream
+    action: generate
+    model: google:gemini-2.5-flash
+    dependencies: [a_struct]
+    parameters: {prompt: "Count", max_tokens: 3}
+  - id: g_plain
+    action: generate
+    model: google:gemini-2.5-flash
+    dependencies: [g_stream]
+    parameters: {prompt: "Count", stream: false}
+`,
+    );
+    // the calls in order: a_stream, a_plain, a_struct, g_stream, g_plain
+    models.script.push({ stopReason: 'max_tokens' }, {}, {}, { stopReason: 'MAX_TOKENS' }, { stopReason: 'SAFETY' });
+    const r = await cli(['run', 'ends.pipeline.yaml', '--json'], { ANTHROPIC_API_KEY: 'sk-ant-test', ANTHROPIC_BASE_URL: models.origin, GEMINI_API_KEY: 'gm-test', GOOGLE_GEMINI_BASE_URL: models.origin, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.origin });
+    assert.equal(r.code, 0, r.stderr);
+    const chatOf = (step: string) => {
+      const stepSpan = receiver.spans.find((s) => s.name === `execute_tool ${step}`)!;
+      const chats = receiver.spans.filter((s) => s.parentSpanId === stepSpan.spanId && s.name.startsWith('chat '));
+      assert.equal(chats.length, 1, `one model call under ${step}`);
+      const a = chats[0].attributes;
+      return [chats[0].name, a['gen_ai.provider.name'], a['gen_ai.response.model'], a['gen_ai.response.finish_reasons']];
+    };
+    assert.deepEqual(
+      ['a_stream', 'a_plain', 'a_struct', 'g_stream', 'g_plain'].map(chatOf),
+      [
+        ['chat claude-haiku-4-5', 'anthropic', 'claude-haiku-4-5', ['max_tokens']],
+        ['chat claude-haiku-4-5', 'anthropic', 'claude-haiku-4-5', ['end_turn']],
+        ['chat claude-haiku-4-5', 'anthropic', 'claude-haiku-4-5', ['tool_use']],
+        ['chat gemini-2.5-flash', 'gcp.gemini', 'loopback', ['max_tokens']],
+        ['chat gemini-2.5-flash', 'gcp.gemini', 'loopback', ['safety']],
+      ],
+    );
+  });
+
   it('off unless configured; OTEL_SDK_DISABLED=true turns it off; a bad endpoint is a usage error', async () => {
     const off = await cli(['run', EXAMPLE], { ...openai(), OTEL_EXPORTER_OTLP_ENDPOINT: receiver.origin, OTEL_SDK_DISABLED: 'true' });
     assert.equal(off.code, 0, off.stderr);
@@ -235,7 +284,7 @@ describe('telemetry: a collector that is down, failing or hanging never changes 
         await receiver.stop();
         return o;
       },
-      /^orc: telemetry: 21 spans were not delivered to http:\/\/127\.0\.0\.1:\d+\/ \((connect ECONNREFUSED 127\.0\.0\.1:\d+|no answer within 2 s)\)$/m,
+      /^orc: telemetry: 15 spans were not delivered to http:\/\/127\.0\.0\.1:\d+\/ \((connect ECONNREFUSED 127\.0\.0\.1:\d+|no answer within 2 s)\)$/m,
     ],
     [
       'answering 500',
@@ -243,7 +292,7 @@ describe('telemetry: a collector that is down, failing or hanging never changes 
         receiver.mode = 'fail';
         return receiver.origin;
       },
-      /^orc: telemetry: 21 spans were not delivered to http:\/\/127\.0\.0\.1:\d+\/ \(HTTP 500 Internal Server Error\)$/m,
+      /^orc: telemetry: 15 spans were not delivered to http:\/\/127\.0\.0\.1:\d+\/ \(HTTP 500 Internal Server Error\)$/m,
     ],
     [
       'hanging',
@@ -251,7 +300,7 @@ describe('telemetry: a collector that is down, failing or hanging never changes 
         receiver.mode = 'hang';
         return receiver.origin;
       },
-      /^orc: telemetry: 21 spans were not delivered to http:\/\/127\.0\.0\.1:\d+\/ \(no answer within 2 s\)$/m,
+      /^orc: telemetry: 15 spans were not delivered to http:\/\/127\.0\.0\.1:\d+\/ \(no answer within 2 s\)$/m,
     ],
   ];
   for (const [name, setup, said] of cases) {

@@ -54,7 +54,7 @@ describe('telemetry: a distributed run is one trace across the coordinator and t
     if (base) fs.rmSync(base, { recursive: true, force: true });
   });
 
-  it('worker spans sit under their coordinator attempts, with the worker service name, the model call under the worker', async () => {
+  it('worker spans sit under their coordinator steps (a step tried once has no attempt span), with the worker service name, the model call under the worker', async () => {
     const dir = fs.mkdtempSync(path.join(base, 'case-'));
     fs.writeFileSync(path.join(dir, 'spread.pipeline.yaml'), PIPELINE);
     const r = await orcAsync(['run', 'spread.pipeline.yaml', '--json', '--redis', redis.url], { cwd: dir, env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.origin, OPENAI_API_KEY: '', OPENAI_BASE_URL: '' } });
@@ -70,15 +70,12 @@ describe('telemetry: a distributed run is one trace across the coordinator and t
       [
         'invoke_workflow spread [INTERNAL]',
         '  execute_tool ask [INTERNAL]',
-        '    attempt 1 [INTERNAL]',
-        '      execute_tool ask [CONSUMER]',
-        '        chat gpt-4o-mini [CLIENT]',
+        '    execute_tool ask [CONSUMER]',
+        '      chat gpt-4o-mini [CLIENT]',
         '  execute_tool one [INTERNAL]',
-        '    attempt 1 [INTERNAL]',
-        '      execute_tool one [CONSUMER]',
+        '    execute_tool one [CONSUMER]',
         '  execute_tool two [INTERNAL]',
-        '    attempt 1 [INTERNAL]',
-        '      execute_tool two [CONSUMER]',
+        '    execute_tool two [CONSUMER]',
       ].join('\n'),
     );
     const services = (kind: number) => [...new Set(spans.filter((s) => s.kind === kind).map((s) => s.resource['service.name']))];
