@@ -138,6 +138,8 @@ class StepRun {
   private attemptCtl: AbortController | null = null;
   private lazySignal: AttemptSignal | null = null;
   private timer: LongTimer | null = null;
+  /** Nothing has run since `t0` was read: no parameters to render, no cache to look in. */
+  private idleSinceStart = false;
 
   constructor(
     private readonly step: Step,
@@ -177,8 +179,9 @@ class StepRun {
     if (this.timeoutS || this.toolSlots || ctx.signal.aborted || policy.maxAttempts < 1) return this.guard(this.attempts(1));
     // one clock reading for the wait and the attempt: a free slot is taken at once, without a turn
     // of the event loop, so the step queued for no time (a reading costs a few hundred ns on some
-    // machines, a no-op step's whole scheduling on the floor)
-    const now = Date.now();
+    // machines, a no-op step's whole scheduling on the floor); none when nothing ran since the
+    // step's start was read
+    const now = this.idleSinceStart ? this.t0 : Date.now();
     const got = ctx.slots.acquire(ctx.signal, this.priority);
     if (got !== true) return this.guard(this.attempts(1, got, now));
     let running: Promise<ToolOutcome>;
@@ -275,6 +278,7 @@ class StepRun {
       this.end('failed', false);
       return false;
     }
+    this.idleSinceStart = !this.given && !step.cache && !hasOwnKeys(step.parameters);
     const modelName = step.tool ? null : modelFor(step, ctx);
     const key = (this.key = step.cache ? cacheKey(step.raw, this.params, modelName) : null);
     if (key) {
