@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 
 const BENCHES: Record<string, string> = {
+  activation: 'activation.bench.ts',
   analyze: 'analyze.bench.ts',
   distributed: 'distributed.bench.ts',
   engine: 'engine.bench.ts',

@@ -16,13 +16,20 @@ import { ModelAccess } from './models';
 import { RunController } from './runController';
 import { RunStatusBar } from './statusBar';
 import { WebviewHost } from './webviewHost';
+import { ActivationClock } from './activationTiming';
 
 let client: LanguageClient | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<OrchestratorApi> {
+  const clock = new ActivationClock(context.extensionPath);
   const log = new Log();
   const status = new RunStatusBar();
-  const clientReady = startLanguageClient(context, [...LENS_COMMANDS, ...EVAL_LENS_COMMANDS]).then((c) => (client = c));
+  const clientReady = startLanguageClient(context, [...LENS_COMMANDS, ...EVAL_LENS_COMMANDS]).then((c) => {
+    clock.clientReady();
+    return (client = c);
+  });
+  // hidden (not in the palette): what activation cost, for the activation bench and the tests
+  context.subscriptions.push(vscode.commands.registerCommand('orchestrator.activationTiming', () => clock.timing()));
   let runs: RunController | undefined;
   // the graph comes from the language server; a panel restored after a reload may ask before the
   // server is up, or for a document no editor has open yet (the server knows only open documents)

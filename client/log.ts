@@ -6,10 +6,12 @@ import { Redactor } from '../engine/api/index';
 export class Log implements vscode.Disposable {
   private readonly channel = vscode.window.createOutputChannel('Orchestrator');
 
-  constructor(private readonly redactor: Redactor = new Redactor()) {}
+  /** Made with the first line: the Redactor is the engine's, which activation does not load. */
+  constructor(private redactor?: Redactor) {}
 
   line(text: string): void {
-    this.channel.appendLine(`[${new Date().toISOString().slice(11, 23)}] ${this.redactor.text(text)}`);
+    const redactor = (this.redactor ??= new Redactor());
+    this.channel.appendLine(`[${new Date().toISOString().slice(11, 23)}] ${redactor.text(text)}`);
   }
 
   show(): void {

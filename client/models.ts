@@ -11,8 +11,10 @@ import { settings } from './configuration';
 import { environmentFor, rerouted } from './modelChoice';
 import { languageModelProvider, VSCODE_PROVIDER } from './languageModels';
 
-/** The providers whose API keys can be stored (local providers need none). */
-export const KEY_PROVIDERS = Object.keys(KEY_VARIABLES).filter((p) => KEY_VARIABLES[p].length > 0);
+/** The providers whose API keys can be stored (local providers need none); asked when used, so loading this module loads no engine. */
+export function keyProviders(): string[] {
+  return Object.keys(KEY_VARIABLES).filter((p) => KEY_VARIABLES[p].length > 0);
+}
 
 export function secretKey(provider: string): string {
   return `orchestrator.apiKey.${provider}`;
@@ -28,7 +30,7 @@ export class ModelAccess {
 
   private async storedKeys(): Promise<Map<string, string>> {
     const stored = new Map<string, string>();
-    for (const p of KEY_PROVIDERS) {
+    for (const p of keyProviders()) {
       const v = await this.secrets.get(secretKey(p));
       if (v) stored.set(p, v);
     }
@@ -80,7 +82,7 @@ export class ModelAccess {
 
   /** "Set API Key": a provider (or the one given), then the key in a password box; an empty key removes the stored one. */
   async askAndStore(given?: string): Promise<boolean> {
-    const provider = given ?? (await vscode.window.showQuickPick([...KEY_PROVIDERS], { title: 'Orchestrator: store an API key for which provider?' }));
+    const provider = given ?? (await vscode.window.showQuickPick(keyProviders(), { title: 'Orchestrator: store an API key for which provider?' }));
     if (!provider) return false;
     const key = await vscode.window.showInputBox({ title: `API key for ${provider}`, prompt: "Kept in VS Code's secret storage (used ahead of environment variables); empty removes the stored key.", password: true, ignoreFocusOut: true });
     if (key === undefined) return false;

@@ -200,18 +200,18 @@ export class StepListRunner {
       }
       if (!holds) return this.finish(i, this.notRun('skipped', 'the condition is false', 'condition'), step.onFalse);
     }
-    if (this.ctx.debug) return void this.pauseThenLaunch(step, this.ctx.debug);
-    this.launch(step);
+    if (this.ctx.debug) return void this.pauseThenLaunch(i, step, this.ctx.debug);
+    this.launch(i, step);
   }
 
-  private launch(step: Step, given?: GivenInputs): void {
+  private launch(i: number, step: Step, given?: GivenInputs): void {
     const onEnd = this.onStepEnd;
     try {
       if (step.loop) {
         runLoop(step, this.scope, this.ctx, this.keyPrefix, this.scopePath)
           .then((r) => onEnd(step, r))
           .catch((e) => this.internalError(step, e));
-      } else executeStep(step, this.scope, this.ctx, this.scopePath, this.graph.rank[this.graph.index.get(step.id)!], onEnd, this.onStepCrash, given);
+      } else executeStep(step, this.scope, this.ctx, this.scopePath, this.graph.rank[i], onEnd, this.onStepCrash, given);
     } catch (e) {
       // what a step throws before its first wait is handled as what it throws later: after this turn
       Promise.reject(e).catch((x) => this.internalError(step, x));
@@ -229,7 +229,7 @@ export class StepListRunner {
   }
 
   /** A debugger is attached: it sees the step (and its rendered inputs) and may hold it before it runs. */
-  private async pauseThenLaunch(step: Step, debug: DebugBridge): Promise<void> {
+  private async pauseThenLaunch(i: number, step: Step, debug: DebugBridge): Promise<void> {
     let inputs: Record<string, unknown> | null = null;
     if (!step.loop) {
       try {
@@ -247,11 +247,10 @@ export class StepListRunner {
       this.ctx.emitter.emit({ type: 'warning', time: Date.now(), stepId: step.id, message: `The debugger failed before '${step.id}' (it runs as it is): ${(e as Error).message}` });
     }
     this.ctx.pauses.record(this.keyPrefix, heldFrom, Date.now());
-    const i = this.graph.index.get(step.id)!;
     if (this.ctx.signal.aborted) return this.finish(i, this.notRun('cancelled', 'the run was cancelled'), null);
     if (this.stopping) return this.finish(i, this.notRun('skipped', `not run: '${this.firstFailure?.step}' failed`, 'stopped'), null);
     // without changed inputs the step renders again, so results changed during the hold reach it
-    this.launch(step, resumption?.inputs && !step.loop ? { params: resumption.inputs, edits: resumption.edits } : undefined);
+    this.launch(i, step, resumption?.inputs && !step.loop ? { params: resumption.inputs, edits: resumption.edits } : undefined);
   }
 
   /** A debugger that stops on failures holds the run before it reacts to this step's failure. */

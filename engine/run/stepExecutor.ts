@@ -139,6 +139,8 @@ class StepRun {
   private attemptCtl: AbortController | null = null;
   private lazySignal: AttemptSignal | null = null;
   private timer: LongTimer | null = null;
+  /** Nothing has run since `t0` was read: no parameters to render, no cache to look in. */
+  private idleSinceStart = false;
 
   constructor(
     private readonly step: Step,
@@ -176,13 +178,16 @@ class StepRun {
     this.timeoutS = step.timeout ?? ctx.pipeline.context.timeout;
     this.toolSlots = step.tool ? ctx.toolSlots.get(step.tool) : undefined;
     if (this.timeoutS || this.toolSlots || ctx.signal.aborted || policy.maxAttempts < 1) return this.guard(this.attempts(1));
-    const waitFrom = Date.now();
-    // a free slot is taken at once, without a turn of the event loop
+    // one clock reading for the wait and the attempt: a free slot is taken at once, without a turn
+    // of the event loop, so the step queued for no time (a reading costs a few hundred ns on some
+    // machines, a no-op step's whole scheduling on the floor); none when nothing ran since the
+    // step's start was read
+    const now = this.idleSinceStart ? this.t0 : Date.now();
     const got = ctx.slots.acquire(ctx.signal, this.priority);
-    if (got !== true) return this.guard(this.attempts(1, got, waitFrom));
+    if (got !== true) return this.guard(this.attempts(1, got, now));
     let running: Promise<ToolOutcome>;
     try {
-      running = this.startAttempt(1, waitFrom);
+      running = this.startAttempt(1, now, now);
     } catch (e) {
       return this.after(1, null, e);
     }
@@ -274,6 +279,7 @@ class StepRun {
       this.end('failed', false);
       return false;
     }
+    this.idleSinceStart = !this.given && !step.cache && !hasOwnKeys(step.parameters);
     const modelName = step.tool ? null : modelFor(step, ctx);
     const key = (this.key = step.cache ? cacheKey(step.raw, this.params, modelName) : null);
     if (key) {
@@ -307,9 +313,9 @@ class StepRun {
   }
 
   /** The slots are held: start the attempt. */
-  private startAttempt(attempt: number, waitFrom: number): Promise<ToolOutcome> {
+  private startAttempt(attempt: number, waitFrom: number, now = Date.now()): Promise<ToolOutcome> {
     const { ctx, step, r, scopePath, params } = this;
-    const attemptFrom = (this.attemptFrom = Date.now());
+    const attemptFrom = (this.attemptFrom = now);
     this.queuedMs += attemptFrom - waitFrom;
     this.holding = true;
     r.attempts = attempt;

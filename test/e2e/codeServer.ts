@@ -152,12 +152,13 @@ export class Workbench {
     }
   }
 
-  /** The workbench URL with this repository as the extension under development (and tests to run);
-   * with `development: false`, only the installed extensions (a .vsix installed as a user would). */
-  url(payload: { extensionTestsPath?: string; development?: boolean } = {}): string {
+  /** The workbench URL with this repository (or `extensionPath`) as the extension under development
+   * (and tests to run); with `development: false`, only the installed extensions (a .vsix installed
+   * as a user would). */
+  url(payload: { extensionTestsPath?: string; development?: boolean; extensionPath?: string } = {}): string {
     const host = `127.0.0.1:${this.port}`;
     const entries: [string, string][] = [['skipWelcome', 'true']];
-    if (payload.development !== false) entries.unshift(['extensionDevelopmentPath', `vscode-remote://${host}${ROOT}`]);
+    if (payload.development !== false) entries.unshift(['extensionDevelopmentPath', `vscode-remote://${host}${payload.extensionPath ?? ROOT}`]);
     if (payload.extensionTestsPath) entries.push(['extensionTestsPath', `vscode-remote://${host}${payload.extensionTestsPath}`]);
     return `${this.base}/?folder=${encodeURIComponent(this.workspace)}&payload=${encodeURIComponent(JSON.stringify(entries))}`;
   }

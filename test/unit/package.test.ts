@@ -90,6 +90,8 @@ describe('the .vsix (npm run package)', function () {
       // the extension host's entry, the language server it starts, the panel's script and
       // stylesheet (client/webviewHost.ts loads both from dist/), the model registry
       'dist/extension.js',
+      // the engine, which the extension loads on first use (esbuild.mjs)
+      'dist/engine.js',
       'dist/server.js',
       'dist/webview.js',
       'dist/webview.css',
@@ -145,6 +147,36 @@ describe('the .vsix (npm run package)', function () {
       named.filter((p) => !files.includes(p)),
       [],
     );
+  });
+
+  it('activating parses a bundle of at most 1.5 MiB that loads no engine; the engine beside it exports every value of its door', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-vsix-load-'));
+    try {
+      for (const f of files.filter((f) => f.startsWith('dist/'))) {
+        fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+        fs.writeFileSync(path.join(dir, f), entries.get(`extension/${f}`)!);
+      }
+      const extension = path.join(dir, 'dist', 'extension.js');
+      const engine = path.join(dir, 'dist', 'engine.js');
+      assert.ok(fs.statSync(extension).size <= 1.5 * 1024 * 1024, `dist/extension.js is ${fs.statSync(extension).size} bytes`);
+      // the extension host's `vscode` module, as far as loading the bundle touches it
+      const stub: object = new Proxy(function () {}, { get: (_t, k) => (k === 'prototype' ? {} : stub), apply: () => stub, construct: () => stub });
+      const Module = require('node:module') as { _load: (request: string, ...rest: unknown[]) => unknown };
+      const load = Module._load;
+      Module._load = (request: string, ...rest: unknown[]) => (request === 'vscode' ? stub : load(request, ...rest));
+      let exported: Record<string, unknown>;
+      try {
+        exported = require(extension) as Record<string, unknown>;
+      } finally {
+        Module._load = load;
+      }
+      assert.equal(typeof exported.activate, 'function');
+      assert.equal(require.cache[engine], undefined, 'loading dist/extension.js loaded dist/engine.js');
+      const { engineValueExports } = await import('../../scripts/engineDoor.mjs');
+      assert.deepEqual(Object.keys(require(engine) as object).sort(), engineValueExports().sort());
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('the walkthrough has its five steps, each with media and a completion event', () => {

@@ -10,6 +10,7 @@ import { analyze, hasErrors } from '../../engine/analyze/index';
 import type { ResultDocument } from '../../engine/run/events';
 import { runPipeline, type RunOptions } from '../../engine/run/runPipeline';
 import type { ToolContext, ToolDefinition } from '../../engine/toolkit/runtime';
+import { isoAt } from '../../engine/util/isoTime';
 
 let dir: string;
 
@@ -149,5 +150,39 @@ describe('run: an engine bug in a step', function () {
     assert.match(doc.steps.a.error ?? '', /unreadable result/);
     assert.equal(doc.steps.b.status, 'completed');
     assert.equal(doc.status, 'failed');
+  });
+});
+
+describe('run: time stamps made without Date#toISOString per step', function () {
+  this.timeout(30_000);
+  beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-stamp-'))));
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('isoAt writes what toISOString writes, across seconds, minutes, days, years and in any order', () => {
+    const times: number[] = [0, 1, 9, 10, 99, 100, 999, 1000, 59_999, 60_000, 86_399_999, Date.UTC(2026, 11, 31, 23, 59, 59, 999), Date.UTC(2027, 0, 1), -1, -60_001, Date.UTC(10_000, 0, 1, 0, 0, 5, 7), 8.64e15];
+    let t = Date.UTC(2026, 10, 23, 12, 0, 0, 0);
+    for (let k = 0; k < 20_000; k++) times.push((t += (k * 7919) % 3001)); // steps of 0 to 3 s: repeats, new seconds, new minutes
+    for (let k = 0; k < 2_000; k++) times.push(Math.floor(((k * 2654435761) % 2 ** 32) * 1e3)); // jumps back and forth over years
+    for (const ms of times) assert.equal(isoAt(ms), new Date(ms).toISOString(), `at ${ms}`);
+  });
+
+  it('a step queued for no time when a slot was free, and its stamps bracket its run', async () => {
+    const before = Date.now();
+    const fine = tool('fine', async () => {
+      await new Promise((r) => setTimeout(r, 15));
+      return { success: true, result: 'ok' };
+    });
+    const doc = await runYaml('id: stamps\nsteps:\n  - {id: a, tool: fine, action: go}\n  - {id: b, tool: fine, action: go, dependencies: [a]}\n', { tools: { fine } });
+    const after = Date.now();
+    for (const id of ['a', 'b']) {
+      const r = doc.steps[id];
+      assert.equal(r.queued_ms, 0);
+      const started = Date.parse(r.started_at!);
+      const ended = Date.parse(r.ended_at!);
+      assert.ok(before <= started && started <= ended && ended <= after, `${id}: ${r.started_at} .. ${r.ended_at}`);
+      assert.equal(r.duration_ms, ended - started);
+      assert.ok(r.duration_ms! >= 14, `${id} took ${r.duration_ms} ms`);
+    }
+    assert.ok(Date.parse(doc.steps.b.started_at!) >= Date.parse(doc.steps.a.ended_at!));
   });
 });

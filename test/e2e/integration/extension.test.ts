@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { until, workspace } from './helpers';
+import type { ActivationTiming } from '../../../client/activationTiming';
 import type { OrchestratorApi } from '../../../client/api';
 import type { ResultDocument } from '../../../engine/run/events';
 
@@ -75,6 +76,11 @@ describe('the extension in a real workbench', () => {
       return r && r.runId === result.execution_id && Object.values(r.statuses).every((s) => s === 'completed') && r.nodes === 2 ? r : undefined;
     });
     assert.deepEqual(shown.statuses, { write_greeting: 'completed', read_greeting: 'completed' });
+    // the run went through the engine's own bundle, which the extension loads on first use
+    const timing = await vscode.commands.executeCommand<ActivationTiming>('orchestrator.activationTiming');
+    assert.deepEqual(timing.loadedFiles.filter((f) => f.startsWith('dist/')), ['dist/engine.js', 'dist/extension.js']);
+    assert.equal(timing.engineLoaded, true);
+    assert.ok(timing.clientReadyMs !== null && timing.clientReadyMs >= timing.activateStartMs, JSON.stringify(timing));
   });
 
   it('a pipeline that does not compile is refused with its first error, and nothing runs', async () => {

@@ -1,0 +1,149 @@
+// Activation in a real workbench (code-server, as test/e2e runs it): a pipeline is opened in a
+// folder that holds only it, and the extension activates as a user's does. Measured in the
+// extension host (bench/activationProbe.ts): activate() to the language client ready, as the
+// extension times it (the hidden command orchestrator.activationTiming); the whole activation as the
+// host runs it (loading the bundle, then activate() until it resolves); the bytes of this
+// extension's files the host loaded by then, and whether the engine (dist/engine.js) was among
+// them; the host's memory. The peer is the bundle as it was before the engine was split out and
+// the extension minified: the same sources built into one unminified dist/extension.js, in a copy
+// of the extension beside this one, measured in the same run. Then the .vsix's size.
+// `--quick`: one workbench each instead of three.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as esbuild from 'esbuild';
+import type { ActivationTiming } from '../client/activationTiming';
+import { launchBrowser, ROOT, Workbench, CODE_SERVER_ENTRY } from '../test/e2e/codeServer';
+import { goal, median, table } from './stats';
+
+const QUICK = process.argv.includes('--quick');
+const RUNS = QUICK ? 1 : 3;
+const MB = 1024 * 1024;
+
+interface Probe {
+  wasActive: boolean;
+  activatedMs: number;
+  timing: ActivationTiming;
+  languageId: string;
+  error?: string;
+}
+
+interface Sample {
+  clientMs: number;
+  activatedMs: number;
+  loadedBytes: number;
+  loadedFiles: string[];
+  engineLoaded: boolean;
+  rss: number;
+  heapUsed: number;
+}
+
+function build(): void {
+  const r = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('the build failed');
+}
+
+/** The extension as it was built before the split: one unminified bundle with the engine in it. */
+async function peerExtension(tmp: string): Promise<string> {
+  const dir = path.join(tmp, 'peer');
+  fs.mkdirSync(path.join(dir, 'dist'), { recursive: true });
+  fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
+  for (const d of ['syntaxes', 'media', 'engine', 'node_modules']) fs.symlinkSync(path.join(ROOT, d), path.join(dir, d));
+  for (const f of fs.readdirSync(path.join(ROOT, 'dist'))) {
+    if (f === 'extension.js' || f === 'engine.js' || f === 'cli.js' || f.endsWith('.map')) continue;
+    fs.copyFileSync(path.join(ROOT, 'dist', f), path.join(dir, 'dist', f));
+  }
+  await esbuild.build({ entryPoints: [path.join(ROOT, 'client/extension.ts')], outfile: path.join(dir, 'dist/extension.js'), bundle: true, platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], legalComments: 'none', logLevel: 'warning' });
+  return dir;
+}
+
+async function measure(extensionPath: string, probe: string, browser: Awaited<ReturnType<typeof launchBrowser>>['browser']): Promise<Sample> {
+  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-bench-act-ws-'));
+  fs.copyFileSync(path.join(ROOT, 'examples', 'hello.pipeline.yaml'), path.join(workspace, 'hello.pipeline.yaml'));
+  const resultDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-bench-act-'));
+  const result = path.join(resultDir, 'result.json');
+  const wb = await Workbench.start({ workspace, trusted: true, env: { ORC_ACTIVATION_RESULT: result } });
+  const page = await browser.newPage();
+  try {
+    await page.goto(wb.url({ extensionTestsPath: probe, extensionPath }));
+    const deadline = Date.now() + 180_000;
+    while (!fs.existsSync(result)) {
+      if (Date.now() > deadline) throw new Error(`no activation result in 180 s:\n${wb.log()}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await new Promise((r) => setTimeout(r, 100)); // the write is one call; let it land
+    const p = JSON.parse(fs.readFileSync(result, 'utf8')) as Probe;
+    if (p.error) throw new Error(`the probe failed: ${p.error}`);
+    if (p.wasActive) throw new Error('the extension was active before the pipeline was opened: nothing measured');
+    if (p.languageId !== 'orchestrator-pipeline') throw new Error(`the pipeline opened as ${p.languageId}`);
+    const t = p.timing;
+    if (t.clientReadyMs === null) throw new Error('activate() resolved before the language client was ready');
+    const loadedBytes = t.loadedFiles.reduce((n, f) => n + fs.statSync(path.join(extensionPath, f)).size, 0);
+    return { clientMs: t.clientReadyMs - t.activateStartMs, activatedMs: p.activatedMs, loadedBytes, loadedFiles: t.loadedFiles, engineLoaded: t.engineLoaded, rss: t.memory.rss, heapUsed: t.memory.heapUsed };
+  } finally {
+    await page.close().catch(() => undefined);
+    wb.stop();
+    fs.rmSync(workspace, { recursive: true, force: true });
+    fs.rmSync(resultDir, { recursive: true, force: true });
+  }
+}
+
+function vsixBytes(tmp: string): number {
+  const out = path.join(tmp, 'vsix');
+  const r = spawnSync(process.execPath, ['scripts/package.mjs', '--no-build', '--out', out], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`npm run package failed:\n${r.stdout}\n${r.stderr}`);
+  return fs.statSync(path.join(out, fs.readdirSync(out).find((f) => f.endsWith('.vsix'))!)).size;
+}
+
+async function main(): Promise<void> {
+  if (!fs.existsSync(CODE_SERVER_ENTRY)) throw new Error(`code-server is not installed (${CODE_SERVER_ENTRY}): run node scripts/installE2ETools.mjs`);
+  build();
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-bench-activation-'));
+  const probe = path.join(tmp, 'probe', 'index.js');
+  await esbuild.build({ entryPoints: [path.join(ROOT, 'bench/activationProbe.ts')], outfile: probe, bundle: true, platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], logLevel: 'warning' });
+  const peer = await peerExtension(tmp);
+  const b = await launchBrowser();
+  const ours: Sample[] = [];
+  const theirs: Sample[] = [];
+  try {
+    // alternated, so a load that comes and goes on the machine falls on both
+    for (let i = 0; i < RUNS; i++) {
+      ours.push(await measure(ROOT, probe, b.browser));
+      theirs.push(await measure(peer, probe, b.browser));
+    }
+  } finally {
+    await b.close();
+  }
+  const vsix = vsixBytes(tmp);
+  fs.rmSync(tmp, { recursive: true, force: true });
+
+  const med = (xs: Sample[], f: (s: Sample) => number) => median(xs.map(f));
+  const row = (name: string, xs: Sample[]) => [
+    name,
+    med(xs, (s) => s.clientMs).toFixed(0),
+    med(xs, (s) => s.activatedMs).toFixed(0),
+    (med(xs, (s) => s.loadedBytes) / MB).toFixed(2),
+    xs.some((s) => s.engineLoaded) ? 'yes' : 'no',
+    (med(xs, (s) => s.rss) / MB).toFixed(0),
+    (med(xs, (s) => s.heapUsed) / MB).toFixed(0),
+  ];
+  console.log(`activation on opening a pipeline in code-server, median of ${RUNS} fresh workbench(es) each (load: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')})`);
+  table(['extension', 'activate() to client ready ms', 'load + activate ms', 'files loaded MiB', 'engine loaded', 'host RSS MiB', 'host heap MiB'], [row('ours', ours), row('before (one unminified bundle)', theirs)]);
+  console.log(`files the host loaded at activation: ours ${ours[0].loadedFiles.join(', ')}; before ${theirs[0].loadedFiles.join(', ')}`);
+  console.log(`.vsix: ${(vsix / MB).toFixed(2)} MB`);
+  const client = med(ours, (s) => s.clientMs);
+  const bytes = med(ours, (s) => s.loadedBytes);
+  const whole = med(ours, (s) => s.activatedMs);
+  const wholeBefore = med(theirs, (s) => s.activatedMs);
+  console.log('\ngoals (issue 29: activation):');
+  console.log(goal('activate() to the language client ready', `${client.toFixed(0)} ms (before: ${med(theirs, (s) => s.clientMs).toFixed(0)} ms)`, '≤ 150 ms', client <= 150));
+  console.log(goal('bundle bytes the host parses at activation', `${(bytes / MB).toFixed(2)} MiB (before: ${(med(theirs, (s) => s.loadedBytes) / MB).toFixed(2)} MiB)`, '≤ 1.5 MiB', bytes <= 1.5 * MB));
+  console.log(goal('the engine is loaded on first use, not at activation', ours.some((s) => s.engineLoaded) ? 'loaded at activation' : 'not loaded', 'not loaded', !ours.some((s) => s.engineLoaded)));
+  console.log(goal('load + activate over before', `${(whole / wholeBefore).toFixed(2)} (${whole.toFixed(0)} ms against ${wholeBefore.toFixed(0)} ms)`, '< 1', whole < wholeBefore));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

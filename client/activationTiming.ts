@@ -1,0 +1,40 @@
+// What activation cost, as the hidden command `orchestrator.activationTiming` answers it (for
+// `npm run bench activation` and the workbench tests): when activate() started and when the
+// language client was ready, in ms of the extension host's clock (performance.now()), which of this
+// extension's bundles the host has loaded (activation should have loaded dist/extension.js only:
+// the engine, dist/engine.js, is loaded on first use, see esbuild.mjs), and the host's memory.
+import * as path from 'node:path';
+
+export interface ActivationTiming {
+  activateStartMs: number;
+  /** null while the language client is starting. */
+  clientReadyMs: number | null;
+  /** This extension's files the host has loaded, relative to the extension's folder (`dist/extension.js`, ...). */
+  loadedFiles: string[];
+  /** dist/engine.js is loaded. */
+  engineLoaded: boolean;
+  /** process.memoryUsage() of the extension host, in bytes. */
+  memory: { rss: number; heapUsed: number; external: number };
+}
+
+export class ActivationClock {
+  readonly activateStartMs = performance.now();
+  private clientReadyMs: number | null = null;
+
+  constructor(private readonly extensionPath: string) {}
+
+  clientReady(): void {
+    this.clientReadyMs ??= performance.now();
+  }
+
+  timing(): ActivationTiming {
+    const root = this.extensionPath + path.sep;
+    // the module cache of the host's CommonJS loader: every file required so far, by absolute path
+    const loadedFiles = Object.keys(require.cache)
+      .filter((f) => f.startsWith(root))
+      .map((f) => path.relative(this.extensionPath, f).split(path.sep).join('/'))
+      .sort();
+    const { rss, heapUsed, external } = process.memoryUsage();
+    return { activateStartMs: this.activateStartMs, clientReadyMs: this.clientReadyMs, loadedFiles, engineLoaded: loadedFiles.includes('dist/engine.js'), memory: { rss, heapUsed, external } };
+  }
+}
