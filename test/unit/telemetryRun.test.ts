@@ -145,7 +145,9 @@ describe('telemetry: the run trace in-process', function () {
     assert.equal(loadCheckpoint(dir, run1.doc.execution_id).traceparent, checkpoint.traceparent);
   });
 
-  it('off (nothing configured, or OTEL_SDK_DISABLED=true): a traced run loads no OpenTelemetry module', () => {
+  it('off (nothing configured, or OTEL_SDK_DISABLED=true): a traced run loads no OpenTelemetry module', function () {
+    // three fresh processes that load the engine through tsx: 7-13 s each on a loaded 2-core machine
+    this.timeout(90_000);
     const script = [
       "const { withRunTelemetry } = require('./engine/cli/runTelemetry.ts');",
       "withRunTelemetry({ cwd: '.' }, 'p', undefined, () => {}, async (o) => o.listeners?.length ?? 0).then((n) => {",
