@@ -4,9 +4,10 @@
 // extension times it (the hidden command orchestrator.activationTiming); the whole activation as the
 // host runs it (loading the bundle, then activate() until it resolves); the bytes of this
 // extension's files the host loaded by then, and whether the engine (dist/engine.js) was among
-// them; the host's memory. The peer is the bundle as it was before the engine was split out and
-// the extension minified: the same sources built into one unminified dist/extension.js, in a copy
-// of the extension beside this one, measured in the same run. Then the .vsix's size.
+// them; the host's memory. The peer is the extension as it was built before the engine was split
+// out and the bundles minified: the same sources built into one unminified dist/extension.js and an
+// unminified dist/server.js, in a copy of the extension beside this one, measured in the same run,
+// alternating with ours. Then the .vsix's size.
 // `--quick`: one workbench each instead of three.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -51,10 +52,15 @@ async function peerExtension(tmp: string): Promise<string> {
   fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
   for (const d of ['syntaxes', 'media', 'engine', 'node_modules']) fs.symlinkSync(path.join(ROOT, d), path.join(dir, d));
   for (const f of fs.readdirSync(path.join(ROOT, 'dist'))) {
-    if (f === 'extension.js' || f === 'engine.js' || f === 'cli.js' || f.endsWith('.map')) continue;
+    if (f === 'extension.js' || f === 'engine.js' || f === 'server.js' || f === 'cli.js' || f.endsWith('.map')) continue;
     fs.copyFileSync(path.join(ROOT, 'dist', f), path.join(dir, 'dist', f));
   }
-  await esbuild.build({ entryPoints: [path.join(ROOT, 'client/extension.ts')], outfile: path.join(dir, 'dist/extension.js'), bundle: true, platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], legalComments: 'none', logLevel: 'warning' });
+  const old = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', legalComments: 'none', logLevel: 'warning' } as const;
+  await esbuild.build({ ...old, entryPoints: [path.join(ROOT, 'client/extension.ts')], outfile: path.join(dir, 'dist/extension.js'), external: ['vscode'] });
+  // and the language server as it was built then: unminified, its non-ASCII comments escaped
+  const server = path.join(dir, 'dist/server.js');
+  await esbuild.build({ ...old, entryPoints: [path.join(ROOT, 'server/server.ts')], outfile: server });
+  fs.writeFileSync(server, fs.readFileSync(server, 'utf8').replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
   return dir;
 }
 

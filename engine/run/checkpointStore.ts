@@ -89,16 +89,18 @@ export class CheckpointStore {
   }
 
   private remember(key: string, r: StepResult): void {
-    if (r.status === 'completed') {
-      if (!this.completedKeys.has(key)) this.completed++;
-      this.completedKeys.add(key);
-    } else if (this.completedKeys.delete(key)) this.completed--;
     if (isBodyKey(key) && !this.stepJson.has(key) && this.inlineBody >= INLINE_BODY_LIMIT) {
-      // past the bound: one line in the journal, nothing kept in memory
+      // past the bound: one line in the journal, nothing kept in memory (not even its key: a
+      // million-iteration loop's keys were a heap of their own)
+      if (r.status === 'completed') this.completed++;
       this.pending.push(`${JSON.stringify([key, r])}\n`);
       this.journaled++;
       return;
     }
+    if (r.status === 'completed') {
+      if (!this.completedKeys.has(key)) this.completed++;
+      this.completedKeys.add(key);
+    } else if (this.completedKeys.delete(key)) this.completed--;
     if (isBodyKey(key) && !this.stepJson.has(key)) this.inlineBody++;
     const k = JSON.stringify(key);
     const json = JSON.stringify(r);

@@ -45,6 +45,8 @@ export interface StepResult {
   vars?: Record<string, unknown>;
   /** A loop's iterations: each with the results of its body steps. */
   iterations?: IterationResult[];
+  /** A while loop's iterations left out of `iterations` and `result` between its first 1,000 and its latest 1,000 (their results are in the checkpoint's journal). */
+  iterations_omitted?: number;
   /** A one-action loop's result for each item, in order (ContextLab's `step.results`; the same list as `result`). */
   results?: unknown[];
   /** Why a step was skipped or not run, in words. */

@@ -10,6 +10,15 @@ import { forEachVars, ListScope, markStepResult, whileVars } from './scope';
 
 /** Iterations whose body results `iterations` keeps in full; later ones keep index, item and status. */
 export const ITERATION_DETAIL_LIMIT = 1000;
+/**
+ * A `while` loop keeps its first ITERATION_DETAIL_LIMIT iterations and its latest WHILE_TAIL
+ * (their `iterations` entries and their values in `result`); those between are dropped and
+ * counted in `iterations_omitted`. A for_each's items are all in memory anyway and capped before
+ * it starts; a while loop's count is known only as it runs, and kept whole it grew about 1 KB an
+ * iteration to a heap overflow near a million (issue 24, item 10). The checkpoint's journal still
+ * has every iteration's results on disk.
+ */
+export const WHILE_TAIL = 1000;
 /** The hard cap on the iterations of one loop, whatever `max_iterations` says or however long the list. */
 export const DEFAULT_ITERATION_CAP = 100_000;
 /** A loop lets timers and signals (Ctrl-C) in at least this often, in milliseconds. */
@@ -61,6 +70,9 @@ export async function runLoop(step: Step, scope: ListScope, ctx: RunContext, key
   const body = step.body ?? [];
   const iterations: IterationResult[] = [];
   const values = new Map<number, Record<string, unknown>>();
+  /** While loops: the latest iterations past the first ITERATION_DETAIL_LIMIT (a ring), and how many were dropped. */
+  const tail: { it: IterationResult; value: Record<string, unknown> }[] = [];
+  let omitted = 0;
   const cap = ctx.iterationCap;
   const breathe = yielder();
   const end = (status: StepResult['status'], success: boolean | null, error: string | null = null, errorType: string | null = null): StepResult => {
@@ -69,6 +81,12 @@ export async function runLoop(step: Step, scope: ListScope, ctx: RunContext, key
     // time a debugger held steps of the body: part of duration_ms, but not of the loop's own work
     const paused = ctx.pauses.pausedIn(keyPrefix + step.id);
     if (paused) r.paused_ms = paused;
+    for (const t of tail) {
+      iterations.push(t.it);
+      values.set(t.it.index, t.value);
+    }
+    tail.length = 0;
+    if (omitted) r.iterations_omitted = omitted;
     r.iterations = iterations.sort((a, b) => a.index - b.index);
     r.result = r.iterations.map((it) => values.get(it.index) ?? {});
     // a one-action loop (ContextLab's shorthand): its result is the action's result for each item
@@ -83,8 +101,15 @@ export async function runLoop(step: Step, scope: ListScope, ctx: RunContext, key
   };
   /** Records an iteration: its entry (bounded), its value, and its cost. */
   const done = (index: number, item: unknown, o: ListOutcome) => {
-    iterations.push(iterationResult(index, item, o));
-    values.set(index, iterationValue(o));
+    if (loop.kind === 'while' && index >= ITERATION_DETAIL_LIMIT) {
+      // a ring: the entry WHILE_TAIL iterations back is replaced
+      const kept = index - ITERATION_DETAIL_LIMIT;
+      if (kept >= WHILE_TAIL) omitted++;
+      tail[kept % WHILE_TAIL] = { it: iterationResult(index, item, o), value: iterationValue(o) };
+    } else {
+      iterations.push(iterationResult(index, item, o));
+      values.set(index, iterationValue(o));
+    }
     for (const s of o.results.values()) {
       r.tokens_in += s.tokens_in;
       r.tokens_out += s.tokens_out;
