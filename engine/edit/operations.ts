@@ -5,6 +5,7 @@
 import { analyze, hasErrors, type Analysis } from '../analyze/index';
 import type { Finding } from '../spec/types';
 import { connect, disconnect } from './dependencies';
+import { moveInto, moveOut, reorder } from './moves';
 import { addStep, duplicateStep, removeStep, renameStep, type NewStep } from './steps';
 import { applyEdits, EditRefused, type TextEdit } from './textEdits';
 
@@ -14,7 +15,10 @@ export type EditOperation =
   | ({ op: 'add-step' } & NewStep)
   | { op: 'remove-step'; id: string }
   | { op: 'duplicate-step'; id: string }
-  | { op: 'rename'; from: string; to: string };
+  | { op: 'rename'; from: string; to: string }
+  | { op: 'move-into'; loop: string; id: string }
+  | { op: 'move-out'; id: string }
+  | { op: 'reorder'; id: string; before: string };
 
 export type EditResult =
   | { ok: true; edits: TextEdit[]; text: string; summary: string; analysis: Analysis }
@@ -35,6 +39,12 @@ function describe(op: EditOperation): string {
       return `duplicated step '${op.id}'`;
     case 'rename':
       return `renamed step '${op.from}' to '${op.to}'`;
+    case 'move-into':
+      return `moved '${op.id}' into the loop '${op.loop}'`;
+    case 'move-out':
+      return `moved '${op.id}' out of its loop`;
+    case 'reorder':
+      return `moved '${op.id}' before '${op.before}'`;
   }
 }
 
@@ -60,6 +70,12 @@ function editsOf(a: Analysis, op: EditOperation): { edits: TextEdit[]; summary: 
     }
     case 'rename':
       return { edits: renameStep(a, op.from, op.to), summary: describe(op) };
+    case 'move-into':
+    case 'move-out':
+    case 'reorder': {
+      const r = op.op === 'move-into' ? moveInto(a, op.loop, op.id) : op.op === 'move-out' ? moveOut(a, op.id) : reorder(a, op.id, op.before);
+      return { edits: r.edits, summary: `${describe(op)}${r.dropped.length ? ` (dropped the dependencies ${r.dropped.join(', ')}: a dependency joins steps of one list)` : ''}` };
+    }
   }
 }
 
