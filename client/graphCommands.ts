@@ -62,17 +62,15 @@ export function registerGraphCommands(context: vscode.ExtensionContext, host: We
     return g ?? undefined;
   };
 
-  /** The step given, else the one under the editor's cursor, else the panel's selection, else a pick. */
+  /** The step given, else a pick whose first item is the step under the editor's cursor (or selected in the panel): Enter takes it. */
   const stepOf = async (uri: vscode.Uri, g: GraphDocument, given: string | undefined, title: string, filter: (s: ReturnType<typeof allSteps>[number]) => boolean = () => true): Promise<string | undefined> => {
     if (given) return given;
-    const ed = vscode.window.activeTextEditor;
-    if (ed?.document.uri.toString() === uri.toString() && !host.activePanelUri()) {
-      const hit = innermostAt(g, ed.selection.active.line, ed.selection.active.character);
-      if (hit && allSteps(g).some((s) => s.node.id === hit.id && filter(s))) return hit.id;
-    }
-    const selected = host.selectedStep(uri);
-    if (host.activePanelUri()?.toString() === uri.toString() && selected && allSteps(g).some((s) => s.node.id === selected && filter(s))) return selected;
-    return pickStep(allSteps(g).filter(filter), title);
+    const steps = allSteps(g).filter(filter);
+    const panelHas = host.activePanelUri()?.toString() === uri.toString();
+    const likely = (panelHas ? host.selectedStep(uri) : undefined) ?? cursorStep(uri, g);
+    const i = steps.findIndex((s) => s.node.id === likely);
+    if (i > 0) steps.unshift(...steps.splice(i, 1));
+    return pickStep(steps, title, i >= 0 ? (panelHas ? 'selected in the graph' : 'at the cursor') : undefined);
   };
 
   reg('addStep', async (uri, stepId) => {
@@ -185,13 +183,13 @@ function cursorStep(uri: vscode.Uri, g: GraphDocument): string | undefined {
   return innermostAt(g, ed.selection.active.line, ed.selection.active.character)?.id;
 }
 
-async function pickStep(steps: { node: GraphNode; owner: string | null }[], title: string): Promise<string | undefined> {
+async function pickStep(steps: { node: GraphNode; owner: string | null }[], title: string, firstIs?: string): Promise<string | undefined> {
   if (!steps.length) {
     void vscode.window.showInformationMessage(`${title} There is no step to choose.`);
     return undefined;
   }
   const picked = await vscode.window.showQuickPick(
-    steps.map((s) => ({ label: s.node.id, description: [s.node.tool, s.node.action].filter(Boolean).join('.') || s.node.kind, detail: s.owner ? `in the loop '${s.owner}'` : undefined })),
+    steps.map((s, i) => ({ label: s.node.id, description: [[s.node.tool, s.node.action].filter(Boolean).join('.') || s.node.kind, i === 0 && firstIs ? `(${firstIs})` : ''].filter(Boolean).join(' '), detail: s.owner ? `in the loop '${s.owner}'` : undefined })),
     { title, matchOnDescription: true },
   );
   return picked?.label;

@@ -137,6 +137,10 @@ export function installGestures(): void {
     const id = (e.target as Element).closest('.node')?.getAttribute('data-step-id');
     if (id && id !== handleFor) placeHandle(id);
   });
+  nodeLayer.addEventListener('click', (e) => {
+    const id = (e.target as Element).closest('.node')?.getAttribute('data-step-id');
+    if (id) placeHandle(id);
+  });
   nodeLayer.addEventListener('focusin', (e) => {
     const id = (e.target as Element).closest('.node')?.getAttribute('data-step-id');
     if (id) placeHandle(id);

@@ -7,9 +7,9 @@ import type { RunEvent } from '../engine/run/events';
 import { drawGraph } from './drawing';
 import { report, schedule } from './frames';
 import type { Insights } from './insights';
-import { placeIncrementally } from './incrementalLayout';
+import { newStepOutOfView, placeIncrementally } from './incrementalLayout';
 import { graphStepIds, layoutGraph, type LayoutEngine } from './layout';
-import { notice, problemEl } from './page';
+import { graphPane, notice, problemEl } from './page';
 import { applyView, fit } from './panZoom';
 import type { GraphMessage, ToWebview } from './protocol';
 import { applyEvents, emptyRun, retainSteps } from './runState';
@@ -81,9 +81,10 @@ export async function relayout(fitAfter: boolean, incremental = false): Promise<
     const l = kept ?? (await layoutGraph(elk, ui.saved.graph, ui.saved.direction));
     (window as unknown as { __orchestratorLayoutMs?: number }).__orchestratorLayoutMs = performance.now() - t0;
     if (seq !== ui.layoutSeq) return; // a newer graph arrived while this one was laid out
+    const prev = ui.layout;
     ui.layout = l;
     drawGraph(l);
-    if (fitAfter) fit();
+    if (fitAfter || (kept && prev && newStepOutOfView(prev, l, ui.view, graphPane.clientWidth, graphPane.clientHeight))) fit();
     else applyView();
     schedule();
     save();

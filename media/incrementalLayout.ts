@@ -100,7 +100,7 @@ export function placeIncrementally(prev: Layout, graph: GraphDocument, direction
       const to = placed.get(e.to)!;
       const old = previousEdges.get(id);
       const still = old && same(before.get(e.from), from) && same(before.get(e.to), to);
-      edges.push({ id, from: e.from, to: e.to, kind: e.kind, points: still ? old.points : route(from, to, down) });
+      edges.push({ id, from: e.from, to: e.to, kind: e.kind, points: still ? old.points : route(from, to, down, nodes.filter((n) => n.parent === from.parent && n !== from && n !== to)) });
     }
     for (const n of g.nodes) if (n.children) walkEdges(n.children);
   };
@@ -121,14 +121,27 @@ function isAncestor(placed: Map<string, PlacedNode>, id: string, box: PlacedNode
 
 const same = (a: PlacedNode | undefined, b: PlacedNode) => !!a && a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height;
 
-/** A right-angled line from a box's outgoing side to the other's incoming side (around both when it goes back). */
-export function route(a: PlacedNode, b: PlacedNode, down: boolean): ElkPoint[] {
+/** Whether a right-angled line passes through a box. */
+const crosses = (pts: ElkPoint[], n: PlacedNode) =>
+  pts.some((p, i) => {
+    const q = pts[i + 1];
+    return !!q && Math.min(p.x, q.x) < n.x + n.width && Math.max(p.x, q.x) > n.x && Math.min(p.y, q.y) < n.y + n.height && Math.max(p.y, q.y) > n.y;
+  });
+
+/** A right-angled line from a box's outgoing side to the other's incoming side; around the boxes in
+ * between (`obstacles`: the list's other boxes) when the direct line would cross one, and around both
+ * ends when it goes back. */
+export function route(a: PlacedNode, b: PlacedNode, down: boolean, obstacles: PlacedNode[] = []): ElkPoint[] {
   if (!down) {
     const s = { x: a.x + a.width, y: a.y + a.height / 2 };
     const t = { x: b.x, y: b.y + b.height / 2 };
     if (t.x - s.x >= 20) {
       const mx = (s.x + t.x) / 2;
-      return [s, { x: mx, y: s.y }, { x: mx, y: t.y }, t];
+      const direct = [s, { x: mx, y: s.y }, { x: mx, y: t.y }, t];
+      const hit = obstacles.filter((n) => crosses(direct, n));
+      if (!hit.length) return direct;
+      const over = Math.min(a.y, b.y, ...hit.map((n) => n.y)) - 14;
+      return [s, { x: s.x + 10, y: s.y }, { x: s.x + 10, y: over }, { x: t.x - 10, y: over }, { x: t.x - 10, y: t.y }, t];
     }
     const top = Math.min(a.y, b.y) - 14;
     return [s, { x: s.x + 10, y: s.y }, { x: s.x + 10, y: top }, { x: t.x - 10, y: top }, { x: t.x - 10, y: t.y }, t];
@@ -137,8 +150,24 @@ export function route(a: PlacedNode, b: PlacedNode, down: boolean): ElkPoint[] {
   const t = { x: b.x + b.width / 2, y: b.y };
   if (t.y - s.y >= 20) {
     const my = (s.y + t.y) / 2;
-    return [s, { x: s.x, y: my }, { x: t.x, y: my }, t];
+    const direct = [s, { x: s.x, y: my }, { x: t.x, y: my }, t];
+    const hit = obstacles.filter((n) => crosses(direct, n));
+    if (!hit.length) return direct;
+    const beside = Math.min(a.x, b.x, ...hit.map((n) => n.x)) - 14;
+    return [s, { x: s.x, y: s.y + 10 }, { x: beside, y: s.y + 10 }, { x: beside, y: t.y - 10 }, { x: t.x, y: t.y - 10 }, t];
   }
   const left = Math.min(a.x, b.x) - 14;
   return [s, { x: s.x, y: s.y + 10 }, { x: left, y: s.y + 10 }, { x: left, y: t.y - 10 }, { x: t.x, y: t.y - 10 }, t];
+}
+
+/** Whether a step new in `next` (not in `prev`) stands outside the pane as the view shows it: the
+ * panel then fits the graph, so the step the person just added is on screen. */
+export function newStepOutOfView(prev: Layout, next: Layout, view: { x: number; y: number; k: number }, width: number, height: number): boolean {
+  const had = new Set(prev.nodes.map((n) => n.id));
+  return next.nodes.some((n) => {
+    if (had.has(n.id)) return false;
+    const x = view.x + n.x * view.k;
+    const y = view.y + n.y * view.k;
+    return x < 0 || y < 0 || x + n.width * view.k > width || y + n.height * view.k > height;
+  });
 }

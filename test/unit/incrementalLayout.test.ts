@@ -77,3 +77,19 @@ describe('incremental layout after an edit', () => {
     });
   });
 });
+
+describe('incremental layout: routing a new edge', () => {
+  it('goes around a box standing between its ends instead of through it', async () => {
+    const chain: GraphDocument = { nodes: [node('a'), node('b'), node('c')], edges: [{ from: 'a', to: 'b', kind: 'explicit' }, { from: 'b', to: 'c', kind: 'explicit' }] };
+    const prev = await layoutGraph(elk, chain, 'RIGHT');
+    const next = placeIncrementally(prev, { ...chain, edges: [...chain.edges, { from: 'a', to: 'c', kind: 'explicit' }] }, 'RIGHT')!;
+    const b = next.nodes.find((n) => n.id === 'b')!;
+    const pts = next.edges.find((e) => e.id === 'explicit:a->c')!.points;
+    for (let i = 0; i + 1 < pts.length; i++) {
+      const [p, q] = [pts[i], pts[i + 1]];
+      const through = Math.min(p.x, q.x) < b.x + b.width && Math.max(p.x, q.x) > b.x && Math.min(p.y, q.y) < b.y + b.height && Math.max(p.y, q.y) > b.y;
+      assert.ok(!through, `segment ${i} crosses b: ${JSON.stringify(pts)}`);
+    }
+    assert.ok(Math.min(...pts.map((p) => p.y)) < b.y, 'it passes over b');
+  });
+});
