@@ -5,6 +5,7 @@ import * as path from 'node:path';
 const BENCHES: Record<string, string> = {
   analyze: 'analyze.bench.ts',
   distributed: 'distributed.bench.ts',
+  edit: 'edit.bench.ts',
   engine: 'engine.bench.ts',
   eval: 'eval.bench.ts',
   lsp: 'lsp.bench.ts',

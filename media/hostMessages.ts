@@ -7,6 +7,7 @@ import type { RunEvent } from '../engine/run/events';
 import { drawGraph } from './drawing';
 import { report, schedule } from './frames';
 import type { Insights } from './insights';
+import { patchGraph } from './incrementalDraw';
 import { newStepOutOfView, placeIncrementally } from './incrementalLayout';
 import { graphStepIds, layoutGraph, type LayoutEngine } from './layout';
 import { graphPane, notice, problemEl } from './page';
@@ -83,7 +84,8 @@ export async function relayout(fitAfter: boolean, incremental = false): Promise<
     if (seq !== ui.layoutSeq) return; // a newer graph arrived while this one was laid out
     const prev = ui.layout;
     ui.layout = l;
-    drawGraph(l);
+    if (kept && prev) patchGraph(prev, l);
+    else drawGraph(l);
     if (fitAfter || (kept && prev && newStepOutOfView(prev, l, ui.view, graphPane.clientWidth, graphPane.clientHeight))) fit();
     else applyView();
     schedule();

@@ -148,6 +148,8 @@ describe('webview: editing the pipeline with the mouse and the keys', function (
     await post({ type: 'run-events', runId: 'r1', events: [{ type: 'step-ended', time: 1, stepId: 'fetch', scope: [], result: { status: 'completed', success: true, result: null, error: null, error_type: null, duration_ms: 5, attempts: 1, retries: 0, model: null, tokens_in: 0, tokens_out: 0, cost_usd: 0, skip_reason: null } }] });
     await page.waitForSelector('.node[data-step-id="fetch"][data-status="completed"]');
     const before = await page.$$eval('.node', (els) => Object.fromEntries(els.map((e) => [e.getAttribute('data-step-id'), e.getAttribute('transform')])));
+    // the untouched steps' elements stay the same elements (only what the edit touched is drawn again)
+    await page.evaluate(() => document.querySelectorAll('.node, g.edge').forEach((e) => e.setAttribute('data-mark', 'before')));
     const edited: GraphDocument = { nodes: [...GRAPH.nodes, node('save')], edges: [...GRAPH.edges, { from: 'report', to: 'save', kind: 'explicit' }, { from: 'fetch', to: 'report', kind: 'explicit' }] };
     await post({ type: 'graph', uri: URI, pipelineId: 'shapes', graph: edited, problem: null, version: 8 });
     await page.waitForSelector('.node[data-step-id="save"]');
@@ -156,6 +158,8 @@ describe('webview: editing the pipeline with the mouse and the keys', function (
     assert.deepEqual(rest, before);
     assert.ok(save);
     assert.equal(await page.getAttribute('.node[data-step-id="fetch"]', 'data-status'), 'completed');
+    assert.deepEqual(await page.$$eval('.node:not([data-mark])', (els) => els.map((e) => e.getAttribute('data-step-id'))), ['save']);
+    assert.deepEqual((await page.$$eval('g.edge:not([data-mark])', (els) => els.map((e) => e.getAttribute('data-edge')))).sort(), ['explicit:fetch->report', 'explicit:report->save']);
     const r = await box('report');
     const s = await box('save');
     assert.ok(s.x > r.x + r.width, 'the new step stands after its dependency');
