@@ -89,6 +89,8 @@ export function registerGraphCommands(context: vscode.ExtensionContext, host: We
   });
 
   reg('connect', async (uri, stepId, rest, ctx) => {
+    const given = { from: ctx.from ?? stepId, to: ctx.to ?? (typeof rest[0] === 'string' ? rest[0] : undefined) };
+    if (given.from && given.to) return editor.apply(uri, { op: 'connect', from: given.from, to: given.to });
     const g = await graph(uri);
     if (!g) return undefined;
     const from = ctx.from ?? (await stepOf(uri, g, stepId, 'Connect: which step comes first?'));
@@ -100,11 +102,11 @@ export function registerGraphCommands(context: vscode.ExtensionContext, host: We
   });
 
   reg('disconnect', async (uri, stepId, rest, ctx) => {
-    const g = await graph(uri);
-    if (!g) return undefined;
     let from = ctx.from ?? stepId;
     let to = ctx.to ?? (typeof rest[0] === 'string' ? rest[0] : undefined);
     if (!from || !to) {
+      const g = await graph(uri);
+      if (!g) return undefined;
       const edges = allEdges(g).filter((e) => e.kind === 'explicit' || e.kind === 'implied');
       const picked = await vscode.window.showQuickPick(
         edges.map((e) => ({ label: `${e.from} → ${e.to}`, description: e.kind === 'implied' ? 'implied by a template' : undefined, from: e.from, to: e.to })),
@@ -142,6 +144,7 @@ export function registerGraphCommands(context: vscode.ExtensionContext, host: We
 
   const simple = (name: GraphCommand, title: string, op: (id: string) => EditOperation, filter?: (s: ReturnType<typeof allSteps>[number]) => boolean) =>
     reg(name, async (uri, stepId) => {
+      if (stepId) return editor.apply(uri, op(stepId));
       const g = await graph(uri);
       if (!g) return undefined;
       const id = await stepOf(uri, g, stepId, title, filter);
@@ -152,6 +155,7 @@ export function registerGraphCommands(context: vscode.ExtensionContext, host: We
   simple('moveOutOfLoop', 'Move which step out of its loop?', (id) => ({ op: 'move-out', id }), (s) => s.owner !== null);
 
   reg('moveIntoLoop', async (uri, stepId, rest) => {
+    if (stepId && typeof rest[0] === 'string') return editor.apply(uri, { op: 'move-into', loop: rest[0], id: stepId });
     const g = await graph(uri);
     if (!g) return undefined;
     const id = await stepOf(uri, g, stepId, 'Move which step into a loop?', (s) => s.list.some((n) => n.kind === 'loop' && n.id !== s.node.id));
@@ -162,6 +166,7 @@ export function registerGraphCommands(context: vscode.ExtensionContext, host: We
   });
 
   reg('reorderStep', async (uri, stepId, rest) => {
+    if (stepId && typeof rest[0] === 'string') return editor.apply(uri, { op: 'reorder', id: stepId, before: rest[0] });
     const g = await graph(uri);
     if (!g) return undefined;
     const id = await stepOf(uri, g, stepId, 'Move which step?');
