@@ -225,7 +225,8 @@ export function installGestures(): void {
     const id = g?.getAttribute('data-step-id');
     if (g && id) {
       const n = nodeOf(id);
-      g.setAttribute('data-vscode-context', menuContext('step', { stepId: id, kind: n?.kind, inLoop: !!n?.parent }));
+      const siblings = ui.layout?.nodes.filter((x) => x.parent === (n?.parent ?? null)) ?? [];
+      g.setAttribute('data-vscode-context', menuContext('step', { stepId: id, kind: n?.kind, inLoop: !!n?.parent, loopBeside: siblings.some((x) => x.kind === 'loop' && x.id !== id) }));
       return;
     }
     const edge = edgeNear(e);

@@ -59,6 +59,8 @@ export interface GraphMenuContext {
   kind?: string;
   /** The step stands in a loop's body (Move Out of Loop applies). */
   inLoop?: boolean;
+  /** A loop stands in the step's list (Move Into Loop applies). */
+  loopBeside?: boolean;
 }
 
 export type ToWebview =

@@ -139,7 +139,10 @@ describe('webview: editing the pipeline with the mouse and the keys', function (
   it('a right-click gives VS Code the menu\'s context: the step (in a loop or not), the edge, the graph', async () => {
     const b = await box('first');
     await page.mouse.click(b.x + 20, b.y + 10, { button: 'right' });
-    assert.deepEqual(JSON.parse((await page.getAttribute('.node[data-step-id="first"]', 'data-vscode-context'))!), { webviewSection: 'step', uri: URI, stepId: 'first', kind: 'step', inLoop: true, preventDefaultContextMenuItems: true });
+    assert.deepEqual(JSON.parse((await page.getAttribute('.node[data-step-id="first"]', 'data-vscode-context'))!), { webviewSection: 'step', uri: URI, stepId: 'first', kind: 'step', inLoop: true, loopBeside: false, preventDefaultContextMenuItems: true });
+    const f = await box('fetch');
+    await page.mouse.click(f.x + 20, f.y + 10, { button: 'right' });
+    assert.deepEqual(JSON.parse((await page.getAttribute('.node[data-step-id="fetch"]', 'data-vscode-context'))!), { webviewSection: 'step', uri: URI, stepId: 'fetch', kind: 'step', inLoop: false, loopBeside: true, preventDefaultContextMenuItems: true });
     await page.mouse.click(5, 690, { button: 'right' });
     assert.deepEqual(JSON.parse((await page.getAttribute('svg.graph', 'data-vscode-context'))!), { webviewSection: 'graph', uri: URI, preventDefaultContextMenuItems: true });
   });
