@@ -6,6 +6,7 @@ const BENCHES: Record<string, string> = {
   activation: 'activation.bench.ts',
   analyze: 'analyze.bench.ts',
   distributed: 'distributed.bench.ts',
+  edit: 'edit.bench.ts',
   engine: 'engine.bench.ts',
   eval: 'eval.bench.ts',
   findings: 'findings.bench.ts',

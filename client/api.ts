@@ -21,6 +21,8 @@ export interface OrchestratorApi {
   lastRefusal(): string | undefined;
   /** What the pipeline's panel last reported it shows (node count and each node's status). */
   panelRendered(uri: string): PanelRendered | undefined;
+  /** What the latest graph edit (a gesture or a graph command) came to: made (and what it did) or why not. */
+  lastGraphEdit(): { made: boolean; summary?: string; reason?: string } | null;
   /** What a step streamed (model text, command output) in the pipeline's latest run in this window. */
   stepText(uri: string, step: string): string;
   /** What the Runs view lists, newest first. */

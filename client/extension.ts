@@ -17,6 +17,8 @@ import { RunController } from './runController';
 import { RunStatusBar } from './statusBar';
 import { WebviewHost } from './webviewHost';
 import { ActivationClock } from './activationTiming';
+import { GraphEditor } from './graphEdits';
+import { registerGraphCommands } from './graphCommands';
 
 let client: LanguageClient | undefined;
 
@@ -45,6 +47,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Orches
   host.predictor = (uri) => controller0.predict(uri);
   context.subscriptions.push(log, status, host, runs, onSettingsChanged(() => host.settingsChanged()));
   registerCommands(context, runs, host, graphOf, models, log);
+  const graphEditor = new GraphEditor(host, log);
+  host.onEdit = (uri, op, version) => graphEditor.apply(uri, op, version);
+  registerGraphCommands(context, host, graphEditor, graphOf);
   registerDebugging(context, runs, host);
   const runsView = registerRunsView(context, runs, host);
   // evals: the Test Explorer's items and runs, the eval panel, the eval commands
@@ -69,6 +74,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Orches
     lastRefusal: () => controller.lastRefusal(),
     panelRendered: (uri) => host.rendered(uri),
     stepText: (uri, step) => host.stepText(uri, step),
+    lastGraphEdit: () => graphEditor.last,
     listedRuns: () => runsView.items().map((r) => ({ runId: r.runId, pipelineId: r.summary?.pipeline_id ?? null, status: r.summary?.status ?? null, tokens: r.summary?.tokens ?? null })),
     runStateFolder: (uri) => runFolder(vscode.Uri.parse(uri)),
     evalOutcome: (uri) => {

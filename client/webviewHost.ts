@@ -3,7 +3,7 @@
 // cursor highlighted in the graph, and a click on a node revealing the step in the editor. Panels are
 // restored after a window reload by a serializer.
 import * as vscode from 'vscode';
-import { type GraphDocument, type Prediction, type RunEvent, type RunReport } from '../engine/api/index';
+import { type EditOperation, type GraphDocument, type Prediction, type RunEvent, type RunReport } from '../engine/api/index';
 import { makeNonce, webviewHtml } from './panelHtml';
 import type { ExplanationMessage, FromWebview, ReportMessage, ToWebview } from '../media/protocol';
 import type { PanelRendered } from './api';
@@ -22,6 +22,8 @@ interface Panel {
   graph: GraphDocument | null;
   rendered: PanelRendered | undefined;
   ready: boolean;
+  /** The step last clicked in the panel (graph commands act on it when the panel has focus). */
+  selected: string | null;
 }
 
 /** A run's events as the panel needs them again after a reload or a reopen (bounded). */
@@ -40,6 +42,8 @@ export class WebviewHost implements vscode.Disposable {
   private readonly pausedAt = new Map<string, string | null>();
   /** The latest report and explanation of each document, for a panel that opens or reloads later. */
   private readonly insights = new Map<string, { report?: ReportMessage; explanation?: ExplanationMessage }>();
+  /** Makes a gesture's edit (client/graphEdits.ts; set by the extension). */
+  onEdit: ((uri: vscode.Uri, op: EditOperation, version: number | null) => Promise<unknown>) | null = null;
   /** What the next run of a document is predicted to take (set by the run controller). */
   predictor: ((uri: vscode.Uri) => Promise<Prediction | null>) | null = null;
 
@@ -88,6 +92,11 @@ export class WebviewHost implements vscode.Disposable {
   activePanelUri(): vscode.Uri | undefined {
     for (const p of this.panels.values()) if (p.panel.active) return vscode.Uri.parse(p.uri);
     return undefined;
+  }
+
+  /** The step last clicked in the document's panel. */
+  selectedStep(uri: vscode.Uri): string | undefined {
+    return this.panels.get(uri.toString())?.selected ?? undefined;
   }
 
   isOpen(uri: vscode.Uri): boolean {
@@ -175,7 +184,7 @@ export class WebviewHost implements vscode.Disposable {
       cspSource: panel.webview.cspSource,
       title: panel.title,
     });
-    const entry: Panel = { uri: key, panel, graph: null, rendered: undefined, ready: false };
+    const entry: Panel = { uri: key, panel, graph: null, rendered: undefined, ready: false, selected: null };
     this.panels.set(key, entry);
     panel.webview.onDidReceiveMessage((m: FromWebview) => this.onMessage(entry, m));
     panel.onDidDispose(() => {
@@ -206,7 +215,14 @@ export class WebviewHost implements vscode.Disposable {
         break;
       }
       case 'reveal-step':
+        p.selected = m.stepId;
         await this.reveal(p, m.stepId);
+        break;
+      case 'edit':
+        await this.onEdit?.(uri, m.op, m.version);
+        break;
+      case 'command':
+        await vscode.commands.executeCommand(`orchestrator.graph.${m.command}`, { webviewSection: m.stepId ? 'step' : 'graph', uri: p.uri, stepId: m.stepId ?? undefined });
         break;
       case 'run':
         this.onRun(uri);
@@ -245,9 +261,13 @@ export class WebviewHost implements vscode.Disposable {
     const p = this.panels.get(key);
     if (!p) return;
     try {
+      // the version asked about: the server answers for the text it has, which is at least this one
+      const version = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key)?.version ?? null;
       const g = await this.graphOf(uri);
       if (g.graph) p.graph = g.graph;
-      this.post(key, { type: 'graph', uri: key, pipelineId: g.pipelineId, graph: g.graph, problem: g.problem });
+      const now = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key)?.version ?? null;
+      // changed while the server answered: the graph may be of either text, so a gesture on it is refused
+      this.post(key, { type: 'graph', uri: key, pipelineId: g.pipelineId, graph: g.graph, problem: g.problem, version: now === version ? version : -1 });
     } catch (e) {
       this.log.line(`graph of ${uri.fsPath}: ${e instanceof Error ? e.message : String(e)}`);
     }

@@ -1,6 +1,6 @@
 // Drawing the graph: edges and nodes as one markup string per layer, each node's status, badge and
 // marks updated in place, and the run header (status, steps done, time, tokens, cost).
-import { isJump, LOOP_HEADER, type Layout, type PlacedNode } from './layout';
+import { isJump, LOOP_HEADER, type Layout, type PlacedEdge, type PlacedNode } from './layout';
 import { cancelBtn, canvas, costEl, edgeLayer, elapsedEl, nodeLayer, runBtn, runStatus, stepsDoneEl, title, tokensEl } from './page';
 import { formatCost, formatDuration, stepsDone, type StepView } from './runState';
 import { ui } from './viewState';
@@ -38,17 +38,7 @@ export function drawGraph(l: Layout): void {
   ui.reportDirty = true;
   canvas.setAttribute('data-nodes', String(l.nodes.length));
   const edges: string[] = [];
-  for (const e of l.edges) {
-    if (e.points.length < 2) continue;
-    const cls = isJump(e.kind) ? `edge jump ${e.kind}` : `edge dep ${e.kind}`;
-    const marker = e.kind === 'on_failure' ? 'fail' : isJump(e.kind) ? 'jump' : 'dep';
-    let g = `<g class="${cls}" data-edge="${escapeXml(e.id)}"><path d="${edgePath(e.points)}" marker-end="url(#arrow-${marker})"/>`;
-    if (isJump(e.kind)) {
-      const at = labelPoint(e.points);
-      g += `<text class="edge-label" x="${num(at.x)}" y="${num(at.y)}" text-anchor="${at.anchor}">${e.kind.replace('_', ' ')}</text>`;
-    }
-    edges.push(`${g}</g>`);
-  }
+  for (const e of l.edges) if (e.points.length >= 2) edges.push(edgeMarkup(e));
   edgeLayer.innerHTML = edges.join('');
   // loops first, so their bodies draw on top
   const ordered = [...l.nodes].sort((a, b) => (a.kind === 'loop' ? 0 : 1) - (b.kind === 'loop' ? 0 : 1));
@@ -64,7 +54,20 @@ export function drawGraph(l: Layout): void {
   ui.panelDirty = true;
 }
 
-function nodeMarkup(n: PlacedNode): string {
+/** One edge's markup (also for media/incrementalDraw.ts). */
+export function edgeMarkup(e: PlacedEdge): string {
+  const cls = isJump(e.kind) ? `edge jump ${e.kind}` : `edge dep ${e.kind}`;
+  const marker = e.kind === 'on_failure' ? 'fail' : isJump(e.kind) ? 'jump' : 'dep';
+  let g = `<g class="${cls}" data-edge="${escapeXml(e.id)}"><path d="${edgePath(e.points)}" marker-end="url(#arrow-${marker})"/>`;
+  if (isJump(e.kind)) {
+    const at = labelPoint(e.points);
+    g += `<text class="edge-label" x="${num(at.x)}" y="${num(at.y)}" text-anchor="${at.anchor}">${e.kind.replace('_', ' ')}</text>`;
+  }
+  return `${g}</g>`;
+}
+
+/** One node's markup (also for media/incrementalDraw.ts). */
+export function nodeMarkup(n: PlacedNode): string {
   const loop = n.kind === 'loop';
   const tip = `${n.id}${n.label !== n.id ? ` — ${n.label}` : ''}\n${n.detail}`;
   return (

@@ -7,8 +7,10 @@ import type { RunEvent } from '../engine/run/events';
 import { drawGraph } from './drawing';
 import { report, schedule } from './frames';
 import type { Insights } from './insights';
+import { patchGraph } from './incrementalDraw';
+import { newStepOutOfView, placeIncrementally } from './incrementalLayout';
 import { graphStepIds, layoutGraph, type LayoutEngine } from './layout';
-import { notice, problemEl } from './page';
+import { graphPane, notice, problemEl } from './page';
 import { applyView, fit } from './panZoom';
 import type { GraphMessage, ToWebview } from './protocol';
 import { applyEvents, emptyRun, retainSteps } from './runState';
@@ -64,22 +66,27 @@ async function onGraph(msg: GraphMessage): Promise<void> {
     schedule();
     return;
   }
-  await relayout(firstLayout && !s.view);
+  // after an edit (the same document drawn before): the steps that stay keep their places
+  await relayout(firstLayout && !s.view, !firstLayout && !uriChanged);
 }
 
-/** Lays the graph out again and draws it (a layout overtaken by a newer one is dropped). */
-export async function relayout(fitAfter: boolean): Promise<void> {
+/** Lays the graph out again and draws it (a layout overtaken by a newer one is dropped). `incremental`:
+ * on the drawn layout (media/incrementalLayout.ts) when that reads well, else in full. */
+export async function relayout(fitAfter: boolean, incremental = false): Promise<void> {
   if (!ui.saved.graph) return;
   const seq = ++ui.layoutSeq;
   try {
     await warm;
     const t0 = performance.now();
-    const l = await layoutGraph(elk, ui.saved.graph, ui.saved.direction);
+    const kept = incremental && ui.layout ? placeIncrementally(ui.layout, ui.saved.graph, ui.saved.direction) : null;
+    const l = kept ?? (await layoutGraph(elk, ui.saved.graph, ui.saved.direction));
     (window as unknown as { __orchestratorLayoutMs?: number }).__orchestratorLayoutMs = performance.now() - t0;
     if (seq !== ui.layoutSeq) return; // a newer graph arrived while this one was laid out
+    const prev = ui.layout;
     ui.layout = l;
-    drawGraph(l);
-    if (fitAfter) fit();
+    if (kept && prev) patchGraph(prev, l);
+    else drawGraph(l);
+    if (fitAfter || (kept && prev && newStepOutOfView(prev, l, ui.view, graphPane.clientWidth, graphPane.clientHeight))) fit();
     else applyView();
     schedule();
     save();

@@ -1,6 +1,7 @@
 // Messages between the extension (client/webviewHost.ts) and the webview (media/), typed once for
 // both sides. The extension posts `ToWebview`; the webview posts `FromWebview`. Nothing else
 // crosses the boundary. Types only: this module has no runtime code, so both bundles can import it.
+import type { EditOperation } from '../engine/edit/operations';
 import type { GraphDocument } from '../engine/plan/graph';
 import type { RunEvent } from '../engine/run/events';
 import type { Prediction } from '../engine/run/predict';
@@ -40,6 +41,26 @@ export interface GraphMessage {
   graph: GraphDocument | null;
   /** Why `graph` is null ("3 errors: fix them to see the graph"); null when there is a graph. */
   problem: string | null;
+  /** The document's version the graph was drawn from: a gesture names it, and an edit of a document
+   * changed since is not made (the graph is drawn again instead). */
+  version: number | null;
+}
+
+/** The graph commands the panel's keys and context menu run (client/graphEdits.ts). */
+export type GraphCommand = 'addStep' | 'connect' | 'disconnect' | 'renameStep' | 'removeStep' | 'duplicateStep' | 'moveIntoLoop' | 'moveOutOfLoop' | 'reorderStep';
+
+/** What the panel's context menu passes to a graph command (`data-vscode-context`; VS Code adds `webview`). */
+export interface GraphMenuContext {
+  webviewSection: 'step' | 'edge' | 'graph';
+  uri: string | null;
+  stepId?: string;
+  from?: string;
+  to?: string;
+  kind?: string;
+  /** The step stands in a loop's body (Move Out of Loop applies). */
+  inLoop?: boolean;
+  /** A loop stands in the step's list (Move Into Loop applies). */
+  loopBeside?: boolean;
 }
 
 export type ToWebview =
@@ -70,6 +91,11 @@ export type FromWebview =
   /** Posted after every render and every batch of run events applied: what the DOM now shows (the
    * host keeps the latest; the extension's test API reads it). */
   | { type: 'rendered'; uri: string | null; runId: string | null; nodes: number; statuses: Record<string, string>; /** The node drawn as held by the debugger. */ paused: string | null; /** The critical path as the timeline draws it (empty: no timeline). */ critical: string[] }
+  /** A gesture (drag a connection, Delete a selected edge or step): the host makes it as one edit of the
+   * document drawn at `version`, or says in a notice why not. */
+  | { type: 'edit'; op: EditOperation; version: number | null }
+  /** A key in the panel asks for a graph command (it asks what it needs with quick picks). */
+  | { type: 'command'; command: GraphCommand; stepId: string | null }
   /** Something the webview could not do (layout failure, a bad message): the host logs it. */
   | { type: 'error'; message: string };
 

@@ -6,6 +6,7 @@
 import { Insights } from './insights';
 import { renderHeader } from './drawing';
 import { installNodeActivation, select, showPanel, startTick } from './frames';
+import { installGestures, tidyBtn } from './gestures';
 import { listenToHost, relayout, startWarmUp } from './hostMessages';
 import { header, main, notice, root } from './page';
 import { installPanZoom } from './panZoom';
@@ -22,6 +23,8 @@ root.append(header, notice, main, insights.element);
 
 installPanZoom();
 installNodeActivation();
+installGestures();
+tidyBtn.addEventListener('click', () => void relayout(true));
 startTick();
 document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'hidden') saveNow();

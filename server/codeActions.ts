@@ -5,6 +5,7 @@ import type { Analysis } from '../engine/analyze/index';
 import type { FindingFix } from '../engine/spec/types';
 import { exactSpan } from '../engine/parse/yamlDocument';
 import type { ServerFeatures } from './features';
+import { graphActions, isGraphAction, resolveGraphAction } from './graphActions';
 
 const REPLACE_CODES = new Set([
   'schema.unknown-key', 'schema.enum', 'step.unknown-dependency', 'jump.unknown-target', 'tool.unknown', 'action.unknown',
@@ -89,7 +90,21 @@ export function codeActions(a: Analysis, uri: string, diagnostics: Diagnostic[])
   return out;
 }
 
-/** Answers code actions: the quick fixes of the diagnostics in the request. */
+/** Answers code actions: the quick fixes of the diagnostics in the request, then the graph editor's
+ * operations on the step under the cursor (server/graphActions.ts), resolved when chosen. */
 export function registerCodeActions({ connection, withDoc }: ServerFeatures): void {
-  connection.onCodeAction((p) => withDoc(p.textDocument.uri, 'codeActions', [], (a, doc) => codeActions(a, doc.uri, p.context.diagnostics)));
+  connection.onCodeAction((p) =>
+    withDoc(p.textDocument.uri, 'codeActions', [], (a, doc) => {
+      const wanted = p.context.only;
+      const fixes = !wanted || wanted.some((k) => CodeActionKind.QuickFix.startsWith(k)) ? codeActions(a, doc.uri, p.context.diagnostics) : [];
+      // the refactors stay out of a quick-fix list for diagnostics, unless asked for by kind (Refactor…)
+      const refactors = wanted ? (wanted.some((k) => k.startsWith(CodeActionKind.Refactor)) ? graphActions(a, doc.uri, p.range) : []) : p.context.diagnostics.length ? [] : graphActions(a, doc.uri, p.range);
+      return [...fixes, ...refactors];
+    }),
+  );
+  connection.onCodeActionResolve((action) => {
+    if (!isGraphAction(action)) return action;
+    const uri = (action.data as { uri: string }).uri;
+    return withDoc(uri, 'codeActionResolve', action, (a) => resolveGraphAction(a, action));
+  });
 }

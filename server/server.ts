@@ -45,7 +45,7 @@ const CAPABILITIES: ServerCapabilities = {
   codeLensProvider: { resolveProvider: false },
   inlayHintProvider: true,
   semanticTokensProvider: { legend: TOKEN_LEGEND, full: true },
-  codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+  codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.Refactor, CodeActionKind.RefactorMove], resolveProvider: true },
   documentFormattingProvider: true,
 };
 

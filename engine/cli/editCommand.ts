@@ -7,7 +7,7 @@ import { type EditOperation, editPipeline } from '../api/index';
 import { formatFinding, type Style } from './findingFormat';
 import { UsageError } from './input';
 
-export const EDIT_OPERATIONS = ['connect', 'disconnect', 'add-step', 'remove-step', 'duplicate', 'rename'];
+export const EDIT_OPERATIONS = ['connect', 'disconnect', 'add-step', 'remove-step', 'duplicate', 'rename', 'move-into', 'move-out', 'reorder'];
 
 export interface EditArgs {
   file: string;
@@ -16,6 +16,7 @@ export interface EditArgs {
   tool?: string;
   action?: string;
   after?: string;
+  before?: string;
   params: string[];
   dryRun: boolean;
   json: boolean;
@@ -39,6 +40,16 @@ function operationOf(e: EditArgs): EditOperation {
     case 'duplicate':
       want(1, 'ID');
       return { op: 'duplicate-step', id: e.args[0] };
+    case 'move-into':
+      want(2, 'LOOP STEP');
+      return { op: 'move-into', loop: e.args[0], id: e.args[1] };
+    case 'move-out':
+      want(1, 'STEP');
+      return { op: 'move-out', id: e.args[0] };
+    case 'reorder':
+      want(1, 'STEP --before X');
+      if (!e.before) throw new UsageError('orc edit FILE reorder STEP needs --before X (the step it moves in front of)');
+      return { op: 'reorder', id: e.args[0], before: e.before };
     case 'add-step': {
       want(1, 'ID --action ACTION [--tool TOOL] [--after STEP] [--param NAME=VALUE]...');
       if (!e.action) throw new UsageError('orc edit FILE add-step ID needs --action ACTION (and --tool TOOL for a tool\'s action)');

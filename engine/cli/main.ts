@@ -52,7 +52,8 @@ Usage:
   orc evals [--json]                        past evals in .orchestrator/evals/
   orc models [--json]                       the model registry and which providers have keys
   orc edit FILE connect FROM TO | disconnect FROM TO | add-step ID --action A [--tool T] [--after STEP] [--param K=V]...
-           | remove-step ID | duplicate ID | rename OLD NEW  [--dry-run] [--json]
+           | remove-step ID | duplicate ID | rename OLD NEW | move-into LOOP STEP | move-out STEP
+           | reorder STEP --before X  [--dry-run] [--json]
                                             the graph editor's operations as minimal edits of the file (TO gains FROM as a dependency)
   orc models --stats [--json]               per model, from the run records: latency, errors, tokens/s, cost
   orc help [COMMAND]                        this text, or one command's usage (also: orc COMMAND --help)
@@ -70,7 +71,7 @@ interface Parsed {
   params: string[];
 }
 
-const VALUE_FLAGS = new Set(['--format', '--max-parallel', '-o', '--output', '--model', '--redis', '--queue', '--concurrency', '--root', '--tool', '--action', '--after', '--cassette', '--live', '--trace-endpoint', '--metrics-port', '--since']);
+const VALUE_FLAGS = new Set(['--format', '--max-parallel', '-o', '--output', '--model', '--redis', '--queue', '--concurrency', '--root', '--tool', '--action', '--after', '--before', '--cassette', '--live', '--trace-endpoint', '--metrics-port', '--since']);
 const CASSETTE_FLAGS = ['--record', '--replay', '--cassette', '--live'];
 
 export function parseArgs(argv: string[]): Parsed {
@@ -230,11 +231,11 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
         if (p.positional.length !== 1) throw new UsageError("'orc report' takes one run id (see 'orc runs')");
         return reportCommand(p.positional[0], p.flags.has('--json'), style, io.out, io.err);
       case 'edit': {
-        allowOnly(p, ['--dry-run', '--json', '--tool', '--action', '--after']);
+        allowOnly(p, ['--dry-run', '--json', '--tool', '--action', '--after', '--before']);
         const [file, operation, ...args] = p.positional;
         if (!file || !operation) throw new UsageError(COMMAND_USAGE.edit);
         const flag = (f: string) => (typeof p.flags.get(f) === 'string' ? (p.flags.get(f) as string) : undefined);
-        return editCommand({ file, operation, args, tool: flag('--tool'), action: flag('--action'), after: flag('--after'), params: p.params, dryRun: p.flags.has('--dry-run'), json: p.flags.has('--json') }, errStyle, io.out, io.err);
+        return editCommand({ file, operation, args, tool: flag('--tool'), action: flag('--action'), after: flag('--after'), before: flag('--before'), params: p.params, dryRun: p.flags.has('--dry-run'), json: p.flags.has('--json') }, errStyle, io.out, io.err);
       }
       case 'eval':
         // its options repeat (--variant, --case): it reads its own arguments

@@ -55,6 +55,10 @@ export const COMMAND_USAGE: Record<string, string> = {
                            template, a jump or an output still reads it)
     duplicate ID           a copy right after it, as ID_2 (ID_3, ...)
     rename OLD NEW         the id everywhere it is written, templates included
+    move-into LOOP STEP    STEP becomes the last step of LOOP's body (LOOP stands beside it)
+    move-out STEP          a step of a loop's body moves to right after the loop
+    reorder STEP --before X  STEP moves to just before X in their list
+                           (a step that changes list loses the dependencies it had there)
   A refused edit prints why (and the errors it would cause) and exits 2; the file is unchanged.
   --dry-run prints the edited text instead of writing it; --json prints {file, ok, summary, edits}.`,
   runs: `orc runs [--json]

@@ -134,24 +134,7 @@ export function removeDependencyEdit(a: Analysis, step: Step, from: string): Tex
   const dep = dependencyValue(a, step)!;
   const v = dep.value!;
   const items = v.children ? [...v.children.values()] : null;
-  const wholeKey = (): TextEdit[] => {
-    const mapping = exactSpan(a.parsed, step.path)!;
-    if (isFlow(text, mapping)) {
-      // `{id: b, dependencies: [a]}`: the entry and the comma before it
-      let start = dep.keySpan.keyStart;
-      while (start > mapping.start && text[start - 1] !== ',') start--;
-      return [{ start: Math.max(mapping.start + 1, start - 1), end: contentEnd(text, dep.keySpan), newText: '' }];
-    }
-    const keyLine = lineStart(text, dep.keySpan.keyStart);
-    const first = [...mapping.children!.keys()][0] === dep.key;
-    if (first) {
-      // the key right after the list's dash: the next key moves up beside the dash
-      const next = [...mapping.children!.values()][1];
-      if (!next) throw new EditRefused(`'${step.id}' would have no keys left`);
-      return [{ start: dep.keySpan.keyStart, end: next.keyStart, newText: '' }];
-    }
-    return [{ start: keyLine, end: nextLineStart(text, contentEnd(text, dep.keySpan)), newText: '' }];
-  };
+  const wholeKey = () => removeDependencyKey(a, step);
   if (items) {
     const i = items.findIndex((s) => text.slice(s.start, s.end).replace(/^['"]|['"]$/g, '') === from);
     if (i < 0) throw new EditRefused(`'${from}' is not written in '${step.id}'s ${dep.key}`);
@@ -169,4 +152,27 @@ export function removeDependencyEdit(a: Analysis, step: Step, from: string): Tex
   const rest = names.filter((n) => n !== from);
   if (!rest.length) return wholeKey();
   return [{ start: quoted ? v.start + 1 : v.start, end: quoted ? v.end - 1 : v.end, newText: rest.join(', ') }];
+}
+
+/** The edit that takes a step's whole `dependencies` (or `depends_on`) key away; none when it has no such key. */
+export function removeDependencyKey(a: Analysis, step: Step): TextEdit[] {
+  const text = a.text;
+  const dep = dependencyValue(a, step);
+  if (!dep) return [];
+  const mapping = exactSpan(a.parsed, step.path)!;
+  if (isFlow(text, mapping)) {
+    // `{id: b, dependencies: [a]}`: the entry and the comma before it
+    let start = dep.keySpan.keyStart;
+    while (start > mapping.start && text[start - 1] !== ',') start--;
+    return [{ start: Math.max(mapping.start + 1, start - 1), end: contentEnd(text, dep.keySpan), newText: '' }];
+  }
+  const keyLine = lineStart(text, dep.keySpan.keyStart);
+  const first = [...mapping.children!.keys()][0] === dep.key;
+  if (first) {
+    // the key right after the list's dash: the next key moves up beside the dash
+    const next = [...mapping.children!.values()][1];
+    if (!next) throw new EditRefused(`'${step.id}' would have no keys left`);
+    return [{ start: dep.keySpan.keyStart, end: next.keyStart, newText: '' }];
+  }
+  return [{ start: keyLine, end: nextLineStart(text, contentEnd(text, dep.keySpan)), newText: '' }];
 }

@@ -5,6 +5,7 @@
 import { analyze, hasErrors, type Analysis } from '../analyze/index';
 import type { Finding } from '../spec/types';
 import { connect, disconnect } from './dependencies';
+import { moveInto, moveOut, reorder } from './moves';
 import { addStep, duplicateStep, removeStep, renameStep, type NewStep } from './steps';
 import { applyEdits, EditRefused, type TextEdit } from './textEdits';
 
@@ -14,10 +15,13 @@ export type EditOperation =
   | ({ op: 'add-step' } & NewStep)
   | { op: 'remove-step'; id: string }
   | { op: 'duplicate-step'; id: string }
-  | { op: 'rename'; from: string; to: string };
+  | { op: 'rename'; from: string; to: string }
+  | { op: 'move-into'; loop: string; id: string }
+  | { op: 'move-out'; id: string }
+  | { op: 'reorder'; id: string; before: string };
 
 export type EditResult =
-  | { ok: true; edits: TextEdit[]; text: string; summary: string; analysis: Analysis }
+  | { ok: true; edits: TextEdit[]; text: string; summary: string; analysis: Analysis; /** Errors the edit causes (only with `force`; else such an edit is refused). */ caused: Finding[] }
   /** Nothing is written: why, and the errors the edit would have caused (empty when it was refused before being made). */
   | { ok: false; reason: string; findings: Finding[] };
 
@@ -35,10 +39,16 @@ function describe(op: EditOperation): string {
       return `duplicated step '${op.id}'`;
     case 'rename':
       return `renamed step '${op.from}' to '${op.to}'`;
+    case 'move-into':
+      return `moved '${op.id}' into the loop '${op.loop}'`;
+    case 'move-out':
+      return `moved '${op.id}' out of its loop`;
+    case 'reorder':
+      return `moved '${op.id}' before '${op.before}'`;
   }
 }
 
-function editsOf(a: Analysis, op: EditOperation): { edits: TextEdit[]; summary: string } {
+function editsOf(a: Analysis, op: EditOperation, force: boolean): { edits: TextEdit[]; summary: string } {
   switch (op.op) {
     case 'connect':
       return { edits: connect(a, op.from, op.to), summary: describe(op) };
@@ -48,7 +58,7 @@ function editsOf(a: Analysis, op: EditOperation): { edits: TextEdit[]; summary: 
       return { edits: addStep(a, op), summary: describe(op) };
     case 'remove-step': {
       const r = removeStep(a, op.id);
-      if (r.breaks.length) {
+      if (r.breaks.length && !force) {
         const where = r.breaks.map((b) => `${b.fromStep ? `'${b.fromStep}'` : 'the outputs'} (line ${b.range.start.line + 1})`);
         throw new EditRefused(`'${op.id}' is still read by ${[...new Set(where)].join(', ')}: change those first, or the pipeline would not compile`);
       }
@@ -60,20 +70,32 @@ function editsOf(a: Analysis, op: EditOperation): { edits: TextEdit[]; summary: 
     }
     case 'rename':
       return { edits: renameStep(a, op.from, op.to), summary: describe(op) };
+    case 'move-into':
+    case 'move-out':
+    case 'reorder': {
+      const r = op.op === 'move-into' ? moveInto(a, op.loop, op.id) : op.op === 'move-out' ? moveOut(a, op.id) : reorder(a, op.id, op.before);
+      return { edits: r.edits, summary: `${describe(op)}${r.dropped.length ? ` (dropped the dependencies ${r.dropped.join(', ')}: a dependency joins steps of one list)` : ''}` };
+    }
   }
 }
 
 const key = (f: Finding) => `${f.code}\u0000${f.message}`;
 
+export interface EditOptions {
+  /** Make the edit even when it causes errors (a removal a template still reads): the editor offers
+   * it with the findings it will cause, and makes it when the person confirms. */
+  force?: boolean;
+}
+
 /** Makes the edit on `text`: refused (nothing changes) when the pipeline does not compile now, when the
- * operation makes no sense here, or when the edited pipeline has an error the original did not. */
-export function editPipeline(text: string, op: EditOperation, analysis: Analysis = analyze(text)): EditResult {
+ * operation makes no sense here, or (unless `force`) when the edited pipeline has an error the original did not. */
+export function editPipeline(text: string, op: EditOperation, analysis: Analysis = analyze(text), options: EditOptions = {}): EditResult {
   if (!analysis.pipeline || hasErrors(analysis.findings)) {
     return { ok: false, reason: 'The pipeline has errors: fix them before editing it through the graph', findings: analysis.findings.filter((f) => f.severity === 'error') };
   }
   let made: { edits: TextEdit[]; summary: string };
   try {
-    made = editsOf(analysis, op);
+    made = editsOf(analysis, op, options.force === true);
   } catch (e) {
     if (e instanceof EditRefused) return { ok: false, reason: e.message, findings: [] };
     throw e;
@@ -84,6 +106,6 @@ export function editPipeline(text: string, op: EditOperation, analysis: Analysis
   const after = analyze(edited);
   const before = new Set(analysis.findings.map(key));
   const caused = after.findings.filter((f) => f.severity === 'error' && !before.has(key(f)));
-  if (caused.length) return { ok: false, reason: `The edit would leave ${caused.length} error${caused.length === 1 ? '' : 's'}`, findings: caused };
-  return { ok: true, edits: made.edits, text: edited, summary: made.summary, analysis: after };
+  if (caused.length && !options.force) return { ok: false, reason: `The edit would leave ${caused.length} error${caused.length === 1 ? '' : 's'}`, findings: caused };
+  return { ok: true, edits: made.edits, text: edited, summary: made.summary, analysis: after, caused };
 }

@@ -22,18 +22,18 @@ function checkNewId(a: Analysis, id: string): void {
   if (a.stepIndex.has(id)) throw new EditRefused(`A step '${id}' already exists`);
 }
 
-function itemSpan(a: Analysis, step: Step): NodeSpan {
+export function itemSpan(a: Analysis, step: Step): NodeSpan {
   const span = exactSpan(a.parsed, step.path);
   if (!span) throw new EditRefused(`'${step.id}' is not where the parse put it`);
   return span;
 }
 
 /** The lines a step's list item stands on: from its dash's line to the end of its last line. */
-function itemLines(text: string, span: NodeSpan): { start: number; end: number } {
+export function itemLines(text: string, span: NodeSpan): { start: number; end: number } {
   return { start: lineStart(text, span.start), end: nextLineStart(text, contentEnd(text, span)) };
 }
 
-const blankAt = (text: string, lineFrom: number) => lineFrom < text.length && /^[ \t]*(\r?\n|$)/.test(text.slice(lineFrom, nextLineStart(text, lineFrom)));
+export const blankAt = (text: string, lineFrom: number) => lineFrom < text.length && /^[ \t]*(\r?\n|$)/.test(text.slice(lineFrom, nextLineStart(text, lineFrom)));
 
 export interface RemoveStep {
   edits: TextEdit[];

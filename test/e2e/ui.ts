@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
-import { ARTIFACTS } from './codeServer';
+import { ARTIFACTS, launchBrowser, makeWorkspace, Workbench } from './codeServer';
 
 export async function shot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
@@ -56,4 +56,29 @@ export async function palette(page: Page, command: string, pick?: string): Promi
 /** The content of the webview on screen (the graph panel, or a walkthrough step's page). */
 export function webview(page: Page): FrameLocator {
   return page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+}
+
+/** A workbench driven as a person: started before the suite (in Restricted Mode unless trusted), a
+ * screenshot of any failing test, everything stopped after the suite. */
+export function personWorkbench(o: { trusted: boolean; settings?: Record<string, unknown> }) {
+  const s = {} as { wb: Workbench; page: Page; workspace: string; close: () => Promise<void> };
+  before(async () => {
+    s.workspace = makeWorkspace();
+    s.wb = await Workbench.start({ workspace: s.workspace, trusted: o.trusted, settings: o.settings });
+    const b = await launchBrowser();
+    s.close = b.close;
+    s.page = await b.browser.newPage();
+    await s.page.goto(s.wb.url());
+    await s.page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+    await s.page.waitForFunction(() => document.title.includes('[Extension Development Host]'), undefined, { timeout: 60_000 });
+  });
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') await shot(s.page, `failed-${this.currentTest.title.replace(/\W+/g, '-')}`).catch(() => undefined);
+  });
+  after(async () => {
+    await s.close?.();
+    s.wb?.stop();
+    if (s.workspace) fs.rmSync(s.workspace, { recursive: true, force: true });
+  });
+  return s;
 }

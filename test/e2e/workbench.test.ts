@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { format } from 'node:util';
 import type { Page } from 'playwright-core';
 import { ARTIFACTS, launchBrowser, makeWorkspace, ROOT, Workbench } from './codeServer';
-import { palette, quickOpen, shot, webview } from './ui';
+import { palette, personWorkbench, quickOpen, shot, webview } from './ui';
 import { installFakeLanguageModel } from './fakeLanguageModel/install';
 
 const INTEGRATION_ENTRY = path.join(ROOT, '.tools', 'e2e-build', 'integration', 'index.js');
@@ -69,31 +69,6 @@ describe('workbench: the extension host suite', function () {
     fs.rmSync(workspace, { recursive: true, force: true });
   });
 });
-
-/** A workbench driven as a person: started before the suite (in Restricted Mode unless trusted), a
- * screenshot of any failing test, everything stopped after the suite. */
-function personWorkbench(o: { trusted: boolean; settings?: Record<string, unknown> }) {
-  const s = {} as { wb: Workbench; page: Page; workspace: string; close: () => Promise<void> };
-  before(async () => {
-    s.workspace = makeWorkspace();
-    s.wb = await Workbench.start({ workspace: s.workspace, trusted: o.trusted, settings: o.settings });
-    const b = await launchBrowser();
-    s.close = b.close;
-    s.page = await b.browser.newPage();
-    await s.page.goto(s.wb.url());
-    await s.page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
-    await s.page.waitForFunction(() => document.title.includes('[Extension Development Host]'), undefined, { timeout: 60_000 });
-  });
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') await shot(s.page, `failed-${this.currentTest.title.replace(/\W+/g, '-')}`).catch(() => undefined);
-  });
-  after(async () => {
-    await s.close?.();
-    s.wb?.stop();
-    if (s.workspace) fs.rmSync(s.workspace, { recursive: true, force: true });
-  });
-  return s;
-}
 
 describe('workbench: as a person uses it', function () {
   this.timeout(240_000);

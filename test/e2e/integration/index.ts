@@ -17,6 +17,7 @@ export function run(): Promise<void> {
   require('./runsView.test');
   require('./humanInTheLoop.test');
   require('./evals.test');
+  require('./graphEdit.test');
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {
       const stats = runner.stats ?? { passes: 0, failures, pending: 0 };
