@@ -7,14 +7,20 @@ import type { RunEvent } from '../engine/run/events';
 import { drawGraph } from './drawing';
 import { report, schedule } from './frames';
 import type { Insights } from './insights';
-import { graphStepIds, layoutGraph, type LayoutEngine } from './layout';
+import { graphStepIds, layoutGraph, type Layout, type LayoutEngine } from './layout';
+import { digest, fromSaved, LayoutCache, relabel, shapeKey, toSaved } from './layoutCache';
+import { layeredLayout } from './layeredLayout';
 import { notice, problemEl } from './page';
-import { applyView, fit } from './panZoom';
+import { applyView, bringIntoView, fit, paneDirection } from './panZoom';
 import type { GraphMessage, ToWebview } from './protocol';
 import { applyEvents, emptyRun, retainSteps } from './runState';
 import { save, ui, vscode } from './viewState';
 
 const elk: LayoutEngine = new (ELK as unknown as new () => LayoutEngine)();
+/** Past this many steps the graph is laid out by our own layered layout (layeredLayout.ts): a few
+ * milliseconds where ELK, even with its cheaper options, takes about a second at 1,000 steps. */
+export const OWN_LAYOUT_ABOVE = 500;
+const cache = new LayoutCache();
 
 // ELK is compiled Java: its first layout pays for the JavaScript engine's warm-up (about a second
 // on a 1,000-step graph). A small layout while the page waits for its graph takes most of that.
@@ -56,27 +62,47 @@ async function onGraph(msg: GraphMessage): Promise<void> {
   }
   problemEl.hidden = true;
   s.pipelineId = msg.pipelineId;
-  const same = s.graph && JSON.stringify(s.graph) === JSON.stringify(msg.graph);
   s.graph = msg.graph;
   s.run = retainSteps(s.run, graphStepIds(msg.graph));
-  if (same && ui.layout) {
-    ui.headerDirty = true;
-    schedule();
-    return;
-  }
   await relayout(firstLayout && !s.view);
 }
 
-/** Lays the graph out again and draws it (a layout overtaken by a newer one is dropped). */
+/** Lays the graph out (or takes its layout from the cache by shape) and draws it; a layout
+ * overtaken by a newer one is dropped. The same shape with the same labels draws nothing again. */
 export async function relayout(fitAfter: boolean): Promise<void> {
-  if (!ui.saved.graph) return;
+  const graph = ui.saved.graph;
+  if (!graph) return;
   const seq = ++ui.layoutSeq;
+  const direction = paneDirection();
+  const key = digest(shapeKey(graph, direction));
   try {
-    await warm;
-    const t0 = performance.now();
-    const l = await layoutGraph(elk, ui.saved.graph, ui.saved.direction);
-    (window as unknown as { __orchestratorLayoutMs?: number }).__orchestratorLayoutMs = performance.now() - t0;
-    if (seq !== ui.layoutSeq) return; // a newer graph arrived while this one was laid out
+    let l: Layout | undefined = cache.get(key);
+    if (l) l = relabel(l, graph);
+    else if (ui.saved.layout?.key === key) l = fromSaved(ui.saved.layout, graph);
+    else {
+      const t0 = performance.now();
+      if (graphStepIds(graph).length > OWN_LAYOUT_ABOVE) l = layeredLayout(graph, direction);
+      else {
+        await warm;
+        l = await layoutGraph(elk, graph, direction);
+      }
+      ui.layoutsComputed++;
+      (window as unknown as { __orchestratorLayoutMs?: number }).__orchestratorLayoutMs = performance.now() - t0;
+      if (seq !== ui.layoutSeq) return; // a newer graph arrived while this one was laid out
+    }
+    cache.set(key, l);
+    (window as unknown as { __orchestratorLayouts?: number }).__orchestratorLayouts = ui.layoutsComputed;
+    const unchanged = ui.layout !== null && ui.saved.layout?.key === key && ui.saved.direction === direction && sameLabels(ui.layout, l);
+    ui.saved.direction = direction;
+    if (ui.saved.layout?.key !== key) ui.saved.layout = toSaved(key, l);
+    if (unchanged) {
+      // the statuses may have changed (another document of the same shape, steps dropped)
+      for (const id of ui.shown.keys()) ui.dirty.add(id);
+      ui.headerDirty = true;
+      schedule();
+      save();
+      return;
+    }
     ui.layout = l;
     drawGraph(l);
     if (fitAfter) fit();
@@ -86,6 +112,12 @@ export async function relayout(fitAfter: boolean): Promise<void> {
   } catch (e) {
     vscode.postMessage({ type: 'error', message: `layout failed: ${e instanceof Error ? e.message : String(e)}` });
   }
+}
+
+function sameLabels(a: Layout, b: Layout): boolean {
+  if (a.nodes.length !== b.nodes.length) return false;
+  for (let i = 0; i < a.nodes.length; i++) if (a.nodes[i].label !== b.nodes[i].label || a.nodes[i].detail !== b.nodes[i].detail) return false;
+  return true;
 }
 
 function onEvents(events: RunEvent[]): void {
@@ -120,7 +152,7 @@ export function listenToHost(insights: Insights): void {
       case 'run-reset':
         notice.hidden = true;
         ui.saved.run = { ...emptyRun(), runId: msg.runId, reused: msg.reused, steps: Object.fromEntries(Object.entries(ui.saved.run.steps).filter(([id]) => msg.reused.includes(id))) };
-        for (const id of ui.nodeEls.keys()) ui.dirty.add(id);
+        for (const id of ui.shown.keys()) ui.dirty.add(id);
         ui.headerDirty = true;
         ui.panelDirty = true;
         schedule();
@@ -132,6 +164,7 @@ export function listenToHost(insights: Insights): void {
         const prev = ui.highlighted;
         ui.highlighted = msg.stepId;
         mark(prev, msg.stepId);
+        if (msg.stepId) bringIntoView(msg.stepId);
         schedule();
         break;
       }
@@ -150,14 +183,15 @@ export function listenToHost(insights: Insights): void {
         const prev = ui.paused;
         ui.paused = msg.stepId;
         mark(prev, msg.stepId);
+        if (msg.stepId) bringIntoView(msg.stepId);
         ui.headerDirty = true;
         schedule();
         break;
       }
       case 'settings':
-        if (msg.direction !== ui.saved.direction) {
-          ui.saved.direction = msg.direction;
-          void relayout(true);
+        if (msg.direction !== ui.saved.directionSetting) {
+          ui.saved.directionSetting = msg.direction;
+          if (paneDirection() !== ui.saved.direction) void relayout(true);
         }
         break;
       default:

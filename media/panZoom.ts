@@ -1,12 +1,40 @@
 // Pan and zoom of the graph: dragging the background pans, the wheel zooms about the pointer, Fit
-// fits the graph to the pane (and a fitted view is refitted when the pane resizes).
-import { canvas, fitBtn, graphPane, viewport } from './page';
+// fits the graph to the pane but never below a readable zoom (a bigger graph is then shown from its
+// start, to scroll and to reach through the minimap), and a fitted view is refitted when the pane
+// resizes. Also the direction by the pane's shape, the minimap's clicks, and the arrow keys moving
+// from node to node (bringing each into view: a big graph draws only what is in view).
+import { drawVisible } from './drawing';
+import { schedule } from './frames';
+import { drawMinimap, minimap, minimapToGraph } from './minimap';
+import { canvas, fitBtn, graphPane, nodeLayer, viewport } from './page';
+import type { GraphDirection, GraphDirectionSetting } from './protocol';
 import { save, ui } from './viewState';
+
+/** Fit never zooms out below this: node labels (12.5 px) stay 7.5 px or more. */
+export const READABLE_ZOOM = 0.6;
+/** How far the wheel zooms out (the minimap shows the whole of a graph this does not). */
+export const MIN_ZOOM = 0.2;
+export const MAX_ZOOM = 4;
+
+/** The layout direction: the setting's, or by the pane's shape for 'AUTO' (taller than wide: top
+ * down; a pane not laid out yet keeps the current one). */
+export function chooseDirection(setting: GraphDirectionSetting, width: number, height: number, current: GraphDirection): GraphDirection {
+  if (setting !== 'AUTO') return setting;
+  if (!width || !height) return current;
+  return height > width ? 'DOWN' : 'RIGHT';
+}
+
+/** The direction for the pane as it is now. */
+export function paneDirection(): GraphDirection {
+  return chooseDirection(ui.saved.directionSetting, graphPane.clientWidth, graphPane.clientHeight, ui.saved.direction);
+}
 
 export function applyView(): void {
   const view = ui.view;
   viewport.setAttribute('transform', `translate(${view.x},${view.y}) scale(${view.k})`);
   ui.saved.view = view;
+  if (drawVisible()) schedule();
+  drawMinimap();
 }
 
 export function fit(): void {
@@ -14,22 +42,53 @@ export function fit(): void {
   if (!layout) return;
   const w = graphPane.clientWidth || 800;
   const h = graphPane.clientHeight || 600;
-  const k = Math.min(1.5, Math.max(0.05, Math.min((w - 24) / Math.max(1, layout.width), (h - 24) / Math.max(1, layout.height))));
-  ui.view = { k, x: (w - layout.width * k) / 2, y: Math.max(8, (h - layout.height * k) / 2) };
+  const k = Math.min(1.5, Math.max(READABLE_ZOOM, Math.min((w - 24) / Math.max(1, layout.width), (h - 24) / Math.max(1, layout.height))));
+  // centered along an axis the graph fits, else from its start
+  const x = layout.width * k <= w - 24 ? (w - layout.width * k) / 2 : 12;
+  const y = layout.height * k <= h - 16 ? Math.max(8, (h - layout.height * k) / 2) : 8;
+  ui.view = { k, x, y };
   applyView();
   ui.fitted = true;
   save();
 }
 
-/** Listens to the pane's size, the pointer and the wheel, and the Fit button. */
-export function installPanZoom(): void {
+/** Moves the view so the node is in it (centered on it when it was out of view), and draws it. */
+export function bringIntoView(id: string): void {
+  const n = ui.layout?.nodes.find((m) => m.id === id);
+  if (!n) return;
+  const w = graphPane.clientWidth || 800;
+  const h = graphPane.clientHeight || 600;
+  const { x, y, k } = ui.view;
+  const sx = x + n.x * k;
+  const sy = y + n.y * k;
+  if (sx >= 0 && sy >= 0 && sx + Math.min(n.width * k, w) <= w && sy + Math.min(n.height * k, h) <= h) return;
+  ui.view = { k, x: w / 2 - (n.x + Math.min(n.width, w / k) / 2) * k, y: h / 2 - (n.y + Math.min(n.height, h / k) / 2) * k };
+  ui.fitted = false;
+  applyView();
+  save();
+}
+
+/** The node before or after this one in the layout's order (the document's, bodies after their loop). */
+function neighbour(id: string, step: number): string | null {
+  const nodes = ui.layout?.nodes ?? [];
+  const i = nodes.findIndex((n) => n.id === id);
+  const next = nodes[i + step];
+  return i < 0 || !next ? null : next.id;
+}
+
+/** Listens to the pane's size, the pointer and the wheel, the minimap, the arrow keys and Fit.
+ * `directionChanged` is called when 'AUTO' picks another direction for the pane's new shape. */
+export function installPanZoom(directionChanged: () => void): void {
   fitBtn.addEventListener('click', () => fit());
   let lastSize = '';
   new ResizeObserver(() => {
     const size = `${graphPane.clientWidth}x${graphPane.clientHeight}`;
     if (size === lastSize) return;
     lastSize = size;
+    if (!ui.layout) return;
+    if (paneDirection() !== ui.saved.direction) return directionChanged();
     if (ui.fitted) fit();
+    else applyView();
   }).observe(graphPane);
   let drag: { x: number; y: number; vx: number; vy: number; moved: boolean } | null = null;
   canvas.addEventListener('pointerdown', (e) => {
@@ -56,7 +115,7 @@ export function installPanZoom(): void {
       const px = e.clientX - rect.left;
       const py = e.clientY - rect.top;
       const view = ui.view;
-      const k = Math.min(4, Math.max(0.05, view.k * Math.exp(-e.deltaY * 0.0015)));
+      const k = Math.min(MAX_ZOOM, Math.max(Math.min(MIN_ZOOM, view.k), view.k * Math.exp(-e.deltaY * 0.0015)));
       ui.view = { k, x: px - ((px - view.x) * k) / view.k, y: py - ((py - view.y) * k) / view.k };
       ui.fitted = false;
       applyView();
@@ -64,4 +123,38 @@ export function installPanZoom(): void {
     },
     { passive: false },
   );
+  // the minimap: the view centered where it is pressed, and following a drag
+  let onMap = false;
+  const centerAt = (e: PointerEvent) => {
+    const r = minimap.getBoundingClientRect();
+    const at = minimapToGraph(e.clientX - r.left, e.clientY - r.top);
+    if (!at) return;
+    const w = graphPane.clientWidth || 800;
+    const h = graphPane.clientHeight || 600;
+    ui.view = { ...ui.view, x: w / 2 - at.x * ui.view.k, y: h / 2 - at.y * ui.view.k };
+    ui.fitted = false;
+    applyView();
+  };
+  minimap.addEventListener('pointerdown', (e) => {
+    onMap = true;
+    minimap.setPointerCapture(e.pointerId);
+    centerAt(e);
+    e.stopPropagation();
+  });
+  minimap.addEventListener('pointermove', (e) => onMap && centerAt(e));
+  minimap.addEventListener('pointerup', () => {
+    if (onMap) save();
+    onMap = false;
+  });
+  // arrow keys: the next or previous node, brought into view and focused
+  nodeLayer.addEventListener('keydown', (e) => {
+    const step = e.key === 'ArrowRight' || e.key === 'ArrowDown' ? 1 : e.key === 'ArrowLeft' || e.key === 'ArrowUp' ? -1 : 0;
+    const id = (e.target as Element | null)?.closest?.('.node')?.getAttribute('data-step-id');
+    if (!step || !id) return;
+    const next = neighbour(id, step);
+    if (!next) return;
+    e.preventDefault();
+    bringIntoView(next);
+    ui.nodeEls.get(next)?.focus();
+  });
 }

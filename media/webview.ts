@@ -20,7 +20,7 @@ const insights = new Insights((id) => {
 ui.criticalDrawn = () => insights.criticalDrawn();
 root.append(header, notice, main, insights.element);
 
-installPanZoom();
+installPanZoom(() => void relayout(ui.fitted));
 installNodeActivation();
 startTick();
 document.addEventListener('visibilitychange', () => {
@@ -37,3 +37,12 @@ vscode.postMessage({ type: 'ready' });
 
 /** For tests and the benchmark page: the statuses the DOM shows. */
 (window as unknown as { __orchestratorStatuses?: () => Record<string, string> }).__orchestratorStatuses = () => statusesOf(ui.saved.run);
+/** For tests and the benchmark page: the view, the layout's node boxes and the layouts computed. */
+(window as unknown as { __orchestratorView?: () => unknown }).__orchestratorView = () => ({
+  view: ui.view,
+  direction: ui.saved.direction,
+  layoutsComputed: ui.layoutsComputed,
+  width: ui.layout?.width ?? 0,
+  height: ui.layout?.height ?? 0,
+  nodes: ui.layout?.nodes.length ?? 0,
+});
