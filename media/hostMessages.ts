@@ -1,13 +1,12 @@
-// The messages from the extension (protocol.ts): a new graph (laid out by ELK, off the first frame
-// when it is the same), run events, a reset for a new run, notices, highlights, the debugger's held
-// step, insights and settings.
+// The messages from the extension (protocol.ts): a new graph (laid out by ELK up to 300 steps, by
+// our own layered layout above; not again when its shape is the same), run events, a reset for a
+// new run, notices, highlights, the debugger's held step, insights and settings.
 import ELK from 'elkjs/lib/elk.bundled.js';
-import type { GraphDocument } from '../engine/plan/graph';
 import type { RunEvent } from '../engine/run/events';
 import { drawGraph } from './drawing';
 import { report, schedule } from './frames';
 import type { Insights } from './insights';
-import { graphStepIds, layoutGraph, type Layout, type LayoutEngine } from './layout';
+import { graphStepIds, LARGE_GRAPH, layoutGraph, type Layout, type LayoutEngine } from './layout';
 import { digest, fromSaved, LayoutCache, relabel, shapeKey, toSaved } from './layoutCache';
 import { layeredLayout } from './layeredLayout';
 import { notice, problemEl } from './page';
@@ -17,32 +16,11 @@ import { applyEvents, emptyRun, retainSteps } from './runState';
 import { save, ui, vscode } from './viewState';
 
 const elk: LayoutEngine = new (ELK as unknown as new () => LayoutEngine)();
-/** Past this many steps the graph is laid out by our own layered layout (layeredLayout.ts): a few
- * milliseconds where ELK, even with its cheaper options, takes about a second at 1,000 steps. */
-export const OWN_LAYOUT_ABOVE = 500;
+/** Past this many steps the graph is laid out by our own layered layout (layeredLayout.ts): tens of
+ * milliseconds where ELK, even with its cheaper options, took about a second at 1,000 steps (and
+ * ELK's first layout pays for its warm-up, which ran on the page's thread as the graph arrived). */
+export const OWN_LAYOUT_ABOVE = LARGE_GRAPH;
 const cache = new LayoutCache();
-
-// ELK is compiled Java: its first layout pays for the JavaScript engine's warm-up (about a second
-// on a 1,000-step graph). A small layout while the page waits for its graph takes most of that.
-function warmUp(): Promise<void> {
-  const nodes: GraphDocument['nodes'] = [];
-  const edges: GraphDocument['edges'] = [];
-  for (let i = 0; i < 120; i++) {
-    const body = i % 30 === 29 ? { nodes: [0, 1].map((k) => ({ id: `w${i}_${k}`, label: '', kind: 'step' as const, tool: null, action: null, level: k, range: null, selectionRange: null, children: null })), edges: [{ from: `w${i}_0`, to: `w${i}_1`, kind: 'explicit' as const }] } : null;
-    nodes.push({ id: `w${i}`, label: '', kind: body ? 'loop' : 'step', tool: null, action: null, level: i, range: null, selectionRange: null, children: body });
-    if (i) edges.push({ from: `w${i - 1}`, to: `w${i}`, kind: 'explicit' });
-    if (i > 5 && i % 5 === 0) edges.push({ from: `w${i - 5}`, to: `w${i}`, kind: 'on_success' });
-  }
-  return layoutGraph(elk, { nodes, edges }, 'RIGHT').then(
-    () => undefined,
-    () => undefined,
-  );
-}
-let warm: Promise<unknown> = Promise.resolve();
-/** Starts ELK's warm-up layout; layouts wait for it. */
-export function startWarmUp(): void {
-  warm = warmUp().then(() => ((window as unknown as { __orchestratorWarm?: boolean }).__orchestratorWarm = true));
-}
 
 async function onGraph(msg: GraphMessage): Promise<void> {
   const s = ui.saved;
@@ -82,10 +60,7 @@ export async function relayout(fitAfter: boolean): Promise<void> {
     else {
       const t0 = performance.now();
       if (graphStepIds(graph).length > OWN_LAYOUT_ABOVE) l = layeredLayout(graph, direction);
-      else {
-        await warm;
-        l = await layoutGraph(elk, graph, direction);
-      }
+      else l = await layoutGraph(elk, graph, direction);
       ui.layoutsComputed++;
       (window as unknown as { __orchestratorLayoutMs?: number }).__orchestratorLayoutMs = performance.now() - t0;
       if (seq !== ui.layoutSeq) return; // a newer graph arrived while this one was laid out

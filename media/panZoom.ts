@@ -37,6 +37,17 @@ export function applyView(): void {
   drawMinimap();
 }
 
+/** Pointer moves and wheel turns come faster than frames: the view is applied once per frame. */
+let viewFrame = false;
+function applyViewSoon(): void {
+  if (viewFrame) return;
+  viewFrame = true;
+  requestAnimationFrame(() => {
+    viewFrame = false;
+    applyView();
+  });
+}
+
 export function fit(): void {
   const layout = ui.layout;
   if (!layout) return;
@@ -101,7 +112,7 @@ export function installPanZoom(directionChanged: () => void): void {
     drag.moved = true;
     ui.view = { ...ui.view, x: drag.vx + e.clientX - drag.x, y: drag.vy + e.clientY - drag.y };
     ui.fitted = false;
-    applyView();
+    applyViewSoon();
   });
   canvas.addEventListener('pointerup', () => {
     if (drag?.moved) save();
@@ -118,7 +129,7 @@ export function installPanZoom(directionChanged: () => void): void {
       const k = Math.min(MAX_ZOOM, Math.max(Math.min(MIN_ZOOM, view.k), view.k * Math.exp(-e.deltaY * 0.0015)));
       ui.view = { k, x: px - ((px - view.x) * k) / view.k, y: py - ((py - view.y) * k) / view.k };
       ui.fitted = false;
-      applyView();
+      applyViewSoon();
       save();
     },
     { passive: false },
@@ -133,7 +144,7 @@ export function installPanZoom(directionChanged: () => void): void {
     const h = graphPane.clientHeight || 600;
     ui.view = { ...ui.view, x: w / 2 - at.x * ui.view.k, y: h / 2 - at.y * ui.view.k };
     ui.fitted = false;
-    applyView();
+    applyViewSoon();
   };
   minimap.addEventListener('pointerdown', (e) => {
     onMap = true;

@@ -6,7 +6,7 @@
 import { Insights } from './insights';
 import { renderHeader } from './drawing';
 import { installNodeActivation, select, showPanel, startTick } from './frames';
-import { listenToHost, relayout, startWarmUp } from './hostMessages';
+import { listenToHost, relayout } from './hostMessages';
 import { header, main, notice, root } from './page';
 import { installPanZoom } from './panZoom';
 import { statusesOf } from './runState';
@@ -27,7 +27,6 @@ document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'hidden') saveNow();
 });
 listenToHost(insights);
-startWarmUp();
 
 // restored from a hidden panel or a reload: draw what was there, then ask for the current graph
 if (ui.saved.graph) void relayout(!ui.saved.view);
