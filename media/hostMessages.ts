@@ -82,6 +82,8 @@ export async function relayout(fitAfter: boolean): Promise<void> {
     drawGraph(l);
     if (fitAfter) fit();
     else applyView();
+    // turned (the pane's shape changed) with the view the person chose: the selection stays in view
+    if (!fitAfter && ui.saved.selected) bringIntoView(ui.saved.selected);
     schedule();
     save();
   } catch (e) {

@@ -23,18 +23,25 @@ const COLORS: Record<string, string> = {
   cancelled: '#8b949e80',
 };
 
-/** The minimap's scale (graph units → minimap pixels) and size for the current layout. */
-function geometry(): { s: number; w: number; h: number } | null {
+/** The minimap's size and scales (graph units → minimap pixels) for the current layout: one scale
+ * for both axes, except that a very long or very tall graph is stretched across to MIN_SIDE. */
+function geometry(): { sx: number; sy: number; w: number; h: number } | null {
   const l = ui.layout;
   if (!l || !l.width || !l.height) return null;
   const s = Math.min(MAX_W / l.width, MAX_H / l.height);
-  return { s, w: Math.max(MIN_SIDE, Math.round(l.width * s)), h: Math.max(MIN_SIDE, Math.round(l.height * s)) };
+  const w = Math.max(MIN_SIDE, Math.round(l.width * s));
+  const h = Math.max(MIN_SIDE, Math.round(l.height * s));
+  return { sx: w / l.width, sy: h / l.height, w, h };
 }
 
-/** Where a point on the minimap is in the graph. */
-export function minimapToGraph(px: number, py: number): { x: number; y: number } | null {
+/** Where a point on the screen over the minimap is in the graph (clamped to the graph). */
+export function minimapToGraph(clientX: number, clientY: number): { x: number; y: number } | null {
   const g = geometry();
-  return g ? { x: px / g.s, y: py / g.s } : null;
+  const l = ui.layout;
+  if (!g || !l) return null;
+  const r = canvas.getBoundingClientRect();
+  const clamp = (v: number, max: number) => Math.min(max, Math.max(0, v));
+  return { x: clamp((clientX - r.left) / g.sx, l.width), y: clamp((clientY - r.top) / g.sy, l.height) };
 }
 
 /** Shows or hides the minimap, redraws its nodes when they changed, and moves the view's outline. */
@@ -58,26 +65,28 @@ export function drawMinimap(): void {
     minimap.style.height = `${g.h}px`;
     const c = canvas.getContext('2d');
     if (c) {
-      c.setTransform(dpr * g.s, 0, 0, dpr * g.s, 0, 0);
+      c.setTransform(dpr * g.sx, 0, 0, dpr * g.sy, 0, 0);
       c.clearRect(0, 0, l.width, l.height);
-      const min = 1 / g.s;
+      // at least half a pixel each way, so a node never vanishes
+      const minW = 0.5 / g.sx;
+      const minH = 0.5 / g.sy;
       for (const n of l.nodes) {
         const status = ui.shown.get(n.id) ?? 'pending';
         if (n.kind === 'loop') {
           c.strokeStyle = '#8b949e';
-          c.lineWidth = min;
+          c.lineWidth = Math.min(minW, minH);
           c.strokeRect(n.x, n.y, n.width, n.height);
           continue;
         }
         c.fillStyle = COLORS[status] ?? '#8b949e';
-        c.fillRect(n.x, n.y, Math.max(min, n.width), Math.max(min, n.height));
+        c.fillRect(n.x, n.y, Math.max(minW, n.width), Math.max(minH, n.height));
       }
     }
   }
-  const left = Math.max(0, (-x / k) * g.s);
-  const top = Math.max(0, (-y / k) * g.s);
-  const right = Math.min(g.w, ((pw - x) / k) * g.s);
-  const bottom = Math.min(g.h, ((ph - y) / k) * g.s);
+  const left = Math.max(0, (-x / k) * g.sx);
+  const top = Math.max(0, (-y / k) * g.sy);
+  const right = Math.min(g.w, ((pw - x) / k) * g.sx);
+  const bottom = Math.min(g.h, ((ph - y) / k) * g.sy);
   frame.style.transform = `translate(${left}px,${top}px)`;
   frame.style.width = `${Math.max(2, right - left)}px`;
   frame.style.height = `${Math.max(2, bottom - top)}px`;

@@ -16,12 +16,18 @@ export const READABLE_ZOOM = 0.6;
 export const MIN_ZOOM = 0.2;
 export const MAX_ZOOM = 4;
 
-/** The layout direction: the setting's, or by the pane's shape for 'AUTO' (taller than wide: top
- * down; a pane not laid out yet keeps the current one). */
+/** How much taller than wide (or wider than tall) the pane must be for 'AUTO' to change direction:
+ * a near-square pane keeps the current one, so opening the step panel does not turn the graph. */
+export const SHAPE_MARGIN = 1.25;
+
+/** The layout direction: the setting's, or by the pane's shape for 'AUTO' (clearly taller than wide:
+ * top down; clearly wider than tall: left to right; else, or not laid out yet, the current one). */
 export function chooseDirection(setting: GraphDirectionSetting, width: number, height: number, current: GraphDirection): GraphDirection {
   if (setting !== 'AUTO') return setting;
   if (!width || !height) return current;
-  return height > width ? 'DOWN' : 'RIGHT';
+  if (height > width * SHAPE_MARGIN) return 'DOWN';
+  if (width > height * SHAPE_MARGIN) return 'RIGHT';
+  return current;
 }
 
 /** The direction for the pane as it is now. */
@@ -137,8 +143,7 @@ export function installPanZoom(directionChanged: () => void): void {
   // the minimap: the view centered where it is pressed, and following a drag
   let onMap = false;
   const centerAt = (e: PointerEvent) => {
-    const r = minimap.getBoundingClientRect();
-    const at = minimapToGraph(e.clientX - r.left, e.clientY - r.top);
+    const at = minimapToGraph(e.clientX, e.clientY);
     if (!at) return;
     const w = graphPane.clientWidth || 800;
     const h = graphPane.clientHeight || 600;
