@@ -75,6 +75,7 @@ export function drawGraph(l: Layout): void {
   culling.edgeEls.clear();
   culling.drawn = null;
   canvas.setAttribute('data-culled', String(culling.on));
+  canvas.setAttribute('data-direction', ui.saved.direction);
   if (culling.on) {
     culling.edgeBounds = l.edges.map((e) => boundsOf(e.points));
     edgeLayer.innerHTML = '';
