@@ -1,7 +1,7 @@
 // Drawing the graph: edges and nodes as one markup string per layer, each node's status, badge and
 // marks updated in place, and the run header (status, steps done, time, tokens, cost).
 import { isJump, LOOP_HEADER, type Layout, type PlacedNode } from './layout';
-import { cancelBtn, canvas, costEl, edgeLayer, elapsedEl, graphPane, nodeLayer, runBtn, runStatus, stepsDoneEl, title, tokensEl } from './page';
+import { cancelBtn, canvas, costEl, edgeLayer, elapsedEl, nodeLayer, paneSize, runBtn, runStatus, stepsDoneEl, title, tokensEl } from './page';
 import { formatCost, formatDuration, stepsDone, type StepView } from './runState';
 import { ui } from './viewState';
 
@@ -121,8 +121,8 @@ const overlaps = (a: Rect, x: number, y: number, w: number, h: number) => x < a.
 /** The part of the graph the pane shows, in the graph's coordinates. */
 export function visibleRect(): Rect {
   const { x, y, k } = ui.view;
-  const w = graphPane.clientWidth || 800;
-  const h = graphPane.clientHeight || 600;
+  const w = paneSize().w || 800;
+  const h = paneSize().h || 600;
   return { x0: -x / k, y0: -y / k, x1: (w - x) / k, y1: (h - y) / k };
 }
 

@@ -1,7 +1,7 @@
 // The minimap: the whole graph drawn small in a corner of the pane (one rectangle per node, colored
 // by status) with the part in view outlined. Shown only when the graph does not fit the pane at the
 // current zoom; a click or drag on it moves the view there (panZoom.ts listens).
-import { el, graphPane } from './page';
+import { el, graphPane, paneSize } from './page';
 import { ui } from './viewState';
 
 const MAX_W = 200;
@@ -48,8 +48,7 @@ export function minimapToGraph(clientX: number, clientY: number): { x: number; y
 export function drawMinimap(): void {
   const l = ui.layout;
   const g = geometry();
-  const pw = graphPane.clientWidth;
-  const ph = graphPane.clientHeight;
+  const { w: pw, h: ph } = paneSize();
   const { x, y, k } = ui.view;
   const fits = !!l && l.width * k <= pw + 1 && l.height * k <= ph + 1 && x >= -1 && y >= -1 && x + l.width * k <= pw + 1 && y + l.height * k <= ph + 1;
   minimap.hidden = !l || !g || fits;

@@ -6,7 +6,7 @@
 import { drawVisible } from './drawing';
 import { schedule } from './frames';
 import { drawMinimap, minimap, minimapToGraph } from './minimap';
-import { canvas, fitBtn, graphPane, nodeLayer, viewport } from './page';
+import { canvas, fitBtn, graphPane, nodeLayer, paneSize, viewport } from './page';
 import type { GraphDirection, GraphDirectionSetting } from './protocol';
 import { save, ui } from './viewState';
 
@@ -32,7 +32,7 @@ export function chooseDirection(setting: GraphDirectionSetting, width: number, h
 
 /** The direction for the pane as it is now. */
 export function paneDirection(): GraphDirection {
-  return chooseDirection(ui.saved.directionSetting, graphPane.clientWidth, graphPane.clientHeight, ui.saved.direction);
+  return chooseDirection(ui.saved.directionSetting, paneSize().w, paneSize().h, ui.saved.direction);
 }
 
 export function applyView(): void {
@@ -57,8 +57,8 @@ function applyViewSoon(): void {
 export function fit(): void {
   const layout = ui.layout;
   if (!layout) return;
-  const w = graphPane.clientWidth || 800;
-  const h = graphPane.clientHeight || 600;
+  const w = paneSize().w || 800;
+  const h = paneSize().h || 600;
   const k = Math.min(1.5, Math.max(READABLE_ZOOM, Math.min((w - 24) / Math.max(1, layout.width), (h - 24) / Math.max(1, layout.height))));
   // centered along an axis the graph fits, else from its start
   const x = layout.width * k <= w - 24 ? (w - layout.width * k) / 2 : 12;
@@ -73,8 +73,8 @@ export function fit(): void {
 export function bringIntoView(id: string): void {
   const n = ui.layout?.nodes.find((m) => m.id === id);
   if (!n) return;
-  const w = graphPane.clientWidth || 800;
-  const h = graphPane.clientHeight || 600;
+  const w = paneSize().w || 800;
+  const h = paneSize().h || 600;
   const { x, y, k } = ui.view;
   const sx = x + n.x * k;
   const sy = y + n.y * k;
@@ -99,7 +99,8 @@ export function installPanZoom(directionChanged: () => void): void {
   fitBtn.addEventListener('click', () => fit());
   let lastSize = '';
   new ResizeObserver(() => {
-    const size = `${graphPane.clientWidth}x${graphPane.clientHeight}`;
+    const { w, h } = paneSize(true);
+    const size = `${w}x${h}`;
     if (size === lastSize) return;
     lastSize = size;
     if (!ui.layout) return;
@@ -145,8 +146,8 @@ export function installPanZoom(directionChanged: () => void): void {
   const centerAt = (e: PointerEvent) => {
     const at = minimapToGraph(e.clientX, e.clientY);
     if (!at) return;
-    const w = graphPane.clientWidth || 800;
-    const h = graphPane.clientHeight || 600;
+    const w = paneSize().w || 800;
+    const h = paneSize().h || 600;
     ui.view = { ...ui.view, x: w / 2 - at.x * ui.view.k, y: h / 2 - at.y * ui.view.k };
     ui.fitted = false;
     applyViewSoon();
