@@ -1,6 +1,6 @@
 // Drawing the graph: edges and nodes as one markup string per layer, each node's status, badge and
 // marks updated in place, and the run header (status, steps done, time, tokens, cost).
-import { isJump, LOOP_HEADER, type Layout, type PlacedNode } from './layout';
+import { graphStepIds, isJump, LOOP_HEADER, type Layout, type PlacedNode } from './layout';
 import { cancelBtn, canvas, costEl, edgeLayer, elapsedEl, nodeLayer, paneSize, runBtn, runStatus, stepsDoneEl, title, tokensEl } from './page';
 import { formatCost, formatDuration, stepsDone, type StepView } from './runState';
 import { ui } from './viewState';
@@ -69,8 +69,10 @@ export function drawGraph(l: Layout): void {
   ui.shown.clear();
   ui.reportDirty = true;
   ui.minimapDirty = true;
-  canvas.setAttribute('data-nodes', String(l.nodes.length));
+  // every step, drawn or not (out of view, or in a collapsed loop): what it shows or would show
   for (const n of l.nodes) ui.shown.set(n.id, ui.saved.run.steps[n.id]?.status ?? 'pending');
+  for (const id of ui.saved.graph ? graphStepIds(ui.saved.graph) : []) if (!ui.shown.has(id)) ui.shown.set(id, ui.saved.run.steps[id]?.status ?? 'pending');
+  canvas.setAttribute('data-nodes', String(ui.shown.size));
   culling.on = l.nodes.length > CULL_ABOVE;
   culling.edgeEls.clear();
   culling.drawn = null;
@@ -187,13 +189,15 @@ export function drawVisible(): boolean {
 }
 
 function nodeMarkup(n: PlacedNode): string {
-  const loop = n.kind === 'loop';
-  const tip = `${n.id}${n.label !== n.id ? ` — ${n.label}` : ''}\n${n.detail}`;
+  // a collapsed loop is drawn as a step is, its body's size in place of the tool
+  const loop = n.kind === 'loop' && !n.hidden;
+  const detail = n.hidden ? `▸ loop of ${n.hidden} steps` : n.detail;
+  const tip = `${n.id}${n.label !== n.id ? ` — ${n.label}` : ''}\n${detail}`;
   return (
-    `<g class="node ${n.kind}" data-step-id="${escapeXml(n.id)}" data-status="${ui.saved.run.steps[n.id]?.status ?? 'pending'}" data-selected="${ui.saved.selected === n.id}" data-highlighted="${ui.highlighted === n.id}" data-paused="${ui.paused === n.id}" transform="translate(${num(n.x)},${num(n.y)})" tabindex="0" role="button" aria-label="${escapeXml(`${n.label} (${n.detail})`)}">` +
+    `<g class="node ${n.kind}${n.hidden ? ' collapsed' : ''}" data-step-id="${escapeXml(n.id)}" data-status="${ui.saved.run.steps[n.id]?.status ?? 'pending'}" data-selected="${ui.saved.selected === n.id}" data-highlighted="${ui.highlighted === n.id}" data-paused="${ui.paused === n.id}" transform="translate(${num(n.x)},${num(n.y)})" tabindex="0" role="button" aria-label="${escapeXml(`${n.label} (${n.hidden ? `collapsed loop of ${n.hidden} steps: + expands` : n.detail})`)}">` +
     `<rect class="box" width="${num(n.width)}" height="${num(n.height)}" rx="6" ry="6"/>` +
     `<text class="label" x="10" y="${loop ? 19 : 18}">${escapeXml(truncate(n.label, loop ? 60 : 24))}</text>` +
-    `<text class="detail" x="10" y="${loop ? LOOP_HEADER - 2 : 35}">${loop ? '' : escapeXml(truncate(n.detail, 28))}</text>` +
+    `<text class="detail" x="10" y="${loop ? LOOP_HEADER - 2 : 35}">${loop ? '' : escapeXml(truncate(detail, 28))}</text>` +
     `<text class="badge" x="${num(n.width - 8)}" y="18" text-anchor="end"></text>` +
     `<title>${escapeXml(tip)}</title></g>`
   );

@@ -36,8 +36,8 @@ export function showPanel(): void {
 export function report(): void {
   const s = ui.saved;
   const critical = ui.criticalDrawn();
-  // every node of the graph, drawn or (a big graph's, out of view) not: what it shows or would show
-  const nodes = ui.layout ? ui.layout.nodes.length : ui.nodeEls.size;
+  // every step of the graph, drawn or not (out of view, in a collapsed loop): what it shows or would
+  const nodes = ui.layout ? ui.shown.size : ui.nodeEls.size;
   const key = `${s.uri}\n${s.run.runId}\n${nodes}\n${critical.join(',')}`;
   if (!ui.reportDirty && key === ui.lastReported) return;
   ui.reportDirty = false;

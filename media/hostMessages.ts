@@ -20,6 +20,9 @@ const elk: LayoutEngine = new (ELK as unknown as new () => LayoutEngine)();
  * milliseconds where ELK, even with its cheaper options, took about a second at 1,000 steps (and
  * ELK's first layout pays for its warm-up, which ran on the page's thread as the graph arrived). */
 export const OWN_LAYOUT_ABOVE = LARGE_GRAPH;
+/** Past this many steps loops are drawn collapsed (one box saying how many steps it holds) until
+ * opened with + or a double click. */
+export const COLLAPSE_ABOVE = 1000;
 const cache = new LayoutCache();
 
 async function onGraph(msg: GraphMessage): Promise<void> {
@@ -28,7 +31,10 @@ async function onGraph(msg: GraphMessage): Promise<void> {
   const uriChanged = s.uri !== null && s.uri !== msg.uri;
   s.uri = msg.uri;
   s.problem = msg.problem;
-  if (uriChanged) s.run = emptyRun();
+  if (uriChanged) {
+    s.run = emptyRun();
+    s.expanded = [];
+  }
   if (!msg.graph) {
     problemEl.hidden = false;
     problemEl.textContent = msg.problem ?? 'The pipeline does not compile.';
@@ -52,14 +58,17 @@ export async function relayout(fitAfter: boolean): Promise<void> {
   if (!graph) return;
   const seq = ++ui.layoutSeq;
   const direction = paneDirection();
-  const key = digest(shapeKey(graph, direction));
+  const total = graphStepIds(graph).length;
+  const expanded = new Set(ui.saved.expanded);
+  const collapsing = total > COLLAPSE_ABOVE;
+  const key = digest(shapeKey(graph, direction) + (collapsing ? `|open:${[...expanded].sort().join(',')}` : ''));
   try {
     let l: Layout | undefined = cache.get(key);
     if (l) l = relabel(l, graph);
     else if (ui.saved.layout?.key === key) l = fromSaved(ui.saved.layout, graph);
     else {
       const t0 = performance.now();
-      if (graphStepIds(graph).length > OWN_LAYOUT_ABOVE) l = layeredLayout(graph, direction);
+      if (total > OWN_LAYOUT_ABOVE) l = layeredLayout(graph, direction, (loop) => collapsing && !expanded.has(loop));
       else l = await layoutGraph(elk, graph, direction);
       ui.layoutsComputed++;
       (window as unknown as { __orchestratorLayoutMs?: number }).__orchestratorLayoutMs = performance.now() - t0;
@@ -89,6 +98,19 @@ export async function relayout(fitAfter: boolean): Promise<void> {
   } catch (e) {
     vscode.postMessage({ type: 'error', message: `layout failed: ${e instanceof Error ? e.message : String(e)}` });
   }
+}
+
+/** Opens a collapsed loop or closes an open one (in a graph big enough to collapse them), keeping
+ * it in view and focused. */
+export async function toggleLoop(id: string, open: boolean): Promise<void> {
+  const graph = ui.saved.graph;
+  if (!graph || graphStepIds(graph).length <= COLLAPSE_ABOVE) return;
+  const node = ui.layout?.nodes.find((n) => n.id === id);
+  if (!node || node.kind !== 'loop' || open === !node.hidden) return;
+  ui.saved.expanded = open ? [...ui.saved.expanded, id] : ui.saved.expanded.filter((e) => e !== id);
+  await relayout(false);
+  bringIntoView(id);
+  ui.nodeEls.get(id)?.focus();
 }
 
 function sameLabels(a: Layout, b: Layout): boolean {

@@ -61,10 +61,15 @@ function layersOf(g: GraphDocument): number[] {
   return layer;
 }
 
-function layoutList(g: GraphDocument, down: boolean): ListLayout {
+/** Every step a list holds, bodies included. */
+function countSteps(g: GraphDocument): number {
+  return g.nodes.reduce((n, c) => n + 1 + (c.children ? countSteps(c.children) : 0), 0);
+}
+
+function layoutList(g: GraphDocument, down: boolean, collapsed: (loop: string) => boolean): ListLayout {
   const boxes: Box[] = g.nodes.map((node) => {
-    if (node.children && node.children.nodes.length) {
-      const body = layoutList(node.children, down);
+    if (node.children && node.children.nodes.length && !collapsed(node.id)) {
+      const body = layoutList(node.children, down, collapsed);
       return { node, body, x: 0, y: 0, width: Math.max(NODE_WIDTH, body.width - 2 * PADDING + 2 * BODY_PADDING), height: body.height - 2 * PADDING + LOOP_HEADER + BODY_PADDING };
     }
     return { node, body: null, x: 0, y: 0, width: NODE_WIDTH, height: NODE_HEIGHT };
@@ -149,16 +154,18 @@ function route(a: Box, b: Box, down: boolean): ElkPoint[] {
   return [s, { x: mid, y: s.y }, { x: mid, y: t.y }, t];
 }
 
-/** The graph laid out in layers; the same shape of answer as the ELK adapter's `fromElk`. */
-export function layeredLayout(graph: GraphDocument, direction: GraphDirection): Layout {
-  const top = layoutList(graph, direction === 'DOWN');
+/** The graph laid out in layers; the same shape of answer as the ELK adapter's `fromElk`. A loop
+ * `collapsed` says so is one node-sized box, its body neither laid out nor drawn. */
+export function layeredLayout(graph: GraphDocument, direction: GraphDirection, collapsed: (loop: string) => boolean = () => false): Layout {
+  const top = layoutList(graph, direction === 'DOWN', collapsed);
   const nodes: PlacedNode[] = [];
   const edges: PlacedEdge[] = [];
   const place = (list: ListLayout, ox: number, oy: number, parent: string | null) => {
     for (const b of list.boxes) {
       const x = ox + b.x;
       const y = oy + b.y;
-      nodes.push({ id: b.node.id, label: b.node.label, detail: detailOf(b.node), kind: b.node.kind, x, y, width: b.width, height: b.height, parent });
+      const hidden = b.node.children && !b.body ? countSteps(b.node.children) : 0;
+      nodes.push({ id: b.node.id, label: b.node.label, detail: detailOf(b.node), kind: b.node.kind, x, y, width: b.width, height: b.height, parent, ...(hidden ? { hidden } : {}) });
       if (b.body) place(b.body, x + BODY_PADDING - PADDING, y + LOOP_HEADER - PADDING, b.node.id);
     }
     for (const e of list.edges) edges.push({ ...e, points: e.points.map((p) => ({ x: ox + p.x, y: oy + p.y })) });

@@ -77,6 +77,8 @@ export interface PlacedNode {
   height: number;
   /** The loop that holds this node, or null at the top level. */
   parent: string | null;
+  /** A collapsed loop: how many steps its body holds (not drawn). */
+  hidden?: number;
 }
 
 export interface PlacedEdge {

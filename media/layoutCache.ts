@@ -59,6 +59,8 @@ export interface SavedLayout {
   ids: string[];
   parents: (string | null)[];
   kinds: PlacedNode['kind'][];
+  /** Per node: the steps a collapsed loop hides (0: none). */
+  hidden?: number[];
   /** Per edge: its points flattened (x, y, x, y, …), in the layout's order. */
   points: number[][];
   edges: { id: string; from: string; to: string; kind: Layout['edges'][number]['kind'] }[];
@@ -75,13 +77,14 @@ export function toSaved(key: string, l: Layout): SavedLayout {
     ids: l.nodes.map((n) => n.id),
     parents: l.nodes.map((n) => n.parent),
     kinds: l.nodes.map((n) => n.kind),
+    hidden: l.nodes.map((n) => n.hidden ?? 0),
     points: l.edges.map((e) => e.points.flatMap((p) => [round(p.x), round(p.y)])),
     edges: l.edges.map((e) => ({ id: e.id, from: e.from, to: e.to, kind: e.kind })),
   };
 }
 
 export function fromSaved(s: SavedLayout, graph: GraphDocument): Layout {
-  const nodes: PlacedNode[] = s.ids.map((id, i) => ({ id, label: id, detail: '', kind: s.kinds[i], x: s.boxes[4 * i], y: s.boxes[4 * i + 1], width: s.boxes[4 * i + 2], height: s.boxes[4 * i + 3], parent: s.parents[i] }));
+  const nodes: PlacedNode[] = s.ids.map((id, i) => ({ id, label: id, detail: '', kind: s.kinds[i], x: s.boxes[4 * i], y: s.boxes[4 * i + 1], width: s.boxes[4 * i + 2], height: s.boxes[4 * i + 3], parent: s.parents[i], ...(s.hidden?.[i] ? { hidden: s.hidden[i] } : {}) }));
   const edges = s.edges.map((e, i) => {
     const pts: ElkPoint[] = [];
     const flat = s.points[i] ?? [];

@@ -71,7 +71,7 @@ export function drawMinimap(): void {
       const minH = 0.5 / g.sy;
       for (const n of l.nodes) {
         const status = ui.shown.get(n.id) ?? 'pending';
-        if (n.kind === 'loop') {
+        if (n.kind === 'loop' && !n.hidden) {
           c.strokeStyle = '#8b949e';
           c.lineWidth = Math.min(minW, minH);
           c.strokeRect(n.x, n.y, n.width, n.height);

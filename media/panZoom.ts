@@ -7,6 +7,8 @@ import { drawVisible } from './drawing';
 import { schedule } from './frames';
 import { drawMinimap, minimap, minimapToGraph } from './minimap';
 import { canvas, fitBtn, graphPane, nodeLayer, paneSize, viewport } from './page';
+import type { GraphDocument } from '../engine/plan/graph';
+import type { PlacedNode } from './layout';
 import type { GraphDirection, GraphDirectionSetting } from './protocol';
 import { save, ui } from './viewState';
 
@@ -69,9 +71,26 @@ export function fit(): void {
   save();
 }
 
-/** Moves the view so the node is in it (centered on it when it was out of view), and draws it. */
+/** The node that shows a step: its own, or the collapsed loop its body is hidden in. */
+function shownAs(id: string): PlacedNode | undefined {
+  const nodes = ui.layout?.nodes ?? [];
+  const own = nodes.find((m) => m.id === id);
+  if (own || !ui.saved.graph) return own;
+  const loops: string[] = [];
+  const find = (g: GraphDocument): boolean => g.nodes.some((n) => n.id === id || (!!n.children && find(n.children) && loops.push(n.id) > 0));
+  find(ui.saved.graph);
+  // innermost first: the outermost loop that has a node is the collapsed one
+  for (const loop of loops.reverse()) {
+    const m = nodes.find((x) => x.id === loop);
+    if (m) return m;
+  }
+  return undefined;
+}
+
+/** Moves the view so the node is in it (centered on it when it was out of view), and draws it; a
+ * step hidden in a collapsed loop brings the loop. */
 export function bringIntoView(id: string): void {
-  const n = ui.layout?.nodes.find((m) => m.id === id);
+  const n = shownAs(id);
   if (!n) return;
   const w = paneSize().w || 800;
   const h = paneSize().h || 600;

@@ -40,6 +40,8 @@ export interface SavedState {
   directionSetting: GraphDirectionSetting;
   /** The last layout, so a re-opened panel does not lay the graph out again. */
   layout: SavedLayout | null;
+  /** The loops opened in a graph big enough to collapse them. */
+  expanded: string[];
 }
 
 const saved: SavedState = {
@@ -53,6 +55,7 @@ const saved: SavedState = {
   direction: 'RIGHT',
   directionSetting: 'AUTO',
   layout: null,
+  expanded: [],
   ...((vscode.getState() as Partial<SavedState> | undefined) ?? {}),
 };
 

@@ -6,8 +6,8 @@
 import { Insights } from './insights';
 import { renderHeader } from './drawing';
 import { installNodeActivation, select, showPanel, startTick } from './frames';
-import { listenToHost, relayout } from './hostMessages';
-import { header, main, notice, root } from './page';
+import { listenToHost, relayout, toggleLoop } from './hostMessages';
+import { header, main, nodeLayer, notice, root } from './page';
 import { installPanZoom } from './panZoom';
 import { statusesOf } from './runState';
 import { saveNow, ui, vscode } from './viewState';
@@ -22,6 +22,16 @@ root.append(header, notice, main, insights.element);
 
 installPanZoom(() => void relayout(ui.fitted));
 installNodeActivation();
+// a loop collapsed in a big graph: + or a double click opens it, - closes it
+const loopOf = (t: EventTarget | null) => (t as Element | null)?.closest?.('.node.loop')?.getAttribute('data-step-id') ?? null;
+nodeLayer.addEventListener('dblclick', (e) => {
+  const id = loopOf(e.target);
+  if (id) void toggleLoop(id, !!ui.nodeEls.get(id)?.classList.contains('collapsed'));
+});
+nodeLayer.addEventListener('keydown', (e) => {
+  const id = loopOf(e.target);
+  if (id && (e.key === '+' || e.key === '-')) void toggleLoop(id, e.key === '+');
+});
 startTick();
 document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'hidden') saveNow();

@@ -64,6 +64,18 @@ describe('webview: the layered layout for big graphs', () => {
     assert.equal(l.nodes.find((n) => n.id === 'fetch')!.detail, 'terminal.execute');
   });
 
+  it('draws a collapsed loop as one node-sized box saying how many steps it hides', () => {
+    const inner: GraphNode = { ...step('inner'), kind: 'loop', tool: null, action: null, children: { nodes: [step('deep')], edges: [] } };
+    const loop: GraphNode = { ...step('each'), kind: 'loop', tool: null, action: null, children: { nodes: [step('first'), inner], edges: [{ from: 'first', to: 'inner', kind: 'explicit' }] } };
+    const g: GraphDocument = { nodes: [step('fetch'), loop], edges: [{ from: 'fetch', to: 'each', kind: 'explicit' }] };
+    const l = layeredLayout(g, 'RIGHT', (id) => id === 'each');
+    assert.deepEqual(l.nodes.map((n) => n.id), ['fetch', 'each']);
+    assert.deepEqual(box(l, 'each'), { x: 16 + NODE_WIDTH + 56, y: 16, w: NODE_WIDTH, h: NODE_HEIGHT, parent: null });
+    assert.equal(l.nodes[1].hidden, 3);
+    assert.equal(l.nodes[0].hidden, undefined);
+    assert.deepEqual(fromSaved(JSON.parse(JSON.stringify(toSaved('k', l))), g), l);
+  });
+
   it('lays out 5,000 steps with every node placed once and no two boxes of a list overlapping', () => {
     const { graph, ids } = generateGraph(5000);
     const l = layeredLayout(graph, 'RIGHT');

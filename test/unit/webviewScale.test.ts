@@ -22,6 +22,8 @@ const CHAIN: GraphDocument = {
   edges: Array.from({ length: 14 }, (_, i) => ({ from: `step_${i}`, to: `step_${i + 1}`, kind: 'explicit' as const })),
 };
 const BIG = generateGraph(5000);
+/** The nodes of the 5,000-step graph as drawn: its loops are collapsed (their body steps, `…_bN`, hidden). */
+const SHOWN = BIG.ids.filter((id) => !/_b\d$/.test(id));
 
 interface ViewInfo {
   view: { x: number; y: number; k: number };
@@ -106,7 +108,7 @@ describe('webview: the graph panel at every size', function () {
     assert.ok(await page.isVisible('[data-testid="minimap"]'), 'the minimap shows the whole graph');
     // the view is readable: fitted no lower than the readable zoom
     const v = await info(page);
-    assert.equal(v.nodes, BIG.ids.length);
+    assert.equal(v.nodes, SHOWN.length);
     assert.ok(v.view.k >= 0.6, `zoom ${v.view.k}`);
 
     // the host hears about every step, drawn or not
@@ -126,7 +128,7 @@ describe('webview: the graph panel at every size', function () {
     await page.waitForFunction((ids) => !ids.some((id) => document.querySelector(`.node[data-step-id="${id}"]`)), first.map((n) => n.id).slice(0, 5));
     const later = await drawn(page);
     assert.ok(later.length > 10 && later.length < 300, `${later.length} nodes in the DOM after panning`);
-    const index = new Map(BIG.ids.map((id, i) => [id, i]));
+    const index = new Map(SHOWN.map((id, i) => [id, i]));
     assert.ok(Math.min(...later.map((n) => index.get(n.id)!)) > Math.max(...first.slice(0, 5).map((n) => index.get(n.id)!)), 'the nodes drawn now come later in the graph');
     assert.deepEqual((page as unknown as { errors: string[] }).errors, []);
     await page.close();
@@ -139,22 +141,58 @@ describe('webview: the graph panel at every size', function () {
     await page.focus(`.node[data-step-id="${BIG.ids[0]}"]`);
     for (let i = 0; i < 60; i++) await page.keyboard.press('ArrowRight');
     const focused = await page.evaluate(() => document.activeElement?.getAttribute('data-step-id'));
-    assert.equal(focused, BIG.ids[60]);
+    assert.equal(focused, SHOWN[60]);
     const rect = await pane(page);
-    const box = (await page.locator(`.node[data-step-id="${BIG.ids[60]}"] .box`).boundingBox())!;
+    const box = (await page.locator(`.node[data-step-id="${SHOWN[60]}"] .box`).boundingBox())!;
     assert.ok(box.x >= rect.left && box.x + box.width <= rect.right && box.y >= rect.top && box.y + box.height <= rect.bottom, 'the focused node is in view');
     await page.keyboard.press('Enter');
     const reveals = (await page.evaluate(() => (window as unknown as { __posted: { type: string; stepId?: string }[] }).__posted)).filter((m) => m.type === 'reveal-step');
-    assert.deepEqual(reveals, [{ type: 'reveal-step', stepId: BIG.ids[60] }]);
+    assert.deepEqual(reveals, [{ type: 'reveal-step', stepId: SHOWN[60] }]);
 
     // a click at the minimap's right end shows the graph's end
     const map = (await page.locator('[data-testid="minimap"]').boundingBox())!;
     await page.mouse.click(map.x + map.width - 1, map.y + map.height / 2);
-    const tail = BIG.ids.slice(-200);
+    const tail = SHOWN.slice(-200);
     await page.waitForFunction((ids) => ids.some((id) => document.querySelector(`.node[data-step-id="${id}"]`)), tail);
     const index = new Map(BIG.ids.map((id, i) => [id, i]));
     const now = await drawn(page);
     assert.ok(now.every((n) => index.get(n.id)! > BIG.ids.length - 400), 'only nodes near the end are drawn');
+    await page.close();
+  });
+
+  it('at 5,000 steps draws each loop collapsed, opened by + or a double click and closed by -, its steps still reported', async () => {
+    const page = await open({ width: 1200, height: 700 });
+    await post(page, graphMsg(BIG.graph));
+    await page.waitForSelector(`svg.graph[data-nodes="${BIG.ids.length}"] .node`);
+    // the editor's cursor in a body step brings its collapsed loop into view
+    await post(page, { type: 'highlight-step', stepId: 's79_b1' });
+    const loop = page.locator('.node[data-step-id="s79"]');
+    await loop.waitFor();
+    assert.equal(await loop.getAttribute('class'), 'node loop collapsed');
+    assert.equal(await loop.locator('.detail').textContent(), '▸ loop of 3 steps');
+    assert.equal(await loop.getAttribute('aria-label'), 's79 (collapsed loop of 3 steps: + expands)');
+    assert.equal(await page.locator('.node[data-step-id^="s79_b"]').count(), 0);
+    const before = (await info(page)).layoutsComputed;
+    await loop.dblclick();
+    await page.waitForSelector('.node[data-step-id="s79"]:not(.collapsed)');
+    const outer = (await page.locator('.node[data-step-id="s79"] .box').boundingBox())!;
+    for (const id of ['s79_b0', 's79_b1', 's79_b2']) {
+      const b = (await page.locator(`.node[data-step-id="${id}"] .box`).boundingBox())!;
+      assert.ok(b.x > outer.x && b.y > outer.y && b.x + b.width < outer.x + outer.width && b.y + b.height < outer.y + outer.height, `${id} is drawn inside its loop`);
+    }
+    assert.equal((await info(page)).layoutsComputed, before + 1);
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-step-id')), 's79');
+    await page.keyboard.press('-');
+    await page.waitForSelector('.node[data-step-id="s79"].collapsed');
+    assert.equal((await info(page)).layoutsComputed, before + 1, 'the collapsed layout comes from the cache');
+    await page.keyboard.press('+');
+    await page.waitForSelector('.node[data-step-id="s79_b2"]');
+    await page.keyboard.press('-');
+    await page.waitForSelector('.node[data-step-id="s79"].collapsed');
+    // a body step's status reaches the host though it is not drawn
+    await post(page, { type: 'run-events', runId: 'r1', events: [{ type: 'step-ended', time: 1, stepId: 's39_b2', scope: [{ loop: 's39', index: 0, item: 1 }], result: { ...emptyStepResult('completed'), success: true } }] });
+    await page.waitForFunction(() => (window as unknown as { __posted: { type: string; statuses?: Record<string, string> }[] }).__posted.some((m) => m.type === 'rendered' && m.statuses?.s39_b2 === 'completed'));
+    assert.deepEqual((page as unknown as { errors: string[] }).errors, []);
     await page.close();
   });
 
