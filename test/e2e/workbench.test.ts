@@ -290,7 +290,11 @@ describe('workbench: as a person uses it', function () {
   it("opens a 5,000-step pipeline's graph: the nodes in view and the minimap, panned by dragging", async () => {
     // generated here: the fixture is not committed
     fs.writeFileSync(path.join(s.workspace, 'huge.pipeline.yaml'), generatePipeline(5000));
-    await quickOpen(s.page, 'huge.pipeline.yaml');
+    // opened from the Explorer: quick open keeps the file list it read before the file existed
+    const row = s.page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'huge.pipeline.yaml' }).first();
+    await row.waitFor({ state: 'visible', timeout: 90_000 });
+    await row.dblclick();
+    await s.page.locator('.tab.active', { hasText: 'huge.pipeline.yaml', hasNotText: 'Pipeline:' }).first().waitFor({ state: 'visible', timeout: 60_000 });
     await palette(s.page, 'Orchestrator: Show Graph');
     const view = webview(s.page);
     await view.locator('svg.graph[data-nodes="5000"][data-culled="true"] .node').first().waitFor({ state: 'attached', timeout: 180_000 });
