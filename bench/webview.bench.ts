@@ -1,7 +1,7 @@
 // `npm run bench webview`: the graph panel in Debian's chromium (playwright-core), on generated
 // pipelines of 1,000 and 5,000 steps with loops and jumps: time from the graph message to the last
-// node painted, frame times while the graph is panned with the mouse, and the renderer process's
-// memory. The peer is the previous panel (ELK for every size, every node in the DOM: media/ as of
+// node painted, frame times while the graph is panned with the mouse and while 100 status events a
+// second stream in, and the renderer process's memory. The peer is the previous panel (ELK for every size, every node in the DOM: media/ as of
 // PREVIOUS, bundled from git in the same run) at 1,000 steps; at 5,000 it gave no answer in time,
 // so there the goal alone is the bar.
 import { execFileSync } from 'node:child_process';
@@ -11,6 +11,7 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { webviewHtml } from '../client/panelHtml';
+import { emptyStepResult } from '../engine/run/events';
 import { generateGraph } from './generateGraph';
 import { goal, median } from './stats';
 
@@ -96,6 +97,44 @@ async function pan(page: Page): Promise<{ longest: number; p95: number; frames: 
   });
 }
 
+/** 100 status events a second for a few seconds (steps started and ended in the document's order):
+ * the time between frames while they stream. */
+async function stream(page: Page, order: string[], seconds: number): Promise<{ longest: number; p95: number; frames: number }> {
+  const started = emptyStepResult('running') as unknown as Record<string, unknown>;
+  return page.evaluate(
+    async ({ order, seconds, started }) => {
+      const deltas: number[] = [];
+      let last = performance.now();
+      let running = true;
+      const tick = () => {
+        const now = performance.now();
+        deltas.push(now - last);
+        last = now;
+        if (running) requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+      window.postMessage({ type: 'run-events', runId: 'bench', events: [{ type: 'run-started', time: Date.now(), executionId: 'bench', pipelineId: 'bench', steps: order, levels: [order], resumed: false }] }, '*');
+      let k = 0;
+      await new Promise<void>((resolve) => {
+        const timer = setInterval(() => {
+          const id = order[Math.floor(k / 2) % order.length];
+          const e = k % 2 === 0 ? { type: 'step-started', time: Date.now(), stepId: id, scope: [], attempt: 1, inputs: { n: k } } : { type: 'step-ended', time: Date.now(), stepId: id, scope: [], result: { ...started, status: 'completed', success: true, duration_ms: 10 } };
+          window.postMessage({ type: 'run-events', runId: 'bench', events: [e] }, '*');
+          if (++k >= seconds * 100) {
+            clearInterval(timer);
+            resolve();
+          }
+        }, 10);
+      });
+      await new Promise((r) => setTimeout(r, 200));
+      running = false;
+      const d = deltas.slice(2).sort((a, b) => a - b);
+      return { longest: d[d.length - 1], p95: d[Math.floor(d.length * 0.95)], frames: d.length };
+    },
+    { order, seconds, started },
+  );
+}
+
 /** The renderer's resident memory (the page's process, from /proc) and its JavaScript heap. */
 async function memory(browser: Browser, page: Page): Promise<{ rssMb: number | null; heapMb: number }> {
   const cdp = await page.context().newCDPSession(page);
@@ -163,6 +202,7 @@ async function main(): Promise<void> {
       const paints: number[] = [];
       let panned: Awaited<ReturnType<typeof pan>> | null = null;
       let mem: Awaited<ReturnType<typeof memory>> | null = null;
+      let streamed: Awaited<ReturnType<typeof stream>> | null = null;
       for (let run = 0; run < runs; run++) {
         const page = await open('/');
         const t = await paint(page, n, 30000);
@@ -170,6 +210,9 @@ async function main(): Promise<void> {
         paints.push(t);
         if (run === runs - 1) {
           panned = await pan(page);
+          streamed = await stream(page, generateGraph(n).graph.nodes.map((g) => g.id), quick ? 2 : 4);
+          const done = await page.evaluate(() => Object.values((window as unknown as { __orchestratorStatuses: () => Record<string, string> }).__orchestratorStatuses()).filter((v) => v === 'completed').length);
+          if (done === 0) throw new Error('no step turned completed while events streamed');
           mem = await memory(browser, page);
         }
         await page.close();
@@ -189,10 +232,11 @@ async function main(): Promise<void> {
       const paintGoal = n === 1000 ? 500 : 2000;
       lines.push(`${n} steps (${runs} runs, medians): graph message → last node painted ${p.toFixed(0)} ms${before !== null ? ` · previous panel (${PREVIOUS}) ${before.toFixed(0)} ms · ratio ours/previous ${(p / before).toFixed(2)}` : ''}`);
       if (panned) lines.push(`  panning ${panned.frames} frames: longest ${panned.longest.toFixed(1)} ms, p95 ${panned.p95.toFixed(1)} ms; nodes in the DOM afterwards ${panned.drawn}`);
+      if (streamed) lines.push(`  100 status events/s: ${streamed.frames} frames, longest ${streamed.longest.toFixed(1)} ms, p95 ${streamed.p95.toFixed(1)} ms`);
       if (mem) lines.push(`  renderer memory: resident ${mem.rssMb?.toFixed(0) ?? '?'} MB, JavaScript heap ${mem.heapMb.toFixed(0)} MB`);
       goals.push(goal(`${n} steps: message → last node painted`, `${p.toFixed(0)} ms`, `< ${paintGoal} ms`, p < paintGoal));
-      if (n === 5000 && panned) goals.push(goal('5000 steps: longest frame while panning', `${panned.longest.toFixed(1)} ms`, '≤ 20 ms (50 fps)', panned.longest <= 20));
-      if (n === 5000 && mem) goals.push(goal('5000 steps: renderer resident memory', `${mem.rssMb?.toFixed(0) ?? '?'} MB`, '≤ 150 MB', mem.rssMb === null ? null : mem.rssMb <= 150));
+      if (n === 5000 && panned) goals.push(goal('5000 steps: longest frame while panning', `${panned.longest.toFixed(1)} ms, p95 ${panned.p95.toFixed(1)} ms; 15-step floor ${floorPan.longest.toFixed(1)} ms, p95 ${floorPan.p95.toFixed(1)} ms`, '≤ 20 ms (50 fps)', panned.longest <= 20));
+      if (n === 5000 && mem) goals.push(goal('5000 steps: renderer resident memory', `${mem.rssMb?.toFixed(0) ?? '?'} MB; 15-step floor ${floorMem.rssMb?.toFixed(0) ?? '?'} MB`, '≤ 150 MB', mem.rssMb === null ? null : mem.rssMb <= 150));
     }
     for (const l of lines) console.log(l);
     console.log('goals:');
