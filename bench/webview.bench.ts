@@ -1,62 +1,165 @@
-// `npm run bench webview`: the graph panel in Debian's chromium (playwright-core), on a generated
-// 1,000-step pipeline with loops and jumps: time from the graph message to the last node painted,
-// the layout alone against the same graph laid out by dagre (@dagrejs/dagre, the layout Prompt
-// flow-style tools use) in the same page, and frame times while 100 status events a second stream.
+// `npm run bench webview`: the graph panel in Debian's chromium (playwright-core), on generated
+// pipelines of 1,000 and 5,000 steps with loops and jumps: time from the graph message to the last
+// node painted, frame times while the graph is panned with the mouse and while 100 status events a
+// second stream in, and the renderer process's memory. The peer is the previous panel (ELK for every size, every node in the DOM: media/ as of
+// PREVIOUS, bundled from git in the same run) at 1,000 steps; at 5,000 it gave no answer in time,
+// so there the goal alone is the bar.
+import { execFileSync } from 'node:child_process';
 import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
-import { chromium } from 'playwright-core';
-import type { GraphDocument, GraphEdge, GraphNode } from '../engine/plan/graph';
-import { emptyStepResult, type RunEvent } from '../engine/run/events';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { webviewHtml } from '../client/panelHtml';
-import { median } from './stats';
+import { emptyStepResult } from '../engine/run/events';
+import { generateGraph } from './generateGraph';
+import { goal, median } from './stats';
 
 const ROOT = path.resolve(__dirname, '..');
 const quick = process.argv.includes('--quick');
-const STEPS = 1000;
+/** The panel before the work on big graphs (issue #29). */
+const PREVIOUS = 'e0521d8';
+const VIEWPORT = { width: 1400, height: 900 };
 
-/** A pipeline's graph: chains and fan-ins, a for_each (3 body steps) every 40 steps, a jump every 25. */
-function generateGraph(n: number): { graph: GraphDocument; ids: string[] } {
-  const nodes: GraphNode[] = [];
-  const edges: GraphEdge[] = [];
-  const ids: string[] = [];
-  const node = (id: string, level: number, children: GraphDocument | null = null): GraphNode => ({ id, label: id, kind: children ? 'loop' : 'step', tool: children ? null : 'terminal', action: children ? null : 'execute', level, range: null, selectionRange: null, children });
-  let count = 0;
-  for (let i = 0; count < n; i++) {
-    const id = `s${i}`;
-    if (i % 40 === 39) {
-      const body = [0, 1, 2].map((k) => node(`${id}_b${k}`, k));
-      ids.push(id, ...body.map((b) => b.id));
-      nodes.push(node(id, i, { nodes: body, edges: [{ from: body[0].id, to: body[1].id, kind: 'explicit' }, { from: body[1].id, to: body[2].id, kind: 'explicit' }] }));
-      count += 4;
-    } else {
-      nodes.push(node(id, i));
-      ids.push(id);
-      count += 1;
+/** The previous panel's bundle: its media/ files taken from git, bundled like dist/webview.js. */
+async function previousBundle(): Promise<string | null> {
+  const dir = path.join(ROOT, '.bench-previous');
+  try {
+    fs.rmSync(dir, { recursive: true, force: true });
+    const files = execFileSync('git', ['ls-tree', '--name-only', '-r', PREVIOUS, 'media/'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter((f) => /\.(ts|css)$/.test(f));
+    for (const f of files) {
+      fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+      fs.writeFileSync(path.join(dir, f), execFileSync('git', ['show', `${PREVIOUS}:${f}`], { cwd: ROOT }));
     }
-    if (i > 0) edges.push({ from: `s${i - 1}`, to: id, kind: 'explicit' });
-    if (i >= 7 && i % 7 === 0) edges.push({ from: `s${i - 7}`, to: id, kind: 'implied' });
-    if (i >= 3 && i % 25 === 0) edges.push({ from: `s${i - 3}`, to: id, kind: i % 50 === 0 ? 'on_failure' : 'on_success' });
+    const r = await esbuild.build({ entryPoints: [path.join(dir, 'media/webview.ts')], bundle: true, platform: 'browser', format: 'iife', target: 'es2022', minify: true, write: false, outdir: dir, nodePaths: [path.join(ROOT, 'node_modules')], logLevel: 'silent' });
+    return r.outputFiles.find((f) => f.path.endsWith('.js'))?.text ?? null;
+  } catch {
+    return null;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
-  return { graph: { nodes, edges }, ids };
 }
 
-async function dagreBundle(): Promise<string> {
-  const r = await esbuild.build({
-    stdin: { contents: "import dagre from '@dagrejs/dagre'; (window as any).dagre = dagre;", loader: 'ts', resolveDir: ROOT },
-    bundle: true,
-    platform: 'browser',
-    format: 'iife',
-    minify: true,
-    write: false,
+/** Posts the graph and waits for it to be drawn: the layout applied (the canvas says how many nodes
+ * it holds), the nodes in view in the DOM, then two frames so the last of them is painted. */
+async function paint(page: Page, n: number, timeoutMs: number): Promise<number | null> {
+  const { graph } = generateGraph(n);
+  return page.evaluate(
+    async ({ g, timeoutMs }) => {
+      const t0 = performance.now();
+      const expected = String(g.count);
+      window.postMessage({ type: 'graph', uri: 'file:///bench.pipeline.yaml', pipelineId: 'bench', graph: g.graph, problem: null }, '*');
+      const ok = await new Promise<boolean>((resolve) => {
+        const check = () => {
+          const svg = document.querySelector('svg.graph');
+          const drawn = svg?.getAttribute('data-nodes') === expected || document.querySelectorAll('.node').length >= g.count;
+          if (drawn && document.querySelector('.node')) return resolve(true);
+          if (performance.now() - t0 > timeoutMs) return resolve(false);
+          requestAnimationFrame(check);
+        };
+        requestAnimationFrame(check);
+      });
+      if (!ok) return null;
+      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+      return performance.now() - t0;
+    },
+    { g: { graph, count: generateGraph(n).ids.length }, timeoutMs },
+  );
+}
+
+/** Drags the graph's background with the mouse (2,400 px across and back, in 240 moves) while the
+ * page records the time between animation frames. */
+async function pan(page: Page): Promise<{ longest: number; p95: number; frames: number; drawn: number }> {
+  await page.evaluate(() => {
+    const w = window as unknown as { __deltas: number[]; __panning: boolean };
+    w.__deltas = [];
+    w.__panning = true;
+    let last = performance.now();
+    const tick = () => {
+      const now = performance.now();
+      w.__deltas.push(now - last);
+      last = now;
+      if (w.__panning) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
   });
-  return r.outputFiles[0].text;
+  const y = VIEWPORT.height / 2;
+  await page.mouse.move(1300, y);
+  await page.mouse.down();
+  for (let i = 1; i <= 120; i++) await page.mouse.move(1300 - i * 10, y - (i % 20));
+  for (let i = 1; i <= 120; i++) await page.mouse.move(100 + i * 10, y - (i % 20));
+  await page.mouse.up();
+  return page.evaluate(() => {
+    const w = window as unknown as { __deltas: number[]; __panning: boolean };
+    w.__panning = false;
+    const d = w.__deltas.slice(2).sort((a, b) => a - b);
+    return { longest: d[d.length - 1], p95: d[Math.floor(d.length * 0.95)], frames: d.length, drawn: document.querySelectorAll('.node').length };
+  });
+}
+
+/** 100 status events a second for a few seconds (steps started and ended in the document's order):
+ * the time between frames while they stream. */
+async function stream(page: Page, order: string[], seconds: number): Promise<{ longest: number; p95: number; frames: number }> {
+  const started = emptyStepResult('running') as unknown as Record<string, unknown>;
+  return page.evaluate(
+    async ({ order, seconds, started }) => {
+      const deltas: number[] = [];
+      let last = performance.now();
+      let running = true;
+      const tick = () => {
+        const now = performance.now();
+        deltas.push(now - last);
+        last = now;
+        if (running) requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+      window.postMessage({ type: 'run-events', runId: 'bench', events: [{ type: 'run-started', time: Date.now(), executionId: 'bench', pipelineId: 'bench', steps: order, levels: [order], resumed: false }] }, '*');
+      let k = 0;
+      await new Promise<void>((resolve) => {
+        const timer = setInterval(() => {
+          const id = order[Math.floor(k / 2) % order.length];
+          const e = k % 2 === 0 ? { type: 'step-started', time: Date.now(), stepId: id, scope: [], attempt: 1, inputs: { n: k } } : { type: 'step-ended', time: Date.now(), stepId: id, scope: [], result: { ...started, status: 'completed', success: true, duration_ms: 10 } };
+          window.postMessage({ type: 'run-events', runId: 'bench', events: [e] }, '*');
+          if (++k >= seconds * 100) {
+            clearInterval(timer);
+            resolve();
+          }
+        }, 10);
+      });
+      await new Promise((r) => setTimeout(r, 200));
+      running = false;
+      const d = deltas.slice(2).sort((a, b) => a - b);
+      return { longest: d[d.length - 1], p95: d[Math.floor(d.length * 0.95)], frames: d.length };
+    },
+    { order, seconds, started },
+  );
+}
+
+/** The renderer's resident memory (the page's process, from /proc) and its JavaScript heap. */
+async function memory(browser: Browser, page: Page): Promise<{ rssMb: number | null; heapMb: number }> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('HeapProfiler.collectGarbage');
+  await cdp.send('Performance.enable');
+  const metrics = (await cdp.send('Performance.getMetrics')).metrics;
+  const heapMb = (metrics.find((m) => m.name === 'JSHeapTotalSize')?.value ?? 0) / 1048576;
+  const b = await browser.newBrowserCDPSession();
+  const info = (await b.send('SystemInfo.getProcessInfo')) as { processInfo: { type: string; id: number }[] };
+  // one page open: the renderer with the most resident memory is its
+  let rss = 0;
+  for (const p of info.processInfo.filter((q) => q.type === 'renderer')) {
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${p.id}/status`, 'utf8'));
+      if (m) rss = Math.max(rss, Number(m[1]) / 1024);
+    } catch {
+      // the process ended
+    }
+  }
+  return { rssMb: rss || null, heapMb };
 }
 
 async function main(): Promise<void> {
   for (const f of ['webview.js', 'webview.css']) if (!fs.existsSync(path.join(ROOT, 'dist', f))) throw new Error(`dist/${f} is missing: run npm run build first`);
-  const dagre = await dagreBundle();
+  const previous = await previousBundle();
   const nonce = 'benchnonce0123456789';
   let base = '';
   const server = http.createServer((req, res) => {
@@ -65,126 +168,79 @@ async function main(): Promise<void> {
       res.writeHead(200, { 'content-type': type });
       res.end(body);
     };
-    if (url === '/') {
-      const html = webviewHtml({ scriptUri: `${base}/dist/webview.js`, styleUri: `${base}/dist/webview.css`, nonce, cspSource: base }).replace('<script nonce', `<script nonce="${nonce}" src="${base}/dagre.js"></script>\n<script nonce`);
-      return send('text/html', html);
+    if (url === '/' || url === '/previous') {
+      const script = url === '/' ? `${base}/dist/webview.js` : `${base}/previous.js`;
+      return send('text/html', webviewHtml({ scriptUri: script, styleUri: `${base}/dist/webview.css`, nonce, cspSource: base }));
     }
-    if (url === '/dagre.js') return send('text/javascript', dagre);
+    if (url === '/previous.js' && previous) return send('text/javascript', previous);
     if (url.startsWith('/dist/')) return send(url.endsWith('.css') ? 'text/css' : 'text/javascript', fs.readFileSync(path.join(ROOT, url.slice(1))));
     res.writeHead(404).end();
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const open = async (which: '/' | '/previous') => {
+    const page = await browser.newPage({ viewport: VIEWPORT });
+    // tsx names functions with a helper the page does not have; the functions below run in the page
+    await page.addInitScript('window.__name = (f) => f');
+    await page.goto(base + which);
+    await page.waitForSelector('[data-testid="run-header"]');
+    return page;
+  };
+  const lines: string[] = [];
+  const goals: string[] = [];
   try {
-    const { graph, ids } = generateGraph(STEPS);
-    const runs = quick ? 2 : 5;
-    const paints: number[] = [];
-    const oursLayout: number[] = [];
-    const dagreLayout: number[] = [];
-    let frames: { longest: number; p95: number; count: number; longTasks: number } | null = null;
-    for (let run = 0; run < runs; run++) {
-      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      // tsx names functions with a helper the page does not have; the functions below run in the page
-      await page.addInitScript('window.__name = (f) => f');
-      await page.goto(base);
-      await page.waitForSelector('[data-testid="run-header"]');
-      // ours: graph message → every node in the DOM → the next frame painted
-      const paint = await page.evaluate(async (g) => {
-        const expected = g.count;
-        const t0 = performance.now();
-        window.postMessage({ type: 'graph', uri: 'file:///bench.pipeline.yaml', pipelineId: 'bench', graph: g.graph, problem: null }, '*');
-        await new Promise<void>((resolve) => {
-          const check = () => (document.querySelectorAll('.node').length >= expected ? resolve() : requestAnimationFrame(check));
-          requestAnimationFrame(check);
-        });
-        await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-        return { total: performance.now() - t0, layout: (window as unknown as { __orchestratorLayoutMs?: number }).__orchestratorLayoutMs ?? NaN };
-      }, { graph, count: ids.length });
-      paints.push(paint.total);
-      oursLayout.push(paint.layout);
-      // the same graph with dagre, in the same page: compound loop nodes, every edge
-      const d = await page.evaluate((g: GraphDocument) => {
-        const lib = (window as unknown as { dagre: { graphlib: { Graph: new (o: object) => { setGraph(o: object): void; setDefaultEdgeLabel(f: () => object): void; setNode(id: string, o: object): void; setParent(c: string, p: string): void; setEdge(a: string, b: string): void } }; layout(g: unknown): void } }).dagre;
-        const t0 = performance.now();
-        const dg = new lib.graphlib.Graph({ compound: true, multigraph: false });
-        dg.setGraph({ rankdir: 'LR', nodesep: 28, ranksep: 56 });
-        dg.setDefaultEdgeLabel(() => ({}));
-        // dagre cannot route an edge to a compound node: such edges go to the body's first / from its last step
-        const first = new Map<string, string>();
-        const last = new Map<string, string>();
-        const add = (doc: GraphDocument, parent: string | null) => {
-          for (const n of doc.nodes) {
-            dg.setNode(n.id, { width: 180, height: 44 });
-            if (parent) dg.setParent(n.id, parent);
-            if (n.children) {
-              first.set(n.id, n.children.nodes[0].id);
-              last.set(n.id, n.children.nodes[n.children.nodes.length - 1].id);
-              add(n.children, n.id);
-            }
-          }
-          for (const e of doc.edges) dg.setEdge(last.get(e.from) ?? e.from, first.get(e.to) ?? e.to);
-        };
-        add(g, null);
-        lib.layout(dg);
-        return performance.now() - t0;
-      }, graph);
-      dagreLayout.push(d);
-      if (run === runs - 1) {
-        // 100 status events a second for a few seconds: frame times and long tasks
-        frames = await page.evaluate(
-          async ({ order, seconds, started }) => {
-            const deltas: number[] = [];
-            let longTasks = 0;
-            const obs = new PerformanceObserver((l) => (longTasks += l.getEntries().filter((e) => e.duration > 50).length));
-            try {
-              obs.observe({ type: 'longtask', buffered: false });
-            } catch {
-              // no long-task timing in this browser
-            }
-            let last = performance.now();
-            let running = true;
-            const tick = () => {
-              const now = performance.now();
-              deltas.push(now - last);
-              last = now;
-              if (running) requestAnimationFrame(tick);
-            };
-            requestAnimationFrame(tick);
-            window.postMessage({ type: 'run-events', runId: 'bench', events: [{ type: 'run-started', time: Date.now(), executionId: 'bench', pipelineId: 'bench', steps: order, levels: [order], resumed: false }] }, '*');
-            let k = 0;
-            const total = seconds * 100;
-            await new Promise<void>((resolve) => {
-              const timer = setInterval(() => {
-                const id = order[Math.floor(k / 2) % order.length];
-                const e = k % 2 === 0 ? { type: 'step-started', time: Date.now(), stepId: id, scope: [], attempt: 1, inputs: { n: k } } : { type: 'step-ended', time: Date.now(), stepId: id, scope: [], result: { ...started, status: 'completed', success: true, duration_ms: 10 } };
-                window.postMessage({ type: 'run-events', runId: 'bench', events: [e] }, '*');
-                if (++k >= total) {
-                  clearInterval(timer);
-                  resolve();
-                }
-              }, 10);
-            });
-            await new Promise((r) => setTimeout(r, 200));
-            running = false;
-            obs.disconnect();
-            const sorted = deltas.slice(2).sort((a, b) => a - b);
-            return { longest: sorted[sorted.length - 1], p95: sorted[Math.floor(sorted.length * 0.95)], count: sorted.length, longTasks };
-          },
-          { order: graph.nodes.map((n) => n.id), seconds: quick ? 2 : 4, started: emptyStepResult('running') as unknown as Record<string, unknown> },
-        );
-        const done = await page.locator('.node[data-status="completed"]').count();
-        if (done === 0) throw new Error('no node turned completed while events streamed');
+    const runs = quick ? 2 : 4;
+    // the floor: the same panel on a 15-step graph (every node drawn, nothing to cull)
+    const small = await open('/');
+    if ((await paint(small, 15, 10000)) === null) throw new Error('15 steps: no graph drawn');
+    const floorPan = await pan(small);
+    const floorMem = await memory(browser, small);
+    await small.close();
+    lines.push(`floor, 15 steps: panning longest frame ${floorPan.longest.toFixed(1)} ms, p95 ${floorPan.p95.toFixed(1)} ms; renderer resident ${floorMem.rssMb?.toFixed(0) ?? '?'} MB, heap ${floorMem.heapMb.toFixed(0)} MB`);
+    for (const n of [1000, 5000]) {
+      const paints: number[] = [];
+      let panned: Awaited<ReturnType<typeof pan>> | null = null;
+      let mem: Awaited<ReturnType<typeof memory>> | null = null;
+      let streamed: Awaited<ReturnType<typeof stream>> | null = null;
+      for (let run = 0; run < runs; run++) {
+        const page = await open('/');
+        const t = await paint(page, n, 30000);
+        if (t === null) throw new Error(`${n} steps: no graph drawn within 30 s`);
+        paints.push(t);
+        if (run === runs - 1) {
+          panned = await pan(page);
+          streamed = await stream(page, generateGraph(n).graph.nodes.map((g) => g.id), quick ? 2 : 4);
+          const done = await page.evaluate(() => Object.values((window as unknown as { __orchestratorStatuses: () => Record<string, string> }).__orchestratorStatuses()).filter((v) => v === 'completed').length);
+          if (done === 0) throw new Error('no step turned completed while events streamed');
+          mem = await memory(browser, page);
+        }
+        await page.close();
       }
-      await page.close();
+      let before: number | null = null;
+      if (previous && n === 1000) {
+        const times: number[] = [];
+        for (let run = 0; run < runs; run++) {
+          const page = await open('/previous');
+          const t = await paint(page, n, 30000);
+          if (t !== null) times.push(t);
+          await page.close();
+        }
+        before = times.length ? median(times) : null;
+      }
+      const p = median(paints);
+      const paintGoal = n === 1000 ? 500 : 2000;
+      lines.push(`${n} steps (${runs} runs, medians): graph message → last node painted ${p.toFixed(0)} ms${before !== null ? ` · previous panel (${PREVIOUS}) ${before.toFixed(0)} ms · ratio ours/previous ${(p / before).toFixed(2)}` : ''}`);
+      if (panned) lines.push(`  panning ${panned.frames} frames: longest ${panned.longest.toFixed(1)} ms, p95 ${panned.p95.toFixed(1)} ms; nodes in the DOM afterwards ${panned.drawn}`);
+      if (streamed) lines.push(`  100 status events/s: ${streamed.frames} frames, longest ${streamed.longest.toFixed(1)} ms, p95 ${streamed.p95.toFixed(1)} ms`);
+      if (mem) lines.push(`  renderer memory: resident ${mem.rssMb?.toFixed(0) ?? '?'} MB, JavaScript heap ${mem.heapMb.toFixed(0)} MB`);
+      goals.push(goal(`${n} steps: message → last node painted`, `${p.toFixed(0)} ms`, `< ${paintGoal} ms`, p < paintGoal));
+      if (n === 5000 && panned) goals.push(goal('5000 steps: longest frame while panning', `${panned.longest.toFixed(1)} ms, p95 ${panned.p95.toFixed(1)} ms; 15-step floor ${floorPan.longest.toFixed(1)} ms, p95 ${floorPan.p95.toFixed(1)} ms`, '≤ 20 ms (50 fps)', panned.longest <= 20));
+      if (n === 5000 && mem) goals.push(goal('5000 steps: renderer resident memory', `${mem.rssMb?.toFixed(0) ?? '?'} MB; 15-step floor ${floorMem.rssMb?.toFixed(0) ?? '?'} MB`, '≤ 150 MB', mem.rssMb === null ? null : mem.rssMb <= 150));
     }
-    const first = median(paints);
-    const ratio = median(oursLayout) / median(dagreLayout);
-    console.log(`graph: ${ids.length} steps (${graph.nodes.length} top-level nodes, ${graph.nodes.filter((n) => n.children).length} loops), ${runs} runs, medians`);
-    console.log(`  graph message → last node painted (ours: ELK layout + SVG): ${first.toFixed(0)} ms`);
-    console.log(`  layout alone: ours (elkjs) ${median(oursLayout).toFixed(0)} ms · dagre ${median(dagreLayout).toFixed(0)} ms · ratio ours/dagre ${ratio.toFixed(2)}`);
-    if (frames) console.log(`  100 status events/s: ${frames.count} frames, longest ${frames.longest.toFixed(1)} ms, p95 ${frames.p95.toFixed(1)} ms, long tasks (>50 ms) ${frames.longTasks}`);
-    console.log(`goal: first paint < 1000 ms at 1,000 steps: ${first < 1000 ? 'met' : 'NOT met'} (${first.toFixed(0)} ms); no frame over 50 ms while events stream: ${frames && frames.longest <= 50 ? 'met' : 'NOT met'} (${frames?.longest.toFixed(1)} ms)`);
+    for (const l of lines) console.log(l);
+    console.log('goals:');
+    for (const g of goals) console.log(g);
   } finally {
     await browser.close();
     server.close();

@@ -1,14 +1,14 @@
 // The extension's settings (package.json contributes.configuration), read in one place.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { GraphDirection } from '../media/protocol';
+import type { GraphDirectionSetting } from '../media/protocol';
 import { modelSettings, type ModelSettings } from './modelChoice';
 
 export const SECTION = 'orchestrator';
 
 export interface Settings {
   maxParallel: number | undefined;
-  direction: GraphDirection;
+  direction: GraphDirectionSetting;
   openPanelOnRun: boolean;
   /** An absolute folder, or '' for the pipeline's workspace folder. */
   runStateFolder: string;
@@ -19,12 +19,16 @@ export interface Settings {
   otlpEndpoint: string;
 }
 
+function directionSetting(v: string | undefined): GraphDirectionSetting {
+  return v === 'DOWN' || v === 'RIGHT' ? v : 'AUTO';
+}
+
 export function settings(scope?: vscode.Uri): Settings {
   const c = vscode.workspace.getConfiguration(SECTION, scope);
   const max = c.get<number | null>('maxParallel', null);
   return {
     maxParallel: typeof max === 'number' && max >= 1 ? Math.floor(max) : undefined,
-    direction: c.get<string>('graph.direction', 'RIGHT') === 'DOWN' ? 'DOWN' : 'RIGHT',
+    direction: directionSetting(c.get<string>('graph.direction', 'AUTO')),
     openPanelOnRun: c.get<boolean>('openPanelOnRun', true),
     runStateFolder: c.get<string>('runStateFolder', '') ?? '',
     models: modelSettings({ baseUrls: c.get('models.baseUrls'), default: c.get('models.default'), orchestrator: c.get('models.orchestrator') }),

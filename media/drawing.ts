@@ -1,7 +1,7 @@
 // Drawing the graph: edges and nodes as one markup string per layer, each node's status, badge and
 // marks updated in place, and the run header (status, steps done, time, tokens, cost).
-import { isJump, LOOP_HEADER, type Layout, type PlacedEdge, type PlacedNode } from './layout';
-import { cancelBtn, canvas, costEl, edgeLayer, elapsedEl, nodeLayer, runBtn, runStatus, stepsDoneEl, title, tokensEl } from './page';
+import { graphStepIds, isJump, LOOP_HEADER, type Layout, type PlacedNode } from './layout';
+import { cancelBtn, canvas, costEl, edgeLayer, elapsedEl, nodeLayer, paneSize, runBtn, runStatus, stepsDoneEl, title, tokensEl } from './page';
 import { formatCost, formatDuration, stepsDone, type StepView } from './runState';
 import { ui } from './viewState';
 
@@ -30,32 +30,28 @@ function labelPoint(points: { x: number; y: number }[]): { x: number; y: number;
 const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const num = (v: number) => String(Math.round(v * 10) / 10);
 
-/** Draws the whole graph at once: one markup string per layer, parsed in one go (several times
- * faster than creating a thousand nodes' elements one by one). Clicks are handled on the layer. */
-export function drawGraph(l: Layout): void {
-  ui.nodeEls.clear();
-  ui.shown.clear();
-  ui.reportDirty = true;
-  canvas.setAttribute('data-nodes', String(l.nodes.length));
-  const edges: string[] = [];
-  for (const e of l.edges) if (e.points.length >= 2) edges.push(edgeMarkup(e));
-  edgeLayer.innerHTML = edges.join('');
-  // loops first, so their bodies draw on top
-  const ordered = [...l.nodes].sort((a, b) => (a.kind === 'loop' ? 0 : 1) - (b.kind === 'loop' ? 0 : 1));
-  nodeLayer.innerHTML = ordered.map(nodeMarkup).join('');
-  for (const g of nodeLayer.querySelectorAll<SVGGElement>('g.node')) {
-    const id = g.getAttribute('data-step-id') ?? '';
-    ui.nodeEls.set(id, g);
-    ui.shown.set(id, g.getAttribute('data-status') ?? 'pending');
-    // the markup already shows a pending node as it is: only the others need their badge
-    if (ui.saved.run.steps[id] && ui.saved.run.steps[id].status !== 'pending') ui.dirty.add(id);
-  }
-  ui.headerDirty = true;
-  ui.panelDirty = true;
+/** Past this many nodes only what is in view (and a margin around it) is in the DOM; below it every
+ * node is, as one markup string per layer. */
+export const CULL_ABOVE = 400;
+
+interface Rect {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
 }
+/** What the culled drawing knows: each edge's bounds, the drawn edges, the region drawn. */
+const culling = {
+  on: false,
+  edgeBounds: [] as Rect[],
+  edgeEls: new Map<number, Element>(),
+  drawn: null as Rect | null,
+  loops: null as SVGGElement | null,
+  steps: null as SVGGElement | null,
+};
 
 /** One edge's markup (also for media/incrementalDraw.ts). */
-export function edgeMarkup(e: PlacedEdge): string {
+export function edgeMarkup(e: Layout['edges'][number]): string {
   const cls = isJump(e.kind) ? `edge jump ${e.kind}` : `edge dep ${e.kind}`;
   const marker = e.kind === 'on_failure' ? 'fail' : isJump(e.kind) ? 'jump' : 'dep';
   let g = `<g class="${cls}" data-edge="${escapeXml(e.id)}"><path d="${edgePath(e.points)}" marker-end="url(#arrow-${marker})"/>`;
@@ -66,15 +62,144 @@ export function edgeMarkup(e: PlacedEdge): string {
   return `${g}</g>`;
 }
 
+/** Draws the graph: every node at once for a small graph (one markup string per layer, parsed in
+ * one go: several times faster than creating a thousand nodes' elements one by one), only those in
+ * view for a big one (drawVisible). Clicks are handled on the layer. */
+export function drawGraph(l: Layout): void {
+  ui.nodeEls.clear();
+  ui.shown.clear();
+  ui.reportDirty = true;
+  ui.minimapDirty = true;
+  // every step, drawn or not (out of view, or in a collapsed loop): what it shows or would show
+  for (const n of l.nodes) ui.shown.set(n.id, ui.saved.run.steps[n.id]?.status ?? 'pending');
+  for (const id of ui.saved.graph ? graphStepIds(ui.saved.graph) : []) if (!ui.shown.has(id)) ui.shown.set(id, ui.saved.run.steps[id]?.status ?? 'pending');
+  canvas.setAttribute('data-nodes', String(ui.shown.size));
+  culling.on = l.nodes.length > CULL_ABOVE;
+  culling.edgeEls.clear();
+  culling.drawn = null;
+  canvas.setAttribute('data-culled', String(culling.on));
+  canvas.setAttribute('data-direction', ui.saved.direction);
+  if (culling.on) {
+    culling.edgeBounds = l.edges.map((e) => boundsOf(e.points));
+    edgeLayer.innerHTML = '';
+    nodeLayer.innerHTML = '<g class="loop-nodes"></g><g class="step-nodes"></g>';
+    culling.loops = nodeLayer.firstElementChild as SVGGElement;
+    culling.steps = nodeLayer.lastElementChild as SVGGElement;
+    drawVisible();
+  } else {
+    edgeLayer.innerHTML = l.edges.filter((e) => e.points.length >= 2).map(edgeMarkup).join('');
+    // loops first, so their bodies draw on top
+    const ordered = [...l.nodes].sort((a, b) => (a.kind === 'loop' ? 0 : 1) - (b.kind === 'loop' ? 0 : 1));
+    nodeLayer.innerHTML = ordered.map(nodeMarkup).join('');
+    for (const g of nodeLayer.querySelectorAll<SVGGElement>('g.node')) adopt(g);
+  }
+  ui.headerDirty = true;
+  ui.panelDirty = true;
+}
+
+/** A node element just made: known by id, and queued for its badge when its step has a status. */
+function adopt(g: SVGGElement): void {
+  const id = g.getAttribute('data-step-id') ?? '';
+  ui.nodeEls.set(id, g);
+  // the markup already shows a pending node as it is: only the others need their badge
+  if (ui.saved.run.steps[id] && ui.saved.run.steps[id].status !== 'pending') ui.dirty.add(id);
+}
+
+function boundsOf(points: { x: number; y: number }[]): Rect {
+  let x0 = Infinity;
+  let y0 = Infinity;
+  let x1 = -Infinity;
+  let y1 = -Infinity;
+  for (const p of points) {
+    x0 = Math.min(x0, p.x);
+    y0 = Math.min(y0, p.y);
+    x1 = Math.max(x1, p.x);
+    y1 = Math.max(y1, p.y);
+  }
+  return { x0, y0, x1, y1 };
+}
+
+const overlaps = (a: Rect, x: number, y: number, w: number, h: number) => x < a.x1 && x + w > a.x0 && y < a.y1 && y + h > a.y0;
+
+/** The part of the graph the pane shows, in the graph's coordinates. */
+export function visibleRect(): Rect {
+  const { x, y, k } = ui.view;
+  const w = paneSize().w || 800;
+  const h = paneSize().h || 600;
+  return { x0: -x / k, y0: -y / k, x1: (w - x) / k, y1: (h - y) / k };
+}
+
+/** For a big graph: brings the DOM to the nodes and edges in view plus a margin of most of a pane on
+ * every side, so a pan redraws only when it nears the margin's edge. The focused node stays (so the
+ * keyboard does not lose its place). True when nodes were added that need their badge. */
+export function drawVisible(): boolean {
+  const l = ui.layout;
+  if (!culling.on || !l || !culling.loops || !culling.steps) return false;
+  const v = visibleRect();
+  const w = v.x1 - v.x0;
+  const h = v.y1 - v.y0;
+  const d = culling.drawn;
+  if (d && d.x1 - d.x0 <= 3 * w && v.x0 - d.x0 >= w / 4 && d.x1 - v.x1 >= w / 4 && v.y0 - d.y0 >= h / 4 && d.y1 - v.y1 >= h / 4) return false;
+  const r = { x0: v.x0 - 0.75 * w, y0: v.y0 - 0.75 * h, x1: v.x1 + 0.75 * w, y1: v.y1 + 0.75 * h };
+  culling.drawn = r;
+  const focused = (document.activeElement as Element | null)?.closest?.('.node')?.getAttribute('data-step-id') ?? null;
+  const want = new Set<string>();
+  const loops: string[] = [];
+  const steps: string[] = [];
+  for (const n of l.nodes) {
+    if (!overlaps(r, n.x, n.y, n.width, n.height) && n.id !== focused) continue;
+    want.add(n.id);
+    if (!ui.nodeEls.has(n.id)) (n.kind === 'loop' ? loops : steps).push(nodeMarkup(n));
+  }
+  for (const [id, g] of ui.nodeEls) {
+    if (want.has(id)) continue;
+    g.remove();
+    ui.nodeEls.delete(id);
+  }
+  const before = ui.dirty.size;
+  for (const [layer, markup] of [
+    [culling.loops, loops],
+    [culling.steps, steps],
+  ] as const) {
+    if (!markup.length) continue;
+    const start = layer.childElementCount;
+    layer.insertAdjacentHTML('beforeend', markup.join(''));
+    for (let i = start; i < layer.children.length; i++) adopt(layer.children[i] as SVGGElement);
+  }
+  const edges: string[] = [];
+  const added: number[] = [];
+  l.edges.forEach((e, i) => {
+    const b = culling.edgeBounds[i];
+    const inView = e.points.length >= 2 && overlaps(r, b.x0, b.y0, b.x1 - b.x0 + 1, b.y1 - b.y0 + 1);
+    const el = culling.edgeEls.get(i);
+    if (inView && !el) {
+      edges.push(edgeMarkup(e));
+      added.push(i);
+    } else if (!inView && el) {
+      el.remove();
+      culling.edgeEls.delete(i);
+    }
+  });
+  if (edges.length) {
+    const start = edgeLayer.childElementCount;
+    edgeLayer.insertAdjacentHTML('beforeend', edges.join(''));
+    added.forEach((i, j) => culling.edgeEls.set(i, edgeLayer.children[start + j]));
+  }
+  canvas.setAttribute('data-drawn', String(ui.nodeEls.size));
+  return ui.dirty.size > before;
+}
+
 /** One node's markup (also for media/incrementalDraw.ts). */
 export function nodeMarkup(n: PlacedNode): string {
-  const loop = n.kind === 'loop';
-  const tip = `${n.id}${n.label !== n.id ? ` — ${n.label}` : ''}\n${n.detail}`;
+  // a collapsed loop is drawn as a step is, its body's size in place of the tool
+  const loop = n.kind === 'loop' && !n.hidden;
+  const detail = n.hidden ? `▸ loop of ${n.hidden} steps` : n.detail;
+  const tip = `${n.id}${n.label !== n.id ? ` — ${n.label}` : ''}\n${detail}`;
   return (
-    `<g class="node ${n.kind}" data-step-id="${escapeXml(n.id)}" data-status="${ui.saved.run.steps[n.id]?.status ?? 'pending'}" data-selected="${ui.saved.selected === n.id}" data-highlighted="${ui.highlighted === n.id}" data-paused="${ui.paused === n.id}" transform="translate(${num(n.x)},${num(n.y)})" tabindex="0" role="button" aria-label="${escapeXml(`${n.label} (${n.detail})`)}">` +
+    `<g class="node ${n.kind}${n.hidden ? ' collapsed' : ''}" data-step-id="${escapeXml(n.id)}" data-status="${ui.saved.run.steps[n.id]?.status ?? 'pending'}" data-selected="${ui.saved.selected === n.id}" data-highlighted="${ui.highlighted === n.id}" data-paused="${ui.paused === n.id}" transform="translate(${num(n.x)},${num(n.y)})" tabindex="0" role="button" aria-label="${escapeXml(`${n.label} (${n.hidden ? `collapsed loop of ${n.hidden} steps: + expands` : n.detail})`)}">` +
     `<rect class="box" width="${num(n.width)}" height="${num(n.height)}" rx="6" ry="6"/>` +
     `<text class="label" x="10" y="${loop ? 19 : 18}">${escapeXml(truncate(n.label, loop ? 60 : 24))}</text>` +
-    `<text class="detail" x="10" y="${loop ? LOOP_HEADER - 2 : 35}">${loop ? '' : escapeXml(truncate(n.detail, 28))}</text>` +
+    `<text class="detail" x="10" y="${loop ? LOOP_HEADER - 2 : 35}">${loop ? '' : escapeXml(truncate(detail, 28))}</text>` +
     `<text class="badge" x="${num(n.width - 8)}" y="18" text-anchor="end"></text>` +
     `<title>${escapeXml(tip)}</title></g>`
   );
@@ -111,13 +236,22 @@ function badgeOf(s: StepView | undefined, now: number): string {
 
 export function updateNode(id: string, now: number): void {
   const g = ui.nodeEls.get(id);
-  if (!g) return;
   const s = ui.saved.run.steps[id];
   const status = s?.status ?? 'pending';
+  if (!g) {
+    // not drawn (out of view): what it would show, for the report and the minimap
+    if (ui.shown.has(id) && ui.shown.get(id) !== status) {
+      ui.shown.set(id, status);
+      ui.reportDirty = true;
+      ui.minimapDirty = true;
+    }
+    return;
+  }
   if (ui.shown.get(id) !== status) {
     g.setAttribute('data-status', status);
     ui.shown.set(id, status);
     ui.reportDirty = true;
+    ui.minimapDirty = true;
   }
   const reported = status === 'completed' && s?.result?.success === false;
   if (g.classList.contains('reported-failure') !== reported) g.classList.toggle('reported-failure', reported);

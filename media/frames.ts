@@ -2,6 +2,7 @@
 // panel; then, when what the DOM shows changed, a `rendered` report to the host. Also the selection
 // (a click or Enter on a node) and the second's tick of running timers.
 import { renderHeader, updateNode } from './drawing';
+import { drawMinimap } from './minimap';
 import { nodeLayer } from './page';
 import { renderPanel } from './stepPanel';
 import { save, ui, vscode } from './viewState';
@@ -20,6 +21,7 @@ function frame(): void {
   ui.dirty.clear();
   if (ui.headerDirty) renderHeader(now);
   if (ui.panelDirty) showPanel();
+  if (ui.minimapDirty) drawMinimap();
   ui.headerDirty = false;
   ui.panelDirty = false;
   if (changed || ui.layout) report();
@@ -34,15 +36,17 @@ export function showPanel(): void {
 export function report(): void {
   const s = ui.saved;
   const critical = ui.criticalDrawn();
-  const key = `${s.uri}\n${s.run.runId}\n${ui.nodeEls.size}\n${critical.join(',')}`;
+  // every step of the graph, drawn or not (out of view, in a collapsed loop): what it shows or would
+  const nodes = ui.layout ? ui.shown.size : ui.nodeEls.size;
+  const key = `${s.uri}\n${s.run.runId}\n${nodes}\n${critical.join(',')}`;
   if (!ui.reportDirty && key === ui.lastReported) return;
   ui.reportDirty = false;
   ui.lastReported = key;
   const statuses: Record<string, string> = {};
-  for (const id of ui.nodeEls.keys()) statuses[id] = ui.shown.get(id) ?? 'pending';
-  // the held step as the DOM shows it
+  for (const [id, status] of ui.shown) statuses[id] = status;
+  // the held step as the DOM shows it (a held step is brought into view, so it is drawn)
   const held = nodeLayer.querySelector('.node[data-paused="true"]')?.getAttribute('data-step-id') ?? null;
-  vscode.postMessage({ type: 'rendered', uri: s.uri, runId: s.run.runId, nodes: ui.nodeEls.size, statuses, paused: held, critical });
+  vscode.postMessage({ type: 'rendered', uri: s.uri, runId: s.run.runId, nodes, statuses, paused: held, critical });
 }
 
 export function select(id: string | null): void {

@@ -1,44 +1,31 @@
-// The messages from the extension (protocol.ts): a new graph (laid out by ELK, off the first frame
-// when it is the same), run events, a reset for a new run, notices, highlights, the debugger's held
-// step, insights and settings.
+// The messages from the extension (protocol.ts): a new graph (laid out by ELK up to 300 steps, by
+// our own layered layout above; not again when its shape is the same), run events, a reset for a
+// new run, notices, highlights, the debugger's held step, insights and settings.
 import ELK from 'elkjs/lib/elk.bundled.js';
-import type { GraphDocument } from '../engine/plan/graph';
 import type { RunEvent } from '../engine/run/events';
-import { drawGraph } from './drawing';
+import { CULL_ABOVE, drawGraph } from './drawing';
 import { report, schedule } from './frames';
 import type { Insights } from './insights';
 import { patchGraph } from './incrementalDraw';
 import { newStepOutOfView, placeIncrementally } from './incrementalLayout';
-import { graphStepIds, layoutGraph, type LayoutEngine } from './layout';
+import { graphStepIds, LARGE_GRAPH, layoutGraph, type Layout, type LayoutEngine } from './layout';
+import { digest, fromSaved, LayoutCache, relabel, shapeKey, toSaved } from './layoutCache';
+import { layeredLayout } from './layeredLayout';
 import { graphPane, notice, problemEl } from './page';
-import { applyView, fit } from './panZoom';
+import { applyView, bringIntoView, fit, paneDirection } from './panZoom';
 import type { GraphMessage, ToWebview } from './protocol';
 import { applyEvents, emptyRun, retainSteps } from './runState';
 import { save, ui, vscode } from './viewState';
 
 const elk: LayoutEngine = new (ELK as unknown as new () => LayoutEngine)();
-
-// ELK is compiled Java: its first layout pays for the JavaScript engine's warm-up (about a second
-// on a 1,000-step graph). A small layout while the page waits for its graph takes most of that.
-function warmUp(): Promise<void> {
-  const nodes: GraphDocument['nodes'] = [];
-  const edges: GraphDocument['edges'] = [];
-  for (let i = 0; i < 120; i++) {
-    const body = i % 30 === 29 ? { nodes: [0, 1].map((k) => ({ id: `w${i}_${k}`, label: '', kind: 'step' as const, tool: null, action: null, level: k, range: null, selectionRange: null, children: null })), edges: [{ from: `w${i}_0`, to: `w${i}_1`, kind: 'explicit' as const }] } : null;
-    nodes.push({ id: `w${i}`, label: '', kind: body ? 'loop' : 'step', tool: null, action: null, level: i, range: null, selectionRange: null, children: body });
-    if (i) edges.push({ from: `w${i - 1}`, to: `w${i}`, kind: 'explicit' });
-    if (i > 5 && i % 5 === 0) edges.push({ from: `w${i - 5}`, to: `w${i}`, kind: 'on_success' });
-  }
-  return layoutGraph(elk, { nodes, edges }, 'RIGHT').then(
-    () => undefined,
-    () => undefined,
-  );
-}
-let warm: Promise<unknown> = Promise.resolve();
-/** Starts ELK's warm-up layout; layouts wait for it. */
-export function startWarmUp(): void {
-  warm = warmUp().then(() => ((window as unknown as { __orchestratorWarm?: boolean }).__orchestratorWarm = true));
-}
+/** Past this many steps the graph is laid out by our own layered layout (layeredLayout.ts): tens of
+ * milliseconds where ELK, even with its cheaper options, took about a second at 1,000 steps (and
+ * ELK's first layout pays for its warm-up, which ran on the page's thread as the graph arrived). */
+export const OWN_LAYOUT_ABOVE = LARGE_GRAPH;
+/** Past this many steps loops are drawn collapsed (one box saying how many steps it holds) until
+ * opened with + or a double click. */
+export const COLLAPSE_ABOVE = 1000;
+const cache = new LayoutCache();
 
 async function onGraph(msg: GraphMessage): Promise<void> {
   const s = ui.saved;
@@ -46,7 +33,10 @@ async function onGraph(msg: GraphMessage): Promise<void> {
   const uriChanged = s.uri !== null && s.uri !== msg.uri;
   s.uri = msg.uri;
   s.problem = msg.problem;
-  if (uriChanged) s.run = emptyRun();
+  if (uriChanged) {
+    s.run = emptyRun();
+    s.expanded = [];
+  }
   if (!msg.graph) {
     problemEl.hidden = false;
     problemEl.textContent = msg.problem ?? 'The pipeline does not compile.';
@@ -58,41 +48,87 @@ async function onGraph(msg: GraphMessage): Promise<void> {
   }
   problemEl.hidden = true;
   s.pipelineId = msg.pipelineId;
-  const same = s.graph && JSON.stringify(s.graph) === JSON.stringify(msg.graph);
   s.graph = msg.graph;
   s.run = retainSteps(s.run, graphStepIds(msg.graph));
-  if (same && ui.layout) {
-    ui.headerDirty = true;
-    schedule();
-    return;
-  }
   // after an edit (the same document drawn before): the steps that stay keep their places
   await relayout(firstLayout && !s.view, !firstLayout && !uriChanged);
 }
 
-/** Lays the graph out again and draws it (a layout overtaken by a newer one is dropped). `incremental`:
- * on the drawn layout (media/incrementalLayout.ts) when that reads well, else in full. */
-export async function relayout(fitAfter: boolean, incremental = false): Promise<void> {
-  if (!ui.saved.graph) return;
+/** Lays the graph out (or takes its layout from the cache by shape) and draws it; a layout
+ * overtaken by a newer one is dropped. The same shape with the same labels draws nothing again.
+ * `incremental` (after an edit): a shape not seen before is placed on the drawn layout
+ * (media/incrementalLayout.ts) when that reads well, so the steps that stay do not move; `fresh`
+ * (Tidy): laid out again from scratch, whatever the cache holds. */
+export async function relayout(fitAfter: boolean, incremental = false, fresh = false): Promise<void> {
+  const graph = ui.saved.graph;
+  if (!graph) return;
   const seq = ++ui.layoutSeq;
+  const direction = paneDirection();
+  const total = graphStepIds(graph).length;
+  const expanded = new Set(ui.saved.expanded);
+  const collapsing = total > COLLAPSE_ABOVE;
+  const key = digest(shapeKey(graph, direction) + (collapsing ? `|open:${[...expanded].sort().join(',')}` : ''));
   try {
-    await warm;
-    const t0 = performance.now();
-    const kept = incremental && ui.layout ? placeIncrementally(ui.layout, ui.saved.graph, ui.saved.direction) : null;
-    const l = kept ?? (await layoutGraph(elk, ui.saved.graph, ui.saved.direction));
-    (window as unknown as { __orchestratorLayoutMs?: number }).__orchestratorLayoutMs = performance.now() - t0;
-    if (seq !== ui.layoutSeq) return; // a newer graph arrived while this one was laid out
+    let l: Layout | undefined = fresh ? undefined : cache.get(key);
+    // after an edit, a shape not seen before: placed on the drawn layout when that reads well
+    const kept = !l && incremental && ui.layout && !collapsing && ui.saved.direction === direction ? placeIncrementally(ui.layout, graph, direction) : null;
+    if (l) l = relabel(l, graph);
+    else if (kept) l = kept;
+    else if (!fresh && ui.saved.layout?.key === key) l = fromSaved(ui.saved.layout, graph);
+    else {
+      const t0 = performance.now();
+      if (total > OWN_LAYOUT_ABOVE) l = layeredLayout(graph, direction, (loop) => collapsing && !expanded.has(loop));
+      else l = await layoutGraph(elk, graph, direction);
+      ui.layoutsComputed++;
+      (window as unknown as { __orchestratorLayoutMs?: number }).__orchestratorLayoutMs = performance.now() - t0;
+      if (seq !== ui.layoutSeq) return; // a newer graph arrived while this one was laid out
+    }
+    cache.set(key, l);
+    (window as unknown as { __orchestratorLayouts?: number }).__orchestratorLayouts = ui.layoutsComputed;
+    const unchanged = ui.layout !== null && ui.saved.layout?.key === key && ui.saved.direction === direction && sameLabels(ui.layout, l);
+    ui.saved.direction = direction;
+    if (ui.saved.layout?.key !== key) ui.saved.layout = toSaved(key, l);
+    if (unchanged) {
+      // the statuses may have changed (another document of the same shape, steps dropped)
+      for (const id of ui.shown.keys()) ui.dirty.add(id);
+      ui.headerDirty = true;
+      schedule();
+      save();
+      return;
+    }
     const prev = ui.layout;
     ui.layout = l;
-    if (kept && prev) patchGraph(prev, l);
+    // a patch of the DOM when every node is drawn; a culled big graph draws only what is in view anyway
+    if (kept && prev && prev.nodes.length <= CULL_ABOVE && kept.nodes.length <= CULL_ABOVE) patchGraph(prev, kept);
     else drawGraph(l);
-    if (fitAfter || (kept && prev && newStepOutOfView(prev, l, ui.view, graphPane.clientWidth, graphPane.clientHeight))) fit();
+    if (fitAfter || (kept && prev && newStepOutOfView(prev, kept, ui.view, graphPane.clientWidth, graphPane.clientHeight))) fit();
     else applyView();
+    // turned (the pane's shape changed) with the view the person chose: the selection stays in view
+    if (!fitAfter && ui.saved.selected) bringIntoView(ui.saved.selected);
     schedule();
     save();
   } catch (e) {
     vscode.postMessage({ type: 'error', message: `layout failed: ${e instanceof Error ? e.message : String(e)}` });
   }
+}
+
+/** Opens a collapsed loop or closes an open one (in a graph big enough to collapse them), keeping
+ * it in view and focused. */
+export async function toggleLoop(id: string, open: boolean): Promise<void> {
+  const graph = ui.saved.graph;
+  if (!graph || graphStepIds(graph).length <= COLLAPSE_ABOVE) return;
+  const node = ui.layout?.nodes.find((n) => n.id === id);
+  if (!node || node.kind !== 'loop' || open === !node.hidden) return;
+  ui.saved.expanded = open ? [...ui.saved.expanded, id] : ui.saved.expanded.filter((e) => e !== id);
+  await relayout(false);
+  bringIntoView(id);
+  ui.nodeEls.get(id)?.focus();
+}
+
+function sameLabels(a: Layout, b: Layout): boolean {
+  if (a.nodes.length !== b.nodes.length) return false;
+  for (let i = 0; i < a.nodes.length; i++) if (a.nodes[i].label !== b.nodes[i].label || a.nodes[i].detail !== b.nodes[i].detail) return false;
+  return true;
 }
 
 function onEvents(events: RunEvent[]): void {
@@ -127,7 +163,7 @@ export function listenToHost(insights: Insights): void {
       case 'run-reset':
         notice.hidden = true;
         ui.saved.run = { ...emptyRun(), runId: msg.runId, reused: msg.reused, steps: Object.fromEntries(Object.entries(ui.saved.run.steps).filter(([id]) => msg.reused.includes(id))) };
-        for (const id of ui.nodeEls.keys()) ui.dirty.add(id);
+        for (const id of ui.shown.keys()) ui.dirty.add(id);
         ui.headerDirty = true;
         ui.panelDirty = true;
         schedule();
@@ -139,6 +175,7 @@ export function listenToHost(insights: Insights): void {
         const prev = ui.highlighted;
         ui.highlighted = msg.stepId;
         mark(prev, msg.stepId);
+        if (msg.stepId) bringIntoView(msg.stepId);
         schedule();
         break;
       }
@@ -157,14 +194,15 @@ export function listenToHost(insights: Insights): void {
         const prev = ui.paused;
         ui.paused = msg.stepId;
         mark(prev, msg.stepId);
+        if (msg.stepId) bringIntoView(msg.stepId);
         ui.headerDirty = true;
         schedule();
         break;
       }
       case 'settings':
-        if (msg.direction !== ui.saved.direction) {
-          ui.saved.direction = msg.direction;
-          void relayout(true);
+        if (msg.direction !== ui.saved.directionSetting) {
+          ui.saved.directionSetting = msg.direction;
+          if (paneDirection() !== ui.saved.direction) void relayout(true);
         }
         break;
       default:

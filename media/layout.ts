@@ -8,7 +8,8 @@ export const NODE_WIDTH = 180;
 export const NODE_HEIGHT = 44;
 /** Room above a loop's body for the loop's own title. */
 export const LOOP_HEADER = 30;
-/** Past this many steps the layout trades some crossing minimization for speed. */
+/** Past this many steps ELK trades some crossing minimization for speed (the panel lays out graphs
+ * this big with its own layered layout, layeredLayout.ts; the options stay for other callers). */
 export const LARGE_GRAPH = 300;
 /** What a large graph trades for speed: nodes in a layer keep the document's order (no crossing
  * minimization), layers by longest path instead of network simplex, simple node placement,
@@ -76,6 +77,8 @@ export interface PlacedNode {
   height: number;
   /** The loop that holds this node, or null at the top level. */
   parent: string | null;
+  /** A collapsed loop: how many steps its body holds (not drawn). */
+  hidden?: number;
 }
 
 export interface PlacedEdge {

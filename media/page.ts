@@ -51,6 +51,13 @@ for (const kind of ['dep', 'jump', 'fail']) {
 viewport.append(edgeLayer, nodeLayer);
 canvas.append(defs, viewport);
 graphPane.append(problemEl, canvas);
+let pane: { w: number; h: number } | null = null;
+/** The graph pane's size, read from the page once per resize (`fresh`, from panZoom.ts's resize
+ * observer): reading clientWidth after a pan frame's transform would force a layout every frame. */
+export function paneSize(fresh = false): { w: number; h: number } {
+  if (fresh || !pane || !pane.w || !pane.h) pane = { w: graphPane.clientWidth, h: graphPane.clientHeight };
+  return pane;
+}
 export const panel = el('aside', { 'data-testid': 'step-panel', class: 'step-panel' });
 main.append(graphPane, panel);
 

@@ -31,6 +31,8 @@ export interface ExplanationMessage {
 }
 
 export type GraphDirection = 'RIGHT' | 'DOWN';
+/** The `orchestrator.graph.direction` setting: 'AUTO' picks by the panel's shape (tall: top down). */
+export type GraphDirectionSetting = 'AUTO' | GraphDirection;
 
 /** The document the panel shows: its graph, or why there is none (the document does not compile). */
 export interface GraphMessage {
@@ -77,7 +79,7 @@ export type ToWebview =
   | PredictionMessage
   | ReportMessage
   | ExplanationMessage
-  | { type: 'settings'; direction: GraphDirection }
+  | { type: 'settings'; direction: GraphDirectionSetting }
   /** Something the person should read in the panel (a refused run and why); cleared by a new run. */
   | { type: 'notice'; level: 'info' | 'warning' | 'error'; text: string };
 

@@ -3,7 +3,8 @@
 // changed since the last frame). Also the host's API and the panel's saving.
 import type { GraphDocument } from '../engine/plan/graph';
 import type { Layout } from './layout';
-import type { FromWebview, GraphDirection } from './protocol';
+import type { SavedLayout } from './layoutCache';
+import type { FromWebview, GraphDirection, GraphDirectionSetting } from './protocol';
 import { emptyRun, type RunView } from './runState';
 
 interface VsCodeApi {
@@ -34,7 +35,13 @@ export interface SavedState {
   run: RunView;
   selected: string | null;
   view: ViewBox | null;
+  /** The direction the graph is laid out in (the setting's, or by the pane's shape when 'AUTO'). */
   direction: GraphDirection;
+  directionSetting: GraphDirectionSetting;
+  /** The last layout, so a re-opened panel does not lay the graph out again. */
+  layout: SavedLayout | null;
+  /** The loops opened in a graph big enough to collapse them. */
+  expanded: string[];
 }
 
 const saved: SavedState = {
@@ -46,6 +53,9 @@ const saved: SavedState = {
   selected: null,
   view: null,
   direction: 'RIGHT',
+  directionSetting: 'AUTO',
+  layout: null,
+  expanded: [],
   ...((vscode.getState() as Partial<SavedState> | undefined) ?? {}),
 };
 
@@ -58,6 +68,10 @@ export const ui = {
   layout: null as Layout | null,
   /** Counts layouts: one that ends after a newer one started is dropped. */
   layoutSeq: 0,
+  /** Layouts computed (not taken from the cache) since the page loaded; tests read it. */
+  layoutsComputed: 0,
+  /** The minimap's nodes need drawing again (a new layout or a status shown differently). */
+  minimapDirty: true,
   nodeEls: new Map<string, SVGGElement>(),
   /** Nodes to update at the next frame. */
   dirty: new Set<string>(),

@@ -7,8 +7,8 @@ import { Insights } from './insights';
 import { renderHeader } from './drawing';
 import { installNodeActivation, select, showPanel, startTick } from './frames';
 import { installGestures, tidyBtn } from './gestures';
-import { listenToHost, relayout, startWarmUp } from './hostMessages';
-import { header, main, notice, root } from './page';
+import { listenToHost, relayout, toggleLoop } from './hostMessages';
+import { header, main, nodeLayer, notice, root } from './page';
 import { installPanZoom } from './panZoom';
 import { statusesOf } from './runState';
 import { saveNow, ui, vscode } from './viewState';
@@ -21,16 +21,26 @@ const insights = new Insights((id) => {
 ui.criticalDrawn = () => insights.criticalDrawn();
 root.append(header, notice, main, insights.element);
 
-installPanZoom();
+installPanZoom(() => void relayout(ui.fitted));
 installNodeActivation();
 installGestures();
-tidyBtn.addEventListener('click', () => void relayout(true));
+// Tidy: laid out again from scratch (an edit keeps the steps where they were)
+tidyBtn.addEventListener('click', () => void relayout(true, false, true));
+// a loop collapsed in a big graph: + or a double click opens it, - closes it
+const loopOf = (t: EventTarget | null) => (t as Element | null)?.closest?.('.node.loop')?.getAttribute('data-step-id') ?? null;
+nodeLayer.addEventListener('dblclick', (e) => {
+  const id = loopOf(e.target);
+  if (id) void toggleLoop(id, !!ui.nodeEls.get(id)?.classList.contains('collapsed'));
+});
+nodeLayer.addEventListener('keydown', (e) => {
+  const id = loopOf(e.target);
+  if (id && (e.key === '+' || e.key === '-')) void toggleLoop(id, e.key === '+');
+});
 startTick();
 document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'hidden') saveNow();
 });
 listenToHost(insights);
-startWarmUp();
 
 // restored from a hidden panel or a reload: draw what was there, then ask for the current graph
 if (ui.saved.graph) void relayout(!ui.saved.view);
@@ -40,3 +50,12 @@ vscode.postMessage({ type: 'ready' });
 
 /** For tests and the benchmark page: the statuses the DOM shows. */
 (window as unknown as { __orchestratorStatuses?: () => Record<string, string> }).__orchestratorStatuses = () => statusesOf(ui.saved.run);
+/** For tests and the benchmark page: the view, the layout's node boxes and the layouts computed. */
+(window as unknown as { __orchestratorView?: () => unknown }).__orchestratorView = () => ({
+  view: ui.view,
+  direction: ui.saved.direction,
+  layoutsComputed: ui.layoutsComputed,
+  width: ui.layout?.width ?? 0,
+  height: ui.layout?.height ?? 0,
+  nodes: ui.layout?.nodes.length ?? 0,
+});

@@ -13,6 +13,7 @@ import type { Page } from 'playwright-core';
 import { ARTIFACTS, launchBrowser, makeWorkspace, ROOT, Workbench } from './codeServer';
 import { palette, personWorkbench, quickOpen, shot, webview } from './ui';
 import { installFakeLanguageModel } from './fakeLanguageModel/install';
+import { generatePipeline } from '../../bench/generatePipeline';
 
 const INTEGRATION_ENTRY = path.join(ROOT, '.tools', 'e2e-build', 'integration', 'index.js');
 // this run's pictures only: a stale failed-*.png from an earlier run would mislead
@@ -341,6 +342,55 @@ steps:
     const [r, g, b] = (colours.page.match(/\d+/g) ?? []).map(Number);
     assert.ok(r + g + b < 3 * 100, `dark background, got ${colours.page}`);
     await shot(s.page, '5-dag-dark-theme');
+  });
+
+  it("opens a 5,000-step pipeline's graph: the nodes in view and the minimap, panned by dragging", async () => {
+    // generated here: the fixture is not committed
+    fs.writeFileSync(path.join(s.workspace, 'huge.pipeline.yaml'), generatePipeline(5000));
+    // opened from the Explorer: quick open keeps the file list it read before the file existed
+    const row = s.page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'huge.pipeline.yaml' }).first();
+    await row.waitFor({ state: 'visible', timeout: 90_000 });
+    await row.dblclick();
+    await s.page.locator('.tab.active', { hasText: 'huge.pipeline.yaml', hasNotText: 'Pipeline:' }).first().waitFor({ state: 'visible', timeout: 60_000 });
+    await palette(s.page, 'Orchestrator: Show Graph');
+    const view = webview(s.page);
+    await view.locator('svg.graph[data-nodes="5000"][data-culled="true"] .node').first().waitFor({ state: 'attached', timeout: 180_000 });
+    const drawnIds = () => view.locator('.node').evaluateAll((els) => els.map((e) => e.getAttribute('data-step-id') ?? ''));
+    const first = await drawnIds();
+    assert.ok(first.length > 5 && first.length < 400, `${first.length} nodes in the DOM`);
+    assert.ok(first.includes('step_0'), 'the graph opens at its first step');
+    await view.locator('[data-testid="minimap"]').waitFor({ state: 'visible' });
+    const k = await view.locator('svg.graph .viewport').evaluate((g) => Number(/scale\(([\d.]+)\)/.exec(g.getAttribute('transform') ?? '')?.[1]));
+    assert.ok(k >= 0.6, `readable zoom, got ${k}`);
+    // drag the background (beside the nodes) three times along the graph: the panel beside the
+    // editor is tall, so the graph runs top down; a wide one runs left to right
+    const down = (await view.locator('svg.graph').getAttribute('data-direction')) === 'DOWN';
+    const pane = (await view.locator('.graph-pane').boundingBox())!;
+    for (let i = 0; i < 3; i++) {
+      await s.page.mouse.move(down ? pane.x + 8 : pane.x + pane.width - 30, down ? pane.y + pane.height - 30 : pane.y + 8);
+      await s.page.mouse.down();
+      await s.page.mouse.move(down ? pane.x + 8 : pane.x + 30, down ? pane.y + 30 : pane.y + 8, { steps: 12 });
+      await s.page.mouse.up();
+    }
+    await view.locator('.node[data-step-id="step_0"]').waitFor({ state: 'detached', timeout: 10_000 });
+    const later = await drawnIds();
+    assert.ok(later.length > 5 && later.length < 400, `${later.length} nodes in the DOM after panning`);
+    const index = (id: string) => Number(/step_(\d+)/.exec(id)?.[1] ?? -1);
+    assert.ok(Math.max(...later.map(index)) > Math.max(...first.map(index)), `panned on: ${later.slice(0, 5).join(', ')}`);
+    // a node in view still selects its step
+    const target = await view.locator('.graph-pane').evaluate((p) => {
+      const r = p.getBoundingClientRect();
+      const inView = [...p.querySelectorAll('.node:not(.loop)')].find((n) => {
+        const b = n.getBoundingClientRect();
+        return b.left > r.left && b.right < r.right && b.top > r.top && b.bottom < r.bottom;
+      });
+      return inView?.getAttribute('data-step-id') ?? '';
+    });
+    assert.ok(target, 'a node is in view after panning');
+    await view.locator(`.node[data-step-id="${target}"]`).click();
+    await view.locator(`.node[data-step-id="${target}"][data-selected="true"]`).waitFor({ state: 'attached' });
+    await view.locator('[data-testid="step-panel"] h2', { hasText: target }).waitFor();
+    await shot(s.page, 'perf-graph-5000');
   });
 });
 
