@@ -3,16 +3,10 @@
 // what it says itself, the menu context a right-click gives VS Code, and a graph after an edit drawn
 // with every surviving node where it was.
 import { strict as assert } from 'node:assert';
-import * as esbuild from 'esbuild';
-import * as fs from 'node:fs';
-import * as http from 'node:http';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { GraphDocument, GraphNode } from '../../engine/plan/graph';
-import { webviewHtml } from '../../client/panelHtml';
+import { startPanel, type Panel } from '../helpers/panelPage';
 
-const ROOT = path.resolve(__dirname, '../..');
 const URI = 'file:///w/a.pipeline.yaml';
 const node = (id: string, children: GraphDocument | null = null): GraphNode => ({ id, label: id, kind: children ? 'loop' : 'step', tool: children ? null : 'filesystem', action: children ? null : 'write', level: 0, range: null, selectionRange: null, children });
 const GRAPH: GraphDocument = {
@@ -26,47 +20,17 @@ const GRAPH: GraphDocument = {
 
 describe('webview: editing the pipeline with the mouse and the keys', function () {
   this.timeout(60000);
-  let dir = '';
-  let server: http.Server;
-  let base = '';
-  let browser: Browser;
+  let panel: Panel;
   let page: Page;
 
   before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-gestures-'));
-    await esbuild.build({ entryPoints: [path.join(ROOT, 'media/webview.ts')], outfile: path.join(dir, 'webview.js'), bundle: true, platform: 'browser', format: 'iife', target: 'es2022', logLevel: 'silent' });
-    server = http.createServer((req, res) => {
-      const url = req.url ?? '/';
-      if (url === '/') {
-        res.writeHead(200, { 'content-type': 'text/html' });
-        return res.end(webviewHtml({ scriptUri: `${base}/webview.js`, styleUri: `${base}/webview.css`, nonce: 'testnonce', cspSource: base }));
-      }
-      const file = path.join(dir, path.basename(url));
-      if (!fs.existsSync(file)) return res.writeHead(404).end();
-      res.writeHead(200, { 'content-type': url.endsWith('.css') ? 'text/css' : 'text/javascript' });
-      res.end(fs.readFileSync(file));
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
-    page = await browser.newPage({ viewport: { width: 1200, height: 700 } });
-    await page.addInitScript(() => {
-      const w = window as unknown as Record<string, unknown>;
-      w.__name = (f: unknown) => f;
-      w.__posted = [];
-      w.acquireVsCodeApi = () => ({ postMessage: (m: unknown) => (w.__posted as unknown[]).push(m), getState: () => undefined, setState: () => undefined });
-    });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    (page as unknown as { errors: string[] }).errors = errors;
-    await page.goto(base);
+    panel = await startPanel();
+    page = await panel.open();
     await post({ type: 'graph', uri: URI, pipelineId: 'shapes', graph: GRAPH, problem: null, version: 7 });
     await page.waitForSelector('.node[data-step-id="handler"]');
   });
   after(async () => {
-    await browser?.close();
-    server?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await panel?.close();
   });
 
   const post = (msg: unknown) => page.evaluate((m) => window.postMessage(m, '*'), msg);

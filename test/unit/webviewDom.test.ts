@@ -2,15 +2,12 @@
 // bundle is built from media/webview.ts, served with the page from client/panelHtml.ts (its CSP applies),
 // and driven by the same messages the extension host posts.
 import { strict as assert } from 'node:assert';
-import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { GraphDocument, GraphNode } from '../../engine/plan/graph';
 import { emptyStepResult, type RunEvent } from '../../engine/run/events';
-import { webviewHtml } from '../../client/panelHtml';
+import { startPanel, type Panel } from '../helpers/panelPage';
 
 const ROOT = path.resolve(__dirname, '../..');
 const node = (id: string, children: GraphDocument | null = null, label = id): GraphNode => ({ id, label, kind: children ? 'loop' : 'step', tool: children ? null : 'filesystem', action: children ? null : 'write', level: 0, range: null, selectionRange: null, children });
@@ -27,55 +24,18 @@ const ended = (step: string, status: 'completed' | 'failed' | 'skipped', extra: 
 
 describe('webview: the DOM the extension and the workbench tests read', function () {
   this.timeout(60000);
-  let dir = '';
-  let server: http.Server;
-  let base = '';
-  let browser: Browser;
+  let panel: Panel;
   let page: Page;
 
   before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-webview-'));
-    await esbuild.build({ entryPoints: [path.join(ROOT, 'media/webview.ts')], outfile: path.join(dir, 'webview.js'), bundle: true, platform: 'browser', format: 'iife', target: 'es2022', logLevel: 'silent' });
-    server = http.createServer((req, res) => {
-      const url = req.url ?? '/';
-      if (url === '/') {
-        res.writeHead(200, { 'content-type': 'text/html' });
-        return res.end(webviewHtml({ scriptUri: `${base}/webview.js`, styleUri: `${base}/webview.css`, nonce: 'testnonce', cspSource: base }));
-      }
-      if (url === '/favicon.ico') return res.writeHead(204).end();
-      const file = path.join(dir, path.basename(url));
-      if (!fs.existsSync(file)) return res.writeHead(404).end();
-      res.writeHead(200, { 'content-type': url.endsWith('.css') ? 'text/css' : 'text/javascript' });
-      res.end(fs.readFileSync(file));
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    panel = await startPanel();
   });
   after(async () => {
-    await browser?.close();
-    server?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await panel?.close();
   });
 
   /** A page with a stand-in for VS Code's webview API that records what the panel posts and saves. */
-  async function open(saved: unknown = undefined): Promise<Page> {
-    const p = await browser.newPage({ viewport: { width: 1200, height: 700 } });
-    await p.addInitScript((s) => {
-      const w = window as unknown as Record<string, unknown>;
-      w.__name = (f: unknown) => f;
-      w.__posted = [];
-      w.__saved = s;
-      w.acquireVsCodeApi = () => ({ postMessage: (m: unknown) => (w.__posted as unknown[]).push(m), getState: () => w.__saved, setState: (v: unknown) => (w.__saved = JSON.parse(JSON.stringify(v))) });
-    }, saved);
-    const errors: string[] = [];
-    p.on('pageerror', (e) => errors.push(e.message));
-    p.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    await p.goto(base);
-    await p.waitForSelector('[data-testid="run-header"]');
-    (p as unknown as { errors: string[] }).errors = errors;
-    return p;
-  }
+  const open = (saved: unknown = undefined): Promise<Page> => panel.open({ saved, consoleErrors: true });
   const posted = (p: Page) => p.evaluate(() => (window as unknown as { __posted: { type: string }[] }).__posted);
   const post = (p: Page, msg: unknown) => p.evaluate((m) => window.postMessage(m, '*'), msg);
   const statuses = (p: Page) => p.$$eval('.node', (els) => Object.fromEntries(els.map((e) => [e.getAttribute('data-step-id'), e.getAttribute('data-status')])));

@@ -3,18 +3,12 @@
 // draws only what is in view plus the minimap, a layout is not computed again for the same shape,
 // the direction follows the panel's shape, and Fit never goes below a readable zoom.
 import { strict as assert } from 'node:assert';
-import * as esbuild from 'esbuild';
-import * as fs from 'node:fs';
-import * as http from 'node:http';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { GraphDocument, GraphNode } from '../../engine/plan/graph';
 import { emptyStepResult } from '../../engine/run/events';
-import { webviewHtml } from '../../client/panelHtml';
+import { startPanel, type Panel } from '../helpers/panelPage';
 import { generateGraph } from '../../bench/generateGraph';
 
-const ROOT = path.resolve(__dirname, '../..');
 const step = (id: string, label = id): GraphNode => ({ id, label, kind: 'step', tool: 'terminal', action: 'execute', level: 0, range: null, selectionRange: null, children: null });
 /** A 15-step chain, as a small pipeline often is. */
 const CHAIN: GraphDocument = {
@@ -36,54 +30,18 @@ interface ViewInfo {
 
 describe('webview: the graph panel at every size', function () {
   this.timeout(90000);
-  let dir = '';
-  let server: http.Server;
-  let base = '';
-  let browser: Browser;
+  let panel: Panel;
 
   before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-webview-scale-'));
-    await esbuild.build({ entryPoints: [path.join(ROOT, 'media/webview.ts')], outfile: path.join(dir, 'webview.js'), bundle: true, platform: 'browser', format: 'iife', target: 'es2022', logLevel: 'silent' });
-    server = http.createServer((req, res) => {
-      const url = req.url ?? '/';
-      if (url === '/') {
-        res.writeHead(200, { 'content-type': 'text/html' });
-        return res.end(webviewHtml({ scriptUri: `${base}/webview.js`, styleUri: `${base}/webview.css`, nonce: 'testnonce', cspSource: base }));
-      }
-      if (url === '/favicon.ico') return res.writeHead(204).end();
-      const file = path.join(dir, path.basename(url));
-      if (!fs.existsSync(file)) return res.writeHead(404).end();
-      res.writeHead(200, { 'content-type': url.endsWith('.css') ? 'text/css' : 'text/javascript' });
-      res.end(fs.readFileSync(file));
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    panel = await startPanel();
   });
   after(async () => {
-    await browser?.close();
-    server?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await panel?.close();
   });
 
   /** A page of the given size with a stand-in for VS Code's webview API (it records what the panel
    * posts and saves). */
-  async function open(size: { width: number; height: number }, saved: unknown = undefined): Promise<Page> {
-    const p = await browser.newPage({ viewport: size });
-    await p.addInitScript((s) => {
-      const w = window as unknown as Record<string, unknown>;
-      w.__name = (f: unknown) => f;
-      w.__posted = [];
-      w.__saved = s === undefined ? undefined : JSON.parse(s);
-      w.acquireVsCodeApi = () => ({ postMessage: (m: unknown) => (w.__posted as unknown[]).push(m), getState: () => w.__saved, setState: (v: unknown) => (w.__saved = JSON.parse(JSON.stringify(v))) });
-    }, saved === undefined ? undefined : JSON.stringify(saved));
-    const errors: string[] = [];
-    p.on('pageerror', (e) => errors.push(e.message));
-    (p as unknown as { errors: string[] }).errors = errors;
-    await p.goto(base);
-    await p.waitForSelector('[data-testid="run-header"]');
-    return p;
-  }
+  const open = (size: { width: number; height: number }, saved: unknown = undefined): Promise<Page> => panel.open({ viewport: size, saved });
   // as JSON text: playwright's own serialization of a 5,000-node graph takes seconds
   const post = (p: Page, msg: unknown) => p.evaluate((m) => window.postMessage(JSON.parse(m), '*'), JSON.stringify(msg));
   const info = (p: Page) => p.evaluate(() => (window as unknown as { __orchestratorView: () => ViewInfo }).__orchestratorView());

@@ -1,0 +1,75 @@
+// The graph panel in Debian's chromium, for the tests that drive it: the bundle built from
+// media/webview.ts into a temporary folder, served on 127.0.0.1 with the page client/panelHtml.ts
+// writes (so its CSP applies), and pages given a stand-in for VS Code's webview API that records what
+// the panel posts (`__posted`) and saves (`__saved`).
+import * as esbuild from 'esbuild';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { webviewHtml } from '../../client/panelHtml';
+import { ensureBrowser } from './browser';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+export interface PanelOptions {
+  viewport?: { width: number; height: number };
+  /** The state VS Code gives back to the panel (getState). */
+  saved?: unknown;
+  /** Console errors are collected with the page's uncaught errors. */
+  consoleErrors?: boolean;
+}
+
+export interface Panel {
+  browser: Browser;
+  /** A new page of the panel, loaded and showing its run header; its errors collected on `errors`. */
+  open(options?: PanelOptions): Promise<Page & { errors: string[] }>;
+  close(): Promise<void>;
+}
+
+export async function startPanel(): Promise<Panel> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-panel-'));
+  await esbuild.build({ entryPoints: [path.join(ROOT, 'media/webview.ts')], outfile: path.join(dir, 'webview.js'), bundle: true, platform: 'browser', format: 'iife', target: 'es2022', logLevel: 'silent' });
+  let base = '';
+  const server = http.createServer((req, res) => {
+    const url = req.url ?? '/';
+    if (url === '/') {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      return res.end(webviewHtml({ scriptUri: `${base}/webview.js`, styleUri: `${base}/webview.css`, nonce: 'testnonce', cspSource: base }));
+    }
+    if (url === '/favicon.ico') return res.writeHead(204).end();
+    const file = path.join(dir, path.basename(url));
+    if (!fs.existsSync(file)) return res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': url.endsWith('.css') ? 'text/css' : 'text/javascript' });
+    res.end(fs.readFileSync(file));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const browser = await chromium.launch({ executablePath: ensureBrowser(), headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  return {
+    browser,
+    async open(options = {}) {
+      const p = (await browser.newPage({ viewport: options.viewport ?? { width: 1200, height: 700 } })) as Page & { errors: string[] };
+      // as JSON text: playwright's own serialization of a big saved graph takes seconds
+      await p.addInitScript((s) => {
+        const w = window as unknown as Record<string, unknown>;
+        w.__name = (f: unknown) => f;
+        w.__posted = [];
+        w.__saved = s === undefined ? undefined : JSON.parse(s);
+        w.acquireVsCodeApi = () => ({ postMessage: (m: unknown) => (w.__posted as unknown[]).push(m), getState: () => w.__saved, setState: (v: unknown) => (w.__saved = JSON.parse(JSON.stringify(v))) });
+      }, options.saved === undefined ? undefined : JSON.stringify(options.saved));
+      p.errors = [];
+      p.on('pageerror', (e) => p.errors.push(e.message));
+      if (options.consoleErrors) p.on('console', (m) => m.type() === 'error' && p.errors.push(m.text()));
+      await p.goto(base);
+      await p.waitForSelector('[data-testid="run-header"]');
+      return p;
+    },
+    async close() {
+      await browser.close();
+      server.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
