@@ -127,10 +127,19 @@ export function installGestures(): void {
     const m = event.data;
     if (m && m.type === 'graph') {
       version = m.version;
-      selectEdge(null);
-      placeHandle(null);
+      if (!m.graph) {
+        selectEdge(null);
+        placeHandle(null);
+      }
     }
   });
+  // a graph drawn again (the host refreshes it after edits and saves): the handle and the selected
+  // edge stay on their step and edge while these exist, at their new places
+  ui.afterDraw = () => {
+    placeHandle(handleFor);
+    if (selectedEdge && !edgeEl(selectedEdge)) selectEdge(null);
+    else if (selectedEdge) edgeEl(selectedEdge)?.setAttribute('data-selected', 'true');
+  };
 
   nodeLayer.addEventListener('pointerover', (e) => {
     if (drag) return;

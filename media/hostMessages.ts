@@ -92,6 +92,7 @@ export async function relayout(fitAfter: boolean, incremental = false, fresh = f
       // the statuses may have changed (another document of the same shape, steps dropped)
       for (const id of ui.shown.keys()) ui.dirty.add(id);
       ui.headerDirty = true;
+      ui.afterDraw();
       schedule();
       save();
       return;
@@ -105,6 +106,7 @@ export async function relayout(fitAfter: boolean, incremental = false, fresh = f
     else applyView();
     // turned (the pane's shape changed) with the view the person chose: the selection stays in view
     if (!fitAfter && ui.saved.selected) bringIntoView(ui.saved.selected);
+    ui.afterDraw();
     schedule();
     save();
   } catch (e) {

@@ -88,6 +88,8 @@ export const ui = {
   fitted: false,
   /** The critical path as the insights draw it (set once they exist). */
   criticalDrawn: (): string[] => [],
+  /** Called after the graph is drawn (or found unchanged): what sits on top of it follows (gestures.ts). */
+  afterDraw: (): void => undefined,
   saveTimer: null as ReturnType<typeof setTimeout> | null,
 };
 
