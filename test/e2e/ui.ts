@@ -26,6 +26,24 @@ export async function quickOpen(page: Page, file: string): Promise<void> {
   await page.locator('.tab.active', { hasText: file, hasNotText: 'Pipeline:' }).first().waitFor({ state: 'visible' });
 }
 
+/** Moves the cursor of the editor in front with Go to Line (`:LINE` or `:LINE:COLUMN`). */
+export async function goToLine(page: Page, where: string): Promise<void> {
+  await page.locator('.monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+G');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(where);
+  await page.keyboard.press('Enter');
+}
+
+/** Sets or clears (F9) the breakpoint on a line of the editor in front, and waits until the gutter
+ * shows it set (`visible`) or gone (`detached`). */
+export async function toggleBreakpoint(page: Page, line: number, then: 'visible' | 'detached'): Promise<void> {
+  await goToLine(page, `:${line}`);
+  await page.keyboard.press('F9');
+  await page.locator('.monaco-editor .codicon-debug-breakpoint').first().waitFor({ state: then, timeout: 10_000 });
+}
+
 /** Runs a command from the palette (then picks `pick` from the list it opens, if given); tries
  * again while the palette has not caught up with the editor's context (a command shown only for
  * the pipeline language). */

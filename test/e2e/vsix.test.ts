@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { ARTIFACTS, CODE_SERVER_ENTRY, launchBrowser, makeWorkspace, NODE24, ROOT, Workbench } from './codeServer';
-import { palette, quickOpen, shot, webview } from './ui';
+import { goToLine, palette, quickOpen, shot, webview } from './ui';
 
 // this run's pictures only (workbench.test.ts clears the whole folder when it runs too)
 for (const f of fs.existsSync(ARTIFACTS) ? fs.readdirSync(ARTIFACTS) : []) if (/^(failed-)?vsix-/.test(f)) fs.rmSync(path.join(ARTIFACTS, f));
@@ -136,10 +136,7 @@ describe('the .vsix installed in code-server, as a user installs it', function (
     await shot(page, 'vsix-2-diagnostic');
     await page.keyboard.press('Control+Shift+M');
     // the walkthrough's second step: the quick fix on the misspelt id (line 15, column 20)
-    await page.locator('.monaco-editor .view-lines').first().click();
-    await page.keyboard.press('Control+G');
-    await page.locator('.quick-input-widget input').fill(':15:20');
-    await page.keyboard.press('Enter');
+    await goToLine(page, ':15:20');
     await page.keyboard.press('Control+.');
     await page.locator('.action-widget .monaco-list-row', { hasText: "Change to 'fetch'" }).first().click({ timeout: 30_000 });
     await page.locator('.view-line', { hasText: 'dependencies: [fetch]' }).waitFor({ timeout: 15_000 });

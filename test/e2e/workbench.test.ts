@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { format } from 'node:util';
 import type { Page } from 'playwright-core';
 import { ARTIFACTS, launchBrowser, makeWorkspace, ROOT, Workbench } from './codeServer';
-import { palette, personWorkbench, quickOpen, shot, webview } from './ui';
+import { goToLine, palette, personWorkbench, quickOpen, shot, toggleBreakpoint, webview } from './ui';
 import { installFakeLanguageModel } from './fakeLanguageModel/install';
 import { generatePipeline } from '../../bench/generatePipeline';
 
@@ -90,12 +90,7 @@ describe('workbench: as a person uses it', function () {
 
   it('completion inside dependencies lists the step ids', async () => {
     // the editor still shows broken.pipeline.yaml; go to the misspelt dependency (line 15, column 20)
-    await s.page.locator('.monaco-editor .view-lines').first().click();
-    await s.page.keyboard.press('Control+G');
-    const input = s.page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(':15:20');
-    await s.page.keyboard.press('Enter');
+    await goToLine(s.page, ':15:20');
     await s.page.waitForFunction(() => /Ln 15, Col 20/.test(document.querySelector('[id="status.editor.selection"]')?.textContent ?? ''), undefined, { timeout: 15_000 });
     await s.page.keyboard.press('Control+Space');
     const row = s.page.locator('.suggest-widget .monaco-list-row', { hasText: 'fetch' }).first();
@@ -153,12 +148,7 @@ describe('workbench: as a person uses it', function () {
   it('debugs the loop with F5: a breakpoint in its body, the item in Variables, Step Over, Continue to the end', async () => {
     await quickOpen(s.page, 'loop.pipeline.yaml');
     // a breakpoint on line 26, inside the loop's body step (write_note)
-    await s.page.locator('.monaco-editor .view-lines').first().click();
-    await s.page.keyboard.press('Control+G');
-    await s.page.locator('.quick-input-widget input').fill(':26');
-    await s.page.keyboard.press('Enter');
-    await s.page.keyboard.press('F9');
-    await s.page.locator('.monaco-editor .codicon-debug-breakpoint').first().waitFor({ state: 'visible', timeout: 10_000 });
+    await toggleBreakpoint(s.page, 26, 'visible');
     await s.page.keyboard.press('F5');
     // the parameters are asked for, defaults filled in: take them
     for (const value of ['["pipelines","templates","checkpoints"]', './output']) {
@@ -194,12 +184,7 @@ describe('workbench: as a person uses it', function () {
     await webview(s.page).locator('.node[data-step-id="list_notes"][data-status="completed"]').waitFor({ state: 'attached', timeout: 20_000 });
     assert.deepEqual(fs.readdirSync(path.join(s.workspace, 'output', 'notes')).sort(), ['0-pipelines.md', '1-templates.md', '2-checkpoints.md']);
     // the breakpoint goes, so the next tests run as before
-    await s.page.locator('.monaco-editor .view-lines').first().click();
-    await s.page.keyboard.press('Control+G');
-    await s.page.locator('.quick-input-widget input').fill(':26');
-    await s.page.keyboard.press('Enter');
-    await s.page.keyboard.press('F9');
-    await s.page.locator('.monaco-editor .codicon-debug-breakpoint').first().waitFor({ state: 'detached', timeout: 10_000 });
+    await toggleBreakpoint(s.page, 26, 'detached');
   });
 
   it('lists the runs in the Orchestrator view, each with status, start, duration, tokens and cost', async () => {
@@ -474,12 +459,7 @@ describe('workbench: an eval, as a person runs it', function () {
   it('debugs the failing case: its run holds at a breakpoint with the case inputs', async () => {
     await quickOpen(s.page, 'hello.pipeline.yaml');
     // a breakpoint on the read_greeting step (line 26)
-    await s.page.locator('.monaco-editor .view-lines').first().click();
-    await s.page.keyboard.press('Control+G');
-    await s.page.locator('.quick-input-widget input').fill(':26');
-    await s.page.keyboard.press('Enter');
-    await s.page.keyboard.press('F9');
-    await s.page.locator('.monaco-editor .codicon-debug-breakpoint').first().waitFor({ state: 'visible', timeout: 10_000 });
+    await toggleBreakpoint(s.page, 26, 'visible');
     // what the eval wrote for shout goes, so that what the debugged run writes is seen alone
     fs.rmSync(path.join(s.workspace, 'output', 'eval', 'shout'), { recursive: true, force: true });
     await palette(s.page, 'Testing: Focus on Test Explorer View');
