@@ -88,6 +88,26 @@ describe('hardening 2: many findings', function () {
     }
   });
 
+  it('the index walking in collation order (ids of letters, digits, _ and -) and the one that cannot (other characters) both suggest what a scan does', () => {
+    const next = random(29);
+    for (const letters of ['az09AZ_-5', 'ab1.é_B']) {
+      const word = (len: number) => Array.from({ length: len }, () => letters[Math.floor(next() * letters.length)]).join('');
+      for (let list = 0; list < 30; list++) {
+        const candidates = Array.from({ length: 64 + Math.floor(next() * 300) }, () => word(1 + Math.floor(next() * 8)));
+        for (let q = 0; q < 60; q++) {
+          const base = candidates[Math.floor(next() * candidates.length)];
+          const pick = Math.floor(next() * 4);
+          const w = pick === 0 ? base.slice(1) : pick === 1 ? base + word(1) : pick === 2 ? base.slice(0, -1) + word(1) : word(1 + Math.floor(next() * 9));
+          assert.deepEqual(suggest(w, candidates), scanAll(w, candidates), `letters '${letters}', list ${list}, word '${w}'`);
+        }
+      }
+    }
+    // step ids numbered in the thousands: the nearest by one edit, then the first in collation order by two
+    const ids = Array.from({ length: 20_000 }, (_, i) => `s${i}`);
+    assert.deepEqual(suggest('u12345', ids), ['s12345', 's10345', 's11345']);
+    assert.deepEqual(suggest('u12345', ids), scanAll('u12345', ids));
+  });
+
   it('suggestAmong several lists answers as one list would', () => {
     const ids = Array.from({ length: 500 }, (_, i) => `fetch_${i}`);
     const params = ['fetch_url', 'retries'];
