@@ -9,6 +9,10 @@ export interface ActivationTiming {
   activateStartMs: number;
   /** null while the language client is starting. */
   clientReadyMs: number | null;
+  /** When activate() had done its synchronous work (the client starting meanwhile). */
+  syncDoneMs: number | null;
+  /** How long the server process had run when it answered `initialize` (Node's start, the server's load). */
+  serverUptimeMs: number | null;
   /** This extension's files the host has loaded, relative to the extension's folder (`dist/extension.js`, ...). */
   loadedFiles: string[];
   /** dist/engine.js is loaded. */
@@ -20,11 +24,19 @@ export interface ActivationTiming {
 export class ActivationClock {
   readonly activateStartMs = performance.now();
   private clientReadyMs: number | null = null;
+  private syncDoneMs: number | null = null;
+  private serverUptimeMs: number | null = null;
 
   constructor(private readonly extensionPath: string) {}
 
-  clientReady(): void {
+  clientReady(initializeResult: unknown): void {
     this.clientReadyMs ??= performance.now();
+    const uptime = (initializeResult as { processUptimeMs?: unknown } | undefined)?.processUptimeMs;
+    if (typeof uptime === 'number') this.serverUptimeMs = uptime;
+  }
+
+  syncDone(): void {
+    this.syncDoneMs ??= performance.now();
   }
 
   timing(): ActivationTiming {
@@ -35,6 +47,6 @@ export class ActivationClock {
       .map((f) => path.relative(this.extensionPath, f).split(path.sep).join('/'))
       .sort();
     const { rss, heapUsed, external } = process.memoryUsage();
-    return { activateStartMs: this.activateStartMs, clientReadyMs: this.clientReadyMs, loadedFiles, engineLoaded: loadedFiles.includes('dist/engine.js'), memory: { rss, heapUsed, external } };
+    return { activateStartMs: this.activateStartMs, clientReadyMs: this.clientReadyMs, syncDoneMs: this.syncDoneMs, serverUptimeMs: this.serverUptimeMs, loadedFiles, engineLoaded: loadedFiles.includes('dist/engine.js'), memory: { rss, heapUsed, external } };
   }
 }

@@ -27,7 +27,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Orches
   const log = new Log();
   const status = new RunStatusBar();
   const clientReady = startLanguageClient(context, [...LENS_COMMANDS, ...EVAL_LENS_COMMANDS]).then((c) => {
-    clock.clientReady();
+    clock.clientReady(c.initializeResult);
     return (client = c);
   });
   // hidden (not in the palette): what activation cost, for the activation bench and the tests
@@ -66,6 +66,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Orches
   context.subscriptions.push(evalTests, evalPanels);
   registerEvalCommands(context, evalTests, evalPanels, log);
   registerAddToEval(context, runsView);
+  clock.syncDone();
   await clientReady;
   const controller = runs;
   return {

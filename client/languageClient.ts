@@ -1,5 +1,6 @@
 // The language server, started over IPC, told which commands this extension implements (so its code
 // lenses name only commands that exist), and asked for a document's graph.
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { type GraphDocument } from '../engine/api/index';
@@ -12,7 +13,8 @@ export const EVAL_LANGUAGE_ID = 'orchestrator-eval';
 
 export async function startLanguageClient(context: vscode.ExtensionContext, commands: string[]): Promise<LanguageClient> {
   const module = context.asAbsolutePath('dist/server.js');
-  const env = { ...process.env, ...SERVER_ENV };
+  // Node's compile cache for the server (server/entry.ts), in this extension's own storage
+  const env = { ...process.env, ...SERVER_ENV, ORCHESTRATOR_COMPILE_CACHE: path.join(context.globalStorageUri.fsPath, 'compile-cache') };
   const serverOptions: ServerOptions = {
     run: { module, transport: TransportKind.ipc, options: { env } },
     debug: { module, transport: TransportKind.ipc, options: { env, execArgv: ['--nolazy', '--inspect=6009'] } },

@@ -39,6 +39,9 @@ export interface WorkbenchOptions {
   /** An extensions folder to use (one a .vsix was installed into, see test/e2e/vsix.test.ts); an
    * empty one of the workbench's own otherwise. Left in place by `stop()`. */
   extensionsDir?: string;
+  /** A user data folder to use (to start a second workbench as the same user: bench/activation.bench.ts);
+   * one of the workbench's own otherwise. Left in place by `stop()`. */
+  userDataDir?: string;
 }
 
 // Workbenches still running; killed by process group however this process ends (a failed test, a
@@ -69,7 +72,7 @@ export class Workbench {
 
   static async start(o: WorkbenchOptions): Promise<Workbench> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-e2e-cs-'));
-    const userData = path.join(dir, 'user-data');
+    const userData = o.userDataDir ?? path.join(dir, 'user-data');
     fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
     fs.writeFileSync(
       path.join(userData, 'User', 'settings.json'),

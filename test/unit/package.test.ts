@@ -92,7 +92,9 @@ describe('the .vsix (npm run package)', function () {
       'dist/extension.js',
       // the engine, which the extension loads on first use (esbuild.mjs)
       'dist/engine.js',
+      // the language server: its entry, which turns on the compile cache, and the server itself
       'dist/server.js',
+      'dist/languageServer.js',
       'dist/webview.js',
       'dist/webview.css',
       // the eval panel's script and stylesheet (client/evalPanel.ts)
