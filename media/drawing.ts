@@ -48,7 +48,21 @@ const culling = {
   drawn: null as Rect | null,
   loops: null as SVGGElement | null,
   steps: null as SVGGElement | null,
+  /** Nodes and edges in the margin still to draw, nearest the view first: a few each frame. */
+  queue: [] as PlacedNode[],
+  edgeQueue: [] as number[],
+  draining: false,
 };
+
+/** How many nodes (and twice as many edges) of the margin are added a frame: a pan that reaches the
+ * margin's edge would otherwise parse a whole strip of the graph in one frame (50 ms at 5,000 steps). */
+const MARGIN_BATCH = 40;
+
+/** Called when nodes added to the margin need their badge (set by frames.ts's scheduler). */
+let afterMarginDrawn: () => void = () => undefined;
+export function onMarginDrawn(f: () => void): void {
+  afterMarginDrawn = f;
+}
 
 /** One edge's markup (also for media/incrementalDraw.ts). */
 export function edgeMarkup(e: Layout['edges'][number]): string {
@@ -77,6 +91,8 @@ export function drawGraph(l: Layout): void {
   culling.on = l.nodes.length > CULL_ABOVE;
   culling.edgeEls.clear();
   culling.drawn = null;
+  culling.queue = [];
+  culling.edgeQueue = [];
   canvas.setAttribute('data-culled', String(culling.on));
   canvas.setAttribute('data-direction', ui.saved.direction);
   if (culling.on) {
@@ -143,13 +159,15 @@ export function drawVisible(): boolean {
   const r = { x0: v.x0 - 0.75 * w, y0: v.y0 - 0.75 * h, x1: v.x1 + 0.75 * w, y1: v.y1 + 0.75 * h };
   culling.drawn = r;
   const focused = (document.activeElement as Element | null)?.closest?.('.node')?.getAttribute('data-step-id') ?? null;
+  // what is in the pane is drawn now; the margin around it over the next frames, nearest first
   const want = new Set<string>();
-  const loops: string[] = [];
-  const steps: string[] = [];
+  const now: PlacedNode[] = [];
+  const later: PlacedNode[] = [];
   for (const n of l.nodes) {
     if (!overlaps(r, n.x, n.y, n.width, n.height) && n.id !== focused) continue;
     want.add(n.id);
-    if (!ui.nodeEls.has(n.id)) (n.kind === 'loop' ? loops : steps).push(nodeMarkup(n));
+    if (ui.nodeEls.has(n.id)) continue;
+    (overlaps(v, n.x, n.y, n.width, n.height) || n.id === focused ? now : later).push(n);
   }
   for (const [id, g] of ui.nodeEls) {
     if (want.has(id)) continue;
@@ -157,36 +175,83 @@ export function drawVisible(): boolean {
     ui.nodeEls.delete(id);
   }
   const before = ui.dirty.size;
-  for (const [layer, markup] of [
-    [culling.loops, loops],
-    [culling.steps, steps],
-  ] as const) {
-    if (!markup.length) continue;
-    const start = layer.childElementCount;
-    layer.insertAdjacentHTML('beforeend', markup.join(''));
-    for (let i = start; i < layer.children.length; i++) adopt(layer.children[i] as SVGGElement);
-  }
-  const edges: string[] = [];
-  const added: number[] = [];
+  addNodes(now);
+  const edgesNow: number[] = [];
+  const edgesLater: number[] = [];
   l.edges.forEach((e, i) => {
     const b = culling.edgeBounds[i];
-    const inView = e.points.length >= 2 && overlaps(r, b.x0, b.y0, b.x1 - b.x0 + 1, b.y1 - b.y0 + 1);
+    const inMargin = e.points.length >= 2 && overlaps(r, b.x0, b.y0, b.x1 - b.x0 + 1, b.y1 - b.y0 + 1);
     const el = culling.edgeEls.get(i);
-    if (inView && !el) {
-      edges.push(edgeMarkup(e));
-      added.push(i);
-    } else if (!inView && el) {
+    if (inMargin && !el) (overlaps(v, b.x0, b.y0, b.x1 - b.x0 + 1, b.y1 - b.y0 + 1) ? edgesNow : edgesLater).push(i);
+    else if (!inMargin && el) {
       el.remove();
       culling.edgeEls.delete(i);
     }
   });
-  if (edges.length) {
-    const start = edgeLayer.childElementCount;
-    edgeLayer.insertAdjacentHTML('beforeend', edges.join(''));
-    added.forEach((i, j) => culling.edgeEls.set(i, edgeLayer.children[start + j]));
+  addEdges(edgesNow);
+  const cx = (v.x0 + v.x1) / 2;
+  const cy = (v.y0 + v.y1) / 2;
+  const away = (x: number, y: number) => Math.abs(x - cx) + Math.abs(y - cy);
+  culling.queue = later.sort((a, b) => away(a.x + a.width / 2, a.y + a.height / 2) - away(b.x + b.width / 2, b.y + b.height / 2));
+  const eb = culling.edgeBounds;
+  culling.edgeQueue = edgesLater.sort((a, b) => away((eb[a].x0 + eb[a].x1) / 2, (eb[a].y0 + eb[a].y1) / 2) - away((eb[b].x0 + eb[b].x1) / 2, (eb[b].y0 + eb[b].y1) / 2));
+  if ((culling.queue.length || culling.edgeQueue.length) && !culling.draining) {
+    culling.draining = true;
+    requestAnimationFrame(drainMargin);
   }
   canvas.setAttribute('data-drawn', String(ui.nodeEls.size));
   return ui.dirty.size > before;
+}
+
+/** Parses the nodes' markup into their layers (loops under steps) and knows each element. */
+function addNodes(nodes: PlacedNode[]): void {
+  const loops: string[] = [];
+  const steps: string[] = [];
+  for (const n of nodes) (n.kind === 'loop' ? loops : steps).push(nodeMarkup(n));
+  for (const [layer, markup] of [
+    [culling.loops, loops],
+    [culling.steps, steps],
+  ] as const) {
+    if (!markup.length || !layer) continue;
+    const start = layer.childElementCount;
+    layer.insertAdjacentHTML('beforeend', markup.join(''));
+    for (let i = start; i < layer.children.length; i++) adopt(layer.children[i] as SVGGElement);
+  }
+}
+
+function addEdges(indexes: number[]): void {
+  const l = ui.layout;
+  if (!indexes.length || !l) return;
+  const start = edgeLayer.childElementCount;
+  edgeLayer.insertAdjacentHTML('beforeend', indexes.map((i) => edgeMarkup(l.edges[i])).join(''));
+  indexes.forEach((i, j) => culling.edgeEls.set(i, edgeLayer.children[start + j]));
+}
+
+/** One frame's share of the margin: the queued nodes and edges still wanted and not drawn yet. */
+function drainMargin(): void {
+  culling.draining = false;
+  const r = culling.drawn;
+  if (!culling.on || !r) return;
+  const nodes: PlacedNode[] = [];
+  while (nodes.length < MARGIN_BATCH && culling.queue.length) {
+    const n = culling.queue.shift()!;
+    if (!ui.nodeEls.has(n.id) && overlaps(r, n.x, n.y, n.width, n.height)) nodes.push(n);
+  }
+  const edges: number[] = [];
+  while (edges.length < 2 * MARGIN_BATCH && culling.edgeQueue.length) {
+    const i = culling.edgeQueue.shift()!;
+    const b = culling.edgeBounds[i];
+    if (b && !culling.edgeEls.has(i) && overlaps(r, b.x0, b.y0, b.x1 - b.x0 + 1, b.y1 - b.y0 + 1)) edges.push(i);
+  }
+  const before = ui.dirty.size;
+  addNodes(nodes);
+  addEdges(edges);
+  canvas.setAttribute('data-drawn', String(ui.nodeEls.size));
+  if (ui.dirty.size > before) afterMarginDrawn();
+  if (culling.queue.length || culling.edgeQueue.length) {
+    culling.draining = true;
+    requestAnimationFrame(drainMargin);
+  }
 }
 
 /** One node's markup (also for media/incrementalDraw.ts). */

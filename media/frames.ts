@@ -1,7 +1,7 @@
 // Every change is drawn once per animation frame: the nodes that changed, the header, the step
 // panel; then, when what the DOM shows changed, a `rendered` report to the host. Also the selection
 // (a click or Enter on a node) and the second's tick of running timers.
-import { renderHeader, updateNode } from './drawing';
+import { onMarginDrawn, renderHeader, updateNode } from './drawing';
 import { drawMinimap } from './minimap';
 import { nodeLayer } from './page';
 import { renderPanel } from './stepPanel';
@@ -12,6 +12,9 @@ export function schedule(): void {
   ui.frameRequested = true;
   requestAnimationFrame(frame);
 }
+
+// nodes drawn into a big graph's margin after a pan get their badges in the next frame
+onMarginDrawn(schedule);
 
 function frame(): void {
   ui.frameRequested = false;

@@ -63,6 +63,11 @@ describe('webview: the graph panel at every size', function () {
     const inPane = first.filter((n) => n.box.right > rect.left && n.box.left < rect.right && n.box.bottom > rect.top && n.box.top < rect.bottom);
     assert.ok(inPane.length > 5);
     assert.ok(inPane.every((n) => n.label === `${n.id} (terminal.execute)`), 'each drawn node has its label');
+    // the margin around the pane fills over the next frames (a few nodes a frame, nearest first),
+    // so that a pan finds the nodes beyond the pane's edge already drawn
+    await page.waitForFunction((n) => document.querySelectorAll('.node').length > n + 20, inPane.length);
+    const filled = await drawn(page);
+    assert.ok(filled.some((n) => n.box.left >= rect.right), 'nodes beyond the right edge are drawn ahead of a pan');
     assert.ok(await page.isVisible('[data-testid="minimap"]'), 'the minimap shows the whole graph');
     // the view is readable: fitted no lower than the readable zoom
     const v = await info(page);
