@@ -3,6 +3,7 @@
 import * as esbuild from 'esbuild';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { engineValueExports } from './scripts/engineDoor.mjs';
+import { noNodeCanvas } from './scripts/noNodeCanvas.mjs';
 
 const watch = process.argv.includes('--watch');
 const common = { bundle: true, sourcemap: true, logLevel: 'warning', legalComments: 'none' };
@@ -23,18 +24,6 @@ const asciiOnly = {
       const text = readFileSync(file, 'utf8');
       if (/[^\x00-\x7f]/.test(text)) writeFileSync(file, text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
     });
-  },
-};
-
-/**
- * Vega (the visualization tool's charts) reaches for the native `canvas` package through
- * vega-canvas's Node build, with a top-level await the CommonJS bundles cannot hold. The tool draws
- * SVG, which needs no canvas: the bundles take vega-canvas's browser build, which finds none.
- */
-const noNodeCanvas = {
-  name: 'no-node-canvas',
-  setup(build) {
-    build.onResolve({ filter: /^vega-canvas$/ }, () => ({ path: new URL('./node_modules/vega-canvas/build/vega-canvas.browser.js', import.meta.url).pathname }));
   },
 };
 

@@ -40,9 +40,20 @@ export class ActivationClock {
   }
 
   timing(): ActivationTiming {
+    // the modules this bundle loaded (its children in the host's CommonJS loader, and theirs), as
+    // files of the extension: not every file under its folder the host has loaded (in a checkout the
+    // workbench the tests start lives under .tools/, and its modules resolve packages from the
+    // checkout's node_modules)
+    const seen = new Set<NodeJS.Module>();
+    const walk = (m: NodeJS.Module): void => {
+      if (seen.has(m)) return;
+      seen.add(m);
+      for (const c of m.children) walk(c);
+    };
+    walk(module);
     const root = this.extensionPath + path.sep;
-    // the module cache of the host's CommonJS loader: every file required so far, by absolute path
-    const loadedFiles = Object.keys(require.cache)
+    const loadedFiles = [...seen]
+      .map((m) => m.filename)
       .filter((f) => f.startsWith(root))
       .map((f) => path.relative(this.extensionPath, f).split(path.sep).join('/'))
       .sort();
