@@ -64,6 +64,12 @@ export function onMarginDrawn(f: () => void): void {
   afterMarginDrawn = f;
 }
 
+/** Each edge's box by its index in the layout, when the drawing culls (it computed them when it
+ * drew the layout); null for a small graph. */
+export function culledEdgeBounds(): readonly Rect[] | null {
+  return culling.on ? culling.edgeBounds : null;
+}
+
 /** One edge's markup (also for media/incrementalDraw.ts). */
 export function edgeMarkup(e: Layout['edges'][number]): string {
   const cls = isJump(e.kind) ? `edge jump ${e.kind}` : `edge dep ${e.kind}`;

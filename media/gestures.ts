@@ -4,6 +4,7 @@
 // context a right-click gives the node's menu (data-vscode-context). The panel edits nothing itself:
 // it posts the gesture with the version of the document it drew, and the extension makes the edit
 // (or says in the notice why not). Drawing is left to drawing.ts; this module only adds on top.
+import { culledEdgeBounds } from './drawing';
 import { canvas, edgeLayer, el, fitBtn, graphPane, nodeLayer, notice, svg, viewport } from './page';
 import type { PlacedEdge, PlacedNode } from './layout';
 import { isJump } from './layout';
@@ -62,6 +63,23 @@ function command(name: GraphCommand, stepId: string | null): void {
   post({ type: 'command', command: name, stepId });
 }
 
+/** Each edge's box, once per layout (the layout's edges are new objects when it changes). */
+const edgeBounds = new WeakMap<PlacedEdge, { x0: number; y0: number; x1: number; y1: number }>();
+function boundsOf(e: PlacedEdge): { x0: number; y0: number; x1: number; y1: number } {
+  let b = edgeBounds.get(e);
+  if (!b) {
+    b = { x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity };
+    for (const q of e.points) {
+      if (q.x < b.x0) b.x0 = q.x;
+      if (q.x > b.x1) b.x1 = q.x;
+      if (q.y < b.y0) b.y0 = q.y;
+      if (q.y > b.y1) b.y1 = q.y;
+    }
+    edgeBounds.set(e, b);
+  }
+  return b;
+}
+
 /** Distance from a point to the nearest segment of an edge's polyline. */
 function distance(e: PlacedEdge, p: { x: number; y: number }): number {
   let best = Infinity;
@@ -82,7 +100,14 @@ function edgeNear(e: { clientX: number; clientY: number }): PlacedEdge | undefin
   const p = toGraph(e);
   let best: PlacedEdge | undefined;
   let bestD = 7 / ui.view.k;
-  for (const edge of ui.layout?.edges ?? []) {
+  const known = culledEdgeBounds();
+  const edges = ui.layout?.edges ?? [];
+  for (let i = 0; i < edges.length; i++) {
+    const edge = edges[i];
+    // an edge whose box is farther than the best so far is passed over without its segments (a
+    // 5,000-step graph's edges have millions of points: measuring them all took 40 ms a click)
+    const b = known?.[i] ?? boundsOf(edge);
+    if (p.x < b.x0 - bestD || p.x > b.x1 + bestD || p.y < b.y0 - bestD || p.y > b.y1 + bestD) continue;
     const d = distance(edge, p);
     if (d < bestD) {
       bestD = d;
@@ -192,11 +217,21 @@ export function installGestures(): void {
   handle.addEventListener('pointercancel', (e) => endDrag(e, false));
 
   // a click near an edge (not a drag of the background) selects it
-  let down: { x: number; y: number } | null = null;
-  canvas.addEventListener('pointerdown', (e) => (down = { x: e.clientX, y: e.clientY }), true);
+  // a press that moved more than a few pixels was a drag (a pan), even one that came back to where
+  // it started: its click selects nothing (and looking for an edge under it, right after a pan
+  // redrew part of a big graph, took a 40 ms frame)
+  let down: { x: number; y: number; dragged: boolean } | null = null;
+  canvas.addEventListener('pointerdown', (e) => (down = { x: e.clientX, y: e.clientY, dragged: false }), true);
+  canvas.addEventListener(
+    'pointermove',
+    (e) => {
+      if (down && !down.dragged && Math.hypot(e.clientX - down.x, e.clientY - down.y) > 4) down.dragged = true;
+    },
+    true,
+  );
   canvas.addEventListener('click', (e) => {
     if ((e.target as Element).closest('.node, .connect-handle')) return;
-    if (down && Math.hypot(e.clientX - down.x, e.clientY - down.y) > 4) return;
+    if (down && (down.dragged || Math.hypot(e.clientX - down.x, e.clientY - down.y) > 4)) return;
     selectEdge(edgeNear(e)?.id ?? null);
   });
 

@@ -85,6 +85,24 @@ describe('webview: editing the pipeline with the mouse and the keys', function (
     assert.equal(await page.textContent('[data-testid="notice"]'), "'report' jumps to 'handler' by its on_failure: a jump is not a dependency; change the step's on_failure in the editor.");
     await page.keyboard.press('Escape');
     assert.equal(await page.locator('g.edge[data-selected]').count(), 0);
+    // a drag on the background that comes back to where it started beside an edge was a pan, not a
+    // click: it selects nothing
+    const fetchEdge = await page.evaluate(() => {
+      const p = document.querySelector('g[data-edge="explicit:each->report"] path, g[data-edge="implied:each->report"] path') as SVGPathElement;
+      const m = p.getScreenCTM()!;
+      const at = p.getPointAtLength(p.getTotalLength() / 2);
+      return { x: at.x * m.a + m.e, y: at.y * m.d + m.f + 3 };
+    });
+    await page.mouse.move(fetchEdge.x, fetchEdge.y);
+    await page.mouse.down();
+    await page.mouse.move(fetchEdge.x + 120, fetchEdge.y + 40, { steps: 5 });
+    await page.mouse.move(fetchEdge.x, fetchEdge.y, { steps: 5 });
+    await page.mouse.up();
+    assert.equal(await page.locator('g.edge[data-selected]').count(), 0, 'the pan selected no edge');
+    // while a click there selects it
+    await page.mouse.click(fetchEdge.x, fetchEdge.y);
+    assert.equal(await page.locator('g.edge[data-selected]').count(), 1);
+    await page.keyboard.press('Escape');
   });
 
   it('keys on a selected step: Delete removes it, A adds a step after it, F2 renames, C connects, D duplicates', async () => {

@@ -93,6 +93,35 @@ describe('webview: the graph panel at every size', function () {
     assert.ok(later.length > 10 && later.length < 300, `${later.length} nodes in the DOM after panning`);
     const index = new Map(SHOWN.map((id, i) => [id, i]));
     assert.ok(Math.min(...later.map((n) => index.get(n.id)!)) > Math.max(...first.slice(0, 5).map((n) => index.get(n.id)!)), 'the nodes drawn now come later in the graph');
+    // a click beside an edge in view selects it, at this size too
+    const beside = await page.evaluate((r) => {
+      for (const g of document.querySelectorAll('g.edge.dep')) {
+        const p = g.querySelector('path') as SVGPathElement;
+        const m = p.getScreenCTM()!;
+        const at = p.getPointAtLength(p.getTotalLength() / 2);
+        const x = at.x * m.a + m.e;
+        const y = at.y * m.d + m.f + 2;
+        if (x > r.left + 40 && x < r.right - 40 && y > r.top + 40 && y < r.bottom - 40 && !document.elementFromPoint(x, y)?.closest('.node')) return { x, y, id: g.getAttribute('data-edge') };
+      }
+      return null;
+    }, rect);
+    assert.ok(beside, 'an edge is in view');
+    await page.mouse.click(beside.x, beside.y);
+    // that edge, or one drawn over it there (edges that leave one step share their first stretch)
+    const selected = await page.evaluate((at) => {
+      const id = document.querySelector('.graph-pane')!.getAttribute('data-selected-edge');
+      const g = document.querySelector(`g.edge[data-edge="${id}"]`);
+      if (!g || g.getAttribute('data-selected') !== 'true') return { id, near: Infinity };
+      const p = g.querySelector('path') as SVGPathElement;
+      const m = p.getScreenCTM()!;
+      let near = Infinity;
+      for (let l = 0; l <= p.getTotalLength(); l += 1) {
+        const q = p.getPointAtLength(l);
+        near = Math.min(near, Math.hypot(q.x * m.a + m.e - at.x, q.y * m.d + m.f - at.y));
+      }
+      return { id, near };
+    }, beside);
+    assert.ok(selected.near <= 3, `the selected edge ${selected.id} passes ${selected.near.toFixed(1)} px from the click (clicked beside ${beside.id})`);
     assert.deepEqual((page as unknown as { errors: string[] }).errors, []);
     await page.close();
   });
