@@ -138,7 +138,7 @@ async function stream(page: Page, order: string[], seconds: number): Promise<{ l
 /**
  * The renderer's memory (the page's process, from /proc) and its JavaScript heap. Resident memory
  * counts the pages of Chromium's own code and data that every Chromium process shares with the
- * browser process (some 100 MB); the private footprint (its private pages, clean and dirty, and its
+ * browser process (some 140 MB here); the private footprint (its private pages, clean and dirty, and its
  * swap: what Chrome's task manager shows as a process's memory footprint) is what the page costs,
  * and the goal is read on it. Both are printed.
  */
