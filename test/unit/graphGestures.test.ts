@@ -37,6 +37,17 @@ describe('webview: editing the pipeline with the mouse and the keys', function (
   /** What the panel posted since the last call, but its `rendered` reports. */
   const drain = () => page.evaluate(() => (window as unknown as { __posted: { type: string }[] }).__posted.splice(0).filter((m) => m.type !== 'rendered' && m.type !== 'ready'));
   const box = async (id: string) => (await page.locator(`.node[data-step-id="${id}"] .box`).boundingBox())!;
+  /** A point on the screen `below` px under the middle of an edge's path. */
+  const beside = (selector: string, below: number) =>
+    page.evaluate(
+      ({ selector, below }) => {
+        const p = document.querySelector(selector) as SVGPathElement;
+        const m = p.getScreenCTM()!;
+        const at = p.getPointAtLength(p.getTotalLength() / 2);
+        return { x: at.x * m.a + m.e, y: at.y * m.d + m.f + below };
+      },
+      { selector, below },
+    );
 
   it('dragging from a node\'s handle to another node posts one connect of the drawn version', async () => {
     await drain();
@@ -63,22 +74,12 @@ describe('webview: editing the pipeline with the mouse and the keys', function (
   });
 
   it('a click beside an edge selects it and Delete disconnects it; a jump is not deleted and the panel says why', async () => {
-    const pt = await page.evaluate(() => {
-      const p = document.querySelector('g[data-edge="explicit:fetch->each"] path') as SVGPathElement;
-      const m = p.getScreenCTM()!;
-      const at = p.getPointAtLength(p.getTotalLength() / 2);
-      return { x: at.x * m.a + m.e, y: at.y * m.d + m.f + 3 };
-    });
+    const pt = await beside('g[data-edge="explicit:fetch->each"] path', 3);
     await page.mouse.click(pt.x, pt.y);
     assert.equal(await page.getAttribute('g[data-edge="explicit:fetch->each"]', 'data-selected'), 'true');
     await page.keyboard.press('Delete');
     assert.deepEqual(await drain(), [{ type: 'edit', op: { op: 'disconnect', from: 'fetch', to: 'each' }, version: 7 }]);
-    const jump = await page.evaluate(() => {
-      const p = document.querySelector('g[data-edge="on_failure:report->handler"] path') as SVGPathElement;
-      const m = p.getScreenCTM()!;
-      const at = p.getPointAtLength(p.getTotalLength() / 2);
-      return { x: at.x * m.a + m.e, y: at.y * m.d + m.f };
-    });
+    const jump = await beside('g[data-edge="on_failure:report->handler"] path', 0);
     await page.mouse.click(jump.x, jump.y);
     await page.keyboard.press('Delete');
     assert.deepEqual(await drain(), []);
@@ -87,12 +88,7 @@ describe('webview: editing the pipeline with the mouse and the keys', function (
     assert.equal(await page.locator('g.edge[data-selected]').count(), 0);
     // a drag on the background that comes back to where it started beside an edge was a pan, not a
     // click: it selects nothing
-    const fetchEdge = await page.evaluate(() => {
-      const p = document.querySelector('g[data-edge="explicit:each->report"] path, g[data-edge="implied:each->report"] path') as SVGPathElement;
-      const m = p.getScreenCTM()!;
-      const at = p.getPointAtLength(p.getTotalLength() / 2);
-      return { x: at.x * m.a + m.e, y: at.y * m.d + m.f + 3 };
-    });
+    const fetchEdge = await beside('g[data-edge="implied:each->report"] path', 3);
     await page.mouse.move(fetchEdge.x, fetchEdge.y);
     await page.mouse.down();
     await page.mouse.move(fetchEdge.x + 120, fetchEdge.y + 40, { steps: 5 });
