@@ -79,8 +79,9 @@ steps:
     ]);
     assert.equal(openai.requests.length, 1, 'a 404 is not retried');
     assert.equal(hf.requests.length, 2);
-    // the worker ran them: it logged both steps
-    assert.match(worker.log, / declared \(attempt 1\): done in \d+ ms/);
-    assert.match(worker.log, / listed \(attempt 1\): done in \d+ ms/);
+    // the worker ran them: it logged both steps (its log lines are written in batches, 50 ms apart:
+    // the run's result can come back before the last of them)
+    assert.ok(await worker.says(/ declared \(attempt 1\): done in \d+ ms/), worker.log);
+    assert.ok(await worker.says(/ listed \(attempt 1\): done in \d+ ms/), worker.log);
   });
 });
