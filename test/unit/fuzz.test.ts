@@ -7,16 +7,25 @@ import { hostileDocuments, mutatedDocuments } from '../helpers/fuzzCorpus';
 
 const COUNT = Number(process.env.FUZZ_COUNT ?? 3000);
 
-function check(name: string, text: string): number {
-  const t0 = performance.now();
+/**
+ * Analyzes the text `tries` times and holds the fastest to under a second. A hostile document is
+ * analyzed twice: the first analysis of a 3,000-step document after the thousands of mutations pays
+ * for their garbage and for code the JIT compiled for them (900 ms where the next takes 190 and the
+ * third 80), while a blow-up (quadratic work, a runaway regex) is slow every time.
+ */
+function check(name: string, text: string, tries = 1): number {
+  let ms = Infinity;
   let a;
-  try {
-    a = analyze(text);
-  } catch (e) {
-    throw new Error(`analyze threw on ${name}: ${(e as Error).stack}`);
+  for (let i = 0; i < tries; i++) {
+    const t0 = performance.now();
+    try {
+      a = analyze(text);
+    } catch (e) {
+      throw new Error(`analyze threw on ${name}: ${(e as Error).stack}`);
+    }
+    ms = Math.min(ms, performance.now() - t0);
   }
-  const ms = performance.now() - t0;
-  assert.ok(ms < 1000, `${name}: took ${ms.toFixed(0)} ms`);
+  assert.ok(a && ms < 1000, `${name}: took ${ms.toFixed(0)} ms`);
   for (const f of a.findings) {
     assert.ok(f.range.start.line >= 0 && f.range.end.line >= f.range.start.line, `${name}: bad range ${JSON.stringify(f.range)}`);
     assert.ok(f.range.start.line < a.parsed.lines.lineCount, `${name}: range past the end ${JSON.stringify(f.range)}`);
@@ -51,7 +60,7 @@ describe('fuzz: analyze survives broken and hostile input', function () {
 
   for (const { name, text, broken } of hostileDocuments()) {
     it(`hostile: ${name}`, () => {
-      check(name, text);
+      check(name, text, 2);
       const errors = analyze(text).findings.filter((f) => f.severity === 'error');
       if (broken) assert.ok(errors.length > 0, `${name}: no error finding`);
       else assert.deepEqual(errors, []);
