@@ -127,7 +127,8 @@ function adopt(g: SVGGElement): void {
   if (ui.saved.run.steps[id] && ui.saved.run.steps[id].status !== 'pending') ui.dirty.add(id);
 }
 
-function boundsOf(points: { x: number; y: number }[]): Rect {
+/** The box around a polyline's points (an edge's). */
+export function boundsOf(points: { x: number; y: number }[]): Rect {
   let x0 = Infinity;
   let y0 = Infinity;
   let x1 = -Infinity;
@@ -142,6 +143,8 @@ function boundsOf(points: { x: number; y: number }[]): Rect {
 }
 
 const overlaps = (a: Rect, x: number, y: number, w: number, h: number) => x < a.x1 && x + w > a.x0 && y < a.y1 && y + h > a.y0;
+/** Whether an edge's box (its points' bounds) overlaps the rectangle. */
+const edgeOverlaps = (a: Rect, b: Rect) => overlaps(a, b.x0, b.y0, b.x1 - b.x0 + 1, b.y1 - b.y0 + 1);
 
 /** The part of the graph the pane shows, in the graph's coordinates. */
 export function visibleRect(): Rect {
@@ -186,9 +189,9 @@ export function drawVisible(): boolean {
   const edgesLater: number[] = [];
   l.edges.forEach((e, i) => {
     const b = culling.edgeBounds[i];
-    const inMargin = e.points.length >= 2 && overlaps(r, b.x0, b.y0, b.x1 - b.x0 + 1, b.y1 - b.y0 + 1);
+    const inMargin = e.points.length >= 2 && edgeOverlaps(r, b);
     const el = culling.edgeEls.get(i);
-    if (inMargin && !el) (overlaps(v, b.x0, b.y0, b.x1 - b.x0 + 1, b.y1 - b.y0 + 1) ? edgesNow : edgesLater).push(i);
+    if (inMargin && !el) (edgeOverlaps(v, b) ? edgesNow : edgesLater).push(i);
     else if (!inMargin && el) {
       el.remove();
       culling.edgeEls.delete(i);
@@ -247,7 +250,7 @@ function drainMargin(): void {
   while (edges.length < 2 * MARGIN_BATCH && culling.edgeQueue.length) {
     const i = culling.edgeQueue.shift()!;
     const b = culling.edgeBounds[i];
-    if (b && !culling.edgeEls.has(i) && overlaps(r, b.x0, b.y0, b.x1 - b.x0 + 1, b.y1 - b.y0 + 1)) edges.push(i);
+    if (b && !culling.edgeEls.has(i) && edgeOverlaps(r, b)) edges.push(i);
   }
   const before = ui.dirty.size;
   addNodes(nodes);

@@ -4,7 +4,7 @@
 // context a right-click gives the node's menu (data-vscode-context). The panel edits nothing itself:
 // it posts the gesture with the version of the document it drew, and the extension makes the edit
 // (or says in the notice why not). Drawing is left to drawing.ts; this module only adds on top.
-import { culledEdgeBounds } from './drawing';
+import { boundsOf, culledEdgeBounds } from './drawing';
 import { canvas, edgeLayer, el, fitBtn, graphPane, nodeLayer, notice, svg, viewport } from './page';
 import type { PlacedEdge, PlacedNode } from './layout';
 import { isJump } from './layout';
@@ -64,19 +64,10 @@ function command(name: GraphCommand, stepId: string | null): void {
 }
 
 /** Each edge's box, once per layout (the layout's edges are new objects when it changes). */
-const edgeBounds = new WeakMap<PlacedEdge, { x0: number; y0: number; x1: number; y1: number }>();
-function boundsOf(e: PlacedEdge): { x0: number; y0: number; x1: number; y1: number } {
-  let b = edgeBounds.get(e);
-  if (!b) {
-    b = { x0: Infinity, y0: Infinity, x1: -Infinity, y1: -Infinity };
-    for (const q of e.points) {
-      if (q.x < b.x0) b.x0 = q.x;
-      if (q.x > b.x1) b.x1 = q.x;
-      if (q.y < b.y0) b.y0 = q.y;
-      if (q.y > b.y1) b.y1 = q.y;
-    }
-    edgeBounds.set(e, b);
-  }
+const edgeBoxes = new WeakMap<PlacedEdge, ReturnType<typeof boundsOf>>();
+function edgeBox(e: PlacedEdge): ReturnType<typeof boundsOf> {
+  let b = edgeBoxes.get(e);
+  if (!b) edgeBoxes.set(e, (b = boundsOf(e.points)));
   return b;
 }
 
@@ -106,7 +97,7 @@ function edgeNear(e: { clientX: number; clientY: number }): PlacedEdge | undefin
     const edge = edges[i];
     // an edge whose box is farther than the best so far is passed over without its segments (a
     // 5,000-step graph's edges have millions of points: measuring them all took 40 ms a click)
-    const b = known?.[i] ?? boundsOf(edge);
+    const b = known?.[i] ?? edgeBox(edge);
     if (p.x < b.x0 - bestD || p.x > b.x1 + bestD || p.y < b.y0 - bestD || p.y > b.y1 + bestD) continue;
     const d = distance(edge, p);
     if (d < bestD) {
