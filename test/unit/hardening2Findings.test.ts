@@ -33,6 +33,31 @@ function random(seed: number): () => number {
   };
 }
 
+/**
+ * Random lists of candidates made of `letters`, and words near one of them (the candidate itself,
+ * cut at either end, extended, one letter changed, upper-cased) or random: the index (each list is
+ * long enough to be indexed) suggests exactly what a scan of every candidate does.
+ */
+function agreesWithScan(next: () => number, letters: string, lists: number): void {
+  const word = (len: number) => Array.from({ length: len }, () => letters[Math.floor(next() * letters.length)]).join('');
+  for (let list = 0; list < lists; list++) {
+    const candidates = Array.from({ length: 64 + Math.floor(next() * 400) }, () => word(1 + Math.floor(next() * 9)));
+    for (let q = 0; q < 60; q++) {
+      const base = candidates[Math.floor(next() * candidates.length)];
+      const pick = Math.floor(next() * 7);
+      const w =
+        pick === 0 ? base
+        : pick === 1 ? base.slice(0, Math.max(1, base.length - 1 - Math.floor(next() * 2)))
+        : pick === 2 ? base.slice(1)
+        : pick === 3 ? base + word(1 + Math.floor(next() * 3))
+        : pick === 4 ? base.slice(0, 1) + word(1) + base.slice(2)
+        : pick === 5 ? base.toUpperCase()
+        : word(1 + Math.floor(next() * 10));
+      assert.deepEqual(suggest(w, candidates), scanAll(w, candidates), `letters '${letters}', list ${list}, word '${w}'`);
+    }
+  }
+}
+
 describe('hardening 2: many findings', function () {
   // the quadratic version took minutes at these sizes; this one a second or two (more on a loaded machine)
   this.timeout(60_000);
@@ -67,41 +92,12 @@ describe('hardening 2: many findings', function () {
   });
 
   it('the index suggests exactly what comparing with every candidate suggests (random lists and words)', () => {
-    const next = random(24);
-    const letters = 'abcdeABCDE_-1';
-    const word = (len: number) => Array.from({ length: len }, () => letters[Math.floor(next() * letters.length)]).join('');
-    for (let list = 0; list < 40; list++) {
-      const candidates = Array.from({ length: 64 + Math.floor(next() * 400) }, () => word(1 + Math.floor(next() * 9)));
-      for (let q = 0; q < 60; q++) {
-        const base = candidates[Math.floor(next() * candidates.length)];
-        // near words: the candidate itself, cut, extended, one letter changed or swapped, other case; and random words
-        const pick = Math.floor(next() * 6);
-        const w =
-          pick === 0 ? base
-          : pick === 1 ? base.slice(0, Math.max(1, base.length - 1 - Math.floor(next() * 2)))
-          : pick === 2 ? base + word(1 + Math.floor(next() * 3))
-          : pick === 3 ? base.slice(0, 1) + word(1) + base.slice(2)
-          : pick === 4 ? base.toUpperCase()
-          : word(1 + Math.floor(next() * 10));
-        assert.deepEqual(suggest(w, candidates), scanAll(w, candidates), `list ${list}, word '${w}'`);
-      }
-    }
+    agreesWithScan(random(24), 'abcdeABCDE_-1', 40);
   });
 
   it('the index walking in collation order (ids of letters, digits, _ and -) and the one that cannot (other characters) both suggest what a scan does', () => {
     const next = random(29);
-    for (const letters of ['az09AZ_-5', 'ab1.é_B']) {
-      const word = (len: number) => Array.from({ length: len }, () => letters[Math.floor(next() * letters.length)]).join('');
-      for (let list = 0; list < 30; list++) {
-        const candidates = Array.from({ length: 64 + Math.floor(next() * 300) }, () => word(1 + Math.floor(next() * 8)));
-        for (let q = 0; q < 60; q++) {
-          const base = candidates[Math.floor(next() * candidates.length)];
-          const pick = Math.floor(next() * 4);
-          const w = pick === 0 ? base.slice(1) : pick === 1 ? base + word(1) : pick === 2 ? base.slice(0, -1) + word(1) : word(1 + Math.floor(next() * 9));
-          assert.deepEqual(suggest(w, candidates), scanAll(w, candidates), `letters '${letters}', list ${list}, word '${w}'`);
-        }
-      }
-    }
+    for (const letters of ['az09AZ_-5', 'ab1.é_B']) agreesWithScan(next, letters, 30);
     // step ids numbered in the thousands: the nearest by one edit, then the first in collation order by two
     const ids = Array.from({ length: 20_000 }, (_, i) => `s${i}`);
     assert.deepEqual(suggest('u12345', ids), ['s12345', 's10345', 's11345']);
