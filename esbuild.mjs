@@ -55,11 +55,41 @@ const lazyEngine = {
   },
 };
 
+/**
+ * The language server answers `initialize` from a first bundle (dist/languageServer.js: the LSP
+ * library, the capabilities) and loads its features and the engine's analysis from a second
+ * (dist/serverFeatures.js) once the client has the answer: the editor's client is ready after the
+ * small bundle's load, not the whole server's. In the first, server/server.ts's require of
+ * './wireFeatures' is the second bundle, required at run time.
+ */
+const lazyFeatures = {
+  name: 'lazy-features',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/wireFeatures$/ }, (a) => (a.kind === 'require-call' ? { path: './serverFeatures.js', external: true } : undefined));
+  },
+};
+
+/**
+ * The features' bundle uses the first bundle's copy of the LSP library (server/server.ts exports it
+ * as `library`), not a second one: the library's classes are then the connection's (a ResponseError a
+ * rename throws is answered as that error), and the library is loaded once.
+ */
+const shellLibrary = {
+  name: 'shell-library',
+  setup(build) {
+    build.onResolve({ filter: /^vscode-languageserver(\/node)?$/ }, () => ({ path: 'vscode-languageserver', namespace: 'shell-library' }));
+    build.onResolve({ filter: /^\.\/languageServer\.js$/ }, (a) => (a.namespace === 'shell-library' ? { path: './languageServer.js', external: true } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'shell-library' }, () => ({ loader: 'js', contents: "module.exports = require('./languageServer.js').library;" }));
+  },
+};
+
 const builds = [
   { ...common, entryPoints: ['engine/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', plugins: [noNodeCanvas] },
   // the language server, minified: the extension waits for it to start when it activates, and half
   // the bytes to compile is a shorter start (2.3 -> 1.2 MB)
-  { ...common, entryPoints: ['server/server.ts'], outfile: 'dist/languageServer.js', platform: 'node', format: 'cjs', target: 'node20', minify: true, plugins: [asciiOnly, noNodeCanvas] },
+  { ...common, entryPoints: ['server/server.ts'], outfile: 'dist/languageServer.js', platform: 'node', format: 'cjs', target: 'node20', minify: true, plugins: [asciiOnly, lazyFeatures] },
+  // its features, loaded once `initialize` is answered (see lazyFeatures above)
+  { ...common, entryPoints: ['server/wireFeatures.ts'], outfile: 'dist/serverFeatures.js', platform: 'node', format: 'cjs', target: 'node20', minify: true, plugins: [asciiOnly, shellLibrary, noNodeCanvas] },
   // its entry, what the extension starts: the compile cache turned on before the server is loaded
   // (server/entry.ts)
   { ...common, entryPoints: ['server/entry.ts'], outfile: 'dist/server.js', platform: 'node', format: 'cjs', target: 'node20', external: ['./languageServer.js'] },

@@ -1,6 +1,5 @@
 // The open documents and the analysis of each, computed once per version and shared by every feature.
-import { TextDocument } from 'vscode-languageserver-textdocument';
-import type { TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyze, type Analysis, type AnalyzeOptions } from '../engine/analyze/index';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,19 +35,6 @@ function mcpPlace(uri: string): { workspace: string; cwd: string } | null {
   const root = findRunsRoot(dir) ?? dir;
   return { workspace: root, cwd: root };
 }
-
-/**
- * How open documents are created and changed. A change whose version is not newer than the
- * document's (a late or repeated `didChange`) is ignored: applying it would put old text over new
- * and publish diagnostics of the past after those of the present.
- */
-export const VERSIONED_DOCUMENTS = {
-  create: TextDocument.create,
-  update(doc: TextDocument, changes: TextDocumentContentChangeEvent[], version: number): TextDocument {
-    if (version <= doc.version) return doc;
-    return TextDocument.update(doc, changes, version);
-  },
-};
 
 export class AnalysisCache {
   /** `kept`: whether the analysis kept its per-step results (see `prime`); `options`: what it was made with. */

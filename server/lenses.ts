@@ -1,6 +1,7 @@
 // Code lenses (run, debug, graph; run from a step), inlay hints (implied dependencies) and
 // semantic tokens (template names, step references, filters, AUTO tags).
-import { InlayHintKind, SemanticTokensBuilder, type CodeLens, type InlayHint, type SemanticTokensLegend } from 'vscode-languageserver';
+import { InlayHintKind, SemanticTokensBuilder, type CodeLens, type InlayHint } from 'vscode-languageserver';
+import { TOKEN_TYPES } from './capabilities';
 import type { Analysis } from '../engine/analyze/index';
 import { COMMANDS } from './protocol';
 import { lockedEntry, type AutoLock } from '../engine/auto/lockFile';
@@ -57,8 +58,6 @@ export function inlayHints(a: Analysis, startLine: number, endLine: number, lock
   return hints;
 }
 
-export const TOKEN_TYPES = ['variable', 'parameter', 'function', 'class', 'property', 'macro', 'keyword'] as const;
-export const TOKEN_LEGEND: SemanticTokensLegend = { tokenTypes: [...TOKEN_TYPES], tokenModifiers: [] };
 const T = (t: (typeof TOKEN_TYPES)[number]) => TOKEN_TYPES.indexOf(t);
 
 export function semanticTokens(a: Analysis) {

@@ -1,113 +1,36 @@
-// The language server: wires the connection to the feature modules. Each feature is a thin function
-// from the engine's analysis to LSP types; an exception in any of them is logged and answered with
-// an empty result, so no text can take the server down.
+// The language server: answers the client's `initialize` from this small first bundle
+// (dist/languageServer.js: the LSP library and the capabilities), then loads the features and the
+// engine's analysis (server/wireFeatures.ts, dist/serverFeatures.js) when the client says
+// `initialized`. The client is ready as soon as it has the answer, and the protocol has it send
+// nothing else before `initialized`, so no message reaches a handler that is not there yet. Each
+// feature is a thin function from the engine's analysis to LSP types; an exception in any of them is
+// logged and answered with an empty result, so no text can take the server down.
 import { setFlagsFromString } from 'node:v8';
-import { fileURLToPath } from 'node:url';
-import { idleCollector } from './idleMemory';
-import {
-  CodeActionKind,
-  createConnection,
-  ProposedFeatures,
-  TextDocuments,
-  TextDocumentSyncKind,
-  type Connection,
-  type ServerCapabilities,
-} from 'vscode-languageserver/node';
-import { readAutoLock } from '../engine/auto/lockFile';
-import { registerCodeActions } from './codeActions';
-import { registerCompletion } from './completion';
-import { DiagnosticsPublisher, DIAGNOSTICS_DEBOUNCE_MS } from './diagnosticsPublisher';
-import { AnalysisCache, VERSIONED_DOCUMENTS } from './documents';
-import { safely, type ServerFeatures } from './features';
-import { registerFormatting } from './formatting';
-import { registerGraphRequest } from './graphRequest';
-import { registerHover } from './hover';
-import { registerLenses, TOKEN_LEGEND } from './lenses';
-import { registerNavigation } from './navigation';
-import { registerOutline } from './outline';
-import { WORKSPACE_TRUSTED_NOTIFICATION } from './protocol';
-import { EvalCache, isEvalDocument, registerEvalChecks } from './evalDocuments';
+import { createConnection, ProposedFeatures, TextDocuments, type Connection } from 'vscode-languageserver/node';
+import { CAPABILITIES, VERSIONED_DOCUMENTS } from './capabilities';
+import type { ClientState } from './wireFeatures';
 
-export { DIAGNOSTICS_DEBOUNCE_MS, PRIME_MS } from './diagnosticsPublisher';
-
-/** What the server offers, answered to the client's initialize. */
-const CAPABILITIES: ServerCapabilities = {
-  textDocumentSync: TextDocumentSyncKind.Incremental,
-  completionProvider: { triggerCharacters: ['.', '|', ' ', '{', '[', ':', '-', "'"], resolveProvider: false },
-  hoverProvider: true,
-  definitionProvider: true,
-  referencesProvider: true,
-  documentHighlightProvider: true,
-  renameProvider: { prepareProvider: true },
-  documentSymbolProvider: true,
-  foldingRangeProvider: true,
-  selectionRangeProvider: true,
-  codeLensProvider: { resolveProvider: false },
-  inlayHintProvider: true,
-  semanticTokensProvider: { legend: TOKEN_LEGEND, full: true },
-  codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.Refactor, CodeActionKind.RefactorMove], resolveProvider: true },
-  documentFormattingProvider: true,
-};
+/** The LSP library, for the features' bundle: it uses this copy, so that a ResponseError a feature
+ * throws is the one the connection knows (esbuild.mjs's `shellLibrary`). */
+export * as library from 'vscode-languageserver/node';
 
 export function startServer(connection: Connection): void {
   const documents = new TextDocuments(VERSIONED_DOCUMENTS);
-  // an MCP server's tools listed in the background: the document's diagnostics are published again
-  // (only when the client says the workspace is trusted: listing starts the servers' commands)
-  let trusted = false;
-  const cache = new AnalysisCache((uri) => publisher.schedule(uri, 0), () => trusted);
-  // eval files (`*.eval.yaml`) have their own analysis; pipeline-only features answer nothing for them
-  const evals = new EvalCache();
-
   // code lenses name commands the client implements; a client says which in its initializationOptions
-  let clientCommands = new Set<string>();
+  const client: ClientState = { commands: new Set(), trusted: false };
   connection.onInitialize((params) => {
     const opts = params.initializationOptions as { commands?: unknown; trusted?: unknown } | undefined;
-    clientCommands = new Set(Array.isArray(opts?.commands) ? opts!.commands.map(String) : []);
-    trusted = opts?.trusted === true;
+    client.commands = new Set(Array.isArray(opts?.commands) ? opts!.commands.map(String) : []);
+    client.trusted = opts?.trusted === true;
     // how long the process had run when it answered (Node's start and the server's load), for the
     // activation bench's account of where activation's time goes
     return { capabilities: CAPABILITIES, serverInfo: { name: 'orchestrator-language-server', version: '0.1.0' }, processUptimeMs: Math.round(process.uptime() * 1000) };
   });
-
-  const publisher = new DiagnosticsPublisher(connection, documents, cache, evals, idleCollector());
-  // trust granted later: MCP servers may be listed now, so every open document is checked again
-  connection.onNotification(WORKSPACE_TRUSTED_NOTIFICATION, () => {
-    trusted = true;
-    for (const d of documents.all()) {
-      cache.delete(d.uri);
-      publisher.schedule(d.uri, 0);
-    }
+  connection.onInitialized(() => {
+    // in the build, './wireFeatures' is the features' own bundle, required here the first time
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('./wireFeatures') as typeof import('./wireFeatures')).wireFeatures(connection, documents, client);
   });
-  documents.onDidOpen((e) => publisher.schedule(e.document.uri, 0));
-  documents.onDidChangeContent((e) => publisher.schedule(e.document.uri, DIAGNOSTICS_DEBOUNCE_MS));
-  documents.onDidClose((e) => publisher.closed(e.document.uri));
-
-  // one handler for the files the client watches, told to every feature that cares
-  const watchers: ((uris: string[]) => void)[] = [];
-  connection.onDidChangeWatchedFiles((p) => {
-    const uris = p.changes.map((c) => c.uri);
-    for (const w of watchers) w(uris);
-  });
-
-  const features: ServerFeatures = {
-    connection,
-    onWatchedFiles: (fn) => void watchers.push(fn),
-    withDoc: (uri, name, fallback, fn) => {
-      const doc = documents.get(uri);
-      if (!doc || isEvalDocument(doc)) return fallback;
-      return safely(connection, name, fallback, () => fn(cache.get(doc), doc));
-    },
-    withEval: (uri, name, fallback, fn) => {
-      const doc = documents.get(uri);
-      if (!doc || !isEvalDocument(doc)) return undefined;
-      return safely(connection, name, fallback, () => fn(evals.get(doc), doc));
-    },
-    lockOf: (uri) => (uri.startsWith('file:') ? readAutoLock(fileURLToPath(uri)) : null),
-    clientCommands: () => clientCommands,
-  };
-  for (const register of [registerCompletion, registerHover, registerNavigation, registerOutline, registerLenses, registerCodeActions, registerFormatting, registerGraphRequest]) register(features);
-  registerEvalChecks(features.onWatchedFiles, documents, evals, publisher);
-
   documents.listen(connection);
   connection.listen();
 }

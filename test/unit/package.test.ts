@@ -92,9 +92,11 @@ describe('the .vsix (npm run package)', function () {
       'dist/extension.js',
       // the engine, which the extension loads on first use (esbuild.mjs)
       'dist/engine.js',
-      // the language server: its entry, which turns on the compile cache, and the server itself
+      // the language server: its entry, which turns on the compile cache, the server that answers
+      // initialize, and its features, loaded after that answer
       'dist/server.js',
       'dist/languageServer.js',
+      'dist/serverFeatures.js',
       'dist/webview.js',
       'dist/webview.css',
       // the eval panel's script and stylesheet (client/evalPanel.ts)
