@@ -11,6 +11,8 @@ export interface ActivationTiming {
   clientReadyMs: number | null;
   /** When activate() had done its synchronous work (the client starting meanwhile). */
   syncDoneMs: number | null;
+  /** When the extension forked the server's process (the first time this activation). */
+  serverForkedMs: number | null;
   /** How long the server process had run when it answered `initialize` (Node's start, the server's load). */
   serverUptimeMs: number | null;
   /** This extension's files the host has loaded, relative to the extension's folder (`dist/extension.js`, ...). */
@@ -26,6 +28,7 @@ export class ActivationClock {
   private clientReadyMs: number | null = null;
   private syncDoneMs: number | null = null;
   private serverUptimeMs: number | null = null;
+  private serverForkedMs: number | null = null;
 
   constructor(private readonly extensionPath: string) {}
 
@@ -33,6 +36,10 @@ export class ActivationClock {
     this.clientReadyMs ??= performance.now();
     const uptime = (initializeResult as { processUptimeMs?: unknown } | undefined)?.processUptimeMs;
     if (typeof uptime === 'number') this.serverUptimeMs = uptime;
+  }
+
+  serverForked(): void {
+    this.serverForkedMs ??= performance.now();
   }
 
   syncDone(): void {
@@ -58,6 +65,6 @@ export class ActivationClock {
       .map((f) => path.relative(this.extensionPath, f).split(path.sep).join('/'))
       .sort();
     const { rss, heapUsed, external } = process.memoryUsage();
-    return { activateStartMs: this.activateStartMs, clientReadyMs: this.clientReadyMs, syncDoneMs: this.syncDoneMs, serverUptimeMs: this.serverUptimeMs, loadedFiles, engineLoaded: loadedFiles.includes('dist/engine.js'), memory: { rss, heapUsed, external } };
+    return { activateStartMs: this.activateStartMs, clientReadyMs: this.clientReadyMs, syncDoneMs: this.syncDoneMs, serverForkedMs: this.serverForkedMs, serverUptimeMs: this.serverUptimeMs, loadedFiles, engineLoaded: loadedFiles.includes('dist/engine.js'), memory: { rss, heapUsed, external } };
   }
 }

@@ -1,8 +1,9 @@
 // The language server, started over IPC, told which commands this extension implements (so its code
 // lenses name only commands that exist), and asked for a document's graph.
+import { fork, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { IPCMessageReader, IPCMessageWriter, LanguageClient, type LanguageClientOptions, type MessageTransports } from 'vscode-languageclient/node';
 import { type GraphDocument } from '../engine/api/index';
 import { GRAPH_REQUEST, WORKSPACE_TRUSTED_NOTIFICATION, type GraphParams, type GraphResult } from '../server/protocol';
 import { SERVER_ENV } from '../server/launch';
@@ -11,14 +12,39 @@ export const LANGUAGE_ID = 'orchestrator-pipeline';
 /** Eval files (`*.eval.yaml`): their own language, checked by the same server. */
 export const EVAL_LANGUAGE_ID = 'orchestrator-eval';
 
-export async function startLanguageClient(context: vscode.ExtensionContext, commands: string[]): Promise<LanguageClient> {
+/** The server's process of this activation (a new one after a crash), stopped with the extension. */
+let serverProcess: ChildProcess | undefined;
+
+/**
+ * Forks the server's process at once, as the client starts. The client's own launcher (a module in
+ * its ServerOptions) first checks the working folder with an asynchronous `lstat`, which put the
+ * fork behind activate()'s synchronous work and whatever else the host had queued: in code-server,
+ * the process started 40-70 ms after activate() began. Forked here, it starts while activate() is
+ * still registering commands, on the other core. The rest is what the client's launcher does: IPC,
+ * the host's process id (the server exits if the host dies), Node rather than Electron, the server's
+ * stderr and stdout to the output channel, and the inspector when the host is being debugged.
+ */
+function forkServer(module: string, env: NodeJS.ProcessEnv, output: () => vscode.OutputChannel, onFork: () => void): MessageTransports {
+  const debugging = process.execArgv.some((a) => /^--(inspect|debug)(-brk)?(=|$)/.test(a));
+  const cwd = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri.fsPath;
+  onFork();
+  const child = fork(module, ['--node-ipc', `--clientProcessId=${process.pid}`], {
+    env: { ...env, ELECTRON_RUN_AS_NODE: '1', ELECTRON_NO_ASAR: '1' },
+    execArgv: debugging ? ['--nolazy', '--inspect=6009'] : [],
+    cwd,
+    silent: true,
+  });
+  serverProcess = child;
+  // (the client is made by the time the process has anything to say)
+  for (const stream of [child.stderr, child.stdout]) stream?.on('data', (d: Buffer) => output().append(d.toString()));
+  return { reader: new IPCMessageReader(child), writer: new IPCMessageWriter(child) };
+}
+
+/** `onFork`: told each time the server's process is forked (the activation clock notes the first). */
+export async function startLanguageClient(context: vscode.ExtensionContext, commands: string[], onFork: () => void = () => {}): Promise<LanguageClient> {
   const module = context.asAbsolutePath('dist/server.js');
   // Node's compile cache for the server (server/entry.ts), in this extension's own storage
   const env = { ...process.env, ...SERVER_ENV, ORCHESTRATOR_COMPILE_CACHE: path.join(context.globalStorageUri.fsPath, 'compile-cache') };
-  const serverOptions: ServerOptions = {
-    run: { module, transport: TransportKind.ipc, options: { env } },
-    debug: { module, transport: TransportKind.ipc, options: { env, execArgv: ['--nolazy', '--inspect=6009'] } },
-  };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ language: LANGUAGE_ID }, { language: EVAL_LANGUAGE_ID }],
     // listing an MCP server's tools starts its command: only in a trusted workspace
@@ -27,10 +53,25 @@ export async function startLanguageClient(context: vscode.ExtensionContext, comm
     // and the pipelines and datasets eval files name: a change checks the open evals again
     synchronize: { fileEvents: [vscode.workspace.createFileSystemWatcher('**/*.auto.lock.json'), vscode.workspace.createFileSystemWatcher('**/*.{pipeline.yaml,pipeline.yml,jsonl,csv}')] },
   };
-  const client = new LanguageClient('orchestrator', 'Orchestrator Pipelines', serverOptions, clientOptions);
-  await client.start();
-  context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => void client.sendNotification(WORKSPACE_TRUSTED_NOTIFICATION)));
-  return client;
+  // forked before the client is made (which takes the host some 20 ms); the client takes this
+  // process when it starts, and forks a new one to restart a server that died
+  let client: LanguageClient | undefined;
+  const output = () => client!.outputChannel;
+  let first: MessageTransports | undefined = forkServer(module, env, output, onFork);
+  client = new LanguageClient('orchestrator', 'Orchestrator Pipelines', () => {
+    const transports = first ?? forkServer(module, env, output, onFork);
+    first = undefined;
+    return Promise.resolve(transports);
+  }, clientOptions);
+  const started = client;
+  await started.start();
+  context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => void started.sendNotification(WORKSPACE_TRUSTED_NOTIFICATION)));
+  return started;
+}
+
+/** Stops the server's process if the client's `exit` did not (the client stops only servers it forked itself). */
+export function killServerProcess(): void {
+  if (serverProcess && serverProcess.exitCode === null && serverProcess.signalCode === null) serverProcess.kill();
 }
 
 /** The graph of a document, or why there is none. */
