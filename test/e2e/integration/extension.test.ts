@@ -81,6 +81,9 @@ describe('the extension in a real workbench', () => {
     assert.deepEqual(timing.loadedFiles.filter((f) => f.startsWith('dist/')), ['dist/engine.js', 'dist/extension.js']);
     assert.equal(timing.engineLoaded, true);
     assert.ok(timing.clientReadyMs !== null && timing.clientReadyMs >= timing.activateStartMs, JSON.stringify(timing));
+    // the server's process was forked during activate()'s synchronous work, not after it (as the
+    // language client's own launcher would, behind an asynchronous check of the working folder)
+    assert.ok(timing.serverForkedMs !== null && timing.syncDoneMs !== null && timing.activateStartMs <= timing.serverForkedMs && timing.serverForkedMs <= timing.syncDoneMs, JSON.stringify(timing));
   });
 
   it('a pipeline that does not compile is refused with its first error, and nothing runs', async () => {
