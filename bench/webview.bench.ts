@@ -70,34 +70,46 @@ async function paint(page: Page, n: number, timeoutMs: number): Promise<number |
   );
 }
 
-/** Drags the graph's background with the mouse (2,400 px across and back, in 240 moves) while the
- * page records the time between animation frames. */
-async function pan(page: Page): Promise<{ longest: number; p95: number; frames: number; drawn: number }> {
+/** Starts recording, in the page, the time between animation frames. */
+async function recordFrames(page: Page): Promise<void> {
   await page.evaluate(() => {
-    const w = window as unknown as { __deltas: number[]; __panning: boolean };
+    const w = window as unknown as { __deltas: number[]; __recording: boolean };
     w.__deltas = [];
-    w.__panning = true;
+    w.__recording = true;
     let last = performance.now();
     const tick = () => {
       const now = performance.now();
       w.__deltas.push(now - last);
       last = now;
-      if (w.__panning) requestAnimationFrame(tick);
+      if (w.__recording) requestAnimationFrame(tick);
     };
     requestAnimationFrame(tick);
   });
+}
+
+/** Stops the recording: the longest time between frames, the 95th percentile, the median and the
+ * number of frames (the first two left out: they wait for the recording to start). */
+async function framesRecorded(page: Page): Promise<{ longest: number; p95: number; median: number; frames: number }> {
+  return page.evaluate(() => {
+    const w = window as unknown as { __deltas: number[]; __recording: boolean };
+    w.__recording = false;
+    const d = w.__deltas.slice(2).sort((a, b) => a - b);
+    return { longest: d[d.length - 1], p95: d[Math.floor(d.length * 0.95)], median: d[Math.floor(d.length / 2)], frames: d.length };
+  });
+}
+
+/** Drags the graph's background with the mouse (2,400 px across and back, in 240 moves) while the
+ * page records the time between animation frames. */
+async function pan(page: Page): Promise<{ longest: number; p95: number; median: number; frames: number; drawn: number }> {
+  await recordFrames(page);
   const y = VIEWPORT.height / 2;
   await page.mouse.move(1300, y);
   await page.mouse.down();
   for (let i = 1; i <= 120; i++) await page.mouse.move(1300 - i * 10, y - (i % 20));
   for (let i = 1; i <= 120; i++) await page.mouse.move(100 + i * 10, y - (i % 20));
   await page.mouse.up();
-  return page.evaluate(() => {
-    const w = window as unknown as { __deltas: number[]; __panning: boolean };
-    w.__panning = false;
-    const d = w.__deltas.slice(2).sort((a, b) => a - b);
-    return { longest: d[d.length - 1], p95: d[Math.floor(d.length * 0.95)], frames: d.length, drawn: document.querySelectorAll('.node').length };
-  });
+  const frames = await framesRecorded(page);
+  return { ...frames, drawn: await page.evaluate(() => document.querySelectorAll('.node').length) };
 }
 
 /**
@@ -110,19 +122,7 @@ async function pan(page: Page): Promise<{ longest: number; p95: number; frames: 
  * 33 ms, and this machine's software compositor misses slots with a page that only moves a square.
  */
 async function panFrameCost(page: Page): Promise<{ longest: number; p95: number; median: number; frames: number }> {
-  await page.evaluate(() => {
-    const w = window as unknown as { __deltas: number[]; __panning: boolean };
-    w.__deltas = [];
-    w.__panning = true;
-    let last = performance.now();
-    const tick = () => {
-      const now = performance.now();
-      w.__deltas.push(now - last);
-      last = now;
-      if (w.__panning) requestAnimationFrame(tick);
-    };
-    requestAnimationFrame(tick);
-  });
+  await recordFrames(page);
   const cdp = await page.context().newCDPSession(page);
   const y = VIEWPORT.height / 2;
   const mouse = (type: 'mouseMoved' | 'mousePressed' | 'mouseReleased', x: number, yy: number) =>
@@ -138,12 +138,7 @@ async function panFrameCost(page: Page): Promise<{ longest: number; p95: number;
   await Promise.all(sent);
   await mouse('mouseReleased', 100 + 240 * 5, y);
   await cdp.detach();
-  return page.evaluate(() => {
-    const w = window as unknown as { __deltas: number[]; __panning: boolean };
-    w.__panning = false;
-    const d = w.__deltas.slice(2).sort((a, b) => a - b);
-    return { longest: d[d.length - 1], p95: d[Math.floor(d.length * 0.95)], median: d[Math.floor(d.length / 2)], frames: d.length };
-  });
+  return framesRecorded(page);
 }
 
 /** 100 status events a second for a few seconds (steps started and ended in the document's order):
