@@ -16,11 +16,12 @@ export const EVAL_LANGUAGE_ID = 'orchestrator-eval';
 let serverProcess: ChildProcess | undefined;
 
 /**
- * Forks the server's process at once, as the client starts. The client's own launcher (a module in
- * its ServerOptions) first checks the working folder with an asynchronous `lstat`, which put the
- * fork behind activate()'s synchronous work and whatever else the host had queued: in code-server,
- * the process started 40-70 ms after activate() began. Forked here, it starts while activate() is
- * still registering commands, on the other core. The rest is what the client's launcher does: IPC,
+ * Forks the server's process at once, first thing in activate(). The client's own launcher (a
+ * module in its ServerOptions) first checks the working folder with an asynchronous `lstat`, which
+ * put the fork behind activate()'s synchronous work and whatever else the host had queued: in
+ * code-server, 20-40 ms after activate() began; forked here, 2-6 ms. The process then boots on the
+ * other core while activate() makes the client and registers commands. The rest is what the
+ * client's launcher does: IPC,
  * the host's process id (the server exits if the host dies), Node rather than Electron, the server's
  * stderr and stdout to the output channel, and the inspector when the host is being debugged.
  */
