@@ -45,6 +45,8 @@ interface Sample {
   forkMs: number | null;
   /** How long the server process had run when it answered initialize. */
   serverMs: number | null;
+  /** activate() to the first diagnostics the client was handed (null: none came, the floor's server). */
+  diagMs: number | null;
   activatedMs: number;
   loadedBytes: number;
   loadedFiles: string[];
@@ -118,7 +120,7 @@ async function measure(extensionPath: string, probe: string, browser: Awaited<Re
     if (t.clientReadyMs === null) throw new Error('activate() resolved before the language client was ready');
     const loadedBytes = t.loadedFiles.reduce((n, f) => n + fs.statSync(path.join(extensionPath, f)).size, 0);
     if (holdMs) await new Promise((r) => setTimeout(r, holdMs));
-    return { clientMs: t.clientReadyMs - t.activateStartMs, syncMs: (t.syncDoneMs ?? t.activateStartMs) - t.activateStartMs, forkMs: t.serverForkedMs === null || t.serverForkedMs === undefined ? null : t.serverForkedMs - t.activateStartMs, serverMs: t.serverUptimeMs, activatedMs: p.activatedMs, loadedBytes, loadedFiles: t.loadedFiles, engineLoaded: t.engineLoaded, rss: t.memory.rss, heapUsed: t.memory.heapUsed };
+    return { clientMs: t.clientReadyMs - t.activateStartMs, syncMs: (t.syncDoneMs ?? t.activateStartMs) - t.activateStartMs, forkMs: t.serverForkedMs === null || t.serverForkedMs === undefined ? null : t.serverForkedMs - t.activateStartMs, serverMs: t.serverUptimeMs, diagMs: t.firstDiagnosticsMs === null || t.firstDiagnosticsMs === undefined ? null : t.firstDiagnosticsMs - t.activateStartMs, activatedMs: p.activatedMs, loadedBytes, loadedFiles: t.loadedFiles, engineLoaded: t.engineLoaded, rss: t.memory.rss, heapUsed: t.memory.heapUsed };
   } finally {
     await page.close().catch(() => undefined);
     wb.stop();
@@ -178,6 +180,7 @@ async function main(): Promise<void> {
     med(xs, (s) => s.syncMs).toFixed(0),
     xs.every((s) => s.forkMs !== null) ? med(xs, (s) => s.forkMs!).toFixed(0) : '?',
     xs.every((s) => s.serverMs !== null) ? med(xs, (s) => s.serverMs!).toFixed(0) : '?',
+    xs.every((s) => s.diagMs !== null) ? med(xs, (s) => s.diagMs!).toFixed(0) : '-',
     med(xs, (s) => s.activatedMs).toFixed(0),
     (med(xs, (s) => s.loadedBytes) / MB).toFixed(2),
     xs.some((s) => s.engineLoaded) ? 'yes' : 'no',
@@ -186,7 +189,7 @@ async function main(): Promise<void> {
   ];
   console.log(`activation on opening a pipeline in code-server, median of ${RUNS} fresh workbench(es) each (load: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')})`);
   table(
-    ['extension', 'activate() to client ready ms', 'of it activate() itself ms', 'server forked at ms', 'server process at initialize ms', 'load + activate ms', 'files loaded MiB', 'engine loaded', 'host RSS MiB', 'host heap MiB'],
+    ['extension', 'activate() to client ready ms', 'of it activate() itself ms', 'server forked at ms', 'server process at initialize ms', 'activate() to first diagnostics ms', 'load + activate ms', 'files loaded MiB', 'engine loaded', 'host RSS MiB', 'host heap MiB'],
     [row('ours', ours), row('ours, first activation of the user', oursFirst), row('before (one unminified bundle)', theirs), row('floor: a server that only answers initialize', floor)],
   );
   console.log(`files the host loaded at activation: ours ${ours[0].loadedFiles.join(', ')}; before ${theirs[0].loadedFiles.join(', ')}`);

@@ -15,6 +15,9 @@ export interface ActivationTiming {
   serverForkedMs: number | null;
   /** How long the server process had run when it answered `initialize` (Node's start, the server's load). */
   serverUptimeMs: number | null;
+  /** When the client was first handed diagnostics by the server (the opened document checked, what a
+   * user sees first); null until then. */
+  firstDiagnosticsMs: number | null;
   /** This extension's files the host has loaded, relative to the extension's folder (`dist/extension.js`, ...). */
   loadedFiles: string[];
   /** dist/engine.js is loaded. */
@@ -29,6 +32,7 @@ export class ActivationClock {
   private syncDoneMs: number | null = null;
   private serverUptimeMs: number | null = null;
   private serverForkedMs: number | null = null;
+  private firstDiagnosticsMs: number | null = null;
 
   constructor(private readonly extensionPath: string) {}
 
@@ -40,6 +44,10 @@ export class ActivationClock {
 
   serverForked(): void {
     this.serverForkedMs ??= performance.now();
+  }
+
+  diagnosticsPublished(): void {
+    this.firstDiagnosticsMs ??= performance.now();
   }
 
   syncDone(): void {
@@ -65,6 +73,6 @@ export class ActivationClock {
       .map((f) => path.relative(this.extensionPath, f).split(path.sep).join('/'))
       .sort();
     const { rss, heapUsed, external } = process.memoryUsage();
-    return { activateStartMs: this.activateStartMs, clientReadyMs: this.clientReadyMs, syncDoneMs: this.syncDoneMs, serverForkedMs: this.serverForkedMs, serverUptimeMs: this.serverUptimeMs, loadedFiles, engineLoaded: loadedFiles.includes('dist/engine.js'), memory: { rss, heapUsed, external } };
+    return { activateStartMs: this.activateStartMs, clientReadyMs: this.clientReadyMs, syncDoneMs: this.syncDoneMs, serverForkedMs: this.serverForkedMs, serverUptimeMs: this.serverUptimeMs, firstDiagnosticsMs: this.firstDiagnosticsMs, loadedFiles, engineLoaded: loadedFiles.includes('dist/engine.js'), memory: { rss, heapUsed, external } };
   }
 }

@@ -25,7 +25,7 @@ let client: LanguageClient | undefined;
 export async function activate(context: vscode.ExtensionContext): Promise<OrchestratorApi> {
   const clock = new ActivationClock(context.extensionPath);
   // first: the server's process boots on the other core while the rest of activate() runs
-  const clientReady = startLanguageClient(context, [...LENS_COMMANDS, ...EVAL_LENS_COMMANDS], () => clock.serverForked()).then((c) => {
+  const clientReady = startLanguageClient(context, [...LENS_COMMANDS, ...EVAL_LENS_COMMANDS], clock).then((c) => {
     clock.clientReady(c.initializeResult);
     return (client = c);
   });

@@ -41,8 +41,15 @@ function forkServer(module: string, env: NodeJS.ProcessEnv, output: () => vscode
   return { reader: new IPCMessageReader(child), writer: new IPCMessageWriter(child) };
 }
 
-/** `onFork`: told each time the server's process is forked (the activation clock notes the first). */
-export async function startLanguageClient(context: vscode.ExtensionContext, commands: string[], onFork: () => void = () => {}): Promise<LanguageClient> {
+/** What the activation clock notes: each fork of the server's process, each batch of diagnostics
+ * the server publishes (it keeps the first of each). */
+export interface ServerWatch {
+  serverForked(): void;
+  diagnosticsPublished(): void;
+}
+
+export async function startLanguageClient(context: vscode.ExtensionContext, commands: string[], watch: ServerWatch): Promise<LanguageClient> {
+  const onFork = () => watch.serverForked();
   const module = context.asAbsolutePath('dist/server.js');
   // Node's compile cache for the server (server/entry.ts), in this extension's own storage
   const env = { ...process.env, ...SERVER_ENV, ORCHESTRATOR_COMPILE_CACHE: path.join(context.globalStorageUri.fsPath, 'compile-cache') };
@@ -53,6 +60,12 @@ export async function startLanguageClient(context: vscode.ExtensionContext, comm
     // lock files the server reads for AUTO answers: a change refreshes inlay hints and lenses
     // and the pipelines and datasets eval files name: a change checks the open evals again
     synchronize: { fileEvents: [vscode.workspace.createFileSystemWatcher('**/*.auto.lock.json'), vscode.workspace.createFileSystemWatcher('**/*.{pipeline.yaml,pipeline.yml,jsonl,csv}')] },
+    middleware: {
+      handleDiagnostics: (uri, diagnostics, next) => {
+        watch.diagnosticsPublished();
+        next(uri, diagnostics);
+      },
+    },
   };
   // forked before the client is made (which takes the host some 20 ms); the client takes this
   // process when it starts, and forks a new one to restart a server that died

@@ -84,6 +84,8 @@ describe('the extension in a real workbench', () => {
     // the server's process was forked during activate()'s synchronous work, not after it (as the
     // language client's own launcher would, behind an asynchronous check of the working folder)
     assert.ok(timing.serverForkedMs !== null && timing.syncDoneMs !== null && timing.activateStartMs <= timing.serverForkedMs && timing.serverForkedMs <= timing.syncDoneMs, JSON.stringify(timing));
+    // the opened pipelines were checked: the first diagnostics came once the client was ready
+    assert.ok(timing.firstDiagnosticsMs !== null && timing.firstDiagnosticsMs >= timing.clientReadyMs, JSON.stringify(timing));
   });
 
   it('a pipeline that does not compile is refused with its first error, and nothing runs', async () => {
