@@ -183,6 +183,33 @@ describe('the .vsix (npm run package)', function () {
     }
   });
 
+  it("the language server's first bundle is small and loads no feature; the features' bundle carries no second copy of the LSP library", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-vsix-server-'));
+    try {
+      for (const f of ['dist/languageServer.js', 'dist/serverFeatures.js']) {
+        fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+        fs.writeFileSync(path.join(dir, f), entries.get(`extension/${f}`)!);
+      }
+      const first = path.join(dir, 'dist', 'languageServer.js');
+      const features = path.join(dir, 'dist', 'serverFeatures.js');
+      // what answers initialize: the library and the capabilities (a feature imported into
+      // server/server.ts would bring the engine's analysis back into it)
+      assert.ok(fs.statSync(first).size <= 400 * 1024, `dist/languageServer.js is ${fs.statSync(first).size} bytes`);
+      const loaded = require(first) as { serveProcess?: unknown; library?: { createConnection?: unknown } };
+      assert.equal(typeof loaded.serveProcess, 'function');
+      assert.equal(typeof loaded.library?.createConnection, 'function');
+      assert.equal(require.cache[features], undefined, 'loading dist/languageServer.js loaded dist/serverFeatures.js');
+      // the JSON-RPC layer's cancel method is in the library's code only: the features' bundle reads
+      // the library from the first bundle (esbuild.mjs, shellLibrary)
+      assert.ok(fs.readFileSync(first, 'utf8').includes('$/cancelRequest'));
+      assert.ok(!fs.readFileSync(features, 'utf8').includes('$/cancelRequest'), 'dist/serverFeatures.js bundles its own LSP library');
+      const wired = require(features) as { wireFeatures?: unknown };
+      assert.equal(typeof wired.wireFeatures, 'function');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('the walkthrough has its five steps, each with media and a completion event', () => {
     const steps = manifest.contributes.walkthroughs[0].steps;
     assert.deepEqual(
