@@ -97,6 +97,9 @@ async function floorExtension(tmp: string): Promise<string> {
   return dir;
 }
 
+/** A moment of the extension's clock as ms after activate() began; null when it has not come. */
+const sinceActivate = (t: ActivationTiming, at: number | null): number | null => (at === null ? null : at - t.activateStartMs);
+
 async function measure(extensionPath: string, probe: string, browser: Awaited<ReturnType<typeof launchBrowser>>['browser'], userDataDir?: string, holdMs = 0): Promise<Sample> {
   const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-bench-act-ws-'));
   fs.copyFileSync(path.join(ROOT, 'examples', 'hello.pipeline.yaml'), path.join(workspace, 'hello.pipeline.yaml'));
@@ -120,7 +123,7 @@ async function measure(extensionPath: string, probe: string, browser: Awaited<Re
     if (t.clientReadyMs === null) throw new Error('activate() resolved before the language client was ready');
     const loadedBytes = t.loadedFiles.reduce((n, f) => n + fs.statSync(path.join(extensionPath, f)).size, 0);
     if (holdMs) await new Promise((r) => setTimeout(r, holdMs));
-    return { clientMs: t.clientReadyMs - t.activateStartMs, syncMs: (t.syncDoneMs ?? t.activateStartMs) - t.activateStartMs, forkMs: t.serverForkedMs === null || t.serverForkedMs === undefined ? null : t.serverForkedMs - t.activateStartMs, serverMs: t.serverUptimeMs, diagMs: t.firstDiagnosticsMs === null || t.firstDiagnosticsMs === undefined ? null : t.firstDiagnosticsMs - t.activateStartMs, activatedMs: p.activatedMs, loadedBytes, loadedFiles: t.loadedFiles, engineLoaded: t.engineLoaded, rss: t.memory.rss, heapUsed: t.memory.heapUsed };
+    return { clientMs: t.clientReadyMs - t.activateStartMs, syncMs: (t.syncDoneMs ?? t.activateStartMs) - t.activateStartMs, forkMs: sinceActivate(t, t.serverForkedMs), serverMs: t.serverUptimeMs, diagMs: sinceActivate(t, t.firstDiagnosticsMs), activatedMs: p.activatedMs, loadedBytes, loadedFiles: t.loadedFiles, engineLoaded: t.engineLoaded, rss: t.memory.rss, heapUsed: t.memory.heapUsed };
   } finally {
     await page.close().catch(() => undefined);
     wb.stop();

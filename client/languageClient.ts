@@ -21,14 +21,14 @@ let serverProcess: ChildProcess | undefined;
  * put the fork behind activate()'s synchronous work and whatever else the host had queued: in
  * code-server, 20-40 ms after activate() began; forked here, 2-6 ms. The process then boots on the
  * other core while activate() makes the client and registers commands. The rest is what the
- * client's launcher does: IPC,
- * the host's process id (the server exits if the host dies), Node rather than Electron, the server's
- * stderr and stdout to the output channel, and the inspector when the host is being debugged.
+ * client's launcher does: IPC, the host's process id (the server exits if the host dies), Node
+ * rather than Electron, the server's stderr and stdout to the output channel, and the inspector when
+ * the host is being debugged.
  */
-function forkServer(module: string, env: NodeJS.ProcessEnv, output: () => vscode.OutputChannel, onFork: () => void): MessageTransports {
+function forkServer(module: string, env: NodeJS.ProcessEnv, output: () => vscode.OutputChannel, watch: ServerWatch): MessageTransports {
   const debugging = process.execArgv.some((a) => /^--(inspect|debug)(-brk)?(=|$)/.test(a));
   const cwd = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri.fsPath;
-  onFork();
+  watch.serverForked();
   const child = fork(module, ['--node-ipc', `--clientProcessId=${process.pid}`], {
     env: { ...env, ELECTRON_RUN_AS_NODE: '1', ELECTRON_NO_ASAR: '1' },
     execArgv: debugging ? ['--nolazy', '--inspect=6009'] : [],
@@ -36,7 +36,6 @@ function forkServer(module: string, env: NodeJS.ProcessEnv, output: () => vscode
     silent: true,
   });
   serverProcess = child;
-  // (the client is made by the time the process has anything to say)
   for (const stream of [child.stderr, child.stdout]) stream?.on('data', (d: Buffer) => output().append(d.toString()));
   return { reader: new IPCMessageReader(child), writer: new IPCMessageWriter(child) };
 }
@@ -49,7 +48,6 @@ export interface ServerWatch {
 }
 
 export async function startLanguageClient(context: vscode.ExtensionContext, commands: string[], watch: ServerWatch): Promise<LanguageClient> {
-  const onFork = () => watch.serverForked();
   const module = context.asAbsolutePath('dist/server.js');
   // Node's compile cache for the server (server/entry.ts), in this extension's own storage
   const env = { ...process.env, ...SERVER_ENV, ORCHESTRATOR_COMPILE_CACHE: path.join(context.globalStorageUri.fsPath, 'compile-cache') };
@@ -68,19 +66,18 @@ export async function startLanguageClient(context: vscode.ExtensionContext, comm
     },
   };
   // forked before the client is made (which takes the host some 20 ms); the client takes this
-  // process when it starts, and forks a new one to restart a server that died
-  let client: LanguageClient | undefined;
-  const output = () => client!.outputChannel;
-  let first: MessageTransports | undefined = forkServer(module, env, output, onFork);
-  client = new LanguageClient('orchestrator', 'Orchestrator Pipelines', () => {
-    const transports = first ?? forkServer(module, env, output, onFork);
+  // process when it starts, and forks a new one to restart a server that died (the client is made by
+  // the time the process has anything to say on its output)
+  const forkOne = (): MessageTransports => forkServer(module, env, () => client.outputChannel, watch);
+  let first: MessageTransports | undefined = forkOne();
+  const client: LanguageClient = new LanguageClient('orchestrator', 'Orchestrator Pipelines', () => {
+    const transports = first ?? forkOne();
     first = undefined;
     return Promise.resolve(transports);
   }, clientOptions);
-  const started = client;
-  await started.start();
-  context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => void started.sendNotification(WORKSPACE_TRUSTED_NOTIFICATION)));
-  return started;
+  await client.start();
+  context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => void client.sendNotification(WORKSPACE_TRUSTED_NOTIFICATION)));
+  return client;
 }
 
 /** Stops the server's process if the client's `exit` did not (the client stops only servers it forked itself). */
