@@ -26,9 +26,12 @@ export async function quickOpen(page: Page, file: string): Promise<void> {
   await page.locator('.tab.active', { hasText: file, hasNotText: 'Pipeline:' }).first().waitFor({ state: 'visible' });
 }
 
-/** Moves the cursor of the editor in front with Go to Line (`:LINE` or `:LINE:COLUMN`). */
+/** Moves the cursor of the editor in front with Go to Line (`:LINE` or `:LINE:COLUMN`). The editor
+ * in front is the active group's: with two groups open (a pipeline beside another), the first editor
+ * on the page may be the other group's, and clicking it would send Go to Line, and a breakpoint
+ * after it, to the wrong file. */
 export async function goToLine(page: Page, where: string): Promise<void> {
-  await page.locator('.monaco-editor .view-lines').first().click();
+  await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
   await page.keyboard.press('Control+G');
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible' });
