@@ -4,6 +4,7 @@ import { ONE_ACTION_LOOP } from './contextlabCompat';
 import type { ConnectionDecl, FailurePolicy, LoopSpec, McpServerDecl, ParameterDecl, ParamType, Pipeline, RetryPolicy, Step, ValuePath, VarDecl } from '../spec/types';
 import type { FindingSink } from './findingSink';
 import { NONE } from '../util/none';
+import { AGENT_ACTION, agentDeclOf, namedAgents } from './agentDecl';
 
 type Obj = Record<string, unknown>;
 
@@ -165,6 +166,7 @@ export function normalizeSteps(list: unknown, path: ValuePath, sink: FindingSink
       outputSchema: isObj(raw.output_schema) ? raw.output_schema : null,
       raw,
     });
+    if (raw.action === AGENT_ACTION && raw.tool === undefined) out[out.length - 1].agent = agentDeclOf(raw, p);
   });
   return out;
 }
@@ -244,6 +246,7 @@ export function normalizePipeline(value: unknown, sink: FindingSink | null): Pip
       maxParallel: num(context.max_parallel),
       checkpoint: context.checkpoint !== false,
     },
+    ...(isObj(value.agents) ? { agents: namedAgents(value.agents) } : {}),
     steps: normalizeSteps(value.steps, ['steps'], sink),
   };
 }

@@ -47,19 +47,37 @@ export function usesMcpServers(pipeline: Pipeline): boolean {
       }
     };
     visit(pipeline.steps);
-    uses = server || mcpStepsOf(pipeline).length > 0 || Object.keys(pipeline.mcpServers ?? {}).length > 0;
+    uses = server || mcpStepsOf(pipeline).length > 0 || Object.keys(pipeline.mcpServers ?? {}).length > 0 || agentServers(pipeline).length > 0;
     usesServersCache.set(pipeline, uses);
   }
   return uses;
 }
 
-/** The servers the steps of a pipeline call, in order of first use. */
+/** The servers the agents of a pipeline may call (`mcp:SERVER` and `mcp:SERVER.TOOL` in their allow-lists), in order of first mention. */
+export function agentServers(pipeline: Pipeline): string[] {
+  const names: string[] = [];
+  const add = (entries: { ref: { kind: string; server?: string } }[] | undefined) => {
+    for (const e of entries ?? []) if (e.ref.kind === 'mcp' && e.ref.server && !names.includes(e.ref.server)) names.push(e.ref.server);
+  };
+  const visit = (list: Step[]) => {
+    for (const s of list) {
+      add(s.agent?.tools);
+      if (s.body) visit(s.body);
+    }
+  };
+  visit(pipeline.steps);
+  for (const a of Object.values(pipeline.agents ?? {})) add(a.tools);
+  return names;
+}
+
+/** The servers the steps (and agents) of a pipeline call, in order of first use. */
 export function usedServers(pipeline: Pipeline): string[] {
   const names: string[] = [];
   for (const s of mcpSteps(pipeline.steps)) {
     const p = parseMcpTool(s.tool)!;
     if (p.server && !names.includes(p.server)) names.push(p.server);
   }
+  for (const n of agentServers(pipeline)) if (!names.includes(n)) names.push(n);
   return names;
 }
 

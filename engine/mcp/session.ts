@@ -3,8 +3,8 @@
 import type { McpServerDecl, Pipeline } from '../spec/types';
 import { abortError, ToolError, untilAborted, type ToolDefinition, type ToolOutcome } from '../toolkit/runtime';
 import { unlistedToolSpec } from './catalog';
-import { connectServer, type McpCallResult, type McpConnection } from './client';
-import { mcpStepsOf, parseMcpTool } from './config';
+import { connectServer, type McpCallResult, type McpConnection, type McpToolInfo } from './client';
+import { DEFAULT_START_TIMEOUT_S, mcpStepsOf, parseMcpTool } from './config';
 
 /** What an MCP tool step's result holds: `{content, text, structured}`. */
 export interface McpStepResult {
@@ -83,6 +83,17 @@ export class McpSession {
       this.conns.set(name, p);
     }
     return untilAborted(p, signal);
+  }
+
+  /** The tools a server lists, on the run's connection to it (an agent's `mcp:SERVER` allow-list entry); bounded by the server's start timeout. */
+  async listTools(server: string, signal: AbortSignal): Promise<McpToolInfo[]> {
+    const conn = await this.connection(server, signal);
+    try {
+      return await conn.listTools({ signal, timeoutMs: (this.servers[server]?.timeout ?? DEFAULT_START_TIMEOUT_S) * 1000 });
+    } catch (e) {
+      if (signal.aborted) throw abortError(signal);
+      throw new ToolError(`MCP server '${server}' did not list its tools: ${conn.redact((e as Error).message)}`, 'ConnectionError');
+    }
   }
 
   /** Calls a tool: its result, or `success: false` with its text when the tool reports an error. */

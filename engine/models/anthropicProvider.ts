@@ -1,13 +1,17 @@
 // Anthropic Messages through `@anthropic-ai/sdk`; a structured answer is a forced tool call whose
 // input schema is the requested schema. The SDK's own retries are off.
 import Anthropic from '@anthropic-ai/sdk';
-import { toProviderError, type ModelProvider, type ProviderAnswer, type ProviderCall, type StructuredAnswer } from './provider';
+import { toProviderError, type AssistantMessage, type ChatAnswer, type ChatCall, type ModelProvider, type ProviderAnswer, type ProviderCall, type StructuredAnswer, type WireToolCall } from './provider';
+import { wireCallOf } from './toolCalls';
 import { announcedLimits } from './rateHeaders';
 
 export interface AnthropicProviderOptions {
   apiKey: string;
   baseURL?: string;
 }
+
+/** The forced tool whose input is a structured answer (engine/agent/toolNames.ts never gives a tool this wire name). */
+const STRUCTURED_TOOL = 'answer';
 
 /** Anthropic requires max_tokens; this is the default when a step gives none. */
 export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;
@@ -29,11 +33,127 @@ function answered(stopReason: string | null | undefined, model: string | undefin
   return { ...(stopReason ? { finishReasons: [stopReason] } : {}), ...(model ? { responseModel: model } : {}) };
 }
 
+/** An answer's content blocks as parameters of the next request (what goes back unchanged). */
+function blockParams(content: Anthropic.ContentBlock[]): Anthropic.ContentBlockParam[] {
+  return content.map((b): Anthropic.ContentBlockParam => {
+    if (b.type === 'text') return { type: 'text', text: b.text };
+    if (b.type === 'tool_use') return { type: 'tool_use', id: b.id, name: b.name, input: b.input };
+    if (b.type === 'thinking') return { type: 'thinking', thinking: b.thinking, signature: b.signature };
+    if (b.type === 'redacted_thinking') return { type: 'redacted_thinking', data: b.data };
+    return b as unknown as Anthropic.ContentBlockParam;
+  });
+}
+
+/** The assistant's blocks: Anthropic's own when it gave them, else built from the text and calls. */
+function assistantBlocks(m: AssistantMessage): Anthropic.ContentBlockParam[] {
+  if (m.native?.provider === 'anthropic' && Array.isArray(m.native.content)) return m.native.content as Anthropic.ContentBlockParam[];
+  const blocks: Anthropic.ContentBlockParam[] = [];
+  if (m.text) blocks.push({ type: 'text', text: m.text });
+  for (const c of m.toolCalls) blocks.push({ type: 'tool_use', id: c.id, name: c.name, input: c.arguments ?? {} });
+  return blocks;
+}
+
+function chatMessages(call: ChatCall): Anthropic.MessageParam[] {
+  return call.messages.map((m): Anthropic.MessageParam => {
+    if (m.role === 'user') return { role: 'user', content: m.content };
+    if (m.role === 'assistant') return { role: 'assistant', content: assistantBlocks(m) };
+    // every result of a turn in one user message, as the Messages API requires
+    return { role: 'user', content: m.results.map((r) => ({ type: 'tool_result' as const, tool_use_id: r.id, content: r.content, ...(r.isError ? { is_error: true } : {}) })) };
+  });
+}
+
+function chatBody(call: ChatCall): Anthropic.MessageCreateParamsNonStreaming {
+  const b: Anthropic.MessageCreateParamsNonStreaming = { model: call.model, max_tokens: call.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS, messages: chatMessages(call) };
+  if (call.system) b.system = call.system;
+  // the conversation's tool_use blocks need their tools declared, even when none may be called now
+  const declared = call.tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.parameters as Anthropic.Tool.InputSchema }));
+  if (call.schema) {
+    b.tools = [...declared, { name: STRUCTURED_TOOL, description: 'Give the answer in exactly this shape.', input_schema: call.schema as Anthropic.Tool.InputSchema }];
+    b.tool_choice = { type: 'tool', name: STRUCTURED_TOOL };
+  } else if (declared.length) {
+    b.tools = declared;
+    if (call.toolChoice === 'none') b.tool_choice = { type: 'none' };
+    else if (!call.parallelToolCalls) b.tool_choice = { type: 'auto', disable_parallel_tool_use: true };
+  }
+  return b;
+}
+
+/** What one answer's blocks say: its text, its calls (the forced `answer` tool of a structured answer is its data). */
+function fromBlocks(content: Anthropic.ContentBlock[], structured: boolean): Pick<ChatAnswer, 'text' | 'toolCalls' | 'message' | 'data'> {
+  const text = content.map((c) => (c.type === 'text' ? c.text : '')).join('');
+  if (structured) {
+    const use = content.find((c) => c.type === 'tool_use' && c.name === STRUCTURED_TOOL) ?? content.find((c) => c.type === 'tool_use');
+    const data = use && use.type === 'tool_use' ? use.input : null;
+    return { text: JSON.stringify(data), toolCalls: [], data, message: { role: 'assistant', text: JSON.stringify(data), toolCalls: [] } };
+  }
+  const toolCalls: WireToolCall[] = [];
+  for (const c of content) if (c.type === 'tool_use') toolCalls.push(wireCallOf(c.id, c.name, c.input, 'toolu_', toolCalls.length));
+  return { text, toolCalls, message: { role: 'assistant', text, toolCalls, native: { provider: 'anthropic', content: blockParams(content) } } };
+}
+
 export function anthropicProvider(o: AnthropicProviderOptions): ModelProvider {
   const client = new Anthropic({ apiKey: o.apiKey, baseURL: o.baseURL, maxRetries: 0, timeout: 24 * 3600_000 });
   const fail = (e: unknown, signal: AbortSignal) => toProviderError('anthropic', e, signal);
   return {
     name: 'anthropic',
+    async chat(call, onDelta): Promise<ChatAnswer> {
+      try {
+        if (!onDelta) {
+          const { data: r, response } = await client.messages.create(chatBody(call), { signal: call.signal }).withResponse();
+          return { ...fromBlocks(r.content, !!call.schema), tokensIn: r.usage.input_tokens, tokensOut: r.usage.output_tokens, limits: announcedLimits(response.headers), ...answered(r.stop_reason, r.model) };
+        }
+        const { data: s, response } = await client.messages.create({ ...chatBody(call), stream: true }, { signal: call.signal }).withResponse();
+        // the blocks as they are built: a tool_use block's input comes as pieces of JSON text
+        const blocks: Anthropic.ContentBlock[] = [];
+        const json = new Map<number, string>();
+        /** Inputs that were not JSON, by call id: the agent answers the model that they are not. */
+        const broken = new Map<string, string>();
+        let tokensIn = 0;
+        let tokensOut = 0;
+        let stopReason: string | null = null;
+        let model: string | undefined;
+        for await (const ev of s) {
+          if (ev.type === 'message_start') {
+            tokensIn = ev.message.usage.input_tokens;
+            tokensOut = ev.message.usage.output_tokens;
+            model = ev.message.model;
+          } else if (ev.type === 'content_block_start') {
+            blocks[ev.index] = { ...ev.content_block } as Anthropic.ContentBlock;
+            if (ev.content_block.type === 'tool_use') json.set(ev.index, '');
+          } else if (ev.type === 'content_block_delta') {
+            const b = blocks[ev.index] as unknown as Record<string, unknown> | undefined;
+            if (!b) continue;
+            const d = ev.delta;
+            if (d.type === 'text_delta') {
+              b.text = `${String(b.text ?? '')}${d.text}`;
+              if (!call.schema) onDelta(d.text);
+            } else if (d.type === 'input_json_delta') json.set(ev.index, (json.get(ev.index) ?? '') + d.partial_json);
+            else if (d.type === 'thinking_delta') b.thinking = `${String(b.thinking ?? '')}${d.thinking}`;
+            else if (d.type === 'signature_delta') b.signature = d.signature;
+          } else if (ev.type === 'content_block_stop') {
+            const piece = json.get(ev.index);
+            const b = blocks[ev.index];
+            if (piece !== undefined && b?.type === 'tool_use') {
+              try {
+                b.input = piece.trim() ? JSON.parse(piece) : {};
+              } catch {
+                b.input = {};
+                broken.set(b.id, piece);
+              }
+            }
+          } else if (ev.type === 'message_delta') {
+            tokensOut = ev.usage.output_tokens;
+            stopReason = ev.delta.stop_reason ?? stopReason;
+          }
+        }
+        const content = blocks.filter(Boolean);
+        const a = fromBlocks(content, !!call.schema);
+        if (broken.size) a.toolCalls = a.toolCalls.map((c) => (broken.has(c.id) ? { ...c, arguments: null, argumentsText: broken.get(c.id)!, argumentsError: 'the arguments are not valid JSON' } : c));
+        return { ...a, tokensIn, tokensOut, limits: announcedLimits(response.headers), ...answered(stopReason, model) };
+      } catch (e) {
+        throw fail(e, call.signal);
+      }
+    },
     async generate(call): Promise<ProviderAnswer> {
       try {
         const { data: r, response } = await client.messages.create(body(call), { signal: call.signal }).withResponse();

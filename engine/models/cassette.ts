@@ -7,9 +7,9 @@
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { ModelCallRecord, ModelRequest, ModelRunner } from './modelRunner';
-import type { ModelProvider, ProviderAnswer, ProviderCall, StructuredAnswer } from './provider';
+import type { ChatAnswer, ChatCall, ModelProvider, ProviderAnswer, ProviderCall, StructuredAnswer } from './provider';
 import { Redactor } from '../toolkit/redact';
-import { CassetteFileError, requestKey, storeOf, type CassetteAnswer, type CassetteRequest, type CassetteStore } from './cassetteFile';
+import { canonicalJson, CassetteFileError, requestKey, storeOf, type CassetteAnswer, type CassetteRequest, type CassetteStore } from './cassetteFile';
 import { missError } from './cassetteMiss';
 
 export { CassetteFileError, canonicalJson, requestKey, type CassetteAnswer, type CassetteLine, type CassetteRequest } from './cassetteFile';
@@ -23,6 +23,17 @@ export interface CassetteOptions {
   file: string;
   /** Step ids that call the real model during a replay while every other step answers from the cassette. */
   live?: string[];
+  /** A replay answers agents' tool calls from the cassette too (no tool runs); else they run for real. */
+  replayTools?: boolean;
+}
+
+/** What an agent's tool calls ask of the run's cassette (engine/agent): under --record each result is
+ * written; under --replay --replay-tools each is answered from it. */
+export interface ToolTape {
+  readonly mode: 'record' | 'replay' | 'live';
+  /** The recorded result of a call (the how-manieth call of the tool with these arguments in the step); a miss throws CassetteMissError. */
+  replayTool(stepId: string, tool: string, args: unknown, occurrence: number): { status: 'ok' | 'error'; result?: unknown; error?: string };
+  recordTool(stepId: string, tool: string, args: unknown, occurrence: number, outcome: { status: 'ok' | 'error'; result?: unknown; error?: string }): void;
 }
 
 /** `NAME.cassette.jsonl` beside the pipeline, NAME its file name without `.yaml` / `.yml`. */
@@ -34,13 +45,21 @@ function requestOf(provider: string, call: ProviderCall, schema: Record<string, 
   return { provider, model: call.model, kind: schema ? 'structured' : 'text', system: call.system, prompt: call.prompt, max_tokens: call.maxTokens, temperature: call.temperature, schema };
 }
 
+function chatRequestOf(provider: string, call: ChatCall): CassetteRequest {
+  return { provider, model: call.model, kind: 'chat', system: call.system, prompt: '', messages: call.messages, tools: call.tools, parallel_tool_calls: call.parallelToolCalls, ...(call.toolChoice === 'none' ? { tool_choice: 'none' as const } : {}), max_tokens: call.maxTokens, temperature: call.temperature, schema: call.schema };
+}
+
+function toolRequestOf(tool: string, args: unknown, occurrence: number): CassetteRequest {
+  return { provider: 'tool', model: tool, kind: 'tool', system: null, prompt: canonicalJson(args ?? null), max_tokens: null, temperature: null, schema: null, occurrence };
+}
+
 /** What a recorded answer says of how it ended, as a provider's answer says it. */
 function answered(a: CassetteAnswer): Pick<ProviderAnswer, 'finishReasons' | 'responseModel'> {
   return { ...(a.finish_reasons ? { finishReasons: a.finish_reasons } : {}), ...(a.response_model ? { responseModel: a.response_model } : {}) };
 }
 
 /** One run's use of a cassette (several runs may share one file). */
-export class RunCassette {
+export class RunCassette implements ToolTape {
   private readonly live: Set<string>;
   private closed = false;
   private providers: Set<string> | null = null;
@@ -50,8 +69,34 @@ export class RunCassette {
     private readonly store: CassetteStore,
     live: string[],
     private readonly redactor: Redactor,
+    /** --replay-tools: a replay answers tool calls too. */
+    readonly replaysTools = false,
   ) {
     this.live = new Set(live);
+  }
+
+  /** How an agent's tool calls go: recorded, answered from the cassette, or run (a replay without --replay-tools). */
+  toolModeFor(stepId: string): 'record' | 'replay' | 'live' {
+    if (this.mode === 'record') return 'record';
+    return this.replaysTools && !this.live.has(stepId) ? 'replay' : 'live';
+  }
+
+  /** The tape an agent of this step uses for its tool calls. */
+  toolTape(stepId: string): ToolTape {
+    const mode = this.toolModeFor(stepId);
+    return { mode, replayTool: (s, t, a, n) => this.replayTool(s, t, a, n), recordTool: (s, t, a, n, o) => this.recordTool(s, t, a, n, o) };
+  }
+
+  replayTool(stepId: string, tool: string, args: unknown, occurrence: number): { status: 'ok' | 'error'; result?: unknown; error?: string } {
+    const req = toolRequestOf(tool, args, occurrence);
+    const hit = this.store.find(requestKey(req));
+    if (!hit?.answer.tool_result) throw missError(this.store.file, this.store.lines.values(), this.redactor.value(req), stepId);
+    return hit.answer.tool_result;
+  }
+
+  recordTool(stepId: string, tool: string, args: unknown, occurrence: number, outcome: { status: 'ok' | 'error'; result?: unknown; error?: string }): void {
+    const req = toolRequestOf(tool, args, occurrence);
+    this.store.add({ key: requestKey(req), stepId, request: this.redactor.value(req), answer: this.redactor.value({ text: '', tool_result: outcome, tokens_in: 0, tokens_out: 0, cost_usd: 0 }) });
   }
 
   get file(): string {
@@ -72,9 +117,9 @@ export class RunCassette {
   /** A provider that answers from the cassette: never constructs the real one. */
   replayer(provider: string, stepId: string | null): ModelProvider & { last: CassetteAnswer | null } {
     const self = this;
-    const find = (call: ProviderCall, schema: Record<string, unknown> | null): CassetteAnswer => {
+    const find = (call: ProviderCall | ChatCall, schema: Record<string, unknown> | null): CassetteAnswer => {
       if (call.signal.aborted) throw call.signal.reason;
-      const req = requestOf(provider, call, schema);
+      const req = 'messages' in call ? chatRequestOf(provider, call) : requestOf(provider, call, schema);
       const hit = self.store.find(requestKey(req));
       if (!hit) throw missError(self.store.file, self.store.lines.values(), self.redactor.value(req), stepId);
       p.last = hit.answer;
@@ -83,6 +128,12 @@ export class RunCassette {
     const p = {
       name: provider,
       last: null as CassetteAnswer | null,
+      async chat(call: ChatCall, onDelta?: (text: string) => void): Promise<ChatAnswer> {
+        const a = find(call, null);
+        if (onDelta && a.text && !call.schema) onDelta(a.text);
+        const toolCalls = a.tool_calls ?? [];
+        return { text: a.text, toolCalls, message: { role: 'assistant', text: a.text, toolCalls, ...(a.native ? { native: a.native } : {}) }, ...(call.schema ? { data: a.data } : {}), tokensIn: a.tokens_in, tokensOut: a.tokens_out, ...answered(a) };
+      },
       async generate(call: ProviderCall): Promise<ProviderAnswer> {
         const a = find(call, null);
         return { text: a.text, tokensIn: a.tokens_in, tokensOut: a.tokens_out, ...answered(a) };
@@ -107,8 +158,20 @@ export class RunCassette {
       const answer: CassetteAnswer = { text: a.text, ...extra, tokens_in: a.tokensIn, tokens_out: a.tokensOut, cost_usd: price(a.tokensIn, a.tokensOut), ...(a.finishReasons ? { finish_reasons: a.finishReasons } : {}), ...(a.responseModel ? { response_model: a.responseModel } : {}) };
       this.store.add({ key: requestKey(req), stepId, request: this.redactor.value(req), answer: this.redactor.value(answer) });
     };
+    const chat = inner.chat;
     return {
       name: inner.name,
+      ...(chat
+        ? {
+            chat: async (call: ChatCall, onDelta?: (text: string) => void) => {
+              const a = await chat.call(inner, call, onDelta);
+              const req = chatRequestOf(provider, call);
+              const answer: CassetteAnswer = { text: a.text, ...(call.schema ? { data: a.data } : {}), tool_calls: a.toolCalls, ...(a.message.native ? { native: a.message.native } : {}), tokens_in: a.tokensIn, tokens_out: a.tokensOut, cost_usd: price(a.tokensIn, a.tokensOut), ...(a.finishReasons ? { finish_reasons: a.finishReasons } : {}), ...(a.responseModel ? { response_model: a.responseModel } : {}) };
+              this.store.add({ key: requestKey(req), stepId, request: this.redactor.value(req), answer: this.redactor.value(answer) });
+              return a;
+            },
+          }
+        : {}),
       async generate(call) {
         const a = await inner.generate(call);
         keep(call, null, a, {});
@@ -161,13 +224,15 @@ export function openCassette(o: CassetteOptions, redactor: Redactor = new Redact
   if (o.mode === 'record') mkdirSync(path.dirname(store.file), { recursive: true });
   store.load();
   store.users++;
-  return new RunCassette(o.mode, store, o.live ?? [], redactor);
+  return new RunCassette(o.mode, store, o.live ?? [], redactor, o.replayTools === true);
 }
 
 /** The runner with `fields` added to every request (its other methods and state shared). */
 function withRequestFields<M extends ModelRunner>(models: M, fields: Partial<ModelRequest>): M {
   const bound = Object.create(models) as M;
   bound.run = (req) => models.run({ ...fields, ...req });
+  const chat = models.chat;
+  if (chat) bound.chat = (req) => chat.call(models, { ...fields, ...req });
   return bound;
 }
 

@@ -5,19 +5,27 @@
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import type { ChatMessage, ToolDecl, WireToolCall } from './provider';
 
 /** What identifies a call: everything that shapes the model's answer, never a key, header or URL. */
 export interface CassetteRequest {
   provider: string;
-  /** The model's name inside its provider. */
+  /** The model's name inside its provider (a `tool` entry: the tool as the agent's allow-list spells it). */
   model: string;
-  /** `text` (generate or stream) or `structured` (an answer that must match `schema`). */
-  kind: 'text' | 'structured';
+  /** `text` (generate or stream), `structured` (an answer that must match `schema`), `chat` (a turn of an
+   * agent's conversation: `messages` and `tools`), or `tool` (an agent's tool call: `prompt` is its arguments' canonical JSON). */
+  kind: 'text' | 'structured' | 'chat' | 'tool';
   system: string | null;
   prompt: string;
   max_tokens: number | null;
   temperature: number | null;
   schema: Record<string, unknown> | null;
+  messages?: ChatMessage[];
+  tools?: ToolDecl[];
+  parallel_tool_calls?: boolean;
+  tool_choice?: 'none';
+  /** A `tool` entry: the how-manieth call of this tool with these arguments in the step (1 first). */
+  occurrence?: number;
 }
 
 export interface CassetteAnswer {
@@ -32,6 +40,11 @@ export interface CassetteAnswer {
   /** Why the model stopped and the model that answered, when the provider said (traces record them). */
   finish_reasons?: string[];
   response_model?: string;
+  /** A chat turn: the calls the model asked for, and the provider's own form of its message (echoed back next turn). */
+  tool_calls?: WireToolCall[];
+  native?: { provider: string; content: unknown };
+  /** A tool entry: what the call gave. */
+  tool_result?: { status: 'ok' | 'error'; result?: unknown; error?: string };
 }
 
 export interface CassetteLine {

@@ -14,14 +14,21 @@ export class CassetteMissError extends ToolError {
   }
 }
 
-const FIELDS = ['model', 'kind', 'system', 'prompt', 'max_tokens', 'temperature', 'schema'] as const;
+const FIELDS = ['model', 'kind', 'system', 'prompt', 'messages', 'tools', 'max_tokens', 'temperature', 'schema'] as const;
 type Field = (typeof FIELDS)[number];
+
+/** A chat turn's conversation (or a call's prompt) as one text, where two requests part. */
+function promptText(r: CassetteRequest): string {
+  return r.messages ? canonicalJson(r.messages) : r.prompt;
+}
 
 function differs(a: CassetteRequest, b: CassetteRequest, f: Field): boolean {
   if (f === 'model') return a.provider !== b.provider || a.model !== b.model;
-  if (f === 'schema') return canonicalJson(a.schema) !== canonicalJson(b.schema);
+  if (f === 'schema' || f === 'messages' || f === 'tools') return canonicalJson(a[f] ?? null) !== canonicalJson(b[f] ?? null);
   return a[f] !== b[f];
 }
+
+const KIND_WORDS: Record<CassetteRequest['kind'], string> = { text: 'text', structured: 'a structured answer', chat: "an agent's turn", tool: 'a tool call' };
 
 function commonPrefix(a: string, b: string): number {
   let i = 0;
@@ -48,7 +55,7 @@ function describe(f: Field, recorded: CassetteRequest, now: CassetteRequest): st
     case 'model':
       return `model ${now.provider}:${now.model} was recorded as ${recorded.provider}:${recorded.model}`;
     case 'kind':
-      return `this call asks for ${now.kind === 'structured' ? 'a structured answer' : 'text'}; the recorded one asked for ${recorded.kind === 'structured' ? 'a structured answer' : 'text'}`;
+      return `this call asks for ${KIND_WORDS[now.kind]}; the recorded one asked for ${KIND_WORDS[recorded.kind]}`;
     case 'system':
       if (recorded.system === null) return 'system prompt was recorded as none';
       if (now.system === null) return 'system prompt was recorded, this call has none';
@@ -57,6 +64,10 @@ function describe(f: Field, recorded: CassetteRequest, now: CassetteRequest): st
       return textDiff('prompt', recorded.prompt, now.prompt);
     case 'schema':
       return textDiff('schema', canonicalJson(recorded.schema), canonicalJson(now.schema));
+    case 'messages':
+      return textDiff('conversation', canonicalJson(recorded.messages ?? null), canonicalJson(now.messages ?? null));
+    case 'tools':
+      return textDiff('tools offered', canonicalJson(recorded.tools ?? null), canonicalJson(now.tools ?? null));
     default:
       return `${f} ${String(now[f])} was recorded as ${String(recorded[f])}`;
   }
@@ -68,7 +79,7 @@ export function nearestLine(lines: Iterable<CassetteLine>, now: CassetteRequest,
   for (const line of lines) {
     const fields = FIELDS.filter((f) => differs(line.request, now, f));
     const sameStep = stepId !== null && line.stepId === stepId;
-    const prefix = commonPrefix(line.request.prompt, now.prompt);
+    const prefix = commonPrefix(promptText(line.request), promptText(now));
     const better =
       !best ||
       fields.length < best.fields.length ||
@@ -81,11 +92,12 @@ export function nearestLine(lines: Iterable<CassetteLine>, now: CassetteRequest,
 /** The miss in words: which step, which cassette, and what differs from the nearest recorded request. */
 export function missError(file: string, lines: Iterable<CassetteLine>, now: CassetteRequest, stepId: string | null): CassetteMissError {
   const who = stepId === null ? 'A model call' : `Step '${stepId}'`;
+  if (now.kind === 'tool') return new CassetteMissError(`${who}: the cassette ${path.basename(file)} has no recorded result for the call of ${now.model} with the arguments ${now.prompt.length > 200 ? `${now.prompt.slice(0, 200)}…` : now.prompt}${(now.occurrence ?? 1) > 1 ? ` (call ${now.occurrence} with these arguments)` : ''} (--replay-tools runs no tool). Record again with --record, or replay without --replay-tools.`);
   const head = `${who}: the cassette ${path.basename(file)} has no recorded answer for this call to ${now.provider}:${now.model} (a replay makes no live call)`;
   const near = nearestLine(lines, now, stepId);
   if (!near) return new CassetteMissError(`${head}; the cassette holds no call. Record it with --record.`);
   const from = near.line.stepId === null ? '' : ` (step '${near.line.stepId}')`;
   const what = near.fields.length ? describe(near.fields[0], near.line.request, now) : 'the request is the same but its key is not (a cassette edited by hand?)';
-  const more = near.fields.length > 1 ? ` (${near.fields.slice(1).map((f) => (f === 'model' ? 'model' : f === 'kind' ? 'answer kind' : f.replace('_', ' '))).join(', ')} differ too)` : '';
+  const more = near.fields.length > 1 ? ` (${near.fields.slice(1).map((f) => (f === 'model' ? 'model' : f === 'kind' ? 'answer kind' : f === 'messages' ? 'conversation' : f.replace('_', ' '))).join(', ')} differ too)` : '';
   return new CassetteMissError(`${head}. Nearest recorded request${from}: ${what}${more}. Record again with --record, or run the step live.`);
 }

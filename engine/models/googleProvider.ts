@@ -1,8 +1,47 @@
 // Google Gemini through `@google/genai` 2.x (it calls /v1beta): generateContent, its SSE stream,
 // and structured answers with responseSchema. The SDK's own retries are off.
-import { GoogleGenAI, type GenerateContentConfig, type GenerateContentResponse } from '@google/genai';
+import { GoogleGenAI, type Content, type GenerateContentConfig, type GenerateContentResponse, type Part } from '@google/genai';
 import { parseJson } from './openaiProvider';
-import { ProviderError, toProviderError, type EmbedAnswer, type ModelProvider, type ProviderAnswer, type ProviderCall, type StructuredAnswer } from './provider';
+import { ProviderError, toProviderError, type AssistantMessage, type ChatAnswer, type ChatCall, type EmbedAnswer, type ModelProvider, type ProviderAnswer, type ProviderCall, type StructuredAnswer, type WireToolCall } from './provider';
+import { wireCallOf } from './toolCalls';
+
+/** The model's parts: Gemini's own, as it sent them (each `thoughtSignature` where it stood), else built from the text and calls. */
+function modelParts(m: AssistantMessage): Part[] {
+  if (m.native?.provider === 'google' && Array.isArray(m.native.content)) return m.native.content as Part[];
+  const parts: Part[] = [];
+  if (m.text) parts.push({ text: m.text });
+  for (const c of m.toolCalls) parts.push({ functionCall: { ...(c.generatedId ? {} : { id: c.id }), name: c.name, args: c.arguments ?? {} } });
+  return parts;
+}
+
+/** A result goes back as `{output}` or `{error}` (the API's words), its id when the call had one. */
+function chatContents(call: ChatCall): Content[] {
+  return call.messages.map((m): Content => {
+    if (m.role === 'user') return { role: 'user', parts: [{ text: m.content }] };
+    if (m.role === 'assistant') return { role: 'model', parts: modelParts(m) };
+    return { role: 'user', parts: m.results.map((r) => ({ functionResponse: { ...(r.generatedId ? {} : { id: r.id }), name: r.name, response: r.isError ? { error: r.content } : { output: r.content } } })) };
+  });
+}
+
+function chatConfig(call: ChatCall): GenerateContentConfig {
+  const c = config({ ...call, prompt: '' });
+  if (call.schema) {
+    c.responseMimeType = 'application/json';
+    c.responseJsonSchema = call.schema;
+  } else if (call.tools.length && call.toolChoice !== 'none') c.tools = [{ functionDeclarations: call.tools.map((t) => ({ name: t.name, description: t.description, parametersJsonSchema: t.parameters })) }];
+  return c;
+}
+
+/** An answer's text (thoughts left out) and calls, from its parts in order. */
+function fromParts(parts: Part[]): { text: string; toolCalls: WireToolCall[] } {
+  let text = '';
+  const toolCalls: WireToolCall[] = [];
+  for (const p of parts) {
+    if (typeof p.text === 'string' && !p.thought) text += p.text;
+    if (p.functionCall) toolCalls.push(wireCallOf(p.functionCall.id, p.functionCall.name ?? '', p.functionCall.args, 'call_', toolCalls.length));
+  }
+  return { text, toolCalls };
+}
 
 export interface GoogleProviderOptions {
   apiKey: string;
@@ -34,6 +73,35 @@ export function googleProvider(o: GoogleProviderOptions): ModelProvider {
   const fail = (e: unknown, signal: AbortSignal) => toProviderError('google', e, signal);
   return {
     name: 'google',
+    async chat(call, onDelta): Promise<ChatAnswer> {
+      const request = { model: call.model, contents: chatContents(call), config: chatConfig(call) };
+      try {
+        let parts: Part[] = [];
+        let u = { tokensIn: 0, tokensOut: 0 };
+        let end: ReturnType<typeof answered> = {};
+        if (!onDelta) {
+          const r = await ai.models.generateContent(request);
+          parts = r.candidates?.[0]?.content?.parts ?? [];
+          u = usage(r);
+          end = answered(r);
+        } else {
+          const s = await ai.models.generateContentStream(request);
+          for await (const chunk of s) {
+            end = { ...end, ...answered(chunk) };
+            for (const p of chunk.candidates?.[0]?.content?.parts ?? []) {
+              parts.push(p);
+              if (typeof p.text === 'string' && p.text && !p.thought && !call.schema) onDelta(p.text);
+            }
+            if (chunk.usageMetadata) u = usage(chunk);
+          }
+        }
+        const { text, toolCalls } = fromParts(parts);
+        const message: AssistantMessage = { role: 'assistant', text, toolCalls, native: { provider: 'google', content: parts } };
+        return { text, toolCalls, message, ...(call.schema ? { data: parseJson('google', text) } : {}), ...u, ...end };
+      } catch (e) {
+        throw fail(e, call.signal);
+      }
+    },
     async generate(call): Promise<ProviderAnswer> {
       try {
         const r = await ai.models.generateContent({ model: call.model, contents: call.prompt, config: config(call) });

@@ -1,7 +1,7 @@
 // The seam between the runner and model providers: a model step asks a ModelRunner. Provider
 // adapters (openai, @anthropic-ai/sdk, @google/genai, the editor's language models) implement it.
 import { ToolError } from '../toolkit/runtime';
-import type { ModelProvider, ProviderAnswer } from './provider';
+import type { AssistantMessage, ChatMessage, ModelProvider, ProviderAnswer, ToolDecl, WireToolCall } from './provider';
 
 /** What a call needs of the run's cassette (RunCassette in cassette.ts is the one there is). */
 export interface RequestCassette {
@@ -83,8 +83,51 @@ export interface ModelResponse {
   tried?: ModelTry[];
 }
 
+/** One turn of an agent's conversation: the conversation so far and the tools it may call. */
+export interface ChatRequest {
+  /** `provider:model`. */
+  model: string;
+  system: string | null;
+  messages: ChatMessage[];
+  tools: ToolDecl[];
+  parallelToolCalls: boolean;
+  /** `none`: answer without calling a tool (the last call after a limit). */
+  toolChoice: 'auto' | 'none';
+  /** A structured final answer (no tool is called): its JSON Schema. */
+  schema: Record<string, unknown> | null;
+  maxTokens: number | null;
+  temperature: number | null;
+  /** Stream the text to `onText` as it comes (default true). */
+  stream: boolean;
+  signal: AbortSignal;
+  onText(chunk: string): void;
+  onCall?(call: ModelCallRecord): void;
+  stepId?: string;
+  cassette?: RequestCassette;
+}
+
+export interface ChatResponse {
+  /** The model's text, secrets redacted. */
+  text: string;
+  /** The calls it asked for, as it wrote them (the agent validates them). */
+  toolCalls: WireToolCall[];
+  /** What goes back into the conversation. */
+  message: AssistantMessage;
+  /** A structured answer's data (`schema` given). */
+  data?: unknown;
+  model: string;
+  tokens_in: number;
+  tokens_out: number;
+  cost_usd: number;
+  latency_ms: number;
+  wait_ms: number;
+  finish_reasons?: string[];
+}
+
 export interface ModelRunner {
   run(request: ModelRequest): Promise<ModelResponse>;
+  /** A turn of a conversation with tools (agent steps); absent: this runner's models cannot call tools. */
+  chat?(request: ChatRequest): Promise<ChatResponse>;
   /** Honours `ModelRequest.cassette` (a run with a cassette refuses a runner that does not). */
   readonly playsCassettes?: boolean;
   /**

@@ -2,7 +2,41 @@
 // vLLM, LM Studio, llama.cpp, Mistral) given its base URL. The SDK's own retries are off.
 import OpenAI from 'openai';
 import { announcedLimits } from './rateHeaders';
-import { ProviderError, toProviderError, type EmbedAnswer, type ModelProvider, type ProviderAnswer, type ProviderCall, type StructuredAnswer } from './provider';
+import { ProviderError, toProviderError, type ChatAnswer, type ChatCall, type EmbedAnswer, type ModelProvider, type ProviderAnswer, type ProviderCall, type StructuredAnswer, type WireToolCall } from './provider';
+import { ToolCallAssembler, wireCall } from './toolCalls';
+
+type ChatParams = OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming;
+
+/** The conversation as Chat Completions messages: a call's result is a `tool` message answering its id. */
+function chatMessages(call: ChatCall): OpenAI.Chat.Completions.ChatCompletionMessageParam[] {
+  const m: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = [];
+  if (call.system) m.push({ role: 'system', content: call.system });
+  for (const msg of call.messages) {
+    if (msg.role === 'user') m.push({ role: 'user', content: msg.content });
+    else if (msg.role === 'assistant') {
+      const a: OpenAI.Chat.Completions.ChatCompletionAssistantMessageParam = { role: 'assistant', content: msg.text || (msg.toolCalls.length ? null : '') };
+      if (msg.toolCalls.length) a.tool_calls = msg.toolCalls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.argumentsText || '{}' } }));
+      m.push(a);
+    } else for (const r of msg.results) m.push({ role: 'tool', tool_call_id: r.id, content: r.isError ? `Error: ${r.content}` : r.content });
+  }
+  return m;
+}
+
+function chatBody(call: ChatCall): ChatParams {
+  const body: ChatParams = { model: call.model, messages: chatMessages(call) };
+  if (call.tools.length && !call.schema && call.toolChoice !== 'none') {
+    body.tools = call.tools.map((t) => ({ type: 'function' as const, function: { name: t.name, description: t.description, parameters: t.parameters } }));
+    // only with tools: a server refuses parallel_tool_calls without them
+    if (!call.parallelToolCalls) body.parallel_tool_calls = false;
+  }
+  if (call.schema) body.response_format = { type: 'json_schema', json_schema: { name: 'answer', schema: call.schema, strict: true } };
+  if (call.maxTokens !== null) body.max_tokens = call.maxTokens;
+  if (call.temperature !== null) body.temperature = call.temperature;
+  return body;
+}
+
+/** Ids for calls that came without one (some OpenAI-compatible servers): unique within the answer. */
+const GENERATED = 'call_';
 
 export interface OpenAIProviderOptions {
   name: string;
@@ -36,6 +70,47 @@ export function openaiProvider(o: OpenAIProviderOptions): ModelProvider {
   };
   return {
     name: o.name,
+    async chat(call, onDelta): Promise<ChatAnswer> {
+      try {
+        if (!onDelta) {
+          const { data: r, response } = await client.chat.completions.create(chatBody(call), { signal: call.signal }).withResponse();
+          const msg = r.choices[0]?.message;
+          const text = msg?.content ?? '';
+          const toolCalls: WireToolCall[] = (msg?.tool_calls ?? []).flatMap((c, i) => (c.type === 'function' ? [wireCall(c.id, c.function.name, c.function.arguments ?? '', GENERATED, i)] : []));
+          return { text, toolCalls, message: { role: 'assistant', text, toolCalls }, ...(call.schema ? { data: parseJson(o.name, text) } : {}), tokensIn: r.usage?.prompt_tokens ?? 0, tokensOut: r.usage?.completion_tokens ?? 0, limits: announcedLimits(response.headers), ...answered(r) };
+        }
+        const { data: s, response } = await client.chat.completions.create({ ...chatBody(call), stream: true, stream_options: { include_usage: true } }, { signal: call.signal }).withResponse();
+        let text = '';
+        let tokensIn = 0;
+        let tokensOut = 0;
+        let finish: string | null = null;
+        let responseModel: string | undefined;
+        const calls = new ToolCallAssembler();
+        for await (const chunk of s) {
+          finish = chunk.choices?.[0]?.finish_reason ?? finish;
+          responseModel ??= chunk.model || undefined;
+          const delta = chunk.choices?.[0]?.delta;
+          const d = delta?.content;
+          if (d) {
+            text += d;
+            onDelta(d);
+          }
+          for (const tc of delta?.tool_calls ?? []) calls.add(tc);
+          if (chunk.usage) {
+            tokensIn = chunk.usage.prompt_tokens ?? 0;
+            tokensOut = chunk.usage.completion_tokens ?? 0;
+          }
+        }
+        const toolCalls = calls.finish(GENERATED);
+        return { text, toolCalls, message: { role: 'assistant', text, toolCalls }, ...(call.schema ? { data: parseJson(o.name, text) } : {}), tokensIn, tokensOut, limits: announcedLimits(response.headers), ...(finish ? { finishReasons: [finish] } : {}), ...(responseModel ? { responseModel } : {}) };
+      } catch (e) {
+        if (o.name !== 'openai' && e instanceof OpenAI.APIError && (e.status === 400 || e.status === 422) && call.tools.length) {
+          plainError(e);
+          e.message = `${e.message} (tools: ${o.name} may not support function calling for '${call.model}')`;
+        }
+        throw fail(e, call.signal);
+      }
+    },
     async generate(call): Promise<ProviderAnswer> {
       try {
         const { data: r, response } = await client.chat.completions.create(common(call), { signal: call.signal }).withResponse();

@@ -40,8 +40,78 @@ export interface EmbedAnswer extends ProviderAnswer {
   vectors: number[][];
 }
 
+/**
+ * Function calling, in one form every provider adapter reads and writes (engine/agent builds the
+ * conversation; each adapter turns it into its wire's messages and back). Tool names here are the
+ * wire names the agent chose (engine/agent/toolNames.ts), already valid on every provider.
+ */
+export interface ToolDecl {
+  name: string;
+  description: string;
+  /** JSON Schema of the arguments (an object schema). */
+  parameters: Record<string, unknown>;
+}
+
+/** A call the model asked for. */
+export interface WireToolCall {
+  /** The provider's id of the call; ours (`call_<turn>_<n>`) when the provider gave none (`generatedId`). */
+  id: string;
+  name: string;
+  /** The arguments as parsed JSON; null when the model's text is not a JSON object (`argumentsError` says why). */
+  arguments: Record<string, unknown> | null;
+  /** The arguments as the model wrote them. */
+  argumentsText: string;
+  argumentsError?: string;
+  /** The provider gave no id (Gemini may not): it is not sent back. */
+  generatedId?: true;
+}
+
+/** An assistant turn as the provider gave it: `native` is echoed back unchanged to the same provider
+ * (Gemini's parts with their `thoughtSignature`, Anthropic's content blocks), and rebuilt from
+ * `text` and `toolCalls` for another one (a fallback model). */
+export interface AssistantMessage {
+  role: 'assistant';
+  text: string;
+  toolCalls: WireToolCall[];
+  native?: { provider: string; content: unknown };
+}
+
+export interface ToolResultMessage {
+  role: 'tool';
+  /** One result for every call of the turn before, in the order of the calls. */
+  results: { id: string; name: string; content: string; isError: boolean; generatedId?: true }[];
+}
+
+export type ChatMessage = { role: 'user'; content: string } | AssistantMessage | ToolResultMessage;
+
+export interface ChatCall {
+  model: string;
+  system: string | null;
+  messages: ChatMessage[];
+  tools: ToolDecl[];
+  /** The provider may ask for several calls in one turn (OpenAI's `parallel_tool_calls`; Anthropic's `disable_parallel_tool_use`). */
+  parallelToolCalls: boolean;
+  /** `none`: the model must answer without calling a tool (the last call after a limit); the tools stay declared where the provider needs them for the calls already in the conversation. */
+  toolChoice: 'auto' | 'none';
+  /** A structured final answer (no tool is called): the JSON Schema it must match. */
+  schema: Record<string, unknown> | null;
+  maxTokens: number | null;
+  temperature: number | null;
+  signal: AbortSignal;
+}
+
+export interface ChatAnswer extends ProviderAnswer {
+  toolCalls: WireToolCall[];
+  /** The assistant message to send back next turn. */
+  message: AssistantMessage;
+  /** A structured answer's parsed JSON (`schema` given). */
+  data?: unknown;
+}
+
 export interface ModelProvider {
   readonly name: string;
+  /** One turn of a conversation with tools; `onDelta` (streaming) receives the text as it comes. Absent: the provider cannot call tools. */
+  chat?(call: ChatCall, onDelta?: (text: string) => void): Promise<ChatAnswer>;
   generate(call: ProviderCall): Promise<ProviderAnswer>;
   /** Streams text deltas in order; resolves with the whole answer. */
   stream(call: ProviderCall, onDelta: (text: string) => void): Promise<ProviderAnswer>;

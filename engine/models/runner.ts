@@ -8,7 +8,7 @@ import { NotConfiguredError, runChain } from './fallback';
 import { embedWith, type EmbedResult } from './embedCalls';
 
 import { googleProvider } from './googleProvider';
-import type { ModelCallRecord, ModelRequest, ModelResponse, ModelRunner } from './modelRunner';
+import type { ChatRequest, ChatResponse, ModelCallRecord, ModelRequest, ModelResponse, ModelRunner } from './modelRunner';
 import { openaiProvider } from './openaiProvider';
 import { LearnedRateLimiter } from './learnedLimiter';
 import { ProviderError, unreachableWords, type ModelProvider, type ProviderAnswer, type ProviderCall } from './provider';
@@ -237,6 +237,40 @@ export class ProviderModelRunner implements ModelRunner {
   async run(req: ModelRequest): Promise<ModelResponse> {
     const fallbacks = req.fallbacks ?? this.models().find((m) => m.id === req.model)?.fallbacks ?? [];
     return runChain(req, [req.model, ...fallbacks], (r) => this.runOne(r));
+  }
+
+  /**
+   * One turn of an agent's conversation, guarded as any call (limits, retries, breaker, timeout,
+   * cancellation) and recorded to or answered from the cassette. The text is redacted; the calls'
+   * arguments are not (the agent redacts what it records of them).
+   */
+  async chat(req: ChatRequest): Promise<ChatResponse> {
+    const { provider, name } = splitModel(req.model);
+    const chars = (req.system?.length ?? 0) + req.messages.reduce((n, m) => n + (m.role === 'user' ? m.content.length : m.role === 'assistant' ? m.text.length + m.toolCalls.reduce((k, c) => k + c.argumentsText.length, 0) : m.results.reduce((k, r) => k + r.content.length, 0)), 0);
+    const estimate = Math.ceil(chars / 4) + (req.maxTokens ?? 1000);
+    const call = { model: name, system: req.system, messages: req.messages, tools: req.tools, parallelToolCalls: req.parallelToolCalls, toolChoice: req.toolChoice, schema: req.schema, maxTokens: req.maxTokens, temperature: req.temperature };
+    const { answer, record } = await this.call(req.model, provider, estimate, req.signal, (p, signal) => {
+      if (!p.chat) throw new ToolError(`Model '${req.model}' cannot call tools: its provider '${provider}' has no function calling here`, 'ConfigurationError');
+      return p.chat({ ...call, signal }, req.stream ? (chunk) => req.onText(this.redact().text(chunk)) : undefined);
+    }, req);
+    const r: ModelCallRecord = { ...record, provider, max_tokens: req.maxTokens, temperature: req.temperature };
+    if (answer.responseModel) r.response_model = answer.responseModel;
+    if (answer.finishReasons) r.finish_reasons = answer.finishReasons;
+    req.onCall?.(r);
+    const text = this.redact().text(answer.text);
+    return {
+      text,
+      toolCalls: answer.toolCalls,
+      message: answer.message,
+      ...(req.schema ? { data: this.redact().value(answer.data) } : {}),
+      model: req.model,
+      tokens_in: r.tokens_in,
+      tokens_out: r.tokens_out,
+      cost_usd: r.cost_usd,
+      latency_ms: r.latency_ms,
+      wait_ms: r.wait_ms,
+      ...(answer.finishReasons ? { finish_reasons: answer.finishReasons } : {}),
+    };
   }
 
   /** Embeddings (engine/models/embedCalls.ts): batches of texts, each a guarded call. */

@@ -2,6 +2,9 @@
 // reports. The CLI's progress, the checkpoint store, the webview and the debug adapter all read
 // these types; nothing else crosses from the engine to its listeners.
 import type { ModelTry } from '../models/modelRunner';
+import type { AgentEvent } from '../agent/types';
+
+export type { AgentEvent, AgentRef, AgentStepResult, AgentToolCall, AgentTurn, PendingCall, StopReason, ToolCallStatus } from '../agent/types';
 
 export type StepStatus = 'pending' | 'running' | 'completed' | 'skipped' | 'failed' | 'cancelled';
 export type RunStatus = 'running' | 'completed' | 'failed' | 'cancelled';
@@ -151,6 +154,8 @@ export type RunEvent =
   | (EventBase & { type: 'attempt-failed'; stepId: string; scope: StepScope[]; attempt: number; error: string; errorType: string; retryInMs: number | null })
   | (EventBase & { type: 'step-output'; stepId: string; scope: StepScope[]; stream: 'stdout' | 'stderr' | 'text'; chunk: string })
   | (EventBase & { type: 'model-call'; stepId: string; scope: StepScope[]; model: string; tokens_in: number; tokens_out: number; cost_usd: number; latency_ms: number; wait_ms: number; attempts: number; /** What traces record, when the runner knows it (ModelCallRecord). */ provider?: string; response_model?: string; finish_reasons?: string[]; max_tokens?: number | null; temperature?: number | null })
+  /** An agent step's turns and calls (engine/agent/types.ts): `agent-turn-started`, `agent-turn-ended`, `tool-call-started`, `tool-call-ended`, `agent-ended`. */
+  | (EventBase & { stepId: string; scope: StepScope[] } & AgentEvent)
   | (EventBase & { type: 'step-ended'; stepId: string; scope: StepScope[]; result: StepResult })
   | (EventBase & { type: 'checkpoint-written'; path: string; completed: number })
   | (EventBase & { type: 'warning'; stepId: string | null; message: string })

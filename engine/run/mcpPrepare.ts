@@ -60,7 +60,7 @@ export async function prepareMcp(pipeline: Pipeline | null, opts: PrepareOptions
 
 /** Whether a pipeline text calls MCP tools (a cheap look before anything is started). */
 export function callsMcp(source: string): boolean {
-  return /\btool\s*:\s*["']?mcp:/.test(source);
+  return /\btool\s*:\s*["']?mcp:/.test(source) || /(^|[\s\-{,\[])["']?mcp:[A-Za-z0-9_-]/m.test(source);
 }
 
 /**

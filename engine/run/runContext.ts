@@ -14,6 +14,8 @@ import { setLongTimeout } from '../util/longTimer';
 import type { DebugBridge } from './debugHooks';
 import { Heap } from '../util/heap';
 import type { Abortable } from './attemptSignal';
+import type { McpAccess } from '../agent/index';
+import type { ToolTape } from '../models/cassette';
 
 interface Waiter {
   priority: number;
@@ -143,6 +145,33 @@ export interface RunContext {
   interaction?: Interaction;
   /** Runs the attempts of the steps it handles elsewhere (a distributed run's workers); absent: all run here. */
   attempts?: AttemptExecutor;
+  /** The run's MCP servers (agents list and call their tools through it). */
+  mcp?: McpAccess;
+  /** The run's cassette (agents record their tool calls to it, or answer them from it). */
+  cassette?: { toolTape(stepId: string): ToolTape } | null;
+}
+
+/**
+ * What one attempt of a tool or model action needs from its run: a local run passes its RunContext;
+ * a worker (engine/distributed/worker.ts) builds one from the job and its own environment.
+ */
+export interface ActionContext {
+  pipeline: Pick<RunContext['pipeline'], 'experts' | 'model' | 'modelChain' | 'fallbacks' | 'selectionSchema' | 'personalities' | 'agents'>;
+  tools: RunContext['tools'];
+  models: RunContext['models'];
+  emitter: RunContext['emitter'];
+  redactor: RunContext['redactor'];
+  cwd: string;
+  workspace: string;
+  allowOutsideWorkspace: boolean;
+  pipelineFile: string | null;
+  runNested: RunContext['runNested'];
+  interaction?: RunContext['interaction'];
+  defaultModel: string | null;
+  /** The run's MCP servers, for agents whose allow-list names them (absent on a worker). */
+  mcp?: RunContext['mcp'];
+  /** The run's cassette, for agents' tool calls (absent: none). */
+  cassette?: RunContext['cassette'];
 }
 
 export { sleep } from '../util/longTimer';

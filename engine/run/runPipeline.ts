@@ -285,6 +285,8 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
     defaultModel: options.defaultModel ?? null,
     interaction: options.interaction,
     attempts: options.attempts,
+    mcp,
+    cassette: tape,
     runList: (steps, listPlan, listScope, keyPrefix, scopePath) => new StepListRunner(ctx, steps, listPlan, listScope, keyPrefix, scopePath).run(),
   };
 

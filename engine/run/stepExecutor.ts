@@ -21,6 +21,7 @@ import { PRODUCTS_DIR } from './runFiles';
 import * as path from 'node:path';
 import { AttemptSignal, cancellationOf } from './attemptSignal';
 import { callAction, message, modelFor } from './actionCall';
+import { AgentLimitError, agentSoFar, type AgentStepResult } from '../agent/index';
 
 export { callAction, modelFor, type ActionContext } from './actionCall';
 
@@ -362,7 +363,7 @@ class StepRun {
       r.error = null;
       r.error_type = null;
       r.timed_out = false;
-      const vars = varsOf(step, outcome.result);
+      const vars = varsOf(step, step.agent ? (outcome.result as AgentStepResult | null)?.vars : outcome.result);
       if (vars) r.vars = vars;
       if (vars && Object.keys(step.products).length) {
         try {
@@ -395,6 +396,7 @@ class StepRun {
       r.error = ctx.redactor.text(message(failure));
       r.error_type = errorTypeOf(failure);
       r.timed_out = r.error_type === 'TimeoutError';
+      if (step.agent) this.agentFailed(failure);
     }
     const permanent = failure instanceof ToolError && !failure.retryable;
     const policy = this.policy!;
@@ -414,7 +416,25 @@ class StepRun {
   private cancelled(): void {
     this.r.error = 'The run was cancelled';
     this.r.error_type = 'CancelledError';
+    // an agent stopped by the cancel: what it did until then
+    const soFar = this.step.agent ? agentSoFar(this.r) : undefined;
+    if (soFar) this.r.result = { ...soFar, stop_reason: 'cancelled' };
     this.end('cancelled', null);
+  }
+
+  /** An agent's failed attempt keeps the loop so far as its result; its step's timeout is the agent's limit, named as the others are. */
+  private agentFailed(failure: unknown): void {
+    const { r, step } = this;
+    if (failure instanceof AgentLimitError) {
+      r.result = failure.partial;
+      return;
+    }
+    const soFar = agentSoFar(r);
+    if (r.timed_out) {
+      r.error_type = 'AgentLimitError';
+      r.error = `Agent step '${step.id}' stopped at its limit: the step's timeout (${this.timeoutS} s) reached before it answered${soFar ? ` (${soFar.turns} turn${soFar.turns === 1 ? '' : 's'}, ${soFar.tool_calls.length} tool call${soFar.tool_calls.length === 1 ? '' : 's'})` : ''}`;
+      if (soFar) r.result = { ...soFar, stop_reason: 'timeout' };
+    } else if (soFar) r.result = { ...soFar, stop_reason: 'error' };
   }
 
   private release(): void {

@@ -89,6 +89,53 @@ export type LoopSpec =
   | { kind: 'for_each'; items: unknown; maxParallel: number; loopVar: string; /** ContextLab's one-action loop (`for_each` with an `action`): the id of its one body step, whose result per item is the loop's. */ single?: string }
   | { kind: 'while'; condition: unknown; until: unknown; /** A number, or a template rendered when the loop starts. */ maxIterations: number | string };
 
+/** What an agent's `tools:` entry names (SPEC "Agents"). */
+export type AgentToolRef =
+  | { kind: 'action'; tool: string; action: string }
+  | { kind: 'tool'; tool: string }
+  | { kind: 'mcp'; server: string; tool: string | null }
+  | { kind: 'pipeline'; file: string }
+  | { kind: 'agent'; name: string };
+
+/** One entry of an agent's allow-list, with its options. */
+export interface AgentToolEntry {
+  ref: AgentToolRef;
+  /** As results and events spell it: `filesystem.read`, `filesystem`, `mcp:files.list`, `mcp:files`, `pipeline:report.pipeline.yaml`, `agent:worker`. */
+  spelling: string;
+  /** Each call waits for a person's approval. */
+  approve: boolean;
+  /** Seconds a call may take (null: only the step's timeout). */
+  timeout: number | null;
+  /** Where the entry is written (`steps[2].tools[0]`, `agents.worker.tools[1]`). */
+  path: ValuePath;
+}
+
+export type AgentLimit = 'max_turns' | 'max_tool_calls' | 'budget' | 'timeout';
+
+/** An agent: an `action: agent` step's own settings, or a named agent of `agents:`. */
+export interface AgentDecl {
+  tools: AgentToolEntry[];
+  maxTurns: number;
+  maxToolCalls: number;
+  budget: { maxCostUsd: number | null; maxTokens: number | null };
+  onLimit: 'fail' | 'answer';
+  parallelToolCalls: boolean;
+}
+
+/** A named agent (`agents:` at the top level), usable as a tool by agent steps and other agents. */
+export interface NamedAgent extends AgentDecl {
+  name: string;
+  description: string | null;
+  model: string | null;
+  /** Its system prompt. */
+  instructions: string | null;
+  expert: string | null;
+  personality: string | null;
+  maxTokens: number | null;
+  temperature: number | null;
+  path: ValuePath;
+}
+
 /** A step as the engine sees it: aliases folded, lists normalized. */
 export interface Step {
   id: string;
@@ -119,6 +166,8 @@ export interface Step {
   cache: boolean;
   location: string | null;
   outputSchema: Record<string, unknown> | null;
+  /** `action: agent`: its allow-list and limits. */
+  agent?: AgentDecl;
   /** The raw mapping from the file, for anything not folded above. */
   raw: Record<string, unknown>;
 }
@@ -172,6 +221,8 @@ export interface Pipeline {
   /** Databases by name (`connections:`), as written. */
   connections: Record<string, ConnectionDecl>;
   context: PipelineContext;
+  /** Named agents (`agents:`), by name. */
+  agents?: Record<string, NamedAgent>;
   steps: Step[];
 }
 

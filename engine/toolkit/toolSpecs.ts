@@ -179,6 +179,26 @@ export const BUILTIN_ACTIONS: Record<string, ActionSpec> = table<ActionSpec>({
       context: { type: 'string', description: 'Text the statement is about.' },
     },
   },
+  agent: {
+    description: 'Lets the model call the tools of the step\'s `tools:` allow-list in a loop until it answers, within `max_turns`, `max_tool_calls`, `budget` and the step\'s `timeout` (docs/agents.md). The result is `{answer, vars?, stop_reason, turns, tool_calls}`.',
+    usesModel: true,
+    parameters: {
+      prompt: { type: 'string', required: true, description: 'The task: the first user message.' },
+      instructions: { type: 'string', description: 'The system prompt (a `personality` gives one too).' },
+      max_tokens: { type: 'integer', description: 'Largest answer per turn, in tokens.' },
+      temperature: { type: 'number', description: 'Sampling temperature, 0 to 2.' },
+      model: { type: 'string', description: '`provider:model` for the agent (the same as the step\'s `model:`).' },
+      stream: { type: 'boolean', description: 'Stream each turn\'s text as it is written (default true).', default: true },
+    },
+    result: {
+      answer: 'The final answer\'s text (null when a limit ended the loop with `on_limit: fail`).',
+      vars: 'The final answer as the step\'s `vars`, when it declares them.',
+      stop_reason: 'Why the loop ended: answered, max_turns, max_tool_calls, budget, timeout or cancelled.',
+      turns: 'Model calls made.',
+      tool_calls: 'Every call, in order: `{id, tool, arguments, result | error, status: ok|error|denied|refused, duration_ms, turn}`.',
+      transcript: 'Each turn: `{turn, text, tool_calls (ids), tokens_in, tokens_out, cost_usd, latency_ms, model}`.',
+    },
+  },
   embed: {
     description: 'Embeds texts with an embedding model (`openai:text-embedding-3-small`, `google:gemini-embedding-001`, `ollama:nomic-embed-text`, ...): one vector per text, in order.',
     usesModel: true,

@@ -12,7 +12,7 @@ const LAYERS: string[][] = [
   ['engine/parse', 'engine/template', 'engine/plan', 'engine/toolkit'],
   ['engine/models', 'engine/mcp'],
   ['engine/analyze', 'engine/tools'],
-  ['engine/auto', 'engine/intel', 'engine/edit'],
+  ['engine/auto', 'engine/intel', 'engine/edit', 'engine/agent'],
   ['engine/run'],
   ['engine/distributed', 'engine/eval', 'engine/telemetry'],
   ['engine/api'],

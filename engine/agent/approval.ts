@@ -1,0 +1,65 @@
+// `approve: true`: a call waits for a person, asked through the run's Interaction as the approval
+// gate asks (the editor: a modal with Approve / Deny; `orc run`: the terminal). An answer given ahead
+// (`-i STEP_ID=deny` or `=approve`) or `--yes` answers without asking; with no one to ask, the call
+// is denied (and the model told so): an agent never runs an unapproved call.
+import type { StepInteraction } from '../toolkit/interaction';
+import { ToolError } from '../toolkit/runtime';
+import type { Redactor } from '../toolkit/redact';
+
+export interface Approval {
+  approved: boolean;
+  /** Why, in words: the model is told this when the call is denied. */
+  reason: string;
+}
+
+const YES = new Set(['approve', 'approved', 'allow', 'yes', 'y', 'true', '1', 'a']);
+const NO = new Set(['deny', 'denied', 'reject', 'rejected', 'no', 'n', 'false', '2', 'd']);
+
+/** An answer given ahead or typed: approve, deny, or null when it is neither. */
+export function approvalOf(v: unknown): boolean | null {
+  if (typeof v === 'boolean') return v;
+  if (typeof v !== 'string') return null;
+  const s = v.trim().toLowerCase();
+  if (YES.has(s)) return true;
+  if (NO.has(s) || s.startsWith('deny:') || s.startsWith('reject:')) return false;
+  return null;
+}
+
+const MAX_SHOWN = 20_000;
+
+/** The arguments as a person reads them: pretty JSON, secrets redacted, a very long one cut. */
+export function shownArguments(args: unknown, redactor: Redactor): string {
+  const text = redactor.text(JSON.stringify(args ?? {}, null, 2) ?? 'null');
+  return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}\n… (${text.length - MAX_SHOWN} more characters)` : text;
+}
+
+export async function askApproval(o: { interaction: StepInteraction | undefined; agent: string; tool: string; args: unknown; redactor: Redactor; signal: AbortSignal }): Promise<Approval> {
+  const i = o.interaction;
+  const ahead = i?.host.answerFor?.(i.stepId);
+  if (ahead) {
+    const yes = approvalOf(ahead.value);
+    if (yes === null) throw new ToolError(`-i ${i!.stepId}=${String(ahead.value)}: an agent's tool call is answered with approve or deny`, 'ValueError');
+    return yes ? { approved: true, reason: `approved ahead (-i ${i!.stepId}=${String(ahead.value)})` } : { approved: false, reason: `denied by the person running the pipeline (-i ${i!.stepId}=${String(ahead.value)})` };
+  }
+  if (i?.host.assumeYes) return { approved: true, reason: 'approved by --yes' };
+  if (!i || !i.host.interactive) return { approved: false, reason: 'denied: it needs a person\'s approval and no one could be asked (answer it ahead with -i STEP_ID=approve, pass --yes, or run in a terminal)' };
+  let error: string | undefined;
+  for (;;) {
+    const answer = await i.host.ask(
+      {
+        kind: 'choice',
+        step: i.label,
+        title: `Approve a call of ${o.tool}`,
+        prompt: `Let agent '${o.agent}' call ${o.tool} with these arguments?`,
+        detail: shownArguments(o.args, o.redactor),
+        choices: ['approve', 'deny'],
+        ...(error ? { error } : {}),
+      },
+      o.signal,
+    );
+    if (answer === null) return { approved: false, reason: 'denied: the person dismissed the question' };
+    const yes = approvalOf(answer);
+    if (yes !== null) return yes ? { approved: true, reason: 'approved' } : { approved: false, reason: 'denied by the person running the pipeline' };
+    error = `'${String(answer)}' is not approve or deny`;
+  }
+}

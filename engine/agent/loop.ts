@@ -1,0 +1,208 @@
+// The agent loop: ask the model, run the calls it asks for (allowed, validated, approved, at once
+// when parallel), answer each with its result or its error, and ask again, until it answers without
+// a call or a limit ends it. A limit never passes silently: with `on_limit: fail` the step fails
+// with AgentLimitError naming it (its result the loop so far); with `answer`, one last call without
+// tools asks for the answer, and `stop_reason` still names the limit.
+import Ajv from 'ajv';
+import type { AgentDecl, AgentLimit, NamedAgent } from '../spec/types';
+import type { ChatMessage, ToolDecl, WireToolCall } from '../models/provider';
+import type { ChatResponse } from '../models/modelRunner';
+import { fallThroughReason } from '../models/fallback';
+import { ToolError } from '../toolkit/runtime';
+import { ajvRegExp } from '../template/linearRegex';
+import { buildCatalog, type AgentCatalog } from './catalog';
+import type { AgentHost, AgentRun } from './host';
+import { AgentLimitError, type AgentEvent, type AgentRef, type AgentStepResult, type AgentTurn, type PendingCall, type StopReason } from './types';
+import { runCalls, type CallSite, type CallsState } from './calls';
+import { Spend } from './spend';
+import { keepBounded } from './bounds';
+
+/** How deep named agents may call each other (a step's agent is depth 0). */
+export const MAX_AGENT_DEPTH = 4;
+
+export type { AgentHost, AgentRun } from './host';
+
+const ajv = new Ajv({ allErrors: false, strict: false, code: { regExp: ajvRegExp } });
+
+function limitWords(limit: AgentLimit, decl: AgentDecl): string {
+  switch (limit) {
+    case 'max_turns':
+      return `max_turns (${decl.maxTurns} model call${decl.maxTurns === 1 ? '' : 's'})`;
+    case 'max_tool_calls':
+      return `max_tool_calls (${decl.maxToolCalls} tool call${decl.maxToolCalls === 1 ? '' : 's'})`;
+    case 'budget':
+      return `budget (${[decl.budget.maxCostUsd !== null ? `$${decl.budget.maxCostUsd}` : '', decl.budget.maxTokens !== null ? `${decl.budget.maxTokens} tokens` : ''].filter(Boolean).join(', ')})`;
+    case 'timeout':
+      return 'the step\'s timeout';
+  }
+}
+
+/** The loop's result so far, copied (the error of a limit carries it). */
+function snapshot(s: AgentStepResult, stop: StopReason): AgentStepResult {
+  return { ...s, stop_reason: stop, tool_calls: [...s.tool_calls], transcript: [...s.transcript] };
+}
+
+export class AgentLoop implements CallSite {
+  readonly state: AgentStepResult = { answer: null, stop_reason: 'answered', turns: 0, tool_calls: [], transcript: [], tokens_in: 0, tokens_out: 0, cost_usd: 0 };
+  private readonly messages: ChatMessage[];
+  private catalog: AgentCatalog | null = null;
+  private decls: ToolDecl[] = [];
+  /** The model that answers: the first of the chain, until one fails over to the next. */
+  private modelIndex = 0;
+  private readonly calls: CallsState;
+
+  constructor(
+    readonly run: AgentRun,
+    private readonly host: AgentHost,
+    private readonly signal: AbortSignal,
+    readonly spend: Spend,
+    /** The step's count of identical tool calls (cassette keys), shared with its sub-agents. */
+    occurrences: Map<string, number>,
+  ) {
+    this.messages = [{ role: 'user', content: run.prompt }];
+    this.calls = { made: 0, occurrences };
+  }
+
+  private get model(): string {
+    return this.run.models[this.modelIndex];
+  }
+
+  async start(): Promise<AgentStepResult> {
+    const { run, host, state } = this;
+    const decl = run.decl;
+    this.catalog = await buildCatalog(decl.tools, { pipeline: host.pipeline, tools: host.tools, mcp: host.mcp, pipelineFile: host.pipelineFile, cwd: host.cwd, workspace: host.workspace, allowOutsideWorkspace: host.allowOutsideWorkspace, signal: this.signal });
+    this.decls = this.catalog.decls();
+    for (;;) {
+      if (this.signal.aborted) throw this.signal.reason;
+      if (state.turns >= decl.maxTurns) return this.atLimit('max_turns');
+      if (this.spend.over()) return this.atLimit('budget');
+      const res = await this.turn('tools');
+      if (!res.toolCalls.length) {
+        state.answer = res.text;
+        if (run.schema) await this.structured(res);
+        return this.end('answered');
+      }
+      this.messages.push(res.message);
+      const lastTurn = state.turns >= decl.maxTurns;
+      const { results, limit } = await runCalls(this, res.toolCalls, state.turns, lastTurn, this.catalog, this.calls);
+      this.messages.push({ role: 'tool', results });
+      if (limit) return this.atLimit(limit);
+    }
+  }
+
+  /** The step's host, its cancellation, what the loop has made so far (for the calls). */
+  get env(): { host: AgentHost; signal: AbortSignal } {
+    return { host: this.host, signal: this.signal };
+  }
+
+  /** A call of a named agent: its own loop, a child of this one (its spend counts here too). */
+  async child(agent: NamedAgent, prompt: string, callId: string, signal: AbortSignal): Promise<AgentStepResult> {
+    if (this.run.depth + 1 > MAX_AGENT_DEPTH) throw new ToolError(`Agents nest deeper than ${MAX_AGENT_DEPTH} levels (agent '${agent.name}' called from '${this.run.ref.name}')`, 'LimitError');
+    const { host } = this;
+    const model = agent.model ?? (agent.expert && host.pipeline.experts && Object.prototype.hasOwnProperty.call(host.pipeline.experts, agent.expert) ? host.pipeline.experts[agent.expert] : null) ?? this.model;
+    const system = agent.instructions ?? (agent.personality ? host.personality(agent.personality) : null);
+    const loop = new AgentLoop(
+      { ref: { name: agent.name, path: [...this.run.ref.path, callId] }, models: [model], system, prompt, decl: agent, schema: null, maxTokens: agent.maxTokens, temperature: agent.temperature, stream: this.run.stream, depth: this.run.depth + 1 },
+      host,
+      signal,
+      this.spend.child(agent.budget),
+      this.calls.occurrences,
+    );
+    return loop.start();
+  }
+
+  /** One model call; `none`: the model must answer without a call (the last call after a limit). */
+  private async turn(mode: 'tools' | 'none' | 'structured', schema: Record<string, unknown> | null = null): Promise<ChatResponse> {
+    const { run, host, state } = this;
+    const n = state.turns + 1;
+    host.emit({ type: 'agent-turn-started', agent: run.ref, turn: n, model: this.model });
+    const t0 = performance.now();
+    let res: ChatResponse;
+    for (;;) {
+      try {
+        if (!host.models.chat) throw new ToolError(`Model '${this.model}' cannot call tools here: this host's models have no function calling`, 'ConfigurationError');
+        res = await host.models.chat({
+          model: this.model,
+          system: run.system,
+          messages: this.messages,
+          tools: this.decls,
+          parallelToolCalls: run.decl.parallelToolCalls,
+          toolChoice: mode === 'tools' ? 'auto' : 'none',
+          schema,
+          maxTokens: run.maxTokens,
+          temperature: run.temperature,
+          stream: run.stream && mode !== 'structured',
+          signal: this.signal,
+          onText: (c) => host.onText(c),
+          onCall: (c) => host.onCall(c),
+          stepId: host.stepId,
+        });
+        break;
+      } catch (e) {
+        // a turn the model could not answer for a reason another provider could fix: the next model of the chain takes the conversation on
+        if (this.signal.aborted || this.modelIndex >= run.models.length - 1 || !fallThroughReason(e)) throw e;
+        host.emit({ type: 'agent-turn-ended', agent: run.ref, turn: { turn: n, model: this.model, text: '', tool_calls: [], tokens_in: 0, tokens_out: 0, cost_usd: 0, latency_ms: Math.round(performance.now() - t0), finish_reason: `failed: ${host.redactor.text((e as Error).message)}` }, calls: [] });
+        this.modelIndex++;
+        host.emit({ type: 'agent-turn-started', agent: run.ref, turn: n, model: this.model });
+      }
+    }
+    this.spend.add(res.tokens_in + res.tokens_out, res.cost_usd);
+    host.spent(res);
+    state.turns = n;
+    state.tokens_in += res.tokens_in;
+    state.tokens_out += res.tokens_out;
+    state.cost_usd += res.cost_usd;
+    const pending: PendingCall[] = res.toolCalls.map((c) => ({ id: c.id, tool: this.spellingOf(c), arguments: host.redactor.value(c.arguments ?? c.argumentsText) }));
+    const record: AgentTurn = { turn: n, model: res.model, text: res.text, tool_calls: pending.map((c) => c.id), tokens_in: res.tokens_in, tokens_out: res.tokens_out, cost_usd: res.cost_usd, latency_ms: res.latency_ms, ...(res.finish_reasons?.[0] ? { finish_reason: res.finish_reasons[0] } : {}), ...(mode === 'none' ? { kind: 'final' as const } : mode === 'structured' ? { kind: 'structured' as const } : {}) };
+    keepBounded(state, 'transcript', record);
+    host.emit({ type: 'agent-turn-ended', agent: run.ref, turn: record, calls: pending });
+    return res;
+  }
+
+  /** The allow-list's spelling of a call's tool, or its wire name when it names none. */
+  spellingOf(c: WireToolCall): string {
+    return this.catalog?.byWire(c.name)?.spelling ?? c.name;
+  }
+
+  /** The final answer shaped into the step's `vars`: one more call with the schema, once more if it does not fit. */
+  private async structured(answer: ChatResponse): Promise<void> {
+    const schema = this.run.schema!;
+    const validate = ajv.compile(schema);
+    this.messages.push(answer.message, { role: 'user', content: 'Give your final answer as JSON that matches the schema exactly.' });
+    for (let round = 1; ; round++) {
+      const res = await this.turn('structured', schema);
+      if (validate(res.data)) {
+        this.state.vars = res.data as Record<string, unknown>;
+        if (!this.state.answer) this.state.answer = res.text;
+        return;
+      }
+      const e = validate.errors?.[0];
+      const why = `${e?.instancePath || '(answer)'} ${e?.message ?? 'does not match the schema'}`;
+      if (round === 2) throw new ToolError(`The agent's final answer failed validation twice: ${why}`, 'ValidationError');
+      this.messages.push(res.message, { role: 'user', content: `That answer was rejected: ${why}. Answer again with JSON that matches the schema exactly.` });
+    }
+  }
+
+  private async atLimit(limit: AgentLimit): Promise<AgentStepResult> {
+    const { run, state } = this;
+    const words = limitWords(limit, run.decl);
+    if (run.decl.onLimit === 'fail') {
+      const who = run.ref.path.length ? `Agent '${run.ref.name}'` : `Agent step '${run.ref.name}'`;
+      const spent = `${state.turns} turn${state.turns === 1 ? '' : 's'}, ${state.tool_calls.length + (state.tool_calls_omitted ?? 0)} tool call${state.tool_calls.length === 1 ? '' : 's'}, ${state.tokens_in + state.tokens_out} tokens, $${state.cost_usd.toFixed(4)}`;
+      this.host.emit({ type: 'agent-ended', agent: run.ref, stop_reason: limit, turns: state.turns, tool_calls: state.tool_calls.length, answer: null });
+      throw new AgentLimitError(limit, `${who} stopped at its limit: ${words} reached before it answered (${spent})`, snapshot(state, limit));
+    }
+    this.messages.push({ role: 'user', content: `You have reached this task's limit: ${words}. No more tools can be called. Give your final answer now, from what you have found.` });
+    const res = await this.turn('none');
+    state.answer = res.text;
+    if (run.schema) await this.structured(res);
+    return this.end(limit);
+  }
+
+  private end(stop: StopReason): AgentStepResult {
+    const { state, run } = this;
+    state.stop_reason = stop;
+    this.host.emit({ type: 'agent-ended', agent: run.ref, stop_reason: stop, turns: state.turns, tool_calls: state.tool_calls.length + (state.tool_calls_omitted ?? 0), answer: state.answer });
+    return state;
+  }
+}

@@ -1,0 +1,106 @@
+// What an agent step produces and tells as it runs: its result (SPEC "Agents": answer, stop_reason,
+// turns, tool_calls) with the transcript turn by turn, the events of each turn and each call (the
+// run's RunEvents carry them: engine/run/events.ts), and the error a limit ends it with.
+import { ToolError } from '../toolkit/runtime';
+import type { AgentLimit } from '../spec/types';
+
+export type ToolCallStatus = 'ok' | 'error' | 'denied' | 'refused';
+/** Why the loop ended: it answered, a limit ended it, the run was cancelled, or something failed (a provider, a replay miss). */
+export type StopReason = 'answered' | AgentLimit | 'cancelled' | 'error';
+
+/** One call the model asked for, and what became of it. */
+export interface AgentToolCall {
+  /** The provider's id of the call (ours, `call_N`, when the provider gave none). */
+  id: string;
+  /** As the allow-list spells it (`filesystem.read`, `mcp:files.list`, `pipeline:report.pipeline.yaml`, `agent:worker`), or the wire name the model used when it names nothing allowed. */
+  tool: string;
+  /** As the model gave them (secrets redacted); a text that was not JSON stays text. */
+  arguments: unknown;
+  /** `ok`: what the tool gave. */
+  result?: unknown;
+  /** `error`, `denied`, `refused`: why, as the model was told. */
+  error?: string;
+  status: ToolCallStatus;
+  duration_ms: number;
+  /** The turn that asked for it (1 first). */
+  turn: number;
+  /** The arguments were changed before the call ran (a person approving it, a debugger). */
+  edited?: true;
+  /** A named agent called as a tool: its own result (bounded as this one is). */
+  agent?: AgentStepResult;
+}
+
+/** One model call of the loop. */
+export interface AgentTurn {
+  turn: number;
+  model: string;
+  /** The model's text this turn (secrets redacted). */
+  text: string;
+  /** Ids of the calls it asked for, in order. */
+  tool_calls: string[];
+  tokens_in: number;
+  tokens_out: number;
+  cost_usd: number;
+  latency_ms: number;
+  finish_reason?: string;
+  /** The last call after a limit (`on_limit: answer`), or the call that shaped the answer into `vars`. */
+  kind?: 'final' | 'structured';
+}
+
+/** An agent step's `result`. */
+export interface AgentStepResult {
+  /** The final answer's text; null when a limit ended the loop without one. */
+  answer: string | null;
+  /** The final answer as the step's `vars`, when it declares them. */
+  vars?: Record<string, unknown>;
+  stop_reason: StopReason;
+  /** Model calls made (the last call after a limit included). */
+  turns: number;
+  tool_calls: AgentToolCall[];
+  /** Calls left out of `tool_calls` between its first and its latest ones (a very long loop). */
+  tool_calls_omitted?: number;
+  transcript: AgentTurn[];
+  transcript_omitted?: number;
+  /** Tokens and cost of the whole loop, sub-agents included (the step's own figures hold them too). */
+  tokens_in: number;
+  tokens_out: number;
+  cost_usd: number;
+}
+
+/** Which agent an event is about: the step's own (`path` empty), or a named agent a call started (`path`: the ids of the calls that lead to it). */
+export interface AgentRef {
+  name: string;
+  path: string[];
+}
+
+/** A call as it is asked: what the model wrote, before anything runs. */
+export interface PendingCall {
+  id: string;
+  tool: string;
+  arguments: unknown;
+}
+
+/** What an agent tells as it runs; the run adds the step and its scope (RunEvent). */
+export type AgentEvent =
+  | { type: 'agent-turn-started'; agent: AgentRef; turn: number; model: string }
+  | { type: 'agent-turn-ended'; agent: AgentRef; turn: AgentTurn; calls: PendingCall[] }
+  | { type: 'tool-call-started'; agent: AgentRef; turn: number; call: PendingCall; /** It waits for a person's approval first. */ approval: boolean }
+  | { type: 'tool-call-ended'; agent: AgentRef; call: AgentToolCall }
+  | { type: 'agent-ended'; agent: AgentRef; stop_reason: StopReason; turns: number; tool_calls: number; answer: string | null };
+
+/** A limit ended the loop (`on_limit: fail`): the step fails, its result the loop so far. */
+export class AgentLimitError extends ToolError {
+  constructor(
+    readonly limit: AgentLimit,
+    message: string,
+    /** The loop so far (stop_reason the limit): the step's result. */
+    readonly partial: AgentStepResult,
+  ) {
+    super(message, 'AgentLimitError');
+  }
+
+  /** Another attempt would spend as much and stop at the same limit; a timeout may be the provider's slowness. */
+  override get retryable(): boolean {
+    return this.limit === 'timeout';
+  }
+}

@@ -1,0 +1,68 @@
+// An `action: agent` step's attempt: the agent loop (engine/agent) given what the run has — its
+// models and cassette, its tools and MCP servers, the person to ask — with each turn and call told
+// as a RunEvent, and each turn's tokens and cost added to the step's.
+import type { Step } from '../spec/types';
+import { ToolError, type ToolOutcome } from '../toolkit/runtime';
+import type { ModelCallRecord } from '../models/modelRunner';
+import { runAgent, type AgentEvent, type AgentHost } from '../agent/index';
+import type { StepResult, StepScope } from './events';
+import type { ActionContext } from './runContext';
+import { AttemptToolContext } from './toolContext';
+import { personalityPrompt } from './stepModel';
+
+export interface AgentSetup {
+  model: string;
+  fallbacks: string[];
+  system: string | null;
+  /** The final answer's schema (the step's `vars`), or null. */
+  schema: Record<string, unknown> | null;
+  output: (stream: 'text', chunk: string) => void;
+  onCall: (c: ModelCallRecord) => void;
+}
+
+const int = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : null);
+const float = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+export async function agentAction(step: Step, params: Record<string, unknown>, ctx: ActionContext, signal: AbortSignal, scopePath: StepScope[], r: StepResult, s: AgentSetup): Promise<ToolOutcome> {
+  const prompt = params.prompt;
+  if (typeof prompt !== 'string' || !prompt.trim()) throw new ToolError(`Agent step '${step.id}' needs 'parameters.prompt': the task for its model`, 'ValueError');
+  const label = [...scopePath.map((x) => `${x.loop}[${x.index}]`), step.id].join(' › ');
+  const emit = (e: AgentEvent) => {
+    if (ctx.emitter.listening) ctx.emitter.emit({ time: Date.now(), stepId: step.id, scope: scopePath, ...e });
+  };
+  const host: AgentHost = {
+    stepId: step.id,
+    pipeline: { agents: ctx.pipeline.agents, experts: ctx.pipeline.experts, personalities: ctx.pipeline.personalities, model: ctx.pipeline.model },
+    models: ctx.models,
+    tools: ctx.tools,
+    ...(ctx.mcp ? { mcp: ctx.mcp } : {}),
+    redactor: ctx.redactor,
+    ...(ctx.interaction ? { interaction: { host: ctx.interaction, stepId: step.id, label } } : {}),
+    ...(ctx.cassette ? { tape: ctx.cassette.toolTape(step.id) } : {}),
+    pipelineFile: ctx.pipelineFile,
+    cwd: ctx.cwd,
+    workspace: ctx.workspace,
+    allowOutsideWorkspace: ctx.allowOutsideWorkspace,
+    defaultModel: ctx.defaultModel,
+    toolContext: (callSignal) => new AttemptToolContext(step, ctx, callSignal, scopePath, r),
+    emit,
+    onText: (c) => s.output('text', c),
+    onCall: s.onCall,
+    spent: (res) => {
+      r.model = res.model;
+      r.tokens_in += res.tokens_in;
+      r.tokens_out += res.tokens_out;
+      r.cost_usd += res.cost_usd;
+      r.latency_ms = (r.latency_ms ?? 0) + res.latency_ms;
+      r.limiter_wait_ms = (r.limiter_wait_ms ?? 0) + res.wait_ms;
+    },
+    personality: (name) => personalityPrompt(name, ctx),
+  };
+  const result = await runAgent(
+    { ref: { name: step.id, path: [] }, models: [s.model, ...s.fallbacks], system: s.system, prompt, decl: step.agent!, schema: s.schema, maxTokens: int(params.max_tokens), temperature: float(params.temperature), stream: params.stream !== false, depth: 0 },
+    host,
+    signal,
+    r,
+  );
+  return { success: true, result };
+}
