@@ -156,7 +156,8 @@ export async function runCalls(loop: CallSite, calls: WireToolCall[], turn: numb
   const one = async (i: number): Promise<void> => {
     const c = calls[i];
     const p = plans[i];
-    const pending: PendingCall = { id: c.id, tool: p.kind === 'run' ? p.tool.spelling : c.name, arguments: host.redactor.value(c.arguments ?? c.argumentsText) };
+    // the allow-list's spelling of a tool it has (a call with bad arguments too); the model's name for one it has not
+    const pending: PendingCall = { id: c.id, tool: p.kind === 'run' ? p.tool.spelling : (catalog.byWire(c.name)?.spelling ?? c.name), arguments: host.redactor.value(c.arguments ?? c.argumentsText) };
     host.emit({ type: 'tool-call-started', agent: loop.run.ref, turn, call: pending, approval: p.kind === 'run' && p.tool.approve });
     const t0 = performance.now();
     const out = p.kind === 'run' ? await execute(loop, c, p, turn) : { status: p.status, error: p.error };

@@ -57,7 +57,7 @@ export type { Checkpoint, RunSummary } from '../run/checkpointStore';
 export { evaluateCondition } from '../run/conditions';
 export { setAtPath } from '../run/debugHooks';
 export type { DebugControl, PausePoint, Resumption, RunDebugger } from '../run/debugHooks';
-export type { ResultDocument, RunEvent, RunListener, StepEdit, StepResult, StepScope } from '../run/events';
+export type { AgentEvent, AgentStepResult, AgentToolCall, AgentTurn, ResultDocument, RunEvent, RunListener, StepEdit, StepResult, StepScope } from '../run/events';
 export { loadHistory } from '../run/history';
 export { InputError, parseInputArg, resolveInputs } from '../run/inputs';
 export { callsMcp, mcpAnalyzeOptions, mcpInfoUnlisted } from '../run/mcpPrepare';

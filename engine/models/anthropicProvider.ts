@@ -2,7 +2,7 @@
 // input schema is the requested schema. The SDK's own retries are off.
 import Anthropic from '@anthropic-ai/sdk';
 import { toProviderError, type AssistantMessage, type ChatAnswer, type ChatCall, type ModelProvider, type ProviderAnswer, type ProviderCall, type StructuredAnswer, type WireToolCall } from './provider';
-import { wireCallOf } from './toolCalls';
+import { generatedIdPrefix, wireCallOf } from './toolCalls';
 import { announcedLimits } from './rateHeaders';
 
 export interface AnthropicProviderOptions {
@@ -44,23 +44,39 @@ function blockParams(content: Anthropic.ContentBlock[]): Anthropic.ContentBlockP
   });
 }
 
-/** The assistant's blocks: Anthropic's own when it gave them, else built from the text and calls. */
+/** The assistant's blocks: Anthropic's own when it gave them (less an empty text block, which the API refuses), else built from the text and calls. */
 function assistantBlocks(m: AssistantMessage): Anthropic.ContentBlockParam[] {
-  if (m.native?.provider === 'anthropic' && Array.isArray(m.native.content)) return m.native.content as Anthropic.ContentBlockParam[];
+  if (m.native?.provider === 'anthropic' && Array.isArray(m.native.content)) return (m.native.content as Anthropic.ContentBlockParam[]).filter((b) => !(b.type === 'text' && b.text === ''));
   const blocks: Anthropic.ContentBlockParam[] = [];
   if (m.text) blocks.push({ type: 'text', text: m.text });
   for (const c of m.toolCalls) blocks.push({ type: 'tool_use', id: c.id, name: c.name, input: c.arguments ?? {} });
   return blocks;
 }
 
+/**
+ * The conversation as Messages: every result of a turn in one user message, as the API requires,
+ * and a user message that follows another (the text asking for the final answer after a limit, say)
+ * joined to it as a text block after the results, so that the roles alternate. An answer that said
+ * nothing is left out (the API refuses a message without content).
+ */
 function chatMessages(call: ChatCall): Anthropic.MessageParam[] {
-  return call.messages.map((m): Anthropic.MessageParam => {
-    if (m.role === 'user') return { role: 'user', content: m.content };
-    if (m.role === 'assistant') return { role: 'assistant', content: assistantBlocks(m) };
-    // every result of a turn in one user message, as the Messages API requires
-    return { role: 'user', content: m.results.map((r) => ({ type: 'tool_result' as const, tool_use_id: r.id, content: r.content, ...(r.isError ? { is_error: true } : {}) })) };
-  });
+  const out: Anthropic.MessageParam[] = [];
+  for (const m of call.messages) {
+    const next: Anthropic.MessageParam =
+      m.role === 'user'
+        ? { role: 'user', content: m.content }
+        : m.role === 'assistant'
+          ? { role: 'assistant', content: assistantBlocks(m) }
+          : { role: 'user', content: m.results.map((r) => ({ type: 'tool_result' as const, tool_use_id: r.id, content: r.content, ...(r.isError ? { is_error: true } : {}) })) };
+    if (next.role === 'assistant' && !next.content.length) continue;
+    const last = out[out.length - 1];
+    if (last?.role === 'user' && next.role === 'user') last.content = [...blocksOf(last.content), ...blocksOf(next.content)];
+    else out.push(next);
+  }
+  return out;
 }
+
+const blocksOf = (c: Anthropic.MessageParam['content']): Anthropic.ContentBlockParam[] => (typeof c === 'string' ? [{ type: 'text', text: c }] : c);
 
 function chatBody(call: ChatCall): Anthropic.MessageCreateParamsNonStreaming {
   const b: Anthropic.MessageCreateParamsNonStreaming = { model: call.model, max_tokens: call.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS, messages: chatMessages(call) };
@@ -79,7 +95,7 @@ function chatBody(call: ChatCall): Anthropic.MessageCreateParamsNonStreaming {
 }
 
 /** What one answer's blocks say: its text, its calls (the forced `answer` tool of a structured answer is its data). */
-function fromBlocks(content: Anthropic.ContentBlock[], structured: boolean): Pick<ChatAnswer, 'text' | 'toolCalls' | 'message' | 'data'> {
+function fromBlocks(content: Anthropic.ContentBlock[], structured: boolean, idPrefix: string): Pick<ChatAnswer, 'text' | 'toolCalls' | 'message' | 'data'> {
   const text = content.map((c) => (c.type === 'text' ? c.text : '')).join('');
   if (structured) {
     const use = content.find((c) => c.type === 'tool_use' && c.name === STRUCTURED_TOOL) ?? content.find((c) => c.type === 'tool_use');
@@ -87,7 +103,7 @@ function fromBlocks(content: Anthropic.ContentBlock[], structured: boolean): Pic
     return { text: JSON.stringify(data), toolCalls: [], data, message: { role: 'assistant', text: JSON.stringify(data), toolCalls: [] } };
   }
   const toolCalls: WireToolCall[] = [];
-  for (const c of content) if (c.type === 'tool_use') toolCalls.push(wireCallOf(c.id, c.name, c.input, 'toolu_', toolCalls.length));
+  for (const c of content) if (c.type === 'tool_use') toolCalls.push(wireCallOf(c.id, c.name, c.input, idPrefix, toolCalls.length));
   return { text, toolCalls, message: { role: 'assistant', text, toolCalls, native: { provider: 'anthropic', content: blockParams(content) } } };
 }
 
@@ -100,7 +116,7 @@ export function anthropicProvider(o: AnthropicProviderOptions): ModelProvider {
       try {
         if (!onDelta) {
           const { data: r, response } = await client.messages.create(chatBody(call), { signal: call.signal }).withResponse();
-          return { ...fromBlocks(r.content, !!call.schema), tokensIn: r.usage.input_tokens, tokensOut: r.usage.output_tokens, limits: announcedLimits(response.headers), ...answered(r.stop_reason, r.model) };
+          return { ...fromBlocks(r.content, !!call.schema, generatedIdPrefix(call.messages)), tokensIn: r.usage.input_tokens, tokensOut: r.usage.output_tokens, limits: announcedLimits(response.headers), ...answered(r.stop_reason, r.model) };
         }
         const { data: s, response } = await client.messages.create({ ...chatBody(call), stream: true }, { signal: call.signal }).withResponse();
         // the blocks as they are built: a tool_use block's input comes as pieces of JSON text
@@ -147,7 +163,7 @@ export function anthropicProvider(o: AnthropicProviderOptions): ModelProvider {
           }
         }
         const content = blocks.filter(Boolean);
-        const a = fromBlocks(content, !!call.schema);
+        const a = fromBlocks(content, !!call.schema, generatedIdPrefix(call.messages));
         if (broken.size) a.toolCalls = a.toolCalls.map((c) => (broken.has(c.id) ? { ...c, arguments: null, argumentsText: broken.get(c.id)!, argumentsError: 'the arguments are not valid JSON' } : c));
         return { ...a, tokensIn, tokensOut, limits: announcedLimits(response.headers), ...answered(stopReason, model) };
       } catch (e) {

@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import { ToolError } from '../toolkit/runtime';
 import { canonicalJson, type CassetteLine, type CassetteRequest } from './cassetteFile';
+import type { ChatMessage } from './provider';
 
 export class CassetteMissError extends ToolError {
   constructor(message: string) {
@@ -50,6 +51,32 @@ function textDiff(name: string, recorded: string, now: string): string {
   return `${name} differs at character ${i + 1}${where ? ` ${where}` : ''}: recorded ${around(recorded, i)}, now ${around(now, i)}`;
 }
 
+/** Where two conversations part: the first message that differs, and in it the text that does. */
+function conversationDiff(recorded: ChatMessage[], now: ChatMessage[]): string {
+  for (let i = 0; i < Math.max(recorded.length, now.length); i++) {
+    const a = recorded[i];
+    const b = now[i];
+    if (!a) return `the conversation has ${now.length - recorded.length} more message${now.length - recorded.length === 1 ? '' : 's'} than the recorded one (from message ${i + 1}, ${b.role})`;
+    if (!b) return `the recorded conversation has ${recorded.length - now.length} more message${recorded.length - now.length === 1 ? '' : 's'} (from message ${i + 1}, ${a.role})`;
+    if (canonicalJson(a) === canonicalJson(b)) continue;
+    const where = `message ${i + 1}`;
+    if (a.role !== b.role) return `${where} is ${b.role === 'tool' ? 'tool results' : `a ${b.role} message`}; the recorded one is ${a.role === 'tool' ? 'tool results' : `a ${a.role} message`}`;
+    if (a.role === 'user' && b.role === 'user') return textDiff(`${where} (the user's)`, a.content, b.content);
+    if (a.role === 'tool' && b.role === 'tool') {
+      for (let k = 0; k < Math.max(a.results.length, b.results.length); k++) {
+        const x = a.results[k];
+        const y = b.results[k];
+        if (!x || !y) return `${where} answers ${b.results.length} call${b.results.length === 1 ? '' : 's'}; the recorded one ${a.results.length}`;
+        if (x.id !== y.id || x.name !== y.name) return `${where}: result ${k + 1} answers ${y.name} (${y.id}); the recorded one ${x.name} (${x.id})`;
+        if (x.content !== y.content || x.isError !== y.isError) return textDiff(`the result of ${y.name} (call ${y.id}, ${where})`, x.content, y.content);
+      }
+    }
+    if (a.role === 'assistant' && b.role === 'assistant') return textDiff(`${where} (the model's)`, canonicalJson({ text: a.text, toolCalls: a.toolCalls }), canonicalJson({ text: b.text, toolCalls: b.toolCalls }));
+    return `${where} differs`;
+  }
+  return 'the conversation is the same';
+}
+
 function describe(f: Field, recorded: CassetteRequest, now: CassetteRequest): string {
   switch (f) {
     case 'model':
@@ -65,7 +92,7 @@ function describe(f: Field, recorded: CassetteRequest, now: CassetteRequest): st
     case 'schema':
       return textDiff('schema', canonicalJson(recorded.schema), canonicalJson(now.schema));
     case 'messages':
-      return textDiff('conversation', canonicalJson(recorded.messages ?? null), canonicalJson(now.messages ?? null));
+      return conversationDiff(recorded.messages ?? [], now.messages ?? []);
     case 'tools':
       return textDiff('tools offered', canonicalJson(recorded.tools ?? null), canonicalJson(now.tools ?? null));
     default:

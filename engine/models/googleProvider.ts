@@ -3,23 +3,29 @@
 import { GoogleGenAI, type Content, type GenerateContentConfig, type GenerateContentResponse, type Part } from '@google/genai';
 import { parseJson } from './openaiProvider';
 import { ProviderError, toProviderError, type AssistantMessage, type ChatAnswer, type ChatCall, type EmbedAnswer, type ModelProvider, type ProviderAnswer, type ProviderCall, type StructuredAnswer, type WireToolCall } from './provider';
-import { wireCallOf } from './toolCalls';
+import { generatedIdPrefix, wireCallOf } from './toolCalls';
+
+/** A part with nothing in it but an empty text (a stream may send one), which the API refuses; one that carries a thoughtSignature stays. */
+const emptyPart = (p: Part) => !p.text && Object.keys(p).every((k) => k === 'text');
 
 /** The model's parts: Gemini's own, as it sent them (each `thoughtSignature` where it stood), else built from the text and calls. */
 function modelParts(m: AssistantMessage): Part[] {
-  if (m.native?.provider === 'google' && Array.isArray(m.native.content)) return m.native.content as Part[];
+  if (m.native?.provider === 'google' && Array.isArray(m.native.content)) return (m.native.content as Part[]).filter((p) => !emptyPart(p));
   const parts: Part[] = [];
   if (m.text) parts.push({ text: m.text });
   for (const c of m.toolCalls) parts.push({ functionCall: { ...(c.generatedId ? {} : { id: c.id }), name: c.name, args: c.arguments ?? {} } });
   return parts;
 }
 
-/** A result goes back as `{output}` or `{error}` (the API's words), its id when the call had one. */
+/** A result goes back as `{output}` or `{error}` (the API's words), its id when the call had one; an answer that said nothing is left out (the API refuses a content without parts). */
 function chatContents(call: ChatCall): Content[] {
-  return call.messages.map((m): Content => {
-    if (m.role === 'user') return { role: 'user', parts: [{ text: m.content }] };
-    if (m.role === 'assistant') return { role: 'model', parts: modelParts(m) };
-    return { role: 'user', parts: m.results.map((r) => ({ functionResponse: { ...(r.generatedId ? {} : { id: r.id }), name: r.name, response: r.isError ? { error: r.content } : { output: r.content } } })) };
+  return call.messages.flatMap((m): Content[] => {
+    if (m.role === 'user') return [{ role: 'user', parts: [{ text: m.content }] }];
+    if (m.role === 'assistant') {
+      const parts = modelParts(m);
+      return parts.length ? [{ role: 'model', parts }] : [];
+    }
+    return [{ role: 'user', parts: m.results.map((r) => ({ functionResponse: { ...(r.generatedId ? {} : { id: r.id }), name: r.name, response: r.isError ? { error: r.content } : { output: r.content } } })) }];
   });
 }
 
@@ -32,13 +38,13 @@ function chatConfig(call: ChatCall): GenerateContentConfig {
   return c;
 }
 
-/** An answer's text (thoughts left out) and calls, from its parts in order. */
-function fromParts(parts: Part[]): { text: string; toolCalls: WireToolCall[] } {
+/** An answer's text (thoughts left out) and calls, from its parts in order; a call without an id gets `idPrefix` and its number. */
+function fromParts(parts: Part[], idPrefix: string): { text: string; toolCalls: WireToolCall[] } {
   let text = '';
   const toolCalls: WireToolCall[] = [];
   for (const p of parts) {
     if (typeof p.text === 'string' && !p.thought) text += p.text;
-    if (p.functionCall) toolCalls.push(wireCallOf(p.functionCall.id, p.functionCall.name ?? '', p.functionCall.args, 'call_', toolCalls.length));
+    if (p.functionCall) toolCalls.push(wireCallOf(p.functionCall.id, p.functionCall.name ?? '', p.functionCall.args, idPrefix, toolCalls.length));
   }
   return { text, toolCalls };
 }
@@ -95,7 +101,7 @@ export function googleProvider(o: GoogleProviderOptions): ModelProvider {
             if (chunk.usageMetadata) u = usage(chunk);
           }
         }
-        const { text, toolCalls } = fromParts(parts);
+        const { text, toolCalls } = fromParts(parts, generatedIdPrefix(call.messages));
         const message: AssistantMessage = { role: 'assistant', text, toolCalls, native: { provider: 'google', content: parts } };
         return { text, toolCalls, message, ...(call.schema ? { data: parseJson('google', text) } : {}), ...u, ...end };
       } catch (e) {

@@ -3,7 +3,7 @@
 import OpenAI from 'openai';
 import { announcedLimits } from './rateHeaders';
 import { ProviderError, toProviderError, type ChatAnswer, type ChatCall, type EmbedAnswer, type ModelProvider, type ProviderAnswer, type ProviderCall, type StructuredAnswer, type WireToolCall } from './provider';
-import { ToolCallAssembler, wireCall } from './toolCalls';
+import { generatedIdPrefix, ToolCallAssembler, wireCall } from './toolCalls';
 
 type ChatParams = OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming;
 
@@ -34,9 +34,6 @@ function chatBody(call: ChatCall): ChatParams {
   if (call.temperature !== null) body.temperature = call.temperature;
   return body;
 }
-
-/** Ids for calls that came without one (some OpenAI-compatible servers): unique within the answer. */
-const GENERATED = 'call_';
 
 export interface OpenAIProviderOptions {
   name: string;
@@ -71,15 +68,18 @@ export function openaiProvider(o: OpenAIProviderOptions): ModelProvider {
   return {
     name: o.name,
     async chat(call, onDelta): Promise<ChatAnswer> {
+      // ids for calls that came without one (some OpenAI-compatible servers)
+      const generated = generatedIdPrefix(call.messages);
+      const body = chatBody(call);
       try {
         if (!onDelta) {
-          const { data: r, response } = await client.chat.completions.create(chatBody(call), { signal: call.signal }).withResponse();
+          const { data: r, response } = await client.chat.completions.create(body, { signal: call.signal }).withResponse();
           const msg = r.choices[0]?.message;
           const text = msg?.content ?? '';
-          const toolCalls: WireToolCall[] = (msg?.tool_calls ?? []).flatMap((c, i) => (c.type === 'function' ? [wireCall(c.id, c.function.name, c.function.arguments ?? '', GENERATED, i)] : []));
+          const toolCalls: WireToolCall[] = (msg?.tool_calls ?? []).flatMap((c, i) => (c.type === 'function' ? [wireCall(c.id, c.function.name, c.function.arguments ?? '', generated, i)] : []));
           return { text, toolCalls, message: { role: 'assistant', text, toolCalls }, ...(call.schema ? { data: parseJson(o.name, text) } : {}), tokensIn: r.usage?.prompt_tokens ?? 0, tokensOut: r.usage?.completion_tokens ?? 0, limits: announcedLimits(response.headers), ...answered(r) };
         }
-        const { data: s, response } = await client.chat.completions.create({ ...chatBody(call), stream: true, stream_options: { include_usage: true } }, { signal: call.signal }).withResponse();
+        const { data: s, response } = await client.chat.completions.create({ ...body, stream: true, stream_options: { include_usage: true } }, { signal: call.signal }).withResponse();
         let text = '';
         let tokensIn = 0;
         let tokensOut = 0;
@@ -101,12 +101,14 @@ export function openaiProvider(o: OpenAIProviderOptions): ModelProvider {
             tokensOut = chunk.usage.completion_tokens ?? 0;
           }
         }
-        const toolCalls = calls.finish(GENERATED);
+        const toolCalls = calls.finish(generated);
         return { text, toolCalls, message: { role: 'assistant', text, toolCalls }, ...(call.schema ? { data: parseJson(o.name, text) } : {}), tokensIn, tokensOut, limits: announcedLimits(response.headers), ...(finish ? { finishReasons: [finish] } : {}), ...(responseModel ? { responseModel } : {}) };
       } catch (e) {
-        if (o.name !== 'openai' && e instanceof OpenAI.APIError && (e.status === 400 || e.status === 422) && call.tools.length) {
+        // a server other than OpenAI's refusing a request with tools (or a json_schema answer): the model may not have them there
+        const feature = body.tools?.length ? 'tools' : body.response_format ? 'structured output' : null;
+        if (o.name !== 'openai' && e instanceof OpenAI.APIError && (e.status === 400 || e.status === 422) && feature) {
           plainError(e);
-          e.message = `${e.message} (tools: ${o.name} may not support function calling for '${call.model}')`;
+          e.message = `${e.message} (${feature === 'tools' ? `tools: ${o.name} may not support function calling` : `structured output: ${o.name} may not support response_format json_schema`} for '${call.model}')`;
         }
         throw fail(e, call.signal);
       }

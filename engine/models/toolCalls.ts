@@ -1,7 +1,15 @@
 // Tool calls as providers send them, made whole: streamed OpenAI-style deltas assembled by index
 // and id (Ollama numbers every call 0 and tells them apart by id only; some servers send no index),
 // arguments parsed as one JSON object, and an id given where the provider gave none.
-import type { WireToolCall } from './provider';
+import type { ChatMessage, WireToolCall } from './provider';
+
+/**
+ * The prefix of the ids made for calls that came without one: `call_<turn>_`, the turn counted from
+ * the conversation (one assistant message a turn), so that no two calls of a step share an id.
+ */
+export function generatedIdPrefix(messages: readonly ChatMessage[]): string {
+  return `call_${messages.filter((m) => m.role === 'assistant').length + 1}_`;
+}
 
 /** One `delta.tool_calls[]` entry of a Chat Completions stream. */
 export interface ToolCallDelta {

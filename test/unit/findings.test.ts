@@ -227,7 +227,7 @@ const CASES: Case[] = [
     name: "missingAction",
     text: S('id: x', 'steps:', '  - id: a', '    parameters: {prompt: hi}'),
     expect: [
-      ["step.missing-action","error","Step 'a' has no 'action': use one of 'generate', 'generate_structured', 'analyze_text', 'evaluate_condition', 'embed'.","2:8-2:9"],
+      ["step.missing-action","error","Step 'a' has no 'action': use one of 'generate', 'generate_structured', 'analyze_text', 'evaluate_condition', 'agent', 'embed'.","2:8-2:9"],
     ],
   },
   {
@@ -260,7 +260,7 @@ const CASES: Case[] = [
     expect: [
       ["tool.unknown","error","Unknown tool 'shell'. Did you mean 'terminal'? Tools: filesystem, terminal, http, data, validation, pipeline, prompt-optimization, task-delegation, multi-model-routing, image-analysis, image-generation, data-processing, report-generator, pipeline-executor, mcp-server, mcp-memory, user-prompt, approval-gate, feedback-collection, web-search, python-executor, headless-browser, pdf-compiler, sql, object-storage, visualization.","3:10-3:15"],
       ["action.unknown","error","Tool 'terminal' has no action 'run'. It has 'execute'.","7:12-7:15"],
-      ["action.unknown","error","Unknown action 'generat'. Did you mean 'generate' or 'generate_structured'? Built-in actions: generate, generate_structured, analyze_text, evaluate_condition, embed; other actions need a 'tool'.","9:12-9:19"],
+      ["action.unknown","error","Unknown action 'generat'. Did you mean 'generate' or 'generate_structured'? Built-in actions: generate, generate_structured, analyze_text, evaluate_condition, agent, embed; other actions need a 'tool'.","9:12-9:19"],
       ["action.needs-tool","error","Action 'execute' belongs to 14 tools ('terminal', 'prompt-optimization', 'task-delegation', ...): add 'tool: terminal' or the one you mean.","12:12-12:19"],
     ],
   },
