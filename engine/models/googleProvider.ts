@@ -19,7 +19,7 @@ function modelParts(m: AssistantMessage): Part[] {
 
 /** A result goes back as `{output}` or `{error}` (the API's words), its id when the call had one; an answer that said nothing is left out (the API refuses a content without parts). */
 function chatContents(call: ChatCall): Content[] {
-  return call.messages.flatMap((m): Content[] => {
+  const contents = call.messages.flatMap((m): Content[] => {
     if (m.role === 'user') return [{ role: 'user', parts: [{ text: m.content }] }];
     if (m.role === 'assistant') {
       const parts = modelParts(m);
@@ -27,6 +27,14 @@ function chatContents(call: ChatCall): Content[] {
     }
     return [{ role: 'user', parts: m.results.map((r) => ({ functionResponse: { ...(r.generatedId ? {} : { id: r.id }), name: r.name, response: r.isError ? { error: r.content } : { output: r.content } } })) }];
   });
+  // turns alternate: a text that follows the function responses (the limit's, asking for the last answer) joins their content
+  const out: Content[] = [];
+  for (const c of contents) {
+    const last = out[out.length - 1];
+    if (last && last.role === c.role) last.parts = [...(last.parts ?? []), ...(c.parts ?? [])];
+    else out.push(c);
+  }
+  return out;
 }
 
 function chatConfig(call: ChatCall): GenerateContentConfig {

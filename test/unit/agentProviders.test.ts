@@ -466,13 +466,42 @@ steps:
     for (const c of contents.slice(1)) for (const p of c.parts) assert.ok(!('id' in (p.functionCall ?? p.functionResponse)), JSON.stringify(p));
   });
 
-  it('a structured answer after an answer that said nothing: no model content without parts is sent', async () => {
+  it('on_limit: answer after max_turns: 1 asks once more with no tools, the limit\'s text in the same user turn as the function responses', async () => {
+    srv.script.push({ toolCalls: [{ id: 'fc-1', name: 'filesystem_read', arguments: { path: 'notes.txt' }, thoughtSignature: 'c2lnLTE=' }] }, { text: 'I could not read it in time.' });
+    const { doc } = await run(`id: p
+model: google:gemini-2.5-flash
+steps:
+  - id: s
+    action: agent
+    tools: [filesystem.read]
+    max_turns: 1
+    on_limit: answer
+    parameters: {prompt: Read notes.txt, stream: false}
+`);
+    assert.equal(doc.status, 'completed', JSON.stringify(doc.steps));
+    assert.equal(agentResult(doc, 's').answer, 'I could not read it in time.');
+    const last = srv.requests[1].body;
+    assert.ok(!('tools' in last));
+    assert.deepEqual(last.contents, [
+      { role: 'user', parts: [{ text: 'Read notes.txt' }] },
+      { role: 'model', parts: [{ functionCall: { id: 'fc-1', name: 'filesystem_read', args: { path: 'notes.txt' } }, thoughtSignature: 'c2lnLTE=' }] },
+      {
+        role: 'user',
+        parts: [
+          { functionResponse: { id: 'fc-1', name: 'filesystem_read', response: { error: 'Not run: this was the last turn the agent may take (max_turns).' } } },
+          { text: "You have reached this task's limit: max_turns (1 model call). No more tools can be called. Give your final answer now, from what you have found." },
+        ],
+      },
+    ]);
+  });
+
+  it('a structured answer after an answer that said nothing: no model content without parts is sent, and the user turns it leaves side by side are one', async () => {
     srv.script.push({ text: '' });
     const { doc } = await run(STRUCTURED('google:gemini-2.5-flash'));
     assert.equal(doc.status, 'completed', JSON.stringify(doc.steps));
     assert.deepEqual((doc.steps.s.result as { vars?: unknown }).vars, { title: 'title from the loopback server' });
     const last = srv.requests[1].body;
-    assert.deepEqual(last.contents, [{ role: 'user', parts: [{ text: 'Name it.' }] }, { role: 'user', parts: [{ text: 'Give your final answer as JSON that matches the schema exactly.' }] }]);
+    assert.deepEqual(last.contents, [{ role: 'user', parts: [{ text: 'Name it.' }, { text: 'Give your final answer as JSON that matches the schema exactly.' }] }]);
     assert.equal((last.generationConfig as { responseMimeType?: string }).responseMimeType, 'application/json');
     assert.ok(!('tools' in last));
   });
