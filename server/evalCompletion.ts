@@ -1,7 +1,8 @@
 // Completion in an eval file: its keys (top level, a variant's, a case's, an assertion's with every
 // assertion kind), the pipeline's outputs after `output:`, its step ids after `step:` and in a
 // variant's `models:`, its parameters in a variant's `parameters:` and a case's keys, and inside an
-// assertion's template the names it sees, `outputs.`, `steps.` and the case columns after `case.`.
+// assertion's template the names it sees, `outputs.`, `steps.` and the case columns after `case.`,
+// and the agent steps' allowed tools after `tool_called:` / `tool_not_called:`.
 // Works on half-typed text: the mapping the cursor is in is read from the indentation above it.
 import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
@@ -9,6 +10,7 @@ import { CompletionItemKind, MarkupKind, type CompletionItem } from 'vscode-lang
 import { ASSERTION_SCOPE } from '../engine/eval/evalAnalysis';
 import { lineInfo } from '../engine/analyze/completionContext';
 import { ASSERTION_KINDS } from '../engine/eval/evalFile';
+import { allowedTools } from '../engine/eval/trajectoryCheck';
 import type { EvalDocument } from './evalDocuments';
 import { ASSERTION_KIND_DOCS, ASSERTION_OPTION_DOCS, CASE_KEY_DOCS, TOP_KEY_DOCS, VARIANT_KEY_DOCS } from './evalHover';
 
@@ -86,6 +88,11 @@ function valueItems(d: EvalDocument, key: string, anc: string[], evalFile: strin
   if (key === 'step') return (p?.steps ?? []).map((s) => valueItem(s.id, s.name ?? 'step', CompletionItemKind.Class));
   if (key === 'status') return ['completed', 'failed'].map((s) => valueItem(s, 'the run ends'));
   if (key === 'is_json') return [valueItem('true')];
+  if (key === 'tool_called' || key === 'tool_not_called') {
+    const tools = new Map<string, string>();
+    for (const st of p?.steps ?? []) if (st.agent) for (const t of allowedTools(st.agent.tools).exact) if (!tools.has(t)) tools.set(t, `a tool of agent step '${st.id}'`);
+    return [...tools].map(([t, detail]) => valueItem(t, detail, CompletionItemKind.Function));
+  }
   return [];
 }
 

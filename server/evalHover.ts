@@ -51,6 +51,11 @@ export const ASSERTION_KIND_DOCS: Record<AssertionKind, string> = {
   llm_rubric: 'A judge model scores the value 0–1 against this rubric; it passes at `threshold` (default 0.5).',
   similar: 'The cosine similarity of the value\'s and this text\'s embeddings is at least `threshold`.',
   expression: 'A template that must be true.',
+  tool_called: 'The agent step (`step: ID`) called this tool (as its allow-list spells it: `filesystem.read`, `mcp:files.list`, `agent:worker`) and the call ran (status `ok`); `args:` the arguments it must have had (a subset).',
+  tool_not_called: 'The agent step (`step: ID`) never called this tool (a call refused as outside its allow-list or over a limit does not count: it never ran).',
+  tool_sequence: 'The agent step (`step: ID`) ran these tools in this order; other calls may stand between.',
+  max_turns: 'The agent step (`step: ID`) made at most this many model calls (its `turns`).',
+  max_tool_calls: 'The agent step (`step: ID`) asked for at most this many tool calls (refused ones included).',
 };
 
 export const ASSERTION_OPTION_DOCS: Record<string, string> = {
@@ -60,6 +65,7 @@ export const ASSERTION_OPTION_DOCS: Record<string, string> = {
   tolerance: 'How far `numeric` may be from the expected number.',
   model: 'The judge (`llm_rubric`) or embedding model (`similar`) for this assertion.',
   description: 'What this assertion checks, shown with its result.',
+  args: '`tool_called`: the arguments a call must have had: every key given, with an equal value (mappings recursively); strings are templates.',
 };
 
 const value = (s: string): Hover => ({ contents: { kind: MarkupKind.Markdown, value: s } });

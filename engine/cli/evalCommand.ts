@@ -1,5 +1,6 @@
 // `orc eval FILE.eval.yaml [--variant NAME]... [--case ID]... [--max-parallel N] [--json]
-// [--junit FILE] [--baseline EVAL_ID|latest] [--estimate] [--resume[=EVAL_ID]] [--no-cache]`,
+// [--junit FILE] [--baseline EVAL_ID|latest] [--estimate] [--resume[=EVAL_ID]] [--no-cache]
+// [--record | --replay [--live STEP]... [--replay-tools]] [--cassette PATH]`,
 // `orc eval add FILE.eval.yaml RUN_ID [--expect]` and `orc evals [--json]`.
 import * as path from 'node:path';
 import { type BaselineComparison, BaselineError, CassetteFileError, type CassetteOptions, checkBaseline, compareWithBaseline, createModelRunner, DatasetError, DEFAULT_EVAL_PARALLEL, EvalInputError, EvalRecord, findBaseline, findRunsRoot, listEvals, percent, registryOrShipped, runEval, writeJUnit } from '../api/index';
@@ -30,13 +31,15 @@ interface EvalArgs {
   replay: boolean;
   cassette?: string;
   live: string[];
+  /** `--replay-tools`: agents' tool calls answered from the cassette too, none run. */
+  replayTools: boolean;
 }
 
 const VALUE_OPTIONS = new Set(['--variant', '--case', '--max-parallel', '--junit', '--baseline', '--cassette', '--live']);
-const FLAG_OPTIONS = new Set(['--json', '--estimate', '--resume', '--no-cache', '--record', '--replay']);
+const FLAG_OPTIONS = new Set(['--json', '--estimate', '--resume', '--no-cache', '--record', '--replay', '--replay-tools']);
 
 export function parseEvalArgs(argv: string[]): EvalArgs {
-  const a: EvalArgs = { file: '', variants: [], cases: [], json: false, estimate: false, cache: true, record: false, replay: false, live: [] };
+  const a: EvalArgs = { file: '', variants: [], cases: [], json: false, estimate: false, cache: true, record: false, replay: false, live: [], replayTools: false };
   const files: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i];
@@ -60,6 +63,7 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
       else if (arg === '--no-cache') a.cache = false;
       else if (arg === '--record') a.record = true;
       else if (arg === '--replay') a.replay = true;
+      else if (arg === '--replay-tools') a.replayTools = true;
       continue;
     }
     if (!VALUE_OPTIONS.has(arg)) throw new UsageError(`unknown option ${arg} for 'orc eval'`);
@@ -86,14 +90,15 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
   if (a.record && a.replay) throw new UsageError('--record and --replay contradict each other');
   if (a.cassette && !a.record && !a.replay) throw new UsageError('--cassette goes with --record or --replay');
   if (a.live.length && !a.replay) throw new UsageError('--live goes with --replay');
+  if (a.replayTools && !a.replay) throw new UsageError('--replay-tools goes with --replay');
   return a;
 }
 
-/** `--record | --replay [--cassette PATH] [--live STEP]...`: the cassette, by default NAME.cassette.jsonl beside NAME.eval.yaml. */
+/** `--record | --replay [--cassette PATH] [--live STEP]... [--replay-tools]`: the cassette, by default NAME.cassette.jsonl beside NAME.eval.yaml. */
 export function evalCassette(a: EvalArgs): CassetteOptions | undefined {
   if (!a.record && !a.replay) return undefined;
   const file = a.cassette ?? `${a.file.replace(/(\.eval)?\.ya?ml$/i, '')}.cassette.jsonl`;
-  return { mode: a.record ? 'record' : 'replay', file, ...(a.live.length ? { live: a.live } : {}) };
+  return { mode: a.record ? 'record' : 'replay', file, ...(a.live.length ? { live: a.live } : {}), ...(a.replayTools ? { replayTools: true } : {}) };
 }
 
 /** The analysis of an eval file that compiles, or null after printing its errors like a compiler. */

@@ -3,13 +3,14 @@
 // pass, score (0–1) and the reason. Operands are templates over `case`, `outputs`, `steps`,
 // `value` and `run`, rendered with the project's template engine.
 import Ajv from 'ajv';
-import type { ResultDocument } from '../run/events';
+import type { AgentStepResult, ResultDocument } from '../run/events';
 import type { ModelRunner } from '../models/modelRunner';
 import { evaluate, hasTemplateSyntax, renderValue, scopeOf, truthy } from '../template/index';
 import { compileRegex, search } from '../template/regex';
 import { embed } from '../models/embeddings';
-import type { AssertionKind, EvalAssertion, EvalCase } from './evalFile';
+import { TRAJECTORY_KINDS, type AssertionKind, type EvalAssertion, type EvalCase } from './evalFile';
 import { judge } from './judge';
+import { isAgentResult, TRAJECTORY_CHECKS, type TrajectoryKind } from './trajectory';
 
 export type AssertionStatus = 'pass' | 'fail' | 'error';
 
@@ -102,6 +103,9 @@ const length = (min: boolean): Check => (a, value) => {
   return { expected: `${min ? '>=' : '<='} ${limit}`, actual: n, pass, reason: pass ? '' : `length ${n} is ${min ? 'under' : 'over'} ${limit}` };
 };
 
+/** A check of an agent step's trajectory (trajectory.ts): its value is the step's AgentStepResult. */
+const trajectory = (kind: TrajectoryKind): Check => (a, value, _ctx, render) => TRAJECTORY_CHECKS[kind](a, value as AgentStepResult, render);
+
 /** The table: one check per kind. */
 export const CHECKS: Record<AssertionKind, Check> = {
   equals: (a, value, _ctx, render) => {
@@ -178,15 +182,26 @@ export const CHECKS: Record<AssertionKind, Check> = {
     const pass = score >= threshold;
     return { expected, actual: shown(asText(value)), pass, score, reason: pass ? '' : `cosine similarity ${score} is under ${threshold}`, judge_cost_usd: r.costUsd };
   },
+  tool_called: trajectory('tool_called'),
+  tool_not_called: trajectory('tool_not_called'),
+  tool_sequence: trajectory('tool_sequence'),
+  max_turns: trajectory('max_turns'),
+  max_tool_calls: trajectory('max_tool_calls'),
 };
 
 /** What an assertion looks at, in words and as a value (undefined: not there, with why). */
 function targetOf(a: EvalAssertion, doc: ResultDocument): { label: string; value: unknown; missing: string | null } {
   const run = a.kind === 'max_cost_usd' || a.kind === 'max_latency_ms' || a.kind === 'status';
+  if (TRAJECTORY_KINDS.has(a.kind) && !(a.target && 'step' in a.target)) return { label: a.target ? `output ${a.target.output}` : 'run', value: undefined, missing: `'${a.kind}' looks at an agent step: give it 'step: ID'` };
   if (a.target && 'step' in a.target) {
     const r = doc.steps[a.target.step];
     const label = `step ${a.target.step}`;
     if (!r) return { label, value: undefined, missing: `step '${a.target.step}' has no result` };
+    // a failed agent step keeps its loop so far as its result: its trajectory is judged as it is
+    if (TRAJECTORY_KINDS.has(a.kind)) {
+      if (isAgentResult(r.result)) return { label, value: r.result, missing: null };
+      return { label, value: undefined, missing: r.status === 'completed' ? `step '${a.target.step}' is not an agent step: it has no tool calls or turns to look at` : `step '${a.target.step}' ${r.status}${r.error ? `: ${r.error}` : ''}` };
+    }
     if (a.kind === 'max_cost_usd') return { label, value: r.cost_usd, missing: null };
     if (a.kind === 'max_latency_ms') return { label, value: r.duration_ms ?? 0, missing: null };
     if (a.kind === 'status') return { label, value: r.status === 'completed' && r.success !== false ? 'completed' : 'failed', missing: null };

@@ -11,10 +11,11 @@ import { offsetAt } from '../parse/scalarOffsets';
 import { hasTemplateSyntax, TemplateSyntaxError } from '../template/index';
 import { referencesOf } from '../template/references';
 import { didYouMean, suggest } from '../analyze/suggest';
-import type { Finding, ValuePath } from '../spec/types';
+import type { Finding, Pipeline, ValuePath } from '../spec/types';
 import { withoutBom } from '../util/text';
 import { firstRecordKeys } from './dataset';
-import { CASE_RESERVED, EvalSink, readEvalSpec, RUN_KINDS, type EvalAssertion, type EvalSpec } from './evalFile';
+import { CASE_RESERVED, EvalSink, readEvalSpec, RUN_KINDS, TRAJECTORY_KINDS, type EvalAssertion, type EvalSpec } from './evalFile';
+import { checkTrajectory } from './trajectoryCheck';
 
 /** The names an assertion's template sees. */
 export const ASSERTION_SCOPE = ['case', 'outputs', 'steps', 'value', 'run'];
@@ -28,23 +29,38 @@ export interface EvalAnalysis {
   pipeline: Analysis | null;
 }
 
-/** Template strings of an assertion: the operand of the kinds that take text. */
-function templatesOf(a: EvalAssertion): { path: ValuePath; source: string; kind: 'template' | 'expression' }[] {
-  if (typeof a.operand !== 'string') return [];
+type TemplateAt = { path: ValuePath; source: string; kind: 'template' | 'expression' };
+
+/** The strings of `tool_called`'s `args` that are templates, wherever they are in it. */
+function argTemplates(v: unknown, p: ValuePath, out: TemplateAt[]): TemplateAt[] {
+  if (typeof v === 'string' && hasTemplateSyntax(v)) out.push({ path: p, source: v, kind: 'template' });
+  else if (Array.isArray(v)) v.forEach((x, i) => argTemplates(x, [...p, i], out));
+  else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) argTemplates(x, [...p, k], out);
+  return out;
+}
+
+/** Template strings of an assertion: the operand of the kinds that take text, and `args`. */
+function templatesOf(a: EvalAssertion): TemplateAt[] {
+  const args = a.args ? argTemplates(a.args, [...a.path, 'args'], []) : [];
+  if (typeof a.operand !== 'string') return args;
   const p = [...a.path, a.kind];
   if (a.kind === 'expression') return [{ path: p, source: a.operand, kind: hasTemplateSyntax(a.operand) ? 'template' : 'expression' }];
-  return hasTemplateSyntax(a.operand) ? [{ path: p, source: a.operand, kind: 'template' }] : [];
+  return hasTemplateSyntax(a.operand) ? [{ path: p, source: a.operand, kind: 'template' }, ...args] : args;
 }
 
 class Checker {
   readonly columnsRead = new Set<string>();
   /** Every `case.X` an assertion reads, where it is written. */
   readonly caseReads: { key: string; path: ValuePath; source: string; start: number; end: number }[] = [];
+  readonly outputs: string[];
+  readonly steps: string[];
   constructor(
     readonly sink: EvalSink,
-    readonly outputs: string[],
-    readonly steps: string[],
-  ) {}
+    readonly pipeline: Pipeline,
+  ) {
+    this.outputs = Object.keys(pipeline.outputs);
+    this.steps = pipeline.steps.map((s) => s.id);
+  }
 
   private at(p: ValuePath, source: string, start: number, end: number): { start: number; end: number } | null {
     const offsets = stringOffsets(this.sink.parsed, p, source);
@@ -58,7 +74,7 @@ class Checker {
     else this.sink.atValue(code, message, p, suggestions);
   }
 
-  template(t: { path: ValuePath; source: string; kind: 'template' | 'expression' }): void {
+  template(t: TemplateAt): void {
     let refs;
     try {
       refs = referencesOf(t.source, t.kind);
@@ -95,7 +111,8 @@ class Checker {
     } else if (a.target && 'step' in a.target && !this.steps.includes(a.target.step)) {
       const s = suggest(a.target.step, this.steps);
       this.sink.atValue('eval.unknown-step', `The pipeline has no top-level step '${a.target.step}'.${didYouMean(s)}`, [...a.path, 'step'], s);
-    } else if (!a.target && !RUN_KINDS.has(a.kind)) {
+    } else if (TRAJECTORY_KINDS.has(a.kind)) checkTrajectory(this.sink, a, this.pipeline);
+    else if (!a.target && !RUN_KINDS.has(a.kind)) {
       // the pipeline's only output is the value looked at when none is named
       if (this.outputs.length === 1) a.target = { output: this.outputs[0] };
       else this.sink.atKey('eval.assertion-target', `'${a.kind}' looks at a value: say which with 'output: NAME' or 'step: ID'${this.outputs.length ? ` (outputs: ${this.outputs.join(', ')})` : ''}.`, [...a.path, a.kind]);
@@ -204,7 +221,7 @@ export function analyzeEval(text: string, file: string | null): EvalAnalysis {
   if (spec) {
     pipeline = checkPipeline(sink, spec);
     if (pipeline?.pipeline) {
-      const checker = new Checker(sink, Object.keys(pipeline.pipeline.outputs), pipeline.pipeline.steps.map((s) => s.id));
+      const checker = new Checker(sink, pipeline.pipeline);
       for (const a of spec.assert) checker.assertion(a);
       if (spec.cases.kind === 'inline') for (const c of spec.cases.cases) for (const a of c.assert) checker.assertion(a);
       checkParameters(sink, spec, pipeline, checker);

@@ -10,11 +10,14 @@ import { EVAL_FINDING_CODES, type EvalFindingCode } from './evalCodes';
 export const ASSERTION_KINDS = [
   'equals', 'contains', 'icontains', 'not_contains', 'regex', 'is_json', 'json_schema', 'numeric', 'min_length', 'max_length',
   'max_cost_usd', 'max_latency_ms', 'status', 'llm_rubric', 'similar', 'expression',
+  'tool_called', 'tool_not_called', 'tool_sequence', 'max_turns', 'max_tool_calls',
 ] as const;
 export type AssertionKind = (typeof ASSERTION_KINDS)[number];
 /** Kinds about the run (or a step) as a whole, which need no value to look at. */
 export const RUN_KINDS: ReadonlySet<AssertionKind> = new Set(['max_cost_usd', 'max_latency_ms', 'status', 'expression']);
-const ASSERTION_OPTIONS = ['output', 'step', 'threshold', 'tolerance', 'model', 'description'];
+/** Kinds about an agent step's trajectory (its calls and turns): they look at `step: ID` of an agent step only. */
+export const TRAJECTORY_KINDS: ReadonlySet<AssertionKind> = new Set(['tool_called', 'tool_not_called', 'tool_sequence', 'max_turns', 'max_tool_calls']);
+const ASSERTION_OPTIONS = ['output', 'step', 'threshold', 'tolerance', 'model', 'description', 'args'];
 
 export type AssertionTarget = { output: string } | { step: string } | null;
 
@@ -27,6 +30,8 @@ export interface EvalAssertion {
   tolerance: number | null;
   /** The judge's (llm_rubric) or the embedding model's (similar) `provider:model`. */
   model: string | null;
+  /** `tool_called`: the arguments a call must have (a subset; its strings are templates). */
+  args: Record<string, unknown> | null;
   description: string | null;
   /** Where in the eval file (for a case's own assertions: in the dataset when inline). */
   path: ValuePath;
@@ -159,6 +164,15 @@ export function readAssertion(sink: EvalSink, v: unknown, p: ValuePath, lines: b
   else if (kind === 'status' && operand !== 'completed' && operand !== 'failed') bad("'completed' or 'failed'");
   else if (kind === 'is_json' && operand !== true) bad('true');
   else if (kind === 'json_schema' && !isMapping(operand)) bad('a JSON Schema (a mapping)');
+  else if ((kind === 'tool_called' || kind === 'tool_not_called') && !(typeof operand === 'string' && operand.trim())) bad('a tool as the allow-list spells it (`filesystem.read`, `mcp:files.list`, `agent:worker`)');
+  else if (kind === 'tool_sequence' && !(Array.isArray(operand) && operand.length && operand.every((t) => typeof t === 'string' && t.trim()))) bad('a list of tools as the allow-list spells them, in the order they must be called');
+  else if ((kind === 'max_turns' || kind === 'max_tool_calls') && !(typeof operand === 'number' && Number.isInteger(operand) && operand >= 0)) bad('a whole number of at least 0');
+  let args: Record<string, unknown> | null = null;
+  if (v.args !== undefined) {
+    if (kind !== 'tool_called') sink.atKey('eval.unknown-key', `'args' goes with 'tool_called' (the arguments a call must have), not with '${kind}'.`, [...p, 'args']);
+    else if (!isMapping(v.args)) sink.atValue('eval.type', "'args' maps argument names to the values a call must have (a subset of its arguments).", [...p, 'args']);
+    else args = v.args;
+  }
   const output = v.output;
   const step = v.step;
   let target: AssertionTarget = null;
@@ -177,6 +191,7 @@ export function readAssertion(sink: EvalSink, v: unknown, p: ValuePath, lines: b
     threshold: num(sink, v.threshold, [...p, 'threshold'], 'threshold', 0, 1),
     tolerance: num(sink, v.tolerance, [...p, 'tolerance'], 'tolerance', 0),
     model: model(sink, v.model, [...p, 'model']),
+    args,
     description: typeof v.description === 'string' ? v.description : null,
     path: p,
     line: lines ? sink.lineOf(p) : -1,

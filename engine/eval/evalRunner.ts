@@ -248,7 +248,9 @@ async function evalWith(o: EvalRunOptions, { spec, pa, signal, env, variants, on
         inputs,
         // the case's run record is written once at its end (runRecord.ts)
         checkpoint: false,
-        models,
+        // the run opens the eval's cassette too (the same file, shared in this process): its model
+        // calls and its agents' tool calls are recorded or replayed through it
+        ...(o.cassette ? { models: o.models, cassette: o.cassette } : { models }),
         signal,
         pipelineFile: spec.pipeline,
         source: pipelineSource,

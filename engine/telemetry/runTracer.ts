@@ -1,14 +1,15 @@
 // A run's trace, built from its RunEvents: one root `invoke_workflow {pipeline}` span, an
 // `execute_tool {step}` span per step, an `attempt N` span per attempt when the step was tried more
 // than once (a step tried once is its own attempt: half the spans, the cost of tracing per step),
-// loop iterations under their loop's attempt, nested pipelines under the step that ran them, and a
-// `chat {model}` span per provider call. It is a RunListener: the run knows nothing of it. Loaded
-// only when traces are on.
+// loop iterations under their loop's attempt, nested pipelines under the step that ran them, a
+// `chat {model}` span per provider call, and an agent step's `invoke_agent` with its turns and calls
+// (agentSpans.ts). It is a RunListener: the run knows nothing of it. Loaded only when traces are on.
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Link, type Span, type Tracer } from '@opentelemetry/api';
 import type { NestedRunAt, RunEvent, RunListener, StepResult, StepScope } from '../run/events';
 import type { RunOptions } from '../run/runPipeline';
 import type { Redactor } from '../toolkit/redact';
 import { messagesJson, startChatSpan } from './chatSpan';
+import { AgentSpans, type AgentRunEvent } from './agentSpans';
 import { ERROR_TYPE, GEN_AI, ORC } from './semconv';
 
 export interface RunTracerOptions {
@@ -46,6 +47,8 @@ interface StepSpans {
   calls: ModelCall[];
   /** Its attempts run on a worker (which traces its model calls). */
   remote?: boolean;
+  /** The current attempt's agent (an agent step): its spans are made when the attempt ends. */
+  agent?: AgentSpans;
 }
 
 interface IterationSpan {
@@ -157,6 +160,12 @@ export class RunTracer {
         return this.attemptFailed(e);
       case 'model-call':
         return this.modelCall(e);
+      case 'agent-turn-started':
+      case 'agent-turn-ended':
+      case 'tool-call-started':
+      case 'tool-call-ended':
+      case 'agent-ended':
+        return this.agentEvent(e);
       case 'step-ended':
         return this.ended(e.scope, e.stepId, e.result, e.time);
       case 'warning':
@@ -203,14 +212,23 @@ export class RunTracer {
       s.attempt.setAttribute(ERROR_TYPE, e.errorType);
       s.attempt.setStatus({ code: SpanStatusCode.ERROR, message: this.o.redactor.text(e.error) });
     }
+    s.agent?.fail(e.errorType, e.error);
     if (e.retryInMs !== null) s.step.addEvent('retry', { [ORC.attempt]: e.attempt, [ORC.retryInMs]: e.retryInMs, [ERROR_TYPE]: e.errorType }, e.time);
     this.endAttempt(s, e.time, null);
+  }
+
+  private agentEvent(e: AgentRunEvent): void {
+    const s = this.steps.get(keyOf(e.scope, e.stepId));
+    if (!s || s.remote) return;
+    (s.agent ??= new AgentSpans(this.o)).on(e);
   }
 
   private modelCall(e: Extract<RunEvent, { type: 'model-call' }>): void {
     const s = this.steps.get(keyOf(e.scope, e.stepId));
     // a worker ran the attempt: its own trace has the call, under its span
     if (s?.remote) return;
+    // an agent's turn: its chat span hangs under the agent's
+    if (s?.agent?.takes(e)) return;
     // an attempt without a span yet: its calls wait for its end, to hang under it if it is retried
     if (s && !s.attempt) {
       s.calls.push(e);
@@ -236,6 +254,11 @@ export class RunTracer {
   }
 
   private endAttempt(s: StepSpans, time: number, r: StepResult | null): void {
+    if (s.agent) {
+      if (r && (r.success === false || r.status === 'cancelled')) s.agent.fail(r.error_type ?? r.status, r.error ?? r.status);
+      s.agent.flush(this.ctxOf(s), time, s.prompt);
+      s.agent = undefined;
+    }
     if (s.calls.length) {
       const parent = this.ctxOf(s);
       const input = this.o.captureContent && s.prompt !== undefined ? messagesJson(this.o.redactor, 'user', s.prompt) : undefined;

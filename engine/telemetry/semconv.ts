@@ -1,5 +1,5 @@
 // The attribute names traces carry. The GenAI ones follow the OpenTelemetry semantic conventions
-// v1.41.0 (gen-ai-spans, gen-ai-agent-spans: `invoke_workflow`, `execute_tool`, `chat`), the last
+// v1.41.0 (gen-ai-spans, gen-ai-agent-spans: `invoke_workflow`, `invoke_agent`, `execute_tool`, `chat`), the last
 // release before the GenAI conventions moved to their own repository; they are "Development" there,
 // so they are written out here rather than imported from the package's unstable entry point.
 
@@ -9,8 +9,12 @@ export const GEN_AI = {
   operation: 'gen_ai.operation.name',
   provider: 'gen_ai.provider.name',
   workflowName: 'gen_ai.workflow.name',
+  agentName: 'gen_ai.agent.name',
   toolName: 'gen_ai.tool.name',
   toolType: 'gen_ai.tool.type',
+  toolCallId: 'gen_ai.tool.call.id',
+  toolCallArguments: 'gen_ai.tool.call.arguments',
+  toolCallResult: 'gen_ai.tool.call.result',
   requestModel: 'gen_ai.request.model',
   requestMaxTokens: 'gen_ai.request.max_tokens',
   requestTemperature: 'gen_ai.request.temperature',
@@ -48,6 +52,11 @@ export const ORC = {
   retryInMs: 'orchestrator.retry_in_ms',
   providerAttempts: 'orchestrator.provider_attempts',
   message: 'orchestrator.message',
+  agentStopReason: 'orchestrator.agent.stop_reason',
+  agentTurns: 'orchestrator.agent.turns',
+  agentToolCalls: 'orchestrator.agent.tool_calls',
+  agentTurn: 'orchestrator.agent.turn',
+  agentTurnKind: 'orchestrator.agent.turn_kind',
 } as const;
 
 /** An eval's spans (`orc eval`). */
