@@ -108,7 +108,14 @@ export class AgentLoop implements CallSite {
       this.spend.child(agent.budget),
       this.calls.occurrences,
     );
-    return loop.start();
+    try {
+      return await loop.start();
+    } finally {
+      // the result's figures are the whole loop's, sub-agents included (as the step's are)
+      this.state.tokens_in += loop.state.tokens_in;
+      this.state.tokens_out += loop.state.tokens_out;
+      this.state.cost_usd += loop.state.cost_usd;
+    }
   }
 
   /** One model call; `none`: the model must answer without a call (the last call after a limit). */

@@ -1,4 +1,4 @@
-// `--record | --replay [--cassette PATH] [--live STEP_ID,...]` of `orc run` and `orc resume`.
+// `--record | --replay [--cassette PATH] [--live STEP_ID,...] [--replay-tools]` of `orc run` and `orc resume`.
 import { type CassetteOptions, defaultCassetteFile, type Step } from '../api/index';
 import { UsageError } from './input';
 
@@ -7,6 +7,8 @@ export interface CassetteFlags {
   replay: boolean;
   cassette?: string;
   live?: string;
+  /** `--replay-tools`: agents' tool calls answered from the cassette too, none run. */
+  replayTools?: boolean;
 }
 
 /** The flags as read from the command line (values that are not strings are usage errors). */
@@ -17,7 +19,8 @@ export function cassetteFlagsOf(flags: Map<string, string | true>): CassetteFlag
     if (typeof v !== 'string' || !v) throw new UsageError(`${name} needs ${what}`);
     return v;
   };
-  return { record: flags.has('--record'), replay: flags.has('--replay'), cassette: value('--cassette', 'a file'), live: value('--live', 'step ids (--live a,b)') };
+  if (flags.has('--replay-tools') && flags.get('--replay-tools') !== true) throw new UsageError('--replay-tools takes no value');
+  return { record: flags.has('--record'), replay: flags.has('--replay'), cassette: value('--cassette', 'a file'), live: value('--live', 'step ids (--live a,b)'), ...(flags.has('--replay-tools') ? { replayTools: true } : {}) };
 }
 
 /** The run's cassette: `--cassette PATH`, else `NAME.cassette.jsonl` beside the pipeline. */
@@ -25,15 +28,17 @@ export function cassetteOptions(f: CassetteFlags | undefined, pipelineFile: stri
   if (!f || (!f.record && !f.replay)) {
     if (f?.cassette) throw new UsageError('--cassette goes with --record or --replay');
     if (f?.live) throw new UsageError('--live goes with --replay');
+    if (f?.replayTools) throw new UsageError('--replay-tools goes with --replay');
     return undefined;
   }
   if (f.record && f.replay) throw new UsageError('--record and --replay contradict each other');
   if (f.live && !f.replay) throw new UsageError('--live goes with --replay');
+  if (f.replayTools && !f.replay) throw new UsageError('--replay-tools goes with --replay');
   if (distributed) throw new UsageError(`--${f.record ? 'record' : 'replay'} cannot be used with --redis: the workers make the model calls`);
   const file = f.cassette ?? (pipelineFile ? defaultCassetteFile(pipelineFile) : null);
   if (!file) throw new UsageError('a pipeline read from standard input needs --cassette PATH');
   const live = f.live ? f.live.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
-  return { mode: f.record ? 'record' : 'replay', file, ...(live?.length ? { live } : {}) };
+  return { mode: f.record ? 'record' : 'replay', file, ...(live?.length ? { live } : {}), ...(f.replayTools ? { replayTools: true } : {}) };
 }
 
 function stepIds(steps: Step[], into = new Set<string>()): Set<string> {

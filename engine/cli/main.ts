@@ -29,11 +29,12 @@ Usage:
   orc run FILE [-i|--input key=value]... [--json] [--max-parallel N] [--frozen-auto|--refresh-auto] [--yes] [--redis URL] [--trace-endpoint URL]
                                             runs it; progress on stderr, a summary (the result document with --json) on stdout;
                                             an -i value is read as JSON when it parses, else as a string;
-                                            -i STEP_ID=VALUE answers a step that asks a person; --yes approves approval gates
+                                            -i STEP_ID=VALUE answers a step that asks a person (an agent's approve: true calls: =approve or =deny);
+                                            --yes approves approval gates and agents' calls
                                             --redis URL [--queue NAME]: its steps run on 'orc worker' processes (BullMQ on Redis)
-                                            --record | --replay [--cassette PATH] [--live STEP,...]: model calls recorded to
-                                            (or answered from, offline) NAME.cassette.jsonl beside the pipeline
-  orc resume RUN_ID [-i key=value]... [--json] [--redis URL] [--record|--replay [--cassette PATH]]
+                                            --record | --replay [--cassette PATH] [--live STEP,...] [--replay-tools]: model calls (and
+                                            agents' tool calls) recorded to (or answered from, offline) NAME.cassette.jsonl beside the pipeline
+  orc resume RUN_ID [-i key=value]... [--json] [--redis URL] [--record|--replay [--cassette PATH] [--replay-tools]]
                                             finishes a stopped run without re-running completed steps;
                                             -i key=value gives a secret input again (never recorded)
   orc worker --redis URL [--concurrency N] [--queue NAME] [--root DIR] [--metrics-port N]
@@ -72,7 +73,7 @@ interface Parsed {
 }
 
 const VALUE_FLAGS = new Set(['--format', '--max-parallel', '-o', '--output', '--model', '--redis', '--queue', '--concurrency', '--root', '--tool', '--action', '--after', '--before', '--cassette', '--live', '--trace-endpoint', '--metrics-port', '--since']);
-const CASSETTE_FLAGS = ['--record', '--replay', '--cassette', '--live'];
+const CASSETTE_FLAGS = ['--record', '--replay', '--cassette', '--live', '--replay-tools'];
 
 export function parseArgs(argv: string[]): Parsed {
   const [command = 'help', ...rest] = argv;

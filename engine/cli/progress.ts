@@ -1,7 +1,9 @@
 // Progress of a run on stderr, drawn from RunEvents: a live line per running step on a terminal,
-// plain lines otherwise (CI logs, pipes).
-import { chainStory, type RunEvent, type RunListener, type StepResult, type StepScope } from '../api/index';
+// plain lines otherwise (CI logs, pipes). An agent step's tool calls have a line each under it
+// (engine/cli/agentProgress.ts). The same lines go to stderr under --json: stdout is the document.
+import { chainStory, isAgentResult, type RunEvent, type RunListener, type StepResult, type StepScope } from '../api/index';
 import { paint, type Style } from './findingFormat';
+import { AgentLines, agentSummary } from './agentProgress';
 
 function label(step: string, scope: StepScope[]): string {
   return [...scope.map((s) => `${s.loop}[${s.index}]`), step].join(' › ');
@@ -16,7 +18,7 @@ function ended(name: string, r: StepResult, style: Style): string {
   switch (r.status) {
     case 'completed':
       if (r.success === false) return `${paint(style, 'warning', '!')} ${name} reported a failure: ${r.error}`;
-      return `${paint(style, 'info', '✓')} ${name} ${paint(style, 'dim', `${duration(r.duration_ms)}${r.cached ? ' (cached)' : ''}${r.attempts > 1 ? `, ${r.attempts} attempts` : ''}${r.models_tried && chainStory(r.models_tried) ? `; ${chainStory(r.models_tried)}` : ''}`)}`;
+      return `${paint(style, 'info', '✓')} ${name} ${paint(style, 'dim', `${duration(r.duration_ms)}${r.cached ? ' (cached)' : ''}${r.attempts > 1 ? `, ${r.attempts} attempts` : ''}${r.models_tried && chainStory(r.models_tried) ? `; ${chainStory(r.models_tried)}` : ''}${isAgentResult(r.result) ? `; ${agentSummary(r.result)}` : ''}`)}`;
     case 'failed':
       return `${paint(style, 'error', '✗')} ${name} failed${r.attempts > 1 ? ` after ${r.attempts} attempts` : ''}: ${r.error_type ? `${r.error_type}: ` : ''}${r.error}`;
     case 'skipped':
@@ -29,6 +31,9 @@ function ended(name: string, r: StepResult, style: Style): string {
 
 export function progressReporter(write: (s: string) => void, style: Style, live: boolean): RunListener & { close(): void; pause(): void; resume(): void } {
   const running = new Map<string, { name: string; since: number; attempt: number }>();
+  const agents = new AgentLines(style);
+  // the step the last line was about: an agent's call line names its step when that is another
+  let subject: string | null = null;
   let drawn = 0;
   // while a question is asked on the terminal: nothing drawn, lines held back
   let paused = false;
@@ -63,22 +68,41 @@ export function progressReporter(write: (s: string) => void, style: Style, live:
       case 'step-started': {
         const key = label(e.stepId, e.scope);
         running.set(key, { name: key, since: running.get(key)?.since ?? e.time, attempt: e.attempt });
-        if (!live) line(`${e.attempt > 1 ? '↻' : '▶'} ${key}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`);
-        else draw();
+        agents.forget(key);
+        if (!live) {
+          line(`${e.attempt > 1 ? '↻' : '▶'} ${key}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`);
+          subject = key;
+        } else draw();
+        break;
+      }
+      case 'tool-call-started':
+      case 'tool-call-ended':
+      case 'agent-turn-started':
+      case 'agent-turn-ended': {
+        const key = label(e.stepId, e.scope);
+        const lines = agents.lines(e, key, subject === key ? null : key);
+        for (const l of lines) line(l);
+        if (lines.length) subject = key;
         break;
       }
       case 'attempt-failed':
         // the last attempt's failure is told by the step's own line; this one only when a retry follows
-        if (e.retryInMs !== null) line(`${paint(style, 'warning', '…')} ${label(e.stepId, e.scope)} attempt ${e.attempt} failed: ${e.errorType}: ${e.error} (retrying in ${duration(e.retryInMs)})`);
+        if (e.retryInMs !== null) {
+          line(`${paint(style, 'warning', '…')} ${label(e.stepId, e.scope)} attempt ${e.attempt} failed: ${e.errorType}: ${e.error} (retrying in ${duration(e.retryInMs)})`);
+          subject = label(e.stepId, e.scope);
+        }
         break;
       case 'step-ended': {
         const key = label(e.stepId, e.scope);
         running.delete(key);
+        agents.forget(key);
         line(ended(key, e.result, style));
+        subject = key;
         break;
       }
       case 'warning':
         line(`${paint(style, 'warning', 'warning:')} ${e.message}`);
+        subject = null;
         break;
       case 'run-ended': {
         const d = e.result;

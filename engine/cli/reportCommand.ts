@@ -4,6 +4,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { analyze, buildReport, CheckpointError, findRunsRoot, hasErrors, isResultDocument, loadCheckpoint, planShape, type ResultDocument, type RunReport, runsDir, sha256 } from '../api/index';
 import { paint, type Style } from './findingFormat';
+import { printAgents } from './agentReportText';
 
 function readResult(file: string): ResultDocument | null {
   try {
@@ -80,6 +81,10 @@ export function printReport(r: RunReport, style: Style, out: (s: string) => void
     style,
     out,
   );
+  if (r.agents?.length) {
+    out('');
+    printAgents(r.agents, style, out);
+  }
   out('');
   out(paint(style, 'bold', 'Suggestions'));
   if (!r.suggestions.length) out('  none: no step waited for a slot or a rate limit, none retried, and no single step dominates');

@@ -1,6 +1,6 @@
 // `orc run FILE [-i key=value]... [--json] [--max-parallel N]` and `orc resume RUN_ID [--json]`.
 import { runSummary } from './runSummary';
-import { type Analysis, CassetteFileError, CheckpointError, checkpointMismatch, checkResume, createModelRunner, findRunsRoot, InputError, isEmptyRunFolder, loadCheckpoint, mcpAnalyzeOptions, parseInputArg, RedisUnavailableError, RedisUrlError, registryOrShipped, RemoteAttempts, restoredInputs, type ResultDocument, type RunOptions, runPipeline, runsDir, sha256, type Step, withLockedAutoAnswers } from '../api/index';
+import { type Analysis, CassetteFileError, CheckpointError, checkpointMismatch, checkResume, createModelRunner, findRunsRoot, InputError, isEmptyRunFolder, loadCheckpoint, mcpAnalyzeOptions, parseInputArg, RedisUnavailableError, RedisUrlError, registryOrShipped, RemoteAttempts, restoredInputs, type ResultDocument, type RunOptions, runPipeline, runsDir, sha256, type Step, withLockedAutoAnswers, type AgentDecl, type NamedAgent } from '../api/index';
 import { readFileSync } from 'node:fs';
 import { compileOrReport } from './compile';
 import type { Style } from './findingFormat';
@@ -61,10 +61,24 @@ export interface HumanOptions {
 /** The tools that ask a person. */
 const ASKING_TOOLS = new Set(['user-prompt', 'approval-gate', 'feedback-collection']);
 
-function askingSteps(steps: Step[], into = new Set<string>()): Set<string> {
+/** Whether an agent's allow-list holds an `approve: true` entry, its own or a named agent's it may call (at any depth). */
+function agentAsks(decl: AgentDecl, agents: Record<string, NamedAgent> | undefined, seen = new Set<string>()): boolean {
+  for (const e of decl.tools) {
+    if (e.approve) return true;
+    if (e.ref.kind !== 'agent' || seen.has(e.ref.name)) continue;
+    seen.add(e.ref.name);
+    const named = agents && Object.prototype.hasOwnProperty.call(agents, e.ref.name) ? agents[e.ref.name] : undefined;
+    if (named && agentAsks(named, agents, seen)) return true;
+  }
+  return false;
+}
+
+/** The steps that ask a person: the asking tools, and agents with calls to approve. */
+function askingSteps(steps: Step[], agents: Record<string, NamedAgent> | undefined, into = new Set<string>()): Set<string> {
   for (const s of steps) {
     if (s.tool && ASKING_TOOLS.has(s.tool)) into.add(s.id);
-    if (s.body) askingSteps(s.body, into);
+    if (s.agent && agentAsks(s.agent, agents)) into.add(s.id);
+    if (s.body) askingSteps(s.body, agents, into);
   }
   return into;
 }
@@ -95,7 +109,7 @@ async function execute(a: Analysis, options: RunOptions, json: boolean, style: S
   if (distributed) {
     const source = options.source ?? '';
     try {
-      remote = await RemoteAttempts.open({ url: distributed.url, queue: distributed.queue, pipelineSha256: sha256(source), steps: a.pipeline?.steps ?? [], resume: Boolean(options.resume) });
+      remote = await RemoteAttempts.open({ url: distributed.url, queue: distributed.queue, pipelineSha256: sha256(source), steps: a.pipeline?.steps ?? [], ...(a.pipeline?.agents ? { agents: a.pipeline.agents } : {}), resume: Boolean(options.resume) });
     } catch (e) {
       if (e instanceof RedisUnavailableError || e instanceof RedisUrlError) {
         io.err(`orc: ${e.message}; nothing ran`);
@@ -164,7 +178,7 @@ export async function runCommand(file: string, inputArgs: string[], json: boolea
   const inputs: Record<string, unknown> = {};
   // -i KEY=VALUE: a pipeline parameter's value, else the answer of the step KEY when it asks a person
   const params = new Set(a.pipeline?.parameters.map((p) => p.name) ?? []);
-  const asking = askingSteps(a.pipeline?.steps ?? []);
+  const asking = askingSteps(a.pipeline?.steps ?? [], a.pipeline?.agents);
   const answers = new Map<string, unknown>();
   try {
     for (const arg of inputArgs) {

@@ -8,7 +8,7 @@ export const COMMAND_USAGE: Record<string, string> = {
   graph: `orc graph FILE --format json|dot|mermaid
   Prints the pipeline's DAG.`,
   run: `orc run FILE [-i|--input key=value]... [--json] [--max-parallel N] [--frozen-auto|--refresh-auto] [--yes]
-           [--record | --replay [--cassette PATH] [--live STEP,...]]
+           [--record | --replay [--cassette PATH] [--live STEP,...] [--replay-tools]]
   Runs the pipeline. Progress goes to stderr; a summary (or the result document with --json) to stdout.
   AUTO tags take their locked answers; missing ones are asked first (--refresh-auto: all of them;
   --frozen-auto: none, an unresolved tag refuses the run with exit 2, for CI).
@@ -17,22 +17,28 @@ export const COMMAND_USAGE: Record<string, string> = {
   stdin and stderr are terminals and --json is not given. Otherwise answer them ahead: -i STEP_ID=VALUE
   (a key that is not a parameter of the pipeline but the id of such a step), e.g. -i gate=approve,
   -i gate='reject: REASON', -i form='{"q1": 4}'; --yes approves every approval gate and takes each
-  prompt's default without asking.
+  prompt's default without asking. An agent step whose tools: hold an approve: true entry asks the
+  same way before each such call: -i STEP_ID=approve or -i STEP_ID=deny answers every one of its
+  calls, --yes approves them; with neither and no terminal, each is denied (the model is told).
+  An agent step prints a line per tool call under its step on stderr: the tool, its arguments,
+  how long it took, and the status when not ok (error, denied, refused).
   --record writes every model call's answer (text, structured data, streamed deltas, tokens, cost)
   to a cassette, NAME.cassette.jsonl beside the pipeline (NAME: the file name without .yaml/.yml;
   --cassette PATH for another). --replay answers every model call from it: no network, no API key,
   the same outputs, tokens and cost; a call it has no answer for fails its step and says what
   differs from the nearest recorded call. --live STEP,... (with --replay): those steps call the
-  real model. See docs/run.md.
+  real model. Agents' tool calls are recorded too; a replay runs them for real unless
+  --replay-tools (with --replay) answers them from the cassette as well (no tool runs, no file is
+  written). See docs/run.md.
   --trace-endpoint URL[,URL]: send the run's OpenTelemetry trace there too, beside
   OTEL_EXPORTER_OTLP_ENDPOINT (see docs/telemetry.md).`,
-  resume: `orc resume RUN_ID [-i key=value]... [--json] [--redis URL [--queue NAME]] [--record | --replay [--cassette PATH] [--live STEP,...]] [--trace-endpoint URL]
+  resume: `orc resume RUN_ID [-i key=value]... [--json] [--redis URL [--queue NAME]] [--record | --replay [--cassette PATH] [--live STEP,...] [--replay-tools]] [--trace-endpoint URL]
   Finishes a stopped run without re-running completed steps. Looks for .orchestrator/ in this
   folder or the nearest parent that has one. Secret inputs (parameters declared secret: true) are
   not recorded: give them again with -i; an input that held a secret environment variable's value
   takes it from the environment. With --redis, a distributed run reattaches to the
   jobs its steps still have on the queue (running or done) instead of running them again.
-  --record / --replay as for orc run (the default cassette is the run's pipeline's).`,
+  --record / --replay / --replay-tools as for orc run (the default cassette is the run's pipeline's).`,
   worker: `orc worker --redis URL [--concurrency N] [--queue NAME] [--root DIR] [--metrics-port N]
   Takes the steps of distributed runs (orc run --redis) from the BullMQ queue NAME (default
   orc-steps) and runs up to N at once (default 1) with this machine's tools and API keys. A step
@@ -40,7 +46,8 @@ export const COMMAND_USAGE: Record<string, string> = {
   Ctrl-C once: stop after the running steps; twice: stop them now.
   orc run FILE --redis URL [--queue NAME] is a distributed run: that process schedules the steps
   and writes the checkpoint as always; each attempt of a tool or model step is a job on the queue,
-  run by a worker. URL: redis://[user:password@]host[:port][/db], rediss:// for TLS. See
+  run by a worker (an agent step's too, unless it calls MCP servers or pipelines, or has calls to
+  approve: those stay with the run). URL: redis://[user:password@]host[:port][/db], rediss:// for TLS. See
   docs/scale-out.md. --metrics-port N: metrics for Prometheus at http://127.0.0.1:N/metrics; with
   OTEL_EXPORTER_OTLP_ENDPOINT the worker's spans join each run's trace (docs/telemetry.md).`,
   edit: `orc edit FILE OPERATION ... [--dry-run] [--json]
@@ -80,10 +87,12 @@ export const COMMAND_USAGE: Record<string, string> = {
   (default: ID.pipeline.yaml) only when the pipeline compiles with no errors; never overwrites.`,
   report: `orc report RUN_ID [--json]
   The bottleneck report of a finished run: the critical path as it ran, each step's share of the
-  makespan, time waiting for a slot or a rate limit, retries, idle parallelism, and suggestions.`,
+  makespan, time waiting for a slot or a rate limit, retries, idle parallelism, and suggestions.
+  For each agent step, turn by turn: the model, its latency, tokens and cost, the tool calls it
+  asked for with their durations and statuses, and how the loop stopped.`,
   eval: `orc eval FILE.eval.yaml [--variant NAME]... [--case ID]... [--max-parallel N] [--json] [--junit FILE]
          [--baseline EVAL_ID|latest] [--estimate] [--resume[=EVAL_ID]] [--no-cache]
-         [--record | --replay [--live STEP]...] [--cassette PATH]
+         [--record | --replay [--live STEP]... [--replay-tools]] [--cassette PATH]
   Runs every case of the eval on every variant (a real run each, at most N at once, default 8) and
   checks its assertions. Prints a row per case and variant as it finishes, then per variant the pass
   rate with its 95 % interval, tokens and cost. --json: the whole record; --junit FILE: JUnit XML;
@@ -94,6 +103,8 @@ export const COMMAND_USAGE: Record<string, string> = {
   --record writes every model call (the judges' too) to NAME.cassette.jsonl beside NAME.eval.yaml
   (or --cassette PATH); --replay answers them from it with no network and no key (a call it has no
   answer for fails its case, never a live call); --live STEP lets that step call its model.
+  Agents' tool calls are recorded too; --replay-tools (with --replay) answers them from the cassette
+  as well (no tool runs), else a replay runs them for real.
 orc eval add FILE.eval.yaml RUN_ID [--expect]
   Appends the run's inputs as a case (with --expect, its outputs as expected values). See docs/eval.md.`,
   evals: `orc evals [--json]

@@ -12,14 +12,15 @@ import { Queue } from 'bullmq';
 import { BUILTIN_ACTIONS } from '../toolkit/toolSpecs';
 import { BUILTIN_TOOLS } from '../tools/registry';
 import { cancelledError, ToolError, type ToolOutcome } from '../toolkit/runtime';
-import type { Step } from '../spec/types';
+import type { NamedAgent, Step } from '../spec/types';
+import { AgentLimitError } from '../agent/types';
 import type { AttemptExecutor, AttemptRequest } from '../run/stepExecutor';
 import { bullConnection, checkRedis, parseRedisUrl, RedisUnavailableError, type RedisTarget } from './connection';
 import { randomBytes } from 'node:crypto';
 import type { RunContext } from '../run/runContext';
 import { PublishedSteps } from './publishedSteps';
 import { QuickBatches } from './quickBatches';
-import { attemptId, cancelChannel, COORDINATOR_TOOLS, DEFAULT_QUEUE, JOB_FORMAT, KEEP_FAILED_S, KEY_PREFIX, repliesKey, resultsKey, type AttemptData, type StepJobData, type StepJobResult, type StepProgress, type StepReply } from './protocol';
+import { agentNeedsCoordinator, attemptId, cancelChannel, COORDINATOR_TOOLS, DEFAULT_QUEUE, JOB_FORMAT, KEEP_FAILED_S, KEY_PREFIX, repliesKey, resultsKey, type AttemptData, type StepJobData, type StepJobResult, type StepProgress, type StepReply } from './protocol';
 
 export interface RemoteOptions {
   url: string;
@@ -31,6 +32,8 @@ export interface RemoteOptions {
    * jobs against (a step compiled later, e.g. with an AUTO answer, is published with its first job).
    */
   steps: readonly Step[];
+  /** The pipeline's named agents (`agents:`): an agent step runs on a worker only when those it may call can too. */
+  agents?: Record<string, NamedAgent>;
   /** A resumed run: attempts look for their job first and reattach to it instead of adding it again. */
   resume?: boolean;
   /** How long Redis may be unreachable before the attempts waiting on it fail (ms; default ORC_REDIS_LOST_MS, else 3000). */
@@ -60,9 +63,22 @@ interface Pending {
   reject(e: unknown): void;
 }
 
-/** The steps a worker runs: built-in tools (but those that must stay with the run) and model actions. */
-export function runsOnWorker(step: Step): boolean {
-  if (step.tool) return Object.prototype.hasOwnProperty.call(BUILTIN_TOOLS, step.tool) && !COORDINATOR_TOOLS.has(step.tool);
+/** The agent events a worker sends back as an agent step's progress. */
+const AGENT_EVENTS = new Set<unknown>(['agent-turn-started', 'agent-turn-ended', 'tool-call-started', 'tool-call-ended', 'agent-ended']);
+
+/** A built-in tool that may run away from its run. */
+function workerTool(tool: string): boolean {
+  return Object.prototype.hasOwnProperty.call(BUILTIN_TOOLS, tool) && !COORDINATOR_TOOLS.has(tool);
+}
+
+/**
+ * The steps a worker runs: built-in tools (but those that must stay with the run) and model actions;
+ * an agent step when all it may call runs on a worker too and nothing waits for a person
+ * (agentNeedsCoordinator), given the pipeline's named agents.
+ */
+export function runsOnWorker(step: Step, agents?: Record<string, NamedAgent>): boolean {
+  if (step.tool) return workerTool(step.tool);
+  if (step.agent) return agentNeedsCoordinator(step.agent, agents, workerTool) === null;
   return Boolean(step.action && Object.prototype.hasOwnProperty.call(BUILTIN_ACTIONS, step.action));
 }
 
@@ -91,7 +107,7 @@ export class RemoteAttempts implements AttemptExecutor {
     private readonly replies: IORedis,
     private readonly options: RemoteOptions,
   ) {
-    this.steps = new PublishedSteps(queueName, options.pipelineSha256);
+    this.steps = new PublishedSteps(queueName, options.pipelineSha256, options.agents);
     this.batches = new QuickBatches((run, ids) => this.addJob(run, ids));
     // errors surface through `lost` below; unhandled 'error' events would end the process
     queue.on('error', () => {});
@@ -264,7 +280,7 @@ export class RemoteAttempts implements AttemptExecutor {
   traceparentOf: ((key: string) => string | undefined) | null = null;
 
   handles(step: Step): boolean {
-    return runsOnWorker(step);
+    return runsOnWorker(step, this.options.agents);
   }
 
   async attempt(req: AttemptRequest): Promise<ToolOutcome> {
@@ -372,7 +388,7 @@ export class RemoteAttempts implements AttemptExecutor {
       format: JOB_FORMAT,
       runId: run.executionId,
       pipelineSha256: this.options.pipelineSha256,
-      pipeline: { id: pl.id, experts: pl.experts, model: pl.model, ...(pl.modelChain ? { modelChain: pl.modelChain } : {}), ...(pl.fallbacks ? { fallbacks: pl.fallbacks } : {}), selectionSchema: pl.selectionSchema, personalities: pl.personalities },
+      pipeline: { id: pl.id, experts: pl.experts, model: pl.model, ...(pl.modelChain ? { modelChain: pl.modelChain } : {}), ...(pl.fallbacks ? { fallbacks: pl.fallbacks } : {}), selectionSchema: pl.selectionSchema, personalities: pl.personalities, ...(pl.agents ? { agents: pl.agents } : {}) },
       defaultModel: run.defaultModel,
       cwd: run.cwd,
       workspace: run.workspace,
@@ -426,6 +442,9 @@ export class RemoteAttempts implements AttemptExecutor {
     r.tokens_out += f.tokens_out;
     r.cost_usd += f.cost_usd;
     if (v.ok && v.outcome) return p.resolve(v.outcome);
+    // an agent stopped at a limit: its loop so far is the step's result, as in a local run
+    const agent = v.error?.agent;
+    if (agent && v.error?.type === 'AgentLimitError') return p.reject(new AgentLimitError(agent.limit as AgentLimitError['limit'], v.error.message, p.req.run.redactor.value(agent.partial)));
     p.reject(new ToolError(v.error?.message ?? 'The worker reported no outcome', v.error?.type ?? 'WorkerError'));
   }
 
@@ -437,6 +456,7 @@ export class RemoteAttempts implements AttemptExecutor {
     const d = data as StepProgress;
     if (d.kind === 'output') run.emitter.emit({ type: 'step-output', time: Date.now(), stepId: req.step.id, scope: req.scopePath, stream: d.stream, chunk: run.redactor.text(String(d.chunk)) });
     else if (d.kind === 'model-call') run.emitter.emit({ type: 'model-call', time: Date.now(), stepId: req.step.id, scope: req.scopePath, ...d.call });
+    else if (d.kind === 'agent' && AGENT_EVENTS.has(d.event?.type) && run.emitter.listening) run.emitter.emit({ time: Date.now(), stepId: req.step.id, scope: req.scopePath, ...run.redactor.value(d.event) });
   }
 
   private connectionLost(): void {

@@ -2,16 +2,17 @@
 // job's identity and data, its result, the progress it streams, and which steps stay on the
 // coordinator. Both sides import this file and nothing of each other.
 import { createHash } from 'node:crypto';
-import type { Pipeline, Step } from '../spec/types';
+import type { AgentDecl, NamedAgent, Pipeline, Step } from '../spec/types';
 import type { ToolOutcome } from '../toolkit/runtime';
 import type { ModelCallRecord, ModelTry } from '../models/modelRunner';
+import type { AgentEvent, AgentStepResult } from '../agent/types';
 
 /** The queue steps go to unless `--queue` names another. */
 export const DEFAULT_QUEUE = 'orc-steps';
 /** The prefix of every Redis key BullMQ writes for us (BullMQ's own default is `bull`). */
 export const KEY_PREFIX = 'orc';
 /** The version of the job's shape and of the replies; a worker refuses jobs of another. */
-export const JOB_FORMAT = 3;
+export const JOB_FORMAT = 4;
 /**
  * How long a failed job stays in Redis (seconds). A completed job goes at once: its attempts'
  * results are in the run's results hash, which a restarted coordinator reads (REPLIES_TTL_S).
@@ -27,8 +28,56 @@ export const PUBLISHED_TTL_S = 7 * 24 * 3600;
  */
 export const COORDINATOR_TOOLS = new Set(['pipeline', 'pipeline-executor', 'user-prompt', 'approval-gate', 'feedback-collection', 'mcp-server', 'mcp-memory', 'sql']);
 
-/** The pipeline fields a step's action reads besides the step. */
-export type JobPipeline = Pick<Pipeline, 'id' | 'experts' | 'model' | 'modelChain' | 'fallbacks' | 'selectionSchema' | 'personalities'>;
+/** The pipeline fields a step's action reads besides the step (`agents`: the named agents an agent step may call). */
+export type JobPipeline = Pick<Pipeline, 'id' | 'experts' | 'model' | 'modelChain' | 'fallbacks' | 'selectionSchema' | 'personalities' | 'agents'>;
+
+/**
+ * Why an agent must run on the coordinator, or null when a worker can run it: every entry of its
+ * allow-list (and of the named agents it may call, at any depth) is a tool a worker has, and none
+ * waits for a person's approval. MCP servers (the run's sessions), pipelines (nested runs are the
+ * coordinator's) and approvals (the person is at the coordinator) keep it there.
+ */
+export function agentNeedsCoordinator(decl: AgentDecl, agents: Record<string, NamedAgent> | undefined, workerHas: (tool: string) => boolean, seen = new Set<string>()): string | null {
+  for (const e of decl.tools) {
+    if (e.approve) return `'${e.spelling}' waits for a person's approval`;
+    const ref = e.ref;
+    switch (ref.kind) {
+      case 'action':
+      case 'tool':
+        if (!workerHas(ref.tool)) return `the tool '${ref.tool}' runs only in the coordinator`;
+        break;
+      case 'mcp':
+        return `'${e.spelling}' is a tool of the run's MCP server`;
+      case 'pipeline':
+        return `'${e.spelling}' is a nested run`;
+      case 'agent': {
+        if (seen.has(ref.name)) break;
+        seen.add(ref.name);
+        const named = agents && Object.prototype.hasOwnProperty.call(agents, ref.name) ? agents[ref.name] : undefined;
+        if (!named) return `the agent '${ref.name}' is not in the pipeline's agents`;
+        const why = agentNeedsCoordinator(named, agents, workerHas, seen);
+        if (why) return why;
+      }
+    }
+  }
+  return null;
+}
+
+/** The named agents an agent may call, at any depth, by name (sorted): what its step's digest covers beside the step. */
+export function reachableAgents(decl: AgentDecl | undefined, agents: Record<string, NamedAgent> | undefined): Record<string, NamedAgent> | null {
+  if (!decl || !agents) return null;
+  const found = new Map<string, NamedAgent>();
+  const walk = (d: AgentDecl) => {
+    for (const e of d.tools) {
+      if (e.ref.kind !== 'agent' || found.has(e.ref.name) || !Object.prototype.hasOwnProperty.call(agents, e.ref.name)) continue;
+      found.set(e.ref.name, agents[e.ref.name]);
+      walk(agents[e.ref.name]);
+    }
+  };
+  walk(decl);
+  if (!found.size) return null;
+  return Object.fromEntries([...found].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
 
 /** One attempt of one step in a job: what differs between the attempts a job carries. */
 export interface AttemptData {
@@ -90,7 +139,8 @@ export interface AttemptFigures {
 export interface StepJobResult {
   ok: boolean;
   outcome?: ToolOutcome;
-  error?: { message: string; type: string };
+  /** `agent`: an agent stopped at a limit (AgentLimitError), with its loop so far, which becomes the step's result. */
+  error?: { message: string; type: string; agent?: { limit: string; partial: AgentStepResult } };
   figures: AttemptFigures;
   /** `host:pid` of the worker that ran it. */
   worker: string;
@@ -101,7 +151,9 @@ export interface StepJobResult {
 /** What a worker streams while a step runs. */
 export type StepProgress =
   | { kind: 'output'; stream: 'stdout' | 'stderr' | 'text'; chunk: string }
-  | { kind: 'model-call'; call: ModelCallRecord };
+  | { kind: 'model-call'; call: ModelCallRecord }
+  /** An agent step's turn or tool call (the run's listeners see it as for a step run in the coordinator). */
+  | { kind: 'agent'; event: AgentEvent };
 
 /**
  * What workers send back to a run, in order, on the run's replies list (repliesKey), by attempt id:
@@ -148,9 +200,15 @@ export function wireStep(step: Step | WireStep): WireStep {
   return wire;
 }
 
-/** The digest of a compiled step as a job carries it (wireStep), under its pipeline's hash. */
-export function stepDigest(pipelineSha256: string, step: Step | WireStep): string {
-  return createHash('sha256').update(pipelineSha256).update('\n').update(JSON.stringify(wireStep(step))).digest('hex');
+/**
+ * The digest of a compiled step as a job carries it (wireStep), under its pipeline's hash; an agent
+ * step's covers the named agents it may call too (their allow-lists travel in the job's pipeline).
+ */
+export function stepDigest(pipelineSha256: string, step: Step | WireStep, agents?: Record<string, NamedAgent>): string {
+  const h = createHash('sha256').update(pipelineSha256).update('\n').update(JSON.stringify(wireStep(step)));
+  const reach = reachableAgents(step.agent, agents);
+  if (reach) h.update('\n').update(JSON.stringify(reach));
+  return h.digest('hex');
 }
 
 /**

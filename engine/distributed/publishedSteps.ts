@@ -1,7 +1,7 @@
 // The steps a distributed run has published for its workers: each compiled step's wire form and
 // digest (kept per step object), and the run's set of digests in Redis that workers check jobs against.
 import type IORedis from 'ioredis';
-import type { Step } from '../spec/types';
+import type { NamedAgent, Step } from '../spec/types';
 import { PUBLISHED_TTL_S, publishedStepsKey, stepDigest, wireStep, type WireStep } from './protocol';
 
 export class PublishedSteps {
@@ -15,6 +15,8 @@ export class PublishedSteps {
   constructor(
     private readonly queueName: string,
     private readonly pipelineSha256: string,
+    /** The pipeline's named agents: an agent step's digest covers those it may call. */
+    private readonly agents?: Record<string, NamedAgent>,
   ) {}
 
   private get stepsKey(): string {
@@ -25,7 +27,7 @@ export class PublishedSteps {
     let w = this.wire.get(step);
     if (!w) {
       const s = wireStep(step);
-      this.wire.set(step, (w = { step: s, digest: stepDigest(this.pipelineSha256, s) }));
+      this.wire.set(step, (w = { step: s, digest: stepDigest(this.pipelineSha256, s, this.agents) }));
     }
     return w;
   }

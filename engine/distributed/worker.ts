@@ -22,7 +22,8 @@ import { ToolError, type ToolDefinition, type ToolOutcome } from '../toolkit/run
 import { setLongTimeout } from '../util/longTimer';
 import { bullConnection, checkRedis, parseRedisUrl } from './connection';
 import type { WorkerTraces } from '../run/attemptTraces';
-import { cancelChannel, COORDINATOR_TOOLS, DEFAULT_QUEUE, JOB_FORMAT, KEY_PREFIX, publishedStepsKey, repliesKey, REPLIES_TTL_S, resultsKey, stepDigest, type AttemptData, type StepJobData, type StepJobResult, type StepProgress, type StepReply } from './protocol';
+import { AgentLimitError } from '../agent/types';
+import { agentNeedsCoordinator, cancelChannel, COORDINATOR_TOOLS, DEFAULT_QUEUE, JOB_FORMAT, KEY_PREFIX, publishedStepsKey, repliesKey, REPLIES_TTL_S, resultsKey, stepDigest, type AttemptData, type StepJobData, type StepJobResult, type StepProgress, type StepReply } from './protocol';
 
 export interface WorkerOptions {
   url: string;
@@ -295,12 +296,14 @@ export class StepWorker {
 
   private async runAttempt(data: StepJobData, a: AttemptData, workspace: string, cwd: string): Promise<StepJobResult> {
     // only steps the coordinator compiled: the step matches its digest, and the digest was published
-    if (stepDigest(data.pipelineSha256, a.step) !== a.stepDigest) return this.refusal(data.runId, a.key, 'the step does not match its digest');
+    if (stepDigest(data.pipelineSha256, a.step, data.pipeline.agents) !== a.stepDigest) return this.refusal(data.runId, a.key, 'the step does not match its digest');
     const published = await this.isPublished(data.pipelineSha256, a.stepDigest);
     if (published !== true) return this.refusal(data.runId, a.key, published);
     // the wire form lacks only `raw`, which the step cache of the run reads, not the action
     const step = a.step as Step;
     if (step.tool && (COORDINATOR_TOOLS.has(step.tool) || !this.tools[step.tool])) return this.refusal(data.runId, a.key, `the tool '${step.tool}' runs only in the coordinator`, 'ConfigurationError');
+    const needs = step.agent ? agentNeedsCoordinator(step.agent, data.pipeline.agents, (t) => Object.prototype.hasOwnProperty.call(this.tools, t)) : null;
+    if (needs) return this.refusal(data.runId, a.key, `the agent runs only in the coordinator: ${needs}`, 'ConfigurationError');
 
     const t0 = performance.now();
     const name = `${data.runId} ${a.key} (attempt ${a.attempt})`;
@@ -331,6 +334,14 @@ export class StepWorker {
       } else if (e.type === 'model-call') {
         const { model, tokens_in, tokens_out, cost_usd, latency_ms, wait_ms, attempts } = e;
         send({ kind: 'model-call', call: { model, tokens_in, tokens_out, cost_usd, latency_ms, wait_ms, attempts } });
+      } else if (e.type === 'agent-turn-started' || e.type === 'agent-turn-ended' || e.type === 'tool-call-started' || e.type === 'tool-call-ended' || e.type === 'agent-ended') {
+        // an agent's turns and calls, in order with the text streamed before them
+        if (buffered.length) {
+          if (flushTimer) clearTimeout(flushTimer);
+          flush();
+        }
+        const { time: _time, stepId: _step, scope: _scope, ...event } = e;
+        send({ kind: 'agent', event: this.redactor.value(event) });
       }
     });
     const actx: ActionContext = {
@@ -375,7 +386,9 @@ export class StepWorker {
     const message = this.redactor.text(failure instanceof Error ? failure.message : String(failure));
     this.stepLog(`${name}: failed in ${took}: ${type}: ${message}`, { id: a.id, ends: true });
     traced?.end({ ok: false, success: null, errorType: type, message });
-    return { ok: false, error: { message, type }, figures, worker: this.id, ms };
+    // an agent at its limit: the loop so far goes back, to be the step's result
+    const agent = failure instanceof AgentLimitError ? { limit: failure.limit, partial: this.redactor.value(failure.partial) } : undefined;
+    return { ok: false, error: { message, type, ...(agent ? { agent } : {}) }, figures, worker: this.id, ms };
   }
 }
 

@@ -1,11 +1,13 @@
 // The bottleneck report of a finished run (`orc report`): the critical path as it actually ran, each
 // step's share of the makespan, time waiting for a slot or a rate limit against time running,
-// retries and what they cost, how much of the parallelism was used, and suggestions that follow
-// from those figures. Pure: it reads a result document, the top-level dependencies (when the
-// pipeline file is still the one that ran) and earlier runs of the same pipeline.
+// retries and what they cost, how much of the parallelism was used, each agent step turn by turn
+// (engine/run/agentReport.ts), and suggestions that follow from those figures. Pure: it reads a
+// result document, the top-level dependencies (when the pipeline file is still the one that ran)
+// and earlier runs of the same pipeline.
 import type { Plan } from '../spec/types';
 import type { ResultDocument, StepResult } from './events';
 import { workingMs } from './pauseClock';
+import { agentReports, agentSuggestions, type AgentReport } from './agentReport';
 
 /** A plan's top-level dependencies by step, and its widest level. */
 export function planShape(plan: Plan): { deps: Map<string, string[]>; widest: number } {
@@ -61,6 +63,8 @@ export interface RunReport {
   suggestions: string[];
   /** Each top-level step that ran, in milliseconds from the run's start: the Gantt chart. */
   timeline: TimelineBar[];
+  /** Each agent step (loops' iterations too), turn by turn: models, latencies, tokens, cost, tool calls, how it stopped. */
+  agents: AgentReport[];
 }
 
 export interface TimelineBar {
@@ -194,6 +198,8 @@ export function buildReport(i: ReportInputs): RunReport {
     }
   }
   if (peak >= maxParallel && steps.some((s) => s.queued_ms > 0) && maxParallel < i.widestLevel) suggestions.push(`All ${maxParallel} slots were busy at the peak while up to ${i.widestLevel} steps could run at once: a higher max_parallel would use that width.`);
+  const agents = agentReports(doc);
+  suggestions.push(...agentSuggestions(agents));
 
   return {
     execution_id: doc.execution_id,
@@ -210,5 +216,6 @@ export function buildReport(i: ReportInputs): RunReport {
       .filter(([, r]) => r.started_at && r.ended_at)
       .map(([id, r]) => ({ step: id, status: r.status === 'completed' && r.success === false ? 'reported failure' : r.status, start_ms: ms(r.started_at)! - (ms(doc.started_at) ?? 0), end_ms: ms(r.ended_at)! - (ms(doc.started_at) ?? 0), queued_ms: r.queued_ms ?? 0, critical: onPath.has(id) }))
       .sort((a, b) => a.start_ms - b.start_ms || a.end_ms - b.end_ms),
+    agents,
   };
 }
