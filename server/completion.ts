@@ -16,6 +16,8 @@ import { mcpToolsOf, stepActionSpec } from './documents';
 import type { ServerFeatures } from './features';
 import { fileURLToPath } from 'node:url';
 import { evalCompletions } from './evalCompletion';
+import { agentEntryValueItems, agentKeysOf, agentToolCompletions } from './agentCompletion';
+import { AGENT_STEP_KEYS } from '../engine/analyze/agentDecl';
 
 const md = (value: string) => ({ kind: MarkupKind.Markdown, value });
 
@@ -48,9 +50,12 @@ function keyItems(a: Analysis, ctx: Extract<CompletionContext, { kind: 'key' }>)
       .map(([n, p]) => ({ label: n, kind: CompletionItemKind.Property, detail: `${Array.isArray(p.type) ? p.type.join(' | ') : p.type}${p.required ? ', required' : ''}`, documentation: md(p.description), insertText: `${n}: ` }));
   }
   const present = ctx.newListItem ? undefined : valueIn(a, mapping);
+  // a step's agent keys: first on an agent step, left out on a step with another action
+  const agentStep = mapping[mapping.length - 2] === 'steps' ? agentKeysOf(present) : 'maybe';
   const items: CompletionItem[] = keysAt(mapping)
     .filter((k) => !(present && typeof present === 'object' && !Array.isArray(present) && k.name in present && k.name !== ctx.partial))
-    .map((k) => ({ label: k.name, kind: CompletionItemKind.Property, detail: k.required ? 'required' : undefined, documentation: md(k.description), insertText: `${k.name}: `, sortText: `${k.required ? 0 : 1}${k.name}` }));
+    .filter((k) => agentStep !== 'no' || !(AGENT_STEP_KEYS as readonly string[]).includes(k.name))
+    .map((k) => ({ label: k.name, kind: CompletionItemKind.Property, detail: k.required ? 'required' : undefined, documentation: md(k.description), insertText: `${k.name}: `, sortText: `${k.required || (agentStep === 'yes' && (AGENT_STEP_KEYS as readonly string[]).includes(k.name)) ? 0 : 1}${k.name}` }));
   if (ctx.newListItem && mapping[mapping.length - 2] === 'steps') items.push(...SNIPPETS);
   return items;
 }
@@ -65,8 +70,10 @@ function stepIdItems(a: Analysis, mapping: ValuePath, exclude: string[]): Comple
     });
 }
 
-function valueItems(a: Analysis, ctx: Extract<CompletionContext, { kind: 'value' | 'list-item' }>): CompletionItem[] {
+function valueItems(a: Analysis, ctx: Extract<CompletionContext, { kind: 'value' | 'list-item' }>, documentFile: string | null): CompletionItem[] {
   const step = valueIn(a, ctx.mapping) as Record<string, unknown> | undefined;
+  const entry = agentEntryValueItems(a, ctx, documentFile);
+  if (entry) return entry;
   switch (ctx.key) {
     case 'tool':
       return [...Object.values(TOOL_SPECS), ...Object.values(mcpToolsOf(a))].map((t) => ({ label: t.name, kind: CompletionItemKind.Module, documentation: md(`${t.description}\n\nActions: ${Object.keys(t.actions).map((x) => `\`${x}\``).join(', ')}`) }));
@@ -162,14 +169,17 @@ function templateItems(a: Analysis, ctx: Extract<CompletionContext, { kind: 'tem
   return items;
 }
 
-export function completions(a: Analysis, offset: number): CompletionItem[] {
+/** `documentFile`: the document's own file, when it is saved (the pipeline files beside it are offered to agents). */
+export function completions(a: Analysis, offset: number, documentFile: string | null = null): CompletionItem[] {
+  const agentTools = agentToolCompletions(a, offset, documentFile);
+  if (agentTools) return agentTools;
   const ctx = completionContext(a, offset);
   switch (ctx.kind) {
     case 'key':
       return keyItems(a, ctx);
     case 'value':
     case 'list-item':
-      return valueItems(a, ctx);
+      return valueItems(a, ctx, documentFile);
     case 'template':
       return templateItems(a, ctx);
   }
@@ -179,5 +189,5 @@ export function completions(a: Analysis, offset: number): CompletionItem[] {
 /** Answers completion requests from the document's analysis. */
 export function registerCompletion({ connection, withDoc, withEval }: ServerFeatures): void {
   const fileOf = (uri: string) => (uri.startsWith('file:') ? fileURLToPath(uri) : null);
-  connection.onCompletion((p) => withEval(p.textDocument.uri, 'evalCompletion', [], (d) => evalCompletions(d, p.position, fileOf(p.textDocument.uri))) ?? withDoc(p.textDocument.uri, 'completion', [], (a) => completions(a, a.parsed.lines.offset(p.position))));
+  connection.onCompletion((p) => withEval(p.textDocument.uri, 'evalCompletion', [], (d) => evalCompletions(d, p.position, fileOf(p.textDocument.uri))) ?? withDoc(p.textDocument.uri, 'completion', [], (a) => completions(a, a.parsed.lines.offset(p.position), fileOf(p.textDocument.uri))));
 }

@@ -87,7 +87,9 @@ export class AnalysisCache {
 
   /** Analyzes at once with the MCP listings in the cache; servers not listed yet are listed in the background. */
   private analyzeNow(uri: string, text: string, keepStepResults: boolean): { analysis: Analysis; options: AnalyzeOptions } {
-    const made = (options: AnalyzeOptions) => ({ analysis: analyze(text, options), options });
+    // a saved document's own file: its agents' `pipeline: FILE` entries are read beside it
+    const file = uri.startsWith('file:') ? { pipelineFile: fileURLToPath(uri) } : {};
+    const made = (options: AnalyzeOptions) => ({ analysis: analyze(text, { ...options, ...file }), options: { ...options, ...file } });
     if (!callsMcp(text)) return made({ mcp: mcpInfoUnlisted().mcp, keepStepResults });
     const place = mcpPlace(uri);
     const pipeline = normalizePipeline(parseYaml(text).value, null);

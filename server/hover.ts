@@ -17,6 +17,7 @@ import { explanationHover } from './explanationHover';
 import { evalHover } from './evalHover';
 import { fileURLToPath } from 'node:url';
 import { statsFor } from './modelStatsCache';
+import { agentHover } from './agentHover';
 
 function stepSummary(a: Analysis, step: Step): string {
   const line = a.references.find((r) => r.kind === 'definition' && r.stepId === step.id)?.range.start.line;
@@ -44,7 +45,7 @@ function typeWords(t: AutoType): string {
   }
 }
 
-export function hover(a: Analysis, offset: number, lock: AutoLock | null = null, stats?: (model: string) => ModelStats | undefined): Hover | null {
+export function hover(a: Analysis, offset: number, lock: AutoLock | null = null, stats?: (model: string) => ModelStats | undefined, documentFile: string | null = null): Hover | null {
   const at = locate(a, offset);
   const value = (s: string) => ({ contents: { kind: MarkupKind.Markdown, value: s } });
   if (at.autoTag) {
@@ -65,6 +66,8 @@ export function hover(a: Analysis, offset: number, lock: AutoLock | null = null,
     const param = n && a.pipeline?.parameters.find((p) => p.name === n.name);
     if (param) return value(`**parameter \`${param.name}\`**${param.type ? `: ${param.type}` : ''}${param.hasDefault ? ` = \`${JSON.stringify(param.default)}\`` : ''}${param.description ? `\n\n${param.description}` : ''}`);
   }
+  const agent = agentHover(a, at, documentFile);
+  if (agent) return value(agent);
   const last = at.path[at.path.length - 1];
   const model = at.onKey ? null : modelHover(a, at.path, stats);
   if (model) return value(model);
@@ -102,5 +105,5 @@ function findStepByPath(a: Analysis, path: (string | number)[]): Step | undefine
 
 /** Answers hovers: the pipeline's cached explanation on its `name:` line, else what is under the cursor. */
 export function registerHover({ connection, withDoc, withEval, lockOf }: ServerFeatures): void {
-  connection.onHover((p) => withEval(p.textDocument.uri, 'evalHover', null, (d, doc) => evalHover(d, doc.offsetAt(p.position))) ?? withDoc(p.textDocument.uri, 'hover', null, (a, doc) => explanationHover(a, doc.uri, p.position.line) ?? hover(a, a.parsed.lines.offset(p.position), lockOf(doc.uri), doc.uri.startsWith('file:') ? (m) => statsFor(fileURLToPath(doc.uri), m) : undefined)));
+  connection.onHover((p) => withEval(p.textDocument.uri, 'evalHover', null, (d, doc) => evalHover(d, doc.offsetAt(p.position))) ?? withDoc(p.textDocument.uri, 'hover', null, (a, doc) => explanationHover(a, doc.uri, p.position.line) ?? hover(a, a.parsed.lines.offset(p.position), lockOf(doc.uri), doc.uri.startsWith('file:') ? (m) => statsFor(fileURLToPath(doc.uri), m) : undefined, doc.uri.startsWith('file:') ? fileURLToPath(doc.uri) : null)));
 }

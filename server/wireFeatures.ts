@@ -75,5 +75,15 @@ export function wireFeatures(connection: Connection, documents: TextDocuments<Te
   };
   for (const register of [registerCompletion, registerHover, registerNavigation, registerOutline, registerLenses, registerCodeActions, registerFormatting, registerGraphRequest]) register(features);
   registerEvalChecks(features.onWatchedFiles, documents, evals, publisher);
+  // a pipeline file changed on disk: the open pipelines that name it (an agent's `pipeline: FILE`) are checked again
+  features.onWatchedFiles((uris) => {
+    const names = uris.map((u) => /([^/]+\.pipeline\.ya?ml)$/i.exec(decodeURIComponent(u))?.[1]).filter((n): n is string => !!n);
+    if (!names.length) return;
+    for (const d of documents.all()) {
+      if (isEvalDocument(d) || !names.some((n) => d.getText().includes(n))) continue;
+      cache.delete(d.uri);
+      publisher.schedule(d.uri, 0);
+    }
+  });
   for (const d of documents.all()) publisher.schedule(d.uri, 0);
 }

@@ -24,7 +24,7 @@ function isTemplated(v: unknown): boolean {
 }
 
 /** Names people reach for first, and the tool that does it. */
-const TOOL_SYNONYMS: Record<string, string> = table({
+export const TOOL_SYNONYMS: Record<string, string> = table({
   shell: 'terminal', bash: 'terminal', sh: 'terminal', command: 'terminal', exec: 'terminal',
   file: 'filesystem', files: 'filesystem', fs: 'filesystem', web: 'http', fetch: 'http', request: 'http', api: 'http',
   json: 'data', csv: 'data', transform: 'data', schema: 'validation', validate: 'validation', subpipeline: 'pipeline',

@@ -11,6 +11,7 @@ import { normalizePipeline } from './normalize';
 import { stripContextlabKeys } from './contextlabCompat';
 import { checkInlineDocuments } from './inlineDocuments';
 import { checkSchema } from './schemaCheck';
+import { checkAgents } from './agentCheck';
 import { checkSteps, indexSteps, type StepIndexEntry } from './stepCheck';
 import { pipelineSymbols } from './symbols';
 import { checkTemplates } from './templateCheck';
@@ -31,6 +32,12 @@ export interface AnalyzeOptions {
   mcp?: McpAnalysisInfo;
   /** Answers of AUTO tags, by `path\ntext` (engine/auto/resolve.ts): the pipeline is analyzed with them in place of their tags. */
   autoAnswers?: Map<string, unknown>;
+  /**
+   * The pipeline's own file, when the caller knows it (the CLI, the language server for a saved
+   * document): the `pipeline: FILE` entries of agents' allow-lists are read beside it and must
+   * compile. Without it they are not checked.
+   */
+  pipelineFile?: string;
   /** How deep inside inline documents (sub-pipelines written in a parameter) this text is. */
   inlineDepth?: number;
   /**
@@ -152,6 +159,8 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
       templates = t.sites;
       references.push(...t.references);
       const s = checkSteps(pipeline, sink, stepIndex, t, references, catalog, options.mcp, memo);
+      // another pipeline named by an agent's allow-list compiles as `orc run` compiles it
+      checkAgents(pipeline, sink, { catalog, mcp: options.mcp, pipelineFile: options.pipelineFile, compile: (other) => analyze(other).findings });
       checkInlineDocuments(pipeline, sink, catalog, (inner, depth, passed) => analyze(inner, { ...options, autoAnswers: undefined, inlineDepth: depth, passedInputs: passed }).findings, options.inlineDepth ?? 0);
       plan = s.plan;
       bodyPlans = s.bodyPlans;

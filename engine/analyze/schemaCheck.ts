@@ -57,6 +57,9 @@ interface BranchInfo {
 }
 function branchInfo(branch: Record<string, unknown>): BranchInfo {
   if (branch.$ref === '#/$defs/auto') return { types: ['string'], auto: true };
+  // a branch that is a definition (an allowed tool's options): the definition's type
+  const def = typeof branch.$ref === 'string' && branch.$ref.startsWith('#/$defs/') ? (schema as { $defs: Record<string, Record<string, unknown>> }).$defs[branch.$ref.slice(8)] : undefined;
+  if (def) return branchInfo(def);
   if (Array.isArray(branch.enum)) return { types: [...new Set(branch.enum.map(jsonType))], auto: false };
   const t = branch.type;
   return { types: Array.isArray(t) ? (t as string[]) : typeof t === 'string' ? [t] : [], auto: false };

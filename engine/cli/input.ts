@@ -1,5 +1,6 @@
 // Reading a pipeline file (or standard input) for a command, with a clear error when it can't be read.
 import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { withoutBom } from '../api/index';
 import { decodeSource, readBounded, SourceTooLarge } from './sourceFile';
 
@@ -23,4 +24,9 @@ export function readSource(file: string, warn: (s: string) => void = (s) => void
 
 export function displayName(file: string): string {
   return file === '-' ? '<stdin>' : file;
+}
+
+/** The analyzer's `pipelineFile` for a file read from disk (standard input has none). */
+export function pipelineFileOf(file: string): { pipelineFile?: string } {
+  return file === '-' ? {} : { pipelineFile: path.resolve(file) };
 }

@@ -1,7 +1,7 @@
 // `orc validate FILE... [--json]`: the findings of each file; exit 2 when any has an error.
 import { analyze, analyzeEval, type AnalyzeOptions, callsMcp, evalHasErrors, type Finding, hasErrors, mcpAnalyzeOptions, mcpInfoUnlisted } from '../api/index';
 import { formatFinding, paint, summary, type Style } from './findingFormat';
-import { displayName, readSource } from './input';
+import { displayName, pipelineFileOf, readSource } from './input';
 
 export interface ValidateReport {
   file: string;
@@ -16,7 +16,7 @@ export function validateFile(file: string, text = readSource(file), options?: An
     const e = analyzeEval(text, file);
     return { report: { file: displayName(file), valid: !evalHasErrors(e), findings: e.findings }, text };
   }
-  const a = analyze(text, options ?? { mcp: mcpInfoUnlisted().mcp });
+  const a = analyze(text, { ...(options ?? { mcp: mcpInfoUnlisted().mcp }), ...pipelineFileOf(file) });
   return { report: { file: displayName(file), valid: !hasErrors(a.findings), findings: a.findings }, text };
 }
 
