@@ -1,5 +1,6 @@
-// Records the example agents' cassettes (examples/triage.pipeline.cassette.jsonl,
-// examples/brain-muscle.pipeline.cassette.jsonl) against a local stand-in server that speaks Anthropic's
+// Records the example agents' cassettes (examples/triage.pipeline.cassette.jsonl, the triage eval's
+// examples/triage.cassette.jsonl, examples/brain-muscle.pipeline.cassette.jsonl) against a local
+// stand-in server that speaks Anthropic's
 // and OpenAI's protocols and plays a scripted conversation: what `--replay` shows in the demo
 // without a key. Run it from the repository's root after changing those pipelines' prompts:
 //   node --import tsx scripts/recordExampleCassettes.ts
@@ -7,7 +8,7 @@
 // `orc run FILE --record` and a key.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyze, createModelRunner, defaultCassetteFile, hasErrors, runPipeline } from '../engine/api/index';
+import { analyze, analyzeEval, createModelRunner, defaultCassetteFile, evalHasErrors, hasErrors, runEval, runPipeline } from '../engine/api/index';
 import { LoopbackProviders, type Scripted } from '../test/fixtures/providers/loopbackServer';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -104,7 +105,29 @@ async function record(file: string, responder: (body: Record<string, unknown>) =
   }
 }
 
+/** The eval's cassette (NAME.cassette.jsonl beside NAME.eval.yaml, as `orc eval --record` writes it): its cases run from the repository's root. */
+async function recordEval(file: string, responder: (body: Record<string, unknown>) => Scripted): Promise<void> {
+  const srv = await new LoopbackProviders().start();
+  srv.responder = responder;
+  const evalFile = path.join(ROOT, 'examples', file);
+  const cassette = evalFile.replace(/\.eval\.yaml$/, '.cassette.jsonl');
+  fs.rmSync(cassette, { force: true });
+  const text = fs.readFileSync(evalFile, 'utf8');
+  const analysis = analyzeEval(text, evalFile);
+  if (evalHasErrors(analysis)) throw new Error(`${file} does not compile`);
+  const env = { ANTHROPIC_API_KEY: 'stand-in', ANTHROPIC_BASE_URL: srv.origin };
+  try {
+    // the cases run from the repository's root, as `orc eval` run there does (its record goes to .orchestrator/)
+    const out = await runEval({ root: ROOT, analysis, evalText: text, models: createModelRunner({ env }), env, cassette: { mode: 'record', file: cassette } });
+    if (out.summary.passed !== out.summary.total) throw new Error(`${file}: ${out.summary.passed} of ${out.summary.total} passed`);
+    console.log(`${path.relative(ROOT, cassette)}: ${srv.requests.length} turns recorded; ${out.summary.passed} of ${out.summary.total} cases pass`);
+  } finally {
+    await srv.stop();
+  }
+}
+
 void (async () => {
   await record('triage.pipeline.yaml', triage);
+  await recordEval('triage.eval.yaml', triage);
   await record('brain-muscle.pipeline.yaml', brainMuscle);
 })();

@@ -160,6 +160,12 @@ function columnsOf(sink: EvalSink, spec: EvalSpec): { columns: string[]; at: (co
 function checkParameters(sink: EvalSink, spec: EvalSpec, a: Analysis, checker: Checker): void {
   const params = a.pipeline!.parameters;
   const names = params.map((p) => p.name);
+  const stepIds = a.pipeline!.steps.map((st) => st.id);
+  for (const k of Object.keys(spec.answers)) {
+    if (stepIds.includes(k)) continue;
+    const s = suggest(k, stepIds);
+    sink.atKey('eval.unknown-step', `The pipeline has no top-level step '${k}' to answer.${didYouMean(s)}`, ['answers', k], s);
+  }
   for (const v of spec.variants) {
     for (const k of Object.keys(v.parameters)) {
       if (names.includes(k)) continue;

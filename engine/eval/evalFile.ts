@@ -75,9 +75,11 @@ export interface EvalSpec {
   /** The default embedding model of `similar` assertions. */
   embedding: string | null;
   maxParallel: number | null;
+  /** Answers given ahead to the steps that ask a person (an approval gate, an agent's `approve: true` calls), by step id: what `-i STEP_ID=VALUE` gives `orc run`. */
+  answers: Record<string, unknown>;
 }
 
-const TOP_KEYS = ['pipeline', 'cases', 'variants', 'assert', 'threshold', 'repeat', 'judge', 'embedding', 'max_parallel', 'description'];
+const TOP_KEYS = ['pipeline', 'cases', 'variants', 'assert', 'threshold', 'repeat', 'judge', 'embedding', 'max_parallel', 'answers', 'description'];
 const VARIANT_KEYS = ['name', 'models', 'parameters', 'description'];
 export const CASE_RESERVED = ['id', 'assert', 'skip'];
 const MODEL_FORM = /^[A-Za-z0-9_.-]+:\S+$/;
@@ -283,6 +285,18 @@ function readVariants(sink: EvalSink, v: unknown): EvalVariant[] {
   return out;
 }
 
+/** `answers: {STEP_ID: VALUE}`: what each step that asks a person is answered in every case's run. */
+function readAnswers(sink: EvalSink, v: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  if (v === undefined) return out;
+  if (!isMapping(v)) {
+    sink.atValue('eval.type', "'answers' maps the id of a step that asks a person (an approval gate, an agent with approve: true) to its answer, as -i STEP_ID=VALUE does for orc run.", ['answers']);
+    return out;
+  }
+  for (const [k, x] of Object.entries(v)) Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
+  return out;
+}
+
 /** The eval spec of a parsed eval file; null when it lacks what an eval needs (findings say what). */
 export function readEvalSpec(sink: EvalSink, value: unknown, file: string | null): EvalSpec | null {
   if (!isMapping(value)) {
@@ -311,6 +325,7 @@ export function readEvalSpec(sink: EvalSink, value: unknown, file: string | null
     judge: model(sink, value.judge, ['judge']),
     embedding: model(sink, value.embedding, ['embedding']),
     maxParallel: num(sink, value.max_parallel, ['max_parallel'], 'max_parallel', 1, Infinity, true),
+    answers: readAnswers(sink, value.answers),
   };
   return pipeline && cases ? spec : null;
 }

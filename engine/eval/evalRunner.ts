@@ -14,6 +14,7 @@ import { InputError, resolveInputs } from '../run/inputs';
 import { DEFAULT_MAX_PARALLEL, newExecutionId, runPipeline, type RunOptions } from '../run/runPipeline';
 import { writeRunRecord } from './runRecord';
 import { withCassette, type CassetteOptions, type RunCassette } from '../models/cassette';
+import type { Interaction } from '../toolkit/interaction';
 import { withoutBom } from '../util/text';
 import { Redactor } from '../toolkit/redact';
 import { runAssertion, type AssertionResult } from './assertions';
@@ -256,6 +257,8 @@ async function evalWith(o: EvalRunOptions, { spec, pa, signal, env, variants, on
         source: pipelineSource,
         registry: o.registry,
         redactor,
+        // no one to ask: the eval's answers, given ahead
+        interaction: answersAhead(spec.answers),
         ...hooks,
       });
       if (signal.aborted) return null;
@@ -289,4 +292,13 @@ async function evalWith(o: EvalRunOptions, { spec, pa, signal, env, variants, on
   record.writeMeta();
   o.traces?.end({ status, total: s.total, passed: s.passed, passRate: s.pass_rate, verdict: s.verdict });
   return { record, summary: s, status };
+}
+
+/** The Interaction of a case's run: nobody at a terminal, the eval file's `answers` given ahead by step id. */
+function answersAhead(answers: Record<string, unknown>): Interaction {
+  return {
+    interactive: false,
+    answerFor: (stepId) => (Object.prototype.hasOwnProperty.call(answers, stepId) ? { value: answers[stepId] } : undefined),
+    ask: () => Promise.resolve(null),
+  };
 }
