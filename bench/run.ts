@@ -4,6 +4,7 @@ import * as path from 'node:path';
 
 const BENCHES: Record<string, string> = {
   activation: 'activation.bench.ts',
+  agent: 'agent.bench.ts',
   analyze: 'analyze.bench.ts',
   distributed: 'distributed.bench.ts',
   edit: 'edit.bench.ts',
@@ -18,6 +19,9 @@ const BENCHES: Record<string, string> = {
   webview: 'webview.bench.ts',
 };
 
+/** Node flags a benchmark needs (agent: a full GC before each reading of the heap). */
+const NODE_FLAGS: Record<string, string[]> = { agent: ['--expose-gc', '--no-flush-bytecode'] };
+
 const args = process.argv.slice(2);
 const flags = args.filter((a) => a.startsWith('--'));
 const names = args.filter((a) => !a.startsWith('--'));
@@ -30,7 +34,7 @@ for (const name of wanted) {
     process.exit(2);
   }
   console.log(`\n== ${name}`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, file), ...flags], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [...(NODE_FLAGS[name] ?? []), '--import', 'tsx', path.join(__dirname, file), ...flags], { stdio: 'inherit' });
   if (r.status !== 0) failed = true;
 }
 process.exit(failed ? 1 : 0);

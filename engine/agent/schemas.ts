@@ -54,18 +54,37 @@ export function mcpSchema(input: Record<string, unknown> | undefined): JsonSchem
 
 const ajv = new Ajv({ allErrors: false, strict: false, validateFormats: false, code: { regExp: ajvRegExp } });
 const compiled = new WeakMap<JsonSchema, ValidateFunction | null>();
+/**
+ * Validators by the schema's text: every run builds its catalog anew, so the same tool's schema is
+ * a new object each run; it is compiled once per process, and Ajv is made to forget it (Ajv keeps
+ * every schema object it compiled, which grew the heap by each run's schemas). The oldest go past
+ * the bound.
+ */
+const byText = new Map<string, ValidateFunction | null>();
+const MAX_VALIDATORS = 500;
+
+function compileOnce(schema: JsonSchema): ValidateFunction | null {
+  // a server's schema may name a draft this validator does not load: checked as the one it has
+  const { $schema: _draft, $id: _id, ...rest } = schema;
+  const text = JSON.stringify(rest);
+  let v = byText.get(text);
+  if (v !== undefined) return v;
+  try {
+    v = ajv.compile(rest);
+  } catch {
+    v = null;
+  }
+  ajv.removeSchema(rest);
+  if (byText.size >= MAX_VALIDATORS) byText.delete(byText.keys().next().value!);
+  byText.set(text, v);
+  return v;
+}
 
 /** Why the arguments do not fit the schema, or null when they do (or the schema cannot be compiled: then the tool judges them). */
 export function argumentProblem(schema: JsonSchema, args: unknown): string | null {
   let v = compiled.get(schema);
   if (v === undefined) {
-    try {
-      // a server's schema may name a draft this validator does not load: checked as the one it has
-      const { $schema: _draft, $id: _id, ...rest } = schema;
-      v = ajv.compile(rest);
-    } catch {
-      v = null;
-    }
+    v = compileOnce(schema);
     compiled.set(schema, v);
   }
   if (!v || v(args)) return null;

@@ -85,7 +85,10 @@ export class RateLimiter {
   protected nextSlot = 0;
   /** How much wider than the limit's spacing the grid is. */
   protected margin = 1.005;
-  private spent: { at: number; tokens: number }[] = [];
+  /** The calls of the last window and their tokens, oldest first from `head` on, and the tokens' sum: a call trims and sums in constant time (amortized), not over every call of the window. */
+  private spent: { at: number; tokens: number; gone: boolean }[] = [];
+  private head = 0;
+  private used = 0;
   constructor(
     protected rpm: number,
     protected tpm: number,
@@ -107,19 +110,39 @@ export class RateLimiter {
     // tokens: wait until the window's spend leaves room (a call larger than the whole budget goes alone)
     for (;;) {
       const at = performance.now();
-      this.spent = this.spent.filter((s) => at - s.at < this.windowMs);
-      const used = this.spent.reduce((a, s) => a + s.tokens, 0);
+      this.trimSpent(at);
+      const used = this.used;
       if (used === 0 || used + estimatedTokens <= this.tpm) break;
-      await abortable(Math.max(1, this.windowMs - (at - this.spent[0].at)), signal);
+      await abortable(Math.max(1, this.windowMs - (at - this.spent[this.head].at)), signal);
     }
-    const entry = { at: performance.now(), tokens: estimatedTokens };
+    const entry = { at: performance.now(), tokens: estimatedTokens, gone: false };
     this.spent.push(entry);
+    this.used += estimatedTokens;
     return {
       waitedMs: performance.now() - t0,
-      settle(actual: number) {
+      settle: (actual: number) => {
+        if (!entry.gone) this.used += actual - entry.tokens;
         entry.tokens = actual;
       },
     };
+  }
+
+  /** Drops the starts older than the window from the count (the list is compacted once half of it is gone). */
+  private trimSpent(at: number): void {
+    const s = this.spent;
+    while (this.head < s.length && at - s[this.head].at >= this.windowMs) {
+      const e = s[this.head++];
+      e.gone = true;
+      this.used -= e.tokens;
+    }
+    if (this.head === s.length) {
+      this.spent = [];
+      this.head = 0;
+      this.used = 0;
+    } else if (this.head > 1024 && this.head * 2 > s.length) {
+      this.spent = s.slice(this.head);
+      this.head = 0;
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 // The ModelRunner the engine calls: resolves `provider:model` to a provider, builds the call from
 // the step's action and parameters, and runs it through the provider's guard (limits, retries,
 // breaker, timeout, cancellation); validates structured answers; records tokens, cost and timing.
-import Ajv, { type ErrorObject } from 'ajv';
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { ToolError } from '../toolkit/runtime';
 import { anthropicProvider } from './anthropicProvider';
 import { NotConfiguredError, runChain } from './fallback';
@@ -81,6 +81,8 @@ export class ProviderModelRunner implements ModelRunner {
   private registry: RegistryModel[] | null = null;
   // an answer's schema `pattern` runs on RE2 (see linearRegex.ts)
   private readonly ajv = new Ajv({ allErrors: false, strict: false, code: { regExp: ajvRegExp } });
+  /** Answer validators by the schema's text: a step's `vars` schema is a new object each call, and Ajv keeps every object it compiled. */
+  private readonly validators = new Map<string, ValidateFunction>();
   /** A model's answer is input from outside: a key it echoes is redacted before anyone sees it. */
   private redactor: Redactor | null = null;
   private readonly storedKeys: string[] = [];
@@ -278,6 +280,21 @@ export class ProviderModelRunner implements ModelRunner {
     return embedWith(this, model, texts, signal, onCall);
   }
 
+  /** A schema's validator, compiled once per text and not kept by Ajv (the oldest of many go). */
+  private validator(schema: Record<string, unknown>): ValidateFunction {
+    const text = JSON.stringify(schema);
+    let v = this.validators.get(text);
+    if (v) return v;
+    try {
+      v = this.ajv.compile(schema);
+    } finally {
+      this.ajv.removeSchema(schema);
+    }
+    if (this.validators.size >= 200) this.validators.delete(this.validators.keys().next().value!);
+    this.validators.set(text, v);
+    return v;
+  }
+
   private async runOne(req: ModelRequest): Promise<ModelResponse> {
     const { provider, name } = splitModel(req.model);
     const params = req.params;
@@ -309,7 +326,7 @@ export class ProviderModelRunner implements ModelRunner {
     if (schema) {
       let validate;
       try {
-        validate = this.ajv.compile(schema);
+        validate = this.validator(schema);
       } catch (e) {
         throw new ToolError(`The schema of the answer is not valid JSON Schema: ${e instanceof Error ? e.message : String(e)}`, 'SchemaError');
       }

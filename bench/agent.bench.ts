@@ -1,0 +1,292 @@
+// `npm run bench agent`: an `action: agent` step run through the engine against LangGraph JS's
+// prebuilt ReAct agent (createReactAgent over ChatOpenAI) and the floor of a hand-written loop over
+// the `openai` SDK (bench/agentFloor.ts), all three talking to one loopback OpenAI server
+// (test/fixtures/providers) that answers N-1 turns with calls of a no-op tool and the last with text.
+// (a) the time each adds per turn over the floor, with no server latency so it shows whole: agents
+//     of 1, 10 and 50 turns with one call a turn, and one turn of 8 parallel calls; then 10 turns at
+//     20 ms a turn, for scale;
+// (b) the memory of 100 agent runs at once, each held at its last tool call: heap used after a full
+//     GC, over that before they started, divided by 100, read the same way for each.
+// The three make the same requests: non-streaming (our step says `stream: false`; ChatOpenAI and the
+// floor do not stream), one tool, the same wire name. `--quick`: fewer repetitions.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import OpenAI from 'openai';
+import { analyze, createModelRunner, runPipeline, type Analysis } from '../engine/api/index';
+import type { ToolDefinition } from '../engine/toolkit/runtime';
+import type { ToolSpec } from '../engine/toolkit/toolSpecs';
+import { LoopbackProviders, type Scripted } from '../test/fixtures/providers/loopbackServer';
+import { runFloorAgent } from './agentFloor';
+import { langGraphAgent } from './agentLangGraph';
+import { goal, median, table } from './stats';
+
+const QUICK = process.argv.includes('--quick');
+/** Agents run at once in (b). */
+const CONCURRENT = 100;
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) throw new Error('run with --expose-gc (npm run bench agent does)');
+
+// ---------- the server: what each request is answered comes from the request itself ----------
+
+/** The task an agent is given, which tells the server how to answer it. */
+const task = (turns: number, calls: number, delayMs: number) => `turns=${turns} calls=${calls} delay=${delayMs}`;
+let served = 0;
+
+function respond(body: Record<string, unknown>): Scripted {
+  served++;
+  const messages = body.messages as { role: string; content?: unknown }[];
+  const first = messages.find((m) => m.role === 'user');
+  const m = /turns=(\d+) calls=(\d+) delay=(\d+)/.exec(String(first?.content ?? ''));
+  if (!m) return { status: 400, errorBody: { error: { message: 'no task in the first user message' } } };
+  const [turns, calls, delayMs] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const turn = messages.filter((x) => x.role === 'assistant').length + 1;
+  // a new completion id each answer, as OpenAI's (LangGraph's messages with one id replace each other)
+  const completionId = `chatcmpl-bench-${served}`;
+  if (turn >= turns) return { text: 'Done.', delayMs, completionId };
+  return { toolCalls: Array.from({ length: calls }, (_, i) => ({ id: `call_${turn}_${i + 1}`, name: 'bench_noop', arguments: {} })), delayMs, completionId };
+}
+
+// ---------- the no-op tool, and the barrier that holds every run at the same call in (b) ----------
+
+/** Holds each arriving call until `size` have arrived, then measures and lets them all go; again for the next round. */
+class Barrier {
+  private waiting: (() => void)[] = [];
+  private round = 0;
+  constructor(
+    private readonly size: number,
+    private readonly atRound: number,
+    private readonly measure: () => void,
+  ) {}
+
+  arrive(): Promise<void> {
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      if (this.waiting.length < this.size) return;
+      if (++this.round === this.atRound) this.measure();
+      const go = this.waiting;
+      this.waiting = [];
+      for (const g of go) g();
+    });
+  }
+}
+let barrier: Barrier | null = null;
+
+/** The tool's body, the same in all three: nothing, at once (in (b): wait at the barrier first). */
+function noop(): string | Promise<string> {
+  return barrier ? barrier.arrive().then(() => 'ok') : 'ok';
+}
+
+// ---------- ours: an agent step through the engine's API ----------
+
+const BENCH_SPEC: ToolSpec = { name: 'bench', description: 'Benchmark tools.', actions: { noop: { description: 'Does nothing.', parameters: {} } } };
+const BENCH_TOOL: ToolDefinition = {
+  spec: BENCH_SPEC,
+  run: async () => {
+    const result = noop();
+    return { success: true, result: typeof result === 'string' ? result : await result };
+  },
+};
+
+function compile(prompt: string): Analysis {
+  const src = [
+    'id: agent-bench',
+    'model: openai:gpt-4o-mini',
+    'steps:',
+    '  - id: agent',
+    '    action: agent',
+    '    tools: [bench.noop]',
+    '    max_turns: 100',
+    '    max_tool_calls: 1000',
+    '    parameters:',
+    `      prompt: "${prompt}"`,
+    '      stream: false',
+    '',
+  ].join('\n');
+  const a = analyze(src, { tools: { bench: BENCH_SPEC } });
+  const errors = a.findings.filter((f) => f.severity === 'error');
+  if (errors.length) throw new Error(`bench pipeline does not compile: ${errors[0].message}`);
+  return a;
+}
+
+// ---------- the three, behind one signature ----------
+
+interface Agents {
+  floor(prompt: string, turns: number): Promise<number>;
+  ours(prompt: string, turns: number): Promise<number>;
+  langGraph(prompt: string, turns: number): Promise<number>;
+}
+type Impl = keyof Agents;
+const IMPLS: Impl[] = ['floor', 'ours', 'langGraph'];
+
+function agents(origin: string, cwd: string): Agents {
+  const baseURL = `${origin}/v1`;
+  const client = new OpenAI({ apiKey: 'sk-bench', baseURL, maxRetries: 0 });
+  const models = createModelRunner({ env: { OPENAI_API_KEY: 'sk-bench', OPENAI_BASE_URL: baseURL } });
+  const compiled = new Map<string, Analysis>();
+  const lg = langGraphAgent(baseURL, noop);
+  return {
+    floor: (prompt) => runFloorAgent(client, prompt, noop),
+    async ours(prompt) {
+      let a = compiled.get(prompt);
+      if (!a) compiled.set(prompt, (a = compile(prompt)));
+      const doc = await runPipeline(a, { cwd, checkpoint: false, models, tools: { bench: BENCH_TOOL } });
+      const r = doc.steps.agent;
+      if (doc.status !== 'completed' || !r) throw new Error(`bench run ${doc.status}: ${r?.error ?? ''}`);
+      return (r.result as { turns: number }).turns;
+    },
+    langGraph: lg,
+  };
+}
+
+/** One run, timed, checked to have made exactly the model calls its task asks for. */
+async function timed(a: Agents, impl: Impl, prompt: string, turns: number): Promise<number> {
+  const before = served;
+  const t0 = performance.now();
+  const made = await a[impl](prompt, turns);
+  const ms = performance.now() - t0;
+  if (made !== turns || served - before !== turns) throw new Error(`${impl} made ${made} model calls (the server saw ${served - before}), not ${turns}`);
+  return ms;
+}
+
+interface Case {
+  label: string;
+  turns: number;
+  calls: number;
+  delayMs: number;
+  reps: number;
+}
+
+interface Figures {
+  label: string;
+  turns: number;
+  /** Median ms per run. */
+  total: Record<Impl, number>;
+  /** Median of (run - the floor's run beside it) / turns, ms. */
+  perTurn: Record<'ours' | 'langGraph', number>;
+}
+
+async function measure(a: Agents, c: Case): Promise<Figures> {
+  const prompt = task(c.turns, c.calls, c.delayMs);
+  const warm = c.delayMs ? 2 : Math.max(3, Math.ceil(200 / c.turns));
+  for (let i = 0; i < warm; i++) for (const impl of IMPLS) await timed(a, impl, prompt, c.turns);
+  const times: Record<Impl, number[]> = { floor: [], ours: [], langGraph: [] };
+  for (let i = 0; i < c.reps; i++) {
+    // interleaved, the order turned each time, so drift in the machine's load hits all three alike
+    for (let k = 0; k < IMPLS.length; k++) {
+      const impl = IMPLS[(i + k) % IMPLS.length];
+      times[impl].push(await timed(a, impl, prompt, c.turns));
+    }
+  }
+  const over = (impl: 'ours' | 'langGraph') => median(times[impl].map((t, i) => t - times.floor[i])) / c.turns;
+  return {
+    label: c.label,
+    turns: c.turns,
+    total: { floor: median(times.floor), ours: median(times.ours), langGraph: median(times.langGraph) },
+    perTurn: { ours: over('ours'), langGraph: over('langGraph') },
+  };
+}
+
+/** Heap used after a full GC. */
+function heapAfterGc(): number {
+  gc!();
+  gc!();
+  return process.memoryUsage().heapUsed;
+}
+
+/** (b) bytes of heap per run, `CONCURRENT` runs of `turns` turns held together at their last tool call. */
+async function memory(a: Agents, impl: Impl, turns: number): Promise<number> {
+  const prompt = task(turns, 1, 0);
+  // what earlier runs left goes first: what a GC finds unreachable is finalized after it (undici's
+  // responses), and timers and sockets close; read at once, it held up to 4 MB more
+  heapAfterGc();
+  await new Promise((resolve) => setTimeout(resolve, 250));
+  const base = heapAfterGc();
+  let held = -1;
+  barrier = new Barrier(CONCURRENT, turns - 1, () => (held = heapAfterGc()));
+  try {
+    const made = await Promise.all(Array.from({ length: CONCURRENT }, () => a[impl](prompt, turns)));
+    if (made.some((n) => n !== turns)) throw new Error(`${impl}: a run made ${made.find((n) => n !== turns)} model calls, not ${turns}`);
+  } finally {
+    barrier = null;
+  }
+  if (held < 0) throw new Error(`${impl}: the runs never all stood at the barrier`);
+  return (held - base) / CONCURRENT;
+}
+
+/**
+ * Warnings LangGraph's own code raises while it runs are counted and named as the peer's in one
+ * line, not printed among our figures as if they were ours; every other warning is printed as Node would.
+ */
+function attributePeerWarnings(): () => string | null {
+  const printers = process.listeners('warning');
+  process.removeAllListeners('warning');
+  const peer = new Map<string, number>();
+  process.on('warning', (w: Error) => {
+    if (/node_modules[\\/]@langchain[\\/]/.test(w.stack ?? '')) peer.set(w.name, (peer.get(w.name) ?? 0) + 1);
+    else for (const print of printers) print.call(process, w);
+  });
+  return () => (peer.size ? `LangGraph's own code raised ${[...peer].map(([name, n]) => `${n} ${name}`).join(', ')} while it ran (not printed here)` : null);
+}
+
+const ms = (x: number) => x.toFixed(3);
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(3)} MB`;
+
+async function main(): Promise<void> {
+  const peerWarnings = attributePeerWarnings();
+  const server = await new LoopbackProviders().start();
+  server.responder = (body) => {
+    // the server keeps no request: (b) measures the agents' heap, and the server shares it
+    server.requests.length = 0;
+    return respond(body);
+  };
+  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-bench-agent-'));
+  process.on('exit', () => fs.rmSync(cwd, { recursive: true, force: true }));
+  const a = agents(server.origin, cwd);
+  const q = QUICK ? 3 : 1;
+  const cases: Case[] = [
+    { label: '1 turn', turns: 1, calls: 1, delayMs: 0, reps: Math.ceil(100 / q) },
+    { label: '10 turns', turns: 10, calls: 1, delayMs: 0, reps: Math.ceil(30 / q) },
+    { label: '50 turns', turns: 50, calls: 1, delayMs: 0, reps: Math.ceil(15 / q) },
+    { label: '2 turns, 8 parallel calls', turns: 2, calls: 8, delayMs: 0, reps: Math.ceil(60 / q) },
+  ];
+  // warm-up, all three alike: 2,000 turns through each (700 with --quick), so the JIT has compiled
+  // the hot paths before anything is timed; each case then warms up on its own shape too
+  for (let i = 0; i < (QUICK ? 70 : 200); i++) for (const impl of IMPLS) await timed(a, impl, task(10, 1, 0), 10);
+  const figures: Figures[] = [];
+  for (const c of cases) figures.push(await measure(a, c));
+  const latency = await measure(a, { label: '10 turns, 20 ms a turn', turns: 10, calls: 1, delayMs: 20, reps: Math.ceil(10 / q) });
+
+  console.log(`(a) time per agent run and per turn over the floor, ms (median of interleaved runs after a warm-up; no server latency)`);
+  table(
+    ['agent', 'floor', 'ours', 'LangGraph', 'ours over floor /turn', 'LangGraph over floor /turn', 'ours/LangGraph overhead'],
+    [...figures, latency].map((f) => [f.label, ms(f.total.floor), ms(f.total.ours), ms(f.total.langGraph), ms(f.perTurn.ours), ms(f.perTurn.langGraph), (f.perTurn.ours / f.perTurn.langGraph).toFixed(3)]),
+  );
+
+  const turns = 10;
+  const mem: Record<Impl, number> = { floor: 0, ours: 0, langGraph: 0 };
+  for (const impl of IMPLS) mem[impl] = await memory(a, impl, turns);
+  console.log(`\n(b) heap per concurrent run: ${CONCURRENT} agents of ${turns} turns at once, held at their last tool call (heap used after GC, over that before, / ${CONCURRENT})`);
+  table(['', 'floor', 'ours', 'LangGraph', 'ours/LangGraph'], [['per run', mb(mem.floor), mb(mem.ours), mb(mem.langGraph), (mem.ours / mem.langGraph).toFixed(3)]]);
+
+  await server.stop();
+  const said = peerWarnings();
+  if (said) console.log(`\n${said}`);
+
+  const worstOver = figures.reduce((w, f) => (f.perTurn.ours > w.perTurn.ours ? f : w));
+  const worstRatio = figures.reduce((w, f) => (f.perTurn.ours / f.perTurn.langGraph > w.perTurn.ours / w.perTurn.langGraph ? f : w));
+  const ratio = worstRatio.perTurn.ours / worstRatio.perTurn.langGraph;
+  console.log('\ngoals (the agent step against the floor and LangGraph; worst of the no-latency agents):');
+  console.log(goal('overhead per turn over the floor', `${ms(worstOver.perTurn.ours)} ms (${worstOver.label})`, '≤ 1 ms', worstOver.perTurn.ours <= 1));
+  console.log(goal("overhead per turn against LangGraph's", `${ratio.toFixed(3)} of it, 1/${(1 / ratio).toFixed(1)} (${worstRatio.label})`, '≤ 1/10', ratio <= 0.1));
+  console.log(goal('heap per concurrent agent run', `${mb(mem.ours)} (${CONCURRENT} runs of ${turns} turns)`, '≤ 1 MB', mem.ours <= 1024 * 1024));
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
