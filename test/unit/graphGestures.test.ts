@@ -37,6 +37,8 @@ describe('webview: editing the pipeline with the mouse and the keys', function (
   /** What the panel posted since the last call, but its `rendered` reports. */
   const drain = () => page.evaluate(() => (window as unknown as { __posted: { type: string }[] }).__posted.splice(0).filter((m) => m.type !== 'rendered' && m.type !== 'ready'));
   const box = async (id: string) => (await page.locator(`.node[data-step-id="${id}"] .box`).boundingBox())!;
+  /** After the panel's next two frames: a resize observed and the view it fits applied. */
+  const settled = () => page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
   /** A point on the screen `below` px under the middle of an edge's path. */
   const beside = (selector: string, below: number) =>
     page.evaluate(
@@ -87,7 +89,9 @@ describe('webview: editing the pipeline with the mouse and the keys', function (
     await page.keyboard.press('Escape');
     assert.equal(await page.locator('g.edge[data-selected]').count(), 0);
     // a drag on the background that comes back to where it started beside an edge was a pan, not a
-    // click: it selects nothing
+    // click: it selects nothing. The notice above made the pane shorter, and the fitted graph is
+    // fitted again when the pane's resize is observed: the edge is found once that has happened
+    await settled();
     const fetchEdge = await beside('g[data-edge="implied:each->report"] path', 3);
     await page.mouse.move(fetchEdge.x, fetchEdge.y);
     await page.mouse.down();
