@@ -7,7 +7,7 @@
 import type { AgentLimit, NamedAgent } from '../spec/types';
 import type { ToolResultMessage, WireToolCall } from '../models/provider';
 import { canonicalJson } from '../models/cassetteFile';
-import { ToolError, type ToolOutcome } from '../toolkit/runtime';
+import { ToolError, untilAborted, type ToolOutcome } from '../toolkit/runtime';
 import { askApproval } from './approval';
 import type { AgentCatalog, AgentTool } from './catalog';
 import type { AgentHost, AgentRun } from './host';
@@ -79,6 +79,11 @@ function plan(c: WireToolCall, catalog: AgentCatalog, lastTurn: boolean, maxCall
 
 /** Runs `fn` on the call's own signal: the run's cancellation and the entry's timeout both end it, even a tool that ignores its signal. */
 async function withinTimeout<T>(signal: AbortSignal, timeoutS: number | null, tool: string, fn: (s: AbortSignal) => Promise<T>): Promise<T> {
+  // no timeout of its own: the call runs on the loop's signal (an AbortController a call was most of what a no-op call cost)
+  if (!timeoutS) {
+    if (signal.aborted) throw signal.reason;
+    return untilAborted(fn(signal), signal);
+  }
   const ctl = new AbortController();
   const onAbort = () => ctl.abort(signal.reason);
   if (signal.aborted) ctl.abort(signal.reason);

@@ -16,8 +16,17 @@ function typeSchema(t: ParamSpec['type'] | ParameterDecl['type']): JsonSchema {
   return s;
 }
 
+/** Each action's schema, made once: the same object every run, so its validator is found at once. */
+const actionSchemas = new WeakMap<ActionSpec, JsonSchema>();
+
 /** The JSON Schema of an action's parameters (its aliases are not offered: one name per parameter). */
 export function actionSchema(spec: ActionSpec): JsonSchema {
+  let schema = actionSchemas.get(spec);
+  if (!schema) actionSchemas.set(spec, (schema = schemaOfAction(spec)));
+  return schema;
+}
+
+function schemaOfAction(spec: ActionSpec): JsonSchema {
   const properties: Record<string, JsonSchema> = {};
   const required: string[] = [];
   for (const [name, p] of Object.entries(spec.parameters)) {

@@ -1,6 +1,6 @@
 // A whole run: inputs, the top-level step list, outputs, the result document, checkpoints, resume.
 import { PauseClock } from './pauseClock';
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { analyze, hasErrors, type Analysis } from '../analyze/index';
@@ -115,9 +115,18 @@ export interface RunOptions {
   traceparent?: string;
 }
 
+/** Random bytes for execution ids, drawn a page at a time (a call to the system's random source costs more than a short run's id is worth). */
+const idBytes = Buffer.alloc(3 * 1024);
+let idNext = idBytes.length;
+
 export function newExecutionId(now = new Date()): string {
   const t = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `${t}-${randomBytes(3).toString('hex')}`;
+  if (idNext >= idBytes.length) {
+    randomFillSync(idBytes);
+    idNext = 0;
+  }
+  idNext += 3;
+  return `${t}-${idBytes.toString('hex', idNext - 3, idNext)}`;
 }
 
 /** The run's checkpoint store (null when the run keeps none), its first record as the run starts. */

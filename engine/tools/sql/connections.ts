@@ -2,7 +2,7 @@
 // file), or a URL that holds no secret. Credentials come only from environment variables (which the
 // editor fills from its secret storage): a URL written with a password is refused, so it never
 // reaches a file, a record or a message.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ConnectionDecl } from '../../spec/types';
@@ -24,6 +24,8 @@ function isObj(v: unknown): v is Record<string, unknown> {
 /** The user's connections (`{"connections": {"name": {...}}}`); a missing file is none, a broken one an error when used. */
 export function loadUserConnections(env: NodeJS.ProcessEnv = process.env): { connections: Record<string, ConnectionDecl>; problem: string | null } {
   const file = userConnectionsFile(env);
+  // most users have none: found missing without the cost of a failed read's error (every run asks)
+  if (!existsSync(file)) return { connections: {}, problem: null };
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
