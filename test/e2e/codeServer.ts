@@ -199,7 +199,8 @@ export type { Browser, Page };
 /** A fresh copy of the fixtures a workbench test opens. */
 export function makeWorkspace(): string {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-e2e-ws-'));
-  for (const f of fs.readdirSync(path.join(ROOT, 'examples'))) fs.copyFileSync(path.join(ROOT, 'examples', f), path.join(ws, f));
+  // the examples with their folders (an agent's inbox, its release notes)
+  fs.cpSync(path.join(ROOT, 'examples'), ws, { recursive: true });
   const fixtures = path.join(ROOT, 'test', 'e2e', 'fixtures');
   for (const f of fs.readdirSync(fixtures)) fs.copyFileSync(path.join(fixtures, f), path.join(ws, f));
   return ws;
