@@ -27,6 +27,32 @@ function body(call: ProviderCall): Anthropic.MessageCreateParamsNonStreaming {
   return b;
 }
 
+/** What a stream's message_start and message_delta events say: tokens in and out, the model, why it stopped. */
+class StreamTally {
+  tokensIn = 0;
+  tokensOut = 0;
+  stopReason: string | null = null;
+  model: string | undefined = undefined;
+
+  /** Takes an event if it is one of those two; false for any other. */
+  take(ev: Anthropic.RawMessageStreamEvent): boolean {
+    if (ev.type === 'message_start') {
+      this.tokensIn = ev.message.usage.input_tokens;
+      this.tokensOut = ev.message.usage.output_tokens;
+      this.model = ev.message.model;
+    } else if (ev.type === 'message_delta') {
+      this.tokensOut = ev.usage.output_tokens;
+      this.stopReason = ev.delta.stop_reason ?? this.stopReason;
+    } else return false;
+    return true;
+  }
+
+  /** The answer's figures, as a provider answer carries them. */
+  figures(headers: Headers): Pick<ProviderAnswer, 'tokensIn' | 'tokensOut' | 'limits' | 'finishReasons' | 'responseModel'> {
+    return { tokensIn: this.tokensIn, tokensOut: this.tokensOut, limits: announcedLimits(headers), ...answered(this.stopReason, this.model) };
+  }
+}
+
 /** Why the answer ended and which model gave it, as traces record them (`gen_ai.response.finish_reasons`
  * keeps Anthropic's own words: end_turn, max_tokens, stop_sequence, tool_use, refusal…). */
 function answered(stopReason: string | null | undefined, model: string | undefined): Pick<ProviderAnswer, 'finishReasons' | 'responseModel'> {
@@ -124,16 +150,10 @@ export function anthropicProvider(o: AnthropicProviderOptions): ModelProvider {
         const json = new Map<number, string>();
         /** Inputs that were not JSON, by call id: the agent answers the model that they are not. */
         const broken = new Map<string, string>();
-        let tokensIn = 0;
-        let tokensOut = 0;
-        let stopReason: string | null = null;
-        let model: string | undefined;
+        const tally = new StreamTally();
         for await (const ev of s) {
-          if (ev.type === 'message_start') {
-            tokensIn = ev.message.usage.input_tokens;
-            tokensOut = ev.message.usage.output_tokens;
-            model = ev.message.model;
-          } else if (ev.type === 'content_block_start') {
+          if (tally.take(ev)) continue;
+          if (ev.type === 'content_block_start') {
             blocks[ev.index] = { ...ev.content_block } as Anthropic.ContentBlock;
             if (ev.content_block.type === 'tool_use') json.set(ev.index, '');
           } else if (ev.type === 'content_block_delta') {
@@ -157,15 +177,12 @@ export function anthropicProvider(o: AnthropicProviderOptions): ModelProvider {
                 broken.set(b.id, piece);
               }
             }
-          } else if (ev.type === 'message_delta') {
-            tokensOut = ev.usage.output_tokens;
-            stopReason = ev.delta.stop_reason ?? stopReason;
           }
         }
         const content = blocks.filter(Boolean);
         const a = fromBlocks(content, !!call.schema, generatedIdPrefix(call.messages));
         if (broken.size) a.toolCalls = a.toolCalls.map((c) => (broken.has(c.id) ? { ...c, arguments: null, argumentsText: broken.get(c.id)!, argumentsError: 'the arguments are not valid JSON' } : c));
-        return { ...a, tokensIn, tokensOut, limits: announcedLimits(response.headers), ...answered(stopReason, model) };
+        return { ...a, ...tally.figures(response.headers) };
       } catch (e) {
         throw fail(e, call.signal);
       }
@@ -183,24 +200,15 @@ export function anthropicProvider(o: AnthropicProviderOptions): ModelProvider {
       try {
         const { data: s, response } = await client.messages.create({ ...body(call), stream: true }, { signal: call.signal }).withResponse();
         let text = '';
-        let tokensIn = 0;
-        let tokensOut = 0;
-        let stopReason: string | null = null;
-        let model: string | undefined;
+        const tally = new StreamTally();
         for await (const ev of s) {
-          if (ev.type === 'message_start') {
-            tokensIn = ev.message.usage.input_tokens;
-            tokensOut = ev.message.usage.output_tokens;
-            model = ev.message.model;
-          } else if (ev.type === 'content_block_delta' && ev.delta.type === 'text_delta') {
+          if (tally.take(ev)) continue;
+          if (ev.type === 'content_block_delta' && ev.delta.type === 'text_delta') {
             text += ev.delta.text;
             onDelta(ev.delta.text);
-          } else if (ev.type === 'message_delta') {
-            tokensOut = ev.usage.output_tokens;
-            stopReason = ev.delta.stop_reason ?? stopReason;
           }
         }
-        return { text, tokensIn, tokensOut, limits: announcedLimits(response.headers), ...answered(stopReason, model) };
+        return { text, ...tally.figures(response.headers) };
       } catch (e) {
         throw fail(e, call.signal);
       }

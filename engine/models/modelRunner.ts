@@ -1,7 +1,7 @@
 // The seam between the runner and model providers: a model step asks a ModelRunner. Provider
 // adapters (openai, @anthropic-ai/sdk, @google/genai, the editor's language models) implement it.
 import { ToolError } from '../toolkit/runtime';
-import type { AssistantMessage, ChatMessage, ModelProvider, ProviderAnswer, ToolDecl, WireToolCall } from './provider';
+import type { AssistantMessage, ChatCall, ModelProvider, ProviderAnswer, WireToolCall } from './provider';
 
 /** What a call needs of the run's cassette (RunCassette in cassette.ts is the one there is). */
 export interface RequestCassette {
@@ -83,30 +83,19 @@ export interface ModelResponse {
   tried?: ModelTry[];
 }
 
-/** One turn of an agent's conversation: the conversation so far and the tools it may call. */
-export interface ChatRequest {
+/** One turn of an agent's conversation: the provider's call (the conversation so far and the tools it may call), the model as `provider:model`, and what the runner does with the answer. */
+export interface ChatRequest extends Omit<ChatCall, 'model'> {
   /** `provider:model`. */
   model: string;
-  system: string | null;
-  messages: ChatMessage[];
-  tools: ToolDecl[];
-  parallelToolCalls: boolean;
-  /** `none`: answer without calling a tool (the last call after a limit). */
-  toolChoice: 'auto' | 'none';
-  /** A structured final answer (no tool is called): its JSON Schema. */
-  schema: Record<string, unknown> | null;
-  maxTokens: number | null;
-  temperature: number | null;
   /** Stream the text to `onText` as it comes (default true). */
   stream: boolean;
-  signal: AbortSignal;
   onText(chunk: string): void;
   onCall?(call: ModelCallRecord): void;
   stepId?: string;
   cassette?: RequestCassette;
 }
 
-export interface ChatResponse {
+export interface ChatResponse extends Required<Pick<ModelResponse, 'model' | 'tokens_in' | 'tokens_out' | 'cost_usd' | 'latency_ms' | 'wait_ms'>> {
   /** The model's text, secrets redacted. */
   text: string;
   /** The calls it asked for, as it wrote them (the agent validates them). */
@@ -115,12 +104,6 @@ export interface ChatResponse {
   message: AssistantMessage;
   /** A structured answer's data (`schema` given). */
   data?: unknown;
-  model: string;
-  tokens_in: number;
-  tokens_out: number;
-  cost_usd: number;
-  latency_ms: number;
-  wait_ms: number;
   finish_reasons?: string[];
 }
 

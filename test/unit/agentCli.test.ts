@@ -6,38 +6,15 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { LoopbackProviders, type Scripted } from '../fixtures/providers/loopbackServer';
+import { LoopbackProviders } from '../fixtures/providers/loopbackServer';
 import { orcAsync } from '../helpers/cli';
 import { tempDir, turnOf } from '../helpers/agentRun';
+import { call, stepLines, steady, timeless, TRIAGE_PIPELINE, triageResponder } from '../fixtures/agents/cliTriage';
 import { type AgentStepResult, buildReport, type ResultDocument } from '../../engine/api/index';
 
 const KEY = 'sk-loopback-agent-cli-0001';
-const call = (name: string, args: unknown) => ({ name, arguments: args });
 /** What the agent writes: long enough that its line cuts the arguments. */
 const REPORT = `# Report\n${'Three bugs: a, b and c. '.repeat(4)}`;
-
-/** Durations vary from run to run: `3 ms`, `1.2 s`, `0.14 s` (with the spaces that align them) read as ` T`. */
-const steady = (s: string) => s.replace(/ +\d+(\.\d+)? (ms|s)\b/g, ' T');
-
-/** The stderr lines from the step's start to its end. */
-function stepLines(stderr: string, step = 'triage'): string[] {
-  const lines = stderr.split('\n');
-  const from = lines.indexOf(`▶ ${step}`);
-  const to = lines.findIndex((l) => l.startsWith(`✓ ${step} `) || l.startsWith(`✗ ${step} `));
-  assert.ok(from >= 0 && to > from, stderr);
-  return lines.slice(from, to + 1).map(steady);
-}
-
-/** Timings and ids set aside: what two runs of the same agent must agree on. */
-function timeless(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(timeless);
-  if (v && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = /^(duration_ms|latency_ms|model_ms|tools_ms|started_at|ended_at|queued_ms|retry_ms|limiter_wait_ms)$/.test(k) ? 0 : timeless(x);
-    return out;
-  }
-  return v;
-}
 
 describe('agent steps on the command line', function () {
   this.timeout(20000);
@@ -57,33 +34,8 @@ describe('agent steps on the command line', function () {
   });
 
   describe('the tool calls on stderr', () => {
-    const PIPELINE = `id: triage
-model: openai:gpt-4o-mini
-agents:
-  summarizer:
-    description: Summarizes a file.
-    instructions: You summarize files.
-    tools: [filesystem.read]
-steps:
-  - id: triage
-    action: agent
-    parallel_tool_calls: false
-    tools: [filesystem.read, filesystem.write, {agent: summarizer}]
-    parameters:
-      prompt: Triage notes.txt into report.md
-outputs:
-  answer: "{{ triage.result.answer }}"
-`;
-    /** The triage agent: a read that fails and a tool it may not call, then the summarizer, then the write. */
-    const responder = (body: Record<string, unknown>): Scripted => {
-      const turn = turnOf(body);
-      const first = (body.messages as { role: string; content: string }[])[0];
-      if (first.role === 'system' && first.content === 'You summarize files.') return turn === 0 ? { toolCalls: [call('filesystem_read', { path: 'notes.txt' })], tokensIn: 5, tokensOut: 2 } : { text: 'Three bugs.', tokensIn: 6, tokensOut: 2 };
-      if (turn === 0) return { toolCalls: [call('filesystem_read', { path: 'missing.txt' }), call('shell_exec', { cmd: 'rm -rf /' })], tokensIn: 10, tokensOut: 4 };
-      if (turn === 1) return { toolCalls: [call('agent__summarizer', { prompt: 'Summarize notes.txt' })], tokensIn: 20, tokensOut: 3 };
-      if (turn === 2) return { toolCalls: [call('filesystem_write', { path: 'report.md', content: REPORT })], tokensIn: 30, tokensOut: 9 };
-      return { text: 'Wrote report.md', tokensIn: 40, tokensOut: 3 };
-    };
+    const PIPELINE = TRIAGE_PIPELINE;
+    const responder = triageResponder(REPORT);
 
     it('each call has a line under its step as it ends; a named agent\'s calls one level deeper; the same under --json', async () => {
       fs.writeFileSync(path.join(dir, 'triage.pipeline.yaml'), PIPELINE);

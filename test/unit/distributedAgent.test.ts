@@ -10,8 +10,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { orcAsync } from '../helpers/cli';
 import { RedisServer, WorkerProcess } from '../helpers/redisServer';
-import { LoopbackProviders, type Scripted } from '../fixtures/providers/loopbackServer';
+import { LoopbackProviders } from '../fixtures/providers/loopbackServer';
 import { turnOf } from '../helpers/agentRun';
+import { call, stepLines, timeless, TRIAGE_PIPELINE, triageResponder } from '../fixtures/agents/cliTriage';
 import { attemptOf, jobOf, QueueClient } from '../helpers/queueClient';
 import { analyze } from '../../engine/analyze/index';
 import { sha256 } from '../../engine/run/checkpointStore';
@@ -22,56 +23,8 @@ import type { NamedAgent } from '../../engine/spec/types';
 
 const WORKER_KEY = 'sk-loopback-worker-0001';
 const COORDINATOR_KEY = 'sk-loopback-coordinator-0001';
-const call = (name: string, args: unknown) => ({ name, arguments: args });
-
-const PIPELINE = `id: triage
-model: openai:gpt-4o-mini
-agents:
-  summarizer:
-    description: Summarizes a file.
-    instructions: You summarize files.
-    tools: [filesystem.read]
-steps:
-  - id: triage
-    action: agent
-    parallel_tool_calls: false
-    tools: [filesystem.read, filesystem.write, {agent: summarizer}]
-    parameters:
-      prompt: Triage notes.txt into report.md
-outputs:
-  answer: "{{ triage.result.answer }}"
-`;
-
-/** The triage agent: a read that fails and a tool it may not call, then the summarizer, then the write. */
-function triage(body: Record<string, unknown>): Scripted {
-  const turn = turnOf(body);
-  const first = (body.messages as { role: string; content: string }[])[0];
-  if (first.role === 'system' && first.content === 'You summarize files.') return turn === 0 ? { toolCalls: [call('filesystem_read', { path: 'notes.txt' })], tokensIn: 5, tokensOut: 2 } : { text: 'Three bugs.', tokensIn: 6, tokensOut: 2 };
-  if (turn === 0) return { toolCalls: [call('filesystem_read', { path: 'missing.txt' }), call('shell_exec', { cmd: 'rm -rf /' })], tokensIn: 10, tokensOut: 4 };
-  if (turn === 1) return { toolCalls: [call('agent__summarizer', { prompt: 'Summarize notes.txt' })], tokensIn: 20, tokensOut: 3 };
-  if (turn === 2) return { toolCalls: [call('filesystem_write', { path: 'report.md', content: '# Report\nThree bugs.' })], tokensIn: 30, tokensOut: 9 };
-  return { text: 'Wrote report.md', tokensIn: 40, tokensOut: 3 };
-}
-
-/** Timings set aside: what two runs of the same agent must agree on. */
-function timeless(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(timeless);
-  if (v && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = /^(duration_ms|latency_ms|started_at|ended_at|queued_ms|retry_ms|limiter_wait_ms)$/.test(k) ? 0 : timeless(x);
-    return out;
-  }
-  return v;
-}
-
-/** The stderr lines from the step's start to its end, durations read as ` T`. */
-function stepLines(stderr: string, step: string): string[] {
-  const lines = stderr.split('\n');
-  const from = lines.indexOf(`▶ ${step}`);
-  const to = lines.findIndex((l) => l.startsWith(`✓ ${step} `) || l.startsWith(`✗ ${step} `));
-  assert.ok(from >= 0 && to > from, stderr);
-  return lines.slice(from, to + 1).map((l) => l.replace(/ +\d+(\.\d+)? (ms|s)\b/g, ' T'));
-}
+const PIPELINE = TRIAGE_PIPELINE;
+const triage = triageResponder('# Report\nThree bugs.');
 
 const keyOf = (q: { headers: Record<string, unknown> }) => String(q.headers.authorization ?? '');
 
