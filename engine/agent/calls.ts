@@ -13,7 +13,7 @@ import type { AgentCatalog, AgentTool } from './catalog';
 import type { AgentHost, AgentRun } from './host';
 import { argumentProblem } from './schemas';
 import { asText, cut, keepBounded, MAX_RESULT_CHARS, recorded } from './bounds';
-import { AgentLimitError, type AgentStepResult, type AgentToolCall, type PendingCall, type ToolCallStatus } from './types';
+import { AgentLimitError, toolCallCount, type AgentStepResult, type AgentToolCall, type PendingCall, type ToolCallStatus } from './types';
 
 /** Calls of one turn running at once, at most. */
 export const MAX_PARALLEL_CALLS = 8;
@@ -104,7 +104,7 @@ async function withinTimeout<T>(signal: AbortSignal, timeoutS: number | null, to
 }
 
 function summaryOf(child: AgentStepResult): Record<string, unknown> {
-  return { answer: child.answer, stop_reason: child.stop_reason, turns: child.turns, tool_calls: child.tool_calls.length + (child.tool_calls_omitted ?? 0) };
+  return { answer: child.answer, stop_reason: child.stop_reason, turns: child.turns, tool_calls: toolCallCount(child) };
 }
 
 /** Runs one allowed call: approval, the cassette, the tool (or a named agent's loop). */

@@ -4,9 +4,9 @@
 import { AgentLoop } from './loop';
 import type { AgentHost, AgentRun } from './host';
 import { Spend } from './spend';
-import type { AgentStepResult } from './types';
+import { copyOfResult, type AgentStepResult } from './types';
 
-export { AgentLimitError, type AgentEvent, type AgentRef, type AgentStepResult, type AgentToolCall, type AgentTurn, type PendingCall, type StopReason, type ToolCallStatus } from './types';
+export { AgentLimitError, isAgentResult, limitMessage, toolCallCount, type AgentEvent, type AgentRef, type AgentStepResult, type AgentToolCall, type AgentTurn, type PendingCall, type StopReason, type ToolCallStatus } from './types';
 export { MAX_AGENT_DEPTH } from './loop';
 export type { AgentHost, AgentRun } from './host';
 export type { McpAccess } from './catalog';
@@ -23,5 +23,5 @@ export function runAgent(run: AgentRun, host: AgentHost, signal: AbortSignal, ke
 /** The loop so far of the agent step whose result record is `key` (undefined: no agent ran for it). */
 export function agentSoFar(key: object): AgentStepResult | undefined {
   const s = soFar.get(key);
-  return s && { ...s, tool_calls: [...s.tool_calls], transcript: [...s.transcript] };
+  return s && copyOfResult(s);
 }

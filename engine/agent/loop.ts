@@ -12,7 +12,7 @@ import { ToolError } from '../toolkit/runtime';
 import { ajvRegExp } from '../template/linearRegex';
 import { buildCatalog, type AgentCatalog } from './catalog';
 import type { AgentHost, AgentRun } from './host';
-import { AgentLimitError, type AgentEvent, type AgentRef, type AgentStepResult, type AgentTurn, type PendingCall, type StopReason } from './types';
+import { AgentLimitError, copyOfResult, limitMessage, toolCallCount, type AgentStepResult, type AgentTurn, type PendingCall, type StopReason } from './types';
 import { runCalls, type CallSite, type CallsState } from './calls';
 import { Spend } from './spend';
 import { keepBounded } from './bounds';
@@ -37,10 +37,6 @@ function limitWords(limit: AgentLimit, decl: AgentDecl): string {
   }
 }
 
-/** The loop's result so far, copied (the error of a limit carries it). */
-function snapshot(s: AgentStepResult, stop: StopReason): AgentStepResult {
-  return { ...s, stop_reason: stop, tool_calls: [...s.tool_calls], transcript: [...s.transcript] };
-}
 
 export class AgentLoop implements CallSite {
   readonly state: AgentStepResult = { answer: null, stop_reason: 'answered', turns: 0, tool_calls: [], transcript: [], tokens_in: 0, tokens_out: 0, cost_usd: 0 };
@@ -194,10 +190,8 @@ export class AgentLoop implements CallSite {
     const { run, state } = this;
     const words = limitWords(limit, run.decl);
     if (run.decl.onLimit === 'fail') {
-      const who = run.ref.path.length ? `Agent '${run.ref.name}'` : `Agent step '${run.ref.name}'`;
-      const spent = `${state.turns} turn${state.turns === 1 ? '' : 's'}, ${state.tool_calls.length + (state.tool_calls_omitted ?? 0)} tool call${state.tool_calls.length === 1 ? '' : 's'}, ${state.tokens_in + state.tokens_out} tokens, $${state.cost_usd.toFixed(4)}`;
-      this.host.emit({ type: 'agent-ended', agent: run.ref, stop_reason: limit, turns: state.turns, tool_calls: state.tool_calls.length, answer: null });
-      throw new AgentLimitError(limit, `${who} stopped at its limit: ${words} reached before it answered (${spent})`, snapshot(state, limit));
+      this.host.emit({ type: 'agent-ended', agent: run.ref, stop_reason: limit, turns: state.turns, tool_calls: toolCallCount(state), answer: null });
+      throw new AgentLimitError(limit, limitMessage(run.ref, words, state), copyOfResult(state, limit));
     }
     this.messages.push({ role: 'user', content: `You have reached this task's limit: ${words}. No more tools can be called. Give your final answer now, from what you have found.` });
     const res = await this.turn('none');
@@ -209,7 +203,7 @@ export class AgentLoop implements CallSite {
   private end(stop: StopReason): AgentStepResult {
     const { state, run } = this;
     state.stop_reason = stop;
-    this.host.emit({ type: 'agent-ended', agent: run.ref, stop_reason: stop, turns: state.turns, tool_calls: state.tool_calls.length + (state.tool_calls_omitted ?? 0), answer: state.answer });
+    this.host.emit({ type: 'agent-ended', agent: run.ref, stop_reason: stop, turns: state.turns, tool_calls: toolCallCount(state), answer: state.answer });
     return state;
   }
 }

@@ -88,6 +88,30 @@ export type AgentEvent =
   | { type: 'tool-call-ended'; agent: AgentRef; call: AgentToolCall }
   | { type: 'agent-ended'; agent: AgentRef; stop_reason: StopReason; turns: number; tool_calls: number; answer: string | null };
 
+/** Whether a step's result (or a call's `agent`) is an agent's loop. */
+export function isAgentResult(v: unknown): v is AgentStepResult {
+  const r = v as Partial<AgentStepResult> | null;
+  return Boolean(r && typeof r === 'object' && typeof r.stop_reason === 'string' && typeof r.turns === 'number' && Array.isArray(r.tool_calls) && Array.isArray(r.transcript));
+}
+
+/** The calls the model asked for, those a long loop's record left out included. */
+export function toolCallCount(r: AgentStepResult): number {
+  return r.tool_calls.length + (r.tool_calls_omitted ?? 0);
+}
+
+/** A copy of a loop's result (its lists copied, so the loop may go on), with another stop reason when given. */
+export function copyOfResult(r: AgentStepResult, stop: StopReason = r.stop_reason): AgentStepResult {
+  return { ...r, stop_reason: stop, tool_calls: [...r.tool_calls], transcript: [...r.transcript] };
+}
+
+const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+
+/** The message of a limit that ended an agent before it answered: `Agent step 'triage' stopped at its limit: max_turns (8 model calls) reached before it answered (8 turns, 14 tool calls, 20480 tokens, $0.0312)`. */
+export function limitMessage(agent: AgentRef, limit: string, r: AgentStepResult): string {
+  const who = agent.path.length ? `Agent '${agent.name}'` : `Agent step '${agent.name}'`;
+  return `${who} stopped at its limit: ${limit} reached before it answered (${plural(r.turns, 'turn')}, ${plural(toolCallCount(r), 'tool call')}, ${r.tokens_in + r.tokens_out} tokens, $${r.cost_usd.toFixed(4)})`;
+}
+
 /** A limit ended the loop (`on_limit: fail`): the step fails, its result the loop so far. */
 export class AgentLimitError extends ToolError {
   constructor(

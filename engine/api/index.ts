@@ -66,7 +66,7 @@ export { predict } from '../run/predict';
 export type { Prediction, Range } from '../run/predict';
 export { buildReport, planShape } from '../run/report';
 export type { RunReport } from '../run/report';
-export { isAgentResult } from '../run/agentReport';
+export { isAgentResult, toolCallCount } from '../agent/index';
 export type { AgentCallFigures, AgentFigures, AgentReport, AgentTurnFigures } from '../run/agentReport';
 export { DEFAULT_MAX_PARALLEL, newExecutionId, runPipeline } from '../run/runPipeline';
 export type { RunOptions } from '../run/runPipeline';

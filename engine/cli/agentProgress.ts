@@ -3,7 +3,7 @@
 // ok), a named agent's calls one level deeper between a line that opens it and one that closes it,
 // and a turn whose model failed and handed the conversation to the next model of its chain. The
 // step's line itself says how many turns and calls the agent took (agentSummary).
-import { type AgentEvent, type AgentStepResult, type AgentToolCall, isAgentResult } from '../api/index';
+import { type AgentEvent, type AgentStepResult, type AgentToolCall, isAgentResult, toolCallCount } from '../api/index';
 import { paint, type Style } from './findingFormat';
 import { stripControls } from './terminalText';
 
@@ -57,8 +57,7 @@ function plural(n: number, one: string): string {
 
 /** What an agent did, for its step's line or a named agent's closing line: `3 turns, 2 tool calls` (and how it stopped when it did not answer). */
 export function agentSummary(r: AgentStepResult): string {
-  const calls = r.tool_calls.length + (r.tool_calls_omitted ?? 0);
-  return `${plural(r.turns, 'turn')}, ${plural(calls, 'tool call')}${r.stop_reason === 'answered' ? '' : `, stopped at ${r.stop_reason}`}`;
+  return `${plural(r.turns, 'turn')}, ${plural(toolCallCount(r), 'tool call')}${r.stop_reason === 'answered' ? '' : `, stopped at ${r.stop_reason}`}`;
 }
 
 interface Started {

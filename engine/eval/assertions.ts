@@ -10,7 +10,8 @@ import { compileRegex, search } from '../template/regex';
 import { embed } from '../models/embeddings';
 import { TRAJECTORY_KINDS, type AssertionKind, type EvalAssertion, type EvalCase } from './evalFile';
 import { judge } from './judge';
-import { isAgentResult, TRAJECTORY_CHECKS, type TrajectoryKind } from './trajectory';
+import { TRAJECTORY_CHECKS, type TrajectoryKind } from './trajectory';
+import { isAgentResult } from '../agent/types';
 
 export type AssertionStatus = 'pass' | 'fail' | 'error';
 

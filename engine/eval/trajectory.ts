@@ -3,8 +3,9 @@
 // its loop ran (`max_turns`, `max_tool_calls`). They read the step's AgentStepResult — a failed
 // agent step's too, since a limit keeps the loop so far as its result — and only the step's own
 // calls: a named agent the step called is one call (`agent:NAME`), its own calls are its own.
-import type { AgentStepResult, AgentToolCall } from '../agent/types';
+import { toolCallCount, type AgentStepResult, type AgentToolCall } from '../agent/types';
 import { wireBase } from '../agent/toolNames';
+import { canonicalJson } from '../models/cassetteFile';
 import type { AssertionKind, EvalAssertion } from './evalFile';
 
 export type TrajectoryKind = Extract<AssertionKind, 'tool_called' | 'tool_not_called' | 'tool_sequence' | 'max_turns' | 'max_tool_calls'>;
@@ -22,18 +23,7 @@ type TrajectoryCheck = (a: EvalAssertion, r: AgentStepResult, render: Render) =>
 const MAX_SHOWN = 120;
 const LIMITS = new Set(['max_turns', 'max_tool_calls', 'budget', 'timeout']);
 
-/** Whether a step's result is an agent's (its turns and calls). */
-export function isAgentResult(v: unknown): v is AgentStepResult {
-  return !!v && typeof v === 'object' && Array.isArray((v as AgentStepResult).tool_calls) && typeof (v as AgentStepResult).turns === 'number';
-}
-
 const isMapping = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
-
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (isMapping(v)) return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}`;
-  return JSON.stringify(v) ?? 'undefined';
-}
 
 function compact(v: unknown): string {
   const s = typeof v === 'string' ? JSON.stringify(v) : (JSON.stringify(v) ?? 'null');
@@ -83,7 +73,7 @@ export function argsDiffer(expected: unknown, actual: unknown, at = ''): string 
     }
     return null;
   }
-  return canonical(expected) === canonical(actual) ? null : `'${at}' is ${compact(actual)}, not ${compact(expected)}`;
+  return canonicalJson(expected) === canonicalJson(actual) ? null : `'${at}' is ${compact(actual)}, not ${compact(expected)}`;
 }
 
 function notRun(calls: AgentToolCall[]): string {
@@ -159,7 +149,7 @@ const maxTurns: TrajectoryCheck = (a, r) => {
 
 const maxToolCalls: TrajectoryCheck = (a, r) => {
   const most = a.operand as number;
-  const n = r.tool_calls.length + (r.tool_calls_omitted ?? 0);
+  const n = toolCallCount(r);
   const pass = n <= most;
   if (pass) return { expected: `<= ${most}`, actual: n, pass, reason: '' };
   const by = new Map<string, number>();

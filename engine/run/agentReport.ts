@@ -4,6 +4,7 @@
 // result document: its transcript and tool calls (bounded as the result is: a very long loop keeps
 // its first and latest turns, and says how many it left out).
 import type { AgentStepResult, AgentToolCall, AgentTurn, ResultDocument, StepResult, StopReason, ToolCallStatus } from './events';
+import { isAgentResult, toolCallCount } from '../agent/index';
 
 export interface AgentCallFigures {
   id: string;
@@ -58,10 +59,6 @@ export interface AgentReport extends AgentFigures {
 }
 
 /** Whether a step's result is an agent's loop (SPEC "Agents"). */
-export function isAgentResult(v: unknown): v is AgentStepResult {
-  const r = v as Partial<AgentStepResult> | null;
-  return Boolean(r && typeof r === 'object' && typeof r.stop_reason === 'string' && typeof r.turns === 'number' && Array.isArray(r.tool_calls) && Array.isArray(r.transcript));
-}
 
 const num = (x: unknown): number => (typeof x === 'number' && Number.isFinite(x) ? x : 0);
 
@@ -99,7 +96,7 @@ export function agentFigures(r: AgentStepResult): AgentFigures {
   return {
     stop_reason: r.stop_reason,
     turns: r.turns,
-    tool_calls: r.tool_calls.length + (r.tool_calls_omitted ?? 0),
+    tool_calls: toolCallCount(r),
     model_ms: round(transcript.reduce((t, x) => t + x.latency_ms, 0)),
     tools_ms: round(calls.reduce((t, c) => t + c.duration_ms, 0)),
     tokens_in: num(r.tokens_in),

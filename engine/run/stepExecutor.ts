@@ -21,7 +21,7 @@ import { PRODUCTS_DIR } from './runFiles';
 import * as path from 'node:path';
 import { AttemptSignal, cancellationOf } from './attemptSignal';
 import { callAction, message, modelFor } from './actionCall';
-import { AgentLimitError, agentSoFar, type AgentStepResult } from '../agent/index';
+import { AgentLimitError, agentSoFar, limitMessage, type AgentStepResult } from '../agent/index';
 
 export { callAction, modelFor, type ActionContext } from './actionCall';
 
@@ -432,7 +432,7 @@ class StepRun {
     const soFar = agentSoFar(r);
     if (r.timed_out) {
       r.error_type = 'AgentLimitError';
-      r.error = `Agent step '${step.id}' stopped at its limit: the step's timeout (${this.timeoutS} s) reached before it answered${soFar ? ` (${soFar.turns} turn${soFar.turns === 1 ? '' : 's'}, ${soFar.tool_calls.length} tool call${soFar.tool_calls.length === 1 ? '' : 's'})` : ''}`;
+      r.error = limitMessage({ name: step.id, path: [] }, `the step's timeout (${this.timeoutS} s)`, soFar ?? { answer: null, stop_reason: 'timeout', turns: 0, tool_calls: [], transcript: [], tokens_in: 0, tokens_out: 0, cost_usd: 0 });
       if (soFar) r.result = { ...soFar, stop_reason: 'timeout' };
     } else if (soFar) r.result = { ...soFar, stop_reason: 'error' };
   }

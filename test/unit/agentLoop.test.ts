@@ -312,7 +312,8 @@ describe('agent steps: the loop', function () {
       assert.equal(step.status, 'failed');
       assert.equal(step.error_type, 'AgentLimitError');
       assert.equal(step.timed_out, true);
-      assert.equal(step.error, "Agent step 'worker' stopped at its limit: the step's timeout (1 s) reached before it answered (1 turn, 1 tool call)");
+      // worded as every other limit: what the loop spent, tokens and cost too
+      assert.equal(step.error, "Agent step 'worker' stopped at its limit: the step's timeout (1 s) reached before it answered (1 turn, 1 tool call, 18 tokens, $0.0000)");
       const r = agentResult(doc);
       assert.equal(r.stop_reason, 'timeout');
       assert.deepEqual(callsOf(r), ['filesystem.list ok']);
