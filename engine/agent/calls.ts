@@ -7,7 +7,7 @@
 import type { AgentLimit, NamedAgent } from '../spec/types';
 import type { ToolResultMessage, WireToolCall } from '../models/provider';
 import { canonicalJson } from '../models/cassetteFile';
-import { ToolError, untilAborted, type ToolOutcome } from '../toolkit/runtime';
+import { abortError, ToolError, untilAborted, type ToolOutcome } from '../toolkit/runtime';
 import { askApproval } from './approval';
 import type { AgentCatalog, AgentTool } from './catalog';
 import type { AgentHost, AgentRun } from './host';
@@ -79,26 +79,17 @@ function plan(c: WireToolCall, catalog: AgentCatalog, lastTurn: boolean, maxCall
 
 /** Runs `fn` on the call's own signal: the run's cancellation and the entry's timeout both end it, even a tool that ignores its signal. */
 async function withinTimeout<T>(signal: AbortSignal, timeoutS: number | null, tool: string, fn: (s: AbortSignal) => Promise<T>): Promise<T> {
-  // no timeout of its own: the call runs on the loop's signal (an AbortController a call was most of what a no-op call cost)
-  if (!timeoutS) {
-    if (signal.aborted) throw signal.reason;
-    return untilAborted(fn(signal), signal);
-  }
+  if (signal.aborted) throw abortError(signal);
+  // no timeout of its own: the call runs on the loop's signal (an AbortController was most of what a no-op call cost)
+  if (!timeoutS) return untilAborted(fn(signal), signal);
   const ctl = new AbortController();
   const onAbort = () => ctl.abort(signal.reason);
-  if (signal.aborted) ctl.abort(signal.reason);
-  else signal.addEventListener('abort', onAbort, { once: true });
-  const timer = timeoutS ? setTimeout(() => ctl.abort(new CallTimeout(`${tool} timed out after ${timeoutS} s`)), timeoutS * 1000) : null;
+  signal.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(() => ctl.abort(new CallTimeout(`${tool} timed out after ${timeoutS} s`)), timeoutS * 1000);
   try {
-    return await Promise.race([
-      fn(ctl.signal),
-      new Promise<never>((_, reject) => {
-        if (ctl.signal.aborted) reject(ctl.signal.reason);
-        else ctl.signal.addEventListener('abort', () => reject(ctl.signal.reason), { once: true });
-      }),
-    ]);
+    return await untilAborted(fn(ctl.signal), ctl.signal);
   } finally {
-    if (timer) clearTimeout(timer);
+    clearTimeout(timer);
     signal.removeEventListener('abort', onAbort);
   }
 }
@@ -108,7 +99,7 @@ function summaryOf(child: AgentStepResult): Record<string, unknown> {
 }
 
 /** Runs one allowed call: approval, the cassette, the tool (or a named agent's loop). */
-async function execute(loop: CallSite, c: WireToolCall, p: Extract<Plan, { kind: 'run' }>, turn: number): Promise<Omit<AgentToolCall, 'id' | 'tool' | 'arguments' | 'turn' | 'duration_ms'>> {
+async function execute(loop: CallSite, c: WireToolCall, p: Extract<Plan, { kind: 'run' }>): Promise<Omit<AgentToolCall, 'id' | 'tool' | 'arguments' | 'turn' | 'duration_ms'>> {
   const { host, signal } = loop.env;
   const { tool, args } = p;
   if (tool.approve) {
@@ -165,7 +156,7 @@ export async function runCalls(loop: CallSite, calls: WireToolCall[], turn: numb
     const pending: PendingCall = { id: c.id, tool: p.kind === 'run' ? p.tool.spelling : (catalog.byWire(c.name)?.spelling ?? c.name), arguments: host.redactor.value(c.arguments ?? c.argumentsText) };
     host.emit({ type: 'tool-call-started', agent: loop.run.ref, turn, call: pending, approval: p.kind === 'run' && p.tool.approve });
     const t0 = performance.now();
-    const out = p.kind === 'run' ? await execute(loop, c, p, turn) : { status: p.status, error: p.error };
+    const out = p.kind === 'run' ? await execute(loop, c, p) : { status: p.status, error: p.error };
     const result = 'result' in out ? host.redactor.value(out.result) : undefined;
     const error = out.error === undefined ? undefined : host.redactor.text(out.error);
     const call: AgentToolCall = { id: c.id, tool: pending.tool, arguments: pending.arguments, ...(result !== undefined ? { result: recorded(result) } : {}), ...(error !== undefined ? { error } : {}), status: out.status, duration_ms: Math.round((performance.now() - t0) * 1000) / 1000, turn, ...('agent' in out && out.agent ? { agent: out.agent } : {}) };

@@ -3,26 +3,24 @@
 // a call or a limit ends it. A limit never passes silently: with `on_limit: fail` the step fails
 // with AgentLimitError naming it (its result the loop so far); with `answer`, one last call without
 // tools asks for the answer, and `stop_reason` still names the limit.
-import Ajv from 'ajv';
 import type { AgentDecl, AgentLimit, NamedAgent } from '../spec/types';
 import type { ChatMessage, ToolDecl, WireToolCall } from '../models/provider';
 import type { ChatResponse } from '../models/modelRunner';
 import { fallThroughReason } from '../models/fallback';
 import { ToolError } from '../toolkit/runtime';
-import { ajvRegExp } from '../template/linearRegex';
 import { buildCatalog, type AgentCatalog } from './catalog';
 import type { AgentHost, AgentRun } from './host';
 import { AgentLimitError, copyOfResult, limitMessage, toolCallCount, type AgentStepResult, type AgentTurn, type PendingCall, type StopReason } from './types';
 import { runCalls, type CallSite, type CallsState } from './calls';
 import { Spend } from './spend';
 import { keepBounded } from './bounds';
+import { validatorFor } from './schemas';
 
 /** How deep named agents may call each other (a step's agent is depth 0). */
 export const MAX_AGENT_DEPTH = 4;
 
 export type { AgentHost, AgentRun } from './host';
 
-const ajv = new Ajv({ allErrors: false, strict: false, code: { regExp: ajvRegExp } });
 
 function limitWords(limit: AgentLimit, decl: AgentDecl): string {
   switch (limit) {
@@ -170,7 +168,9 @@ export class AgentLoop implements CallSite {
   /** The final answer shaped into the step's `vars`: one more call with the schema, once more if it does not fit. */
   private async structured(answer: ChatResponse): Promise<void> {
     const schema = this.run.schema!;
-    const validate = ajv.compile(schema);
+    // the step's schema is a new object each run: compiled once per text, not kept by Ajv (schemas.ts)
+    const validate = validatorFor(schema);
+    if (!validate) throw new ToolError("The schema of the step's vars is not valid JSON Schema", 'SchemaError');
     this.messages.push(answer.message, { role: 'user', content: 'Give your final answer as JSON that matches the schema exactly.' });
     for (let round = 1; ; round++) {
       const res = await this.turn('structured', schema);

@@ -89,13 +89,19 @@ function compileOnce(schema: JsonSchema): ValidateFunction | null {
   return v;
 }
 
-/** Why the arguments do not fit the schema, or null when they do (or the schema cannot be compiled: then the tool judges them). */
-export function argumentProblem(schema: JsonSchema, args: unknown): string | null {
+/** A schema's validator, compiled once (null when the schema does not compile). */
+export function validatorFor(schema: JsonSchema): ValidateFunction | null {
   let v = compiled.get(schema);
   if (v === undefined) {
     v = compileOnce(schema);
     compiled.set(schema, v);
   }
+  return v;
+}
+
+/** Why the arguments do not fit the schema, or null when they do (or the schema cannot be compiled: then the tool judges them). */
+export function argumentProblem(schema: JsonSchema, args: unknown): string | null {
+  const v = validatorFor(schema);
   if (!v || v(args)) return null;
   const e = v.errors?.[0];
   if (!e) return 'the arguments do not match the schema';

@@ -393,6 +393,16 @@ outputs:
       assert.deepEqual(r.transcript.map((t) => t.kind ?? 'tools'), ['tools', 'structured']);
     });
 
+    it("a structured answer that misses the vars' schema is asked for once more, with why", async () => {
+      let structured = 0;
+      srv.responder = (body) => (body.response_format ? { json: ++structured === 1 ? { count: 'two' } : { count: 2 } } : { text: 'Two files.' });
+      const { doc } = await runAgentPipeline(srv, dir, agentPipeline({ tools: '[filesystem.list]', extra: '    vars:\n      count: {type: integer, description: How many.}\n' }));
+      assert.deepEqual(doc.steps.worker.vars, { count: 2 });
+      assert.deepEqual(agentResult(doc).transcript.map((t) => t.kind ?? 'tools'), ['tools', 'structured', 'structured']);
+      const retry = srv.requests[2].body as { messages: { role: string; content: string }[] };
+      assert.equal(retry.messages[retry.messages.length - 1].content, 'That answer was rejected: /count must be integer. Answer again with JSON that matches the schema exactly.');
+    });
+
     it('named agents that call each other stop at the nesting bound', async () => {
       srv.responder = (body) => (JSON.stringify(body.messages).includes('Error:') || turnOf(body) > 0 ? { text: 'stopped' } : { toolCalls: [call('agent__echo', { prompt: 'again' })] });
       const top = `agents:
