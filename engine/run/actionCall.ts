@@ -10,7 +10,7 @@ import type { ActionContext } from './runContext';
 import type { ModelCallRecord, ModelTry } from '../models/modelRunner';
 import { fallbacksFor, ModelChainError } from '../models/fallback';
 import { signalOf, type AttemptSignal } from './attemptSignal';
-import { AttemptToolContext, stepOutput } from './toolContext';
+import { addModelFigures, AttemptToolContext, stepOutput } from './toolContext';
 import { answerSchema, chooseModel, systemPrompt } from './stepModel';
 import { agentAction } from './agentStep';
 
@@ -58,12 +58,7 @@ async function callModelAction(step: Step, params: Record<string, unknown>, ctx:
     throw e;
   }
   if (res.tried) r.models_tried = redactTried(res.tried, ctx);
-  r.model = res.model;
-  if (res.latency_ms !== undefined) r.latency_ms = (r.latency_ms ?? 0) + res.latency_ms;
-  if (res.wait_ms !== undefined) r.limiter_wait_ms = (r.limiter_wait_ms ?? 0) + res.wait_ms;
-  r.tokens_in += res.tokens_in;
-  r.tokens_out += res.tokens_out;
-  r.cost_usd += res.cost_usd;
+  addModelFigures(r, res);
   return { success: true, result: res.value };
 }
 

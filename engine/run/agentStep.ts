@@ -7,7 +7,7 @@ import type { ModelCallRecord } from '../models/modelRunner';
 import { runAgent, type AgentEvent, type AgentHost } from '../agent/index';
 import type { StepResult, StepScope } from './events';
 import type { ActionContext } from './runContext';
-import { AttemptToolContext } from './toolContext';
+import { addModelFigures, AttemptToolContext, stepLabel } from './toolContext';
 import { personalityPrompt } from './stepModel';
 
 export interface AgentSetup {
@@ -26,7 +26,6 @@ const float = (v: unknown): number | null => (typeof v === 'number' && Number.is
 export async function agentAction(step: Step, params: Record<string, unknown>, ctx: ActionContext, signal: AbortSignal, scopePath: StepScope[], r: StepResult, s: AgentSetup): Promise<ToolOutcome> {
   const prompt = params.prompt;
   if (typeof prompt !== 'string' || !prompt.trim()) throw new ToolError(`Agent step '${step.id}' needs 'parameters.prompt': the task for its model`, 'ValueError');
-  const label = [...scopePath.map((x) => `${x.loop}[${x.index}]`), step.id].join(' › ');
   const emit = (e: AgentEvent) => {
     if (ctx.emitter.listening) ctx.emitter.emit({ time: Date.now(), stepId: step.id, scope: scopePath, ...e });
   };
@@ -37,7 +36,7 @@ export async function agentAction(step: Step, params: Record<string, unknown>, c
     tools: ctx.tools,
     ...(ctx.mcp ? { mcp: ctx.mcp } : {}),
     redactor: ctx.redactor,
-    ...(ctx.interaction ? { interaction: { host: ctx.interaction, stepId: step.id, label } } : {}),
+    ...(ctx.interaction ? { interaction: { host: ctx.interaction, stepId: step.id, label: stepLabel(step.id, scopePath) } } : {}),
     ...(ctx.cassette ? { tape: ctx.cassette.toolTape(step.id) } : {}),
     pipelineFile: ctx.pipelineFile,
     cwd: ctx.cwd,
@@ -48,14 +47,7 @@ export async function agentAction(step: Step, params: Record<string, unknown>, c
     emit,
     onText: (c) => s.output('text', c),
     onCall: s.onCall,
-    spent: (res) => {
-      r.model = res.model;
-      r.tokens_in += res.tokens_in;
-      r.tokens_out += res.tokens_out;
-      r.cost_usd += res.cost_usd;
-      r.latency_ms = (r.latency_ms ?? 0) + res.latency_ms;
-      r.limiter_wait_ms = (r.limiter_wait_ms ?? 0) + res.wait_ms;
-    },
+    spent: (res) => addModelFigures(r, res),
     personality: (name) => personalityPrompt(name, ctx),
   };
   const result = await runAgent(

@@ -23,15 +23,25 @@ function toolModelsFor(step: Step, ctx: ActionContext, signal: AbortSignal, scop
     output,
     onCall: (c: ModelCallRecord) => ctx.emitter.emit({ type: 'model-call', time: Date.now(), stepId: step.id, scope: scopePath, ...c }),
     record: (res, reason) => {
-      r.model = res.model;
+      addModelFigures(r, res);
       if (reason) r.model_reason = reason;
-      if (res.latency_ms !== undefined) r.latency_ms = (r.latency_ms ?? 0) + res.latency_ms;
-      if (res.wait_ms !== undefined) r.limiter_wait_ms = (r.limiter_wait_ms ?? 0) + res.wait_ms;
-      r.tokens_in += res.tokens_in;
-      r.tokens_out += res.tokens_out;
-      r.cost_usd += res.cost_usd;
     },
   });
+}
+
+/** A model's answer counted in its step's result: the model that answered, time in the provider and its limiter, tokens, cost. */
+export function addModelFigures(r: StepResult, res: { model: string; latency_ms?: number; wait_ms?: number; tokens_in: number; tokens_out: number; cost_usd: number }): void {
+  r.model = res.model;
+  if (res.latency_ms !== undefined) r.latency_ms = (r.latency_ms ?? 0) + res.latency_ms;
+  if (res.wait_ms !== undefined) r.limiter_wait_ms = (r.limiter_wait_ms ?? 0) + res.wait_ms;
+  r.tokens_in += res.tokens_in;
+  r.tokens_out += res.tokens_out;
+  r.cost_usd += res.cost_usd;
+}
+
+/** A step as a person reads it: `loop[1] › step` inside a loop. */
+export function stepLabel(stepId: string, scopePath: StepScope[]): string {
+  return [...scopePath.map((s) => `${s.loop}[${s.index}]`), stepId].join(' › ');
 }
 
 /** The step's output stream: `step-output` events, redacted. */
@@ -67,7 +77,7 @@ export class AttemptToolContext implements ToolContext {
     this.allowOutsideWorkspace = ctx.allowOutsideWorkspace;
     this.pipelineFile = ctx.pipelineFile;
     this.runNested = (file, inputs, options) => ctx.runNested(file, inputs, options, { stepId: step.id, scope: scopePath });
-    this.interaction = ctx.interaction ? { host: ctx.interaction, stepId: step.id, label: [...scopePath.map((s) => `${s.loop}[${s.index}]`), step.id].join(' › ') } : undefined;
+    this.interaction = ctx.interaction ? { host: ctx.interaction, stepId: step.id, label: stepLabel(step.id, scopePath) } : undefined;
   }
 
   get signal(): AbortSignal {
