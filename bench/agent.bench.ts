@@ -20,6 +20,7 @@ import { LoopbackProviders, type Scripted } from '../test/fixtures/providers/loo
 import { runFloorAgent } from './agentFloor';
 import { langGraphAgent } from './agentLangGraph';
 import { goal, median, table } from './stats';
+import { attributePeerWarnings } from './peerWarnings';
 
 const QUICK = process.argv.includes('--quick');
 /** Agents run at once in (b). */
@@ -213,21 +214,6 @@ async function memory(a: Agents, impl: Impl, turns: number): Promise<number> {
   }
   if (held < 0) throw new Error(`${impl}: the runs never all stood at the barrier`);
   return (held - base) / CONCURRENT;
-}
-
-/**
- * Warnings LangGraph's own code raises while it runs are counted and named as the peer's in one
- * line, not printed among our figures as if they were ours; every other warning is printed as Node would.
- */
-function attributePeerWarnings(): () => string | null {
-  const printers = process.listeners('warning');
-  process.removeAllListeners('warning');
-  const peer = new Map<string, number>();
-  process.on('warning', (w: Error) => {
-    if (/node_modules[\\/]@langchain[\\/]/.test(w.stack ?? '')) peer.set(w.name, (peer.get(w.name) ?? 0) + 1);
-    else for (const print of printers) print.call(process, w);
-  });
-  return () => (peer.size ? `LangGraph's own code raised ${[...peer].map(([name, n]) => `${n} ${name}`).join(', ')} while it ran (not printed here)` : null);
 }
 
 const ms = (x: number) => x.toFixed(3);

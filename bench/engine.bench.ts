@@ -13,6 +13,7 @@ import { runPipeline } from '../engine/run/runPipeline';
 import type { ToolDefinition } from '../engine/toolkit/runtime';
 import type { ToolSpec } from '../engine/toolkit/toolSpecs';
 import { goal, median, rng, table } from './stats';
+import { attributePeerWarnings } from './peerWarnings';
 
 const QUICK = process.argv.includes('--quick');
 
@@ -299,22 +300,6 @@ async function checkpoints(): Promise<number> {
   table(['checkpoints', 'ms', 'overhead'], [['off', off.toFixed(0), ''], ['on', on.toFixed(0), `${(((on - off) / off) * 100).toFixed(2)} %`]]);
   if (writes !== 1) throw new Error('expected one run folder');
   return (on - off) / off;
-}
-
-/**
- * Warnings LangGraph's own code raises while it runs (its `raceWithSignal` adds an abort listener per
- * node to one signal, and Node warns past 10) are counted and named as the peer's in one line, not
- * printed among our figures as if they were ours; every other warning is printed as Node would.
- */
-function attributePeerWarnings(): () => string | null {
-  const printers = process.listeners('warning');
-  process.removeAllListeners('warning');
-  const peer = new Map<string, number>();
-  process.on('warning', (w: Error) => {
-    if (/node_modules[\\/]@langchain[\\/]/.test(w.stack ?? '')) peer.set(w.name, (peer.get(w.name) ?? 0) + 1);
-    else for (const print of printers) print.call(process, w);
-  });
-  return () => (peer.size ? `LangGraph's own code raised ${[...peer].map(([name, n]) => `${n} ${name}`).join(', ')} while it ran (not printed here; any other warning is printed as it came)` : null);
 }
 
 async function main() {
