@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { LoopbackProviders } from '../fixtures/providers/loopbackServer';
 import { orcAsync } from '../helpers/cli';
 import { tempDir, turnOf } from '../helpers/agentRun';
-import { call, stepLines, steady, timeless, TRIAGE_PIPELINE, triageResponder } from '../fixtures/agents/cliTriage';
+import { call, stepLines, steady, timeless, triageLines, TRIAGE_PIPELINE, triageResponder } from '../fixtures/agents/cliTriage';
 import { type AgentStepResult, buildReport, type ResultDocument } from '../../engine/api/index';
 
 const KEY = 'sk-loopback-agent-cli-0001';
@@ -42,16 +42,7 @@ describe('agent steps on the command line', function () {
       srv.responder = responder;
       const r = await run(['run', 'triage.pipeline.yaml']);
       assert.equal(r.code, 0, r.stderr);
-      const expected = [
-        '▶ triage',
-        '  ↳ filesystem.read {"path":"missing.txt"} T ✗ error: File not found: missing.txt',
-        "  ↳ shell_exec {\"cmd\":\"rm -rf /\"} T ✗ refused: 'shell_exec' is not one of the tools you may call (filesystem_read, filesystem_write, agent__summarizer)",
-        '  ↳ agent:summarizer {"prompt":"Summarize notes.txt"}',
-        '    ↳ filesystem.read {"path":"notes.txt"} T',
-        '  ↳ agent:summarizer T (2 turns, 1 tool call)',
-        `  ↳ filesystem.write {"path":"report.md","content":"# Report\\nThree bugs: a, b and c. Three bugs: a,… T`,
-        '✓ triage T; 4 turns, 4 tool calls',
-      ];
+      const expected = triageLines(`  ↳ filesystem.write {"path":"report.md","content":"# Report\\nThree bugs: a, b and c. Three bugs: a,… T`);
       assert.deepEqual(stepLines(r.stderr), expected);
       assert.equal(fs.readFileSync(path.join(dir, 'report.md'), 'utf8'), REPORT);
 

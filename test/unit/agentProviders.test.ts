@@ -79,6 +79,11 @@ const THREE_CALLS: Scripted['toolCalls'] = [
 const wired = (id: string, name: string, args: Record<string, unknown>): WireToolCall => ({ id, name, arguments: args, argumentsText: JSON.stringify(args) });
 const THREE_WIRED = [wired('call_a', 'filesystem_read', { path: 'src/main.ts' }), wired('call_b', 'mcp__files__list', { dir: 'src/very/long/folder/name' }), wired('call_c', 'web-search', { q: 'TypeError: x is "undefined"' })];
 
+/** One agent step allowed to read files, on `model`: `keys` are more keys of the step (YAML lines), `params` more of its parameters (flow style). */
+function reader(model: string, keys = '', params = ''): string {
+  return `id: p\nmodel: ${model}\nsteps:\n  - id: s\n    action: agent\n    tools: [filesystem.read]\n${keys.split('\n').filter(Boolean).map((k) => `    ${k}\n`).join('')}    parameters: {prompt: Read notes.txt${params ? `, ${params}` : ''}}\n`;
+}
+
 async function run(yaml: string, models = createModelRunner({ env: env(), resilience: FAST })): Promise<{ doc: ResultDocument; events: RunEvent[] }> {
   const a = analyze(yaml);
   assert.deepEqual(a.findings.filter((f) => f.severity === 'error').map((f) => f.message), []);
@@ -216,17 +221,7 @@ steps:
 
   it('on_limit: answer after max_turns: 1 asks once more declaring no tools, the refused call answered', async () => {
     srv.script.push({ toolCalls: [{ id: 'call_1', name: 'filesystem_read', arguments: { path: 'notes.txt' } }] }, { text: 'Out of turns.' });
-    const { doc } = await run(`id: p
-model: openai:gpt-4o-mini
-steps:
-  - id: s
-    action: agent
-    tools: [filesystem.read]
-    max_turns: 1
-    on_limit: answer
-    parallel_tool_calls: false
-    parameters: {prompt: Read notes.txt, stream: false}
-`);
+    const { doc } = await run(reader('openai:gpt-4o-mini', 'max_turns: 1\non_limit: answer\nparallel_tool_calls: false', 'stream: false'));
     const r = agentResult(doc, 's');
     assert.deepEqual([r.stop_reason, r.answer, r.turns], ['max_turns', 'Out of turns.', 2]);
     assert.deepEqual(srv.requests[1].body, {
@@ -250,14 +245,7 @@ steps:
         why = (e as Error).message;
       }
       srv.script.push({ toolCalls: [{ id: 'call_bad', name: 'filesystem_read', arguments: bad }, { id: 'call_ok', name: 'filesystem_read', arguments: { path: 'notes.txt' } }] }, { text: 'One file read.' });
-      const { doc } = await run(`id: p
-model: openai:gpt-4o-mini
-steps:
-  - id: s
-    action: agent
-    tools: [filesystem.read]
-    parameters: {prompt: Read notes.txt, stream: ${stream}}
-`);
+      const { doc } = await run(reader('openai:gpt-4o-mini', '', `stream: ${stream}`));
       assert.equal(doc.status, 'completed', JSON.stringify(doc.steps));
       const r = agentResult(doc, 's');
       const error = `Not run: the arguments are not valid JSON (${why}). Call filesystem_read again with a JSON object.`;
@@ -328,14 +316,7 @@ describe('agent wire: Anthropic Messages', () => {
 
   it('streamed input that is not JSON: the call is answered with an error, the block sent back with an empty input', async () => {
     srv.script.push({ toolCalls: [{ id: 'toolu_bad', name: 'filesystem_read', arguments: '{"path": "notes' }] }, { text: 'Gave up.' });
-    const { doc } = await run(`id: p
-model: anthropic:claude-haiku-4-5
-steps:
-  - id: s
-    action: agent
-    tools: [filesystem.read]
-    parameters: {prompt: Read notes.txt}
-`);
+    const { doc } = await run(reader('anthropic:claude-haiku-4-5'));
     const r = agentResult(doc, 's');
     assert.equal(r.tool_calls[0].status, 'error');
     assert.equal(r.tool_calls[0].arguments, '{"path": "notes');
@@ -349,16 +330,7 @@ steps:
 
   it("on_limit: answer after max_turns: 1 asks once more with tool_choice none, the tools still declared", async () => {
     srv.script.push({ text: 'Reading.', toolCalls: [{ id: 'toolu_1', name: 'filesystem_read', arguments: { path: 'notes.txt' } }] }, { text: 'I could not read it in time.' });
-    const { doc } = await run(`id: p
-model: anthropic:claude-haiku-4-5
-steps:
-  - id: s
-    action: agent
-    tools: [filesystem.read]
-    max_turns: 1
-    on_limit: answer
-    parameters: {prompt: Read notes.txt, instructions: Be brief., stream: false}
-`);
+    const { doc } = await run(reader('anthropic:claude-haiku-4-5', 'max_turns: 1\non_limit: answer', 'instructions: Be brief., stream: false'));
     assert.equal(doc.status, 'completed', JSON.stringify(doc.steps));
     const r = agentResult(doc, 's');
     assert.equal(r.stop_reason, 'max_turns');
@@ -450,14 +422,7 @@ describe('agent wire: Google Gemini (@google/genai)', () => {
 
   it('gives calls without an id ids unique across the turns of a step, and sends none of them to Gemini', async () => {
     srv.script.push({ toolCalls: [{ name: 'filesystem_read', arguments: { path: 'notes.txt' } }] }, { toolCalls: [{ name: 'filesystem_read', arguments: { path: 'notes.txt' } }] }, { text: 'Read twice.' });
-    const { doc } = await run(`id: p
-model: google:gemini-2.5-flash
-steps:
-  - id: s
-    action: agent
-    tools: [filesystem.read]
-    parameters: {prompt: Read notes.txt}
-`);
+    const { doc } = await run(reader('google:gemini-2.5-flash'));
     const r = agentResult(doc, 's');
     assert.equal(r.answer, 'Read twice.');
     assert.deepEqual(r.tool_calls.map((c) => [c.id, c.turn, c.status]), [['call_1_1', 1, 'ok'], ['call_2_1', 2, 'ok']]);
@@ -468,16 +433,7 @@ steps:
 
   it('on_limit: answer after max_turns: 1 asks once more with no tools, the limit\'s text in the same user turn as the function responses', async () => {
     srv.script.push({ toolCalls: [{ id: 'fc-1', name: 'filesystem_read', arguments: { path: 'notes.txt' }, thoughtSignature: 'c2lnLTE=' }] }, { text: 'I could not read it in time.' });
-    const { doc } = await run(`id: p
-model: google:gemini-2.5-flash
-steps:
-  - id: s
-    action: agent
-    tools: [filesystem.read]
-    max_turns: 1
-    on_limit: answer
-    parameters: {prompt: Read notes.txt, stream: false}
-`);
+    const { doc } = await run(reader('google:gemini-2.5-flash', 'max_turns: 1\non_limit: answer', 'stream: false'));
     assert.equal(doc.status, 'completed', JSON.stringify(doc.steps));
     assert.equal(agentResult(doc, 's').answer, 'I could not read it in time.');
     const last = srv.requests[1].body;
@@ -514,14 +470,7 @@ describe('agent wire: the OpenAI-compatible family', () => {
   ] as const) {
     it(`${model.split(':')[0]}: makes tool calls with its key at its base URL`, async () => {
       srv.script.push({ toolCalls: [{ id: 'call_1', name: 'filesystem_read', arguments: { path: 'notes.txt' } }] }, { text: 'Read.' });
-      const { doc } = await run(`id: p
-model: ${model}
-steps:
-  - id: s
-    action: agent
-    tools: [filesystem.read]
-    parameters: {prompt: Read notes.txt}
-`);
+      const { doc } = await run(reader(model));
       assert.equal(doc.status, 'completed', JSON.stringify(doc.steps));
       const r = agentResult(doc, 's');
       assert.deepEqual(r.tool_calls.map((c) => [c.id, c.tool, c.status]), [['call_1', 'filesystem.read', 'ok']]);
@@ -540,14 +489,7 @@ steps:
 describe('agent wire: failures', () => {
   it('a 429 with retry-after on a tool turn is waited out and the agent goes on', async () => {
     srv.script.push({ toolCalls: [{ id: 'call_1', name: 'filesystem_read', arguments: { path: 'notes.txt' } }] }, { status: 429, headers: { 'retry-after': '1' } }, { text: 'Read.' });
-    const { doc, events } = await run(`id: p
-model: openai:gpt-4o-mini
-steps:
-  - id: s
-    action: agent
-    tools: [filesystem.read]
-    parameters: {prompt: Read notes.txt}
-`);
+    const { doc, events } = await run(reader('openai:gpt-4o-mini'));
     assert.equal(doc.status, 'completed', JSON.stringify(doc.steps));
     const r = agentResult(doc, 's');
     assert.equal(r.answer, 'Read.');
@@ -571,18 +513,10 @@ steps:
 
   it('a 400 on a tool turn from a server other than OpenAI says its tools may not be supported; OpenAI\'s does not', async () => {
     srv.script.push({ status: 400, errorBody: { error: 'llama3.2 does not support tools' } }, { status: 400 });
-    const yaml = (model: string) => `id: p
-model: ${model}
-steps:
-  - id: s
-    action: agent
-    tools: [filesystem.read]
-    parameters: {prompt: Read notes.txt}
-`;
-    const ollama = await run(yaml('ollama:llama3.2'));
+    const ollama = await run(reader('ollama:llama3.2'));
     assert.equal(ollama.doc.status, 'failed');
     assert.equal(ollama.doc.steps.s.error, "ollama answered HTTP 400: llama3.2 does not support tools (tools: ollama may not support function calling for 'llama3.2')");
-    const openai = await run(yaml('openai:gpt-4o-mini'));
+    const openai = await run(reader('openai:gpt-4o-mini'));
     assert.equal(openai.doc.steps.s.error, 'openai answered HTTP 400: 400 scripted 400');
     assert.equal(srv.requests.length, 2);
   });

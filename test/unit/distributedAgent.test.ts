@@ -12,7 +12,7 @@ import { orcAsync } from '../helpers/cli';
 import { RedisServer, WorkerProcess } from '../helpers/redisServer';
 import { LoopbackProviders } from '../fixtures/providers/loopbackServer';
 import { turnOf } from '../helpers/agentRun';
-import { call, stepLines, timeless, TRIAGE_PIPELINE, triageResponder } from '../fixtures/agents/cliTriage';
+import { call, stepLines, timeless, triageLines, TRIAGE_PIPELINE, triageResponder } from '../fixtures/agents/cliTriage';
 import { attemptOf, jobOf, QueueClient } from '../helpers/queueClient';
 import { analyze } from '../../engine/analyze/index';
 import { sha256 } from '../../engine/run/checkpointStore';
@@ -79,16 +79,7 @@ describe('agent steps on orc worker', function () {
     // the worker's turns and calls reached the coordinator's listeners: its progress lines
     const lines = stepLines(remote.stderr, 'triage');
     assert.deepEqual(lines, stepLines(local.stderr, 'triage'));
-    assert.deepEqual(lines, [
-      '▶ triage',
-      '  ↳ filesystem.read {"path":"missing.txt"} T ✗ error: File not found: missing.txt',
-      "  ↳ shell_exec {\"cmd\":\"rm -rf /\"} T ✗ refused: 'shell_exec' is not one of the tools you may call (filesystem_read, filesystem_write, agent__summarizer)",
-      '  ↳ agent:summarizer {"prompt":"Summarize notes.txt"}',
-      '    ↳ filesystem.read {"path":"notes.txt"} T',
-      '  ↳ agent:summarizer T (2 turns, 1 tool call)',
-      '  ↳ filesystem.write {"path":"report.md","content":"# Report\\nThree bugs."} T',
-      '✓ triage T; 4 turns, 4 tool calls',
-    ]);
+    assert.deepEqual(lines, triageLines('  ↳ filesystem.write {"path":"report.md","content":"# Report\\nThree bugs."} T'));
   });
 
   it('an agent stopped at its limit on a worker fails its step with the loop so far as its result, as locally', async () => {
