@@ -39,7 +39,8 @@ steps:
 function model(body: Record<string, unknown>) {
   const msgs = body.messages as { role: string; content: string | null }[];
   const turn = msgs.filter((m) => m.role === 'assistant').length;
-  if (msgs[0].role === 'system' && msgs[0].content === 'You check reports.') return turn === 0 ? { toolCalls: [{ name: 'filesystem_read', arguments: { path: 'report.md' } }] } : { text: 'The report is fine.' };
+  // the checker reads the notes, which are there before the turn: the report is written by a call of the same turn, which runs beside the checker's
+  if (msgs[0].role === 'system' && msgs[0].content === 'You check reports.') return turn === 0 ? { toolCalls: [{ name: 'filesystem_read', arguments: { path: 'notes.txt' } }] } : { text: 'The report is fine.' };
   if (turn === 0) return { toolCalls: [{ name: 'filesystem_read', arguments: { path: 'notes.txt' } }, { name: 'shell_exec', arguments: { cmd: 'ls' } }, { name: 'mcp__fixture__add', arguments: { a: 2, b: 3 } }] };
   if (turn === 1) return { toolCalls: [{ name: 'filesystem_write', arguments: { path: 'report.md', content: `token=${SECRET}` } }, { name: 'agent__checker', arguments: { prompt: 'Check report.md' } }] };
   return { text: 'Wrote report.md' };
