@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Frame, Page } from 'playwright-core';
 import { ARTIFACTS, CODE_SERVER_ENTRY, launchBrowser, makeWorkspace, NODE24, ROOT, Workbench } from './codeServer';
 import { goToLine, palette, quickOpen, shot, webview } from './ui';
 
@@ -21,6 +21,25 @@ const STEPS = ['Open an example pipeline', 'See a diagnostic and fix it with a q
 async function openWalkthrough(page: Page): Promise<void> {
   await palette(page, 'Welcome: Open Walkthrough', 'Get started with Orchestrator pipelines');
   await page.locator('.getting-started-step .step-title', { hasText: STEPS[0] }).first().waitFor({ state: 'visible', timeout: 30_000 });
+}
+
+/** The natural width of the image matching `selector` in `frame` once it has loaded; 0 when the
+ *  frame has no such image or was detached while we looked. */
+async function loadedWidth(frame: Frame, selector: string): Promise<number> {
+  try {
+    const img = await frame.$(selector);
+    if (!img) return 0;
+    return await img.evaluate((i) => {
+      const image = i as HTMLImageElement;
+      if (image.complete) return image.naturalWidth;
+      return new Promise<number>((resolve) => {
+        image.addEventListener('load', () => resolve(image.naturalWidth), { once: true });
+        image.addEventListener('error', () => resolve(0), { once: true });
+      });
+    });
+  } catch {
+    return 0;
+  }
 }
 
 async function stepTitles(page: Page): Promise<string[]> {
@@ -103,20 +122,20 @@ describe('the .vsix installed in code-server, as a user installs it', function (
     const step = page.locator('.getting-started-step', { hasText: 'See a diagnostic' });
     // the step's page is a webview of its own (the first step's may still be there): look in every
     // frame; the page slides in, and a click during the animation may select nothing, so click again
-    let img = null as Awaited<ReturnType<Page['$']>>;
-    for (let attempt = 1; !img && attempt <= 6; attempt++) {
+    // the webview that shows it may be replaced while we look (a second click reloads it, and its
+    // frame is then detached): find the image and read its size in one go, and look again on failure
+    let width = 0;
+    for (let attempt = 1; !width && attempt <= 6; attempt++) {
       await step.locator('.step-title').click();
-      for (const deadline = Date.now() + 4_000; !img && Date.now() < deadline; ) {
+      for (const deadline = Date.now() + 4_000; !width && Date.now() < deadline; ) {
         for (const f of page.frames()) {
-          img = await f.$('img[alt^="A misspelt dependency"]').catch(() => null);
-          if (img) break;
+          width = await loadedWidth(f, 'img[alt^="A misspelt dependency"]');
+          if (width) break;
         }
-        if (!img) await page.waitForTimeout(250);
+        if (!width) await page.waitForTimeout(250);
       }
     }
-    assert.ok(img, "the diagnostic step's page shows its screenshot");
-    await img.evaluate((i) => ((i as HTMLImageElement).complete ? undefined : new Promise((resolve) => i.addEventListener('load', resolve, { once: true }))));
-    assert.ok((await img.evaluate((i) => (i as HTMLImageElement).naturalWidth)) > 0, 'the walkthrough image loaded');
+    assert.ok(width > 0, "the diagnostic step's page shows its screenshot, loaded");
     await shot(page, 'vsix-1-walkthrough');
     // closed, so that the graph panel is the only webview the next tests find
     const tab = page.locator('.tab[data-resource-name="vscode_getting_started_page"]');
