@@ -153,6 +153,7 @@ export class RunCassette implements ToolTape {
 
   /** The real provider, with each successful answer written to the cassette. */
   recorder(inner: ModelProvider, provider: string, stepId: string | null, price: (tokensIn: number, tokensOut: number) => number): ModelProvider {
+    const redactor = this.redactor;
     const keep = (call: ProviderCall, schema: Record<string, unknown> | null, a: ProviderAnswer, extra: { data?: unknown; deltas?: string[] }) => {
       const req = requestOf(provider, call, schema);
       const answer: CassetteAnswer = { text: a.text, ...extra, tokens_in: a.tokensIn, tokens_out: a.tokensOut, cost_usd: price(a.tokensIn, a.tokensOut), ...(a.finishReasons ? { finish_reasons: a.finishReasons } : {}), ...(a.responseModel ? { response_model: a.responseModel } : {}) };
@@ -178,11 +179,16 @@ export class RunCassette implements ToolTape {
         return a;
       },
       async stream(call, onDelta) {
+        // kept as they came but redacted as one text: a key cut across two deltas is redacted too
+        const clean = redactor.stream();
         const deltas: string[] = [];
         const a = await inner.stream(call, (d) => {
-          deltas.push(d);
+          const safe = clean.push(d);
+          if (safe) deltas.push(safe);
           onDelta(d);
         });
+        const rest = clean.end();
+        if (rest) deltas.push(rest);
         keep(call, null, a, { deltas });
         return a;
       },

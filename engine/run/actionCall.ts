@@ -36,7 +36,8 @@ export function callAction(step: Step, params: Record<string, unknown>, ctx: Act
 function callTool(step: Step, params: Record<string, unknown>, ctx: ActionContext, attemptSignal: AbortSignal | AttemptSignal, scopePath: StepScope[], r: StepResult): Promise<ToolOutcome> {
   const tool = ctx.tools[step.tool!];
   if (!tool) throw new ToolError(`Unknown tool '${step.tool}'`, 'ConfigurationError');
-  return tool.run(step.action!, params, new AttemptToolContext(step, ctx, attemptSignal, scopePath, r));
+  const context = new AttemptToolContext(step, ctx, attemptSignal, scopePath, r);
+  return tool.run(step.action!, params, context).finally(() => context.endOutput());
 }
 
 async function callModelAction(step: Step, params: Record<string, unknown>, ctx: ActionContext, signal: AbortSignal, scopePath: StepScope[], r: StepResult): Promise<ToolOutcome> {
@@ -48,7 +49,7 @@ async function callModelAction(step: Step, params: Record<string, unknown>, ctx:
   const onCall = (c: ModelCallRecord) => ctx.emitter.emit({ type: 'model-call', time: Date.now(), stepId: step.id, scope: scopePath, ...c });
   if (step.action === 'embed') return embedAction(model, params, ctx, signal, r, onCall);
   const fallbacks = fallbacksFor(model, model === step.model ? step.modelChain : model === ctx.pipeline.model ? ctx.pipeline.modelChain : undefined, ctx.pipeline.fallbacks);
-  if (step.agent) return agentAction(step, params, ctx, signal, scopePath, r, { model, fallbacks: fallbacks ?? [], system, schema: step.vars.length ? schema : null, output, onCall });
+  if (step.agent) return agentAction(step, params, ctx, signal, scopePath, r, { model, fallbacks: fallbacks ?? [], system, schema: step.vars.length ? schema : null, output, onCall }).finally(() => output.end());
   let res;
   try {
     res = await ctx.models.run({ model, ...(fallbacks ? { fallbacks } : {}), action: step.action, params, system, schema, signal, onText: (c) => output('text', c), onCall, stepId: step.id });
@@ -56,6 +57,8 @@ async function callModelAction(step: Step, params: Record<string, unknown>, ctx:
     // a chain that ran out: every model tried and why, and what the calls that answered cost
     if (e instanceof ModelChainError) Object.assign(r, { models_tried: redactTried(e.tried, ctx), tokens_in: r.tokens_in + e.spent.tokens_in, tokens_out: r.tokens_out + e.spent.tokens_out, cost_usd: r.cost_usd + e.spent.cost_usd });
     throw e;
+  } finally {
+    output.end();
   }
   if (res.tried) r.models_tried = redactTried(res.tried, ctx);
   addModelFigures(r, res);

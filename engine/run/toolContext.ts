@@ -8,6 +8,7 @@ import type { ActionContext } from './runContext';
 import type { ModelCallRecord } from '../models/modelRunner';
 import { createToolModels } from '../models/toolModels';
 import type { ToolModels } from '../toolkit/toolModels';
+import type { StreamRedactor } from '../toolkit/redact';
 import { signalOf, type AttemptSignal } from './attemptSignal';
 import { modelFor } from './stepModel';
 
@@ -44,9 +45,27 @@ export function stepLabel(stepId: string, scopePath: StepScope[]): string {
   return [...scopePath.map((s) => `${s.loop}[${s.index}]`), stepId].join(' › ');
 }
 
-/** The step's output stream: `step-output` events, redacted. */
-export function stepOutput(step: Step, ctx: ActionContext, scopePath: StepScope[]): (stream: 'stdout' | 'stderr' | 'text', chunk: string) => void {
-  return (stream, chunk) => ctx.emitter.emit({ type: 'step-output', time: Date.now(), stepId: step.id, scope: scopePath, stream, chunk: ctx.redactor.text(chunk) });
+type OutputStream = 'stdout' | 'stderr' | 'text';
+/** A step's output stream; `end()` releases what its redaction held back, when the attempt is over. */
+export type StepOutput = ((stream: OutputStream, chunk: string) => void) & { end(): void };
+
+/** The step's output stream: `step-output` events, redacted as one text per stream (a key cut across two chunks is redacted too). */
+export function stepOutput(step: Step, ctx: ActionContext, scopePath: StepScope[]): StepOutput {
+  const emit = (stream: OutputStream, chunk: string) => {
+    if (chunk) ctx.emitter.emit({ type: 'step-output', time: Date.now(), stepId: step.id, scope: scopePath, stream, chunk });
+  };
+  const streams = new Map<OutputStream, StreamRedactor>();
+  const out = ((stream: OutputStream, chunk: string) => {
+    if (ctx.redactor.empty) return emit(stream, chunk);
+    let r = streams.get(stream);
+    if (!r) streams.set(stream, (r = ctx.redactor.stream()));
+    emit(stream, r.push(chunk));
+  }) as StepOutput;
+  out.end = () => {
+    for (const [stream, r] of streams) emit(stream, r.end());
+    streams.clear();
+  };
+  return out;
 }
 
 /**
@@ -63,7 +82,7 @@ export class AttemptToolContext implements ToolContext {
   readonly runNested: ToolContext['runNested'];
   readonly interaction: ToolContext['interaction'];
   #models: ToolModels | undefined = undefined;
-  #output: ToolContext['output'] | undefined = undefined;
+  #output: StepOutput | undefined = undefined;
 
   constructor(
     private readonly step: Step,
@@ -91,6 +110,11 @@ export class AttemptToolContext implements ToolContext {
 
   get models(): ToolModels {
     return (this.#models ??= toolModelsFor(this.step, this.ctx, this.signal, this.scopePath, this.r, this.output));
+  }
+
+  /** The attempt is over: what the output's redaction held back goes out. */
+  endOutput(): void {
+    this.#output?.end();
   }
 }
 

@@ -80,6 +80,16 @@ export class Redactor {
     return new Redactor({}, [], [...fresh, ...[...this.names].map(([v, n]): [string, string] => [n, v])]);
   }
 
+  /** The secret values, longest first. */
+  get secrets(): string[] {
+    return [...this.names.keys()].sort((a, b) => b.length - a.length);
+  }
+
+  /** A redactor for text that arrives in pieces (a streamed answer, a process's output). */
+  stream(): StreamRedactor {
+    return new StreamRedactor(this);
+  }
+
   /** True when there is nothing to redact (no secret in the environment). */
   get empty(): boolean {
     return this.pattern === null;
@@ -124,5 +134,62 @@ export class Redactor {
       return out ?? v;
     }
     return v;
+  }
+}
+
+/**
+ * Redacts a text that arrives in pieces: a secret cut across two pieces is redacted too, which
+ * redacting each piece alone would miss. `push` gives back what is safe to pass on now; it holds
+ * back only the end that could begin a secret (and a whole secret that reaches into it), which the
+ * next piece or `end()` releases, redacted.
+ */
+export class StreamRedactor {
+  private held = '';
+  private readonly secrets: string[];
+
+  constructor(private readonly redactor: Redactor) {
+    this.secrets = redactor.secrets;
+  }
+
+  /** Where the text may be cut: before the longest end of it that begins a secret. */
+  private cutAt(s: string): number {
+    let keep = 0;
+    for (const secret of this.secrets) {
+      for (let k = Math.min(secret.length - 1, s.length); k > keep; k--) {
+        if (s.endsWith(secret.slice(0, k))) {
+          keep = k;
+          break;
+        }
+      }
+    }
+    let cut = s.length - keep;
+    // a whole secret that starts before the cut and ends after it is held whole, with the end
+    for (let moved = true; moved; ) {
+      moved = false;
+      for (const secret of this.secrets) {
+        const at = s.indexOf(secret, Math.max(0, cut - secret.length + 1));
+        if (at !== -1 && at < cut) {
+          cut = at;
+          moved = true;
+        }
+      }
+    }
+    return cut;
+  }
+
+  /** The part of the text so far that can be passed on, redacted ('' when all of it is held). */
+  push(piece: string): string {
+    if (!this.secrets.length) return piece;
+    const s = this.held + piece;
+    const cut = this.cutAt(s);
+    this.held = s.slice(cut);
+    return cut ? this.redactor.text(s.slice(0, cut)) : '';
+  }
+
+  /** The rest, redacted: the stream has ended. */
+  end(): string {
+    const s = this.held;
+    this.held = '';
+    return s ? this.redactor.text(s) : '';
   }
 }
