@@ -9,7 +9,7 @@ import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/s
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { McpServerDecl } from '../spec/types';
-import { PROVIDER_KEY_VARIABLES } from '../toolkit/providerKeys';
+import { isWithheldVariable } from '../toolkit/providerKeys';
 import { ToolError } from '../toolkit/runtime';
 import { DEFAULT_START_TIMEOUT_S, describeServer, expandVars, redactSecrets } from './config';
 import { MAX_TIMER_MS, setLongTimeout } from '../util/longTimer';
@@ -285,8 +285,8 @@ export async function connectServer(name: string, decl: McpServerDecl, opts: Con
   let transport: Transport;
   if (typeof decl.command === 'string' && decl.command) {
     const childEnv: NodeJS.ProcessEnv = { ...env };
-    // the model providers' keys go to a server only when its `env` names them
-    for (const k of PROVIDER_KEY_VARIABLES) delete childEnv[k];
+    // the model providers' keys and the OTLP credentials go to a server only when its `env` names them
+    for (const k of Object.keys(childEnv)) if (isWithheldVariable(k)) delete childEnv[k];
     Object.assign(childEnv, expandVars(decl.env, env, secrets));
     const cwd = decl.cwd ? path.resolve(opts.cwd, decl.cwd) : opts.cwd;
     transport = new ProcessTransport(decl.command, decl.args ?? [], cwd, childEnv);

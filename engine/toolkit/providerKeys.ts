@@ -1,3 +1,11 @@
 // The environment variables that hold model providers' keys: a tool never hands them to a process
 // or server it starts, and the run redacts their values wherever a value is written.
 export const PROVIDER_KEY_VARIABLES = ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'GEMINI_API_KEY', 'GOOGLE_API_KEY'];
+
+/** OTLP exporters' headers carry their backends' credentials (Langfuse's Basic auth, Phoenix's bearer key). */
+export const OTLP_HEADER_VARIABLE = /^OTEL_EXPORTER_OTLP_(TRACES_|METRICS_|LOGS_)?HEADERS$/i;
+
+/** Whether a process or server a step starts is not given this variable: a provider's key, or the OTLP exporters' credentials. */
+export function isWithheldVariable(name: string): boolean {
+  return PROVIDER_KEY_VARIABLES.includes(name) || OTLP_HEADER_VARIABLE.test(name);
+}

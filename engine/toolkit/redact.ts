@@ -2,7 +2,7 @@
 // (API keys, tokens, passwords) are replaced by `[redacted: NAME]` in step results, errors, streamed
 // output, events, checkpoints and the result document. The run applies it where a step's result
 // is produced; model providers can use the same Redactor for their error messages.
-import { PROVIDER_KEY_VARIABLES } from './providerKeys';
+import { OTLP_HEADER_VARIABLE, PROVIDER_KEY_VARIABLES } from './providerKeys';
 
 /** Variables whose values are secrets: the providers' keys and any *_API_KEY, *_TOKEN, *_SECRET, ... */
 export const SECRET_VARIABLE = /(^|_)(API_KEY|APIKEY|TOKEN|SECRET|SECRET_KEY|PASSWORD|PASSWD|ACCESS_KEY|PRIVATE_KEY|CREDENTIALS?)$/i;
@@ -13,11 +13,37 @@ export const PROVIDER_KEYS = PROVIDER_KEY_VARIABLES;
 /** Values shorter than this are not treated as secrets (they would match ordinary text). */
 const MIN_SECRET_LENGTH = 8;
 
-/** OTLP exporters' headers carry their backends' credentials (Langfuse's Basic auth, Phoenix's bearer key). */
-const OTLP_HEADERS = /^OTEL_EXPORTER_OTLP_(TRACES_|METRICS_|LOGS_)?HEADERS$/i;
-
 export function isSecretVariable(name: string): boolean {
-  return SECRET_VARIABLE.test(name) || PROVIDER_KEYS.includes(name.toUpperCase()) || OTLP_HEADERS.test(name);
+  return SECRET_VARIABLE.test(name) || PROVIDER_KEYS.includes(name.toUpperCase()) || OTLP_HEADER_VARIABLE.test(name);
+}
+
+/**
+ * The secrets of an OTLP headers variable (`Authorization=Bearer abc,x-api-key=def`): each header's
+ * value as written and decoded, and the credential after its scheme (`abc`), since a header value
+ * reaches text on its own, never the whole variable.
+ */
+export function otlpHeaderSecrets(name: string, value: string | undefined): [label: string, secret: string][] {
+  if (!value || !OTLP_HEADER_VARIABLE.test(name)) return [];
+  const out: [string, string][] = [];
+  for (const pair of value.split(',')) {
+    const eq = pair.indexOf('=');
+    if (eq < 0) continue;
+    const header = pair.slice(0, eq).trim();
+    const raw = pair.slice(eq + 1).trim();
+    let decoded = raw;
+    try {
+      decoded = decodeURIComponent(raw);
+    } catch {
+      // as written
+    }
+    const label = `${name} ${header}`;
+    for (const v of new Set([raw, decoded])) {
+      out.push([label, v]);
+      const scheme = /^(bearer|basic|token|apikey|api-key)\s+(\S+)$/i.exec(v);
+      if (scheme) out.push([label, scheme[2]]);
+    }
+  }
+  return out;
 }
 
 /** The secret spellings of a URL's credentials: the password as written and decoded, `user:password`, and the Basic header's base64. */
@@ -59,6 +85,10 @@ export class Redactor {
       for (const v of urlCredentials(value)) if (!this.names.has(v)) {
         values.push(v);
         this.names.set(v, `${name} password`);
+      }
+      for (const [label, v] of otlpHeaderSecrets(name, value)) if (v.length >= MIN_SECRET_LENGTH && !this.names.has(v)) {
+        values.push(v);
+        this.names.set(v, label);
       }
       if (!value || value.length < MIN_SECRET_LENGTH || !isSecretVariable(name)) continue;
       if (!this.names.has(value)) values.push(value);
