@@ -5,7 +5,7 @@
 // (additive increase, multiplicative decrease). A 429's retry-after stays the authority on when to
 // retry (the retry policy reads it). Limits the user sets use the fixed RateLimiter instead.
 import type { AnnouncedLimits } from './rateHeaders';
-import { RateLimiter } from './resilience';
+import { RateLimiter, tooLongToWait } from './resilience';
 
 export class LearnedRateLimiter extends RateLimiter {
   /** Starts in the last window (what a newly learned limit must count, and what a 429 halves). */
@@ -15,8 +15,16 @@ export class LearnedRateLimiter extends RateLimiter {
   private firstAnswer: Promise<void> | null = null;
   private heard: (() => void) | null = null;
   private probing = false;
+  /** An announced reset further away than a call may wait: calls fail at once until then. */
+  private closedUntil: number | null = null;
 
-  constructor(windowMs: number) {
+  constructor(
+    windowMs: number,
+    /** The provider, as errors name it. */
+    private readonly provider = 'the provider',
+    /** The longest wait for an announced reset (a call's own time limit). */
+    private readonly maxWaitMs = Infinity,
+  ) {
     super(Infinity, Infinity, windowMs);
     // 1 % under the announced limit: the server counts arrivals, which a loaded machine's timers
     // and the network bunch by a few ms, and the goal is to stay within 2 % of the limit, never above
@@ -29,6 +37,11 @@ export class LearnedRateLimiter extends RateLimiter {
   }
 
   override async acquire(estimatedTokens: number, signal: AbortSignal): Promise<{ waitedMs: number; settle(actual: number): void }> {
+    if (this.closedUntil !== null) {
+      const left = this.closedUntil - performance.now();
+      if (left > 0) throw tooLongToWait(this.provider, left, 'its rate limit resets then', this.maxWaitMs);
+      this.closedUntil = null;
+    }
     if (this.heard === null && this.firstAnswer === null) this.firstAnswer = new Promise<void>((resolve) => (this.heard = resolve));
     if (this.probing || this.firstAnswer !== null) {
       if (this.probing) await waitFor(this.firstAnswer!, signal);
@@ -107,7 +120,10 @@ export class LearnedRateLimiter extends RateLimiter {
       if (this.starts.length) this.nextSlot = Math.max(this.nextSlot, now + this.starts.length * interval);
     }
     if (a.tokens !== undefined && a.tokens > 0) this.tpm = a.tokens;
-    if (a.remainingRequests === 0 && a.resetRequestsMs !== undefined) this.nextSlot = Math.max(this.nextSlot, now + a.resetRequestsMs);
+    if (a.remainingRequests === 0 && a.resetRequestsMs !== undefined) {
+      if (a.resetRequestsMs > this.maxWaitMs) this.closedUntil = now + a.resetRequestsMs;
+      else this.nextSlot = Math.max(this.nextSlot, now + a.resetRequestsMs);
+    }
   }
 
   /**

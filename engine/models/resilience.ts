@@ -1,6 +1,6 @@
 // The one resilience layer around every provider (cockatiel: retry, circuit breaker, bulkhead for
 // concurrency; a small pacing limiter for requests and tokens per minute, which cockatiel lacks).
-import { BrokenCircuitError, ConsecutiveBreaker, DelegateBackoff, bulkhead, circuitBreaker, handleWhen, retry, type CircuitBreakerPolicy, type BulkheadPolicy, type RetryPolicy } from 'cockatiel';
+import { BrokenCircuitError, ConsecutiveBreaker, ConstantBackoff, bulkhead, circuitBreaker, handleWhen, retry, type CircuitBreakerPolicy, type BulkheadPolicy, type RetryPolicy } from 'cockatiel';
 import { ProviderError } from './provider';
 
 export interface ProviderLimits {
@@ -61,19 +61,53 @@ export class CircuitOpenError extends Error {
   }
 }
 
-function abortable(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+/** Node's timers hold at most this long (about 24.8 days); a longer delay would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Waits `ms`, or rejects as soon as the signal aborts; a delay past what one timer holds is waited in parts. */
+export async function abortable(ms: number, signal: AbortSignal): Promise<void> {
+  for (let left = ms; ; left -= MAX_TIMER_MS) {
+    await new Promise<void>((resolve, reject) => {
+      if (signal.aborted) return reject(signal.reason);
+      const t = setTimeout(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, Math.min(Math.max(0, left), MAX_TIMER_MS));
+      const onAbort = () => {
+        clearTimeout(t);
+        reject(signal.reason);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    if (left <= MAX_TIMER_MS) return;
+  }
+}
+
+/** A span of time as a person reads it: `40 s`, `5 min`, `3 h`, `23 days`. */
+export function durationWords(ms: number): string {
+  const s = ms / 1000;
+  if (s < 120) return `${Math.round(s * 10) / 10} s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  if (s < 172_800) return `${Math.round(s / 3600)} h`;
+  return `${Math.round(s / 86_400)} days`;
+}
+
+/** A provider asked for a wait longer than a call may take: the call fails now, with this error, instead of waiting. */
+export function tooLongToWait(provider: string, waitMs: number, why: string, maxMs: number): ProviderError {
+  return new ProviderError(`${provider} asks to wait ${durationWords(waitMs)} before another call (${why}): longer than a call may take (${durationWords(maxMs)}), so it was not tried again`, 429, waitMs, false);
+}
+
+/**
+ * How long to wait before another attempt after `e`: what the provider asked (`retry-after`), else
+ * a doubling backoff with jitter. A wait longer than `o.callTimeoutMs` is not waited: it throws.
+ */
+export function retryDelayMs(provider: string, e: unknown, attempt: number, o: ResilienceOptions): number {
+  if (e instanceof ProviderError && e.retryAfterMs !== null) {
+    if (e.retryAfterMs > o.callTimeoutMs) throw tooLongToWait(provider, e.retryAfterMs, 'retry-after', o.callTimeoutMs);
+    return e.retryAfterMs;
+  }
+  const cap = Math.min(o.maxDelayMs, o.baseDelayMs * 2 ** (attempt - 1));
+  return Math.round(cap / 2 + (o.random() * cap) / 2);
 }
 
 /**
@@ -159,12 +193,9 @@ function isRetryable(e: Error): boolean {
 }
 
 export function providerGuard(name: string, limits: ProviderLimits, o: ResilienceOptions): ProviderGuard {
-  const backoff = new DelegateBackoff<{ attempt: number; result: { error: Error } | { value: unknown } }>((ctx) => {
-    const err = 'error' in ctx.result ? ctx.result.error : null;
-    if (err instanceof ProviderError && err.retryAfterMs !== null) return err.retryAfterMs;
-    const cap = Math.min(o.maxDelayMs, o.baseDelayMs * 2 ** (ctx.attempt - 1));
-    return Math.round(cap / 2 + (o.random() * cap) / 2);
-  });
+  // cockatiel's own delay between attempts cannot be cancelled: the caller waits before each retry
+  // (retryDelayMs, abortable), so cockatiel's is none
+  const backoff = new ConstantBackoff(0);
   return {
     name,
     limiter: new RateLimiter(limits.requestsPerMinute, limits.tokensPerMinute, o.windowMs),

@@ -13,7 +13,7 @@ import { openaiProvider } from './openaiProvider';
 import { LearnedRateLimiter } from './learnedLimiter';
 import { ProviderError, unreachableWords, type ModelProvider, type ProviderAnswer, type ProviderCall } from './provider';
 import { loadRegistry, type RegistryModel } from './registry';
-import { DEFAULT_LIMITS, DEFAULT_RESILIENCE, FALLBACK_LIMITS, TimeoutError, describeBreak, providerGuard, type ProviderGuard, type ProviderLimits, type ResilienceOptions } from './resilience';
+import { DEFAULT_LIMITS, DEFAULT_RESILIENCE, FALLBACK_LIMITS, TimeoutError, abortable, describeBreak, providerGuard, retryDelayMs, type ProviderGuard, type ProviderLimits, type ResilienceOptions } from './resilience';
 import { selectModel } from './selection';
 import { Redactor } from '../toolkit/redact';
 import { ajvRegExp } from '../template/linearRegex';
@@ -136,7 +136,7 @@ export class ProviderModelRunner implements ModelRunner {
       const limits = { ...(DEFAULT_LIMITS[provider] ?? FALLBACK_LIMITS), ...this.o.limits?.[provider] };
       g = providerGuard(provider, limits, this.resilience);
       // no rate the user set: learn it from the provider (engine/models/learnedLimiter.ts)
-      if (this.o.limits?.[provider]?.requestsPerMinute === undefined && this.o.limits?.[provider]?.tokensPerMinute === undefined) g.limiter = new LearnedRateLimiter(this.resilience.windowMs);
+      if (this.o.limits?.[provider]?.requestsPerMinute === undefined && this.o.limits?.[provider]?.tokensPerMinute === undefined) g.limiter = new LearnedRateLimiter(this.resilience.windowMs, provider, this.resilience.callTimeoutMs);
       this.guards.set(provider, g);
     }
     return g;
@@ -217,8 +217,18 @@ export class ProviderModelRunner implements ModelRunner {
       }, signal);
     };
     let answer: T;
+    let failure: unknown = null;
     try {
-      answer = await g.retry.execute(() => g.breaker.execute(attempt, signal), signal);
+      answer = await g.retry.execute(async () => {
+        // the wait before another attempt: cancellable, and refused when longer than a call may take
+        if (failure !== null) await abortable(retryDelayMs(provider, failure, attempts, this.resilience), signal);
+        try {
+          return await g.breaker.execute(attempt, signal);
+        } catch (e) {
+          failure = e;
+          throw e;
+        }
+      }, signal);
     } catch (e) {
       if (signal.aborted) throw signal.reason;
       throw describeBreak(provider, e, this.resilience.halfOpenAfterMs);
