@@ -2,13 +2,14 @@
 // end, its summary) and `results.jsonl` (one line per case × variant × repeat as it finished,
 // each naming the run record of its case in `.orchestrator/runs/<run_id>/`). Results are appended
 // as they come, so an interrupted eval keeps every finished case and `--resume` runs the rest.
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createReadStream } from 'node:fs';
 import * as path from 'node:path';
 import { atomicWriteSync, STATE_DIR } from '../run/checkpointStore';
 import type { AssertionResult } from './assertions';
 import type { Interval } from './stats';
+import { makeStateDir } from '../toolkit/stateDir';
 
 export type CaseStatus = 'pass' | 'fail' | 'error' | 'skipped';
 
@@ -107,7 +108,7 @@ export class EvalRecord {
 
   static create(root: string, meta: EvalMeta): EvalRecord {
     const r = new EvalRecord(root, meta);
-    mkdirSync(r.dir, { recursive: true });
+    makeStateDir(r.dir);
     r.writeMeta();
     return r;
   }

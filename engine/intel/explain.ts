@@ -3,11 +3,12 @@
 // with the steps and reports contradictions (a step the summaries never account for, an intention
 // no step can deliver) as findings on the steps' ranges. Cached by the document's content hash.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Analysis, PipelineSymbol } from '../analyze/index';
 import type { ModelRunner } from '../models/modelRunner';
 import type { Finding, Range, Step } from '../spec/types';
+import { makeStateDir } from '../toolkit/stateDir';
 
 export interface Explanation {
   intention: string;
@@ -130,7 +131,7 @@ export async function explain(a: Analysis, o: { models: ModelRunner; model: stri
     CHECK_SCHEMA,
   )) as { contradictions: Contradiction[] };
   const explanation: Explanation = { intention: summary.intention, architecture: summary.architecture, findings: explanationFindings(a, check.contradictions), model: o.model, document_sha256: sha };
-  mkdirSync(path.dirname(file), { recursive: true });
+  makeStateDir(path.dirname(file));
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(explanation, null, 2)}\n`);
   renameSync(tmp, file);

@@ -2,11 +2,12 @@
 // workspace's `.orchestrator/mcp/`, so checking a pipeline does not start its servers every time.
 // A failed listing is kept briefly too. Nothing secret is written: the file holds the tools and,
 // for a failure, its message with every `${VAR}` value replaced.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { McpServerDecl } from '../spec/types';
 import type { McpToolInfo } from './client';
 import { configHash, DEFAULT_START_TIMEOUT_S } from './config';
+import { makeStateDir } from '../toolkit/stateDir';
 
 /** How long a listing is trusted. */
 export const LISTING_TTL_MS = 10 * 60 * 1000;
@@ -51,7 +52,7 @@ function readFile(file: string): Listing | null {
 
 function writeFile(file: string, l: Listing): void {
   try {
-    mkdirSync(path.dirname(file), { recursive: true });
+    makeStateDir(path.dirname(file));
     const tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify(l, null, 1));
     renameSync(tmp, file);

@@ -16,6 +16,7 @@ import * as path from 'node:path';
 import type { ResultDocument, RunStatus, StepResult } from './events';
 import { appendSynced, atomicWrite, atomicWriteSync } from './durableWrite';
 import { JOURNAL_FILE, recentFile, runDir, type Checkpoint } from './runFiles';
+import { makeStateDir } from '../toolkit/stateDir';
 
 export { STATE_DIR, CHECKPOINT_FORMAT, JOURNAL_FILE, recentFile, runsDir, runDir, sha256, type Checkpoint } from './runFiles';
 export { atomicWriteSync } from './durableWrite';
@@ -62,7 +63,7 @@ export class CheckpointStore {
     this.dir = runDir(cwd, state.execution_id);
     this.file = path.join(this.dir, 'checkpoint.json');
     this.journal = path.join(this.dir, JOURNAL_FILE);
-    mkdirSync(this.dir, { recursive: true });
+    makeStateDir(this.dir);
     // a process killed mid-write leaves its temp file; checkpoint.json itself is always whole
     for (const f of readdirSync(this.dir)) if (f.endsWith('.tmp')) rmSync(path.join(this.dir, f), { force: true });
     // a resumed run's journal is rewritten from what was read (which dropped a torn last line)

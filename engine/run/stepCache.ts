@@ -1,9 +1,10 @@
 // `cache: true`: a step's successful result, reused for identical rendered inputs and step
 // definition. Stored in .orchestrator/cache/<sha256>.json; errors are never cached.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { StepResult } from './events';
 import { atomicWriteSync, sha256, STATE_DIR } from './checkpointStore';
+import { makeStateDir } from '../toolkit/stateDir';
 
 const DESCRIPTIVE = new Set(['name', 'description', 'metadata', 'cache', 'dependencies', 'depends_on', 'on_success', 'on_false', 'on_failure']);
 
@@ -32,7 +33,7 @@ export class StepCache {
 
   put(key: string, r: StepResult): void {
     if (r.status !== 'completed' || r.success !== true) return;
-    mkdirSync(this.dir, { recursive: true });
+    makeStateDir(this.dir);
     const entry: Cached = { result: r.result, vars: r.vars, model: r.model, tokens_in: r.tokens_in, tokens_out: r.tokens_out, cost_usd: r.cost_usd };
     atomicWriteSync(path.join(this.dir, `${key}.json`), JSON.stringify(entry));
   }

@@ -11,6 +11,7 @@ import { pythonExecutorSpec } from '../toolkit/specs/pythonExecutor';
 import type { ToolContext, ToolDefinition, ToolOutcome } from '../toolkit/runtime';
 import { abortError, ToolError } from '../toolkit/runtime';
 import { commandEnv, runInProcessGroup } from './processGroup';
+import { makeStateDir } from '../toolkit/stateDir';
 
 /** Captured output per stream is capped (characters); the rest is counted, not kept. */
 export const PYTHON_MAX_CAPTURE = 1024 * 1024;
@@ -83,7 +84,7 @@ async function execute(p: Record<string, unknown>, ctx: ToolContext): Promise<To
     await fs.mkdir(workDir, { recursive: true });
   } else {
     const base = path.join(ctx.workspace, '.orchestrator', 'python');
-    await fs.mkdir(base, { recursive: true });
+    makeStateDir(base);
     workDir = await fs.mkdtemp(path.join(base, 'run-'));
     const cwd = path.resolve(ctx.cwd);
     shownDir = inside(cwd, workDir) ? path.relative(cwd, workDir) : workDir;
