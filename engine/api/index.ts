@@ -52,7 +52,7 @@ export type { RegistryModel } from '../models/registry';
 export { chainProviders, describeUnusable, modelChainsOf, modelProvidersOf, type ModelChainUse, type UnusableChain, unusableChains } from '../models/stepModels';
 export { exactSpan, formatPath, parseYaml } from '../parse/yamlDocument';
 export type { GraphDocument, GraphNode } from '../plan/graph';
-export { CheckpointError, listRuns, loadCheckpoint, runDir, runsDir, sha256 } from '../run/checkpointStore';
+export { CheckpointError, listRuns, loadCheckpoint, RecordIdError, runDir, runsDir, sha256 } from '../run/checkpointStore';
 export type { Checkpoint, RunSummary } from '../run/checkpointStore';
 export { evaluateCondition } from '../run/conditions';
 export { setAtPath } from '../run/debugHooks';

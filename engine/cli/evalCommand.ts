@@ -3,7 +3,7 @@
 // [--record | --replay [--live STEP]... [--replay-tools]] [--cassette PATH]`,
 // `orc eval add FILE.eval.yaml RUN_ID [--expect]` and `orc evals [--json]`.
 import * as path from 'node:path';
-import { type BaselineComparison, BaselineError, CassetteFileError, type CassetteOptions, checkBaseline, compareWithBaseline, createModelRunner, DatasetError, DEFAULT_EVAL_PARALLEL, EvalInputError, EvalRecord, findBaseline, findRunsRoot, listEvals, percent, registryOrShipped, runEval, writeJUnit } from '../api/index';
+import { type BaselineComparison, BaselineError, CassetteFileError, type CassetteOptions, checkBaseline, compareWithBaseline, createModelRunner, DatasetError, DEFAULT_EVAL_PARALLEL, EvalInputError, EvalRecord, findBaseline, findRunsRoot, listEvals, percent, RecordIdError, registryOrShipped, runEval, writeJUnit } from '../api/index';
 import type { Style } from './findingFormat';
 import { UsageError } from './input';
 import { baselineLines, CaseTable, summaryLines } from './evalOutput';
@@ -118,11 +118,17 @@ function interruptible(err: (s: string) => void): { signal: AbortSignal; dispose
 }
 
 function resumeRecord(root: string, which: string | true, evalFile: string): EvalRecord {
-  if (which !== true) return EvalRecord.open(root, which);
-  const rel = path.relative(root, path.resolve(evalFile));
-  const m = listEvals(root).find((e) => e.eval_file === rel && e.status !== 'completed');
-  if (!m) throw new UsageError(`no unfinished eval of ${evalFile} to resume (see 'orc evals')`);
-  return new EvalRecord(root, m);
+  try {
+    if (which !== true) return EvalRecord.open(root, which);
+    const rel = path.relative(root, path.resolve(evalFile));
+    const m = listEvals(root).find((e) => e.eval_file === rel && e.status !== 'completed');
+    if (!m) throw new UsageError(`no unfinished eval of ${evalFile} to resume (see 'orc evals')`);
+    return new EvalRecord(root, m);
+  } catch (e) {
+    // an id given, or read from a record, that names no folder of its own: nothing runs
+    if (e instanceof RecordIdError) throw new UsageError(e.message);
+    throw e;
+  }
 }
 
 async function printJson(record: EvalRecord, comparison: BaselineComparison | null, out: (s: string) => void): Promise<void> {

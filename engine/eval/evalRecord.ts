@@ -6,7 +6,7 @@ import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createReadStream } from 'node:fs';
 import * as path from 'node:path';
-import { atomicWriteSync, STATE_DIR } from '../run/checkpointStore';
+import { atomicWriteSync, recordId, STATE_DIR } from '../run/checkpointStore';
 import type { AssertionResult } from './assertions';
 import type { Interval } from './stats';
 import { makeStateDir } from '../toolkit/stateDir';
@@ -103,7 +103,7 @@ export class EvalRecord {
     readonly root: string,
     public meta: EvalMeta,
   ) {
-    this.dir = path.join(evalsDir(root), meta.eval_id);
+    this.dir = path.join(evalsDir(root), recordId(meta.eval_id, 'eval'));
   }
 
   static create(root: string, meta: EvalMeta): EvalRecord {
@@ -114,7 +114,7 @@ export class EvalRecord {
   }
 
   static open(root: string, id: string): EvalRecord {
-    const file = path.join(evalsDir(root), id, 'eval.json');
+    const file = path.join(evalsDir(root), recordId(id, 'eval'), 'eval.json');
     if (!existsSync(file)) throw new Error(`No eval '${id}' in ${path.join(STATE_DIR, 'evals')}`);
     return new EvalRecord(root, JSON.parse(readFileSync(file, 'utf8')) as EvalMeta);
   }

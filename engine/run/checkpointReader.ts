@@ -3,7 +3,7 @@
 import { readFileSync, readdirSync, existsSync, openSync, closeSync, readSync } from 'node:fs';
 import * as path from 'node:path';
 import type { ResultDocument, RunStatus, StepResult } from './events';
-import { CHECKPOINT_FORMAT, JOURNAL_FILE, recentFile, runDir, runsDir, STATE_DIR, type Checkpoint } from './runFiles';
+import { CHECKPOINT_FORMAT, JOURNAL_FILE, recentFile, recordId, runDir, runsDir, STATE_DIR, type Checkpoint } from './runFiles';
 
 const STATUSES = new Set(['pending', 'running', 'completed', 'skipped', 'failed', 'cancelled']);
 
@@ -45,7 +45,11 @@ export class CheckpointError extends Error {}
 
 /** A run's checkpoint with its recent results and its journal merged in (`journal: false` leaves out the long loops' journal: top-level steps are all there without it). */
 export function loadCheckpoint(cwd: string, executionId: string, opts: { journal?: boolean } = {}): Checkpoint {
-  if (!/^[\w.-]+$/.test(executionId)) throw new CheckpointError(`'${executionId}' is not a run id`);
+  try {
+    recordId(executionId, 'run');
+  } catch (e) {
+    throw new CheckpointError((e as Error).message);
+  }
   const file = path.join(runDir(cwd, executionId), 'checkpoint.json');
   if (!existsSync(file)) {
     const known = existsSync(runsDir(cwd)) ? readdirSync(runsDir(cwd)) : [];

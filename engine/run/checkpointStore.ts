@@ -18,7 +18,7 @@ import { appendSynced, atomicWrite, atomicWriteSync } from './durableWrite';
 import { JOURNAL_FILE, recentFile, runDir, type Checkpoint } from './runFiles';
 import { makeStateDir } from '../toolkit/stateDir';
 
-export { STATE_DIR, CHECKPOINT_FORMAT, JOURNAL_FILE, recentFile, runsDir, runDir, sha256, type Checkpoint } from './runFiles';
+export { STATE_DIR, CHECKPOINT_FORMAT, JOURNAL_FILE, recentFile, recordId, RecordIdError, runsDir, runDir, sha256, type Checkpoint } from './runFiles';
 export { atomicWriteSync } from './durableWrite';
 export { CheckpointError, loadCheckpoint, listRuns, type RunSummary } from './checkpointReader';
 

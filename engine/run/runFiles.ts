@@ -40,8 +40,21 @@ export function runsDir(cwd: string): string {
   return path.join(cwd, STATE_DIR, 'runs');
 }
 
+/** A record's id is one path component: it names a folder under `.orchestrator/` and nothing else. */
+const ONE_COMPONENT = /^\w[\w.-]*$/;
+
+/** An id read from a record, the command line or a file, checked as one path component before it names a folder; throws otherwise. */
+export function recordId(id: unknown, what: 'run' | 'eval'): string {
+  if (typeof id !== 'string' || !ONE_COMPONENT.test(id)) throw new RecordIdError(`${JSON.stringify(id)} is not ${what === 'eval' ? 'an eval' : 'a run'} id: an id is one folder name (letters, digits, '_', '.' and '-', not starting with '.')`);
+  return id;
+}
+
+export class RecordIdError extends Error {
+  override name = 'RecordIdError';
+}
+
 export function runDir(cwd: string, executionId: string): string {
-  return path.join(runsDir(cwd), executionId);
+  return path.join(runsDir(cwd), recordId(executionId, 'run'));
 }
 
 export function sha256(text: string): string {
