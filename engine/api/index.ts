@@ -70,7 +70,7 @@ export { isAgentResult, toolCallCount } from '../agent/index';
 export type { AgentCallFigures, AgentFigures, AgentReport, AgentTurnFigures } from '../run/agentReport';
 export { DEFAULT_MAX_PARALLEL, newExecutionId, runPipeline } from '../run/runPipeline';
 export type { RunOptions } from '../run/runPipeline';
-export { checkpointMismatch, isEmptyRunFolder, isResultDocument } from '../run/runRecords';
+export { checkpointMismatch, isEmptyRunFolder, isResultDocument, readResultRecord } from '../run/runRecords';
 export { findRunsRoot } from '../run/runsRoot';
 export { isFinal } from '../run/scheduler';
 export type { ListScope } from '../run/scope';

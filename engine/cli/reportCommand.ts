@@ -2,17 +2,13 @@
 // its record in .orchestrator/runs/ (this folder or the nearest parent that has one).
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { analyze, buildReport, CheckpointError, findRunsRoot, hasErrors, isResultDocument, loadCheckpoint, planShape, type ResultDocument, type RunReport, runsDir, sha256 } from '../api/index';
+import { analyze, buildReport, CheckpointError, findRunsRoot, hasErrors, loadCheckpoint, readResultRecord, planShape, type ResultDocument, type RunReport, runsDir, sha256 } from '../api/index';
 import { paint, type Style } from './findingFormat';
 import { printAgents } from './agentReportText';
 
 function readResult(file: string): ResultDocument | null {
-  try {
-    const v: unknown = JSON.parse(readFileSync(file, 'utf8'));
-    return isResultDocument(v) ? v : null;
-  } catch {
-    return null;
-  }
+  const doc = readResultRecord(file);
+  return typeof doc === 'string' ? null : doc;
 }
 
 /** The top-level dependencies of the pipeline file as it is now, if it is still the one that ran. */

@@ -2,8 +2,9 @@
 // last line, from a crash mid-append, is ignored), and the list of past runs.
 import { readFileSync, readdirSync, existsSync, openSync, closeSync, readSync } from 'node:fs';
 import * as path from 'node:path';
-import type { ResultDocument, RunStatus, StepResult } from './events';
+import type { RunStatus, StepResult } from './events';
 import { CHECKPOINT_FORMAT, JOURNAL_FILE, recentFile, recordId, runDir, runsDir, STATE_DIR, type Checkpoint } from './runFiles';
+import { readResultRecord } from './runRecords';
 
 const STATUSES = new Set(['pending', 'running', 'completed', 'skipped', 'failed', 'cancelled']);
 
@@ -110,9 +111,9 @@ export function listRuns(cwd: string): (RunSummary | { execution_id: string; err
         let total: number | null = null;
         let cost = 0;
         let tokens = 0;
-        const resultFile = path.join(dir, id, 'result.json');
-        if (existsSync(resultFile)) {
-          const doc = JSON.parse(readFileSync(resultFile, 'utf8')) as ResultDocument;
+        const doc = readResultRecord(path.join(dir, id, 'result.json'));
+        if (doc === 'unreadable') throw new Error('its result.json is not a readable result document');
+        if (doc !== 'missing') {
           total = Object.keys(doc.steps).length;
           cost = doc.cost_usd;
           tokens = (doc.tokens_in ?? 0) + (doc.tokens_out ?? 0);

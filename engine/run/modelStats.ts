@@ -2,12 +2,10 @@
 // its steps made, latency p50/p95, error rate, output tokens per second and cost per call. A step
 // counts once for the model that answered it; a fallback chain's passed-over or failed models
 // count as errors of theirs (`models_tried`).
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { ResultDocument, StepResult } from './events';
-
-/** Records bigger than this are not read (a huge loop's record). */
-const MAX_RESULT_BYTES = 20 * 1024 * 1024;
+import { readResultRecord } from './runRecords';
 
 export interface ModelStats {
   model: string;
@@ -106,13 +104,9 @@ export function readRunRecords(root: string, limit = 500): ResultDocument[] {
   const out: ResultDocument[] = [];
   for (const id of readdirSync(dir).sort().reverse()) {
     if (out.length >= limit) break;
-    const file = path.join(dir, id, 'result.json');
-    try {
-      if (!existsSync(file) || statSync(file).size > MAX_RESULT_BYTES) continue;
-      out.push(JSON.parse(readFileSync(file, 'utf8')) as ResultDocument);
-    } catch {
-      // an unreadable record is listed by `orc runs`; it adds nothing here
-    }
+    // an unreadable record (too big, not a regular file, not a result) is listed by `orc runs`; it adds nothing here
+    const doc = readResultRecord(path.join(dir, id, 'result.json'));
+    if (typeof doc !== 'string') out.push(doc);
   }
   return out;
 }

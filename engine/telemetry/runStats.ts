@@ -1,13 +1,11 @@
 // Figures over the local run records (`.orchestrator/runs/*/result.json`): per pipeline its success
 // rate, p50/p95 duration, cost and tokens, by day and per top-level step; and across them the
 // slowest, most expensive and flakiest steps. What `orc stats` prints. Pure: no SDK, no vscode.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { runsDir } from '../run/checkpointStore';
-import type { ResultDocument } from '../run/events';
-
-/** Result documents bigger than this are left out (a huge loop's record), and counted. */
-const MAX_RESULT_BYTES = 20 * 1024 * 1024;
+import type { ResultDocument, StepResult } from '../run/events';
+import { readResultRecord } from '../run/runRecords';
 /** How many steps each ranking lists. */
 export const TOP = 5;
 
@@ -94,23 +92,26 @@ export function parseSince(s: string): number | null {
   return Number(m[1]) * unit;
 }
 
-/** The finished runs' result documents under `cwd`, oldest first, and how many could not be read. */
+/** What the figures read of a result document: its steps' results, outputs and definitions are left behind, so many large records are not held at once. */
+function figuresOf(doc: ResultDocument): ResultDocument {
+  const steps: Record<string, StepResult> = {};
+  for (const [id, r] of Object.entries(doc.steps)) steps[id] = { status: r.status, success: r.success, duration_ms: r.duration_ms, retries: r.retries, cost_usd: r.cost_usd, tokens_in: r.tokens_in, tokens_out: r.tokens_out } as StepResult;
+  const { pipeline_id, started_at, status, duration_ms, cost_usd, tokens_in, tokens_out } = doc;
+  return { pipeline_id, started_at, status, duration_ms, cost_usd, tokens_in, tokens_out, steps } as ResultDocument;
+}
+
+/** The finished runs' result documents under `cwd` (their figures), oldest first, and how many could not be read. */
 export function readResults(cwd: string): { docs: ResultDocument[]; unreadable: number } {
   const dir = runsDir(cwd);
   if (!existsSync(dir)) return { docs: [], unreadable: 0 };
   const docs: ResultDocument[] = [];
   let unreadable = 0;
   for (const id of readdirSync(dir).sort()) {
-    const file = path.join(dir, id, 'result.json');
-    if (!existsSync(file)) continue; // still running, or it died: `orc runs` lists it
-    try {
-      if (statSync(file).size > MAX_RESULT_BYTES) throw new Error('too big');
-      const doc = JSON.parse(readFileSync(file, 'utf8')) as ResultDocument;
-      if (typeof doc.pipeline_id !== 'string' || typeof doc.started_at !== 'string' || !doc.steps) throw new Error('not a result');
-      docs.push(doc);
-    } catch {
-      unreadable++;
-    }
+    // a regular file of a bounded size (a huge loop's record, or a link to a device, is counted unreadable)
+    const doc = readResultRecord(path.join(dir, id, 'result.json'));
+    if (doc === 'missing') continue; // still running, or it died: `orc runs` lists it
+    if (doc === 'unreadable' || typeof doc.pipeline_id !== 'string' || typeof doc.started_at !== 'string') unreadable++;
+    else docs.push(figuresOf(doc));
   }
   docs.sort((a, b) => (a.started_at < b.started_at ? -1 : a.started_at > b.started_at ? 1 : 0));
   return { docs, unreadable };
