@@ -5,6 +5,7 @@ import { createReadStream, closeSync, openSync, readSync, statSync, readFileSync
 import { createInterface } from 'node:readline';
 import { parse as parseCsv } from 'csv-parse';
 import { caseOf, isMapping, type CasesSource, type EvalCase } from './evalFile';
+import { confinedPath, WorkspacePathError, type WorkspaceRule } from '../toolkit/workspacePath';
 
 export class DatasetError extends Error {
   constructor(
@@ -92,11 +93,30 @@ function jsonRows(file: string, display: string): { row: Record<string, unknown>
 }
 
 /** Every case in order, streamed. Rows' own `assert` lists are not read from files (they hold data only). */
-export async function* readCases(source: CasesSource, options: { signal?: AbortSignal; display?: string } = {}): AsyncGenerator<EvalCase> {
+const DATASET_REFUSALS: Record<WorkspaceRule, string> = {
+  outside: 'the dataset is outside the workspace (its links followed)',
+  state: "the dataset is inside .orchestrator/, the runs' own state",
+  'holds-workspace': 'the dataset holds the workspace',
+  'dangling-link': 'the dataset is a link to a missing file',
+};
+
+/** The dataset file, refused when its real path (links followed) leaves `workspace`, or is in `.orchestrator/` and `access` writes it. */
+export function confinedDataset(source: Extract<CasesSource, { kind: 'file' }>, workspace: string, access: 'read' | 'modify' = 'read'): string {
+  try {
+    return confinedPath(source.file, { cwd: workspace, workspace, allowOutsideWorkspace: false }, access, 'The dataset').abs;
+  } catch (e) {
+    if (e instanceof WorkspacePathError) throw new DatasetError(source.written, 0, DATASET_REFUSALS[e.rule]);
+    throw e;
+  }
+}
+
+/** The eval's cases; a dataset file must be inside `options.workspace` when it is given (the eval runner's root). */
+export async function* readCases(source: CasesSource, options: { signal?: AbortSignal; display?: string; workspace?: string } = {}): AsyncGenerator<EvalCase> {
   if (source.kind === 'inline') {
     yield* source.cases;
     return;
   }
+  if (options.workspace !== undefined) confinedDataset(source, options.workspace);
   const display = options.display ?? source.written;
   try {
     statSync(source.file);

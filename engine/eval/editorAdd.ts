@@ -9,7 +9,7 @@ import { stringify as csvStringify } from 'csv-stringify/sync';
 import { loadCheckpoint, STATE_DIR } from '../run/checkpointStore';
 import type { ResultDocument } from '../run/events';
 import { exactSpan, parseYaml } from '../parse/yamlDocument';
-import { firstRecordKeys } from './dataset';
+import { confinedDataset, firstRecordKeys } from './dataset';
 import { analyzeEval, evalHasErrors } from './evalAnalysis';
 import { withoutBom } from '../util/text';
 import type { EvalSpec } from './evalFile';
@@ -67,6 +67,14 @@ export function addRunToEval(evalFile: string, root: string, runId: string, expe
     if (!doc || doc.status !== 'completed') throw new EvalAddError(`run ${runId} did not complete (${doc?.status ?? checkpoint.status}): it has no outputs to expect`);
     if (spec.cases.kind === 'inline') row.assert = Object.entries(doc.outputs).map(([output, equals]) => ({ output, equals }));
     else row.expected = doc.outputs;
+  }
+  // the dataset a case is appended to is inside the workspace (links followed), never in .orchestrator/
+  if (spec.cases.kind === 'file') {
+    try {
+      confinedDataset(spec.cases, root, 'modify');
+    } catch (e) {
+      throw new EvalAddError((e as Error).message);
+    }
   }
   if (spec.cases.kind === 'inline') {
     if (spec.cases.cases.some((c) => c.id === runId)) throw new EvalAddError(`the eval already has a case '${runId}'`);

@@ -98,7 +98,7 @@ export function chosenVariants(spec: EvalSpec, only: string[]): (EvalVariant | n
 }
 
 /** The first read: every case's inputs checked for every variant before any call; counts and widths. */
-export async function scan(spec: EvalSpec, a: Analysis, variants: (EvalVariant | null)[], only: Set<string>, signal: AbortSignal): Promise<{ cases: number; idWidth: number }> {
+export async function scan(spec: EvalSpec, a: Analysis, variants: (EvalVariant | null)[], only: Set<string>, signal: AbortSignal, workspace?: string): Promise<{ cases: number; idWidth: number }> {
   const params = a.pipeline!.parameters;
   const names = params.map((p) => p.name);
   const lines = new Map<string, number>();
@@ -106,7 +106,7 @@ export async function scan(spec: EvalSpec, a: Analysis, variants: (EvalVariant |
   let count = 0;
   let idWidth = 4;
   const where = (c: EvalCase) => `case '${c.id}' (${spec.cases.kind === 'file' ? `${spec.cases.written}:${c.line}` : `line ${c.line}`})`;
-  for await (const c of readCases(spec.cases, { signal })) {
+  for await (const c of readCases(spec.cases, { signal, workspace })) {
     if (only.size && !only.has(c.id)) continue;
     const seen = lines.get(c.id);
     if (seen !== undefined) problems.push(`${where(c)}: the id is used already at line ${seen}`);
@@ -149,7 +149,7 @@ export async function runEval(o: EvalRunOptions): Promise<EvalOutcome> {
   const env = o.env ?? process.env;
   const variants = chosenVariants(spec, o.onlyVariants ?? []);
   const only = new Set(o.onlyCases ?? []);
-  const { cases, idWidth } = await scan(spec, pa, variants, only, signal);
+  const { cases, idWidth } = await scan(spec, pa, variants, only, signal, o.root);
   const pipelineSource = withoutBom(readFileSync(spec.pipeline, 'utf8'));
   // a recording must see every call (a cached step makes none), and a replay answers them all
   const cache = !o.cassette && (o.cache ?? spec.repeat === 1);
@@ -226,7 +226,7 @@ async function evalWith(o: EvalRunOptions, { spec, pa, signal, env, variants, on
   o.traces?.start({ evalId: m.eval_id, evalFile: m.eval_file, pipelineId: m.pipeline_id, pipelineFile: m.pipeline_file, variants: m.variants, repeat: m.repeat, planned: m.planned, resumed: Boolean(o.resume) });
 
   async function* jobs(): AsyncGenerator<Job> {
-    for await (const c of readCases(spec.cases, { signal })) {
+    for await (const c of readCases(spec.cases, { signal, workspace: o.root })) {
       if (only.size && !only.has(c.id)) continue;
       for (const v of variants) for (let r = 0; r < spec.repeat; r++) if (!done.has(resultKey(c.id, variantName(v), r))) yield { c, v, repeat: r };
     }

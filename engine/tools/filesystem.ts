@@ -1,13 +1,12 @@
 // The filesystem tool: read, write, append, copy, move, delete, list, exists. Relative paths start
 // at the working directory; a path that leaves the workspace (symlinks resolved) is refused.
-import { constants as fsc, lstatSync, promises as fs, realpathSync, type Stats } from 'node:fs';
+import { constants as fsc, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { type ToolContext, type ToolDefinition, type ToolOutcome, ToolError } from '../toolkit/runtime';
 import { TOOL_SPECS } from '../toolkit/toolSpecs';
+import { confinedPath, type PathAccess } from '../toolkit/workspacePath';
 import { globRegExp, type LinearRegExp } from '../template/linearRegex';
 
-/** The run's state folder (the same name as engine/run's STATE_DIR; tools sit below run). */
-const STATE_DIR = '.orchestrator';
 /** Writes never follow a link in the last part of the path (it was resolved and checked already). */
 const WRITE_FLAGS = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC | (fsc.O_NOFOLLOW ?? 0);
 const APPEND_FLAGS = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_APPEND | (fsc.O_NOFOLLOW ?? 0);
@@ -18,52 +17,11 @@ function str(v: unknown, name: string): string {
 }
 
 /**
- * The real path a (possibly not yet existing) path would have: every existing part resolved. A
- * symbolic link whose target does not exist is refused: writing through it would create a file
- * wherever it points, and its target cannot be checked against the workspace.
+ * Resolves a path from the pipeline and refuses one that leaves the workspace (engine/toolkit/workspacePath.ts).
+ * Returns the path as given (resolved) and its real path.
  */
-function realTarget(abs: string, given: string): string {
-  try {
-    return realpathSync(abs);
-  } catch {
-    // absent, or a link that leads nowhere
-  }
-  let st: Stats | null = null;
-  try {
-    st = lstatSync(abs);
-  } catch {
-    st = null;
-  }
-  if (st?.isSymbolicLink()) throw new ToolError(`Path is a symbolic link to a missing file: ${given}`, 'PermissionError');
-  const parent = path.dirname(abs);
-  if (parent === abs) return abs;
-  return path.join(realTarget(parent, given), path.basename(abs));
-}
-
-function inside(root: string, p: string): boolean {
-  const rel = path.relative(root, p);
-  return rel === '' || !(rel === '..' || rel.startsWith('..' + path.sep) || path.isAbsolute(rel));
-}
-
-/** What an operation does to a path: `modify` writes into it, `remove` deletes or moves it away. */
-type Access = 'read' | 'modify' | 'remove';
-
-/**
- * Resolves a path from the pipeline and refuses one that leaves the workspace. Returns the path as
- * given (resolved) and its real path. The run's own state (`.orchestrator/`) may be read but not
- * changed, and neither it nor the workspace may be removed.
- */
-export function resolvePath(given: string, ctx: ToolContext, access: Access = 'read'): { abs: string; real: string } {
-  const abs = path.resolve(ctx.cwd, given);
-  const real = realTarget(abs, given);
-  const root = realTarget(path.resolve(ctx.workspace), ctx.workspace);
-  if (!ctx.allowOutsideWorkspace && !inside(root, real)) throw new ToolError(`Path escapes the workspace: ${given}`, 'PermissionError');
-  if (access !== 'read') {
-    const state = path.join(realTarget(path.resolve(ctx.cwd), ctx.cwd), STATE_DIR);
-    if (inside(state, real)) throw new ToolError(`Path is inside the run's own state (${STATE_DIR}/), which steps may not change: ${given}`, 'PermissionError');
-    if (access === 'remove' && (inside(real, root) || inside(real, state))) throw new ToolError(`Refusing to delete or move the workspace or a folder that holds it: ${given}`, 'PermissionError');
-  }
-  return { abs, real };
+export function resolvePath(given: string, ctx: ToolContext, access: PathAccess = 'read'): { abs: string; real: string } {
+  return confinedPath(given, ctx, access);
 }
 
 /** Resolves a path from the pipeline and refuses one that leaves the workspace. */

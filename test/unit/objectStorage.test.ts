@@ -81,7 +81,7 @@ describe('object-storage tool', function () {
       await rejects(store('get', { url: 'file://../x' }), 'PermissionError', "file://../x: a file:// location is a path inside the workspace, relative to the working directory, without '..'");
       await rejects(store('put', { url: 'file://a.txt', content: 'x', from_file: 'b' }), 'ValueError', "put takes 'content' or 'from_file', not both");
       await rejects(store('get', { url: 'ftp://h/x' }), 'ValueError', 'Unsupported location ftp://h/x: use s3://bucket/key or file://folder/key');
-      await rejects(store('get', { url: 'file://a.txt', to_file: '../out' }), 'PermissionError', 'to_file ../out is outside the workspace');
+      await rejects(store('get', { url: 'file://a.txt', to_file: '../out' }), 'PermissionError', 'to_file escapes the workspace: ../out');
     });
   });
 

@@ -120,8 +120,8 @@ describe('sql tool (SQLite)', function () {
 
   it('refuses what would leak or escape: a URL with a password, a file outside the workspace, an unknown name', async () => {
     await rejects(sql('query', { connection: 'postgres://app:hunter2secret@127.0.0.1/db', sql: 'SELECT 1' }), 'ValueError', 'The connection URL holds a password: declare it under connections: with password_env (or url_env) naming the environment variable that holds it');
-    await rejects(sql('query', { connection: 'sqlite:../elsewhere.db', sql: 'SELECT 1' }), 'PermissionError', 'The SQLite file ../elsewhere.db is outside the workspace');
-    await rejects(sql('query', { connection: 'sqlite:x.db', sql: 'SELECT 1', to_file: '../rows.csv' }), 'PermissionError', 'to_file ../rows.csv is outside the workspace');
+    await rejects(sql('query', { connection: 'sqlite:../elsewhere.db', sql: 'SELECT 1' }), 'PermissionError', 'The SQLite file escapes the workspace: ../elsewhere.db');
+    await rejects(sql('query', { connection: 'sqlite:x.db', sql: 'SELECT 1', to_file: '../rows.csv' }), 'PermissionError', 'to_file escapes the workspace: ../rows.csv');
     await rejects(sql('query', { connection: 'warehouse', sql: 'SELECT 1' }, ctx()), 'ValueError', /^Unknown connection 'warehouse': name one of connections: \(/);
   });
 

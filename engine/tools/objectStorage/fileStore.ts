@@ -6,20 +6,19 @@ import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { ToolError } from '../../toolkit/runtime';
+import { confinedPath, type PathAccess } from '../../toolkit/workspacePath';
 import type { Body, ObjectInfo, ObjectStore } from './store';
 
 export class FileStore implements ObjectStore {
   constructor(
-    private readonly cwd: string,
-    private readonly workspace: string,
-    private readonly allowOutsideWorkspace: boolean,
+    readonly cwd: string,
+    readonly workspace: string,
+    readonly allowOutsideWorkspace: boolean,
   ) {}
 
-  private file(key: string): string {
-    const f = path.resolve(this.cwd, key);
-    const rel = path.relative(this.workspace, f);
-    if (!this.allowOutsideWorkspace && (rel.startsWith('..') || path.isAbsolute(rel))) throw new ToolError(`file://${key} is outside the workspace`, 'PermissionError');
-    return f;
+  /** The object's file, inside the workspace with its links followed; a put or delete may not touch `.orchestrator/`. */
+  private file(key: string, access: PathAccess = 'read'): string {
+    return confinedPath(key, this, access, 'The object file').abs;
   }
 
   async get(key: string): Promise<Body> {
@@ -37,7 +36,7 @@ export class FileStore implements ObjectStore {
   }
 
   async put(key: string, body: Buffer | Readable, _size: number, _contentType: string, signal: AbortSignal): Promise<void> {
-    const f = this.file(key);
+    const f = this.file(key, 'modify');
     await fsp.mkdir(path.dirname(f), { recursive: true });
     const temp = `${f}.partial-${process.pid}-${Date.now()}`;
     try {
@@ -78,7 +77,7 @@ export class FileStore implements ObjectStore {
   }
 
   async delete(key: string): Promise<void> {
-    const f = this.file(key);
+    const f = this.file(key, 'remove');
     try {
       const st = await fsp.stat(f);
       if (!st.isFile()) throw new ToolError(`file://${key} is a folder, not an object`, 'ValueError');

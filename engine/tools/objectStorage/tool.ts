@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { ToolError, type ToolContext, type ToolDefinition, type ToolOutcome } from '../../toolkit/runtime';
 import { objectStorageSpec } from '../../toolkit/specs/objectStorage';
+import { confinedPath } from '../../toolkit/workspacePath';
 import { FileStore } from './fileStore';
 import { parseLocation, type ObjectStore } from './store';
 
@@ -18,11 +19,9 @@ function str(params: Record<string, unknown>, name: string): string | undefined 
   return v;
 }
 
-function inside(ctx: ToolContext, given: string, what: string): string {
-  const f = path.resolve(ctx.cwd, given);
-  const rel = path.relative(ctx.workspace, f);
-  if (!ctx.allowOutsideWorkspace && (rel.startsWith('..') || path.isAbsolute(rel))) throw new ToolError(`${what} ${given} is outside the workspace`, 'PermissionError');
-  return f;
+/** A local file a step reads from (`from_file`) or writes to (`to_file`), inside the workspace (symlinks followed). */
+function inside(ctx: ToolContext, given: string, what: 'to_file' | 'from_file'): string {
+  return confinedPath(given, ctx, what === 'to_file' ? 'modify' : 'read', what).abs;
 }
 
 /** The step's signal, also aborted when `timeout` passes. */

@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ConnectionDecl } from '../../spec/types';
 import { ToolError } from '../../toolkit/runtime';
+import { confinedPath } from '../../toolkit/workspacePath';
 
 export type Target =
   | { kind: 'sqlite'; /** Absolute path, or `:memory:`. */ file: string; label: string }
@@ -77,9 +78,8 @@ function sqliteTarget(rest: string, label: string, ctx: ResolveContext): Target 
   if (rest === ':memory:') return { kind: 'sqlite', file: ':memory:', label };
   const given = rest.startsWith('//') ? rest.slice(2) : rest;
   if (!given) throw new ToolError(`Connection '${label}': a SQLite URL names a file, as sqlite:data/app.db`, 'ValueError');
-  const file = path.resolve(ctx.cwd, given);
-  const rel = path.relative(ctx.workspace, file);
-  if (!ctx.allowOutsideWorkspace && (rel.startsWith('..') || path.isAbsolute(rel))) throw new ToolError(`The SQLite file ${given} is outside the workspace`, 'PermissionError');
+  // a database is written: inside the workspace with its links followed, never in .orchestrator/
+  const file = confinedPath(given, ctx, 'modify', 'The SQLite file').abs;
   return { kind: 'sqlite', file, label };
 }
 

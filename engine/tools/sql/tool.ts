@@ -7,6 +7,7 @@ import { sqlSpec } from '../../toolkit/specs/sql';
 import type { CallOptions, Statement } from './driver';
 import { BoundedRows, FileRows, type RowSink } from './rows';
 import { SqlSession } from './session';
+import { confinedPath } from '../../toolkit/workspacePath';
 
 export const DEFAULT_MAX_ROWS = 10_000;
 
@@ -35,10 +36,7 @@ function paramsOf(v: unknown, where: string): unknown {
 function sinkFor(params: Record<string, unknown>, ctx: ToolContext): RowSink {
   const toFile = str(params, 'to_file', false);
   if (toFile !== undefined) {
-    const target = path.resolve(ctx.cwd, toFile);
-    const rel = path.relative(ctx.workspace, target);
-    if (!ctx.allowOutsideWorkspace && (rel.startsWith('..') || path.isAbsolute(rel))) throw new ToolError(`to_file ${toFile} is outside the workspace`, 'PermissionError');
-    return new FileRows(target, toFile);
+    return new FileRows(confinedPath(toFile, ctx, 'modify', 'to_file').abs, toFile);
   }
   const m = params.max_rows ?? DEFAULT_MAX_ROWS;
   if (!(typeof m === 'number' && Number.isInteger(m) && m >= 0)) throw new ToolError("'max_rows' must be a whole number, 0 or more", 'ValueError');
