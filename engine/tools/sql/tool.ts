@@ -8,6 +8,7 @@ import type { CallOptions, Statement } from './driver';
 import { BoundedRows, FileRows, type RowSink } from './rows';
 import { SqlSession } from './session';
 import { confinedPath } from '../../toolkit/workspacePath';
+import { checkSqliteStatement } from './sqliteGuard';
 
 export const DEFAULT_MAX_ROWS = 10_000;
 
@@ -76,6 +77,8 @@ async function runAction(session: SqlSession, action: string, params: Record<str
   const statements = action === 'transaction' ? transactionStatements(params) : null;
   const sink = action === 'query' ? sinkFor(params, ctx) : null;
   const target = session.resolve(connection, ctx);
+  // an ATTACH or VACUUM INTO opens a file of its own: inside the workspace only
+  if (target.kind === 'sqlite') for (const st of statements ?? [statement!]) checkSqliteStatement(st.sql, ctx);
   const driver = await session.driver(target);
   if (action === 'query') return { success: true, result: await driver.query(statement!, sink!, options) };
   if (action === 'execute') return { success: true, result: await driver.execute(statement!, options) };
