@@ -14,6 +14,7 @@ import { topLevelAt } from './stepAt';
 import type { WebviewHost } from './webviewHost';
 import type { ModelAccess } from './models';
 import { askAndStoreConnectionSecret, pipelineOf } from './connectionSecrets';
+import { showAllowedTools } from './allowedToolsPick';
 
 export const COMMAND_IDS = {
   run: 'orchestrator.run',
@@ -28,10 +29,12 @@ export const COMMAND_IDS = {
   resolveAuto: 'orchestrator.resolveAuto',
   explain: 'orchestrator.explain',
   newPipeline: 'orchestrator.newPipeline',
+  /** Only from the lens above an agent (it passes the resolved allow-list): not in the palette. */
+  showAllowedTools: 'orchestrator.showAllowedTools',
 } as const;
 
 /** The commands the language server's code lenses may name. */
-export const LENS_COMMANDS = [COMMAND_IDS.run, COMMAND_IDS.debug, COMMAND_IDS.showGraph, COMMAND_IDS.runFromHere, COMMAND_IDS.resolveAuto];
+export const LENS_COMMANDS = [COMMAND_IDS.run, COMMAND_IDS.debug, COMMAND_IDS.showGraph, COMMAND_IDS.runFromHere, COMMAND_IDS.resolveAuto, COMMAND_IDS.showAllowedTools];
 
 /** A command's target: the URI it was given (string or Uri), else the active pipeline editor, else
  * the document of the focused pipeline panel. */
@@ -148,6 +151,7 @@ export function registerCommands(
     await vscode.languages.setTextDocumentLanguage(doc, LANGUAGE_ID);
   });
 
+  reg(COMMAND_IDS.showAllowedTools, (uri?: unknown, list?: unknown) => showAllowedTools(uri, list));
   reg(COMMAND_IDS.setApiKey, () => models.askAndStore());
   reg(COMMAND_IDS.setConnectionSecret, () => askAndStoreConnectionSecret(context.secrets, pipelineOf(vscode.window.activeTextEditor?.document)));
 

@@ -1,6 +1,7 @@
 // Completion inside an agent's allow-list (`tools:` of an `action: agent` step or of a named agent):
 // every entry it may hold, each with its documentation, replacing what is typed so far (a spelling
-// has dots and colons, which the editor's own word does not span).
+// has dots and colons, which the editor's own word does not span); an entry that lets the model
+// change things comes a second time in its option form, `{filesystem.write: {approve: true}}`.
 import { CompletionItemKind, MarkupKind, type CompletionItem } from 'vscode-languageserver';
 import type { Analysis } from '../engine/analyze/index';
 import { lineInfo } from '../engine/analyze/completionContext';
@@ -10,6 +11,7 @@ import { exactSpan } from '../engine/parse/yamlDocument';
 import type { ValuePath } from '../engine/spec/types';
 import { valueAt } from '../engine/spec/values';
 import { allowedTools, type AllowedTool } from './agentTools';
+import { approvedEntryItem } from './agentSnippets';
 
 const KIND: Record<AllowedTool['kind'], CompletionItemKind> = {
   tool: CompletionItemKind.Module,
@@ -93,9 +95,11 @@ export function agentToolCompletions(a: Analysis, offset: number, documentFile: 
   const range = a.parsed.lines.range(spot.start, spot.end);
   return allowedTools(a, documentFile, owner.agent)
     .filter((t) => !present.has(t.entry))
-    .map((t): CompletionItem => {
+    .flatMap((t): CompletionItem[] => {
       const newText = spot.flow && (t.kind === 'agent' || t.kind === 'pipeline') ? `{${t.entry}}` : t.entry;
-      return { label: t.entry, kind: KIND[t.kind], detail: t.detail, documentation: { kind: MarkupKind.Markdown, value: t.doc }, filterText: newText, sortText: `${ORDER[t.kind]}${t.entry}`, textEdit: { range, newText } };
+      const plain: CompletionItem = { label: t.entry, kind: KIND[t.kind], detail: t.detail, documentation: { kind: MarkupKind.Markdown, value: t.doc }, filterText: newText, sortText: `${ORDER[t.kind]}${t.entry}`, textEdit: { range, newText } };
+      const approved = approvedEntryItem(t.entry, plain, range);
+      return approved ? [plain, approved] : [plain];
     });
 }
 

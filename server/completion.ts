@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { evalCompletions } from './evalCompletion';
 import { agentEntryValueItems, agentKeysOf, agentToolCompletions } from './agentCompletion';
 import { AGENT_STEP_KEYS } from '../engine/analyze/agentDecl';
+import { AGENT_STEP_SNIPPET, withAgentSnippet } from './agentSnippets';
 
 const md = (value: string) => ({ kind: MarkupKind.Markdown, value });
 
@@ -52,11 +53,14 @@ function keyItems(a: Analysis, ctx: Extract<CompletionContext, { kind: 'key' }>)
   const present = ctx.newListItem ? undefined : valueIn(a, mapping);
   // a step's agent keys: first on an agent step, left out on a step with another action
   const agentStep = mapping[mapping.length - 2] === 'steps' ? agentKeysOf(present) : 'maybe';
+  // an agent's keys insert a value to fill in (on a step that may be an agent's, and on a named agent)
+  const agentKeys = (mapping[mapping.length - 2] === 'steps' && agentStep !== 'no') || (mapping.length === 2 && mapping[0] === 'agents');
   const items: CompletionItem[] = keysAt(mapping)
     .filter((k) => !(present && typeof present === 'object' && !Array.isArray(present) && k.name in present && k.name !== ctx.partial))
     .filter((k) => agentStep !== 'no' || !(AGENT_STEP_KEYS as readonly string[]).includes(k.name))
-    .map((k) => ({ label: k.name, kind: CompletionItemKind.Property, detail: k.required ? 'required' : undefined, documentation: md(k.description), insertText: `${k.name}: `, sortText: `${k.required || (agentStep === 'yes' && (AGENT_STEP_KEYS as readonly string[]).includes(k.name)) ? 0 : 1}${k.name}` }));
-  if (ctx.newListItem && mapping[mapping.length - 2] === 'steps') items.push(...SNIPPETS);
+    .map((k) => ({ label: k.name, kind: CompletionItemKind.Property, detail: k.required ? 'required' : undefined, documentation: md(k.description), insertText: `${k.name}: `, sortText: `${k.required || (agentStep === 'yes' && (AGENT_STEP_KEYS as readonly string[]).includes(k.name)) ? 0 : 1}${k.name}` }))
+    .map((i) => (agentKeys ? withAgentSnippet(i) : i));
+  if (ctx.newListItem && mapping[mapping.length - 2] === 'steps') items.push(...SNIPPETS, AGENT_STEP_SNIPPET);
   return items;
 }
 

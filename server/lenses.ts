@@ -1,5 +1,5 @@
-// Code lenses (run, debug, graph; run from a step), inlay hints (implied dependencies) and
-// semantic tokens (template names, step references, filters, AUTO tags).
+// Code lenses (run, debug, graph; run from a step; what each agent may call: agentLens.ts), inlay
+// hints (implied dependencies) and semantic tokens (template names, step references, filters, AUTO tags).
 import { InlayHintKind, SemanticTokensBuilder, type CodeLens, type InlayHint } from 'vscode-languageserver';
 import { TOKEN_TYPES } from './capabilities';
 import type { Analysis } from '../engine/analyze/index';
@@ -9,6 +9,7 @@ import { orchestratorOf } from '../engine/auto/orchestrator';
 import { offsetAt } from '../engine/parse/scalarOffsets';
 import type { ServerFeatures } from './features';
 import { evalLenses } from './evalDocuments';
+import { agentLenses } from './agentLens';
 
 export function codeLenses(a: Analysis, uri: string, lock: AutoLock | null = null): CodeLens[] {
   if (!a.pipeline) return [];
@@ -33,6 +34,7 @@ export function codeLenses(a: Analysis, uri: string, lock: AutoLock | null = nul
     const def = a.references.find((r) => r.kind === 'definition' && r.stepId === s.id);
     if (def) lenses.push({ range: def.range, command: { title: '▶ Run from here', command: COMMANDS.runFromHere, arguments: [uri, s.id] } });
   }
+  lenses.push(...agentLenses(a, uri));
   return lenses;
 }
 

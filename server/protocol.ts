@@ -1,6 +1,7 @@
 // Messages between the language server and the extension beyond standard LSP, typed once for both
 // sides (as rust-analyzer's lsp_ext.ts).
 import type { GraphDocument } from '../engine/plan/graph';
+import type { Range } from '../engine/spec/types';
 
 export interface GraphParams {
   uri: string;
@@ -25,7 +26,30 @@ export const COMMANDS = {
   showGraph: 'orchestrator.showGraph',
   runFromHere: 'orchestrator.runFromHere',
   resolveAuto: 'orchestrator.resolveAuto',
+  /** The lens above an agent: a quick pick of what its allow-list lets the model call (arguments:
+   * the document's URI and an AllowedToolsList). Not in the palette: it needs the lens's list. */
+  showAllowedTools: 'orchestrator.showAllowedTools',
 } as const;
+
+/** One tool an agent may call, as its lens lists it. */
+export interface AllowedToolView {
+  /** As results spell it (`filesystem.read`, `mcp:files.list`, `agent:worker`); an MCP server whose tools are not listed yet: `mcp:files`. */
+  tool: string;
+  /** Its calls wait for a person's approval. */
+  approve: boolean;
+  /** The entry that allows it, as spelt (`filesystem`, `filesystem.write`), and where that entry is written. */
+  entry: string;
+  range: Range;
+  /** A whole MCP server whose tools are not listed yet: the run lists them when it starts the server. */
+  unlistedServer?: true;
+}
+
+/** What the lens above an agent passes after the URI. */
+export interface AllowedToolsList {
+  /** `agent step 'triage'`, `agent 'worker'`. */
+  owner: string;
+  tools: AllowedToolView[];
+}
 
 /** Commands the code lenses of an eval file (`*.eval.yaml`) invoke: Run Eval (arguments: the
  * eval's URI and an optional `{ variant }`), and Estimate (its URI). */

@@ -156,7 +156,9 @@ describe('language server: agents', function () {
     await withLine(20, '      - filesystem.', async () => {
       const items = itemsOf(await lsp.request('textDocument/completion', { textDocument: { uri }, position: pos(20, 19) }));
       const builtIn = Object.values(TOOL_SPECS).flatMap((t) => [t.name, ...Object.keys(t.actions).map((a) => `${t.name}.${a}`)]);
-      assert.deepEqual(items.map((i) => i.label).sort(), [...builtIn.filter((e) => e !== 'filesystem.read' && e !== 'terminal.execute'), 'mcp:notes', 'agent: helper', 'pipeline: later.pipeline.yaml', 'pipeline: other.pipeline.yaml'].sort());
+      // an entry that lets the model change things comes a second time, in its option form with approve: true
+      const approved = ['filesystem', 'filesystem.write', 'filesystem.append', 'filesystem.copy', 'filesystem.move', 'filesystem.delete', 'terminal', 'python-executor', 'python-executor.execute', 'sql', 'sql.query', 'sql.execute', 'sql.transaction', 'mcp:notes'].map((e) => `{${e}: {approve: true}}`);
+      assert.deepEqual(items.map((i) => i.label).sort(), [...builtIn.filter((e) => e !== 'filesystem.read' && e !== 'terminal.execute'), 'mcp:notes', 'agent: helper', 'pipeline: later.pipeline.yaml', 'pipeline: other.pipeline.yaml', ...approved].sort());
       const read = items.find((i) => i.label === 'filesystem.write')!;
       assert.deepEqual(read.textEdit, { range: { start: pos(20, 8), end: pos(20, 19) }, newText: 'filesystem.write' });
       assert.equal(read.filterText, 'filesystem.write');
