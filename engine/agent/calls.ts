@@ -10,10 +10,10 @@ import { canonicalJson } from '../models/cassetteFile';
 import { abortError, ToolError, untilAborted, type ToolOutcome } from '../toolkit/runtime';
 import { askApproval } from './approval';
 import type { AgentCatalog, AgentTool } from './catalog';
-import type { AgentHost, AgentRun } from './host';
+import type { AgentHost, AgentRun, HeldCall } from './host';
 import { argumentProblem } from './schemas';
 import { asText, cut, keepBounded, MAX_RESULT_CHARS, recorded } from './bounds';
-import { AgentLimitError, toolCallCount, type AgentStepResult, type AgentToolCall, type PendingCall, type ToolCallStatus } from './types';
+import { AgentLimitError, copyOfResult, toolCallCount, type AgentStepResult, type AgentToolCall, type PendingCall, type ToolCallStatus } from './types';
 
 /** Calls of one turn running at once, at most. */
 export const MAX_PARALLEL_CALLS = 8;
@@ -34,9 +34,10 @@ export interface CallSite {
   child(agent: NamedAgent, prompt: string, callId: string, signal: AbortSignal): Promise<AgentStepResult>;
 }
 
+/** What becomes of a call; `edited`: a debugger changed its arguments (`args`, what it runs with, or was refused with). */
 type Plan =
-  | { kind: 'answered'; status: ToolCallStatus; error: string }
-  | { kind: 'run'; tool: AgentTool; args: Record<string, unknown>; occurrence: number };
+  | { kind: 'answered'; status: ToolCallStatus; error: string; args?: Record<string, unknown>; edited?: true }
+  | { kind: 'run'; tool: AgentTool; args: Record<string, unknown>; occurrence: number; edited?: true };
 
 interface Done {
   call: AgentToolCall;
@@ -77,6 +78,42 @@ function plan(c: WireToolCall, catalog: AgentCatalog, lastTurn: boolean, maxCall
   return { kind: 'run', tool, args: c.arguments, occurrence };
 }
 
+/** The cassette's count of a call with these arguments, taken once more (the count of the ones it had, given back). */
+function recount(st: CallsState, tool: string, was: Record<string, unknown>, now: Record<string, unknown>): number {
+  const old = `${tool}\u0000${canonicalJson(was)}`;
+  const left = (st.occurrences.get(old) ?? 1) - 1;
+  if (left > 0) st.occurrences.set(old, left);
+  else st.occurrences.delete(old);
+  const key = `${tool}\u0000${canonicalJson(now)}`;
+  const occurrence = (st.occurrences.get(key) ?? 0) + 1;
+  st.occurrences.set(key, occurrence);
+  return occurrence;
+}
+
+/**
+ * A debugger is attached: it is shown each call the loop will run, one at a time in the order
+ * asked, before any of the turn's calls starts (a person steps through them in order), and may let
+ * it run, change its arguments (checked against the tool's schema here too), or deny it.
+ */
+async function askDebugger(loop: CallSite, calls: WireToolCall[], plans: Plan[], turn: number, st: CallsState): Promise<void> {
+  const { host, signal } = loop.env;
+  for (let i = 0; i < plans.length; i++) {
+    const p = plans[i];
+    if (p.kind !== 'run') continue;
+    const held: HeldCall = { agent: loop.run.ref, turn, id: calls[i].id, tool: p.tool.spelling, arguments: structuredClone(p.args), schema: p.tool.schema, conversation: copyOfResult(loop.state) };
+    const d = await untilAborted(Promise.resolve(host.beforeCall!(held, signal)), signal);
+    if (!d || d.action === 'run') continue;
+    if (d.action === 'deny') {
+      plans[i] = { kind: 'answered', status: 'denied', error: 'The call was denied by the person debugging the run.' };
+      continue;
+    }
+    const problem = argumentProblem(p.tool.schema, d.arguments);
+    plans[i] = problem
+      ? { kind: 'answered', status: 'error', error: `Not run: the arguments the person debugging the run gave do not fit the schema of ${p.tool.wire}: ${problem}.`, args: d.arguments, edited: true }
+      : { ...p, args: d.arguments, occurrence: recount(st, p.tool.spelling, p.args, d.arguments), edited: true };
+  }
+}
+
 /** Runs `fn` on the call's own signal: the run's cancellation and the entry's timeout both end it, even a tool that ignores its signal. */
 async function withinTimeout<T>(signal: AbortSignal, timeoutS: number | null, tool: string, fn: (s: AbortSignal) => Promise<T>): Promise<T> {
   if (signal.aborted) throw abortError(signal);
@@ -99,13 +136,16 @@ function summaryOf(child: AgentStepResult): Record<string, unknown> {
 }
 
 /** Runs one allowed call: approval, the cassette, the tool (or a named agent's loop). */
-async function execute(loop: CallSite, c: WireToolCall, p: Extract<Plan, { kind: 'run' }>): Promise<Omit<AgentToolCall, 'id' | 'tool' | 'arguments' | 'turn' | 'duration_ms'>> {
+async function execute(loop: CallSite, c: WireToolCall, p: Extract<Plan, { kind: 'run' }>, st: CallsState): Promise<Omit<AgentToolCall, 'id' | 'tool' | 'arguments' | 'turn' | 'duration_ms'>> {
   const { host, signal } = loop.env;
-  const { tool, args } = p;
+  const { tool } = p;
   if (tool.approve) {
-    const a = await askApproval({ interaction: host.interaction, agent: loop.run.ref.name, tool: tool.spelling, args, redactor: host.redactor, signal });
+    const a = await askApproval({ interaction: host.interaction, agent: loop.run.ref.name, tool: tool.spelling, args: p.args, schema: tool.schema, redactor: host.redactor, signal });
     if (!a.approved) return { status: 'denied', error: `The call was ${a.reason}.` };
+    // approved with the person's arguments: the call runs (and is recorded) with them; the model is told only the result
+    if (a.edited) Object.assign(p, { args: a.edited, occurrence: recount(st, tool.spelling, p.args, a.edited), edited: true as const });
   }
+  const { args } = p;
   if (tool.kind === 'agent') {
     try {
       const prompt = typeof args.prompt === 'string' ? args.prompt : JSON.stringify(args);
@@ -148,18 +188,20 @@ export async function runCalls(loop: CallSite, calls: WireToolCall[], turn: numb
   const decl = loop.run.decl;
   let limit: AgentLimit | null = null;
   const plans = calls.map((c) => plan(c, catalog, lastTurn, decl.maxToolCalls, st, (l) => (limit ??= l)));
+  if (host.beforeCall) await askDebugger(loop, calls, plans, turn, st);
   const done: Done[] = new Array(calls.length);
   const one = async (i: number): Promise<void> => {
     const c = calls[i];
     const p = plans[i];
     // the allow-list's spelling of a tool it has (a call with bad arguments too); the model's name for one it has not
-    const pending: PendingCall = { id: c.id, tool: p.kind === 'run' ? p.tool.spelling : (catalog.byWire(c.name)?.spelling ?? c.name), arguments: host.redactor.value(c.arguments ?? c.argumentsText) };
+    // the arguments it runs with: a debugger's edit, else the model's
+    const pending: PendingCall = { id: c.id, tool: p.kind === 'run' ? p.tool.spelling : (catalog.byWire(c.name)?.spelling ?? c.name), arguments: host.redactor.value(p.args ?? c.arguments ?? c.argumentsText) };
     host.emit({ type: 'tool-call-started', agent: loop.run.ref, turn, call: pending, approval: p.kind === 'run' && p.tool.approve });
     const t0 = performance.now();
-    const out = p.kind === 'run' ? await execute(loop, c, p) : { status: p.status, error: p.error };
+    const out = p.kind === 'run' ? await execute(loop, c, p, st) : { status: p.status, error: p.error };
     const result = 'result' in out ? host.redactor.value(out.result) : undefined;
     const error = out.error === undefined ? undefined : host.redactor.text(out.error);
-    const call: AgentToolCall = { id: c.id, tool: pending.tool, arguments: pending.arguments, ...(result !== undefined ? { result: recorded(result) } : {}), ...(error !== undefined ? { error } : {}), status: out.status, duration_ms: Math.round((performance.now() - t0) * 1000) / 1000, turn, ...('agent' in out && out.agent ? { agent: out.agent } : {}) };
+    const call: AgentToolCall = { id: c.id, tool: pending.tool, arguments: p.edited && p.args ? host.redactor.value(p.args) : pending.arguments, ...(result !== undefined ? { result: recorded(result) } : {}), ...(error !== undefined ? { error } : {}), status: out.status, duration_ms: Math.round((performance.now() - t0) * 1000) / 1000, turn, ...(p.edited ? { edited: true as const } : {}), ...('agent' in out && out.agent ? { agent: out.agent } : {}) };
     done[i] = { call, content: cut(host.redactor.text(contentOf(out.status, result, error)), MAX_RESULT_CHARS), isError: out.status !== 'ok' };
     host.emit({ type: 'tool-call-ended', agent: loop.run.ref, call });
   };

@@ -7,7 +7,26 @@ import type { ToolContext, ToolDefinition } from '../toolkit/runtime';
 import type { StepInteraction } from '../toolkit/interaction';
 import type { Redactor } from '../toolkit/redact';
 import type { McpAccess } from './catalog';
-import type { AgentEvent, AgentRef } from './types';
+import type { JsonSchema } from './schemas';
+import type { AgentEvent, AgentRef, AgentStepResult } from './types';
+
+/** A call the loop is about to run, as a debugger is shown it before the turn's calls start. */
+export interface HeldCall {
+  agent: AgentRef;
+  turn: number;
+  id: string;
+  /** As the allow-list spells it (`filesystem.write`, `agent:worker`). */
+  tool: string;
+  /** What it would run with, not redacted (the debugger is the person's own process; records are redacted). A copy: changing it changes nothing. */
+  arguments: Record<string, unknown>;
+  /** The tool's argument JSON Schema, which edited arguments must fit. */
+  schema: JsonSchema;
+  /** The conversation so far: a copy of the loop's result (its transcript, and the calls of the turns before this one). */
+  conversation: AgentStepResult;
+}
+
+/** How a held call goes on: as the model asked, with other arguments (checked against the schema), or not at all (the model is told a person denied it). */
+export type CallDecision = { action: 'run' } | { action: 'edit'; arguments: Record<string, unknown> } | { action: 'deny' };
 
 /** What the run gives an agent: its models, tools and servers, the person to ask, where to tell what happens. */
 export interface AgentHost {
@@ -34,6 +53,8 @@ export interface AgentHost {
   spent(res: ChatResponse): void;
   /** A personality's system prompt (its file read), for named agents that name one. */
   personality(name: string): string | null;
+  /** Present when a debugger is attached: asked before each call the loop will run, one at a time in the order asked, before any call of the turn starts. The call waits for the answer (cancelling the run ends the wait); nothing returned: it runs as asked. */
+  beforeCall?(call: HeldCall, signal: AbortSignal): Promise<CallDecision | void> | CallDecision | void;
 }
 
 /** One agent's run: the step's own, or a named agent a call started. */

@@ -1,10 +1,12 @@
 // An `action: agent` step's attempt: the agent loop (engine/agent) given what the run has — its
 // models and cassette, its tools and MCP servers, the person to ask — with each turn and call told
-// as a RunEvent, and each turn's tokens and cost added to the step's.
+// as a RunEvent, and each turn's tokens and cost added to the step's. With a debugger attached,
+// each call is shown to it before it runs (engine/run/debugHooks.ts, `beforeToolCall`).
 import type { Step } from '../spec/types';
 import { ToolError, type ToolOutcome } from '../toolkit/runtime';
 import type { ModelCallRecord } from '../models/modelRunner';
 import { runAgent, type AgentEvent, type AgentHost } from '../agent/index';
+import type { CallDecision, HeldCall } from '../agent/host';
 import type { StepResult, StepScope } from './events';
 import type { ActionContext } from './runContext';
 import { addModelFigures, AttemptToolContext, stepLabel } from './toolContext';
@@ -49,6 +51,7 @@ export async function agentAction(step: Step, params: Record<string, unknown>, c
     onCall: s.onCall,
     spent: (res) => addModelFigures(r, res),
     personality: (name) => personalityPrompt(name, ctx),
+    ...(ctx.debug?.hooks.beforeToolCall ? { beforeCall: (call: HeldCall) => askDebugger(step, ctx, scopePath, r, call) } : {}),
   };
   const result = await runAgent(
     { ref: { name: step.id, path: [] }, models: [s.model, ...s.fallbacks], system: s.system, prompt, decl: step.agent!, schema: s.schema, maxTokens: int(params.max_tokens), temperature: float(params.temperature), stream: params.stream !== false, depth: 0 },
@@ -57,4 +60,13 @@ export async function agentAction(step: Step, params: Record<string, unknown>, c
     r,
   );
   return { success: true, result };
+}
+
+/** The debugger's answer for a call; a debugger that fails lets the call run as asked, with a warning. */
+async function askDebugger(step: Step, ctx: ActionContext, scopePath: StepScope[], r: StepResult, call: HeldCall): Promise<CallDecision | void> {
+  try {
+    return await ctx.debug!.toolCall(step, scopePath, call, r, ctx.pauses);
+  } catch (e) {
+    ctx.emitter.emit({ type: 'warning', time: Date.now(), stepId: step.id, message: `The debugger failed before a call of ${call.tool} (it runs as asked): ${(e as Error).message}` });
+  }
 }

@@ -1,13 +1,17 @@
 // What a debugger may do to a run: hold a step before it runs (its rendered inputs in hand, which it
-// may change), hold the run after a step fails, and change a finished step's result so the steps
-// after it see the new value. Every change is recorded in the changed step's `edits` and in the
+// may change), hold an agent step before each tool call (its arguments in hand, which it may change,
+// or deny the call), hold the run after a step fails, and change a finished step's result so the
+// steps after it see the new value. Every change is recorded in the changed step's `edits` and in the
 // checkpoint, so the run's record shows what was not produced by the pipeline itself. The engine
 // calls these hooks only when a debugger is attached (`RunOptions.debugger`).
 import type { Step } from '../spec/types';
+import type { AgentRef, AgentStepResult } from '../agent/index';
+import type { CallDecision, HeldCall } from '../agent/host';
 import type { Redactor } from '../toolkit/redact';
 import type { CheckpointStore } from './checkpointStore';
 import type { StepEdit, StepResult, StepScope } from './events';
 import type { ListScope } from './scope';
+import type { PauseClock } from './pauseClock';
 
 /** A step about to run, or one that just failed. */
 export interface PausePoint {
@@ -30,12 +34,30 @@ export interface Resumption {
   edits?: StepEdit[];
 }
 
+/** An agent step's tool call about to run: the step's place, and the call as the loop holds it. */
+export interface ToolCallPoint extends Omit<PausePoint, 'inputs'> {
+  /** The step's own agent (`path` empty), or a named agent one of its calls started. */
+  agent: AgentRef;
+  turn: number;
+  /** The tool as the allow-list spells it; the arguments it would run with (not redacted: the records are). */
+  call: { id: string; tool: string; arguments: Record<string, unknown> };
+  /** The tool's argument JSON Schema: an edit must fit it (the engine checks again). */
+  schema: Record<string, unknown>;
+  /** The conversation so far (a copy): the transcript, and the calls of the turns before. */
+  conversation: AgentStepResult;
+}
+
+/** How a held call goes on: `run` as asked; `edit` with these arguments (the call's record says `edited: true`); `deny`: not run, the model told a person denied it. */
+export type ToolCallDecision = CallDecision;
+
 export interface RunDebugger {
   /** Called when a step is ready to run (its condition held), before it runs. The step waits until
    * the returned promise settles; cancelling the run ends the wait. */
   beforeStep(point: PausePoint, control: DebugControl): Promise<Resumption | void> | Resumption | void;
   /** Called when a step has failed, before the run reacts to the failure; it waits the same way. */
   afterFailure?(point: PausePoint, result: StepResult, control: DebugControl): Promise<void> | void;
+  /** Called before each tool call of an agent step, one at a time in the order the model asked, before the turn's calls start; the call waits the same way. Nothing returned: it runs as asked. */
+  beforeToolCall?(point: ToolCallPoint, control: DebugControl): Promise<ToolCallDecision | void> | ToolCallDecision | void;
 }
 
 /** Changes a debugger may make to what the run has produced. */
@@ -61,10 +83,16 @@ export function setAtPath(root: unknown, path: (string | number)[], value: unkno
   (at as Record<string | number, unknown>)[last] = value;
 }
 
+function sameScope(a: StepScope[], b: StepScope[]): boolean {
+  return a === b || (a.length === b.length && a.every((s, i) => s.loop === b[i].loop && s.index === b[i].index));
+}
+
 /** Tracks the results of a debugged run by key, to change them in place. */
 export class DebugBridge implements DebugControl {
   private readonly byKey = new Map<string, StepResult>();
   private readonly keys = new WeakMap<StepResult, string>();
+  /** The steps on their way, by key: where a step's tool calls are shown to stand. */
+  private readonly points = new Map<string, PausePoint>();
 
   constructor(
     readonly hooks: RunDebugger,
@@ -72,8 +100,39 @@ export class DebugBridge implements DebugControl {
     private readonly redactor: Redactor,
   ) {}
 
+  /** A step is ready: the debugger sees it before it runs (and may hold it). */
+  beforeStep(point: PausePoint): Promise<Resumption | void> | Resumption | void {
+    this.points.set(point.key, point);
+    return this.hooks.beforeStep(point, this);
+  }
+
+  /**
+   * A call of the agent step `step` (in `scopePath`) about to run: the debugger's answer (nothing:
+   * it has no hook for calls, or did not see the step; the call runs as asked). The time it holds
+   * the call is paused time: the step's `paused_ms`, and the run's and each enclosing loop's.
+   */
+  async toolCall(step: Step, scopePath: StepScope[], held: HeldCall, r: StepResult, pauses: PauseClock | undefined): Promise<ToolCallDecision | void> {
+    if (!this.hooks.beforeToolCall) return;
+    // the step on its way in this scope: a scan of the steps on their way, once per call and only while debugging
+    let point: PausePoint | undefined;
+    for (const p of this.points.values()) if (p.step === step && sameScope(p.scopePath, scopePath)) point = p;
+    if (!point) return;
+    const { inputs: _inputs, ...at } = point;
+    const from = Date.now();
+    try {
+      return await this.hooks.beforeToolCall({ ...at, agent: held.agent, turn: held.turn, call: { id: held.id, tool: held.tool, arguments: held.arguments }, schema: held.schema, conversation: held.conversation }, this);
+    } finally {
+      const to = Date.now();
+      if (to > from) {
+        r.paused_ms = (r.paused_ms ?? 0) + (to - from);
+        pauses?.record(point.key.slice(0, point.key.length - step.id.length), from, to);
+      }
+    }
+  }
+
   /** A step's result is final (ended, or restored from a checkpoint). */
   recorded(key: string, r: StepResult): void {
+    this.points.delete(key);
     this.byKey.set(key, r);
     this.keys.set(r, key);
   }

@@ -172,6 +172,10 @@ export interface ActionContext {
   mcp?: RunContext['mcp'];
   /** The run's cassette, for agents' tool calls (absent: none). */
   cassette?: RunContext['cassette'];
+  /** The attached debugger, which agent steps ask before each tool call (absent or null: none; a worker has none). */
+  debug?: RunContext['debug'];
+  /** Where the time a debugger held an agent step at a call is recorded (with `debug`). */
+  pauses?: RunContext['pauses'];
 }
 
 export { sleep } from '../util/longTimer';

@@ -242,7 +242,7 @@ export class StepListRunner {
     let resumption: Resumption | void = undefined;
     const heldFrom = Date.now();
     try {
-      resumption = await untilAborted(() => debug.hooks.beforeStep(point, debug), this.ctx.signal);
+      resumption = await untilAborted(() => debug.beforeStep(point), this.ctx.signal);
     } catch (e) {
       this.ctx.emitter.emit({ type: 'warning', time: Date.now(), stepId: step.id, message: `The debugger failed before '${step.id}' (it runs as it is): ${(e as Error).message}` });
     }

@@ -23,10 +23,29 @@ export interface Question {
   error?: string;
   /** The answer may span several lines (the terminal reads until a line holding only `.`). */
   multiline?: boolean;
+  /**
+   * An agent's call to approve whose arguments the person may edit before it runs (a host that
+   * cannot edit leaves it out and answers approve or deny). `value`: the arguments as pretty JSON,
+   * secrets redacted (a `[redacted: NAME]` left where it was stands for the secret it hides);
+   * `schema`: the JSON Schema they must match.
+   */
+  edit?: { value: string; schema: Record<string, unknown> | null };
 }
 
-/** A `text` or `choice` answer is a string, a `confirm` answer a boolean; null: the person dismissed the question. */
-export type Answer = string | boolean | null;
+/** Approves the call with these arguments instead of the model's (a question with `edit`). */
+export interface EditedApproval {
+  choice: 'approve';
+  /** The arguments, parsed from the person's JSON. */
+  value: unknown;
+}
+
+/** A `text` or `choice` answer is a string, a `confirm` answer a boolean, an approval with edited arguments an EditedApproval; null: the person dismissed the question. */
+export type Answer = string | boolean | EditedApproval | null;
+
+/** Whether an answer approves with edited arguments. */
+export function isEditedApproval(a: unknown): a is EditedApproval {
+  return typeof a === 'object' && a !== null && (a as { choice?: unknown }).choice === 'approve' && 'value' in a;
+}
 
 export interface Interaction {
   /** Someone can answer now (false: CI, `--json`, no terminal). */

@@ -1,6 +1,6 @@
 // What the human-in-the-loop tools share: who is asked (the host, an answer given ahead, or nobody),
 // reading answers (text, yes/no, a choice), asking again until an answer is valid, and the tool runner.
-import type { Answer, Interaction, Question } from '../toolkit/interaction';
+import { isEditedApproval, type Answer, type Interaction, type Question } from '../toolkit/interaction';
 import { ToolError, untilAborted, type ToolContext, type ToolOutcome } from '../toolkit/runtime';
 
 export type Checked = { ok: true; value: unknown } | { ok: false; error: string };
@@ -87,7 +87,8 @@ export async function askUntilValid(host: Interaction, q: Question, signal: Abor
   for (let n = 0; ; n++) {
     const answer: Answer = await untilAborted(host.ask({ ...q, error }, signal), signal);
     if (answer === null) throw dismissed(w);
-    const c = check(answer);
+    // edited arguments answer only an agent's approval (a question with `edit`), never these tools' questions
+    const c = isEditedApproval(answer) ? { ok: false as const, error: 'this question takes no edited arguments' } : check(answer);
     if (c.ok) return { value: c.value, retries: n };
     if (n >= retries) throw new ToolError(`Step '${w.label}': ${c.error}${n ? ` (asked ${n + 1} times)` : ''}`, 'ValueError');
     error = c.error;
