@@ -1,16 +1,18 @@
 // The debug adapter (DAP, `@vscode/debugadapter`): breakpoints on steps, the running steps as threads,
 // their inputs, loop variables, parameters and finished results as variables, template expressions
 // in Watch and the debug console, edits that the rest of the run sees, and Continue / Step Over /
-// Pause / Stop. It drives a run through the engine's debugger hooks and imports no `vscode`: the
-// extension runs it inline in the extension host, and tests drive it over DAP directly.
+// Pause / Stop; Step Into on an agent step stops before each of its tool calls (debugToolCalls.ts).
+// It drives a run through the engine's debugger hooks and imports no `vscode`: the extension runs it
+// inline in the extension host, and tests drive it over DAP directly.
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { DebugSession, ExitedEvent, Handles, InitializedEvent, OutputEvent, Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread, ThreadEvent } from '@vscode/debugadapter';
+import { DebugSession, Event, ExitedEvent, Handles, InitializedEvent, OutputEvent, Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread, ThreadEvent } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { type DebugControl, evaluate, type GraphDocument, hasTemplateSyntax, type ListScope, type PausePoint, renderValue, type ResultDocument, type Resumption, type RunDebugger, type RunEvent, type RunListener, type Scope as TemplateScope, setAtPath, type StepEdit, type StepResult, type StepScope } from '../engine/api/index';
+import { type DebugControl, evaluate, type GraphDocument, hasTemplateSyntax, type ListScope, type PausePoint, renderValue, type ToolCallDecision, type ToolCallPoint, type ResultDocument, type Resumption, type RunDebugger, type RunEvent, type RunListener, type Scope as TemplateScope, setAtPath, type StepEdit, type StepResult, type StepScope } from '../engine/api/index';
 import { findNode } from './stepAt';
 import { DebugVariables } from './debugVariables';
 import { StepBreakpoints } from './debugBreakpoints';
+import { type CallFrame, callDescription, DENY_TOOL_CALL, HeldCalls, TOOL_CALL_EVENT } from './debugToolCalls';
 
 export { display, parseTyped } from './debugVariables';
 export { engineLauncher } from './debugLauncher';
@@ -26,7 +28,6 @@ export type PauseListener = (file: string, at: { step: string; scope: StepScope[
 export const FAILURE_FILTER = 'failure';
 /** The thread shown while no step is ready (DAP wants at least one). */
 const RUN_THREAD = 1;
-const MAX_CHILDREN = 1000;
 
 type Mode = 'running' | 'paused' | 'stepping' | 'pausing';
 
@@ -59,8 +60,10 @@ export class PipelineDebugSession extends DebugSession {
   private nextThreadId = RUN_THREAD + 1;
   private readonly breakpoints: StepBreakpoints;
   private stopOnFailure = false;
-  private readonly frames = new Handles<{ thread: number; level: number }>();
-  private readonly variables = new DebugVariables({ control: () => this.control, editInputs: (thread, path, value) => this.editInputs(thread, path, value) });
+  /** Level 0: the step; above: its enclosing loop iterations; -1 with `at`: a held call's frames. */
+  private readonly frames = new Handles<{ thread: number; level: number; at?: CallFrame }>();
+  private readonly variables = new DebugVariables({ control: () => this.control, editInputs: (thread, path, value) => this.editInputs(thread, path, value), editCall: (thread, path, value) => this.calls.edit(thread, path, value) });
+  private readonly calls = new HeldCalls(this.variables);
   private control: DebugControl | null = null;
   private file = '';
   private graph: GraphDocument | null = null;
@@ -125,6 +128,7 @@ export class PipelineDebugSession extends DebugSession {
     const hooks: RunDebugger = {
       beforeStep: (point, control) => this.arrive(point, control),
       afterFailure: (point, result, control) => this.failed(point, result, control),
+      beforeToolCall: (point, control) => this.atToolCall(point, control),
     };
     let started: Awaited<ReturnType<Launcher>>;
     try {
@@ -164,6 +168,7 @@ export class PipelineDebugSession extends DebugSession {
         const key = keyOf(e.stepId, e.scope);
         const t = this.threadByKey.get(key);
         if (t && !t.release) this.endThread(t);
+        if (key === this.calls.into) this.calls.into = null;
         if (this.mode === 'stepping' && key === this.steppingKey) {
           this.steppingKey = null;
           const next = this.firstHeld();
@@ -181,6 +186,7 @@ export class PipelineDebugSession extends DebugSession {
   }
 
   private endThread(t: StepThread): void {
+    this.calls.releaseAll(t.id);
     this.threads.delete(t.id);
     if (this.threadByKey.get(t.key) === t) this.threadByKey.delete(t.key);
     this.sendEvent(new ThreadEvent('exited', t.id));
@@ -226,6 +232,30 @@ export class PipelineDebugSession extends DebugSession {
     return new Promise((resolve) => (t.release = resolve));
   }
 
+  /** The engine's beforeToolCall: hold the call when the person steps through its step's calls, or asked to pause. */
+  private atToolCall(point: ToolCallPoint, control: DebugControl): Promise<ToolCallDecision> | void {
+    this.control = control;
+    const t = this.threadByKey.get(point.key);
+    const into = this.calls.into === t?.key;
+    const stop = this.mode === 'pausing' || (into && this.mode === 'stepping');
+    // or held behind a call of the same step the run stands at (named agents running at once)
+    if (!t || (!stop && !(into && this.mode === 'paused'))) return;
+    const held = this.calls.hold(t.id, point);
+    if (stop) this.stopAt(t, this.mode === 'pausing' ? this.pendingReason : 'step');
+    return held;
+  }
+
+  /** Step Into on a held agent step or at one of its calls (or Deny Tool Call): let it go, and stop before its next call. */
+  private intoCalls(t: StepThread, deny: boolean): void {
+    this.mode = 'stepping';
+    this.steppingKey = t.key;
+    this.calls.into = t.key;
+    this.goOn();
+    if (t.release) this.release(t);
+    else this.calls.releaseFirst(t.id, deny);
+    if (this.calls.has(t.id)) this.stopAt(t, 'step');
+  }
+
   /** The engine's afterFailure: with "Stop on failure", hold the run on the failed step. */
   private failed(point: PausePoint, result: StepResult, control: DebugControl): Promise<void> | void {
     this.control = control;
@@ -241,19 +271,23 @@ export class PipelineDebugSession extends DebugSession {
     this.mode = 'paused';
     this.steppingKey = null;
     this.focus = t;
-    const ev = new StoppedEvent(reason, t.id, text) as DebugProtocol.StoppedEvent;
+    const call = this.calls.first(t.id);
+    const description = text ?? (call ? callDescription(call.point) : undefined);
+    const ev = new StoppedEvent(reason, t.id, description) as DebugProtocol.StoppedEvent;
     ev.body.allThreadsStopped = true;
-    if (text) ev.body.description = text;
+    if (description) ev.body.description = description;
     this.sendEvent(ev);
+    this.sendEvent(new Event(TOOL_CALL_EVENT, this.calls.eventBody(t.id)));
     this.onPause(this.file, { step: t.point.step.id, scope: t.point.scopePath });
   }
 
   private firstHeld(): StepThread | undefined {
-    return [...this.threads.values()].find((x) => x.state === 'held' || x.state === 'failed');
+    return [...this.threads.values()].find((x) => x.state === 'held' || x.state === 'failed' || this.calls.has(x.id));
   }
 
-  /** Lets a held step go on, with its changed inputs if any. */
+  /** Lets a held step go on, with its changed inputs if any; a step held at calls, each call as it stands. */
   private release(t: StepThread): void {
+    this.calls.releaseAll(t.id);
     const go = t.release;
     if (!go) return;
     t.release = undefined;
@@ -270,6 +304,7 @@ export class PipelineDebugSession extends DebugSession {
     this.variables.reset();
     this.frames.reset();
     this.onPause(this.file, null);
+    this.sendEvent(new Event(TOOL_CALL_EVENT, { held: null }));
   }
 
   protected override continueRequest(response: DebugProtocol.ContinueResponse): void {
@@ -281,11 +316,12 @@ export class PipelineDebugSession extends DebugSession {
   private resumeAll(): void {
     const focus = this.focus;
     this.mode = 'running';
+    this.calls.into = null;
     this.goOn();
     if (focus) this.release(focus);
     // the others held while paused go on too, unless one of them is at a breakpoint
     for (const t of [...this.threads.values()]) {
-      if (t === focus || !t.release) continue;
+      if (t === focus || (!t.release && !this.calls.has(t.id))) continue;
       if (t.breakpointHit || t.state === 'failed') {
         this.stopAt(t, t.state === 'failed' ? 'exception' : 'breakpoint');
         break;
@@ -301,14 +337,28 @@ export class PipelineDebugSession extends DebugSession {
     if (!t || t.state === 'failed') return this.stepToNextArrival(t);
     this.mode = 'stepping';
     this.steppingKey = t.key;
+    this.calls.into = null;
     this.goOn();
     this.release(t);
   }
 
-  /** Step Into: stop before the next step that becomes ready (a loop's first body step). */
+  /** Step Into: stop before the next step that becomes ready (a loop's first body step); on an agent step, before its next tool call. */
   protected override stepInRequest(response: DebugProtocol.StepInResponse, args: DebugProtocol.StepInArguments): void {
     this.sendResponse(response);
-    this.stepToNextArrival(this.threads.get(args.threadId) ?? this.focus);
+    const t = this.threads.get(args.threadId) ?? this.focus;
+    if (t?.point.step.agent && t.state !== 'failed' && (t.release || this.calls.has(t.id))) return this.intoCalls(t, false);
+    this.stepToNextArrival(t);
+  }
+
+  /** Deny Tool Call: the call the thread is held at is not run (the model is told a person denied it); the run stops before the step's next call. */
+  protected override customRequest(command: string, response: DebugProtocol.Response, args: { threadId?: number } | undefined): void {
+    if (command !== DENY_TOOL_CALL) return super.customRequest(command, response, args);
+    const t = this.threads.get(args?.threadId ?? -1) ?? this.focus;
+    const call = t && this.calls.first(t.id);
+    if (!t || !call) return this.sendErrorResponse(response, { id: 4001, format: 'The run is not held at a tool call: Deny Tool Call denies the call it stopped before', showUser: true });
+    response.body = { tool: call.point.call.tool, id: call.point.call.id };
+    this.sendResponse(response);
+    this.intoCalls(t, true);
   }
 
   /** Step Out: run to the end of the enclosing loop step, then stop before the next step. */
@@ -343,7 +393,7 @@ export class PipelineDebugSession extends DebugSession {
   }
 
   protected override threadsRequest(response: DebugProtocol.ThreadsResponse): void {
-    const list = [...this.threads.values()].map((t) => new Thread(t.id, `${t.key}${t.state === 'running' ? '' : t.state === 'failed' ? ' (failed)' : ' (waiting)'}`));
+    const list = [...this.threads.values()].map((t) => new Thread(t.id, `${t.key}${t.state === 'failed' ? ' (failed)' : t.state === 'held' ? ' (waiting)' : this.calls.label(t.id)}`));
     response.body = { threads: list.length ? list : [new Thread(RUN_THREAD, this.pipelineId)] };
     this.sendResponse(response);
   }
@@ -358,6 +408,7 @@ export class PipelineDebugSession extends DebugSession {
     const source = new Source(path.basename(this.file), this.convertDebuggerPathToClient(this.file));
     const frames: StackFrame[] = [];
     if (t) {
+      frames.push(...this.calls.frames(t.id, (at) => this.frames.create({ thread: t.id, level: -1, at }), source, this.lineOf(t.point.step.id)));
       frames.push(new StackFrame(this.frames.create({ thread: t.id, level: 0 }), t.point.step.id, source, this.lineOf(t.point.step.id), 1));
       const scope = t.point.scopePath;
       for (let i = scope.length - 1; i >= 0; i--) {
@@ -381,19 +432,8 @@ export class PipelineDebugSession extends DebugSession {
     const f = this.frames.get(args.frameId);
     const t = f ? this.threads.get(f.thread) : undefined;
     const scopes: Scope[] = [];
-    if (t && f) {
-      if (f.level === 0) {
-        if (t.failure) scopes.push(new Scope('Failure', this.variables.create({ value: { error: t.failure.error, error_type: t.failure.error_type, result: t.failure.result, attempts: t.failure.attempts }, edit: null })));
-        if (t.inputs) scopes.push(new Scope(t.state === 'held' ? 'Inputs' : 'Inputs (running)', this.variables.create({ value: t.inputs, edit: t.state === 'held' ? { kind: 'inputs', thread: t.id, path: [] } : null })));
-      }
-      const loopVars = (f.level === 0 ? t.point.scope : this.scopeAt(t, f.level)).loopVars;
-      if (Object.keys(loopVars).length) scopes.push(new Scope('Loop', this.variables.create({ value: Object.fromEntries(Object.entries(loopVars).filter(([k]) => !k.startsWith('$'))), edit: null })));
-      if (f.level === 0) {
-        scopes.push(new Scope('Parameters', this.variables.create({ value: t.point.scope.inputs, edit: null })));
-        const steps = t.point.scope.lookup('steps');
-        scopes.push(new Scope('Steps', this.variables.create({ value: steps.found ? steps.value : {}, edit: { kind: 'steps' } }), true));
-      }
-    }
+    if (t && f?.at) scopes.push(...this.calls.scopes(t.id, f.at));
+    else if (t && f) scopes.push(...this.variables.stepScopes(t, f.level === 0 ? null : this.scopeAt(t, f.level)));
     response.body = { scopes };
     this.sendResponse(response);
   }
@@ -424,7 +464,8 @@ export class PipelineDebugSession extends DebugSession {
     const f = args.frameId !== undefined ? this.frames.get(args.frameId) : undefined;
     const t = (f && this.threads.get(f.thread)) ?? this.focus;
     if (!t) return this.sendErrorResponse(response, { id: 3001, format: 'Nothing is paused: an expression is evaluated in a waiting step\'s scope', showUser: false });
-    const scope: TemplateScope = f && f.level > 0 ? this.scopeAt(t, f.level) : t.point.scope;
+    // at a held call, `call` and `agent` too (debugToolCalls.ts)
+    const scope: TemplateScope = f && f.level > 0 ? this.scopeAt(t, f.level) : this.calls.scopeOver(t.id, t.point.scope);
     try {
       const value = hasTemplateSyntax(args.expression) ? renderValue(args.expression, scope) : evaluate(args.expression, scope);
       const v = this.variables.variable(args.expression, value, null);

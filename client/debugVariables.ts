@@ -1,14 +1,23 @@
 // The Variables of the debug adapter: values shown as the debugger shows them, their children listed
 // lazily (at most MAX_CHILDREN at a time), and what a user types into one: a waiting step's inputs,
-// or a finished step's result or vars, changed where the rest of the run sees them.
-import { Handles } from '@vscode/debugadapter';
+// a held tool call's arguments, or a finished step's result or vars, changed where the rest of the
+// run sees them.
+import { Handles, Scope } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { type DebugControl, type StepResult } from '../engine/api/index';
+import { type DebugControl, type ListScope, type PausePoint, type StepResult } from '../engine/api/index';
 
 const MAX_CHILDREN = 1000;
 
-/** How a value shown in Variables is changed: a held step's inputs, a finished step's result, or not at all. */
-export type ContainerEdit = { kind: 'inputs'; thread: number; path: (string | number)[] } | { kind: 'result'; key: string; path: (string | number)[] } | { kind: 'steps' } | null;
+/** How a value shown in Variables is changed: a held step's inputs, a held tool call's arguments, a finished step's result, or not at all. */
+export type ContainerEdit =
+  | { kind: 'inputs'; thread: number; path: (string | number)[] }
+  | { kind: 'call'; thread: number; path: (string | number)[] }
+  | { kind: 'result'; key: string; path: (string | number)[] }
+  | { kind: 'steps' }
+  | null;
+
+/** The Variables context menu's mark on a held call's values (`debugProtocolVariableMenuContext == toolCall`): Deny Tool Call is offered there. */
+export const TOOL_CALL_MENU_CONTEXT = 'toolCall';
 
 /** A value shown in Variables: its children are listed lazily; `edit` says how a child is changed. */
 export interface Container {
@@ -37,10 +46,20 @@ export function parseTyped(text: string): unknown {
   }
 }
 
-/** What the variables need from the session: the run's control, and the change of a held step's inputs (it throws when the step has started). */
+/** What the variables need from the session: the run's control, and the change of a held step's inputs or a held call's arguments (each throws, with the reason, when it cannot be made). */
 export interface VariableHost {
   control(): DebugControl | null;
   editInputs(thread: number, path: (string | number)[], value: unknown): void;
+  editCall(thread: number, path: (string | number)[], value: unknown): void;
+}
+
+/** What a step's frame shows: the step where it stands, its inputs, its failure. */
+export interface StepView {
+  id: number;
+  point: PausePoint;
+  state: 'held' | 'failed' | 'running';
+  inputs: Record<string, unknown> | null;
+  failure?: StepResult;
 }
 
 export class DebugVariables {
@@ -53,6 +72,23 @@ export class DebugVariables {
     return this.containers.create(c);
   }
 
+  /** The scopes of a step's frame, or (`iteration` given) of an enclosing loop iteration's frame: only its loop variables. */
+  stepScopes(t: StepView, iteration: ListScope | null): Scope[] {
+    const scopes: Scope[] = [];
+    if (!iteration) {
+      if (t.failure) scopes.push(new Scope('Failure', this.create({ value: { error: t.failure.error, error_type: t.failure.error_type, result: t.failure.result, attempts: t.failure.attempts }, edit: null })));
+      if (t.inputs) scopes.push(new Scope(t.state === 'held' ? 'Inputs' : 'Inputs (running)', this.create({ value: t.inputs, edit: t.state === 'held' ? { kind: 'inputs', thread: t.id, path: [] } : null })));
+    }
+    const loopVars = (iteration ?? t.point.scope).loopVars;
+    if (Object.keys(loopVars).length) scopes.push(new Scope('Loop', this.create({ value: Object.fromEntries(Object.entries(loopVars).filter(([k]) => !k.startsWith('$'))), edit: null })));
+    if (!iteration) {
+      scopes.push(new Scope('Parameters', this.create({ value: t.point.scope.inputs, edit: null })));
+      const steps = t.point.scope.lookup('steps');
+      scopes.push(new Scope('Steps', this.create({ value: steps.found ? steps.value : {}, edit: { kind: 'steps' } }), true));
+    }
+    return scopes;
+  }
+
   /** Forgets every reference (the run went on: what was shown may have changed). */
   reset(): void {
     this.containers.reset();
@@ -61,8 +97,9 @@ export class DebugVariables {
   variable(name: string, value: unknown, edit: ContainerEdit): DebugProtocol.Variable {
     const expandable = value !== null && typeof value === 'object';
     const ref = expandable ? this.containers.create({ value, edit }) : 0;
-    const v: DebugProtocol.Variable = { name, value: display(value), variablesReference: ref };
+    const v: DebugProtocol.Variable & { __vscodeVariableMenuContext?: string } = { name, value: display(value), variablesReference: ref };
     if (Array.isArray(value)) v.indexedVariables = value.length;
+    if (edit?.kind === 'call') v.__vscodeVariableMenuContext = TOOL_CALL_MENU_CONTEXT;
     return v;
   }
 
@@ -100,9 +137,11 @@ export class DebugVariables {
     const value = parseTyped(args.value);
     const name: string | number = Array.isArray(c?.value) && /^\d+$/.test(args.name) ? Number(args.name) : args.name;
     const target = c ? this.childEdit(c.edit, name, undefined) : null;
-    if (!c || !target || target.kind === 'steps') throw new Error(`'${args.name}' cannot be changed: only a waiting step's inputs and a finished step's result or vars can`);
+    if (!c || !target || target.kind === 'steps') throw new Error(`'${args.name}' cannot be changed: only a waiting step's inputs, a held tool call's arguments and a finished step's result or vars can`);
     if (target.kind === 'inputs') {
       this.host.editInputs(target.thread, target.path, value);
+    } else if (target.kind === 'call') {
+      this.host.editCall(target.thread, target.path, value);
     } else {
       const control = this.host.control();
       if (!control) throw new Error('no run to change');
@@ -110,7 +149,7 @@ export class DebugVariables {
       control.editResult(target.key, target.path, value);
     }
     // the shown value is now the changed one
-    if (c.value && typeof c.value === 'object' && target.kind === 'inputs') (c.value as Record<string | number, unknown>)[name] = value;
+    if (c.value && typeof c.value === 'object' && (target.kind === 'inputs' || target.kind === 'call')) (c.value as Record<string | number, unknown>)[name] = value;
     return { value: display(value), variablesReference: value && typeof value === 'object' ? this.containers.create({ value, edit: target }) : 0 };
   }
 }

@@ -1,14 +1,18 @@
 // Debugging in the editor: the `orchestrator` debug type (its adapter runs inline in the extension
-// host), F5 on a pipeline with no launch.json, the launch.json snippet, "Debug Pipeline", and the
-// graph panel showing where the run is held.
+// host), F5 on a pipeline with no launch.json, the launch.json snippet, "Debug Pipeline", the graph
+// panel showing where the run is held, and "Deny Tool Call" while the run stands at an agent's call.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { PipelineDebugSession, type LaunchArguments, type Launcher } from './debugAdapter';
+import { DENY_TOOL_CALL, TOOL_CALL_EVENT, type ToolCallEventBody } from './debugToolCalls';
 import { LANGUAGE_ID } from './languageClient';
 import type { RunController } from './runController';
 import type { WebviewHost } from './webviewHost';
 
 export const DEBUG_TYPE = 'orchestrator';
+export const DENY_TOOL_CALL_COMMAND = 'orchestrator.debug.denyToolCall';
+/** The context key the debug toolbar and the Variables menu show Deny Tool Call by: a session stands at a tool call. */
+const AT_TOOL_CALL = 'orchestrator.debug.atToolCall';
 
 /** A launch configuration for a pipeline file. */
 export function debugConfiguration(file: string): vscode.DebugConfiguration & LaunchArguments {
@@ -51,7 +55,32 @@ export function registerDebugging(context: vscode.ExtensionContext, runs: RunCon
         return config;
       },
     }),
+    // the adapter says where it stopped: at a tool call, Deny Tool Call is offered
+    vscode.debug.onDidReceiveDebugSessionCustomEvent((e) => {
+      if (e.session.type === DEBUG_TYPE && e.event === TOOL_CALL_EVENT) void vscode.commands.executeCommand('setContext', AT_TOOL_CALL, Boolean((e.body as ToolCallEventBody).held));
+    }),
+    vscode.debug.onDidTerminateDebugSession((s) => {
+      if (s.type === DEBUG_TYPE) void vscode.commands.executeCommand('setContext', AT_TOOL_CALL, false);
+    }),
+    vscode.commands.registerCommand(DENY_TOOL_CALL_COMMAND, (arg?: { sessionId?: string }) => denyToolCall(arg?.sessionId)),
   );
+}
+
+/** Deny Tool Call (debug toolbar, Variables menu): the call the session stands at is not run; the model is told a person denied it. */
+async function denyToolCall(sessionId: string | undefined): Promise<void> {
+  const active = vscode.debug.activeDebugSession;
+  const session = sessionId && active?.id !== sessionId ? undefined : active;
+  if (!session || session.type !== DEBUG_TYPE) {
+    void vscode.window.showWarningMessage('Deny Tool Call: no pipeline is being debugged.');
+    return;
+  }
+  const item = vscode.debug.activeStackItem;
+  const threadId = item && item.session.id === session.id ? item.threadId : undefined;
+  try {
+    await session.customRequest(DENY_TOOL_CALL, threadId !== undefined ? { threadId } : {});
+  } catch (e) {
+    void vscode.window.showWarningMessage(`Deny Tool Call: ${(e as Error).message}`);
+  }
 }
 
 /** Debug Pipeline: starts a debug session on the pipeline. */

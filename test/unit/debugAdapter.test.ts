@@ -220,7 +220,7 @@ describe('debug adapter over DAP', function () {
       () => 'accepted',
       (e: Error) => e.message,
     );
-    assert.equal(refused, "'status' cannot be changed: only a waiting step's inputs and a finished step's result or vars can");
+    assert.equal(refused, "'status' cannot be changed: only a waiting step's inputs, a held tool call's arguments and a finished step's result or vars can");
     const evaluated = await dc.evaluateRequest({ expression: 'read.result.content', frameId: s.frames[0].id, context: 'watch' });
     assert.equal(evaluated.body.result, '"patched by hand"');
     const ended = dc.waitForEvent('terminated');
