@@ -2,10 +2,12 @@
 // `vscode:<vendor>/<family>` (e.g. `vscode:copilot/gpt-4o`), `vscode:<vendor>` or `vscode:*` (the
 // first model the editor offers) runs through the engine's ModelProvider interface, with VS Code's
 // consent, streaming into the step's output, and cancellation from the run. No API key is needed:
-// the editor's model provider (Copilot, or any extension that contributes models) is used.
+// the editor's model provider (Copilot, or any extension that contributes models) is used. An
+// agent's turns, with its tools, go through `chat` (languageModelChat.ts).
 import * as vscode from 'vscode';
 import { type ModelProvider, type ProviderAnswer, type ProviderCall, ProviderError, type StructuredAnswer } from '../engine/api/index';
 import { jsonOf, selectorOf } from './modelChoice';
+import { chatTurn } from './languageModelChat';
 
 export const VSCODE_PROVIDER = 'vscode';
 const JUSTIFICATION = 'Orchestrator runs a pipeline step with this model.';
@@ -31,18 +33,36 @@ async function pick(name: string): Promise<vscode.LanguageModelChat> {
   return models[0];
 }
 
-async function ask(call: ProviderCall, onDelta: ((t: string) => void) | null, extraInstruction = ''): Promise<ProviderAnswer> {
-  const model = await pick(call.model);
+/**
+ * Runs `fn` on the model `name` names, with a cancellation token the run's signal cancels: an abort
+ * ends it with the signal's reason, any other failure with a ProviderError that says what happened.
+ */
+async function onModel<T>(name: string, signal: AbortSignal, fn: (model: vscode.LanguageModelChat, token: vscode.CancellationToken) => Promise<T>): Promise<T> {
+  const model = await pick(name);
   const cts = new vscode.CancellationTokenSource();
   const onAbort = () => cts.cancel();
-  if (call.signal.aborted) cts.cancel();
-  else call.signal.addEventListener('abort', onAbort, { once: true });
-  // the chat API has user and assistant messages only: the system prompt goes first, as the user's
-  const prompt = `${call.prompt}${extraInstruction}`;
-  const messages = [...(call.system ? [vscode.LanguageModelChatMessage.User(call.system)] : []), vscode.LanguageModelChatMessage.User(prompt)];
+  if (signal.aborted) cts.cancel();
+  else signal.addEventListener('abort', onAbort, { once: true });
   try {
+    const out = await fn(model, cts.token);
+    if (signal.aborted) throw signal.reason ?? new Error('cancelled');
+    return out;
+  } catch (e) {
+    if (signal.aborted) throw signal.reason ?? e;
+    throw describeError(name, e);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    cts.dispose();
+  }
+}
+
+function ask(call: ProviderCall, onDelta: ((t: string) => void) | null, extraInstruction = ''): Promise<ProviderAnswer> {
+  return onModel(call.model, call.signal, async (model, token) => {
+    // the chat API has user and assistant messages only: the system prompt goes first, as the user's
+    const prompt = `${call.prompt}${extraInstruction}`;
+    const messages = [...(call.system ? [vscode.LanguageModelChatMessage.User(call.system)] : []), vscode.LanguageModelChatMessage.User(prompt)];
     const options: vscode.LanguageModelChatRequestOptions = { justification: JUSTIFICATION, modelOptions: { ...(call.maxTokens ? { maxTokens: call.maxTokens } : {}), ...(call.temperature !== null ? { temperature: call.temperature } : {}) } };
-    const response = await model.sendRequest(messages, options, cts.token);
+    const response = await model.sendRequest(messages, options, token);
     let text = '';
     for await (const chunk of response.text) {
       if (call.signal.aborted) break;
@@ -51,22 +71,17 @@ async function ask(call: ProviderCall, onDelta: ((t: string) => void) | null, ex
     }
     if (call.signal.aborted) throw call.signal.reason ?? new Error('cancelled');
     // the API gives no usage: count with the model's own tokenizer
-    const tokensIn = (await Promise.all(messages.map((m) => model.countTokens(m, cts.token)))).reduce((a, b) => a + b, 0);
-    const tokensOut = text ? await model.countTokens(text, cts.token) : 0;
+    const tokensIn = (await Promise.all(messages.map((m) => model.countTokens(m, token)))).reduce((a, b) => a + b, 0);
+    const tokensOut = text ? await model.countTokens(text, token) : 0;
     return { text, tokensIn, tokensOut };
-  } catch (e) {
-    if (call.signal.aborted) throw call.signal.reason ?? e;
-    throw describeError(call.model, e);
-  } finally {
-    call.signal.removeEventListener('abort', onAbort);
-    cts.dispose();
-  }
+  });
 }
 
 /** The ModelProvider over vscode.lm (the engine routes `vscode:` models to it). */
 export function languageModelProvider(): ModelProvider {
   return {
     name: VSCODE_PROVIDER,
+    chat: (call, onDelta) => onModel(call.model, call.signal, (model, token) => chatTurn(model, call, token, JUSTIFICATION, onDelta)),
     generate: (call) => ask(call, null),
     stream: (call, onDelta) => ask(call, onDelta),
     async generateStructured(call): Promise<StructuredAnswer> {

@@ -33,8 +33,11 @@ export function environmentFor(env: NodeJS.ProcessEnv, storedFor: string[]): Nod
 export function rerouted(inner: ModelRunner, to: Map<string, string>): ModelRunner {
   if (!to.size) return inner;
   const target = (model: string) => to.get(model.slice(0, model.indexOf(':'))) ?? model;
+  const chat = inner.chat;
   return {
     run: (req) => inner.run({ ...req, model: target(req.model) }),
+    // an agent step's turns go where its other calls go
+    ...(chat ? { chat: (req: Parameters<typeof chat>[0]) => chat.call(inner, { ...req, model: target(req.model) }) } : {}),
     select: inner.select?.bind(inner),
     embed: inner.embed?.bind(inner),
   };

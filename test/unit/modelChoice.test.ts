@@ -42,6 +42,13 @@ describe('model access in the editor (pure parts)', () => {
     await r.run(req('anthropic:claude-haiku-4-5'));
     assert.deepEqual(seen, ['vscode:*', 'anthropic:claude-haiku-4-5']);
     assert.equal(rerouted(inner, new Map()), inner);
+    // an agent step's turns too
+    const chats: string[] = [];
+    const withChat: ModelRunner = { ...inner, chat: async (c) => (chats.push(c.model), { text: 'ok', toolCalls: [], message: { role: 'assistant', text: 'ok', toolCalls: [] }, model: c.model, tokens_in: 0, tokens_out: 0, cost_usd: 0, latency_ms: 0, wait_ms: 0 }) };
+    const turn = { system: null, messages: [], tools: [], parallelToolCalls: true, toolChoice: 'auto' as const, schema: null, maxTokens: null, temperature: null, stream: false, signal: new AbortController().signal, onText: () => undefined, onCall: () => undefined, stepId: 'a' };
+    await rerouted(withChat, new Map([['openai', 'vscode:*']])).chat!({ ...turn, model: 'openai:gpt-4o-mini' });
+    assert.deepEqual(chats, ['vscode:*']);
+    assert.equal(rerouted(inner, new Map([['openai', 'vscode:*']])).chat, undefined);
   });
 
   it('reads the model settings, keeping only well-formed values', () => {
