@@ -13,6 +13,14 @@ export interface PanelRendered {
   critical: string[];
 }
 
+/** A message the Test Explorer was given for a case: its text, the diff's two sides and the 0-based line it stands at in the eval file. */
+export interface EvalTestMessage {
+  message: string;
+  expected: string | null;
+  actual: string | null;
+  line: number | null;
+}
+
 export interface OrchestratorApi {
   /** The result document of the latest run of this pipeline in this window. */
   lastResult(uri: string): ResultDocument | undefined;
@@ -35,4 +43,6 @@ export interface OrchestratorApi {
   evalPanelRendered(uri: string): { cells: number; failing: string[] } | undefined;
   /** The Test Explorer's eval items, as `file > variant > case` paths, sorted. */
   evalTestItems(): Promise<string[]>;
+  /** What the latest run of each case of this eval file gave the Test Explorer (no messages: it passed). */
+  evalTestMessages(uri: string): { case: string; variant: string; messages: EvalTestMessage[] }[];
 }

@@ -3,7 +3,7 @@
 // cell or one row updates those cells in the matrix it shows (the rest stay as they were).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { type CaseResult, wilson } from '../engine/api/index';
+import { type CaseResult, TRAJECTORY_KINDS, wilson } from '../engine/api/index';
 import type { EvalCellView, EvalResultsMessage, EvalVariantView, FromEvalView } from '../media/protocol';
 import type { EvalOutcomeView } from './evalTests';
 import { makeNonce, webviewHtml } from './panelHtml';
@@ -23,13 +23,23 @@ interface Shown {
 
 const key = (c: string, v: string) => `${c}\u0000${v}`;
 
+/**
+ * The agent step a case's run opens with selected, for its transcript: the step of the case's first
+ * failed trajectory assertion (the one to look into), else the pipeline's first agent step.
+ */
+export function agentStepOf(r: CaseResult, agentSteps: string[]): string | null {
+  if (!r.run_id || !agentSteps.length) return null;
+  const judged = r.assertions.find((a) => !a.pass && TRAJECTORY_KINDS.has(a.kind) && a.target.startsWith('step '))?.target.slice('step '.length);
+  return judged && agentSteps.includes(judged) ? judged : agentSteps[0];
+}
+
 /** The message for the panel: cells of the latest results, the summary computed from them. */
 export function evalMessage(file: string, o: EvalOutcomeView, results: CaseResult[], order: { cases: string[]; variants: string[] }, running: boolean): EvalResultsMessage {
   const deltas = new Map((o.baseline?.deltas ?? []).filter((d) => d.repeat === 0).map((d) => [key(d.case, d.variant), d]));
   const first = results.filter((r) => r.repeat === 0);
   const cells: EvalCellView[] = first.map((r) => {
     const d = deltas.get(key(r.case, r.variant));
-    return { case: r.case, variant: r.variant, status: r.status, score: r.score, cost_usd: r.cost_usd, latency_ms: r.latency_ms, run_id: r.run_id, flip: d?.flip ?? null, score_delta: d ? d.score_delta : null };
+    return { case: r.case, variant: r.variant, status: r.status, score: r.score, cost_usd: r.cost_usd, latency_ms: r.latency_ms, run_id: r.run_id, agent_step: agentStepOf(r, o.agentSteps), flip: d?.flip ?? null, score_delta: d ? d.score_delta : null };
   });
   const summary: EvalVariantView[] = order.variants.map((v) => {
     const rs = results.filter((r) => r.variant === v && r.status !== 'skipped');
@@ -67,7 +77,7 @@ export class EvalPanels implements vscode.Disposable {
 
   constructor(
     private readonly extensionUri: vscode.Uri,
-    private readonly actions: { openRun(root: string, runId: string): Promise<unknown>; rerun(uri: vscode.Uri, only: { case?: string; variant?: string }): Promise<unknown> },
+    private readonly actions: { openRun(root: string, runId: string, step?: string): Promise<unknown>; rerun(uri: vscode.Uri, only: { case?: string; variant?: string }): Promise<unknown> },
   ) {}
 
   /** What the panel of this eval file last drew (the test API reads it). */
@@ -95,7 +105,7 @@ export class EvalPanels implements vscode.Disposable {
     panel.webview.onDidReceiveMessage((m: FromEvalView) => {
       if (m.type === 'ready' && s.message) void panel.webview.postMessage(s.message);
       else if (m.type === 'rendered') s.rendered = { cells: m.cells, failing: m.failing };
-      else if (m.type === 'open-run') void this.actions.openRun(s.root, m.runId);
+      else if (m.type === 'open-run') void this.actions.openRun(s.root, m.runId, m.step);
       else if (m.type === 'rerun') void this.actions.rerun(uri, { case: m.case, variant: m.variant });
     });
     panel.onDidDispose(() => this.shown.delete(id));

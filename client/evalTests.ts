@@ -3,13 +3,14 @@
 // runEval (the call `orc eval` makes, same records in `.orchestrator/evals/`) for what was picked;
 // each case's result goes to the Testing API: passed or failed with its duration, and for each
 // failed assertion a TestMessage with expected and actual (a diff) at the assertion's line in the
-// eval file. Debug starts our debugger on one case's run: the pipeline with that case's inputs.
+// eval file (an agent's calls one a line, so the diff lines them up call by call). Debug starts our debugger on one case's run: the pipeline with that case's inputs.
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { analyzeEval, type AssertionResult, type BaselineComparison, caseInputs, type CaseResult, compareWithBaseline, DatasetError, type EvalAnalysis, evalHasErrors, EvalInputError, type EvalMeta, evalOutline, EvalRecord, previousEval, runEval } from '../engine/api/index';
+import { analyzeEval, type AssertionResult, type BaselineComparison, caseInputs, type CaseResult, compareWithBaseline, DatasetError, type EvalAnalysis, evalHasErrors, EvalInputError, type EvalMeta, evalOutline, EvalRecord, previousEval, runEval, TRAJECTORY_KINDS } from '../engine/api/index';
 import { runFolder } from './configuration';
 import { debugConfiguration } from './debugging';
+import type { EvalTestMessage } from './api';
 import type { Log } from './log';
 import type { RunServices } from './models';
 import { canRun } from './trust';
@@ -21,6 +22,8 @@ export interface EvalOutcomeView {
   meta: EvalMeta;
   results: CaseResult[];
   baseline: BaselineComparison | null;
+  /** The pipeline's top-level agent steps, in order (a cell opens its run with one selected). */
+  agentSteps: string[];
 }
 
 /** What to run of one eval file: all variants / cases when the lists are empty. */
@@ -39,10 +42,27 @@ function show(v: unknown): string {
   return typeof v === 'string' ? v : JSON.stringify(v, null, 2);
 }
 
+/**
+ * A side of an assertion's diff. A trajectory's calls (the engine's list of `filesystem.list`,
+ * `filesystem.read {"path":"a.md"}`, `filesystem.write (denied)`) are one call a line, as written:
+ * the diff then lines the expected calls up with the actual ones, where a JSON array would quote
+ * and escape every one. Anything else is its text, or indented JSON.
+ */
+export function diffSide(a: Pick<AssertionResult, 'kind'>, v: unknown): string {
+  if (TRAJECTORY_KINDS.has(a.kind) && Array.isArray(v) && v.every((x) => typeof x === 'string')) return v.length ? v.join('\n') : '(no tool calls)';
+  return show(v);
+}
+
+/** A message as the automation API reports it. */
+function messageView(m: vscode.TestMessage): EvalTestMessage {
+  const text = typeof m.message === 'string' ? m.message : m.message.value;
+  return { message: text, expected: m.expectedOutput ?? null, actual: m.actualOutput ?? null, line: m.location ? m.location.range.start.line : null };
+}
+
 /** A failed assertion as the Testing API shows it: a diff of expected and actual at its line. */
 export function assertionMessage(a: AssertionResult, evalUri: vscode.Uri): vscode.TestMessage {
   const text = `${a.kind}${a.target ? ` on ${a.target}` : ''}${a.status === 'error' ? ' (error)' : ''}: ${a.reason}`;
-  const m = a.expected !== undefined || a.actual !== undefined ? vscode.TestMessage.diff(text, show(a.expected), show(a.actual)) : new vscode.TestMessage(text);
+  const m = a.expected !== undefined || a.actual !== undefined ? vscode.TestMessage.diff(text, diffSide(a, a.expected), diffSide(a, a.actual)) : new vscode.TestMessage(text);
   if (a.line >= 0) m.location = new vscode.Location(evalUri, new vscode.Position(a.line, 0));
   return m;
 }
@@ -51,6 +71,8 @@ export class EvalTests implements vscode.Disposable {
   readonly controller = vscode.tests.createTestController('orchestrator.evals', 'Orchestrator Evals');
   private readonly disposables: vscode.Disposable[] = [this.controller];
   private readonly outcomes = new Map<string, EvalOutcomeView>();
+  /** What the latest run of each case item gave the Test Explorer, by the item's id. */
+  private readonly given = new Map<string, { case: string; variant: string; messages: EvalTestMessage[] }>();
   private readonly finished = new vscode.EventEmitter<EvalOutcomeView>();
   /** An eval ended (its results, for the panel). */
   readonly onDidFinish = this.finished.event;
@@ -85,6 +107,12 @@ export class EvalTests implements vscode.Disposable {
 
   lastOutcome(uri: vscode.Uri): EvalOutcomeView | undefined {
     return this.outcomes.get(uri.toString());
+  }
+
+  /** The messages the latest run of each case of this eval file gave the Test Explorer (none: it passed). */
+  testMessages(uri: vscode.Uri): { case: string; variant: string; messages: EvalTestMessage[] }[] {
+    const prefix = `${uri.toString()}${SEP}`;
+    return [...this.given].filter(([id]) => id.startsWith(prefix)).map(([, v]) => v);
   }
 
   private async discoverAll(): Promise<void> {
@@ -252,14 +280,16 @@ export class EvalTests implements vscode.Disposable {
           const repeat = analysis.eval!.repeat > 1 ? ` (repeat ${r.repeat + 1})` : '';
           run.appendOutput(`${r.case} [${r.variant}]${repeat}: ${r.status}, score ${r.score.toFixed(2)}, ${r.latency_ms} ms${r.run_id ? `, run ${r.run_id}` : ''}\r\n`, undefined, item);
           if (!item) return;
+          let messages: vscode.TestMessage[] = [];
           if (r.status === 'pass') run.passed(item, r.latency_ms);
           else if (r.status === 'skipped') run.skipped(item);
-          else if (r.status === 'error') run.errored(item, r.assertions.filter((a) => a.status === 'error').map((a) => assertionMessage(a, uri)).concat(r.error ? [new vscode.TestMessage(r.error)] : []), r.latency_ms);
+          else if (r.status === 'error') run.errored(item, (messages = r.assertions.filter((a) => a.status === 'error').map((a) => assertionMessage(a, uri)).concat(r.error ? [new vscode.TestMessage(r.error)] : [])), r.latency_ms);
           else {
             const failed = r.assertions.filter((a) => !a.pass);
-            const messages = failed.length ? failed.map((a) => assertionMessage(a, uri)) : [new vscode.TestMessage(`The case's run ended ${r.run_status ?? 'without a result'}.`)];
+            messages = failed.length ? failed.map((a) => assertionMessage(a, uri)) : [new vscode.TestMessage(`The case's run ended ${r.run_status ?? 'without a result'}.`)];
             run.failed(item, messages, r.latency_ms);
           }
+          this.given.set(item.id, { case: r.case, variant: r.variant, messages: messages.map(messageView) });
         },
       });
       const s = outcome.summary;
@@ -267,7 +297,8 @@ export class EvalTests implements vscode.Disposable {
       let baseline: BaselineComparison | null = null;
       const prev = previousEval(root, outcome.record.meta);
       if (prev) baseline = await compareWithBaseline(outcome.record, EvalRecord.open(root, prev.eval_id)).catch(() => null);
-      const view: EvalOutcomeView = { uri, root, meta: outcome.record.meta, results, baseline };
+      const agentSteps = (analysis.pipeline?.pipeline?.steps ?? []).filter((st) => st.agent).map((st) => st.id);
+      const view: EvalOutcomeView = { uri, root, meta: outcome.record.meta, results, baseline, agentSteps };
       this.outcomes.set(fileId, view);
       this.finished.fire(view);
     } catch (e) {

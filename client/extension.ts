@@ -56,9 +56,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Orches
   // evals: the Test Explorer's items and runs, the eval panel, the eval commands
   const evalTests = new EvalTests(models, log);
   const evalPanels = new EvalPanels(context.extensionUri, {
-    openRun: async (_root, runId) => {
+    openRun: async (_root, runId, step) => {
       const item = runsView.items().find((r) => r.runId === runId);
-      if (item) return runsView.open(item);
+      if (item) return runsView.open(item, step);
       void vscode.window.showWarningMessage(`Run ${runId} is not in the Runs view's folders.`);
       return false;
     },
@@ -84,6 +84,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Orches
       return o ? { evalId: o.meta.eval_id, results: o.results.map((r) => ({ case: r.case, variant: r.variant, status: r.status, runId: r.run_id })) } : undefined;
     },
     evalPanelRendered: (uri) => evalPanels.rendered(uri),
+    evalTestMessages: (uri) => evalTests.testMessages(vscode.Uri.parse(uri)),
     evalTestItems: async () => {
       await evalTests.ready();
       const out: string[] = [];

@@ -171,8 +171,8 @@ export class RunsView implements vscode.TreeDataProvider<Node>, vscode.Disposabl
     return item;
   }
 
-  /** Open: the run's record in its pipeline's graph panel. */
-  async open(r: RunItem): Promise<boolean> {
+  /** Open: the run's record in its pipeline's graph panel (`select`: a step selected, its panel shown). */
+  async open(r: RunItem, select?: string): Promise<boolean> {
     const doc = readResult(r.folder, r.runId);
     if (!r.summary || !doc) {
       void vscode.window.showWarningMessage(r.summary ? `Run ${r.runId} has not finished (${r.summary.status}): there is no record to show yet. Resume it to finish it.` : `Run ${r.runId} cannot be read: ${r.error}`);
@@ -185,7 +185,7 @@ export class RunsView implements vscode.TreeDataProvider<Node>, vscode.Disposabl
     }
     const uri = vscode.Uri.file(file);
     this.host.show(uri, false);
-    this.host.runStarted(uri, doc.execution_id, []);
+    this.host.runStarted(uri, doc.execution_id, [], select);
     this.host.runEvents(uri, doc.execution_id, eventsOfRecord(doc));
     try {
       this.host.report(uri, doc.execution_id, buildReport({ doc, deps: null, maxParallel: Math.max(1, ...doc.execution_levels.map((l) => l.length)), widestLevel: Math.max(1, ...doc.execution_levels.map((l) => l.length)), history: loadHistory(r.folder, doc.pipeline_id) }));

@@ -31,6 +31,8 @@ interface RunLog {
   runId: string;
   reused: string[];
   events: RunEvent[];
+  /** The step the run was opened with selected, until a panel that was not ready yet has been told. */
+  select?: string;
 }
 const MAX_REPLAY_EVENTS = 20_000;
 
@@ -107,11 +109,15 @@ export class WebviewHost implements vscode.Disposable {
     return this.panels.get(uri)?.rendered;
   }
 
-  /** A new run of this document: statuses cleared but for the steps an earlier run supplies. */
-  runStarted(uri: vscode.Uri, runId: string, reused: string[]): void {
+  /** A new run of this document: statuses cleared but for the steps an earlier run supplies; `select`:
+   * a step the panel selects as the run opens (a run opened from an eval's cell: its agent step). */
+  runStarted(uri: vscode.Uri, runId: string, reused: string[], select?: string): void {
     const key = uri.toString();
-    this.runs.set(key, { runId, reused, events: [] });
-    this.post(key, { type: 'run-reset', runId, reused });
+    const p = this.panels.get(key);
+    // a panel still loading is told when it is ready (once: a reload later keeps the person's own selection)
+    this.runs.set(key, { runId, reused, events: [], ...(select && !p?.ready ? { select } : {}) });
+    if (p && select) p.selected = select;
+    this.post(key, { type: 'run-reset', runId, reused, ...(select ? { selectStep: select } : {}) });
   }
 
   /** The debugger holds the document's run at this step (null: it goes on); the panel opens to show it. */
@@ -201,7 +207,9 @@ export class WebviewHost implements vscode.Disposable {
         await this.refreshGraph(uri);
         const run = this.runs.get(p.uri);
         if (run) {
-          this.post(p.uri, { type: 'run-reset', runId: run.runId, reused: run.reused });
+          if (run.select) p.selected = run.select;
+          this.post(p.uri, { type: 'run-reset', runId: run.runId, reused: run.reused, ...(run.select ? { selectStep: run.select } : {}) });
+          delete run.select;
           if (run.events.length) this.post(p.uri, { type: 'run-events', runId: run.runId, events: run.events });
         }
         const held = this.pausedAt.get(p.uri);
@@ -277,7 +285,10 @@ export class WebviewHost implements vscode.Disposable {
     const node = p.graph ? findNode(p.graph, stepId) : undefined;
     if (!node?.range) return;
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(p.uri));
-    const column = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === p.uri)?.viewColumn ?? vscode.ViewColumn.One;
+    // where the document is shown; else beside the panel, never over it (a run opened from the Runs
+    // view has the panel alone in its group: the step's panel stays in view as its lines are shown)
+    const shown = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === p.uri)?.viewColumn;
+    const column = shown ?? (p.panel.viewColumn === undefined || p.panel.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Beside : vscode.ViewColumn.One);
     const r = node.range;
     // the step's lines, from its `id:` to its last line with content (the range ends on the next line)
     let endLine = r.end.character === 0 ? r.end.line - 1 : r.end.line;

@@ -2,6 +2,7 @@
 // marks updated in place, and the run header (status, steps done, time, tokens, cost).
 import { graphStepIds, isJump, LOOP_HEADER, type Layout, type PlacedNode } from './layout';
 import { cancelBtn, canvas, costEl, edgeLayer, elapsedEl, nodeLayer, paneSize, runBtn, runStatus, stepsDoneEl, title, tokensEl } from './page';
+import { progressLine, progressOf } from './conversation';
 import { formatCost, formatDuration, stepsDone, type StepView } from './runState';
 import { ui } from './viewState';
 
@@ -338,9 +339,24 @@ export function updateNode(id: string, now: number): void {
   const badge = g.querySelector('.badge');
   let text = badgeOf(s, now);
   if (g.classList.contains('loop') && s && s.iterationsStarted) text = `${s.status === 'running' ? 'iteration ' : ''}${s.iterationsStarted}${s.status === 'running' ? '' : ' iterations'}${text && s.status !== 'running' ? ` · ${text}` : ''}`;
+  const agent = s?.agent ?? null;
+  const running = s?.status === 'running';
+  // an agent step: its turn and calls on the second line, a call waiting for a person on the badge
+  const waiting = agent ? progressOf(agent).waiting : 0;
+  if (waiting) text = waiting === 1 ? 'awaits approval' : `${waiting} await approval`;
   if (badge && badge.textContent !== text) badge.textContent = text;
-  if (s?.status === 'running' && !g.classList.contains('loop')) {
-    const detail = g.querySelector('.detail');
+  if (agent || g.hasAttribute('data-waiting')) setIfChanged(g, 'data-waiting', String(waiting > 0));
+  const detail = g.querySelector('.detail');
+  if (agent && detail) {
+    const line = progressLine(agent, running);
+    if (detail.textContent !== line) detail.textContent = line;
+    setIfChanged(g, 'data-agent', line);
+  } else if (g.hasAttribute('data-agent') && detail) {
+    // a new run cleared the conversation: the step's own line again
+    g.removeAttribute('data-agent');
+    detail.textContent = truncate(ui.layout?.nodes.find((n) => n.id === id)?.detail ?? '', 28);
+  }
+  if (running && !agent && !g.classList.contains('loop')) {
     if (detail && s.text) detail.textContent = truncate(s.text.replace(/\s+/g, ' ').trim().slice(-40), 28);
   }
 }

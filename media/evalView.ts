@@ -1,7 +1,9 @@
 // The eval panel's view: the case × variant matrix of an eval's latest results, each cell coloured
 // by pass and shaded by score; the per-variant summary (pass rate with its 95 % interval, tokens,
 // cost) with the baseline's figures beside them; a click on a cell opens its case's run in the
-// graph panel; ↻ on a cell or a row runs it again. Messages are typed in protocol.ts.
+// graph panel (with its agent step selected, when the pipeline has one: the step panel shows its
+// transcript; the cell's Transcript button does the same from the keyboard); ↻ on a cell or a row
+// runs it again. Messages are typed in protocol.ts.
 import type { EvalCellView, EvalResultsMessage, FromEvalView, ToEvalView } from './protocol';
 import './evalView.css';
 
@@ -34,6 +36,17 @@ function rerunButton(title: string, m: FromEvalView, disabled: boolean): HTMLBut
   return b;
 }
 
+/** Opens the case's run with its agent step selected: the transcript, reached from the keyboard too. */
+function transcriptButton(c: EvalCellView, open: FromEvalView): HTMLButtonElement {
+  const label = `Open the transcript of agent step ${c.agent_step} in the run of ${c.case} [${c.variant}]`;
+  const b = el('button', { class: 'transcript', title: label, 'aria-label': label, 'data-testid': 'open-transcript' }, 'Transcript');
+  b.addEventListener('click', (e) => {
+    e.stopPropagation();
+    vscode.postMessage(open);
+  });
+  return b;
+}
+
 function cell(c: EvalCellView | undefined, running: boolean): HTMLTableCellElement {
   const td = el('td', { class: 'cell' });
   if (!c) {
@@ -51,13 +64,15 @@ function cell(c: EvalCellView | undefined, running: boolean): HTMLTableCellEleme
   const score = el('span', { class: 'score' }, c.score.toFixed(2));
   td.append(label, score);
   if (c.flip) td.append(el('span', { class: `flip ${c.flip === 'pass→fail' ? 'worse' : 'better'}`, 'data-testid': 'flip' }, c.flip));
-  td.title = `${c.case} [${c.variant}]: ${c.status}, score ${c.score.toFixed(2)}, ${c.latency_ms} ms, ${money(c.cost_usd)}${c.score_delta !== null ? `, score ${signed(c.score_delta, (v) => v.toFixed(2))} against the baseline` : ''}${c.run_id ? `\nClick to open run ${c.run_id} in the graph panel` : ''}`;
+  const opens = c.run_id ? `\nClick to open run ${c.run_id} in the graph panel${c.agent_step ? ` with the transcript of agent step ${c.agent_step}` : ''}` : '';
+  td.title = `${c.case} [${c.variant}]: ${c.status}, score ${c.score.toFixed(2)}, ${c.latency_ms} ms, ${money(c.cost_usd)}${c.score_delta !== null ? `, score ${signed(c.score_delta, (v) => v.toFixed(2))} against the baseline` : ''}${opens}`;
   if (c.run_id) {
     td.classList.add('link');
-    const runId = c.run_id;
-    td.addEventListener('click', () => vscode.postMessage({ type: 'open-run', runId }));
+    const open: FromEvalView = { type: 'open-run', runId: c.run_id, ...(c.agent_step ? { step: c.agent_step } : {}) };
+    td.addEventListener('click', () => vscode.postMessage(open));
   }
   td.append(rerunButton(`Run ${c.case} in ${c.variant} again`, { type: 'rerun', case: c.case, variant: c.variant }, running));
+  if (c.run_id && c.agent_step) td.append(transcriptButton(c, { type: 'open-run', runId: c.run_id, step: c.agent_step }));
   return td;
 }
 

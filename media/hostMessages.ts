@@ -4,7 +4,7 @@
 import ELK from 'elkjs/lib/elk.bundled.js';
 import type { RunEvent } from '../engine/run/events';
 import { CULL_ABOVE, drawGraph } from './drawing';
-import { report, schedule } from './frames';
+import { report, schedule, select } from './frames';
 import type { Insights } from './insights';
 import { patchGraph } from './incrementalDraw';
 import { newStepOutOfView, placeIncrementally } from './incrementalLayout';
@@ -168,6 +168,11 @@ export function listenToHost(insights: Insights): void {
         for (const id of ui.shown.keys()) ui.dirty.add(id);
         ui.headerDirty = true;
         ui.panelDirty = true;
+        // a run opened on one of its steps (an eval's cell opens its agent step, for the transcript)
+        if (msg.selectStep) {
+          select(msg.selectStep);
+          bringIntoView(msg.selectStep);
+        }
         schedule();
         break;
       case 'run-events':

@@ -70,8 +70,9 @@ export type ToWebview =
   /** Run events, in order, batched by the host (at most one post per animation frame's worth). */
   | { type: 'run-events'; runId: string; events: RunEvent[] }
   /** A new run starts: statuses from an earlier run are cleared. `reused` lists the steps whose results
-   * an earlier run supplies (Run From Here, Resume). */
-  | { type: 'run-reset'; runId: string; reused: string[] }
+   * an earlier run supplies (Run From Here, Resume). `selectStep`: the step selected as it opens, its
+   * step panel shown (a run opened from an eval's cell: its agent step, for the transcript). */
+  | { type: 'run-reset'; runId: string; reused: string[]; selectStep?: string }
   /** The editor's cursor is in this step (null: in no step). */
   | { type: 'highlight-step'; stepId: string | null }
   /** The debugger holds the run before (or, after a failure, at) this step; null: it goes on. */
@@ -113,6 +114,9 @@ export interface EvalCellView {
   cost_usd: number;
   latency_ms: number;
   run_id: string | null;
+  /** The agent step the cell's run opens with selected, its transcript in the step panel (null: the
+   * pipeline has no agent step, or the case did not run). */
+  agent_step: string | null;
   /** Against the baseline: the case flipped (null: same, or no baseline). */
   flip: 'pass→fail' | 'fail→pass' | null;
   score_delta: number | null;
@@ -152,8 +156,8 @@ export type ToEvalView = EvalResultsMessage;
 
 export type FromEvalView =
   | { type: 'ready' }
-  /** A cell was clicked: open that case's run in the graph panel. */
-  | { type: 'open-run'; runId: string }
+  /** A cell was clicked: open that case's run in the graph panel (`step` selected: an agent's transcript). */
+  | { type: 'open-run'; runId: string; step?: string }
   /** Run one cell (case and variant), one row (a case in every variant), or the whole eval again. */
   | { type: 'rerun'; case?: string; variant?: string }
   /** What the matrix now shows (the extension's test API reads it). */

@@ -1,6 +1,7 @@
 // The view state of a run, from its RunEvents: a pure reducer the webview renders from (and the
 // unit tests check), so what a node shows follows from the events alone.
-import type { RunEvent, StepResult, StepStatus } from '../engine/run/events';
+import type { RunEvent, StepResult, StepScope, StepStatus } from '../engine/run/events';
+import { addStreamedText, agentFromResult, applyAgentEvent, isAgentResult, stopOpen, type AgentView } from './conversation';
 
 export type NodeStatus = StepStatus | 'retrying';
 
@@ -24,6 +25,10 @@ export interface StepView {
   /** Loop steps: iterations seen and how many ended; body steps: runs across iterations. */
   iterationsStarted: number;
   iterationsEnded: number;
+  /** An agent step's conversation (media/conversation.ts): live from its events, then from its result. */
+  agent: AgentView | null;
+  /** The iteration (scope) the conversation is of: a loop's body shows its latest iteration's. */
+  agentScope: string;
 }
 
 export interface RunView {
@@ -50,7 +55,7 @@ export function emptyRun(): RunView {
 }
 
 export function emptyStep(): StepView {
-  return { status: 'pending', startedAt: null, attempt: 0, attempts: [], inputs: null, result: null, text: '', iterationsStarted: 0, iterationsEnded: 0 };
+  return { status: 'pending', startedAt: null, attempt: 0, attempts: [], inputs: null, result: null, text: '', iterationsStarted: 0, iterationsEnded: 0, agent: null, agentScope: '' };
 }
 
 function step(run: RunView, id: string): StepView {
@@ -65,6 +70,15 @@ function step(run: RunView, id: string): StepView {
 function append(text: string, chunk: string): string {
   const t = text + chunk;
   return t.length > MAX_TEXT ? t.slice(t.length - MAX_TEXT) : t;
+}
+
+const scopeKey = (scope: StepScope[]) => scope.map((sc) => `${sc.loop}[${sc.index}]`).join('/');
+
+/** A step's result as its conversation: an agent's loop record replaces the live view (the same view a
+ * finished run opened later shows); without one, what was live stays, its open calls marked stopped. */
+function settleAgent(s: StepView, id: string, result: StepResult): void {
+  if (isAgentResult(result.result)) s.agent = agentFromResult(result.result, id);
+  else if (s.agent) stopOpen(s.agent);
 }
 
 /** Steps done: ran to an end or were skipped (a cancelled step never ran). */
@@ -104,6 +118,9 @@ export function applyEvents(prev: RunView, events: RunEvent[]): { run: RunView; 
           s.attempts = [];
           s.text = '';
         }
+        // each attempt (each iteration) is a new conversation
+        s.agent = null;
+        s.agentScope = scopeKey(e.scope);
         if (inLoop && e.attempt === 1) s.iterationsStarted++;
         changed.add(e.stepId);
         for (const sc of e.scope) {
@@ -128,6 +145,7 @@ export function applyEvents(prev: RunView, events: RunEvent[]): { run: RunView; 
       case 'step-output': {
         const s = step(run, e.stepId);
         s.text = append(s.text, e.chunk);
+        if (s.agent && e.stream === 'text' && scopeKey(e.scope) === (s.agentScope ?? '')) addStreamedText(s.agent, e.chunk);
         changed.add(e.stepId);
         break;
       }
@@ -138,6 +156,7 @@ export function applyEvents(prev: RunView, events: RunEvent[]): { run: RunView; 
         s.status = e.result.status;
         s.result = e.result;
         s.startedAt = null;
+        if (scopeKey(e.scope) === (s.agentScope ?? '')) settleAgent(s, e.stepId, e.result);
         // a loop's result repeats its body steps' tokens, which were counted as they ended
         if (!e.result.iterations) {
           run.tokensIn += e.result.tokens_in;
@@ -164,9 +183,22 @@ export function applyEvents(prev: RunView, events: RunEvent[]): { run: RunView; 
             s.status = r.status;
             s.result = r;
             s.startedAt = null;
+            settleAgent(s, id, r);
             changed.add(id);
           }
         }
+        break;
+      }
+      case 'agent-turn-started':
+      case 'agent-turn-ended':
+      case 'tool-call-started':
+      case 'tool-call-ended':
+      case 'agent-ended': {
+        const s = step(run, e.stepId);
+        // another iteration's agent (a loop's body running in parallel): the node shows the latest started
+        if (scopeKey(e.scope) !== (s.agentScope ?? '')) break;
+        s.agent = applyAgentEvent(s.agent ?? null, e);
+        changed.add(e.stepId);
         break;
       }
       default:

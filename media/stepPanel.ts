@@ -1,7 +1,9 @@
 // The step panel: the selected step's status, facts (duration, attempts, model, tokens, cost), the
-// models of its fallback chain, error, inputs, result, vars, streamed output, attempts and iterations.
+// models of its fallback chain, error, inputs, an agent's conversation (transcript.ts), result, vars,
+// streamed output, attempts and iterations.
 import { el, main, panel } from './page';
 import { formatCost, formatDuration } from './runState';
+import { transcript } from './transcript';
 import { ui } from './viewState';
 import type { ModelTry } from '../engine/models/modelRunner';
 
@@ -54,7 +56,21 @@ function modelsTried(tried: ModelTry[]): HTMLElement {
 /** Shows the selected step (nothing when none is, or it is not drawn); onClose is what its close button does. */
 export function renderPanel(onClose: () => void): void {
   const id = ui.saved.selected;
+  // drawn again as events arrive: the element with focus and the scroll stay where they were
+  const focused = (document.activeElement as HTMLElement | null)?.closest?.('[data-focus]')?.getAttribute('data-focus') ?? null;
+  const scrolled = panel.scrollTop;
   panel.replaceChildren();
+  try {
+    fillPanel(id, onClose);
+  } finally {
+    panel.scrollTop = scrolled;
+    if (focused && panel.contains(document.activeElement) === false) {
+      for (const e of panel.querySelectorAll<HTMLElement>('[data-focus]')) if (e.getAttribute('data-focus') === focused) e.focus({ preventScroll: true });
+    }
+  }
+}
+
+function fillPanel(id: string | null, onClose: () => void): void {
   const open = Boolean(id && ui.nodeEls.has(id));
   main.classList.toggle('with-panel', open);
   if (!id || !open) return;
@@ -85,9 +101,13 @@ export function renderPanel(onClose: () => void): void {
     panel.append(section('Error', err));
   }
   if (s?.inputs && Object.keys(s.inputs).length) panel.append(section('Inputs', jsonTree(s.inputs)));
-  if (r && r.result !== null && r.result !== undefined) panel.append(section('Result', jsonTree(r.result)));
+  const agent = s?.agent ?? null;
+  if (agent) panel.append(section('Conversation', transcript(id, agent, s?.status === 'running' || s?.status === 'retrying')));
+  // an agent's record is long (its transcript is drawn above): only its first level open
+  if (r && r.result !== null && r.result !== undefined) panel.append(section('Result', jsonTree(r.result, agent ? 1 : 0)));
   if (r?.vars) panel.append(section('Vars', jsonTree(r.vars)));
-  if (s?.text) panel.append(section('Output', el('pre', { class: 'stream', 'data-testid': 'step-output' }, s.text)));
+  // an agent's text is in its turns above
+  if (s?.text && !agent) panel.append(section('Output', el('pre', { class: 'stream', 'data-testid': 'step-output' }, s.text)));
   if (s?.attempts.length) {
     const list = el('ol', { class: 'attempts' });
     for (const a of s.attempts) list.append(el('li', {}, `attempt ${a.attempt}: ${a.errorType}: ${a.error}${a.retryInMs !== null ? ` — retried after ${formatDuration(a.retryInMs)}` : ''}`));
