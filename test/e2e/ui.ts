@@ -81,11 +81,18 @@ export function webview(page: Page): FrameLocator {
 
 /** A workbench driven as a person: started before the suite (in Restricted Mode unless trusted), a
  * screenshot of any failing test, everything stopped after the suite. */
-export function personWorkbench(o: { trusted: boolean; settings?: Record<string, unknown> }) {
+export function personWorkbench(o: {
+  trusted: boolean;
+  settings?: Record<string, unknown>;
+  /** The extension host's environment, read when the workbench starts (after the suite's own `before` hooks registered first). */
+  env?: () => NodeJS.ProcessEnv;
+  /** Extensions installed as a user's (the fake language model). */
+  extensionsDir?: () => Promise<string>;
+}) {
   const s = {} as { wb: Workbench; page: Page; workspace: string; close: () => Promise<void> };
   before(async () => {
     s.workspace = makeWorkspace();
-    s.wb = await Workbench.start({ workspace: s.workspace, trusted: o.trusted, settings: o.settings });
+    s.wb = await Workbench.start({ workspace: s.workspace, trusted: o.trusted, settings: o.settings, env: o.env?.(), extensionsDir: await o.extensionsDir?.() });
     const b = await launchBrowser();
     s.close = b.close;
     s.page = await b.browser.newPage();

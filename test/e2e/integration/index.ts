@@ -12,11 +12,14 @@ export function run(): Promise<void> {
   // one line per suite file (static, so esbuild bundles them)
   require('./extension.test');
   require('./debug.test');
+  require('./agentDebug.test');
   require('./autoTags.test');
   require('./languageModels.test');
+  require('./agentLanguageModel.test');
   require('./runsView.test');
   require('./humanInTheLoop.test');
   require('./evals.test');
+  require('./agentEvals.test');
   require('./graphEdit.test');
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {
