@@ -330,7 +330,7 @@ describe('workbench: an agent, as a person watches, approves and debugs it', fun
     assert.equal(await call.getAttribute('data-status'), 'denied');
     await view.locator('[data-testid="step-panel"] .turn-text', { hasText: 'The tool said: Error: The call was denied by the person debugging the run.' }).waitFor({ state: 'visible', timeout: 15_000 });
     await call.scrollIntoViewIfNeeded();
-    await shot(s.page, 'agents-8-debug-denied');
+    await shot(s.page, 'agents-7b-debug-denied');
     await quickOpen(s.page, 'agent-debug.pipeline.yaml');
     await toggleBreakpoint(s.page, 7, 'detached');
     await palette(s.page, 'View: Close All Editors');
