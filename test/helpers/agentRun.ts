@@ -5,9 +5,27 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { analyze, createModelRunner, hasErrors, runPipeline, type ResultDocument, type RunEvent, type RunOptions } from '../../engine/api/index';
 import type { ToolDefinition } from '../../engine/toolkit/runtime';
-import type { LoopbackProviders } from '../fixtures/providers/loopbackServer';
+import { LoopbackProviders } from '../fixtures/providers/loopbackServer';
 
 /** The environment that points every provider SDK at the loopback server (fake keys). */
+/** A loopback provider server for the enclosing describe block: started before its tests, stopped
+ *  after them, its requests, script and responder cleared before each test. */
+export function useLoopback(): LoopbackProviders {
+  const srv = new LoopbackProviders();
+  before(async () => {
+    await srv.start();
+  });
+  after(async () => {
+    await srv.stop();
+  });
+  beforeEach(() => {
+    srv.requests.length = 0;
+    srv.script.length = 0;
+    srv.responder = null;
+  });
+  return srv;
+}
+
 export function loopbackEnv(srv: LoopbackProviders): NodeJS.ProcessEnv {
   return {
     OPENAI_API_KEY: 'sk-loopback-openai-0001',

@@ -6,8 +6,8 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { LoopbackProviders, type Scripted } from '../fixtures/providers/loopbackServer';
-import { runAgentPipeline, tempDir, turnOf } from '../helpers/agentRun';
+import type { Scripted } from '../fixtures/providers/loopbackServer';
+import { runAgentPipeline, tempDir, turnOf, useLoopback } from '../helpers/agentRun';
 import type { AgentStepResult } from '../../engine/api/index';
 import type { Answer, Interaction, Question } from '../../engine/toolkit/interaction';
 import { Redactor } from '../../engine/toolkit/redact';
@@ -50,21 +50,12 @@ const resultOf = (doc: { steps: Record<string, { result: unknown }> }) => doc.st
 
 describe('agent steps: a call approved with edited arguments', function () {
   this.timeout(20000);
-  const srv = new LoopbackProviders();
+  const srv = useLoopback();
   let dir: string;
   const writes = (args: Record<string, unknown>) => (body: Record<string, unknown>): Scripted => (turnOf(body) === 0 ? { toolCalls: [{ name: 'filesystem_write', arguments: args, id: 'call_w' }] } : { text: 'done' });
 
-  before(async () => {
-    await srv.start();
-  });
-  after(async () => {
-    await srv.stop();
-  });
   beforeEach(() => {
     dir = tempDir();
-    srv.requests.length = 0;
-    srv.script.length = 0;
-    srv.responder = null;
   });
 
   it('edited arguments that fit run the call with exactly them; the record holds them with edited: true', async () => {

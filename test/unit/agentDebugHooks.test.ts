@@ -6,8 +6,7 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { LoopbackProviders } from '../fixtures/providers/loopbackServer';
-import { runAgentPipeline, tempDir, turnOf } from '../helpers/agentRun';
+import { runAgentPipeline, tempDir, turnOf, useLoopback } from '../helpers/agentRun';
 import type { AgentStepResult, RunDebugger, ToolCallPoint } from '../../engine/api/index';
 
 const PIPELINE = `id: hooked
@@ -31,19 +30,11 @@ interface ToolMessage {
 
 describe('agent steps: the debugger hook before each tool call', function () {
   this.timeout(20000);
-  const srv = new LoopbackProviders();
+  const srv = useLoopback();
   let dir: string;
 
-  before(async () => {
-    await srv.start();
-  });
-  after(async () => {
-    await srv.stop();
-  });
   beforeEach(() => {
     dir = tempDir();
-    srv.requests.length = 0;
-    srv.script.length = 0;
     srv.responder = (body) => (turnOf(body) === 0 ? { toolCalls: [write('call_a', 'a.txt', 'from the model'), write('call_b', 'b.txt', 'second'), write('call_c', 'c.txt', 'third')] } : { text: 'Done.' });
   });
 
