@@ -4,11 +4,13 @@
 import * as path from 'node:path';
 import { type BaselineComparison, type CaseResult, type EvalSummary, percent } from '../api/index';
 import { paint, type Style } from './findingFormat';
+import { terminalLine } from './terminalText';
 
 const money = (x: number) => `$${x.toFixed(6)}`;
 const MAX_SHOWN = 120;
+/** Text from a model or a dataset on one line of the table: no controls, at most MAX_SHOWN characters. */
 const short = (s: string) => {
-  const one = s.replace(/\s+/g, ' ');
+  const one = terminalLine(s);
   return one.length > MAX_SHOWN ? `${one.slice(0, MAX_SHOWN)}…` : one;
 };
 
@@ -32,10 +34,10 @@ export class CaseTable {
       this.out(paint(this.style, 'bold', this.cols(['CASE', 'VARIANT', 'RESULT', 'SCORE', 'COST', 'LATENCY'])));
       this.headed = true;
     }
-    const id = r.repeat ? `${r.case} #${r.repeat + 1}` : r.case;
+    const id = terminalLine(r.repeat ? `${r.case} #${r.repeat + 1}` : r.case);
     const word = { pass: 'pass', fail: 'FAIL', error: 'ERROR', skipped: 'skipped' }[r.status];
     const colour = r.status === 'pass' ? 'info' : r.status === 'skipped' ? 'dim' : 'error';
-    const line = this.cols([id, r.variant, word, r.status === 'skipped' ? '' : r.score.toFixed(2), r.status === 'skipped' ? '' : money(r.cost_usd), r.status === 'skipped' ? '' : `${r.latency_ms} ms`]);
+    const line = this.cols([id, terminalLine(r.variant), word, r.status === 'skipped' ? '' : r.score.toFixed(2), r.status === 'skipped' ? '' : money(r.cost_usd), r.status === 'skipped' ? '' : `${r.latency_ms} ms`]);
     this.out(line.replace(word, paint(this.style, colour, word)));
     if (r.error && r.status !== 'skipped') this.out(`    ${paint(this.style, 'error', '✗')} ${short(r.error)}`);
     for (const a of r.assertions) {
@@ -75,7 +77,7 @@ export function baselineLines(c: BaselineComparison, style: Style): string[] {
   const out: string[] = ['', paint(style, 'bold', `baseline ${c.baseline_id}`)];
   for (const d of c.deltas) {
     if (!d.flip && !d.score_delta && !d.cost_delta_usd) continue;
-    const id = d.repeat ? `${d.case} #${d.repeat + 1}` : d.case;
+    const id = terminalLine(d.repeat ? `${d.case} #${d.repeat + 1}` : d.case);
     const flip = d.flip ? paint(style, d.flip === 'pass→fail' ? 'error' : 'info', d.flip) : 'unchanged';
     out.push(`  ${id} [${d.variant}]: ${flip}, score ${d.before.score.toFixed(2)} → ${d.after.score.toFixed(2)}, cost ${d.cost_delta_usd >= 0 ? '+' : '-'}${money(Math.abs(d.cost_delta_usd))}`);
   }

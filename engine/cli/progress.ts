@@ -4,6 +4,7 @@
 import { chainStory, isAgentResult, type RunEvent, type RunListener, type StepResult, type StepScope } from '../api/index';
 import { paint, type Style } from './findingFormat';
 import { AgentLines, agentSummary } from './agentProgress';
+import { stripControls } from './terminalText';
 
 function label(step: string, scope: StepScope[]): string {
   return [...scope.map((s) => `${s.loop}[${s.index}]`), step].join(' › ');
@@ -17,12 +18,12 @@ function duration(ms: number | null): string {
 function ended(name: string, r: StepResult, style: Style): string {
   switch (r.status) {
     case 'completed':
-      if (r.success === false) return `${paint(style, 'warning', '!')} ${name} reported a failure: ${r.error}`;
+      if (r.success === false) return `${paint(style, 'warning', '!')} ${name} reported a failure: ${stripControls(String(r.error))}`;
       return `${paint(style, 'info', '✓')} ${name} ${paint(style, 'dim', `${duration(r.duration_ms)}${r.cached ? ' (cached)' : ''}${r.attempts > 1 ? `, ${r.attempts} attempts` : ''}${r.models_tried && chainStory(r.models_tried) ? `; ${chainStory(r.models_tried)}` : ''}${isAgentResult(r.result) ? `; ${agentSummary(r.result)}` : ''}`)}`;
     case 'failed':
-      return `${paint(style, 'error', '✗')} ${name} failed${r.attempts > 1 ? ` after ${r.attempts} attempts` : ''}: ${r.error_type ? `${r.error_type}: ` : ''}${r.error}`;
+      return `${paint(style, 'error', '✗')} ${name} failed${r.attempts > 1 ? ` after ${r.attempts} attempts` : ''}: ${r.error_type ? `${r.error_type}: ` : ''}${stripControls(String(r.error))}`;
     case 'skipped':
-      return `${paint(style, 'dim', '–')} ${name} skipped: ${r.skip_reason ?? ''}`;
+      return `${paint(style, 'dim', '–')} ${name} skipped: ${stripControls(r.skip_reason ?? '')}`;
     case 'cancelled':
       return `${paint(style, 'dim', '■')} ${name} cancelled`;
   }
@@ -88,7 +89,7 @@ export function progressReporter(write: (s: string) => void, style: Style, live:
       case 'attempt-failed':
         // the last attempt's failure is told by the step's own line; this one only when a retry follows
         if (e.retryInMs !== null) {
-          line(`${paint(style, 'warning', '…')} ${label(e.stepId, e.scope)} attempt ${e.attempt} failed: ${e.errorType}: ${e.error} (retrying in ${duration(e.retryInMs)})`);
+          line(`${paint(style, 'warning', '…')} ${label(e.stepId, e.scope)} attempt ${e.attempt} failed: ${e.errorType}: ${stripControls(e.error)} (retrying in ${duration(e.retryInMs)})`);
           subject = label(e.stepId, e.scope);
         }
         break;
@@ -101,7 +102,7 @@ export function progressReporter(write: (s: string) => void, style: Style, live:
         break;
       }
       case 'warning':
-        line(`${paint(style, 'warning', 'warning:')} ${e.message}`);
+        line(`${paint(style, 'warning', 'warning:')} ${stripControls(e.message)}`);
         subject = null;
         break;
       case 'run-ended': {
@@ -110,8 +111,8 @@ export function progressReporter(write: (s: string) => void, style: Style, live:
         const cost = d.cost_usd ? `, $${d.cost_usd.toFixed(4)}, ${d.tokens_in}+${d.tokens_out} tokens` : '';
         const what = d.status === 'completed' ? paint(style, 'info', 'completed') : paint(style, 'error', d.status);
         line(`${paint(style, 'bold', `run ${d.execution_id}`)} ${what} in ${duration(d.duration_ms)}: ${count('completed')} completed, ${count('skipped')} skipped, ${count('failed')} failed${count('cancelled') ? `, ${count('cancelled')} cancelled` : ''}${cost}`);
-        if (d.output_errors) for (const [k, m] of Object.entries(d.output_errors)) line(`${paint(style, 'error', '✗')} output '${k}': ${m}`);
-        for (const m of d.listener_errors ?? []) line(`${paint(style, 'warning', 'warning:')} a run listener failed: ${m}`);
+        if (d.output_errors) for (const [k, m] of Object.entries(d.output_errors)) line(`${paint(style, 'error', '✗')} output '${k}': ${stripControls(m)}`);
+        for (const m of d.listener_errors ?? []) line(`${paint(style, 'warning', 'warning:')} a run listener failed: ${stripControls(m)}`);
         break;
       }
     }

@@ -1,7 +1,9 @@
 // The summary `orc run` prints on stdout (without --json) when a run ends: what each step did, the
 // outputs, the files the run wrote, tokens and cost, where the record is, and the exit status.
+// Outputs and errors hold model text (live or from a cassette): its control sequences are removed.
 import * as path from 'node:path';
 import { chainStory, type ResultDocument, type Step, type StepResult } from '../api/index';
+import { stripControls } from './terminalText';
 
 const WRITING = new Set(['write', 'append', 'copy', 'move', 'write_file', 'append_file', 'copy_file', 'move_file']);
 
@@ -57,5 +59,5 @@ export function runSummary(doc: ResultDocument, steps: Step[], cwd: string, exit
   if (files.length) lines.push('', 'files written:', ...files.map((f) => `  ${f}`));
   if (doc.tokens_in || doc.tokens_out || doc.cost_usd) lines.push('', `tokens: ${doc.tokens_in} in, ${doc.tokens_out} out; cost: $${doc.cost_usd.toFixed(4)}`);
   lines.push('', `record: ${path.join('.orchestrator', 'runs', doc.execution_id)}${path.sep}`, `exit status: ${exitCode}`);
-  return lines.join('\n');
+  return stripControls(lines.join('\n'));
 }

@@ -13,6 +13,11 @@ export function stripControls(s: string): string {
   return s.replace(ESCAPES, '').replace(CONTROLS, '');
 }
 
+/** Text for one line of a terminal (a table's cell, a case id): no controls, any run of white space one space. */
+export function terminalLine(s: string): string {
+  return stripControls(s).replace(/\s+/g, ' ').trim();
+}
+
 /** Text fit for a terminal: no control sequences, at most `max` characters, then a marker. */
 export function terminalText(s: string, max = 4000): string {
   const clean = stripControls(s);

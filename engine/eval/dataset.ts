@@ -1,11 +1,11 @@
 // The cases of an eval: inline, or read from a .jsonl, .csv or .json file. Files are streamed one
 // record at a time (a 100,000-row dataset is never held whole); a record that cannot be read stops
 // the read with its line number.
-import { createReadStream, closeSync, openSync, readSync, statSync, readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { createReadStream, closeSync, openSync, readSync, statSync, readFileSync, type Stats } from 'node:fs';
 import { parse as parseCsv } from 'csv-parse';
 import { caseOf, isMapping, type CasesSource, type EvalCase } from './evalFile';
 import { confinedPath, WorkspacePathError, type WorkspaceRule } from '../toolkit/workspacePath';
+import { boundedLines, LineTooLongError } from './lineReader';
 
 export class DatasetError extends Error {
   constructor(
@@ -22,6 +22,17 @@ export class DatasetError extends Error {
 /** A .json dataset is one array, parsed whole: above this size, write it as .jsonl. */
 export const MAX_JSON_DATASET_BYTES = 64 * 1024 * 1024;
 
+/** The most one record (a .jsonl line, a CSV record) may hold: a longer one stops the read before it is held whole. */
+export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
+export const RECORD_TOO_LONG = `this record is over ${MAX_RECORD_BYTES / 1024 / 1024} MiB, the most one case may hold`;
+
+/** What a path that is not a regular file is (a named pipe is never read: it would wait for a writer, or fail with ESPIPE), or null for a file. */
+export function notAFile(st: Stats): string | null {
+  if (st.isFile()) return null;
+  return st.isFIFO() ? 'a named pipe' : st.isDirectory() ? 'a folder' : st.isSocket() ? 'a socket' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : 'not a file';
+}
+const NOT_A_FILE = (what: string) => `not a regular file (${what}): a dataset is a .jsonl, .csv or .json file`;
+
 /** A CSV cell as a value: JSON when it reads as JSON (numbers, booleans, lists), else the text. */
 function cell(text: string): unknown {
   const t = text.trim();
@@ -37,11 +48,9 @@ function cell(text: string): unknown {
 }
 
 async function* jsonlRows(file: string, display: string, signal?: AbortSignal): AsyncGenerator<{ row: Record<string, unknown>; line: number }> {
-  const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
-  let line = 0;
+  const input = createReadStream(file);
   try {
-    for await (const text of rl) {
-      line++;
+    for await (const { text, line } of boundedLines(input, MAX_RECORD_BYTES)) {
       if (signal?.aborted) return;
       const t = line === 1 ? text.replace(/^\uFEFF/, '') : text;
       if (!t.trim()) continue;
@@ -54,13 +63,16 @@ async function* jsonlRows(file: string, display: string, signal?: AbortSignal): 
       if (!isMapping(row)) throw new DatasetError(display, line, 'a case is a JSON object ({"topic": "...", ...})');
       yield { row, line };
     }
+  } catch (e) {
+    if (e instanceof LineTooLongError) throw new DatasetError(display, e.line, RECORD_TOO_LONG);
+    throw e;
   } finally {
-    rl.close();
+    input.destroy();
   }
 }
 
 async function* csvRows(file: string, display: string, signal?: AbortSignal): AsyncGenerator<{ row: Record<string, unknown>; line: number }> {
-  const parser = createReadStream(file).pipe(parseCsv({ columns: true, bom: true, skip_empty_lines: true, info: true, relax_column_count: false }));
+  const parser = createReadStream(file).pipe(parseCsv({ columns: true, bom: true, skip_empty_lines: true, info: true, relax_column_count: false, max_record_size: MAX_RECORD_BYTES }));
   try {
     for await (const rec of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
       if (signal?.aborted) return;
@@ -70,7 +82,8 @@ async function* csvRows(file: string, display: string, signal?: AbortSignal): As
     }
   } catch (e) {
     if (e instanceof DatasetError) throw e;
-    const err = e as Error & { lines?: number };
+    const err = e as Error & { lines?: number; code?: string };
+    if (err.code === 'CSV_MAX_RECORD_SIZE') throw new DatasetError(display, err.lines ?? 0, RECORD_TOO_LONG);
     throw new DatasetError(display, err.lines ?? 0, err.message.replace(/^Invalid Record Length: /, ''));
   } finally {
     parser.destroy();
@@ -118,45 +131,94 @@ export async function* readCases(source: CasesSource, options: { signal?: AbortS
   }
   if (options.workspace !== undefined) confinedDataset(source, options.workspace);
   const display = options.display ?? source.written;
+  let st: Stats;
   try {
-    statSync(source.file);
+    st = statSync(source.file);
   } catch {
     throw new DatasetError(display, 0, 'no such file');
   }
+  const what = notAFile(st);
+  if (what) throw new DatasetError(display, 0, NOT_A_FILE(what));
   const rows = source.format === 'jsonl' ? jsonlRows(source.file, display, options.signal) : source.format === 'csv' ? csvRows(source.file, display, options.signal) : jsonRows(source.file, display);
   let index = 0;
   for await (const { row, line } of rows) yield caseOf(row, index++, line, []);
 }
 
-/** The keys of a dataset file's first record (read from its first 1 MiB), for the analysis; null when unreadable. */
-export function firstRecordKeys(file: string, format: 'jsonl' | 'csv' | 'json'): string[] | null {
-  if (format === 'json') {
-    try {
-      if (statSync(file).size > MAX_JSON_DATASET_BYTES) return null;
-      const doc = JSON.parse(readFileSync(file, 'utf8').replace(/^\uFEFF/, ''));
-      return Array.isArray(doc) && isMapping(doc[0]) ? Object.keys(doc[0]) : null;
-    } catch {
-      return null;
-    }
-  }
+/** The first non-empty line of a file (its first MAX_RECORD_BYTES and a little more read at most), or 'too long'. */
+function firstLine(file: string): string | null | 'too long' {
   const fd = openSync(file, 'r');
-  let head: string;
   try {
-    const buf = Buffer.alloc(1024 * 1024);
-    head = buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString('utf8').replace(/^\uFEFF/, '');
+    const chunk = Buffer.alloc(1024 * 1024);
+    let parts: Buffer[] = [];
+    let held = 0;
+    for (let at = 0; ; ) {
+      const n = readSync(fd, chunk, 0, chunk.length, at);
+      at += n;
+      let data = chunk.subarray(0, n);
+      for (let nl = data.indexOf(0x0a); nl >= 0; nl = data.indexOf(0x0a)) {
+        if (held + nl > MAX_RECORD_BYTES + 1) return 'too long';
+        const text = Buffer.concat([...parts, data.subarray(0, nl)]).toString('utf8').replace(/^\uFEFF/, '');
+        if (text.trim()) return text.replace(/\r$/, '');
+        parts = [];
+        held = 0;
+        data = data.subarray(nl + 1);
+      }
+      if (n === 0) {
+        if (held > MAX_RECORD_BYTES + 1) return 'too long';
+        const text = Buffer.concat(parts).toString('utf8').replace(/^\uFEFF/, '');
+        return text.trim() ? text : null;
+      }
+      parts.push(Buffer.from(data));
+      held += data.length;
+      if (held > MAX_RECORD_BYTES + 1) return 'too long';
+    }
   } finally {
     closeSync(fd);
   }
-  const first = head.split(/\r?\n/).find((l) => l.trim());
-  if (first === undefined) return null;
+}
+
+export type FirstRecord = { keys: string[] } | { problem: 'unreadable' | 'too long' } | { problem: 'not a file'; what: string };
+
+/** The keys of a dataset file's first record, or why they cannot be read (for the analysis). */
+export function firstRecord(file: string, format: 'jsonl' | 'csv' | 'json'): FirstRecord {
+  let what: string | null;
+  try {
+    what = notAFile(statSync(file));
+  } catch {
+    return { problem: 'unreadable' };
+  }
+  if (what) return { problem: 'not a file', what };
+  if (format === 'json') {
+    try {
+      if (statSync(file).size > MAX_JSON_DATASET_BYTES) return { problem: 'unreadable' };
+      const doc = JSON.parse(readFileSync(file, 'utf8').replace(/^\uFEFF/, ''));
+      return Array.isArray(doc) && isMapping(doc[0]) ? { keys: Object.keys(doc[0]) } : { problem: 'unreadable' };
+    } catch {
+      return { problem: 'unreadable' };
+    }
+  }
+  let first: string | null | 'too long';
+  try {
+    first = firstLine(file);
+  } catch {
+    return { problem: 'unreadable' };
+  }
+  if (first === 'too long') return { problem: 'too long' };
+  if (first === null) return { problem: 'unreadable' };
   if (format === 'csv') {
     // the header line: names separated by commas, quoted or not
-    return [...first.matchAll(/(?:^|,)(?:"((?:[^"]|"")*)"|([^,]*))/g)].map((m) => (m[1] !== undefined ? m[1].replace(/""/g, '"') : m[2]).trim());
+    return { keys: [...first.matchAll(/(?:^|,)(?:"((?:[^"]|"")*)"|([^,]*))/g)].map((m) => (m[1] !== undefined ? m[1].replace(/""/g, '"') : m[2]).trim()) };
   }
   try {
     const row = JSON.parse(first);
-    return isMapping(row) ? Object.keys(row) : null;
+    return isMapping(row) ? { keys: Object.keys(row) } : { problem: 'unreadable' };
   } catch {
-    return null;
+    return { problem: 'unreadable' };
   }
+}
+
+/** The keys of a dataset file's first record; null when they cannot be read. */
+export function firstRecordKeys(file: string, format: 'jsonl' | 'csv' | 'json'): string[] | null {
+  const r = firstRecord(file, format);
+  return 'keys' in r ? r.keys : null;
 }

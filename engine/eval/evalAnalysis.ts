@@ -13,7 +13,7 @@ import { referencesOf } from '../template/references';
 import { didYouMean, suggest } from '../analyze/suggest';
 import type { Finding, Pipeline, ValuePath } from '../spec/types';
 import { withoutBom } from '../util/text';
-import { firstRecordKeys } from './dataset';
+import { firstRecord, MAX_RECORD_BYTES } from './dataset';
 import { CASE_RESERVED, EvalSink, readEvalSpec, RUN_KINDS, TRAJECTORY_KINDS, type EvalAssertion, type EvalSpec } from './evalFile';
 import { checkTrajectory } from './trajectoryCheck';
 
@@ -149,12 +149,18 @@ function columnsOf(sink: EvalSink, spec: EvalSpec): { columns: string[]; at: (co
     sink.atValue('eval.dataset-not-found', `No dataset file '${src.written}' (looked for ${src.file}).`, ['cases']);
     return null;
   }
-  const keys = firstRecordKeys(src.file, src.format);
-  if (!keys) {
-    sink.atValue('eval.dataset-format', `The first record of '${src.written}' cannot be read as a ${src.format === 'csv' ? 'CSV header' : 'JSON object'}.`, ['cases']);
+  const first = firstRecord(src.file, src.format);
+  if (!('keys' in first)) {
+    const why =
+      first.problem === 'not a file'
+        ? `The dataset '${src.written}' is not a regular file (${first.what}): a dataset is a .jsonl, .csv or .json file.`
+        : first.problem === 'too long'
+          ? `The first record of '${src.written}' is over ${MAX_RECORD_BYTES / 1024 / 1024} MiB, the most one case may hold.`
+          : `The first record of '${src.written}' cannot be read as a ${src.format === 'csv' ? 'CSV header' : 'JSON object'}.`;
+    sink.atValue('eval.dataset-format', why, ['cases']);
     return null;
   }
-  return { columns: keys.filter((k) => !CASE_RESERVED.includes(k)), at: () => ['cases'] };
+  return { columns: first.keys.filter((k) => !CASE_RESERVED.includes(k)), at: () => ['cases'] };
 }
 
 function checkParameters(sink: EvalSink, spec: EvalSpec, a: Analysis, checker: Checker): void {

@@ -3,13 +3,25 @@
 // each naming the run record of its case in `.orchestrator/runs/<run_id>/`). Results are appended
 // as they come, so an interrupted eval keeps every finished case and `--resume` runs the rest.
 import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { createReadStream } from 'node:fs';
 import * as path from 'node:path';
 import { atomicWriteSync, recordId, STATE_DIR } from '../run/checkpointStore';
 import type { AssertionResult } from './assertions';
 import type { Interval } from './stats';
 import { makeStateDir } from '../toolkit/stateDir';
+import { DatasetError } from './dataset';
+import { boundedLines, LineTooLongError } from './lineReader';
+
+/** The longest line of results.jsonl read (a case's outputs are in it): past it, the file is refused, not held. */
+const MAX_RESULT_LINE_BYTES = 256 * 1024 * 1024;
+const STATUSES: readonly unknown[] = ['pass', 'fail', 'error', 'skipped'];
+
+/** A line of results.jsonl as it must be to be counted (what resume, the baseline and the reports read of it). */
+function isCaseResult(v: unknown): v is CaseResult {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return false;
+  const r = v as Record<string, unknown>;
+  return typeof r.case === 'string' && typeof r.variant === 'string' && Number.isInteger(r.repeat) && STATUSES.includes(r.status) && typeof r.score === 'number' && Array.isArray(r.assertions);
+}
 
 export type CaseStatus = 'pass' | 'fail' | 'error' | 'skipped';
 
@@ -132,17 +144,35 @@ export class EvalRecord {
     appendFileSync(this.resultsFile, JSON.stringify(r) + '\n');
   }
 
-  /** Every finished result, streamed in the order they were written (a torn last line is left out). */
+  /**
+   * Every finished result, streamed in the order they were written (a torn last line is left out).
+   * A line that is JSON but not a case result (`null`, another document) is a DatasetError naming
+   * the file and line: the record was changed by hand, and guessing what it meant could count a case twice.
+   */
   async *results(): AsyncGenerator<CaseResult> {
     if (!existsSync(this.resultsFile)) return;
-    const rl = createInterface({ input: createReadStream(this.resultsFile, { encoding: 'utf8' }), crlfDelay: Infinity });
-    for await (const line of rl) {
-      if (!line.trim()) continue;
-      try {
-        yield JSON.parse(line) as CaseResult;
-      } catch {
-        /* a line torn by a crash: that case runs again on resume */
+    const shown = path.relative(this.root, this.resultsFile);
+    const input = createReadStream(this.resultsFile);
+    try {
+      for await (const { text, line } of boundedLines(input, MAX_RESULT_LINE_BYTES)) {
+        if (!text.trim()) continue;
+        let v: unknown;
+        try {
+          v = JSON.parse(text);
+        } catch {
+          continue; // a line torn by a crash: that case runs again on resume
+        }
+        if (!isCaseResult(v)) {
+          const what = JSON.stringify(v);
+          throw new DatasetError(shown, line, `this line is not a case result (${what.length > 60 ? `${what.slice(0, 60)}…` : what}); remove it, or start a new eval`);
+        }
+        yield v;
       }
+    } catch (e) {
+      if (e instanceof LineTooLongError) throw new DatasetError(shown, e.line, `this line is over ${MAX_RESULT_LINE_BYTES / 1024 / 1024} MiB: it is not a case result this eval wrote`);
+      throw e;
+    } finally {
+      input.destroy();
     }
   }
 }

@@ -149,7 +149,8 @@ describe('eval assertions', () => {
       assert.equal(r.pass, false);
       assert.equal(r.reason, "The model's answer failed validation twice: field 'score': /score must be <= 1");
       assert.equal(server.requests.length, 2);
-      const second = (server.requests[1].body as { messages: { content: string }[] }).messages[0].content;
+      // the note follows the graded data in the user message; the instructions are the system message
+      const second = (server.requests[1].body as { messages: { content: string }[] }).messages[1].content;
       assert.match(second, /Your previous answer was rejected: field 'score': \(answer\) must have required property 'score'/);
     });
 
