@@ -97,6 +97,9 @@ const builds = [
   // minified; the engine beside it, loaded on first use (see lazyEngine above)
   { ...common, entryPoints: ['client/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], minify: true, plugins: [lazyEngine, noNodeCanvas] },
   { ...common, entryPoints: ['engine/api/index.ts'], outfile: 'dist/engine.js', platform: 'node', format: 'cjs', target: 'node20', minify: true, plugins: [noNodeCanvas] },
+  // the thread SQLite runs on (engine/tools/sql/sqliteWorker.ts): the CLI and the engine start it
+  // from beside themselves, so a statement that never ends can be stopped
+  { ...common, entryPoints: ['engine/tools/sql/sqliteWorker.ts'], outfile: 'dist/sqliteWorker.js', platform: 'node', format: 'cjs', target: 'node20' },
   { ...common, entryPoints: ['media/webview.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022', minify: true },
   // the eval panel: its own small entry (no graph layout engine in it), the same protocol module
   { ...common, entryPoints: ['media/evalView.ts'], outfile: 'dist/evalView.js', platform: 'browser', format: 'iife', target: 'es2022', minify: true },

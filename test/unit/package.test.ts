@@ -106,6 +106,8 @@ describe('the .vsix (npm run package)', function () {
       'dist/pipeline.schema.json',
       // SQLite as WebAssembly, which the sql tool loads beside the bundle
       'dist/node-sqlite3-wasm.wasm',
+      // the thread it runs SQLite on, started beside the engine (engine/tools/sql/sqliteWorker.ts)
+      'dist/sqliteWorker.js',
       'engine/spec/pipeline.schema.json',
       ...filesIn('syntaxes', '.json'),
       ...filesIn('media/walkthrough', '.md'),

@@ -1,0 +1,205 @@
+// The thread a SQLite database runs on (started by sqlite.ts): it opens the file, runs the driver's
+// statements and sends a query's rows back in batches, a few batches ahead of the driver at most. A
+// statement runs here from start to end without a break, so the driver, whose thread stays free,
+// stops one that runs too long, or is cancelled, by terminating this thread (sqliteProtocol.ts says
+// how what it leaves open is cleaned up). Bundled on its own as dist/sqliteWorker.js.
+import fs = require('node:fs');
+import { parentPort, workerData } from 'node:worker_threads';
+import { Database, type Statement } from 'node-sqlite3-wasm';
+import { BATCH_BYTES, BATCH_ROWS, BATCHES_AHEAD, writeHeld, type Bound, type Reply, type Request, type Row } from './sqliteProtocol';
+
+const { file, held: heldBuf } = workerData as { file: string; held: SharedArrayBuffer };
+const port = parentPort!;
+const send = (r: Reply) => port.postMessage(r);
+
+// node-sqlite3-wasm reaches the file system through this module's functions, looked up at each call:
+// the descriptors it opens and the lock folders it makes are recorded as they change. A descriptor is
+// recorded once open and forgotten before it closes, a lock recorded once made and forgotten once
+// removed: stopped in between, the driver closes nothing another file now uses.
+const fds = new Set<number>();
+const locks = new Set<string>();
+const publish = () => writeHeld(heldBuf, { fds: [...fds], locks: [...locks] });
+const { openSync, closeSync, mkdirSync, rmdirSync } = fs;
+fs.openSync = ((...args: Parameters<typeof openSync>) => {
+  const fd = openSync(...args);
+  fds.add(fd);
+  publish();
+  return fd;
+}) as typeof openSync;
+fs.closeSync = (fd: number) => {
+  fds.delete(fd);
+  publish();
+  closeSync(fd);
+};
+fs.mkdirSync = ((p: fs.PathLike, options?: fs.MakeDirectoryOptions) => {
+  const made = mkdirSync(p, options);
+  if (typeof p === 'string' && p.endsWith('.lock')) {
+    locks.add(p);
+    publish();
+  }
+  return made;
+}) as typeof mkdirSync;
+fs.rmdirSync = (p: fs.PathLike, options?: fs.RmDirOptions) => {
+  rmdirSync(p, options);
+  if (typeof p === 'string' && locks.delete(p)) publish();
+};
+// Whether another connection holds the file's reserved lock is asked as "does `<file>.lock` exist",
+// and node-sqlite3-wasm's lock folder stands for every level of lock, its own shared lock included:
+// so it always answered yes to itself, never saw a journal left by an interrupted transaction as hot,
+// and read (then overwrote) a half-written file. Its own lock is no other connection's.
+const { accessSync } = fs;
+fs.accessSync = (p: fs.PathLike, mode?: number) => {
+  if (typeof p === 'string' && locks.has(p)) {
+    const e = new Error(`ENOENT: ${p} is this connection's own lock`) as NodeJS.ErrnoException;
+    e.code = 'ENOENT';
+    throw e;
+  }
+  accessSync(p, mode);
+};
+
+let db: Database | null = null;
+
+class OpenError extends Error {}
+
+function open(): Database {
+  if (!db) {
+    try {
+      db = new Database(file);
+      db.exec('PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON');
+    } catch (e) {
+      throw new OpenError(e instanceof Error ? e.message : String(e));
+    }
+  }
+  return db;
+}
+
+function fail(id: number, e: unknown, statement?: number): void {
+  send({ id, kind: 'error', message: e instanceof Error ? e.message : String(e), ...(e instanceof OpenError ? { open: true } : {}), ...(statement === undefined ? {} : { statement }) });
+}
+
+interface Query {
+  stmt: Statement;
+  rows: Iterator<unknown>;
+  credit: number;
+}
+const queries = new Map<number, Query>();
+
+function sizeOf(row: Row): number {
+  let n = 16;
+  for (const v of Object.values(row)) n += typeof v === 'string' ? v.length * 2 : v instanceof Uint8Array ? v.byteLength : 8;
+  return n;
+}
+
+function end(id: number, q: Query): void {
+  queries.delete(id);
+  try {
+    q.stmt.finalize();
+  } catch {
+    // the error was the statement's, already sent
+  }
+}
+
+/** Sends batches while the driver has room for them; the last says `done`. */
+function pump(id: number, q: Query): void {
+  try {
+    while (q.credit > 0) {
+      const rows: Row[] = [];
+      let bytes = 0;
+      let finished = false;
+      while (rows.length < BATCH_ROWS && bytes < BATCH_BYTES) {
+        const next = q.rows.next();
+        if (next.done) {
+          finished = true;
+          break;
+        }
+        rows.push(next.value as Row);
+        bytes += sizeOf(next.value as Row);
+      }
+      if (rows.length) {
+        send({ id, kind: 'rows', rows });
+        q.credit--;
+      }
+      if (finished) {
+        end(id, q);
+        send({ id, kind: 'done' });
+        return;
+      }
+    }
+  } catch (e) {
+    end(id, q);
+    fail(id, e);
+  }
+}
+
+function query(id: number, b: Bound): void {
+  let stmt: Statement;
+  try {
+    stmt = open().prepare(b.text);
+  } catch (e) {
+    fail(id, e);
+    return;
+  }
+  const q: Query = { stmt, rows: null as unknown as Iterator<unknown>, credit: BATCHES_AHEAD };
+  try {
+    q.rows = stmt.iterate(b.values)[Symbol.iterator]();
+  } catch (e) {
+    end(id, q);
+    fail(id, e);
+    return;
+  }
+  queries.set(id, q);
+  pump(id, q);
+}
+
+function transaction(id: number, statements: Bound[]): void {
+  const d = open();
+  d.exec('BEGIN IMMEDIATE');
+  const changes: number[] = [];
+  for (const [i, b] of statements.entries()) {
+    send({ id, kind: 'step', statement: i });
+    try {
+      changes.push(d.run(b.text, b.values).changes);
+    } catch (e) {
+      if (d.inTransaction) d.exec('ROLLBACK');
+      fail(id, e, i);
+      return;
+    }
+  }
+  try {
+    d.exec('COMMIT');
+  } catch (e) {
+    if (d.inTransaction) d.exec('ROLLBACK');
+    throw e;
+  }
+  send({ id, kind: 'done', changes });
+}
+
+port.on('message', (m: Request) => {
+  try {
+    if (m.op === 'query') query(m.id, m.statement);
+    else if (m.op === 'more' || m.op === 'stop') {
+      const q = queries.get(m.id);
+      if (!q) return;
+      if (m.op === 'stop') {
+        end(m.id, q);
+        send({ id: m.id, kind: 'done' });
+      } else {
+        q.credit++;
+        pump(m.id, q);
+      }
+    } else if (m.op === 'execute') send({ id: m.id, kind: 'done', changes: [open().run(m.statement.text, m.statement.values).changes] });
+    else if (m.op === 'transaction') transaction(m.id, m.statements);
+    else if (m.op === 'recover') {
+      // reading the schema takes the lock, which rolls back a journal an earlier worker left
+      open().get('SELECT count(*) FROM sqlite_master');
+      send({ id: m.id, kind: 'done' });
+    } else if (m.op === 'close') {
+      for (const [id, q] of queries) end(id, q);
+      if (db?.isOpen) db.close();
+      db = null;
+      send({ id: m.id, kind: 'done' });
+    }
+  } catch (e) {
+    fail(m.id, e);
+  }
+});
