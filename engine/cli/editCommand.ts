@@ -1,7 +1,7 @@
 // `orc edit FILE OPERATION ...`: the graph editor's operations from a shell, as minimal text edits of
 // the file. A refused edit (a cycle, a broken reference, a pipeline that does not compile) exits 2
 // and leaves the file as it was.
-import { readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { type EditOperation, editPipeline } from '../api/index';
 import { formatFinding, type Style } from './findingFormat';
@@ -66,11 +66,14 @@ function operationOf(e: EditArgs): EditOperation {
   }
 }
 
-/** Replaces the file's content in one rename beside it (through a symlink, the file it points to). */
+/** Replaces the file's content in one rename beside it (through a symlink, the file it points to),
+ * keeping its permissions (a 0600 pipeline stays 0600: the new file is made that way before it is written). */
 function writeInPlace(file: string, text: string): void {
   const real = realpathSync(file);
+  const mode = statSync(real).mode & 0o7777;
   const tmp = path.join(path.dirname(real), `.${path.basename(real)}.orc-edit-${process.pid}`);
-  writeFileSync(tmp, text);
+  writeFileSync(tmp, text, { mode: 0o600 });
+  chmodSync(tmp, mode);
   renameSync(tmp, real);
 }
 

@@ -74,7 +74,10 @@ function addDependencyEdit(a: Analysis, step: Step, from: string): TextEdit[] {
   const text = a.text;
   const dep = dependencyValue(a, step);
   const name = yamlId(from);
-  if (!dep) return [newKeyEdit(a, step, 'dependencies', [from])];
+  if (!dep) {
+    mergedDependencies(a, step);
+    return [newKeyEdit(a, step, 'dependencies', [from])];
+  }
   const v = dep.value;
   if (!v) {
     // `dependencies:` with no value
@@ -128,10 +131,26 @@ export function disconnect(a: Analysis, from: string, to: string): TextEdit[] {
   return removeDependencyEdit(a, target, from);
 }
 
+/** Refuses when the step takes its dependencies from a merge (`<<: *base`): a key of its own would
+ * replace the merged list, and the merged list is shared. */
+function mergedDependencies(a: Analysis, step: Step): void {
+  // the parse names a merge key '<<' or, as the library's Symbol, 'Symbol(<<)'
+  const children = exactSpan(a.parsed, step.path)?.children;
+  const merge = children?.get('<<') ?? children?.get('Symbol(<<)');
+  if (merge && step.dependencies.length) {
+    const alias = a.text.slice(merge.start, merge.end);
+    throw new EditRefused(`'${step.id}' takes its dependencies from the merge <<: ${alias} (line ${a.parsed.lines.range(merge.start, merge.start).start.line + 1}), which other mappings may share: write its dependencies out in the step (unshare them) first, then edit`);
+  }
+}
+
 /** The edit that takes `from` out of the step's explicit dependencies (the whole key when it was the only one). */
 export function removeDependencyEdit(a: Analysis, step: Step, from: string): TextEdit[] {
   const text = a.text;
-  const dep = dependencyValue(a, step)!;
+  const dep = dependencyValue(a, step);
+  if (!dep?.value) {
+    mergedDependencies(a, step);
+    throw new EditRefused(`'${from}' is not written in '${step.id}'s dependencies`);
+  }
   const v = dep.value!;
   const items = v.children ? [...v.children.values()] : null;
   const wholeKey = () => removeDependencyKey(a, step);

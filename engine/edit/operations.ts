@@ -4,6 +4,7 @@
 // findings it would cause instead of being written.
 import { analyze, hasErrors, type Analysis } from '../analyze/index';
 import type { Finding } from '../spec/types';
+import { checkAliases } from './aliases';
 import { connect, disconnect } from './dependencies';
 import { moveInto, moveOut, reorder } from './moves';
 import { addStep, duplicateStep, removeStep, renameStep, type NewStep } from './steps';
@@ -96,6 +97,7 @@ export function editPipeline(text: string, op: EditOperation, analysis: Analysis
   let made: { edits: TextEdit[]; summary: string };
   try {
     made = editsOf(analysis, op, options.force === true);
+    made.edits = checkAliases(analysis, op.op, made.edits);
   } catch (e) {
     if (e instanceof EditRefused) return { ok: false, reason: e.message, findings: [] };
     throw e;
