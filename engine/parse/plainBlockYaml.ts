@@ -118,29 +118,37 @@ const plainValue = (text: string): unknown => {
   return text;
 };
 
+/** A quoted scalar on one line from `i` (its opening quote); `after` is left to the caller. */
+const inlineQuoted = (i: number): Read | null => {
+  const c = src.charCodeAt(i);
+  // up to the closing quote; in single quotes '' is a quote
+  let text = '';
+  let from = i + 1;
+  let j = src.indexOf(c === 34 ? '"' : "'", from);
+  while (c === 39 && j >= 0 && src.charCodeAt(j + 1) === 39) {
+    text += src.slice(from, j + 1);
+    from = j + 2;
+    j = src.indexOf("'", from);
+  }
+  // on one line: the break is looked for between the quotes only (a long line's end is far)
+  if (j < 0 || src.slice(i, j).includes('\n')) return fail();
+  if (c === 34 && backslashes && src.slice(i, j).includes('\\')) return fail();
+  text += src.slice(from, j);
+  return { value: text, span: { start: i + delta, end: j + 1 + delta, keyStart: -1, keyEnd: -1, style: c === 34 ? 'QUOTE_DOUBLE' : 'QUOTE_SINGLE' }, after: j + 1 };
+};
+
 /** A value on the rest of a line from `i` (past `key: ` or `- `): a scalar or a flow list. */
 const inline = (i: number): Read | null => {
   const c = src.charCodeAt(i);
   if (c === 34 /* " */ || c === 39 /* ' */) {
-    // one line up to the closing quote; in single quotes '' is a quote
-    const lineEnd = src.indexOf('\n', i);
-    const last = lineEnd < 0 ? len : lineEnd;
-    let text = '';
-    let from = i + 1;
-    let j = src.indexOf(c === 34 ? '"' : "'", from);
-    while (c === 39 && j >= 0 && j < last && src.charCodeAt(j + 1) === 39) {
-      text += src.slice(from, j + 1);
-      from = j + 2;
-      j = src.indexOf("'", from);
-    }
-    if (j < 0 || j >= last) return fail();
-    if (c === 34 && backslashes && src.slice(i, j).includes('\\')) return fail();
-    text += src.slice(from, j);
-    const after = lineRest(j + 1);
+    const read = inlineQuoted(i);
+    if (!read) return null;
+    const after = lineRest(read.span.end - delta);
     if (after < 0) return fail();
-    return { value: text, span: { start: i + delta, end: j + 1 + delta, keyStart: -1, keyEnd: -1, style: c === 34 ? 'QUOTE_DOUBLE' : 'QUOTE_SINGLE' }, after };
+    read.after = after;
+    return read;
   }
-  if (c === 91 /* [ */) return flowList(i);
+  if (c === 91 /* [ */ || c === 123 /* { */) return flowTop(i);
   // indicators that start something else than a plain scalar (a flow mapping, a block scalar, an
   // anchor, alias, tag or comment, ...), and a lone '-', '?' or ':'
   if (c === 123 || c === 125 || c === 93 || c === 44 || c === 124 || c === 62 || c === 37 || c === 64 || c === 96 || c === 38 || c === 42 || c === 33 || c === 35 || c === NEWLINE || i >= len) return fail();
@@ -157,39 +165,94 @@ const inline = (i: number): Read | null => {
   return { value, span: { start: i + delta, end: e + delta, keyStart: -1, keyEnd: -1, style: 'PLAIN' }, after: lineEnd === len ? len : lineEnd + 1 };
 };
 
-/** `[a, b, c]` of plain words on one line. */
-const flowList = (open: number): Read | null => {
+/** A flow list or mapping (`[a, b]`, `{id: s0, parameters: {command: echo}}`) on the rest of one
+ * line, as a block value: what follows it on its line must be spaces. */
+const flowTop = (open: number): Read | null => {
+  const read = flowCollection(open, 0);
+  if (!read || failed) return fail();
+  const after = lineRest(read.after);
+  if (after < 0) return fail();
+  read.after = after;
+  return read;
+};
+
+/** One flow collection on one line, of plain and quoted scalars and flow collections; `after` is
+ * the offset right past its closing bracket. Declined: keys other than plain names, empty values,
+ * `? `, a trailing comma, comments, anything across lines. */
+const flowCollection = (open: number, depth: number): Read | null => {
+  if (depth > 32) return fail();
+  const map = src.charCodeAt(open) === 123; /* { */
+  const close = map ? 125 : 93;
   const items: unknown[] = [];
+  const value: Record<string, unknown> = {};
   const children = new Map<string | number, NodeSpan>();
   let i = open + 1;
-  if (src.charCodeAt(i) !== 93 /* ] */) {
+  while (src.charCodeAt(i) === SPACE) i++;
+  if (src.charCodeAt(i) !== close) {
     for (;;) {
       while (src.charCodeAt(i) === SPACE) i++;
-      const s = i;
-      const c = src.charCodeAt(i);
-      if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95)) return fail();
-      for (i++; i < len; i++) {
-        const d = src.charCodeAt(i);
-        if (!((d >= 65 && d <= 90) || (d >= 97 && d <= 122) || (d >= 48 && d <= 57) || d === 95 || d === 45 || d === 46 || d === 47)) break;
+      let read: Read | null;
+      let name = '';
+      if (map) {
+        const ke = keyEnd(i);
+        if (ke < 0 || ke - i > 1000 || src.charCodeAt(ke + 1) !== SPACE) return fail();
+        name = src.slice(i, ke);
+        if (children.has(name) || name === '__proto__' || plainValue(name) !== name) return fail();
+        let v = ke + 1;
+        while (src.charCodeAt(v) === SPACE) v++;
+        read = flowNode(v, depth);
+        if (!read || failed) return fail();
+        read.span.keyStart = i + delta;
+        read.span.keyEnd = ke + delta;
+        value[name] = read.value;
+        children.set(name, read.span);
+      } else {
+        read = flowNode(i, depth);
+        if (!read || failed) return fail();
+        children.set(items.length, read.span);
+        items.push(read.value);
       }
-      const value = plainValue(src.slice(s, i));
-      if (failed) return null;
-      children.set(items.length, { start: s + delta, end: i + delta, keyStart: -1, keyEnd: -1, style: 'PLAIN' });
-      items.push(value);
+      i = read.after;
+      while (src.charCodeAt(i) === SPACE) i++;
       const d = src.charCodeAt(i);
-      if (d === 44 /* , */) {
-        i++;
-        continue;
-      }
-      if (d === 93) break;
-      return fail();
+      if (d === close) break;
+      if (d !== 44 /* , */) return fail();
+      i++;
+      while (src.charCodeAt(i) === SPACE) i++;
+      if (src.charCodeAt(i) === close) return fail();
     }
   }
-  const after = lineRest(i + 1);
-  if (after < 0) return fail();
   // lists are kept as copies of their own length: a value lives as long as its section, and an
   // array grown by push keeps room for 17 items or more
-  return { value: items.length ? items.slice() : items, span: { start: open + delta, end: i + 1 + delta, keyStart: -1, keyEnd: -1, children }, after };
+  return { value: map ? value : items.length ? items.slice() : items, span: { start: open + delta, end: i + 1 + delta, keyStart: -1, keyEnd: -1, children }, after: i + 1 };
+};
+
+/** A node inside a flow collection at `i`: a flow collection, a one-line quoted scalar, or a plain
+ * scalar up to the next `,`, `]` or `}` (its trailing spaces left out). */
+const flowNode = (i: number, depth: number): Read | null => {
+  const c = src.charCodeAt(i);
+  if (c === 91 || c === 123) return flowCollection(i, depth + 1);
+  if (c === 34 || c === 39) {
+    const read = inlineQuoted(i);
+    if (read) read.after = read.span.end - delta;
+    return read;
+  }
+  // indicators that start something else than a plain scalar, and a lone '-', '?' or ':'
+  if (c === 93 || c === 125 || c === 44 || c === 124 || c === 62 || c === 37 || c === 64 || c === 96 || c === 38 || c === 42 || c === 33 || c === 35 || c === NEWLINE || i >= len) return fail();
+  const n = src.charCodeAt(i + 1);
+  if ((c === 45 || c === 63 || c === 58) && (i + 1 >= len || n === SPACE || n === 44 || n === 93 || n === 125)) return fail();
+  let j = i;
+  for (; j < len; j++) {
+    const d = src.charCodeAt(j);
+    // the end of the scalar, or what this reader leaves to the library (a colon, a comment, a line break)
+    if (d === 44 || d === 93 || d === 125) break;
+    if (d === 91 || d === 123 || d === 58 || d === 35 || d === NEWLINE) return fail();
+  }
+  let e = j;
+  while (src.charCodeAt(e - 1) === SPACE) e--;
+  const v = plainValue(src.slice(i, e));
+  if (failed) return null;
+  return { value: v, span: { start: i + delta, end: e + delta, keyStart: -1, keyEnd: -1, style: 'PLAIN' }, after: e };
 };
 
 /** The value of `key:` at the end of its line: a block mapping or list on the lines after, more
