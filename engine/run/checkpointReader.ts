@@ -3,7 +3,7 @@
 import { readFileSync, readdirSync, existsSync, openSync, closeSync, readSync } from 'node:fs';
 import * as path from 'node:path';
 import type { RunStatus, StepResult } from './events';
-import { CHECKPOINT_FORMAT, JOURNAL_FILE, recentFile, recordId, runDir, runsDir, STATE_DIR, type Checkpoint } from './runFiles';
+import { CHECKPOINT_FORMAT, FILE_HEADER_FORMAT, JOURNAL_FILE, recentFile, recordId, runDir, runsDir, STATE_DIR, type Checkpoint } from './runFiles';
 import { readResultRecord } from './runRecords';
 
 const STATUSES = new Set(['pending', 'running', 'completed', 'skipped', 'failed', 'cancelled']);
@@ -15,24 +15,47 @@ function isResultLine(x: unknown): x is [string, StepResult] {
   return r !== null && typeof r === 'object' && !Array.isArray(r) && STATUSES.has(r.status as string) && 'success' in r && typeof r.attempts === 'number';
 }
 
-/** Reads journal lines in chunks (the file may be bigger than one string can be). */
-function readJournal(file: string, into: Record<string, StepResult>): void {
+/** The header a run's recent and journal files start with (`{"run": id, "format": 1}`), or null for a line that is not one. */
+function headerOf(x: unknown): { run: unknown; format: unknown } | null {
+  return x !== null && typeof x === 'object' && !Array.isArray(x) && 'run' in x ? (x as { run: unknown; format: unknown }) : null;
+}
+
+/**
+ * Reads journal lines in chunks (the file may be bigger than one string can be). The first line
+ * names the run (`headed`: the checkpoint says its files have one); a file without it is read as
+ * runs before headers wrote it. A line that is not a step's result, or a header naming another
+ * run, refuses the file, naming it and the line.
+ */
+function readJournal(file: string, into: Record<string, StepResult>, runId: string, headed: boolean): void {
   if (!existsSync(file)) return;
+  const name = path.basename(file);
   const fd = openSync(file, 'r');
   try {
     const buf = Buffer.alloc(1 << 20);
     let rest = '';
+    let n = 0;
     for (;;) {
-      const n = readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) break;
-      const text = rest + buf.toString('utf8', 0, n);
+      const got = readSync(fd, buf, 0, buf.length, null);
+      if (got === 0) break;
+      const text = rest + buf.toString('utf8', 0, got);
       const lines = text.split('\n');
       rest = lines.pop()!;
       for (const line of lines) {
+        n++;
         if (!line) continue;
         const entry = JSON.parse(line) as unknown;
+        if (n === 1) {
+          const header = headerOf(entry);
+          if (header) {
+            if (header.run !== runId) throw new Error(`${name} line 1 names run ${JSON.stringify(header.run)}, not this run: a file copied from another run is not taken`);
+            if (header.format !== FILE_HEADER_FORMAT) throw new Error(`${name} line 1 has header format ${JSON.stringify(header.format)}; this version reads format ${FILE_HEADER_FORMAT}`);
+            continue;
+          }
+          // a line of no result's shape is reported as such; a step's result without the header is another run's, or forged
+          if (headed && isResultLine(entry)) throw new Error(`${name} line 1 is not the header naming this run (${JSON.stringify(line.slice(0, 80))}): the file was not written by this run`);
+        }
         // run state is recognised by its shape, not only by its file's name: a step's key and its result
-        if (!isResultLine(entry)) throw new Error(`${path.basename(file)} holds a line that is not a step's result: ${JSON.stringify(line.slice(0, 80))}`);
+        if (!isResultLine(entry)) throw new Error(`${name} holds a line that is not a step's result: line ${n}, ${JSON.stringify(line.slice(0, 80))}`);
         into[entry[0]] = entry[1];
       }
     }
@@ -66,14 +89,14 @@ export function loadCheckpoint(cwd: string, executionId: string, opts: { journal
   // results recorded after the whole write (bounded by its size, so read even for a summary)
   if (data.generation !== undefined) {
     try {
-      readJournal(recentFile(path.dirname(file), data.generation), data.steps);
+      readJournal(recentFile(path.dirname(file), data.generation), data.steps, executionId, data.file_header !== undefined);
     } catch (e) {
       throw new CheckpointError(`The recent results of run '${executionId}' cannot be read: ${(e as Error).message}`);
     }
   }
   if (opts.journal !== false) {
     try {
-      readJournal(path.join(path.dirname(file), JOURNAL_FILE), data.steps);
+      readJournal(path.join(path.dirname(file), JOURNAL_FILE), data.steps, executionId, data.file_header !== undefined);
     } catch (e) {
       throw new CheckpointError(`The journal of run '${executionId}' cannot be read: ${(e as Error).message}`);
     }

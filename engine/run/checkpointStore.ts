@@ -10,15 +10,15 @@
 // memory): past the first INLINE_BODY_LIMIT, body steps' results are appended to journal.jsonl, one
 // line each, fsynced before the checkpoint that follows them. A torn last line (a crash mid-append)
 // is ignored when the run is read back.
-import { promises as fsp, readdirSync, openSync, fsyncSync, closeSync, writeSync, mkdirSync, rmSync } from 'node:fs';
+import { promises as fsp, readdirSync, openSync, fsyncSync, fstatSync, closeSync, writeSync, mkdirSync, rmSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { ResultDocument, RunStatus, StepResult } from './events';
 import { appendSynced, atomicWrite, atomicWriteSync } from './durableWrite';
-import { JOURNAL_FILE, recentFile, runDir, type Checkpoint } from './runFiles';
+import { FILE_HEADER_FORMAT, fileHeader, JOURNAL_FILE, recentFile, runDir, type Checkpoint } from './runFiles';
 import { makeStateDir } from '../toolkit/stateDir';
 
-export { STATE_DIR, CHECKPOINT_FORMAT, JOURNAL_FILE, recentFile, recordId, RecordIdError, runsDir, runDir, sha256, type Checkpoint } from './runFiles';
+export { STATE_DIR, CHECKPOINT_FORMAT, FILE_HEADER_FORMAT, fileHeader, JOURNAL_FILE, recentFile, recordId, RecordIdError, runsDir, runDir, sha256, type Checkpoint } from './runFiles';
 export { atomicWriteSync } from './durableWrite';
 export { CheckpointError, loadCheckpoint, listRuns, type RunSummary } from './checkpointReader';
 
@@ -35,6 +35,8 @@ export class CheckpointStore {
   readonly dir: string;
   readonly file: string;
   readonly journal: string;
+  /** The line the journal and recent files start with, naming the run. */
+  private readonly header: string;
   private writing: Promise<void> | null = null;
   private dirty = false;
   private writes = 0;
@@ -63,6 +65,9 @@ export class CheckpointStore {
     this.dir = runDir(cwd, state.execution_id);
     this.file = path.join(this.dir, 'checkpoint.json');
     this.journal = path.join(this.dir, JOURNAL_FILE);
+    this.header = fileHeader(state.execution_id);
+    // a run written before headers gets them now: its journal is rewritten below, its next recent file is new
+    this.state.file_header = FILE_HEADER_FORMAT;
     makeStateDir(this.dir);
     // a process killed mid-write leaves its temp file; checkpoint.json itself is always whole
     for (const f of readdirSync(this.dir)) if (f.endsWith('.tmp')) rmSync(path.join(this.dir, f), { force: true });
@@ -81,7 +86,7 @@ export class CheckpointStore {
     mkdirSync(this.dir, { recursive: true });
     const fd = openSync(this.journal, 'a');
     try {
-      writeSync(fd, this.pending.join(''));
+      writeSync(fd, (fstatSync(fd).size === 0 ? this.header : '') + this.pending.join(''));
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -155,7 +160,7 @@ export class CheckpointStore {
             const lines = this.pending;
             this.pending = [];
             // the journal first: the checkpoint written next never names results not on disk
-            await appendSynced(this.journal, lines.join(''));
+            await appendSynced(this.journal, lines.join(''), this.header);
             wrote = true;
           }
           if (this.wholeDue || this.recentBytes >= Math.max(RECENT_MIN_BYTES, this.wholeBytes)) {
@@ -244,6 +249,12 @@ export class CheckpointStore {
         return false;
       }
       this.recentHandle = h = { generation, fh, seen: Date.now() };
+      try {
+        if ((await fh.stat()).size === 0) text = this.header + text;
+      } catch (e) {
+        this.closeRecent();
+        throw e;
+      }
     }
     try {
       await h.fh.write(text);

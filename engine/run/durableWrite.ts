@@ -44,8 +44,8 @@ export function atomicWriteSync(file: string, text: string): void {
   }
 }
 
-/** Appends to a file and fsyncs it (its folder made again when a step deleted it). */
-export async function appendSynced(file: string, text: string): Promise<void> {
+/** Appends to a file and fsyncs it (its folder made again when a step deleted it); `header` goes first when the file is empty. */
+export async function appendSynced(file: string, text: string, header = ''): Promise<void> {
   let fh: Awaited<ReturnType<typeof fsp.open>>;
   try {
     fh = await fsp.open(file, 'a');
@@ -56,6 +56,7 @@ export async function appendSynced(file: string, text: string): Promise<void> {
     fh = await fsp.open(file, 'a');
   }
   try {
+    if (header && (await fh.stat()).size === 0) text = header + text;
     await fh.writeFile(text);
     await fh.sync();
   } finally {

@@ -10,6 +10,14 @@ export const JOURNAL_FILE = 'journal.jsonl';
 /** The subfolder of a run's folder that `products` are written in: never beside the run's own state. */
 export const PRODUCTS_DIR = 'products';
 
+/** The format of the header line a run's recent and journal files start with. */
+export const FILE_HEADER_FORMAT = 1;
+
+/** The first line of a run's recent and journal files: it names the run, so a file copied from another run is not taken. */
+export function fileHeader(executionId: string): string {
+  return `${JSON.stringify({ run: executionId, format: FILE_HEADER_FORMAT })}\n`;
+}
+
 /** The file of results recorded after the whole checkpoint of this generation. */
 export function recentFile(dir: string, generation: number): string {
   return path.join(dir, `recent-${generation}.jsonl`);
@@ -30,6 +38,8 @@ export interface Checkpoint {
   pid?: number;
   /** Which recent-<n>.jsonl holds the results recorded after this file was written (absent: none). */
   generation?: number;
+  /** Set when this run's recent and journal files start with fileHeader (absent in runs written before headers: their files are read without). */
+  file_header?: number;
   /** The W3C traceparent of the run's first trace (when it was traced): a resumed run's trace links to it. */
   traceparent?: string;
   /** Step results by key: a step id, or `loop[2]/body_step` for a step of an iteration. */

@@ -57,8 +57,8 @@ describe('checkpoint store', () => {
     const result = (i: number) => ({ ...emptyStepResult('completed'), success: true, result: { i, text: 'x'.repeat(200) } });
     store.record('s0', result(0));
     await store.flush();
-    // the step end is on disk: one line in the recent file the checkpoint names, checkpoint.json unchanged
-    assert.equal(fs.readFileSync(recentFile(runDir, 1), 'utf8'), `["s0",${JSON.stringify(result(0))}]\n`);
+    // the step end is on disk: one line in the recent file the checkpoint names (after its header naming the run), checkpoint.json unchanged
+    assert.equal(fs.readFileSync(recentFile(runDir, 1), 'utf8'), `{"run":"run-1","format":1}\n["s0",${JSON.stringify(result(0))}]\n`);
     assert.deepEqual(JSON.parse(fs.readFileSync(path.join(runDir, 'checkpoint.json'), 'utf8')).steps, {});
     assert.deepEqual(loadCheckpoint(dir, 'run-1', { journal: false }).steps, { s0: result(0) });
 
