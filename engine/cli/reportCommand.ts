@@ -65,6 +65,7 @@ function table(head: string[], rows: string[][], style: Style, out: (s: string) 
 export function printReport(r: RunReport, style: Style, out: (s: string) => void): void {
   const p = r.parallelism;
   out(paint(style, 'bold', `Run ${r.execution_id} of ${r.pipeline_id}: ${r.status} in ${secs(r.makespan_ms)}`));
+  if (r.debugger_held_ms) out(`a debugger held the run for ${secs(r.debugger_held_ms)}: left out of the makespan, the critical path and the running times`);
   out(`max_parallel ${p.max_parallel}; at most ${p.peak} step${p.peak === 1 ? '' : 's'} at once, ${p.average} on average; ${pct(p.idle_share)} of the usable slots idle`);
   out('');
   out(paint(style, 'bold', `Critical path (as it ran${r.basis === 'timing' ? ', by timing: the pipeline file changed since' : ''}): ${r.critical_path.map((s) => s.step).join(' → ') || 'none'}`));

@@ -39,6 +39,8 @@ export interface StepResult {
   retry_ms?: number;
   /** A loop's time (ms, within duration_ms) that a debugger held steps of its body: predictions and reports leave it out. */
   paused_ms?: number;
+  /** Time (ms) a debugger held the step before it started (a breakpoint): outside duration_ms; the report leaves it out. */
+  held_ms?: number;
   /** Model steps: time in provider calls and waiting for the provider's limiter (ms). */
   latency_ms?: number;
   limiter_wait_ms?: number;

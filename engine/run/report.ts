@@ -48,6 +48,9 @@ export interface RunReport {
   makespan_ms: number;
   /** How the path was found: the pipeline's dependencies, or (the file changed since) timing alone. */
   basis: 'dependencies' | 'timing';
+  /** Time a debugger held the run (breakpoints, tool calls, stops after failures): left out of the
+   * makespan, the critical path's spans and the running times, as if the run had not been held. */
+  debugger_held_ms: number;
   critical_path: PathStep[];
   steps: StepFigures[];
   parallelism: {
@@ -82,31 +85,76 @@ const round = (x: number, digits = 4): number => Math.round(x * 10 ** digits) / 
 const secs = (x: number): string => `${(x / 1000).toFixed(1)} s`;
 const pct = (x: number): string => `${Math.round(x * 100)}%`;
 
+/**
+ * The run laid out as it would have run without a debugger: each step's start and end (ms), less the
+ * time a debugger held it before it started (`held_ms`) or while it ran (`paused_ms`), and less what
+ * the steps it waited for were held (deps, or by timing the steps that ended before it started).
+ * Without holds these are the times as the run went.
+ */
+function unheldTimes(doc: ResultDocument, deps: Map<string, string[]> | null, ran: string[]): Map<string, { start: number; end: number }> {
+  const runStart = ms(doc.started_at) ?? 0;
+  const wall = (id: string) => ({ start: ms(doc.steps[id].started_at)!, end: ms(doc.steps[id].ended_at)! });
+  const out = new Map<string, { start: number; end: number }>();
+  const busy = new Set<string>();
+  const times = (id: string): { start: number; end: number } => {
+    const known = out.get(id);
+    if (known) return known;
+    const w = wall(id);
+    const r = doc.steps[id];
+    if (busy.has(id)) return w; // two steps of no length at the same millisecond: as they ran
+    busy.add(id);
+    // by timing, what it waited for ended before it was ready (before the debugger held it)
+    const ready = w.start - (r.held_ms ?? 0);
+    const before = (deps ? (deps.get(id) ?? []).filter((d) => ran.includes(d)) : ran.filter((d) => d !== id && wall(d).end <= ready + 1)).filter((d) => !busy.has(d));
+    const gate = Math.max(runStart, ...before.map((d) => wall(d).end));
+    const unheldGate = Math.max(runStart, ...before.map((d) => times(d).end));
+    const start = Math.min(w.start, unheldGate + Math.max(0, w.start - gate - (r.held_ms ?? 0)));
+    const t = { start, end: Math.max(start, w.end - (r.paused_ms ?? 0) - (w.start - start)) };
+    busy.delete(id);
+    out.set(id, t);
+    return t;
+  };
+  for (const id of ran) times(id);
+  return out;
+}
+
+/** The steps that ran, their times without the debugger's holds, and the makespan without them. */
+function layout(doc: ResultDocument, deps: Map<string, string[]> | null) {
+  const ran = Object.keys(doc.steps).filter((id) => doc.steps[id].started_at && doc.steps[id].ended_at);
+  const t = unheldTimes(doc, deps, ran);
+  const duration = doc.duration_ms ?? 0;
+  if (!ran.length) return { ran, t, makespan: duration - (doc.paused_ms ?? 0) };
+  // the run's end moves as much as its last step's end did
+  const wallEnd = Math.max(...ran.map((id) => ms(doc.steps[id].ended_at)!));
+  const unheldEnd = Math.max(...ran.map((id) => t.get(id)!.end));
+  return { ran, t, makespan: duration - (wallEnd - unheldEnd) };
+}
+
 /** The critical path of a run: from the step that ended last, back through the dependency (or,
- * by timing, the step) whose end let it start. */
+ * by timing, the step) whose end let it start. Times as without the debugger's holds. */
 export function criticalPath(doc: ResultDocument, deps: Map<string, string[]> | null): PathStep[] {
   const runStart = ms(doc.started_at) ?? 0;
-  const ended = (id: string) => ms(doc.steps[id]?.ended_at ?? null);
-  const started = (id: string) => ms(doc.steps[id]?.started_at ?? null);
-  const ran = Object.keys(doc.steps).filter((id) => started(id) !== null && ended(id) !== null);
+  const { ran, t, makespan: m } = layout(doc, deps);
   if (!ran.length) return [];
-  let last = ran.reduce((a, b) => (ended(b)! > ended(a)! ? b : a));
+  const ended = (id: string) => t.get(id)!.end;
+  // of steps that ended at the same millisecond, the one that started last (it waited for the others)
+  let last = ran.reduce((a, b) => (ended(b) > ended(a) || (ended(b) === ended(a) && t.get(b)!.start > t.get(a)!.start) ? b : a));
   const path: string[] = [last];
   const seen = new Set(path);
   for (;;) {
-    const start = started(last)!;
+    const start = t.get(last)!.start;
     // the blocker ended before this step started (a millisecond's slack for clock rounding)
-    const candidates = (deps ? (deps.get(last) ?? []) : ran).filter((d) => !seen.has(d) && ended(d) !== null && ended(d)! <= start + 1);
+    const candidates = (deps ? (deps.get(last) ?? []).filter((d) => t.has(d)) : ran).filter((d) => !seen.has(d) && ended(d) <= start + 1);
     if (!candidates.length) break;
-    last = candidates.reduce((a, b) => (ended(b)! > ended(a)! ? b : a));
+    last = candidates.reduce((a, b) => (ended(b) > ended(a) ? b : a));
     path.push(last);
     seen.add(last);
   }
   path.reverse();
-  const makespan = Math.max(1, (doc.duration_ms ?? 0) - (doc.paused_ms ?? 0));
+  const makespan = Math.max(1, m);
   return path.map((id, i) => {
-    const from = i === 0 ? runStart : ended(path[i - 1])!;
-    const span = Math.max(0, ended(id)! - from);
+    const from = i === 0 ? runStart : ended(path[i - 1]);
+    const span = Math.max(0, ended(id) - from);
     return { step: id, span_ms: span, share: round(span / makespan) };
   });
 }
@@ -148,7 +196,8 @@ export interface ReportInputs {
 
 export function buildReport(i: ReportInputs): RunReport {
   const { doc, deps, maxParallel } = i;
-  const makespan = Math.max(1, (doc.duration_ms ?? 0) - (doc.paused_ms ?? 0));
+  const unheld = layout(doc, deps).makespan;
+  const makespan = Math.max(1, unheld);
   const path = criticalPath(doc, deps);
   const onPath = new Set(path.map((p) => p.step));
   const runs = [doc, ...(i.history ?? []).filter((h) => h.execution_id !== doc.execution_id)];
@@ -205,7 +254,8 @@ export function buildReport(i: ReportInputs): RunReport {
     execution_id: doc.execution_id,
     pipeline_id: doc.pipeline_id,
     status: doc.status,
-    makespan_ms: (doc.duration_ms ?? 0) - (doc.paused_ms ?? 0),
+    makespan_ms: unheld,
+    debugger_held_ms: doc.paused_ms ?? 0,
     basis: deps ? 'dependencies' : 'timing',
     critical_path: path,
     steps,

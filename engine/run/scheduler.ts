@@ -124,6 +124,8 @@ export class StepListRunner {
   private readonly byIndex: (StepResult | undefined)[];
   private readonly endOrder: number[] = [];
   private readonly jumpedTo = new Set<string>();
+  /** How long the debugger held each step before it started, until the step ends (its `held_ms`). */
+  private readonly heldBefore = new Map<number, number>();
   private done = 0;
   private stopping = false;
   private failed = false;
@@ -246,7 +248,9 @@ export class StepListRunner {
     } catch (e) {
       this.ctx.emitter.emit({ type: 'warning', time: Date.now(), stepId: step.id, message: `The debugger failed before '${step.id}' (it runs as it is): ${(e as Error).message}` });
     }
-    this.ctx.pauses.record(this.keyPrefix, heldFrom, Date.now());
+    const heldTo = Date.now();
+    this.ctx.pauses.record(this.keyPrefix, heldFrom, heldTo);
+    if (heldTo > heldFrom) this.heldBefore.set(i, heldTo - heldFrom);
     if (this.ctx.signal.aborted) return this.finish(i, this.notRun('cancelled', 'the run was cancelled'), null);
     if (this.stopping) return this.finish(i, this.notRun('skipped', `not run: '${this.firstFailure?.step}' failed`, 'stopped'), null);
     // without changed inputs the step renders again, so results changed during the hold reach it
@@ -313,6 +317,9 @@ export class StepListRunner {
 
   private finish(i: number, r: StepResult, jump: string | null, restored = false): void {
     const id = this.steps[i].id;
+    const held = this.heldBefore.get(i);
+    this.heldBefore.delete(i);
+    if (held !== undefined && !restored && r.started_at) r.held_ms = held;
     this.record(i, id, r, restored);
     if (!restored && this.ctx.emitter.listening) this.ctx.emitter.emit({ type: 'step-ended', time: Date.now(), stepId: id, scope: this.scopePath, result: r });
     this.done++;
