@@ -74,10 +74,11 @@ steps:
     parameters: { data: [1], operations: [count] }
   - id: second
     depends_on: [first]
-    tool: data
-    action: aggregate
-    parameters: { data: [1], operations: [count] }
+    tool: terminal
+    action: execute
+    parameters: { command: "sleep 0.2" }
 `);
+    // \`second\` takes a while, so it ends well after \`first\` (two steps ending in the same millisecond leave the path's end to a tie)
     const run = await runPipeline(a, { cwd: dir, checkpoint: false, debugger: { beforeStep: (p) => (p.key === 'first' ? new Promise<void>((r) => setTimeout(r, HOLD_MS)) : undefined) } });
     assert.equal(run.status, 'completed');
     const held = run.steps.first.held_ms!;
