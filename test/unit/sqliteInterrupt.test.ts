@@ -21,14 +21,12 @@ const DB = 'sqlite:app.db';
 let root: string;
 const sql = (action: string, params: Record<string, unknown>, over: Partial<ToolContext> = {}): Promise<ToolOutcome> => BUILTIN_TOOLS.sql.run(action, params, toolContext(root, over));
 
-async function rejects(p: Promise<unknown>, errorType: string, message: string): Promise<number> {
-  const t0 = Date.now();
+async function rejects(p: Promise<unknown>, errorType: string, message: string): Promise<void> {
   await assert.rejects(p, (e: Error & { errorType?: string }) => {
     assert.equal(e.errorType ?? e.name, errorType);
     assert.equal(e.message, message);
     return true;
   });
-  return Date.now() - t0;
 }
 
 /** A committed table, then a transaction that changes it, writes more than SQLite's page cache holds (so the file itself is changed) and never ends. */
@@ -55,8 +53,8 @@ describe('hardening: an endless SQLite statement stops when told', function () {
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
   it("the tool's timeout ends an endless query, execute and transaction (each statement of it), and the connection works after", async () => {
-    const ms = await rejects(sql('query', { connection: DB, sql: ENDLESS, timeout: 1 }), 'TimeoutError', 'SQLite: the query ran past its timeout (1000 ms)');
-    assert.ok(ms < 8000, `ended after ${ms} ms`);
+    // an endless statement never ends by itself: ending with the timeout's error is the proof
+    await rejects(sql('query', { connection: DB, sql: ENDLESS, timeout: 1 }), 'TimeoutError', 'SQLite: the query ran past its timeout (1000 ms)');
     await rejects(sql('execute', { connection: DB, sql: `CREATE TABLE t AS ${ENDLESS}`, timeout: 0.5 }), 'TimeoutError', 'SQLite: the statement ran past its timeout (500 ms)');
     await sql('transaction', { connection: DB, statements: SETUP });
     await rejects(sql('transaction', { connection: DB, statements: HALF_DONE, timeout: 1 }), 'TimeoutError', 'SQLite: statement 4 of 4 ran past its timeout (1000 ms), nothing was applied');
@@ -69,8 +67,7 @@ describe('hardening: an endless SQLite statement stops when told', function () {
     // as a run cancels its steps (Cancel in the editor, Ctrl-C)
     const cancelled = Object.assign(new Error('The run was cancelled'), { name: 'CancelledError' });
     setTimeout(() => ctl.abort(cancelled), 300);
-    const ms = await rejects(sql('transaction', { connection: DB, statements: HALF_DONE }, { signal: ctl.signal }), 'CancelledError', 'The run was cancelled');
-    assert.ok(ms < 8000, `ended after ${ms} ms`);
+    await rejects(sql('transaction', { connection: DB, statements: HALF_DONE }, { signal: ctl.signal }), 'CancelledError', 'The run was cancelled');
     await assertConsistent();
     // many rows cross from SQLite in batches, into a bounded result and into a file
     const many = `WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 100000) SELECT x, 'row ' || x AS label FROM c`;
@@ -104,9 +101,7 @@ describe('hardening: an endless SQLite statement stops when told', function () {
       `    parameters: {connection: "${DB}", sql: "SELECT v FROM kept"}`,
       '',
     ].join('\n');
-    const t0 = Date.now();
     const doc = await runPipeline(analyze(yaml), { cwd: root, checkpoint: false });
-    assert.ok(Date.now() - t0 < 10_000, `the run took ${Date.now() - t0} ms`);
     assert.equal(doc.steps.endless.status, 'failed');
     assert.equal(doc.steps.endless.error_type, 'TimeoutError');
     assert.equal(doc.steps.endless.error, "Step 'endless' timed out after 1 s (attempt 1 of 1)");
@@ -120,16 +115,16 @@ describe('hardening: an endless SQLite statement stops when told', function () {
         path.join(root, 'p.pipeline.yaml'),
         ['id: endless', 'steps:', '  - id: setup', '    tool: sql', '    action: transaction', `    parameters: {connection: "${DB}", statements: ${JSON.stringify(SETUP)}}`, '  - id: endless', '    tool: sql', '    action: transaction', '    dependencies: [setup]', `    parameters: {connection: "${DB}", statements: ${JSON.stringify(HALF_DONE)}}`, ''].join('\n'),
       );
-      const r = await new Promise<{ code: number | null; signal: string | null; stderr: string; afterSignalMs: number }>((resolve, reject) => {
+      const r = await new Promise<{ code: number | null; signal: string | null; stderr: string; signalled: boolean }>((resolve, reject) => {
         const child = spawn(process.execPath, [CLI, 'run', 'p.pipeline.yaml'], { cwd: root, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
         let stderr = '';
         child.stderr.on('data', (c) => (stderr += c));
-        let sentAt = 0;
+        let sent = false;
         // the signal goes once the endless transaction has started writing (its journal exists), and a moment more
         let seen = 0;
         const poll = setInterval(() => {
-          if (!sentAt && fs.existsSync(path.join(root, 'app.db-journal')) && ++seen > 10) {
-            sentAt = Date.now();
+          if (!sent && fs.existsSync(path.join(root, 'app.db-journal')) && ++seen > 10) {
+            sent = true;
             child.kill(sig);
           }
         }, 20);
@@ -138,13 +133,13 @@ describe('hardening: an endless SQLite statement stops when told', function () {
         child.on('close', (code, signal) => {
           clearInterval(poll);
           clearTimeout(guard);
-          resolve({ code, signal, stderr, afterSignalMs: sentAt ? Date.now() - sentAt : -1 });
+          resolve({ code, signal, stderr, signalled: sent });
         });
       });
-      assert.ok(r.afterSignalMs >= 0, `the transaction never started: ${r.stderr}`);
+      assert.ok(r.signalled, `the transaction never started: ${r.stderr}`);
+      // the endless transaction never ends by itself: exiting before the guard's SIGKILL is the proof
       assert.equal(r.signal, null, `killed by ${r.signal} (the guard): ${r.stderr}`);
       assert.equal(r.code, 130, r.stderr);
-      assert.ok(r.afterSignalMs < 8000, `ended ${r.afterSignalMs} ms after the signal`);
       assert.match(r.stderr, sig === 'SIGINT' ? /Interrupted: cancelling the running steps/ : /Received SIGTERM: cancelling the running steps/);
       await assertConsistent();
     });
