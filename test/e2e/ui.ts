@@ -17,11 +17,22 @@ export async function focusWorkbench(page: Page): Promise<void> {
 
 export async function quickOpen(page: Page, file: string): Promise<void> {
   await focusWorkbench(page);
-  await page.keyboard.press('Control+P');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(file);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: file }).first().waitFor({ state: 'visible' });
+  // a file a test has just written may not be in the workbench's file index yet on a busy
+  // machine: the search is typed again until it lists the file
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: file }).first();
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('Control+P');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(file);
+    try {
+      await row.waitFor({ state: 'visible', timeout: 10_000 });
+      break;
+    } catch (e) {
+      if (attempt === 4) throw e;
+      await page.keyboard.press('Escape');
+    }
+  }
   await page.keyboard.press('Enter');
   await page.locator('.tab.active', { hasText: file, hasNotText: 'Pipeline:' }).first().waitFor({ state: 'visible' });
 }
