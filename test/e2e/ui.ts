@@ -15,16 +15,32 @@ export async function focusWorkbench(page: Page): Promise<void> {
   await page.locator('.part.sidebar .composite.title').first().click();
 }
 
+/** Opens the quick input with `key` and types `text` into it. A webview that was just clicked can
+ * take the focus back a moment later, and the quick input closes when it loses the focus: then the
+ * input is hidden before the text is in, and the keys are pressed again (up to four times). */
+export async function typeInQuickInput(page: Page, key: string, text: string): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.keyboard.press(key);
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill(text, { timeout: 5_000 });
+      return;
+    } catch (e) {
+      if (attempt === 4) throw e;
+      await page.keyboard.press('Escape');
+      await focusWorkbench(page);
+    }
+  }
+}
+
 export async function quickOpen(page: Page, file: string): Promise<void> {
   await focusWorkbench(page);
   // a file a test has just written may not be in the workbench's file index yet on a busy
   // machine: the search is typed again until it lists the file
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: file }).first();
   for (let attempt = 1; ; attempt++) {
-    await page.keyboard.press('Control+P');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(file);
+    await typeInQuickInput(page, 'Control+P', file);
     try {
       await row.waitFor({ state: 'visible', timeout: 10_000 });
       break;
@@ -43,10 +59,7 @@ export async function quickOpen(page: Page, file: string): Promise<void> {
  * after it, to the wrong file. */
 export async function goToLine(page: Page, where: string): Promise<void> {
   await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
-  await page.keyboard.press('Control+G');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(where);
+  await typeInQuickInput(page, 'Control+G', where);
   await page.keyboard.press('Enter');
 }
 
@@ -64,10 +77,7 @@ export async function toggleBreakpoint(page: Page, line: number, then: 'visible'
 export async function palette(page: Page, command: string, pick?: string): Promise<void> {
   if (await page.evaluate(() => document.activeElement?.tagName === 'IFRAME')) await focusWorkbench(page);
   for (let attempt = 1; ; attempt++) {
-    await page.keyboard.press('Control+Shift+P');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(`>${command}`);
+    await typeInQuickInput(page, 'Control+Shift+P', `>${command}`);
     try {
       await page.locator('.quick-input-list .monaco-list-row', { hasText: command }).first().waitFor({ state: 'visible', timeout: attempt < 4 ? 5_000 : 30_000 });
       break;
