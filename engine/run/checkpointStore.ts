@@ -37,6 +37,8 @@ export class CheckpointStore {
   readonly journal: string;
   /** The line the journal and recent files start with, naming the run. */
   private readonly header: string;
+  /** The journal has been appended to by this store: later appends need not look at its size. */
+  private journalStarted = false;
   private writing: Promise<void> | null = null;
   private dirty = false;
   private writes = 0;
@@ -160,7 +162,8 @@ export class CheckpointStore {
             const lines = this.pending;
             this.pending = [];
             // the journal first: the checkpoint written next never names results not on disk
-            await appendSynced(this.journal, lines.join(''), this.header);
+            await appendSynced(this.journal, lines.join(''), this.header, this.journalStarted);
+            this.journalStarted = true;
             wrote = true;
           }
           if (this.wholeDue || this.recentBytes >= Math.max(RECENT_MIN_BYTES, this.wholeBytes)) {

@@ -1,6 +1,6 @@
 // Writes that survive a crash: a whole file replaced atomically (async, and sync for the last write
 // before the process exits), and appends fsynced before they count.
-import { promises as fsp, openSync, fsyncSync, closeSync, writeSync, renameSync, mkdirSync } from 'node:fs';
+import { constants as fsConstants, promises as fsp, openSync, fsyncSync, closeSync, writeSync, renameSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 
 /** Writes a file whole and atomically: a temp file, fsynced, renamed over it, and the folder fsynced. */
@@ -44,19 +44,32 @@ export function atomicWriteSync(file: string, text: string): void {
   }
 }
 
-/** Appends to a file and fsyncs it (its folder made again when a step deleted it); `header` goes first when the file is empty. */
-export async function appendSynced(file: string, text: string, header = ''): Promise<void> {
-  let fh: Awaited<ReturnType<typeof fsp.open>>;
-  try {
-    fh = await fsp.open(file, 'a');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    // the folder again: a step may have deleted it (not looked for before every append)
-    await fsp.mkdir(path.dirname(file), { recursive: true });
-    fh = await fsp.open(file, 'a');
+/** Appends to a file and fsyncs it (its folder made again when a step deleted it); `header` goes
+ * first when the file is empty. `started`: the caller has appended to this file before, so it is
+ * opened without creating it (no size to look up on every append); when it is gone (a step deleted
+ * it, or its folder) it is made again, header first. */
+export async function appendSynced(file: string, text: string, header = '', started = false): Promise<void> {
+  let fh: Awaited<ReturnType<typeof fsp.open>> | null = null;
+  if (started) {
+    try {
+      fh = await fsp.open(file, fsConstants.O_WRONLY | fsConstants.O_APPEND);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+  }
+  const fresh = !fh;
+  if (!fh) {
+    try {
+      fh = await fsp.open(file, 'a');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      // the folder again: a step may have deleted it (not looked for before every append)
+      await fsp.mkdir(path.dirname(file), { recursive: true });
+      fh = await fsp.open(file, 'a');
+    }
   }
   try {
-    if (header && (await fh.stat()).size === 0) text = header + text;
+    if (header && fresh && (await fh.stat()).size === 0) text = header + text;
     await fh.writeFile(text);
     await fh.sync();
   } finally {

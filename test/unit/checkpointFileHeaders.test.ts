@@ -49,6 +49,21 @@ describe('hardening 3: a run reads only its own checkpoint files', () => {
     assert.deepEqual(back.steps.top, done('own'));
   });
 
+  it('a journal deleted while the run goes on is written again from its header (later appends do not look up its size)', async () => {
+    const store = new CheckpointStore(dir, state('run-d'));
+    store.flushSync();
+    for (let i = 0; i <= INLINE_BODY_LIMIT; i++) store.record(`loop[${i}]/x`, done(`a${i}`));
+    await store.flush();
+    store.record(`loop[${INLINE_BODY_LIMIT + 1}]/x`, done('b'));
+    await store.flush();
+    fs.rmSync(path.join(folder('run-d'), JOURNAL_FILE));
+    store.record(`loop[${INLINE_BODY_LIMIT + 2}]/x`, done('c'));
+    await store.flush();
+    store.close();
+    assert.deepEqual(fs.readFileSync(path.join(folder('run-d'), JOURNAL_FILE), 'utf8').split('\n'), ['{"run":"run-d","format":1}', line(`loop[${INLINE_BODY_LIMIT + 2}]/x`, 'c').trim(), '']);
+    assert.deepEqual(loadCheckpoint(dir, 'run-d').steps[`loop[${INLINE_BODY_LIMIT + 2}]/x`], done('c'));
+  });
+
   it('a journal copied from another run (every field valid) is refused, naming the file and the line', async () => {
     await longRun('run-1', 'own');
     await longRun('run-2', 'other');
