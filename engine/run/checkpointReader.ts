@@ -2,8 +2,9 @@
 // last line, from a crash mid-append, is ignored), and the list of past runs.
 import { readFileSync, readdirSync, existsSync, openSync, closeSync, readSync } from 'node:fs';
 import * as path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import type { RunStatus, StepResult } from './events';
-import { CHECKPOINT_FORMAT, FILE_HEADER_FORMAT, JOURNAL_FILE, recentFile, recordId, runDir, runsDir, STATE_DIR, type Checkpoint } from './runFiles';
+import { CHECKPOINT_FORMAT, compactedLine, type CompactedIterations, FILE_HEADER_FORMAT, JOURNAL_FILE, recentFile, recordId, runDir, runsDir, STATE_DIR, type Checkpoint } from './runFiles';
 import { readResultRecord } from './runRecords';
 
 const STATUSES = new Set(['pending', 'running', 'completed', 'skipped', 'failed', 'cancelled']);
@@ -26,18 +27,20 @@ function headerOf(x: unknown): { run: unknown; format: unknown } | null {
  * runs before headers wrote it. A line that is not a step's result, or a header naming another
  * run, refuses the file, naming it and the line.
  */
-function readJournal(file: string, into: Record<string, StepResult>, runId: string, headed: boolean): void {
+function readJournal(file: string, into: Record<string, StepResult>, runId: string, headed: boolean, compacted?: Record<string, CompactedIterations>): void {
   if (!existsSync(file)) return;
   const name = path.basename(file);
   const fd = openSync(file, 'r');
   try {
     const buf = Buffer.alloc(1 << 20);
+    // a character split between two chunks is joined, not read as two broken halves
+    const decoder = new StringDecoder('utf8');
     let rest = '';
     let n = 0;
     for (;;) {
       const got = readSync(fd, buf, 0, buf.length, null);
       if (got === 0) break;
-      const text = rest + buf.toString('utf8', 0, got);
+      const text = rest + decoder.write(buf.subarray(0, got));
       const lines = text.split('\n');
       rest = lines.pop()!;
       for (const line of lines) {
@@ -53,6 +56,12 @@ function readJournal(file: string, into: Record<string, StepResult>, runId: stri
           }
           // a line of no result's shape is reported as such; a step's result without the header is another run's, or forged
           if (headed && isResultLine(entry)) throw new Error(`${name} line 1 is not the header naming this run (${JSON.stringify(line.slice(0, 80))}): the file was not written by this run`);
+        }
+        // iterations of a long loop taken out of the journal, counted as done (the journal only)
+        const range = compacted && compactedLine(entry);
+        if (range) {
+          compacted[range.compacted] = range;
+          continue;
         }
         // run state is recognised by its shape, not only by its file's name: a step's key and its result
         if (!isResultLine(entry)) throw new Error(`${name} holds a line that is not a step's result: line ${n}, ${JSON.stringify(line.slice(0, 80))}`);
@@ -96,7 +105,10 @@ export function loadCheckpoint(cwd: string, executionId: string, opts: { journal
   }
   if (opts.journal !== false) {
     try {
-      readJournal(path.join(path.dirname(file), JOURNAL_FILE), data.steps, executionId, data.file_header !== undefined);
+      const compacted: Record<string, CompactedIterations> = {};
+      readJournal(path.join(path.dirname(file), JOURNAL_FILE), data.steps, executionId, data.file_header !== undefined, compacted);
+      if (Object.keys(compacted).length) data.compacted = compacted;
+      else delete data.compacted;
     } catch (e) {
       throw new CheckpointError(`The journal of run '${executionId}' cannot be read: ${(e as Error).message}`);
     }

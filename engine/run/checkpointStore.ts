@@ -15,10 +15,11 @@ import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { ResultDocument, RunStatus, StepResult } from './events';
 import { appendSynced, atomicWrite, atomicWriteSync } from './durableWrite';
-import { FILE_HEADER_FORMAT, fileHeader, JOURNAL_FILE, recentFile, runDir, type Checkpoint } from './runFiles';
+import { type CompactedIterations, FILE_HEADER_FORMAT, fileHeader, JOURNAL_FILE, recentFile, runDir, type Checkpoint } from './runFiles';
+import { rewriteJournal } from './journalCompaction';
 import { makeStateDir } from '../toolkit/stateDir';
 
-export { STATE_DIR, CHECKPOINT_FORMAT, FILE_HEADER_FORMAT, fileHeader, JOURNAL_FILE, recentFile, recordId, RecordIdError, runsDir, runDir, sha256, type Checkpoint } from './runFiles';
+export { STATE_DIR, CHECKPOINT_FORMAT, type CompactedIterations, FILE_HEADER_FORMAT, fileHeader, JOURNAL_FILE, recentFile, recordId, RecordIdError, runsDir, runDir, sha256, type Checkpoint } from './runFiles';
 export { atomicWriteSync } from './durableWrite';
 export { CheckpointError, loadCheckpoint, listRuns, type RunSummary } from './checkpointReader';
 
@@ -26,6 +27,9 @@ export { CheckpointError, loadCheckpoint, listRuns, type RunSummary } from './ch
 export const INLINE_BODY_LIMIT = 1000;
 /** Results appended since the last whole checkpoint may grow to this or the checkpoint's size, whichever is larger, before it is written whole again (bytes). */
 export const RECENT_MIN_BYTES = 256 * 1024;
+/** Journal lines appended since its last rewrite before a long loop's dropped iterations are taken
+ * out of it again (at least; or as many as the rewrite kept, so rewrites cost the run linear time). */
+export const COMPACT_MIN_LINES = 1000;
 /** How often an append looks that the recent file it holds open is still in its folder (ms). */
 const RECENT_CHECK_MS = 100;
 
@@ -39,6 +43,12 @@ export class CheckpointStore {
   private readonly header: string;
   /** The journal has been appended to by this store: later appends need not look at its size. */
   private journalStarted = false;
+  /** Long loops' iterations to take out of the journal, by loop key, and how far the journal on disk has. */
+  private readonly compacted: Record<string, CompactedIterations> = {};
+  private readonly compactedOnDisk = new Map<string, number>();
+  /** Journal lines appended since its last rewrite, and how many that rewrite kept. */
+  private linesSinceRewrite = 0;
+  private linesAtRewrite = 0;
   private writing: Promise<void> | null = null;
   private dirty = false;
   private writes = 0;
@@ -78,6 +88,13 @@ export class CheckpointStore {
     const restored = state.steps;
     this.state.steps = {};
     for (const [k, r] of Object.entries(restored)) this.remember(k, r);
+    // the iterations a journal had taken out stay out: their line goes into the new journal
+    for (const range of Object.values(state.compacted ?? {})) {
+      this.compacted[range.compacted] = range;
+      this.compactedOnDisk.set(range.compacted, range.to);
+      this.pending.push(`${JSON.stringify(range)}\n`);
+    }
+    delete this.state.compacted;
     this.recent = []; // the first write is whole
     this.appendPendingSync();
   }
@@ -136,6 +153,20 @@ export class CheckpointStore {
     this.schedule();
   }
 
+  /**
+   * Iterations `from`..`to` of a `while` loop are done and out of its result document: their
+   * journal lines are taken out at the next rewrite, which a line standing for them replaces.
+   */
+  compactLoop(range: CompactedIterations): void {
+    this.compacted[range.compacted] = range;
+    if (this.compactionDue(Object.values(this.compacted))) this.schedule();
+  }
+
+  private compactionDue(ranges: CompactedIterations[]): boolean {
+    if (!this.journalStarted || this.linesSinceRewrite < Math.max(COMPACT_MIN_LINES, this.linesAtRewrite)) return false;
+    return ranges.some((r) => r.to > (this.compactedOnDisk.get(r.compacted) ?? -1));
+  }
+
   setStatus(status: RunStatus): void {
     this.state.status = status;
     this.wholeDue = true;
@@ -144,7 +175,7 @@ export class CheckpointStore {
 
   private serialize(): string {
     this.state.updated_at = new Date().toISOString();
-    const { steps: _steps, ...head } = this.state;
+    const { steps: _steps, compacted: _compacted, ...head } = this.state;
     const text = JSON.stringify(head);
     return `${text.slice(0, -1)},"steps":{${[...this.stepJson.values()].join(',')}}}`;
   }
@@ -158,13 +189,22 @@ export class CheckpointStore {
         this.dirty = false;
         try {
           let wrote = false;
+          // the ranges of dropped iterations as they are now: every line one covers was recorded
+          // before it, so it is on disk once the pending lines are (later lines are not covered)
+          const ranges = Object.values(this.compacted).map((r) => ({ ...r }));
           if (this.pending.length) {
             const lines = this.pending;
             this.pending = [];
             // the journal first: the checkpoint written next never names results not on disk
             await appendSynced(this.journal, lines.join(''), this.header, this.journalStarted);
             this.journalStarted = true;
+            this.linesSinceRewrite += lines.length;
             wrote = true;
+          }
+          if (this.compactionDue(ranges)) {
+            this.linesAtRewrite = await rewriteJournal(this.journal, this.header, ranges);
+            this.linesSinceRewrite = 0;
+            for (const r of ranges) this.compactedOnDisk.set(r.compacted, r.to);
           }
           if (this.wholeDue || this.recentBytes >= Math.max(RECENT_MIN_BYTES, this.wholeBytes)) {
             await this.writeWhole();

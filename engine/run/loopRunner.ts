@@ -5,6 +5,7 @@ import { renderValue } from '../template/index';
 import { ConditionError, evaluateCondition, evaluateItems } from './conditions';
 import { emptyStepResult, type IterationResult, type StepResult, type StepScope } from './events';
 import type { ListOutcome, RunContext } from './runContext';
+import type { CompactedIterations } from './runFiles';
 import { isoAt } from '../util/isoTime';
 import { forEachVars, ListScope, markStepResult, whileVars } from './scope';
 
@@ -15,8 +16,9 @@ export const ITERATION_DETAIL_LIMIT = 1000;
  * (their `iterations` entries and their values in `result`); those between are dropped and
  * counted in `iterations_omitted`. A for_each's items are all in memory anyway and capped before
  * it starts; a while loop's count is known only as it runs, and kept whole it grew about 1 KB an
- * iteration to a heap overflow near a million (issue 24, item 10). The checkpoint's journal still
- * has every iteration's results on disk.
+ * iteration to a heap overflow near a million (issue 24, item 10). The checkpoint's journal drops
+ * them too: one line stands for the dropped iterations (done, with their tokens and cost), so a
+ * resumed run does not run them again and the journal stays bounded (journalCompaction.ts).
  */
 export const WHILE_TAIL = 1000;
 /** The hard cap on the iterations of one loop, whatever `max_iterations` says or however long the list. */
@@ -71,8 +73,13 @@ export async function runLoop(step: Step, scope: ListScope, ctx: RunContext, key
   const iterations: IterationResult[] = [];
   const values = new Map<number, Record<string, unknown>>();
   /** While loops: the latest iterations past the first ITERATION_DETAIL_LIMIT (a ring), and how many were dropped. */
-  const tail: { it: IterationResult; value: Record<string, unknown> }[] = [];
+  const tail: ({ it: IterationResult; value: Record<string, unknown>; tokens_in: number; tokens_out: number; cost_usd: number } | undefined)[] = [];
   let omitted = 0;
+  const loopKey = keyPrefix + step.id;
+  /** A resumed run's iterations its journal counts as done without their results. */
+  const past = step.loop?.kind === 'while' ? ctx.compacted?.[loopKey] : undefined;
+  /** The iterations dropped from the ring so far (one range: a while loop's iterations run in order). */
+  let dropped: CompactedIterations | null = past ? { ...past } : null;
   const cap = ctx.iterationCap;
   const breathe = yielder();
   const end = (status: StepResult['status'], success: boolean | null, error: string | null = null, errorType: string | null = null): StepResult => {
@@ -82,6 +89,8 @@ export async function runLoop(step: Step, scope: ListScope, ctx: RunContext, key
     const paused = ctx.pauses.pausedIn(keyPrefix + step.id);
     if (paused) r.paused_ms = paused;
     for (const t of tail) {
+      // a resumed run's ring may start part-way through
+      if (!t) continue;
       iterations.push(t.it);
       values.set(t.it.index, t.value);
     }
@@ -103,9 +112,29 @@ export async function runLoop(step: Step, scope: ListScope, ctx: RunContext, key
   const done = (index: number, item: unknown, o: ListOutcome) => {
     if (loop.kind === 'while' && index >= ITERATION_DETAIL_LIMIT) {
       // a ring: the entry WHILE_TAIL iterations back is replaced
-      const kept = index - ITERATION_DETAIL_LIMIT;
-      if (kept >= WHILE_TAIL) omitted++;
-      tail[kept % WHILE_TAIL] = { it: iterationResult(index, item, o), value: iterationValue(o) };
+      const slot = (index - ITERATION_DETAIL_LIMIT) % WHILE_TAIL;
+      const out = tail[slot];
+      if (out) {
+        omitted++;
+        dropped = {
+          compacted: loopKey,
+          from: dropped?.from ?? out.it.index,
+          to: out.it.index,
+          tokens_in: (dropped?.tokens_in ?? 0) + out.tokens_in,
+          tokens_out: (dropped?.tokens_out ?? 0) + out.tokens_out,
+          cost_usd: (dropped?.cost_usd ?? 0) + out.cost_usd,
+        };
+        ctx.checkpoint?.compactLoop(dropped);
+      }
+      let tokensIn = 0;
+      let tokensOut = 0;
+      let cost = 0;
+      for (const s of o.results.values()) {
+        tokensIn += s.tokens_in;
+        tokensOut += s.tokens_out;
+        cost += s.cost_usd;
+      }
+      tail[slot] = { it: iterationResult(index, item, o), value: iterationValue(o), tokens_in: tokensIn, tokens_out: tokensOut, cost_usd: cost };
     } else {
       iterations.push(iterationResult(index, item, o));
       values.set(index, iterationValue(o));
@@ -169,14 +198,27 @@ export async function runLoop(step: Step, scope: ListScope, ctx: RunContext, key
   for (let i = 0; ; i++) {
     await breathe();
     if (ctx.signal.aborted) return end('cancelled', null, 'The run was cancelled', 'CancelledError');
-    const condScope = new ListScope(lastScope ?? scope, whileVars(i, step.id), scope.inputs);
-    let go: boolean;
-    try {
-      go = evaluateCondition(loop.condition, condScope);
-    } catch (e) {
-      return end('failed', false, `Could not evaluate 'while': ${(e as Error).message}`, 'ConditionError');
+    if (past && i >= past.from && i <= past.to) {
+      // ran before the run was resumed, and out of the record since: counted, not run again
+      if (i === past.from) {
+        r.tokens_in += past.tokens_in;
+        r.tokens_out += past.tokens_out;
+        r.cost_usd += past.cost_usd;
+      }
+      omitted++;
+      continue;
     }
-    if (!go) break;
+    // the iteration after those ran too: its condition held, and the scope it read is not kept
+    if (!past || i !== past.to + 1) {
+      const condScope = new ListScope(lastScope ?? scope, whileVars(i, step.id), scope.inputs);
+      let go: boolean;
+      try {
+        go = evaluateCondition(loop.condition, condScope);
+      } catch (e) {
+        return end('failed', false, `Could not evaluate 'while': ${(e as Error).message}`, 'ConditionError');
+      }
+      if (!go) break;
+    }
     if (i >= limit) {
       ctx.emitter.emit({ type: 'warning', time: Date.now(), stepId: step.id, message: `Loop '${step.id}' stopped after ${limit === maxIterations ? 'max_iterations' : 'the iteration limit'} (${limit}) with its condition still true` });
       break;

@@ -5,7 +5,7 @@ import type { Pipeline, Plan, Step } from '../spec/types';
 import type { NestedRunOptions, NestedRunResult, ToolDefinition, ToolOutcome } from '../toolkit/runtime';
 import type { Interaction } from '../toolkit/interaction';
 import type { Cancellation } from './attemptSignal';
-import type { CheckpointStore } from './checkpointStore';
+import type { CheckpointStore, CompactedIterations } from './checkpointStore';
 import type { RunEmitter, StepResult, StepScope, NestedRunAt } from './events';
 import type { Redactor } from '../toolkit/redact';
 import type { ListScope } from './scope';
@@ -123,6 +123,8 @@ export interface RunContext {
   checkpoint: CheckpointStore | null;
   /** Results restored from a checkpoint (resume), by checkpoint key. */
   restored: Record<string, StepResult>;
+  /** Iterations of long `while` loops a resumed run's journal counts as done without their results, by loop key. */
+  compacted?: Readonly<Record<string, CompactedIterations>>;
   cache: StepCache;
   random: () => number;
   /** `from`: the step whose attempt runs it (its nested run's listeners, a trace's parent span). */

@@ -44,6 +44,34 @@ export interface Checkpoint {
   traceparent?: string;
   /** Step results by key: a step id, or `loop[2]/body_step` for a step of an iteration. */
   steps: Record<string, StepResult>;
+  /** Iterations of long `while` loops that completed and whose results the journal no longer holds,
+   * by the loop's key (`loop`, `outer[3]/inner`). Read from the journal, never written into checkpoint.json. */
+  compacted?: Record<string, CompactedIterations>;
+}
+
+/**
+ * A journal line standing for iterations `from`..`to` of a `while` loop, all completed, whose own
+ * lines were taken out of the journal: the result document keeps a long loop's first and latest
+ * iterations only, so the ones between are needed on resume only as "done" and their tokens and cost.
+ */
+export interface CompactedIterations {
+  compacted: string;
+  from: number;
+  to: number;
+  tokens_in: number;
+  tokens_out: number;
+  cost_usd: number;
+}
+
+const count = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+
+/** A compacted-iterations line, checked field by field (null for a line of another shape). */
+export function compactedLine(x: unknown): CompactedIterations | null {
+  if (x === null || typeof x !== 'object' || Array.isArray(x) || !('compacted' in x)) return null;
+  const c = x as Record<string, unknown>;
+  if (typeof c.compacted !== 'string' || !c.compacted || !Number.isInteger(c.from) || !Number.isInteger(c.to) || (c.from as number) < 0 || (c.to as number) < (c.from as number)) return null;
+  if (!count(c.tokens_in) || !count(c.tokens_out) || !count(c.cost_usd)) return null;
+  return { compacted: c.compacted, from: c.from as number, to: c.to as number, tokens_in: c.tokens_in as number, tokens_out: c.tokens_out as number, cost_usd: c.cost_usd as number };
 }
 
 export function runsDir(cwd: string): string {
