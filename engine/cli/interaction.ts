@@ -4,6 +4,7 @@
 import * as readline from 'node:readline';
 import { type Answer, type Interaction, type Question } from '../api/index';
 import { paint, type Style } from './findingFormat';
+import { stripControls } from './terminalText';
 
 export interface TerminalOptions {
   /** Someone can answer on this terminal. */
@@ -17,6 +18,12 @@ export interface TerminalOptions {
   /** Called before a question is written, and after it is answered (the progress block). */
   pause?(): void;
   resume?(): void;
+}
+
+/** A question as the terminal shows it: its texts without control sequences. */
+function shownQuestion(q: Question): Question {
+  const clean = (s: string | undefined) => (s === undefined ? undefined : stripControls(s));
+  return { ...q, step: stripControls(q.step), prompt: stripControls(q.prompt), title: clean(q.title), detail: clean(q.detail), error: clean(q.error), default: clean(q.default), choices: q.choices?.map(stripControls) };
 }
 
 export function terminalInteraction(o: TerminalOptions): Interaction {
@@ -40,8 +47,11 @@ export function terminalInteraction(o: TerminalOptions): Interaction {
     }, 50);
   };
 
-  const askNow = (q: Question, signal: AbortSignal): Promise<Answer> =>
+  const askNow = (asked: Question, signal: AbortSignal): Promise<Answer> =>
     new Promise<Answer>((resolve, reject) => {
+      // what a question shows may come from a model (an agent's call, a draft to approve): no
+      // control sequence of it reaches the terminal; the answer's default is kept as given
+      const q = shownQuestion(asked);
       if (signal.aborted) return reject(signal.reason);
       pause();
       const heading = `${q.step}\0${q.title ?? ''}\0${q.detail ?? ''}`;
@@ -89,7 +99,7 @@ export function terminalInteraction(o: TerminalOptions): Interaction {
       });
       rl.on('line', (l: string) => {
         if (!q.multiline) return finish(l.trim());
-        if (!lines.length && l === '' && q.default !== undefined) return finish(q.default);
+        if (!lines.length && l === '' && asked.default !== undefined) return finish(asked.default);
         if (l === '.') return finish(lines.join('\n'));
         lines.push(l);
       });

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { analyze, buildReport, CheckpointError, findRunsRoot, hasErrors, loadCheckpoint, readResultRecord, planShape, type ResultDocument, type RunReport, runsDir, sha256 } from '../api/index';
 import { paint, type Style } from './findingFormat';
 import { printAgents } from './agentReportText';
+import { stripControls } from './terminalText';
 
 function readResult(file: string): ResultDocument | null {
   const doc = readResultRecord(file);
@@ -62,7 +63,10 @@ function table(head: string[], rows: string[][], style: Style, out: (s: string) 
   for (const r of rows) out(`  ${r.map((c, i) => c.padEnd(widths[i])).join('  ')}`.trimEnd());
 }
 
-export function printReport(r: RunReport, style: Style, out: (s: string) => void): void {
+export function printReport(report: RunReport, style: Style, out: (s: string) => void): void {
+  // every text of the report may quote a run's record (ids from the file, tool names an MCP server
+  // gave, agents' text): no control sequence of theirs reaches the terminal (--json keeps it whole)
+  const r = JSON.parse(JSON.stringify(report), (_k, v: unknown) => (typeof v === 'string' ? stripControls(v) : v)) as RunReport;
   const p = r.parallelism;
   out(paint(style, 'bold', `Run ${r.execution_id} of ${r.pipeline_id}: ${r.status} in ${secs(r.makespan_ms)}`));
   if (r.debugger_held_ms) out(`a debugger held the run for ${secs(r.debugger_held_ms)}: left out of the makespan, the critical path and the running times`);

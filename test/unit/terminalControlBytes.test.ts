@@ -7,6 +7,10 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { PassThrough } from 'node:stream';
+import type { RunReport } from '../../engine/api/index';
+import { terminalInteraction } from '../../engine/cli/interaction';
+import { printReport } from '../../engine/cli/reportCommand';
 import { LoopbackProviders } from '../fixtures/providers/loopbackServer';
 import { orcAsync } from '../helpers/cli';
 
@@ -74,5 +78,45 @@ describe('hardening, round three: model text on a terminal (#41 item 12)', funct
     // the reason quotes the answer as JSON (C0 controls escaped as \\u001b...); the C1 ones are removed
     assert.equal(rows[2], String.raw`    ✗ output answer contains: "Hi\u001b]0;pwned\u0007 there\u001b[2J\u001b[1A\u001b[2Kend\r\b done\u0007" does not contain "goodbye"  (say.eval.yaml:4)`);
     assert.ok(!rows.some((l) => l.startsWith('FORGED')), 'the id forges no line of its own');
+  });
+});
+
+describe('hardening, round three: questions and reports on a terminal show no control sequences (#41 item 12)', () => {
+  it("a question's title, detail, prompt, choices, error and default are shown without controls; the default answered is the one given", async () => {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let shown = '';
+    output.on('data', (b: Buffer) => (shown += b.toString('utf8')));
+    const term = terminalInteraction({ interactive: true, answers: new Map(), assumeYes: false, input, output, style: { color: false } });
+    const asked = term.ask({ kind: 'text', step: `s${HOSTILE}`, prompt: `Edit ${HOSTILE}`, title: `Title ${HOSTILE}`, detail: `Draft: ${HOSTILE}`, error: `Was ${HOSTILE}`, default: HOSTILE, multiline: true }, new AbortController().signal);
+    setImmediate(() => input.write('\n'));
+    assert.equal(await asked, HOSTILE, 'an empty first line keeps the content as given');
+    assert.doesNotMatch(shown, CONTROL);
+    for (const part of [`Title ${SHOWN} (step s${SHOWN})`, `Draft: ${SHOWN}`, `✗ Was ${SHOWN}`, `? Edit ${SHOWN}`]) assert.ok(shown.includes(part), `${JSON.stringify(part)} in ${JSON.stringify(shown)}`);
+    const choice = term.ask({ kind: 'choice', step: 'c', prompt: 'Pick', choices: [`one ${HOSTILE}`, 'two'] }, new AbortController().signal);
+    setImmediate(() => input.write('2\n'));
+    assert.equal(await choice, '2');
+    assert.ok(shown.includes(`  1) one ${SHOWN}\n  2) two`));
+    assert.doesNotMatch(shown, CONTROL);
+  });
+
+  it("orc report's text shows a record's texts without their controls (the pipeline id, a step, a suggestion); colour is still painted", async () => {
+    const report = {
+      execution_id: 'r1', pipeline_id: `p${HOSTILE}`, status: 'completed', makespan_ms: 1200, basis: 'dependencies', debugger_held_ms: 0,
+      parallelism: { max_parallel: 2, peak: 1, average: 1, idle_share: 0.5 },
+      critical_path: [{ step: `s${HOSTILE}`, start_ms: 0, end_ms: 1200 }],
+      steps: [{ step: `s${HOSTILE}`, status: 'completed', duration_ms: 1200, share: 1, queued_ms: 0, rate_limit_wait_ms: 0, running_ms: 1200, attempts: 1, retry_ms: 0, cost_usd: 0, on_critical_path: true }],
+      suggestions: [`'s' said ${HOSTILE}`],
+      agents: [],
+    } as unknown as RunReport;
+    const lines: string[] = [];
+    printReport(report, { color: true }, (l) => lines.push(l));
+    const text = lines.join('\n');
+    assert.ok(text.includes(`Run r1 of p${SHOWN}: completed in 1.20 s`), text);
+    assert.ok(text.includes(`Critical path (as it ran): s${SHOWN}`), text);
+    assert.ok(text.includes(`  - 's' said ${SHOWN}`), text);
+    // the only escapes left are the report's own colours
+    assert.doesNotMatch(text.replace(/\x1b\[[0-9;]*m/g, ''), CONTROL);
+    assert.ok(text.includes('\x1b[1m'), 'headings are still bold');
   });
 });
