@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { analyze } from '../../engine/analyze/index';
 import { runPipeline } from '../../engine/run/runPipeline';
+import { LOCK_OWNER } from '../../engine/tools/sql/sqliteProtocol';
 import { BUILTIN_TOOLS } from '../../engine/tools/registry';
 import type { ToolContext, ToolOutcome } from '../../engine/toolkit/runtime';
 import { CLI } from '../helpers/cli';
@@ -144,4 +145,45 @@ describe('hardening: an endless SQLite statement stops when told', function () {
       await assertConsistent();
     });
   }
+
+  it('a database whose last user was killed with SIGKILL mid-transaction opens again: its lock is taken back and the transaction rolled back', async function () {
+    this.timeout(60_000);
+    fs.writeFileSync(
+      path.join(root, 'p.pipeline.yaml'),
+      ['id: endless', 'steps:', '  - id: setup', '    tool: sql', '    action: transaction', `    parameters: {connection: "${DB}", statements: ${JSON.stringify(SETUP)}}`, '  - id: endless', '    tool: sql', '    action: transaction', '    dependencies: [setup]', `    parameters: {connection: "${DB}", statements: ${JSON.stringify(HALF_DONE)}}`, ''].join('\n'),
+    );
+    const child = spawn(process.execPath, [CLI, 'run', 'p.pipeline.yaml'], { cwd: root, env: { ...process.env, NO_COLOR: '1' }, stdio: 'ignore' });
+    const killed = await new Promise<boolean>((resolve) => {
+      let seen = 0;
+      const poll = setInterval(() => {
+        if (fs.existsSync(path.join(root, 'app.db-journal')) && ++seen > 10) {
+          clearInterval(poll);
+          child.kill('SIGKILL');
+        }
+      }, 20);
+      child.on('close', (_code, signal) => {
+        clearInterval(poll);
+        resolve(signal === 'SIGKILL');
+      });
+    });
+    assert.ok(killed, 'the run was killed in the middle of its transaction');
+    // what the killed process left: its lock, naming it, and the journal of its transaction
+    assert.equal(fs.readFileSync(path.join(root, 'app.db.lock', LOCK_OWNER), 'utf8'), String(child.pid));
+    assert.ok(fs.existsSync(path.join(root, 'app.db-journal')));
+    await assertConsistent();
+  });
+
+  it('a lock held by a live process is not taken: the query says the database is busy, and the lock stays', async function () {
+    this.timeout(60_000);
+    await sql('transaction', { connection: DB, statements: SETUP });
+    const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    try {
+      fs.mkdirSync(path.join(root, 'app.db.lock'));
+      fs.writeFileSync(path.join(root, 'app.db.lock', LOCK_OWNER), String(holder.pid));
+      await assert.rejects(sql('query', { connection: DB, sql: 'SELECT v FROM kept' }), (e: Error & { errorType?: string }) => e.errorType === 'DatabaseBusy');
+      assert.equal(fs.readFileSync(path.join(root, 'app.db.lock', LOCK_OWNER), 'utf8'), String(holder.pid));
+    } finally {
+      holder.kill('SIGKILL');
+    }
+  });
 });

@@ -86,10 +86,63 @@ export function releaseHeld(buf: SharedArrayBuffer): void {
   }
   for (const lock of held.locks) {
     try {
+      fs.rmSync(`${lock}/${LOCK_OWNER}`, { force: true });
       fs.rmdirSync(lock);
     } catch {
       // already gone
     }
   }
   writeHeld(buf, { fds: [], locks: [] });
+}
+
+/** The file in a lock folder naming the process that holds it (its pid). */
+export const LOCK_OWNER = 'owner.pid';
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: a process of another user's, alive
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Takes back a lock folder its process left when it was killed (SIGKILL, a crash, a power cut: no
+ * cleanup ran): true when the lock names a process that no longer runs and is removed. A lock that
+ * names no process (made by another program) or a live one is left alone. The folder is renamed
+ * away first and its owner read again there, so a lock another opener has just taken is put back.
+ */
+export function removeStaleLock(lock: string): boolean {
+  let owner: number;
+  try {
+    owner = Number(fs.readFileSync(`${lock}/${LOCK_OWNER}`, 'utf8'));
+  } catch {
+    return false;
+  }
+  if (!Number.isInteger(owner) || owner <= 0 || owner === process.pid || alive(owner)) return false;
+  const away = `${lock}.stale-${process.pid}-${Date.now()}`;
+  try {
+    fs.renameSync(lock, away);
+  } catch {
+    return false;
+  }
+  let still: number;
+  try {
+    still = Number(fs.readFileSync(`${away}/${LOCK_OWNER}`, 'utf8'));
+  } catch {
+    still = NaN;
+  }
+  if (still !== owner) {
+    // another opener took the lock between the two reads: it is theirs
+    try {
+      fs.renameSync(away, lock);
+    } catch {
+      // they made a new one meanwhile
+    }
+    return false;
+  }
+  fs.rmSync(away, { recursive: true, force: true });
+  return true;
 }

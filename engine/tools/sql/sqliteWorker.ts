@@ -6,7 +6,7 @@
 import fs = require('node:fs');
 import { parentPort, workerData } from 'node:worker_threads';
 import { Database, type Statement } from 'node-sqlite3-wasm';
-import { BATCH_BYTES, BATCH_ROWS, BATCHES_AHEAD, writeHeld, type Bound, type Reply, type Request, type Row } from './sqliteProtocol';
+import { BATCH_BYTES, BATCH_ROWS, BATCHES_AHEAD, LOCK_OWNER, removeStaleLock, writeHeld, type Bound, type Reply, type Request, type Row } from './sqliteProtocol';
 
 const { file, held: heldBuf } = workerData as { file: string; held: SharedArrayBuffer };
 const port = parentPort!;
@@ -32,14 +32,27 @@ fs.closeSync = (fd: number) => {
   closeSync(fd);
 };
 fs.mkdirSync = ((p: fs.PathLike, options?: fs.MakeDirectoryOptions) => {
-  const made = mkdirSync(p, options);
-  if (typeof p === 'string' && p.endsWith('.lock')) {
-    locks.add(p);
-    publish();
+  if (typeof p !== 'string' || !p.endsWith('.lock')) return mkdirSync(p, options);
+  let made: string | undefined;
+  try {
+    made = mkdirSync(p, options);
+  } catch (e) {
+    // a lock whose process was killed (SIGKILL, a crash) is taken back, once; a live one is busy
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || !removeStaleLock(p)) throw e;
+    made = mkdirSync(p, options);
+  }
+  locks.add(p);
+  publish();
+  // the lock names its process, so one left by a killed process is known for what it is
+  try {
+    fs.writeFileSync(`${p}/${LOCK_OWNER}`, String(process.pid));
+  } catch {
+    // a lock without its owner is only never taken back
   }
   return made;
 }) as typeof mkdirSync;
 fs.rmdirSync = (p: fs.PathLike, options?: fs.RmDirOptions) => {
+  if (typeof p === 'string' && locks.has(p)) fs.rmSync(`${p}/${LOCK_OWNER}`, { force: true });
   rmdirSync(p, options);
   if (typeof p === 'string' && locks.delete(p)) publish();
 };
@@ -58,6 +71,31 @@ fs.accessSync = (p: fs.PathLike, mode?: number) => {
 };
 
 let db: Database | null = null;
+
+/**
+ * A thread stopped before its transaction's journal was first synced leaves a journal whose header
+ * SQLite has not filled in yet (its magic number is still zeros): nothing in the database was
+ * changed, so it is not a hot journal, SQLite rolls nothing back and leaves the file beside the
+ * database. It is removed here, when no connection holds a lock (a writer takes the lock before it
+ * makes its journal).
+ */
+function removeUnsyncedJournal(): void {
+  const journal = `${file}-journal`;
+  try {
+    if (fs.existsSync(`${file}.lock`)) return;
+    const fd = fs.openSync(journal, 'r');
+    const head = Buffer.alloc(8);
+    let got: number;
+    try {
+      got = fs.readSync(fd, head, 0, 8, 0);
+    } finally {
+      fs.closeSync(fd);
+    }
+    if (got === 8 && head.every((b) => b === 0)) fs.rmSync(journal, { force: true });
+  } catch {
+    // no journal, or one that cannot be read: SQLite's to deal with
+  }
+}
 
 class OpenError extends Error {}
 
@@ -192,6 +230,7 @@ port.on('message', (m: Request) => {
     else if (m.op === 'recover') {
       // reading the schema takes the lock, which rolls back a journal an earlier worker left
       open().get('SELECT count(*) FROM sqlite_master');
+      removeUnsyncedJournal();
       send({ id: m.id, kind: 'done' });
     } else if (m.op === 'close') {
       for (const [id, q] of queries) end(id, q);
