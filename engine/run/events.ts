@@ -41,6 +41,8 @@ export interface StepResult {
   paused_ms?: number;
   /** Time (ms) a debugger held the step before it started (a breakpoint): outside duration_ms; the report leaves it out. */
   held_ms?: number;
+  /** Time a debugger that stops on failures held the run after this step failed, before the run went on (outside its duration). */
+  held_after_ms?: number;
   /** Model steps: time in provider calls and waiting for the provider's limiter (ms). */
   latency_ms?: number;
   limiter_wait_ms?: number;

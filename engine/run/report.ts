@@ -94,6 +94,8 @@ const pct = (x: number): string => `${Math.round(x * 100)}%`;
 function unheldTimes(doc: ResultDocument, deps: Map<string, string[]> | null, ran: string[]): Map<string, { start: number; end: number }> {
   const runStart = ms(doc.started_at) ?? 0;
   const wall = (id: string) => ({ start: ms(doc.steps[id].started_at)!, end: ms(doc.steps[id].ended_at)! });
+  /** When what waited for a step could go on: its end, or the end of a hold after it failed. */
+  const released = (id: string) => wall(id).end + (doc.steps[id].held_after_ms ?? 0);
   const out = new Map<string, { start: number; end: number }>();
   const busy = new Set<string>();
   const times = (id: string): { start: number; end: number } => {
@@ -106,7 +108,7 @@ function unheldTimes(doc: ResultDocument, deps: Map<string, string[]> | null, ra
     // by timing, what it waited for ended before it was ready (before the debugger held it)
     const ready = w.start - (r.held_ms ?? 0);
     const before = (deps ? (deps.get(id) ?? []).filter((d) => ran.includes(d)) : ran.filter((d) => d !== id && wall(d).end <= ready + 1)).filter((d) => !busy.has(d));
-    const gate = Math.max(runStart, ...before.map((d) => wall(d).end));
+    const gate = Math.max(runStart, ...before.map(released));
     const unheldGate = Math.max(runStart, ...before.map((d) => times(d).end));
     const start = Math.min(w.start, unheldGate + Math.max(0, w.start - gate - (r.held_ms ?? 0)));
     const t = { start, end: Math.max(start, w.end - (r.paused_ms ?? 0) - (w.start - start)) };
@@ -127,7 +129,9 @@ function layout(doc: ResultDocument, deps: Map<string, string[]> | null) {
   // the run's end moves as much as its last step's end did
   const wallEnd = Math.max(...ran.map((id) => ms(doc.steps[id].ended_at)!));
   const unheldEnd = Math.max(...ran.map((id) => t.get(id)!.end));
-  return { ran, t, makespan: duration - (wallEnd - unheldEnd) };
+  // a hold after the last step failed kept the run from ending
+  const heldAtEnd = Math.max(0, ...ran.map((id) => ms(doc.steps[id].ended_at)! + (doc.steps[id].held_after_ms ?? 0) - wallEnd));
+  return { ran, t, makespan: duration - (wallEnd - unheldEnd) - heldAtEnd };
 }
 
 /** The critical path of a run: from the step that ended last, back through the dependency (or,

@@ -266,7 +266,10 @@ export class StepListRunner {
     untilAborted(() => debug.hooks.afterFailure!(point, r, debug), this.ctx.signal)
       .catch((e) => this.ctx.emitter.emit({ type: 'warning', time: Date.now(), stepId: step.id, message: `The debugger failed after '${step.id}' failed: ${(e as Error).message}` }))
       .then(() => {
-        this.ctx.pauses.record(this.keyPrefix, heldFrom, Date.now());
+        const heldTo = Date.now();
+        this.ctx.pauses.record(this.keyPrefix, heldFrom, heldTo);
+        // the steps after it waited for the hold too: the report takes it out of their spans
+        if (heldTo > heldFrom) r.held_after_ms = heldTo - heldFrom;
         this.ended(step, r);
       });
   }

@@ -132,4 +132,48 @@ steps:
     assert.deepEqual(byTiming.slice(-2).map((p) => p.step), ['long', 'last']);
     assert.deepEqual(byTiming[byTiming.length - 1], r.critical_path[1]);
   });
+
+  it('a debugger that stops on a failure held the run 1 s after the step failed: the steps after it, and the makespan, are as without the hold', () => {
+    // a failed at 200 (on_failure: continue) and the run was held until 1200; b (after a) ran 1200-1400
+    const run = doc({ a: step(0, 200, { status: 'failed', success: false, held_after_ms: 1000 }), b: step(1200, 1400) }, 1400, 1000);
+    for (const d of [new Map([['b', ['a']]]), null]) {
+      const r = buildReport({ doc: run, deps: d, maxParallel: 4, widestLevel: 1 });
+      assert.deepEqual(r.critical_path, [
+        { step: 'a', span_ms: 200, share: 0.5 },
+        { step: 'b', span_ms: 200, share: 0.5 },
+      ]);
+      assert.equal(r.makespan_ms, 400);
+    }
+    // held after the last step failed: the run's end waited, the makespan does not
+    const last = doc({ a: step(0, 300, { status: 'failed', success: false, held_after_ms: 1000 }) }, 1300, 1000);
+    assert.equal(buildReport({ doc: last, deps: new Map(), maxParallel: 4, widestLevel: 1 }).makespan_ms, 300);
+  });
+
+  it('a real run: the hold after a failure is recorded on the failed step and left out of the next step\'s span', async () => {
+    const a = analyze(`id: failing
+steps:
+  - id: breaks
+    tool: terminal
+    action: execute
+    on_failure: continue
+    parameters: { command: "exit 3" }
+  - id: after
+    depends_on: [breaks]
+    tool: terminal
+    action: execute
+    parameters: { command: "sleep 0.2" }
+`);
+    const run = await runPipeline(a, { cwd: dir, checkpoint: false, debugger: { beforeStep: () => undefined, afterFailure: () => new Promise<void>((r) => setTimeout(r, HOLD_MS)) } });
+    assert.equal(run.steps.breaks.success, false, 'the command failed');
+    const held = run.steps.breaks.held_after_ms!;
+    assert.ok(held >= HOLD_MS - 20, `held ${held} ms after the failure`);
+    assert.equal(run.steps.after.held_after_ms, undefined);
+    const { deps, widest } = planShape(a.plan!);
+    const r = buildReport({ doc: run, deps, maxParallel: 4, widestLevel: widest });
+    assert.deepEqual(r.critical_path.map((p) => p.step), ['breaks', 'after']);
+    // after's span: from when it could have started without the hold to its end
+    near(r.critical_path[1].span_ms, ms(run.steps.after.ended_at) - ms(run.steps.breaks.ended_at) - held);
+    assert.ok(r.makespan_ms < held, `makespan ${r.makespan_ms} ms`);
+    assert.equal(r.debugger_held_ms, run.paused_ms);
+  });
 });
