@@ -12,6 +12,7 @@ const BENCHES: Record<string, string> = {
   eval: 'eval.bench.ts',
   findings: 'findings.bench.ts',
   lsp: 'lsp.bench.ts',
+  mcp: 'mcp.bench.ts',
   models: 'models.bench.ts',
   predict: 'predict.bench.ts',
   sql: 'sql.bench.ts',

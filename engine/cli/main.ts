@@ -7,6 +7,7 @@ import { planCommand } from './planCommand';
 import { resumeCommand, runCommand, type DistributedOptions } from './runCommand';
 import { cassetteFlagsOf } from './cassetteFlags';
 import { workerCommand } from './workerCommand';
+import { mcpCommand } from './mcpCommand';
 import { checkQueueName, createModelRunner } from '../api/index';
 import { runsCommand } from './runsCommand';
 import { statsCommand } from './statsCommand';
@@ -39,6 +40,7 @@ Usage:
                                             -i key=value gives a secret input again (never recorded)
   orc worker --redis URL [--concurrency N] [--queue NAME] [--root DIR] [--metrics-port N]
                                             runs the steps of 'orc run --redis' (Ctrl-C: stop after the running steps)
+  orc mcp [--root DIR]                      serves the pipelines under DIR (default: here) as MCP tools on stdio
   orc runs [--json]                         past runs in .orchestrator/
   orc stats [FILE|--all] [--since 7d] [--json]
                                             success rate, p50/p95 duration, cost and tokens per pipeline and step
@@ -195,6 +197,13 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
         if (!d) throw new UsageError("'orc worker' needs --redis URL (redis://[user:password@]host[:port][/db])");
         const root = p.flags.get('--root');
         return await workerCommand({ ...d, concurrency: positiveInt(p.flags.get('--concurrency'), '--concurrency'), root: typeof root === 'string' ? root : undefined, metricsPort: positiveInt(p.flags.get('--metrics-port'), '--metrics-port') }, io.err);
+      }
+      case 'mcp': {
+        allowOnly(p, ['--root']);
+        if (p.positional.length) throw new UsageError("'orc mcp' takes no file: it serves every pipeline under --root DIR");
+        const root = p.flags.get('--root');
+        if (root === true || root === '') throw new UsageError('--root needs a folder');
+        return await mcpCommand(root, io.err);
       }
       case 'explain':
       case 'auto': {

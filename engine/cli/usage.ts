@@ -39,6 +39,11 @@ export const COMMAND_USAGE: Record<string, string> = {
   takes it from the environment. With --redis, a distributed run reattaches to the
   jobs its steps still have on the queue (running or done) instead of running them again.
   --record / --replay / --replay-tools as for orc run (the default cassette is the run's pipeline's).`,
+  mcp: `orc mcp [--root DIR]
+  An MCP server on stdio: every pipeline under DIR (default: this folder) that compiles is a tool
+  named from its id, with an input schema from its parameters; a call runs it as orc run does
+  (records in DIR/.orchestrator/) and answers its outputs. Past runs (orc://runs/ID) and graphs
+  (orc://graphs/TOOL) are resources. Add it to a client as: orc mcp --root /path/to/workspace.`,
   worker: `orc worker --redis URL [--concurrency N] [--queue NAME] [--root DIR] [--metrics-port N]
   Takes the steps of distributed runs (orc run --redis) from the BullMQ queue NAME (default
   orc-steps) and runs up to N at once (default 1) with this machine's tools and API keys. A step
