@@ -22,6 +22,8 @@ export interface EvalTestMessage {
 }
 
 export interface OrchestratorApi {
+  /** What the status bar says of the language of the editor in front, and what a click runs (undefined: hidden). */
+  languageStatus(): { text: string; tooltip: string; command: string } | undefined;
   /** The result document of the latest run of this pipeline in this window. */
   lastResult(uri: string): ResultDocument | undefined;
   isRunning(uri: string): boolean;

@@ -22,7 +22,6 @@ export const COMMAND_IDS = {
   cancelRun: 'orchestrator.cancelRun',
   resumeRun: 'orchestrator.resumeRun',
   showGraph: 'orchestrator.showGraph',
-  treatAsPipeline: 'orchestrator.treatAsPipeline',
   setApiKey: 'orchestrator.setApiKey',
   setConnectionSecret: 'orchestrator.setConnectionSecret',
   debug: 'orchestrator.debug',
@@ -144,12 +143,7 @@ export function registerCommands(
     host.show(uri, false);
   });
 
-  reg(COMMAND_IDS.treatAsPipeline, async (arg?: unknown) => {
-    const uri = targetUri(arg, host);
-    if (!uri) return noTarget('Treat File as Pipeline');
-    const doc = await vscode.workspace.openTextDocument(uri);
-    await vscode.languages.setTextDocumentLanguage(doc, LANGUAGE_ID);
-  });
+  // Treat File as Pipeline and Treat File as Plain YAML: languageSwitch.ts (they are remembered per file)
 
   reg(COMMAND_IDS.showAllowedTools, (uri?: unknown, list?: unknown) => showAllowedTools(uri, list));
   reg(COMMAND_IDS.setApiKey, () => models.askAndStore());

@@ -10,6 +10,8 @@ export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments {
   pipeline: string;
   /** Parameter values; missing ones take their defaults (or are asked for, in the editor). */
   inputs?: Record<string, unknown>;
+  /** The models of an eval's variant (`*`: every model step; a step id: that step), as `orc eval` runs it. */
+  models?: Record<string, string>;
   /** Stop before the first step. */
   stopOnEntry?: boolean;
   maxParallel?: number;

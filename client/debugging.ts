@@ -25,7 +25,7 @@ function activePipeline(): vscode.Uri | undefined {
 }
 
 export function registerDebugging(context: vscode.ExtensionContext, runs: RunController, host: WebviewHost): void {
-  const launcher: Launcher = (args, hooks, signal, listener) => runs.debug(vscode.Uri.file(args.pipeline), args.inputs, { hooks, signal, listener, maxParallel: args.maxParallel });
+  const launcher: Launcher = (args, hooks, signal, listener) => runs.debug(vscode.Uri.file(args.pipeline), args.inputs, { hooks, signal, listener, maxParallel: args.maxParallel }, args.models);
   const onPause = (file: string, at: { step: string } | null) => host.paused(vscode.Uri.file(file), at?.step ?? null);
 
   context.subscriptions.push(

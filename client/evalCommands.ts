@@ -49,8 +49,9 @@ export function registerEvalCommands(context: vscode.ExtensionContext, tests: Ev
   reg(EVAL_COMMAND_IDS.run, async (arg?: unknown, only?: unknown): Promise<EvalOutcomeView | undefined> => {
     const uri = evalTarget(arg);
     if (!uri) return undefined;
-    const o = (only ?? {}) as { variant?: string; case?: string };
-    const outcome = await tests.runEvalFile(uri, { variant: typeof o.variant === 'string' ? o.variant : undefined, case: typeof o.case === 'string' ? o.case : undefined });
+    // `replay: true`: the Test Explorer's Run (replay) profile, every model call answered from the eval's cassette
+    const o = (only ?? {}) as { variant?: string; case?: string; replay?: boolean };
+    const outcome = await tests.runEvalFile(uri, { variant: typeof o.variant === 'string' ? o.variant : undefined, case: typeof o.case === 'string' ? o.case : undefined, replay: o.replay === true });
     if (outcome) panels.update(outcome, true);
     return outcome;
   });

@@ -7,13 +7,14 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { analyzeEval, type AssertionResult, type BaselineComparison, caseInputs, type CaseResult, compareWithBaseline, DatasetError, type EvalAnalysis, evalHasErrors, EvalInputError, type EvalMeta, evalOutline, EvalRecord, previousEval, runEval, TRAJECTORY_KINDS } from '../engine/api/index';
+import { analyzeEval, readResultRecord, type ResultDocument, type AssertionResult, type BaselineComparison, caseInputs, type CaseResult, compareWithBaseline, DatasetError, type EvalAnalysis, evalHasErrors, EvalInputError, type EvalMeta, evalOutline, EvalRecord, previousEval, runEval, TRAJECTORY_KINDS } from '../engine/api/index';
 import { runFolder } from './configuration';
 import { debugConfiguration } from './debugging';
 import type { EvalTestMessage } from './api';
 import type { Log } from './log';
 import type { RunServices } from './models';
 import { canRun } from './trust';
+import { cassetteMisses, evalCassetteFile, missMessage } from './evalReplay';
 
 /** One finished (or stopped) eval as the panel shows it. */
 export interface EvalOutcomeView {
@@ -83,6 +84,8 @@ export class EvalTests implements vscode.Disposable {
     private readonly log: Log,
   ) {
     this.controller.createRunProfile('Run', vscode.TestRunProfileKind.Run, (r, t) => this.runRequest(r, t), true);
+    // every model call (the judges' too) answered from NAME.cassette.jsonl, as `orc eval --replay`: offline, free
+    this.controller.createRunProfile('Run (replay)', vscode.TestRunProfileKind.Run, (r, t) => this.runRequest(r, t, { replay: true }), false);
     this.controller.createRunProfile('Debug', vscode.TestRunProfileKind.Debug, (r, t) => this.debugRequest(r, t), true);
     this.controller.resolveHandler = async (item) => {
       if (!item) await this.discoverAll();
@@ -200,7 +203,7 @@ export class EvalTests implements vscode.Disposable {
   }
 
   /** Run Eval from a lens or the palette: the whole file, or one variant, in the Test Explorer's run. */
-  async runEvalFile(uri: vscode.Uri, only: { variant?: string; case?: string } = {}): Promise<EvalOutcomeView | undefined> {
+  async runEvalFile(uri: vscode.Uri, only: { variant?: string; case?: string; replay?: boolean } = {}): Promise<EvalOutcomeView | undefined> {
     const file = (await this.refresh(uri)) ?? undefined;
     if (!file) return undefined;
     // a variant, a cell (case and variant), a row (a case in every variant), or the whole file
@@ -215,18 +218,18 @@ export class EvalTests implements vscode.Disposable {
     const request = new vscode.TestRunRequest(whole || !targets.length ? [file] : targets);
     const cts = new vscode.CancellationTokenSource();
     try {
-      await this.runRequest(request, cts.token);
+      await this.runRequest(request, cts.token, { replay: only.replay });
     } finally {
       cts.dispose();
     }
     return this.outcomes.get(uri.toString());
   }
 
-  async runRequest(request: vscode.TestRunRequest, token: vscode.CancellationToken): Promise<void> {
+  async runRequest(request: vscode.TestRunRequest, token: vscode.CancellationToken, how: { replay?: boolean } = {}): Promise<void> {
     const items: vscode.TestItem[] = [];
     if (request.include) items.push(...request.include);
     else this.controller.items.forEach((i) => void items.push(i));
-    const run = this.controller.createTestRun(request, 'Eval', true);
+    const run = this.controller.createTestRun(request, how.replay ? 'Eval (replay)' : 'Eval', true);
     try {
       if (!canRun(() => undefined)) {
         for (const i of items) run.skipped(i);
@@ -236,7 +239,7 @@ export class EvalTests implements vscode.Disposable {
       for (const [fileId, jobs] of this.selections(items)) {
         for (const sel of jobs) {
           if (token.isCancellationRequested) return;
-          await this.runSelection(vscode.Uri.parse(fileId), sel, run, token);
+          await this.runSelection(vscode.Uri.parse(fileId), sel, run, token, how.replay ?? false);
         }
       }
     } finally {
@@ -244,7 +247,7 @@ export class EvalTests implements vscode.Disposable {
     }
   }
 
-  private async runSelection(uri: vscode.Uri, sel: EvalSelection, run: vscode.TestRun, token: vscode.CancellationToken): Promise<void> {
+  private async runSelection(uri: vscode.Uri, sel: EvalSelection, run: vscode.TestRun, token: vscode.CancellationToken, replay: boolean): Promise<void> {
     const fileId = uri.toString();
     const { text, analysis } = this.read(uri);
     const file = this.controller.items.get(fileId);
@@ -263,6 +266,8 @@ export class EvalTests implements vscode.Disposable {
     const root = runFolder(uri);
     const results: CaseResult[] = [];
     const noVariants = !analysis.eval!.variants.length;
+    const cassette = replay ? evalCassetteFile(uri.fsPath) : null;
+    if (cassette) run.appendOutput(`replaying ${path.basename(cassette)}: no model is called\r\n`);
     try {
       const services = await this.models.forRun();
       const outcome = await runEval({
@@ -273,6 +278,7 @@ export class EvalTests implements vscode.Disposable {
         signal: controller.signal,
         onlyVariants: noVariants ? [] : sel.variants,
         onlyCases: sel.cases,
+        ...(cassette ? { cassette: { mode: 'replay' as const, file: cassette } } : {}),
         onStart: () => cases.forEach((c) => run.started(c)),
         onResult: (r) => {
           results.push(r);
@@ -280,13 +286,16 @@ export class EvalTests implements vscode.Disposable {
           const repeat = analysis.eval!.repeat > 1 ? ` (repeat ${r.repeat + 1})` : '';
           run.appendOutput(`${r.case} [${r.variant}]${repeat}: ${r.status}, score ${r.score.toFixed(2)}, ${r.latency_ms} ms${r.run_id ? `, run ${r.run_id}` : ''}\r\n`, undefined, item);
           if (!item) return;
+          // a replayed case that missed the cassette says so first: which case, which calls
+          const misses = cassette && r.status !== 'pass' && r.status !== 'skipped' ? cassetteMisses(r, this.caseRun(root, r.run_id)) : [];
+          const missed = misses.length ? [new vscode.TestMessage(missMessage(r, misses, cassette!))] : [];
           let messages: vscode.TestMessage[] = [];
           if (r.status === 'pass') run.passed(item, r.latency_ms);
           else if (r.status === 'skipped') run.skipped(item);
-          else if (r.status === 'error') run.errored(item, (messages = r.assertions.filter((a) => a.status === 'error').map((a) => assertionMessage(a, uri)).concat(r.error ? [new vscode.TestMessage(r.error)] : [])), r.latency_ms);
+          else if (r.status === 'error') run.errored(item, (messages = missed.concat(r.assertions.filter((a) => a.status === 'error').map((a) => assertionMessage(a, uri)).concat(r.error ? [new vscode.TestMessage(r.error)] : []))), r.latency_ms);
           else {
             const failed = r.assertions.filter((a) => !a.pass);
-            messages = failed.length ? failed.map((a) => assertionMessage(a, uri)) : [new vscode.TestMessage(`The case's run ended ${r.run_status ?? 'without a result'}.`)];
+            messages = missed.concat(failed.length ? failed.map((a) => assertionMessage(a, uri)) : [new vscode.TestMessage(`The case's run ended ${r.run_status ?? 'without a result'}.`)]);
             run.failed(item, messages, r.latency_ms);
           }
           this.given.set(item.id, { case: r.case, variant: r.variant, messages: messages.map(messageView) });
@@ -308,6 +317,13 @@ export class EvalTests implements vscode.Disposable {
     } finally {
       sub.dispose();
     }
+  }
+
+  /** A case's run as its result document says it ended (null: no run, or no record to read). */
+  private caseRun(root: string, runId: string | null): ResultDocument | null {
+    if (!runId) return null;
+    const doc = readResultRecord(path.join(root, '.orchestrator', 'runs', runId, 'result.json'));
+    return typeof doc === 'string' ? null : doc;
   }
 
   /** Debug: one case's run under our debugger (the pipeline with the inputs the case gets in its variant). */
@@ -341,7 +357,9 @@ export class EvalTests implements vscode.Disposable {
       run.errored(item, new vscode.TestMessage(`Case '${c}' cannot be debugged: the eval does not compile or has no such case.`));
       return;
     }
-    const config = { ...debugConfiguration(analysis.eval.pipeline), name: `Debug eval case ${c} [${variant}]`, inputs };
+    // the variant's parameters are in the inputs (caseInputs); its models go to the debugged run
+    const models = analysis.eval.variants.find((v) => v.name === variant)?.models ?? {};
+    const config = { ...debugConfiguration(analysis.eval.pipeline), name: `Debug eval case ${c} [${variant}]`, inputs, ...(Object.keys(models).length ? { models } : {}) };
     run.started(item);
     const ended = new Promise<void>((resolve) => {
       const d = vscode.debug.onDidTerminateDebugSession((s) => {

@@ -19,6 +19,8 @@ import { WebviewHost } from './webviewHost';
 import { ActivationClock } from './activationTiming';
 import { GraphEditor } from './graphEdits';
 import { registerGraphCommands } from './graphCommands';
+import { LanguageSwitch } from './languageSwitch';
+import { LanguageStatusBar } from './languageStatus';
 
 let client: LanguageClient | undefined;
 
@@ -29,6 +31,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<Orches
     clock.clientReady(c.initializeResult);
     return (client = c);
   });
+  // a YAML file that is a pipeline or an eval switches to our language as it opens (the one whose
+  // opening activated the extension too), before anything waits on the server
+  const languages = new LanguageSwitch(context.workspaceState);
+  const languageStatus = new LanguageStatusBar(languages);
+  context.subscriptions.push(languages, languageStatus);
   const log = new Log();
   const status = new RunStatusBar();
   // hidden (not in the palette): what activation cost, for the activation bench and the tests
@@ -72,6 +79,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Orches
   const controller = runs;
   return {
     lastResult: (uri) => controller.lastResult(uri),
+    languageStatus: () => languageStatus.shown(),
     isRunning: (uri) => controller.isRunning(uri),
     lastRefusal: () => controller.lastRefusal(),
     panelRendered: (uri) => host.rendered(uri),

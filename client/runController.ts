@@ -4,7 +4,7 @@
 // and a cancellable progress notification.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { type Analysis, analyze, buildReport, type Checkpoint, CheckpointError, checkResume, DEFAULT_MAX_PARALLEL, hasErrors, InputError, isFinal, listRuns, loadCheckpoint, loadHistory, chainProviders, modelChainsOf, unusableChains, newExecutionId, orchestratorOf, type Pipeline, planShape, predict, type Prediction, registryOrShipped, RemoteAttempts, resolveInputs, type ResultDocument, type ResumeCheck, type RunDebugger, type RunEvent, type RunListener, runPipeline, runTraced, sha256, withLockedAutoAnswers } from '../engine/api/index';
+import { type Analysis, analyze, buildReport, type Checkpoint, CheckpointError, checkResume, DEFAULT_MAX_PARALLEL, hasErrors, InputError, isFinal, listRuns, loadCheckpoint, loadHistory, chainProviders, modelChainsOf, unusableChains, newExecutionId, orchestratorOf, type Pipeline, planShape, predict, type Prediction, registryOrShipped, RemoteAttempts, resolveInputs, type ResultDocument, type ResumeCheck, type RunDebugger, type RunEvent, type RunListener, runPipeline, runTraced, sha256, variantAnalysis, withLockedAutoAnswers } from '../engine/api/index';
 import { runFolder, settings } from './configuration';
 import { EventBatcher } from './eventBatcher';
 import { editorInteraction } from './interaction';
@@ -125,8 +125,8 @@ export class RunController implements vscode.Disposable {
 
   /** Debug Pipeline: the same checks and prompts as Run, then a run the debug adapter holds and
    * steps through; `refused` says why it did not start. */
-  async debug(uri: vscode.Uri, inputs: Record<string, unknown> | undefined, attach: DebugAttachment): Promise<{ done: Promise<ResultDocument | undefined> } | { refused: string }> {
-    const ready = await this.prepare(uri);
+  async debug(uri: vscode.Uri, inputs: Record<string, unknown> | undefined, attach: DebugAttachment, models?: Record<string, string>): Promise<{ done: Promise<ResultDocument | undefined> } | { refused: string }> {
+    const ready = await this.prepare(uri, 'ask', models);
     if (!ready) return { refused: this.refusal ?? 'The run was not started.' };
     const { doc, analysis } = ready;
     let given = inputs;
@@ -209,7 +209,7 @@ export class RunController implements vscode.Disposable {
   }
 
   /** Checks trust, the document (saved, compiles) and that it is not running already. */
-  private async prepare(uri: vscode.Uri, missingKeys: RunRequest['missingKeys'] = 'ask'): Promise<{ doc: vscode.TextDocument; analysis: Analysis; reroute: Map<string, string> } | undefined> {
+  private async prepare(uri: vscode.Uri, missingKeys: RunRequest['missingKeys'] = 'ask', models?: Record<string, string>): Promise<{ doc: vscode.TextDocument; analysis: Analysis; reroute: Map<string, string> } | undefined> {
     if (!canRun((r) => (this.refusal = r))) {
       this.log.line(`refused: ${this.refusal}`);
       this.host.notice(uri, 'warning', this.refusal!);
@@ -229,12 +229,15 @@ export class RunController implements vscode.Disposable {
       running.controller.abort(cancelledError());
       await running.done;
     }
-    const analysis = analyze(doc.getText());
-    const errors = analysis.findings.filter((f) => f.severity === 'error');
-    if (!analysis.pipeline || !analysis.plan || errors.length) {
+    const compiled = analyze(doc.getText());
+    const errors = compiled.findings.filter((f) => f.severity === 'error');
+    if (!compiled.pipeline || !compiled.plan || errors.length) {
       const first = errors[0];
       return this.refuse(`${path.basename(uri.fsPath)} does not compile (${errors.length} error${errors.length === 1 ? '' : 's'}${first ? `; line ${first.range.start.line + 1}: ${first.message}` : ''}): nothing ran.`);
     }
+    // an eval case debugged in its variant: the variant's models, as `orc eval` runs it (no cache:
+    // a debugged step runs), checked for keys below like the file's own
+    const analysis = models && Object.keys(models).length ? variantAnalysis(compiled, { name: 'debug', models, parameters: {}, path: [] }, false) : compiled;
     // model steps that cannot call any model of their chain here: the editor's own model may run them
     // instead. A chain with one callable model runs (the models before it are passed over, 'not
     // configured'); a chain of one model counts when that model cannot be called.

@@ -109,6 +109,8 @@ describe('the .vsix (npm run package)', function () {
       // the thread it runs SQLite on, started beside the engine (engine/tools/sql/sqliteWorker.ts)
       'dist/sqliteWorker.js',
       'engine/spec/pipeline.schema.json',
+      // the eval files' schema, which contributes.yamlValidation registers for *.eval.yaml
+      'engine/eval/eval.schema.json',
       ...filesIn('syntaxes', '.json'),
       ...filesIn('media/walkthrough', '.md'),
       ...filesIn('media/icons', '.svg'),

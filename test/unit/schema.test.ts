@@ -45,4 +45,15 @@ describe('the pipeline JSON Schema', () => {
     assert.ok(fs.existsSync(path.join(ROOT, v.url)), `${v.url} does not exist`);
     assert.equal(pkg.bin.orc, 'dist/cli.js');
   });
+
+  it('yamlValidation registers the eval schema for *.eval.yaml, the file the eval language is given by name', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    const evalLang = pkg.contributes.languages.find((l: { id: string }) => l.id === 'orchestrator-eval');
+    assert.deepEqual(pkg.contributes.yamlValidation, [
+      { fileMatch: ['*.pipeline.yaml', '*.pipeline.yml'], url: './engine/spec/pipeline.schema.json' },
+      { fileMatch: evalLang.filenamePatterns, url: './engine/eval/eval.schema.json' },
+    ]);
+    const schema = JSON.parse(fs.readFileSync(path.join(ROOT, 'engine', 'eval', 'eval.schema.json'), 'utf8'));
+    assert.deepEqual(schema.required, ['pipeline', 'cases']);
+  });
 });

@@ -21,6 +21,8 @@ export function run(): Promise<void> {
   require('./evals.test');
   require('./agentEvals.test');
   require('./graphEdit.test');
+  require('./languageSwitch.test');
+  require('./evalReplay.test');
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {
       const stats = runner.stats ?? { passes: 0, failures, pending: 0 };
