@@ -10,6 +10,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { build } from 'esbuild';
+import { noNodeCanvas } from '../scripts/noNodeCanvas.mjs';
 import { LoopbackProviders } from '../test/fixtures/providers/loopbackServer';
 import { goal, table } from './stats';
 
@@ -65,7 +66,7 @@ async function ours(dir: string, env: NodeJS.ProcessEnv): Promise<Measured & { s
   const driver = path.join(dir, 'evalDriver.js');
   // the bundle reads the model registry beside itself, as dist/cli.js does
   copyFileSync(path.join(ROOT, 'engine', 'models', 'registry.yaml'), path.join(dir, 'registry.yaml'));
-  await build({ entryPoints: [path.join(__dirname, 'evalDriver.ts')], outfile: driver, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent', external: ['playwright-core', 'bullmq', 'ioredis'] });
+  await build({ entryPoints: [path.join(__dirname, 'evalDriver.ts')], outfile: driver, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent', external: ['playwright-core', 'bullmq', 'ioredis'], plugins: [noNodeCanvas] });
   const r = await runChild(process.execPath, [driver, 'bench.eval.yaml', String(CONCURRENCY)], dir, env);
   if (r.code !== 0) throw new Error(`ours failed: ${r.stderr}`);
   const m = JSON.parse(r.stdout.trim().split('\n').pop()!) as Measured & { sumLatencyMs: number; cpuMs: number };
