@@ -110,7 +110,7 @@ function checkParameters(step: Step, spec: ActionSpec, label: string, sink: Find
       sink.atValue('param.type', `Parameter '${k}' of '${label}' must be one of ${ps.enum.map((e) => `'${e}'`).join(', ')}.${didYouMean(suggestions)}`, [...p, 'parameters', k], { step: sid, suggestions });
     }
   }
-  const missing = names.filter((n) => spec.parameters[n].required && !(n in given) && !names.some((a) => spec.parameters[a].aliasOf === n && a in given));
+  const missing = names.filter((n) => spec.parameters[n].required && !(n in given) && !names.some((a) => spec.parameters[a].aliasOf === n && a in given) && !(spec.parameters[n].unlessGiven ?? []).some((a) => a in given));
   if (missing.length) {
     const at: ValuePath = (exactSpan(sink.parsed, [...p, 'parameters'])?.keyStart ?? -1) >= 0 ? [...p, 'parameters'] : raw.action !== undefined ? [...p, 'action'] : [...p, 'tool'];
     sink.atKey('param.missing', `'${label}' needs the parameter${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')}.`, at, { step: sid, suggestions: missing });

@@ -163,24 +163,40 @@ export function stripContextlabKeys(value: unknown, sink: FindingSink): unknown 
   return top;
 }
 
+/** ContextLab's tools whose handler never reads the step's `action`: a sentence, or a word ContextLab's
+ * examples spell it with, runs them. Any other word stays unknown here (a typo we can catch). */
+const ACTION_BLIND_TOOLS: Record<string, string[]> = { terminal: ['execute_command'], 'python-executor': [] };
+/** The step actions ContextLab's dispatcher sends to its filesystem tool when no `tool:` is given. */
+const FILESYSTEM_WORDS = new Set(['filesystem', 'file']);
+
 /**
- * ContextLab's tool step whose `action` is a sentence (`action: Run the numbers`, `tool:
- * python-executor`): its dispatcher calls the tool by name, so the sentence only describes the step.
- * The tool's action is then `parameters.action` when that names one (ContextLab's tools read it
- * there), else the tool's only action. Null when the action is a name, or when neither applies.
+ * ContextLab's tool step whose `action` is not one of the tool's actions, where its dispatcher still
+ * runs the tool: a sentence (`action: Run the numbers`, `tool: python-executor`) only describes the
+ * step; `parameters.action` names the operation (for a sentence, and for `filesystem` whatever the
+ * step's action, since its handler reads the parameter first); `terminal`'s `execute_command` (its
+ * handler ignores the action) is `execute`; and `action: filesystem` (or `file`)
+ * with no tool is the filesystem tool. Null when the action is the tool's own, or when none applies.
  */
-function freeTextToolAction(step: Obj): { action: string; fromParameters: boolean } | null {
-  const tool = step.tool;
+function contextlabToolAction(step: Obj): { tool: string; action: string; fromParameters: boolean; sentence: boolean } | null {
   const action = step.action;
-  if (typeof tool !== 'string' || typeof action !== 'string' || !/\s/.test(action.trim())) return null;
-  if (!Object.prototype.hasOwnProperty.call(TOOL_SPECS, tool)) return null;
-  const actions = TOOL_SPECS[tool].actions;
-  if (Object.prototype.hasOwnProperty.call(actions, action)) return null;
+  if (typeof action !== 'string') return null;
   const params = step.parameters;
   const named = isObj(params) && typeof params.action === 'string' ? params.action : null;
-  if (named !== null && Object.prototype.hasOwnProperty.call(actions, named)) return { action: named, fromParameters: !Object.prototype.hasOwnProperty.call(actions[named].parameters, 'action') };
+  const fsActions = TOOL_SPECS.filesystem.actions;
+  const fromParameters = (actions: Record<string, { parameters: Obj }>, name: string) => !Object.prototype.hasOwnProperty.call(actions[name].parameters, 'action');
+  if (step.tool === undefined) {
+    if (!FILESYSTEM_WORDS.has(action.trim()) || named === null || !Object.prototype.hasOwnProperty.call(fsActions, named)) return null;
+    return { tool: 'filesystem', action: named, fromParameters: fromParameters(fsActions, named), sentence: false };
+  }
+  const tool = step.tool;
+  if (typeof tool !== 'string' || !Object.prototype.hasOwnProperty.call(TOOL_SPECS, tool)) return null;
+  const actions = TOOL_SPECS[tool].actions;
+  if (Object.prototype.hasOwnProperty.call(actions, action)) return null;
+  const sentence = /\s/.test(action.trim());
+  if (named !== null && Object.prototype.hasOwnProperty.call(actions, named) && (sentence || tool === 'filesystem')) return { tool, action: named, fromParameters: fromParameters(actions, named), sentence };
   const names = Object.keys(actions);
-  return names.length === 1 ? { action: names[0], fromParameters: false } : null;
+  const blind = Object.prototype.hasOwnProperty.call(ACTION_BLIND_TOOLS, tool) ? ACTION_BLIND_TOOLS[tool] : null;
+  return names.length === 1 && (sentence || (blind !== null && blind.includes(action))) ? { tool, action: names[0], fromParameters: false, sentence } : null;
 }
 
 /** The keys of STEP, listed once: this runs for every step of every analysis. */
@@ -218,10 +234,11 @@ function stripSteps(list: unknown, path: ValuePath, sink: FindingSink): unknown 
       }
       delete own().foreach;
     }
-    const toolAction = freeTextToolAction(copy);
+    const toolAction = contextlabToolAction(copy);
     if (toolAction) {
       const c = own();
-      if (!has(c, 'description')) c.description = c.action;
+      if (toolAction.sentence && !has(c, 'description')) c.description = c.action;
+      c.tool = toolAction.tool;
       c.action = toolAction.action;
       if (toolAction.fromParameters) {
         const params = { ...(c.parameters as Obj) };

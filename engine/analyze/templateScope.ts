@@ -19,7 +19,8 @@ export const WHILE_VARIABLES = ['iteration'];
 export const GLOBAL_NAMES = ['inputs', 'parameters', 'steps', 'execution', 'pipeline_id', 'timestamp', 'output_path', 'variables'];
 export const EXECUTION_FIELDS = ['id', 'started_at', 'timestamp', 'date', 'time'];
 
-export const BUILTIN_FUNCTIONS = ['range', 'dict'];
+/** `include_file('PATH')` (ContextLab's `{{ file:PATH }}` reads as it) is the run's: see engine/run/scope.ts. */
+export const BUILTIN_FUNCTIONS = ['range', 'dict', 'include_file'];
 
 /** A list of steps and the loop around it (null at the top level). */
 export interface StepListContext {

@@ -303,7 +303,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
 
   announceRun(analysis, options, emitter, executionId, checkpoint);
   const prediction = predictRun(analysis, options, emitter, cwd, maxParallel, inputs);
-  const scope = new ListScope(rootScope(inputs, pipeline.id, executionInfo(executionId, started), pipeline.variables), {}, inputs);
+  const scope = new ListScope(rootScope(inputs, pipeline.id, executionInfo(executionId, started), pipeline.variables, ctx), {}, inputs);
   const outcome = await new StepListRunner(ctx, pipeline.steps, plan, scope, '', [])
     .run()
     .finally(() => {

@@ -1,5 +1,8 @@
 // What names a template sees at run time: parameters, step results, loop variables, execution.
+import { readFileSync, statSync } from 'node:fs';
+import * as path from 'node:path';
 import type { Scope } from '../template/index';
+import { confinedPath, type Confinement } from '../toolkit/workspacePath';
 import { fallThrough, printsAs } from '../template/values';
 import type { StepResult } from './events';
 
@@ -76,9 +79,40 @@ export class ListScope implements Scope {
 /** `output_path` when no parameter of that name is given: `-i output_path=DIR` chooses another folder. */
 export const DEFAULT_OUTPUT_PATH = 'output';
 
-/** The outermost scope: parameters and execution facts. */
-export function rootScope(inputs: Record<string, unknown>, pipelineId: string, execution: ExecutionInfo, variables: Record<string, unknown> = {}): Scope {
+/** Folders `include_file` (and ContextLab's `{{ file:PATH }}`) looks in, in order, under the run's working directory: ContextLab's. */
+export const INCLUDE_FOLDERS = ['.', 'prompts', 'templates', 'includes', 'content'];
+/** The largest file `include_file` reads (ContextLab's limit). */
+export const INCLUDE_MAX_BYTES = 10 * 1024 * 1024;
+
+/**
+ * `include_file(path)`: the text of a file, read when the step runs, from the first of
+ * INCLUDE_FOLDERS that has it. Every candidate resolves through the workspace boundary (links
+ * followed); a regular file of at most INCLUDE_MAX_BYTES only.
+ */
+export function includeFile(c: Confinement): (given: unknown) => string {
+  return (given) => {
+    if (typeof given !== 'string' || !given.trim()) throw new Error('include_file() takes the path of a file');
+    const candidates = path.isAbsolute(given) ? [given] : INCLUDE_FOLDERS.map((d) => (d === '.' ? given : path.join(d, given)));
+    for (const candidate of candidates) {
+      const { real } = confinedPath(candidate, c, 'read', 'An included file');
+      let st;
+      try {
+        st = statSync(real);
+      } catch {
+        continue;
+      }
+      if (!st.isFile()) throw new Error(`An included file is not a regular file: ${given}`);
+      if (st.size > INCLUDE_MAX_BYTES) throw new Error(`An included file is larger than ${INCLUDE_MAX_BYTES / 1024 / 1024} MiB: ${given}`);
+      return readFileSync(real, 'utf8');
+    }
+    throw new Error(`An included file was not found: ${given} (looked in ${INCLUDE_FOLDERS.map((d) => (d === '.' ? './' : `${d}/`)).join(', ')})`);
+  };
+}
+
+/** The outermost scope: parameters and execution facts (and `include_file` when the run gives where files are read). */
+export function rootScope(inputs: Record<string, unknown>, pipelineId: string, execution: ExecutionInfo, variables: Record<string, unknown> = {}, files?: Confinement): Scope {
   const globals: Record<string, unknown> = { inputs, parameters: inputs, execution, pipeline_id: pipelineId };
+  if (files) globals.include_file = includeFile(files);
   // ContextLab's top-level `variables:` (a parameter of that name wins, as for the other globals)
   if (!Object.prototype.hasOwnProperty.call(inputs, 'variables')) globals.variables = variables;
   return {

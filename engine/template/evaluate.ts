@@ -76,7 +76,7 @@ const LIST_METHODS: Record<string, (l: unknown[], args: unknown[]) => unknown> =
 
 /** Names of the methods a template may call on a value, for completion and analysis. */
 export const METHOD_NAMES = { string: Object.keys(STRING_METHODS), mapping: Object.keys(MAPPING_METHODS), list: Object.keys(LIST_METHODS) };
-export const GLOBAL_FUNCTIONS = ['range', 'dict'];
+export const GLOBAL_FUNCTIONS = ['range', 'dict', 'include_file'];
 
 /** A deadline over several renders (a step's parameters under its timeout); renders are synchronous, so one at a time. */
 let outerDeadline: { at: number; message: string } | null = null;
@@ -286,7 +286,20 @@ class Evaluator {
     this.tick(e);
     const args = e.args.map((a) => defined(this.expr(a, scope)));
     const kwargs = Object.fromEntries(e.kwargs.map((k) => [k.name, defined(this.expr(k.value, scope))]));
-    if (e.callee.type === 'Name' && !scope.lookup(e.callee.name).found) {
+    const named = e.callee.type === 'Name' ? scope.lookup(e.callee.name) : null;
+    // a function the run provides (`include_file`): parameters and results are data, never functions
+    if (named?.found && typeof named.value === 'function') {
+      let out: unknown;
+      try {
+        out = (named.value as (...a: unknown[]) => unknown)(...args);
+      } catch (err) {
+        if (err instanceof TemplateRuntimeError) throw err;
+        this.fail((err as Error).message, e, 'value');
+      }
+      if (typeof out === 'string') checkString(out, e.start, e.end);
+      return out;
+    }
+    if (e.callee.type === 'Name' && !named!.found) {
       if (e.callee.name === 'range') {
         const nums = args.map((a) => (typeof a === 'number' && Number.isInteger(a) ? a : this.fail('range() takes integers', e)));
         const [start, stop, step] = nums.length === 1 ? [0, nums[0], 1] : [nums[0] ?? 0, nums[1] ?? 0, nums[2] ?? 1];

@@ -414,6 +414,28 @@ function checkDepth(expr: Expr): Expr {
 }
 
 /** Parses a template. Throws TemplateSyntaxError with the offsets of the first problem. */
+/** ContextLab's file inclusion, `{{ file:PATH }}` (its pattern: no `}` in the path). */
+const FILE_INCLUSION = /\s*(file):\s*([^}]*[^}\s])\s*\}\}/iy;
+
+/** `{{ file:PATH }}` at `open`, read as `{{ include_file('PATH') }}`: the file's text when the step runs. */
+function fileInclusion(src: string, open: number, inner: number): TemplateNode | null {
+  FILE_INCLUSION.lastIndex = inner;
+  const m = FILE_INCLUSION.exec(src);
+  if (!m) return null;
+  const end = FILE_INCLUSION.lastIndex;
+  const kw = src.indexOf(m[1], inner);
+  const at = src.indexOf(m[2], kw + m[1].length + 1);
+  const expr: Expr = {
+    type: 'Call',
+    callee: { type: 'Name', name: 'include_file', start: kw, end: kw + m[1].length },
+    args: [{ type: 'Literal', value: m[2], start: at, end: at + m[2].length }],
+    kwargs: [],
+    start: kw,
+    end: at + m[2].length,
+  };
+  return { type: 'Output', expr, start: open, end };
+}
+
 export function parseTemplate(src: string): TemplateAst {
   type Frame = { block: OpenBlock; node: TemplateNode | null; target: TemplateNode[] };
   const root: TemplateNode[] = [];
@@ -448,6 +470,13 @@ export function parseTemplate(src: string): TemplateAst {
       continue;
     }
     if (kind === '{') {
+      const inclusion = fileInclusion(src, open, inner);
+      if (inclusion) {
+        stack[stack.length - 1].target.push(inclusion);
+        trimNext = false;
+        pos = inclusion.end;
+        continue;
+      }
       const { tokens, next, trimRight } = lexExpression(src, inner, '}}');
       const p = new ExprParser(tokens);
       if (p.atEnd()) throw new TemplateSyntaxError('Empty expression', open, next);

@@ -6,6 +6,9 @@ import type { ParamType } from '../spec/types';
 export interface ParamSpec {
   type: ParamType | ParamType[] | 'any';
   required?: boolean;
+  /** A required parameter that may be left out when one of these is given (ContextLab's `analyze_text`
+   * reads its `prompt` when there is no `text`). */
+  unlessGiven?: string[];
   description: string;
   default?: unknown;
   enum?: unknown[];

@@ -163,7 +163,7 @@ export const BUILTIN_ACTIONS: Record<string, ActionSpec> = table<ActionSpec>({
     description: 'Asks a model to analyze a text (sentiment, entities, summary, ...).',
     usesModel: true,
     parameters: {
-      text: { type: 'string', required: true, description: 'The text to analyze.' },
+      text: { type: 'string', required: true, unlessGiven: ['prompt'], description: 'The text to analyze (may be left out when the `prompt` holds it, as ContextLab allows).' },
       analysis_type: { type: 'string', description: 'What to find: summary, sentiment, entities, key_points or a free description (default summary).', default: 'summary' },
       prompt: { type: 'string', description: 'Extra instructions.' },
       max_tokens: { type: 'integer', description: 'Largest answer, in tokens.' },

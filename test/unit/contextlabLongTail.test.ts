@@ -242,3 +242,138 @@ describe("ContextLab's long tail: a bare step id in a condition", function () {
     assert.deepEqual([r.steps.braces.status, r.steps.bare.status, r.steps.compared.status], ['skipped', 'skipped', 'completed']);
   });
 });
+
+describe("ContextLab's long tail, round three: tool steps its dispatcher runs whatever their action says", function () {
+  this.timeout(30_000);
+
+  it("filesystem reads its operation from parameters.action, 'action: filesystem' is the filesystem tool, terminal's execute_command is execute; no findings, and the run does it", async () => {
+    const text = doc(
+      'id: action-words',
+      'steps:',
+      '  - id: shell',
+      '    tool: terminal',
+      '    action: execute_command',
+      '    parameters: {command: "printf hi"}',
+      '  - id: save',
+      '    action: filesystem',
+      '    dependencies: [shell]',
+      '    parameters:',
+      '      action: write',
+      '      path: out/note.txt',
+      '      content: "{{ shell.stdout }}"',
+      '  - id: listing',
+      '    tool: filesystem',
+      '    action: execute',
+      '    dependencies: [save]',
+      '    parameters: {action: list, path: out}',
+      'outputs:',
+      '  count: "{{ listing.count }}"',
+      '  written: "{{ save.path }}"',
+    );
+    const a = analyze(text);
+    assert.deepEqual(a.findings.map(compact), []);
+    const dir = tmpdir();
+    const r = await runPipeline(a, { cwd: dir, checkpoint: false });
+    assert.equal(r.status, 'completed', JSON.stringify(r.steps));
+    assert.equal(read(dir, 'out/note.txt'), 'hi');
+    assert.deepEqual(r.outputs, { count: 1, written: 'out/note.txt' });
+  });
+
+  it("an action word a tool of several actions does not have stays an error, and so does action: filesystem with no operation (ContextLab fails there too); terminal takes ContextLab's execute_command, not any word", () => {
+    const text = doc(
+      'id: wrong-words',
+      'steps:',
+      '  - id: fetch',
+      '    tool: headless-browser',
+      '    action: extract',
+      '    parameters: {url: "https://example.com"}',
+      '  - id: save',
+      '    action: filesystem',
+      '    parameters: {path: out.txt, content: hi}',
+      '  - id: store',
+      '    tool: filesystem',
+      '    action: execute',
+      '    parameters: {path: out.txt, content: hi}',
+      '  - id: shell',
+      '    tool: terminal',
+      '    action: run',
+      '    parameters: {command: ls}',
+    );
+    assert.deepEqual(analyze(text).findings.filter((f) => f.severity === 'error').map(compact), [
+      ['action.unknown', 'error', "Tool 'headless-browser' has no action 'extract'. It has 'scrape', 'scrape_js', 'verify', 'screenshot'.", '4:12-4:19'],
+      ['action.unknown', 'error', "Unknown action 'filesystem'. Built-in actions: generate, generate_structured, analyze_text, evaluate_condition, agent, embed; other actions need a 'tool'.", '7:12-7:22'],
+      ['action.unknown', 'error', "Tool 'filesystem' has no action 'execute'. It has 'read', 'write', 'append', 'copy', 'move', 'delete', 'list', 'exists'.", '11:12-11:19'],
+      ['action.unknown', 'error', "Tool 'terminal' has no action 'run'. It has 'execute'.", '15:12-15:15'],
+    ]);
+  });
+
+  it("analyze_text with a prompt and no text is accepted, as ContextLab reads the prompt as the whole request; with neither it needs 'text'", async () => {
+    const text = doc(
+      'id: analyze-prompt',
+      'model: openai:gpt-4o-mini',
+      'steps:',
+      '  - id: trends',
+      '    action: analyze_text',
+      '    parameters:',
+      '      analysis_type: trends',
+      '      prompt: "Sales went 1, 2, 4: describe the trend"',
+    );
+    const a = analyze(text);
+    assert.deepEqual(a.findings.map(compact), []);
+    const { models, prompts } = recordingModels({ trends: 'doubling' });
+    const r = await runPipeline(a, { cwd: tmpdir(), checkpoint: false, models });
+    assert.equal(r.status, 'completed', JSON.stringify(r.steps));
+    assert.equal(r.steps.trends.result, 'doubling');
+    assert.equal(prompts.trends, 'Sales went 1, 2, 4: describe the trend');
+    const neither = text.replace('      prompt: "Sales went 1, 2, 4: describe the trend"\n', '');
+    assert.deepEqual(analyze(neither).findings.map(compact), [
+      ['param.missing', 'error', "'analyze_text' needs the parameter 'text'.", '5:4-5:14'],
+    ]);
+  });
+});
+
+describe("ContextLab's long tail, round three: {{ file:PATH }} includes a file", function () {
+  this.timeout(30_000);
+
+  const pipeline = (include: string) =>
+    doc(
+      'id: include',
+      'parameters:',
+      '  topic: {type: string, default: rain}',
+      'steps:',
+      '  - id: save',
+      '    tool: filesystem',
+      '    action: write',
+      '    parameters:',
+      '      path: out.txt',
+      '      content: |',
+      `        {{ file:${include} }}`,
+      '        {{ file: notes.md }} Topic: {{ topic }}',
+    );
+
+  it('reads as include_file: no findings; the run puts the text of the file in, from the working directory or its prompts/ (ContextLab\'s folders)', async () => {
+    const text = pipeline('prompts/system.txt');
+    const a = analyze(text);
+    assert.deepEqual(a.findings.map(compact), []);
+    const dir = tmpdir();
+    fs.mkdirSync(path.join(dir, 'prompts'));
+    fs.writeFileSync(path.join(dir, 'prompts', 'system.txt'), 'You are careful.');
+    fs.writeFileSync(path.join(dir, 'prompts', 'notes.md'), '- {{ not rendered }}');
+    const r = await runPipeline(a, { cwd: dir, checkpoint: false });
+    assert.equal(r.status, 'completed', JSON.stringify(r.steps));
+    assert.equal(read(dir, 'out.txt'), 'You are careful.\n- {{ not rendered }} Topic: rain\n');
+  });
+
+  it('a file outside the workspace or one that is missing fails the step with its reason', async () => {
+    const dir = tmpdir();
+    fs.mkdirSync(path.join(dir, 'work'));
+    fs.writeFileSync(path.join(dir, 'secret.txt'), 'secret');
+    fs.writeFileSync(path.join(dir, 'work', 'notes.md'), 'n');
+    const outside = await runPipeline(analyze(pipeline('../secret.txt')), { cwd: path.join(dir, 'work'), checkpoint: false });
+    assert.equal(outside.status, 'failed');
+    assert.equal(outside.steps.save.error, 'Could not render the parameters: An included file escapes the workspace: ../secret.txt');
+    const missing = await runPipeline(analyze(pipeline('gone.txt')), { cwd: path.join(dir, 'work'), checkpoint: false });
+    assert.equal(missing.steps.save.error, 'Could not render the parameters: An included file was not found: gone.txt (looked in ./, prompts/, templates/, includes/, content/)');
+    assert.equal(fs.existsSync(path.join(dir, 'work', 'out.txt')), false);
+  });
+});
