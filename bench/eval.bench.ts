@@ -10,6 +10,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { build } from 'esbuild';
+// @ts-expect-error: a plain ES module of the build, without types
 import { noNodeCanvas } from '../scripts/noNodeCanvas.mjs';
 import { LoopbackProviders } from '../test/fixtures/providers/loopbackServer';
 import { goal, table } from './stats';
