@@ -14,6 +14,7 @@ const BENCHES: Record<string, string> = {
   lsp: 'lsp.bench.ts',
   mcp: 'mcp.bench.ts',
   models: 'models.bench.ts',
+  optimize: 'optimize.bench.ts',
   predict: 'predict.bench.ts',
   sql: 'sql.bench.ts',
   telemetry: 'telemetry.bench.ts',

@@ -19,6 +19,7 @@ import { modelsCommand } from './modelsCommand';
 import { modelStatsCommand } from './modelStatsCommand';
 import { validateCommand } from './validateCommand';
 import { evalCommand, evalsCommand } from './evalCommand';
+import { optimizeCommand } from './optimizeCommand';
 import { COMMAND_USAGE, suggestCommand, version } from './usage';
 
 const USAGE = `orc — run and check AI pipelines written in YAML
@@ -53,6 +54,9 @@ Usage:
                                             runs every case of an eval on every variant and judges it; exit 1 under its threshold
   orc eval add FILE.eval.yaml RUN_ID [--expect]  appends a run's inputs (and outputs, --expect) as a case
   orc evals [--json]                        past evals in .orchestrator/evals/
+  orc optimize FILE.eval.yaml --models M1,M2,... [--steps ID,...] [--budget-runs N] [--min-pass-rate R]
+           [--objective cost|latency] [--estimate] [--json] [--apply] [--record|--replay]  |  orc optimize --list [--json]
+                                            the cheapest model per step that keeps the eval passing; exit 1 when none does
   orc models [--json]                       the model registry and which providers have keys
   orc edit FILE connect FROM TO | disconnect FROM TO | add-step ID --action A [--tool T] [--after STEP] [--param K=V]...
            | remove-step ID | duplicate ID | rename OLD NEW | move-into LOOP STEP | move-out STEP
@@ -250,6 +254,9 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
       case 'eval':
         // its options repeat (--variant, --case): it reads its own arguments
         return await evalCommand(argv.slice(1), style, errStyle, io);
+      case 'optimize':
+        // --models and --steps take comma lists: it reads its own arguments
+        return await optimizeCommand(argv.slice(1), style, errStyle, io);
       case 'evals':
         allowOnly(p, ['--json']);
         if (p.positional.length) throw new UsageError("'orc evals' takes no argument");

@@ -112,6 +112,21 @@ export const COMMAND_USAGE: Record<string, string> = {
   as well (no tool runs), else a replay runs them for real.
 orc eval add FILE.eval.yaml RUN_ID [--expect]
   Appends the run's inputs as a case (with --expect, its outputs as expected values). See docs/eval.md.`,
+  optimize: `orc optimize FILE.eval.yaml --models M1,M2,... [--steps ID,...] [--budget-runs N] [--min-pass-rate R]
+             [--objective cost|latency] [--max-parallel N] [--estimate] [--json] [--apply]
+             [--record | --replay [--cassette PATH] [--live STEP,...]]
+orc optimize --list [--json]
+  Searches which of the models (provider:model) each model step (or only --steps) can take while the
+  eval's pass rate stays at or over R (default: the eval's threshold), cheapest first by registry
+  price. A run is one case of one assignment: the dearest assignment first, then each step alone on
+  its models cheapest-first, then the combination, verified on every case; an assignment is dropped
+  as soon as it cannot reach R. Prints the frontier (pass rate with its 95 % interval, cost per case,
+  p50 latency), the chosen one (cheapest meeting R; --objective latency: fastest) and the runs spent
+  against brute force's. --json: {frontier, chosen, runs_used, brute_force_runs, ...}; --estimate: the
+  counts before any call; --apply: writes the chosen models into the pipeline (only its model: lines);
+  --budget-runs N: at most N case runs. Records in .orchestrator/optimize/ (--list); a later run of
+  the same eval and pipeline reuses their results. Exit 0 when an assignment meets R, 1 when none
+  does (the best found is printed), 2 for a bad eval file or options, 130 interrupted. See docs/optimize.md.`,
   evals: `orc evals [--json]
   Lists past evals in .orchestrator/evals/ (this folder or the nearest parent that has one).`,
   models: `orc models [--json] | orc models --stats [--json]

@@ -6,6 +6,7 @@ import { analyze, hasErrors, type Analysis } from '../analyze/index';
 import type { Finding } from '../spec/types';
 import { checkAliases } from './aliases';
 import { connect, disconnect } from './dependencies';
+import { setModel } from './models';
 import { moveInto, moveOut, reorder } from './moves';
 import { addStep, duplicateStep, removeStep, renameStep, type NewStep } from './steps';
 import { applyEdits, EditRefused, type TextEdit } from './textEdits';
@@ -19,7 +20,8 @@ export type EditOperation =
   | { op: 'rename'; from: string; to: string }
   | { op: 'move-into'; loop: string; id: string }
   | { op: 'move-out'; id: string }
-  | { op: 'reorder'; id: string; before: string };
+  | { op: 'reorder'; id: string; before: string }
+  | { op: 'set-model'; id: string; model: string };
 
 export type EditResult =
   | { ok: true; edits: TextEdit[]; text: string; summary: string; analysis: Analysis; /** Errors the edit causes (only with `force`; else such an edit is refused). */ caused: Finding[] }
@@ -46,6 +48,8 @@ function describe(op: EditOperation): string {
       return `moved '${op.id}' out of its loop`;
     case 'reorder':
       return `moved '${op.id}' before '${op.before}'`;
+    case 'set-model':
+      return `'${op.id}' now uses ${op.model}`;
   }
 }
 
@@ -71,6 +75,8 @@ function editsOf(a: Analysis, op: EditOperation, force: boolean): { edits: TextE
     }
     case 'rename':
       return { edits: renameStep(a, op.from, op.to), summary: describe(op) };
+    case 'set-model':
+      return { edits: setModel(a, op.id, op.model), summary: describe(op) };
     case 'move-into':
     case 'move-out':
     case 'reorder': {

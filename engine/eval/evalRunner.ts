@@ -239,42 +239,8 @@ async function evalWith(o: EvalRunOptions, { spec, pa, signal, env, variants, on
     return r;
   };
 
-  const judgeCase = async ({ c, v, repeat }: Job, hooks: Pick<RunOptions, 'listeners' | 'nestedListeners'>): Promise<CaseResult | null> => {
-    const base = { case: c.id, variant: variantName(v), repeat, cost_usd: 0, judge_cost_usd: 0, tokens_in: 0, tokens_out: 0, latency_ms: 0 };
-    if (c.skip) return { ...base, status: 'skipped', pass: false, score: 0, run_id: null, run_status: null, error: c.skip, assertions: [] };
-    try {
-      const inputs = resolveInputs(pa.pipeline!.parameters, inputsFor(c.values, v, names));
-      const doc = await runPipeline(analyses.get(variantName(v))!, {
-        cwd: o.root,
-        inputs,
-        // the case's run record is written once at its end (runRecord.ts)
-        checkpoint: false,
-        // the run opens the eval's cassette too (the same file, shared in this process): its model
-        // calls and its agents' tool calls are recorded or replayed through it
-        ...(o.cassette ? { models: o.models, cassette: o.cassette } : { models }),
-        signal,
-        pipelineFile: spec.pipeline,
-        source: pipelineSource,
-        registry: o.registry,
-        redactor,
-        // no one to ask: the eval's answers, given ahead
-        interaction: answersAhead(spec.answers),
-        ...hooks,
-      });
-      if (signal.aborted) return null;
-      writeRunRecord(o.root, doc, { inputs, pipelineFile: spec.pipeline, source: pipelineSource, maxParallel: pa.pipeline!.context.maxParallel ?? DEFAULT_MAX_PARALLEL });
-      const ctx = { case: c, doc, models, judge: spec.judge, embedding: spec.embedding, signal, env, replay: o.cassette?.mode === 'replay' };
-      const assertions: AssertionResult[] = [];
-      for (const a of [...spec.assert, ...c.assert]) assertions.push(await runAssertion(a, ctx));
-      const status = statusOf(assertions, doc.status);
-      const score = assertions.length ? Math.round((assertions.reduce((s, x) => s + x.score, 0) / assertions.length) * 1e4) / 1e4 : status === 'pass' ? 1 : 0;
-      const judgeCost = assertions.reduce((s, x) => s + (x.judge_cost_usd ?? 0), 0);
-      return { ...base, status, pass: status === 'pass', score, run_id: doc.execution_id, run_status: doc.status, cost_usd: doc.cost_usd, judge_cost_usd: Math.round(judgeCost * 1e6) / 1e6, tokens_in: doc.tokens_in, tokens_out: doc.tokens_out, latency_ms: doc.duration_ms, assertions };
-    } catch (e) {
-      if (signal.aborted) return null;
-      return { ...base, status: 'error', pass: false, score: 0, run_id: null, run_status: null, error: (e as Error).message, assertions: [] };
-    }
-  };
+  const caseRun: CaseRun = { root: o.root, spec, pa, names, models, cassette: o.cassette, rawModels: o.models, signal, env, pipelineSource, registry: o.registry, redactor };
+  const judgeCase = (job: Job, hooks: Pick<RunOptions, 'listeners' | 'nestedListeners'>) => judgeOneCase(caseRun, analyses.get(variantName(job.v))!, job.c, job.v, job.repeat, hooks);
 
   await orderedPool(jobs(), o.maxParallel ?? spec.maxParallel ?? DEFAULT_EVAL_PARALLEL, runCase, (r) => {
     if (!r) return;
@@ -292,6 +258,63 @@ async function evalWith(o: EvalRunOptions, { spec, pa, signal, env, variants, on
   record.writeMeta();
   o.traces?.end({ status, total: s.total, passed: s.passed, passRate: s.pass_rate, verdict: s.verdict });
   return { record, summary: s, status };
+}
+
+/** What running one case needs, the same for every case of an eval (or of an optimization). */
+export interface CaseRun {
+  root: string;
+  spec: EvalSpec;
+  pa: Analysis;
+  names: string[];
+  /** The runner the assertions' judges use (the cassette's when there is one). */
+  models: ModelRunner;
+  /** The runner the run opens the cassette on (the same file, shared in this process). */
+  rawModels: ModelRunner;
+  cassette?: CassetteOptions;
+  signal: AbortSignal;
+  env: NodeJS.ProcessEnv;
+  pipelineSource: string;
+  registry?: RegistryModel[];
+  redactor: Redactor;
+}
+
+/** One case of one variant: its run through the engine (`analysis`: the variant's), its run record, its assertions; null when cancelled. */
+export async function judgeOneCase(k: CaseRun, analysis: Analysis, c: EvalCase, v: EvalVariant | null, repeat: number, hooks: Pick<RunOptions, 'listeners' | 'nestedListeners'> = {}): Promise<CaseResult | null> {
+  const { root, spec, pa, names, models, signal, env, pipelineSource, redactor } = k;
+  const base = { case: c.id, variant: variantName(v), repeat, cost_usd: 0, judge_cost_usd: 0, tokens_in: 0, tokens_out: 0, latency_ms: 0 };
+  if (c.skip) return { ...base, status: 'skipped', pass: false, score: 0, run_id: null, run_status: null, error: c.skip, assertions: [] };
+  try {
+    const inputs = resolveInputs(pa.pipeline!.parameters, inputsFor(c.values, v, names));
+    const doc = await runPipeline(analysis, {
+      cwd: root,
+      inputs,
+      // the case's run record is written once at its end (runRecord.ts)
+      checkpoint: false,
+      // the run opens the eval's cassette too (the same file, shared in this process): its model
+      // calls and its agents' tool calls are recorded or replayed through it
+      ...(k.cassette ? { models: k.rawModels, cassette: k.cassette } : { models }),
+      signal,
+      pipelineFile: spec.pipeline,
+      source: pipelineSource,
+      registry: k.registry,
+      redactor,
+      // no one to ask: the eval's answers, given ahead
+      interaction: answersAhead(spec.answers),
+      ...hooks,
+    });
+    if (signal.aborted) return null;
+    writeRunRecord(root, doc, { inputs, pipelineFile: spec.pipeline, source: pipelineSource, maxParallel: pa.pipeline!.context.maxParallel ?? DEFAULT_MAX_PARALLEL });
+    const ctx = { case: c, doc, models, judge: spec.judge, embedding: spec.embedding, signal, env, replay: k.cassette?.mode === 'replay' };
+    const assertions: AssertionResult[] = [];
+    for (const a of [...spec.assert, ...c.assert]) assertions.push(await runAssertion(a, ctx));
+    const status = statusOf(assertions, doc.status);
+    const score = assertions.length ? Math.round((assertions.reduce((s, x) => s + x.score, 0) / assertions.length) * 1e4) / 1e4 : status === 'pass' ? 1 : 0;
+    const judgeCost = assertions.reduce((s, x) => s + (x.judge_cost_usd ?? 0), 0);
+    return { ...base, status, pass: status === 'pass', score, run_id: doc.execution_id, run_status: doc.status, cost_usd: doc.cost_usd, judge_cost_usd: Math.round(judgeCost * 1e6) / 1e6, tokens_in: doc.tokens_in, tokens_out: doc.tokens_out, latency_ms: doc.duration_ms, assertions };
+  } catch (e) {
+    if (signal.aborted) return null;
+    return { ...base, status: 'error', pass: false, score: 0, run_id: null, run_status: null, error: (e as Error).message, assertions: [] };
+  }
 }
 
 /** The Interaction of a case's run: nobody at a terminal, the eval file's `answers` given ahead by step id. */

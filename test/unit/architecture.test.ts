@@ -15,6 +15,7 @@ const LAYERS: string[][] = [
   ['engine/auto', 'engine/intel', 'engine/edit', 'engine/agent'],
   ['engine/run'],
   ['engine/distributed', 'engine/eval', 'engine/telemetry'],
+  ['engine/optimize'],
   ['engine/api'],
   ['engine/cli', 'server', 'media'],
   ['client'],
