@@ -2,7 +2,7 @@
 // end, its summary) and `results.jsonl` (one line per case × variant × repeat as it finished,
 // each naming the run record of its case in `.orchestrator/runs/<run_id>/`). Results are appended
 // as they come, so an interrupted eval keeps every finished case and `--resume` runs the rest.
-import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, promises as fsp, readdirSync, readFileSync } from 'node:fs';
 import { createReadStream } from 'node:fs';
 import * as path from 'node:path';
 import { atomicWriteSync, recordId, STATE_DIR } from '../run/checkpointStore';
@@ -140,8 +140,41 @@ export class EvalRecord {
     atomicWriteSync(path.join(this.dir, 'eval.json'), JSON.stringify(this.meta, null, 2) + '\n');
   }
 
+  /** Lines appended but not yet written, the write in flight, and the first write that failed. */
+  private pending: string[] = [];
+  private writing: Promise<void> | null = null;
+  private failure: Error | null = null;
+
+  /**
+   * Appends a result. The lines go to the file together, one write at a time in the background (a
+   * synchronous append per case held the event loop on a busy disk); `flush` waits for them. A
+   * killed eval loses at most the results of the last write: those cases run again on resume.
+   */
   append(r: CaseResult): void {
-    appendFileSync(this.resultsFile, JSON.stringify(r) + '\n');
+    this.pending.push(JSON.stringify(r) + '\n');
+    this.writing ??= this.writeLoop();
+  }
+
+  private async writeLoop(): Promise<void> {
+    try {
+      while (this.pending.length) {
+        const text = this.pending.join('');
+        this.pending = [];
+        try {
+          await fsp.appendFile(this.resultsFile, text);
+        } catch (e) {
+          this.failure ??= new Error(`The eval's results could not be written to ${path.relative(this.root, this.resultsFile)}: ${(e as Error).message}`);
+        }
+      }
+    } finally {
+      this.writing = null;
+    }
+  }
+
+  /** Waits until every result appended so far is in the file; throws the first write that failed. */
+  async flush(): Promise<void> {
+    while (this.writing) await this.writing;
+    if (this.failure) throw this.failure;
   }
 
   /**

@@ -12,7 +12,7 @@ import { sha256 } from '../run/checkpointStore';
 import type { EvalCaseEnd, EvalTraces } from '../run/evalTraces';
 import { InputError, resolveInputs } from '../run/inputs';
 import { DEFAULT_MAX_PARALLEL, newExecutionId, runPipeline, type RunOptions } from '../run/runPipeline';
-import { writeRunRecord } from './runRecord';
+import { RunRecordWriter, writeRunRecord } from './runRecord';
 import { withCassette, type CassetteOptions, type RunCassette } from '../models/cassette';
 import type { Interaction } from '../toolkit/interaction';
 import { withoutBom } from '../util/text';
@@ -239,7 +239,8 @@ async function evalWith(o: EvalRunOptions, { spec, pa, signal, env, variants, on
     return r;
   };
 
-  const caseRun: CaseRun = { root: o.root, spec, pa, names, models, cassette: o.cassette, rawModels: o.models, signal, env, pipelineSource, registry: o.registry, redactor };
+  const records = new RunRecordWriter(o.root);
+  const caseRun: CaseRun = { root: o.root, spec, pa, names, models, cassette: o.cassette, rawModels: o.models, signal, env, pipelineSource, registry: o.registry, redactor, records };
   const judgeCase = (job: Job, hooks: Pick<RunOptions, 'listeners' | 'nestedListeners'>) => judgeOneCase(caseRun, analyses.get(variantName(job.v))!, job.c, job.v, job.repeat, hooks);
 
   await orderedPool(jobs(), o.maxParallel ?? spec.maxParallel ?? DEFAULT_EVAL_PARALLEL, runCase, (r) => {
@@ -250,6 +251,8 @@ async function evalWith(o: EvalRunOptions, { spec, pa, signal, env, variants, on
     o.onResult?.(r);
   }, signal);
 
+  // the results and the cases' run records written in the background are on disk before the eval says it ended
+  await Promise.all([record.flush(), records.drain()]);
   const status = signal.aborted ? 'cancelled' : 'completed';
   const s = summary.summary(spec.threshold);
   record.meta.status = status;
@@ -276,6 +279,8 @@ export interface CaseRun {
   pipelineSource: string;
   registry?: RegistryModel[];
   redactor: Redactor;
+  /** Writes the cases' run records in the background (absent: each case writes its own before it ends). */
+  records?: RunRecordWriter;
 }
 
 /** One case of one variant: its run through the engine (`analysis`: the variant's), its run record, its assertions; null when cancelled. */
@@ -303,7 +308,8 @@ export async function judgeOneCase(k: CaseRun, analysis: Analysis, c: EvalCase, 
       ...hooks,
     });
     if (signal.aborted) return null;
-    writeRunRecord(root, doc, { inputs, pipelineFile: spec.pipeline, source: pipelineSource, maxParallel: pa.pipeline!.context.maxParallel ?? DEFAULT_MAX_PARALLEL });
+    const facts = { inputs, pipelineFile: spec.pipeline, source: pipelineSource, maxParallel: pa.pipeline!.context.maxParallel ?? DEFAULT_MAX_PARALLEL };
+    await (k.records ? k.records.write(doc, facts) : writeRunRecord(root, doc, facts));
     const ctx = { case: c, doc, models, judge: spec.judge, embedding: spec.embedding, signal, env, replay: k.cassette?.mode === 'replay' };
     const assertions: AssertionResult[] = [];
     for (const a of [...spec.assert, ...c.assert]) assertions.push(await runAssertion(a, ctx));
