@@ -21,6 +21,7 @@ import { GraphEditor } from './graphEdits';
 import { registerGraphCommands } from './graphCommands';
 import { LanguageSwitch } from './languageSwitch';
 import { LanguageStatusBar } from './languageStatus';
+import { registerAgentTools } from './languageModelTools';
 
 let client: LanguageClient | undefined;
 
@@ -59,6 +60,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Orches
   host.onEdit = (uri, op, version) => graphEditor.apply(uri, op, version);
   registerGraphCommands(context, host, graphEditor, graphOf);
   registerDebugging(context, runs, host);
+  // the pipelines as agent-mode tools and as an MCP server entry (trusted workspaces only)
+  registerAgentTools(context, runs, log, models);
   const runsView = registerRunsView(context, runs, host);
   // evals: the Test Explorer's items and runs, the eval panel, the eval commands
   const evalTests = new EvalTests(models, log);

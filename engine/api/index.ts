@@ -101,3 +101,7 @@ export { loadUserConnections, secretVariables as connectionSecretVariables } fro
 export { withoutBom } from '../util/text';
 export { checkResume, withLockedAutoAnswers } from './resume';
 export type { ResumeCheck } from './resume';
+export { buildTable } from './mcpWorkspace';
+export type { ServedPipeline } from './mcpWorkspace';
+export { pipelineToolDescription, uniqueToolNames } from '../mcp/pipelineTools';
+export type { PipelineToolDescription } from '../mcp/pipelineTools';

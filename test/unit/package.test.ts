@@ -108,6 +108,8 @@ describe('the .vsix (npm run package)', function () {
       'dist/node-sqlite3-wasm.wasm',
       // the thread it runs SQLite on, started beside the engine (engine/tools/sql/sqliteWorker.ts)
       'dist/sqliteWorker.js',
+      // the CLI, which the MCP server entry runs as `orc mcp` (client/mcpServerProvider.ts)
+      'dist/cli.js',
       'engine/spec/pipeline.schema.json',
       // the eval files' schema, which contributes.yamlValidation registers for *.eval.yaml
       'engine/eval/eval.schema.json',
@@ -134,9 +136,10 @@ describe('the .vsix (npm run package)', function () {
     assert.equal(entries.get('extension/node_modules/playwright-core/package.json')!.toString('utf8'), fs.readFileSync(path.join(pw, 'package.json'), 'utf8'));
   });
 
-  it('leaves out sources, maps, the CLI, tests, tools and the docs pages', () => {
+  // the CLI (dist/cli.js) ships: the editor's MCP server list runs it as `orc mcp` (client/mcpServerProvider.ts)
+  it('leaves out sources, maps, tests, tools and the docs pages', () => {
     const stray = files.filter((f) => !f.startsWith('node_modules/playwright-core/')).filter(
-      (f) => /\.(ts|map|mjs)$/.test(f) || /(^|\/)(node_modules|test|\.tools|examples|client|server|bench|scripts)\//.test(f) || f === 'dist/cli.js' || (f.startsWith('docs/') && !f.startsWith('docs/images/')),
+      (f) => /\.(ts|map|mjs)$/.test(f) || /(^|\/)(node_modules|test|\.tools|examples|client|server|bench|scripts)\//.test(f) || (f.startsWith('docs/') && !f.startsWith('docs/images/')),
     );
     assert.deepEqual(stray, []);
   });

@@ -1,7 +1,7 @@
 // A language model provider for tests: vendor `fake`, one model (family `echo`). It streams the
 // scripted answers in order (word by word), else echoes the request; counts four characters a
 // token; and records every request, so a test can see what reached the model. Its exports are the
-// script and the record.
+// script and the record. Its one command calls a language-model tool (below).
 //
 // Tool calls: a script entry `{toolCalls: [{name, arguments, id?}], text?}` answers with its text
 // (if any), then a LanguageModelToolCallPart for each call (ids `fake_call_N` when not given). A test
@@ -73,5 +73,24 @@ exports.activate = (context) => {
     provideTokenCount: async (model, text) => Math.ceil(countedOf(text).length / 4),
   };
   context.subscriptions.push(vscode.lm.registerLanguageModelChatProvider('fake', provider));
+  // Fake Tests: Invoke a Language Model Tool: a tool picked from vscode.lm.tools, its input typed as
+  // JSON, invoked with vscode.lm.invokeTool as an agent would (outside a chat, VS Code confirms it in
+  // a modal dialog); the answer's text, or the error, opens in a new untitled editor
+  context.subscriptions.push(
+    vscode.commands.registerCommand('fakeTests.invokeTool', async () => {
+      const name = await vscode.window.showQuickPick(vscode.lm.tools.map((t) => t.name).sort(), { title: 'Which tool?' });
+      if (!name) return;
+      const input = await vscode.window.showInputBox({ title: `Input of ${name} (JSON)`, value: '{}' });
+      if (input === undefined) return;
+      let answer;
+      try {
+        const r = await vscode.lm.invokeTool(name, { input: JSON.parse(input), toolInvocationToken: undefined });
+        answer = `${name} answered:\n${r.content.map(valueOf).join('')}`;
+      } catch (e) {
+        answer = `${name} failed: ${e instanceof Error ? e.message : String(e)}`;
+      }
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ content: answer }), { preview: false });
+    }),
+  );
   return { requests, script };
 };

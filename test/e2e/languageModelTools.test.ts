@@ -1,0 +1,110 @@
+// A pipeline run by an agent's tool call in a real workbench, as a person meets it
+// (client/languageModelTools.ts): a test extension (test/e2e/fakeLanguageModel, its command "Fake
+// Tests: Invoke a Language Model Tool") picks orchestrator_runPipeline from vscode.lm.tools and
+// invokes it as an agent would; VS Code asks the person in a modal dialog that names the pipeline,
+// its inputs and its predicted cost; once allowed, the run fills the run panel and the tool answers
+// the outputs (the test extension opens them in an editor). Screenshots go to test-artifacts/e2e/agent-tool-*.png. Run by scripts/e2e.mjs.
+import { strict as assert } from 'node:assert';
+import type { Page } from 'playwright-core';
+import { installFakeLanguageModel } from './fakeLanguageModel/install';
+import { palette, personWorkbench, quickOpen, shot, webview } from './ui';
+
+/** Calls a tool through the test extension's command; resolves with the lines of the editor it opens with the answer. */
+async function invokeTool(page: Page, tool: string, input: string, first: string | RegExp): Promise<string[]> {
+  await palette(page, 'Fake Tests: Invoke a Language Model Tool', tool);
+  await page.locator('.quick-input-widget', { hasText: `Input of ${tool} (JSON)` }).waitFor({ state: 'visible', timeout: 15_000 });
+  await page.locator('.quick-input-widget input').fill(input);
+  await page.keyboard.press('Enter');
+  const answer = page.locator('.editor-group-container.active .monaco-editor .view-lines').first();
+  await answer.filter({ hasText: first }).waitFor({ state: 'visible', timeout: 60_000 });
+  return answer.locator('.view-line').evaluateAll((els) => els.sort((a, b) => parseFloat((a as HTMLElement).style.top) - parseFloat((b as HTMLElement).style.top)).map((e) => (e.textContent ?? '').replace(/\u00a0/g, ' ')));
+}
+
+describe('workbench: a pipeline run by an agent tool, as a person confirms it', function () {
+  this.timeout(240_000);
+  // the editor's AI features on (the workbench tests turn them off): the MCP server list is one
+  const s = personWorkbench({ trusted: true, settings: { 'workbench.colorTheme': 'Default Light Modern', 'chat.disableAIFeatures': false }, extensionsDir: installFakeLanguageModel });
+
+  it('asks with the pipeline, its inputs and its cost; the run fills the panel; the tool answers the outputs', async () => {
+    await quickOpen(s.page, 'hello.pipeline.yaml');
+    await palette(s.page, 'Fake Tests: Invoke a Language Model Tool', 'orchestrator_runPipeline');
+    const input = s.page.locator('.quick-input-widget input');
+    await s.page.locator('.quick-input-widget', { hasText: 'Input of orchestrator_runPipeline (JSON)' }).waitFor({ state: 'visible', timeout: 15_000 });
+    await input.fill('{"pipeline": "hello", "inputs": {"name": "Grace"}}');
+    await s.page.keyboard.press('Enter');
+    const dialog = s.page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ state: 'visible', timeout: 60_000 });
+    assert.equal((await dialog.locator('.dialog-message-text').textContent())?.trim(), 'Run pipeline Hello?');
+    const detail = await dialog.locator('.dialog-message-detail').innerText();
+    assert.equal(detail.trim(), "The agent asks to run the pipeline 'hello' (hello.pipeline.yaml) in the run panel.\n\nInputs:\n- name: \"Grace\"\n- out_dir: \"./output\" (default)\n\nPredicted cost: $0.00 (no step calls a model)");
+    await shot(s.page, 'agent-tool-confirmation');
+    const buttons = (await dialog.locator('.monaco-button').allTextContents()).map((b) => b.trim()).sort();
+    assert.deepEqual(buttons, ['Cancel', 'Yes']);
+    await dialog.locator('.monaco-button', { hasText: /^Yes$/ }).click();
+    // the tool's answer, the outputs as JSON, in the editor the test extension opens
+    const answer = s.page.locator('.editor-group-container.active .monaco-editor .view-lines').first();
+    await answer.filter({ hasText: 'orchestrator_runPipeline answered:' }).waitFor({ state: 'visible', timeout: 60_000 });
+    const lines = await answer.locator('.view-line').evaluateAll((els) => els.sort((a, b) => parseFloat((a as HTMLElement).style.top) - parseFloat((b as HTMLElement).style.top)).map((e) => (e.textContent ?? '').replace(/\u00a0/g, ' ')));
+    assert.deepEqual(lines, ['orchestrator_runPipeline answered:', '{', '  "greeting": "Hello, Grace!"', '}']);
+    // and the run in the run panel, as any run
+    const view = webview(s.page);
+    for (const id of ['write_greeting', 'read_greeting']) await view.locator(`.node[data-step-id="${id}"][data-status="completed"]`).waitFor({ state: 'attached', timeout: 60_000 });
+    await shot(s.page, 'agent-tool-run-panel');
+  });
+
+  it('lists orc mcp for the workspace among the editor\'s MCP servers', async () => {
+    const row = s.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Orchestrator pipelines' }).first();
+    await palette(s.page, 'MCP: List Servers');
+    await row.waitFor({ state: 'visible', timeout: 30_000 });
+    // started from the list: the editor runs node dist/cli.js mcp --root <the workspace> and lists its tools
+    await row.click();
+    await s.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Start Server' }).first().click({ timeout: 15_000 });
+    const running = await (async () => {
+      for (let attempt = 1; attempt <= 20; attempt++) {
+        await s.page.keyboard.press('Escape');
+        await palette(s.page, 'MCP: List Servers');
+        await row.waitFor({ state: 'visible', timeout: 30_000 });
+        const text = (await row.textContent()) ?? '';
+        if (/Running/.test(text)) return text;
+        await s.page.waitForTimeout(1000);
+      }
+      return (await row.textContent()) ?? '';
+    })();
+    assert.match(running, /Orchestrator pipelines.*Running/);
+    // its log (the server's stderr) in the Output panel: every pipeline of the workspace that compiles is a tool
+    const output = s.page.locator('.output-view, .panel .monaco-editor').first();
+    await output.filter({ hasText: /Discovered\s\d+\stools/ }).waitFor({ state: 'visible', timeout: 30_000 });
+    const log = (await output.locator('.view-line').allTextContents()).join('\n').replace(/\u00a0/g, ' ');
+    const served = /orc mcp: serving (\d+) pipeline\(s\) from (\S+)/.exec(log);
+    assert.ok(served, log);
+    assert.equal(served[2], s.workspace);
+    assert.match(log, new RegExp(`Discovered ${served[1]} tools`));
+    await s.page.waitForTimeout(500);
+    await shot(s.page, 'agent-tool-mcp-servers');
+  });
+});
+
+describe('workbench: agent tools in Restricted Mode', function () {
+  this.timeout(240_000);
+  const s = personWorkbench({ trusted: false, settings: { 'workbench.colorTheme': 'Default Light Modern' }, extensionsDir: installFakeLanguageModel });
+
+  it('offers nothing until the workspace is trusted, then offers the pipelines without a reload', async () => {
+    await quickOpen(s.page, 'hello.pipeline.yaml');
+    assert.deepEqual(await invokeTool(s.page, 'orchestrator_listPipelines', '{}', 'orchestrator_listPipelines failed'), ['orchestrator_listPipelines failed: Tool orchestrator_listPipelines does not have an implementation registered.']);
+    await shot(s.page, 'agent-tool-restricted');
+    await palette(s.page, 'Workspaces: Manage Workspace Trust');
+    await s.page.locator('.workspace-trust-editor .monaco-button', { hasText: /^Trust/ }).first().click({ timeout: 30_000 });
+    // trust reaches the extension host a moment later: asked again until the tool answers (the
+    // editor draws spaces as no-break spaces: \s)
+    let listed: string[] = [];
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      listed = await invokeTool(s.page, 'orchestrator_listPipelines', '{}', /orchestrator_listPipelines\s(answered|failed)/);
+      if (listed[0] === 'orchestrator_listPipelines answered:') break;
+      await s.page.waitForTimeout(1000);
+    }
+    assert.equal(listed[0], 'orchestrator_listPipelines answered:');
+    // the list's first lines (the editor draws only what is on screen): the first pipeline by path
+    assert.deepEqual(listed.slice(0, 8), ['orchestrator_listPipelines answered:', '{', '  "pipelines": [', '    {', '      "name": "brain_muscle",', '      "title": "Brain and muscle",', '      "file": "brain-muscle.pipeline.yaml",', '      "description": "A planner model delegates reading to a cheaper worker model, then decides.",']);
+    await shot(s.page, 'agent-tool-trusted');
+  });
+});
