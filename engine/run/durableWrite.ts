@@ -1,16 +1,19 @@
 // Writes that survive a crash: a whole file replaced atomically (async, and sync for the last write
 // before the process exits), and appends fsynced before they count.
 import { constants as fsConstants, promises as fsp, openSync, fsyncSync, closeSync, writeSync, renameSync, mkdirSync } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 
-/** Writes a file whole and atomically: a temp file, fsynced, renamed over it, and the folder fsynced. */
-export async function atomicWrite(file: string, text: string): Promise<void> {
+/** Writes a file whole and atomically: a temp file, fsynced, renamed over it, and the folder fsynced.
+ * `content`: the text, or what writes it to the temp file (a file streamed from another). */
+export async function atomicWrite(file: string, content: string | ((temp: FileHandle) => Promise<void>)): Promise<void> {
   // the folder again: a step may have deleted it (the run goes on, and so does its record)
   await fsp.mkdir(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
   const fh = await fsp.open(tmp, 'w');
   try {
-    await fh.writeFile(text);
+    if (typeof content === 'string') await fh.writeFile(content);
+    else await content(fh);
     await fh.sync();
   } finally {
     await fh.close();

@@ -6,8 +6,8 @@
 // the journal: at every moment the journal on disk either has an iteration's lines or a range that
 // counts it as done. Memory is one read chunk, whatever the journal's size.
 import { promises as fsp } from 'node:fs';
-import * as path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
+import { atomicWrite } from './durableWrite';
 import type { CompactedIterations } from './runFiles';
 
 const CHUNK = 1 << 20;
@@ -43,11 +43,8 @@ function coveredBy(key: string, ranges: CompactedIterations[]): boolean {
  * ranges alone.
  */
 export async function rewriteJournal(file: string, header: string, ranges: CompactedIterations[]): Promise<number> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  await fsp.mkdir(path.dirname(file), { recursive: true });
-  const out = await fsp.open(tmp, 'w');
   let kept = 0;
-  try {
+  await atomicWrite(file, async (out) => {
     let buffered = header;
     const flush = async () => {
       if (buffered) await out.write(buffered);
@@ -86,16 +83,6 @@ export async function rewriteJournal(file: string, header: string, ranges: Compa
     }
     for (const r of ranges) buffered += `${JSON.stringify(r)}\n`;
     await flush();
-    await out.sync();
-  } finally {
-    await out.close();
-  }
-  await fsp.rename(tmp, file);
-  const dir = await fsp.open(path.dirname(file), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
+  });
   return kept;
 }
