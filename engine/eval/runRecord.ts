@@ -4,10 +4,9 @@
 // interrupted case runs again whole on `orc eval --resume`, so it needs none. `orc runs`,
 // `orc report` and the editor's Runs view read these records like any other.
 //
-// The writes leave the case's slot: a folder and two files per case, written synchronously, held
-// the event loop for most of an eval's own time on a busy disk (npm run bench eval: 3.6 of 6 s of
-// CPU profile samples). RunRecordWriter writes them on the thread pool, a few at a time, while the
-// next cases run; the eval waits for them before it ends.
+// A folder and two files per case, written synchronously, held the event loop for most of an eval's
+// own time on a busy disk (npm run bench eval: 3.6 of 6 s of CPU profile samples): they are written
+// on the thread pool (RunRecordWriter), while the other cases run.
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { runDir, runsDir, sha256, type Checkpoint } from '../run/checkpointStore';
@@ -47,53 +46,34 @@ export async function writeRunRecord(root: string, doc: ResultDocument, o: RunRe
   await Promise.all([fsp.writeFile(path.join(dir, 'checkpoint.json'), files.checkpoint), fsp.writeFile(path.join(dir, 'result.json'), files.result)]);
 }
 
-/** Records in flight at most; a case that ends beyond them waits for one (memory stays bounded when the disk is slower than the cases). */
-export const RECORDS_IN_FLIGHT = 8;
-
 /**
- * Writes the run records of an eval's cases in the background: `write` returns once the record is
- * on its way (at once, unless RECORDS_IN_FLIGHT are), and `drain` waits for all of them and throws
- * the first write that failed.
+ * Writes the run records of an eval's cases on the thread pool: the case's slot waits for its own
+ * record (when a result is reported, its run's record is on disk: the Test Explorer reads it), but
+ * the event loop does not, so the other cases go on meanwhile. The runs folder is made once, and
+ * the pipeline's hash computed once per text.
  */
+
 export class RunRecordWriter {
-  private readonly inFlight = new Set<Promise<void>>();
-  private failure: Error | null = null;
   private made = false;
   private readonly shas = new Map<string, string>();
 
   constructor(private readonly root: string) {}
 
   async write(doc: ResultDocument, o: RunRecordFacts): Promise<void> {
-    while (this.inFlight.size >= RECORDS_IN_FLIGHT) await Promise.race(this.inFlight);
     let sha = this.shas.get(o.source);
     if (sha === undefined) this.shas.set(o.source, (sha = sha256(o.source)));
     const files = recordFiles(doc, o, sha);
-    const p = this.put(doc.execution_id, files)
-      .catch((e: Error) => {
-        this.failure ??= new Error(`The run record of ${doc.execution_id} could not be written: ${e.message}`);
-      })
-      .finally(() => this.inFlight.delete(p));
-    this.inFlight.add(p);
-  }
-
-  private async put(id: string, files: { checkpoint: string; result: string }): Promise<void> {
     if (!this.made) {
       await fsp.mkdir(runsDir(this.root), { recursive: true });
       this.made = true;
     }
-    const dir = runDir(this.root, id);
+    const dir = runDir(this.root, doc.execution_id);
     try {
       await fsp.mkdir(dir);
     } catch (e) {
-      // the runs folder was removed under the eval, or the id's folder is there: made again, or kept
+      // the runs folder was removed under the eval (made again), or the run's folder is there (kept)
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') await fsp.mkdir(dir, { recursive: true });
     }
     await Promise.all([fsp.writeFile(path.join(dir, 'checkpoint.json'), files.checkpoint), fsp.writeFile(path.join(dir, 'result.json'), files.result)]);
-  }
-
-  /** Waits for every record written so far; throws the first that failed. */
-  async drain(): Promise<void> {
-    while (this.inFlight.size) await Promise.all(this.inFlight);
-    if (this.failure) throw this.failure;
   }
 }
