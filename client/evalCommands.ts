@@ -14,10 +14,12 @@ export const EVAL_COMMAND_IDS = {
   run: 'orchestrator.runEval',
   estimate: 'orchestrator.estimateEval',
   showPanel: 'orchestrator.showEvalPanel',
+  /** client/optimizeModels.ts */
+  optimize: 'orchestrator.optimizeModels',
 } as const;
 
 /** The commands an eval file's lenses may name. */
-export const EVAL_LENS_COMMANDS = [EVAL_COMMAND_IDS.run, EVAL_COMMAND_IDS.estimate];
+export const EVAL_LENS_COMMANDS = [EVAL_COMMAND_IDS.run, EVAL_COMMAND_IDS.estimate, EVAL_COMMAND_IDS.optimize];
 
 function evalTarget(arg: unknown): vscode.Uri | undefined {
   if (arg instanceof vscode.Uri) return arg;

@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { type CaseResult, TRAJECTORY_KINDS, wilson } from '../engine/api/index';
-import type { EvalCellView, EvalResultsMessage, EvalVariantView, FromEvalView } from '../media/protocol';
+import type { EvalCellView, EvalResultsMessage, EvalVariantView, FromEvalView, OptimizeViewMessage } from '../media/protocol';
 import type { EvalOutcomeView } from './evalTests';
 import { makeNonce, webviewHtml } from './panelHtml';
 
@@ -13,6 +13,8 @@ export const EVAL_PANEL_TYPE = 'orchestrator.evalResults';
 interface Shown {
   panel: vscode.WebviewPanel;
   message: EvalResultsMessage | null;
+  /** The optimize section's latest (Optimize Models…: client/optimizeModels.ts). */
+  optimize: OptimizeViewMessage | null;
   rendered: { cells: number; failing: string[] } | null;
   /** Every case × variant result shown, the latest of each. */
   results: Map<string, CaseResult>;
@@ -74,6 +76,8 @@ export function evalMessage(file: string, o: EvalOutcomeView, results: CaseResul
 
 export class EvalPanels implements vscode.Disposable {
   private readonly shown = new Map<string, Shown>();
+  /** The optimize section's Apply was pressed in the panel of this eval file. */
+  onOptimizeApply: (uri: vscode.Uri) => void = () => undefined;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -101,9 +105,12 @@ export class EvalPanels implements vscode.Disposable {
       cspSource: panel.webview.cspSource,
       title: `Eval: ${path.basename(uri.fsPath)}`,
     });
-    const s: Shown = { panel, message: null, rendered: null, results: new Map(), order: { cases: [], variants: [] }, root: path.dirname(uri.fsPath) };
+    const s: Shown = { panel, message: null, optimize: null, rendered: null, results: new Map(), order: { cases: [], variants: [] }, root: path.dirname(uri.fsPath) };
     panel.webview.onDidReceiveMessage((m: FromEvalView) => {
-      if (m.type === 'ready' && s.message) void panel.webview.postMessage(s.message);
+      if (m.type === 'ready') {
+        if (s.message) void panel.webview.postMessage(s.message);
+        if (s.optimize) void panel.webview.postMessage(s.optimize);
+      } else if (m.type === 'optimize-apply') this.onOptimizeApply(uri);
       else if (m.type === 'rendered') s.rendered = { cells: m.cells, failing: m.failing };
       else if (m.type === 'open-run') void this.actions.openRun(s.root, m.runId, m.step);
       else if (m.type === 'rerun') void this.actions.rerun(uri, { case: m.case, variant: m.variant });
@@ -131,6 +138,13 @@ export class EvalPanels implements vscode.Disposable {
     }
     s.message = evalMessage(path.basename(o.uri.fsPath), o, [...s.results.values()], s.order, false);
     void s.panel.webview.postMessage(s.message);
+  }
+
+  /** The optimize section of this eval file's panel (opened when it is not). */
+  optimize(uri: vscode.Uri, m: OptimizeViewMessage): void {
+    const s = this.shown.get(uri.toString()) ?? this.show(uri);
+    s.optimize = m;
+    void s.panel.webview.postMessage(m);
   }
 
   dispose(): void {

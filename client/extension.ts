@@ -4,6 +4,7 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import type { OrchestratorApi } from './api';
 import { LENS_COMMANDS, registerCommands } from './commands';
 import { EVAL_LENS_COMMANDS, registerEvalCommands } from './evalCommands';
+import { registerOptimizeModels } from './optimizeModels';
 import { EvalPanels } from './evalPanel';
 import { EvalTests } from './evalTests';
 import { registerAddToEval } from './addToEval';
@@ -76,6 +77,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Orches
   });
   context.subscriptions.push(evalTests, evalPanels);
   registerEvalCommands(context, evalTests, evalPanels, log);
+  registerOptimizeModels(context, evalPanels, models, log);
   registerAddToEval(context, runsView);
   clock.syncDone();
   await clientReady;

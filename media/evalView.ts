@@ -5,6 +5,7 @@
 // transcript; the cell's Transcript button does the same from the keyboard); ↻ on a cell or a row
 // runs it again. Messages are typed in protocol.ts.
 import type { EvalCellView, EvalResultsMessage, FromEvalView, ToEvalView } from './protocol';
+import { renderOptimize } from './optimizeView';
 import './evalView.css';
 
 interface VsCodeApi {
@@ -23,8 +24,12 @@ const pct = (x: number) => `${(x * 100).toFixed(x === 1 || x === 0 ? 0 : 1)} %`;
 const money = (x: number) => `$${x.toFixed(4)}`;
 const signed = (x: number, f: (v: number) => string) => `${x >= 0 ? '+' : '−'}${f(Math.abs(x))}`;
 
-const root = document.getElementById('root')!;
-root.classList.add('eval-view');
+const page = document.getElementById('root')!;
+page.classList.add('eval-view');
+// the results (matrix, summary) and, below them, the optimize section (media/optimizeView.ts)
+const root = el('div', { class: 'eval-results' });
+const optimizeSection = el('section', { class: 'optimize', 'data-testid': 'optimize-section', hidden: '' });
+page.append(root, optimizeSection);
 
 function rerunButton(title: string, m: FromEvalView, disabled: boolean): HTMLButtonElement {
   const b = el('button', { class: 'rerun', title, 'data-testid': 'rerun' }, '↻');
@@ -117,6 +122,10 @@ function render(m: EvalResultsMessage): void {
 
 window.addEventListener('message', (e: MessageEvent<ToEvalView>) => {
   if (e.data?.type === 'eval-results') render(e.data);
+  else if (e.data?.type === 'optimize') {
+    optimizeSection.hidden = false;
+    renderOptimize(optimizeSection, e.data, (m) => vscode.postMessage(m));
+  }
 });
 root.append(el('p', { class: 'waiting' }, 'No results yet: run the eval (▶ Run Eval on the file, or the Test Explorer).'));
 vscode.postMessage({ type: 'ready' });

@@ -152,7 +152,51 @@ export interface EvalResultsMessage {
   running: boolean;
 }
 
-export type ToEvalView = EvalResultsMessage;
+/** One assignment the optimization tried (Optimize Models…: media/optimizeView.ts), its running figures. */
+export interface OptimizePointView {
+  /** The assignment as the panel writes it: `step=provider:model` in step order. */
+  label: string;
+  assignment: Record<string, string>;
+  runs: number;
+  passed: number;
+  pass_rate: number;
+  /** 95 % Wilson interval of the pass rate. */
+  low: number;
+  high: number;
+  /** Mean per case. */
+  cost_usd: number;
+  complete: boolean;
+  eliminated: boolean;
+  meets: boolean;
+}
+
+/** The optimization of the eval's models, as far as it got (posted on every change while it searches). */
+export interface OptimizeViewMessage {
+  type: 'optimize';
+  status: 'planning' | 'running' | 'completed' | 'cancelled' | 'budget' | 'failed';
+  /** What it is doing (the phase), or why it failed. */
+  detail: string;
+  steps: string[];
+  models: string[];
+  cases: number;
+  minPassRate: number;
+  runsUsed: number;
+  bruteForceRuns: number;
+  /** Replayed from the eval's cassette (no model called). */
+  replay: boolean;
+  /** In the order first tried. */
+  points: OptimizePointView[];
+  /** Labels of the non-dominated complete points, cheapest first. */
+  frontier: string[];
+  /** The label of the cheapest point that meets the pass rate (null: none yet). */
+  chosen: string | null;
+  /** After Apply: the model lines that changed (`step: old → new (line N)`); null: not applied. */
+  applied: string[] | null;
+  /** Why Apply did nothing (the models are there already, the pipeline changed); null: nothing to say. */
+  applyProblem: string | null;
+}
+
+export type ToEvalView = EvalResultsMessage | OptimizeViewMessage;
 
 export type FromEvalView =
   | { type: 'ready' }
@@ -160,5 +204,7 @@ export type FromEvalView =
   | { type: 'open-run'; runId: string; step?: string }
   /** Run one cell (case and variant), one row (a case in every variant), or the whole eval again. */
   | { type: 'rerun'; case?: string; variant?: string }
+  /** The optimize section's Apply: write the chosen models into the pipeline (one undoable edit). */
+  | { type: 'optimize-apply' }
   /** What the matrix now shows (the extension's test API reads it). */
   | { type: 'rendered'; cells: number; failing: string[] };

@@ -77,7 +77,7 @@ export class EvalCache {
   }
 }
 
-/** Run Eval and Estimate on the first line; Run Variant on each variant's line. */
+/** Run Eval, Estimate and Optimize Models… on the first line; Run Variant on each variant's line. */
 export function evalLenses(d: EvalDocument, uri: string): CodeLens[] {
   const spec = d.eval.eval;
   if (!spec) return [];
@@ -85,6 +85,7 @@ export function evalLenses(d: EvalDocument, uri: string): CodeLens[] {
   const lenses: CodeLens[] = [
     { range: top, command: { title: '▶ Run Eval', command: EVAL_COMMANDS.run, arguments: [uri] } },
     { range: top, command: { title: 'Estimate', command: EVAL_COMMANDS.estimate, arguments: [uri] } },
+    { range: top, command: { title: 'Optimize Models…', command: EVAL_COMMANDS.optimize, arguments: [uri] } },
   ];
   const parsed = parseYaml(d.text);
   for (const v of spec.variants) {

@@ -56,6 +56,8 @@ export interface AllowedToolsList {
 export const EVAL_COMMANDS = {
   run: 'orchestrator.runEval',
   estimate: 'orchestrator.estimateEval',
+  /** Optimize Models… (argument: the eval's URI). */
+  optimize: 'orchestrator.optimizeModels',
 } as const;
 
 /** What the lenses' Run Eval passes besides the URI. */

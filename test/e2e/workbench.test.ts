@@ -484,4 +484,83 @@ describe('workbench: an eval, as a person runs it', function () {
     await s.page.keyboard.press('F5');
     await s.page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 30_000 });
   });
+
+  it('optimizes the models: the lens, the quick pick, the scatter in the eval panel; Apply is one edit that Ctrl+Z takes back', async () => {
+    const pipeline = path.join(s.workspace, 'optimize', 'support.pipeline.yaml');
+    const original = fs.readFileSync(pipeline, 'utf8');
+    await palette(s.page, 'View: Close All Editors');
+    await quickOpen(s.page, 'support.eval.yaml');
+    await s.page.locator('.codelens-decoration a', { hasText: 'Optimize Models…' }).first().click();
+    // the registry's models with their prices; the pipeline's own (gpt-4o) already picked
+    const pick = (r: RegExp) => s.page.locator('.quick-input-list .monaco-list-row', { hasText: r }).first();
+    await pick(/openai:gpt-4o\$2\.5 in · \$10 out per M tokens/).waitFor({ state: 'visible', timeout: 30_000 });
+    assert.equal(await pick(/openai:gpt-4o\$2\.5 in/).getAttribute('aria-checked'), 'true');
+    for (const m of [/openai:gpt-4o-mini\$0\.15 in/, /openai:gpt-4\.1-mini\$0\.4 in/]) {
+      await pick(m).click();
+      await s.page.locator('.quick-input-list .monaco-list-row[aria-checked="true"]', { hasText: m }).waitFor({ state: 'visible', timeout: 10_000 });
+    }
+    await s.page.keyboard.press('Enter');
+    // replay the committed cassette: offline
+    await s.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Replay support.cassette.jsonl' }).first().click();
+    const view = webview(s.page);
+    await view.locator('[data-testid="optimize-status"]', { hasText: 'Done (replayed from the cassette)' }).waitFor({ state: 'visible', timeout: 120_000 });
+    const runs = (await view.locator('[data-testid="optimize-runs"]').textContent()) ?? '';
+    const [, used, brute] = /^runs spent (\d+) of brute force (\d+)$/.exec(runs) ?? [];
+    assert.equal(brute, '108', runs);
+    assert.ok(Number(used) > 0 && Number(used) < 54, runs);
+    const chosen = 'extract=openai:gpt-4o-mini reason=openai:gpt-4.1-mini write=openai:gpt-4.1-mini';
+    assert.equal(await view.locator('[data-testid="optimize-chosen"]').textContent(), `Chosen: ${chosen} Apply`);
+    const points = await view.locator('[data-testid="optimize-point"]').count();
+    assert.ok(points >= 3, `${points} points`);
+    assert.equal(await view.locator(`[data-testid="optimize-point"].chosen[data-label="${chosen}"] .chosen-ring`).count(), 1);
+    // this example's frontier is the chosen point alone (every other complete one costs more or passes less): no line to draw
+    assert.deepEqual(await view.locator('[data-testid="optimize-point"].on-frontier').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-label'))), [chosen]);
+    assert.equal(await view.locator('[data-testid="optimize-frontier"]').count(), 0);
+    assert.equal(await view.locator('[data-testid="optimize-min-line"]').count(), 1);
+    // the table a screen reader reads: a row per point, the chosen one saying so
+    assert.equal(await view.locator('[data-testid="optimize-table"] tr').count(), points + 1);
+    assert.equal(await view.locator(`[data-testid="optimize-table"] tr[data-label="${chosen}"] td`).last().textContent(), 'chosen · frontier · meets the pass rate');
+    await view.locator('[data-testid="optimize-scatter"]').scrollIntoViewIfNeeded();
+    await shot(s.page, 'optimize-1-scatter');
+
+    await view.locator('[data-testid="optimize-apply"]').click();
+    await view.locator('[data-testid="optimize-applied"] li').nth(2).waitFor({ state: 'attached', timeout: 30_000 });
+    assert.deepEqual(await view.locator('[data-testid="optimize-applied"] li').allTextContents(), ['extract: openai:gpt-4o → openai:gpt-4o-mini (line 18)', 'reason: openai:gpt-4o → openai:gpt-4.1-mini (line 25)', 'write: openai:gpt-4o → openai:gpt-4.1-mini (line 32)']);
+    // the pipeline is open beside the panel with the edit, not saved: the file on disk is as it was
+    const drawn = () =>
+      s.page.evaluate(() => {
+        const ed = document.querySelector('.monaco-editor[data-uri$="support.pipeline.yaml"]');
+        const lines = [...(ed?.querySelectorAll('.view-lines .view-line') ?? [])] as HTMLElement[];
+        return lines
+          .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
+          .map((l) => (l.textContent ?? '').replace(/\u00a0/g, ' '))
+          .join('\n');
+      });
+    const modelLines = async () => (await drawn()).split('\n').filter((l) => /^\s*model:/.test(l));
+    const waitModels = async (want: string[], what: string) => {
+      for (let i = 0; i < 150 && JSON.stringify(await modelLines()) !== JSON.stringify(want); i++) await s.page.waitForTimeout(200);
+      assert.deepEqual(await modelLines(), want, what);
+    };
+    await waitModels(['model: openai:gpt-4o', '    model: openai:gpt-4o-mini', '    model: openai:gpt-4.1-mini', '    model: openai:gpt-4.1-mini'], 'the chosen models in the editor');
+    assert.equal(fs.readFileSync(pipeline, 'utf8'), original);
+    await view.locator('[data-testid="optimize-applied"]').scrollIntoViewIfNeeded();
+    await shot(s.page, 'optimize-2-applied');
+
+    // one Ctrl+Z: the whole edit goes (write's added line too)
+    // the editor has the focus (Apply showed it); a click on its first line keeps it there, scrolled to the top
+    await s.page.locator('.monaco-editor[data-uri$="support.pipeline.yaml"] .view-line', { hasText: 'Three model steps' }).first().click({ position: { x: 30, y: 5 } });
+    await s.page.keyboard.press('Control+Z');
+    await waitModels(['model: openai:gpt-4o', '    model: openai:gpt-4o', '    model: openai:gpt-4o'], 'the models as they were after one undo');
+    // (less the inlay hints the editor draws in the lines: "waits for extract (template)")
+    const back = (await drawn()).replace(/ *waits for [\w, ]+ \(template\)$/gm, '');
+    assert.ok(back.split('\n').length > 30 && original.includes(back), `the editor shows the file's text again:\n${back}`);
+
+    // the Testing view offers it on the eval's item (its context menu)
+    await palette(s.page, 'Testing: Focus on Test Explorer View');
+    await row('support.eval.yaml').first().waitFor({ state: 'visible', timeout: 30_000 });
+    await row('support.eval.yaml').first().click({ button: 'right' });
+    const menuItem = s.page.locator('.context-view .action-item', { hasText: 'Optimize Models…' }).first();
+    await menuItem.waitFor({ state: 'visible', timeout: 10_000 });
+    await s.page.keyboard.press('Escape');
+  });
 });

@@ -28,15 +28,16 @@ export interface Panel {
   close(): Promise<void>;
 }
 
-export async function startPanel(): Promise<Panel> {
+/** The graph panel (media/webview.ts); `entry: 'evalView'` the eval panel, loaded when `ready` shows. */
+export async function startPanel(entry: 'webview' | 'evalView' = 'webview', ready = '[data-testid="run-header"]'): Promise<Panel> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-panel-'));
-  await esbuild.build({ entryPoints: [path.join(ROOT, 'media/webview.ts')], outfile: path.join(dir, 'webview.js'), bundle: true, platform: 'browser', format: 'iife', target: 'es2022', logLevel: 'silent' });
+  await esbuild.build({ entryPoints: [path.join(ROOT, `media/${entry}.ts`)], outfile: path.join(dir, `${entry}.js`), bundle: true, platform: 'browser', format: 'iife', target: 'es2022', logLevel: 'silent' });
   let base = '';
   const server = http.createServer((req, res) => {
     const url = req.url ?? '/';
     if (url === '/') {
       res.writeHead(200, { 'content-type': 'text/html' });
-      return res.end(webviewHtml({ scriptUri: `${base}/webview.js`, styleUri: `${base}/webview.css`, nonce: 'testnonce', cspSource: base }));
+      return res.end(webviewHtml({ scriptUri: `${base}/${entry}.js`, styleUri: `${base}/${entry}.css`, nonce: 'testnonce', cspSource: base }));
     }
     if (url === '/favicon.ico') return res.writeHead(204).end();
     const file = path.join(dir, path.basename(url));
@@ -63,7 +64,7 @@ export async function startPanel(): Promise<Panel> {
       p.on('pageerror', (e) => p.errors.push(e.message));
       if (options.consoleErrors) p.on('console', (m) => m.type() === 'error' && p.errors.push(m.text()));
       await p.goto(base);
-      await p.waitForSelector('[data-testid="run-header"]');
+      await p.waitForSelector(ready);
       return p;
     },
     async close() {

@@ -24,6 +24,7 @@ export function run(): Promise<void> {
   require('./languageSwitch.test');
   require('./evalReplay.test');
   require('./languageModelTools.test');
+  require('./optimizeModels.test');
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {
       const stats = runner.stats ?? { passes: 0, failures, pending: 0 };
