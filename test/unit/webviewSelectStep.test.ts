@@ -35,7 +35,8 @@ describe('webview: a run opened with a step selected', function () {
     await page.waitForSelector('.node[data-step-id="reader"][data-selected="true"]');
     assert.deepEqual(await selected(page), ['reader']);
     assert.equal(await page.textContent('[data-testid="step-panel"] h2'), 'reader');
-    assert.equal(await page.textContent('[data-testid="step-panel"] .status-line'), 'completed');
+    // the step's end is drawn on a frame of its own, maybe after the selection's
+    await page.waitForFunction(() => document.querySelector('[data-testid="step-panel"] .status-line')?.textContent === 'completed', undefined, { timeout: 20_000 });
     assert.deepEqual((await posted(page)).filter((m) => m.type === 'reveal-step'), []);
     // a run opened without one keeps the selection the person made
     await post(page, { type: 'run-reset', runId: 'r2', reused: [] });
