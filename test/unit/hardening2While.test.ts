@@ -12,20 +12,7 @@ import { loadCheckpoint } from '../../engine/run/checkpointStore';
 import type { ResultDocument } from '../../engine/run/events';
 import { ITERATION_DETAIL_LIMIT, WHILE_TAIL } from '../../engine/run/loopRunner';
 import { runPipeline } from '../../engine/run/runPipeline';
-
-const whileYaml = (max: number) => `id: w
-steps:
-  - id: loop
-    while: "true"
-    max_iterations: ${max}
-    steps:
-      - id: body
-        tool: data
-        action: aggregate
-        parameters:
-          data: ["{{ loop.iteration }}"]
-          operations: [count]
-`;
+import { whileYaml } from '../helpers/longLoops';
 
 describe('hardening 2: a long while loop keeps a bounded record', function () {
   this.timeout(60_000);

@@ -13,20 +13,7 @@ import type { RunEvent } from '../../engine/run/events';
 import { ITERATION_DETAIL_LIMIT, WHILE_TAIL } from '../../engine/run/loopRunner';
 import { rewriteJournal } from '../../engine/run/journalCompaction';
 import { runPipeline } from '../../engine/run/runPipeline';
-
-const whileYaml = (max: number) => `id: w
-steps:
-  - id: loop
-    while: "true"
-    max_iterations: ${max}
-    steps:
-      - id: body
-        tool: data
-        action: aggregate
-        parameters:
-          data: ["{{ loop.iteration }}"]
-          operations: [count]
-`;
+import { whileYaml } from '../helpers/longLoops';
 
 const journalOf = (dir: string, id: string) => fs.readFileSync(path.join(dir, '.orchestrator', 'runs', id, JOURNAL_FILE), 'utf8').split('\n').filter(Boolean);
 const iterationOf = (line: string) => Number(/^\["loop\[(\d+)\]\/body"/.exec(line)![1]);
