@@ -126,7 +126,8 @@ describe('pipelines in agent mode (language-model tools)', () => {
     // and drawn in the run panel
     const shown = await until('the panel to show the run', () => {
       const p = api.panelRendered(uri);
-      return p && p.runId === run.execution_id && Object.values(p.statuses).every((s) => s === 'completed') ? p : undefined;
+      // (every status completed, and both there: an empty map would pass `every` before the panel drew a step)
+      return p && p.runId === run.execution_id && p.statuses.write_greeting === 'completed' && p.statuses.read_greeting === 'completed' ? p : undefined;
     });
     assert.deepEqual(shown.statuses, { write_greeting: 'completed', read_greeting: 'completed' });
   });
