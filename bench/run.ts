@@ -1,4 +1,6 @@
-// `npm run bench [name...]`: runs the benchmarks (all by default), each in its own process.
+// `npm run bench [name...] [-- flags]`: runs the benchmarks (all by default), each in its own process.
+// `--smoke`: every bench at its smallest size (a few seconds each, the peer included where it is
+// installed), each bounded; `npm test` runs them so, failing on an error, never on a figure.
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 
@@ -24,19 +26,32 @@ const BENCHES: Record<string, string> = {
 /** Node flags a benchmark needs (agent: a full GC before each reading of the heap). */
 const NODE_FLAGS: Record<string, string[]> = { agent: ['--expose-gc', '--no-flush-bytecode'] };
 
+/** How long one bench may take at `--smoke` size before it counts as hung (the busy machine included). */
+const SMOKE_BOUND_MS = 180_000;
+
 const args = process.argv.slice(2);
 const flags = args.filter((a) => a.startsWith('--'));
 const names = args.filter((a) => !a.startsWith('--'));
+const smoke = flags.includes('--smoke');
 const wanted = names.length ? names : Object.keys(BENCHES);
-let failed = false;
-for (const name of wanted) {
-  const file = BENCHES[name];
-  if (!file) {
-    console.error(`unknown benchmark '${name}': ${Object.keys(BENCHES).join(', ')}`);
-    process.exit(2);
-  }
-  console.log(`\n== ${name}`);
-  const r = spawnSync(process.execPath, [...(NODE_FLAGS[name] ?? []), '--import', 'tsx', path.join(__dirname, file), ...flags], { stdio: 'inherit' });
-  if (r.status !== 0) failed = true;
+const unknown = wanted.filter((n) => !BENCHES[n]);
+if (unknown.length) {
+  console.error(`unknown benchmark '${unknown[0]}': ${Object.keys(BENCHES).join(', ')}`);
+  process.exit(2);
 }
-process.exit(failed ? 1 : 0);
+const outcomes: { name: string; ok: boolean; seconds: number; why: string }[] = [];
+for (const name of wanted) {
+  console.log(`\n== ${name}${smoke ? ' (smoke)' : ''}`);
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, [...(NODE_FLAGS[name] ?? []), '--import', 'tsx', path.join(__dirname, BENCHES[name]), ...flags], {
+    stdio: 'inherit',
+    ...(smoke ? { timeout: SMOKE_BOUND_MS, killSignal: 'SIGTERM' as const } : {}),
+  });
+  const why = r.error ? (r.signal ? `stopped after ${SMOKE_BOUND_MS / 1000} s (hung?)` : r.error.message) : r.signal ? `killed by ${r.signal}` : r.status !== 0 ? `exit ${r.status}` : '';
+  outcomes.push({ name, ok: !why, seconds: (Date.now() - t0) / 1000, why });
+}
+if (smoke || wanted.length > 1) {
+  console.log(`\n== benchmarks${smoke ? ' at smoke size' : ''}`);
+  for (const o of outcomes) console.log(`  ${o.ok ? 'ok    ' : 'FAILED'}  ${o.name.padEnd(12)} ${o.seconds.toFixed(1).padStart(6)} s${o.why ? `  ${o.why}` : ''}`);
+}
+process.exit(outcomes.every((o) => o.ok) ? 0 : 1);
