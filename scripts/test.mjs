@@ -30,17 +30,21 @@ for (const [name, cmd, args] of steps) {
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+const tooSlow = [];
 try {
   for (const line of readFileSync(summaryFile, 'utf8').split('\n').filter(Boolean)) {
     const s = JSON.parse(line);
     passed += s.passed;
     failed += s.failed;
     skipped += s.skipped;
+    tooSlow.push(...(s.tooSlow ?? []));
   }
 } catch {
   // no suite ran
 }
 rmSync(summaryDir, { recursive: true, force: true });
 if (failedStep) process.stderr.write(`\n${failedStep}\n`);
-console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
-process.exit(failedStep || failed ? 1 : 0);
+// a test that used over half of its timeout fails the run: on a busy machine it is the next timeout
+if (tooSlow.length) process.stderr.write(`\n${tooSlow.length} test(s) used more than half of their timeout:\n${tooSlow.map((t) => `  ${t}\n`).join('')}`);
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}${tooSlow.length ? `, ${tooSlow.length} too slow` : ''}`);
+process.exit(failedStep || failed || tooSlow.length ? 1 : 0);

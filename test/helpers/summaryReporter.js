@@ -1,17 +1,44 @@
-// Mocha's spec reporter, plus the suite's counts appended to $TEST_SUMMARY_FILE (one JSON line),
-// so `npm test` can close with one 'N passed, N failed' line for all suites.
+// Mocha's spec reporter, plus:
+// - the suite's counts appended to $TEST_SUMMARY_FILE (one JSON line), so `npm test` can close with
+//   one 'N passed, N failed' line for all suites;
+// - the ten slowest tests with the share of their timeout they used, and every test that used more
+//   than half of it, named: such a test fails `npm test` (scripts/test.mjs), because on a machine
+//   whose cores are busy with other work it would be the next timeout. Tests are meant to stay under
+//   a third of their timeout on a quiet machine.
 'use strict';
 const fs = require('node:fs');
 const Mocha = require('mocha');
 
+/** A test that uses more than this share of its timeout fails the run. */
+const TOO_SLOW_SHARE = 0.5;
+
 class SummaryReporter extends Mocha.reporters.Spec {
   constructor(runner, options) {
     super(runner, options);
+    const timed = [];
+    const note = (test) => {
+      const timeout = test.timeout();
+      if (typeof test.duration === 'number' && timeout > 0) timed.push({ title: test.fullTitle(), file: test.file ?? '', ms: test.duration, timeout, share: test.duration / timeout });
+    };
+    runner.on(Mocha.Runner.constants.EVENT_TEST_PASS, note);
+    runner.on(Mocha.Runner.constants.EVENT_TEST_FAIL, note);
     runner.once(Mocha.Runner.constants.EVENT_RUN_END, () => {
+      timed.sort((a, b) => b.share - a.share);
+      const cwd = process.cwd() + '/';
+      const line = (t) => `  ${(t.share * 100).toFixed(0).padStart(3)} %  ${(t.ms / 1000).toFixed(1).padStart(6)} s of ${(t.timeout / 1000).toFixed(0)} s  ${t.title}  (${t.file.replace(cwd, '')})`;
+      if (timed.length) {
+        console.log('\n  slowest tests, by the share of their timeout they used:');
+        for (const t of timed.slice(0, 10)) console.log(line(t));
+      }
+      const tooSlow = timed.filter((t) => t.share > TOO_SLOW_SHARE);
+      if (tooSlow.length) {
+        console.log(`\n  ${tooSlow.length} test(s) used more than half of their timeout (on a busy machine, the next timeout):`);
+        for (const t of tooSlow) console.log(line(t));
+      }
       const file = process.env.TEST_SUMMARY_FILE;
       if (!file) return;
       const s = runner.stats ?? {};
-      fs.appendFileSync(file, JSON.stringify({ passed: s.passes ?? 0, failed: s.failures ?? 0, skipped: s.pending ?? 0 }) + '\n');
+      fs.appendFileSync(file, JSON.stringify({ passed: s.passes ?? 0, failed: s.failures ?? 0, skipped: s.pending ?? 0, tooSlow: tooSlow.map((t) => `${t.title} (${(t.share * 100).toFixed(0)} % of ${t.timeout / 1000} s)`) }) + '\n');
     });
   }
 }
