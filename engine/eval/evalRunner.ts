@@ -243,13 +243,17 @@ async function evalWith(o: EvalRunOptions, { spec, pa, signal, env, variants, on
   const caseRun: CaseRun = { root: o.root, spec, pa, names, models, cassette: o.cassette, rawModels: o.models, signal, env, pipelineSource, registry: o.registry, redactor, records };
   const judgeCase = (job: Job, hooks: Pick<RunOptions, 'listeners' | 'nestedListeners'>) => judgeOneCase(caseRun, analyses.get(variantName(job.v))!, job.c, job.v, job.repeat, hooks);
 
-  await orderedPool(jobs(), o.maxParallel ?? spec.maxParallel ?? DEFAULT_EVAL_PARALLEL, runCase, (r) => {
-    if (!r) return;
-    r = redactor.value(r);
-    record.append(r);
-    summary.add(r);
-    o.onResult?.(r);
-  }, signal);
+  try {
+    await orderedPool(jobs(), o.maxParallel ?? spec.maxParallel ?? DEFAULT_EVAL_PARALLEL, runCase, (r) => {
+      if (!r) return;
+      r = redactor.value(r);
+      record.append(r);
+      summary.add(r);
+      o.onResult?.(r);
+    }, signal);
+  } finally {
+    await records.close();
+  }
 
   // the results appended in the background are on disk before the eval says it ended
   await record.flush();
