@@ -3,7 +3,6 @@
 import { statSync } from 'node:fs';
 import * as path from 'node:path';
 import { format } from 'node:util';
-import { serveMcp } from '../api/mcpServe';
 import { UsageError } from './input';
 import { version } from './usage';
 
@@ -19,6 +18,8 @@ export async function mcpCommand(root: string | undefined, err: (s: string) => v
   // stdout is the protocol: anything that would print there goes to stderr instead
   const toStderr = (...args: unknown[]) => err(format(...args));
   console.log = console.info = console.debug = toStderr;
+  // the MCP server (and its SDK) loads only for `orc mcp`: no other command pays for it
+  const { serveMcp } = await import('../api/mcpServe.js');
   await serveMcp({ root: dir, version: version(), log: err });
   return 0;
 }

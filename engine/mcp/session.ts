@@ -3,7 +3,7 @@
 import type { McpServerDecl, Pipeline } from '../spec/types';
 import { abortError, ToolError, untilAborted, type ToolDefinition, type ToolOutcome } from '../toolkit/runtime';
 import { unlistedToolSpec } from './catalog';
-import { connectServer, type McpCallResult, type McpConnection, type McpToolInfo } from './client';
+import type { McpCallResult, McpConnection, McpToolInfo } from './client';
 import { DEFAULT_START_TIMEOUT_S, mcpStepsOf, parseMcpTool } from './config';
 
 /** What an MCP tool step's result holds: `{content, text, structured}`. */
@@ -63,7 +63,8 @@ export class McpSession {
         const names = this.serverNames();
         return Promise.reject(new ToolError(`No MCP server '${name}': ${names.length ? `the servers are ${names.map((n) => `'${n}'`).join(', ')}` : "the pipeline declares no 'mcp_servers'"}`, 'ConfigurationError'));
       }
-      p = connectServer(name, this.servers[name], { cwd: this.cwd, env: this.env }).then((c) => {
+      // the MCP client (and its SDK) loads with the first server a run connects to
+      p = import('./client.js').then((m) => m.connectServer(name, this.servers[name], { cwd: this.cwd, env: this.env })).then((c) => {
         if (this.ended) {
           void c.close();
           throw new ToolError(`The run has ended: MCP server '${name}' is closed`, 'ConnectionError');

@@ -1,6 +1,6 @@
 // Anthropic Messages through `@anthropic-ai/sdk`; a structured answer is a forced tool call whose
 // input schema is the requested schema. The SDK's own retries are off.
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import { toProviderError, type AssistantMessage, type ChatAnswer, type ChatCall, type ModelProvider, type ProviderAnswer, type ProviderCall, type StructuredAnswer, type WireToolCall } from './provider';
 import { generatedIdPrefix, wireCallOf } from './toolCalls';
 import { announcedLimits } from './rateHeaders';
@@ -134,17 +134,19 @@ function fromBlocks(content: Anthropic.ContentBlock[], structured: boolean, idPr
 }
 
 export function anthropicProvider(o: AnthropicProviderOptions): ModelProvider {
-  const client = new Anthropic({ apiKey: o.apiKey, baseURL: o.baseURL, maxRetries: 0, timeout: 24 * 3600_000 });
+  // the SDK loads on the first call: a process that never calls Anthropic never pays for loading it
+  let made: Promise<Anthropic> | undefined;
+  const sdk = () => (made ??= import('@anthropic-ai/sdk').then((m) => new (m.default as unknown as typeof Anthropic)({ apiKey: o.apiKey, baseURL: o.baseURL, maxRetries: 0, timeout: 24 * 3600_000 })));
   const fail = (e: unknown, signal: AbortSignal) => toProviderError('anthropic', e, signal);
   return {
     name: 'anthropic',
     async chat(call, onDelta): Promise<ChatAnswer> {
       try {
         if (!onDelta) {
-          const { data: r, response } = await client.messages.create(chatBody(call), { signal: call.signal }).withResponse();
+          const { data: r, response } = await (await sdk()).messages.create(chatBody(call), { signal: call.signal }).withResponse();
           return { ...fromBlocks(r.content, !!call.schema, generatedIdPrefix(call.messages)), tokensIn: r.usage.input_tokens, tokensOut: r.usage.output_tokens, limits: announcedLimits(response.headers), ...answered(r.stop_reason, r.model) };
         }
-        const { data: s, response } = await client.messages.create({ ...chatBody(call), stream: true }, { signal: call.signal }).withResponse();
+        const { data: s, response } = await (await sdk()).messages.create({ ...chatBody(call), stream: true }, { signal: call.signal }).withResponse();
         // the blocks as they are built: a tool_use block's input comes as pieces of JSON text
         const blocks: Anthropic.ContentBlock[] = [];
         const json = new Map<number, string>();
@@ -189,7 +191,7 @@ export function anthropicProvider(o: AnthropicProviderOptions): ModelProvider {
     },
     async generate(call): Promise<ProviderAnswer> {
       try {
-        const { data: r, response } = await client.messages.create(body(call), { signal: call.signal }).withResponse();
+        const { data: r, response } = await (await sdk()).messages.create(body(call), { signal: call.signal }).withResponse();
         const text = r.content.map((c) => (c.type === 'text' ? c.text : '')).join('');
         return { text, tokensIn: r.usage.input_tokens, tokensOut: r.usage.output_tokens, limits: announcedLimits(response.headers), ...answered(r.stop_reason, r.model) };
       } catch (e) {
@@ -198,7 +200,7 @@ export function anthropicProvider(o: AnthropicProviderOptions): ModelProvider {
     },
     async stream(call, onDelta): Promise<ProviderAnswer> {
       try {
-        const { data: s, response } = await client.messages.create({ ...body(call), stream: true }, { signal: call.signal }).withResponse();
+        const { data: s, response } = await (await sdk()).messages.create({ ...body(call), stream: true }, { signal: call.signal }).withResponse();
         let text = '';
         const tally = new StreamTally();
         for await (const ev of s) {
@@ -217,7 +219,7 @@ export function anthropicProvider(o: AnthropicProviderOptions): ModelProvider {
       let r: Anthropic.Message;
       let headers: Headers;
       try {
-        ({ data: r, response: { headers } } = await client.messages
+        ({ data: r, response: { headers } } = await (await sdk()).messages
           .create(
           {
             ...body(call),

@@ -1,6 +1,6 @@
 // Google Gemini through `@google/genai` 2.x (it calls /v1beta): generateContent, its SSE stream,
 // and structured answers with responseSchema. The SDK's own retries are off.
-import { GoogleGenAI, type Content, type GenerateContentConfig, type GenerateContentResponse, type Part } from '@google/genai';
+import type { Content, GenerateContentConfig, GenerateContentResponse, GoogleGenAI, Part } from '@google/genai';
 import { parseJson } from './openaiProvider';
 import { ProviderError, toProviderError, type AssistantMessage, type ChatAnswer, type ChatCall, type EmbedAnswer, type ModelProvider, type ProviderAnswer, type ProviderCall, type StructuredAnswer, type WireToolCall } from './provider';
 import { generatedIdPrefix, wireCallOf } from './toolCalls';
@@ -83,7 +83,9 @@ function answered(r: GenerateContentResponse): Pick<ProviderAnswer, 'finishReaso
 }
 
 export function googleProvider(o: GoogleProviderOptions): ModelProvider {
-  const ai = new GoogleGenAI({ apiKey: o.apiKey, httpOptions: { ...(o.baseUrl ? { baseUrl: o.baseUrl } : {}), retryOptions: { attempts: 1 } } });
+  // the SDK loads on the first call: a process that never calls Gemini never pays for loading it
+  let made: Promise<GoogleGenAI> | undefined;
+  const sdk = () => (made ??= import('@google/genai').then((m) => new m.GoogleGenAI({ apiKey: o.apiKey, httpOptions: { ...(o.baseUrl ? { baseUrl: o.baseUrl } : {}), retryOptions: { attempts: 1 } } })));
   const fail = (e: unknown, signal: AbortSignal) => toProviderError('google', e, signal);
   return {
     name: 'google',
@@ -94,12 +96,12 @@ export function googleProvider(o: GoogleProviderOptions): ModelProvider {
         let u = { tokensIn: 0, tokensOut: 0 };
         let end: ReturnType<typeof answered> = {};
         if (!onDelta) {
-          const r = await ai.models.generateContent(request);
+          const r = await (await sdk()).models.generateContent(request);
           parts = r.candidates?.[0]?.content?.parts ?? [];
           u = usage(r);
           end = answered(r);
         } else {
-          const s = await ai.models.generateContentStream(request);
+          const s = await (await sdk()).models.generateContentStream(request);
           for await (const chunk of s) {
             end = { ...end, ...answered(chunk) };
             for (const p of chunk.candidates?.[0]?.content?.parts ?? []) {
@@ -118,7 +120,7 @@ export function googleProvider(o: GoogleProviderOptions): ModelProvider {
     },
     async generate(call): Promise<ProviderAnswer> {
       try {
-        const r = await ai.models.generateContent({ model: call.model, contents: call.prompt, config: config(call) });
+        const r = await (await sdk()).models.generateContent({ model: call.model, contents: call.prompt, config: config(call) });
         return { text: r.text ?? '', ...usage(r), ...answered(r) };
       } catch (e) {
         throw fail(e, call.signal);
@@ -126,7 +128,7 @@ export function googleProvider(o: GoogleProviderOptions): ModelProvider {
     },
     async stream(call, onDelta): Promise<ProviderAnswer> {
       try {
-        const s = await ai.models.generateContentStream({ model: call.model, contents: call.prompt, config: config(call) });
+        const s = await (await sdk()).models.generateContentStream({ model: call.model, contents: call.prompt, config: config(call) });
         let text = '';
         let u = { tokensIn: 0, tokensOut: 0 };
         let end: ReturnType<typeof answered> = {};
@@ -148,7 +150,7 @@ export function googleProvider(o: GoogleProviderOptions): ModelProvider {
     async generateStructured(call): Promise<StructuredAnswer> {
       let r: GenerateContentResponse;
       try {
-        r = await ai.models.generateContent({
+        r = await (await sdk()).models.generateContent({
           model: call.model,
           contents: call.prompt,
           config: { ...config(call), responseMimeType: 'application/json', responseJsonSchema: call.schema },
@@ -161,7 +163,7 @@ export function googleProvider(o: GoogleProviderOptions): ModelProvider {
     },
     async embed(call): Promise<EmbedAnswer> {
       try {
-        const r = await ai.models.embedContent({ model: call.model, contents: call.texts, config: { abortSignal: call.signal } });
+        const r = await (await sdk()).models.embedContent({ model: call.model, contents: call.texts, config: { abortSignal: call.signal } });
         const vectors = (r.embeddings ?? []).map((e) => e.values ?? []);
         if (vectors.length !== call.texts.length) throw new ProviderError(`google answered ${vectors.length} embeddings for ${call.texts.length} texts`, null, null, false);
         // the Gemini API reports no token count for embeddings: estimated at 4 characters a token
