@@ -8,7 +8,8 @@
 // (b) the memory of 100 agent runs at once, each held at its last tool call: heap used after a full
 //     GC, over that before they started, divided by 100, read the same way for each.
 // The three make the same requests: non-streaming (our step says `stream: false`; ChatOpenAI and the
-// floor do not stream), one tool, the same wire name. `--quick`: fewer repetitions.
+// floor do not stream), one tool, the same wire name. `--quick`: fewer repetitions. `--smoke`: one or
+// two of each, 10 agents at once of 3 turns in (b), every path and all three (figures mean nothing).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -23,8 +24,9 @@ import { goal, median, table } from './stats';
 import { attributePeerWarnings } from './peerWarnings';
 
 const QUICK = process.argv.includes('--quick');
+const SMOKE = process.argv.includes('--smoke');
 /** Agents run at once in (b). */
-const CONCURRENT = 100;
+const CONCURRENT = SMOKE ? 10 : 100;
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with --expose-gc (npm run bench agent does)');
@@ -170,7 +172,7 @@ interface Figures {
 
 async function measure(a: Agents, c: Case): Promise<Figures> {
   const prompt = task(c.turns, c.calls, c.delayMs);
-  const warm = c.delayMs ? 2 : Math.max(3, Math.ceil(200 / c.turns));
+  const warm = SMOKE ? 1 : c.delayMs ? 2 : Math.max(3, Math.ceil(200 / c.turns));
   for (let i = 0; i < warm; i++) for (const impl of IMPLS) await timed(a, impl, prompt, c.turns);
   const times: Record<Impl, number[]> = { floor: [], ours: [], langGraph: [] };
   for (let i = 0; i < c.reps; i++) {
@@ -231,18 +233,20 @@ async function main(): Promise<void> {
   process.on('exit', () => fs.rmSync(cwd, { recursive: true, force: true }));
   const a = agents(server.origin, cwd);
   const q = QUICK ? 3 : 1;
+  const reps = (n: number) => (SMOKE ? 2 : Math.ceil(n / q));
   const cases: Case[] = [
-    { label: '1 turn', turns: 1, calls: 1, delayMs: 0, reps: Math.ceil(100 / q) },
-    { label: '10 turns', turns: 10, calls: 1, delayMs: 0, reps: Math.ceil(30 / q) },
-    { label: '50 turns', turns: 50, calls: 1, delayMs: 0, reps: Math.ceil(15 / q) },
-    { label: '2 turns, 8 parallel calls', turns: 2, calls: 8, delayMs: 0, reps: Math.ceil(60 / q) },
+    { label: '1 turn', turns: 1, calls: 1, delayMs: 0, reps: reps(100) },
+    { label: '10 turns', turns: 10, calls: 1, delayMs: 0, reps: reps(30) },
+    { label: '50 turns', turns: 50, calls: 1, delayMs: 0, reps: reps(15) },
+    { label: '2 turns, 8 parallel calls', turns: 2, calls: 8, delayMs: 0, reps: reps(60) },
   ];
   // warm-up, all three alike: 2,000 turns through each (700 with --quick), so the JIT has compiled
   // the hot paths before anything is timed; each case then warms up on its own shape too
-  for (let i = 0; i < (QUICK ? 70 : 200); i++) for (const impl of IMPLS) await timed(a, impl, task(10, 1, 0), 10);
+  for (let i = 0; i < (SMOKE ? 1 : QUICK ? 70 : 200); i++) for (const impl of IMPLS) await timed(a, impl, task(10, 1, 0), 10);
   const figures: Figures[] = [];
   for (const c of cases) figures.push(await measure(a, c));
-  const latency = await measure(a, { label: '10 turns, 20 ms a turn', turns: 10, calls: 1, delayMs: 20, reps: Math.ceil(10 / q) });
+  const latencyTurns = SMOKE ? 3 : 10;
+  const latency = await measure(a, { label: `${latencyTurns} turns, 20 ms a turn`, turns: latencyTurns, calls: 1, delayMs: 20, reps: SMOKE ? 1 : Math.ceil(10 / q) });
 
   console.log(`(a) time per agent run and per turn over the floor, ms (median of interleaved runs after a warm-up; no server latency)`);
   table(
@@ -250,7 +254,7 @@ async function main(): Promise<void> {
     [...figures, latency].map((f) => [f.label, ms(f.total.floor), ms(f.total.ours), ms(f.total.langGraph), ms(f.perTurn.ours), ms(f.perTurn.langGraph), (f.perTurn.ours / f.perTurn.langGraph).toFixed(3)]),
   );
 
-  const turns = 10;
+  const turns = SMOKE ? 3 : 10;
   const mem: Record<Impl, number> = { floor: 0, ours: 0, langGraph: 0 };
   for (const impl of IMPLS) mem[impl] = await memory(a, impl, turns);
   console.log(`\n(b) heap per concurrent run: ${CONCURRENT} agents of ${turns} turns at once, held at their last tool call (heap used after GC, over that before, / ${CONCURRENT})`);

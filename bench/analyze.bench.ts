@@ -1,13 +1,15 @@
 // `analyze` on generated pipelines of 100, 1,000 and 5,000 steps: cold (first call in a fresh
 // process) and after a one-character edit (warm, median). The last line compares analyze with the
 // bare YAML parse it stands on, the floor for any analysis of the same text.
+// `--smoke`: 100 steps only, 3 edits.
 import { spawnSync } from 'node:child_process';
 import { parseDocument } from 'yaml';
 import { analyze } from '../engine/analyze/index';
 import { generatePipeline, oneCharEdit } from './generatePipeline';
 import { median, table } from './stats';
 
-const SIZES = [100, 1000, 5000];
+const SMOKE = process.argv.includes('--smoke');
+const SIZES = SMOKE ? [100] : [100, 1000, 5000];
 
 function coldMs(n: number): number {
   const r = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--cold', String(n)], { encoding: 'utf8' });
@@ -26,7 +28,7 @@ if (process.argv[2] === '--cold') {
   for (const n of SIZES) {
     const text = generatePipeline(n);
     const cold = coldMs(n);
-    const runs = n >= 5000 ? 7 : 21;
+    const runs = SMOKE ? 3 : n >= 5000 ? 7 : 21;
     for (let i = 0; i < 3; i++) analyze(oneCharEdit(text, n, i)); // warm up
     const edit: number[] = [];
     const parse: number[] = [];
