@@ -4,9 +4,12 @@
 // - the ten slowest tests with the share of their timeout they used, and every test that used more
 //   than half of it, named: such a test fails `npm test` (scripts/test.mjs), because on a machine
 //   whose cores are busy with other work it would be the next timeout. Tests are meant to stay under
-//   a third of their timeout on a quiet machine.
+//   a third of their timeout on a quiet machine. The durations come from testTimings.cjs, a root
+//   hook that works in mocha's parallel mode too.
 'use strict';
 const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
 const Mocha = require('mocha');
 
 /** A test that uses more than this share of its timeout fails the run. */
@@ -15,14 +18,19 @@ const TOO_SLOW_SHARE = 0.5;
 class SummaryReporter extends Mocha.reporters.Spec {
   constructor(runner, options) {
     super(runner, options);
-    const timed = [];
-    const note = (test) => {
-      const timeout = test.timeout();
-      if (typeof test.duration === 'number' && timeout > 0) timed.push({ title: test.fullTitle(), file: test.file ?? '', ms: test.duration, timeout, share: test.duration / timeout });
-    };
-    runner.on(Mocha.Runner.constants.EVENT_TEST_PASS, note);
-    runner.on(Mocha.Runner.constants.EVENT_TEST_FAIL, note);
+    // the workers of parallel mode are started after this, and inherit it
+    const own = !process.env.TEST_TIMINGS_FILE;
+    if (own) process.env.TEST_TIMINGS_FILE = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'orc-timings-')), 'timings.jsonl');
+    const timingsFile = process.env.TEST_TIMINGS_FILE;
     runner.once(Mocha.Runner.constants.EVENT_RUN_END, () => {
+      let timed = [];
+      try {
+        timed = fs.readFileSync(timingsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((t) => t.timeout > 0);
+      } catch {
+        // no test ran
+      }
+      if (own) fs.rmSync(path.dirname(timingsFile), { recursive: true, force: true });
+      for (const t of timed) t.share = t.ms / t.timeout;
       timed.sort((a, b) => b.share - a.share);
       const cwd = process.cwd() + '/';
       const line = (t) => `  ${(t.share * 100).toFixed(0).padStart(3)} %  ${(t.ms / 1000).toFixed(1).padStart(6)} s of ${(t.timeout / 1000).toFixed(0)} s  ${t.title}  (${t.file.replace(cwd, '')})`;
