@@ -173,6 +173,18 @@ describe('hardening: an endless SQLite statement stops when told', function () {
     await assertConsistent();
   });
 
+  for (const [what, bytes] of [
+    ['empty (made, nothing written yet)', Buffer.alloc(0)],
+    ['with a header of zeros (not synced yet)', Buffer.alloc(512)],
+    ['with three bytes of a header of zeros', Buffer.alloc(3)],
+  ] as const) {
+    it(`a journal a killed process left ${what} is removed when the database next opens; the data is as committed`, async () => {
+      await sql('transaction', { connection: DB, statements: SETUP });
+      fs.writeFileSync(path.join(root, 'app.db-journal'), bytes);
+      await assertConsistent();
+    });
+  }
+
   it('a lock held by a live process is not taken: the query says the database is busy, and the lock stays', async function () {
     this.timeout(60_000);
     await sql('transaction', { connection: DB, statements: SETUP });

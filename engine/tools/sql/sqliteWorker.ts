@@ -73,16 +73,33 @@ fs.accessSync = (p: fs.PathLike, mode?: number) => {
 let db: Database | null = null;
 
 /**
- * A thread stopped before its transaction's journal was first synced leaves a journal whose header
- * SQLite has not filled in yet (its magic number is still zeros): nothing in the database was
- * changed, so it is not a hot journal, SQLite rolls nothing back and leaves the file beside the
- * database. It is removed here, when no connection holds a lock (a writer takes the lock before it
- * makes its journal).
+ * A process or thread stopped before its transaction's journal was first synced leaves a journal
+ * whose header SQLite has not filled in yet (its magic number is still zeros, or the file is still
+ * empty, as a process killed on a busy machine right after making it leaves it): nothing in the
+ * database was changed, so it is not a hot journal, SQLite rolls nothing back and leaves the file
+ * beside the database. It is removed here, when the database is opened and after a stopped thread,
+ * under the write lock (BEGIN IMMEDIATE), so no writer can be making its own journal meanwhile;
+ * when another connection holds the lock, the journal is left for a later open.
  */
 function removeUnsyncedJournal(): void {
   const journal = `${file}-journal`;
+  if (!zeroHeaded(journal) || fs.existsSync(`${file}.lock`)) return;
+  const d = open();
   try {
-    if (fs.existsSync(`${file}.lock`)) return;
+    d.exec('BEGIN IMMEDIATE');
+  } catch {
+    return;
+  }
+  try {
+    if (zeroHeaded(journal)) fs.rmSync(journal, { force: true });
+  } finally {
+    d.exec('COMMIT');
+  }
+}
+
+/** Whether `journal` exists with no header written yet (empty, or zeros where the magic number goes). */
+function zeroHeaded(journal: string): boolean {
+  try {
     const fd = fs.openSync(journal, 'r');
     const head = Buffer.alloc(8);
     let got: number;
@@ -91,9 +108,10 @@ function removeUnsyncedJournal(): void {
     } finally {
       fs.closeSync(fd);
     }
-    if (got === 8 && head.every((b) => b === 0)) fs.rmSync(journal, { force: true });
+    return head.subarray(0, got).every((b) => b === 0);
   } catch {
     // no journal, or one that cannot be read: SQLite's to deal with
+    return false;
   }
 }
 
@@ -107,6 +125,7 @@ function open(): Database {
     } catch (e) {
       throw new OpenError(e instanceof Error ? e.message : String(e));
     }
+    removeUnsyncedJournal();
   }
   return db;
 }
