@@ -32,13 +32,18 @@ function aptMissing() {
   return APT_PACKAGES.filter((p) => spawnSync('dpkg-query', ['-W', '-f=${Status}', p], { encoding: 'utf8' }).stdout?.includes('install ok installed') !== true);
 }
 
-export function installE2ETools() {
+/** The Debian packages alone (apt-get takes one lock: `npm test` installs them before its suites run side by side). */
+export function installE2EDebianPackages() {
   const missing = aptMissing();
   if (missing.length) {
     if (process.getuid?.() !== 0) throw new Error(`The workbench tests need Debian packages: ${missing.join(' ')}. Install them with: sudo apt-get install -y ${missing.join(' ')}`);
     run('apt-get', ['update'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
     run('apt-get', ['install', '-y', ...missing], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
   }
+}
+
+export function installE2ETools() {
+  installE2EDebianPackages();
   if (!existsSync(NODE24)) {
     mkdirSync(path.join(TOOLS, 'node24'), { recursive: true });
     writeFileSync(path.join(TOOLS, 'node24', 'package.json'), '{"private":true}\n');

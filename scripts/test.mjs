@@ -1,5 +1,11 @@
-// `npm test`: build, type-check, then every suite, and one closing line with the totals.
-import { spawnSync } from 'node:child_process';
+// `npm test`: every suite, and one closing line with the totals. Independent work runs side by side:
+//   1. the build, then what the suites install on first use from Debian (one apt-get at a time);
+//   2. side by side: the type check; the unit, CLI and language-server tests (mocha's parallel mode);
+//      the workbench tools (code-server, Node 24) installed, then every benchmark at its smoke size;
+//   3. the workbench tests (a real VS Code), alone: they drive a UI and wait on it.
+// A suite that fails fails the run, and so does a test that used more than half of its timeout (on a
+// busy machine it is the next timeout; summaryReporter.js lists them).
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,24 +14,63 @@ const bin = (name) => `node_modules/.bin/${name}`;
 const summaryDir = mkdtempSync(join(tmpdir(), 'orc-test-'));
 const summaryFile = join(summaryDir, 'summary.jsonl');
 const env = { ...process.env, TEST_SUMMARY_FILE: summaryFile };
+const started = Date.now();
+const minutes = (ms) => `${(ms / 60_000).toFixed(1)} min`;
 
-const steps = [
-  ['build', 'node', ['esbuild.mjs']],
-  ['typecheck', bin('tsc'), ['-p', '.']],
-  ['unit and CLI tests', bin('mocha'), []],
-  // the extension in a real VS Code workbench (installs code-server and chromium on first use)
-  ['workbench tests', 'node', ['scripts/e2e.mjs']],
-];
-
-let failedStep = null;
-for (const [name, cmd, args] of steps) {
-  process.stderr.write(`\n== ${name}\n`);
-  const r = spawnSync(cmd, args, { stdio: 'inherit', env });
-  if (r.status !== 0) {
-    failedStep = `${name} failed (exit ${r.status ?? r.signal})`;
-    break;
-  }
+/**
+ * Runs one step. `live`: its output goes straight to ours (one step at a time may); otherwise it is
+ * kept and printed whole when the step ends, so steps side by side do not interleave their lines.
+ */
+function step(name, cmd, args, { live = false } = {}) {
+  return new Promise((resolve) => {
+    const t0 = Date.now();
+    if (live) process.stderr.write(`\n== ${name}\n`);
+    const child = spawn(cmd, args, { stdio: live ? 'inherit' : ['ignore', 'pipe', 'pipe'], env });
+    let out = '';
+    if (!live) {
+      child.stdout.on('data', (c) => (out += c));
+      child.stderr.on('data', (c) => (out += c));
+    }
+    child.on('error', (e) => (out += `${e.message}\n`));
+    child.on('close', (code, signal) => {
+      if (!live) process.stderr.write(`\n== ${name}\n${out}`);
+      process.stderr.write(`== ${name}: ${code === 0 ? 'done' : `FAILED (exit ${code ?? signal})`} in ${minutes(Date.now() - t0)}\n`);
+      resolve(code === 0 ? null : `${name} failed (exit ${code ?? signal})`);
+    });
+  });
 }
+
+/** Steps one after the other; the first failure stops the rest. */
+async function inOrder(...steps) {
+  for (const s of steps) {
+    const failed = await s();
+    if (failed) return failed;
+  }
+  return null;
+}
+
+const failures = [];
+const ran = (failed) => failed && failures.push(failed);
+
+ran(
+  await inOrder(
+    () => step('build', 'node', ['esbuild.mjs'], { live: true }),
+    // Debian's redis-server, postgresql, prometheus and chromium, when missing: before anything runs side by side
+    () => step('services the tests start (installed on first use)', 'node', ['scripts/installTestServices.mjs'], { live: true }),
+  ),
+);
+if (!failures.length) {
+  const results = await Promise.all([
+    step('unit, CLI and language-server tests', bin('mocha'), ['--parallel', '--jobs', '2'], { live: true }),
+    step('typecheck', bin('tsc'), ['-p', '.']),
+    inOrder(
+      () => step('workbench tools (installed on first use)', 'node', ['scripts/installE2ETools.mjs']),
+      () => step('benchmarks at smoke size', 'node', ['--import', 'tsx', 'bench/run.ts', '--smoke']),
+    ),
+  ]);
+  results.forEach(ran);
+}
+if (!failures.length) ran(await step('workbench tests', 'node', ['scripts/e2e.mjs'], { live: true }));
 
 let passed = 0;
 let failed = 0;
@@ -43,8 +88,8 @@ try {
   // no suite ran
 }
 rmSync(summaryDir, { recursive: true, force: true });
-if (failedStep) process.stderr.write(`\n${failedStep}\n`);
+for (const f of failures) process.stderr.write(`\n${f}\n`);
 // a test that used over half of its timeout fails the run: on a busy machine it is the next timeout
 if (tooSlow.length) process.stderr.write(`\n${tooSlow.length} test(s) used more than half of their timeout:\n${tooSlow.map((t) => `  ${t}\n`).join('')}`);
-console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}${tooSlow.length ? `, ${tooSlow.length} too slow` : ''}`);
-process.exit(failedStep || failed || tooSlow.length ? 1 : 0);
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}${tooSlow.length ? `, ${tooSlow.length} too slow` : ''} (${minutes(Date.now() - started)})`);
+process.exit(failures.length || failed || tooSlow.length ? 1 : 0);
