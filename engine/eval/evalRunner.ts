@@ -243,16 +243,24 @@ async function evalWith(o: EvalRunOptions, { spec, pa, signal, env, variants, on
   const caseRun: CaseRun = { root: o.root, spec, pa, names, models, cassette: o.cassette, rawModels: o.models, signal, env, pipelineSource, registry: o.registry, redactor, records };
   const judgeCase = (job: Job, hooks: Pick<RunOptions, 'listeners' | 'nestedListeners'>) => judgeOneCase(caseRun, analyses.get(variantName(job.v))!, job.c, job.v, job.repeat, hooks);
 
+  // A case frees its slot once it is judged; its result is reported (and appended to the record)
+  // once its run's record is on disk, in order: the writes go on behind the cases that run meanwhile.
+  let reported: Promise<void> = Promise.resolve();
   try {
-    await orderedPool(jobs(), o.maxParallel ?? spec.maxParallel ?? DEFAULT_EVAL_PARALLEL, runCase, (r) => {
-      if (!r) return;
-      r = redactor.value(r);
-      record.append(r);
-      summary.add(r);
-      o.onResult?.(r);
+    await orderedPool(jobs(), o.maxParallel ?? spec.maxParallel ?? DEFAULT_EVAL_PARALLEL, runCase, (judged) => {
+      if (!judged) return;
+      const written = recordWrites.get(judged) ?? Promise.resolve();
+      const report = (r: CaseResult) => {
+        r = redactor.value(r);
+        record.append(r);
+        summary.add(r);
+        o.onResult?.(r);
+      };
+      reported = Promise.all([reported, written.then(() => judged, (e: Error) => unrecorded(judged, e))]).then(([, r]) => report(r));
     }, signal);
   } finally {
     await records.close();
+    await reported;
   }
 
   // the results appended in the background are on disk before the eval says it ended
@@ -313,18 +321,30 @@ export async function judgeOneCase(k: CaseRun, analysis: Analysis, c: EvalCase, 
     });
     if (signal.aborted) return null;
     const facts = { inputs, pipelineFile: spec.pipeline, source: pipelineSource, maxParallel: pa.pipeline!.context.maxParallel ?? DEFAULT_MAX_PARALLEL };
-    await (k.records ? k.records.write(doc, facts) : writeRunRecord(root, doc, facts));
+    // with a writer, the record is written while the next cases run (the result waits for it, not the slot)
+    const written = k.records ? k.records.write(doc, facts) : null;
+    if (!written) await writeRunRecord(root, doc, facts);
     const ctx = { case: c, doc, models, judge: spec.judge, embedding: spec.embedding, signal, env, replay: k.cassette?.mode === 'replay' };
     const assertions: AssertionResult[] = [];
     for (const a of [...spec.assert, ...c.assert]) assertions.push(await runAssertion(a, ctx));
     const status = statusOf(assertions, doc.status);
     const score = assertions.length ? Math.round((assertions.reduce((s, x) => s + x.score, 0) / assertions.length) * 1e4) / 1e4 : status === 'pass' ? 1 : 0;
     const judgeCost = assertions.reduce((s, x) => s + (x.judge_cost_usd ?? 0), 0);
-    return { ...base, status, pass: status === 'pass', score, run_id: doc.execution_id, run_status: doc.status, cost_usd: doc.cost_usd, judge_cost_usd: Math.round(judgeCost * 1e6) / 1e6, tokens_in: doc.tokens_in, tokens_out: doc.tokens_out, latency_ms: doc.duration_ms, assertions };
+    const result: CaseResult = { ...base, status, pass: status === 'pass', score, run_id: doc.execution_id, run_status: doc.status, cost_usd: doc.cost_usd, judge_cost_usd: Math.round(judgeCost * 1e6) / 1e6, tokens_in: doc.tokens_in, tokens_out: doc.tokens_out, latency_ms: doc.duration_ms, assertions };
+    if (written) recordWrites.set(result, written);
+    return result;
   } catch (e) {
     if (signal.aborted) return null;
     return { ...base, status: 'error', pass: false, score: 0, run_id: null, run_status: null, error: (e as Error).message, assertions: [] };
   }
+}
+
+/** The run record a judged case's result waits for before it is reported (written by the eval's RunRecordWriter). */
+const recordWrites = new WeakMap<CaseResult, Promise<void>>();
+
+/** A case whose run record could not be written: an error, as it was when the case wrote its record itself. */
+function unrecorded(r: CaseResult, e: Error): CaseResult {
+  return { case: r.case, variant: r.variant, repeat: r.repeat, cost_usd: 0, judge_cost_usd: 0, tokens_in: 0, tokens_out: 0, latency_ms: 0, status: 'error', pass: false, score: 0, run_id: null, run_status: null, error: e.message, assertions: [] };
 }
 
 /** The Interaction of a case's run: nobody at a terminal, the eval file's `answers` given ahead by step id. */

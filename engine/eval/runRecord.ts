@@ -63,7 +63,10 @@ export class RunRecordWriter {
   private queued: { item: RecordItem; done: Settle }[] = [];
   /** The batches posted to the worker, in order: it answers each with one message. */
   private readonly posted: { item: RecordItem; done: Settle }[][] = [];
-  private flushScheduled = false;
+  private timer: NodeJS.Timeout | null = null;
+  /** Records handed on and not yet written (or failed), and who waits for none to be left. */
+  private outstanding = 0;
+  private idle: (() => void) | null = null;
 
   constructor(private readonly root: string) {}
 
@@ -73,26 +76,31 @@ export class RunRecordWriter {
     const files = recordFiles(doc, o, sha);
     const item: RecordItem = { dir: runDir(this.root, doc.execution_id), checkpoint: files.checkpoint, result: files.result };
     if (this.broken) return writeItem(item);
+    this.outstanding++;
+    const settled = () => {
+      if (--this.outstanding === 0) this.idle?.();
+    };
     return new Promise<void>((resolve, reject) => {
-      this.queued.push({ item, done: { resolve, reject } });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        // the cases that end in the same turn of the event loop go in one message
-        setImmediate(() => this.flush());
-      }
+      this.queued.push({ item, done: { resolve: () => (settled(), resolve()), reject: (e) => (settled(), reject(e)) } });
+      if (this.queued.length >= BATCH_ITEMS) this.flush();
+      // the cases that end within a few milliseconds go in one message (no case's slot waits for it)
+      else this.timer ??= setTimeout(() => this.flush(), BATCH_MS);
     });
   }
 
-  /** Stops the thread (the eval has ended); records still queued are written first. */
+  /** Stops the thread (the eval has ended) once every record queued is written. */
   async close(): Promise<void> {
-    while (this.queued.length || this.posted.length) await new Promise((r) => setImmediate(r));
+    this.flush();
+    if (this.outstanding) await new Promise<void>((resolve) => (this.idle = resolve));
+    this.idle = null;
     const w = this.worker;
     this.worker = null;
     if (w) await w.terminate();
   }
 
   private flush(): void {
-    this.flushScheduled = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
     const batch = this.queued;
     this.queued = [];
     if (!batch.length) return;
@@ -133,6 +141,10 @@ export class RunRecordWriter {
     for (const batch of this.posted.splice(0)) for (const b of batch) writeItem(b.item).then(b.done.resolve, b.done.reject);
   }
 }
+
+/** A batch goes to the thread at this many records, or this long after its first. */
+const BATCH_ITEMS = 64;
+const BATCH_MS = 5;
 
 interface RecordItem {
   dir: string;
