@@ -109,6 +109,9 @@ export function evalsDir(root: string): string {
   return path.join(root, STATE_DIR, 'evals');
 }
 
+/** Results appended within this many milliseconds are written together. */
+const APPEND_BATCH_MS = 5;
+
 export class EvalRecord {
   readonly dir: string;
   constructor(
@@ -152,6 +155,16 @@ export class EvalRecord {
    */
   append(r: CaseResult): void {
     this.pending.push(JSON.stringify(r) + '\n');
+    // the results of the next few milliseconds go in the same write (one write per case cost the
+    // event loop an open, a write and a close each)
+    if (!this.writing) this.soon ??= setTimeout(() => this.startWriting(), APPEND_BATCH_MS);
+  }
+
+  private soon: NodeJS.Timeout | null = null;
+
+  private startWriting(): void {
+    if (this.soon) clearTimeout(this.soon);
+    this.soon = null;
     this.writing ??= this.writeLoop();
   }
 
@@ -173,6 +186,7 @@ export class EvalRecord {
 
   /** Waits until every result appended so far is in the file; throws the first write that failed. */
   async flush(): Promise<void> {
+    if (this.soon) this.startWriting();
     while (this.writing) await this.writing;
     if (this.failure) throw this.failure;
   }
