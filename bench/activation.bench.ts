@@ -12,8 +12,11 @@
 // activation a user has every day). The floor is this extension with a language server that only
 // answers initialize, with our capabilities (bench/initializeOnlyServer.ts): what any server offering
 // these features from its own process costs.
-// Then the .vsix's size.
-// `--quick`: one workbench each instead of three.
+// Then the .vsix's size. The goal on activate() to the client ready is the floor's, measured in the
+// same run: ours ≤ 1.15 x the floor, the median of 5 workbenches each, interleaved.
+// `--quick`: one workbench each instead of five. `--smoke`: one workbench each, opened side by side,
+// ours measured once as a first activation (no wait for the compile cache), the build reused when
+// dist/ has one, and no .vsix packed (a minute of work): every part of the measurement, in seconds.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -26,8 +29,12 @@ import { launchBrowser, ROOT, Workbench, CODE_SERVER_ENTRY } from '../test/e2e/c
 import { goal, median, table } from './stats';
 
 const QUICK = process.argv.includes('--quick');
-const RUNS = QUICK ? 1 : 3;
+const SMOKE = process.argv.includes('--smoke');
+const RUNS = QUICK || SMOKE ? 1 : 5;
 const MB = 1024 * 1024;
+/** The goals: activate() to the client ready over the floor's, and the bytes parsed at start. */
+const OVER_FLOOR = 1.15;
+const PARSED_BYTES = 1.5e6;
 
 interface Probe {
   wasActive: boolean;
@@ -56,6 +63,10 @@ interface Sample {
 }
 
 function build(): void {
+  if (SMOKE && ['extension.js', 'server.js', 'engine.js'].every((f) => fs.existsSync(path.join(ROOT, 'dist', f)))) {
+    console.log('smoke: the build in dist/ is used as it is (npm run build makes a new one)');
+    return;
+  }
   const r = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, stdio: 'inherit' });
   if (r.status !== 0) throw new Error('the build failed');
 }
@@ -100,12 +111,13 @@ async function floorExtension(tmp: string): Promise<string> {
 /** A moment of the extension's clock as ms after activate() began; null when it has not come. */
 const sinceActivate = (t: ActivationTiming, at: number | null): number | null => (at === null ? null : at - t.activateStartMs);
 
-async function measure(extensionPath: string, probe: string, browser: Awaited<ReturnType<typeof launchBrowser>>['browser'], userDataDir?: string, holdMs = 0): Promise<Sample> {
+/** `noDiagnostics`: the extension's server publishes none (the floor's), so the probe does not wait for them. */
+async function measure(extensionPath: string, probe: string, browser: Awaited<ReturnType<typeof launchBrowser>>['browser'], userDataDir?: string, holdMs = 0, noDiagnostics = false): Promise<Sample> {
   const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-bench-act-ws-'));
   fs.copyFileSync(path.join(ROOT, 'examples', 'hello.pipeline.yaml'), path.join(workspace, 'hello.pipeline.yaml'));
   const resultDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-bench-act-'));
   const result = path.join(resultDir, 'result.json');
-  const wb = await Workbench.start({ workspace, trusted: true, env: { ORC_ACTIVATION_RESULT: result }, userDataDir });
+  const wb = await Workbench.start({ workspace, trusted: true, env: { ORC_ACTIVATION_RESULT: result, ...(noDiagnostics ? { ORC_ACTIVATION_NO_DIAGNOSTICS: '1' } : {}) }, userDataDir });
   const page = await browser.newPage();
   try {
     await page.goto(wb.url({ extensionTestsPath: probe, extensionPath }));
@@ -149,8 +161,11 @@ async function main(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-bench-activation-'));
   const probe = path.join(tmp, 'probe', 'index.js');
   await esbuild.build({ entryPoints: [path.join(ROOT, 'bench/activationProbe.ts')], outfile: probe, bundle: true, platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], logLevel: 'warning' });
-  const peer = await peerExtension(tmp);
-  const floorExt = await floorExtension(tmp);
+  // at smoke size the peer's and the floor's builds go on while ours is measured (esbuild works in
+  // a process of its own); a full run builds them first, so nothing else runs beside a measurement
+  const peerBuilt = peerExtension(tmp);
+  const floorBuilt = floorExtension(tmp);
+  if (!SMOKE) await Promise.all([peerBuilt, floorBuilt]);
   const b = await launchBrowser();
   const ours: Sample[] = [];
   const oursFirst: Sample[] = [];
@@ -162,18 +177,29 @@ async function main(): Promise<void> {
     // alternated, so a load that comes and goes on the machine falls on both. Ours twice as the
     // same user: the first activation after installing, then the next one, the one a user has
     // every day after (the language server's compile cache written by the first)
-    for (let i = 0; i < RUNS; i++) {
+    if (SMOKE) {
+      // at smoke size the three workbenches open side by side: the figures mean nothing at this
+      // size, and every part of the measurement still runs
+      const user = fs.mkdtempSync(path.join(tmp, 'user-'));
+      const [o, t, f] = await Promise.all([measure(ROOT, probe, b.browser, user), peerBuilt.then((p) => measure(p, probe, b.browser)), floorBuilt.then((p) => measure(p, probe, b.browser, undefined, 0, true))]);
+      cacheFiles.push(filesUnder(user).filter((f) => f.includes(`${path.sep}compile-cache${path.sep}`)).length);
+      oursFirst.push(o);
+      ours.push(o); // the first activation stands for both (the same code measures them)
+      theirs.push(t);
+      floor.push(f);
+    }
+    for (let i = 0; i < (SMOKE ? 0 : RUNS); i++) {
       const user = fs.mkdtempSync(path.join(tmp, 'user-'));
       oursFirst.push(await measure(ROOT, probe, b.browser, user, 6000));
       cacheFiles.push(filesUnder(user).filter((f) => f.includes(`${path.sep}compile-cache${path.sep}`)).length);
       ours.push(await measure(ROOT, probe, b.browser, user));
-      theirs.push(await measure(peer, probe, b.browser));
-      floor.push(await measure(floorExt, probe, b.browser));
+      theirs.push(await measure(await peerBuilt, probe, b.browser));
+      floor.push(await measure(await floorBuilt, probe, b.browser, undefined, 0, true));
     }
   } finally {
     await b.close();
   }
-  const vsix = vsixBytes(tmp);
+  const vsix = SMOKE ? null : vsixBytes(tmp);
   fs.rmSync(tmp, { recursive: true, force: true });
 
   const med = (xs: Sample[], f: (s: Sample) => number) => median(xs.map(f));
@@ -197,15 +223,15 @@ async function main(): Promise<void> {
   );
   console.log(`files the host loaded at activation: ours ${ours[0].loadedFiles.join(', ')}; before ${theirs[0].loadedFiles.join(', ')}`);
   console.log(`the language server's compile cache after a user's first activation: ${cacheFiles.join(', ')} file(s)`);
-  console.log(`.vsix: ${(vsix / MB).toFixed(2)} MB`);
+  console.log(vsix === null ? '.vsix: not packed at smoke size' : `.vsix: ${(vsix / MB).toFixed(2)} MB`);
   const client = med(ours, (s) => s.clientMs);
   const bytes = med(ours, (s) => s.loadedBytes);
   const whole = med(ours, (s) => s.activatedMs);
   const wholeBefore = med(theirs, (s) => s.activatedMs);
-  console.log('\ngoals (issue 29: activation):');
+  console.log(`\ngoals (issue 29: activation; load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}):`);
   const floorClient = med(floor, (s) => s.clientMs);
-  console.log(goal('activate() to the language client ready', `${client.toFixed(0)} ms, ${(client / floorClient).toFixed(2)}x the floor (${floorClient.toFixed(0)} ms, a server that only answers initialize); the user's first activation ${med(oursFirst, (s) => s.clientMs).toFixed(0)} ms; before: ${med(theirs, (s) => s.clientMs).toFixed(0)} ms`, '≤ 150 ms', client <= 150));
-  console.log(goal('bundle bytes the host parses at activation', `${(bytes / MB).toFixed(2)} MiB (before: ${(med(theirs, (s) => s.loadedBytes) / MB).toFixed(2)} MiB)`, '≤ 1.5 MiB', bytes <= 1.5 * MB));
+  console.log(goal(`activate() to the language client ready over the floor (a server that only answers initialize), ${SMOKE ? 'one workbench each, side by side (smoke)' : `median of ${RUNS} interleaved workbench(es) each`}`, `${(client / floorClient).toFixed(2)}x (${client.toFixed(0)} ms against ${floorClient.toFixed(0)} ms); the user's first activation ${med(oursFirst, (s) => s.clientMs).toFixed(0)} ms; before: ${med(theirs, (s) => s.clientMs).toFixed(0)} ms`, `≤ ${OVER_FLOOR}x the floor`, client <= OVER_FLOOR * floorClient));
+  console.log(goal('bundle bytes the host parses at activation', `${(bytes / 1e6).toFixed(2)} MB (before: ${(med(theirs, (s) => s.loadedBytes) / 1e6).toFixed(2)} MB)`, `≤ ${PARSED_BYTES / 1e6} MB`, bytes <= PARSED_BYTES));
   console.log(goal('the engine is loaded on first use, not at activation', ours.some((s) => s.engineLoaded) ? 'loaded at activation' : 'not loaded', 'not loaded', !ours.some((s) => s.engineLoaded)));
   console.log(goal('load + activate over before', `${(whole / wholeBefore).toFixed(2)} (${whole.toFixed(0)} ms against ${wholeBefore.toFixed(0)} ms)`, '< 1', whole < wholeBefore));
 }
