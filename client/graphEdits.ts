@@ -4,7 +4,7 @@
 // refused; a refused operation is said in the panel (or a notification when no panel is open); a
 // removal a template still reads is offered in a modal with the errors it will cause.
 import * as vscode from 'vscode';
-import { analyze, editPipeline, type EditOperation, type EditResult } from '../engine/api/index';
+import { EditAnalyses, editPipeline, graphDocument, hasErrors, type EditOperation, type EditResult } from '../engine/api/index';
 import type { Log } from './log';
 import type { WebviewHost } from './webviewHost';
 
@@ -23,6 +23,13 @@ export function snippetOf(newText: string): string {
 export class GraphEditor {
   /** The last outcome (the extension's test API reads it). */
   last: EditOutcome | null = null;
+  /** The analyses of the texts the last gesture started from and made (engine/edit/analyses.ts): the
+   * next gesture on either starts from it instead of analyzing the same text again. Made with the first
+   * gesture: the engine loads on first use, never at activation. */
+  private kept: EditAnalyses | null = null;
+  private get analyses(): EditAnalyses {
+    return (this.kept ??= new EditAnalyses());
+  }
 
   constructor(
     private readonly host: WebviewHost,
@@ -47,7 +54,7 @@ export class GraphEditor {
       return this.refuse(uri, `${uri.scheme === 'file' ? uri.fsPath : uri.toString()} is read-only: the graph cannot edit it.`);
     }
     const text = doc.getText();
-    const analysis = analyze(text);
+    const analysis = this.analyses.of(text);
     let r: EditResult = editPipeline(text, op.op === 'add-step' ? { ...op, placeholder: PLACEHOLDER } : op, analysis);
     if (!r.ok && op.op === 'remove-step') {
       // offered with the findings it will cause: the person decides
@@ -74,8 +81,15 @@ export class GraphEditor {
       for (const e of r.edits) edit.replace(uri, range(e.start, e.end), e.newText.replace(PLACEHOLDER_RE, '""'));
     }
     if (!(await vscode.workspace.applyEdit(edit))) return this.refuse(uri, 'The editor did not accept the edit (is the file read-only?).');
-    // the graph follows at once (the edit's own change event would wait for its debounce)
-    void this.host.refreshGraph(uri);
+    // the graph follows at once, from the edit's own analysis of the text it made (no second analysis
+    // of it); the server's graph follows the change as for any other (a snippet's placeholders, written
+    // as `""`, leave the same steps and edges)
+    const after = doc.getText();
+    if (after === r.text) this.analyses.keep(after, r.analysis);
+    if (r.analysis.pipeline && r.analysis.plan && !hasErrors(r.analysis.findings)) {
+      const { pipeline_id, ...graph } = graphDocument(r.analysis);
+      this.host.editedGraph(uri, { pipelineId: pipeline_id, graph }, doc.version);
+    } else void this.host.refreshGraph(uri);
     this.host.notice(uri, 'info', `${capitalize(r.summary)}. Ctrl+Z in the editor undoes it.`);
     return { made: true, summary: r.summary };
   }

@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { type EditOperation, type GraphDocument, type Prediction, type RunEvent, type RunReport } from '../engine/api/index';
 import { makeNonce, webviewHtml } from './panelHtml';
+import { GraphPoster } from '../media/graphDiff';
 import type { ExplanationMessage, FromWebview, ReportMessage, ToWebview } from '../media/protocol';
 import type { PanelRendered } from './api';
 import { settings } from './configuration';
@@ -24,6 +25,10 @@ interface Panel {
   ready: boolean;
   /** The step last clicked in the panel (graph commands act on it when the panel has focus). */
   selected: string | null;
+  /** Posts each graph as its diff from the last one the panel holds (media/graphDiff.ts). */
+  poster: GraphPoster;
+  /** The newest document version whose graph was posted. */
+  drawnVersion: number | null;
 }
 
 /** A run's events as the panel needs them again after a reload or a reopen (bounded). */
@@ -190,7 +195,7 @@ export class WebviewHost implements vscode.Disposable {
       cspSource: panel.webview.cspSource,
       title: panel.title,
     });
-    const entry: Panel = { uri: key, panel, graph: null, rendered: undefined, ready: false, selected: null };
+    const entry: Panel = { uri: key, panel, graph: null, rendered: undefined, ready: false, selected: null, poster: new GraphPoster(), drawnVersion: null };
     this.panels.set(key, entry);
     panel.webview.onDidReceiveMessage((m: FromWebview) => this.onMessage(entry, m));
     panel.onDidDispose(() => {
@@ -203,6 +208,8 @@ export class WebviewHost implements vscode.Disposable {
     switch (m.type) {
       case 'ready': {
         p.ready = true;
+        // a new page (opened, shown again, reloaded): it holds no graph of ours
+        p.poster.reset();
         this.post(p.uri, { type: 'settings', direction: settings(uri).direction });
         await this.refreshGraph(uri);
         const run = this.runs.get(p.uri);
@@ -222,6 +229,10 @@ export class WebviewHost implements vscode.Disposable {
         if (editor?.document.uri.toString() === p.uri) this.followCursor(editor);
         break;
       }
+      case 'graph-stale':
+        p.poster.reset();
+        await this.refreshGraph(uri);
+        break;
       case 'reveal-step':
         p.selected = m.stepId;
         await this.reveal(p, m.stepId);
@@ -272,13 +283,27 @@ export class WebviewHost implements vscode.Disposable {
       // the version asked about: the server answers for the text it has, which is at least this one
       const version = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key)?.version ?? null;
       const g = await this.graphOf(uri);
-      if (g.graph) p.graph = g.graph;
       const now = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key)?.version ?? null;
+      // the graph of the text as it is now was posted meanwhile (a graph edit's own): this answer is older
+      if (now !== version && now !== null && p.drawnVersion === now) return;
       // changed while the server answered: the graph may be of either text, so a gesture on it is refused
-      this.post(key, { type: 'graph', uri: key, pipelineId: g.pipelineId, graph: g.graph, problem: g.problem, version: now === version ? version : -1 });
+      this.showGraph(p, g, now === version ? version : -1);
     } catch (e) {
       this.log.line(`graph of ${uri.fsPath}: ${e instanceof Error ? e.message : String(e)}`);
     }
+  }
+
+  /** The graph of the text a graph edit made (client/graphEdits.ts), from the edit's own analysis of it:
+   * drawn at once, with no second analysis of the same text. */
+  editedGraph(uri: vscode.Uri, g: { pipelineId: string | null; graph: GraphDocument }, version: number): void {
+    const p = this.panels.get(uri.toString());
+    if (p) this.showGraph(p, { ...g, problem: null }, version);
+  }
+
+  private showGraph(p: Panel, g: { pipelineId: string | null; graph: GraphDocument | null; problem: string | null }, version: number | null): void {
+    if (g.graph) p.graph = g.graph;
+    if (version !== null && version >= 0) p.drawnVersion = version;
+    this.post(p.uri, p.poster.next({ type: 'graph', uri: p.uri, pipelineId: g.pipelineId, graph: g.graph, problem: g.problem, version }));
   }
 
   private async reveal(p: Panel, stepId: string): Promise<void> {

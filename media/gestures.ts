@@ -141,6 +141,7 @@ export function installGestures(): void {
   graphPane.setAttribute('data-vscode-context', menuContext('graph', {}));
   window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
     const m = event.data;
+    if (m && m.type === 'graph-diff') version = m.version;
     if (m && m.type === 'graph') {
       version = m.version;
       if (!m.graph) {

@@ -13,7 +13,8 @@ import { digest, fromSaved, LayoutCache, relabel, shapeKey, toSaved } from './la
 import { layeredLayout } from './layeredLayout';
 import { graphPane, notice, problemEl } from './page';
 import { applyView, bringIntoView, fit, paneDirection } from './panZoom';
-import type { GraphMessage, ToWebview } from './protocol';
+import { applyGraphDiff } from './graphDiff';
+import type { GraphDiffMessage, GraphMessage, ToWebview } from './protocol';
 import { applyEvents, emptyRun, retainSteps } from './runState';
 import { save, ui, vscode } from './viewState';
 
@@ -26,6 +27,18 @@ export const OWN_LAYOUT_ABOVE = LARGE_GRAPH;
  * opened with + or a double click. */
 export const COLLAPSE_ABOVE = 1000;
 const cache = new LayoutCache();
+/** The host's count of the graph the panel holds (`seq` of its last graph): a diff applies to it only. */
+let graphSeq: number | null = null;
+
+/** A diff of the graph held: applied and drawn as a whole graph; of another graph: the host is asked for the whole one. */
+function onGraphDiff(msg: GraphDiffMessage): Promise<void> {
+  const s = ui.saved;
+  if (!s.graph || graphSeq !== msg.base || s.uri !== msg.uri) {
+    vscode.postMessage({ type: 'graph-stale' });
+    return Promise.resolve();
+  }
+  return onGraph({ type: 'graph', uri: msg.uri, pipelineId: msg.pipelineId, graph: applyGraphDiff(s.graph, msg.diff), problem: null, version: msg.version, seq: msg.seq });
+}
 
 async function onGraph(msg: GraphMessage): Promise<void> {
   const s = ui.saved;
@@ -47,11 +60,14 @@ async function onGraph(msg: GraphMessage): Promise<void> {
     return;
   }
   problemEl.hidden = true;
+  graphSeq = msg.seq ?? null;
   s.pipelineId = msg.pipelineId;
   s.graph = msg.graph;
   s.run = retainSteps(s.run, graphStepIds(msg.graph));
   // after an edit (the same document drawn before): the steps that stay keep their places
   await relayout(firstLayout && !s.view, !firstLayout && !uriChanged);
+  /** For tests and the benchmark page: the version of the last graph drawn. */
+  (window as unknown as { __orchestratorGraphVersion?: number | null }).__orchestratorGraphVersion = msg.version;
 }
 
 /** Lays the graph out (or takes its layout from the cache by shape) and draws it; a layout
@@ -71,7 +87,8 @@ export async function relayout(fitAfter: boolean, incremental = false, fresh = f
   try {
     let l: Layout | undefined = fresh ? undefined : cache.get(key);
     // after an edit, a shape not seen before: placed on the drawn layout when that reads well
-    const kept = !l && incremental && ui.layout && !collapsing && ui.saved.direction === direction ? placeIncrementally(ui.layout, graph, direction) : null;
+    // (not when loops are drawn collapsed: their boxes hide their bodies)
+    const kept = !l && incremental && ui.layout && !(collapsing && graph.nodes.some((n) => n.kind === 'loop')) && ui.saved.direction === direction ? placeIncrementally(ui.layout, graph, direction) : null;
     if (l) l = relabel(l, graph);
     else if (kept) l = kept;
     else if (!fresh && ui.saved.layout?.key === key) l = fromSaved(ui.saved.layout, graph);
@@ -99,8 +116,9 @@ export async function relayout(fitAfter: boolean, incremental = false, fresh = f
     }
     const prev = ui.layout;
     ui.layout = l;
-    // a patch of the DOM when every node is drawn; a culled big graph draws only what is in view anyway
-    if (kept && prev && prev.nodes.length <= CULL_ABOVE && kept.nodes.length <= CULL_ABOVE) patchGraph(prev, kept);
+    // after an edit (placed on the drawn layout, or a shape drawn before: an undo) a patch of the DOM
+    // when every node is drawn; a culled big graph draws only what is in view anyway
+    if ((kept || incremental) && prev && prev.nodes.length <= CULL_ABOVE && l.nodes.length <= CULL_ABOVE) patchGraph(prev, l);
     else drawGraph(l);
     if (fitAfter || (kept && prev && newStepOutOfView(prev, kept, ui.view, graphPane.clientWidth, graphPane.clientHeight))) fit();
     else applyView();
@@ -156,6 +174,9 @@ export function listenToHost(insights: Insights): void {
     switch (msg.type) {
       case 'graph':
         void onGraph(msg);
+        break;
+      case 'graph-diff':
+        void onGraphDiff(msg);
         break;
       case 'notice':
         notice.hidden = false;

@@ -56,6 +56,7 @@ export function patchGraph(prev: Layout, next: Layout): void {
   for (const e of next.edges) if (!drawn.has(e.id) && e.points.length >= 2) edgeLayer.append(element(edgeMarkup(e)));
   canvas.setAttribute('data-nodes', String(next.nodes.length));
   ui.reportDirty = true;
+  ui.minimapDirty = true;
   ui.headerDirty = true;
   ui.panelDirty = true;
 }

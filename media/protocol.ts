@@ -2,7 +2,7 @@
 // both sides. The extension posts `ToWebview`; the webview posts `FromWebview`. Nothing else
 // crosses the boundary. Types only: this module has no runtime code, so both bundles can import it.
 import type { EditOperation } from '../engine/edit/operations';
-import type { GraphDocument } from '../engine/plan/graph';
+import type { GraphDocument, GraphEdge, GraphNode } from '../engine/plan/graph';
 import type { RunEvent } from '../engine/run/events';
 import type { Prediction } from '../engine/run/predict';
 import type { RunReport } from '../engine/run/report';
@@ -46,6 +46,39 @@ export interface GraphMessage {
   /** The document's version the graph was drawn from: a gesture names it, and an edit of a document
    * changed since is not made (the graph is drawn again instead). */
   version: number | null;
+  /** Counts the graphs the host posted this panel: a `graph-diff` names the one it applies to. */
+  seq?: number;
+}
+
+/** A run of the base graph's nodes kept, each `lines` lines further down (the text above them grew or shrank). */
+export interface KeptNodes {
+  keep: number;
+  count: number;
+  lines: number;
+}
+/** A run of the base graph's edges kept as they are. */
+export interface KeptEdges {
+  keep: number;
+  count: number;
+}
+/** A graph as the changes to another (media/graphDiff.ts): its nodes and edges in order, each one new
+ * (whole) or a run of the other's. */
+export interface GraphDiff {
+  nodes: (GraphNode | KeptNodes)[];
+  edges: (GraphEdge | KeptEdges)[];
+}
+
+/** The document's new graph as what changed since the graph `base` the host posted before (an edit):
+ * the panel applies it to the graph it holds and draws as for a `graph`; it answers `graph-stale` when
+ * it does not hold `base`. */
+export interface GraphDiffMessage {
+  type: 'graph-diff';
+  uri: string;
+  pipelineId: string | null;
+  version: number | null;
+  base: number;
+  seq: number;
+  diff: GraphDiff;
 }
 
 /** The graph commands the panel's keys and context menu run (client/graphEdits.ts). */
@@ -67,6 +100,7 @@ export interface GraphMenuContext {
 
 export type ToWebview =
   | GraphMessage
+  | GraphDiffMessage
   /** Run events, in order, batched by the host (at most one post per animation frame's worth). */
   | { type: 'run-events'; runId: string; events: RunEvent[] }
   /** A new run starts: statuses from an earlier run are cleared. `reused` lists the steps whose results
@@ -87,6 +121,8 @@ export type ToWebview =
 export type FromWebview =
   /** The webview's script is loaded and listening; the host (re)sends the graph and the run so far. */
   | { type: 'ready' }
+  /** A `graph-diff` came for a graph the panel does not hold: the host posts the whole graph. */
+  | { type: 'graph-stale' }
   /** A node was clicked: reveal and select the step's range in the editor. */
   | { type: 'reveal-step'; stepId: string }
   | { type: 'run' }

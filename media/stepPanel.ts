@@ -56,6 +56,12 @@ function modelsTried(tried: ModelTry[]): HTMLElement {
 /** Shows the selected step (nothing when none is, or it is not drawn); onClose is what its close button does. */
 export function renderPanel(onClose: () => void): void {
   const id = ui.saved.selected;
+  // no step to show and none shown: nothing to draw (reading the scroll below would make the browser
+  // lay the page out at once, in the middle of the frame that patched the graph)
+  if ((!id || !ui.nodeEls.has(id)) && !panel.firstChild) {
+    main.classList.remove('with-panel');
+    return;
+  }
   // drawn again as events arrive: the element with focus and the scroll stay where they were
   const focused = (document.activeElement as HTMLElement | null)?.closest?.('[data-focus]')?.getAttribute('data-focus') ?? null;
   const scrolled = panel.scrollTop;

@@ -59,3 +59,8 @@ vscode.postMessage({ type: 'ready' });
   height: ui.layout?.height ?? 0,
   nodes: ui.layout?.nodes.length ?? 0,
 });
+/** For tests and the benchmark page: where each step's box is, and the edges laid out. */
+(window as unknown as { __orchestratorPlaces?: () => unknown }).__orchestratorPlaces = () => ({
+  nodes: Object.fromEntries((ui.layout?.nodes ?? []).map((n) => [n.id, [n.x, n.y]])),
+  edges: (ui.layout?.edges ?? []).map((e) => e.id),
+});

@@ -15,6 +15,7 @@ export { RedisUnavailableError, RedisUrlError } from '../distributed/connection'
 export { RemoteAttempts } from '../distributed/coordinator';
 export { checkQueueName } from '../distributed/protocol';
 export { StepWorker } from '../distributed/worker';
+export { EditAnalyses } from '../edit/analyses';
 export { editPipeline } from '../edit/operations';
 export type { EditOperation, EditOptions, EditResult } from '../edit/operations';
 export type { TextEdit } from '../edit/textEdits';
