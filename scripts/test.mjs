@@ -2,7 +2,8 @@
 //   1. the build, then what the suites install on first use from Debian (one apt-get at a time);
 //   2. side by side: the type check; the unit, CLI and language-server tests (mocha's parallel mode);
 //      the workbench tools (code-server, Node 24) installed, then every benchmark at its smoke size;
-//   3. the workbench tests (a real VS Code), alone: they drive a UI and wait on it.
+//   3. the workbench tests (a real VS Code), alone: they drive a UI and wait on it (after a failure in
+//      step 2 too, so one run shows everything that is red).
 // A suite that fails fails the run, and so does a test that used more than half of its timeout (on a
 // busy machine it is the next timeout; summaryReporter.js lists them).
 import { spawn } from 'node:child_process';
@@ -59,7 +60,8 @@ ran(
     () => step('services the tests start (installed on first use)', 'node', ['scripts/installTestServices.mjs'], { live: true }),
   ),
 );
-if (!failures.length) {
+const buildFailed = failures.length > 0;
+if (!buildFailed) {
   const results = await Promise.all([
     step('unit, CLI and language-server tests', bin('mocha'), ['--parallel', '--jobs', '2'], { live: true }),
     step('typecheck', bin('tsc'), ['-p', '.']),
@@ -70,7 +72,9 @@ if (!failures.length) {
   ]);
   results.forEach(ran);
 }
-if (!failures.length) ran(await step('workbench tests', 'node', ['scripts/e2e.mjs'], { live: true }));
+// the workbench tests run after a failure above too (not after a failed build or install): a red run
+// says everything that is red at once
+if (!buildFailed) ran(await step('workbench tests', 'node', ['scripts/e2e.mjs'], { live: true }));
 
 let passed = 0;
 let failed = 0;
