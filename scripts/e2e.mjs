@@ -23,6 +23,6 @@ await esbuild.build({
 const reporter = process.env.TEST_SUMMARY_FILE ? ['--reporter', 'test/helpers/summaryReporter.js'] : [];
 // mocha in this process (not its wrapper's child), so a timeout's SIGTERM reaches the handlers in
 // test/e2e/codeServer.ts that stop code-server and chromium
-r = spawnSync(process.execPath, ['--import', 'tsx', 'node_modules/mocha/bin/mocha.js', '--no-config', '--exit', '--timeout', '240000', ...reporter, ...process.argv.slice(2), 'test/e2e/workbench.test.ts', 'test/e2e/graphEdit.test.ts', 'test/e2e/agents.test.ts', 'test/e2e/languageSwitch.test.ts', 'test/e2e/languageModelTools.test.ts', 'test/e2e/vsix.test.ts'], { stdio: 'inherit', timeout: 20 * 60_000, killSignal: 'SIGTERM' });
+r = spawnSync(process.execPath, ['--import', 'tsx', 'node_modules/mocha/bin/mocha.js', '--no-config', '--exit', '--timeout', '240000', '--require', 'test/helpers/testTimings.cjs', ...reporter, ...process.argv.slice(2), 'test/e2e/workbench.test.ts', 'test/e2e/graphEdit.test.ts', 'test/e2e/agents.test.ts', 'test/e2e/languageSwitch.test.ts', 'test/e2e/languageModelTools.test.ts', 'test/e2e/vsix.test.ts'], { stdio: 'inherit', timeout: 20 * 60_000, killSignal: 'SIGTERM' });
 if (r.error || r.signal) console.error(`workbench tests stopped: ${r.error?.message ?? r.signal} (bound: 20 minutes)`);
 process.exit(r.status ?? 1);
