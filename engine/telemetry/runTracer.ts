@@ -4,13 +4,27 @@
 // loop iterations under their loop's attempt, nested pipelines under the step that ran them, a
 // `chat {model}` span per provider call, and an agent step's `invoke_agent` with its turns and calls
 // (agentSpans.ts). It is a RunListener: the run knows nothing of it. Loaded only when traces are on.
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Link, type Span, type Tracer } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type AttributeValue, type Attributes, type Context, type Link, type Span, type Tracer } from '@opentelemetry/api';
 import type { NestedRunAt, RunEvent, RunListener, StepResult, StepScope } from '../run/events';
 import type { RunOptions } from '../run/runPipeline';
 import type { Redactor } from '../toolkit/redact';
 import { messagesJson, startChatSpan } from './chatSpan';
 import { AgentSpans, type AgentRunEvent } from './agentSpans';
 import { ERROR_TYPE, GEN_AI, ORC } from './semconv';
+
+/** A step span's attributes (the hot path, a span per step, spells them out): semconv.ts's names, checked by the type. */
+type StepAttribute =
+  | (typeof GEN_AI)['operation' | 'toolName' | 'toolType' | 'inputTokens' | 'outputTokens']
+  | (typeof ORC)['stepId' | 'tool' | 'action' | 'status' | 'attempts' | 'retries' | 'costUsd' | 'cached']
+  | typeof ERROR_TYPE;
+
+/**
+ * Epoch milliseconds as the SDK's [seconds, nanoseconds] (its own `millisToHrTime`): a span given
+ * that takes it as is, where a number costs a clock reading to tell epoch from process time.
+ */
+function hrTime(ms: number): [number, number] {
+  return [Math.trunc(ms / 1000), Math.round((ms % 1000) * 1e6)];
+}
 
 export interface RunTracerOptions {
   tracer: Tracer;
@@ -34,6 +48,10 @@ type ModelCall = Extract<RunEvent, { type: 'model-call' }>;
 
 interface StepSpans {
   step: Span;
+  /** The step's id, tool and action: its span's first attributes, set with the others when it ends (one pass over them, not three). */
+  stepId: string;
+  tool: string | null;
+  action: string | null;
   /** The span of the current attempt: only once the step is tried again (attempt 1's is made when it fails and a retry follows). */
   attempt: Span | null;
   /** Made when something hangs under them (a call, a nested run, an iteration). */
@@ -42,9 +60,10 @@ interface StepSpans {
   /** When the current attempt started (attempt 1's span, made late, starts then). */
   attemptStart: number;
   prompt: unknown;
-  chats: PendingChat[];
+  /** Made with the first (most steps make no model call). */
+  chats: PendingChat[] | null;
   /** The current attempt's calls while it has no span: they become spans when it ends, under the right parent. */
-  calls: ModelCall[];
+  calls: ModelCall[] | null;
   /** Its attempts run on a worker (which traces its model calls). */
   remote?: boolean;
   /** The current attempt's agent (an agent step): its spans are made when the attempt ends. */
@@ -185,11 +204,8 @@ export class RunTracer {
       const parent = this.parentOf(e.scope, e.time);
       const startTime = this.ready.get(key) ?? e.time;
       this.ready.delete(key);
-      const attributes: Attributes = { [GEN_AI.operation]: 'execute_tool', [GEN_AI.toolName]: e.stepId, [GEN_AI.toolType]: 'function', [ORC.stepId]: e.stepId };
-      if (e.tool) attributes[ORC.tool] = e.tool;
-      if (e.action) attributes[ORC.action] = e.action;
-      const step = this.o.tracer.startSpan(`execute_tool ${e.stepId}`, { kind: SpanKind.INTERNAL, startTime, attributes }, parent);
-      s = { step, attempt: null, attemptCtx: null, stepCtx: null, attemptStart: e.time, prompt: undefined, chats: [], calls: [] };
+      const step = this.o.tracer.startSpan(`execute_tool ${e.stepId}`, { kind: SpanKind.INTERNAL, startTime: hrTime(startTime) }, parent);
+      s = { step, stepId: e.stepId, tool: e.tool ?? null, action: e.action ?? null, attempt: null, attemptCtx: null, stepCtx: null, attemptStart: e.time, prompt: undefined, chats: null, calls: null };
       this.steps.set(key, s);
     } else this.endAttempt(s, e.time, null);
     s.attemptStart = e.time;
@@ -231,14 +247,14 @@ export class RunTracer {
     if (s?.agent?.takes(e)) return;
     // an attempt without a span yet: its calls wait for its end, to hang under it if it is retried
     if (s && !s.attempt) {
-      s.calls.push(e);
+      (s.calls ??= []).push(e);
       return;
     }
     const parent = s ? this.ctxOf(s) : this.rootCtx;
     const input = this.o.captureContent && s?.prompt !== undefined ? messagesJson(this.o.redactor, 'user', s.prompt) : undefined;
     const { span, end } = startChatSpan(this.o.tracer, e, parent, input);
     // with content on, the answer is known only when the attempt ends: the span waits for it
-    if (this.o.captureContent && s) s.chats.push({ span, end });
+    if (this.o.captureContent && s) (s.chats ??= []).push({ span, end });
     else span.end(end);
   }
 
@@ -259,17 +275,18 @@ export class RunTracer {
       s.agent.flush(this.ctxOf(s), time, s.prompt);
       s.agent = undefined;
     }
-    if (s.calls.length) {
+    if (s.calls) {
       const parent = this.ctxOf(s);
       const input = this.o.captureContent && s.prompt !== undefined ? messagesJson(this.o.redactor, 'user', s.prompt) : undefined;
-      for (const c of s.calls) s.chats.push(startChatSpan(this.o.tracer, c, parent, input));
-      s.calls = [];
+      const chats = (s.chats ??= []);
+      for (const c of s.calls) chats.push(startChatSpan(this.o.tracer, c, parent, input));
+      s.calls = null;
     }
-    if (s.chats.length) {
+    if (s.chats) {
       const last = s.chats[s.chats.length - 1];
       if (this.o.captureContent && r?.success && r.result !== null && r.result !== undefined) last.span.setAttribute(GEN_AI.outputMessages, messagesJson(this.o.redactor, 'assistant', r.result));
       for (const c of s.chats) c.span.end(c.end);
-      s.chats = [];
+      s.chats = null;
     }
     if (!s.attempt) return;
     if (r) {
@@ -289,23 +306,45 @@ export class RunTracer {
     if (!s) {
       // a step that never started (skipped, cancelled): a span of its own, from ready to now
       const parent = this.parentOf(scope, time);
-      const span = this.o.tracer.startSpan(`execute_tool ${step}`, { kind: SpanKind.INTERNAL, startTime: this.ready.get(key) ?? time, attributes: { [GEN_AI.operation]: 'execute_tool', [GEN_AI.toolName]: step, [GEN_AI.toolType]: 'function', [ORC.stepId]: step } }, parent);
-      s = { step: span, attempt: null, attemptCtx: null, stepCtx: null, attemptStart: time, prompt: undefined, chats: [], calls: [] };
+      const span = this.o.tracer.startSpan(`execute_tool ${step}`, { kind: SpanKind.INTERNAL, startTime: hrTime(this.ready.get(key) ?? time) }, parent);
+      s = { step: span, stepId: step, tool: null, action: null, attempt: null, attemptCtx: null, stepCtx: null, attemptStart: time, prompt: undefined, chats: null, calls: null };
     } else if (scope.length) this.parentOf(scope, time);
     this.ready.delete(key);
     this.steps.delete(key);
     if (r.iterations) this.endIterations(key, r);
     this.endAttempt(s, time, r);
     const span = s.step;
-    span.setAttributes({ [ORC.status]: r.status, [ORC.attempts]: r.attempts, [ORC.retries]: r.retries, [GEN_AI.inputTokens]: r.tokens_in, [GEN_AI.outputTokens]: r.tokens_out, [ORC.costUsd]: r.cost_usd });
-    if (r.cached) span.setAttribute(ORC.cached, true);
-    if (r.queued_ms) span.addEvent('queued', { [ORC.queuedMs]: r.queued_ms }, time);
-    if (r.limiter_wait_ms) span.addEvent('rate_limited', { [ORC.waitMs]: r.limiter_wait_ms }, time);
-    if (r.success === false) {
-      if (r.error_type) span.setAttribute(ERROR_TYPE, r.error_type);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: r.error ? this.o.redactor.text(r.error) : r.status });
-    }
-    span.end(time);
+    // one literal of a fixed shape (the names of semconv.ts spelled out, which V8 builds from a
+    // template): an absent value (null, undefined) is no attribute, as the SDK skips it
+    span.setAttributes({
+      'gen_ai.operation.name': 'execute_tool',
+      'gen_ai.tool.name': s.stepId,
+      'gen_ai.tool.type': 'function',
+      'orchestrator.step.id': s.stepId,
+      'orchestrator.tool': s.tool || undefined,
+      'orchestrator.action': s.action || undefined,
+      'orchestrator.status': r.status,
+      'orchestrator.attempts': r.attempts,
+      'orchestrator.retries': r.retries,
+      'gen_ai.usage.input_tokens': r.tokens_in,
+      'gen_ai.usage.output_tokens': r.tokens_out,
+      'orchestrator.cost_usd': r.cost_usd,
+      'orchestrator.cached': r.cached ? true : undefined,
+      'error.type': (r.success === false && r.error_type) || undefined,
+    } satisfies Record<StepAttribute, AttributeValue | undefined>);
+    const at = hrTime(time);
+    if (r.queued_ms) span.addEvent('queued', { 'orchestrator.queued_ms': r.queued_ms } satisfies Record<(typeof ORC)['queuedMs'], number>, at);
+    if (r.limiter_wait_ms) span.addEvent('rate_limited', { [ORC.waitMs]: r.limiter_wait_ms }, at);
+    if (r.success === false) span.setStatus({ code: SpanStatusCode.ERROR, message: r.error ? this.o.redactor.text(r.error) : r.status });
+    span.end(at);
+  }
+
+  /** A step span's first attributes, for a step the run's end closes (it never ended itself). */
+  private stepAttributes(s: StepSpans): void {
+    const attributes: Attributes = { [GEN_AI.operation]: 'execute_tool', [GEN_AI.toolName]: s.stepId, [GEN_AI.toolType]: 'function', [ORC.stepId]: s.stepId };
+    if (s.tool) attributes[ORC.tool] = s.tool;
+    if (s.action) attributes[ORC.action] = s.action;
+    s.step.setAttributes(attributes);
   }
 
   /** A loop ended: each iteration's span ends at its last event, with its status. */
@@ -328,6 +367,7 @@ export class RunTracer {
     // whatever is still open (a cancelled run, restored steps) ends with the run
     for (const s of this.steps.values()) {
       this.endAttempt(s, time, null);
+      this.stepAttributes(s);
       s.step.end(time);
     }
     this.steps.clear();
