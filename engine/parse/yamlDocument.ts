@@ -1,27 +1,18 @@
 // YAML 1.2 → a plain value plus an index from every value path to its source ranges.
 import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node as YamlNode } from 'yaml';
-import type { Finding, Range, ValuePath } from '../spec/types';
+import type { Finding, ValuePath } from '../spec/types';
 import { LineIndex } from './lineIndex';
 import { readPlainSection } from './plainBlockYaml';
 import type { NodeSpan } from './nodeSpan';
-import { scalarOffsets, type ScalarStyle, type SourceOffsets } from './scalarOffsets';
+import type { ParsedYaml } from './parsedYaml';
+import type { ScalarStyle } from './scalarOffsets';
 
 /** Bound on alias expansion (count × size), so an alias bomb is a finding, not an out-of-memory. */
 export const MAX_ALIAS_COUNT = 1000;
 
 export type { NodeSpan } from './nodeSpan';
-
-export interface ParsedYaml {
-  text: string;
-  lines: LineIndex;
-  /** The plain JS value of the document; undefined when the YAML could not be read at all. */
-  value: unknown;
-  findings: Finding[];
-  /** Source spans of the value tree; null for an empty document. */
-  spans: NodeSpan | null;
-  /** The whole parsed document, for CST-aware consumers (formatting); parsed again on first use. */
-  readonly document: Document;
-}
+export type { ParsedYaml } from './parsedYaml';
+export { exactSpan, keyRange, spanOf, stringOffsets, valueRange, writableSpan } from './spanLookup';
 
 /** `steps[0].dependencies[1]`, as findings print a path. */
 export function formatPath(path: ValuePath): string {
@@ -101,11 +92,25 @@ export function parseYaml(text: string): ParsedYaml {
   // syntax tree dies young, where the whole document's tree (several times the size of the
   // text) lives through the parse and grows the heap for good
   evictSections(plan.sections.length);
-  return parseSections(text, lines, plan) ?? parseWhole(text, lines);
+  const read = readSections(text, lines, plan);
+  if (read.parsed) return read.parsed;
+  return parseWithTail(text, lines, plan, read.failedAt) ?? parseWhole(text, lines);
 }
 
 /** The whole text in one parse: the reference behaviour, and what errors are always reported from. */
 export function parseWhole(text: string, lines = new LineIndex(text)): ParsedYaml {
+  const { document, value, findings, spans } = readFrom(text, lines, 0);
+  // a short text keeps its Document: parsing it again would cost more than it saves, and a hostile
+  // one (thousands of nested brackets) is parsed once only, where the analysis starts (a second
+  // parse deep inside a request handler can exhaust V8's stack while it compiles a regexp)
+  if (text.length < SECTION_PARSE_MIN_CHARS) return { text, lines, value, findings, spans, document };
+  return withLazyDocument({ text, lines, value, findings, spans });
+}
+
+/** The text from `from` on, parsed as a document of its own (offsets, ranges and spans are the
+ * whole text's): the whole parse when `from` is 0, the tail of a document otherwise. */
+function readFrom(whole: string, lines: LineIndex, from: number): { document: Document; value: unknown; findings: Finding[]; spans: NodeSpan | null; threw: boolean } {
+  const text = from ? whole.slice(from) : whole;
   const findings: Finding[] = [];
   // logLevel 'error': the parser's warnings become findings here, never process warnings on stderr
   const document = parseDocument(text, PARSE_OPTIONS);
@@ -114,7 +119,7 @@ export function parseWhole(text: string, lines = new LineIndex(text)): ParsedYam
     code,
     severity,
     message,
-    range: lines.range(start, Math.max(end, start)),
+    range: lines.range(start + from, Math.max(end, start) + from),
     step: null,
     path: '',
     suggestions: [],
@@ -151,14 +156,17 @@ export function parseWhole(text: string, lines = new LineIndex(text)): ParsedYam
     document.contents,
     (s, e) => findings.push(finding('yaml.complex-key', 'error', 'A key must be a plain name, not a list or a mapping.', s, e)),
     (s, e) => findings.push(finding('yaml.duplicate-key', 'error', `Duplicate key '${text.slice(s, e)}': a mapping holds each key once.`, s, e)),
+    from,
   );
 
   let value: unknown;
+  let threw = false;
   const hasFatal = document.errors.length > 0;
   try {
     value = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (e) {
     value = undefined;
+    threw = true;
     const message = e instanceof Error ? e.message : String(e);
     const alias = /alias/i.test(message);
     findings.push(
@@ -167,16 +175,12 @@ export function parseWhole(text: string, lines = new LineIndex(text)): ParsedYam
         'error',
         alias ? `Aliases expand beyond the limit of ${MAX_ALIAS_COUNT} (a document that expands exponentially is refused)` : message,
         0,
-        Math.min(text.length, lines.lineText(0).length || 1),
+        Math.min(text.length, lines.lineText(lines.position(from).line).length || 1),
       ),
     );
   }
   if (hasFatal && value === null) value = undefined;
-  // a short text keeps its Document: parsing it again would cost more than it saves, and a hostile
-  // one (thousands of nested brackets) is parsed once only, where the analysis starts (a second
-  // parse deep inside a request handler can exhaust V8's stack while it compiles a regexp)
-  if (text.length < SECTION_PARSE_MIN_CHARS) return { text, lines, value, findings, spans, document };
-  return withLazyDocument({ text, lines, value, findings, spans });
+  return { document, value, findings, spans, threw };
 }
 
 /** The parsed text with its yaml Document parsed again on first use. The Document of a long text
@@ -314,7 +318,12 @@ function planSections(text: string, lines: LineIndex): SectionPlan | null {
 }
 
 export function parseSections(text: string, lines: LineIndex, plan = planSections(text, lines)): ParsedYaml | null {
-  if (!plan) return null;
+  return plan ? readSections(text, lines, plan).parsed : null;
+}
+
+/** The document read by sections; when a section cannot be read so, the index in `plan.sections`
+ * of the first that cannot, with the value and spans of the top-level sections before its own. */
+function readSections(text: string, lines: LineIndex, plan: SectionPlan): { parsed: ParsedYaml | null; failedAt: number; value: Record<string, unknown>; root: NodeSpan } {
   const value: Record<string, unknown> = {};
   const root: NodeSpan = { start: 0, end: 0, keyStart: -1, keyEnd: -1, children: new Map() };
   let rootEnd = 0;
@@ -333,7 +342,7 @@ export function parseSections(text: string, lines: LineIndex, plan = planSection
         const section = parseSection(text, it.from, it.to, 0);
         // a step is a mapping; anything else is read by the whole parse
         const v: unknown = section && Array.isArray(section.value) && section.value.length === 1 ? (section.value as unknown[])[0] : null;
-        if (!section?.span.children || !v || typeof v !== 'object' || Array.isArray(v)) return null;
+        if (!section?.span.children || !v || typeof v !== 'object' || Array.isArray(v)) return { parsed: null, failedAt: i, value, root };
         list.push(v);
         seq.children!.set(it.item!, section.span);
       }
@@ -347,7 +356,7 @@ export function parseSections(text: string, lines: LineIndex, plan = planSection
       rootEnd = seq.end;
     } else {
       const section = parseSection(text, sec.from, sec.to, key);
-      if (!section || !section.value || typeof section.value !== 'object') return null;
+      if (!section || !section.value || typeof section.value !== 'object') return { parsed: null, failedAt: i, value, root };
       child = section.span;
       childValue = (section.value as Record<string, unknown>)[key];
       rootEnd = section.end + sec.from;
@@ -361,7 +370,48 @@ export function parseSections(text: string, lines: LineIndex, plan = planSection
 
   const parsed = withLazyDocument({ text, lines, value, findings: [], spans: root });
   sectioned.add(parsed);
-  return parsed;
+  return { parsed, failedAt: -1, value, root };
+}
+
+/**
+ * A document one of whose sections cannot be read on its own (a syntax error while a value is
+ * typed, say): the top-level sections before that section's are read by sections (cached), and
+ * the text from its top-level key on in one parse, as a document of its own. The YAML parser reads
+ * a document from start to end, so what it makes and reports of the text before a top-level key
+ * that starts a line does not depend on the text after it, and the parse of the rest starts where
+ * the whole parse would be (a new key of the top-level mapping): the same value, spans and
+ * findings as the whole parse (test/unit/sectionParse.test.ts holds it to that on fuzz mutations),
+ * for the cost of the rest. A typed quote in the last step of a 60,000-parameter document was a
+ * whole parse of 1.9 MB (about 2 s) on every keystroke. Null when the first section fails, or the
+ * rest is not a mapping of keys the sections before do not have.
+ */
+export function parseWithTail(text: string, lines: LineIndex, plan = planSections(text, lines), failedAt = plan ? readSections(text, lines, plan).failedAt : -1): ParsedYaml | null {
+  if (!plan || failedAt < 0) return null;
+  const key = plan.sections[failedAt].key;
+  const top = plan.starts.findIndex((x) => x.key === key);
+  if (top <= 0) return null;
+  const { value: head, root } = readSections(text, lines, { starts: plan.starts.slice(0, top), sections: plan.sections.slice(0, plan.sections.findIndex((x) => x.key === key)) });
+  if (root.children!.size !== top) return null;
+  const from = lines.offset({ line: plan.starts[top].line, character: 0 });
+  const rest = readFrom(text, lines, from);
+  // the value could not be made (an error the whole parse reports at the document's start)
+  if (rest.threw) return null;
+  const restValue = rest.value;
+  const restSpans = rest.spans;
+  if (!restValue || typeof restValue !== 'object' || Array.isArray(restValue) || !restSpans?.children) return null;
+  const value: Record<string, unknown> = {};
+  for (const k of Object.keys(head)) Object.defineProperty(value, k, { value: head[k], enumerable: true, writable: true, configurable: true });
+  for (const [k, v] of Object.entries(restValue as Record<string, unknown>)) {
+    if (Object.prototype.hasOwnProperty.call(value, k)) return null;
+    Object.defineProperty(value, k, { value: v, enumerable: true, writable: true, configurable: true });
+  }
+  const children = new Map(root.children);
+  for (const [k, c] of restSpans.children) {
+    if (children.has(k)) return null;
+    children.set(k, c);
+  }
+  const spans: NodeSpan = { start: root.children!.get(plan.starts[0].key)!.keyStart, end: restSpans.end, keyStart: -1, keyEnd: -1, children };
+  return withLazyDocument({ text, lines, value, findings: rest.findings, spans });
 }
 
 const sectioned = new WeakSet<ParsedYaml>();
@@ -407,80 +457,4 @@ function stepItems(lines: LineIndex, keyLine: number, endLine: number): number[]
     else if (lead <= indent) return null;
   }
   return items.length ? items : null;
-}
-
-/** A child span; a number also finds a mapping key that is digits (`1: x`). */
-function child(span: NodeSpan, p: string | number): NodeSpan | undefined {
-  return span.children?.get(p) ?? (typeof p === 'number' ? span.children?.get(String(p)) : undefined);
-}
-
-/** Looks a path up, falling back to the nearest ancestor that has a span (aliases, merges). */
-export function spanOf(parsed: ParsedYaml, path: ValuePath): NodeSpan | undefined {
-  let cur = parsed.spans;
-  if (!cur) return undefined;
-  for (const p of path) {
-    const next = child(cur, p);
-    if (!next) return cur;
-    cur = next;
-  }
-  return cur;
-}
-
-export function exactSpan(parsed: ParsedYaml, path: ValuePath): NodeSpan | undefined {
-  let cur: NodeSpan | undefined = parsed.spans ?? undefined;
-  for (const p of path) {
-    if (!cur) return undefined;
-    cur = child(cur, p);
-  }
-  return cur;
-}
-
-/** Spans a parse made for itself (copied on write), by parse; all others may be shared with the section cache. */
-const ownedSpans = new WeakMap<ParsedYaml, WeakSet<NodeSpan>>();
-
-/** The span at `path`, to be changed: it and its ancestors are first copied when the section cache
- * shares them (other analyses hold the same objects), so a change stays in this parse. */
-export function writableSpan(parsed: ParsedYaml, path: ValuePath): NodeSpan | undefined {
-  let owned = ownedSpans.get(parsed);
-  if (!owned) ownedSpans.set(parsed, (owned = new WeakSet()));
-  const own = (s: NodeSpan): NodeSpan => {
-    if (owned!.has(s)) return s;
-    const copy: NodeSpan = { ...s, children: s.children && new Map(s.children) };
-    if (!copy.children) delete copy.children;
-    owned!.add(copy);
-    return copy;
-  };
-  if (!parsed.spans) return undefined;
-  let cur = (parsed.spans = own(parsed.spans));
-  for (const p of path) {
-    const k = cur.children?.has(p) ? p : typeof p === 'number' && cur.children?.has(String(p)) ? String(p) : undefined;
-    if (k === undefined) return undefined;
-    const next = own(cur.children!.get(k)!);
-    cur.children!.set(k, next);
-    cur = next;
-  }
-  return cur;
-}
-
-/** The range of the key at `path` (falls back to its value, then to ancestors). */
-export function keyRange(parsed: ParsedYaml, path: ValuePath): Range {
-  const s = exactSpan(parsed, path);
-  if (s && s.keyStart >= 0) return parsed.lines.range(s.keyStart, s.keyEnd);
-  return valueRange(parsed, path);
-}
-
-/** The range of the value at `path` (falls back to ancestors; an empty value gets its key). */
-export function valueRange(parsed: ParsedYaml, path: ValuePath): Range {
-  const s = spanOf(parsed, path);
-  if (!s) return parsed.lines.range(0, Math.min(parsed.text.length, 1));
-  if (s.end > s.start) return parsed.lines.range(s.start, s.end);
-  if (s.keyStart >= 0) return parsed.lines.range(s.keyStart, s.keyEnd);
-  return parsed.lines.range(s.start, s.end);
-}
-
-/** Offsets into the document of each character of the string value at `path`, or null. */
-export function stringOffsets(parsed: ParsedYaml, path: ValuePath, value: string): SourceOffsets | null {
-  const s = exactSpan(parsed, path);
-  if (!s || !s.style) return null;
-  return scalarOffsets(parsed.text, s.start, s.end, s.style, value);
 }

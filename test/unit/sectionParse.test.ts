@@ -7,7 +7,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { analyze } from '../../engine/analyze/index';
 import { LineIndex } from '../../engine/parse/lineIndex';
-import { parseSections, parseWhole, parseYaml, readBySections, SECTION_PARSE_MIN_CHARS, sectionCacheSize, type NodeSpan } from '../../engine/parse/yamlDocument';
+import { parseSections, parseWhole, parseWithTail, parseYaml, readBySections, SECTION_PARSE_MIN_CHARS, sectionCacheSize, type NodeSpan } from '../../engine/parse/yamlDocument';
 import { generatePipeline } from '../../bench/generatePipeline';
 import { mutatedDocuments, seedDocuments } from '../helpers/fuzzCorpus';
 import { plainSpan } from '../helpers/spans';
@@ -20,6 +20,17 @@ function same(name: string, text: string): boolean {
   assert.deepEqual(whole.findings, [], `${name}: read by sections although the whole parse has findings`);
   assert.deepEqual(sectioned.value, whole.value, `${name}: values differ`);
   assert.deepEqual(plainSpan(sectioned.spans), plainSpan(whole.spans), `${name}: spans differ`);
+  return true;
+}
+
+/** The sections before a failing one and the rest in one parse: exactly the whole parse, findings included. */
+function sameWithTail(name: string, text: string): boolean {
+  const tail = parseWithTail(text, new LineIndex(text));
+  if (!tail) return false;
+  const whole = parseWhole(text);
+  assert.deepEqual(tail.findings, whole.findings, `${name}: findings differ`);
+  assert.deepEqual(tail.value, whole.value, `${name}: values differ`);
+  assert.deepEqual(plainSpan(tail.spans), plainSpan(whole.spans), `${name}: spans differ`);
   return true;
 }
 
@@ -113,5 +124,27 @@ describe('section-by-section parsing equals the whole parse', function () {
     let used = 0;
     for (const d of mutatedDocuments(2000, 5)) if (same(d.name, d.text)) used++;
     assert.ok(used > 100, `sections were used for only ${used} mutations`);
+  });
+
+  it('a document with a section that cannot be read alone: the sections before it and the rest in one parse give the whole parse, findings included', () => {
+    const text = generatePipeline(300);
+    const broken = [
+      text + '  extra: "{{ step_1',
+      text.replace('  - id: step_150\n', '  - id: step_150\n    name: "unclosed\n'),
+      text.replace('  - id: step_299\n', '  - id: step_299\n    parameters: {a: [1, 2}\n'),
+      text.replace('outputs:\n', 'outputs:\n  - x\n  y: 1\n'),
+      text.replace('  - id: step_3\n', '  - id: step_3\n    name: a\n    name: b\n'),
+      text.replace('  - id: step_3\n', '  - id: step_3\n\tname: a\n'),
+      `id: big\nparameters:\n${Array.from({ length: 50 }, (_, i) => `  p${i}: {type: string, default: v${i}}\n`).join('')}steps:\n  - id: a\n    tool: terminal\n    action: execute\n    parameters:\n      command: "{{ p`,
+    ];
+    let used = 0;
+    for (const [i, t] of broken.entries()) if (sameWithTail(`broken ${i}`, t)) used++;
+    assert.ok(used >= 4, `the rest was parsed on its own for only ${used} documents`);
+  });
+
+  it('on 2,000 fuzz mutations: the sections before a failing one and the rest in one parse equal the whole parse', () => {
+    let used = 0;
+    for (const d of mutatedDocuments(2000, 7)) if (sameWithTail(d.name, d.text)) used++;
+    assert.ok(used > 100, `the rest was parsed on its own for only ${used} mutations`);
   });
 });
