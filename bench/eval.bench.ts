@@ -6,6 +6,7 @@
 // Prints wall time, overhead per case and peak RSS: ours, theirs, the ratio and the goal. Then ours
 // alone at 100,000 cases: the overhead per case and the peak RSS must hold at that size.
 // `--quick`: 200 cases, no 100,000. `--smoke`: 20 cases, promptfoo only where it is installed.
+// `--cases N`: N cases, no 100,000.
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -27,8 +28,10 @@ const PROMPTFOO = path.join(PROMPTFOO_DIR, 'node_modules', 'promptfoo', 'dist', 
 
 const QUICK = process.argv.includes('--quick');
 const SMOKE = process.argv.includes('--smoke');
-const CASES = SMOKE ? 20 : QUICK ? 200 : 1000;
-const LARGE_CASES = SMOKE || QUICK ? 0 : 100_000;
+// `--cases N`: N cases and not the 100,000 (to look at one size)
+const CASES_ARG = process.argv.indexOf('--cases');
+const CASES = CASES_ARG > 0 ? Number(process.argv[CASES_ARG + 1]) : SMOKE ? 20 : QUICK ? 200 : 1000;
+const LARGE_CASES = SMOKE || QUICK || CASES_ARG > 0 ? 0 : 100_000;
 const CONCURRENCY = 16;
 const LATENCY_MS = 20;
 
