@@ -1,6 +1,6 @@
 // The Test Explorer's Run (replay) profile, its pure part: the cassette an eval replays (the file
 // `orc eval --replay` reads) and, for a case that missed it, which calls missed, as the case's first
-// failure message says. No vscode: test/unit/evalReplay.test.ts.
+// failure message says. No vscode: test/client/evalReplay.test.ts.
 import type { CaseResult, ResultDocument } from '../engine/api/index';
 
 /** The cassette of an eval: NAME.cassette.jsonl beside NAME.eval.yaml (as `orc eval --replay`). */

@@ -1,7 +1,7 @@
 // Apply of Optimize Models…, its pure part: the chosen models as the `set-model` edits of the
 // pipeline's text (the smallest edit of each step whose model changes, all against the same text, so
 // they go into one WorkspaceEdit that one Undo takes back), with line/character ranges, and the lines
-// the panel reports. No vscode: test/unit/modelEdits.test.ts.
+// the panel reports. No vscode: test/client/modelEdits.test.ts.
 import { analyze, type Assignment, editPipeline } from '../engine/api/index';
 
 export interface Position {

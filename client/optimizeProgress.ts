@@ -1,7 +1,7 @@
 // What the eval panel's optimize section shows, folded from `optimize()`'s events as they come:
 // the plan (start), the phase, each assignment's running figures (trial), the runs spent; the
 // frontier and the chosen point recomputed from the trials each time. No vscode:
-// test/unit/optimizeProgress.test.ts.
+// test/client/optimizeProgress.test.ts.
 import { type Assignment, frontierOf, type OptimizeEvent, type OptimizeOutcome, type Trial } from '../engine/api/index';
 import type { OptimizePointView, OptimizeViewMessage } from '../media/protocol';
 

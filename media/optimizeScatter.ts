@@ -1,4 +1,4 @@
-// The optimize section's scatter, its geometry only (no DOM: test/unit/optimizeScatter.test.ts):
+// The optimize section's scatter, its geometry only (no DOM: test/media/optimizeScatter.test.ts):
 // cost per case across, pass rate up; each tried assignment a point with its 95 % interval as a
 // vertical bar, the frontier as a line through its points cheapest first, the minimum pass rate as a
 // horizontal line. Cost runs from 0 to the dearest point plus a margin, pass rate from 0 to 100 %.

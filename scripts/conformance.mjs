@@ -13,7 +13,7 @@ if (!dir || !existsSync(path.join(dir, 'cases.json'))) {
 }
 const r = spawnSync(
   'node_modules/.bin/mocha',
-  ['--no-config', '--node-option', 'import=tsx', '--timeout', '60000', 'test/unit/conformance.test.ts', 'test/unit/conformanceRun.test.ts'],
+  ['--no-config', '--node-option', 'import=tsx', '--timeout', '60000', 'test/engine/run/conformance.test.ts', 'test/engine/run/conformanceRun.test.ts'],
   { stdio: 'inherit', env: { ...process.env, ORC_CONFORMANCE_DIR: path.resolve(dir) } },
 );
 process.exit(r.status ?? 1);

@@ -1,6 +1,6 @@
 // The names of the values engine/api/index.ts exports (its `export { ... } from` lines, less the
 // `type` ones): esbuild.mjs gives the extension's stand-in for the engine one getter per name, and
-// test/unit/package.test.ts checks them against what dist/engine.js exports.
+// test/scripts/package.test.ts checks them against what dist/engine.js exports.
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';

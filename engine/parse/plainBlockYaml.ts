@@ -1,6 +1,6 @@
 // A fast reader for the plain block YAML most pipeline sections are written in: block mappings
 // and lists, one-line plain and quoted scalars, and flow lists of plain words. It gives exactly the
-// value and spans the yaml library's parse gives (test/unit/plainBlockYaml.test.ts holds it to that)
+// value and spans the yaml library's parse gives (test/engine/parse/plainBlockYaml.test.ts holds it to that)
 // and declines (null) at anything else: comments, block scalars, flow mappings, anchors, tags,
 // escapes, empty values, multi-line scalars. A declined section is parsed by the library.
 //

@@ -380,7 +380,7 @@ function readSections(text: string, lines: LineIndex, plan: SectionPlan): { pars
  * a document from start to end, so what it makes and reports of the text before a top-level key
  * that starts a line does not depend on the text after it, and the parse of the rest starts where
  * the whole parse would be (a new key of the top-level mapping): the same value, spans and
- * findings as the whole parse (test/unit/sectionParse.test.ts holds it to that on fuzz mutations),
+ * findings as the whole parse (test/engine/parse/sectionParse.test.ts holds it to that on fuzz mutations),
  * for the cost of the rest. A typed quote in the last step of a 60,000-parameter document was a
  * whole parse of 1.9 MB (about 2 s) on every keystroke. Null when the first section fails, or the
  * rest is not a mapping of keys the sections before do not have.

@@ -1,7 +1,7 @@
 // The references of the commonest templates read straight from the text, without a syntax tree:
 // text with `{{ name.attr.attr | filter | filter('text') }}` outputs, or such operands and whole
 // numbers joined by arithmetic (`{{ count * 2 }}`), and nothing else. Gives exactly what
-// collectReferences(parseTemplate(source)) gives (test/unit/simpleReferences.test.ts holds it to
+// collectReferences(parseTemplate(source)) gives (test/engine/template/simpleReferences.test.ts holds it to
 // that) and declines (null) at anything else: tags, comments, whitespace control, other operators,
 // calls, subscripts, literals other than whole numbers, keywords, tests, escapes. Opening a long
 // pipeline reads thousands of templates; most are of this form, and the parser's cold first pass

@@ -1,5 +1,5 @@
-// One agent step's conversation as RunEvents, for the panel's tests (test/unit/agentConversation.test.ts,
-// test/unit/webviewTranscript.test.ts): a first turn of four calls at once (a list, a read, a write
+// One agent step's conversation as RunEvents, for the panel's tests (test/media/agentConversation.test.ts,
+// test/media/webviewTranscript.test.ts): a first turn of four calls at once (a list, a read, a write
 // that waits for approval and is denied, a tool outside the allow-list refused) ending out of order,
 // a second turn that delegates to the named agent `worker` (its own turns under the call), a third
 // that answers; and the step's result that records the same.

@@ -4,7 +4,7 @@
 // would with vscode.lm.invokeTool, runs the pipeline in the run panel, records it in
 // .orchestrator/runs, and returns its outputs. (In an extension-tests host VS Code confirms every
 // tool call without showing its dialog: the confirmation as a person sees it is in
-// test/e2e/languageModelTools.test.ts, its text in test/unit/agentTools.test.ts.)
+// test/e2e/languageModelTools.test.ts, its text in test/client/agentTools.test.ts.)
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -1,0 +1,531 @@
+// Model providers end to end: the real SDKs against a local server that speaks each provider's
+// wire protocol (test/fixtures/providers), through the engine's model steps and the CLI.
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { analyze } from '../../../engine/analyze/index';
+import { createModelRunner, ProviderModelRunner, selectModel, type ModelRunnerOptions } from '../../../engine/models/index';
+import { loadRegistry } from '../../../engine/models/registry';
+import { writeProducts } from '../../../engine/models/products';
+import { RateLimiter } from '../../../engine/models/resilience';
+import type { ResultDocument, RunEvent } from '../../../engine/run/events';
+import { runPipeline } from '../../../engine/run/runPipeline';
+import { LoopbackProviders } from '../../fixtures/providers/loopbackServer';
+import { CLI, ROOT } from '../../helpers/cli';
+
+let server: LoopbackProviders;
+let dir: string;
+
+const FAST = { baseDelayMs: 5, maxDelayMs: 50, windowMs: 1000 };
+
+function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    OPENAI_API_KEY: 'sk-test-openai',
+    OPENAI_BASE_URL: `${server.origin}/v1`,
+    ANTHROPIC_API_KEY: 'sk-ant-test',
+    ANTHROPIC_BASE_URL: server.origin,
+    GEMINI_API_KEY: 'gm-test',
+    GOOGLE_GEMINI_BASE_URL: server.origin,
+    ...extra,
+  };
+}
+
+async function run(yaml: string, o: ModelRunnerOptions = {}): Promise<{ doc: ResultDocument; events: RunEvent[] }> {
+  const a = analyze(yaml);
+  assert.deepEqual(a.findings.filter((f) => f.severity === 'error').map((f) => f.message), []);
+  const events: RunEvent[] = [];
+  const models = createModelRunner({ env: env(), ...o, resilience: { ...FAST, ...o.resilience } });
+  const doc = await runPipeline(a, { cwd: dir, checkpoint: false, random: () => 0.5, models, listeners: [(e) => events.push(e)] });
+  return { doc, events };
+}
+
+const textOf = (events: RunEvent[], step: string) =>
+  events.filter((e): e is Extract<RunEvent, { type: 'step-output' }> => e.type === 'step-output' && e.stepId === step && e.stream === 'text').map((e) => e.chunk);
+
+beforeEach(async () => {
+  server = await new LoopbackProviders().start();
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-models-'));
+});
+afterEach(async () => {
+  await server.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('models: OpenAI through the openai SDK', () => {
+  it('streams a generate step: the exact request body, deltas as events in order joining the result, tokens and cost', async () => {
+    server.script.push({ chunks: ['Dur', 'able ', 'runs.'], tokensIn: 1000, tokensOut: 2000 });
+    const { doc, events } = await run(`id: p
+personalities:
+  careful: "You are careful."
+steps:
+  - id: s
+    action: generate
+    model: openai:gpt-4o-mini
+    personality: careful
+    parameters:
+      prompt: "Say hi"
+      max_tokens: 50
+`);
+    const s = doc.steps.s;
+    assert.equal(s.status, 'completed', String(s.error));
+    assert.equal(server.requests.length, 1);
+    const r = server.requests[0];
+    assert.equal(r.path, '/v1/chat/completions');
+    assert.equal(r.headers.authorization, 'Bearer sk-test-openai');
+    assert.deepEqual(r.body, {
+      model: 'gpt-4o-mini',
+      messages: [
+        { role: 'system', content: 'You are careful.' },
+        { role: 'user', content: 'Say hi' },
+      ],
+      max_tokens: 50,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    assert.deepEqual(textOf(events, 's'), ['Dur', 'able ', 'runs.']);
+    assert.equal(s.result, 'Durable runs.');
+    assert.equal(s.model, 'openai:gpt-4o-mini');
+    assert.equal(s.tokens_in, 1000);
+    assert.equal(s.tokens_out, 2000);
+    // gpt-4o-mini: $0.15 in, $0.60 out per million
+    assert.equal(s.cost_usd.toFixed(8), (0.00015 + 0.0012).toFixed(8));
+    const calls = events.filter((e) => e.type === 'model-call');
+    assert.equal(calls.length, 1);
+    assert.deepEqual({ ...calls[0], time: 0, latency_ms: 0, wait_ms: 0 }, { type: 'model-call', time: 0, stepId: 's', scope: [], model: 'openai:gpt-4o-mini', tokens_in: 1000, tokens_out: 2000, cost_usd: s.cost_usd, latency_ms: 0, wait_ms: 0, attempts: 1, provider: 'openai', response_model: 'gpt-4o-mini', finish_reasons: ['stop'], max_tokens: 50, temperature: null });
+  });
+
+  it('generate_structured with vars sends a strict json_schema of exactly those fields', async () => {
+    const { doc } = await run(`id: p
+steps:
+  - id: s
+    action: generate_structured
+    model: openai:gpt-4o-mini
+    parameters:
+      prompt: "Report"
+    vars:
+      title: The title.
+      score: {type: integer, description: A score.}
+`);
+    assert.equal(doc.steps.s.status, 'completed', String(doc.steps.s.error));
+    assert.deepEqual(server.requests[0].body.response_format, {
+      type: 'json_schema',
+      json_schema: {
+        name: 'answer',
+        strict: true,
+        schema: {
+          type: 'object',
+          properties: { title: { type: 'string', description: 'The title.' }, score: { type: 'integer', description: 'A score.' } },
+          required: ['title', 'score'],
+          additionalProperties: false,
+        },
+      },
+    });
+    assert.deepEqual(doc.steps.s.vars, { title: 'title from the loopback server', score: 1 });
+  });
+
+  it('vars that fail validation are retried once with the error, then the step fails naming the field', async () => {
+    server.script.push({ json: { title: 'T', score: 'high' } }, { json: { title: 'T', score: 3 } });
+    const yaml = `id: p
+steps:
+  - id: s
+    action: generate_structured
+    model: openai:gpt-4o-mini
+    parameters: {prompt: "Report"}
+    vars:
+      title: The title.
+      score: {type: integer, description: A score.}
+`;
+    let { doc } = await run(yaml);
+    assert.equal(doc.steps.s.status, 'completed', String(doc.steps.s.error));
+    assert.deepEqual(doc.steps.s.vars, { title: 'T', score: 3 });
+    assert.equal(server.requests.length, 2);
+    const second = (server.requests[1].body.messages as { content: string }[])[0].content;
+    assert.match(second, /^Report\n\nYour previous answer was rejected: field 'score': \/score must be integer\./);
+    assert.equal(doc.steps.s.tokens_in, 22, 'both calls are counted');
+
+    server.requests.length = 0;
+    server.script.push({ json: { title: 'T', score: 'high' } }, { json: { title: 'T', score: 'higher' } });
+    ({ doc } = await run(yaml.replace('steps:', 'context: {max_retries: 1}\nsteps:')));
+    assert.equal(doc.steps.s.status, 'failed');
+    assert.equal(doc.steps.s.error_type, 'ValidationError');
+    assert.equal(doc.steps.s.error, "The model's answer failed validation twice: field 'score': /score must be integer");
+    assert.equal(server.requests.length, 2);
+  });
+
+  it('products: the vars are written as files inside the run folder, byte for byte', async () => {
+    server.script.push({ json: { body: '# Report\n\nText ü.\n', meta: { n: 1 } } });
+    const { doc } = await run(`id: p
+steps:
+  - id: s
+    action: generate_structured
+    model: openai:gpt-4o-mini
+    parameters: {prompt: "Report"}
+    vars:
+      body: The body.
+      meta: {type: object, description: Facts.}
+    products:
+      body: out/report.md
+      meta: meta.json
+`);
+    assert.equal(doc.steps.s.status, 'completed', String(doc.steps.s.error));
+    const runFolder = path.join(dir, '.orchestrator', 'runs', doc.execution_id);
+    assert.deepEqual(doc.steps.s.products, ['products/out/report.md', 'products/meta.json']);
+    assert.equal(fs.readFileSync(path.join(runFolder, 'products', 'out', 'report.md'), 'utf8'), '# Report\n\nText ü.\n');
+    assert.equal(fs.readFileSync(path.join(runFolder, 'products', 'meta.json'), 'utf8'), '{\n  "n": 1\n}\n');
+  });
+
+  it('a product outside the run folder is refused before anything is written', () => {
+    const out = path.join(dir, 'run');
+    assert.throws(() => writeProducts(out, { a: 'a.md', b: '../b.md' }, { a: 'A', b: 'B' }), { message: "Product 'b' must be a relative path inside the run's output folder, not '../b.md'" });
+    assert.throws(() => writeProducts(out, { a: 'a.md', b: 'b.md' }, { a: 'A' }), { message: "Product 'b.md' needs var 'b', which the step did not produce" });
+    assert.throws(() => writeProducts(out, { a: 'checkpoint.json' }, { a: 'A' }), { message: "Product 'a' may not overwrite the run's checkpoint.json" });
+    assert.equal(fs.existsSync(path.join(out, 'a.md')), false);
+  });
+
+  it("ContextLab's generate_text with model: in its parameters", async () => {
+    const { doc } = await run(`id: p
+steps:
+  - id: s
+    action: generate_text
+    parameters: {prompt: "Hi", model: "openai:gpt-4.1-mini", stream: false}
+`);
+    assert.equal(doc.steps.s.status, 'completed', String(doc.steps.s.error));
+    assert.deepEqual(server.requests[0].body, { model: 'gpt-4.1-mini', messages: [{ role: 'user', content: 'Hi' }] });
+    assert.equal(doc.steps.s.result, 'Hello from the loopback server.');
+  });
+});
+
+describe('models: Anthropic through @anthropic-ai/sdk', () => {
+  it('streams with named events; system prompt and max_tokens in the body', async () => {
+    server.script.push({ chunks: ['Hel', 'lo'], tokensIn: 5, tokensOut: 9 });
+    const { doc, events } = await run(`id: p
+steps:
+  - id: s
+    action: generate
+    model: anthropic:claude-haiku-4-5
+    parameters: {prompt: "Hi", system: "Be brief.", max_tokens: 64}
+`);
+    assert.equal(doc.steps.s.status, 'completed', String(doc.steps.s.error));
+    const r = server.requests[0];
+    assert.equal(r.path, '/v1/messages');
+    assert.ok(r.headers['x-api-key'] === 'sk-ant-test' || r.headers.authorization === 'Bearer sk-ant-test');
+    assert.deepEqual(r.body, { model: 'claude-haiku-4-5', max_tokens: 64, messages: [{ role: 'user', content: 'Hi' }], system: 'Be brief.', stream: true });
+    assert.deepEqual(textOf(events, 's'), ['Hel', 'lo']);
+    assert.equal(doc.steps.s.result, 'Hello');
+    assert.deepEqual([doc.steps.s.tokens_in, doc.steps.s.tokens_out], [5, 9]);
+  });
+
+  it('structured output is a forced tool whose input schema is the vars schema', async () => {
+    const { doc } = await run(`id: p
+steps:
+  - id: s
+    action: generate_structured
+    model: anthropic:claude-haiku-4-5
+    parameters: {prompt: "Hi"}
+    vars: {title: The title.}
+`);
+    assert.equal(doc.steps.s.status, 'completed', String(doc.steps.s.error));
+    const b = server.requests[0].body;
+    assert.deepEqual(b.tool_choice, { type: 'tool', name: 'answer' });
+    assert.deepEqual((b.tools as { input_schema: unknown }[])[0].input_schema, { type: 'object', properties: { title: { type: 'string', description: 'The title.' } }, required: ['title'], additionalProperties: false });
+    assert.equal(b.max_tokens, 4096);
+    assert.deepEqual(doc.steps.s.vars, { title: 'title from the loopback server' });
+  });
+
+  it('529 overloaded is retried after the retry-after header; cost is counted once', async () => {
+    server.script.push({ status: 529, headers: { 'retry-after': '0.3' } });
+    const { doc } = await run(`id: p
+steps:
+  - id: s
+    action: generate
+    model: anthropic:claude-haiku-4-5
+    parameters: {prompt: "Hi", stream: false}
+`);
+    assert.equal(doc.steps.s.status, 'completed', String(doc.steps.s.error));
+    assert.equal(server.requests.length, 2);
+    const gap = server.requests[1].at - server.requests[0].at;
+    assert.ok(gap >= 295 && gap < 1000, `waited ${gap} ms`);
+    assert.deepEqual([doc.steps.s.tokens_in, doc.steps.s.tokens_out], [11, 7]);
+    assert.equal(doc.steps.s.cost_usd.toFixed(9), ((11 * 1 + 7 * 5) / 1e6).toFixed(9));
+  });
+});
+
+describe('models: Google through @google/genai', () => {
+  it('streams from /v1beta streamGenerateContent?alt=sse with the system instruction and max output tokens', async () => {
+    server.script.push({ chunks: ['One ', 'two'] });
+    const { doc, events } = await run(`id: p
+steps:
+  - id: s
+    action: generate
+    model: google:gemini-2.5-flash
+    parameters: {prompt: "Count", system: "Be terse.", max_tokens: 20}
+`);
+    assert.equal(doc.steps.s.status, 'completed', String(doc.steps.s.error));
+    const r = server.requests[0];
+    assert.equal(r.path, '/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse');
+    assert.equal(r.headers['x-goog-api-key'], 'gm-test');
+    assert.deepEqual(r.body, { contents: [{ parts: [{ text: 'Count' }], role: 'user' }], systemInstruction: { parts: [{ text: 'Be terse.' }], role: 'user' }, generationConfig: { maxOutputTokens: 20 } });
+    assert.deepEqual(textOf(events, 's'), ['One ', 'two']);
+    assert.equal(doc.steps.s.result, 'One two');
+  });
+
+  it('structured output sends the schema with application/json', async () => {
+    const { doc } = await run(`id: p
+steps:
+  - id: s
+    action: generate_structured
+    model: google:gemini-2.5-flash
+    parameters: {prompt: "Hi"}
+    vars: {title: The title.}
+`);
+    assert.equal(doc.steps.s.status, 'completed', String(doc.steps.s.error));
+    const r = server.requests[0];
+    assert.equal(r.path, '/v1beta/models/gemini-2.5-flash:generateContent');
+    assert.deepEqual(r.body.generationConfig, { responseMimeType: 'application/json', responseJsonSchema: { type: 'object', properties: { title: { type: 'string', description: 'The title.' } }, required: ['title'], additionalProperties: false } });
+    assert.deepEqual(doc.steps.s.vars, { title: 'title from the loopback server' });
+  });
+});
+
+describe('models: the resilience layer', () => {
+  const one = (model: string, params = '{prompt: "Hi", stream: false}') => `id: p
+context: {max_retries: 1}
+steps:
+  - id: s
+    action: generate
+    model: ${model}
+    parameters: ${params}
+`;
+
+  it('429 with retry-after-ms waits exactly that long; 500 and a dropped stream are retried', async () => {
+    server.script.push({ status: 429, headers: { 'retry-after-ms': '250' } }, { status: 500 }, { drop: true });
+    const { doc, events } = await run(one('openai:gpt-4o-mini', '{prompt: "Hi"}'), { resilience: { baseDelayMs: 20, maxDelayMs: 20 } });
+    assert.equal(doc.steps.s.status, 'completed', String(doc.steps.s.error));
+    assert.equal(server.requests.length, 4);
+    const gap = server.requests[1].at - server.requests[0].at;
+    assert.ok(gap >= 245 && gap < 600, `waited ${gap} ms after retry-after-ms: 250`);
+    assert.equal(doc.steps.s.result, 'Hello from the loopback server.');
+    assert.deepEqual([doc.steps.s.tokens_in, doc.steps.s.tokens_out], [11, 7]);
+    const calls = events.filter((e) => e.type === 'model-call');
+    assert.equal(calls.length, 1);
+    assert.equal((calls[0] as { attempts: number }).attempts, 4);
+  });
+
+  it('Anthropic: a stream cut off midway is retried; Google: a 500 is retried', async () => {
+    server.script.push({ drop: true }, { chunks: ['whole ', 'answer'] });
+    let { doc } = await run(one('anthropic:claude-haiku-4-5', '{prompt: "Hi", max_tokens: 10}'));
+    assert.equal(doc.steps.s.status, 'completed', String(doc.steps.s.error));
+    assert.equal(doc.steps.s.result, 'whole answer');
+    assert.equal(server.requests.length, 2);
+    server.requests.length = 0;
+    server.script.push({ status: 500 });
+    ({ doc } = await run(one('google:gemini-2.5-flash')));
+    assert.equal(doc.steps.s.status, 'completed', String(doc.steps.s.error));
+    assert.deepEqual(server.requests.map((r) => r.path), ['/v1beta/models/gemini-2.5-flash:generateContent', '/v1beta/models/gemini-2.5-flash:generateContent']);
+  });
+
+  it('ollama: models go to its OpenAI-compatible endpoint without a key', async () => {
+    const { doc } = await run(one('ollama:llama3.2'), { env: { OLLAMA_BASE_URL: `${server.origin}/v1` } });
+    assert.equal(doc.steps.s.status, 'completed', String(doc.steps.s.error));
+    assert.equal(server.requests[0].path, '/v1/chat/completions');
+    assert.equal(server.requests[0].headers.authorization, 'Bearer ollama');
+    assert.equal(server.requests[0].body.model, 'llama3.2');
+    assert.equal(doc.steps.s.cost_usd, 0);
+  });
+
+  it('a hang ends at the per-call timeout with TimeoutError on the step', async () => {
+    server.script.push({ hang: true });
+    const { doc } = await run(one('openai:gpt-4o-mini'), { resilience: { callTimeoutMs: 200 } });
+    assert.equal(doc.steps.s.status, 'failed');
+    assert.equal(doc.steps.s.error_type, 'TimeoutError');
+    assert.equal(doc.steps.s.error, "The call to 'openai:gpt-4o-mini' timed out after 200 ms");
+  });
+
+  it('malformed SSE fails the call with a clear error, not a hang', async () => {
+    server.script.push({ malformed: true });
+    const { doc } = await run(one('openai:gpt-4o-mini', '{prompt: "Hi"}'), { resilience: { maxAttempts: 1 } });
+    assert.equal(doc.steps.s.status, 'failed');
+    assert.match(String(doc.steps.s.error), /openai/);
+  });
+
+  it('the breaker opens after the configured failures, fails fast saying so, and closes again', async () => {
+    const runner = new ProviderModelRunner({ env: env(), resilience: { ...FAST, maxAttempts: 1, breakerFailures: 2, halfOpenAfterMs: 300 } });
+    const call = () => runner.run({ model: 'openai:gpt-4o-mini', action: 'generate', params: { prompt: 'x', stream: false }, system: null, schema: null, signal: new AbortController().signal, onText() {} });
+    server.script.push({ status: 500 }, { status: 500 });
+    await assert.rejects(call(), /HTTP 500/);
+    await assert.rejects(call(), /HTTP 500/);
+    await assert.rejects(call(), { name: 'CircuitOpenError', message: "The circuit breaker for provider 'openai' is open after repeated failures: calls fail fast for up to 300 ms, then one trial call is let through" });
+    assert.equal(server.requests.length, 2, 'an open breaker sends nothing');
+    await new Promise((r) => setTimeout(r, 350));
+    assert.equal((await call()).value, 'Hello from the loopback server.');
+    assert.equal((await call()).value, 'Hello from the loopback server.');
+    assert.equal(server.requests.length, 4);
+  });
+
+  it('the limiter keeps the measured request rate under the limit', async () => {
+    // 30 requests per "minute" of 3 s (its 0.5 % slack, 15 ms, covers the loopback's arrival jitter); 36 calls take about 3.6 s
+    const runner = new ProviderModelRunner({ env: env(), limits: { openai: { requestsPerMinute: 30, concurrency: 50 } }, resilience: { ...FAST, windowMs: 3000 } });
+    const ask = () => runner.run({ model: 'openai:gpt-4o-mini', action: 'generate', params: { prompt: 'x', stream: false }, system: null, schema: null, signal: new AbortController().signal, onText() {} });
+    await ask(); // the SDK's first request carries its one-time set-up
+    server.requests.length = 0;
+    const n = 36;
+    await Promise.all(Array.from({ length: n }, ask));
+    const at = server.requests.map((r) => r.at).sort((a, b) => a - b);
+    let busiest = 0;
+    for (let i = 0, j = 0; i < at.length; i++) {
+      while (at[i] - at[j] >= 3000) j++;
+      busiest = Math.max(busiest, i - j + 1);
+    }
+    assert.ok(busiest <= 30, `${busiest} requests in one window, limit 30`);
+    const rate = ((n - 1) / (at[n - 1] - at[0])) * 3000;
+    assert.ok(rate >= 29 && rate <= 30.1, `measured ${rate.toFixed(2)} requests per window, limit 30`);
+  });
+
+  it('the tokens-per-minute limit holds a call until the window has room', async () => {
+    const limiter = new RateLimiter(1000, 100, 300);
+    const signal = new AbortController().signal;
+    const a = await limiter.acquire(60, signal);
+    a.settle(70);
+    const t0 = performance.now();
+    const b = await limiter.acquire(40, signal);
+    assert.ok(b.waitedMs >= 280, `waited ${b.waitedMs.toFixed(0)} ms for 70 + 40 tokens under 100 per 300 ms`);
+    assert.ok(performance.now() - t0 < 600);
+    const c = await limiter.acquire(20, signal);
+    assert.ok(c.waitedMs < 50, 'room left in the new window: no wait');
+  });
+
+  it('cancellation stops a call in flight', async () => {
+    server.script.push({ hang: true });
+    const runner = new ProviderModelRunner({ env: env(), resilience: FAST });
+    const ctl = new AbortController();
+    const p = runner.run({ model: 'openai:gpt-4o-mini', action: 'generate', params: { prompt: 'x' }, system: null, schema: null, signal: ctl.signal, onText() {} });
+    setTimeout(() => ctl.abort(Object.assign(new Error('The run was cancelled'), { name: 'CancelledError' })), 50);
+    await assert.rejects(p, { name: 'CancelledError' });
+  });
+});
+
+describe('models: selection', () => {
+  const reg = loadRegistry(null);
+  const all = () => true;
+  it('picks the documented model for each schema', () => {
+    assert.equal(selectModel(reg, { expertise: ['code'] }, 'cost', all).model, 'ollama:qwen2.5-coder');
+    assert.equal(selectModel(reg, { expertise: ['code'], excluded: ['ollama:qwen2.5-coder'] }, 'cost', all).model, 'openai:gpt-4o-mini');
+    assert.equal(selectModel(reg, { expertise: ['reasoning'] }, 'performance', all).model, 'anthropic:claude-sonnet-4-5');
+    // Llama 3.3 70B on Hugging Face: $0.88 over 2 expertise areas + 7 (70B) = 0.098 per point, below gpt-4o-mini's 0.19
+    assert.equal(selectModel(reg, { capabilities: ['json_mode'] }, 'balanced', all).model, 'huggingface:meta-llama/Llama-3.3-70B-Instruct');
+    assert.equal(selectModel(reg, { capabilities: ['json_mode'] }, 'balanced', (p) => p !== 'huggingface').model, 'openai:gpt-4o-mini');
+    assert.equal(selectModel(reg, { expertise: ['general'], preferred: ['google:gemini-2.5-pro'] }, 'cost', all).model, 'google:gemini-2.5-pro');
+    const s = selectModel(reg, { expertise: ['code'], capabilities: ['json_mode'] }, 'cost', (p) => p === 'anthropic');
+    assert.deepEqual(s, { model: 'anthropic:claude-haiku-4-5', reason: 'cheapest model (selection_schema cost) with expertise code; capabilities json_mode, among 2 configured' });
+  });
+  it('fails naming the filters when nothing fits, and says when only keys are missing', () => {
+    assert.throws(() => selectModel(reg, { expertise: ['law'], min_size: 70 }, 'cost', all), { name: 'ConfigurationError', message: 'No model in the registry fits requires_model (expertise law; min_size 70)' });
+    assert.throws(() => selectModel(reg, { expertise: ['reasoning'] }, 'cost', (p) => p === 'ollama'), {
+      message: 'No model in the registry fits requires_model (expertise reasoning) (openai:gpt-4o, anthropic:claude-sonnet-4-5, google:gemini-2.5-pro fit, but no key or endpoint is configured for openai, anthropic, google)',
+    });
+  });
+  it('a step with requires_model records the chosen model and the reason', async () => {
+    const { doc } = await run(`id: p
+selection_schema: cost
+steps:
+  - id: s
+    action: generate
+    requires_model: {expertise: [reasoning]}
+    parameters: {prompt: "Hi", stream: false}
+`);
+    assert.equal(doc.steps.s.model, 'google:gemini-2.5-pro');
+    assert.equal(doc.steps.s.model_reason, 'cheapest model (selection_schema cost) with expertise reasoning, among 3 configured');
+  });
+});
+
+function cli(args: string[], cwd: string, extraEnv: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const clean: NodeJS.ProcessEnv = {};
+    for (const [k, v] of Object.entries(process.env)) if (!/API_KEY|BASE_URL|OLLAMA/.test(k)) clean[k] = v;
+    const p = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...clean, NO_COLOR: '1', ...extraEnv } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function filesUnder(d: string): string[] {
+  return fs.readdirSync(d, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+}
+
+describe('models: orc run examples/research.pipeline.yaml against each provider on loopback', function () {
+  this.timeout(30_000);
+  const example = path.join(ROOT, 'examples', 'research.pipeline.yaml');
+  const cases: [string, (key: string) => NodeJS.ProcessEnv, string][] = [
+    ['OpenAI', (key) => ({ OPENAI_API_KEY: key, OPENAI_BASE_URL: `${server.origin}/v1` }), '/v1/chat/completions'],
+    ['Anthropic', (key) => ({ ANTHROPIC_API_KEY: key, ANTHROPIC_BASE_URL: server.origin }), '/v1/messages'],
+    ['Google', (key) => ({ GEMINI_API_KEY: key, GOOGLE_GEMINI_BASE_URL: server.origin }), '/v1beta/models/'],
+  ];
+  for (const [name, vars, route] of cases) {
+    it(`${name}: writes its products, and the canary key appears nowhere`, async () => {
+      const canary = `canary-${name}-7f3a9c1e5d`;
+      const r = await cli(['run', example, '--json'], dir, vars(canary));
+      assert.equal(r.code, 0, r.stderr);
+      const doc = JSON.parse(r.stdout) as ResultDocument;
+      const folder = path.join(dir, '.orchestrator', 'runs', doc.execution_id);
+      assert.equal(fs.readFileSync(path.join(folder, 'products', 'report.md'), 'utf8'), 'body from the loopback server');
+      assert.equal(fs.readFileSync(path.join(folder, 'products', 'summary.md'), 'utf8'), 'summary from the loopback server');
+      assert.equal(server.requests.length, 5);
+      assert.ok(server.requests.every((q) => q.path.startsWith(route)), server.requests.map((q) => q.path).join(', '));
+      // the key travelled to the server, and nowhere else
+      assert.ok(server.requests.every((q) => JSON.stringify(q.headers).includes(canary)));
+      assert.ok(!r.stdout.includes(canary) && !r.stderr.includes(canary));
+      for (const f of filesUnder(dir)) assert.ok(!fs.readFileSync(f, 'utf8').includes(canary), `${f} holds the key`);
+    });
+  }
+
+  it('examples/release-notes.pipeline.yaml writes its templated products', async () => {
+    server.script.push({ json: { headline: 'H', notes: '# 0.2.0\n\n- a\n', breaking: false, highlights: ['a', 'b', 'c'] } });
+    const r = await cli(['run', path.join(ROOT, 'examples', 'release-notes.pipeline.yaml'), '--json'], dir, { OPENAI_API_KEY: 'k', OPENAI_BASE_URL: `${server.origin}/v1` });
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as ResultDocument;
+    const folder = path.join(dir, '.orchestrator', 'runs', doc.execution_id);
+    assert.deepEqual(doc.outputs, { headline: 'H', breaking: false });
+    assert.equal(fs.readFileSync(path.join(folder, 'products', 'release-0.2.0.md'), 'utf8'), '# 0.2.0\n\n- a\n');
+    assert.equal(fs.readFileSync(path.join(folder, 'products', 'highlights.json'), 'utf8'), '[\n  "a",\n  "b",\n  "c"\n]\n');
+    const sys = (server.requests[0].body.messages as { role: string; content: string }[])[0];
+    assert.deepEqual(sys, { role: 'system', content: 'You write short, precise release notes for developers. No marketing words.' });
+  });
+
+  it('a failing provider error never carries the key', async () => {
+    const canary = 'canary-failing-9b2d4e';
+    server.fallback = { status: 401 };
+    const r = await cli(['run', example, '--json'], dir, { OPENAI_API_KEY: canary, OPENAI_BASE_URL: `${server.origin}/v1` });
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /openai answered HTTP 401/);
+    assert.ok(!r.stdout.includes(canary) && !r.stderr.includes(canary));
+    for (const f of filesUnder(dir)) assert.ok(!fs.readFileSync(f, 'utf8').includes(canary), `${f} holds the key`);
+  });
+});
+
+describe('models: orc models', () => {
+  it('lists the registry and which providers have keys, never the keys', async () => {
+    const key = 'canary-models-5e1f0a';
+    const r = await cli(['models', '--json'], dir, { ANTHROPIC_API_KEY: key });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(!r.stdout.includes(key));
+    const doc = JSON.parse(r.stdout) as { providers: { provider: string; configured: boolean; source: string | null }[]; models: { id: string }[] };
+    assert.deepEqual(
+      doc.providers.map((p) => [p.provider, p.configured, p.source]),
+      [
+        ['openai', false, null],
+        ['anthropic', true, 'ANTHROPIC_API_KEY'],
+        ['google', false, null],
+        ['huggingface', false, null],
+        ['ollama', false, null],
+      ],
+    );
+    assert.equal(doc.models[0].id, 'openai:gpt-4o-mini');
+    const text = await cli(['models'], dir, { ANTHROPIC_API_KEY: key });
+    assert.match(text.stdout, /^anthropic:claude-haiku-4-5 +yes +general, code +\$1\.00 in \/ \$5\.00 out per M tokens · 200k context$/m);
+    assert.ok(!text.stdout.includes(key));
+  });
+});

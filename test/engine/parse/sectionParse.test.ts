@@ -1,0 +1,150 @@
+// Reading a long document section by section must give exactly what the whole-text parse gives:
+// the same value and the same span for every node. Held to it on the examples, generated
+// pipelines and thousands of fuzz mutations; where it cannot, it must decline (and the whole
+// parse runs).
+import { strict as assert } from 'node:assert';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { analyze } from '../../../engine/analyze/index';
+import { LineIndex } from '../../../engine/parse/lineIndex';
+import { parseSections, parseWhole, parseWithTail, parseYaml, readBySections, SECTION_PARSE_MIN_CHARS, sectionCacheSize, type NodeSpan } from '../../../engine/parse/yamlDocument';
+import { generatePipeline } from '../../../bench/generatePipeline';
+import { mutatedDocuments, seedDocuments } from '../../helpers/fuzzCorpus';
+import { plainSpan } from '../../helpers/spans';
+
+
+function same(name: string, text: string): boolean {
+  const sectioned = parseSections(text, new LineIndex(text));
+  if (!sectioned) return false;
+  const whole = parseWhole(text);
+  assert.deepEqual(whole.findings, [], `${name}: read by sections although the whole parse has findings`);
+  assert.deepEqual(sectioned.value, whole.value, `${name}: values differ`);
+  assert.deepEqual(plainSpan(sectioned.spans), plainSpan(whole.spans), `${name}: spans differ`);
+  return true;
+}
+
+/** The sections before a failing one and the rest in one parse: exactly the whole parse, findings included. */
+function sameWithTail(name: string, text: string): boolean {
+  const tail = parseWithTail(text, new LineIndex(text));
+  if (!tail) return false;
+  const whole = parseWhole(text);
+  assert.deepEqual(tail.findings, whole.findings, `${name}: findings differ`);
+  assert.deepEqual(tail.value, whole.value, `${name}: values differ`);
+  assert.deepEqual(plainSpan(tail.spans), plainSpan(whole.spans), `${name}: spans differ`);
+  return true;
+}
+
+describe('section-by-section parsing equals the whole parse', function () {
+  this.timeout(120_000);
+
+  it('on the examples and conformance pipelines', () => {
+    let used = 0;
+    for (const d of seedDocuments()) if (same(d.name, d.text)) used++;
+    assert.ok(used >= 8, `sections were used for only ${used} documents`);
+  });
+
+  it('on generated pipelines, and after edits anywhere in them', () => {
+    const text = generatePipeline(300);
+    assert.ok(same('generated', text));
+    assert.ok(same('edited', text.replace('name: Step number 150', 'nam: Step number 150')));
+    assert.ok(same('comment between steps', text.replace('  - id: step_7\n', '  # a note\n\n  - id: step_7\n')));
+  });
+
+  it('a long document is read by sections from its first open, and its edits then reuse the sections it kept', () => {
+    const text = generatePipeline(700);
+    assert.ok(text.length > SECTION_PARSE_MIN_CHARS);
+    const bySections = readBySections;
+    const opened = parseYaml(text);
+    assert.equal(bySections(opened), true, 'a cold document was not read by sections');
+    assert.deepEqual(opened.value, parseWhole(text).value);
+    assert.deepEqual(plainSpan(opened.spans), plainSpan(parseWhole(text).spans));
+    for (const [i, edited] of [
+      text.replace('name: Step number 350', 'nam: Step number 350'),
+      text.replace('name: Step number 699', 'name: Step number 699!'),
+      text.replace('  last: "{{ step_699.result }}"', '  last: "{{ step_698.result }}"'),
+    ].entries()) {
+      const again = parseYaml(edited);
+      assert.equal(bySections(again), true, `edit ${i} was not read by sections`);
+      const whole = parseWhole(edited);
+      assert.deepEqual(again.value, whole.value);
+      assert.deepEqual(plainSpan(again.spans), plainSpan(whole.spans));
+    }
+  });
+
+  it('sections shared between versions stay exact as edits move them back and forth, and an older parse keeps its spans', () => {
+    const text = generatePipeline(700);
+    const longer = text.replace('name: Step number 10\n', 'name: Step number 10 and more\n');
+    const first = parseYaml(text);
+    const firstSpans = plainSpan(first.spans);
+    for (const t of [longer, text, longer, text]) {
+      const again = parseYaml(t);
+      assert.equal(readBySections(again), true);
+      assert.deepEqual(plainSpan(again.spans), plainSpan(parseWhole(t).spans));
+    }
+    assert.deepEqual(plainSpan(first.spans), firstSpans, 'a later parse changed the spans of an earlier one');
+  });
+
+  it("an analysis that adds a span to a step (ContextLab's 'foreach' read as 'for_each') leaves the cached sections as parsed", () => {
+    const text = generatePipeline(700).replace('  - id: step_5\n', '  - id: step_5\n    foreach: "{{ [1, 2] }}"\n');
+    const step5 = (p: { spans: NodeSpan | null }) => p.spans!.children!.get('steps')!.children!.get(5)!;
+    const a = analyze(text);
+    assert.equal(readBySections(a.parsed), true);
+    assert.equal(step5(a.parsed).children!.has('for_each'), true);
+    const again = parseYaml(text);
+    assert.deepEqual(plainSpan(again.spans), plainSpan(parseWhole(text).spans));
+    assert.equal(step5(again).children!.has('for_each'), false);
+  });
+
+  it('keeps a bounded number of sections over a long editing session', () => {
+    const text = generatePipeline(700);
+    parseYaml(text);
+    for (let i = 0; i < 300; i++) parseYaml(text.replace('name: Step number 350', `name: Step number 350 edit ${i}`));
+    // ~700 step items and a few top-level sections; older edits of step 350 are gone
+    assert.ok(sectionCacheSize() <= 2 * 710 + 64, `${sectionCacheSize()} sections kept`);
+  });
+
+  it('a session editing a different step each time does not keep each version of the text alive', () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    let text = generatePipeline(2000);
+    parseYaml(text);
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let k = 0; k < 100; k++) {
+      text = text.replace(`name: Step number ${k * 20}\n`, `name: Step number ${k * 20} (edited)\n`);
+      parseYaml(text);
+    }
+    gc();
+    // each version is ~0.45 MiB: a cached section cut from it would keep all 100 (45 MiB) alive
+    const grown = (process.memoryUsage().heapUsed - before) / 1048576;
+    assert.ok(grown < 15, `the heap grew by ${grown.toFixed(1)} MiB`);
+  });
+
+  it('on 2,000 fuzz mutations: equal where it reads, declining otherwise', () => {
+    let used = 0;
+    for (const d of mutatedDocuments(2000, 5)) if (same(d.name, d.text)) used++;
+    assert.ok(used > 100, `sections were used for only ${used} mutations`);
+  });
+
+  it('a document with a section that cannot be read alone: the sections before it and the rest in one parse give the whole parse, findings included', () => {
+    const text = generatePipeline(300);
+    const broken = [
+      text + '  extra: "{{ step_1',
+      text.replace('  - id: step_150\n', '  - id: step_150\n    name: "unclosed\n'),
+      text.replace('  - id: step_299\n', '  - id: step_299\n    parameters: {a: [1, 2}\n'),
+      text.replace('outputs:\n', 'outputs:\n  - x\n  y: 1\n'),
+      text.replace('  - id: step_3\n', '  - id: step_3\n    name: a\n    name: b\n'),
+      text.replace('  - id: step_3\n', '  - id: step_3\n\tname: a\n'),
+      `id: big\nparameters:\n${Array.from({ length: 50 }, (_, i) => `  p${i}: {type: string, default: v${i}}\n`).join('')}steps:\n  - id: a\n    tool: terminal\n    action: execute\n    parameters:\n      command: "{{ p`,
+    ];
+    let used = 0;
+    for (const [i, t] of broken.entries()) if (sameWithTail(`broken ${i}`, t)) used++;
+    assert.ok(used >= 4, `the rest was parsed on its own for only ${used} documents`);
+  });
+
+  it('on 2,000 fuzz mutations: the sections before a failing one and the rest in one parse equal the whole parse', () => {
+    let used = 0;
+    for (const d of mutatedDocuments(2000, 7)) if (sameWithTail(d.name, d.text)) used++;
+    assert.ok(used > 100, `the rest was parsed on its own for only ${used} mutations`);
+  });
+});

@@ -1,0 +1,150 @@
+// Predictions before a run: from earlier runs of the same step definitions, from the registry's
+// prices for model steps, simulated on max_parallel; recorded beside the actual figures after a run.
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { analyze } from '../../../engine/analyze/index';
+import { findModel } from '../../../engine/models/registry';
+import { predict, simulateMakespan } from '../../../engine/run/predict';
+import type { ResultDocument } from '../../../engine/run/events';
+import { loadHistory } from '../../../engine/run/history';
+import { runPipeline } from '../../../engine/run/runPipeline';
+import { registryModels } from '../../../engine/models/registry';
+import { orc } from '../../helpers/cli';
+
+const SLEEPS = (longSeconds: string) => `id: sleeps
+steps:
+  - id: long
+    tool: terminal
+    action: execute
+    parameters:
+      command: "sleep ${longSeconds}"
+  - id: short
+    tool: terminal
+    action: execute
+    parameters:
+      command: "sleep 0.05"
+  - id: last
+    tool: terminal
+    action: execute
+    dependencies: [long, short]
+    parameters:
+      command: "true"
+`;
+
+describe('prediction', () => {
+  let dir: string;
+  beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-predict-'))));
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const run = (text: string) => runPipeline(analyze(text), { cwd: dir, predict: true });
+
+  it('with three earlier runs, a sleep step is predicted within its observed range, and the run records predicted beside actual', async function () {
+    this.timeout(20_000);
+    const first = await run(SLEEPS('0.2'));
+    assert.equal(first.prediction?.steps.long.source, 'unknown');
+    assert.equal(first.prediction?.steps.long.predicted_ms, null);
+    const earlier = [first, await run(SLEEPS('0.2')), await run(SLEEPS('0.2'))];
+    const observed = earlier.map((d) => d.steps.long.duration_ms!);
+    const a = analyze(SLEEPS('0.2'));
+    const p = predict(a.pipeline!, a.plan!, { maxParallel: 16, inputs: {}, registry: registryModels(), history: loadHistory(dir, 'sleeps') });
+    const long = p.steps.find((s) => s.step === 'long')!;
+    assert.equal(long.source, 'history');
+    assert.equal(long.samples, 3);
+    assert.deepEqual(long.duration_ms, { expected: [...observed].sort((x, y) => x - y)[1], low: Math.min(...observed), high: Math.max(...observed) });
+    assert.ok(long.duration_ms!.low <= long.duration_ms!.expected && long.duration_ms!.expected <= long.duration_ms!.high);
+    // the makespan: long and short at once, then last
+    const last = p.steps.find((s) => s.step === 'last')!.duration_ms!.expected;
+    assert.equal(p.makespan_ms.expected, long.duration_ms!.expected + last);
+    assert.deepEqual(p.critical_path, ['long', 'last']);
+    assert.deepEqual(p.unknown, []);
+
+    const fourth = await run(SLEEPS('0.2'));
+    assert.equal(fourth.prediction?.steps.long.source, 'history');
+    assert.equal(fourth.prediction?.steps.long.predicted_ms, long.duration_ms!.expected);
+    assert.equal(fourth.prediction?.steps.long.actual_ms, fourth.steps.long.duration_ms);
+    assert.equal(fourth.prediction?.makespan_ms.actual, fourth.duration_ms);
+    assert.deepEqual(fourth.prediction?.makespan_ms.predicted, p.makespan_ms);
+  });
+
+  it('a step whose definition changed is not predicted from runs of the old one', async function () {
+    this.timeout(20_000);
+    await run(SLEEPS('0.1'));
+    const a = analyze(SLEEPS('0.3'));
+    const p = predict(a.pipeline!, a.plan!, { maxParallel: 16, inputs: {}, registry: registryModels(), history: loadHistory(dir, 'sleeps') });
+    assert.deepEqual(p.steps.map((s) => [s.step, s.source]), [
+      ['long', 'unknown'],
+      ['short', 'history'],
+      ['last', 'history'],
+    ]);
+    assert.deepEqual(p.unknown, ['long']);
+  });
+
+  it("a model step with no history costs its estimated tokens at the registry's prices", () => {
+    const a = analyze(`id: gen
+parameters:
+  topic:
+    type: string
+    default: ${'x'.repeat(380)}
+steps:
+  - id: write
+    action: generate
+    model: openai:gpt-4o-mini
+    parameters:
+      prompt: "Say {{ topic }}"
+      max_tokens: 100
+`);
+    assert.deepEqual(a.findings.filter((f) => f.severity === 'error'), []);
+    const p = predict(a.pipeline!, a.plan!, { maxParallel: 4, inputs: { topic: 'x'.repeat(380) }, registry: registryModels(), history: [] });
+    const m = findModel('openai:gpt-4o-mini')!;
+    const w = p.steps[0];
+    assert.equal(w.source, 'registry');
+    assert.equal(w.tokens_in_estimate, 96); // "Say " + 380 characters = 384 characters, a token per 4
+    assert.equal(w.tokens_out_estimate, 100);
+    assert.deepEqual(w.cost_usd, {
+      expected: Math.round(((96 * m.price_in + 100 * m.price_out) / 1e6) * 1e8) / 1e8,
+      low: Math.round(((96 * m.price_in) / 1e6) * 1e8) / 1e8,
+      high: Math.round(((96 * m.price_in + 100 * m.price_out) / 1e6) * 1e8) / 1e8,
+    });
+    assert.equal(w.duration_ms, null);
+    assert.deepEqual(p.cost_usd, w.cost_usd);
+  });
+
+  it('a tool step whose action calls a model has an unknown cost, not zero; one that calls none costs nothing', () => {
+    const a = analyze('id: t\nmodel: openai:gpt-4o-mini\nsteps:\n  - id: opt\n    tool: prompt-optimization\n    action: execute\n    parameters: {prompt: hi}\n  - id: w\n    tool: filesystem\n    action: write\n    parameters: {path: x.txt, content: hi}\n');
+    const p = predict(a.pipeline!, a.plan!, { maxParallel: 4, inputs: {}, registry: registryModels(), history: [] });
+    assert.deepEqual(p.steps.map((s) => [s.step, s.source, s.cost_usd]), [['opt', 'unknown', null], ['w', 'unknown', { expected: 0, low: 0, high: 0 }]]);
+  });
+
+  it('the makespan is simulated on max_parallel, longest remaining path first', () => {
+    const a = analyze(SLEEPS('1'));
+    const d = new Map([
+      ['long', 1000],
+      ['short', 300],
+      ['last', 100],
+    ]);
+    assert.equal(simulateMakespan(a.plan!, d, 2), 1100);
+    assert.equal(simulateMakespan(a.plan!, d, 1), 1400);
+  });
+
+  it('orc plan prints the predictions, and --json carries them', async function () {
+    this.timeout(30_000);
+    fs.writeFileSync(path.join(dir, 's.pipeline.yaml'), SLEEPS('0.1'));
+    const ran = orc(['run', 's.pipeline.yaml', '--json'], { cwd: dir });
+    assert.equal(ran.code, 0, ran.stderr);
+    const doc = JSON.parse(ran.stdout) as ResultDocument;
+    assert.ok(doc.definitions?.long, 'orc run records the step definitions');
+    const json = orc(['plan', 's.pipeline.yaml', '--json'], { cwd: dir });
+    assert.equal(json.code, 0, json.stderr);
+    const plan = JSON.parse(json.stdout) as { prediction: { steps: { step: string; source: string; duration_ms: { expected: number } | null }[]; unknown: string[] } };
+    assert.deepEqual(plan.prediction.steps.map((s) => [s.step, s.source, s.duration_ms?.expected]), [
+      ['long', 'history', doc.steps.long.duration_ms],
+      ['short', 'history', doc.steps.short.duration_ms],
+      ['last', 'history', doc.steps.last.duration_ms],
+    ]);
+    const text = orc(['plan', 's.pipeline.yaml'], { cwd: dir });
+    assert.match(text.stdout, /\nPredicted \(max_parallel 16; from up to 1 earlier run of the same steps\):\n/);
+    assert.match(text.stdout, /\n {2}long +history \(1\) +\d+\.\d\d s +\$0\n/);
+  });
+});
