@@ -161,3 +161,39 @@ describe('architecture', () => {
     assert.deepEqual(long, []);
   });
 });
+
+/** Folders of test/ that mirror nothing: the workbench suite (a room of its own), shared helpers, data. */
+const NOT_MIRRORED = ['test/e2e/', 'test/helpers/', 'test/fixtures/'];
+/** Folders of the house that are not product rooms but have tests of their own. */
+const TESTED_OUTSIDE_THE_ROOMS = ['docs', 'scripts'];
+
+function testFiles(): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
+      const rel = path.posix.join(dir, e.name);
+      if (e.isDirectory()) {
+        if (!NOT_MIRRORED.includes(`${rel}/`)) walk(rel);
+      } else out.push(rel);
+    }
+  };
+  walk('test');
+  return out.sort();
+}
+
+describe('architecture: test/ is laid out like the house', () => {
+  const files = testFiles();
+
+  it('every test lies in test/<room>/, beside the name of a room of the product (test/engine/run/ holds engine/run/\'s tests)', () => {
+    const wrong = files.filter((f) => {
+      const room = path.posix.dirname(f).slice('test/'.length);
+      const isRoom = layerOf.has(room) || TESTED_OUTSIDE_THE_ROOMS.includes(room);
+      return !f.endsWith('.test.ts') || !isRoom || !fs.statSync(path.join(ROOT, room)).isDirectory();
+    });
+    assert.deepEqual(wrong, []);
+  });
+
+  it('no test is named after a round of hardening: it is named for what it covers', () => {
+    assert.deepEqual(files.filter((f) => /^hardening/i.test(path.posix.basename(f))), []);
+  });
+});
