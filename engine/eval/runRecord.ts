@@ -20,9 +20,9 @@ export interface RunRecordFacts {
   maxParallel: number;
 }
 
-/** The two files of a case's run record, as text. */
-function recordFiles(doc: ResultDocument, o: RunRecordFacts, sourceSha: string): { checkpoint: string; result: string } {
-  const checkpoint: Checkpoint = {
+/** A case's run record as compact JSON: the result document, and its checkpoint without the steps (which are the document's). */
+function recordItem(dir: string, doc: ResultDocument, o: RunRecordFacts, sourceSha: string): RecordItem {
+  const head: Omit<Checkpoint, 'steps'> = {
     format: 1,
     execution_id: doc.execution_id,
     pipeline_id: doc.pipeline_id,
@@ -34,17 +34,23 @@ function recordFiles(doc: ResultDocument, o: RunRecordFacts, sourceSha: string):
     started_at: doc.started_at,
     updated_at: doc.ended_at,
     pid: process.pid,
-    steps: doc.steps,
   };
-  return { checkpoint: JSON.stringify(checkpoint), result: JSON.stringify(doc, null, 2) };
+  return { dir, head: JSON.stringify(head), doc: JSON.stringify(doc) };
+}
+
+/**
+ * The two files of a case's run record: the checkpoint (its head, then the document's steps) and the
+ * document, indented. The writer thread makes them the same way (WRITER_SOURCE below): the event loop
+ * serializes the document once, compactly; the indented copy and the checkpoint are made off it.
+ */
+function recordFiles(r: RecordItem): { checkpoint: string; result: string } {
+  const doc = JSON.parse(r.doc) as ResultDocument;
+  return { checkpoint: JSON.stringify({ ...JSON.parse(r.head), steps: doc.steps }), result: JSON.stringify(doc, null, 2) };
 }
 
 /** Writes a case's run record now (awaited by its caller). */
 export async function writeRunRecord(root: string, doc: ResultDocument, o: RunRecordFacts): Promise<void> {
-  const dir = runDir(root, doc.execution_id);
-  await fsp.mkdir(dir, { recursive: true });
-  const files = recordFiles(doc, o, sha256(o.source));
-  await Promise.all([fsp.writeFile(path.join(dir, 'checkpoint.json'), files.checkpoint), fsp.writeFile(path.join(dir, 'result.json'), files.result)]);
+  await writeItem(recordItem(runDir(root, doc.execution_id), doc, o, sha256(o.source)));
 }
 
 /**
@@ -73,8 +79,7 @@ export class RunRecordWriter {
   write(doc: ResultDocument, o: RunRecordFacts): Promise<void> {
     let sha = this.shas.get(o.source);
     if (sha === undefined) this.shas.set(o.source, (sha = sha256(o.source)));
-    const files = recordFiles(doc, o, sha);
-    const item: RecordItem = { dir: runDir(this.root, doc.execution_id), checkpoint: files.checkpoint, result: files.result };
+    const item = recordItem(runDir(this.root, doc.execution_id), doc, o, sha);
     if (this.broken) return writeItem(item);
     this.outstanding++;
     const settled = () => {
@@ -148,8 +153,10 @@ const BATCH_MS = 5;
 
 interface RecordItem {
   dir: string;
-  checkpoint: string;
-  result: string;
+  /** The checkpoint without its steps, as JSON. */
+  head: string;
+  /** The result document, as compact JSON. */
+  doc: string;
 }
 
 interface Settle {
@@ -158,8 +165,9 @@ interface Settle {
 }
 
 async function writeItem(r: RecordItem): Promise<void> {
+  const files = recordFiles(r);
   await fsp.mkdir(r.dir, { recursive: true });
-  await Promise.all([fsp.writeFile(path.join(r.dir, 'checkpoint.json'), r.checkpoint), fsp.writeFile(path.join(r.dir, 'result.json'), r.result)]);
+  await Promise.all([fsp.writeFile(path.join(r.dir, 'checkpoint.json'), files.checkpoint), fsp.writeFile(path.join(r.dir, 'result.json'), files.result)]);
 }
 
 /** The thread: plain Node, no imports of ours (it runs from this text in every bundle). */
@@ -172,8 +180,10 @@ parentPort.on('message', (batch) => {
   for (const r of batch) {
     try {
       try { fs.mkdirSync(r.dir); } catch (e) { if (e.code !== 'EEXIST') fs.mkdirSync(r.dir, { recursive: true }); }
-      fs.writeFileSync(path.join(r.dir, 'checkpoint.json'), r.checkpoint);
-      fs.writeFileSync(path.join(r.dir, 'result.json'), r.result);
+      // as recordFiles() above
+      const doc = JSON.parse(r.doc);
+      fs.writeFileSync(path.join(r.dir, 'checkpoint.json'), JSON.stringify({ ...JSON.parse(r.head), steps: doc.steps }));
+      fs.writeFileSync(path.join(r.dir, 'result.json'), JSON.stringify(doc, null, 2));
       errors.push(null);
     } catch (e) {
       errors.push(String((e && e.message) || e));
