@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { analyzeEval, evalHasErrors } from '../engine/eval/evalAnalysis';
 import { runEval } from '../engine/eval/evalRunner';
 import { createModelRunner } from '../engine/models/index';
+import { holdEvalHeap } from '../engine/cli/evalHeap';
 
 async function main(): Promise<void> {
   const [file, concurrency] = [process.argv[2], Number(process.argv[3])];
@@ -16,6 +17,8 @@ async function main(): Promise<void> {
   const text = readFileSync(file, 'utf8');
   const analysis = analyzeEval(text, path.resolve(file));
   if (evalHasErrors(analysis)) throw new Error(JSON.stringify(analysis.findings));
+  // as `orc eval` does (engine/cli/evalCommand.ts)
+  holdEvalHeap();
   const models = createModelRunner({ env: process.env, limits: { openai: { concurrency, requestsPerMinute: 1e9, tokensPerMinute: 1e12 } } });
   const outcome = await runEval({ root: process.cwd(), analysis, evalText: text, models, maxParallel: concurrency, cache: false });
   const evalMs = performance.now() - t0;

@@ -11,6 +11,7 @@ import { estimateEval } from './evalEstimate';
 import { evalAddCommand } from './evalAddCommand';
 import { compileEval, type EvalIO } from './evalCompile';
 import { evalTelemetry } from './runTelemetry';
+import { holdEvalHeap } from './evalHeap';
 
 export type { EvalIO } from './evalCompile';
 
@@ -166,6 +167,7 @@ export async function evalCommand(argv: string[], style: Style, errStyle: Style,
   }
   const telemetry = await evalTelemetry(io.err);
   const intr = interruptible(io.err);
+  holdEvalHeap();
   let table: CaseTable | null = null;
   const say = a.json ? io.err : io.out;
   try {

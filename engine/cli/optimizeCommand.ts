@@ -9,6 +9,7 @@ import type { EvalIO } from './evalCompile';
 import { compileEval } from './evalCompile';
 import type { Style } from './findingFormat';
 import { UsageError } from './input';
+import { holdEvalHeap } from './evalHeap';
 
 export const OPTIMIZE_EXIT = { met: 0, notMet: 1, usage: 2, interrupted: 130 } as const;
 
@@ -176,6 +177,7 @@ export async function optimizeCommand(argv: string[], style: Style, errStyle: St
     const say = json ? io.err : io.out;
     say(`optimizing ${plan.steps.length} step${plan.steps.length === 1 ? '' : 's'} (${plan.steps.join(', ')}) over ${plan.models.join(', ')} on ${plan.cases.length} cases, min pass rate ${percent(rate)}`);
     const told = new Set<string>();
+    holdEvalHeap();
     const r = await optimize({
       root,
       analysis: compiled.analysis,
