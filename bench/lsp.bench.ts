@@ -6,7 +6,7 @@
 // 3 s after the last request, in MiB above a bare node process started the same way, the median
 // of three fresh servers each, at 2,000 and 5,000 steps), with the raw RSS beside it; our
 // memory over a session of 500 edits and 200 completions; and two large documents, a pipeline of
-// 60,000 parameters (1.9 MB, built as test/engine/parse/yamlDocumentHostile.test.ts builds it, its last
+// 60,000 parameters (1.9 MB, built as test/server/lsp.test.ts builds it, its last
 // template still being typed) and one of 20,000 steps: open → diagnostics, an edit → diagnostics and
 // completion where the user types, on both servers.
 // `--quick`: 200 and 2,000 steps. `--smoke`: every path at the smallest sizes (200 steps, a
@@ -269,7 +269,7 @@ async function session(n: number): Promise<{ first: number; after: number }> {
   }
 }
 
-/** The many-parameter document as test/engine/parse/yamlDocumentHostile.test.ts builds it: `n` parameters
+/** The many-parameter document as test/server/lsp.test.ts builds it: `n` parameters
  * in flow mappings, then one step whose last template is being typed (`"{{ p`, the quote still
  * open), with the cursor at its end. */
 function manyParameters(n: number): string {

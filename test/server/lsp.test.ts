@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type { CodeAction, CompletionItem, Diagnostic, DocumentSymbol, Hover, Location, SemanticTokens, TextEdit, WorkspaceEdit } from 'vscode-languageserver-protocol';
 import { hostileDocuments, mutatedDocuments } from '../helpers/fuzzCorpus';
 import { LspClient } from '../helpers/lspClient';
+import { MAX_PUBLISHED_DIAGNOSTICS } from '../../server/diagnostics';
 
 const URI = 'file:///work/demo.pipeline.yaml';
 const DOC = [
@@ -387,5 +388,139 @@ describe('language server: models and AUTO tags', function () {
     await lsp.diagnosticsFor(uri, v);
     const changed = await lsp.request<{ label: string }[]>('textDocument/inlayHint', { textDocument: { uri }, range: { start: pos(0, 0), end: pos(9, 0) } });
     assert.deepEqual(changed, []);
+  });
+});
+
+const STALE_URI = 'file:///work/stale.pipeline.yaml';
+
+const doc = (id: string, tool = 'terminal') => `id: p\nsteps:\n  - id: ${id}\n    tool: ${tool}\n    action: execute\n    parameters:\n      command: echo\n`;
+
+const MANY_URI = 'file:///work/many.pipeline.yaml';
+
+describe('hostile input', () => {
+  // Holes found from outside in the language server (issue 9): a late didChange with an older
+  // version was applied over the newer text, and deeply nested templates overflowed the stack so the
+  // document got no diagnostics at all.
+  describe('hardening: language server', function () {
+    this.timeout(30_000);
+    let client: LspClient;
+    beforeEach(async () => {
+      client = new LspClient('stdio');
+      await client.initialize();
+    });
+    afterEach(() => client.stop());
+
+    it('ignores a didChange whose version is older than the document: its text is not applied, nothing is published for it', async () => {
+      client.open(STALE_URI, doc('one'));
+      await client.diagnosticsFor(STALE_URI, 1);
+      // version 3 arrives first (an unknown tool: one error), then a late version 2 (valid)
+      await client.connection.sendNotification('textDocument/didChange', { textDocument: { uri: STALE_URI, version: 3 }, contentChanges: [{ text: doc('three', 'nosuchtool') }] });
+      await client.connection.sendNotification('textDocument/didChange', { textDocument: { uri: STALE_URI, version: 2 }, contentChanges: [{ text: doc('two') }] });
+      const d3 = await client.diagnosticsFor(STALE_URI, 3);
+      assert.deepEqual(d3.map((d) => d.code), ['tool.unknown']);
+      const symbols = await client.request<DocumentSymbol[]>('textDocument/documentSymbol', { textDocument: { uri: STALE_URI } });
+      const names = JSON.stringify(symbols);
+      assert.ok(names.includes('three') && !names.includes('two'), `the document holds version 3's text: ${names}`);
+      // give a stale publish time to arrive: none may
+      await new Promise((r) => setTimeout(r, 300));
+      await assert.rejects(client.diagnosticsFor(STALE_URI, 2, 100), /no diagnostics/);
+    });
+
+    for (const [what, template] of [
+      ['10,000 terms of 1 + 1 + ...', `{{ ${Array(10_000).fill('1').join(' + ')} }}`],
+      ['5,000 | upper filters', `{{ 'x'${' | upper'.repeat(5000)} }}`],
+    ] as const) {
+      it(`a template of ${what} gets a syntax diagnostic on its expression, and the other features still answer`, async () => {
+        const text = `id: deep\nsteps:\n  - id: a\n    tool: terminal\n    action: execute\n    parameters:\n      command: "echo ${template}"\n`;
+        client.open(STALE_URI, text);
+        const diags = await client.diagnosticsFor(STALE_URI, 1);
+        assert.deepEqual(
+          diags.map((d) => [d.code, d.message, d.range.start.line, d.range.start.character]),
+          [['template.syntax', 'Template syntax error: Expression nested deeper than 500 levels: split it with {% set %}.', 6, text.split('\n')[6].indexOf('{{') + 3]],
+        );
+        const symbols = await client.request<DocumentSymbol[]>('textDocument/documentSymbol', { textDocument: { uri: STALE_URI } });
+        assert.ok(JSON.stringify(symbols).includes('"a"'), 'document symbols still list the step');
+      });
+    }
+
+    it('5,000 nested {% if %} blocks get a syntax diagnostic at the block past the limit', async () => {
+      const template = '{% if true %}'.repeat(5000) + 'x' + '{% endif %}'.repeat(5000);
+      const text = `id: deep\nsteps:\n  - id: a\n    tool: terminal\n    action: execute\n    parameters:\n      command: "echo ${template}"\n`;
+      client.open(STALE_URI, text);
+      const diags = await client.diagnosticsFor(STALE_URI, 1);
+      const at = text.split('\n')[6].indexOf('{%') + 100 * '{% if true %}'.length;
+      assert.deepEqual(diags.map((d) => [d.code, d.message, d.range.start.line, d.range.start.character]), [['template.syntax', 'Template syntax error: Blocks nested deeper than 100 levels.', 6, at]]);
+    });
+  });
+
+  // Hardening, round two (issue 24, item 13): a document with thousands of findings blocked the
+  // language server for seconds (the findings' suggestions grew quadratically) and every one was
+  // published. Now the first MAX_PUBLISHED_DIAGNOSTICS are published and one more diagnostic, on the
+  // first finding left out, says how many more there are; the server answers other requests meanwhile.
+  describe('hardening 2: a document with thousands of findings', function () {
+    this.timeout(60_000);
+    let client: LspClient;
+    beforeEach(async () => {
+      client = new LspClient('stdio');
+      await client.initialize();
+    });
+    afterEach(() => client.stop());
+
+    it('4,000 unknown names: the first 1,000 are published, then one diagnostic saying 3,000 more, and symbols still answer', async () => {
+      const n = 4000;
+      const lines = ['id: many', 'steps:'];
+      for (let i = 0; i < n; i++) lines.push(`  - id: s${i}`, '    tool: terminal', '    action: execute', '    parameters:', `      command: "echo {{ u${i} }}"`);
+      client.open(MANY_URI, lines.join('\n') + '\n');
+      const symbols = client.request<DocumentSymbol[]>('textDocument/documentSymbol', { textDocument: { uri: MANY_URI } });
+      const diags = await client.diagnosticsFor(MANY_URI, 1);
+      assert.equal(MAX_PUBLISHED_DIAGNOSTICS, 1000);
+      assert.equal(diags.length, 1001);
+      assert.deepEqual(diags.slice(0, 1000).map((d) => d.code), Array(1000).fill('template.unknown-name'));
+      assert.equal(diags[999].message, "Unknown name 'u999' in template: not a parameter, a step or a loop variable. Did you mean 's999'?");
+      const line = 2 + 1000 * 5 + 4;
+      assert.deepEqual(diags[1000], {
+        range: { start: { line, character: 24 }, end: { line, character: 29 } },
+        severity: 1,
+        code: 'diagnostics.more',
+        source: 'orchestrator',
+        message: '3,000 more findings from here on are not shown (4,000 in all; the first 1,000 are). `orc validate` lists them all.',
+      });
+      const top = (await symbols).find((s) => s.name === 'steps') ?? (await symbols)[0];
+      assert.ok(JSON.stringify(top).includes('"s3999"'), 'the outline lists the last step');
+    });
+
+    it('a document with exactly 1,000 findings gets them all and no summary', async () => {
+      const lines = ['id: many', 'steps:'];
+      for (let i = 0; i < 1000; i++) lines.push(`  - id: s${i}`, '    tool: terminal', '    action: execute', '    parameters:', `      command: "echo {{ u${i} }}"`);
+      client.open(MANY_URI, lines.join('\n') + '\n');
+      const diags = await client.diagnosticsFor(MANY_URI, 1);
+      assert.equal(diags.length, 1000);
+      assert.ok(diags.every((d) => d.code === 'template.unknown-name'));
+    });
+  });
+
+  // Slow paths found from outside (issue 9). Speed itself is measured in bench/; these tests check
+  // the results of work that used to take minutes, under mocha's timeout, so the quadratic versions
+  // fail them.
+  describe('hardening: mappings with many keys', function () {
+    this.timeout(20_000);
+
+    it('completion in a document of 60,000 parameters (1.9 MB) answers with every name (the parser compared every key with every other)', async () => {
+      const params = Array.from({ length: 60_000 }, (_, i) => `  p${i}: {type: string, default: v${i}}\n`).join('');
+      const text = `id: big\nparameters:\n${params}steps:\n  - id: a\n    tool: terminal\n    action: execute\n    parameters:\n      command: "{{ p`;
+      assert.ok(text.length > 1_900_000);
+      const client = new LspClient('stdio');
+      try {
+        await client.initialize();
+        const uri = 'file:///work/many-params.pipeline.yaml';
+        client.open(uri, text);
+        const lines = text.split('\n');
+        const items = await client.request<{ label: string }[]>('textDocument/completion', { textDocument: { uri }, position: { line: lines.length - 1, character: lines[lines.length - 1].length } });
+        const labels = new Set(items.map((i) => i.label));
+        assert.ok(labels.has('p0') && labels.has('p59999'), `${items.length} items`);
+      } finally {
+        await client.stop();
+      }
+    });
   });
 });

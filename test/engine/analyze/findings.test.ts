@@ -5,6 +5,12 @@ import { strict as assert } from 'node:assert';
 import { analyze } from '../../../engine/analyze/index';
 import { FINDING_CODES } from '../../../engine/analyze/codes';
 import { doc, findingsOf, type CompactFinding } from '../../helpers/findings';
+import { editDistance, suggest, suggestAmong } from '../../../engine/analyze/suggest';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runPipeline } from '../../../engine/run/runPipeline';
+import { orc } from '../../helpers/cli';
 
 const S = doc;
 /** A step `a` that is valid on its own, with extra lines. */
@@ -469,5 +475,187 @@ describe('findings: one document per code, exact messages and ranges', () => {
   it('names that exist on Object.prototype are unknown like any other', () => {
     const text = S('id: x', 'steps:', '  - id: a', '    tool: constructor', '    action: run', '  - id: b', '    action: generate', '    parameters:', '      prompt: "{{ b2 | toString }}"', '      constructor: 1', '  - id: b2', '    action: toString');
     assert.deepEqual(findingsOf(text).map((f) => f[0]), ['tool.unknown', 'template.implied-dependency', 'template.unknown-filter', 'param.unknown', 'action.unknown']);
+  });
+});
+
+/** What suggest answered when it compared the word with every candidate (before the index). */
+function scanAll(word: string, candidates: string[], limit = 3): string[] {
+  const max = Math.max(1, Math.min(3, Math.floor(word.length / 3)));
+  const scored: { c: string; d: number }[] = [];
+  for (const c of new Set(candidates)) {
+    if (c === word) continue;
+    const d = editDistance(word, c, max);
+    const prefix = c.length >= 3 && word.length >= 3 && (c.startsWith(word) || word.startsWith(c));
+    if (d <= max || prefix) scored.push({ c, d: prefix ? Math.min(d, max) : d });
+  }
+  scored.sort((x, y) => x.d - y.d || x.c.localeCompare(y.c));
+  return scored.slice(0, limit).map((x) => x.c);
+}
+
+/** A small deterministic generator (mulberry32), so a failure names a reproducible case. */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Random lists of candidates made of `letters`, and words near one of them (the candidate itself,
+ * cut at either end, extended, one letter changed, upper-cased) or random: the index (each list is
+ * long enough to be indexed) suggests exactly what a scan of every candidate does.
+ */
+function agreesWithScan(next: () => number, letters: string, lists: number): void {
+  const word = (len: number) => Array.from({ length: len }, () => letters[Math.floor(next() * letters.length)]).join('');
+  for (let list = 0; list < lists; list++) {
+    const candidates = Array.from({ length: 64 + Math.floor(next() * 400) }, () => word(1 + Math.floor(next() * 9)));
+    for (let q = 0; q < 60; q++) {
+      const base = candidates[Math.floor(next() * candidates.length)];
+      const pick = Math.floor(next() * 7);
+      const w =
+        pick === 0 ? base
+        : pick === 1 ? base.slice(0, Math.max(1, base.length - 1 - Math.floor(next() * 2)))
+        : pick === 2 ? base.slice(1)
+        : pick === 3 ? base + word(1 + Math.floor(next() * 3))
+        : pick === 4 ? base.slice(0, 1) + word(1) + base.slice(2)
+        : pick === 5 ? base.toUpperCase()
+        : word(1 + Math.floor(next() * 10));
+      assert.deepEqual(suggest(w, candidates), scanAll(w, candidates), `letters '${letters}', list ${list}, word '${w}'`);
+    }
+  }
+}
+
+const pipelineWith = (id: string) => `id: p
+steps:
+  - id: ${id}
+    tool: data
+    action: aggregate
+    parameters: {data: [1, 2, 3], operations: [count]}
+  - id: b
+    depends_on: [${id}]
+    tool: data
+    action: aggregate
+    parameters: {data: ["{{ steps['${id}'].result.result.count }}", "{{ ${id}.result.result.count }}"], operations: [count]}
+outputs:
+  o: "{{ steps['${id}'].result.result.count }}"
+`;
+
+describe('hostile input', () => {
+  // Hardening, round two (issue 24, item 13): findings grew quadratically. Each unknown name was
+  // compared with every step id for its "did you mean" (and each scanned every step id for a hyphen),
+  // so 4,000 unknown names in a 4,000-step pipeline took 8 to 32 s and 20,000 over two minutes. The
+  // suggestions now come from an index of the candidates built once a list (engine/analyze/suggestIndex.ts),
+  // which must suggest exactly what comparing with every candidate suggests. Speed is measured in
+  // bench/findings.bench.ts; these tests run under mocha's timeout, which the quadratic version
+  // overruns many times.
+  describe('hardening 2: many findings', function () {
+    // the quadratic version took minutes at these sizes; this one a second or two (more on a loaded machine)
+    this.timeout(60_000);
+
+    it('8,000 steps each reading an unknown name: 8,000 unknown-name errors, each with its nearest step id suggested', () => {
+      const n = 8000;
+      const lines = ['id: many', 'steps:'];
+      for (let i = 0; i < n; i++) lines.push(`  - id: s${i}`, '    tool: terminal', '    action: execute', '    parameters:', `      command: "echo {{ u${i} }}"`);
+      const a = analyze(lines.join('\n') + '\n');
+      assert.equal(a.findings.length, n);
+      assert.deepEqual([...new Set(a.findings.map((f) => `${f.code} ${f.severity}`))], ['template.unknown-name error']);
+      const f = a.findings[17];
+      assert.equal(f.message, "Unknown name 'u17' in template: not a parameter, a step or a loop variable. Did you mean 's17'?");
+      assert.deepEqual(f.suggestions, ['s17']);
+      assert.deepEqual(f.range, { start: { line: 2 + 17 * 5 + 4, character: 24 }, end: { line: 2 + 17 * 5 + 4, character: 27 } });
+      // a five-character name is one edit away at most
+      assert.deepEqual(a.findings[7345].suggestions, ['s7345']);
+      assert.deepEqual(a.findings[7345].suggestions, scanAll('u7345', Array.from({ length: n }, (_, i) => `s${i}`)));
+    });
+
+    it('2,000 unknown dependencies among 2,000 siblings are suggested the same way', () => {
+      const n = 2000;
+      const lines = ['id: deps', 'steps:'];
+      for (let i = 0; i < n; i++) lines.push(`  - id: step_${i}`, '    tool: terminal', '    action: execute', '    parameters: {command: echo}', `    depends_on: [stpe_${i + 1}]`);
+      const a = analyze(lines.join('\n') + '\n');
+      const deps = a.findings.filter((f) => f.code === 'step.unknown-dependency');
+      assert.equal(deps.length, n);
+      assert.equal(deps[41].message, "Unknown step 'stpe_42' in the dependencies of 'step_41'. Did you mean 'step_42', 'step_12' or 'step_142'?");
+      assert.deepEqual(deps[41].suggestions, scanAll('stpe_42', Array.from({ length: n }, (_, i) => `step_${i}`)));
+      assert.equal(deps[n - 1].message, `Unknown step 'stpe_${n}' in the dependencies of 'step_${n - 1}'. Did you mean 'step_1000', 'step_200' or 'step_100'?`);
+      assert.deepEqual(deps[n - 1].suggestions, scanAll(`stpe_${n}`, Array.from({ length: n }, (_, i) => `step_${i}`)));
+    });
+
+    it('the index suggests exactly what comparing with every candidate suggests (random lists and words)', () => {
+      agreesWithScan(random(24), 'abcdeABCDE_-1', 40);
+    });
+
+    it('the index walking in collation order (ids of letters, digits, _ and -) and the one that cannot (other characters) both suggest what a scan does', () => {
+      const next = random(29);
+      for (const letters of ['az09AZ_-5', 'ab1.é_B']) agreesWithScan(next, letters, 30);
+      // step ids numbered in the thousands: the nearest by one edit, then the first in collation order by two
+      const ids = Array.from({ length: 20_000 }, (_, i) => `s${i}`);
+      assert.deepEqual(suggest('u12345', ids), ['s12345', 's10345', 's11345']);
+      assert.deepEqual(suggest('u12345', ids), scanAll('u12345', ids));
+    });
+
+    it('suggestAmong several lists answers as one list would', () => {
+      const ids = Array.from({ length: 500 }, (_, i) => `fetch_${i}`);
+      const params = ['fetch_url', 'retries'];
+      assert.deepEqual(suggestAmong('fetch_ur', [params, ids]), scanAll('fetch_ur', [...params, ...ids]));
+      assert.deepEqual(suggestAmong('retrys', [params, ids, ['retry']]), ['retry', 'retries']);
+    });
+  });
+
+  // Hardening, round two (issue 24, item 16): a step id `constructor` or `__proto__` validated and
+  // then failed at run time (templates cannot read those names; `__proto__` even vanished from the
+  // result document). They are now refused by the analyzer; ids like `toString` and
+  // `hasOwnProperty`, which are ordinary names, run and read back like any other.
+  describe('hardening 2: step ids that name parts of every object', function () {
+    this.timeout(30_000);
+    let dir: string;
+    beforeEach(() => (dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'orc-h2-ids-')))));
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    for (const id of ['constructor', '__proto__', 'prototype']) {
+      it(`'${id}' is refused by orc validate and orc run (exit 2), nothing run`, () => {
+        fs.writeFileSync(path.join(dir, 'p.pipeline.yaml'), pipelineWith(id));
+        const v = orc(['validate', 'p.pipeline.yaml'], { cwd: dir });
+        assert.equal(v.code, 2);
+        assert.ok((v.stdout + v.stderr).includes(`p.pipeline.yaml:3:9: error step.reserved-id Step id '${id}' names a part of every object, which templates cannot read: choose another id.`), v.stdout + v.stderr);
+        const r = orc(['run', 'p.pipeline.yaml'], { cwd: dir });
+        assert.equal(r.code, 2);
+        assert.equal(fs.existsSync(path.join(dir, '.orchestrator', 'runs')), false);
+      });
+    }
+
+    for (const id of ['toString', 'hasOwnProperty', 'valueOf']) {
+      it(`'${id}' validates and runs: later steps and outputs read its result`, async () => {
+        const a = analyze(pipelineWith(id));
+        assert.deepEqual(a.findings, []);
+        const doc = await runPipeline(a, { cwd: dir, checkpoint: false });
+        assert.equal(doc.status, 'completed');
+        assert.deepEqual(Object.keys(doc.steps), [id, 'b']);
+        assert.deepEqual(doc.steps[id].result, { result: { count: 3 } });
+        assert.deepEqual(doc.steps.b.result, { result: { count: 2 } });
+        assert.deepEqual(doc.outputs, { o: 3 });
+      });
+    }
+  });
+
+  // Slow paths found from outside (issue 9). Speed itself is measured in bench/; these tests check
+  // the results of work that used to take minutes, under mocha's timeout, so the quadratic versions
+  // fail them.
+  describe('hardening: mappings with many keys', function () {
+    this.timeout(20_000);
+
+    it('duplicate keys are still found, in block and flow mappings, quoted or not, at the second key', () => {
+      const text = 'id: x\nparameters:\n  a: {type: string}\n  b: {type: string, type: integer}\n  "a": {type: string}\nsteps:\n  - {id: s, tool: terminal, action: execute, parameters: {command: echo}}\n';
+      const f = analyze(text).findings.filter((x) => x.code === 'yaml.duplicate-key');
+      assert.deepEqual(
+        f.map((x) => [x.message, `${x.range.start.line}:${x.range.start.character}-${x.range.end.line}:${x.range.end.character}`]),
+        [
+          ["Duplicate key 'type': a mapping holds each key once.", '3:20-3:24'],
+          ["Duplicate key '\"a\"': a mapping holds each key once.", '4:2-4:5'],
+        ],
+      );
+    });
   });
 });

@@ -11,6 +11,9 @@ import { BUILTIN_TOOLS } from '../../../engine/tools/registry';
 import type { ToolContext, ToolOutcome } from '../../../engine/toolkit/runtime';
 import { toolContext } from '../../helpers/toolContext';
 import { alive } from '../../helpers/processes';
+import { MAX_CAPTURE } from '../../../engine/tools/terminal';
+import { orcAsync } from '../../helpers/cli';
+import { ensureBrowser } from '../../helpers/browser';
 
 let root: string;
 let outside: string;
@@ -253,6 +256,245 @@ describe('tools', function () {
         error: "Data does not match the schema: / must have required property 'name'; /age must be integer",
       });
       await rejects(run('validation', 'validate', { data: 1, schema: { type: 'nonsense' } }), 'SchemaError', /Invalid JSON Schema/);
+    });
+  });
+});
+
+const ESCAPE = `setsid sh -c 'echo $$ > escaped.pid; exec sleep 60' &`;
+
+const EVIL = 'a'.repeat(27) + '!';
+
+describe('hostile input', () => {
+  // Holes found from outside in the tools (issue 9): a dangling symlink that let a write land outside
+  // the workspace, steps that deleted the run's own state or the workspace, and shell quoting.
+  describe('hardening: filesystem paths', function () {
+    this.timeout(20_000);
+    beforeEach(() => {
+      root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'orc-ws-')));
+      outside = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'orc-out-')));
+    });
+    afterEach(() => {
+      fs.rmSync(root, { recursive: true, force: true });
+      fs.rmSync(outside, { recursive: true, force: true });
+    });
+
+    it('a symlink to a file that does not exist yet cannot be used to create it outside the workspace', async () => {
+      const target = path.join(outside, 'created.txt');
+      fs.symlinkSync(target, path.join(root, 'dangling'));
+      await rejects(run('filesystem', 'write', { path: 'dangling', content: 'x' }), 'PermissionError', /^Path is a symbolic link to a missing file: dangling$/);
+      await rejects(run('filesystem', 'append', { path: 'dangling', content: 'x' }), 'PermissionError', /symbolic link to a missing file/);
+      await rejects(run('filesystem', 'copy', { source: 'a.txt', destination: 'dangling' }), 'PermissionError', /symbolic link to a missing file/);
+      assert.equal(fs.existsSync(target), false, 'nothing was created outside');
+      // a dangling link to a folder that would be created, in the middle of the path
+      fs.symlinkSync(path.join(outside, 'nodir'), path.join(root, 'dirlink'));
+      await rejects(run('filesystem', 'write', { path: 'dirlink/f.txt', content: 'x' }), 'PermissionError', /symbolic link to a missing file: dirlink\/f\.txt/);
+      assert.equal(fs.existsSync(path.join(outside, 'nodir')), false);
+    });
+
+    it('a link inside the workspace to a file inside it is still written through', async () => {
+      fs.writeFileSync(path.join(root, 'real.txt'), 'old');
+      fs.symlinkSync(path.join(root, 'real.txt'), path.join(root, 'alias'));
+      const r = await run('filesystem', 'write', { path: 'alias', content: 'new' });
+      assert.deepEqual(r, { success: true, result: { path: 'alias', size: 3 } });
+      assert.equal(fs.readFileSync(path.join(root, 'real.txt'), 'utf8'), 'new');
+      assert.ok(fs.lstatSync(path.join(root, 'alias')).isSymbolicLink());
+    });
+
+    it("refuses to change or delete the run's own state, and to delete or move the workspace", async () => {
+      fs.mkdirSync(path.join(root, '.orchestrator', 'runs'), { recursive: true });
+      fs.writeFileSync(path.join(root, '.orchestrator', 'runs', 'c.json'), '{}');
+      await rejects(run('filesystem', 'write', { path: '.orchestrator/runs/c.json', content: 'x' }), 'PermissionError', /^Path is inside the run's own state \(\.orchestrator\/\), which steps may not change: \.orchestrator\/runs\/c\.json$/);
+      await rejects(run('filesystem', 'delete', { path: '.orchestrator', recursive: true }), 'PermissionError', /run's own state/);
+      await rejects(run('filesystem', 'move', { source: '.orchestrator', destination: 'x' }), 'PermissionError', /run's own state/);
+      await rejects(run('filesystem', 'delete', { path: '.', recursive: true }), 'PermissionError', /^Refusing to delete or move the workspace or a folder that holds it: \.$/);
+      await rejects(run('filesystem', 'delete', { path: 'sub/..', recursive: true }), 'PermissionError', /Refusing to delete/);
+      await rejects(run('filesystem', 'move', { source: '.', destination: 'elsewhere' }), 'PermissionError', /Refusing to delete or move/);
+      assert.equal(fs.readFileSync(path.join(root, '.orchestrator', 'runs', 'c.json'), 'utf8'), '{}');
+      // reading it is fine, and so is deleting an ordinary folder
+      assert.equal((await run('filesystem', 'read', { path: '.orchestrator/runs/c.json' })).success, true);
+      fs.mkdirSync(path.join(root, 'tmp'));
+      assert.deepEqual(await run('filesystem', 'delete', { path: 'tmp', recursive: true }), { success: true, result: { path: 'tmp', deleted: true } });
+    });
+  });
+
+  describe('hardening: YAML tags that would change data silently', function () {
+    this.timeout(20_000);
+    beforeEach(() => {
+      root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'orc-ws-')));
+    });
+    afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+    it('data.parse refuses !!binary, !!set and !!timestamp instead of returning {"0":104,...} or {}', async () => {
+      for (const [text, tag] of [['b: !!binary aGVsbG8=', 'binary'], ['s: !!set {a, b}', 'set'], ['t: !!timestamp 2024-01-01', 'timestamp']]) {
+        await rejects(run('data', 'parse', { content: text, format: 'yaml' }), 'ParseError', new RegExp(`^Could not parse the yaml: the tag '!!${tag}' is not supported`));
+      }
+      assert.deepEqual(await run('data', 'parse', { content: 'a: [1, two]\nb: {c: true}', format: 'yaml' }), { success: true, result: { data: { a: [1, 'two'], b: { c: true } } } });
+    });
+
+    it('data.parse reads a YAML mapping of 100,000 keys (the duplicate check compared every pair); a later duplicate wins', async () => {
+      const content = Array.from({ length: 100_000 }, (_, i) => `k${i}: ${i}`).join('\n') + '\nk0: last';
+      const r = await run('data', 'parse', { content, format: 'yaml' });
+      const data = (r.result as { data: Record<string, unknown> }).data;
+      assert.equal(Object.keys(data).length, 100_000);
+      assert.deepEqual([data.k0, data.k99999], ['last', 99999]);
+    });
+  });
+
+  // Hardening, round two (issue 24): terminal output over 10 MiB was cut silently (python-executor's
+  // had a marker). The cut is now marked and the result says `truncated: true`.
+  describe('hardening 2: terminal output past the cap', function () {
+    this.timeout(60_000);
+    let dir: string;
+    beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-h2-out-'))));
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it('12 MiB on stdout: 10 MiB kept, the cut marked with what was left out, truncated: true', async () => {
+      const total = 12 * 1024 * 1024;
+      const r = await BUILTIN_TOOLS.terminal.run('execute', { command: `head -c ${total} /dev/zero | tr '\\0' x; echo done >&2` }, toolContext(dir));
+      assert.equal(r.success, true);
+      const res = r.result as { stdout: string; stderr: string; truncated?: boolean };
+      const marker = `\n[output truncated: ${total - MAX_CAPTURE} more characters]`;
+      assert.equal(res.stdout.length, MAX_CAPTURE + marker.length);
+      assert.ok(res.stdout.endsWith('x' + marker), res.stdout.slice(-80));
+      assert.equal(res.stderr, 'done\n');
+      assert.equal(res.truncated, true);
+    });
+
+    it('output under the cap is whole and has no truncated flag', async () => {
+      const r = await BUILTIN_TOOLS.terminal.run('execute', { command: 'echo hi' }, toolContext(dir));
+      assert.equal((r.result as { stdout: string }).stdout, 'hi\n');
+      assert.equal('truncated' in (r.result as object), false);
+    });
+  });
+
+  // Hardening, round two (issue 24): a process a command starts in a new session (`setsid`,
+  // `start_new_session=True`) left the step's process group, survived its timeout, and kept `orc`
+  // alive until it ended (its hold on the output pipe). Every process the command starts is now found
+  // by the token in its environment and killed when the step ends, and nothing is waited on after.
+  describe('hardening 2: processes that leave their group', function () {
+    this.timeout(90_000);
+    let dir: string;
+    let pid = 0;
+    beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-h2-proc-'))));
+    afterEach(() => {
+      if (pid && alive(pid)) process.kill(pid, 'SIGKILL');
+      pid = 0;
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    async function runWith(command: string, timeout: string): Promise<{ ms: number; code: number | null; doc: { steps: Record<string, { status: string; error?: string }> } }> {
+      fs.writeFileSync(path.join(dir, 'p.pipeline.yaml'), `id: p\nsteps:\n  - id: s\n    tool: terminal\n    action: execute\n${timeout}    parameters:\n      command: "${command}"\n`);
+      const t = Date.now();
+      const r = await orcAsync(['run', 'p.pipeline.yaml', '--json'], { cwd: dir });
+      const ms = Date.now() - t;
+      pid = Number(fs.readFileSync(path.join(dir, 'escaped.pid'), 'utf8'));
+      return { ms, code: r.code, doc: JSON.parse(r.stdout) };
+    }
+
+    it('a step that times out: the setsid child is killed and orc ends at once', async () => {
+      const { ms, code, doc } = await runWith(`${ESCAPE} sleep 60`, '    timeout: 2\n');
+      assert.equal(code, 1);
+      assert.equal(doc.steps.s.status, 'failed');
+      assert.ok(ms < 10_000, `orc ran ${ms} ms`);
+      assert.ok(pid > 0);
+      assert.equal(alive(pid), false, 'the child in its own session was killed');
+    });
+
+    it('a command that ends while its setsid child holds the output: the step ends, the child is killed', async () => {
+      const { ms, code, doc } = await runWith(`${ESCAPE} echo done`, '');
+      assert.equal(code, 0);
+      assert.equal(doc.steps.s.status, 'completed');
+      assert.ok(ms < 10_000, `orc ran ${ms} ms`);
+      assert.equal(alive(pid), false);
+    });
+  });
+
+  // Hardening, round two (issue 24): every user-supplied pattern outside templates runs on RE2. A
+  // JSON-schema `pattern` in `validation`, a `user-prompt` `validation_pattern` and a `filesystem.list`
+  // glob with many `*` froze the process past the step's timeout (a glob was reported as success after
+  // 11 s under `timeout: 2`); each now answers at once, with the same verdict a backtracking engine
+  // would have reached.
+  describe('hardening 2: user patterns cannot freeze a run', function () {
+    this.timeout(90_000);
+    let dir: string;
+    beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-h2-re-'))));
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    async function timed(yaml: string, args: string[] = []): Promise<{ ms: number; doc: { steps: Record<string, { status: string; result: unknown; error?: string }> }; code: number | null }> {
+      fs.writeFileSync(path.join(dir, 'p.pipeline.yaml'), yaml);
+      const t = Date.now();
+      const r = await orcAsync(['run', 'p.pipeline.yaml', '--json', ...args], { cwd: dir });
+      return { ms: Date.now() - t, doc: JSON.parse(r.stdout), code: r.code };
+    }
+
+    it('a JSON-schema pattern in validation.validate', async () => {
+      const { ms, doc } = await timed(`id: v\nsteps:\n  - id: check\n    tool: validation\n    action: validate\n    timeout: 2\n    parameters:\n      data: "${EVIL}"\n      schema: {type: string, pattern: "^(a+)+$"}\n`);
+      assert.ok(ms < 8000, `took ${ms} ms`);
+      assert.equal(doc.steps.check.status, 'completed', doc.steps.check.error);
+      assert.deepEqual((doc.steps.check.result as { valid: boolean; errors: unknown[] }).valid, false);
+      assert.deepEqual((doc.steps.check.result as { errors: unknown[] }).errors, [{ path: '/', message: 'must match pattern "^(a+)+$"' }]);
+    });
+
+    it("a user-prompt's validation_pattern (answered ahead with -i)", async () => {
+      const { ms, doc, code } = await timed(`id: u\nsteps:\n  - id: ask\n    tool: user-prompt\n    action: execute\n    timeout: 2\n    parameters: {prompt: "Code?", validation_pattern: "(a+)+$"}\n`, ['-i', `ask=${EVIL}`]);
+      assert.ok(ms < 8000, `took ${ms} ms`);
+      assert.equal(code, 1);
+      assert.equal(doc.steps.ask.status, 'failed');
+      assert.match(String(doc.steps.ask.error), /does not match the pattern \(a\+\)\+\$/);
+    });
+
+    it('a filesystem.list glob with many *', async () => {
+      fs.writeFileSync(path.join(dir, 'a'.repeat(40)), '');
+      fs.writeFileSync(path.join(dir, 'a-b'), '');
+      const { ms, doc } = await timed(`id: g\nsteps:\n  - id: ls\n    tool: filesystem\n    action: list\n    timeout: 2\n    parameters: {path: ., pattern: "${'a*'.repeat(12)}b"}\n`);
+      assert.ok(ms < 8000, `took ${ms} ms`);
+      assert.equal(doc.steps.ls.status, 'completed', doc.steps.ls.error);
+      assert.deepEqual((doc.steps.ls.result as { entries: { name: string }[] }).entries.map((e) => e.name), []);
+      const two = await timed(`id: g\nsteps:\n  - id: ls\n    tool: filesystem\n    action: list\n    parameters: {path: ., pattern: "a*?b"}\n`);
+      assert.deepEqual((two.doc.steps.ls.result as { entries: { name: string }[] }).entries.map((e) => e.name), ['a-b']);
+    });
+  });
+
+  // Hardening, round two (issue 24): a time a user gives may be longer than one Node timer holds
+  // (2^31-1 ms, about 24.8 days). `http` with `timeout: 2147484` failed after 59 ms, and
+  // `headless-browser` with `timeout: 3e9` failed at once (Node's TimeoutOverflowWarning): both now
+  // wait as long as the request takes.
+  describe('hardening 2: long user times', function () {
+    this.timeout(120_000);
+    let dir: string;
+    let server: http.Server;
+    let base: string;
+    beforeEach(async () => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-h2-timer-'));
+      // answers after 300 ms, as a slow server would
+      server = http.createServer((_req, res) => setTimeout(() => res.writeHead(200, { 'content-type': 'text/html' }).end('<title>Slow</title><p>slow page</p>'), 300));
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    afterEach(() => {
+      server.closeAllConnections();
+      server.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('http with timeout: 2147484 (seconds) waits for the answer', async () => {
+      fs.writeFileSync(path.join(dir, 'h.pipeline.yaml'), `id: h\nsteps:\n  - id: get\n    tool: http\n    action: get\n    parameters: {url: "${base}/", timeout: 2147484}\n`);
+      const r = await orcAsync(['run', 'h.pipeline.yaml', '--json'], { cwd: dir });
+      const doc = JSON.parse(r.stdout) as { steps: Record<string, { status: string; error?: string; result: { status: number; body: string } }> };
+      assert.equal(doc.steps.get.status, 'completed', doc.steps.get.error);
+      assert.deepEqual([doc.steps.get.result.status, doc.steps.get.result.body], [200, '<title>Slow</title><p>slow page</p>']);
+      assert.doesNotMatch(r.stderr, /TimeoutOverflowWarning/);
+    });
+
+    it('headless-browser with timeout: 3e9 scrapes the page', async function () {
+      this.timeout(300_000); // a first run installs Chromium
+      ensureBrowser();
+      fs.writeFileSync(path.join(dir, 'b.pipeline.yaml'), `id: b\nsteps:\n  - id: page\n    tool: headless-browser\n    action: scrape\n    parameters: {url: "${base}/", timeout: 3e9}\n`);
+      const r = await orcAsync(['run', 'b.pipeline.yaml', '--json'], { cwd: dir });
+      const doc = JSON.parse(r.stdout) as { steps: Record<string, { status: string; error?: string; result: { title: string } }> };
+      assert.equal(doc.steps.page.status, 'completed', doc.steps.page.error);
+      assert.equal(doc.steps.page.result.title, 'Slow');
+      assert.doesNotMatch(r.stderr, /TimeoutOverflowWarning/);
     });
   });
 });
