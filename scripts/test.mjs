@@ -80,6 +80,7 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const tooSlow = [];
+const failedTests = [];
 try {
   for (const line of readFileSync(summaryFile, 'utf8').split('\n').filter(Boolean)) {
     const s = JSON.parse(line);
@@ -87,12 +88,15 @@ try {
     failed += s.failed;
     skipped += s.skipped;
     tooSlow.push(...(s.tooSlow ?? []));
+    failedTests.push(...(s.failedTests ?? []));
   }
 } catch {
   // no suite ran
 }
 rmSync(summaryDir, { recursive: true, force: true });
 for (const f of failures) process.stderr.write(`\n${f}\n`);
+// named again at the very end: a CI log is often read from its tail
+if (failedTests.length) process.stderr.write(`\n${failedTests.length} failed test(s):\n${failedTests.map((t) => `  ${t}\n`).join('')}`);
 // a test that used over half of its timeout fails the run: on a busy machine it is the next timeout
 if (tooSlow.length) process.stderr.write(`\n${tooSlow.length} test(s) used more than half of their timeout:\n${tooSlow.map((t) => `  ${t}\n`).join('')}`);
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}${tooSlow.length ? `, ${tooSlow.length} too slow` : ''} (${minutes(Date.now() - started)})`);

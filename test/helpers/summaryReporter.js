@@ -1,5 +1,5 @@
 // Mocha's spec reporter, plus:
-// - the suite's counts appended to $TEST_SUMMARY_FILE (one JSON line), so `npm test` can close with
+// - the suite's counts and its failed tests' titles appended to $TEST_SUMMARY_FILE (one JSON line), so `npm test` can close with
 //   one 'N passed, N failed' line for all suites;
 // - the ten slowest tests with the share of their timeout they used, and every test that used more
 //   than half of it, named: such a test fails `npm test` (scripts/test.mjs), because on a machine
@@ -22,6 +22,12 @@ class SummaryReporter extends Mocha.reporters.Spec {
     const own = !process.env.TEST_TIMINGS_FILE;
     if (own) process.env.TEST_TIMINGS_FILE = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'orc-timings-')), 'timings.jsonl');
     const timingsFile = process.env.TEST_TIMINGS_FILE;
+    // the failed tests' titles and first error lines, for npm test's closing lines (CI shows only the tail)
+    const failedTests = [];
+    runner.on(Mocha.Runner.constants.EVENT_TEST_FAIL, (test, err) => {
+      const first = String(err?.message ?? err ?? '').split('\n')[0].slice(0, 300);
+      failedTests.push(`${test.fullTitle()}${test.file ? ` (${path.relative(process.cwd(), test.file)})` : ''}: ${first}`);
+    });
     runner.once(Mocha.Runner.constants.EVENT_RUN_END, () => {
       let timed = [];
       try {
@@ -46,7 +52,7 @@ class SummaryReporter extends Mocha.reporters.Spec {
       const file = process.env.TEST_SUMMARY_FILE;
       if (!file) return;
       const s = runner.stats ?? {};
-      fs.appendFileSync(file, JSON.stringify({ passed: s.passes ?? 0, failed: s.failures ?? 0, skipped: s.pending ?? 0, tooSlow: tooSlow.map((t) => `${t.title} (${(t.share * 100).toFixed(0)} % of ${t.timeout / 1000} s)`) }) + '\n');
+      fs.appendFileSync(file, JSON.stringify({ passed: s.passes ?? 0, failed: s.failures ?? 0, skipped: s.pending ?? 0, failedTests, tooSlow: tooSlow.map((t) => `${t.title} (${(t.share * 100).toFixed(0)} % of ${t.timeout / 1000} s)`) }) + '\n');
     });
   }
 }
