@@ -1,7 +1,9 @@
 // `npm test`: every suite, and one closing line with the totals. Independent work runs side by side:
 //   1. the build, then what the suites install on first use from Debian (one apt-get at a time);
 //   2. side by side: the type check; the unit, CLI and language-server tests (mocha's parallel mode);
-//      the workbench tools (code-server, Node 24) installed, then every benchmark at its smoke size;
+//      the workbench tools (code-server, Node 24) installed, then every benchmark at its smoke size,
+//      both at a lower priority (nice 10, inherited by what they start): a smoke bench starts
+//      workbenches and browsers, and the tests beside it must keep their pace on a busy machine;
 //   3. the workbench tests (a real VS Code), alone: they drive a UI and wait on it (after a failure in
 //      step 2 too, so one run shows everything that is red).
 // A suite that fails fails the run, and so does a test that used more than half of its timeout (on a
@@ -22,11 +24,14 @@ const minutes = (ms) => `${(ms / 60_000).toFixed(1)} min`;
  * Runs one step. `live`: its output goes straight to ours (one step at a time may); otherwise it is
  * kept and printed whole when the step ends, so steps side by side do not interleave their lines.
  */
-function step(name, cmd, args, { live = false } = {}) {
+function step(name, cmd, args, { live = false, lowPriority = false } = {}) {
   return new Promise((resolve) => {
     const t0 = Date.now();
     if (live) process.stderr.write(`\n== ${name}\n`);
-    const child = spawn(cmd, args, { stdio: live ? 'inherit' : ['ignore', 'pipe', 'pipe'], env });
+    // below the tests beside it (coreutils' nice, so every thread and child has it from the start):
+    // its own timings mean nothing at this size, theirs are held to their timeouts
+    const [file, argv] = lowPriority ? ['nice', ['-n', '10', cmd, ...args]] : [cmd, args];
+    const child = spawn(file, argv, { stdio: live ? 'inherit' : ['ignore', 'pipe', 'pipe'], env });
     let out = '';
     if (!live) {
       child.stdout.on('data', (c) => (out += c));
@@ -66,8 +71,8 @@ if (!buildFailed) {
     step('unit, CLI and language-server tests', bin('mocha'), ['--parallel', '--jobs', '2'], { live: true }),
     step('typecheck', bin('tsc'), ['-p', '.']),
     inOrder(
-      () => step('workbench tools (installed on first use)', 'node', ['scripts/installE2ETools.mjs']),
-      () => step('benchmarks at smoke size', 'node', ['--import', 'tsx', 'bench/run.ts', '--smoke']),
+      () => step('workbench tools (installed on first use)', 'node', ['scripts/installE2ETools.mjs'], { lowPriority: true }),
+      () => step('benchmarks at smoke size', 'node', ['--import', 'tsx', 'bench/run.ts', '--smoke'], { lowPriority: true }),
     ),
   ]);
   results.forEach(ran);
