@@ -4,7 +4,9 @@
 // listens on the port). (a) per-step overhead on 10,000 no-op steps, goal <= 1.5 x the floor measured
 // in the same run; (b) 1,000 steps of 10 ms, goal <= 1 %. The floor: a bare OpenTelemetry SDK span
 // (BasicTracerProvider, a BatchSpanProcessor, the same exporter), per span; ours makes one span per
-// step (a step tried once has no attempt span of its own). Beside wall time, each run's CPU time (run and flush, this
+// step (a step tried once has no attempt span of its own), from the step's record when the event loop
+// next turns (a run of no-op steps never yields: after its last step, in the exit's flush), and
+// delivers all of them. Beside wall time, each run's CPU time (run and flush, this
 // process): on a loaded machine the wall time of a run stretches with every busy neighbour, its CPU
 // time much less, so the CPU columns are the figures to compare across runs.
 // `--quick`: 2 rounds. `--smoke`: 200 no-op steps, 20 steps of 10 ms, one round, every variant.
@@ -168,6 +170,7 @@ async function main(): Promise<void> {
     const steps = NOOP_STEPS.toLocaleString('en');
     const slowSteps = `${SLEEP_STEPS.toLocaleString('en')} x ${SLEEP_MS} ms steps`;
     console.log(`\nthe floor, measured in this run: a bare SDK span (batch processor, the same exporter) costs ${floorUs.toFixed(2)} us; a traced step makes one (its step span)`);
+    console.log('a step span is made when the event loop next turns: in (a), whose runs never yield, after the last step; its cost and the encoding of every span are in the cpu columns (run and flush)');
     console.log(`goals (load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}):`);
     const spans = (us: number) => `${us.toFixed(2)} us, ${(us / floorUs).toFixed(2)} bare spans (${floorUs.toFixed(2)} us)`;
     console.log(goal(`per traced no-op step, ${steps} steps, exporting, over a bare SDK span`, spans(onUs), `<= ${SPANS_PER_STEP} x the bare span`, onUs <= SPANS_PER_STEP * floorUs));

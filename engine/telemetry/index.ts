@@ -57,7 +57,7 @@ export interface Telemetry {
 /** Loads the SDK and starts exporting, when `config` says so; null otherwise. */
 export async function startTelemetry(config: TelemetryConfig | null, version: string): Promise<Telemetry | null> {
   if (!config) return null;
-  const [{ startSdk }, { RunTracer, contextFromTraceparent }, { traceWorkerAttempt }, { RunMetrics }, { EvalTracer }] = await Promise.all([import('./sdk.js'), import('./runTracer.js'), import('./workerTracer.js'), import('./runMetrics.js'), import('./evalTracer.js')]);
+  const [{ startSdk }, { RunTracer, contextFromTraceparent, flushSteps }, { traceWorkerAttempt }, { RunMetrics }, { EvalTracer }] = await Promise.all([import('./sdk.js'), import('./runTracer.js'), import('./workerTracer.js'), import('./runMetrics.js'), import('./evalTracer.js')]);
   const sdk = await startSdk(config, version);
   const metrics = sdk.meter ? new RunMetrics(sdk.meter) : null;
   const traces = config.exporters.length > 0;
@@ -86,7 +86,11 @@ export async function startTelemetry(config: TelemetryConfig | null, version: st
       const hooks = [tracer ? { listeners: [tracer.listener], nestedListeners: tracer.nestedListeners } : null, metrics ? metrics.listener(Boolean(o.distributed)) : null].filter((h) => h !== null);
       return { tracer, ...mergeHooks(hooks), ...(tracer ? { traceparent: tracer.traceparent } : {}) };
     },
-    shutdown: (warn) => sdk.shutdown(warn),
+    shutdown: (warn) => {
+      // the spans of steps that ended since the loop last turned are made first, then all go
+      flushSteps();
+      return sdk.shutdown(warn);
+    },
   };
   return telemetry;
 }

@@ -11,6 +11,7 @@ import type { Redactor } from '../toolkit/redact';
 import { messagesJson, startChatSpan } from './chatSpan';
 import { AgentSpans, type AgentRunEvent } from './agentSpans';
 import { ERROR_TYPE, GEN_AI, ORC } from './semconv';
+import { MAX_QUEUE } from './spanQueue';
 
 /** A step span's attributes (the hot path, a span per step, spells them out): semconv.ts's names, checked by the type. */
 type StepAttribute =
@@ -47,7 +48,11 @@ interface PendingChat {
 type ModelCall = Extract<RunEvent, { type: 'model-call' }>;
 
 interface StepSpans {
-  step: Span;
+  /** Made when something needs it (a child, an event, a traceparent) or, for a step nothing needed, from its record when the event loop next turns. */
+  step: Span | null;
+  /** What the span is made with: its parent (the root or a loop iteration) and its start (when the step was ready). */
+  parent: Context;
+  startTime: [number, number];
   /** The step's id, tool and action: its span's first attributes, set with the others when it ends (one pass over them, not three). */
   stepId: string;
   tool: string | null;
@@ -68,6 +73,21 @@ interface StepSpans {
   remote?: boolean;
   /** The current attempt's agent (an agent step): its spans are made when the attempt ends. */
   agent?: AgentSpans;
+}
+
+/** A step that ended before anything needed its span: the span is made, filled and ended from this later. */
+interface EndedStep {
+  s: StepSpans;
+  r: StepResult;
+  time: number;
+}
+
+/** Tracers holding ended steps whose spans are not made yet (made at the next turn of the loop, or by flushSteps). */
+const holding = new Set<RunTracer>();
+
+/** Makes the spans of every ended step still held (before the SDK flushes at exit). */
+export function flushSteps(): void {
+  for (const t of [...holding]) t.flushSteps();
 }
 
 interface IterationSpan {
@@ -116,6 +136,9 @@ export class RunTracer {
   private readonly steps = new Map<string, StepSpans>();
   private readonly iterations = new Map<string, IterationSpan>();
   private readonly ready = new Map<string, number>();
+  /** Steps that ended with spans not made yet (a plain step: no child, no retry, nothing asked for its context). */
+  private endedSteps: EndedStep[] = [];
+  private flushing: NodeJS.Immediate | undefined;
   readonly listener: RunListener = (e) => this.on(e);
 
   constructor(private readonly o: RunTracerOptions) {
@@ -133,7 +156,26 @@ export class RunTracer {
   /** The context of a step's current attempt, or of the step when the attempt has no span of its own. */
   private ctxOf(s: StepSpans): Context {
     if (s.attempt) return (s.attemptCtx ??= trace.setSpan(ROOT_CONTEXT, s.attempt));
-    return (s.stepCtx ??= trace.setSpan(ROOT_CONTEXT, s.step));
+    return (s.stepCtx ??= trace.setSpan(ROOT_CONTEXT, this.stepSpan(s)));
+  }
+
+  /**
+   * A step's span, made now if it was not yet. A step's span is made late: a run of trivial steps
+   * that never yields to the event loop would otherwise spend its time in the SDK, step after step,
+   * while the spans could not be sent anyway until the loop turns (their times are the run's own).
+   */
+  private stepSpan(s: StepSpans): Span {
+    return (s.step ??= this.o.tracer.startSpan(`execute_tool ${s.stepId}`, { kind: SpanKind.INTERNAL, startTime: s.startTime }, s.parent));
+  }
+
+  /** Makes, fills and ends the spans of the steps that ended since the loop last turned. */
+  flushSteps(): void {
+    if (this.flushing) clearImmediate(this.flushing);
+    this.flushing = undefined;
+    holding.delete(this);
+    const ended = this.endedSteps;
+    this.endedSteps = [];
+    for (const e of ended) this.finish(e.s, e.r, e.time);
   }
 
   /** The listeners of a run nested in the step at `from`: its trace hangs under that step's attempt. */
@@ -204,8 +246,7 @@ export class RunTracer {
       const parent = this.parentOf(e.scope, e.time);
       const startTime = this.ready.get(key) ?? e.time;
       this.ready.delete(key);
-      const step = this.o.tracer.startSpan(`execute_tool ${e.stepId}`, { kind: SpanKind.INTERNAL, startTime: hrTime(startTime) }, parent);
-      s = { step, stepId: e.stepId, tool: e.tool ?? null, action: e.action ?? null, attempt: null, attemptCtx: null, stepCtx: null, attemptStart: e.time, prompt: undefined, chats: null, calls: null };
+      s = { step: null, parent, startTime: hrTime(startTime), stepId: e.stepId, tool: e.tool ?? null, action: e.action ?? null, attempt: null, attemptCtx: null, stepCtx: null, attemptStart: e.time, prompt: undefined, chats: null, calls: null };
       this.steps.set(key, s);
     } else this.endAttempt(s, e.time, null);
     s.attemptStart = e.time;
@@ -216,7 +257,7 @@ export class RunTracer {
 
   private startAttempt(s: StepSpans, attempt: number, time: number): Span {
     s.attemptCtx = null;
-    return this.o.tracer.startSpan(`attempt ${attempt}`, { kind: SpanKind.INTERNAL, startTime: time, attributes: { [ORC.attempt]: attempt } }, s.stepCtx ?? trace.setSpan(ROOT_CONTEXT, s.step));
+    return this.o.tracer.startSpan(`attempt ${attempt}`, { kind: SpanKind.INTERNAL, startTime: time, attributes: { [ORC.attempt]: attempt } }, s.stepCtx ?? trace.setSpan(ROOT_CONTEXT, this.stepSpan(s)));
   }
 
   private attemptFailed(e: Extract<RunEvent, { type: 'attempt-failed' }>): void {
@@ -229,7 +270,7 @@ export class RunTracer {
       s.attempt.setStatus({ code: SpanStatusCode.ERROR, message: this.o.redactor.text(e.error) });
     }
     s.agent?.fail(e.errorType, e.error);
-    if (e.retryInMs !== null) s.step.addEvent('retry', { [ORC.attempt]: e.attempt, [ORC.retryInMs]: e.retryInMs, [ERROR_TYPE]: e.errorType }, e.time);
+    if (e.retryInMs !== null) this.stepSpan(s).addEvent('retry', { [ORC.attempt]: e.attempt, [ORC.retryInMs]: e.retryInMs, [ERROR_TYPE]: e.errorType }, e.time);
     this.endAttempt(s, e.time, null);
   }
 
@@ -266,7 +307,7 @@ export class RunTracer {
     const s = this.steps.get(key);
     if (!s) return undefined;
     s.remote = true;
-    return traceparentOf(s.attempt ?? s.step);
+    return traceparentOf(s.attempt ?? this.stepSpan(s));
   }
 
   private endAttempt(s: StepSpans, time: number, r: StepResult | null): void {
@@ -306,14 +347,25 @@ export class RunTracer {
     if (!s) {
       // a step that never started (skipped, cancelled): a span of its own, from ready to now
       const parent = this.parentOf(scope, time);
-      const span = this.o.tracer.startSpan(`execute_tool ${step}`, { kind: SpanKind.INTERNAL, startTime: hrTime(this.ready.get(key) ?? time) }, parent);
-      s = { step: span, stepId: step, tool: null, action: null, attempt: null, attemptCtx: null, stepCtx: null, attemptStart: time, prompt: undefined, chats: null, calls: null };
+      s = { step: null, parent, startTime: hrTime(this.ready.get(key) ?? time), stepId: step, tool: null, action: null, attempt: null, attemptCtx: null, stepCtx: null, attemptStart: time, prompt: undefined, chats: null, calls: null };
     } else if (scope.length) this.parentOf(scope, time);
     this.ready.delete(key);
     this.steps.delete(key);
     if (r.iterations) this.endIterations(key, r);
     this.endAttempt(s, time, r);
-    const span = s.step;
+    if (s.step) return this.finish(s, r, time);
+    // nothing needed its span while it ran: made with the others when the loop next turns (at
+    // most as many held as the span queue holds: a run that never yields makes them now past that)
+    if (this.endedSteps.push({ s, r, time }) >= MAX_QUEUE) return this.flushSteps();
+    if (!this.flushing) {
+      holding.add(this);
+      this.flushing = setImmediate(() => this.flushSteps());
+    }
+  }
+
+  /** A step's span gets its attributes and events, and ends. */
+  private finish(s: StepSpans, r: StepResult, time: number): void {
+    const span = this.stepSpan(s);
     // one literal of a fixed shape (the names of semconv.ts spelled out, which V8 builds from a
     // template): an absent value (null, undefined) is no attribute, as the SDK skips it
     span.setAttributes({
@@ -344,7 +396,7 @@ export class RunTracer {
     const attributes: Attributes = { [GEN_AI.operation]: 'execute_tool', [GEN_AI.toolName]: s.stepId, [GEN_AI.toolType]: 'function', [ORC.stepId]: s.stepId };
     if (s.tool) attributes[ORC.tool] = s.tool;
     if (s.action) attributes[ORC.action] = s.action;
-    s.step.setAttributes(attributes);
+    this.stepSpan(s).setAttributes(attributes);
   }
 
   /** A loop ended: each iteration's span ends at its last event, with its status. */
@@ -368,7 +420,7 @@ export class RunTracer {
     for (const s of this.steps.values()) {
       this.endAttempt(s, time, null);
       this.stepAttributes(s);
-      s.step.end(time);
+      this.stepSpan(s).end(time);
     }
     this.steps.clear();
     for (const it of this.iterations.values()) it.span.end(it.last);
