@@ -5,7 +5,7 @@
 // it posts the gesture with the version of the document it drew, and the extension makes the edit
 // (or says in the notice why not). Drawing is left to drawing.ts; this module only adds on top.
 import { boundsOf, culledEdgeBounds } from './drawing';
-import { canvas, edgeLayer, el, fitBtn, graphPane, nodeLayer, notice, svg, viewport } from './page';
+import { canvas, canvasOrigin, edgeLayer, el, fitBtn, graphPane, nodeLayer, notice, svg, viewport } from './page';
 import type { PlacedEdge, PlacedNode } from './layout';
 import { isJump } from './layout';
 import type { GraphCommand, GraphMenuContext, ToWebview } from './protocol';
@@ -26,7 +26,7 @@ const nodeOf = (id: string | null): PlacedNode | undefined => (id ? ui.layout?.n
 
 /** A point of the page in the graph's coordinates. */
 function toGraph(e: { clientX: number; clientY: number }): { x: number; y: number } {
-  const r = canvas.getBoundingClientRect();
+  const r = canvasOrigin();
   return { x: (e.clientX - r.left - ui.view.x) / ui.view.k, y: (e.clientY - r.top - ui.view.y) / ui.view.k };
 }
 

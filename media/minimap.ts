@@ -86,7 +86,11 @@ export function drawMinimap(): void {
   const top = Math.max(0, (-y / k) * g.sy);
   const right = Math.min(g.w, ((pw - x) / k) * g.sx);
   const bottom = Math.min(g.h, ((ph - y) / k) * g.sy);
-  frame.style.transform = `translate(${left}px,${top}px)`;
-  frame.style.width = `${Math.max(2, right - left)}px`;
-  frame.style.height = `${Math.max(2, bottom - top)}px`;
+  // written only when changed: the outline's size stays the same through most of a drag
+  const transform = `translate(${left}px,${top}px)`;
+  const width = `${Math.max(2, right - left)}px`;
+  const height = `${Math.max(2, bottom - top)}px`;
+  if (frame.style.transform !== transform) frame.style.transform = transform;
+  if (frame.style.width !== width) frame.style.width = width;
+  if (frame.style.height !== height) frame.style.height = height;
 }

@@ -1,5 +1,6 @@
 // The pipeline panel's fixed parts: the run header with its buttons, the notice, the graph pane
-// (an SVG with its edge and node layers) and the step panel.
+// (an SVG with its edge and node layers, reaching past the pane so a drag moves it whole) and the
+// step panel.
 import { vscode } from './viewState';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -57,6 +58,25 @@ let pane: { w: number; h: number } | null = null;
 export function paneSize(fresh = false): { w: number; h: number } {
   if (fresh || !pane || !pane.w || !pane.h) pane = { w: graphPane.clientWidth, h: graphPane.clientHeight };
   return pane;
+}
+/** How far the SVG reaches past the pane on every side (the pane clips it): a drag moves the SVG
+ * as a whole (panZoom.ts), its own compositor layer, and up to this far the pane stays covered. The
+ * graph's origin is this far into the SVG. */
+export const CANVAS_MARGIN = 1500;
+canvas.style.left = canvas.style.top = `${-CANVAS_MARGIN}px`;
+canvas.style.width = canvas.style.height = `calc(100% + ${2 * CANVAS_MARGIN}px)`;
+const shift = { x: 0, y: 0 };
+/** Moves the SVG by a CSS translation (0, 0: back in place). */
+export function shiftCanvas(x: number, y: number): void {
+  if (x === shift.x && y === shift.y) return;
+  shift.x = x;
+  shift.y = y;
+  canvas.style.transform = x || y ? `translate(${x}px,${y}px)` : '';
+}
+/** Where on the screen the view's x and y are measured from: the pane's corner. */
+export function canvasOrigin(): { left: number; top: number } {
+  const r = graphPane.getBoundingClientRect();
+  return { left: r.left, top: r.top };
 }
 export const panel = el('aside', { 'data-testid': 'step-panel', class: 'step-panel' });
 main.append(graphPane, panel);

@@ -1,4 +1,6 @@
-// Pan and zoom of the graph: dragging the background pans, the wheel zooms about the pointer, Fit
+// Pan and zoom of the graph: dragging the background pans (the SVG moved as a whole, its own layer
+// that the compositor moves without painting; the view written into the graph's transform when the
+// drag ends), the wheel zooms about the pointer, Fit
 // fits the graph to the pane but never below a readable zoom (a bigger graph is then shown from its
 // start, to scroll and to reach through the minimap), and a fitted view is refitted when the pane
 // resizes. Also the direction by the pane's shape, the minimap's clicks, and the arrow keys moving
@@ -6,11 +8,11 @@
 import { drawVisible } from './drawing';
 import { schedule } from './frames';
 import { drawMinimap, minimap, minimapToGraph } from './minimap';
-import { canvas, fitBtn, graphPane, nodeLayer, paneSize, viewport } from './page';
+import { canvas, CANVAS_MARGIN, canvasOrigin, fitBtn, graphPane, nodeLayer, paneSize, shiftCanvas, viewport } from './page';
 import type { GraphDocument } from '../engine/plan/graph';
 import type { PlacedNode } from './layout';
 import type { GraphDirection, GraphDirectionSetting } from './protocol';
-import { save, ui } from './viewState';
+import { save, ui, type ViewBox } from './viewState';
 
 /** Fit never zooms out below this: node labels (12.5 px) stay 7.5 px or more. */
 export const READABLE_ZOOM = 0.6;
@@ -37,12 +39,37 @@ export function paneDirection(): GraphDirection {
   return chooseDirection(ui.saved.directionSetting, paneSize().w, paneSize().h, ui.saved.direction);
 }
 
+/** The view the graph layer's transform attribute holds. */
+let placed: ViewBox | null = null;
+/** True while the background or the minimap is dragged: the view's moves are a CSS translation of
+ * the whole SVG (its own compositor layer, reaching CANVAS_MARGIN past the pane), which the
+ * compositor applies without painting; a new transform of the graph layer each frame would paint
+ * and raster every node and edge drawn, in every frame of the drag. */
+let dragging = false;
+
 export function applyView(): void {
   const view = ui.view;
-  viewport.setAttribute('transform', `translate(${view.x},${view.y}) scale(${view.k})`);
+  const dx = placed ? view.x - placed.x : 0;
+  const dy = placed ? view.y - placed.y : 0;
+  if (dragging && placed && placed.k === view.k && Math.abs(dx) <= CANVAS_MARGIN && Math.abs(dy) <= CANVAS_MARGIN) shiftCanvas(dx, dy);
+  else placeView(view);
   ui.saved.view = view;
   if (drawVisible()) schedule();
   drawMinimap();
+}
+
+/** Writes the view into the graph layer's transform (a zoom, Fit, the end of a drag, a drag past
+ * the SVG's margin), the SVG back in place. */
+function placeView(view: ViewBox): void {
+  if (!placed || placed.x !== view.x || placed.y !== view.y || placed.k !== view.k) viewport.setAttribute('transform', `translate(${view.x + CANVAS_MARGIN},${view.y + CANVAS_MARGIN}) scale(${view.k})`);
+  placed = { ...view };
+  shiftCanvas(0, 0);
+}
+
+/** The end of a drag: the view into the layer's transform, the SVG back in place over the pane. */
+function endDrag(): void {
+  dragging = false;
+  placeView(ui.view);
 }
 
 /** Pointer moves and wheel turns come faster than frames: the view is applied once per frame. */
@@ -128,9 +155,11 @@ export function installPanZoom(directionChanged: () => void): void {
     else applyView();
   }).observe(graphPane);
   let drag: { x: number; y: number; vx: number; vy: number; moved: boolean } | null = null;
+  let onMap = false;
   canvas.addEventListener('pointerdown', (e) => {
     if ((e.target as Element).closest('.node')) return;
     drag = { x: e.clientX, y: e.clientY, vx: ui.view.x, vy: ui.view.y, moved: false };
+    dragging = true;
     canvas.setPointerCapture(e.pointerId);
   });
   canvas.addEventListener('pointermove', (e) => {
@@ -140,17 +169,19 @@ export function installPanZoom(directionChanged: () => void): void {
     ui.fitted = false;
     applyViewSoon();
   });
-  canvas.addEventListener('pointerup', () => {
+  const release = () => {
     if (drag?.moved) save();
     drag = null;
-  });
+    if (!onMap) endDrag();
+  };
+  for (const type of ['pointerup', 'pointercancel', 'lostpointercapture'] as const) canvas.addEventListener(type, release);
   canvas.addEventListener(
     'wheel',
     (e) => {
       e.preventDefault();
-      const rect = canvas.getBoundingClientRect();
-      const px = e.clientX - rect.left;
-      const py = e.clientY - rect.top;
+      const origin = canvasOrigin();
+      const px = e.clientX - origin.left;
+      const py = e.clientY - origin.top;
       const view = ui.view;
       const k = Math.min(MAX_ZOOM, Math.max(Math.min(MIN_ZOOM, view.k), view.k * Math.exp(-e.deltaY * 0.0015)));
       ui.view = { k, x: px - ((px - view.x) * k) / view.k, y: py - ((py - view.y) * k) / view.k };
@@ -161,7 +192,6 @@ export function installPanZoom(directionChanged: () => void): void {
     { passive: false },
   );
   // the minimap: the view centered where it is pressed, and following a drag
-  let onMap = false;
   const centerAt = (e: PointerEvent) => {
     const at = minimapToGraph(e.clientX, e.clientY);
     if (!at) return;
@@ -173,15 +203,18 @@ export function installPanZoom(directionChanged: () => void): void {
   };
   minimap.addEventListener('pointerdown', (e) => {
     onMap = true;
+    dragging = true;
     minimap.setPointerCapture(e.pointerId);
     centerAt(e);
     e.stopPropagation();
   });
   minimap.addEventListener('pointermove', (e) => onMap && centerAt(e));
-  minimap.addEventListener('pointerup', () => {
+  const releaseMap = () => {
     if (onMap) save();
     onMap = false;
-  });
+    if (!drag) endDrag();
+  };
+  for (const type of ['pointerup', 'pointercancel', 'lostpointercapture'] as const) minimap.addEventListener(type, releaseMap);
   // arrow keys: the next or previous node, brought into view and focused
   nodeLayer.addEventListener('keydown', (e) => {
     const step = e.key === 'ArrowRight' || e.key === 'ArrowDown' ? 1 : e.key === 'ArrowLeft' || e.key === 'ArrowUp' ? -1 : 0;

@@ -126,6 +126,62 @@ describe('webview: the graph panel at every size', function () {
     await page.close();
   });
 
+  it('at 5,000 steps a drag moves the graph with the pointer as one layer, and leaves the view in the graph\'s transform when it ends', async () => {
+    const page = await open({ width: 1200, height: 700 });
+    await post(page, graphMsg(BIG.graph));
+    await page.waitForSelector(`svg.graph[data-nodes="${BIG.ids.length}"] .node`);
+    const rect = await pane(page);
+    const transform = () => page.$eval('svg.graph .viewport', (g) => g.getAttribute('transform'));
+    const shift = () => page.$eval('svg.graph', (e) => (e as SVGSVGElement).style.transform);
+    const before = await transform();
+    const v0 = (await info(page)).view;
+    // a node in the pane, and one drawn beyond its right edge (the margin), 300 px from it at most
+    await page.waitForFunction((r) => [...document.querySelectorAll('.node .box')].some((b) => b.getBoundingClientRect().left >= r.right && b.getBoundingClientRect().right <= r.right + 300), rect);
+    const boxes = await drawn(page);
+    const inPane = boxes.find((n) => n.box.left > rect.left + 400 && n.box.right < rect.right - 100 && n.box.top > rect.top + 40 && n.box.bottom < rect.bottom - 40)!;
+    const beyond = boxes.find((n) => n.box.left >= rect.right && n.box.right <= rect.right + 300 && n.box.top > rect.top + 40 && n.box.bottom < rect.bottom - 40)!;
+    assert.ok(inPane && beyond, 'a node in the pane and one beyond its edge');
+    // pressed on the background (above the nodes) and moved 350 px to the left, not released
+    const y = rect.top + 6;
+    await page.mouse.move(rect.right - 20, y);
+    await page.mouse.down();
+    await page.mouse.move(rect.right - 370, y, { steps: 5 });
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    const during = new Map((await drawn(page)).map((n) => [n.id, n.box]));
+    // the graph follows the pointer: every node 350 px to the left, the one beyond the edge now in
+    // the pane (and under the pointer there); the graph's own transform is not written in the drag
+    // (that would paint every node and edge again each frame): the SVG is moved as a whole
+    assert.ok(Math.abs(during.get(inPane.id)!.left - (inPane.box.left - 350)) < 0.5, `${inPane.id} at ${during.get(inPane.id)!.left}, was ${inPane.box.left}`);
+    assert.ok(Math.abs(during.get(beyond.id)!.left - (beyond.box.left - 350)) < 0.5 && during.get(beyond.id)!.right <= rect.right, `${beyond.id} came into the pane`);
+    const at = during.get(beyond.id)!;
+    assert.equal(await page.evaluate((p) => document.elementFromPoint(p.x, p.y)?.closest('.node')?.getAttribute('data-step-id'), { x: (at.left + at.right) / 2, y: (at.top + at.bottom) / 2 }), beyond.id);
+    assert.equal(await transform(), before);
+    assert.equal(await shift(), 'translate(-350px, 0px)');
+    await page.mouse.up();
+    // released: the view is in the graph's transform, the SVG back over the pane, nothing moved on screen
+    const v1 = (await info(page)).view;
+    assert.deepEqual(v1, { ...v0, x: v0.x - 350 });
+    const moved = /translate\(([-\d.]+),([-\d.]+)\) scale\(([\d.]+)\)/.exec((await transform()) ?? '')!.map(Number);
+    const was = /translate\(([-\d.]+),([-\d.]+)\) scale\(([\d.]+)\)/.exec(before ?? '')!.map(Number);
+    assert.deepEqual(moved.slice(1), [was[1] - 350, was[2], v1.k]);
+    assert.equal(await shift(), '');
+    const after = new Map((await drawn(page)).map((n) => [n.id, n.box]));
+    for (const id of [inPane.id, beyond.id]) assert.ok(Math.abs(after.get(id)!.left - during.get(id)!.left) < 0.5, `${id} stays where the drag left it`);
+    // the whole pane is the graph's background again: a press at its left edge starts the next drag
+    assert.ok(await page.evaluate((p) => !!document.elementFromPoint(p.x, p.y)?.closest('svg.graph'), { x: rect.left + 5, y }));
+    await page.mouse.move(rect.left + 5, y);
+    await page.mouse.down();
+    await page.mouse.move(rect.left + 105, y, { steps: 3 });
+    await page.mouse.up();
+    assert.deepEqual((await info(page)).view, { ...v1, x: v1.x + 100 });
+    // and a click on a node selects it where it is shown
+    const node = (await drawn(page)).find((n) => n.id === inPane.id)!.box;
+    await page.mouse.click((node.left + node.right) / 2, (node.top + node.bottom) / 2);
+    await page.waitForSelector(`.node[data-step-id="${inPane.id}"][data-selected="true"]`, { timeout: 5000 });
+    assert.deepEqual((page as unknown as { errors: string[] }).errors, []);
+    await page.close();
+  });
+
   it('at 5,000 steps the keyboard moves from node to node, each brought into view, and the minimap moves the view', async () => {
     const page = await open({ width: 1200, height: 700 });
     await post(page, graphMsg(BIG.graph));
