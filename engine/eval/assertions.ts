@@ -237,8 +237,9 @@ function scopeFor(ctx: AssertionContext, value: unknown) {
 export async function runAssertion(a: EvalAssertion, ctx: AssertionContext): Promise<AssertionResult> {
   const t = targetOf(a, ctx.doc);
   const base = { kind: a.kind, target: t.label, ...(a.description ? { description: a.description } : {}), line: a.line };
-  const scope = scopeFor(ctx, t.value);
-  const render = (v: unknown): unknown => (typeof v !== 'string' ? v : a.kind === 'expression' && !hasTemplateSyntax(v) ? evaluate(v, scope) : renderValue(v, scope));
+  // made when an operand is first rendered (is_json, for one, renders nothing)
+  let scope: ReturnType<typeof scopeFor> | null = null;
+  const render = (v: unknown): unknown => (typeof v !== 'string' ? v : a.kind === 'expression' && !hasTemplateSyntax(v) ? evaluate(v, (scope ??= scopeFor(ctx, t.value))) : renderValue(v, (scope ??= scopeFor(ctx, t.value))));
   if (t.missing) return { ...base, expected: typeof a.operand === 'string' ? a.operand : a.operand, actual: null, pass: false, status: 'fail', score: 0, reason: t.missing };
   try {
     const o = await CHECKS[a.kind](a, t.value, ctx, render);

@@ -177,7 +177,11 @@ function runTools(pipeline: Pipeline, options: RunOptions, cwd: string) {
   // (a nested pipeline without connections of its own uses the run's)
   if (!options.tools?.sql || Object.keys(pipeline.connections).length) tools.sql = createSqlTool(sql);
   const toolSlots = new Map<string, Semaphore>();
-  for (const [name, t] of Object.entries(tools)) if (t.concurrency) toolSlots.set(name, new Semaphore(t.concurrency));
+  // (a walk of the keys: Object.entries made an array per tool, every run)
+  for (const name in tools) {
+    const limit = tools[name].concurrency;
+    if (limit) toolSlots.set(name, new Semaphore(limit));
+  }
   return { tools, toolSlots, mcp, sql, sqlEnv };
 }
 

@@ -54,11 +54,12 @@ interface ListGraph {
   handlersOf: (number[] | undefined)[];
 }
 
-const graphs = new WeakMap<Plan, ListGraph>();
+/** By step list (and its plan): an eval's variants share one plan with a step list each, and run in turn. */
+const graphs = new WeakMap<Step[], { plan: Plan; graph: ListGraph }>();
 
 function listGraph(steps: Step[], plan: Plan): ListGraph {
-  const known = graphs.get(plan);
-  if (known && known.steps === steps) return known;
+  const known = graphs.get(steps);
+  if (known && known.plan === plan) return known.graph;
   const n = steps.length;
   const index = new Map<string, number>();
   steps.forEach((s, i) => index.set(s.id, i));
@@ -89,7 +90,7 @@ function listGraph(steps: Step[], plan: Plan): ListGraph {
     rank[i] = best + 1;
   }
   const g: ListGraph = { steps, index, children, waiting, order, executionOrder, rank, handlerSources, handlersOf };
-  graphs.set(plan, g);
+  graphs.set(steps, { plan, graph: g });
   return g;
 }
 

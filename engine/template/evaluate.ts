@@ -18,13 +18,14 @@ export function scopeOf(vars: Record<string, unknown>): Scope {
 }
 
 class Frame implements Scope {
-  private readonly locals = new Map<string, unknown>();
+  /** Made at the first `set`: most renders set nothing (one Map each was most of a short render's garbage). */
+  private locals: Map<string, unknown> | null = null;
   constructor(private readonly parent: Scope) {}
   set(name: string, value: unknown): void {
-    this.locals.set(name, value);
+    (this.locals ??= new Map()).set(name, value);
   }
   lookup(name: string): { found: true; value: unknown } | { found: false } {
-    if (this.locals.has(name)) return { found: true, value: this.locals.get(name) };
+    if (this.locals?.has(name)) return { found: true, value: this.locals.get(name) };
     return this.parent.lookup(name);
   }
 }
