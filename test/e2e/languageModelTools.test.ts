@@ -7,7 +7,7 @@
 import { strict as assert } from 'node:assert';
 import type { Page } from 'playwright-core';
 import { installFakeLanguageModel } from './fakeLanguageModel/install';
-import { palette, personWorkbench, quickOpen, shot, webview } from './ui';
+import { focusWorkbench, palette, personWorkbench, quickOpen, shot, webview } from './ui';
 
 /** Calls a tool through the test extension's command; resolves with the lines of the editor it opens with the answer. */
 async function invokeTool(page: Page, tool: string, input: string, first: string | RegExp): Promise<string[]> {
@@ -94,6 +94,8 @@ describe('workbench: agent tools in Restricted Mode', function () {
     await shot(s.page, 'agent-tool-restricted');
     await palette(s.page, 'Workspaces: Manage Workspace Trust');
     await s.page.locator('.workspace-trust-editor .monaco-button', { hasText: /^Trust/ }).first().click({ timeout: 30_000 });
+    // the trust editor opens in a modal editor, which stays over the workbench: closed
+    await focusWorkbench(s.page);
     // trust reaches the extension host a moment later: asked again until the tool answers (the
     // editor draws spaces as no-break spaces: \s)
     let listed: string[] = [];

@@ -10,8 +10,15 @@ export async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
 }
 
-/** Keys go to the workbench, not to a webview that has focus. */
+/** Keys go to the workbench, not to a webview that has focus. A modal editor (VS Code opens the
+ * Workspace Trust editor and the settings in one: `workbench.editor.useModal`) covers the workbench
+ * and takes every click: a click on its backdrop closes it first. */
 export async function focusWorkbench(page: Page): Promise<void> {
+  const backdrop = page.locator('.monaco-modal-editor-block');
+  if (await backdrop.isVisible()) {
+    await backdrop.click({ position: { x: 2, y: 2 } });
+    await backdrop.waitFor({ state: 'detached', timeout: 10_000 });
+  }
   await page.locator('.part.sidebar .composite.title').first().click();
 }
 
