@@ -90,7 +90,8 @@ export class AnalysisCache {
     // a saved document's own file: its agents' `pipeline: FILE` entries are read beside it
     const file = uri.startsWith('file:') ? { pipelineFile: fileURLToPath(uri) } : {};
     const made = (options: AnalyzeOptions) => ({ analysis: analyze(text, { ...options, ...file }), options: { ...options, ...file } });
-    if (!callsMcp(text)) return made({ mcp: mcpInfoUnlisted().mcp, keepStepResults });
+    // both patterns of callsMcp name `mcp:`: a text without it (most) is not scanned by them at each keystroke
+    if (!text.includes('mcp:') || !callsMcp(text)) return made({ mcp: mcpInfoUnlisted().mcp, keepStepResults });
     const place = mcpPlace(uri);
     const pipeline = normalizePipeline(parseYaml(text).value, null);
     if (!place) {

@@ -137,7 +137,9 @@ export function normalizeSteps(list: unknown, path: ValuePath, sink: FindingSink
     const loop = loopSpec(raw);
     const products: Record<string, string> = {};
     if (isObj(raw.products)) for (const [k, v] of Object.entries(raw.products)) if (typeof v === 'string') setOwn(products, k, v);
-    out.push({
+    // one literal without a spread: a spread in the middle of it gave every step an out-of-object
+    // property store (the rare model chain and agent are added after)
+    const step: Step = {
       id,
       path: p,
       name: str(raw.name),
@@ -155,7 +157,6 @@ export function normalizeSteps(list: unknown, path: ValuePath, sink: FindingSink
       loop,
       body: Array.isArray(raw.steps) ? normalizeSteps(raw.steps, [...p, 'steps'], sink) : null,
       model: firstModel(raw.model),
-      ...modelChainOf(raw.model),
       requiresModel: isObj(raw.requires_model) ? raw.requires_model : null,
       expert: str(raw.expert),
       personality: str(raw.personality),
@@ -165,8 +166,11 @@ export function normalizeSteps(list: unknown, path: ValuePath, sink: FindingSink
       location: str(raw.location),
       outputSchema: isObj(raw.output_schema) ? raw.output_schema : null,
       raw,
-    });
-    if (raw.action === AGENT_ACTION && raw.tool === undefined) out[out.length - 1].agent = agentDeclOf(raw, p);
+    };
+    const chain = modelChainOf(raw.model).modelChain;
+    if (chain) step.modelChain = chain;
+    if (raw.action === AGENT_ACTION && raw.tool === undefined) step.agent = agentDeclOf(raw, p);
+    out.push(step);
   });
   return out;
 }

@@ -14,7 +14,7 @@ import { TYPE_WORDS } from '../spec/values';
 import { didYouMean, suggest } from './suggest';
 import type { StepListContext, TemplateCheckResult } from './templateCheck';
 import type { McpAnalysisInfo } from '../mcp/catalog';
-import { findingInside, movedFinding, movedRange, movedReference, rangeInside, StepMemo, topLevelPlan, type StepMemoContext } from './stepMemo';
+import { findingInside, movedFinding, movedRange, movedReference, rangeInside, StepMemo, topLevelAncestors, topLevelPlan, type StepMemoContext } from './stepMemo';
 import { offsetAt } from '../parse/scalarOffsets';
 import { appendAll, kept, keptFrom } from '../util/none';
 import { checkAction, typeOk } from './actionCheck';
@@ -190,16 +190,20 @@ function checkParameterDecls(pipeline: Pipeline, sink: FindingSink): void {
 interface StepChecked {
   findings: Finding[];
   references: StepReference[];
-  edges: { from: string; to: string; range: Range }[];
+  /** The step's plan edges themselves (nothing changes an edge once made: plans share them), and the range of each. */
+  edges: PlanEdge[];
+  edgeRanges: Range[];
 }
 
 const MEMO = new StepMemo<StepChecked>(
-  (d, lines) => ({
+  // what a step adds moves with its lines only (an edit on its line before it moves its offsets)
+  (d, lines) => (!lines ? d : {
     findings: d.findings.map((f) => movedFinding(f, lines)),
     references: d.references.map((r) => movedReference(r, lines)),
-    edges: lines ? d.edges.map((e) => ({ ...e, range: movedRange(e.range, lines) })) : d.edges,
+    edges: d.edges,
+    edgeRanges: d.edgeRanges.map((r) => movedRange(r, lines)),
   }),
-  (d, place) => d.findings.every((f) => findingInside(f, place)) && d.references.every((r) => rangeInside(r.range, place)) && d.edges.every((e) => rangeInside(e.range, place)),
+  (d, place) => d.findings.every((f) => findingInside(f, place)) && d.references.every((r) => rangeInside(r.range, place)) && d.edgeRanges.every((r) => rangeInside(r, place)),
 );
 
 export interface StepCheckResult {
@@ -237,11 +241,8 @@ export function checkSteps(pipeline: Pipeline, sink: FindingSink, index: Map<str
       if (known) {
         appendAll(sink.findings, known.findings);
         appendAll(references, known.references);
-        for (let j = 0; j < known.edges.length; j++) {
-          const e = known.edges[j];
-          edges.push({ from: e.from, to: e.to, kind: 'explicit' });
-          edgeRanges.push(e.range);
-        }
+        appendAll(edges, known.edges);
+        appendAll(edgeRanges, known.edgeRanges);
         continue;
       }
       const marks = [sink.findings.length, references.length, edges.length];
@@ -287,8 +288,7 @@ export function checkSteps(pipeline: Pipeline, sink: FindingSink, index: Map<str
         edgeRanges.push(dep.range);
       }
       if (place) {
-        const added = edges.slice(marks[2]).map((e, k) => ({ from: e.from, to: e.to, range: edgeRanges[marks[2] + k] }));
-        MEMO.set(memo!, step, place, { findings: keptFrom(sink.findings, marks[0]), references: keptFrom(references, marks[1]), edges: kept(added) });
+        MEMO.set(memo!, step, place, { findings: keptFrom(sink.findings, marks[0]), references: keptFrom(references, marks[1]), edges: keptFrom(edges, marks[2]), edgeRanges: keptFrom(edgeRanges, marks[2]) });
       }
       if (step.body) bodyPlans[sid] = planList(step.body, step, ctx);
     }
@@ -301,7 +301,7 @@ export function checkSteps(pipeline: Pipeline, sink: FindingSink, index: Map<str
     for (let k = 0; k < templates.implied.length; k++) {
       const imp = templates.implied[k];
       if (!siblings.has(imp.from) || !siblings.has(imp.to)) continue;
-      isAncestor ??= ancestorQuery(ids, edges);
+      isAncestor ??= owner || !memo ? ancestorQuery(ids, edges) : topLevelAncestors(ids, edges, ancestorQuery);
       if (isAncestor(imp.from, imp.to)) continue; // already ordered by explicit dependencies
       const key = `${imp.from}>${imp.to}`;
       if (!impliedKeys.has(key)) {

@@ -58,6 +58,16 @@ function stepSignature(step: Step): unknown[] {
   return [step.id, step.tool, step.action, loop, step.vars.map((v) => v.name), step.body ? step.body.map(stepSignature) : null];
 }
 
+/** The signature of each step value, as JSON: a step whose text is unchanged has the same value
+ * (engine/parse/yamlDocument.ts), and its signature is not made again at each edit. */
+const signatures = new WeakMap<object, string>();
+
+function signatureOf(step: Step): string {
+  let s = signatures.get(step.raw);
+  if (s === undefined) signatures.set(step.raw, (s = JSON.stringify(stepSignature(step))));
+  return s;
+}
+
 /** The part of a document that the check of one step reads besides the step: two analyses with
  * the same context check a step of the same text alike. */
 export class StepMemoContext {
@@ -71,15 +81,8 @@ export class StepMemoContext {
   ) {
     let cat = catalogIds.get(catalog);
     if (cat === undefined) catalogIds.set(catalog, (cat = nextCatalog++));
-    const key = JSON.stringify([
-      cat,
-      mcp ?? null,
-      pipeline.parameters.map((p) => p.name),
-      Object.keys(pipeline.experts),
-      Object.keys(pipeline.personalities),
-      Object.keys(pipeline.mcpServers),
-      pipeline.steps.map(stepSignature),
-    ]);
+    const head = JSON.stringify([cat, mcp ?? null, pipeline.parameters.map((p) => p.name), Object.keys(pipeline.experts), Object.keys(pipeline.personalities), Object.keys(pipeline.mcpServers)]);
+    const key = `${head}\n${pipeline.steps.map(signatureOf).join(',')}`;
     const context = contextOf(key);
     this.id = context.id;
     this.shared = context.shared;
@@ -127,7 +130,16 @@ export class StepMemo<T> {
   get(ctx: StepMemoContext, step: Step, place: Place): T | undefined {
     const entries = entriesByRaw.get(step.raw)?.[this.slot] as Entry<T>[] | undefined;
     const index = step.path[1] as number;
-    const e = entries?.find((x) => x.index === index && x.context === ctx.id);
+    if (!entries) return undefined;
+    // a loop, not `find`: this runs for every top-level step of every edit, in each memo
+    let e: Entry<T> | undefined;
+    for (let k = 0; k < entries.length; k++) {
+      const x = entries[k];
+      if (x.index === index && x.context === ctx.id) {
+        e = x;
+        break;
+      }
+    }
     if (!e) return undefined;
     const lines = place.line - e.place.line;
     const offsets = place.offset - e.place.offset;
@@ -148,7 +160,8 @@ export class StepMemo<T> {
     const entries = slots[this.slot] as Entry<T>[] | undefined;
     // most steps have one entry: a list of one, not one grown by push (which keeps room for 17)
     if (!entries) return void (slots[this.slot] = [entry as Entry<unknown>]);
-    const i = entries.findIndex((x) => x.index === index);
+    let i = -1;
+    for (let k = 0; k < entries.length && i < 0; k++) if (entries[k].index === index) i = k;
     // one entry per place: the newest context replaces an older one
     if (i >= 0) entries[i] = entry;
     else entries.push(entry);
@@ -213,6 +226,23 @@ export function topLevelPlan(ids: string[], edges: PlanEdge[]): Plan {
   return plan;
 }
 
+type AncestorQuery = (a: string, b: string) => boolean;
+
+/** The ancestor query (engine/analyze/cycleCheck.ts) of the last analysis that keeps step results,
+ * with the top-level ids and explicit edges it was made of. */
+let lastAncestors: { ids: string[]; edges: PlanEdge[]; query: AncestorQuery } | null = null;
+
+/** `make(ids, edges)` (the ancestor query) for the top-level steps: the last analysis's when the ids
+ * and edges are the same (at 2,000 steps, making it was a map and a list per step on every edit). */
+export function topLevelAncestors(ids: string[], edges: PlanEdge[], make: (ids: string[], edges: PlanEdge[]) => AncestorQuery): AncestorQuery {
+  const last = lastAncestors;
+  if (last && sameStrings(last.ids, ids) && sameEdges(last.edges, edges)) return last.query;
+  const query = make(ids, edges);
+  // the caller goes on adding edges to its list: the query was made of these
+  lastAncestors = { ids, edges: edges.slice(), query };
+  return query;
+}
+
 function sameStrings(a: string[], b: string[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -230,4 +260,5 @@ function sameEdges(a: PlanEdge[], b: PlanEdge[]): boolean {
 export function forgetStepMemo(): void {
   recentContexts.length = 0;
   lastTopLevel = null;
+  lastAncestors = null;
 }

@@ -60,10 +60,11 @@ interface StepTemplates {
 }
 
 const MEMO = new StepMemo<StepTemplates>(
+  // findings, references and implied dependencies move with the step's lines only, sites with its offsets too
   (d, lines, offsets) => ({
-    findings: d.findings.map((f) => movedFinding(f, lines)),
+    findings: lines ? d.findings.map((f) => movedFinding(f, lines)) : d.findings,
     sites: d.sites.map((s) => movedSite(s, lines, offsets)),
-    references: d.references.map((r) => movedReference(r, lines)),
+    references: lines ? d.references.map((r) => movedReference(r, lines)) : d.references,
     implied: lines ? d.implied.map((i) => ({ ...i, range: movedRange(i.range, lines) })) : d.implied,
   }),
   (d, place) => d.findings.every((f) => findingInside(f, place)) && d.sites.every((s) => siteInside(s, place)) && d.references.every((r) => rangeInside(r.range, place)) && d.implied.every((i) => rangeInside(i.range, place)),

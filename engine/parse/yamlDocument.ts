@@ -4,6 +4,7 @@ import type { Finding, ValuePath } from '../spec/types';
 import { LineIndex } from './lineIndex';
 import { readPlainSection } from './plainBlockYaml';
 import type { NodeSpan } from './nodeSpan';
+import { hasChildren, MovedSpan } from './movedSpan';
 import type { ParsedYaml } from './parsedYaml';
 import type { ScalarStyle } from './scalarOffsets';
 
@@ -211,15 +212,39 @@ export interface Section {
   end: number;
 }
 
-/** Sections by text, with the parse generation that last used them. */
-const sectionCache = new Map<string, { section: Section | null; used: number }>();
+interface CachedSection {
+  /** The section's text (the key it has in the cache). */
+  src: string;
+  section: Section | null;
+  /** The parse generation that last used it. */
+  used: number;
+  /** Dropped from the cache. */
+  evicted?: boolean;
+}
+
+/** Sections by text. */
+const sectionCache = new Map<string, CachedSection>();
 let generation = 0;
+
+/** The entries the last parse used, by the index of their section in its plan, and those this parse
+ * used so far. A section is first compared with the entry at its index in the last parse: an edit
+ * moves no section to another index unless it adds or removes one, and a comparison spares hashing
+ * the section's text for the cache (at 2,000 steps, hashing the whole text anew was a twentieth of
+ * an edit). */
+let lastOrder: CachedSection[] = [];
+let order: CachedSection[] = [];
 
 /** Drops what the last two parses did not use, so an editing session's memory stays flat. */
 function evictSections(kept: number): void {
   generation++;
+  lastOrder = order;
+  order = [];
   if (sectionCache.size <= 2 * kept + 64) return;
-  for (const [k, v] of sectionCache) if (v.used < generation - 1) sectionCache.delete(k);
+  for (const [k, v] of sectionCache)
+    if (v.used < generation - 1) {
+      v.evicted = true;
+      sectionCache.delete(k);
+    }
 }
 
 /** How many sections are kept (for tests of the bound). */
@@ -227,8 +252,10 @@ export function sectionCacheSize(): number {
   return sectionCache.size;
 }
 
-function cacheSection(src: string, section: Section | null): void {
-  sectionCache.set(src, { section, used: generation });
+function cacheSection(src: string, section: Section | null): CachedSection {
+  const entry: CachedSection = { src, section, used: generation };
+  sectionCache.set(src, entry);
+  return entry;
 }
 
 /** A copy of a slice that does not keep the text it was cut from alive. A slice (and every string
@@ -238,22 +265,25 @@ function detached(slice: string): string {
   return (' ' + slice).slice(1);
 }
 
-/** The section at `from` in this document: cached by its text (moved when it moved), else parsed. */
-function parseSection(text: string, from: number, to: number, key: string | number): Section | null {
+/** The section at `from` in this document, the `at`th of its plan: cached by its text (moved when
+ * it moved), else parsed. */
+function parseSection(text: string, from: number, to: number, key: string | number, at: number): Section | null {
   const src = text.slice(from, to);
-  const hit = sectionCache.get(src);
+  const hint = lastOrder[at];
+  const hit = hint !== undefined && !hint.evicted && hint.src.length === src.length && hint.src === src ? hint : sectionCache.get(src);
   if (hit) {
     hit.used = generation;
+    order[at] = hit;
     const section = hit.section;
     if (!section || section.base === from) return section;
     // moved by an edit before it: the cache keeps the moved copy, the one the new analysis holds
-    return (hit.section = { ...section, span: rebase(section.span, from - section.base), base: from });
+    return (hit.section = { ...section, span: new MovedSpan(section.span, from - section.base), base: from });
   }
   const own = detached(src);
   // most sections are plain block YAML, read without the library (the same value and spans)
   const plain = readPlainSection(own, from, key, PARSE_OPTIONS);
   const section = plain ? { value: plain.value, span: plain.span, base: from, end: plain.end } : parseSectionWithLibrary(own, from, key);
-  cacheSection(own, section);
+  order[at] = cacheSection(own, section);
   return section;
 }
 
@@ -266,17 +296,6 @@ export function parseSectionWithLibrary(own: string, from: number, key: string |
   const span = wrapper?.children?.get(key);
   const end = (doc.contents as YamlNode | null)?.range?.[1] ?? 0;
   return ok && span ? { value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), span, base: from, end } : null;
-}
-
-function rebase(span: NodeSpan, delta: number): NodeSpan {
-  const out: NodeSpan = { start: span.start + delta, end: span.end + delta, keyStart: span.keyStart >= 0 ? span.keyStart + delta : -1, keyEnd: span.keyStart >= 0 ? span.keyEnd + delta : -1 };
-  if (span.style) out.style = span.style;
-  if (span.children) {
-    const children = new Map<string | number, NodeSpan>();
-    for (const [k, c] of span.children) children.set(k, rebase(c, delta));
-    out.children = children;
-  }
-  return out;
 }
 
 const TOP_KEY = /^([A-Za-z_][\w-]*)[ \t]*:(?=[ \t]|\r?$)/;
@@ -339,10 +358,10 @@ function readSections(text: string, lines: LineIndex, plan: SectionPlan): { pars
       const seq: NodeSpan = { start: 0, end: 0, keyStart: -1, keyEnd: -1, children: new Map() };
       for (; i < plan.sections.length && plan.sections[i].key === key; i++) {
         const it = plan.sections[i];
-        const section = parseSection(text, it.from, it.to, 0);
+        const section = parseSection(text, it.from, it.to, 0, i);
         // a step is a mapping; anything else is read by the whole parse
         const v: unknown = section && Array.isArray(section.value) && section.value.length === 1 ? (section.value as unknown[])[0] : null;
-        if (!section?.span.children || !v || typeof v !== 'object' || Array.isArray(v)) return { parsed: null, failedAt: i, value, root };
+        if (!section || !hasChildren(section.span) || !v || typeof v !== 'object' || Array.isArray(v)) return { parsed: null, failedAt: i, value, root };
         list.push(v);
         seq.children!.set(it.item!, section.span);
       }
@@ -355,7 +374,7 @@ function readSections(text: string, lines: LineIndex, plan: SectionPlan): { pars
       childValue = list;
       rootEnd = seq.end;
     } else {
-      const section = parseSection(text, sec.from, sec.to, key);
+      const section = parseSection(text, sec.from, sec.to, key, i);
       if (!section || !section.value || typeof section.value !== 'object') return { parsed: null, failedAt: i, value, root };
       child = section.span;
       childValue = (section.value as Record<string, unknown>)[key];

@@ -84,6 +84,21 @@ describe('section-by-section parsing equals the whole parse', function () {
     assert.deepEqual(plainSpan(first.spans), firstSpans, 'a later parse changed the spans of an earlier one');
   });
 
+  it('sections moved by several edits before anything reads them, and read only then, have the spans of the whole parse', () => {
+    // each version lengthens step 10's name, moving every later step again; no span of the
+    // versions in between is read until all of them are parsed
+    const versions = [0, 3, 7, 12, 20].map((k) => generatePipeline(700).replace('name: Step number 10\n', `name: Step number 10${'!'.repeat(k)}\n`));
+    const parsed = versions.map((t) => parseYaml(t));
+    for (const [i, p] of parsed.entries()) {
+      assert.equal(readBySections(p), true);
+      assert.deepEqual(plainSpan(p.spans), plainSpan(parseWhole(versions[i]).spans), `version ${i}`);
+    }
+    // and a step far after the edits, read alone, is where the text has it
+    const last = parsed[parsed.length - 1].spans!.children!.get('steps')!.children!.get(650)!;
+    const text = versions[versions.length - 1];
+    assert.equal(text.slice(last.children!.get('id')!.start, last.children!.get('id')!.end), 'step_650');
+  });
+
   it("an analysis that adds a span to a step (ContextLab's 'foreach' read as 'for_each') leaves the cached sections as parsed", () => {
     const text = generatePipeline(700).replace('  - id: step_5\n', '  - id: step_5\n    foreach: "{{ [1, 2] }}"\n');
     const step5 = (p: { spans: NodeSpan | null }) => p.spans!.children!.get('steps')!.children!.get(5)!;
