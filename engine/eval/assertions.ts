@@ -234,20 +234,51 @@ function scopeFor(ctx: AssertionContext, value: unknown) {
   });
 }
 
-export async function runAssertion(a: EvalAssertion, ctx: AssertionContext): Promise<AssertionResult> {
-  const t = targetOf(a, ctx.doc);
-  const base = { kind: a.kind, target: t.label, ...(a.description ? { description: a.description } : {}), line: a.line };
-  // made when an operand is first rendered (is_json, for one, renders nothing)
-  let scope: ReturnType<typeof scopeFor> | null = null;
-  const render = (v: unknown): unknown => (typeof v !== 'string' ? v : a.kind === 'expression' && !hasTemplateSyntax(v) ? evaluate(v, (scope ??= scopeFor(ctx, t.value))) : renderValue(v, (scope ??= scopeFor(ctx, t.value))));
-  if (t.missing) return { ...base, expected: typeof a.operand === 'string' ? a.operand : a.operand, actual: null, pass: false, status: 'fail', score: 0, reason: t.missing };
+export function runAssertion(a: EvalAssertion, ctx: AssertionContext): Promise<AssertionResult> {
   try {
-    const o = await CHECKS[a.kind](a, t.value, ctx, render);
-    return { ...base, expected: o.expected, actual: o.actual, pass: o.pass, status: o.pass ? 'pass' : 'fail', score: o.score ?? (o.pass ? 1 : 0), reason: o.reason, ...(o.judge_cost_usd !== undefined ? { judge_cost_usd: o.judge_cost_usd } : {}) };
+    return Promise.resolve(assertionNow(a, ctx));
   } catch (e) {
-    if (ctx.signal.aborted) throw e;
-    return { ...base, expected: a.operand, actual: null, pass: false, status: 'error', score: 0, reason: (e as Error).message };
+    return Promise.reject(e);
   }
 }
 
+/**
+ * An assertion's result, at once when its check is synchronous (every kind but the judge's and the
+ * embeddings'): an async layer per assertion made a promise, a frame and a reaction per case.
+ */
+export function assertionNow(a: EvalAssertion, ctx: AssertionContext): AssertionResult | Promise<AssertionResult> {
+  const t = targetOf(a, ctx.doc);
+  // made when an operand is first rendered (is_json, for one, renders nothing)
+  let scope: ReturnType<typeof scopeFor> | null = null;
+  const render = (v: unknown): unknown => (typeof v !== 'string' ? v : a.kind === 'expression' && !hasTemplateSyntax(v) ? evaluate(v, (scope ??= scopeFor(ctx, t.value))) : renderValue(v, (scope ??= scopeFor(ctx, t.value))));
+  if (t.missing) return result(a, t, typeof a.operand === 'string' ? a.operand : a.operand, null, false, 'fail', 0, t.missing);
+  let o: Outcome | Promise<Outcome>;
+  try {
+    o = CHECKS[a.kind](a, t.value, ctx, render);
+  } catch (e) {
+    return failed(a, t, ctx, e);
+  }
+  if (o instanceof Promise) return o.then((x) => passed(a, t, x), (e: unknown) => failed(a, t, ctx, e));
+  return passed(a, t, o);
+}
 
+/**
+ * A result in its fields' order (kind, target, description when there is one, line, ...): written
+ * as literals, not spread from a base, which made each result a slow dictionary of a kilobyte.
+ */
+function result(a: EvalAssertion, t: { label: string }, expected: unknown, actual: unknown, pass: boolean, status: AssertionStatus, score: number, reason: string): AssertionResult {
+  return a.description
+    ? { kind: a.kind, target: t.label, description: a.description, line: a.line, expected, actual, pass, status, score, reason }
+    : { kind: a.kind, target: t.label, line: a.line, expected, actual, pass, status, score, reason };
+}
+
+function passed(a: EvalAssertion, t: { label: string }, o: Outcome): AssertionResult {
+  const r = result(a, t, o.expected, o.actual, o.pass, o.pass ? 'pass' : 'fail', o.score ?? (o.pass ? 1 : 0), o.reason);
+  if (o.judge_cost_usd !== undefined) r.judge_cost_usd = o.judge_cost_usd;
+  return r;
+}
+
+function failed(a: EvalAssertion, t: { label: string }, ctx: AssertionContext, e: unknown): AssertionResult {
+  if (ctx.signal.aborted) throw e;
+  return result(a, t, a.operand, null, false, 'error', 0, (e as Error).message);
+}

@@ -17,7 +17,7 @@ import { withCassette, type CassetteOptions, type RunCassette } from '../models/
 import type { Interaction } from '../toolkit/interaction';
 import { withoutBom } from '../util/text';
 import { Redactor } from '../toolkit/redact';
-import { runAssertion, type AssertionResult } from './assertions';
+import { assertionNow, type AssertionResult } from './assertions';
 import { readCases } from './dataset';
 import type { EvalAnalysis } from './evalAnalysis';
 import type { EvalCase, EvalSpec, EvalVariant } from './evalFile';
@@ -298,18 +298,18 @@ export interface CaseRun {
 /** One case of one variant: its run through the engine (`analysis`: the variant's), its run record, its assertions; null when cancelled. */
 export async function judgeOneCase(k: CaseRun, analysis: Analysis, c: EvalCase, v: EvalVariant | null, repeat: number, hooks: Pick<RunOptions, 'listeners' | 'nestedListeners'> = {}): Promise<CaseResult | null> {
   const { root, spec, pa, names, models, signal, env, pipelineSource, redactor } = k;
-  const base = { case: c.id, variant: variantName(v), repeat, cost_usd: 0, judge_cost_usd: 0, tokens_in: 0, tokens_out: 0, latency_ms: 0 };
-  if (c.skip) return { ...base, status: 'skipped', pass: false, score: 0, run_id: null, run_status: null, error: c.skip, assertions: [] };
+  // what a case that did not run reports before its status (made only then)
+  const base = () => ({ case: c.id, variant: variantName(v), repeat, cost_usd: 0, judge_cost_usd: 0, tokens_in: 0, tokens_out: 0, latency_ms: 0 });
+  if (c.skip) return { ...base(), status: 'skipped', pass: false, score: 0, run_id: null, run_status: null, error: c.skip, assertions: [] };
   try {
     const inputs = resolveInputs(pa.pipeline!.parameters, inputsFor(c.values, v, names));
-    const doc = await runPipeline(analysis, {
+    // (a literal, then the optional parts: spreads inside it made a slow dictionary object per case)
+    const options: RunOptions = {
       cwd: root,
       inputs,
       // the case's run record is written once at its end (runRecord.ts)
       checkpoint: false,
-      // the run opens the eval's cassette too (the same file, shared in this process): its model
-      // calls and its agents' tool calls are recorded or replayed through it
-      ...(k.cassette ? { models: k.rawModels, cassette: k.cassette } : { models }),
+      models,
       signal,
       pipelineFile: spec.pipeline,
       source: pipelineSource,
@@ -317,8 +317,15 @@ export async function judgeOneCase(k: CaseRun, analysis: Analysis, c: EvalCase, 
       redactor,
       // no one to ask: the eval's answers, given ahead
       interaction: answersAhead(spec.answers),
-      ...hooks,
-    });
+    };
+    // the run opens the eval's cassette too (the same file, shared in this process): its model
+    // calls and its agents' tool calls are recorded or replayed through it
+    if (k.cassette) {
+      options.models = k.rawModels;
+      options.cassette = k.cassette;
+    }
+    if (hasOwnKeys(hooks)) Object.assign(options, hooks);
+    const doc = await runPipeline(analysis, options);
     if (signal.aborted) return null;
     const facts = { inputs, pipelineFile: spec.pipeline, source: pipelineSource, maxParallel: pa.pipeline!.context.maxParallel ?? DEFAULT_MAX_PARALLEL };
     // with a writer, the record is written while the next cases run (the result waits for it, not the slot)
@@ -326,17 +333,34 @@ export async function judgeOneCase(k: CaseRun, analysis: Analysis, c: EvalCase, 
     if (!written) await writeRunRecord(root, doc, facts);
     const ctx = { case: c, doc, models, judge: spec.judge, embedding: spec.embedding, signal, env, replay: k.cassette?.mode === 'replay' };
     const assertions: AssertionResult[] = [];
-    for (const a of [...spec.assert, ...c.assert]) assertions.push(await runAssertion(a, ctx));
+    // a synchronous check is not awaited (a promise and a turn per assertion)
+    for (const list of [spec.assert, c.assert])
+      for (const a of list) {
+        const x = assertionNow(a, ctx);
+        assertions.push(x instanceof Promise ? await x : x);
+      }
     const status = statusOf(assertions, doc.status);
-    const score = assertions.length ? Math.round((assertions.reduce((s, x) => s + x.score, 0) / assertions.length) * 1e4) / 1e4 : status === 'pass' ? 1 : 0;
-    const judgeCost = assertions.reduce((s, x) => s + (x.judge_cost_usd ?? 0), 0);
-    const result: CaseResult = { ...base, status, pass: status === 'pass', score, run_id: doc.execution_id, run_status: doc.status, cost_usd: doc.cost_usd, judge_cost_usd: Math.round(judgeCost * 1e6) / 1e6, tokens_in: doc.tokens_in, tokens_out: doc.tokens_out, latency_ms: doc.duration_ms, assertions };
+    // both sums in the assertions' order, as the reduce() calls they replace
+    let scores = 0;
+    let judgeCost = 0;
+    for (const x of assertions) {
+      scores += x.score;
+      judgeCost += x.judge_cost_usd ?? 0;
+    }
+    const score = assertions.length ? Math.round((scores / assertions.length) * 1e4) / 1e4 : status === 'pass' ? 1 : 0;
+    // a literal in the order `{ ...base, status, ... }` gave (a spread of base made a slow dictionary object)
+    const result: CaseResult = { case: c.id, variant: variantName(v), repeat, cost_usd: doc.cost_usd, judge_cost_usd: Math.round(judgeCost * 1e6) / 1e6, tokens_in: doc.tokens_in, tokens_out: doc.tokens_out, latency_ms: doc.duration_ms, status, pass: status === 'pass', score, run_id: doc.execution_id, run_status: doc.status, assertions };
     if (written) recordWrites.set(result, written);
     return result;
   } catch (e) {
     if (signal.aborted) return null;
-    return { ...base, status: 'error', pass: false, score: 0, run_id: null, run_status: null, error: (e as Error).message, assertions: [] };
+    return { ...base(), status: 'error', pass: false, score: 0, run_id: null, run_status: null, error: (e as Error).message, assertions: [] };
   }
+}
+
+function hasOwnKeys(o: object): boolean {
+  for (const k in o) if (Object.prototype.hasOwnProperty.call(o, k)) return true;
+  return false;
 }
 
 /** The run record a judged case's result waits for before it is reported (written by the eval's RunRecordWriter). */
@@ -347,8 +371,15 @@ function unrecorded(r: CaseResult, e: Error): CaseResult {
   return { case: r.case, variant: r.variant, repeat: r.repeat, cost_usd: 0, judge_cost_usd: 0, tokens_in: 0, tokens_out: 0, latency_ms: 0, status: 'error', pass: false, score: 0, run_id: null, run_status: null, error: e.message, assertions: [] };
 }
 
-/** The Interaction of a case's run: nobody at a terminal, the eval file's `answers` given ahead by step id. */
+/** The Interaction of a case's run: nobody at a terminal, the eval file's `answers` given ahead by step id. One per answers (every case of an eval shares it: it holds no state). */
 function answersAhead(answers: Record<string, unknown>): Interaction {
+  let made = interactions.get(answers);
+  if (!made) interactions.set(answers, (made = answersInteraction(answers)));
+  return made;
+}
+const interactions = new WeakMap<Record<string, unknown>, Interaction>();
+
+function answersInteraction(answers: Record<string, unknown>): Interaction {
   return {
     interactive: false,
     answerFor: (stepId) => (Object.prototype.hasOwnProperty.call(answers, stepId) ? { value: answers[stepId] } : undefined),

@@ -21,9 +21,11 @@ export async function orderedPool<T, R>(source: AsyncIterable<T>, limit: number,
       emit(await head.result, head.job);
     }
   };
+  const limited = Math.max(1, limit);
   for await (const job of source) {
     if (signal?.aborted) break;
-    await slot();
+    // called only when there is something to wait for or emit: an async call per job made a promise and a frame each
+    if (running >= limited || queue.length >= window) await slot();
     if (signal?.aborted) break;
     running++;
     const entry = { job, result: null as unknown as Promise<R>, settled: false };
@@ -35,7 +37,7 @@ export async function orderedPool<T, R>(source: AsyncIterable<T>, limit: number,
       w?.();
     });
     queue.push(entry);
-    await drainSettled();
+    if (queue[0].settled) await drainSettled();
   }
   // the rest, in order
   while (queue.length) {

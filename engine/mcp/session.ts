@@ -135,6 +135,8 @@ export class McpSession {
   /** Closes every server; later calls are refused. */
   async close(): Promise<void> {
     this.ended = true;
+    // no server was started (most runs): nothing to wait for
+    if (!this.conns.size && !this.live.size) return;
     const pending = [...this.conns.values()];
     this.conns.clear();
     const all = await Promise.allSettled(pending);

@@ -74,7 +74,7 @@ export function chainStory(tried: ModelTry[]): string {
  * Runs `req` on each model of `chain` in order until one answers. `one` runs a single model (its
  * own retries, breaker and validation included). Tokens and cost count every call of every model.
  */
-export async function runChain(req: ModelRequest, chain: string[], one: (req: ModelRequest) => Promise<ModelResponse>): Promise<ModelResponse> {
+export async function runChain(req: ModelRequest, chain: string[], one: (req: ModelRequest, model: string, onCall: (c: ModelCallRecord) => void) => Promise<ModelResponse>): Promise<ModelResponse> {
   const tried: ModelTry[] = [];
   const totals = { tokens_in: 0, tokens_out: 0, cost_usd: 0, latency_ms: 0, wait_ms: 0 };
   for (let i = 0; i < chain.length; i++) {
@@ -94,10 +94,23 @@ export async function runChain(req: ModelRequest, chain: string[], one: (req: Mo
       totals.cost_usd += mine.cost_usd;
     };
     try {
-      const res = await one({ ...req, model, onCall });
+      // the request as it is, with this model and this onCall (a copy of it per call was a slow dictionary object)
+      const res = await one(req, model, onCall);
       add();
-      tried.push({ model, outcome: 'answered', ...mine });
-      return { ...res, ...totals, model, ...(chain.length > 1 ? { tried } : {}) };
+      // what `{ ...res, ...totals, model, tried }` gave, on the answer itself (one() made it for this call alone)
+      const out: ModelResponse = res;
+      out.tokens_in = totals.tokens_in;
+      out.tokens_out = totals.tokens_out;
+      out.cost_usd = totals.cost_usd;
+      out.latency_ms = totals.latency_ms;
+      out.wait_ms = totals.wait_ms;
+      out.model = model;
+      // a chain of one model reports no `tried`
+      if (chain.length > 1) {
+        tried.push({ model, outcome: 'answered', tokens_in: mine.tokens_in, tokens_out: mine.tokens_out, cost_usd: mine.cost_usd });
+        out.tried = tried;
+      }
+      return out;
     } catch (e) {
       add();
       if (req.signal.aborted) throw e;

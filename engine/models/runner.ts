@@ -248,7 +248,7 @@ export class ProviderModelRunner implements ModelRunner {
   /** Runs the request on its model, then on each of its fallbacks (the registry's when the request names none) while the failure is one another model could fix. */
   async run(req: ModelRequest): Promise<ModelResponse> {
     const fallbacks = req.fallbacks ?? this.models().find((m) => m.id === req.model)?.fallbacks ?? [];
-    return runChain(req, [req.model, ...fallbacks], (r) => this.runOne(r));
+    return runChain(req, [req.model, ...fallbacks], (r, model, onCall) => this.runOne(r, model, onCall));
   }
 
   /**
@@ -305,8 +305,9 @@ export class ProviderModelRunner implements ModelRunner {
     return v;
   }
 
-  private async runOne(req: ModelRequest): Promise<ModelResponse> {
-    const { provider, name } = splitModel(req.model);
+  /** One model of a chain: `req` asked of `model`, its calls told to `onCall` (not the request's own). */
+  private async runOne(req: ModelRequest, model: string, onCall: (c: ModelCallRecord) => void): Promise<ModelResponse> {
+    const { provider, name } = splitModel(model);
     const params = req.params;
     let prompt = str(params.prompt) ?? '';
     const action = req.action;
@@ -320,7 +321,9 @@ export class ProviderModelRunner implements ModelRunner {
     const estimate = Math.ceil((prompt.length + (req.system?.length ?? 0)) / 4) + (base.maxTokens ?? 1000);
     const totals = { tokens_in: 0, tokens_out: 0, cost_usd: 0, latency_ms: 0, wait_ms: 0 };
     const note = (call: ModelCallRecord, answer: ProviderAnswer) => {
-      const r: ModelCallRecord = { ...call, provider, max_tokens: base.maxTokens, temperature: base.temperature };
+      // what `{ ...call, provider, max_tokens, temperature }` gave (a call's record has these seven fields, from call() or
+      // the cassette), as a literal: the spread made a slow dictionary object per call
+      const r: ModelCallRecord = { model: call.model, tokens_in: call.tokens_in, tokens_out: call.tokens_out, cost_usd: call.cost_usd, latency_ms: call.latency_ms, wait_ms: call.wait_ms, attempts: call.attempts, provider, max_tokens: base.maxTokens, temperature: base.temperature };
       if (answer.responseModel) r.response_model = answer.responseModel;
       if (answer.finishReasons) r.finish_reasons = answer.finishReasons;
       totals.tokens_in += r.tokens_in;
@@ -328,9 +331,9 @@ export class ProviderModelRunner implements ModelRunner {
       totals.cost_usd += r.cost_usd;
       totals.latency_ms += r.latency_ms;
       totals.wait_ms += r.wait_ms;
-      req.onCall?.(r);
+      onCall(r);
     };
-    const done = (value: unknown): ModelResponse => ({ value: this.redact().value(value), model: req.model, ...totals });
+    const done = (value: unknown): ModelResponse => ({ value: this.redact().value(value), model, tokens_in: totals.tokens_in, tokens_out: totals.tokens_out, cost_usd: totals.cost_usd, latency_ms: totals.latency_ms, wait_ms: totals.wait_ms });
 
     const schema = action === 'evaluate_condition' ? { type: 'object', properties: { holds: { type: 'boolean' } }, required: ['holds'], additionalProperties: false } : req.schema;
     if (schema) {
@@ -342,7 +345,7 @@ export class ProviderModelRunner implements ModelRunner {
       }
       let ask = base.prompt;
       for (let round = 1; ; round++) {
-        const { answer, record } = await this.call(req.model, provider, estimate, req.signal, (p, signal) => p.generateStructured({ ...base, prompt: ask, schema, signal }), req);
+        const { answer, record } = await this.call(model, provider, estimate, req.signal, (p, signal) => p.generateStructured({ ...base, prompt: ask, schema, signal }), req);
         note(record, answer);
         if (validate(answer.data)) return done(action === 'evaluate_condition' ? (answer.data as { holds: boolean }).holds : answer.data);
         const bad = firstField(validate.errors);
@@ -351,7 +354,7 @@ export class ProviderModelRunner implements ModelRunner {
       }
     }
     const streaming = params.stream !== false;
-    const { answer, record } = await this.call(req.model, provider, estimate, req.signal, (p, signal) => (streaming ? p.stream({ ...base, signal }, (chunk) => req.onText(this.redact().text(chunk))) : p.generate({ ...base, signal })), req);
+    const { answer, record } = await this.call(model, provider, estimate, req.signal, (p, signal) => (streaming ? p.stream({ ...base, signal }, (chunk) => req.onText(this.redact().text(chunk))) : p.generate({ ...base, signal })), req);
     note(record, answer);
     return done(answer.text);
   }

@@ -7,7 +7,7 @@ import { ToolError, type ToolOutcome } from '../toolkit/runtime';
 import { BUILTIN_ACTIONS } from '../toolkit/toolSpecs';
 import type { StepResult, StepScope } from './events';
 import type { ActionContext } from './runContext';
-import type { ModelCallRecord, ModelTry } from '../models/modelRunner';
+import type { ModelCallRecord, ModelRequest, ModelTry } from '../models/modelRunner';
 import { fallbacksFor, ModelChainError } from '../models/fallback';
 import { signalOf, type AttemptSignal } from './attemptSignal';
 import { addModelFigures, AttemptToolContext, stepOutput } from './toolContext';
@@ -48,13 +48,17 @@ async function callModelAction(step: Step, params: Record<string, unknown>, ctx:
   const model = await chooseModel(step, params, ctx, r);
   const system = systemPrompt(step, params, ctx);
   const schema = answerSchema(step, params);
-  const onCall = (c: ModelCallRecord) => ctx.emitter.emit({ type: 'model-call', time: Date.now(), stepId: step.id, scope: scopePath, ...c });
+  // the event is built only when someone listens
+  const onCall = (c: ModelCallRecord) => void (ctx.emitter.listening && ctx.emitter.emit({ type: 'model-call', time: Date.now(), stepId: step.id, scope: scopePath, ...c }));
   if (step.action === 'embed') return embedAction(model, params, ctx, signal, r, onCall);
   const fallbacks = fallbacksFor(model, model === step.model ? step.modelChain : model === ctx.pipeline.model ? ctx.pipeline.modelChain : undefined, ctx.pipeline.fallbacks);
   if (step.agent) return agentAction(step, params, ctx, signal, scopePath, r, { model, fallbacks: fallbacks ?? [], system, schema: step.vars.length ? schema : null, output, onCall }).finally(() => output.end());
   let res;
   try {
-    res = await ctx.models.run({ model, ...(fallbacks ? { fallbacks } : {}), action: step.action, params, system, schema, signal, onText: (c) => output('text', c), onCall, stepId: step.id });
+    const req: ModelRequest = { model, action: step.action, params, system, schema, signal, onText: (c) => output('text', c), onCall, stepId: step.id };
+    // set after the literal: a spread inside it made the request a slow dictionary object, every call
+    if (fallbacks) req.fallbacks = fallbacks;
+    res = await ctx.models.run(req);
   } catch (e) {
     // a chain that ran out: every model tried and why, and what the calls that answered cost
     if (e instanceof ModelChainError) Object.assign(r, { models_tried: redactTried(e.tried, ctx), tokens_in: r.tokens_in + e.spent.tokens_in, tokens_out: r.tokens_out + e.spent.tokens_out, cost_usd: r.cost_usd + e.spent.cost_usd });

@@ -194,6 +194,7 @@ export class RunEmitter {
 
   /** Errors listeners threw, as messages, once each. */
   listenerErrors(): string[] {
+    if (!this.failures.length) return []; // (no Set and no copies per run when no listener threw)
     return [...new Set(this.failures.map((e) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e))))];
   }
 }

@@ -23,13 +23,15 @@ interface Waiter {
   wake: (granted: boolean) => void;
 }
 
+const byPriority = (a: Waiter, b: Waiter): number => b.priority - a.priority || a.seq - b.seq;
+
 /**
  * A counting semaphore. Waiters with a higher priority go first (the scheduler passes a step's
  * longest remaining path, so the critical path is never starved); equal priorities go in order.
  */
 export class Semaphore {
-  /** Highest priority first; equal priorities in the order they came. */
-  private readonly waiters = new Heap<Waiter>((a, b) => b.priority - a.priority || a.seq - b.seq);
+  /** Highest priority first; equal priorities in the order they came (one comparator for every semaphore). */
+  private readonly waiters = new Heap<Waiter>(byPriority);
   private seq = 0;
   constructor(private available: number) {}
 

@@ -75,8 +75,13 @@ export function compactedLine(x: unknown): CompactedIterations | null {
 }
 
 export function runsDir(cwd: string): string {
-  return path.join(cwd, STATE_DIR, 'runs');
+  if (lastRunsDir && cwd === lastRunsDir[0]) return lastRunsDir[1];
+  const dir = path.join(cwd, STATE_DIR, 'runs');
+  lastRunsDir = [cwd, dir];
+  return dir;
 }
+/** The last folder asked and its runs folder: an eval's runs all ask for the same one. */
+let lastRunsDir: [string, string] | null = null;
 
 /** A record's id is one path component: it names a folder under `.orchestrator/` and nothing else. */
 const ONE_COMPONENT = /^\w[\w.-]*$/;
@@ -92,7 +97,8 @@ export class RecordIdError extends Error {
 }
 
 export function runDir(cwd: string, executionId: string): string {
-  return path.join(runsDir(cwd), recordId(executionId, 'run'));
+  // an id is one path component, never '.' or '..', and runsDir() is normalized without a trailing separator: path.join's answer without its normalizing
+  return `${runsDir(cwd)}${path.sep}${recordId(executionId, 'run')}`;
 }
 
 export function sha256(text: string): string {

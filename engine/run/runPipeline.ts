@@ -19,7 +19,7 @@ import { CheckpointStore, sha256, type Checkpoint } from './checkpointStore';
 import { RunEmitter, type ResultDocument, type RunListener, emptyStepResult, type NestedRunAt, type StepResult } from './events';
 import { renderOutputs, resultDocument } from './runResultDocument';
 import { resolveInputs } from './inputs';
-import { NOTHING_RESTORED, Semaphore, type RunContext } from './runContext';
+import { NOTHING_RESTORED, Semaphore, type ListOutcome, type RunContext } from './runContext';
 import { killLeftovers } from './leftovers';
 import { iterationCap } from './loopRunner';
 import { Redactor } from '../toolkit/redact';
@@ -119,8 +119,17 @@ export interface RunOptions {
 const idBytes = Buffer.alloc(3 * 1024);
 let idNext = idBytes.length;
 
+/** The time part of the last id made, by its second: the runs of the same second share it. */
+let idSecond = NaN;
+let idTime = '';
+
 export function newExecutionId(now = new Date()): string {
-  const t = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  const second = Math.floor(now.getTime() / 1000);
+  if (second !== idSecond) {
+    idTime = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+    idSecond = second;
+  }
+  const t = idTime;
   if (idNext >= idBytes.length) {
     randomFillSync(idBytes);
     idNext = 0;
@@ -176,13 +185,37 @@ function runTools(pipeline: Pipeline, options: RunOptions, cwd: string) {
   const sql = new SqlSession({ connections: pipeline.connections, env: sqlEnv });
   // (a nested pipeline without connections of its own uses the run's)
   if (!options.tools?.sql || Object.keys(pipeline.connections).length) tools.sql = createSqlTool(sql);
-  const toolSlots = new Map<string, Semaphore>();
-  // (a walk of the keys: Object.entries made an array per tool, every run)
-  for (const name in tools) {
-    const limit = tools[name].concurrency;
-    if (limit) toolSlots.set(name, new Semaphore(limit));
+  return { tools, toolSlots: new ToolSlots(tools), mcp, sql, sqlEnv };
+}
+
+/** The run's per-tool limits, each made when a step of its tool first asks (a run of one model step made six). */
+class ToolSlots extends Map<string, Semaphore> {
+  constructor(private readonly tools: Record<string, ToolDefinition>) {
+    super();
   }
-  return { tools, toolSlots, mcp, sql, sqlEnv };
+
+  override get(name: string): Semaphore | undefined {
+    const made = super.get(name);
+    if (made) return made;
+    const limit = Object.prototype.hasOwnProperty.call(this.tools, name) ? this.tools[name].concurrency : undefined;
+    if (!limit) return undefined;
+    const s = new Semaphore(limit);
+    this.set(name, s);
+    return s;
+  }
+}
+
+/** path.resolve of an absolute path, kept: an eval's runs all resolve the same folder and file. */
+const resolvedPaths = new Map<string, string>();
+function resolvedPath(p: string): string {
+  // relative (or, on Windows, without a drive): against the current folder, which may change
+  if (!path.isAbsolute(p) || (process.platform === 'win32' && !/^[A-Za-z]:[\\/]/.test(p))) return path.resolve(p);
+  let r = resolvedPaths.get(p);
+  if (r === undefined) {
+    if (resolvedPaths.size >= 64) resolvedPaths.clear();
+    resolvedPaths.set(p, (r = path.resolve(p)));
+  }
+  return r;
 }
 
 /** One listener for the whole run: attempts with their own signal are aborted through `inflight`,
@@ -203,7 +236,7 @@ function announceRun(analysis: Analysis, options: RunOptions, emitter: RunEmitte
   const plan = analysis.plan!;
   // the previous process died mid-run: commands it started may still run
   const killed = options.resume?.status === 'running' ? killLeftovers(options.resume.pid) : 0;
-  emitter.emit({ type: 'run-started', time: Date.now(), executionId, pipelineId: pipeline.id, steps: plan.executionOrder, levels: plan.levels, resumed: Boolean(options.resume) });
+  if (emitter.listening) emitter.emit({ type: 'run-started', time: Date.now(), executionId, pipelineId: pipeline.id, steps: plan.executionOrder, levels: plan.levels, resumed: Boolean(options.resume) });
   if (killed) emitter.emit({ type: 'warning', time: Date.now(), stepId: null, message: `The run's previous process (pid ${options.resume!.pid}) died and left ${killed} command${killed === 1 ? '' : 's'} running; ${killed === 1 ? 'it was' : 'they were'} killed` });
   // the first checkpoint is on disk before any step starts: a run killed at once can still be resumed
   if (checkpoint) {
@@ -251,9 +284,9 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   const inputs = options.resume ? options.resume.inputs : resolveInputs(pipeline.parameters, options.inputs ?? {});
   const maxParallel = options.resume?.max_parallel ?? options.maxParallel ?? pipeline.context.maxParallel ?? DEFAULT_MAX_PARALLEL;
   const emitter = new RunEmitter();
-  for (const l of options.listeners ?? []) emitter.on(l);
-  const cwd = path.resolve(options.cwd);
-  const pipelineFile = options.pipelineFile ? path.resolve(options.pipelineFile) : null;
+  if (options.listeners) for (const l of options.listeners) emitter.on(l);
+  const cwd = resolvedPath(options.cwd);
+  const pipelineFile = options.pipelineFile ? resolvedPath(options.pipelineFile) : null;
   const source = options.source ?? (pipelineFile ? readFileSync(pipelineFile, 'utf8') : analysis.text);
   // opened before anything is written: a replay without its cassette (or with a broken one) runs nothing
   if (options.cassette && options.attempts) throw new Error(`A run whose steps go to other processes (workers) cannot ${options.cassette.mode} a cassette: the workers make the model calls`);
@@ -276,7 +309,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
     executionId,
     emitter,
     cwd,
-    workspace: path.resolve(options.workspace ?? cwd),
+    workspace: resolvedPath(options.workspace ?? cwd),
     allowOutsideWorkspace: options.allowOutsideWorkspace ?? false,
     pipelineFile,
     signal,
@@ -308,16 +341,20 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   announceRun(analysis, options, emitter, executionId, checkpoint);
   const prediction = predictRun(analysis, options, emitter, cwd, maxParallel, inputs);
   const scope = new ListScope(rootScope(inputs, pipeline.id, executionInfo(executionId, started), pipeline.variables, ctx), {}, inputs);
-  const outcome = await new StepListRunner(ctx, pipeline.steps, plan, scope, '', [])
-    .run()
-    .finally(() => {
+  const top = new StepListRunner(ctx, pipeline.steps, plan, scope, '', []);
+  // what `.run().finally(close).catch(...)` did, without its closures and promises
+  let outcome: ListOutcome;
+  try {
+    try {
+      outcome = await top.run();
+    } finally {
       closeCassette(tape, emitter);
-      return Promise.all([mcp.close(), sql.close()]);
-    })
-    .catch((e: unknown) => {
-      checkpoint?.close(); // no final write will let go of the recent file
-      throw e;
-    });
+      await Promise.all([mcp.close(), sql.close()]);
+    }
+  } catch (e) {
+    checkpoint?.close(); // no final write will let go of the recent file
+    throw e;
+  }
   stopCancelling();
 
   const rendered = renderOutputs(pipeline, outcome, scope);
@@ -330,7 +367,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
     await checkpoint.flush();
     await checkpoint.writeResult(doc);
   }
-  emitter.emit({ type: 'run-ended', time: Date.now(), result: doc });
+  if (emitter.listening) emitter.emit({ type: 'run-ended', time: Date.now(), result: doc });
   return doc;
 }
 

@@ -34,7 +34,10 @@ export function renderOutputs(pipeline: Pipeline, outcome: ListOutcome, scope: L
   const outputs: Record<string, unknown> = {};
   const outputErrors: Record<string, string> = {};
   if (!outcome.cancelled) {
-    for (const [name, tpl] of Object.entries(pipeline.outputs)) {
+    // (a walk of the keys: Object.entries made an array per run)
+    for (const name in pipeline.outputs) {
+      if (!Object.prototype.hasOwnProperty.call(pipeline.outputs, name)) continue;
+      const tpl = pipeline.outputs[name];
       try {
         outputs[name] = typeof tpl === 'string' ? renderValue(tpl, scope) : tpl;
       } catch (e) {
@@ -87,6 +90,11 @@ function stepResults(pipeline: Pipeline, outcome: ListOutcome) {
   return { steps, failedSteps, skippedSteps };
 }
 
+function hasOwnKeys(o: object): boolean {
+  for (const k in o) if (Object.prototype.hasOwnProperty.call(o, k)) return true;
+  return false;
+}
+
 /** The prediction made before the run beside what happened. */
 function predictionBeside(prediction: Prediction, doc: ResultDocument): NonNullable<ResultDocument['prediction']> {
   const steps = doc.steps;
@@ -105,32 +113,56 @@ export function resultDocument(facts: RunFacts, outcome: ListOutcome, rendered: 
   const { pipeline, plan } = facts;
   const { outputs, outputErrors } = rendered;
   const cancelled = outcome.cancelled || facts.aborted;
-  const failed = outcome.failed || Object.keys(outputErrors).length > 0;
+  const anyOutputError = hasOwnKeys(outputErrors);
+  const failed = outcome.failed || anyOutputError;
   const status = cancelled ? 'cancelled' : failed ? 'failed' : 'completed';
   const ended = new Date();
   const { steps, failedSteps, skippedSteps } = stepResults(pipeline, outcome);
   const { tokensIn, tokensOut, cost } = summaryOf(outcome);
-  const doc: ResultDocument = {
-    pipeline_id: pipeline.id,
-    execution_id: facts.executionId,
-    status,
-    success: status === 'completed',
-    outputs,
-    steps,
-    execution_order: plan.executionOrder,
-    execution_levels: plan.levels,
-    failed_steps: failedSteps,
-    skipped_steps: skippedSteps,
-    started_at: facts.started.toISOString(),
-    ended_at: ended.toISOString(),
-    duration_ms: ended.getTime() - facts.sessionStarted.getTime(),
-    ...(facts.resumed ? { resumed_at: facts.sessionStarted.toISOString() } : {}),
-    tokens_in: tokensIn,
-    tokens_out: tokensOut,
-    cost_usd: cost,
-  };
+  const startedAt = facts.started.toISOString();
+  const endedAt = ended.toISOString();
+  const durationMs = ended.getTime() - facts.sessionStarted.getTime();
+  // two literals (resumed_at sits between duration_ms and tokens_in): a spread inside one made the document a slow dictionary object
+  const doc: ResultDocument = facts.resumed
+    ? {
+        pipeline_id: pipeline.id,
+        execution_id: facts.executionId,
+        status,
+        success: status === 'completed',
+        outputs,
+        steps,
+        execution_order: plan.executionOrder,
+        execution_levels: plan.levels,
+        failed_steps: failedSteps,
+        skipped_steps: skippedSteps,
+        started_at: startedAt,
+        ended_at: endedAt,
+        duration_ms: durationMs,
+        resumed_at: facts.sessionStarted.toISOString(),
+        tokens_in: tokensIn,
+        tokens_out: tokensOut,
+        cost_usd: cost,
+      }
+    : {
+        pipeline_id: pipeline.id,
+        execution_id: facts.executionId,
+        status,
+        success: status === 'completed',
+        outputs,
+        steps,
+        execution_order: plan.executionOrder,
+        execution_levels: plan.levels,
+        failed_steps: failedSteps,
+        skipped_steps: skippedSteps,
+        started_at: startedAt,
+        ended_at: endedAt,
+        duration_ms: durationMs,
+        tokens_in: tokensIn,
+        tokens_out: tokensOut,
+        cost_usd: cost,
+      };
   if (facts.pausedMs) doc.paused_ms = facts.pausedMs;
-  if (Object.keys(outputErrors).length) doc.output_errors = outputErrors;
+  if (anyOutputError) doc.output_errors = outputErrors;
   if (facts.predict) {
     doc.definitions = Object.fromEntries(pipeline.steps.map((s) => [s.id, definitionHash(s)]));
     if (facts.prediction) doc.prediction = predictionBeside(facts.prediction, doc);

@@ -16,9 +16,12 @@ export function cacheKey(raw: Record<string, unknown>, renderedParams: unknown, 
 type Cached = Pick<StepResult, 'result' | 'vars' | 'model' | 'tokens_in' | 'tokens_out' | 'cost_usd'>;
 
 export class StepCache {
-  private readonly dir: string;
-  constructor(cwd: string) {
-    this.dir = path.join(cwd, STATE_DIR, 'cache');
+  private dirMade: string | null = null;
+  constructor(private readonly cwd: string) {}
+
+  /** Joined when first used: most runs cache no step. */
+  private get dir(): string {
+    return (this.dirMade ??= path.join(this.cwd, STATE_DIR, 'cache'));
   }
 
   get(key: string): Cached | null {

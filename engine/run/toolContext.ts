@@ -54,14 +54,16 @@ export function stepOutput(step: Step, ctx: ActionContext, scopePath: StepScope[
   const emit = (stream: OutputStream, chunk: string) => {
     if (chunk) ctx.emitter.emit({ type: 'step-output', time: Date.now(), stepId: step.id, scope: scopePath, stream, chunk });
   };
-  const streams = new Map<OutputStream, StreamRedactor>();
+  // made with the first chunk that needs redacting (most steps stream nothing)
+  let streams: Map<OutputStream, StreamRedactor> | null = null;
   const out = ((stream: OutputStream, chunk: string) => {
     if (ctx.redactor.empty) return emit(stream, chunk);
-    let r = streams.get(stream);
+    let r = (streams ??= new Map()).get(stream);
     if (!r) streams.set(stream, (r = ctx.redactor.stream()));
     emit(stream, r.push(chunk));
   }) as StepOutput;
   out.end = () => {
+    if (!streams) return;
     for (const [stream, r] of streams) emit(stream, r.end());
     streams.clear();
   };

@@ -105,8 +105,14 @@ export class Redactor {
 
   /** This redactor's secrets and these (name to value: a database's password or URL), each shown as `[redacted: NAME]`; itself when none is new. */
   including(named: Record<string, string>): Redactor {
-    const fresh = Object.entries(named).filter(([, v]) => v.length >= MIN_SECRET_LENGTH && !this.names.has(v));
-    if (!fresh.length) return this;
+    // (every run asks, most with nothing named: no arrays then)
+    let fresh: [string, string][] | null = null;
+    for (const k in named) {
+      if (!Object.prototype.hasOwnProperty.call(named, k)) continue;
+      const v = named[k];
+      if (v.length >= MIN_SECRET_LENGTH && !this.names.has(v)) (fresh ??= []).push([k, v]);
+    }
+    if (!fresh) return this;
     return new Redactor({}, [], [...fresh, ...[...this.names].map(([v, n]): [string, string] => [n, v])]);
   }
 
@@ -152,7 +158,10 @@ export class Redactor {
     }
     if (v && typeof v === 'object') {
       let out: Record<string, unknown> | null = null;
-      for (const [k, x] of Object.entries(v)) {
+      // the own enumerable keys in Object.entries' order, without its array of pairs (every result is walked)
+      for (const k in v) {
+        if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+        const x = (v as Record<string, unknown>)[k];
         const k2 = this.text(k);
         const y = this.walk(x);
         if (k2 !== k || y !== x) {

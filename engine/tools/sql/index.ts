@@ -12,7 +12,8 @@ export function sqlSecretValues(connections: Record<string, ConnectionDecl>, env
   // pg reads PGPASSWORD when a URL gives no password: a secret too, whatever its name
   if (env.PGPASSWORD) out.PGPASSWORD = env.PGPASSWORD;
   const user = loadUserConnections(env).connections;
-  for (const d of [...Object.values(user), ...Object.values(connections)]) {
+  // the user's declarations, then the pipeline's (walked without arrays of them: every run asks)
+  const add = (d: ConnectionDecl) => {
     for (const name of [d.url_env, d.password_env]) {
       if (typeof name !== 'string') continue;
       const v = env[name];
@@ -24,6 +25,8 @@ export function sqlSecretValues(connections: Record<string, ConnectionDecl>, env
         if (decodeURIComponent(p) !== p) out[`${name} password `] = decodeURIComponent(p);
       }
     }
-  }
+  };
+  for (const k in user) if (Object.prototype.hasOwnProperty.call(user, k)) add(user[k]);
+  for (const k in connections) if (Object.prototype.hasOwnProperty.call(connections, k)) add(connections[k]);
   return out;
 }

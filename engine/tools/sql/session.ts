@@ -70,6 +70,7 @@ export class SqlSession {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (!this.drivers.size) return; // no connection was opened (most runs)
     const all = [...this.drivers.values()];
     this.drivers.clear();
     await Promise.all(all.map((d) => d.then((x) => x.close()).catch(() => undefined)));
