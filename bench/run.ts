@@ -30,8 +30,14 @@ const NODE_FLAGS: Record<string, string[]> = { agent: ['--expose-gc', '--no-flus
 const SMOKE_BOUND_MS = 180_000;
 
 const args = process.argv.slice(2);
-const flags = args.filter((a) => a.startsWith('--'));
-const names = args.filter((a) => !a.startsWith('--'));
+// a flag's number goes with it (`--cases 1000`): it is not a bench's name
+const flags: string[] = [];
+const names: string[] = [];
+for (let i = 0; i < args.length; i++) {
+  if (!args[i].startsWith('--')) names.push(args[i]);
+  else if (/^\d+$/.test(args[i + 1] ?? '')) flags.push(args[i], args[++i]);
+  else flags.push(args[i]);
+}
 const smoke = flags.includes('--smoke');
 const wanted = names.length ? names : Object.keys(BENCHES);
 const unknown = wanted.filter((n) => !BENCHES[n]);
