@@ -1,7 +1,9 @@
 // The graph editor's commands: in the palette, in the panel's context menu on a node or an edge, and
 // behind the panel's keys. Each asks what it lacks with a quick pick or an input box (so all of it
 // works from the keyboard), then makes one edit through GraphEditor. Rename goes through the language
-// server's rename, so every reference follows as with F2.
+// server's rename, so every reference follows as with F2. Those questions stay open when the focus
+// moves (ignoreFocusOut): started from the panel, the panel takes the focus back a moment later (its
+// context menu closing), which closed the question before a person could type.
 import * as vscode from 'vscode';
 import { analyze, BUILTIN_ACTIONS, TOOL_SPECS, type EditOperation, type GraphDocument, type GraphNode } from '../engine/api/index';
 import type { GraphCommand, GraphMenuContext } from '../media/protocol';
@@ -78,12 +80,12 @@ export function registerGraphCommands(context: vscode.ExtensionContext, host: We
     if (!g) return undefined;
     const after = stepId ?? (host.activePanelUri()?.toString() === uri.toString() ? host.selectedStep(uri) : undefined) ?? cursorStep(uri, g);
     const items = actionItems();
-    const picked = await vscode.window.showQuickPick(items, { title: after ? `Add a step after '${after}'` : 'Add a step at the end of the pipeline', placeHolder: 'Search the tools and actions', matchOnDescription: true, matchOnDetail: true });
+    const picked = await vscode.window.showQuickPick(items, { title: after ? `Add a step after '${after}'` : 'Add a step at the end of the pipeline', placeHolder: 'Search the tools and actions', matchOnDescription: true, matchOnDetail: true, ignoreFocusOut: true });
     if (!picked) return undefined;
     const taken = new Set(allSteps(g).map((s) => s.node.id));
     let id = picked.action;
     for (let k = 2; taken.has(id); k++) id = `${picked.action}_${k}`;
-    const chosen = await vscode.window.showInputBox({ title: `The new ${picked.label} step's id`, value: id, validateInput: (v) => validId(v, taken) });
+    const chosen = await vscode.window.showInputBox({ title: `The new ${picked.label} step's id`, value: id, validateInput: (v) => validId(v, taken), ignoreFocusOut: true });
     if (!chosen) return undefined;
     return editor.apply(uri, { op: 'add-step', id: chosen, tool: picked.tool, action: picked.action, after: after ?? null });
   });
@@ -110,7 +112,7 @@ export function registerGraphCommands(context: vscode.ExtensionContext, host: We
       const edges = allEdges(g).filter((e) => e.kind === 'explicit' || e.kind === 'implied');
       const picked = await vscode.window.showQuickPick(
         edges.map((e) => ({ label: `${e.from} → ${e.to}`, description: e.kind === 'implied' ? 'implied by a template' : undefined, from: e.from, to: e.to })),
-        { title: 'Disconnect which dependency?' },
+        { title: 'Disconnect which dependency?', ignoreFocusOut: true },
       );
       if (!picked) return undefined;
       from = picked.from;
@@ -129,7 +131,7 @@ export function registerGraphCommands(context: vscode.ExtensionContext, host: We
     const def = a.references.find((r) => r.stepId === id && r.kind === 'definition');
     if (!def) return undefined;
     const taken = new Set(allSteps(g).map((s) => s.node.id));
-    const newId = await vscode.window.showInputBox({ title: `Rename step '${id}'`, value: id, validateInput: (v) => (v === id ? null : validId(v, taken)) });
+    const newId = await vscode.window.showInputBox({ title: `Rename step '${id}'`, value: id, validateInput: (v) => (v === id ? null : validId(v, taken)), ignoreFocusOut: true });
     if (!newId || newId === id) return undefined;
     // the language server's rename (the one F2 uses): every reference follows, one edit
     const position = new vscode.Position(def.range.start.line, def.range.start.character);
@@ -195,7 +197,7 @@ async function pickStep(steps: { node: GraphNode; owner: string | null }[], titl
   }
   const picked = await vscode.window.showQuickPick(
     steps.map((s, i) => ({ label: s.node.id, description: [[s.node.tool, s.node.action].filter(Boolean).join('.') || s.node.kind, i === 0 && firstIs ? `(${firstIs})` : ''].filter(Boolean).join(' '), detail: s.owner ? `in the loop '${s.owner}'` : undefined })),
-    { title, matchOnDescription: true },
+    { title, matchOnDescription: true, ignoreFocusOut: true },
   );
   return picked?.label;
 }
