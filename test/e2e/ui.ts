@@ -46,18 +46,22 @@ export async function quickOpen(page: Page, file: string): Promise<void> {
   // a file a test has just written may not be in the workbench's file index yet on a busy
   // machine: the search is typed again until it lists the file
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: file }).first();
+  // the file in front in the active group, not only an active tab of another group: a webview
+  // clicked just before can take the focus back and close the quick input before Enter reaches it
+  const opened = page.locator('.editor-group-container.active .tab.active', { hasText: file, hasNotText: 'Pipeline:' }).first();
   for (let attempt = 1; ; attempt++) {
     await typeInQuickInput(page, 'Control+P', file);
     try {
       await row.waitFor({ state: 'visible', timeout: 10_000 });
-      break;
+      await page.keyboard.press('Enter');
+      await opened.waitFor({ state: 'visible', timeout: 10_000 });
+      return;
     } catch (e) {
       if (attempt === 4) throw e;
       await page.keyboard.press('Escape');
+      await focusWorkbench(page);
     }
   }
-  await page.keyboard.press('Enter');
-  await page.locator('.tab.active', { hasText: file, hasNotText: 'Pipeline:' }).first().waitFor({ state: 'visible' });
 }
 
 /** Moves the cursor of the editor in front with Go to Line (`:LINE` or `:LINE:COLUMN`). The editor
