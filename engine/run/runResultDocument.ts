@@ -119,48 +119,28 @@ export function resultDocument(facts: RunFacts, outcome: ListOutcome, rendered: 
   const ended = new Date();
   const { steps, failedSteps, skippedSteps } = stepResults(pipeline, outcome);
   const { tokensIn, tokensOut, cost } = summaryOf(outcome);
-  const startedAt = facts.started.toISOString();
-  const endedAt = ended.toISOString();
-  const durationMs = ended.getTime() - facts.sessionStarted.getTime();
-  // two literals (resumed_at sits between duration_ms and tokens_in): a spread inside one made the document a slow dictionary object
-  const doc: ResultDocument = facts.resumed
-    ? {
-        pipeline_id: pipeline.id,
-        execution_id: facts.executionId,
-        status,
-        success: status === 'completed',
-        outputs,
-        steps,
-        execution_order: plan.executionOrder,
-        execution_levels: plan.levels,
-        failed_steps: failedSteps,
-        skipped_steps: skippedSteps,
-        started_at: startedAt,
-        ended_at: endedAt,
-        duration_ms: durationMs,
-        resumed_at: facts.sessionStarted.toISOString(),
-        tokens_in: tokensIn,
-        tokens_out: tokensOut,
-        cost_usd: cost,
-      }
-    : {
-        pipeline_id: pipeline.id,
-        execution_id: facts.executionId,
-        status,
-        success: status === 'completed',
-        outputs,
-        steps,
-        execution_order: plan.executionOrder,
-        execution_levels: plan.levels,
-        failed_steps: failedSteps,
-        skipped_steps: skippedSteps,
-        started_at: startedAt,
-        ended_at: endedAt,
-        duration_ms: durationMs,
-        tokens_in: tokensIn,
-        tokens_out: tokensOut,
-        cost_usd: cost,
-      };
+  // one literal up to duration_ms, then resumed_at (when resumed) and the totals added in that order:
+  // the same keys in the same order as before, and a spread inside the literal had made the
+  // document a slow dictionary object
+  const doc = {
+    pipeline_id: pipeline.id,
+    execution_id: facts.executionId,
+    status,
+    success: status === 'completed',
+    outputs,
+    steps,
+    execution_order: plan.executionOrder,
+    execution_levels: plan.levels,
+    failed_steps: failedSteps,
+    skipped_steps: skippedSteps,
+    started_at: facts.started.toISOString(),
+    ended_at: ended.toISOString(),
+    duration_ms: ended.getTime() - facts.sessionStarted.getTime(),
+  } as ResultDocument;
+  if (facts.resumed) doc.resumed_at = facts.sessionStarted.toISOString();
+  doc.tokens_in = tokensIn;
+  doc.tokens_out = tokensOut;
+  doc.cost_usd = cost;
   if (facts.pausedMs) doc.paused_ms = facts.pausedMs;
   if (anyOutputError) doc.output_errors = outputErrors;
   if (facts.predict) {
