@@ -2,6 +2,7 @@
 // them through one model runner so provider rate limits and breakers are shared; at most
 // `maxParallel` runs at once; results in case order, appended to the record as they finish.
 // Cancelled: the finished cases stay in the record and `resume` runs the rest.
+import { hasOwnKeys } from '../util/none';
 import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -356,11 +357,6 @@ export async function judgeOneCase(k: CaseRun, analysis: Analysis, c: EvalCase, 
     if (signal.aborted) return null;
     return { ...base(), status: 'error', pass: false, score: 0, run_id: null, run_status: null, error: (e as Error).message, assertions: [] };
   }
-}
-
-function hasOwnKeys(o: object): boolean {
-  for (const k in o) if (Object.prototype.hasOwnProperty.call(o, k)) return true;
-  return false;
 }
 
 /** The run record a judged case's result waits for before it is reported (written by the eval's RunRecordWriter). */

@@ -1,5 +1,6 @@
 // The end of a run: its outputs rendered from the top-level results, and the result document
 // (statuses, step results in the document's order, totals, the prediction beside what happened).
+import { hasOwnKeys } from '../util/none';
 import { renderValue } from '../template/index';
 import type { Pipeline, Plan } from '../spec/types';
 import { definitionHash, type Prediction } from './predict';
@@ -88,11 +89,6 @@ function stepResults(pipeline: Pipeline, outcome: ListOutcome) {
   if (indexLike) for (const id of Object.keys(steps)) listStatus(id, steps[id]);
   else pipeline.steps.forEach((s, i) => listStatus(s.id, inOrder[i]));
   return { steps, failedSteps, skippedSteps };
-}
-
-function hasOwnKeys(o: object): boolean {
-  for (const k in o) if (Object.prototype.hasOwnProperty.call(o, k)) return true;
-  return false;
 }
 
 /** The prediction made before the run beside what happened. */

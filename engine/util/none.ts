@@ -19,3 +19,9 @@ export function keptFrom<T>(list: T[], start: number): T[] {
 export function appendAll<T>(to: T[], from: readonly T[]): void {
   for (let i = 0; i < from.length; i++) to.push(from[i]);
 }
+
+/** Whether an object has an own enumerable key (without the array `Object.keys` makes). */
+export function hasOwnKeys(o: object): boolean {
+  for (const k in o) if (Object.prototype.hasOwnProperty.call(o, k)) return true;
+  return false;
+}
