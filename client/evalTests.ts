@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { analyzeEval, readResultRecord, type ResultDocument, type AssertionResult, type BaselineComparison, caseInputs, type CaseResult, compareWithBaseline, DatasetError, type EvalAnalysis, evalHasErrors, EvalInputError, type EvalMeta, evalOutline, EvalRecord, previousEval, runEval, TRAJECTORY_KINDS } from '../engine/api/index';
+import { analyzeEval, readRunResult, type ResultDocument, type AssertionResult, type BaselineComparison, caseInputs, type CaseResult, compareWithBaseline, DatasetError, type EvalAnalysis, evalHasErrors, EvalInputError, type EvalMeta, evalOutline, EvalRecord, previousEval, runEval, TRAJECTORY_KINDS } from '../engine/api/index';
 import { runFolder } from './configuration';
 import { debugConfiguration } from './debugging';
 import type { EvalTestMessage } from './api';
@@ -322,7 +322,8 @@ export class EvalTests implements vscode.Disposable {
   /** A case's run as its result document says it ended (null: no run, or no record to read). */
   private caseRun(root: string, runId: string | null): ResultDocument | null {
     if (!runId) return null;
-    const doc = readResultRecord(path.join(root, '.orchestrator', 'runs', runId, 'result.json'));
+    // its line in the eval's pack (runPacks.ts), or its folder
+    const doc = readRunResult(root, runId);
     return typeof doc === 'string' ? null : doc;
   }
 

@@ -5,10 +5,9 @@
 // Runs shows two runs side by side per step. A collapsed Statistics node first lists each pipeline
 // with what `orc stats` prints for it (runs, success rate, p50/p95 duration, cost, tokens); Show Run
 // Statistics opens the whole of it (steps, days, the slowest, most expensive and flakiest steps).
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import * as path from 'node:path';
+import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
-import { buildReport, figureDistribution, figureMs, figureRate, figureTokens, figureUsd, listRuns, loadHistory, pipelineFigures, type PipelineStats, type ResultDocument, runDir, runStats, type RunStats, type RunSummary } from '../engine/api/index';
+import { buildReport, deleteRunRecord, figureDistribution, figureMs, figureRate, figureTokens, figureUsd, listRuns, loadHistory, pipelineFigures, type PipelineStats, type ResultDocument, readRunResult, runStats, type RunStats, type RunSummary } from '../engine/api/index';
 import { makeNonce } from './panelHtml';
 import { compareHtml } from './compareHtml';
 import { runFolder } from './configuration';
@@ -68,14 +67,10 @@ function describe(s: RunSummary): string {
   return [s.status, started, secs, `${s.tokens.toLocaleString('en-US')} tok`, `$${s.cost_usd.toFixed(s.cost_usd && s.cost_usd < 0.01 ? 6 : 4)}`].filter(Boolean).join(' · ');
 }
 
+/** A run's result document: its folder's result.json, or its line in an eval's pack. */
 function readResult(folder: string, runId: string): ResultDocument | null {
-  const f = path.join(runDir(folder, runId), 'result.json');
-  if (!existsSync(f)) return null;
-  try {
-    return JSON.parse(readFileSync(f, 'utf8')) as ResultDocument;
-  } catch {
-    return null;
-  }
+  const doc = readRunResult(folder, runId);
+  return typeof doc === 'string' ? null : doc;
 }
 
 export class RunsView implements vscode.TreeDataProvider<Node>, vscode.Disposable {
@@ -224,7 +219,8 @@ export class RunsView implements vscode.TreeDataProvider<Node>, vscode.Disposabl
     }
     const pick = await vscode.window.showWarningMessage(`Delete the record of run ${r.runId}${r.summary ? ` (${r.summary.pipeline_id}, ${r.summary.status})` : ''}? Its checkpoint and results go; files its steps wrote stay.`, { modal: true }, 'Delete');
     if (pick !== 'Delete') return false;
-    rmSync(runDir(r.folder, r.runId), { recursive: true, force: true });
+    // its folder, or its line in its eval's pack
+    deleteRunRecord(r.folder, r.runId);
     this.refresh();
     return true;
   }

@@ -82,6 +82,7 @@ export type { AgentCallFigures, AgentFigures, AgentReport, AgentTurnFigures } fr
 export { DEFAULT_MAX_PARALLEL, newExecutionId, runPipeline } from '../run/runPipeline';
 export type { RunOptions } from '../run/runPipeline';
 export { checkpointMismatch, isEmptyRunFolder, isResultDocument, readResultRecord } from '../run/runRecords';
+export { deleteRunRecord, packedRunIds, readPackedRun, readRunResult, RUN_PACK, runIds, runPacks } from '../run/runPacks';
 export { findRunsRoot } from '../run/runsRoot';
 export { isFinal } from '../run/scheduler';
 export type { ListScope } from '../run/scope';

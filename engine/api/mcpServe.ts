@@ -4,7 +4,7 @@
 // client that asked for it, the client's cancellation cancels the run. Past runs and each
 // pipeline's graph are resources. Nothing leaves without the secrets redacted: results, resources,
 // elicitation messages and the log on stderr (stdout is the protocol).
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
@@ -15,12 +15,12 @@ import { graphDocument } from '../analyze/graph';
 import { createModelRunner, type ModelRunner } from '../models/index';
 import { registryOrShipped } from '../models/registry';
 import { CassetteFileError } from '../models/cassette';
-import { runDir, runsDir } from '../run/checkpointStore';
+import { runDir } from '../run/checkpointStore';
 import type { ResultDocument, RunEvent } from '../run/events';
 import { InputError } from '../run/inputs';
 import { callsMcp, mcpAnalyzeOptions } from '../run/mcpPrepare';
 import { runPipeline } from '../run/runPipeline';
-import { readResultRecord } from '../run/runRecords';
+import { readRunResult, runIds } from '../run/runPacks';
 import { secretInputValues } from '../run/secretInputs';
 import { Redactor } from '../toolkit/redact';
 import { withoutBom } from '../util/text';
@@ -210,26 +210,15 @@ export class PipelineServer {
 
   /** The newest runs with a result document, at most MAX_LISTED_RUNS looked at. */
   private runResources(): Resource[] {
-    const dir = runsDir(this.o.root);
-    if (!existsSync(dir)) return [];
-    let ids: string[];
-    try {
-      ids = readdirSync(dir).sort().reverse().slice(0, MAX_LISTED_RUNS);
-    } catch {
-      return [];
-    }
+    // the run folders and the runs packed in evals' records
+    const ids = runIds(this.o.root).reverse().slice(0, MAX_LISTED_RUNS);
     const out: Resource[] = [];
     for (const id of ids) {
-      const file = path.join(dir, id, 'result.json');
-      let size: number;
-      try {
-        size = statSync(file).size;
-      } catch {
-        continue; // no result yet
-      }
       // a title costs reading the document: only a small one is read for it
-      const doc = size <= MAX_TITLED_BYTES ? readResultRecord(file, MAX_TITLED_BYTES) : null;
-      if (typeof doc === 'string') continue;
+      const read = readRunResult(this.o.root, id, MAX_TITLED_BYTES);
+      if (read === 'missing') continue; // no result yet
+      // too big to read for a title, or not a result document: listed untitled (reading it says which)
+      const doc = read === 'unreadable' ? null : read;
       out.push({ uri: `${RUN_URI}${id}`, name: id, title: doc ? this.redactor.text(`${doc.pipeline_id}: ${doc.status} (${doc.started_at})`) : `Run ${id}`, mimeType: 'application/json' });
     }
     return out;
@@ -243,14 +232,14 @@ export class PipelineServer {
   readResource(uri: string): string {
     if (uri.startsWith(RUN_URI)) {
       const id = uri.slice(RUN_URI.length);
-      let file: string;
+      let dir: string;
       try {
-        file = path.join(runDir(this.o.root, id), 'result.json');
+        dir = runDir(this.o.root, id);
       } catch (e) {
         throw new McpError(ErrorCode.InvalidParams, `not a run id: ${(e as Error).message}`);
       }
-      const doc = readResultRecord(file);
-      if (doc === 'missing') throw new McpError(-32002, existsSync(path.dirname(file)) ? `run ${id} has no result yet (it is running, or was stopped: orc resume ${id})` : `no run ${id} in ${path.join(this.o.root, '.orchestrator')}`);
+      const doc = readRunResult(this.o.root, id);
+      if (doc === 'missing') throw new McpError(-32002, existsSync(dir) ? `run ${id} has no result yet (it is running, or was stopped: orc resume ${id})` : `no run ${id} in ${path.join(this.o.root, '.orchestrator')}`);
       if (doc === 'unreadable') throw new McpError(ErrorCode.InternalError, `the result of run ${id} is not a readable result document`);
       return JSON.stringify(this.redactor.value(doc), null, 2);
     }

@@ -9,6 +9,7 @@ import { orchestratorOf } from '../auto/orchestrator';
 import { lockedAnswers } from '../auto/resolve';
 import { CheckpointError, loadCheckpoint, runsDir, sha256, type Checkpoint } from '../run/checkpointStore';
 import { checkpointMismatch, isEmptyRunFolder } from '../run/runRecords';
+import { readRunResult } from '../run/runPacks';
 
 export type ResumeCheck =
   /** The run's folder is there and empty: it was stopped before its first record. */
@@ -36,7 +37,10 @@ export function checkResume(root: string, runId: string, readSource: (file: stri
   if (mismatch) return { kind: 'mismatch', checkpoint, message: mismatch };
   if (checkpoint.status === 'completed') {
     const result = path.join(root, '.orchestrator', 'runs', runId, 'result.json');
-    return { kind: 'completed', checkpoint, resultJson: existsSync(result) ? readFileSync(result, 'utf8') : null };
+    if (existsSync(result)) return { kind: 'completed', checkpoint, resultJson: readFileSync(result, 'utf8') };
+    // an eval's case: its result is a line of the eval's pack, shown as its folder's file would be
+    const doc = readRunResult(root, runId);
+    return { kind: 'completed', checkpoint, resultJson: typeof doc === 'string' ? null : JSON.stringify(doc, null, 2) };
   }
   const file = checkpoint.pipeline_file && path.resolve(root, checkpoint.pipeline_file);
   if (!file || !existsSync(file)) return { kind: 'pipeline-gone', checkpoint, file: file || null };

@@ -1,14 +1,13 @@
 // `orc report RUN_ID [--json]`: the bottleneck report of a finished run (engine/run/report.ts), from
-// its record in .orchestrator/runs/ (this folder or the nearest parent that has one).
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import * as path from 'node:path';
-import { analyze, buildReport, CheckpointError, findRunsRoot, hasErrors, loadCheckpoint, readResultRecord, planShape, type ResultDocument, type RunReport, runsDir, sha256 } from '../api/index';
+// its record in .orchestrator/ (its folder in runs/, or its line in an eval's pack; this folder or the nearest parent that has one).
+import { existsSync, readFileSync } from 'node:fs';
+import { analyze, buildReport, CheckpointError, findRunsRoot, hasErrors, loadCheckpoint, planShape, readRunResult, runIds, type ResultDocument, type RunReport, sha256 } from '../api/index';
 import { paint, type Style } from './findingFormat';
 import { printAgents } from './agentReportText';
 import { stripControls } from './terminalText';
 
-function readResult(file: string): ResultDocument | null {
-  const doc = readResultRecord(file);
+function readResult(root: string, runId: string): ResultDocument | null {
+  const doc = readRunResult(root, runId);
   return typeof doc === 'string' ? null : doc;
 }
 
@@ -34,8 +33,8 @@ export function reportCommand(runId: string, json: boolean, style: Style, out: (
     }
     throw e;
   }
-  const doc = readResult(path.join(runsDir(root), runId, 'result.json'));
-  if (!doc && existsSync(path.join(runsDir(root), runId, 'result.json'))) {
+  const doc = readResult(root, runId);
+  if (!doc && readRunResult(root, runId) === 'unreadable') {
     err(`orc report: the result document of run ${runId} (result.json) is damaged: it is not a result document`);
     return 2;
   }
@@ -44,9 +43,9 @@ export function reportCommand(runId: string, json: boolean, style: Style, out: (
     return 2;
   }
   const plan = dependenciesOf(checkpoint.pipeline_file, checkpoint.pipeline_sha256);
-  const history = readdirSync(runsDir(root))
+  const history = runIds(root)
     .filter((id) => id !== runId)
-    .map((id) => readResult(path.join(runsDir(root), id, 'result.json')))
+    .map((id) => readResult(root, id))
     .filter((d): d is ResultDocument => d !== null && d.pipeline_id === doc.pipeline_id && d.status === 'completed');
   const report = buildReport({ doc, deps: plan?.deps ?? null, maxParallel: checkpoint.max_parallel, widestLevel: plan?.widest ?? Math.max(1, ...doc.execution_levels.map((l) => l.length)), history });
   if (json) out(JSON.stringify(report, null, 2));

@@ -6,8 +6,8 @@ import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs
 import * as path from 'node:path';
 import { stringify as yamlStringify } from 'yaml';
 import { stringify as csvStringify } from 'csv-stringify/sync';
-import { loadCheckpoint, STATE_DIR } from '../run/checkpointStore';
-import type { ResultDocument } from '../run/events';
+import { loadCheckpoint } from '../run/checkpointStore';
+import { readRunResult } from '../run/runPacks';
 import { exactSpan, parseYaml } from '../parse/yamlDocument';
 import { confinedDataset, firstRecordKeys } from './dataset';
 import { analyzeEval, evalHasErrors } from './evalAnalysis';
@@ -62,8 +62,8 @@ export function addRunToEval(evalFile: string, root: string, runId: string, expe
   const row: Record<string, unknown> = { id: runId };
   for (const [k, v] of Object.entries(checkpoint.inputs)) if (v !== null && v !== undefined) row[k] = v;
   if (expect) {
-    const resultFile = path.join(root, STATE_DIR, 'runs', runId, 'result.json');
-    const doc = existsSync(resultFile) ? (JSON.parse(readFileSync(resultFile, 'utf8')) as ResultDocument) : null;
+    const read = readRunResult(root, runId);
+    const doc = typeof read === 'string' ? null : read;
     if (!doc || doc.status !== 'completed') throw new EvalAddError(`run ${runId} did not complete (${doc?.status ?? checkpoint.status}): it has no outputs to expect`);
     if (spec.cases.kind === 'inline') row.assert = Object.entries(doc.outputs).map(([output, equals]) => ({ output, equals }));
     else row.expected = doc.outputs;

@@ -14,6 +14,7 @@ import type { EvalCaseEnd, EvalTraces } from '../run/evalTraces';
 import { InputError, resolveInputs } from '../run/inputs';
 import { DEFAULT_MAX_PARALLEL, newExecutionId, runPipeline, type RunOptions } from '../run/runPipeline';
 import { RunRecordWriter, writeRunRecord } from './runRecord';
+import { RUN_PACK } from '../run/runPacks';
 import { withCassette, type CassetteOptions, type RunCassette } from '../models/cassette';
 import type { Interaction } from '../toolkit/interaction';
 import { withoutBom } from '../util/text';
@@ -240,7 +241,8 @@ async function evalWith(o: EvalRunOptions, { spec, pa, signal, env, variants, on
     return r;
   };
 
-  const records = new RunRecordWriter(o.root);
+  // the cases' run records: a line each in the eval's pack, beside its results
+  const records = new RunRecordWriter(path.join(record.dir, RUN_PACK));
   const caseRun: CaseRun = { root: o.root, spec, pa, names, models, cassette: o.cassette, rawModels: o.models, signal, env, pipelineSource, registry: o.registry, redactor, records };
   const judgeCase = (job: Job, hooks: Pick<RunOptions, 'listeners' | 'nestedListeners'>) => judgeOneCase(caseRun, analyses.get(variantName(job.v))!, job.c, job.v, job.repeat, hooks);
 

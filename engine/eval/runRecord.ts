@@ -1,16 +1,15 @@
-// The run record of an eval's case: `.orchestrator/runs/<run_id>/checkpoint.json` and
-// `result.json`, as `orc run` leaves them, written once when the run ends. A case's run writes no
+// The run record of an eval's case, written once when its run ends. A case's run writes no
 // checkpoint while it runs (its fsyncs were 35 ms a run, more than the model call it wraps): an
 // interrupted case runs again whole on `orc eval --resume`, so it needs none. `orc runs`,
 // `orc report` and the editor's Runs view read these records like any other.
 //
-// A folder and two files per case, written synchronously, held the event loop for most of an eval's
-// own time on a busy disk (npm run bench eval: 3.6 of 6 s of CPU profile samples): they are written
-// on the thread pool (RunRecordWriter), while the other cases run.
+// An eval's cases go into its pack, a line each (RunRecordWriter, `engine/run/runPacks.ts`). A case
+// run without the eval's writer (an optimization's) leaves a folder as `orc run` does:
+// `.orchestrator/runs/<run_id>/checkpoint.json` and `result.json` (writeRunRecord).
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { runDir, sha256, type Checkpoint } from '../run/checkpointStore';
+import { packLine } from '../run/runPacks';
 import type { ResultDocument } from '../run/events';
 
 export interface RunRecordFacts {
@@ -39,9 +38,8 @@ function recordItem(dir: string, doc: ResultDocument, o: RunRecordFacts, sourceS
 }
 
 /**
- * The two files of a case's run record: the checkpoint (its head, then the document's steps) and the
- * document, indented. The writer thread makes them the same way (WRITER_SOURCE below): the event loop
- * serializes the document once, compactly; the indented copy and the checkpoint are made off it.
+ * The two files of a case's run folder: the checkpoint (its head, then the document's steps) and the
+ * document, indented, as `orc run` writes them.
  */
 function recordFiles(r: RecordItem): { checkpoint: string; result: string } {
   const doc = JSON.parse(r.doc) as ResultDocument;
@@ -54,53 +52,42 @@ export async function writeRunRecord(root: string, doc: ResultDocument, o: RunRe
 }
 
 /**
- * Writes the run records of an eval's cases on a worker thread, in batches: the case's slot waits
- * for its own record (when a result is reported, its run's record is on disk: the Test Explorer
- * reads it), but the event loop does not. A folder and two files per case through `fs.promises`
- * cost the event loop more than the case's model call did (npm run bench eval: a third of the
- * profile's samples in open, writev, mkdir and close); one message per batch to a thread that
- * writes synchronously costs it almost nothing. Where no worker can start, the records go through
- * `fs.promises` as before. The pipeline's hash is computed once per text.
+ * Writes the run records of an eval's cases into the eval's pack (`runPacks.ts`), a batch of lines
+ * at a time: the case's result waits for its own line (when a result is reported, its run's record
+ * is on disk: the Test Explorer reads it), but the event loop does not, and the kernel makes one
+ * append per batch instead of a folder and two files per case. The pipeline's hash is computed
+ * once per text.
  */
 export class RunRecordWriter {
   private readonly shas = new Map<string, string>();
-  private worker: Worker | null = null;
-  private broken = false;
-  private queued: { item: RecordItem; done: Settle }[] = [];
-  /** The batches posted to the worker, in order: it answers each with one message. */
-  private readonly posted: { item: RecordItem; done: Settle }[][] = [];
+  private queued: { line: string; done: Settle }[] = [];
   private timer: NodeJS.Timeout | null = null;
-  /** Records handed on and not yet written (or failed), and who waits for none to be left. */
-  private outstanding = 0;
-  private idle: (() => void) | null = null;
+  /** The appends, one after another (each batch's lines go after the last's). */
+  private chain: Promise<void> = Promise.resolve();
+  private file: fsp.FileHandle | null = null;
 
-  constructor(private readonly root: string) {}
+  constructor(private readonly pack: string) {}
 
   write(doc: ResultDocument, o: RunRecordFacts): Promise<void> {
     let sha = this.shas.get(o.source);
     if (sha === undefined) this.shas.set(o.source, (sha = sha256(o.source)));
-    const item = recordItem(runDir(this.root, doc.execution_id), doc, o, sha);
-    if (this.broken) return writeItem(item);
-    this.outstanding++;
-    const settled = () => {
-      if (--this.outstanding === 0) this.idle?.();
-    };
+    const item = recordItem('', doc, o, sha);
+    // the line holds the compact document: a reader indents it when it shows it
     return new Promise<void>((resolve, reject) => {
-      this.queued.push({ item, done: { resolve: () => (settled(), resolve()), reject: (e) => (settled(), reject(e)) } });
+      this.queued.push({ line: packLine(doc.execution_id, item.head, item.doc), done: { resolve, reject } });
       if (this.queued.length >= BATCH_ITEMS) this.flush();
-      // the cases that end within a few milliseconds go in one message (no case's slot waits for it)
+      // the cases that end within a few milliseconds go in one append (no case's slot waits for it)
       else this.timer ??= setTimeout(() => this.flush(), BATCH_MS);
     });
   }
 
-  /** Stops the thread (the eval has ended) once every record queued is written. */
+  /** Every record queued is written, and the pack closed (the eval has ended). */
   async close(): Promise<void> {
     this.flush();
-    if (this.outstanding) await new Promise<void>((resolve) => (this.idle = resolve));
-    this.idle = null;
-    const w = this.worker;
-    this.worker = null;
-    if (w) await w.terminate();
+    await this.chain;
+    const f = this.file;
+    this.file = null;
+    await f?.close();
   }
 
   private flush(): void {
@@ -109,45 +96,51 @@ export class RunRecordWriter {
     const batch = this.queued;
     this.queued = [];
     if (!batch.length) return;
-    const w = this.broken ? null : this.thread();
-    if (!w) {
-      for (const b of batch) writeItem(b.item).then(b.done.resolve, b.done.reject);
-      return;
-    }
-    this.posted.push(batch);
-    w.ref();
-    w.postMessage(batch.map((b) => b.item));
+    const text = batch.length === 1 ? batch[0].line : batch.map((b) => b.line).join('');
+    this.chain = this.chain.then(async () => {
+      try {
+        await (await this.open()).appendFile(text);
+        for (const b of batch) b.done.resolve();
+      } catch (e) {
+        for (const b of batch) b.done.reject(e as Error);
+      }
+    });
   }
 
-  private thread(): Worker | null {
-    if (this.worker) return this.worker;
+  /** The pack, opened once to append. A line a killed eval cut short goes first: the pack holds whole lines only, and the next starts on its own. */
+  private async open(): Promise<fsp.FileHandle> {
+    if (this.file) return this.file;
+    await fsp.mkdir(path.dirname(this.pack), { recursive: true });
+    const f = await fsp.open(this.pack, 'a+');
     try {
-      const w = new Worker(WRITER_SOURCE, { eval: true });
-      w.on('message', (errors: (string | null)[]) => {
-        const batch = this.posted.shift() ?? [];
-        batch.forEach((b, i) => (errors[i] === null ? b.done.resolve() : b.done.reject(new Error(errors[i]!))));
-        if (!this.posted.length) w.unref();
-      });
-      w.on('error', () => this.fail());
-      w.on('exit', () => {
-        if (this.worker === w) this.fail();
-      });
-      return (this.worker = w);
-    } catch {
-      this.broken = true;
-      return null;
+      const { size } = await f.stat();
+      if (size > 0) await cutTornLine(f, size);
+    } catch (e) {
+      await f.close();
+      throw e;
     }
-  }
-
-  /** The thread died: what it had not answered is written through fs.promises (writing a record again is harmless). */
-  private fail(): void {
-    this.broken = true;
-    this.worker = null;
-    for (const batch of this.posted.splice(0)) for (const b of batch) writeItem(b.item).then(b.done.resolve, b.done.reject);
+    return (this.file = f);
   }
 }
 
-/** A batch goes to the thread at this many records, or this long after its first. */
+/** Cuts the pack after its last whole line (a line ends with a newline). */
+async function cutTornLine(f: fsp.FileHandle, size: number): Promise<void> {
+  const buf = Buffer.alloc(64 * 1024);
+  let end = size;
+  while (end > 0) {
+    const from = Math.max(0, end - buf.length);
+    const { bytesRead } = await f.read(buf, 0, end - from, from);
+    const nl = buf.lastIndexOf(10, bytesRead - 1);
+    if (nl !== -1) {
+      if (from + nl + 1 < size) await f.truncate(from + nl + 1);
+      return;
+    }
+    end = from;
+  }
+  await f.truncate(0);
+}
+
+/** A batch is appended at this many records, or this long after its first. */
 const BATCH_ITEMS = 64;
 const BATCH_MS = 5;
 
@@ -169,26 +162,3 @@ async function writeItem(r: RecordItem): Promise<void> {
   await fsp.mkdir(r.dir, { recursive: true });
   await Promise.all([fsp.writeFile(path.join(r.dir, 'checkpoint.json'), files.checkpoint), fsp.writeFile(path.join(r.dir, 'result.json'), files.result)]);
 }
-
-/** The thread: plain Node, no imports of ours (it runs from this text in every bundle). */
-const WRITER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
-const fs = require('node:fs');
-const path = require('node:path');
-parentPort.on('message', (batch) => {
-  const errors = [];
-  for (const r of batch) {
-    try {
-      try { fs.mkdirSync(r.dir); } catch (e) { if (e.code !== 'EEXIST') fs.mkdirSync(r.dir, { recursive: true }); }
-      // as recordFiles() above
-      const doc = JSON.parse(r.doc);
-      fs.writeFileSync(path.join(r.dir, 'checkpoint.json'), JSON.stringify({ ...JSON.parse(r.head), steps: doc.steps }));
-      fs.writeFileSync(path.join(r.dir, 'result.json'), JSON.stringify(doc, null, 2));
-      errors.push(null);
-    } catch (e) {
-      errors.push(String((e && e.message) || e));
-    }
-  }
-  parentPort.postMessage(errors);
-});
-`;

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { RunStatus, StepResult } from './events';
 import { CHECKPOINT_FORMAT, compactedLine, type CompactedIterations, FILE_HEADER_FORMAT, JOURNAL_FILE, recentFile, recordId, runDir, runsDir, STATE_DIR, type Checkpoint } from './runFiles';
-import { readResultRecord } from './runRecords';
+import { readPackedRun, readRunResult, RUN_PACK, runIds } from './runPacks';
 
 const STATUSES = new Set(['pending', 'running', 'completed', 'skipped', 'failed', 'cancelled']);
 
@@ -85,6 +85,10 @@ export function loadCheckpoint(cwd: string, executionId: string, opts: { journal
   }
   const file = path.join(runDir(cwd, executionId), 'checkpoint.json');
   if (!existsSync(file)) {
+    // an eval's case: its record is a line of the eval's pack (runPacks.ts), written once it ended
+    const packed = readPackedRun(cwd, executionId);
+    if (packed === 'unreadable') throw new CheckpointError(`The record of run '${executionId}' in its eval's ${RUN_PACK} cannot be read`);
+    if (packed !== 'missing') return packed.checkpoint;
     const known = existsSync(runsDir(cwd)) ? readdirSync(runsDir(cwd)) : [];
     throw new CheckpointError(`No run '${executionId}' in ${path.join(STATE_DIR, 'runs')}${known.length ? ` (runs: ${known.slice(-5).join(', ')}${known.length > 5 ? ', ...' : ''})` : ''}`);
   }
@@ -134,11 +138,8 @@ export interface RunSummary {
 /** Past runs, newest first (by when they started; two runs of the same second by id). A folder whose
  * checkpoint cannot be read is listed as unreadable, not skipped. */
 export function listRuns(cwd: string): (RunSummary | { execution_id: string; error: string })[] {
-  const dir = runsDir(cwd);
-  if (!existsSync(dir)) return [];
   const startedOf = (r: RunSummary | { execution_id: string; error: string }) => ('started_at' in r ? r.started_at : '');
-  return readdirSync(dir)
-    .sort()
+  return runIds(cwd)
     .reverse()
     .map((id): RunSummary | { execution_id: string; error: string } => {
       try {
@@ -146,7 +147,7 @@ export function listRuns(cwd: string): (RunSummary | { execution_id: string; err
         let total: number | null = null;
         let cost = 0;
         let tokens = 0;
-        const doc = readResultRecord(path.join(dir, id, 'result.json'));
+        const doc = readRunResult(cwd, id);
         if (doc === 'unreadable') throw new Error('its result.json is not a readable result document');
         if (doc !== 'missing') {
           total = Object.keys(doc.steps).length;

@@ -2,10 +2,8 @@
 // its steps made, latency p50/p95, error rate, output tokens per second and cost per call. A step
 // counts once for the model that answered it; a fallback chain's passed-over or failed models
 // count as errors of theirs (`models_tried`).
-import { existsSync, readdirSync } from 'node:fs';
-import * as path from 'node:path';
 import type { ResultDocument, StepResult } from './events';
-import { readResultRecord } from './runRecords';
+import { readRunResult, runIds } from './runPacks';
 
 export interface ModelStats {
   model: string;
@@ -99,13 +97,12 @@ export function modelStats(docs: ResultDocument[]): ModelStats[] {
 
 /** The result documents under `<root>/.orchestrator/runs`, the newest `limit` (unreadable ones skipped). */
 export function readRunRecords(root: string, limit = 500): ResultDocument[] {
-  const dir = path.join(root, '.orchestrator', 'runs');
-  if (!existsSync(dir)) return [];
   const out: ResultDocument[] = [];
-  for (const id of readdirSync(dir).sort().reverse()) {
+  // the run folders and the runs packed in evals' records, newest first
+  for (const id of runIds(root).reverse()) {
     if (out.length >= limit) break;
     // an unreadable record (too big, not a regular file, not a result) is listed by `orc runs`; it adds nothing here
-    const doc = readResultRecord(path.join(dir, id, 'result.json'));
+    const doc = readRunResult(root, id);
     if (typeof doc !== 'string') out.push(doc);
   }
   return out;

@@ -1,11 +1,8 @@
 // Figures over the local run records (`.orchestrator/runs/*/result.json`): per pipeline its success
 // rate, p50/p95 duration, cost and tokens, by day and per top-level step; and across them the
 // slowest, most expensive and flakiest steps. What `orc stats` prints. Pure: no SDK, no vscode.
-import { existsSync, readdirSync } from 'node:fs';
-import * as path from 'node:path';
-import { runsDir } from '../run/checkpointStore';
 import type { ResultDocument, StepResult } from '../run/events';
-import { readResultRecord } from '../run/runRecords';
+import { readRunResult, runIds } from '../run/runPacks';
 /** How many steps each ranking lists. */
 export const TOP = 5;
 
@@ -102,13 +99,12 @@ function figuresOf(doc: ResultDocument): ResultDocument {
 
 /** The finished runs' result documents under `cwd` (their figures), oldest first, and how many could not be read. */
 export function readResults(cwd: string): { docs: ResultDocument[]; unreadable: number } {
-  const dir = runsDir(cwd);
-  if (!existsSync(dir)) return { docs: [], unreadable: 0 };
   const docs: ResultDocument[] = [];
   let unreadable = 0;
-  for (const id of readdirSync(dir).sort()) {
+  // the run folders and the runs packed in evals' records
+  for (const id of runIds(cwd)) {
     // a regular file of a bounded size (a huge loop's record, or a link to a device, is counted unreadable)
-    const doc = readResultRecord(path.join(dir, id, 'result.json'));
+    const doc = readRunResult(cwd, id);
     if (doc === 'missing') continue; // still running, or it died: `orc runs` lists it
     if (doc === 'unreadable' || typeof doc.pipeline_id !== 'string' || typeof doc.started_at !== 'string') unreadable++;
     else docs.push(figuresOf(doc));

@@ -6,14 +6,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { cassetteMisses, evalCassetteFile, missMessage } from '../../client/evalReplay';
-import type { CaseResult, ResultDocument } from '../../engine/api/index';
+import { readRunResult, type CaseResult, type ResultDocument } from '../../engine/api/index';
 import { orc, ROOT, withoutProviderEnv } from '../helpers/cli';
 
 describe('evalReplay', function () {
   this.timeout(60_000);
   let dir: string;
   let results: CaseResult[];
-  const docOf = (r: CaseResult) => JSON.parse(fs.readFileSync(path.join(dir, '.orchestrator', 'runs', r.run_id!, 'result.json'), 'utf8')) as ResultDocument;
+  // a case's run is a line of the eval's pack, read as any run is
+  const docOf = (r: CaseResult) => readRunResult(dir, r.run_id!) as ResultDocument;
 
   before(() => {
     dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'orc-eval-replay-')));

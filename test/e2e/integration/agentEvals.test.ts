@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import { LoopbackProviders } from '../../fixtures/providers/loopbackServer';
 import type { OrchestratorApi } from '../../../client/api';
 import { until, workspace } from './helpers';
+import { readRunResult } from '../../../engine/run/runPacks';
 import { inboxReaderTurn } from './inboxReaderModel';
 
 describe("an agent's eval in the Test Explorer", () => {
@@ -61,7 +62,7 @@ describe("an agent's eval in the Test Explorer", () => {
     assert.equal(provider.requests.filter((r) => r.path === '/v1/chat/completions').length, 4);
     assert.equal(fs.existsSync(path.join(workspace(), 'output', 'inbox-note.md')), false);
     // the case's run is recorded with the agent's calls, for the eval panel's cell to open
-    const doc = JSON.parse(fs.readFileSync(path.join(workspace(), '.orchestrator', 'runs', o.results[0].runId!, 'result.json'), 'utf8')) as { steps: Record<string, { result: { tool_calls: { tool: string; status: string }[] } }> };
+    const doc = readRunResult(workspace(), o.results[0].runId!) as unknown as { steps: Record<string, { result: { tool_calls: { tool: string; status: string }[] } }> };
     assert.deepEqual(doc.steps.reader.result.tool_calls.map((c) => `${c.tool} ${c.status}`), ['filesystem.list ok', 'filesystem.read ok', 'filesystem.write denied']);
     await until('the eval panel', () => api.evalPanelRendered(uri.toString()));
     assert.deepEqual(api.evalPanelRendered(uri.toString()), { cells: 1, failing: ['inbox [default]'] });

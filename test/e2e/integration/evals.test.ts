@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { until, workspace } from './helpers';
+import { readRunResult } from '../../../engine/run/runPacks';
 import type { OrchestratorApi } from '../../../client/api';
 
 describe('evals in the Test Explorer and the eval panel', () => {
@@ -43,7 +44,13 @@ describe('evals in the Test Explorer and the eval panel', () => {
     // the record as `orc evals` lists it, each case's run beside it
     const meta = JSON.parse(fs.readFileSync(path.join(workspace(), '.orchestrator', 'evals', o.evalId, 'eval.json'), 'utf8')) as { status: string; summary: { passed: number; total: number; verdict: string } };
     assert.deepEqual([meta.status, meta.summary.passed, meta.summary.total, meta.summary.verdict], ['completed', 3, 4, 'passed']);
-    for (const r of o.results) assert.ok(fs.existsSync(path.join(workspace(), '.orchestrator', 'runs', r.runId!, 'result.json')), `run ${r.runId} recorded`);
+    // each case's run is a line of the eval's pack, read as any run is (no folder per case)
+    assert.ok(fs.existsSync(path.join(workspace(), '.orchestrator', 'evals', o.evalId, 'runs.jsonl')), 'the eval\'s pack');
+    for (const r of o.results) {
+      const doc = readRunResult(workspace(), r.runId!);
+      assert.ok(typeof doc !== 'string' && doc.execution_id === r.runId, `run ${r.runId} recorded`);
+      assert.equal(fs.existsSync(path.join(workspace(), '.orchestrator', 'runs', r.runId!)), false, `run ${r.runId} has no folder`);
+    }
     const drawn = await until('the eval panel', () => api.evalPanelRendered(uri.toString()));
     assert.deepEqual(drawn, { cells: 4, failing: ['grace [hi]'] });
   });

@@ -126,7 +126,13 @@ describe('orc eval', function () {
     const doc = JSON.parse(r.stdout);
     const id = doc.eval.eval_id as string;
     assert.ok(fs.existsSync(path.join(dir, '.orchestrator', 'evals', id, 'results.jsonl')));
-    for (const x of doc.results) if (x.run_id) assert.ok(fs.existsSync(path.join(dir, '.orchestrator', 'runs', x.run_id, 'result.json')), x.run_id);
+    // each case's run: a line of the eval's pack, which `orc report` reads as any run
+    const packed = fs.readFileSync(path.join(dir, '.orchestrator', 'evals', id, 'runs.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { run_id: string; result: { execution_id: string } });
+    for (const x of doc.results) if (x.run_id) assert.equal(packed.find((p) => p.run_id === x.run_id)?.result.execution_id, x.run_id, x.run_id);
+    const withRun = doc.results.find((x: { run_id: string | null }) => x.run_id);
+    const report = await orc(['report', withRun.run_id]);
+    assert.equal(report.code, 0, report.stderr);
+    assert.match(report.stdout, new RegExp(`^Run ${withRun.run_id} of brief: (completed|failed) in `));
     const stable = JSON.parse(normal(JSON.stringify(doc)).replace(/"(started_at|updated_at|ended_at)":"[^"]+"/g, '"$1":"<T>"').replace(/"(latency_ms|mean_latency_ms)":\d+/g, '"$1":0'));
     const row = (c: string, variant: string, pass: boolean, actual: string) => ({
       case: c,
