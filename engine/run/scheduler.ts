@@ -244,12 +244,20 @@ export class StepListRunner {
     const point: PausePoint = { key: this.keyPrefix + step.id, step, scopePath: this.scopePath, scope: this.scope, inputs };
     let resumption: Resumption | void = undefined;
     const heldFrom = Date.now();
+    // only a debugger that answers later holds the step: the turn an answer given at once takes (a
+    // millisecond on a busy machine) is no hold
+    let waited = false;
+    const before = () => {
+      const r = debug.beforeStep(point);
+      waited = r instanceof Promise;
+      return r;
+    };
     try {
-      resumption = await untilAborted(() => debug.beforeStep(point), this.ctx.signal);
+      resumption = await untilAborted(before, this.ctx.signal);
     } catch (e) {
       this.ctx.emitter.emit({ type: 'warning', time: Date.now(), stepId: step.id, message: `The debugger failed before '${step.id}' (it runs as it is): ${(e as Error).message}` });
     }
-    const heldTo = Date.now();
+    const heldTo = waited || this.ctx.signal.aborted ? Date.now() : heldFrom;
     this.ctx.pauses.record(this.keyPrefix, heldFrom, heldTo);
     if (heldTo > heldFrom) this.heldBefore.set(i, heldTo - heldFrom);
     if (this.ctx.signal.aborted) return this.finish(i, this.notRun('cancelled', 'the run was cancelled'), null);
