@@ -86,12 +86,13 @@ export class RunsView implements vscode.TreeDataProvider<Node>, vscode.Disposabl
     private readonly host: WebviewHost,
   ) {
     this.view = vscode.window.createTreeView(RUNS_VIEW, { treeDataProvider: this, canSelectMany: true, showCollapseAll: false });
-    const watcher = vscode.workspace.createFileSystemWatcher('**/.orchestrator/runs/**');
+    // the run folders, and the packs an eval's cases are written to
+    const watchers = ['**/.orchestrator/runs/**', '**/.orchestrator/evals/*/runs.jsonl'].map((g) => vscode.workspace.createFileSystemWatcher(g));
     const soon = () => {
       clearTimeout(this.timer);
       this.timer = setTimeout(() => this.refresh(), 300);
     };
-    this.disposables.push(this.view, watcher, watcher.onDidCreate(soon), watcher.onDidChange(soon), watcher.onDidDelete(soon), this.changed);
+    this.disposables.push(this.view, ...watchers, ...watchers.flatMap((w) => [w.onDidCreate(soon), w.onDidChange(soon), w.onDidDelete(soon)]), this.changed);
   }
 
   refresh(): void {

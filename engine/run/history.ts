@@ -1,4 +1,4 @@
-// Earlier runs of a pipeline, from .orchestrator/runs/: what predictions learn from.
+// Earlier runs of a pipeline, from .orchestrator/ (run folders and evals' packed case runs): what predictions learn from.
 import type { ResultDocument } from './events';
 import { readRunResult, runIds } from './runPacks';
 

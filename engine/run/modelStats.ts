@@ -1,4 +1,4 @@
-// Model performance from the run records (`.orchestrator/runs/*/result.json`): per model, the calls
+// Model performance from the run records (`.orchestrator/runs/*/result.json` and the evals' packed case runs): per model, the calls
 // its steps made, latency p50/p95, error rate, output tokens per second and cost per call. A step
 // counts once for the model that answered it; a fallback chain's passed-over or failed models
 // count as errors of theirs (`models_tried`).

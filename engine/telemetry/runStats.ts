@@ -1,4 +1,4 @@
-// Figures over the local run records (`.orchestrator/runs/*/result.json`): per pipeline its success
+// Figures over the local run records (`.orchestrator/runs/*/result.json` and the evals' packed case runs): per pipeline its success
 // rate, p50/p95 duration, cost and tokens, by day and per top-level step; and across them the
 // slowest, most expensive and flakiest steps. What `orc stats` prints. Pure: no SDK, no vscode.
 import type { ResultDocument, StepResult } from '../run/events';
