@@ -1,4 +1,5 @@
-// `npm run bench [name...] [-- flags]`: runs the benchmarks (all by default), each in its own process.
+// `npm run bench [name...] [-- flags]`: runs the benchmarks (all by default), each in its own process;
+// `--except NAME` leaves one out.
 // `--smoke`: every bench at its smallest size (a few seconds each, the peer included where it is
 // installed), each bounded; `npm test` runs them so, failing on an error, never on a figure.
 import { spawnSync } from 'node:child_process';
@@ -33,14 +34,18 @@ const args = process.argv.slice(2);
 // a flag's number goes with it (`--cases 1000`): it is not a bench's name
 const flags: string[] = [];
 const names: string[] = [];
+// `--except NAME`: every bench (or every one named) but NAME (`npm test` runs the ones that need the
+// workbench tools apart, once they are installed)
+const except: string[] = [];
 for (let i = 0; i < args.length; i++) {
-  if (!args[i].startsWith('--')) names.push(args[i]);
+  if (args[i] === '--except') except.push(args[++i] ?? '');
+  else if (!args[i].startsWith('--')) names.push(args[i]);
   else if (/^\d+$/.test(args[i + 1] ?? '')) flags.push(args[i], args[++i]);
   else flags.push(args[i]);
 }
 const smoke = flags.includes('--smoke');
-const wanted = names.length ? names : Object.keys(BENCHES);
-const unknown = wanted.filter((n) => !BENCHES[n]);
+const wanted = (names.length ? names : Object.keys(BENCHES)).filter((n) => !except.includes(n));
+const unknown = [...wanted, ...except].filter((n) => !BENCHES[n]);
 if (unknown.length) {
   console.error(`unknown benchmark '${unknown[0]}': ${Object.keys(BENCHES).join(', ')}`);
   process.exit(2);
