@@ -4,6 +4,7 @@ import * as esbuild from 'esbuild';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { engineValueExports } from './scripts/engineDoor.mjs';
 import { noNodeCanvas } from './scripts/noNodeCanvas.mjs';
+import { buildVendorChunks, vendorChunks } from './scripts/vendorChunks.mjs';
 
 const watch = process.argv.includes('--watch');
 const common = { bundle: true, sourcemap: true, logLevel: 'warning', legalComments: 'none' };
@@ -84,7 +85,9 @@ const shellLibrary = {
 };
 
 const builds = [
-  { ...common, entryPoints: ['engine/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', plugins: [noNodeCanvas] },
+  // the CLI: its large libraries that only some commands reach are chunks beside it (dist/vendor/,
+  // scripts/vendorChunks.mjs)
+  { ...common, entryPoints: ['engine/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', plugins: [vendorChunks, noNodeCanvas] },
   // the language server, minified: the extension waits for it to answer initialize when it
   // activates, and fewer bytes to compile is a shorter start (the first bundle: 0.2 MB)
   { ...common, entryPoints: ['server/server.ts'], outfile: 'dist/languageServer.js', platform: 'node', format: 'cjs', target: 'node20', minify: true, plugins: [asciiOnly, lazyFeatures] },
@@ -106,9 +109,10 @@ const builds = [
 ];
 
 if (watch) {
+  await buildVendorChunks('dist', { sourcemap: true });
   for (const b of builds) await (await esbuild.context(b)).watch();
 } else {
-  await Promise.all(builds.map((b) => esbuild.build(b)));
+  await Promise.all([...builds.map((b) => esbuild.build(b)), buildVendorChunks('dist', { sourcemap: true })]);
   chmodSync('dist/cli.js', 0o755);
 }
 // data the bundles read beside themselves

@@ -14,6 +14,8 @@ import * as path from 'node:path';
 import { build } from 'esbuild';
 // @ts-expect-error: a plain ES module of the build, without types
 import { noNodeCanvas } from '../scripts/noNodeCanvas.mjs';
+// @ts-expect-error: a plain ES module of the build, without types
+import { buildVendorChunks, vendorChunks } from '../scripts/vendorChunks.mjs';
 import { LoopbackProviders } from '../test/fixtures/providers/loopbackServer';
 import { goal, table } from './stats';
 
@@ -78,7 +80,9 @@ async function ours(dir: string, env: NodeJS.ProcessEnv, evalFile = 'bench.eval.
   if (!existsSync(driver)) {
     // the bundle reads the model registry beside itself, as dist/cli.js does
     copyFileSync(path.join(ROOT, 'engine', 'models', 'registry.yaml'), path.join(dir, 'registry.yaml'));
-    await build({ entryPoints: [path.join(__dirname, 'evalDriver.ts')], outfile: driver, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent', external: ['playwright-core', 'bullmq', 'ioredis'], plugins: [noNodeCanvas] });
+    // built as dist/cli.js is (esbuild.mjs): the libraries an eval of this pipeline never reaches are chunks beside it
+    await build({ entryPoints: [path.join(__dirname, 'evalDriver.ts')], outfile: driver, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent', external: ['playwright-core', 'bullmq', 'ioredis'], plugins: [vendorChunks, noNodeCanvas] });
+    await buildVendorChunks(dir);
   }
   const r = await runChild(process.execPath, [driver, evalFile, String(CONCURRENCY)], dir, env);
   if (r.code !== 0) throw new Error(`ours failed: ${r.stderr}`);

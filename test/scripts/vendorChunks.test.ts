@@ -1,0 +1,76 @@
+// The built CLI keeps the libraries only some commands reach in chunks beside it (dist/vendor/,
+// scripts/vendorChunks.mjs), and still reaches each: a run of `node dist/cli.js` through the
+// Anthropic and Gemini SDKs (against the loopback providers' wire protocols), Vega (a chart drawn
+// to SVG) and re2js (a template's regular expression), with the results a user sees.
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { LoopbackProviders } from '../fixtures/providers/loopbackServer';
+import { orcAsync, ROOT } from '../helpers/cli';
+
+describe('the CLI\'s vendor chunks', function () {
+  this.timeout(60_000);
+  let server: LoopbackProviders;
+  let dir: string;
+  before(async () => {
+    server = await new LoopbackProviders().start();
+    dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'orc-vendor-')));
+  });
+  after(async () => {
+    await server.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('dist/cli.js holds none of them, and each is a chunk beside it', () => {
+    const cli = fs.readFileSync(path.join(ROOT, 'dist', 'cli.js'), 'utf8');
+    for (const [pkg, file] of [['@anthropic-ai/sdk', 'anthropic-sdk.js'], ['@google/genai', 'google-genai.js'], ['vega', 'vega.js'], ['vega-lite', 'vega-lite.js'], ['@aws-sdk/client-s3', 'aws-sdk-client-s3.js'], ['re2js', 're2js.js']]) {
+      assert.ok(fs.statSync(path.join(ROOT, 'dist', 'vendor', file)).size > 100_000, `${pkg}'s chunk`);
+      assert.ok(cli.includes(`require("./vendor/${file}")`), `${pkg} required from its chunk`);
+      assert.ok(!cli.includes(`// node_modules/${pkg}/`), `${pkg} not in dist/cli.js`);
+    }
+  });
+
+  it('a run reaches Claude, Gemini, Vega and RE2 through them', async () => {
+    server.responder = (body) => {
+      const text = JSON.stringify(body);
+      return { text: text.includes('to Claude') ? 'claude says hi' : 'gemini says hi' };
+    };
+    fs.writeFileSync(
+      path.join(dir, 'three.pipeline.yaml'),
+      [
+        'id: three',
+        'steps:',
+        '  - id: claude',
+        '    action: generate',
+        '    model: anthropic:claude-haiku-4-5',
+        '    parameters: { prompt: "Say hi to Claude" }',
+        '  - id: gemini',
+        '    action: generate',
+        '    model: google:gemini-2.5-flash',
+        '    parameters: { prompt: "Say hi to Gemini" }',
+        '  - id: chart',
+        '    tool: visualization',
+        '    action: create_charts',
+        '    parameters:',
+        '      data: "month,rain\\n2024-01,80\\n2024-02,60"',
+        '      chart_types: [bar]',
+        '      output_dir: charts',
+        'outputs:',
+        '  claude: "{{ claude.result }}"',
+        '  gemini: "{{ gemini.result }}"',
+        '  shout: "{{ gemini.result | regex_replace(\'h[a-z]$\', \'HI\') }}"',
+      ].join('\n') + '\n',
+    );
+    const r = await orcAsync(['run', 'three.pipeline.yaml', '--json'], {
+      cwd: dir,
+      isolated: true,
+      env: { ANTHROPIC_API_KEY: 'sk-ant-test', ANTHROPIC_BASE_URL: server.origin, GEMINI_API_KEY: 'g-test', GOOGLE_GEMINI_BASE_URL: server.origin },
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as { status: string; outputs: Record<string, string> };
+    assert.deepEqual([doc.status, doc.outputs], ['completed', { claude: 'claude says hi', gemini: 'gemini says hi', shout: 'gemini says HI' }]);
+    assert.deepEqual(server.requests.map((q) => q.path.replace(/models\/.*/, 'models/…')).sort(), ['/v1/messages', '/v1beta/models/…']);
+    assert.match(fs.readFileSync(path.join(dir, 'charts', 'bar_chart.svg'), 'utf8'), /^<svg/);
+  });
+});
