@@ -15,7 +15,7 @@
 // A pack is indexed once per process by its lines' offsets, and the index grows as the pack does (a
 // line is written whole, never changed in place). A line cut short by a killed eval is skipped; the
 // writer starts the next line on a new one.
-import { closeSync, constants, existsSync, fstatSync, openSync, readdirSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readdirSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
 import type { ResultDocument } from './events';
 import { recordId, runsDir, STATE_DIR, type Checkpoint } from './runFiles';
@@ -74,6 +74,17 @@ export function runPacks(root: string): string[] {
 
 /** The pack's index, brought up to its current end (null when it cannot be read). */
 function indexOf(file: string): PackIndex | null {
+  // unchanged since it was indexed: one stat, not an open (readers ask once per run they read)
+  const known = indexes.get(file);
+  if (known) {
+    try {
+      const st = lstatSync(file);
+      if (st.isFile() && st.ino === known.ino && st.size === known.scanned) return known;
+    } catch {
+      indexes.delete(file);
+      return null;
+    }
+  }
   let fd: number;
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
