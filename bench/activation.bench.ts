@@ -78,7 +78,8 @@ async function peerExtension(tmp: string): Promise<string> {
   fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
   for (const d of ['syntaxes', 'media', 'engine', 'node_modules']) fs.symlinkSync(path.join(ROOT, d), path.join(dir, d));
   for (const f of fs.readdirSync(path.join(ROOT, 'dist'))) {
-    if (f === 'extension.js' || f === 'engine.js' || f === 'server.js' || f === 'cli.js' || f.endsWith('.map')) continue;
+    // not the CLI and its chunks (vendor/): the extension does not load them at activation
+    if (f === 'extension.js' || f === 'engine.js' || f === 'server.js' || f === 'cli.js' || f === 'vendor' || f.endsWith('.map')) continue;
     fs.copyFileSync(path.join(ROOT, 'dist', f), path.join(dir, 'dist', f));
   }
   const old = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', legalComments: 'none', logLevel: 'warning' } as const;
@@ -103,7 +104,8 @@ async function floorExtension(tmp: string): Promise<string> {
   fs.mkdirSync(path.join(dir, 'dist'), { recursive: true });
   fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
   for (const d of ['syntaxes', 'media', 'engine', 'node_modules']) fs.symlinkSync(path.join(ROOT, d), path.join(dir, d));
-  for (const f of fs.readdirSync(path.join(ROOT, 'dist'))) if (!f.endsWith('.map') && f !== 'server.js' && f !== 'languageServer.js') fs.copyFileSync(path.join(ROOT, 'dist', f), path.join(dir, 'dist', f));
+  // (not the CLI's chunks, vendor/: nothing loads them at activation)
+  for (const f of fs.readdirSync(path.join(ROOT, 'dist'))) if (!f.endsWith('.map') && f !== 'server.js' && f !== 'languageServer.js' && f !== 'vendor') fs.copyFileSync(path.join(ROOT, 'dist', f), path.join(dir, 'dist', f));
   await esbuild.build({ entryPoints: [path.join(ROOT, 'bench/initializeOnlyServer.ts')], outfile: path.join(dir, 'dist/server.js'), bundle: true, platform: 'node', format: 'cjs', target: 'node20', minify: true, logLevel: 'warning' });
   return dir;
 }
