@@ -19,9 +19,9 @@ export interface RunRecordFacts {
   maxParallel: number;
 }
 
-/** A case's run record as compact JSON: the result document, and its checkpoint without the steps (which are the document's). */
-function recordItem(dir: string, doc: ResultDocument, o: RunRecordFacts, sourceSha: string): RecordItem {
-  const head: Omit<Checkpoint, 'steps'> = {
+/** A case's checkpoint without its steps (which are the result document's). */
+function recordHead(doc: ResultDocument, o: RunRecordFacts, sourceSha: string): Omit<Checkpoint, 'steps'> {
+  return {
     format: 1,
     execution_id: doc.execution_id,
     pipeline_id: doc.pipeline_id,
@@ -34,21 +34,14 @@ function recordItem(dir: string, doc: ResultDocument, o: RunRecordFacts, sourceS
     updated_at: doc.ended_at,
     pid: process.pid,
   };
-  return { dir, head: JSON.stringify(head), doc: JSON.stringify(doc) };
 }
 
-/**
- * The two files of a case's run folder: the checkpoint (its head, then the document's steps) and the
- * document, indented, as `orc run` writes them.
- */
-function recordFiles(r: RecordItem): { checkpoint: string; result: string } {
-  const doc = JSON.parse(r.doc) as ResultDocument;
-  return { checkpoint: JSON.stringify({ ...JSON.parse(r.head), steps: doc.steps }), result: JSON.stringify(doc, null, 2) };
-}
-
-/** Writes a case's run record now (awaited by its caller). */
+/** Writes a case's run folder now, as `orc run` leaves one: its checkpoint and its result document, indented (awaited by its caller). */
 export async function writeRunRecord(root: string, doc: ResultDocument, o: RunRecordFacts): Promise<void> {
-  await writeItem(recordItem(runDir(root, doc.execution_id), doc, o, sha256(o.source)));
+  const dir = runDir(root, doc.execution_id);
+  await fsp.mkdir(dir, { recursive: true });
+  const checkpoint = { ...recordHead(doc, o, sha256(o.source)), steps: doc.steps };
+  await Promise.all([fsp.writeFile(path.join(dir, 'checkpoint.json'), JSON.stringify(checkpoint)), fsp.writeFile(path.join(dir, 'result.json'), JSON.stringify(doc, null, 2))]);
 }
 
 /**
@@ -71,10 +64,10 @@ export class RunRecordWriter {
   write(doc: ResultDocument, o: RunRecordFacts): Promise<void> {
     let sha = this.shas.get(o.source);
     if (sha === undefined) this.shas.set(o.source, (sha = sha256(o.source)));
-    const item = recordItem('', doc, o, sha);
     // the line holds the compact document: a reader indents it when it shows it
+    const line = packLine(doc.execution_id, JSON.stringify(recordHead(doc, o, sha)), JSON.stringify(doc));
     return new Promise<void>((resolve, reject) => {
-      this.queued.push({ line: packLine(doc.execution_id, item.head, item.doc), done: { resolve, reject } });
+      this.queued.push({ line, done: { resolve, reject } });
       if (this.queued.length >= BATCH_ITEMS) this.flush();
       // the cases that end within a few milliseconds go in one append (no case's slot waits for it)
       else this.timer ??= setTimeout(() => this.flush(), BATCH_MS);
@@ -144,21 +137,7 @@ async function cutTornLine(f: fsp.FileHandle, size: number): Promise<void> {
 const BATCH_ITEMS = 64;
 const BATCH_MS = 5;
 
-interface RecordItem {
-  dir: string;
-  /** The checkpoint without its steps, as JSON. */
-  head: string;
-  /** The result document, as compact JSON. */
-  doc: string;
-}
-
 interface Settle {
   resolve: () => void;
   reject: (e: Error) => void;
-}
-
-async function writeItem(r: RecordItem): Promise<void> {
-  const files = recordFiles(r);
-  await fsp.mkdir(r.dir, { recursive: true });
-  await Promise.all([fsp.writeFile(path.join(r.dir, 'checkpoint.json'), files.checkpoint), fsp.writeFile(path.join(r.dir, 'result.json'), files.result)]);
 }
