@@ -33,10 +33,11 @@ function markerOf(key: string): string {
 }
 const ALL_MARKERS = ['a', 'b', 'c', 'd', 'e', 'w1', 'w2', 'w3', 'f', 'g', 'h', 'z'];
 
-function waitFor(pred: () => boolean, ms: number): Promise<boolean> {
-  const t0 = Date.now();
+/** True once `pred()` holds; once the run has exited, whether it holds then (nothing changes after).
+ * No deadline of its own: however slow the machine, the run gets there or ends. */
+function waitFor(pred: () => boolean, exited: () => boolean): Promise<boolean> {
   return new Promise((resolve) => {
-    const tick = () => (pred() ? resolve(true) : Date.now() - t0 > ms ? resolve(false) : setTimeout(tick, 5));
+    const tick = () => (pred() ? resolve(true) : exited() ? resolve(pred()) : setTimeout(tick, 5));
     tick();
   });
 }
@@ -53,7 +54,8 @@ describe('crash and resume', function () {
       try {
         fs.writeFileSync(path.join(dir, 'crashy.pipeline.yaml'), PIPELINE);
         const child = spawn(process.execPath, [CLI, 'run', 'crashy.pipeline.yaml'], { cwd: dir, stdio: 'ignore' });
-        const exited = new Promise((r) => child.once('exit', r));
+        let gone = false;
+        const exited = new Promise((r) => child.once('exit', r)).then(() => (gone = true));
         const runs = path.join(dir, '.orchestrator', 'runs');
         const checkpointFile = () => {
           if (!fs.existsSync(runs)) return null;
@@ -61,10 +63,10 @@ describe('crash and resume', function () {
           const f = ids.length ? path.join(runs, ids[0], 'checkpoint.json') : null;
           return f && fs.existsSync(f) ? f : null;
         };
-        assert.ok(await waitFor(() => checkpointFile() !== null, 5000), 'the run wrote no checkpoint');
+        assert.ok(await waitFor(() => checkpointFile() !== null, () => gone), 'the run wrote no checkpoint');
         const markersFile = path.join(dir, 'markers.txt');
         const written = () => (fs.existsSync(markersFile) ? fs.readFileSync(markersFile, 'utf8').split('\n').filter(Boolean).length : 0);
-        assert.ok(await waitFor(() => written() >= point.markers, 10_000), `never reached ${point.markers} markers`);
+        assert.ok(await waitFor(() => written() >= point.markers, () => gone), `never reached ${point.markers} markers`);
         if (point.extra) await new Promise((r) => setTimeout(r, point.extra));
         child.kill('SIGKILL');
         await exited;
