@@ -327,9 +327,8 @@ describe('human-in-the-loop tools', function () {
           return new Promise(() => undefined); // never answers
         },
       };
-      const t0 = Date.now();
+      // the host never answers: a run that waited for it could not end at all, so ending is the evidence
       const doc = await runYaml(PROMPT, { interaction: host, signal: ctl.signal });
-      assert.ok(Date.now() - t0 < 5000);
       assert.deepEqual(asked, [{ kind: 'text', step: 'name', prompt: 'Your name', error: undefined }]);
       assert.equal(doc.status, 'cancelled');
       assert.deepEqual([doc.steps.name.status, doc.steps.name.error_type], ['cancelled', 'CancelledError']);
