@@ -88,23 +88,34 @@ function groupAlive(pgid: number): boolean {
   return false;
 }
 
-describe('run: scheduling', function () {
-  this.timeout(30_000);
-  let ctl: AbortController;
+/**
+ * Each test of the block in a fresh folder (`dir`), with a signal for its runs: after the test, a
+ * run a failed test left waiting is aborted with its commands, what it started is killed, and the
+ * folder goes. Returns the current test's signal.
+ */
+function eachInItsFolder(prefix: string): () => AbortSignal {
+  let ctl = new AbortController();
   beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-run-'));
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
     ctl = new AbortController();
   });
   afterEach(() => {
-    ctl.abort(); // a run a failed test left waiting ends, with its commands
+    ctl.abort();
+    killStrays();
     fs.rmSync(dir, { recursive: true, force: true });
   });
+  return () => ctl.signal;
+}
+
+describe('run: scheduling', function () {
+  this.timeout(30_000);
+  const signal = eachInItsFolder('orc-run-');
 
   it('a step starts when its own dependencies end, not when its whole level does', async () => {
     // `long` ends only once `after_short` has ended: a scheduler that waited for the whole level
     // would start `after_short` after `long`, and the run would never end
     const long = cmd('long', "echo start long $(date +%s%N) >> times.log; until grep -q '^end after_short ' times.log; do sleep 0.02; done; echo end long $(date +%s%N) >> times.log");
-    const doc = await runYaml(['id: nobarrier', 'steps:', timed('short', 0.05), long, timed('after_short', 0.05, ['short'])].join('\n'), { signal: ctl.signal });
+    const doc = await runYaml(['id: nobarrier', 'steps:', timed('short', 0.05), long, timed('after_short', 0.05, ['short'])].join('\n'), { signal: signal() });
     assert.equal(doc.status, 'completed');
     assert.deepEqual(doc.execution_levels, [['short', 'long'], ['after_short']]);
     const iv = intervals();
@@ -196,16 +207,7 @@ describe('run: scheduling', function () {
 
 describe('run: failures, conditions, outputs', function () {
   this.timeout(30_000);
-  let ctl: AbortController;
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-run-'));
-    ctl = new AbortController();
-  });
-  afterEach(() => {
-    ctl.abort(); // a run a failed test left waiting ends, with its commands
-    killStrays();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const signal = eachInItsFolder('orc-run-');
 
   it('a listener that throws does not stop the run, and its error is reported in the result', async () => {
     let calls = 0;
@@ -263,7 +265,7 @@ describe('run: failures, conditions, outputs', function () {
 
   it('a timeout ends the attempt, is retried, and is reported as TimeoutError', async () => {
     // each attempt's command would sleep far past the test's timeout: the run ends only if the timeout ends them
-    const doc = await runYaml(['id: slow', 'steps:', cmd('slow', 'echo $$ >> slow.pids; exec sleep 600', '    timeout: 0.3\n    retry: {max_attempts: 2, initial_delay: 0.01}\n')].join('\n'), { signal: ctl.signal });
+    const doc = await runYaml(['id: slow', 'steps:', cmd('slow', 'echo $$ >> slow.pids; exec sleep 600', '    timeout: 0.3\n    retry: {max_attempts: 2, initial_delay: 0.01}\n')].join('\n'), { signal: signal() });
     const s = doc.steps.slow;
     assert.deepEqual([s.status, s.success, s.error_type, s.timed_out, s.attempts, s.retries], ['failed', false, 'TimeoutError', true, 2, 1]);
     assert.equal(s.error, "Step 'slow' timed out after 0.3 s (attempt 2 of 2)");
@@ -714,16 +716,7 @@ describe('hostile input', () => {
 
   describe('hardening: long timeouts', function () {
     this.timeout(20_000);
-    let ctl: AbortController;
-    beforeEach(() => {
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-timeout-'));
-      ctl = new AbortController();
-    });
-    afterEach(() => {
-      ctl.abort(); // a run a failed test left waiting ends, with its commands
-      killStrays();
-      fs.rmSync(dir, { recursive: true, force: true });
-    });
+    const signal = eachInItsFolder('orc-timeout-');
 
     it('timeout: 2147484 (past the longest Node timer) does not fire at once, on the step or on the command', async () => {
       const doc = await runYamlWithTools(
@@ -734,7 +727,7 @@ describe('hostile input', () => {
 
     it('a chained timer still fires: a short one through the same path', async () => {
       // the command would sleep far past the test's timeout: the run ends only if the timer fires
-      const doc = await runYamlWithTools('id: short\nsteps:\n  - id: a\n    tool: terminal\n    action: execute\n    timeout: 0.2\n    parameters: {command: "echo $$ > a.pid; exec sleep 600"}\n', { signal: ctl.signal });
+      const doc = await runYamlWithTools('id: short\nsteps:\n  - id: a\n    tool: terminal\n    action: execute\n    timeout: 0.2\n    parameters: {command: "echo $$ > a.pid; exec sleep 600"}\n', { signal: signal() });
       assert.deepEqual([doc.steps.a.status, doc.steps.a.error_type, doc.steps.a.timed_out], ['failed', 'TimeoutError', true]);
       const [sleeping] = pidsIn('a.pid');
       strays.push(sleeping);
