@@ -99,7 +99,6 @@ describe('the extension in a real workbench', () => {
   it('Cancel stops a running step, and Resume finishes the run from its checkpoint', async () => {
     const doc = await open('slow.pipeline.yaml');
     const uri = doc.uri.toString();
-    const started = Date.now();
     const running = vscode.commands.executeCommand<ResultDocument | undefined>('orchestrator.run', uri, { inputs: {} });
     await until('the slow step to start', () => fs.existsSync(path.join(workspace(), 'output', 'slow-start.txt')) && api.isRunning(uri));
     await new Promise((r) => setTimeout(r, 500));
@@ -107,7 +106,7 @@ describe('the extension in a real workbench', () => {
     const cancelled = await running;
     assert.ok(cancelled);
     assert.equal(cancelled.status, 'cancelled');
-    assert.ok(Date.now() - started < 20_000, 'the 30 s sleep was stopped');
+    // (the step sleeps 600 s: a run that Cancel did not stop would hold this test past its timeout)
     assert.equal(cancelled.steps.start.status, 'completed');
     assert.equal(cancelled.steps.finish.status, 'cancelled');
     assert.ok(!fs.existsSync(path.join(workspace(), 'output', 'slow-finish.txt')));

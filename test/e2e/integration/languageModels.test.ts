@@ -98,15 +98,14 @@ describe("the editor's language models as a provider", () => {
     assert.equal(blocked?.status, 'failed', JSON.stringify(blocked?.steps.ask));
     assert.match(blocked.steps.ask.error ?? '', /vscode:fake\/echo: the editor's language model blocked the request \(quota or rate limit\)/);
 
-    fake.script.push({ text: 'a slow answer '.repeat(200), delayMs: 50 });
+    // 36,000 pieces 50 ms apart: half an hour of streaming, far past the test's timeout, unless Cancel stops it
+    fake.script.push({ text: 'a slow answer '.repeat(12_000), delayMs: 50 });
     const uri = vscode.Uri.file(file()).toString();
-    const started = Date.now();
     const running = run();
     await until('the answer to start streaming', () => api.stepText(uri, 'ask').length > 0);
     await vscode.commands.executeCommand('orchestrator.cancelRun', uri);
     const cancelled = await running;
     assert.equal(cancelled?.status, 'cancelled', JSON.stringify(cancelled?.steps.ask));
-    assert.ok(Date.now() - started < 15_000, 'the 30 s stream was stopped');
     assert.equal(cancelled.steps.save.status, 'cancelled');
   });
 });
