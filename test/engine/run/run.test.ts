@@ -13,7 +13,7 @@ import { CLI, orc, ROOT } from '../../helpers/cli';
 import { loadCheckpoint, INLINE_BODY_LIMIT, JOURNAL_FILE } from '../../../engine/run/checkpointStore';
 import { getEventListeners } from 'node:events';
 import type { ToolContext, ToolDefinition } from '../../../engine/toolkit/runtime';
-import { alive } from '../../helpers/processes';
+import { alive, groupAlive, until } from '../../helpers/processes';
 
 let dir: string;
 
@@ -50,13 +50,6 @@ function maxOverlap(iv: Map<string, [number, number]>): number {
 
 const cmd = (id: string, command: string, extra = '') => `  - id: ${id}\n    tool: terminal\n    action: execute\n${extra}    parameters:\n      command: ${JSON.stringify(command)}\n`;
 
-/** Waits until `done()` holds, with no deadline of its own: what never comes fails the test at its
- * timeout, however slow the machine. The timer is unref'd, so a test that timed out leaves nothing
- * keeping mocha alive. */
-async function until(done: () => boolean): Promise<void> {
-  while (!done()) await new Promise((r) => setTimeout(r, 20).unref());
-}
-
 /** The pids a command wrote to `file` in the run's folder, one or more a line. */
 const pidsIn = (file: string) => fs.readFileSync(path.join(dir, file), 'utf8').trim().split(/\s+/).map(Number);
 
@@ -71,21 +64,6 @@ function killStrays(): void {
       // already gone
     }
   }
-}
-
-/** Whether a process of group `pgid` still runs (a zombie waiting to be reaped does not). */
-function groupAlive(pgid: number): boolean {
-  for (const e of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${e}/stat`, 'utf8');
-      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (state !== 'Z' && Number(pgrp) === pgid) return true;
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return false;
 }
 
 /**

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { BUILTIN_TOOLS } from '../../../engine/tools/registry';
 import type { ToolContext, ToolOutcome } from '../../../engine/toolkit/runtime';
 import { toolContext } from '../../helpers/toolContext';
-import { alive } from '../../helpers/processes';
+import { alive, until } from '../../helpers/processes';
 import { MAX_CAPTURE } from '../../../engine/tools/terminal';
 import { orcAsync } from '../../helpers/cli';
 import { ensureBrowser } from '../../helpers/browser';
@@ -23,9 +23,7 @@ const ctx = (over: Partial<ToolContext> = {}): ToolContext => toolContext(root, 
 const run = (tool: string, action: string, params: Record<string, unknown>, c = ctx()): Promise<ToolOutcome> => BUILTIN_TOOLS[tool].run(action, params, c);
 
 /** Waits until a process is gone. What the tests wait on sleeps 600 s: one nothing killed keeps the test waiting until its timeout fails it. */
-async function gone(pid: number): Promise<void> {
-  while (alive(pid)) await new Promise((r) => setTimeout(r, 20));
-}
+const gone = (pid: number) => until(() => !alive(pid));
 
 async function rejects(p: Promise<unknown>, errorType: string, message: RegExp): Promise<void> {
   await assert.rejects(p, (e: Error & { errorType?: string }) => {
