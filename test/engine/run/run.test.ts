@@ -102,7 +102,7 @@ describe('run: scheduling', function () {
     assert.ok(Date.parse(doc.steps.after_short.started_at!) < Date.parse(doc.steps.long.ended_at!), 'the result has it waiting for the other step of the level');
   });
 
-  it('independent steps run at once and the run finishes close to its critical path', async () => {
+  it('independent steps run at once, and each waits only for its own dependencies', async () => {
     const steps = [timed('a', 0.4), timed('b', 0.4), timed('c', 0.4), timed('d', 0.3, ['a', 'b']), timed('e', 0.3, ['c'])];
     const doc = await runYaml(['id: fan', 'steps:', ...steps].join('\n'));
     assert.equal(doc.status, 'completed');
@@ -112,9 +112,6 @@ describe('run: scheduling', function () {
     const t = (id: string) => [Date.parse(doc.steps[id].started_at!) + doc.steps[id].queued_ms!, Date.parse(doc.steps[id].ended_at!)];
     for (const [x, y] of [['a', 'b'], ['a', 'c'], ['b', 'c'], ['d', 'e']]) assert.ok(t(x)[0] < t(y)[1] && t(y)[0] < t(x)[1], `${x} and ${y} did not overlap`);
     assert.ok(t('d')[0] >= Math.max(t('a')[1], t('b')[1]) && t('e')[0] >= t('c')[1], 'a step started before its dependencies ended');
-    // critical path 0.7 s; total work 1.8 s: one after the other the steps would take their sum at least
-    const work = Object.values(doc.steps).reduce((sum, s) => sum + s.duration_ms! - s.queued_ms!, 0);
-    assert.ok(doc.duration_ms < work, `took ${doc.duration_ms} ms for ${work} ms of running steps`);
   });
 
   it('max_parallel is never exceeded, and is reached', async () => {
