@@ -1,7 +1,9 @@
 // The real-workbench tests (test/e2e): installs code-server, Node 24 and chromium on first use
 // (scripts/installE2ETools.mjs), builds the extension and the in-host suite, then runs them.
 // `npm run test:e2e`; also a step of `npm test`.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 import { installE2ETools, ROOT } from './installE2ETools.mjs';
 
@@ -21,8 +23,42 @@ await esbuild.build({
   logLevel: 'warning',
 });
 const reporter = process.env.TEST_SUMMARY_FILE ? ['--reporter', 'test/helpers/summaryReporter.js'] : [];
-// mocha in this process (not its wrapper's child), so a timeout's SIGTERM reaches the handlers in
-// test/e2e/codeServer.ts that stop code-server and chromium
-r = spawnSync(process.execPath, ['--import', 'tsx', 'node_modules/mocha/bin/mocha.js', '--no-config', '--exit', '--timeout', '240000', '--require', 'test/helpers/testTimings.cjs', ...reporter, ...process.argv.slice(2), 'test/e2e/workbench.test.ts', 'test/e2e/graphEdit.test.ts', 'test/e2e/agents.test.ts', 'test/e2e/languageSwitch.test.ts', 'test/e2e/languageModelTools.test.ts', 'test/e2e/vsix.test.ts'], { stdio: 'inherit', timeout: 20 * 60_000, killSignal: 'SIGTERM' });
-if (r.error || r.signal) console.error(`workbench tests stopped: ${r.error?.message ?? r.signal} (bound: 20 minutes)`);
-process.exit(r.status ?? 1);
+// this run's pictures only (a stale failed-*.png from an earlier run would mislead): cleared here,
+// once, not by a test file, since the files run in two processes side by side
+rmSync(path.join(ROOT, 'test-artifacts', 'e2e'), { recursive: true, force: true });
+// Two mocha processes side by side, each with its own workbenches (a workbench test mostly waits on
+// a UI: two of them keep the two cores busier than one, 8.3 min alone). The files are split so
+// that the two take about as long. Each mocha runs in its own process (not a wrapper's child), so a
+// timeout's SIGTERM reaches the handlers in test/e2e/codeServer.ts that stop code-server and chromium.
+const groups = [
+  ['test/e2e/workbench.test.ts'],
+  ['test/e2e/agents.test.ts', 'test/e2e/graphEdit.test.ts', 'test/e2e/languageSwitch.test.ts', 'test/e2e/languageModelTools.test.ts', 'test/e2e/vsix.test.ts'],
+];
+const BOUND_MS = 20 * 60_000;
+const children = new Set();
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.once(signal, () => children.forEach((c) => c.kill(signal)));
+const codes = await Promise.all(
+  groups.map(
+    (files, i) =>
+      new Promise((resolve) => {
+        // the first group's lines go straight out; the second's are kept and printed whole after it,
+        // so the two reports do not interleave
+        const child = spawn(process.execPath, ['--import', 'tsx', 'node_modules/mocha/bin/mocha.js', '--no-config', '--exit', '--timeout', '240000', '--require', 'test/helpers/testTimings.cjs', ...reporter, ...process.argv.slice(2), ...files], { stdio: i === 0 ? 'inherit' : ['ignore', 'pipe', 'pipe'] });
+        children.add(child);
+        const kept = [];
+        child.stdout?.on('data', (c) => kept.push(c));
+        child.stderr?.on('data', (c) => kept.push(c));
+        const bound = setTimeout(() => {
+          console.error(`workbench tests (${files.join(', ')}) stopped: bound of 20 minutes`);
+          child.kill('SIGTERM');
+        }, BOUND_MS);
+        child.on('close', (code, signal) => {
+          clearTimeout(bound);
+          children.delete(child);
+          resolve({ code: code ?? 1, signal, kept: Buffer.concat(kept).toString() });
+        });
+      }),
+  ),
+);
+for (const c of codes.slice(1)) process.stdout.write(c.kept);
+process.exit(codes.every((c) => c.code === 0) ? 0 : 1);

@@ -5,8 +5,9 @@
 //      installed, then the activation bench, which starts workbenches. The benches and the install
 //      run at a lower priority (nice 10, inherited by what they start): a smoke bench starts
 //      browsers, and the tests beside it must keep their pace on a busy machine;
-//   3. the workbench tests (a real VS Code), alone: they drive a UI and wait on it (after a failure in
-//      step 2 too, so one run shows everything that is red).
+//   3. the workbench tests (a real VS Code), after the rest: they drive a UI and wait on it; they run
+//      in two processes side by side (scripts/e2e.mjs); after a failure in step 2 too, so one run
+//      shows everything that is red.
 // A suite that fails fails the run, and so does a test that used more than half of its timeout (on a
 // busy machine it is the next timeout; summaryReporter.js lists them).
 import { spawn } from 'node:child_process';

@@ -71,6 +71,18 @@ export class Workbench {
   }
 
   static async start(o: WorkbenchOptions): Promise<Workbench> {
+    // the workbench tests run in two processes side by side (scripts/e2e.mjs): a free port one of
+    // them picked may be taken by the other before its code-server binds it; another port then
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await Workbench.startOn(o);
+      } catch (e) {
+        if (o.port !== undefined || attempt === 3 || !/EADDRINUSE/.test(String(e))) throw e;
+      }
+    }
+  }
+
+  private static async startOn(o: WorkbenchOptions): Promise<Workbench> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-e2e-cs-'));
     const userData = o.userDataDir ?? path.join(dir, 'user-data');
     fs.mkdirSync(path.join(userData, 'User'), { recursive: true });

@@ -10,14 +10,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { format } from 'node:util';
 import type { Page } from 'playwright-core';
-import { ARTIFACTS, launchBrowser, makeWorkspace, ROOT, Workbench } from './codeServer';
+import { launchBrowser, makeWorkspace, ROOT, Workbench } from './codeServer';
 import { goToLine, palette, personWorkbench, quickOpen, shot, toggleBreakpoint, webview } from './ui';
 import { installFakeLanguageModel } from './fakeLanguageModel/install';
 import { generatePipeline } from '../../bench/generatePipeline';
 
 const INTEGRATION_ENTRY = path.join(ROOT, '.tools', 'e2e-build', 'integration', 'index.js');
-// this run's pictures only: a stale failed-*.png from an earlier run would mislead
-fs.rmSync(ARTIFACTS, { recursive: true, force: true });
 
 /** WCAG contrast ratio of two `rgb(...)` colours. */
 function contrast(a: string, b: string): number {
