@@ -4,14 +4,15 @@
 //      every benchmark at its smoke size but activation; the workbench tools (code-server, Node 24)
 //      installed, then the activation bench, which starts workbenches. The benches and the install
 //      run at a lower priority (nice 10, inherited by what they start): a smoke bench starts
-//      browsers, and the tests beside it must keep their pace on a busy machine;
+//      browsers, and the tests beside it must keep their pace on a busy machine. When those tests
+//      end, what still runs gets the normal priority back (another process's load would starve it);
 //   3. the workbench tests (a real VS Code), after the rest: they drive a UI and wait on it; they run
 //      in two processes side by side (scripts/e2e.mjs); after a failure in step 2 too, so one run
 //      shows everything that is red.
 // A suite that fails fails the run, and so does a test that used more than half of its timeout (on a
 // busy machine it is the next timeout; summaryReporter.js lists them).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -21,6 +22,48 @@ const summaryFile = join(summaryDir, 'summary.jsonl');
 const env = { ...process.env, TEST_SUMMARY_FILE: summaryFile };
 const started = Date.now();
 const minutes = (ms) => `${(ms / 60_000).toFixed(1)} min`;
+
+/** The low-priority steps still running: their process ids. */
+const lowered = new Set();
+
+/** Every thread of `root` and of its descendants (from /proc; empty where there is none). */
+function threadsOf(root) {
+  const children = new Map();
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      // the parent is the 2nd field after the command's closing parenthesis
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const ppid = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1];
+      children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const tids = [];
+  const pending = [String(root)];
+  while (pending.length) {
+    const pid = pending.pop();
+    try {
+      tids.push(...readdirSync(`/proc/${pid}/task`));
+    } catch {
+      // gone meanwhile
+    }
+    pending.push(...(children.get(pid) ?? []));
+  }
+  return tids;
+}
+
+/**
+ * The low-priority steps back at the normal priority: once the tests they made way for are done,
+ * another process's load (a busy CI machine) would otherwise starve them, and the workbench tests
+ * wait for them. Best effort: only root may lower a nice value, and a step may end meanwhile.
+ */
+function restorePriority() {
+  for (const pid of lowered) {
+    const tids = threadsOf(pid);
+    if (tids.length) spawn('renice', ['-n', '0', '-p', ...tids], { stdio: 'ignore' }).on('error', () => {});
+  }
+}
 
 /**
  * Runs one step. `live`: its output goes straight to ours (one step at a time may); otherwise it is
@@ -34,6 +77,7 @@ function step(name, cmd, args, { live = false, lowPriority = false } = {}) {
     // its own timings mean nothing at this size, theirs are held to their timeouts
     const [file, argv] = lowPriority ? ['nice', ['-n', '10', cmd, ...args]] : [cmd, args];
     const child = spawn(file, argv, { stdio: live ? 'inherit' : ['ignore', 'pipe', 'pipe'], env });
+    if (lowPriority && child.pid) lowered.add(child.pid);
     let out = '';
     if (!live) {
       child.stdout.on('data', (c) => (out += c));
@@ -41,6 +85,7 @@ function step(name, cmd, args, { live = false, lowPriority = false } = {}) {
     }
     child.on('error', (e) => (out += `${e.message}\n`));
     child.on('close', (code, signal) => {
+      lowered.delete(child.pid);
       if (!live) process.stderr.write(`\n== ${name}\n${out}`);
       process.stderr.write(`== ${name}: ${code === 0 ? 'done' : `FAILED (exit ${code ?? signal})`} in ${minutes(Date.now() - t0)}\n`);
       resolve(code === 0 ? null : `${name} failed (exit ${code ?? signal})`);
@@ -70,7 +115,10 @@ ran(
 const buildFailed = failures.length > 0;
 if (!buildFailed) {
   const results = await Promise.all([
-    step('unit, CLI and language-server tests', bin('mocha'), ['--parallel', '--jobs', '2'], { live: true }),
+    step('unit, CLI and language-server tests', bin('mocha'), ['--parallel', '--jobs', '2'], { live: true }).then((failed) => {
+      restorePriority();
+      return failed;
+    }),
     step('typecheck', bin('tsc'), ['-p', '.']),
     inOrder(
       () => step('workbench tools (installed on first use)', 'node', ['scripts/installE2ETools.mjs'], { lowPriority: true }),
