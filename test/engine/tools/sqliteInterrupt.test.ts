@@ -49,7 +49,9 @@ async function assertConsistent(): Promise<void> {
 }
 
 describe('hardening: an endless SQLite statement stops when told', function () {
-  this.timeout(20_000);
+  // an endless statement's timeout, a database's recovery and 100,000 rows streamed twice: 8-11 s
+  // with both cores kept busy by another process
+  this.timeout(40_000);
   beforeEach(() => (root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'orc-sqlint-')))));
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
@@ -58,7 +60,9 @@ describe('hardening: an endless SQLite statement stops when told', function () {
     await rejects(sql('query', { connection: DB, sql: ENDLESS, timeout: 1 }), 'TimeoutError', 'SQLite: the query ran past its timeout (1000 ms)');
     await rejects(sql('execute', { connection: DB, sql: `CREATE TABLE t AS ${ENDLESS}`, timeout: 0.5 }), 'TimeoutError', 'SQLite: the statement ran past its timeout (500 ms)');
     await sql('transaction', { connection: DB, statements: SETUP });
-    await rejects(sql('transaction', { connection: DB, statements: HALF_DONE, timeout: 1 }), 'TimeoutError', 'SQLite: statement 4 of 4 ran past its timeout (1000 ms), nothing was applied');
+    // each statement's own timeout: 3 s, so that the third's 5 MB of writes ends within it on a busy
+    // machine (with 1 s, both cores kept busy by another process, the third ran past it)
+    await rejects(sql('transaction', { connection: DB, statements: HALF_DONE, timeout: 3 }), 'TimeoutError', 'SQLite: statement 4 of 4 ran past its timeout (3000 ms), nothing was applied');
     await assertConsistent();
   });
 
