@@ -12,7 +12,7 @@ export const TOKEN_LEGEND: SemanticTokensLegend = { tokenTypes: [...TOKEN_TYPES]
 /** What the server offers, answered to the client's initialize. */
 export const CAPABILITIES: ServerCapabilities = {
   textDocumentSync: TextDocumentSyncKind.Incremental,
-  completionProvider: { triggerCharacters: ['.', '|', ' ', '{', '[', ':', '-', "'"], resolveProvider: false },
+  completionProvider: { triggerCharacters: ['.', '|', ' ', '{', '[', ':', '-', "'"], resolveProvider: true },
   hoverProvider: true,
   definitionProvider: true,
   referencesProvider: true,

@@ -106,6 +106,24 @@ describe('language server over stdio', function () {
     assert.deepEqual(actions, ['append', 'copy', 'delete', 'exists', 'list', 'move', 'read', 'write']);
   });
 
+  it("a parameter's item in a template names it; its type and description come when the editor shows it (completionItem/resolve)", async () => {
+    const uri = 'file:///work/resolve.pipeline.yaml';
+    const text = ['id: r', 'parameters:', '  topic: {type: string, description: "What to *write* about"}', '  count: {type: integer, default: 3}', 'steps:', '  - id: a', '    action: generate', '    parameters:', '      prompt: "{{ t"', ''].join('\n');
+    lsp.open(uri, text);
+    await lsp.diagnosticsFor(uri, 1);
+    const items = await lsp.request<CompletionItem[]>('textDocument/completion', { textDocument: { uri }, position: pos(8, 19) });
+    const topic = items.find((i) => i.label === 'topic')!;
+    const count = items.find((i) => i.label === 'count')!;
+    // an answer of 60,000 parameters is 60,000 of these: no more in each than the list needs
+    assert.deepEqual(topic, { label: 'topic', kind: 6, sortText: '0topic' });
+    assert.deepEqual(await lsp.request('completionItem/resolve', topic), { label: 'topic', kind: 6, sortText: '0topic', detail: 'parameter: string', documentation: { kind: 'markdown', value: 'What to *write* about' } });
+    assert.deepEqual(await lsp.request('completionItem/resolve', count), { label: 'count', kind: 6, sortText: '0count', detail: 'parameter: integer' });
+    // the other items are whole already, and come back as they went
+    const global = items.find((i) => i.label === 'execution')!;
+    assert.deepEqual(await lsp.request('completionItem/resolve', global), global);
+    void lsp.connection.sendNotification('textDocument/didClose', { textDocument: { uri } });
+  });
+
   it('completes inside templates: names in scope, a step\'s fields, result fields, filters', async () => {
     const names = labels(await lsp.request('textDocument/completion', { textDocument: { uri: URI }, position: pos(13, col(13, 'topic')) }));
     assert.ok(names.includes('topic') && names.includes('fetch') && names.includes("steps['write-up']") === false, names.join(','));
