@@ -100,6 +100,27 @@ describe('workbench: as a person uses it', function () {
     await s.page.keyboard.press('Escape');
   });
 
+  it("completion in a template offers the parameters; the focused one shows its type and description (resolved when shown)", async () => {
+    await quickOpen(s.page, 'greet.pipeline.yaml');
+    // line 18: `      content: "{{ greeting }}, {{ name }}!"`, the cursor where `greeting` starts
+    await goToLine(s.page, ':18:20');
+    await s.page.waitForFunction(() => /Ln 18, Col 20/.test(document.querySelector('[id="status.editor.selection"]')?.textContent ?? ''), undefined, { timeout: 15_000 });
+    await s.page.keyboard.press('Control+Space');
+    await s.page.locator('.suggest-widget .monaco-list-row', { hasText: 'greeting' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    const labels = await s.page.locator('.suggest-widget .monaco-list-row .label-name').allTextContents();
+    // the parameters first, in their order, then the steps
+    assert.deepEqual(labels.slice(0, 2), ['greeting', 'name'], `offered: ${labels.join(', ')}`);
+    // the second parameter focused: its type beside it, its description in the details (asked for with Ctrl+Space)
+    await s.page.keyboard.press('ArrowDown');
+    const focused = s.page.locator('.suggest-widget .monaco-list-row.focused');
+    await focused.locator('.label-name', { hasText: /^name$/ }).waitFor({ timeout: 10_000 });
+    await focused.locator('.details-label', { hasText: /^parameter: string$/ }).waitFor({ timeout: 15_000 });
+    await s.page.keyboard.press('Control+Space');
+    await s.page.locator('.suggest-details', { hasText: 'Who to greet.' }).first().waitFor({ state: 'visible', timeout: 15_000 });
+    await shot(s.page, '1c-completion-parameter');
+    await s.page.keyboard.press('Escape');
+  });
+
   it('runs a pipeline from the command palette and the DAG shows every step completed', async () => {
     await quickOpen(s.page, 'parallel.pipeline.yaml');
     await palette(s.page, 'Orchestrator: Run Pipeline');
