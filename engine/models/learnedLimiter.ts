@@ -5,7 +5,7 @@
 // (additive increase, multiplicative decrease). A 429's retry-after stays the authority on when to
 // retry (the retry policy reads it). Limits the user sets use the fixed RateLimiter instead.
 import type { AnnouncedLimits } from './rateHeaders';
-import { RateLimiter, tooLongToWait } from './resilience';
+import { RateLimiter, tooLongToWait, waitFor } from './resilience';
 
 export class LearnedRateLimiter extends RateLimiter {
   /** Starts in the last window (what a newly learned limit must count, and what a 429 halves). */
@@ -29,6 +29,8 @@ export class LearnedRateLimiter extends RateLimiter {
     // 1 % under the announced limit: the server counts arrivals, which a loaded machine's timers
     // and the network bunch by a few ms, and the goal is to stay within 2 % of the limit, never above
     this.margin = 1.01;
+    // its limit changes as it learns: it counts the starts of its window itself (acquire)
+    this.countsStarts = false;
   }
 
   /** The limit in force (requests per window; Infinity while none is known). */
@@ -140,16 +142,4 @@ export class LearnedRateLimiter extends RateLimiter {
   succeeded(): void {
     if (!this.announced && Number.isFinite(this.rpm)) this.rpm += 1;
   }
-}
-
-function waitFor(p: Promise<void>, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    void p.then(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    });
-  });
 }

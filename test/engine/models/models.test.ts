@@ -410,6 +410,31 @@ steps:
     }
   });
 
+  it('a late start does not let the calls after it put more than the limit in one window', async () => {
+    // 3 starts per 300 ms: a grid of one start every 100.5 ms. The second call's timer fires late
+    // (the event loop held 150 ms, as a busy machine holds it), the grid does not move, so the calls
+    // after it come on time: without counting the window's starts, the window from the late start
+    // held 4. The starts are timed when acquire resolves, where a call leaves for the provider.
+    const limiter = new RateLimiter(3, Infinity, 300);
+    const signal = new AbortController().signal;
+    const starts: number[] = [];
+    const t0 = performance.now();
+    const calls = Array.from({ length: 7 }, () => limiter.acquire(1, signal).then(() => starts.push(performance.now() - t0)));
+    await new Promise((r) => setTimeout(r, 5));
+    const until = performance.now() + 150;
+    while (performance.now() < until) {
+      // held: no timer fires
+    }
+    await Promise.all(calls);
+    assert.ok(starts[1] >= 150, `the second start was held (at ${starts[1].toFixed(0)} ms)`);
+    let busiest = 0;
+    for (let i = 0, j = 0; i < starts.length; i++) {
+      while (starts[i] - starts[j] >= 300) j++;
+      busiest = Math.max(busiest, i - j + 1);
+    }
+    assert.equal(busiest, 3, `starts at ${starts.map((x) => x.toFixed(0)).join(', ')} ms`);
+  });
+
   it('the tokens-per-minute limit holds a call until the window has room', async () => {
     const limiter = new RateLimiter(1000, 100, 300);
     const signal = new AbortController().signal;
