@@ -27,6 +27,8 @@ import { EvalRecord, resultKey, type CaseResult, type EvalMeta, type EvalSummary
 import { SummaryBuilder } from './evalSummary';
 import { orderedPool } from './orderedPool';
 import { inputsFor, variantAnalysis } from './variantPipeline';
+import type { ConnectionDecl } from '../spec/types';
+import { loadUserConnections } from '../tools/sql/connections';
 
 export const DEFAULT_EVAL_PARALLEL = 8;
 /** How many case problems the first read reports before "and N more". */
@@ -243,7 +245,7 @@ async function evalWith(o: EvalRunOptions, { spec, pa, signal, env, variants, on
 
   // the cases' run records: a line each in the eval's pack, beside its results
   const records = new RunRecordWriter(path.join(record.dir, RUN_PACK));
-  const caseRun: CaseRun = { root: o.root, spec, pa, names, models, cassette: o.cassette, rawModels: o.models, signal, env, pipelineSource, registry: o.registry, redactor, records };
+  const caseRun: CaseRun = { root: o.root, spec, pa, names, models, cassette: o.cassette, rawModels: o.models, signal, env, pipelineSource, registry: o.registry, redactor, records, userConnections: loadUserConnections(process.env).connections };
   const judgeCase = (job: Job, hooks: Pick<RunOptions, 'listeners' | 'nestedListeners'>) => judgeOneCase(caseRun, analyses.get(variantName(job.v))!, job.c, job.v, job.repeat, hooks);
 
   // A case frees its slot once it is judged; its result is reported (and appended to the record)
@@ -294,6 +296,8 @@ export interface CaseRun {
   pipelineSource: string;
   registry?: RegistryModel[];
   redactor: Redactor;
+  /** The user's connection declarations, read once for the eval's runs (RunOptions.userConnections). */
+  userConnections?: Record<string, ConnectionDecl>;
   /** Writes the cases' run records (absent: each case writes its own, without the writer's shortcuts). */
   records?: RunRecordWriter;
 }
@@ -318,6 +322,7 @@ export async function judgeOneCase(k: CaseRun, analysis: Analysis, c: EvalCase, 
       source: pipelineSource,
       registry: k.registry,
       redactor,
+      userConnections: k.userConnections,
       // no one to ask: the eval's answers, given ahead
       interaction: answersAhead(spec.answers),
     };

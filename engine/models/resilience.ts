@@ -213,7 +213,8 @@ export class RateLimiter {
       this.ringNext = (this.ringNext + 1) % n;
       this.ringCount = Math.min(this.ringCount + 1, n);
     } finally {
-      passed();
+      // a call that gave up lets the next one go only after the calls before it, as it would have
+      void before.then(passed);
     }
   }
 

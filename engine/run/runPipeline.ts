@@ -33,7 +33,7 @@ import { DebugBridge, type RunDebugger } from './debugHooks';
 import { executionInfo, ListScope, rootScope } from './scope';
 import { StepCache } from './stepCache';
 import type { AttemptExecutor } from './runContext';
-import type { Pipeline } from '../spec/types';
+import type { ConnectionDecl, Pipeline } from '../spec/types';
 import type { Abortable } from './attemptSignal';
 
 export const DEFAULT_MAX_PARALLEL = 16;
@@ -107,6 +107,10 @@ export interface RunOptions {
   attempts?: AttemptExecutor;
   /** Values of the variables `connections:` name (`password_env`, `url_env`), ahead of the environment's: the editor's secret storage. Redacted like the rest. */
   connectionSecrets?: Record<string, string>;
+  /** The user's connection declarations (engine/tools/sql/connections.ts), read once by a caller that
+   * starts many runs (an eval: each of its runs asked the disk again whether the file exists). Absent:
+   * the run reads them. */
+  userConnections?: Record<string, ConnectionDecl>;
   /** Record every model call of the run (nested pipelines too) to a cassette, or answer them from one. */
   cassette?: CassetteOptions;
   /** Listeners for a nested run that the step at `from` starts (a trace hangs it under that step), with the hook for runs nested in it. */
@@ -301,7 +305,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   const depth = options.depth ?? 0;
   const nestedRuns = nestedCounts.get(options) ?? { started: 0, max: nestedRunCap(options.maxNestedRuns) };
   const models = taped?.models ?? options.models ?? NO_MODELS;
-  const redactor = runRedactor(pipeline.parameters, inputs, options.redactor).including(sqlSecretValues(pipeline.connections, sqlEnv));
+  const redactor = runRedactor(pipeline.parameters, inputs, options.redactor).including(sqlSecretValues(pipeline.connections, sqlEnv, options.userConnections));
 
   const ctx: RunContext = {
     pipeline,

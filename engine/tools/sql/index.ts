@@ -6,12 +6,12 @@ import { loadUserConnections, urlPassword } from './connections';
 export { createSqlTool, sqlTool } from './tool';
 export { SqlSession } from './session';
 
-/** The values the run redacts, by variable name: the variables `url_env` and `password_env` name (the pipeline's connections and the user's), the password inside a URL variable, and PGPASSWORD. */
-export function sqlSecretValues(connections: Record<string, ConnectionDecl>, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+/** The values the run redacts, by variable name: the variables `url_env` and `password_env` name (the pipeline's connections and the user's), the password inside a URL variable, and PGPASSWORD. `userConnections`: the user's declarations when the caller read them (else they are read here). */
+export function sqlSecretValues(connections: Record<string, ConnectionDecl>, env: NodeJS.ProcessEnv = process.env, userConnections?: Record<string, ConnectionDecl>): Record<string, string> {
   const out: Record<string, string> = {};
   // pg reads PGPASSWORD when a URL gives no password: a secret too, whatever its name
   if (env.PGPASSWORD) out.PGPASSWORD = env.PGPASSWORD;
-  const user = loadUserConnections(env).connections;
+  const user = userConnections ?? loadUserConnections(env).connections;
   // the user's declarations, then the pipeline's (walked without arrays of them: every run asks)
   const add = (d: ConnectionDecl) => {
     for (const name of [d.url_env, d.password_env]) {

@@ -217,6 +217,22 @@ describe('orc eval', function () {
     );
   });
 
+  it("a password the user's connections file names is redacted in every case's run, read once for the eval's runs", async () => {
+    const sub = fs.mkdtempSync(path.join(dir, 'secrets-'));
+    const secret = 'wh-s3cret-value-42';
+    fs.writeFileSync(path.join(sub, 'connections.json'), JSON.stringify({ connections: { warehouse: { url: 'postgres://app@127.0.0.1/wh', password_env: 'ORC_TEST_WAREHOUSE_PW' } } }));
+    fs.writeFileSync(path.join(sub, 'leak.pipeline.yaml'), 'id: leak\nparameters:\n  n: {type: integer}\nsteps:\n  - id: say\n    tool: terminal\n    action: execute\n    parameters:\n      command: "echo case {{ n }} pw=$ORC_TEST_WAREHOUSE_PW"\noutputs:\n  said: "{{ say.result.stdout }}"\n');
+    fs.writeFileSync(path.join(sub, 'leak.eval.yaml'), 'pipeline: leak.pipeline.yaml\ncases:\n  - {id: one, n: 1}\n  - {id: two, n: 2}\nassert:\n  - output: said\n    contains: "pw="\n');
+    // the variable's name is no secret's by itself (not *_PASSWORD): only the connections file makes it one
+    const r = await orcAsync(['eval', 'leak.eval.yaml', '--json'], { cwd: sub, env: { ...env, ORC_CONNECTIONS_CONFIG: path.join(sub, 'connections.json'), ORC_TEST_WAREHOUSE_PW: secret } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret), 'the secret is printed nowhere');
+    const id = JSON.parse(r.stdout).eval.eval_id as string;
+    const runs = fs.readFileSync(path.join(sub, '.orchestrator', 'evals', id, 'runs.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { result: { outputs: { said: string } } });
+    assert.deepEqual(runs.map((x) => x.result.outputs.said.trim()).sort(), ['case 1 pw=[redacted: ORC_TEST_WAREHOUSE_PW]', 'case 2 pw=[redacted: ORC_TEST_WAREHOUSE_PW]']);
+    for (const f of fs.readdirSync(path.join(sub, '.orchestrator', 'evals', id))) assert.ok(!fs.readFileSync(path.join(sub, '.orchestrator', 'evals', id, f), 'utf8').includes(secret), f);
+  });
+
   it('--baseline: which cases flipped, score and cost deltas, and the verdict line', async () => {
     const before = await orc(['eval', 'brief.eval.yaml', '--variant', 'formal', '--json']);
     const baselineId = JSON.parse(before.stdout).eval.eval_id as string;
