@@ -8,8 +8,6 @@ import type { AnnouncedLimits } from './rateHeaders';
 import { RateLimiter, tooLongToWait, waitFor } from './resilience';
 
 export class LearnedRateLimiter extends RateLimiter {
-  /** Starts in the last window (what a newly learned limit must count, and what a 429 halves). */
-  private starts: number[] = [];
   private announced = false;
   /** Until the provider first answers, one call goes alone: its headers tell the limits before a burst. */
   private firstAnswer: Promise<void> | null = null;
@@ -29,8 +27,11 @@ export class LearnedRateLimiter extends RateLimiter {
     // 1 % under the announced limit: the server counts arrivals, which a loaded machine's timers
     // and the network bunch by a few ms, and the goal is to stay within 2 % of the limit, never above
     this.margin = 1.01;
-    // its limit changes as it learns: it counts the starts of its window itself (acquire)
-    this.countsStarts = false;
+  }
+
+  /** No more than the limit less the margin in any window (see the margin above). */
+  protected override windowRule(): { spanMs: number; cap: number } {
+    return { spanMs: this.windowMs, cap: Math.max(1, Math.floor(this.rpm / this.margin)) };
   }
 
   /** The limit in force (requests per window; Infinity while none is known). */
@@ -49,41 +50,14 @@ export class LearnedRateLimiter extends RateLimiter {
       if (this.probing) await waitFor(this.firstAnswer!, signal);
       else this.probing = true;
     }
-    let r: Awaited<ReturnType<RateLimiter['acquire']>>;
     try {
-      r = await super.acquire(estimatedTokens, signal);
+      // the grid, then the window's starts (windowRule): catching up after a late timer never puts
+      // more than the limit less the margin in one window
+      return await super.acquire(estimatedTokens, signal);
     } catch (e) {
       this.heardBack();
       throw e;
     }
-    // the grid catches up after a late timer (the rate stays at the limit); the starts of the last
-    // window are counted too, so catching up never puts more than the limit (less the margin) in one
-    for (;;) {
-      const now = performance.now();
-      this.trim(now);
-      const cap = Math.max(1, Math.floor(this.rpm / this.margin));
-      if (!Number.isFinite(this.rpm) || this.starts.length < cap) break;
-      await new Promise<void>((resolve, reject) => {
-        if (signal.aborted) return reject(signal.reason);
-        const t = setTimeout(() => {
-          signal.removeEventListener('abort', onAbort);
-          resolve();
-        }, Math.max(1, this.starts[0] + this.windowMs - now + 1));
-        const onAbort = () => {
-          clearTimeout(t);
-          reject(signal.reason);
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
-      });
-    }
-    this.starts.push(performance.now());
-    return r;
-  }
-
-  private trim(now: number): void {
-    let i = 0;
-    while (i < this.starts.length && now - this.starts[i] >= this.windowMs) i++;
-    if (i) this.starts.splice(0, i);
   }
 
   /** The provider answered (or failed): the calls held for its first answer go on. */
@@ -112,14 +86,14 @@ export class LearnedRateLimiter extends RateLimiter {
   /** What a response's headers announced. */
   learn(a: AnnouncedLimits): void {
     const now = performance.now();
-    this.trim(now);
     if (a.requests !== undefined && a.requests > 0 && a.requests !== this.rpm) {
       this.rpm = a.requests;
       this.announced = true;
       // the starts already made in this window count against the limit, and the server may have
       // seen them as late as now (a first connection is slow): the grid goes on after them from now
       const interval = (this.windowMs / this.rpm) * this.margin;
-      if (this.starts.length) this.nextSlot = Math.max(this.nextSlot, now + this.starts.length * interval);
+      const held = this.startsWithin(this.windowMs, now);
+      if (held) this.nextSlot = Math.max(this.nextSlot, now + held * interval);
     }
     if (a.tokens !== undefined && a.tokens > 0) this.tpm = a.tokens;
     if (a.remainingRequests === 0 && a.resetRequestsMs !== undefined) {
@@ -134,8 +108,8 @@ export class LearnedRateLimiter extends RateLimiter {
    */
   throttled(): void {
     if (this.announced) return;
-    this.trim(performance.now());
-    if (this.starts.length >= 4) this.rpm = Math.max(2, Math.floor(Math.min(this.rpm, this.starts.length) / 2));
+    const held = this.startsWithin(this.windowMs);
+    if (held >= 4) this.rpm = Math.max(2, Math.floor(Math.min(this.rpm, held) / 2));
   }
 
   /** A success from a provider that announces no limit: one more request per window. */

@@ -136,14 +136,12 @@ export class RateLimiter {
   private spent: { at: number; tokens: number; gone: boolean }[] = [];
   private head = 0;
   private used = 0;
-  /** The last `rpm` starts, a ring (`null` until a call of a finite limit starts; see `clearWindow`).
-   * The learned limiter counts its own, with a limit that changes. */
-  private ring: Float64Array | null = null;
-  private ringNext = 0;
-  private ringCount = 0;
+  /** The times of the calls' starts, oldest first from `startsHead` on: those of the last window
+   * and its margin (`windowRule`); the learned limiter also reads what its last window held. */
+  private starts: number[] = [];
+  private startsHead = 0;
   /** Settles when the call before has passed `clearWindow`: calls pass it one at a time, in turn. */
   private gate: Promise<void> = Promise.resolve();
-  protected countsStarts = true;
   constructor(
     protected rpm: number,
     protected tpm: number,
@@ -184,37 +182,61 @@ export class RateLimiter {
   }
 
   /**
-   * Waits until the start `rpm` starts ago is a window (and the margin) old. The grid alone is not
-   * enough: a timer that fires late delays its call but not the grid, and the calls a window later
-   * come on time, so that window held one start more than the limit (31 of 30, seen in a test on a
-   * busy machine, the requests timed where they leave the process).
+   * How many starts a span of time may hold: `cap` in any `spanMs`. Here the limit in a window and
+   * its margin (the grid is as wide: the rule holds only where a late timer bunched the starts);
+   * the learned limiter keeps its window and takes the margin off the count.
+   */
+  protected windowRule(): { spanMs: number; cap: number } {
+    return { spanMs: this.windowMs * this.margin, cap: Math.floor(this.rpm) };
+  }
+
+  /** How many starts the last `ms` held. */
+  protected startsWithin(ms: number, now = performance.now()): number {
+    let n = 0;
+    for (let i = this.starts.length - 1; i >= this.startsHead && now - this.starts[i] < ms; i--) n++;
+    return n;
+  }
+
+  /**
+   * Waits until the span of `windowRule` has room for one more start, then records it. The grid
+   * alone is not enough: a timer that fires late delays its call but not the grid, and the calls a
+   * window later come on time, so that window held one start more than the limit (31 of 30, seen in
+   * a test on a busy machine, the requests timed where they leave the process). Calls pass one at a
+   * time, in turn, so two cannot take the same room.
    */
   private async clearWindow(signal: AbortSignal): Promise<void> {
-    if (!this.countsStarts || !Number.isFinite(this.rpm) || this.rpm < 1 || this.rpm > 1_000_000) return;
     const before = this.gate;
     let passed!: () => void;
     this.gate = new Promise<void>((resolve) => (passed = resolve));
     try {
-      // the calls before this one have started (or given up): the ring holds their starts
+      // the calls before this one have started (or given up): `starts` holds theirs
       await waitFor(before, signal);
-      const n = Math.floor(this.rpm);
-      if (!this.ring || this.ring.length !== n) {
-        this.ring = new Float64Array(n);
-        this.ringNext = 0;
-        this.ringCount = 0;
-      }
-      // the oldest of the last n starts is the one the ring overwrites next
       for (;;) {
-        const wait = this.ringCount < n ? 0 : this.ring[this.ringNext] + this.windowMs * this.margin - performance.now();
-        if (wait <= 0) break;
-        await abortable(wait, signal);
+        const now = performance.now();
+        const { spanMs, cap } = this.windowRule();
+        this.trimStarts(now, Math.max(spanMs, this.windowMs));
+        const held = this.startsWithin(spanMs, now);
+        if (!Number.isFinite(cap) || held < Math.max(1, cap)) break;
+        // the oldest start that leaves room when it is a span old
+        await abortable(this.starts[this.starts.length - Math.max(1, cap)] + spanMs - now, signal);
       }
-      this.ring[this.ringNext] = performance.now();
-      this.ringNext = (this.ringNext + 1) % n;
-      this.ringCount = Math.min(this.ringCount + 1, n);
+      this.starts.push(performance.now());
     } finally {
       // a call that gave up lets the next one go only after the calls before it, as it would have
       void before.then(passed);
+    }
+  }
+
+  /** Drops the starts older than `keepMs` (the list is compacted once half of it is gone). */
+  private trimStarts(now: number, keepMs: number): void {
+    const s = this.starts;
+    while (this.startsHead < s.length && now - s[this.startsHead] >= keepMs) this.startsHead++;
+    if (this.startsHead === s.length) {
+      this.starts = [];
+      this.startsHead = 0;
+    } else if (this.startsHead > 1024 && this.startsHead * 2 > s.length) {
+      this.starts = s.slice(this.startsHead);
+      this.startsHead = 0;
     }
   }
 
