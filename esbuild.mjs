@@ -3,6 +3,7 @@
 import * as esbuild from 'esbuild';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { engineValueExports } from './scripts/engineDoor.mjs';
+import { writeRegistryJson } from './scripts/registryJson.mjs';
 import { noNodeCanvas } from './scripts/noNodeCanvas.mjs';
 import { buildVendorChunks, vendorChunks } from './scripts/vendorChunks.mjs';
 
@@ -117,7 +118,7 @@ if (watch) {
 }
 // data the bundles read beside themselves
 mkdirSync('dist', { recursive: true });
-copyFileSync('engine/models/registry.yaml', 'dist/registry.yaml');
+writeRegistryJson('dist');
 copyFileSync('engine/spec/pipeline.schema.json', 'dist/pipeline.schema.json');
 // SQLite as WebAssembly (the sql tool): the bundled loader reads it beside itself
 copyFileSync('node_modules/node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm', 'dist/node-sqlite3-wasm.wasm');

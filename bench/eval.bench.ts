@@ -8,7 +8,7 @@
 // `--quick`: 200 cases, no 100,000. `--smoke`: 20 cases, promptfoo only where it is installed.
 // `--cases N`: N cases, no 100,000.
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { build } from 'esbuild';
@@ -16,6 +16,8 @@ import { build } from 'esbuild';
 import { noNodeCanvas } from '../scripts/noNodeCanvas.mjs';
 // @ts-expect-error: a plain ES module of the build, without types
 import { buildVendorChunks, vendorChunks } from '../scripts/vendorChunks.mjs';
+// @ts-expect-error: a plain ES module of the build, without types
+import { writeRegistryJson } from '../scripts/registryJson.mjs';
 import { LoopbackProviders } from '../test/fixtures/providers/loopbackServer';
 import { goal, table } from './stats';
 
@@ -79,7 +81,7 @@ async function ours(dir: string, env: NodeJS.ProcessEnv, evalFile = 'bench.eval.
   const driver = path.join(dir, 'evalDriver.js');
   if (!existsSync(driver)) {
     // the bundle reads the model registry beside itself, as dist/cli.js does
-    copyFileSync(path.join(ROOT, 'engine', 'models', 'registry.yaml'), path.join(dir, 'registry.yaml'));
+    writeRegistryJson(dir);
     // built as dist/cli.js is (esbuild.mjs): the libraries an eval of this pipeline never reaches are chunks beside it
     await build({ entryPoints: [path.join(__dirname, 'evalDriver.ts')], outfile: driver, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent', external: ['playwright-core', 'bullmq', 'ioredis'], plugins: [vendorChunks, noNodeCanvas] });
     await buildVendorChunks(dir);

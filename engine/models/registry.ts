@@ -1,10 +1,13 @@
 // The model registry (registry.yaml): models with size, expertise, context window and price.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 
-/** registry.yaml sits beside this module in the source tree and beside the bundles in dist/. */
+/** registry.yaml sits beside this module in the source tree. */
 export const REGISTRY_FILE = path.join(__dirname, 'registry.yaml');
+/** Beside the bundles in dist/, the build writes it parsed, as JSON (scripts/registryJson.mjs): the
+ * yaml library's parse of its flow-style lines took 13-22 ms at each process's first model. */
+const REGISTRY_JSON = path.join(__dirname, 'registry.json');
 
 export type { RegistryModel } from '../toolkit/toolModels';
 import type { RegistryModel } from '../toolkit/toolModels';
@@ -13,7 +16,7 @@ let models: RegistryModel[] | null = null;
 
 export function registryModels(): RegistryModel[] {
   if (!models) {
-    const doc = parse(readFileSync(REGISTRY_FILE, 'utf8'), { prettyErrors: false }) as { models: Omit<RegistryModel, 'id'>[] };
+    const doc = (existsSync(REGISTRY_JSON) ? JSON.parse(readFileSync(REGISTRY_JSON, 'utf8')) : parse(readFileSync(REGISTRY_FILE, 'utf8'), { prettyErrors: false })) as { models: Omit<RegistryModel, 'id'>[] };
     models = doc.models.map((m) => ({ ...m, id: `${m.provider}:${m.name}` }));
   }
   return models;

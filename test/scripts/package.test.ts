@@ -102,7 +102,7 @@ describe('the .vsix (npm run package)', function () {
       // the eval panel's script and stylesheet (client/evalPanel.ts)
       'dist/evalView.js',
       'dist/evalView.css',
-      'dist/registry.yaml',
+      'dist/registry.json',
       'dist/pipeline.schema.json',
       // SQLite as WebAssembly, which the sql tool loads beside the bundle
       'dist/node-sqlite3-wasm.wasm',
