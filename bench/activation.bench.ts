@@ -223,6 +223,8 @@ async function main(): Promise<void> {
     ['extension', 'activate() to client ready ms', 'of it activate() itself ms', 'server forked at ms', 'server process at initialize ms', 'activate() to first diagnostics ms', 'load + activate ms', 'files loaded MiB', 'engine loaded', 'host RSS MiB', 'host heap MiB'],
     [row('ours', ours), row('ours, first activation of the user', oursFirst), row('before (one unminified bundle)', theirs), row('floor: a server that only answers initialize', floor)],
   );
+  // each workbench's figure, in the order they ran: the medians above come from figures this far apart
+  console.log(`activate() to the client ready, ms, each workbench (the server process's age at initialize): ${([['ours', ours], ['first activation', oursFirst], ['before', theirs], ['floor', floor]] as const).map(([n, xs]) => `${n} ${xs.map((s) => `${s.clientMs.toFixed(0)} (${s.serverMs ?? '?'})`).join(', ')}`).join('; ')}`);
   console.log(`files the host loaded at activation: ours ${ours[0].loadedFiles.join(', ')}; before ${theirs[0].loadedFiles.join(', ')}`);
   console.log(`the language server's compile cache after a user's first activation: ${cacheFiles.join(', ')} file(s)`);
   console.log(vsix === null ? '.vsix: not packed at smoke size' : `.vsix: ${(vsix / MB).toFixed(2)} MB`);
