@@ -148,12 +148,13 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
     // ContextLab's ignored keys: reported, then left out of what is checked and run
     const effective = stripContextlabKeys(answered, sink);
     checkSchema(effective, sink, stepIdAtPath);
-    pipeline = normalizePipeline(effective, sink);
+    // steps whose text and context are unchanged since an earlier analysis are not checked again
+    const keeps = options.keepStepResults !== false && readBySections(parsed);
+    pipeline = normalizePipeline(effective, sink, keeps);
     if (pipeline && options.passedInputs?.length) withPassedInputs(pipeline, options.passedInputs);
     if (pipeline) {
       const catalog = catalogWith(options.tools);
-      // steps whose text and context are unchanged since an earlier analysis are not checked again
-      const memo = options.keepStepResults !== false && readBySections(parsed) ? new StepMemoContext(parsed, pipeline, catalog, options.mcp) : undefined;
+      const memo = keeps ? new StepMemoContext(parsed, pipeline, catalog, options.mcp) : undefined;
       stepIndex = indexSteps(pipeline, sink, references, memo);
       const t = checkTemplates(pipeline, sink, stepIndex, catalog, memo);
       templates = t.sites;

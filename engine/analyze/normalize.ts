@@ -126,11 +126,31 @@ function loopSpec(raw: Obj): LoopSpec | null {
   return null;
 }
 
-export function normalizeSteps(list: unknown, path: ValuePath, sink: FindingSink | null): Step[] {
+/**
+ * Top-level steps normalized by an analysis that keeps step results (engine/analyze/stepMemo.ts),
+ * by their raw value: the section parse shares a step's value between analyses exactly when its
+ * text is unchanged, and a step is the same function of its value and index, so an edit does not
+ * make the other steps again (at 2,000 steps that was an eighth of an edit, and 2,000 objects of
+ * 25 fields for the collector). Only a step that reported nothing is kept: its findings hold
+ * ranges that an edit before it moves. Nothing changes a step once it is made.
+ */
+let normalizedSteps = new WeakMap<object, Step>();
+
+/** Makes every step be normalized again (with `forgetStepMemo`, for a reference analysis in tests). */
+export function forgetNormalizedSteps(): void {
+  normalizedSteps = new WeakMap();
+}
+
+export function normalizeSteps(list: unknown, path: ValuePath, sink: FindingSink | null, reuse = false): Step[] {
   if (!Array.isArray(list)) return [];
   const out: Step[] = [];
   list.forEach((raw, i) => {
     if (!isObj(raw)) return;
+    if (reuse) {
+      const known = normalizedSteps.get(raw);
+      if (known && known.path[1] === i) return void out.push(known);
+    }
+    const reported = sink ? sink.findings.length : -1;
     const p = path.concat(i); // concat, not spread: an array of its own length (a spread's holds 17)
     const id = str(raw.id) ?? (typeof raw.id === 'number' ? String(raw.id) : null);
     if (id === null) return;
@@ -170,6 +190,7 @@ export function normalizeSteps(list: unknown, path: ValuePath, sink: FindingSink
     const chain = modelChainOf(raw.model).modelChain;
     if (chain) step.modelChain = chain;
     if (raw.action === AGENT_ACTION && raw.tool === undefined) step.agent = agentDeclOf(raw, p);
+    if (reuse && sink && sink.findings.length === reported) normalizedSteps.set(raw, step);
     out.push(step);
   });
   return out;
@@ -211,7 +232,9 @@ function parameterDecls(v: unknown, source: ParameterDecl['source']): ParameterD
   });
 }
 
-export function normalizePipeline(value: unknown, sink: FindingSink | null): Pipeline | null {
+/** `reuseSteps`: an analysis that keeps step results reuses the top-level steps an earlier one made
+ * of the same values (see `normalizedSteps`). */
+export function normalizePipeline(value: unknown, sink: FindingSink | null, reuseSteps = false): Pipeline | null {
   if (!isObj(value)) return null;
   const name = str(value.name);
   const context = isObj(value.context) ? value.context : {};
@@ -251,7 +274,7 @@ export function normalizePipeline(value: unknown, sink: FindingSink | null): Pip
       checkpoint: context.checkpoint !== false,
     },
     ...(isObj(value.agents) ? { agents: namedAgents(value.agents) } : {}),
-    steps: normalizeSteps(value.steps, ['steps'], sink),
+    steps: normalizeSteps(value.steps, ['steps'], sink, reuseSteps),
   };
 }
 

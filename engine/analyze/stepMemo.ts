@@ -10,6 +10,7 @@
 // reused with its ranges moved by as many lines (a step starts at a line start, so characters stay).
 import type { Finding, Pipeline, Plan, PlanEdge, Range, Step } from '../spec/types';
 import { buildPlan } from '../plan/plan';
+import { forgetNormalizedSteps } from './normalize';
 import type { McpAnalysisInfo } from '../mcp/catalog';
 import type { ToolCatalog } from '../toolkit/toolSpecs';
 import { exactSpan, type ParsedYaml } from '../parse/yamlDocument';
@@ -258,6 +259,7 @@ function sameEdges(a: PlanEdge[], b: PlanEdge[]): boolean {
 /** Makes every step be checked again, and the plan made again, on the next analysis (a reference
  * analysis in tests). */
 export function forgetStepMemo(): void {
+  forgetNormalizedSteps();
   recentContexts.length = 0;
   lastTopLevel = null;
   lastAncestors = null;
