@@ -27,23 +27,24 @@ export const MODEL_PROVIDERS = ['openai', 'anthropic', 'google', 'huggingface', 
 
 export type { StepIndexEntry } from './stepIndex';
 
-/** The range of a top-level step's id, kept across analyses by the step's text. */
-const ID_RANGES = new StepMemo<Range>((r, lines) => (lines ? movedRange(r, lines) : r), rangeInside);
+/** The definition reference of a top-level step (its id's range), kept across analyses by the
+ * step's text: an edit makes one for the steps it touched, not a reference and a path for each step. */
+const DEFINITIONS = new StepMemo<StepReference>(movedReference, (r, place) => rangeInside(r.range, place));
 
 /** Every step of the pipeline, loop bodies included; the first of duplicated ids wins. */
 export function indexSteps(pipeline: Pipeline, sink: FindingSink | null, references: StepReference[], memo?: StepMemoContext): Map<string, StepIndexEntry> {
   const index = new Map<string, StepIndexEntry>();
-  const idRangeOf = (step: Step, top: boolean): Range => {
+  const definitionOf = (step: Step, top: boolean): StepReference => {
     const place = top ? memo?.place(step) : undefined;
-    const known = place && ID_RANGES.get(memo!, step, place);
+    const known = place && DEFINITIONS.get(memo!, step, place);
     if (known) return known;
-    const range = valueRange(sink!.parsed, [...step.path, 'id']);
-    if (place) ID_RANGES.set(memo!, step, place, range);
-    return range;
+    const definition: StepReference = { stepId: step.id, kind: 'definition', range: valueRange(sink!.parsed, [...step.path, 'id']), fromStep: step.id, path: step.path.concat('id') };
+    if (place) DEFINITIONS.set(memo!, step, place, definition);
+    return definition;
   };
   const visit = (ctx: StepListContext) => {
     for (const step of ctx.steps) {
-      const idRange = idRangeOf(step, !ctx.parent);
+      const definition = definitionOf(step, !ctx.parent);
       const prior = index.get(step.id);
       // the template engine refuses these names (they reach an object's prototype), so no template could read such a step
       if (FORBIDDEN_KEYS.has(step.id)) {
@@ -56,7 +57,7 @@ export function indexSteps(pipeline: Pipeline, sink: FindingSink | null, referen
         });
       } else {
         index.set(step.id, { step, ctx });
-        references.push({ stepId: step.id, kind: 'definition', range: idRange, fromStep: step.id, path: step.path.concat('id') });
+        references.push(definition);
       }
       if (step.body) visit({ steps: step.body, loop: step, parent: ctx });
     }
