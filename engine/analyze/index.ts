@@ -147,9 +147,9 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
     const answered = options.autoAnswers?.size ? withAnswers(value, options.autoAnswers) : value;
     // ContextLab's ignored keys: reported, then left out of what is checked and run
     const effective = stripContextlabKeys(answered, sink);
-    checkSchema(effective, sink, stepIdAtPath);
     // steps whose text and context are unchanged since an earlier analysis are not checked again
     const keeps = options.keepStepResults !== false && readBySections(parsed);
+    checkSchema(effective, sink, stepIdAtPath, keeps);
     pipeline = normalizePipeline(effective, sink, keeps);
     if (pipeline && options.passedInputs?.length) withPassedInputs(pipeline, options.passedInputs);
     if (pipeline) {

@@ -68,10 +68,67 @@ function typeMatches(types: string[], actual: string): boolean {
   return types.includes(actual) || (actual === 'integer' && types.includes('number'));
 }
 
-export function checkSchema(value: unknown, sink: FindingSink, stepIdAt: (path: ValuePath) => string | null): void {
+/**
+ * Top-level step values in which the schema found nothing, when checked by an analysis that keeps
+ * step results: the section parse shares a step's value between analyses exactly when its text is
+ * unchanged, and the schema says the same of the same value, so an edit validates only the steps
+ * not known clean (at 2,000 steps, validating every step was a tenth of an edit).
+ */
+let cleanSteps = new WeakSet<object>();
+
+/** Makes every step be validated again (with `forgetStepMemo`, for a reference analysis in tests). */
+export function forgetCleanSteps(): void {
+  cleanSteps = new WeakSet();
+}
+
+/**
+ * The value to validate: `value` itself, or, when `reuse` and some top-level steps are known clean,
+ * a copy whose `steps` leaves them out, with the index in `value.steps` of each step it holds. A step
+ * is checked on its own: nothing in the schema relates one step to another, and the list's own
+ * rule (at least one step) is kept by holding one step when all are clean.
+ */
+function withoutCleanSteps(value: unknown, reuse: boolean): { checked: unknown; steps: unknown[] | null; held: number[] | null } {
+  const steps = reuse && value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>).steps : undefined;
+  if (!Array.isArray(steps)) return { checked: value, steps: null, held: null };
+  const held: number[] = [];
+  for (let i = 0; i < steps.length; i++) {
+    const s = steps[i];
+    if (!(s && typeof s === 'object' && cleanSteps.has(s))) held.push(i);
+  }
+  if (held.length === steps.length) return { checked: value, steps, held: null };
+  if (!held.length) held.push(0);
+  const copy: Record<string, unknown> = {};
+  for (const k of Object.keys(value as object)) Object.defineProperty(copy, k, { value: k === 'steps' ? held.map((i) => steps[i]) : (value as Record<string, unknown>)[k], enumerable: true, writable: true, configurable: true });
+  return { checked: copy, steps, held };
+}
+
+/** `/steps/<k>…` of the copy's k-th step as the path in the document (`held[k]`). */
+function inDocument(pointer: string, held: number[]): string {
+  const m = /^\/steps\/(\d+)(?=\/|$)/.exec(pointer);
+  return m ? `/steps/${held[Number(m[1])]}${pointer.slice(m[0].length)}` : pointer;
+}
+
+/** `reuse`: an analysis that keeps step results, which skips the steps an earlier one found clean (see `cleanSteps`). */
+export function checkSchema(value: unknown, sink: FindingSink, stepIdAt: (path: ValuePath) => string | null, reuse = false): void {
   const validate = pipelineValidator();
-  if (validate(value)) return;
-  const errors = [...(validate.errors ?? [])];
+  const { checked, steps, held } = withoutCleanSteps(value, reuse);
+  const valid = validate(checked);
+  const found = valid ? [] : held ? (validate.errors ?? []).map((e) => ({ ...e, instancePath: inDocument(e.instancePath, held) })) : [...(validate.errors ?? [])];
+  if (steps) {
+    // the steps validated now in which nothing was found are clean from now on
+    const faulty = new Set<number>();
+    for (const e of found) {
+      const m = /^\/steps\/(\d+)(?=\/|$)/.exec(e.instancePath);
+      if (m) faulty.add(Number(m[1]));
+    }
+    for (let k = 0; k < (held ? held.length : steps.length); k++) {
+      const i = held ? held[k] : k;
+      const s = steps[i];
+      if (!faulty.has(i) && s && typeof s === 'object') cleanSteps.add(s);
+    }
+  }
+  if (valid) return;
+  const errors = found;
   const dropped = new Set<ErrorObject>();
   const extra: { path: ValuePath; message: string }[] = [];
 

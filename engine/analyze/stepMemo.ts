@@ -11,6 +11,7 @@
 import type { Finding, Pipeline, Plan, PlanEdge, Range, Step } from '../spec/types';
 import { buildPlan } from '../plan/plan';
 import { forgetNormalizedSteps } from './normalize';
+import { forgetCleanSteps } from './schemaCheck';
 import type { McpAnalysisInfo } from '../mcp/catalog';
 import type { ToolCatalog } from '../toolkit/toolSpecs';
 import { exactSpan, type ParsedYaml } from '../parse/yamlDocument';
@@ -260,6 +261,7 @@ function sameEdges(a: PlanEdge[], b: PlanEdge[]): boolean {
  * analysis in tests). */
 export function forgetStepMemo(): void {
   forgetNormalizedSteps();
+  forgetCleanSteps();
   recentContexts.length = 0;
   lastTopLevel = null;
   lastAncestors = null;
