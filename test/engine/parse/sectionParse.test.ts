@@ -7,7 +7,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { analyze } from '../../../engine/analyze/index';
 import { LineIndex } from '../../../engine/parse/lineIndex';
-import { parseSections, parseWhole, parseWithTail, parseYaml, readBySections, SECTION_PARSE_MIN_CHARS, sectionCacheSize, type NodeSpan } from '../../../engine/parse/yamlDocument';
+import { hasAnchorOrAlias, parseSections, parseWhole, parseWithTail, parseYaml, readBySections, SECTION_PARSE_MIN_CHARS, sectionCacheSize, startsALine, type NodeSpan } from '../../../engine/parse/yamlDocument';
 import { generatePipeline } from '../../../bench/generatePipeline';
 import { mutatedDocuments, seedDocuments } from '../../helpers/fuzzCorpus';
 import { plainSpan } from '../../helpers/spans';
@@ -133,6 +133,31 @@ describe('section-by-section parsing equals the whole parse', function () {
     // each version is ~0.45 MiB: a cached section cut from it would keep all 100 (45 MiB) alive
     const grown = (process.memoryUsage().heapUsed - before) / 1048576;
     assert.ok(grown < 15, `the heap grew by ${grown.toFixed(1)} MiB`);
+  });
+
+  it('declines a text with a document marker, a directive, an anchor or an alias exactly where the patterns that describe them match, on 20,000 random texts', () => {
+    // an alphabet of what the two tests look for, the characters around them and JavaScript's other line ends
+    const alphabet = ['-', '.', '%', '&', '*', ' ', '\n', '\r', '\u2028', '\u2029', '\u00a0', '[', ']', '{', '}', ',', 'a', '\t', '#', ':'];
+    let seed = 0x9e3779b9;
+    const next = (n: number) => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) % n;
+    };
+    let markers = 0;
+    let anchors = 0;
+    for (let k = 0; k < 20_000; k++) {
+      let text = '';
+      for (let n = 1 + next(12); n > 0; n--) text += alphabet[next(alphabet.length)];
+      const marker = /^(---|\.\.\.|%)/m.test(text);
+      const anchor = /(^|[\s[{,])[&*][^\s\]},]/.test(text);
+      assert.equal(startsALine(text, ['---', '...', '%']), marker, `document marker or directive in ${JSON.stringify(text)}`);
+      assert.equal(hasAnchorOrAlias(text), anchor, `anchor or alias in ${JSON.stringify(text)}`);
+      markers += Number(marker);
+      anchors += Number(anchor);
+    }
+    assert.ok(markers > 1000 && anchors > 1000, `too few texts with what is looked for: ${markers} markers, ${anchors} anchors`);
   });
 
   it('on 2,000 fuzz mutations: equal where it reads, declining otherwise', () => {
