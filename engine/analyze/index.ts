@@ -16,6 +16,7 @@ import { checkSteps, indexSteps, type StepIndexEntry } from './stepCheck';
 import { pipelineSymbols } from './symbols';
 import { checkTemplates } from './templateCheck';
 import { StepMemoContext } from './stepMemo';
+import { compareNames } from '../util/nameOrder';
 import { stepIdAt } from '../spec/values';
 import { catalogWith, type ToolSpec } from '../toolkit/toolSpecs';
 import type { McpAnalysisInfo } from '../mcp/catalog';
@@ -109,7 +110,7 @@ function readAsContextlabDoes(text: string, parsed: ParsedYaml): { parsed: Parse
 }
 
 function byPosition(a: Finding, b: Finding): number {
-  return a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || a.code.localeCompare(b.code);
+  return a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || compareNames(a.code, b.code);
 }
 
 export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {

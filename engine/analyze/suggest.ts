@@ -1,6 +1,7 @@
 // Did-you-mean: the candidates nearest to a misspelled word.
 import { editDistance, maxDistance, prefixRelated, type Scored } from './editDistance';
 import { SuggestIndex } from './suggestIndex';
+import { compareNames } from '../util/nameOrder';
 
 export { editDistance } from './editDistance';
 
@@ -43,10 +44,9 @@ function scoreList(word: string, list: Iterable<string>, limit: number, out: Sco
   }
 }
 
-const collator = new Intl.Collator();
 
 function best(scored: Scored[], limit: number): string[] {
-  scored.sort((x, y) => x.d - y.d || collator.compare(x.c, y.c));
+  scored.sort((x, y) => x.d - y.d || compareNames(x.c, y.c));
   const out: string[] = [];
   for (const x of scored) {
     if (out.length >= limit) break;

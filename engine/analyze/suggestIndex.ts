@@ -4,6 +4,7 @@
 // order for those that start with the word. It finds exactly what comparing with every candidate
 // finds, for the best LIMIT suggestions.
 import { maxDistance, type Scored } from './editDistance';
+import { compareNames } from '../util/nameOrder';
 
 interface Node {
   /** The character (code unit) that leads here. */
@@ -16,7 +17,6 @@ interface Node {
   words: string[] | null;
 }
 
-const collator = new Intl.Collator();
 
 export class SuggestIndex {
   /** The most suggestions the index answers for (suggest falls back to a scan beyond). */
@@ -85,16 +85,16 @@ export class SuggestIndex {
       for (let i = this.lowerBound(word); i < this.sorted.length && this.sorted[i].startsWith(word); i++) {
         const c = this.sorted[i];
         if (first.length < keep) first.push(c);
-        else if (collator.compare(c, first[keep - 1]) < 0) first[keep - 1] = c;
+        else if (compareNames(c, first[keep - 1]) < 0) first[keep - 1] = c;
         else continue;
-        first.sort(collator.compare);
+        first.sort(compareNames);
       }
       for (const c of first) if (c.length >= 3 && !found.has(c)) found.set(c, max);
     }
     found.delete(word);
     // the best LIMIT only: nearest first, then in collation order (as suggest sorts them)
     const all = [...found].map(([c, d]) => ({ c, d }));
-    all.sort((x, y) => x.d - y.d || collator.compare(x.c, y.c));
+    all.sort((x, y) => x.d - y.d || compareNames(x.c, y.c));
     return all.slice(0, SuggestIndex.LIMIT);
   }
 
@@ -199,8 +199,8 @@ function inCollationOrder(root: Node): void {
   const stack = [root];
   while (stack.length) {
     const node = stack.pop()!;
-    node.kids.sort((a, b) => collator.compare(String.fromCharCode(a.code), String.fromCharCode(b.code)));
-    node.words?.sort(collator.compare);
+    node.kids.sort((a, b) => compareNames(String.fromCharCode(a.code), String.fromCharCode(b.code)));
+    node.words?.sort(compareNames);
     for (const k of node.kids) stack.push(k);
   }
 }

@@ -16,6 +16,7 @@ import { withoutBom } from '../util/text';
 import { firstRecord, MAX_RECORD_BYTES } from './dataset';
 import { CASE_RESERVED, EvalSink, readEvalSpec, RUN_KINDS, TRAJECTORY_KINDS, type EvalAssertion, type EvalSpec } from './evalFile';
 import { checkTrajectory } from './trajectoryCheck';
+import { compareNames } from '../util/nameOrder';
 
 /** The names an assertion's template sees. */
 export const ASSERTION_SCOPE = ['case', 'outputs', 'steps', 'value', 'run'];
@@ -220,7 +221,7 @@ function checkParameters(sink: EvalSink, spec: EvalSpec, a: Analysis, checker: C
 }
 
 function byPosition(a: Finding, b: Finding): number {
-  return a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || a.code.localeCompare(b.code);
+  return a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || compareNames(a.code, b.code);
 }
 
 /** The eval file `text` (at `file`, which relative paths are resolved from): its spec and findings. */
