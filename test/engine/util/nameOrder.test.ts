@@ -1,6 +1,7 @@
 // Names are listed in the order of `new Intl.Collator()`, computed without ICU for plain names.
 import { strict as assert } from 'node:assert';
 import { compareNames } from '../../../engine/util/nameOrder';
+import { rng } from '../../helpers/fuzzCorpus';
 
 describe('the order names are listed in', () => {
   const collator = new Intl.Collator();
@@ -10,13 +11,8 @@ describe('the order names are listed in', () => {
     // mostly the plain alphabet, with letters that differ only in case, and now and then a character the collator alone orders
     const plain = 'aAbBzZ09_-.';
     const other = ['é', ' ', '/', '$', 'ß', '中'];
-    let seed = 0x1234567;
-    const next = (n: number) => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return (seed >>> 0) % n;
-    };
+    const random = rng(0x1234567);
+    const next = (n: number) => Math.floor(random() * n);
     const word = () => {
       let s = '';
       for (let n = next(5); n >= 0; n--) s += next(40) ? plain[next(plain.length)] : other[next(other.length)];
