@@ -1,7 +1,8 @@
 // Builds the bundles: the CLI, the language server, the extension and the engine it loads on first
 // use for Node; the webview and the eval panel for the browser. `node esbuild.mjs --watch` rebuilds on change.
 import * as esbuild from 'esbuild';
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
+import { atomicBuild, copyAtomic } from './scripts/atomicOutput.mjs';
 import { engineValueExports } from './scripts/engineDoor.mjs';
 import { writeRegistryJson } from './scripts/registryJson.mjs';
 import { noNodeCanvas } from './scripts/noNodeCanvas.mjs';
@@ -15,19 +16,9 @@ const common = { bundle: true, sourcemap: true, logLevel: 'warning', legalCommen
  * when every character is ASCII and two bytes a character otherwise. esbuild escapes strings but
  * keeps the comments it carries over from packages as they are, and two dashes in them doubled the
  * language server's 2 MiB of source. Escaping them (they are comments: nothing reads them) keeps it
- * ASCII.
+ * ASCII: the bundles named here are written so (scripts/atomicOutput.mjs).
  */
-const asciiOnly = {
-  name: 'ascii-only',
-  setup(build) {
-    build.onEnd((result) => {
-      if (result.errors.length) return;
-      const file = build.initialOptions.outfile;
-      const text = readFileSync(file, 'utf8');
-      if (/[^\x00-\x7f]/.test(text)) writeFileSync(file, text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
-    });
-  },
-};
+const ASCII = new Set(['dist/languageServer.js', 'dist/serverFeatures.js']);
 
 /**
  * The extension host parses dist/extension.js when it activates the extension, which is when a
@@ -85,15 +76,17 @@ const shellLibrary = {
   },
 };
 
+// every file is written whole under a temporary name and renamed over the old one
+// (scripts/atomicOutput.mjs): tests and a developer's CLI read dist/ while it is built again
 const builds = [
   // the CLI: its large libraries that only some commands reach are chunks beside it (dist/vendor/,
   // scripts/vendorChunks.mjs)
   { ...common, entryPoints: ['engine/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', plugins: [vendorChunks, noNodeCanvas] },
   // the language server, minified: the extension waits for it to answer initialize when it
   // activates, and fewer bytes to compile is a shorter start (the first bundle: 0.2 MB)
-  { ...common, entryPoints: ['server/server.ts'], outfile: 'dist/languageServer.js', platform: 'node', format: 'cjs', target: 'node20', minify: true, plugins: [asciiOnly, lazyFeatures] },
+  { ...common, entryPoints: ['server/server.ts'], outfile: 'dist/languageServer.js', platform: 'node', format: 'cjs', target: 'node20', minify: true, plugins: [lazyFeatures] },
   // its features, loaded once `initialize` is answered (see lazyFeatures above)
-  { ...common, entryPoints: ['server/wireFeatures.ts'], outfile: 'dist/serverFeatures.js', platform: 'node', format: 'cjs', target: 'node20', minify: true, plugins: [asciiOnly, shellLibrary, noNodeCanvas] },
+  { ...common, entryPoints: ['server/wireFeatures.ts'], outfile: 'dist/serverFeatures.js', platform: 'node', format: 'cjs', target: 'node20', minify: true, plugins: [shellLibrary, noNodeCanvas] },
   // its entry, what the extension starts: the compile cache turned on before the server is loaded
   // (server/entry.ts)
   { ...common, entryPoints: ['server/entry.ts'], outfile: 'dist/server.js', platform: 'node', format: 'cjs', target: 'node20', external: ['./languageServer.js'] },
@@ -109,16 +102,18 @@ const builds = [
   { ...common, entryPoints: ['media/evalView.ts'], outfile: 'dist/evalView.js', platform: 'browser', format: 'iife', target: 'es2022', minify: true },
 ];
 
+const atomic = builds.map((b) => atomicBuild(b, { ascii: ASCII.has(b.outfile) }));
+
 if (watch) {
   await buildVendorChunks('dist', { sourcemap: true });
-  for (const b of builds) await (await esbuild.context(b)).watch();
+  for (const b of atomic) await (await esbuild.context(b)).watch();
 } else {
-  await Promise.all([...builds.map((b) => esbuild.build(b)), buildVendorChunks('dist', { sourcemap: true })]);
+  await Promise.all([...atomic.map((b) => esbuild.build(b)), buildVendorChunks('dist', { sourcemap: true })]);
   chmodSync('dist/cli.js', 0o755);
 }
 // data the bundles read beside themselves
 mkdirSync('dist', { recursive: true });
 writeRegistryJson('dist');
-copyFileSync('engine/spec/pipeline.schema.json', 'dist/pipeline.schema.json');
+copyAtomic('engine/spec/pipeline.schema.json', 'dist/pipeline.schema.json');
 // SQLite as WebAssembly (the sql tool): the bundled loader reads it beside itself
-copyFileSync('node_modules/node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm', 'dist/node-sqlite3-wasm.wasm');
+copyAtomic('node_modules/node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm', 'dist/node-sqlite3-wasm.wasm');

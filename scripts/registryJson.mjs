@@ -4,7 +4,8 @@
 // reached a model (every `orc run` or `orc eval` of a pipeline with a model step, the language
 // server's first model hover); JSON.parse takes a twentieth of a millisecond.
 // engine/models/registry.ts reads the JSON beside itself when it is there, the YAML otherwise.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeAtomic } from './atomicOutput.mjs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
@@ -13,5 +14,5 @@ import { parse } from 'yaml';
 export function writeRegistryJson(dir, root = fileURLToPath(new URL('..', import.meta.url))) {
   const doc = parse(readFileSync(path.join(root, 'engine', 'models', 'registry.yaml'), 'utf8'), { prettyErrors: false });
   if (!doc || !Array.isArray(doc.models)) throw new Error('engine/models/registry.yaml has no models: list');
-  writeFileSync(path.join(dir, 'registry.json'), JSON.stringify(doc) + '\n');
+  writeAtomic(path.join(dir, 'registry.json'), JSON.stringify(doc) + '\n');
 }

@@ -11,6 +11,7 @@
 import { build } from 'esbuild';
 import * as path from 'node:path';
 import { noNodeCanvas } from './noNodeCanvas.mjs';
+import { atomicBuild } from './atomicOutput.mjs';
 
 /** The package, and its chunk's file name under vendor/. */
 export const VENDOR_CHUNKS = {
@@ -48,7 +49,7 @@ export const vendorChunks = {
 export async function buildVendorChunks(outdir, { sourcemap = false } = {}) {
   await Promise.all(
     Object.entries(VENDOR_CHUNKS).map(([pkg, file]) =>
-      build({
+      build(atomicBuild({
         stdin: { contents: `export * from ${JSON.stringify(pkg)};\n${WITH_DEFAULT.has(pkg) ? `export { default } from ${JSON.stringify(pkg)};\n` : ''}`, resolveDir: path.dirname(new URL(import.meta.url).pathname), loader: 'js' },
         outfile: path.join(outdir, 'vendor', file),
         bundle: true,
@@ -59,7 +60,7 @@ export async function buildVendorChunks(outdir, { sourcemap = false } = {}) {
         legalComments: 'none',
         logLevel: 'warning',
         plugins: [noNodeCanvas],
-      }),
+      })),
     ),
   );
 }
