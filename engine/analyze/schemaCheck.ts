@@ -97,14 +97,16 @@ function withoutCleanSteps(value: unknown, reuse: boolean): { checked: unknown; 
   }
   if (held.length === steps.length) return { checked: value, steps, held: null };
   if (!held.length) held.push(0);
-  const copy: Record<string, unknown> = {};
-  for (const k of Object.keys(value as object)) Object.defineProperty(copy, k, { value: k === 'steps' ? held.map((i) => steps[i]) : (value as Record<string, unknown>)[k], enumerable: true, writable: true, configurable: true });
-  return { checked: copy, steps, held };
+  // a spread defines each key as the document's own (a key named `__proto__` too), in its order
+  return { checked: { ...(value as Record<string, unknown>), steps: held.map((i) => steps[i]) }, steps, held };
 }
+
+/** A pointer into a top-level step: `/steps/<index>` and what follows. */
+const IN_STEP = /^\/steps\/(\d+)(?=\/|$)/;
 
 /** `/steps/<k>…` of the copy's k-th step as the path in the document (`held[k]`). */
 function inDocument(pointer: string, held: number[]): string {
-  const m = /^\/steps\/(\d+)(?=\/|$)/.exec(pointer);
+  const m = IN_STEP.exec(pointer);
   return m ? `/steps/${held[Number(m[1])]}${pointer.slice(m[0].length)}` : pointer;
 }
 
@@ -118,7 +120,7 @@ export function checkSchema(value: unknown, sink: FindingSink, stepIdAt: (path: 
     // the steps validated now in which nothing was found are clean from now on
     const faulty = new Set<number>();
     for (const e of found) {
-      const m = /^\/steps\/(\d+)(?=\/|$)/.exec(e.instancePath);
+      const m = IN_STEP.exec(e.instancePath);
       if (m) faulty.add(Number(m[1]));
     }
     for (let k = 0; k < (held ? held.length : steps.length); k++) {

@@ -48,9 +48,14 @@ describe('the build\'s files appear whole', function () {
     assert.ok(atomic.reads > 10, `only ${atomic.reads} reads`);
     assert.equal(atomic.whole, atomic.reads);
     // the same reads of the same writes made in place: some find the file cut short (what a test's
-    // `node dist/cli.js` found when the package test rebuilt dist/ beside it)
-    const inPlace = await readWhileRewritten(path.join(dir, 'chunk2.js'), 'writeFileSync');
-    assert.ok(inPlace.whole < inPlace.reads, `all ${inPlace.reads} reads of the file written in place were whole: the test reads too seldom to tell`);
+    // `node dist/cli.js` found when the package test rebuilt dist/ beside it). Most do; a machine
+    // busy enough to let a whole round pass without one gets two more rounds
+    let cut = 0;
+    for (let round = 0; round < 3 && !cut; round++) {
+      const inPlace = await readWhileRewritten(path.join(dir, 'chunk2.js'), 'writeFileSync');
+      cut = inPlace.reads - inPlace.whole;
+    }
+    assert.ok(cut > 0, 'every read of the file written in place was whole: the test reads too seldom to tell');
     assert.deepEqual(fs.readdirSync(dir).sort(), ['chunk.js', 'chunk2.js'], 'a temporary file was left behind');
   });
 });
