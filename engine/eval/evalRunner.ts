@@ -263,10 +263,15 @@ async function evalWith(o: EvalRunOptions, { spec, pa, signal, env, variants, on
       };
       reported = Promise.all([reported, written.then(() => judged, (e: Error) => unrecorded(judged, e))]).then(([, r]) => report(r));
     }, signal);
-  } finally {
-    await records.close();
-    await reported;
+  } catch (e) {
+    // the results file is closed on the way out too (a write that failed is the lesser news)
+    await records.close().catch(() => undefined);
+    await reported.catch(() => undefined);
+    await record.flush().catch(() => undefined);
+    throw e;
   }
+  await records.close();
+  await reported;
 
   // the results appended in the background are on disk before the eval says it ended
   await record.flush();
