@@ -5,7 +5,7 @@ import { createReadStream, closeSync, openSync, readSync, statSync, readFileSync
 import { parse as parseCsv } from 'csv-parse';
 import { caseOf, isMapping, type CasesSource, type EvalCase } from './evalFile';
 import { confinedPath, WorkspacePathError, type WorkspaceRule } from '../toolkit/workspacePath';
-import { boundedLines, LineTooLongError } from './lineReader';
+import { boundedLineBatches, LineTooLongError } from './lineReader';
 
 export class DatasetError extends Error {
   constructor(
@@ -47,21 +47,35 @@ function cell(text: string): unknown {
   return text;
 }
 
-async function* jsonlRows(file: string, display: string, signal?: AbortSignal): AsyncGenerator<{ row: Record<string, unknown>; line: number }> {
+type Row = { row: Record<string, unknown>; line: number };
+
+/** The rows of a .jsonl file, a list per chunk read (engine/eval/lineReader.ts); a line that is not a
+ * case throws after the rows before it are given. */
+async function* jsonlRows(file: string, display: string, signal?: AbortSignal): AsyncGenerator<Row[]> {
   const input = createReadStream(file);
   try {
-    for await (const { text, line } of boundedLines(input, MAX_RECORD_BYTES)) {
+    for await (const lines of boundedLineBatches(input, MAX_RECORD_BYTES)) {
       if (signal?.aborted) return;
-      const t = line === 1 ? text.replace(/^\uFEFF/, '') : text;
-      if (!t.trim()) continue;
-      let row: unknown;
-      try {
-        row = JSON.parse(t);
-      } catch (e) {
-        throw new DatasetError(display, line, `not JSON (${(e as Error).message})`);
+      const rows: Row[] = [];
+      let bad: DatasetError | null = null;
+      for (const { text, line } of lines) {
+        const t = line === 1 ? text.replace(/^\uFEFF/, '') : text;
+        if (!t.trim()) continue;
+        let row: unknown;
+        try {
+          row = JSON.parse(t);
+        } catch (e) {
+          bad = new DatasetError(display, line, `not JSON (${(e as Error).message})`);
+          break;
+        }
+        if (!isMapping(row)) {
+          bad = new DatasetError(display, line, 'a case is a JSON object ({"topic": "...", ...})');
+          break;
+        }
+        rows.push({ row, line });
       }
-      if (!isMapping(row)) throw new DatasetError(display, line, 'a case is a JSON object ({"topic": "...", ...})');
-      yield { row, line };
+      if (rows.length) yield rows;
+      if (bad) throw bad;
     }
   } catch (e) {
     if (e instanceof LineTooLongError) throw new DatasetError(display, e.line, RECORD_TOO_LONG);
@@ -71,14 +85,14 @@ async function* jsonlRows(file: string, display: string, signal?: AbortSignal): 
   }
 }
 
-async function* csvRows(file: string, display: string, signal?: AbortSignal): AsyncGenerator<{ row: Record<string, unknown>; line: number }> {
+async function* csvRows(file: string, display: string, signal?: AbortSignal): AsyncGenerator<Row[]> {
   const parser = createReadStream(file).pipe(parseCsv({ columns: true, bom: true, skip_empty_lines: true, info: true, relax_column_count: false, max_record_size: MAX_RECORD_BYTES }));
   try {
     for await (const rec of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
       if (signal?.aborted) return;
       const row: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(rec.record)) row[k] = cell(v);
-      yield { row, line: rec.info.lines };
+      yield [{ row, line: rec.info.lines }];
     }
   } catch (e) {
     if (e instanceof DatasetError) throw e;
@@ -90,7 +104,7 @@ async function* csvRows(file: string, display: string, signal?: AbortSignal): As
   }
 }
 
-function jsonRows(file: string, display: string): { row: Record<string, unknown>; line: number }[] {
+function jsonRows(file: string, display: string): Row[] {
   if (statSync(file).size > MAX_JSON_DATASET_BYTES) throw new DatasetError(display, 0, `a .json dataset is read whole and this one is over ${MAX_JSON_DATASET_BYTES / 1024 / 1024} MiB: write it as .jsonl (one case a line), which is streamed`);
   let doc: unknown;
   try {
@@ -125,8 +139,15 @@ export function confinedDataset(source: Extract<CasesSource, { kind: 'file' }>, 
 
 /** The eval's cases; a dataset file must be inside `options.workspace` when it is given (the eval runner's root). */
 export async function* readCases(source: CasesSource, options: { signal?: AbortSignal; display?: string; workspace?: string } = {}): AsyncGenerator<EvalCase> {
+  for await (const batch of readCaseBatches(source, options)) yield* batch;
+}
+
+/** The same cases, a list at a time (a chunk of the file read): what the eval's runner reads, one
+ * turn of the generators per chunk rather than per case. A record that cannot be read throws after
+ * the cases before it are given. */
+export async function* readCaseBatches(source: CasesSource, options: { signal?: AbortSignal; display?: string; workspace?: string } = {}): AsyncGenerator<EvalCase[]> {
   if (source.kind === 'inline') {
-    yield* source.cases;
+    yield source.cases;
     return;
   }
   if (options.workspace !== undefined) confinedDataset(source, options.workspace);
@@ -139,10 +160,18 @@ export async function* readCases(source: CasesSource, options: { signal?: AbortS
   }
   const what = notAFile(st);
   if (what) throw new DatasetError(display, 0, NOT_A_FILE(what));
-  const rows = source.format === 'jsonl' ? jsonlRows(source.file, display, options.signal) : source.format === 'csv' ? csvRows(source.file, display, options.signal) : jsonRows(source.file, display);
   let index = 0;
-  for await (const { row, line } of rows) yield caseOf(row, index++, line, []);
+  if (source.format === 'json') {
+    const rows = jsonRows(source.file, display);
+    for (let i = 0; i < rows.length; i += JSON_BATCH) yield rows.slice(i, i + JSON_BATCH).map(({ row, line }) => caseOf(row, index++, line, []));
+    return;
+  }
+  const batches = source.format === 'jsonl' ? jsonlRows(source.file, display, options.signal) : csvRows(source.file, display, options.signal);
+  for await (const rows of batches) yield rows.map(({ row, line }) => caseOf(row, index++, line, []));
 }
+
+/** The cases of a .json dataset are given this many at a time. */
+const JSON_BATCH = 1000;
 
 /** The first non-empty line of a file (its first MAX_RECORD_BYTES and a little more read at most), or 'too long'. */
 function firstLine(file: string): string | null | 'too long' {

@@ -20,7 +20,7 @@ import type { Interaction } from '../toolkit/interaction';
 import { withoutBom } from '../util/text';
 import { Redactor } from '../toolkit/redact';
 import { assertionNow, type AssertionResult } from './assertions';
-import { readCases } from './dataset';
+import { readCaseBatches } from './dataset';
 import type { EvalAnalysis } from './evalAnalysis';
 import type { EvalCase, EvalSpec, EvalVariant } from './evalFile';
 import { EvalRecord, resultKey, type CaseResult, type EvalMeta, type EvalSummary } from './evalRecord';
@@ -110,23 +110,24 @@ export async function scan(spec: EvalSpec, a: Analysis, variants: (EvalVariant |
   let count = 0;
   let idWidth = 4;
   const where = (c: EvalCase) => `case '${c.id}' (${spec.cases.kind === 'file' ? `${spec.cases.written}:${c.line}` : `line ${c.line}`})`;
-  for await (const c of readCases(spec.cases, { signal, workspace })) {
-    if (only.size && !only.has(c.id)) continue;
-    const seen = lines.get(c.id);
-    if (seen !== undefined) problems.push(`${where(c)}: the id is used already at line ${seen}`);
-    lines.set(c.id, c.line);
-    count++;
-    idWidth = Math.max(idWidth, c.id.length);
-    if (c.skip) continue;
-    for (const v of variants) {
-      try {
-        resolveInputs(params, inputsFor(c.values, v, names));
-      } catch (e) {
-        if (!(e instanceof InputError)) throw e;
-        problems.push(`${where(c)}${v ? `, variant '${v.name}'` : ''}: ${e.message.replace(/: give it with -i .*$/, '')}`);
+  for await (const batch of readCaseBatches(spec.cases, { signal, workspace }))
+    for (const c of batch) {
+      if (only.size && !only.has(c.id)) continue;
+      const seen = lines.get(c.id);
+      if (seen !== undefined) problems.push(`${where(c)}: the id is used already at line ${seen}`);
+      lines.set(c.id, c.line);
+      count++;
+      idWidth = Math.max(idWidth, c.id.length);
+      if (c.skip) continue;
+      for (const v of variants) {
+        try {
+          resolveInputs(params, inputsFor(c.values, v, names));
+        } catch (e) {
+          if (!(e instanceof InputError)) throw e;
+          problems.push(`${where(c)}${v ? `, variant '${v.name}'` : ''}: ${e.message.replace(/: give it with -i .*$/, '')}`);
+        }
       }
     }
-  }
   const missing = [...only].filter((id) => !lines.has(id));
   if (missing.length) problems.push(`no case ${missing.map((m) => `'${m}'`).join(', ')} in the dataset`);
   if (problems.length) {
@@ -230,10 +231,12 @@ async function evalWith(o: EvalRunOptions, { spec, pa, signal, env, variants, on
   o.traces?.start({ evalId: m.eval_id, evalFile: m.eval_file, pipelineId: m.pipeline_id, pipelineFile: m.pipeline_file, variants: m.variants, repeat: m.repeat, planned: m.planned, resumed: Boolean(o.resume) });
 
   async function* jobs(): AsyncGenerator<Job> {
-    for await (const c of readCases(spec.cases, { signal, workspace: o.root })) {
-      if (only.size && !only.has(c.id)) continue;
-      for (const v of variants) for (let r = 0; r < spec.repeat; r++) if (!done.has(resultKey(c.id, variantName(v), r))) yield { c, v, repeat: r };
-    }
+    for await (const batch of readCaseBatches(spec.cases, { signal, workspace: o.root }))
+      for (const c of batch) {
+        if (signal.aborted) return;
+        if (only.size && !only.has(c.id)) continue;
+        for (const v of variants) for (let r = 0; r < spec.repeat; r++) if (!done.has(resultKey(c.id, variantName(v), r))) yield { c, v, repeat: r };
+      }
   }
 
   const runCase = async (job: Job): Promise<CaseResult | null> => {
