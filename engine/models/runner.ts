@@ -80,7 +80,8 @@ export class ProviderModelRunner implements ModelRunner {
   private readonly clients = new Map<string, { key: string; provider: ModelProvider }>();
   private registry: RegistryModel[] | null = null;
   // an answer's schema `pattern` runs on RE2 (see linearRegex.ts)
-  private readonly ajv = new Ajv({ allErrors: false, strict: false, code: { regExp: ajvRegExp } });
+  /** Made for the first structured call (a runner that makes none, an eval's, spares its 4 ms). */
+  private ajvInstance: Ajv | null = null;
   /** Answer validators by the schema's text: a step's `vars` schema is a new object each call, and Ajv keeps every object it compiled. */
   private readonly validators = new Map<string, ValidateFunction>();
   /** A model's answer is input from outside: a key it echoes is redacted before anyone sees it. */
@@ -295,10 +296,11 @@ export class ProviderModelRunner implements ModelRunner {
     const text = JSON.stringify(schema);
     let v = this.validators.get(text);
     if (v) return v;
+    const ajv = (this.ajvInstance ??= new Ajv({ allErrors: false, strict: false, code: { regExp: ajvRegExp } }));
     try {
-      v = this.ajv.compile(schema);
+      v = ajv.compile(schema);
     } finally {
-      this.ajv.removeSchema(schema);
+      ajv.removeSchema(schema);
     }
     if (this.validators.size >= 200) this.validators.delete(this.validators.keys().next().value!);
     this.validators.set(text, v);
