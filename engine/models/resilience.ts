@@ -190,11 +190,21 @@ export class RateLimiter {
     return { spanMs: this.windowMs * this.margin, cap: Math.floor(this.rpm) };
   }
 
-  /** How many starts the last `ms` held. */
+  /** How many starts the last `ms` held: a binary search of the starts (in time order). Counting
+   * back from the newest was a walk over every start of the window at every call: 2,000 calls of an
+   * eval under a high limit walked 2 million, and 10,000 walked 50 million (37 ms of an eval's
+   * main thread, in a CPU profile). */
   protected startsWithin(ms: number, now = performance.now()): number {
-    let n = 0;
-    for (let i = this.starts.length - 1; i >= this.startsHead && now - this.starts[i] < ms; i--) n++;
-    return n;
+    const s = this.starts;
+    // the first start of the span: the first whose age is under `ms`
+    let lo = this.startsHead;
+    let hi = s.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (now - s[mid] < ms) hi = mid;
+      else lo = mid + 1;
+    }
+    return s.length - lo;
   }
 
   /**
