@@ -255,26 +255,27 @@ async function evalWith(o: EvalRunOptions, { spec, pa, signal, env, variants, on
   // once its run's record is on disk, in order: the writes go on behind the cases that run meanwhile.
   let reported: Promise<void> = Promise.resolve();
   try {
-    await orderedPool(jobs(), o.maxParallel ?? spec.maxParallel ?? DEFAULT_EVAL_PARALLEL, runCase, (judged) => {
-      if (!judged) return;
-      const written = recordWrites.get(judged) ?? Promise.resolve();
-      const report = (r: CaseResult) => {
-        r = redactor.value(r);
-        record.append(r);
-        summary.add(r);
-        o.onResult?.(r);
-      };
-      reported = Promise.all([reported, written.then(() => judged, (e: Error) => unrecorded(judged, e))]).then(([, r]) => report(r));
-    }, signal);
+    try {
+      await orderedPool(jobs(), o.maxParallel ?? spec.maxParallel ?? DEFAULT_EVAL_PARALLEL, runCase, (judged) => {
+        if (!judged) return;
+        const written = recordWrites.get(judged) ?? Promise.resolve();
+        const report = (r: CaseResult) => {
+          r = redactor.value(r);
+          record.append(r);
+          summary.add(r);
+          o.onResult?.(r);
+        };
+        reported = Promise.all([reported, written.then(() => judged, (e: Error) => unrecorded(judged, e))]).then(([, r]) => report(r));
+      }, signal);
+    } finally {
+      await records.close();
+      await reported;
+    }
   } catch (e) {
-    // the results file is closed on the way out too (a write that failed is the lesser news)
-    await records.close().catch(() => undefined);
-    await reported.catch(() => undefined);
+    // the results file is closed on the way out too (it is held open while the cases run)
     await record.flush().catch(() => undefined);
     throw e;
   }
-  await records.close();
-  await reported;
 
   // the results appended in the background are on disk before the eval says it ended
   await record.flush();
