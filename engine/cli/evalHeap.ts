@@ -1,10 +1,14 @@
 // The heap of an `orc eval` or `orc optimize` process. Each case leaves tens of kilobytes behind it
 // (its HTTP exchange, its run's events and result document); they live as long as the model call, so
 // most outlive a young collection and reach the old generation, which V8 lets grow to several times
-// its live size before it collects it: an eval of 1,000 cases × 2 variants peaked at 275 MB of RSS
-// for 38 MB of live objects (npm run bench eval). Held to grow by half its live size between full
-// collections, the same eval peaks at about 215 MB; with so little live, each full collection is a
-// few milliseconds. The process is the CLI's own: the editor's extension host never calls this.
+// its live size before it collects it: an eval of 1,000 cases × 2 variants once peaked at 275 MB of
+// RSS for 38 MB of live objects (npm run bench eval). The old generation is held to grow by its live
+// size between full collections. At half its live size (as it was until 2026-11-25) a full
+// collection came every few hundred milliseconds, and their concurrent marking took the second core
+// from the model calls' own work: in paired runs of the bench's eval of 1,000 cases, our overhead per
+// case over the bare SDK read 2.06-2.74 ms at 50 % and 1.52-2.24 at 100 %, for a peak RSS of
+// 129-143 MB against 143-153 (V8's own growth: 163-174 MB); 100,000 cases peaked at 177 MB at 100 %.
+// The process is the CLI's own: the editor's extension host never calls this.
 import { setFlagsFromString } from 'node:v8';
 
 let held = false;
@@ -12,5 +16,5 @@ let held = false;
 export function holdEvalHeap(): void {
   if (held) return;
   held = true;
-  setFlagsFromString('--heap-growing-percent=50');
+  setFlagsFromString('--heap-growing-percent=100');
 }
