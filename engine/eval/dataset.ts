@@ -1,6 +1,6 @@
-// The cases of an eval: inline, or read from a .jsonl, .csv or .json file. Files are streamed one
-// record at a time (a 100,000-row dataset is never held whole); a record that cannot be read stops
-// the read with its line number.
+// The cases of an eval: inline, or read from a .jsonl, .csv or .json file. Files are streamed a
+// chunk of records at a time (a 100,000-row dataset is never held whole); a record that cannot be
+// read stops the read with its line number, after the records before it.
 import { createReadStream, closeSync, openSync, readSync, statSync, readFileSync, type Stats } from 'node:fs';
 import { parse as parseCsv } from 'csv-parse';
 import { caseOf, isMapping, type CasesSource, type EvalCase } from './evalFile';
