@@ -111,7 +111,8 @@ export function evalsDir(root: string): string {
 
 /** Results appended within this many milliseconds are written together. At 5 ms an eval of 1,000
  * cases × 2 variants made 345 writes, each an open, a write and a close handed to the thread pool
- * and back (`npm run bench eval`); a killed eval loses at most this long's results, run again on resume. */
+ * and back (`npm run bench eval`). A result waits for its run's record (a batch of its own), so a
+ * killed eval loses the results of about twice this long; those cases run again on resume. */
 const APPEND_BATCH_MS = 25;
 
 export class EvalRecord {
