@@ -4,6 +4,8 @@
 import { strict as assert } from 'node:assert';
 import { ProviderModelRunner, type ModelRunnerOptions } from '../../../engine/models/index';
 import { announcedLimits, durationMs } from '../../../engine/models/rateHeaders';
+import { countSince } from '../../../engine/models/resilience';
+import { rng } from '../../helpers/fuzzCorpus';
 import { LoopbackProviders } from '../../fixtures/providers/loopbackServer';
 
 let server: LoopbackProviders;
@@ -90,5 +92,22 @@ describe('rate limits: learned', function () {
     await burst(11, { limits: { openai: { requestsPerMinute: 10 } } });
     const took = performance.now() - t0;
     assert.ok(took >= 990, `took ${took.toFixed(0)} ms: 11 starts at 10 per second span a second`);
+  });
+});
+
+describe('rate limits: the starts a window held', () => {
+  it('countSince counts the times after a moment as a walk over every time does, on 5,000 random lists (equal times, the moment on one, a head past some)', () => {
+    const random = rng(0x1b873593);
+    const next = (n: number) => Math.floor(random() * n);
+    for (let k = 0; k < 5000; k++) {
+      const times: number[] = [];
+      let t = 0;
+      for (let n = next(40); n > 0; n--) times.push((t += next(3) * 0.5));
+      const from = next(times.length + 1);
+      const since = times.length && next(3) === 0 ? times[next(times.length)] : next(25) - 2 + random();
+      let walked = 0;
+      for (let i = from; i < times.length; i++) if (times[i] > since) walked++;
+      assert.equal(countSince(times, from, since), walked, `${JSON.stringify(times)} from ${from} after ${since}`);
+    }
   });
 });
