@@ -150,7 +150,7 @@ export function normalizeSteps(list: unknown, path: ValuePath, sink: FindingSink
       const known = normalizedSteps.get(raw);
       if (known && known.path[1] === i) return void out.push(known);
     }
-    const reported = sink ? sink.findings.length : -1;
+    const reported = reuse && sink ? sink.findings.length : -1;
     const p = path.concat(i); // concat, not spread: an array of its own length (a spread's holds 17)
     const id = str(raw.id) ?? (typeof raw.id === 'number' ? String(raw.id) : null);
     if (id === null) return;
@@ -190,7 +190,7 @@ export function normalizeSteps(list: unknown, path: ValuePath, sink: FindingSink
     const chain = modelChainOf(raw.model).modelChain;
     if (chain) step.modelChain = chain;
     if (raw.action === AGENT_ACTION && raw.tool === undefined) step.agent = agentDeclOf(raw, p);
-    if (reuse && sink && sink.findings.length === reported) normalizedSteps.set(raw, step);
+    if (reported >= 0 && sink!.findings.length === reported) normalizedSteps.set(raw, step);
     out.push(step);
   });
   return out;

@@ -115,11 +115,11 @@ export function checkSchema(value: unknown, sink: FindingSink, stepIdAt: (path: 
   const validate = pipelineValidator();
   const { checked, steps, held } = withoutCleanSteps(value, reuse);
   const valid = validate(checked);
-  const found = valid ? [] : held ? (validate.errors ?? []).map((e) => ({ ...e, instancePath: inDocument(e.instancePath, held) })) : [...(validate.errors ?? [])];
+  const errors = valid ? [] : held ? (validate.errors ?? []).map((e) => ({ ...e, instancePath: inDocument(e.instancePath, held) })) : [...(validate.errors ?? [])];
   if (steps) {
     // the steps validated now in which nothing was found are clean from now on
     const faulty = new Set<number>();
-    for (const e of found) {
+    for (const e of errors) {
       const m = IN_STEP.exec(e.instancePath);
       if (m) faulty.add(Number(m[1]));
     }
@@ -130,7 +130,6 @@ export function checkSchema(value: unknown, sink: FindingSink, stepIdAt: (path: 
     }
   }
   if (valid) return;
-  const errors = found;
   const dropped = new Set<ErrorObject>();
   const extra: { path: ValuePath; message: string }[] = [];
 

@@ -44,7 +44,6 @@ function scoreList(word: string, list: Iterable<string>, limit: number, out: Sco
   }
 }
 
-
 function best(scored: Scored[], limit: number): string[] {
   scored.sort((x, y) => x.d - y.d || compareNames(x.c, y.c));
   const out: string[] = [];

@@ -17,7 +17,6 @@ interface Node {
   words: string[] | null;
 }
 
-
 export class SuggestIndex {
   /** The most suggestions the index answers for (suggest falls back to a scan beyond). */
   static readonly LIMIT = 3;

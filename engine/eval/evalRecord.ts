@@ -183,12 +183,16 @@ export class EvalRecord {
           this.file ??= await fsp.open(this.resultsFile, 'a');
           await this.file.appendFile(text);
         } catch (e) {
-          this.failure ??= new Error(`The eval's results could not be written to ${path.relative(this.root, this.resultsFile)}: ${(e as Error).message}`);
+          this.failure ??= this.unwritten(e as Error);
         }
       }
     } finally {
       this.writing = null;
     }
+  }
+
+  private unwritten(e: Error): Error {
+    return new Error(`The eval's results could not be written to ${path.relative(this.root, this.resultsFile)}: ${e.message}`);
   }
 
   /** Waits until every result appended so far is in the file, and closes it (the next append opens
@@ -201,7 +205,7 @@ export class EvalRecord {
     try {
       await f?.close();
     } catch (e) {
-      this.failure ??= new Error(`The eval's results could not be written to ${path.relative(this.root, this.resultsFile)}: ${(e as Error).message}`);
+      this.failure ??= this.unwritten(e as Error);
     }
     if (this.failure) throw this.failure;
   }
