@@ -52,6 +52,9 @@ function withPassword(url: string, password: string | undefined): string {
 export class PostgresDriver implements SqlDriver {
   private readonly pool: pg.Pool;
   private readonly config: pg.PoolConfig;
+  /** The backends each signal's statements run on: one abort listener a signal, not one a statement
+   * (adding and removing a listener on an AbortSignal cost 2 µs of a 60 µs query). */
+  private readonly running = new WeakMap<AbortSignal, Set<number>>();
 
   constructor(private readonly target: PgTarget) {
     // pg lets the URL's fields override `password`: the password goes into the URL, in memory only
@@ -75,9 +78,11 @@ export class PostgresDriver implements SqlDriver {
     const onError = (e: Error) => (broken = e);
     client.on('error', onError);
     const pid = (client as unknown as { processID: number }).processID;
-    const onAbort = () => void this.cancel(pid);
-    options.signal.addEventListener('abort', onAbort, { once: true });
+    const pids = this.watch(options.signal);
+    pids.add(pid);
     try {
+      // cancelled while a connection was found: an aborted signal calls no listener added after it
+      if (options.signal.aborted) throw abortError(options.signal);
       if (options.timeoutMs !== null) {
         timedOut = true;
         await client.query(`SET statement_timeout = ${Math.max(1, options.timeoutMs)}`);
@@ -89,11 +94,23 @@ export class PostgresDriver implements SqlDriver {
       if (!(e instanceof ToolError) && (err.code === undefined || /^(08|57P)/.test(err.code))) broken ??= err;
       throw pgError(e, this.target, options, timedOut && !options.signal.aborted);
     } finally {
-      options.signal.removeEventListener('abort', onAbort);
+      pids.delete(pid);
       client.off('error', onError);
       if (!broken && options.timeoutMs !== null) await client.query('RESET statement_timeout').catch((e: Error) => (broken = e));
       client.release(broken ?? (options.signal.aborted ? true : undefined));
     }
+  }
+
+  /** The backends running a statement under `signal`, each cancelled if it aborts. */
+  private watch(signal: AbortSignal): Set<number> {
+    let pids = this.running.get(signal);
+    if (!pids) {
+      const mine = new Set<number>();
+      signal.addEventListener('abort', () => mine.forEach((pid) => void this.cancel(pid)), { once: true });
+      this.running.set(signal, mine);
+      pids = mine;
+    }
+    return pids;
   }
 
   /** Cancels what a backend runs, from a connection of its own. */

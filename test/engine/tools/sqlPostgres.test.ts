@@ -143,6 +143,47 @@ describe('sql tool (PostgreSQL)', function () {
     assert.equal(await sleepers(), 0, 'the statement no longer runs on the server');
   });
 
+  it("cancels every statement running under a cancelled signal, and none that ended under it or runs under another", async () => {
+    const first = new AbortController();
+    const other = new AbortController();
+    // a statement that ends under the first signal: its connection goes back to the pool, and the next call takes it
+    assert.deepEqual(((await sql('query', { sql: 'SELECT 1 AS one' }, { signal: first.signal })).result as { rows: unknown[] }).rows, [{ one: 1 }]);
+    let otherEnded = false;
+    const underOther = sql('query', { sql: 'SELECT pg_sleep(600)' }, { signal: other.signal }).finally(() => (otherEnded = true));
+    underOther.catch(() => undefined); // looked at below
+    const underFirst = [sql('query', { sql: 'SELECT pg_sleep(600)' }, { signal: first.signal }), sql('query', { sql: 'SELECT pg_sleep(600)' }, { signal: first.signal })];
+    for (const p of underFirst) p.catch(() => undefined); // looked at below
+    while ((await sleepers()) < 3) await new Promise((r) => setTimeout(r, 100));
+    first.abort();
+    for (const p of underFirst) await assert.rejects(p, (e: Error) => e.name === 'AbortError' || /cancel/i.test(e.message));
+    while ((await sleepers()) > 1) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await sleepers(), 1, 'the statement under the other signal still runs');
+    assert.equal(otherEnded, false);
+    other.abort();
+    await assert.rejects(underOther, (e: Error) => e.name === 'AbortError' || /cancel/i.test(e.message));
+    while ((await sleepers()) > 0) await new Promise((r) => setTimeout(r, 100));
+  });
+
+  it('runs nothing for a step cancelled while it waited for a connection of the pool', async () => {
+    const busy = new AbortController();
+    const waiting = new AbortController();
+    // the pool's four connections are taken: the fifth call waits for one
+    const holders = [1, 2, 3, 4].map(() => sql('query', { sql: 'SELECT pg_sleep(600)' }, { signal: busy.signal }));
+    for (const p of holders) p.catch(() => undefined); // looked at below
+    while ((await sleepers()) < 4) await new Promise((r) => setTimeout(r, 100));
+    const fifth = sql('query', { sql: 'SELECT pg_sleep(600)' }, { signal: waiting.signal });
+    fifth.catch(() => undefined); // looked at below
+    // cancelled once it waits in the pool's queue (the driver's pool, looked at from outside)
+    const pool = ((await session.driver(session.resolve('db', toolContext(root)))) as unknown as { pool: { waitingCount: number } }).pool;
+    while (pool.waitingCount === 0) await new Promise((r) => setTimeout(r, 20));
+    waiting.abort();
+    busy.abort();
+    for (const p of holders) await assert.rejects(p, (e: Error) => e.name === 'AbortError' || /cancel/i.test(e.message));
+    // the fifth gets a connection once one is free, and does not run its statement on it
+    await assert.rejects(fifth, (e: Error) => e.name === 'AbortError');
+    while ((await sleepers()) > 0) await new Promise((r) => setTimeout(r, 100));
+  });
+
   it('says clearly when the connection drops mid-query, and the next call reconnects', async () => {
     const p = sql('query', { sql: 'SELECT pg_sleep(30)' });
     p.catch(() => undefined); // looked at below
