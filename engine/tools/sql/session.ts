@@ -37,13 +37,19 @@ export class SqlSession {
   /** Where each connection leads, by name and working folder: the environment does not change within a run. */
   private readonly targets = new Map<string, Target>();
 
+  /** The last resolve's question and answer: a loop's steps ask the same one, and its key is a long string to build and hash. */
+  private last: { connection: string; cwd: string; workspace: string; allow: boolean; target: Target } | null = null;
+
   resolve(connection: string, ctx: Omit<ResolveContext, 'env'>): Target {
+    const l = this.last;
+    if (l && l.connection === connection && l.cwd === ctx.cwd && l.workspace === ctx.workspace && l.allow === ctx.allowOutsideWorkspace) return l.target;
     const key = `${connection}\u0000${ctx.cwd}\u0000${ctx.workspace}\u0000${ctx.allowOutsideWorkspace}`;
     let t = this.targets.get(key);
     if (!t) {
       t = this.resolveNow(connection, ctx);
       this.targets.set(key, t);
     }
+    this.last = { connection, cwd: ctx.cwd, workspace: ctx.workspace, allow: ctx.allowOutsideWorkspace, target: t };
     return t;
   }
 
@@ -53,9 +59,14 @@ export class SqlSession {
     return resolveConnection(connection, decls, { ...ctx, env: this.options.env ?? process.env });
   }
 
+  /** Each resolved target's driver and its key in `drivers` (whose entry goes when its load fails). */
+  private readonly byTarget = new WeakMap<Target, { key: string; driver: Promise<SqlDriver> }>();
+
   /** The driver of a target, opened once per run. */
   driver(target: Target): Promise<SqlDriver> {
     if (this.closed) throw new ToolError('The run has ended: its database connections are closed', 'ToolError');
+    const known = this.byTarget.get(target);
+    if (known && this.drivers.get(known.key) === known.driver) return known.driver;
     const key = target.kind === 'sqlite' ? `sqlite:${target.file}` : `postgres:${target.label}:${target.url}`;
     let d = this.drivers.get(key);
     if (!d) {
@@ -65,6 +76,7 @@ export class SqlSession {
       d.catch(() => this.drivers.delete(key));
       this.drivers.set(key, d);
     }
+    this.byTarget.set(target, { key, driver: d });
     return d;
   }
 
