@@ -50,11 +50,13 @@ const HEAP_FLAGS = ['--semi-space-growth-factor=1'];
 // it caused were more than a third of an edit's time (2,000 steps: 34-40 -> 19-25 ms per edit).
 
 /**
- * Compiler settings the server sets on itself: TurboFan inlines no function into another. The
- * analysis is a great many small functions called from a few places; inlining them made each
- * optimized function large, and compiling those took the core the open and the first edits run on
- * (2,000 steps, 6 fresh servers each, interleaved: open 216-240 -> 182-205 ms, the first edit at
- * once 105-127 -> 83-98 ms), while a later edit takes what it took (10.6-11.9 against 10.8-11.7 ms).
+ * Compiler settings the server sets on itself: TurboFan inlines no function into another. Without
+ * it the open and the first edits are faster and a later edit is no slower (2,000 steps, fresh
+ * servers, interleaved: open 216-240 -> 172-205 ms, the first edit at once 105-127 -> 78-100 ms, a
+ * later edit 10-12 ms both ways; 5,000 steps: open 313-352 -> 286-308, first edit 285-314 ->
+ * 241-252); the likely reason is the optimizing compiler's own work on large inlined functions,
+ * which took the core the open runs on. Measured on Node 20 (the bench's); the editor's Node runs
+ * Maglev as well, where this was not measured.
  */
 const COMPILER_FLAGS = ['--no-turbo-inlining'];
 
