@@ -54,9 +54,10 @@ const HEAP_FLAGS = ['--semi-space-growth-factor=1'];
  * it the open and the first edits are faster and a later edit is no slower (2,000 steps, fresh
  * servers, interleaved: open 216-240 -> 172-205 ms, the first edit at once 105-127 -> 78-100 ms, a
  * later edit 10-12 ms both ways; 5,000 steps: open 313-352 -> 286-308, first edit 285-314 ->
- * 241-252); the likely reason is the optimizing compiler's own work on large inlined functions,
- * which took the core the open runs on. Measured on Node 20 (the bench's); the editor's Node runs
- * Maglev as well, where this was not measured.
+ * 241-252); on Node 24, which also has Maglev (code-server's; the editor forks the server with its
+ * own Node), at 2,000 steps: open 205-249 -> 175-212 ms, the first edit 103-116 -> 89-105, a later
+ * edit 11.8-12.9 -> 11.0-12.6. The likely reason is the optimizing compiler's own work on large
+ * inlined functions, which took the core the open runs on.
  */
 const COMPILER_FLAGS = ['--no-turbo-inlining'];
 
