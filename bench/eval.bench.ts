@@ -38,6 +38,10 @@ const CASES = CASES_ARG > 0 ? Number(process.argv[CASES_ARG + 1]) : SMOKE ? 20 :
 const LARGE_CASES = SMOKE || QUICK || CASES_ARG > 0 ? 0 : 100_000;
 const CONCURRENCY = 16;
 const LATENCY_MS = 20;
+/** Our eval and the bare SDK calls at CASES, taking turns: the overhead is the median of the pairs'.
+ * One pair's reading moved by 0.5-2 ms a case from one run of the bench to the next on this
+ * machine (1.66-4.00 ms over the same code on 2026-11-25), where the goal is 2 ms. */
+const PAIRS = SMOKE ? 1 : 5;
 
 function install(prefix: string, spec: string, extra: string[] = []): void {
   mkdirSync(prefix, { recursive: true });
@@ -164,6 +168,27 @@ async function main(): Promise<void> {
     if (process.argv.includes('--ours-only')) return console.log(JSON.stringify(a));
     if (a.passed !== runs) throw new Error(`ours: ${a.passed} of ${runs} runs passed`);
     const f = await floor(dir, env, CASES);
+    const overheads = [slotMs(a.evalMs, runs) - slotMs(f.wallMs, runs)];
+    // each later eval starts from no records, as the first did
+    const again = async (): Promise<Ours> => {
+      rmSync(path.join(dir, '.orchestrator'), { recursive: true, force: true });
+      const o = await ours(dir, env);
+      if (o.passed !== runs) throw new Error(`ours: ${o.passed} of ${runs} runs passed`);
+      return o;
+    };
+    for (let k = 1; k < PAIRS; k++) {
+      // every other pair runs the floor first
+      let o: Ours;
+      let fl: { wallMs: number };
+      if (k % 2) {
+        fl = await floor(dir, env, CASES);
+        o = await again();
+      } else {
+        o = await again();
+        fl = await floor(dir, env, CASES);
+      }
+      overheads.push(slotMs(o.evalMs, runs) - slotMs(fl.wallMs, runs));
+    }
     let b: Measured | null = null;
     if (SMOKE && !existsSync(PROMPTFOO)) console.log('promptfoo: skipped (not installed in .tools/; a full run installs it)');
     else {
@@ -182,8 +207,9 @@ async function main(): Promise<void> {
       if (large.passed !== LARGE_CASES * 2) throw new Error(`ours at ${LARGE_CASES} cases: ${large.passed} of ${LARGE_CASES * 2} runs passed`);
       largeFloor = await floor(dir, env, LARGE_CASES);
     }
-    // our overhead per case: the slot time our eval took, minus the slot time of the same calls alone
-    const overheadMs = slotMs(a.evalMs, runs) - slotMs(f.wallMs, runs);
+    // our overhead per case: the slot time our eval took, minus the slot time of the same calls
+    // alone, the median of PAIRS pairs
+    const overheadMs = [...overheads].sort((x, y) => x - y)[Math.floor(overheads.length / 2)];
     const ideal = (runs * LATENCY_MS) / CONCURRENCY;
     console.log(`${CASES} cases × 2 variants, contains + is_json, concurrency ${CONCURRENCY}, ${LATENCY_MS} ms server latency (promptfoo ${PROMPTFOO_VERSION} on Node ${NODE24_VERSION})`);
     const ratio = (x: number, y: number | undefined) => (y ? (x / y).toFixed(3) : '-');
@@ -200,12 +226,13 @@ async function main(): Promise<void> {
         ['peak RSS (MB)', (a.maxRssKb / 1024).toFixed(0), b ? (b.maxRssKb / 1024).toFixed(0) : '-', ratio(a.maxRssKb, b?.maxRssKb)],
       ],
     );
+    if (PAIRS > 1) console.log(`our overhead per case, ${PAIRS} pairs of our eval and the bare SDK calls taking turns (the table's figures are the first pair's): ${overheads.map((x) => x.toFixed(2)).join(', ')} ms; median ${overheadMs.toFixed(2)}`);
     console.log(`ideal makespan ${(ideal / 1000).toFixed(2)} s (${runs} calls × ${LATENCY_MS} ms / ${CONCURRENCY}); our CPU ${(a.cpuMs / runs).toFixed(2)} ms per case (the whole process, its threads, start-up and analysis included)`);
     const largeOverhead = large && largeFloor ? slotMs(large.evalMs, LARGE_CASES * 2) - slotMs(largeFloor.wallMs, LARGE_CASES * 2) : NaN;
     if (large) console.log(`${LARGE_CASES.toLocaleString('en')} cases × 2 variants, ours alone: the eval ${(large.evalMs / 1000).toFixed(1)} s, the bare SDK calls ${(largeFloor!.wallMs / 1000).toFixed(1)} s (ideal ${((LARGE_CASES * 2 * LATENCY_MS) / CONCURRENCY / 1000).toFixed(1)} s), overhead ${largeOverhead.toFixed(2)} ms per case, peak RSS ${(large.maxRssKb / 1024).toFixed(0)} MB, CPU ${(large.cpuMs / (LARGE_CASES * 2)).toFixed(2)} ms per case`);
     console.log(`load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores (on a shared machine the slot time counts other processes' CPU too)`);
     console.log(goal('wall time vs promptfoo', b ? ratio(a.wallMs, b.wallMs) : 'promptfoo skipped', '≤ 0.2', b ? a.wallMs <= b.wallMs / 5 : null));
-    console.log(goal(`our overhead per case over its model call at ${CASES.toLocaleString('en')} cases (slot time − the bare SDK calls' slot time)`, `${overheadMs.toFixed(2)} ms`, '≤ 2 ms', overheadMs <= 2));
+    console.log(goal(`our overhead per case over its model call at ${CASES.toLocaleString('en')} cases (slot time − the bare SDK calls' slot time, median of ${PAIRS} pair${PAIRS === 1 ? '' : 's'})`, `${overheadMs.toFixed(2)} ms`, '≤ 2 ms', overheadMs <= 2));
     console.log(goal(`our overhead per case at ${LARGE_CASES ? LARGE_CASES.toLocaleString('en') : '100,000'} cases`, large ? `${largeOverhead.toFixed(2)} ms` : 'skipped (--quick/--smoke)', '≤ 2 ms', large ? largeOverhead <= 2 : null));
     console.log(goal('peak memory vs promptfoo', b ? ratio(a.maxRssKb, b.maxRssKb) : 'promptfoo skipped', '≤ 0.5', b ? a.maxRssKb <= b.maxRssKb / 2 : null));
     console.log(goal(`peak memory flat: ${LARGE_CASES ? LARGE_CASES.toLocaleString('en') : '100,000'} cases against ${CASES.toLocaleString('en')}`, large ? `${(large.maxRssKb / a.maxRssKb).toFixed(2)}×` : 'skipped (--quick/--smoke)', '≤ 1.25×', large ? large.maxRssKb <= a.maxRssKb * 1.25 : null));
