@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { LoopbackProviders } from '../fixtures/providers/loopbackServer';
 import { installFakeLanguageModel } from './fakeLanguageModel/install';
 import type { Frame, Page } from 'playwright-core';
-import { palette, personWorkbench, quickOpen, shot, toggleBreakpoint, webview } from './ui';
+import { palette, personWorkbench, quickOpen, scrollTo, shot, toggleBreakpoint, webview } from './ui';
 import { turnOf } from '../helpers/agentRun';
 import { inboxReaderTurn } from './integration/inboxReaderModel';
 
@@ -120,7 +120,7 @@ describe('workbench: an agent, as a person watches, approves and debugs it', fun
       },
     ];
     assert.deepEqual(await readTranscript(view), { line: 'turn 3 · 5 tool calls', turns: [...firstTurns, { head: 'Turn 3 · openai:gpt-4o-mini · waiting for the model…', text: null, calls: [] }] });
-    await panel.locator('li.turn[data-turn="3"]').scrollIntoViewIfNeeded();
+    await scrollTo(panel.locator('li.turn[data-turn="3"]'));
     await shot(s.page, 'agents-1-transcript-live');
 
     // the answer comes: the step ends, the last turn is its final answer
@@ -138,7 +138,7 @@ describe('workbench: an agent, as a person watches, approves and debugs it', fun
     await s.page.keyboard.press('Enter');
     const text = fs.readFileSync(path.join(s.workspace, 'agent-watch-minutes.md'), 'utf8');
     assert.equal(await minutes.locator('pre').textContent(), JSON.stringify({ content: text, size: size('agent-watch-minutes.md'), path: 'agent-watch-minutes.md' }, null, 2));
-    await panel.locator('li.turn[data-turn="3"]').scrollIntoViewIfNeeded();
+    await scrollTo(panel.locator('li.turn[data-turn="3"]'));
     await shot(s.page, 'agents-2-transcript-done');
 
     // the finished run, opened from the Runs view in a panel of its own: the same conversation
@@ -158,7 +158,7 @@ describe('workbench: an agent, as a person watches, approves and debugs it', fun
     await reopened.locator('li.call[data-call-id="call_minutes"] > details > summary').focus();
     await s.page.keyboard.press('Tab');
     assert.equal(await reopened.locator(':focus').getAttribute('data-focus'), await reopened.locator('li.call[data-call-id="call_minutes"] .call-arguments > summary').getAttribute('data-focus'));
-    await reopened.locator('li.turn[data-turn="2"]').scrollIntoViewIfNeeded();
+    await scrollTo(reopened.locator('li.turn[data-turn="2"]'));
     await shot(s.page, 'agents-3-transcript-from-runs');
 
     // in a dark theme every status and error still reads against the panel
@@ -329,7 +329,7 @@ describe('workbench: an agent, as a person watches, approves and debugs it', fun
     await call.locator('.call-error').filter({ hasText: 'The call was denied by the person debugging the run.' }).waitFor({ state: 'visible', timeout: 15_000 });
     assert.equal(await call.getAttribute('data-status'), 'denied');
     await view.locator('[data-testid="step-panel"] .turn-text', { hasText: 'The tool said: Error: The call was denied by the person debugging the run.' }).waitFor({ state: 'visible', timeout: 15_000 });
-    await call.scrollIntoViewIfNeeded();
+    await scrollTo(call);
     await shot(s.page, 'agents-7b-debug-denied');
     await quickOpen(s.page, 'agent-debug.pipeline.yaml');
     await toggleBreakpoint(s.page, 7, 'detached');
@@ -368,7 +368,7 @@ describe('workbench: an agent, as a person watches, approves and debugs it', fun
     // the conversation in the step panel, scrolled to the model's answer
     const answer = view.locator('[data-testid="step-panel"]').getByText('filesystem_read answered', { exact: false }).first();
     await answer.waitFor({ state: 'attached', timeout: 10_000 });
-    await answer.scrollIntoViewIfNeeded();
+    await scrollTo(answer);
     await shot(s.page, 'agents-8-vscode-model');
   });
 
@@ -438,7 +438,7 @@ describe('workbench: an agent, as a person watches, approves and debugs it', fun
     // the agent's conversation: its three calls, the write denied
     const calls = stepPanel.locator('[data-testid="transcript"] [data-testid="tool-call"]');
     await calls.nth(2).waitFor({ state: 'visible', timeout: 30_000 });
-    await calls.nth(2).scrollIntoViewIfNeeded();
+    await scrollTo(calls.nth(2));
     assert.deepEqual(await calls.evaluateAll((li) => li.map((c) => c.getAttribute('data-status'))), ['ok', 'ok', 'denied']);
     await shot(s.page, 'agents-10-eval-transcript');
   });

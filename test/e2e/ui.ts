@@ -2,7 +2,7 @@
 // vsix.test.ts): screenshots, quick open, the command palette, the webview on screen.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { FrameLocator, Page } from 'playwright-core';
+import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { ARTIFACTS, launchBrowser, makeWorkspace, Workbench } from './codeServer';
 
 export async function shot(page: Page, name: string): Promise<void> {
@@ -107,12 +107,43 @@ export async function palette(page: Page, command: string, pick?: string): Promi
 }
 
 /** The content of the webview on screen (the graph panel, or a walkthrough step's page). */
+/** Scrolls the element into view, for a screenshot. A step panel is drawn again as events arrive and
+ * after the graph is laid out anew (the panel's opening can turn the pane's shape, and its
+ * direction), so the element may be replaced while Playwright waits for it to hold still: the
+ * scroll is done in the page, at once, on the element the locator finds. */
+export async function scrollTo(locator: Locator): Promise<void> {
+  await locator.evaluate((e) => e.scrollIntoView({ block: 'nearest' }));
+}
+
+/** After a failed test, the workbench as the next test expects it, so that one failure does not fail
+ * the tests after it: no modal or quick input open (Escape until none comes back: Escape in the
+ * arguments' input box goes back to the approval's modal, which a second Escape answers), no debug
+ * session, no editor (and so no webview) open. Never throws: the failure is the test's. */
+export async function tidyAfterFailure(page: Page): Promise<void> {
+  try {
+    for (let quiet = 0, i = 0; quiet < 2 && i < 20; i++) {
+      const open = (await page.locator('.monaco-dialog-box').isVisible()) || (await page.locator('.quick-input-widget').isVisible());
+      if (open) await page.keyboard.press('Escape');
+      quiet = open ? 0 : quiet + 1;
+      await page.waitForTimeout(300);
+    }
+    if (await page.locator('.debug-toolbar').isVisible()) {
+      await focusWorkbench(page);
+      await page.keyboard.press('Shift+F5');
+      await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 30_000 });
+    }
+    await palette(page, 'View: Close All Editors');
+  } catch {
+    // the next test starts from what is left
+  }
+}
+
 export function webview(page: Page): FrameLocator {
   return page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
 }
 
 /** A workbench driven as a person: started before the suite (in Restricted Mode unless trusted), a
- * screenshot of any failing test, everything stopped after the suite. */
+ * screenshot of any failing test and the workbench tidied after it, everything stopped after the suite. */
 export function personWorkbench(o: {
   trusted: boolean;
   settings?: Record<string, unknown>;
@@ -133,7 +164,9 @@ export function personWorkbench(o: {
     await s.page.waitForFunction(() => document.title.includes('[Extension Development Host]'), undefined, { timeout: 60_000 });
   });
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed') await shot(s.page, `failed-${this.currentTest.title.replace(/\W+/g, '-')}`).catch(() => undefined);
+    if (this.currentTest?.state !== 'failed') return;
+    await shot(s.page, `failed-${this.currentTest.title.replace(/\W+/g, '-')}`).catch(() => undefined);
+    await tidyAfterFailure(s.page);
   });
   after(async () => {
     await s.close?.();
