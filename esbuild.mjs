@@ -6,7 +6,7 @@ import { atomicBuild, copyAtomic } from './scripts/atomicOutput.mjs';
 import { engineValueExports } from './scripts/engineDoor.mjs';
 import { writeRegistryJson } from './scripts/registryJson.mjs';
 import { noNodeCanvas } from './scripts/noNodeCanvas.mjs';
-import { buildVendorChunks, vendorChunks } from './scripts/vendorChunks.mjs';
+import { buildVendorChunks, serverChunks, vendorChunks } from './scripts/vendorChunks.mjs';
 
 const watch = process.argv.includes('--watch');
 const common = { bundle: true, sourcemap: true, logLevel: 'warning', legalComments: 'none' };
@@ -85,8 +85,9 @@ const builds = [
   // the language server, minified: the extension waits for it to answer initialize when it
   // activates, and fewer bytes to compile is a shorter start (the first bundle: 0.2 MB)
   { ...common, entryPoints: ['server/server.ts'], outfile: 'dist/languageServer.js', platform: 'node', format: 'cjs', target: 'node20', minify: true, plugins: [lazyFeatures] },
-  // its features, loaded once `initialize` is answered (see lazyFeatures above)
-  { ...common, entryPoints: ['server/wireFeatures.ts'], outfile: 'dist/serverFeatures.js', platform: 'node', format: 'cjs', target: 'node20', minify: true, plugins: [shellLibrary, noNodeCanvas] },
+  // its features, loaded once `initialize` is answered (see lazyFeatures above); the MCP SDK's client
+  // and re2js, which few documents reach, are chunks in dist/vendor/ (scripts/vendorChunks.mjs)
+  { ...common, entryPoints: ['server/wireFeatures.ts'], outfile: 'dist/serverFeatures.js', platform: 'node', format: 'cjs', target: 'node20', minify: true, plugins: [shellLibrary, serverChunks, noNodeCanvas] },
   // its entry, what the extension starts: the compile cache turned on before the server is loaded
   // (server/entry.ts)
   { ...common, entryPoints: ['server/entry.ts'], outfile: 'dist/server.js', platform: 'node', format: 'cjs', target: 'node20', external: ['./languageServer.js'] },

@@ -6,8 +6,9 @@
 // s3:// store or a template's regular expression: dist/cli.js is 6.4 MB without them, and
 // `orc --version` takes 0.31 s and 88 MB instead of 0.45 s and 120 MB. The engine reaches each
 // through a dynamic import() or from a module it loads that way, so nothing else changes.
-// Only third-party packages are split: a module of ours in two bundles would be two classes, and
-// `instanceof` would fail across them.
+// The language server's features have chunks there too (SERVER_CHUNKS below). Only third-party
+// packages are split: a module of ours in two bundles would be two classes, and `instanceof` would
+// fail across them.
 import { build } from 'esbuild';
 import * as path from 'node:path';
 import { noNodeCanvas } from './noNodeCanvas.mjs';
@@ -23,39 +24,68 @@ export const VENDOR_CHUNKS = {
   re2js: 're2js.js',
 };
 
+/**
+ * The language server's features (dist/serverFeatures.js) reach two libraries only for some
+ * documents, and never at all for most: the MCP SDK's client (with zod and ajv, which it brings),
+ * when a pipeline's MCP server is asked for its tools (engine/mcp/cache.ts imports
+ * engine/mcp/client.ts then), and re2js, which only evaluating a template's regular expression
+ * needs (the server checks templates and evaluates none). They were 0.47 MB of the bundle's 1.09 MB,
+ * and a process keeps the source of every script it has loaded for its whole life: the server held
+ * it in memory, used or not. The three modules of the SDK that the client imports are one chunk, so
+ * they share one copy of what they import. (The CLI keeps the SDK inline: `orc mcp` serves with the
+ * SDK's server, whose zod a chunk of the client would load a second time.)
+ */
+export const SERVER_CHUNKS = {
+  '@modelcontextprotocol/sdk/client/index.js': 'mcp-client.js',
+  '@modelcontextprotocol/sdk/client/streamableHttp.js': 'mcp-client.js',
+  '@modelcontextprotocol/sdk/shared/stdio.js': 'mcp-client.js',
+  re2js: 're2js.js',
+};
+
 /** The packages with a default export (the Anthropic SDK's client class). */
 const WITH_DEFAULT = new Set(['@anthropic-ai/sdk']);
 
-const PACKAGES = new RegExp(`^(${Object.keys(VENDOR_CHUNKS).map((p) => p.replace(/[/.-]/g, (c) => `\\${c}`)).join('|')})$`);
+/** The esbuild plugin of a bundle whose chunks are beside it in vendor/: each package of `chunks` resolves to its chunk. */
+function chunksPlugin(name, chunks) {
+  const packages = new RegExp(`^(${Object.keys(chunks).map((p) => p.replace(/[/.-]/g, (c) => `\\${c}`)).join('|')})$`);
+  return {
+    name,
+    setup(b) {
+      // a stand-in module of the bundle requires the chunk: the bundle's import() of it is then its
+      // own require() and interop (a native import() of a CommonJS file would give module.exports as
+      // `default`, not the package's default export)
+      b.onResolve({ filter: packages }, (a) => ({ path: a.path, namespace: 'vendor-chunk' }));
+      b.onResolve({ filter: /^\.\/vendor\// }, (a) => (a.namespace === 'vendor-chunk' ? { path: a.path, external: true } : undefined));
+      b.onLoad({ filter: /.*/, namespace: 'vendor-chunk' }, (a) => ({ loader: 'js', contents: `module.exports = require(${JSON.stringify(`./vendor/${chunks[a.path]}`)});` }));
+    },
+  };
+}
 
-/** The esbuild plugin of a bundle whose chunks are beside it in vendor/: each package resolves to its chunk. */
-export const vendorChunks = {
-  name: 'vendor-chunks',
-  setup(b) {
-    // a stand-in module of the bundle requires the chunk: the bundle's import() of it is then its
-    // own require() and interop (a native import() of a CommonJS file would give module.exports as
-    // `default`, not the package's default export)
-    b.onResolve({ filter: PACKAGES }, (a) => ({ path: a.path, namespace: 'vendor-chunk' }));
-    b.onResolve({ filter: /^\.\/vendor\// }, (a) => (a.namespace === 'vendor-chunk' ? { path: a.path, external: true } : undefined));
-    b.onLoad({ filter: /.*/, namespace: 'vendor-chunk' }, (a) => ({ loader: 'js', contents: `module.exports = require(${JSON.stringify(`./vendor/${VENDOR_CHUNKS[a.path]}`)});` }));
-  },
-};
+/** The CLI's plugin (VENDOR_CHUNKS). */
+export const vendorChunks = chunksPlugin('vendor-chunks', VENDOR_CHUNKS);
+/** The language server features' plugin (SERVER_CHUNKS). */
+export const serverChunks = chunksPlugin('server-chunks', SERVER_CHUNKS);
 
 /**
- * Builds the chunks into `outdir`/vendor/ (CommonJS, as the bundle that requires them). A chunk's
- * module.exports is its package's namespace, with `__esModule` set, so the bundle's import()
- * gives the same `default` and named exports as the package bundled inline did.
+ * Builds the chunks of both into `outdir`/vendor/ (CommonJS, as the bundles that require them). A
+ * chunk's module.exports is its packages' namespace, with `__esModule` set, so the bundle's import()
+ * gives the same `default` and named exports as the package bundled inline did. The server's own
+ * chunk is minified, as the server's bundles are.
  */
 export async function buildVendorChunks(outdir, { sourcemap = false } = {}) {
+  const files = new Map();
+  for (const [pkg, file] of [...Object.entries(VENDOR_CHUNKS), ...Object.entries(SERVER_CHUNKS)]) files.set(file, [...new Set([...(files.get(file) ?? []), pkg])]);
+  const serverOnly = new Set(Object.values(SERVER_CHUNKS).filter((f) => !Object.values(VENDOR_CHUNKS).includes(f)));
   await Promise.all(
-    Object.entries(VENDOR_CHUNKS).map(([pkg, file]) =>
+    [...files].map(([file, pkgs]) =>
       build(atomicBuild({
-        stdin: { contents: `export * from ${JSON.stringify(pkg)};\n${WITH_DEFAULT.has(pkg) ? `export { default } from ${JSON.stringify(pkg)};\n` : ''}`, resolveDir: path.dirname(new URL(import.meta.url).pathname), loader: 'js' },
+        stdin: { contents: pkgs.map((pkg) => `export * from ${JSON.stringify(pkg)};\n${WITH_DEFAULT.has(pkg) ? `export { default } from ${JSON.stringify(pkg)};\n` : ''}`).join(''), resolveDir: path.dirname(new URL(import.meta.url).pathname), loader: 'js' },
         outfile: path.join(outdir, 'vendor', file),
         bundle: true,
         platform: 'node',
         format: 'cjs',
         target: 'node20',
+        minify: serverOnly.has(file),
         sourcemap,
         legalComments: 'none',
         logLevel: 'warning',

@@ -113,8 +113,8 @@ describe('the .vsix (npm run package)', function () {
       'dist/sqliteWorker.js',
       // the CLI, which the MCP server entry runs as `orc mcp` (client/mcpServerProvider.ts)
       'dist/cli.js',
-      // its chunks, required on first use (scripts/vendorChunks.mjs)
-      ...['anthropic-sdk', 'aws-sdk-client-s3', 'google-genai', 're2js', 'vega-lite', 'vega'].map((c) => `dist/vendor/${c}.js`),
+      // its chunks, and the language server's (the MCP SDK's client, re2js), required on first use (scripts/vendorChunks.mjs)
+      ...['anthropic-sdk', 'aws-sdk-client-s3', 'google-genai', 'mcp-client', 're2js', 'vega-lite', 'vega'].map((c) => `dist/vendor/${c}.js`),
       'engine/spec/pipeline.schema.json',
       // the eval files' schema, which contributes.yamlValidation registers for *.eval.yaml
       'engine/eval/eval.schema.json',

@@ -1,7 +1,9 @@
 // The built CLI keeps the libraries only some commands reach in chunks beside it (dist/vendor/,
 // scripts/vendorChunks.mjs), and still reaches each: a run of `node dist/cli.js` through the
 // Anthropic and Gemini SDKs (against the loopback providers' wire protocols), Vega (a chart drawn
-// to SVG) and re2js (a template's regular expression), with the results a user sees.
+// to SVG) and re2js (a template's regular expression), with the results a user sees. The language
+// server's features keep the MCP SDK's client and re2js in chunks there too (test/engine/mcp/mcp.test.ts
+// has the server list an MCP server's tools through it).
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -29,6 +31,19 @@ describe('the CLI\'s vendor chunks', function () {
       assert.ok(cli.includes(`require("./vendor/${file}")`), `${pkg} required from its chunk`);
       assert.ok(!cli.includes(`// node_modules/${pkg}/`), `${pkg} not in dist/cli.js`);
     }
+  });
+
+  it("the language server's features hold neither the MCP SDK's client nor re2js: each is a chunk they require when first used", () => {
+    const features = fs.readFileSync(path.join(ROOT, 'dist', 'serverFeatures.js'), 'utf8');
+    const client = fs.readFileSync(path.join(ROOT, 'dist', 'vendor', 'mcp-client.js'), 'utf8');
+    for (const file of ['mcp-client.js', 're2js.js']) assert.ok(features.includes(`require("./vendor/${file}")`), `dist/serverFeatures.js requires ${file}`);
+    // (minified: the protocol's own strings and re2js's names are what stays readable)
+    assert.ok(client.includes('mcp-session-id') && !features.includes('mcp-session-id'), "the SDK's HTTP transport is in the chunk, not in the features");
+    assert.ok(client.includes('notifications/initialized') && !features.includes('notifications/initialized'), "the SDK's client is in the chunk, not in the features");
+    assert.ok(!features.includes('RE2JSSyntaxException'), 're2js is not in the features');
+    // what it requires the chunk for, named as the SDK exports it
+    const chunk = require(path.join(ROOT, 'dist', 'vendor', 'mcp-client.js')) as Record<string, unknown>;
+    assert.deepEqual(['Client', 'StreamableHTTPClientTransport', 'ReadBuffer', 'serializeMessage'].map((n) => typeof chunk[n]), ['function', 'function', 'function', 'function']);
   });
 
   it('a run reaches Claude, Gemini, Vega and RE2 through them', async () => {
