@@ -2,6 +2,7 @@
 // warning of its own code with a quick fix (remove it, or rewrite it to our form), never an error and
 // never silently dropped; the schema and the run see the document without it.
 import { exactSpan, writableSpan, type NodeSpan, type ParsedYaml } from '../parse/yamlDocument';
+import { SpanChildren } from '../parse/nodeSpan';
 import type { FindingFix, ValuePath } from '../spec/types';
 import type { FindingSink } from './findingSink';
 import { TOOL_SPECS } from '../toolkit/toolSpecs';
@@ -88,14 +89,14 @@ function oneActionLoop(step: Obj, id: string, path: ValuePath, sink: FindingSink
   Object.defineProperty(step, ONE_ACTION_LOOP, { value: itemId });
   const span = exactSpan(sink.parsed, path)?.children?.has('steps') === false ? writableSpan(sink.parsed, path) : undefined;
   if (!span?.children) return;
-  const children = new Map<string | number, NodeSpan>();
+  const children = new SpanChildren();
   for (const k of ['id', ...ACTION_KEYS]) {
     const c = span.children.get(k);
     if (c) children.set(k, c);
   }
   const at = span.children.get('action')!;
   const itemSpan: NodeSpan = { start: span.start, end: span.end, keyStart: -1, keyEnd: -1, children };
-  span.children.set('steps', { start: span.start, end: span.end, keyStart: at.keyStart, keyEnd: at.keyEnd, children: new Map<string | number, NodeSpan>([[0, itemSpan]]) });
+  span.children.set('steps', { start: span.start, end: span.end, keyStart: at.keyStart, keyEnd: at.keyEnd, children: new SpanChildren([0, itemSpan]) });
 }
 
 /** Removes one mapping entry: its whole lines when it stands on lines of its own. */

@@ -1,6 +1,6 @@
 // A span of a section the section cache reuses at another place in an edited document
 // (engine/parse/yamlDocument.ts): its offsets moved, and those of its children moved when read.
-import type { NodeSpan } from './nodeSpan';
+import type { NodeSpan, SpanChildren } from './nodeSpan';
 import type { ScalarStyle } from './scalarOffsets';
 
 /**
@@ -19,7 +19,7 @@ export class MovedSpan implements NodeSpan {
   /** The span whose children these are, moved by #delta; null once they are. */
   #from: NodeSpan | null;
   #delta: number;
-  #children: Map<string | number, NodeSpan> | undefined;
+  #children: SpanChildren | undefined;
 
   constructor(span: NodeSpan, delta: number) {
     this.start = span.start + delta;
@@ -38,18 +38,17 @@ export class MovedSpan implements NodeSpan {
     this.#children = undefined;
   }
 
-  get children(): Map<string | number, NodeSpan> | undefined {
+  get children(): SpanChildren | undefined {
     const from = this.#from;
     if (from) {
-      const children = new Map<string | number, NodeSpan>();
-      for (const [k, c] of from.children!) children.set(k, new MovedSpan(c, this.#delta));
-      this.#children = children;
+      const delta = this.#delta;
+      this.#children = from.children!.map((c) => new MovedSpan(c, delta));
       this.#from = null;
     }
     return this.#children;
   }
 
-  set children(children: Map<string | number, NodeSpan> | undefined) {
+  set children(children: SpanChildren | undefined) {
     this.#children = children;
     this.#from = null;
   }

@@ -8,7 +8,7 @@
 // hand every token through nested generators) and takes over half of opening the document, most of
 // it in the garbage collector; this reader allocates little besides the value and the spans.
 import { Document, isScalar } from 'yaml';
-import type { NodeSpan } from './nodeSpan';
+import { SpanChildren, type NodeSpan } from './nodeSpan';
 
 /** One section read: the value of its whole text, the span of its entry (offsets moved by
  * `delta`), and where its top collection ends (relative to the text). */
@@ -185,7 +185,7 @@ const flowCollection = (open: number, depth: number): Read | null => {
   const close = map ? 125 : 93;
   const items: unknown[] = [];
   const value: Record<string, unknown> = {};
-  const children = new Map<string | number, NodeSpan>();
+  const children = new SpanChildren();
   let i = open + 1;
   while (src.charCodeAt(i) === SPACE) i++;
   if (src.charCodeAt(i) !== close) {
@@ -224,7 +224,7 @@ const flowCollection = (open: number, depth: number): Read | null => {
   }
   // lists are kept as copies of their own length: a value lives as long as its section, and an
   // array grown by push keeps room for 17 items or more
-  return { value: map ? value : items.length ? items.slice() : items, span: { start: open + delta, end: i + 1 + delta, keyStart: -1, keyEnd: -1, children }, after: i + 1 };
+  return { value: map ? value : items.length ? items.slice() : items, span: { start: open + delta, end: i + 1 + delta, keyStart: -1, keyEnd: -1, children: children.seal() }, after: i + 1 };
 };
 
 /** A node inside a flow collection at `i`: a flow collection, a one-line quoted scalar, or a plain
@@ -279,7 +279,7 @@ const nextEntry = (after: number, col: number): number => {
 
 const blockMap = (first: number, col: number): Read | null => {
   const value: Record<string, unknown> = {};
-  const children = new Map<string | number, NodeSpan>();
+  const children = new SpanChildren();
   let i = first;
   let after = first;
   for (;;) {
@@ -310,12 +310,12 @@ const blockMap = (first: number, col: number): Read | null => {
     if (src.charCodeAt(next) === 45) return fail();
     i = next;
   }
-  return { value, span: { start: first + delta, end: after + delta, keyStart: -1, keyEnd: -1, children }, after };
+  return { value, span: { start: first + delta, end: after + delta, keyStart: -1, keyEnd: -1, children: children.seal() }, after };
 };
 
 const blockList = (first: number, col: number): Read | null => {
   const items: unknown[] = [];
-  const children = new Map<string | number, NodeSpan>();
+  const children = new SpanChildren();
   let i = first;
   let after = first;
   for (;;) {
@@ -335,7 +335,7 @@ const blockList = (first: number, col: number): Read | null => {
     if (next < 0) break;
     i = next;
   }
-  return { value: items.slice(), span: { start: first + delta, end: after + delta, keyStart: -1, keyEnd: -1, children }, after };
+  return { value: items.slice(), span: { start: first + delta, end: after + delta, keyStart: -1, keyEnd: -1, children: children.seal() }, after };
 };
 
 /** Reads `text` (a top-level entry `key: ...`, or one `- ...` item of a list when `key` is a

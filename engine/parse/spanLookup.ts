@@ -41,7 +41,7 @@ export function writableSpan(parsed: ParsedYaml, path: ValuePath): NodeSpan | un
   if (!owned) ownedSpans.set(parsed, (owned = new WeakSet()));
   const own = (s: NodeSpan): NodeSpan => {
     if (owned!.has(s)) return s;
-    const copy: NodeSpan = { ...s, children: s.children && new Map(s.children) };
+    const copy: NodeSpan = { ...s, children: s.children?.copy() };
     if (!copy.children) delete copy.children;
     owned!.add(copy);
     return copy;

@@ -3,7 +3,7 @@ import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, 
 import type { Finding, ValuePath } from '../spec/types';
 import { LineIndex } from './lineIndex';
 import { readPlainSection } from './plainBlockYaml';
-import type { NodeSpan } from './nodeSpan';
+import { SpanChildren, type NodeSpan } from './nodeSpan';
 import { hasChildren, MovedSpan } from './movedSpan';
 import type { ParsedYaml } from './parsedYaml';
 import type { ScalarStyle } from './scalarOffsets';
@@ -54,7 +54,7 @@ function buildSpans(node: unknown, onComplexKey: (start: number, end: number) =>
   if (isScalar(n) && n.type) span.style = n.type as ScalarStyle;
   if (isAlias(n)) return span; // an alias's subtree points at the alias itself
   if (isMap(n)) {
-    const children = new Map<string | number, NodeSpan>();
+    const children = new SpanChildren();
     span.children = children;
     for (const item of n.items) {
       if (!isPair(item)) continue;
@@ -71,13 +71,15 @@ function buildSpans(node: unknown, onComplexKey: (start: number, end: number) =>
         children.set(keyName, { start: at, end: at, keyStart: ks, keyEnd: ke });
       }
     }
+    children.seal();
   } else if (isSeq(n)) {
-    const children = new Map<string | number, NodeSpan>();
+    const children = new SpanChildren();
     span.children = children;
     n.items.forEach((item, i) => {
       const child = buildSpans(item, onComplexKey, onDuplicateKey, delta);
       if (child) children.set(i, child);
     });
+    children.seal();
   }
   return span;
 }
@@ -345,7 +347,7 @@ export function parseSections(text: string, lines: LineIndex, plan = planSection
  * of the first that cannot, with the value and spans of the top-level sections before its own. */
 function readSections(text: string, lines: LineIndex, plan: SectionPlan): { parsed: ParsedYaml | null; failedAt: number; value: Record<string, unknown>; root: NodeSpan } {
   const value: Record<string, unknown> = {};
-  const root: NodeSpan = { start: 0, end: 0, keyStart: -1, keyEnd: -1, children: new Map() };
+  const root: NodeSpan = { start: 0, end: 0, keyStart: -1, keyEnd: -1, children: new SpanChildren() };
   let rootEnd = 0;
   const lastSection = plan.sections[plan.sections.length - 1];
   let i = 0;
@@ -356,7 +358,7 @@ function readSections(text: string, lines: LineIndex, plan: SectionPlan): { pars
     let childValue: unknown;
     if (sec.item !== null) {
       const list: unknown[] = [];
-      const seq: NodeSpan = { start: 0, end: 0, keyStart: -1, keyEnd: -1, children: new Map() };
+      const seq: NodeSpan = { start: 0, end: 0, keyStart: -1, keyEnd: -1, children: new SpanChildren() };
       for (; i < plan.sections.length && plan.sections[i].key === key; i++) {
         const it = plan.sections[i];
         const section = parseSection(text, it.from, it.to, 0, i);
@@ -366,6 +368,7 @@ function readSections(text: string, lines: LineIndex, plan: SectionPlan): { pars
         list.push(v);
         seq.children!.set(it.item!, section.span);
       }
+      seq.children!.seal();
       const first = seq.children!.get(0)!;
       const lastItem = seq.children!.get(list.length - 1)!;
       seq.start = text.lastIndexOf('-', first.start);
@@ -425,7 +428,7 @@ export function parseWithTail(text: string, lines: LineIndex, plan = planSection
     if (Object.prototype.hasOwnProperty.call(value, k)) return null;
     Object.defineProperty(value, k, { value: v, enumerable: true, writable: true, configurable: true });
   }
-  const children = new Map(root.children);
+  const children = root.children!.copy();
   for (const [k, c] of restSpans.children) {
     if (children.has(k)) return null;
     children.set(k, c);
