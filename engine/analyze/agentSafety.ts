@@ -79,7 +79,7 @@ export function approveFix(parsed: ParsedYaml, raw: unknown, path: ValuePath, sp
     return empty ? edit(span.start, span.end, '{approve: true}') : edit(span.start + 1, span.start + 1, 'approve: true, ');
   }
   // a block mapping: a line of its own before its first key, at that key's column
-  const first = span.children?.values().next().value;
+  const first = span.children?.first();
   if (!first || first.keyStart < 0) return null;
   const column = lines.position(first.keyStart).character;
   return edit(first.keyStart, first.keyStart, `approve: true\n${' '.repeat(column)}`);

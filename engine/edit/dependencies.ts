@@ -113,7 +113,7 @@ export function newKeyEdit(a: Analysis, step: Step, key: string, ids: string[]):
     return { start: close, end: close, newText: `, ${key}: ${value}` };
   }
   // the column of the step's first key (after its list dash)
-  const first = [...mapping.children!.values()][0];
+  const first = mapping.children!.first()!;
   const indent = ' '.repeat(first.keyStart - lineStart(text, first.keyStart));
   const at = lineEnd(text, contentEnd(text, mapping));
   return { start: at, end: at, newText: `\n${indent}${key}: ${value}` };

@@ -48,7 +48,7 @@ export function setModel(a: Analysis, id: string, model: string): TextEdit[] {
     return [{ start: at, end: at, newText: `, model: ${written(model, null)}` }];
   }
   // after the action (else the tool, else the id), at the column of the step's first key
-  const first = [...mapping.children.values()][0];
+  const first = mapping.children.first()!;
   const after = mapping.children.get('action') ?? mapping.children.get('tool') ?? mapping.children.get('id') ?? first;
   const indent = ' '.repeat(first.keyStart - lineStart(text, first.keyStart));
   if (after.children) throw new EditRefused(`'${id}' has no scalar action: line to put model: after`);
