@@ -26,17 +26,24 @@ const SCAN_MAX = 16;
  * reads: keys and spans side by side in one array. A long pipeline has thousands of small
  * mappings and lists (each step, its parameters, its dependencies: three at least a step, 6,000
  * at 2,000 steps), and a Map of five entries takes about 360 bytes, its hash table most of it;
- * this takes about 180 when the array is no longer than its entries (`seal`). A key is found by a
- * scan up to SCAN_MAX entries, by its index in a sequence, and past that through a Map made at the
- * first lookup and kept as entries are added (60,000 parameters, a `steps` list of 20,000).
+ * this takes about 180 when the array is no longer than its entries (`seal`). A sequence's item is
+ * found by its index (and a key that is not one is absent: no scan, no index); a mapping's key by
+ * a scan up to SCAN_MAX entries, and past that through a Map made at the first lookup and kept as
+ * entries are added (60,000 parameters).
  */
 export class SpanChildren implements Iterable<[string | number, NodeSpan]> {
   /** key, span, key, span, … */
   private e: (string | number | NodeSpan)[];
   private index: Map<string | number, number> | undefined = undefined;
+  /** Whether each key is its entry's index (a sequence): any other key is then absent, found
+   * without a scan or an index. */
+  private dense: boolean;
 
   constructor(entries?: (string | number | NodeSpan)[]) {
     this.e = entries ?? [];
+    let dense = true;
+    for (let i = 0; i < this.e.length && dense; i += 2) dense = this.e[i] === i >> 1;
+    this.dense = dense;
   }
 
   get size(): number {
@@ -54,6 +61,7 @@ export class SpanChildren implements Iterable<[string | number, NodeSpan]> {
     const e = this.e;
     // a sequence's item i is its i-th entry
     if (typeof key === 'number' && 2 * key + 1 < e.length && e[2 * key] === key) return 2 * key + 1;
+    if (this.dense) return -1;
     if (e.length <= 2 * SCAN_MAX) {
       for (let i = 0; i < e.length; i += 2) if (e[i] === key) return i + 1;
       return -1;
@@ -80,6 +88,7 @@ export class SpanChildren implements Iterable<[string | number, NodeSpan]> {
     const s = this.slot(key);
     if (s >= 0) this.e[s] = span;
     else {
+      if (this.dense && key !== this.e.length >> 1) this.dense = false;
       this.e.push(key, span);
       this.index?.set(key, this.e.length - 1);
     }
@@ -118,11 +127,19 @@ export class SpanChildren implements Iterable<[string | number, NodeSpan]> {
       out[i] = e[i];
       out[i + 1] = f(e[i + 1] as NodeSpan);
     }
-    return new SpanChildren(out);
+    return this.like(out);
   }
 
   /** A copy, to be changed without changing this one. */
   copy(): SpanChildren {
-    return new SpanChildren(this.e.slice());
+    return this.like(this.e.slice());
+  }
+
+  /** Children of these entries, known dense or not as these are. */
+  private like(entries: (string | number | NodeSpan)[]): SpanChildren {
+    const c = new SpanChildren();
+    c.e = entries;
+    c.dense = this.dense;
+    return c;
   }
 }
