@@ -106,7 +106,6 @@ export async function palette(page: Page, command: string, pick?: string): Promi
   }
 }
 
-/** The content of the webview on screen (the graph panel, or a walkthrough step's page). */
 /** Scrolls the element into view, for a screenshot. A step panel is drawn again as events arrive and
  * after the graph is laid out anew (the panel's opening can turn the pane's shape, and its
  * direction), so the element may be replaced while Playwright waits for it to hold still: the
@@ -138,6 +137,7 @@ export async function tidyAfterFailure(page: Page): Promise<void> {
   }
 }
 
+/** The content of the webview on screen (the graph panel, or a walkthrough step's page). */
 export function webview(page: Page): FrameLocator {
   return page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
 }
