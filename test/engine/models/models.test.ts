@@ -14,6 +14,7 @@ import type { ResultDocument, RunEvent } from '../../../engine/run/events';
 import { runPipeline } from '../../../engine/run/runPipeline';
 import { LoopbackProviders } from '../../fixtures/providers/loopbackServer';
 import { CLI, ROOT, orc, orcAsync } from '../../helpers/cli';
+import { collectGarbage } from '../../helpers/collectGarbage';
 
 let server: LoopbackProviders;
 let dir: string;
@@ -390,6 +391,7 @@ steps:
       const runner = new ProviderModelRunner({ env: env(), limits: { openai: { requestsPerMinute: 30, concurrency: 50 } }, resilience: { ...FAST, windowMs: 3000 } });
       const ask = () => runner.run({ model: 'openai:gpt-4o-mini', action: 'generate', params: { prompt: 'x', stream: false }, system: null, schema: null, signal: new AbortController().signal, onText() {} });
       await ask(); // the SDK's first request carries its one-time set-up
+      collectGarbage();
       server.requests.length = 0;
       sent.length = 0;
       const n = 36;
