@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { format } from 'node:util';
 import type { Page } from 'playwright-core';
 import { launchBrowser, makeWorkspace, ROOT, Workbench } from './codeServer';
-import { goToLine, palette, personWorkbench, quickOpen, shot, toggleBreakpoint, webview } from './ui';
+import { goToLine, palette, personWorkbench, quickOpen, scrollTo, shot, toggleBreakpoint, webview } from './ui';
 import { installFakeLanguageModel } from './fakeLanguageModel/install';
 import { generatePipeline } from '../../bench/generatePipeline';
 
@@ -139,7 +139,7 @@ describe('workbench: as a person uses it', function () {
     // under the graph: the run's timeline, its critical path marked (report waits for the three others)
     await view.locator('.bar[data-step-id="report"][data-critical="true"]').waitFor({ state: 'attached', timeout: 20_000 });
     assert.equal(await view.locator('.bar').count(), 4);
-    await view.locator('[data-testid="timeline"] summary').scrollIntoViewIfNeeded();
+    await scrollTo(view.locator('[data-testid="timeline"] summary'));
     await shot(s.page, '3b-timeline-after-run');
   });
 
@@ -547,7 +547,7 @@ describe('workbench: an eval, as a person runs it', function () {
     // the table a screen reader reads: a row per point, the chosen one saying so
     assert.equal(await view.locator('[data-testid="optimize-table"] tr').count(), points + 1);
     assert.equal(await view.locator(`[data-testid="optimize-table"] tr[data-label="${chosen}"] td`).last().textContent(), 'chosen · frontier · meets the pass rate');
-    await view.locator('[data-testid="optimize-scatter"]').scrollIntoViewIfNeeded();
+    await scrollTo(view.locator('[data-testid="optimize-scatter"]'));
     await shot(s.page, 'optimize-1-scatter');
 
     await view.locator('[data-testid="optimize-apply"]').click();
@@ -595,7 +595,7 @@ describe('workbench: an eval, as a person runs it', function () {
     };
     await waitModels(['model: openai:gpt-4o', '    model: openai:gpt-4o-mini', '    model: openai:gpt-4.1-mini', '    model: openai:gpt-4.1-mini'], 'the chosen models in the editor');
     assert.equal(fs.readFileSync(pipeline, 'utf8'), original);
-    await view.locator('[data-testid="optimize-applied"]').scrollIntoViewIfNeeded();
+    await scrollTo(view.locator('[data-testid="optimize-applied"]'));
     await shot(s.page, 'optimize-2-applied');
 
     // one Ctrl+Z: the whole edit goes (write's added line too); reading the text left the editor focused, at its top
