@@ -186,7 +186,7 @@ export function removeDependencyKey(a: Analysis, step: Step): TextEdit[] {
     return [{ start: Math.max(mapping.start + 1, start - 1), end: contentEnd(text, dep.keySpan), newText: '' }];
   }
   const keyLine = lineStart(text, dep.keySpan.keyStart);
-  const first = [...mapping.children!.keys()][0] === dep.key;
+  const first = mapping.children!.keys().next().value === dep.key;
   if (first) {
     // the key right after the list's dash: the next key moves up beside the dash
     const next = [...mapping.children!.values()][1];
