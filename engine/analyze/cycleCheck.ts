@@ -59,8 +59,17 @@ export function cycles(ids: string[], edges: PlanEdge[]): string[][] {
 
 /** `isAncestor(a, b)`: does b depend on a through explicit edges? A direct parent is answered at once. */
 export function ancestorQuery(ids: string[], edges: PlanEdge[]): (a: string, b: string) => boolean {
-  const parents = new Map<string, string[]>(ids.map((s) => [s, []]));
-  for (const e of edges) parents.get(e.to)?.push(e.from);
+  // the parents of the steps that have any, each list made of its first parent (a list grown by
+  // push from empty keeps room for 17): the last analysis keeps this query (stepMemo.ts), and at
+  // 5,000 steps a list per step, empty or not, was 1.1 MiB of what the server holds
+  const known = new Set(ids);
+  const parents = new Map<string, string[]>();
+  for (const e of edges) {
+    if (!known.has(e.to)) continue;
+    const list = parents.get(e.to);
+    if (list) list.push(e.from);
+    else parents.set(e.to, [e.from]);
+  }
   return (a, b) => {
     const direct = parents.get(b);
     if (!direct || direct.length === 0) return false;
