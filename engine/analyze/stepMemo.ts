@@ -113,8 +113,10 @@ export class StepMemoContext {
 }
 
 /** The entries of every memo for one step value, by memo: one weak entry per step value rather
- * than one per memo (a weak map is dear to fill, and to trace in each full collection). */
-const entriesByRaw = new WeakMap<object, (Entry<unknown>[] | undefined)[]>();
+ * than one per memo (a weak map is dear to fill, and to trace in each full collection). A memo's
+ * slot holds its one entry itself (most steps have one), a list only when the same text stands at
+ * several places: at 5,000 steps a list of one per memo was 0.6 MiB of what the server holds. */
+const entriesByRaw = new WeakMap<object, (Entry<unknown> | Entry<unknown>[] | undefined)[]>();
 let memoCount = 0;
 
 /** The results of one check per top-level step. */
@@ -130,16 +132,20 @@ export class StepMemo<T> {
 
   /** The data of this step checked before in the same context, moved to where the step is now. */
   get(ctx: StepMemoContext, step: Step, place: Place): T | undefined {
-    const entries = entriesByRaw.get(step.raw)?.[this.slot] as Entry<T>[] | undefined;
+    const entries = entriesByRaw.get(step.raw)?.[this.slot] as Entry<T> | Entry<T>[] | undefined;
     const index = step.path[1] as number;
     if (!entries) return undefined;
-    // a loop, not `find`: this runs for every top-level step of every edit, in each memo
     let e: Entry<T> | undefined;
-    for (let k = 0; k < entries.length; k++) {
-      const x = entries[k];
-      if (x.index === index && x.context === ctx.id) {
-        e = x;
-        break;
+    if (!Array.isArray(entries)) {
+      if (entries.index === index && entries.context === ctx.id) e = entries;
+    } else {
+      // a loop, not `find`: this runs for every top-level step of every edit, in each memo
+      for (let k = 0; k < entries.length; k++) {
+        const x = entries[k];
+        if (x.index === index && x.context === ctx.id) {
+          e = x;
+          break;
+        }
       }
     }
     if (!e) return undefined;
@@ -159,12 +165,12 @@ export class StepMemo<T> {
     const entry: Entry<T> = { context: ctx.id, index, place, data };
     let slots = entriesByRaw.get(step.raw);
     if (!slots) entriesByRaw.set(step.raw, (slots = new Array(memoCount)));
-    const entries = slots[this.slot] as Entry<T>[] | undefined;
-    // most steps have one entry: a list of one, not one grown by push (which keeps room for 17)
-    if (!entries) return void (slots[this.slot] = [entry as Entry<unknown>]);
+    const entries = slots[this.slot] as Entry<T> | Entry<T>[] | undefined;
+    // one entry per place: the newest context replaces an older one
+    if (!entries || (!Array.isArray(entries) && entries.index === index)) return void (slots[this.slot] = entry as Entry<unknown>);
+    if (!Array.isArray(entries)) return void (slots[this.slot] = [entries, entry] as Entry<unknown>[]);
     let i = -1;
     for (let k = 0; k < entries.length && i < 0; k++) if (entries[k].index === index) i = k;
-    // one entry per place: the newest context replaces an older one
     if (i >= 0) entries[i] = entry;
     else entries.push(entry);
   }

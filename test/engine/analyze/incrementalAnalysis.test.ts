@@ -76,6 +76,11 @@ describe('incremental analysis equals a from-scratch analysis', function () {
       ['a key the schema refuses added to a step', (t) => replace(t, '    name: Step 90\n', '    name: Step 90\n    retries: 3\n')],
       ['and removed again', (t) => replace(t, '    name: Step 90\n    retries: 3\n', '    name: Step 90\n')],
       ['a cycle made', (t) => replace(t, '    dependencies: [step_9, step_5]\n', '    dependencies: [step_9, step_5, step_11]\n')],
+      // the same text at two places: one step value, kept at each of its places
+      ['a step pasted again a few steps on', (t) => replace(t, '  - id: step_125\n', stepItem(t, 'step_121') + '  - id: step_125\n')],
+      ['a step before both edited', (t) => replace(t, 'name: Step 110\n', 'name: Step 110 again\n')],
+      ['a line inserted before both (both move)', (t) => replace(t, '    name: Step 20\n', '    name: Step 20\n    description: both move\n')],
+      ['the pasted copy removed', (t) => replace(t, stepItem(t, 'step_121') + '  - id: step_125\n', '  - id: step_125\n')],
     ];
     let text = base;
     let previous = analyze(text);
