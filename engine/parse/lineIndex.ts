@@ -2,16 +2,23 @@ import type { Position, Range } from '../spec/types';
 
 /** Converts string offsets (UTF-16 code units, as JS strings count) to LSP positions and back. */
 export class LineIndex {
-  private readonly starts: number[];
+  /** Where each line starts: 32-bit integers, half what an array of numbers takes (a document of
+   * 5,000 steps has 52,000 lines, and the server keeps the index of each open document). */
+  private readonly starts: Int32Array;
 
   constructor(readonly text: string) {
-    const starts = [0];
     if (!text.includes('\r')) {
-      // the usual text: its line breaks found by the engine's own scan, many times faster than a loop here
-      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+      // the usual text: its line breaks found by the engine's own scan, many times faster than a
+      // loop here, once to count them and once to note where they are
+      let count = 1;
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) count++;
+      const starts = new Int32Array(count);
+      let k = 1;
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts[k++] = i + 1;
       this.starts = starts;
       return;
     }
+    const starts = [0];
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       if (c === 10) starts.push(i + 1);
@@ -20,7 +27,7 @@ export class LineIndex {
         starts.push(i + 1);
       }
     }
-    this.starts = starts;
+    this.starts = Int32Array.from(starts);
   }
 
   get lineCount(): number {
