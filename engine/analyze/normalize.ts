@@ -72,20 +72,29 @@ export function stepRefList(v: unknown): string[] {
   return [];
 }
 
+/** The policies without a target, one object each for every step (nothing changes a step's policy
+ * once it is made): a long pipeline kept one per step, most of them 'fail'. */
+const FAIL: FailurePolicy = Object.freeze({ kind: 'fail' });
+const CONTINUE: FailurePolicy = Object.freeze({ kind: 'continue' });
+const SKIP: FailurePolicy = Object.freeze({ kind: 'skip' });
+const RETRY: FailurePolicy = Object.freeze({ kind: 'retry' });
+
+const NO_PRODUCTS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 function failurePolicy(v: unknown): FailurePolicy {
   switch (v) {
     case undefined:
     case null:
     case 'fail':
-      return { kind: 'fail' };
+      return FAIL;
     case 'continue':
-      return { kind: 'continue' };
+      return CONTINUE;
     case 'skip':
-      return { kind: 'skip' };
+      return SKIP;
     case 'retry':
-      return { kind: 'retry' };
+      return RETRY;
   }
-  return typeof v === 'string' ? { kind: 'jump', target: v } : { kind: 'fail' };
+  return typeof v === 'string' ? { kind: 'jump', target: v } : FAIL;
 }
 
 function retryPolicy(raw: Obj): RetryPolicy | null {
@@ -155,8 +164,12 @@ export function normalizeSteps(list: unknown, path: ValuePath, sink: FindingSink
     const id = str(raw.id) ?? (typeof raw.id === 'number' ? String(raw.id) : null);
     if (id === null) return;
     const loop = loopSpec(raw);
-    const products: Record<string, string> = {};
-    if (isObj(raw.products)) for (const [k, v] of Object.entries(raw.products)) if (typeof v === 'string') setOwn(products, k, v);
+    // most steps have none: they share one frozen empty record
+    let products: Record<string, string> = NO_PRODUCTS;
+    if (isObj(raw.products)) {
+      products = {};
+      for (const [k, v] of Object.entries(raw.products)) if (typeof v === 'string') setOwn(products, k, v);
+    }
     // one literal without a spread: a spread in the middle of it gave every step an out-of-object
     // property store (the rare model chain and agent are added after)
     const step: Step = {
