@@ -205,6 +205,7 @@ function withLazyDocument(parsed: Omit<ParsedYaml, 'document'>): ParsedYaml {
 // several documents, flow-style top level, any error or warning) falls back to the whole parse.
 
 export interface Section {
+  /** The section's value: for an item of `steps`, the item itself (null when the text is not one item). */
   value: unknown;
   /** The span of the section's entry (a top-level key's value, or one step item), with offsets
    * in the document where the section starts at `base`. The analysis of that document holds the
@@ -285,7 +286,10 @@ function parseSection(text: string, from: number, to: number, key: string | numb
   const own = detached(src);
   // most sections are plain block YAML, read without the library (the same value and spans)
   const plain = readPlainSection(own, from, key, PARSE_OPTIONS);
-  const section = plain ? { value: plain.value, span: plain.span, base: from, end: plain.end } : parseSectionWithLibrary(own, from, key);
+  const read = plain ? { value: plain.value, span: plain.span, base: from, end: plain.end } : parseSectionWithLibrary(own, from, key);
+  // an item of `steps` reads as a list of one: the cache keeps the item itself (null when it is not
+  // one item), not a list of one per step (0.3 MiB at 5,000 steps)
+  const section = read && typeof key === 'number' ? { ...read, value: Array.isArray(read.value) && read.value.length === 1 ? read.value[0] : null } : read;
   order[at] = cacheSection(own, section);
   return section;
 }
@@ -363,7 +367,7 @@ function readSections(text: string, lines: LineIndex, plan: SectionPlan): { pars
         const it = plan.sections[i];
         const section = parseSection(text, it.from, it.to, 0, i);
         // a step is a mapping; anything else is read by the whole parse
-        const v: unknown = section && Array.isArray(section.value) && section.value.length === 1 ? (section.value as unknown[])[0] : null;
+        const v: unknown = section ? section.value : null;
         if (!section || !hasChildren(section.span) || !v || typeof v !== 'object' || Array.isArray(v)) return { parsed: null, failedAt: i, value, root };
         list.push(v);
         seq.children!.set(it.item!, section.span);
