@@ -33,16 +33,30 @@ interface Entry<T> {
   data: T;
 }
 
+/** A document's context: what lies outside its steps (`head`) and each top-level step's signature,
+ * in order. The signatures are the strings `signatureOf` keeps for each step value, so a context
+ * holds one reference a step, not a copy of them all joined (225 KB at 5,000 steps). */
+interface ContextKey {
+  head: string;
+  signatures: string[];
+}
+
 /** The contexts seen last (a few documents edited in turn each keep theirs), newest last, with the
  * values their analyses share (see `canonical`). */
-const recentContexts: { key: string; id: number; shared: Map<string, unknown> }[] = [];
+const recentContexts: { key: ContextKey; id: number; shared: Map<string, unknown> }[] = [];
 const MAX_CONTEXTS = 8;
 let nextContext = 1;
 const catalogIds = new WeakMap<object, number>();
 let nextCatalog = 1;
 
-function contextOf(key: string): { id: number; shared: Map<string, unknown> } {
-  const i = recentContexts.findIndex((c) => c.key === key);
+function sameKey(a: ContextKey, b: ContextKey): boolean {
+  if (a.head !== b.head || a.signatures.length !== b.signatures.length) return false;
+  for (let i = 0; i < a.signatures.length; i++) if (a.signatures[i] !== b.signatures[i]) return false;
+  return true;
+}
+
+function contextOf(key: ContextKey): { id: number; shared: Map<string, unknown> } {
+  const i = recentContexts.findIndex((c) => sameKey(c.key, key));
   if (i >= 0) {
     const [hit] = recentContexts.splice(i, 1);
     recentContexts.push(hit);
@@ -84,8 +98,8 @@ export class StepMemoContext {
     let cat = catalogIds.get(catalog);
     if (cat === undefined) catalogIds.set(catalog, (cat = nextCatalog++));
     const head = JSON.stringify([cat, mcp ?? null, pipeline.parameters.map((p) => p.name), Object.keys(pipeline.experts), Object.keys(pipeline.personalities), Object.keys(pipeline.mcpServers)]);
-    const key = `${head}\n${pipeline.steps.map(signatureOf).join(',')}`;
-    const context = contextOf(key);
+    const context = contextOf({ head, signatures: pipeline.steps.map(signatureOf) });
+    this.places = new Array(pipeline.steps.length);
     this.id = context.id;
     this.shared = context.shared;
   }
@@ -98,16 +112,19 @@ export class StepMemoContext {
     return value;
   }
 
-  private readonly places = new Map<Step, Place | null>();
+  /** The place of each top-level step found so far, by its index: a list of the steps' length, not a
+   * Map (the analysis's outline, made later, keeps this context: a Map of 5,000 entries was 0.2 MiB). */
+  private readonly places: (Place | null | undefined)[];
 
   /** Where the top-level step stands in this document, or null when its span is not its own. */
   place(step: Step): Place | null {
-    let place = this.places.get(step);
+    const index = step.path[1] as number;
+    let place = this.places[index];
     if (place !== undefined) return place;
     const span = exactSpan(this.parsed, step.path);
     const lines = this.parsed.lines;
     place = !span || span.end <= span.start ? null : { offset: span.start, end: span.end, line: lines.position(span.start).line, lastLine: lines.position(span.end).line };
-    this.places.set(step, place);
+    this.places[index] = place;
     return place;
   }
 }
