@@ -88,7 +88,7 @@ export function ancestorQuery(ids: string[], edges: PlanEdge[]): (a: string, b: 
 }
 
 /** Reports a cycle as the chain of "depends on" edges from its first step in the document, each edge at its range. */
-export function reportCycle(comp: string[], edges: PlanEdge[], edgeRange: Map<string, { range: Range }>, sink: FindingSink, index: Map<string, StepIndexEntry>): void {
+export function reportCycle(comp: string[], edges: PlanEdge[], edgeRange: Map<string, { readonly range: Range }>, sink: FindingSink, index: Map<string, StepIndexEntry>): void {
   const members = new Set(comp);
   const docOrder = [...comp].sort((a, b) => index.get(a)!.step.path.join('.').localeCompare(index.get(b)!.step.path.join('.'), undefined, { numeric: true }));
   // walk "depends on" edges from the first step until we come back

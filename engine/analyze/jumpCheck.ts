@@ -6,7 +6,7 @@ import type { Plan, Step } from '../spec/types';
 import { isAutoTag } from './autoTags';
 import type { FindingSink } from './findingSink';
 import type { StepIndexEntry } from './stepIndex';
-import type { StepReference } from './model';
+import { LocatedReference, type StepReference } from './model';
 import { didYouMean, suggestAmong } from './suggest';
 
 const FAILURE_WORDS = ['fail', 'continue', 'skip', 'retry'];
@@ -27,7 +27,7 @@ export function checkJumps(steps: Step[], plan: Plan, sink: FindingSink, index: 
       sink.atValue('jump.unknown-target', `'${key}' names no step '${target}'${index.has(target) ? ' in the same list' : ''}${extra}.${didYouMean(suggestions)}`, path, { step: step.id, suggestions });
       return;
     }
-    references.push({ stepId: target, kind: 'jump', range: valueRange(sink.parsed, path), fromStep: step.id, path });
+    references.push(LocatedReference.of(target, 'jump', step.id, path, valueRange(sink.parsed, path)));
     jumpTargets.add(target);
     const a = order().get(step.id);
     const b = order().get(target);

@@ -8,13 +8,13 @@ import type { ToolCatalog } from '../toolkit/toolSpecs';
 import { isAutoSelect, isAutoTag } from './autoTags';
 import { checkSqlStep } from './sqlCheck';
 import type { FindingSink } from './findingSink';
-import type { StepReference } from './model';
+import { DefinitionReference, LocatedReference, type StepReference } from './model';
 import { STEP_ALIASES, stepKey } from './normalize';
 import { TYPE_WORDS } from '../spec/values';
 import { didYouMean, suggest } from './suggest';
 import type { StepListContext, TemplateCheckResult } from './templateCheck';
 import type { McpAnalysisInfo } from '../mcp/catalog';
-import { findingInside, movedFinding, movedRange, movedReference, rangeInside, StepMemo, topLevelAncestors, topLevelPlan, type StepMemoContext } from './stepMemo';
+import { findingInside, movedFinding, movedReference, rangeInside, StepMemo, topLevelAncestors, topLevelPlan, type StepMemoContext } from './stepMemo';
 import { offsetAt } from '../parse/scalarOffsets';
 import { appendAll, kept, keptFrom } from '../util/none';
 import { checkAction, typeOk } from './actionCheck';
@@ -38,7 +38,7 @@ export function indexSteps(pipeline: Pipeline, sink: FindingSink | null, referen
     const place = top ? memo?.place(step) : undefined;
     const known = place && DEFINITIONS.get(memo!, step, place);
     if (known) return known;
-    const definition: StepReference = { stepId: step.id, kind: 'definition', range: valueRange(sink!.parsed, [...step.path, 'id']), fromStep: step.id, path: step.path.concat('id') };
+    const definition = DefinitionReference.of(step.id, step.path, valueRange(sink!.parsed, [...step.path, 'id']));
     if (place) DEFINITIONS.set(memo!, step, place, definition);
     return definition;
   };
@@ -190,10 +190,10 @@ function checkParameterDecls(pipeline: Pipeline, sink: FindingSink): void {
 /** What checking one top-level step without a body added: findings, dependency references and edges. */
 interface StepChecked {
   findings: Finding[];
+  /** The step's dependency references, one for each of its edges, in their order: where each edge is written. */
   references: StepReference[];
-  /** The step's plan edges themselves (nothing changes an edge once made: plans share them), and the range of each. */
+  /** The step's plan edges themselves (nothing changes an edge once made: plans share them). */
   edges: PlanEdge[];
-  edgeRanges: Range[];
 }
 
 const MEMO = new StepMemo<StepChecked>(
@@ -202,9 +202,8 @@ const MEMO = new StepMemo<StepChecked>(
     findings: d.findings.map((f) => movedFinding(f, lines)),
     references: d.references.map((r) => movedReference(r, lines)),
     edges: d.edges,
-    edgeRanges: d.edgeRanges.map((r) => movedRange(r, lines)),
   }),
-  (d, place) => d.findings.every((f) => findingInside(f, place)) && d.references.every((r) => rangeInside(r.range, place)) && d.edgeRanges.every((r) => rangeInside(r, place)),
+  (d, place) => d.findings.every((f) => findingInside(f, place)) && d.references.every((r) => rangeInside(r.range, place)),
 );
 
 export interface StepCheckResult {
@@ -230,9 +229,10 @@ export function checkSteps(pipeline: Pipeline, sink: FindingSink, index: Map<str
     const ctx: StepListContext = { steps, loop: owner, parent };
     const siblings = new Set(steps.map((s) => s.id));
     const edges: PlanEdge[] = [];
-    // the range of edges[i] (a map by 'from>to' is made only for a cycle: one string and entry per
-    // edge were a tenth of this check on a long pipeline)
-    const edgeRanges: Range[] = [];
+    // where edges[i] is written: its dependency reference, or its implied dependency (a map by
+    // 'from>to' is made only for a cycle: one string and entry per edge were a tenth of this check
+    // on a long pipeline)
+    const edgeSources: { readonly range: Range }[] = [];
     for (let k = 0; k < steps.length; k++) {
       const step = steps[k];
       const sid = step.id;
@@ -243,7 +243,7 @@ export function checkSteps(pipeline: Pipeline, sink: FindingSink, index: Map<str
         appendAll(sink.findings, known.findings);
         appendAll(references, known.references);
         appendAll(edges, known.edges);
-        appendAll(edgeRanges, known.edgeRanges);
+        appendAll(edgeSources, known.references);
         continue;
       }
       const marks = [sink.findings.length, references.length, edges.length];
@@ -284,12 +284,13 @@ export function checkSteps(pipeline: Pipeline, sink: FindingSink, index: Map<str
           }
           continue;
         }
-        references.push({ stepId: dep.id, kind: 'dependency', range: dep.range, fromStep: sid, path: dep.path });
+        const reference = LocatedReference.of(dep.id, 'dependency', sid, dep.path, dep.range);
+        references.push(reference);
         edges.push({ from: dep.id, to: sid, kind: 'explicit' });
-        edgeRanges.push(dep.range);
+        edgeSources.push(reference);
       }
       if (place) {
-        MEMO.set(memo!, step, place, { findings: keptFrom(sink.findings, marks[0]), references: keptFrom(references, marks[1]), edges: keptFrom(edges, marks[2]), edgeRanges: keptFrom(edgeRanges, marks[2]) });
+        MEMO.set(memo!, step, place, { findings: keptFrom(sink.findings, marks[0]), references: keptFrom(references, marks[1]), edges: keptFrom(edges, marks[2]) });
       }
       if (step.body) bodyPlans[sid] = planList(step.body, step, ctx);
     }
@@ -308,7 +309,7 @@ export function checkSteps(pipeline: Pipeline, sink: FindingSink, index: Map<str
       if (!impliedKeys.has(key)) {
         impliedKeys.add(key);
         edges.push({ from: imp.from, to: imp.to, kind: 'implied' });
-        edgeRanges.push(imp.range);
+        edgeSources.push(imp);
       }
       sink.add('template.implied-dependency', `'${imp.to}' refers to '${imp.from}', which is not among its dependencies: it will wait for '${imp.from}'.`, imp.range, index.get(imp.to)?.step.path ?? [], { step: imp.to, suggestions: [imp.from] });
     }
@@ -317,7 +318,7 @@ export function checkSteps(pipeline: Pipeline, sink: FindingSink, index: Map<str
     const plan = owner || !memo ? buildPlan({ steps: ids, edges }) : topLevelPlan(ids, edges);
     // Kahn's algorithm in buildPlan placed every step: no cycle, and no need to look for one
     if (plan.cyclic.length) {
-      const edgeRange = new Map<string, { range: Range }>(edges.map((e, k) => [`${e.from}>${e.to}`, { range: edgeRanges[k] }]));
+      const edgeRange = new Map<string, { readonly range: Range }>(edges.map((e, k) => [`${e.from}>${e.to}`, edgeSources[k]]));
       for (const comp of cycles(plan.steps, plan.edges)) reportCycle(comp, plan.edges, edgeRange, sink, index);
     }
     checkJumps(steps, plan, sink, index, references);

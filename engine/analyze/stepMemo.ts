@@ -15,7 +15,7 @@ import { forgetCleanSteps } from './schemaCheck';
 import type { McpAnalysisInfo } from '../mcp/catalog';
 import type { ToolCatalog } from '../toolkit/toolSpecs';
 import { exactSpan, type ParsedYaml } from '../parse/yamlDocument';
-import type { StepReference, TemplateSite } from './model';
+import { DefinitionReference, LocatedReference, type StepReference, type TemplateSite } from './model';
 import { movedOffsets, offsetAt } from '../parse/scalarOffsets';
 
 /** Where a step stands: its first and last offsets and lines. */
@@ -207,6 +207,7 @@ export function movedFinding(f: Finding, lines: number): Finding {
 
 export function movedReference(r: StepReference, lines: number): StepReference {
   if (!lines) return r;
+  if (r instanceof DefinitionReference || r instanceof LocatedReference) return r.moved(lines);
   return { ...r, range: movedRange(r.range, lines) };
 }
 

@@ -4,12 +4,12 @@ import { hasTemplateSyntax } from '../template/parser';
 import { actionSpec, inlineDocumentParams, type ToolCatalog } from '../toolkit/toolSpecs';
 import type { Finding, Pipeline, Step, ValuePath } from '../spec/types';
 import type { FindingSink } from './findingSink';
-import type { StepReference, TemplateKind, TemplateSite } from './model';
+import type { LocatedReference, StepReference, TemplateKind, TemplateSite } from './model';
 import { isAutoTag } from './autoTags';
-import { findingInside, movedFinding, movedRange, movedReference, movedSite, rangeInside, siteInside, StepMemo, type StepMemoContext } from './stepMemo';
+import { findingInside, movedFinding, movedReference, movedSite, rangeInside, siteInside, StepMemo, type StepMemoContext } from './stepMemo';
 import { appendAll, keptFrom } from '../util/none';
 import { TemplateScopes, type StepListContext } from './templateScope';
-import { checkSite, type TemplateCheckResult, type TemplateCheckRun } from './templateSiteCheck';
+import { checkSite, ImpliedDependency, type TemplateCheckResult, type TemplateCheckRun } from './templateSiteCheck';
 
 export { STEP_FIELDS, LOOP_STEP_FIELDS, LOOP_VARIABLES, WHILE_VARIABLES, GLOBAL_NAMES, EXECUTION_FIELDS } from './templateScope';
 export type { StepListContext } from './templateScope';
@@ -61,12 +61,16 @@ interface StepTemplates {
 
 const MEMO = new StepMemo<StepTemplates>(
   // findings, references and implied dependencies move with the step's lines only, sites with its offsets too
-  (d, lines, offsets) => ({
-    findings: lines ? d.findings.map((f) => movedFinding(f, lines)) : d.findings,
-    sites: d.sites.map((s) => movedSite(s, lines, offsets)),
-    references: lines ? d.references.map((r) => movedReference(r, lines)) : d.references,
-    implied: lines ? d.implied.map((i) => ({ ...i, range: movedRange(i.range, lines) })) : d.implied,
-  }),
+  (d, lines, offsets) => {
+    const references = lines ? d.references.map((r) => movedReference(r, lines)) : d.references;
+    return {
+      findings: lines ? d.findings.map((f) => movedFinding(f, lines)) : d.findings,
+      sites: d.sites.map((s) => movedSite(s, lines, offsets)),
+      references,
+      // each implied dependency is written where its reference is, moved with it
+      implied: lines ? d.implied.map((i) => new ImpliedDependency(i.from, i.to, i.listOwner, references[d.references.indexOf(i.reference)] as LocatedReference)) : d.implied,
+    };
+  },
   (d, place) => d.findings.every((f) => findingInside(f, place)) && d.sites.every((s) => siteInside(s, place)) && d.references.every((r) => rangeInside(r.range, place)) && d.implied.every((i) => rangeInside(i.range, place)),
 );
 

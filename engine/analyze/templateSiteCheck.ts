@@ -8,7 +8,7 @@ import { spanOf, stringOffsets, type ParsedYaml } from '../parse/yamlDocument';
 import { actionSpec, type ToolCatalog } from '../toolkit/toolSpecs';
 import type { Range, Step, ValuePath } from '../spec/types';
 import type { FindingSink } from './findingSink';
-import type { StepReference, TemplateKind, TemplateSite } from './model';
+import { LocatedReference, type StepReference, type TemplateKind, type TemplateSite } from './model';
 import { didYouMean, suggest, suggestAmong } from './suggest';
 import { offsetAt } from '../parse/scalarOffsets';
 import {
@@ -20,7 +20,22 @@ export interface TemplateCheckResult {
   sites: TemplateSite[];
   references: StepReference[];
   /** Edges a template reference adds: from the referenced step to the step (or loop) that must wait. */
-  implied: { from: string; to: string; listOwner: string | null; range: Range }[];
+  implied: ImpliedDependency[];
+}
+
+/** An edge a template reference adds, from the referenced step to the step (or loop) that must
+ * wait; it is written where its reference is (one of the `references` of the same check). */
+export class ImpliedDependency {
+  constructor(
+    readonly from: string,
+    readonly to: string,
+    readonly listOwner: string | null,
+    readonly reference: LocatedReference,
+  ) {}
+
+  get range(): Range {
+    return this.reference.range;
+  }
 }
 
 /** What every site of one pipeline's check shares. */
@@ -156,9 +171,8 @@ function checkCalls(at: Site, refs: TemplateReferences): void {
 /** A reference to a step, and the edge it implies when the step is in an enclosing list. */
 function addStepRef(at: Site, target: string, start: number, end: number): void {
   const { run: { result, sink }, owner, ctx } = at;
-  const range = sink.parsed.lines.range(start, end);
   const targetCtx = at.visible.get(target);
-  let implied = false;
+  let waits: { to: string; listOwner: string | null } | null = null;
   if (owner && target !== owner.id && targetCtx) {
     // the step that must wait: the owner if the target is in its list, else the enclosing loop in the target's list
     let waiter: Step | null = owner;
@@ -167,12 +181,11 @@ function addStepRef(at: Site, target: string, start: number, end: number): void 
       waiter = c.loop;
       c = c.parent;
     }
-    if (waiter && waiter.id !== target && c === targetCtx) {
-      result.implied.push({ from: target, to: waiter.id, listOwner: targetCtx.loop?.id ?? null, range });
-      implied = true;
-    }
+    if (waiter && waiter.id !== target && c === targetCtx) waits = { to: waiter.id, listOwner: targetCtx.loop?.id ?? null };
   }
-  result.references.push({ stepId: target, kind: 'template', range, fromStep: at.stepId, path: at.path, implied });
+  const reference = LocatedReference.of(target, 'template', at.stepId, at.path, sink.parsed.lines.range(start, end), waits !== null);
+  if (waits) result.implied.push(new ImpliedDependency(target, waits.to, waits.listOwner, reference));
+  result.references.push(reference);
 }
 
 /** The fields read from a step (`step.result.x`, `step.vars.y`, `step.status`...). */
