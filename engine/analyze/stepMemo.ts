@@ -26,13 +26,6 @@ export interface Place {
   lastLine: number;
 }
 
-interface Entry<T> {
-  context: number;
-  index: number;
-  place: Place;
-  data: T;
-}
-
 /** A document's context: what lies outside its steps (`head`) and each top-level step's signature,
  * in order. The signatures are the strings `signatureOf` keeps for each step value, so a context
  * holds one reference a step, not a copy of them all joined (225 KB at 5,000 steps). */
@@ -129,67 +122,111 @@ export class StepMemoContext {
   }
 }
 
-/** The entries of every memo for one step value, by memo: one weak entry per step value rather
- * than one per memo (a weak map is dear to fill, and to trace in each full collection). A memo's
- * slot holds its one entry itself (most steps have one), a list only when the same text stands at
- * several places: at 5,000 steps a list of one per memo was 0.6 MiB of what the server holds. */
-const entriesByRaw = new WeakMap<object, (Entry<unknown> | Entry<unknown>[] | undefined)[]>();
-let memoCount = 0;
+/** How many memos there are at most (the checks of definitions, templates and steps, and the outline). */
+const SLOTS = 4;
+
+/**
+ * What the memos keep for one step value at one place (its index among the top-level steps) in one
+ * context: each memo's data in a field of its own (by the memo's slot), and where the step stood
+ * when it was kept. One object a step, not an entry per memo and a list of the entries: at 5,000
+ * steps those were 0.8 MiB more of what the language server holds.
+ */
+class StepEntry {
+  data0: unknown = undefined;
+  data1: unknown = undefined;
+  data2: unknown = undefined;
+  data3: unknown = undefined;
+
+  constructor(
+    public context: number,
+    readonly index: number,
+    public place: Place,
+  ) {}
+
+  get(slot: number): unknown {
+    return slot === 0 ? this.data0 : slot === 1 ? this.data1 : slot === 2 ? this.data2 : this.data3;
+  }
+
+  set(slot: number, data: unknown): void {
+    if (slot === 0) this.data0 = data;
+    else if (slot === 1) this.data1 = data;
+    else if (slot === 2) this.data2 = data;
+    else this.data3 = data;
+  }
+
+  /** Every memo's data moved to where the step stands now (they are kept at one place). */
+  moveTo(place: Place): void {
+    const lines = place.line - this.place.line;
+    const offsets = place.offset - this.place.offset;
+    if (lines !== 0 || offsets !== 0) {
+      for (let slot = 0; slot < memos.length; slot++) {
+        const data = this.get(slot);
+        if (data !== undefined) this.set(slot, memos[slot].moved(data, lines, offsets));
+      }
+    }
+    this.place = place;
+  }
+}
+
+/** The entries of a step value: one weak entry per step value (a weak map is dear to fill, and to
+ * trace in each full collection), its one entry itself (most steps), a list only when the same
+ * text stands at several places. */
+const entriesByRaw = new WeakMap<object, StepEntry | StepEntry[]>();
+const memos: StepMemo<unknown>[] = [];
+
+/** The entry of a step value at `index`, whatever its context. */
+function entryAt(raw: object, index: number): StepEntry | undefined {
+  const entries = entriesByRaw.get(raw);
+  if (!entries) return undefined;
+  if (!Array.isArray(entries)) return entries.index === index ? entries : undefined;
+  // a loop, not `find`: this runs for every top-level step of every edit, in each memo
+  for (let k = 0; k < entries.length; k++) if (entries[k].index === index) return entries[k];
+  return undefined;
+}
 
 /** The results of one check per top-level step. */
 export class StepMemo<T> {
-  private readonly slot = memoCount++;
+  private readonly slot: number;
 
   constructor(
     /** The data moved by `lines` lines and `offsets` characters. */
-    private readonly moved: (data: T, lines: number, offsets: number) => T,
+    readonly moved: (data: T, lines: number, offsets: number) => T,
     /** Whether every range and offset the data holds is inside the step (else it would not move with it). */
     private readonly inside: (data: T, place: Place) => boolean,
-  ) {}
+  ) {
+    if (memos.length === SLOTS) throw new Error(`at most ${SLOTS} step memos`);
+    this.slot = memos.length;
+    memos.push(this as StepMemo<unknown>);
+  }
 
   /** The data of this step checked before in the same context, moved to where the step is now. */
   get(ctx: StepMemoContext, step: Step, place: Place): T | undefined {
-    const entries = entriesByRaw.get(step.raw)?.[this.slot] as Entry<T> | Entry<T>[] | undefined;
-    const index = step.path[1] as number;
-    if (!entries) return undefined;
-    let e: Entry<T> | undefined;
-    if (!Array.isArray(entries)) {
-      if (entries.index === index && entries.context === ctx.id) e = entries;
-    } else {
-      // a loop, not `find`: this runs for every top-level step of every edit, in each memo
-      for (let k = 0; k < entries.length; k++) {
-        const x = entries[k];
-        if (x.index === index && x.context === ctx.id) {
-          e = x;
-          break;
-        }
-      }
-    }
-    if (!e) return undefined;
-    const lines = place.line - e.place.line;
-    const offsets = place.offset - e.place.offset;
-    if (lines === 0 && offsets === 0) return e.data;
-    // the entry keeps the moved copy, the one this analysis holds, so the two share it
-    e.data = this.moved(e.data, lines, offsets);
-    e.place = place;
-    return e.data;
+    const e = entryAt(step.raw, step.path[1] as number);
+    if (!e || e.context !== ctx.id || e.get(this.slot) === undefined) return undefined;
+    // the entry keeps the moved copies, the ones this analysis holds, so the two share them
+    if (e.place !== place) e.moveTo(place);
+    return e.get(this.slot) as T;
   }
 
   /** Keeps the data of a step, unless it reaches outside the step (it would not move with it). */
   set(ctx: StepMemoContext, step: Step, place: Place, data: T): void {
     if (!this.inside(data, place)) return;
     const index = step.path[1] as number;
-    const entry: Entry<T> = { context: ctx.id, index, place, data };
-    let slots = entriesByRaw.get(step.raw);
-    if (!slots) entriesByRaw.set(step.raw, (slots = new Array(memoCount)));
-    const entries = slots[this.slot] as Entry<T> | Entry<T>[] | undefined;
-    // one entry per place: the newest context replaces an older one
-    if (!entries || (!Array.isArray(entries) && entries.index === index)) return void (slots[this.slot] = entry as Entry<unknown>);
-    if (!Array.isArray(entries)) return void (slots[this.slot] = [entries, entry] as Entry<unknown>[]);
-    let i = -1;
-    for (let k = 0; k < entries.length && i < 0; k++) if (entries[k].index === index) i = k;
-    if (i >= 0) entries[i] = entry;
-    else entries.push(entry);
+    let e = entryAt(step.raw, index);
+    if (e && e.context === ctx.id) {
+      // the other memos' data of this step in this context, where the step is now
+      if (e.place !== place) e.moveTo(place);
+    } else {
+      // one entry per place: the newest context replaces an older one
+      const fresh = new StepEntry(ctx.id, index, place);
+      const entries = entriesByRaw.get(step.raw);
+      if (!entries || (!Array.isArray(entries) && entries.index === index)) entriesByRaw.set(step.raw, fresh);
+      else if (!Array.isArray(entries)) entriesByRaw.set(step.raw, [entries, fresh]);
+      else if (e) entries[entries.indexOf(e)] = fresh;
+      else entries.push(fresh);
+      e = fresh;
+    }
+    e.set(this.slot, data);
   }
 }
 
