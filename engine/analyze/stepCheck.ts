@@ -16,7 +16,7 @@ import type { StepListContext, TemplateCheckResult } from './templateCheck';
 import type { McpAnalysisInfo } from '../mcp/catalog';
 import { findingInside, movedFinding, movedReference, rangeInside, StepMemo, topLevelAncestors, topLevelPlan, type StepMemoContext } from './stepMemo';
 import { offsetAt } from '../parse/scalarOffsets';
-import { appendAll, kept, keptFrom } from '../util/none';
+import { appendFew, everyFew, fewFrom, mapFew, type Few } from '../util/none';
 import { checkAction, typeOk } from './actionCheck';
 import { ancestorQuery, cycles, reportCycle } from './cycleCheck';
 import { checkJumps } from './jumpCheck';
@@ -189,21 +189,21 @@ function checkParameterDecls(pipeline: Pipeline, sink: FindingSink): void {
 
 /** What checking one top-level step without a body added: findings, dependency references and edges. */
 interface StepChecked {
-  findings: Finding[];
+  findings: Few<Finding>;
   /** The step's dependency references, one for each of its edges, in their order: where each edge is written. */
-  references: StepReference[];
+  references: Few<StepReference>;
   /** The step's plan edges themselves (nothing changes an edge once made: plans share them). */
-  edges: PlanEdge[];
+  edges: Few<PlanEdge>;
 }
 
 const MEMO = new StepMemo<StepChecked>(
   // what a step adds moves with its lines only (an edit on its line before it moves its offsets)
   (d, lines) => (!lines ? d : {
-    findings: d.findings.map((f) => movedFinding(f, lines)),
-    references: d.references.map((r) => movedReference(r, lines)),
+    findings: mapFew(d.findings, (f) => movedFinding(f, lines)),
+    references: mapFew(d.references, (r) => movedReference(r, lines)),
     edges: d.edges,
   }),
-  (d, place) => d.findings.every((f) => findingInside(f, place)) && d.references.every((r) => rangeInside(r.range, place)),
+  (d, place) => everyFew(d.findings, (f) => findingInside(f, place)) && everyFew(d.references, (r) => rangeInside(r.range, place)),
 );
 
 export interface StepCheckResult {
@@ -240,10 +240,10 @@ export function checkSteps(pipeline: Pipeline, sink: FindingSink, index: Map<str
       const place = memo && !owner && !step.body ? memo.place(step) : null;
       const known = place && MEMO.get(memo!, step, place);
       if (known) {
-        appendAll(sink.findings, known.findings);
-        appendAll(references, known.references);
-        appendAll(edges, known.edges);
-        appendAll(edgeSources, known.references);
+        appendFew(sink.findings, known.findings);
+        appendFew(references, known.references);
+        appendFew(edges, known.edges);
+        appendFew(edgeSources, known.references);
         continue;
       }
       const marks = [sink.findings.length, references.length, edges.length];
@@ -290,7 +290,7 @@ export function checkSteps(pipeline: Pipeline, sink: FindingSink, index: Map<str
         edgeSources.push(reference);
       }
       if (place) {
-        MEMO.set(memo!, step, place, { findings: keptFrom(sink.findings, marks[0]), references: keptFrom(references, marks[1]), edges: keptFrom(edges, marks[2]) });
+        MEMO.set(memo!, step, place, { findings: fewFrom(sink.findings, marks[0]), references: fewFrom(references, marks[1]), edges: fewFrom(edges, marks[2]) });
       }
       if (step.body) bodyPlans[sid] = planList(step.body, step, ctx);
     }

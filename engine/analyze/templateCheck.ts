@@ -7,7 +7,7 @@ import type { FindingSink } from './findingSink';
 import type { LocatedReference, StepReference, TemplateKind, TemplateSite } from './model';
 import { isAutoTag } from './autoTags';
 import { findingInside, movedFinding, movedReference, movedSite, rangeInside, siteInside, StepMemo, type StepMemoContext } from './stepMemo';
-import { appendAll, keptFrom } from '../util/none';
+import { appendFew, everyFew, fewFrom, mapFew, type Few } from '../util/none';
 import { TemplateScopes, type StepListContext } from './templateScope';
 import { checkSite, ImpliedDependency, type TemplateCheckResult, type TemplateCheckRun } from './templateSiteCheck';
 
@@ -53,25 +53,30 @@ const EXPRESSION_KEYS = ['condition', 'if', 'while', 'until', 'for_each'];
 
 /** What checking the templates of one top-level step (its loop body included) added. */
 interface StepTemplates {
-  findings: Finding[];
-  sites: TemplateSite[];
-  references: StepReference[];
-  implied: TemplateCheckResult['implied'];
+  findings: Few<Finding>;
+  sites: Few<TemplateSite>;
+  references: Few<StepReference>;
+  implied: Few<ImpliedDependency>;
+}
+
+/** The reference of `implied` among `references` once they are moved to `moved` (both kept as few). */
+function movedCounterpart(implied: ImpliedDependency, references: Few<StepReference>, moved: Few<StepReference>): LocatedReference {
+  return (Array.isArray(references) ? (moved as readonly StepReference[])[(references as readonly StepReference[]).indexOf(implied.reference)] : moved) as LocatedReference;
 }
 
 const MEMO = new StepMemo<StepTemplates>(
   // findings, references and implied dependencies move with the step's lines only, sites with its offsets too
   (d, lines, offsets) => {
-    const references = lines ? d.references.map((r) => movedReference(r, lines)) : d.references;
+    const references = lines ? mapFew(d.references, (r) => movedReference(r, lines)) : d.references;
     return {
-      findings: lines ? d.findings.map((f) => movedFinding(f, lines)) : d.findings,
-      sites: d.sites.map((s) => movedSite(s, lines, offsets)),
+      findings: lines ? mapFew(d.findings, (f) => movedFinding(f, lines)) : d.findings,
+      sites: mapFew(d.sites, (s) => movedSite(s, lines, offsets)),
       references,
       // each implied dependency is written where its reference is, moved with it
-      implied: lines ? d.implied.map((i) => new ImpliedDependency(i.from, i.to, i.listOwner, references[d.references.indexOf(i.reference)] as LocatedReference)) : d.implied,
+      implied: lines ? mapFew(d.implied, (i) => new ImpliedDependency(i.from, i.to, i.listOwner, movedCounterpart(i, d.references, references))) : d.implied,
     };
   },
-  (d, place) => d.findings.every((f) => findingInside(f, place)) && d.sites.every((s) => siteInside(s, place)) && d.references.every((r) => rangeInside(r.range, place)) && d.implied.every((i) => rangeInside(i.range, place)),
+  (d, place) => everyFew(d.findings, (f) => findingInside(f, place)) && everyFew(d.sites, (s) => siteInside(s, place)) && everyFew(d.references, (r) => rangeInside(r.range, place)) && everyFew(d.implied, (i) => rangeInside(i.range, place)),
 );
 
 export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: Map<string, { step: Step; ctx: StepListContext }>, catalog: ToolCatalog, memo?: StepMemoContext): TemplateCheckResult {
@@ -107,20 +112,20 @@ export function checkTemplates(pipeline: Pipeline, sink: FindingSink, stepById: 
     const place = memo?.place(s);
     const known = place && MEMO.get(memo!, s, place);
     if (known) {
-      appendAll(sink.findings, known.findings);
-      appendAll(result.sites, known.sites);
-      appendAll(result.references, known.references);
-      appendAll(result.implied, known.implied);
+      appendFew(sink.findings, known.findings);
+      appendFew(result.sites, known.sites);
+      appendFew(result.references, known.references);
+      appendFew(result.implied, known.implied);
       continue;
     }
     const marks = [sink.findings.length, result.sites.length, result.references.length, result.implied.length];
     visitStep(s, root);
     if (place) {
       MEMO.set(memo!, s, place, {
-        findings: keptFrom(sink.findings, marks[0]),
-        sites: keptFrom(result.sites, marks[1]),
-        references: keptFrom(result.references, marks[2]),
-        implied: keptFrom(result.implied, marks[3]),
+        findings: fewFrom(sink.findings, marks[0]),
+        sites: fewFrom(result.sites, marks[1]),
+        references: fewFrom(result.references, marks[2]),
+        implied: fewFrom(result.implied, marks[3]),
       });
     }
   }
