@@ -39,6 +39,8 @@ interface ContextKey {
 const recentContexts: { key: ContextKey; id: number; shared: Map<string, unknown> }[] = [];
 const MAX_CONTEXTS = 8;
 let nextContext = 1;
+/** Analyses that kept step results so far: each memo context's `made`. */
+let analysesMade = 0;
 const catalogIds = new WeakMap<object, number>();
 let nextCatalog = 1;
 
@@ -81,6 +83,9 @@ function signatureOf(step: Step): string {
  * the same context check a step of the same text alike. */
 export class StepMemoContext {
   readonly id: number;
+  /** When its analysis was made, against the others': a later analysis's results replace an
+   * earlier one's, never the other way round (an outline made late for an older analysis). */
+  readonly made = ++analysesMade;
   private readonly shared: Map<string, unknown>;
   constructor(
     readonly parsed: ParsedYaml,
@@ -139,6 +144,8 @@ class StepEntry {
 
   constructor(
     public context: number,
+    /** The `made` of the latest analysis that kept data here. */
+    public made: number,
     readonly index: number,
     public place: Place,
   ) {}
@@ -216,9 +223,12 @@ export class StepMemo<T> {
     if (e && e.context === ctx.id) {
       // the other memos' data of this step in this context, where the step is now
       if (e.place !== place) e.moveTo(place);
+      if (ctx.made > e.made) e.made = ctx.made;
     } else {
-      // one entry per place: the newest context replaces an older one
-      const fresh = new StepEntry(ctx.id, index, place);
+      // one entry per place: a later analysis's context replaces an earlier one's, and an earlier
+      // analysis (its outline made late) keeps nothing over a later one's data
+      if (e && e.made > ctx.made) return;
+      const fresh = new StepEntry(ctx.id, ctx.made, index, place);
       const entries = entriesByRaw.get(step.raw);
       if (!entries || (!Array.isArray(entries) && entries.index === index)) entriesByRaw.set(step.raw, fresh);
       else if (!Array.isArray(entries)) entriesByRaw.set(step.raw, [entries, fresh]);

@@ -59,6 +59,10 @@ describe('incremental analysis equals a from-scratch analysis', function () {
   it('over a sequence of edits', () => {
     const base = pipeline(200);
     const edits: [string, (t: string) => string][] = [
+      // two implied dependencies of one step (each a cycle, whose edges are where the references are written)
+      ['a template reading two later steps', (t) => replace(t, `content: "{{ step_149.result | default('') }}"`, 'content: "{{ step_152.result }} {{ step_155.result }}"')],
+      ['a line inserted above it (its references and implied dependencies move)', (t) => replace(t, '    name: Step 10\n', '    name: Step 10\n    description: moves what follows\n')],
+      ['the template back', (t) => replace(t, 'content: "{{ step_152.result }} {{ step_155.result }}"', `content: "{{ step_149.result | default('') }}"`)],
       ['one character in a step name', (t) => replace(t, 'name: Step 100\n', 'name: Stop 100\n')],
       ['a step referenced elsewhere renamed', (t) => replace(t, '  - id: step_50\n', '  - id: step_50x\n')],
       ['its references follow it', (t) => t.replace(/step_50\b/g, 'step_50x')],
