@@ -4,6 +4,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import { toProviderError, type AssistantMessage, type ChatAnswer, type ChatCall, type ModelProvider, type ProviderAnswer, type ProviderCall, type StructuredAnswer, type WireToolCall } from './provider';
 import { generatedIdPrefix, wireCallOf } from './toolCalls';
 import { announcedLimits } from './rateHeaders';
+import { modelFetch } from './httpTransport';
 
 export interface AnthropicProviderOptions {
   apiKey: string;
@@ -136,7 +137,7 @@ function fromBlocks(content: Anthropic.ContentBlock[], structured: boolean, idPr
 export function anthropicProvider(o: AnthropicProviderOptions): ModelProvider {
   // the SDK loads on the first call: a process that never calls Anthropic never pays for loading it
   let made: Promise<Anthropic> | undefined;
-  const sdk = () => (made ??= import('@anthropic-ai/sdk').then((m) => new (m.default as unknown as typeof Anthropic)({ apiKey: o.apiKey, baseURL: o.baseURL, maxRetries: 0, timeout: 24 * 3600_000 })));
+  const sdk = () => (made ??= import('@anthropic-ai/sdk').then((m) => new (m.default as unknown as typeof Anthropic)({ apiKey: o.apiKey, baseURL: o.baseURL, maxRetries: 0, timeout: 24 * 3600_000, fetch: modelFetch })));
   const fail = (e: unknown, signal: AbortSignal) => toProviderError('anthropic', e, signal);
   return {
     name: 'anthropic',

@@ -4,6 +4,7 @@ import OpenAI from 'openai';
 import { announcedLimits } from './rateHeaders';
 import { ProviderError, toProviderError, type ChatAnswer, type ChatCall, type EmbedAnswer, type ModelProvider, type ProviderAnswer, type ProviderCall, type StructuredAnswer, type WireToolCall } from './provider';
 import { generatedIdPrefix, ToolCallAssembler, wireCall } from './toolCalls';
+import { modelFetch } from './httpTransport';
 
 type ChatParams = OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming;
 
@@ -58,7 +59,7 @@ function common(call: ProviderCall): { model: string; messages: OpenAI.Chat.Comp
 }
 
 export function openaiProvider(o: OpenAIProviderOptions): ModelProvider {
-  const client = new OpenAI({ apiKey: o.apiKey, baseURL: o.baseURL, maxRetries: 0, timeout: 24 * 3600_000 });
+  const client = new OpenAI({ apiKey: o.apiKey, baseURL: o.baseURL, maxRetries: 0, timeout: 24 * 3600_000, fetch: modelFetch });
   const fail = (e: unknown, signal: AbortSignal) => {
     const pe = toProviderError(o.name, plainError(e), signal);
     // a local server that is not running: say which address did not answer
