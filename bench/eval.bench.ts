@@ -3,8 +3,11 @@
 // cases × 2 variants (two models) of a one-prompt pipeline, the same assertions (contains,
 // is_json), the same concurrency (16), no cache on either side. promptfoo needs Node ≥ 22: it runs
 // on the Node 24 the e2e tools use, both installed on first use into the ignored .tools/.
-// Prints wall time, overhead per case and peak RSS: ours, theirs, the ratio and the goal. Then ours
-// alone at 100,000 cases: the overhead per case and the peak RSS must hold at that size.
+// Prints wall time, overhead per case and peak RSS: ours, theirs, the ratio and the goal. Our
+// overhead is over the same calls made through the bare `openai` SDK given the fetch our providers
+// give it (engine/models/httpTransport.ts), as our eval makes them; the same calls through the SDK's
+// own fetch are printed beside. Then ours alone at 100,000 cases: the overhead per case and the
+// peak RSS must hold at that size.
 // `--quick`: 200 cases, no 100,000. `--smoke`: 20 cases, promptfoo only where it is installed.
 // `--cases N`: N cases, no 100,000.
 import { spawn, spawnSync } from 'node:child_process';
@@ -96,12 +99,13 @@ async function ours(dir: string, env: NodeJS.ProcessEnv, evalFile = 'bench.eval.
   return { ...m, wallMs: r.wallMs };
 }
 
-/** The floor: the same model calls through the bare SDK (bench/evalFloor.ts), bundled and run as ours is.
+/** The floor: the same model calls through the bare SDK (bench/evalFloor.ts), bundled and run as ours is,
+ * the SDK given the fetch our providers give it (`ownFetch`: its own, the global fetch).
  * `wallMs`: from its first call to its last answer; `processMs`: its process, from start to exit. */
-async function floor(dir: string, env: NodeJS.ProcessEnv, cases: number): Promise<{ wallMs: number; processMs: number; passed: number; runs: number }> {
+async function floor(dir: string, env: NodeJS.ProcessEnv, cases: number, ownFetch = false): Promise<{ wallMs: number; processMs: number; passed: number; runs: number }> {
   const driver = path.join(dir, 'evalFloor.js');
   if (!existsSync(driver)) await build({ entryPoints: [path.join(__dirname, 'evalFloor.ts')], outfile: driver, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent' });
-  const r = await runChild(process.execPath, [driver, String(cases), String(CONCURRENCY)], dir, env);
+  const r = await runChild(process.execPath, [driver, String(cases), String(CONCURRENCY), ownFetch ? 'own' : 'transport'], dir, env);
   if (r.code !== 0) throw new Error(`the SDK floor failed: ${r.stderr}`);
   const m = JSON.parse(r.stdout.trim().split('\n').pop()!) as { wallMs: number; passed: number; runs: number };
   if (m.passed !== m.runs) throw new Error(`the SDK floor: ${m.passed} of ${m.runs} answers passed`);
@@ -169,6 +173,8 @@ async function main(): Promise<void> {
     if (process.argv.includes('--ours-only')) return console.log(JSON.stringify(a));
     if (a.passed !== runs) throw new Error(`ours: ${a.passed} of ${runs} runs passed`);
     const f = await floor(dir, env, CASES);
+    // the same calls through the SDK with its own fetch, as a user of the bare SDK makes them
+    const own = await floor(dir, env, CASES, true);
     const overheads = [slotMs(a.evalMs, runs) - slotMs(f.wallMs, runs)];
     // each later eval starts from no records, as the first did
     const again = async (): Promise<Ours> => {
@@ -220,10 +226,12 @@ async function main(): Promise<void> {
         ['wall time, process start to exit (s)', (a.wallMs / 1000).toFixed(2), b ? (b.wallMs / 1000).toFixed(2) : '-', ratio(a.wallMs, b?.wallMs)],
         ['  of it: Node start and bundle load (s)', (a.startMs / 1000).toFixed(2), '', ''],
         ['  of it: the eval (s)', (a.evalMs / 1000).toFixed(2), '', ''],
-        ['the same calls through the bare SDK (s)', (f.wallMs / 1000).toFixed(2), '', ''],
+        ['the same calls through the bare SDK, given our fetch (s)', (f.wallMs / 1000).toFixed(2), '', ''],
         ['  its process, start to exit (s)', (f.processMs / 1000).toFixed(2), '', b ? ratio(f.processMs, b.wallMs) : ''],
+        ['the same calls through the bare SDK, its own fetch (s)', (own.wallMs / 1000).toFixed(2), '', ''],
+        ['  its process, start to exit (s)', (own.processMs / 1000).toFixed(2), '', b ? ratio(own.processMs, b.wallMs) : ''],
         [`slot time per case (ms; the server answers in ${LATENCY_MS})`, slotMs(a.evalMs, runs).toFixed(2), '', ''],
-        ['  the bare SDK calls\' (ms)', slotMs(f.wallMs, runs).toFixed(2), '', ''],
+        ['  the bare SDK calls\', given our fetch (ms)', slotMs(f.wallMs, runs).toFixed(2), '', ''],
         ['passed', `${a.passed}/${a.total}`, b ? `${b.passed}/${b.total}` : '-', ''],
         ['peak RSS (MB)', (a.maxRssKb / 1024).toFixed(0), b ? (b.maxRssKb / 1024).toFixed(0) : '-', ratio(a.maxRssKb, b?.maxRssKb)],
       ],
@@ -236,8 +244,9 @@ async function main(): Promise<void> {
     // promptfoo's time follows the machine's speed (it is CPU-bound); ours is bound by the calls'
     // latency: on a fast hour a fifth of promptfoo's is less than the bare SDK's own process takes
     if (b && f.processMs > b.wallMs / 5) console.log(`a fifth of promptfoo's wall time is ${(b.wallMs / 5000).toFixed(2)} s, less than the bare SDK's process took for the same calls (${(f.processMs / 1000).toFixed(2)} s): no eval over this SDK could meet the wall-time goal in this run`);
+    console.log(`our fetch against the SDK's own (the global fetch), the same calls: ${(f.wallMs / 1000).toFixed(2)} against ${(own.wallMs / 1000).toFixed(2)} s; our eval's overhead per case over the SDK's own calls: ${(slotMs(a.evalMs, runs) - slotMs(own.wallMs, runs)).toFixed(2)} ms (the goal's floor is the calls as our eval makes them)`);
     console.log(goal('wall time vs promptfoo', b ? ratio(a.wallMs, b.wallMs) : 'promptfoo skipped', '≤ 0.2', b ? a.wallMs <= b.wallMs / 5 : null));
-    console.log(goal(`our overhead per case over its model call at ${CASES.toLocaleString('en')} cases (slot time − the bare SDK calls' slot time, median of ${PAIRS} pair${PAIRS === 1 ? '' : 's'})`, `${overheadMs.toFixed(2)} ms`, '≤ 2 ms', overheadMs <= 2));
+    console.log(goal(`our overhead per case over its model call at ${CASES.toLocaleString('en')} cases (slot time − the bare SDK calls' slot time, our fetch both, median of ${PAIRS} pair${PAIRS === 1 ? '' : 's'})`, `${overheadMs.toFixed(2)} ms`, '≤ 2 ms', overheadMs <= 2));
     console.log(goal(`our overhead per case at ${LARGE_CASES ? LARGE_CASES.toLocaleString('en') : '100,000'} cases`, large ? `${largeOverhead.toFixed(2)} ms` : 'skipped (--quick/--smoke)', '≤ 2 ms', large ? largeOverhead <= 2 : null));
     console.log(goal('peak memory vs promptfoo', b ? ratio(a.maxRssKb, b.maxRssKb) : 'promptfoo skipped', '≤ 0.5', b ? a.maxRssKb <= b.maxRssKb / 2 : null));
     console.log(goal(`peak memory flat: ${LARGE_CASES ? LARGE_CASES.toLocaleString('en') : '100,000'} cases against ${CASES.toLocaleString('en')}`, large ? `${(large.maxRssKb / a.maxRssKb).toFixed(2)}×` : 'skipped (--quick/--smoke)', '≤ 1.25×', large ? large.maxRssKb <= a.maxRssKb * 1.25 : null));
