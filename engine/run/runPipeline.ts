@@ -47,11 +47,18 @@ export const MAX_NESTING_DEPTH = 8;
  */
 export const DEFAULT_MAX_NESTED_RUNS = 1000;
 
+/** ORC_MAX_NESTED_RUNS as this process was started with it (read once: reading the environment is a
+ * call into Node's C++ side, 8 µs of every run of an eval's 2,000). */
+let envNestedRunCap: number | undefined;
+
 /** The cap on nested runs: the option given, else ORC_MAX_NESTED_RUNS, else DEFAULT_MAX_NESTED_RUNS. */
 export function nestedRunCap(given?: number): number {
   if (given !== undefined && Number.isInteger(given) && given > 0) return given;
-  const env = Number(process.env.ORC_MAX_NESTED_RUNS);
-  return Number.isInteger(env) && env > 0 ? env : DEFAULT_MAX_NESTED_RUNS;
+  if (envNestedRunCap === undefined) {
+    const env = Number(process.env.ORC_MAX_NESTED_RUNS);
+    envNestedRunCap = Number.isInteger(env) && env > 0 ? env : DEFAULT_MAX_NESTED_RUNS;
+  }
+  return envNestedRunCap;
 }
 
 /** The nested runs a top-level run has started, shared by every run nested in it. */
@@ -127,10 +134,14 @@ let idNext = idBytes.length;
 let idSecond = NaN;
 let idTime = '';
 
-export function newExecutionId(now = new Date()): string {
-  const second = Math.floor(now.getTime() / 1000);
+/** Each byte's two hex digits: an id's random part is made without a call into the Buffer's C++ side. */
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
+export function newExecutionId(now?: Date): string {
+  const ms = now ? now.getTime() : Date.now();
+  const second = Math.floor(ms / 1000);
   if (second !== idSecond) {
-    idTime = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+    idTime = (now ?? new Date(ms)).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
     idSecond = second;
   }
   const t = idTime;
@@ -138,8 +149,9 @@ export function newExecutionId(now = new Date()): string {
     randomFillSync(idBytes);
     idNext = 0;
   }
+  const i = idNext;
   idNext += 3;
-  return `${t}-${idBytes.toString('hex', idNext - 3, idNext)}`;
+  return `${t}-${HEX[idBytes[i]]}${HEX[idBytes[i + 1]]}${HEX[idBytes[i + 2]]}`;
 }
 
 /** The run's checkpoint store (null when the run keeps none), its first record as the run starts. */
@@ -222,16 +234,44 @@ function resolvedPath(p: string): string {
   return r;
 }
 
+/** The runs in progress that listen to a signal, and the one listener the signal has for them all
+ * while there are any: an eval's runs share its signal (16 at a time), and adding and removing a
+ * listener of Node's EventTarget cost about 10 µs of every run. */
+const runsBySignal = new WeakMap<AbortSignal, { runs: Set<() => void>; listener: () => void }>();
+
+/** Calls `fn` once when `signal` aborts (never, when it aborted already, as `addEventListener`).
+ * Returns its removal; the signal keeps no listener once every run's is removed. */
+function onceAborted(signal: AbortSignal, fn: () => void): () => void {
+  let entry = runsBySignal.get(signal);
+  if (!entry) {
+    const runs = new Set<() => void>();
+    const listener = () => {
+      runsBySignal.delete(signal);
+      const all = [...runs];
+      runs.clear();
+      for (const f of all) f();
+    };
+    entry = { runs, listener };
+    runsBySignal.set(signal, entry);
+    signal.addEventListener('abort', listener, { once: true });
+  }
+  const { runs, listener } = entry;
+  runs.add(fn);
+  return () => {
+    if (!runs.delete(fn) || runs.size) return;
+    signal.removeEventListener('abort', listener);
+    if (runsBySignal.get(signal) === entry) runsBySignal.delete(signal);
+  };
+}
+
 /** One listener for the whole run: attempts with their own signal are aborted through `inflight`,
  * and steps waiting for a slot are woken here (they add no listener of their own). Returns its removal. */
 function cancelOnAbort(signal: AbortSignal, inflight: Set<Abortable>, slots: Semaphore, toolSlots: Map<string, Semaphore>): () => void {
-  const onCancel = () => {
+  return onceAborted(signal, () => {
     for (const c of inflight) c.abort(signal.reason);
     slots.abortWaiters();
     for (const s of toolSlots.values()) s.abortWaiters();
-  };
-  signal.addEventListener('abort', onCancel, { once: true });
-  return () => signal.removeEventListener('abort', onCancel);
+  });
 }
 
 /** Announces the run, kills what a dead earlier process of it left running, and writes the first checkpoint. */

@@ -647,6 +647,32 @@ describe('hostile input', () => {
       }
     });
 
+    it("runs sharing one signal (an eval's): the signal has one listener for them all while any runs, none after; cancelling it cancels every run in flight", async () => {
+      let started = 0;
+      let allStarted: () => void = () => undefined;
+      const four = new Promise<void>((r) => (allStarted = r));
+      const wait: ToolDefinition = {
+        spec: { name: 'wait', description: 'Waits for its cancellation.', actions: { forever: { description: 'Waits.', parameters: {} } } } as ToolDefinition['spec'],
+        run: (_a, _p, ctx) =>
+          new Promise((_resolve, reject) => {
+            if (++started === 4) allStarted();
+            ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true });
+          }),
+      };
+      const ctl = new AbortController();
+      const runs = Array.from({ length: 4 }, () => runYamlWithTools('id: shared\nsteps:\n  - {id: w, tool: wait, action: forever}\n', { tools: { wait }, signal: ctl.signal }));
+      await four;
+      assert.equal(getEventListeners(ctl.signal, 'abort').length, 1, 'one listener for the four runs');
+      ctl.abort();
+      const docs = await Promise.all(runs);
+      assert.deepEqual(docs.map((d) => [d.status, d.steps.w.status]), Array.from({ length: 4 }, () => ['cancelled', 'cancelled']));
+      // runs that end on their own take the listener with them
+      const shared = new AbortController();
+      const done = await Promise.all(Array.from({ length: 3 }, () => runYamlWithTools('id: quick\nsteps:\n  - {id: p, tool: probe, action: look}\n', { tools: { probe: probeTool([]) }, signal: shared.signal })));
+      assert.deepEqual(done.map((d) => d.status), ['completed', 'completed', 'completed']);
+      assert.equal(getEventListeners(shared.signal, 'abort').length, 0, 'the runs left a listener on their signal');
+    });
+
     it('cancelling wakes the steps waiting for a slot: they end cancelled', async () => {
       const ctl = new AbortController();
       const slow: ToolDefinition = {
