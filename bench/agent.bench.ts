@@ -19,6 +19,7 @@ import type { ToolDefinition } from '../engine/toolkit/runtime';
 import type { ToolSpec } from '../engine/toolkit/toolSpecs';
 import { LoopbackProviders, type Scripted } from '../test/fixtures/providers/loopbackServer';
 import { runFloorAgent } from './agentFloor';
+import { modelFetch } from '../engine/models/httpTransport';
 import { langGraphAgent } from './agentLangGraph';
 import { goal, median, table } from './stats';
 import { attributePeerWarnings } from './peerWarnings';
@@ -125,7 +126,8 @@ const IMPLS: Impl[] = ['floor', 'ours', 'langGraph'];
 
 function agents(origin: string, cwd: string): Agents {
   const baseURL = `${origin}/v1`;
-  const client = new OpenAI({ apiKey: 'sk-bench', baseURL, maxRetries: 0 });
+  // the SDK given the fetch our providers give it, as ours makes its calls (LangGraph's too)
+  const client = new OpenAI({ apiKey: 'sk-bench', baseURL, maxRetries: 0, fetch: modelFetch });
   const models = createModelRunner({ env: { OPENAI_API_KEY: 'sk-bench', OPENAI_BASE_URL: baseURL } });
   const compiled = new Map<string, Analysis>();
   const lg = langGraphAgent(baseURL, noop);
