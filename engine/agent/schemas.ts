@@ -61,7 +61,10 @@ export function mcpSchema(input: Record<string, unknown> | undefined): JsonSchem
   return { type: 'object', properties: {} };
 }
 
-const ajv = new Ajv({ allErrors: false, strict: false, validateFormats: false, code: { regExp: ajvRegExp } });
+/** Made at the first tool schema checked: a process that runs no agent never makes one (making it
+ * was about 5 ms of every `orc run` and `orc eval` that loads this module). */
+let ajvInstance: Ajv | null = null;
+const ajvOf = () => (ajvInstance ??= new Ajv({ allErrors: false, strict: false, validateFormats: false, code: { regExp: ajvRegExp } }));
 const compiled = new WeakMap<JsonSchema, ValidateFunction | null>();
 /**
  * Validators by the schema's text: every run builds its catalog anew, so the same tool's schema is
@@ -79,11 +82,11 @@ function compileOnce(schema: JsonSchema): ValidateFunction | null {
   let v = byText.get(text);
   if (v !== undefined) return v;
   try {
-    v = ajv.compile(rest);
+    v = ajvOf().compile(rest);
   } catch {
     v = null;
   }
-  ajv.removeSchema(rest);
+  ajvOf().removeSchema(rest);
   if (byText.size >= MAX_VALIDATORS) byText.delete(byText.keys().next().value!);
   byText.set(text, v);
   return v;

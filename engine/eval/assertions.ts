@@ -75,7 +75,9 @@ function parsedJson(v: unknown): { ok: true; value: unknown } | { ok: false; why
   }
 }
 
-const ajv = new Ajv({ allErrors: false, strict: false });
+/** Made at the first `json_schema` assertion: an eval with none makes no validator (about 5 ms of its start). */
+let ajvInstance: Ajv | null = null;
+const ajvOf = () => (ajvInstance ??= new Ajv({ allErrors: false, strict: false }));
 
 function cosine(a: number[], b: number[]): number {
   let dot = 0;
@@ -130,7 +132,7 @@ export const CHECKS: Record<AssertionKind, Check> = {
   json_schema: (a, value) => {
     const p = parsedJson(value);
     if (!p.ok) return { expected: a.operand, actual: shown(asText(value)), pass: false, reason: `not JSON: ${p.why}` };
-    const validate = ajv.compile(a.operand as Record<string, unknown>);
+    const validate = ajvOf().compile(a.operand as Record<string, unknown>);
     const pass = validate(p.value) as boolean;
     const e = validate.errors?.[0];
     return { expected: a.operand, actual: p.value, pass, reason: pass ? '' : `${e?.instancePath || '(value)'} ${e?.message ?? 'does not match the schema'}` };
