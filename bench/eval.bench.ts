@@ -82,7 +82,7 @@ function runChild(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessE
 }
 
 /** Ours: the outer wall, and the driver's own figures (`evalMs`: the eval itself, from reading its file to its end; `startMs`: Node's start and the bundle's load before it). */
-type Ours = Measured & { evalMs: number; startMs: number; sumLatencyMs: number; cpuMs: number };
+type Ours = Measured & { evalMs: number; startMs: number; cpuMs: number };
 
 async function ours(dir: string, env: NodeJS.ProcessEnv, evalFile = 'bench.eval.yaml'): Promise<Ours> {
   const driver = path.join(dir, 'evalDriver.js');
