@@ -81,7 +81,10 @@ const shellLibrary = {
 const builds = [
   // the CLI: its large libraries that only some commands reach are chunks beside it (dist/vendor/,
   // scripts/vendorChunks.mjs)
-  { ...common, entryPoints: ['engine/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', plugins: [vendorChunks, noNodeCanvas] },
+  { ...common, entryPoints: ['engine/cli/main.ts'], outfile: 'dist/cliMain.js', platform: 'node', format: 'cjs', target: 'node20', plugins: [vendorChunks, noNodeCanvas] },
+  // its entry, what `orc` runs: Node's compile cache turned on before the CLI is loaded
+  // (engine/cli/entry.ts, engine/cli/compileCache.ts)
+  { ...common, entryPoints: ['engine/cli/entry.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', external: ['./cliMain.js'] },
   // the language server, minified: the extension waits for it to answer initialize when it
   // activates, and fewer bytes to compile is a shorter start (the first bundle: 0.2 MB)
   { ...common, entryPoints: ['server/server.ts'], outfile: 'dist/languageServer.js', platform: 'node', format: 'cjs', target: 'node20', minify: true, plugins: [lazyFeatures] },

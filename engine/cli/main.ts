@@ -1,5 +1,5 @@
-#!/usr/bin/env node
-// `orc`: the command-line face of the engine.
+// `orc`: the command-line face of the engine (dist/cliMain.js; its entry, dist/cli.js, is
+// engine/cli/entry.ts, which turns on Node's compile cache first).
 import { editCommand } from './editCommand';
 import { graphCommand } from './graphCommand';
 import { readSource, UsageError } from './input';
@@ -285,7 +285,8 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
   }
 }
 
-if (require.main === module) {
+/** Runs `orc` with this process's arguments, its exit code set when it ends (engine/cli/entry.ts calls it). */
+export function runAsProcess(): void {
   // a closed pipe (`orc validate x | head`) ends the output, not the process with a stack trace
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
@@ -301,3 +302,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) runAsProcess();

@@ -167,7 +167,7 @@ function editDistance(a: string, b: string): number {
   return prev[b.length];
 }
 
-/** The version in package.json (bundled into dist/cli.js by esbuild). */
+/** The version in package.json (bundled into dist/cliMain.js by esbuild). */
 export function version(): string {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (require('../../package.json') as { version: string }).version;

@@ -111,8 +111,10 @@ describe('the .vsix (npm run package)', function () {
       'dist/node-sqlite3-wasm.wasm',
       // the thread it runs SQLite on, started beside the engine (engine/tools/sql/sqliteWorker.ts)
       'dist/sqliteWorker.js',
-      // the CLI, which the MCP server entry runs as `orc mcp` (client/mcpServerProvider.ts)
+      // the CLI, which the MCP server entry runs as `orc mcp` (client/mcpServerProvider.ts): its entry,
+      // which turns on Node's compile cache, and the CLI itself (engine/cli/entry.ts)
       'dist/cli.js',
+      'dist/cliMain.js',
       // its chunks, and the language server's (the MCP SDK's client, re2js), required on first use (scripts/vendorChunks.mjs)
       ...['anthropic-sdk', 'aws-sdk-client-s3', 'google-genai', 'mcp-client', 're2js', 'vega-lite', 'vega'].map((c) => `dist/vendor/${c}.js`),
       'engine/spec/pipeline.schema.json',
