@@ -6,26 +6,9 @@
 // Node 24 here). The cache lives where the extension says (ORCHESTRATOR_COMPILE_CACHE, in its global
 // storage); without that variable (the tests, a checkout) nothing is cached. Node checks each entry
 // against the script's contents, so a new build is compiled afresh.
-import * as nodeModule from 'node:module';
+import { turnOnCompileCache } from '../engine/api/compileCache';
 
-const cacheApi = nodeModule as unknown as { enableCompileCache?: (dir?: string) => unknown; flushCompileCache?: () => void };
 const dir = process.env.ORCHESTRATOR_COMPILE_CACHE;
-if (dir && cacheApi.enableCompileCache) {
-  try {
-    cacheApi.enableCompileCache(dir);
-    // Node writes the cache when the process exits; a server the editor kills would never write
-    // it, so it is written once the first document has been checked (and the functions that took
-    // have been compiled)
-    setTimeout(() => {
-      try {
-        cacheApi.flushCompileCache?.();
-      } catch {
-        // a cache that cannot be written only costs the next start its compile time
-      }
-    }, 5000).unref();
-  } catch {
-    // an unusable folder: start without the cache
-  }
-}
+if (dir) turnOnCompileCache(dir);
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 (require('./languageServer.js') as { serveProcess: () => void }).serveProcess();

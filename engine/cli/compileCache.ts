@@ -1,5 +1,5 @@
-// Node's compile cache for the CLI (engine/cli/entry.ts turns it on before the CLI is loaded). The
-// CLI is 6.4 MB of script, and compiling it is a large part of every command's start: on Node 24
+// Where the CLI keeps Node's compile cache (engine/cli/entry.ts turns it on there, with
+// engine/api/compileCache.ts, before the CLI is loaded). The CLI is 6.4 MB of script, and compiling it is a large part of every command's start: on Node 24
 // here `orc validate` took 0.22 s, and 0.18 s once the compiled code was cached; `orc --version`
 // 0.19 and 0.14. Node 22.1 and later have the cache (a terminal's Node; VS Code's, which runs
 // `orc mcp` for its agent tools); on Node 20 this does nothing.
@@ -9,33 +9,11 @@
 // temporary folder Node would choose, where another user could leave entries first. Node checks
 // each entry against the script's contents, so a new build is compiled afresh;
 // NODE_DISABLE_COMPILE_CACHE=1 turns it off, and a NODE_COMPILE_CACHE the user set is used as it is.
-import * as nodeModule from 'node:module';
 import * as path from 'node:path';
-
-type CacheApi = { enableCompileCache?: (dir?: string) => unknown; flushCompileCache?: () => void };
 
 /** The folder for the compiled code: the variable's, else one in the user's cache folder. */
 export function compileCacheDir(env: NodeJS.ProcessEnv, platform: NodeJS.Platform, home: string): string {
   if (env.ORCHESTRATOR_COMPILE_CACHE) return env.ORCHESTRATOR_COMPILE_CACHE;
   const base = env.XDG_CACHE_HOME || (platform === 'win32' ? env.LOCALAPPDATA || path.join(home, 'AppData', 'Local') : platform === 'darwin' ? path.join(home, 'Library', 'Caches') : path.join(home, '.cache'));
   return path.join(base, 'orchestrator', 'compile-cache');
-}
-
-/** Turns the cache on where this Node has one; a folder that cannot be used only means no cache. */
-export function turnOnCompileCache(dir: string, api: CacheApi = nodeModule as unknown as CacheApi): void {
-  if (!api.enableCompileCache) return;
-  try {
-    api.enableCompileCache(dir);
-    // Node writes the cache when the process exits; `orc mcp` and `orc worker` run until they are
-    // killed, so what they compiled is written after their first seconds too
-    setTimeout(() => {
-      try {
-        api.flushCompileCache?.();
-      } catch {
-        // a cache that cannot be written only costs the next start its compile time
-      }
-    }, 5000).unref();
-  } catch {
-    // an unusable folder: run without the cache
-  }
 }

@@ -3,7 +3,8 @@
 // the CLI (dist/cliMain.js, engine/cli/main.ts) and runs it. The CLI is a bundle of its own so that
 // the cache is on before it is compiled.
 import * as os from 'node:os';
-import { compileCacheDir, turnOnCompileCache } from './compileCache';
+import { compileCacheDir } from './compileCache';
+import { turnOnCompileCache } from '../api/compileCache';
 
 turnOnCompileCache(compileCacheDir(process.env, process.platform, os.homedir()));
 // eslint-disable-next-line @typescript-eslint/no-require-imports

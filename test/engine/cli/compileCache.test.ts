@@ -1,9 +1,11 @@
 // Where `orc` keeps Node's compile cache (engine/cli/compileCache.ts), and that a Node without one, or
-// a folder that cannot be used, only means no cache. That the installed CLI writes and then reads
+// a folder that cannot be used, only means no cache (engine/api/compileCache.ts, which the language
+// server's entry uses too). That the installed CLI writes and then reads
 // it on Node 24 is test/e2e/vsix.test.ts's.
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
-import { compileCacheDir, turnOnCompileCache } from '../../../engine/cli/compileCache';
+import { compileCacheDir } from '../../../engine/cli/compileCache';
+import { turnOnCompileCache } from '../../../engine/api/compileCache';
 
 describe('cli: the compile cache', () => {
   it("is the user's own cache folder on each platform, or the folder ORCHESTRATOR_COMPILE_CACHE names", () => {
