@@ -95,9 +95,10 @@ const builds = [
   // (server/entry.ts)
   { ...common, entryPoints: ['server/entry.ts'], outfile: 'dist/server.js', platform: 'node', format: 'cjs', target: 'node20', external: ['./languageServer.js'] },
   // the extension: what activation parses (the language client, the commands, the panels' hosts),
-  // minified; the engine beside it, loaded on first use (see lazyEngine above)
+  // minified; the engine beside it, loaded on first use (see lazyEngine above), with the CLI's
+  // chunks for the libraries few runs reach (scripts/vendorChunks.mjs)
   { ...common, entryPoints: ['client/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], minify: true, plugins: [lazyEngine, noNodeCanvas] },
-  { ...common, entryPoints: ['engine/api/index.ts'], outfile: 'dist/engine.js', platform: 'node', format: 'cjs', target: 'node20', minify: true, plugins: [noNodeCanvas] },
+  { ...common, entryPoints: ['engine/api/index.ts'], outfile: 'dist/engine.js', platform: 'node', format: 'cjs', target: 'node20', minify: true, plugins: [vendorChunks, noNodeCanvas] },
   // the thread SQLite runs on (engine/tools/sql/sqliteWorker.ts): the CLI and the engine start it
   // from beside themselves, so a statement that never ends can be stopped
   { ...common, entryPoints: ['engine/tools/sql/sqliteWorker.ts'], outfile: 'dist/sqliteWorker.js', platform: 'node', format: 'cjs', target: 'node20' },

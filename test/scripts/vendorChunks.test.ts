@@ -1,7 +1,9 @@
 // The built CLI keeps the libraries only some commands reach in chunks beside it (dist/vendor/,
 // scripts/vendorChunks.mjs), and still reaches each: a run of `node dist/cli.js` through the
 // Anthropic and Gemini SDKs (against the loopback providers' wire protocols), Vega (a chart drawn
-// to SVG) and re2js (a template's regular expression), with the results a user sees. The language
+// to SVG) and re2js (a template's regular expression), with the results a user sees. The queue's
+// bullmq and ioredis, which the engine imports statically, are chunks loaded when first used: the
+// distributed tests (test/engine/distributed/) run `orc run --redis` and `orc worker` through them. The language
 // server's features keep the MCP SDK's client and re2js in chunks there too (test/engine/mcp/mcp.test.ts
 // has the server list an MCP server's tools through it).
 import { strict as assert } from 'node:assert';
@@ -9,7 +11,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { LoopbackProviders } from '../fixtures/providers/loopbackServer';
-import { orcAsync, ROOT } from '../helpers/cli';
+import { CLI, orcAsync, ROOT } from '../helpers/cli';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 
 describe('the CLI\'s vendor chunks', function () {
   this.timeout(60_000);
@@ -33,6 +37,49 @@ describe('the CLI\'s vendor chunks', function () {
     }
   });
 
+  it('bullmq and ioredis are chunks that no command loads before the queue is used; bullmq\'s chunk requires ioredis\'s', () => {
+    const cli = fs.readFileSync(path.join(ROOT, 'dist', 'cliMain.js'), 'utf8');
+    for (const [pkg, file] of [['bullmq', 'bullmq.js'], ['ioredis', 'ioredis.js']]) {
+      assert.ok(cli.includes(`require("./vendor/${file}")`), `${pkg} required from its chunk`);
+      assert.ok(!cli.includes(`// node_modules/${pkg}/`), `${pkg} not in dist/cliMain.js`);
+    }
+    // one ioredis in a process: the one bullmq's chunk uses is the engine's own
+    const bull = fs.readFileSync(path.join(ROOT, 'dist', 'vendor', 'bullmq.js'), 'utf8');
+    assert.ok(bull.includes('require("./ioredis.js")') && !bull.includes('// node_modules/ioredis/'), "bullmq's chunk requires ioredis's chunk and holds no ioredis of its own");
+    // Node's own account of what a command loads (NODE_DEBUG=module names each file it loads)
+    const dir2 = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'orc-lazy-')));
+    try {
+      fs.writeFileSync(path.join(dir2, 'a.pipeline.yaml'), 'id: a\nsteps:\n  - id: s\n    action: generate\n    parameters: { prompt: hi }\n');
+      for (const args of [['--version'], ['validate', 'a.pipeline.yaml'], ['plan', 'a.pipeline.yaml']]) {
+        const r = spawnSync(process.execPath, [CLI, ...args], { cwd: dir2, env: { ...process.env, NODE_DEBUG: 'module' }, encoding: 'utf8' });
+        assert.equal(r.status, 0, `orc ${args.join(' ')}: ${r.stderr.slice(-2000)}`);
+        const loaded = r.stderr.split('\n').filter((l) => /load "/.test(l)).map((l) => /load "([^"]+)"/.exec(l)![1]);
+        assert.ok(loaded.some((f) => f.endsWith(path.join('dist', 'cliMain.js'))), `orc ${args.join(' ')} loaded the CLI (the account is read)`);
+        assert.deepEqual(loaded.filter((f) => f.includes(`${path.sep}vendor${path.sep}`)), [], `orc ${args.join(' ')} loads no chunk`);
+      }
+    } finally {
+      fs.rmSync(dir2, { recursive: true, force: true });
+    }
+  });
+
+  it("the extension's engine (dist/engine.js) holds none of them either: loading it loads no chunk, and a run through it reaches Claude through its chunk", async () => {
+    const engine = fs.readFileSync(path.join(ROOT, 'dist', 'engine.js'), 'utf8');
+    for (const file of ['anthropic-sdk.js', 'google-genai.js', 'vega.js', 'aws-sdk-client-s3.js', 'bullmq.js', 'ioredis.js']) assert.ok(engine.includes(`require("./vendor/${file}")`), `dist/engine.js requires ${file}`);
+    server.responder = () => ({ text: 'claude says hi' });
+    // a process of its own, as the extension host is: what loading the engine loads, then a run
+    const script = [
+      `const engine = require(${JSON.stringify(path.join(ROOT, 'dist', 'engine.js'))});`,
+      `const chunks = () => Object.keys(require.cache).filter((f) => f.includes('${path.sep}vendor${path.sep}')).map((f) => f.split('${path.sep}').pop()).sort();`,
+      'const before = chunks();',
+      `const text = 'id: c\\nsteps:\\n  - id: claude\\n    action: generate\\n    model: anthropic:claude-haiku-4-5\\n    parameters: { prompt: \\"Say hi\\" }\\noutputs:\\n  said: \\"{{ claude.result }}\\"\\n';`,
+      `engine.runPipeline(engine.analyze(text), { cwd: ${JSON.stringify(dir)}, checkpoint: false, models: engine.createModelRunner({ env: process.env }) })`,
+      '  .then((doc) => console.log(JSON.stringify({ before, status: doc.status, outputs: doc.outputs, after: chunks() })), (e) => { console.error(e); process.exit(1); });',
+    ].join('\n');
+    // (asynchronously: the loopback provider answers from this process)
+    const r = await promisify(execFile)(process.execPath, ['-e', script], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: dir, ANTHROPIC_API_KEY: 'sk-ant-test', ANTHROPIC_BASE_URL: server.origin } });
+    assert.deepEqual(JSON.parse(r.stdout), { before: [], status: 'completed', outputs: { said: 'claude says hi' }, after: ['anthropic-sdk.js'] });
+  });
+
   it("the language server's features hold neither the MCP SDK's client nor re2js: each is a chunk they require when first used", () => {
     const features = fs.readFileSync(path.join(ROOT, 'dist', 'serverFeatures.js'), 'utf8');
     const client = fs.readFileSync(path.join(ROOT, 'dist', 'vendor', 'mcp-client.js'), 'utf8');
@@ -47,6 +94,7 @@ describe('the CLI\'s vendor chunks', function () {
   });
 
   it('a run reaches Claude, Gemini, Vega and RE2 through them', async () => {
+    const earlier = server.requests.length;
     server.responder = (body) => {
       const text = JSON.stringify(body);
       return { text: text.includes('to Claude') ? 'claude says hi' : 'gemini says hi' };
@@ -85,7 +133,7 @@ describe('the CLI\'s vendor chunks', function () {
     assert.equal(r.code, 0, r.stderr);
     const doc = JSON.parse(r.stdout) as { status: string; outputs: Record<string, string> };
     assert.deepEqual([doc.status, doc.outputs], ['completed', { claude: 'claude says hi', gemini: 'gemini says hi', shout: 'gemini says HI' }]);
-    assert.deepEqual(server.requests.map((q) => q.path.replace(/models\/.*/, 'models/…')).sort(), ['/v1/messages', '/v1beta/models/…']);
+    assert.deepEqual(server.requests.slice(earlier).map((q) => q.path.replace(/models\/.*/, 'models/…')).sort(), ['/v1/messages', '/v1beta/models/…']);
     assert.match(fs.readFileSync(path.join(dir, 'charts', 'bar_chart.svg'), 'utf8'), /^<svg/);
   });
 });
