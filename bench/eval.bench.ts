@@ -90,7 +90,7 @@ async function ours(dir: string, env: NodeJS.ProcessEnv, evalFile = 'bench.eval.
     // the bundle reads the model registry beside itself, as dist/cli.js does
     writeRegistryJson(dir);
     // built as the CLI (dist/cliMain.js) is (esbuild.mjs): the libraries an eval of this pipeline never reaches are chunks beside it
-    await build({ entryPoints: [path.join(__dirname, 'evalDriver.ts')], outfile: driver, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent', external: ['playwright-core', 'bullmq', 'ioredis'], plugins: [vendorChunks, noNodeCanvas] });
+    await build({ entryPoints: [path.join(__dirname, 'evalDriver.ts')], outfile: driver, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent', external: ['playwright-core'], plugins: [vendorChunks, noNodeCanvas] });
     await buildVendorChunks(dir);
   }
   const r = await runChild(process.execPath, [driver, evalFile, String(CONCURRENCY)], dir, env);

@@ -37,20 +37,26 @@ describe('the CLI\'s vendor chunks', function () {
     }
   });
 
-  it('bullmq and ioredis are chunks that no command loads before the queue is used; bullmq\'s chunk requires ioredis\'s', () => {
+  it("the libraries the engine imports statically and few commands use (the queue's, OpenTelemetry, the MCP SDK, Ajv, pg) are chunks no command loads before it uses them", () => {
     const cli = fs.readFileSync(path.join(ROOT, 'dist', 'cliMain.js'), 'utf8');
-    for (const [pkg, file] of [['bullmq', 'bullmq.js'], ['ioredis', 'ioredis.js']]) {
+    // (Ajv's compiler: the pipeline schema's validator, compiled at build time, needs only its 30-line ucs2length)
+    const chunks: [string, string][] = [['bullmq', 'bullmq.js'], ['ioredis', 'ioredis.js'], ['@opentelemetry/sdk-trace-base', 'opentelemetry.js'], ['@opentelemetry/api', 'opentelemetry.js'], ['@modelcontextprotocol/sdk', 'mcp-sdk.js'], ['zod', 'mcp-sdk.js'], ['ajv/dist/compile', 'ajv.js'], ['pg', 'pg.js']];
+    for (const [pkg, file] of chunks) {
       assert.ok(cli.includes(`require("./vendor/${file}")`), `${pkg} required from its chunk`);
       assert.ok(!cli.includes(`// node_modules/${pkg}/`), `${pkg} not in dist/cliMain.js`);
+      assert.ok(fs.readFileSync(path.join(ROOT, 'dist', 'vendor', file), 'utf8').includes(`// node_modules/${pkg}/`), `${pkg} in ${file}`);
     }
-    // one ioredis in a process: the one bullmq's chunk uses is the engine's own
+    // one ioredis and one Ajv in a process: the chunks that use them require their chunks
     const bull = fs.readFileSync(path.join(ROOT, 'dist', 'vendor', 'bullmq.js'), 'utf8');
     assert.ok(bull.includes('require("./ioredis.js")') && !bull.includes('// node_modules/ioredis/'), "bullmq's chunk requires ioredis's chunk and holds no ioredis of its own");
+    const mcp = fs.readFileSync(path.join(ROOT, 'dist', 'vendor', 'mcp-sdk.js'), 'utf8');
+    assert.ok(mcp.includes('require("./ajv.js")["ajv"]') && !mcp.includes('// node_modules/ajv/'), "the MCP SDK's chunk requires Ajv's chunk and holds no Ajv of its own");
     // Node's own account of what a command loads (NODE_DEBUG=module names each file it loads)
     const dir2 = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'orc-lazy-')));
     try {
       fs.writeFileSync(path.join(dir2, 'a.pipeline.yaml'), 'id: a\nsteps:\n  - id: s\n    action: generate\n    parameters: { prompt: hi }\n');
-      for (const args of [['--version'], ['validate', 'a.pipeline.yaml'], ['plan', 'a.pipeline.yaml']]) {
+      fs.writeFileSync(path.join(dir2, 'b.pipeline.yaml'), 'id: b\nsteps:\n  - id: w\n    tool: filesystem\n    action: write\n    parameters: { path: out.txt, content: hi }\n');
+      for (const args of [['--version'], ['validate', 'a.pipeline.yaml'], ['plan', 'a.pipeline.yaml'], ['run', 'b.pipeline.yaml']]) {
         const r = spawnSync(process.execPath, [CLI, ...args], { cwd: dir2, env: { ...process.env, NODE_DEBUG: 'module' }, encoding: 'utf8' });
         assert.equal(r.status, 0, `orc ${args.join(' ')}: ${r.stderr.slice(-2000)}`);
         const loaded = r.stderr.split('\n').filter((l) => /load "/.test(l)).map((l) => /load "([^"]+)"/.exec(l)![1]);
@@ -64,7 +70,7 @@ describe('the CLI\'s vendor chunks', function () {
 
   it("the extension's engine (dist/engine.js) holds none of them either: loading it loads no chunk, and a run through it reaches Claude through its chunk", async () => {
     const engine = fs.readFileSync(path.join(ROOT, 'dist', 'engine.js'), 'utf8');
-    for (const file of ['anthropic-sdk.js', 'google-genai.js', 'vega.js', 'aws-sdk-client-s3.js', 'bullmq.js', 'ioredis.js']) assert.ok(engine.includes(`require("./vendor/${file}")`), `dist/engine.js requires ${file}`);
+    for (const file of ['anthropic-sdk.js', 'google-genai.js', 'vega.js', 'aws-sdk-client-s3.js', 'bullmq.js', 'ioredis.js', 'opentelemetry.js', 'mcp-sdk.js', 'ajv.js', 'pg.js']) assert.ok(engine.includes(`require("./vendor/${file}")`), `dist/engine.js requires ${file}`);
     server.responder = () => ({ text: 'claude says hi' });
     // a process of its own, as the extension host is: what loading the engine loads, then a run
     const script = [
