@@ -1,11 +1,13 @@
 // The built CLI keeps the libraries only some commands reach in chunks beside it (dist/vendor/,
 // scripts/vendorChunks.mjs), and still reaches each: a run of `node dist/cli.js` through the
 // Anthropic and Gemini SDKs (against the loopback providers' wire protocols), Vega (a chart drawn
-// to SVG) and re2js (a template's regular expression), with the results a user sees. The queue's
-// bullmq and ioredis, which the engine imports statically, are chunks loaded when first used: the
-// distributed tests (test/engine/distributed/) run `orc run --redis` and `orc worker` through them. The language
-// server's features keep the MCP SDK's client and re2js in chunks there too (test/engine/mcp/mcp.test.ts
-// has the server list an MCP server's tools through it).
+// to SVG) and re2js (a template's regular expression), with the results a user sees. The libraries
+// the engine imports statically and few commands use (the queue's, OpenTelemetry, the MCP SDK, Ajv,
+// pg) are chunks loaded when one of their exports is first read: the tests that run `orc` with
+// them (test/engine/distributed/, test/engine/telemetry/, test/engine/api/mcpServe.test.ts, the sql
+// and agent tests) go through the chunks. The extension's engine (dist/engine.js) requires the same
+// chunks. The language server's features keep the MCP SDK's client and re2js in chunks there too
+// (test/engine/mcp/mcp.test.ts has the server list an MCP server's tools through it).
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
