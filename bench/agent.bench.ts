@@ -14,12 +14,18 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import OpenAI from 'openai';
-import { analyze, createModelRunner, runPipeline, type Analysis } from '../engine/api/index';
+import { build } from 'esbuild';
+import type { Analysis } from '../engine/api/index';
 import type { ToolDefinition } from '../engine/toolkit/runtime';
 import type { ToolSpec } from '../engine/toolkit/toolSpecs';
 import { LoopbackProviders, type Scripted } from '../test/fixtures/providers/loopbackServer';
 import { runFloorAgent } from './agentFloor';
-import { modelFetch } from '../engine/models/httpTransport';
+// @ts-expect-error: a plain ES module of the build, without types
+import { buildVendorChunks, vendorChunks } from '../scripts/vendorChunks.mjs';
+// @ts-expect-error: a plain ES module of the build, without types
+import { noNodeCanvas } from '../scripts/noNodeCanvas.mjs';
+// @ts-expect-error: a plain ES module of the build, without types
+import { writeRegistryJson } from '../scripts/registryJson.mjs';
 import { langGraphAgent } from './agentLangGraph';
 import { goal, median, table } from './stats';
 import { attributePeerWarnings } from './peerWarnings';
@@ -84,6 +90,20 @@ function noop(): string | Promise<string> {
 
 // ---------- ours: an agent step through the engine's API ----------
 
+type Engine = typeof import('./agentEngine');
+/** Ours as shipped (bench/agentEngine.ts), built into `dir` by `main`. */
+let engine: Engine;
+
+/** Builds bench/agentEngine.ts as the CLI is built (esbuild.mjs), with the chunks and the model registry beside it, and loads it. */
+async function buildEngine(dir: string): Promise<Engine> {
+  const file = path.join(dir, 'agentEngine.js');
+  writeRegistryJson(dir);
+  await build({ entryPoints: [path.join(__dirname, 'agentEngine.ts')], outfile: file, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent', external: ['playwright-core'], plugins: [vendorChunks, noNodeCanvas] });
+  await buildVendorChunks(dir);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(file) as Engine;
+}
+
 const BENCH_SPEC: ToolSpec = { name: 'bench', description: 'Benchmark tools.', actions: { noop: { description: 'Does nothing.', parameters: {} } } };
 const BENCH_TOOL: ToolDefinition = {
   spec: BENCH_SPEC,
@@ -108,7 +128,7 @@ function compile(prompt: string): Analysis {
     '      stream: false',
     '',
   ].join('\n');
-  const a = analyze(src, { tools: { bench: BENCH_SPEC } });
+  const a = engine.analyze(src, { tools: { bench: BENCH_SPEC } });
   const errors = a.findings.filter((f) => f.severity === 'error');
   if (errors.length) throw new Error(`bench pipeline does not compile: ${errors[0].message}`);
   return a;
@@ -127,16 +147,16 @@ const IMPLS: Impl[] = ['floor', 'ours', 'langGraph'];
 function agents(origin: string, cwd: string): Agents {
   const baseURL = `${origin}/v1`;
   // the SDK given the fetch our providers give it, as ours makes its calls (LangGraph's too)
-  const client = new OpenAI({ apiKey: 'sk-bench', baseURL, maxRetries: 0, fetch: modelFetch });
-  const models = createModelRunner({ env: { OPENAI_API_KEY: 'sk-bench', OPENAI_BASE_URL: baseURL } });
+  const client = new OpenAI({ apiKey: 'sk-bench', baseURL, maxRetries: 0, fetch: engine.modelFetch });
+  const models = engine.createModelRunner({ env: { OPENAI_API_KEY: 'sk-bench', OPENAI_BASE_URL: baseURL } });
   const compiled = new Map<string, Analysis>();
-  const lg = langGraphAgent(baseURL, noop);
+  const lg = langGraphAgent(baseURL, noop, engine.modelFetch);
   return {
     floor: (prompt) => runFloorAgent(client, prompt, noop),
     async ours(prompt) {
       let a = compiled.get(prompt);
       if (!a) compiled.set(prompt, (a = compile(prompt)));
-      const doc = await runPipeline(a, { cwd, checkpoint: false, models, tools: { bench: BENCH_TOOL } });
+      const doc = await engine.runPipeline(a, { cwd, checkpoint: false, models, tools: { bench: BENCH_TOOL } });
       const r = doc.steps.agent;
       if (doc.status !== 'completed' || !r) throw new Error(`bench run ${doc.status}: ${r?.error ?? ''}`);
       return (r.result as { turns: number }).turns;
@@ -232,7 +252,9 @@ async function main(): Promise<void> {
     return respond(body);
   };
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-bench-agent-'));
-  process.on('exit', () => fs.rmSync(cwd, { recursive: true, force: true }));
+  const built = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-bench-agent-engine-'));
+  process.on('exit', () => [cwd, built].forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+  engine = await buildEngine(built);
   const a = agents(server.origin, cwd);
   const q = QUICK ? 3 : 1;
   const reps = (n: number) => (SMOKE ? 2 : Math.ceil(n / q));
