@@ -14,18 +14,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import OpenAI from 'openai';
-import { build } from 'esbuild';
 import type { Analysis } from '../engine/api/index';
 import type { ToolDefinition } from '../engine/toolkit/runtime';
 import type { ToolSpec } from '../engine/toolkit/toolSpecs';
 import { LoopbackProviders, type Scripted } from '../test/fixtures/providers/loopbackServer';
 import { runFloorAgent } from './agentFloor';
-// @ts-expect-error: a plain ES module of the build, without types
-import { buildVendorChunks, vendorChunks } from '../scripts/vendorChunks.mjs';
-// @ts-expect-error: a plain ES module of the build, without types
-import { noNodeCanvas } from '../scripts/noNodeCanvas.mjs';
-// @ts-expect-error: a plain ES module of the build, without types
-import { writeRegistryJson } from '../scripts/registryJson.mjs';
+import { loadShipped, type Shipped } from './shippedBuild';
 import { langGraphAgent } from './agentLangGraph';
 import { goal, median, table } from './stats';
 import { attributePeerWarnings } from './peerWarnings';
@@ -90,19 +84,8 @@ function noop(): string | Promise<string> {
 
 // ---------- ours: an agent step through the engine's API ----------
 
-type Engine = typeof import('./agentEngine');
-/** Ours as shipped (bench/agentEngine.ts), built into `dir` by `main`. */
-let engine: Engine;
-
-/** Builds bench/agentEngine.ts as the CLI is built (esbuild.mjs), with the chunks and the model registry beside it, and loads it. */
-async function buildEngine(dir: string): Promise<Engine> {
-  const file = path.join(dir, 'agentEngine.js');
-  writeRegistryJson(dir);
-  await build({ entryPoints: [path.join(__dirname, 'agentEngine.ts')], outfile: file, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent', external: ['playwright-core'], plugins: [vendorChunks, noNodeCanvas] });
-  await buildVendorChunks(dir);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(file) as Engine;
-}
+/** Ours as shipped (bench/shippedEngine.ts), loaded by `main`. */
+let engine: Shipped;
 
 const BENCH_SPEC: ToolSpec = { name: 'bench', description: 'Benchmark tools.', actions: { noop: { description: 'Does nothing.', parameters: {} } } };
 const BENCH_TOOL: ToolDefinition = {
@@ -252,9 +235,8 @@ async function main(): Promise<void> {
     return respond(body);
   };
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-bench-agent-'));
-  const built = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-bench-agent-engine-'));
-  process.on('exit', () => [cwd, built].forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
-  engine = await buildEngine(built);
+  process.on('exit', () => fs.rmSync(cwd, { recursive: true, force: true }));
+  engine = await loadShipped();
   const a = agents(server.origin, cwd);
   const q = QUICK ? 3 : 1;
   const reps = (n: number) => (SMOKE ? 2 : Math.ceil(n / q));

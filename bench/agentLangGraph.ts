@@ -8,7 +8,7 @@ import { z } from 'zod';
 export type LangGraphAgent = (prompt: string, turns: number) => Promise<number>;
 
 /** The agent, pointed at `baseURL`; a run returns the number of model calls it made. */
-export function langGraphAgent(baseURL: string, body: () => string | Promise<string>, modelFetch: typeof import('./agentEngine').modelFetch): LangGraphAgent {
+export function langGraphAgent(baseURL: string, body: () => string | Promise<string>, modelFetch: typeof import('./shippedEngine').modelFetch): LangGraphAgent {
   const noop = tool(async () => body(), { name: 'bench_noop', description: 'Does nothing.', schema: z.object({}) });
   // the fetch our providers give the openai SDK, as the floor's and ours: the three differ in the agent only
   const llm = new ChatOpenAI({ model: 'gpt-4o-mini', apiKey: 'sk-bench', maxRetries: 0, configuration: { baseURL, fetch: modelFetch } });

@@ -15,13 +15,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { build } from 'esbuild';
-// @ts-expect-error: a plain ES module of the build, without types
-import { noNodeCanvas } from '../scripts/noNodeCanvas.mjs';
-// @ts-expect-error: a plain ES module of the build, without types
-import { buildVendorChunks, vendorChunks } from '../scripts/vendorChunks.mjs';
-// @ts-expect-error: a plain ES module of the build, without types
-import { writeRegistryJson } from '../scripts/registryJson.mjs';
 import { LoopbackProviders } from '../test/fixtures/providers/loopbackServer';
+import { buildAsShipped } from './shippedBuild';
 import { goal, table } from './stats';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -87,11 +82,9 @@ type Ours = Measured & { evalMs: number; startMs: number; cpuMs: number };
 async function ours(dir: string, env: NodeJS.ProcessEnv, evalFile = 'bench.eval.yaml'): Promise<Ours> {
   const driver = path.join(dir, 'evalDriver.js');
   if (!existsSync(driver)) {
-    // the bundle reads the model registry beside itself, as dist/cli.js does
-    writeRegistryJson(dir);
-    // built as the CLI (dist/cliMain.js) is (esbuild.mjs): the libraries an eval of this pipeline never reaches are chunks beside it
-    await build({ entryPoints: [path.join(__dirname, 'evalDriver.ts')], outfile: driver, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent', external: ['playwright-core'], plugins: [vendorChunks, noNodeCanvas] });
-    await buildVendorChunks(dir);
+    // built as the CLI (dist/cliMain.js) is: the libraries an eval of this pipeline never reaches are
+    // chunks beside it, and it reads the model registry beside itself, as dist/cli.js does
+    await buildAsShipped(path.join(__dirname, 'evalDriver.ts'), driver);
   }
   const r = await runChild(process.execPath, [driver, evalFile, String(CONCURRENCY)], dir, env);
   if (r.code !== 0) throw new Error(`ours failed: ${r.stderr}`);

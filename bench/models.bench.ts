@@ -8,9 +8,9 @@
 // (d) limits learned: the same 1,000 calls (`--quick` 200, minute scaled 10x) with no limit set,
 // against a server that announces 600 requests per minute in its headers and refuses past it.
 // `--smoke`: a few calls in (a) and (c), 60 calls under the minute scaled 10x in (b) and (d).
+// Ours is built as dist/cliMain.js is (bench/shippedBuild.ts), so the figures are the shipped code's.
 import OpenAI from 'openai';
-import { ProviderModelRunner } from '../engine/models/index';
-import { modelFetch } from '../engine/models/httpTransport';
+import { loadShipped } from './shippedBuild';
 import { LoopbackProviders } from '../test/fixtures/providers/loopbackServer';
 import { goal, median, table } from './stats';
 
@@ -18,6 +18,8 @@ const SMOKE = process.argv.includes('--smoke');
 const QUICK = SMOKE || process.argv.includes('--quick');
 
 async function main(): Promise<void> {
+  // ours as shipped (bench/shippedEngine.ts), and the fetch our providers give the SDK from the same bundle
+  const { ProviderModelRunner, modelFetch } = await loadShipped();
   const server = await new LoopbackProviders().start();
   server.fallback = { delayMs: 20 };
   const env = { OPENAI_API_KEY: 'sk-bench', OPENAI_BASE_URL: `${server.origin}/v1` };

@@ -7,19 +7,17 @@
 // by max_rows), and to_file into a CSV; peer: client.query holding every row. `--quick`: 200 queries.
 // `--smoke`: 20 queries on a 12,000-row table, every part run (PostgreSQL's parts skipped, with a line
 // saying so, when Debian's PostgreSQL is not installed: the smoke run installs nothing).
-// Ours is built as dist/cliMain.js is (bench/sqlEngine.ts), so the figures are the shipped code's.
+// Ours is built as dist/cliMain.js is (bench/shippedBuild.ts), so the figures are the shipped code's.
 // The goal lines come last.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
-import { build } from 'esbuild';
 import { Database } from 'node-sqlite3-wasm';
 import pg from 'pg';
 import type { ToolContext } from '../engine/toolkit/runtime';
-// @ts-expect-error: a plain ES module of the build, without types
-import { buildVendorChunks, vendorChunks } from '../scripts/vendorChunks.mjs';
+import { loadShipped, type Shipped } from './shippedBuild';
 import { startPostgres, type PgServer } from '../test/helpers/postgresServer';
 import { toolContext } from '../test/helpers/toolContext';
 import { goal, median, table } from './stats';
@@ -31,20 +29,8 @@ const ROWS = SMOKE ? 12_000 : 100_000;
 /** Queries run on each side before measuring (JIT, the pools' connections, the server's plan cache). */
 const WARM = SMOKE ? 20 : 300;
 
-type Sql = typeof import('./sqlEngine');
-/** Ours as shipped (bench/sqlEngine.ts), built by `main` before anything is measured. */
-let sql: Sql;
-
-/** Builds bench/sqlEngine.ts as the CLI is built (esbuild.mjs: the chunks, SQLite's thread and its WebAssembly beside it) into `dir`, and loads it. */
-async function buildSql(dir: string): Promise<Sql> {
-  const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent' } as const;
-  await build({ ...common, entryPoints: [path.join(__dirname, 'sqlEngine.ts')], outfile: path.join(dir, 'sqlEngine.js'), plugins: [vendorChunks] });
-  await build({ ...common, entryPoints: [path.join(__dirname, '..', 'engine', 'tools', 'sql', 'sqliteWorker.ts')], outfile: path.join(dir, 'sqliteWorker.js') });
-  fs.copyFileSync(require.resolve('node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm'), path.join(dir, 'node-sqlite3-wasm.wasm'));
-  await buildVendorChunks(dir);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(path.join(dir, 'sqlEngine.js')) as Sql;
-}
+/** Ours as shipped (bench/shippedEngine.ts), loaded by `main` before anything is measured. */
+let sql: Shipped;
 
 // a full collection before each heap reading, so the figure is what the result holds
 v8.setFlagsFromString('--expose-gc');
@@ -129,9 +115,7 @@ async function postgres(server: PgServer, ctx: ToolContext, dir: string, n: numb
 async function main(): Promise<void> {
   const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'orc-sqlbench-')));
   const ctx: ToolContext = toolContext(dir);
-  const built = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-sqlbench-build-'));
-  process.on('exit', () => fs.rmSync(built, { recursive: true, force: true }));
-  sql = await buildSql(built);
+  sql = await loadShipped();
   const n = SMOKE ? 20 : QUICK ? 200 : 1000;
   const goals: string[] = [];
   let server: PgServer | null = null;

@@ -1,0 +1,37 @@
+// Builds what a bench measures of ours as esbuild.mjs builds dist/cliMain.js: one CommonJS bundle for
+// Node 20, the vendor chunks (scripts/vendorChunks.mjs), the model registry, SQLite's thread and its
+// WebAssembly beside it. The eval bench spawns such a bundle (its driver); the in-process benches
+// load bench/shippedEngine.ts built so (`loadShipped`).
+import { build } from 'esbuild';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+// @ts-expect-error: a plain ES module of the build, without types
+import { noNodeCanvas } from '../scripts/noNodeCanvas.mjs';
+// @ts-expect-error: a plain ES module of the build, without types
+import { buildVendorChunks, vendorChunks } from '../scripts/vendorChunks.mjs';
+// @ts-expect-error: a plain ES module of the build, without types
+import { writeRegistryJson } from '../scripts/registryJson.mjs';
+
+/** Builds `entry` into `outfile`, with what it reads beside it; returns `outfile`. */
+export async function buildAsShipped(entry: string, outfile: string): Promise<string> {
+  const dir = path.dirname(outfile);
+  const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent' } as const;
+  writeRegistryJson(dir);
+  await build({ ...common, entryPoints: [entry], outfile, external: ['playwright-core'], plugins: [vendorChunks, noNodeCanvas] });
+  await build({ ...common, entryPoints: [path.join(__dirname, '..', 'engine', 'tools', 'sql', 'sqliteWorker.ts')], outfile: path.join(dir, 'sqliteWorker.js') });
+  fs.copyFileSync(require.resolve('node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm'), path.join(dir, 'node-sqlite3-wasm.wasm'));
+  await buildVendorChunks(dir);
+  return outfile;
+}
+
+export type Shipped = typeof import('./shippedEngine');
+
+/** bench/shippedEngine.ts built as shipped into a folder of its own (removed when the process exits), loaded. */
+export async function loadShipped(): Promise<Shipped> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-bench-shipped-'));
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  const file = await buildAsShipped(path.join(__dirname, 'shippedEngine.ts'), path.join(dir, 'shippedEngine.js'));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(file) as Shipped;
+}
