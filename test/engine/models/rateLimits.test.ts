@@ -59,15 +59,12 @@ describe('rate limits: learned', function () {
     // clone's busy unit stage the requests of one window arrived bunched by enough to put 23 in one
     // second of the server's, 3 refused; the limiter's spacing is 100 ms here, 50 at 20 a second)
     server.rateLimit = { requests: 20, windowMs: 2000 };
-    const t0 = performance.now();
     await burst(40, { resilience: { windowMs: 2000 } });
-    const took = performance.now() - t0;
+    // what the server saw: every call answered, none refused, no 2 s of its own with more than 20.
+    // How close the pace comes to the limit is a speed: bench/models.bench.ts (d) measures it
+    assert.equal(server.requests.length, 40);
     assert.equal(server.refused, 0);
     assert.ok(busiest(2000) <= 20, `busiest window ${busiest(2000)}`);
-    // 40 starts at 20 per 2 s: the last one 39 × 100 ms after the first (a busy machine only adds
-    // to that). That the pace comes close to the limit, not below it, is a speed: bench/models.bench.ts
-    // (d) measures it (the achieved rate against the announced one, the makespan against the allowed)
-    assert.ok(took >= 3800, `took ${took.toFixed(0)} ms`);
   });
 
   it("Anthropic's headers are read the same way", async () => {
