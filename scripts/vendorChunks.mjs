@@ -20,14 +20,18 @@ import * as path from 'node:path';
 import { noNodeCanvas } from './noNodeCanvas.mjs';
 import { atomicBuild } from './atomicOutput.mjs';
 
-/** The package, and its chunk's file name under vendor/. */
-export const VENDOR_CHUNKS = {
+/** The packages the engine reaches only through a dynamic import(), and their chunks' file names under vendor/. */
+const DYNAMIC_CHUNKS = {
   '@anthropic-ai/sdk': 'anthropic-sdk.js',
   '@google/genai': 'google-genai.js',
   vega: 'vega.js',
   'vega-lite': 'vega-lite.js',
   '@aws-sdk/client-s3': 'aws-sdk-client-s3.js',
   re2js: 're2js.js',
+};
+
+/** The packages the engine imports statically and few commands use, and their chunks (see LAZY). */
+const STATIC_CHUNKS = {
   // the queue (`orc worker`, `orc run --redis`): 2.1 MB of the CLI with what bullmq brings (msgpackr,
   // cron-parser and luxon), loaded by no other command
   bullmq: 'bullmq.js',
@@ -47,9 +51,12 @@ export const VENDOR_CHUNKS = {
   'pg-cursor': 'pg.js',
 };
 
+/** Every package of the CLI's chunks, and its chunk's file name under vendor/. */
+export const VENDOR_CHUNKS = { ...DYNAMIC_CHUNKS, ...STATIC_CHUNKS };
+
 /**
- * The packages of VENDOR_CHUNKS that the engine imports statically (engine/distributed/, which
- * engine/api/ exports; the telemetry, the MCP client and server, the JSON Schema checks): their
+ * The packages the engine imports statically (STATIC_CHUNKS: engine/distributed/, which engine/api/
+ * exports; the telemetry, the MCP client and server, the JSON Schema checks): their
  * stand-in loads the chunk when one of its exports is first read, not when the bundle starts. The
  * package's export names are read at build time; each is a getter of the stand-in. A chunk of one
  * of these is the package's own module.exports (bullmq requires ioredis and uses what it exports as
@@ -57,7 +64,7 @@ export const VENDOR_CHUNKS = {
  * is first read (a tracer's @opentelemetry/api does not start the exporters). Inside such a chunk, a
  * package of another chunk is that chunk's (one ioredis, one ajv in a process).
  */
-const LAZY = new Set(Object.keys(VENDOR_CHUNKS).filter((p) => !['@anthropic-ai/sdk', '@google/genai', 'vega', 'vega-lite', '@aws-sdk/client-s3', 're2js'].includes(p)));
+const LAZY = new Set(Object.keys(STATIC_CHUNKS));
 
 /** The packages of each chunk file of `chunks`. */
 function packagesByFile(chunks) {
