@@ -62,11 +62,13 @@ describe('checkpoint store', () => {
     assert.deepEqual(JSON.parse(fs.readFileSync(path.join(runDir, 'checkpoint.json'), 'utf8')).steps, {});
     assert.deepEqual(loadCheckpoint(dir, 'run-1', { journal: false }).steps, { s0: result(0) });
 
-    // 5,000 step ends of ~400 bytes (2 MB): whole writes only as the recent lines outgrow the checkpoint
+    // 5,000 step ends of ~400 bytes (2 MB): whole writes only as the recent lines outgrow the checkpoint.
+    // Flushed every 250 (100 KB), as a busy run's step ends gather between writes: each flush is an
+    // fsync, and at every 50 the test's 100 fsyncs took 10 s on a CI machine whose disk was busy
     const generations = new Set<number>();
     for (let i = 1; i < 5000; i++) {
       store.record(`s${i}`, result(i));
-      if (i % 50 === 0) {
+      if (i % 250 === 0) {
         await store.flush();
         generations.add(JSON.parse(fs.readFileSync(path.join(runDir, 'checkpoint.json'), 'utf8')).generation);
       }
