@@ -727,8 +727,10 @@ describe('hostile input', () => {
     });
 
     it('a chained timer still fires: a short one through the same path', async () => {
-      // the command would sleep far past the test's timeout: the run ends only if the timer fires
-      const doc = await runYamlWithTools('id: short\nsteps:\n  - id: a\n    tool: terminal\n    action: execute\n    timeout: 0.2\n    parameters: {command: "echo $$ > a.pid; exec sleep 600"}\n', { signal: signal() });
+      // the command would sleep far past the test's timeout: the run ends only if the timer fires.
+      // (2 s, not 0.2: in a fresh clone's CI, with the smoke benches beside it, the shell had not yet
+      // written its pid 0.2 s after the step started, and the test could not find what to check)
+      const doc = await runYamlWithTools('id: short\nsteps:\n  - id: a\n    tool: terminal\n    action: execute\n    timeout: 2\n    parameters: {command: "echo $$ > a.pid; exec sleep 600"}\n', { signal: signal() });
       assert.deepEqual([doc.steps.a.status, doc.steps.a.error_type, doc.steps.a.timed_out], ['failed', 'TimeoutError', true]);
       const [sleeping] = pidsIn('a.pid');
       strays.push(sleeping);
