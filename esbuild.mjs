@@ -80,10 +80,11 @@ const shellLibrary = {
 // (scripts/atomicOutput.mjs): tests and a developer's CLI read dist/ while it is built again
 const builds = [
   // the CLI: its large libraries that only some commands reach are chunks beside it (dist/vendor/,
-  // scripts/vendorChunks.mjs)
-  { ...common, entryPoints: ['engine/cli/main.ts'], outfile: 'dist/cliMain.js', platform: 'node', format: 'cjs', target: 'node20', plugins: [vendorChunks, noNodeCanvas] },
-  // its entry, what `orc` runs: Node's compile cache turned on before the CLI is loaded
-  // (engine/cli/entry.ts, engine/cli/compileCache.ts)
+  // scripts/vendorChunks.mjs). Its `import()` calls are written as require: on Node 20 `orc` runs it
+  // from V8's code cache (engine/api/codeCache.ts), where a script's import() cannot run
+  { ...common, entryPoints: ['engine/cli/main.ts'], outfile: 'dist/cliMain.js', platform: 'node', format: 'cjs', target: 'node20', supported: { 'dynamic-import': false }, plugins: [vendorChunks, noNodeCanvas] },
+  // its entry, what `orc` runs: the CLI loaded with its compiled code cached (Node's compile cache
+  // from Node 22.1, V8's code cache on Node 20: engine/cli/entry.ts, engine/cli/compileCache.ts)
   { ...common, entryPoints: ['engine/cli/entry.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', external: ['./cliMain.js'] },
   // the language server, minified: the extension waits for it to answer initialize when it
   // activates, and fewer bytes to compile is a shorter start (the first bundle: 0.2 MB)
