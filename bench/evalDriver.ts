@@ -1,5 +1,5 @@
-// Our side of `npm run bench eval`, bundled by the bench and run with plain node (as dist/cli.js
-// runs): `runEval` on an eval file with a model runner whose OpenAI limits are the bench's
+// Our side of `npm run bench eval`, bundled by the bench and loaded as dist/cli.js loads the CLI
+// (its compiled code cached: bench/shippedBuild.ts buildShippedEntry): `runEval` on an eval file with a model runner whose OpenAI limits are the bench's
 // concurrency (the CLI's are the provider's published defaults, which no peer applies). Prints one
 // JSON line: the eval's own time (`evalMs`, from reading its file to its end), the time before it
 // (`startMs`: Node's start and the bundle's load), the summary's counts, peak RSS, CPU. It reads
@@ -28,7 +28,10 @@ async function main(): Promise<void> {
   console.log(JSON.stringify({ evalMs, startMs: t0, total: outcome.summary.total, passed: outcome.summary.passed, maxRssKb: u.maxRSS, cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000 }));
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+// `--load-only`: loaded and nothing else, as an earlier `orc` command (the bench's first load writes
+// the compiled code's cache, bench/shippedBuild.ts buildShippedEntry)
+if (process.argv[2] !== '--load-only')
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });

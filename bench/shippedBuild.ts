@@ -18,11 +18,23 @@ export async function buildAsShipped(entry: string, outfile: string): Promise<st
   const dir = path.dirname(outfile);
   const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent' } as const;
   writeRegistryJson(dir);
-  await build({ ...common, entryPoints: [entry], outfile, external: ['playwright-core'], plugins: [vendorChunks, noNodeCanvas] });
+  await build({ ...common, entryPoints: [entry], outfile, external: ['playwright-core'], supported: { 'dynamic-import': false }, plugins: [vendorChunks, noNodeCanvas] });
   await build({ ...common, entryPoints: [path.join(__dirname, '..', 'engine', 'tools', 'sql', 'sqliteWorker.ts')], outfile: path.join(dir, 'sqliteWorker.js') });
   fs.copyFileSync(require.resolve('node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm'), path.join(dir, 'node-sqlite3-wasm.wasm'));
   await buildVendorChunks(dir);
   return outfile;
+}
+
+/**
+ * An entry that loads `bundle` (beside it) as `orc`'s entry loads the CLI (engine/api/codeCache.ts,
+ * `requireCompiled`), its compiled code cached in `cacheDir`: on Node 20 V8's code cache, which the
+ * first load writes and later ones read, as the CLI's first command after an install writes it for
+ * every command after it. Returns `entryFile`.
+ */
+export async function buildShippedEntry(bundle: string, entryFile: string, cacheDir: string): Promise<string> {
+  const contents = `import { requireCompiled } from ${JSON.stringify(path.join(__dirname, '..', 'engine', 'api', 'codeCache'))};\nrequireCompiled(require('node:path').join(__dirname, ${JSON.stringify(path.basename(bundle))}), ${JSON.stringify(cacheDir)});\n`;
+  await build({ stdin: { contents, loader: 'ts', resolveDir: __dirname, sourcefile: 'shippedEntry.ts' }, outfile: entryFile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent' });
+  return entryFile;
 }
 
 export type Shipped = typeof import('./shippedEngine');
