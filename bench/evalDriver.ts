@@ -1,10 +1,11 @@
 // Our side of `npm run bench eval`, bundled by the bench and loaded as dist/cli.js loads the CLI
 // (its compiled code cached: bench/shippedBuild.ts buildShippedEntry): `runEval` on an eval file
 // with a model runner whose OpenAI limits are the bench's concurrency (the CLI's are the provider's
-// published defaults, which no peer applies). Prints one JSON line: the eval's own time (`evalMs`, from reading its file to its end), the time before it
-// (`startMs`: Node's start and the bundle's load), the summary's counts, peak RSS, CPU. It reads
-// nothing back from the eval's records: `orc eval` prints its summary from the outcome, and reading
-// 2,000 results here (for a sum no table printed) had added about 20 ms to our process's wall time.
+// published defaults, which no peer applies). Prints one JSON line: the eval's own time (`evalMs`,
+// from reading its file to its end), the time before it (`startMs`: Node's start and the bundle's
+// load), the summary's counts, peak RSS, CPU. It reads nothing back from the eval's records: `orc
+// eval` prints its summary from the outcome, and reading 2,000 results here (for a sum no table
+// printed) had added about 20 ms to our process's wall time.
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { analyzeEval, evalHasErrors } from '../engine/eval/evalAnalysis';
