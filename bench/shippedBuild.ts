@@ -1,7 +1,8 @@
-// Builds what a bench measures of ours as esbuild.mjs builds dist/cliMain.js: one CommonJS bundle for
-// Node 20, the vendor chunks (scripts/vendorChunks.mjs), the model registry, SQLite's thread and its
-// WebAssembly beside it. The eval bench spawns such a bundle (its driver); the in-process benches
-// load bench/shippedEngine.ts built so (`loadShipped`).
+// Builds what a bench measures of ours as esbuild.mjs builds dist/cliMain.js: one CommonJS bundle
+// for Node 20 (its import() written as require, every character ASCII), the vendor chunks
+// (scripts/vendorChunks.mjs), the model registry, SQLite's thread and its WebAssembly beside it.
+// The eval bench spawns such a bundle (its driver); the in-process benches load
+// bench/shippedEngine.ts built so (`loadShipped`).
 import { build } from 'esbuild';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -12,13 +13,15 @@ import { noNodeCanvas } from '../scripts/noNodeCanvas.mjs';
 import { buildVendorChunks, vendorChunks } from '../scripts/vendorChunks.mjs';
 // @ts-expect-error: a plain ES module of the build, without types
 import { writeRegistryJson } from '../scripts/registryJson.mjs';
+// @ts-expect-error: a plain ES module of the build, without types
+import { atomicBuild } from '../scripts/atomicOutput.mjs';
 
 /** Builds `entry` into `outfile`, with what it reads beside it; returns `outfile`. */
 export async function buildAsShipped(entry: string, outfile: string): Promise<string> {
   const dir = path.dirname(outfile);
   const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent' } as const;
   writeRegistryJson(dir);
-  await build({ ...common, entryPoints: [entry], outfile, external: ['playwright-core'], supported: { 'dynamic-import': false }, plugins: [vendorChunks, noNodeCanvas] });
+  await build(atomicBuild({ ...common, entryPoints: [entry], outfile, external: ['playwright-core'], supported: { 'dynamic-import': false }, plugins: [vendorChunks, noNodeCanvas] }, { ascii: true }));
   await build({ ...common, entryPoints: [path.join(__dirname, '..', 'engine', 'tools', 'sql', 'sqliteWorker.ts')], outfile: path.join(dir, 'sqliteWorker.js') });
   fs.copyFileSync(require.resolve('node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm'), path.join(dir, 'node-sqlite3-wasm.wasm'));
   await buildVendorChunks(dir);

@@ -190,7 +190,8 @@ export async function buildVendorChunks(outdir, { sourcemap = false } = {}) {
         legalComments: 'none',
         logLevel: 'warning',
         plugins: [noNodeCanvas, ...(lazyFile(file, pkgs) ? siblingChunks(file) : [])],
-      })),
+        // every character ASCII, so V8 keeps the chunk's source at one byte a character (esbuild.mjs, ASCII)
+      }, { ascii: true })),
     ),
   );
 }

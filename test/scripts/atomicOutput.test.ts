@@ -1,7 +1,8 @@
 // The build writes each file whole under a temporary name and renames it over the old one
 // (scripts/atomicOutput.mjs): a process that reads dist/ while it is built again (the CLI a test
 // runs beside the package test's build, a developer's CLI beside `--watch`) sees the old file or
-// the new one, never an empty or partial one.
+// the new one, never an empty or partial one. It also writes them ASCII, so V8 keeps their source at
+// one byte a character.
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -57,5 +58,19 @@ describe('the build\'s files appear whole', function () {
     }
     assert.ok(cut > 0, 'every read of the file written in place was whole: the test reads too seldom to tell');
     assert.deepEqual(fs.readdirSync(dir).sort(), ['chunk.js', 'chunk2.js'], 'a temporary file was left behind');
+  });
+});
+
+describe("the build's scripts are ASCII (written so by scripts/atomicOutput.mjs)", () => {
+  it('every script a process of ours loads is ASCII, so V8 keeps its source at one byte a character', () => {
+    // (a character above U+00FF anywhere makes V8 keep the whole source at two bytes a character:
+    // five in comments had made the CLI's 2.5 MB 5 MB in every `orc` process)
+    const scripts = ['cli.js', 'cliMain.js', 'engine.js', 'extension.js', 'server.js', 'languageServer.js', 'serverFeatures.js', 'sqliteWorker.js', ...fs.readdirSync(path.join(ROOT, 'dist', 'vendor')).filter((f) => f.endsWith('.js')).map((f) => path.join('vendor', f))];
+    assert.ok(scripts.length > 15, scripts.join(' '));
+    for (const f of scripts) {
+      const text = fs.readFileSync(path.join(ROOT, 'dist', f), 'latin1');
+      const at = text.search(/[^\x00-\x7f]/);
+      assert.equal(at, -1, `dist/${f} has a byte outside ASCII at ${at}: ${JSON.stringify(text.slice(Math.max(0, at - 40), at + 10))}`);
+    }
   });
 });
