@@ -1,8 +1,8 @@
 // A CommonJS bundle loaded with V8's code cache, for a Node without a compile cache of its own
 // (Node 20: `module.enableCompileCache` came in 22.1). `orc`'s entry (engine/cli/entry.ts) loads
 // dist/cliMain.js so there: compiling its 2.5 MB is a large part of a command's start, and `orc
-// validate` takes 0.17-0.18 s on Node 20 here, 0.13-0.14 s once the compiled top level comes from
-// the cache (`--version` 0.15-0.16 and 0.11-0.13), for about 5 MB more of memory.
+// validate` takes 0.16-0.18 s on Node 20 here, 0.12-0.13 s once the compiled top level comes from
+// the cache (`--version` 0.13-0.15 and 0.10-0.12), for about 3 MB more of memory.
 //
 // The cache file is named by a hash of the bundle's bytes (V8 itself checks only the source's length
 // and its own version and flags), so a new build never reads an old build's code; writing the new

@@ -1,7 +1,7 @@
 // Where the CLI keeps its compiled code (engine/cli/entry.ts loads the CLI with it, through
 // engine/api/codeCache.ts). Compiling the CLI's 2.5 MB of script is a large part of every command's
 // start: on Node 24 here `orc validate` takes 0.11-0.12 s, and 0.09-0.10 s once the compiled code is
-// cached; on Node 20 0.18 s and 0.14 s. Node 22.1 and later have a compile cache of their own (a
+// cached; on Node 20 0.16-0.18 s and 0.12-0.13 s. Node 22.1 and later have a compile cache of their own (a
 // terminal's Node; VS Code's, which runs `orc mcp` for its agent tools); on Node 20 the entry keeps
 // V8's code cache of the CLI's top level there itself.
 //
