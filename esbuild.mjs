@@ -87,7 +87,7 @@ const builds = [
   { ...common, entryPoints: ['engine/cli/main.ts'], outfile: 'dist/cliMain.js', platform: 'node', format: 'cjs', target: 'node20', supported: { 'dynamic-import': false }, plugins: [vendorChunks, noNodeCanvas] },
   // its entry, what `orc` runs: the CLI loaded with its compiled code cached (Node's compile cache
   // from Node 22.1, V8's code cache on Node 20: engine/cli/entry.ts, engine/cli/compileCache.ts)
-  { ...common, entryPoints: ['engine/cli/entry.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', external: ['./cliMain.js'] },
+  { ...common, entryPoints: ['engine/cli/entry.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20' },
   // the language server, minified: the extension waits for it to answer initialize when it
   // activates, and fewer bytes to compile is a shorter start (the first bundle: 0.2 MB)
   { ...common, entryPoints: ['server/server.ts'], outfile: 'dist/languageServer.js', platform: 'node', format: 'cjs', target: 'node20', minify: true, plugins: [lazyFeatures] },
