@@ -74,8 +74,14 @@ export class DiagnosticsPublisher {
   // sooner. PRIME_MS after they are out, unless an edit came first, the same analysis runs once
   // more keeping them, so that the first edit re-checks only what it can affect (without this, it
   // checks every step: 250 ms rather than 60 at 5,000 steps).
+  //
+  // Right after the diagnostics are out, the document's line offsets are found as well. The LSP
+  // library finds them when an edit first needs them, a character at a time: the first edit of a
+  // 2,000-step document spent 7 of its 39 ms there (a server's profile, the edit made 1 s after the
+  // open), where later edits spend 0.4 ms moving them.
   private primeLater(uri: string): void {
     clearTimeout(this.primers.get(uri));
+    setImmediate(() => void this.documents.get(uri)?.lineCount);
     this.primers.set(
       uri,
       setTimeout(() => {
