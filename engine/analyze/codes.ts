@@ -14,6 +14,7 @@ export const FINDING_CODES = {
   'yaml.duplicate-key': { severity: 'error', summary: 'A mapping has the same key twice.' },
   'yaml.multiple-documents': { severity: 'error', summary: 'The file holds more than one YAML document; a pipeline is one.' },
   'yaml.alias-limit': { severity: 'error', summary: 'Aliases expand beyond the bound (an alias bomb).' },
+  'yaml.too-deep': { severity: 'error', summary: 'Lists and mappings nest more than 200 levels deep (indented blocks and brackets together): the text is not read.' },
   'yaml.complex-key': { severity: 'error', summary: 'A mapping key that is a list or a mapping.' },
   'yaml.warning': { severity: 'warning', summary: 'The YAML parser warns (e.g. an unresolved tag).' },
   'yaml.unsupported-tag': { severity: 'error', summary: 'A YAML tag such as `!!binary`, `!!set` or `!!timestamp` that would turn data into something JSON cannot hold.' },

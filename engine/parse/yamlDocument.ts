@@ -1,5 +1,5 @@
 // YAML 1.2 → a plain value plus an index from every value path to its source ranges.
-import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { Document, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, YAMLParseError, type Node as YamlNode } from 'yaml';
 import type { Finding, ValuePath } from '../spec/types';
 import { LineIndex } from './lineIndex';
 import { readPlainSection } from './plainBlockYaml';
@@ -8,6 +8,7 @@ import { hasChildren, MovedSpan } from './movedSpan';
 import type { ParsedYaml } from './parsedYaml';
 import type { ScalarStyle } from './scalarOffsets';
 import { hasAnchorOrAlias, startsALine } from './sectionGuards';
+import { tooDeepAt, tooDeepMessage } from './nestingDepth';
 
 /** Bound on alias expansion (count × size), so an alias bomb is a finding, not an out-of-memory. */
 export const MAX_ALIAS_COUNT = 1000;
@@ -116,9 +117,6 @@ export function parseWhole(text: string, lines = new LineIndex(text)): ParsedYam
 function readFrom(whole: string, lines: LineIndex, from: number): { document: Document; value: unknown; findings: Finding[]; spans: NodeSpan | null; threw: boolean } {
   const text = from ? whole.slice(from) : whole;
   const findings: Finding[] = [];
-  // logLevel 'error': the parser's warnings become findings here, never process warnings on stderr
-  const document = parseDocument(text, PARSE_OPTIONS);
-
   const finding = (code: string, severity: Finding['severity'], message: string, start: number, end: number): Finding => ({
     code,
     severity,
@@ -128,6 +126,11 @@ function readFrom(whole: string, lines: LineIndex, from: number): { document: Do
     path: '',
     suggestions: [],
   });
+  // nested too deep for the library to read without a risk of aborting the process (nestingDepth.ts): one finding, no value
+  const deep = tooDeepAt(text);
+  if (deep >= 0) return { document: tooDeepDocument(deep), value: undefined, findings: [finding('yaml.too-deep', 'error', tooDeepMessage(), deep, deep + 1)], spans: null, threw: true };
+  // logLevel 'error': the parser's warnings become findings here, never process warnings on stderr
+  const document = parseDocument(text, PARSE_OPTIONS);
 
   for (const e of document.errors) {
     let [start, end] = e.pos;
@@ -192,10 +195,22 @@ function readFrom(whole: string, lines: LineIndex, from: number): { document: Do
  * formatting reads it, so no analysis keeps one alive between requests. */
 function withLazyDocument(parsed: Omit<ParsedYaml, 'document'>): ParsedYaml {
   let document: Document | null = null;
+  const parse = (): Document => {
+    const deep = tooDeepAt(parsed.text);
+    return deep >= 0 ? tooDeepDocument(deep) : parseDocument(parsed.text, PARSE_OPTIONS);
+  };
   return Object.defineProperty(parsed, 'document', {
     enumerable: true,
-    get: (): Document => (document ??= parseDocument(parsed.text, PARSE_OPTIONS)),
+    get: (): Document => (document ??= parse()),
   }) as ParsedYaml;
+}
+
+/** The Document of a text nested too deep to parse: empty, with the error (so formatting and the
+ * other readers of a Document leave the text alone, as they do a text with a syntax error). */
+function tooDeepDocument(at: number): Document {
+  const document = new Document(null);
+  document.errors.push(new YAMLParseError([at, at + 1], 'UNEXPECTED_TOKEN', tooDeepMessage()));
+  return document;
 }
 
 // ---- reading a long document section by section -------------------------------------------
@@ -284,6 +299,11 @@ function parseSection(text: string, from: number, to: number, key: string | numb
     return (hit.section = { ...section, span: new MovedSpan(section.span, from - section.base), base: from });
   }
   const own = detached(src);
+  // nested too deep for either reader (nestingDepth.ts): the whole parse declines it with its finding
+  if (tooDeepAt(own) >= 0) {
+    order[at] = cacheSection(own, null);
+    return null;
+  }
   // most sections are plain block YAML, read without the library (the same value and spans)
   const plain = readPlainSection(own, from, key, PARSE_OPTIONS);
   const read = plain ? { value: plain.value, span: plain.span, base: from, end: plain.end } : parseSectionWithLibrary(own, from, key);
@@ -297,6 +317,7 @@ function parseSection(text: string, from: number, to: number, key: string | numb
 /** A section's text read by the yaml library: its value, the span of its entry (offsets moved by
  * `from`) and where its top collection ends; null when the library finds anything to report. */
 export function parseSectionWithLibrary(own: string, from: number, key: string | number): Section | null {
+  if (tooDeepAt(own) >= 0) return null;
   const doc = parseDocument(own, PARSE_OPTIONS);
   let ok = doc.errors.length === 0 && doc.warnings.length === 0;
   const wrapper = ok ? buildSpans(doc.contents, () => (ok = false), () => (ok = false), from) : null;

@@ -7,6 +7,7 @@ import { evaluate, scopeOf, truthy } from '../template/index';
 import type { ToolDefinition, ToolOutcome } from '../toolkit/runtime';
 import { ToolError } from '../toolkit/runtime';
 import { TOOL_SPECS } from '../toolkit/toolSpecs';
+import { tooDeepAt, tooDeepMessage } from '../parse/nestingDepth';
 
 function list(v: unknown, name = 'data'): unknown[] {
   if (!Array.isArray(v)) throw new ToolError(`'${name}' must be a list, got ${v === null ? 'none' : typeof v}`, 'TypeError');
@@ -48,6 +49,8 @@ export function parse(content: string, format: string): unknown {
     if (format === 'yaml') {
       // known tags off: `!!binary`, `!!set`, `!!timestamp` would become bytes, a Set or a Date
       // uniqueKeys off: the parser's duplicate check is quadratic in a mapping's keys (a later key wins, as in Python)
+      // nested so deep that the parser would abort the process (engine/parse/nestingDepth.ts)
+      if (tooDeepAt(content) >= 0) throw new Error(tooDeepMessage());
       const doc = parseYamlDocument(content, { prettyErrors: false, resolveKnownTags: false, logLevel: 'error', uniqueKeys: false });
       if (doc.errors.length) throw doc.errors[0];
       const tag = doc.warnings.map((w) => /tag:yaml\.org,2002:(\w+)/.exec(w.message)?.[1]).find(Boolean);

@@ -46,6 +46,8 @@ export function hostileDocuments(): { name: string; text: string; broken: boolea
   return [
     { name: 'alias bomb', broken: true, text: bomb.join('\n') + '\nsteps: [*i]\n' },
     { name: 'deep flow nesting', broken: true, text: 'steps: ' + '['.repeat(5000) + ']'.repeat(5000) + '\n' },
+    // the language server died of this one (SIGABRT in V8's regexp compiler) before nestingDepth.ts
+    { name: 'deeper flow nesting in a long document', broken: true, text: 'id: deep\nsteps:\n  - id: a\n    action: generate\n    parameters: {prompt: hi}\n  - id: b\n    action: generate\n    parameters: {prompt: ' + '['.repeat(20_000) + ']'.repeat(20_000) + '}\n' },
     { name: 'deep block nesting', broken: true, text: 'steps:\n' + Array.from({ length: 800 }, (_, i) => ' '.repeat(i * 2) + '- ').join('\n') + 'x\n' },
     { name: 'deep template nesting', broken: true, text: `steps:\n  - id: a\n    action: generate\n    parameters: {prompt: "{{ ${'('.repeat(3000)}1${')'.repeat(3000)} }}"}\n` },
     { name: 'many steps in one line', broken: true, text: 'steps: [' + Array.from({ length: 3000 }, (_, i) => `{id: s${i}, action: generate, parameters: {prompt: hi}, dependencies: [s${Math.max(0, i - 1)}]}`).join(',') + ']\n' },

@@ -54,6 +54,13 @@ const CASES: Case[] = [
     ],
   },
   {
+    name: "tooDeep",
+    text: S('id: x', `steps: ${'['.repeat(200)}${']'.repeat(200)}`),
+    expect: [
+      ["yaml.too-deep","error","Lists and mappings nest more than 200 levels deep here: the text is not read (no pipeline nests so deep, and reading it could exhaust the parser's stack).","1:206-1:207"],
+    ],
+  },
+  {
     name: "warn",
     text: S('id: x', 'metadata: !custom {a: 1}', 'steps:', '  - {id: a, action: generate, parameters: {prompt: hi}}'),
     expect: [

@@ -341,6 +341,23 @@ describe('hostile input', () => {
       assert.deepEqual(await run('data', 'parse', { content: 'a: [1, two]\nb: {c: true}', format: 'yaml' }), { success: true, result: { data: { a: [1, 'two'], b: { c: true } } } });
     });
 
+    it('data.parse refuses YAML nested deeper than 200 levels with a clear error (3,000 such lines aborted the process), and reads 199', async () => {
+      const brackets = (n: number) => `a: ${'['.repeat(n)}1${']'.repeat(n)}`;
+      const lines = (n: number) => Array.from({ length: n }, (_, i) => `${' '.repeat(i)}- `).join('\n') + 'x\n';
+      for (const content of [brackets(20_000), lines(3000)]) {
+        await rejects(run('data', 'parse', { content, format: 'yaml' }), 'ParseError', /^Could not parse the yaml: Lists and mappings nest more than 200 levels deep here: the text is not read/);
+      }
+      for (const [content, key] of [[brackets(199), 'a'], [`b:\n${lines(199).replace(/^/gm, ' ')}`, 'b']] as const) {
+        let inner: unknown = ((await run('data', 'parse', { content, format: 'yaml' })).result as { data: Record<string, unknown> }).data[key];
+        let depth = 0;
+        while (Array.isArray(inner)) {
+          depth++;
+          inner = inner[0];
+        }
+        assert.equal(depth, 199, key);
+      }
+    });
+
     it('data.parse reads a YAML mapping of 100,000 keys (the duplicate check compared every pair); a later duplicate wins', async () => {
       const content = Array.from({ length: 100_000 }, (_, i) => `k${i}: ${i}`).join('\n') + '\nk0: last';
       const r = await run('data', 'parse', { content, format: 'yaml' });
