@@ -63,7 +63,8 @@ export class AnalysisCache {
   }
 
   /** Whether the document's analysis is one that kept no per-step results (its open's) and would
-   * have kept some: a long document, read by sections (a short one keeps none in any analysis). */
+   * have kept some: a document read by sections (one the section reader declines, parsed whole,
+   * keeps none in any analysis). */
   unprimed(doc: TextDocument): boolean {
     const hit = this.byUri.get(doc.uri);
     return !!hit && hit.version === doc.version && !hit.kept && readBySections(hit.analysis.parsed);

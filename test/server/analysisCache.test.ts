@@ -1,4 +1,4 @@
-// What the language server keeps of a long document between its open and its first edit
+// What the language server keeps of a document between its open and its first edit
 // (server/documents.ts): the open keeps no per-step results; `prime` keeps them, so that the first
 // edit takes the results of the steps it did not touch instead of checking every step again.
 import { strict as assert } from 'node:assert';
@@ -24,12 +24,19 @@ function edit(doc: TextDocument): TextDocument {
 }
 
 describe('the analysis cache of a long document', () => {
-  it('a short document keeps no per-step results in any analysis, so it is never primed', () => {
+  it('a short document is read by sections and primed as a long one is; one the section reader declines keeps no per-step results in any analysis, so it is never primed', () => {
     const cache = new AnalysisCache();
     const short = TextDocument.create('file:///s.pipeline.yaml', 'orchestrator-pipeline', 1, 'id: s\nsteps:\n  - id: a\n    action: generate\n    parameters: {prompt: hi}\n');
     assert.deepEqual(cache.get(short).findings, []);
+    assert.equal(cache.unprimed(short), true);
+    assert.equal(cache.prime(short), true);
     assert.equal(cache.unprimed(short), false);
-    assert.equal(cache.prime(short), false);
+    assert.deepEqual(cache.get(short).findings, []);
+    // an anchor: read in one parse, as the section reader reads no anchors or aliases
+    const anchored = TextDocument.create('file:///t.pipeline.yaml', 'orchestrator-pipeline', 1, 'id: t\nsteps:\n  - &a {id: a, action: generate, parameters: {prompt: hi}}\n');
+    assert.deepEqual(cache.get(anchored).findings, []);
+    assert.equal(cache.unprimed(anchored), false);
+    assert.equal(cache.prime(anchored), false);
   });
 
   it('its open keeps nothing for the first edit, which then checks every step', () => {

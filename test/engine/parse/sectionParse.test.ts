@@ -7,7 +7,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { analyze } from '../../../engine/analyze/index';
 import { LineIndex } from '../../../engine/parse/lineIndex';
-import { parseSections, parseWhole, parseWithTail, parseYaml, readBySections, SECTION_PARSE_MIN_CHARS, sectionCacheSize, type NodeSpan } from '../../../engine/parse/yamlDocument';
+import { parseSections, parseWhole, parseWithTail, parseYaml, readBySections, sectionCacheSize, type NodeSpan } from '../../../engine/parse/yamlDocument';
 import { hasAnchorOrAlias, startsALine } from '../../../engine/parse/sectionGuards';
 import { generatePipeline } from '../../../bench/generatePipeline';
 import { mutatedDocuments, rng, seedDocuments } from '../../helpers/fuzzCorpus';
@@ -53,7 +53,6 @@ describe('section-by-section parsing equals the whole parse', function () {
 
   it('a long document is read by sections from its first open, and its edits then reuse the sections it kept', () => {
     const text = generatePipeline(700);
-    assert.ok(text.length > SECTION_PARSE_MIN_CHARS);
     const bySections = readBySections;
     const opened = parseYaml(text);
     assert.equal(bySections(opened), true, 'a cold document was not read by sections');
@@ -70,6 +69,39 @@ describe('section-by-section parsing equals the whole parse', function () {
       assert.deepEqual(again.value, whole.value);
       assert.deepEqual(plainSpan(again.spans), plainSpan(whole.spans));
     }
+  });
+
+  it('a short document is read by sections too, and its edits reuse its unchanged steps', () => {
+    // 10 steps, 2,500 characters: until 2026-11-26 only documents of 20,000 characters were
+    const text = generatePipeline(10);
+    assert.ok(text.length < 5_000, `${text.length} characters`);
+    const opened = parseYaml(text);
+    assert.equal(readBySections(opened), true, 'a short document was parsed whole');
+    assert.deepEqual(opened.value, parseWhole(text).value);
+    assert.deepEqual(plainSpan(opened.spans), plainSpan(parseWhole(text).spans));
+    const edited = text.replace('name: Step number 5', 'name: Step number 5!');
+    const again = parseYaml(edited);
+    assert.equal(readBySections(again), true);
+    assert.deepEqual(again.value, parseWhole(edited).value);
+    assert.deepEqual(plainSpan(again.spans), plainSpan(parseWhole(edited).spans));
+    const steps = (p: { value: unknown }) => (p.value as { steps: unknown[] }).steps;
+    // the value of an unchanged step is the one parsed before (its cached section's); the edited step's is new
+    assert.equal(steps(again)[4], steps(opened)[4]);
+    assert.notEqual(steps(again)[5], steps(opened)[5]);
+  });
+
+  it("a short document's edits do not drop a long document's sections: the long one's next edit reuses them", () => {
+    const long = generatePipeline(700);
+    const short = generatePipeline(10);
+    const steps = (p: { value: unknown }) => (p.value as { steps: unknown[] }).steps;
+    const first = parseYaml(long);
+    // a few documents edited in turn: the short one six times between two edits of the long one
+    for (let i = 0; i < 6; i++) parseYaml(short.replace('name: Step number 5', `name: Step number 5 edit ${i}`));
+    const edited = parseYaml(long.replace('name: Step number 350', 'name: Step number 350!'));
+    assert.equal(readBySections(edited), true);
+    assert.equal(steps(edited)[100], steps(first)[100], 'step 100 of the long document was parsed again');
+    assert.equal(steps(edited)[699], steps(first)[699], 'step 699 of the long document was parsed again');
+    assert.deepEqual(plainSpan(edited.spans), plainSpan(parseWhole(long.replace('name: Step number 350', 'name: Step number 350!')).spans));
   });
 
   it('sections shared between versions stay exact as edits move them back and forth, and an older parse keeps its spans', () => {
