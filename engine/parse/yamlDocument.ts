@@ -1,13 +1,13 @@
 // YAML 1.2 → a plain value plus an index from every value path to its source ranges.
-import { Document, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, YAMLParseError, type Node as YamlNode } from 'yaml';
+import { Document, parseDocument, YAMLParseError, type Node as YamlNode } from 'yaml';
 import type { Finding, ValuePath } from '../spec/types';
 import { LineIndex } from './lineIndex';
 import { readPlainSection } from './plainBlockYaml';
 import { SpanChildren, type NodeSpan } from './nodeSpan';
 import { hasChildren, MovedSpan } from './movedSpan';
 import type { ParsedYaml } from './parsedYaml';
-import type { ScalarStyle } from './scalarOffsets';
 import { hasAnchorOrAlias, startsALine } from './sectionGuards';
+import { buildSpans } from './librarySpans';
 import { tooDeepAt, tooDeepMessage } from './nestingDepth';
 
 /** Bound on alias expansion (count × size), so an alias bomb is a finding, not an out-of-memory. */
@@ -43,47 +43,6 @@ const YAML_CODES: Record<string, string> = {
 // uniqueKeys off: the parser checks each key against every earlier key of its mapping (quadratic:
 // 13 s for 40,000 parameters); buildSpans finds duplicates with a set instead
 export const PARSE_OPTIONS = { merge: true, prettyErrors: false, strict: true, uniqueKeys: false, logLevel: 'error', resolveKnownTags: false } as const;
-
-/** The span tree of a node, its offsets moved by `delta` (a section parsed on its own, at its place
- * in the document); `onComplexKey` hears of keys that are lists or mappings, `onDuplicateKey` of a
- * key a mapping already has (both with the node's own offsets). */
-function buildSpans(node: unknown, onComplexKey: (start: number, end: number) => void, onDuplicateKey: (start: number, end: number) => void, delta = 0, keyStart = -1, keyEnd = -1): NodeSpan | null {
-  if (!node || typeof node !== 'object') return null;
-  const n = node as YamlNode;
-  const r = n.range;
-  const span: NodeSpan = r ? { start: r[0] + delta, end: r[1] + delta, keyStart, keyEnd } : keyStart >= 0 ? { start: keyStart, end: keyEnd, keyStart, keyEnd } : { start: delta, end: delta, keyStart, keyEnd };
-  if (isScalar(n) && n.type) span.style = n.type as ScalarStyle;
-  if (isAlias(n)) return span; // an alias's subtree points at the alias itself
-  if (isMap(n)) {
-    const children = new SpanChildren();
-    span.children = children;
-    for (const item of n.items) {
-      if (!isPair(item)) continue;
-      const k = item.key as YamlNode | null;
-      if (k && !isScalar(k) && k.range) onComplexKey(k.range[0], k.range[1]);
-      const keyName = String(isScalar(k) ? k.value : k);
-      const ks = k && k.range ? k.range[0] + delta : -1;
-      const ke = k && k.range ? k.range[1] + delta : -1;
-      if (ks >= 0 && isScalar(k) && keyName !== '<<' && children.has(keyName)) onDuplicateKey(ks - delta, ke - delta);
-      const child = item.value == null ? null : buildSpans(item.value, onComplexKey, onDuplicateKey, delta, ks, ke);
-      if (child) children.set(keyName, child);
-      else {
-        const at = ks >= 0 ? ke : span.end;
-        children.set(keyName, { start: at, end: at, keyStart: ks, keyEnd: ke });
-      }
-    }
-    children.seal();
-  } else if (isSeq(n)) {
-    const children = new SpanChildren();
-    span.children = children;
-    n.items.forEach((item, i) => {
-      const child = buildSpans(item, onComplexKey, onDuplicateKey, delta);
-      if (child) children.set(i, child);
-    });
-    children.seal();
-  }
-  return span;
-}
 
 /**
  * Every document is read section by section, reusing unchanged sections, whatever its length. Only
