@@ -88,13 +88,14 @@ export class AnalysisCache {
 
   /** Analyzes at once with the MCP listings in the cache; servers not listed yet are listed in the background. */
   private analyzeNow(uri: string, text: string, keepStepResults: boolean): { analysis: Analysis; options: AnalyzeOptions } {
-    // a saved document's own file: its agents' `pipeline: FILE` entries are read beside it
-    const file = uri.startsWith('file:') ? { pipelineFile: fileURLToPath(uri) } : {};
+    // a saved document's own file: its agents' `pipeline: FILE` entries are read beside it; and the
+    // document's sections are kept for its next version, whatever other documents are parsed between
+    const file = uri.startsWith('file:') ? { pipelineFile: fileURLToPath(uri), sectionOwner: uri } : { sectionOwner: uri };
     const made = (options: AnalyzeOptions) => ({ analysis: analyze(text, { ...options, ...file }), options: { ...options, ...file } });
     // both patterns of callsMcp name `mcp:`: a text without it (most) is not scanned by them at each keystroke
     if (!text.includes('mcp:') || !callsMcp(text)) return made({ mcp: mcpInfoUnlisted().mcp, keepStepResults });
     const place = mcpPlace(uri);
-    const pipeline = normalizePipeline(parseYaml(text).value, null);
+    const pipeline = normalizePipeline(parseYaml(text, uri).value, null);
     if (!place) {
       const info = mcpInfoUnlisted().mcp;
       return made({ keepStepResults, mcp: { ...info, status: Object.fromEntries((pipeline ? Object.keys(pipeline.mcpServers) : []).map((s) => [s, { listed: false as const, reason: 'the document is not saved in a folder', failed: false }])) } });

@@ -55,6 +55,12 @@ export interface AnalyzeOptions {
    * analysis once the open's diagnostics are out (server/documents.ts, `AnalysisCache.prime`).
    */
   keepStepResults?: boolean;
+  /**
+   * The document this text is a version of (the language server passes its URI): the sections its
+   * parse keeps are kept for the next parse of the same document, whatever other documents are
+   * parsed between (engine/parse/sectionCache.ts). Other callers share one.
+   */
+  sectionOwner?: string;
 }
 
 export interface Analysis {
@@ -127,7 +133,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
     };
     return { text, parsed, pipeline: null, findings: [finding], symbols: [], references: [], templates: [], autoTags: [], plan: null, bodyPlans: {}, stepIndex: new Map() };
   }
-  const repaired = readAsContextlabDoes(text, parseYaml(text));
+  const repaired = readAsContextlabDoes(text, parseYaml(text, options.sectionOwner));
   const parsed = repaired.parsed;
   const sink = new FindingSink(parsed);
   sink.findings.push(...parsed.findings, ...repaired.findings);
@@ -163,7 +169,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
       const s = checkSteps(pipeline, sink, stepIndex, t, references, catalog, options.mcp, memo);
       // another pipeline named by an agent's allow-list compiles as `orc run` compiles it
       checkAgents(pipeline, sink, { catalog, mcp: options.mcp, pipelineFile: options.pipelineFile, compile: (other) => analyze(other).findings });
-      checkInlineDocuments(pipeline, sink, catalog, (inner, depth, passed) => analyze(inner, { ...options, autoAnswers: undefined, inlineDepth: depth, passedInputs: passed }).findings, options.inlineDepth ?? 0);
+      checkInlineDocuments(pipeline, sink, catalog, (inner, depth, passed) => analyze(inner, { ...options, autoAnswers: undefined, inlineDepth: depth, passedInputs: passed, sectionOwner: undefined }).findings, options.inlineDepth ?? 0);
       plan = s.plan;
       bodyPlans = s.bodyPlans;
       const p = pipeline;

@@ -8,6 +8,9 @@ import { hasChildren, MovedSpan } from './movedSpan';
 import type { ParsedYaml } from './parsedYaml';
 import { hasAnchorOrAlias, startsALine } from './sectionGuards';
 import { buildSpans } from './librarySpans';
+import { cachedSection, cacheSection, startSectionParse, type Section } from './sectionCache';
+export type { Section } from './sectionCache';
+export { sectionCacheSize } from './sectionCache';
 import { tooDeepAt, tooDeepMessage } from './nestingDepth';
 
 /** Bound on alias expansion (count × size), so an alias bomb is a finding, not an out-of-memory. */
@@ -52,14 +55,14 @@ export const PARSE_OPTIONS = { merge: true, prettyErrors: false, strict: true, u
  * open 31 / 24 ms, an edit 4 / 2 ms once warm; 30 steps 50 / 28 and 7 / 2-3; 80 steps (19,000
  * characters) 68 / 39 and 13 / 3, where 100 steps, read by sections already, took 3.
  */
-export function parseYaml(text: string): ParsedYaml {
+export function parseYaml(text: string, owner = ''): ParsedYaml {
   const lines = new LineIndex(text);
   const plan = planSections(text, lines);
   if (!plan) return parseWhole(text, lines);
   // read by sections from the first open too: as fast as one whole parse, and each section's
   // syntax tree dies young, where the whole document's tree (several times the size of the
   // text) lives through the parse and grows the heap for good
-  evictSections(plan.sections.length);
+  startSectionParse(owner, plan.sections.length);
   const read = readSections(text, lines, plan);
   if (read.parsed) return read.parsed;
   return parseWithTail(text, lines, plan, read.failedAt) ?? parseWhole(text, lines);
@@ -185,67 +188,6 @@ function tooDeepDocument(at: number): Document {
 // rest is reused. Anything this cannot read exactly as the whole-text parse would (anchors,
 // several documents, flow-style top level, any error or warning) falls back to the whole parse.
 
-export interface Section {
-  /** The section's value: for an item of `steps`, the item itself (null when the text is not one item). */
-  value: unknown;
-  /** The span of the section's entry (a top-level key's value, or one step item), with offsets
-   * in the document where the section starts at `base`. The analysis of that document holds the
-   * very same objects: a section that did not move is shared, not copied. */
-  span: NodeSpan;
-  base: number;
-  /** Where the section's mapping ends, relative to its start (the document's ends there when it is last). */
-  end: number;
-}
-
-interface CachedSection {
-  /** The section's text (the key it has in the cache). */
-  src: string;
-  section: Section | null;
-  /** The parse generation that last used it. */
-  used: number;
-  /** Dropped from the cache. */
-  evicted?: boolean;
-}
-
-/** Sections by text. */
-const sectionCache = new Map<string, CachedSection>();
-let generation = 0;
-
-/** The entries the last parse used, by the index of their section in its plan, and those this parse
- * used so far. A section is first compared with the entry at its index in the last parse: an edit
- * moves no section to another index unless it adds or removes one, and a comparison spares hashing
- * the section's text for the cache (at 2,000 steps, hashing the whole text anew was a twentieth of
- * an edit). */
-let lastOrder: CachedSection[] = [];
-let order: CachedSection[] = [];
-
-/** How many parses back a section was last used and is still kept: a few documents edited in turn
- * each keep theirs (a short one's edits, read by sections too, do not drop a long one's). */
-const KEEP_PARSES = 8;
-
-/** Drops what the last KEEP_PARSES parses did not use, so an editing session's memory stays flat. */
-function evictSections(kept: number): void {
-  generation++;
-  lastOrder = order;
-  order = [];
-  if (sectionCache.size <= 2 * kept + 64) return;
-  for (const [k, v] of sectionCache)
-    if (v.used <= generation - KEEP_PARSES) {
-      v.evicted = true;
-      sectionCache.delete(k);
-    }
-}
-
-/** How many sections are kept (for tests of the bound). */
-export function sectionCacheSize(): number {
-  return sectionCache.size;
-}
-
-function cacheSection(src: string, section: Section | null): CachedSection {
-  const entry: CachedSection = { src, section, used: generation };
-  sectionCache.set(src, entry);
-  return entry;
-}
 
 /** A copy of a slice that does not keep the text it was cut from alive. A slice (and every string
  * the yaml parser cuts from it) points into the whole document; kept in the cache, each edited
@@ -258,11 +200,8 @@ function detached(slice: string): string {
  * it moved), else parsed. */
 function parseSection(text: string, from: number, to: number, key: string | number, at: number): Section | null {
   const src = text.slice(from, to);
-  const hint = lastOrder[at];
-  const hit = hint !== undefined && !hint.evicted && hint.src.length === src.length && hint.src === src ? hint : sectionCache.get(src);
+  const hit = cachedSection(src, at);
   if (hit) {
-    hit.used = generation;
-    order[at] = hit;
     const section = hit.section;
     if (!section || section.base === from) return section;
     // moved by an edit before it: the cache keeps the moved copy, the one the new analysis holds
@@ -271,7 +210,7 @@ function parseSection(text: string, from: number, to: number, key: string | numb
   const own = detached(src);
   // nested too deep for either reader (nestingDepth.ts): the whole parse declines it with its finding
   if (tooDeepAt(own) >= 0) {
-    order[at] = cacheSection(own, null);
+    cacheSection(own, null, at);
     return null;
   }
   // most sections are plain block YAML, read without the library (the same value and spans)
@@ -280,7 +219,7 @@ function parseSection(text: string, from: number, to: number, key: string | numb
   // an item of `steps` reads as a list of one: the cache keeps the item itself (null when it is not
   // one item), not a list of one per step (0.3 MiB at 5,000 steps)
   const section = read && typeof key === 'number' ? { ...read, value: Array.isArray(read.value) && read.value.length === 1 ? read.value[0] : null } : read;
-  order[at] = cacheSection(own, section);
+  cacheSection(own, section, at);
   return section;
 }
 

@@ -73,4 +73,25 @@ describe('the analysis cache of a long document', () => {
     // a version the cache has moved past is not primed
     assert.equal(cache.prime(opened), false);
   });
+
+  it('typing in a short document between two edits of a long one: the long one\'s edit still takes the findings of the steps it did not touch', () => {
+    forgetStepMemo();
+    const cache = new AnalysisCache();
+    const long = TextDocument.create('file:///c.pipeline.yaml', 'orchestrator-pipeline', 1, longPipeline('c'));
+    cache.get(long);
+    assert.equal(cache.prime(long), true);
+    const primed = cache.get(long);
+    let short = TextDocument.create('file:///short.pipeline.yaml', 'orchestrator-pipeline', 1, 'id: short\nsteps:\n  - id: a\n    action: generate\n    parameters: {prompt: "hi"}\n');
+    cache.get(short);
+    for (let i = 0; i < 30; i++) {
+      // one more character in the prompt, before its closing quote
+      const at = short.getText().lastIndexOf('"');
+      short = TextDocument.update(short, [{ range: { start: short.positionAt(at), end: short.positionAt(at) }, text: 'i' }], short.version + 1);
+      assert.deepEqual(cache.get(short).findings, []);
+    }
+    const a2 = cache.get(edit(long));
+    const before = new Set(primed.findings);
+    assert.equal(a2.findings.filter((f) => before.has(f)).length, 29);
+    assert.deepEqual(a2.findings.filter((f) => !before.has(f)).map((f) => f.step), ['step_150']);
+  });
 });

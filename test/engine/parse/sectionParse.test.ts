@@ -9,6 +9,7 @@ import { analyze } from '../../../engine/analyze/index';
 import { LineIndex } from '../../../engine/parse/lineIndex';
 import { parseSections, parseWhole, parseWithTail, parseYaml, readBySections, sectionCacheSize, type NodeSpan } from '../../../engine/parse/yamlDocument';
 import { hasAnchorOrAlias, startsALine } from '../../../engine/parse/sectionGuards';
+import { forgetSections } from '../../../engine/parse/sectionCache';
 import { generatePipeline } from '../../../bench/generatePipeline';
 import { mutatedDocuments, rng, seedDocuments } from '../../helpers/fuzzCorpus';
 import { plainSpan } from '../../helpers/spans';
@@ -90,18 +91,35 @@ describe('section-by-section parsing equals the whole parse', function () {
     assert.notEqual(steps(again)[5], steps(opened)[5]);
   });
 
-  it("a short document's edits do not drop a long document's sections: the long one's next edit reuses them", () => {
+  it("a short document's edits, however many, do not drop a long document's sections: the long one's next edit reuses them", () => {
     const long = generatePipeline(700);
     const short = generatePipeline(10);
     const steps = (p: { value: unknown }) => (p.value as { steps: unknown[] }).steps;
-    const first = parseYaml(long);
-    // a few documents edited in turn: the short one six times between two edits of the long one
-    for (let i = 0; i < 6; i++) parseYaml(short.replace('name: Step number 5', `name: Step number 5 edit ${i}`));
-    const edited = parseYaml(long.replace('name: Step number 350', 'name: Step number 350!'));
+    const first = parseYaml(long, 'file:///long.pipeline.yaml');
+    // a person types in the short one between two edits of the long one
+    for (let i = 0; i < 40; i++) parseYaml(short.replace('name: Step number 5', `name: Step number 5 edit ${i}`), 'file:///short.pipeline.yaml');
+    const editedText = long.replace('name: Step number 350', 'name: Step number 350!');
+    const edited = parseYaml(editedText, 'file:///long.pipeline.yaml');
     assert.equal(readBySections(edited), true);
     assert.equal(steps(edited)[100], steps(first)[100], 'step 100 of the long document was parsed again');
     assert.equal(steps(edited)[699], steps(first)[699], 'step 699 of the long document was parsed again');
-    assert.deepEqual(plainSpan(edited.spans), plainSpan(parseWhole(long.replace('name: Step number 350', 'name: Step number 350!')).spans));
+    assert.deepEqual(plainSpan(edited.spans), plainSpan(parseWhole(editedText).spans));
+    // the short one's own edits are dropped as before: its sections and the long one's, with room
+    assert.ok(sectionCacheSize() <= 2 * (710 + 12) + 64, `${sectionCacheSize()} sections kept`);
+  });
+
+  it('many documents parsed in turn keep a bounded number of sections: those of the last eight, with room', () => {
+    forgetSections();
+    const steps = (p: { value: unknown }) => (p.value as { steps: unknown[] }).steps;
+    const text = generatePipeline(300);
+    const first = parseYaml(text, 'file:///first.pipeline.yaml');
+    for (let d = 0; d < 30; d++) parseYaml(generatePipeline(300).replace(/step_/g, `s${d}_`), `file:///other-${d}.pipeline.yaml`);
+    assert.ok(sectionCacheSize() <= 2 * 8 * 310 + 64, `${sectionCacheSize()} sections kept`);
+    // the first document's sections went with the room they took: it is read again, exactly
+    const again = parseYaml(text, 'file:///first.pipeline.yaml');
+    assert.notEqual(steps(again)[100], steps(first)[100], 'step 100 was kept although thirty documents were parsed since');
+    assert.deepEqual(again.value, parseWhole(text).value);
+    assert.deepEqual(plainSpan(again.spans), plainSpan(parseWhole(text).spans));
   });
 
   it('sections shared between versions stay exact as edits move them back and forth, and an older parse keeps its spans', () => {
@@ -144,6 +162,7 @@ describe('section-by-section parsing equals the whole parse', function () {
   });
 
   it('keeps a bounded number of sections over a long editing session', () => {
+    forgetSections();
     const text = generatePipeline(700);
     parseYaml(text);
     for (let i = 0; i < 300; i++) parseYaml(text.replace('name: Step number 350', `name: Step number 350 edit ${i}`));
