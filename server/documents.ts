@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { findRunsRoot } from '../engine/run/runsRoot';
 import { normalizePipeline } from '../engine/analyze/normalize';
 import { parseYaml, readBySections } from '../engine/parse/yamlDocument';
+import { forgetDocumentSections } from '../engine/parse/sectionCache';
 import { MCP_ACTION } from '../engine/mcp/catalog';
 import { parseMcpTool } from '../engine/mcp/names';
 import { callsMcp, mcpInfoUnlisted, mcpOptionsCached, prepareMcp } from '../engine/run/mcpPrepare';
@@ -118,7 +119,9 @@ export class AnalysisCache {
     return { analysis, options };
   }
 
+  /** The document was closed: its analysis and the sections its parses kept go. */
   delete(uri: string): void {
     this.byUri.delete(uri);
+    forgetDocumentSections(uri);
   }
 }

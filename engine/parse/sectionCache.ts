@@ -85,6 +85,19 @@ export function startSectionParse(owner: string, kept: number): void {
     }
 }
 
+/** Drops the sections a document kept (the editor closed it). */
+export function forgetDocumentSections(name: string): void {
+  const o = owners.get(name);
+  if (!o) return;
+  owners.delete(name);
+  for (const [k, v] of sectionCache)
+    if (v.owner === o) {
+      v.evicted = true;
+      sectionCache.delete(k);
+    }
+  if (current === o) current = ownerNamed('');
+}
+
 /** Forgets every section and document (for tests that count what is kept). */
 export function forgetSections(): void {
   for (const v of sectionCache.values()) v.evicted = true;

@@ -9,7 +9,7 @@ import { analyze } from '../../../engine/analyze/index';
 import { LineIndex } from '../../../engine/parse/lineIndex';
 import { parseSections, parseWhole, parseWithTail, parseYaml, readBySections, sectionCacheSize, type NodeSpan } from '../../../engine/parse/yamlDocument';
 import { hasAnchorOrAlias, startsALine } from '../../../engine/parse/sectionGuards';
-import { forgetSections } from '../../../engine/parse/sectionCache';
+import { forgetDocumentSections, forgetSections } from '../../../engine/parse/sectionCache';
 import { generatePipeline } from '../../../bench/generatePipeline';
 import { mutatedDocuments, rng, seedDocuments } from '../../helpers/fuzzCorpus';
 import { plainSpan } from '../../helpers/spans';
@@ -159,6 +159,17 @@ describe('section-by-section parsing equals the whole parse', function () {
     const again = parseYaml(text);
     assert.deepEqual(plainSpan(again.spans), plainSpan(parseWhole(text).spans));
     assert.equal(step5(again).children!.has('for_each'), false);
+  });
+
+  it('a closed document leaves none of its sections, and another document keeps its own', () => {
+    forgetSections();
+    const steps = (p: { value: unknown }) => (p.value as { steps: unknown[] }).steps;
+    const kept = parseYaml(generatePipeline(50), 'file:///kept.pipeline.yaml');
+    parseYaml(generatePipeline(300).replace(/step_/g, 's_'), 'file:///closed.pipeline.yaml');
+    assert.ok(sectionCacheSize() > 300);
+    forgetDocumentSections('file:///closed.pipeline.yaml');
+    assert.ok(sectionCacheSize() <= 55, `${sectionCacheSize()} sections kept`);
+    assert.equal(steps(parseYaml(generatePipeline(50), 'file:///kept.pipeline.yaml'))[20], steps(kept)[20]);
   });
 
   it('keeps a bounded number of sections over a long editing session', () => {
