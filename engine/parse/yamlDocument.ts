@@ -9,9 +9,10 @@ import type { ParsedYaml } from './parsedYaml';
 import { hasAnchorOrAlias, startsALine } from './sectionGuards';
 import { buildSpans } from './librarySpans';
 import { cachedSection, cacheSection, startSectionParse, type Section } from './sectionCache';
+import { tooDeepAt, tooDeepMessage } from './nestingDepth';
+
 export type { Section } from './sectionCache';
 export { sectionCacheSize } from './sectionCache';
-import { tooDeepAt, tooDeepMessage } from './nestingDepth';
 
 /** Bound on alias expansion (count × size), so an alias bomb is a finding, not an out-of-memory. */
 export const MAX_ALIAS_COUNT = 1000;
@@ -182,7 +183,7 @@ function tooDeepDocument(at: number): Document {
   return document;
 }
 
-// ---- reading a long document section by section -------------------------------------------
+// ---- reading a document section by section ------------------------------------------------
 // A pipeline is a mapping of top-level sections, and `steps:` a list of items. Each section and
 // each step item is parsed on its own and kept by its text: an edit re-parses one item, and the
 // rest is reused. Anything this cannot read exactly as the whole-text parse would (anchors,
