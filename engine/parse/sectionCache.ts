@@ -43,8 +43,9 @@ interface SectionOwner {
    * an edit). */
   lastOrder: CachedSection[];
   order: CachedSection[];
-  /** How many sections its last parse had. */
+  /** How many sections its last parse had, and how many entries of the cache are its. */
   kept: number;
+  count: number;
 }
 
 /** The documents parsed last, least recently first: a few documents edited in turn each keep their
@@ -58,7 +59,7 @@ let current = ownerNamed('');
 function ownerNamed(name: string): SectionOwner {
   let o = owners.get(name);
   if (o) owners.delete(name);
-  else o = { name, generation: 0, lastOrder: [], order: [], kept: 0 };
+  else o = { name, generation: 0, lastOrder: [], order: [], kept: 0, count: 0 };
   owners.set(name, o);
   for (const old of owners.keys()) {
     if (owners.size <= MAX_OWNERS) break;
@@ -67,8 +68,12 @@ function ownerNamed(name: string): SectionOwner {
   return o;
 }
 
-/** Starts a parse of `owner`'s document, and drops what its last two parses did not use (and what
- * documents no longer among the last MAX_OWNERS left), so an editing session's memory stays flat. */
+/**
+ * Starts a parse of `owner`'s document. Once the document holds more than twice its sections (plus
+ * 64), what its last two parses did not use is dropped, as is what documents no longer among the
+ * last MAX_OWNERS left once the whole cache holds more than twice theirs: an editing session's
+ * memory stays flat, whatever other documents are open.
+ */
 export function startSectionParse(owner: string, kept: number): void {
   const o = (current = ownerNamed(owner));
   o.generation++;
@@ -77,12 +82,8 @@ export function startSectionParse(owner: string, kept: number): void {
   o.kept = kept;
   let total = 0;
   for (const x of owners.values()) total += x.kept;
-  if (sectionCache.size <= 2 * total + 64) return;
-  for (const [k, v] of sectionCache)
-    if ((v.owner === o && v.used < o.generation - 1) || owners.get(v.owner.name) !== v.owner) {
-      v.evicted = true;
-      sectionCache.delete(k);
-    }
+  if (o.count <= 2 * kept + 64 && sectionCache.size <= 2 * total + 64) return;
+  for (const [k, v] of sectionCache) if ((v.owner === o && v.used < o.generation - 1) || owners.get(v.owner.name) !== v.owner) drop(k, v);
 }
 
 /** Drops the sections a document kept (the editor closed it). */
@@ -90,12 +91,14 @@ export function forgetDocumentSections(name: string): void {
   const o = owners.get(name);
   if (!o) return;
   owners.delete(name);
-  for (const [k, v] of sectionCache)
-    if (v.owner === o) {
-      v.evicted = true;
-      sectionCache.delete(k);
-    }
+  for (const [k, v] of sectionCache) if (v.owner === o) drop(k, v);
   if (current === o) current = ownerNamed('');
+}
+
+function drop(key: string, entry: CachedSection): void {
+  entry.evicted = true;
+  entry.owner.count--;
+  sectionCache.delete(key);
 }
 
 /** Forgets every section and document (for tests that count what is kept). */
@@ -117,7 +120,11 @@ export function cachedSection(src: string, at: number): CachedSection | undefine
   const hint = current.lastOrder[at];
   const hit = hint !== undefined && !hint.evicted && hint.src.length === src.length && hint.src === src ? hint : sectionCache.get(src);
   if (!hit) return undefined;
-  hit.owner = current;
+  if (hit.owner !== current) {
+    hit.owner.count--;
+    current.count++;
+    hit.owner = current;
+  }
   hit.used = current.generation;
   current.order[at] = hit;
   return hit;
@@ -127,5 +134,6 @@ export function cachedSection(src: string, at: number): CachedSection | undefine
 export function cacheSection(src: string, section: Section | null, at: number): void {
   const entry: CachedSection = { src, section, owner: current, used: current.generation };
   sectionCache.set(src, entry);
+  current.count++;
   current.order[at] = entry;
 }

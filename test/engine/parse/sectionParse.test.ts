@@ -172,6 +172,18 @@ describe('section-by-section parsing equals the whole parse', function () {
     assert.equal(steps(parseYaml(generatePipeline(50), 'file:///kept.pipeline.yaml'))[20], steps(kept)[20]);
   });
 
+  it("a long editing session of one document beside long documents left open keeps few of its own old versions", () => {
+    forgetSections();
+    // two long documents open, then 800 edits of a third: its own edited versions are dropped as
+    // they would be alone (at twice its sections, plus 64), not once the cache reaches twice all
+    // three documents' sections
+    for (const [name, n] of [['a', 2000], ['b', 2000]] as const) parseYaml(generatePipeline(n).replace(/step_/g, `${name}_`), `file:///${name}.pipeline.yaml`);
+    const text = generatePipeline(300);
+    for (let i = 0; i < 800; i++) parseYaml(text.replace('name: Step number 150', `name: Step number 150 edit ${i}`), 'file:///edited.pipeline.yaml');
+    // the long documents' sections (about 2,005 each) and the edited one's, at most as it would keep alone
+    assert.ok(sectionCacheSize() <= 2 * 2010 + (2 * 310 + 64), `${sectionCacheSize()} sections kept`);
+  });
+
   it('keeps a bounded number of sections over a long editing session', () => {
     forgetSections();
     const text = generatePipeline(700);
