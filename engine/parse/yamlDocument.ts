@@ -225,9 +225,9 @@ function parseSection(text: string, from: number, to: number, key: string | numb
 }
 
 /** A section's text read by the yaml library: its value, the span of its entry (offsets moved by
- * `from`) and where its top collection ends; null when the library finds anything to report. */
+ * `from`) and where its top collection ends; null when the library finds anything to report. The
+ * caller has checked the text's nesting (parseSection). */
 export function parseSectionWithLibrary(own: string, from: number, key: string | number): Section | null {
-  if (tooDeepAt(own) >= 0) return null;
   const doc = parseDocument(own, PARSE_OPTIONS);
   let ok = doc.errors.length === 0 && doc.warnings.length === 0;
   const wrapper = ok ? buildSpans(doc.contents, () => (ok = false), () => (ok = false), from) : null;
