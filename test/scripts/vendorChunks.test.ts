@@ -63,7 +63,7 @@ describe('the CLI\'s vendor chunks', function () {
       // requires is in it either way)
       for (const cache of ['off', 'on'] as const) {
         for (const args of [['--version'], ['validate', 'a.pipeline.yaml'], ['plan', 'a.pipeline.yaml'], ['run', 'b.pipeline.yaml']]) {
-          const env = { ...process.env, NODE_DEBUG: 'module', ...(cache === 'off' ? { NODE_DISABLE_COMPILE_CACHE: '1' } : {}) };
+          const env = { ...process.env, NODE_DEBUG: 'module', ...(cache === 'off' ? { NODE_DISABLE_COMPILE_CACHE: '1' } : { ORCHESTRATOR_COMPILE_CACHE: path.join(dir2, 'compile-cache') }) };
           const r = spawnSync(process.execPath, [CLI, ...args], { cwd: dir2, env, encoding: 'utf8' });
           assert.equal(r.status, 0, `orc ${args.join(' ')}: ${r.stderr.slice(-2000)}`);
           const loaded = r.stderr.split('\n').filter((l) => /load "/.test(l)).map((l) => /load "([^"]+)"/.exec(l)![1]);
