@@ -33,6 +33,11 @@ export async function run(): Promise<void> {
       timing = await vscode.commands.executeCommand<ActivationTiming>('orchestrator.activationTiming');
     }
     fs.writeFileSync(out, JSON.stringify({ wasActive, activatedMs, timing, languageId: doc.languageId }));
+    // the host ends when this returns, and the language server with it: a workbench the bench
+    // holds open (ORC_ACTIVATION_HOLD_MS) keeps both alive, so the server lives to write its
+    // compile cache (5 s after its start) as it does in a user's editor
+    const holdMs = Number(process.env.ORC_ACTIVATION_HOLD_MS ?? 0);
+    if (holdMs > 0) await new Promise((r) => setTimeout(r, holdMs));
   } catch (e) {
     fs.writeFileSync(out, JSON.stringify({ error: String((e as Error)?.stack ?? e) }));
   }
