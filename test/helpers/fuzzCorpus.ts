@@ -59,6 +59,10 @@ export function hostileDocuments(): { name: string; text: string; broken: boolea
     { name: 'lone surrogates', broken: true, text: 'id: x\nsteps:\n  - id: a\ud800\n    action: gen\udc00erate\n' },
     { name: 'a million-character key', broken: true, text: `${'k'.repeat(1_000_000)}: 1\nsteps: []\n` },
     { name: 'CRLF and CR line ends', broken: true, text: 'id: x\r\nsteps:\r  - id: a\r\n    action: generate\r\n    parameters: {prompt: "{{ nope }}"}\r\n' },
+    // the template parser's own depth limits, in a block scalar and a quoted one (which the YAML
+    // nesting limit does not count): a finding, never a stack overflow
+    { name: 'deeply nested template blocks', broken: true, text: `id: p\nsteps:\n  - id: a\n    action: generate\n    parameters:\n      prompt: |\n        ${'{% if x %}{% for i in x %}'.repeat(1500)}y${'{% endfor %}{% endif %}'.repeat(1500)}\n` },
+    { name: 'a long filter chain', broken: true, text: `id: p\nsteps:\n  - id: a\n    action: generate\n    parameters:\n      prompt: "{{ 'x'${' | upper'.repeat(5000)} }}"\n` },
   ];
 }
 
