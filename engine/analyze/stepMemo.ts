@@ -8,23 +8,15 @@
 // one step reads (the ids, tools, actions, loops and vars of all steps, the parameter names, the
 // tool catalog, experts, personalities, MCP servers). A step that moved with its text unchanged is
 // reused with its ranges moved by as many lines (a step starts at a line start, so characters stay).
-import type { Finding, Pipeline, Plan, PlanEdge, Range, Step } from '../spec/types';
+import type { Pipeline, Plan, PlanEdge, Step } from '../spec/types';
 import { buildPlan } from '../plan/plan';
 import { forgetNormalizedSteps } from './normalize';
 import { forgetCleanSteps } from './schemaCheck';
 import type { McpAnalysisInfo } from '../mcp/catalog';
 import type { ToolCatalog } from '../toolkit/toolSpecs';
 import { exactSpan, type ParsedYaml } from '../parse/yamlDocument';
-import { DefinitionReference, LocatedReference, type StepReference, type TemplateSite } from './model';
-import { movedOffsets, offsetAt } from '../parse/scalarOffsets';
+import type { Place } from './movedResults';
 
-/** Where a step stands: its first and last offsets and lines. */
-export interface Place {
-  offset: number;
-  end: number;
-  line: number;
-  lastLine: number;
-}
 
 /** A document's context: what lies outside its steps (`head`) and each top-level step's signature,
  * in order. The signatures are the strings `signatureOf` keeps for each step value, so a context
@@ -238,46 +230,6 @@ export class StepMemo<T> {
     }
     e.set(this.slot, data);
   }
-}
-
-export function movedRange(r: Range, lines: number): Range {
-  return { start: { line: r.start.line + lines, character: r.start.character }, end: { line: r.end.line + lines, character: r.end.character } };
-}
-
-export function movedFinding(f: Finding, lines: number): Finding {
-  if (!lines) return f;
-  const out: Finding = { ...f, range: movedRange(f.range, lines) };
-  if (f.related) out.related = f.related.map((r) => ({ ...r, range: movedRange(r.range, lines) }));
-  if (f.fixes) out.fixes = f.fixes.map((x) => ({ ...x, edits: x.edits.map((e) => ({ ...e, range: movedRange(e.range, lines) })) }));
-  return out;
-}
-
-export function movedReference(r: StepReference, lines: number): StepReference {
-  if (!lines) return r;
-  if (r instanceof DefinitionReference || r instanceof LocatedReference) return r.moved(lines);
-  return { ...r, range: movedRange(r.range, lines) };
-}
-
-export function movedSite(s: TemplateSite, lines: number, offsets: number): TemplateSite {
-  return {
-    ...s,
-    offsets: s.offsets !== null && offsets ? movedOffsets(s.offsets, offsets) : s.offsets,
-    error: s.error && lines ? { message: s.error.message, range: movedRange(s.error.range, lines) } : s.error,
-  };
-}
-
-export function rangeInside(r: Range, place: Place): boolean {
-  return r.start.line >= place.line && r.end.line <= place.lastLine;
-}
-
-export function findingInside(f: Finding, place: Place): boolean {
-  return rangeInside(f.range, place) && (f.related ?? []).every((r) => rangeInside(r.range, place)) && (f.fixes ?? []).every((x) => x.edits.every((e) => rangeInside(e.range, place)));
-}
-
-export function siteInside(s: TemplateSite, place: Place): boolean {
-  if (s.error && !rangeInside(s.error.range, place)) return false;
-  const o = s.offsets;
-  return o === null || (offsetAt(o, 0) >= place.offset && offsetAt(o, s.source.length) <= place.end);
 }
 
 /**

@@ -2,7 +2,8 @@
 import { exactSpan, keyRange, valueRange, type ParsedYaml } from '../parse/yamlDocument';
 import type { Pipeline, Range, Step, ValuePath } from '../spec/types';
 import type { PipelineSymbol } from './model';
-import { movedRange, rangeInside, StepMemo, type Place, type StepMemoContext } from './stepMemo';
+import { StepMemo, type StepMemoContext } from './stepMemo';
+import { movedRange, rangeInside, type Place } from './movedResults';
 
 function movedSymbol(s: PipelineSymbol, lines: number): PipelineSymbol {
   return { ...s, range: movedRange(s.range, lines), selectionRange: movedRange(s.selectionRange, lines), children: s.children.map((c) => movedSymbol(c, lines)) };
