@@ -1,12 +1,13 @@
 // `<AUTO>question</AUTO>` tags: where each stands, what type its position wants, and whether it
 // needs run-time values.
-import { formatPath, stringOffsets } from '../parse/yamlDocument';
-import type { ValuePath } from '../spec/types';
+import { exactSpan, formatPath, stringOffsets } from '../parse/yamlDocument';
+import type { Finding, ValuePath } from '../spec/types';
 import { hasTemplateSyntax } from '../template/parser';
 import type { FindingSink } from './findingSink';
 import type { AutoTag, AutoType } from './model';
 import { offsetAt } from '../parse/scalarOffsets';
 import { isShellParameter, spliceQuoted } from './shellQuote';
+import { movedFinding, movedRange } from './movedResults';
 
 /** A value that is one AUTO tag (white space around allowed). */
 /** A bare `<AUTO>` as a model (ContextLab's form): choose the model automatically, as for a step that names none. */
@@ -71,7 +72,62 @@ export function findAutoTags(value: string): { start: number; end: number; conte
 /** Step values without any '<AUTO' text: walking them again finds nothing (values are never changed in place). */
 const TAG_FREE_STEPS = new WeakSet<object>();
 
-export function collectAutoTags(value: unknown, sink: FindingSink, stepIdAt: (path: ValuePath) => string | null): AutoTag[] {
+/**
+ * What the walk found in a top-level step that has tags: its tags and findings, with where the step
+ * stood (its index, first offset and line). The section parse shares a step's value between
+ * analyses exactly while the step's text is unchanged, so an edit elsewhere finds the step's tags
+ * here, moved by as many lines as the step moved (a step starts at a line start: characters stay),
+ * instead of walking the step again: at 2,000 steps with a tag in every generate step, the walk
+ * was 2 ms of each edit. A step at another index is walked again (its tags' paths hold the index).
+ */
+interface KeptStepTags {
+  index: number;
+  offset: number;
+  line: number;
+  tags: AutoTag[];
+  findings: Finding[];
+}
+let keptStepTags = new WeakMap<object, KeptStepTags>();
+
+/** Every step's tags are found again by the next walk (a from-scratch analysis in tests). */
+export function forgetKeptAutoTags(): void {
+  keptStepTags = new WeakMap();
+}
+
+function movedTag(t: AutoTag, lines: number): AutoTag {
+  return { ...t, range: movedRange(t.range, lines), contentRange: movedRange(t.contentRange, lines) };
+}
+
+/** The kept tags of the step value `v` at `path` (['steps', index]), moved to where it stands now; undefined when there are none to take. */
+function keptTagsAt(parsed: FindingSink['parsed'], v: object, path: ValuePath): KeptStepTags | undefined {
+  const kept = keptStepTags.get(v);
+  if (!kept || kept.index !== path[1]) return undefined;
+  const span = exactSpan(parsed, path);
+  if (!span) return undefined;
+  if (span.start !== kept.offset) {
+    const line = parsed.lines.position(span.start).line;
+    const lines = line - kept.line;
+    if (lines !== 0) {
+      kept.tags = kept.tags.map((t) => movedTag(t, lines));
+      kept.findings = kept.findings.map((f) => movedFinding(f, lines));
+    }
+    kept.offset = span.start;
+    kept.line = line;
+  }
+  return kept;
+}
+
+/** Keeps what the walk found in the step value `v` at `path` (see KeptStepTags). */
+function keepStepTags(parsed: FindingSink['parsed'], v: object, path: ValuePath, tags: AutoTag[], findings: Finding[]): void {
+  const span = exactSpan(parsed, path);
+  if (!span) return;
+  keptStepTags.set(v, { index: path[1] as number, offset: span.start, line: parsed.lines.position(span.start).line, tags, findings });
+}
+
+/** The AUTO tags of a document's value, their findings put in `sink`. `keep`: each top-level step's
+ * tags are kept, and a step's kept tags taken (KeptStepTags), as the step memos do
+ * (`AnalyzeOptions.keepStepResults`); a document's open keeps none. */
+export function collectAutoTags(value: unknown, sink: FindingSink, stepIdAt: (path: ValuePath) => string | null, keep = false): AutoTag[] {
   const tags: AutoTag[] = [];
   const parsed = sink.parsed;
   // one path, grown and shrunk as the walk goes, copied only where a tag is (most strings have none)
@@ -117,10 +173,22 @@ export function collectAutoTags(value: unknown, sink: FindingSink, stepIdAt: (pa
         walked.pop();
       }
     } else if (v && typeof v === 'object') {
-      // a step's value read before without a tag (the section parse shares it while its text is unchanged)
+      // a step's value read before (the section parse shares it while its text is unchanged):
+      // without a tag, or with the tags and findings kept then
       const isStep = walked.length === 2 && walked[0] === 'steps';
-      if (isStep && TAG_FREE_STEPS.has(v)) return;
+      if (isStep) {
+        if (TAG_FREE_STEPS.has(v)) return;
+        const kept = keep ? keptTagsAt(parsed, v, walked) : undefined;
+        if (kept) {
+          for (const t of kept.tags) tags.push(t);
+          for (const f of kept.findings) sink.findings.push(f);
+          sawAuto = true;
+          return;
+        }
+      }
       const saw = sawAuto;
+      const tagsBefore = tags.length;
+      const findingsBefore = sink.findings.length;
       sawAuto = false;
       for (const k of Object.keys(v)) {
         walked.push(k);
@@ -128,6 +196,7 @@ export function collectAutoTags(value: unknown, sink: FindingSink, stepIdAt: (pa
         walked.pop();
       }
       if (isStep && !sawAuto) TAG_FREE_STEPS.add(v);
+      else if (isStep && keep) keepStepTags(parsed, v, walked, tags.slice(tagsBefore), sink.findings.slice(findingsBefore));
       sawAuto ||= saw;
     }
   };

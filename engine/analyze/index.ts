@@ -149,13 +149,13 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
   let stepIndex = new Map<string, StepIndexEntry>();
 
   if (value !== undefined) {
-    autoTags = collectAutoTags(value, sink, stepIdAtPath);
+    // steps whose text and context are unchanged since an earlier analysis are not checked again
+    const keeps = options.keepStepResults !== false && readBySections(parsed);
+    autoTags = collectAutoTags(value, sink, stepIdAtPath, keeps);
     // the pipeline as it runs: resolved tags replaced by their answers (ranges stay the tags')
     const answered = options.autoAnswers?.size ? withAnswers(value, options.autoAnswers) : value;
     // ContextLab's ignored keys: reported, then left out of what is checked and run
     const effective = stripContextlabKeys(answered, sink);
-    // steps whose text and context are unchanged since an earlier analysis are not checked again
-    const keeps = options.keepStepResults !== false && readBySections(parsed);
     checkSchema(effective, sink, stepIdAtPath, keeps);
     pipeline = normalizePipeline(effective, sink, keeps);
     if (pipeline && options.passedInputs?.length) withPassedInputs(pipeline, options.passedInputs);

@@ -12,6 +12,7 @@ import type { Pipeline, Plan, PlanEdge, Step } from '../spec/types';
 import { buildPlan } from '../plan/plan';
 import { forgetNormalizedSteps } from './normalize';
 import { forgetCleanSteps } from './schemaCheck';
+import { forgetKeptAutoTags } from './autoTags';
 import type { McpAnalysisInfo } from '../mcp/catalog';
 import type { ToolCatalog } from '../toolkit/toolSpecs';
 import { exactSpan, type ParsedYaml } from '../parse/yamlDocument';
@@ -285,6 +286,7 @@ function sameEdges(a: PlanEdge[], b: PlanEdge[]): boolean {
 export function forgetStepMemo(): void {
   forgetNormalizedSteps();
   forgetCleanSteps();
+  forgetKeptAutoTags();
   recentContexts.length = 0;
   lastTopLevel = null;
   lastAncestors = null;

@@ -9,7 +9,8 @@ import { readBySections } from '../../../engine/parse/yamlDocument';
 import { rng } from '../../helpers/fuzzCorpus';
 
 /** A long pipeline (read by sections) with parameters used in templates, dependencies, template
- * references, a loop with a body, jumps, vars, and a few findings of its own. */
+ * references, a loop with a body, jumps, vars, AUTO tags (nested, unclosed, and answered as shell
+ * code: findings that move with their steps), and a few findings of its own. */
 function pipeline(n: number): string {
   const out = ['id: incremental', 'parameters:', '  topic: {type: string, default: "x"}', '  count: {type: integer, default: 2}', 'experts:', '  critic: openai:gpt-4o-mini', 'steps:'];
   for (let i = 0; i < n; i++) {
@@ -20,10 +21,12 @@ function pipeline(n: number): string {
       out.push('    tool: filesystem', '    action: write', '    parameters:', `      path: "out/{{ topic }}_${i}.md"`, `      content: "{{ ${i ? `step_${i - 1}.result` : 'count'} | default('') }}"`);
       if (i % 9 === 0) out.push('      mode: fast'); // an unknown parameter: a finding inside the step
     } else if (i % 3 === 1) {
-      out.push('    action: generate', '    parameters:', `      prompt: "{{ topic }} in {{ count * 2 }} lines after {{ step_${i - 1}.status }}"`, '    vars:', '      - {name: summary, type: string}');
+      const auto = i === 100 ? '<AUTO>outer <AUTO>inner {{ topic }}</AUTO></AUTO> ' : i === 130 ? '<AUTO>never closed ' : i % 5 === 2 ? '<AUTO>a tone for {{ topic }}</AUTO> ' : '';
+      out.push('    action: generate', '    parameters:', `      prompt: "${auto}{{ topic }} in {{ count * 2 }} lines after {{ step_${i - 1}.status }}"`, '    vars:', '      - {name: summary, type: string}');
       if (i % 7 === 1) out.push('    expert: critic');
     } else {
-      out.push('    tool: terminal', '    action: execute', '    parameters:', `      command: "echo {{ step_${i - 1}.vars.summary }} {{ execution.id }}"`);
+      const auto = i % 10 === 7 ? "<AUTO shell='code'>a command</AUTO> " : '';
+      out.push('    tool: terminal', '    action: execute', '    parameters:', `      command: "echo ${auto}{{ step_${i - 1}.vars.summary }} {{ execution.id }}"`);
       if (i % 10 === 2) out.push(`    on_success: step_${i + 1}`);
     }
     if (i) out.push(`    dependencies: [step_${i - 1}${i % 5 === 0 && i > 5 ? `, step_${i - 5}` : ''}]`);
@@ -90,12 +93,15 @@ describe('incremental analysis equals a from-scratch analysis', function () {
     let previous = analyze(text);
     assert.ok(readBySections(previous.parsed), 'the test document is read by sections');
     let reused = 0;
+    let reusedTags = 0;
     for (const [what, edit] of edits) {
       text = edit(text);
       const incremental = analyze(text);
       // findings of untouched steps are the very objects of the analysis before (when nothing moved)
       const before = new Set(previous.findings);
       reused += incremental.findings.filter((f) => before.has(f)).length;
+      const tagsBefore = new Set(previous.autoTags);
+      reusedTags += incremental.autoTags.filter((t) => tagsBefore.has(t)).length;
       forgetStepMemo();
       const scratch = analyze(text);
       assert.deepEqual(report(incremental), report(scratch), `after: ${what}`);
@@ -103,6 +109,10 @@ describe('incremental analysis equals a from-scratch analysis', function () {
       previous = scratch;
     }
     assert.ok(reused > 0, 'no step was taken from the memo');
+    assert.ok(reusedTags > 0, "no step's AUTO tags were taken from the analysis before");
+    assert.ok(previous.findings.some((f) => f.code === 'auto.unclosed' && f.step === 'step_130'), "step_130's unclosed AUTO tag is reported");
+    assert.ok(previous.findings.some((f) => f.code === 'auto.shell-code' && f.step === 'step_17'), "step_17's AUTO tag answered as shell code is reported");
+    assert.ok(previous.autoTags.some((t) => t.step === 'step_100' && t.text === 'inner {{ topic }}'), "step_100's inner AUTO tag is found");
     assert.ok(previous.findings.some((f) => f.code === 'key.alias-conflict' && f.step === 'step_61'), "step_61's two names of its dependencies are reported");
     assert.ok(previous.findings.some((f) => f.code === 'schema.unknown-key' && f.step === 'step_80'), "step_80's unknown key is reported");
   });
