@@ -1,6 +1,6 @@
 // `<AUTO>question</AUTO>` tags: where each stands, what type its position wants, and whether it
 // needs run-time values.
-import { exactSpan, formatPath, stringOffsets } from '../parse/yamlDocument';
+import { exactSpan, formatPath, stringOffsets, type ParsedYaml } from '../parse/yamlDocument';
 import type { Finding, ValuePath } from '../spec/types';
 import { hasTemplateSyntax } from '../template/parser';
 import type { FindingSink } from './findingSink';
@@ -99,7 +99,7 @@ function movedTag(t: AutoTag, lines: number): AutoTag {
 }
 
 /** The kept tags of the step value `v` at `path` (['steps', index]), moved to where it stands now; undefined when there are none to take. */
-function keptTagsAt(parsed: FindingSink['parsed'], v: object, path: ValuePath): KeptStepTags | undefined {
+function keptTagsAt(parsed: ParsedYaml, v: object, path: ValuePath): KeptStepTags | undefined {
   const kept = keptStepTags.get(v);
   if (!kept || kept.index !== path[1]) return undefined;
   const span = exactSpan(parsed, path);
@@ -118,7 +118,7 @@ function keptTagsAt(parsed: FindingSink['parsed'], v: object, path: ValuePath): 
 }
 
 /** Keeps what the walk found in the step value `v` at `path` (see KeptStepTags). */
-function keepStepTags(parsed: FindingSink['parsed'], v: object, path: ValuePath, tags: AutoTag[], findings: Finding[]): void {
+function keepStepTags(parsed: ParsedYaml, v: object, path: ValuePath, tags: AutoTag[], findings: Finding[]): void {
   const span = exactSpan(parsed, path);
   if (!span) return;
   keptStepTags.set(v, { index: path[1] as number, offset: span.start, line: parsed.lines.position(span.start).line, tags, findings });

@@ -18,7 +18,6 @@ import type { ToolCatalog } from '../toolkit/toolSpecs';
 import { exactSpan, type ParsedYaml } from '../parse/yamlDocument';
 import type { Place } from './movedResults';
 
-
 /** A document's context: what lies outside its steps (`head`) and each top-level step's signature,
  * in order. The signatures are the strings `signatureOf` keeps for each step value, so a context
  * holds one reference a step, not a copy of them all joined (225 KB at 5,000 steps). */
