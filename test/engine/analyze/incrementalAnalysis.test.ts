@@ -126,6 +126,9 @@ describe('incremental analysis equals a from-scratch analysis', function () {
     text = replace(text, 'name: Step 100\n', 'name: Stop 100\n');
     const first = analyze(text);
     assert.equal(first.findings.filter((f) => fromOpen.has(f)).length, 0, 'a finding was taken from the open');
+    const tagsFromOpen = new Set(opened.autoTags);
+    assert.ok(opened.autoTags.length > 0, 'the document has AUTO tags');
+    assert.equal(first.autoTags.filter((t) => tagsFromOpen.has(t)).length, 0, 'an AUTO tag was taken from the open');
     // the second edit takes the unchanged steps' findings from the first
     text = replace(text, 'name: Step 120\n', 'name: Stop 120\n');
     const second = analyze(text);
