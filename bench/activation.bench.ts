@@ -11,7 +11,9 @@
 // installing, then the next (the language server's compile cache, written by the first, in use: the
 // activation a user has every day). The floor is this extension with a language server that only
 // answers initialize, with our capabilities (bench/initializeOnlyServer.ts): what any server offering
-// these features from its own process costs.
+// these features from its own process costs. It is measured as ours is: a user's second activation,
+// after a first in the same user's folder, since a returning user's workbench starts from what the
+// first one left there (until 2026-11-26 the floor was a first activation, and ours a second).
 // Then the .vsix's size. The goal on activate() to the client ready is the floor's, measured in the
 // same run: ours ≤ 1.15 x the floor, the median of 5 workbenches each, interleaved.
 // `--quick`: one workbench each instead of five. `--smoke`: one workbench each, opened side by side,
@@ -179,6 +181,7 @@ async function main(): Promise<void> {
   const oursFirst: Sample[] = [];
   const theirs: Sample[] = [];
   const floor: Sample[] = [];
+  const floorFirst: Sample[] = [];
   /** The files of the server's compile cache each first activation left in the user's folder. */
   const cacheFiles: number[] = [];
   try {
@@ -195,6 +198,7 @@ async function main(): Promise<void> {
       ours.push(o); // the first activation stands for both (the same code measures them)
       theirs.push(t);
       floor.push(f);
+      floorFirst.push(f);
     }
     for (let i = 0; i < (SMOKE ? 0 : RUNS); i++) {
       const user = fs.mkdtempSync(path.join(tmp, 'user-'));
@@ -202,7 +206,10 @@ async function main(): Promise<void> {
       cacheFiles.push(filesUnder(user).filter((f) => f.includes(`${path.sep}compile-cache${path.sep}`)).length);
       ours.push(await measure(ROOT, probe, b.browser, user));
       theirs.push(await measure(await peerBuilt, probe, b.browser));
-      floor.push(await measure(await floorBuilt, probe, b.browser, undefined, 0, true));
+      // the floor as ours: its user's second activation, the first held as long as ours was
+      const floorUser = fs.mkdtempSync(path.join(tmp, 'floor-user-'));
+      floorFirst.push(await measure(await floorBuilt, probe, b.browser, floorUser, FIRST_HOLD_MS, true));
+      floor.push(await measure(await floorBuilt, probe, b.browser, floorUser, 0, true));
     }
   } finally {
     await b.close();
@@ -232,10 +239,10 @@ async function main(): Promise<void> {
   console.log(`activation on opening a pipeline in code-server, median of ${RUNS} fresh workbench(es) each (load: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')})`);
   table(
     ['extension', 'activate() to client ready ms', 'of it activate() itself ms', 'server forked at ms', 'server process at initialize ms', 'activate() to first diagnostics ms', 'load + activate ms', 'files loaded MiB', 'engine loaded', 'host RSS MiB', 'host heap MiB'],
-    [row('ours', ours), row('ours, first activation of the user', oursFirst), row('before (one unminified bundle)', theirs), row('floor: a server that only answers initialize', floor)],
+    [row('ours', ours), row('ours, first activation of the user', oursFirst), row('before (one unminified bundle)', theirs), row('floor: a server that only answers initialize', floor), row('floor, first activation of its user', floorFirst)],
   );
   // each workbench's figure, in the order they ran: the medians above come from figures this far apart
-  console.log(`activate() to the client ready, ms, each workbench (the server process's age at initialize): ${([['ours', ours], ['first activation', oursFirst], ['before', theirs], ['floor', floor]] as const).map(([n, xs]) => `${n} ${xs.map((s) => `${s.clientMs.toFixed(0)} (${s.serverMs ?? '?'})`).join(', ')}`).join('; ')}`);
+  console.log(`activate() to the client ready, ms, each workbench (the server process's age at initialize): ${([['ours', ours], ['first activation', oursFirst], ['before', theirs], ['floor', floor], ['floor first', floorFirst]] as const).map(([n, xs]) => `${n} ${xs.map((s) => `${s.clientMs.toFixed(0)} (${s.serverMs ?? '?'})`).join(', ')}`).join('; ')}`);
   console.log(`files the host loaded at activation: ours ${ours[0].loadedFiles.join(', ')}; before ${theirs[0].loadedFiles.join(', ')}`);
   console.log(`the language server's compile cache after a user's first activation: ${cacheFiles.join(', ')} file(s)`);
   console.log(vsix === null ? '.vsix: not packed at smoke size' : `.vsix: ${(vsix / MB).toFixed(2)} MB`);
@@ -245,7 +252,7 @@ async function main(): Promise<void> {
   const wholeBefore = med(theirs, (s) => s.activatedMs);
   console.log(`\ngoals (issue 29: activation; load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}):`);
   const floorClient = med(floor, (s) => s.clientMs);
-  console.log(goal(`activate() to the language client ready over the floor (a server that only answers initialize), ${SMOKE ? 'one workbench each, side by side (smoke)' : `median of ${RUNS} interleaved workbench(es) each`}`, `${(client / floorClient).toFixed(2)}x (${client.toFixed(0)} ms against ${floorClient.toFixed(0)} ms); the user's first activation ${med(oursFirst, (s) => s.clientMs).toFixed(0)} ms; before: ${med(theirs, (s) => s.clientMs).toFixed(0)} ms`, `≤ ${OVER_FLOOR}x the floor`, client <= OVER_FLOOR * floorClient));
+  console.log(goal(`activate() to the language client ready over the floor (a server that only answers initialize), ${SMOKE ? 'one workbench each, side by side (smoke)' : `median of ${RUNS} interleaved workbench(es) each`}`, `${(client / floorClient).toFixed(2)}x (${client.toFixed(0)} ms against ${floorClient.toFixed(0)} ms); the first activations ${med(oursFirst, (s) => s.clientMs).toFixed(0)} ms against ${med(floorFirst, (s) => s.clientMs).toFixed(0)} ms; before: ${med(theirs, (s) => s.clientMs).toFixed(0)} ms`, `≤ ${OVER_FLOOR}x the floor`, client <= OVER_FLOOR * floorClient));
   console.log(goal('bundle bytes the host parses at activation', `${(bytes / 1e6).toFixed(2)} MB (before: ${(med(theirs, (s) => s.loadedBytes) / 1e6).toFixed(2)} MB)`, `≤ ${PARSED_BYTES / 1e6} MB`, bytes <= PARSED_BYTES));
   console.log(goal('the engine is loaded on first use, not at activation', ours.some((s) => s.engineLoaded) ? 'loaded at activation' : 'not loaded', 'not loaded', !ours.some((s) => s.engineLoaded)));
   console.log(goal('load + activate over before', `${(whole / wholeBefore).toFixed(2)} (${whole.toFixed(0)} ms against ${wholeBefore.toFixed(0)} ms)`, '< 1', whole < wholeBefore));
