@@ -223,7 +223,36 @@ export interface Pipeline {
   context: PipelineContext;
   /** Named agents (`agents:`), by name. */
   agents?: Record<string, NamedAgent>;
+  /** `triggers:`, as written and checked: what starts the pipeline when `orc serve` serves it. */
+  triggers?: TriggerDecl[];
   steps: Step[];
+}
+
+/** What `orc serve` does while a cron trigger's last run still runs. */
+export type TriggerOverlap = 'skip' | 'queue' | 'allow';
+
+/** One entry of a pipeline's `triggers:` list (docs/serve.md). */
+export type TriggerDecl = CronTriggerDecl | WebhookTriggerDecl;
+
+export interface CronTriggerDecl {
+  kind: 'cron';
+  /** The expression as written: 5 fields, or 6 with seconds first. */
+  cron: string;
+  /** An IANA time zone; UTC when not given. */
+  timezone: string;
+  overlap: TriggerOverlap;
+  /** The run's inputs: templates, rendered when the trigger fires. */
+  inputs: Record<string, unknown>;
+}
+
+export interface WebhookTriggerDecl {
+  kind: 'webhook';
+  /** The name: `POST /hooks/NAME`. */
+  webhook: string;
+  /** The environment variable holding the HMAC-SHA256 secret (`X-Hub-Signature-256`); none: unsigned. */
+  secretEnv: string | null;
+  /** The run's inputs: templates with `request.{body, headers, query}` in scope. */
+  inputs: Record<string, unknown>;
 }
 
 export type EdgeKind = 'explicit' | 'implied';
