@@ -3,7 +3,7 @@
 import { readFileSync, readdirSync, existsSync, openSync, closeSync, readSync } from 'node:fs';
 import * as path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import type { RunStatus, StepResult } from './events';
+import type { RunStatus, RunTrigger, StepResult } from './events';
 import { CHECKPOINT_FORMAT, compactedLine, type CompactedIterations, FILE_HEADER_FORMAT, JOURNAL_FILE, recentFile, recordId, runDir, runsDir, STATE_DIR, type Checkpoint } from './runFiles';
 import { readPackedRun, readRunResult, RUN_PACK, runIds } from './runPacks';
 
@@ -133,6 +133,8 @@ export interface RunSummary {
   /** Tokens in and out, over every model call of the run. */
   tokens: number;
   cost_usd: number;
+  /** What started it, for a run `orc serve` started. */
+  trigger?: RunTrigger;
 }
 
 /** Past runs, newest first (by when they started; two runs of the same second by id). A folder whose
@@ -169,6 +171,7 @@ export function listRuns(cwd: string): (RunSummary | { execution_id: string; err
           steps_total: total,
           tokens,
           cost_usd: cost,
+          ...(c.trigger ? { trigger: c.trigger } : {}),
         };
       } catch (e) {
         return { execution_id: id, error: (e as Error).message };

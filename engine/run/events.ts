@@ -86,6 +86,13 @@ export interface IterationResult {
   summarized?: true;
 }
 
+/** What started a run that `orc serve` started: a request, a cron schedule or a webhook (by its name). */
+export interface RunTrigger {
+  kind: 'http' | 'cron' | 'webhook';
+  /** The pipeline's id for a request, the cron expression, the webhook's name. */
+  name: string;
+}
+
 /** What `orc run --json` prints. */
 export interface ResultDocument {
   pipeline_id: string;
@@ -117,6 +124,8 @@ export interface ResultDocument {
   definitions?: Record<string, string>;
   /** What was predicted before the run (from earlier runs and the model registry), beside what happened. */
   prediction?: PredictionRecord;
+  /** What started it, for a run `orc serve` started. */
+  trigger?: RunTrigger;
 }
 
 export interface PredictedRange {

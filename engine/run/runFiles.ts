@@ -2,7 +2,7 @@
 // checkpoint's shape: what the checkpoint store writes and its reader reads back.
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
-import type { RunStatus, StepResult } from './events';
+import type { RunStatus, RunTrigger, StepResult } from './events';
 
 export const STATE_DIR = '.orchestrator';
 export const CHECKPOINT_FORMAT = 1;
@@ -42,6 +42,8 @@ export interface Checkpoint {
   file_header?: number;
   /** The W3C traceparent of the run's first trace (when it was traced): a resumed run's trace links to it. */
   traceparent?: string;
+  /** What started it, for a run `orc serve` started. */
+  trigger?: RunTrigger;
   /** Step results by key: a step id, or `loop[2]/body_step` for a step of an iteration. */
   steps: Record<string, StepResult>;
   /** Iterations of long `while` loops that completed and whose results the journal no longer holds,

@@ -16,7 +16,7 @@ import type { NestedRunOptions, NestedRunResult, ToolDefinition } from '../toolk
 import { ToolError } from '../toolkit/runtime';
 import type { Interaction } from '../toolkit/interaction';
 import { CheckpointStore, sha256, type Checkpoint } from './checkpointStore';
-import { RunEmitter, type ResultDocument, type RunListener, emptyStepResult, type NestedRunAt, type StepResult } from './events';
+import { RunEmitter, type ResultDocument, type RunListener, type RunTrigger, emptyStepResult, type NestedRunAt, type StepResult } from './events';
 import { renderOutputs, resultDocument } from './runResultDocument';
 import { resolveInputs } from './inputs';
 import { NOTHING_RESTORED, Semaphore, type ListOutcome, type RunContext } from './runContext';
@@ -124,6 +124,8 @@ export interface RunOptions {
   nestedListeners?: (from: NestedRunAt) => Pick<RunOptions, 'listeners' | 'nestedListeners'>;
   /** The W3C traceparent of this run's trace, kept in the checkpoint: a resumed run links its trace to the first one. */
   traceparent?: string;
+  /** What started the run (`orc serve`), in its checkpoint and result document; a resumed run keeps its record's. */
+  trigger?: RunTrigger;
 }
 
 /** Random bytes for execution ids, drawn a page at a time (a call to the system's random source costs more than a short run's id is worth). */
@@ -178,6 +180,7 @@ function openCheckpoint(
       updated_at: run.started.toISOString(),
       pid: process.pid,
       ...((options.resume ? options.resume.traceparent : options.traceparent) ? { traceparent: options.resume?.traceparent ?? options.traceparent } : {}),
+      ...((options.resume ? options.resume.trigger : options.trigger) ? { trigger: options.resume?.trigger ?? options.trigger } : {}),
       steps: { ...(options.resume?.steps ?? {}) },
       ...(options.resume?.compacted ? { compacted: options.resume.compacted } : {}),
     },
@@ -406,6 +409,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   const doc = resultDocument(facts, outcome, rendered);
   const listenerErrors = emitter.listenerErrors();
   if (listenerErrors.length) doc.listener_errors = listenerErrors;
+  if (options.resume ? options.resume.trigger : options.trigger) doc.trigger = options.resume?.trigger ?? options.trigger; // what started it
   if (checkpoint) {
     checkpoint.setStatus(doc.status);
     await checkpoint.flush();
