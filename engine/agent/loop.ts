@@ -10,6 +10,7 @@ import { fallThroughReason } from '../models/fallback';
 import { ToolError } from '../toolkit/runtime';
 import { buildCatalog, type AgentCatalog } from './catalog';
 import type { AgentHost, AgentRun } from './host';
+import { costFigure, usageFigures } from '../models/usageFigures';
 import { AgentLimitError, copyOfResult, limitMessage, toolCallCount, type AgentStepResult, type AgentTurn, type PendingCall, type StopReason } from './types';
 import { runCalls, type CallSite, type CallsState } from './calls';
 import { Spend } from './spend';
@@ -147,6 +148,12 @@ export class AgentLoop implements CallSite {
         host.emit({ type: 'agent-turn-started', agent: run.ref, turn: n, model: this.model });
       }
     }
+    // a host's models may not pass the runner's check (engine/models/usageFigures.ts): the figures are checked here too
+    const u = usageFigures(res.tokens_in, res.tokens_out);
+    res.tokens_in = u.tokensIn;
+    res.tokens_out = u.tokensOut;
+    res.cost_usd = costFigure(res.cost_usd);
+    const usage = res.usage ?? u.unknown;
     this.spend.add(res.tokens_in + res.tokens_out, res.cost_usd);
     host.spent(res);
     state.turns = n;
@@ -154,7 +161,7 @@ export class AgentLoop implements CallSite {
     state.tokens_out += res.tokens_out;
     state.cost_usd += res.cost_usd;
     const pending: PendingCall[] = res.toolCalls.map((c) => ({ id: c.id, tool: this.spellingOf(c), arguments: host.redactor.value(c.arguments ?? c.argumentsText) }));
-    const record: AgentTurn = { turn: n, model: res.model, text: res.text, tool_calls: pending.map((c) => c.id), tokens_in: res.tokens_in, tokens_out: res.tokens_out, cost_usd: res.cost_usd, latency_ms: res.latency_ms, ...(res.finish_reasons?.[0] ? { finish_reason: res.finish_reasons[0] } : {}), ...(mode === 'none' ? { kind: 'final' as const } : mode === 'structured' ? { kind: 'structured' as const } : {}) };
+    const record: AgentTurn = { turn: n, model: res.model, text: res.text, tool_calls: pending.map((c) => c.id), tokens_in: res.tokens_in, tokens_out: res.tokens_out, cost_usd: res.cost_usd, latency_ms: res.latency_ms, ...(res.finish_reasons?.[0] ? { finish_reason: res.finish_reasons[0] } : {}), ...(usage ? { usage } : {}), ...(mode === 'none' ? { kind: 'final' as const } : mode === 'structured' ? { kind: 'structured' as const } : {}) };
     keepBounded(state, 'transcript', record);
     host.emit({ type: 'agent-turn-ended', agent: run.ref, turn: record, calls: pending });
     return res;

@@ -43,6 +43,8 @@ export interface AgentTurn {
   cost_usd: number;
   latency_ms: number;
   finish_reason?: string;
+  /** Set when the provider's token counts could not be taken: which, and that they were counted as 0. */
+  usage?: string;
   /** The last call after a limit (`on_limit: answer`), or the call that shaped the answer into `vars`. */
   kind?: 'final' | 'structured';
 }

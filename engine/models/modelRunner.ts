@@ -47,6 +47,8 @@ export interface ModelCallRecord {
   wait_ms: number;
   /** Provider attempts this call took (retries of 429, 5xx, resets included). */
   attempts: number;
+  /** Set when the provider's token counts could not be taken (engine/models/usageFigures.ts): which, and that they were counted as 0. */
+  usage?: string;
   /** What traces record of the call (the GenAI conventions), when the runner knows it. */
   provider?: string;
   /** The model that answered, as the provider named it. */
@@ -105,6 +107,8 @@ export interface ChatResponse extends Required<Pick<ModelResponse, 'model' | 'to
   /** A structured answer's data (`schema` given). */
   data?: unknown;
   finish_reasons?: string[];
+  /** The provider's token counts could not be taken: which, counted as 0 (ModelCallRecord.usage). */
+  usage?: string;
 }
 
 export interface ModelRunner {

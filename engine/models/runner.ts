@@ -17,6 +17,7 @@ import { DEFAULT_LIMITS, DEFAULT_RESILIENCE, FALLBACK_LIMITS, TimeoutError, abor
 import { selectModel } from './selection';
 import { Redactor } from '../toolkit/redact';
 import { ajvRegExp } from '../template/linearRegex';
+import { checkRecordUsage, checkUsage } from './usageFigures';
 
 export interface ModelRunnerOptions {
   env?: NodeJS.ProcessEnv;
@@ -185,7 +186,11 @@ export class ProviderModelRunner implements ModelRunner {
   async call<T extends ProviderAnswer>(id: string, provider: string, estimate: number, signal: AbortSignal, fn: (p: ModelProvider, signal: AbortSignal) => Promise<T>, via: Pick<ModelRequest, 'cassette' | 'stepId'> = {}): Promise<{ answer: T; record: ModelCallRecord }> {
     // a cassette: replayed calls construct no provider and pass no guard; recorded ones go through it
     const tape = via.cassette, stepId = via.stepId ?? null, mode = tape?.modeFor(stepId) ?? 'live';
-    if (tape && mode === 'replay') return tape.replay(id, provider, stepId, signal, fn);
+    if (tape && mode === 'replay') {
+      const r = await tape.replay(id, provider, stepId, signal, fn);
+      checkRecordUsage(r.record);
+      return r;
+    }
     const p = tape && mode === 'record' ? tape.recorder(await this.provider(provider), provider, stepId, (i, o) => this.price(id, i, o)) : await this.provider(provider);
     const g = this.guard(provider);
     const t0 = performance.now();
@@ -204,7 +209,8 @@ export class ProviderModelRunner implements ModelRunner {
         const ms = this.resilience.callTimeoutMs;
         const timer = setTimeout(() => ctl.abort(new TimeoutError(`The call to '${id}' timed out after ${ms >= 1000 ? `${ms / 1000} s` : `${ms} ms`}`)), ms);
         try {
-          const a = await fn(p, ctl.signal);
+          // the counts are the provider's word: checked before they reach the limiter, budgets and costs
+          const a = checkUsage(await fn(p, ctl.signal));
           slot.settle(a.tokensIn + a.tokensOut);
           if (g.limiter instanceof LearnedRateLimiter) g.limiter.answered(a.limits ?? null);
           return a;
@@ -243,6 +249,7 @@ export class ProviderModelRunner implements ModelRunner {
       wait_ms: Math.round(wait * 1000) / 1000,
       attempts,
     };
+    if ((answer as { usage?: string }).usage) record.usage = (answer as { usage?: string }).usage;
     return { answer, record };
   }
 
@@ -283,6 +290,7 @@ export class ProviderModelRunner implements ModelRunner {
       latency_ms: r.latency_ms,
       wait_ms: r.wait_ms,
       ...(answer.finishReasons ? { finish_reasons: answer.finishReasons } : {}),
+      ...(r.usage ? { usage: r.usage } : {}),
     };
   }
 
@@ -328,6 +336,7 @@ export class ProviderModelRunner implements ModelRunner {
       const r: ModelCallRecord = { model: call.model, tokens_in: call.tokens_in, tokens_out: call.tokens_out, cost_usd: call.cost_usd, latency_ms: call.latency_ms, wait_ms: call.wait_ms, attempts: call.attempts, provider, max_tokens: base.maxTokens, temperature: base.temperature };
       if (answer.responseModel) r.response_model = answer.responseModel;
       if (answer.finishReasons) r.finish_reasons = answer.finishReasons;
+      if (call.usage) r.usage = call.usage;
       totals.tokens_in += r.tokens_in;
       totals.tokens_out += r.tokens_out;
       totals.cost_usd += r.cost_usd;
