@@ -4,13 +4,12 @@
 // client that asked for it, the client's cancellation cancels the run. Past runs and each
 // pipeline's graph are resources. Nothing leaves without the secrets redacted: results, resources,
 // elicitation messages and the log on stderr (stdout is the protocol).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { CallToolRequestSchema, ErrorCode, ListResourcesRequestSchema, ListResourceTemplatesRequestSchema, ListToolsRequestSchema, McpError, ReadResourceRequestSchema, type CallToolResult, type Resource } from '@modelcontextprotocol/sdk/types.js';
-import { analyze, type Analysis } from '../analyze/index';
 import { graphDocument } from '../analyze/graph';
 import { createModelRunner, type ModelRunner } from '../models/index';
 import { registryOrShipped } from '../models/registry';
@@ -18,15 +17,11 @@ import { CassetteFileError } from '../models/cassette';
 import { runDir } from '../run/checkpointStore';
 import type { ResultDocument, RunEvent } from '../run/events';
 import { InputError } from '../run/inputs';
-import { callsMcp, mcpAnalyzeOptions } from '../run/mcpPrepare';
-import { runPipeline } from '../run/runPipeline';
 import { readRunResult, runIds } from '../run/runPacks';
-import { secretInputValues } from '../run/secretInputs';
 import { Redactor } from '../toolkit/redact';
-import { withoutBom } from '../util/text';
 import { mcpInteraction } from './mcpElicit';
 import { buildTable, type CompileCache, PipelineWatcher, type ServedPipeline } from './mcpWorkspace';
-import { withLockedAutoAnswers } from './resume';
+import { cancelled, servedAnalysis, startServedRun, type RunHost } from './servedRun';
 
 export interface ServeOptions {
   /** The workspace: pipelines under it are offered, runs are recorded in its `.orchestrator/`. */
@@ -145,45 +140,27 @@ export class PipelineServer {
     return this.closing;
   }
 
-  /** The analysis a call runs: the file as it is now (its MCP servers' tools listed when it calls any), with the AUTO lock's answers. */
-  private async analysisOf(sp: ServedPipeline): Promise<{ source: string; analysis: Analysis }> {
-    let source = sp.source;
-    try {
-      source = withoutBom(readFileSync(sp.file, 'utf8'));
-    } catch {
-      // removed since it was listed: the table's text still describes the tool that was called
-    }
-    let analysis = source === sp.source ? sp.analysis : analyze(source, { pipelineFile: sp.file });
-    if (callsMcp(source)) analysis = analyze(source, { ...(await mcpAnalyzeOptions(source, { workspace: this.o.root, cwd: this.o.root, warn: (s) => this.log(s) })), pipelineFile: sp.file });
-    return { source, analysis: withLockedAutoAnswers(sp.file, source, analysis) };
+  /** What every run of this server shares. */
+  private get host(): RunHost {
+    return { root: this.o.root, env: this.o.env ?? process.env, models: this.models, registry: this.registry, redactor: this.redactor, log: (s) => this.log(s) };
   }
 
   async call(name: string, args: Record<string, unknown>, ctx: { signal: AbortSignal; requestId: string | number; progressToken?: string | number; notify(n: { method: 'notifications/progress'; params: { progressToken: string | number; progress: number; total?: number; message?: string } }): Promise<void> }): Promise<CallToolResult> {
     const sp = this.table.get(name);
     if (!sp) throw new McpError(ErrorCode.InvalidParams, `no pipeline is offered as '${name}' (tools/list names them)`);
-    const { source, analysis } = await this.analysisOf(sp);
+    const compiled = await servedAnalysis(this.host, sp);
+    const { analysis } = compiled;
     const problems = analysis.findings.filter((f) => f.severity === 'error');
     if (problems.length || !analysis.pipeline) return this.refusal(`Pipeline '${name}' does not compile now, so nothing ran: ${problems.map((f) => f.message).join('; ') || 'no pipeline'}`);
-    const params = analysis.pipeline.parameters;
-    const secrets = secretInputValues(params, args);
-    const redactor = secrets.length ? new Redactor(this.o.env ?? process.env, secrets) : this.redactor;
     const ctl = new AbortController();
     const onAbort = () => ctl.abort(cancelled('the MCP client cancelled the call'));
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     if (ctx.signal.aborted) onAbort();
-    const listeners = ctx.progressToken === undefined ? [] : [progressListener(ctx.progressToken, ctx.notify, redactor)];
-    const run = runPipeline(analysis, {
-      cwd: this.o.root,
+    const { redactor, run } = startServedRun(this.host, sp, compiled, {
       inputs: args,
-      pipelineFile: sp.file,
-      source,
-      models: this.models,
-      predict: true,
-      registry: this.registry,
-      interaction: mcpInteraction(this.server, ctx.requestId, redactor),
-      redactor,
       signal: ctl.signal,
-      listeners,
+      interaction: (r) => mcpInteraction(this.server, ctx.requestId, r),
+      listeners: (r) => (ctx.progressToken === undefined ? [] : [progressListener(ctx.progressToken, ctx.notify, r)]),
     });
     this.running.set(ctl, run.catch(() => undefined));
     try {
@@ -250,12 +227,6 @@ export class PipelineServer {
     }
     throw new McpError(-32002, `unknown resource ${uri}: ${RUN_URI}<run id> or ${GRAPH_URI}<tool name>`);
   }
-}
-
-function cancelled(why: string): Error {
-  const e = new Error(`The run was cancelled: ${why}`);
-  e.name = 'CancelledError';
-  return e;
 }
 
 /** Progress notifications: one as the run starts, one as each top-level step ends. */
