@@ -5,6 +5,8 @@ import type { ConnectionDecl, FailurePolicy, LoopSpec, McpServerDecl, ParameterD
 import type { FindingSink } from './findingSink';
 import { NONE } from '../util/none';
 import { AGENT_ACTION, agentDeclOf, namedAgents } from './agentDecl';
+import { budgetOf, guardrailsOf, repairAttemptsOf } from './guardDecl';
+import { triggerDecls } from './triggerDecl';
 
 type Obj = Record<string, unknown>;
 
@@ -203,6 +205,10 @@ export function normalizeSteps(list: unknown, path: ValuePath, sink: FindingSink
     const chain = modelChainOf(raw.model).modelChain;
     if (chain) step.modelChain = chain;
     if (raw.action === AGENT_ACTION && raw.tool === undefined) step.agent = agentDeclOf(raw, p);
+    // guardrails, repair and a model step's budget are rare: added after, as the agent is
+    if (raw.guardrails !== undefined) step.guardrails = guardrailsOf(raw.guardrails, p.concat('guardrails'));
+    if (raw.repair !== undefined) step.repairAttempts = repairAttemptsOf(raw.repair);
+    if (raw.budget !== undefined && !step.agent) step.budget = budgetOf(raw.budget);
     if (reported >= 0 && sink!.findings.length === reported) normalizedSteps.set(raw, step);
     out.push(step);
   });
@@ -287,6 +293,8 @@ export function normalizePipeline(value: unknown, sink: FindingSink | null, reus
       checkpoint: context.checkpoint !== false,
     },
     ...(isObj(value.agents) ? { agents: namedAgents(value.agents) } : {}),
+    ...(isObj(value.budget) ? { budget: budgetOf(value.budget) } : {}),
+    ...(Array.isArray(value.triggers) ? { triggers: triggerDecls(value.triggers) } : {}),
     steps: normalizeSteps(value.steps, ['steps'], sink, reuseSteps),
   };
 }
