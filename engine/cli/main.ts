@@ -7,6 +7,7 @@ import { planCommand } from './planCommand';
 import { resumeCommand, runCommand, type DistributedOptions } from './runCommand';
 import { cassetteFlagsOf } from './cassetteFlags';
 import { workerCommand } from './workerCommand';
+import { cancelCommand, durableRunCommand, durableWorkerCommand } from './durableCommands';
 import { mcpCommand } from './mcpCommand';
 import { checkQueueName, createModelRunner } from '../api/index';
 import { runsCommand } from './runsCommand';
@@ -41,6 +42,10 @@ Usage:
                                             -i key=value gives a secret input again (never recorded)
   orc worker --redis URL [--concurrency N] [--queue NAME] [--root DIR] [--metrics-port N]
                                             runs the steps of 'orc run --redis' (Ctrl-C: stop after the running steps)
+  orc run FILE --restate INGRESS_URL [--detach] | orc run --restate INGRESS_URL --attach RUN_ID
+                                            a durable run on Restate (it outlives this process); orc cancel RUN_ID --restate INGRESS_URL
+  orc worker --restate ADMIN_URL [--listen HOST:PORT] [--root DIR]
+                                            serves durable runs and registers with Restate
   orc mcp [--root DIR]                      serves the pipelines under DIR (default: here) as MCP tools on stdio
   orc runs [--json]                         past runs in .orchestrator/
   orc stats [FILE|--all] [--since 7d] [--json]
@@ -78,7 +83,7 @@ interface Parsed {
   params: string[];
 }
 
-const VALUE_FLAGS = new Set(['--format', '--max-parallel', '-o', '--output', '--model', '--redis', '--queue', '--concurrency', '--root', '--tool', '--action', '--after', '--before', '--cassette', '--live', '--trace-endpoint', '--metrics-port', '--since']);
+const VALUE_FLAGS = new Set(['--format', '--max-parallel', '-o', '--output', '--model', '--redis', '--queue', '--concurrency', '--root', '--tool', '--action', '--after', '--before', '--cassette', '--live', '--trace-endpoint', '--metrics-port', '--since', '--restate', '--attach', '--listen']);
 const CASSETTE_FLAGS = ['--record', '--replay', '--cassette', '--live', '--replay-tools'];
 
 export function parseArgs(argv: string[]): Parsed {
@@ -142,6 +147,13 @@ function traceOf(p: { flags: Map<string, string | true> }): { traceEndpoint?: st
   return { traceEndpoint: v };
 }
 
+/** `--restate URL`: Restate's ingress (orc run, orc cancel) or admin API (orc worker). */
+function restateUrl(p: Parsed): string {
+  const url = p.flags.get('--restate');
+  if (typeof url !== 'string' || !/^https?:\/\/./.test(url)) throw new UsageError('--restate needs a URL: http://HOST:PORT');
+  return url;
+}
+
 /** `--redis URL [--queue NAME]`, when given. */
 function distributedOf(p: Parsed): DistributedOptions | undefined {
   const url = p.flags.get('--redis');
@@ -190,11 +202,24 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
         return graphCommand(oneFile(p), typeof format === 'string' ? format : 'json', errStyle, io.out, io.err);
       }
       case 'run': {
+        if (p.flags.has('--restate')) {
+          allowOnly(p, ['--restate', '--attach', '--detach', '--json', '--max-parallel']);
+          const attach = p.flags.get('--attach');
+          if (attach === true) throw new UsageError('--attach needs a run id');
+          return await durableRunCommand({ url: restateUrl(p), file: p.positional.length ? oneFile(p) : null, attach: attach ?? null, detach: p.flags.has('--detach'), inputArgs: p.inputs, json: p.flags.has('--json'), maxParallel: positiveInt(p.flags.get('--max-parallel'), '--max-parallel') }, errStyle, io);
+        }
         allowOnly(p, ['--json', '--max-parallel', '--frozen-auto', '--refresh-auto', '--yes', '--redis', '--queue', ...CASSETTE_FLAGS, '--trace-endpoint']);
         if (p.flags.has('--frozen-auto') && p.flags.has('--refresh-auto')) throw new UsageError('--frozen-auto and --refresh-auto contradict each other');
         return await runCommand(oneFile(p), p.inputs, p.flags.has('--json'), positiveInt(p.flags.get('--max-parallel'), '--max-parallel'), errStyle, io, { frozen: p.flags.has('--frozen-auto'), refresh: p.flags.has('--refresh-auto') }, p.flags.has('--yes'), distributedOf(p), cassetteFlagsOf(p.flags), traceOf(p));
       }
       case 'worker': {
+        if (p.flags.has('--restate')) {
+          allowOnly(p, ['--restate', '--listen', '--root']);
+          if (p.positional.length) throw new UsageError("'orc worker' takes no file");
+          const listen = p.flags.get('--listen');
+          const root = p.flags.get('--root');
+          return await durableWorkerCommand({ adminUrl: restateUrl(p), listen: typeof listen === 'string' ? listen : undefined, root: typeof root === 'string' ? root : undefined }, io.err);
+        }
         allowOnly(p, ['--redis', '--queue', '--concurrency', '--root', '--metrics-port']);
         if (p.positional.length) throw new UsageError("'orc worker' takes no file: it runs the steps of 'orc run --redis'");
         const d = distributedOf(p);
@@ -227,6 +252,10 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
         const model = p.flags.get('--model');
         return await newCommand(p.positional[0], { models: modelRunner(), model: typeof model === 'string' ? model : null, output: typeof output === 'string' ? output : null, json: p.flags.has('--json'), style: errStyle, out: io.out, err: io.err });
       }
+      case 'cancel':
+        allowOnly(p, ['--restate']);
+        if (p.positional.length !== 1) throw new UsageError("'orc cancel' takes one run id");
+        return await cancelCommand(p.positional[0], restateUrl(p), io);
       case 'resume':
         allowOnly(p, ['--json', '--redis', '--queue', ...CASSETTE_FLAGS, '--trace-endpoint']);
         if (p.positional.length !== 1) throw new UsageError("'orc resume' takes one run id (see 'orc runs')");

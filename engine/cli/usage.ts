@@ -31,7 +31,14 @@ export const COMMAND_USAGE: Record<string, string> = {
   --replay-tools (with --replay) answers them from the cassette as well (no tool runs, no file is
   written). See docs/run.md.
   --trace-endpoint URL[,URL]: send the run's OpenTelemetry trace there too, beside
-  OTEL_EXPORTER_OTLP_ENDPOINT (see docs/telemetry.md).`,
+  OTEL_EXPORTER_OTLP_ENDPOINT (see docs/telemetry.md).
+  orc run FILE --restate INGRESS_URL [-i key=value]... [--json] [--max-parallel N] [--detach]
+  A durable run on Restate (docs/durable.md): submitted as a workflow keyed by its run id, run by
+  'orc worker --restate' processes, followed here with the same progress, result and exit code.
+  Ending this process does not end the run: --detach prints the run id and exits 0, and
+  orc run --restate INGRESS_URL --attach RUN_ID follows it again.`,
+  cancel: `orc cancel RUN_ID --restate INGRESS_URL
+  Cancels a durable run: its running steps are stopped and it ends 'cancelled' (docs/durable.md).`,
   resume: `orc resume RUN_ID [-i key=value]... [--json] [--redis URL [--queue NAME]] [--record | --replay [--cassette PATH] [--live STEP,...] [--replay-tools]] [--trace-endpoint URL]
   Finishes a stopped run without re-running completed steps. Looks for .orchestrator/ in this
   folder or the nearest parent that has one. Secret inputs (parameters declared secret: true) are
@@ -54,7 +61,11 @@ export const COMMAND_USAGE: Record<string, string> = {
   run by a worker (an agent step's too, unless it calls MCP servers or pipelines, or has calls to
   approve: those stay with the run). URL: redis://[user:password@]host[:port][/db], rediss:// for TLS. See
   docs/scale-out.md. --metrics-port N: metrics for Prometheus at http://127.0.0.1:N/metrics; with
-  OTEL_EXPORTER_OTLP_ENDPOINT the worker's spans join each run's trace (docs/telemetry.md).`,
+  OTEL_EXPORTER_OTLP_ENDPOINT the worker's spans join each run's trace (docs/telemetry.md).
+  orc worker --restate ADMIN_URL [--listen HOST:PORT] [--root DIR]: serves durable runs (orc run
+  --restate) at HOST:PORT (default 127.0.0.1:9080) and registers that address with Restate's admin
+  API (again and again: it is idempotent). A worker that replaces one takes over its address.
+  See docs/durable.md.`,
   edit: `orc edit FILE OPERATION ... [--dry-run] [--json]
   Changes the pipeline as the graph editor does, with the smallest edit of its text (comments,
   blank lines, quoting and key order stay as they are). OPERATION is one of:

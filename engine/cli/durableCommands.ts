@@ -1,0 +1,146 @@
+// Durable runs on Restate: `orc run FILE --restate INGRESS_URL [--detach]`, `orc run --restate
+// INGRESS_URL --attach RUN_ID`, `orc cancel RUN_ID --restate INGRESS_URL` and `orc worker --restate
+// ADMIN_URL [--listen HOST:PORT] [--root DIR]`. Following a run prints the same progress and
+// result document as a local run and exits with the same codes; ending the follower (Ctrl-C, or
+// its death) does not end the run.
+import * as path from 'node:path';
+import { cancelRun, DurableRunError, DurableWorker, followRun, newExecutionId, parseInputArg, RestateAdminError, submitRun, type ResultDocument } from '../api/index';
+import { compileOrReport } from './compile';
+import type { Style } from './findingFormat';
+import { readSource, UsageError } from './input';
+import { progressReporter } from './progress';
+import { runSummary } from './runSummary';
+import { EXIT, type RunIO } from './runCommand';
+
+export interface DurableRunFlags {
+  url: string;
+  /** FILE to submit (null with --attach). */
+  file: string | null;
+  attach: string | null;
+  detach: boolean;
+  inputArgs: string[];
+  json: boolean;
+  maxParallel?: number;
+}
+
+function exitCode(doc: ResultDocument): number {
+  return doc.status === 'cancelled' ? EXIT.interrupted : doc.success ? EXIT.success : EXIT.stepFailed;
+}
+
+/** Follows the run to its end: progress on stderr, the summary or the result document on stdout. */
+async function follow(url: string, runId: string, json: boolean, style: Style, io: RunIO, steps: Parameters<typeof runSummary>[1]): Promise<number> {
+  const progress = progressReporter(io.errRaw, style, io.errIsTTY);
+  const ctl = new AbortController();
+  const onSignal = () => ctl.abort(new Error('interrupted'));
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    for await (const u of followRun(url, runId, { signal: ctl.signal })) {
+      if (u.kind === 'event') {
+        progress(u.event);
+        continue;
+      }
+      progress({ type: 'run-ended', time: Date.now(), result: u.result });
+      progress.close();
+      if (json) io.out(JSON.stringify(u.result, null, 2));
+      else io.out(runSummary(u.result, steps, process.cwd(), exitCode(u.result)));
+      return exitCode(u.result);
+    }
+    throw new DurableRunError(`run ${runId} ended with no result`);
+  } catch (e) {
+    progress.close();
+    if (ctl.signal.aborted) {
+      io.err(`\nStopped following run ${runId}; it goes on. Follow it again with: orc run --restate ${url} --attach ${runId} (or cancel it: orc cancel ${runId} --restate ${url})`);
+      return EXIT.interrupted;
+    }
+    if (e instanceof DurableRunError) {
+      io.err(`orc: ${e.message}`);
+      return EXIT.stepFailed;
+    }
+    throw e;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+export async function durableRunCommand(flags: DurableRunFlags, style: Style, io: RunIO): Promise<number> {
+  if (flags.attach !== null) {
+    if (flags.file !== null) throw new UsageError('--attach RUN_ID follows a run already submitted: give no FILE');
+    if (flags.detach) throw new UsageError('--attach and --detach contradict each other');
+    return follow(flags.url, flags.attach, flags.json, style, io, []);
+  }
+  if (flags.file === null) throw new UsageError("'orc run --restate URL' needs a FILE (or --attach RUN_ID)");
+  const file = flags.file;
+  const source = readSource(file);
+  const a = compileOrReport(file, style, io.err, source, '; nothing ran');
+  if (!a) return EXIT.compile;
+  const inputs: Record<string, unknown> = {};
+  try {
+    for (const arg of flags.inputArgs) {
+      const [k, v] = parseInputArg(arg);
+      inputs[k] = v;
+    }
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const runId = newExecutionId();
+  // the workers find the pipeline's file (for its nested pipelines) by this path, from their root
+  const abs = file === '-' ? null : path.resolve(file);
+  const rel = abs === null ? null : path.relative(process.cwd(), abs);
+  const relFile = rel === null ? null : rel.startsWith('..') || path.isAbsolute(rel) ? abs : rel;
+  try {
+    await submitRun(flags.url, runId, { source, file: relFile, inputs, ...(flags.maxParallel ? { maxParallel: flags.maxParallel } : {}) });
+  } catch (e) {
+    if (e instanceof DurableRunError) {
+      io.err(`orc: ${e.message}; nothing ran`);
+      return EXIT.compile;
+    }
+    throw e;
+  }
+  if (flags.detach) {
+    io.out(runId);
+    io.err(`run ${runId} submitted; follow it with: orc run --restate ${flags.url} --attach ${runId}`);
+    return EXIT.success;
+  }
+  io.err(`run ${runId} submitted to ${flags.url}`);
+  return follow(flags.url, runId, flags.json, style, io, a.pipeline?.steps ?? []);
+}
+
+export async function cancelCommand(runId: string | undefined, url: string, io: RunIO): Promise<number> {
+  if (!runId) throw new UsageError("'orc cancel' takes one run id");
+  try {
+    await cancelRun(url, runId);
+  } catch (e) {
+    if (e instanceof DurableRunError) {
+      io.err(`orc: ${e.message}`);
+      return EXIT.stepFailed;
+    }
+    throw e;
+  }
+  io.err(`run ${runId}: cancellation asked; its running steps are stopped and it ends 'cancelled'`);
+  return EXIT.success;
+}
+
+export async function durableWorkerCommand(options: { adminUrl: string; listen?: string; root?: string }, err: (s: string) => void): Promise<number> {
+  let worker: DurableWorker;
+  try {
+    worker = new DurableWorker({ adminUrl: options.adminUrl, listen: options.listen, root: options.root ?? process.cwd(), log: err });
+    await worker.start();
+  } catch (e) {
+    if (e instanceof RestateAdminError || (e as NodeJS.ErrnoException).code === 'EADDRINUSE' || /--listen/.test((e as Error).message)) {
+      err(`orc: ${(e as Error).message}`);
+      return 2;
+    }
+    throw e;
+  }
+  await new Promise<void>((resolve) => {
+    const onSignal = () => {
+      err('worker: stopping (the runs it was running go on on the next worker at this address)');
+      worker.close().then(resolve, resolve);
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+  return 0;
+}

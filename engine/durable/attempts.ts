@@ -1,0 +1,275 @@
+// The seam between our scheduler and Restate's journal: the run's AttemptExecutor (as the BullMQ
+// mode's RemoteAttempts is), so the run keeps its one scheduler (engine/run/scheduler.ts) and every
+// side effect of a step goes through a journaled `ctx.run`.
+//
+// Determinism. On replay the handler runs the whole run again, and Restate wants the same journal
+// commands in the same order. Which steps our scheduler asks for, and when, depends on which
+// parallel step ended first, and on timers (retries' backoff); so the order in which attempts are
+// asked for is not the order to journal. The seam issues them in TURNS instead, one turn a journal
+// entry (`turn N`), issued only when no other turn is open:
+// - a turn with one attempt asked for and nothing else running runs that attempt in the turn
+//   itself (`{one, record}`: one entry a step, as a hand-written workflow would);
+// - otherwise the turn records the attempts asked for (`{plan: [ids]}`) and each then runs in an
+//   entry of its own (`attempt ID`), issued in the plan's order.
+// On replay a turn's recorded value, not what was asked for this time, says which attempts it
+// held: a recorded attempt is answered from the journal when the scheduler asks for it (it never
+// runs again), and planned attempts are issued in their recorded order. Ends are taken one at a
+// time with RestatePromise.race, whose winner Restate makes the same on replay.
+import { RestatePromise, type WorkflowContext } from '@restatedev/restate-sdk';
+import { callAction, TimeoutError } from '../run/stepExecutor';
+import type { AttemptExecutor, AttemptRequest } from '../run/runContext';
+import { emptyStepResult } from '../run/events';
+import { cancelledError, ToolError, type ToolOutcome } from '../toolkit/runtime';
+import { AgentLimitError } from '../agent/types';
+import type { Step } from '../spec/types';
+import { JOURNAL_VALUE_LIMIT, type RunLog } from './runLog';
+import type { AttemptRecord, TurnRecord } from './protocol';
+
+/** Rounds of the event loop with nothing new asked for, before a turn is issued: the scheduler's reaction to an end has settled. */
+const SETTLE_ROUNDS = 3;
+
+interface Asked {
+  id: string;
+  req: AttemptRequest;
+  resolve(o: ToolOutcome): void;
+  reject(e: unknown): void;
+}
+
+/** What the race of open entries gives back. */
+type Ended = { kind: 'turn'; turn: TurnRecord } | { kind: 'attempt'; id: string; record: AttemptRecord } | { kind: 'cancel' };
+
+/** An attempt's identity in the journal: the step's checkpoint key and the attempt number. */
+export function attemptIdOf(key: string, attempt: number): string {
+  return `${key}#${attempt}`;
+}
+
+export class DurableAttempts implements AttemptExecutor {
+  /** Asked for, not yet issued (in the order asked). */
+  private readonly asked = new Map<string, Asked>();
+  /** Issued and not yet ended: their entries' promises. */
+  private readonly open = new Map<string, RestatePromise<Ended>>();
+  /** Records the journal gave before the scheduler asked for their attempt (a replay). */
+  private readonly early = new Map<string, AttemptRecord>();
+  /** Attempts a recorded plan holds that are not issued yet, in order. */
+  private planned: string[] = [];
+  /** Whether an issued attempt has been answered (by id): a record for it is never taken twice. */
+  private readonly answered = new Set<string>();
+  private turnOpen = false;
+  private turns = 0;
+  private wake: (() => void) | null = null;
+  private changed = false;
+  private stopped = false;
+  private cancelPromise: RestatePromise<Ended> | null;
+
+  constructor(
+    private readonly ctx: WorkflowContext,
+    private readonly log: RunLog,
+    /** Resolved (by `orc cancel`) when the run is to be cancelled. */
+    cancel: RestatePromise<unknown> | null,
+    private readonly onCancel: () => void,
+  ) {
+    this.cancelPromise = cancel ? cancel.map(() => ({ kind: 'cancel' }) as Ended) : null;
+  }
+
+  handles(step: Step): boolean {
+    return Boolean(step.tool || step.action || step.agent);
+  }
+
+  attempt(req: AttemptRequest): Promise<ToolOutcome> {
+    const id = attemptIdOf(req.key, req.attempt);
+    return new Promise<ToolOutcome>((resolve, reject) => {
+      const a: Asked = { id, req, resolve, reject };
+      const known = this.early.get(id);
+      if (known) {
+        this.early.delete(id);
+        this.answered.add(id);
+        return this.settle(a, known);
+      }
+      this.asked.set(id, a);
+      this.poke();
+    });
+  }
+
+  private poke(): void {
+    this.changed = true;
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+
+  /** Ends the driver (the run has ended). */
+  stop(): void {
+    this.stopped = true;
+    this.poke();
+  }
+
+  /** Issues the journal's entries and hands their ends to the scheduler until stopped. */
+  async drive(): Promise<void> {
+    while (!this.stopped) {
+      await this.settled();
+      if (this.stopped) break;
+      this.issuePlanned();
+      if (!this.turnOpen && !this.planned.length && this.asked.size) this.issueTurn();
+      const racing = [...this.open.values()];
+      if (racing.length) {
+        if (this.cancelPromise) racing.push(this.cancelPromise);
+        const ended = await RestatePromise.race(racing);
+        this.ended(ended);
+        continue;
+      }
+      if (this.asked.size && !this.planned.length) continue;
+      // nothing running: wait until the scheduler asks for more (after a backoff) or the run ends
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        if (this.changed) this.poke();
+      });
+    }
+  }
+
+  /** Waits until the scheduler has asked for all it will ask for now. */
+  private async settled(): Promise<void> {
+    let quiet = 0;
+    while (quiet < SETTLE_ROUNDS) {
+      this.changed = false;
+      await new Promise<void>((r) => setImmediate(r));
+      quiet = this.changed ? 0 : quiet + 1;
+    }
+  }
+
+  private issueTurn(): void {
+    const n = ++this.turns;
+    const ids = [...this.asked.keys()];
+    const alone = ids.length === 1 && this.open.size === 0;
+    const live = alone ? this.asked.get(ids[0])! : null;
+    this.turnOpen = true;
+    const p = this.ctx.run<TurnRecord>(`turn ${n}`, async () => {
+      if (live) return { one: live.id, record: await this.execute(live) };
+      return { plan: ids };
+    });
+    this.open.set(`turn ${n}`, p.map((turn) => ({ kind: 'turn', turn: turn! }) as Ended));
+  }
+
+  /** Issues the planned attempts that have been asked for, in the plan's order. */
+  private issuePlanned(): void {
+    while (this.planned.length) {
+      const id = this.planned[0];
+      const a = this.asked.get(id);
+      if (!a) return;
+      this.planned.shift();
+      this.asked.delete(id);
+      const p = this.ctx.run<AttemptRecord>(`attempt ${id}`, () => this.execute(a));
+      this.open.set(id, p.map((record) => ({ kind: 'attempt', id, record: record! }) as Ended));
+      this.issuing.set(id, a);
+    }
+  }
+
+  /** Attempts issued in their own entry, by id. */
+  private readonly issuing = new Map<string, Asked>();
+
+  private ended(e: Ended): void {
+    if (e.kind === 'cancel') {
+      this.cancelPromise = null;
+      this.onCancel();
+      return;
+    }
+    if (e.kind === 'attempt') {
+      this.open.delete(e.id);
+      const a = this.issuing.get(e.id);
+      this.issuing.delete(e.id);
+      if (a) this.answer(a, e.record);
+      return;
+    }
+    this.open.delete(`turn ${this.turns}`);
+    this.turnOpen = false;
+    const t = e.turn;
+    if ('plan' in t) {
+      this.planned = t.plan.filter((id) => !this.answered.has(id));
+      this.issuePlanned();
+      return;
+    }
+    const a = this.asked.get(t.one);
+    if (a) {
+      this.asked.delete(t.one);
+      this.answer(a, t.record);
+    } else if (!this.answered.has(t.one)) this.early.set(t.one, t.record);
+  }
+
+  private answer(a: Asked, record: AttemptRecord): void {
+    this.answered.add(a.id);
+    this.settle(a, record);
+  }
+
+  /** Runs the attempt here (inside its journal entry); never throws (Restate would run it again). */
+  private async execute(a: Asked): Promise<AttemptRecord> {
+    const { req } = a;
+    const run = req.run;
+    const runs = this.log.started(a.id);
+    if (runs > 1) run.emitter.emit({ type: 'warning', time: Date.now(), stepId: req.step.id, message: `Step '${req.key}' attempt ${req.attempt} runs again (start ${runs}): the process running it stopped before its end was journaled` });
+    const r = emptyStepResult('running');
+    const ctl = new AbortController();
+    req.cancellation.onAbort((reason) => ctl.abort(reason));
+    let outcome: ToolOutcome | null = null;
+    let failure: unknown = null;
+    try {
+      outcome = await Promise.race([
+        callAction(req.step, req.params, run, ctl.signal, req.scopePath, r),
+        new Promise<never>((_, reject) => {
+          if (ctl.signal.aborted) reject(ctl.signal.reason);
+          ctl.signal.addEventListener('abort', () => reject(ctl.signal.reason), { once: true });
+        }),
+      ]);
+    } catch (e) {
+      failure = e;
+    }
+    const figures = { model: r.model, ...(r.model_reason ? { model_reason: r.model_reason } : {}), ...(r.models_tried ? { models_tried: r.models_tried } : {}), ...(r.latency_ms !== undefined ? { latency_ms: r.latency_ms } : {}), ...(r.limiter_wait_ms !== undefined ? { limiter_wait_ms: r.limiter_wait_ms } : {}), tokens_in: r.tokens_in, tokens_out: r.tokens_out, cost_usd: r.cost_usd };
+    const redactor = run.redactor;
+    if (outcome) {
+      const kept: ToolOutcome = { success: outcome.success, result: redactor.value(outcome.result), ...(outcome.error !== undefined ? { error: redactor.text(outcome.error) } : {}) };
+      let size = 0;
+      try {
+        size = JSON.stringify(kept.result ?? null).length;
+      } catch {
+        size = 0;
+      }
+      if (size > JOURNAL_VALUE_LIMIT) {
+        const ref = this.log.writeOutput(a.id, kept.result);
+        return { ok: true, outcome: { success: kept.success, result: null, ...(kept.error !== undefined ? { error: kept.error } : {}) }, ref, figures, runs };
+      }
+      return { ok: true, outcome: kept, figures, runs };
+    }
+    const type = failure instanceof ToolError ? failure.errorType : failure instanceof Error && failure.name && failure.name !== 'Error' ? failure.name : 'Error';
+    const message = redactor.text(failure instanceof Error ? failure.message : String(failure));
+    const agent = failure instanceof AgentLimitError ? { limit: failure.limit, partial: redactor.value(failure.partial) } : undefined;
+    return { ok: false, error: { message, type, ...(agent ? { agent } : {}) }, figures, runs };
+  }
+
+  /** Gives the scheduler an attempt's journaled end, as a local attempt would have ended. */
+  private settle(a: Asked, v: AttemptRecord): void {
+    const { req } = a;
+    const r = req.result;
+    const f = v.figures;
+    if (f.model) r.model = f.model;
+    if (f.model_reason) r.model_reason = f.model_reason;
+    if (f.models_tried) r.models_tried = f.models_tried;
+    if (f.latency_ms !== undefined) r.latency_ms = (r.latency_ms ?? 0) + f.latency_ms;
+    if (f.limiter_wait_ms !== undefined) r.limiter_wait_ms = (r.limiter_wait_ms ?? 0) + f.limiter_wait_ms;
+    r.tokens_in += f.tokens_in;
+    r.tokens_out += f.tokens_out;
+    r.cost_usd += f.cost_usd;
+    if (v.ok && v.outcome) {
+      if (v.ref) {
+        try {
+          return a.resolve({ ...v.outcome, result: this.log.readOutput(v.ref) });
+        } catch (e) {
+          return a.reject(new ToolError(`The step's result was kept in ${v.ref}, which cannot be read: ${(e as Error).message}`, 'StateError'));
+        }
+      }
+      return a.resolve(v.outcome);
+    }
+    const err = v.error ?? { message: 'The attempt recorded no outcome', type: 'InternalError' };
+    if (err.agent && err.type === 'AgentLimitError') return a.reject(new AgentLimitError(err.agent.limit as AgentLimitError['limit'], err.message, err.agent.partial));
+    if (err.type === 'TimeoutError') return a.reject(new TimeoutError(err.message));
+    if (err.type === 'CancelledError') return a.reject(req.cancellation.aborted ? cancelledError(req.cancellation.reason) : cancelledError(new Error(err.message)));
+    a.reject(new ToolError(err.message, err.type));
+  }
+}

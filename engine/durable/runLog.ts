@@ -1,0 +1,106 @@
+// What a durable run keeps in its own folder (ROOT/.orchestrator/runs/<id>/), beside the checkpoint
+// and result.json a local run writes there too: the events each execution of the workflow emitted
+// (what `orc run --restate` follows), each start of each attempt (a start with no end is an attempt
+// a dead process was running), and the results too large for the journal.
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { runDir } from '../run/checkpointStore';
+import type { RunEvent } from '../run/events';
+import type { ProgressPage } from './protocol';
+
+export const EVENTS_FILE = 'durable-events.jsonl';
+export const STARTS_FILE = 'durable-starts.jsonl';
+export const OUTPUTS_DIR = 'durable-outputs';
+/** A result whose JSON is longer than this goes to a file; the journal keeps its name. */
+export const JOURNAL_VALUE_LIMIT = 256 * 1024;
+/** The most events one progress page carries. */
+const PAGE_EVENTS = 2000;
+
+export class RunLog {
+  readonly dir: string;
+  private epochValue: number | null = null;
+
+  constructor(
+    readonly root: string,
+    readonly runId: string,
+  ) {
+    this.dir = runDir(root, runId);
+  }
+
+  private ensureDir(): void {
+    mkdirSync(this.dir, { recursive: true });
+  }
+
+  /** This execution of the workflow's handler: one more than the executions before it that emitted events. */
+  epoch(): number {
+    if (this.epochValue !== null) return this.epochValue;
+    let last = 0;
+    for (const line of this.lines(EVENTS_FILE)) {
+      const e = Number((JSON.parse(line) as { epoch?: number }).epoch);
+      if (e > last) last = e;
+    }
+    return (this.epochValue = last + 1);
+  }
+
+  /** Appends an event (already redacted by the run's emitter). */
+  event(event: RunEvent): void {
+    this.ensureDir();
+    appendFileSync(path.join(this.dir, EVENTS_FILE), `${JSON.stringify({ epoch: this.epoch(), event })}\n`);
+  }
+
+  /** Records a start of an attempt; returns how many times it has started, this one included. */
+  started(attemptId: string): number {
+    this.ensureDir();
+    const before = this.lines(STARTS_FILE).filter((l) => (JSON.parse(l) as { id: string }).id === attemptId).length;
+    appendFileSync(path.join(this.dir, STARTS_FILE), `${JSON.stringify({ id: attemptId, pid: process.pid, at: new Date().toISOString() })}\n`);
+    return before + 1;
+  }
+
+  /** Writes a large result beside the run; returns its name relative to the run's folder. */
+  writeOutput(attemptId: string, value: unknown): string {
+    const name = `${OUTPUTS_DIR}/${attemptId.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`;
+    mkdirSync(path.join(this.dir, OUTPUTS_DIR), { recursive: true });
+    writeFileSync(path.join(this.dir, name), JSON.stringify(value));
+    return name;
+  }
+
+  readOutput(name: string): unknown {
+    if (name.includes('..')) throw new Error(`Not an output of this run: ${name}`);
+    return JSON.parse(readFileSync(path.join(this.dir, name), 'utf8'));
+  }
+
+  /** Events from line `from` on, and the result document when the run has ended. */
+  page(from: number): ProgressPage {
+    const lines = this.lines(EVENTS_FILE);
+    const start = Math.max(0, Math.min(from, lines.length));
+    const take = lines.slice(start, start + PAGE_EVENTS);
+    let result = null;
+    if (start + take.length >= lines.length) {
+      try {
+        result = JSON.parse(readFileSync(path.join(this.dir, 'result.json'), 'utf8'));
+      } catch {
+        result = null;
+      }
+    }
+    return { events: take.map((l) => JSON.parse(l)), next: start + take.length, result };
+  }
+
+  private lines(file: string): string[] {
+    let text: string;
+    try {
+      text = readFileSync(path.join(this.dir, file), 'utf8');
+    } catch {
+      return [];
+    }
+    // a line cut short by a process that died mid-write is left out
+    return text.split('\n').filter((l) => {
+      if (!l) return false;
+      try {
+        JSON.parse(l);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+  }
+}

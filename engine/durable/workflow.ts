@@ -1,0 +1,90 @@
+// The run as a Restate workflow keyed by its run id. Its `run` handler runs the pipeline with our
+// own scheduler (runPipeline), its step attempts going through the journal (DurableAttempts); the
+// checkpoint and result document land in ROOT/.orchestrator/runs/<id>/ as a local run's do, and
+// its events in the same folder (runLog.ts), which the shared `progress` handler pages out.
+// `cancel` resolves the durable promise the run listens to.
+import * as path from 'node:path';
+import * as restate from '@restatedev/restate-sdk';
+import { analyze, hasErrors } from '../analyze/index';
+import { createModelRunner } from '../models/index';
+import { runPipeline } from '../run/runPipeline';
+import { InputError } from '../run/inputs';
+import { DurableAttempts } from './attempts';
+import { RunLog } from './runLog';
+import { RUN_WORKFLOW, type ProgressPage, type ProgressRequest, type RunOutput, type RunSubmission } from './protocol';
+
+/** The durable promise `orc cancel` resolves. */
+export const CANCEL_PROMISE = 'cancel';
+
+/** Seconds an attempt may run with no journal entry before Restate gives up on it (default: a day). */
+export function abortTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const s = Number(env.ORC_DURABLE_ABORT_TIMEOUT_S);
+  return (Number.isFinite(s) && s > 0 ? s : 24 * 3600) * 1000;
+}
+
+export interface WorkflowOptions {
+  /** The folder runs work in and are recorded under (`orc worker --root`). */
+  root: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+function cancelledReason(): Error {
+  const e = new Error('The run was cancelled');
+  e.name = 'CancelledError';
+  return e;
+}
+
+/** The workflow definition a worker serves. */
+export function runWorkflow(options: WorkflowOptions) {
+  const root = path.resolve(options.root);
+  const env = options.env ?? process.env;
+  return restate.workflow({
+    name: RUN_WORKFLOW,
+    options: {
+      // a step may think for a long time without a journal entry: Restate must not cut it off
+      inactivityTimeout: 60_000,
+      abortTimeout: abortTimeoutMs(env),
+    },
+    handlers: {
+      run: async (ctx: restate.WorkflowContext, sub: RunSubmission): Promise<RunOutput> => {
+        const runId = ctx.key;
+        const a = analyze(sub.source);
+        if (!a.pipeline || hasErrors(a.findings)) {
+          const first = a.findings.find((f) => f.severity === 'error');
+          throw new restate.TerminalError(`The pipeline does not compile${first ? `: ${first.range.start.line + 1}:${first.range.start.character + 1}: ${first.message}` : ''}`);
+        }
+        const log = new RunLog(root, runId);
+        const abort = new AbortController();
+        const attempts = new DurableAttempts(ctx, log, ctx.promise<boolean>(CANCEL_PROMISE).get(), () => abort.abort(cancelledReason()));
+        const driving = attempts.drive();
+        try {
+          return await runPipeline(a, {
+            cwd: root,
+            executionId: runId,
+            inputs: sub.inputs,
+            ...(sub.maxParallel ? { maxParallel: sub.maxParallel } : {}),
+            pipelineFile: sub.file ? path.resolve(root, sub.file) : null,
+            source: sub.source,
+            signal: abort.signal,
+            attempts,
+            models: createModelRunner({ env, registryFile: env.ORC_MODEL_REGISTRY || undefined }),
+            listeners: [(e) => log.event(e)],
+          });
+        } catch (e) {
+          if (e instanceof InputError) throw new restate.TerminalError(e.message);
+          throw e;
+        } finally {
+          attempts.stop();
+          await driving;
+        }
+      },
+      progress: restate.handlers.workflow.shared(async (_ctx: restate.WorkflowSharedContext, req: ProgressRequest): Promise<ProgressPage> => {
+        return new RunLog(root, _ctx.key).page(Math.max(0, Number(req?.from) || 0));
+      }),
+      cancel: restate.handlers.workflow.shared(async (ctx: restate.WorkflowSharedContext): Promise<boolean> => {
+        await ctx.promise<boolean>(CANCEL_PROMISE).resolve(true);
+        return true;
+      }),
+    },
+  });
+}
