@@ -23,6 +23,9 @@ import { registerGraphCommands } from './graphCommands';
 import { LanguageSwitch } from './languageSwitch';
 import { LanguageStatusBar } from './languageStatus';
 import { registerAgentTools } from './languageModelTools';
+import { ServedEndpoints } from './servedEndpoints';
+import { ServedRunFollower } from './servedRunFollower';
+import { registerServe, WorkspaceServer } from './serveWorkspace';
 
 let client: LanguageClient | undefined;
 
@@ -63,7 +66,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<Orches
   registerDebugging(context, runs, host);
   // the pipelines as agent-mode tools and as an MCP server entry (trusted workspaces only)
   registerAgentTools(context, runs, log, models);
-  const runsView = registerRunsView(context, runs, host);
+  // served endpoints (orc serve): listed in the Runs view, their runs followed live in the panel
+  const served = new ServedEndpoints(context.secrets, context.globalState);
+  const follower = new ServedRunFollower(host, runs, served, log);
+  context.subscriptions.push(served, follower);
+  registerServe(context, new WorkspaceServer(context.extensionPath, log, served));
+  const runsView = registerRunsView(context, runs, host, served, follower);
   // evals: the Test Explorer's items and runs, the eval panel, the eval commands
   const evalTests = new EvalTests(models, log);
   const evalPanels = new EvalPanels(context.extensionUri, {

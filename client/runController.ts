@@ -66,6 +66,8 @@ function cancelledError(): Error {
 
 export class RunController implements vscode.Disposable {
   private readonly active = new Map<string, ActiveRun>();
+  /** Runs followed from elsewhere (a served run, client/servedRunFollower.ts): Cancel Run asks their server. */
+  private readonly followed = new Map<string, { runId: string; cancel: () => void }>();
   private readonly results = new Map<string, ResultDocument>();
   private refusal: string | undefined;
 
@@ -200,9 +202,24 @@ export class RunController implements vscode.Disposable {
     return this.start(doc, analysis, { resume: checkpoint, cwd: folder }, reused);
   }
 
+  /** A run of this document followed from elsewhere: until the returned disposable goes, Cancel Run
+   * (when no local run of the document is in progress) calls `cancel`. */
+  follow(uri: vscode.Uri, runId: string, cancel: () => void): vscode.Disposable {
+    const key = uri.toString();
+    const entry = { runId, cancel };
+    this.followed.set(key, entry);
+    return new vscode.Disposable(() => {
+      if (this.followed.get(key) === entry) this.followed.delete(key);
+    });
+  }
+
   cancel(uri: vscode.Uri): boolean {
     const run = this.active.get(uri.toString());
-    if (!run) return false;
+    if (!run) {
+      const followed = this.followed.get(uri.toString());
+      followed?.cancel();
+      return Boolean(followed);
+    }
     this.log.line(`cancelling run ${run.runId}`);
     run.controller.abort(cancelledError());
     return true;

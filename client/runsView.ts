@@ -5,6 +5,8 @@
 // Runs shows two runs side by side per step. A collapsed Statistics node first lists each pipeline
 // with what `orc stats` prints for it (runs, success rate, p50/p95 duration, cost, tokens); Show Run
 // Statistics opens the whole of it (steps, days, the slowest, most expensive and flakiest steps).
+// Served endpoints (`orc serve`, added by hand or started by Serve Workspace Pipelines) come first,
+// each listing its runs; opening one follows it live in the panel (client/servedEndpoints.ts).
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { buildReport, deleteRunRecord, figureDistribution, figureMs, figureRate, figureTokens, figureUsd, listRuns, loadHistory, pipelineFigures, type PipelineStats, type ResultDocument, readRunResult, runStats, type RunStats, type RunSummary } from '../engine/api/index';
@@ -12,6 +14,8 @@ import { makeNonce } from './panelHtml';
 import { compareHtml } from './compareHtml';
 import { runFolder } from './configuration';
 import type { RunController } from './runController';
+import { askAndAddEndpoint, isServedNode, SERVED_COMMANDS, type ServedEndpoints, type ServedNode, type ServedRunNode } from './servedEndpoints';
+import type { ServedRunFollower } from './servedRunFollower';
 import { compareRuns, eventsOfRecord, type ComparedStep } from './runRecords';
 import { runStatsHtml } from './runStatsHtml';
 import type { WebviewHost } from './webviewHost';
@@ -35,8 +39,10 @@ export interface RunItem {
 
 /** The Statistics node, and under it one node per pipeline with finished runs. */
 export type StatsNode = { kind: 'stats' } | { kind: 'pipeline-stats'; folder: string; stats: PipelineStats };
-export type Node = RunItem | StatsNode;
-const isStats = (n: Node): n is StatsNode => 'kind' in n;
+/** A local run, the Statistics node and its pipelines, or a served endpoint's node (client/servedEndpoints.ts). */
+export type Node = RunItem | StatsNode | ServedNode;
+const isStats = (n: Node): n is StatsNode => 'kind' in n && (n.kind === 'stats' || n.kind === 'pipeline-stats');
+const isRun = (n: Node): n is RunItem => !('kind' in n);
 
 /** A pipeline's figures as the tooltip of its node: the line of the panel, and its steps. */
 function statsTooltip(p: PipelineStats): vscode.MarkdownString {
@@ -74,7 +80,7 @@ function readResult(folder: string, runId: string): ResultDocument | null {
 }
 
 export class RunsView implements vscode.TreeDataProvider<Node>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<void>();
+  private readonly changed = new vscode.EventEmitter<Node | undefined | void>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -84,6 +90,8 @@ export class RunsView implements vscode.TreeDataProvider<Node>, vscode.Disposabl
   constructor(
     private readonly runs: RunController,
     private readonly host: WebviewHost,
+    /** The served endpoints, listed first with their runs. */
+    readonly served: ServedEndpoints,
   ) {
     this.view = vscode.window.createTreeView(RUNS_VIEW, { treeDataProvider: this, canSelectMany: true, showCollapseAll: false });
     // the run folders, and the packs an eval's cases are written to
@@ -92,7 +100,9 @@ export class RunsView implements vscode.TreeDataProvider<Node>, vscode.Disposabl
       clearTimeout(this.timer);
       this.timer = setTimeout(() => this.refresh(), 300);
     };
-    this.disposables.push(this.view, ...watchers, ...watchers.flatMap((w) => [w.onDidCreate(soon), w.onDidChange(soon), w.onDidDelete(soon)]), this.changed);
+    // the served endpoints' runs are listed again while the view is on screen (client/servedEndpoints.ts)
+    served.visible = () => this.view.visible;
+    this.disposables.push(this.view, served.onDidChange((n) => this.changed.fire(n)), this.view.onDidChangeVisibility((e) => e.visible && served.urls().length && served.refresh()), ...watchers, ...watchers.flatMap((w) => [w.onDidCreate(soon), w.onDidChange(soon), w.onDidDelete(soon)]), this.changed);
   }
 
   refresh(): void {
@@ -106,7 +116,7 @@ export class RunsView implements vscode.TreeDataProvider<Node>, vscode.Disposabl
 
   /** The run selected in the view (the first, when several are). */
   selectedRun(): RunItem | undefined {
-    return this.view.selection.find((n): n is RunItem => !isStats(n));
+    return this.view.selection.find(isRun);
   }
 
   /** Every run listed, newest first (the tests read the view through this). */
@@ -119,16 +129,19 @@ export class RunsView implements vscode.TreeDataProvider<Node>, vscode.Disposabl
     return this.folders().flatMap((folder) => runStats(folder).pipelines.map((stats): StatsNode => ({ kind: 'pipeline-stats', folder, stats })));
   }
 
-  getChildren(element?: Node): Node[] {
+  getChildren(element?: Node): Node[] | Promise<Node[]> {
     if (!element) {
       const runs = this.items();
-      return runs.some((r) => r.summary && r.summary.status !== 'running') ? [{ kind: 'stats' }, ...runs] : runs;
+      const served = this.served.roots();
+      return runs.some((r) => r.summary && r.summary.status !== 'running') ? [...served, { kind: 'stats' }, ...runs] : [...served, ...runs];
     }
+    if (isServedNode(element)) return this.served.children(element);
     return isStats(element) && element.kind === 'stats' ? this.pipelineStats() : [];
   }
 
   getTreeItem(n: Node): vscode.TreeItem {
-    if (!isStats(n)) return this.runTreeItem(n);
+    if (isServedNode(n)) return this.served.treeItem(n);
+    if (isRun(n)) return this.runTreeItem(n);
     if (n.kind === 'stats') {
       const item = new vscode.TreeItem('Statistics', vscode.TreeItemCollapsibleState.Collapsed);
       item.id = 'stats';
@@ -196,7 +209,7 @@ export class RunsView implements vscode.TreeDataProvider<Node>, vscode.Disposabl
   stats(n?: Node): RunStats | undefined {
     const folder = n && 'folder' in n ? n.folder : this.folders()[0];
     if (!folder) return undefined;
-    const pipelineId = n && isStats(n) ? (n.kind === 'pipeline-stats' ? n.stats.pipeline_id : undefined) : n?.summary?.pipeline_id;
+    const pipelineId = n && isStats(n) ? (n.kind === 'pipeline-stats' ? n.stats.pipeline_id : undefined) : n && isRun(n) ? n.summary?.pipeline_id : undefined;
     const stats = runStats(folder, { pipelineId });
     const title = pipelineId ? `Run Statistics: ${pipelineId}` : 'Run Statistics';
     if (!this.statsPanel) {
@@ -228,7 +241,7 @@ export class RunsView implements vscode.TreeDataProvider<Node>, vscode.Disposabl
 
   /** Compare Runs: the two selected, or the one given and another picked. Resolves with the rows shown. */
   async compare(first?: RunItem, selected?: readonly Node[]): Promise<ComparedStep[] | undefined> {
-    const runs = selected?.filter((n): n is RunItem => !isStats(n));
+    const runs = selected?.filter(isRun);
     let pair = runs && runs.length === 2 ? runs : undefined;
     if (!pair) {
       const a = first ?? this.selectedRun();
@@ -261,8 +274,8 @@ export class RunsView implements vscode.TreeDataProvider<Node>, vscode.Disposabl
   }
 }
 
-export function registerRunsView(context: vscode.ExtensionContext, runs: RunController, host: WebviewHost): RunsView {
-  const view = new RunsView(runs, host);
+export function registerRunsView(context: vscode.ExtensionContext, runs: RunController, host: WebviewHost, served: ServedEndpoints, follower: ServedRunFollower): RunsView {
+  const view = new RunsView(runs, host, served);
   const reg = (id: string, fn: (...args: never[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn as (...args: unknown[]) => unknown));
   const selected = (r?: RunItem) => r ?? view.selectedRun();
   reg(RUN_COMMANDS.refresh, () => view.refresh());
@@ -271,6 +284,25 @@ export function registerRunsView(context: vscode.ExtensionContext, runs: RunCont
   reg(RUN_COMMANDS.delete, (r?: RunItem) => (selected(r) ? view.delete(selected(r)!) : undefined));
   reg(RUN_COMMANDS.stats, (n?: Node) => view.stats(n));
   reg(RUN_COMMANDS.compare, (r?: RunItem, all?: Node[]) => view.compare(r, all));
+  // served endpoints: Add (address, then token; both may be given as arguments), Remove, and a run followed live
+  const servedSelection = (n?: ServedNode) => n ?? view.view.selection.find(isServedNode);
+  reg(SERVED_COMMANDS.add, (url?: unknown, token?: unknown) => askAndAddEndpoint(served, url, token));
+  reg(SERVED_COMMANDS.remove, async (n?: ServedNode | string) => {
+    const url = typeof n === 'string' ? n : servedSelection(n)?.url ?? (await vscode.window.showQuickPick(served.urls(), { title: 'Remove which served endpoint?' }));
+    return url ? served.remove(url) : false;
+  });
+  const servedRun = (n?: ServedRunNode | string, runId?: unknown) => (typeof n === 'string' ? (typeof runId === 'string' ? { url: n, runId } : undefined) : ((m) => (m?.kind === 'served-run' ? { url: m.url, runId: m.run.run_id } : undefined))(servedSelection(n)));
+  reg(SERVED_COMMANDS.open, (n?: ServedRunNode | string, runId?: unknown) => {
+    const r = servedRun(n, runId);
+    return r ? follower.open(r.url, r.runId) : undefined;
+  });
+  reg(SERVED_COMMANDS.cancel, async (n?: ServedRunNode | string, runId?: unknown) => {
+    const r = servedRun(n, runId);
+    if (!r) return false;
+    await (await served.client(r.url)).cancel(r.runId);
+    served.refresh(r.url);
+    return true;
+  });
   context.subscriptions.push(view);
   return view;
 }
