@@ -9,6 +9,7 @@ import { cassetteFlagsOf } from './cassetteFlags';
 import { workerCommand } from './workerCommand';
 import { cancelCommand, durableRunCommand, durableWorkerCommand } from './durableCommands';
 import { mcpCommand } from './mcpCommand';
+import { serveCommand } from './serveCommand';
 import { checkQueueName, createModelRunner } from '../api/index';
 import { runsCommand } from './runsCommand';
 import { statsCommand } from './statsCommand';
@@ -47,6 +48,8 @@ Usage:
   orc worker --restate ADMIN_URL [--listen HOST:PORT] [--root DIR]
                                             serves durable runs and registers with Restate
   orc mcp [--root DIR]                      serves the pipelines under DIR (default: here) as MCP tools on stdio
+  orc serve [--root DIR] [--host 127.0.0.1] [--port 8420] [--token-file F] [--max-runs N] [--max-body BYTES]
+                                            serves the pipelines under DIR over HTTP: runs, live events (SSE), cron and webhook triggers
   orc runs [--json]                         past runs in .orchestrator/
   orc stats [FILE|--all] [--since 7d] [--json]
                                             success rate, p50/p95 duration, cost and tokens per pipeline and step
@@ -83,7 +86,7 @@ interface Parsed {
   params: string[];
 }
 
-const VALUE_FLAGS = new Set(['--format', '--max-parallel', '-o', '--output', '--model', '--redis', '--queue', '--concurrency', '--root', '--tool', '--action', '--after', '--before', '--cassette', '--live', '--trace-endpoint', '--metrics-port', '--since', '--restate', '--attach', '--listen']);
+const VALUE_FLAGS = new Set(['--format', '--max-parallel', '-o', '--output', '--model', '--redis', '--queue', '--concurrency', '--root', '--tool', '--action', '--after', '--before', '--cassette', '--live', '--trace-endpoint', '--metrics-port', '--since', '--restate', '--attach', '--listen', '--host', '--port', '--token-file', '--max-runs', '--max-body']);
 const CASSETTE_FLAGS = ['--record', '--replay', '--cassette', '--live', '--replay-tools'];
 
 export function parseArgs(argv: string[]): Parsed {
@@ -233,6 +236,18 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
         const root = p.flags.get('--root');
         if (root === true || root === '') throw new UsageError('--root needs a folder');
         return await mcpCommand(root, io.err);
+      }
+      case 'serve': {
+        allowOnly(p, ['--root', '--host', '--port', '--token-file', '--max-runs', '--max-body', '--restate']);
+        if (p.positional.length) throw new UsageError("'orc serve' takes no file: it serves every pipeline under --root DIR");
+        const str = (flag: string) => {
+          const v = p.flags.get(flag);
+          if (v === true || v === '') throw new UsageError(`${flag} needs a value`);
+          return v;
+        };
+        const port = str('--port');
+        if (port !== undefined && (!/^\d+$/.test(port) || Number(port) > 65535)) throw new UsageError(`--port takes a port number up to 65535 (0: any free port), got '${port}'`);
+        return await serveCommand({ root: str('--root'), host: str('--host'), port: port === undefined ? undefined : Number(port), tokenFile: str('--token-file'), maxRuns: positiveInt(p.flags.get('--max-runs'), '--max-runs'), maxBody: positiveInt(p.flags.get('--max-body'), '--max-body'), restate: str('--restate') }, io.out, io.err);
       }
       case 'explain':
       case 'auto': {

@@ -51,6 +51,16 @@ export const COMMAND_USAGE: Record<string, string> = {
   named from its id, with an input schema from its parameters; a call runs it as orc run does
   (records in DIR/.orchestrator/) and answers its outputs. Past runs (orc://runs/ID) and graphs
   (orc://graphs/TOOL) are resources. Add it to a client as: orc mcp --root /path/to/workspace.`,
+  serve: `orc serve [--root DIR] [--host 127.0.0.1] [--port 8420] [--token-file FILE] [--max-runs N] [--max-body BYTES]
+  An HTTP server: every pipeline under DIR (default: this folder) that compiles, as orc mcp finds
+  them, can be run with POST /pipelines/ID/runs (the body: its inputs), followed live with GET
+  /runs/RUN_ID/events (Server-Sent Events), cancelled, and its approvals answered; its cron and
+  webhook triggers (triggers:) start runs too. Runs are ordinary runs in DIR/.orchestrator/ (orc
+  runs, orc resume, orc stats see them). The first line on stdout is 'listening on http://HOST:PORT'
+  (--port 0: any free port). Bearer tokens come from ORC_SERVE_TOKENS (comma-separated) and
+  --token-file (one a line); with none, the server listens on loopback only. --max-runs N (default
+  16): more concurrent runs are refused with 429; --max-body BYTES (default 1048576): a larger body
+  is refused with 413. Ctrl-C or SIGTERM: stop, cancelling the runs still going. See docs/serve.md.`,
   worker: `orc worker --redis URL [--concurrency N] [--queue NAME] [--root DIR] [--metrics-port N]
   Takes the steps of distributed runs (orc run --redis) from the BullMQ queue NAME (default
   orc-steps) and runs up to N at once (default 1) with this machine's tools and API keys. A step

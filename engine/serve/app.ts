@@ -1,0 +1,237 @@
+// The HTTP API of `orc serve` (Hono): the endpoints of docs/serve.md. JSON in and out, an error is
+// `{error: {code, message}}`; every endpoint but /healthz needs the bearer token when tokens are
+// configured (a webhook with a secret is authenticated by its signature instead: webhooks.ts).
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import * as path from 'node:path';
+import { loadCheckpoint, readRunResult, runDir, runIds, type Redactor, type ServedPipeline } from '../api/index';
+import type { Tokens } from './auth';
+import { DROP_GRACE_MS } from './eventLog';
+import { IdempotencyKeys, MAX_KEY_LENGTH } from './idempotency';
+import { openApiDocument } from './openapi';
+import { ServeError } from './serveErrors';
+import type { ServedRun, ServedRuns } from './servedRuns';
+
+/** The longest `Prefer: wait=N` honoured (seconds). */
+export const MAX_WAIT_S = 600;
+/** The default limit on a request's body (`--max-body`). */
+export const DEFAULT_MAX_BODY = 1024 * 1024;
+/** GET /runs lists this many runs unless `limit` says otherwise (at most MAX_LISTED). */
+const DEFAULT_LISTED = 50;
+const MAX_LISTED = 1000;
+
+export interface AppOptions {
+  root: string;
+  version: string;
+  tokens: Tokens;
+  runs: ServedRuns;
+  /** The pipelines served now, by their name in URLs. */
+  table(): Map<string, ServedPipeline>;
+  maxBody: number;
+  redactor: Redactor;
+  log(line: string): void;
+  /** Answers POST /hooks/{name} (webhooks.ts). */
+  hook?(c: Context, name: string, raw: Uint8Array): Promise<Response>;
+}
+
+/** `{error}` with its status. */
+export function errorResponse(c: Context, e: ServeError): Response {
+  for (const [k, v] of Object.entries(e.headers)) c.header(k, v);
+  return c.json(e.body, e.status);
+}
+
+/** The body of a request as text, refused past the limit (413). */
+function limited(maxBody: number) {
+  return bodyLimit({ maxSize: maxBody, onError: (c) => errorResponse(c, new ServeError(413, 'body_too_large', `The request's body is larger than this server takes (${maxBody} bytes, --max-body)`)) });
+}
+
+/** A JSON object from a request's text ({} for none). */
+export function inputsOf(text: string): Record<string, unknown> {
+  if (!text.trim()) return {};
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new ServeError(400, 'invalid_json', `The body is not JSON: ${(e as Error).message}`);
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ServeError(422, 'invalid_inputs', 'The body must be a JSON object of the inputs, by parameter name');
+  return v as Record<string, unknown>;
+}
+
+/** N of `Prefer: wait=N` (capped), or null. */
+export function waitOf(prefer: string | undefined): number | null {
+  const m = /(?:^|[;,\s])wait=(\d+)/i.exec(prefer ?? '');
+  return m ? Math.min(Number(m[1]), MAX_WAIT_S) : null;
+}
+
+const links = (id: string) => ({ self: `/runs/${id}`, events: `/runs/${id}/events`, cancel: `/runs/${id}/cancel` });
+
+/** 202 with the run's links; with `Prefer: wait=N`, 200 and its result document if it ends within N seconds. */
+export async function runAnswer(c: Context, run: ServedRun, wait: number | null): Promise<Response> {
+  if (wait !== null) {
+    c.header('Preference-Applied', `wait=${wait}`);
+    let timer: NodeJS.Timeout | undefined;
+    const doc = await Promise.race([run.done, new Promise<null>((r) => (timer = setTimeout(() => r(null), wait * 1000)))]);
+    clearTimeout(timer);
+    if (doc) return c.json(doc, 200);
+  }
+  c.header('Location', `/runs/${run.id}`);
+  return c.json({ run_id: run.id, status: run.result ? run.result.status : 'running', links: links(run.id) }, 202);
+}
+
+export function createApp(o: AppOptions): Hono {
+  const app = new Hono();
+  const keys = new IdempotencyKeys();
+
+  app.onError((e, c) => {
+    if (e instanceof ServeError) return errorResponse(c, e);
+    o.log(`orc serve: ${c.req.method} ${c.req.path} failed: ${o.redactor.text((e as Error)?.stack ?? String(e))}`);
+    return errorResponse(c, new ServeError(500, 'internal', o.redactor.text(`The server failed: ${(e as Error)?.message ?? String(e)}`)));
+  });
+  app.notFound((c) => errorResponse(c, new ServeError(404, 'not_found', `No endpoint ${c.req.method} ${c.req.path} (GET /openapi.json lists them)`)));
+
+  app.use('*', async (c, next) => {
+    // /healthz is open; a webhook checks its own signature or the token (webhooks.ts)
+    if (c.req.path === '/healthz' || c.req.path.startsWith('/hooks/') || !o.tokens.any) return next();
+    if (!o.tokens.allows(c.req.header('authorization'))) {
+      c.header('WWW-Authenticate', 'Bearer');
+      return errorResponse(c, new ServeError(401, 'unauthorized', 'A bearer token is needed: Authorization: Bearer TOKEN'));
+    }
+    return next();
+  });
+
+  app.get('/healthz', (c) => c.json({ ok: true }));
+  app.get('/openapi.json', (c) => c.json(openApiDocument(o.table(), { version: o.version, secured: o.tokens.any })));
+  app.get('/pipelines', (c) =>
+    c.json(
+      [...o.table()].map(([id, sp]) => ({
+        id,
+        name: sp.tool.title ?? sp.analysis.pipeline!.id,
+        description: sp.tool.description,
+        file: path.relative(o.root, sp.file).split(path.sep).join('/'),
+        input_schema: sp.tool.inputSchema,
+        triggers: sp.analysis.pipeline!.triggers ?? [],
+      })),
+    ),
+  );
+
+  app.post('/pipelines/:id/runs', limited(o.maxBody), async (c) => {
+    const id = c.req.param('id');
+    const sp = o.table().get(id);
+    if (!sp) throw new ServeError(404, 'unknown_pipeline', `No pipeline '${id}' is served here (GET /pipelines lists them)`);
+    const text = await c.req.text();
+    const inputs = inputsOf(text);
+    const wait = waitOf(c.req.header('prefer'));
+    const key = c.req.header('idempotency-key');
+    if (key === undefined) return runAnswer(c, await o.runs.start(id, sp, inputs, { kind: 'http', name: id }), wait);
+    if (!key || key.length > MAX_KEY_LENGTH) throw new ServeError(400, 'invalid_idempotency_key', `An Idempotency-Key is 1 to ${MAX_KEY_LENGTH} characters`);
+    const started = keys.runOf(key, id, text, async () => (await o.runs.start(id, sp, inputs, { kind: 'http', name: id })).id);
+    if (started === 'conflict') throw new ServeError(409, 'idempotency_key_reused', 'This Idempotency-Key was used with another pipeline or body');
+    const runId = await started;
+    const run = o.runs.get(runId);
+    if (run) return runAnswer(c, run, wait);
+    // let go from memory since: its record answers
+    c.header('Location', `/runs/${runId}`);
+    return c.json({ run_id: runId, status: 'ended', links: links(runId) }, 202);
+  });
+
+  app.get('/runs', (c) => {
+    const asked = Number(c.req.query('limit') ?? DEFAULT_LISTED);
+    if (!Number.isInteger(asked) || asked < 1) throw new ServeError(400, 'invalid_limit', '?limit=N takes a whole number from 1');
+    const limit = Math.min(asked, MAX_LISTED);
+    const ids = new Set(runIds(o.root));
+    for (const r of o.runs.list()) ids.add(r.id);
+    const out = [];
+    for (const id of [...ids].sort().reverse()) {
+      if (out.length >= limit) break;
+      const mem = o.runs.get(id);
+      if (mem) {
+        out.push({ run_id: id, pipeline_id: mem.pipelineId, status: mem.result?.status ?? 'running', started_at: mem.startedAt, ended_at: mem.result?.ended_at ?? null, trigger: mem.trigger });
+        continue;
+      }
+      try {
+        const cp = loadCheckpoint(o.root, id, { journal: false });
+        out.push({ run_id: id, pipeline_id: cp.pipeline_id, status: cp.status, started_at: cp.started_at, ended_at: cp.status === 'running' ? null : cp.updated_at, ...(cp.trigger ? { trigger: cp.trigger } : {}) });
+      } catch {
+        // a folder without a readable record is not a run to list
+      }
+    }
+    return c.json(o.redactor.value({ runs: out }));
+  });
+
+  const runOf = (c: Context): ServedRun | string => {
+    const id = c.req.param('id')!;
+    const mem = o.runs.get(id);
+    if (mem) return mem;
+    try {
+      runDir(o.root, id);
+    } catch {
+      throw new ServeError(404, 'unknown_run', `'${id}' is not a run id`);
+    }
+    return id;
+  };
+  const unknownRun = (id: string) => new ServeError(404, 'unknown_run', `No run ${id} under this server's root`);
+
+  app.get('/runs/:id', (c) => {
+    const run = runOf(c);
+    if (typeof run !== 'string') return c.json(o.runs.documentOf(run));
+    const doc = readRunResult(o.root, run);
+    if (doc === 'unreadable') throw new ServeError(500, 'unreadable_record', `The result of run ${run} is not a readable result document`);
+    if (doc !== 'missing') return c.json(o.redactor.value(doc));
+    try {
+      const cp = loadCheckpoint(o.root, run, { journal: false });
+      return c.json(o.redactor.value({ pipeline_id: cp.pipeline_id, execution_id: run, status: cp.status, success: null, outputs: {}, steps: cp.steps, started_at: cp.started_at, ...(cp.trigger ? { trigger: cp.trigger } : {}) }));
+    } catch {
+      throw unknownRun(run);
+    }
+  });
+
+  app.get('/runs/:id/events', (c) => {
+    const run = runOf(c);
+    const last = Number(c.req.header('last-event-id') ?? c.req.query('last_event_id') ?? 0);
+    const after = Number.isInteger(last) && last > 0 ? last : 0;
+    const headers = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' };
+    if (typeof run === 'string') {
+      // a run no longer (or never) in this server's memory: its record's end only
+      const doc = readRunResult(o.root, run);
+      if (doc === 'missing' || doc === 'unreadable') throw unknownRun(run);
+      const body = `id: 1\nevent: gap\ndata: ${JSON.stringify({ from: 1, to: 1, reason: 'this run\'s events are no longer kept by this server' })}\n\nid: 2\nevent: end\ndata: ${JSON.stringify(o.redactor.value(doc))}\n\n`;
+      return new Response(after >= 2 ? '' : body, { headers });
+    }
+    const outgoing = (c.env as { outgoing?: { destroy(): void; writableFinished: boolean } } | undefined)?.outgoing;
+    const { stream } = run.log.subscribe(after, () => {
+      // dropped: its last frame waits for the socket to drain; a socket that never does is closed
+      setTimeout(() => {
+        if (outgoing && !outgoing.writableFinished) outgoing.destroy();
+      }, DROP_GRACE_MS).unref();
+    });
+    return new Response(stream, { headers });
+  });
+
+  app.post('/runs/:id/cancel', limited(o.maxBody), (c) => {
+    const run = runOf(c);
+    if (typeof run === 'string') {
+      if (readRunResult(o.root, run) === 'missing') throw unknownRun(run);
+      throw new ServeError(409, 'not_running', `Run ${run} has ended`);
+    }
+    if (!o.runs.cancel(run, 'cancelled over HTTP (POST /runs/{id}/cancel)')) throw new ServeError(409, 'not_running', `Run ${run.id} has ended (${run.result!.status})`);
+    return c.json({ run_id: run.id, status: 'cancelling', links: links(run.id) }, 202);
+  });
+
+  app.post('/runs/:id/answers/:step', limited(o.maxBody), async (c) => {
+    const run = runOf(c);
+    if (typeof run === 'string') throw new ServeError(409, 'not_running', `Run ${run} is not running here`);
+    const body = inputsOf(await c.req.text());
+    const step = c.req.param('step');
+    const r = run.pending.answer(step, body);
+    if (r === 'none') throw new ServeError(404, 'no_pending_question', `Step '${step}' of run ${run.id} is not waiting for an answer${run.pending.list().length ? ` (waiting: ${run.pending.list().map((q) => q.step_id).join(', ')})` : ''}`);
+    if ('problem' in r) throw new ServeError(422, 'invalid_answer', r.problem);
+    return c.json({ run_id: run.id, step_id: r.step_id, answered: true });
+  });
+
+  if (o.hook) {
+    const hook = o.hook;
+    app.post('/hooks/:name', limited(o.maxBody), async (c) => hook(c, c.req.param('name'), new Uint8Array(await c.req.arrayBuffer())));
+  }
+  return app;
+}

@@ -1,0 +1,120 @@
+// GET /openapi.json: an OpenAPI 3.1 document of the server, with a `POST /pipelines/{id}/runs` per
+// pipeline whose body schema is the pipeline's input schema, from the same mapping `orc mcp` uses
+// for its tools' schemas (engine/mcp/pipelineTools.ts, through engine/api).
+import type { ServedPipeline } from '../api/index';
+
+type Schema = Record<string, unknown>;
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: Schema, description: string) => ({ description, content: { 'application/json': { schema } } });
+const errorResponse = (description: string) => json(ref('Error'), description);
+
+const COMPONENTS = {
+  schemas: {
+    Error: {
+      type: 'object',
+      required: ['error'],
+      properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' }, findings: { type: 'array', items: { type: 'object' } } } } },
+    },
+    RunAccepted: {
+      type: 'object',
+      required: ['run_id', 'status', 'links'],
+      properties: {
+        run_id: { type: 'string' },
+        status: { type: 'string' },
+        links: { type: 'object', properties: { self: { type: 'string' }, events: { type: 'string' }, cancel: { type: 'string' } } },
+      },
+    },
+    ResultDocument: {
+      type: 'object',
+      description: 'A run\'s result document (as `orc run --json` prints it); `status: running` and `pending` questions while it runs.',
+      required: ['pipeline_id', 'execution_id', 'status'],
+      properties: {
+        pipeline_id: { type: 'string' },
+        execution_id: { type: 'string' },
+        status: { type: 'string', enum: ['running', 'completed', 'failed', 'cancelled'] },
+        success: { type: ['boolean', 'null'] },
+        outputs: { type: 'object' },
+        steps: { type: 'object' },
+        started_at: { type: 'string' },
+        ended_at: { type: 'string' },
+        trigger: { type: 'object', properties: { kind: { type: 'string', enum: ['http', 'cron', 'webhook'] }, name: { type: 'string' } } },
+        pending: { type: 'array', items: { type: 'object' } },
+      },
+    },
+    RunList: {
+      type: 'object',
+      required: ['runs'],
+      properties: {
+        runs: {
+          type: 'array',
+          items: { type: 'object', required: ['run_id', 'pipeline_id', 'status', 'started_at'], properties: { run_id: { type: 'string' }, pipeline_id: { type: 'string' }, status: { type: 'string' }, started_at: { type: 'string' }, ended_at: { type: ['string', 'null'] }, trigger: { type: 'object' } } },
+        },
+      },
+    },
+    Answer: {
+      type: 'object',
+      description: 'An approval: `approve` (with `arguments` to replace an agent\'s call\'s arguments); a prompt: `answer`.',
+      properties: { approve: { type: 'boolean' }, arguments: {}, answer: { type: ['string', 'boolean', 'number'] } },
+    },
+  },
+  parameters: {
+    RunId: { name: 'run_id', in: 'path', required: true, schema: { type: 'string' } },
+  },
+  securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+};
+
+/** The operation that starts a run of one pipeline. */
+function runOperation(name: string, sp: ServedPipeline): Schema {
+  const tool = sp.tool;
+  return {
+    operationId: `run_${name.replace(/[^A-Za-z0-9_]/g, '_')}`,
+    summary: tool.title ?? name,
+    description: tool.description,
+    tags: ['pipelines'],
+    parameters: [
+      { name: 'Prefer', in: 'header', required: false, description: '`wait=N`: answer with the result document when the run ends within N seconds (200), else 202.', schema: { type: 'string' } },
+      { name: 'Idempotency-Key', in: 'header', required: false, description: 'The same key and body give the same run; another body with it is 409.', schema: { type: 'string', maxLength: 255 } },
+    ],
+    requestBody: { required: false, content: { 'application/json': { schema: tool.inputSchema } } },
+    responses: {
+      '200': json({ allOf: [ref('ResultDocument'), { type: 'object', properties: { outputs: tool.outputSchema } }] }, 'The run ended within `Prefer: wait=N`: its result document.'),
+      '202': json(ref('RunAccepted'), 'The run started.'),
+      '401': errorResponse('A missing or wrong bearer token.'),
+      '404': errorResponse('No such pipeline.'),
+      '409': errorResponse('The Idempotency-Key was used with another body.'),
+      '413': errorResponse('The body is larger than the server takes (--max-body).'),
+      '422': errorResponse('The inputs do not fit the parameters, or the pipeline does not compile now: `findings` say why.'),
+      '429': errorResponse('As many runs run as the server allows (--max-runs): try again after `retry-after` seconds.'),
+    },
+  };
+}
+
+const runOp = (summary: string, responses: Schema, extra: Schema = {}) => ({ summary, tags: ['runs'], parameters: [{ $ref: '#/components/parameters/RunId' }], ...extra, responses: { ...responses, '401': errorResponse('A missing or wrong bearer token.'), '404': errorResponse('No such run.') } });
+
+/** The document, for the pipelines served now. */
+export function openApiDocument(table: Map<string, ServedPipeline>, o: { version: string; secured: boolean }): Schema {
+  const paths: Record<string, Schema> = {
+    '/healthz': { get: { summary: 'Liveness', security: [], responses: { '200': json({ type: 'object', properties: { ok: { const: true } } }, 'The server is up.') } } },
+    '/pipelines': { get: { summary: 'The pipelines served', tags: ['pipelines'], responses: { '200': json({ type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, description: { type: 'string' }, file: { type: 'string' }, input_schema: { type: 'object' }, triggers: { type: 'array' } } } }, 'Every pipeline under the served root that compiles.') } } },
+    '/runs': { get: { summary: 'Runs recorded under the served root, newest first', tags: ['runs'], parameters: [{ name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 50 } }], responses: { '200': json(ref('RunList'), 'The runs.') } } },
+    '/runs/{run_id}': { get: runOp('A run\'s result document (so far)', { '200': json(ref('ResultDocument'), 'The document.') }) },
+    '/runs/{run_id}/events': { get: runOp('The run\'s events as Server-Sent Events, from the start (or after Last-Event-ID), ending with `event: end`', { '200': { description: 'An event stream.', content: { 'text/event-stream': { schema: { type: 'string' } } } } }) },
+    '/runs/{run_id}/cancel': { post: runOp('Cancels the run', { '202': json(ref('RunAccepted'), 'The run is being cancelled.'), '409': errorResponse('The run has ended.') }) },
+    '/runs/{run_id}/answers/{step_id}': {
+      post: runOp('Answers a step\'s pending question (an approval gate, a prompt, an agent\'s call held for approval)', { '200': json({ type: 'object' }, 'Answered.'), '422': errorResponse('The answer does not fit the question.') }, {
+        parameters: [{ $ref: '#/components/parameters/RunId' }, { name: 'step_id', in: 'path', required: true, schema: { type: 'string' } }],
+        requestBody: { required: true, content: { 'application/json': { schema: ref('Answer') } } },
+      }),
+    },
+    '/hooks/{name}': { post: { summary: 'A webhook trigger', tags: ['triggers'], parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }, { name: 'X-Hub-Signature-256', in: 'header', required: false, schema: { type: 'string' } }], requestBody: { required: false, content: { '*/*': { schema: {} } } }, responses: { '202': json(ref('RunAccepted'), 'The run started.'), '401': errorResponse('A bad or missing signature (or token).'), '404': errorResponse('No such webhook.') } } },
+  };
+  for (const [name, sp] of table) paths[`/pipelines/${encodeURIComponent(name)}/runs`] = { post: runOperation(name, sp) };
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Orchestrator pipelines', version: o.version, description: 'The pipelines served by `orc serve`: a run per POST, its events over SSE, its control (cancel, answers).' },
+    ...(o.secured ? { security: [{ bearer: [] }] } : {}),
+    paths,
+    components: COMPONENTS,
+  };
+}

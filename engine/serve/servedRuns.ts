@@ -1,0 +1,195 @@
+// The runs `orc serve` started: each an ordinary run (engine/api servedRun.ts: records in
+// ROOT/.orchestrator/runs/, checkpoints, the server's one model runner), with its events kept for
+// subscribers (eventLog.ts), its questions pending until answered over HTTP (pendingAnswers.ts),
+// and its cancellation. Finished runs stay in memory for a while (their events), then only on disk.
+import {
+  cancelled,
+  hasErrors,
+  InputError,
+  newExecutionId,
+  resolveInputs,
+  servedAnalysis,
+  startServedRun,
+  type Finding,
+  type ResultDocument,
+  type RunEvent,
+  type RunHost,
+  type RunTrigger,
+  type ServedPipeline,
+  type StepResult,
+} from '../api/index';
+import { RunEventLog } from './eventLog';
+import { PendingAnswers, type PendingQuestion } from './pendingAnswers';
+import { ServeError } from './serveErrors';
+
+/** Finished runs whose events stay in memory (the oldest is let go past it; its record stays on disk). */
+export const MAX_FINISHED_KEPT = 100;
+/** The concurrent runs a server allows by default (`--max-runs`). */
+export const DEFAULT_MAX_RUNS = 16;
+/** What a 429 tells a client to wait before it asks again (seconds). */
+export const RETRY_AFTER_S = 2;
+
+export interface ServedRun {
+  id: string;
+  /** The pipeline's name in URLs (its id, or the name `orc mcp` gives it when two ids collide). */
+  served: string;
+  pipelineId: string;
+  trigger: RunTrigger;
+  startedAt: string;
+  log: RunEventLog;
+  pending: PendingAnswers;
+  ctl: AbortController;
+  /** Settles with the (redacted) result document; never rejects. */
+  done: Promise<ResultDocument>;
+  result: ResultDocument | null;
+  /** Top-level steps' results so far (redacted). */
+  steps: Record<string, StepResult>;
+}
+
+/** A run's document while it runs: the result document's keys that are known, `status: running`, and its pending questions. */
+export interface RunningDocument {
+  pipeline_id: string;
+  execution_id: string;
+  status: 'running';
+  success: null;
+  outputs: Record<string, never>;
+  steps: Record<string, StepResult>;
+  started_at: string;
+  trigger: RunTrigger;
+  pending: PendingQuestion[];
+}
+
+export class ServedRuns {
+  private readonly runs = new Map<string, ServedRun>();
+  private readonly finished: string[] = [];
+  private active = 0;
+
+  constructor(
+    private readonly host: RunHost,
+    readonly maxRuns: number = DEFAULT_MAX_RUNS,
+  ) {}
+
+  get running(): number {
+    return this.active;
+  }
+
+  get(id: string): ServedRun | undefined {
+    return this.runs.get(id);
+  }
+
+  /** Runs in memory, newest first. */
+  list(): ServedRun[] {
+    return [...this.runs.values()].reverse();
+  }
+
+  /** Checks a run could start now (the limit on concurrent runs): throws the 429. */
+  checkCapacity(): void {
+    if (this.active >= this.maxRuns) throw new ServeError(429, 'too_many_runs', `${this.active} runs are running, the most this server runs at once (--max-runs ${this.maxRuns}); try again when one has ended`, {}, { 'retry-after': String(RETRY_AFTER_S) });
+  }
+
+  /**
+   * Starts a run of `sp` with these inputs: the file as it is now must compile and the inputs must
+   * resolve (422 with the findings otherwise), and there must be room (429).
+   */
+  async start(served: string, sp: ServedPipeline, inputs: Record<string, unknown>, trigger: RunTrigger): Promise<ServedRun> {
+    this.checkCapacity();
+    const compiled = await servedAnalysis(this.host, sp);
+    const { analysis } = compiled;
+    if (hasErrors(analysis.findings) || !analysis.pipeline) {
+      throw new ServeError(422, 'pipeline_does_not_compile', `The pipeline '${served}' does not compile now, so nothing ran`, { findings: analysis.findings.filter((f) => f.severity === 'error') });
+    }
+    try {
+      resolveInputs(analysis.pipeline.parameters, inputs);
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      const message = e.message.replace(/: give it with -i \S+=\.\.\.$/, '');
+      throw new ServeError(422, 'invalid_inputs', message, { findings: [inputFinding(message)] });
+    }
+    this.checkCapacity(); // (the analysis may have waited)
+    const id = newExecutionId();
+    const ctl = new AbortController();
+    const log = new RunEventLog();
+    const pending = new PendingAnswers((type, q) => log.append(type, JSON.stringify(q)));
+    const run: ServedRun = { id, served, pipelineId: analysis.pipeline.id, trigger, startedAt: new Date().toISOString(), log, pending, ctl, done: null as unknown as Promise<ResultDocument>, result: null, steps: {} };
+    const started = startServedRun(this.host, sp, compiled, {
+      inputs,
+      signal: ctl.signal,
+      executionId: id,
+      trigger,
+      interaction: (r) => pending.interaction(r),
+      listeners: (r) => [(e: RunEvent) => this.onEvent(run, r.value(e))],
+    });
+    this.active++;
+    this.runs.set(id, run);
+    run.done = started.run.then(
+      (doc) => started.redactor.value(doc),
+      (e: unknown) => failedDocument(run, started.redactor.text(e instanceof Error ? e.message : String(e))),
+    ).then((doc) => {
+      this.active--;
+      run.result = doc;
+      log.append('end', JSON.stringify(doc), true);
+      this.finished.push(id);
+      while (this.finished.length > MAX_FINISHED_KEPT) this.runs.delete(this.finished.shift()!);
+      return doc;
+    });
+    return run;
+  }
+
+  private onEvent(run: ServedRun, e: RunEvent): void {
+    if ((e.type === 'step-started' || e.type === 'step-ended') && e.scope.length === 0) {
+      if (e.type === 'step-ended') run.steps[e.stepId] = e.result;
+      else run.steps[e.stepId] = { ...(run.steps[e.stepId] ?? {}), status: 'running', attempts: e.attempt, started_at: new Date(e.time).toISOString() } as StepResult;
+    }
+    run.log.append(e.type, JSON.stringify(e));
+  }
+
+  /** The run's document now: its result, or what is known while it runs. */
+  documentOf(run: ServedRun): ResultDocument | RunningDocument {
+    if (run.result) return run.result;
+    return { pipeline_id: run.pipelineId, execution_id: run.id, status: 'running', success: null, outputs: {}, steps: run.steps, started_at: run.startedAt, trigger: run.trigger, pending: run.pending.list() };
+  }
+
+  /** Cancels a running run: false when it has ended. */
+  cancel(run: ServedRun, why: string): boolean {
+    if (run.result || run.ctl.signal.aborted) return !run.result;
+    run.ctl.abort(cancelled(why));
+    return true;
+  }
+
+  /** Cancels every running run and waits for their records to say so. */
+  async closeAll(why: string): Promise<void> {
+    const going = [...this.runs.values()].filter((r) => !r.result);
+    for (const r of going) this.cancel(r, why);
+    await Promise.allSettled(going.map((r) => r.done));
+  }
+}
+
+function inputFinding(message: string): Finding {
+  const none = { line: 0, character: 0 };
+  return { code: 'invalid-input', severity: 'error', message, range: { start: none, end: none }, step: null, path: 'inputs', suggestions: [] };
+}
+
+/** The document of a run that could not run to its end (an error outside its steps). */
+function failedDocument(run: ServedRun, error: string): ResultDocument {
+  const now = new Date().toISOString();
+  return {
+    pipeline_id: run.pipelineId,
+    execution_id: run.id,
+    status: run.ctl.signal.aborted ? 'cancelled' : 'failed',
+    success: false,
+    outputs: {},
+    steps: run.steps,
+    execution_order: [],
+    execution_levels: [],
+    failed_steps: [],
+    skipped_steps: [],
+    started_at: run.startedAt,
+    ended_at: now,
+    duration_ms: Date.parse(now) - Date.parse(run.startedAt),
+    tokens_in: 0,
+    tokens_out: 0,
+    cost_usd: 0,
+    output_errors: { '': error },
+    trigger: run.trigger,
+  };
+}

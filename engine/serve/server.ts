@@ -1,0 +1,89 @@
+// `orc serve`: the pipelines under a root, served over HTTP (app.ts) on @hono/node-server, the table
+// of pipelines kept as `orc mcp` keeps its tools (found, compiled, watched), their triggers
+// scheduled (triggers.ts), one model runner for every run. `close()` stops accepting, cancels the
+// runs still going (their records say cancelled) and stops the triggers.
+import { serve } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { buildTable, createModelRunner, PipelineWatcher, Redactor, registryOrShipped, type CompileCache, type RunHost, type ServedPipeline } from '../api/index';
+import { createApp, DEFAULT_MAX_BODY } from './app';
+import type { Tokens } from './auth';
+import { DEFAULT_MAX_RUNS, ServedRuns } from './servedRuns';
+import { Triggers } from './triggers';
+import { webhookHandler } from './webhooks';
+
+export interface ServeOptions {
+  root: string;
+  host: string;
+  port: number;
+  tokens: Tokens;
+  version: string;
+  maxRuns?: number;
+  maxBody?: number;
+  /** Lines for the log (stderr); redacted before they are given. */
+  log(line: string): void;
+  env?: NodeJS.ProcessEnv;
+  /** Watch the root for pipeline files (default true). */
+  watch?: boolean;
+}
+
+export interface RunningServer {
+  /** `http://HOST:PORT`. */
+  url: string;
+  port: number;
+  runs: ServedRuns;
+  triggers: Triggers;
+  /** Stops accepting, cancels the runs still going and waits for their records. */
+  close(): Promise<void>;
+}
+
+export async function startServer(o: ServeOptions): Promise<RunningServer> {
+  const env = o.env ?? process.env;
+  const redactor = new Redactor(env);
+  // (the table's lines are orc mcp's: the same search)
+  const log = (s: string) => o.log(redactor.text(s.replace(/^orc mcp:/, 'orc serve:')));
+  const host: RunHost = { root: o.root, env, models: createModelRunner({ env, registryFile: env.ORC_MODEL_REGISTRY || undefined }), registry: registryOrShipped(env.ORC_MODEL_REGISTRY || undefined), redactor, log };
+  const compiled: CompileCache = new Map();
+  let dirs: string[] = [];
+  let table: Map<string, ServedPipeline> = buildTable(o.root, log, dirs, compiled);
+  const runs = new ServedRuns(host, o.maxRuns ?? DEFAULT_MAX_RUNS);
+  const triggers = new Triggers({ runs, env, log, table: () => table });
+  triggers.sync();
+  const watcher =
+    o.watch === false
+      ? null
+      : new PipelineWatcher(() => {
+          dirs = [];
+          table = buildTable(o.root, log, dirs, compiled);
+          watcher?.sync(dirs);
+          triggers.sync();
+          log(`orc serve: the pipelines changed; serving ${table.size}`);
+        }, log);
+  watcher?.sync(dirs);
+  const app = createApp({ root: o.root, version: o.version, tokens: o.tokens, runs, table: () => table, maxBody: o.maxBody ?? DEFAULT_MAX_BODY, redactor, log, hook: webhookHandler({ triggers, runs, tokens: o.tokens, env }) });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: o.host, port: o.port }, () => resolve(s as Server)) as Server;
+    s.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const shown = o.host.includes(':') ? `[${o.host}]` : o.host;
+  log(`orc serve: serving ${table.size} pipeline(s) from ${o.root}${o.tokens.any ? '' : ' (no token configured: loopback only)'}`);
+  let closing: Promise<void> | null = null;
+  return {
+    url: `http://${shown}:${port}`,
+    port,
+    runs,
+    triggers,
+    close: () =>
+      (closing ??= (async () => {
+        watcher?.close();
+        triggers.stop();
+        const closed = new Promise<void>((r) => server.close(() => r()));
+        await runs.closeAll('the server is stopping');
+        // the event streams of the ended runs end too; idle keep-alive connections go now
+        server.closeIdleConnections?.();
+        setTimeout(() => server.closeAllConnections?.(), 2000).unref();
+        await closed;
+      })()),
+  };
+}
