@@ -1,0 +1,265 @@
+// `orc serve` through the built CLI, as a user meets it: a workspace of pipelines that need no
+// model, the server on a free loopback port with a token, and plain HTTP requests. What a client
+// sees: status codes, exact documents, SSE frames, records in .orchestrator/, and never the token.
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { orc } from '../../helpers/cli';
+import { until } from '../../helpers/processes';
+import { readFrames, startServe, writeWorkspace, type ServeProcess } from './serveProcess';
+
+const TOKEN = 'tok-serve-0123456789abcdef-secret';
+const SECRET_INPUT = 'sk-served-input-9876543210';
+
+export const WORKSPACE: Record<string, string> = {
+  'greet.pipeline.yaml': `id: greet
+name: Greeting
+description: Greets someone.
+parameters:
+  name: {type: string, description: Who to greet., required: true}
+  style: {type: string, enum: [plain, loud], default: plain}
+  times: {type: integer, default: 1}
+steps:
+  - id: render
+    tool: data
+    action: convert
+    parameters: {data: {name: "{{ name }}"}, format: json}
+outputs:
+  greeting: "Hello, {{ name }}! ({{ style }} x{{ times }})"
+`,
+  'secretive.pipeline.yaml': `id: secretive
+parameters:
+  key: {type: string, secret: true, required: true}
+steps:
+  - id: echo
+    tool: data
+    action: convert
+    parameters: {data: "{{ key }}", format: json}
+outputs:
+  said: "the key is {{ key }}"
+`,
+  'jobs/slow.pipeline.yaml': `id: slow
+parameters:
+  seconds: {type: number, default: 30}
+steps:
+  - id: started
+    tool: data
+    action: convert
+    parameters: {data: "{{ seconds }}", format: json}
+  - id: nap
+    tool: terminal
+    action: execute
+    dependencies: [started]
+    parameters:
+      command: "sleep {{ seconds }}"
+outputs:
+  slept: "{{ seconds }}"
+`,
+  'gate.pipeline.yaml': `id: publish
+parameters:
+  note: {type: string, required: true}
+steps:
+  - id: approve
+    tool: approval-gate
+    action: execute
+    parameters:
+      content: "{{ note }}"
+      title: Publish this note?
+outputs:
+  decision: "{{ approve.result.action }}"
+`,
+};
+
+const auth = { authorization: `Bearer ${TOKEN}` };
+
+describe('orc serve (the built CLI)', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let s: ServeProcess;
+  const get = (p: string, headers: Record<string, string> = auth) => fetch(`${s.url}${p}`, { headers });
+  const post = (p: string, body: unknown, headers: Record<string, string> = {}) => fetch(`${s.url}${p}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-serve-'));
+    writeWorkspace(dir, WORKSPACE);
+    s = await startServe(dir, ['--max-body', '4096'], { ORC_SERVE_TOKENS: `${TOKEN},another-token-abc` });
+  });
+
+  after(async () => {
+    await s?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('prints where it listens first, on loopback', () => {
+    assert.match(s.stdout().split('\n')[0], /^listening on http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it('refuses a missing or wrong token with 401, and answers /healthz without one', async () => {
+    assert.deepEqual(await (await get('/healthz', {})).json(), { ok: true });
+    for (const headers of [{}, { authorization: 'Bearer wrong-token' }, { authorization: TOKEN }, { authorization: `Bearer ${TOKEN}x` }]) {
+      const r = await get('/pipelines', headers);
+      assert.equal(r.status, 401);
+      assert.deepEqual(await r.json(), { error: { code: 'unauthorized', message: 'A bearer token is needed: Authorization: Bearer TOKEN' } });
+    }
+    assert.equal((await post('/pipelines/greet/runs', { name: 'x' }, { authorization: 'Bearer nope' })).status, 401);
+    assert.equal((await get('/pipelines', { authorization: 'Bearer another-token-abc' })).status, 200);
+  });
+
+  it('lists the pipelines with their input schemas, and a valid OpenAPI 3.1 document of them', async () => {
+    const list = (await (await get('/pipelines')).json()) as { id: string; file: string; input_schema: unknown; name: string }[];
+    assert.deepEqual(list.map((p) => [p.id, p.file]), [['publish', 'gate.pipeline.yaml'], ['greet', 'greet.pipeline.yaml'], ['slow', 'jobs/slow.pipeline.yaml'], ['secretive', 'secretive.pipeline.yaml']]);
+    const greet = list.find((p) => p.id === 'greet')!;
+    assert.equal(greet.name, 'Greeting');
+    assert.deepEqual(greet.input_schema, {
+      type: 'object',
+      properties: { name: { type: 'string', description: 'Who to greet.' }, style: { type: 'string', enum: ['plain', 'loud'], default: 'plain' }, times: { type: 'integer', default: 1 } },
+      required: ['name'],
+      additionalProperties: false,
+    });
+    assert.deepEqual(list.find((p) => p.id === 'secretive')!.input_schema, { type: 'object', properties: { key: { type: 'string', writeOnly: true } }, required: ['key'], additionalProperties: false });
+    const doc = (await (await get('/openapi.json')).json()) as { openapi: string; paths: Record<string, { post?: { requestBody: { content: Record<string, { schema: unknown }> } } }> };
+    assert.equal(doc.openapi, '3.1.0');
+    assert.deepEqual(doc.paths['/pipelines/greet/runs'].post!.requestBody.content['application/json'].schema, greet.input_schema);
+    const checked = await new Validator().validate(doc as unknown as object);
+    assert.deepEqual(checked.errors ?? [], []);
+    assert.equal(checked.valid, true);
+  });
+
+  it('runs a pipeline and answers its result document with Prefer: wait; the run is an ordinary run that orc runs lists', async () => {
+    const r = await post('/pipelines/greet/runs', { name: 'Ann', times: 2 }, { prefer: 'wait=20' });
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get('preference-applied'), 'wait=20');
+    const doc = (await r.json()) as { status: string; outputs: unknown; execution_id: string; trigger: unknown };
+    assert.equal(doc.status, 'completed');
+    assert.deepEqual(doc.outputs, { greeting: 'Hello, Ann! (plain x2)' });
+    assert.deepEqual(doc.trigger, { kind: 'http', name: 'greet' });
+    const record = JSON.parse(fs.readFileSync(path.join(dir, '.orchestrator', 'runs', doc.execution_id, 'result.json'), 'utf8'));
+    assert.deepEqual(record.trigger, { kind: 'http', name: 'greet' });
+    const cp = JSON.parse(fs.readFileSync(path.join(dir, '.orchestrator', 'runs', doc.execution_id, 'checkpoint.json'), 'utf8'));
+    assert.deepEqual([cp.status, cp.trigger], ['completed', { kind: 'http', name: 'greet' }]);
+    const runs = orc(['runs', '--json'], { cwd: dir });
+    assert.equal(runs.code, 0, runs.stderr);
+    const listed = (JSON.parse(runs.stdout) as { execution_id: string; status: string; trigger?: unknown }[]).find((x) => x.execution_id === doc.execution_id)!;
+    assert.deepEqual([listed.status, listed.trigger], ['completed', { kind: 'http', name: 'greet' }]);
+    // GET /runs/{id} and GET /runs list it
+    assert.deepEqual(((await (await get(`/runs/${doc.execution_id}`)).json()) as { outputs: unknown }).outputs, { greeting: 'Hello, Ann! (plain x2)' });
+    const { runs: served } = (await (await get('/runs?limit=50')).json()) as { runs: { run_id: string; pipeline_id: string; status: string; trigger: unknown; ended_at: string | null }[] };
+    const mine = served.find((x) => x.run_id === doc.execution_id)!;
+    assert.deepEqual([mine.pipeline_id, mine.status, mine.trigger, typeof mine.ended_at], ['greet', 'completed', { kind: 'http', name: 'greet' }, 'string']);
+  });
+
+  it('without Prefer: wait answers 202 with the run\'s links at once', async () => {
+    const r = await post('/pipelines/greet/runs', { name: 'Bo' });
+    assert.equal(r.status, 202);
+    const body = (await r.json()) as { run_id: string; status: string; links: Record<string, string> };
+    assert.deepEqual(body.links, { self: `/runs/${body.run_id}`, events: `/runs/${body.run_id}/events`, cancel: `/runs/${body.run_id}/cancel` });
+    assert.equal(r.headers.get('location'), `/runs/${body.run_id}`);
+    const { frames } = await readFrames(await get(`/runs/${body.run_id}/events`));
+    assert.equal(frames[frames.length - 1].event, 'end');
+    assert.equal((frames[frames.length - 1].data as { status: string }).status, 'completed');
+  });
+
+  it('honours an Idempotency-Key: the same body gives the same run, another body 409', async () => {
+    const key = { 'idempotency-key': 'order-42' };
+    const a = (await (await post('/pipelines/greet/runs', { name: 'Cy' }, { ...key, prefer: 'wait=20' })).json()) as { execution_id: string };
+    const b = (await (await post('/pipelines/greet/runs', { name: 'Cy' }, { ...key, prefer: 'wait=20' })).json()) as { execution_id: string };
+    assert.equal(b.execution_id, a.execution_id);
+    const c = await post('/pipelines/greet/runs', { name: 'Di' }, key);
+    assert.equal(c.status, 409);
+    assert.deepEqual(await c.json(), { error: { code: 'idempotency_key_reused', message: 'This Idempotency-Key was used with another pipeline or body' } });
+  });
+
+  it('refuses bad inputs with 422 and the findings, an unknown pipeline or run with 404, a large body with 413', async () => {
+    const bad = await post('/pipelines/greet/runs', { name: 'Ed', style: 'shouty' });
+    assert.equal(bad.status, 422);
+    const e = (await bad.json()) as { error: { code: string; message: string; findings: { code: string; message: string; severity: string }[] } };
+    assert.equal(e.error.code, 'invalid_inputs');
+    assert.equal(e.error.message, 'Input \'style\' must be one of "plain", "loud", got "shouty".');
+    assert.deepEqual(e.error.findings.map((f) => [f.code, f.severity, f.message]), [['invalid-input', 'error', e.error.message]]);
+    assert.equal(((await (await post('/pipelines/greet/runs', {})).json()) as { error: { message: string } }).error.message, "Missing required input 'name' (Who to greet.)");
+    assert.equal((await post('/pipelines/greet/runs', [1, 2])).status, 422);
+    assert.equal((await post('/pipelines/greet/runs', '{not json')).status, 400);
+    const missing = await post('/pipelines/nope/runs', {});
+    assert.equal(missing.status, 404);
+    assert.equal(((await missing.json()) as { error: { code: string } }).error.code, 'unknown_pipeline');
+    assert.equal((await get('/runs/20990101-000000-abcdef')).status, 404);
+    assert.equal((await get('/runs/..%2F..%2Fetc')).status, 404);
+    assert.equal((await post('/runs/20990101-000000-abcdef/cancel', {})).status, 404);
+    const big = await post('/pipelines/greet/runs', { name: 'x'.repeat(5000) });
+    assert.equal(big.status, 413);
+    assert.equal(((await big.json()) as { error: { code: string } }).error.code, 'body_too_large');
+  });
+
+  it('streams a slow run\'s events as they happen and cancels it: the stream ends cancelled, and so does its record', async () => {
+    const started = (await (await post('/pipelines/slow/runs', { seconds: 30 })).json()) as { run_id: string };
+    const id = started.run_id;
+    const live = await readFrames(await get(`/runs/${id}/events`), (fs_) => fs_.some((f) => f.event === 'step-started' && (f.data as { stepId: string }).stepId === 'nap'));
+    assert.equal(live.ended, false);
+    assert.deepEqual(live.frames.slice(0, 2).map((f) => [f.id, f.event]), [[1, 'run-started'], [2, 'step-ready']]);
+    assert.deepEqual(live.frames.map((f) => f.id), live.frames.map((_, i) => i + 1));
+    const running = (await (await get(`/runs/${id}`)).json()) as { status: string; steps: Record<string, { status: string }> };
+    assert.equal(running.status, 'running');
+    assert.equal(running.steps.nap.status, 'running');
+    const cancel = await post(`/runs/${id}/cancel`, {});
+    assert.equal(cancel.status, 202);
+    const rest = await readFrames(await get(`/runs/${id}/events`, { ...auth, 'last-event-id': String(live.frames[live.frames.length - 1].id) }));
+    assert.equal(rest.ended, true);
+    assert.equal(rest.frames[0].id, live.frames[live.frames.length - 1].id + 1);
+    const end = rest.frames[rest.frames.length - 1];
+    assert.equal(end.event, 'end');
+    assert.equal((end.data as { status: string }).status, 'cancelled');
+    assert.equal(JSON.parse(fs.readFileSync(path.join(dir, '.orchestrator', 'runs', id, 'checkpoint.json'), 'utf8')).status, 'cancelled');
+    assert.equal((await post(`/runs/${id}/cancel`, {})).status, 409);
+  });
+
+  it('resumes an event stream after Last-Event-ID (header or ?last_event_id)', async () => {
+    const doc = (await (await post('/pipelines/greet/runs', { name: 'Flo' }, { prefer: 'wait=20' })).json()) as { execution_id: string };
+    const all = (await readFrames(await get(`/runs/${doc.execution_id}/events`))).frames;
+    assert.ok(all.length > 4);
+    const after3 = (await readFrames(await get(`/runs/${doc.execution_id}/events`, { ...auth, 'last-event-id': '3' }))).frames;
+    assert.deepEqual(after3, all.slice(3));
+    const byQuery = (await readFrames(await get(`/runs/${doc.execution_id}/events?last_event_id=${all.length - 1}`))).frames;
+    assert.deepEqual(byQuery.map((f) => f.event), ['end']);
+  });
+
+  it('turns an approval gate into a pending answer in the events and the run\'s document, answered over HTTP', async () => {
+    const { run_id: id } = (await (await post('/pipelines/publish/runs', { note: 'ship it' })).json()) as { run_id: string };
+    const asked = await readFrames(await get(`/runs/${id}/events`), (f) => f.some((x) => x.event === 'answer-pending'));
+    const pending = asked.frames.find((f) => f.event === 'answer-pending')!.data as { step_id: string; kind: string; choices: string[]; detail: string };
+    assert.deepEqual([pending.step_id, pending.kind, pending.choices, pending.detail], ['approve', 'choice', ['approve', 'reject', 'modify'], 'ship it']);
+    const doc = (await (await get(`/runs/${id}`)).json()) as { pending: { step_id: string }[] };
+    assert.deepEqual(doc.pending.map((q) => q.step_id), ['approve']);
+    assert.equal((await post(`/runs/${id}/answers/nope`, { approve: true })).status, 404);
+    assert.equal((await post(`/runs/${id}/answers/approve`, { answer: 'maybe' })).status, 200); // not a choice: asked again
+    const reasked = await readFrames(await get(`/runs/${id}/events`), (f) => f.filter((x) => x.event === 'answer-pending').length === 2);
+    assert.match((reasked.frames.filter((x) => x.event === 'answer-pending')[1].data as { error: string }).error, /Answer approve, reject, modify/);
+    const ok = await post(`/runs/${id}/answers/approve`, { approve: true });
+    assert.deepEqual(await ok.json(), { run_id: id, step_id: 'approve', answered: true });
+    const { frames } = await readFrames(await get(`/runs/${id}/events`));
+    const end = frames[frames.length - 1].data as { status: string; outputs: unknown };
+    assert.deepEqual([end.status, end.outputs], ['completed', { decision: 'approve' }]);
+  });
+
+  it('never lets a secret input out in a response, an event or the log, nor the token anywhere (records too)', async () => {
+    const doc = (await (await post('/pipelines/secretive/runs', { key: SECRET_INPUT }, { prefer: 'wait=20' })).json()) as { execution_id: string; outputs: { said: string } };
+    assert.equal(doc.outputs.said, 'the key is [redacted: secret]');
+    const events = await (await get(`/runs/${doc.execution_id}/events`)).text();
+    assert.ok(events.includes('[redacted: secret]'));
+    assert.ok(!events.includes(SECRET_INPUT));
+    const records: string[] = [];
+    const walk = (d: string) => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        if (e.isDirectory()) walk(path.join(d, e.name));
+        else records.push(fs.readFileSync(path.join(d, e.name), 'utf8'));
+      }
+    };
+    walk(path.join(dir, '.orchestrator'));
+    for (const text of [events, JSON.stringify(await (await get(`/runs/${doc.execution_id}`)).json()), s.stdout(), s.stderr()]) assert.ok(!text.includes(SECRET_INPUT));
+    for (const text of [...records, s.stdout(), s.stderr()]) {
+      assert.ok(!text.includes(TOKEN));
+      assert.ok(!text.includes('another-token-abc'));
+    }
+  });
+});
