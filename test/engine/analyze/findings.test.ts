@@ -441,8 +441,8 @@ describe('findings: one document per code, exact messages and ranges', () => {
     // the resolver's codes (not analyze's) are asserted with their ranges in auto.test.ts
     // and orc explain's in intel.test.ts
     // and ContextLab's patterns (with their quick fixes) in contextlabFormat.test.ts, the MCP codes in mcp.test.ts, the sql step's in sqlFindings.test.ts,
-    // the agents' in agentAnalysis.test.ts
-    const seen = new Set<string>(['document.too-large', 'auto.unresolved', 'auto.invalid-answer', 'explain.unaccounted-step', 'explain.undeliverable-intention', 'explain.contradiction', 'compat.ignored-key', 'parameter.declared-twice', 'yaml.under-indented-quote', 'mcp.unknown-server', 'mcp.unknown-tool', 'mcp.unchecked', 'sql.template-in-sql', 'agent.unknown-tool', 'agent.empty-entry', 'agent.unknown-agent', 'agent.pipeline-file', 'agent.model-without-tools', 'agent.option-without-agent', 'agent.unapproved-tool']);
+    // the agents' in agentAnalysis.test.ts, the triggers' in triggerAnalysis.test.ts
+    const seen = new Set<string>(['document.too-large', 'auto.unresolved', 'auto.invalid-answer', 'explain.unaccounted-step', 'explain.undeliverable-intention', 'explain.contradiction', 'compat.ignored-key', 'parameter.declared-twice', 'yaml.under-indented-quote', 'mcp.unknown-server', 'mcp.unknown-tool', 'mcp.unchecked', 'sql.template-in-sql', 'agent.unknown-tool', 'agent.empty-entry', 'agent.unknown-agent', 'agent.pipeline-file', 'agent.model-without-tools', 'agent.option-without-agent', 'agent.unapproved-tool', 'trigger.kind', 'trigger.option-mismatch', 'trigger.cron', 'trigger.cron-never', 'trigger.timezone', 'trigger.webhook-name', 'trigger.duplicate-webhook', 'trigger.unknown-input', 'trigger.missing-input']);
     for (const c of CASES) for (const f of c.expect) seen.add(f[0]);
     const untested = Object.keys(FINDING_CODES).filter((code) => !seen.has(code));
     assert.deepEqual(untested, []);
