@@ -19,6 +19,7 @@ const BENCHES: Record<string, string> = {
   models: 'models.bench.ts',
   optimize: 'optimize.bench.ts',
   predict: 'predict.bench.ts',
+  serve: 'serve.bench.ts',
   sql: 'sql.bench.ts',
   telemetry: 'telemetry.bench.ts',
   webview: 'webview.bench.ts',

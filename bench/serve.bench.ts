@@ -1,0 +1,269 @@
+// `orc serve` against its floor and its peer: POST /pipelines/echo/runs with `Prefer: wait` of a
+// one-step pipeline (no model), against the same pipeline run in-process through the engine API as
+// `orc run` runs it (the floor) and against a bare node:http server that runs it per request (the
+// peer); the latency from a run event to its SSE frame at a subscriber; the server's memory with
+// 1,000 SSE subscribers on one run (the built CLI in its own process, its RSS read from /proc);
+// and how late a every-second cron trigger fires. Goals: BENCHMARKS.md "Serving over HTTP".
+// `--smoke`: 20 requests a side, 50 subscribers, 2 cron ticks.
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { analyze, createModelRunner, registryOrShipped, runPipeline } from '../engine/api/index';
+import { Tokens } from '../engine/serve/auth';
+import { startServer, type RunningServer } from '../engine/serve/server';
+import { startServe } from '../test/engine/serve/serveProcess';
+import { build } from './freshBuild';
+import { goal, median, percentile, table } from './stats';
+
+const SMOKE = process.argv.includes('--smoke');
+const CALLS = SMOKE ? 20 : 1000;
+const WARMUP = SMOKE ? 2 : 50;
+const BATCH = SMOKE ? 5 : 10;
+const SUBSCRIBERS = SMOKE ? 50 : 1000;
+const TICKS = SMOKE ? 2 : 10;
+const SSE_RUNS = SMOKE ? 3 : 20;
+
+const ECHO = `id: echo
+parameters:
+  text: {type: string, required: true}
+steps:
+  - id: render
+    tool: data
+    action: convert
+    parameters: {data: "{{ text }}", format: json}
+outputs:
+  echoed: "{{ render.result.content }}"
+`;
+
+/** Steps a few ms apart: events a live subscriber receives as they happen. */
+const PACED = `id: paced
+steps:
+${Array.from({ length: 6 }, (_, i) => `  - id: s${i}\n    tool: terminal\n    action: execute\n${i ? `    dependencies: [s${i - 1}]\n` : ''}    parameters: {command: "sleep 0.02"}`).join('\n')}
+`;
+
+const SLOW = `id: slow
+steps:
+  - id: nap
+    tool: terminal
+    action: execute
+    parameters: {command: "sleep 600"}
+`;
+
+const TICKING = `id: ticking
+triggers:
+  - cron: "* * * * * *"
+steps:
+  - id: say
+    tool: data
+    action: convert
+    parameters: {data: tick, format: json}
+`;
+
+function workspace(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-serve-bench-'));
+  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+  return dir;
+}
+
+type Caller = (i: number) => Promise<void>;
+const check = (i: number, echoed: unknown, side: string) => {
+  if (echoed !== JSON.stringify(`call ${i}`)) throw new Error(`${side}: call ${i} did not succeed`);
+};
+
+function runEcho(dir: string) {
+  const file = path.join(dir, 'echo.pipeline.yaml');
+  const a = analyze(ECHO, { pipelineFile: file });
+  const models = createModelRunner({ env: process.env });
+  const registry = registryOrShipped();
+  return (inputs: Record<string, unknown>) => runPipeline(a, { cwd: dir, inputs, pipelineFile: file, source: ECHO, models, registry, predict: true });
+}
+
+/** The peer: a bare node:http server that runs the pipeline per POST and answers its result document. */
+async function peerServer(dir: string): Promise<{ url: string; close(): void }> {
+  const run = runEcho(dir);
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8').on('data', (c) => (body += c));
+    req.on('end', () => {
+      run(JSON.parse(body || '{}'))
+        .then((doc) => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(doc));
+        })
+        .catch((e) => {
+          res.writeHead(500);
+          res.end(String(e));
+        });
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, close: () => server.close() };
+}
+
+const post = (url: string, body: unknown, headers: Record<string, string> = {}) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+
+async function requests(): Promise<Record<'floor' | 'peer' | 'ours', number[]>> {
+  const dirs = { floor: workspace({ 'echo.pipeline.yaml': ECHO }), peer: workspace({ 'echo.pipeline.yaml': ECHO }), ours: workspace({ 'echo.pipeline.yaml': ECHO }) };
+  const floorRun = runEcho(dirs.floor);
+  const peer = await peerServer(dirs.peer);
+  const ours = await startServer({ root: dirs.ours, host: '127.0.0.1', port: 0, tokens: new Tokens([]), version: 'bench', log: () => undefined, watch: false });
+  const sides: Record<'floor' | 'peer' | 'ours', Caller> = {
+    floor: async (i) => check(i, (await floorRun({ text: `call ${i}` })).outputs.echoed, 'floor'),
+    peer: async (i) => check(i, ((await (await post(`${peer.url}/`, { text: `call ${i}` })).json()) as { outputs: { echoed: unknown } }).outputs.echoed, 'peer'),
+    ours: async (i) => {
+      const r = await post(`${ours.url}/pipelines/echo/runs`, { text: `call ${i}` }, { prefer: 'wait=30' });
+      if (r.status !== 200) throw new Error(`orc serve answered ${r.status}: ${await r.text()}`);
+      check(i, ((await r.json()) as { outputs: { echoed: unknown } }).outputs.echoed, 'orc serve');
+    },
+  };
+  const times: Record<'floor' | 'peer' | 'ours', number[]> = { floor: [], peer: [], ours: [] };
+  const order = ['floor', 'peer', 'ours'] as const;
+  try {
+    for (let i = 0; i < WARMUP; i++) for (const s of order) await sides[s](i);
+    for (let b = 0; b < CALLS / BATCH; b++) {
+      // the sides take turns, each first in its turn
+      for (let k = 0; k < 3; k++) {
+        const side = order[(b + k) % 3];
+        for (let j = 0; j < BATCH; j++) {
+          const i = WARMUP + b * BATCH + j;
+          const t = performance.now();
+          await sides[side](i);
+          times[side].push(performance.now() - t);
+        }
+      }
+    }
+  } finally {
+    peer.close();
+    await ours.close();
+    for (const d of Object.values(dirs)) fs.rmSync(d, { recursive: true, force: true });
+  }
+  return times;
+}
+
+/** Run event → SSE frame: for each frame a live subscriber receives, its arrival minus the event's time. */
+async function sseLatency(): Promise<number[]> {
+  const dir = workspace({ 'paced.pipeline.yaml': PACED });
+  const server = await startServer({ root: dir, host: '127.0.0.1', port: 0, tokens: new Tokens([]), version: 'bench', log: () => undefined, watch: false });
+  const lags: number[] = [];
+  try {
+    for (let n = 0; n < SSE_RUNS; n++) {
+      const { run_id } = (await (await post(`${server.url}/pipelines/paced/runs`, {})).json()) as { run_id: string };
+      const res = await fetch(`${server.url}/runs/${run_id}/events`);
+      const subscribed = Date.now();
+      const reader = res.body!.getReader();
+      const decoder = new TextDecoder();
+      let text = '';
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        const now = Date.now();
+        text += decoder.decode(value, { stream: true });
+        let cut: number;
+        while ((cut = text.indexOf('\n\n')) >= 0) {
+          const block = text.slice(0, cut);
+          text = text.slice(cut + 2);
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          const time = data ? (JSON.parse(data) as { time?: number }).time : undefined;
+          // only events that happened after the subscriber was there: the others were buffered
+          if (typeof time === 'number' && time > subscribed) lags.push(now - time);
+        }
+      }
+    }
+  } finally {
+    await server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return lags;
+}
+
+const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+
+/** The server's RSS (MB) before and with SUBSCRIBERS SSE subscribers on one running run (the built CLI). */
+async function subscribers(): Promise<{ before: number; with: number; receivedAll: boolean }> {
+  const dir = workspace({ 'slow.pipeline.yaml': SLOW });
+  const s = await startServe(dir, ['--max-runs', '4']);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+  try {
+    const { run_id } = (await (await post(`${s.url}/pipelines/slow/runs`, {})).json()) as { run_id: string };
+    await new Promise((r) => setTimeout(r, 300));
+    const before = rssOf(s.child.pid!);
+    let got = 0;
+    const requests: http.ClientRequest[] = [];
+    await new Promise<void>((resolve, reject) => {
+      for (let i = 0; i < SUBSCRIBERS; i++) {
+        const req = http.get(`${s.url}/runs/${run_id}/events`, { agent }, (res) => {
+          let first = true;
+          res.on('data', () => {
+            if (first && ++got === SUBSCRIBERS) resolve();
+            first = false;
+          });
+        });
+        req.on('error', reject);
+        requests.push(req);
+      }
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const withSubs = rssOf(s.child.pid!);
+    for (const r of requests) r.destroy();
+    return { before, with: withSubs, receivedAll: got === SUBSCRIBERS };
+  } finally {
+    agent.destroy();
+    await s.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** How late each tick of an every-second cron trigger fired (ms after its second), and started its run. */
+async function cron(): Promise<{ fired: number[]; started: number[] }> {
+  const dir = workspace({ 'ticking.pipeline.yaml': TICKING });
+  let server: RunningServer | null = null;
+  const fired: number[] = [];
+  const started: number[] = [];
+  try {
+    server = await startServer({ root: dir, host: '127.0.0.1', port: 0, tokens: new Tokens([]), version: 'bench', log: () => undefined, watch: false });
+    await new Promise<void>((resolve) => {
+      server!.triggers.onFire = (_s, _d, at, outcome) => {
+        if (!('runId' in outcome)) return;
+        const now = Date.now();
+        fired.push(at.getTime() % 1000);
+        started.push(now - Math.floor(at.getTime() / 1000) * 1000);
+        if (fired.length >= TICKS) resolve();
+      };
+    });
+  } finally {
+    await server?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return { fired, started };
+}
+
+async function main(): Promise<void> {
+  if (!build(SMOKE)) throw new Error('the build failed');
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  console.log(`${CALLS} runs of a one-step pipeline on each side (after ${WARMUP} to warm up), one at a time, the sides taking turns every ${BATCH}`);
+  const t = await requests();
+  const row = (name: string, xs: number[]) => [name, mean(xs).toFixed(3), median(xs).toFixed(3), percentile(xs, 95).toFixed(3)];
+  table(['', 'mean ms', 'p50 ms', 'p95 ms'], [row('in-process engine API (floor)', t.floor), row('bare node:http server (peer)', t.peer), row('orc serve, Prefer: wait', t.ours)]);
+  const overhead = mean(t.ours) - mean(t.floor);
+  console.log(`overhead per request: ${overhead.toFixed(3)} ms mean over the floor, ${(mean(t.ours) - mean(t.peer)).toFixed(3)} ms over the peer`);
+  const lags = await sseLatency();
+  console.log(`\nrun event → SSE frame, ${lags.length} events of ${SSE_RUNS} runs received live: median ${median(lags).toFixed(1)} ms, p95 ${percentile(lags, 95).toFixed(1)} ms, worst ${Math.max(...lags)} ms (Date.now() resolution: 1 ms)`);
+  const subs = await subscribers();
+  const perSub = ((subs.with - subs.before) * 1024) / SUBSCRIBERS;
+  console.log(`\n${SUBSCRIBERS} SSE subscribers on one run (orc serve in its own process): RSS ${subs.before.toFixed(1)} MB → ${subs.with.toFixed(1)} MB (${perSub.toFixed(1)} KB a subscriber); every one got its frames: ${subs.receivedAll}`);
+  const c = await cron();
+  console.log(`\nan every-second cron trigger, ${TICKS} ticks: fired ${c.fired.map((x) => `+${x}`).join(', ')} ms after its second; its run started +${c.started.join(', +')} ms`);
+  const p95Lag = percentile(lags, 95);
+  const worstCron = Math.max(...c.started);
+  console.log('\ngoals (BENCHMARKS: serving over HTTP):');
+  console.log(goal('POST …/runs with Prefer: wait, overhead over the in-process run (mean)', `${overhead.toFixed(3)} ms`, '≤ 2 ms', overhead <= 2));
+  console.log(goal('run event → SSE frame (p95 of live events)', `${p95Lag.toFixed(1)} ms`, '≤ 5 ms', p95Lag <= 5));
+  console.log(goal(`${SUBSCRIBERS} SSE subscribers, memory a subscriber (bounded: no per-subscriber queue)`, `${perSub.toFixed(1)} KB`, '≤ 64 KB, all served', subs.receivedAll && perSub <= 64));
+  console.log(goal('cron trigger fires (and starts its run) after its time, worst', `${worstCron} ms`, '≤ 1000 ms', worstCron <= 1000));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
