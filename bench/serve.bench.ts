@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { analyze, createModelRunner, registryOrShipped, runPipeline } from '../engine/api/index';
 import { Tokens } from '../engine/serve/auth';
 import { startServer, type RunningServer } from '../engine/serve/server';
-import { startServe } from '../test/engine/serve/serveProcess';
+import { startServe } from '../test/helpers/serveProcess';
 import { build } from './freshBuild';
 import { goal, median, percentile, table } from './stats';
 

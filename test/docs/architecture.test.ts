@@ -17,12 +17,13 @@ const LAYERS: string[][] = [
   ['engine/distributed', 'engine/eval', 'engine/telemetry'],
   ['engine/optimize'],
   ['engine/api'],
+  ['engine/serve'],
   ['engine/cli', 'server', 'media'],
   ['client'],
 ];
 
 /** Rooms that reach the engine only through its one door, engine/api/ (besides engine types for the panel). */
-const THROUGH_THE_DOOR = ['client', 'engine/cli'];
+const THROUGH_THE_DOOR = ['client', 'engine/cli', 'engine/serve'];
 const MAX_FILE_LINES = 500;
 const LONGER_ALLOWED = new Set(['engine/template/parser.ts']);
 

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { orc } from '../../helpers/cli';
 import { until } from '../../helpers/processes';
-import { readFrames, startServe, writeWorkspace, type ServeProcess } from './serveProcess';
+import { readFrames, startServe, writeWorkspace, type ServeProcess } from '../../helpers/serveProcess';
 
 const TOKEN = 'tok-serve-0123456789abcdef-secret';
 const SECRET_INPUT = 'sk-served-input-9876543210';

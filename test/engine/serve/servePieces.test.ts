@@ -11,7 +11,7 @@ import type { ServedRuns } from '../../../engine/serve/servedRuns';
 import { renderInputs, Triggers } from '../../../engine/serve/triggers';
 import { signatureOf, signatureValid } from '../../../engine/serve/webhooks';
 import { until } from '../../helpers/processes';
-import { framesOf } from './serveProcess';
+import { framesOf } from '../../helpers/serveProcess';
 
 async function readAll(stream: ReadableStream<Uint8Array>): Promise<string> {
   return new Response(stream).text();

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { orc, orcAsync } from '../../helpers/cli';
 import { until } from '../../helpers/processes';
 import { signatureOf } from '../../../engine/serve/webhooks';
-import { startServe, writeWorkspace, type ServeProcess } from './serveProcess';
+import { startServe, writeWorkspace, type ServeProcess } from '../../helpers/serveProcess';
 
 const TOKEN = 'tok-triggers-abcdef0123456789';
 const HOOK_SECRET = 'whsec-0123456789-abcdef';

@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CLI, withoutProviderEnv } from '../../helpers/cli';
+import { CLI, withoutProviderEnv } from './cli';
 
 export interface ServeProcess {
   url: string;
