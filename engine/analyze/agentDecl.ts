@@ -9,8 +9,8 @@ type Obj = Record<string, unknown>;
 export const AGENT_ACTION = 'agent';
 export const DEFAULT_MAX_TURNS = 10;
 export const DEFAULT_MAX_TOOL_CALLS = 50;
-/** The step keys that only an agent reads. */
-export const AGENT_STEP_KEYS = ['tools', 'max_turns', 'max_tool_calls', 'budget', 'on_limit', 'parallel_tool_calls'] as const;
+/** The step keys that only an agent reads (`budget` is any model step's too). */
+export const AGENT_STEP_KEYS = ['tools', 'max_turns', 'max_tool_calls', 'on_limit', 'parallel_tool_calls'] as const;
 /** The options an allow-list entry may carry. */
 export const ENTRY_OPTIONS = ['approve', 'timeout'] as const;
 

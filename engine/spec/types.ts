@@ -136,6 +136,34 @@ export interface NamedAgent extends AgentDecl {
   path: ValuePath;
 }
 
+/** A budget (`budget:` of the run or of a step); null: no limit of that kind. */
+export interface BudgetDecl {
+  maxCostUsd: number | null;
+  maxTokens: number | null;
+  /** Seconds of wall time (the run's budget only). */
+  maxDuration: number | null;
+}
+
+export type GuardKind = 'deny' | 'allow' | 'pii' | 'max_chars' | 'schema' | 'judge' | 'pipeline';
+export type GuardStage = 'input' | 'output' | 'tool_results';
+
+/** One guard of `guardrails:` (engine/guard/). */
+export interface GuardDecl {
+  kind: GuardKind;
+  /** `name:`, else the kind. */
+  name: string;
+  /** The kind's value as written (patterns, PII kinds, a number, a schema, `{rubric, threshold, model}`, a file). */
+  value: unknown;
+  onFail: 'block' | 'redact' | 'retry' | 'ask';
+  path: ValuePath;
+}
+
+export interface GuardrailsDecl {
+  input: GuardDecl[];
+  output: GuardDecl[];
+  toolResults: GuardDecl[];
+}
+
 /** A step as the engine sees it: aliases folded, lists normalized. */
 export interface Step {
   id: string;
@@ -168,6 +196,12 @@ export interface Step {
   outputSchema: Record<string, unknown> | null;
   /** `action: agent`: its allow-list and limits. */
   agent?: AgentDecl;
+  /** `guardrails:`: checks on its input, output and (agents) tool results. */
+  guardrails?: GuardrailsDecl;
+  /** `repair.max_attempts`: more calls that may repair an invalid answer (absent: 1). */
+  repairAttempts?: number;
+  /** `budget:` of a model step (an agent step's is `agent.budget`). */
+  budget?: BudgetDecl;
   /** The raw mapping from the file, for anything not folded above. */
   raw: Record<string, unknown>;
 }
@@ -223,6 +257,8 @@ export interface Pipeline {
   context: PipelineContext;
   /** Named agents (`agents:`), by name. */
   agents?: Record<string, NamedAgent>;
+  /** `budget:`: what the whole run may spend. */
+  budget?: BudgetDecl;
   /** `triggers:`, as written and checked: what starts the pipeline when `orc serve` serves it. */
   triggers?: TriggerDecl[];
   steps: Step[];

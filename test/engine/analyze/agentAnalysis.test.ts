@@ -179,7 +179,6 @@ describe('agents in the analyzer: models, keys, parameters, results', () => {
       ignored('tools', 'a', 5),
       ignored('max_turns', 'a', 6),
       ignored('max_tool_calls', 'a', 7),
-      ignored('budget', 'a', 8),
       ignored('on_limit', 'a', 9),
       ignored('parallel_tool_calls', 'a', 10),
       ignored('max_turns', 'each', 14),
