@@ -7,6 +7,14 @@ import type { AnalysisCache } from './documents';
 import { isEvalDocument, type EvalCache } from './evalDocuments';
 import { safely } from './features';
 import type { IdleCollector } from './idleMemory';
+import type { WorkspaceWebhooks } from './workspaceWebhooks';
+import type { Finding } from '../engine/spec/types';
+
+/** A document's findings with those about other files (sorted by position, as an analysis's are). */
+function withWorkspaceFindings(own: Finding[], more: Finding[]): Finding[] {
+  if (!more.length) return own;
+  return [...own, ...more].sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+}
 
 /** A change that comes while another's diagnostics are still waiting waits this long after it, so
  * the changes of one edit (a paste, a multi-cursor edit, a rename) are analyzed once. The first
@@ -26,6 +34,8 @@ export class DiagnosticsPublisher {
     private readonly cache: AnalysisCache,
     private readonly evals: EvalCache,
     private readonly idle: IdleCollector,
+    /** Webhook names declared by other pipelines under the same root (`triggers:`). */
+    private readonly webhooks?: WorkspaceWebhooks,
   ) {}
 
   /** Publishes the document's diagnostics after delay (at once when nothing is waiting). */
@@ -48,6 +58,13 @@ export class DiagnosticsPublisher {
     this.cache.delete(uri);
     this.evals.delete(uri);
     void this.connection.sendDiagnostics({ uri, diagnostics: [] });
+    // its file on disk counts now, as it is saved: the others are checked against that
+    if (this.webhooks?.changed(uri, null)) this.recheckWebhooks(uri);
+  }
+
+  /** The other open documents with webhooks are published again (a name they share may have come or gone). */
+  recheckWebhooks(except: string | null): void {
+    for (const other of this.webhooks?.othersWithWebhooks(except ?? '') ?? []) this.schedule(other, 0);
   }
 
   private publish(uri: string): void {
@@ -65,7 +82,9 @@ export class DiagnosticsPublisher {
       this.idle.touch();
       // a newer version arrived while this one was analyzed: its own publish will follow
       if (this.documents.get(uri)?.version !== version) return;
-      void this.connection.sendDiagnostics({ uri, version, diagnostics: toDiagnostics(a.findings, uri) });
+      const findings = withWorkspaceFindings(a.findings, this.webhooks?.findings(doc, a) ?? []);
+      void this.connection.sendDiagnostics({ uri, version, diagnostics: toDiagnostics(findings, uri) });
+      if (this.webhooks?.changed(uri, a)) this.recheckWebhooks(uri);
       if (this.cache.unprimed(doc)) this.primeLater(uri);
     });
   }

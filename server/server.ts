@@ -5,6 +5,7 @@
 // nothing else before `initialized`, so no message reaches a handler that is not there yet. Each
 // feature is a thin function from the engine's analysis to LSP types; an exception in any of them is
 // logged and answered with an empty result, so no text can take the server down.
+import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { createConnection, ProposedFeatures, TextDocuments, type Connection } from 'vscode-languageserver/node';
 import { CAPABILITIES, VERSIONED_DOCUMENTS } from './capabilities';
@@ -22,6 +23,9 @@ export function startServer(connection: Connection): void {
     const opts = params.initializationOptions as { commands?: unknown; trusted?: unknown } | undefined;
     client.commands = new Set(Array.isArray(opts?.commands) ? opts!.commands.map(String) : []);
     client.trusted = opts?.trusted === true;
+    // the workspace folders: pipelines under one are served together (webhook names are unique there)
+    const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
+    client.roots = folders.filter((u) => u.startsWith('file:')).map((u) => fileURLToPath(u));
     // how long the process had run when it answered (Node's start and the server's load), for the
     // activation bench's account of where activation's time goes
     return { capabilities: CAPABILITIES, serverInfo: { name: 'orchestrator-language-server', version: '0.1.0' }, processUptimeMs: Math.round(process.uptime() * 1000) };

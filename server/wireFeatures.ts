@@ -20,6 +20,7 @@ import { registerLenses } from './lenses';
 import { registerNavigation } from './navigation';
 import { registerOutline } from './outline';
 import { WORKSPACE_TRUSTED_NOTIFICATION } from './protocol';
+import { WorkspaceWebhooks } from './workspaceWebhooks';
 
 /** What the client said in `initialize`, kept by server/server.ts; the trust may change later. */
 export interface ClientState {
@@ -27,6 +28,8 @@ export interface ClientState {
   commands: Set<string>;
   /** Whether the workspace is trusted: listing an MCP server's tools starts its command. */
   trusted: boolean;
+  /** The workspace folders' paths (from `initialize`): the roots pipelines are served from. */
+  roots?: string[];
 }
 
 /** Wires every feature to the connection. Documents opened before this (none, when the client
@@ -37,7 +40,9 @@ export function wireFeatures(connection: Connection, documents: TextDocuments<Te
   const cache = new AnalysisCache((uri) => publisher.schedule(uri, 0), () => client.trusted);
   // eval files (`*.eval.yaml`) have their own analysis; pipeline-only features answer nothing for them
   const evals = new EvalCache();
-  const publisher = new DiagnosticsPublisher(connection, documents, cache, evals, idleCollector());
+  // webhook names are unique among the pipelines under one root (`orc serve` serves them together)
+  const webhooks = new WorkspaceWebhooks(() => client.roots ?? [], { all: () => documents.all().filter((d) => !isEvalDocument(d)), analysis: (d) => cache.get(d) });
+  const publisher = new DiagnosticsPublisher(connection, documents, cache, evals, idleCollector(), webhooks);
   // trust granted later: MCP servers may be listed now, so every open document is checked again
   connection.onNotification(WORKSPACE_TRUSTED_NOTIFICATION, () => {
     client.trusted = true;
@@ -75,8 +80,13 @@ export function wireFeatures(connection: Connection, documents: TextDocuments<Te
   };
   for (const register of [registerCompletion, registerHover, registerNavigation, registerOutline, registerLenses, registerCodeActions, registerFormatting, registerGraphRequest]) register(features);
   registerEvalChecks(features.onWatchedFiles, documents, evals, publisher);
-  // a pipeline file changed on disk: the open pipelines that name it (an agent's `pipeline: FILE`) are checked again
+  // a pipeline file changed on disk: the webhook names under its root are read again, and the open
+  // pipelines that name it (an agent's `pipeline: FILE`) are checked again
   features.onWatchedFiles((uris) => {
+    if (uris.some((u) => /\.ya?ml$/i.test(u))) {
+      webhooks.forgetFiles();
+      publisher.recheckWebhooks(null);
+    }
     const names = uris.map((u) => /([^/]+\.pipeline\.ya?ml)$/i.exec(decodeURIComponent(u))?.[1]).filter((n): n is string => !!n);
     if (!names.length) return;
     for (const d of documents.all()) {
