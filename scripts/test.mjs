@@ -11,15 +11,56 @@
 //      shows everything that is red.
 // A suite that fails fails the run, and so does a test that used more than half of its timeout (on a
 // busy machine it is the next timeout; summaryReporter.js lists them).
+// Node 22 is the project's floor: started by an older Node (a machine whose Node is 20), this
+// script installs Node 22 from the npm registry into the ignored .tools/node22 on first use
+// (scripts/installNode22.mjs) and runs itself again under it. Every step runs with the Node running
+// this script first on PATH, so the build, mocha, tsc (node_modules/.bin's `#!/usr/bin/env node`),
+// the benches and the workbench runner all run on it; code-server keeps its own Node 24
+// (test/e2e/codeServer.ts). The only native addon `npm ci` brings, msgpackr-extract (bullmq's
+// msgpackr), loads its N-API build, which every Node version takes: nothing is rebuilt.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { installNode22, NODE22_VERSION } from './installNode22.mjs';
+
+const FLOOR = 22;
+
+/** This script again, under Node 22 from .tools/node22 (installed on first use); exits with its code. */
+async function rerunUnderNode22() {
+  let node22;
+  try {
+    node22 = installNode22();
+  } catch (e) {
+    process.stderr.write(`npm test needs Node ${FLOOR} or later, and this is ${process.version}; Node ${NODE22_VERSION} could not be installed: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`Node ${process.version} is older than the project's floor (${FLOOR}): the suites run under Node ${NODE22_VERSION} (${node22})\n`);
+  // npm's NODE and npm_node_execpath name the Node that started it: they name Node 22 from here on
+  const env = { ...process.env, PATH: `${dirname(node22)}${delimiter}${process.env.PATH ?? ''}`, NODE: node22, npm_node_execpath: node22 };
+  const child = spawn(node22, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit', env });
+  // Ctrl-C reaches both processes (one process group): this one waits for the suites to stop
+  process.on('SIGINT', () => {});
+  for (const signal of ['SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  // ends this process when the child ends: nothing below runs here
+  await new Promise(() => {
+    child.on('error', (e) => {
+      process.stderr.write(`${node22}: ${e.message}\n`);
+      process.exit(1);
+    });
+    child.on('close', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+  });
+}
+
+if (Number(process.versions.node.split('.')[0]) < FLOOR) await rerunUnderNode22();
+process.stderr.write(`== Node ${process.version} (${process.execPath}) runs the suites\n`);
 
 const bin = (name) => `node_modules/.bin/${name}`;
 const summaryDir = mkdtempSync(join(tmpdir(), 'orc-test-'));
 const summaryFile = join(summaryDir, 'summary.jsonl');
-const env = { ...process.env, TEST_SUMMARY_FILE: summaryFile };
+// the Node running this script first on PATH: each step's `node` and `#!/usr/bin/env node` is it
+const env = { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}`, TEST_SUMMARY_FILE: summaryFile };
 const started = Date.now();
 const minutes = (ms) => `${(ms / 60_000).toFixed(1)} min`;
 
@@ -107,9 +148,9 @@ const ran = (failed) => failed && failures.push(failed);
 
 ran(
   await inOrder(
-    () => step('build', 'node', ['esbuild.mjs'], { live: true }),
+    () => step('build', process.execPath, ['esbuild.mjs'], { live: true }),
     // Debian's redis-server, postgresql, prometheus and chromium, when missing: before anything runs side by side
-    () => step('services the tests start (installed on first use)', 'node', ['scripts/installTestServices.mjs'], { live: true }),
+    () => step('services the tests start (installed on first use)', process.execPath, ['scripts/installTestServices.mjs'], { live: true }),
   ),
 );
 const buildFailed = failures.length > 0;
@@ -125,19 +166,19 @@ if (!buildFailed) {
     }),
     step('typecheck', bin('tsc'), ['-p', '.']),
     inOrder(
-      () => step('workbench tools (installed on first use)', 'node', ['scripts/installE2ETools.mjs'], { lowPriority: true }),
+      () => step('workbench tools (installed on first use)', process.execPath, ['scripts/installE2ETools.mjs'], { lowPriority: true }),
       // the one bench that starts workbenches, once code-server is there
-      () => step('benchmarks at smoke size: activation', 'node', ['--import', 'tsx', 'bench/run.ts', 'activation', '--smoke'], { lowPriority: true }),
+      () => step('benchmarks at smoke size: activation', process.execPath, ['--import', 'tsx', 'bench/run.ts', 'activation', '--smoke'], { lowPriority: true }),
     ),
     // the others need nothing the tools' install brings (Debian's chromium came with the services):
     // they run while it builds, not after it (3.5 min of the critical path before)
-    step('benchmarks at smoke size', 'node', ['--import', 'tsx', 'bench/run.ts', '--smoke', '--except', 'activation'], { lowPriority: true }),
+    step('benchmarks at smoke size', process.execPath, ['--import', 'tsx', 'bench/run.ts', '--smoke', '--except', 'activation'], { lowPriority: true }),
   ]);
   results.forEach(ran);
 }
 // the workbench tests run after a failure above too (not after a failed build or install): a red run
 // says everything that is red at once
-if (!buildFailed) ran(await step('workbench tests', 'node', ['scripts/e2e.mjs'], { live: true }));
+if (!buildFailed) ran(await step('workbench tests', process.execPath, ['scripts/e2e.mjs'], { live: true }));
 
 let passed = 0;
 let failed = 0;
