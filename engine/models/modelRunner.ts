@@ -33,6 +33,33 @@ export interface ModelRequest {
   stepId?: string;
   /** The run's cassette: calls are recorded to it or answered from it (runPipeline sets it). */
   cassette?: RequestCassette;
+  /** The run's budget (engine/guard/ledger.ts): every provider call reserves its worst case here first (runPipeline sets it). */
+  budget?: BudgetHook;
+  /** Structured answers: how many more calls may repair an answer that fails its schema (default 1). */
+  repairAttempts?: number;
+}
+
+/** Tokens out a call is reserved for when its request sets no `max_tokens`. */
+export const WORST_CASE_OUT_TOKENS = 4096;
+
+/** A call's worst case, reserved before it starts: tokens in (estimated) and out (`max_tokens`), and their price. */
+export interface WorstCase {
+  model: string;
+  tokensIn: number;
+  tokensOut: number;
+  usd: number;
+}
+
+/** What a reserved call holds of the budget: settled to what it really cost, or released when it failed. */
+export interface BudgetHold {
+  /** Aborted when the budget is spent while the call is in flight (its reason a BudgetExceededError). */
+  readonly signal: AbortSignal;
+  settle(tokens: number, usd: number): void;
+}
+
+/** The budget a call draws on: `reserve` waits while calls in flight may free room, and throws BudgetExceededError when the worst case cannot fit. */
+export interface BudgetHook {
+  reserve(worst: WorstCase, signal: AbortSignal): Promise<BudgetHold>;
 }
 
 /** One successful provider call: what the step result and the `model-call` event record. */
@@ -95,6 +122,7 @@ export interface ChatRequest extends Omit<ChatCall, 'model'> {
   onCall?(call: ModelCallRecord): void;
   stepId?: string;
   cassette?: RequestCassette;
+  budget?: BudgetHook;
 }
 
 export interface ChatResponse extends Required<Pick<ModelResponse, 'model' | 'tokens_in' | 'tokens_out' | 'cost_usd' | 'latency_ms' | 'wait_ms'>> {
@@ -117,6 +145,8 @@ export interface ModelRunner {
   chat?(request: ChatRequest): Promise<ChatResponse>;
   /** Honours `ModelRequest.cassette` (a run with a cassette refuses a runner that does not). */
   readonly playsCassettes?: boolean;
+  /** Reserves every provider call on `ModelRequest.budget` itself (else the run reserves around each request). */
+  readonly honoursBudget?: boolean;
   /**
    * Chooses a model for a step that names none, from `requires_model` and the pipeline's
    * `selection_schema`; throws a ConfigurationError naming the filters when none fits.

@@ -8,7 +8,7 @@ import { NotConfiguredError, runChain } from './fallback';
 import { embedWith, type EmbedResult } from './embedCalls';
 
 import { googleProvider } from './googleProvider';
-import type { ChatRequest, ChatResponse, ModelCallRecord, ModelRequest, ModelResponse, ModelRunner } from './modelRunner';
+import { WORST_CASE_OUT_TOKENS, type ChatRequest, type ChatResponse, type ModelCallRecord, type ModelRequest, type ModelResponse, type ModelRunner } from './modelRunner';
 import { openaiProvider } from './openaiProvider';
 import { LearnedRateLimiter } from './learnedLimiter';
 import { ProviderError, unreachableWords, type ModelProvider, type ProviderAnswer, type ProviderCall } from './provider';
@@ -89,6 +89,7 @@ export class ProviderModelRunner implements ModelRunner {
   private redactor: Redactor | null = null;
   private readonly storedKeys: string[] = [];
   readonly playsCassettes = true;
+  readonly honoursBudget = true;
 
   constructor(private readonly o: ModelRunnerOptions = {}) {
     this.env = o.env ?? process.env;
@@ -183,7 +184,22 @@ export class ProviderModelRunner implements ModelRunner {
   }
 
   /** One guarded provider call: limiter, concurrency, breaker and retries, a timeout, the run's signal. */
-  async call<T extends ProviderAnswer>(id: string, provider: string, estimate: number, signal: AbortSignal, fn: (p: ModelProvider, signal: AbortSignal) => Promise<T>, via: Pick<ModelRequest, 'cassette' | 'stepId'> = {}): Promise<{ answer: T; record: ModelCallRecord }> {
+  async call<T extends ProviderAnswer>(id: string, provider: string, estimate: number, signal: AbortSignal, fn: (p: ModelProvider, signal: AbortSignal) => Promise<T>, via: Pick<ModelRequest, 'cassette' | 'stepId' | 'budget'> = {}, worst: { tokensIn: number; tokensOut: number } = { tokensIn: estimate, tokensOut: 0 }): Promise<{ answer: T; record: ModelCallRecord }> {
+    if (!via.budget) return this.callHeld(id, provider, estimate, signal, fn, via);
+    // the run's budget: the worst case is held before the call starts, settled to its cost after
+    const hold = await via.budget.reserve({ model: id, tokensIn: worst.tokensIn, tokensOut: worst.tokensOut, usd: this.price(id, worst.tokensIn, worst.tokensOut) }, signal);
+    let settled = false;
+    try {
+      const done = await this.callHeld(id, provider, estimate, AbortSignal.any([signal, hold.signal]), fn, via);
+      hold.settle(done.record.tokens_in + done.record.tokens_out, done.record.cost_usd);
+      settled = true;
+      return done;
+    } finally {
+      if (!settled) hold.settle(0, 0);
+    }
+  }
+
+  private async callHeld<T extends ProviderAnswer>(id: string, provider: string, estimate: number, signal: AbortSignal, fn: (p: ModelProvider, signal: AbortSignal) => Promise<T>, via: Pick<ModelRequest, 'cassette' | 'stepId'>): Promise<{ answer: T; record: ModelCallRecord }> {
     // a cassette: replayed calls construct no provider and pass no guard; recorded ones go through it
     const tape = via.cassette, stepId = via.stepId ?? null, mode = tape?.modeFor(stepId) ?? 'live';
     if (tape && mode === 'replay') {
@@ -268,11 +284,12 @@ export class ProviderModelRunner implements ModelRunner {
     const { provider, name } = splitModel(req.model);
     const chars = (req.system?.length ?? 0) + req.messages.reduce((n, m) => n + (m.role === 'user' ? m.content.length : m.role === 'assistant' ? m.text.length + m.toolCalls.reduce((k, c) => k + c.argumentsText.length, 0) : m.results.reduce((k, r) => k + r.content.length, 0)), 0);
     const estimate = Math.ceil(chars / 4) + (req.maxTokens ?? 1000);
+    const worst = { tokensIn: Math.ceil(chars / 4), tokensOut: req.maxTokens ?? WORST_CASE_OUT_TOKENS };
     const call = { model: name, system: req.system, messages: req.messages, tools: req.tools, parallelToolCalls: req.parallelToolCalls, toolChoice: req.toolChoice, schema: req.schema, maxTokens: req.maxTokens, temperature: req.temperature };
     const { answer, record } = await this.call(req.model, provider, estimate, req.signal, (p, signal) => {
       if (!p.chat) throw new ToolError(`Model '${req.model}' cannot call tools: its provider '${provider}' has no function calling here`, 'ConfigurationError');
       return p.chat({ ...call, signal }, req.stream ? (chunk) => req.onText(this.redact().text(chunk)) : undefined);
-    }, req);
+    }, req, worst);
     const r: ModelCallRecord = { ...record, provider, max_tokens: req.maxTokens, temperature: req.temperature };
     if (answer.responseModel) r.response_model = answer.responseModel;
     if (answer.finishReasons) r.finish_reasons = answer.finishReasons;
@@ -329,6 +346,7 @@ export class ProviderModelRunner implements ModelRunner {
     }
     const base: Omit<ProviderCall, 'signal'> = { model: name, system: req.system, prompt, maxTokens: int(params.max_tokens), temperature: float(params.temperature) };
     const estimate = Math.ceil((prompt.length + (req.system?.length ?? 0)) / 4) + (base.maxTokens ?? 1000);
+    const worst = { tokensIn: Math.ceil((prompt.length + (req.system?.length ?? 0)) / 4), tokensOut: base.maxTokens ?? WORST_CASE_OUT_TOKENS };
     const totals = { tokens_in: 0, tokens_out: 0, cost_usd: 0, latency_ms: 0, wait_ms: 0 };
     const note = (call: ModelCallRecord, answer: ProviderAnswer) => {
       // what `{ ...call, provider, max_tokens, temperature }` gave (a call's record has these seven fields, from call() or
@@ -355,17 +373,19 @@ export class ProviderModelRunner implements ModelRunner {
         throw new ToolError(`The schema of the answer is not valid JSON Schema: ${e instanceof Error ? e.message : String(e)}`, 'SchemaError');
       }
       let ask = base.prompt;
+      // `repair.max_attempts` more calls (default one) may mend an answer that fails the schema
+      const repairs = req.repairAttempts ?? 1;
       for (let round = 1; ; round++) {
-        const { answer, record } = await this.call(model, provider, estimate, req.signal, (p, signal) => p.generateStructured({ ...base, prompt: ask, schema, signal }), req);
+        const { answer, record } = await this.call(model, provider, estimate, req.signal, (p, signal) => p.generateStructured({ ...base, prompt: ask, schema, signal }), req, worst);
         note(record, answer);
         if (validate(answer.data)) return done(action === 'evaluate_condition' ? (answer.data as { holds: boolean }).holds : answer.data);
         const bad = firstField(validate.errors);
-        if (round === 2) throw new ToolError(`The model's answer failed validation twice: field '${bad.field}': ${bad.text}`, 'ValidationError');
+        if (round > repairs) throw new ToolError(repairs === 1 ? `The model's answer failed validation twice: field '${bad.field}': ${bad.text}` : `The model's answer failed validation ${round === 1 ? 'and no repair is allowed' : `${round} times (repair.max_attempts: ${repairs})`}: field '${bad.field}': ${bad.text}`, 'ValidationError');
         ask = `${base.prompt}\n\nYour previous answer was rejected: field '${bad.field}': ${bad.text}. Answer again with JSON that matches the schema exactly.`;
       }
     }
     const streaming = params.stream !== false;
-    const { answer, record } = await this.call(model, provider, estimate, req.signal, (p, signal) => (streaming ? p.stream({ ...base, signal }, (chunk) => req.onText(this.redact().text(chunk))) : p.generate({ ...base, signal })), req);
+    const { answer, record } = await this.call(model, provider, estimate, req.signal, (p, signal) => (streaming ? p.stream({ ...base, signal }, (chunk) => req.onText(this.redact().text(chunk))) : p.generate({ ...base, signal })), req, worst);
     note(record, answer);
     return done(answer.text);
   }

@@ -3,6 +3,8 @@
 // these types; nothing else crosses from the engine to its listeners.
 import type { ModelTry } from '../models/modelRunner';
 import type { AgentEvent } from '../agent/types';
+import type { GuardrailLine } from '../guard/types';
+import type { LedgerFigures } from '../guard/ledger';
 
 export type { AgentEvent, AgentRef, AgentStepResult, AgentToolCall, AgentTurn, PendingCall, StopReason, ToolCallStatus } from '../agent/types';
 
@@ -66,6 +68,8 @@ export interface StepResult {
   auto?: { path: string; question: string; value: unknown; model: string }[];
   /** Changes a debugger made: to the inputs before the step ran, or to its result after. */
   edits?: StepEdit[];
+  /** Each guard's check of the step's input, output or tool results, in order (engine/guard/). */
+  guardrails?: GuardrailLine[];
 }
 
 /** One change a debugger made to a step (`setVariable`), in the order they were made. */
@@ -169,6 +173,10 @@ export type RunEvent =
   | (EventBase & { type: 'model-call'; stepId: string; scope: StepScope[]; model: string; tokens_in: number; tokens_out: number; cost_usd: number; latency_ms: number; wait_ms: number; attempts: number; /** What traces record, when the runner knows it (ModelCallRecord). */ provider?: string; response_model?: string; finish_reasons?: string[]; max_tokens?: number | null; temperature?: number | null })
   /** An agent step's turns and calls (engine/agent/types.ts): `agent-turn-started`, `agent-turn-ended`, `tool-call-started`, `tool-call-ended`, `agent-ended`. */
   | (EventBase & { stepId: string; scope: StepScope[] } & AgentEvent)
+  /** A guard checked a step's input, output or a tool result (the line its result records too). */
+  | (EventBase & { type: 'guardrail'; stepId: string; scope: StepScope[] } & GuardrailLine)
+  /** The run's budget (or a step's, `stepId`) moved: a call settled, or the budget was spent. */
+  | (EventBase & { type: 'budget'; stepId: string | null; spent: boolean } & LedgerFigures)
   | (EventBase & { type: 'step-ended'; stepId: string; scope: StepScope[]; result: StepResult })
   | (EventBase & { type: 'checkpoint-written'; path: string; completed: number })
   | (EventBase & { type: 'warning'; stepId: string | null; message: string })

@@ -12,14 +12,13 @@ import { effectiveServers, loadUserServers, usesMcpServers } from '../mcp/config
 import { createMcpServerTool } from '../tools/mcpServer';
 import { createMcpMemoryTool } from '../tools/mcpMemory';
 import { createSqlTool, SqlSession, sqlSecretValues } from '../tools/sql/index';
-import type { NestedRunOptions, NestedRunResult, ToolDefinition } from '../toolkit/runtime';
-import { ToolError } from '../toolkit/runtime';
+import { ToolError, type NestedRunOptions, type NestedRunResult, type ToolDefinition } from '../toolkit/runtime';
 import type { Interaction } from '../toolkit/interaction';
 import { CheckpointStore, sha256, type Checkpoint } from './checkpointStore';
 import { RunEmitter, type ResultDocument, type RunListener, type RunTrigger, emptyStepResult, type NestedRunAt, type StepResult } from './events';
 import { renderOutputs, resultDocument } from './runResultDocument';
 import { resolveInputs } from './inputs';
-import { NOTHING_RESTORED, Semaphore, type ListOutcome, type RunContext } from './runContext';
+import { NOTHING_RESTORED, Semaphore, type AttemptExecutor, type ListOutcome, type RunContext } from './runContext';
 import { killLeftovers } from './leftovers';
 import { iterationCap } from './loopRunner';
 import { Redactor } from '../toolkit/redact';
@@ -32,7 +31,7 @@ import { orchestratorOf } from '../auto/orchestrator';
 import { DebugBridge, type RunDebugger } from './debugHooks';
 import { executionInfo, ListScope, rootScope } from './scope';
 import { StepCache } from './stepCache';
-import type { AttemptExecutor } from './runContext';
+import { runBudget } from './runBudget';
 import type { ConnectionDecl, Pipeline } from '../spec/types';
 import type { Abortable } from './attemptSignal';
 
@@ -126,6 +125,7 @@ export interface RunOptions {
   traceparent?: string;
   /** What started the run (`orc serve`), in its checkpoint and result document; a resumed run keeps its record's. */
   trigger?: RunTrigger;
+  /** `orc run --budget-usd`: the run's `max_cost_usd`, set or lowered (engine/guard/ledger.ts). */ budgetUsd?: number;
 }
 
 /** Random bytes for execution ids, drawn a page at a time (a call to the system's random source costs more than a short run's id is worth). */
@@ -347,7 +347,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   const stopCancelling = cancelOnAbort(signal, inflight, slots, toolSlots);
   const depth = options.depth ?? 0;
   const nestedRuns = nestedCounts.get(options) ?? { started: 0, max: nestedRunCap(options.maxNestedRuns) };
-  const models = taped?.models ?? options.models ?? NO_MODELS;
+  const models = runBudget(pipeline, taped?.models ?? options.models ?? NO_MODELS, options.budgetUsd, emitter);
   const redactor = runRedactor(pipeline.parameters, inputs, options.redactor).including(sqlSecretValues(pipeline.connections, sqlEnv, options.userConnections));
 
   const ctx: RunContext = {

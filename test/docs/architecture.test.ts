@@ -11,7 +11,7 @@ const LAYERS: string[][] = [
   ['engine/util', 'engine/spec'],
   ['engine/parse', 'engine/template', 'engine/plan', 'engine/toolkit'],
   ['engine/models', 'engine/mcp'],
-  ['engine/analyze', 'engine/tools'],
+  ['engine/analyze', 'engine/tools', 'engine/guard'],
   ['engine/auto', 'engine/intel', 'engine/edit', 'engine/agent'],
   ['engine/run'],
   ['engine/distributed', 'engine/eval', 'engine/telemetry'],
