@@ -22,23 +22,89 @@ export async function focusWorkbench(page: Page): Promise<void> {
   await page.locator('.part.sidebar .composite.title').first().click();
 }
 
-/** Opens the quick input with `key` and types `text` into it. A webview that was just clicked can
- * take the focus back a moment later, and the quick input closes when it loses the focus: then the
- * input is hidden before the text is in, and the keys are pressed again (up to four times). */
+/**
+ * Puts `text` in the quick input's box in place of what it holds, in one task of the page: only
+ * while the box is on screen and owns the focus, checked in the same task as the text goes in.
+ * Playwright's `fill` focuses the box, then sends the text as keys in a second round trip: the
+ * keys went to whatever had the focus by then (a webview that took the focus back closes the
+ * quick input, the focus returns to the editor), and the text meant for the palette landed in the
+ * pipeline (issue 63). Returns whether the box holds `text` now.
+ */
+async function putInQuickInput(page: Page, text: string): Promise<boolean> {
+  return page.evaluate((t) => {
+    // the box on screen and owning the page's own focus (not a webview's, not the editor's)
+    const input = document.querySelector<HTMLInputElement>('.quick-input-widget input');
+    const widget = input?.closest('.quick-input-widget');
+    if (!input || !widget || widget.getClientRects().length === 0 || !document.hasFocus() || document.activeElement !== input) return false;
+    input.select();
+    // a trusted edit of the focused box (the `input` event the quick input listens to), as typing makes
+    document.execCommand(t ? 'insertText' : 'delete', false, t);
+    return input.value === t;
+  }, text);
+}
+
+/** Waits until the quick input's box is on screen and owns the focus (and holds `value`, if given); false when it does not within `ms`. */
+export async function quickInputFocused(page: Page, ms: number, value?: string): Promise<boolean> {
+  return page
+    .waitForFunction(
+      (v) => {
+        const input = document.querySelector<HTMLInputElement>('.quick-input-widget input');
+        const widget = input?.closest('.quick-input-widget');
+        return !!input && !!widget && widget.getClientRects().length > 0 && document.hasFocus() && document.activeElement === input && (v === null || input.value === v);
+      },
+      value ?? null,
+      { timeout: ms, polling: 100 },
+    )
+    .then(
+      () => true,
+      () => false,
+    );
+}
+
+/** Closes a quick input left open, with Escape only while it owns the focus (an Escape elsewhere would reach the editor or a webview). */
+async function closeQuickInput(page: Page): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  if (!(await widget.isVisible())) return;
+  if (await quickInputFocused(page, 1_000)) await page.keyboard.press('Escape');
+  await widget.waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
+}
+
+/**
+ * Opens the quick input with `key` and puts `text` in it. The text goes in only when the box is on
+ * screen and owns the focus, and is checked there; when it is not (a webview that was just clicked
+ * can take the focus back a moment later, and the quick input closes when it loses the focus), the
+ * quick input is opened again (up to four times): no key meant for it is ever sent blind.
+ */
 export async function typeInQuickInput(page: Page, key: string, text: string): Promise<void> {
-  const input = page.locator('.quick-input-widget input');
   for (let attempt = 1; ; attempt++) {
-    try {
-      await page.keyboard.press(key);
-      await input.waitFor({ state: 'visible', timeout: 10_000 });
-      await input.fill(text, { timeout: 5_000 });
-      return;
-    } catch (e) {
-      if (attempt === 4) throw e;
-      await page.keyboard.press('Escape');
-      await focusWorkbench(page);
-    }
+    await page.keyboard.press(key);
+    if ((await quickInputFocused(page, 10_000)) && (await putInQuickInput(page, text))) return;
+    if (attempt === 4) throw new Error(`the quick input (${key}) never held '${text}' with the focus in it (4 tries)`);
+    await closeQuickInput(page);
+    await focusWorkbench(page);
   }
+}
+
+/**
+ * Answers a quick input the extension opened (titled `title`): `text` put in its box as
+ * typeInQuickInput does, then (`row`) the first list row showing it awaited, then Enter, sent only
+ * while the box still owns the focus with the text in it. Such an input cannot be opened again
+ * from here: its end fails the test, never sends the text elsewhere.
+ */
+export async function answerQuickInput(page: Page, title: string, text: string, row = true): Promise<void> {
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor({ state: 'visible', timeout: 15_000 });
+  const until = Date.now() + 15_000;
+  while (!((await quickInputFocused(page, 1_000)) && (await putInQuickInput(page, text)))) {
+    if (Date.now() > until) throw new Error(`the quick input '${title}' never owned the focus to take '${text}'`);
+  }
+  if (row) await page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first().waitFor({ state: 'visible', timeout: 15_000 });
+  await enterInQuickInput(page, text);
+}
+
+/** Enter for the quick input holding `text`: pressed only while its box owns the focus with the text in it (an Enter in the editor would break a line). */
+export async function enterInQuickInput(page: Page, text: string): Promise<void> {
+  if (!(await quickInputFocused(page, 5_000, text))) throw new Error(`the quick input lost the focus (or '${text}') before Enter`);
+  await page.keyboard.press('Enter');
 }
 
 export async function quickOpen(page: Page, file: string): Promise<void> {
@@ -53,12 +119,12 @@ export async function quickOpen(page: Page, file: string): Promise<void> {
     await typeInQuickInput(page, 'Control+P', file);
     try {
       await row.waitFor({ state: 'visible', timeout: 10_000 });
-      await page.keyboard.press('Enter');
+      await enterInQuickInput(page, file);
       await opened.waitFor({ state: 'visible', timeout: 10_000 });
       return;
     } catch (e) {
       if (attempt === 4) throw e;
-      await page.keyboard.press('Escape');
+      await closeQuickInput(page);
       await focusWorkbench(page);
     }
   }
@@ -71,7 +137,7 @@ export async function quickOpen(page: Page, file: string): Promise<void> {
 export async function goToLine(page: Page, where: string): Promise<void> {
   await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
   await typeInQuickInput(page, 'Control+G', where);
-  await page.keyboard.press('Enter');
+  await enterInQuickInput(page, where);
 }
 
 /** Sets or clears (F9) the breakpoint on a line of the editor in front, and waits until the gutter
@@ -91,14 +157,14 @@ export async function palette(page: Page, command: string, pick?: string): Promi
     await typeInQuickInput(page, 'Control+Shift+P', `>${command}`);
     try {
       await page.locator('.quick-input-list .monaco-list-row', { hasText: command }).first().waitFor({ state: 'visible', timeout: attempt < 4 ? 5_000 : 30_000 });
+      await enterInQuickInput(page, `>${command}`);
       break;
     } catch (e) {
-      await page.keyboard.press('Escape');
+      await closeQuickInput(page);
       if (attempt >= 4) throw e;
       await page.waitForTimeout(500);
     }
   }
-  await page.keyboard.press('Enter');
   if (pick) {
     const row = page.locator('.quick-input-list .monaco-list-row', { hasText: pick }).first();
     await row.waitFor({ state: 'visible', timeout: 15_000 });
