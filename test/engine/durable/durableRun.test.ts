@@ -1,0 +1,183 @@
+// Durable runs on Restate, as a user drives them: restate-server from node_modules, `orc worker
+// --restate` and `orc run --restate` as processes of the built CLI. Each step appends a line to
+// marks.txt as it starts, so how many times each ran is on disk. A worker killed with kill -9 in
+// the middle of a step is replaced: every completed step ran once, the step in flight ran again
+// (its two starts recorded), and the run ends with the result document a local run gives.
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { ResultDocument } from '../../../engine/api/index';
+import { CLI, freePort, linesOf, startCli, startRestate, startWorker, stopGroup, until, type RestateServer, type Worker } from './restateHarness';
+
+const PIPELINE = `id: durable-demo
+steps:
+  - id: a
+    tool: terminal
+    action: execute
+    parameters:
+      command: "echo a >> marks.txt; echo out-a"
+  - id: slow
+    tool: terminal
+    action: execute
+    dependencies: [a]
+    parameters:
+      command: "echo slow >> marks.txt; sleep 3; echo out-slow"
+  - id: c
+    tool: terminal
+    action: execute
+    dependencies: [a]
+    parameters:
+      command: "echo c >> marks.txt; echo out-c"
+  - id: d
+    tool: terminal
+    action: execute
+    dependencies: [slow, c]
+    parameters:
+      command: "echo d >> marks.txt; echo out-d"
+outputs:
+  last: "{{ steps.d.result.stdout | trim }}"
+`;
+
+/** What a run's result document says that a local run's says too: statuses, outputs, each step's output. */
+function essence(doc: ResultDocument) {
+  return {
+    pipeline_id: doc.pipeline_id,
+    status: doc.status,
+    success: doc.success,
+    outputs: doc.outputs,
+    steps: Object.fromEntries(Object.entries(doc.steps).map(([id, r]) => [id, { status: r.status, success: r.success, attempts: r.attempts, stdout: (r.result as { stdout?: string } | null)?.stdout ?? null }])),
+    execution_levels: doc.execution_levels,
+    failed_steps: doc.failed_steps,
+    skipped_steps: doc.skipped_steps,
+  };
+}
+
+function counts(file: string): Record<string, number> {
+  const c: Record<string, number> = {};
+  for (const l of linesOf(file)) c[l] = (c[l] ?? 0) + 1;
+  return c;
+}
+
+function runIdOf(stderr: string): string {
+  const m = /run (\S+) submitted/.exec(stderr);
+  assert.ok(m, `no run id in: ${stderr}`);
+  return m[1];
+}
+
+describe('durable runs on Restate (restate-server, orc worker --restate, orc run --restate)', function () {
+  this.timeout(180_000);
+  let server: RestateServer;
+  let root: string;
+  let port: number;
+  let worker: Worker | null = null;
+  let local: ReturnType<typeof essence>;
+
+  before(async function () {
+    this.timeout(180_000);
+    assert.ok(fs.existsSync(CLI), 'dist/cli.js is built (node esbuild.mjs)');
+    server = await startRestate();
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-durable-'));
+    port = await freePort();
+    worker = await startWorker(server.admin, port, root);
+    // the local run the durable ones are compared with
+    const here = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-durable-local-'));
+    fs.writeFileSync(path.join(here, 'p.yaml'), PIPELINE);
+    const r = spawnSync(process.execPath, [CLI, 'run', 'p.yaml', '--json'], { cwd: here, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    assert.equal(r.status, 0, r.stderr);
+    local = essence(JSON.parse(r.stdout) as ResultDocument);
+    fs.rmSync(here, { recursive: true, force: true });
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    await stopGroup(worker?.child, 'SIGKILL');
+    await server?.stop();
+    if (root) fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  /** A folder of the worker's root with the pipeline in it; marks.txt is written there. */
+  function workdir(name: string): string {
+    const dir = path.join(root, name);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'p.yaml'), PIPELINE.replace(/>> marks.txt/g, `>> ${name}/marks.txt`));
+    return dir;
+  }
+
+  it('a worker killed with kill -9 in the middle of a step is replaced: completed steps ran once, the step in flight again, the result is a local run\'s', async () => {
+    workdir('kill-worker');
+    const client = startCli(['run', 'kill-worker/p.yaml', '--restate', server.ingress, '--json'], root);
+    const marks = path.join(root, 'kill-worker', 'marks.txt');
+    // killed once `c` has ended (its end is journaled before the follower hears of it) and `slow` runs
+    await until('the slow step to start and c to end', 60_000, () => linesOf(marks).includes('slow') && /^✓ c /m.test(client.stderr()));
+    await stopGroup(worker!.child, 'SIGKILL');
+    worker = await startWorker(server.admin, port, root);
+    const code = await client.done;
+    assert.equal(code, 0, client.stderr());
+    const doc = JSON.parse(client.stdout()) as ResultDocument;
+    assert.deepEqual(essence(doc), local);
+    assert.deepEqual(counts(marks), { a: 1, c: 1, slow: 2, d: 1 });
+    // the step in flight: its two starts are recorded in the run's folder, and the follower was told
+    const starts = linesOf(path.join(root, '.orchestrator', 'runs', doc.execution_id, 'durable-starts.jsonl')).map((l) => (JSON.parse(l) as { id: string }).id);
+    assert.deepEqual(starts.filter((s) => s === 'slow#1').length, 2);
+    assert.deepEqual(starts.filter((s) => s !== 'slow#1').sort(), ['a#1', 'c#1', 'd#1']);
+    assert.match(client.stderr(), /Step 'slow' attempt 1 runs again \(start 2\)/);
+    // the result document lands in the run's folder like any run's: orc runs lists it
+    const runs = spawnSync(process.execPath, [CLI, 'runs', '--json'], { cwd: root, encoding: 'utf8' });
+    assert.equal(runs.status, 0, runs.stderr);
+    const listed = JSON.parse(runs.stdout) as { execution_id: string; status: string }[];
+    assert.deepEqual(listed.filter((r) => r.execution_id === doc.execution_id).map((r) => r.status), ['completed']);
+  });
+
+  it('a client killed with kill -9 mid-run leaves the run going; --attach follows it to its end, each step once', async () => {
+    workdir('kill-client');
+    const client = startCli(['run', 'kill-client/p.yaml', '--restate', server.ingress], root);
+    const marks = path.join(root, 'kill-client', 'marks.txt');
+    await until('the slow step to start', 60_000, () => linesOf(marks).includes('slow') && /run \S+ submitted/.test(client.stderr()));
+    const runId = runIdOf(client.stderr());
+    await stopGroup(client.child, 'SIGKILL');
+    const again = startCli(['run', '--restate', server.ingress, '--attach', runId, '--json'], root);
+    assert.equal(await again.done, 0, again.stderr());
+    const doc = JSON.parse(again.stdout()) as ResultDocument;
+    assert.equal(doc.execution_id, runId);
+    assert.deepEqual(essence(doc), local);
+    assert.deepEqual(counts(marks), { a: 1, c: 1, slow: 1, d: 1 });
+  });
+
+  it('--detach prints the run id and exits 0; --attach follows the run with its progress and result', async () => {
+    workdir('detach');
+    const sub = startCli(['run', 'detach/p.yaml', '--restate', server.ingress, '--detach'], root);
+    assert.equal(await sub.done, 0, sub.stderr());
+    const runId = sub.stdout().trim();
+    assert.match(runId, /^\d{8}-\d{6}-[0-9a-f]{6}$/);
+    const follow = startCli(['run', '--restate', server.ingress, '--attach', runId], root);
+    assert.equal(await follow.done, 0, follow.stderr());
+    // the progress a local run prints, each step once, and its summary
+    for (const id of ['a', 'slow', 'c', 'd']) assert.equal(follow.stderr().split('\n').filter((l) => l.startsWith(`✓ ${id} `)).length, 1, follow.stderr());
+    assert.match(follow.stderr(), new RegExp(`run ${runId} completed in .*: 4 completed, 0 skipped, 0 failed`));
+    assert.match(follow.stdout(), /durable-demo: completed/);
+    assert.deepEqual(counts(path.join(root, 'detach', 'marks.txt')), { a: 1, c: 1, slow: 1, d: 1 });
+  });
+
+  it('orc cancel stops the running step; the run ends cancelled and --attach exits 130', async () => {
+    const dir = path.join(root, 'cancel');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'p.yaml'), 'id: long\nsteps:\n  - id: first\n    tool: terminal\n    action: execute\n    parameters:\n      command: "echo first >> cancel/marks.txt; sleep 600"\n  - id: after\n    tool: terminal\n    action: execute\n    dependencies: [first]\n    parameters:\n      command: "echo after >> cancel/marks.txt"\n');
+    const sub = startCli(['run', 'cancel/p.yaml', '--restate', server.ingress, '--detach'], root);
+    assert.equal(await sub.done, 0, sub.stderr());
+    const runId = sub.stdout().trim();
+    await until('the long step to start', 60_000, () => linesOf(path.join(dir, 'marks.txt')).includes('first'));
+    const cancel = startCli(['cancel', runId, '--restate', server.ingress], root);
+    assert.equal(await cancel.done, 0, cancel.stderr());
+    const follow = startCli(['run', '--restate', server.ingress, '--attach', runId, '--json'], root);
+    assert.equal(await follow.done, 130, follow.stderr());
+    const doc = JSON.parse(follow.stdout()) as ResultDocument;
+    assert.equal(doc.status, 'cancelled');
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(doc.steps).map(([id, r]) => [id, r.status])),
+      { first: 'cancelled', after: 'cancelled' },
+    );
+    assert.deepEqual(linesOf(path.join(dir, 'marks.txt')), ['first']);
+  });
+});
