@@ -43,6 +43,22 @@ export function attemptIdOf(key: string, attempt: number): string {
   return `${key}#${attempt}`;
 }
 
+/** The key a step's side effect is known by wherever it runs again: the run id and the step's checkpoint key (`loop[2]/step`), the same for every attempt. */
+export function idempotencyKey(runId: string, key: string): string {
+  return `${runId}/${key}`;
+}
+
+/**
+ * The parameters of a tool that takes an idempotency key, with it: an `http` step sends it as its
+ * `Idempotency-Key` header, unless the step sets that header itself.
+ */
+export function withIdempotencyKey(step: Step, params: Record<string, unknown>, key: string): Record<string, unknown> {
+  if (step.tool !== 'http') return params;
+  const given = params.headers && typeof params.headers === 'object' && !Array.isArray(params.headers) ? (params.headers as Record<string, unknown>) : {};
+  if (Object.keys(given).some((h) => h.toLowerCase() === 'idempotency-key')) return params;
+  return { ...params, headers: { ...given, 'Idempotency-Key': key } };
+}
+
 export class DurableAttempts implements AttemptExecutor {
   /** Asked for, not yet issued (in the order asked). */
   private readonly asked = new Map<string, Asked>();
@@ -212,7 +228,7 @@ export class DurableAttempts implements AttemptExecutor {
     let failure: unknown = null;
     try {
       outcome = await Promise.race([
-        callAction(req.step, req.params, run, ctl.signal, req.scopePath, r),
+        callAction(req.step, withIdempotencyKey(req.step, req.params, idempotencyKey(run.executionId, req.key)), run, ctl.signal, req.scopePath, r),
         new Promise<never>((_, reject) => {
           if (ctl.signal.aborted) reject(ctl.signal.reason);
           ctl.signal.addEventListener('abort', () => reject(ctl.signal.reason), { once: true });

@@ -6,6 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ResultDocument } from '../../../engine/api/index';
@@ -158,6 +159,33 @@ describe('durable runs on Restate (restate-server, orc worker --restate, orc run
     assert.match(follow.stderr(), new RegExp(`run ${runId} completed in .*: 4 completed, 0 skipped, 0 failed`));
     assert.match(follow.stdout(), /durable-demo: completed/);
     assert.deepEqual(counts(path.join(root, 'detach', 'marks.txt')), { a: 1, c: 1, slow: 1, d: 1 });
+  });
+
+  it('an http step sends the Idempotency-Key run id/step key (the same for every attempt), unless the step sets one', async () => {
+    const seen: { path: string; key: string | undefined }[] = [];
+    const web = http.createServer((req, res) => {
+      seen.push({ path: req.url ?? '', key: req.headers['idempotency-key'] as string | undefined });
+      res.writeHead(seen.filter((x) => x.path === req.url).length === 1 && req.url === '/flaky' ? 503 : 200, { 'content-type': 'application/json' });
+      res.end('{"ok": true}');
+    });
+    await new Promise<void>((r) => web.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(web.address() as { port: number }).port}`;
+    try {
+      const dir = path.join(root, 'http');
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(
+        path.join(dir, 'p.yaml'),
+        `id: calls\nsteps:\n  - id: charge\n    tool: http\n    action: post\n    retry: {max_attempts: 2, backoff: fixed, initial_delay: 0.1}\n    parameters:\n      url: "${url}/flaky"\n      body: {amount: 3}\n  - id: own\n    tool: http\n    action: get\n    parameters:\n      url: "${url}/own"\n      headers: {idempotency-key: mine}\n`,
+      );
+      const run = startCli(['run', 'http/p.yaml', '--restate', server.ingress, '--json'], root);
+      assert.equal(await run.done, 0, run.stderr());
+      const doc = JSON.parse(run.stdout()) as ResultDocument;
+      assert.equal(doc.steps.charge.attempts, 2);
+      assert.deepEqual(seen.filter((x) => x.path === '/flaky').map((x) => x.key), [`${doc.execution_id}/charge`, `${doc.execution_id}/charge`]);
+      assert.deepEqual(seen.filter((x) => x.path === '/own').map((x) => x.key), ['mine']);
+    } finally {
+      await new Promise((r) => web.close(r));
+    }
   });
 
   it('orc cancel stops the running step; the run ends cancelled and --attach exits 130', async () => {
