@@ -19,6 +19,7 @@ import { evalCompletions } from './evalCompletion';
 import { agentEntryValueItems, agentKeysOf, agentToolCompletions } from './agentCompletion';
 import { AGENT_STEP_KEYS } from '../engine/analyze/agentDecl';
 import { AGENT_STEP_SNIPPET, withAgentSnippet } from './agentSnippets';
+import { timezoneItems, triggerKeyItems, triggerTemplateItems } from './triggerCompletion';
 
 const md = (value: string) => ({ kind: MarkupKind.Markdown, value });
 
@@ -61,6 +62,7 @@ function keyItems(a: Analysis, ctx: Extract<CompletionContext, { kind: 'key' }>)
     .map((k) => ({ label: k.name, kind: CompletionItemKind.Property, detail: k.required ? 'required' : undefined, documentation: md(k.description), insertText: `${k.name}: `, sortText: `${k.required || (agentStep === 'yes' && (AGENT_STEP_KEYS as readonly string[]).includes(k.name)) ? 0 : 1}${k.name}` }))
     .map((i) => (agentKeys ? withAgentSnippet(i) : i));
   if (ctx.newListItem && mapping[mapping.length - 2] === 'steps') items.push(...SNIPPETS, AGENT_STEP_SNIPPET);
+  if (mapping.length === 2 && mapping[0] === 'triggers') return triggerKeyItems(items, present);
   return items;
 }
 
@@ -112,6 +114,9 @@ function valueItems(a: Analysis, ctx: Extract<CompletionContext, { kind: 'value'
     case 'connection':
       if (ctx.mapping[ctx.mapping.length - 1] === 'parameters' && (valueIn(a, ctx.mapping.slice(0, -1)) as { tool?: unknown } | undefined)?.tool === 'sql') return connectionItems(a);
       break;
+    case 'timezone':
+      if (ctx.mapping.length === 2 && ctx.mapping[0] === 'triggers') return timezoneItems();
+      break;
     case 'cache':
     case 'checkpoint':
       return ['true', 'false'].map((b) => ({ label: b, kind: CompletionItemKind.Keyword }));
@@ -133,6 +138,8 @@ function templateItems(a: Analysis, ctx: Extract<CompletionContext, { kind: 'tem
   if (/\bis\s+(not\s+)?\w*$/.test(expr)) {
     return Object.entries(TESTS).filter(([n]) => /^\w+$/.test(n)).map(([n, t]) => ({ label: n, kind: CompletionItemKind.Function, documentation: md(t.doc) }));
   }
+  // a trigger's inputs are rendered when it fires: a webhook's request, nothing of a run
+  if (ctx.mapping[0] === 'triggers' && ctx.mapping.length > 2) return triggerTemplateItems(valueIn(a, ctx.mapping.slice(0, 2)), expr);
   const scope = ctx.site?.scope;
   const steps = scope?.steps ?? [...a.stepIndex.keys()];
   const chain = /((?:[\w$]+|\[\s*'[^']*'\s*\])(?:\s*\.\s*[\w$]+|\[\s*'[^']*'\s*\])*)\s*\.\s*[\w$]*$/.exec(expr);

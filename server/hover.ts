@@ -18,6 +18,7 @@ import { evalHover } from './evalHover';
 import { fileURLToPath } from 'node:url';
 import { statsFor } from './modelStatsCache';
 import { agentHover } from './agentHover';
+import { triggerHover } from './triggerHover';
 
 function stepSummary(a: Analysis, step: Step): string {
   const line = a.references.find((r) => r.kind === 'definition' && r.stepId === step.id)?.range.start.line;
@@ -66,6 +67,8 @@ export function hover(a: Analysis, offset: number, lock: AutoLock | null = null,
     const param = n && a.pipeline?.parameters.find((p) => p.name === n.name);
     if (param) return value(`**parameter \`${param.name}\`**${param.type ? `: ${param.type}` : ''}${param.hasDefault ? ` = \`${JSON.stringify(param.default)}\`` : ''}${param.description ? `\n\n${param.description}` : ''}`);
   }
+  const trigger = triggerHover(a, at);
+  if (trigger) return value(trigger);
   const agent = agentHover(a, at, documentFile);
   if (agent) return value(agent);
   const last = at.path[at.path.length - 1];

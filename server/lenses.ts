@@ -10,6 +10,7 @@ import { offsetAt } from '../engine/parse/scalarOffsets';
 import type { ServerFeatures } from './features';
 import { evalLenses } from './evalDocuments';
 import { agentLenses } from './agentLens';
+import { triggerLenses } from './triggerLens';
 
 export function codeLenses(a: Analysis, uri: string, lock: AutoLock | null = null): CodeLens[] {
   if (!a.pipeline) return [];
@@ -36,6 +37,12 @@ export function codeLenses(a: Analysis, uri: string, lock: AutoLock | null = nul
   }
   lenses.push(...agentLenses(a, uri));
   return lenses;
+}
+
+/** The lenses the client shows: those naming a command it implements, and the triggers' (a title only when it cannot serve). */
+export function shownLenses(a: Analysis, uri: string, lock: AutoLock | null, commands: ReadonlySet<string>): CodeLens[] {
+  const lenses = codeLenses(a, uri, lock).filter((l) => l.command && commands.has(l.command.command));
+  return a.pipeline ? [...lenses, ...triggerLenses(a, commands.has(COMMANDS.serveWorkspace))] : lenses;
 }
 
 export function inlayHints(a: Analysis, startLine: number, endLine: number, lock: AutoLock | null = null): InlayHint[] {
@@ -99,7 +106,7 @@ export function semanticTokens(a: Analysis) {
 /** Answers code lenses (only those naming a command the client implements), inlay hints and
  * semantic tokens, and refreshes the first two when an AUTO lock file is written. */
 export function registerLenses({ connection, withDoc, withEval, lockOf, clientCommands, onWatchedFiles }: ServerFeatures): void {
-  connection.onCodeLens((p) => withEval(p.textDocument.uri, 'evalCodeLens', [], (d, doc) => evalLenses(d, doc.uri).filter((l) => l.command && clientCommands().has(l.command.command))) ?? withDoc(p.textDocument.uri, 'codeLens', [], (a, doc) => codeLenses(a, doc.uri, lockOf(doc.uri)).filter((l) => l.command && clientCommands().has(l.command.command))));
+  connection.onCodeLens((p) => withEval(p.textDocument.uri, 'evalCodeLens', [], (d, doc) => evalLenses(d, doc.uri).filter((l) => l.command && clientCommands().has(l.command.command))) ?? withDoc(p.textDocument.uri, 'codeLens', [], (a, doc) => shownLenses(a, doc.uri, lockOf(doc.uri), clientCommands())));
   connection.languages.inlayHint.on((p) => withDoc(p.textDocument.uri, 'inlayHints', [], (a, doc) => inlayHints(a, p.range.start.line, p.range.end.line, lockOf(doc.uri))));
   connection.languages.semanticTokens.on((p) => withDoc(p.textDocument.uri, 'semanticTokens', { data: [] }, (a) => semanticTokens(a)));
   // a lock file was written (Resolve AUTO tags, orc auto): the inline answers and lenses change

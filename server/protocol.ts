@@ -29,6 +29,8 @@ export const COMMANDS = {
   /** The lens above an agent: a quick pick of what its allow-list lets the model call (arguments:
    * the document's URI and an AllowedToolsList). Not in the palette: it needs the lens's list. */
   showAllowedTools: 'orchestrator.showAllowedTools',
+  /** The lens on a trigger: serve the workspace's pipelines (`orc serve`), which fires it. */
+  serveWorkspace: 'orchestrator.serveWorkspace',
 } as const;
 
 /** One tool an agent may call, as its lens lists it. */

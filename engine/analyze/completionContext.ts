@@ -95,7 +95,8 @@ export function completionContext(a: Analysis, offset: number): CompletionContex
     const parent = mappingAt(a, pos.line, item[1].length);
     if (parent?.viaParent) {
       const key = parent.path[parent.path.length - 1];
-      if (key === 'steps') return { kind: 'key', mapping: [...parent.path, 0], partial: item[2], newListItem: true };
+      // a list of mappings: a new item's keys
+      if (key === 'steps' || (key === 'triggers' && parent.path.length === 1)) return { kind: 'key', mapping: [...parent.path, 0], partial: item[2], newListItem: true };
       return { kind: 'list-item', mapping: parent.path.slice(0, -1), key: String(key), partial: item[2] };
     }
     if (parent && !parent.viaParent) {
