@@ -16,8 +16,9 @@
 // (scripts/installNode22.mjs) and runs itself again under it. Every step runs with the Node running
 // this script first on PATH, so the build, mocha, tsc (node_modules/.bin's `#!/usr/bin/env node`),
 // the benches and the workbench runner all run on it; code-server keeps its own Node 24
-// (test/e2e/codeServer.ts). The only native addon `npm ci` brings, msgpackr-extract (bullmq's
-// msgpackr), loads its N-API build, which every Node version takes: nothing is rebuilt.
+// (test/e2e/codeServer.ts). The native addons `npm ci` brings are N-API builds, which every Node
+// version loads, so nothing is rebuilt: msgpackr-extract's (bullmq's msgpackr; a prebuild for Node 20's
+// ABI beside an N-API one, which Node 22 takes) and keytar's (vsce's, optional).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
