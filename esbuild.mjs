@@ -82,29 +82,28 @@ const shellLibrary = {
 // (scripts/atomicOutput.mjs): tests and a developer's CLI read dist/ while it is built again
 const builds = [
   // the CLI: its large libraries that only some commands reach are chunks beside it (dist/vendor/,
-  // scripts/vendorChunks.mjs). Its `import()` calls are written as require: on Node 20 `orc` runs it
-  // from V8's code cache (engine/api/codeCache.ts), where a script's import() cannot run
-  { ...common, entryPoints: ['engine/cli/main.ts'], outfile: 'dist/cliMain.js', platform: 'node', format: 'cjs', target: 'node20', supported: { 'dynamic-import': false }, plugins: [vendorChunks, noNodeCanvas] },
-  // its entry, what `orc` runs: the CLI loaded with its compiled code cached (Node's compile cache
-  // from Node 22.1, V8's code cache on Node 20: engine/cli/entry.ts, engine/cli/compileCache.ts)
-  { ...common, entryPoints: ['engine/cli/entry.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20' },
+  // scripts/vendorChunks.mjs)
+  { ...common, entryPoints: ['engine/cli/main.ts'], outfile: 'dist/cliMain.js', platform: 'node', format: 'cjs', target: 'node22', plugins: [vendorChunks, noNodeCanvas] },
+  // its entry, what `orc` runs: the CLI loaded with Node's compile cache on (engine/cli/entry.ts,
+  // engine/cli/compileCache.ts)
+  { ...common, entryPoints: ['engine/cli/entry.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node22' },
   // the language server, minified: the extension waits for it to answer initialize when it
   // activates, and fewer bytes to compile is a shorter start (the first bundle: 0.2 MB)
-  { ...common, entryPoints: ['server/server.ts'], outfile: 'dist/languageServer.js', platform: 'node', format: 'cjs', target: 'node20', minify: true, plugins: [lazyFeatures] },
+  { ...common, entryPoints: ['server/server.ts'], outfile: 'dist/languageServer.js', platform: 'node', format: 'cjs', target: 'node22', minify: true, plugins: [lazyFeatures] },
   // its features, loaded once `initialize` is answered (see lazyFeatures above); the MCP SDK's client
   // and re2js, which few documents reach, are chunks in dist/vendor/ (scripts/vendorChunks.mjs)
-  { ...common, entryPoints: ['server/wireFeatures.ts'], outfile: 'dist/serverFeatures.js', platform: 'node', format: 'cjs', target: 'node20', minify: true, plugins: [shellLibrary, serverChunks, noNodeCanvas] },
+  { ...common, entryPoints: ['server/wireFeatures.ts'], outfile: 'dist/serverFeatures.js', platform: 'node', format: 'cjs', target: 'node22', minify: true, plugins: [shellLibrary, serverChunks, noNodeCanvas] },
   // its entry, what the extension starts: the compile cache turned on before the server is loaded
   // (server/entry.ts)
-  { ...common, entryPoints: ['server/entry.ts'], outfile: 'dist/server.js', platform: 'node', format: 'cjs', target: 'node20', external: ['./languageServer.js'] },
+  { ...common, entryPoints: ['server/entry.ts'], outfile: 'dist/server.js', platform: 'node', format: 'cjs', target: 'node22', external: ['./languageServer.js'] },
   // the extension: what activation parses (the language client, the commands, the panels' hosts),
   // minified; the engine beside it, loaded on first use (see lazyEngine above), with the CLI's
   // chunks for the libraries few runs reach (scripts/vendorChunks.mjs)
-  { ...common, entryPoints: ['client/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], minify: true, plugins: [lazyEngine, noNodeCanvas] },
-  { ...common, entryPoints: ['engine/api/index.ts'], outfile: 'dist/engine.js', platform: 'node', format: 'cjs', target: 'node20', minify: true, plugins: [vendorChunks, noNodeCanvas] },
+  { ...common, entryPoints: ['client/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node22', external: ['vscode'], minify: true, plugins: [lazyEngine, noNodeCanvas] },
+  { ...common, entryPoints: ['engine/api/index.ts'], outfile: 'dist/engine.js', platform: 'node', format: 'cjs', target: 'node22', minify: true, plugins: [vendorChunks, noNodeCanvas] },
   // the thread SQLite runs on (engine/tools/sql/sqliteWorker.ts): the CLI and the engine start it
   // from beside themselves, so a statement that never ends can be stopped
-  { ...common, entryPoints: ['engine/tools/sql/sqliteWorker.ts'], outfile: 'dist/sqliteWorker.js', platform: 'node', format: 'cjs', target: 'node20' },
+  { ...common, entryPoints: ['engine/tools/sql/sqliteWorker.ts'], outfile: 'dist/sqliteWorker.js', platform: 'node', format: 'cjs', target: 'node22' },
   { ...common, entryPoints: ['media/webview.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022', minify: true },
   // the eval panel: its own small entry (no graph layout engine in it), the same protocol module
   { ...common, entryPoints: ['media/evalView.ts'], outfile: 'dist/evalView.js', platform: 'browser', format: 'iife', target: 'es2022', minify: true },

@@ -89,7 +89,7 @@ async function peerExtension(tmp: string): Promise<string> {
     if (f === 'extension.js' || f === 'engine.js' || f === 'server.js' || f === 'cli.js' || f === 'vendor' || f.endsWith('.map')) continue;
     fs.copyFileSync(path.join(ROOT, 'dist', f), path.join(dir, 'dist', f));
   }
-  const old = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', legalComments: 'none', logLevel: 'warning' } as const;
+  const old = { bundle: true, platform: 'node', format: 'cjs', target: 'node22', legalComments: 'none', logLevel: 'warning' } as const;
   const plugins: esbuild.Plugin[] = [noNodeCanvas];
   await esbuild.build({ ...old, plugins, entryPoints: [path.join(ROOT, 'client/extension.ts')], outfile: path.join(dir, 'dist/extension.js'), external: ['vscode'] });
   // and the language server as it was built then: unminified, its non-ASCII comments escaped
@@ -107,7 +107,7 @@ async function floorExtension(tmp: string): Promise<string> {
   for (const d of ['syntaxes', 'media', 'engine', 'node_modules']) fs.symlinkSync(path.join(ROOT, d), path.join(dir, d));
   // (not the CLI's chunks, vendor/: nothing loads them at activation)
   for (const f of fs.readdirSync(path.join(ROOT, 'dist'))) if (!f.endsWith('.map') && f !== 'server.js' && f !== 'languageServer.js' && f !== 'vendor') fs.copyFileSync(path.join(ROOT, 'dist', f), path.join(dir, 'dist', f));
-  await esbuild.build({ entryPoints: [path.join(ROOT, 'bench/initializeOnlyServer.ts')], outfile: path.join(dir, 'dist/server.js'), bundle: true, platform: 'node', format: 'cjs', target: 'node20', minify: true, logLevel: 'warning' });
+  await esbuild.build({ entryPoints: [path.join(ROOT, 'bench/initializeOnlyServer.ts')], outfile: path.join(dir, 'dist/server.js'), bundle: true, platform: 'node', format: 'cjs', target: 'node22', minify: true, logLevel: 'warning' });
   return dir;
 }
 
@@ -170,7 +170,7 @@ async function main(): Promise<void> {
   build();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-bench-activation-'));
   const probe = path.join(tmp, 'probe', 'index.js');
-  await esbuild.build({ entryPoints: [path.join(ROOT, 'bench/activationProbe.ts')], outfile: probe, bundle: true, platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], logLevel: 'warning' });
+  await esbuild.build({ entryPoints: [path.join(ROOT, 'bench/activationProbe.ts')], outfile: probe, bundle: true, platform: 'node', format: 'cjs', target: 'node22', external: ['vscode'], logLevel: 'warning' });
   // at smoke size the peer's and the floor's builds go on while ours is measured (esbuild works in
   // a process of its own); a full run builds them first, so nothing else runs beside a measurement
   const peerBuilt = peerExtension(tmp);

@@ -103,7 +103,7 @@ async function ours(dir: string, env: NodeJS.ProcessEnv, evalFile = 'bench.eval.
  * `wallMs`: from its first call to its last answer; `processMs`: its process, from start to exit. */
 async function floor(dir: string, env: NodeJS.ProcessEnv, cases: number, ownFetch = false): Promise<{ wallMs: number; processMs: number; passed: number; runs: number }> {
   const driver = path.join(dir, 'evalFloor.js');
-  if (!existsSync(driver)) await build({ entryPoints: [path.join(__dirname, 'evalFloor.ts')], outfile: driver, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent' });
+  if (!existsSync(driver)) await build({ entryPoints: [path.join(__dirname, 'evalFloor.ts')], outfile: driver, bundle: true, platform: 'node', target: 'node22', format: 'cjs', logLevel: 'silent' });
   const r = await runChild(process.execPath, [driver, String(cases), String(CONCURRENCY), ownFetch ? 'own' : 'transport'], dir, env);
   if (r.code !== 0) throw new Error(`the SDK floor failed: ${r.stderr}`);
   const m = JSON.parse(r.stdout.trim().split('\n').pop()!) as { wallMs: number; passed: number; runs: number };

@@ -1,5 +1,5 @@
 // Builds what a bench measures of ours as esbuild.mjs builds dist/cliMain.js: one CommonJS bundle
-// for Node 20 (its import() written as require, every character ASCII), the vendor chunks
+// for Node 22 (every character ASCII), the vendor chunks
 // (scripts/vendorChunks.mjs), the model registry, SQLite's thread and its WebAssembly beside it.
 // The eval bench spawns such a bundle (its driver); the in-process benches load
 // bench/shippedEngine.ts built so (`loadShipped`).
@@ -19,9 +19,9 @@ import { atomicBuild } from '../scripts/atomicOutput.mjs';
 /** Builds `entry` into `outfile`, with what it reads beside it; returns `outfile`. */
 export async function buildAsShipped(entry: string, outfile: string): Promise<string> {
   const dir = path.dirname(outfile);
-  const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent' } as const;
+  const common = { bundle: true, platform: 'node', target: 'node22', format: 'cjs', logLevel: 'silent' } as const;
   writeRegistryJson(dir);
-  await build(atomicBuild({ ...common, entryPoints: [entry], outfile, external: ['playwright-core'], supported: { 'dynamic-import': false }, plugins: [vendorChunks, noNodeCanvas] }, { ascii: true }));
+  await build(atomicBuild({ ...common, entryPoints: [entry], outfile, external: ['playwright-core'], plugins: [vendorChunks, noNodeCanvas] }, { ascii: true }));
   await build({ ...common, entryPoints: [path.join(__dirname, '..', 'engine', 'tools', 'sql', 'sqliteWorker.ts')], outfile: path.join(dir, 'sqliteWorker.js') });
   fs.copyFileSync(require.resolve('node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm'), path.join(dir, 'node-sqlite3-wasm.wasm'));
   await buildVendorChunks(dir);
@@ -29,14 +29,14 @@ export async function buildAsShipped(entry: string, outfile: string): Promise<st
 }
 
 /**
- * An entry that loads `bundle` (beside it) as `orc`'s entry loads the CLI (engine/api/codeCache.ts,
- * `requireCompiled`), its compiled code cached in `cacheDir`: on Node 20 V8's code cache, which the
- * first load writes and later ones read, as the CLI's first command after an install writes it for
- * every command after it. Returns `entryFile`.
+ * An entry that loads `bundle` (beside it) as `orc`'s entry loads the CLI (engine/cli/compileCache.ts,
+ * `requireCompiled`), its compiled code cached in `cacheDir` (Node's compile cache), which the first
+ * load writes and later ones read, as the CLI's first command after an install writes it for every
+ * command after it. Returns `entryFile`.
  */
 export async function buildShippedEntry(bundle: string, entryFile: string, cacheDir: string): Promise<string> {
-  const contents = `import { requireCompiled } from ${JSON.stringify(path.join(__dirname, '..', 'engine', 'api', 'codeCache'))};\nrequireCompiled(require('node:path').join(__dirname, ${JSON.stringify(path.basename(bundle))}), ${JSON.stringify(cacheDir)});\n`;
-  await build({ stdin: { contents, loader: 'ts', resolveDir: __dirname, sourcefile: 'shippedEntry.ts' }, outfile: entryFile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent' });
+  const contents = `import { requireCompiled } from ${JSON.stringify(path.join(__dirname, '..', 'engine', 'cli', 'compileCache'))};\nrequireCompiled(require('node:path').join(__dirname, ${JSON.stringify(path.basename(bundle))}), ${JSON.stringify(cacheDir)});\n`;
+  await build({ stdin: { contents, loader: 'ts', resolveDir: __dirname, sourcefile: 'shippedEntry.ts' }, outfile: entryFile, bundle: true, platform: 'node', target: 'node22', format: 'cjs', logLevel: 'silent' });
   return entryFile;
 }
 

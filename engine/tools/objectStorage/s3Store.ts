@@ -35,8 +35,6 @@ export class S3Store implements ObjectStore {
     options: S3Options,
   ) {
     const endpoint = options.endpoint ?? options.env.AWS_ENDPOINT_URL_S3 ?? options.env.AWS_ENDPOINT_URL;
-    // the SDK version here supports Node 20; its notice about later versions is not the user's concern
-    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     this.client = new S3Client({
       region: options.region ?? options.env.AWS_REGION ?? options.env.AWS_DEFAULT_REGION ?? 'us-east-1',
       ...(endpoint ? { endpoint, forcePathStyle: true } : {}),

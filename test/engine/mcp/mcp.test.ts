@@ -59,7 +59,7 @@ describe('MCP tools', function () {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-mcp-'));
     server = path.join(dir, 'fixture-server.js');
     log = path.join(dir, 'starts.log');
-    await build({ entryPoints: [path.join(ROOT, 'test/fixtures/mcp/server.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: server, logLevel: 'warning' });
+    await build({ entryPoints: [path.join(ROOT, 'test/fixtures/mcp/server.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node22', outfile: server, logLevel: 'warning' });
     // no user settings of the machine's: HOME is the test's folder
     env = { HOME: dir, ORC_MCP_CONFIG: '', MCP_FIXTURE_LOG: log };
   });

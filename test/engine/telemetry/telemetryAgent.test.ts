@@ -61,7 +61,7 @@ describe('telemetry: the spans of an agent step', function () {
     srv = await new LoopbackProviders().start();
     srv.responder = model;
     server = path.join(tempDir('orc-otel-agent-mcp-'), 'fixture-server.js');
-    await build({ entryPoints: [path.join(ROOT, 'test/fixtures/mcp/server.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: server, logLevel: 'warning' });
+    await build({ entryPoints: [path.join(ROOT, 'test/fixtures/mcp/server.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node22', outfile: server, logLevel: 'warning' });
   });
   after(async () => {
     await srv.stop();
