@@ -1,5 +1,8 @@
-// Google Gemini through `@google/genai` 2.x (it calls /v1beta): generateContent, its SSE stream,
-// and structured answers with responseSchema. The SDK's own retries are off.
+// Google Gemini through `@google/genai` 3.x: generateContent, its SSE stream, and structured answers
+// with responseJsonSchema. The SDK's own retries are off. The API version is v1beta, named here: it is
+// the one our calls were written and tested against (responseJsonSchema, parametersJsonSchema and
+// thoughtSignature are its fields), and the SDK's default moved from v1beta (2.x) to the stable v1
+// in 3.0.
 import type { Content, GenerateContentConfig, GenerateContentResponse, GoogleGenAI, Part } from '@google/genai';
 import { parseJson } from './openaiProvider';
 import { ProviderError, toProviderError, type AssistantMessage, type ChatAnswer, type ChatCall, type EmbedAnswer, type ModelProvider, type ProviderAnswer, type ProviderCall, type StructuredAnswer, type WireToolCall } from './provider';
@@ -59,7 +62,7 @@ function fromParts(parts: Part[], idPrefix: string): { text: string; toolCalls: 
 
 export interface GoogleProviderOptions {
   apiKey: string;
-  /** Host only; the SDK adds /v1beta. */
+  /** Host only; the SDK adds /v1beta (API_VERSION). */
   baseUrl?: string;
 }
 
@@ -82,10 +85,13 @@ function answered(r: GenerateContentResponse): Pick<ProviderAnswer, 'finishReaso
   return { ...(reasons.length ? { finishReasons: reasons } : {}), ...(r.modelVersion ? { responseModel: r.modelVersion } : {}) };
 }
 
+/** The Gemini API version every call goes to (see the top of this file). */
+export const API_VERSION = 'v1beta';
+
 export function googleProvider(o: GoogleProviderOptions): ModelProvider {
   // the SDK loads on the first call: a process that never calls Gemini never pays for loading it
   let made: Promise<GoogleGenAI> | undefined;
-  const sdk = () => (made ??= import('@google/genai').then((m) => new m.GoogleGenAI({ apiKey: o.apiKey, httpOptions: { ...(o.baseUrl ? { baseUrl: o.baseUrl } : {}), retryOptions: { attempts: 1 } } })));
+  const sdk = () => (made ??= import('@google/genai').then((m) => new m.GoogleGenAI({ apiKey: o.apiKey, httpOptions: { ...(o.baseUrl ? { baseUrl: o.baseUrl } : {}), apiVersion: API_VERSION, retryOptions: { attempts: 1 } } })));
   const fail = (e: unknown, signal: AbortSignal) => toProviderError('google', e, signal);
   return {
     name: 'google',
