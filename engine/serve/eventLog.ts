@@ -14,6 +14,8 @@ export const MAX_LAG_EVENTS = 2000;
 const PULL_BYTES = 64 * 1024;
 /** A dropped subscriber whose socket still has not taken its last frame is closed after this (ms). */
 export const DROP_GRACE_MS = 5000;
+/** A subscriber waiting this long for an event gets a comment line, so proxies keep the connection (ms). */
+export const KEEP_ALIVE_MS = 15_000;
 
 /** One SSE frame. */
 function frame(seq: number, type: string, data: string): string {
@@ -46,7 +48,7 @@ export class RunEventLog {
   private ended = false;
   private readonly subscribers = new Set<Subscriber>();
 
-  constructor(private readonly limits: { events: number; bytes: number; lag: number } = { events: MAX_KEPT_EVENTS, bytes: MAX_KEPT_BYTES, lag: MAX_LAG_EVENTS }) {}
+  constructor(private readonly limits: { events: number; bytes: number; lag: number; keepAliveMs?: number } = { events: MAX_KEPT_EVENTS, bytes: MAX_KEPT_BYTES, lag: MAX_LAG_EVENTS }) {}
 
   /** The sequence number the next event gets. */
   get nextSeq(): number {
@@ -59,6 +61,11 @@ export class RunEventLog {
 
   get subscriberCount(): number {
     return this.subscribers.size;
+  }
+
+  /** The bytes of frames kept. */
+  get keptBytes(): number {
+    return this.bytes;
   }
 
   /** Appends an event (`data`: its JSON, already redacted); `end` closes the log after it. */
@@ -106,7 +113,21 @@ export class RunEventLog {
             controller.close();
             return;
           }
-          while (sub.cursor >= this.next - 1 && !this.ended && !closed && !sub.dropped) await new Promise<void>((r) => (sub.wake = r));
+          while (sub.cursor >= this.next - 1 && !this.ended && !closed && !sub.dropped) {
+            let timer: NodeJS.Timeout | undefined;
+            const woken = await new Promise<boolean>((r) => {
+              sub.wake = () => r(true);
+              timer = setTimeout(() => r(false), this.limits.keepAliveMs ?? KEEP_ALIVE_MS);
+              timer.unref();
+            });
+            clearTimeout(timer);
+            if (!woken && !closed) {
+              sub.wake = null;
+              // a quiet run: a comment (ignored by clients) keeps proxies from closing the stream
+              controller.enqueue(encoder.encode(': keep-alive\n\n'));
+              return;
+            }
+          }
           if (closed) return;
           let out = '';
           if (sub.cursor + 1 < this.first) {

@@ -24,6 +24,8 @@ import { ServeError } from './serveErrors';
 
 /** Finished runs whose events stay in memory (the oldest is let go past it; its record stays on disk). */
 export const MAX_FINISHED_KEPT = 100;
+/** The most bytes of frames the finished runs kept in memory hold in all. */
+export const MAX_FINISHED_BYTES = 64 * 1024 * 1024;
 /** The concurrent runs a server allows by default (`--max-runs`). */
 export const DEFAULT_MAX_RUNS = 16;
 /** What a 429 tells a client to wait before it asks again (seconds). */
@@ -62,6 +64,7 @@ export interface RunningDocument {
 export class ServedRuns {
   private readonly runs = new Map<string, ServedRun>();
   private readonly finished: string[] = [];
+  private finishedBytes = 0;
   private active = 0;
 
   constructor(
@@ -129,7 +132,12 @@ export class ServedRuns {
       run.result = doc;
       log.append('end', JSON.stringify(doc), true);
       this.finished.push(id);
-      while (this.finished.length > MAX_FINISHED_KEPT) this.runs.delete(this.finished.shift()!);
+      this.finishedBytes += log.keptBytes;
+      while (this.finished.length > MAX_FINISHED_KEPT || (this.finished.length > 1 && this.finishedBytes > MAX_FINISHED_BYTES)) {
+        const gone = this.finished.shift()!;
+        this.finishedBytes -= this.runs.get(gone)?.log.keptBytes ?? 0;
+        this.runs.delete(gone);
+      }
       return doc;
     });
     return run;

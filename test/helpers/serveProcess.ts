@@ -67,7 +67,8 @@ export interface Frame {
 export function framesOf(text: string): Frame[] {
   return text
     .split('\n\n')
-    .filter((b) => b.trim())
+    // (a comment block, `: keep-alive`, is no frame)
+    .filter((b) => b.trim() && !b.startsWith(':'))
     .map((b) => {
       const f: Record<string, string> = {};
       for (const line of b.split('\n')) {

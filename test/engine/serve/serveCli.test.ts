@@ -98,7 +98,7 @@ describe('orc serve (the built CLI)', function () {
 
   it('refuses a missing or wrong token with 401, and answers /healthz without one', async () => {
     assert.deepEqual(await (await get('/healthz', {})).json(), { ok: true });
-    for (const headers of [{}, { authorization: 'Bearer wrong-token' }, { authorization: TOKEN }, { authorization: `Bearer ${TOKEN}x` }]) {
+    for (const headers of [{}, { authorization: 'Bearer wrong-token' }, { authorization: TOKEN }, { authorization: `Bearer ${TOKEN}x` }] as Record<string, string>[]) {
       const r = await get('/pipelines', headers);
       assert.equal(r.status, 401);
       assert.deepEqual(await r.json(), { error: { code: 'unauthorized', message: 'A bearer token is needed: Authorization: Bearer TOKEN' } });
@@ -122,7 +122,7 @@ describe('orc serve (the built CLI)', function () {
     const doc = (await (await get('/openapi.json')).json()) as { openapi: string; paths: Record<string, { post?: { requestBody: { content: Record<string, { schema: unknown }> } } }> };
     assert.equal(doc.openapi, '3.1.0');
     assert.deepEqual(doc.paths['/pipelines/greet/runs'].post!.requestBody.content['application/json'].schema, greet.input_schema);
-    const checked = await new Validator().validate(doc as unknown as object);
+    const checked = await new Validator().validate(doc as unknown as Parameters<Validator['validate']>[0]);
     assert.deepEqual(checked.errors ?? [], []);
     assert.equal(checked.valid, true);
   });

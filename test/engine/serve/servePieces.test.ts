@@ -66,6 +66,15 @@ describe('orc serve: the event log', () => {
     assert.equal((await reader.read()).done, true);
   });
 
+  it('sends a keep-alive comment to a subscriber of a quiet run, then the events', async () => {
+    const log = new RunEventLog({ events: 10, bytes: 1 << 20, lag: 10, keepAliveMs: 30 });
+    const r = log.subscribe(0).stream.getReader();
+    assert.equal(new TextDecoder().decode((await r.read()).value), ': keep-alive\n\n');
+    log.append('e', '1');
+    assert.equal(new TextDecoder().decode((await r.read()).value), 'id: 1\nevent: e\ndata: 1\n\n');
+    await r.cancel();
+  });
+
   it('lets go of a subscriber that cancels', async () => {
     const log = new RunEventLog();
     const r = log.subscribe(0).stream.getReader();

@@ -120,7 +120,7 @@ describe('orc serve: triggers, limits and stopping (the built CLI)', function ()
     it('a badly signed or unsigned webhook is 401 and starts nothing', async () => {
       const before = runFolders(dir);
       const body = JSON.stringify({ ref: 'refs/heads/evil' });
-      for (const headers of [{ 'x-hub-signature-256': signatureOf('wrong-secret', body) }, {}, { 'x-hub-signature-256': signatureOf(HOOK_SECRET, body + ' ') }, { 'x-hub-signature-256': 'sha256=zz' }, { authorization: `Bearer ${TOKEN}` }]) {
+      for (const headers of [{ 'x-hub-signature-256': signatureOf('wrong-secret', body) }, {}, { 'x-hub-signature-256': signatureOf(HOOK_SECRET, body + ' ') }, { 'x-hub-signature-256': 'sha256=zz' }, { authorization: `Bearer ${TOKEN}` }] as Record<string, string>[]) {
         const r = await hook('github-push', body, headers);
         assert.equal(r.status, 401);
         assert.equal(((await r.json()) as { error: { code: string } }).error.code, 'bad_signature');
