@@ -73,8 +73,7 @@ export class ServedRunFollower implements vscode.Disposable {
 
   private async follow(client: ServedClient, url: string, runId: string, uri: vscode.Uri, controller: AbortController): Promise<ResultDocument | undefined> {
     this.host.show(uri, false);
-    this.host.runStarted(uri, runId, []);
-    this.host.notice(uri, 'info', `Run ${runId}, served at ${url}: followed live.`);
+    this.host.runStarted(uri, runId, [], undefined, url);
     this.log.line(`following served run ${runId} at ${url} in ${uri.fsPath}`);
     const batcher = new EventBatcher((events) => this.host.runEvents(uri, runId, events));
     // Cancel Run (the command, the panel's button) asks the server; the stream then ends `cancelled`

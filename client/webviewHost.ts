@@ -38,6 +38,8 @@ interface RunLog {
   events: RunEvent[];
   /** The step the run was opened with selected, until a panel that was not ready yet has been told. */
   select?: string;
+  /** The `orc serve` address of a run followed from its server (the panel's "served" badge). */
+  served?: string;
 }
 const MAX_REPLAY_EVENTS = 20_000;
 
@@ -116,13 +118,13 @@ export class WebviewHost implements vscode.Disposable {
 
   /** A new run of this document: statuses cleared but for the steps an earlier run supplies; `select`:
    * a step the panel selects as the run opens (a run opened from an eval's cell: its agent step). */
-  runStarted(uri: vscode.Uri, runId: string, reused: string[], select?: string): void {
+  runStarted(uri: vscode.Uri, runId: string, reused: string[], select?: string, served?: string): void {
     const key = uri.toString();
     const p = this.panels.get(key);
     // a panel still loading is told when it is ready (once: a reload later keeps the person's own selection)
-    this.runs.set(key, { runId, reused, events: [], ...(select && !p?.ready ? { select } : {}) });
+    this.runs.set(key, { runId, reused, events: [], ...(select && !p?.ready ? { select } : {}), ...(served ? { served } : {}) });
     if (p && select) p.selected = select;
-    this.post(key, { type: 'run-reset', runId, reused, ...(select ? { selectStep: select } : {}) });
+    this.post(key, { type: 'run-reset', runId, reused, ...(select ? { selectStep: select } : {}), ...(served ? { served } : {}) });
   }
 
   /** The debugger holds the document's run at this step (null: it goes on); the panel opens to show it. */
@@ -215,7 +217,7 @@ export class WebviewHost implements vscode.Disposable {
         const run = this.runs.get(p.uri);
         if (run) {
           if (run.select) p.selected = run.select;
-          this.post(p.uri, { type: 'run-reset', runId: run.runId, reused: run.reused, ...(run.select ? { selectStep: run.select } : {}) });
+          this.post(p.uri, { type: 'run-reset', runId: run.runId, reused: run.reused, ...(run.select ? { selectStep: run.select } : {}), ...(run.served ? { served: run.served } : {}) });
           delete run.select;
           if (run.events.length) this.post(p.uri, { type: 'run-events', runId: run.runId, events: run.events });
         }

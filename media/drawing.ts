@@ -1,7 +1,7 @@
 // Drawing the graph: edges and nodes as one markup string per layer, each node's status, badge and
 // marks updated in place, and the run header (status, steps done, time, tokens, cost).
 import { graphStepIds, isJump, LOOP_HEADER, type Layout, type PlacedNode } from './layout';
-import { cancelBtn, canvas, costEl, edgeLayer, elapsedEl, nodeLayer, paneSize, runBtn, runStatus, stepsDoneEl, title, tokensEl } from './page';
+import { cancelBtn, canvas, costEl, edgeLayer, elapsedEl, nodeLayer, paneSize, runBtn, runStatus, servedBadge, stepsDoneEl, title, tokensEl } from './page';
 import { progressLine, progressOf } from './conversation';
 import { formatCost, formatDuration, stepsDone, type StepView } from './runState';
 import { ui } from './viewState';
@@ -366,6 +366,12 @@ export function renderHeader(now: number): void {
   title.textContent = ui.saved.pipelineId ?? 'Pipeline';
   runStatus.textContent = ui.paused && r.status === 'running' ? `paused at ${ui.paused}` : r.status === 'idle' ? 'not run' : r.status;
   runStatus.setAttribute('data-status', r.status);
+  const served = r.served ? `served · ${r.served.replace(/^https?:\/\//, '')}` : '';
+  if (servedBadge.textContent !== served) {
+    servedBadge.textContent = served;
+    servedBadge.title = r.served ? `Run ${r.runId ?? ''} of ${r.served}, followed live` : '';
+    servedBadge.hidden = !r.served;
+  }
   const total = ui.saved.graph ? ui.saved.graph.nodes.length : r.total;
   stepsDoneEl.textContent = `${topLevelDone()} / ${r.total || total}`;
   const elapsed = r.startedAt ? (r.endedAt ?? now) - r.startedAt : 0;

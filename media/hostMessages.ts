@@ -185,7 +185,7 @@ export function listenToHost(insights: Insights): void {
         break;
       case 'run-reset':
         notice.hidden = true;
-        ui.saved.run = { ...emptyRun(), runId: msg.runId, reused: msg.reused, steps: Object.fromEntries(Object.entries(ui.saved.run.steps).filter(([id]) => msg.reused.includes(id))) };
+        ui.saved.run = { ...emptyRun(), runId: msg.runId, reused: msg.reused, served: msg.served ?? null, steps: Object.fromEntries(Object.entries(ui.saved.run.steps).filter(([id]) => msg.reused.includes(id))) };
         for (const id of ui.shown.keys()) ui.dirty.add(id);
         ui.headerDirty = true;
         ui.panelDirty = true;

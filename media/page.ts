@@ -21,6 +21,8 @@ export const root = document.getElementById('root')!;
 export const header = el('header', { 'data-testid': 'run-header', class: 'run-header' });
 export const title = el('span', { class: 'title' });
 export const runStatus = el('span', { class: 'run-status', 'data-testid': 'run-status' });
+/** "served · HOST:PORT": the run is followed from an `orc serve` (hidden otherwise). */
+export const servedBadge = el('span', { class: 'served-badge', 'data-testid': 'served', hidden: '' });
 export const stepsDoneEl = el('span', { 'data-testid': 'steps-done' });
 export const elapsedEl = el('span', { 'data-testid': 'elapsed' });
 export const tokensEl = el('span', { 'data-testid': 'tokens' });
@@ -33,7 +35,7 @@ const stat = (label: string, value: HTMLElement) => {
   s.append(el('span', { class: 'stat-label' }, label), value);
   return s;
 };
-header.append(title, runStatus, stat('steps', stepsDoneEl), stat('time', elapsedEl), stat('tokens', tokensEl), stat('cost', costEl), el('span', { class: 'spacer' }), runBtn, cancelBtn, fitBtn);
+header.append(title, runStatus, servedBadge, stat('steps', stepsDoneEl), stat('time', elapsedEl), stat('tokens', tokensEl), stat('cost', costEl), el('span', { class: 'spacer' }), runBtn, cancelBtn, fitBtn);
 
 export const notice = el('div', { class: 'notice', 'data-testid': 'notice', role: 'status', hidden: '' });
 export const main = el('div', { class: 'main' });

@@ -106,7 +106,7 @@ export type ToWebview =
   /** A new run starts: statuses from an earlier run are cleared. `reused` lists the steps whose results
    * an earlier run supplies (Run From Here, Resume). `selectStep`: the step selected as it opens, its
    * step panel shown (a run opened from an eval's cell: its agent step, for the transcript). */
-  | { type: 'run-reset'; runId: string; reused: string[]; selectStep?: string }
+  | { type: 'run-reset'; runId: string; reused: string[]; selectStep?: string; /** The address of the `orc serve` whose run this is, followed live (client/servedRunFollower.ts). */ served?: string }
   /** The editor's cursor is in this step (null: in no step). */
   | { type: 'highlight-step'; stepId: string | null }
   /** The debugger holds the run before (or, after a failure, at) this step; null: it goes on. */

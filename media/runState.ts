@@ -45,13 +45,15 @@ export interface RunView {
   /** Steps whose results an earlier run supplied (Run From Here, Resume). */
   reused: string[];
   warnings: string[];
+  /** The `orc serve` address of a run followed from the server (null: a run of this editor or a record). */
+  served: string | null;
 }
 
 /** Streamed text kept per step: enough to read, bounded however long a stream runs. */
 export const MAX_TEXT = 64 * 1024;
 
 export function emptyRun(): RunView {
-  return { runId: null, pipelineId: null, status: 'idle', startedAt: null, endedAt: null, total: 0, steps: {}, tokensIn: 0, tokensOut: 0, costUsd: 0, reused: [], warnings: [] };
+  return { runId: null, pipelineId: null, status: 'idle', startedAt: null, endedAt: null, total: 0, steps: {}, tokensIn: 0, tokensOut: 0, costUsd: 0, reused: [], warnings: [], served: null };
 }
 
 export function emptyStep(): StepView {
@@ -97,7 +99,7 @@ export function applyEvents(prev: RunView, events: RunEvent[]): { run: RunView; 
     switch (e.type) {
       case 'run-started': {
         const keep = e.resumed ? run.steps : {};
-        Object.assign(run, emptyRun(), { runId: e.executionId, pipelineId: e.pipelineId, status: 'running', startedAt: e.time, total: e.steps.length, steps: keep, reused: prev.reused });
+        Object.assign(run, emptyRun(), { runId: e.executionId, pipelineId: e.pipelineId, status: 'running', startedAt: e.time, total: e.steps.length, steps: keep, reused: prev.reused, served: prev.served ?? null });
         for (const id of e.steps) {
           if (!run.steps[id]) run.steps[id] = emptyStep();
           changed.add(id);

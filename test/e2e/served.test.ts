@@ -1,0 +1,208 @@
+// Serving, from the editor, as a person does it in code-server (issue #58): a pipeline served by
+// `orc serve` (started by this test on 127.0.0.1 with a token, stopped by its process group), its
+// endpoint added to the Runs view (address, then token), a run started over HTTP and opened from the
+// Runs view, followed live in the panel (a step running, then completed) and cancelled from the
+// editor; and "Serve Workspace Pipelines" with its status-bar item. Screenshots go to
+// test-artifacts/e2e/served-*.png.
+import { strict as assert } from 'node:assert';
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Page } from 'playwright-core';
+import { launchBrowser, ROOT, Workbench } from './codeServer';
+import { focusWorkbench, palette, shot, tidyAfterFailure, webview } from './ui';
+
+const FIXTURE = path.join(ROOT, 'test', 'e2e', 'fixtures', 'served-gate.pipeline.yaml');
+const TOKEN = `e2e-${Math.random().toString(36).slice(2)}-token`;
+
+/** `orc serve` on the folder: the extension's CLI bundle, port 0; resolves once it says where it listens. */
+async function startServe(root: string): Promise<{ proc: ChildProcess; base: string; output: () => string }> {
+  const proc = spawn(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'serve', '--root', root, '--host', '127.0.0.1', '--port', '0'], {
+    cwd: root,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ORC_SERVE_TOKENS: TOKEN },
+  });
+  let out = '';
+  let stdout = '';
+  proc.stdout!.on('data', (c: Buffer) => ((stdout += c.toString()), (out += c.toString())));
+  proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  const until = Date.now() + 60_000;
+  for (;;) {
+    // its first line on stdout
+    const m = /^listening on (http:\/\/\S+)\n/.exec(stdout);
+    if (m) return { proc, base: m[1].replace(/\/$/, ''), output: () => out };
+    if (proc.exitCode !== null || Date.now() > until) throw new Error(`orc serve did not start (${proc.exitCode}):\n${out}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function stopGroup(proc: ChildProcess | undefined): void {
+  try {
+    if (proc?.pid && proc.exitCode === null) process.kill(-proc.pid, 'SIGKILL');
+  } catch {
+    // gone
+  }
+}
+
+async function api<T>(base: string, method: string, route: string, body?: unknown, token: string | null = TOKEN): Promise<{ status: number; json: T }> {
+  const res = await fetch(`${base}${route}`, { method, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, json: (text ? JSON.parse(text) : null) as T };
+}
+
+/** The Runs view in the sidebar (the Orchestrator container; a click on its icon when it is shown would hide it). */
+async function showRunsView(page: Page): Promise<void> {
+  const title = page.locator('.part.sidebar .composite.title', { hasText: /orchestrator/i });
+  if (await title.isVisible()) return;
+  await page.locator('.activitybar .action-item a[aria-label="Orchestrator"], .activitybar .action-label[aria-label="Orchestrator"]').first().click();
+  await title.waitFor({ state: 'visible', timeout: 30_000 });
+}
+
+/** Add Served Endpoint… from the palette: the address, then the token, each in its input box. */
+async function addEndpoint(page: Page, base: string, token: string): Promise<void> {
+  await palette(page, 'Orchestrator: Add Served Endpoint…');
+  for (const [title, value] of [
+    ['Add Served Endpoint: address', base],
+    ['Add Served Endpoint: token', token],
+  ]) {
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor({ state: 'visible', timeout: 15_000 });
+    await page.locator('.quick-input-widget input').fill(value);
+    await page.keyboard.press('Enter');
+  }
+}
+
+/** The newest running run of the pipeline in the Runs view, opened with a click (the view lists an endpoint's runs newest first). */
+async function openNewestRunning(page: Page, endpointLabel: string): Promise<void> {
+  await showRunsView(page);
+  await page.locator('.pane-body .monaco-list-row', { hasText: endpointLabel }).first().waitFor({ state: 'visible', timeout: 30_000 });
+  const row = page.locator('.pane-body .monaco-list-row', { hasText: 'served_gate' }).filter({ hasText: 'running' }).first();
+  // listed again while a run runs, and at once with Refresh Runs
+  for (let tries = 0; ; tries++) {
+    try {
+      await row.waitFor({ state: 'visible', timeout: 5_000 });
+      break;
+    } catch (e) {
+      if (tries === 6) throw e;
+      await palette(page, 'Orchestrator: Refresh Runs');
+    }
+  }
+  await row.click();
+}
+
+describe('workbench: serving, and a served run followed live (served)', function () {
+  this.timeout(240_000);
+  const s = {} as { wb: Workbench; page: Page; workspace: string; close: () => Promise<void>; serve: Awaited<ReturnType<typeof startServe>> };
+
+  before(async () => {
+    // a folder of its own: the served pipeline alone
+    s.workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-e2e-served-'));
+    fs.copyFileSync(FIXTURE, path.join(s.workspace, 'served-gate.pipeline.yaml'));
+    s.serve = await startServe(s.workspace);
+    s.wb = await Workbench.start({ workspace: s.workspace, trusted: true, settings: { 'workbench.colorTheme': 'Default Light Modern' } });
+    const b = await launchBrowser();
+    s.close = b.close;
+    s.page = await b.browser.newPage();
+    await s.page.goto(s.wb.url());
+    await s.page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+    await s.page.waitForFunction(() => document.title.includes('[Extension Development Host]'), undefined, { timeout: 60_000 });
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state !== 'failed') return;
+    await shot(s.page, `failed-${this.currentTest.title.replace(/\W+/g, '-')}`).catch(() => undefined);
+    await tidyAfterFailure(s.page);
+  });
+
+  after(async () => {
+    await s.close?.();
+    s.wb?.stop();
+    stopGroup(s.serve?.proc);
+    if (s.workspace) fs.rmSync(s.workspace, { recursive: true, force: true });
+  });
+
+  it('served: a run started over HTTP, opened from the Runs view, fills in live in the panel', async () => {
+    const started = await api<{ run_id: string }>(s.serve.base, 'POST', '/pipelines/served_gate/runs', { gate: 'gate-live.flag' });
+    assert.equal(started.status, 202, JSON.stringify(started.json));
+    const runId = started.json.run_id;
+    await showRunsView(s.page);
+    await addEndpoint(s.page, s.serve.base, TOKEN);
+    const label = s.serve.base.replace('http://', '');
+    await openNewestRunning(s.page, label);
+    const view = webview(s.page);
+    await view.locator('.node[data-step-id="hold"][data-status="running"]').waitFor({ state: 'attached', timeout: 60_000 });
+    await view.locator('.node[data-step-id="start"][data-status="completed"]').waitFor({ state: 'attached', timeout: 10_000 });
+    assert.equal(await view.locator('.node[data-step-id="finish"]').getAttribute('data-status'), 'pending');
+    // the panel says whose run it is
+    const badge = view.locator('[data-testid="served"]');
+    assert.equal(await badge.textContent(), `served · ${s.serve.base.replace('http://', '')}`);
+    assert.equal(await badge.getAttribute('title'), `Run ${runId} of ${s.serve.base}, followed live`);
+    await s.page.waitForTimeout(1000);
+    await shot(s.page, 'served-1-run-followed-live');
+    // released: the rest of the run arrives over the stream
+    fs.writeFileSync(path.join(s.workspace, 'gate-live.flag'), '');
+    await view.locator('.node[data-step-id="finish"][data-status="completed"]').waitFor({ state: 'attached', timeout: 60_000 });
+    await view.locator('[data-testid="run-status"]', { hasText: 'completed' }).waitFor({ timeout: 30_000 });
+    assert.equal(await view.locator('.node[data-step-id="hold"]').getAttribute('data-status'), 'completed');
+    const doc = await api<{ status: string; steps: Record<string, { status: string }> }>(s.serve.base, 'GET', `/runs/${encodeURIComponent(runId)}`);
+    assert.equal(doc.json.status, 'completed');
+    // the Runs view lists it completed (listed again once the followed run ended)
+    await s.page.locator('.pane-body .monaco-list-row', { hasText: 'served_gate' }).filter({ hasText: 'completed' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    await s.page.waitForTimeout(500);
+    await shot(s.page, 'served-2-run-completed');
+  });
+
+  it('served: Cancel Run on a followed served run cancels it on the server', async () => {
+    const started = await api<{ run_id: string }>(s.serve.base, 'POST', '/pipelines/served_gate/runs', { gate: 'gate-never.flag' });
+    assert.equal(started.status, 202, JSON.stringify(started.json));
+    // added again (as the test before may not have): the same address keeps one node
+    await showRunsView(s.page);
+    await addEndpoint(s.page, s.serve.base, TOKEN);
+    await openNewestRunning(s.page, s.serve.base.replace('http://', ''));
+    const view = webview(s.page);
+    await view.locator('.node[data-step-id="hold"][data-status="running"]').waitFor({ state: 'attached', timeout: 60_000 });
+    assert.equal(await s.page.locator('.pane-body .monaco-list-row', { hasText: s.serve.base.replace('http://', '') }).count(), 1);
+    await palette(s.page, 'Orchestrator: Cancel Run');
+    await view.locator('.node[data-step-id="hold"][data-status="cancelled"]').waitFor({ state: 'attached', timeout: 30_000 });
+    await view.locator('[data-testid="run-status"]', { hasText: 'cancelled' }).waitFor({ timeout: 30_000 });
+    const doc = await api<{ status: string }>(s.serve.base, 'GET', `/runs/${encodeURIComponent(started.json.run_id)}`);
+    assert.equal(doc.json.status, 'cancelled');
+    await shot(s.page, 'served-3-run-cancelled');
+  });
+
+  it('served: Serve Workspace Pipelines shows its port in the status bar, needs its token, and Stop ends it', async () => {
+    await showRunsView(s.page);
+    await focusWorkbench(s.page);
+    await palette(s.page, 'Orchestrator: Serve Workspace Pipelines');
+    const item = s.page.locator('.statusbar-item', { hasText: /Serving :\d+/ }).first();
+    await item.waitFor({ state: 'visible', timeout: 60_000 });
+    const port = /Serving :(\d+)/.exec((await item.textContent()) ?? '')![1];
+    const base = `http://127.0.0.1:${port}`;
+    assert.deepEqual(await api(base, 'GET', '/healthz', undefined, null), { status: 200, json: { ok: true } });
+    // a token is needed (one the extension made for this session)
+    assert.equal((await api(base, 'GET', '/runs', undefined, null)).status, 401);
+    // the Runs view lists the endpoint by itself
+    await showRunsView(s.page);
+    const node = s.page.locator('.pane-body .monaco-list-row', { hasText: `127.0.0.1:${port}` }).filter({ hasText: 'served from this workspace' });
+    await node.first().waitFor({ state: 'visible', timeout: 30_000 });
+    await shot(s.page, 'served-4-serve-workspace');
+    // the status-bar item's menu: Stop
+    await item.click();
+    const stop = s.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Stop' }).first();
+    await stop.waitFor({ state: 'visible', timeout: 15_000 });
+    await stop.click();
+    await item.waitFor({ state: 'hidden', timeout: 15_000 });
+    await node.first().waitFor({ state: 'detached', timeout: 15_000 });
+    const until = Date.now() + 15_000;
+    let answered = true;
+    while (answered && Date.now() < until) {
+      answered = await fetch(`${base}/healthz`).then(
+        () => true,
+        () => false,
+      );
+      if (answered) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(answered, false, `orc serve on ${base} still answers after Stop`);
+  });
+});
