@@ -85,8 +85,8 @@ async function ours(dir: string, env: NodeJS.ProcessEnv, evalFile = 'bench.eval.
   if (!existsSync(entry)) {
     // built as the CLI (dist/cliMain.js) is: the libraries an eval of this pipeline never reaches are
     // chunks beside it, and it reads the model registry beside itself, as dist/cli.js does; loaded as
-    // dist/cli.js loads the CLI, its compiled code cached (on Node 20 V8's code cache, written by the
-    // first load here as the first `orc` command after an install writes it)
+    // dist/cli.js loads the CLI, its compiled code cached (Node's compile cache, written by the first
+    // load here as the first `orc` command after an install writes it)
     await buildAsShipped(path.join(__dirname, 'evalDriver.ts'), driver);
     await buildShippedEntry(driver, entry, path.join(dir, 'compile-cache'));
     const primed = await runChild(process.execPath, [entry, '--load-only'], dir, env);
