@@ -202,7 +202,9 @@ export async function runCalls(loop: CallSite, calls: WireToolCall[], turn: numb
     const result = 'result' in out ? host.redactor.value(out.result) : undefined;
     const error = out.error === undefined ? undefined : host.redactor.text(out.error);
     const call: AgentToolCall = { id: c.id, tool: pending.tool, arguments: p.edited && p.args ? host.redactor.value(p.args) : pending.arguments, ...(result !== undefined ? { result: recorded(result) } : {}), ...(error !== undefined ? { error } : {}), status: out.status, duration_ms: Math.round((performance.now() - t0) * 1000) / 1000, turn, ...(p.edited ? { edited: true as const } : {}), ...('agent' in out && out.agent ? { agent: out.agent } : {}) };
-    done[i] = { call, content: cut(host.redactor.text(contentOf(out.status, result, error)), MAX_RESULT_CHARS), isError: out.status !== 'ok' };
+    let content = cut(host.redactor.text(contentOf(out.status, result, error)), MAX_RESULT_CHARS);
+    if (host.checkToolResult) content = await host.checkToolResult(content); // the step's tool_results guards
+    done[i] = { call, content, isError: out.status !== 'ok' };
     host.emit({ type: 'tool-call-ended', agent: loop.run.ref, call });
   };
   if (decl.parallelToolCalls && calls.length > 1) {

@@ -51,6 +51,8 @@ export interface AgentHost {
   onCall(c: ModelCallRecord): void;
   /** A turn's figures, added to the step's (tokens, cost, latency, the model that answered). */
   spent(res: ChatResponse): void;
+  /** The step's `tool_results` guards: a result's text as the model may see it (redacted), or a GuardrailError. */
+  checkToolResult?(content: string): Promise<string>;
   /** A personality's system prompt (its file read), for named agents that name one. */
   personality(name: string): string | null;
   /** Present when a debugger is attached: asked before each call the loop will run, one at a time in the order asked, before any call of the turn starts. The call waits for the answer (cancelling the run ends the wait); nothing returned: it runs as asked. */

@@ -13,6 +13,8 @@ import { signalOf, type AttemptSignal } from './attemptSignal';
 import { addModelFigures, AttemptToolContext, stepOutput } from './toolContext';
 import { answerSchema, chooseModel, systemPrompt } from './stepModel';
 import { agentAction } from './agentStep';
+import { guardedRun } from '../guard/modelGuards';
+import { stepGuards } from './stepGuards';
 
 export { message, modelFor } from './stepModel';
 export type { ActionContext } from './runContext';
@@ -58,7 +60,9 @@ async function callModelAction(step: Step, params: Record<string, unknown>, ctx:
     const req: ModelRequest = { model, action: step.action, params, system, schema, signal, onText: (c) => output('text', c), onCall, stepId: step.id };
     // set after the literal: a spread inside it made the request a slow dictionary object, every call
     if (fallbacks) req.fallbacks = fallbacks;
-    res = await ctx.models.run(req);
+    if (step.repairAttempts !== undefined) req.repairAttempts = step.repairAttempts;
+    // guards: the prompt checked before the provider is called, the answer before anyone sees it
+    res = step.guardrails ? await guardedRun(ctx.models, req, stepGuards(step, ctx, scopePath, r)) : await ctx.models.run(req);
   } catch (e) {
     // a chain that ran out: every model tried and why, and what the calls that answered cost
     if (e instanceof ModelChainError) Object.assign(r, { models_tried: redactTried(e.tried, ctx), tokens_in: r.tokens_in + e.spent.tokens_in, tokens_out: r.tokens_out + e.spent.tokens_out, cost_usd: r.cost_usd + e.spent.cost_usd });

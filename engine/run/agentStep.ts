@@ -7,6 +7,8 @@ import { ToolError, type ToolOutcome } from '../toolkit/runtime';
 import type { ModelCallRecord } from '../models/modelRunner';
 import { runAgent, type AgentEvent, type AgentHost } from '../agent/index';
 import type { CallDecision, HeldCall } from '../agent/host';
+import { toolResultGuard } from '../guard/modelGuards';
+import { stepGuards } from './stepGuards';
 import type { StepResult, StepScope } from './events';
 import type { ActionContext } from './runContext';
 import { addModelFigures, AttemptToolContext, stepLabel } from './toolContext';
@@ -52,6 +54,7 @@ export async function agentAction(step: Step, params: Record<string, unknown>, c
     spent: (res) => addModelFigures(r, res),
     personality: (name) => personalityPrompt(name, ctx),
     ...(ctx.debug?.hooks.beforeToolCall ? { beforeCall: (call: HeldCall) => askDebugger(step, ctx, scopePath, r, call) } : {}),
+    ...(step.guardrails?.toolResults.length ? { checkToolResult: toolResultGuard(ctx.models, s.model, stepGuards(step, ctx, scopePath, r), signal) } : {}),
   };
   const result = await runAgent(
     { ref: { name: step.id, path: [] }, models: [s.model, ...s.fallbacks], system: s.system, prompt, decl: step.agent!, schema: s.schema, maxTokens: int(params.max_tokens), temperature: float(params.temperature), stream: params.stream !== false, depth: 0 },

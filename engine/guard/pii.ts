@@ -1,0 +1,131 @@
+// Personal data and secrets in a text: email addresses, phone numbers, card numbers (Luhn-checked),
+// IBANs (mod-97-checked), API keys by their known shapes, IP addresses. Each finder is linear in the
+// text: bounded quantifiers or a fixed prefix, and email addresses found from their '@' outwards.
+export type PiiKind = 'email' | 'phone' | 'card' | 'iban' | 'secret' | 'ip';
+export const PII_KINDS: readonly PiiKind[] = ['email', 'phone', 'card', 'iban', 'secret', 'ip'];
+
+export interface PiiMatch {
+  kind: PiiKind;
+  start: number;
+  end: number;
+}
+
+/** Luhn's checksum of a card number's digits. */
+export function luhn(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (i % 2 === 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
+/** An IBAN's mod-97 check (ISO 13616): the country and check digits moved to the end, letters as 10-35. */
+export function ibanValid(iban: string): boolean {
+  const s = iban.replace(/ /g, '').toUpperCase();
+  if (s.length < 15 || s.length > 34) return false;
+  const moved = s.slice(4) + s.slice(0, 4);
+  let rest = 0;
+  for (const c of moved) {
+    const code = c.charCodeAt(0);
+    const v = code >= 65 && code <= 90 ? String(code - 55) : c;
+    for (const d of v) rest = (rest * 10 + (d.charCodeAt(0) - 48)) % 97;
+  }
+  return rest === 1;
+}
+
+const CARD = /(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d])/g;
+const IBAN = /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![A-Za-z0-9])/g;
+/** Known key shapes: OpenAI and Anthropic (`sk-`), AWS access keys, GitHub tokens, Slack tokens, Google API keys, Hugging Face tokens, Stripe keys, PEM private keys. */
+const SECRET = /(?<![A-Za-z0-9_-])(?:sk-(?:ant-|proj-)?[A-Za-z0-9_-]{20,}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,}|xox[abprs]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35}|hf_[A-Za-z0-9]{30,}|[rs]k_live_[A-Za-z0-9]{16,})|-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----/g;
+const IPV4 = /(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?!\d|\.\d)/g;
+const IPV6 = /(?<![0-9A-Fa-f:])(?:(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}:){1,6}:(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,5})?|::(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6}))(?![0-9A-Fa-f:])/g;
+/** A phone number: an optional + and country code, then 8 to 15 digits in groups (spaces, dots, dashes, an area code in parentheses). */
+const PHONE = /(?<![\w+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]?\d{2,4}){2,4}(?![\w])/g;
+
+const DATE = /^(?:\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4})$/;
+const LOCAL = /[A-Za-z0-9._%+-]/;
+const DOMAIN = /[A-Za-z0-9.-]/;
+
+function emails(text: string, out: PiiMatch[]): void {
+  let from = 0;
+  for (let at = text.indexOf('@'); at >= 0; at = text.indexOf('@', at + 1)) {
+    let s = at;
+    while (s > from && LOCAL.test(text[s - 1])) s--;
+    let e = at + 1;
+    while (e < text.length && DOMAIN.test(text[e])) e++;
+    // a domain ends in a letter label of two or more, not in a dot or a dash
+    while (e > at + 1 && (text[e - 1] === '.' || text[e - 1] === '-')) e--;
+    const domain = text.slice(at + 1, e);
+    const dot = domain.lastIndexOf('.');
+    if (s < at && dot > 0 && /^[A-Za-z]{2,}$/.test(domain.slice(dot + 1))) {
+      out.push({ kind: 'email', start: s, end: e });
+      from = e;
+    }
+  }
+}
+
+function byPattern(re: RegExp, kind: PiiKind, text: string, out: PiiMatch[], accept?: (m: string) => boolean): void {
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    if (!accept || accept(m[0])) out.push({ kind, start: m.index, end: m.index + m[0].length });
+  }
+}
+
+const digitsOf = (s: string): string => s.replace(/\D/g, '');
+
+/** `add` (sorted, not overlapping each other) merged into `kept` (the same), dropping those that overlap a kept match: linear in both. */
+function keepFirst(kept: PiiMatch[], add: PiiMatch[]): PiiMatch[] {
+  if (!add.length) return kept;
+  const out: PiiMatch[] = [];
+  let i = 0;
+  for (const m of add) {
+    while (i < kept.length && kept[i].end <= m.start) out.push(kept[i++]);
+    if (i < kept.length && kept[i].start < m.end) continue;
+    out.push(m);
+  }
+  while (i < kept.length) out.push(kept[i++]);
+  return out;
+}
+
+/** The matches of the kinds asked for, in text order; where two overlap, the one found first (in the order card, iban, secret, email, ip, phone) is kept. */
+export function findPii(text: string, kinds: readonly PiiKind[]): PiiMatch[] {
+  const want = new Set(kinds);
+  let kept: PiiMatch[] = [];
+  const add = (fill: (out: PiiMatch[]) => void) => {
+    const found: PiiMatch[] = [];
+    fill(found);
+    kept = keepFirst(kept, found);
+  };
+  if (want.has('card')) add((o) => byPattern(CARD, 'card', text, o, (m) => luhn(digitsOf(m))));
+  if (want.has('iban')) add((o) => byPattern(IBAN, 'iban', text, o, ibanValid));
+  if (want.has('secret')) add((o) => byPattern(SECRET, 'secret', text, o));
+  if (want.has('email')) add((o) => emails(text, o));
+  if (want.has('ip')) {
+    add((o) => byPattern(IPV4, 'ip', text, o));
+    if (text.includes(':')) add((o) => byPattern(IPV6, 'ip', text, o, (m) => m !== '::' && /[0-9A-Fa-f]/.test(m)));
+  }
+  if (want.has('phone')) {
+    add((o) =>
+      byPattern(PHONE, 'phone', text, o, (m) => {
+        const n = digitsOf(m).length;
+        // a run of digits alone is an order number; a date is not a phone number
+        return n >= 8 && n <= 15 && (m.startsWith('+') || /[ .()-]/.test(m)) && !DATE.test(m);
+      }),
+    );
+  }
+  return kept;
+}
+
+/** The text with each match replaced by `[REDACTED:kind]`. */
+export function redactMatches(text: string, matches: readonly { kind: string; start: number; end: number }[]): string {
+  let out = '';
+  let last = 0;
+  for (const m of [...matches].sort((a, b) => a.start - b.start)) {
+    if (m.start < last) continue;
+    out += `${text.slice(last, m.start)}[REDACTED:${m.kind}]`;
+    last = m.end;
+  }
+  return out + text.slice(last);
+}
