@@ -101,6 +101,18 @@ export class ServedRunFollower implements vscode.Disposable {
           if (value.type === 'run-ended') sawEnd = true;
           batcher.push(value);
         },
+        // a subscriber that fell behind is dropped with the last event it was sent; a gap: events the server no longer keeps
+        resumeAfter: (e) => {
+          if (e.event !== 'dropped' && e.event !== 'gap') return undefined;
+          this.log.line(`served run ${runId}: ${e.event}: ${e.data.slice(0, 300)}`);
+          let last: unknown;
+          try {
+            last = e.event === 'dropped' ? (JSON.parse(e.data) as { last_event_id?: unknown }).last_event_id : undefined;
+          } catch {
+            // no place named: after the last id seen
+          }
+          return typeof last === 'number' || typeof last === 'string' ? String(last) : undefined;
+        },
         onReconnect: (last, attempt) => this.log.line(`served run ${runId}: the event stream dropped; reconnecting after event ${last ?? '(none)'} (attempt ${attempt})`),
       });
       if (!end) return undefined;

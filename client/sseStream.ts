@@ -122,6 +122,9 @@ export interface FollowOptions {
   endEvent?: string;
   /** Resume after this id (a follower that was following before). */
   lastEventId?: string;
+  /** An event that says where to resume (a server that dropped a slow subscriber names the last event
+   * it was sent): the id to send as Last-Event-ID on the reconnect, instead of the last `id:` seen. */
+  resumeAfter?: (e: SseEvent) => string | undefined;
   /** Called before each reconnect, with the id it resumes after. */
   onReconnect?: (lastEventId: string | undefined, attempt: number) => void;
   /** Reconnects in a row that bring no event before giving up (default 30). */
@@ -156,11 +159,16 @@ export async function followEventStream(o: FollowOptions): Promise<SseEvent | un
       if (o.signal.aborted) break;
     }
     let progressed = false;
+    let resumeAt: string | undefined;
     const parser = new SseParser((e) => {
       progressed = true;
       if (e.event === endEvent) ended = e;
-      else o.onEvent(e);
+      else {
+        o.onEvent(e);
+        resumeAt = o.resumeAfter?.(e) ?? resumeAt;
+      }
     });
+    const seen = () => resumeAt ?? parser.lastEventId ?? lastId;
     try {
       const headers: Record<string, string> = { accept: 'text/event-stream', 'cache-control': 'no-cache' };
       if (o.token) headers.authorization = `Bearer ${o.token}`;
@@ -178,19 +186,19 @@ export async function followEventStream(o: FollowOptions): Promise<SseEvent | un
       const decoder = new TextDecoder();
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
         parser.feed(decoder.decode(chunk, { stream: true }));
-        if (parser.lastEventId !== undefined) lastId = parser.lastEventId;
+        lastId = seen();
         if (ended) break;
       }
       parser.feed(decoder.decode());
       parser.end();
       serverRetry = parser.retryMs ?? serverRetry;
-      if (parser.lastEventId !== undefined) lastId = parser.lastEventId;
+      lastId = seen();
       if (ended) return ended;
     } catch (e) {
       if (e instanceof SseHttpError) throw e;
       if (o.signal.aborted) break;
       serverRetry = parser.retryMs ?? serverRetry;
-      if (parser.lastEventId !== undefined) lastId = parser.lastEventId;
+      lastId = seen();
       if (ended) return ended;
     }
     failures = progressed ? 0 : failures + 1;

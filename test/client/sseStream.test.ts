@@ -63,6 +63,12 @@ describe('following an event stream (client/sseStream.ts)', () => {
       }
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       const from = last ? Number(last) : 0;
+      if (req.url === '/slow' && from === 0) {
+        // a subscriber that fell behind: dropped with a frame whose id is past what it was sent
+        res.write(frames[0] + frames[1]);
+        res.end(`id: 9\nevent: dropped\ndata: {"last_event_id":2}\n\n`);
+        return;
+      }
       if (from === 0) {
         // the first connection: two events (the second cut in half), then the connection drops
         res.write(`retry: 10\n${frames[from]}`);
@@ -94,6 +100,25 @@ describe('following an event stream (client/sseStream.ts)', () => {
       [undefined, '1'],
     );
     assert.deepEqual(reconnects, ['1']);
+  });
+
+  it('resumes where a `dropped` frame says, not after its own id', async () => {
+    seen.length = 0;
+    const got: string[] = [];
+    const end = await followEventStream({
+      url: `${base}/slow`,
+      token: 's3cret',
+      signal: new AbortController().signal,
+      onEvent: (e) => got.push(`${e.event}:${e.id}`),
+      resumeAfter: (e) => (e.event === 'dropped' ? String((JSON.parse(e.data) as { last_event_id: number }).last_event_id) : undefined),
+      retryMs: 10,
+    });
+    assert.equal(end?.event, 'end');
+    assert.deepEqual(
+      seen.map((s) => s.lastEventId),
+      [undefined, '2'],
+    );
+    assert.deepEqual(got, ['tick:1', 'tick:2', 'dropped:9', 'tick:3', 'tick:4', 'tick:5']);
   });
 
   it('a refused token is an error at once (no reconnect), and the token is not in its message', async () => {
