@@ -25,14 +25,15 @@ import { LanguageStatusBar } from './languageStatus';
 import { registerAgentTools } from './languageModelTools';
 import { ServedEndpoints } from './servedEndpoints';
 import { ServedRunFollower } from './servedRunFollower';
-import { registerServe, WorkspaceServer } from './serveWorkspace';
+import { registerServe, SERVE_COMMANDS, WorkspaceServer } from './serveWorkspace';
 
 let client: LanguageClient | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<OrchestratorApi> {
   const clock = new ActivationClock(context.extensionPath);
   // first: the server's process boots on the other core while the rest of activate() runs
-  const clientReady = startLanguageClient(context, [...LENS_COMMANDS, ...EVAL_LENS_COMMANDS], clock).then((c) => {
+  // (a trigger's lens serves the workspace: the server names the command only when it is listed)
+  const clientReady = startLanguageClient(context, [...LENS_COMMANDS, ...EVAL_LENS_COMMANDS, SERVE_COMMANDS.serve], clock).then((c) => {
     clock.clientReady(c.initializeResult);
     return (client = c);
   });
