@@ -166,7 +166,8 @@ describe('orc serve: triggers, limits and stopping (the built CLI)', function ()
     const s = await startServe(dir, ['--max-runs', '1']);
     servers.push(s);
     const post = (body: unknown) => fetch(`${s.url}/pipelines/slow/runs`, { method: 'POST', body: JSON.stringify(body) });
-    const first = (await (await post({ seconds: 2 })).json()) as { run_id: string };
+    // long enough that a busy machine cannot finish it before the SIGTERM below
+    const first = (await (await post({ seconds: 4 })).json()) as { run_id: string };
     const second = await post({ seconds: 1 });
     assert.equal(second.status, 429);
     assert.equal(second.headers.get('retry-after'), '2');
@@ -179,7 +180,7 @@ describe('orc serve: triggers, limits and stopping (the built CLI)', function ()
     const resumed = await orcAsync(['resume', first.run_id, '--json'], { cwd: dir, isolated: true });
     assert.equal(resumed.code, 0, resumed.stderr);
     const doc = JSON.parse(resumed.stdout);
-    assert.deepEqual([doc.status, doc.outputs, doc.trigger], ['completed', { slept: 2 }, { kind: 'http', name: 'slow' }]);
+    assert.deepEqual([doc.status, doc.outputs, doc.trigger], ['completed', { slept: 4 }, { kind: 'http', name: 'slow' }]);
     const stats = orc(['stats', '--all', '--json'], { cwd: dir });
     assert.equal(stats.code, 0, stats.stderr);
     assert.match(stats.stdout, /"slow"/);
