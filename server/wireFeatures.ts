@@ -41,7 +41,8 @@ export function wireFeatures(connection: Connection, documents: TextDocuments<Te
   // eval files (`*.eval.yaml`) have their own analysis; pipeline-only features answer nothing for them
   const evals = new EvalCache();
   // webhook names are unique among the pipelines under one root (`orc serve` serves them together)
-  const webhooks = new WorkspaceWebhooks(() => client.roots ?? [], { all: () => documents.all().filter((d) => !isEvalDocument(d)), analysis: (d) => cache.get(d) });
+  // (a root's files are read in the background: then the open documents with webhooks are checked again)
+  const webhooks = new WorkspaceWebhooks(() => client.roots ?? [], { all: () => documents.all().filter((d) => !isEvalDocument(d)), analysis: (d) => cache.get(d) }, () => publisher.recheckWebhooks(null));
   const publisher = new DiagnosticsPublisher(connection, documents, cache, evals, idleCollector(), webhooks);
   // trust granted later: MCP servers may be listed now, so every open document is checked again
   connection.onNotification(WORKSPACE_TRUSTED_NOTIFICATION, () => {
@@ -84,7 +85,7 @@ export function wireFeatures(connection: Connection, documents: TextDocuments<Te
   // pipelines that name it (an agent's `pipeline: FILE`) are checked again
   features.onWatchedFiles((uris) => {
     if (uris.some((u) => /\.ya?ml$/i.test(u))) {
-      webhooks.forgetFiles();
+      webhooks.filesChanged(uris);
       publisher.recheckWebhooks(null);
     }
     const names = uris.map((u) => /([^/]+\.pipeline\.ya?ml)$/i.exec(decodeURIComponent(u))?.[1]).filter((n): n is string => !!n);

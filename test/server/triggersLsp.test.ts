@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { CodeLens, CompletionItem, Diagnostic, Hover } from 'vscode-languageserver-protocol';
+import type { CodeLens, CompletionItem, Diagnostic, Hover, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
 import { Cron } from 'croner';
 import { LspClient, SERVER } from '../helpers/lspClient';
 
@@ -42,6 +42,10 @@ describe('language server: triggers', function () {
   let lsp: LspClient;
   const uriOf = (name: string) => pathToFileURL(path.join(dir, name)).href;
   const diagnostics = (d: Diagnostic[]) => d.map((x) => [x.code, x.severity, x.message, rangeText(x.range)]);
+  /** Every publication for the document so far, in order (the client keeps them). */
+  const history = (uri: string) => (lsp as unknown as { diagnostics: Map<string, PublishDiagnosticsParams[]> }).diagnostics.get(uri) ?? [];
+  /** The first publication for the document after the `since` first ones that `match` accepts. */
+  const publishedAfter = (uri: string, since: number, match: (p: PublishDiagnosticsParams) => boolean, what: string) => lsp.diagnosticsWhere(uri, (p) => history(uri).indexOf(p) >= since && match(p), what);
 
   before(async () => {
     dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'orc-triggers-lsp-')));
@@ -63,11 +67,13 @@ describe('language server: triggers', function () {
   it('a webhook name another pipeline under the workspace folder declares is an error in both files', async () => {
     lsp.open(uriOf('a.pipeline.yaml'), A);
     lsp.open(uriOf('hooks/b.pipeline.yaml'), B);
-    assert.deepEqual(diagnostics(await lsp.diagnosticsFor(uriOf('a.pipeline.yaml'), 1)), [
+    // the folder's saved files are read in the background after the first publication: then both are published again
+    const settled = (uri: string, n: number) => lsp.diagnosticsWhere(uri, (p) => p.version === 1 && p.diagnostics.length === n, `${n} diagnostics`);
+    assert.deepEqual(diagnostics(await settled(uriOf('a.pipeline.yaml'), 2)), [
       ['trigger.duplicate-webhook', 1, `Webhook 'deploy' is declared by another pipeline served from the same root too (${path.join('hooks', 'b.pipeline.yaml')}): POST /hooks/deploy can start only one of them.`, span(A, 3, 'deploy')],
       ['trigger.duplicate-webhook', 1, "Webhook 'audit' is declared by another pipeline served from the same root too (c.pipeline.yaml): POST /hooks/audit can start only one of them.", span(A, 4, 'audit')],
     ]);
-    assert.deepEqual(diagnostics(await lsp.diagnosticsFor(uriOf('hooks/b.pipeline.yaml'), 1)), [
+    assert.deepEqual(diagnostics(await settled(uriOf('hooks/b.pipeline.yaml'), 1)), [
       ['trigger.duplicate-webhook', 1, "Webhook 'deploy' is declared by another pipeline served from the same root too (a.pipeline.yaml): POST /hooks/deploy can start only one of them.", span(B, 2, 'deploy')],
     ]);
   });
@@ -75,14 +81,32 @@ describe('language server: triggers', function () {
   it("renaming one file's webhook clears the other's error", async () => {
     const b = uriOf('hooks/b.pipeline.yaml');
     const a = uriOf('a.pipeline.yaml');
-    const seen = (await lsp.diagnosticsFor(a, 1)).length;
+    const since = history(a).length;
     // `deploy` → `ship` in b (unsaved): a is checked again against b's text in the editor
     const version = lsp.change(b, [{ range: { start: pos(2, 13), end: pos(2, 19) }, text: 'ship' }]);
     assert.deepEqual(diagnostics(await lsp.diagnosticsFor(b, version)), []);
-    const again = await lsp.diagnosticsWhere(a, (p) => p.version === 1 && p.diagnostics.length !== seen, 'a publication without the clash');
+    const again = await publishedAfter(a, since, () => true, 'a publication after the rename');
     assert.deepEqual(diagnostics(again), [
       ['trigger.duplicate-webhook', 1, "Webhook 'audit' is declared by another pipeline served from the same root too (c.pipeline.yaml): POST /hooks/audit can start only one of them.", span(A, 4, 'audit')],
     ]);
+  });
+
+  it('a pipeline file created on disk with the same webhook name is an error in the open one', async () => {
+    const b = uriOf('hooks/b.pipeline.yaml');
+    const e = path.join(dir, 'e.pipeline.yaml');
+    // b's webhook is `ship` in the editor (the test above)
+    fs.writeFileSync(e, ['id: e', 'triggers:', '  - webhook: ship', ...STEPS, ''].join('\n'));
+    let since = history(b).length;
+    await lsp.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(e).href, type: 1 }] });
+    const d = await publishedAfter(b, since, () => true, 'a publication after the file was created');
+    assert.deepEqual(diagnostics(d), [
+      ['trigger.duplicate-webhook', 1, "Webhook 'ship' is declared by another pipeline served from the same root too (e.pipeline.yaml): POST /hooks/ship can start only one of them.", '2:13-2:17'],
+    ]);
+    // deleted: the error goes
+    fs.rmSync(e);
+    since = history(b).length;
+    await lsp.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(e).href, type: 3 }] });
+    assert.deepEqual(await publishedAfter(b, since, () => true, 'a publication after the file was deleted'), []);
   });
 
   describe('lenses, hover and completion', () => {
