@@ -30,7 +30,7 @@ Usage:
   orc validate FILE|- [FILE...] [--json]    findings; exit 0, or 2 when any error
   orc plan FILE [--json]                    levels and critical path
   orc graph FILE --format json|dot|mermaid  the DAG
-  orc run FILE [-i|--input key=value]... [--json] [--max-parallel N] [--frozen-auto|--refresh-auto] [--yes] [--redis URL] [--trace-endpoint URL]
+  orc run FILE [-i|--input key=value]... [--json] [--max-parallel N] [--frozen-auto|--refresh-auto] [--yes] [--budget-usd X] [--redis URL] [--trace-endpoint URL]
                                             runs it; progress on stderr, a summary (the result document with --json) on stdout;
                                             an -i value is read as JSON when it parses, else as a string;
                                             -i STEP_ID=VALUE answers a step that asks a person (an agent's approve: true calls: =approve or =deny);
@@ -86,7 +86,7 @@ interface Parsed {
   params: string[];
 }
 
-const VALUE_FLAGS = new Set(['--format', '--max-parallel', '-o', '--output', '--model', '--redis', '--queue', '--concurrency', '--root', '--tool', '--action', '--after', '--before', '--cassette', '--live', '--trace-endpoint', '--metrics-port', '--since', '--restate', '--attach', '--listen', '--host', '--port', '--token-file', '--max-runs', '--max-body']);
+const VALUE_FLAGS = new Set(['--format', '--max-parallel', '-o', '--output', '--model', '--redis', '--queue', '--concurrency', '--root', '--tool', '--action', '--after', '--before', '--cassette', '--live', '--trace-endpoint', '--metrics-port', '--since', '--restate', '--attach', '--listen', '--host', '--port', '--token-file', '--max-runs', '--max-body', '--budget-usd']);
 const CASSETTE_FLAGS = ['--record', '--replay', '--cassette', '--live', '--replay-tools'];
 
 export function parseArgs(argv: string[]): Parsed {
@@ -139,6 +139,14 @@ function positiveInt(v: string | true | undefined, flag: string): number | undef
   if (v === undefined) return undefined;
   const n = Number(v);
   if (typeof v !== 'string' || !Number.isInteger(n) || n < 1) throw new UsageError(`${flag} takes a whole number of at least 1`);
+  return n;
+}
+
+/** `--budget-usd X`: dollars, when given. */
+function dollars(v: string | true | undefined, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n) || n < 0) throw new UsageError(`${flag} takes an amount of dollars (0.50)`);
   return n;
 }
 
@@ -211,9 +219,9 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
           if (attach === true) throw new UsageError('--attach needs a run id');
           return await durableRunCommand({ url: restateUrl(p), file: p.positional.length ? oneFile(p) : null, attach: attach ?? null, detach: p.flags.has('--detach'), inputArgs: p.inputs, json: p.flags.has('--json'), maxParallel: positiveInt(p.flags.get('--max-parallel'), '--max-parallel') }, errStyle, io);
         }
-        allowOnly(p, ['--json', '--max-parallel', '--frozen-auto', '--refresh-auto', '--yes', '--redis', '--queue', ...CASSETTE_FLAGS, '--trace-endpoint']);
+        allowOnly(p, ['--json', '--max-parallel', '--frozen-auto', '--refresh-auto', '--yes', '--redis', '--queue', ...CASSETTE_FLAGS, '--trace-endpoint', '--budget-usd']);
         if (p.flags.has('--frozen-auto') && p.flags.has('--refresh-auto')) throw new UsageError('--frozen-auto and --refresh-auto contradict each other');
-        return await runCommand(oneFile(p), p.inputs, p.flags.has('--json'), positiveInt(p.flags.get('--max-parallel'), '--max-parallel'), errStyle, io, { frozen: p.flags.has('--frozen-auto'), refresh: p.flags.has('--refresh-auto') }, p.flags.has('--yes'), distributedOf(p), cassetteFlagsOf(p.flags), traceOf(p));
+        return await runCommand(oneFile(p), p.inputs, p.flags.has('--json'), positiveInt(p.flags.get('--max-parallel'), '--max-parallel'), errStyle, io, { frozen: p.flags.has('--frozen-auto'), refresh: p.flags.has('--refresh-auto') }, p.flags.has('--yes'), distributedOf(p), cassetteFlagsOf(p.flags), traceOf(p), dollars(p.flags.get('--budget-usd'), '--budget-usd'));
       }
       case 'worker': {
         if (p.flags.has('--restate')) {

@@ -164,7 +164,7 @@ async function executeHere(a: Analysis, options: RunOptions, json: boolean, styl
   }
 }
 
-export async function runCommand(file: string, inputArgs: string[], json: boolean, maxParallel: number | undefined, style: Style, io: RunIO, auto: { frozen: boolean; refresh: boolean } = { frozen: false, refresh: false }, yes = false, distributed?: DistributedOptions, tape?: CassetteFlags, traces: TraceOptions = {}): Promise<number> {
+export async function runCommand(file: string, inputArgs: string[], json: boolean, maxParallel: number | undefined, style: Style, io: RunIO, auto: { frozen: boolean; refresh: boolean } = { frozen: false, refresh: false }, yes = false, distributed?: DistributedOptions, tape?: CassetteFlags, traces: TraceOptions = {}, budgetUsd?: number): Promise<number> {
   const cassette = cassetteOptions(tape, file === '-' ? null : file, distributed);
   const source = readSource(file);
   // the tools of the MCP servers its steps call, listed (or cached) so their parameters are checked
@@ -191,7 +191,7 @@ export async function runCommand(file: string, inputArgs: string[], json: boolea
   }
   const liveWarning = unknownLiveSteps(cassette, a.pipeline?.steps ?? []);
   if (liveWarning) io.err(`orc: ${liveWarning}`);
-  return execute(a, { cwd: process.cwd(), inputs, maxParallel, pipelineFile: file === '-' ? null : file, source, cassette }, json, style, io, { answers, yes, stdinUsed: file === '-' }, distributed, traces);
+  return execute(a, { cwd: process.cwd(), inputs, maxParallel, pipelineFile: file === '-' ? null : file, source, cassette, ...(budgetUsd !== undefined ? { budgetUsd } : {}) }, json, style, io, { answers, yes, stdinUsed: file === '-' }, distributed, traces);
 }
 
 export async function resumeCommand(runId: string, json: boolean, style: Style, io: RunIO, distributed?: DistributedOptions, tape?: CassetteFlags, inputArgs: string[] = [], traces: TraceOptions = {}): Promise<number> {

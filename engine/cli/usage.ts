@@ -7,12 +7,13 @@ export const COMMAND_USAGE: Record<string, string> = {
   Prints the execution levels and the critical path.`,
   graph: `orc graph FILE --format json|dot|mermaid
   Prints the pipeline's DAG.`,
-  run: `orc run FILE [-i|--input key=value]... [--json] [--max-parallel N] [--frozen-auto|--refresh-auto] [--yes]
+  run: `orc run FILE [-i|--input key=value]... [--json] [--max-parallel N] [--frozen-auto|--refresh-auto] [--yes] [--budget-usd X]
            [--record | --replay [--cassette PATH] [--live STEP,...] [--replay-tools]]
   Runs the pipeline. Progress goes to stderr; a summary (or the result document with --json) to stdout.
   AUTO tags take their locked answers; missing ones are asked first (--refresh-auto: all of them;
   --frozen-auto: none, an unresolved tag refuses the run with exit 2, for CI).
   An -i value is read as JSON when it parses as JSON (-i n=3, -i tags='["a"]'), else as a string.
+  --budget-usd X sets the run's budget in dollars, or lowers the pipeline's budget.max_cost_usd (docs/guardrails.md).
   Steps that ask a person (user-prompt, approval-gate, feedback-collection) ask on the terminal when
   stdin and stderr are terminals and --json is not given. Otherwise answer them ahead: -i STEP_ID=VALUE
   (a key that is not a parameter of the pipeline but the id of such a step), e.g. -i gate=approve,

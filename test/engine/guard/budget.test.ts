@@ -9,6 +9,7 @@ import { createModelRunner } from '../../../engine/models/index';
 import type { ResultDocument, RunEvent } from '../../../engine/run/events';
 import { runPipeline, type RunOptions } from '../../../engine/run/runPipeline';
 import { LoopbackProviders } from '../../fixtures/providers/loopbackServer';
+import { orc, orcAsync } from '../../helpers/cli';
 
 let server: LoopbackProviders;
 let dir: string;
@@ -101,5 +102,27 @@ steps:
     assert.equal(doc.status, 'failed');
     assert.equal(doc.steps.s.error_type, 'BudgetExceededError');
     assert.equal(doc.steps.s.error, "The run's budget (max_duration 0.3 s) is spent: the run has taken 0.3 s; its model calls in flight were cancelled and no other starts");
+  });
+
+  describe('orc run --budget-usd', function () {
+    this.timeout(60_000);
+
+    it('sets the run budget: the call that would cross it is never made, the run exits 1 naming the budget, and no key is printed', async () => {
+      server.fallback = { text: 'ok', tokensIn: 10, tokensOut: 1000 };
+      const file = path.join(dir, 'ten.pipeline.yaml');
+      fs.writeFileSync(file, TEN(''));
+      const r = await orcAsync(['run', file, '--budget-usd', '0.0013', '--json'], { cwd: dir, isolated: true, env: { OPENAI_API_KEY: 'sk-test-budget-cli-0123456789', OPENAI_BASE_URL: `${server.origin}/v1` } });
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(server.requests.length, 2);
+      const doc = JSON.parse(r.stdout) as ResultDocument;
+      assert.equal(doc.status, 'failed');
+      assert.match(JSON.stringify(doc.steps.each), /The run's budget \(max_cost_usd \$0\.0013\) is spent/);
+      assert.ok(!(r.stdout + r.stderr).includes('sk-test-budget-cli'));
+    });
+
+    it('refuses an amount that is not one, with exit 2', () => {
+      const r = orc(['run', 'examples/hello.pipeline.yaml', '--budget-usd', 'lots']);
+      assert.deepEqual([r.code, r.stderr.trim()], [2, "orc: --budget-usd takes an amount of dollars (0.50)\nrun 'orc help' for usage"]);
+    });
   });
 });
