@@ -5,9 +5,9 @@
 //
 // The files under a root are found as `orc mcp` and `orc serve` find them (bounded: 5,000 YAML
 // files, 12 folders deep) once, in the background after the first document with a webhook is
-// published there (2,000 pipelines: about 0.3-0.7 s), and kept as an index of names by file;
-// a file the client reports changed on disk (or a document closed) is read again alone. A keystroke
-// then costs a lookup per name it declares. An open document counts with its text in the editor.
+// published there, and kept as an index of names by file; a file the client reports changed on
+// disk (or a document closed) is read again alone. A keystroke then costs a lookup per name it
+// declares. An open document counts with its text in the editor.
 import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,8 @@ import { findRunsRoot } from '../engine/run/runsRoot';
 import type { Finding } from '../engine/spec/types';
 import { withoutBom } from '../engine/util/text';
 
+/** How many files the background reading of a root reads between two turns of the event loop. */
+const READ_BATCH = 50;
 /** A larger file is not read for webhook names (as `orc mcp` reads no larger pipeline). */
 const MAX_FILE_BYTES = 2 * 1024 * 1024;
 
@@ -159,10 +161,16 @@ export class WorkspaceWebhooks {
     this.building.add(root);
     setImmediate(() => {
       const built = new RootIndex(root);
-      for (const f of findPipelineFiles(root)) built.read(f);
-      this.indexes.set(root, built);
-      this.building.delete(root);
-      this.indexed();
+      const files = findPipelineFiles(root);
+      // read a few files at a time, so that a keystroke's diagnostics wait for one batch at most
+      const batch = (from: number) => {
+        for (let k = from; k < Math.min(from + READ_BATCH, files.length); k++) built.read(files[k]);
+        if (from + READ_BATCH < files.length) return void setImmediate(() => batch(from + READ_BATCH));
+        this.indexes.set(root, built);
+        this.building.delete(root);
+        this.indexed();
+      };
+      batch(0);
     });
     return undefined;
   }
