@@ -3,7 +3,7 @@
 // `orc run` runs it (the floor) and against a bare node:http server that runs it per request (the
 // peer); the latency from a run event to its SSE frame at a subscriber; the server's memory with
 // 1,000 SSE subscribers on one run (the built CLI in its own process, its RSS read from /proc);
-// and how late a every-second cron trigger fires. Goals: BENCHMARKS.md "Serving over HTTP".
+// and how late an every-second cron trigger fires. Goals: BENCHMARKS.md "Serving over HTTP".
 // `--smoke`: 20 requests a side, 50 subscribers, 2 cron ticks.
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -141,10 +141,13 @@ async function requests(): Promise<Record<'floor' | 'peer' | 'ours', number[]>> 
   return times;
 }
 
-/** Run event → SSE frame: for each frame a live subscriber receives, its arrival minus the event's time. */
+/** Run event → SSE frame: for each frame a live subscriber receives, its arrival minus the event's time
+ * (both Date.now() of one machine). An event's frame leaves once the run's synchronous work after
+ * the event is done (the next step's process spawned): that is in the figure. */
 async function sseLatency(): Promise<number[]> {
+  // the server in its own process (the built CLI): its event loop is not the subscriber's
   const dir = workspace({ 'paced.pipeline.yaml': PACED });
-  const server = await startServer({ root: dir, host: '127.0.0.1', port: 0, tokens: new Tokens([]), version: 'bench', log: () => undefined, watch: false });
+  const server = await startServe(dir);
   const lags: number[] = [];
   try {
     for (let n = 0; n < SSE_RUNS; n++) {
@@ -171,7 +174,7 @@ async function sseLatency(): Promise<number[]> {
       }
     }
   } finally {
-    await server.close();
+    await server.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
   return lags;
