@@ -8,8 +8,9 @@ import { readAutoLock } from '../auto/lockFile';
 import { orchestratorOf } from '../auto/orchestrator';
 import { lockedAnswers } from '../auto/resolve';
 import { CheckpointError, loadCheckpoint, runsDir, sha256, type Checkpoint } from '../run/checkpointStore';
-import { checkpointMismatch, isEmptyRunFolder } from '../run/runRecords';
+import { checkpointMismatch, isEmptyRunFolder, MAX_RESULT_BYTES } from '../run/runRecords';
 import { readRunResult } from '../run/runPacks';
+import { readStateFile } from '../util/boundedRead';
 
 export type ResumeCheck =
   /** The run's folder is there and empty: it was stopped before its first record. */
@@ -37,7 +38,7 @@ export function checkResume(root: string, runId: string, readSource: (file: stri
   if (mismatch) return { kind: 'mismatch', checkpoint, message: mismatch };
   if (checkpoint.status === 'completed') {
     const result = path.join(root, '.orchestrator', 'runs', runId, 'result.json');
-    if (existsSync(result)) return { kind: 'completed', checkpoint, resultJson: readFileSync(result, 'utf8') };
+    if (existsSync(result)) return { kind: 'completed', checkpoint, resultJson: readStateFile(result, MAX_RESULT_BYTES) };
     // an eval's case: its result is a line of the eval's pack, shown as its folder's file would be
     const doc = readRunResult(root, runId);
     return { kind: 'completed', checkpoint, resultJson: typeof doc === 'string' ? null : JSON.stringify(doc, null, 2) };

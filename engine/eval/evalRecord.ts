@@ -2,7 +2,7 @@
 // end, its summary) and `results.jsonl` (one line per case × variant × repeat as it finished,
 // each naming the run record of its case in `.orchestrator/runs/<run_id>/`). Results are appended
 // as they come, so an interrupted eval keeps every finished case and `--resume` runs the rest.
-import { existsSync, promises as fsp, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, promises as fsp, readdirSync } from 'node:fs';
 import { createReadStream } from 'node:fs';
 import * as path from 'node:path';
 import { atomicWriteSync, recordId, STATE_DIR } from '../run/checkpointStore';
@@ -11,6 +11,10 @@ import type { Interval } from './stats';
 import { makeStateDir } from '../toolkit/stateDir';
 import { DatasetError } from './dataset';
 import { boundedLines, LineTooLongError } from './lineReader';
+import { readStateFile } from '../util/boundedRead';
+
+/** The most of an eval.json read back: a regular file only (engine/util/boundedRead.ts). */
+const MAX_EVAL_META_BYTES = 16 * 1024 * 1024;
 
 /** The longest line of results.jsonl read (a case's outputs are in it): past it, the file is refused, not held. */
 const MAX_RESULT_LINE_BYTES = 256 * 1024 * 1024;
@@ -134,7 +138,7 @@ export class EvalRecord {
   static open(root: string, id: string): EvalRecord {
     const file = path.join(evalsDir(root), recordId(id, 'eval'), 'eval.json');
     if (!existsSync(file)) throw new Error(`No eval '${id}' in ${path.join(STATE_DIR, 'evals')}`);
-    return new EvalRecord(root, JSON.parse(readFileSync(file, 'utf8')) as EvalMeta);
+    return new EvalRecord(root, JSON.parse(readStateFile(file, MAX_EVAL_META_BYTES)) as EvalMeta);
   }
 
   get resultsFile(): string {
@@ -252,7 +256,7 @@ export function listEvals(root: string): EvalMeta[] {
   const out: EvalMeta[] = [];
   for (const id of readdirSync(dir)) {
     try {
-      out.push(JSON.parse(readFileSync(path.join(dir, id, 'eval.json'), 'utf8')) as EvalMeta);
+      out.push(JSON.parse(readStateFile(path.join(dir, id, 'eval.json'), MAX_EVAL_META_BYTES)) as EvalMeta);
     } catch {
       /* not an eval record */
     }

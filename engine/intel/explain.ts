@@ -3,12 +3,13 @@
 // with the steps and reports contradictions (a step the summaries never account for, an intention
 // no step can deliver) as findings on the steps' ranges. Cached by the document's content hash.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Analysis, PipelineSymbol } from '../analyze/index';
 import type { ModelRunner } from '../models/modelRunner';
 import type { Finding, Range, Step } from '../spec/types';
 import { makeStateDir } from '../toolkit/stateDir';
+import { readStateFile } from '../util/boundedRead';
 
 export interface Explanation {
   intention: string;
@@ -104,7 +105,7 @@ export function readCachedExplanation(stateRoot: string, text: string, model: st
   const file = cacheFile(stateRoot, sha, model);
   if (!existsSync(file)) return null;
   try {
-    const hit = JSON.parse(readFileSync(file, 'utf8')) as Explanation;
+    const hit = JSON.parse(readStateFile(file, 4 * 1024 * 1024)) as Explanation;
     return hit.document_sha256 === sha && hit.model === model ? hit : null;
   } catch {
     return null;

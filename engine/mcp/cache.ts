@@ -2,12 +2,13 @@
 // workspace's `.orchestrator/mcp/`, so checking a pipeline does not start its servers every time.
 // A failed listing is kept briefly too. Nothing secret is written: the file holds the tools and,
 // for a failure, its message with every `${VAR}` value replaced.
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { McpServerDecl } from '../spec/types';
 import type { McpToolInfo } from './client';
 import { configHash, DEFAULT_START_TIMEOUT_S } from './config';
 import { makeStateDir } from '../toolkit/stateDir';
+import { readStateFile } from '../util/boundedRead';
 
 /** How long a listing is trusted. */
 export const LISTING_TTL_MS = 10 * 60 * 1000;
@@ -42,7 +43,7 @@ function fresh(l: Listing, now: number): boolean {
 
 function readFile(file: string): Listing | null {
   try {
-    const v = JSON.parse(readFileSync(file, 'utf8')) as Listing;
+    const v = JSON.parse(readStateFile(file, 16 * 1024 * 1024)) as Listing;
     if (v && typeof v === 'object' && typeof v.listed_at === 'number' && (v.ok ? Array.isArray(v.tools) : typeof v.error === 'string')) return v;
   } catch {
     // absent or unreadable: list again

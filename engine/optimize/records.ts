@@ -3,13 +3,22 @@
 // search keeps what it paid for) and trials.jsonl (every tried assignment's figures). A later
 // optimization of the same eval and pipeline (both files' sha256 unchanged) takes the earlier runs
 // instead of paying for them again.
-import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { STATE_DIR_NAME, makeStateDir } from '../toolkit/stateDir';
 import { RecordIdError } from '../run/runFiles';
 import { runKey, type Assignment, type Objective, type Outcome, type Trial } from './search';
+import { readStateFile } from '../util/boundedRead';
 
 export const OPTIMIZE_FORMAT = 1;
+
+/**
+ * The most of a record read back (engine/util/boundedRead.ts): a meta.json is a few kilobytes; a
+ * runs.jsonl holds about 200 bytes a run. A record over its bound, or not a regular file (a link to
+ * /dev/zero), is passed over: not listed, its runs made again.
+ */
+export const MAX_META_BYTES = 1024 * 1024;
+export const MAX_RUNS_BYTES = 128 * 1024 * 1024;
 
 export interface OptimizeMeta {
   format: number;
@@ -81,7 +90,7 @@ export class OptimizeRecord {
 
 function readMeta(file: string): OptimizeMeta | null {
   try {
-    const m = JSON.parse(readFileSync(file, 'utf8')) as OptimizeMeta;
+    const m = JSON.parse(readStateFile(file, MAX_META_BYTES)) as OptimizeMeta;
     return m && m.format === OPTIMIZE_FORMAT && typeof m.optimize_id === 'string' ? m : null;
   } catch {
     return null;
@@ -108,7 +117,7 @@ export function earlierRuns(root: string, evalSha: string, pipelineSha: string):
     if (m.eval_sha256 !== evalSha || m.pipeline_sha256 !== pipelineSha) continue;
     let text: string;
     try {
-      text = readFileSync(path.join(optimizeDir(root), m.optimize_id, 'runs.jsonl'), 'utf8');
+      text = readStateFile(path.join(optimizeDir(root), m.optimize_id, 'runs.jsonl'), MAX_RUNS_BYTES);
     } catch {
       continue;
     }

@@ -2,9 +2,10 @@
 // in (a changed `execution_id` such as `../../x` would make a resume write outside the workspace), a
 // result document is an object of the result's shape, and a run folder left empty by a kill before
 // its first write is recognised as such (not "unreadable", nothing to resume).
-import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readdirSync, readSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { ResultDocument } from './events';
+import { readBoundedText } from '../util/boundedRead';
 
 /** Why a checkpoint cannot be resumed as run `runId`, or null when it can. */
 export function checkpointMismatch(runId: string, checkpoint: { execution_id?: unknown }): string | null {
@@ -29,25 +30,7 @@ export const MAX_RESULT_BYTES = 20 * 1024 * 1024;
  * /dev/zero, nor a pipe), and never more than that: 'missing' when there is none, 'unreadable' otherwise.
  */
 export function readRecordText(file: string, maxBytes = MAX_RESULT_BYTES): string | 'missing' | 'unreadable' {
-  let fd: number;
-  try {
-    if (!lstatSync(file).isFile()) return 'unreadable';
-    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'unreadable';
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile() || st.size > maxBytes) return 'unreadable';
-    const buf = Buffer.alloc(st.size + 1);
-    let n = 0;
-    for (let got = 1; got > 0 && n < buf.length; n += got) got = readSync(fd, buf, n, buf.length - n, n);
-    return n > maxBytes ? 'unreadable' : buf.subarray(0, n).toString('utf8');
-  } catch {
-    return 'unreadable';
-  } finally {
-    closeSync(fd);
-  }
+  return readBoundedText(file, maxBytes);
 }
 
 /** A run's result.json, when it is a readable result document. */

@@ -1,10 +1,11 @@
 // `cache: true`: a step's successful result, reused for identical rendered inputs and step
 // definition. Stored in .orchestrator/cache/<sha256>.json; errors are never cached.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { StepResult } from './events';
 import { atomicWriteSync, sha256, STATE_DIR } from './checkpointStore';
 import { makeStateDir } from '../toolkit/stateDir';
+import { readStateFile } from '../util/boundedRead';
 
 const DESCRIPTIVE = new Set(['name', 'description', 'metadata', 'cache', 'dependencies', 'depends_on', 'on_success', 'on_false', 'on_failure']);
 
@@ -28,7 +29,7 @@ export class StepCache {
     const file = path.join(this.dir, `${key}.json`);
     if (!existsSync(file)) return null;
     try {
-      return JSON.parse(readFileSync(file, 'utf8')) as Cached;
+      return JSON.parse(readStateFile(file, 64 * 1024 * 1024)) as Cached;
     } catch {
       return null; // a damaged entry is a miss
     }
