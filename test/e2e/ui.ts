@@ -225,7 +225,8 @@ export function personWorkbench(o: {
     const b = await launchBrowser();
     s.close = b.close;
     s.page = await b.browser.newPage();
-    await s.page.goto(s.wb.url());
+    // the workbench's first load on a busy machine (two cores kept busy) took more than Playwright's 30 s
+    await s.page.goto(s.wb.url(), { timeout: 120_000 });
     await s.page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
     await s.page.waitForFunction(() => document.title.includes('[Extension Development Host]'), undefined, { timeout: 60_000 });
   });
