@@ -186,12 +186,32 @@ describe('orc serve: triggers, limits and stopping (the built CLI)', function ()
     assert.match(stats.stdout, /"slow"/);
   });
 
+  it('takes tokens from a token file, and listens beyond loopback with them', async () => {
+    const dir = workspace({ 'slow.pipeline.yaml': SLOW });
+    fs.writeFileSync(path.join(dir, 'serve.tokens'), '# tokens\nfile-token-one\n\nfile-token-two\n');
+    const s = await startServe(dir, ['--host', '0.0.0.0', '--token-file', path.join(dir, 'serve.tokens')], { ORC_SERVE_TOKENS: '' });
+    servers.push(s);
+    assert.match(s.stdout(), /^listening on http:\/\/0\.0\.0\.0:\d+\n/);
+    const url = s.url.replace('0.0.0.0', '127.0.0.1');
+    assert.equal((await fetch(`${url}/pipelines`)).status, 401);
+    assert.equal((await fetch(`${url}/pipelines`, { headers: { authorization: 'Bearer file-token-two' } })).status, 200);
+    assert.equal((await fetch(`${url}/pipelines`, { headers: { authorization: 'Bearer # tokens' } })).status, 401);
+    await s.stop();
+  });
+
   it('with no token, refuses to listen beyond loopback (exit 2, a clear error)', () => {
     const dir = workspace({ 'slow.pipeline.yaml': SLOW });
     const r = orc(['serve', '--root', dir, '--host', '0.0.0.0', '--port', '0'], { env: { ORC_SERVE_TOKENS: '' } });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /--host 0\.0\.0\.0: with no token configured the server listens on loopback only; set ORC_SERVE_TOKENS or --token-file FILE/);
     assert.equal(r.stdout, '');
+    const missing = orc(['serve', '--root', dir, '--token-file', path.join(dir, 'no-such-file')]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /--token-file .*no-such-file: cannot be read \(ENOENT\)/);
+    fs.writeFileSync(path.join(dir, 'empty.tokens'), '# no token here\n\n');
+    const empty = orc(['serve', '--root', dir, '--token-file', path.join(dir, 'empty.tokens')]);
+    assert.equal(empty.code, 2);
+    assert.match(empty.stderr, /holds no token \(one a line\)/);
     const restate = orc(['serve', '--root', dir, '--restate', 'http://127.0.0.1:8080']);
     assert.equal(restate.code, 2);
     assert.match(restate.stderr, /not available yet/);
