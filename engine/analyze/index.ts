@@ -13,6 +13,7 @@ import { checkInlineDocuments } from './inlineDocuments';
 import { checkSchema } from './schemaCheck';
 import { checkAgents } from './agentCheck';
 import { checkTriggers } from './triggerCheck';
+import { checkGuardsAndBudgets } from './guardCheck';
 import { checkSteps, indexSteps, type StepIndexEntry } from './stepCheck';
 import { pipelineSymbols } from './symbols';
 import { checkTemplates } from './templateCheck';
@@ -170,6 +171,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
       const s = checkSteps(pipeline, sink, stepIndex, t, references, catalog, options.mcp, memo);
       // another pipeline named by an agent's allow-list compiles as `orc run` compiles it
       checkTriggers(effective, pipeline, sink);
+      checkGuardsAndBudgets(pipeline, sink);
       checkAgents(pipeline, sink, { catalog, mcp: options.mcp, pipelineFile: options.pipelineFile, compile: (other) => analyze(other).findings });
       checkInlineDocuments(pipeline, sink, catalog, (inner, depth, passed) => analyze(inner, { ...options, autoAnswers: undefined, inlineDepth: depth, passedInputs: passed, sectionOwner: undefined }).findings, options.inlineDepth ?? 0);
       plan = s.plan;

@@ -4,6 +4,7 @@
 
 export { graphDocument } from '../analyze/graph';
 export { analyze, hasErrors, MAX_DOCUMENT_CHARS } from '../analyze/index';
+export { worstCase, type WorstCase } from '../analyze/worstCase';
 export type { Analysis, AnalyzeOptions } from '../analyze/index';
 export type { AutoType } from '../analyze/model';
 export { answerContext } from '../auto/answer';

@@ -1,5 +1,5 @@
 // `orc plan FILE [--json]`: dependency levels, execution order and critical path.
-import { type Analysis, DEFAULT_MAX_PARALLEL, findRunsRoot, loadHistory, predict, type Prediction, type Range, registryOrShipped, resolveInputs } from '../api/index';
+import { type Analysis, DEFAULT_MAX_PARALLEL, findRunsRoot, loadHistory, predict, type Prediction, type Range, registryOrShipped, resolveInputs, worstCase, type WorstCase } from '../api/index';
 import { compileOrReport } from './compile';
 import { paint, type Style } from './findingFormat';
 
@@ -13,6 +13,8 @@ export interface PlanDocument {
   loops: Record<string, { execution_levels: string[][]; critical_path: string[] }>;
   /** Predicted duration and cost, from earlier runs in .orchestrator/runs/ and the model registry. */
   prediction: Prediction;
+  /** The most its model calls can cost (a pipeline with model steps): each step's and the run's; null where unbounded. */
+  worst_case?: WorstCase;
 }
 
 /** The prediction `orc plan` prints: earlier runs of this pipeline in the nearest .orchestrator/, parameters at their defaults. */
@@ -44,7 +46,13 @@ export function planDocument(a: Analysis, cwd = process.cwd()): PlanDocument {
     edges: plan.edges.map((e) => ({ from: e.from, to: e.to, kind: e.kind })),
     loops: Object.fromEntries(Object.entries(a.bodyPlans).map(([id, p]) => [id, { execution_levels: p.levels, critical_path: p.criticalPath }])),
     prediction: predictionFor(a, cwd),
+    ...worstCaseOf(a),
   };
+}
+
+function worstCaseOf(a: Analysis): { worst_case?: WorstCase } {
+  const w = worstCase(a.pipeline!);
+  return w.steps.length ? { worst_case: w } : {};
 }
 
 export function planCommand(file: string, json: boolean, style: Style, out: (s: string) => void, err: (s: string) => void): number {
@@ -60,12 +68,21 @@ export function planCommand(file: string, json: boolean, style: Style, out: (s: 
   out(`critical path: ${doc.critical_path.join(' → ')} (${doc.critical_path.length} step${doc.critical_path.length === 1 ? '' : 's'})`);
   for (const [id, loop] of Object.entries(doc.loops)) out(`loop ${id}: ${loop.execution_levels.map((l) => l.join(', ')).join(' | ')}`);
   printPrediction(doc.prediction, style, out);
+  if (doc.worst_case) printWorstCase(doc.worst_case, a.pipeline!.budget?.maxCostUsd ?? null, style, out);
   return 0;
 }
 
 const secs = (x: number) => `${(x / 1000).toFixed(2)} s`;
 const usd = (x: number) => (x === 0 ? '$0' : `$${x.toFixed(x < 0.01 ? 6 : 4)}`);
 const span = (r: Range, f: (x: number) => string) => (f(r.low) === f(r.high) ? f(r.expected) : `${f(r.expected)} (${f(r.low)}–${f(r.high)})`);
+
+/** Each model step's worst case (its calls at their max_tokens, attempts, repairs, loop bounds) and the run's, beside its budget. */
+function printWorstCase(w: WorstCase, budget: number | null, style: Style, out: (s: string) => void): void {
+  out('');
+  out(paint(style, 'bold', `Worst case (every call at its max_tokens, attempts, repairs and loop bounds; registry prices)${budget !== null ? `, budget ${usd(budget)}` : ''}:`));
+  for (const s of w.steps) out(`  ${s.label}: ${s.calls === null ? 'unbounded' : `${s.calls} call${s.calls === 1 ? '' : 's'}, ${s.tokens} tokens, ${usd(s.usd!)}`}${s.note ? paint(style, 'dim', ` (${s.note})`) : ''}`);
+  out(`  run: ${w.usd === null ? 'unbounded' : `${w.tokens} tokens, ${usd(w.usd)}`}${budget !== null && (w.usd === null || w.usd > budget) ? ' — over its budget' : ''}`);
+}
 
 function printPrediction(p: Prediction, style: Style, out: (s: string) => void): void {
   const samples = Math.max(0, ...p.steps.map((s) => s.samples));

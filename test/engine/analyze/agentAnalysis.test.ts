@@ -181,6 +181,8 @@ describe('agents in the analyzer: models, keys, parameters, results', () => {
       ignored('max_tool_calls', 'a', 7),
       ignored('on_limit', 'a', 9),
       ignored('parallel_tool_calls', 'a', 10),
+      // a model step's budget is its own (docs/guardrails.md): under it, each call is reserved for its max_tokens
+      ['budget.no-max-tokens', 'info', "Step 'a' sets no max_tokens: under a budget each of its calls is reserved for 4096 tokens out. Give it 'max_tokens' in its parameters to reserve what it needs.", span(text, 11, 'parameters')],
       ignored('max_turns', 'each', 14),
       ignored('tools', 'inner', 16),
     ]);

@@ -1,0 +1,77 @@
+// Guards and budgets checked before the run: a guard whose pattern RE2 cannot run or whose schema
+// is not JSON Schema is an error (it would fail the step at run time); a run budget the worst case
+// can go over is a warning on `budget`, naming the costliest step; a model step with no
+// `max_tokens` under a budget is an info (each of its calls is reserved for 4,096 tokens out).
+import Ajv from 'ajv';
+import type { GuardDecl, Pipeline, Step } from '../spec/types';
+import { compileRegex } from '../template/regex';
+import type { FindingSink } from './findingSink';
+import { worstCase, type StepWorstCase } from './worstCase';
+
+const usd = (n: number): string => `$${Number(n.toPrecision(4))}`;
+
+function checkGuard(g: GuardDecl, step: Step, sink: FindingSink): void {
+  if (g.kind === 'deny' || g.kind === 'allow') {
+    const patterns = typeof g.value === 'string' ? [g.value] : Array.isArray(g.value) ? g.value : [];
+    patterns.forEach((p, i) => {
+      if (typeof p !== 'string') return;
+      try {
+        compileRegex(p);
+      } catch (e) {
+        sink.atValue('guard.invalid', `Guardrail '${g.name}' of step '${step.id}': ${(e as Error).message}`, typeof g.value === 'string' ? [...g.path, g.kind] : [...g.path, g.kind, i], { step: step.id });
+      }
+    });
+  } else if (g.kind === 'schema' && g.value && typeof g.value === 'object') {
+    try {
+      new Ajv({ strict: false }).compile(g.value as object);
+    } catch (e) {
+      sink.atKey('guard.invalid', `Guardrail '${g.name}' of step '${step.id}': its schema is not valid JSON Schema: ${(e as Error).message}`, [...g.path, 'schema'], { step: step.id });
+    }
+  }
+}
+
+function costliest(steps: StepWorstCase[], by: 'usd' | 'tokens'): StepWorstCase | undefined {
+  return [...steps].sort((a, b) => (b[by] ?? Infinity) - (a[by] ?? Infinity))[0];
+}
+
+export function checkGuardsAndBudgets(p: Pipeline, sink: FindingSink): void {
+  let anyStepBudget = false;
+  const walk = (steps: Step[]) => {
+    for (const s of steps) {
+      const g = s.guardrails;
+      if (g) for (const one of [...g.input, ...g.output, ...g.toolResults]) checkGuard(one, s, sink);
+      if (s.budget) anyStepBudget = true;
+      if (s.body) walk(s.body);
+    }
+  };
+  walk(p.steps);
+  if (!p.budget && !anyStepBudget) return;
+  const worst = worstCase(p);
+  for (const s of worst.steps) {
+    if (!s.model) continue;
+    const step = findStep(p.steps, s.step);
+    if (step && typeof step.parameters.max_tokens !== 'number' && (p.budget || step.budget)) {
+      sink.atKey('budget.no-max-tokens', `Step '${s.step}' sets no max_tokens: under a budget each of its calls is reserved for 4096 tokens out. Give it 'max_tokens' in its parameters to reserve what it needs.`, [...step.path, step.agent ? 'action' : 'parameters'], { step: s.step });
+    }
+  }
+  const b = p.budget;
+  if (!b) return;
+  if (b.maxCostUsd !== null) {
+    const top = costliest(worst.steps, 'usd');
+    if (worst.usd === null && top) sink.atKey('budget.exceedable', `The run's worst case has no bound, so it can go over max_cost_usd ${usd(b.maxCostUsd)}: step '${top.label}' is ${top.note}. The run fails when the budget is spent.`, ['budget', 'max_cost_usd']);
+    else if (worst.usd !== null && worst.usd > b.maxCostUsd && top) sink.atKey('budget.exceedable', `The run's worst case is ${usd(worst.usd)}, over max_cost_usd ${usd(b.maxCostUsd)}: the costliest path is step '${top.label}' (${top.calls} call${top.calls === 1 ? '' : 's'} on ${top.model}, ${usd(top.usd!)}). The run fails when the budget is spent.`, ['budget', 'max_cost_usd']);
+  }
+  if (b.maxTokens !== null) {
+    const top = costliest(worst.steps, 'tokens');
+    if (worst.tokens !== null && worst.tokens > b.maxTokens && top) sink.atKey('budget.exceedable', `The run's worst case is ${worst.tokens} tokens, over max_tokens ${b.maxTokens}: the costliest path is step '${top.label}' (${top.calls} call${top.calls === 1 ? '' : 's'}, ${top.tokens} tokens). The run fails when the budget is spent.`, ['budget', 'max_tokens']);
+  }
+}
+
+function findStep(steps: Step[], id: string): Step | undefined {
+  for (const s of steps) {
+    if (s.id === id) return s;
+    const inner = s.body ? findStep(s.body, id) : undefined;
+    if (inner) return inner;
+  }
+  return undefined;
+}
