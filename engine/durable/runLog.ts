@@ -13,12 +13,19 @@ export const STARTS_FILE = 'durable-starts.jsonl';
 export const OUTPUTS_DIR = 'durable-outputs';
 /** A result whose JSON is longer than this goes to a file; the journal keeps its name. */
 export const JOURNAL_VALUE_LIMIT = 256 * 1024;
+/** How long an event waits to be written with the ones after it (ms). */
+const FLUSH_MS = 20;
 /** The most events one progress page carries. */
 const PAGE_EVENTS = 2000;
 
 export class RunLog {
   readonly dir: string;
   private epochValue: number | null = null;
+  /** Starts by attempt id, read from the file once. */
+  private starts: Map<string, number> | null = null;
+  /** Event lines not yet written: written together, soon (a line a write cost a step more than its journal entry). */
+  private pending: string[] = [];
+  private flushTimer: NodeJS.Timeout | null = null;
 
   constructor(
     readonly root: string,
@@ -42,18 +49,37 @@ export class RunLog {
     return (this.epochValue = last + 1);
   }
 
-  /** Appends an event (already redacted by the run's emitter). */
+  /** Appends an event (already redacted by the run's emitter); written within a few milliseconds, or by flush(). */
   event(event: RunEvent): void {
+    this.pending.push(`${JSON.stringify({ epoch: this.epoch(), event })}\n`);
+    this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS);
+  }
+
+  /** Writes the events not yet written (a lost tail is emitted again by the next execution's replay). */
+  flush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    if (!this.pending.length) return;
+    const text = this.pending.join('');
+    this.pending = [];
     this.ensureDir();
-    appendFileSync(path.join(this.dir, EVENTS_FILE), `${JSON.stringify({ epoch: this.epoch(), event })}\n`);
+    appendFileSync(path.join(this.dir, EVENTS_FILE), text);
   }
 
   /** Records a start of an attempt; returns how many times it has started, this one included. */
   started(attemptId: string): number {
     this.ensureDir();
-    const before = this.lines(STARTS_FILE).filter((l) => (JSON.parse(l) as { id: string }).id === attemptId).length;
+    if (!this.starts) {
+      this.starts = new Map();
+      for (const l of this.lines(STARTS_FILE)) {
+        const id = (JSON.parse(l) as { id: string }).id;
+        this.starts.set(id, (this.starts.get(id) ?? 0) + 1);
+      }
+    }
+    const n = (this.starts.get(attemptId) ?? 0) + 1;
+    this.starts.set(attemptId, n);
     appendFileSync(path.join(this.dir, STARTS_FILE), `${JSON.stringify({ id: attemptId, pid: process.pid, at: new Date().toISOString() })}\n`);
-    return before + 1;
+    return n;
   }
 
   /** Writes a large result beside the run; returns its name relative to the run's folder. */

@@ -22,10 +22,10 @@ export function abortTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
   return (Number.isFinite(s) && s > 0 ? s : 24 * 3600) * 1000;
 }
 
-/** The longest wait between two tries of a run whose worker is gone (ms; ORC_DURABLE_RETRY_MAX_MS, default 1000). */
+/** The longest wait between two tries of a run whose worker is gone (ms; ORC_DURABLE_RETRY_MAX_MS, default 250). */
 export function retryMaxMs(env: NodeJS.ProcessEnv = process.env): number {
   const ms = Number(env.ORC_DURABLE_RETRY_MAX_MS);
-  return Number.isFinite(ms) && ms >= 100 ? ms : 1000;
+  return Number.isFinite(ms) && ms >= 50 ? ms : 250;
 }
 
 export interface WorkflowOptions {
@@ -50,9 +50,9 @@ export function runWorkflow(options: WorkflowOptions) {
       // a step may think for a long time without a journal entry: Restate must not cut it off
       inactivityTimeout: 60_000,
       abortTimeout: abortTimeoutMs(env),
-      // a run whose worker died is tried again soon after one is back (at most a second later), for
+      // a run whose worker died is tried again soon after one is back (at most a quarter second later), for
       // days; then it pauses, for a person to resume (restate's CLI or UI)
-      retryPolicy: { initialInterval: 100, exponentiationFactor: 2, maxInterval: retryMaxMs(env), maxAttempts: 1_000_000, onMaxAttempts: 'pause' },
+      retryPolicy: { initialInterval: 100, exponentiationFactor: 2, maxInterval: retryMaxMs(env), maxAttempts: 10_000_000, onMaxAttempts: 'pause' },
     },
     handlers: {
       run: async (ctx: restate.WorkflowContext, sub: RunSubmission): Promise<RunOutput> => {
@@ -85,6 +85,7 @@ export function runWorkflow(options: WorkflowOptions) {
         } finally {
           attempts.stop();
           await driving;
+          log.flush();
         }
       },
       progress: restate.handlers.workflow.shared(async (_ctx: restate.WorkflowSharedContext, req: ProgressRequest): Promise<ProgressPage> => {
