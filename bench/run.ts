@@ -10,6 +10,7 @@ const BENCHES: Record<string, string> = {
   agent: 'agent.bench.ts',
   analyze: 'analyze.bench.ts',
   distributed: 'distributed.bench.ts',
+  durable: 'durable.bench.ts',
   edit: 'edit.bench.ts',
   engine: 'engine.bench.ts',
   eval: 'eval.bench.ts',
