@@ -28,6 +28,8 @@ const DYNAMIC_CHUNKS = {
   'vega-lite': 'vega-lite.js',
   '@aws-sdk/client-s3': 'aws-sdk-client-s3.js',
   re2js: 're2js.js',
+  // durable runs (`orc worker --restate`): the Restate SDK with its WebAssembly core
+  '@restatedev/restate-sdk': 'restate-sdk.js',
 };
 
 /** The packages the engine imports statically and few commands use, and their chunks (see LAZY). */
