@@ -161,6 +161,23 @@ describe('orc serve (the built CLI)', function () {
     assert.equal((frames[frames.length - 1].data as { status: string }).status, 'completed');
   });
 
+  it('answers a run it did not start (orc run in the same root) from its record: the document, and a stream of its end', async () => {
+    const r = orc(['run', 'greet.pipeline.yaml', '-i', 'name=Zed', '--json'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    const id = (JSON.parse(r.stdout) as { execution_id: string }).execution_id;
+    const doc = (await (await get(`/runs/${id}`)).json()) as { outputs: unknown; trigger?: unknown };
+    assert.deepEqual([doc.outputs, doc.trigger], [{ greeting: 'Hello, Zed! (plain x1)' }, undefined]);
+    const { frames } = await readFrames(await get(`/runs/${id}/events`));
+    assert.deepEqual(frames.map((f) => [f.id, f.event]), [[1, 'gap'], [2, 'end']]);
+    assert.deepEqual((frames[1].data as { outputs: unknown }).outputs, doc.outputs);
+    assert.equal((await post(`/runs/${id}/cancel`, {})).status, 409);
+    const { runs } = (await (await get('/runs?limit=1000')).json()) as { runs: Record<string, unknown>[] };
+    const listed = runs.find((x) => x.run_id === id)!;
+    assert.deepEqual(Object.keys(listed), ['run_id', 'pipeline_id', 'status', 'started_at', 'ended_at']);
+    assert.deepEqual([listed.pipeline_id, listed.status, typeof listed.started_at, typeof listed.ended_at], ['greet', 'completed', 'string', 'string']);
+    assert.equal((await get('/runs?limit=0')).status, 400);
+  });
+
   it('honours an Idempotency-Key: the same body gives the same run, another body 409', async () => {
     const key = { 'idempotency-key': 'order-42' };
     const a = (await (await post('/pipelines/greet/runs', { name: 'Cy' }, { ...key, prefer: 'wait=20' })).json()) as { execution_id: string };
