@@ -131,6 +131,49 @@ describe('durable runs on Restate (restate-server, orc worker --restate, orc run
     assert.deepEqual(listed.filter((r) => r.execution_id === doc.execution_id).map((r) => r.status), ['completed']);
   });
 
+  it('the worker killed with kill -9 at random points, three times: steps the follower saw end never start again, the others at most once a worker, the result is a local run\'s', async () => {
+    // a DAG with parallel branches, so that replays meet attempts planned together
+    const steps: [string, string[], number][] = [['s0', [], 0.2], ['s1', ['s0'], 0.6], ['s2', ['s0'], 0.3], ['s3', ['s0'], 0.8], ['s4', ['s1', 's2'], 0.4], ['s5', ['s3'], 0.2], ['s6', ['s4', 's5'], 0.5], ['s7', ['s6'], 0.2]];
+    const yaml = (marks: string) => ['id: random-kills', 'steps:', ...steps.flatMap(([id, deps, sleep]) => [`  - id: ${id}`, '    tool: terminal', '    action: execute', ...(deps.length ? [`    dependencies: [${deps.join(', ')}]`] : []), `    parameters: {command: "echo ${id} >> ${marks}; sleep ${sleep}; echo out-${id}"}`])].join('\n') + '\n';
+    const here = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-durable-local-'));
+    fs.writeFileSync(path.join(here, 'p.yaml'), yaml('marks.txt'));
+    const lr = spawnSync(process.execPath, [CLI, 'run', 'p.yaml', '--json'], { cwd: here, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    assert.equal(lr.status, 0, lr.stderr);
+    const localDoc = essence(JSON.parse(lr.stdout) as ResultDocument);
+    fs.rmSync(here, { recursive: true, force: true });
+    const dir = path.join(root, 'random');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'p.yaml'), yaml('random/marks.txt'));
+    const marks = path.join(dir, 'marks.txt');
+    const client = startCli(['run', 'random/p.yaml', '--restate', server.ingress, '--json'], root);
+    // seeded: the kill points are random but the same on every run of the test
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const seenEnded: { ended: string[]; counts: Record<string, number> }[] = [];
+    let after = 0;
+    for (let k = 0; k < 3; k++) {
+      after += 1 + Math.floor(random() * 3);
+      const target = Math.min(after, steps.length - 1);
+      await until(`${target} step starts`, 60_000, () => linesOf(marks).length >= target);
+      await new Promise((r) => setTimeout(r, Math.floor(random() * 300)));
+      await stopGroup(worker!.child, 'SIGKILL');
+      seenEnded.push({ ended: [...client.stderr().matchAll(/^✓ (s\d) /gm)].map((m) => m[1]), counts: counts(marks) });
+      worker = await startWorker(server.admin, port, root);
+    }
+    assert.equal(await client.done, 0, client.stderr());
+    const doc = JSON.parse(client.stdout()) as ResultDocument;
+    assert.deepEqual(essence(doc), localDoc);
+    const final = counts(marks);
+    for (const { ended, counts: then } of seenEnded) for (const id of ended) assert.equal(final[id], then[id], `${id} had ended (the follower said so) and started again`);
+    // every start is recorded by attempt, each by another worker process
+    const starts = linesOf(path.join(root, '.orchestrator', 'runs', doc.execution_id, 'durable-starts.jsonl')).map((l) => JSON.parse(l) as { id: string; pid: number });
+    for (const [id] of steps) {
+      const mine = starts.filter((x) => x.id === `${id}#1`);
+      assert.equal(mine.length, final[id], `${id}: its starts recorded`);
+      assert.equal(new Set(mine.map((x) => x.pid)).size, mine.length, `${id} started twice in one worker`);
+    }
+  });
+
   it('a client killed with kill -9 mid-run leaves the run going; --attach follows it to its end, each step once', async () => {
     workdir('kill-client');
     const client = startCli(['run', 'kill-client/p.yaml', '--restate', server.ingress], root);
