@@ -15,6 +15,7 @@ const BENCHES: Record<string, string> = {
   engine: 'engine.bench.ts',
   eval: 'eval.bench.ts',
   findings: 'findings.bench.ts',
+  guard: 'guard.bench.ts',
   lsp: 'lsp.bench.ts',
   mcp: 'mcp.bench.ts',
   models: 'models.bench.ts',

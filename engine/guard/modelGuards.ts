@@ -107,3 +107,10 @@ export function toolResultGuard(models: ModelRunner, model: string, g: StepGuard
   const host = guardHost(models, model, g);
   return async (content) => (await runStage({ stage: 'tool_results', guards: g.guardrails.toolResults, host, signal, record: g.record, interaction: g.interaction, stepId: g.stepId, canRetry: false }, content)).text;
 }
+
+/** One stage's guards over one text, with no retry (an agent step's prompt, and its final answer). */
+export async function guardText(models: ModelRunner, model: string, g: StepGuards, stage: 'input' | 'output', text: string, signal: AbortSignal): Promise<string> {
+  const guards = stage === 'input' ? g.guardrails.input : g.guardrails.output;
+  if (!guards.length) return text;
+  return (await runStage({ stage, guards, host: guardHost(models, model, g), signal, record: g.record, interaction: g.interaction, stepId: g.stepId, canRetry: false }, text)).text;
+}

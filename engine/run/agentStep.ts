@@ -7,7 +7,7 @@ import { ToolError, type ToolOutcome } from '../toolkit/runtime';
 import type { ModelCallRecord } from '../models/modelRunner';
 import { runAgent, type AgentEvent, type AgentHost } from '../agent/index';
 import type { CallDecision, HeldCall } from '../agent/host';
-import { toolResultGuard } from '../guard/modelGuards';
+import { guardText, toolResultGuard } from '../guard/modelGuards';
 import { stepGuards } from './stepGuards';
 import type { StepResult, StepScope } from './events';
 import type { ActionContext } from './runContext';
@@ -30,6 +30,10 @@ const float = (v: unknown): number | null => (typeof v === 'number' && Number.is
 export async function agentAction(step: Step, params: Record<string, unknown>, ctx: ActionContext, signal: AbortSignal, scopePath: StepScope[], r: StepResult, s: AgentSetup): Promise<ToolOutcome> {
   const prompt = params.prompt;
   if (typeof prompt !== 'string' || !prompt.trim()) throw new ToolError(`Agent step '${step.id}' needs 'parameters.prompt': the task for its model`, 'ValueError');
+  // guards: the prompt checked before the first turn, the final answer (held, not streamed) before anyone sees it
+  const guards = step.guardrails ? stepGuards(step, ctx, scopePath, r) : null;
+  const holdAnswer = !!guards?.guardrails.output.length;
+  const task = guards ? await guardText(ctx.models, s.model, guards, 'input', prompt, signal) : prompt;
   const emit = (e: AgentEvent) => {
     if (ctx.emitter.listening) ctx.emitter.emit({ time: Date.now(), stepId: step.id, scope: scopePath, ...e });
   };
@@ -49,19 +53,23 @@ export async function agentAction(step: Step, params: Record<string, unknown>, c
     defaultModel: ctx.defaultModel,
     toolContext: (callSignal) => new AttemptToolContext(step, ctx, callSignal, scopePath, r),
     emit,
-    onText: (c) => s.output('text', c),
+    onText: (c) => (holdAnswer ? undefined : s.output('text', c)),
     onCall: s.onCall,
     spent: (res) => addModelFigures(r, res),
     personality: (name) => personalityPrompt(name, ctx),
     ...(ctx.debug?.hooks.beforeToolCall ? { beforeCall: (call: HeldCall) => askDebugger(step, ctx, scopePath, r, call) } : {}),
-    ...(step.guardrails?.toolResults.length ? { checkToolResult: toolResultGuard(ctx.models, s.model, stepGuards(step, ctx, scopePath, r), signal) } : {}),
+    ...(guards?.guardrails.toolResults.length ? { checkToolResult: toolResultGuard(ctx.models, s.model, guards, signal) } : {}),
   };
   const result = await runAgent(
-    { ref: { name: step.id, path: [] }, models: [s.model, ...s.fallbacks], system: s.system, prompt, decl: step.agent!, schema: s.schema, maxTokens: int(params.max_tokens), temperature: float(params.temperature), stream: params.stream !== false, depth: 0 },
+    { ref: { name: step.id, path: [] }, models: [s.model, ...s.fallbacks], system: s.system, prompt: task, decl: step.agent!, schema: s.schema, maxTokens: int(params.max_tokens), temperature: float(params.temperature), stream: params.stream !== false, depth: 0 },
     host,
     signal,
     r,
   );
+  if (holdAnswer && typeof result.answer === 'string') {
+    result.answer = await guardText(ctx.models, s.model, guards!, 'output', result.answer, signal);
+    s.output('text', result.answer);
+  }
   return { success: true, result };
 }
 
