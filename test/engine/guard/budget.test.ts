@@ -120,6 +120,17 @@ steps:
       assert.ok(!(r.stdout + r.stderr).includes('sk-test-budget-cli'));
     });
 
+    it('orc validate warns budget.exceedable on the budget, and orc plan prints the worst case beside it', () => {
+      const file = path.join(dir, 'ten.pipeline.yaml');
+      fs.writeFileSync(file, TEN('budget: {max_cost_usd: 0.002}'));
+      const v = orc(['validate', file]);
+      assert.equal(v.code, 0, v.stderr);
+      assert.match(v.stdout + v.stderr, /ten\.pipeline\.yaml:3:10: warning budget\.exceedable The run's worst case is \$0\.006005, over max_cost_usd \$0\.002: the costliest path is step 'each › call' \(10 calls on openai:gpt-4o-mini, \$0\.006005\)/);
+      const p = orc(['plan', file]);
+      assert.equal(p.code, 0, p.stderr);
+      assert.match(p.stdout, /\n {2}each › call: 10 calls, 10030 tokens, \$0\.006005\n {2}run: 10030 tokens, \$0\.006005 — over its budget\n/);
+    });
+
     it('refuses an amount that is not one, with exit 2', () => {
       const r = orc(['run', 'examples/hello.pipeline.yaml', '--budget-usd', 'lots']);
       assert.deepEqual([r.code, r.stderr.trim()], [2, "orc: --budget-usd takes an amount of dollars (0.50)\nrun 'orc help' for usage"]);
