@@ -357,7 +357,14 @@ export function updateNode(id: string, now: number): void {
     detail.textContent = truncate(ui.layout?.nodes.find((n) => n.id === id)?.detail ?? '', 28);
   }
   if (running && !agent && !g.classList.contains('loop')) {
-    if (detail && s.text) detail.textContent = truncate(s.text.replace(/\s+/g, ' ').trim().slice(-40), 28);
+    if (detail && s.text) {
+      detail.textContent = truncate(s.text.replace(/\s+/g, ' ').trim().slice(-40), 28);
+      g.setAttribute('data-streamed', '');
+    }
+  } else if (detail && !s?.text && g.hasAttribute('data-streamed')) {
+    // a new run, in which the step has streamed nothing yet: its own line, not an earlier run's text
+    g.removeAttribute('data-streamed');
+    if (!agent) detail.textContent = truncate(ui.layout?.nodes.find((n) => n.id === id)?.detail ?? '', 28);
   }
 }
 

@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchBrowser, ROOT, Workbench } from './codeServer';
-import { focusWorkbench, palette, shot, tidyAfterFailure, webview } from './ui';
+import { focusWorkbench, palette, quickOpen, shot, tidyAfterFailure, webview } from './ui';
 
 const FIXTURE = path.join(ROOT, 'test', 'e2e', 'fixtures', 'served-gate.pipeline.yaml');
 const TOKEN = `e2e-${Math.random().toString(36).slice(2)}-token`;
@@ -104,9 +104,15 @@ describe('workbench: serving, and a served run followed live (served)', function
     const b = await launchBrowser();
     s.close = b.close;
     s.page = await b.browser.newPage();
-    await s.page.goto(s.wb.url());
+    await s.page.goto(s.wb.url(), { timeout: 120_000 });
     await s.page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
     await s.page.waitForFunction(() => document.title.includes('[Extension Development Host]'), undefined, { timeout: 60_000 });
+    // the extension and its language server up (the pipeline's lenses drawn), as after a person has
+    // been working a while; then no editor open, the Runs view on screen
+    await quickOpen(s.page, 'served-gate.pipeline.yaml');
+    await s.page.locator('.codelens-decoration a', { hasText: 'Run pipeline' }).first().waitFor({ state: 'visible', timeout: 120_000 });
+    await palette(s.page, 'View: Close All Editors');
+    await showRunsView(s.page);
   });
 
   afterEach(async function () {
@@ -131,7 +137,7 @@ describe('workbench: serving, and a served run followed live (served)', function
     const label = s.serve.base.replace('http://', '');
     await openNewestRunning(s.page, label);
     const view = webview(s.page);
-    await view.locator('.node[data-step-id="hold"][data-status="running"]').waitFor({ state: 'attached', timeout: 60_000 });
+    await view.locator('.node[data-step-id="hold"][data-status="running"]').waitFor({ state: 'attached', timeout: 90_000 });
     await view.locator('.node[data-step-id="start"][data-status="completed"]').waitFor({ state: 'attached', timeout: 10_000 });
     assert.equal(await view.locator('.node[data-step-id="finish"]').getAttribute('data-status'), 'pending');
     // the panel says whose run it is
@@ -166,6 +172,8 @@ describe('workbench: serving, and a served run followed live (served)', function
     await palette(s.page, 'Orchestrator: Cancel Run');
     await view.locator('.node[data-step-id="hold"][data-status="cancelled"]').waitFor({ state: 'attached', timeout: 30_000 });
     await view.locator('[data-testid="run-status"]', { hasText: 'cancelled' }).waitFor({ timeout: 30_000 });
+    // each node's second line is this run's (no text streamed by an earlier run in the same panel)
+    assert.deepEqual(await view.locator('.node .detail').allTextContents(), ['terminal.execute', 'terminal.execute', 'terminal.execute']);
     const doc = await api<{ status: string }>(s.serve.base, 'GET', `/runs/${encodeURIComponent(started.json.run_id)}`);
     assert.equal(doc.json.status, 'cancelled');
     await shot(s.page, 'served-3-run-cancelled');
