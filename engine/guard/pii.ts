@@ -66,11 +66,55 @@ function emails(text: string, out: PiiMatch[]): void {
   }
 }
 
-function byPattern(re: RegExp, kind: PiiKind, text: string, out: PiiMatch[], accept?: (m: string) => boolean): void {
+function byPattern(re: RegExp, kind: PiiKind, text: string, out: PiiMatch[], accept?: (m: string) => boolean, offset = 0): void {
   re.lastIndex = 0;
   for (let m = re.exec(text); m; m = re.exec(text)) {
-    if (!accept || accept(m[0])) out.push({ kind, start: m.index, end: m.index + m[0].length });
+    if (!accept || accept(m[0])) out.push({ kind, start: offset + m.index, end: offset + m.index + m[0].length });
   }
+}
+
+/** Runs of digits and the marks between them (the only places a card, a phone number or an IPv4 address can be). */
+const NUMERIC = /[+(]?\d[\d .()-]*/g;
+/** Where a key shape or an IBAN can start at all: a cheap search before the full pattern. */
+const SECRET_GATE = /sk-|AKIA|gh[pousr]_|github_pat_|xox[abprs]-|AIza|hf_|k_live_|-----BEGIN/;
+const IBAN_GATE = /[A-Z]{2}\d{2}/;
+
+interface NumericRun {
+  start: number;
+  end: number;
+  digits: number;
+  dots: number;
+}
+
+function numericRuns(text: string): NumericRun[] {
+  const runs: NumericRun[] = [];
+  NUMERIC.lastIndex = 0;
+  for (let m = NUMERIC.exec(text); m; m = NUMERIC.exec(text)) {
+    let digits = 0;
+    let dots = 0;
+    for (let i = 0; i < m[0].length; i++) {
+      const c = m[0].charCodeAt(i);
+      if (c >= 48 && c <= 57) digits++;
+      else if (c === 46) dots++;
+    }
+    if (digits >= 4) runs.push({ start: m.index, end: m.index + m[0].length, digits, dots });
+  }
+  return runs;
+}
+
+/** A digit-led kind's pattern over the numeric runs with enough digits for it (a character of context each side, for its boundaries). */
+function inRuns(re: RegExp, kind: PiiKind, text: string, runs: NumericRun[], enough: (r: NumericRun) => boolean, out: PiiMatch[], accept?: (m: string) => boolean): void {
+  for (const r of runs) {
+    if (!enough(r)) continue;
+    const from = Math.max(0, r.start - 1);
+    byPattern(re, kind, text.slice(from, Math.min(text.length, r.end + 1)), out, accept, from);
+  }
+}
+
+/** A phone number: enough digits in groups or after a `+`; a run of digits alone is an order number, and a date is not one. */
+function phoneLike(m: string): boolean {
+  const n = digitsOf(m).length;
+  return n >= 8 && n <= 15 && (m.startsWith('+') || /[ .()-]/.test(m)) && !DATE.test(m);
 }
 
 const digitsOf = (s: string): string => s.replace(/\D/g, '');
@@ -98,23 +142,17 @@ export function findPii(text: string, kinds: readonly PiiKind[]): PiiMatch[] {
     fill(found);
     kept = keepFirst(kept, found);
   };
-  if (want.has('card')) add((o) => byPattern(CARD, 'card', text, o, (m) => luhn(digitsOf(m))));
-  if (want.has('iban')) add((o) => byPattern(IBAN, 'iban', text, o, ibanValid));
-  if (want.has('secret')) add((o) => byPattern(SECRET, 'secret', text, o));
-  if (want.has('email')) add((o) => emails(text, o));
+  // in the order that names an overlap: card, iban, secret, email, ip, phone; each pattern only where it can match
+  const runs = want.has('card') || want.has('ip') || want.has('phone') ? numericRuns(text) : [];
+  if (want.has('card')) add((o) => inRuns(CARD, 'card', text, runs, (r) => r.digits >= 13, o, (m) => luhn(digitsOf(m))));
+  if (want.has('iban') && IBAN_GATE.test(text)) add((o) => byPattern(IBAN, 'iban', text, o, ibanValid));
+  if (want.has('secret') && SECRET_GATE.test(text)) add((o) => byPattern(SECRET, 'secret', text, o));
+  if (want.has('email') && text.includes('@')) add((o) => emails(text, o));
   if (want.has('ip')) {
-    add((o) => byPattern(IPV4, 'ip', text, o));
+    add((o) => inRuns(IPV4, 'ip', text, runs, (r) => r.dots >= 3, o));
     if (text.includes(':')) add((o) => byPattern(IPV6, 'ip', text, o, (m) => m !== '::' && /[0-9A-Fa-f]/.test(m)));
   }
-  if (want.has('phone')) {
-    add((o) =>
-      byPattern(PHONE, 'phone', text, o, (m) => {
-        const n = digitsOf(m).length;
-        // a run of digits alone is an order number; a date is not a phone number
-        return n >= 8 && n <= 15 && (m.startsWith('+') || /[ .()-]/.test(m)) && !DATE.test(m);
-      }),
-    );
-  }
+  if (want.has('phone')) add((o) => inRuns(PHONE, 'phone', text, runs, (r) => r.digits >= 8, o, phoneLike));
   return kept;
 }
 
