@@ -16,7 +16,7 @@ export { RedisUnavailableError, RedisUrlError } from '../distributed/connection'
 export { RemoteAttempts } from '../distributed/coordinator';
 export { checkQueueName } from '../distributed/protocol';
 export { StepWorker } from '../distributed/worker';
-export { cancelRun, DurableRunError, followRun, progressPage, runResult, submitRun } from '../durable/client';
+export { answerRun, cancelRun, DurableRunError, followRun, progressPage, runResult, submitRun } from '../durable/client';
 export type { FollowOptions, RunUpdate } from '../durable/client';
 export type { ProgressPage, RunSubmission } from '../durable/protocol';
 export { DurableWorker, RestateAdminError } from '../durable/worker';

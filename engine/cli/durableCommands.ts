@@ -4,7 +4,7 @@
 // result document as a local run and exits with the same codes; ending the follower (Ctrl-C, or
 // its death) does not end the run.
 import * as path from 'node:path';
-import { cancelRun, DurableRunError, DurableWorker, followRun, newExecutionId, parseInputArg, RestateAdminError, submitRun, type ResultDocument } from '../api/index';
+import { answerRun, cancelRun, DurableRunError, DurableWorker, followRun, newExecutionId, parseInputArg, RestateAdminError, submitRun, type ResultDocument } from '../api/index';
 import { compileOrReport } from './compile';
 import type { Style } from './findingFormat';
 import { readSource, UsageError } from './input';
@@ -119,6 +119,29 @@ export async function cancelCommand(runId: string | undefined, url: string, io: 
     throw e;
   }
   io.err(`run ${runId}: cancellation asked; its running steps are stopped and it ends 'cancelled'`);
+  return EXIT.success;
+}
+
+/** `orc answer RUN_ID STEP VALUE --restate URL`: VALUE is read as JSON when it parses (true, 4), else as text (approve, 'reject: REASON'). */
+export async function answerCommand(args: string[], url: string, io: RunIO): Promise<number> {
+  if (args.length !== 3) throw new UsageError("'orc answer' takes a run id, a step and the answer: orc answer RUN_ID STEP VALUE --restate URL");
+  const [runId, step, text] = args;
+  let value: unknown = text;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = text;
+  }
+  try {
+    await answerRun(url, runId, step, value);
+  } catch (e) {
+    if (e instanceof DurableRunError) {
+      io.err(`orc: ${e.message}`);
+      return EXIT.stepFailed;
+    }
+    throw e;
+  }
+  io.err(`run ${runId}: step '${step}' answered`);
   return EXIT.success;
 }
 

@@ -7,7 +7,7 @@ import { planCommand } from './planCommand';
 import { resumeCommand, runCommand, type DistributedOptions } from './runCommand';
 import { cassetteFlagsOf } from './cassetteFlags';
 import { workerCommand } from './workerCommand';
-import { cancelCommand, durableRunCommand, durableWorkerCommand } from './durableCommands';
+import { answerCommand, cancelCommand, durableRunCommand, durableWorkerCommand } from './durableCommands';
 import { mcpCommand } from './mcpCommand';
 import { serveCommand } from './serveCommand';
 import { checkQueueName, createModelRunner } from '../api/index';
@@ -44,7 +44,8 @@ Usage:
   orc worker --redis URL [--concurrency N] [--queue NAME] [--root DIR] [--metrics-port N]
                                             runs the steps of 'orc run --redis' (Ctrl-C: stop after the running steps)
   orc run FILE --restate INGRESS_URL [--detach] | orc run --restate INGRESS_URL --attach RUN_ID
-                                            a durable run on Restate (it outlives this process); orc cancel RUN_ID --restate INGRESS_URL
+                                            a durable run on Restate (it outlives this process); orc cancel RUN_ID --restate INGRESS_URL;
+                                            orc answer RUN_ID STEP VALUE --restate INGRESS_URL answers a step that asks a person
   orc worker --restate ADMIN_URL [--listen HOST:PORT] [--root DIR]
                                             serves durable runs and registers with Restate
   orc mcp [--root DIR]                      serves the pipelines under DIR (default: here) as MCP tools on stdio
@@ -279,6 +280,9 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
         allowOnly(p, ['--restate']);
         if (p.positional.length !== 1) throw new UsageError("'orc cancel' takes one run id");
         return await cancelCommand(p.positional[0], restateUrl(p), io);
+      case 'answer':
+        allowOnly(p, ['--restate']);
+        return await answerCommand(p.positional, restateUrl(p), io);
       case 'resume':
         allowOnly(p, ['--json', '--redis', '--queue', ...CASSETTE_FLAGS, '--trace-endpoint']);
         if (p.positional.length !== 1) throw new UsageError("'orc resume' takes one run id (see 'orc runs')");

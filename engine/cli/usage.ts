@@ -40,6 +40,11 @@ export const COMMAND_USAGE: Record<string, string> = {
   orc run --restate INGRESS_URL --attach RUN_ID follows it again.`,
   cancel: `orc cancel RUN_ID --restate INGRESS_URL
   Cancels a durable run: its running steps are stopped and it ends 'cancelled' (docs/durable.md).`,
+  answer: `orc answer RUN_ID STEP VALUE --restate INGRESS_URL
+  Answers the question a step of a durable run waits on (approval-gate, user-prompt,
+  feedback-collection): VALUE is read as JSON when it parses, else as text (approve,
+  'reject: REASON'). STEP is the step's id, or its label inside a loop ('loop[1] › step'). The
+  question waits in Restate's journal: a worker may die and come back meanwhile (docs/durable.md).`,
   resume: `orc resume RUN_ID [-i key=value]... [--json] [--redis URL [--queue NAME]] [--record | --replay [--cassette PATH] [--live STEP,...] [--replay-tools]] [--trace-endpoint URL]
   Finishes a stopped run without re-running completed steps. Looks for .orchestrator/ in this
   folder or the nearest parent that has one. Secret inputs (parameters declared secret: true) are

@@ -23,20 +23,26 @@ import { cancelledError, ToolError, type ToolOutcome } from '../toolkit/runtime'
 import { AgentLimitError } from '../agent/types';
 import type { Step } from '../spec/types';
 import { JOURNAL_VALUE_LIMIT, type RunLog } from './runLog';
-import type { AttemptRecord, TurnRecord } from './protocol';
+import type { Answer, Interaction, Question } from '../toolkit/interaction';
+import { QUESTION_STATE, type AttemptRecord, type PendingQuestion, type TurnRecord } from './protocol';
 
 /** Rounds of the event loop with nothing new asked for, before a turn is issued: the scheduler's reaction to an end has settled. */
 const SETTLE_ROUNDS = 3;
 
+/** An attempt asked for, or a question a step asks a person (`ask LABEL#N`: a durable promise). */
 interface Asked {
   id: string;
-  req: AttemptRequest;
-  resolve(o: ToolOutcome): void;
+  req?: AttemptRequest;
+  question?: { label: string; question: Question };
+  resolve(o: unknown): void;
   reject(e: unknown): void;
 }
 
 /** What the race of open entries gives back. */
-type Ended = { kind: 'turn'; turn: TurnRecord } | { kind: 'attempt'; id: string; record: AttemptRecord } | { kind: 'cancel' };
+type Ended = { kind: 'turn'; turn: TurnRecord } | { kind: 'attempt'; id: string; record: AttemptRecord } | { kind: 'answer'; id: string; answer: Answer } | { kind: 'cancel' };
+
+/** The tools that ask a person: they run in the workflow's handler, and their questions are durable promises. */
+export const ASKING_TOOLS = new Set(['user-prompt', 'approval-gate', 'feedback-collection']);
 
 /** An attempt's identity in the journal: the step's checkpoint key and the attempt number. */
 export function attemptIdOf(key: string, attempt: number): string {
@@ -88,13 +94,14 @@ export class DurableAttempts implements AttemptExecutor {
   }
 
   handles(step: Step): boolean {
+    if (step.tool && ASKING_TOOLS.has(step.tool)) return false;
     return Boolean(step.tool || step.action || step.agent);
   }
 
   attempt(req: AttemptRequest): Promise<ToolOutcome> {
     const id = attemptIdOf(req.key, req.attempt);
     return new Promise<ToolOutcome>((resolve, reject) => {
-      const a: Asked = { id, req, resolve, reject };
+      const a: Asked = { id, req, resolve: resolve as (o: unknown) => void, reject };
       const known = this.early.get(id);
       if (known) {
         this.early.delete(id);
@@ -104,6 +111,46 @@ export class DurableAttempts implements AttemptExecutor {
       this.asked.set(id, a);
       this.poke();
     });
+  }
+
+  /** Questions asked so far by each step (by its label), in this execution of the handler. */
+  private readonly questionCount = new Map<string, number>();
+
+  /**
+   * The run's Interaction: a question is the durable promise `ask LABEL#N` (N: the step's Nth
+   * question), issued through the turns like an attempt; `orc answer` resolves it. A replay asks
+   * the same questions again and gets their answers from the journal.
+   */
+  interaction(announce: (id: string, q: Question) => void): Interaction {
+    return {
+      interactive: true,
+      ask: (question: Question, signal: AbortSignal): Promise<Answer> => {
+        const label = question.step;
+        const n = (this.questionCount.get(label) ?? 0) + 1;
+        this.questionCount.set(label, n);
+        const id = `ask ${label}#${n}`;
+        return new Promise<Answer>((resolve, reject) => {
+          const onAbort = () => {
+            // not issued yet: forgotten; issued: its promise stays open in the journal, unanswered
+            this.asked.delete(id);
+            this.issuing.delete(id);
+            this.planned = this.planned.filter((x) => x !== id);
+            reject(signal.reason);
+          };
+          if (signal.aborted) return onAbort();
+          signal.addEventListener('abort', onAbort, { once: true });
+          const a: Asked = {
+            id,
+            question: { label, question },
+            resolve: (v) => (signal.removeEventListener('abort', onAbort), resolve(v as Answer)),
+            reject: (e) => (signal.removeEventListener('abort', onAbort), reject(e)),
+          };
+          this.asked.set(id, a);
+          announce(id, question);
+          this.poke();
+        });
+      },
+    };
   }
 
   private poke(): void {
@@ -155,7 +202,7 @@ export class DurableAttempts implements AttemptExecutor {
   private issueTurn(): void {
     const n = ++this.turns;
     const ids = [...this.asked.keys()];
-    const alone = ids.length === 1 && this.open.size === 0;
+    const alone = ids.length === 1 && this.open.size === 0 && Boolean(this.asked.get(ids[0])!.req);
     const live = alone ? this.asked.get(ids[0])! : null;
     this.turnOpen = true;
     const p = this.ctx.run<TurnRecord>(`turn ${n}`, async () => {
@@ -173,9 +220,17 @@ export class DurableAttempts implements AttemptExecutor {
       if (!a) return;
       this.planned.shift();
       this.asked.delete(id);
+      this.issuing.set(id, a);
+      if (a.question) {
+        // where `orc answer` finds the promise that the step's question waits on
+        const pending: PendingQuestion = { promise: id, question: a.question.question };
+        this.ctx.set(`${QUESTION_STATE}${a.question.label}`, pending);
+        const q = this.ctx.promise<Answer>(id).get();
+        this.open.set(id, q.map((answer) => ({ kind: 'answer', id, answer: answer ?? null }) as Ended));
+        continue;
+      }
       const p = this.ctx.run<AttemptRecord>(`attempt ${id}`, () => this.execute(a));
       this.open.set(id, p.map((record) => ({ kind: 'attempt', id, record: record! }) as Ended));
-      this.issuing.set(id, a);
     }
   }
 
@@ -183,6 +238,15 @@ export class DurableAttempts implements AttemptExecutor {
   private readonly issuing = new Map<string, Asked>();
 
   private ended(e: Ended): void {
+    if (this.stopped) return;
+    if (e.kind === 'answer') {
+      this.open.delete(e.id);
+      const a = this.issuing.get(e.id);
+      this.issuing.delete(e.id);
+      this.answered.add(e.id);
+      a?.resolve(e.answer);
+      return;
+    }
     if (e.kind === 'cancel') {
       this.cancelPromise = null;
       this.onCancel();
@@ -217,7 +281,7 @@ export class DurableAttempts implements AttemptExecutor {
 
   /** Runs the attempt here (inside its journal entry); never throws (Restate would run it again). */
   private async execute(a: Asked): Promise<AttemptRecord> {
-    const { req } = a;
+    const req = a.req!;
     const run = req.run;
     const runs = this.log.started(a.id);
     if (runs > 1) run.emitter.emit({ type: 'warning', time: Date.now(), stepId: req.step.id, message: `Step '${req.key}' attempt ${req.attempt} runs again (start ${runs}): the process running it stopped before its end was journaled` });
@@ -261,7 +325,7 @@ export class DurableAttempts implements AttemptExecutor {
 
   /** Gives the scheduler an attempt's journaled end, as a local attempt would have ended. */
   private settle(a: Asked, v: AttemptRecord): void {
-    const { req } = a;
+    const req = a.req!;
     const r = req.result;
     const f = v.figures;
     if (f.model) r.model = f.model;

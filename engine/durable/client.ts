@@ -62,6 +62,11 @@ export async function cancelRun(ingressUrl: string, runId: string): Promise<void
   await call(`${base(ingressUrl)}/${RUN_WORKFLOW}/${encodeURIComponent(runId)}/cancel`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }, `cancelling run ${runId}`);
 }
 
+/** Answers the question a step of the run waits on (`step`: its id, or its label in a loop: `loop[1] › step`). */
+export async function answerRun(ingressUrl: string, runId: string, step: string, value: unknown): Promise<void> {
+  await call(`${base(ingressUrl)}/${RUN_WORKFLOW}/${encodeURIComponent(runId)}/answer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ step, value }) }, `answering step '${step}' of run ${runId}`);
+}
+
 /** What following a run yields: its events as a local run emits them, then its result document. */
 export type RunUpdate = { kind: 'event'; event: RunEvent } | { kind: 'result'; result: ResultDocument };
 

@@ -4,6 +4,7 @@ import type { ToolOutcome } from '../toolkit/runtime';
 import type { AttemptFigures } from '../distributed/protocol';
 import type { AgentStepResult } from '../agent/types';
 import type { ResultDocument, RunEvent } from '../run/events';
+import type { Answer, Question } from '../toolkit/interaction';
 
 /** The Restate workflow a run is, keyed by its run id. */
 export const RUN_WORKFLOW = 'orc_run';
@@ -46,6 +47,21 @@ export interface ProgressPage {
   next: number;
   /** The run's result document once it has ended (null while it runs, or when the worker cannot read it). */
   result: ResultDocument | null;
+}
+
+/** The workflow state key (then the step's label) of the question a step waits on. */
+export const QUESTION_STATE = 'question ';
+
+/** A step's question waiting for its answer: the durable promise that `answer` resolves. */
+export interface PendingQuestion {
+  promise: string;
+  question: Question;
+}
+
+/** What the workflow's `answer` handler is given: the step (its label: `loop[1] › step` in a loop) and the answer. */
+export interface AnswerRequest {
+  step: string;
+  value: Answer;
 }
 
 /** What `progress` is asked. */

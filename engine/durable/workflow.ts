@@ -11,7 +11,8 @@ import { runPipeline } from '../run/runPipeline';
 import { InputError } from '../run/inputs';
 import { DurableAttempts } from './attempts';
 import { RunLog } from './runLog';
-import { RUN_WORKFLOW, type ProgressPage, type ProgressRequest, type RunOutput, type RunSubmission } from './protocol';
+import { QUESTION_STATE, RUN_WORKFLOW, type AnswerRequest, type PendingQuestion, type ProgressPage, type ProgressRequest, type RunOutput, type RunSubmission } from './protocol';
+import type { Question } from '../toolkit/interaction';
 
 /** The durable promise `orc cancel` resolves. */
 export const CANCEL_PROMISE = 'cancel';
@@ -40,6 +41,12 @@ function cancelledReason(): Error {
   return e;
 }
 
+/** The line a follower sees when a step asks a person. */
+export function askedLine(runId: string, q: Question): string {
+  const choices = q.choices?.length ? ` (${q.choices.join(', ')})` : q.kind === 'confirm' ? ' (yes, no)' : '';
+  return `Step '${q.step}' asks${q.title ? ` "${q.title}"` : ''}: ${q.prompt}${choices}. Answer with: orc answer ${runId} '${q.step}' VALUE --restate INGRESS_URL`;
+}
+
 /** The workflow definition a worker serves. */
 export function runWorkflow(options: WorkflowOptions) {
   const root = path.resolve(options.root);
@@ -65,7 +72,9 @@ export function runWorkflow(options: WorkflowOptions) {
         const log = new RunLog(root, runId);
         const abort = new AbortController();
         const attempts = new DurableAttempts(ctx, log, ctx.promise<boolean>(CANCEL_PROMISE).get(), () => abort.abort(cancelledReason()));
-        const driving = attempts.drive();
+        const interaction = attempts.interaction((_id, q) => log.event({ type: 'warning', time: Date.now(), stepId: null, message: askedLine(runId, q) }));
+        // a driver that failed would leave the run waiting for ever: the run stops with its error
+        const driving = attempts.drive().catch((e: unknown) => abort.abort(e));
         try {
           return await runPipeline(a, {
             cwd: root,
@@ -76,6 +85,7 @@ export function runWorkflow(options: WorkflowOptions) {
             source: sub.source,
             signal: abort.signal,
             attempts,
+            interaction,
             models: createModelRunner({ env, registryFile: env.ORC_MODEL_REGISTRY || undefined }),
             listeners: [(e) => log.event(e)],
           });
@@ -84,12 +94,20 @@ export function runWorkflow(options: WorkflowOptions) {
           throw e;
         } finally {
           attempts.stop();
-          await driving;
+          // the driver may wait on a question no one will answer now (a cancelled step's): not on it
+          await Promise.race([driving, new Promise((r) => setImmediate(r))]);
           log.flush();
         }
       },
       progress: restate.handlers.workflow.shared(async (_ctx: restate.WorkflowSharedContext, req: ProgressRequest): Promise<ProgressPage> => {
         return new RunLog(root, _ctx.key).page(Math.max(0, Number(req?.from) || 0));
+      }),
+      answer: restate.handlers.workflow.shared(async (ctx: restate.WorkflowSharedContext, req: AnswerRequest): Promise<boolean> => {
+        const pending = await ctx.get<PendingQuestion>(`${QUESTION_STATE}${req?.step}`);
+        if (!pending) throw new restate.TerminalError(`Step '${req?.step}' of run ${ctx.key} has asked nothing`);
+        if (await ctx.promise(pending.promise).peek() !== undefined) throw new restate.TerminalError(`Step '${req.step}' of run ${ctx.key} was answered already`);
+        await ctx.promise(pending.promise).resolve(req.value ?? null);
+        return true;
       }),
       cancel: restate.handlers.workflow.shared(async (ctx: restate.WorkflowSharedContext): Promise<boolean> => {
         await ctx.promise<boolean>(CANCEL_PROMISE).resolve(true);

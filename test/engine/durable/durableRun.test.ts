@@ -231,6 +231,34 @@ describe('durable runs on Restate (restate-server, orc worker --restate, orc run
     }
   });
 
+  it('a step that asks a person waits on a durable promise: its worker killed meanwhile is replaced, orc answer answers it, the run goes on', async () => {
+    const dir = path.join(root, 'ask');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(
+      path.join(dir, 'p.yaml'),
+      'id: ship\nsteps:\n  - id: first\n    tool: terminal\n    action: execute\n    parameters:\n      command: "echo first >> ask/marks.txt"\n  - id: gate\n    tool: approval-gate\n    action: execute\n    dependencies: [first]\n    parameters:\n      title: Ship it?\n      content: v1\n  - id: after\n    tool: terminal\n    action: execute\n    dependencies: [gate]\n    parameters:\n      command: "echo after >> ask/marks.txt"\n',
+    );
+    const sub = startCli(['run', 'ask/p.yaml', '--restate', server.ingress, '--detach'], root);
+    assert.equal(await sub.done, 0, sub.stderr());
+    const runId = sub.stdout().trim();
+    const events = path.join(root, '.orchestrator', 'runs', runId, 'durable-events.jsonl');
+    await until('the question', 60_000, () => linesOf(events).some((l) => l.includes("Step 'gate' asks")));
+    assert.ok(linesOf(events).some((l) => l.includes(`Answer with: orc answer ${runId} 'gate' VALUE`)));
+    await stopGroup(worker!.child, 'SIGKILL');
+    worker = await startWorker(server.admin, port, root);
+    const answer = startCli(['answer', runId, 'gate', 'approve', '--restate', server.ingress], root);
+    assert.equal(await answer.done, 0, answer.stderr());
+    const follow = startCli(['run', '--restate', server.ingress, '--attach', runId, '--json'], root);
+    assert.equal(await follow.done, 0, follow.stderr());
+    const doc = JSON.parse(follow.stdout()) as ResultDocument;
+    assert.deepEqual(Object.fromEntries(Object.entries(doc.steps).map(([id, r]) => [id, r.status])), { first: 'completed', gate: 'completed', after: 'completed' });
+    assert.equal((doc.steps.gate.result as { action: string }).action, 'approve');
+    assert.deepEqual(linesOf(path.join(dir, 'marks.txt')), ['first', 'after']);
+    const again = startCli(['answer', runId, 'gate', 'reject: late', '--restate', server.ingress], root);
+    assert.equal(await again.done, 1);
+    assert.match(again.stderr(), /answered already/);
+  });
+
   it('orc cancel stops the running step; the run ends cancelled and --attach exits 130', async () => {
     const dir = path.join(root, 'cancel');
     fs.mkdirSync(dir, { recursive: true });
