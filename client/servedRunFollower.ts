@@ -62,6 +62,8 @@ export class ServedRunFollower implements vscode.Disposable {
       void vscode.window.showWarningMessage(`Run ${runId} on ${url} runs pipeline '${doc.pipeline_id}', whose file is neither in this workspace nor on this machine: there is no graph to follow it in.`);
       return undefined;
     }
+    // the panel shows one run: a served run followed there before is no longer followed
+    for (const f of this.following.values()) if (f.uri.toString() === uri.toString()) f.controller.abort();
     const controller = new AbortController();
     const entry: Following = { uri, controller, done: Promise.resolve(undefined) };
     this.following.set(key, entry);
@@ -75,7 +77,15 @@ export class ServedRunFollower implements vscode.Disposable {
     this.host.show(uri, false);
     this.host.runStarted(uri, runId, [], undefined, url);
     this.log.line(`following served run ${runId} at ${url} in ${uri.fsPath}`);
-    const batcher = new EventBatcher((events) => this.host.runEvents(uri, runId, events));
+    // another run started in the panel meanwhile (a local one, another served one): this one is no longer followed
+    const current = () => this.host.runIdOf(uri) === runId;
+    const batcher = new EventBatcher((events) => {
+      if (current()) this.host.runEvents(uri, runId, events);
+      else if (!controller.signal.aborted) {
+        this.log.line(`served run ${runId}: no longer followed (another run took its panel)`);
+        controller.abort();
+      }
+    });
     // Cancel Run (the command, the panel's button) asks the server; the stream then ends `cancelled`
     const cancelling = this.runs.follow(uri, runId, () => {
       this.log.line(`cancelling served run ${runId} at ${url}`);
@@ -121,7 +131,7 @@ export class ServedRunFollower implements vscode.Disposable {
       batcher.flush();
       try {
         const widest = Math.max(1, ...(doc.execution_levels ?? []).map((l) => l.length));
-        this.host.report(uri, runId, buildReport({ doc, deps: null, maxParallel: widest, widestLevel: widest, history: [] }));
+        if (current()) this.host.report(uri, runId, buildReport({ doc, deps: null, maxParallel: widest, widestLevel: widest, history: [] }));
       } catch {
         // the run is shown without its timeline
       }

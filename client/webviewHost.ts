@@ -127,6 +127,11 @@ export class WebviewHost implements vscode.Disposable {
     this.post(key, { type: 'run-reset', runId, reused, ...(select ? { selectStep: select } : {}), ...(served ? { served } : {}) });
   }
 
+  /** The run the document's panel shows (the latest started), if any. */
+  runIdOf(uri: vscode.Uri): string | undefined {
+    return this.runs.get(uri.toString())?.runId;
+  }
+
   /** The debugger holds the document's run at this step (null: it goes on); the panel opens to show it. */
   paused(uri: vscode.Uri, stepId: string | null): void {
     if (stepId) this.show(uri);
