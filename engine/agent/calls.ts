@@ -12,6 +12,7 @@ import { askApproval } from './approval';
 import type { AgentCatalog, AgentTool } from './catalog';
 import type { AgentHost, AgentRun, HeldCall } from './host';
 import { argumentProblem } from './schemas';
+import { depthOf } from '../util/depth';
 import { asText, cut, keepBounded, MAX_RESULT_CHARS, recorded } from './bounds';
 import { AgentLimitError, copyOfResult, toolCallCount, type AgentStepResult, type AgentToolCall, type PendingCall, type ToolCallStatus } from './types';
 
@@ -54,6 +55,9 @@ class CallTimeout extends Error {
 }
 
 /** Checks a call before anything runs; `limit` is set when a limit refuses it. */
+/** The deepest a call's arguments may nest: they are kept in the step's result, itself at most 1,000 deep (engine/run/resultBounds.ts), a few levels down (and further down in a named agent's). */
+const MAX_ARGUMENT_DEPTH = 900;
+
 function plan(c: WireToolCall, catalog: AgentCatalog, lastTurn: boolean, maxCalls: number, st: CallsState, hit: (l: AgentLimit) => void): Plan {
   if (lastTurn) {
     hit('max_turns');
@@ -70,6 +74,8 @@ function plan(c: WireToolCall, catalog: AgentCatalog, lastTurn: boolean, maxCall
     return { kind: 'answered', status: 'refused', error: `Refused: '${c.name}' is not one of the tools you may call${names.length ? ` (${names.join(', ')})` : ' (none)'}.` };
   }
   if (c.arguments === null) return { kind: 'answered', status: 'error', error: `Not run: ${c.argumentsError ?? 'the arguments are not a JSON object'}. Call ${c.name} again with a JSON object.` };
+  // checked before anything walks them with the call stack (the canonical key below, the schema, the record): at any depth the same LimitError
+  if (depthOf(c.arguments, MAX_ARGUMENT_DEPTH) > MAX_ARGUMENT_DEPTH) throw new ToolError(`The arguments of the agent's call ${c.id} to ${tool.spelling} are nested deeper than ${MAX_ARGUMENT_DEPTH} levels, which the run cannot record`, 'LimitError');
   const problem = argumentProblem(tool.schema, c.arguments);
   if (problem) return { kind: 'answered', status: 'error', error: `Not run: ${problem} (the schema of ${c.name}).` };
   const key = `${tool.spelling}\u0000${canonicalJson(c.arguments)}`;

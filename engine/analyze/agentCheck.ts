@@ -48,6 +48,7 @@ export function checkAgents(pipeline: Pipeline, sink: FindingSink, opts: AgentCh
         const owner: Owner = { label: `agent step '${step.id}'`, step: step.id };
         checkToolList(step.raw.tools, [...step.path, 'tools'], owner, pipeline, sink, opts);
         checkStepModel(step, pipeline, sink);
+        checkLimits(step.raw, step.path, sink, step.id);
       } else if (!(typeof step.raw.action === 'string' && isAutoTag(step.raw.action))) {
         for (const k of AGENT_STEP_KEYS) {
           if (has(step.raw, k)) sink.atKey('agent.option-without-agent', `'${k}' applies to agent steps ('action: agent'); step '${step.id}' is not one, so it is ignored.`, [...step.path, k], { step: step.id });
@@ -64,6 +65,26 @@ export function checkAgents(pipeline: Pipeline, sink: FindingSink, opts: AgentCh
     const raw = isObj(all[name]) ? all[name] : {};
     checkToolList(raw.tools, [...agent.path, 'tools'], owner, pipeline, sink, opts);
     checkNamedAgent(agent, pipeline, sink);
+    checkLimits(raw, agent.path, sink, null);
+  }
+}
+
+/**
+ * An agent's limits are finite: `.inf` (or 1e400) passes the schema's integer check (JSON Schema's
+ * integer is any number with no fraction, and Infinity has none) and was taken as the default
+ * limit in silence; it is refused as the other bad limits are.
+ */
+function checkLimits(raw: Record<string, unknown>, at: (string | number)[], sink: FindingSink, step: string | null): void {
+  const budget = isObj(raw.budget) ? raw.budget : {};
+  const limits: [unknown, (string | number)[]][] = [
+    [raw.max_turns, [...at, 'max_turns']],
+    [raw.max_tool_calls, [...at, 'max_tool_calls']],
+    [budget.max_tokens, [...at, 'budget', 'max_tokens']],
+    [budget.max_cost_usd, [...at, 'budget', 'max_cost_usd']],
+  ];
+  for (const [v, p] of limits) {
+    // -.inf and .nan the schema refuses already
+    if (v === Infinity) sink.atValue('schema.range', `'${p[p.length - 1]}' must be a finite number, got .inf.`, p, { step });
   }
 }
 

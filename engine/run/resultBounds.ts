@@ -3,22 +3,13 @@
 // checkpoint's JSON.stringify, templates, the redactor, the result document — walks it with the
 // call stack, so a deeper one is refused where the result is produced instead of crashing the run.
 
+import { depthOf as depthOfValue } from '../util/depth';
+
 export const MAX_RESULT_DEPTH = 1000;
 
-/** The nesting depth of a value, counted without recursion, stopping once past `limit`. */
+/** The nesting depth of a value, counted without recursion, stopping once past `limit` (engine/util/depth.ts). */
 export function depthOf(value: unknown, limit = MAX_RESULT_DEPTH): number {
-  if (!value || typeof value !== 'object') return 0; // most results: a scalar or null, nothing to walk
-  let max = 0;
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length) {
-    const [v, d] = stack.pop()!;
-    if (!v || typeof v !== 'object') continue;
-    const depth = d + 1;
-    if (depth > max) max = depth;
-    if (max > limit) return max;
-    for (const x of Array.isArray(v) ? v : Object.values(v)) if (x && typeof x === 'object') stack.push([x, depth]);
-  }
-  return max;
+  return depthOfValue(value, limit);
 }
 
 /** Why a result cannot be kept, or null when it can. */
