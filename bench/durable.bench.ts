@@ -23,7 +23,7 @@ import { registerDeployment } from '../engine/durable/worker';
 import { runResult, submitRun } from '../engine/durable/client';
 import { newExecutionId } from '../engine/run/runPipeline';
 import { ensureRedisServer, RedisServer, WorkerProcess } from '../test/helpers/redisServer';
-import { freePort, linesOf, startRestate, startWorker, stopGroup, until, type Worker } from '../test/engine/durable/restateHarness';
+import { freePort, linesOf, startRestate, startWorker, stopGroup, until, type Worker } from '../test/helpers/restateServer';
 import { build } from './freshBuild';
 import { goal, median, table } from './stats';
 

@@ -10,7 +10,7 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ResultDocument } from '../../../engine/api/index';
-import { CLI, freePort, linesOf, startCli, startRestate, startWorker, stopGroup, until, type RestateServer, type Worker } from './restateHarness';
+import { CLI, freePort, linesOf, startCli, startRestate, startWorker, stopGroup, until, type RestateServer, type Worker } from '../../helpers/restateServer';
 
 const PIPELINE = `id: durable-demo
 steps:
