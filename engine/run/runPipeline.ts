@@ -404,7 +404,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   }
   stopCancelling();
 
-  const rendered = renderOutputs(pipeline, outcome, scope);
+  const rendered = renderOutputs(pipeline, outcome, scope, redactor);
   const facts = { pipeline, plan, executionId, started, sessionStarted, resumed: Boolean(options.resume), predict: Boolean(options.predict), prediction, aborted: signal.aborted, pausedMs: ctx.pauses.pausedIn('') };
   const doc = resultDocument(facts, outcome, rendered);
   const listenerErrors = emitter.listenerErrors();

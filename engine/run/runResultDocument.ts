@@ -8,6 +8,7 @@ import { emptyStepResult, type ResultDocument, type StepResult } from './events'
 import type { ListOutcome } from './runContext';
 import { workingMs } from './pauseClock';
 import type { ListScope } from './scope';
+import type { Redactor } from '../toolkit/redact';
 
 /** Totals over the steps, summed in the order they ended. */
 function summaryOf(outcome: ListOutcome) {
@@ -31,7 +32,7 @@ export interface RenderedOutputs {
 
 /** Outputs render after the run, from the top-level results. After a failed run they are best
  * effort: one that needs a step that did not run is left out, its cause already reported. */
-export function renderOutputs(pipeline: Pipeline, outcome: ListOutcome, scope: ListScope): RenderedOutputs {
+export function renderOutputs(pipeline: Pipeline, outcome: ListOutcome, scope: ListScope, redactor: Redactor): RenderedOutputs {
   const outputs: Record<string, unknown> = {};
   const outputErrors: Record<string, string> = {};
   if (!outcome.cancelled) {
@@ -40,9 +41,10 @@ export function renderOutputs(pipeline: Pipeline, outcome: ListOutcome, scope: L
       if (!Object.prototype.hasOwnProperty.call(pipeline.outputs, name)) continue;
       const tpl = pipeline.outputs[name];
       try {
-        outputs[name] = typeof tpl === 'string' ? renderValue(tpl, scope) : tpl;
+        // an output that echoes a secret (a key, a `secret: true` parameter) is redacted as a step's result is
+        outputs[name] = redactor.value(typeof tpl === 'string' ? renderValue(tpl, scope) : tpl);
       } catch (e) {
-        if (!outcome.failed) outputErrors[name] = (e as Error).message;
+        if (!outcome.failed) outputErrors[name] = redactor.text((e as Error).message);
       }
     }
   }

@@ -308,6 +308,28 @@ steps:
       assertNoKey(dir, [resumed.stdout, resumed.stderr]);
       assertNoKey(dir, [resumed.stdout, resumed.stderr], PASSWORD);
     });
+    it('an output that echoes a secret: true parameter is redacted in the printed result document and in result.json', async () => {
+      fs.writeFileSync(path.join(dir, 'o.pipeline.yaml'), `id: echo
+parameters:
+  password: {type: string, secret: true}
+outputs:
+  echoed: "password was {{ password }}"
+  listed: "{{ [password, 'plain'] }}"
+steps:
+  - id: noop
+    tool: terminal
+    action: execute
+    parameters: {command: "true"}
+`);
+      const PASSWORD = 'correct-horse-battery-staple';
+      const r = await orcAsync(['run', 'o.pipeline.yaml', '--json', '-i', `password=${PASSWORD}`], { cwd: dir, env: {} });
+      assert.equal(r.code, 0, r.stderr);
+      const doc = JSON.parse(r.stdout) as { execution_id: string; outputs: Record<string, unknown> };
+      assert.deepEqual(doc.outputs, { echoed: 'password was [redacted: secret]', listed: ['[redacted: secret]', 'plain'] });
+      const recorded = JSON.parse(fs.readFileSync(path.join(dir, '.orchestrator', 'runs', doc.execution_id, 'result.json'), 'utf8')) as { outputs: unknown };
+      assert.deepEqual(recorded.outputs, doc.outputs);
+      assertNoKey(dir, [r.stdout, r.stderr], PASSWORD);
+    });
   });
 
   describe('hardening 2: SearXNG basic-auth credentials', function () {
