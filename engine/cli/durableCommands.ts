@@ -93,7 +93,8 @@ export async function durableRunCommand(flags: DurableRunFlags, style: Style, io
     await submitRun(flags.url, runId, { source, file: relFile, inputs, ...(flags.maxParallel ? { maxParallel: flags.maxParallel } : {}) });
   } catch (e) {
     if (e instanceof DurableRunError) {
-      io.err(`orc: ${e.message}; nothing ran`);
+      const hint = e.status === 404 ? ' (no worker has registered the run workflow with this Restate yet: start one with orc worker --restate ADMIN_URL)' : '';
+      io.err(`orc: ${e.message}${hint}; nothing ran`);
       return EXIT.compile;
     }
     throw e;
