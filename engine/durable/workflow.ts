@@ -11,6 +11,7 @@ import { runPipeline } from '../run/runPipeline';
 import { InputError } from '../run/inputs';
 import { DurableAttempts } from './attempts';
 import { RunLog } from './runLog';
+import { DurableRunRecord } from './runRecord';
 import { QUESTION_STATE, RUN_WORKFLOW, type AnswerRequest, type PendingQuestion, type ProgressPage, type ProgressRequest, type RunOutput, type RunSubmission } from './protocol';
 import type { Question } from '../toolkit/interaction';
 
@@ -70,13 +71,14 @@ export function runWorkflow(options: WorkflowOptions) {
           throw new restate.TerminalError(`The pipeline does not compile${first ? `: ${first.range.start.line + 1}:${first.range.start.character + 1}: ${first.message}` : ''}`);
         }
         const log = new RunLog(root, runId);
+        const record = DurableRunRecord.open(root, runId, a, sub, (message) => log.event({ type: 'warning', time: Date.now(), stepId: null, message }));
         const abort = new AbortController();
         const attempts = new DurableAttempts(ctx, log, ctx.promise<boolean>(CANCEL_PROMISE).get(), () => abort.abort(cancelledReason()));
         const interaction = attempts.interaction((_id, q) => log.event({ type: 'warning', time: Date.now(), stepId: null, message: askedLine(runId, q) }));
         // a driver that failed would leave the run waiting for ever: the run stops with its error
         const driving = attempts.drive().catch((e: unknown) => abort.abort(e));
         try {
-          return await runPipeline(a, {
+          const doc = await runPipeline(a, {
             cwd: root,
             executionId: runId,
             inputs: sub.inputs,
@@ -88,8 +90,13 @@ export function runWorkflow(options: WorkflowOptions) {
             interaction,
             models: createModelRunner({ env, registryFile: env.ORC_MODEL_REGISTRY || undefined }),
             listeners: [(e) => log.event(e)],
+            // the record is written as the run starts and ends (runRecord.ts), not after each step
+            checkpoint: false,
           });
+          await record.close(doc);
+          return doc;
         } catch (e) {
+          record.abandon();
           if (e instanceof InputError) throw new restate.TerminalError(e.message);
           throw e;
         } finally {
