@@ -13,6 +13,7 @@ import type { AgentCatalog, AgentTool } from './catalog';
 import type { AgentHost, AgentRun, HeldCall } from './host';
 import { argumentProblem } from './schemas';
 import { depthOf } from '../util/depth';
+import type { TreeBound } from './treeBound';
 import { asText, cut, keepBounded, MAX_RESULT_CHARS, recorded } from './bounds';
 import { AgentLimitError, copyOfResult, toolCallCount, type AgentStepResult, type AgentToolCall, type PendingCall, type ToolCallStatus } from './types';
 
@@ -24,6 +25,8 @@ export interface CallsState {
   made: number;
   /** How many times each tool was called with the same arguments in the step: a cassette's key. */
   occurrences: Map<string, number>;
+  /** The count and bound of the step's whole tree of agents, shared with its sub-agents. */
+  tree: TreeBound;
 }
 
 /** What the calls need of the loop that runs them. */
@@ -67,7 +70,12 @@ function plan(c: WireToolCall, catalog: AgentCatalog, lastTurn: boolean, maxCall
     hit('max_tool_calls');
     return { kind: 'answered', status: 'refused', error: `Not run: the agent may make ${maxCalls} tool call${maxCalls === 1 ? '' : 's'} in all (max_tool_calls).` };
   }
+  if (st.tree.toolCallsSpent()) {
+    hit('agent_tree');
+    return { kind: 'answered', status: 'refused', error: `Not run: the step's agents together may make ${st.tree.maxToolCalls} tool calls in all.` };
+  }
   st.made++;
+  st.tree.toolCalls++;
   const tool = catalog.byWire(c.name);
   if (!tool) {
     const names = catalog.tools.map((t) => t.wire);

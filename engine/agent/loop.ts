@@ -14,6 +14,7 @@ import { costFigure, usageFigures } from '../models/usageFigures';
 import { AgentLimitError, copyOfResult, limitMessage, toolCallCount, type AgentStepResult, type AgentTurn, type PendingCall, type StopReason } from './types';
 import { runCalls, type CallSite, type CallsState } from './calls';
 import { Spend } from './spend';
+import { TreeBound } from './treeBound';
 import { keepBounded } from './bounds';
 import { validatorFor } from './schemas';
 
@@ -33,6 +34,8 @@ function limitWords(limit: AgentLimit, decl: AgentDecl): string {
       return `budget (${[decl.budget.maxCostUsd !== null ? `$${decl.budget.maxCostUsd}` : '', decl.budget.maxTokens !== null ? `${decl.budget.maxTokens} tokens` : ''].filter(Boolean).join(', ')})`;
     case 'timeout':
       return 'the step\'s timeout';
+    case 'agent_tree':
+      return 'the bound of its whole tree of agents';
   }
 }
 
@@ -53,9 +56,11 @@ export class AgentLoop implements CallSite {
     readonly spend: Spend,
     /** The step's count of identical tool calls (cassette keys), shared with its sub-agents. */
     occurrences: Map<string, number>,
+    /** The bound of the step's whole tree of agents, shared with its sub-agents (a step's own: made from its limits). */
+    tree: TreeBound = TreeBound.of(run.decl),
   ) {
     this.messages = [{ role: 'user', content: run.prompt }];
-    this.calls = { made: 0, occurrences };
+    this.calls = { made: 0, occurrences, tree };
   }
 
   private get model(): string {
@@ -71,6 +76,7 @@ export class AgentLoop implements CallSite {
       if (this.signal.aborted) throw this.signal.reason;
       if (state.turns >= decl.maxTurns) return this.atLimit('max_turns');
       if (this.spend.over()) return this.atLimit('budget');
+      if (this.calls.tree.modelCallsSpent()) return this.atLimit('agent_tree');
       const res = await this.turn('tools');
       if (!res.toolCalls.length) {
         state.answer = res.text;
@@ -102,6 +108,7 @@ export class AgentLoop implements CallSite {
       signal,
       this.spend.child(agent.budget),
       this.calls.occurrences,
+      this.calls.tree,
     );
     try {
       return await loop.start();
@@ -117,6 +124,8 @@ export class AgentLoop implements CallSite {
   private async turn(mode: 'tools' | 'none' | 'structured', schema: Record<string, unknown> | null = null): Promise<ChatResponse> {
     const { run, host, state } = this;
     const n = state.turns + 1;
+    // counted in the tree before the call: agents running side by side see each other's calls at once
+    this.calls.tree.modelCalls++;
     host.emit({ type: 'agent-turn-started', agent: run.ref, turn: n, model: this.model });
     const t0 = performance.now();
     let res: ChatResponse;
@@ -195,7 +204,8 @@ export class AgentLoop implements CallSite {
 
   private async atLimit(limit: AgentLimit): Promise<AgentStepResult> {
     const { run, state } = this;
-    const words = limitWords(limit, run.decl);
+    // the tree's bound is the step's, in the step's words (a sub-agent's limits are its own)
+    const words = limit === 'agent_tree' ? this.calls.tree.words() : limitWords(limit, run.decl);
     if (run.decl.onLimit === 'fail') {
       this.host.emit({ type: 'agent-ended', agent: run.ref, stop_reason: limit, turns: state.turns, tool_calls: toolCallCount(state), answer: null });
       throw new AgentLimitError(limit, limitMessage(run.ref, words, state), copyOfResult(state, limit));

@@ -110,7 +110,8 @@ export interface AgentToolEntry {
   path: ValuePath;
 }
 
-export type AgentLimit = 'max_turns' | 'max_tool_calls' | 'budget' | 'timeout';
+/** `agent_tree`: the bound of a step's whole tree of agents (engine/agent/treeBound.ts). */
+export type AgentLimit = 'max_turns' | 'max_tool_calls' | 'budget' | 'timeout' | 'agent_tree';
 
 /** An agent: an `action: agent` step's own settings, or a named agent of `agents:`. */
 export interface AgentDecl {
