@@ -73,11 +73,14 @@ async function addEndpoint(page: Page, base: string, token: string): Promise<voi
   }
 }
 
-/** The newest running run of the pipeline in the Runs view, opened with a click (the view lists an endpoint's runs newest first). */
-async function openNewestRunning(page: Page, endpointLabel: string): Promise<void> {
+/** The newest running run of the pipeline under the endpoint's node, opened with a click (the view lists
+ * an endpoint's runs newest first, one level down; the same runs' records are listed among the local
+ * runs at the top level too). The view is listed again now and then, so a click may land on a row that
+ * moved: it is made again until the panel follows a served run. */
+async function openNewestRunning(page: Page, endpointLabel: string, runId: string): Promise<void> {
   await showRunsView(page);
-  await page.locator('.pane-body .monaco-list-row', { hasText: endpointLabel }).first().waitFor({ state: 'visible', timeout: 30_000 });
-  const row = page.locator('.pane-body .monaco-list-row', { hasText: 'served_gate' }).filter({ hasText: 'running' }).first();
+  await page.locator('.pane-body .monaco-list-row[aria-level="1"]', { hasText: endpointLabel }).first().waitFor({ state: 'visible', timeout: 30_000 });
+  const row = page.locator('.pane-body .monaco-list-row[aria-level="2"]', { hasText: 'served_gate' }).filter({ hasText: 'running' }).first();
   // listed again while a run runs, and at once with Refresh Runs
   for (let tries = 0; ; tries++) {
     try {
@@ -88,7 +91,16 @@ async function openNewestRunning(page: Page, endpointLabel: string): Promise<voi
       await palette(page, 'Orchestrator: Refresh Runs');
     }
   }
-  await row.click();
+  const badge = webview(page).locator(`[data-testid="served"][title^="Run ${runId} of "]:not([hidden])`);
+  for (let tries = 1; ; tries++) {
+    await row.click();
+    try {
+      await badge.waitFor({ state: 'attached', timeout: 45_000 });
+      return;
+    } catch (e) {
+      if (tries === 3) throw e;
+    }
+  }
 }
 
 describe('workbench: serving, and a served run followed live (served)', function () {
@@ -135,7 +147,7 @@ describe('workbench: serving, and a served run followed live (served)', function
     await showRunsView(s.page);
     await addEndpoint(s.page, s.serve.base, TOKEN);
     const label = s.serve.base.replace('http://', '');
-    await openNewestRunning(s.page, label);
+    await openNewestRunning(s.page, label, runId);
     const view = webview(s.page);
     await view.locator('.node[data-step-id="hold"][data-status="running"]').waitFor({ state: 'attached', timeout: 90_000 });
     await view.locator('.node[data-step-id="start"][data-status="completed"]').waitFor({ state: 'attached', timeout: 10_000 });
@@ -165,7 +177,7 @@ describe('workbench: serving, and a served run followed live (served)', function
     // added again (as the test before may not have): the same address keeps one node
     await showRunsView(s.page);
     await addEndpoint(s.page, s.serve.base, TOKEN);
-    await openNewestRunning(s.page, s.serve.base.replace('http://', ''));
+    await openNewestRunning(s.page, s.serve.base.replace('http://', ''), started.json.run_id);
     const view = webview(s.page);
     await view.locator('.node[data-step-id="hold"][data-status="running"]').waitFor({ state: 'attached', timeout: 60_000 });
     assert.equal(await s.page.locator('.pane-body .monaco-list-row', { hasText: s.serve.base.replace('http://', '') }).count(), 1);
