@@ -1,8 +1,9 @@
 // The run as a Restate workflow keyed by its run id. Its `run` handler runs the pipeline with our
-// own scheduler (runPipeline), its step attempts going through the journal (DurableAttempts); the
-// checkpoint and result document land in ROOT/.orchestrator/runs/<id>/ as a local run's do, and
-// its events in the same folder (runLog.ts), which the shared `progress` handler pages out.
-// `cancel` resolves the durable promise the run listens to.
+// own scheduler (runPipeline), its step attempts going through the journal (DurableAttempts); its
+// record (checkpoint.json, as it starts and ends) and result document land in
+// ROOT/.orchestrator/runs/<id>/ as a local run's do (runRecord.ts), and its events in the same
+// folder (runLog.ts), which the shared `progress` handler pages out. `cancel` resolves the durable
+// promise the run listens to; `answer` the one a step's question waits on.
 import * as path from 'node:path';
 import * as restate from '@restatedev/restate-sdk';
 import { analyze, hasErrors } from '../analyze/index';
