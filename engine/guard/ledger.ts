@@ -7,6 +7,7 @@
 import type { BudgetHold, BudgetHook, WorstCase } from '../models/modelRunner';
 import type { BudgetDecl } from '../spec/types';
 import { BudgetExceededError } from './errors';
+import { setLongTimeout, type LongTimer } from '../util/longTimer';
 
 /** What the ledger says of itself (the `budget` run event, the panel's live line). */
 export interface LedgerFigures {
@@ -35,7 +36,7 @@ export class BudgetAccount implements BudgetHook {
   private readonly ctl = new AbortController();
   /** `max_duration`: when (ms since the epoch) the run's budget is spent, and the timer that cancels the calls in flight then (set only while there are some). */
   deadline: { at: number; seconds: number } | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  private timer: LongTimer | null = null;
 
   constructor(
     /** As messages name it: `the run's budget`, `step 'x''s budget`. */
@@ -108,8 +109,8 @@ export class BudgetAccount implements BudgetHook {
 
   private hold(tokens: number, cost: number): void {
     if (this.holds++ === 0 && this.deadline) {
-      this.timer = setTimeout(() => this.timeUp(), Math.max(0, this.deadline.at - Date.now()));
-      this.timer.unref?.();
+      // a long timer: a max_duration past 24.8 days would fire at once on a plain setTimeout
+      this.timer = setLongTimeout(() => this.timeUp(), Math.max(0, this.deadline.at - Date.now()));
     }
     this.heldTokens += tokens;
     this.heldUsd += cost;
@@ -124,7 +125,7 @@ export class BudgetAccount implements BudgetHook {
     if (this.holds === 0) {
       this.heldTokens = 0;
       this.heldUsd = 0;
-      if (this.timer) clearTimeout(this.timer);
+      this.timer?.clear();
       this.timer = null;
     }
     // a call that cost more than its worst case (its prompt was longer than estimated) spent the budget
