@@ -305,17 +305,18 @@ export class DurableAttempts implements AttemptExecutor {
     const redactor = run.redactor;
     if (outcome) {
       const kept: ToolOutcome = { success: outcome.success, result: redactor.value(outcome.result), ...(outcome.error !== undefined ? { error: redactor.text(outcome.error) } : {}) };
-      let size = 0;
+      // the journal keeps JSON: the run goes on with the value as a replay will read it back
+      let text: string;
       try {
-        size = JSON.stringify(kept.result ?? null).length;
-      } catch {
-        size = 0;
+        text = JSON.stringify(kept.result ?? null);
+      } catch (e) {
+        return { ok: false, error: { message: `The step's result cannot be kept in the journal (it is not JSON): ${redactor.text((e as Error).message)}`, type: 'ValueError' }, figures, runs };
       }
-      if (size > JOURNAL_VALUE_LIMIT) {
-        const ref = this.log.writeOutput(a.id, kept.result);
+      if (text.length > JOURNAL_VALUE_LIMIT) {
+        const ref = this.log.writeOutput(a.id, text);
         return { ok: true, outcome: { success: kept.success, result: null, ...(kept.error !== undefined ? { error: kept.error } : {}) }, ref, figures, runs };
       }
-      return { ok: true, outcome: kept, figures, runs };
+      return { ok: true, outcome: { ...kept, result: JSON.parse(text) as unknown }, figures, runs };
     }
     const type = failure instanceof ToolError ? failure.errorType : failure instanceof Error && failure.name && failure.name !== 'Error' ? failure.name : 'Error';
     const message = redactor.text(failure instanceof Error ? failure.message : String(failure));

@@ -82,11 +82,12 @@ export class RunLog {
     return n;
   }
 
-  /** Writes a large result beside the run; returns its name relative to the run's folder. */
-  writeOutput(attemptId: string, value: unknown): string {
-    const name = `${OUTPUTS_DIR}/${attemptId.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`;
+  /** Writes a large result (its JSON) beside the run; returns its name relative to the run's folder. */
+  writeOutput(attemptId: string, json: string): string {
+    // one file an attempt: its id (`loop[2]/step#1`) escaped into one file name, never two ids in one
+    const name = `${OUTPUTS_DIR}/${encodeURIComponent(attemptId).replace(/\./g, '%2E')}.json`;
     mkdirSync(path.join(this.dir, OUTPUTS_DIR), { recursive: true });
-    writeFileSync(path.join(this.dir, name), JSON.stringify(value));
+    writeFileSync(path.join(this.dir, name), json);
     return name;
   }
 

@@ -259,6 +259,18 @@ describe('durable runs on Restate (restate-server, orc worker --restate, orc run
     assert.match(again.stderr(), /answered already/);
   });
 
+  it('a result larger than the journal should hold goes to the run\'s folder, the journal keeps its name; the run gets it whole', async () => {
+    const dir = path.join(root, 'large');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'p.yaml'), 'id: large\nsteps:\n  - id: big\n    tool: terminal\n    action: execute\n    parameters:\n      command: "head -c 300000 /dev/zero | tr \'\\\\0\' a"\n  - id: size\n    tool: terminal\n    action: execute\n    dependencies: [big]\n    parameters:\n      command: "echo {{ steps.big.result.stdout | length }}"\n');
+    const run = startCli(['run', 'large/p.yaml', '--restate', server.ingress, '--json'], root);
+    assert.equal(await run.done, 0, run.stderr());
+    const doc = JSON.parse(run.stdout()) as ResultDocument;
+    assert.equal((doc.steps.big.result as { stdout: string }).stdout, 'a'.repeat(300000));
+    assert.equal((doc.steps.size.result as { stdout: string }).stdout, '300000\n');
+    assert.deepEqual(fs.readdirSync(path.join(root, '.orchestrator', 'runs', doc.execution_id, 'durable-outputs')), ['big%231.json']);
+  });
+
   it('orc cancel stops the running step; the run ends cancelled and --attach exits 130', async () => {
     const dir = path.join(root, 'cancel');
     fs.mkdirSync(dir, { recursive: true });
