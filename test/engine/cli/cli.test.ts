@@ -245,6 +245,11 @@ describe('orc CLI conventions', function () {
         '  written). See docs/run.md.',
         "  --trace-endpoint URL[,URL]: send the run's OpenTelemetry trace there too, beside",
         '  OTEL_EXPORTER_OTLP_ENDPOINT (see docs/telemetry.md).',
+        '  orc run FILE --restate INGRESS_URL [-i key=value]... [--json] [--max-parallel N] [--detach]',
+        '  A durable run on Restate (docs/durable.md): submitted as a workflow keyed by its run id, run by',
+        "  'orc worker --restate' processes, followed here with the same progress, result and exit code.",
+        '  Ending this process does not end the run: --detach prints the run id and exits 0, and',
+        '  orc run --restate INGRESS_URL --attach RUN_ID follows it again.',
         '',
       ].join('\n'),
     );
