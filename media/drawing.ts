@@ -374,9 +374,11 @@ export function renderHeader(now: number): void {
   runStatus.textContent = ui.paused && r.status === 'running' ? `paused at ${ui.paused}` : r.status === 'idle' ? 'not run' : r.status;
   runStatus.setAttribute('data-status', r.status);
   const served = r.served ? `served · ${r.served.replace(/^https?:\/\//, '')}` : '';
-  if (servedBadge.textContent !== served) {
+  const servedTitle = r.served ? `Run ${r.runId ?? ''} of ${r.served}, followed live` : '';
+  // the title too: the next run of the same server has the same text
+  if (servedBadge.textContent !== served || servedBadge.title !== servedTitle) {
     servedBadge.textContent = served;
-    servedBadge.title = r.served ? `Run ${r.runId ?? ''} of ${r.served}, followed live` : '';
+    servedBadge.title = servedTitle;
     servedBadge.hidden = !r.served;
   }
   const total = ui.saved.graph ? ui.saved.graph.nodes.length : r.total;

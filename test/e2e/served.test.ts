@@ -24,6 +24,8 @@ async function startServe(root: string): Promise<{ proc: ChildProcess; base: str
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ORC_SERVE_TOKENS: TOKEN },
   });
+  // stopped however this process ends (a timeout's SIGTERM exits through codeServer.ts's handlers)
+  process.once('exit', () => stopGroup(proc));
   let out = '';
   let stdout = '';
   proc.stdout!.on('data', (c: Buffer) => ((stdout += c.toString()), (out += c.toString())));
