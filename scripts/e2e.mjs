@@ -17,7 +17,7 @@ await esbuild.build({
   bundle: true,
   platform: 'node',
   format: 'cjs',
-  target: 'node20',
+  target: 'node22',
   sourcemap: 'inline',
   external: ['vscode', 'mocha'],
   logLevel: 'warning',

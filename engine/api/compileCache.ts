@@ -7,11 +7,6 @@ import * as nodeModule from 'node:module';
 
 export type CompileCacheApi = { enableCompileCache?: (dir?: string) => unknown; flushCompileCache?: () => void };
 
-/** Whether this Node has a compile cache of its own (22.1 and later). */
-export function nodeHasCompileCache(api: CompileCacheApi = nodeModule as unknown as CompileCacheApi): boolean {
-  return typeof api.enableCompileCache === 'function';
-}
-
 /** Turns the cache on in `dir` where this Node has one; a folder that cannot be used only means no cache. */
 export function turnOnCompileCache(dir: string, api: CompileCacheApi = nodeModule as unknown as CompileCacheApi): void {
   if (!api.enableCompileCache) return;
