@@ -432,13 +432,15 @@ steps:
   - id: hang
     tool: headless-browser
     action: scrape
-    timeout: 3
+    # long enough for playwright-core to load and chromium to start and ask for the page on a busy
+    # machine (3 s was not, and the browser had not asked yet), far within the test's 60 s
+    timeout: 15
     parameters:
       url: ${base}/hang
 `);
       assert.equal(run.steps.hang.status, 'failed');
       assert.equal(run.steps.hang.error_type, 'TimeoutError');
-      assert.match(run.steps.hang.error!, /^Step 'hang' timed out after 3 s/);
+      assert.match(run.steps.hang.error!, /^Step 'hang' timed out after 15 s/);
       assert.ok(hung.length >= 1, 'the browser asked for the page');
       await sleep(500);
       const browsers = fs.readdirSync('/proc').filter((pid) => /^\d+$/.test(pid) && (() => {
