@@ -109,7 +109,7 @@ export class RunEventLog {
           if (sub.dropped) {
             closed = true;
             this.subscribers.delete(sub);
-            controller.enqueue(encoder.encode(frame(this.next, 'dropped', JSON.stringify({ reason: `this subscriber fell more than ${this.limits.lag} events behind the run (its connection did not keep up); reconnect with Last-Event-ID: ${sub.cursor}`, last_event_id: sub.cursor }))));
+            controller.enqueue(encoder.encode(frame(sub.cursor, 'dropped', JSON.stringify({ reason: `this subscriber fell more than ${this.limits.lag} events behind the run (its connection did not keep up); reconnect with Last-Event-ID: ${sub.cursor}`, last_event_id: sub.cursor }))));
             controller.close();
             return;
           }

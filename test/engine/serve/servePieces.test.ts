@@ -59,6 +59,8 @@ describe('orc serve: the event log', () => {
     assert.equal(log.subscriberCount, 1);
     const last = framesOf(new TextDecoder().decode((await slow.read()).value));
     assert.equal(last[0].event, 'dropped');
+    // its id is the last event it was sent, so a client's automatic reconnect (Last-Event-ID) loses nothing
+    assert.equal(last[0].id, 1);
     assert.equal((last[0].data as { last_event_id: number }).last_event_id, 1);
     assert.equal((await slow.read()).done, true);
     log.append('end', '{}', true);
