@@ -20,7 +20,7 @@ import { randomBytes } from 'node:crypto';
 import type { RunContext } from '../run/runContext';
 import { PublishedSteps } from './publishedSteps';
 import { QuickBatches } from './quickBatches';
-import { agentNeedsCoordinator, attemptId, cancelChannel, COORDINATOR_TOOLS, DEFAULT_QUEUE, JOB_FORMAT, KEEP_FAILED_S, KEY_PREFIX, repliesKey, resultsKey, type AttemptData, type StepJobData, type StepJobResult, type StepProgress, type StepReply } from './protocol';
+import { addAttemptFigures, agentNeedsCoordinator, attemptId, cancelChannel, COORDINATOR_TOOLS, DEFAULT_QUEUE, JOB_FORMAT, KEEP_FAILED_S, KEY_PREFIX, repliesKey, resultsKey, type AttemptData, type StepJobData, type StepJobResult, type StepProgress, type StepReply } from './protocol';
 
 export interface RemoteOptions {
   url: string;
@@ -432,15 +432,7 @@ export class RemoteAttempts implements AttemptExecutor {
       this.batches.timed(p.req.step, v.ms);
     }
     const r = p.req.result;
-    const f = v.figures;
-    if (f.model) r.model = f.model;
-    if (f.model_reason) r.model_reason = f.model_reason;
-    if (f.models_tried) r.models_tried = f.models_tried;
-    if (f.latency_ms !== undefined) r.latency_ms = (r.latency_ms ?? 0) + f.latency_ms;
-    if (f.limiter_wait_ms !== undefined) r.limiter_wait_ms = (r.limiter_wait_ms ?? 0) + f.limiter_wait_ms;
-    r.tokens_in += f.tokens_in;
-    r.tokens_out += f.tokens_out;
-    r.cost_usd += f.cost_usd;
+    addAttemptFigures(r, v.figures);
     if (v.ok && v.outcome) return p.resolve(v.outcome);
     // an agent stopped at a limit: its loop so far is the step's result, as in a local run
     const agent = v.error?.agent;

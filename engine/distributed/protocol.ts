@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { AgentDecl, NamedAgent, Pipeline, Step } from '../spec/types';
 import type { ToolOutcome } from '../toolkit/runtime';
 import type { ModelCallRecord, ModelTry } from '../models/modelRunner';
+import type { StepResult } from '../run/events';
 import type { AgentEvent, AgentStepResult } from '../agent/types';
 
 /** The queue steps go to unless `--queue` names another. */
@@ -130,6 +131,18 @@ export interface AttemptFigures {
   tokens_in: number;
   tokens_out: number;
   cost_usd: number;
+}
+
+/** Adds an attempt's model figures, measured where it ran (a worker), to its step's result. */
+export function addAttemptFigures(r: StepResult, f: AttemptFigures): void {
+  if (f.model) r.model = f.model;
+  if (f.model_reason) r.model_reason = f.model_reason;
+  if (f.models_tried) r.models_tried = f.models_tried;
+  if (f.latency_ms !== undefined) r.latency_ms = (r.latency_ms ?? 0) + f.latency_ms;
+  if (f.limiter_wait_ms !== undefined) r.limiter_wait_ms = (r.limiter_wait_ms ?? 0) + f.limiter_wait_ms;
+  r.tokens_in += f.tokens_in;
+  r.tokens_out += f.tokens_out;
+  r.cost_usd += f.cost_usd;
 }
 
 /**

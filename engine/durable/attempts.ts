@@ -25,6 +25,7 @@ import type { Step } from '../spec/types';
 import { JOURNAL_VALUE_LIMIT, type RunLog } from './runLog';
 import type { Answer, Interaction, Question } from '../toolkit/interaction';
 import { QUESTION_STATE, type AttemptRecord, type PendingQuestion, type TurnRecord } from './protocol';
+import { addAttemptFigures } from '../distributed/protocol';
 
 /** Rounds of the event loop with nothing new asked for, before a turn is issued: the scheduler's reaction to an end has settled. */
 const SETTLE_ROUNDS = 3;
@@ -328,15 +329,7 @@ export class DurableAttempts implements AttemptExecutor {
   private settle(a: Asked, v: AttemptRecord): void {
     const req = a.req!;
     const r = req.result;
-    const f = v.figures;
-    if (f.model) r.model = f.model;
-    if (f.model_reason) r.model_reason = f.model_reason;
-    if (f.models_tried) r.models_tried = f.models_tried;
-    if (f.latency_ms !== undefined) r.latency_ms = (r.latency_ms ?? 0) + f.latency_ms;
-    if (f.limiter_wait_ms !== undefined) r.limiter_wait_ms = (r.limiter_wait_ms ?? 0) + f.limiter_wait_ms;
-    r.tokens_in += f.tokens_in;
-    r.tokens_out += f.tokens_out;
-    r.cost_usd += f.cost_usd;
+    addAttemptFigures(r, v.figures);
     if (v.ok && v.outcome) {
       if (v.ref) {
         try {
