@@ -7,9 +7,8 @@ import { analyze, createModelRunner, hasErrors, runPipeline, type ResultDocument
 import type { ToolDefinition } from '../../engine/toolkit/runtime';
 import { LoopbackProviders } from '../fixtures/providers/loopbackServer';
 
-/** The environment that points every provider SDK at the loopback server (fake keys). */
 /** A loopback provider server for the enclosing describe block: started before its tests, stopped
- *  after them, its requests, script and responder cleared before each test. */
+ *  after them, its requests, script, responder and fallback cleared before each test. */
 export function useLoopback(): LoopbackProviders {
   const srv = new LoopbackProviders();
   before(async () => {
@@ -22,10 +21,12 @@ export function useLoopback(): LoopbackProviders {
     srv.requests.length = 0;
     srv.script.length = 0;
     srv.responder = null;
+    srv.fallback = {};
   });
   return srv;
 }
 
+/** The environment that points every provider SDK at the loopback server (fake keys). */
 export function loopbackEnv(srv: LoopbackProviders): NodeJS.ProcessEnv {
   return {
     OPENAI_API_KEY: 'sk-loopback-openai-0001',

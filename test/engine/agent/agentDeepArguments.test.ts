@@ -2,8 +2,8 @@
 // nested thousands deep fail the step with the same clear LimitError at any depth (not a RangeError
 // from the call stack), and `max_turns: .inf` is refused as the other bad limits are.
 import { strict as assert } from 'node:assert';
-import { LoopbackProviders, type Scripted } from '../../fixtures/providers/loopbackServer';
-import { runAgentPipeline, tempDir, turnOf } from '../../helpers/agentRun';
+import { type Scripted } from '../../fixtures/providers/loopbackServer';
+import { runAgentPipeline, tempDir, useLoopback, turnOf } from '../../helpers/agentRun';
 import { analyze } from '../../../engine/api/index';
 import type { ToolDefinition } from '../../../engine/toolkit/runtime';
 
@@ -22,21 +22,9 @@ const nested = (depth: number) => `{"value":${'{"a":'.repeat(depth - 1)}"x"${'}'
 
 describe('agent steps: hostile arguments and limits (issue 63)', function () {
   this.timeout(20000);
-  const srv = new LoopbackProviders();
+  const srv = useLoopback();
   let dir: string;
-  before(async () => {
-    await srv.start();
-  });
-  after(async () => {
-    await srv.stop();
-  });
-  beforeEach(() => {
-    dir = tempDir('orc-deep-');
-    srv.requests.length = 0;
-    srv.script.length = 0;
-    srv.responder = null;
-    srv.fallback = {};
-  });
+  beforeEach(() => (dir = tempDir('orc-deep-')));
 
   for (const depth of [1_000, 3_000, 20_000]) {
     it(`arguments nested ${depth} deep: the step fails with the LimitError naming the call, the tool never runs`, async () => {

@@ -3,8 +3,8 @@
 // 60,000 model calls under default limits. The step's tree now stops at 10 times the step's own
 // max_turns in model calls (and max_tool_calls in tool calls), the bound named in the failure.
 import { strict as assert } from 'node:assert';
-import { LoopbackProviders, type Scripted } from '../../fixtures/providers/loopbackServer';
-import { runAgentPipeline, tempDir, turnOf, type AgentRunResult } from '../../helpers/agentRun';
+import { type LoopbackProviders, type Scripted } from '../../fixtures/providers/loopbackServer';
+import { runAgentPipeline, tempDir, useLoopback, turnOf, type AgentRunResult } from '../../helpers/agentRun';
 
 /** An agent step whose tools are two named agents that call themselves and each other, three calls a turn. */
 const PIPELINE = `id: tree_test
@@ -47,21 +47,9 @@ async function runBounded(srv: LoopbackProviders, dir: string, source: string): 
 
 describe('agent steps: one bound for the whole tree of agents (issue 63)', function () {
   this.timeout(90_000);
-  const srv = new LoopbackProviders();
+  const srv = useLoopback();
   let dir: string;
-  before(async () => {
-    await srv.start();
-  });
-  after(async () => {
-    await srv.stop();
-  });
-  beforeEach(() => {
-    dir = tempDir('orc-tree-');
-    srv.requests.length = 0;
-    srv.script.length = 0;
-    srv.responder = null;
-    srv.fallback = {};
-  });
+  beforeEach(() => (dir = tempDir('orc-tree-')));
 
   it('agents calling themselves and each other: the step fails at 100 model calls (10 x max_turns), the bound named', async () => {
     srv.responder = delegating;

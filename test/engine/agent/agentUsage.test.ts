@@ -3,8 +3,8 @@
 // never as negative (it cannot pay a budget back) and never hangs the loop. Real SDKs against
 // the loopback provider server, which sends the usage as scripted.
 import { strict as assert } from 'node:assert';
-import { LoopbackProviders, type Scripted } from '../../fixtures/providers/loopbackServer';
-import { runAgentPipeline, tempDir, turnOf, type AgentRunResult } from '../../helpers/agentRun';
+import { type LoopbackProviders, type Scripted } from '../../fixtures/providers/loopbackServer';
+import { runAgentPipeline, tempDir, useLoopback, turnOf, type AgentRunResult } from '../../helpers/agentRun';
 import type { AgentStepResult, RunEvent } from '../../../engine/api/index';
 import type { ToolDefinition } from '../../../engine/toolkit/runtime';
 
@@ -42,21 +42,9 @@ const bad = <T>(v: unknown) => v as T;
 
 describe('agent steps: a provider\'s usage is untrusted (issue 63)', function () {
   this.timeout(20000);
-  const srv = new LoopbackProviders();
+  const srv = useLoopback();
   let dir: string;
-  before(async () => {
-    await srv.start();
-  });
-  after(async () => {
-    await srv.stop();
-  });
-  beforeEach(() => {
-    dir = tempDir('orc-usage-');
-    srv.requests.length = 0;
-    srv.script.length = 0;
-    srv.responder = null;
-    srv.fallback = {};
-  });
+  beforeEach(() => (dir = tempDir('orc-usage-')));
 
   for (const model of ['openai:gpt-4o-mini', 'anthropic:claude-3-5-haiku-latest', 'google:gemini-2.0-flash']) {
     it(`${model}: usage "lots" after a tool call: the loop goes on to its answer, the figure counted as unknown and said so`, async () => {
