@@ -27,6 +27,7 @@ export const FINDING_CODES = {
   'compat.ignored-key': { severity: 'warning', summary: "A key ContextLab's orchestrator accepts and ignores (`continue_on_error`, `on_error`, `retry: 2`, `enhanced_outputs`, a parameter's `choices`, ...): ignored here too, with a quick fix that removes it or rewrites it to this format's form." },
   'key.alias-conflict': { severity: 'error', summary: 'A key and its alias both given (`dependencies` and `depends_on`, `condition` and `if`, ...).' },
   'parameter.declared-twice': { severity: 'warning', summary: 'A parameter declared in both `parameters` and `inputs` (they are merged; the `parameters` declaration is used).' },
+  'parameter.reserved-name': { severity: 'error', summary: 'A parameter named like a part of every object (`constructor`, `toString`, `__proto__`, `hasOwnProperty`...): its value could never be given, so the pipeline is refused rather than offered broken (as an MCP tool, an HTTP endpoint).' },
   'parameter.default-type': { severity: 'error', summary: 'A parameter\'s default does not match its declared type or enum.' },
   'model.invalid': { severity: 'error', summary: 'A model is not `provider:model` with a known provider.' },
   'expert.unknown': { severity: 'error', summary: 'A step names an expert the `experts` map does not have.' },

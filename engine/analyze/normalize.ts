@@ -219,14 +219,27 @@ export function normalizeSteps(list: unknown, path: ValuePath, sink: FindingSink
  * in both is a warning on its `inputs:` entry, and the `parameters:` declaration wins. */
 function mergedParameters(value: Obj, sink: FindingSink | null): ParameterDecl[] {
   const own = parameterDecls(value.parameters, 'parameters');
+  reservedParameterNames(own, sink);
   if (!Object.prototype.hasOwnProperty.call(value, 'inputs')) return own;
   const names = new Set(own.map((p) => p.name));
   const out = [...own];
-  for (const d of parameterDecls(value.inputs, 'inputs')) {
+  const inputs = parameterDecls(value.inputs, 'inputs');
+  reservedParameterNames(inputs, sink);
+  for (const d of inputs) {
     if (!names.has(d.name)) out.push(d);
     else sink?.atKey('parameter.declared-twice', `Parameter '${d.name}' is declared in both 'parameters' and 'inputs': the one in 'parameters' is used.`, ['inputs', d.name]);
   }
   return out;
+}
+
+/** Names every object has (`constructor`, `toString`, `__proto__`, `prototype`...): inputs are read and
+ * offered (JSON schema, MCP tools) as plain objects, where such a key is dropped or reaches the prototype. */
+const RESERVED_PARAMETER_NAMES: ReadonlySet<string> = new Set([...Object.getOwnPropertyNames(Object.prototype), 'prototype']);
+
+function reservedParameterNames(decls: ParameterDecl[], sink: FindingSink | null): void {
+  for (const d of decls) {
+    if (RESERVED_PARAMETER_NAMES.has(d.name)) sink?.atKey('parameter.reserved-name', `Parameter '${d.name}' names a part of every object (like 'constructor', 'toString', '__proto__'): no run or tool could be given it. Choose another name.`, [d.source, d.name]);
+  }
 }
 
 function parameterDecls(v: unknown, source: ParameterDecl['source']): ParameterDecl[] {

@@ -181,6 +181,16 @@ const CASES: Case[] = [
     ],
   },
   {
+    name: "reservedParameter",
+    text: S('id: x', 'parameters:', '  constructor: {type: string}', '  toString: {type: string}', '  __proto__: {type: string}', 'inputs:', '  hasOwnProperty: x', 'steps:', ...G()),
+    expect: [
+      ["parameter.reserved-name","error","Parameter 'constructor' names a part of every object (like 'constructor', 'toString', '__proto__'): no run or tool could be given it. Choose another name.","2:2-2:13"],
+      ["parameter.reserved-name","error","Parameter 'toString' names a part of every object (like 'constructor', 'toString', '__proto__'): no run or tool could be given it. Choose another name.","3:2-3:10"],
+      ["parameter.reserved-name","error","Parameter '__proto__' names a part of every object (like 'constructor', 'toString', '__proto__'): no run or tool could be given it. Choose another name.","4:2-4:11"],
+      ["parameter.reserved-name","error","Parameter 'hasOwnProperty' names a part of every object (like 'constructor', 'toString', '__proto__'): no run or tool could be given it. Choose another name.","6:2-6:16"],
+    ],
+  },
+  {
     name: "model",
     text: S('id: x', 'model: gpt-4o', 'orchestrator: anthropc:claude-sonnet-4-5', 'steps:', ...G(['    model: "<AUTO>best model</AUTO>"'])),
     expect: [
