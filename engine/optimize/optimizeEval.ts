@@ -9,6 +9,7 @@ import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Analysis } from '../analyze/index';
+import { MODEL_PROVIDERS } from '../analyze/stepCheck';
 import type { Step } from '../spec/types';
 import type { ModelRunner } from '../models/modelRunner';
 import { registryModels, type RegistryModel } from '../models/registry';
@@ -83,6 +84,15 @@ export function byPrice(models: string[], registry: RegistryModel[]): string[] {
 }
 
 /** The search's plan before any call: steps, ordered candidates, cases; throws EvalInputError on a bad eval or options. */
+/** Why a `--models` entry (written provider:model) cannot be a candidate, or null. */
+function candidateProblem(m: string): string | null {
+  const colon = m.indexOf(':');
+  const provider = m.slice(0, colon);
+  if (!MODEL_PROVIDERS.includes(provider)) return `'${m}' names an unknown provider '${provider}' (use ${MODEL_PROVIDERS.map((x) => `'${x}'`).join(', ')})`;
+  if (!m.slice(colon + 1).trim()) return `'${m}' names no model after '${provider}:'`;
+  return null;
+}
+
 export async function planOptimization(o: Pick<OptimizeOptions, 'root' | 'analysis' | 'candidates' | 'steps' | 'registry' | 'signal'>): Promise<{ steps: string[]; models: string[]; cases: EvalCase[] }> {
   const spec = o.analysis.eval!;
   const pa = o.analysis.pipeline!;
@@ -93,6 +103,9 @@ export async function planOptimization(o: Pick<OptimizeOptions, 'root' | 'analys
   if (unknown.length) throw new EvalInputError(`--steps ${unknown.map((s) => `'${s}'`).join(', ')}: not a model step of the pipeline (model steps: ${all.join(', ')})`);
   const bad = o.candidates.filter((m) => m.indexOf(':') <= 0);
   if (bad.length) throw new EvalInputError(`--models ${bad.map((m) => `'${m}'`).join(', ')}: a model is written provider:model`);
+  // refused before any call: a bad name would otherwise be spent as a candidate that fails every case
+  const problems = o.candidates.map(candidateProblem).filter((p): p is string => p !== null);
+  if (problems.length) throw new EvalInputError(`--models: ${problems.join('; ')}`);
   const candidates = [...new Set(o.candidates)];
   if (!candidates.length) throw new EvalInputError('--models needs at least one model');
   await scan(spec, pa, [null], new Set(), signal, o.root);

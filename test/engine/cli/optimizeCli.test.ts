@@ -93,6 +93,8 @@ describe('orc optimize', function () {
       [['--models', MODELS, '--steps', 'extract,nope'], /orc: --steps 'nope': not a model step of the pipeline \(model steps: extract, reason, write\)\n/],
       [[], /orc: 'orc optimize' needs --models M1,M2,\.\.\. \(provider:model, at least one\)\n/],
       [['--models', 'gpt-4o'], /orc: --models 'gpt-4o': a model is written provider:model\n/],
+      // #63 item 10: these were spent as candidates that failed every case, and the search exited 0
+      [['--models', `nosuch:model,${MINI},openai:`], /orc: --models: 'nosuch:model' names an unknown provider 'nosuch' \(use 'openai', 'anthropic', 'google', 'huggingface', 'ollama', 'openai-compatible', 'vscode'\); 'openai:' names no model after 'openai:'\n/],
       [['--models', MODELS, '--min-pass-rate', '2'], /orc: --min-pass-rate takes a rate from 0 to 1 \(0\.9 for 90 %\)\n/],
       [['--models', MODELS, '--budget-runs', '0'], /orc: --budget-runs takes a whole number of at least 1\n/],
     ];
