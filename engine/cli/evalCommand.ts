@@ -1,9 +1,9 @@
 // `orc eval FILE.eval.yaml [--variant NAME]... [--case ID]... [--max-parallel N] [--json]
 // [--junit FILE] [--baseline EVAL_ID|latest] [--estimate] [--resume[=EVAL_ID]] [--no-cache]
-// [--record | --replay [--live STEP]... [--replay-tools]] [--cassette PATH]`,
+// [--record | --replay [--live STEP]... [--replay-tools]] [--cassette PATH] [--against REF]`,
 // `orc eval add FILE.eval.yaml RUN_ID [--expect]` and `orc evals [--json]`.
 import * as path from 'node:path';
-import { type BaselineComparison, BaselineError, CassetteFileError, type CassetteOptions, checkBaseline, compareWithBaseline, createModelRunner, DatasetError, DEFAULT_EVAL_PARALLEL, EvalInputError, EvalRecord, findBaseline, findRunsRoot, listEvals, percent, RecordIdError, registryOrShipped, runEval, writeJUnit } from '../api/index';
+import { AgainstError, againstMarkdown, type BaselineComparison, BaselineError, CassetteFileError, type CassetteOptions, checkBaseline, compareWithBaseline, createModelRunner, DatasetError, DEFAULT_EVAL_PARALLEL, EvalInputError, EvalRecord, findBaseline, findRunsRoot, listEvals, percent, RecordIdError, registryOrShipped, runEval, writeJUnit } from '../api/index';
 import type { Style } from './findingFormat';
 import { UsageError } from './input';
 import { baselineLines, CaseTable, summaryLines } from './evalOutput';
@@ -12,6 +12,7 @@ import { evalAddCommand } from './evalAddCommand';
 import { compileEval, type EvalIO } from './evalCompile';
 import { evalTelemetry } from './runTelemetry';
 import { holdEvalHeap } from './evalHeap';
+import { evalAtRef, type RefEval } from './evalAgainst';
 
 export type { EvalIO } from './evalCompile';
 
@@ -34,13 +35,19 @@ interface EvalArgs {
   live: string[];
   /** `--replay-tools`: agents' tool calls answered from the cassette too, none run. */
   replayTools: boolean;
+  /** `--quarantine`: flaky cases reported, not failed on. */
+  quarantine: boolean;
+  /** `--coverage OUT.info`: the lcov file of what the cases ran. */
+  coverage?: string;
+  /** `--against REF`: the eval as it is at a git ref is run first, and the markdown comparison printed. */
+  against?: string;
 }
 
-const VALUE_OPTIONS = new Set(['--variant', '--case', '--max-parallel', '--junit', '--baseline', '--cassette', '--live']);
-const FLAG_OPTIONS = new Set(['--json', '--estimate', '--resume', '--no-cache', '--record', '--replay', '--replay-tools']);
+const VALUE_OPTIONS = new Set(['--variant', '--case', '--max-parallel', '--junit', '--baseline', '--cassette', '--live', '--against', '--coverage']);
+const FLAG_OPTIONS = new Set(['--json', '--estimate', '--resume', '--no-cache', '--record', '--replay', '--replay-tools', '--quarantine']);
 
 export function parseEvalArgs(argv: string[]): EvalArgs {
-  const a: EvalArgs = { file: '', variants: [], cases: [], json: false, estimate: false, cache: true, record: false, replay: false, live: [], replayTools: false };
+  const a: EvalArgs = { file: '', variants: [], cases: [], json: false, estimate: false, cache: true, record: false, replay: false, live: [], replayTools: false, quarantine: false };
   const files: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i];
@@ -65,6 +72,7 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
       else if (arg === '--record') a.record = true;
       else if (arg === '--replay') a.replay = true;
       else if (arg === '--replay-tools') a.replayTools = true;
+      else if (arg === '--quarantine') a.quarantine = true;
       continue;
     }
     if (!VALUE_OPTIONS.has(arg)) throw new UsageError(`unknown option ${arg} for 'orc eval'`);
@@ -77,6 +85,11 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
     else if (arg === '--junit') a.junit = value;
     else if (arg === '--baseline') a.baseline = value;
     else if (arg === '--cassette') a.cassette = value;
+    else if (arg === '--coverage') {
+      if (!value || value.startsWith('-')) throw new UsageError('--coverage needs the lcov file to write (--coverage OUT.info)');
+      a.coverage = value;
+    }
+    else if (arg === '--against') a.against = value;
     else if (arg === '--live') a.live.push(...value.split(',').map((x) => x.trim()).filter(Boolean));
     else {
       const n = Number(value);
@@ -92,6 +105,7 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
   if (a.cassette && !a.record && !a.replay) throw new UsageError('--cassette goes with --record or --replay');
   if (a.live.length && !a.replay) throw new UsageError('--live goes with --replay');
   if (a.replayTools && !a.replay) throw new UsageError('--replay-tools goes with --replay');
+  if (a.against !== undefined && (a.estimate || a.resume || a.baseline || a.record)) throw new UsageError('--against compares two fresh evals: it goes without --estimate, --resume, --baseline and --record (record first, then compare with --replay)');
   return a;
 }
 
@@ -169,8 +183,11 @@ export async function evalCommand(argv: string[], style: Style, errStyle: Style,
   const intr = interruptible(io.err);
   holdEvalHeap();
   let table: CaseTable | null = null;
-  const say = a.json ? io.err : io.out;
+  // with --against, stdout is the markdown report alone (for a pull request's comment)
+  const say = a.json || a.against !== undefined ? io.err : io.out;
+  let atRef: RefEval | null = null;
   try {
+    if (a.against !== undefined) atRef = await evalAtRef(a.file, a.against, { variants: a.variants, cases: a.cases, maxParallel: parallel, cassette: evalCassette(a), signal: intr.signal, style: errStyle, err: io.err });
     const outcome = await runEval({
       root,
       analysis: compiled.analysis,
@@ -184,10 +201,11 @@ export async function evalCommand(argv: string[], style: Style, errStyle: Style,
       registry: registryOrShipped(registryFile),
       resume,
       cassette: evalCassette(a),
+      quarantine: a.quarantine,
       onStart: ({ planned, kept, idWidth, record }) => {
         if (kept) say(`resuming eval ${record.meta.eval_id}: ${kept} of ${planned} case runs kept, ${planned - kept} to run`);
         const variantWidth = Math.max(7, ...record.meta.variants.map((v) => v.length));
-        table = a.json ? null : new CaseTable(io.out, style, idWidth + (spec.repeat > 1 ? String(spec.repeat).length + 2 : 0), variantWidth, a.file);
+        table = a.json ? null : new CaseTable(say, style, idWidth + (spec.repeat > 1 ? String(spec.repeat).length + 2 : 0), variantWidth, a.file);
       },
       onResult: (r) => (table as CaseTable | null)?.row(r),
       ...(telemetry ? { traces: telemetry.traces } : {}),
@@ -195,9 +213,13 @@ export async function evalCommand(argv: string[], style: Style, errStyle: Style,
     const { record, summary } = outcome;
     let comparison: BaselineComparison | null = null;
     if (a.baseline) comparison = await compareWithBaseline(record, findBaseline(root, a.baseline, record.meta));
+    if (atRef) comparison = await compareWithBaseline(record, atRef.record);
     if (a.junit) await writeJUnit(record, path.basename(a.file).replace(/\.eval\.ya?ml$/i, ''), a.junit);
     if (a.json) await printJson(record, comparison, io.out);
-    else {
+    else if (atRef && comparison) {
+      for (const l of summaryLines(summary, record.meta.eval_id, path.relative(process.cwd(), record.dir) || '.', errStyle)) io.err(l);
+      io.out(againstMarkdown({ ref: atRef.checkout.ref, commit: atRef.checkout.commit, evalFile: a.file, base: atRef.summary, head: summary, comparison }).trimEnd());
+    } else {
       for (const l of summaryLines(summary, record.meta.eval_id, path.relative(process.cwd(), record.dir) || '.', style)) io.out(l);
       if (comparison) for (const l of baselineLines(comparison, style)) io.out(l);
     }
@@ -208,12 +230,13 @@ export async function evalCommand(argv: string[], style: Style, errStyle: Style,
     if (summary.verdict === 'failed') io.err(`orc: the pass rate ${percent(summary.pass_rate)} is under the threshold ${percent(summary.threshold)}`);
     return summary.verdict === 'passed' ? EVAL_EXIT.passed : EVAL_EXIT.underThreshold;
   } catch (e) {
-    if (e instanceof EvalInputError || e instanceof DatasetError || e instanceof BaselineError || e instanceof CassetteFileError) {
+    if (e instanceof EvalInputError || e instanceof DatasetError || e instanceof BaselineError || e instanceof CassetteFileError || e instanceof AgainstError) {
       io.err(`orc: ${e.message}`);
       return EVAL_EXIT.compile;
     }
     throw e;
   } finally {
+    atRef?.checkout.dispose();
     intr.dispose();
     await telemetry?.shutdown();
   }

@@ -60,7 +60,9 @@ Usage:
   orc report RUN_ID [--json]                a finished run's critical path, waits, retries and suggestions
   orc eval FILE.eval.yaml [--variant NAME]... [--case ID]... [--max-parallel N] [--json] [--junit FILE]
            [--baseline EVAL_ID|latest] [--estimate] [--resume[=EVAL_ID]] [--no-cache] [--record | --replay [--live STEP]...]
-                                            runs every case of an eval on every variant and judges it; exit 1 under its threshold
+           [--against REF]
+                                            runs every case of an eval on every variant and judges it; exit 1 under its threshold;
+                                            --against REF runs it as it is at a git ref too and prints the markdown comparison
   orc eval add FILE.eval.yaml RUN_ID [--expect]  appends a run's inputs (and outputs, --expect) as a case
   orc evals [--json]                        past evals in .orchestrator/evals/
   orc optimize FILE.eval.yaml --models M1,M2,... [--steps ID,...] [--budget-runs N] [--min-pass-rate R]
@@ -215,10 +217,10 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
       }
       case 'run': {
         if (p.flags.has('--restate')) {
-          allowOnly(p, ['--restate', '--attach', '--detach', '--json', '--max-parallel']);
+          allowOnly(p, ['--restate', '--attach', '--detach', '--json', '--max-parallel', '--yes', '--frozen-auto', '--refresh-auto']);
           const attach = p.flags.get('--attach');
           if (attach === true) throw new UsageError('--attach needs a run id');
-          return await durableRunCommand({ url: restateUrl(p), file: p.positional.length ? oneFile(p) : null, attach: attach ?? null, detach: p.flags.has('--detach'), inputArgs: p.inputs, json: p.flags.has('--json'), maxParallel: positiveInt(p.flags.get('--max-parallel'), '--max-parallel') }, errStyle, io);
+          return await durableRunCommand({ url: restateUrl(p), file: p.positional.length ? oneFile(p) : null, attach: attach ?? null, detach: p.flags.has('--detach'), inputArgs: p.inputs, json: p.flags.has('--json'), maxParallel: positiveInt(p.flags.get('--max-parallel'), '--max-parallel'), yes: p.flags.has('--yes'), auto: { frozen: p.flags.has('--frozen-auto'), refresh: p.flags.has('--refresh-auto') } }, errStyle, io);
         }
         allowOnly(p, ['--json', '--max-parallel', '--frozen-auto', '--refresh-auto', '--yes', '--redis', '--queue', ...CASSETTE_FLAGS, '--trace-endpoint', '--budget-usd']);
         if (p.flags.has('--frozen-auto') && p.flags.has('--refresh-auto')) throw new UsageError('--frozen-auto and --refresh-auto contradict each other');
