@@ -21,7 +21,8 @@ type Render = (v: unknown) => unknown;
 type TrajectoryCheck = (a: EvalAssertion, r: AgentStepResult, render: Render) => TrajectoryOutcome;
 
 const MAX_SHOWN = 120;
-const LIMITS = new Set(['max_turns', 'max_tool_calls', 'budget', 'timeout']);
+/** The stop reasons that are limits (AgentLimit): the bound of the step's tree of agents and its handoffs too. */
+const LIMITS = new Set<string>(['max_turns', 'max_tool_calls', 'budget', 'timeout', 'agent_tree', 'handoffs']);
 
 const isMapping = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 

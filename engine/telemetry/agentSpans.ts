@@ -42,7 +42,8 @@ interface Agent {
   ended?: { time: number; stop: StopReason; turns: number; toolCalls: number };
 }
 
-const LIMITS = new Set<string>(['max_turns', 'max_tool_calls', 'budget', 'timeout']);
+/** The stop reasons that are limits (AgentLimit): the bound of the step's tree of agents and its handoffs too. */
+const LIMITS = new Set<string>(['max_turns', 'max_tool_calls', 'budget', 'timeout', 'agent_tree', 'handoffs']);
 const modelName = (id: string) => (id.includes(':') ? id.slice(id.indexOf(':') + 1) : id);
 const providerOf = (id: string) => (id.includes(':') ? id.slice(0, id.indexOf(':')) : 'unknown');
 const keyOf = (path: string[]) => path.join('\u0000');
