@@ -39,7 +39,7 @@ export interface TurnView {
   costUsd: number;
   latencyMs: number | null;
   finishReason?: string;
-  kind?: 'final' | 'structured';
+  kind?: 'final' | 'structured' | 'summary';
   calls: CallView[];
   /** Calls of this turn past MAX_CALLS_PER_TURN, left out. */
   callsOmitted: number;

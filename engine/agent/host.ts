@@ -9,6 +9,7 @@ import type { Redactor } from '../toolkit/redact';
 import type { McpAccess } from './catalog';
 import type { JsonSchema } from './schemas';
 import type { AgentEvent, AgentRef, AgentStepResult } from './types';
+import type { SessionMemory } from './sessionMemory';
 
 /** A call the loop is about to run, as a debugger is shown it before the turn's calls start. */
 export interface HeldCall {
@@ -73,5 +74,7 @@ export interface AgentRun {
   temperature: number | null;
   stream: boolean;
   depth: number;
+  /** The session the conversation continues (`memory:`): its messages go before the prompt, and the run's are added to it. */
+  session?: SessionMemory;
 }
 

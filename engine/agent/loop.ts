@@ -4,19 +4,20 @@
 // with AgentLimitError naming it (its result the loop so far); with `answer`, one last call without
 // tools asks for the answer, and `stop_reason` still names the limit.
 import type { AgentDecl, AgentLimit, NamedAgent } from '../spec/types';
-import type { ChatMessage, ToolDecl, WireToolCall } from '../models/provider';
+import type { ChatMessage, ToolDecl, ToolResultMessage, WireToolCall } from '../models/provider';
 import type { ChatResponse } from '../models/modelRunner';
 import { fallThroughReason } from '../models/fallback';
 import { ToolError } from '../toolkit/runtime';
 import { buildCatalog, type AgentCatalog } from './catalog';
 import type { AgentHost, AgentRun } from './host';
 import { costFigure, usageFigures } from '../models/usageFigures';
-import { AgentLimitError, copyOfResult, limitMessage, toolCallCount, type AgentStepResult, type AgentTurn, type PendingCall, type StopReason } from './types';
+import { AgentLimitError, copyOfResult, limitMessage, toolCallCount, type AgentStepResult, type AgentToolCall, type AgentTurn, type PendingCall, type StopReason } from './types';
 import { runCalls, type CallSite, type CallsState } from './calls';
 import { Spend } from './spend';
 import { TreeBound } from './treeBound';
 import { keepBounded } from './bounds';
 import { validatorFor } from './schemas';
+import { handoffLimitMessage, MAX_HANDOFFS, transferDecls, transferIn, transfersOf, type Speaker } from './handoffs';
 
 /** How deep named agents may call each other (a step's agent is depth 0). */
 export const MAX_AGENT_DEPTH = 4;
@@ -36,6 +37,8 @@ function limitWords(limit: AgentLimit, decl: AgentDecl): string {
       return 'the step\'s timeout';
     case 'agent_tree':
       return 'the bound of its whole tree of agents';
+    case 'handoffs':
+      return `handoffs (${MAX_HANDOFFS} in one step)`;
   }
 }
 
@@ -45,9 +48,17 @@ export class AgentLoop implements CallSite {
   private readonly messages: ChatMessage[];
   private catalog: AgentCatalog | null = null;
   private decls: ToolDecl[] = [];
+  /** The models that may answer (the run's chain; a handed-to agent's own model). */
+  private models: string[];
   /** The model that answers: the first of the chain, until one fails over to the next. */
   private modelIndex = 0;
   private readonly calls: CallsState;
+  /** The agent whose instructions and tools are in force (the step's own until a handoff). */
+  private speaker: Speaker;
+  /** The handoffs the speaker offers: wire name → named agent. */
+  private transfers = new Map<string, NamedAgent>();
+  /** Messages that came from the session (the run's own follow them). */
+  private readonly fromSession: number;
 
   constructor(
     readonly run: AgentRun,
@@ -59,19 +70,32 @@ export class AgentLoop implements CallSite {
     /** The bound of the step's whole tree of agents, shared with its sub-agents (a step's own: made from its limits). */
     tree: TreeBound = TreeBound.of(run.decl),
   ) {
-    this.messages = [{ role: 'user', content: run.prompt }];
+    const history = run.session?.history ?? [];
+    this.fromSession = history.length;
+    this.messages = [...history, { role: 'user', content: run.prompt }];
     this.calls = { made: 0, occurrences, tree };
+    this.models = run.models;
+    this.speaker = { name: run.ref.name, system: run.session ? run.session.system(run.system) : run.system, decl: run.decl, model: null };
+    if (run.session) this.state.session = run.session.record;
   }
 
   private get model(): string {
-    return this.run.models[this.modelIndex];
+    return this.models[this.modelIndex];
+  }
+
+  /** The speaker's tools: its allow-list made concrete, and its handoffs. */
+  private async enter(speaker: Speaker): Promise<void> {
+    const { host } = this;
+    this.speaker = speaker;
+    this.catalog = await buildCatalog(speaker.decl.tools, { pipeline: host.pipeline, tools: host.tools, mcp: host.mcp, pipelineFile: host.pipelineFile, cwd: host.cwd, workspace: host.workspace, allowOutsideWorkspace: host.allowOutsideWorkspace, signal: this.signal });
+    this.transfers = transfersOf(speaker.decl, host.pipeline.agents, speaker.name === this.run.ref.name && !this.state.handoffs ? `Agent step '${speaker.name}'` : `Agent '${speaker.name}'`);
+    this.decls = [...this.catalog.decls(), ...transferDecls(this.transfers)];
   }
 
   async start(): Promise<AgentStepResult> {
     const { run, host, state } = this;
     const decl = run.decl;
-    this.catalog = await buildCatalog(decl.tools, { pipeline: host.pipeline, tools: host.tools, mcp: host.mcp, pipelineFile: host.pipelineFile, cwd: host.cwd, workspace: host.workspace, allowOutsideWorkspace: host.allowOutsideWorkspace, signal: this.signal });
-    this.decls = this.catalog.decls();
+    await this.enter(this.speaker);
     for (;;) {
       if (this.signal.aborted) throw this.signal.reason;
       if (state.turns >= decl.maxTurns) return this.atLimit('max_turns');
@@ -80,12 +104,19 @@ export class AgentLoop implements CallSite {
       const res = await this.turn('tools');
       if (!res.toolCalls.length) {
         state.answer = res.text;
+        const conversation = [...this.messages, res.message];
         if (run.schema) await this.structured(res);
+        await this.remember(conversation);
         return this.end('answered');
       }
       this.messages.push(res.message);
+      const transfer = transferIn(res.toolCalls, this.transfers);
+      if (transfer) {
+        await this.handOff(transfer.agent, transfer.call.id, res.toolCalls);
+        continue;
+      }
       const lastTurn = state.turns >= decl.maxTurns;
-      const { results, limit } = await runCalls(this, res.toolCalls, state.turns, lastTurn, this.catalog, this.calls);
+      const { results, limit } = await runCalls(this, res.toolCalls, state.turns, lastTurn, this.catalog!, this.calls);
       this.messages.push({ role: 'tool', results });
       if (limit) return this.atLimit(limit);
     }
@@ -120,8 +151,58 @@ export class AgentLoop implements CallSite {
     }
   }
 
-  /** One model call; `none`: the model must answer without a call (the last call after a limit). */
-  private async turn(mode: 'tools' | 'none' | 'structured', schema: Record<string, unknown> | null = null): Promise<ChatResponse> {
+  /**
+   * A transfer the model called: every call of the turn answered (the transfer as done, the others
+   * as not run), the handoff recorded, and the named agent's instructions, tools and model in force
+   * from the next turn. Past MAX_HANDOFFS the step fails, the chain of agents in the message.
+   */
+  private async handOff(agent: NamedAgent, transferId: string, calls: WireToolCall[]): Promise<void> {
+    const { run, host, state } = this;
+    const turn = state.turns;
+    if ((state.handoffs?.length ?? 0) >= MAX_HANDOFFS) {
+      host.emit({ type: 'agent-ended', agent: run.ref, stop_reason: 'handoffs', turns: turn, tool_calls: toolCallCount(state), answer: null });
+      throw new AgentLimitError('handoffs', handoffLimitMessage(run.ref.name, run.ref.name, [...(state.handoffs ?? []), { to: agent.name, turn }]), copyOfResult(state, 'handoffs'));
+    }
+    const results: ToolResultMessage['results'] = [];
+    for (const c of calls) {
+      const pending = { id: c.id, tool: c.name, arguments: host.redactor.value(c.arguments ?? c.argumentsText) };
+      host.emit({ type: 'tool-call-started', agent: run.ref, turn, call: pending, approval: false });
+      const done = c.id === transferId;
+      const content = done ? `Transferred to ${agent.name}: it continues the conversation.` : `Not run: the conversation was handed to ${agent.name}.`;
+      const call: AgentToolCall = { ...pending, ...(done ? { result: { handoff_to: agent.name } } : { error: content }), status: done ? 'ok' : 'refused', duration_ms: 0, turn };
+      this.calls.made++;
+      keepBounded(state, 'tool_calls', call);
+      host.emit({ type: 'tool-call-ended', agent: run.ref, call });
+      results.push({ id: c.id, name: c.name, content, isError: !done, ...(c.generatedId ? { generatedId: true as const } : {}) });
+    }
+    this.messages.push({ role: 'tool', results });
+    (state.handoffs ??= []).push({ to: agent.name, turn });
+    const last = state.transcript[state.transcript.length - 1];
+    if (last?.turn === turn) last.handoff = agent.name;
+    host.emit({ type: 'agent-handoff', agent: run.ref, turn, from: this.speaker.name, to: agent.name });
+    const model = agent.model ?? (agent.expert && host.pipeline.experts && Object.prototype.hasOwnProperty.call(host.pipeline.experts, agent.expert) ? host.pipeline.experts[agent.expert] : null);
+    if (model) {
+      this.models = [model];
+      this.modelIndex = 0;
+    }
+    const system = agent.instructions ?? (agent.personality ? host.personality(agent.personality) : null);
+    await this.enter({ name: agent.name, system: run.session ? run.session.system(system) : system, decl: agent, model });
+  }
+
+  /** The conversation of this run added to its session (`memory:`), compacted past its bound by a summary the model writes. */
+  private async remember(conversation: ChatMessage[]): Promise<void> {
+    const session = this.run.session;
+    if (!session) return;
+    await session.save(conversation.slice(this.fromSession), async (request) => {
+      // compaction waits for a run with budget left: the messages are kept meanwhile
+      if (this.spend.over()) return null;
+      const res = await this.turn('summary', null, [{ role: 'user', content: request }]);
+      return res.text;
+    });
+  }
+
+  /** One model call; `none`: the model must answer without a call (the last call after a limit); `summary`: the session's compaction (its own conversation, no tools). */
+  private async turn(mode: 'tools' | 'none' | 'structured' | 'summary', schema: Record<string, unknown> | null = null, messages: ChatMessage[] = this.messages): Promise<ChatResponse> {
     const { run, host, state } = this;
     const n = state.turns + 1;
     // counted in the tree before the call: agents running side by side see each other's calls at once
@@ -134,15 +215,15 @@ export class AgentLoop implements CallSite {
         if (!host.models.chat) throw new ToolError(`Model '${this.model}' cannot call tools here: this host's models have no function calling`, 'ConfigurationError');
         res = await host.models.chat({
           model: this.model,
-          system: run.system,
-          messages: this.messages,
-          tools: this.decls,
+          system: mode === 'summary' ? null : this.speaker.system,
+          messages,
+          tools: mode === 'summary' ? [] : this.decls,
           parallelToolCalls: run.decl.parallelToolCalls,
           toolChoice: mode === 'tools' ? 'auto' : 'none',
           schema,
           maxTokens: run.maxTokens,
           temperature: run.temperature,
-          stream: run.stream && mode !== 'structured',
+          stream: run.stream && mode !== 'structured' && mode !== 'summary',
           signal: this.signal,
           onText: (c) => host.onText(c),
           onCall: (c) => host.onCall(c),
@@ -151,7 +232,7 @@ export class AgentLoop implements CallSite {
         break;
       } catch (e) {
         // a turn the model could not answer for a reason another provider could fix: the next model of the chain takes the conversation on
-        if (this.signal.aborted || this.modelIndex >= run.models.length - 1 || !fallThroughReason(e)) throw e;
+        if (this.signal.aborted || this.modelIndex >= this.models.length - 1 || !fallThroughReason(e)) throw e;
         host.emit({ type: 'agent-turn-ended', agent: run.ref, turn: { turn: n, model: this.model, text: '', tool_calls: [], tokens_in: 0, tokens_out: 0, cost_usd: 0, latency_ms: Math.round(performance.now() - t0), finish_reason: `failed: ${host.redactor.text((e as Error).message)}` }, calls: [] });
         this.modelIndex++;
         host.emit({ type: 'agent-turn-started', agent: run.ref, turn: n, model: this.model });
@@ -170,7 +251,7 @@ export class AgentLoop implements CallSite {
     state.tokens_out += res.tokens_out;
     state.cost_usd += res.cost_usd;
     const pending: PendingCall[] = res.toolCalls.map((c) => ({ id: c.id, tool: this.spellingOf(c), arguments: host.redactor.value(c.arguments ?? c.argumentsText) }));
-    const record: AgentTurn = { turn: n, model: res.model, text: res.text, tool_calls: pending.map((c) => c.id), tokens_in: res.tokens_in, tokens_out: res.tokens_out, cost_usd: res.cost_usd, latency_ms: res.latency_ms, ...(res.finish_reasons?.[0] ? { finish_reason: res.finish_reasons[0] } : {}), ...(usage ? { usage } : {}), ...(mode === 'none' ? { kind: 'final' as const } : mode === 'structured' ? { kind: 'structured' as const } : {}) };
+    const record: AgentTurn = { turn: n, model: res.model, text: res.text, tool_calls: pending.map((c) => c.id), tokens_in: res.tokens_in, tokens_out: res.tokens_out, cost_usd: res.cost_usd, latency_ms: res.latency_ms, ...(res.finish_reasons?.[0] ? { finish_reason: res.finish_reasons[0] } : {}), ...(usage ? { usage } : {}), ...(mode === 'none' ? { kind: 'final' as const } : mode === 'structured' ? { kind: 'structured' as const } : mode === 'summary' ? { kind: 'summary' as const } : {}), ...(this.state.handoffs ? { agent: this.speaker.name } : {}) };
     keepBounded(state, 'transcript', record);
     host.emit({ type: 'agent-turn-ended', agent: run.ref, turn: record, calls: pending });
     return res;
@@ -213,7 +294,9 @@ export class AgentLoop implements CallSite {
     this.messages.push({ role: 'user', content: `You have reached this task's limit: ${words}. No more tools can be called. Give your final answer now, from what you have found.` });
     const res = await this.turn('none');
     state.answer = res.text;
+    const conversation = [...this.messages, res.message];
     if (run.schema) await this.structured(res);
+    await this.remember(conversation);
     return this.end(limit);
   }
 

@@ -3,6 +3,11 @@
 // run's RunEvents carry them: engine/run/events.ts), and the error a limit ends it with.
 import { ToolError } from '../toolkit/runtime';
 import type { AgentLimit } from '../spec/types';
+import type { HandoffRecord } from './handoffs';
+import type { SessionRecord } from './sessionMemory';
+
+export type { HandoffRecord } from './handoffs';
+export type { SessionRecord } from './sessionMemory';
 
 export type ToolCallStatus = 'ok' | 'error' | 'denied' | 'refused';
 /** Why the loop ended: it answered, a limit ended it, the run was cancelled, or something failed (a provider, a replay miss). */
@@ -45,8 +50,12 @@ export interface AgentTurn {
   finish_reason?: string;
   /** Set when the provider's token counts could not be taken: which, and that they were counted as 0. */
   usage?: string;
-  /** The last call after a limit (`on_limit: answer`), or the call that shaped the answer into `vars`. */
-  kind?: 'final' | 'structured';
+  /** The last call after a limit (`on_limit: answer`), the call that shaped the answer into `vars`, or the call that compacted the session into a summary. */
+  kind?: 'final' | 'structured' | 'summary';
+  /** The agent whose instructions and tools were in force, once the conversation was handed off (absent: the step's own). */
+  agent?: string;
+  /** This turn handed the conversation to that agent (`transfer_to_NAME`). */
+  handoff?: string;
 }
 
 /** An agent step's `result`. */
@@ -63,6 +72,10 @@ export interface AgentStepResult {
   tool_calls_omitted?: number;
   transcript: AgentTurn[];
   transcript_omitted?: number;
+  /** The handoffs the conversation took, in order (absent: none). */
+  handoffs?: HandoffRecord[];
+  /** The session the conversation continued (`memory:`). */
+  session?: SessionRecord;
   /** Tokens and cost of the whole loop, sub-agents included (the step's own figures hold them too). */
   tokens_in: number;
   tokens_out: number;
@@ -88,7 +101,9 @@ export type AgentEvent =
   | { type: 'agent-turn-ended'; agent: AgentRef; turn: AgentTurn; calls: PendingCall[] }
   | { type: 'tool-call-started'; agent: AgentRef; turn: number; call: PendingCall; /** It waits for a person's approval first. */ approval: boolean }
   | { type: 'tool-call-ended'; agent: AgentRef; call: AgentToolCall }
-  | { type: 'agent-ended'; agent: AgentRef; stop_reason: StopReason; turns: number; tool_calls: number; answer: string | null };
+  | { type: 'agent-ended'; agent: AgentRef; stop_reason: StopReason; turns: number; tool_calls: number; answer: string | null }
+  /** The conversation was handed from one agent to another (`transfer_to_NAME`). */
+  | { type: 'agent-handoff'; agent: AgentRef; turn: number; from: string; to: string };
 
 /** Whether a step's result (or a call's `agent`) is an agent's loop. */
 export function isAgentResult(v: unknown): v is AgentStepResult {
@@ -103,7 +118,7 @@ export function toolCallCount(r: AgentStepResult): number {
 
 /** A copy of a loop's result (its lists copied, so the loop may go on), with another stop reason when given. */
 export function copyOfResult(r: AgentStepResult, stop: StopReason = r.stop_reason): AgentStepResult {
-  return { ...r, stop_reason: stop, tool_calls: [...r.tool_calls], transcript: [...r.transcript] };
+  return { ...r, stop_reason: stop, tool_calls: [...r.tool_calls], transcript: [...r.transcript], ...(r.handoffs ? { handoffs: [...r.handoffs] } : {}) };
 }
 
 const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;

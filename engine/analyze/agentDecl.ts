@@ -10,7 +10,9 @@ export const AGENT_ACTION = 'agent';
 export const DEFAULT_MAX_TURNS = 10;
 export const DEFAULT_MAX_TOOL_CALLS = 50;
 /** The step keys that only an agent reads (`budget` is any model step's too). */
-export const AGENT_STEP_KEYS = ['tools', 'max_turns', 'max_tool_calls', 'on_limit', 'parallel_tool_calls'] as const;
+export const AGENT_STEP_KEYS = ['tools', 'max_turns', 'max_tool_calls', 'on_limit', 'parallel_tool_calls', 'handoffs', 'memory'] as const;
+/** A session's bound when `memory:` names none. */
+export const DEFAULT_MAX_MESSAGES = 50;
 /** The options an allow-list entry may carry. */
 export const ENTRY_OPTIONS = ['approve', 'timeout'] as const;
 
@@ -108,6 +110,10 @@ export function agentDeclOf(raw: Obj, path: ValuePath): AgentDecl {
     budget: { maxCostUsd: nonNegative(budget.max_cost_usd), maxTokens: nonNegative(budget.max_tokens) },
     onLimit: raw.on_limit === 'answer' ? 'answer' : 'fail',
     parallelToolCalls: raw.parallel_tool_calls !== false,
+    ...(Array.isArray(raw.handoffs) ? { handoffs: raw.handoffs.filter((h): h is string => typeof h === 'string' && h.trim() !== '').map((h) => h.trim()) } : {}),
+    ...(isObj(raw.memory) && typeof raw.memory.session === 'string' && raw.memory.session.trim()
+      ? { memory: { session: raw.memory.session, maxMessages: posInt(raw.memory.max_messages, DEFAULT_MAX_MESSAGES) || DEFAULT_MAX_MESSAGES, summarizeAfter: typeof raw.memory.summarize_after === 'number' && Number.isInteger(raw.memory.summarize_after) && raw.memory.summarize_after > 0 ? raw.memory.summarize_after : null } }
+      : {}),
   };
 }
 

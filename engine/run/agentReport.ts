@@ -26,7 +26,7 @@ export interface AgentTurnFigures {
   cost_usd: number;
   finish_reason?: string;
   /** `final`: the call after a limit (`on_limit: answer`); `structured`: the one that shaped the answer into `vars`. */
-  kind?: 'final' | 'structured';
+  kind?: 'final' | 'structured' | 'summary';
   /** The calls it asked for, in the order asked. */
   calls: AgentCallFigures[];
 }

@@ -13,6 +13,8 @@ import type { StepResult, StepScope } from './events';
 import type { ActionContext } from './runContext';
 import { addModelFigures, AttemptToolContext, stepLabel } from './toolContext';
 import { personalityPrompt } from './stepModel';
+import { SESSION_PARAM, SessionMemory } from '../agent/sessionMemory';
+import { SqliteSessionStore } from '../agent/sessions';
 
 export interface AgentSetup {
   model: string;
@@ -60,12 +62,23 @@ export async function agentAction(step: Step, params: Record<string, unknown>, c
     ...(ctx.debug?.hooks.beforeToolCall ? { beforeCall: (call: HeldCall) => askDebugger(step, ctx, scopePath, r, call) } : {}),
     ...(guards?.guardrails.toolResults.length ? { checkToolResult: toolResultGuard(ctx.models, s.model, guards, signal) } : {}),
   };
-  const result = await runAgent(
-    { ref: { name: step.id, path: [] }, models: [s.model, ...s.fallbacks], system: s.system, prompt: task, decl: step.agent!, schema: s.schema, maxTokens: int(params.max_tokens), temperature: float(params.temperature), stream: params.stream !== false, depth: 0 },
-    host,
-    signal,
-    r,
-  );
+  // `memory:`: the session's conversation before the prompt, and this run's added to it
+  const memory = step.agent!.memory;
+  const sessionId = params[SESSION_PARAM];
+  if (memory && (sessionId === undefined || sessionId === null || String(sessionId).trim() === '')) throw new ToolError(`Agent step '${step.id}' has 'memory' but its session is empty ('${memory.session}' rendered to nothing)`, 'ValueError');
+  const store = memory ? SqliteSessionStore.in(ctx.cwd) : null;
+  let result;
+  try {
+    const session = memory ? new SessionMemory(String(sessionId), memory, store!, ctx.executionId ?? 'run', ctx.redactor) : undefined;
+    result = await runAgent(
+      { ref: { name: step.id, path: [] }, models: [s.model, ...s.fallbacks], system: s.system, prompt: task, decl: step.agent!, schema: s.schema, maxTokens: int(params.max_tokens), temperature: float(params.temperature), stream: params.stream !== false, depth: 0, ...(session ? { session } : {}) },
+      host,
+      signal,
+      r,
+    );
+  } finally {
+    store?.close();
+  }
   if (holdAnswer && typeof result.answer === 'string') {
     result.answer = await guardText(ctx.models, s.model, guards!, 'output', result.answer, signal);
     s.output('text', result.answer);

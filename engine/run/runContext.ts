@@ -160,6 +160,8 @@ export interface RunContext {
  * a worker (engine/distributed/worker.ts) builds one from the job and its own environment.
  */
 export interface ActionContext {
+  /** The run's id (an agent's session records which run added its messages). */
+  executionId?: string;
   pipeline: Pick<RunContext['pipeline'], 'experts' | 'model' | 'modelChain' | 'fallbacks' | 'selectionSchema' | 'personalities' | 'agents'>;
   tools: RunContext['tools'];
   models: RunContext['models'];

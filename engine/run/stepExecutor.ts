@@ -3,6 +3,7 @@
 import { inlineDocumentParams } from '../toolkit/toolSpecs';
 import type { Step } from '../spec/types';
 import { renderValue, withRenderDeadline, type Scope } from '../template/index';
+import { SESSION_PARAM } from '../agent/sessionMemory';
 import { ToolError, type ToolOutcome } from '../toolkit/runtime';
 import { emptyStepResult, type StepEdit, type StepResult, type StepScope } from './events';
 import { effectiveRetry, retryDelayMs } from './retryPolicy';
@@ -55,6 +56,8 @@ export function renderStepParams(step: Step, scope: Scope, ctx: RunContext): Rec
   const toRender = verbatim.length ? Object.fromEntries(Object.entries(step.parameters).filter(([k]) => !verbatim.includes(k))) : step.parameters;
   const rendered = (limitS ? withRenderDeadline(limitS * 1000, `Rendering the parameters took longer than the step's timeout (${limitS} s)`, () => renderParams(toRender, scope)) : renderParams(toRender, scope)) as Record<string, unknown>;
   for (const k of verbatim) rendered[k] = step.parameters[k];
+  // an agent step's session id (`memory.session`) is a template too, rendered with its parameters
+  if (step.agent?.memory) rendered[SESSION_PARAM] = renderValue(step.agent.memory.session, scope);
   return rendered;
 }
 

@@ -110,8 +110,18 @@ export interface AgentToolEntry {
   path: ValuePath;
 }
 
-/** `agent_tree`: the bound of a step's whole tree of agents (engine/agent/treeBound.ts). */
-export type AgentLimit = 'max_turns' | 'max_tool_calls' | 'budget' | 'timeout' | 'agent_tree';
+/** `agent_tree`: the bound of a step's whole tree of agents (engine/agent/treeBound.ts); `handoffs`: too many handoffs in one step (engine/agent/handoffs.ts). */
+export type AgentLimit = 'max_turns' | 'max_tool_calls' | 'budget' | 'timeout' | 'agent_tree' | 'handoffs';
+
+/** `memory:` of an agent step: the session its conversation continues (engine/agent/sessions.ts). */
+export interface MemoryDecl {
+  /** The session id as written (a template, rendered when the step runs). */
+  session: string;
+  /** The most messages the session keeps and sends (default 50). */
+  maxMessages: number;
+  /** Past this many messages the oldest are compacted into a summary (null: past `maxMessages`). */
+  summarizeAfter: number | null;
+}
 
 /** An agent: an `action: agent` step's own settings, or a named agent of `agents:`. */
 export interface AgentDecl {
@@ -121,6 +131,10 @@ export interface AgentDecl {
   budget: { maxCostUsd: number | null; maxTokens: number | null };
   onLimit: 'fail' | 'answer';
   parallelToolCalls: boolean;
+  /** `handoffs:`: the named agents the conversation may be handed to (offered as `transfer_to_NAME`). */
+  handoffs?: string[];
+  /** `memory:` (agent steps): the session the conversation continues across runs. */
+  memory?: MemoryDecl;
 }
 
 /** A named agent (`agents:` at the top level), usable as a tool by agent steps and other agents. */

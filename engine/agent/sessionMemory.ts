@@ -1,0 +1,125 @@
+// A session's conversation as one agent step's run uses it: read before the first turn (its
+// messages before the prompt, its summary after the system prompt), the run's new messages added at
+// the end, redacted, and the session compacted when it grows past its bound: the oldest messages
+// folded into a summary by one model call, which the step records and pays for like any turn.
+import type { MemoryDecl } from '../spec/types';
+import type { ChatMessage } from '../models/provider';
+import type { Redactor } from '../toolkit/redact';
+import type { SessionStore, StoredSession } from './sessions';
+
+/** The rendered `memory.session` among an agent step's parameters (the run renders it with them: engine/run/stepExecutor.ts). */
+export const SESSION_PARAM = '@memory.session';
+
+/** What the step's result says of its session. */
+export interface SessionRecord {
+  id: string;
+  /** Messages read from the session before the first turn. */
+  loaded: number;
+  /** Messages the session holds after the run. */
+  stored: number;
+  /** The run compacted the session into a summary. */
+  compacted?: true;
+}
+
+/**
+ * Where a conversation may be cut: before a user's message that does not answer calls (a tool
+ * result must stay after the call it answers, and every provider wants a user's message first).
+ */
+function cutPoints(messages: ChatMessage[]): number[] {
+  const out: number[] = [];
+  messages.forEach((m, i) => {
+    if (m.role === 'user') out.push(i);
+  });
+  return out;
+}
+
+/** The latest messages, at most `n`, starting at a cut point (none when even the last exchange is longer). */
+export function latest(messages: ChatMessage[], n: number): ChatMessage[] {
+  if (messages.length <= n) return messages;
+  const from = cutPoints(messages).find((i) => messages.length - i <= n);
+  return from === undefined ? [] : messages.slice(from);
+}
+
+/** A conversation as text, for the model that summarizes it. */
+export function transcriptText(messages: ChatMessage[]): string {
+  const lines: string[] = [];
+  for (const m of messages) {
+    if (m.role === 'user') lines.push(`User: ${m.content}`);
+    else if (m.role === 'assistant') {
+      if (m.text) lines.push(`Assistant: ${m.text}`);
+      for (const c of m.toolCalls) lines.push(`Assistant called ${c.name}(${c.argumentsText})`);
+    } else for (const r of m.results) lines.push(`Tool ${r.name}${r.isError ? ' failed' : ''}: ${r.content.length > 2000 ? `${r.content.slice(0, 2000)} [...]` : r.content}`);
+  }
+  return lines.join('\n');
+}
+
+/** The request that asks for a summary (its own user message: the conversation is given as text). */
+export function summaryRequest(summary: string | null, older: ChatMessage[]): string {
+  return [
+    'Summarize the conversation below for the assistant who continues it: the facts the user gave, what was decided and done, and what is still open. Be brief; write only the summary.',
+    summary ? `\nThe summary of what came before it:\n${summary}` : '',
+    `\nThe conversation:\n${transcriptText(older)}`,
+  ].join('\n');
+}
+
+export class SessionMemory {
+  private readonly stored: StoredSession;
+  readonly record: SessionRecord;
+
+  constructor(
+    readonly id: string,
+    readonly decl: MemoryDecl,
+    private readonly store: SessionStore,
+    private readonly runId: string,
+    private readonly redactor: Redactor,
+  ) {
+    const s = store.load(id);
+    // a bound lowered since the session was written: only its latest messages are sent
+    this.stored = { summary: s.summary, messages: latest(s.messages, decl.maxMessages) };
+    this.record = { id, loaded: this.stored.messages.length, stored: s.messages.length };
+  }
+
+  /** The messages before this run's prompt. */
+  get history(): ChatMessage[] {
+    return this.stored.messages.slice();
+  }
+
+  /** The system prompt with the session's summary after it. */
+  system(system: string | null): string | null {
+    if (!this.stored.summary) return system;
+    const note = `Summary of the conversation so far (earlier messages of this session):\n${this.stored.summary}`;
+    return system ? `${system}\n\n${note}` : note;
+  }
+
+  /** The bound past which the session is compacted. */
+  private get bound(): number {
+    return Math.min(this.decl.summarizeAfter ?? this.decl.maxMessages, this.decl.maxMessages);
+  }
+
+  /**
+   * Adds this run's messages (redacted) to the session; past its bound, `summarize` is asked for a
+   * summary of the oldest ones (with the summary before them), and the session keeps that summary
+   * and its latest messages, at most half its bound. `summarize` returning null (no budget left):
+   * the messages are added, and the next run compacts.
+   */
+  async save(runMessages: ChatMessage[], summarize: (request: string) => Promise<string | null>): Promise<void> {
+    const added = this.redactor.value(runMessages);
+    const all = [...this.store.load(this.id).messages, ...added];
+    if (all.length <= this.bound) {
+      this.store.append(this.id, added, this.runId);
+      this.record.stored = all.length;
+      return;
+    }
+    const keep = latest(all, Math.floor(this.bound / 2));
+    const older = all.slice(0, all.length - keep.length);
+    const summary = await summarize(summaryRequest(this.store.load(this.id).summary, older));
+    if (summary === null) {
+      this.store.append(this.id, added, this.runId);
+      this.record.stored = all.length;
+      return;
+    }
+    this.store.replace(this.id, { summary: this.redactor.text(summary), messages: keep }, this.runId);
+    this.record.stored = keep.length;
+    this.record.compacted = true;
+  }
+}
