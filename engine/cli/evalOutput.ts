@@ -35,10 +35,12 @@ export class CaseTable {
       this.headed = true;
     }
     const id = terminalLine(r.repeat ? `${r.case} #${r.repeat + 1}` : r.case);
-    const word = { pass: 'pass', fail: 'FAIL', error: 'ERROR', skipped: 'skipped' }[r.status];
-    const colour = r.status === 'pass' ? 'info' : r.status === 'skipped' ? 'dim' : 'error';
+    const word = r.quarantined ? 'flaky' : { pass: 'pass', fail: 'FAIL', error: 'ERROR', skipped: 'skipped' }[r.status];
+    const colour = r.status === 'pass' ? 'info' : r.status === 'skipped' || r.quarantined ? 'dim' : 'error';
     const line = this.cols([id, terminalLine(r.variant), word, r.status === 'skipped' ? '' : r.score.toFixed(2), r.status === 'skipped' ? '' : money(r.cost_usd), r.status === 'skipped' ? '' : `${r.latency_ms} ms`]);
     this.out(line.replace(word, paint(this.style, colour, word)));
+    if (r.trials) this.out(`    ${trialsLine(r)}`);
+    if (r.mocked?.length) this.out(`    mocked: ${r.mocked.map((m) => `${m.step} ${m.tool} ${m.answered} ×${m.calls}`).join(', ')}`);
     if (r.error && r.status !== 'skipped') this.out(`    ${paint(this.style, 'error', '✗')} ${short(r.error)}`);
     for (const a of r.assertions) {
       if (a.pass) continue;
@@ -46,6 +48,16 @@ export class CaseTable {
       this.out(`    ${paint(this.style, 'error', '✗')} ${a.target} ${a.kind}${a.status === 'error' ? ' (error)' : ''}: ${short(a.reason)}${where}`);
     }
   }
+}
+
+/** `trials 2/4 passed (50.0%, 95% CI [15.0%, 85.0%]), threshold 100.0%, pass@4 yes, pass^4 no: flaky` */
+export function trialsLine(r: CaseResult): string {
+  const t = r.trials!;
+  const k = t.run;
+  const ci = `${Math.round(t.confidence * 1000) / 10}% CI [${percent(t.interval.low)}, ${percent(t.interval.high)}]`;
+  const flaky = r.quarantined ? ': flaky, quarantined (not in the pass rate)' : t.flaky ? ': flaky' : '';
+  const stopped = t.stopped ? `; stopped after ${t.run} of ${t.max}: ${t.stopped}` : '';
+  return `trials ${t.passed}/${t.run} passed (${percent(t.rate)}, ${ci}), threshold ${percent(t.threshold)}, pass@${k} ${t.pass_at_k ? 'yes' : 'no'}, pass^${k} ${t.pass_hat_k ? 'yes' : 'no'}${flaky}${stopped}`;
 }
 
 export function summaryLines(s: EvalSummary, evalId: string, recordDir: string, style: Style): string[] {
@@ -67,6 +79,10 @@ export function summaryLines(s: EvalSummary, evalId: string, recordDir: string, 
     '',
     paint(style, 'bold', fmt(head)),
     ...rows.map(fmt),
+    ...s.variants.filter((v) => v.trials).map((v) => {
+      const t = v.trials!;
+      return `trials ${v.variant}: ${t.cases} case${t.cases === 1 ? '' : 's'}, pass@k ${percent(t.pass_at_k)}, pass^k ${percent(t.pass_hat_k)}, ${t.flaky} flaky${t.quarantined ? ` (${t.quarantined} quarantined)` : ''}`;
+    }),
     '',
     `eval ${evalId}: ${s.passed}/${s.total} passed (${percent(s.pass_rate)}), threshold ${percent(s.threshold)}: ${verdict}; cost ${money(s.cost_usd)} + judge ${money(s.judge_cost_usd)}`,
     `record: ${recordDir}${path.sep}`,

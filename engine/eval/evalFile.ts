@@ -6,11 +6,14 @@ import { keyRange, valueRange, formatPath, type ParsedYaml } from '../parse/yaml
 import type { Finding, Range, Severity, ValuePath } from '../spec/types';
 import { didYouMean, suggest } from '../analyze/suggest';
 import { EVAL_FINDING_CODES, type EvalFindingCode } from './evalCodes';
+import { readTrials, type TrialsSpec } from './trials';
+import { hasOwnKeys } from '../util/none';
 
 export const ASSERTION_KINDS = [
   'equals', 'contains', 'icontains', 'not_contains', 'regex', 'is_json', 'json_schema', 'numeric', 'min_length', 'max_length',
   'max_cost_usd', 'max_latency_ms', 'status', 'llm_rubric', 'similar', 'expression',
   'tool_called', 'tool_not_called', 'tool_sequence', 'max_turns', 'max_tool_calls',
+  'guardrail_tripped', 'guardrail_not_tripped',
 ] as const;
 export type AssertionKind = (typeof ASSERTION_KINDS)[number];
 /** Kinds about the run (or a step) as a whole, which need no value to look at. */
@@ -55,6 +58,8 @@ export interface EvalCase {
   skip: string | null;
   /** 1-based line in the dataset file (or in the eval file, inline). */
   line: number;
+  /** The case's own settings as written (CASE_OPTIONS: trials, trial_threshold, step, upstream, from_run, mocks). */
+  options?: Record<string, unknown>;
 }
 
 export type CasesSource = { kind: 'inline'; cases: EvalCase[] } | { kind: 'file'; file: string; format: 'jsonl' | 'csv' | 'json'; written: string };
@@ -77,11 +82,17 @@ export interface EvalSpec {
   maxParallel: number | null;
   /** Answers given ahead to the steps that ask a person (an approval gate, an agent's `approve: true` calls), by step id: what `-i STEP_ID=VALUE` gives `orc run`. */
   answers: Record<string, unknown>;
+  /** `trials:` of every case (a case may give its own), or null: each case runs `repeat` times as before. */
+  trials: TrialsSpec | null;
+  /** `trial_threshold:` the share of a case's trials that must pass (default 1: pass^k). */
+  trialThreshold: number;
 }
 
-const TOP_KEYS = ['pipeline', 'cases', 'variants', 'assert', 'threshold', 'repeat', 'judge', 'embedding', 'max_parallel', 'answers', 'description'];
+const TOP_KEYS = ['pipeline', 'cases', 'variants', 'assert', 'threshold', 'repeat', 'trials', 'trial_threshold', 'judge', 'embedding', 'max_parallel', 'answers', 'description'];
 const VARIANT_KEYS = ['name', 'models', 'parameters', 'description'];
-export const CASE_RESERVED = ['id', 'assert', 'skip'];
+/** A case's own settings: not inputs, not columns. */
+export const CASE_OPTIONS = ['trials', 'trial_threshold', 'step', 'upstream', 'from_run', 'mocks'];
+export const CASE_RESERVED = ['id', 'assert', 'skip', ...CASE_OPTIONS];
 const MODEL_FORM = /^[A-Za-z0-9_.-]+:\S+$/;
 
 export const isMapping = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
@@ -168,6 +179,7 @@ export function readAssertion(sink: EvalSink, v: unknown, p: ValuePath, lines: b
   else if (kind === 'json_schema' && !isMapping(operand)) bad('a JSON Schema (a mapping)');
   else if ((kind === 'tool_called' || kind === 'tool_not_called') && !(typeof operand === 'string' && operand.trim())) bad('a tool as the allow-list spells it (`filesystem.read`, `mcp:files.list`, `agent:worker`)');
   else if (kind === 'tool_sequence' && !(Array.isArray(operand) && operand.length && operand.every((t) => typeof t === 'string' && t.trim()))) bad('a list of tools as the allow-list spells them, in the order they must be called');
+  else if ((kind === 'guardrail_tripped' || kind === 'guardrail_not_tripped') && !(typeof operand === 'string' && operand.trim())) bad("a guard's name (its `name:`, else its kind: `pii`, `deny`, ...)");
   else if ((kind === 'max_turns' || kind === 'max_tool_calls') && !(typeof operand === 'number' && Number.isInteger(operand) && operand >= 0)) bad('a whole number of at least 0');
   let args: Record<string, unknown> | null = null;
   if (v.args !== undefined) {
@@ -217,10 +229,16 @@ export function readAssertions(sink: EvalSink, v: unknown, p: ValuePath, lines: 
 /** A case from a mapping (inline or a dataset row); `at` places its findings (inline only). */
 export function caseOf(row: Record<string, unknown>, index: number, line: number, assertions: EvalAssertion[]): EvalCase {
   const values: Record<string, unknown> = {};
-  for (const [k, val] of Object.entries(row)) if (!CASE_RESERVED.includes(k)) values[k] = val;
+  const options: Record<string, unknown> = {};
+  for (const [k, val] of Object.entries(row)) {
+    if (CASE_OPTIONS.includes(k)) options[k] = val;
+    else if (!CASE_RESERVED.includes(k)) values[k] = val;
+  }
   const id = row.id === undefined || row.id === null || row.id === '' ? `case-${index + 1}` : String(row.id);
   const skip = row.skip === undefined || row.skip === null || row.skip === false || row.skip === '' ? null : typeof row.skip === 'string' ? row.skip : 'skipped';
-  return { id, values, assert: assertions, skip, line };
+  const c: EvalCase = { id, values, assert: assertions, skip, line };
+  if (hasOwnKeys(options)) c.options = options;
+  return c;
 }
 
 function readCases(sink: EvalSink, v: unknown, base: string): CasesSource | null {
@@ -245,6 +263,7 @@ function readCases(sink: EvalSink, v: unknown, base: string): CasesSource | null
       return;
     }
     const c = caseOf(row, i, sink.lineOf(p) + 1, readAssertions(sink, row.assert, [...p, 'assert'], true));
+    readTrials(sink, row, p);
     if (seen.has(c.id)) sink.atValue('eval.duplicate-name', `Two cases have the id '${c.id}'.`, row.id === undefined ? p : [...p, 'id']);
     seen.add(c.id);
     cases.push(c);
@@ -313,6 +332,8 @@ export function readEvalSpec(sink: EvalSink, value: unknown, file: string | null
     else sink.atValue('eval.type', "'pipeline' is the pipeline file's path, relative to this file.", ['pipeline']);
   }
   const cases = value.cases === undefined ? null : readCases(sink, value.cases, base);
+  const trials = readTrials(sink, value, []);
+  if (trials.trials && typeof value.repeat === 'number' && value.repeat > 1) sink.atKey('eval.type', "'repeat' and 'trials' both run a case more than once: give 'trials' alone (it judges the case on its trials' pass rate).", ['repeat']);
   const spec: EvalSpec = {
     file,
     pipeline: pipeline ? path.resolve(base, pipeline) : '',
@@ -326,6 +347,8 @@ export function readEvalSpec(sink: EvalSink, value: unknown, file: string | null
     embedding: model(sink, value.embedding, ['embedding']),
     maxParallel: num(sink, value.max_parallel, ['max_parallel'], 'max_parallel', 1, Infinity, true),
     answers: readAnswers(sink, value.answers),
+    trials: trials.trials,
+    trialThreshold: trials.threshold ?? 1,
   };
   return pipeline && cases ? spec : null;
 }

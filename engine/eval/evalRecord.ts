@@ -8,6 +8,8 @@ import * as path from 'node:path';
 import { atomicWriteSync, recordId, STATE_DIR } from '../run/checkpointStore';
 import type { AssertionResult } from './assertions';
 import type { Interval } from './stats';
+import type { TrialsReport } from './trials';
+import type { MockedCall } from './mocks';
 import { makeStateDir } from '../toolkit/stateDir';
 import { DatasetError } from './dataset';
 import { boundedLines, LineTooLongError } from './lineReader';
@@ -50,6 +52,14 @@ export interface CaseResult {
   /** Why the case could not be judged (the run could not start), or why it was skipped. */
   error?: string;
   assertions: AssertionResult[];
+  /** Its trials disagreed: some passed, some did not (`trials:`). */
+  flaky?: boolean;
+  /** A flaky case under `--quarantine`: reported, out of the pass rate. */
+  quarantined?: boolean;
+  /** `trials:`: each trial, the rate with its interval, pass@k and pass^k (its run_id and assertions are its first failed trial's, else its last's). */
+  trials?: TrialsReport;
+  /** What answered instead of a tool (`mocks:`), and the step a step case ran. */
+  mocked?: MockedCall[];
 }
 
 export interface VariantSummary {
@@ -69,6 +79,8 @@ export interface VariantSummary {
   cost_usd: number;
   judge_cost_usd: number;
   mean_latency_ms: number;
+  /** Cases run in trials: how many, the share that passed at least once (pass@k) and every time (pass^k), the flaky ones, the quarantined ones (out of the pass rate). */
+  trials?: { cases: number; pass_at_k: number; pass_hat_k: number; flaky: number; quarantined: number };
 }
 
 export interface EvalSummary {

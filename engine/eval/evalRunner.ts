@@ -26,7 +26,8 @@ import type { EvalCase, EvalSpec, EvalVariant } from './evalFile';
 import { EvalRecord, resultKey, type CaseResult, type EvalMeta, type EvalSummary } from './evalRecord';
 import { SummaryBuilder } from './evalSummary';
 import { orderedPool } from './orderedPool';
-import { inputsFor, variantAnalysis } from './variantPipeline';
+import { inputsFor, trialAnalysis, variantAnalysis } from './variantPipeline';
+import { caseTrials, combineTrials, trialVerdict, type TrialsSpec } from './trials';
 import type { ConnectionDecl } from '../spec/types';
 import { loadUserConnections } from '../tools/sql/connections';
 
@@ -66,6 +67,8 @@ export interface EvalRunOptions {
   onResult?(r: CaseResult): void;
   /** The eval's trace: its span, each case's, each case's run under its case (telemetry's `forEval`). */
   traces?: EvalTraces;
+  /** `--quarantine`: flaky cases are reported but left out of the pass rate. */
+  quarantine?: boolean;
 }
 
 export interface EvalOutcome {
@@ -119,6 +122,11 @@ export async function scan(spec: EvalSpec, a: Analysis, variants: (EvalVariant |
       count++;
       idWidth = Math.max(idWidth, c.id.length);
       if (c.skip) continue;
+      try {
+        caseTrials(spec, c);
+      } catch (e) {
+        problems.push(`${where(c)}: ${(e as Error).message}`);
+      }
       for (const v of variants) {
         try {
           resolveInputs(params, inputsFor(c.values, v, names));
@@ -140,8 +148,9 @@ export async function scan(spec: EvalSpec, a: Analysis, variants: (EvalVariant |
 
 function statusOf(assertions: AssertionResult[], runStatus: string): CaseResult['status'] {
   if (assertions.some((x) => x.status === 'error')) return 'error';
-  // a case passes when every assertion passes, and its run completed unless an assertion checks the status
-  const ran = runStatus === 'completed' || assertions.some((x) => x.kind === 'status');
+  // a case passes when every assertion passes, and its run completed unless an assertion checks the
+  // status or that a guard tripped (a guard that blocks fails its run: that is the path under test)
+  const ran = runStatus === 'completed' || assertions.some((x) => x.kind === 'status' || x.kind === 'guardrail_tripped');
   return assertions.every((x) => x.pass) && ran ? 'pass' : 'fail';
 }
 
@@ -249,7 +258,11 @@ async function evalWith(o: EvalRunOptions, { spec, pa, signal, env, variants, on
   // the cases' run records: a line each in the eval's pack, beside its results
   const records = new RunRecordWriter(path.join(record.dir, RUN_PACK));
   const caseRun: CaseRun = { root: o.root, spec, pa, names, models, cassette: o.cassette, rawModels: o.models, signal, env, pipelineSource, registry: o.registry, redactor, records, userConnections: loadUserConnections(process.env).connections };
-  const judgeCase = (job: Job, hooks: Pick<RunOptions, 'listeners' | 'nestedListeners'>) => judgeOneCase(caseRun, analyses.get(variantName(job.v))!, job.c, job.v, job.repeat, hooks);
+  const judgeCase = (job: Job, hooks: Pick<RunOptions, 'listeners' | 'nestedListeners'>) => {
+    const analysis = analyses.get(variantName(job.v))!;
+    const t = job.c.skip ? null : caseTrials(spec, job.c);
+    return t ? judgeTrials(caseRun, analysis, job, hooks, t, o.quarantine === true) : judgeOneCase(caseRun, analysis, job.c, job.v, job.repeat, hooks);
+  };
 
   // A case frees its slot once it is judged; its result is reported (and appended to the record)
   // once its run's record is on disk, in order: the writes go on behind the cases that run meanwhile.
@@ -312,7 +325,7 @@ export interface CaseRun {
 }
 
 /** One case of one variant: its run through the engine (`analysis`: the variant's), its run record, its assertions; null when cancelled. */
-export async function judgeOneCase(k: CaseRun, analysis: Analysis, c: EvalCase, v: EvalVariant | null, repeat: number, hooks: Pick<RunOptions, 'listeners' | 'nestedListeners'> = {}): Promise<CaseResult | null> {
+export async function judgeOneCase(k: CaseRun, analysis: Analysis, c: EvalCase, v: EvalVariant | null, repeat: number, hooks: Pick<RunOptions, 'listeners' | 'nestedListeners'> = {}, trial = 0): Promise<CaseResult | null> {
   const { root, spec, pa, names, models, signal, env, pipelineSource, redactor } = k;
   // what a case that did not run reports before its status (made only then)
   const base = () => ({ case: c.id, variant: variantName(v), repeat, cost_usd: 0, judge_cost_usd: 0, tokens_in: 0, tokens_out: 0, latency_ms: 0 });
@@ -339,7 +352,8 @@ export async function judgeOneCase(k: CaseRun, analysis: Analysis, c: EvalCase, 
     // calls and its agents' tool calls are recorded or replayed through it
     if (k.cassette) {
       options.models = k.rawModels;
-      options.cassette = k.cassette;
+      // each trial's calls are its own in the cassette: a replayed trial replays that trial's answers
+      options.cassette = trial ? { ...k.cassette, trial } : k.cassette;
     }
     if (hasOwnKeys(hooks)) Object.assign(options, hooks);
     const doc = await runPipeline(analysis, options);
@@ -373,6 +387,24 @@ export async function judgeOneCase(k: CaseRun, analysis: Analysis, c: EvalCase, 
     if (signal.aborted) return null;
     return { ...base(), status: 'error', pass: false, score: 0, run_id: null, run_status: null, error: (e as Error).message, assertions: [] };
   }
+}
+
+/** A case run in trials (one after another, so adaptive trials can stop); null when cancelled. */
+async function judgeTrials(k: CaseRun, analysis: Analysis, job: Job, hooks: Pick<RunOptions, 'listeners' | 'nestedListeners'>, t: { trials: TrialsSpec; threshold: number }, quarantine: boolean): Promise<CaseResult | null> {
+  const done: CaseResult[] = [];
+  let verdict: ReturnType<typeof trialVerdict> = null;
+  while (!verdict) {
+    const r = await judgeOneCase(k, trialAnalysis(analysis, done.length), job.c, job.v, 0, hooks, done.length);
+    if (!r) return null;
+    done.push(r);
+    if (r.status === 'error') break;
+    verdict = trialVerdict(t.trials, t.threshold, done.filter((x) => x.status === 'pass').length, done.length);
+  }
+  const result = combineTrials(done, t.trials, t.threshold, verdict?.verdict ?? null, verdict?.stopped);
+  if (quarantine && result.flaky) result.quarantined = true;
+  const writes = done.map((r) => recordWrites.get(r)).filter((w): w is Promise<void> => w !== undefined);
+  if (writes.length) recordWrites.set(result, Promise.all(writes).then(() => undefined));
+  return result;
 }
 
 /** The run record a judged case's result waits for before it is reported (written by the eval's RunRecordWriter). */

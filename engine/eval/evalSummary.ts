@@ -15,9 +15,15 @@ interface Counts {
   cost: number;
   judgeCost: number;
   latency: number;
+  /** Cases run in trials, how many of them passed at least once, every time; flaky ones; quarantined ones. */
+  trialCases: number;
+  passAtK: number;
+  passHatK: number;
+  flaky: number;
+  quarantined: number;
 }
 
-const zero = (): Counts => ({ total: 0, passed: 0, failed: 0, errors: 0, skipped: 0, score: 0, tokensIn: 0, tokensOut: 0, cost: 0, judgeCost: 0, latency: 0 });
+const zero = (): Counts => ({ total: 0, passed: 0, failed: 0, errors: 0, skipped: 0, score: 0, tokensIn: 0, tokensOut: 0, cost: 0, judgeCost: 0, latency: 0, trialCases: 0, passAtK: 0, passHatK: 0, flaky: 0, quarantined: 0 });
 const money = (x: number) => Math.round(x * 1e6) / 1e6;
 
 export class SummaryBuilder {
@@ -33,15 +39,26 @@ export class SummaryBuilder {
       c.skipped++;
       return;
     }
+    if (r.trials) {
+      c.trialCases++;
+      if (r.trials.pass_at_k) c.passAtK++;
+      if (r.trials.pass_hat_k) c.passHatK++;
+      if (r.flaky) c.flaky++;
+    }
+    c.tokensIn += r.tokens_in;
+    c.tokensOut += r.tokens_out;
+    c.cost += r.cost_usd;
+    c.judgeCost += r.judge_cost_usd;
+    // a quarantined (flaky) case is reported and paid for, not counted in the pass rate
+    if (r.quarantined) {
+      c.quarantined++;
+      return;
+    }
     c.total++;
     if (r.status === 'pass') c.passed++;
     else if (r.status === 'fail') c.failed++;
     else c.errors++;
     c.score += r.score;
-    c.tokensIn += r.tokens_in;
-    c.tokensOut += r.tokens_out;
-    c.cost += r.cost_usd;
-    c.judgeCost += r.judge_cost_usd;
     c.latency += r.latency_ms;
   }
 
@@ -61,6 +78,7 @@ export class SummaryBuilder {
       cost_usd: money(c.cost),
       judge_cost_usd: money(c.judgeCost),
       mean_latency_ms: c.total ? Math.round(c.latency / c.total) : 0,
+      ...(c.trialCases ? { trials: { cases: c.trialCases, pass_at_k: round4(c.passAtK / c.trialCases), pass_hat_k: round4(c.passHatK / c.trialCases), flaky: c.flaky, quarantined: c.quarantined } } : {}),
     }));
     const total = variants.reduce((a, v) => a + v.total, 0);
     const passed = variants.reduce((a, v) => a + v.passed, 0);

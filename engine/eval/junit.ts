@@ -5,7 +5,7 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { AssertionResult } from './assertions';
 import { asText } from './assertions';
-import type { CaseResult, EvalRecord } from './evalRecord';
+import type { CaseResult, EvalRecord, VariantSummary } from './evalRecord';
 
 export function xmlEscape(s: string): string {
   // characters XML 1.0 cannot hold at all are dropped
@@ -23,8 +23,10 @@ function testcase(name: string, r: CaseResult): string {
   const id = r.repeat ? `${r.case} #${r.repeat + 1}` : r.case;
   const open = `    <testcase classname="${xmlEscape(name)}.${xmlEscape(r.variant)}" name="${xmlEscape(id)}" time="${seconds(r.latency_ms)}"`;
   if (r.status === 'skipped') return `${open}>\n      <skipped message="${xmlEscape(r.error ?? 'skipped')}"/>\n    </testcase>`;
-  if (r.status === 'pass') return `${open}/>`;
-  const body: string[] = [];
+  const props = trialProperties(r);
+  if (r.quarantined) return `${open}>\n${props}      <skipped message="${xmlEscape(`flaky (quarantined): ${r.trials!.passed} of ${r.trials!.run} trials passed`)}"/>\n    </testcase>`;
+  if (r.status === 'pass') return props ? `${open}>\n${props}    </testcase>` : `${open}/>`;
+  const body: string[] = props ? [props.trimEnd()] : [];
   if (r.error) body.push(`      <error message="${xmlEscape(r.error)}" type="run"/>`);
   for (const a of r.assertions) {
     if (a.pass) continue;
@@ -37,6 +39,17 @@ function testcase(name: string, r: CaseResult): string {
   return `${open}>\n${body.join('\n')}\n    </testcase>`;
 }
 
+/** A case run in trials: its figures as <properties> (trials, passed, rate, interval, pass@k, pass^k, flaky). */
+function trialProperties(r: CaseResult): string {
+  const t = r.trials;
+  if (!t) return '';
+  const p = (name: string, value: string | number | boolean) => `        <property name="${name}" value="${xmlEscape(String(value))}"/>\n`;
+  return `      <properties>\n${p('trials', t.run)}${p('trials_max', t.max)}${p('trials_passed', t.passed)}${p('trial_rate', t.rate)}${p('trial_interval', `${t.interval.low}-${t.interval.high}`)}${p('trial_threshold', t.threshold)}${p('pass_at_k', t.pass_at_k)}${p('pass_hat_k', t.pass_hat_k)}${p('flaky', t.flaky)}      </properties>\n`;
+}
+
+/** Quarantined cases are reported as skipped: run, but not counted for or against. */
+const quarantined = (v: VariantSummary) => v.trials?.quarantined ?? 0;
+
 /** Writes the JUnit report of `record` to `file`. `name`: the suite's name (the eval file's). */
 export async function writeJUnit(record: EvalRecord, name: string, file: string): Promise<void> {
   const s = record.meta.summary;
@@ -47,9 +60,9 @@ export async function writeJUnit(record: EvalRecord, name: string, file: string)
   };
   const sum = (f: (v: (typeof variants)[number]) => number) => variants.reduce((a, v) => a + f(v), 0);
   const totalTime = sum((v) => v.mean_latency_ms * v.total);
-  await write(`<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="${xmlEscape(name)}" tests="${sum((v) => v.total + v.skipped)}" failures="${sum((v) => v.failed)}" errors="${sum((v) => v.errors)}" skipped="${sum((v) => v.skipped)}" time="${seconds(totalTime)}">\n`);
+  await write(`<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="${xmlEscape(name)}" tests="${sum((v) => v.total + v.skipped + quarantined(v))}" failures="${sum((v) => v.failed)}" errors="${sum((v) => v.errors)}" skipped="${sum((v) => v.skipped + quarantined(v))}" time="${seconds(totalTime)}">\n`);
   for (const v of variants) {
-    await write(`  <testsuite name="${xmlEscape(`${name} [${v.variant}]`)}" tests="${v.total + v.skipped}" failures="${v.failed}" errors="${v.errors}" skipped="${v.skipped}" time="${seconds(v.mean_latency_ms * v.total)}">\n`);
+    await write(`  <testsuite name="${xmlEscape(`${name} [${v.variant}]`)}" tests="${v.total + v.skipped + quarantined(v)}" failures="${v.failed}" errors="${v.errors}" skipped="${v.skipped + quarantined(v)}" time="${seconds(v.mean_latency_ms * v.total)}">\n`);
     for await (const r of record.results()) if (r.variant === v.variant) await write(testcase(name, r) + '\n');
     await write('  </testsuite>\n');
   }

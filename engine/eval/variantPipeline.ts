@@ -33,6 +33,24 @@ export function variantAnalysis(a: Analysis, variant: EvalVariant | null, cache:
   return { ...a, pipeline };
 }
 
+/** Steps of a trial: its cached steps keyed apart from the other trials' (a `trial` in the definition the cache key hashes). */
+function trialStep(s: Step, trial: number): Step {
+  const out: Step = s.cache ? { ...s, raw: { ...s.raw, trial } } : { ...s };
+  if (s.body) out.body = s.body.map((b) => trialStep(b, trial));
+  return out;
+}
+const trialAnalyses = new WeakMap<Analysis, Map<number, Analysis>>();
+
+/** The analysis trial `trial` (0-based) of a case runs: the first is the variant's own, so it shares the cache with runs outside trials. */
+export function trialAnalysis(a: Analysis, trial: number): Analysis {
+  if (!trial || !a.pipeline) return a;
+  let byTrial = trialAnalyses.get(a);
+  if (!byTrial) trialAnalyses.set(a, (byTrial = new Map()));
+  let made = byTrial.get(trial);
+  if (!made) byTrial.set(trial, (made = { ...a, pipeline: { ...a.pipeline, steps: a.pipeline.steps.map((s) => trialStep(s, trial)) } }));
+  return made;
+}
+
 /** A case's inputs for a variant: the case's columns that are parameters, then the variant's parameters over them. */
 export function inputsFor(values: Record<string, unknown>, variant: EvalVariant | null, parameters: string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};

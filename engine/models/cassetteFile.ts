@@ -26,6 +26,8 @@ export interface CassetteRequest {
   tool_choice?: 'none';
   /** A `tool` entry: the how-manieth call of this tool with these arguments in the step (1 first). */
   occurrence?: number;
+  /** An eval's trial (from the second, 1): each trial's answers are its own. */
+  trial?: number;
 }
 
 export interface CassetteAnswer {
