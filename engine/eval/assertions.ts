@@ -12,6 +12,7 @@ import { TRAJECTORY_KINDS, type AssertionKind, type EvalAssertion, type EvalCase
 import { judge } from './judge';
 import { TRAJECTORY_CHECKS, type TrajectoryKind } from './trajectory';
 import { isAgentResult } from '../agent/types';
+import { guardAssertion, guardTarget, GUARD_ASSERTION_KINDS, type GuardTarget } from './guardAssertions';
 
 export type AssertionStatus = 'pass' | 'fail' | 'error';
 
@@ -190,11 +191,14 @@ export const CHECKS: Record<AssertionKind, Check> = {
   tool_sequence: trajectory('tool_sequence'),
   max_turns: trajectory('max_turns'),
   max_tool_calls: trajectory('max_tool_calls'),
+  guardrail_tripped: (a, value) => guardAssertion('guardrail_tripped', a.operand as string, value as GuardTarget),
+  guardrail_not_tripped: (a, value) => guardAssertion('guardrail_not_tripped', a.operand as string, value as GuardTarget),
 };
 
 /** What an assertion looks at, in words and as a value (undefined: not there, with why). */
 function targetOf(a: EvalAssertion, doc: ResultDocument): { label: string; value: unknown; missing: string | null } {
   const run = a.kind === 'max_cost_usd' || a.kind === 'max_latency_ms' || a.kind === 'status';
+  if (GUARD_ASSERTION_KINDS.has(a.kind)) return guardTarget(a, doc);
   if (TRAJECTORY_KINDS.has(a.kind) && !(a.target && 'step' in a.target)) return { label: a.target ? `output ${a.target.output}` : 'run', value: undefined, missing: `'${a.kind}' looks at an agent step: give it 'step: ID'` };
   if (a.target && 'step' in a.target) {
     const r = doc.steps[a.target.step];

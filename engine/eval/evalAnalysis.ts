@@ -14,6 +14,7 @@ import { didYouMean, suggest } from '../analyze/suggest';
 import type { Finding, Pipeline, ValuePath } from '../spec/types';
 import { withoutBom } from '../util/text';
 import { firstRecord, MAX_RECORD_BYTES } from './dataset';
+import { checkGuardAssertion, GUARD_ASSERTION_KINDS } from './guardAssertions';
 import { CASE_RESERVED, EvalSink, readEvalSpec, RUN_KINDS, TRAJECTORY_KINDS, type EvalAssertion, type EvalSpec } from './evalFile';
 import { checkTrajectory } from './trajectoryCheck';
 import { compareNames } from '../util/nameOrder';
@@ -113,6 +114,7 @@ class Checker {
       const s = suggest(a.target.step, this.steps);
       this.sink.atValue('eval.unknown-step', `The pipeline has no top-level step '${a.target.step}'.${didYouMean(s)}`, [...a.path, 'step'], s);
     } else if (TRAJECTORY_KINDS.has(a.kind)) checkTrajectory(this.sink, a, this.pipeline);
+    else if (GUARD_ASSERTION_KINDS.has(a.kind)) checkGuardAssertion(this.sink, a, this.pipeline);
     else if (!a.target && !RUN_KINDS.has(a.kind)) {
       // the pipeline's only output is the value looked at when none is named
       if (this.outputs.length === 1) a.target = { output: this.outputs[0] };

@@ -21,6 +21,7 @@ export const EVAL_FINDING_CODES = {
   'eval.assertion-kind': { severity: 'error', summary: 'An assertion with no kind (`contains`, `equals`, ...), an unknown one, or two kinds at once.' },
   'eval.assertion-target': { severity: 'error', summary: 'An assertion on a value without `output:` or `step:` (and the pipeline has not exactly one output), or both given; or a trajectory assertion (`tool_called`, `max_turns`, ...) on something other than an agent step.' },
   'eval.unknown-tool': { severity: 'warning', summary: 'A trajectory assertion names a tool its agent step\'s allow-list does not have: `tool_called` could never pass, `tool_not_called` never fail; the message suggests the nearest one.' },
+  'eval.unknown-guard': { severity: 'warning', summary: 'A `guardrail_tripped` or `guardrail_not_tripped` assertion names a guard that no step (or not its `step:`) has: the first could never pass, the second never fail.' },
   'eval.template-syntax': { severity: 'error', summary: 'A template in an assertion that does not parse.' },
   'eval.template-unknown-name': { severity: 'error', summary: 'A name an assertion\'s template cannot see: assertions see `case`, `outputs`, `steps`, `value` and `run`.' },
   'eval.model-invalid': { severity: 'error', summary: 'A model that is not written `provider:model`.' },
