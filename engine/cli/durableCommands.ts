@@ -4,13 +4,14 @@
 // result document as a local run and exits with the same codes; ending the follower (Ctrl-C, or
 // its death) does not end the run.
 import * as path from 'node:path';
-import { answerRun, cancelRun, DurableRunError, DurableWorker, followRun, newExecutionId, parseInputArg, RestateAdminError, submitRun, type ResultDocument } from '../api/index';
+import { answerRun, answersOf, cancelRun, checkDurableInputs, createModelRunner, DurableRunError, DurableWorker, followRun, InputError, lockedAnswers, newExecutionId, orchestratorOf, parseInputArg, readAutoLock, RestateAdminError, submitRun, type ResultDocument } from '../api/index';
+import { prepareAuto } from './autoCommand';
 import { compileOrReport } from './compile';
 import type { Style } from './findingFormat';
 import { readSource, UsageError } from './input';
 import { progressReporter } from './progress';
 import { runSummary } from './runSummary';
-import { EXIT, type RunIO } from './runCommand';
+import { askingSteps, EXIT, type RunIO } from './runCommand';
 
 export interface DurableRunFlags {
   url: string;
@@ -21,6 +22,10 @@ export interface DurableRunFlags {
   inputArgs: string[];
   json: boolean;
   maxParallel?: number;
+  /** `--yes`: approval gates approve, prompts take their default. */
+  yes?: boolean;
+  /** `--frozen-auto` / `--refresh-auto`, as for a local run. */
+  auto?: { frozen: boolean; refresh: boolean };
 }
 
 function exitCode(doc: ResultDocument): number {
@@ -73,16 +78,33 @@ export async function durableRunCommand(flags: DurableRunFlags, style: Style, io
   if (flags.file === null) throw new UsageError("'orc run --restate URL' needs a FILE (or --attach RUN_ID)");
   const file = flags.file;
   const source = readSource(file);
-  const a = compileOrReport(file, style, io.err, source, '; nothing ran');
+  const compiled = compileOrReport(file, style, io.err, source, '; nothing ran');
+  if (!compiled) return EXIT.compile;
+  // AUTO tags: locked answers, else asked now (or refused with --frozen-auto); the answers go with the run
+  const prepared = await prepareAuto(file, source, compiled, { models: createModelRunner({ env: process.env, registryFile: process.env.ORC_MODEL_REGISTRY || undefined }), refresh: flags.auto?.refresh ?? false, frozen: flags.auto?.frozen ?? false, style, err: io.err });
+  const a = prepared.analysis;
   if (!a) return EXIT.compile;
+  const autoAnswers = [...(prepared.result ? answersOf(prepared.result.outcomes) : lockedAnswers(a, file === '-' ? null : readAutoLock(file), a.pipeline ? orchestratorOf(a.pipeline) : null))];
+  // -i KEY=VALUE: a pipeline parameter's value, else the answer of the step KEY when it asks a person
+  const params = new Set(a.pipeline?.parameters.map((p) => p.name) ?? []);
+  const asking = askingSteps(a.pipeline?.steps ?? [], a.pipeline?.agents);
   const inputs: Record<string, unknown> = {};
+  const answers: Record<string, unknown> = {};
   try {
     for (const arg of flags.inputArgs) {
       const [k, v] = parseInputArg(arg);
-      inputs[k] = v;
+      Object.defineProperty(!params.has(k) && asking.has(k) ? answers : inputs, k, { value: v, enumerable: true, writable: true, configurable: true });
     }
   } catch (e) {
     throw new UsageError((e as Error).message);
+  }
+  // what is submitted is kept in Restate's journal: no secret goes (the workers fill them)
+  try {
+    checkDurableInputs(a.pipeline?.parameters ?? [], inputs);
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    io.err(`orc: ${e.message}; nothing ran`);
+    return EXIT.compile;
   }
   const runId = newExecutionId();
   // the workers find the pipeline's file (for its nested pipelines) by this path, from their root
@@ -90,7 +112,7 @@ export async function durableRunCommand(flags: DurableRunFlags, style: Style, io
   const rel = abs === null ? null : path.relative(process.cwd(), abs);
   const relFile = rel === null ? null : rel.startsWith('..') || path.isAbsolute(rel) ? abs : rel;
   try {
-    await submitRun(flags.url, runId, { source, file: relFile, inputs, ...(flags.maxParallel ? { maxParallel: flags.maxParallel } : {}) });
+    await submitRun(flags.url, runId, { source, file: relFile, inputs, ...(flags.maxParallel ? { maxParallel: flags.maxParallel } : {}), ...(autoAnswers.length ? { autoAnswers } : {}), ...(Object.keys(answers).length ? { answers } : {}), ...(flags.yes ? { yes: true } : {}) });
   } catch (e) {
     if (e instanceof DurableRunError) {
       const hint = e.status === 404 ? ' (no worker has registered the run workflow with this Restate yet: start one with orc worker --restate ADMIN_URL)' : '';

@@ -49,7 +49,7 @@ Usage:
   orc worker --restate ADMIN_URL [--listen HOST:PORT] [--root DIR]
                                             serves durable runs and registers with Restate
   orc mcp [--root DIR]                      serves the pipelines under DIR (default: here) as MCP tools on stdio
-  orc serve [--root DIR] [--host 127.0.0.1] [--port 8420] [--token-file F] [--max-runs N] [--max-body BYTES]
+  orc serve [--root DIR] [--host 127.0.0.1] [--port 8420] [--token-file F] [--max-runs N] [--max-body BYTES] [--restate INGRESS_URL]
                                             serves the pipelines under DIR over HTTP: runs, live events (SSE), cron and webhook triggers
   orc runs [--json]                         past runs in .orchestrator/
   orc stats [FILE|--all] [--since 7d] [--json]

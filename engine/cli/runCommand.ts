@@ -74,7 +74,7 @@ function agentAsks(decl: AgentDecl, agents: Record<string, NamedAgent> | undefin
 }
 
 /** The steps that ask a person: the asking tools, and agents with calls to approve. */
-function askingSteps(steps: Step[], agents: Record<string, NamedAgent> | undefined, into = new Set<string>()): Set<string> {
+export function askingSteps(steps: Step[], agents: Record<string, NamedAgent> | undefined, into = new Set<string>()): Set<string> {
   for (const s of steps) {
     if (s.tool && ASKING_TOOLS.has(s.tool)) into.add(s.id);
     if (s.agent && agentAsks(s.agent, agents)) into.add(s.id);

@@ -1,5 +1,6 @@
-// `orc serve [--root DIR] [--host H] [--port N] [--token-file F] [--max-runs N] [--max-body BYTES]`:
-// the pipelines under DIR over HTTP (engine/serve/). The first line on stdout is
+// `orc serve [--root DIR] [--host H] [--port N] [--token-file F] [--max-runs N] [--max-body BYTES]
+// [--restate INGRESS_URL]`: the pipelines under DIR over HTTP (engine/serve/); with --restate every
+// run is a durable run on Restate, which outlives this server. The first line on stdout is
 // `listening on http://HOST:PORT`; the log goes to stderr. Ctrl-C or SIGTERM: stop accepting,
 // cancel the runs still going (their records say cancelled), exit 0.
 import { statSync } from 'node:fs';
@@ -21,7 +22,7 @@ export const DEFAULT_PORT = 8420;
 export const DEFAULT_HOST = '127.0.0.1';
 
 export async function serveCommand(f: ServeFlags, out: (s: string) => void, err: (s: string) => void): Promise<number> {
-  if (f.restate !== undefined) throw new UsageError("'orc serve --restate' is not available yet: serve without it (runs are local, recorded in .orchestrator/)");
+  if (f.restate !== undefined && !/^https?:\/\/./.test(f.restate)) throw new UsageError('--restate needs a URL: http://HOST:PORT');
   const dir = path.resolve(f.root ?? process.cwd());
   let isDir = false;
   try {
@@ -43,7 +44,7 @@ export async function serveCommand(f: ServeFlags, out: (s: string) => void, err:
   if (!tokens.any && !isLoopback(host)) throw new UsageError(`--host ${host}: with no token configured the server listens on loopback only; set ORC_SERVE_TOKENS or --token-file FILE to listen on another address`);
   let server;
   try {
-    server = await startServer({ root: dir, host, port: f.port ?? DEFAULT_PORT, tokens, version: version(), maxRuns: f.maxRuns, maxBody: f.maxBody, log: err });
+    server = await startServer({ root: dir, host, port: f.port ?? DEFAULT_PORT, tokens, version: version(), maxRuns: f.maxRuns, maxBody: f.maxBody, log: err, ...(f.restate ? { restate: f.restate } : {}) });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
@@ -57,7 +58,7 @@ export async function serveCommand(f: ServeFlags, out: (s: string) => void, err:
     const stop = (signal: string) => {
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
-      err(`orc serve: ${signal}: stopping (cancelling ${server.runs.running} running run(s))`);
+      err(f.restate ? `orc serve: ${signal}: stopping (${server.runs.running} durable run(s) go on on Restate)` : `orc serve: ${signal}: stopping (cancelling ${server.runs.running} running run(s))`);
       void server.close().then(resolve);
     };
     const onInt = () => stop('SIGINT');

@@ -33,9 +33,11 @@ export const COMMAND_USAGE: Record<string, string> = {
   written). See docs/run.md.
   --trace-endpoint URL[,URL]: send the run's OpenTelemetry trace there too, beside
   OTEL_EXPORTER_OTLP_ENDPOINT (see docs/telemetry.md).
-  orc run FILE --restate INGRESS_URL [-i key=value]... [--json] [--max-parallel N] [--detach]
+  orc run FILE --restate INGRESS_URL [-i key=value]... [--json] [--max-parallel N] [--yes] [--detach]
   A durable run on Restate (docs/durable.md): submitted as a workflow keyed by its run id, run by
   'orc worker --restate' processes, followed here with the same progress, result and exit code.
+  -i STEP=VALUE, --yes and the AUTO lock's answers go with the run; a secret input is not sent:
+  each worker takes it from its environment (ORC_INPUT_NAME).
   Ending this process does not end the run: --detach prints the run id and exits 0, and
   orc run --restate INGRESS_URL --attach RUN_ID follows it again.`,
   cancel: `orc cancel RUN_ID --restate INGRESS_URL
@@ -57,7 +59,7 @@ export const COMMAND_USAGE: Record<string, string> = {
   named from its id, with an input schema from its parameters; a call runs it as orc run does
   (records in DIR/.orchestrator/) and answers its outputs. Past runs (orc://runs/ID) and graphs
   (orc://graphs/TOOL) are resources. Add it to a client as: orc mcp --root /path/to/workspace.`,
-  serve: `orc serve [--root DIR] [--host 127.0.0.1] [--port 8420] [--token-file FILE] [--max-runs N] [--max-body BYTES]
+  serve: `orc serve [--root DIR] [--host 127.0.0.1] [--port 8420] [--token-file FILE] [--max-runs N] [--max-body BYTES] [--restate INGRESS_URL]
   An HTTP server: every pipeline under DIR (default: this folder) that compiles, as orc mcp finds
   them, can be run with POST /pipelines/ID/runs (the body: its inputs), followed live with GET
   /runs/RUN_ID/events (Server-Sent Events), cancelled, and its approvals answered; its cron and
@@ -66,7 +68,10 @@ export const COMMAND_USAGE: Record<string, string> = {
   (--port 0: any free port). Bearer tokens come from ORC_SERVE_TOKENS (comma-separated) and
   --token-file (one a line); with none, the server listens on loopback only. --max-runs N (default
   16): more concurrent runs are refused with 429; --max-body BYTES (default 1048576): a larger body
-  is refused with 413. Ctrl-C or SIGTERM: stop, cancelling the runs still going. See docs/serve.md.`,
+  is refused with 413. Ctrl-C or SIGTERM: stop, cancelling the runs still going. See docs/serve.md.
+  --restate INGRESS_URL: every run is a durable run on Restate (docs/durable.md): submitted,
+  followed, cancelled and answered through it; it outlives this server, and another server with the
+  same --restate finds it again by its id. Stopping the server leaves those runs going.`,
   worker: `orc worker --redis URL [--concurrency N] [--queue NAME] [--root DIR] [--metrics-port N]
   Takes the steps of distributed runs (orc run --redis) from the BullMQ queue NAME (default
   orc-steps) and runs up to N at once (default 1) with this machine's tools and API keys. A step

@@ -3,7 +3,7 @@
 // handler, its result document from the workflow's output, which Restate keeps), cancel it.
 // `orc run --restate` uses it, and so may `orc serve --restate` (through engine/api).
 import type { ResultDocument, RunEvent } from '../run/events';
-import { RUN_WORKFLOW, type ProgressPage, type RunSubmission } from './protocol';
+import { RUN_WORKFLOW, type ProgressPage, type RunSubmission, type WaitingQuestion } from './protocol';
 
 export class DurableRunError extends Error {
   constructor(
@@ -65,6 +65,25 @@ export async function cancelRun(ingressUrl: string, runId: string): Promise<void
 /** Answers the question a step of the run waits on (`step`: its id, or its label in a loop: `loop[1] › step`). */
 export async function answerRun(ingressUrl: string, runId: string, step: string, value: unknown): Promise<void> {
   await call(`${base(ingressUrl)}/${RUN_WORKFLOW}/${encodeURIComponent(runId)}/answer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ step, value }) }, `answering step '${step}' of run ${runId}`);
+}
+
+/** The questions the run's steps wait on now (answer them with answerRun). */
+export async function waitingQuestions(ingressUrl: string, runId: string, signal?: AbortSignal): Promise<WaitingQuestion[]> {
+  return ((await call(`${base(ingressUrl)}/${RUN_WORKFLOW}/${encodeURIComponent(runId)}/questions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}', ...(signal ? { signal } : {}) }, `listing the questions of run ${runId}`)) ?? []) as WaitingQuestion[];
+}
+
+/** Whether Restate knows the run: 'unknown' (never submitted, or forgotten since), 'running', or 'ended'. */
+export async function runState(ingressUrl: string, runId: string): Promise<'unknown' | 'running' | 'ended'> {
+  let res: Response;
+  try {
+    res = await fetch(`${base(ingressUrl)}/restate/workflow/${RUN_WORKFLOW}/${encodeURIComponent(runId)}/output`);
+  } catch (e) {
+    throw new DurableRunError(`Could not reach Restate's ingress for run ${runId}: ${(e as Error).message}`);
+  }
+  await res.body?.cancel();
+  if (res.status === 404) return 'unknown';
+  if (res.status === 470) return 'running';
+  return 'ended';
 }
 
 /** What following a run yields: its events as a local run emits them, then its result document. */

@@ -3,7 +3,7 @@
 import type { ToolOutcome } from '../toolkit/runtime';
 import type { AttemptFigures } from '../distributed/protocol';
 import type { AgentStepResult } from '../agent/types';
-import type { ResultDocument, RunEvent } from '../run/events';
+import type { ResultDocument, RunEvent, RunTrigger } from '../run/events';
 import type { Answer, Question } from '../toolkit/interaction';
 
 /** The Restate workflow a run is, keyed by its run id. */
@@ -15,8 +15,17 @@ export interface RunSubmission {
   source: string;
   /** The pipeline's path relative to the root (null: from standard input). */
   file: string | null;
+  /** The inputs, without any secret (a secret parameter's value comes from the workers' environment: inputs.ts). */
   inputs: Record<string, unknown>;
   maxParallel?: number;
+  /** The compile-time AUTO tags' answers the client ran with (its lock's, or resolved as it submitted), as `analyze` takes them. */
+  autoAnswers?: [string, unknown][];
+  /** Answers given ahead to the steps that ask a person (`-i STEP=VALUE`), by step id. */
+  answers?: Record<string, unknown>;
+  /** `--yes`: approval gates approve, prompts take their default. */
+  yes?: boolean;
+  /** What started it, when not a person at a terminal (`orc serve`: http, cron, webhook). */
+  trigger?: RunTrigger;
 }
 
 /** What the workflow's run handler returns: the run's result document. */
@@ -62,6 +71,13 @@ export interface PendingQuestion {
 export interface AnswerRequest {
   step: string;
   value: Answer;
+}
+
+/** A question a step of the run waits on, as the workflow's shared `questions` handler lists it. */
+export interface WaitingQuestion {
+  /** The step's label (`loop[1] › step` in a loop): what `answer` is given. */
+  step: string;
+  question: Question;
 }
 
 /** What `progress` is asked. */

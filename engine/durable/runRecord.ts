@@ -39,6 +39,7 @@ export class DurableRunRecord {
         updated_at: new Date().toISOString(),
         pid: process.pid,
         steps: {},
+        ...(sub.trigger ? { trigger: sub.trigger } : {}),
       },
       () => {},
       (e) => warn(`Could not write the run's record: ${e.message}`),

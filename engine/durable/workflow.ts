@@ -13,8 +13,9 @@ import { InputError } from '../run/inputs';
 import { DurableAttempts } from './attempts';
 import { RunLog } from './runLog';
 import { DurableRunRecord } from './runRecord';
-import { QUESTION_STATE, RUN_WORKFLOW, type AnswerRequest, type PendingQuestion, type ProgressPage, type ProgressRequest, type RunOutput, type RunSubmission } from './protocol';
-import type { Question } from '../toolkit/interaction';
+import { QUESTION_STATE, RUN_WORKFLOW, type AnswerRequest, type PendingQuestion, type ProgressPage, type ProgressRequest, type RunOutput, type RunSubmission, type WaitingQuestion } from './protocol';
+import type { Interaction, Question } from '../toolkit/interaction';
+import { workerInputs } from './inputs';
 
 /** The durable promise `orc cancel` resolves. */
 export const CANCEL_PROMISE = 'cancel';
@@ -66,23 +67,39 @@ export function runWorkflow(options: WorkflowOptions) {
     handlers: {
       run: async (ctx: restate.WorkflowContext, sub: RunSubmission): Promise<RunOutput> => {
         const runId = ctx.key;
-        const a = analyze(sub.source);
+        // the compile-time AUTO answers the client ran with: no model is asked here
+        const a = analyze(sub.source, sub.autoAnswers?.length ? { autoAnswers: new Map(sub.autoAnswers) } : {});
         if (!a.pipeline || hasErrors(a.findings)) {
           const first = a.findings.find((f) => f.severity === 'error');
           throw new restate.TerminalError(`The pipeline does not compile${first ? `: ${first.range.start.line + 1}:${first.range.start.character + 1}: ${first.message}` : ''}`);
         }
+        let inputs: Record<string, unknown>;
+        try {
+          inputs = workerInputs(a.pipeline.parameters, sub.inputs, env);
+        } catch (e) {
+          if (e instanceof InputError) throw new restate.TerminalError(e.message);
+          throw e;
+        }
         const log = new RunLog(root, runId);
-        const record = DurableRunRecord.open(root, runId, a, sub, (message) => log.event({ type: 'warning', time: Date.now(), stepId: null, message }));
+        const record = DurableRunRecord.open(root, runId, a, { ...sub, inputs }, (message) => log.event({ type: 'warning', time: Date.now(), stepId: null, message }));
         const abort = new AbortController();
         const attempts = new DurableAttempts(ctx, log, ctx.promise<boolean>(CANCEL_PROMISE).get(), () => abort.abort(cancelledReason()));
-        const interaction = attempts.interaction((_id, q) => log.event({ type: 'warning', time: Date.now(), stepId: null, message: askedLine(runId, q) }));
+        const asking = attempts.interaction((_id, q) => log.event({ type: 'warning', time: Date.now(), stepId: null, message: askedLine(runId, q) }));
+        // answers given ahead (-i STEP=VALUE, --yes) travel with the submission: a replay takes them again
+        const given = sub.answers ?? {};
+        const interaction: Interaction = {
+          interactive: asking.interactive,
+          ask: (q, signal) => asking.ask(q, signal),
+          answerFor: (step) => (Object.prototype.hasOwnProperty.call(given, step) ? { value: given[step] } : undefined),
+          ...(sub.yes ? { assumeYes: true } : {}),
+        };
         // a driver that failed would leave the run waiting for ever: the run stops with its error
         const driving = attempts.drive().catch((e: unknown) => abort.abort(e));
         try {
           const doc = await runPipeline(a, {
             cwd: root,
             executionId: runId,
-            inputs: sub.inputs,
+            inputs,
             ...(sub.maxParallel ? { maxParallel: sub.maxParallel } : {}),
             pipelineFile: sub.file ? path.resolve(root, sub.file) : null,
             source: sub.source,
@@ -93,6 +110,7 @@ export function runWorkflow(options: WorkflowOptions) {
             listeners: [(e) => log.event(e)],
             // the record is written as the run starts and ends (runRecord.ts), not after each step
             checkpoint: false,
+            ...(sub.trigger ? { trigger: sub.trigger } : {}),
           });
           await record.close(doc);
           return doc;
@@ -116,6 +134,16 @@ export function runWorkflow(options: WorkflowOptions) {
         if (await ctx.promise(pending.promise).peek() !== undefined) throw new restate.TerminalError(`Step '${req.step}' of run ${ctx.key} was answered already`);
         await ctx.promise(pending.promise).resolve(req.value ?? null);
         return true;
+      }),
+      questions: restate.handlers.workflow.shared(async (ctx: restate.WorkflowSharedContext): Promise<WaitingQuestion[]> => {
+        const out: WaitingQuestion[] = [];
+        for (const key of await ctx.stateKeys()) {
+          if (!key.startsWith(QUESTION_STATE)) continue;
+          const pending = await ctx.get<PendingQuestion>(key);
+          if (!pending || (await ctx.promise(pending.promise).peek()) !== undefined) continue;
+          out.push({ step: key.slice(QUESTION_STATE.length), question: pending.question });
+        }
+        return out;
       }),
       cancel: restate.handlers.workflow.shared(async (ctx: restate.WorkflowSharedContext): Promise<boolean> => {
         await ctx.promise<boolean>(CANCEL_PROMISE).resolve(true);

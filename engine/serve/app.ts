@@ -159,7 +159,7 @@ export function createApp(o: AppOptions): Hono {
     return c.json(o.redactor.value({ runs: out }));
   });
 
-  const runOf = (c: Context): ServedRun | string => {
+  const runOf = async (c: Context): Promise<ServedRun | string> => {
     const id = c.req.param('id')!;
     const mem = o.runs.get(id);
     if (mem) return mem;
@@ -168,12 +168,13 @@ export function createApp(o: AppOptions): Hono {
     } catch {
       throw new ServeError(404, 'unknown_run', `'${id}' is not a run id`);
     }
-    return id;
+    // with --restate: a durable run this server does not hold (started before it restarted, or by another server)
+    return (await o.runs.adopt(id)) ?? id;
   };
   const unknownRun = (id: string) => new ServeError(404, 'unknown_run', `No run ${id} under this server's root`);
 
-  app.get('/runs/:id', (c) => {
-    const run = runOf(c);
+  app.get('/runs/:id', async (c) => {
+    const run = await runOf(c);
     if (typeof run !== 'string') return c.json(o.runs.documentOf(run));
     const doc = readRunResult(o.root, run);
     if (doc === 'unreadable') throw new ServeError(500, 'unreadable_record', `The result of run ${run} is not a readable result document`);
@@ -186,8 +187,8 @@ export function createApp(o: AppOptions): Hono {
     }
   });
 
-  app.get('/runs/:id/events', (c) => {
-    const run = runOf(c);
+  app.get('/runs/:id/events', async (c) => {
+    const run = await runOf(c);
     const last = Number(c.req.header('last-event-id') ?? c.req.query('last_event_id') ?? 0);
     const after = Number.isInteger(last) && last > 0 ? last : 0;
     const headers = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' };
@@ -208,22 +209,22 @@ export function createApp(o: AppOptions): Hono {
     return new Response(stream, { headers });
   });
 
-  app.post('/runs/:id/cancel', limited(o.maxBody), (c) => {
-    const run = runOf(c);
+  app.post('/runs/:id/cancel', limited(o.maxBody), async (c) => {
+    const run = await runOf(c);
     if (typeof run === 'string') {
       if (readRunResult(o.root, run) === 'missing') throw unknownRun(run);
       throw new ServeError(409, 'not_running', `Run ${run} has ended`);
     }
-    if (!o.runs.cancel(run, 'cancelled over HTTP (POST /runs/{id}/cancel)')) throw new ServeError(409, 'not_running', `Run ${run.id} has ended (${run.result!.status})`);
+    if (!(await o.runs.cancel(run, 'cancelled over HTTP (POST /runs/{id}/cancel)'))) throw new ServeError(409, 'not_running', `Run ${run.id} has ended (${run.result!.status})`);
     return c.json({ run_id: run.id, status: 'cancelling', links: links(run.id) }, 202);
   });
 
   app.post('/runs/:id/answers/:step', limited(o.maxBody), async (c) => {
-    const run = runOf(c);
+    const run = await runOf(c);
     if (typeof run === 'string') throw new ServeError(409, 'not_running', `Run ${run} is not running here`);
     const body = inputsOf(await c.req.text());
     const step = c.req.param('step');
-    const r = run.pending.answer(step, body);
+    const r = await run.pending.answer(step, body);
     if (r === 'none') throw new ServeError(404, 'no_pending_question', `Step '${step}' of run ${run.id} is not waiting for an answer${run.pending.list().length ? ` (waiting: ${run.pending.list().map((q) => q.step_id).join(', ')})` : ''}`);
     if ('problem' in r) throw new ServeError(422, 'invalid_answer', r.problem);
     return c.json({ run_id: run.id, step_id: r.step_id, answered: true });

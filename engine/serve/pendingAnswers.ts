@@ -62,6 +62,24 @@ export function answerOf(q: Question, body: PostedAnswer): Answer | { problem: s
   return choices.includes('deny') ? 'deny' : choices.includes('reject') ? 'reject' : { problem: `answer one of: ${choices.join(', ')} ({"answer": "CHOICE"})` };
 }
 
+/** A question as the API shows it, asked now. */
+export function shownQuestion(q: Question, redactor: Redactor): PendingQuestion {
+  const red = (s: string | undefined) => (s === undefined ? undefined : redactor.text(s));
+  return {
+    step_id: stepIdOf(q.step),
+    step: q.step,
+    kind: q.kind,
+    prompt: redactor.text(q.prompt),
+    ...(q.title !== undefined ? { title: red(q.title) } : {}),
+    ...(q.detail !== undefined ? { detail: red(q.detail) } : {}),
+    ...(q.choices ? { choices: q.choices } : {}),
+    ...(q.default !== undefined ? { default: red(q.default) } : {}),
+    ...(q.error ? { error: red(q.error) } : {}),
+    ...(q.edit ? { editable_arguments: { value: redactor.text(q.edit.value), schema: q.edit.schema } } : {}),
+    asked_at: new Date().toISOString(),
+  };
+}
+
 /** The pending questions of one run, and its Interaction. */
 export class PendingAnswers {
   private readonly waiting: Waiting[] = [];
@@ -82,20 +100,7 @@ export class PendingAnswers {
       ask: (q, signal) =>
         new Promise<Answer>((resolve, reject) => {
           if (signal.aborted) return reject(signal.reason);
-          const red = (s: string | undefined) => (s === undefined ? undefined : redactor.text(s));
-          const shown: PendingQuestion = {
-            step_id: stepIdOf(q.step),
-            step: q.step,
-            kind: q.kind,
-            prompt: redactor.text(q.prompt),
-            ...(q.title !== undefined ? { title: red(q.title) } : {}),
-            ...(q.detail !== undefined ? { detail: red(q.detail) } : {}),
-            ...(q.choices ? { choices: q.choices } : {}),
-            ...(q.default !== undefined ? { default: red(q.default) } : {}),
-            ...(q.error ? { error: red(q.error) } : {}),
-            ...(q.edit ? { editable_arguments: { value: redactor.text(q.edit.value), schema: q.edit.schema } } : {}),
-            asked_at: new Date().toISOString(),
-          };
+          const shown = shownQuestion(q, redactor);
           const w: Waiting = {
             shown,
             question: q,

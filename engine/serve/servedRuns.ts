@@ -2,14 +2,28 @@
 // ROOT/.orchestrator/runs/, checkpoints, the server's one model runner), with its events kept for
 // subscribers (eventLog.ts), its questions pending until answered over HTTP (pendingAnswers.ts),
 // and its cancellation. Finished runs stay in memory for a while (their events), then only on disk.
+// With `orc serve --restate`, each run is a durable run on Restate instead (durableRuns.ts): this
+// server submits and follows it, and it outlives the server.
+import * as path from 'node:path';
 import {
   cancelled,
+  cancelRun,
+  checkDurableInputs,
+  DurableRunError,
+  followRun,
+  loadCheckpoint,
+  lockedAnswers,
+  orchestratorOf,
+  readAutoLock,
+  runState,
+  submitRun,
   hasErrors,
   InputError,
   newExecutionId,
   resolveInputs,
   servedAnalysis,
   startServedRun,
+  type Analysis,
   type Finding,
   type ResultDocument,
   type RunEvent,
@@ -20,6 +34,7 @@ import {
 } from '../api/index';
 import { RunEventLog } from './eventLog';
 import { PendingAnswers, type PendingQuestion } from './pendingAnswers';
+import { DurableQuestions, isAskedLine, type RunQuestions } from './durableRuns';
 import { ServeError } from './serveErrors';
 
 /** Finished runs whose events stay in memory (the oldest is let go past it; its record stays on disk). */
@@ -39,8 +54,11 @@ export interface ServedRun {
   trigger: RunTrigger;
   startedAt: string;
   log: RunEventLog;
-  pending: PendingAnswers;
+  pending: RunQuestions;
+  /** Aborted to cancel a local run; for a durable run, to stop following it (the run goes on). */
   ctl: AbortController;
+  /** A durable run on Restate (`orc serve --restate`). */
+  durable: boolean;
   /** Settles with the (redacted) result document; never rejects. */
   done: Promise<ResultDocument>;
   result: ResultDocument | null;
@@ -70,6 +88,8 @@ export class ServedRuns {
   constructor(
     private readonly host: RunHost,
     readonly maxRuns: number = DEFAULT_MAX_RUNS,
+    /** Restate's ingress: every run is a durable run there (null: runs are local). */
+    readonly restate: string | null = null,
   ) {}
 
   get running(): number {
@@ -102,7 +122,8 @@ export class ServedRuns {
       throw new ServeError(422, 'pipeline_does_not_compile', `The pipeline '${served}' does not compile now, so nothing ran`, { findings: analysis.findings.filter((f) => f.severity === 'error') });
     }
     try {
-      resolveInputs(analysis.pipeline.parameters, inputs);
+      if (this.restate) checkDurableInputs(analysis.pipeline.parameters, inputs, this.host.env);
+      else resolveInputs(analysis.pipeline.parameters, inputs);
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
       const message = e.message.replace(/: give it with -i \S+=\.\.\.$/, '');
@@ -110,10 +131,11 @@ export class ServedRuns {
     }
     this.checkCapacity(); // (the analysis may have waited)
     const id = newExecutionId();
+    if (this.restate) return this.startDurable(id, served, sp, compiled, inputs, trigger);
     const ctl = new AbortController();
     const log = new RunEventLog();
     const pending = new PendingAnswers((type, q) => log.append(type, JSON.stringify(q)));
-    const run: ServedRun = { id, served, pipelineId: analysis.pipeline.id, trigger, startedAt: new Date().toISOString(), log, pending, ctl, done: null as unknown as Promise<ResultDocument>, result: null, steps: {} };
+    const run: ServedRun = { id, served, pipelineId: analysis.pipeline.id, trigger, startedAt: new Date().toISOString(), log, pending, ctl, durable: false, done: null as unknown as Promise<ResultDocument>, result: null, steps: {} };
     const started = startServedRun(this.host, sp, compiled, {
       inputs,
       signal: ctl.signal,
@@ -122,12 +144,22 @@ export class ServedRuns {
       interaction: (r) => pending.interaction(r),
       listeners: (r) => [(e: RunEvent) => this.onEvent(run, r.value(e))],
     });
+    this.track(
+      run,
+      started.run.then(
+        (doc) => started.redactor.value(doc),
+        (e: unknown) => failedDocument(run, started.redactor.text(e instanceof Error ? e.message : String(e))),
+      ),
+    );
+    return run;
+  }
+
+  /** Counts the run among the running ones until `ending` gives its document; then keeps its events a while. */
+  private track(run: ServedRun, ending: Promise<ResultDocument>): void {
+    const { id, log } = run;
     this.active++;
     this.runs.set(id, run);
-    run.done = started.run.then(
-      (doc) => started.redactor.value(doc),
-      (e: unknown) => failedDocument(run, started.redactor.text(e instanceof Error ? e.message : String(e))),
-    ).then((doc) => {
+    run.done = ending.then((doc) => {
       this.active--;
       run.result = doc;
       log.append('end', JSON.stringify(doc), true);
@@ -140,7 +172,81 @@ export class ServedRuns {
       }
       return doc;
     });
+  }
+
+  /** Submits the run to Restate and follows it (`orc serve --restate`). */
+  private async startDurable(id: string, served: string, sp: ServedPipeline, compiled: { source: string; analysis: Analysis }, inputs: Record<string, unknown>, trigger: RunTrigger): Promise<ServedRun> {
+    const ingress = this.restate!;
+    const pipeline = compiled.analysis.pipeline!;
+    const autoAnswers = [...lockedAnswers(compiled.analysis, readAutoLock(sp.file), orchestratorOf(pipeline))];
+    // the workers find the file (for its nested pipelines) by this path from their root
+    const rel = path.relative(this.host.root, sp.file);
+    const file = rel.startsWith('..') || path.isAbsolute(rel) ? sp.file : rel.split(path.sep).join('/');
+    try {
+      await submitRun(ingress, id, { source: compiled.source, file, inputs, ...(autoAnswers.length ? { autoAnswers } : {}), trigger });
+    } catch (e) {
+      if (!(e instanceof DurableRunError)) throw e;
+      const hint = e.status === 404 ? ' (no worker has registered the run workflow with this Restate yet: start one with orc worker --restate ADMIN_URL)' : '';
+      throw new ServeError(503, 'restate_unavailable', this.host.redactor.text(`${e.message}${hint}; nothing ran`));
+    }
+    return this.follow(id, served, pipeline.id, trigger, new Date().toISOString());
+  }
+
+  /** Follows a durable run: its events into its log, its questions listed, its result document its end. */
+  private follow(id: string, served: string, pipelineId: string, trigger: RunTrigger, startedAt: string): ServedRun {
+    const ingress = this.restate!;
+    const log = new RunEventLog();
+    const questions = new DurableQuestions(ingress, id, this.host.redactor, (type, q) => log.append(type, JSON.stringify(q)));
+    const run: ServedRun = { id, served, pipelineId, trigger, startedAt, log, pending: questions, ctl: new AbortController(), durable: true, done: null as unknown as Promise<ResultDocument>, result: null, steps: {} };
+    const red = this.host.redactor;
+    const ending = (async (): Promise<ResultDocument> => {
+      try {
+        for await (const u of followRun(ingress, id, { signal: run.ctl.signal })) {
+          if (u.kind === 'result') return red.value(u.result);
+          this.onEvent(run, red.value(u.event));
+          if (u.event.type === 'warning' && u.event.stepId === null && isAskedLine(u.event.message)) await questions.refresh().catch((e: unknown) => this.host.log(`orc serve: could not read the questions of run ${id}: ${red.text((e as Error).message)}`));
+        }
+        return failedDocument(run, `run ${id} ended with no result`);
+      } catch (e) {
+        return failedDocument(run, red.text(e instanceof Error ? e.message : String(e)));
+      }
+    })();
+    this.track(run, ending);
     return run;
+  }
+
+  /**
+   * A durable run this server did not start, or no longer holds (another server's, or this one's
+   * before it restarted): followed from its start when Restate knows it. Null for a local server
+   * or a run Restate does not know.
+   */
+  async adopt(id: string): Promise<ServedRun | null> {
+    if (!this.restate) return null;
+    const known = this.runs.get(id);
+    if (known) return known;
+    let state: 'unknown' | 'running' | 'ended';
+    try {
+      state = await runState(this.restate, id);
+    } catch (e) {
+      if (e instanceof DurableRunError) throw new ServeError(503, 'restate_unavailable', this.host.redactor.text(e.message));
+      throw e;
+    }
+    if (state === 'unknown') return null;
+    const again = this.runs.get(id);
+    if (again) return again;
+    let pipelineId = '';
+    let trigger: RunTrigger = { kind: 'http', name: '' };
+    let startedAt = new Date().toISOString();
+    try {
+      // the record the workers write, when they share this server's root
+      const cp = loadCheckpoint(this.host.root, id, { journal: false });
+      pipelineId = cp.pipeline_id;
+      startedAt = cp.started_at;
+      if (cp.trigger) trigger = cp.trigger;
+    } catch {
+      // not under this root: the run's events say the rest
+    }
+    return this.follow(id, trigger.name || pipelineId, pipelineId, trigger, startedAt);
   }
 
   private onEvent(run: ServedRun, e: RunEvent): void {
@@ -158,17 +264,29 @@ export class ServedRuns {
   }
 
   /** Cancels a running run: false when it has ended. */
-  cancel(run: ServedRun, why: string): boolean {
+  async cancel(run: ServedRun, why: string): Promise<boolean> {
+    if (run.durable) {
+      if (run.result) return false;
+      try {
+        await cancelRun(this.restate!, run.id);
+      } catch (e) {
+        if (e instanceof DurableRunError) throw new ServeError(503, 'restate_unavailable', this.host.redactor.text(e.message));
+        throw e;
+      }
+      return true;
+    }
     if (run.result || run.ctl.signal.aborted) return !run.result;
     run.ctl.abort(cancelled(why));
     return true;
   }
 
-  /** Cancels every running run and waits for their records to say so. */
+  /** Cancels every running run and waits for their records to say so; durable runs go on (this server only stops following them). */
   async closeAll(why: string): Promise<void> {
     const going = [...this.runs.values()].filter((r) => !r.result);
-    for (const r of going) this.cancel(r, why);
-    await Promise.allSettled(going.map((r) => r.done));
+    for (const r of going) if (r.durable) r.ctl.abort(new Error(why));
+    const local = going.filter((r) => !r.durable);
+    for (const r of local) void this.cancel(r, why);
+    await Promise.allSettled(local.map((r) => r.done));
   }
 }
 
@@ -183,7 +301,7 @@ function failedDocument(run: ServedRun, error: string): ResultDocument {
   return {
     pipeline_id: run.pipelineId,
     execution_id: run.id,
-    status: run.ctl.signal.aborted ? 'cancelled' : 'failed',
+    status: run.ctl.signal.aborted && !run.durable ? 'cancelled' : 'failed',
     success: false,
     outputs: {},
     steps: run.steps,

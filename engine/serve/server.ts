@@ -25,6 +25,8 @@ export interface ServeOptions {
   env?: NodeJS.ProcessEnv;
   /** Watch the root for pipeline files (default true). */
   watch?: boolean;
+  /** Restate's ingress: every run is a durable run there (`--restate`). */
+  restate?: string;
 }
 
 export interface RunningServer {
@@ -46,7 +48,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const compiled: CompileCache = new Map();
   let dirs: string[] = [];
   let table: Map<string, ServedPipeline> = buildTable(o.root, log, dirs, compiled);
-  const runs = new ServedRuns(host, o.maxRuns ?? DEFAULT_MAX_RUNS);
+  const runs = new ServedRuns(host, o.maxRuns ?? DEFAULT_MAX_RUNS, o.restate ?? null);
   const triggers = new Triggers({ runs, env, log, table: () => table });
   triggers.sync();
   const watcher =
@@ -67,7 +69,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   });
   const port = (server.address() as AddressInfo).port;
   const shown = o.host.includes(':') ? `[${o.host}]` : o.host;
-  log(`orc serve: serving ${table.size} pipeline(s) from ${o.root}${o.tokens.any ? '' : ' (no token configured: loopback only)'}`);
+  log(`orc serve: serving ${table.size} pipeline(s) from ${o.root}${o.tokens.any ? '' : ' (no token configured: loopback only)'}${o.restate ? `; runs are durable runs on Restate at ${o.restate}` : ''}`);
   let closing: Promise<void> | null = null;
   return {
     url: `http://${shown}:${port}`,

@@ -212,8 +212,8 @@ describe('orc serve: triggers, limits and stopping (the built CLI)', function ()
     const empty = orc(['serve', '--root', dir, '--token-file', path.join(dir, 'empty.tokens')]);
     assert.equal(empty.code, 2);
     assert.match(empty.stderr, /holds no token \(one a line\)/);
-    const restate = orc(['serve', '--root', dir, '--restate', 'http://127.0.0.1:8080']);
+    const restate = orc(['serve', '--root', dir, '--restate', '127.0.0.1:8080']);
     assert.equal(restate.code, 2);
-    assert.match(restate.stderr, /not available yet/);
+    assert.match(restate.stderr, /--restate needs a URL: http:\/\/HOST:PORT/);
   });
 });
