@@ -5,6 +5,7 @@ import type { ModelTry } from '../models/modelRunner';
 import type { AgentEvent } from '../agent/types';
 import type { GuardrailLine } from '../guard/types';
 import type { LedgerFigures } from '../guard/ledger';
+import type { Redactor } from '../toolkit/redact';
 
 export type { AgentEvent, AgentRef, AgentStepResult, AgentToolCall, AgentTurn, PendingCall, StopReason, ToolCallStatus } from '../agent/types';
 
@@ -90,10 +91,10 @@ export interface IterationResult {
   summarized?: true;
 }
 
-/** What started a run that `orc serve` started: a request, a cron schedule or a webhook (by its name). */
+/** What started a run that `orc serve` started: a request, a cron schedule or a webhook (by its name); or a trace `orc traces import` read. */
 export interface RunTrigger {
-  kind: 'http' | 'cron' | 'webhook';
-  /** The pipeline's id for a request, the cron expression, the webhook's name. */
+  kind: 'http' | 'cron' | 'webhook' | 'import';
+  /** The pipeline's id for a request, the cron expression, the webhook's name, the imported trace's service. */
   name: string;
 }
 
@@ -174,7 +175,7 @@ export type RunEvent =
   /** An agent step's turns and calls (engine/agent/types.ts): `agent-turn-started`, `agent-turn-ended`, `tool-call-started`, `tool-call-ended`, `agent-ended`. */
   | (EventBase & { stepId: string; scope: StepScope[] } & AgentEvent)
   /** A guard checked a step's input, output or a tool result (the line its result records too). */
-  | (EventBase & { type: 'guardrail'; stepId: string; scope: StepScope[] } & GuardrailLine)
+  | (EventBase & { type: 'guardrail'; stepId: string; scope: StepScope[]; /** How long the check took (a judge's or a pipeline's call included). */ duration_ms?: number } & GuardrailLine)
   /** The run's budget (or a step's, `stepId`) moved: a call settled, or the budget was spent. */
   | (EventBase & { type: 'budget'; stepId: string | null; spent: boolean } & LedgerFigures)
   | (EventBase & { type: 'step-ended'; stepId: string; scope: StepScope[]; result: StepResult })
@@ -188,6 +189,13 @@ export type RunListener = (event: RunEvent) => void;
 export class RunEmitter {
   private readonly listeners = new Set<RunListener>();
   private readonly failures: unknown[] = [];
+  /** A run given secret inputs: every event is redacted before a listener sees it (the model's own text, a rendered prompt, an agent's answer may hold one). */
+  private redactor: Redactor | null = null;
+
+  /** Redacts every later event with `redactor` (a run's, when it has secret inputs: the environment's keys are redacted where the text is made). */
+  redactWith(redactor: Redactor): void {
+    this.redactor = redactor;
+  }
 
   on(listener: RunListener): () => void {
     this.listeners.add(listener);
@@ -200,6 +208,7 @@ export class RunEmitter {
   }
 
   emit(event: RunEvent): void {
+    if (this.redactor && this.listeners.size) event = this.redactor.value(event);
     for (const l of this.listeners) {
       try {
         l(event);

@@ -22,7 +22,7 @@ import { NOTHING_RESTORED, Semaphore, type AttemptExecutor, type ListOutcome, ty
 import { killLeftovers } from './leftovers';
 import { iterationCap } from './loopRunner';
 import { Redactor } from '../toolkit/redact';
-import { recordedInputs, runRedactor } from './secretInputs';
+import { recordedInputs, runRedactor, secretInputValues } from './secretInputs';
 import { StepListRunner } from './scheduler';
 import { predict, type Prediction } from './predict';
 import { registryModels, type RegistryModel } from '../models/registry';
@@ -337,7 +337,9 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   const source = options.source ?? (pipelineFile ? readFileSync(pipelineFile, 'utf8') : analysis.text);
   // opened before anything is written: a replay without its cassette (or with a broken one) runs nothing
   if (options.cassette && options.attempts) throw new Error(`A run whose steps go to other processes (workers) cannot ${options.cassette.mode} a cassette: the workers make the model calls`);
-  const taped = options.cassette ? withCassette(options.models ?? NO_MODELS, options.cassette, options.redactor) : null;
+  // a secret input a prompt or a model's tool call holds is recorded, and keyed, by its placeholder
+  const secretInputs = secretInputValues(pipeline.parameters, inputs).length > 0;
+  const taped = options.cassette ? withCassette(options.models ?? NO_MODELS, options.cassette, secretInputs ? runRedactor(pipeline.parameters, inputs, options.redactor) : options.redactor) : null;
   const tape = taped?.cassette ?? null;
   const checkpoint = openCheckpoint(analysis, options, emitter, { cwd, pipelineFile, source, executionId, inputs, maxParallel, started });
   const { tools, toolSlots, mcp, sql, sqlEnv } = runTools(pipeline, options, cwd);
@@ -350,6 +352,8 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   const models = runBudget(pipeline, taped?.models ?? options.models ?? NO_MODELS, options.budgetUsd, emitter);
   const redactor = runRedactor(pipeline.parameters, inputs, options.redactor).including(sqlSecretValues(pipeline.connections, sqlEnv, options.userConnections));
 
+  // listeners (the editor, traces, orc serve's stream) never see a secret input, wherever a step's text carried it
+  if (secretInputs) emitter.redactWith(redactor);
   const ctx: RunContext = {
     pipeline,
     bodyPlans: analysis.bodyPlans,
