@@ -25,6 +25,8 @@ export interface CassetteOptions {
   live?: string[];
   /** A replay answers agents' tool calls from the cassette too (no tool runs); else they run for real. */
   replayTools?: boolean;
+  /** An eval's trial (0-based): from the second on, its calls are keyed apart, so each trial replays its own answers. */
+  trial?: number;
 }
 
 /** What an agent's tool calls ask of the run's cassette (engine/agent): under --record each result is
@@ -71,6 +73,8 @@ export class RunCassette implements ToolTape {
     private readonly redactor: Redactor,
     /** --replay-tools: a replay answers tool calls too. */
     readonly replaysTools = false,
+    /** An eval's trial: its requests carry it (the first trial's, 0, do not). */
+    private readonly trial = 0,
   ) {
     this.live = new Set(live);
   }
@@ -88,15 +92,20 @@ export class RunCassette implements ToolTape {
   }
 
   replayTool(stepId: string, tool: string, args: unknown, occurrence: number): { status: 'ok' | 'error'; result?: unknown; error?: string } {
-    const req = toolRequestOf(tool, args, occurrence);
+    const req = this.keyed(toolRequestOf(tool, args, occurrence));
     const hit = this.lookup(req);
     if (!hit?.answer.tool_result) throw missError(this.store.file, this.store.lines.values(), this.redactor.value(req), stepId);
     return hit.answer.tool_result;
   }
 
   recordTool(stepId: string, tool: string, args: unknown, occurrence: number, outcome: { status: 'ok' | 'error'; result?: unknown; error?: string }): void {
-    const req = toolRequestOf(tool, args, occurrence);
+    const req = this.keyed(toolRequestOf(tool, args, occurrence));
     this.store.add({ stepId, ...this.entry(req), answer: this.redactor.value({ text: '', tool_result: outcome, tokens_in: 0, tokens_out: 0, cost_usd: 0 }) });
+  }
+
+  /** The request as this run's trial keys it. */
+  private keyed(req: CassetteRequest): CassetteRequest {
+    return this.trial ? { ...req, trial: this.trial } : req;
   }
 
   /**
@@ -133,7 +142,7 @@ export class RunCassette implements ToolTape {
     const self = this;
     const find = (call: ProviderCall | ChatCall, schema: Record<string, unknown> | null): CassetteAnswer => {
       if (call.signal.aborted) throw call.signal.reason;
-      const req = 'messages' in call ? chatRequestOf(provider, call) : requestOf(provider, call, schema);
+      const req = self.keyed('messages' in call ? chatRequestOf(provider, call) : requestOf(provider, call, schema));
       const hit = self.lookup(req);
       if (!hit) throw missError(self.store.file, self.store.lines.values(), self.redactor.value(req), stepId);
       p.last = hit.answer;
@@ -169,7 +178,7 @@ export class RunCassette implements ToolTape {
   recorder(inner: ModelProvider, provider: string, stepId: string | null, price: (tokensIn: number, tokensOut: number) => number): ModelProvider {
     const redactor = this.redactor;
     const keep = (call: ProviderCall, schema: Record<string, unknown> | null, a: ProviderAnswer, extra: { data?: unknown; deltas?: string[] }) => {
-      const req = requestOf(provider, call, schema);
+      const req = this.keyed(requestOf(provider, call, schema));
       const answer: CassetteAnswer = { text: a.text, ...extra, tokens_in: a.tokensIn, tokens_out: a.tokensOut, cost_usd: price(a.tokensIn, a.tokensOut), ...(a.finishReasons ? { finish_reasons: a.finishReasons } : {}), ...(a.responseModel ? { response_model: a.responseModel } : {}) };
       this.store.add({ stepId, ...this.entry(req), answer: this.redactor.value(answer) });
     };
@@ -180,7 +189,7 @@ export class RunCassette implements ToolTape {
         ? {
             chat: async (call: ChatCall, onDelta?: (text: string) => void) => {
               const a = await chat.call(inner, call, onDelta);
-              const req = chatRequestOf(provider, call);
+              const req = this.keyed(chatRequestOf(provider, call));
               const answer: CassetteAnswer = { text: a.text, ...(call.schema ? { data: a.data } : {}), tool_calls: a.toolCalls, ...(a.message.native ? { native: a.message.native } : {}), tokens_in: a.tokensIn, tokens_out: a.tokensOut, cost_usd: price(a.tokensIn, a.tokensOut), ...(a.finishReasons ? { finish_reasons: a.finishReasons } : {}), ...(a.responseModel ? { response_model: a.responseModel } : {}) };
               this.store.add({ stepId, ...this.entry(req), answer: this.redactor.value(answer) });
               return a;
@@ -244,7 +253,7 @@ export function openCassette(o: CassetteOptions, redactor: Redactor = new Redact
   if (o.mode === 'record') mkdirSync(path.dirname(store.file), { recursive: true });
   store.load();
   store.users++;
-  return new RunCassette(o.mode, store, o.live ?? [], redactor, o.replayTools === true);
+  return new RunCassette(o.mode, store, o.live ?? [], redactor, o.replayTools === true, o.trial ?? 0);
 }
 
 /** The runner with `fields` added to every request (its other methods and state shared). */
