@@ -56,6 +56,7 @@ export const ASSERTION_KIND_DOCS: Record<AssertionKind, string> = {
   tool_sequence: 'The agent step (`step: ID`) ran these tools in this order; other calls may stand between.',
   max_turns: 'The agent step (`step: ID`) made at most this many model calls (its `turns`).',
   max_tool_calls: 'The agent step (`step: ID`) asked for at most this many tool calls (refused ones included).',
+  handoff_to: 'The agent step (`step: ID`) handed its conversation to this named agent (`handoffs:`) at some turn.',
   guardrail_tripped: 'A check of this guard (its `name:`, else its kind) failed, in the step (`step: ID`) or anywhere in the run; a run its guard blocked may fail and the case still pass.',
   guardrail_not_tripped: 'No check of this guard (its `name:`, else its kind) failed, in the step (`step: ID`) or anywhere in the run.',
 };

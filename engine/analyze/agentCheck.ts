@@ -49,6 +49,8 @@ export function checkAgents(pipeline: Pipeline, sink: FindingSink, opts: AgentCh
         checkToolList(step.raw.tools, [...step.path, 'tools'], owner, pipeline, sink, opts);
         checkStepModel(step, pipeline, sink);
         checkLimits(step.raw, step.path, sink, step.id);
+        checkHandoffs(step.raw.handoffs, step.path, pipeline, sink, step.id);
+        checkMemory(step.raw.memory, step.path, sink, step.id);
       } else if (!(typeof step.raw.action === 'string' && isAutoTag(step.raw.action))) {
         for (const k of AGENT_STEP_KEYS) {
           if (has(step.raw, k)) sink.atKey('agent.option-without-agent', `'${k}' applies to agent steps ('action: agent'); step '${step.id}' is not one, so it is ignored.`, [...step.path, k], { step: step.id });
@@ -66,7 +68,28 @@ export function checkAgents(pipeline: Pipeline, sink: FindingSink, opts: AgentCh
     checkToolList(raw.tools, [...agent.path, 'tools'], owner, pipeline, sink, opts);
     checkNamedAgent(agent, pipeline, sink);
     checkLimits(raw, agent.path, sink, null);
+    checkHandoffs(raw.handoffs, agent.path, pipeline, sink, null);
   }
+}
+
+/** `handoffs:` names agents of `agents:` (each becomes a `transfer_to_NAME` tool). */
+function checkHandoffs(raw: unknown, at: ValuePath, pipeline: Pipeline, sink: FindingSink, step: string | null): void {
+  if (!Array.isArray(raw)) return;
+  const agents = pipeline.agents ?? {};
+  const names = Object.keys(agents);
+  raw.forEach((name, i) => {
+    if (typeof name !== 'string' || !name.trim() || has(agents, name.trim())) return;
+    const near = suggest(name, names);
+    const known = names.length ? `the agents are ${quote(names)}` : "the pipeline declares no 'agents'";
+    sink.atValue('agent.unknown-agent', `No agent '${name}' to hand off to: ${known}.${didYouMean(near)}`, [...at, 'handoffs', i], { step, suggestions: near });
+  });
+}
+
+/** `memory:` compacts before its bound, never after it: `summarize_after` is at most `max_messages`. */
+function checkMemory(raw: unknown, at: ValuePath, sink: FindingSink, step: string): void {
+  if (!isObj(raw) || typeof raw.summarize_after !== 'number') return;
+  const max = typeof raw.max_messages === 'number' ? raw.max_messages : 50;
+  if (raw.summarize_after > max) sink.atValue('schema.range', `'summarize_after' (${raw.summarize_after}) must be at most 'max_messages' (${max}): the session is compacted before it reaches its bound.`, [...at, 'memory', 'summarize_after'], { step });
 }
 
 /**

@@ -191,6 +191,7 @@ export const CHECKS: Record<AssertionKind, Check> = {
   tool_sequence: trajectory('tool_sequence'),
   max_turns: trajectory('max_turns'),
   max_tool_calls: trajectory('max_tool_calls'),
+  handoff_to: trajectory('handoff_to'),
   guardrail_tripped: (a, value) => guardAssertion('guardrail_tripped', a.operand as string, value as GuardTarget),
   guardrail_not_tripped: (a, value) => guardAssertion('guardrail_not_tripped', a.operand as string, value as GuardTarget),
 };

@@ -12,14 +12,14 @@ import { hasOwnKeys } from '../util/none';
 export const ASSERTION_KINDS = [
   'equals', 'contains', 'icontains', 'not_contains', 'regex', 'is_json', 'json_schema', 'numeric', 'min_length', 'max_length',
   'max_cost_usd', 'max_latency_ms', 'status', 'llm_rubric', 'similar', 'expression',
-  'tool_called', 'tool_not_called', 'tool_sequence', 'max_turns', 'max_tool_calls',
+  'tool_called', 'tool_not_called', 'tool_sequence', 'max_turns', 'max_tool_calls', 'handoff_to',
   'guardrail_tripped', 'guardrail_not_tripped',
 ] as const;
 export type AssertionKind = (typeof ASSERTION_KINDS)[number];
 /** Kinds about the run (or a step) as a whole, which need no value to look at. */
 export const RUN_KINDS: ReadonlySet<AssertionKind> = new Set(['max_cost_usd', 'max_latency_ms', 'status', 'expression']);
 /** Kinds about an agent step's trajectory (its calls and turns): they look at `step: ID` of an agent step only. */
-export const TRAJECTORY_KINDS: ReadonlySet<AssertionKind> = new Set(['tool_called', 'tool_not_called', 'tool_sequence', 'max_turns', 'max_tool_calls']);
+export const TRAJECTORY_KINDS: ReadonlySet<AssertionKind> = new Set(['tool_called', 'tool_not_called', 'tool_sequence', 'max_turns', 'max_tool_calls', 'handoff_to']);
 const ASSERTION_OPTIONS = ['output', 'step', 'threshold', 'tolerance', 'model', 'description', 'args'];
 
 export type AssertionTarget = { output: string } | { step: string } | null;
@@ -179,6 +179,7 @@ export function readAssertion(sink: EvalSink, v: unknown, p: ValuePath, lines: b
   else if (kind === 'json_schema' && !isMapping(operand)) bad('a JSON Schema (a mapping)');
   else if ((kind === 'tool_called' || kind === 'tool_not_called') && !(typeof operand === 'string' && operand.trim())) bad('a tool as the allow-list spells it (`filesystem.read`, `mcp:files.list`, `agent:worker`)');
   else if (kind === 'tool_sequence' && !(Array.isArray(operand) && operand.length && operand.every((t) => typeof t === 'string' && t.trim()))) bad('a list of tools as the allow-list spells them, in the order they must be called');
+  else if (kind === 'handoff_to' && !(typeof operand === 'string' && operand.trim())) bad("the name of a named agent (of the pipeline's `agents:`) the conversation was handed to");
   else if ((kind === 'guardrail_tripped' || kind === 'guardrail_not_tripped') && !(typeof operand === 'string' && operand.trim())) bad("a guard's name (its `name:`, else its kind: `pii`, `deny`, ...)");
   else if ((kind === 'max_turns' || kind === 'max_tool_calls') && !(typeof operand === 'number' && Number.isInteger(operand) && operand >= 0)) bad('a whole number of at least 0');
   let args: Record<string, unknown> | null = null;

@@ -8,7 +8,7 @@ import { wireBase } from '../agent/toolNames';
 import { canonicalJson } from '../models/cassetteFile';
 import type { AssertionKind, EvalAssertion } from './evalFile';
 
-export type TrajectoryKind = Extract<AssertionKind, 'tool_called' | 'tool_not_called' | 'tool_sequence' | 'max_turns' | 'max_tool_calls'>;
+export type TrajectoryKind = Extract<AssertionKind, 'tool_called' | 'tool_not_called' | 'tool_sequence' | 'max_turns' | 'max_tool_calls' | 'handoff_to'>;
 
 export interface TrajectoryOutcome {
   expected: unknown;
@@ -159,7 +159,16 @@ const maxToolCalls: TrajectoryCheck = (a, r) => {
   return { expected: `<= ${most}`, actual: n, pass, reason: `the agent made ${n} tool call${n === 1 ? '' : 's'}, more than ${most} (${words}${r.tool_calls_omitted ? `, ${r.tool_calls_omitted} not kept` : ''})${ending(r)}` };
 };
 
+/** The conversation was handed to this named agent (`handoffs:`), at some turn. */
+const handoffTo: TrajectoryCheck = (a, r) => {
+  const to = a.operand as string;
+  const chain = (r.handoffs ?? []).map((h) => `${h.to} (turn ${h.turn})`);
+  const pass = (r.handoffs ?? []).some((h) => h.to === to);
+  return { expected: `a handoff to ${to}`, actual: chain, pass, reason: pass ? '' : chain.length ? `the conversation was handed to ${chain.join(', then ')}, never to ${to}${ending(r)}` : `the conversation was never handed off${ending(r)}` };
+};
+
 export const TRAJECTORY_CHECKS: Record<TrajectoryKind, TrajectoryCheck> = {
+  handoff_to: handoffTo,
   tool_called: toolCalled,
   tool_not_called: toolNotCalled,
   tool_sequence: toolSequence,
