@@ -90,20 +90,22 @@ export async function requestGraph(client: LanguageClient, uri: vscode.Uri): Pro
   const params: GraphParams = { uri: uri.toString() };
   const g = await client.sendRequest<GraphResult | null>(GRAPH_REQUEST, params);
   if (g) {
-    const { pipeline_id, ...graph } = g;
-    return { pipelineId: pipeline_id, graph, problem: null };
+    // drawn with errors: the steps with errors marked, and `problem` saying what is wrong
+    const { pipeline_id, problem, ...graph } = g;
+    return { pipelineId: pipeline_id, graph, problem: problem ?? null };
   }
   const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
   if (doc && doc.languageId !== LANGUAGE_ID) {
     return { pipelineId: null, graph: null, problem: `This file is not in the pipeline language (it is ${doc.languageId}): run "Orchestrator: Treat File as Pipeline" to check and draw it.` };
   }
+  // no graph: the text is not read as YAML (a syntax error), or is not a pipeline
   const errors = vscode.languages.getDiagnostics(uri).filter((d) => d.severity === vscode.DiagnosticSeverity.Error);
-  const first = errors[0];
+  const first = errors.find((d) => d.code === 'yaml.syntax' || d.code === 'yaml.too-deep' || d.code === 'document.too-large') ?? errors[0];
   return {
     pipelineId: null,
     graph: null,
-    problem: errors.length
-      ? `The pipeline does not compile: ${errors.length} error${errors.length === 1 ? '' : 's'} (line ${first.range.start.line + 1}: ${first.message}). Fix ${errors.length === 1 ? 'it' : 'them'} to see the graph.`
+    problem: first
+      ? `${first.code === 'yaml.syntax' ? 'The YAML does not parse' : 'The pipeline cannot be read'} (line ${first.range.start.line + 1}: ${first.message}). Fix it to see the graph.`
       : 'This document is not a pipeline the graph can be drawn for.',
   };
 }

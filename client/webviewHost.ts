@@ -326,8 +326,11 @@ export class WebviewHost implements vscode.Disposable {
     let endLine = r.end.character === 0 ? r.end.line - 1 : r.end.line;
     while (endLine > r.start.line && doc.lineAt(endLine).isEmptyOrWhitespace) endLine--;
     const end = endLine === r.end.line ? new vscode.Position(r.end.line, r.end.character) : new vscode.Position(endLine, doc.lineAt(endLine).text.length);
-    // anchored at the end, so the cursor stands on the step's `id:`
-    const selection = new vscode.Selection(end, new vscode.Position(r.start.line, r.start.character));
+    // anchored at the end, so the cursor stands on the step's `id:`; a step with errors: its first error
+    const e = node.errors?.[0]?.range;
+    const selection = e
+      ? new vscode.Selection(new vscode.Position(e.start.line, e.start.character), new vscode.Position(e.end.line, e.end.character))
+      : new vscode.Selection(end, new vscode.Position(r.start.line, r.start.character));
     const editor = await vscode.window.showTextDocument(doc, { viewColumn: column, preserveFocus: false });
     editor.selection = selection;
     editor.revealRange(selection, vscode.TextEditorRevealType.InCenterIfOutsideViewport);

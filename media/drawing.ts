@@ -3,6 +3,7 @@
 import { graphStepIds, isJump, LOOP_HEADER, type Layout, type PlacedNode } from './layout';
 import { cancelBtn, canvas, costEl, edgeLayer, elapsedEl, nodeLayer, paneSize, runBtn, runStatus, servedBadge, stepsDoneEl, title, tokensEl } from './page';
 import { progressLine, progressOf } from './conversation';
+import { errorBadge, errorLines, nodeErrors } from './errorMarks';
 import { formatCost, formatDuration, stepsDone, type StepView } from './runState';
 import { ui } from './viewState';
 
@@ -124,6 +125,7 @@ export function drawGraph(l: Layout): void {
 function adopt(g: SVGGElement): void {
   const id = g.getAttribute('data-step-id') ?? '';
   ui.nodeEls.set(id, g);
+  drawnErrors.set(g, errorKey(id));
   // the markup already shows a pending node as it is: only the others need their badge
   if (ui.saved.run.steps[id] && ui.saved.run.steps[id].status !== 'pending') ui.dirty.add(id);
 }
@@ -269,15 +271,46 @@ export function nodeMarkup(n: PlacedNode): string {
   // a collapsed loop is drawn as a step is, its body's size in place of the tool
   const loop = n.kind === 'loop' && !n.hidden;
   const detail = n.hidden ? `▸ loop of ${n.hidden} steps` : n.detail;
-  const tip = `${n.id}${n.label !== n.id ? ` — ${n.label}` : ''}\n${detail}`;
+  const errors = nodeErrors(n.id);
+  const status = ui.saved.run.steps[n.id]?.status ?? 'pending';
   return (
-    `<g class="node ${n.kind}${n.hidden ? ' collapsed' : ''}" data-step-id="${escapeXml(n.id)}" data-status="${ui.saved.run.steps[n.id]?.status ?? 'pending'}" data-selected="${ui.saved.selected === n.id}" data-highlighted="${ui.highlighted === n.id}" data-paused="${ui.paused === n.id}" transform="translate(${num(n.x)},${num(n.y)})" tabindex="0" role="button" aria-label="${escapeXml(`${n.label} (${n.hidden ? `collapsed loop of ${n.hidden} steps: + expands` : n.detail})`)}">` +
+    `<g class="node ${n.kind}${n.hidden ? ' collapsed' : ''}" data-step-id="${escapeXml(n.id)}" data-status="${status}"${errors ? ' data-error="true"' : ''} data-selected="${ui.saved.selected === n.id}" data-highlighted="${ui.highlighted === n.id}" data-paused="${ui.paused === n.id}" transform="translate(${num(n.x)},${num(n.y)})" tabindex="0" role="button" aria-label="${escapeXml(ariaLabel(n, errors))}">` +
     `<rect class="box" width="${num(n.width)}" height="${num(n.height)}" rx="6" ry="6"/>` +
     `<text class="label" x="10" y="${loop ? 19 : 18}">${escapeXml(truncate(n.label, loop ? 60 : 24))}</text>` +
     `<text class="detail" x="10" y="${loop ? LOOP_HEADER - 2 : 35}">${loop ? '' : escapeXml(truncate(detail, 28))}</text>` +
-    `<text class="badge" x="${num(n.width - 8)}" y="18" text-anchor="end"></text>` +
-    `<title>${escapeXml(tip)}</title></g>`
+    `<text class="badge" x="${num(n.width - 8)}" y="18" text-anchor="end">${errors && status === 'pending' ? escapeXml(errorBadge(errors)) : ''}</text>` +
+    `<title>${escapeXml(tipOf(n, errors))}</title></g>`
   );
+}
+
+/** A node's hover text: its id, name and tool, and its errors. */
+function tipOf(n: PlacedNode, errors: ReturnType<typeof nodeErrors>): string {
+  const detail = n.hidden ? `▸ loop of ${n.hidden} steps` : n.detail;
+  return `${n.id}${n.label !== n.id ? ` — ${n.label}` : ''}\n${detail}${errors ? `\n${errorLines(errors).join('\n')}` : ''}`;
+}
+
+function ariaLabel(n: PlacedNode, errors: ReturnType<typeof nodeErrors>): string {
+  const what = `${n.label} (${n.hidden ? `collapsed loop of ${n.hidden} steps: + expands` : n.detail})`;
+  return errors ? `${what}, ${errorLines(errors).length === 1 ? '1 error' : `${errors.length} errors`}: ${errorLines(errors).join('; ')}` : what;
+}
+
+/** What each drawn node shows of its errors (their lines, joined): a new graph's marks are written only where they changed. */
+const drawnErrors = new WeakMap<Element, string>();
+const errorKey = (id: string) => errorLines(nodeErrors(id) ?? []).join('\n');
+
+/** Brings a drawn node's error mark (its colour, hover text and label) to the graph's errors of its step. */
+function syncErrorMark(g: SVGGElement, id: string): void {
+  const key = errorKey(id);
+  if (drawnErrors.get(g) === key) return;
+  drawnErrors.set(g, key);
+  const errors = nodeErrors(id);
+  if (errors) g.setAttribute('data-error', 'true');
+  else g.removeAttribute('data-error');
+  const n = ui.layout?.nodes.find((p) => p.id === id);
+  if (!n) return;
+  const title = g.querySelector('title');
+  if (title) title.textContent = tipOf(n, errors);
+  g.setAttribute('aria-label', ariaLabel(n, errors));
 }
 
 /** Attribute writes restyle the node even when the value is the same: write only changes. */
@@ -336,8 +369,11 @@ export function updateNode(id: string, now: number): void {
     g.setAttribute('data-paused', String(ui.paused === id));
     ui.reportDirty = true;
   }
+  syncErrorMark(g, id);
   const badge = g.querySelector('.badge');
   let text = badgeOf(s, now);
+  const errors = nodeErrors(id);
+  if (!text && errors) text = errorBadge(errors);
   if (g.classList.contains('loop') && s && s.iterationsStarted) text = `${s.status === 'running' ? 'iteration ' : ''}${s.iterationsStarted}${s.status === 'running' ? '' : ' iterations'}${text && s.status !== 'running' ? ` · ${text}` : ''}`;
   const agent = s?.agent ?? null;
   const running = s?.status === 'running';

@@ -15,17 +15,22 @@ const shiftRange = (r: Range | null, lines: number): Range | null =>
 /** The node as it reads `lines` lines further down (its loop body's steps too). */
 export function shiftNode(n: GraphNode, lines: number): GraphNode {
   if (!lines) return n;
-  return { ...n, range: shiftRange(n.range, lines), selectionRange: shiftRange(n.selectionRange, lines), children: n.children && { nodes: n.children.nodes.map((c) => shiftNode(c, lines)), edges: n.children.edges } };
+  const moved: GraphNode = { ...n, range: shiftRange(n.range, lines), selectionRange: shiftRange(n.selectionRange, lines), children: n.children && { nodes: n.children.nodes.map((c) => shiftNode(c, lines)), edges: n.children.edges } };
+  if (n.errors) moved.errors = n.errors.map((e) => ({ ...e, range: shiftRange(e.range, lines)! }));
+  return moved;
 }
 
 const sameRange = (a: Range | null, b: Range | null, lines: number) =>
   a === null || b === null ? a === b : a.start.line + lines === b.start.line && a.start.character === b.start.character && a.end.line + lines === b.end.line && a.end.character === b.end.character;
+const sameErrors = (a: GraphNode['errors'], b: GraphNode['errors'], lines: number) =>
+  !a || !b ? !a === !b : a.length === b.length && a.every((e, i) => e.code === b[i].code && e.message === b[i].message && sameRange(e.range, b[i].range, lines));
 const sameEdge = (a: GraphEdge, b: GraphEdge) => a.from === b.from && a.to === b.to && a.kind === b.kind;
 
 /** Whether `b` is `a` moved down `lines` lines and otherwise the same (its loop body included). */
 function sameNode(a: GraphNode, b: GraphNode, lines: number): boolean {
   if (a.id !== b.id || a.label !== b.label || a.kind !== b.kind || a.tool !== b.tool || a.action !== b.action || a.level !== b.level) return false;
   if (!sameRange(a.range, b.range, lines) || !sameRange(a.selectionRange, b.selectionRange, lines)) return false;
+  if (!sameErrors(a.errors, b.errors, lines)) return false;
   if (!a.children || !b.children) return a.children === b.children;
   const x = a.children;
   const y = b.children;
@@ -98,6 +103,6 @@ export class GraphPoster {
     const last = this.last;
     this.last = { uri: msg.uri, seq, graph: msg.graph };
     if (!last || last.uri !== msg.uri) return { ...msg, seq };
-    return { type: 'graph-diff', uri: msg.uri, pipelineId: msg.pipelineId, version: msg.version, base: last.seq, seq, diff: diffGraph(last.graph, msg.graph) };
+    return { type: 'graph-diff', uri: msg.uri, pipelineId: msg.pipelineId, problem: msg.problem, version: msg.version, base: last.seq, seq, diff: diffGraph(last.graph, msg.graph) };
   }
 }

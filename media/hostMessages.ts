@@ -11,6 +11,7 @@ import { newStepOutOfView, placeIncrementally } from './incrementalLayout';
 import { graphStepIds, LARGE_GRAPH, layoutGraph, type Layout, type LayoutEngine } from './layout';
 import { digest, fromSaved, LayoutCache, relabel, shapeKey, toSaved } from './layoutCache';
 import { layeredLayout } from './layeredLayout';
+import { stepsWithErrors } from './errorMarks';
 import { graphPane, notice, problemEl } from './page';
 import { applyView, bringIntoView, fit, paneDirection } from './panZoom';
 import { applyGraphDiff } from './graphDiff';
@@ -37,7 +38,7 @@ function onGraphDiff(msg: GraphDiffMessage): Promise<void> {
     vscode.postMessage({ type: 'graph-stale' });
     return Promise.resolve();
   }
-  return onGraph({ type: 'graph', uri: msg.uri, pipelineId: msg.pipelineId, graph: applyGraphDiff(s.graph, msg.diff), problem: null, version: msg.version, seq: msg.seq });
+  return onGraph({ type: 'graph', uri: msg.uri, pipelineId: msg.pipelineId, graph: applyGraphDiff(s.graph, msg.diff), problem: msg.problem ?? null, version: msg.version, seq: msg.seq });
 }
 
 async function onGraph(msg: GraphMessage): Promise<void> {
@@ -52,6 +53,7 @@ async function onGraph(msg: GraphMessage): Promise<void> {
   }
   if (!msg.graph) {
     problemEl.hidden = false;
+    problemEl.classList.remove('over-graph');
     problemEl.textContent = msg.problem ?? 'The pipeline does not compile.';
     ui.headerDirty = true;
     schedule();
@@ -59,9 +61,13 @@ async function onGraph(msg: GraphMessage): Promise<void> {
     report();
     return;
   }
-  problemEl.hidden = true;
+  // drawn with errors: what is wrong said beside the graph, the steps with errors marked
+  problemEl.hidden = !msg.problem;
+  problemEl.textContent = msg.problem ?? '';
+  problemEl.classList.toggle('over-graph', !!msg.problem);
   graphSeq = msg.seq ?? null;
   s.pipelineId = msg.pipelineId;
+  for (const id of [...stepsWithErrors(s.graph), ...stepsWithErrors(msg.graph)]) ui.dirty.add(id);
   s.graph = msg.graph;
   s.run = retainSteps(s.run, graphStepIds(msg.graph));
   // after an edit (the same document drawn before): the steps that stay keep their places

@@ -41,7 +41,8 @@ export interface GraphMessage {
   uri: string;
   pipelineId: string | null;
   graph: GraphDocument | null;
-  /** Why `graph` is null ("3 errors: fix them to see the graph"); null when there is a graph. */
+  /** Why `graph` is null (the YAML does not parse), or what is wrong with the graph drawn (its
+   * errors: the steps with errors are marked); null when nothing is. */
   problem: string | null;
   /** The document's version the graph was drawn from: a gesture names it, and an edit of a document
    * changed since is not made (the graph is drawn again instead). */
@@ -75,6 +76,8 @@ export interface GraphDiffMessage {
   type: 'graph-diff';
   uri: string;
   pipelineId: string | null;
+  /** What is wrong with the graph (as a `graph`'s `problem`); absent or null: nothing. */
+  problem?: string | null;
   version: number | null;
   base: number;
   seq: number;

@@ -5,6 +5,7 @@
 // stepPanel.ts, frames.ts (drawing once per frame, selection) and hostMessages.ts.
 import { Insights } from './insights';
 import { renderHeader } from './drawing';
+import { installErrorTips } from './errorMarks';
 import { installNodeActivation, select, showPanel, startTick } from './frames';
 import { installGestures, tidyBtn } from './gestures';
 import { listenToHost, relayout, toggleLoop } from './hostMessages';
@@ -24,6 +25,7 @@ root.append(header, notice, main, insights.element);
 installPanZoom(() => void relayout(ui.fitted));
 installNodeActivation();
 installGestures();
+installErrorTips();
 // Tidy: laid out again from scratch (an edit keeps the steps where they were)
 tidyBtn.addEventListener('click', () => void relayout(true, false, true));
 // a loop collapsed in a big graph: + or a double click opens it, - closes it

@@ -7,8 +7,10 @@ export interface GraphParams {
   uri: string;
 }
 
-/** The DAG of a document, as `orc graph --format json` prints it; null when it does not compile. */
-export type GraphResult = GraphDocument & { pipeline_id: string };
+/** The DAG of a document, as `orc graph --format json` prints it, its steps with errors marked and
+ * `problem` saying what is wrong when the document has errors; null when its text is not read as
+ * YAML (a syntax error) or is not a pipeline. */
+export type GraphResult = GraphDocument & { pipeline_id: string; problem?: string };
 
 /** `orchestrator/graph`: GraphParams → GraphResult | null. (A method name, not a RequestType: the
  * server's and the client's LSP libraries carry different copies of vscode-jsonrpc.) */

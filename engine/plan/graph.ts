@@ -14,6 +14,15 @@ export interface GraphNode {
   range: Range | null;
   selectionRange: Range | null;
   children: GraphDocument | null;
+  /** The document's errors in this step (not in a step of its loop body), when it has any: the
+   * graph is drawn for a document with errors, these steps marked (engine/analyze/graph.ts). */
+  errors?: GraphNodeError[];
+}
+/** One error of a step, as the graph shows it: its finding's code and message, and where it is. */
+export interface GraphNodeError {
+  code: string;
+  message: string;
+  range: Range;
 }
 export interface GraphEdge {
   from: string;
