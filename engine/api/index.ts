@@ -29,6 +29,8 @@ export type { AssertionResult } from '../eval/assertions';
 export { AgainstError, againstMarkdown, checkoutRef } from '../eval/against';
 export type { AgainstReport, RefCheckout } from '../eval/against';
 export { BaselineError, checkBaseline, compareWithBaseline, findBaseline } from '../eval/baseline';
+export { CoverageCollector, coverageLine, toLcov } from '../eval/coverage';
+export type { CoverageReport } from '../eval/coverage';
 export type { BaselineComparison, CaseDelta } from '../eval/baseline';
 export { DatasetError, firstRecordKeys, readCases } from '../eval/dataset';
 export { addRunToEval, EvalAddError } from '../eval/editorAdd';

@@ -1,9 +1,11 @@
 // `orc eval FILE.eval.yaml [--variant NAME]... [--case ID]... [--max-parallel N] [--json]
 // [--junit FILE] [--baseline EVAL_ID|latest] [--estimate] [--resume[=EVAL_ID]] [--no-cache]
-// [--record | --replay [--live STEP]... [--replay-tools]] [--cassette PATH] [--against REF]`,
+// [--record | --replay [--live STEP]... [--replay-tools]] [--cassette PATH] [--against REF]
+// [--quarantine] [--coverage OUT.info]`,
 // `orc eval add FILE.eval.yaml RUN_ID [--expect]` and `orc evals [--json]`.
 import * as path from 'node:path';
-import { AgainstError, againstMarkdown, type BaselineComparison, BaselineError, CassetteFileError, type CassetteOptions, checkBaseline, compareWithBaseline, createModelRunner, DatasetError, DEFAULT_EVAL_PARALLEL, EvalInputError, EvalRecord, findBaseline, findRunsRoot, listEvals, percent, RecordIdError, registryOrShipped, runEval, writeJUnit } from '../api/index';
+import { AgainstError, againstMarkdown, type BaselineComparison, BaselineError, CassetteFileError, type CassetteOptions, checkBaseline, compareWithBaseline, CoverageCollector, coverageLine, createModelRunner, DatasetError, DEFAULT_EVAL_PARALLEL, EvalInputError, EvalRecord, findBaseline, findRunsRoot, listEvals, percent, RecordIdError, registryOrShipped, type ResultDocument, runEval, toLcov, writeJUnit } from '../api/index';
+import { writeFileSync } from 'node:fs';
 import type { Style } from './findingFormat';
 import { UsageError } from './input';
 import { baselineLines, CaseTable, summaryLines } from './evalOutput';
@@ -188,6 +190,7 @@ export async function evalCommand(argv: string[], style: Style, errStyle: Style,
   let atRef: RefEval | null = null;
   try {
     if (a.against !== undefined) atRef = await evalAtRef(a.file, a.against, { variants: a.variants, cases: a.cases, maxParallel: parallel, cassette: evalCassette(a), signal: intr.signal, style: errStyle, err: io.err });
+    const coverage = a.coverage ? new CoverageCollector(compiled.analysis.pipeline!, path.relative(process.cwd(), spec.pipeline)) : null;
     const outcome = await runEval({
       root,
       analysis: compiled.analysis,
@@ -202,6 +205,7 @@ export async function evalCommand(argv: string[], style: Style, errStyle: Style,
       resume,
       cassette: evalCassette(a),
       quarantine: a.quarantine,
+      ...(coverage ? { onRun: (doc: ResultDocument) => coverage.add(doc) } : {}),
       onStart: ({ planned, kept, idWidth, record }) => {
         if (kept) say(`resuming eval ${record.meta.eval_id}: ${kept} of ${planned} case runs kept, ${planned - kept} to run`);
         const variantWidth = Math.max(7, ...record.meta.variants.map((v) => v.length));
@@ -211,6 +215,11 @@ export async function evalCommand(argv: string[], style: Style, errStyle: Style,
       ...(telemetry ? { traces: telemetry.traces } : {}),
     });
     const { record, summary } = outcome;
+    if (coverage && a.coverage) {
+      const report = coverage.report();
+      writeFileSync(a.coverage, toLcov(report));
+      say(`${coverageLine(report)}; lcov: ${a.coverage}`);
+    }
     let comparison: BaselineComparison | null = null;
     if (a.baseline) comparison = await compareWithBaseline(record, findBaseline(root, a.baseline, record.meta));
     if (atRef) comparison = await compareWithBaseline(record, atRef.record);

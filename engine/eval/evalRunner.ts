@@ -29,6 +29,7 @@ import { orderedPool } from './orderedPool';
 import { inputsFor, trialAnalysis, variantAnalysis } from './variantPipeline';
 import { caseTrials, combineTrials, trialVerdict, type TrialsSpec } from './trials';
 import type { ConnectionDecl } from '../spec/types';
+import type { ResultDocument } from '../run/events';
 import { loadUserConnections } from '../tools/sql/connections';
 
 export const DEFAULT_EVAL_PARALLEL = 8;
@@ -69,6 +70,8 @@ export interface EvalRunOptions {
   traces?: EvalTraces;
   /** `--quarantine`: flaky cases are reported but left out of the pass rate. */
   quarantine?: boolean;
+  /** Each case run's result document, as it ends (coverage reads them). */
+  onRun?(doc: ResultDocument): void;
 }
 
 export interface EvalOutcome {
@@ -257,7 +260,7 @@ async function evalWith(o: EvalRunOptions, { spec, pa, signal, env, variants, on
 
   // the cases' run records: a line each in the eval's pack, beside its results
   const records = new RunRecordWriter(path.join(record.dir, RUN_PACK));
-  const caseRun: CaseRun = { root: o.root, spec, pa, names, models, cassette: o.cassette, rawModels: o.models, signal, env, pipelineSource, registry: o.registry, redactor, records, userConnections: loadUserConnections(process.env).connections };
+  const caseRun: CaseRun = { root: o.root, spec, pa, names, models, cassette: o.cassette, rawModels: o.models, signal, env, pipelineSource, registry: o.registry, redactor, records, userConnections: loadUserConnections(process.env).connections, onRun: o.onRun };
   const judgeCase = (job: Job, hooks: Pick<RunOptions, 'listeners' | 'nestedListeners'>) => {
     const analysis = analyses.get(variantName(job.v))!;
     const t = job.c.skip ? null : caseTrials(spec, job.c);
@@ -322,6 +325,8 @@ export interface CaseRun {
   userConnections?: Record<string, ConnectionDecl>;
   /** Writes the cases' run records (absent: each case writes its own, without the writer's shortcuts). */
   records?: RunRecordWriter;
+  /** Each case run's result document (EvalRunOptions.onRun). */
+  onRun?(doc: ResultDocument): void;
 }
 
 /** One case of one variant: its run through the engine (`analysis`: the variant's), its run record, its assertions; null when cancelled. */
@@ -358,6 +363,7 @@ export async function judgeOneCase(k: CaseRun, analysis: Analysis, c: EvalCase, 
     if (hasOwnKeys(hooks)) Object.assign(options, hooks);
     const doc = await runPipeline(analysis, options);
     if (signal.aborted) return null;
+    k.onRun?.(doc);
     const facts = { inputs, pipelineFile: spec.pipeline, source: pipelineSource, maxParallel: pa.pipeline!.context.maxParallel ?? DEFAULT_MAX_PARALLEL };
     // with a writer, the record is written while the next cases run (the result waits for it, not the slot)
     const written = k.records ? k.records.write(doc, facts) : null;
