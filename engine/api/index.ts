@@ -27,6 +27,11 @@ export type { EditOperation, EditOptions, EditResult } from '../edit/operations'
 export type { TextEdit } from '../edit/textEdits';
 export type { AssertionResult } from '../eval/assertions';
 export { AgainstError, againstMarkdown, checkoutRef } from '../eval/against';
+export { agreement, labelRun, labelsFile, readLabels, ReviewError } from '../review/labels';
+export type { Agreement, RunLabel, Verdict } from '../review/labels';
+export { labelledRunsToCases, reviewQueue } from '../review/reviewQueue';
+export type { CasesOutcome, ReviewItem } from '../review/reviewQueue';
+export { importedRunId, importTraces } from '../review/traceImport';
 export type { AgainstReport, RefCheckout } from '../eval/against';
 export { BaselineError, checkBaseline, compareWithBaseline, findBaseline } from '../eval/baseline';
 export { CoverageCollector, coverageLine, toLcov } from '../eval/coverage';

@@ -51,8 +51,12 @@ function appendToDataset(spec: EvalSpec, row: Record<string, unknown>): void {
   }
 }
 
-/** Appends run `runId` (in `root`'s `.orchestrator/runs/`) to the eval file's cases; returns where it went. */
-export function addRunToEval(evalFile: string, root: string, runId: string, expect: boolean): { caseId: string; written: string } {
+/**
+ * Appends run `runId` (in `root`'s `.orchestrator/runs/`) to the eval file's cases; returns where it went.
+ * `expect`: true expects the run's own outputs; `{ outputs }` expects those values instead (a
+ * reviewer's correction of a bad answer).
+ */
+export function addRunToEval(evalFile: string, root: string, runId: string, expect: boolean | { outputs: Record<string, unknown> }): { caseId: string; written: string } {
   const text = withoutBom(readFileSync(evalFile, 'utf8'));
   const a = analyzeEval(text, evalFile);
   if (evalHasErrors(a)) throw new EvalAddError(`${path.basename(evalFile)} does not compile: fix its errors first`);
@@ -61,7 +65,10 @@ export function addRunToEval(evalFile: string, root: string, runId: string, expe
   if (path.resolve(root, checkpoint.pipeline_file) !== spec.pipeline) throw new EvalAddError(`run ${runId} ran ${checkpoint.pipeline_file || 'a pipeline from standard input'}, not ${spec.pipelineWritten}, the eval's pipeline`);
   const row: Record<string, unknown> = { id: runId };
   for (const [k, v] of Object.entries(checkpoint.inputs)) if (v !== null && v !== undefined) row[k] = v;
-  if (expect) {
+  if (typeof expect === 'object') {
+    if (spec.cases.kind === 'inline') row.assert = Object.entries(expect.outputs).map(([output, equals]) => ({ output, equals }));
+    else row.expected = expect.outputs;
+  } else if (expect) {
     const read = readRunResult(root, runId);
     const doc = typeof read === 'string' ? null : read;
     if (!doc || doc.status !== 'completed') throw new EvalAddError(`run ${runId} did not complete (${doc?.status ?? checkpoint.status}): it has no outputs to expect`);

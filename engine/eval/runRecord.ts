@@ -10,13 +10,15 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { runDir, sha256, type Checkpoint } from '../run/checkpointStore';
 import { packLine } from '../run/runPacks';
-import type { ResultDocument } from '../run/events';
+import type { ResultDocument, RunTrigger } from '../run/events';
 
 export interface RunRecordFacts {
   inputs: Record<string, unknown>;
   pipelineFile: string;
   source: string;
   maxParallel: number;
+  /** What started the run (an imported trace's service, for `orc traces import`). */
+  trigger?: RunTrigger;
 }
 
 /** A case's checkpoint without its steps (which are the result document's). */
@@ -33,6 +35,7 @@ function recordHead(doc: ResultDocument, o: RunRecordFacts, sourceSha: string): 
     started_at: doc.started_at,
     updated_at: doc.ended_at,
     pid: process.pid,
+    ...(o.trigger ? { trigger: o.trigger } : {}),
   };
 }
 
