@@ -30,17 +30,19 @@ import { addAttemptFigures } from '../distributed/protocol';
 /** Rounds of the event loop with nothing new asked for, before a turn is issued: the scheduler's reaction to an end has settled. */
 const SETTLE_ROUNDS = 3;
 
-/** An attempt asked for, or a question a step asks a person (`ask LABEL#N`: a durable promise). */
+/** An attempt asked for, a question a step asks a person (`ask LABEL#N`: a durable promise), or a retry's backoff (`wait KEY#N`: a durable timer). */
 interface Asked {
   id: string;
   req?: AttemptRequest;
   question?: { label: string; question: Question };
+  /** A backoff: how long (ms). */
+  sleepMs?: number;
   resolve(o: unknown): void;
   reject(e: unknown): void;
 }
 
 /** What the race of open entries gives back. */
-type Ended = { kind: 'turn'; turn: TurnRecord } | { kind: 'attempt'; id: string; record: AttemptRecord } | { kind: 'answer'; id: string; answer: Answer } | { kind: 'cancel' };
+type Ended = { kind: 'turn'; turn: TurnRecord } | { kind: 'attempt'; id: string; record: AttemptRecord } | { kind: 'answer'; id: string; answer: Answer } | { kind: 'slept'; id: string } | { kind: 'cancel' };
 
 /** The tools that ask a person: they run in the workflow's handler, and their questions are durable promises. */
 export const ASKING_TOOLS = new Set(['user-prompt', 'approval-gate', 'feedback-collection']);
@@ -154,6 +156,34 @@ export class DurableAttempts implements AttemptExecutor {
     };
   }
 
+  /**
+   * A retry's backoff before attempt `attempt` of the step `key`: the durable timer `wait KEY#N`,
+   * issued through the turns like an attempt. Restate keeps when it fires: a worker that dies
+   * during the wait is replaced and the new one waits only for what is left (nothing, once it has
+   * fired), where an in-process timer would start the whole wait again on every replay.
+   */
+  backoff(wait: { key: string; attempt: number; ms: number }, signal: AbortSignal): Promise<boolean> {
+    const id = `wait ${attemptIdOf(wait.key, wait.attempt)}`;
+    return new Promise<boolean>((resolve) => {
+      const onAbort = () => {
+        // not issued yet: forgotten; issued: its timer stays in the journal, and nobody waits on it
+        this.asked.delete(id);
+        this.issuing.delete(id);
+        this.planned = this.planned.filter((x) => x !== id);
+        resolve(false);
+      };
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.asked.set(id, {
+        id,
+        sleepMs: Math.max(0, wait.ms),
+        resolve: () => (signal.removeEventListener('abort', onAbort), resolve(true)),
+        reject: () => (signal.removeEventListener('abort', onAbort), resolve(false)),
+      });
+      this.poke();
+    });
+  }
+
   private poke(): void {
     this.changed = true;
     const w = this.wake;
@@ -230,6 +260,10 @@ export class DurableAttempts implements AttemptExecutor {
         this.open.set(id, q.map((answer) => ({ kind: 'answer', id, answer: answer ?? null }) as Ended));
         continue;
       }
+      if (a.sleepMs !== undefined) {
+        this.open.set(id, this.ctx.sleep(a.sleepMs, id).map(() => ({ kind: 'slept', id }) as Ended));
+        continue;
+      }
       const p = this.ctx.run<AttemptRecord>(`attempt ${id}`, () => this.execute(a));
       this.open.set(id, p.map((record) => ({ kind: 'attempt', id, record: record! }) as Ended));
     }
@@ -246,6 +280,14 @@ export class DurableAttempts implements AttemptExecutor {
       this.issuing.delete(e.id);
       this.answered.add(e.id);
       a?.resolve(e.answer);
+      return;
+    }
+    if (e.kind === 'slept') {
+      this.open.delete(e.id);
+      const a = this.issuing.get(e.id);
+      this.issuing.delete(e.id);
+      this.answered.add(e.id);
+      a?.resolve(true);
       return;
     }
     if (e.kind === 'cancel') {

@@ -210,4 +210,10 @@ export interface AttemptExecutor {
   /** Whether this executor runs the step's attempts (the others run in this process). */
   handles(step: Step): boolean;
   attempt(req: AttemptRequest): Promise<ToolOutcome>;
+  /**
+   * The wait before attempt `attempt` of a step it handles (a retry's backoff), in place of an
+   * in-process timer: a durable run makes it a durable timer, which a replay does not wait again.
+   * Resolves false when the signal aborts first.
+   */
+  backoff?(wait: { key: string; attempt: number; ms: number }, signal: AbortSignal): Promise<boolean>;
 }

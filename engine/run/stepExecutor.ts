@@ -219,8 +219,15 @@ class StepRun {
     return delay === ENDED ? undefined : this.retryAfter(delay, attempt + 1);
   }
 
+  /** A retry's backoff: the attempt executor's (a durable timer on Restate), else a timer here. */
+  private backoff(ms: number, next: number): Promise<boolean> {
+    const { ctx, step } = this;
+    if (ctx.attempts?.backoff && ctx.attempts.handles(step)) return ctx.attempts.backoff({ key: stepKey(step.id, this.scopePath), attempt: next, ms }, ctx.signal);
+    return sleep(ms, ctx.signal);
+  }
+
   private async retryAfter(delay: number, next: number): Promise<void> {
-    const slept = await sleep(delay, this.ctx.signal);
+    const slept = await this.backoff(delay, next);
     this.retryMs += Date.now() - this.attemptFrom;
     if (!slept) return this.cancelled();
     return this.attempts(next);
@@ -264,7 +271,7 @@ class StepRun {
       }
       const delay = this.afterAttempt(attempt, outcome, failure);
       if (delay === ENDED) return;
-      const slept = await sleep(delay, ctx.signal);
+      const slept = await this.backoff(delay, attempt + 1);
       this.retryMs += Date.now() - this.attemptFrom;
       if (!slept) return this.cancelled();
     }

@@ -271,6 +271,31 @@ describe('durable runs on Restate (restate-server, orc worker --restate, orc run
     assert.deepEqual(fs.readdirSync(path.join(root, '.orchestrator', 'runs', doc.execution_id, 'durable-outputs')), ['big%231.json']);
   });
 
+  it('a retry\'s backoff is a durable timer in the journal: a worker killed while it waits is replaced, the failed attempt does not run again, the timer is not set again', async () => {
+    const dir = path.join(root, 'backoff');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(
+      path.join(dir, 'p.yaml'),
+      'id: backoff\nsteps:\n  - id: flaky_step\n    tool: terminal\n    action: execute\n    retry: {max_attempts: 2, backoff: fixed, initial_delay: 4}\n    parameters:\n      command: "echo try >> backoff/marks.txt; if [ -f backoff/flag ]; then echo second; else touch backoff/flag; exit 3; fi"\n',
+    );
+    const sleeps = async (): Promise<{ entry_type: string; name: string }[]> => {
+      const res = await fetch(`${server.admin}/query`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ query: "SELECT entry_type, name FROM sys_journal WHERE name LIKE 'wait flaky_step%'" }) });
+      assert.equal(res.status, 200);
+      return ((await res.json()) as { rows: { entry_type: string; name: string }[] }).rows;
+    };
+    const run = startCli(['run', 'backoff/p.yaml', '--restate', server.ingress, '--json'], root);
+    await until('the backoff\'s timer in the journal', 60_000, async () => (await sleeps()).length > 0);
+    await stopGroup(worker!.child, 'SIGKILL');
+    worker = await startWorker(server.admin, port, root);
+    assert.equal(await run.done, 0, run.stderr());
+    const doc = JSON.parse(run.stdout()) as ResultDocument;
+    assert.equal(doc.status, 'completed');
+    assert.equal(doc.steps.flaky_step.attempts, 2);
+    assert.equal((doc.steps.flaky_step.result as { stdout: string }).stdout, 'second\n');
+    assert.deepEqual(linesOf(path.join(dir, 'marks.txt')), ['try', 'try']);
+    assert.deepEqual((await sleeps()).map((r) => [r.entry_type, r.name]), [['Command: Sleep', 'wait flaky_step#2']]);
+  });
+
   it('orc cancel stops the running step; the run ends cancelled and --attach exits 130', async () => {
     const dir = path.join(root, 'cancel');
     fs.mkdirSync(dir, { recursive: true });
