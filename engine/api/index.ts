@@ -94,6 +94,7 @@ export type { RunReport } from '../run/report';
 export { isAgentResult, toolCallCount } from '../agent/index';
 export { editedArgumentsProblem } from '../agent/editedArguments';
 export type { AgentCallFigures, AgentFigures, AgentReport, AgentTurnFigures } from '../run/agentReport';
+export type { GuardFigures, GuardReport } from '../run/guardReport';
 export { DEFAULT_MAX_PARALLEL, newExecutionId, runPipeline } from '../run/runPipeline';
 export type { RunOptions } from '../run/runPipeline';
 export { checkpointMismatch, isEmptyRunFolder, isResultDocument, readResultRecord } from '../run/runRecords';

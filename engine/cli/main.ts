@@ -49,6 +49,8 @@ Usage:
                                             orc answer RUN_ID STEP VALUE --restate INGRESS_URL answers a step that asks a person
   orc worker --restate ADMIN_URL [--listen HOST:PORT] [--root DIR]
                                             serves durable runs and registers with Restate
+  orc chat FILE [--session ID] [-i key=value]...
+                                            a conversation with the pipeline, a line a turn (streamed; Ctrl-C cancels the turn)
   orc mcp [--root DIR]                      serves the pipelines under DIR (default: here) as MCP tools on stdio
   orc serve [--root DIR] [--host 127.0.0.1] [--port 8420] [--token-file F] [--max-runs N] [--max-body BYTES] [--restate INGRESS_URL]
                                             serves the pipelines under DIR over HTTP: runs, live events (SSE), cron and webhook triggers
@@ -94,7 +96,7 @@ interface Parsed {
   params: string[];
 }
 
-const VALUE_FLAGS = new Set(['--format', '--max-parallel', '-o', '--output', '--model', '--redis', '--queue', '--concurrency', '--root', '--tool', '--action', '--after', '--before', '--cassette', '--live', '--trace-endpoint', '--metrics-port', '--since', '--restate', '--attach', '--listen', '--host', '--port', '--token-file', '--max-runs', '--max-body', '--budget-usd']);
+const VALUE_FLAGS = new Set(['--session', '--format', '--max-parallel', '-o', '--output', '--model', '--redis', '--queue', '--concurrency', '--root', '--tool', '--action', '--after', '--before', '--cassette', '--live', '--trace-endpoint', '--metrics-port', '--since', '--restate', '--attach', '--listen', '--host', '--port', '--token-file', '--max-runs', '--max-body', '--budget-usd']);
 const CASSETTE_FLAGS = ['--record', '--replay', '--cassette', '--live', '--replay-tools'];
 
 export function parseArgs(argv: string[]): Parsed {
@@ -245,6 +247,13 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
         if (!d) throw new UsageError("'orc worker' needs --redis URL (redis://[user:password@]host[:port][/db])");
         const root = p.flags.get('--root');
         return await workerCommand({ ...d, concurrency: positiveInt(p.flags.get('--concurrency'), '--concurrency'), root: typeof root === 'string' ? root : undefined, metricsPort: positiveInt(p.flags.get('--metrics-port'), '--metrics-port') }, io.err);
+      }
+      case 'chat': {
+        allowOnly(p, ['--session']);
+        const session = p.flags.get('--session');
+        if (session === true || session === '') throw new UsageError('--session needs an id');
+        const { chatCommand } = await import('./chatCommand.js');
+        return await chatCommand(oneFile(p), session, p.inputs, errStyle, { ...io, outRaw: (s: string) => void process.stdout.write(s), input: process.stdin, inputIsTTY: Boolean(process.stdin.isTTY) });
       }
       case 'mcp': {
         allowOnly(p, ['--root']);

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { analyze, buildReport, CheckpointError, findRunsRoot, hasErrors, loadCheckpoint, planShape, readRunResult, runIds, type ResultDocument, type RunReport, sha256 } from '../api/index';
 import { paint, type Style } from './findingFormat';
 import { printAgents } from './agentReportText';
+import { printGuards } from './guardReportText';
 import { stripControls } from './terminalText';
 
 function readResult(root: string, runId: string): ResultDocument | null {
@@ -85,6 +86,7 @@ export function printReport(report: RunReport, style: Style, out: (s: string) =>
     out('');
     printAgents(r.agents, style, out);
   }
+  if (r.guards) printGuards(r.guards, style, out);
   out('');
   out(paint(style, 'bold', 'Suggestions'));
   if (!r.suggestions.length) out('  none: no step waited for a slot or a rate limit, none retried, and no single step dominates');

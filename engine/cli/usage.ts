@@ -54,6 +54,13 @@ export const COMMAND_USAGE: Record<string, string> = {
   takes it from the environment. With --redis, a distributed run reattaches to the
   jobs its steps still have on the queue (running or done) instead of running them again.
   --record / --replay / --replay-tools as for orc run (the default cassette is the run's pipeline's).`,
+  chat: `orc chat FILE [--session ID] [-i key=value]...
+  A conversation with a pipeline, turn by turn: each line read is one run, the line given to the
+  pipeline's one required parameter ('message' when it has several). --session ID fills its
+  'session' parameter (an agent step's memory: {session: "{{ session }}"} keeps the conversation;
+  without --session a new id is made and said on stderr). The model's text is printed as it
+  streams; tool calls and handoffs are shown on stderr. Ctrl-C cancels the turn that runs, not the
+  conversation; the end of input (Ctrl-D) ends it with exit 0. See docs/agents.md.`,
   mcp: `orc mcp [--root DIR]
   An MCP server on stdio: every pipeline under DIR (default: this folder) that compiles is a tool
   named from its id, with an input schema from its parameters; a call runs it as orc run does

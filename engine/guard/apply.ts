@@ -13,8 +13,8 @@ export interface StageRun {
   guards: readonly GuardDecl[];
   host: GuardHost;
   signal: AbortSignal;
-  /** Records one check (the step's `guardrails` lines, the `guardrail` event). */
-  record(line: GuardrailLine): void;
+  /** Records one check (the step's `guardrails` lines, the `guardrail` event), with how long it took. */
+  record(line: GuardrailLine, ms: number): void;
   /** Who decides an `ask` guard; absent: no one, and the text is blocked. */
   interaction?: Interaction;
   stepId: string;
@@ -39,29 +39,31 @@ async function asked(run: StageRun, g: GuardDecl, reason: string, text: string):
 export async function runStage(run: StageRun, text: string): Promise<StageOutcome> {
   let current = text;
   for (const g of run.guards) {
+    const t0 = performance.now();
     const out = await checkGuard(g, current, run.host, run.signal);
+    const ms = Math.round((performance.now() - t0) * 1000) / 1000;
     const base = { guard: g.name, stage: run.stage, passed: out.passed, reason: out.reason, ...(out.score !== undefined ? { score: out.score } : {}) };
     if (out.passed) {
-      run.record({ ...base, action: 'pass' });
+      run.record({ ...base, action: 'pass' }, ms);
       continue;
     }
     const reason = out.reason ?? 'failed';
     if (g.onFail === 'redact' && out.redacted !== undefined) {
-      run.record({ ...base, action: 'redact' });
+      run.record({ ...base, action: 'redact' }, ms);
       current = out.redacted;
       continue;
     }
     if (g.onFail === 'retry' && run.canRetry) {
-      run.record({ ...base, action: 'retry' });
+      run.record({ ...base, action: 'retry' }, ms);
       return { text: current, retry: `guardrail '${g.name}': the answer ${reason}` };
     }
     if (g.onFail === 'ask') {
       const yes = await asked(run, g, reason, current);
-      run.record({ ...base, action: yes ? 'ask-approved' : 'ask-denied' });
+      run.record({ ...base, action: yes ? 'ask-approved' : 'ask-denied' }, ms);
       if (yes) continue;
       throw new GuardrailError(g.name, run.stage, `${reason} (a person did not let it through)`);
     }
-    run.record({ ...base, action: 'block' });
+    run.record({ ...base, action: 'block' }, ms);
     throw new GuardrailError(g.name, run.stage, reason);
   }
   return { text: current, retry: null };

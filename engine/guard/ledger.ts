@@ -20,6 +20,14 @@ export interface LedgerFigures {
   max_tokens: number | null;
 }
 
+/** Where a budget stood when the run ended (the result document's `budget`, `orc report`). */
+export interface BudgetStanding extends LedgerFigures {
+  /** The step whose own budget it is; null for the run's. */
+  step: string | null;
+  /** The budget was spent: a call was refused (or cancelled) on it. */
+  spent: boolean;
+}
+
 const usd = (n: number): string => `$${Number(n.toPrecision(6))}`;
 
 /** One budget: what is spent, what calls in flight hold, and who waits for room. */
@@ -207,6 +215,13 @@ export class RunLedger {
     this.account = new BudgetAccount("the run's budget", limits ?? { maxCostUsd: null, maxTokens: null, maxDuration: null }, null, null, onChange);
     const s = limits?.maxDuration;
     if (s !== null && s !== undefined) this.account.deadline = { at: started + s * 1000, seconds: s };
+  }
+
+  /** Where each budget stands: the run's (when it has limits), then each step's that calls drew on. */
+  standing(): BudgetStanding[] {
+    const run = this.account.limits;
+    const accounts = run.maxCostUsd !== null || run.maxTokens !== null || run.maxDuration !== null ? [this.account, ...this.steps.values()] : [...this.steps.values()];
+    return accounts.map((a) => ({ ...a.figures(), step: a.stepId, spent: a.exceeded !== null }));
   }
 
   /** The hook a step's calls draw on: its own account when it has a budget (made on first use), else the run's. */

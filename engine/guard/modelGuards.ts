@@ -20,7 +20,7 @@ export interface StepGuards {
   /** Runs a `pipeline:` guard's file (relative to the pipeline) with `{text}`; its outputs `pass` and `reason` decide. */
   runPipeline(file: string, inputs: Record<string, unknown>, signal: AbortSignal): Promise<{ outputs: Record<string, unknown>; success: boolean; error?: string | null }>;
   interaction?: Interaction;
-  record(line: GuardrailLine): void;
+  record(line: GuardrailLine, ms: number): void;
 }
 
 /** The fields of a request that are its input (the rendered prompt, the text analysed, the condition and its context). */

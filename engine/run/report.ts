@@ -8,6 +8,7 @@ import type { Plan } from '../spec/types';
 import type { ResultDocument, StepResult } from './events';
 import { workingMs } from './pauseClock';
 import { agentReports, agentSuggestions, type AgentReport } from './agentReport';
+import { guardReport, guardSuggestions, type GuardReport } from './guardReport';
 
 /** A plan's top-level dependencies by step, and its widest level. */
 export function planShape(plan: Plan): { deps: Map<string, string[]>; widest: number } {
@@ -68,6 +69,8 @@ export interface RunReport {
   timeline: TimelineBar[];
   /** Each agent step (loops' iterations too), turn by turn: models, latencies, tokens, cost, tool calls, how it stopped. */
   agents: AgentReport[];
+  /** Each guard's checks and trips (loops' iterations too), and where each budget stood at the end (guardReport.ts). */
+  guards: GuardReport;
 }
 
 export interface TimelineBar {
@@ -253,6 +256,8 @@ export function buildReport(i: ReportInputs): RunReport {
   if (peak >= maxParallel && steps.some((s) => s.queued_ms > 0) && maxParallel < i.widestLevel) suggestions.push(`All ${maxParallel} slots were busy at the peak while up to ${i.widestLevel} steps could run at once: a higher max_parallel would use that width.`);
   const agents = agentReports(doc);
   suggestions.push(...agentSuggestions(agents));
+  const guards = guardReport(doc);
+  suggestions.push(...guardSuggestions(guards));
 
   return {
     execution_id: doc.execution_id,
@@ -271,5 +276,6 @@ export function buildReport(i: ReportInputs): RunReport {
       .map(([id, r]) => ({ step: id, status: r.status === 'completed' && r.success === false ? 'reported failure' : r.status, start_ms: ms(r.started_at)! - (ms(doc.started_at) ?? 0), end_ms: ms(r.ended_at)! - (ms(doc.started_at) ?? 0), queued_ms: r.queued_ms ?? 0, critical: onPath.has(id) }))
       .sort((a, b) => a.start_ms - b.start_ms || a.end_ms - b.end_ms),
     agents,
+    guards,
   };
 }

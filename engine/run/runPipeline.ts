@@ -349,7 +349,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   const stopCancelling = cancelOnAbort(signal, inflight, slots, toolSlots);
   const depth = options.depth ?? 0;
   const nestedRuns = nestedCounts.get(options) ?? { started: 0, max: nestedRunCap(options.maxNestedRuns) };
-  const models = runBudget(pipeline, taped?.models ?? options.models ?? NO_MODELS, options.budgetUsd, emitter);
+  const { models, standing: budgetStanding } = runBudget(pipeline, taped?.models ?? options.models ?? NO_MODELS, options.budgetUsd, emitter);
   const redactor = runRedactor(pipeline.parameters, inputs, options.redactor).including(sqlSecretValues(pipeline.connections, sqlEnv, options.userConnections));
 
   // listeners (the editor, traces, orc serve's stream) never see a secret input, wherever a step's text carried it
@@ -413,6 +413,8 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   const doc = resultDocument(facts, outcome, rendered);
   const listenerErrors = emitter.listenerErrors();
   if (listenerErrors.length) doc.listener_errors = listenerErrors;
+  const budget = budgetStanding(); // where each budget stood (a run with none has none)
+  if (budget?.length) doc.budget = budget;
   if (options.resume ? options.resume.trigger : options.trigger) doc.trigger = options.resume?.trigger ?? options.trigger; // what started it
   if (checkpoint) {
     checkpoint.setStatus(doc.status);

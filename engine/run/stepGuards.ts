@@ -14,10 +14,10 @@ export function stepGuards(step: Step, ctx: ActionContext, scopePath: StepScope[
     repairAttempts: step.repairAttempts ?? 1,
     interaction: ctx.interaction,
     runPipeline: (file, inputs, signal) => ctx.runNested(path.resolve(ctx.pipelineFile ? path.dirname(ctx.pipelineFile) : ctx.cwd, file), inputs, { signal }, { stepId: step.id, scope: scopePath }),
-    record: (line) => {
+    record: (line, ms) => {
       const kept = { ...line, reason: line.reason === null ? null : ctx.redactor.text(line.reason) };
       (r.guardrails ??= []).push(kept);
-      if (ctx.emitter.listening) ctx.emitter.emit({ type: 'guardrail', time: Date.now(), stepId: step.id, scope: scopePath, ...kept });
+      if (ctx.emitter.listening) ctx.emitter.emit({ type: 'guardrail', time: Date.now(), stepId: step.id, scope: scopePath, duration_ms: ms, ...kept });
     },
   };
 }

@@ -9,6 +9,7 @@ import type { NestedRunAt, RunEvent, RunListener, StepResult, StepScope } from '
 import type { RunOptions } from '../run/runPipeline';
 import type { Redactor } from '../toolkit/redact';
 import { messagesJson, startChatSpan } from './chatSpan';
+import { guardSpan } from './guardSpan';
 import { AgentSpans, type AgentRunEvent } from './agentSpans';
 import { ERROR_TYPE, GEN_AI, ORC } from './semconv';
 import { MAX_QUEUE } from './spanQueue';
@@ -229,6 +230,11 @@ export class RunTracer {
         return this.agentEvent(e);
       case 'step-ended':
         return this.ended(e.scope, e.stepId, e.result, e.time);
+      case 'guardrail': {
+        const s = this.steps.get(keyOf(e.scope, e.stepId));
+        if (!s?.remote) guardSpan(this.o.tracer, e, s ? this.ctxOf(s) : this.rootCtx, this.o.redactor);
+        return;
+      }
       case 'warning':
         this.root.addEvent('warning', { [ORC.message]: this.o.redactor.text(e.message), ...(e.stepId ? { [ORC.stepId]: e.stepId } : {}) }, e.time);
         return;

@@ -57,6 +57,10 @@ export const ORC = {
   agentToolCalls: 'orchestrator.agent.tool_calls',
   agentTurn: 'orchestrator.agent.turn',
   agentTurnKind: 'orchestrator.agent.turn_kind',
+  guardName: 'orchestrator.guard.name',
+  guardStage: 'orchestrator.guard.stage',
+  guardAction: 'orchestrator.guard.action',
+  guardPassed: 'orchestrator.guard.passed',
 } as const;
 
 /** An eval's spans (`orc eval`). */

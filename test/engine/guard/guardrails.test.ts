@@ -81,7 +81,8 @@ steps:
     assert.deepEqual(texts(events, 'reply'), ['Write to [REDACTED:email] today.']);
     assert.equal(lastUser(server.requests[1].body), 'Summarize Write to [REDACTED:email] today.');
     const ev = events.find((e) => e.type === 'guardrail');
-    assert.deepEqual(ev && { ...ev, time: 0 }, { type: 'guardrail', time: 0, stepId: 'reply', scope: [], guard: 'no-pii', stage: 'output', passed: false, action: 'redact', reason: 'holds 1 email address' });
+    assert.ok(ev?.type === 'guardrail' && typeof ev.duration_ms === 'number');
+    assert.deepEqual(ev && { ...ev, time: 0, duration_ms: 0 }, { type: 'guardrail', time: 0, duration_ms: 0, stepId: 'reply', scope: [], guard: 'no-pii', stage: 'output', passed: false, action: 'redact', reason: 'holds 1 email address' });
   });
 
   it('a denied input never reaches the provider: the step fails with GuardrailError naming the guard and why, and no later step runs', async () => {
