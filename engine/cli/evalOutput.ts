@@ -40,7 +40,7 @@ export class CaseTable {
     const line = this.cols([id, terminalLine(r.variant), word, r.status === 'skipped' ? '' : r.score.toFixed(2), r.status === 'skipped' ? '' : money(r.cost_usd), r.status === 'skipped' ? '' : `${r.latency_ms} ms`]);
     this.out(line.replace(word, paint(this.style, colour, word)));
     if (r.trials) this.out(`    ${trialsLine(r)}`);
-    if (r.mocked?.length) this.out(`    mocked: ${r.mocked.map((m) => `${m.step} ${m.tool} ${m.answered} ×${m.calls}`).join(', ')}`);
+    if (r.mocked?.length) this.out(`    mocked: ${r.mocked.map((m) => `${m.tool} (${m.answered}) ×${m.calls}`).join(', ')}`);
     if (r.error && r.status !== 'skipped') this.out(`    ${paint(this.style, 'error', '✗')} ${short(r.error)}`);
     for (const a of r.assertions) {
       if (a.pass) continue;

@@ -200,6 +200,8 @@ function checkParameters(sink: EvalSink, spec: EvalSpec, a: Analysis, checker: C
   };
   if (spec.cases.kind === 'inline') {
     spec.cases.cases.forEach((c, i) => {
+      // a step case from a recorded run takes that run's inputs
+      if (c.options?.step !== undefined && c.options.from_run !== undefined) return;
       const miss = lacking((p) => Object.prototype.hasOwnProperty.call(c.values, p));
       if (miss.length) sink.atValue('eval.missing-parameter', `Case '${c.id}' has ${say(miss)}.`, ['cases', i]);
     });

@@ -28,6 +28,8 @@ import { SummaryBuilder } from './evalSummary';
 import { orderedPool } from './orderedPool';
 import { inputsFor, trialAnalysis, variantAnalysis } from './variantPipeline';
 import { caseTrials, combineTrials, trialVerdict, type TrialsSpec } from './trials';
+import { inputsFromRun, prepareCase, stepCaseOf } from './stepCase';
+import { mocksOf } from './mocks';
 import type { ConnectionDecl } from '../spec/types';
 import type { ResultDocument } from '../run/events';
 import { loadUserConnections } from '../tools/sql/connections';
@@ -127,9 +129,15 @@ export async function scan(spec: EvalSpec, a: Analysis, variants: (EvalVariant |
       if (c.skip) continue;
       try {
         caseTrials(spec, c);
+        const sc = stepCaseOf(c, a);
+        if (typeof sc === 'string') throw new Error(sc);
+        const mocks = mocksOf(c.options?.mocks);
+        if (typeof mocks === 'string') throw new Error(mocks);
       } catch (e) {
         problems.push(`${where(c)}: ${(e as Error).message}`);
       }
+      // a step case from a recorded run takes the run's inputs
+      if (inputsFromRun(c)) continue;
       for (const v of variants) {
         try {
           resolveInputs(params, inputsFor(c.values, v, names));
@@ -336,7 +344,8 @@ export async function judgeOneCase(k: CaseRun, analysis: Analysis, c: EvalCase, 
   const base = () => ({ case: c.id, variant: variantName(v), repeat, cost_usd: 0, judge_cost_usd: 0, tokens_in: 0, tokens_out: 0, latency_ms: 0 });
   if (c.skip) return { ...base(), status: 'skipped', pass: false, score: 0, run_id: null, run_status: null, error: c.skip, assertions: [] };
   try {
-    const inputs = resolveInputs(pa.pipeline!.parameters, inputsFor(c.values, v, names));
+    const prepared = prepareCase(root, pa, c, inputsFor(c.values, v, names), spec.pipeline, (given) => resolveInputs(pa.pipeline!.parameters, given));
+    const inputs = prepared.inputs;
     // (a literal, then the optional parts: spreads inside it made a slow dictionary object per case)
     const options: RunOptions = {
       cwd: root,
@@ -361,6 +370,9 @@ export async function judgeOneCase(k: CaseRun, analysis: Analysis, c: EvalCase, 
       options.cassette = trial ? { ...k.cassette, trial } : k.cassette;
     }
     if (hasOwnKeys(hooks)) Object.assign(options, hooks);
+    // a step case resumes a checkpoint made for it (only its step runs); mocked tools answer instead of the real ones
+    if (prepared.resume) options.resume = prepared.resume;
+    if (prepared.tools) options.tools = prepared.tools;
     const doc = await runPipeline(analysis, options);
     if (signal.aborted) return null;
     k.onRun?.(doc);
@@ -387,6 +399,7 @@ export async function judgeOneCase(k: CaseRun, analysis: Analysis, c: EvalCase, 
     const score = assertions.length ? Math.round((scores / assertions.length) * 1e4) / 1e4 : status === 'pass' ? 1 : 0;
     // a literal in the order `{ ...base, status, ... }` gave (a spread of base made a slow dictionary object)
     const result: CaseResult = { case: c.id, variant: variantName(v), repeat, cost_usd: doc.cost_usd, judge_cost_usd: Math.round(judgeCost * 1e6) / 1e6, tokens_in: doc.tokens_in, tokens_out: doc.tokens_out, latency_ms: doc.duration_ms, status, pass: status === 'pass', score, run_id: doc.execution_id, run_status: doc.status, assertions };
+    if (prepared.mocked) result.mocked = prepared.mocked();
     if (written) recordWrites.set(result, written);
     return result;
   } catch (e) {

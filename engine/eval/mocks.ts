@@ -1,14 +1,80 @@
-// Mocks of a step case (`mocks: [{tool, args, result | error, delay_ms}]`): tool calls answered by
-// tool and argument match instead of running the tool.
+// Mocks of a case (`mocks: [{tool, args, result | error, delay_ms}]`): a tool call whose tool and
+// arguments match a mock is answered by it and never reaches the tool, for a plain step
+// (`tool: terminal, action: execute`: its rendered parameters are the arguments) and for an agent's
+// call alike (both go through the run's tool registry, where the mocked tools are wrapped). `tool` is
+// `TOOL.ACTION` (`terminal.execute`) or `TOOL` (any of its actions); `args` is a subset match as
+// `tool_called`'s (absent: any arguments); the first mock that matches answers. A call no mock
+// matches runs the tool. MCP servers' tools are not mocked.
+import { BUILTIN_TOOLS } from '../tools/registry';
+import { ToolError, type ToolDefinition } from '../toolkit/runtime';
+import { sleep } from '../util/longTimer';
+import { isMapping } from './evalFile';
+import { argsDiffer } from './trajectory';
+
+export interface MockSpec {
+  tool: string;
+  args: Record<string, unknown> | null;
+  /** What it answers: the call's result, or the error the call fails with. */
+  answer: { result: unknown } | { error: string };
+  delayMs: number;
+}
 
 /** One mock that answered, as the case's result lists it. */
 export interface MockedCall {
-  /** The step whose call it answered. */
-  step: string;
   tool: string;
-  args: unknown;
+  args: Record<string, unknown> | null;
   /** `result` or `error`: what it answered with. */
   answered: 'result' | 'error';
   /** How many calls it answered. */
   calls: number;
+}
+
+const MOCK_KEYS = ['tool', 'args', 'result', 'error', 'delay_ms'];
+
+/** `mocks:` as written, or a message saying what is wrong with it. */
+export function mocksOf(v: unknown): MockSpec[] | string {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) return "'mocks' is a list of {tool, args, result | error, delay_ms}.";
+  const out: MockSpec[] = [];
+  for (const [i, m] of v.entries()) {
+    const at = `mocks[${i}]`;
+    if (!isMapping(m)) return `${at} is a mapping: {tool, args, result | error, delay_ms}.`;
+    const extra = Object.keys(m).find((k) => !MOCK_KEYS.includes(k));
+    if (extra) return `${at} has an unknown key '${extra}' (it takes ${MOCK_KEYS.join(', ')}).`;
+    if (typeof m.tool !== 'string' || !m.tool.trim()) return `${at} needs 'tool': TOOL.ACTION (terminal.execute) or TOOL.`;
+    const tool = m.tool.trim();
+    if (!Object.prototype.hasOwnProperty.call(BUILTIN_TOOLS, tool.split('.')[0])) return `${at}: '${tool}' is not a built-in tool (mocks answer the built-in tools' calls: ${Object.keys(BUILTIN_TOOLS).slice(0, 6).join(', ')}, ...).`;
+    if (m.args !== undefined && !isMapping(m.args)) return `${at}: 'args' maps argument names to the values a call must have.`;
+    const has = (k: string) => Object.prototype.hasOwnProperty.call(m, k);
+    if (has('result') === has('error')) return `${at} answers with one of 'result' or 'error'.`;
+    if (has('error') && typeof m.error !== 'string') return `${at}: 'error' is the message the call fails with.`;
+    const delay = m.delay_ms ?? 0;
+    if (typeof delay !== 'number' || !Number.isInteger(delay) || delay < 0 || delay > 600_000) return `${at}: 'delay_ms' is a whole number of milliseconds from 0 to 600000.`;
+    out.push({ tool, args: (m.args as Record<string, unknown> | undefined) ?? null, answer: has('error') ? { error: m.error as string } : { result: m.result }, delayMs: delay });
+  }
+  return out;
+}
+
+/** The run's tools with each mocked tool wrapped, and what answered so far. */
+export function mockedTools(mocks: MockSpec[]): { tools: Record<string, ToolDefinition>; used(): MockedCall[] } {
+  const counts = mocks.map(() => 0);
+  const tools: Record<string, ToolDefinition> = {};
+  for (const name of new Set(mocks.map((m) => m.tool.split('.')[0]))) {
+    const real = BUILTIN_TOOLS[name];
+    const mine = mocks.map((m, i) => [m, i] as const).filter(([m]) => m.tool.split('.')[0] === name);
+    tools[name] = {
+      ...real,
+      run: async (action, params, ctx) => {
+        const hit = mine.find(([m]) => (m.tool === name || m.tool === `${name}.${action}`) && (!m.args || argsDiffer(m.args, params) === null));
+        if (!hit) return real.run(action, params, ctx);
+        const [m, i] = hit;
+        counts[i]++;
+        if (m.delayMs && !(await sleep(m.delayMs, ctx.signal))) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new Error('cancelled');
+        if ('error' in m.answer) throw new ToolError(m.answer.error, 'MockedError');
+        return { success: true, result: m.answer.result };
+      },
+    };
+  }
+  const used = () => mocks.flatMap((m, i) => (counts[i] ? [{ tool: m.tool, args: m.args, answered: 'error' in m.answer ? ('error' as const) : ('result' as const), calls: counts[i] }] : []));
+  return { tools, used };
 }
