@@ -4,7 +4,7 @@
 import type { ModelTry } from '../models/modelRunner';
 import type { AgentEvent } from '../agent/types';
 import type { GuardrailLine } from '../guard/types';
-import type { LedgerFigures } from '../guard/ledger';
+import type { BudgetStanding, LedgerFigures } from '../guard/ledger';
 import type { Redactor } from '../toolkit/redact';
 
 export type { AgentEvent, AgentRef, AgentStepResult, AgentToolCall, AgentTurn, PendingCall, StopReason, ToolCallStatus } from '../agent/types';
@@ -131,6 +131,8 @@ export interface ResultDocument {
   prediction?: PredictionRecord;
   /** What started it, for a run `orc serve` started. */
   trigger?: RunTrigger;
+  /** Where the run's budget and the steps' own stood at the end (engine/guard/ledger.ts), for a run that had one. */
+  budget?: BudgetStanding[];
 }
 
 export interface PredictedRange {
