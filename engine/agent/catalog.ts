@@ -4,7 +4,8 @@
 // adds to it: what a tool returns cannot widen it.
 import * as path from 'node:path';
 import { readFileSync } from 'node:fs';
-import { analyze, hasErrors } from '../analyze/index';
+import { hasErrors } from '../analyze/index';
+import { analyzedOnce } from '../analyze/analyzedOnce';
 import type { AgentToolEntry, NamedAgent, Pipeline } from '../spec/types';
 import { ToolError, type ToolContext, type ToolDefinition, type ToolOutcome } from '../toolkit/runtime';
 import type { ToolDecl } from '../models/provider';
@@ -108,7 +109,7 @@ function pipelineTool(file: string, e: AgentToolEntry, src: CatalogSources): Omi
   } catch {
     throw new ToolError(`The agent's tool 'pipeline:${file}' names no pipeline file (${abs})`, 'ConfigurationError');
   }
-  const a = analyze(text);
+  const a = analyzedOnce(text, undefined, () => undefined);
   if (!a.pipeline || hasErrors(a.findings)) {
     const first = a.findings.find((f) => f.severity === 'error');
     throw new ToolError(`The agent's tool 'pipeline:${file}' does not compile${first ? `: ${file}:${first.range.start.line + 1}:${first.range.start.character + 1}: ${first.message}` : ''}`, 'ConfigurationError');

@@ -3,7 +3,8 @@ import { PauseClock } from './pauseClock';
 import { randomFillSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { analyze, hasErrors, type Analysis } from '../analyze/index';
+import { hasErrors, type Analysis } from '../analyze/index';
+import { analyzedOnce } from '../analyze/analyzedOnce';
 import { NO_MODELS, type ModelRunner } from '../models/modelRunner';
 import { withCassette, type CassetteOptions, type RunCassette } from '../models/cassette';
 import { BUILTIN_TOOLS } from '../tools/registry';
@@ -350,7 +351,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   const depth = options.depth ?? 0;
   const nestedRuns = nestedCounts.get(options) ?? { started: 0, max: nestedRunCap(options.maxNestedRuns) };
   const { models, standing: budgetStanding } = runBudget(pipeline, taped?.models ?? options.models ?? NO_MODELS, options.budgetUsd, emitter);
-  const redactor = runRedactor(pipeline.parameters, inputs, options.redactor).including(sqlSecretValues(pipeline.connections, sqlEnv, options.userConnections));
+  const redactor = runRedactor(pipeline.parameters, inputs, options.redactor, options.models).including(sqlSecretValues(pipeline.connections, sqlEnv, options.userConnections));
 
   // listeners (the editor, traces, orc serve's stream) never see a secret input, wherever a step's text carried it
   if (secretInputs) emitter.redactWith(redactor);
@@ -459,10 +460,9 @@ async function runNestedPipeline(
       return { success: false, status: 'failed', execution_id: '', outputs: {}, error: `Pipeline file not found: ${file}` };
     }
   }
-  const extra = parent.tools ? Object.fromEntries(Object.entries(parent.tools).map(([k, t]) => [k, t.spec])) : undefined;
-  // analyzed as a pipeline of its own: one that does not compile fails the step with its first error
+  // analyzed as a pipeline of its own (once per content): one that does not compile fails the step with its first error;
   // an inline one takes the inputs it is passed, declared or not, as in ContextLab
-  const a = analyze(text, { tools: extra, ...(inline ? { passedInputs: Object.keys(inputs) } : {}) });
+  const a = analyzedOnce(text, parent.tools, () => (parent.tools ? Object.fromEntries(Object.entries(parent.tools).map(([k, t]) => [k, t.spec])) : undefined), inline ? Object.keys(inputs) : undefined);
   if (hasErrors(a.findings)) {
     const first = a.findings.find((f) => f.severity === 'error')!;
     throw new ToolError(`Nested pipeline does not compile: ${name}:${first.range.start.line + 1}:${first.range.start.character + 1}: ${first.message}`, 'ValueError');

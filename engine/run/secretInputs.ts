@@ -21,10 +21,25 @@ export function secretInputValues(params: ParameterDecl[], inputs: Record<string
   return out;
 }
 
-/** The run's redactor: the environment's secrets and the secret inputs' values. */
-export function runRedactor(params: ParameterDecl[], inputs: Record<string, unknown>, given?: Redactor): Redactor {
+/** The environment's redactor of each model runner's runs (see `runRedactor`). */
+const envRedactors = new WeakMap<object, Redactor>();
+
+/**
+ * The run's redactor: the environment's secrets and the secret inputs' values. Without one given,
+ * the environment's is built once per model runner (`runner`: the runs' `models`) and reused by its
+ * later runs, as `orc eval`, `orc serve` and `orc mcp` build theirs once: reading every variable of
+ * the environment was most of a small run's own cost (0.1-0.3 ms a run). It holds the secrets the
+ * environment had at that runner's first run; a host whose environment gains a secret later makes a
+ * new runner or gives its runs a redactor.
+ */
+export function runRedactor(params: ParameterDecl[], inputs: Record<string, unknown>, given?: Redactor, runner?: object): Redactor {
   const extra = secretInputValues(params, inputs);
-  return given && !extra.length ? given : new Redactor(process.env, extra);
+  if (extra.length) return new Redactor(process.env, extra);
+  if (given) return given;
+  if (!runner) return new Redactor(process.env);
+  let r = envRedactors.get(runner);
+  if (!r) envRedactors.set(runner, (r = new Redactor(process.env)));
+  return r;
 }
 
 /** The inputs as a checkpoint records them: secret parameters by a placeholder, secrets of the environment redacted. */
