@@ -12,7 +12,7 @@ import { graphStepIds, LARGE_GRAPH, layoutGraph, type Layout, type LayoutEngine 
 import { digest, fromSaved, LayoutCache, relabel, shapeKey, toSaved } from './layoutCache';
 import { layeredLayout } from './layeredLayout';
 import { stepsWithErrors } from './errorMarks';
-import { graphPane, notice, problemEl } from './page';
+import { graphErrorsEl, graphPane, notice, problemEl } from './page';
 import { applyView, bringIntoView, fit, paneDirection } from './panZoom';
 import { applyGraphDiff } from './graphDiff';
 import type { GraphDiffMessage, GraphMessage, ToWebview } from './protocol';
@@ -53,7 +53,7 @@ async function onGraph(msg: GraphMessage): Promise<void> {
   }
   if (!msg.graph) {
     problemEl.hidden = false;
-    problemEl.classList.remove('over-graph');
+    graphErrorsEl.hidden = true;
     problemEl.textContent = msg.problem ?? 'The pipeline does not compile.';
     ui.headerDirty = true;
     schedule();
@@ -62,12 +62,13 @@ async function onGraph(msg: GraphMessage): Promise<void> {
     return;
   }
   // drawn with errors: what is wrong said beside the graph, the steps with errors marked
-  problemEl.hidden = !msg.problem;
-  problemEl.textContent = msg.problem ?? '';
-  problemEl.classList.toggle('over-graph', !!msg.problem);
+  problemEl.hidden = true;
+  graphErrorsEl.hidden = !msg.problem;
+  graphErrorsEl.textContent = msg.problem ?? '';
   graphSeq = msg.seq ?? null;
   s.pipelineId = msg.pipelineId;
   for (const id of [...stepsWithErrors(s.graph), ...stepsWithErrors(msg.graph)]) ui.dirty.add(id);
+  ui.panelDirty = true;
   s.graph = msg.graph;
   s.run = retainSteps(s.run, graphStepIds(msg.graph));
   // after an edit (the same document drawn before): the steps that stay keep their places

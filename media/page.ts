@@ -38,6 +38,8 @@ const stat = (label: string, value: HTMLElement) => {
 header.append(title, runStatus, servedBadge, stat('steps', stepsDoneEl), stat('time', elapsedEl), stat('tokens', tokensEl), stat('cost', costEl), el('span', { class: 'spacer' }), runBtn, cancelBtn, fitBtn);
 
 export const notice = el('div', { class: 'notice', 'data-testid': 'notice', role: 'status', hidden: '' });
+/** Over a graph drawn with errors: how many, and where those outside the steps are. */
+export const graphErrorsEl = el('div', { class: 'graph-errors', 'data-testid': 'graph-errors', role: 'status', hidden: '' });
 export const main = el('div', { class: 'main' });
 export const graphPane = el('div', { class: 'graph-pane', tabindex: '0' });
 export const problemEl = el('div', { 'data-testid': 'graph-problem', class: 'problem', hidden: '' });

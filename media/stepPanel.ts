@@ -1,6 +1,7 @@
 // The step panel: the selected step's status, facts (duration, attempts, model, tokens, cost), the
 // models of its fallback chain, error, inputs, an agent's conversation (transcript.ts), result, vars,
 // streamed output, attempts and iterations.
+import { errorLines, nodeErrors } from './errorMarks';
 import { el, main, panel } from './page';
 import { formatCost, formatDuration } from './runState';
 import { transcript } from './transcript';
@@ -90,6 +91,13 @@ function fillPanel(id: string | null, onClose: () => void): void {
   const r = s?.result ?? null;
   const statusLine = el('div', { class: 'status-line', 'data-status': s?.status ?? 'pending' }, s?.status ?? 'pending');
   panel.append(statusLine);
+  // the document's errors in this step (the pipeline does not run until they are fixed)
+  const problems = nodeErrors(id);
+  if (problems) {
+    const list = el('ul', { class: 'problems', 'data-testid': 'step-problems' });
+    for (const line of errorLines(problems)) list.append(el('li', {}, line));
+    panel.append(section(problems.length === 1 ? 'Problem' : 'Problems', list));
+  }
   const facts: string[] = [];
   if (r?.duration_ms != null) facts.push(`duration ${formatDuration(r.duration_ms)}`);
   if (r && r.attempts > 1) facts.push(`${r.attempts} attempts`);

@@ -9,7 +9,7 @@ import { installErrorTips } from './errorMarks';
 import { installNodeActivation, select, showPanel, startTick } from './frames';
 import { installGestures, tidyBtn } from './gestures';
 import { listenToHost, relayout, toggleLoop } from './hostMessages';
-import { header, main, nodeLayer, notice, root } from './page';
+import { graphErrorsEl, header, main, nodeLayer, notice, root } from './page';
 import { installPanZoom } from './panZoom';
 import { statusesOf } from './runState';
 import { saveNow, ui, vscode } from './viewState';
@@ -20,7 +20,7 @@ const insights = new Insights((id) => {
   vscode.postMessage({ type: 'reveal-step', stepId: id });
 });
 ui.criticalDrawn = () => insights.criticalDrawn();
-root.append(header, notice, main, insights.element);
+root.append(header, notice, graphErrorsEl, main, insights.element);
 
 installPanZoom(() => void relayout(ui.fitted));
 installNodeActivation();

@@ -2,8 +2,12 @@
 // control_flow_advanced.yaml opened from quick open is a pipeline at once, with no command run
 // first: the language mode and our status item say so, its diagnostic is drawn, its code lenses
 // are there and the graph opens from one; a click on the status item makes it plain YAML again.
+// Another example with a template error (contextlab/simple_research.yaml) draws its graph with the
+// step marked, its error on hover, a click going to the error's line.
 // Screenshots go to test-artifacts/e2e/. Run by scripts/e2e.mjs.
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { goToLine, palette, personWorkbench, quickOpen, shot, webview } from './ui';
 
 describe('workbench: a ContextLab file opens as a pipeline', function () {
@@ -59,5 +63,49 @@ describe('workbench: a ContextLab file opens as a pipeline', function () {
     await s.page.waitForTimeout(2000);
     assert.equal(await s.page.locator('.codelens-decoration a', { hasText: 'Show graph' }).count(), 0);
     await shot(s.page, 'contextlab-plain-yaml');
+  });
+
+  it('a ContextLab example with a template error draws its graph, the step marked red: its errors on hover, a click on it selects the error', async () => {
+    // its own state: the example written into the workspace, every editor closed
+    fs.copyFileSync(path.join(__dirname, 'contextlab', 'simple_research.yaml'), path.join(s.workspace, 'simple_research.yaml'));
+    await palette(s.page, 'View: Close All Editors');
+    await quickOpen(s.page, 'simple_research.yaml');
+    await statusItem('Pipeline (detected: steps + id)').waitFor({ state: 'visible', timeout: 60_000 });
+    // its one error, `current_timestamp` (defined nowhere in ContextLab), counted in the status bar
+    await s.page.locator('.statusbar-item[id="status.problems"]', { hasText: /^\s*1\s*0\s*$/ }).first().waitFor({ timeout: 60_000 });
+    const editor = s.page.locator('.monaco-editor[data-uri$="simple_research.yaml"]').first();
+    const view = webview(s.page);
+    const marked = view.locator('.node[data-step-id="save_research"][data-error="true"]');
+    for (let attempt = 1; ; attempt++) {
+      await editor.locator('.codelens-decoration a', { hasText: 'Show graph' }).first().click();
+      try {
+        await marked.waitFor({ state: 'attached', timeout: 20_000 });
+        break;
+      } catch (e) {
+        if (attempt === 3) throw e;
+      }
+    }
+    // every step and dependency drawn; the one step with the error marked, its badge saying so
+    assert.deepEqual(await view.locator('.node[data-step-id]').evaluateAll((els) => els.map((e) => [e.getAttribute('data-step-id'), e.getAttribute('data-error')])), [
+      ['search_topic', null],
+      ['analyze_sources', null],
+      ['create_summary', null],
+      ['save_research', 'true'],
+    ]);
+    assert.deepEqual(await view.locator('.edge').evaluateAll((els) => els.map((e) => e.getAttribute('data-edge')).sort()), ['explicit:analyze_sources->create_summary', 'explicit:create_summary->save_research', 'explicit:search_topic->analyze_sources']);
+    assert.equal(await marked.locator('.badge').textContent(), '✖ 1 error');
+    assert.equal(await view.locator('[data-testid="graph-errors"]').textContent(), '1 error, in the steps marked red. Fix it to run the pipeline.');
+    // hovered: its error, with its line
+    await marked.hover();
+    const tip = view.locator('[data-testid="error-tip"]');
+    await tip.waitFor({ state: 'visible', timeout: 10_000 });
+    assert.equal(await tip.textContent(), "1 error in save_research (click to go to the first)line 77: Unknown name 'current_timestamp' in template: not a parameter, a step or a loop variable.");
+    await shot(s.page, 'graph-errors-hover');
+    // clicked: the editor selects the name in error (17 characters on line 77)
+    await marked.click();
+    await s.page.locator('.statusbar-item[id="status.editor.selection"]', { hasText: /Ln 77, Col \d+ \(17 selected\)/ }).waitFor({ state: 'visible', timeout: 30_000 });
+    // and its step panel lists it
+    assert.equal(await view.locator('[data-testid="step-problems"]').textContent(), "line 77: Unknown name 'current_timestamp' in template: not a parameter, a step or a loop variable.");
+    await shot(s.page, 'graph-errors-click');
   });
 });
