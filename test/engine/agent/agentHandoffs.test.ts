@@ -69,7 +69,7 @@ describe('agent handoffs', function () {
       const handoff = events.filter((e) => e.type === 'agent-handoff');
       assert.deepEqual(handoff.map((e) => e.type === 'agent-handoff' && [e.stepId, e.from, e.to, e.turn]), [['triage', 'triage', 'billing', 1]]);
       // the eval assertion
-      const check = (to: string) => TRAJECTORY_CHECKS.handoff_to({ kind: 'handoff_to', operand: to } as EvalAssertion, r);
+      const check = (to: string) => TRAJECTORY_CHECKS.handoff_to({ kind: 'handoff_to', operand: to } as EvalAssertion, r, (v) => v);
       assert.equal(check('billing').pass, true);
       assert.deepEqual({ ...check('refunds') }, { expected: 'a handoff to refunds', actual: ['billing (turn 1)'], pass: false, reason: 'the conversation was handed to billing (turn 1), never to refunds' });
     });
