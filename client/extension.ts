@@ -11,6 +11,7 @@ import { registerAddToEval } from './addToEval';
 import { onSettingsChanged, runFolder } from './configuration';
 import { registerDebugging } from './debugging';
 import { registerRunsView } from './runsView';
+import { registerReviewView } from './reviewView';
 import { killServerProcess, requestGraph, startLanguageClient } from './languageClient';
 import { Log } from './log';
 import { ModelAccess } from './models';
@@ -73,6 +74,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Orches
   context.subscriptions.push(served, follower);
   registerServe(context, new WorkspaceServer(context.extensionPath, log, served));
   const runsView = registerRunsView(context, runs, host, served, follower);
+  // runs from service and imported traces, labelled by a person and made into eval cases
+  registerReviewView(context, runsView);
   // evals: the Test Explorer's items and runs, the eval panel, the eval commands
   const evalTests = new EvalTests(models, log);
   const evalPanels = new EvalPanels(context.extensionUri, {

@@ -30,6 +30,7 @@ export { AgainstError, againstMarkdown, checkoutRef } from '../eval/against';
 export { agreement, labelRun, labelsFile, readLabels, ReviewError } from '../review/labels';
 export type { Agreement, RunLabel, Verdict } from '../review/labels';
 export { labelledRunsToCases, reviewQueue } from '../review/reviewQueue';
+export { judgeAgreement } from '../review/judgeAgreement';
 export type { CasesOutcome, ReviewItem } from '../review/reviewQueue';
 export { importedRunId, importTraces } from '../review/traceImport';
 export type { AgainstReport, RefCheckout } from '../eval/against';

@@ -4,7 +4,7 @@
 // [--quarantine] [--coverage OUT.info]`,
 // `orc eval add FILE.eval.yaml RUN_ID [--expect]` and `orc evals [--json]`.
 import * as path from 'node:path';
-import { AgainstError, againstMarkdown, type BaselineComparison, BaselineError, CassetteFileError, type CassetteOptions, checkBaseline, compareWithBaseline, CoverageCollector, coverageLine, createModelRunner, DatasetError, DEFAULT_EVAL_PARALLEL, EvalInputError, EvalRecord, findBaseline, findRunsRoot, listEvals, percent, RecordIdError, registryOrShipped, type ResultDocument, runEval, toLcov, writeJUnit } from '../api/index';
+import { AgainstError, againstMarkdown, type Agreement, type BaselineComparison, BaselineError, CassetteFileError, type CassetteOptions, checkBaseline, compareWithBaseline, CoverageCollector, coverageLine, createModelRunner, DatasetError, DEFAULT_EVAL_PARALLEL, EvalInputError, EvalRecord, findBaseline, findRunsRoot, judgeAgreement, listEvals, percent, RecordIdError, registryOrShipped, type ResultDocument, runEval, toLcov, writeJUnit } from '../api/index';
 import { writeFileSync } from 'node:fs';
 import type { Style } from './findingFormat';
 import { UsageError } from './input';
@@ -148,7 +148,7 @@ function resumeRecord(root: string, which: string | true, evalFile: string): Eva
   }
 }
 
-async function printJson(record: EvalRecord, comparison: BaselineComparison | null, out: (s: string) => void): Promise<void> {
+async function printJson(record: EvalRecord, comparison: BaselineComparison | null, judged: Agreement | null, out: (s: string) => void): Promise<void> {
   // streamed: an eval of 100,000 cases is printed without holding its results
   const meta = JSON.stringify(record.meta, null, 2).replace(/\n/g, '\n  ');
   out(`{\n  "eval": ${meta},\n  "results": [`);
@@ -158,7 +158,7 @@ async function printJson(record: EvalRecord, comparison: BaselineComparison | nu
     prev = `    ${JSON.stringify(r)}`;
   }
   if (prev !== null) out(prev);
-  out(`  ]${comparison ? `,\n  "baseline": ${JSON.stringify(comparison, null, 2).replace(/\n/g, '\n  ')}` : ''}\n}`);
+  out(`  ]${comparison ? `,\n  "baseline": ${JSON.stringify(comparison, null, 2).replace(/\n/g, '\n  ')}` : ''}${judged ? `,\n  "judge_agreement": ${JSON.stringify(judged)}` : ''}\n}`);
 }
 
 export async function evalCommand(argv: string[], style: Style, errStyle: Style, io: EvalIO): Promise<number> {
@@ -224,7 +224,9 @@ export async function evalCommand(argv: string[], style: Style, errStyle: Style,
     if (a.baseline) comparison = await compareWithBaseline(record, findBaseline(root, a.baseline, record.meta));
     if (atRef) comparison = await compareWithBaseline(record, atRef.record);
     if (a.junit) await writeJUnit(record, path.basename(a.file).replace(/\.eval\.ya?ml$/i, ''), a.junit);
-    if (a.json) await printJson(record, comparison, io.out);
+    // the llm_rubric judge against the people's labels of the runs its cases came from (orc review)
+    const judged = await judgeAgreement(root, record);
+    if (a.json) await printJson(record, comparison, judged, io.out);
     else if (atRef && comparison) {
       for (const l of summaryLines(summary, record.meta.eval_id, path.relative(process.cwd(), record.dir) || '.', errStyle)) io.err(l);
       io.out(againstMarkdown({ ref: atRef.checkout.ref, commit: atRef.checkout.commit, evalFile: a.file, base: atRef.summary, head: summary, comparison }).trimEnd());
@@ -232,6 +234,7 @@ export async function evalCommand(argv: string[], style: Style, errStyle: Style,
       for (const l of summaryLines(summary, record.meta.eval_id, path.relative(process.cwd(), record.dir) || '.', style)) io.out(l);
       if (comparison) for (const l of baselineLines(comparison, style)) io.out(l);
     }
+    if (judged && !a.json) say(`the judge agrees with people's labels on ${judged.agree} of ${judged.n} case${judged.n === 1 ? '' : 's'} (${percent(judged.rate)}), Cohen's kappa ${judged.kappa === null ? 'undefined (one verdict only)' : judged.kappa.toFixed(2)}`);
     if (outcome.status === 'cancelled') {
       io.err(`eval ${record.meta.eval_id} cancelled: ${summary.total + summary.variants.reduce((x, v) => x + v.skipped, 0)} of ${record.meta.planned} case runs finished and kept; 'orc eval ${a.file} --resume' runs the rest`);
       return EVAL_EXIT.interrupted;

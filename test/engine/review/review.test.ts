@@ -7,77 +7,16 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { agreement } from '../../../engine/api/index';
-import { orcAsync } from '../../helpers/cli';
+import { orcAsync, ROOT } from '../../helpers/cli';
+import { LoopbackProviders } from '../../fixtures/providers/loopbackServer';
 
-const PIPELINE = `id: support
-parameters:
-  question:
-    type: string
-    required: true
-steps:
-  - id: answer
-    action: generate
-    model: openai:gpt-4o-mini
-    parameters:
-      prompt: "Answer: {{ question }}"
-outputs:
-  reply: "{{ answer.result }}"
-`;
-
-const EVAL = `pipeline: support.pipeline.yaml
-cases:
-  - id: hours
-    question: When are you open?
-assert:
-  - output: reply
-    max_length: 500
-`;
-
-const attr = (key: string, v: string | number) => ({ key, value: typeof v === 'number' ? { intValue: String(v) } : { stringValue: v } });
-const span = (traceId: string, spanId: string, startMs: number, attributes: unknown[], extra: Record<string, unknown> = {}) => ({
-  traceId,
-  spanId,
-  name: 'chat gpt-4o-mini',
-  startTimeUnixNano: String(BigInt(startMs) * 1_000_000n),
-  endTimeUnixNano: String(BigInt(startMs + 1200) * 1_000_000n),
-  attributes,
-  ...extra,
-});
+/** A pipeline with one required parameter and one output, its eval, and three traces as an OTLP JSON
+ * exporter writes them: a chat span with the current GenAI attributes (input and output messages),
+ * one with the older events (gen_ai.user.message, gen_ai.choice), and an HTTP span only. */
+const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'review');
 const T1 = '0af7651916cd43dd8448eb211c80319c';
 const T2 = '4bf92f3577b34da6a3ce929d0e0e4736';
 const T3 = '00f067aa0ba902b700f067aa0ba902b7';
-const OTLP = {
-  resourceSpans: [
-    {
-      resource: { attributes: [attr('service.name', 'support-bot')] },
-      scopeSpans: [
-        {
-          scope: { name: 'openai-agents' },
-          spans: [
-            span(T1, 'a1', Date.UTC(2026, 10, 20, 9, 0, 0), [
-              attr('gen_ai.operation.name', 'chat'),
-              attr('gen_ai.system', 'openai'),
-              attr('gen_ai.request.model', 'gpt-4o-mini'),
-              attr('gen_ai.usage.input_tokens', 21),
-              attr('gen_ai.usage.output_tokens', 9),
-              attr('gen_ai.input.messages', JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: 'Can I get a refund after 30 days?' }] }])),
-              attr('gen_ai.output.messages', JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: 'Yes, always.' }] }])),
-            ]),
-            // the older form: prompt and completion in events
-            span(T2, 'b1', Date.UTC(2026, 10, 20, 9, 5, 0), [attr('gen_ai.system', 'anthropic'), attr('gen_ai.request.model', 'claude-haiku-4-5')], {
-              events: [
-                { name: 'gen_ai.user.message', attributes: [attr('content', 'Where is my parcel?')] },
-                { name: 'gen_ai.choice', attributes: [attr('message', JSON.stringify({ role: 'assistant', content: 'It left the depot today.' }))] },
-              ],
-            }),
-            // an HTTP span only: nothing a model said
-            { traceId: T3, spanId: 'c1', name: 'GET /health', startTimeUnixNano: '1', endTimeUnixNano: '2', attributes: [attr('http.method', 'GET')] },
-          ],
-        },
-      ],
-    },
-  ],
-};
 
 describe('review: runs from service and imported traces become cases', function () {
   this.timeout(60_000);
@@ -86,9 +25,7 @@ describe('review: runs from service and imported traces become cases', function 
 
   before(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-review-'));
-    fs.writeFileSync(path.join(dir, 'support.pipeline.yaml'), PIPELINE);
-    fs.writeFileSync(path.join(dir, 'support.eval.yaml'), EVAL);
-    fs.writeFileSync(path.join(dir, 'traces.json'), JSON.stringify(OTLP));
+    for (const f of ['support.pipeline.yaml', 'support.eval.yaml', 'traces.json']) fs.copyFileSync(path.join(FIXTURES, f), path.join(dir, f));
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -172,6 +109,31 @@ assert:
     const meh = await orc(['review', 'label', `import-${T1}`, 'meh']);
     assert.equal(meh.code, 2);
     assert.match(meh.stderr, /'orc review label' takes a run id and good or bad/);
+  });
+
+  it("orc eval gives its llm_rubric judge's agreement with the labels of the runs its cases came from", async () => {
+    const server = await new LoopbackProviders().start();
+    try {
+      // the pipeline answers as the traced service did; the judge fails the refund promise
+      server.responder = (body) => {
+        const messages = (body.messages as { content: string }[] | undefined) ?? [];
+        const all = messages.map((m) => m.content).join('\n');
+        if (/Accurate and within policy/.test(all)) return { json: /Yes, always/.test(all) ? { score: 0.1, reason: 'Promises a refund.' } : { score: 0.9, reason: 'Fine.' } };
+        const q = messages[messages.length - 1]?.content ?? '';
+        return { text: /parcel/.test(q) ? 'It left the depot today.' : /refund/.test(q) ? 'Yes, always.' : 'From nine to five.' };
+      };
+      const file = path.join(dir, 'support.eval.yaml');
+      fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/\nassert:\n/, '\nassert:\n  - output: reply\n    llm_rubric: Accurate and within policy\n    model: openai:gpt-4o-mini\n    threshold: 0.5\n'));
+      const env = { NO_COLOR: '1', OPENAI_API_KEY: 'sk-test-review', OPENAI_BASE_URL: `${server.origin}/v1`, ORC_MODEL_REGISTRY: '', ORC_JUDGE_MODEL: '' };
+      const r = await orcAsync(['eval', 'support.eval.yaml', '--no-cache'], { cwd: dir, env });
+      // the labelled refund run's case fails (its expected value is not what the model says): exit 1
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stdout, /\nthe judge agrees with people's labels on 2 of 2 cases \(100\.0%\), Cohen's kappa 1\.00\n/);
+      const json = await orcAsync(['eval', 'support.eval.yaml', '--no-cache', '--json'], { cwd: dir, env });
+      assert.deepEqual(JSON.parse(json.stdout).judge_agreement, { n: 2, agree: 2, rate: 1, kappa: 1 });
+    } finally {
+      await server.stop();
+    }
   });
 
   it("a judge's agreement with people: the share that agree and Cohen's kappa", () => {

@@ -1,0 +1,215 @@
+// The Review view: runs from service (`orc serve`'s requests, crons and webhooks) and imported
+// traces (`orc traces import`), newest first, each with its inputs, outputs and transcript a hover
+// or an Open away, and a person's label. Keyboard-first: in the view, G marks the selected run good
+// and B bad (the selection moves on to the next unlabelled run), E writes the value it should have
+// answered, N a note, Enter opens it. Make Cases turns the labelled runs into an eval's cases in one
+// edit. Labels live in `.orchestrator/review/labels.jsonl` (engine/review/labels.ts), shared with
+// `orc review`.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { labelledRunsToCases, labelRun, loadCheckpoint, type ResultDocument, readRunResult, reviewQueue, type ReviewItem, type Verdict } from '../engine/api/index';
+import { runFolder } from './configuration';
+import type { RunsView } from './runsView';
+
+export const REVIEW_VIEW = 'orchestrator.review';
+export const REVIEW_COMMANDS = {
+  refresh: 'orchestrator.review.refresh',
+  good: 'orchestrator.review.good',
+  bad: 'orchestrator.review.bad',
+  expected: 'orchestrator.review.expected',
+  note: 'orchestrator.review.note',
+  open: 'orchestrator.review.open',
+  makeCases: 'orchestrator.review.makeCases',
+} as const;
+
+export interface ReviewNode {
+  folder: string;
+  item: ReviewItem;
+}
+
+const oneLine = (v: unknown, max = 80) => {
+  const s = (typeof v === 'string' ? v : JSON.stringify(v) ?? '').replace(/\s+/g, ' ').trim();
+  return s.length > max ? `${s.slice(0, max)}…` : s;
+};
+/** Markdown of text from a model or a trace: shown as code, never as markup a trace could write. */
+const fenced = (s: string) => `\`\`\`\n${s.replace(/```/g, '`\u200b``')}\n\`\`\``;
+
+/** The messages of the run's steps, in order (agent and imported steps keep them in their results). */
+function transcript(doc: ResultDocument): string[] {
+  const out: string[] = [];
+  for (const id of doc.execution_order) {
+    const r = doc.steps[id]?.result as { messages?: Array<{ role?: unknown; content?: unknown }> } | undefined;
+    for (const m of Array.isArray(r?.messages) ? r.messages : []) out.push(`${String(m.role ?? '?')}: ${oneLine(m.content, 400)}`);
+  }
+  return out;
+}
+
+export class ReviewView implements vscode.TreeDataProvider<ReviewNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<ReviewNode | undefined | void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  readonly view: vscode.TreeView<ReviewNode>;
+  private readonly disposables: vscode.Disposable[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private nodes: ReviewNode[] = [];
+
+  constructor(private readonly runs: RunsView) {
+    this.view = vscode.window.createTreeView(REVIEW_VIEW, { treeDataProvider: this, showCollapseAll: false });
+    const watchers = ['**/.orchestrator/runs/*/result.json', '**/.orchestrator/review/labels.jsonl'].map((g) => vscode.workspace.createFileSystemWatcher(g));
+    const soon = () => {
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => this.refresh(), 300);
+    };
+    this.disposables.push(this.view, ...watchers, ...watchers.flatMap((w) => [w.onDidCreate(soon), w.onDidChange(soon), w.onDidDelete(soon)]), this.changed);
+  }
+
+  refresh(): void {
+    this.changed.fire();
+  }
+
+  private folders(): string[] {
+    return [...new Set((vscode.workspace.workspaceFolders ?? []).map((f) => runFolder(f.uri)))];
+  }
+
+  /** Every run to review, newest first (the tests read the view through this). */
+  items(): ReviewNode[] {
+    return this.folders().flatMap((folder) => {
+      try {
+        return reviewQueue(folder).map((item) => ({ folder, item }));
+      } catch (e) {
+        void vscode.window.showWarningMessage(`The review labels of ${folder} cannot be read: ${(e as Error).message}`);
+        return [];
+      }
+    });
+  }
+
+  getChildren(node?: ReviewNode): ReviewNode[] {
+    if (node) return [];
+    this.nodes = this.items();
+    return this.nodes;
+  }
+
+  getParent(): undefined {
+    return undefined;
+  }
+
+  getTreeItem(n: ReviewNode): vscode.TreeItem {
+    const { run, label } = n.item;
+    const doc = readRunResult(n.folder, run.execution_id);
+    const result = typeof doc === 'string' ? null : doc;
+    // what it was asked: the first input (a served request's body, an imported trace's first user message)
+    const inputs = (() => {
+      try {
+        return Object.values(loadCheckpoint(n.folder, run.execution_id, { journal: false }).inputs);
+      } catch {
+        return [];
+      }
+    })();
+    const t = new vscode.TreeItem(run.execution_id);
+    t.id = `${n.folder}\u0000${run.execution_id}`;
+    t.description = [label ? label.verdict : 'unlabelled', run.pipeline_id, `${run.trigger!.kind}${run.trigger!.name ? ` ${run.trigger!.name}` : ''}`, run.started_at.replace('T', ' ').slice(0, 16), inputs.length ? oneLine(inputs[0], 40) : ''].filter(Boolean).join(' · ');
+    t.iconPath = label ? new vscode.ThemeIcon(label.verdict === 'good' ? 'thumbsup' : 'thumbsdown', new vscode.ThemeColor(label.verdict === 'good' ? 'testing.iconPassed' : 'testing.iconFailed')) : new vscode.ThemeIcon('circle-large-outline');
+    t.contextValue = `review.${label?.verdict ?? 'unlabelled'}`;
+    const md = new vscode.MarkdownString(undefined, false);
+    md.appendMarkdown(`**${run.pipeline_id}** — \`${run.execution_id}\`, ${run.status}, from ${run.trigger!.kind}\n\n`);
+    if (inputs.length) md.appendMarkdown(`**Asked**\n\n${fenced(oneLine(inputs[0], 2000))}\n\n`);
+    if (result) {
+      md.appendMarkdown('**Outputs**\n\n');
+      md.appendMarkdown(fenced(JSON.stringify(result.outputs, null, 2).slice(0, 4000)));
+      const lines = transcript(result);
+      if (lines.length) md.appendMarkdown(`\n\n**Transcript**\n\n${fenced(lines.join('\n').slice(0, 4000))}`);
+    }
+    if (label?.expected !== undefined) md.appendMarkdown(`\n\n**Expected**\n\n${fenced(oneLine(label.expected, 2000))}`);
+    if (label?.note) md.appendMarkdown(`\n\n**Note**\n\n${fenced(label.note)}`);
+    t.tooltip = md;
+    t.command = { command: REVIEW_COMMANDS.open, title: 'Open Run', arguments: [n] };
+    return t;
+  }
+
+  selected(n?: ReviewNode): ReviewNode | undefined {
+    return n && 'item' in n ? n : this.view.selection[0];
+  }
+
+  /** Labels the run (keeping what else its label said), then selects the next unlabelled one. */
+  async label(n: ReviewNode, verdict: Verdict | null, o: { expected?: unknown; note?: string } = {}): Promise<void> {
+    const prev = n.item.label;
+    const v = verdict ?? prev?.verdict ?? 'bad';
+    labelRun(n.folder, n.item.run.execution_id, v, {
+      ...(o.expected !== undefined ? { expected: o.expected } : prev?.expected !== undefined ? { expected: prev.expected } : {}),
+      ...(o.note !== undefined ? { note: o.note } : prev?.note ? { note: prev.note } : {}),
+    });
+    const at = this.nodes.findIndex((x) => x.folder === n.folder && x.item.run.execution_id === n.item.run.execution_id);
+    this.refresh();
+    if (verdict === null) return;
+    const fresh = this.getChildren();
+    const next = [...fresh.slice(at + 1), ...fresh.slice(0, Math.max(0, at))].find((x) => !x.item.label);
+    if (next) await this.view.reveal(next, { select: true, focus: true });
+  }
+
+  async open(n: ReviewNode): Promise<boolean> {
+    const item = this.runs.items().find((r) => r.folder === n.folder && r.runId === n.item.run.execution_id);
+    return item ? this.runs.open(item) : false;
+  }
+
+  /** Make Cases: the labelled runs of an eval's pipeline appended to it (an eval file picked when not given). */
+  async makeCases(evalUri?: vscode.Uri): Promise<{ added: number; written: string | null } | undefined> {
+    let uri = evalUri;
+    if (!uri) {
+      const files = await vscode.workspace.findFiles('**/*.eval.{yaml,yml}', '**/node_modules/**', 200);
+      const pick = await vscode.window.showQuickPick(
+        files.map((f) => ({ label: vscode.workspace.asRelativePath(f), uri: f })),
+        { title: 'Add the labelled runs to which eval?', placeHolder: 'an eval of the runs’ pipeline' },
+      );
+      uri = pick?.uri;
+    }
+    if (!uri) return undefined;
+    const folder = runFolder(uri);
+    const r = labelledRunsToCases(folder, uri.fsPath);
+    if (r.added.length) {
+      const doc = await vscode.workspace.openTextDocument(uri);
+      await vscode.window.showTextDocument(doc, { preview: false });
+      void vscode.window.showInformationMessage(`${r.added.length} labelled run${r.added.length === 1 ? '' : 's'} added to ${path.basename(uri.fsPath)} as cases${r.left.length ? ` (${r.left.length} left out: already there or of another pipeline)` : ''}.`);
+    } else void vscode.window.showInformationMessage(`No labelled run to add to ${path.basename(uri.fsPath)}${r.left.length ? `: ${r.left[0].why}` : ''}.`);
+    return { added: r.added.length, written: r.written };
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+/** `--expected`-like input: a JSON object is outputs by name, anything else the one output's text. */
+function parseExpected(s: string): unknown {
+  if (!s.trimStart().startsWith('{')) return s;
+  try {
+    return JSON.parse(s);
+  } catch {
+    return s;
+  }
+}
+
+export function registerReviewView(context: vscode.ExtensionContext, runs: RunsView): ReviewView {
+  const view = new ReviewView(runs);
+  const reg = (id: string, fn: (...args: never[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn as (...args: unknown[]) => unknown));
+  reg(REVIEW_COMMANDS.refresh, () => view.refresh());
+  reg(REVIEW_COMMANDS.good, async (n?: ReviewNode) => ((n = view.selected(n)) ? view.label(n, 'good') : undefined));
+  reg(REVIEW_COMMANDS.bad, async (n?: ReviewNode) => ((n = view.selected(n)) ? view.label(n, 'bad') : undefined));
+  reg(REVIEW_COMMANDS.expected, async (n?: ReviewNode, given?: unknown) => {
+    n = view.selected(n);
+    if (!n) return undefined;
+    const prev = n.item.label?.expected;
+    const text = typeof given === 'string' ? given : await vscode.window.showInputBox({ title: `What should run ${n.item.run.execution_id} have answered?`, prompt: 'The text of its output, or a JSON object of outputs by name', value: prev === undefined ? '' : typeof prev === 'string' ? prev : JSON.stringify(prev) });
+    // a run a person corrects was answered wrong: bad, unless already labelled
+    return text === undefined ? undefined : view.label(n, null, { expected: parseExpected(text) });
+  });
+  reg(REVIEW_COMMANDS.note, async (n?: ReviewNode, given?: unknown) => {
+    n = view.selected(n);
+    if (!n) return undefined;
+    const text = typeof given === 'string' ? given : await vscode.window.showInputBox({ title: `A note on run ${n.item.run.execution_id}`, value: n.item.label?.note ?? '' });
+    return text === undefined ? undefined : view.label(n, null, { note: text });
+  });
+  reg(REVIEW_COMMANDS.open, async (n?: ReviewNode) => ((n = view.selected(n)) ? view.open(n) : false));
+  reg(REVIEW_COMMANDS.makeCases, async (uri?: vscode.Uri) => view.makeCases(uri instanceof vscode.Uri ? uri : undefined));
+  context.subscriptions.push(view);
+  return view;
+}

@@ -1,0 +1,125 @@
+// The Review view as a person works through it in code-server (issue #61, "from service back to
+// cases"): traces a framework exported (imported with `orc traces import` before the workbench
+// opens) listed newest first; G marks the selected run good and the selection moves on, B marks the
+// next bad, E writes what it should have answered; Make Eval Cases turns both into the eval's cases
+// in one edit, and the eval file opens with them. Screenshots go to test-artifacts/e2e/review-*.png.
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Page } from 'playwright-core';
+import { launchBrowser, ROOT, Workbench } from './codeServer';
+import { answerQuickInput, focusWorkbench, palette, shot, tidyAfterFailure } from './ui';
+
+const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'review');
+const T1 = 'import-0af7651916cd43dd8448eb211c80319c';
+const T2 = 'import-4bf92f3577b34da6a3ce929d0e0e4736';
+
+/** The Review view's rows (below the Runs view in the Orchestrator container), its section expanded. */
+async function showReview(page: Page): Promise<void> {
+  const container = page.locator('.part.sidebar .composite.title', { hasText: /orchestrator/i });
+  if (!(await container.isVisible())) {
+    await page.locator('.activitybar .action-item a[aria-label="Orchestrator"], .activitybar .action-label[aria-label="Orchestrator"]').first().click();
+    await container.waitFor({ state: 'visible', timeout: 30_000 });
+  }
+  const header = page.locator('.part.sidebar .pane-header', { hasText: /^\s*Review/ }).first();
+  await header.waitFor({ state: 'visible', timeout: 30_000 });
+  if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+}
+
+const row = (page: Page, runId: string) => page.locator('.part.sidebar .pane-body .monaco-list-row', { hasText: runId }).first();
+
+describe('workbench: the Review view, from service back to cases (review)', function () {
+  this.timeout(240_000);
+  const s = {} as { wb: Workbench; page: Page; workspace: string; close: () => Promise<void> };
+
+  before(async () => {
+    s.workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-e2e-review-'));
+    for (const f of ['support.pipeline.yaml', 'support.eval.yaml', 'traces.json']) fs.copyFileSync(path.join(FIXTURES, f), path.join(s.workspace, f));
+    const imported = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'traces', 'import', 'traces.json', '--pipeline', 'support.pipeline.yaml'], { cwd: s.workspace, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(imported.status, 0, imported.stderr);
+    s.wb = await Workbench.start({ workspace: s.workspace, trusted: true, settings: { 'workbench.colorTheme': 'Default Light Modern' } });
+    const b = await launchBrowser();
+    s.close = b.close;
+    s.page = await b.browser.newPage();
+    await s.page.goto(s.wb.url(), { timeout: 120_000 });
+    await s.page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+    await s.page.waitForFunction(() => document.title.includes('[Extension Development Host]'), undefined, { timeout: 60_000 });
+  });
+  afterEach(async function () {
+    if (this.currentTest?.state !== 'failed') return;
+    await shot(s.page, `failed-${this.currentTest.title.replace(/\W+/g, '-')}`).catch(() => undefined);
+    await tidyAfterFailure(s.page);
+  });
+  after(async () => {
+    await s.close?.();
+    s.wb?.stop();
+    if (s.workspace) fs.rmSync(s.workspace, { recursive: true, force: true });
+  });
+
+  it('review: labels runs from the keyboard (G, B, E), and Make Eval Cases writes them into the eval', async () => {
+    const { page } = s;
+    await showReview(page);
+    // newest first: the parcel question (09:05), then the refund one (09:00), both unlabelled
+    await row(page, T2).waitFor({ state: 'visible', timeout: 60_000 });
+    await row(page, T1).waitFor({ state: 'visible', timeout: 30_000 });
+    assert.match((await row(page, T2).textContent()) ?? '', /unlabelled · support · import support-bot · 2026-11-20 09:05 · Where is my parcel\?/);
+    await shot(page, 'review-1-queue');
+
+    // G on the first: labelled good, and the selection moves on to the next unlabelled run
+    await row(page, T2).click();
+    await page.keyboard.press('g');
+    await row(page, T2).filter({ hasText: 'good ·' }).waitFor({ state: 'visible', timeout: 30_000 });
+    await page.locator('.part.sidebar .monaco-list-row.selected', { hasText: T1 }).waitFor({ state: 'visible', timeout: 30_000 });
+    // B on it, then E: what it should have said
+    await page.keyboard.press('b');
+    await row(page, T1).filter({ hasText: 'bad ·' }).waitFor({ state: 'visible', timeout: 30_000 });
+    await row(page, T1).click();
+    await page.keyboard.press('e');
+    await answerQuickInput(page, `What should run ${T1} have answered?`, 'Only within 30 days of purchase.', false);
+    const labels = path.join(s.workspace, '.orchestrator', 'review', 'labels.jsonl');
+    for (let i = 0; i < 100 && !fs.readFileSync(labels, 'utf8').includes('Only within'); i++) await page.waitForTimeout(100);
+    const lines = fs.readFileSync(labels, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(
+      lines.map(({ labelled_at: _at, ...l }) => l),
+      [
+        { run_id: T2, verdict: 'good' },
+        { run_id: T1, verdict: 'bad' },
+        { run_id: T1, verdict: 'bad', expected: 'Only within 30 days of purchase.' },
+      ],
+    );
+    await row(page, T1).hover();
+    await page.locator('.monaco-hover, .custom-hover', { hasText: 'Only within 30 days of purchase.' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    await shot(page, 'review-2-labelled');
+
+    // Make Eval Cases: the eval picked, both runs appended as cases, the file opened
+    await focusWorkbench(page);
+    await palette(page, 'Orchestrator: Make Eval Cases from Labelled Runs...', 'support.eval.yaml');
+    await page.locator('.editor-group-container.active .tab.active', { hasText: 'support.eval.yaml' }).waitFor({ state: 'visible', timeout: 30_000 });
+    await page.locator('.monaco-editor .view-line', { hasText: 'equals: Only within 30 days of purchase.' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    assert.equal(
+      fs.readFileSync(path.join(s.workspace, 'support.eval.yaml'), 'utf8'),
+      `pipeline: support.pipeline.yaml
+cases:
+  - id: hours
+    question: When are you open?
+  - id: ${T2}
+    question: Where is my parcel?
+    assert:
+      - output: reply
+        equals: It left the depot today.
+  - id: ${T1}
+    question: Can I get a refund after 30 days?
+    assert:
+      - output: reply
+        equals: Only within 30 days of purchase.
+assert:
+  - output: reply
+    max_length: 500
+`,
+    );
+    await page.locator('.notifications-toasts', { hasText: '2 labelled runs added to support.eval.yaml as cases' }).waitFor({ state: 'visible', timeout: 30_000 });
+    await shot(page, 'review-3-cases');
+  });
+});
