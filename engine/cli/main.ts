@@ -63,10 +63,11 @@ Usage:
   orc report RUN_ID [--json]                a finished run's critical path, waits, retries and suggestions
   orc eval FILE.eval.yaml [--variant NAME]... [--case ID]... [--max-parallel N] [--json] [--junit FILE]
            [--baseline EVAL_ID|latest] [--estimate] [--resume[=EVAL_ID]] [--no-cache] [--record | --replay [--live STEP]...]
-           [--against REF]
+           [--against REF] [--quarantine] [--coverage OUT.info]
                                             runs every case of an eval on every variant and judges it; exit 1 under its threshold;
                                             --against REF runs it as it is at a git ref too and prints the markdown comparison
-  orc eval add FILE.eval.yaml RUN_ID [--expect]  appends a run's inputs (and outputs, --expect) as a case
+  orc eval add FILE.eval.yaml RUN_ID [--expect] [--step ID]  appends a run's inputs (and outputs, --expect) as a case;
+                                            --step: that step alone, frozen (upstream values, tool results as mocks)
   orc evals [--json]                        past evals in .orchestrator/evals/
   orc optimize FILE.eval.yaml --models M1,M2,... [--steps ID,...] [--budget-runs N] [--min-pass-rate R]
            [--objective cost|latency] [--estimate] [--json] [--apply] [--record|--replay]  |  orc optimize --list [--json]

@@ -136,7 +136,7 @@ export const COMMAND_USAGE: Record<string, string> = {
   asked for with their durations and statuses, and how the loop stopped.`,
   eval: `orc eval FILE.eval.yaml [--variant NAME]... [--case ID]... [--max-parallel N] [--json] [--junit FILE]
          [--baseline EVAL_ID|latest] [--estimate] [--resume[=EVAL_ID]] [--no-cache]
-         [--record | --replay [--live STEP]... [--replay-tools]] [--cassette PATH]
+         [--record | --replay [--live STEP]... [--replay-tools]] [--cassette PATH] [--quarantine] [--coverage OUT.info]
   Runs every case of the eval on every variant (a real run each, at most N at once, default 8) and
   checks its assertions. Prints a row per case and variant as it finishes, then per variant the pass
   rate with its 95 % interval, tokens and cost. --json: the whole record; --junit FILE: JUnit XML;
@@ -149,8 +149,13 @@ export const COMMAND_USAGE: Record<string, string> = {
   answer for fails its case, never a live call); --live STEP lets that step call its model.
   Agents' tool calls are recorded too; --replay-tools (with --replay) answers them from the cassette
   as well (no tool runs), else a replay runs them for real.
-orc eval add FILE.eval.yaml RUN_ID [--expect]
-  Appends the run's inputs as a case (with --expect, its outputs as expected values). See docs/eval.md.`,
+  A case run in trials (trials: N) passes on its trials' pass rate; trials that disagree make it
+  flaky, and --quarantine leaves flaky cases out of the pass rate. --coverage OUT.info writes lcov of
+  the steps, conditions, loops, failure handlers and agent tools the cases ran.
+orc eval add FILE.eval.yaml RUN_ID [--expect] [--step ID]   (or --step ID --from-run RUN_ID)
+  Appends the run's inputs as a case (with --expect, its outputs as expected values); with --step,
+  a step case of that step alone: the run's earlier results as upstream values, its agent's tool
+  results as mocks. See docs/eval.md.`,
   optimize: `orc optimize FILE.eval.yaml --models M1,M2,... [--steps ID,...] [--budget-runs N] [--min-pass-rate R]
              [--objective cost|latency] [--max-parallel N] [--estimate] [--json] [--apply]
              [--record | --replay [--cassette PATH] [--live STEP,...]]

@@ -13,6 +13,7 @@ import { confinedDataset, firstRecordKeys } from './dataset';
 import { analyzeEval, evalHasErrors } from './evalAnalysis';
 import { withoutBom } from '../util/text';
 import type { EvalSpec } from './evalFile';
+import { frozenExpectation, frozenStep } from './freezeStep';
 
 /** The run cannot be added (a message a person reads). */
 export class EvalAddError extends Error {}
@@ -56,16 +57,30 @@ function appendToDataset(spec: EvalSpec, row: Record<string, unknown>): void {
  * `expect`: true expects the run's own outputs; `{ outputs }` expects those values instead (a
  * reviewer's correction of a bad answer).
  */
-export function addRunToEval(evalFile: string, root: string, runId: string, expect: boolean | { outputs: Record<string, unknown> }): { caseId: string; written: string } {
+export function addRunToEval(evalFile: string, root: string, runId: string, expect: boolean | { outputs: Record<string, unknown> }, step?: string): { caseId: string; written: string } {
   const text = withoutBom(readFileSync(evalFile, 'utf8'));
   const a = analyzeEval(text, evalFile);
   if (evalHasErrors(a)) throw new EvalAddError(`${path.basename(evalFile)} does not compile: fix its errors first`);
   const spec = a.eval!;
   const checkpoint = loadCheckpoint(root, runId, { journal: false });
   if (path.resolve(root, checkpoint.pipeline_file) !== spec.pipeline) throw new EvalAddError(`run ${runId} ran ${checkpoint.pipeline_file || 'a pipeline from standard input'}, not ${spec.pipelineWritten}, the eval's pipeline`);
-  const row: Record<string, unknown> = { id: runId };
+  const row: Record<string, unknown> = { id: step ? `${runId}-${step}` : runId };
   for (const [k, v] of Object.entries(checkpoint.inputs)) if (v !== null && v !== undefined) row[k] = v;
-  if (typeof expect === 'object') {
+  if (step) {
+    // Freeze as Test: the step alone, on what it saw in the run (freezeStep.ts)
+    if (spec.cases.kind === 'file' && spec.cases.format === 'csv') throw new EvalAddError(`a step case holds upstream values and mocks, which a CSV row cannot: add it to an inline list or a .jsonl file`);
+    const read = readRunResult(root, runId);
+    if (typeof read === 'string') throw new EvalAddError(`run ${runId} has no result to freeze (${read})`);
+    const frozen = frozenStep(read, a.pipeline!, step);
+    if (typeof frozen === 'string') throw new EvalAddError(frozen);
+    // plain data (no shared objects): the YAML written has no anchors
+    Object.assign(row, JSON.parse(JSON.stringify(frozen)) as Record<string, unknown>);
+    if (expect) {
+      const expected = frozenExpectation(read, step);
+      if (spec.cases.kind === 'inline') row.assert = expected;
+      else row.expected = { [step]: JSON.parse(JSON.stringify(read.steps[step].result ?? null)) as unknown };
+    }
+  } else if (typeof expect === 'object') {
     if (spec.cases.kind === 'inline') row.assert = Object.entries(expect.outputs).map(([output, equals]) => ({ output, equals }));
     else row.expected = expect.outputs;
   } else if (expect) {
@@ -84,10 +99,10 @@ export function addRunToEval(evalFile: string, root: string, runId: string, expe
     }
   }
   if (spec.cases.kind === 'inline') {
-    if (spec.cases.cases.some((c) => c.id === runId)) throw new EvalAddError(`the eval already has a case '${runId}'`);
+    if (spec.cases.cases.some((c) => c.id === row.id)) throw new EvalAddError(`the eval already has a case '${String(row.id)}'`);
     writeFileSync(evalFile, appendInline(text, row));
-    return { caseId: runId, written: evalFile };
+    return { caseId: String(row.id), written: evalFile };
   }
   appendToDataset(spec, row);
-  return { caseId: runId, written: spec.cases.file };
+  return { caseId: String(row.id), written: spec.cases.file };
 }

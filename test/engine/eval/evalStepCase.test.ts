@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyzeEval, createModelRunner, EvalInputError, runEval, type CaseResult } from '../../../engine/api/index';
 import { readRunResult } from '../../../engine/run/runPacks';
+import { evalCommand } from '../../../engine/cli/evalCommand';
 import { LoopbackProviders } from '../../fixtures/providers/loopbackServer';
 import { loopbackEnv, tempDir, turnOf } from '../../helpers/agentRun';
 
@@ -143,6 +144,65 @@ assert:
     assert.equal(srv.requests.length, 2, 'only the agent ran');
     const messages = srv.requests[0].body.messages as { content: string }[];
     assert.equal(messages[messages.length - 1].content, 'Report on recorded for a careful plan');
+  });
+
+  it('Freeze as Test: orc eval add --step ID --from-run RUN writes the step case (upstream values, tool results as mocks), which then runs no tool', async () => {
+    const first = await evalOf(`cases:
+  - id: whole
+    target: staging
+    mocks: [{tool: terminal, result: {stdout: recorded}}]
+`);
+    const runId = first.results[0].run_id!;
+    const file = path.join(first.dir, 'deploy.eval.yaml');
+    const before = fs.readFileSync(file, 'utf8');
+    const out: string[] = [];
+    const cwd = process.cwd();
+    process.chdir(first.dir);
+    try {
+      const io = { out: (x: string) => out.push(x), err: (x: string) => out.push(x) } as never;
+      assert.equal(await evalCommand(['add', 'deploy.eval.yaml', '--step', 'report', '--from-run', runId, '--expect'], { color: false } as never, { color: false } as never, io), 0);
+      await assert.rejects(evalCommand(['add', 'deploy.eval.yaml', '--from-run', runId], { color: false } as never, { color: false } as never, io), /--from-run goes with --step/);
+    } finally {
+      process.chdir(cwd);
+    }
+    assert.deepEqual(out, [`added step case '${runId}-report' to deploy.eval.yaml with the step's result as its expected value`]);
+    const added = fs.readFileSync(file, 'utf8').slice(before.length);
+    assert.equal(
+      added,
+      [
+        `  - id: ${runId}-report`,
+        '    target: staging',
+        '    step: report',
+        '    upstream:',
+        '      plan: a careful plan',
+        '      apply:',
+        '        stdout: recorded',
+        '    mocks:',
+        '      - tool: terminal.execute',
+        '        args:',
+        '          command: echo hacked > hacked.txt',
+        '        result:',
+        '          stdout: recorded',
+        '    assert:',
+        '      - step: report',
+        '        status: completed',
+        '      - step: report',
+        '        tool_sequence:',
+        '          - terminal.execute',
+        '',
+      ].join('\n'),
+    );
+    fs.rmSync(path.join(first.dir, 'hacked.txt'), { force: true });
+    srv.requests.length = 0;
+    const text = fs.readFileSync(file, 'utf8');
+    const analysis = analyzeEval(text, file);
+    const results: CaseResult[] = [];
+    const env = loopbackEnv(srv);
+    await runEval({ root: first.dir, analysis, evalText: text, models: createModelRunner({ env }), env, cache: false, onlyCases: [`${runId}-report`], onResult: (r) => results.push(r) });
+    assert.equal(results[0].status, 'pass', JSON.stringify(results[0]));
+    assert.deepEqual(results[0].mocked, [{ tool: 'terminal.execute', args: { command: 'echo hacked > hacked.txt' }, answered: 'result', calls: 1 }]);
+    assert.equal(fs.existsSync(path.join(first.dir, 'hacked.txt')), false);
+    assert.equal(srv.requests.length, 2, 'the agent’s two turns only');
   });
 
   it('a step that is not one, or an upstream missing, stops the eval before anything runs', async () => {
