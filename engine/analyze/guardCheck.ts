@@ -50,9 +50,17 @@ export function checkGuardsAndBudgets(p: Pipeline, sink: FindingSink): void {
   for (const s of worst.steps) {
     if (!s.model) continue;
     const step = findStep(p.steps, s.step);
-    if (step && typeof step.parameters.max_tokens !== 'number' && (p.budget || step.budget)) {
+    if (step && step.action !== 'embed' && typeof step.parameters.max_tokens !== 'number' && (p.budget || step.budget)) {
       sink.atKey('budget.no-max-tokens', `Step '${s.step}' sets no max_tokens: under a budget each of its calls is reserved for 4096 tokens out. Give it 'max_tokens' in its parameters to reserve what it needs.`, [...step.path, step.agent ? 'action' : 'parameters'], { step: s.step });
     }
+  }
+  for (const s of worst.steps) {
+    const step = findStep(p.steps, s.step);
+    if (!step || !s.model || s.priced !== false || s.model.includes('{{') || s.model.includes('AUTO')) continue;
+    const cap = step.budget?.maxCostUsd ?? p.budget?.maxCostUsd ?? null;
+    if (cap === null) continue;
+    const whose = step.budget?.maxCostUsd !== undefined && step.budget.maxCostUsd !== null ? 'its own budget' : "the run's budget";
+    sink.atKey('budget.unpriced-model', `Step '${s.step}' calls ${s.model}, which the model registry has no price for: ${whose} (max_cost_usd ${usd(cap)}) cannot count its calls, so they will be refused. Give the model its price in your registry file (0 for a local model), or bound the budget with max_tokens instead.`, [...step.path, step.model ? 'model' : 'action'], { step: s.step });
   }
   const b = p.budget;
   if (!b) return;

@@ -19,6 +19,8 @@ export interface StepWorstCase {
   tokens: number | null;
   /** Why it is unbounded, or what it does not count. */
   note?: string;
+  /** false: the registry has no price for its model (its `usd` counts it at $0). */
+  priced?: boolean;
 }
 
 export interface WorstCase {
@@ -28,7 +30,13 @@ export interface WorstCase {
   tokens: number | null;
 }
 
-const MODEL_ACTIONS = new Set(['generate', 'generate_structured', 'analyze_text', 'evaluate_condition', 'agent']);
+const MODEL_ACTIONS = new Set(['generate', 'generate_structured', 'analyze_text', 'evaluate_condition', 'agent', 'embed']);
+
+/** An `embed` step's texts as written: their characters, when they are written out. */
+function embedChars(step: Step): number {
+  const t = step.parameters.texts;
+  return typeof t === 'string' ? t.length : Array.isArray(t) ? t.reduce((n: number, x) => n + (typeof x === 'string' ? x.length : 0), 0) : 0;
+}
 
 function modelOf(step: Step, p: Pipeline): string | null {
   if (typeof step.parameters.model === 'string') return step.parameters.model;
@@ -49,15 +57,18 @@ function oneStep(step: Step, p: Pipeline, times: number | null, label: string): 
   const model = modelOf(step, p);
   const m = model ? findModel(model) : undefined;
   const prompt = typeof step.parameters.prompt === 'string' ? step.parameters.prompt : '';
-  const tokensIn = Math.ceil(prompt.length / 4);
-  const maxTokens = typeof step.parameters.max_tokens === 'number' ? step.parameters.max_tokens : WORST_CASE_OUT_TOKENS;
+  const embeds = step.action === 'embed';
+  const tokensIn = Math.ceil((embeds ? embedChars(step) : prompt.length) / 4);
+  // an embedding gives vectors, not tokens: nothing out
+  const maxTokens = embeds ? 0 : typeof step.parameters.max_tokens === 'number' ? step.parameters.max_tokens : WORST_CASE_OUT_TOKENS;
   const repairs = step.repairAttempts ?? 1;
   const structured = step.vars.length > 0 || step.action === 'generate_structured' || step.action === 'evaluate_condition';
   const output = step.guardrails?.output ?? [];
   const retries = output.some((g) => g.onFail === 'retry') ? repairs : 0;
   const judges = output.filter((g) => g.kind === 'judge').length;
   let perAttempt: number;
-  if (step.agent) perAttempt = step.agent.maxTurns + (step.agent.onLimit === 'answer' ? 1 : 0) + (step.vars.length ? 2 : 0);
+  if (embeds) perAttempt = 1;
+  else if (step.agent) perAttempt = step.agent.maxTurns + (step.agent.onLimit === 'answer' ? 1 : 0) + (step.vars.length ? 2 : 0);
   else perAttempt = (structured ? 1 + repairs : 1) * (1 + retries) * (1 + judges);
   const attempts = step.retry?.maxAttempts ?? p.context.maxRetries ?? 1;
   const calls = times === null ? null : perAttempt * attempts * times;
@@ -71,6 +82,7 @@ function oneStep(step: Step, p: Pipeline, times: number | null, label: string): 
     usd: calls === null ? null : calls * perCallUsd,
     tokens: calls === null ? null : calls * (tokensIn + maxTokens),
     ...(times === null ? { note: 'inside a loop over a list known only at run time' } : !m && model ? { note: `'${model}' has no price in the model registry` } : {}),
+    ...(model && !m ? { priced: false } : {}),
   };
 }
 

@@ -48,19 +48,22 @@ function worstOf(model: string, promptChars: number, maxTokens: number | null): 
   const m = findModel(model);
   const tokensIn = Math.ceil(promptChars / 4);
   const tokensOut = maxTokens ?? WORST_CASE_OUT_TOKENS;
-  return { model, tokensIn, tokensOut, usd: m ? (tokensIn * m.price_in + tokensOut * m.price_out) / 1_000_000 : 0 };
+  return { model, tokensIn, tokensOut, usd: m ? (tokensIn * m.price_in + tokensOut * m.price_out) / 1_000_000 : 0, priced: m !== undefined };
 }
 
-async function reservedAround<R extends { tokens_in: number; tokens_out: number; cost_usd: number }>(hook: BudgetHook, worst: WorstCase, signal: AbortSignal, call: (signal: AbortSignal) => Promise<R>): Promise<R> {
+async function reservedAround<R>(hook: BudgetHook, worst: WorstCase, signal: AbortSignal, call: (signal: AbortSignal) => Promise<R>, cost: (r: R) => { tokens: number; usd: number }): Promise<R> {
   const hold = await hook.reserve(worst, signal);
-  let spent: R | null = null;
+  let spent: { tokens: number; usd: number } | null = null;
   try {
-    spent = await call(AbortSignal.any([signal, hold.signal]));
-    return spent;
+    const r = await call(AbortSignal.any([signal, hold.signal]));
+    spent = cost(r);
+    return r;
   } finally {
-    hold.settle(spent ? spent.tokens_in + spent.tokens_out : 0, spent ? spent.cost_usd : 0);
+    hold.settle(spent?.tokens ?? 0, spent?.usd ?? 0);
   }
 }
+
+const answerCost = (r: { tokens_in: number; tokens_out: number; cost_usd: number }) => ({ tokens: r.tokens_in + r.tokens_out, usd: r.cost_usd });
 
 /**
  * The runner a run with a budget calls: each request draws on its step's account. Returns the
@@ -78,7 +81,7 @@ export function withBudget<M extends ModelRunner>(models: M, ledger: RunLedger, 
     if (honours) return models.run({ ...req, budget });
     const chars = String(req.params.prompt ?? '').length + String(req.params.text ?? '').length + (req.system?.length ?? 0);
     const max = typeof req.params.max_tokens === 'number' ? req.params.max_tokens : null;
-    return reservedAround(budget, worstOf(req.model, chars, max), req.signal, (signal) => models.run({ ...req, signal }));
+    return reservedAround(budget, worstOf(req.model, chars, max), req.signal, (signal) => models.run({ ...req, signal }), answerCost);
   };
   const chat = models.chat;
   if (chat) {
@@ -86,7 +89,17 @@ export function withBudget<M extends ModelRunner>(models: M, ledger: RunLedger, 
       const budget = hookOf(req.stepId, req.budget);
       if (honours) return chat.call(models, { ...req, budget });
       const chars = (req.system?.length ?? 0) + JSON.stringify(req.messages).length;
-      return reservedAround(budget, worstOf(req.model, chars, req.maxTokens ?? null), req.signal, (signal) => chat.call(models, { ...req, signal }));
+      return reservedAround(budget, worstOf(req.model, chars, req.maxTokens ?? null), req.signal, (signal) => chat.call(models, { ...req, signal }), answerCost);
+    };
+  }
+  // embeddings count too: each batch reserves its texts' tokens (the provider runner), or the whole call is reserved here
+  const embed = models.embed;
+  if (embed) {
+    bound.embed = (model, texts, signal, onCall, via) => {
+      const budget = hookOf(via?.stepId, via?.budget);
+      if (honours) return embed.call(models, model, texts, signal, onCall, { ...via, budget });
+      const chars = texts.reduce((n, t) => n + String(t).length, 0);
+      return reservedAround(budget, worstOf(model, chars, 0), signal, (s) => embed.call(models, model, texts, s, onCall, via), (r) => ({ tokens: r.tokensIn, usd: r.costUsd }));
     };
   }
   return bound;

@@ -71,6 +71,8 @@ export class BudgetAccount implements BudgetHook {
   }
 
   private async reserveFor(worst: WorstCase, signal: AbortSignal, stepId: string | null): Promise<BudgetHold> {
+    // a model the registry does not price would count $0: under a cost budget its call is refused, not made unseen
+    if (worst.priced === false) for (let a: BudgetAccount | null = this; a; a = a.parent) if (a.limits.maxCostUsd !== null) throw a.unpriced(worst, stepId);
     for (;;) {
       if (signal.aborted) throw signal.reason;
       for (let a: BudgetAccount | null = this; a; a = a.parent) if (a.deadline && Date.now() >= a.deadline.at) a.timeUp();
@@ -166,6 +168,11 @@ export class BudgetAccount implements BudgetHook {
     const e = new BudgetExceededError(`${this.capital()} (${which}) is spent: ${this.spendText()}; the next call, step '${stepId ?? '?'}' on ${worst.model} (${need}), would cross it, so it was not made`);
     this.close(e);
     return e;
+  }
+
+  /** A call on a model with no price: the budget cannot count it (the account stays open for priced calls). */
+  private unpriced(worst: WorstCase, stepId: string | null): BudgetExceededError {
+    return new BudgetExceededError(`${this.capital()} (max_cost_usd ${usd(this.limits.maxCostUsd!)}) cannot count a call on ${worst.model}: the model registry has no price for it, so the call of step '${stepId ?? '?'}' was not made. Give the model its price in your registry file (0 for a local model), or bound the run with max_tokens instead of max_cost_usd`);
   }
 
   /** `max_duration` has passed. */

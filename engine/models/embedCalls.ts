@@ -2,7 +2,7 @@
 // guarded call each (limits, retries, breaker, timeout, cancellation), tokens and cost summed.
 // No fallback chain: vectors of different models cannot be compared with each other.
 import { ToolError } from '../toolkit/runtime';
-import type { ModelCallRecord } from './modelRunner';
+import type { ModelCallRecord, ModelRequest } from './modelRunner';
 import type { EmbedAnswer, ModelProvider } from './provider';
 
 /** Texts per request: the smallest of the providers' ceilings (Gemini's batchEmbedContents takes 100). */
@@ -17,10 +17,11 @@ export interface EmbedResult {
 
 /** What of a runner embedding needs: its guarded call. */
 export interface GuardedCaller {
-  call<T extends EmbedAnswer>(id: string, provider: string, estimate: number, signal: AbortSignal, fn: (p: ModelProvider, signal: AbortSignal) => Promise<T>): Promise<{ answer: T; record: ModelCallRecord }>;
+  call<T extends EmbedAnswer>(id: string, provider: string, estimate: number, signal: AbortSignal, fn: (p: ModelProvider, signal: AbortSignal) => Promise<T>, via?: Pick<ModelRequest, 'stepId' | 'budget'>): Promise<{ answer: T; record: ModelCallRecord }>;
 }
 
-export async function embedWith(runner: GuardedCaller, model: string, texts: string[], signal: AbortSignal, onCall?: (c: ModelCallRecord) => void): Promise<EmbedResult> {
+/** `via`: the step the texts are embedded for and the budget each batch reserves its tokens on (the run's, `embed` action). */
+export async function embedWith(runner: GuardedCaller, model: string, texts: string[], signal: AbortSignal, onCall?: (c: ModelCallRecord) => void, via?: Pick<ModelRequest, 'stepId' | 'budget'>): Promise<EmbedResult> {
   const i = model.indexOf(':');
   if (i <= 0 || i === model.length - 1) throw new ToolError(`Model '${model}' must be written 'provider:model' (e.g. openai:text-embedding-3-small)`, 'ConfigurationError');
   if (!Array.isArray(texts) || texts.some((t) => typeof t !== 'string')) throw new ToolError('Embeddings take a list of texts (strings)', 'ValueError');
@@ -33,7 +34,7 @@ export async function embedWith(runner: GuardedCaller, model: string, texts: str
     const { answer, record } = await runner.call(model, provider, estimate, signal, (p, s) => {
       if (!p.embed) throw new ToolError(`Provider '${provider}' has no embeddings here: use openai:, google:, huggingface:, ollama: or openai-compatible:`, 'ConfigurationError');
       return p.embed({ model: name, texts: batch, signal: s });
-    });
+    }, via);
     for (const v of answer.vectors) out.vectors.push(v);
     out.tokensIn += answer.tokensIn;
     out.costUsd += record.cost_usd;

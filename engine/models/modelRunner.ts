@@ -48,6 +48,8 @@ export interface WorstCase {
   tokensIn: number;
   tokensOut: number;
   usd: number;
+  /** false: the registry has no price for the model, so `usd` is not its cost (a cost budget refuses the call). */
+  priced?: boolean;
 }
 
 /** What a reserved call holds of the budget: settled to what it really cost, or released when it failed. */
@@ -152,7 +154,7 @@ export interface ModelRunner {
    * `selection_schema`; throws a ConfigurationError naming the filters when none fits.
    */
   /** Embeds texts with one model: vectors in order, tokens and cost (engine/models/embedCalls.ts). */
-  embed?(model: string, texts: string[], signal: AbortSignal, onCall?: (c: ModelCallRecord) => void): Promise<{ vectors: number[][]; tokensIn: number; costUsd: number; model: string }>;
+  embed?(model: string, texts: string[], signal: AbortSignal, onCall?: (c: ModelCallRecord) => void, via?: Pick<ModelRequest, 'stepId' | 'budget'>): Promise<{ vectors: number[][]; tokensIn: number; costUsd: number; model: string }>;
   select?(filters: Record<string, unknown>, schema: 'cost' | 'performance' | 'balanced'): Promise<{ model: string; reason: string }>;
 }
 

@@ -187,7 +187,7 @@ export class ProviderModelRunner implements ModelRunner {
   async call<T extends ProviderAnswer>(id: string, provider: string, estimate: number, signal: AbortSignal, fn: (p: ModelProvider, signal: AbortSignal) => Promise<T>, via: Pick<ModelRequest, 'cassette' | 'stepId' | 'budget'> = {}, worst: { tokensIn: number; tokensOut: number } = { tokensIn: estimate, tokensOut: 0 }): Promise<{ answer: T; record: ModelCallRecord }> {
     if (!via.budget) return this.callHeld(id, provider, estimate, signal, fn, via);
     // the run's budget: the worst case is held before the call starts, settled to its cost after
-    const hold = await via.budget.reserve({ model: id, tokensIn: worst.tokensIn, tokensOut: worst.tokensOut, usd: this.price(id, worst.tokensIn, worst.tokensOut) }, signal);
+    const hold = await via.budget.reserve({ model: id, tokensIn: worst.tokensIn, tokensOut: worst.tokensOut, usd: this.price(id, worst.tokensIn, worst.tokensOut), priced: this.models().some((m) => m.id === id) }, signal);
     let settled = false;
     try {
       const done = await this.callHeld(id, provider, estimate, AbortSignal.any([signal, hold.signal]), fn, via);
@@ -312,8 +312,8 @@ export class ProviderModelRunner implements ModelRunner {
   }
 
   /** Embeddings (engine/models/embedCalls.ts): batches of texts, each a guarded call. */
-  embed(model: string, texts: string[], signal: AbortSignal, onCall?: (c: ModelCallRecord) => void): Promise<EmbedResult> {
-    return embedWith(this, model, texts, signal, onCall);
+  embed(model: string, texts: string[], signal: AbortSignal, onCall?: (c: ModelCallRecord) => void, via?: Pick<ModelRequest, 'stepId' | 'budget'>): Promise<EmbedResult> {
+    return embedWith(this, model, texts, signal, onCall, via);
   }
 
   /** A schema's validator, compiled once per text and not kept by Ajv (the oldest of many go). */

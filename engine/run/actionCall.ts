@@ -52,7 +52,7 @@ async function callModelAction(step: Step, params: Record<string, unknown>, ctx:
   const schema = answerSchema(step, params);
   // the event is built only when someone listens
   const onCall = (c: ModelCallRecord) => void (ctx.emitter.listening && ctx.emitter.emit({ type: 'model-call', time: Date.now(), stepId: step.id, scope: scopePath, ...c }));
-  if (step.action === 'embed') return embedAction(model, params, ctx, signal, r, onCall);
+  if (step.action === 'embed') return embedAction(model, params, ctx, signal, r, onCall, step.id);
   const fallbacks = fallbacksFor(model, model === step.model ? step.modelChain : model === ctx.pipeline.model ? ctx.pipeline.modelChain : undefined, ctx.pipeline.fallbacks);
   if (step.agent) return agentAction(step, params, ctx, signal, scopePath, r, { model, fallbacks: fallbacks ?? [], system, schema: step.vars.length ? schema : null, output, onCall }).finally(() => output.end());
   let res;
@@ -76,11 +76,12 @@ async function callModelAction(step: Step, params: Record<string, unknown>, ctx:
 }
 
 /** The `embed` action: one model (no chain: vectors of different models do not compare), tokens and cost on the step. */
-async function embedAction(model: string, params: Record<string, unknown>, ctx: ActionContext, signal: AbortSignal, r: StepResult, onCall: (c: ModelCallRecord) => void): Promise<ToolOutcome> {
+async function embedAction(model: string, params: Record<string, unknown>, ctx: ActionContext, signal: AbortSignal, r: StepResult, onCall: (c: ModelCallRecord) => void, stepId: string): Promise<ToolOutcome> {
   if (!ctx.models.embed) throw new ToolError(`Embeddings are not available from this host's models (model '${model}')`, 'ConfigurationError');
   const texts = typeof params.texts === 'string' ? [params.texts] : params.texts;
   if (!Array.isArray(texts) || texts.some((t) => typeof t !== 'string')) throw new ToolError("'texts' must be a list of strings, or one string", 'ValueError');
-  const res = await ctx.models.embed(model, texts as string[], signal, onCall);
+  // the step's id names it in a budget's messages, and its budget (the run's) counts every batch
+  const res = await ctx.models.embed(model, texts as string[], signal, onCall, { stepId });
   r.model = res.model;
   r.tokens_in += res.tokensIn;
   r.cost_usd += res.costUsd;
