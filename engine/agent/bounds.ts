@@ -32,9 +32,15 @@ export function asText(v: unknown): string {
   return typeof v === 'string' ? v : (JSON.stringify(v) ?? 'null');
 }
 
-/** A result as the record keeps it: the value itself, or its text cut when it is too long. */
+/** A result, or a call's arguments, as the record and the events keep it: the value itself, or its text cut when it is too long. */
 export function recorded(v: unknown): unknown {
   if (v === undefined || v === null || typeof v === 'number' || typeof v === 'boolean') return v ?? null;
-  const text = asText(v);
+  let text: string;
+  try {
+    text = asText(v);
+  } catch {
+    // too deep for JSON (the call stack): kept as it is, for the run's own depth check to refuse with its LimitError
+    return v;
+  }
   return text.length > MAX_RECORDED_CHARS ? cut(text, MAX_RECORDED_CHARS) : v;
 }

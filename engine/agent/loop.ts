@@ -15,7 +15,7 @@ import { AgentLimitError, copyOfResult, limitMessage, toolCallCount, type AgentS
 import { runCalls, type CallSite, type CallsState } from './calls';
 import { Spend } from './spend';
 import { TreeBound } from './treeBound';
-import { keepBounded } from './bounds';
+import { keepBounded, recorded } from './bounds';
 import { validatorFor } from './schemas';
 import { handoffLimitMessage, MAX_HANDOFFS, transferDecls, transferIn, transfersOf, type Speaker } from './handoffs';
 
@@ -165,7 +165,7 @@ export class AgentLoop implements CallSite {
     }
     const results: ToolResultMessage['results'] = [];
     for (const c of calls) {
-      const pending = { id: c.id, tool: c.name, arguments: host.redactor.value(c.arguments ?? c.argumentsText) };
+      const pending = { id: c.id, tool: c.name, arguments: recorded(host.redactor.value(c.arguments ?? c.argumentsText)) };
       host.emit({ type: 'tool-call-started', agent: run.ref, turn, call: pending, approval: false });
       const done = c.id === transferId;
       const content = done ? `Transferred to ${agent.name}: it continues the conversation.` : `Not run: the conversation was handed to ${agent.name}.`;
@@ -250,7 +250,7 @@ export class AgentLoop implements CallSite {
     state.tokens_in += res.tokens_in;
     state.tokens_out += res.tokens_out;
     state.cost_usd += res.cost_usd;
-    const pending: PendingCall[] = res.toolCalls.map((c) => ({ id: c.id, tool: this.spellingOf(c), arguments: host.redactor.value(c.arguments ?? c.argumentsText) }));
+    const pending: PendingCall[] = res.toolCalls.map((c) => ({ id: c.id, tool: this.spellingOf(c), arguments: recorded(host.redactor.value(c.arguments ?? c.argumentsText)) }));
     const record: AgentTurn = { turn: n, model: res.model, text: res.text, tool_calls: pending.map((c) => c.id), tokens_in: res.tokens_in, tokens_out: res.tokens_out, cost_usd: res.cost_usd, latency_ms: res.latency_ms, ...(res.finish_reasons?.[0] ? { finish_reason: res.finish_reasons[0] } : {}), ...(usage ? { usage } : {}), ...(mode === 'none' ? { kind: 'final' as const } : mode === 'structured' ? { kind: 'structured' as const } : mode === 'summary' ? { kind: 'summary' as const } : {}), ...(this.state.handoffs ? { agent: this.speaker.name } : {}) };
     keepBounded(state, 'transcript', record);
     host.emit({ type: 'agent-turn-ended', agent: run.ref, turn: record, calls: pending });
