@@ -52,7 +52,7 @@ Usage:
   orc chat FILE [--session ID] [-i key=value]...
                                             a conversation with the pipeline, a line a turn (streamed; Ctrl-C cancels the turn)
   orc mcp [--root DIR]                      serves the pipelines under DIR (default: here) as MCP tools on stdio
-  orc serve [--root DIR] [--host 127.0.0.1] [--port 8420] [--token-file F] [--max-runs N] [--max-body BYTES] [--restate INGRESS_URL]
+  orc serve [--root DIR] [--host 127.0.0.1] [--port 8420] [--token-file F] [--max-runs N] [--max-body BYTES] [--restate INGRESS_URL] [--a2a]
                                             serves the pipelines under DIR over HTTP: runs, live events (SSE), cron and webhook triggers
   orc runs [--json]                         past runs in .orchestrator/
   orc stats [FILE|--all] [--since 7d] [--json]
@@ -264,7 +264,7 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
         return await mcpCommand(root, io.err);
       }
       case 'serve': {
-        allowOnly(p, ['--root', '--host', '--port', '--token-file', '--max-runs', '--max-body', '--restate']);
+        allowOnly(p, ['--root', '--host', '--port', '--token-file', '--max-runs', '--max-body', '--restate', '--a2a']);
         if (p.positional.length) throw new UsageError("'orc serve' takes no file: it serves every pipeline under --root DIR");
         const str = (flag: string) => {
           const v = p.flags.get(flag);
@@ -273,7 +273,7 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
         };
         const port = str('--port');
         if (port !== undefined && (!/^\d+$/.test(port) || Number(port) > 65535)) throw new UsageError(`--port takes a port number up to 65535 (0: any free port), got '${port}'`);
-        return await serveCommand({ root: str('--root'), host: str('--host'), port: port === undefined ? undefined : Number(port), tokenFile: str('--token-file'), maxRuns: positiveInt(p.flags.get('--max-runs'), '--max-runs'), maxBody: positiveInt(p.flags.get('--max-body'), '--max-body'), restate: str('--restate') }, io.out, io.err);
+        return await serveCommand({ root: str('--root'), host: str('--host'), port: port === undefined ? undefined : Number(port), tokenFile: str('--token-file'), maxRuns: positiveInt(p.flags.get('--max-runs'), '--max-runs'), maxBody: positiveInt(p.flags.get('--max-body'), '--max-body'), restate: str('--restate'), a2a: p.flags.has('--a2a') }, io.out, io.err);
       }
       case 'explain':
       case 'auto': {

@@ -16,6 +16,7 @@ export interface ServeFlags {
   maxRuns?: number;
   maxBody?: number;
   restate?: string;
+  a2a?: boolean;
 }
 
 export const DEFAULT_PORT = 8420;
@@ -44,7 +45,7 @@ export async function serveCommand(f: ServeFlags, out: (s: string) => void, err:
   if (!tokens.any && !isLoopback(host)) throw new UsageError(`--host ${host}: with no token configured the server listens on loopback only; set ORC_SERVE_TOKENS or --token-file FILE to listen on another address`);
   let server;
   try {
-    server = await startServer({ root: dir, host, port: f.port ?? DEFAULT_PORT, tokens, version: version(), maxRuns: f.maxRuns, maxBody: f.maxBody, log: err, ...(f.restate ? { restate: f.restate } : {}) });
+    server = await startServer({ root: dir, host, port: f.port ?? DEFAULT_PORT, tokens, version: version(), maxRuns: f.maxRuns, maxBody: f.maxBody, log: err, ...(f.restate ? { restate: f.restate } : {}), ...(f.a2a ? { a2a: true } : {}) });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {

@@ -66,7 +66,7 @@ export const COMMAND_USAGE: Record<string, string> = {
   named from its id, with an input schema from its parameters; a call runs it as orc run does
   (records in DIR/.orchestrator/) and answers its outputs. Past runs (orc://runs/ID) and graphs
   (orc://graphs/TOOL) are resources. Add it to a client as: orc mcp --root /path/to/workspace.`,
-  serve: `orc serve [--root DIR] [--host 127.0.0.1] [--port 8420] [--token-file FILE] [--max-runs N] [--max-body BYTES] [--restate INGRESS_URL]
+  serve: `orc serve [--root DIR] [--host 127.0.0.1] [--port 8420] [--token-file FILE] [--max-runs N] [--max-body BYTES] [--restate INGRESS_URL] [--a2a]
   An HTTP server: every pipeline under DIR (default: this folder) that compiles, as orc mcp finds
   them, can be run with POST /pipelines/ID/runs (the body: its inputs), followed live with GET
   /runs/RUN_ID/events (Server-Sent Events), cancelled, and its approvals answered; its cron and
@@ -78,7 +78,10 @@ export const COMMAND_USAGE: Record<string, string> = {
   is refused with 413. Ctrl-C or SIGTERM: stop, cancelling the runs still going. See docs/serve.md.
   --restate INGRESS_URL: every run is a durable run on Restate (docs/durable.md): submitted,
   followed, cancelled and answered through it; it outlives this server, and another server with the
-  same --restate finds it again by its id. Stopping the server leaves those runs going.`,
+  same --restate finds it again by its id. Stopping the server leaves those runs going.
+  --a2a: each pipeline with an agent step is also an A2A agent: its card at
+  /a2a/ID/.well-known/agent-card.json, its JSON-RPC endpoint at /a2a/ID (message/send,
+  message/stream, tasks/get, tasks/cancel; protocol 1.0 and 0.3), behind the same tokens.
   worker: `orc worker --redis URL [--concurrency N] [--queue NAME] [--root DIR] [--metrics-port N]
   Takes the steps of distributed runs (orc run --redis) from the BullMQ queue NAME (default
   orc-steps) and runs up to N at once (default 1) with this machine's tools and API keys. A step

@@ -32,6 +32,8 @@ export interface AppOptions {
   log(line: string): void;
   /** Answers POST /hooks/{name} (webhooks.ts). */
   hook?(c: Context, name: string, raw: Uint8Array): Promise<Response>;
+  /** The A2A agents' routes (`--a2a`: engine/a2a), mounted under /a2a behind the tokens. */
+  a2a?: Hono;
 }
 
 /** `{error}` with its status. */
@@ -101,6 +103,7 @@ export function createApp(o: AppOptions): Hono {
   });
 
   app.get('/healthz', (c) => c.json({ ok: true }));
+  if (o.a2a) app.route('/a2a', o.a2a);
   app.get('/openapi.json', (c) => c.json(openApiDocument(o.table(), { version: o.version, secured: o.tokens.any })));
   app.get('/pipelines', (c) =>
     c.json(

@@ -6,6 +6,7 @@ import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { buildTable, createModelRunner, PipelineWatcher, Redactor, registryOrShipped, type CompileCache, type RunHost, type ServedPipeline } from '../api/index';
+import type { A2aRunner } from '../a2a/a2aRoutes';
 import { createApp, DEFAULT_MAX_BODY } from './app';
 import type { Tokens } from './auth';
 import { DEFAULT_MAX_RUNS, ServedRuns } from './servedRuns';
@@ -27,6 +28,8 @@ export interface ServeOptions {
   watch?: boolean;
   /** Restate's ingress: every run is a durable run there (`--restate`). */
   restate?: string;
+  /** Publish each pipeline with an agent step as an A2A agent (`--a2a`). */
+  a2a?: boolean;
 }
 
 export interface RunningServer {
@@ -62,7 +65,17 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
           log(`orc serve: the pipelines changed; serving ${table.size}`);
         }, log);
   watcher?.sync(dirs);
-  const app = createApp({ root: o.root, version: o.version, tokens: o.tokens, runs, table: () => table, maxBody: o.maxBody ?? DEFAULT_MAX_BODY, redactor, log, hook: webhookHandler({ triggers, runs, tokens: o.tokens, env }) });
+  // an A2A agent's task is a served run like any other
+  const runner: A2aRunner = {
+    start: (agent, inputs) => runs.start(agent.served, agent.sp, inputs, { kind: 'http', name: agent.served }),
+    cancel: async (run, why) => {
+      const held = runs.get(run.id);
+      return held ? runs.cancel(held, why) : false;
+    },
+  };
+  // the A2A SDK loads only for --a2a
+  const a2a = o.a2a ? (await import('../a2a/a2aRoutes.js')).a2aRoutes({ table: () => table, runner, version: o.version, secured: o.tokens.any, log }) : undefined;
+  const app = createApp({ root: o.root, version: o.version, tokens: o.tokens, runs, table: () => table, maxBody: o.maxBody ?? DEFAULT_MAX_BODY, redactor, log, hook: webhookHandler({ triggers, runs, tokens: o.tokens, env }), ...(a2a ? { a2a } : {}) });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: o.host, port: o.port }, () => resolve(s as Server)) as Server;
     s.once('error', reject);

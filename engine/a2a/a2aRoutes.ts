@@ -1,0 +1,120 @@
+// `orc serve --a2a`: each served pipeline with an agent step as an A2A agent (agentCards.ts), on the
+// server's Hono app under /a2a/ (behind its bearer tokens, as every endpoint but /healthz):
+// - GET /a2a/{id}/.well-known/agent-card.json: its card;
+// - POST /a2a/{id}: its JSON-RPC endpoint, answered by the @a2a-js/sdk's own handlers
+//   (DefaultRequestHandler: tasks, their states, cancel; JsonRpcTransportHandler: the protocol 1.0
+//   methods, SendMessage, SendStreamingMessage, GetTask, CancelTask; LegacyJsonRpcTransportHandler
+//   for 0.3 peers: message/send, message/stream, tasks/get, tasks/cancel, chosen as the SDK's own
+//   Express router chooses, by the A2A-Version header). Streams are Server-Sent Events of JSON-RPC
+//   responses.
+// Tasks are kept in memory (the SDK's InMemoryTaskStore); their runs are ordinary served runs.
+import { Hono, type Context } from 'hono';
+import { A2A_VERSION_HEADER, type AgentCard } from '@a2a-js/sdk';
+import { DefaultRequestHandler, defaultServerCallContextBuilder, InMemoryTaskStore, JsonRpcTransportHandler, UnauthenticatedUser, validateVersion } from '@a2a-js/sdk/server';
+import { LegacyJsonRpcTransportHandler } from '@a2a-js/sdk/compat/v0_3/server';
+import type { ServedPipeline } from '../api/index';
+import { a2aAgents, agentCardOf, type A2aAgent } from './agentCards';
+import { PipelineAgentExecutor, type A2aRunner } from './pipelineExecutor';
+
+export type { A2aRunner } from './pipelineExecutor';
+
+export interface A2aOptions {
+  table(): Map<string, ServedPipeline>;
+  runner: A2aRunner;
+  version: string;
+  /** Whether the server needs a bearer token (the cards say so). */
+  secured: boolean;
+  log(line: string): void;
+}
+
+interface Served {
+  sp: ServedPipeline;
+  base: string;
+  card: AgentCard;
+  v1: JsonRpcTransportHandler;
+  legacy: LegacyJsonRpcTransportHandler;
+}
+
+const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' };
+
+function rpcError(id: unknown, code: number, message: string): Record<string, unknown> {
+  return { jsonrpc: '2.0', id: id ?? null, error: { code, message } };
+}
+
+/** The server's origin as the client reached it: the cards' URLs start from it. */
+function baseOf(c: Context): string {
+  return new URL(c.req.url).origin;
+}
+
+export function a2aRoutes(o: A2aOptions): Hono {
+  const app = new Hono();
+  const agents = () => a2aAgents(o.table());
+  // one SDK handler (and task store) an agent, made again when its pipeline's table entry changes
+  const served = new Map<string, Served>();
+  const servedOf = (c: Context): Served | null => {
+    const id = c.req.param('id')!;
+    const agent = agents().get(id);
+    if (!agent) return null;
+    const base = baseOf(c);
+    const known = served.get(id);
+    if (known && known.sp === agent.sp && known.base === base) return known;
+    const card = agentCardOf(agent, base, o.version, o.secured);
+    const executor = new PipelineAgentExecutor(() => agents().get(id) as A2aAgent | undefined, o.runner);
+    const handler = new DefaultRequestHandler(card, new InMemoryTaskStore(), executor);
+    const entry: Served = { sp: agent.sp, base, card, v1: new JsonRpcTransportHandler(handler), legacy: new LegacyJsonRpcTransportHandler(handler) };
+    served.set(id, entry);
+    return entry;
+  };
+  const notAnAgent = (c: Context) => c.json({ error: { code: 'unknown_agent', message: `No A2A agent '${c.req.param('id')}' is served here: a pipeline is one when it has an agent step and one parameter for the message (GET /pipelines lists the pipelines)` } }, 404);
+
+  app.get('/:id/.well-known/agent-card.json', (c) => {
+    const s = servedOf(c);
+    return s ? c.json(s.card) : notAnAgent(c);
+  });
+
+  app.post('/:id', async (c) => {
+    const s = servedOf(c);
+    if (!s) return notAnAgent(c);
+    let body: Record<string, unknown>;
+    try {
+      const parsed = JSON.parse(await c.req.text()) as unknown;
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return c.json(rpcError(null, -32600, 'A JSON-RPC request is a JSON object'));
+      body = parsed as Record<string, unknown>;
+    } catch (e) {
+      return c.json(rpcError(null, -32700, `The body is not JSON: ${(e as Error).message}`));
+    }
+    const requestedVersion = c.req.header(A2A_VERSION_HEADER) || undefined;
+    const legacy = (requestedVersion ?? '0.3') === '0.3';
+    const mapError = legacy ? LegacyJsonRpcTransportHandler.mapToLegacyJSONRPCError : JsonRpcTransportHandler.mapToJSONRPCError;
+    let result;
+    try {
+      const context = defaultServerCallContextBuilder({ user: new UnauthenticatedUser(), headers: c.req.header(), requestedVersion } as Parameters<typeof defaultServerCallContextBuilder>[0]);
+      // (no A2A-Version header: the context says 0.3, as the protocol has it)
+      validateVersion(context.requestedVersion, s.card, 'JSONRPC');
+      result = await (legacy ? s.legacy : s.v1).handle(body, context);
+    } catch (e) {
+      return c.json(rpcError(body.id, mapError(e).code, mapError(e).message));
+    }
+    if (!(result && typeof (result as AsyncGenerator)[Symbol.asyncIterator] === 'function')) return c.json(result as Record<string, unknown>);
+    const events = result as AsyncGenerator<unknown>;
+    const encoder = new TextEncoder();
+    const stream = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        try {
+          const next = await events.next();
+          if (next.done) return controller.close();
+          controller.enqueue(encoder.encode(`data: ${JSON.stringify(next.value)}\n\n`));
+        } catch (e) {
+          o.log(`orc serve: an A2A stream of '${c.req.param('id')}' failed: ${(e as Error).message}`);
+          controller.enqueue(encoder.encode(`event: error\ndata: ${JSON.stringify(rpcError(body.id, mapError(e).code, mapError(e).message))}\n\n`));
+          controller.close();
+        }
+      },
+      async cancel() {
+        await events.return(undefined);
+      },
+    });
+    return new Response(stream, { headers: SSE_HEADERS });
+  });
+  return app;
+}
