@@ -4,6 +4,7 @@ import * as esbuild from 'esbuild';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { atomicBuild, copyAtomic } from './scripts/atomicOutput.mjs';
 import { engineValueExports } from './scripts/engineDoor.mjs';
+import { writeChatFiles } from './scripts/chatPrompts.mjs';
 import { writeRegistryJson } from './scripts/registryJson.mjs';
 import { noNodeCanvas } from './scripts/noNodeCanvas.mjs';
 import { buildVendorChunks, serverChunks, vendorChunks } from './scripts/vendorChunks.mjs';
@@ -122,5 +123,7 @@ if (watch) {
 mkdirSync('dist', { recursive: true });
 writeRegistryJson('dist');
 copyAtomic('engine/spec/pipeline.schema.json', 'dist/pipeline.schema.json');
+// the chat's prompt files and skill (package.json chatPromptFiles, chatSkills), made from the format docs
+writeChatFiles();
 // SQLite as WebAssembly (the sql tool): the bundled loader reads it beside itself
 copyAtomic('node_modules/node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm', 'dist/node-sqlite3-wasm.wasm');

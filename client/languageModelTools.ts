@@ -1,9 +1,13 @@
-// The workspace's pipelines in the editor's agent mode, as language-model tools (vscode.lm): the two
+// The workspace's pipelines in the editor's agent mode, as language-model tools (vscode.lm): the
 // tools package.json contributes, `orchestrator_listPipelines` (each exposed pipeline with its input
 // schema) and `orchestrator_runPipeline` (runs one in the run panel, like Run Pipeline, after a
-// confirmation naming it, its inputs and its predicted cost; the result is its outputs). Registered
-// only in a trusted workspace and while `orchestrator.agentTools.expose` is not `none`; the list
-// follows the pipeline files (a file watcher) and the setting. The texts: client/agentTools.ts.
+// confirmation naming it, its inputs and its predicted cost; the result is its outputs), registered
+// only in a trusted workspace and while `orchestrator.agentTools.expose` is not `none`, the list
+// following the pipeline files (a file watcher) and the setting; and `orchestrator_validatePipeline`
+// (the findings of a pipeline or eval text or file, as `orc validate --json` gives them: what Copilot
+// checks a pipeline it writes with), registered whenever the API is there: it runs nothing. Their
+// results are JSON: a LanguageModelDataPart where this VS Code has it, else text. The texts:
+// client/agentTools.ts, client/validateTool.ts.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { buildTable, pipelineToolDescription, type ServedPipeline, uniqueToolNames } from '../engine/api/index';
@@ -11,6 +15,7 @@ import { confirmationOf, exposedPipelines, exposureOf, findPipeline, LIST_TOOL, 
 import { SECTION } from './configuration';
 import type { Log } from './log';
 import { registerMcpServerProvider } from './mcpServerProvider';
+import { VALIDATE_TOOL, validateInput, type ValidateInput } from './validateTool';
 import type { RunController } from './runController';
 
 /** The context key the contributed tools' `when` clause reads. */
@@ -116,7 +121,7 @@ export class AgentTools implements vscode.Disposable {
   }
 
   private list(): vscode.LanguageModelToolResult {
-    return new vscode.LanguageModelToolResult([new vscode.LanguageModelTextPart(pipelineListText(this.exposed()))]);
+    return jsonToolResult(pipelineListText(this.exposed()));
   }
 
   private find(input: RunInput): Offered {
@@ -144,7 +149,7 @@ export class AgentTools implements vscode.Disposable {
       const redact = await this.redact();
       if (!doc) throw new Error(redact(this.runs.lastRefusal() ?? `Pipeline '${p.tool.name}' did not start.`));
       if (!doc.success) throw new Error(redact(runFailureText(p.tool.name, doc)));
-      return new vscode.LanguageModelToolResult([new vscode.LanguageModelTextPart(redact(toolResultText(doc)))]);
+      return jsonToolResult(redact(toolResultText(doc)));
     } finally {
       cancel.dispose();
     }
@@ -153,6 +158,42 @@ export class AgentTools implements vscode.Disposable {
   dispose(): void {
     for (const d of [...this.registered, ...this.subscriptions, this.changedEmitter]) d.dispose();
     this.registered = [];
+  }
+}
+
+/** `LanguageModelDataPart.json` where this VS Code has it (1.10x and later; the types of 1.101 do not), else the text. */
+const dataPart = (vscode as unknown as { LanguageModelDataPart?: { json?(value: unknown): unknown } }).LanguageModelDataPart;
+
+/** A tool result holding the JSON `text`: one data part of its value, or, where the API has none, the text. */
+export function jsonToolResult(text: string): vscode.LanguageModelToolResult {
+  let part: unknown = null;
+  if (typeof dataPart?.json === 'function') {
+    try {
+      part = dataPart.json(JSON.parse(text));
+    } catch {
+      // not JSON after all (a redacted text): as text
+    }
+  }
+  return new vscode.LanguageModelToolResult([(part ?? new vscode.LanguageModelTextPart(text)) as vscode.LanguageModelTextPart]);
+}
+
+/** `orchestrator_validatePipeline`: the report of a text or a workspace file, as the editor holds it. */
+export function registerValidateTool(context: vscode.ExtensionContext, log: Log): void {
+  if (typeof vscode.lm?.registerTool !== 'function') return;
+  try {
+    context.subscriptions.push(
+      vscode.lm.registerTool<ValidateInput>(VALIDATE_TOOL, {
+        invoke: (o) => {
+          const report = validateInput(o.input, {
+            folders: (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath),
+            openText: (file) => vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.uri.fsPath === file)?.getText(),
+          });
+          return jsonToolResult(JSON.stringify(report, null, 2));
+        },
+      }),
+    );
+  } catch (e) {
+    log.line(`agent tools: ${VALIDATE_TOOL} not registered: ${(e as Error).message}`);
   }
 }
 
@@ -168,6 +209,7 @@ export function registerAgentTools(context: vscode.ExtensionContext, runs: RunCo
     return (t) => redactor.text(t);
   });
   context.subscriptions.push(tools);
+  registerValidateTool(context, log);
   const mcp = registerMcpServerProvider(context, () => tools.enabled(), tools.onDidChange);
   if (mcp) context.subscriptions.push(mcp);
   return tools;

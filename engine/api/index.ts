@@ -87,6 +87,8 @@ export type { AgentEvent, AgentStepResult, AgentToolCall, AgentTurn, ResultDocum
 export { loadHistory } from '../run/history';
 export { InputError, parseInputArg, resolveInputs } from '../run/inputs';
 export { callsMcp, mcpAnalyzeOptions, mcpInfoUnlisted } from '../run/mcpPrepare';
+export { validationReport } from './validation';
+export type { ValidateReport } from './validation';
 export { modelStats, readRunRecords } from '../run/modelStats';
 export { predict } from '../run/predict';
 export type { Prediction, Range } from '../run/predict';

@@ -1,23 +1,13 @@
 // `orc validate FILE... [--json]`: the findings of each file; exit 2 when any has an error.
-import { analyze, analyzeEval, type AnalyzeOptions, callsMcp, evalHasErrors, type Finding, hasErrors, mcpAnalyzeOptions, mcpInfoUnlisted } from '../api/index';
+import { type AnalyzeOptions, callsMcp, mcpAnalyzeOptions, validationReport, type ValidateReport } from '../api/index';
 import { formatFinding, paint, summary, type Style } from './findingFormat';
-import { displayName, pipelineFileOf, readSource } from './input';
+import { displayName, readSource } from './input';
 
-export interface ValidateReport {
-  file: string;
-  valid: boolean;
-  findings: Finding[];
-}
+export type { ValidateReport };
 
-/** `options`: the listed MCP tools (engine/run/mcpPrepare.ts); default: only the user's MCP server names. */
+/** `options`: the listed MCP tools (engine/run/mcpPrepare.ts); default: only the user's MCP server names. An eval file (NAME.eval.yaml) is checked as one. */
 export function validateFile(file: string, text = readSource(file), options?: AnalyzeOptions): { report: ValidateReport; text: string } {
-  // an eval file (NAME.eval.yaml) is checked as one, against its pipeline (docs/eval.md)
-  if (/\.eval\.ya?ml$/i.test(file)) {
-    const e = analyzeEval(text, file);
-    return { report: { file: displayName(file), valid: !evalHasErrors(e), findings: e.findings }, text };
-  }
-  const a = analyze(text, { ...(options ?? { mcp: mcpInfoUnlisted().mcp }), ...pipelineFileOf(file) });
-  return { report: { file: displayName(file), valid: !hasErrors(a.findings), findings: a.findings }, text };
+  return { report: validationReport(displayName(file), text, file === '-' ? undefined : file, options), text };
 }
 
 /** A pipeline that calls MCP tools is checked against its servers' listed tools: then the answer is a promise. */

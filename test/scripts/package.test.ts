@@ -54,6 +54,8 @@ describe('the .vsix (npm run package)', function () {
       grammars: { path: string }[];
       yamlValidation: { url: string }[];
       walkthroughs: { steps: { id: string; media: { markdown?: string; image?: string }; completionEvents: string[] }[] }[];
+      chatPromptFiles: { path: string }[];
+      chatSkills: { path: string }[];
     };
   };
 
@@ -122,6 +124,9 @@ describe('the .vsix (npm run package)', function () {
       'engine/eval/eval.schema.json',
       ...filesIn('syntaxes', '.json'),
       ...filesIn('media/walkthrough', '.md'),
+      // the chat's prompt files and skill (contributes.chatPromptFiles, contributes.chatSkills; made by the build)
+      ...filesIn('dist/chat', '.md'),
+      ...filesIn('dist/chat/orchestrator-pipelines', '.md'),
       ...filesIn('media/icons', '.svg'),
       ...filesIn('docs/images', '.png'),
     ];
@@ -160,6 +165,7 @@ describe('the .vsix (npm run package)', function () {
       ...c.grammars.map((g) => g.path),
       ...c.yamlValidation.map((v) => v.url),
       ...c.walkthroughs.flatMap((w) => w.steps.flatMap((s) => [s.media.markdown, s.media.image])).filter((m): m is string => !!m),
+      ...[...c.chatPromptFiles, ...c.chatSkills].map((f) => f.path),
     ].map((p) => path.posix.normalize(p));
     assert.deepEqual(
       named.filter((p) => !files.includes(p)),
