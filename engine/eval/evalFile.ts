@@ -6,7 +6,7 @@ import { keyRange, valueRange, formatPath, type ParsedYaml } from '../parse/yaml
 import type { Finding, Range, Severity, ValuePath } from '../spec/types';
 import { didYouMean, suggest } from '../analyze/suggest';
 import { EVAL_FINDING_CODES, type EvalFindingCode } from './evalCodes';
-import { readTrials, type TrialsSpec } from './trials';
+import { trialsOf, trialThresholdOf, type TrialsSpec } from './trialRules';
 import { hasOwnKeys } from '../util/none';
 
 export const ASSERTION_KINDS = [
@@ -315,6 +315,15 @@ function readAnswers(sink: EvalSink, v: unknown): Record<string, unknown> {
   }
   for (const [k, x] of Object.entries(v)) Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
   return out;
+}
+
+/** Reads `trials` and `trial_threshold` of the eval (or of an inline case at `at`), with findings. */
+function readTrials(sink: EvalSink, m: Record<string, unknown>, at: ValuePath): { trials: TrialsSpec | null; threshold: number | null } {
+  const t = trialsOf(m.trials);
+  if (typeof t === 'string') sink.atValue('eval.type', t, [...at, 'trials']);
+  const th = trialThresholdOf(m.trial_threshold);
+  if (typeof th === 'string') sink.atValue('eval.type', th, [...at, 'trial_threshold']);
+  return { trials: typeof t === 'string' ? null : t, threshold: typeof th === 'string' ? null : th };
 }
 
 /** The eval spec of a parsed eval file; null when it lacks what an eval needs (findings say what). */

@@ -27,7 +27,8 @@ import { EvalRecord, resultKey, type CaseResult, type EvalMeta, type EvalSummary
 import { SummaryBuilder } from './evalSummary';
 import { orderedPool } from './orderedPool';
 import { inputsFor, trialAnalysis, variantAnalysis } from './variantPipeline';
-import { caseTrials, combineTrials, trialVerdict, type TrialsSpec } from './trials';
+import { caseTrials, combineTrials } from './trials';
+import { trialVerdict, type TrialsSpec } from './trialRules';
 import { inputsFromRun, prepareCase, stepCaseOf } from './stepCase';
 import { mocksOf } from './mocks';
 import type { ConnectionDecl } from '../spec/types';

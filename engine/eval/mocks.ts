@@ -10,6 +10,7 @@ import { ToolError, type ToolDefinition } from '../toolkit/runtime';
 import { sleep } from '../util/longTimer';
 import { isMapping } from './evalFile';
 import { argsDiffer } from './trajectory';
+import type { MockedCall } from './caseReport';
 
 export interface MockSpec {
   tool: string;
@@ -17,16 +18,6 @@ export interface MockSpec {
   /** What it answers: the call's result, or the error the call fails with. */
   answer: { result: unknown } | { error: string };
   delayMs: number;
-}
-
-/** One mock that answered, as the case's result lists it. */
-export interface MockedCall {
-  tool: string;
-  args: Record<string, unknown> | null;
-  /** `result` or `error`: what it answered with. */
-  answered: 'result' | 'error';
-  /** How many calls it answered. */
-  calls: number;
 }
 
 const MOCK_KEYS = ['tool', 'args', 'result', 'error', 'delay_ms'];

@@ -11,7 +11,8 @@ import { readRunResult } from '../run/runPacks';
 import { newExecutionId } from '../run/runPipeline';
 import type { ToolDefinition } from '../toolkit/runtime';
 import { isMapping, type EvalCase } from './evalFile';
-import { mockedTools, mocksOf, type MockedCall } from './mocks';
+import { mockedTools, mocksOf } from './mocks';
+import type { MockedCall } from './caseReport';
 
 export interface StepCaseSpec {
   step: string;

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyzeEval, createModelRunner, runEval, writeJUnit, type CaseResult, type EvalOutcome } from '../../../engine/api/index';
 import { trialsLine, summaryLines } from '../../../engine/cli/evalOutput';
-import { trialVerdict, zOf } from '../../../engine/eval/trials';
+import { trialVerdict, zOf } from '../../../engine/eval/trialRules';
 import { LoopbackProviders } from '../../fixtures/providers/loopbackServer';
 import { loopbackEnv, tempDir } from '../../helpers/agentRun';
 
