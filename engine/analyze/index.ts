@@ -11,6 +11,7 @@ import { normalizePipeline } from './normalize';
 import { stripContextlabKeys } from './contextlabCompat';
 import { checkInlineDocuments } from './inlineDocuments';
 import { checkSchema } from './schemaCheck';
+import { checkModalities } from './modalityCheck';
 import { checkAgents } from './agentCheck';
 import { checkTriggers } from './triggerCheck';
 import { checkGuardsAndBudgets } from './guardCheck';
@@ -172,6 +173,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
       // another pipeline named by an agent's allow-list compiles as `orc run` compiles it
       checkTriggers(effective, pipeline, sink);
       checkGuardsAndBudgets(pipeline, sink);
+      checkModalities(pipeline, sink);
       checkAgents(pipeline, sink, { catalog, mcp: options.mcp, pipelineFile: options.pipelineFile, compile: (other) => analyze(other).findings });
       checkInlineDocuments(pipeline, sink, catalog, (inner, depth, passed) => analyze(inner, { ...options, autoAnswers: undefined, inlineDepth: depth, passedInputs: passed, sectionOwner: undefined }).findings, options.inlineDepth ?? 0);
       plan = s.plan;

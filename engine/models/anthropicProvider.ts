@@ -5,6 +5,14 @@ import { toProviderError, type AssistantMessage, type ChatAnswer, type ChatCall,
 import { generatedIdPrefix, wireCallOf } from './toolCalls';
 import { announcedLimits } from './rateHeaders';
 import { modelFetch } from './httpTransport';
+import type { ContentPart } from './contentParts';
+
+/** A part as Messages takes it: `image` (base64 or a URL), `document` (a PDF as base64 or a URL, a text file as text); audio is refused before (contentParts.ts). */
+function anthropicPart(p: ContentPart): Anthropic.ContentBlockParam {
+  if (p.kind === 'image') return { type: 'image', source: p.url ? { type: 'url', url: p.url } : { type: 'base64', media_type: p.mediaType as 'image/png', data: p.data ?? '' } };
+  if (p.mediaType === 'application/pdf') return { type: 'document', source: p.url ? { type: 'url', url: p.url } : { type: 'base64', media_type: 'application/pdf', data: p.data ?? '' } };
+  return { type: 'document', source: { type: 'text', media_type: 'text/plain', data: Buffer.from(p.data ?? '', 'base64').toString('utf8') }, title: p.name };
+}
 
 export interface AnthropicProviderOptions {
   apiKey: string;
@@ -21,7 +29,7 @@ function body(call: ProviderCall): Anthropic.MessageCreateParamsNonStreaming {
   const b: Anthropic.MessageCreateParamsNonStreaming = {
     model: call.model,
     max_tokens: call.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
-    messages: [{ role: 'user', content: call.prompt }],
+    messages: [{ role: 'user', content: call.parts?.length ? [...call.parts.map(anthropicPart), { type: 'text', text: call.prompt }] : call.prompt }],
   };
   if (call.system) b.system = call.system;
   // this SDK's Messages parameters have no temperature: the provider's default applies

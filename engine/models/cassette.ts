@@ -11,6 +11,7 @@ import type { ChatAnswer, ChatCall, ModelProvider, ProviderAnswer, ProviderCall,
 import { Redactor } from '../toolkit/redact';
 import { canonicalJson, CassetteFileError, requestKey, storeOf, type CassetteAnswer, type CassetteLine, type CassetteRequest, type CassetteStore } from './cassetteFile';
 import { missError } from './cassetteMiss';
+import { partKey } from './contentParts';
 
 export { CassetteFileError, canonicalJson, requestKey, type CassetteAnswer, type CassetteLine, type CassetteRequest } from './cassetteFile';
 export { CassetteMissError } from './cassetteMiss';
@@ -44,7 +45,7 @@ export function defaultCassetteFile(pipelineFile: string): string {
 }
 
 function requestOf(provider: string, call: ProviderCall, schema: Record<string, unknown> | null): CassetteRequest {
-  return { provider, model: call.model, kind: schema ? 'structured' : 'text', system: call.system, prompt: call.prompt, max_tokens: call.maxTokens, temperature: call.temperature, schema };
+  return { provider, model: call.model, kind: schema ? 'structured' : 'text', system: call.system, prompt: call.prompt, max_tokens: call.maxTokens, temperature: call.temperature, schema, ...(call.parts?.length ? { parts: call.parts.map(partKey) } : {}) };
 }
 
 function chatRequestOf(provider: string, call: ChatCall): CassetteRequest {

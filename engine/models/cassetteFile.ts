@@ -28,6 +28,8 @@ export interface CassetteRequest {
   occurrence?: number;
   /** An eval's trial (from the second, 1): each trial's answers are its own. */
   trial?: number;
+  /** Images, files and audio sent with the prompt: each by its kind, media type and content hash (never its bytes). */
+  parts?: { kind: string; media_type: string; sha256: string; url?: string }[];
 }
 
 export interface CassetteAnswer {

@@ -40,6 +40,12 @@ function chatContents(call: ChatCall): Content[] {
   return out;
 }
 
+/** The prompt, with its parts (`inlineData` for bytes, `fileData` for a URL) after the text. */
+function promptContents(call: ProviderCall): string | Content[] {
+  if (!call.parts?.length) return call.prompt;
+  return [{ role: 'user', parts: [{ text: call.prompt }, ...call.parts.map((p): Part => (p.url ? { fileData: { fileUri: p.url, mimeType: p.mediaType } } : { inlineData: { mimeType: p.mediaType, data: p.data ?? '' } }))] }];
+}
+
 function chatConfig(call: ChatCall): GenerateContentConfig {
   const c = config({ ...call, prompt: '' });
   if (call.schema) {
@@ -126,7 +132,7 @@ export function googleProvider(o: GoogleProviderOptions): ModelProvider {
     },
     async generate(call): Promise<ProviderAnswer> {
       try {
-        const r = await (await sdk()).models.generateContent({ model: call.model, contents: call.prompt, config: config(call) });
+        const r = await (await sdk()).models.generateContent({ model: call.model, contents: promptContents(call), config: config(call) });
         return { text: r.text ?? '', ...usage(r), ...answered(r) };
       } catch (e) {
         throw fail(e, call.signal);
@@ -134,7 +140,7 @@ export function googleProvider(o: GoogleProviderOptions): ModelProvider {
     },
     async stream(call, onDelta): Promise<ProviderAnswer> {
       try {
-        const s = await (await sdk()).models.generateContentStream({ model: call.model, contents: call.prompt, config: config(call) });
+        const s = await (await sdk()).models.generateContentStream({ model: call.model, contents: promptContents(call), config: config(call) });
         let text = '';
         let u = { tokensIn: 0, tokensOut: 0 };
         let end: ReturnType<typeof answered> = {};
@@ -158,7 +164,7 @@ export function googleProvider(o: GoogleProviderOptions): ModelProvider {
       try {
         r = await (await sdk()).models.generateContent({
           model: call.model,
-          contents: call.prompt,
+          contents: promptContents(call),
           config: { ...config(call), responseMimeType: 'application/json', responseJsonSchema: call.schema },
         });
       } catch (e) {

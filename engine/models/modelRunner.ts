@@ -1,5 +1,6 @@
 // The seam between the runner and model providers: a model step asks a ModelRunner. Provider
 // adapters (openai, @anthropic-ai/sdk, @google/genai, the editor's language models) implement it.
+import type { ContentPart } from './contentParts';
 import { ToolError } from '../toolkit/runtime';
 import type { AssistantMessage, ChatCall, ModelProvider, ProviderAnswer, WireToolCall } from './provider';
 
@@ -37,6 +38,8 @@ export interface ModelRequest {
   budget?: BudgetHook;
   /** Structured answers: how many more calls may repair an answer that fails its schema (default 1). */
   repairAttempts?: number;
+  /** Images, files and audio sent with the prompt (`images:`, `files:`, `audio:`), read and checked by the run (engine/models/contentParts.ts). */
+  parts?: ContentPart[];
 }
 
 /** Tokens out a call is reserved for when its request sets no `max_tokens`. */

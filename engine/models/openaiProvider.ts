@@ -5,6 +5,14 @@ import { announcedLimits } from './rateHeaders';
 import { ProviderError, toProviderError, type ChatAnswer, type ChatCall, type EmbedAnswer, type ModelProvider, type ProviderAnswer, type ProviderCall, type StructuredAnswer, type WireToolCall } from './provider';
 import { generatedIdPrefix, ToolCallAssembler, wireCall } from './toolCalls';
 import { modelFetch } from './httpTransport';
+import { audioFormat, dataUrl, type ContentPart } from './contentParts';
+
+/** A part as Chat Completions takes it: `image_url` (a URL or a data: URL), `input_audio` (base64), `file` (a data: URL). */
+function openaiPart(p: ContentPart): OpenAI.Chat.Completions.ChatCompletionContentPart {
+  if (p.kind === 'image') return { type: 'image_url', image_url: { url: p.url ?? dataUrl(p) } };
+  if (p.kind === 'audio') return { type: 'input_audio', input_audio: { data: p.data ?? '', format: audioFormat(p) } };
+  return { type: 'file', file: { filename: p.name.split(/[\\/]/).pop() ?? p.name, file_data: dataUrl(p) } };
+}
 
 type ChatParams = OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming;
 
@@ -47,7 +55,7 @@ export interface OpenAIProviderOptions {
 function messages(call: ProviderCall): OpenAI.Chat.Completions.ChatCompletionMessageParam[] {
   const m: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = [];
   if (call.system) m.push({ role: 'system', content: call.system });
-  m.push({ role: 'user', content: call.prompt });
+  m.push({ role: 'user', content: call.parts?.length ? [{ type: 'text', text: call.prompt }, ...call.parts.map(openaiPart)] : call.prompt });
   return m;
 }
 

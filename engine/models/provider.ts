@@ -1,6 +1,7 @@
 // One interface every model provider implements: the SDK adapters here, and any host-supplied
 // provider (the editor's language models) whose generate/stream wrap an external function.
 import type { AnnouncedLimits } from './rateHeaders';
+import type { ContentPart } from './contentParts';
 
 export interface ProviderCall {
   /** The model's name inside its provider (no `provider:` prefix). */
@@ -10,6 +11,8 @@ export interface ProviderCall {
   maxTokens: number | null;
   temperature: number | null;
   signal: AbortSignal;
+  /** Images, files and audio sent with the prompt (engine/models/contentParts.ts), in the provider's own content parts. */
+  parts?: ContentPart[];
 }
 
 export interface ProviderAnswer {

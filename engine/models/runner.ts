@@ -11,6 +11,7 @@ import { googleProvider } from './googleProvider';
 import { WORST_CASE_OUT_TOKENS, type ChatRequest, type ChatResponse, type ModelCallRecord, type ModelRequest, type ModelResponse, type ModelRunner } from './modelRunner';
 import { openaiProvider } from './openaiProvider';
 import { LearnedRateLimiter } from './learnedLimiter';
+import { checkPartsFor } from './contentParts';
 import { ProviderError, unreachableWords, type ModelProvider, type ProviderAnswer, type ProviderCall } from './provider';
 import { loadRegistry, type RegistryModel } from './registry';
 import { DEFAULT_LIMITS, DEFAULT_RESILIENCE, FALLBACK_LIMITS, TimeoutError, abortable, describeBreak, providerGuard, retryDelayMs, type ProviderGuard, type ProviderLimits, type ResilienceOptions } from './resilience';
@@ -345,6 +346,11 @@ export class ProviderModelRunner implements ModelRunner {
       prompt = `Does this statement hold? Answer with {"holds": true} or {"holds": false}.\nStatement: ${str(params.condition) ?? ''}${params.context ? `\nContext:\n${str(params.context)}` : ''}`;
     }
     const base: Omit<ProviderCall, 'signal'> = { model: name, system: req.system, prompt, maxTokens: int(params.max_tokens), temperature: float(params.temperature) };
+    // images, files and audio: each provider's own parts, those it cannot take refused before the call
+    if (req.parts?.length) {
+      checkPartsFor(provider, req.parts);
+      base.parts = req.parts;
+    }
     const estimate = Math.ceil((prompt.length + (req.system?.length ?? 0)) / 4) + (base.maxTokens ?? 1000);
     const worst = { tokensIn: Math.ceil((prompt.length + (req.system?.length ?? 0)) / 4), tokensOut: base.maxTokens ?? WORST_CASE_OUT_TOKENS };
     const totals = { tokens_in: 0, tokens_out: 0, cost_usd: 0, latency_ms: 0, wait_ms: 0 };

@@ -15,6 +15,7 @@ import { answerSchema, chooseModel, systemPrompt } from './stepModel';
 import { agentAction } from './agentStep';
 import { guardedRun } from '../guard/modelGuards';
 import { stepGuards } from './stepGuards';
+import { readParts } from '../models/contentParts';
 
 export { message, modelFor } from './stepModel';
 export type { ActionContext } from './runContext';
@@ -61,6 +62,9 @@ async function callModelAction(step: Step, params: Record<string, unknown>, ctx:
     // set after the literal: a spread inside it made the request a slow dictionary object, every call
     if (fallbacks) req.fallbacks = fallbacks;
     if (step.repairAttempts !== undefined) req.repairAttempts = step.repairAttempts;
+    // images, files, audio: read here, in the workspace, so a path outside it is refused before any call
+    const parts = readParts(params, ctx);
+    if (parts.length) req.parts = parts;
     // guards: the prompt checked before the provider is called, the answer before anyone sees it
     res = step.guardrails ? await guardedRun(ctx.models, req, stepGuards(step, ctx, scopePath, r)) : await ctx.models.run(req);
   } catch (e) {

@@ -133,6 +133,13 @@ export const TOOL_SPECS: Record<string, ToolSpec> = table<ToolSpec>({
   visualization: visualizationSpec,
 });
 
+/** Images, files and audio a model action sends with its prompt (engine/models/contentParts.ts). */
+const MEDIA_PARAMETERS: Record<'images' | 'files' | 'audio', ParamSpec> = {
+  images: { type: ['array', 'string'], description: 'Images the model sees with the prompt: workspace paths (png, jpeg, gif, webp) or http(s) URLs; never outside the workspace.' },
+  files: { type: ['array', 'string'], description: 'Documents the model reads with the prompt (PDF, text): workspace paths or URLs; never outside the workspace.' },
+  audio: { type: ['array', 'string'], description: 'Audio the model hears with the prompt (wav, mp3): workspace paths; never outside the workspace.' },
+};
+
 /** Actions that need no tool: each calls a model. */
 export const BUILTIN_ACTIONS: Record<string, ActionSpec> = table<ActionSpec>({
   generate: {
@@ -145,6 +152,7 @@ export const BUILTIN_ACTIONS: Record<string, ActionSpec> = table<ActionSpec>({
       temperature: { type: 'number', description: 'Sampling temperature, 0 to 2.' },
       model: { type: 'string', description: '`provider:model` for this call (ContextLab\'s place for it; the same as the step\'s `model:`).' },
       stream: { type: 'boolean', description: 'Stream the answer as it is written (default true).', default: true },
+      ...MEDIA_PARAMETERS,
     },
   },
   generate_structured: {
@@ -157,6 +165,7 @@ export const BUILTIN_ACTIONS: Record<string, ActionSpec> = table<ActionSpec>({
       max_tokens: { type: 'integer', description: 'Largest answer, in tokens.' },
       temperature: { type: 'number', description: 'Sampling temperature, 0 to 2.' },
       model: { type: 'string', description: '`provider:model` for this call (the same as the step\'s `model:`).' },
+      ...MEDIA_PARAMETERS,
     },
   },
   analyze_text: {
@@ -169,6 +178,7 @@ export const BUILTIN_ACTIONS: Record<string, ActionSpec> = table<ActionSpec>({
       max_tokens: { type: 'integer', description: 'Largest answer, in tokens.' },
       model: { type: 'string', description: '`provider:model` for this call (the same as the step\'s `model:`).' },
       stream: { type: 'boolean', description: 'Stream the answer as it is written (default true).', default: true },
+      ...MEDIA_PARAMETERS,
     },
   },
   evaluate_condition: {
