@@ -20,6 +20,7 @@ import { agentEntryValueItems, agentKeysOf, agentToolCompletions } from './agent
 import { AGENT_STEP_KEYS } from '../engine/analyze/agentDecl';
 import { AGENT_STEP_SNIPPET, withAgentSnippet } from './agentSnippets';
 import { timezoneItems, triggerKeyItems, triggerTemplateItems } from './triggerCompletion';
+import { guardCompletions } from './guardCompletion';
 
 const md = (value: string) => ({ kind: MarkupKind.Markdown, value });
 
@@ -225,6 +226,8 @@ export function completions(a: Analysis, offset: number, documentFile: string | 
   const agentTools = agentToolCompletions(a, offset, documentFile);
   if (agentTools) return agentTools;
   const ctx = completionContext(a, offset);
+  const guards = guardCompletions(a, ctx);
+  if (guards) return guards;
   switch (ctx.kind) {
     case 'key':
       return keyItems(a, ctx);

@@ -19,12 +19,16 @@ import { fileURLToPath } from 'node:url';
 import { statsFor } from './modelStatsCache';
 import { agentHover } from './agentHover';
 import { triggerHover } from './triggerHover';
+import { guardHover } from './guardHover';
+import { stepWorstLine } from './guardWords';
 
 function stepSummary(a: Analysis, step: Step): string {
   const line = a.references.find((r) => r.kind === 'definition' && r.stepId === step.id)?.range.start.line;
   const what = step.loop ? `${step.loop.kind} loop of ${step.body?.length ?? 0} step(s)` : [step.tool, step.action].filter(Boolean).join('.') || 'no action';
   const parts = [`**step \`${step.id}\`**${step.name ? ` — ${step.name}` : ''}`, '', `- does: \`${what}\``];
   if (step.dependencies.length) parts.push(`- depends on: ${step.dependencies.map((d) => `\`${d}\``).join(', ')}`);
+  const worst = stepWorstLine(a, step.id);
+  if (worst) parts.push(worst);
   if (step.description) parts.push('', step.description);
   if (line !== undefined) parts.push('', `_defined on line ${line + 1}_`);
   return parts.join('\n');
@@ -69,6 +73,8 @@ export function hover(a: Analysis, offset: number, lock: AutoLock | null = null,
   }
   const trigger = triggerHover(a, at);
   if (trigger) return value(trigger);
+  const guard = guardHover(a, at);
+  if (guard) return value(guard);
   const agent = agentHover(a, at, documentFile);
   if (agent) return value(agent);
   const last = at.path[at.path.length - 1];
