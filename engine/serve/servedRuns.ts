@@ -228,8 +228,10 @@ export class ServedRuns {
     try {
       state = await runState(this.restate, id);
     } catch (e) {
-      if (e instanceof DurableRunError) throw new ServeError(503, 'restate_unavailable', this.host.redactor.text(e.message));
-      throw e;
+      if (!(e instanceof DurableRunError)) throw e;
+      // Restate unreachable: what the records under the root say is all there is to say now
+      this.host.log(`orc serve: could not ask Restate about run ${id}: ${this.host.redactor.text(e.message)}`);
+      return null;
     }
     if (state === 'unknown') return null;
     const again = this.runs.get(id);
