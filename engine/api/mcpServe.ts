@@ -7,12 +7,12 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { CallToolRequestSchema, ErrorCode, ListResourcesRequestSchema, ListResourceTemplatesRequestSchema, ListToolsRequestSchema, McpError, ReadResourceRequestSchema, type CallToolResult, type Resource } from '@modelcontextprotocol/sdk/types.js';
 import { graphDocument } from '../analyze/graph';
 import { createModelRunner, type ModelRunner } from '../models/index';
 import { registryOrShipped } from '../models/registry';
+import { LineTransport } from '../mcp/lineTransport';
 import { CassetteFileError } from '../models/cassette';
 import { runDir } from '../run/checkpointStore';
 import type { ResultDocument, RunEvent } from '../run/events';
@@ -30,7 +30,7 @@ export interface ServeOptions {
   version: string;
   /** Lines for the log (stderr); redacted before they are given. */
   log(line: string): void;
-  /** The transport (default: this process's stdin and stdout). */
+  /** The transport (default: this process's stdin and stdout, a line at most 16 MiB: engine/mcp/lineTransport.ts). */
   transport?: Transport;
   /** Watch the root for pipeline files (default true). */
   watch?: boolean;
@@ -104,7 +104,8 @@ export class PipelineServer {
   }
 
   async connect(): Promise<void> {
-    const transport = this.o.transport ?? new StdioServerTransport();
+    // a request line too long is answered with an error and the server goes on (the SDK's stdio transport closed)
+    const transport = this.o.transport ?? new LineTransport(process.stdin, process.stdout, { log: (s) => this.log(s) });
     this.server.onclose = () => void this.close();
     await this.server.connect(transport);
     if (this.o.watch !== false) {
