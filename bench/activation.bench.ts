@@ -14,8 +14,10 @@
 // these features from its own process costs. It is measured as ours is: a user's second activation,
 // after a first in the same user's folder, since a returning user's workbench starts from what the
 // first one left there (until 2026-11-26 the floor was a first activation, and ours a second).
-// Then the .vsix's size. The goal on activate() to the client ready is the floor's, measured in the
-// same run: ours ≤ 1.15 x the floor, the median of 5 workbenches each, interleaved.
+// Then the .vsix's size. The goal is the floor's, measured in the same run: the server process's age
+// when it answers initialize ≤ 1.1 x the floor server's, the median of 5 workbenches each, interleaved
+// (restated 2026-11-26: activate() to the client ready, the goal until then, swung 0.51-1.49 x from one
+// run to the next with nothing changed; it is still printed).
 // `--quick`: one workbench each instead of five. `--smoke`: one workbench each, opened side by side,
 // ours measured once as a first activation (no wait for the compile cache), the build reused when
 // dist/ has one, and no .vsix packed (a minute of work): every part of the measurement, in seconds.
@@ -34,8 +36,8 @@ const QUICK = process.argv.includes('--quick');
 const SMOKE = process.argv.includes('--smoke');
 const RUNS = QUICK || SMOKE ? 1 : 5;
 const MB = 1024 * 1024;
-/** The goals: activate() to the client ready over the floor's, and the bytes parsed at start. */
-const OVER_FLOOR = 1.15;
+/** The goals: the server process's age at initialize over the floor's, and the bytes parsed at start. */
+const OVER_FLOOR = 1.1;
 const PARSED_BYTES = 1.5e6;
 /** The files of the language server's compile cache a first activation leaves: one for each bundle it
  * loads after its entry turns the cache on (dist/languageServer.js, dist/serverFeatures.js). */
@@ -86,7 +88,7 @@ async function peerExtension(tmp: string): Promise<string> {
   for (const d of ['syntaxes', 'media', 'engine', 'node_modules']) fs.symlinkSync(path.join(ROOT, d), path.join(dir, d));
   for (const f of fs.readdirSync(path.join(ROOT, 'dist'))) {
     // not the CLI and its chunks (vendor/): the extension does not load them at activation
-    if (f === 'extension.js' || f === 'engine.js' || f === 'server.js' || f === 'cli.js' || f === 'vendor' || f.endsWith('.map')) continue;
+    if (f === 'extension.js' || f === 'engine.js' || f === 'server.js' || f === 'cli.js' || f.endsWith('.map') || fs.statSync(path.join(ROOT, 'dist', f)).isDirectory()) continue;
     fs.copyFileSync(path.join(ROOT, 'dist', f), path.join(dir, 'dist', f));
   }
   const old = { bundle: true, platform: 'node', format: 'cjs', target: 'node22', legalComments: 'none', logLevel: 'warning' } as const;
@@ -106,7 +108,8 @@ async function floorExtension(tmp: string): Promise<string> {
   fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
   for (const d of ['syntaxes', 'media', 'engine', 'node_modules']) fs.symlinkSync(path.join(ROOT, d), path.join(dir, d));
   // (not the CLI's chunks, vendor/: nothing loads them at activation)
-  for (const f of fs.readdirSync(path.join(ROOT, 'dist'))) if (!f.endsWith('.map') && f !== 'server.js' && f !== 'languageServer.js' && f !== 'vendor') fs.copyFileSync(path.join(ROOT, 'dist', f), path.join(dir, 'dist', f));
+  // (nor the chat's files, dist/chat/: activation does not read them)
+  for (const f of fs.readdirSync(path.join(ROOT, 'dist'))) if (!f.endsWith('.map') && f !== 'server.js' && f !== 'languageServer.js' && !fs.statSync(path.join(ROOT, 'dist', f)).isDirectory()) fs.copyFileSync(path.join(ROOT, 'dist', f), path.join(dir, 'dist', f));
   await esbuild.build({ entryPoints: [path.join(ROOT, 'bench/initializeOnlyServer.ts')], outfile: path.join(dir, 'dist/server.js'), bundle: true, platform: 'node', format: 'cjs', target: 'node22', minify: true, logLevel: 'warning' });
   return dir;
 }
@@ -250,9 +253,17 @@ async function main(): Promise<void> {
   const bytes = med(ours, (s) => s.loadedBytes);
   const whole = med(ours, (s) => s.activatedMs);
   const wholeBefore = med(theirs, (s) => s.activatedMs);
-  console.log(`\ngoals (issue 29: activation; load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}):`);
   const floorClient = med(floor, (s) => s.clientMs);
-  console.log(goal(`activate() to the language client ready over the floor (a server that only answers initialize), ${SMOKE ? 'one workbench each, side by side (smoke)' : `median of ${RUNS} interleaved workbench(es) each`}`, `${(client / floorClient).toFixed(2)}x (${client.toFixed(0)} ms against ${floorClient.toFixed(0)} ms); the first activations ${med(oursFirst, (s) => s.clientMs).toFixed(0)} ms against ${med(floorFirst, (s) => s.clientMs).toFixed(0)} ms; before: ${med(theirs, (s) => s.clientMs).toFixed(0)} ms`, `≤ ${OVER_FLOOR}x the floor`, client <= OVER_FLOOR * floorClient));
+  // activate() to the client ready over the floor's, printed, no longer the goal: it swung 0.51-1.49x
+  // from run to run with nothing changed, the workbench around the server moving it
+  console.log(`activate() to the language client ready over the floor's: ${(client / floorClient).toFixed(2)}x (${client.toFixed(0)} ms against ${floorClient.toFixed(0)} ms); the first activations ${med(oursFirst, (s) => s.clientMs).toFixed(0)} ms against ${med(floorFirst, (s) => s.clientMs).toFixed(0)} ms; before: ${med(theirs, (s) => s.clientMs).toFixed(0)} ms`);
+  // restated 2026-11-26: the server process's age when it answers initialize, against the floor's
+  const known = (xs: Sample[]) => xs.every((s) => s.serverMs !== null);
+  const age = known(ours) ? med(ours, (s) => s.serverMs!) : null;
+  const floorAge = known(floor) ? med(floor, (s) => s.serverMs!) : null;
+  const ageRatio = age !== null && floorAge ? age / floorAge : null;
+  console.log(`\ngoals (BENCHMARKS: activation against a server that only answers initialize; load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}):`);
+  console.log(goal(`the server process's age when it answers initialize over the floor's, ${SMOKE ? 'one workbench each, side by side (smoke)' : `median of ${RUNS} interleaved workbench(es) each`}`, ageRatio === null ? 'not reported by a server' : `${ageRatio.toFixed(2)}x (${age!.toFixed(0)} ms against ${floorAge!.toFixed(0)} ms; the first activations ${known(oursFirst) ? med(oursFirst, (s) => s.serverMs!).toFixed(0) : '?'} against ${known(floorFirst) ? med(floorFirst, (s) => s.serverMs!).toFixed(0) : '?'} ms)`, `≤ ${OVER_FLOOR}x the floor's`, ageRatio === null ? null : ageRatio <= OVER_FLOOR));
   console.log(goal('bundle bytes the host parses at activation', `${(bytes / 1e6).toFixed(2)} MB (before: ${(med(theirs, (s) => s.loadedBytes) / 1e6).toFixed(2)} MB)`, `≤ ${PARSED_BYTES / 1e6} MB`, bytes <= PARSED_BYTES));
   console.log(goal('the engine is loaded on first use, not at activation', ours.some((s) => s.engineLoaded) ? 'loaded at activation' : 'not loaded', 'not loaded', !ours.some((s) => s.engineLoaded)));
   console.log(goal('load + activate over before', `${(whole / wholeBefore).toFixed(2)} (${whole.toFixed(0)} ms against ${wholeBefore.toFixed(0)} ms)`, '< 1', whole < wholeBefore));

@@ -273,9 +273,12 @@ async function main(): Promise<void> {
   const worstOver = figures.reduce((w, f) => (f.perTurn.ours > w.perTurn.ours ? f : w));
   const worstRatio = figures.reduce((w, f) => (f.perTurn.ours / f.perTurn.langGraph > w.perTurn.ours / w.perTurn.langGraph ? f : w));
   const ratio = worstRatio.perTurn.ours / worstRatio.perTurn.langGraph;
-  console.log('\ngoals (the agent step against the floor and LangGraph; worst of the no-latency agents):');
-  console.log(goal('overhead per turn over the floor', `${ms(worstOver.perTurn.ours)} ms (${worstOver.label})`, '≤ 1 ms', worstOver.perTurn.ours <= 1));
-  console.log(goal("overhead per turn against LangGraph's", `${ratio.toFixed(3)} of it, 1/${(1 / ratio).toFixed(1)} (${worstRatio.label})`, '≤ 1/10', ratio <= 0.1));
+  // the goal against LangGraph is at 1 turn (BENCHMARKS, 2026-11-26): a run's fixed cost weighs most there
+  const one = figures[0];
+  const oneRatio = one.perTurn.ours / one.perTurn.langGraph;
+  console.log('\ngoals (BENCHMARKS: the agent step against the floor and LangGraph; no server latency):');
+  console.log(goal('overhead per turn over the floor (the worst shape)', `${ms(worstOver.perTurn.ours)} ms (${worstOver.label})`, '≤ 1 ms', worstOver.perTurn.ours <= 1));
+  console.log(goal(`overhead against LangGraph's at ${one.label}`, `${oneRatio.toFixed(3)} of it, 1/${(1 / oneRatio).toFixed(1)} (${ms(one.perTurn.ours)} against ${ms(one.perTurn.langGraph)} ms; the worst shape ${ratio.toFixed(3)}, ${worstRatio.label})`, '≤ 1/10', oneRatio <= 0.1));
   console.log(goal('heap per concurrent agent run', `${mb(mem.ours)} (${CONCURRENT} runs of ${turns} turns)`, '≤ 1 MB', mem.ours <= 1024 * 1024));
 }
 

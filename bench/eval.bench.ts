@@ -3,7 +3,8 @@
 // cases × 2 variants (two models) of a one-prompt pipeline, the same assertions (contains,
 // is_json), the same concurrency (16), no cache on either side. promptfoo needs Node ≥ 22: it runs
 // on the Node 24 the e2e tools use, both installed on first use into the ignored .tools/.
-// Prints wall time, overhead per case and peak RSS: ours, theirs, the ratio and the goal. Our
+// Prints wall time, overhead per case and peak RSS: ours, theirs, the ratio and the goals (the wall
+// time's against the bare SDK's own process making the same calls in the same run). Our
 // overhead is over the same calls made through the bare `openai` SDK given the fetch our providers
 // give it (engine/models/httpTransport.ts), as our eval makes them; the same calls through the SDK's
 // own fetch are printed beside. Then ours alone at 100,000 cases: the overhead per case and the
@@ -242,9 +243,14 @@ async function main(): Promise<void> {
     console.log(`load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores (on a shared machine the slot time counts other processes' CPU too)`);
     // promptfoo's time follows the machine's speed (it is CPU-bound); ours is bound by the calls'
     // latency: on a fast hour a fifth of promptfoo's is less than the bare SDK's own process takes
-    if (b && f.processMs > b.wallMs / 5) console.log(`a fifth of promptfoo's wall time is ${(b.wallMs / 5000).toFixed(2)} s, less than the bare SDK's process took for the same calls (${(f.processMs / 1000).toFixed(2)} s): no eval over this SDK could meet the wall-time goal in this run`);
     console.log(`our fetch against the SDK's own (the global fetch), the same calls: ${(f.wallMs / 1000).toFixed(2)} against ${(own.wallMs / 1000).toFixed(2)} s; our eval's overhead per case over the SDK's own calls: ${(slotMs(a.evalMs, runs) - slotMs(own.wallMs, runs)).toFixed(2)} ms (the goal's floor is the calls as our eval makes them)`);
-    console.log(goal('wall time vs promptfoo', b ? ratio(a.wallMs, b.wallMs) : 'promptfoo skipped', '≤ 0.2', b ? a.wallMs <= b.wallMs / 5 : null));
+    // the wall time against promptfoo, printed, no longer the goal: on a fast hour a fifth of
+    // promptfoo's was less than the bare SDK's own process took for the same calls
+    console.log(`wall time against promptfoo: ${b ? `${ratio(a.wallMs, b.wallMs)} of it (the bare SDK's process ${ratio(f.processMs, b.wallMs)})` : 'promptfoo skipped'}`);
+    console.log("\ngoals (BENCHMARKS: the eval against the bare SDK's process and promptfoo):");
+    // restated 2026-11-26: against the bare SDK's own process making the same calls in the same run
+    // (the SDK given our fetch, as our eval's calls are made; with its own fetch printed beside)
+    console.log(goal("wall time against the bare SDK's own process (the same calls, the same run)", `${ratio(a.wallMs, f.processMs)}x (${(a.wallMs / 1000).toFixed(2)} against ${(f.processMs / 1000).toFixed(2)} s; ${ratio(a.wallMs, own.processMs)}x the SDK's process with its own fetch, ${(own.processMs / 1000).toFixed(2)} s)`, '≤ 1.10x', a.wallMs <= 1.1 * f.processMs));
     console.log(goal(`our overhead per case over its model call at ${CASES.toLocaleString('en')} cases (slot time − the bare SDK calls' slot time, our fetch both, median of ${PAIRS} pair${PAIRS === 1 ? '' : 's'})`, `${overheadMs.toFixed(2)} ms`, '≤ 2 ms', overheadMs <= 2));
     console.log(goal(`our overhead per case at ${LARGE_CASES ? LARGE_CASES.toLocaleString('en') : '100,000'} cases`, large ? `${largeOverhead.toFixed(2)} ms` : 'skipped (--quick/--smoke)', '≤ 2 ms', large ? largeOverhead <= 2 : null));
     console.log(goal('peak memory vs promptfoo', b ? ratio(a.maxRssKb, b.maxRssKb) : 'promptfoo skipped', '≤ 0.5', b ? a.maxRssKb <= b.maxRssKb / 2 : null));
