@@ -1,6 +1,7 @@
 // analyze(text) → the pipeline, its findings with exact ranges, symbols, references, templates,
 // AUTO tags and plan. One pure function behind `orc validate`, every LSP feature and `orc run`.
 import { repairUnderIndentedQuotes, ShiftedLineIndex } from '../parse/yamlRepair';
+import { parseWithPlainAutoTags } from '../parse/autoTagRepair';
 import { parseWhole, parseYaml, readBySections, type ParsedYaml } from '../parse/yamlDocument';
 import type { Finding, Pipeline, Plan, ValuePath } from '../spec/types';
 import { collectAutoTags, withAnswers } from './autoTags';
@@ -90,11 +91,16 @@ export function hasErrors(findings: Finding[]): boolean {
 }
 
 /**
- * YAML 1.2 refuses a multi-line quoted scalar whose closing lines sit no deeper than its key, which
+ * Unquoted `<AUTO>` tags holding `: ` are read as ContextLab reads them (one string each). And YAML 1.2
+ * refuses a multi-line quoted scalar whose closing lines sit no deeper than its key, which
  * PyYAML (and so ContextLab) reads: such a document is read repaired when the repair leaves no YAML
  * error, and each scalar is a warning whose quick fix indents its lines in the file.
  */
 function readAsContextlabDoes(text: string, parsed: ParsedYaml): { parsed: ParsedYaml; findings: Finding[] } {
+  // an unquoted `<AUTO>` value holding `: ` or ` #`: ContextLab reads its tags before the YAML, so the
+  // value is the tag, where YAML reads an error or a mapping (autoTagRepair.ts)
+  const autoTags = parseWithPlainAutoTags(text, parsed);
+  if (autoTags) return { parsed: autoTags, findings: [] };
   if (!parsed.findings.some((f) => f.code === 'yaml.syntax')) return { parsed, findings: [] };
   const repair = repairUnderIndentedQuotes(text);
   if (!repair) return { parsed, findings: [] };

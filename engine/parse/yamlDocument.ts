@@ -163,7 +163,7 @@ function readFrom(whole: string, lines: LineIndex, from: number): { document: Do
 /** The parsed text with its yaml Document parsed again on first use. The Document of a long text
  * (every node of its syntax tree) costs more memory than the rest of an analysis, and only
  * formatting reads it, so no analysis keeps one alive between requests. */
-function withLazyDocument(parsed: Omit<ParsedYaml, 'document'>): ParsedYaml {
+export function withLazyDocument(parsed: Omit<ParsedYaml, 'document'>): ParsedYaml {
   let document: Document | null = null;
   const parse = (): Document => {
     const deep = tooDeepAt(parsed.text);
