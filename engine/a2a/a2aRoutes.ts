@@ -10,7 +10,7 @@
 // Tasks are kept in memory (the SDK's InMemoryTaskStore); their runs are ordinary served runs.
 import { Hono, type Context } from 'hono';
 import { A2A_VERSION_HEADER, type AgentCard } from '@a2a-js/sdk';
-import { DefaultRequestHandler, defaultServerCallContextBuilder, InMemoryTaskStore, JsonRpcTransportHandler, UnauthenticatedUser, validateVersion } from '@a2a-js/sdk/server';
+import { DefaultExecutionEventBusManager, DefaultRequestHandler, defaultServerCallContextBuilder, InMemoryTaskStore, JsonRpcTransportHandler, UnauthenticatedUser, validateVersion } from '@a2a-js/sdk/server';
 import { LegacyJsonRpcTransportHandler } from '@a2a-js/sdk/compat/v0_3/server';
 import type { ServedPipeline } from '../api/index';
 import { a2aAgents, agentCardOf, type A2aAgent } from './agentCards';
@@ -28,11 +28,18 @@ export interface A2aOptions {
 }
 
 interface Served {
-  sp: ServedPipeline;
-  base: string;
+  /** The card as JSON: a handler is made again only when it changes. */
+  cardJson: string;
   card: AgentCard;
   v1: JsonRpcTransportHandler;
   legacy: LegacyJsonRpcTransportHandler;
+}
+
+/** What an agent keeps for as long as the server runs, whatever its card becomes: its tasks, their event buses, its runs. */
+interface Kept {
+  tasks: InMemoryTaskStore;
+  buses: DefaultExecutionEventBusManager;
+  executor: PipelineAgentExecutor;
 }
 
 const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' };
@@ -49,19 +56,25 @@ function baseOf(c: Context): string {
 export function a2aRoutes(o: A2aOptions): Hono {
   const app = new Hono();
   const agents = () => a2aAgents(o.table());
-  // one SDK handler (and task store) an agent, made again when its pipeline's table entry changes
+  // an agent's tasks outlive the table's rebuilds (the pipelines' folder is watched: a file a run
+  // writes there rebuilds it); its SDK handler is made again only when its card changes
+  const kept = new Map<string, Kept>();
   const served = new Map<string, Served>();
   const servedOf = (c: Context): Served | null => {
     const id = c.req.param('id')!;
     const agent = agents().get(id);
     if (!agent) return null;
-    const base = baseOf(c);
+    const card = agentCardOf(agent, baseOf(c), o.version, o.secured);
+    const cardJson = JSON.stringify(card);
     const known = served.get(id);
-    if (known && known.sp === agent.sp && known.base === base) return known;
-    const card = agentCardOf(agent, base, o.version, o.secured);
-    const executor = new PipelineAgentExecutor(() => agents().get(id) as A2aAgent | undefined, o.runner);
-    const handler = new DefaultRequestHandler(card, new InMemoryTaskStore(), executor);
-    const entry: Served = { sp: agent.sp, base, card, v1: new JsonRpcTransportHandler(handler), legacy: new LegacyJsonRpcTransportHandler(handler) };
+    if (known && known.cardJson === cardJson) return known;
+    let k = kept.get(id);
+    if (!k) {
+      k = { tasks: new InMemoryTaskStore(), buses: new DefaultExecutionEventBusManager(), executor: new PipelineAgentExecutor(() => agents().get(id) as A2aAgent | undefined, o.runner) };
+      kept.set(id, k);
+    }
+    const handler = new DefaultRequestHandler(card, k.tasks, k.executor, k.buses);
+    const entry: Served = { cardJson, card, v1: new JsonRpcTransportHandler(handler), legacy: new LegacyJsonRpcTransportHandler(handler) };
     served.set(id, entry);
     return entry;
   };

@@ -172,6 +172,8 @@ describe('orc serve --a2a: pipelines with agent steps as A2A agents (the SDK\'s 
       }
     }
     assert.equal(states[states.length - 1], 'TASK_STATE_CANCELED');
+    // the command's file in the served folder made the server list its pipelines again: the task outlives that
+    await until(() => /the pipelines changed/.test(s.stderr()));
     const got = await slow.getTask({ tenant: '', id: taskId, historyLength: undefined });
     assert.equal(got.status?.state, TaskState.TASK_STATE_CANCELED);
     // its served run's record says so too
