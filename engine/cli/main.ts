@@ -49,6 +49,8 @@ Usage:
                                             orc answer RUN_ID STEP VALUE --restate INGRESS_URL answers a step that asks a person
   orc worker --restate ADMIN_URL [--listen HOST:PORT] [--root DIR]
                                             serves durable runs and registers with Restate
+  orc fork RUN_ID --at STEP [-i STEP=VALUE]... [-i key=value]... [--json]
+                                            a new run from a past one: the steps before STEP answered from its record, STEP on run again
   orc chat FILE [--session ID] [-i key=value]...
                                             a conversation with the pipeline, a line a turn (streamed; Ctrl-C cancels the turn)
   orc mcp [--root DIR]                      serves the pipelines under DIR (default: here) as MCP tools on stdio
@@ -97,7 +99,7 @@ interface Parsed {
   params: string[];
 }
 
-const VALUE_FLAGS = new Set(['--session', '--format', '--max-parallel', '-o', '--output', '--model', '--redis', '--queue', '--concurrency', '--root', '--tool', '--action', '--after', '--before', '--cassette', '--live', '--trace-endpoint', '--metrics-port', '--since', '--restate', '--attach', '--listen', '--host', '--port', '--token-file', '--max-runs', '--max-body', '--budget-usd']);
+const VALUE_FLAGS = new Set(['--at', '--session', '--format', '--max-parallel', '-o', '--output', '--model', '--redis', '--queue', '--concurrency', '--root', '--tool', '--action', '--after', '--before', '--cassette', '--live', '--trace-endpoint', '--metrics-port', '--since', '--restate', '--attach', '--listen', '--host', '--port', '--token-file', '--max-runs', '--max-body', '--budget-usd']);
 const CASSETTE_FLAGS = ['--record', '--replay', '--cassette', '--live', '--replay-tools'];
 
 export function parseArgs(argv: string[]): Parsed {
@@ -248,6 +250,14 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
         if (!d) throw new UsageError("'orc worker' needs --redis URL (redis://[user:password@]host[:port][/db])");
         const root = p.flags.get('--root');
         return await workerCommand({ ...d, concurrency: positiveInt(p.flags.get('--concurrency'), '--concurrency'), root: typeof root === 'string' ? root : undefined, metricsPort: positiveInt(p.flags.get('--metrics-port'), '--metrics-port') }, io.err);
+      }
+      case 'fork': {
+        allowOnly(p, ['--at', '--json']);
+        const at = p.flags.get('--at');
+        if (typeof at !== 'string' || !at) throw new UsageError("'orc fork' needs --at STEP: the step the new run starts again from");
+        if (p.positional.length !== 1) throw new UsageError("'orc fork' takes one run id");
+        const { forkCommand } = await import('./forkCommand.js');
+        return await forkCommand(p.positional[0], at, p.inputs, p.flags.has('--json'), errStyle, io);
       }
       case 'chat': {
         allowOnly(p, ['--session']);

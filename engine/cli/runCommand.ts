@@ -94,7 +94,7 @@ export interface TraceOptions {
   traceEndpoint?: string;
 }
 
-async function execute(a: Analysis, options: RunOptions, json: boolean, style: Style, io: RunIO, human: HumanOptions = { answers: new Map(), yes: false }, distributed?: DistributedOptions, traces: TraceOptions = {}): Promise<number> {
+export async function execute(a: Analysis, options: RunOptions, json: boolean, style: Style, io: RunIO, human: HumanOptions = { answers: new Map(), yes: false }, distributed?: DistributedOptions, traces: TraceOptions = {}): Promise<number> {
   traceConfigOf(traces.traceEndpoint, () => {}); // a bad endpoint is said before anything starts
   // a fallback chain with no model callable here is refused before any step runs (on workers, the
   // workers' keys count; a replay calls no model)

@@ -54,6 +54,13 @@ export const COMMAND_USAGE: Record<string, string> = {
   takes it from the environment. With --redis, a distributed run reattaches to the
   jobs its steps still have on the queue (running or done) instead of running them again.
   --record / --replay / --replay-tools as for orc run (the default cassette is the run's pipeline's).`,
+  fork: `orc fork RUN_ID --at STEP [-i STEP=VALUE]... [-i key=value]... [--json]
+  A new run from a past one, with its own id and record (the past run's record is only read). The
+  steps STEP does not lead to are answered from the past run's record: no model or tool is called
+  for them. STEP and every step that depends on it run again. -i STEP=VALUE replaces the recorded
+  result of an upstream step; -i key=value gives the steps that run again another input. The new
+  run's record names its parent and fork point (trigger: {kind: fork, parent, at}). The pipeline
+  must be as it was when the past run ran. See docs/run.md.`,
   chat: `orc chat FILE [--session ID] [-i key=value]...
   A conversation with a pipeline, turn by turn: each line read is one run, the line given to the
   pipeline's one required parameter ('message' when it has several). --session ID fills its

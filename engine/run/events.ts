@@ -93,9 +93,12 @@ export interface IterationResult {
 
 /** What started a run that `orc serve` started: a request, a cron schedule or a webhook (by its name); or a trace `orc traces import` read. */
 export interface RunTrigger {
-  kind: 'http' | 'cron' | 'webhook' | 'import';
-  /** The pipeline's id for a request, the cron expression, the webhook's name, the imported trace's service. */
+  kind: 'http' | 'cron' | 'webhook' | 'import' | 'fork';
+  /** The pipeline's id for a request, the cron expression, the webhook's name, the imported trace's service, `PARENT@STEP` for a fork. */
   name: string;
+  /** A fork (engine/run/fork.ts): the run it was forked from, and the step it was forked at. */
+  parent?: string;
+  at?: string;
 }
 
 /** What `orc run --json` prints. */

@@ -1,0 +1,41 @@
+// `orc fork RUN_ID --at STEP [-i STEP=VALUE]... [-i NAME=VALUE]... [--json]`: a new run from a past
+// one (engine/run/fork.ts): the steps upstream of STEP answered from its record, STEP and what
+// follows run again. `-i` names an upstream step (its result replaced) or a parameter (the steps
+// that run again see it). The past run's record is only read.
+import { findRunsRoot, parseInputArg, withLockedAutoAnswers } from '../api/index';
+import { ForkError, forkCheckpoint, forkSource } from '../run/fork';
+import { CheckpointError } from '../run/checkpointReader';
+import type { Pipeline } from '../spec/types';
+import { compileOrReport } from './compile';
+import type { Style } from './findingFormat';
+import { UsageError } from './input';
+import { EXIT, execute, type RunIO } from './runCommand';
+
+export async function forkCommand(runId: string, at: string, inputArgs: string[], json: boolean, style: Style, io: RunIO): Promise<number> {
+  const root = findRunsRoot(process.cwd()) ?? process.cwd();
+  let src;
+  try {
+    src = forkSource(root, runId);
+  } catch (e) {
+    if (e instanceof ForkError || e instanceof CheckpointError) throw new UsageError(e.message);
+    throw e;
+  }
+  const compiled = compileOrReport(src.file, style, io.err, src.source, '; nothing ran');
+  if (!compiled || !compiled.pipeline) return EXIT.compile;
+  const a = withLockedAutoAnswers(src.file, src.source, compiled);
+  const steps = new Set(a.plan?.steps ?? []);
+  const edits: { steps: Record<string, unknown>; inputs: Record<string, unknown> } = { steps: {}, inputs: {} };
+  let record;
+  try {
+    for (const arg of inputArgs) {
+      const [k, v] = parseInputArg(arg);
+      (steps.has(k) ? edits.steps : edits.inputs)[k] = v;
+    }
+    record = forkCheckpoint(src.checkpoint, a as typeof a & { pipeline: Pipeline }, at, edits);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const upstream = Object.keys(record.steps).length;
+  io.err(`fork ${record.execution_id} of run ${runId} at step '${at}': ${upstream} step result${upstream === 1 ? '' : 's'} from its record`);
+  return execute(a, { cwd: root, pipelineFile: src.checkpoint.pipeline_file, source: src.source, resume: record }, json, style, io);
+}
