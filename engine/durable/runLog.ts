@@ -2,11 +2,13 @@
 // and result.json a local run writes there too: the events each execution of the workflow emitted
 // (what `orc run --restate` follows), each start of each attempt (a start with no end is an attempt
 // a dead process was running), and the results too large for the journal.
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { runDir } from '../run/checkpointStore';
 import type { RunEvent } from '../run/events';
 import type { ProgressPage } from './protocol';
+import { MAX_RECORD_BYTES, readBoundedText, readStateFile } from '../util/boundedRead';
+import { MAX_RESULT_BYTES } from '../run/runRecords';
 
 export const EVENTS_FILE = 'durable-events.jsonl';
 export const STARTS_FILE = 'durable-starts.jsonl';
@@ -93,7 +95,8 @@ export class RunLog {
 
   readOutput(name: string): unknown {
     if (name.includes('..')) throw new Error(`Not an output of this run: ${name}`);
-    return JSON.parse(readFileSync(path.join(this.dir, name), 'utf8'));
+    // read only when a regular file of at most the bound: a link to /dev/zero in its place is an error, not an endless read
+    return JSON.parse(readStateFile(path.join(this.dir, name), MAX_RECORD_BYTES));
   }
 
   /** Events from line `from` on, and the result document when the run has ended. */
@@ -103,8 +106,9 @@ export class RunLog {
     const take = lines.slice(start, start + PAGE_EVENTS);
     let result = null;
     if (start + take.length >= lines.length) {
+      const text = readBoundedText(path.join(this.dir, 'result.json'), MAX_RESULT_BYTES);
       try {
-        result = JSON.parse(readFileSync(path.join(this.dir, 'result.json'), 'utf8'));
+        result = text === 'missing' || text === 'unreadable' ? null : JSON.parse(text);
       } catch {
         result = null;
       }
@@ -113,12 +117,8 @@ export class RunLog {
   }
 
   private lines(file: string): string[] {
-    let text: string;
-    try {
-      text = readFileSync(path.join(this.dir, file), 'utf8');
-    } catch {
-      return [];
-    }
+    const text = readBoundedText(path.join(this.dir, file), MAX_RECORD_BYTES);
+    if (text === 'missing' || text === 'unreadable') return [];
     // a line cut short by a process that died mid-write is left out
     return text.split('\n').filter((l) => {
       if (!l) return false;

@@ -1,11 +1,12 @@
 // Run state read back: a run's checkpoint with its recent results and journal merged in (a torn
 // last line, from a crash mid-append, is ignored), and the list of past runs.
-import { readFileSync, readdirSync, existsSync, openSync, closeSync, readSync } from 'node:fs';
+import { readdirSync, existsSync, closeSync, readSync } from 'node:fs';
 import * as path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { RunStatus, RunTrigger, StepResult } from './events';
 import { CHECKPOINT_FORMAT, compactedLine, type CompactedIterations, FILE_HEADER_FORMAT, JOURNAL_FILE, recentFile, recordId, runDir, runsDir, STATE_DIR, type Checkpoint } from './runFiles';
 import { readPackedRun, readRunResult, RUN_PACK, runIds } from './runPacks';
+import { MAX_RECORD_BYTES, openRegularFile, readStateFile } from '../util/boundedRead';
 
 const STATUSES = new Set(['pending', 'running', 'completed', 'skipped', 'failed', 'cancelled']);
 
@@ -28,9 +29,13 @@ function headerOf(x: unknown): { run: unknown; format: unknown } | null {
  * run, refuses the file, naming it and the line.
  */
 function readJournal(file: string, into: Record<string, StepResult>, runId: string, headed: boolean, compacted?: Record<string, CompactedIterations>): void {
-  if (!existsSync(file)) return;
   const name = path.basename(file);
-  const fd = openSync(file, 'r');
+  // a link (say to /dev/zero) or a pipe in its place is refused, and no more than the file held when opened is read
+  const opened = openRegularFile(file, MAX_RECORD_BYTES);
+  if (opened === 'missing') return;
+  if (opened === 'unreadable') throw new Error(`${name} is not a regular file of at most ${MAX_RECORD_BYTES} bytes: not read`);
+  const { fd, size } = opened;
+  let left = size;
   try {
     const buf = Buffer.alloc(1 << 20);
     // a character split between two chunks is joined, not read as two broken halves
@@ -38,8 +43,9 @@ function readJournal(file: string, into: Record<string, StepResult>, runId: stri
     let rest = '';
     let n = 0;
     for (;;) {
-      const got = readSync(fd, buf, 0, buf.length, null);
+      const got = left > 0 ? readSync(fd, buf, 0, Math.min(buf.length, left), null) : 0;
       if (got === 0) break;
+      left -= got;
       const text = rest + decoder.write(buf.subarray(0, got));
       const lines = text.split('\n');
       rest = lines.pop()!;
@@ -94,7 +100,7 @@ export function loadCheckpoint(cwd: string, executionId: string, opts: { journal
   }
   let data: Checkpoint;
   try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
+    data = JSON.parse(readStateFile(file, MAX_RECORD_BYTES));
   } catch (e) {
     throw new CheckpointError(`The checkpoint of run '${executionId}' cannot be read: ${(e as Error).message}`);
   }

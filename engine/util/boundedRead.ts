@@ -32,6 +32,31 @@ export function readBoundedText(file: string, maxBytes: number): string | 'missi
   }
 }
 
+/** The bound of a run's own large records: its checkpoint, its journals, a durable run's event log and large results. */
+export const MAX_RECORD_BYTES = 256 * 1024 * 1024;
+
+/**
+ * A regular file opened for reading (not a link, nor a pipe or a device), with its size then, for
+ * readers that go through it in pieces (a journal): they read at most `size` bytes. The caller closes `fd`.
+ */
+export function openRegularFile(file: string, maxBytes: number): { fd: number; size: number } | 'missing' | 'unreadable' {
+  let fd: number;
+  try {
+    if (!lstatSync(file).isFile()) return 'unreadable';
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'unreadable';
+  }
+  try {
+    const st = fstatSync(fd);
+    if (st.isFile() && st.size <= maxBytes) return { fd, size: st.size };
+  } catch {
+    // unreadable
+  }
+  closeSync(fd);
+  return 'unreadable';
+}
+
 /** Thrown when a state file is missing (`code` ENOENT), not a regular file, or over its bound. */
 export class StateFileError extends Error {
   constructor(
