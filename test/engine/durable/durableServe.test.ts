@@ -57,6 +57,9 @@ steps:
     parameters: {command: "echo then >> long-marks.txt"}
 `,
   'quick.pipeline.yaml': `id: quick
+triggers:
+  - webhook: greet
+    inputs: {who: "{{ request.body.name }}"}
 parameters:
   who: {type: string, required: true}
   key: {type: string, secret: true}
@@ -199,6 +202,18 @@ describe('orc serve --restate: served runs are durable runs on Restate', functio
     assert.equal(body.error.code, 'invalid_inputs');
     assert.match(body.error.message, /^Input 'key' is secret, and a durable run's inputs are kept in Restate's journal, so it is not sent: set ORC_INPUT_KEY in the workers' environment/);
     assert.doesNotMatch(JSON.stringify(body), /sk-never-sent/);
+  });
+
+  it('a webhook trigger starts a durable run too: its record on the worker names the trigger', async () => {
+    serve = await startServe(root, ['--restate', restate.ingress]);
+    const res = await post('/hooks/greet', { name: 'Grace' }, { prefer: 'wait=60' });
+    assert.equal(res.status, 200);
+    const doc = (await res.json()) as ResultDocument;
+    assert.equal(doc.status, 'completed');
+    assert.deepEqual(doc.outputs, { said: 'hello Grace' });
+    assert.deepEqual(doc.trigger, { kind: 'webhook', name: 'greet' });
+    // run by the worker: its durable record is in its run's folder
+    assert.ok(fs.existsSync(path.join(root, '.orchestrator', 'runs', doc.execution_id, 'durable-events.jsonl')));
   });
 
   it('an unknown run id is 404 (Restate does not know it either)', async () => {
