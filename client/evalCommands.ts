@@ -52,8 +52,8 @@ export function registerEvalCommands(context: vscode.ExtensionContext, tests: Ev
     const uri = evalTarget(arg);
     if (!uri) return undefined;
     // `replay: true`: the Test Explorer's Run (replay) profile, every model call answered from the eval's cassette
-    const o = (only ?? {}) as { variant?: string; case?: string; replay?: boolean };
-    const outcome = await tests.runEvalFile(uri, { variant: typeof o.variant === 'string' ? o.variant : undefined, case: typeof o.case === 'string' ? o.case : undefined, replay: o.replay === true });
+    const o = (only ?? {}) as { variant?: string; case?: string; replay?: boolean; coverage?: boolean };
+    const outcome = await tests.runEvalFile(uri, { variant: typeof o.variant === 'string' ? o.variant : undefined, case: typeof o.case === 'string' ? o.case : undefined, replay: o.replay === true, coverage: o.coverage === true });
     if (outcome) panels.update(outcome, true);
     return outcome;
   });

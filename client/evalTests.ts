@@ -7,13 +7,14 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { analyzeEval, readRunResult, type ResultDocument, type AssertionResult, type BaselineComparison, caseInputs, type CaseResult, compareWithBaseline, DatasetError, type EvalAnalysis, evalHasErrors, EvalInputError, type EvalMeta, evalOutline, EvalRecord, previousEval, runEval, TRAJECTORY_KINDS } from '../engine/api/index';
+import { analyzeEval, readRunResult, type ResultDocument, type AssertionResult, type BaselineComparison, caseInputs, type CaseResult, compareWithBaseline, CoverageCollector, coverageLine, toLcov, DatasetError, type EvalAnalysis, evalHasErrors, EvalInputError, type EvalMeta, evalOutline, EvalRecord, previousEval, runEval, TRAJECTORY_KINDS } from '../engine/api/index';
 import { runFolder } from './configuration';
 import { debugConfiguration } from './debugging';
 import type { EvalTestMessage } from './api';
 import type { Log } from './log';
 import type { RunServices } from './models';
 import { canRun } from './trust';
+import { fileCoverage } from './evalCoverage';
 import { cassetteMisses, evalCassetteFile, missMessage } from './evalReplay';
 
 /** One finished (or stopped) eval as the panel shows it. */
@@ -25,6 +26,8 @@ export interface EvalOutcomeView {
   baseline: BaselineComparison | null;
   /** The pipeline's top-level agent steps, in order (a cell opens its run with one selected). */
   agentSteps: string[];
+  /** A run on the Coverage profile: the lcov text and the statements given to VS Code (1-based lines). */
+  coverage?: { lcov: string; statements: { line: number; executed: number; branches: { label: string; executed: number }[] }[] };
 }
 
 /** What to run of one eval file: all variants / cases when the lists are empty. */
@@ -87,6 +90,9 @@ export class EvalTests implements vscode.Disposable {
     // every model call (the judges' too) answered from NAME.cassette.jsonl, as `orc eval --replay`: offline, free
     this.controller.createRunProfile('Run (replay)', vscode.TestRunProfileKind.Run, (r, t) => this.runRequest(r, t, { replay: true }), false);
     this.controller.createRunProfile('Debug', vscode.TestRunProfileKind.Debug, (r, t) => this.debugRequest(r, t), true);
+    // which steps, branches, failure policies, loop shapes and agent tools the cases exercised, on the pipeline's YAML
+    this.coverageProfile = this.controller.createRunProfile('Coverage', vscode.TestRunProfileKind.Coverage, (r, t) => this.runRequest(r, t, { coverage: true }), true);
+    this.coverageProfile.loadDetailedCoverage = async (_run, file) => this.coverageDetails.get(file) ?? [];
     this.controller.resolveHandler = async (item) => {
       if (!item) await this.discoverAll();
     };
@@ -203,7 +209,7 @@ export class EvalTests implements vscode.Disposable {
   }
 
   /** Run Eval from a lens or the palette: the whole file, or one variant, in the Test Explorer's run. */
-  async runEvalFile(uri: vscode.Uri, only: { variant?: string; case?: string; replay?: boolean } = {}): Promise<EvalOutcomeView | undefined> {
+  async runEvalFile(uri: vscode.Uri, only: { variant?: string; case?: string; replay?: boolean; coverage?: boolean } = {}): Promise<EvalOutcomeView | undefined> {
     const file = (await this.refresh(uri)) ?? undefined;
     if (!file) return undefined;
     // a variant, a cell (case and variant), a row (a case in every variant), or the whole file
@@ -215,17 +221,20 @@ export class EvalTests implements vscode.Disposable {
       if (c) targets.push(c);
     });
     const whole = !only.variant && !only.case;
-    const request = new vscode.TestRunRequest(whole || !targets.length ? [file] : targets);
+    const request = new vscode.TestRunRequest(whole || !targets.length ? [file] : targets, undefined, only.coverage ? this.coverageProfile : undefined);
     const cts = new vscode.CancellationTokenSource();
     try {
-      await this.runRequest(request, cts.token, { replay: only.replay });
+      await this.runRequest(request, cts.token, { replay: only.replay, coverage: only.coverage });
     } finally {
       cts.dispose();
     }
     return this.outcomes.get(uri.toString());
   }
 
-  async runRequest(request: vscode.TestRunRequest, token: vscode.CancellationToken, how: { replay?: boolean } = {}): Promise<void> {
+  private readonly coverageProfile: vscode.TestRunProfile;
+  private readonly coverageDetails = new WeakMap<vscode.FileCoverage, vscode.StatementCoverage[]>();
+
+  async runRequest(request: vscode.TestRunRequest, token: vscode.CancellationToken, how: { replay?: boolean; coverage?: boolean } = {}): Promise<void> {
     const items: vscode.TestItem[] = [];
     if (request.include) items.push(...request.include);
     else this.controller.items.forEach((i) => void items.push(i));
@@ -239,7 +248,7 @@ export class EvalTests implements vscode.Disposable {
       for (const [fileId, jobs] of this.selections(items)) {
         for (const sel of jobs) {
           if (token.isCancellationRequested) return;
-          await this.runSelection(vscode.Uri.parse(fileId), sel, run, token, how.replay ?? false);
+          await this.runSelection(vscode.Uri.parse(fileId), sel, run, token, how.replay ?? false, how.coverage ?? request.profile?.kind === vscode.TestRunProfileKind.Coverage);
         }
       }
     } finally {
@@ -247,7 +256,7 @@ export class EvalTests implements vscode.Disposable {
     }
   }
 
-  private async runSelection(uri: vscode.Uri, sel: EvalSelection, run: vscode.TestRun, token: vscode.CancellationToken, replay: boolean): Promise<void> {
+  private async runSelection(uri: vscode.Uri, sel: EvalSelection, run: vscode.TestRun, token: vscode.CancellationToken, replay: boolean, withCoverage = false): Promise<void> {
     const fileId = uri.toString();
     const { text, analysis } = this.read(uri);
     const file = this.controller.items.get(fileId);
@@ -268,6 +277,8 @@ export class EvalTests implements vscode.Disposable {
     const noVariants = !analysis.eval!.variants.length;
     const cassette = replay ? evalCassetteFile(uri.fsPath) : null;
     if (cassette) run.appendOutput(`replaying ${path.basename(cassette)}: no model is called\r\n`);
+    const pipelinePath = analysis.eval!.pipeline;
+    const coverage = withCoverage ? new CoverageCollector(analysis.pipeline!, path.relative(root, pipelinePath)) : null;
     try {
       const services = await this.models.forRun();
       const outcome = await runEval({
@@ -279,6 +290,7 @@ export class EvalTests implements vscode.Disposable {
         onlyVariants: noVariants ? [] : sel.variants,
         onlyCases: sel.cases,
         ...(cassette ? { cassette: { mode: 'replay' as const, file: cassette } } : {}),
+        ...(coverage ? { onRun: (doc: ResultDocument) => coverage.add(doc) } : {}),
         onStart: () => cases.forEach((c) => run.started(c)),
         onResult: (r) => {
           results.push(r);
@@ -286,11 +298,13 @@ export class EvalTests implements vscode.Disposable {
           const repeat = analysis.eval!.repeat > 1 ? ` (repeat ${r.repeat + 1})` : '';
           run.appendOutput(`${r.case} [${r.variant}]${repeat}: ${r.status}, score ${r.score.toFixed(2)}, ${r.latency_ms} ms${r.run_id ? `, run ${r.run_id}` : ''}\r\n`, undefined, item);
           if (!item) return;
+          if (r.trials) this.trialResults(run, item, r);
           // a replayed case that missed the cassette says so first: which case, which calls
           const misses = cassette && r.status !== 'pass' && r.status !== 'skipped' ? cassetteMisses(r, this.caseRun(root, r.run_id)) : [];
           const missed = misses.length ? [new vscode.TestMessage(missMessage(r, misses, cassette!))] : [];
           let messages: vscode.TestMessage[] = [];
-          if (r.status === 'pass') run.passed(item, r.latency_ms);
+          if (r.quarantined) run.skipped(item);
+          else if (r.status === 'pass') run.passed(item, r.latency_ms);
           else if (r.status === 'skipped') run.skipped(item);
           else if (r.status === 'error') run.errored(item, (messages = missed.concat(r.assertions.filter((a) => a.status === 'error').map((a) => assertionMessage(a, uri)).concat(r.error ? [new vscode.TestMessage(r.error)] : []))), r.latency_ms);
           else {
@@ -308,6 +322,7 @@ export class EvalTests implements vscode.Disposable {
       if (prev) baseline = await compareWithBaseline(outcome.record, EvalRecord.open(root, prev.eval_id)).catch(() => null);
       const agentSteps = (analysis.pipeline?.pipeline?.steps ?? []).filter((st) => st.agent).map((st) => st.id);
       const view: EvalOutcomeView = { uri, root, meta: outcome.record.meta, results, baseline, agentSteps };
+      if (coverage) view.coverage = this.addCoverage(run, coverage, pipelinePath);
       this.outcomes.set(fileId, view);
       this.finished.fire(view);
     } catch (e) {
@@ -317,6 +332,41 @@ export class EvalTests implements vscode.Disposable {
     } finally {
       sub.dispose();
     }
+  }
+
+  /** The collected coverage given to the run (and kept for the details VS Code asks for when the file is opened). */
+  private addCoverage(run: vscode.TestRun, coverage: CoverageCollector, pipelinePath: string): NonNullable<EvalOutcomeView['coverage']> {
+    const report = coverage.report();
+    const { file, details } = fileCoverage(report, vscode.Uri.file(pipelinePath), readFileSync(pipelinePath, 'utf8'));
+    this.coverageDetails.set(file, details);
+    run.addCoverage(file);
+    const count = (x: number | boolean) => (typeof x === 'number' ? x : x ? 1 : 0);
+    const statements = details.map((d) => ({ line: (d.location as vscode.Range).start.line + 1, executed: count(d.executed), branches: d.branches.map((b) => ({ label: b.label ?? '', executed: count(b.executed) })) }));
+    run.appendOutput(`${coverageLine(report)}\r\n`);
+    return { lcov: toLcov(report), statements };
+  }
+
+  /**
+   * A case run in trials: each trial a child of the case's item, passed or failed as it went; the
+   * case says `flaky` when its trials disagreed, and its output line gives the rate and pass@k/pass^k.
+   */
+  private trialResults(run: vscode.TestRun, item: vscode.TestItem, r: CaseResult): void {
+    const t = r.trials!;
+    const children = t.runs.map((x) => {
+      const child = this.controller.createTestItem(`${item.id}${SEP}#${x.trial}`, `trial ${x.trial}`, item.uri);
+      child.range = item.range;
+      return child;
+    });
+    item.children.replace(children);
+    t.runs.forEach((x, i) => {
+      const child = children[i];
+      run.started(child);
+      if (x.status === 'pass') run.passed(child, x.latency_ms);
+      else if (x.status === 'error') run.errored(child, new vscode.TestMessage(`trial ${x.trial} could not be judged`), x.latency_ms);
+      else run.failed(child, new vscode.TestMessage(`trial ${x.trial} failed${x.run_id ? ` (run ${x.run_id})` : ''}`), x.latency_ms);
+    });
+    item.description = r.flaky ? (r.quarantined ? 'flaky (quarantined)' : 'flaky') : undefined;
+    run.appendOutput(`  trials ${t.passed}/${t.run} passed (${Math.round(t.rate * 1000) / 10}%), pass@k ${t.pass_at_k ? 'yes' : 'no'}, pass^k ${t.pass_hat_k ? 'yes' : 'no'}${r.flaky ? ': flaky' : ''}${t.stopped ? `; stopped early: ${t.stopped}` : ''}\r\n`, undefined, item);
   }
 
   /** A case's run as its result document says it ended (null: no run, or no record to read). */

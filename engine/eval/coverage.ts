@@ -35,6 +35,8 @@ export interface BranchLine {
   branch: number;
   /** null: the step holding it was never reached (lcov's `-`). */
   taken: number | null;
+  /** What the branch is, in words (`true`, `failed`, `many iterations`), for the editor. */
+  label: string;
 }
 
 export interface CoverageReport {
@@ -122,8 +124,8 @@ export class CoverageCollector {
     const da = (line: number, hits: number) => lines.set(line, Math.max(hits, lines.get(line) ?? 0));
     const branches: BranchLine[] = [];
     let block = 0;
-    const brda = (line: number, reached: boolean, taken: number[]) => {
-      taken.forEach((t, branch) => branches.push({ line, block, branch, taken: reached ? t : null }));
+    const brda = (line: number, reached: boolean, taken: number[], labels: string[]) => {
+      taken.forEach((t, branch) => branches.push({ line, block, branch, taken: reached ? t : null, label: labels[branch] }));
       block++;
     };
     let stepsHit = 0;
@@ -132,16 +134,16 @@ export class CoverageCollector {
       if (c.ran) stepsHit++;
       da(lineOf(s.path), c.ran);
       const cond = conditionKey(s);
-      if (cond) brda(lineOf(s.path, cond), c.reached > 0, [c.condTrue, c.condFalse]);
+      if (cond) brda(lineOf(s.path, cond), c.reached > 0, [c.condTrue, c.condFalse], ['true', 'false']);
       if (s.onFalse && s.raw.on_false !== undefined) da(lineOf(s.path, 'on_false'), c.condFalse);
       if (s.onSuccess && s.raw.on_success !== undefined) da(lineOf(s.path, 'on_success'), c.succeeded);
       if (s.onFailure.kind !== 'fail' && s.raw.on_failure !== undefined) {
         const at = lineOf(s.path, 'on_failure');
-        brda(at, c.ran > 0, [c.succeeded, c.failed]);
+        brda(at, c.ran > 0, [c.succeeded, c.failed], ['succeeded', 'failed']);
         da(at, c.failed);
       }
       const loopKey = s.loop ? LOOP_KEYS.find((k) => s.raw[k] !== undefined) : undefined;
-      if (s.loop) brda(loopKey ? lineOf(s.path, loopKey) : lineOf(s.path), c.ran > 0, c.loops);
+      if (s.loop) brda(loopKey ? lineOf(s.path, loopKey) : lineOf(s.path), c.ran > 0, c.loops, ['0 iterations', '1 iteration', 'many iterations']);
       s.agent?.tools.forEach((e, i) => da(lineOf(e.path), c.tools[i]));
     }
     return { file: this.file, lines, branches, stepsHit, steps: this.all.length };

@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { until, workspace } from './helpers';
 import { readRunResult } from '../../../engine/run/runPacks';
 import type { OrchestratorApi } from '../../../client/api';
+import type { EvalOutcomeView } from '../../../client/evalTests';
 
 describe('evals in the Test Explorer and the eval panel', () => {
   let api: OrchestratorApi;
@@ -79,5 +80,29 @@ describe('evals in the Test Explorer and the eval panel', () => {
     const grace = '        equals: "Hello, Grace!"\n';
     assert.equal(fs.readFileSync(uri.fsPath, 'utf8'), before.replace(grace, `${grace}  - id: ${doc.execution_id}\n    name: Linus\n    greeting: Hello\n    assert:\n      - output: message\n        equals: Hello, Linus!\n`));
     await until('the new case in the Test Explorer', async () => (await api.evalTestItems()).includes(`greet.eval.yaml > hi > ${doc.execution_id}`));
+  });
+
+  it('trials: a coin that alternates is a flaky case, failed under pass^k, with its four trials as child results', async () => {
+    const coin = vscode.Uri.file(path.join(workspace(), 'coin.eval.yaml'));
+    const o = (await vscode.commands.executeCommand('orchestrator.runEval', coin)) as EvalOutcomeView;
+    const r = o.results[0];
+    assert.deepEqual([r.case, r.status, r.flaky, r.trials?.runs.map((t) => t.status)], ['lucky', 'fail', true, ['pass', 'fail', 'pass', 'fail']]);
+    const items = (await api.evalTestItems()).filter((i) => i.startsWith('coin.eval.yaml'));
+    assert.deepEqual(items, ['coin.eval.yaml', 'coin.eval.yaml > default', 'coin.eval.yaml > default > lucky', 'coin.eval.yaml > default > lucky > trial 1', 'coin.eval.yaml > default > lucky > trial 2', 'coin.eval.yaml > default > lucky > trial 3', 'coin.eval.yaml > default > lucky > trial 4']);
+  });
+
+  it('the Coverage profile gives VS Code the pipeline’s statements and branches: a step never reached has 0', async () => {
+    const coin = vscode.Uri.file(path.join(workspace(), 'coin.eval.yaml'));
+    const o = (await vscode.commands.executeCommand('orchestrator.runEval', coin, { coverage: true })) as EvalOutcomeView;
+    assert.ok(o.coverage, 'coverage');
+    assert.deepEqual(o.coverage.statements, [
+      { line: 9, executed: 4, branches: [] },
+      { line: 14, executed: 2, branches: [] },
+      { line: 18, executed: 4, branches: [{ label: 'true', executed: 2 }, { label: 'false', executed: 2 }] },
+      { line: 22, executed: 4, branches: [] },
+      { line: 24, executed: 4, branches: [{ label: '0 iterations', executed: 4 }, { label: '1 iteration', executed: 0 }, { label: 'many iterations', executed: 0 }] },
+      { line: 26, executed: 0, branches: [] },
+    ]);
+    assert.match(o.coverage.lcov, /^TN:\nSF:coin\.pipeline\.yaml\n/);
   });
 });
