@@ -23,7 +23,7 @@ import { NOTHING_RESTORED, Semaphore, type AttemptExecutor, type ListOutcome, ty
 import { killLeftovers } from './leftovers';
 import { iterationCap } from './loopRunner';
 import { Redactor } from '../toolkit/redact';
-import { recordedInputs, runRedactor, secretInputValues } from './secretInputs';
+import { recordedInputs, runRedactor, secretInputValues, tapeRedactor } from './secretInputs';
 import { StepListRunner } from './scheduler';
 import { predict, type Prediction } from './predict';
 import { registryModels, type RegistryModel } from '../models/registry';
@@ -40,11 +40,8 @@ export const DEFAULT_MAX_PARALLEL = 16;
 /** How deep `pipeline` steps may nest. */
 export const MAX_NESTING_DEPTH = 8;
 
-/**
- * The most nested pipeline runs one top-level run starts in all, at every depth (default; the
- * environment variable ORC_MAX_NESTED_RUNS sets another). Depth alone does not bound a pipeline
- * that runs itself four times a level: 4^8 runs grew a process past 2.6 GB (issue 24, item 9).
- */
+/** The most nested pipeline runs one top-level run starts in all, at every depth (default; the environment variable ORC_MAX_NESTED_RUNS
+ * sets another). Depth alone does not bound a pipeline that runs itself four times a level: 4^8 runs grew a process past 2.6 GB (issue 24, item 9). */
 export const DEFAULT_MAX_NESTED_RUNS = 1000;
 
 /** ORC_MAX_NESTED_RUNS as this process was started with it (read once: reading the environment is a
@@ -338,9 +335,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   const source = options.source ?? (pipelineFile ? readFileSync(pipelineFile, 'utf8') : analysis.text);
   // opened before anything is written: a replay without its cassette (or with a broken one) runs nothing
   if (options.cassette && options.attempts) throw new Error(`A run whose steps go to other processes (workers) cannot ${options.cassette.mode} a cassette: the workers make the model calls`);
-  // a secret input a prompt or a model's tool call holds is recorded, and keyed, by its placeholder
-  const secretInputs = secretInputValues(pipeline.parameters, inputs).length > 0;
-  const taped = options.cassette ? withCassette(options.models ?? NO_MODELS, options.cassette, secretInputs ? runRedactor(pipeline.parameters, inputs, options.redactor) : options.redactor) : null;
+  const taped = options.cassette ? withCassette(options.models ?? NO_MODELS, options.cassette, tapeRedactor(pipeline.parameters, inputs, options.redactor)) : null;
   const tape = taped?.cassette ?? null;
   const checkpoint = openCheckpoint(analysis, options, emitter, { cwd, pipelineFile, source, executionId, inputs, maxParallel, started });
   const { tools, toolSlots, mcp, sql, sqlEnv } = runTools(pipeline, options, cwd);
@@ -352,9 +347,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   const nestedRuns = nestedCounts.get(options) ?? { started: 0, max: nestedRunCap(options.maxNestedRuns) };
   const { models, standing: budgetStanding } = runBudget(pipeline, taped?.models ?? options.models ?? NO_MODELS, options.budgetUsd, emitter);
   const redactor = runRedactor(pipeline.parameters, inputs, options.redactor, options.models).including(sqlSecretValues(pipeline.connections, sqlEnv, options.userConnections));
-
-  // listeners (the editor, traces, orc serve's stream) never see a secret input, wherever a step's text carried it
-  if (secretInputs) emitter.redactWith(redactor);
+  if (secretInputValues(pipeline.parameters, inputs).length) emitter.redactWith(redactor);
   const ctx: RunContext = {
     pipeline,
     bodyPlans: analysis.bodyPlans,

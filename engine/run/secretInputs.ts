@@ -42,6 +42,11 @@ export function runRedactor(params: ParameterDecl[], inputs: Record<string, unkn
   return r;
 }
 
+/** The redactor a run's cassette records with: with secret inputs the run's, since a prompt or a model's tool call may hold one (recorded, and keyed, by its placeholder); else the one given. */
+export function tapeRedactor(params: ParameterDecl[], inputs: Record<string, unknown>, given?: Redactor): Redactor | undefined {
+  return secretInputValues(params, inputs).length ? runRedactor(params, inputs, given) : given;
+}
+
 /** The inputs as a checkpoint records them: secret parameters by a placeholder, secrets of the environment redacted. */
 export function recordedInputs(params: ParameterDecl[], inputs: Record<string, unknown>, redactor: Redactor = new Redactor()): Record<string, unknown> {
   const out: Record<string, unknown> = {};
