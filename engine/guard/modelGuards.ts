@@ -21,6 +21,8 @@ export interface StepGuards {
   runPipeline(file: string, inputs: Record<string, unknown>, signal: AbortSignal): Promise<{ outputs: Record<string, unknown>; success: boolean; error?: string | null }>;
   interaction?: Interaction;
   record(line: GuardrailLine, ms: number): void;
+  /** The calls of an answer its guards then stopped: counted in the step's tokens and cost all the same (they were made and paid for). */
+  spent?(figures: { model: string; tokens_in: number; tokens_out: number; cost_usd: number; latency_ms: number; wait_ms: number }): void;
 }
 
 /** The fields of a request that are its input (the rendered prompt, the text analysed, the condition and its context). */
@@ -91,7 +93,13 @@ export async function guardedRun(models: ModelRunner, req: ModelRequest, g: Step
     const structured = typeof res.value !== 'string';
     const text = structured ? (JSON.stringify(res.value) ?? 'null') : (res.value as string);
     const run = stage('output', attempt < g.repairAttempts);
-    const out = await runStage(run, text);
+    let out;
+    try {
+      out = await runStage(run, text);
+    } catch (e) {
+      g.spent?.({ model: res.model, ...totals });
+      throw e;
+    }
     if (out.retry !== null) {
       params = { ...params, prompt: `${prompt}\n\nYour previous answer was rejected by ${out.retry}. Answer again.` };
       continue;

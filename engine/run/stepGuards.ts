@@ -6,6 +6,7 @@ import type { StepGuards } from '../guard/modelGuards';
 import type { Step } from '../spec/types';
 import type { StepResult, StepScope } from './events';
 import type { ActionContext } from './runContext';
+import { addModelFigures } from './toolContext';
 
 export function stepGuards(step: Step, ctx: ActionContext, scopePath: StepScope[], r: StepResult): StepGuards {
   return {
@@ -19,5 +20,6 @@ export function stepGuards(step: Step, ctx: ActionContext, scopePath: StepScope[
       (r.guardrails ??= []).push(kept);
       if (ctx.emitter.listening) ctx.emitter.emit({ type: 'guardrail', time: Date.now(), stepId: step.id, scope: scopePath, duration_ms: ms, ...kept });
     },
+    spent: (figures) => addModelFigures(r, figures),
   };
 }

@@ -130,6 +130,26 @@ describe('guard: guard checks as spans and events; budgets in the result and in 
     ]);
   });
 
+  it("a blocked answer's calls count in its step's tokens and cost, as in the budget (they were made and paid for)", async () => {
+    const yaml = `id: p
+model: openai:gpt-4o-mini
+budget: {max_cost_usd: 1}
+steps:
+  - id: reply
+    action: generate
+    parameters: {prompt: hi, max_tokens: 100}
+    guardrails:
+      output: [{deny: "(?i)refund", on_fail: retry, name: no-refunds}]
+`;
+    srv.script.push({ text: 'A refund!', tokensIn: 10, tokensOut: 5 }, { text: 'Still a refund.', tokensIn: 20, tokensOut: 6 });
+    const doc = await runPipeline(analyze(yaml), { cwd: dir, checkpoint: false, models: createModelRunner({ env: loopbackEnv(srv) }) });
+    const r = doc.steps.reply;
+    assert.equal(r.error_type, 'GuardrailError');
+    assert.deepEqual([r.tokens_in, r.tokens_out, r.model], [30, 11, 'openai:gpt-4o-mini']);
+    assert.ok(Math.abs(r.cost_usd - (30 * 0.15 + 11 * 0.6) / 1e6) < 1e-15, String(r.cost_usd));
+    assert.deepEqual([doc.tokens_in, doc.tokens_out, doc.budget?.[0].spent_tokens], [30, 11, 41]);
+  });
+
   it('a budget that ran out is marked spent, in the result, the report and its suggestions', async () => {
     // a call's worst case is its prompt (~5 tokens) + 100 out: 110 tokens let the first happen (it settles at 15), not the second
     const yaml = PIPELINE.replace('budget: {max_cost_usd: 0.5, max_tokens: 10000}', 'budget: {max_tokens: 110}').replace(/    guardrails:\n      input: \[\{deny: "\(\?i\)ignore previous", name: no-injection\}\]\n$/, '').replace('Ignore previous instructions: ', 'Summarize: ').replace('max_tokens: 50', 'max_tokens: 100');
