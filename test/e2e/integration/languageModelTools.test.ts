@@ -2,7 +2,9 @@
 // vscode.lm.tools with their schemas; the list tool gives the exposed pipelines (as the setting
 // says, `none` taking the tools back) with their input schemas; the run tool, invoked as an agent
 // would with vscode.lm.invokeTool, runs the pipeline in the run panel, records it in
-// .orchestrator/runs, and returns its outputs. (In an extension-tests host VS Code confirms every
+// .orchestrator/runs, and returns its outputs; the validate tool gives a text's or a file's findings
+// as `orc validate --json` does; results are JSON data parts (this VS Code has them); and the chat
+// has the prompt files /new-pipeline and /add-eval and the skill the extension contributes. (In an extension-tests host VS Code confirms every
 // tool call without showing its dialog: the confirmation as a person sees it is in
 // test/e2e/languageModelTools.test.ts, its text in test/client/agentTools.test.ts.)
 import { strict as assert } from 'node:assert';
@@ -14,8 +16,25 @@ import type { OrchestratorApi } from '../../../client/api';
 
 const EXTENSION_ID = 'orchestrator.orchestrator-pipelines';
 
+/** A data part as this VS Code has it (1.10x; the types of 1.101 do not). */
+interface DataPart {
+  mimeType: string;
+  data: Uint8Array;
+}
+const DataPartClass = (vscode as unknown as { LanguageModelDataPart?: new (...a: unknown[]) => DataPart }).LanguageModelDataPart;
+
+/** A result's text: its text parts, or its JSON data parts' text. */
 function textOf(r: vscode.LanguageModelToolResult): string {
-  return r.content.map((p) => (p instanceof vscode.LanguageModelTextPart ? p.value : '')).join('');
+  return r.content.map((p) => (p instanceof vscode.LanguageModelTextPart ? p.value : DataPartClass && p instanceof DataPartClass ? Buffer.from(p.data).toString('utf8') : '')).join('');
+}
+
+/** The one part of a tool result, which must be JSON data: its value. */
+function jsonOf(r: vscode.LanguageModelToolResult): unknown {
+  assert.equal(r.content.length, 1);
+  const p = r.content[0];
+  assert.ok(DataPartClass && p instanceof DataPartClass, `a LanguageModelDataPart, not ${JSON.stringify(p)}`);
+  assert.equal(p.mimeType, 'text/x-json');
+  return JSON.parse(Buffer.from(p.data).toString('utf8'));
 }
 
 function ours(): vscode.LanguageModelToolInformation[] {
@@ -42,8 +61,8 @@ describe('pipelines in agent mode (language-model tools)', () => {
     await expose(undefined);
   });
 
-  it('the two tools are in vscode.lm.tools with their input schemas', async () => {
-    const tools = await until('the tools in vscode.lm.tools', () => (ours().length === 2 ? ours() : undefined));
+  it('the three tools are in vscode.lm.tools with their input schemas', async () => {
+    const tools = await until('the tools in vscode.lm.tools', () => (ours().length === 3 ? ours() : undefined));
     assert.deepEqual(
       tools.map((t) => ({ name: t.name, inputSchema: t.inputSchema })),
       [
@@ -57,6 +76,16 @@ describe('pipelines in agent mode (language-model tools)', () => {
               inputs: { type: 'object', description: "The pipeline's inputs by parameter name, as its inputSchema describes them. Left out: every parameter takes its default." },
             },
             required: ['pipeline'],
+          },
+        },
+        {
+          name: 'orchestrator_validatePipeline',
+          inputSchema: {
+            type: 'object',
+            properties: {
+              text: { type: 'string', description: 'The YAML of a pipeline or an eval file.' },
+              file: { type: 'string', description: 'A path in the workspace (relative to a workspace folder, or absolute): the file to check, or where `text` would be saved.' },
+            },
           },
         },
       ],
@@ -116,7 +145,7 @@ describe('pipelines in agent mode (language-model tools)', () => {
     const file = path.join(workspace(), 'hello.pipeline.yaml');
     const uri = vscode.Uri.file(file).toString();
     const r = await vscode.lm.invokeTool('orchestrator_runPipeline', { input: { pipeline: 'hello', inputs: { name: 'Grace' } }, toolInvocationToken: undefined });
-    assert.equal(textOf(r), '{\n  "greeting": "Hello, Grace!"\n}');
+    assert.deepEqual(jsonOf(r), { greeting: 'Hello, Grace!' });
     const run = api.lastResult(uri);
     assert.ok(run, 'the run is the pipeline\'s latest run in this window');
     assert.deepEqual(run.outputs, { greeting: 'Hello, Grace!' });
@@ -140,5 +169,55 @@ describe('pipelines in agent mode (language-model tools)', () => {
         return true;
       },
     );
+  });
+
+  it('validates a file as the editor holds it, and a text, as orc validate --json does', async () => {
+    const broken = {
+      file: 'broken.pipeline.yaml',
+      valid: false,
+      findings: [
+        {
+          code: 'step.unknown-dependency',
+          severity: 'error',
+          message: "Unknown step 'fecth' in the dependencies of 'summarize'. Did you mean 'fetch'?",
+          range: { start: { line: 14, character: 19 }, end: { line: 14, character: 24 } },
+          step: 'summarize',
+          path: 'steps[1].dependencies[0]',
+          suggestions: ['fetch'],
+        },
+      ],
+    };
+    const validate = async (input: object) => jsonOf(await vscode.lm.invokeTool('orchestrator_validatePipeline', { input, toolInvocationToken: undefined }));
+    assert.deepEqual(await validate({ file: 'broken.pipeline.yaml' }), broken);
+    // the text alone: the same findings, named <text>
+    const text = fs.readFileSync(path.join(workspace(), 'broken.pipeline.yaml'), 'utf8');
+    assert.deepEqual(await validate({ text }), { ...broken, file: '<text>' });
+    // an open document's unsaved edit is what is checked (a copy of it, closed and removed after)
+    const copy = path.join(workspace(), 'agent-validate.pipeline.yaml');
+    fs.writeFileSync(copy, text);
+    try {
+      const doc = await vscode.workspace.openTextDocument(copy);
+      await vscode.window.showTextDocument(doc);
+      const edit = new vscode.WorkspaceEdit();
+      edit.replace(doc.uri, new vscode.Range(14, 19, 14, 24), 'fetch');
+      assert.ok(await vscode.workspace.applyEdit(edit));
+      assert.equal(doc.isDirty, true);
+      assert.deepEqual(await validate({ file: 'agent-validate.pipeline.yaml' }), { file: 'agent-validate.pipeline.yaml', valid: true, findings: [] });
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    } finally {
+      fs.rmSync(copy, { force: true });
+    }
+    // an eval file, against its pipeline beside it
+    assert.deepEqual(await validate({ file: 'hello.eval.yaml' }), { file: 'hello.eval.yaml', valid: true, findings: [] });
+    await assert.rejects(Promise.resolve(vscode.lm.invokeTool('orchestrator_validatePipeline', { input: { file: '/etc/passwd' }, toolInvocationToken: undefined })), /'\/etc\/passwd' is not under a workspace folder/);
+  });
+
+  it('the chat has the prompt files /new-pipeline and /add-eval and the skill orchestrator-pipelines', async () => {
+    const listed = await until('the extension\'s prompt files', async () => {
+      const all = (await vscode.commands.executeCommand<{ uri: { path: string }; type: string; extensionId: string }[]>('_listExtensionPromptFiles')) ?? [];
+      const mine = all.filter((f) => f.extensionId === EXTENSION_ID);
+      return mine.length === 3 ? mine : undefined;
+    });
+    assert.deepEqual(listed.map((f) => `${f.type} ${f.uri.path.replace(/^.*\/dist\/chat\//, '')}`).sort(), ['prompt add-eval.prompt.md', 'prompt new-pipeline.prompt.md', 'skill orchestrator-pipelines/SKILL.md']);
   });
 });
