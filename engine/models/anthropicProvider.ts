@@ -125,6 +125,14 @@ function chatBody(call: ChatCall): Anthropic.MessageCreateParamsNonStreaming {
     b.tools = declared;
     if (call.toolChoice === 'none') b.tool_choice = { type: 'none' };
     else if (!call.parallelToolCalls) b.tool_choice = { type: 'auto', disable_parallel_tool_use: true };
+  } else {
+    // no tools now (an agent handed the conversation to one with none, a session's earlier calls),
+    // but tool_use blocks in the conversation: their names declared, none callable
+    const used = [...new Set(call.messages.flatMap((m) => (m.role === 'assistant' ? m.toolCalls.map((c) => c.name) : [])))];
+    if (used.length) {
+      b.tools = used.map((name) => ({ name, description: 'Called earlier in this conversation; not available now.', input_schema: { type: 'object' } as Anthropic.Tool.InputSchema }));
+      b.tool_choice = { type: 'none' };
+    }
   }
   return b;
 }

@@ -75,6 +75,17 @@ describe('agent handoffs', function () {
     });
   }
 
+  it('on Anthropic, a handoff to an agent with no tools still declares the calls the conversation holds (none callable)', async () => {
+    const d = tempDir('orc-handoff-');
+    dirs.push(d);
+    srv.script.push({ toolCalls: [{ id: 'toolu_t1', name: 'transfer_to_billing', arguments: {} }] }, { text: 'Refunded.' });
+    const { doc } = await runAgentPipeline(srv, d, DESK('anthropic:claude-haiku-4-5').replace('    tools: [filesystem.read]\n', ''));
+    assert.equal(doc.status, 'completed', JSON.stringify(doc.steps.triage.error));
+    const body = srv.requests[1].body;
+    assert.deepEqual(body.tools, [{ name: 'transfer_to_billing', description: 'Called earlier in this conversation; not available now.', input_schema: { type: 'object' } }]);
+    assert.deepEqual(body.tool_choice, { type: 'none' });
+  });
+
   it('two agents handing the conversation back and forth stop at the bound, the chain in the failure', async () => {
     const d = tempDir('orc-handoff-');
     dirs.push(d);
