@@ -165,13 +165,18 @@ describe('durable runs on Restate (restate-server, orc worker --restate, orc run
     assert.deepEqual(essence(doc), localDoc);
     const final = counts(marks);
     for (const { ended, counts: then } of seenEnded) for (const id of ended) assert.equal(final[id], then[id], `${id} had ended (the follower said so) and started again`);
-    // every start is recorded by attempt, each by another worker process
+    // every start is recorded by attempt, each by another worker process; a worker killed after it
+    // recorded a start and before the step's command wrote its mark (spawning takes a while on a
+    // loaded machine) leaves a start with no mark: at most one a step running at the kill (3 at once here)
     const starts = linesOf(path.join(root, '.orchestrator', 'runs', doc.execution_id, 'durable-starts.jsonl')).map((l) => JSON.parse(l) as { id: string; pid: number });
+    let unmarked = 0;
     for (const [id] of steps) {
       const mine = starts.filter((x) => x.id === `${id}#1`);
-      assert.equal(mine.length, final[id], `${id}: its starts recorded`);
+      assert.ok(mine.length >= final[id], `${id}: ${final[id]} runs, ${mine.length} starts recorded`);
+      unmarked += mine.length - final[id];
       assert.equal(new Set(mine.map((x) => x.pid)).size, mine.length, `${id} started twice in one worker`);
     }
+    assert.ok(unmarked <= seenEnded.length * 3, `${unmarked} starts without a run of the command, for ${seenEnded.length} kills`);
   });
 
   it('a client killed with kill -9 mid-run leaves the run going; --attach follows it to its end, each step once', async () => {
