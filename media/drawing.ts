@@ -4,6 +4,7 @@ import { graphStepIds, isJump, LOOP_HEADER, type Layout, type PlacedNode } from 
 import { cancelBtn, canvas, costEl, edgeLayer, elapsedEl, nodeLayer, paneSize, runBtn, runStatus, servedBadge, stepsDoneEl, title, tokensEl } from './page';
 import { progressLine, progressOf } from './conversation';
 import { errorBadge, errorLines, nodeErrors } from './errorMarks';
+import { renderBudget } from './guardView';
 import { formatCost, formatDuration, stepsDone, type StepView } from './runState';
 import { ui } from './viewState';
 
@@ -424,6 +425,7 @@ export function renderHeader(now: number): void {
   tokensEl.textContent = `${(r.tokensIn + r.tokensOut).toLocaleString('en-US')}`;
   tokensEl.title = `${r.tokensIn.toLocaleString('en-US')} in · ${r.tokensOut.toLocaleString('en-US')} out`;
   costEl.textContent = formatCost(r.costUsd);
+  renderBudget(r);
   cancelBtn.disabled = r.status !== 'running';
   runBtn.disabled = r.status === 'running' || !ui.saved.graph;
 }

@@ -1,6 +1,8 @@
 // The view state of a run, from its RunEvents: a pure reducer the webview renders from (and the
 // unit tests check), so what a node shows follows from the events alone.
 import type { RunEvent, StepResult, StepScope, StepStatus } from '../engine/run/events';
+import type { BudgetStanding } from '../engine/guard/ledger';
+import type { GuardrailLine } from '../engine/guard/types';
 import { addStreamedText, agentFromResult, applyAgentEvent, isAgentResult, stopOpen, type AgentView } from './conversation';
 
 export type NodeStatus = StepStatus | 'retrying';
@@ -29,6 +31,8 @@ export interface StepView {
   agent: AgentView | null;
   /** The iteration (scope) the conversation is of: a loop's body shows its latest iteration's. */
   agentScope: string;
+  /** Its guards' checks, in order (engine/guard/): live from `guardrail` events, then from its result. */
+  guards: GuardrailLine[];
 }
 
 export interface RunView {
@@ -47,17 +51,19 @@ export interface RunView {
   warnings: string[];
   /** The `orc serve` address of a run followed from the server (null: a run of this editor or a record). */
   served: string | null;
+  /** Each budget's ledger (the run's, a step's own): live from `budget` events, then from the result. */
+  budget: BudgetStanding[];
 }
 
 /** Streamed text kept per step: enough to read, bounded however long a stream runs. */
 export const MAX_TEXT = 64 * 1024;
 
 export function emptyRun(): RunView {
-  return { runId: null, pipelineId: null, status: 'idle', startedAt: null, endedAt: null, total: 0, steps: {}, tokensIn: 0, tokensOut: 0, costUsd: 0, reused: [], warnings: [], served: null };
+  return { runId: null, pipelineId: null, status: 'idle', startedAt: null, endedAt: null, total: 0, steps: {}, tokensIn: 0, tokensOut: 0, costUsd: 0, reused: [], warnings: [], served: null, budget: [] };
 }
 
 export function emptyStep(): StepView {
-  return { status: 'pending', startedAt: null, attempt: 0, attempts: [], inputs: null, result: null, text: '', iterationsStarted: 0, iterationsEnded: 0, agent: null, agentScope: '' };
+  return { status: 'pending', startedAt: null, attempt: 0, attempts: [], inputs: null, result: null, text: '', iterationsStarted: 0, iterationsEnded: 0, agent: null, agentScope: '', guards: [] };
 }
 
 function step(run: RunView, id: string): StepView {
@@ -119,6 +125,7 @@ export function applyEvents(prev: RunView, events: RunEvent[]): { run: RunView; 
         if (e.attempt === 1 && !inLoop) {
           s.attempts = [];
           s.text = '';
+          s.guards = [];
         }
         // each attempt (each iteration) is a new conversation
         s.agent = null;
@@ -158,6 +165,7 @@ export function applyEvents(prev: RunView, events: RunEvent[]): { run: RunView; 
         s.status = e.result.status;
         s.result = e.result;
         s.startedAt = null;
+        if (e.result.guardrails && !inLoop) s.guards = e.result.guardrails;
         if (scopeKey(e.scope) === (s.agentScope ?? '')) settleAgent(s, e.stepId, e.result);
         // a loop's result repeats its body steps' tokens, which were counted as they ended
         if (!e.result.iterations) {
@@ -166,6 +174,22 @@ export function applyEvents(prev: RunView, events: RunEvent[]): { run: RunView; 
           run.costUsd += e.result.cost_usd;
         }
         changed.add(e.stepId);
+        break;
+      }
+      case 'guardrail': {
+        const s = step(run, e.stepId);
+        const { guard, stage, passed, action, reason, score } = e;
+        s.guards = [...(s.guards ?? []).slice(-99), { guard, stage, passed, action, reason, ...(score !== undefined ? { score } : {}) }];
+        changed.add(e.stepId);
+        break;
+      }
+      case 'budget': {
+        const { budget, spent_usd, spent_tokens, held_usd, held_tokens, max_cost_usd, max_tokens } = e;
+        const line: BudgetStanding = { budget, step: e.stepId, spent_usd, spent_tokens, held_usd, held_tokens, max_cost_usd, max_tokens, spent: e.spent };
+        const list = run.budget ?? [];
+        const at = list.findIndex((b) => b.budget === budget);
+        // the run's budget first, then the steps' in the order they were first seen
+        run.budget = at >= 0 ? list.map((b, i) => (i === at ? line : b)) : line.step === null ? [line, ...list] : [...list, line];
         break;
       }
       case 'warning':
@@ -179,11 +203,13 @@ export function applyEvents(prev: RunView, events: RunEvent[]): { run: RunView; 
         run.tokensIn = e.result.tokens_in;
         run.tokensOut = e.result.tokens_out;
         run.costUsd = e.result.cost_usd;
+        if (e.result.budget?.length) run.budget = e.result.budget;
         for (const [id, r] of Object.entries(e.result.steps)) {
           const s = step(run, id);
           if (s.status !== r.status || !s.result) {
             s.status = r.status;
             s.result = r;
+            if (r.guardrails) s.guards = r.guardrails;
             s.startedAt = null;
             settleAgent(s, id, r);
             changed.add(id);

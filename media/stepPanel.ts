@@ -5,6 +5,7 @@ import { errorLines, nodeErrors } from './errorMarks';
 import { el, main, panel } from './page';
 import { formatCost, formatDuration } from './runState';
 import { transcript } from './transcript';
+import { guardBanner, guardChecks } from './guardView';
 import { ui } from './viewState';
 import type { ModelTry } from '../engine/models/modelRunner';
 
@@ -91,6 +92,9 @@ function fillPanel(id: string | null, onClose: () => void): void {
   const r = s?.result ?? null;
   const statusLine = el('div', { class: 'status-line', 'data-status': s?.status ?? 'pending' }, s?.status ?? 'pending');
   panel.append(statusLine);
+  // a blocked answer is shown as blocked (the guard and why), a redacted one as redacted
+  const banner = guardBanner(s);
+  if (banner) panel.append(banner);
   // the document's errors in this step (the pipeline does not run until they are fixed)
   const problems = nodeErrors(id);
   if (problems) {
@@ -114,6 +118,8 @@ function fillPanel(id: string | null, onClose: () => void): void {
     err.append(el('strong', {}, r.error_type ?? 'Error'), document.createTextNode(`: ${r.error}`));
     panel.append(section('Error', err));
   }
+  const checks = guardChecks(s);
+  if (checks) panel.append(section('Guardrails', checks));
   if (s?.inputs && Object.keys(s.inputs).length) panel.append(section('Inputs', jsonTree(s.inputs)));
   const agent = s?.agent ?? null;
   if (agent) panel.append(section('Conversation', transcript(id, agent, s?.status === 'running' || s?.status === 'retrying')));
