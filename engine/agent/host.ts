@@ -10,6 +10,7 @@ import type { McpAccess } from './catalog';
 import type { JsonSchema } from './schemas';
 import type { AgentEvent, AgentRef, AgentStepResult } from './types';
 import type { SessionMemory } from './sessionMemory';
+import type { ContentPart } from '../models/contentParts';
 
 /** A call the loop is about to run, as a debugger is shown it before the turn's calls start. */
 export interface HeldCall {
@@ -74,6 +75,8 @@ export interface AgentRun {
   temperature: number | null;
   stream: boolean;
   depth: number;
+  /** Images, files and audio sent with the prompt (the step's `images:`, `files:`, `audio:`). */
+  parts?: ContentPart[];
   /** The session the conversation continues (`memory:`): its messages go before the prompt, and the run's are added to it. */
   session?: SessionMemory;
 }

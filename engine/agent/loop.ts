@@ -72,7 +72,7 @@ export class AgentLoop implements CallSite {
   ) {
     const history = run.session?.history ?? [];
     this.fromSession = history.length;
-    this.messages = [...history, { role: 'user', content: run.prompt }];
+    this.messages = [...history, { role: 'user', content: run.prompt, ...(run.parts?.length ? { parts: run.parts } : {}) }];
     this.calls = { made: 0, occurrences, tree };
     this.models = run.models;
     this.speaker = { name: run.ref.name, system: run.session ? run.session.system(run.system) : run.system, decl: run.decl, model: null };

@@ -103,7 +103,8 @@ export class SessionMemory {
    * the messages are added, and the next run compacts.
    */
   async save(runMessages: ChatMessage[], summarize: (request: string) => Promise<string | null>): Promise<void> {
-    const added = this.redactor.value(runMessages);
+    // a session keeps what media was sent by name, not its bytes
+    const added = this.redactor.value(runMessages.map((m): ChatMessage => (m.role === 'user' && m.parts?.length ? { role: 'user', content: `${m.content}\n[sent with it: ${m.parts.map((p) => `${p.kind} ${p.name}`).join(', ')}]` } : m)));
     const all = [...this.store.load(this.id).messages, ...added];
     if (all.length <= this.bound) {
       this.store.append(this.id, added, this.runId);

@@ -7,7 +7,7 @@ import { findModel, registryModels } from '../models/registry';
 import type { Pipeline, Step, ValuePath } from '../spec/types';
 import type { FindingSink } from './findingSink';
 
-const MODEL_ACTIONS = new Set(['generate', 'generate_text', 'generate-text', 'generate_structured', 'generate-structured', 'analyze_text', 'analyze']);
+const MODEL_ACTIONS = new Set(['generate', 'generate_text', 'generate-text', 'generate_structured', 'generate-structured', 'analyze_text', 'analyze', 'agent']);
 const NEEDS: [param: string, modality: string][] = [
   ['images', 'image'],
   ['audio', 'audio'],

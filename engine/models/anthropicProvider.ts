@@ -99,7 +99,7 @@ function chatMessages(call: ChatCall): Anthropic.MessageParam[] {
   for (const m of call.messages) {
     const next: Anthropic.MessageParam =
       m.role === 'user'
-        ? { role: 'user', content: m.content }
+        ? { role: 'user', content: m.parts?.length ? [...m.parts.map(anthropicPart), { type: 'text' as const, text: m.content }] : m.content }
         : m.role === 'assistant'
           ? { role: 'assistant', content: assistantBlocks(m) }
           : { role: 'user', content: m.results.map((r) => ({ type: 'tool_result' as const, tool_use_id: r.id, content: r.content, ...(r.isError ? { is_error: true } : {}) })) };

@@ -49,7 +49,7 @@ function requestOf(provider: string, call: ProviderCall, schema: Record<string, 
 }
 
 function chatRequestOf(provider: string, call: ChatCall): CassetteRequest {
-  return { provider, model: call.model, kind: 'chat', system: call.system, prompt: '', messages: call.messages, tools: call.tools, parallel_tool_calls: call.parallelToolCalls, ...(call.toolChoice === 'none' ? { tool_choice: 'none' as const } : {}), max_tokens: call.maxTokens, temperature: call.temperature, schema: call.schema };
+  return { provider, model: call.model, kind: 'chat', system: call.system, prompt: '', messages: call.messages.map((m) => (m.role === 'user' && m.parts?.length ? { ...m, parts: m.parts.map(partKey) as unknown as typeof m.parts } : m)), tools: call.tools, parallel_tool_calls: call.parallelToolCalls, ...(call.toolChoice === 'none' ? { tool_choice: 'none' as const } : {}), max_tokens: call.maxTokens, temperature: call.temperature, schema: call.schema };
 }
 
 function toolRequestOf(tool: string, args: unknown, occurrence: number): CassetteRequest {

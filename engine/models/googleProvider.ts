@@ -7,6 +7,7 @@ import type { Content, GenerateContentConfig, GenerateContentResponse, GoogleGen
 import { parseJson } from './openaiProvider';
 import { ProviderError, toProviderError, type AssistantMessage, type ChatAnswer, type ChatCall, type EmbedAnswer, type ModelProvider, type ProviderAnswer, type ProviderCall, type StructuredAnswer, type WireToolCall } from './provider';
 import { generatedIdPrefix, wireCallOf } from './toolCalls';
+import type { ContentPart } from './contentParts';
 
 /** A part with nothing in it but an empty text (a stream may send one), which the API refuses; one that carries a thoughtSignature stays. */
 const emptyPart = (p: Part) => !p.text && Object.keys(p).every((k) => k === 'text');
@@ -23,7 +24,7 @@ function modelParts(m: AssistantMessage): Part[] {
 /** A result goes back as `{output}` or `{error}` (the API's words), its id when the call had one; an answer that said nothing is left out (the API refuses a content without parts). */
 function chatContents(call: ChatCall): Content[] {
   const contents = call.messages.flatMap((m): Content[] => {
-    if (m.role === 'user') return [{ role: 'user', parts: [{ text: m.content }] }];
+    if (m.role === 'user') return [{ role: 'user', parts: [{ text: m.content }, ...(m.parts ?? []).map(googlePart)] }];
     if (m.role === 'assistant') {
       const parts = modelParts(m);
       return parts.length ? [{ role: 'model', parts }] : [];
@@ -43,7 +44,12 @@ function chatContents(call: ChatCall): Content[] {
 /** The prompt, with its parts (`inlineData` for bytes, `fileData` for a URL) after the text. */
 function promptContents(call: ProviderCall): string | Content[] {
   if (!call.parts?.length) return call.prompt;
-  return [{ role: 'user', parts: [{ text: call.prompt }, ...call.parts.map((p): Part => (p.url ? { fileData: { fileUri: p.url, mimeType: p.mediaType } } : { inlineData: { mimeType: p.mediaType, data: p.data ?? '' } }))] }];
+  return [{ role: 'user', parts: [{ text: call.prompt }, ...call.parts.map(googlePart)] }];
+}
+
+/** A part as Gemini takes it: `inlineData` for bytes, `fileData` for a URL. */
+function googlePart(p: ContentPart): Part {
+  return p.url ? { fileData: { fileUri: p.url, mimeType: p.mediaType } } : { inlineData: { mimeType: p.mediaType, data: p.data ?? '' } };
 }
 
 function chatConfig(call: ChatCall): GenerateContentConfig {

@@ -21,7 +21,7 @@ function chatMessages(call: ChatCall): OpenAI.Chat.Completions.ChatCompletionMes
   const m: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = [];
   if (call.system) m.push({ role: 'system', content: call.system });
   for (const msg of call.messages) {
-    if (msg.role === 'user') m.push({ role: 'user', content: msg.content });
+    if (msg.role === 'user') m.push({ role: 'user', content: msg.parts?.length ? [{ type: 'text', text: msg.content }, ...msg.parts.map(openaiPart)] : msg.content });
     else if (msg.role === 'assistant') {
       const a: OpenAI.Chat.Completions.ChatCompletionAssistantMessageParam = { role: 'assistant', content: msg.text || (msg.toolCalls.length ? null : '') };
       if (msg.toolCalls.length) a.tool_calls = msg.toolCalls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.argumentsText || '{}' } }));

@@ -85,7 +85,8 @@ export interface ToolResultMessage {
   results: { id: string; name: string; content: string; isError: boolean; generatedId?: true }[];
 }
 
-export type ChatMessage = { role: 'user'; content: string } | AssistantMessage | ToolResultMessage;
+/** `parts`: images, files and audio sent with the user's text (an agent step's `images:`...; engine/models/contentParts.ts). */
+export type ChatMessage = { role: 'user'; content: string; parts?: ContentPart[] } | AssistantMessage | ToolResultMessage;
 
 export interface ChatCall {
   model: string;

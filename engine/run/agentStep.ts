@@ -15,6 +15,7 @@ import { addModelFigures, AttemptToolContext, stepLabel } from './toolContext';
 import { personalityPrompt } from './stepModel';
 import { SESSION_PARAM, SessionMemory } from '../agent/sessionMemory';
 import { SqliteSessionStore } from '../agent/sessions';
+import { checkPartsFor, readParts } from '../models/contentParts';
 
 export interface AgentSetup {
   model: string;
@@ -66,12 +67,15 @@ export async function agentAction(step: Step, params: Record<string, unknown>, c
   const memory = step.agent!.memory;
   const sessionId = params[SESSION_PARAM];
   if (memory && (sessionId === undefined || sessionId === null || String(sessionId).trim() === '')) throw new ToolError(`Agent step '${step.id}' has 'memory' but its session is empty ('${memory.session}' rendered to nothing)`, 'ValueError');
+  // images, files, audio with the prompt: read in the workspace, and refused before any call when a model of the chain cannot take them
+  const parts = readParts(params, ctx);
+  for (const m of parts.length ? [s.model, ...s.fallbacks] : []) checkPartsFor(m.slice(0, m.indexOf(':')), parts);
   const store = memory ? SqliteSessionStore.in(ctx.cwd) : null;
   let result;
   try {
     const session = memory ? new SessionMemory(String(sessionId), memory, store!, ctx.executionId ?? 'run', ctx.redactor) : undefined;
     result = await runAgent(
-      { ref: { name: step.id, path: [] }, models: [s.model, ...s.fallbacks], system: s.system, prompt: task, decl: step.agent!, schema: s.schema, maxTokens: int(params.max_tokens), temperature: float(params.temperature), stream: params.stream !== false, depth: 0, ...(session ? { session } : {}) },
+      { ref: { name: step.id, path: [] }, models: [s.model, ...s.fallbacks], system: s.system, prompt: task, decl: step.agent!, schema: s.schema, maxTokens: int(params.max_tokens), temperature: float(params.temperature), stream: params.stream !== false, depth: 0, ...(session ? { session } : {}), ...(parts.length ? { parts } : {}) },
       host,
       signal,
       r,

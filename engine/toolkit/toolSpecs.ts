@@ -199,6 +199,7 @@ export const BUILTIN_ACTIONS: Record<string, ActionSpec> = table<ActionSpec>({
       temperature: { type: 'number', description: 'Sampling temperature, 0 to 2.' },
       model: { type: 'string', description: '`provider:model` for the agent (the same as the step\'s `model:`).' },
       stream: { type: 'boolean', description: 'Stream each turn\'s text as it is written (default true).', default: true },
+      ...MEDIA_PARAMETERS,
     },
     result: {
       answer: 'The final answer\'s text (null when a limit ended the loop with `on_limit: fail`).',

@@ -122,6 +122,47 @@ describe('images, files and audio into model steps', function () {
     assert.equal(srv.requests.length, 1);
   });
 
+  it('an agent step sends its images with the first user message, on every turn; a session keeps the image by name, a cassette by hash', async () => {
+    const d = workspace();
+    const agent = (model: string) => `id: lookagent
+model: ${model}
+parameters:
+  session: {type: string, default: s}
+steps:
+  - id: describe
+    action: agent
+    memory: {session: "{{ session }}"}
+    tools: [filesystem.list]
+    parameters:
+      prompt: What is in the picture?
+      images: [img/chart.png]
+      stream: false
+outputs:
+  answer: "{{ describe.result.answer }}"
+`;
+    const cassette = path.join(d, 'agent.cassette.jsonl');
+    srv.script.push({ toolCalls: [{ id: 'call_1', name: 'filesystem_list', arguments: { path: 'img' } }] }, { text: 'A chart.' });
+    const { doc } = await runAgentPipeline(srv, d, agent('openai:gpt-4o-mini'), { cassette: { mode: 'record', file: cassette } });
+    assert.equal(doc.status, 'completed', JSON.stringify(doc.steps.describe));
+    const image = { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG64}` } };
+    for (const r of srv.requests) {
+      const user = (r.body.messages as { role: string; content: unknown }[]).find((m) => m.role === 'user');
+      assert.deepEqual(user?.content, [{ type: 'text', text: 'What is in the picture?' }, image]);
+    }
+    assert.ok(!fs.readFileSync(cassette, 'utf8').includes(PNG64), 'the bytes are not in the cassette');
+    const { SqliteSessionStore } = await import('../../../engine/agent/sessions');
+    const store = SqliteSessionStore.in(d);
+    try {
+      assert.deepEqual(store.load('s').messages[0], { role: 'user', content: 'What is in the picture?\n[sent with it: image img/chart.png]' });
+    } finally {
+      store.close();
+    }
+    srv.script.push({ text: 'Two pixels.' });
+    await runAgentPipeline(srv, d, agent('anthropic:claude-haiku-4-5').replace('session: {type: string, default: s}', 'session: {type: string, default: t}'), { file: 'b.pipeline.yaml' });
+    const anthropic = srv.requests[2].body.messages as { content: unknown[] }[];
+    assert.deepEqual(anthropic[0].content, [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG64 } }, { type: 'text', text: 'What is in the picture?' }]);
+  });
+
   it('the analyzer refuses an image for a model that takes none, offering one of its provider that does', () => {
     const a = analyze(pipeline('openai:gpt-4o-mini', 'images: [img/chart.png]').replace('    action: generate', '    action: generate\n    model: huggingface:meta-llama/Llama-3.3-70B-Instruct'));
     const f = a.findings.filter((x) => x.code === 'model.modality');
