@@ -48,11 +48,11 @@ function drawable(g: GraphDocument, seen: Set<string>): GraphDocument {
 function withErrors(g: GraphDocument, errors: Finding[], outside: Finding[]): GraphDocument {
   const byStep = new Map<string, GraphNodeError[]>();
   const ids = new Set<string>();
-  const all: GraphNode[] = [];
-  const collect = (d: GraphDocument) => d.nodes.forEach((n) => (ids.add(n.id), all.push(n), n.children && collect(n.children)));
+  const collect = (d: GraphDocument) => d.nodes.forEach((n) => (ids.add(n.id), n.children && collect(n.children)));
   collect(g);
+  const placed = new Map<GraphDocument, GraphNode[]>();
   for (const f of errors) {
-    const id = f.step !== null && ids.has(f.step) ? f.step : innermostHolding(all, f.range)?.id;
+    const id = f.step !== null && ids.has(f.step) ? f.step : innermostHolding(g, f.range.start, placed)?.id;
     if (!id) {
       outside.push(f);
       continue;
@@ -75,11 +75,23 @@ function withErrors(g: GraphDocument, errors: Finding[], outside: Finding[]): Gr
 const before = (a: Range['start'], b: Range['start']) => a.line < b.line || (a.line === b.line && a.character <= b.character);
 const strictlyBefore = (a: Range['start'], b: Range['start']) => a.line < b.line || (a.line === b.line && a.character < b.character);
 
-function innermostHolding(nodes: GraphNode[], r: Range): GraphNode | undefined {
-  let best: GraphNode | undefined;
-  for (const n of nodes) {
-    if (!n.range || !before(n.range.start, r.start) || !strictlyBefore(r.start, n.range.end)) continue;
-    if (!best || before(best.range!.start, n.range.start)) best = n;
+/** The innermost step whose lines hold a position: in each list of steps (in the document's order)
+ * the last that starts at or before it, if it has not ended, then within its loop body. A search per
+ * list, not a look at every step: a long document's thousands of errors stay cheap. */
+function innermostHolding(d: GraphDocument, at: Range['start'], placed: Map<GraphDocument, GraphNode[]>): GraphNode | undefined {
+  let list = placed.get(d);
+  if (!list) placed.set(d, (list = d.nodes.filter((n) => n.range)));
+  let lo = 0;
+  let hi = list.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (before(list[mid].range!.start, at)) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
   }
-  return best;
+  const n = found >= 0 ? list[found] : undefined;
+  if (!n || !strictlyBefore(at, n.range!.end)) return undefined;
+  return (n.children && innermostHolding(n.children, at, placed)) ?? n;
 }
