@@ -42,6 +42,7 @@ function answerOf(doc: ResultDocument): string {
 }
 
 export async function chatCommand(file: string, session: string | undefined, inputArgs: string[], style: Style, io: ChatIO): Promise<number> {
+  if (file === '-') throw new UsageError("'orc chat' reads its turns from standard input: give the pipeline as a file");
   const source = readSource(file);
   const a = compileOrReport(file, style, io.err, source, '; nothing ran');
   if (!a || !a.pipeline) return EXIT.compile;
@@ -105,7 +106,7 @@ export async function chatCommand(file: string, session: string | undefined, inp
       };
       let doc: ResultDocument;
       try {
-        doc = await runPipeline(a, { cwd: process.cwd(), pipelineFile: file === '-' ? null : file, source, models, inputs: { ...fixed, [message]: line }, signal: turn.signal, listeners: [listener] });
+        doc = await runPipeline(a, { cwd: process.cwd(), pipelineFile: file, source, models, inputs: { ...fixed, [message]: line }, signal: turn.signal, listeners: [listener] });
       } finally {
         turn = null;
       }
