@@ -104,6 +104,15 @@ describe('the graph of a pipeline with errors', () => {
     assert.equal(g.problem, "1 error (line 2: Unknown key 'bogus' in the pipeline). Fix it to run the pipeline.");
   });
 
+  it("an error that names no step (a duplicate key) is on the innermost step whose lines hold it: a loop body's", () => {
+    const text = ['id: d', 'steps:', '  - id: each', '    for_each: "{{ [1] }}"', '    steps:', '      - id: inner', '        action: generate', '        parameters: {prompt: x}', '        name: a', '        name: b', '  - id: last', '    action: generate', '    parameters: {prompt: y}', ''].join('\n');
+    assert.deepEqual(marks(graphResult(analyze(text))!), [
+      ['each', 'loop'],
+      ['  inner', 'step', "yaml.duplicate-key 9:8-9:12 Duplicate key 'name': a mapping holds each key once."],
+      ['last', 'step'],
+    ]);
+  });
+
   it('is refused only when the YAML does not parse', () => {
     assert.equal(graphResult(analyze('id: y\nsteps:\n  - id: a\n    action: generate\n    parameters: {prompt: "x}\n  - id: b\n')), null);
     assert.equal(graphResult(analyze('- just\n- a list\n')), null);
