@@ -133,7 +133,9 @@ async function measure(extensionPath: string, probe: string, browser: Awaited<Re
   const wb = await Workbench.start({ workspace, trusted: true, env: { ORC_ACTIVATION_RESULT: result, ...(noDiagnostics ? { ORC_ACTIVATION_NO_DIAGNOSTICS: '1' } : {}), ...(holdMs ? { ORC_ACTIVATION_HOLD_MS: String(holdMs) } : {}) }, userDataDir });
   const page = await browser.newPage();
   try {
-    await page.goto(wb.url({ extensionTestsPath: probe, extensionPath }));
+    // (the page's own load is not measured: on a busy machine, three workbenches side by side at
+    // smoke size took over playwright's default 30 s to load one)
+    await page.goto(wb.url({ extensionTestsPath: probe, extensionPath }), { timeout: 120_000 });
     const deadline = Date.now() + 180_000;
     while (!fs.existsSync(result)) {
       if (Date.now() > deadline) throw new Error(`no activation result in 180 s:\n${wb.log()}`);
