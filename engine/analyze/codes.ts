@@ -66,7 +66,7 @@ export const FINDING_CODES = {
   'agent.pipeline-file': { severity: 'error', summary: '`pipeline: FILE` in an allow-list names a file that does not exist beside the pipeline, or a pipeline that does not compile (its first error is quoted).' },
   'agent.model-without-tools': { severity: 'warning', summary: 'An agent runs on a model the model registry says cannot call tools (no `tools` capability); a model not in the registry is not judged.' },
   'agent.option-without-agent': { severity: 'warning', summary: 'An agent key (`tools`, `max_turns`, `max_tool_calls`, `on_limit`, `parallel_tool_calls`) on a step that is not `action: agent`: it is ignored.' },
-  'guard.invalid': { severity: 'error', summary: 'A guard that cannot run: a `deny`/`allow` pattern RE2 cannot compile, or a `schema` guard whose schema is not JSON Schema.' },
+  'guard.invalid': { severity: 'error', summary: 'A guard that cannot run: a `deny`/`allow` pattern RE2 cannot compile, a `schema` guard whose schema is not JSON Schema, or a `pipeline` guard whose file is not there or does not compile.' },
   'budget.exceedable': { severity: 'warning', summary: "The run's worst case (every model call at its `max_tokens`, attempts, repairs and loop bounds, at the registry's prices) is over its `budget`, or has no bound: on the limit, naming the costliest step." },
   'budget.no-max-tokens': { severity: 'info', summary: 'A model step with no `max_tokens` under a budget: each of its calls is reserved for 4,096 tokens out.' },
   'budget.unpriced-model': { severity: 'warning', summary: 'A model step (or `embed`) under a `max_cost_usd` budget on a model the model registry has no price for: the budget cannot count its calls, so they are refused at run time.' },

@@ -1,16 +1,25 @@
-// Guards and budgets checked before the run: a guard whose pattern RE2 cannot run or whose schema
-// is not JSON Schema is an error (it would fail the step at run time); a run budget the worst case
+// Guards and budgets checked before the run: a guard whose pattern RE2 cannot run, whose schema
+// is not JSON Schema, or whose pipeline is not there or does not compile is an error (it would
+// fail the step at run time); a run budget the worst case
 // can go over is a warning on `budget`, naming the costliest step; a model step with no
 // `max_tokens` under a budget is an info (each of its calls is reserved for 4,096 tokens out).
 import Ajv from 'ajv';
-import type { GuardDecl, Pipeline, Step } from '../spec/types';
+import * as path from 'node:path';
+import type { Finding, GuardDecl, Pipeline, Step } from '../spec/types';
+import { pipelineFileProblem } from './agentCheck';
 import { compileRegex } from '../template/regex';
 import type { FindingSink } from './findingSink';
 import { worstCase, type StepWorstCase } from './worstCase';
 
 const usd = (n: number): string => `$${Number(n.toPrecision(4))}`;
 
-function checkGuard(g: GuardDecl, step: Step, sink: FindingSink): void {
+/** What the check of a `pipeline:` guard needs: the pipeline's own file (its folder holds the guard's), and the compiler. */
+export interface GuardCheckOptions {
+  pipelineFile?: string;
+  compile?: (text: string) => Finding[];
+}
+
+function checkGuard(g: GuardDecl, step: Step, sink: FindingSink, opts: GuardCheckOptions): void {
   if (g.kind === 'deny' || g.kind === 'allow') {
     const patterns = typeof g.value === 'string' ? [g.value] : Array.isArray(g.value) ? g.value : [];
     patterns.forEach((p, i) => {
@@ -21,6 +30,10 @@ function checkGuard(g: GuardDecl, step: Step, sink: FindingSink): void {
         sink.atValue('guard.invalid', `Guardrail '${g.name}' of step '${step.id}': ${(e as Error).message}`, typeof g.value === 'string' ? [...g.path, g.kind] : [...g.path, g.kind, i], { step: step.id });
       }
     });
+  } else if (g.kind === 'pipeline' && typeof g.value === 'string' && g.value && opts.pipelineFile && opts.compile) {
+    // checked only when the pipeline's own file is known (orc validate, orc run, a saved document)
+    const problem = pipelineFileProblem(g.value, path.dirname(opts.pipelineFile), opts.compile);
+    if (problem) sink.atValue('guard.invalid', `Guardrail '${g.name}' of step '${step.id}': ${problem}`, [...g.path, 'pipeline'], { step: step.id });
   } else if (g.kind === 'schema' && g.value && typeof g.value === 'object') {
     try {
       new Ajv({ strict: false }).compile(g.value as object);
@@ -34,12 +47,12 @@ function costliest(steps: StepWorstCase[], by: 'usd' | 'tokens'): StepWorstCase 
   return [...steps].sort((a, b) => (b[by] ?? Infinity) - (a[by] ?? Infinity))[0];
 }
 
-export function checkGuardsAndBudgets(p: Pipeline, sink: FindingSink): void {
+export function checkGuardsAndBudgets(p: Pipeline, sink: FindingSink, opts: GuardCheckOptions = {}): void {
   let anyStepBudget = false;
   const walk = (steps: Step[]) => {
     for (const s of steps) {
       const g = s.guardrails;
-      if (g) for (const one of [...g.input, ...g.output, ...g.toolResults]) checkGuard(one, s, sink);
+      if (g) for (const one of [...g.input, ...g.output, ...g.toolResults]) checkGuard(one, s, sink, opts);
       if (s.budget) anyStepBudget = true;
       if (s.body) walk(s.body);
     }

@@ -178,7 +178,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
       const s = checkSteps(pipeline, sink, stepIndex, t, references, catalog, options.mcp, memo);
       // another pipeline named by an agent's allow-list compiles as `orc run` compiles it
       checkTriggers(effective, pipeline, sink);
-      checkGuardsAndBudgets(pipeline, sink);
+      checkGuardsAndBudgets(pipeline, sink, { pipelineFile: options.pipelineFile, compile: (other) => analyze(other).findings });
       checkModalities(pipeline, sink);
       checkAgents(pipeline, sink, { catalog, mcp: options.mcp, pipelineFile: options.pipelineFile, compile: (other) => analyze(other).findings });
       checkInlineDocuments(pipeline, sink, catalog, (inner, depth, passed) => analyze(inner, { ...options, autoAnswers: undefined, inlineDepth: depth, passedInputs: passed, sectionOwner: undefined }).findings, options.inlineDepth ?? 0);

@@ -5,6 +5,9 @@ import { strict as assert } from 'node:assert';
 import { analyze } from '../../../engine/analyze/index';
 import { worstCase } from '../../../engine/analyze/worstCase';
 import { doc, findingsOf } from '../../helpers/findings';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { tempDir } from '../../helpers/agentRun';
 
 describe('guard: findings before the run', () => {
   it('a deny pattern RE2 cannot compile and a schema guard that is not JSON Schema are errors; a valid guard set is quiet', () => {
@@ -78,5 +81,32 @@ describe('guard: findings before the run', () => {
     // (1 + 2 repairs) x (1 + 1 judge) x 2 attempts = 12 calls of 4 tokens in and 100 out
     assert.deepEqual(w.steps.map((s) => [s.label, s.calls, s.tokens]), [['s', 12, 1248]]);
     assert.equal(w.usd!.toFixed(8), ((12 * (4 * 0.15 + 100 * 0.6)) / 1_000_000).toFixed(8));
+  });
+
+  it("a pipeline guard whose file is not there or does not compile is guard.invalid on its value (when the pipeline's own file is known)", () => {
+    const dir = tempDir('orc-guard-pipeline-');
+    try {
+      fs.writeFileSync(path.join(dir, 'broken.pipeline.yaml'), 'id: check\nsteps:\n  - {id: a, action: generate, depends_on: [nope], parameters: {prompt: hi}}\n');
+      fs.writeFileSync(path.join(dir, 'check.pipeline.yaml'), 'id: check\nparameters: {text: {type: string}}\nsteps:\n  - {id: judge, action: evaluate_condition, model: openai:gpt-4o-mini, parameters: {condition: "{{ text }} is polite"}}\noutputs: {pass: "{{ judge.result }}"}\n');
+      const text = doc(
+        'id: p',
+        'model: openai:gpt-4o-mini',
+        'steps:',
+        '  - id: a',
+        '    action: generate',
+        '    parameters: {prompt: hi}',
+        '    guardrails:',
+        '      output: [{pipeline: check.pipeline.yaml}, {pipeline: broken.pipeline.yaml, name: tone}, {pipeline: gone.pipeline.yaml}]',
+      );
+      const f = analyze(text, { pipelineFile: path.join(dir, 'p.pipeline.yaml') }).findings.filter((x) => x.code === 'guard.invalid');
+      assert.deepEqual(f.map((x) => [x.message, `${x.range.start.line}:${x.range.start.character}`]), [
+        ["Guardrail 'tone' of step 'a': The pipeline file 'broken.pipeline.yaml' does not compile: broken.pipeline.yaml:3:44: Unknown step 'nope' in the dependencies of 'a'.", '7:59'],
+        [`Guardrail 'pipeline' of step 'a': No pipeline file 'gone.pipeline.yaml' (looked for ${path.join(dir, 'gone.pipeline.yaml')}).`, '7:105'],
+      ]);
+      // an unsaved document (no file): not judged
+      assert.deepEqual(analyze(text).findings.filter((x) => x.code === 'guard.invalid'), []);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
