@@ -134,6 +134,8 @@ function entryDocOf(a: Analysis, ref: AgentToolRef, documentFile: string | null)
     }
     case 'pipeline':
       return pipelineDoc(ref.file, documentFile);
+    case 'a2a':
+      return `**\`a2a: ${ref.url}\`** — a remote agent, over the A2A protocol: the model sends it a message (\`message\`), and its answer (a message, or the task's artifacts) is the call's result. Its card is read when the agent step starts${ref.tokenEnv ? `; the bearer token comes from \`${ref.tokenEnv}\`` : ''}.${approvalNote(ref)}`;
   }
 }
 

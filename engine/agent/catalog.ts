@@ -13,6 +13,7 @@ import { resolveInWorkspace } from '../tools/filesystem';
 import type { McpToolInfo } from '../mcp/client';
 import { actionSchema, mcpSchema, parametersSchema, type JsonSchema } from './schemas';
 import { wireBase, WireNames } from './toolNames';
+import { remoteAgent } from './a2aTool';
 
 /** What an agent needs of the run's MCP servers: their tools, and a call. */
 export interface McpAccess {
@@ -31,7 +32,7 @@ export interface AgentTool {
   schema: JsonSchema;
   approve: boolean;
   timeoutS: number | null;
-  kind: 'action' | 'mcp' | 'pipeline' | 'agent';
+  kind: 'action' | 'mcp' | 'pipeline' | 'agent' | 'a2a';
   /** A named agent (kind `agent`): the loop runs it as a child. */
   agent?: NamedAgent;
   invoke: Invoke;
@@ -132,6 +133,26 @@ function pipelineTool(file: string, e: AgentToolEntry, src: CatalogSources): Omi
   };
 }
 
+/** What to send a remote A2A agent. */
+const A2A_SCHEMA: JsonSchema = { type: 'object', properties: { message: { type: 'string', description: 'The message for the agent, with everything it needs to know: it sees nothing else of this conversation.' } }, required: ['message'], additionalProperties: false };
+
+/** A remote A2A agent as one tool: its card (read now) describes it, a call sends it a message. */
+async function a2aTool(url: string, tokenEnv: string | null, e: AgentToolEntry, src: CatalogSources): Promise<Omit<AgentTool, 'wire'> & { name: string }> {
+  const remote = await remoteAgent(url, tokenEnv, process.env, src.signal);
+  const card = remote.card;
+  const skills = card.skills.map((s) => s.name || s.id).filter(Boolean);
+  return {
+    name: card.name || 'agent',
+    spelling: `a2a:${url}`,
+    description: `${card.description || `The A2A agent ${card.name}.`}${skills.length ? ` Skills: ${skills.join(', ')}.` : ''} (a remote agent: send it a message; it answers with text)`.slice(0, 1024),
+    schema: A2A_SCHEMA,
+    approve: e.approve,
+    timeoutS: e.timeout,
+    kind: 'a2a',
+    invoke: (args, ctx) => remote.ask(String(args.message ?? ''), ctx.signal),
+  };
+}
+
 /** The schema of a named agent as a tool: what to ask it. */
 const AGENT_SCHEMA: JsonSchema = { type: 'object', properties: { prompt: { type: 'string', description: 'The task for the agent, with everything it needs to know.' } }, required: ['prompt'], additionalProperties: false };
 
@@ -187,6 +208,9 @@ export async function buildCatalog(entries: AgentToolEntry[], src: CatalogSource
     } else if (ref.kind === 'pipeline') {
       const t = pipelineTool(ref.file, e, src);
       put(t, e, wireBase(`pipeline:${t.id}`));
+    } else if (ref.kind === 'a2a') {
+      const t = await a2aTool(ref.url, ref.tokenEnv, e, src);
+      put(t, e, wireBase(`a2a__${t.name}`));
     } else {
       const agent = src.pipeline.agents && Object.prototype.hasOwnProperty.call(src.pipeline.agents, ref.name) ? src.pipeline.agents[ref.name] : undefined;
       if (!agent) throw new ToolError(`The agent's tool 'agent:${ref.name}' names no agent of 'agents:'`, 'ConfigurationError');

@@ -120,7 +120,7 @@ interface EntryPlace {
 
 function placeOf(raw: unknown, p: ValuePath, sink: FindingSink): EntryPlace {
   if (isObj(raw)) {
-    const form = typeof raw.pipeline === 'string' ? 'pipeline' : typeof raw.agent === 'string' ? 'agent' : null;
+    const form = typeof raw.pipeline === 'string' ? 'pipeline' : typeof raw.agent === 'string' ? 'agent' : typeof raw.a2a === 'string' ? 'a2a' : null;
     if (form) return { range: valueRange(sink.parsed, [...p, form]), replacement: (_s, bare) => bare };
     const named = Object.keys(raw).filter((k) => !(ENTRY_OPTIONS as readonly string[]).includes(k));
     if (named.length === 1) return { range: keyRange(sink.parsed, [...p, named[0]]), replacement: (s) => s };
@@ -213,7 +213,27 @@ function checkEntry(entry: AgentToolEntry, place: EntryPlace, owner: Owner, pipe
       if (problem) sink.add('agent.pipeline-file', problem, place.range, p, { step });
       return !problem;
     }
+    case 'a2a': {
+      const problem = a2aUrlProblem(ref.url, ref.tokenEnv);
+      if (problem) sink.add('agent.a2a-url', problem, place.range, p, { step });
+      return !problem;
+    }
   }
+}
+
+/** An `a2a:` entry's URL: http(s), no credentials in it (the token comes from `token_env`), a variable's name for the token. */
+function a2aUrlProblem(url: string, tokenEnv: string | null): string | null {
+  if (url.includes('{{')) return null; // rendered when the agent runs
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return `'${url}' is not a URL: an A2A agent is named by its card's URL (https://HOST/.well-known/agent-card.json) or the URL it is served under.`;
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') return `An A2A agent is reached over http or https, not ${u.protocol.replace(/:$/, '')}.`;
+  if (u.username || u.password) return "Credentials do not go in an A2A agent's URL (they would be in every log and result that names the tool): put the bearer token in an environment variable and name it with 'token_env'.";
+  if (tokenEnv !== null && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(tokenEnv)) return `'token_env' names an environment variable: '${tokenEnv}' is not a variable's name.`;
+  return null;
 }
 
 /** `mcp:SERVER` or `mcp:SERVER.TOOL`: the server is declared and, when its tools are listed, has the tool. */

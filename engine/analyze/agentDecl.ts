@@ -36,6 +36,7 @@ export function parseToolSpelling(s: string): AgentToolRef | null {
   if (mcp) return mcp.server ? { kind: 'mcp', server: mcp.server, tool: mcp.tool } : null;
   if (text.startsWith('pipeline:')) return text.length > 9 ? { kind: 'pipeline', file: text.slice(9).trim() } : null;
   if (text.startsWith('agent:')) return text.length > 6 ? { kind: 'agent', name: text.slice(6).trim() } : null;
+  if (text.startsWith('a2a:')) return text.length > 4 ? { kind: 'a2a', url: text.slice(4).trim(), tokenEnv: null } : null;
   const dot = text.indexOf('.');
   if (dot < 0) return { kind: 'tool', tool: text };
   if (dot === 0 || dot === text.length - 1) return null;
@@ -55,6 +56,8 @@ export function spellingOf(ref: AgentToolRef): string {
       return `pipeline:${ref.file}`;
     case 'agent':
       return `agent:${ref.name}`;
+    case 'a2a':
+      return `a2a:${ref.url}`;
   }
 }
 
@@ -74,6 +77,10 @@ export function readToolEntry(raw: unknown, path: ValuePath): AgentToolEntry | n
       options = raw;
     } else if (typeof raw.agent === 'string') {
       ref = raw.agent.trim() ? { kind: 'agent', name: raw.agent.trim() } : null;
+      options = raw;
+    } else if (typeof raw.a2a === 'string') {
+      // `{a2a: URL, token_env: NAME}`: the token is read from the environment when the agent runs
+      ref = raw.a2a.trim() ? { kind: 'a2a', url: raw.a2a.trim(), tokenEnv: typeof raw.token_env === 'string' && raw.token_env.trim() ? raw.token_env.trim() : null } : null;
       options = raw;
     } else {
       // `{SPELLING: {options}}`, or `{SPELLING: null}` (a key with nothing after its colon)

@@ -63,6 +63,7 @@ export const FINDING_CODES = {
   'agent.unknown-tool': { severity: 'error', summary: 'An entry of an agent\'s `tools:` names a tool or an action that does not exist (`filesytem.read`); the quick fix takes the nearest one.' },
   'agent.empty-entry': { severity: 'error', summary: 'An entry of an agent\'s `tools:` that names nothing (`.read`, `mcp:`, options without a tool, two tools in one entry).' },
   'agent.unknown-agent': { severity: 'error', summary: '`agent: NAME` in an allow-list names no agent of the top-level `agents:`.' },
+  'agent.a2a-url': { severity: 'error', summary: "`a2a: URL` in an allow-list is not an http(s) URL, carries credentials, or its `token_env` is not a variable's name." },
   'agent.pipeline-file': { severity: 'error', summary: '`pipeline: FILE` in an allow-list names a file that does not exist beside the pipeline, or a pipeline that does not compile (its first error is quoted).' },
   'agent.model-without-tools': { severity: 'warning', summary: 'An agent runs on a model the model registry says cannot call tools (no `tools` capability); a model not in the registry is not judged.' },
   'agent.option-without-agent': { severity: 'warning', summary: 'An agent key (`tools`, `max_turns`, `max_tool_calls`, `on_limit`, `parallel_tool_calls`) on a step that is not `action: agent`: it is ignored.' },

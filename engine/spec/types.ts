@@ -95,7 +95,9 @@ export type AgentToolRef =
   | { kind: 'tool'; tool: string }
   | { kind: 'mcp'; server: string; tool: string | null }
   | { kind: 'pipeline'; file: string }
-  | { kind: 'agent'; name: string };
+  | { kind: 'agent'; name: string }
+  /** A remote A2A agent: its card's URL (or its base), and the environment variable holding its bearer token. */
+  | { kind: 'a2a'; url: string; tokenEnv: string | null };
 
 /** One entry of an agent's allow-list, with its options. */
 export interface AgentToolEntry {

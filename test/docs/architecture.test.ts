@@ -15,7 +15,7 @@ const LAYERS: string[][] = [
   ['engine/auto', 'engine/intel', 'engine/edit', 'engine/agent'],
   ['engine/run'],
   ['engine/distributed', 'engine/eval', 'engine/telemetry'],
-  ['engine/optimize', 'engine/durable'],
+  ['engine/optimize', 'engine/durable', 'engine/review'],
   ['engine/api'],
   ['engine/a2a'],
   ['engine/serve'],
