@@ -104,9 +104,10 @@ export class ReviewView implements vscode.TreeDataProvider<ReviewNode>, vscode.D
         return [];
       }
     })();
-    const t = new vscode.TreeItem(run.execution_id);
+    // what it was asked first (a narrow sidebar cuts the rest), then the label, where it came from and when
+    const t = new vscode.TreeItem(inputs.length ? oneLine(inputs[0], 60) : run.execution_id);
     t.id = `${n.folder}\u0000${run.execution_id}`;
-    t.description = [label ? label.verdict : 'unlabelled', run.pipeline_id, `${run.trigger!.kind}${run.trigger!.name ? ` ${run.trigger!.name}` : ''}`, run.started_at.replace('T', ' ').slice(0, 16), inputs.length ? oneLine(inputs[0], 40) : ''].filter(Boolean).join(' · ');
+    t.description = [label ? label.verdict : 'unlabelled', run.pipeline_id, `${run.trigger!.kind}${run.trigger!.name ? ` ${run.trigger!.name}` : ''}`, run.started_at.replace('T', ' ').slice(0, 16)].join(' · ');
     t.iconPath = label ? new vscode.ThemeIcon(label.verdict === 'good' ? 'thumbsup' : 'thumbsdown', new vscode.ThemeColor(label.verdict === 'good' ? 'testing.iconPassed' : 'testing.iconFailed')) : new vscode.ThemeIcon('circle-large-outline');
     t.contextValue = `review.${label?.verdict ?? 'unlabelled'}`;
     const md = new vscode.MarkdownString(undefined, false);

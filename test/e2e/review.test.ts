@@ -28,7 +28,10 @@ async function showReview(page: Page): Promise<void> {
   if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
 }
 
-const row = (page: Page, runId: string) => page.locator('.part.sidebar .pane-body .monaco-list-row', { hasText: runId }).first();
+/** A run's row in the view: its label is what it was asked. */
+const row = (page: Page, asked: string) => page.locator('.part.sidebar .pane-body .monaco-list-row', { hasText: asked }).first();
+const PARCEL = 'Where is my parcel?';
+const REFUND = 'Can I get a refund after 30 days?';
 
 describe('workbench: the Review view, from service back to cases (review)', function () {
   this.timeout(240_000);
@@ -62,20 +65,21 @@ describe('workbench: the Review view, from service back to cases (review)', func
     const { page } = s;
     await showReview(page);
     // newest first: the parcel question (09:05), then the refund one (09:00), both unlabelled
-    await row(page, T2).waitFor({ state: 'visible', timeout: 60_000 });
-    await row(page, T1).waitFor({ state: 'visible', timeout: 30_000 });
-    assert.match((await row(page, T2).textContent()) ?? '', /unlabelled · support · import support-bot · 2026-11-20 09:05 · Where is my parcel\?/);
+    await row(page, PARCEL).waitFor({ state: 'visible', timeout: 60_000 });
+    await row(page, REFUND).waitFor({ state: 'visible', timeout: 30_000 });
+    assert.deepEqual(await page.locator('.part.sidebar .pane-body .monaco-list-row .label-name').allTextContents().then((l) => l.filter((x) => x === PARCEL || x === REFUND)), [PARCEL, REFUND]);
+    assert.equal(await row(page, PARCEL).locator('.label-description').textContent(), 'unlabelled · support · import support-bot · 2026-11-20 09:05');
     await shot(page, 'review-1-queue');
 
     // G on the first: labelled good, and the selection moves on to the next unlabelled run
-    await row(page, T2).click();
+    await row(page, PARCEL).click();
     await page.keyboard.press('g');
-    await row(page, T2).filter({ hasText: 'good ·' }).waitFor({ state: 'visible', timeout: 30_000 });
-    await page.locator('.part.sidebar .monaco-list-row.selected', { hasText: T1 }).waitFor({ state: 'visible', timeout: 30_000 });
+    await row(page, PARCEL).locator('.label-description', { hasText: /^good · / }).waitFor({ state: 'visible', timeout: 30_000 });
+    await page.locator('.part.sidebar .monaco-list-row.selected', { hasText: REFUND }).waitFor({ state: 'visible', timeout: 30_000 });
     // B on it, then E: what it should have said
     await page.keyboard.press('b');
-    await row(page, T1).filter({ hasText: 'bad ·' }).waitFor({ state: 'visible', timeout: 30_000 });
-    await row(page, T1).click();
+    await row(page, REFUND).locator('.label-description', { hasText: /^bad · / }).waitFor({ state: 'visible', timeout: 30_000 });
+    await row(page, REFUND).click();
     await page.keyboard.press('e');
     await answerQuickInput(page, `What should run ${T1} have answered?`, 'Only within 30 days of purchase.', false);
     const labels = path.join(s.workspace, '.orchestrator', 'review', 'labels.jsonl');
@@ -89,8 +93,10 @@ describe('workbench: the Review view, from service back to cases (review)', func
         { run_id: T1, verdict: 'bad', expected: 'Only within 30 days of purchase.' },
       ],
     );
-    await row(page, T1).hover();
-    await page.locator('.monaco-hover, .custom-hover', { hasText: 'Only within 30 days of purchase.' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    // the mouse is already on the row (it was clicked): off it, then on it again, so the hover opens
+    await page.locator('.part.sidebar .pane-header', { hasText: /^\s*Review/ }).first().hover();
+    await row(page, REFUND).hover();
+    await page.locator('.workbench-hover, .monaco-hover, .custom-hover', { hasText: 'Only within 30 days of purchase.' }).first().waitFor({ state: 'visible', timeout: 30_000 });
     await shot(page, 'review-2-labelled');
 
     // Make Eval Cases: the eval picked, both runs appended as cases, the file opened
@@ -119,7 +125,9 @@ assert:
     max_length: 500
 `,
     );
-    await page.locator('.notifications-toasts', { hasText: '2 labelled runs added to support.eval.yaml as cases' }).waitFor({ state: 'visible', timeout: 30_000 });
+    // what it did, said in a notification (a toast hides after a while: read in the notification centre)
+    await palette(page, 'Notifications: Show Notifications');
+    await page.locator('.notifications-center', { hasText: '2 labelled runs added to support.eval.yaml as cases' }).waitFor({ state: 'visible', timeout: 30_000 });
     await shot(page, 'review-3-cases');
   });
 });
