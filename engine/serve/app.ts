@@ -178,7 +178,11 @@ export function createApp(o: AppOptions): Hono {
 
   app.get('/runs/:id', async (c) => {
     const run = await runOf(c);
-    if (typeof run !== 'string') return c.json(o.runs.documentOf(run));
+    if (typeof run !== 'string') {
+      // a durable run's questions may have been answered elsewhere (orc answer): read them again
+      if (!run.result && run.pending.refresh) await run.pending.refresh().catch(() => undefined);
+      return c.json(o.runs.documentOf(run));
+    }
     const doc = readRunResult(o.root, run);
     if (doc === 'unreadable') throw new ServeError(500, 'unreadable_record', `The result of run ${run} is not a readable result document`);
     if (doc !== 'missing') return c.json(o.redactor.value(doc));

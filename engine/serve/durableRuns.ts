@@ -12,7 +12,13 @@ export interface RunQuestions {
   list(): PendingQuestion[];
   /** Answers the oldest question of this step (its id, or its label): 'none' when it has none waiting. */
   answer(step: string, body: PostedAnswer): 'none' | { problem: string } | PendingQuestion | Promise<'none' | { problem: string } | PendingQuestion>;
+  /** Reads the questions again from where they are kept (a durable run's: answered elsewhere, by `orc answer`, they are gone). */
+  refresh?(): Promise<void>;
 }
+
+/** How often, and how many times, the questions are read after a step said it asks (30 s in all). */
+const EXPECT_EVERY_MS = 200;
+const EXPECT_TRIES = 150;
 
 /** The lines of the run's log that say a step asks a person (the workflow's askedLine). */
 export function isAskedLine(message: string): boolean {
@@ -35,7 +41,7 @@ export class DurableQuestions implements RunQuestions {
     return this.waiting.map((w) => w.shown);
   }
 
-  /** Reads the questions waiting now; a new one is announced (`answer-pending`). */
+  /** Reads the questions waiting now; a new one is announced (`answer-pending`), one answered elsewhere (`orc answer`) too (`answer-given`). */
   async refresh(): Promise<void> {
     const got = await waitingQuestions(this.ingress, this.runId);
     const before = new Map(this.waiting.map((w) => [w.key, w]));
@@ -43,10 +49,26 @@ export class DurableQuestions implements RunQuestions {
       const key = `${step}\0${question.prompt}\0${question.error ?? ''}`;
       return before.get(key) ?? { key, question, shown: shownQuestion({ ...question, step }, this.redactor) };
     });
+    const now = new Set(this.waiting.map((w) => w.key));
+    for (const [key, w] of before) if (!now.has(key)) this.announce('answer-given', w.shown);
     for (const w of this.waiting) {
       if (this.announced.has(w.key)) continue;
       this.announced.add(w.key);
       this.announce('answer-pending', w.shown);
+    }
+  }
+
+  /**
+   * A step said it asks (its line in the run's events): reads the questions until one is waiting.
+   * The line is written as the step asks, a moment before the run issues the question's durable
+   * promise and keeps it in the workflow's state, so the first read may find nothing yet. Gives up
+   * after EXPECT_TRIES reads, or when `stop()` says the run has ended.
+   */
+  async expect(stop: () => boolean): Promise<void> {
+    for (let i = 0; i < EXPECT_TRIES && !stop(); i++) {
+      await this.refresh().catch(() => undefined);
+      if (this.waiting.length) return;
+      await new Promise((r) => setTimeout(r, EXPECT_EVERY_MS));
     }
   }
 

@@ -204,7 +204,8 @@ export class ServedRuns {
         for await (const u of followRun(ingress, id, { signal: run.ctl.signal })) {
           if (u.kind === 'result') return red.value(u.result);
           this.onEvent(run, red.value(u.event));
-          if (u.event.type === 'warning' && u.event.stepId === null && isAskedLine(u.event.message)) await questions.refresh().catch((e: unknown) => this.host.log(`orc serve: could not read the questions of run ${id}: ${red.text((e as Error).message)}`));
+          // (not awaited: the events go on while the question is looked for)
+          if (u.event.type === 'warning' && u.event.stepId === null && isAskedLine(u.event.message)) void questions.expect(() => run.result !== null || run.ctl.signal.aborted);
         }
         return failedDocument(run, `run ${id} ended with no result`);
       } catch (e) {

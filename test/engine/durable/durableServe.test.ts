@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ResultDocument } from '../../../engine/api/index';
-import { CLI, freePort, linesOf, startRestate, startWorker, stopGroup, until, type RestateServer, type Worker } from '../../helpers/restateServer';
+import { CLI, freePort, linesOf, startCli, startRestate, startWorker, stopGroup, until, type RestateServer, type Worker } from '../../helpers/restateServer';
 import { readFrames, startServe, writeWorkspace, type Frame, type ServeProcess } from '../../helpers/serveProcess';
 
 const WORKSPACE: Record<string, string> = {
@@ -43,6 +43,18 @@ steps:
     action: execute
     dependencies: [gate]
     parameters: {command: "echo after >> gate-marks.txt"}
+`,
+  'gate-slow.pipeline.yaml': `id: publish_slowly
+steps:
+  - id: gate
+    tool: approval-gate
+    action: execute
+    parameters: {title: Ship it?, content: v2}
+  - id: after
+    tool: terminal
+    action: execute
+    dependencies: [gate]
+    parameters: {command: "sleep 4"}
 `,
   'long.pipeline.yaml': `id: long
 steps:
@@ -173,6 +185,21 @@ describe('orc serve --restate: served runs are durable runs on Restate', functio
     assert.equal(end.status, 'completed');
     assert.equal((end.steps.gate.result as { action: string }).action, 'approve');
     assert.deepEqual(linesOf(path.join(root, 'gate-marks.txt')), ['after']);
+  });
+
+  it('a question answered elsewhere (orc answer, through Restate) is no longer pending in the run\'s document', async () => {
+    serve = await startServe(root, ['--restate', restate.ingress]);
+    const { run_id: id } = (await (await post('/pipelines/publish_slowly/runs', {})).json()) as { run_id: string };
+    await readFrames(await call(`/runs/${id}/events`), (f) => f.some((x) => x.event === 'answer-pending'));
+    assert.deepEqual(((await (await call(`/runs/${id}`)).json()) as { pending: { step_id: string }[] }).pending.map((p) => p.step_id), ['gate']);
+    const answer = startCli(['answer', id, 'gate', 'approve', '--restate', restate.ingress], root);
+    assert.equal(await answer.done, 0, answer.stderr());
+    // the next step sleeps 4 s: the run still runs, with nothing pending
+    const doc = (await (await call(`/runs/${id}`)).json()) as { status: string; pending: unknown[] };
+    assert.deepEqual([doc.status, doc.pending], ['running', []]);
+    const frames = await eventsToEnd(id);
+    assert.deepEqual(frames.filter((f) => f.event === 'answer-pending' || f.event === 'answer-given').map((f) => f.event), ['answer-pending', 'answer-given']);
+    assert.equal((frames[frames.length - 1].data as ResultDocument).status, 'completed');
   });
 
   it('POST /runs/{id}/cancel cancels the durable run: its running step stops and it ends cancelled', async () => {
