@@ -111,6 +111,28 @@ function inRuns(re: RegExp, kind: PiiKind, text: string, runs: NumericRun[], eno
   }
 }
 
+const isHexOrColon = (c: number): boolean => (c >= 48 && c <= 58) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+
+/**
+ * IPv6 addresses: the pattern only over the runs of hex digits and colons that hold two colons or
+ * more (found from each colon outwards, each run once), not at every place of the text: over a
+ * 4 KB answer with a colon or two in it, the pattern everywhere cost 0.24 ms a check.
+ */
+function ipv6(text: string, out: PiiMatch[]): void {
+  let done = 0;
+  for (let at = text.indexOf(':'); at >= 0; at = text.indexOf(':', Math.max(at + 1, done))) {
+    let s = at;
+    while (s > done && isHexOrColon(text.charCodeAt(s - 1))) s--;
+    let e = at + 1;
+    let colons = 1;
+    for (; e < text.length && isHexOrColon(text.charCodeAt(e)); e++) if (text.charCodeAt(e) === 58) colons++;
+    done = e;
+    if (colons < 2) continue;
+    const from = Math.max(0, s - 1);
+    byPattern(IPV6, 'ip', text.slice(from, Math.min(text.length, e + 1)), out, (m) => m !== '::' && /[0-9A-Fa-f]/.test(m), from);
+  }
+}
+
 /** A phone number: enough digits in groups or after a `+`; a run of digits alone is an order number, and a date is not one. */
 function phoneLike(m: string): boolean {
   const n = digitsOf(m).length;
@@ -150,7 +172,7 @@ export function findPii(text: string, kinds: readonly PiiKind[]): PiiMatch[] {
   if (want.has('email') && text.includes('@')) add((o) => emails(text, o));
   if (want.has('ip')) {
     add((o) => inRuns(IPV4, 'ip', text, runs, (r) => r.dots >= 3, o));
-    if (text.includes(':')) add((o) => byPattern(IPV6, 'ip', text, o, (m) => m !== '::' && /[0-9A-Fa-f]/.test(m)));
+    if (text.includes(':')) add((o) => ipv6(text, o));
   }
   if (want.has('phone')) add((o) => inRuns(PHONE, 'phone', text, runs, (r) => r.digits >= 8, o, phoneLike));
   return kept;

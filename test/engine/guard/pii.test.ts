@@ -20,6 +20,9 @@ describe('guard: pii', () => {
     assert.equal(redact('mail a.b+c@mail.example.org.'), 'mail [REDACTED:email].');
     assert.equal(redact('call (415) 555-0134 or +44 20 7946 0958'), 'call [REDACTED:phone] or [REDACTED:phone]');
     assert.equal(redact('host 10.0.0.12 and fe80::1ff:fe23:4567:890a, version 1.2.3'), 'host [REDACTED:ip] and [REDACTED:ip], version 1.2.3');
+    // IPv6 at either end, loopback, beside other colons (a time, a label): only the addresses
+    assert.equal(redact('2001:db8::8a2e:370:7334 then ::1, at 13:45 re: cafe::, dead:beef:0:0:0:0:0:1', ['ip']), '[REDACTED:ip] then [REDACTED:ip], at 13:45 re: [REDACTED:ip], [REDACTED:ip]');
+    assert.equal(redact('{"a":"b","c":1}::', ['ip']), '{"a":"b","c":1}::');
     assert.equal(redact('keys sk-proj-abcdefghijklmnopqrstuvwx AKIAIOSFODNN7EXAMPLE ghp_0123456789abcdefghijklmnopqrstuvwxyz'), 'keys [REDACTED:secret] [REDACTED:secret] [REDACTED:secret]');
   });
 
