@@ -226,7 +226,7 @@ export async function importTraces(root: string, file: string, pipelineFile: str
       cost_usd: 0,
       trigger: { kind: 'import', name: t.service },
     };
-    await writeRunRecord(root, doc, { inputs: { [param]: firstUser }, pipelineFile: path.relative(root, path.resolve(pipelineFile)), source: analysis.text, maxParallel: 1, trigger: doc.trigger });
+    await writeRunRecord(root, doc, { inputs: { [param]: firstUser }, pipelineFile: path.resolve(pipelineFile), source: analysis.text, maxParallel: 1, trigger: doc.trigger });
     outcome.imported.push(runId);
   }
   return outcome;

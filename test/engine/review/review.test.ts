@@ -44,6 +44,8 @@ describe('review: runs from service and imported traces become cases', function 
     assert.equal(doc.steps.chat_1.duration_ms, 1200);
     const checkpoint = JSON.parse(fs.readFileSync(path.join(dir, '.orchestrator', 'runs', `import-${T2}`, 'checkpoint.json'), 'utf8'));
     assert.deepEqual(checkpoint.inputs, { question: 'Where is my parcel?' });
+    // the pipeline's own path, as a run of it records it (the Runs view opens the run in its panel)
+    assert.equal(checkpoint.pipeline_file, path.join(fs.realpathSync(dir), 'support.pipeline.yaml'));
     // importing the same file again adds nothing
     const again = await orc(['traces', 'import', 'traces.json', '--pipeline', 'support.pipeline.yaml', '--json']);
     assert.deepEqual(JSON.parse(again.stdout), { imported: [], kept: [`import-${T1}`, `import-${T2}`], skipped: [{ trace_id: T3, why: 'no GenAI span (gen_ai.* attributes)' }] });
