@@ -4,10 +4,12 @@
 // before anything is sent; a cassette records a part by its content hash, not its bytes; the
 // analyzer refuses an image for a model the registry says takes none.
 import { strict as assert } from 'node:assert';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { analyze } from '../../../engine/api/index';
+import { SqliteSessionStore } from '../../../engine/agent/sessions';
 import { runAgentPipeline, tempDir, useLoopback } from '../../helpers/agentRun';
 
 /** A real 2x1 PNG (red, blue). */
@@ -110,7 +112,6 @@ describe('images, files and audio into model steps', function () {
     const text = fs.readFileSync(cassette, 'utf8');
     assert.ok(!text.includes(PNG64), 'the bytes are not in the cassette');
     const line = JSON.parse(text.trim().split('\n')[0]) as { request: { parts: unknown } };
-    const { createHash } = await import('node:crypto');
     assert.deepEqual(line.request.parts, [{ kind: 'image', media_type: 'image/png', sha256: createHash('sha256').update(PNG).digest('hex') }]);
     const replayed = await runAgentPipeline(srv, d, pipeline('openai:gpt-4o-mini', 'images: [img/chart.png]'), { cassette: { mode: 'replay', file: cassette } });
     assert.equal(replayed.doc.outputs.answer, 'Two pixels.');
@@ -150,7 +151,6 @@ outputs:
       assert.deepEqual(user?.content, [{ type: 'text', text: 'What is in the picture?' }, image]);
     }
     assert.ok(!fs.readFileSync(cassette, 'utf8').includes(PNG64), 'the bytes are not in the cassette');
-    const { SqliteSessionStore } = await import('../../../engine/agent/sessions');
     const store = SqliteSessionStore.in(d);
     try {
       assert.deepEqual(store.load('s').messages[0], { role: 'user', content: 'What is in the picture?\n[sent with it: image img/chart.png]' });
