@@ -53,8 +53,10 @@ describe('workbench: a ContextLab file opens as a pipeline', function () {
     // the graph beside it has the focus: the editors close, and the file opens alone
     await palette(s.page, 'View: Close All Editors');
     await quickOpen(s.page, 'control_flow_advanced.yaml');
+    // one click, waited for long: on a machine with both cores busy the switch has taken more than
+    // 30 s, and a second click made meanwhile has been seen to leave the file a pipeline
     await statusItem('Pipeline (detected: steps + id)').click();
-    await s.page.locator('.statusbar-item[id="status.editor.mode"]', { hasText: /^\s*YAML\s*$/ }).waitFor({ state: 'visible', timeout: 30_000 });
+    await s.page.locator('.statusbar-item[id="status.editor.mode"]', { hasText: /^\s*YAML\s*$/ }).waitFor({ state: 'visible', timeout: 60_000 });
     await statusItem('Plain YAML (your choice)').waitFor({ state: 'visible', timeout: 30_000 });
     const editor = s.page.locator('.monaco-editor[data-uri$="control_flow_advanced.yaml"]').first();
     await editor.locator('.codelens-decoration a', { hasText: 'Show graph' }).waitFor({ state: 'detached', timeout: 30_000 });
