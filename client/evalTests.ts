@@ -153,13 +153,16 @@ export class EvalTests implements vscode.Disposable {
     file.error = first ? new vscode.MarkdownString(`The eval does not compile: line ${first.range.start.line + 1}: ${first.message}`) : undefined;
     const outline = await evalOutline(read.analysis, read.text);
     const variants = outline.variants.map((v) => {
-      const item = this.controller.createTestItem(variantId(id, v.name), v.name, uri);
+      // the items already listed are kept (a refresh, as when the Test Explorer opens, must not drop
+      // the last run's trials and its flaky mark)
+      const item = file.children.get(variantId(id, v.name)) ?? this.controller.createTestItem(variantId(id, v.name), v.name, uri);
       item.range = new vscode.Range(v.line, 0, v.line, 0);
       item.children.replace(
         outline.cases.map((c) => {
-          const ci = this.controller.createTestItem(caseId(id, v.name, c.id), c.id, vscode.Uri.file(c.file));
+          const kept = item.children.get(caseId(id, v.name, c.id));
+          const ci = kept && kept.uri?.fsPath === c.file ? kept : this.controller.createTestItem(caseId(id, v.name, c.id), c.id, vscode.Uri.file(c.file));
           ci.range = new vscode.Range(c.line, 0, c.line, 0);
-          if (c.skip) ci.description = `skip: ${c.skip}`;
+          ci.description = c.skip ? `skip: ${c.skip}` : ci.description?.startsWith('flaky') ? ci.description : undefined;
           return ci;
         }),
       );
