@@ -51,6 +51,8 @@ const STATIC_CHUNKS = {
   // the sql tool's PostgreSQL client
   pg: 'pg.js',
   'pg-cursor': 'pg.js',
+  // A2A: `orc serve --a2a`'s handlers and the client of an agent's `a2a:` tools
+  ...Object.fromEntries(['', '/client', '/server', '/compat/v0_3/server'].map((p) => [`@a2a-js/sdk${p}`, 'a2a-sdk.js'])),
 };
 
 /** Every package of the CLI's chunks, and its chunk's file name under vendor/. */

@@ -41,14 +41,23 @@ const textOfParts = (parts: Part[] | undefined) =>
 const dataOfParts = (parts: Part[] | undefined): unknown => (parts ?? []).find((p) => p.content?.$case === 'data')?.content?.value;
 const cut = (s: string) => (s.length > MAX_ANSWER ? `${s.slice(0, MAX_ANSWER)}… [cut at ${MAX_ANSWER} characters]` : s);
 
-const FAILED_STATES = new Set<TaskState>([TaskState.TASK_STATE_FAILED, TaskState.TASK_STATE_CANCELED, TaskState.TASK_STATE_REJECTED]);
-const STATE_WORDS: Partial<Record<TaskState, string>> = {
-  [TaskState.TASK_STATE_FAILED]: 'failed',
-  [TaskState.TASK_STATE_CANCELED]: 'was cancelled',
-  [TaskState.TASK_STATE_REJECTED]: 'rejected the task',
-  [TaskState.TASK_STATE_INPUT_REQUIRED]: 'asks for more input',
-  [TaskState.TASK_STATE_AUTH_REQUIRED]: 'asks for authentication',
-};
+/** What a task's state says, and whether it failed (made when first asked: the SDK loads with its first use). */
+function stateWord(state: TaskState): { word?: string; failed: boolean } {
+  switch (state) {
+    case TaskState.TASK_STATE_FAILED:
+      return { word: 'failed', failed: true };
+    case TaskState.TASK_STATE_CANCELED:
+      return { word: 'was cancelled', failed: true };
+    case TaskState.TASK_STATE_REJECTED:
+      return { word: 'rejected the task', failed: true };
+    case TaskState.TASK_STATE_INPUT_REQUIRED:
+      return { word: 'asks for more input', failed: false };
+    case TaskState.TASK_STATE_AUTH_REQUIRED:
+      return { word: 'asks for authentication', failed: false };
+    default:
+      return { failed: false };
+  }
+}
 
 /** What a call answers the model: the text, and the task's state and id when the agent made a task. */
 export function answerOf(agentName: string, r: Message | Task): ToolOutcome {
@@ -63,8 +72,8 @@ export function answerOf(agentName: string, r: Message | Task): ToolOutcome {
   const text = cut(textOfParts(artifact?.parts) || said);
   const data = r.artifacts.map((a) => dataOfParts(a.parts)).find((d) => d !== undefined);
   const result = { text, ...(data !== undefined ? { data } : {}), task_id: r.id, state: TaskState[state] ?? String(state) };
-  const word = STATE_WORDS[state];
-  if (FAILED_STATES.has(state)) return { success: false, result, error: `The A2A agent '${agentName}' ${word}${said ? `: ${cut(said)}` : ''}` };
+  const { word, failed } = stateWord(state);
+  if (failed) return { success: false, result, error: `The A2A agent '${agentName}' ${word}${said ? `: ${cut(said)}` : ''}` };
   if (word) return { success: true, result: { ...result, text: text || `The agent ${word}.` } };
   return { success: true, result };
 }
