@@ -71,12 +71,12 @@ Usage:
   orc eval add FILE.eval.yaml RUN_ID [--expect] [--step ID]  appends a run's inputs (and outputs, --expect) as a case;
                                             --step: that step alone, frozen (upstream values, tool results as mocks)
   orc evals [--json]                        past evals in .orchestrator/evals/
-  orc optimize FILE.eval.yaml --models M1,M2,... [--steps ID,...] [--budget-runs N] [--min-pass-rate R]
-           [--objective cost|latency] [--estimate] [--json] [--apply] [--record|--replay]  |  orc optimize --list [--json]
   orc review [--unlabelled] [--json]        runs from service and imported traces, with their labels
   orc review label RUN_ID good|bad [--expected VALUE] [--note TEXT]   a person's verdict on a run
   orc review cases FILE.eval.yaml           the labelled runs of the eval's pipeline become its cases
   orc traces import FILE.json --pipeline P.pipeline.yaml   OTLP JSON traces (GenAI spans) as runs to review
+  orc optimize FILE.eval.yaml --models M1,M2,... [--steps ID,...] [--budget-runs N] [--min-pass-rate R]
+           [--objective cost|latency] [--estimate] [--json] [--apply] [--record|--replay]  |  orc optimize --list [--json]
                                             the cheapest model per step that keeps the eval passing; exit 1 when none does
   orc models [--json]                       the model registry and which providers have keys
   orc edit FILE connect FROM TO | disconnect FROM TO | add-step ID --action A [--tool T] [--after STEP] [--param K=V]...
@@ -348,12 +348,12 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
         allowOnly(p, ['--json', '--stats']);
         if (p.flags.has('--stats')) return modelStatsCommand(p.flags.has('--json'), style, io.out);
         return await modelsCommand(p.flags.has('--json'), style, io.out);
-      case 'help':
       case 'review':
         // 'label' takes free text (--note, --expected): it reads its own arguments
         return await reviewCommand(argv.slice(1), style, io);
       case 'traces':
         return await tracesCommand(argv.slice(1), io);
+      case 'help':
       case '--help':
       case '-h':
         io.out(USAGE);
