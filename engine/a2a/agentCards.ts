@@ -4,17 +4,7 @@
 // JSON-RPC endpoint, for protocol 1.0 and for 0.3 peers (`message/send`, `message/stream`), and
 // the server's bearer tokens as its security scheme when tokens are configured.
 import type { AgentCard } from '@a2a-js/sdk';
-import type { ParameterDecl, ServedPipeline, Step } from '../api/index';
-
-/** The parameter a message's text goes to: the one required parameter, else `message`, else the only one (a `session` parameter aside). Null: none fits. */
-export function messageParameterOf(params: ParameterDecl[]): string | null {
-  const own = params.filter((p) => p.name !== 'session');
-  const required = own.filter((p) => p.required && !p.hasDefault);
-  if (required.length === 1) return required[0].name;
-  if (own.some((p) => p.name === 'message')) return 'message';
-  if (!required.length && own.length === 1) return own[0].name;
-  return null;
-}
+import { messageParameterOf, type ServedPipeline, type Step } from '../api/index';
 
 function hasAgentStep(steps: Step[]): boolean {
   return steps.some((s) => Boolean(s.agent) || (s.body ? hasAgentStep(s.body) : false));

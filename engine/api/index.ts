@@ -85,7 +85,7 @@ export type { DebugControl, PausePoint, Resumption, RunDebugger, ToolCallDecisio
 export { argumentProblem } from '../agent/schemas';
 export type { AgentEvent, AgentStepResult, AgentToolCall, AgentTurn, ResultDocument, RunEvent, RunListener, StepEdit, StepResult, StepScope } from '../run/events';
 export { loadHistory } from '../run/history';
-export { InputError, parseInputArg, resolveInputs } from '../run/inputs';
+export { InputError, messageParameterOf, parseInputArg, resolveInputs } from '../run/inputs';
 export { callsMcp, mcpAnalyzeOptions, mcpInfoUnlisted } from '../run/mcpPrepare';
 export { validationReport } from './validation';
 export type { ValidateReport } from './validation';

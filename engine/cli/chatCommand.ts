@@ -6,7 +6,7 @@
 // runs, not the conversation; Ctrl-C with no turn running, or the end of input, ends it.
 import { createInterface } from 'node:readline';
 import { randomUUID } from 'node:crypto';
-import { createModelRunner, parseInputArg, type ParameterDecl, type ResultDocument, type RunEvent, runPipeline } from '../api/index';
+import { createModelRunner, messageParameterOf, parseInputArg, type ParameterDecl, type ResultDocument, type RunEvent, runPipeline } from '../api/index';
 import { compileOrReport } from './compile';
 import type { Style } from './findingFormat';
 import { readSource, UsageError } from './input';
@@ -21,10 +21,9 @@ export interface ChatIO extends RunIO {
 
 /** The parameter each line fills: the one required parameter, `message` when several are required (or none is and it is declared). */
 export function messageParameter(params: ParameterDecl[]): string {
+  const found = messageParameterOf(params);
+  if (found) return found;
   const required = params.filter((p) => p.required && !p.hasDefault && p.name !== 'session');
-  if (required.length === 1) return required[0].name;
-  if (params.some((p) => p.name === 'message')) return 'message';
-  if (!required.length && params.filter((p) => p.name !== 'session').length === 1) return params.find((p) => p.name !== 'session')!.name;
   const names = (required.length ? required : params).map((p) => `'${p.name}'`).join(', ');
   throw new UsageError(`'orc chat' gives each line to the pipeline's one required parameter, or to 'message'; this pipeline has ${names || 'no parameters'}: declare 'message'`);
 }

@@ -11,6 +11,7 @@ import type { ResultDocument, StepResult } from '../run/events';
 import { runDir } from '../run/checkpointStore';
 import { readBoundedText } from '../util/boundedRead';
 import { writeRunRecord } from '../eval/runRecord';
+import { messageParameterOf } from '../run/inputs';
 import { ReviewError } from './labels';
 
 /** 256 MiB of OTLP JSON at most; a trace of more than 2,000 spans keeps its first 2,000 steps. */
@@ -143,8 +144,7 @@ export const importedRunId = (traceId: string) => `import-${traceId.toLowerCase(
 export async function importTraces(root: string, file: string, pipelineFile: string, analysis: Analysis): Promise<ImportOutcome> {
   const p = analysis.pipeline;
   if (!p) throw new ReviewError(`${pipelineFile} is not a pipeline`);
-  const required = p.parameters.filter((x) => x.required && !x.hasDefault);
-  const param = required.length === 1 ? required[0].name : 'message';
+  const param = messageParameterOf(p.parameters) ?? 'message';
   const outputNames = Object.keys(p.outputs ?? {});
   const output = outputNames.length === 1 ? outputNames[0] : 'answer';
   const outcome: ImportOutcome = { imported: [], kept: [], skipped: [] };

@@ -6,6 +6,20 @@ import { depthOf, MAX_RESULT_DEPTH } from './resultBounds';
 
 export class InputError extends Error {}
 
+/**
+ * The parameter a conversation's message goes to (`orc chat`'s line, an A2A message's text, an
+ * imported trace's first user message): the one required parameter besides `session`, else
+ * `message`, else the only parameter there is; null when the pipeline has no such one.
+ */
+export function messageParameterOf(params: ParameterDecl[]): string | null {
+  const own = params.filter((p) => p.name !== 'session');
+  const required = own.filter((p) => p.required && !p.hasDefault);
+  if (required.length === 1) return required[0].name;
+  if (own.some((p) => p.name === 'message')) return 'message';
+  if (!required.length && own.length === 1) return own[0].name;
+  return null;
+}
+
 const RESERVED = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** `key=value`: the value is parsed as JSON when it parses, else taken as a string. */
