@@ -38,7 +38,8 @@ export class LanguageSwitch implements vscode.Disposable {
   /** Fires when a document's language was switched or its choice changed (the status bar listens). */
   readonly onDidChange = this.changed.event;
   /** Documents being switched now: their reopening is not looked at again. */
-  private readonly switching = new Set<string>();
+  /** The switches under way, by document: a command's switch waits for one to end instead of being dropped. */
+  private readonly switching = new Map<string, Promise<void>>();
 
   constructor(private readonly state: vscode.Memento) {
     this.disposables.push(
@@ -92,13 +93,18 @@ export class LanguageSwitch implements vscode.Disposable {
 
   private async switchTo(doc: vscode.TextDocument, languageId: string): Promise<void> {
     const key = doc.uri.toString();
-    this.switching.add(key);
+    const done = (async () => {
+      try {
+        await vscode.languages.setTextDocumentLanguage(doc, languageId);
+      } catch {
+        // the document was closed meanwhile: it is looked at again when it opens
+      }
+    })();
+    this.switching.set(key, done);
     try {
-      await vscode.languages.setTextDocumentLanguage(doc, languageId);
-    } catch {
-      // the document was closed meanwhile: it is looked at again when it opens
+      await done;
     } finally {
-      this.switching.delete(key);
+      if (this.switching.get(key) === done) this.switching.delete(key);
     }
     this.changed.fire(doc.uri);
   }
@@ -113,8 +119,11 @@ export class LanguageSwitch implements vscode.Disposable {
     // remembered first: the document's opening (when it was not open) then follows the choice
     await this.remember(uri, { language, by: 'chosen' });
     const opened = await vscode.workspace.openTextDocument(uri);
+    // a switch under way (the document reopening in its detected language) ends first: the choice
+    // made meanwhile is then applied to the document as it is after it, never dropped
+    await this.switching.get(uri.toString());
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString()) ?? opened;
-    if (doc.languageId !== languageIdOf(language) && !this.switching.has(uri.toString())) await this.switchTo(doc, languageIdOf(language));
+    if (doc.languageId !== languageIdOf(language)) await this.switchTo(doc, languageIdOf(language));
     else this.changed.fire(uri);
     return true;
   }

@@ -122,7 +122,7 @@ export class ReviewView implements vscode.TreeDataProvider<ReviewNode>, vscode.D
     if (label?.expected !== undefined) md.appendMarkdown(`\n\n**Expected**\n\n${fenced(oneLine(label.expected, 2000))}`);
     if (label?.note) md.appendMarkdown(`\n\n**Note**\n\n${fenced(label.note)}`);
     t.tooltip = md;
-    t.command = { command: REVIEW_COMMANDS.open, title: 'Open Run', arguments: [n] };
+    // a click selects (to label it); Enter or Open Reviewed Run opens it in its pipeline's panel
     return t;
   }
 

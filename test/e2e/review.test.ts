@@ -93,11 +93,24 @@ describe('workbench: the Review view, from service back to cases (review)', func
         { run_id: T1, verdict: 'bad', expected: 'Only within 30 days of purchase.' },
       ],
     );
-    // the mouse is already on the row (it was clicked): off it, then on it again, so the hover opens
-    await page.locator('.part.sidebar .pane-header', { hasText: /^\s*Review/ }).first().hover();
-    await row(page, REFUND).hover();
-    await page.locator('.workbench-hover, .monaco-hover, .custom-hover', { hasText: 'Only within 30 days of purchase.' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    // the mouse is already on the row (it was clicked): off it, then onto its label and held there
+    // until the tooltip opens (a tree's hover waits for the mouse to rest; tried again if it moved)
+    const tip = page.locator('.workbench-hover, .monaco-hover, .custom-hover', { hasText: 'Only within 30 days of purchase.' }).first();
+    for (let tries = 1; ; tries++) {
+      await page.mouse.move(800, 450);
+      await row(page, REFUND).locator('.label-name').hover();
+      try {
+        await tip.waitFor({ state: 'visible', timeout: 15_000 });
+        break;
+      } catch (e) {
+        if (tries === 4) throw e;
+      }
+    }
     await shot(page, 'review-2-labelled');
+    // Enter opens the selected run in its pipeline's panel
+    await row(page, REFUND).click();
+    await page.keyboard.press('Enter');
+    await page.locator('.tab', { hasText: /support/ }).filter({ hasText: /Pipeline/ }).first().waitFor({ state: 'visible', timeout: 60_000 });
 
     // Make Eval Cases: the eval picked, both runs appended as cases, the file opened
     await focusWorkbench(page);
