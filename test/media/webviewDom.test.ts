@@ -206,6 +206,8 @@ describe('webview: the DOM the extension and the workbench tests read', function
     await post(p, { type: 'graph', uri: 'file:///w/a.pipeline.yaml', pipelineId: 'shapes', graph: GRAPH, problem: null });
     await p.waitForSelector('.node[data-step-id="report"]');
     assert.equal(await p.locator('[data-testid="insights"]').isVisible(), false, 'nothing to show yet');
+    // a pipeline with no budget has no budget in its header (not even its label)
+    assert.equal(await p.locator('.budget-stat').isVisible(), false, 'no budget shown');
     await post(p, {
       type: 'prediction',
       prediction: {
