@@ -86,6 +86,8 @@ export { argumentProblem } from '../agent/schemas';
 export type { AgentEvent, AgentStepResult, AgentToolCall, AgentTurn, ResultDocument, RunEvent, RunListener, StepEdit, StepResult, StepScope } from '../run/events';
 export { loadHistory } from '../run/history';
 export { InputError, messageParameterOf, parseInputArg, resolveInputs } from '../run/inputs';
+export { ForkError, forkCheckpoint, forkSource } from '../run/fork';
+export type { ForkEdits, ForkSource } from '../run/fork';
 export { callsMcp, mcpAnalyzeOptions, mcpInfoUnlisted } from '../run/mcpPrepare';
 export { validationReport } from './validation';
 export type { ValidateReport } from './validation';

@@ -2,10 +2,7 @@
 // one (engine/run/fork.ts): the steps upstream of STEP answered from its record, STEP and what
 // follows run again. `-i` names an upstream step (its result replaced) or a parameter (the steps
 // that run again see it). The past run's record is only read.
-import { findRunsRoot, parseInputArg, withLockedAutoAnswers } from '../api/index';
-import { ForkError, forkCheckpoint, forkSource } from '../run/fork';
-import { CheckpointError } from '../run/checkpointReader';
-import type { Pipeline } from '../spec/types';
+import { CheckpointError, findRunsRoot, ForkError, forkCheckpoint, forkSource, parseInputArg, type Pipeline, withLockedAutoAnswers } from '../api/index';
 import { compileOrReport } from './compile';
 import type { Style } from './findingFormat';
 import { UsageError } from './input';

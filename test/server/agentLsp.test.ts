@@ -206,12 +206,13 @@ describe('language server: agents', function () {
       const onAgent = itemsOf(await lsp.request('textDocument/completion', { textDocument: { uri }, position: pos(21, 7) }));
       const sorted = onAgent.sort((a, b) => (a.sortText ?? a.label).localeCompare(b.sortText ?? b.label)).map((i) => i.label);
       // the ones the step has (`tools`, `max_turns`) are not offered again; `budget` is any model
-      // step's key now (SPEC: guardrails and budgets), so it comes with the step keys after the agent's
-      assert.deepEqual(sorted.slice(0, 5), ['max_tool_calls', 'on_limit', 'parallel_tool_calls', 'budget', 'cache']);
+      // step's key now (SPEC: guardrails and budgets), so it comes with the step keys after the agent's;
+      // `handoffs` and `memory` are an agent's own (conversations, v1.2)
+      assert.deepEqual(sorted.slice(0, 7), ['handoffs', 'max_tool_calls', 'memory', 'on_limit', 'parallel_tool_calls', 'budget', 'cache']);
     });
     await withLine(26, '    max', async () => {
       const onGenerate = itemsOf(await lsp.request('textDocument/completion', { textDocument: { uri }, position: pos(26, 7) })).map((i) => i.label);
-      assert.ok(onGenerate.includes('max_retries') && onGenerate.includes('budget') && !onGenerate.some((l) => ['tools', 'max_turns', 'max_tool_calls', 'on_limit', 'parallel_tool_calls'].includes(l)), onGenerate.join(', '));
+      assert.ok(onGenerate.includes('max_retries') && onGenerate.includes('budget') && !onGenerate.some((l) => ['tools', 'max_turns', 'max_tool_calls', 'on_limit', 'parallel_tool_calls', 'handoffs', 'memory'].includes(l)), onGenerate.join(', '));
     });
   });
 

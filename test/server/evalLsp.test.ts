@@ -80,7 +80,7 @@ describe('language server: eval files', function () {
     const v = lsp.change(uri, [{ range: { start: { line: 14, character: 4 }, end: { line: 14, character: 14 } }, text: 'con' }]);
     await lsp.diagnosticsFor(uri, v);
     const inAssertion = labels(await lsp.request('textDocument/completion', { textDocument: { uri }, position: { line: 14, character: 7 } }));
-    assert.deepEqual(inAssertion, ['args', 'contains', 'description', 'equals', 'expression', 'guardrail_not_tripped', 'guardrail_tripped', 'icontains', 'is_json', 'json_schema', 'llm_rubric', 'max_cost_usd', 'max_latency_ms', 'max_length', 'max_tool_calls', 'max_turns', 'min_length', 'model', 'not_contains', 'numeric', 'output', 'regex', 'similar', 'status', 'step', 'threshold', 'tolerance', 'tool_called', 'tool_not_called', 'tool_sequence']);
+    assert.deepEqual(inAssertion, ['args', 'contains', 'description', 'equals', 'expression', 'guardrail_not_tripped', 'guardrail_tripped', 'handoff_to', 'icontains', 'is_json', 'json_schema', 'llm_rubric', 'max_cost_usd', 'max_latency_ms', 'max_length', 'max_tool_calls', 'max_turns', 'min_length', 'model', 'not_contains', 'numeric', 'output', 'regex', 'similar', 'status', 'step', 'threshold', 'tolerance', 'tool_called', 'tool_not_called', 'tool_sequence']);
     const top = labels(await lsp.request('textDocument/completion', { textDocument: { uri }, position: { line: 16, character: 0 } }));
     assert.deepEqual(top, ['assert', 'cases', 'description', 'embedding', 'judge', 'max_parallel', 'pipeline', 'repeat', 'threshold', 'variants']);
     const back = lsp.change(uri, [{ range: { start: { line: 14, character: 4 }, end: { line: 14, character: 7 } }, text: 'contain: x' }]);

@@ -333,7 +333,7 @@ describe("ContextLab's format as users wrote it", function () {
     const text = doc('id: p', 'steps:', '  - id: a', '    action: generate_text', '    model: openai:gpt-4o-mini', '    parameters:', '      prompt: hi', '      max_completion_tokens: 50');
     const a = analyze(text);
     assert.deepEqual(a.findings.map((f) => [...compact(f), fixesOf(f)]), [
-      ['param.unknown', 'warning', "'generate_text' has no parameter 'max_completion_tokens': it is ignored. It takes 'prompt', 'system', 'max_tokens', 'temperature', 'model', 'stream'.", '7:6-7:27', [["Remove 'max_completion_tokens'", ['7:0-8:0 ""']]]],
+      ['param.unknown', 'warning', "'generate_text' has no parameter 'max_completion_tokens': it is ignored. It takes 'prompt', 'system', 'max_tokens', 'temperature', 'model', 'stream', 'images', 'files', 'audio'.", '7:6-7:27', [["Remove 'max_completion_tokens'", ['7:0-8:0 ""']]]],
     ]);
   });
 
