@@ -11,6 +11,7 @@ import { analyzeEval, readRunResult, type ResultDocument, type AssertionResult, 
 import { runFolder } from './configuration';
 import { debugConfiguration } from './debugging';
 import type { EvalTestMessage } from './api';
+import { trippedGuardMessages } from './evalGuardMessages';
 import type { Log } from './log';
 import type { RunServices } from './models';
 import { canRun } from './trust';
@@ -312,7 +313,9 @@ export class EvalTests implements vscode.Disposable {
           else if (r.status === 'error') run.errored(item, (messages = missed.concat(r.assertions.filter((a) => a.status === 'error').map((a) => assertionMessage(a, uri)).concat(r.error ? [new vscode.TestMessage(r.error)] : []))), r.latency_ms);
           else {
             const failed = r.assertions.filter((a) => !a.pass);
-            messages = missed.concat(failed.length ? failed.map((a) => assertionMessage(a, uri)) : [new vscode.TestMessage(`The case's run ended ${r.run_status ?? 'without a result'}.`)]);
+            // and each guard of the pipeline that acted on the case's run, at its line
+            const guarded = trippedGuardMessages(analysis.pipeline, vscode.Uri.file(pipelinePath), this.caseRun(root, r.run_id));
+            messages = missed.concat(failed.length ? failed.map((a) => assertionMessage(a, uri)) : guarded.length ? [] : [new vscode.TestMessage(`The case's run ended ${r.run_status ?? 'without a result'}.`)], guarded);
             run.failed(item, messages, r.latency_ms);
           }
           this.given.set(item.id, { case: r.case, variant: r.variant, messages: messages.map(messageView) });

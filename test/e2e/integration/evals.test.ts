@@ -82,6 +82,69 @@ describe('evals in the Test Explorer and the eval panel', () => {
     await until('the new case in the Test Explorer', async () => (await api.evalTestItems()).includes(`greet.eval.yaml > hi > ${doc.execution_id}`));
   });
 
+  it('Freeze Step as Test makes one step of a run a step case: its upstream values, its result expected; the Test Explorer lists it and it passes', async () => {
+    const pipeline = vscode.Uri.file(path.join(workspace(), 'greet.pipeline.yaml'));
+    const doc = (await vscode.commands.executeCommand('orchestrator.run', pipeline, { inputs: { name: 'Mary', greeting: 'Hello' } })) as { execution_id: string; status: string };
+    assert.equal(doc.status, 'completed');
+    const before = fs.readFileSync(uri.fsPath, 'utf8');
+    try {
+      const item = { folder: api.runStateFolder(pipeline.toString()), runId: doc.execution_id, summary: { pipeline_file: pipeline.fsPath } };
+      const added = (await vscode.commands.executeCommand('orchestrator.runs.freezeStep', item, { evalFile: uri.fsPath, step: 'read' })) as { caseId: string };
+      const id = `${doc.execution_id}-read`;
+      assert.equal(added.caseId, id);
+      const frozen = [`  - id: ${id}`, '    name: Mary', '    greeting: Hello', '    step: read', '    upstream:', '      write:', '        path: output/greet/Hello-Mary.txt', '        size: 12', '    assert:', '      - step: read', '        equals:', '          content: Hello, Mary!', '          size: 12', '          path: output/greet/Hello-Mary.txt', ''].join('\n');
+      const after = fs.readFileSync(uri.fsPath, 'utf8');
+      assert.ok(after.startsWith(before.slice(0, before.indexOf('variants:'))) && after.includes(`\n${frozen}variants:`), after);
+      await until('the frozen case in the Test Explorer', async () => (await api.evalTestItems()).includes(`greet.eval.yaml > hello > ${id}`));
+      // run alone, in one variant: only its step runs, and it passes
+      const o = (await vscode.commands.executeCommand('orchestrator.runEval', uri, { variant: 'hello', case: id })) as EvalOutcomeView;
+      assert.deepEqual(o.results.map((r) => `${r.case} ${r.variant} ${r.status}`), [`${id} hello pass`]);
+    } finally {
+      // the eval as the tests after this one expect it
+      fs.writeFileSync(uri.fsPath, before);
+    }
+  });
+
+  it('a case a guardrail stopped says which guard of the pipeline acted, at the guard’s line', async () => {
+    // written here, not among the fixtures: only this test runs it (its model is the editor's fake one)
+    const pipelineFile = path.join(workspace(), 'guarded-eval.pipeline.yaml');
+    const evalFile = path.join(workspace(), 'guarded.eval.yaml');
+    fs.writeFileSync(
+      pipelineFile,
+      [
+        '# the fake model of the editor echoes its prompt, so a request for a refund reaches the output guard',
+        'id: guarded_reply',
+        'model: vscode:fake/echo',
+        'parameters:',
+        '  request: {type: string, required: true}',
+        'steps:',
+        '  - id: reply',
+        '    action: generate',
+        '    parameters: {prompt: "Reply to: {{ request }}", max_tokens: 100}',
+        '    guardrails:',
+        '      output:',
+        '        - {name: no-promises, deny: "(?i)refund"}',
+        'outputs:',
+        '  text: "{{ reply.result }}"',
+        '',
+      ].join('\n'),
+    );
+    fs.writeFileSync(evalFile, ['pipeline: guarded-eval.pipeline.yaml', 'cases:', '  - id: hours', '    request: When do you open?', '  - id: refund', '    request: I want a refund', 'assert:', '  - output: text', '    contains: Reply to', ''].join('\n'));
+    try {
+      const ev = vscode.Uri.file(evalFile);
+      const o = (await vscode.commands.executeCommand('orchestrator.runEval', ev)) as EvalOutcomeView;
+      assert.deepEqual(o.results.map((r) => `${r.case} ${r.status}`), ['hours pass', 'refund fail']);
+      const refund = api.evalTestMessages(ev.toString()).find((m) => m.case === 'refund')!;
+      // the assertion that failed, at its line of the eval; then the guard, at its line of the pipeline (line 12)
+      assert.deepEqual(refund.messages.map((m) => m.line), [7, 11]);
+      assert.match(refund.messages[0].message, /^contains on output text: output 'text' was not produced \(the run failed at step 'reply'/);
+      assert.match(refund.messages[1].message, /^Guardrail 'no-promises' on step 'reply' \(output\) blocked it: matched the denied pattern .*refund/);
+    } finally {
+      fs.rmSync(pipelineFile, { force: true });
+      fs.rmSync(evalFile, { force: true });
+    }
+  });
+
   it('trials: a coin that alternates is a flaky case, failed under pass^k, with its four trials as child results', async () => {
     const coin = vscode.Uri.file(path.join(workspace(), 'coin.eval.yaml'));
     const o = (await vscode.commands.executeCommand('orchestrator.runEval', coin)) as EvalOutcomeView;

@@ -9,6 +9,8 @@ export function run(): Promise<void> {
   const Mocha = require('mocha') as typeof import('mocha');
   const mocha = new Mocha({ ui: 'bdd', timeout: 90_000, color: false, reporter: 'spec' });
   mocha.suite.emit('pre-require', globalThis, 'integration', mocha);
+  // ORC_E2E_GREP: only the in-host tests whose titles match (while working on one of them)
+  if (process.env.ORC_E2E_GREP) mocha.grep(process.env.ORC_E2E_GREP);
   // The suite runs in two parts, each in its own workbench (ORC_E2E_PART=1|2; unset runs both): 50 tests
   // in one host took 209 s of a 400 s bound on a busy machine. One line per suite file (static, so esbuild
   // bundles them); the parts are about even in time.
