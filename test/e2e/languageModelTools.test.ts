@@ -45,7 +45,9 @@ describe('workbench: a pipeline run by an agent tool, as a person confirms it', 
     const answer = s.page.locator('.editor-group-container.active .monaco-editor .view-lines').first();
     await answer.filter({ hasText: 'orchestrator_runPipeline answered:' }).waitFor({ state: 'visible', timeout: 60_000 });
     const lines = await answer.locator('.view-line').evaluateAll((els) => els.sort((a, b) => parseFloat((a as HTMLElement).style.top) - parseFloat((b as HTMLElement).style.top)).map((e) => (e.textContent ?? '').replace(/\u00a0/g, ' ')));
-    assert.deepEqual(lines, ['orchestrator_runPipeline answered:', '{', '  "greeting": "Hello, Grace!"', '}']);
+    // the outputs as one JSON data part, whose text the model reads (VS Code indents it with tabs)
+    assert.equal(lines[0], 'orchestrator_runPipeline answered:');
+    assert.deepEqual(JSON.parse(lines.slice(1).join('\n')), { greeting: 'Hello, Grace!' });
     // and the run in the run panel, as any run
     const view = webview(s.page);
     for (const id of ['write_greeting', 'read_greeting']) await view.locator(`.node[data-step-id="${id}"][data-status="completed"]`).waitFor({ state: 'attached', timeout: 60_000 });
@@ -113,7 +115,8 @@ describe('workbench: agent tools in Restricted Mode', function () {
     }
     assert.equal(listed[0], 'orchestrator_listPipelines answered:');
     // the list's first lines (the editor draws only what is on screen): the first pipeline by path
-    assert.deepEqual(listed.slice(0, 8), ['orchestrator_listPipelines answered:', '{', '  "pipelines": [', '    {', '      "name": "brain_muscle",', '      "title": "Brain and muscle",', '      "file": "brain-muscle.pipeline.yaml",', '      "description": "A planner model delegates reading to a cheaper worker model, then decides.",']);
+    // (one JSON data part; VS Code indents its JSON with tabs, which the editor draws as spaces)
+    assert.deepEqual(listed.slice(0, 8).map((l) => l.trim()), ['orchestrator_listPipelines answered:', '{', '"pipelines": [', '{', '"name": "brain_muscle",', '"title": "Brain and muscle",', '"file": "brain-muscle.pipeline.yaml",', '"description": "A planner model delegates reading to a cheaper worker model, then decides.",']);
     await shot(s.page, 'agent-tool-trusted');
   });
 });

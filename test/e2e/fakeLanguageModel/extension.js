@@ -22,7 +22,9 @@ exports.activate = (context) => {
   const isResult = (p) => p && typeof p.callId === 'string' && Array.isArray(p.content);
   const isCall = (p) => p && typeof p.callId === 'string' && typeof p.name === 'string' && !Array.isArray(p.content);
   const partsOf = (m) => (typeof m === 'string' ? [] : m.content);
-  const valueOf = (p) => (p && typeof p.value === 'string' ? p.value : '');
+  // a text part's text; a data part (LanguageModelDataPart: a tool's JSON result) as the text of its
+  // bytes, as a model provider passes a JSON or text data part on to its model
+  const valueOf = (p) => (p && typeof p.value === 'string' ? p.value : p && p.data && ArrayBuffer.isView(p.data) && /json|text/.test(String(p.mimeType)) ? new TextDecoder().decode(p.data) : '');
   const resultText = (r) => r.content.map(valueOf).join('');
   // the message's text parts: what a request's record shows
   const textOf = (m) => (typeof m === 'string' ? m : partsOf(m).map(valueOf).join(''));
