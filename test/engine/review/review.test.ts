@@ -41,6 +41,7 @@ describe('review: runs from service and imported traces become cases', function 
     );
     assert.deepEqual(doc.steps.chat_1.result, { messages: [{ role: 'user', content: 'Can I get a refund after 30 days?' }, { role: 'assistant', content: 'Yes, always.' }], text: 'Yes, always.' });
     assert.equal(doc.steps.chat_1.model, 'openai:gpt-4o-mini');
+    // the span's own start and end in the trace (1.2 s apart), not a time measured here
     assert.equal(doc.steps.chat_1.duration_ms, 1200);
     const checkpoint = JSON.parse(fs.readFileSync(path.join(dir, '.orchestrator', 'runs', `import-${T2}`, 'checkpoint.json'), 'utf8'));
     assert.deepEqual(checkpoint.inputs, { question: 'Where is my parcel?' });
