@@ -1,6 +1,5 @@
 // A whole run: inputs, the top-level step list, outputs, the result document, checkpoints, resume.
 import { PauseClock } from './pauseClock';
-import { randomFillSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { hasErrors, type Analysis } from '../analyze/index';
@@ -35,6 +34,7 @@ import { StepCache } from './stepCache';
 import { runBudget } from './runBudget';
 import type { ConnectionDecl, Pipeline } from '../spec/types';
 import type { Abortable } from './attemptSignal';
+import { newExecutionId } from './executionId';
 
 export const DEFAULT_MAX_PARALLEL = 16;
 /** How deep `pipeline` steps may nest. */
@@ -126,33 +126,8 @@ export interface RunOptions {
   /** `orc run --budget-usd`: the run's `max_cost_usd`, set or lowered (engine/guard/ledger.ts). */ budgetUsd?: number;
 }
 
-/** Random bytes for execution ids, drawn a page at a time (a call to the system's random source costs more than a short run's id is worth). */
-const idBytes = Buffer.alloc(3 * 1024);
-let idNext = idBytes.length;
-
-/** The time part of the last id made, by its second: the runs of the same second share it. */
-let idSecond = NaN;
-let idTime = '';
-
-/** Each byte's two hex digits: an id's random part is made without a call into the Buffer's C++ side. */
-const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
-
-export function newExecutionId(now?: Date): string {
-  const ms = now ? now.getTime() : Date.now();
-  const second = Math.floor(ms / 1000);
-  if (second !== idSecond) {
-    idTime = (now ?? new Date(ms)).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-    idSecond = second;
-  }
-  const t = idTime;
-  if (idNext >= idBytes.length) {
-    randomFillSync(idBytes);
-    idNext = 0;
-  }
-  const i = idNext;
-  idNext += 3;
-  return `${t}-${HEX[idBytes[i]]}${HEX[idBytes[i + 1]]}${HEX[idBytes[i + 2]]}`;
-}
+/** Made in engine/run/executionId.ts; its importers here since ids were made in this file. */
+export { newExecutionId };
 
 /** The run's checkpoint store (null when the run keeps none), its first record as the run starts. */
 function openCheckpoint(
