@@ -212,10 +212,11 @@ export async function runCalls(loop: CallSite, calls: WireToolCall[], turn: numb
     const pending: PendingCall = { id: c.id, tool: p.kind === 'run' ? p.tool.spelling : (catalog.byWire(c.name)?.spelling ?? c.name), arguments: recorded(host.redactor.value(p.args ?? c.arguments ?? c.argumentsText)) };
     host.emit({ type: 'tool-call-started', agent: loop.run.ref, turn, call: pending, approval: p.kind === 'run' && p.tool.approve });
     const t0 = performance.now();
-    const out = p.kind === 'run' ? await execute(loop, c, p, st) : { status: p.status, error: p.error };
+    const past = p.kind === 'run' ? loop.run.replay?.call(turn, c.id) : undefined; // a fork's call before its fork point: as recorded
+    const out = past ?? (p.kind === 'run' ? await execute(loop, c, p, st) : { status: p.status, error: p.error });
     const result = 'result' in out ? host.redactor.value(out.result) : undefined;
     const error = out.error === undefined ? undefined : host.redactor.text(out.error);
-    const call: AgentToolCall = { id: c.id, tool: pending.tool, arguments: p.edited && p.args ? recorded(host.redactor.value(p.args)) : pending.arguments, ...(result !== undefined ? { result: recorded(result) } : {}), ...(error !== undefined ? { error } : {}), status: out.status, duration_ms: Math.round((performance.now() - t0) * 1000) / 1000, turn, ...(p.edited ? { edited: true as const } : {}), ...('agent' in out && out.agent ? { agent: out.agent } : {}) };
+    const call: AgentToolCall = { id: c.id, tool: pending.tool, arguments: p.edited && p.args ? recorded(host.redactor.value(p.args)) : pending.arguments, ...(result !== undefined ? { result: recorded(result) } : {}), ...(error !== undefined ? { error } : {}), status: out.status, duration_ms: Math.round((performance.now() - t0) * 1000) / 1000, turn, ...(p.edited ? { edited: true as const } : {}), ...('agent' in out && out.agent ? { agent: out.agent } : {}), ...(past ? { from_record: true as const } : {}) };
     let content = cut(host.redactor.text(contentOf(out.status, result, error)), MAX_RESULT_CHARS);
     if (host.checkToolResult) content = await host.checkToolResult(content); // the step's tool_results guards
     done[i] = { call, content, isError: out.status !== 'ok' };

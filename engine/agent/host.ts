@@ -10,6 +10,7 @@ import type { McpAccess } from './catalog';
 import type { JsonSchema } from './schemas';
 import type { AgentEvent, AgentRef, AgentStepResult } from './types';
 import type { SessionMemory } from './sessionMemory';
+import type { TurnReplay } from './turnReplay';
 import type { ContentPart } from '../models/contentParts';
 
 /** A call the loop is about to run, as a debugger is shown it before the turn's calls start. */
@@ -79,5 +80,7 @@ export interface AgentRun {
   parts?: ContentPart[];
   /** The session the conversation continues (`memory:`): its messages go before the prompt, and the run's are added to it. */
   session?: SessionMemory;
+  /** A fork at a turn of this loop: the turns before it answered from the parent run's record (engine/agent/turnReplay.ts). */
+  replay?: TurnReplay;
 }
 

@@ -210,7 +210,10 @@ export class AgentLoop implements CallSite {
     host.emit({ type: 'agent-turn-started', agent: run.ref, turn: n, model: this.model });
     const t0 = performance.now();
     let res: ChatResponse;
-    for (;;) {
+    // a fork's turn before its fork point: the parent's answer, no call
+    const past = mode === 'tools' && run.replay ? run.replay.response(n, (s) => this.catalog?.tools.find((t) => t.spelling === s)?.wire ?? s) : null;
+    if (past) res = past;
+    else for (;;) {
       try {
         if (!host.models.chat) throw new ToolError(`Model '${this.model}' cannot call tools here: this host's models have no function calling`, 'ConfigurationError');
         res = await host.models.chat({
@@ -251,7 +254,7 @@ export class AgentLoop implements CallSite {
     state.tokens_out += res.tokens_out;
     state.cost_usd += res.cost_usd;
     const pending: PendingCall[] = res.toolCalls.map((c) => ({ id: c.id, tool: this.spellingOf(c), arguments: recorded(host.redactor.value(c.arguments ?? c.argumentsText)) }));
-    const record: AgentTurn = { turn: n, model: res.model, text: res.text, tool_calls: pending.map((c) => c.id), tokens_in: res.tokens_in, tokens_out: res.tokens_out, cost_usd: res.cost_usd, latency_ms: res.latency_ms, ...(res.finish_reasons?.[0] ? { finish_reason: res.finish_reasons[0] } : {}), ...(usage ? { usage } : {}), ...(mode === 'none' ? { kind: 'final' as const } : mode === 'structured' ? { kind: 'structured' as const } : mode === 'summary' ? { kind: 'summary' as const } : {}), ...(this.state.handoffs ? { agent: this.speaker.name } : {}) };
+    const record: AgentTurn = { turn: n, model: res.model, text: res.text, tool_calls: pending.map((c) => c.id), tokens_in: res.tokens_in, tokens_out: res.tokens_out, cost_usd: res.cost_usd, latency_ms: res.latency_ms, ...(res.finish_reasons?.[0] ? { finish_reason: res.finish_reasons[0] } : {}), ...(usage ? { usage } : {}), ...(mode === 'none' ? { kind: 'final' as const } : mode === 'structured' ? { kind: 'structured' as const } : mode === 'summary' ? { kind: 'summary' as const } : {}), ...(this.state.handoffs ? { agent: this.speaker.name } : {}), ...(past ? { from_record: true as const } : {}) };
     keepBounded(state, 'transcript', record);
     host.emit({ type: 'agent-turn-ended', agent: run.ref, turn: record, calls: pending });
     return res;

@@ -33,6 +33,8 @@ export interface AgentToolCall {
   edited?: true;
   /** A named agent called as a tool: its own result (bounded as this one is). */
   agent?: AgentStepResult;
+  /** A fork's call answered from the parent run's record: nothing ran. */
+  from_record?: true;
 }
 
 /** One model call of the loop. */
@@ -56,6 +58,8 @@ export interface AgentTurn {
   agent?: string;
   /** This turn handed the conversation to that agent (`transfer_to_NAME`). */
   handoff?: string;
+  /** A fork's turn answered from the parent run's record: no model was asked (its figures are 0). */
+  from_record?: true;
 }
 
 /** An agent step's `result`. */

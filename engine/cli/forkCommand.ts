@@ -1,8 +1,10 @@
-// `orc fork RUN_ID --at STEP [-i STEP=VALUE]... [-i NAME=VALUE]... [--json]`: a new run from a past
-// one (engine/run/fork.ts): the steps upstream of STEP answered from its record, STEP and what
-// follows run again. `-i` names an upstream step (its result replaced) or a parameter (the steps
-// that run again see it). The past run's record is only read.
-import { CheckpointError, findRunsRoot, ForkError, forkCheckpoint, forkSource, parseInputArg, type Pipeline, withLockedAutoAnswers } from '../api/index';
+// `orc fork RUN_ID --at STEP[.TURN] [-i STEP=VALUE]... [-i NAME=VALUE]... [--json]`: a new run from a
+// past one (engine/run/fork.ts): the steps upstream of STEP answered from its record, STEP and what
+// follows run again (STEP may be `loop[2]`, `loop[2]/step`; `.TURN` on an agent step answers its
+// turns before TURN from the record too). `-i` names an upstream step (its result replaced; a step
+// in a loop's body by its key, `loop[0]/step`) or a parameter (the steps that run again see it).
+// The past run's record is only read.
+import { CheckpointError, findRunsRoot, ForkError, forkCheckpoint, forkPoint, forkSource, forkTurns, parseInputArg, type Pipeline, withLockedAutoAnswers } from '../api/index';
 import { compileOrReport } from './compile';
 import type { Style } from './findingFormat';
 import { UsageError } from './input';
@@ -23,16 +25,20 @@ export async function forkCommand(runId: string, at: string, inputArgs: string[]
   const steps = new Set(a.plan?.steps ?? []);
   const edits: { steps: Record<string, unknown>; inputs: Record<string, unknown> } = { steps: {}, inputs: {} };
   let record;
+  let turns;
   try {
     for (const arg of inputArgs) {
       const [k, v] = parseInputArg(arg);
-      (steps.has(k) ? edits.steps : edits.inputs)[k] = v;
+      (steps.has(k) || /[[/]/.test(k) ? edits.steps : edits.inputs)[k] = v;
     }
-    record = forkCheckpoint(src.checkpoint, a as typeof a & { pipeline: Pipeline }, at, edits);
+    const analysis = a as typeof a & { pipeline: Pipeline };
+    record = forkCheckpoint(src.checkpoint, analysis, at, edits);
+    turns = forkTurns(src.checkpoint, forkPoint(analysis, at));
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
   const upstream = Object.keys(record.steps).length;
-  io.err(`fork ${record.execution_id} of run ${runId} at step '${at}': ${upstream} step result${upstream === 1 ? '' : 's'} from its record`);
-  return execute(a, { cwd: root, pipelineFile: src.checkpoint.pipeline_file, source: src.source, resume: record }, json, style, io);
+  const replayed = turns ? `, and ${turns.turn - 1} turn${turns.turn === 2 ? '' : 's'} of '${turns.key}'` : '';
+  io.err(`fork ${record.execution_id} of run ${runId} at ${turns ? 'turn' : 'step'} '${at}': ${upstream} step result${upstream === 1 ? '' : 's'}${replayed} from its record`);
+  return execute(a, { cwd: root, pipelineFile: src.checkpoint.pipeline_file, source: src.source, resume: record, ...(turns ? { forkTurns: turns } : {}) }, json, style, io);
 }

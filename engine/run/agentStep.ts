@@ -16,6 +16,7 @@ import { personalityPrompt } from './stepModel';
 import { SESSION_PARAM, SessionMemory } from '../agent/sessionMemory';
 import { SqliteSessionStore } from '../agent/sessions';
 import { checkPartsFor, readParts } from '../models/contentParts';
+import { TurnReplay } from '../agent/turnReplay';
 
 export interface AgentSetup {
   model: string;
@@ -75,7 +76,7 @@ export async function agentAction(step: Step, params: Record<string, unknown>, c
   try {
     const session = memory ? new SessionMemory(String(sessionId), memory, store!, ctx.executionId ?? 'run', ctx.redactor) : undefined;
     result = await runAgent(
-      { ref: { name: step.id, path: [] }, models: [s.model, ...s.fallbacks], system: s.system, prompt: task, decl: step.agent!, schema: s.schema, maxTokens: int(params.max_tokens), temperature: float(params.temperature), stream: params.stream !== false, depth: 0, ...(session ? { session } : {}), ...(parts.length ? { parts } : {}) },
+      { ref: { name: step.id, path: [] }, models: [s.model, ...s.fallbacks], system: s.system, prompt: task, decl: step.agent!, schema: s.schema, maxTokens: int(params.max_tokens), temperature: float(params.temperature), stream: params.stream !== false, depth: 0, ...(session ? { session } : {}), ...(parts.length ? { parts } : {}), ...replayOf(step, ctx, scopePath) },
       host,
       signal,
       r,
@@ -88,6 +89,13 @@ export async function agentAction(step: Step, params: Record<string, unknown>, c
     s.output('text', result.answer);
   }
   return { success: true, result };
+}
+
+/** A fork at a turn of this step (`orc fork RUN --at STEP.TURN`): its turns before it, from the parent's record. */
+function replayOf(step: Step, ctx: ActionContext, scopePath: StepScope[]): { replay?: TurnReplay } {
+  const f = ctx.forkTurns;
+  if (!f || f.key !== scopePath.map((s) => `${s.loop}[${s.index}]/`).join('') + step.id) return {};
+  return { replay: new TurnReplay(f.recorded, f.turn, `agent step '${f.key}'`) };
 }
 
 /** The debugger's answer for a call; a debugger that fails lets the call run as asked, with a warning. */

@@ -2,17 +2,22 @@
 // fork point are answered from the parent's record — their results taken as recorded, so no model
 // or tool is called again — and whose fork point and every step after it run anew, with values
 // edited where the fork says (an upstream step's result, or an input of the steps that run again).
+// The fork point may be a step in a loop's body at one iteration (`loop[2]/check`: the iterations
+// before it kept), an iteration (`loop[2]`), or an agent step's turn (`reply.3`: its turns before
+// 3 answered from the record by engine/agent/turnReplay.ts, through runPipeline's `forkTurns`).
 // The parent's record is only read. The fork names its parent and fork point in its record and
 // result document (`trigger: {kind: 'fork', name: 'PARENT@STEP', parent, at}`), and is started as
 // a resumed run from the record made here (runPipeline's `resume`).
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Analysis } from '../analyze/index';
-import type { Pipeline } from '../spec/types';
+import type { Pipeline, Plan, Step } from '../spec/types';
+import { isAgentResult, type AgentStepResult } from '../agent/types';
+import { TurnReplay, TurnReplayError } from '../agent/turnReplay';
 import type { StepResult } from './events';
 import { loadCheckpoint } from './checkpointReader';
 import { sha256, type Checkpoint } from './runFiles';
-import { newExecutionId } from './runPipeline';
+import { newExecutionId } from './executionId';
 
 export class ForkError extends Error {
   constructor(message: string) {
@@ -47,15 +52,74 @@ export function forkSource(root: string, runId: string): ForkSource {
   return { checkpoint, file, source };
 }
 
-/** The top-level step a checkpoint key belongs to (`loop[2]/body` → `loop`). */
-const topOf = (key: string) => key.split('/')[0].replace(/\[\d+\]$/, '');
+/** One level of a fork point or a checkpoint key: a step, or an iteration of a loop (`loop[2]`). */
+interface Segment {
+  id: string;
+  iter: number | null;
+}
 
-/** The fork point and every step that depends on it, directly or not: what runs again. */
-export function downstreamOf(analysis: Analysis, at: string): Set<string> {
+/**
+ * Where a fork starts: a path of steps as checkpoint keys spell them — `STEP`, `LOOP[I]` (that
+ * iteration and those after it run again), `LOOP[I]/STEP` (a step of that iteration's body), and
+ * on an agent step `STEP.TURN` (its turns before TURN answered from the record).
+ */
+export interface ForkPoint {
+  at: string;
+  path: Segment[];
+  /** The first turn asked live (`STEP.TURN`), or null. */
+  turn: number | null;
+  /** What runs again at each level: the fork point's step there and every step that depends on it. */
+  again: Set<string>[];
+}
+
+const ITER = /^(.+)\[(\d+)\]$/;
+const TURN = /^(.+)\.(\d+)$/;
+const quoted = (ids: string[]) => ids.map((s) => `'${s}'`).join(', ');
+
+/** A fork point read against the pipeline's steps: ForkError names what does not fit. */
+export function forkPoint(analysis: Analysis & { pipeline: Pipeline }, at: string): ForkPoint {
   const plan = analysis.plan;
   if (!plan) throw new ForkError('the pipeline has no plan (it does not compile)');
-  if (!plan.steps.includes(at)) throw new ForkError(`no top-level step '${at}' to fork at: the steps are ${plan.steps.map((s) => `'${s}'`).join(', ')}`);
-  const out = new Set([at]);
+  const parts = at.split('/');
+  const path: Segment[] = [];
+  const again: Set<string>[] = [];
+  let turn: number | null = null;
+  let steps: Step[] = analysis.pipeline.steps;
+  let listPlan: Plan = plan;
+  let owner: string | null = null;
+  parts.forEach((part, i) => {
+    const last = i === parts.length - 1;
+    const byId = new Map(steps.map((s) => [s.id, s]));
+    const where = owner === null ? 'top-level step' : `step in the body of loop '${owner}'`;
+    const none = () => new ForkError(`no ${where} '${part}' to fork at: the steps are ${quoted(listPlan.steps)}`);
+    let seg: Segment;
+    const it = ITER.exec(part);
+    const tn = TURN.exec(part);
+    if (last && byId.has(part)) seg = { id: part, iter: null };
+    else if (it && byId.has(it[1])) {
+      if (!byId.get(it[1])!.loop) throw new ForkError(`'${it[1]}' is not a loop: '${part}' names an iteration of one`);
+      seg = { id: it[1], iter: Number(it[2]) };
+    } else if (last && tn && byId.has(tn[1])) {
+      if (!byId.get(tn[1])!.agent) throw new ForkError(`'${tn[1]}' is not an agent step: a fork at a turn ('${part}') needs one`);
+      seg = { id: tn[1], iter: null };
+      turn = Number(tn[2]);
+    } else if (!last && byId.has(part)) throw new ForkError(`'${part}' in '${at}' must name an iteration of a loop ('${part}[0]', ...)`);
+    else throw none();
+    path.push(seg);
+    again.push(downstream(listPlan, seg.id));
+    if (!last) {
+      steps = byId.get(seg.id)!.body ?? [];
+      listPlan = analysis.bodyPlans[seg.id];
+      owner = seg.id;
+      if (!listPlan) throw new ForkError(`loop '${seg.id}' has no plan for its body`);
+    }
+  });
+  return { at, path, turn, again };
+}
+
+/** A step of a list and every step that depends on it there, directly or not. */
+function downstream(plan: Plan, id: string): Set<string> {
+  const out = new Set([id]);
   for (let grew = true; grew; ) {
     grew = false;
     for (const e of plan.edges) {
@@ -68,20 +132,50 @@ export function downstreamOf(analysis: Analysis, at: string): Set<string> {
   return out;
 }
 
+/** The fork point and every step that depends on it, directly or not: what runs again at the top level. */
+export function downstreamOf(analysis: Analysis & { pipeline: Pipeline }, at: string): Set<string> {
+  return forkPoint(analysis, at).again[0];
+}
+
+/** Whether the parent's result at checkpoint key `key` is kept by a fork at `point` (else it runs again, or not at all). */
+function keeps(point: ForkPoint, key: string): boolean {
+  const segs = key.split('/').map((k): Segment => {
+    const m = ITER.exec(k);
+    return m ? { id: m[1], iter: Number(m[2]) } : { id: k, iter: null };
+  });
+  for (let l = 0; l < point.path.length; l++) {
+    const f = point.path[l];
+    const k = segs[l];
+    if (!k) return false;
+    if (!point.again[l].has(k.id)) return true; // upstream of the fork point in this list (or beside it)
+    if (k.id !== f.id) return false; // after it
+    // the fork point's own loop: the iterations before the one forked at are kept
+    if (f.iter === null || k.iter === null || k.iter > f.iter) return false;
+    if (k.iter < f.iter) return true;
+    if (l === point.path.length - 1) return false; // the iteration forked at runs again
+  }
+  return false;
+}
+
 /**
- * The record the fork starts from: the parent's results of the steps upstream of `at` (those that
- * completed, or were skipped as they ran), edited; the inputs, edited; a new id; `trigger` naming
- * the parent and the fork point. Nothing is written here.
+ * The record the fork starts from: the parent's results that the fork point does not lead to
+ * (those that completed, or were skipped as they ran), edited; the inputs, edited; a new id;
+ * `trigger` naming the parent and the fork point. Nothing is written here.
  */
 export function forkCheckpoint(parent: Checkpoint, analysis: Analysis & { pipeline: Pipeline }, at: string, edits: ForkEdits = {}, now = new Date()): Checkpoint {
-  const again = downstreamOf(analysis, at);
+  const point = forkPoint(analysis, at);
+  for (let l = 0; l < point.path.length - 1; l++) {
+    const loopKey = point.path.slice(0, l + 1).map((s, i) => (i === l ? s.id : `${s.id}[${s.iter}]`)).join('/');
+    if (parent.compacted?.[loopKey]) throw new ForkError(`iterations of loop '${loopKey}' were dropped from run ${parent.execution_id}'s record (a long while loop keeps its first and latest): fork at the loop itself`);
+  }
+  if (point.turn !== null) forkTurns(parent, point);
   const steps: Record<string, StepResult> = {};
   for (const [key, r] of Object.entries(parent.steps)) {
-    if (again.has(topOf(key))) continue;
+    if (!keeps(point, key)) continue;
     if (r.status === 'completed' || r.status === 'skipped') steps[key] = r;
   }
   for (const [id, value] of Object.entries(edits.steps ?? {})) {
-    if (again.has(id)) throw new ForkError(`'${id}' runs again in this fork (it is the fork point or after it): only an upstream step's result can be given`);
+    if (!keeps(point, id)) throw new ForkError(`'${id}' runs again in this fork (it is the fork point or after it): only an upstream step's result can be given`);
     const was = steps[id];
     if (!was) throw new ForkError(`no recorded result of step '${id}' to edit: it did not complete in run ${parent.execution_id}`);
     steps[id] = { ...was, status: 'completed', success: true, result: value, error: null, error_type: null };
@@ -100,4 +194,31 @@ export function forkCheckpoint(parent: Checkpoint, analysis: Analysis & { pipeli
     trigger: { kind: 'fork', name: `${parent.execution_id}@${at}`, parent: parent.execution_id, at },
     steps,
   };
+}
+
+/** A fork at an agent's turn: the step's recorded result, which answers its turns before the fork point. */
+export interface ForkTurns {
+  /** The agent step's checkpoint key (`loop[2]/reply`). */
+  key: string;
+  /** The first turn asked live. */
+  turn: number;
+  recorded: AgentStepResult;
+}
+
+/**
+ * What runPipeline's `forkTurns` takes for a fork at `STEP.TURN` (undefined for a fork at a step):
+ * the parent's result of that agent step, checked to answer every turn before TURN.
+ */
+export function forkTurns(parent: Checkpoint, point: ForkPoint): ForkTurns | undefined {
+  if (point.turn === null) return undefined;
+  const key = point.path.map((s, i) => (i < point.path.length - 1 ? `${s.id}[${s.iter}]` : s.id)).join('/');
+  const r = parent.steps[key];
+  if (!r || !isAgentResult(r.result)) throw new ForkError(`run ${parent.execution_id} has no recorded turns of agent step '${key}'${r ? ` (it ${r.status === 'skipped' ? 'was skipped' : `ended ${r.status} without an agent's result`})` : ' (it did not run)'}`);
+  try {
+    new TurnReplay(r.result, point.turn, `agent step '${key}'`);
+  } catch (e) {
+    if (e instanceof TurnReplayError) throw new ForkError(`cannot fork at '${point.at}': ${e.message}`);
+    throw e;
+  }
+  return { key, turn: point.turn, recorded: r.result };
 }

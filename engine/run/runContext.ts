@@ -16,6 +16,7 @@ import { Heap } from '../util/heap';
 import type { Abortable } from './attemptSignal';
 import type { McpAccess } from '../agent/index';
 import type { ToolTape } from '../models/cassette';
+import type { ForkTurns } from './fork';
 
 interface Waiter {
   priority: number;
@@ -153,6 +154,8 @@ export interface RunContext {
   mcp?: McpAccess;
   /** The run's cassette (agents record their tool calls to it, or answer them from it). */
   cassette?: { toolTape(stepId: string): ToolTape } | null;
+  /** A fork at an agent's turn: that step's turns before it are answered from the parent's record. */
+  forkTurns?: ForkTurns;
 }
 
 /**
@@ -178,6 +181,8 @@ export interface ActionContext {
   mcp?: RunContext['mcp'];
   /** The run's cassette, for agents' tool calls (absent: none). */
   cassette?: RunContext['cassette'];
+  /** A fork at an agent's turn (absent on a worker: a fork's agent step runs in the forking process). */
+  forkTurns?: RunContext['forkTurns'];
   /** The attached debugger, which agent steps ask before each tool call (absent or null: none; a worker has none). */
   debug?: RunContext['debug'];
   /** Where the time a debugger held an agent step at a call is recorded (with `debug`). */

@@ -35,6 +35,7 @@ import { runBudget } from './runBudget';
 import type { ConnectionDecl, Pipeline } from '../spec/types';
 import type { Abortable } from './attemptSignal';
 import { newExecutionId } from './executionId';
+import type { ForkTurns } from './fork';
 
 export const DEFAULT_MAX_PARALLEL = 16;
 /** How deep `pipeline` steps may nest. */
@@ -124,6 +125,8 @@ export interface RunOptions {
   /** What started the run (`orc serve`), in its checkpoint and result document; a resumed run keeps its record's. */
   trigger?: RunTrigger;
   /** `orc run --budget-usd`: the run's `max_cost_usd`, set or lowered (engine/guard/ledger.ts). */ budgetUsd?: number;
+  /** A fork at an agent's turn (engine/run/fork.ts `forkTurns`), with the fork's record as `resume`. */
+  forkTurns?: ForkTurns;
 }
 
 /** Made in engine/run/executionId.ts; its importers here since ids were made in this file. */
@@ -355,6 +358,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
     attempts: options.attempts,
     mcp,
     cassette: tape,
+    forkTurns: options.forkTurns,
     runList: (steps, listPlan, listScope, keyPrefix, scopePath) => new StepListRunner(ctx, steps, listPlan, listScope, keyPrefix, scopePath).run(),
   };
 
