@@ -49,8 +49,8 @@ Usage:
                                             orc answer RUN_ID STEP VALUE --restate INGRESS_URL answers a step that asks a person
   orc worker --restate ADMIN_URL [--listen HOST:PORT] [--root DIR]
                                             serves durable runs and registers with Restate
-  orc fork RUN_ID --at STEP [-i STEP=VALUE]... [-i key=value]... [--json]
-                                            a new run from a past one: the steps before STEP answered from its record, STEP on run again
+  orc fork RUN_ID --at STEP[.TURN] [-i STEP=VALUE]... [-i key=value]... [--json]
+                                            a new run from a past one: the steps (or an agent's turns) before STEP answered from its record, STEP on run again
   orc chat FILE [--session ID] [-i key=value]...
                                             a conversation with the pipeline, a line a turn (streamed; Ctrl-C cancels the turn)
   orc mcp [--root DIR]                      serves the pipelines under DIR (default: here) as MCP tools on stdio

@@ -54,11 +54,14 @@ export const COMMAND_USAGE: Record<string, string> = {
   takes it from the environment. With --redis, a distributed run reattaches to the
   jobs its steps still have on the queue (running or done) instead of running them again.
   --record / --replay / --replay-tools as for orc run (the default cassette is the run's pipeline's).`,
-  fork: `orc fork RUN_ID --at STEP [-i STEP=VALUE]... [-i key=value]... [--json]
+  fork: `orc fork RUN_ID --at STEP[.TURN] [-i STEP=VALUE]... [-i key=value]... [--json]
   A new run from a past one, with its own id and record (the past run's record is only read). The
   steps STEP does not lead to are answered from the past run's record: no model or tool is called
-  for them. STEP and every step that depends on it run again. -i STEP=VALUE replaces the recorded
-  result of an upstream step; -i key=value gives the steps that run again another input. The new
+  for them. STEP and every step that depends on it run again. STEP may be a loop's iteration
+  (loop[2]: the iterations before it kept) or a step of one (loop[2]/check); STEP.TURN on an agent
+  step answers its turns before TURN from the record too, and asks from TURN on. -i STEP=VALUE
+  replaces the recorded result of an upstream step (in a loop by its key, loop[0]/check);
+  -i key=value gives the steps that run again another input. The new
   run's record names its parent and fork point (trigger: {kind: fork, parent, at}). The pipeline
   must be as it was when the past run ran. See docs/run.md.`,
   chat: `orc chat FILE [--session ID] [-i key=value]...
