@@ -9,6 +9,10 @@
 // give it (engine/models/httpTransport.ts), as our eval makes them; the same calls through the SDK's
 // own fetch are printed beside. Then ours alone at 100,000 cases: the overhead per case and the
 // peak RSS must hold at that size.
+// Then trials and coverage (bench/evalTrialsCoverage.ts): adaptive trials against fixed ones on the
+// same scripted provider (the calls saved, at equal verdicts), and what `--coverage` costs the eval
+// (its time as a share of the eval's wall time, timed where it is spent; the wall time with and
+// without printed beside).
 // `--quick`: 200 cases, no 100,000. `--smoke`: 20 cases, promptfoo only where it is installed.
 // `--cases N`: N cases, no 100,000.
 import { spawn, spawnSync } from 'node:child_process';
@@ -18,7 +22,8 @@ import * as path from 'node:path';
 import { build } from 'esbuild';
 import { LoopbackProviders } from '../test/fixtures/providers/loopbackServer';
 import { buildAsShipped, buildShippedEntry } from './shippedBuild';
-import { goal, table } from './stats';
+import { goal, median, table } from './stats';
+import { compareTrials, coverageFiles, scriptedAnswer, trialsEval, writeTrialCases, type TrialsComparison } from './evalTrialsCoverage';
 
 const ROOT = path.resolve(__dirname, '..');
 const TOOLS = path.join(ROOT, '.tools');
@@ -41,6 +46,12 @@ const LATENCY_MS = 20;
  * One pair's reading moved by 0.5-2 ms a case from one run of the bench to the next on this
  * machine (1.66-4.00 ms over the same code on 2026-11-25), where the goal is 2 ms. */
 const PAIRS = SMOKE ? 1 : 5;
+/** Trials: the cases (a third right, a third wrong, a third right half the time) and the trials at most. */
+const TRIAL_CASES = SMOKE ? 12 : QUICK ? 60 : 300;
+const TRIALS_MAX = 10;
+const TRIALS_CONFIDENCE = 0.95;
+/** Coverage: evals of the coverage pipeline with and without it, taking turns. */
+const COVERAGE_PAIRS = SMOKE ? 1 : 3;
 
 function install(prefix: string, spec: string, extra: string[] = []): void {
   mkdirSync(prefix, { recursive: true });
@@ -78,9 +89,9 @@ function runChild(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessE
 }
 
 /** Ours: the outer wall, and the driver's own figures (`evalMs`: the eval itself, from reading its file to its end; `startMs`: Node's start and the bundle's load before it). */
-type Ours = Measured & { evalMs: number; startMs: number; cpuMs: number };
+type Ours = Measured & { evalMs: number; startMs: number; cpuMs: number; coverageMs?: number; verdicts?: Record<string, string> };
 
-async function ours(dir: string, env: NodeJS.ProcessEnv, evalFile = 'bench.eval.yaml'): Promise<Ours> {
+async function ours(dir: string, env: NodeJS.ProcessEnv, evalFile = 'bench.eval.yaml', flags: string[] = []): Promise<Ours> {
   const driver = path.join(dir, 'evalDriver.js');
   const entry = path.join(dir, 'evalEntry.js');
   if (!existsSync(entry)) {
@@ -93,7 +104,7 @@ async function ours(dir: string, env: NodeJS.ProcessEnv, evalFile = 'bench.eval.
     const primed = await runChild(process.execPath, [entry, '--load-only'], dir, env);
     if (primed.code !== 0) throw new Error(`ours failed to load: ${primed.stderr}`);
   }
-  const r = await runChild(process.execPath, [entry, evalFile, String(CONCURRENCY)], dir, env);
+  const r = await runChild(process.execPath, [entry, evalFile, String(CONCURRENCY), ...flags], dir, env);
   if (r.code !== 0) throw new Error(`ours failed: ${r.stderr}`);
   const m = JSON.parse(r.stdout.trim().split('\n').pop()!) as Ours;
   return { ...m, wallMs: r.wallMs };
@@ -159,10 +170,12 @@ function writeCases(dir: string, dataset: string, evalFile: string, n: number): 
 
 async function main(): Promise<void> {
   const server = await new LoopbackProviders().start();
+  // each topic's calls, for the trials cases right half the time (cleared before each trials eval)
+  const calls = new Map<string, number>();
   server.responder = (body) => {
     const m = body.messages as { content: string }[] | undefined;
     const topic = /about (.*)$/.exec(m?.[m.length - 1]?.content ?? '')?.[1] ?? '';
-    return { text: JSON.stringify({ topic, answer: 'ok' }), delayMs: LATENCY_MS };
+    return { text: scriptedAnswer(topic, calls), delayMs: LATENCY_MS };
   };
   const dir = mkdtempSync(path.join(os.tmpdir(), 'orc-bench-eval-'));
   try {
@@ -214,6 +227,42 @@ async function main(): Promise<void> {
       if (large.passed !== LARGE_CASES * 2) throw new Error(`ours at ${LARGE_CASES} cases: ${large.passed} of ${LARGE_CASES * 2} runs passed`);
       largeFloor = await floor(dir, env, LARGE_CASES);
     }
+    // trials: fixed against adaptive on the same scripted cases, at a threshold of 0.5 and at 1 (pass^k)
+    writeTrialCases(dir, TRIAL_CASES);
+    const trialsRun = async (file: string) => {
+      calls.clear();
+      server.requests.length = 0;
+      const o = await ours(dir, env, file, ['--verdicts']);
+      return { calls: server.requests.length, verdicts: o.verdicts ?? {} };
+    };
+    const trials: { threshold: number; c: TrialsComparison }[] = [];
+    for (const threshold of [0.5, 1]) {
+      const fixed = await trialsRun(trialsEval(dir, `trials-fixed-${threshold}`, String(TRIALS_MAX), threshold));
+      const adaptive = await trialsRun(trialsEval(dir, `trials-adaptive-${threshold}`, `{ max: ${TRIALS_MAX}, confidence: ${TRIALS_CONFIDENCE} }`, threshold));
+      if (Object.keys(fixed.verdicts).length !== TRIAL_CASES) throw new Error(`trials: ${Object.keys(fixed.verdicts).length} verdicts of ${TRIAL_CASES} cases`);
+      trials.push({ threshold, c: compareTrials(fixed, adaptive) });
+    }
+    // coverage: the coverage pipeline's eval without and with --coverage, taking turns
+    const covEval = coverageFiles(dir);
+    const covRuns: { without: Ours; with: Ours }[] = [];
+    for (let k = 0; k < COVERAGE_PAIRS; k++) {
+      const plain = async () => {
+        rmSync(path.join(dir, '.orchestrator'), { recursive: true, force: true });
+        return ours(dir, env, covEval);
+      };
+      const covered = async () => {
+        rmSync(path.join(dir, '.orchestrator'), { recursive: true, force: true });
+        return ours(dir, env, covEval, ['--coverage', 'cov.info']);
+      };
+      const pair = k % 2 ? { with: await covered(), without: await plain() } : { without: await plain(), with: await covered() };
+      for (const o of [pair.with, pair.without]) if (o.passed !== runs) throw new Error(`coverage eval: ${o.passed} of ${runs} runs passed`);
+      covRuns.push(pair);
+    }
+    const lcov = readFileSync(path.join(dir, 'cov.info'), 'utf8');
+    if (!lcov.includes('end_of_record')) throw new Error('coverage: no lcov written');
+    const covShare = median(covRuns.map((p) => p.with.coverageMs! / p.with.evalMs));
+    const covWallDelta = median(covRuns.map((p) => p.with.evalMs / p.without.evalMs - 1));
+
     // our overhead per case: the slot time our eval took, minus the slot time of the same calls
     // alone, the median of PAIRS pairs
     const overheadMs = [...overheads].sort((x, y) => x - y)[Math.floor(overheads.length / 2)];
@@ -247,7 +296,23 @@ async function main(): Promise<void> {
     // the wall time against promptfoo, printed, no longer the goal: on a fast hour a fifth of
     // promptfoo's was less than the bare SDK's own process took for the same calls
     console.log(`wall time against promptfoo: ${b ? `${ratio(a.wallMs, b.wallMs)} of it (the bare SDK's process ${ratio(f.processMs, b.wallMs)})` : 'promptfoo skipped'}`);
-    console.log("\ngoals (BENCHMARKS: the eval against the bare SDK's process and promptfoo):");
+    const pctOf = (x: number) => `${(x * 100).toFixed(1)} %`;
+    console.log(`\ntrials: ${TRIAL_CASES} cases (a third always right, a third always wrong, a third right every other call), fixed ${TRIALS_MAX} trials against adaptive {max: ${TRIALS_MAX}, confidence: ${TRIALS_CONFIDENCE}}, the calls counted at the server`);
+    table(
+      ['trial_threshold', 'fixed: calls', 'adaptive: calls', 'saved', 'verdicts'],
+      trials.map(({ threshold, c }) => [String(threshold), String(c.fixedCalls), String(c.adaptiveCalls), pctOf(c.saved), c.differ.length ? `${c.differ.length} differ: ${c.differ.slice(0, 3).join('; ')}` : 'equal']),
+    );
+    console.log(`coverage: ${CASES} cases × 2 variants of a pipeline of 5 steps (a model step, a condition, a loop of 3 iterations), ${COVERAGE_PAIRS} pair${COVERAGE_PAIRS === 1 ? '' : 's'} without and with --coverage taking turns`);
+    table(
+      ['', ...covRuns.map((_, i) => `pair ${i + 1}`)],
+      [
+        ['the eval without (s)', ...covRuns.map((p) => (p.without.evalMs / 1000).toFixed(2))],
+        ['the eval with --coverage (s)', ...covRuns.map((p) => (p.with.evalMs / 1000).toFixed(2))],
+        ['  of it: coverage, timed where spent (ms)', ...covRuns.map((p) => p.with.coverageMs!.toFixed(1))],
+      ],
+    );
+    console.log(`coverage's wall time with against without: ${covWallDelta >= 0 ? '+' : ''}${pctOf(covWallDelta)} (median; on a shared machine one eval's wall moves by more than that from run to run)`);
+    console.log("\ngoals (BENCHMARKS: the eval against the bare SDK's process and promptfoo; #61: trials and coverage):");
     // restated 2026-11-26: against the bare SDK's own process making the same calls in the same run
     // (the SDK given our fetch, as our eval's calls are made; with its own fetch printed beside)
     console.log(goal("wall time against the bare SDK's own process (the same calls, the same run)", `${ratio(a.wallMs, f.processMs)}x (${(a.wallMs / 1000).toFixed(2)} against ${(f.processMs / 1000).toFixed(2)} s; ${ratio(a.wallMs, own.processMs)}x the SDK's process with its own fetch, ${(own.processMs / 1000).toFixed(2)} s)`, '≤ 1.10x', a.wallMs <= 1.1 * f.processMs));
@@ -255,6 +320,9 @@ async function main(): Promise<void> {
     console.log(goal(`our overhead per case at ${LARGE_CASES ? LARGE_CASES.toLocaleString('en') : '100,000'} cases`, large ? `${largeOverhead.toFixed(2)} ms` : 'skipped (--quick/--smoke)', '≤ 2 ms', large ? largeOverhead <= 2 : null));
     console.log(goal('peak memory vs promptfoo', b ? ratio(a.maxRssKb, b.maxRssKb) : 'promptfoo skipped', '≤ 0.5', b ? a.maxRssKb <= b.maxRssKb / 2 : null));
     console.log(goal(`peak memory flat: ${LARGE_CASES ? LARGE_CASES.toLocaleString('en') : '100,000'} cases against ${CASES.toLocaleString('en')}`, large ? `${(large.maxRssKb / a.maxRssKb).toFixed(2)}×` : 'skipped (--quick/--smoke)', '≤ 1.25×', large ? large.maxRssKb <= a.maxRssKb * 1.25 : null));
+    for (const { threshold, c } of trials)
+      console.log(goal(`adaptive trials against fixed ${TRIALS_MAX} at trial_threshold ${threshold} (${TRIAL_CASES} scripted cases): calls saved at equal verdicts`, `${c.adaptiveCalls} against ${c.fixedCalls} calls, ${pctOf(c.saved)} saved, verdicts ${c.differ.length ? `${c.differ.length} differ` : 'equal'}`, 'fewer calls, every verdict equal', c.adaptiveCalls < c.fixedCalls && c.differ.length === 0));
+    console.log(goal(`--coverage's cost in the eval's wall time (${CASES.toLocaleString('en')} cases × 2 variants, median of ${COVERAGE_PAIRS})`, `${(covShare * 100).toFixed(2)} %`, '≤ 2 %', covShare <= 0.02));
   } finally {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });

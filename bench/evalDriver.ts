@@ -6,15 +6,25 @@
 // load), the summary's counts, peak RSS, CPU. It reads nothing back from the eval's records: `orc
 // eval` prints its summary from the outcome, and reading 2,000 results here (for a sum no table
 // printed) had added about 20 ms to our process's wall time.
-import { readFileSync } from 'node:fs';
+// `--verdicts`: the line holds each case's verdict too (the trials part compares adaptive trials'
+// verdicts with fixed ones'). `--coverage OUT.info`: the eval collects coverage as `orc eval
+// --coverage` does and writes the lcov file; the line holds the time that took (`coverageMs`: every
+// result document read, the report made and written), timed where it is spent.
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { analyzeEval, evalHasErrors } from '../engine/eval/evalAnalysis';
 import { runEval } from '../engine/eval/evalRunner';
 import { createModelRunner } from '../engine/models/index';
 import { holdEvalHeap } from '../engine/cli/evalHeap';
+import { CoverageCollector, toLcov } from '../engine/eval/coverage';
+import type { ResultDocument } from '../engine/run/events';
 
 async function main(): Promise<void> {
   const [file, concurrency] = [process.argv[2], Number(process.argv[3])];
+  const flags = process.argv.slice(4);
+  const lcovAt = flags.indexOf('--coverage');
+  const lcovFile = lcovAt >= 0 ? flags[lcovAt + 1] : null;
+  const verdicts: Record<string, string> | null = flags.includes('--verdicts') ? {} : null;
   // performance.now() counts from the process's start
   const t0 = performance.now();
   const text = readFileSync(file, 'utf8');
@@ -23,10 +33,26 @@ async function main(): Promise<void> {
   // as `orc eval` does (engine/cli/evalCommand.ts)
   holdEvalHeap();
   const models = createModelRunner({ env: process.env, limits: { openai: { concurrency, requestsPerMinute: 1e9, tokensPerMinute: 1e12 } } });
-  const outcome = await runEval({ root: process.cwd(), analysis, evalText: text, models, maxParallel: concurrency, cache: false });
+  // as `orc eval --coverage` does (engine/cli/evalCommand.ts), its time summed where it is spent
+  let coverageMs = 0;
+  const coverage = lcovFile ? new CoverageCollector(analysis.pipeline!, path.relative(process.cwd(), analysis.eval!.pipeline)) : null;
+  const onRun = coverage
+    ? (doc: ResultDocument) => {
+        const c0 = performance.now();
+        coverage.add(doc);
+        coverageMs += performance.now() - c0;
+      }
+    : undefined;
+  const onResult = verdicts ? (r: { case: string; variant: string; status: string }) => void (verdicts[`${r.case} [${r.variant}]`] = r.status) : undefined;
+  const outcome = await runEval({ root: process.cwd(), analysis, evalText: text, models, maxParallel: concurrency, cache: false, ...(onRun ? { onRun } : {}), ...(onResult ? { onResult } : {}) });
+  if (coverage && lcovFile) {
+    const c0 = performance.now();
+    writeFileSync(lcovFile, toLcov(coverage.report()));
+    coverageMs += performance.now() - c0;
+  }
   const evalMs = performance.now() - t0;
   const u = process.resourceUsage();
-  console.log(JSON.stringify({ evalMs, startMs: t0, total: outcome.summary.total, passed: outcome.summary.passed, maxRssKb: u.maxRSS, cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000 }));
+  console.log(JSON.stringify({ evalMs, startMs: t0, total: outcome.summary.total, passed: outcome.summary.passed, maxRssKb: u.maxRSS, cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000, ...(coverage ? { coverageMs } : {}), ...(verdicts ? { verdicts } : {}) }));
 }
 
 // `--load-only`: loaded and nothing else, as an earlier `orc` command (the bench's first load writes
