@@ -7,9 +7,11 @@
 // Statistics opens the whole of it (steps, days, the slowest, most expensive and flakiest steps).
 // Served endpoints (`orc serve`, added by hand or started by Serve Workspace Pipelines) come first,
 // each listing its runs; opening one follows it live in the panel (client/servedEndpoints.ts).
-import { existsSync } from 'node:fs';
+// A fork is listed under the run it was forked from, labelled with its fork point; a session's runs
+// are one thread node (client/runTree.ts), which opens the conversation as one page (threadHtml.ts).
+import { existsSync, readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
-import { buildReport, deleteRunRecord, figureDistribution, figureMs, figureRate, figureTokens, figureUsd, listRuns, loadHistory, pipelineFigures, type PipelineStats, type ResultDocument, readRunResult, runStats, type RunStats, type RunSummary } from '../engine/api/index';
+import { buildReport, deleteRunRecord, loadCheckpoint, messageParameterOf, analyze, figureDistribution, figureMs, figureRate, figureTokens, figureUsd, listRuns, loadHistory, pipelineFigures, type PipelineStats, type ResultDocument, readRunResult, runStats, type RunStats, type RunSummary } from '../engine/api/index';
 import { makeNonce } from './panelHtml';
 import { compareHtml } from './compareHtml';
 import { runFolder } from './configuration';
@@ -18,6 +20,8 @@ import { askAndAddEndpoint, isServedNode, SERVED_COMMANDS, type ServedEndpoints,
 import type { ServedRunFollower } from './servedRunFollower';
 import { compareRuns, eventsOfRecord, type ComparedStep } from './runRecords';
 import { runStatsHtml } from './runStatsHtml';
+import { forkLabel, forksOf, type RunTree, runTree, threadLabel, type ThreadNode } from './runTree';
+import { threadHtml, type ThreadRun } from './threadHtml';
 import type { WebviewHost } from './webviewHost';
 
 export const RUNS_VIEW = 'orchestrator.runs';
@@ -28,6 +32,7 @@ export const RUN_COMMANDS = {
   delete: 'orchestrator.runs.delete',
   compare: 'orchestrator.runs.compare',
   stats: 'orchestrator.runs.stats',
+  openThread: 'orchestrator.runs.openThread',
 } as const;
 
 export interface RunItem {
@@ -35,14 +40,17 @@ export interface RunItem {
   runId: string;
   summary: RunSummary | null;
   error?: string;
+  /** Its place in a session's thread (1: the first run of the session). */
+  turn?: number;
 }
 
 /** The Statistics node, and under it one node per pipeline with finished runs. */
 export type StatsNode = { kind: 'stats' } | { kind: 'pipeline-stats'; folder: string; stats: PipelineStats };
 /** A local run, the Statistics node and its pipelines, or a served endpoint's node (client/servedEndpoints.ts). */
-export type Node = RunItem | StatsNode | ServedNode;
+export type Node = RunItem | StatsNode | ServedNode | ThreadNode<RunItem>;
 const isStats = (n: Node): n is StatsNode => 'kind' in n && (n.kind === 'stats' || n.kind === 'pipeline-stats');
 const isRun = (n: Node): n is RunItem => !('kind' in n);
+const isThread = (n: Node): n is ThreadNode<RunItem> => 'kind' in n && n.kind === 'thread';
 
 /** A pipeline's figures as the tooltip of its node: the line of the panel, and its steps. */
 function statsTooltip(p: PipelineStats): vscode.MarkdownString {
@@ -86,6 +94,9 @@ export class RunsView implements vscode.TreeDataProvider<Node>, vscode.Disposabl
   private timer: ReturnType<typeof setTimeout> | undefined;
   readonly view: vscode.TreeView<Node>;
   private statsPanel: vscode.WebviewPanel | undefined;
+  private threadPanel: vscode.WebviewPanel | undefined;
+  /** The shape of the runs as last listed: forks under their parents, sessions as threads. */
+  private tree: RunTree<RunItem> = { roots: [], forks: new Map() };
 
   constructor(
     private readonly runs: RunController,
@@ -133,15 +144,19 @@ export class RunsView implements vscode.TreeDataProvider<Node>, vscode.Disposabl
     if (!element) {
       const runs = this.items();
       const served = this.served.roots();
-      return runs.some((r) => r.summary && r.summary.status !== 'running') ? [...served, { kind: 'stats' }, ...runs] : [...served, ...runs];
+      this.tree = runTree(runs);
+      return runs.some((r) => r.summary && r.summary.status !== 'running') ? [...served, { kind: 'stats' }, ...this.tree.roots] : [...served, ...this.tree.roots];
     }
     if (isServedNode(element)) return this.served.children(element);
+    if (isThread(element)) return element.runs.map((r, i) => ({ ...r, turn: i + 1 }));
+    if (isRun(element)) return forksOf(this.tree, element);
     return isStats(element) && element.kind === 'stats' ? this.pipelineStats() : [];
   }
 
   getTreeItem(n: Node): vscode.TreeItem {
     if (isServedNode(n)) return this.served.treeItem(n);
     if (isRun(n)) return this.runTreeItem(n);
+    if (isThread(n)) return this.threadTreeItem(n);
     if (n.kind === 'stats') {
       const item = new vscode.TreeItem('Statistics', vscode.TreeItemCollapsibleState.Collapsed);
       item.id = 'stats';
@@ -160,8 +175,22 @@ export class RunsView implements vscode.TreeDataProvider<Node>, vscode.Disposabl
     return item;
   }
 
+  private threadTreeItem(t: ThreadNode<RunItem>): vscode.TreeItem {
+    const item = new vscode.TreeItem(threadLabel(t), vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = `thread\n${t.folder}\n${t.session}`;
+    const last = t.runs[t.runs.length - 1].summary;
+    item.description = [...new Set(t.runs.map((r) => r.summary?.pipeline_id ?? r.runId))].join(', ') + (last ? ` · ${last.started_at.replace('T', ' ').slice(0, 16)}` : '');
+    item.iconPath = new vscode.ThemeIcon('comment-discussion');
+    item.contextValue = 'thread';
+    item.tooltip = `Session ${t.session}: ${t.runs.length} run${t.runs.length === 1 ? '' : 's'} of its conversation, oldest first. Open it to read the thread.`;
+    item.command = { command: RUN_COMMANDS.openThread, title: 'Open Thread', arguments: [t] };
+    return item;
+  }
+
   private runTreeItem(r: RunItem): vscode.TreeItem {
-    const item = new vscode.TreeItem(r.summary ? r.summary.pipeline_id : r.runId, vscode.TreeItemCollapsibleState.None);
+    const forked = r.summary ? forkLabel(r.summary) : null;
+    const label = r.summary ? (forked ?? (r.turn ? `turn ${r.turn}` : r.summary.pipeline_id)) : r.runId;
+    const item = new vscode.TreeItem(label, forksOf(this.tree, r).length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
     item.id = `${r.folder}\n${r.runId}`;
     if (!r.summary) {
       item.description = `unreadable: ${r.error}`;
@@ -171,11 +200,12 @@ export class RunsView implements vscode.TreeDataProvider<Node>, vscode.Disposabl
       return item;
     }
     const s = r.summary;
-    item.description = describe(s);
+    item.description = r.turn && !forked ? `${s.pipeline_id} · ${describe(s)}` : describe(s);
     const [icon, color] = ICONS[s.status] ?? ['circle-outline', undefined];
     item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
     item.contextValue = `run.${s.status}`;
-    item.tooltip = new vscode.MarkdownString(`**${s.pipeline_id}** — run \`${s.execution_id}\`\n\n${s.status}, started ${s.started_at}\n\n${s.steps_completed}${s.steps_total !== null ? ` of ${s.steps_total}` : ''} steps completed · ${s.tokens} tokens · $${s.cost_usd}\n\n${s.pipeline_file}`);
+    const lineage = s.trigger?.kind === 'fork' ? `\n\nforked from run \`${s.trigger.parent ?? '?'}\` at \`${s.trigger.at ?? ''}\`` : s.session ? `\n\nsession \`${s.session}\`` : '';
+    item.tooltip = new vscode.MarkdownString(`**${s.pipeline_id}** — run \`${s.execution_id}\`${lineage}\n\n${s.status}, started ${s.started_at}\n\n${s.steps_completed}${s.steps_total !== null ? ` of ${s.steps_total}` : ''} steps completed · ${s.tokens} tokens · $${s.cost_usd}\n\n${s.pipeline_file}`);
     item.command = { command: RUN_COMMANDS.open, title: 'Open Run', arguments: [r] };
     return item;
   }
@@ -202,6 +232,34 @@ export class RunsView implements vscode.TreeDataProvider<Node>, vscode.Disposabl
       // the record is shown without its timeline
     }
     return true;
+  }
+
+  /** Open Thread: a session's runs as one conversation, oldest first. Resolves with the runs shown. */
+  openThread(t: ThreadNode<RunItem>): ThreadRun[] {
+    const runs = t.runs.map((r): ThreadRun => {
+      const doc = readResult(r.folder, r.runId);
+      let message: string | null = null;
+      try {
+        const c = loadCheckpoint(r.folder, r.runId, { journal: false });
+        const file = r.summary?.pipeline_file;
+        const params = file && existsSync(file) ? analyze(readFileSync(file, 'utf8')).pipeline?.parameters : undefined;
+        const name = params ? messageParameterOf(params) : null;
+        const v = name ? c.inputs[name] : undefined;
+        message = v === undefined ? null : typeof v === 'string' ? v : JSON.stringify(v);
+      } catch {
+        // shown without the person's message
+      }
+      return { runId: r.runId, doc, message, status: r.summary?.status ?? 'unreadable', started_at: r.summary?.started_at ?? '' };
+    });
+    const title = `Session ${t.session}`;
+    if (!this.threadPanel) {
+      this.threadPanel = vscode.window.createWebviewPanel('orchestrator.thread', title, vscode.ViewColumn.Active, { enableScripts: false });
+      this.threadPanel.onDidDispose(() => (this.threadPanel = undefined));
+    }
+    this.threadPanel.title = title;
+    this.threadPanel.webview.html = threadHtml(t.session, runs, { nonce: makeNonce(), cspSource: this.threadPanel.webview.cspSource });
+    this.threadPanel.reveal();
+    return runs;
   }
 
   /** Show Run Statistics: the figures of the node's pipeline (of a run's pipeline; of every pipeline
@@ -270,6 +328,7 @@ export class RunsView implements vscode.TreeDataProvider<Node>, vscode.Disposabl
   dispose(): void {
     clearTimeout(this.timer);
     this.statsPanel?.dispose();
+    this.threadPanel?.dispose();
     for (const d of this.disposables) d.dispose();
   }
 }
@@ -283,6 +342,7 @@ export function registerRunsView(context: vscode.ExtensionContext, runs: RunCont
   reg(RUN_COMMANDS.resume, (r?: RunItem) => (selected(r) ? view.resume(selected(r)!) : undefined));
   reg(RUN_COMMANDS.delete, (r?: RunItem) => (selected(r) ? view.delete(selected(r)!) : undefined));
   reg(RUN_COMMANDS.stats, (n?: Node) => view.stats(n));
+  reg(RUN_COMMANDS.openThread, (t?: ThreadNode<RunItem>) => ((n) => (n && isThread(n) ? view.openThread(n) : undefined))(t ?? view.view.selection[0]));
   reg(RUN_COMMANDS.compare, (r?: RunItem, all?: Node[]) => view.compare(r, all));
   // served endpoints: Add (address, then token; both may be given as arguments), Remove, and a run followed live
   const servedSelection = (n?: ServedNode) => n ?? view.view.selection.find(isServedNode);

@@ -141,6 +141,17 @@ export interface RunSummary {
   cost_usd: number;
   /** What started it, for a run `orc serve` started. */
   trigger?: RunTrigger;
+  /** The session its agent conversation continued (`memory:`): the first top-level step's that has one. */
+  session?: string;
+}
+
+/** The session of a run's steps: the first top-level agent step whose result names one. */
+function sessionOf(steps: Record<string, StepResult>): string | undefined {
+  for (const [k, s] of Object.entries(steps)) {
+    const id = !k.includes('/') && s.result && typeof s.result === 'object' ? (s.result as { session?: { id?: unknown } }).session?.id : undefined;
+    if (typeof id === 'string') return id;
+  }
+  return undefined;
 }
 
 /** Past runs, newest first (by when they started; two runs of the same second by id). A folder whose
@@ -178,6 +189,7 @@ export function listRuns(cwd: string): (RunSummary | { execution_id: string; err
           tokens,
           cost_usd: cost,
           ...(c.trigger ? { trigger: c.trigger } : {}),
+          ...((session) => (session !== undefined ? { session } : {}))(sessionOf(doc !== 'missing' ? doc.steps : c.steps)),
         };
       } catch (e) {
         return { execution_id: id, error: (e as Error).message };
