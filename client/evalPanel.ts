@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { type CaseResult, TRAJECTORY_KINDS, wilson } from '../engine/api/index';
-import type { EvalCellView, EvalResultsMessage, EvalVariantView, FromEvalView, OptimizeViewMessage } from '../media/protocol';
+import type { EvalCellTrials, EvalCellView, EvalResultsMessage, EvalVariantView, FromEvalView, OptimizeViewMessage } from '../media/protocol';
 import type { EvalOutcomeView } from './evalTests';
 import { makeNonce, webviewHtml } from './panelHtml';
 
@@ -35,13 +35,23 @@ export function agentStepOf(r: CaseResult, agentSteps: string[]): string | null 
   return judged && agentSteps.includes(judged) ? judged : agentSteps[0];
 }
 
+/** A case run in trials as its cell shows it (undefined: it ran once). */
+export function cellTrials(r: CaseResult): EvalCellTrials | undefined {
+  const t = r.trials;
+  if (!t) return undefined;
+  return { passed: t.passed, run: t.run, max: t.max, low: t.interval.low, high: t.interval.high, confidence: t.confidence, threshold: t.threshold, flaky: t.flaky, quarantined: r.quarantined === true, stopped: t.stopped ?? null };
+}
+
 /** The message for the panel: cells of the latest results, the summary computed from them. */
 export function evalMessage(file: string, o: EvalOutcomeView, results: CaseResult[], order: { cases: string[]; variants: string[] }, running: boolean): EvalResultsMessage {
   const deltas = new Map((o.baseline?.deltas ?? []).filter((d) => d.repeat === 0).map((d) => [key(d.case, d.variant), d]));
   const first = results.filter((r) => r.repeat === 0);
   const cells: EvalCellView[] = first.map((r) => {
     const d = deltas.get(key(r.case, r.variant));
-    return { case: r.case, variant: r.variant, status: r.status, score: r.score, cost_usd: r.cost_usd, latency_ms: r.latency_ms, run_id: r.run_id, agent_step: agentStepOf(r, o.agentSteps), flip: d?.flip ?? null, score_delta: d ? d.score_delta : null };
+    const cell: EvalCellView = { case: r.case, variant: r.variant, status: r.status, score: r.score, cost_usd: r.cost_usd, latency_ms: r.latency_ms, run_id: r.run_id, agent_step: agentStepOf(r, o.agentSteps), flip: d?.flip ?? null, score_delta: d ? d.score_delta : null };
+    const trials = cellTrials(r);
+    if (trials) cell.trials = trials;
+    return cell;
   });
   const summary: EvalVariantView[] = order.variants.map((v) => {
     const rs = results.filter((r) => r.variant === v && r.status !== 'skipped');

@@ -3,8 +3,10 @@
 // cost) with the baseline's figures beside them; a click on a cell opens its case's run in the
 // graph panel (with its agent step selected, when the pipeline has one: the step panel shows its
 // transcript; the cell's Transcript button does the same from the keyboard); ↻ on a cell or a row
-// runs it again. Messages are typed in protocol.ts.
-import type { EvalCellView, EvalResultsMessage, FromEvalView, ToEvalView } from './protocol';
+// runs it again. A case run in trials shows its pass rate k/N (the interval, the threshold and why
+// adaptive trials stopped in its tooltip), and a flaky one (its trials disagreed) is marked.
+// Messages are typed in protocol.ts.
+import type { EvalCellTrials, EvalCellView, EvalResultsMessage, FromEvalView, ToEvalView } from './protocol';
 import { renderOptimize } from './optimizeView';
 import './evalView.css';
 
@@ -52,6 +54,14 @@ function transcriptButton(c: EvalCellView, open: FromEvalView): HTMLButtonElemen
   return b;
 }
 
+/** A trials cell's tooltip line: `trials 2 of 4 passed (50.0 %), 95 % interval 15.0 % – 85.0 %, threshold 100 %: flaky`. */
+function trialsTitle(t: EvalCellTrials): string {
+  const conf = `${Math.round(t.confidence * 1000) / 10} %`;
+  const flaky = t.flaky ? (t.quarantined ? ': flaky, quarantined (out of the pass rate)' : ': flaky (its trials disagree)') : '';
+  const stopped = t.stopped ? `; stopped after ${t.run} of ${t.max}: ${t.stopped}` : '';
+  return `trials ${t.passed} of ${t.run} passed (${pct(t.passed / t.run)}), ${conf} interval ${pct(t.low)} – ${pct(t.high)}, threshold ${pct(t.threshold)}${flaky}${stopped}`;
+}
+
 function cell(c: EvalCellView | undefined, running: boolean): HTMLTableCellElement {
   const td = el('td', { class: 'cell' });
   if (!c) {
@@ -66,11 +76,18 @@ function cell(c: EvalCellView | undefined, running: boolean): HTMLTableCellEleme
   // pass: green, fail: red; the lower the score, the stronger a failure's colour
   td.style.setProperty('--score', String(c.score));
   const label = el('span', { class: 'status' }, c.status === 'pass' ? '✓ pass' : c.status === 'fail' ? '✗ fail' : c.status);
-  const score = el('span', { class: 'score' }, c.score.toFixed(2));
+  const t = c.trials;
+  // a case run in trials: its pass rate k/N where a single run's score is; a flaky one marked
+  const score = t ? el('span', { class: 'trials', 'data-testid': 'trial-rate' }, `${t.passed}/${t.run}`) : el('span', { class: 'score' }, c.score.toFixed(2));
   td.append(label, score);
+  if (t?.flaky) {
+    td.classList.add('flaky');
+    td.dataset.flaky = t.quarantined ? 'quarantined' : 'true';
+    td.append(el('span', { class: 'flaky-mark', 'data-testid': 'flaky' }, t.quarantined ? 'flaky · quarantined' : 'flaky'));
+  }
   if (c.flip) td.append(el('span', { class: `flip ${c.flip === 'pass→fail' ? 'worse' : 'better'}`, 'data-testid': 'flip' }, c.flip));
   const opens = c.run_id ? `\nClick to open run ${c.run_id} in the graph panel${c.agent_step ? ` with the transcript of agent step ${c.agent_step}` : ''}` : '';
-  td.title = `${c.case} [${c.variant}]: ${c.status}, score ${c.score.toFixed(2)}, ${c.latency_ms} ms, ${money(c.cost_usd)}${c.score_delta !== null ? `, score ${signed(c.score_delta, (v) => v.toFixed(2))} against the baseline` : ''}${opens}`;
+  td.title = `${c.case} [${c.variant}]: ${c.status}, score ${c.score.toFixed(2)}, ${c.latency_ms} ms, ${money(c.cost_usd)}${c.score_delta !== null ? `, score ${signed(c.score_delta, (v) => v.toFixed(2))} against the baseline` : ''}${t ? `\n${trialsTitle(t)}` : ''}${opens}`;
   if (c.run_id) {
     td.classList.add('link');
     const open: FromEvalView = { type: 'open-run', runId: c.run_id, ...(c.agent_step ? { step: c.agent_step } : {}) };

@@ -159,6 +159,26 @@ export interface EvalCellView {
   /** Against the baseline: the case flipped (null: same, or no baseline). */
   flip: 'pass→fail' | 'fail→pass' | null;
   score_delta: number | null;
+  /** A case run in trials (absent: it ran once): how many of its trials passed of those run. */
+  trials?: EvalCellTrials;
+}
+
+/** A cell's trials: its pass rate k/N with its Wilson interval, and whether its trials disagreed. */
+export interface EvalCellTrials {
+  passed: number;
+  run: number;
+  max: number;
+  /** The interval of passed / run, at `confidence`. */
+  low: number;
+  high: number;
+  confidence: number;
+  threshold: number;
+  /** Its trials disagreed (some passed, some did not). */
+  flaky: boolean;
+  /** Flaky and left out of the pass rate (`--quarantine`). */
+  quarantined: boolean;
+  /** Why adaptive trials stopped before `max` (null: they did not). */
+  stopped: string | null;
 }
 
 export interface EvalVariantView {
