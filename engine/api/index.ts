@@ -40,6 +40,8 @@ export type { CoverageReport } from '../eval/coverage';
 export type { BaselineComparison, CaseDelta } from '../eval/baseline';
 export { DatasetError, firstRecordKeys, readCases } from '../eval/dataset';
 export { addRunToEval, EvalAddError } from '../eval/editorAdd';
+export { ACCEPTABLE_KINDS, acceptActualEdit, acceptedValue } from '../eval/acceptActual';
+export type { AcceptEdit } from '../eval/acceptActual';
 export { caseInputs, estimateEvalRuns, evalOutline, MAX_LISTED_CASES, previousEval } from '../eval/editorEval';
 export type { EvalEstimate, EvalOutline, OutlineCase } from '../eval/editorEval';
 export { analyzeEval, evalHasErrors } from '../eval/evalAnalysis';
