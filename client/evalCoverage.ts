@@ -3,8 +3,11 @@
 // file, each step, jump, failure policy and agent tool a statement with its hit count, each
 // condition, failure policy and loop a statement with its branches (true / false, succeeded / failed,
 // 0 / 1 / many iterations). Uncovered steps show in the gutter and the Test Coverage view.
+// Per test: the file's coverage names the cases that ran (`includesTests`), and the profile gives a
+// case's own statements when a person filters the coverage by it (client/evalCaseCoverage.ts keeps them).
 import * as vscode from 'vscode';
 import type { CoverageReport } from '../engine/api/index';
+import type { CaseCoverage } from './evalCaseCoverage';
 
 /** The statements of a report on the pipeline's text (each covering its line's text, indentation left out). */
 export function coverageDetails(report: CoverageReport, text: string): vscode.StatementCoverage[] {
@@ -31,4 +34,43 @@ export function coverageDetails(report: CoverageReport, text: string): vscode.St
 export function fileCoverage(report: CoverageReport, pipeline: vscode.Uri, text: string): { file: vscode.FileCoverage; details: vscode.StatementCoverage[] } {
   const details = coverageDetails(report, text);
   return { file: vscode.FileCoverage.fromDetails(pipeline, details), details };
+}
+
+/** Each case's own coverage of a FileCoverage given to a run, and the pipeline's text it is on. */
+const perTest = new WeakMap<vscode.FileCoverage, { text: string; reports: Map<vscode.TestItem, CoverageReport> }>();
+
+/** The cases of the run that covered the file, named on it (VS Code then offers to filter by each). */
+export function addCaseCoverage(file: vscode.FileCoverage, text: string, byCase: CaseCoverage<vscode.TestItem>): void {
+  if (!perTestSupported()) return;
+  const reports = byCase.reports();
+  if (!reports.size) return;
+  file.includesTests = [...reports.keys()];
+  perTest.set(file, { text, reports });
+}
+
+/**
+ * One case's coverage of the file, as VS Code asks for it (`loadDetailedCoverageForTest`): the
+ * statements that case executed (its own counts, its branches beside them), as the API asks.
+ */
+export function caseCoverageDetails(file: vscode.FileCoverage, test: vscode.TestItem): vscode.StatementCoverage[] {
+  const p = perTest.get(file);
+  const report = p?.reports.get(test);
+  if (!p || !report) return [];
+  return coverageDetails(report, p.text).filter((st) => (typeof st.executed === 'number' ? st.executed > 0 : st.executed));
+}
+
+/**
+ * The Coverage profile answers per-test coverage. `loadDetailedCoverageForTest` is VS Code 1.93's: a host
+ * that has no per-test coverage (`includesTests` unknown to it) never calls it, so it is set only
+ * where the API has it.
+ */
+export function servePerTestCoverage(profile: vscode.TestRunProfile): void {
+  if (!perTestSupported()) return;
+  profile.loadDetailedCoverageForTest = async (_run, file, test) => caseCoverageDetails(file, test);
+}
+
+/** VS Code ≥ 1.93 (per-test coverage). */
+function perTestSupported(): boolean {
+  const [major, minor] = vscode.version.split('.').map(Number);
+  return major > 1 || (major === 1 && minor >= 93);
 }

@@ -15,7 +15,8 @@ import { trippedGuardMessages } from './evalGuardMessages';
 import type { Log } from './log';
 import type { RunServices } from './models';
 import { canRun } from './trust';
-import { fileCoverage } from './evalCoverage';
+import { addCaseCoverage, fileCoverage, servePerTestCoverage } from './evalCoverage';
+import { CaseCoverage } from './evalCaseCoverage';
 import { cassetteMisses, evalCassetteFile, missMessage } from './evalReplay';
 
 /** One finished (or stopped) eval as the panel shows it. */
@@ -94,6 +95,7 @@ export class EvalTests implements vscode.Disposable {
     // which steps, branches, failure policies, loop shapes and agent tools the cases exercised, on the pipeline's YAML
     this.coverageProfile = this.controller.createRunProfile('Coverage', vscode.TestRunProfileKind.Coverage, (r, t) => this.runRequest(r, t, { coverage: true }), true);
     this.coverageProfile.loadDetailedCoverage = async (_run, file) => this.coverageDetails.get(file) ?? [];
+    servePerTestCoverage(this.coverageProfile);
     this.controller.resolveHandler = async (item) => {
       if (!item) await this.discoverAll();
     };
@@ -283,6 +285,8 @@ export class EvalTests implements vscode.Disposable {
     if (cassette) run.appendOutput(`replaying ${path.basename(cassette)}: no model is called\r\n`);
     const pipelinePath = analysis.eval!.pipeline;
     const coverage = withCoverage ? new CoverageCollector(analysis.pipeline!, path.relative(root, pipelinePath)) : null;
+    // and each case's own (per-test coverage: which case covered which step)
+    const byCase = withCoverage ? new CaseCoverage<vscode.TestItem>(analysis.pipeline!, path.relative(root, pipelinePath)) : null;
     try {
       const services = await this.models.forRun();
       const outcome = await runEval({
@@ -294,11 +298,12 @@ export class EvalTests implements vscode.Disposable {
         onlyVariants: noVariants ? [] : sel.variants,
         onlyCases: sel.cases,
         ...(cassette ? { cassette: { mode: 'replay' as const, file: cassette } } : {}),
-        ...(coverage ? { onRun: (doc: ResultDocument) => coverage.add(doc) } : {}),
+        ...(coverage ? { onRun: (doc: ResultDocument) => void (coverage.add(doc), byCase?.run(doc)) } : {}),
         onStart: () => cases.forEach((c) => run.started(c)),
         onResult: (r) => {
           results.push(r);
           const item = byKey.get(caseId(fileId, r.variant, r.case));
+          byCase?.result(item, r);
           const repeat = analysis.eval!.repeat > 1 ? ` (repeat ${r.repeat + 1})` : '';
           run.appendOutput(`${r.case} [${r.variant}]${repeat}: ${r.status}, score ${r.score.toFixed(2)}, ${r.latency_ms} ms${r.run_id ? `, run ${r.run_id}` : ''}\r\n`, undefined, item);
           if (!item) return;
@@ -328,7 +333,7 @@ export class EvalTests implements vscode.Disposable {
       if (prev) baseline = await compareWithBaseline(outcome.record, EvalRecord.open(root, prev.eval_id)).catch(() => null);
       const agentSteps = (analysis.pipeline?.pipeline?.steps ?? []).filter((st) => st.agent).map((st) => st.id);
       const view: EvalOutcomeView = { uri, root, meta: outcome.record.meta, results, baseline, agentSteps };
-      if (coverage) view.coverage = this.addCoverage(run, coverage, pipelinePath);
+      if (coverage) view.coverage = this.addCoverage(run, coverage, pipelinePath, byCase);
       this.outcomes.set(fileId, view);
       this.finished.fire(view);
     } catch (e) {
@@ -341,10 +346,12 @@ export class EvalTests implements vscode.Disposable {
   }
 
   /** The collected coverage given to the run (and kept for the details VS Code asks for when the file is opened). */
-  private addCoverage(run: vscode.TestRun, coverage: CoverageCollector, pipelinePath: string): NonNullable<EvalOutcomeView['coverage']> {
+  private addCoverage(run: vscode.TestRun, coverage: CoverageCollector, pipelinePath: string, byCase: CaseCoverage<vscode.TestItem> | null): NonNullable<EvalOutcomeView['coverage']> {
     const report = coverage.report();
-    const { file, details } = fileCoverage(report, vscode.Uri.file(pipelinePath), readFileSync(pipelinePath, 'utf8'));
+    const text = readFileSync(pipelinePath, 'utf8');
+    const { file, details } = fileCoverage(report, vscode.Uri.file(pipelinePath), text);
     this.coverageDetails.set(file, details);
+    if (byCase) addCaseCoverage(file, text, byCase);
     run.addCoverage(file);
     const count = (x: number | boolean) => (typeof x === 'number' ? x : x ? 1 : 0);
     const statements = details.map((d) => ({ line: (d.location as vscode.Range).start.line + 1, executed: count(d.executed), branches: d.branches.map((b) => ({ label: b.label ?? '', executed: count(b.executed) })) }));
