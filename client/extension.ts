@@ -16,6 +16,7 @@ import { killServerProcess, requestGraph, startLanguageClient } from './language
 import { Log } from './log';
 import { ModelAccess } from './models';
 import { RunController } from './runController';
+import { SessionChat } from './sessionChat';
 import { RunStatusBar } from './statusBar';
 import { WebviewHost } from './webviewHost';
 import { ActivationClock } from './activationTiming';
@@ -60,6 +61,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Orches
   runs = new RunController(host, log, status, models);
   const controller0 = runs;
   host.predictor = (uri) => controller0.predict(uri);
+  // the panel's chat input: a session's next run (client/sessionChat.ts)
+  const chat = new SessionChat(controller0);
+  host.chatTargetOf = (uri, runId) => chat.targetOf(uri, runId);
+  host.onChat = (uri, message) => chat.send(uri, host.runIdOf(uri), message);
   context.subscriptions.push(log, status, host, runs, onSettingsChanged(() => host.settingsChanged()));
   registerCommands(context, runs, host, graphOf, models, log);
   const graphEditor = new GraphEditor(host, log);

@@ -6,9 +6,10 @@ import * as vscode from 'vscode';
 import { type EditOperation, type GraphDocument, type Prediction, type RunEvent, type RunReport } from '../engine/api/index';
 import { makeNonce, webviewHtml } from './panelHtml';
 import { GraphPoster } from '../media/graphDiff';
-import type { ExplanationMessage, FromWebview, ReportMessage, ToWebview } from '../media/protocol';
+import type { ChatTarget, ExplanationMessage, FromWebview, ReportMessage, ToWebview } from '../media/protocol';
+import { previewParts } from './partPreviews';
 import type { PanelRendered } from './api';
-import { settings } from './configuration';
+import { runFolder, settings } from './configuration';
 import type { Log } from './log';
 import { findNode, innermostAt } from './stepAt';
 
@@ -55,6 +56,10 @@ export class WebviewHost implements vscode.Disposable {
   onEdit: ((uri: vscode.Uri, op: EditOperation, version: number | null) => Promise<unknown>) | null = null;
   /** What the next run of a document is predicted to take (set by the run controller). */
   predictor: ((uri: vscode.Uri) => Promise<Prediction | null>) | null = null;
+  /** Whether the document's panel offers its chat input, for the run it shows (client/sessionChat.ts). */
+  chatTargetOf: ((uri: vscode.Uri, runId: string | undefined) => Promise<ChatTarget | null>) | null = null;
+  /** The chat input's message: the session's next run (resolves when it ended, or did not start). */
+  onChat: ((uri: vscode.Uri, message: string) => Promise<unknown>) | null = null;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -82,6 +87,10 @@ export class WebviewHost implements vscode.Disposable {
         if (this.panels.has(d.uri.toString())) this.refreshGraphSoon(d.uri);
       }),
       vscode.window.onDidChangeTextEditorSelection((e) => this.followCursor(e.textEditor)),
+      // a saved document may have gained or lost its session (`memory:`): the chat input follows
+      vscode.workspace.onDidSaveTextDocument((d) => {
+        if (this.panels.has(d.uri.toString())) void this.sendChatTarget(d.uri);
+      }),
     );
   }
 
@@ -125,6 +134,18 @@ export class WebviewHost implements vscode.Disposable {
     this.runs.set(key, { runId, reused, events: [], ...(select && !p?.ready ? { select } : {}), ...(served ? { served } : {}) });
     if (p && select) p.selected = select;
     this.post(key, { type: 'run-reset', runId, reused, ...(select ? { selectStep: select } : {}), ...(served ? { served } : {}) });
+    void this.sendChatTarget(uri);
+  }
+
+  /** Tells the document's panel whether it offers its chat input, and for which session. */
+  private async sendChatTarget(uri: vscode.Uri): Promise<void> {
+    const key = uri.toString();
+    if (!this.chatTargetOf || !this.panels.has(key)) return;
+    try {
+      this.post(key, { type: 'chat', target: await this.chatTargetOf(uri, this.runs.get(key)?.runId) });
+    } catch (e) {
+      this.log.line(`chat input of ${uri.fsPath}: ${(e as Error).message}`);
+    }
   }
 
   /** The run the document's panel shows (the latest started), if any. */
@@ -232,6 +253,7 @@ export class WebviewHost implements vscode.Disposable {
         if (seen?.report) this.post(p.uri, seen.report);
         if (seen?.explanation) this.post(p.uri, seen.explanation);
         void this.sendPrediction(uri);
+        void this.sendChatTarget(uri);
         const editor = vscode.window.activeTextEditor;
         if (editor?.document.uri.toString() === p.uri) this.followCursor(editor);
         break;
@@ -255,6 +277,17 @@ export class WebviewHost implements vscode.Disposable {
         break;
       case 'cancel-run':
         this.onCancel(uri);
+        break;
+      case 'parts-wanted': {
+        // as an editor run resolves them: in its run folder, which is its workspace (nothing outside it)
+        const cwd = runFolder(uri);
+        this.post(p.uri, { type: 'parts', parts: previewParts(m.parts, { cwd, workspace: cwd }) });
+        break;
+      }
+      case 'chat-send':
+        if (this.onChat) await this.onChat(uri, m.message);
+        // the input comes back: its session may have a new id, and a run that did not start frees it
+        await this.sendChatTarget(uri);
         break;
       case 'rendered':
         p.rendered = { runId: m.runId, nodes: m.nodes, statuses: m.statuses, paused: m.paused, critical: m.critical };

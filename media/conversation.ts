@@ -4,6 +4,7 @@
 // runs, and from its result (AgentStepResult) when it has ended, so a finished run opened from the
 // Runs view shows what the live panel showed. Bounded however long the loop runs.
 import type { AgentEvent, AgentRef, AgentStepResult, AgentToolCall, AgentTurn, StopReason, ToolCallStatus } from '../engine/run/events';
+import type { SessionRecord } from '../engine/agent/types';
 
 /** Where a call is: asked but not started (`queued`), running, waiting for a person's approval,
  * ended (the tool's status), or `stopped` (the step ended before the call did: cancelled, failed). */
@@ -45,6 +46,10 @@ export interface TurnView {
   callsOmitted: number;
   /** A turn the record left out, made to hold calls the record kept. */
   notKept?: true;
+  /** The agent whose instructions were in force, once the conversation was handed off (absent: the step's own). */
+  agent?: string;
+  /** This turn handed the conversation to that agent. */
+  handoff?: string;
 }
 
 export interface AgentView {
@@ -57,6 +62,10 @@ export interface AgentView {
   /** Null while the loop runs. */
   stopReason: StopReason | null;
   answer: string | null;
+  /** Who holds the conversation now (a handoff's agent; absent: the step's own). */
+  speaker?: string;
+  /** The session the conversation continued (`memory:`), from the result. */
+  session?: SessionRecord;
 }
 
 /** Turns kept per agent: the latest ones. */
@@ -162,11 +171,14 @@ export function applyAgentEvent(root: AgentView | null, e: AgentEvent): AgentVie
   const a = agentAt(root, e.agent);
   if (!a) return root;
   switch (e.type) {
-    case 'agent-turn-started':
+    case 'agent-turn-started': {
       a.stopReason = null;
-      a.turns.push(newTurn(e.turn, e.model));
+      const t = newTurn(e.turn, e.model);
+      if (a.speaker) t.agent = a.speaker;
+      a.turns.push(t);
       bound(a);
       break;
+    }
     case 'agent-turn-ended': {
       const r = e.turn;
       let t = a.turns.at(-1);
@@ -194,6 +206,12 @@ export function applyAgentEvent(root: AgentView | null, e: AgentEvent): AgentVie
       if (c) endCall(c, e.call);
       break;
     }
+    case 'agent-handoff': {
+      const t = turnOf(a, e.turn);
+      if (t) t.handoff = e.to;
+      a.speaker = e.to;
+      break;
+    }
     case 'agent-ended':
       a.stopReason = e.stop_reason;
       a.answer = e.answer === null ? null : (boundedValue(e.answer) as string);
@@ -206,6 +224,8 @@ function figuresOf(r: AgentTurn): Partial<TurnView> {
   const t: Partial<TurnView> = { model: r.model, ended: true, tokensIn: r.tokens_in, tokensOut: r.tokens_out, costUsd: r.cost_usd, latencyMs: r.latency_ms };
   if (r.finish_reason !== undefined) t.finishReason = r.finish_reason;
   if (r.kind) t.kind = r.kind;
+  if (r.agent) t.agent = r.agent;
+  if (r.handoff) t.handoff = r.handoff;
   const text = r.text ?? '';
   t.text = text.length > MAX_TURN_TEXT ? text.slice(0, MAX_TURN_TEXT) : text;
   t.textOmitted = Math.max(0, text.length - MAX_TURN_TEXT);
@@ -307,6 +327,9 @@ export function agentFromResult(r: AgentStepResult, name: string): AgentView {
   bound(a);
   a.stopReason = r.stop_reason;
   a.answer = r.answer === null ? null : (boundedValue(r.answer) as string);
+  if (r.session) a.session = r.session;
+  const last = r.handoffs?.at(-1);
+  if (last) a.speaker = last.to;
   return a;
 }
 

@@ -1,6 +1,7 @@
 // Drawing the graph: edges and nodes as one markup string per layer, each node's status, badge and
 // marks updated in place, and the run header (status, steps done, time, tokens, cost).
 import { graphStepIds, isJump, LOOP_HEADER, type Layout, type PlacedNode } from './layout';
+import { updateChat } from './chatInput';
 import { cancelBtn, canvas, costEl, edgeLayer, elapsedEl, nodeLayer, paneSize, runBtn, runStatus, servedBadge, stepsDoneEl, title, tokensEl } from './page';
 import { progressLine, progressOf } from './conversation';
 import { errorBadge, errorLines, nodeErrors } from './errorMarks';
@@ -428,6 +429,7 @@ export function renderHeader(now: number): void {
   renderBudget(r);
   cancelBtn.disabled = r.status !== 'running';
   runBtn.disabled = r.status === 'running' || !ui.saved.graph;
+  updateChat();
 }
 
 /** Steps done at the top level (loop bodies count through their loop). */

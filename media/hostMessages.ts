@@ -12,6 +12,8 @@ import { graphStepIds, LARGE_GRAPH, layoutGraph, type Layout, type LayoutEngine 
 import { digest, fromSaved, LayoutCache, relabel, shapeKey, toSaved } from './layoutCache';
 import { layeredLayout } from './layeredLayout';
 import { stepsWithErrors } from './errorMarks';
+import { forgetParts, partsAnswered } from './attachments';
+import { chatRefused, chatRunStarted, setChatTarget } from './chatInput';
 import { graphErrorsEl, graphPane, notice, problemEl } from './page';
 import { applyView, bringIntoView, fit, paneDirection } from './panZoom';
 import { applyGraphDiff } from './graphDiff';
@@ -186,6 +188,7 @@ export function listenToHost(insights: Insights): void {
         void onGraphDiff(msg);
         break;
       case 'notice':
+        chatRefused();
         notice.hidden = false;
         notice.dataset.level = msg.level;
         notice.textContent = msg.text;
@@ -196,10 +199,15 @@ export function listenToHost(insights: Insights): void {
         for (const id of ui.shown.keys()) ui.dirty.add(id);
         ui.headerDirty = true;
         ui.panelDirty = true;
-        // a run opened on one of its steps (an eval's cell opens its agent step, for the transcript)
-        if (msg.selectStep) {
-          select(msg.selectStep);
-          bringIntoView(msg.selectStep);
+        forgetParts();
+        // a run opened on one of its steps (an eval's cell opens its agent step, for the transcript;
+        // a chat message's run, the step whose session it continues)
+        {
+          const chosen = chatRunStarted() ?? msg.selectStep;
+          if (chosen) {
+            select(chosen);
+            bringIntoView(chosen);
+          }
         }
         schedule();
         break;
@@ -234,6 +242,13 @@ export function listenToHost(insights: Insights): void {
         schedule();
         break;
       }
+      case 'parts':
+        partsAnswered(msg.parts);
+        schedule();
+        break;
+      case 'chat':
+        setChatTarget(msg.target);
+        break;
       case 'settings':
         if (msg.direction !== ui.saved.directionSetting) {
           ui.saved.directionSetting = msg.direction;

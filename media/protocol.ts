@@ -101,8 +101,39 @@ export interface GraphMenuContext {
   loopBeside?: boolean;
 }
 
+/** What an image, file or audio given to a model (or named by a result) is, as the panel shows it. */
+export type PartKind = 'image' | 'file' | 'audio';
+export interface PartView {
+  /** The workspace path or URL as the step wrote it. */
+  ref: string;
+  kind: PartKind;
+  /** `image/png`, ... (null: not known). */
+  mediaType: string | null;
+  /** The file's size (null: a URL, or not read). */
+  bytes: number | null;
+  /** An image's bytes as a data: URI for its thumbnail (absent: not an image, too big, not read). */
+  src?: string;
+  /** Why it shows no thumbnail or size (`no such file in the workspace`, `too large to preview`). */
+  problem?: string;
+}
+
+/** The panel's document can continue a conversation (an agent step with `memory:`): the chat input's
+ * parameters. Null: it cannot (no such step, or no parameter for the message). */
+export interface ChatTarget {
+  /** The agent step whose session the message continues. */
+  step: string;
+  /** The parameter the message goes to (engine/run/inputs.ts's messageParameterOf). */
+  messageParam: string;
+  /** The session the next message continues (null: the pipeline has no `session` parameter). */
+  session: string | null;
+}
+
 export type ToWebview =
   | GraphMessage
+  /** The extension's answer to `parts-wanted`. */
+  | { type: 'parts'; parts: PartView[] }
+  /** Whether (and how) the panel offers its chat input; sent when the panel is ready, after each save and each run. */
+  | { type: 'chat'; target: ChatTarget | null }
   | GraphDiffMessage
   /** Run events, in order, batched by the host (at most one post per animation frame's worth). */
   | { type: 'run-events'; runId: string; events: RunEvent[] }
@@ -138,6 +169,10 @@ export type FromWebview =
   | { type: 'edit'; op: EditOperation; version: number | null }
   /** A key in the panel asks for a graph command (it asks what it needs with quick picks). */
   | { type: 'command'; command: GraphCommand; stepId: string | null }
+  /** The step panel shows images, files or audio: their sizes and thumbnails, please (answered by `parts`). */
+  | { type: 'parts-wanted'; parts: { ref: string; kind: PartKind }[] }
+  /** The chat input's message: the next run of the session, with it as the message parameter. */
+  | { type: 'chat-send'; message: string }
   /** Something the webview could not do (layout failure, a bad message): the host logs it. */
   | { type: 'error'; message: string };
 

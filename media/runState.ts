@@ -221,6 +221,7 @@ export function applyEvents(prev: RunView, events: RunEvent[]): { run: RunView; 
       case 'agent-turn-ended':
       case 'tool-call-started':
       case 'tool-call-ended':
+      case 'agent-handoff':
       case 'agent-ended': {
         const s = step(run, e.stepId);
         // another iteration's agent (a loop's body running in parallel): the node shows the latest started

@@ -5,6 +5,7 @@ import { errorLines, nodeErrors } from './errorMarks';
 import { el, main, panel } from './page';
 import { formatCost, formatDuration } from './runState';
 import { transcript } from './transcript';
+import { givenParts, partsBlock, resultImages } from './attachments';
 import { guardBanner, guardChecks } from './guardView';
 import { ui } from './viewState';
 import type { ModelTry } from '../engine/models/modelRunner';
@@ -122,9 +123,16 @@ function fillPanel(id: string | null, onClose: () => void): void {
   if (checks) panel.append(section('Guardrails', checks));
   if (s?.inputs && Object.keys(s.inputs).length) panel.append(section('Inputs', jsonTree(s.inputs)));
   const agent = s?.agent ?? null;
-  if (agent) panel.append(section('Conversation', transcript(id, agent, s?.status === 'running' || s?.status === 'retrying')));
+  // images, files and audio given to the model: in the conversation an agent's, beside the inputs another step's
+  const given = givenParts(s?.inputs);
+  const givenBlock = given.length ? partsBlock(given, 'given-parts') : null;
+  if (agent) panel.append(section('Conversation', transcript(id, agent, s?.status === 'running' || s?.status === 'retrying', givenBlock)));
+  else if (givenBlock) panel.append(section('Given to the model', givenBlock));
   // an agent's record is long (its transcript is drawn above): only its first level open
   if (r && r.result !== null && r.result !== undefined) panel.append(section('Result', jsonTree(r.result, agent ? 1 : 0)));
+  // the images its result names (a screenshot, a chart), shown (an agent's calls are in its transcript)
+  const images = agent ? [] : resultImages(r?.result);
+  if (images.length) panel.append(section(images.length === 1 ? 'Image' : 'Images', partsBlock(images, 'result-images')));
   if (r?.vars) panel.append(section('Vars', jsonTree(r.vars)));
   // an agent's text is in its turns above
   if (s?.text && !agent) panel.append(section('Output', el('pre', { class: 'stream', 'data-testid': 'step-output' }, s.text)));

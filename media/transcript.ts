@@ -55,6 +55,8 @@ function turnHead(t: TurnView, answer: boolean): HTMLElement {
   const head = el('div', { class: 'turn-head' });
   head.append(el('strong', {}, `Turn ${t.turn}`));
   const parts: string[] = [];
+  // after a handoff: the agent whose instructions and tools are in force
+  if (t.agent) parts.push(t.agent);
   if (t.notKept) parts.push('not kept in the record');
   else if (t.model) parts.push(t.model);
   if (!t.ended) parts.push(t.text ? 'answering…' : 'waiting for the model…');
@@ -64,6 +66,7 @@ function turnHead(t: TurnView, answer: boolean): HTMLElement {
   }
   if (t.kind === 'final') parts.push('the last call after a limit');
   if (t.kind === 'structured') parts.push('the answer as vars');
+  if (t.kind === 'summary') parts.push('the session compacted into a summary');
   if (answer) parts.push('final answer');
   if (parts.length) head.append(document.createTextNode(` · ${parts.join(' · ')}`));
   return head;
@@ -142,22 +145,48 @@ export function agentLine(a: AgentView, live: boolean): string {
   return parts.join(' · ');
 }
 
+/** The row after a turn that handed the conversation over: `triage → billing: the turn's text`. */
+function handoffItem(from: string, t: TurnView): HTMLElement {
+  const to = t.handoff!;
+  const li = el('li', { class: 'handoff', 'data-testid': 'handoff', 'data-from': from, 'data-to': to, 'aria-label': `Handed off from ${from} to ${to} at turn ${t.turn}` });
+  li.append(el('span', { class: 'handoff-mark', 'aria-hidden': 'true' }, '⇄'), el('strong', {}, `${from} → ${to}`));
+  const reason = t.text ? oneLine(t.text, 200) : '';
+  if (reason) li.append(document.createTextNode(`: ${reason}`));
+  return li;
+}
+
 function agentBlock(a: AgentView, key: string, live: boolean, nested: boolean): HTMLElement {
   const box = el('div', nested ? { class: 'sub-agent', role: 'group', 'aria-label': `Agent ${a.name}`, 'data-agent': a.name } : { class: 'transcript', 'data-testid': 'transcript', 'data-agent': a.name });
   box.append(el('div', { class: 'agent-line', 'data-testid': nested ? 'sub-agent-line' : 'agent-line' }, `${nested ? `Agent ${a.name} · ` : ''}${agentLine(a, live)}`));
+  if (a.session) {
+    const x = a.session;
+    const words = [`Session ${x.id}`, x.loaded ? `${plural(x.loaded, 'earlier message')} loaded` : 'a new conversation', `${plural(x.stored, 'message')} kept`];
+    if (x.compacted) words.push('compacted into a summary');
+    box.append(el('div', { class: 'session-line', 'data-testid': 'session-line' }, words.join(' · ')));
+  }
   if (a.turnsOmitted) box.append(el('div', { class: 'muted' }, `… ${plural(a.turnsOmitted, 'earlier turn')} not shown`));
   // the turn whose text is the answer (the last turn, when the loop answered)
   let answerAt = -1;
   if (a.stopReason && a.answer !== null) for (let i = a.turns.length - 1; i >= 0 && answerAt < 0; i--) if (a.turns[i].text && a.turns[i].text === a.answer) answerAt = i;
   // role: a list without its markers is still a list to every screen reader
   const list = el('ol', { class: 'turns', role: 'list', 'aria-label': `Turns of ${nested ? `agent ${a.name}` : 'the agent'}` });
-  a.turns.forEach((t, i) => list.append(turnItem(t, key, i === answerAt, live)));
+  a.turns.forEach((t, i) => {
+    list.append(turnItem(t, key, i === answerAt, live));
+    if (t.handoff) list.append(handoffItem(t.agent ?? a.name, t));
+  });
   box.append(list);
   return box;
 }
 
 /** The conversation of the step's agent; `live` while the step runs. */
-export function transcript(stepId: string, a: AgentView, live: boolean): HTMLElement {
+export function transcript(stepId: string, a: AgentView, live: boolean, given: HTMLElement | null = null): HTMLElement {
   // keys start with the step's id: a call opened in one step's panel is not opened in another's
-  return agentBlock(a, `${stepId}#`, live, false);
+  const box = agentBlock(a, `${stepId}#`, live, false);
+  // what the model was given with the prompt (images, files, audio), before its first turn
+  if (given) {
+    const row = el('div', { class: 'given', 'data-testid': 'given' });
+    row.append(el('div', { class: 'given-head' }, 'With the prompt:'), given);
+    box.querySelector(':scope > ol.turns')?.before(row);
+  }
+  return box;
 }

@@ -3,6 +3,7 @@
 // to the extension only through the messages in protocol.ts. This entry puts the parts together:
 // viewState.ts (the one state object), page.ts (the fixed parts), panZoom.ts, drawing.ts,
 // stepPanel.ts, frames.ts (drawing once per frame, selection) and hostMessages.ts.
+import { chatBar } from './chatInput';
 import { Insights } from './insights';
 import { renderHeader } from './drawing';
 import { installErrorTips } from './errorMarks';
@@ -20,7 +21,7 @@ const insights = new Insights((id) => {
   vscode.postMessage({ type: 'reveal-step', stepId: id });
 });
 ui.criticalDrawn = () => insights.criticalDrawn();
-root.append(header, notice, graphErrorsEl, main, insights.element);
+root.append(header, notice, graphErrorsEl, main, insights.element, chatBar);
 
 installPanZoom(() => void relayout(ui.fitted));
 installNodeActivation();

@@ -67,6 +67,7 @@ export { writePipeline } from '../intel/genesis';
 export { CassetteFileError, defaultCassetteFile } from '../models/cassette';
 export type { CassetteOptions } from '../models/cassette';
 export { chainStory } from '../models/fallback';
+export { insideWorkspace, mediaTypeOf } from '../models/contentParts';
 export { BASE_URL_VARIABLES, createModelRunner, KEY_VARIABLES, ProviderModelRunner } from '../models/index';
 export type { ModelRunner } from '../models/index';
 export { ProviderError } from '../models/provider';
