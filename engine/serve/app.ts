@@ -12,6 +12,7 @@ import { openApiDocument } from './openapi';
 import { ServeError } from './serveErrors';
 import type { ServedRun, ServedRuns } from './servedRuns';
 
+import { SESSION_FIELD, SESSION_HEADER } from './sessions';
 /** The longest `Prefer: wait=N` honoured (seconds). */
 export const MAX_WAIT_S = 600;
 /** The default limit on a request's body (`--max-body`). */
@@ -72,13 +73,14 @@ const links = (id: string) => ({ self: `/runs/${id}`, events: `/runs/${id}/event
 export async function runAnswer(c: Context, run: ServedRun, wait: number | null): Promise<Response> {
   if (wait !== null) {
     c.header('Preference-Applied', `wait=${wait}`);
+  if (run.session !== undefined) c.header(SESSION_HEADER, run.session);
     let timer: NodeJS.Timeout | undefined;
     const doc = await Promise.race([run.done, new Promise<null>((r) => (timer = setTimeout(() => r(null), wait * 1000)))]);
     clearTimeout(timer);
     if (doc) return c.json(doc, 200);
   }
   c.header('Location', `/runs/${run.id}`);
-  return c.json({ run_id: run.id, status: run.result ? run.result.status : 'running', links: links(run.id) }, 202);
+  return c.json({ run_id: run.id, status: run.result ? run.result.status : 'running', links: links(run.id), ...(run.session !== undefined ? { session: run.session } : {}) }, 202);
 }
 
 export function createApp(o: AppOptions): Hono {
@@ -144,17 +146,20 @@ export function createApp(o: AppOptions): Hono {
     const limit = Math.min(asked, MAX_LISTED);
     const ids = new Set(runIds(o.root));
     for (const r of o.runs.list()) ids.add(r.id);
+    const session = c.req.query('session'); // a conversation's runs (sessions.ts)
     const out = [];
     for (const id of [...ids].sort().reverse()) {
       if (out.length >= limit) break;
       const mem = o.runs.get(id);
       if (mem) {
-        out.push({ run_id: id, pipeline_id: mem.pipelineId, status: mem.result?.status ?? 'running', started_at: mem.startedAt, ended_at: mem.result?.ended_at ?? null, trigger: mem.trigger });
+        if (session === undefined || mem.session === session) out.push({ run_id: id, pipeline_id: mem.pipelineId, status: mem.result?.status ?? 'running', started_at: mem.startedAt, ended_at: mem.result?.ended_at ?? null, trigger: mem.trigger, ...(mem.session !== undefined ? { session: mem.session } : {}) });
         continue;
       }
       try {
         const cp = loadCheckpoint(o.root, id, { journal: false });
-        out.push({ run_id: id, pipeline_id: cp.pipeline_id, status: cp.status, started_at: cp.started_at, ended_at: cp.status === 'running' ? null : cp.updated_at, ...(cp.trigger ? { trigger: cp.trigger } : {}) });
+        const its = typeof cp.inputs?.[SESSION_FIELD] === 'string' ? (cp.inputs[SESSION_FIELD] as string) : undefined;
+        if (session !== undefined && its !== session) continue;
+        out.push({ run_id: id, pipeline_id: cp.pipeline_id, status: cp.status, started_at: cp.started_at, ended_at: cp.status === 'running' ? null : cp.updated_at, ...(cp.trigger ? { trigger: cp.trigger } : {}), ...(its !== undefined ? { session: its } : {}) });
       } catch {
         // a folder without a readable record is not a run to list
       }

@@ -2,6 +2,7 @@
 // pipeline whose body schema is the pipeline's input schema, from the same mapping `orc mcp` uses
 // for its tools' schemas (engine/mcp/pipelineTools.ts, through engine/api).
 import type { ServedPipeline } from '../api/index';
+import { SESSION_FIELD, SESSION_HEADER } from './sessions';
 
 type Schema = Record<string, unknown>;
 
@@ -23,6 +24,7 @@ const COMPONENTS = {
         run_id: { type: 'string' },
         status: { type: 'string' },
         links: { type: 'object', properties: { self: { type: 'string' }, events: { type: 'string' }, cancel: { type: 'string' } } },
+        session: { type: 'string', description: 'The conversation the run continues (a pipeline with a `session` parameter): give it as `session` in the next request.' },
       },
     },
     ResultDocument: {
@@ -48,7 +50,7 @@ const COMPONENTS = {
       properties: {
         runs: {
           type: 'array',
-          items: { type: 'object', required: ['run_id', 'pipeline_id', 'status', 'started_at'], properties: { run_id: { type: 'string' }, pipeline_id: { type: 'string' }, status: { type: 'string' }, started_at: { type: 'string' }, ended_at: { type: ['string', 'null'] }, trigger: { type: 'object' } } },
+          items: { type: 'object', required: ['run_id', 'pipeline_id', 'status', 'started_at'], properties: { run_id: { type: 'string' }, pipeline_id: { type: 'string' }, status: { type: 'string' }, started_at: { type: 'string' }, ended_at: { type: ['string', 'null'] }, trigger: { type: 'object' }, session: { type: 'string' } } },
         },
       },
     },
@@ -64,6 +66,22 @@ const COMPONENTS = {
   securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
 };
 
+const SESSION_WORDS = "The conversation this run continues: runs given the same id share their agent's memory. None: a new conversation, its id in the answer (`Orc-Session`, and the 202's `session`).";
+
+/** A body schema whose `session` the server fills when it is not given (engine/serve/sessions.ts): described, and not required. */
+function sessionBody(schema: Schema): Schema {
+  const props = schema.properties as Record<string, Schema> | undefined;
+  if (!props?.[SESSION_FIELD]) return schema;
+  const required = Array.isArray(schema.required) ? (schema.required as string[]).filter((r) => r !== SESSION_FIELD) : undefined;
+  return { ...schema, properties: { ...props, [SESSION_FIELD]: { ...props[SESSION_FIELD], description: props[SESSION_FIELD].description ?? SESSION_WORDS } }, ...(required ? { required } : {}) };
+}
+
+/** A response of a pipeline with a `session` parameter names the run's session in a header. */
+function withSessionHeader(sp: ServedPipeline, response: Schema): Schema {
+  const props = sp.tool.inputSchema.properties as Record<string, unknown> | undefined;
+  return props?.[SESSION_FIELD] ? { ...response, headers: { [SESSION_HEADER]: { description: "The run's session (the conversation it continues).", schema: { type: 'string' } } } } : response;
+}
+
 /** The operation that starts a run of one pipeline. */
 function runOperation(name: string, sp: ServedPipeline): Schema {
   const tool = sp.tool;
@@ -76,10 +94,10 @@ function runOperation(name: string, sp: ServedPipeline): Schema {
       { name: 'Prefer', in: 'header', required: false, description: '`wait=N`: answer with the result document when the run ends within N seconds (200), else 202.', schema: { type: 'string' } },
       { name: 'Idempotency-Key', in: 'header', required: false, description: 'The same key and body give the same run; another body with it is 409.', schema: { type: 'string', maxLength: 255 } },
     ],
-    requestBody: { required: false, content: { 'application/json': { schema: tool.inputSchema } } },
+    requestBody: { required: false, content: { 'application/json': { schema: sessionBody(tool.inputSchema) } } },
     responses: {
-      '200': json({ allOf: [ref('ResultDocument'), { type: 'object', properties: { outputs: tool.outputSchema } }] }, 'The run ended within `Prefer: wait=N`: its result document.'),
-      '202': json(ref('RunAccepted'), 'The run started.'),
+      '200': withSessionHeader(sp, json({ allOf: [ref('ResultDocument'), { type: 'object', properties: { outputs: tool.outputSchema } }] }, 'The run ended within `Prefer: wait=N`: its result document.')),
+      '202': withSessionHeader(sp, json(ref('RunAccepted'), 'The run started.')),
       '401': errorResponse('A missing or wrong bearer token.'),
       '404': errorResponse('No such pipeline.'),
       '409': errorResponse('The Idempotency-Key was used with another body.'),
@@ -97,7 +115,7 @@ export function openApiDocument(table: Map<string, ServedPipeline>, o: { version
   const paths: Record<string, Schema> = {
     '/healthz': { get: { summary: 'Liveness', security: [], responses: { '200': json({ type: 'object', properties: { ok: { const: true } } }, 'The server is up.') } } },
     '/pipelines': { get: { summary: 'The pipelines served', tags: ['pipelines'], responses: { '200': json({ type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, description: { type: 'string' }, file: { type: 'string' }, input_schema: { type: 'object' }, triggers: { type: 'array' } } } }, 'Every pipeline under the served root that compiles.') } } },
-    '/runs': { get: { summary: 'Runs recorded under the served root, newest first', tags: ['runs'], parameters: [{ name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 50 } }], responses: { '200': json(ref('RunList'), 'The runs.') } } },
+    '/runs': { get: { summary: 'Runs recorded under the served root, newest first', tags: ['runs'], parameters: [{ name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 50 } }, { name: 'session', in: 'query', required: false, description: "Only the runs of this conversation (their `session` input).", schema: { type: 'string' } }], responses: { '200': json(ref('RunList'), 'The runs.') } } },
     '/runs/{run_id}': { get: runOp('A run\'s result document (so far)', { '200': json(ref('ResultDocument'), 'The document.') }) },
     '/runs/{run_id}/events': { get: runOp('The run\'s events as Server-Sent Events, from the start (or after Last-Event-ID), ending with `event: end`', { '200': { description: 'An event stream.', content: { 'text/event-stream': { schema: { type: 'string' } } } } }) },
     '/runs/{run_id}/cancel': { post: runOp('Cancels the run', { '202': json(ref('RunAccepted'), 'The run is being cancelled.'), '409': errorResponse('The run has ended.') }) },

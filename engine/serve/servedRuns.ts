@@ -36,6 +36,9 @@ import { RunEventLog } from './eventLog';
 import { PendingAnswers, type PendingQuestion } from './pendingAnswers';
 import { DurableQuestions, isAskedLine, type RunQuestions } from './durableRuns';
 import { ServeError } from './serveErrors';
+import { withSession } from './sessions';
+
+const sessionOn = (run: ServedRun, session: string | null): ServedRun => (session === null ? run : Object.assign(run, { session }));
 
 /** Finished runs whose events stay in memory (the oldest is let go past it; its record stays on disk). */
 export const MAX_FINISHED_KEPT = 100;
@@ -64,6 +67,8 @@ export interface ServedRun {
   result: ResultDocument | null;
   /** Top-level steps' results so far (redacted). */
   steps: Record<string, StepResult>;
+  /** The conversation the run continues (its `session` input: sessions.ts). */
+  session?: string;
 }
 
 /** A run's document while it runs: the result document's keys that are known, `status: running`, and its pending questions. */
@@ -121,6 +126,8 @@ export class ServedRuns {
     if (hasErrors(analysis.findings) || !analysis.pipeline) {
       throw new ServeError(422, 'pipeline_does_not_compile', `The pipeline '${served}' does not compile now, so nothing ran`, { findings: analysis.findings.filter((f) => f.severity === 'error') });
     }
+    const settled = withSession(analysis.pipeline.parameters, inputs);
+    inputs = settled.inputs;
     try {
       if (this.restate) checkDurableInputs(analysis.pipeline.parameters, inputs, this.host.env);
       else resolveInputs(analysis.pipeline.parameters, inputs);
@@ -131,11 +138,11 @@ export class ServedRuns {
     }
     this.checkCapacity(); // (the analysis may have waited)
     const id = newExecutionId();
-    if (this.restate) return this.startDurable(id, served, sp, compiled, inputs, trigger);
+    if (this.restate) return sessionOn(await this.startDurable(id, served, sp, compiled, inputs, trigger), settled.session);
     const ctl = new AbortController();
     const log = new RunEventLog();
     const pending = new PendingAnswers((type, q) => log.append(type, JSON.stringify(q)));
-    const run: ServedRun = { id, served, pipelineId: analysis.pipeline.id, trigger, startedAt: new Date().toISOString(), log, pending, ctl, durable: false, done: null as unknown as Promise<ResultDocument>, result: null, steps: {} };
+    const run: ServedRun = { id, served, pipelineId: analysis.pipeline.id, trigger, startedAt: new Date().toISOString(), log, pending, ctl, durable: false, done: null as unknown as Promise<ResultDocument>, result: null, steps: {}, ...(settled.session !== null ? { session: settled.session } : {}) };
     const started = startServedRun(this.host, sp, compiled, {
       inputs,
       signal: ctl.signal,
