@@ -59,8 +59,10 @@ export function compareTrials(fixed: { calls: number; verdicts: Record<string, s
   return { fixedCalls: fixed.calls, adaptiveCalls: adaptive.calls, saved: fixed.calls ? 1 - adaptive.calls / fixed.calls : 0, differ };
 }
 
-/** The coverage part's pipeline and its eval (the bench's cases and variants, the same assertions). */
-export function coverageFiles(dir: string): string {
+/** The coverage part's pipeline and its eval of `n` cases (the bench's variants and assertions). */
+export function coverageFiles(dir: string, n: number): string {
+  const rows = Array.from({ length: n }, (_, i) => JSON.stringify({ id: `c${i}`, topic: `topic ${i}` }));
+  writeFileSync(path.join(dir, 'cov-cases.jsonl'), rows.join('\n') + '\n');
   writeFileSync(
     path.join(dir, 'cov.pipeline.yaml'),
     `id: covbench
@@ -99,7 +101,7 @@ outputs:
   );
   writeFileSync(
     path.join(dir, 'cov.eval.yaml'),
-    `pipeline: cov.pipeline.yaml\ncases: cases.jsonl\nvariants:\n  - name: mini\n    models: { "*": openai:gpt-4o-mini }\n  - name: big\n    models: { "*": openai:gpt-4o }\nassert:\n  - contains: "{{ case.topic }}"\n  - is_json: true\nthreshold: 1\n`,
+    `pipeline: cov.pipeline.yaml\ncases: cov-cases.jsonl\nvariants:\n  - name: mini\n    models: { "*": openai:gpt-4o-mini }\n  - name: big\n    models: { "*": openai:gpt-4o }\nassert:\n  - contains: "{{ case.topic }}"\n  - is_json: true\nthreshold: 1\n`,
   );
   return 'cov.eval.yaml';
 }

@@ -88,8 +88,7 @@ describe('eval bench: trials and coverage', function () {
   });
 
   it('the coverage pipeline compiles, passes its assertions and covers every step, its condition and its loop', async () => {
-    fs.writeFileSync(path.join(dir, 'cases.jsonl'), ['{"id":"c0","topic":"topic 0"}', '{"id":"c1","topic":"topic 1"}'].join('\n') + '\n');
-    const file = coverageFiles(dir);
+    const file = coverageFiles(dir, 2);
     const text = fs.readFileSync(path.join(dir, file), 'utf8');
     const analysis = analyzeEval(text, path.join(dir, file));
     assert.deepEqual(analysis.findings.filter((f) => f.severity === 'error'), []);
