@@ -1,18 +1,21 @@
 // The debug adapter (DAP, `@vscode/debugadapter`): breakpoints on steps, the running steps as threads,
 // their inputs, loop variables, parameters and finished results as variables, template expressions
 // in Watch and the debug console, edits that the rest of the run sees, and Continue / Step Over /
-// Pause / Stop; Step Into on an agent step stops before each of its tool calls (debugToolCalls.ts).
+// Pause / Stop; Step Into on an agent step stops before each of its tool calls (debugToolCalls.ts),
+// "Agent handoffs" stops at each handoff, and Restart Frame forks the run at a step (debugFork.ts).
 // It drives a run through the engine's debugger hooks and imports no `vscode`: the extension runs it
 // inline in the extension host, and tests drive it over DAP directly.
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { DebugSession, Event, ExitedEvent, Handles, InitializedEvent, OutputEvent, Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread, ThreadEvent } from '@vscode/debugadapter';
+import { DebugSession, Event, ExitedEvent, Handles, InitializedEvent, OutputEvent, Scope, Source, StoppedEvent, TerminatedEvent, Thread, ThreadEvent } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { type DebugControl, evaluate, type GraphDocument, hasTemplateSyntax, type ListScope, type PausePoint, renderValue, type ToolCallDecision, type ToolCallPoint, type ResultDocument, type Resumption, type RunDebugger, type RunEvent, type RunListener, type Scope as TemplateScope, setAtPath, type StepEdit, type StepResult, type StepScope } from '../engine/api/index';
+import { type DebugControl, evaluate, type GraphDocument, type HandoffPoint, hasTemplateSyntax, type ListScope, type PausePoint, renderValue, type ToolCallDecision, type ToolCallPoint, type ResultDocument, type Resumption, type RunDebugger, type RunEvent, type RunListener, type Scope as TemplateScope, setAtPath, type StepEdit, type StepResult, type StepScope } from '../engine/api/index';
 import { findNode } from './stepAt';
 import { DebugVariables } from './debugVariables';
 import { StepBreakpoints } from './debugBreakpoints';
-import { type CallFrame, callDescription, DENY_TOOL_CALL, HeldCalls, TOOL_CALL_EVENT } from './debugToolCalls';
+import { type CallFrame, DENY_TOOL_CALL, HeldCalls, TOOL_CALL_EVENT } from './debugToolCalls';
+import { restartPoint } from './debugFork';
+import { CAPABILITIES, FAILURE_FILTER, HANDOFF_FILTER, keyOf, type Mode, RUN_THREAD, stepFrames, type StepThread } from './debugThreads';
 
 export { display, parseTyped } from './debugVariables';
 export { engineLauncher } from './debugLauncher';
@@ -25,30 +28,7 @@ export type { LaunchArguments, Launcher } from './debugLauncher';
 /** Where the run is held, for the graph panel (null: it goes on). */
 export type PauseListener = (file: string, at: { step: string; scope: StepScope[] } | null) => void;
 
-export const FAILURE_FILTER = 'failure';
-/** The thread shown while no step is ready (DAP wants at least one). */
-const RUN_THREAD = 1;
-
-type Mode = 'running' | 'paused' | 'stepping' | 'pausing';
-
-interface StepThread {
-  id: number;
-  key: string;
-  point: PausePoint;
-  /** held: waiting for the debugger before it runs; failed: held after failing; running: on its way. */
-  state: 'held' | 'failed' | 'running';
-  release?: (r: Resumption | void) => void;
-  /** The inputs it runs with: rendered, then changed by setVariable while it is held. */
-  inputs: Record<string, unknown> | null;
-  edits: StepEdit[];
-  /** Whether its arrival matched a breakpoint (counted once). */
-  breakpointHit: boolean;
-  failure?: StepResult;
-}
-
-function keyOf(step: string, scope: StepScope[]): string {
-  return scope.map((s) => `${s.loop}[${s.index}]/`).join('') + step;
-}
+export { FAILURE_FILTER, HANDOFF_FILTER } from './debugThreads';
 
 export class PipelineDebugSession extends DebugSession {
   private mode: Mode = 'running';
@@ -60,6 +40,11 @@ export class PipelineDebugSession extends DebugSession {
   private nextThreadId = RUN_THREAD + 1;
   private readonly breakpoints: StepBreakpoints;
   private stopOnFailure = false;
+  private stopOnHandoff = false;
+  /** The run debugged (its id once started), how it was launched, and the step a fork made by Restart Frame stops before. */
+  private runId: string | null = null;
+  private args: LaunchArguments | null = null;
+  private restartAt: string | null = null;
   /** Level 0: the step; above: its enclosing loop iterations; -1 with `at`: a held call's frames. */
   private readonly frames = new Handles<{ thread: number; level: number; at?: CallFrame }>();
   private readonly variables = new DebugVariables({ control: () => this.control, editInputs: (thread, path, value) => this.editInputs(thread, path, value), editCall: (thread, path, value) => this.calls.edit(thread, path, value) });
@@ -68,7 +53,7 @@ export class PipelineDebugSession extends DebugSession {
   private file = '';
   private graph: GraphDocument | null = null;
   private pipelineId = 'pipeline';
-  private readonly abort = new AbortController();
+  private abort = new AbortController();
   private done: Promise<ResultDocument | undefined> | null = null;
   private configured!: () => void;
   private readonly configurationDone = new Promise<void>((resolve) => (this.configured = resolve));
@@ -85,15 +70,7 @@ export class PipelineDebugSession extends DebugSession {
   }
 
   protected override initializeRequest(response: DebugProtocol.InitializeResponse): void {
-    response.body = {
-      supportsConfigurationDoneRequest: true,
-      supportsConditionalBreakpoints: true,
-      supportsHitConditionalBreakpoints: true,
-      supportsSetVariable: true,
-      supportsTerminateRequest: true,
-      supportsEvaluateForHovers: false,
-      exceptionBreakpointFilters: [{ filter: FAILURE_FILTER, label: 'Stop on failure', description: 'Stop when a step fails, before the run reacts to it', default: false }],
-    };
+    response.body = CAPABILITIES;
     this.sendResponse(response);
     this.sendEvent(new InitializedEvent());
   }
@@ -106,6 +83,7 @@ export class PipelineDebugSession extends DebugSession {
 
   protected override setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
     this.stopOnFailure = args.filters.includes(FAILURE_FILTER);
+    this.stopOnHandoff = args.filters.includes(HANDOFF_FILTER);
     this.sendResponse(response);
   }
 
@@ -121,28 +99,53 @@ export class PipelineDebugSession extends DebugSession {
     if (!args.pipeline) return this.sendErrorResponse(response, { id: 1001, format: 'The launch configuration needs "pipeline": the pipeline file to debug', showUser: true });
     this.file = path.resolve(args.pipeline);
     this.graph = this.breakpoints.graphFor(this.file);
-    if (args.stopOnEntry) {
-      this.mode = 'pausing';
-      this.pendingReason = 'entry';
-    }
+    if (args.stopOnEntry) [this.mode, this.pendingReason] = ['pausing', 'entry'];
+    const refused = await this.startRun(args);
+    if (refused) return this.sendErrorResponse(response, refused);
+    this.sendResponse(response);
+  }
+
+  /** Starts the run: the one launched, or the fork Restart Frame makes. Resolves with why it did not start, if it did not. */
+  private async startRun(args: LaunchArguments): Promise<{ id: number; format: string; showUser: true } | undefined> {
     const hooks: RunDebugger = {
       beforeStep: (point, control) => this.arrive(point, control),
       afterFailure: (point, result, control) => this.failed(point, result, control),
       beforeToolCall: (point, control) => this.atToolCall(point, control),
+      atHandoff: (point, control) => this.atHandoff(point, control),
     };
     let started: Awaited<ReturnType<Launcher>>;
+    const abort = (this.abort = new AbortController());
     try {
-      started = await this.launcher(args, hooks, this.abort.signal, (e) => this.onRunEvent(e));
+      started = await this.launcher(args, hooks, abort.signal, (e) => this.onRunEvent(e));
     } catch (e) {
-      return this.sendErrorResponse(response, { id: 1002, format: `The pipeline could not start: ${(e as Error).message}`, showUser: true });
+      return { id: 1002, format: `The pipeline could not start: ${(e as Error).message}`, showUser: true };
     }
-    if ('refused' in started) return this.sendErrorResponse(response, { id: 1003, format: started.refused, showUser: true });
-    this.sendResponse(response);
-    this.done = started.done;
-    started.done.then(
-      (doc) => this.finished(doc),
-      (e) => this.finished(undefined, (e as Error).message),
+    if ('refused' in started) return { id: 1003, format: started.refused, showUser: true };
+    this.args = args;
+    // a run Restart Frame replaced ends without ending the session
+    const done = (this.done = started.done);
+    done.then(
+      (doc) => this.done === done && this.finished(doc),
+      (e) => this.done === done && this.finished(undefined, (e as Error).message),
     );
+  }
+
+  /** Restart Frame on a step's frame: the run is stopped and forked at the step (a loop's frame, or a frame inside one: the top-level loop); the session debugs the fork, held before the step. */
+  protected override async restartFrameRequest(response: DebugProtocol.RestartFrameResponse, args: DebugProtocol.RestartFrameArguments): Promise<void> {
+    const f = this.frames.get(args.frameId);
+    const t = f && f.level >= 0 ? this.threads.get(f.thread) : undefined;
+    const parent = this.runId;
+    if (!t || !parent || !this.args) return this.sendErrorResponse(response, { id: 5001, format: "Restart Frame forks the run at a step: choose a step's frame (not a tool call's or a turn's)", showUser: true });
+    const at = restartPoint(t.point);
+    await this.stopRun(true);
+    for (const x of [...this.threads.values()]) this.endThread(x);
+    this.goOn();
+    [this.mode, this.steppingKey, this.calls.into, this.restartAt] = ['running', null, null, at];
+    this.sendEvent(new OutputEvent(`run ${parent} stopped; forking it at '${at}'\n`, 'console'));
+    const refused = await this.startRun({ ...this.args, stopOnEntry: false, fork: { run: parent, at } });
+    if (!refused) return this.sendResponse(response);
+    this.sendErrorResponse(response, refused);
+    this.finished(undefined, refused.format);
   }
 
   private finished(doc: ResultDocument | undefined, error?: string): void {
@@ -157,6 +160,7 @@ export class PipelineDebugSession extends DebugSession {
     switch (e.type) {
       case 'run-started':
         this.pipelineId = e.pipelineId;
+        this.runId = e.executionId;
         break;
       case 'step-output':
         this.sendEvent(new OutputEvent(e.chunk, e.stream === 'stderr' ? 'stderr' : 'stdout'));
@@ -173,10 +177,7 @@ export class PipelineDebugSession extends DebugSession {
           this.steppingKey = null;
           const next = this.firstHeld();
           if (next) this.stopAt(next, 'step');
-          else {
-            this.mode = 'pausing';
-            this.pendingReason = 'step';
-          }
+          else [this.mode, this.pendingReason] = ['pausing', 'step'];
         }
         break;
       }
@@ -216,7 +217,8 @@ export class PipelineDebugSession extends DebugSession {
   private decide(t: StepThread): Promise<Resumption | void> | void {
     const insideStepped = this.mode === 'stepping' && this.steppingKey !== null && t.key.startsWith(`${this.steppingKey}[`);
     let reason: string | null = null;
-    if (t.breakpointHit && this.mode !== 'paused') reason = 'breakpoint';
+    if (t.key === this.restartAt) [reason, this.restartAt] = ['restart', null];
+    else if (t.breakpointHit && this.mode !== 'paused') reason = 'breakpoint';
     else if (this.mode === 'pausing') reason = this.pendingReason;
     if (reason) {
       const held = this.hold(t);
@@ -242,6 +244,16 @@ export class PipelineDebugSession extends DebugSession {
     if (!t || (!stop && !(into && this.mode === 'paused'))) return;
     const held = this.calls.hold(t.id, point);
     if (stop) this.stopAt(t, this.mode === 'pausing' ? this.pendingReason : 'step');
+    return held;
+  }
+
+  /** The engine's atHandoff: with "Agent handoffs" (or stepping through the step's calls, or pausing), hold the conversation before the new agent's first turn. */
+  private atHandoff(point: HandoffPoint, control: DebugControl): Promise<void> | void {
+    this.control = control;
+    const t = this.threadByKey.get(point.key);
+    if (!t || this.mode === 'paused' || !(this.stopOnHandoff || this.mode === 'pausing' || (this.mode === 'stepping' && this.calls.into === t.key))) return;
+    const held = this.calls.holdHandoff(t.id, point);
+    this.stopAt(t, this.mode === 'pausing' ? this.pendingReason : 'handoff');
     return held;
   }
 
@@ -271,8 +283,7 @@ export class PipelineDebugSession extends DebugSession {
     this.mode = 'paused';
     this.steppingKey = null;
     this.focus = t;
-    const call = this.calls.first(t.id);
-    const description = text ?? (call ? callDescription(call.point) : undefined);
+    const description = text ?? this.calls.description(t.id);
     const ev = new StoppedEvent(reason, t.id, description) as DebugProtocol.StoppedEvent;
     ev.body.allThreadsStopped = true;
     if (description) ev.body.description = description;
@@ -379,8 +390,7 @@ export class PipelineDebugSession extends DebugSession {
     this.goOn();
     if (t) this.release(t);
     if (next) return this.stopAt(next, 'step');
-    this.mode = 'pausing';
-    this.pendingReason = 'step';
+    [this.mode, this.pendingReason] = ['pausing', 'step'];
   }
 
   /** Pause: stop before the next step starts (or at once on one already waiting). */
@@ -388,8 +398,7 @@ export class PipelineDebugSession extends DebugSession {
     this.sendResponse(response);
     const held = this.firstHeld();
     if (held) return this.stopAt(held, 'pause');
-    this.mode = 'pausing';
-    this.pendingReason = 'pause';
+    [this.mode, this.pendingReason] = ['pausing', 'pause'];
   }
 
   protected override threadsRequest(response: DebugProtocol.ThreadsResponse): void {
@@ -406,15 +415,7 @@ export class PipelineDebugSession extends DebugSession {
   protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
     const t = this.threads.get(args.threadId);
     const source = new Source(path.basename(this.file), this.convertDebuggerPathToClient(this.file));
-    const frames: StackFrame[] = [];
-    if (t) {
-      frames.push(...this.calls.frames(t.id, (at) => this.frames.create({ thread: t.id, level: -1, at }), source, this.lineOf(t.point.step.id)));
-      frames.push(new StackFrame(this.frames.create({ thread: t.id, level: 0 }), t.point.step.id, source, this.lineOf(t.point.step.id), 1));
-      const scope = t.point.scopePath;
-      for (let i = scope.length - 1; i >= 0; i--) {
-        frames.push(new StackFrame(this.frames.create({ thread: t.id, level: scope.length - i }), `${scope[i].loop} [iteration ${scope[i].index}]`, source, this.lineOf(scope[i].loop), 1));
-      }
-    }
+    const frames = t ? [...this.calls.frames(t.id, (at) => this.frames.create({ thread: t.id, level: -1, at }), source, this.lineOf(t.point.step.id)), ...stepFrames(t, (level) => this.frames.create({ thread: t.id, level }), source, (s) => this.lineOf(s))] : [];
     const start = args.startFrame ?? 0;
     const count = args.levels ? args.levels : frames.length;
     response.body = { stackFrames: frames.slice(start, start + count), totalFrames: frames.length };
@@ -476,11 +477,13 @@ export class PipelineDebugSession extends DebugSession {
     }
   }
 
-  /** Stop: cancel the run (its checkpoint stays, so it can be resumed) and wait for it to end. */
-  private async stopRun(): Promise<void> {
+  /** Stop: cancel the run (its checkpoint stays, so it can be resumed) and wait for it to end; `replaced`: its end does not end the session (Restart Frame). */
+  private async stopRun(replaced = false): Promise<void> {
+    const done = this.done;
+    if (replaced) this.done = null;
     this.abort.abort(Object.assign(new Error('The run was cancelled'), { name: 'CancelledError' }));
     for (const t of this.threads.values()) this.release(t);
-    if (this.done) await Promise.race([this.done.catch(() => undefined), new Promise((r) => setTimeout(r, 10_000))]);
+    if (done) await Promise.race([done.catch(() => undefined), new Promise((r) => setTimeout(r, 10_000))]);
   }
 
   protected override async terminateRequest(response: DebugProtocol.TerminateResponse): Promise<void> {

@@ -2,8 +2,9 @@
 // file as it is on disk, run with the engine in this process.
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { type Analysis, analyze, hasErrors, type ResultDocument, type RunDebugger, type RunListener } from '../engine/api/index';
+import { type Analysis, analyze, type Checkpoint, hasErrors, type ResultDocument, type RunDebugger, type RunListener } from '../engine/api/index';
 import type { DebugProtocol } from '@vscode/debugprotocol';
+import { forkForDebugging, type ForkRequest } from './debugFork';
 
 export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments {
   /** The pipeline file. */
@@ -15,13 +16,25 @@ export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments {
   /** Stop before the first step. */
   stopOnEntry?: boolean;
   maxParallel?: number;
+  /** Restart Frame: run a fork of this past run at this top-level step instead (client/debugFork.ts). */
+  fork?: ForkRequest;
 }
 
 /** Starts the run a session debugs; `refused` says why it did not start. */
 export type Launcher = (args: LaunchArguments, hooks: RunDebugger, signal: AbortSignal, listener: RunListener) => Promise<{ done: Promise<ResultDocument | undefined> } | { refused: string }>;
 
-export function engineLauncher(run: (analysis: Analysis, args: LaunchArguments, hooks: RunDebugger, signal: AbortSignal, listener: RunListener) => Promise<ResultDocument>): Launcher {
+/** `root`: the folder whose runs a fork reads (`args.fork`); the fork's record is given to `run` as `resume`. */
+export function engineLauncher(run: (analysis: Analysis, args: LaunchArguments, hooks: RunDebugger, signal: AbortSignal, listener: RunListener, resume?: Checkpoint) => Promise<ResultDocument>, root?: string): Launcher {
   return async (args, hooks, signal, listener) => {
+    if (args.fork) {
+      if (!root) return { refused: 'This debugger cannot fork a run' };
+      try {
+        const made = forkForDebugging(root, args.fork);
+        return { done: run(made.analysis, { ...args, pipeline: made.file }, hooks, signal, listener, made.record) };
+      } catch (e) {
+        return { refused: `Run ${args.fork.run} cannot be forked at '${args.fork.at}': ${(e as Error).message}` };
+      }
+    }
     let text: string;
     try {
       text = readFileSync(args.pipeline, 'utf8');

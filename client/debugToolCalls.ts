@@ -2,10 +2,12 @@
 // an agent step, one at a time in the order the model asked), what a person sees there — the call
 // and the conversation in Variables, a frame per turn in the Call Stack, `call` and `agent` in Watch
 // and the debug console — and what they may do: change the arguments (checked against the tool's
-// schema before the change is taken), or deny the call. The session (debugAdapter.ts) decides when
-// to stop; this file keeps the held calls and shows them. Imports no `vscode`.
+// schema before the change is taken), or deny the call. A handoff is held the same way (the
+// "Agent handoffs" filter): once the conversation is handed over, before the new agent's first turn,
+// with the handoff and the conversation in Variables. The session (debugAdapter.ts) decides when to
+// stop; this file keeps the held calls and handoffs and shows them. Imports no `vscode`.
 import { Scope, type Source, StackFrame } from '@vscode/debugadapter';
-import { argumentProblem, type AgentTurn, type Scope as TemplateScope, setAtPath, type ToolCallDecision, type ToolCallPoint } from '../engine/api/index';
+import { argumentProblem, type AgentTurn, type HandoffPoint, type Scope as TemplateScope, setAtPath, type ToolCallDecision, type ToolCallPoint } from '../engine/api/index';
 import type { DebugVariables } from './debugVariables';
 
 /** The custom DAP request that denies the call a thread is held at (`{ threadId? }`; none: the call the session stopped at). */
@@ -19,7 +21,7 @@ export interface ToolCallEventBody {
 }
 
 /** A frame above the step's own while a call is held: the call, a turn of the conversation, or the named agent that asked. */
-export type CallFrame = { kind: 'call' } | { kind: 'turn'; turn: number } | { kind: 'agent' };
+export type CallFrame = { kind: 'call' } | { kind: 'turn'; turn: number } | { kind: 'agent' } | { kind: 'handoff' };
 
 /** One call the engine waits on. */
 export interface HeldCall {
@@ -28,6 +30,20 @@ export interface HeldCall {
   arguments: Record<string, unknown>;
   edited: boolean;
   release: (d: ToolCallDecision) => void;
+}
+
+/** A handoff the engine waits on: the new agent's first turn waits for it. */
+export interface HeldHandoff {
+  handoff: HandoffPoint;
+  release: () => void;
+}
+
+type Held = HeldCall | HeldHandoff;
+const isCall = (h: Held | undefined): h is HeldCall => Boolean(h && 'point' in h);
+
+/** The stop's description at a handoff: who handed the conversation to whom. */
+export function handoffDescription(h: HandoffPoint): string {
+  return `${h.from} handed the conversation to ${h.to} (turn ${h.turn})`;
 }
 
 const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
@@ -45,7 +61,7 @@ export function turnName(t: AgentTurn): string {
 
 /** The calls each thread is held at, oldest first (more than one only when named agents run at once). */
 export class HeldCalls {
-  private readonly byThread = new Map<number, HeldCall[]>();
+  private readonly byThread = new Map<number, Held[]>();
   /** The step (by key) whose calls stop the run: Step Into on it or at one of its calls, or a call of it denied. */
   into: string | null = null;
 
@@ -60,20 +76,43 @@ export class HeldCalls {
     });
   }
 
+  holdHandoff(thread: number, handoff: HandoffPoint): Promise<void> {
+    return new Promise((release) => {
+      const list = this.byThread.get(thread) ?? [];
+      list.push({ handoff, release });
+      this.byThread.set(thread, list);
+    });
+  }
+
+  /** The call the thread stands at (none when it stands at a handoff). */
   first(thread: number): HeldCall | undefined {
-    return this.byThread.get(thread)?.[0];
+    const h = this.byThread.get(thread)?.[0];
+    return isCall(h) ? h : undefined;
+  }
+
+  /** The handoff the thread stands at. */
+  handoffAt(thread: number): HandoffPoint | undefined {
+    const h = this.byThread.get(thread)?.[0];
+    return h && !isCall(h) ? h.handoff : undefined;
+  }
+
+  /** What the thread stands at, in words (undefined: at neither). */
+  description(thread: number): string | undefined {
+    const h = this.byThread.get(thread)?.[0];
+    return !h ? undefined : isCall(h) ? callDescription(h.point) : handoffDescription(h.handoff);
   }
 
   has(thread: number): boolean {
     return Boolean(this.byThread.get(thread)?.length);
   }
 
-  /** Lets the thread's first call go: as it stands (with its changed arguments), or denied. */
-  releaseFirst(thread: number, deny = false): HeldCall | undefined {
+  /** Lets the thread's first call go: as it stands (with its changed arguments), or denied; a handoff, on. */
+  releaseFirst(thread: number, deny = false): Held | undefined {
     const list = this.byThread.get(thread);
     const c = list?.shift();
     if (list && !list.length) this.byThread.delete(thread);
-    c?.release(deny ? { action: 'deny' } : c.edited ? { action: 'edit', arguments: c.arguments } : { action: 'run' });
+    if (isCall(c)) c.release(deny ? { action: 'deny' } : c.edited ? { action: 'edit', arguments: c.arguments } : { action: 'run' });
+    else c?.release();
     return c;
   }
 
@@ -85,7 +124,8 @@ export class HeldCalls {
   /** How the Threads view names a thread held at a call: ` (before filesystem.write)`; empty when it is not. */
   label(thread: number): string {
     const c = this.first(thread);
-    return c ? ` (before ${c.point.call.tool})` : '';
+    const h = this.handoffAt(thread);
+    return c ? ` (before ${c.point.call.tool})` : h ? ` (handoff to ${h.to})` : '';
   }
 
   /** What the client is told of a stop on this thread. */
@@ -97,9 +137,10 @@ export class HeldCalls {
   /** The frames above the step's: the call, the named agent's (when one asked), the turns newest first. */
   frames(thread: number, makeId: (at: CallFrame) => number, source: Source, line: number): StackFrame[] {
     const c = this.first(thread);
-    if (!c) return [];
-    const p = c.point;
-    const frames = [new StackFrame(makeId({ kind: 'call' }), `before ${p.call.tool} (${p.call.id})`, source, line, 1)];
+    const h = this.handoffAt(thread);
+    const p = c?.point ?? h;
+    if (!p) return [];
+    const frames = [c ? new StackFrame(makeId({ kind: 'call' }), `before ${c.point.call.tool} (${c.point.call.id})`, source, line, 1) : new StackFrame(makeId({ kind: 'handoff' }), `handoff: ${h!.from} → ${h!.to}`, source, line, 1)];
     for (const t of [...p.conversation.transcript].reverse()) frames.push(new StackFrame(makeId({ kind: 'turn', turn: t.turn }), turnName(t), source, line, 1));
     if (p.agent.path.length) frames.push(new StackFrame(makeId({ kind: 'agent' }), `agent ${p.agent.name} (called by ${p.agent.path[p.agent.path.length - 1]})`, source, line, 1));
     return frames;
@@ -108,18 +149,18 @@ export class HeldCalls {
   /** The scopes of a frame above the step's. */
   scopes(thread: number, at: CallFrame): Scope[] {
     const c = this.first(thread);
-    if (!c) return [];
-    const p = c.point;
+    const h = this.handoffAt(thread);
+    const p = c?.point ?? h;
+    if (!p) return [];
     if (at.kind === 'turn') {
       const turn = p.conversation.transcript.find((t) => t.turn === at.turn);
       const calls = p.conversation.tool_calls.filter((x) => x.turn === at.turn);
       return [new Scope(`Turn ${at.turn}`, this.variables.create({ value: { ...turn, calls }, edit: null }))];
     }
-    const shown = { tool: p.call.tool, id: p.call.id, turn: p.turn, ...(p.agent.path.length ? { agent: p.agent.name } : {}), arguments: c.arguments };
-    return [
-      new Scope('Tool call', this.variables.create({ value: shown, edit: { kind: 'call', thread, path: [] } })),
-      new Scope('Conversation', this.variables.create({ value: { transcript: p.conversation.transcript, tool_calls: p.conversation.tool_calls }, edit: null })),
-    ];
+    const conversation = new Scope('Conversation', this.variables.create({ value: { transcript: p.conversation.transcript, tool_calls: p.conversation.tool_calls, ...(p.conversation.handoffs ? { handoffs: p.conversation.handoffs } : {}) }, edit: null }));
+    if (!c) return [new Scope('Handoff', this.variables.create({ value: { from: h!.from, to: h!.to, turn: h!.turn, ...(h!.agent.path.length ? { agent: h!.agent.name } : {}) }, edit: null })), conversation];
+    const shown = { tool: c.point.call.tool, id: c.point.call.id, turn: p.turn, ...(p.agent.path.length ? { agent: p.agent.name } : {}), arguments: c.arguments };
+    return [new Scope('Tool call', this.variables.create({ value: shown, edit: { kind: 'call', thread, path: [] } })), conversation];
   }
 
   /**
@@ -145,12 +186,11 @@ export class HeldCalls {
   /** The names Watch and the debug console see at a held call: `call` and `agent` over the step's scope. */
   scopeOver(thread: number, base: TemplateScope): TemplateScope {
     const c = this.first(thread);
-    if (!c) return base;
-    const p = c.point;
-    const names: Record<string, unknown> = {
-      call: { tool: p.call.tool, id: p.call.id, turn: p.turn, arguments: c.arguments },
-      agent: { name: p.agent.name, ...p.conversation },
-    };
+    const h = this.handoffAt(thread);
+    if (!c && !h) return base;
+    const names: Record<string, unknown> = c
+      ? { call: { tool: c.point.call.tool, id: c.point.call.id, turn: c.point.turn, arguments: c.arguments }, agent: { name: c.point.agent.name, ...c.point.conversation } }
+      : { handoff: { from: h!.from, to: h!.to, turn: h!.turn }, agent: { name: h!.agent.name, ...h!.conversation } };
     return { lookup: (name) => (Object.prototype.hasOwnProperty.call(names, name) ? { found: true, value: names[name] } : base.lookup(name)) };
   }
 }

@@ -25,7 +25,8 @@ function activePipeline(): vscode.Uri | undefined {
 }
 
 export function registerDebugging(context: vscode.ExtensionContext, runs: RunController, host: WebviewHost): void {
-  const launcher: Launcher = (args, hooks, signal, listener) => runs.debug(vscode.Uri.file(args.pipeline), args.inputs, { hooks, signal, listener, maxParallel: args.maxParallel }, args.models);
+  // Restart Frame (args.fork): the stopped run forked at a step, debugged in its place
+  const launcher: Launcher = (args, hooks, signal, listener) => (args.fork ? runs.debugFork(vscode.Uri.file(args.pipeline), args.fork, { hooks, signal, listener }) : runs.debug(vscode.Uri.file(args.pipeline), args.inputs, { hooks, signal, listener, maxParallel: args.maxParallel }, args.models));
   const onPause = (file: string, at: { step: string } | null) => host.paused(vscode.Uri.file(file), at?.step ?? null);
 
   context.subscriptions.push(

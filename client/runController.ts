@@ -14,6 +14,7 @@ import { askInputs } from './parameters';
 import { withAutoAnswers } from './autoTags';
 import { editorHasModels } from './languageModels';
 import { fromHereCheckpoint, jumpsOf } from './runFromHere';
+import { forkForDebugging, type ForkRequest } from './debugFork';
 import type { RunStatusBar } from './statusBar';
 import { canRun } from './trust';
 import type { WebviewHost } from './webviewHost';
@@ -144,6 +145,21 @@ export class RunController implements vscode.Disposable {
       throw e;
     }
     return { done: this.start(doc, analysis, { inputs: given }, [], attach, ready.reroute) };
+  }
+
+  /** Restart Frame in a debugged run: a fork of the (stopped) run at a top-level step, as `orc fork`
+   * makes it (client/debugFork.ts), debugged in its place; `refused` says why it did not start. */
+  async debugFork(uri: vscode.Uri, fork: ForkRequest, attach: DebugAttachment): Promise<{ done: Promise<ResultDocument | undefined> } | { refused: string }> {
+    const cwd = runFolder(uri);
+    let made;
+    try {
+      made = forkForDebugging(cwd, fork);
+    } catch (e) {
+      return { refused: `Run ${fork.run} cannot be forked at '${fork.at}': ${(e as Error).message}` };
+    }
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(made.file));
+    this.log.line(`fork ${made.record.execution_id} of run ${fork.run} at '${fork.at}' (Restart Frame)`);
+    return { done: this.start(doc, made.analysis, { resume: made.record, cwd }, restoredSteps(made.record), attach) };
   }
 
   /** Run From Here: a new run that reuses the latest run's results for the steps before `stepId`. */

@@ -28,6 +28,16 @@ export interface HeldCall {
   conversation: AgentStepResult;
 }
 
+/** A handoff just taken, as a debugger is shown it before the agent it went to takes its first turn. */
+export interface HeldHandoff {
+  agent: AgentRef;
+  turn: number;
+  from: string;
+  to: string;
+  /** The conversation so far: a copy of the loop's result (its handoffs with this one). */
+  conversation: AgentStepResult;
+}
+
 /** How a held call goes on: as the model asked, with other arguments (checked against the schema), or not at all (the model is told a person denied it). */
 export type CallDecision = { action: 'run' } | { action: 'edit'; arguments: Record<string, unknown> } | { action: 'deny' };
 
@@ -60,6 +70,8 @@ export interface AgentHost {
   personality(name: string): string | null;
   /** Present when a debugger is attached: asked before each call the loop will run, one at a time in the order asked, before any call of the turn starts. The call waits for the answer (cancelling the run ends the wait); nothing returned: it runs as asked. */
   beforeCall?(call: HeldCall, signal: AbortSignal): Promise<CallDecision | void> | CallDecision | void;
+  /** Present when a debugger is attached: told of each handoff once it is recorded, before the agent it went to takes its first turn, which waits for it. */
+  atHandoff?(handoff: HeldHandoff, signal: AbortSignal): Promise<void> | void;
 }
 
 /** One agent's run: the step's own, or a named agent a call started. */

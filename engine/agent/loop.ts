@@ -7,7 +7,7 @@ import type { AgentDecl, AgentLimit, NamedAgent } from '../spec/types';
 import type { ChatMessage, ToolDecl, ToolResultMessage, WireToolCall } from '../models/provider';
 import type { ChatResponse } from '../models/modelRunner';
 import { fallThroughReason } from '../models/fallback';
-import { ToolError } from '../toolkit/runtime';
+import { ToolError, untilAborted } from '../toolkit/runtime';
 import { buildCatalog, type AgentCatalog } from './catalog';
 import type { AgentHost, AgentRun } from './host';
 import { costFigure, usageFigures } from '../models/usageFigures';
@@ -180,6 +180,8 @@ export class AgentLoop implements CallSite {
     const last = state.transcript[state.transcript.length - 1];
     if (last?.turn === turn) last.handoff = agent.name;
     host.emit({ type: 'agent-handoff', agent: run.ref, turn, from: this.speaker.name, to: agent.name });
+    // a debugger may hold the conversation here, before the new agent's first turn
+    if (host.atHandoff) await untilAborted(Promise.resolve(host.atHandoff({ agent: run.ref, turn, from: this.speaker.name, to: agent.name, conversation: copyOfResult(state) }, this.signal)), this.signal);
     const model = agent.model ?? (agent.expert && host.pipeline.experts && Object.prototype.hasOwnProperty.call(host.pipeline.experts, agent.expert) ? host.pipeline.experts[agent.expert] : null);
     if (model) {
       this.models = [model];

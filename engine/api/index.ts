@@ -84,7 +84,7 @@ export { CheckpointError, listRuns, loadCheckpoint, RecordIdError, runDir, runsD
 export type { Checkpoint, RunSummary } from '../run/checkpointStore';
 export { evaluateCondition } from '../run/conditions';
 export { setAtPath } from '../run/debugHooks';
-export type { DebugControl, PausePoint, Resumption, RunDebugger, ToolCallDecision, ToolCallPoint } from '../run/debugHooks';
+export type { DebugControl, HandoffPoint, PausePoint, Resumption, RunDebugger, ToolCallDecision, ToolCallPoint } from '../run/debugHooks';
 export { argumentProblem } from '../agent/schemas';
 export type { AgentEvent, AgentStepResult, AgentToolCall, AgentTurn, ResultDocument, RunEvent, RunListener, StepEdit, StepResult, StepScope } from '../run/events';
 export { loadHistory } from '../run/history';

@@ -6,7 +6,7 @@ import type { Step } from '../spec/types';
 import { ToolError, type ToolOutcome } from '../toolkit/runtime';
 import type { ModelCallRecord } from '../models/modelRunner';
 import { runAgent, type AgentEvent, type AgentHost } from '../agent/index';
-import type { CallDecision, HeldCall } from '../agent/host';
+import type { CallDecision, HeldCall, HeldHandoff } from '../agent/host';
 import { guardText, toolResultGuard } from '../guard/modelGuards';
 import { stepGuards } from './stepGuards';
 import type { StepResult, StepScope } from './events';
@@ -63,6 +63,7 @@ export async function agentAction(step: Step, params: Record<string, unknown>, c
     personality: (name) => personalityPrompt(name, ctx),
     ...(ctx.debug?.hooks.beforeToolCall ? { beforeCall: (call: HeldCall) => askDebugger(step, ctx, scopePath, r, call) } : {}),
     ...(guards?.guardrails.toolResults.length ? { checkToolResult: toolResultGuard(ctx.models, s.model, guards, signal) } : {}),
+    ...(ctx.debug?.hooks.atHandoff ? { atHandoff: (h: HeldHandoff) => ctx.debug!.handoff(step, scopePath, h, r, ctx.pauses) } : {}),
   };
   // `memory:`: the session's conversation before the prompt, and this run's added to it
   const memory = step.agent!.memory;

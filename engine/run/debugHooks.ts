@@ -6,7 +6,7 @@
 // calls these hooks only when a debugger is attached (`RunOptions.debugger`).
 import type { Step } from '../spec/types';
 import type { AgentRef, AgentStepResult } from '../agent/index';
-import type { CallDecision, HeldCall } from '../agent/host';
+import type { CallDecision, HeldCall, HeldHandoff } from '../agent/host';
 import type { Redactor } from '../toolkit/redact';
 import type { CheckpointStore } from './checkpointStore';
 import type { StepEdit, StepResult, StepScope } from './events';
@@ -47,6 +47,18 @@ export interface ToolCallPoint extends Omit<PausePoint, 'inputs'> {
   conversation: AgentStepResult;
 }
 
+/** An agent step's conversation just handed to another agent (`transfer_to_NAME`), before that agent's first turn. */
+export interface HandoffPoint extends Omit<PausePoint, 'inputs'> {
+  /** The step's own agent (`path` empty), or a named agent one of its calls started. */
+  agent: AgentRef;
+  /** The turn that handed it over. */
+  turn: number;
+  from: string;
+  to: string;
+  /** The conversation so far (a copy), its handoffs with this one. */
+  conversation: AgentStepResult;
+}
+
 /** How a held call goes on: `run` as asked; `edit` with these arguments (the call's record says `edited: true`); `deny`: not run, the model told a person denied it. */
 export type ToolCallDecision = CallDecision;
 
@@ -58,6 +70,8 @@ export interface RunDebugger {
   afterFailure?(point: PausePoint, result: StepResult, control: DebugControl): Promise<void> | void;
   /** Called before each tool call of an agent step, one at a time in the order the model asked, before the turn's calls start; the call waits the same way. Nothing returned: it runs as asked. */
   beforeToolCall?(point: ToolCallPoint, control: DebugControl): Promise<ToolCallDecision | void> | ToolCallDecision | void;
+  /** Called at each handoff of an agent step, once it is recorded and before the agent it went to takes its first turn, which waits the same way. */
+  atHandoff?(point: HandoffPoint, control: DebugControl): Promise<void> | void;
 }
 
 /** Changes a debugger may make to what the run has produced. */
@@ -112,7 +126,17 @@ export class DebugBridge implements DebugControl {
    * the call is paused time: the step's `paused_ms`, and the run's and each enclosing loop's.
    */
   async toolCall(step: Step, scopePath: StepScope[], held: HeldCall, r: StepResult, pauses: PauseClock | undefined): Promise<ToolCallDecision | void> {
-    if (!this.hooks.beforeToolCall) return;
+    const ask = this.hooks.beforeToolCall;
+    if (ask) return this.held(step, scopePath, r, pauses, (at) => ask({ ...at, agent: held.agent, turn: held.turn, call: { id: held.id, tool: held.tool, arguments: held.arguments }, schema: held.schema, conversation: held.conversation }, this));
+  }
+
+  /** A handoff of the agent step `step`: the debugger may hold it (paused time, as a call's). */
+  async handoff(step: Step, scopePath: StepScope[], held: HeldHandoff, r: StepResult, pauses: PauseClock | undefined): Promise<void> {
+    const tell = this.hooks.atHandoff;
+    if (tell) await this.held(step, scopePath, r, pauses, (at) => tell({ ...at, ...held }, this));
+  }
+
+  private async held<T>(step: Step, scopePath: StepScope[], r: StepResult, pauses: PauseClock | undefined, ask: (at: Omit<PausePoint, 'inputs'>) => Promise<T | void> | T | void): Promise<T | void> {
     // the step on its way in this scope: a scan of the steps on their way, once per call and only while debugging
     let point: PausePoint | undefined;
     for (const p of this.points.values()) if (p.step === step && sameScope(p.scopePath, scopePath)) point = p;
@@ -120,7 +144,7 @@ export class DebugBridge implements DebugControl {
     const { inputs: _inputs, ...at } = point;
     const from = Date.now();
     try {
-      return await this.hooks.beforeToolCall({ ...at, agent: held.agent, turn: held.turn, call: { id: held.id, tool: held.tool, arguments: held.arguments }, schema: held.schema, conversation: held.conversation }, this);
+      return await ask(at);
     } finally {
       const to = Date.now();
       if (to > from) {

@@ -26,8 +26,10 @@ export class DapSession {
   constructor(private readonly cwd: string, private readonly options: () => Partial<RunOptions> = () => ({})) {}
 
   async start(): Promise<void> {
-    const launcher = engineLauncher((analysis, args: LaunchArguments, hooks, signal, listener) =>
-      runPipeline(analysis, { cwd: this.cwd, pipelineFile: args.pipeline, inputs: args.inputs, ...this.options(), debugger: hooks, signal, listeners: [listener] }),
+    // a fork (Restart Frame) reads its parent's record in the same folder and starts from `resume`
+    const launcher = engineLauncher(
+      (analysis, args: LaunchArguments, hooks, signal, listener, resume) => runPipeline(analysis, { cwd: this.cwd, pipelineFile: args.pipeline, inputs: args.inputs, ...this.options(), ...(resume ? { resume } : {}), debugger: hooks, signal, listeners: [listener] }),
+      this.cwd,
     );
     this.server = net.createServer((socket) => {
       const session = new PipelineDebugSession(launcher);
@@ -50,12 +52,12 @@ export class DapSession {
   }
 
   /** initialize, breakpoints, configurationDone, launch. */
-  async launch(pipeline: string, breakpoints: DebugProtocol.SourceBreakpoint[]): Promise<void> {
+  async launch(pipeline: string, breakpoints: DebugProtocol.SourceBreakpoint[], filters: string[] = [], inputs?: Record<string, unknown>): Promise<void> {
     const init = this.dc.waitForEvent('initialized');
-    const launched = this.dc.launch({ pipeline });
+    const launched = this.dc.launch({ pipeline, ...(inputs ? { inputs } : {}) });
     await init;
     await this.dc.setBreakpointsRequest({ source: { path: pipeline }, breakpoints });
-    await this.dc.setExceptionBreakpointsRequest({ filters: [] });
+    await this.dc.setExceptionBreakpointsRequest({ filters });
     await this.dc.configurationDoneRequest();
     await launched;
   }
