@@ -3,10 +3,12 @@
 // configured (a webhook with a secret is authenticated by its signature instead: webhooks.ts).
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import { ServerResponse } from 'node:http';
 import * as path from 'node:path';
 import { loadCheckpoint, readRunResult, runDir, runIds, type Redactor, type ServedPipeline } from '../api/index';
 import type { Tokens } from './auth';
-import { DROP_GRACE_MS } from './eventLog';
+import { DROP_GRACE_MS, responseSink } from './eventLog';
 import { IdempotencyKeys, MAX_KEY_LENGTH } from './idempotency';
 import { openApiDocument } from './openapi';
 import { ServeError } from './serveErrors';
@@ -211,14 +213,20 @@ export function createApp(o: AppOptions): Hono {
       const body = `id: 1\nevent: gap\ndata: ${JSON.stringify({ from: 1, to: 1, reason: 'this run\'s events are no longer kept by this server' })}\n\nid: 2\nevent: end\ndata: ${JSON.stringify(o.redactor.value(doc))}\n\n`;
       return new Response(after >= 2 ? '' : body, { headers });
     }
-    const outgoing = (c.env as { outgoing?: { destroy(): void; writableFinished: boolean } } | undefined)?.outgoing;
-    const { stream } = run.log.subscribe(after, () => {
+    const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+    const onDrop = () => {
       // dropped: its last frame waits for the socket to drain; a socket that never does is closed
       setTimeout(() => {
         if (outgoing && !outgoing.writableFinished) outgoing.destroy();
       }, DROP_GRACE_MS).unref();
-    });
-    return new Response(stream, { headers });
+    };
+    if (!(outgoing instanceof ServerResponse)) return new Response(run.log.subscribe(after, onDrop).stream, { headers });
+    // on a node server the frames go to the socket themselves: one leaves in the call that made its event
+    outgoing.writeHead(200, headers);
+    outgoing.flushHeaders();
+    const detach = run.log.attach(after, responseSink(outgoing), onDrop);
+    outgoing.once('close', detach);
+    return RESPONSE_ALREADY_SENT;
   });
 
   app.post('/runs/:id/cancel', limited(o.maxBody), async (c) => {

@@ -1,8 +1,12 @@
 // A served run's events as Server-Sent Events frames: each event is serialized once (secrets
-// redacted) and numbered, kept in a bounded buffer shared by every subscriber, and read from it by
-// each subscriber at its own pace. A subscriber is a cursor, not a queue: it costs the run nothing,
-// and it is pulled only as fast as its socket drains. One that falls too far behind is dropped with
-// a last `dropped` frame; one that asks for events the buffer no longer holds gets a `gap` frame.
+// redacted), numbered and encoded, kept in a bounded buffer shared by every subscriber, and read
+// from it by each subscriber at its own pace. A subscriber is a cursor, not a queue: it costs the
+// run nothing, and it is written to only while its socket drains. One that is caught up gets a new
+// frame at once, in the run's own call (the run's next synchronous work, such as spawning the next
+// step's process, would otherwise hold the frame back); one whose socket does not drain is not
+// written to until it does, and is dropped with a last `dropped` frame when it falls too far
+// behind; one that asks for events the buffer no longer holds gets a `gap` frame.
+import type { ServerResponse } from 'node:http';
 
 /** The most events a run keeps for subscribers (the oldest go first past it). */
 export const MAX_KEPT_EVENTS = 5000;
@@ -10,11 +14,11 @@ export const MAX_KEPT_EVENTS = 5000;
 export const MAX_KEPT_BYTES = 4 * 1024 * 1024;
 /** A subscriber this many events behind the newest is dropped (its socket does not drain). */
 export const MAX_LAG_EVENTS = 2000;
-/** Frames one pull writes at most (bytes): the rest wait for the socket to drain. */
-const PULL_BYTES = 64 * 1024;
+/** Frames one write carries at most (bytes): the rest wait for the socket to drain. */
+const WRITE_BYTES = 64 * 1024;
 /** A dropped subscriber whose socket still has not taken its last frame is closed after this (ms). */
 export const DROP_GRACE_MS = 5000;
-/** A subscriber waiting this long for an event gets a comment line, so proxies keep the connection (ms). */
+/** A subscriber sent nothing for about this long gets a comment line, so proxies keep the connection (ms). */
 export const KEEP_ALIVE_MS = 15_000;
 
 /** One SSE frame. */
@@ -23,30 +27,44 @@ function frame(seq: number, type: string, data: string): string {
   return `id: ${seq}\nevent: ${type}\ndata: ${data}\n\n`;
 }
 
+const KEEP_ALIVE = Buffer.from(': keep-alive\n\n');
+
+/** Where a subscriber's frames go: a socket (an HTTP response) or a web stream. */
+export interface FrameSink {
+  /** Writes the bytes now; false when the sink is full (nothing more until `onDrain`'s callback). */
+  write(bytes: Uint8Array): boolean;
+  /** Calls `cb` once when the sink takes more. */
+  onDrain(cb: () => void): void;
+  end(): void;
+}
+
 export interface Subscription {
   readonly stream: ReadableStream<Uint8Array>;
 }
 
 interface Subscriber {
+  sink: FrameSink;
   /** The last sequence number written to it. */
   cursor: number;
-  /** Wakes a pull waiting for events. */
-  wake: (() => void) | null;
+  /** Its sink is full: written to again when it drains. */
+  full: boolean;
+  /** Something was written to it since the last keep-alive tick. */
+  wrote: boolean;
   dropped: boolean;
+  closed: boolean;
   /** Called once when it is dropped (closes its socket after a grace time). */
   onDrop: () => void;
 }
 
-const encoder = new TextEncoder();
-
 export class RunEventLog {
-  private readonly frames: string[] = [];
+  private readonly frames: Buffer[] = [];
   /** The sequence number of frames[0]. */
   private first = 1;
   private bytes = 0;
   private next = 1;
   private ended = false;
   private readonly subscribers = new Set<Subscriber>();
+  private keepAlive: NodeJS.Timeout | null = null;
 
   constructor(private readonly limits: { events: number; bytes: number; lag: number; keepAliveMs?: number } = { events: MAX_KEPT_EVENTS, bytes: MAX_KEPT_BYTES, lag: MAX_LAG_EVENTS }) {}
 
@@ -72,7 +90,7 @@ export class RunEventLog {
   append(type: string, data: string, end = false): number {
     if (this.ended) return this.next - 1;
     const seq = this.next++;
-    const f = frame(seq, type, data);
+    const f = Buffer.from(frame(seq, type, data));
     this.frames.push(f);
     this.bytes += f.length;
     while (this.frames.length > 1 && (this.frames.length > this.limits.events || this.bytes > this.limits.bytes)) {
@@ -81,13 +99,11 @@ export class RunEventLog {
     }
     if (end) this.ended = true;
     for (const s of this.subscribers) {
-      if (s.wake) {
-        const w = s.wake;
-        s.wake = null;
-        w();
-      } else if (!s.dropped && seq - s.cursor > this.limits.lag) {
+      if (!s.full) this.deliver(s);
+      else if (seq - s.cursor > this.limits.lag) {
+        // its socket has not drained for `lag` events: it gets a last frame when (if) it does
         s.dropped = true;
-        this.subscribers.delete(s);
+        this.forget(s);
         s.onDrop();
       }
     }
@@ -95,61 +111,148 @@ export class RunEventLog {
   }
 
   /**
-   * A stream of the frames after `after` (0: from the start), ending after the log's end. `onDrop`
-   * is called when the subscriber is dropped for lagging (the caller closes its socket later).
+   * Writes the frames after `after` (0: from the start) to `sink` as they come, and ends it after
+   * the log's end. `onDrop` is called when the subscriber is dropped for lagging (the caller closes
+   * its socket later). Returns a function that lets go of the subscriber (its connection closed).
    */
+  attach(after: number, sink: FrameSink, onDrop: () => void = () => undefined): () => void {
+    const sub: Subscriber = { sink, cursor: Math.max(0, Math.min(after, this.next - 1)), full: false, wrote: false, dropped: false, closed: false, onDrop };
+    this.subscribers.add(sub);
+    this.startKeepAlive();
+    this.deliver(sub);
+    return () => {
+      sub.closed = true;
+      this.forget(sub);
+    };
+  }
+
+  /** The frames after `after` as a web stream (read at the reader's pace): `attach` to a stream. */
   subscribe(after: number, onDrop: () => void = () => undefined): Subscription {
-    const sub: Subscriber = { cursor: Math.max(0, Math.min(after, this.next - 1)), wake: null, dropped: false, onDrop };
-    let closed = false;
+    let drained: (() => void) | null = null;
+    let controller!: ReadableStreamDefaultController<Uint8Array>;
+    let detach: () => void = () => undefined;
     const stream = new ReadableStream<Uint8Array>(
       {
-        start: () => void this.subscribers.add(sub),
-        pull: async (controller) => {
-          if (closed) return;
-          if (sub.dropped) {
-            closed = true;
-            this.subscribers.delete(sub);
-            controller.enqueue(encoder.encode(frame(sub.cursor, 'dropped', JSON.stringify({ reason: `this subscriber fell more than ${this.limits.lag} events behind the run (its connection did not keep up); reconnect with Last-Event-ID: ${sub.cursor}`, last_event_id: sub.cursor }))));
-            controller.close();
-            return;
-          }
-          while (sub.cursor >= this.next - 1 && !this.ended && !closed && !sub.dropped) {
-            let timer: NodeJS.Timeout | undefined;
-            const woken = await new Promise<boolean>((r) => {
-              sub.wake = () => r(true);
-              timer = setTimeout(() => r(false), this.limits.keepAliveMs ?? KEEP_ALIVE_MS);
-              timer.unref();
-            });
-            clearTimeout(timer);
-            if (!woken && !closed) {
-              sub.wake = null;
-              // a quiet run: a comment (ignored by clients) keeps proxies from closing the stream
-              controller.enqueue(encoder.encode(': keep-alive\n\n'));
-              return;
-            }
-          }
-          if (closed) return;
-          let out = '';
-          if (sub.cursor + 1 < this.first) {
-            out += frame(this.first - 1, 'gap', JSON.stringify({ from: sub.cursor + 1, to: this.first - 1, reason: `the server keeps the last ${this.limits.events} events of a run (at most ${this.limits.bytes} bytes); these are no longer kept` }));
-            sub.cursor = this.first - 1;
-          }
-          while (sub.cursor < this.next - 1 && out.length < PULL_BYTES) out += this.frames[++sub.cursor - this.first];
-          if (out) controller.enqueue(encoder.encode(out));
-          if (this.ended && sub.cursor >= this.next - 1) {
-            closed = true;
-            this.subscribers.delete(sub);
-            controller.close();
-          }
+        start: (c) => void (controller = c),
+        // a read waits: the sink takes more
+        pull: () => {
+          const d = drained;
+          drained = null;
+          d?.();
         },
-        cancel: () => {
-          closed = true;
-          this.subscribers.delete(sub);
-          sub.wake?.();
-        },
+        cancel: () => detach(),
       },
       { highWaterMark: 0 },
     );
+    detach = this.attach(
+      after,
+      {
+        write: (b) => {
+          controller.enqueue(b);
+          return false; // one chunk a read
+        },
+        onDrain: (cb) => void (drained = cb),
+        end: () => controller.close(),
+      },
+      onDrop,
+    );
     return { stream };
   }
+
+  /** Writes what `sub` has not had yet, while its sink takes it; ends it after the log's end. */
+  private deliver(sub: Subscriber): void {
+    if (sub.closed) return;
+    try {
+      if (sub.dropped) {
+        sub.closed = true;
+        sub.sink.write(Buffer.from(frame(sub.cursor, 'dropped', JSON.stringify({ reason: `this subscriber fell more than ${this.limits.lag} events behind the run (its connection did not keep up); reconnect with Last-Event-ID: ${sub.cursor}`, last_event_id: sub.cursor }))));
+        sub.sink.end();
+        return;
+      }
+      while (sub.cursor < this.next - 1) {
+        const parts: Buffer[] = [];
+        let size = 0;
+        if (sub.cursor + 1 < this.first) {
+          parts.push(Buffer.from(frame(this.first - 1, 'gap', JSON.stringify({ from: sub.cursor + 1, to: this.first - 1, reason: `the server keeps the last ${this.limits.events} events of a run (at most ${this.limits.bytes} bytes); these are no longer kept` }))));
+          sub.cursor = this.first - 1;
+        }
+        while (sub.cursor < this.next - 1 && size < WRITE_BYTES) {
+          const f = this.frames[++sub.cursor - this.first];
+          parts.push(f);
+          size += f.length;
+        }
+        sub.wrote = true;
+        if (!sub.sink.write(parts.length === 1 ? parts[0] : Buffer.concat(parts))) {
+          sub.full = true;
+          sub.sink.onDrain(() => {
+            sub.full = false;
+            this.deliver(sub);
+          });
+          return;
+        }
+      }
+      if (this.ended) {
+        sub.closed = true;
+        this.forget(sub);
+        sub.sink.end();
+      }
+    } catch {
+      // a sink that throws (its socket gone) is let go: never the run's problem
+      sub.closed = true;
+      this.forget(sub);
+    }
+  }
+
+  private forget(sub: Subscriber): void {
+    this.subscribers.delete(sub);
+    if (this.subscribers.size === 0 && this.keepAlive) {
+      clearInterval(this.keepAlive);
+      this.keepAlive = null;
+    }
+  }
+
+  /** A quiet run: a comment (ignored by clients) to each subscriber sent nothing since the last tick. */
+  private startKeepAlive(): void {
+    if (this.keepAlive || this.ended) return;
+    this.keepAlive = setInterval(() => {
+      for (const s of this.subscribers) {
+        if (!s.wrote && !s.full && !s.closed) {
+          try {
+            if (!s.sink.write(KEEP_ALIVE)) {
+              s.full = true;
+              s.sink.onDrain(() => {
+                s.full = false;
+                this.deliver(s);
+              });
+            }
+          } catch {
+            s.closed = true;
+            this.forget(s);
+          }
+        }
+        s.wrote = false;
+      }
+    }, this.limits.keepAliveMs ?? KEEP_ALIVE_MS);
+    this.keepAlive.unref();
+  }
+}
+
+/**
+ * A node HTTP response as a sink: each write leaves for the socket at once (Node corks a
+ * response's socket until the next tick; a frame waiting for it would wait for the run's
+ * synchronous work), Nagle off; full past the socket's high-water mark.
+ */
+export function responseSink(res: ServerResponse): FrameSink {
+  res.socket?.setNoDelay(true);
+  return {
+    write: (bytes) => {
+      const socket = res.socket;
+      const corked = socket?.writableCorked ?? 0;
+      const ok = res.write(bytes);
+      if (socket) while (socket.writableCorked > corked) socket.uncork();
+      return ok && !res.destroyed;
+    },
+    onDrain: (cb) => void res.once('drain', cb),
+    end: () => void res.end(),
+  };
 }
