@@ -17,6 +17,8 @@ import type { ServerFeatures } from './features';
 import { fileURLToPath } from 'node:url';
 import { evalCompletions } from './evalCompletion';
 import { agentEntryValueItems, agentKeysOf, agentToolCompletions } from './agentCompletion';
+import { handoffCompletions } from './agentHandoffs';
+import { entryKeyOffered } from './agentEntryKeys';
 import { AGENT_STEP_KEYS } from '../engine/analyze/agentDecl';
 import { AGENT_STEP_SNIPPET, withAgentSnippet } from './agentSnippets';
 import { timezoneItems, triggerKeyItems, triggerTemplateItems } from './triggerCompletion';
@@ -60,6 +62,7 @@ function keyItems(a: Analysis, ctx: Extract<CompletionContext, { kind: 'key' }>)
   const items: CompletionItem[] = keysAt(mapping)
     .filter((k) => !(present && typeof present === 'object' && !Array.isArray(present) && k.name in present && k.name !== ctx.partial))
     .filter((k) => agentStep !== 'no' || !(AGENT_STEP_KEYS as readonly string[]).includes(k.name))
+    .filter((k) => entryKeyOffered(mapping, present, k.name))
     .map((k) => ({ label: k.name, kind: CompletionItemKind.Property, detail: k.required ? 'required' : undefined, documentation: md(k.description), insertText: `${k.name}: `, sortText: `${k.required || (agentStep === 'yes' && (AGENT_STEP_KEYS as readonly string[]).includes(k.name)) ? 0 : 1}${k.name}` }))
     .map((i) => (agentKeys ? withAgentSnippet(i) : i));
   if (ctx.newListItem && mapping[mapping.length - 2] === 'steps') items.push(...SNIPPETS, AGENT_STEP_SNIPPET);
@@ -225,6 +228,8 @@ function sameDecls(a: readonly ParameterDecl[], b: readonly ParameterDecl[]): bo
 export function completions(a: Analysis, offset: number, documentFile: string | null = null): CompletionItem[] {
   const agentTools = agentToolCompletions(a, offset, documentFile);
   if (agentTools) return agentTools;
+  const handoffs = handoffCompletions(a, offset);
+  if (handoffs) return handoffs;
   const ctx = completionContext(a, offset);
   const guards = guardCompletions(a, ctx);
   if (guards) return guards;

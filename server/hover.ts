@@ -18,6 +18,7 @@ import { evalHover } from './evalHover';
 import { fileURLToPath } from 'node:url';
 import { statsFor } from './modelStatsCache';
 import { agentHover } from './agentHover';
+import { handoffHover } from './agentHandoffs';
 import { triggerHover } from './triggerHover';
 import { guardHover } from './guardHover';
 import { stepWorstLine } from './guardWords';
@@ -77,6 +78,8 @@ export function hover(a: Analysis, offset: number, lock: AutoLock | null = null,
   if (guard) return value(guard);
   const agent = agentHover(a, at, documentFile);
   if (agent) return value(agent);
+  const handoff = handoffHover(a, at);
+  if (handoff) return value(handoff);
   const last = at.path[at.path.length - 1];
   const model = at.onKey ? null : modelHover(a, at.path, stats);
   if (model) return value(model);

@@ -31,6 +31,7 @@ export const FINDING_CODES = {
   'parameter.default-type': { severity: 'error', summary: 'A parameter\'s default does not match its declared type or enum.' },
   'model.invalid': { severity: 'error', summary: 'A model is not `provider:model` with a known provider.' },
   'model.modality': { severity: 'error', summary: 'A model step gives `images:` (or `audio:`) to a model the registry says takes none (its `modalities`); on the step\'s own model the quick fix takes one of the same provider that does.' },
+  'model.part-path': { severity: 'warning', summary: "`images:`, `files:` or `audio:` names a path a run refuses before anything is sent: absolute, going up with `..`, not a workspace path or an http(s) URL, or a file of another kind by its extension." },
   'expert.unknown': { severity: 'error', summary: 'A step names an expert the `experts` map does not have.' },
   'personality.unknown': { severity: 'error', summary: 'A step names a personality the `personalities` map does not have.' },
   'step.duplicate-id': { severity: 'error', summary: 'Two steps have the same id.' },

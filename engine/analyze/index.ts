@@ -13,6 +13,7 @@ import { stripContextlabKeys } from './contextlabCompat';
 import { checkInlineDocuments } from './inlineDocuments';
 import { checkSchema } from './schemaCheck';
 import { checkModalities } from './modalityCheck';
+import { checkPartPaths } from './partPathCheck';
 import { checkAgents } from './agentCheck';
 import { checkTriggers } from './triggerCheck';
 import { checkGuardsAndBudgets } from './guardCheck';
@@ -180,6 +181,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
       checkTriggers(effective, pipeline, sink);
       checkGuardsAndBudgets(pipeline, sink, { pipelineFile: options.pipelineFile, compile: (other) => analyze(other).findings });
       checkModalities(pipeline, sink);
+      checkPartPaths(pipeline, sink);
       checkAgents(pipeline, sink, { catalog, mcp: options.mcp, pipelineFile: options.pipelineFile, compile: (other) => analyze(other).findings });
       checkInlineDocuments(pipeline, sink, catalog, (inner, depth, passed) => analyze(inner, { ...options, autoAnswers: undefined, inlineDepth: depth, passedInputs: passed, sectionOwner: undefined }).findings, options.inlineDepth ?? 0);
       plan = s.plan;
