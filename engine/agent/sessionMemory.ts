@@ -66,17 +66,22 @@ export class SessionMemory {
   private readonly stored: StoredSession;
   readonly record: SessionRecord;
 
-  constructor(
+  private constructor(
     readonly id: string,
     readonly decl: MemoryDecl,
     private readonly store: SessionStore,
     private readonly runId: string,
     private readonly redactor: Redactor,
+    s: StoredSession,
   ) {
-    const s = store.load(id);
     // a bound lowered since the session was written: only its latest messages are sent
     this.stored = { summary: s.summary, messages: latest(s.messages, decl.maxMessages) };
     this.record = { id, loaded: this.stored.messages.length, stored: s.messages.length };
+  }
+
+  /** The session `id` as the store holds it now, for one run. */
+  static async open(id: string, decl: MemoryDecl, store: SessionStore, runId: string, redactor: Redactor): Promise<SessionMemory> {
+    return new SessionMemory(id, decl, store, runId, redactor, await store.load(id));
   }
 
   /** The messages before this run's prompt. */
@@ -105,21 +110,22 @@ export class SessionMemory {
   async save(runMessages: ChatMessage[], summarize: (request: string) => Promise<string | null>): Promise<void> {
     // a session keeps what media was sent by name, not its bytes
     const added = this.redactor.value(runMessages.map((m): ChatMessage => (m.role === 'user' && m.parts?.length ? { role: 'user', content: `${m.content}\n[sent with it: ${m.parts.map((p) => `${p.kind} ${p.name}`).join(', ')}]` } : m)));
-    const all = [...this.store.load(this.id).messages, ...added];
+    const now = await this.store.load(this.id);
+    const all = [...now.messages, ...added];
     if (all.length <= this.bound) {
-      this.store.append(this.id, added, this.runId);
+      await this.store.append(this.id, added, this.runId);
       this.record.stored = all.length;
       return;
     }
     const keep = latest(all, Math.floor(this.bound / 2));
     const older = all.slice(0, all.length - keep.length);
-    const summary = await summarize(summaryRequest(this.store.load(this.id).summary, older));
+    const summary = await summarize(summaryRequest(now.summary, older));
     if (summary === null) {
-      this.store.append(this.id, added, this.runId);
+      await this.store.append(this.id, added, this.runId);
       this.record.stored = all.length;
       return;
     }
-    this.store.replace(this.id, { summary: this.redactor.text(summary), messages: keep }, this.runId);
+    await this.store.replace(this.id, { summary: this.redactor.text(summary), messages: keep }, this.runId);
     this.record.stored = keep.length;
     this.record.compacted = true;
   }

@@ -12,16 +12,19 @@ export interface StoredSession {
   messages: ChatMessage[];
 }
 
+/** A value, or a promise of it: SQLite answers at once, a server's store (Redis: redisSessions.ts) over the network. */
+export type Awaitable<T> = T | Promise<T>;
+
 /** What the agent needs of a session store; another backend (a server's database) implements the same. */
 export interface SessionStore {
-  load(session: string): StoredSession;
+  load(session: string): Awaitable<StoredSession>;
   /** Adds a run's messages at the end of the session. */
-  append(session: string, messages: ChatMessage[], runId: string): void;
+  append(session: string, messages: ChatMessage[], runId: string): Awaitable<void>;
   /** Replaces the whole session: its summary, and the messages it keeps (a compaction). */
-  replace(session: string, stored: StoredSession, runId: string): void;
+  replace(session: string, stored: StoredSession, runId: string): Awaitable<void>;
   /** The session ids kept, most recently used first. */
-  list(): { session: string; messages: number; updated_at: string }[];
-  close(): void;
+  list(): Awaitable<{ session: string; messages: number; updated_at: string }[]>;
+  close(): Awaitable<void>;
 }
 
 /** `.orchestrator/sessions/` of a working folder. */

@@ -20,7 +20,7 @@ import { randomBytes } from 'node:crypto';
 import type { RunContext } from '../run/runContext';
 import { PublishedSteps } from './publishedSteps';
 import { QuickBatches } from './quickBatches';
-import { addAttemptFigures, agentNeedsCoordinator, attemptId, cancelChannel, COORDINATOR_TOOLS, DEFAULT_QUEUE, JOB_FORMAT, KEEP_FAILED_S, KEY_PREFIX, repliesKey, resultsKey, type AttemptData, type StepJobData, type StepJobResult, type StepProgress, type StepReply } from './protocol';
+import { addAttemptFigures, agentNeedsCoordinator, attemptId, cancelChannel, COORDINATOR_TOOLS, DEFAULT_QUEUE, JOB_FORMAT, KEEP_FAILED_S, KEY_PREFIX, isAgentEventType, repliesKey, resultsKey, type AttemptData, type StepJobData, type StepJobResult, type StepProgress, type StepReply } from './protocol';
 
 export interface RemoteOptions {
   url: string;
@@ -63,8 +63,6 @@ interface Pending {
   reject(e: unknown): void;
 }
 
-/** The agent events a worker sends back as an agent step's progress. */
-const AGENT_EVENTS = new Set<unknown>(['agent-turn-started', 'agent-turn-ended', 'tool-call-started', 'tool-call-ended', 'agent-ended']);
 
 /** A built-in tool that may run away from its run. */
 function workerTool(tool: string): boolean {
@@ -448,7 +446,7 @@ export class RemoteAttempts implements AttemptExecutor {
     const d = data as StepProgress;
     if (d.kind === 'output') run.emitter.emit({ type: 'step-output', time: Date.now(), stepId: req.step.id, scope: req.scopePath, stream: d.stream, chunk: run.redactor.text(String(d.chunk)) });
     else if (d.kind === 'model-call') run.emitter.emit({ type: 'model-call', time: Date.now(), stepId: req.step.id, scope: req.scopePath, ...d.call });
-    else if (d.kind === 'agent' && AGENT_EVENTS.has(d.event?.type) && run.emitter.listening) run.emitter.emit({ time: Date.now(), stepId: req.step.id, scope: req.scopePath, ...run.redactor.value(d.event) });
+    else if (d.kind === 'agent' && isAgentEventType(d.event?.type) && run.emitter.listening) run.emitter.emit({ time: Date.now(), stepId: req.step.id, scope: req.scopePath, ...run.redactor.value(d.event) });
   }
 
   private connectionLost(): void {

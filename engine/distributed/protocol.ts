@@ -162,6 +162,19 @@ export interface StepJobResult {
 }
 
 /** What a worker streams while a step runs. */
+/** Every agent event, which a worker sends back as an agent step's progress (a new kind of AgentEvent must be named here: the type says so). */
+const AGENT_EVENT_TYPES: Record<AgentEvent['type'], true> = { 'agent-turn-started': true, 'agent-turn-ended': true, 'tool-call-started': true, 'tool-call-ended': true, 'agent-ended': true, 'agent-handoff': true };
+
+/** Whether an event (a run's, or one a worker sent) is an agent's: its turns, calls, handoffs and end. */
+export function isAgentEventType(type: unknown): type is AgentEvent['type'] {
+  return typeof type === 'string' && Object.prototype.hasOwnProperty.call(AGENT_EVENT_TYPES, type);
+}
+
+/** A run's event that is an agent's (narrowed). */
+export function isAgentEvent<E extends { type: string }>(e: E): e is Extract<E, { type: AgentEvent['type'] }> {
+  return isAgentEventType(e.type);
+}
+
 export type StepProgress =
   | { kind: 'output'; stream: 'stdout' | 'stderr' | 'text'; chunk: string }
   | { kind: 'model-call'; call: ModelCallRecord }

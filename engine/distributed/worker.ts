@@ -23,7 +23,7 @@ import { setLongTimeout } from '../util/longTimer';
 import { bullConnection, checkRedis, parseRedisUrl } from './connection';
 import type { WorkerTraces } from '../run/attemptTraces';
 import { AgentLimitError } from '../agent/types';
-import { agentNeedsCoordinator, cancelChannel, COORDINATOR_TOOLS, DEFAULT_QUEUE, JOB_FORMAT, KEY_PREFIX, publishedStepsKey, repliesKey, REPLIES_TTL_S, resultsKey, stepDigest, type AttemptData, type StepJobData, type StepJobResult, type StepProgress, type StepReply } from './protocol';
+import { agentNeedsCoordinator, cancelChannel, isAgentEvent, COORDINATOR_TOOLS, DEFAULT_QUEUE, JOB_FORMAT, KEY_PREFIX, publishedStepsKey, repliesKey, REPLIES_TTL_S, resultsKey, stepDigest, type AttemptData, type StepJobData, type StepJobResult, type StepProgress, type StepReply } from './protocol';
 
 export interface WorkerOptions {
   url: string;
@@ -334,8 +334,8 @@ export class StepWorker {
       } else if (e.type === 'model-call') {
         const { model, tokens_in, tokens_out, cost_usd, latency_ms, wait_ms, attempts } = e;
         send({ kind: 'model-call', call: { model, tokens_in, tokens_out, cost_usd, latency_ms, wait_ms, attempts } });
-      } else if (e.type === 'agent-turn-started' || e.type === 'agent-turn-ended' || e.type === 'tool-call-started' || e.type === 'tool-call-ended' || e.type === 'agent-ended') {
-        // an agent's turns and calls, in order with the text streamed before them
+      } else if (isAgentEvent(e)) {
+        // an agent's turns, calls and handoffs, in order with the text streamed before them
         if (buffered.length) {
           if (flushTimer) clearTimeout(flushTimer);
           flush();

@@ -14,7 +14,8 @@ import type { ActionContext } from './runContext';
 import { addModelFigures, AttemptToolContext, stepLabel } from './toolContext';
 import { personalityPrompt } from './stepModel';
 import { SESSION_PARAM, SessionMemory } from '../agent/sessionMemory';
-import { SqliteSessionStore } from '../agent/sessions';
+import { openSessionStore } from '../agent/sessionStores';
+import { SessionStoreError } from '../agent/redisSessions';
 import { checkPartsFor, readParts } from '../models/contentParts';
 import { TurnReplay } from '../agent/turnReplay';
 
@@ -72,10 +73,10 @@ export async function agentAction(step: Step, params: Record<string, unknown>, c
   // images, files, audio with the prompt: read in the workspace, and refused before any call when a model of the chain cannot take them
   const parts = readParts(params, ctx);
   for (const m of parts.length ? [s.model, ...s.fallbacks] : []) checkPartsFor(m.slice(0, m.indexOf(':')), parts);
-  const store = memory ? SqliteSessionStore.in(ctx.cwd) : null;
+  const store = memory ? await sessionStoreOf(ctx.cwd) : null;
   let result;
   try {
-    const session = memory ? new SessionMemory(String(sessionId), memory, store!, ctx.executionId ?? 'run', ctx.redactor) : undefined;
+    const session = memory ? await SessionMemory.open(String(sessionId), memory, store!, ctx.executionId ?? 'run', ctx.redactor) : undefined;
     result = await runAgent(
       { ref: { name: step.id, path: [] }, models: [s.model, ...s.fallbacks], system: s.system, prompt: task, decl: step.agent!, schema: s.schema, maxTokens: int(params.max_tokens), temperature: float(params.temperature), stream: params.stream !== false, depth: 0, ...(session ? { session } : {}), ...(parts.length ? { parts } : {}), ...replayOf(step, ctx, scopePath) },
       host,
@@ -83,13 +84,23 @@ export async function agentAction(step: Step, params: Record<string, unknown>, c
       r,
     );
   } finally {
-    store?.close();
+    await store?.close();
   }
   if (holdAnswer && typeof result.answer === 'string') {
     result.answer = await guardText(ctx.models, s.model, guards!, 'output', result.answer, signal);
     s.output('text', result.answer);
   }
   return { success: true, result };
+}
+
+/** The sessions' store ORC_SESSION_STORE names; one that cannot be opened fails the step (not retried: its configuration). */
+async function sessionStoreOf(cwd: string) {
+  try {
+    return await openSessionStore(cwd);
+  } catch (e) {
+    if (e instanceof SessionStoreError) throw new ToolError(e.message, 'ConfigurationError');
+    throw e;
+  }
 }
 
 /** A fork at a turn of this step (`orc fork RUN --at STEP.TURN`): its turns before it, from the parent's record. */
