@@ -1,14 +1,16 @@
 // Agent steps on `orc worker`s with conversations and handoffs: a session kept in Redis
 // (ORC_SESSION_STORE=redis://...) is shared by a worker and a run elsewhere (the second run, in
 // another folder and process, carries the first one's messages; nothing in either folder's
-// .orchestrator/sessions/), and a handoff made on a worker reaches the coordinator's listeners as
-// an `agent-handoff` event, like the agent's turns and calls. Redis is Debian's redis-server on a
+// .orchestrator/sessions/), `orc serve` with the same store continues it over HTTP, and a handoff
+// made on a worker reaches the coordinator's listeners as an `agent-handoff` event, like the
+// agent's turns and calls. Redis is Debian's redis-server on a
 // free port, started by the test; the provider is the loopback OpenAI server.
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { RedisServer, WorkerProcess } from '../../helpers/redisServer';
+import { startServe } from '../../helpers/serveProcess';
 import { LoopbackProviders } from '../../fixtures/providers/loopbackServer';
 import { loopbackEnv, turnOf } from '../../helpers/agentRun';
 import { analyze, createModelRunner, runPipeline, type AgentStepResult, type RunEvent } from '../../../engine/api/index';
@@ -118,6 +120,25 @@ describe('sessions and handoffs on orc worker', function () {
       await store.close();
     }
     for (const d of [first, second, base]) assert.equal(fs.existsSync(path.join(d, '.orchestrator', 'sessions')), false, d);
+  });
+
+  it('orc serve with the same store continues a conversation a worker began (the built CLI)', async () => {
+    srv.responder = (body) => ({ text: `heard ${usersOf(body).join(' / ')}` });
+    const dir = fs.mkdtempSync(path.join(base, 'served-'));
+    const { doc } = await onWorker(SUPPORT, dir, { message: 'I ordered a lamp.', session: 'bo' });
+    assert.equal(doc.status, 'completed', JSON.stringify(doc.steps.chat));
+    fs.writeFileSync(path.join(dir, 'support.pipeline.yaml'), SUPPORT);
+    const s = await startServe(dir, [], { ...loopbackEnv(srv), ORC_SESSION_STORE: `${redis.url}/2` });
+    try {
+      const r = await fetch(`${s.url}/pipelines/support/runs`, { method: 'POST', body: JSON.stringify({ message: 'Where is it?', session: 'bo' }), headers: { prefer: 'wait=20' } });
+      assert.equal(r.status, 200);
+      assert.equal(r.headers.get('orc-session'), 'bo');
+      const served = (await r.json()) as { outputs: Record<string, unknown> };
+      assert.equal(served.outputs.answer, 'heard I ordered a lamp. / Where is it?');
+    } finally {
+      await s.stop();
+    }
+    assert.equal(fs.existsSync(path.join(dir, '.orchestrator', 'sessions')), false);
   });
 
   it('a handoff made on a worker reaches the run as an agent-handoff event, between the turns it joins', async () => {
