@@ -3,8 +3,8 @@
 // another folder and process, carries the first one's messages; nothing in either folder's
 // .orchestrator/sessions/), `orc serve` with the same store continues it over HTTP, and a handoff
 // made on a worker reaches the coordinator's listeners as an `agent-handoff` event, like the
-// agent's turns and calls. Redis is Debian's redis-server on a
-// free port, started by the test; the provider is the loopback OpenAI server.
+// agent's turns and calls. Redis is Debian's redis-server on a free port, started by the test; the
+// provider is the loopback OpenAI server.
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
