@@ -15,6 +15,7 @@ import { InputError, resolveInputs } from '../run/inputs';
 import { DEFAULT_MAX_PARALLEL, newExecutionId, runPipeline, type RunOptions } from '../run/runPipeline';
 import { RunRecordWriter, writeRunRecord } from './runRecord';
 import { RUN_PACK } from '../run/runPacks';
+import { recordedInputs, secretInputValues } from '../run/secretInputs';
 import { withCassette, type CassetteOptions, type RunCassette } from '../models/cassette';
 import type { Interaction } from '../toolkit/interaction';
 import { withoutBom } from '../util/text';
@@ -111,9 +112,12 @@ export function chosenVariants(spec: EvalSpec, only: string[]): (EvalVariant | n
 }
 
 /** The first read: every case's inputs checked for every variant before any call; counts and widths. */
-export async function scan(spec: EvalSpec, a: Analysis, variants: (EvalVariant | null)[], only: Set<string>, signal: AbortSignal, workspace?: string): Promise<{ cases: number; idWidth: number }> {
+export async function scan(spec: EvalSpec, a: Analysis, variants: (EvalVariant | null)[], only: Set<string>, signal: AbortSignal, workspace?: string): Promise<{ cases: number; idWidth: number; secrets: string[] }> {
   const params = a.pipeline!.parameters;
   const names = params.map((p) => p.name);
+  // the values of `secret: true` parameters the cases give: the eval's cassette and records redact them as a run does
+  const secretParams = params.some((p) => p.secret);
+  const secrets = new Set<string>();
   const lines = new Map<string, number>();
   const problems: string[] = [];
   let count = 0;
@@ -141,7 +145,8 @@ export async function scan(spec: EvalSpec, a: Analysis, variants: (EvalVariant |
       if (inputsFromRun(c)) continue;
       for (const v of variants) {
         try {
-          resolveInputs(params, inputsFor(c.values, v, names));
+          const resolved = resolveInputs(params, inputsFor(c.values, v, names));
+          if (secretParams) for (const x of secretInputValues(params, resolved)) secrets.add(x);
         } catch (e) {
           if (!(e instanceof InputError)) throw e;
           problems.push(`${where(c)}${v ? `, variant '${v.name}'` : ''}: ${e.message.replace(/: give it with -i .*$/, '')}`);
@@ -155,7 +160,7 @@ export async function scan(spec: EvalSpec, a: Analysis, variants: (EvalVariant |
     if (problems.length > MAX_PROBLEMS) shown.push(`and ${problems.length - MAX_PROBLEMS} more`);
     throw new EvalInputError(`the cases are not all runnable; nothing ran:\n  ${shown.join('\n  ')}`);
   }
-  return { cases: count, idWidth };
+  return { cases: count, idWidth, secrets: [...secrets] };
 }
 
 function statusOf(assertions: AssertionResult[], runStatus: string): CaseResult['status'] {
@@ -175,13 +180,15 @@ export async function runEval(o: EvalRunOptions): Promise<EvalOutcome> {
   const env = o.env ?? process.env;
   const variants = chosenVariants(spec, o.onlyVariants ?? []);
   const only = new Set(o.onlyCases ?? []);
-  const { cases, idWidth } = await scan(spec, pa, variants, only, signal, o.root);
+  const { cases, idWidth, secrets } = await scan(spec, pa, variants, only, signal, o.root);
   const pipelineSource = withoutBom(readFileSync(spec.pipeline, 'utf8'));
   // a recording must see every call (a cached step makes none), and a replay answers them all
   const cache = !o.cassette && (o.cache ?? spec.repeat === 1);
   const names = pa.pipeline!.parameters.map((p) => p.name);
-  // the runs redact their results; the record redacts what assertions and errors said about them too
-  const redactor = new Redactor(env);
+  // the runs redact their results; the record redacts what assertions and errors said about them too,
+  // and the cassette what the judges were asked: the environment's secrets and the cases' secret
+  // inputs (as `orc run` records them: `[redacted: secret]`, so a replay's requests match)
+  const redactor = new Redactor(env, secrets);
   // one cassette for the whole eval, opened before anything runs: every case's run and every judge share it
   let models = o.models;
   let tape: RunCassette | null = null;
@@ -377,7 +384,8 @@ export async function judgeOneCase(k: CaseRun, analysis: Analysis, c: EvalCase, 
     const doc = await runPipeline(analysis, options);
     if (signal.aborted) return null;
     k.onRun?.(doc);
-    const facts = { inputs, pipelineFile: spec.pipeline, source: pipelineSource, maxParallel: pa.pipeline!.context.maxParallel ?? DEFAULT_MAX_PARALLEL };
+    // its inputs as `orc run` records them: a secret parameter's by its placeholder
+    const facts = { inputs: recordedInputs(pa.pipeline!.parameters, inputs, redactor), pipelineFile: spec.pipeline, source: pipelineSource, maxParallel: pa.pipeline!.context.maxParallel ?? DEFAULT_MAX_PARALLEL };
     // with a writer, the record is written while the next cases run (the result waits for it, not the slot)
     const written = k.records ? k.records.write(doc, facts) : null;
     if (!written) await writeRunRecord(root, doc, facts);

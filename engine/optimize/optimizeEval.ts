@@ -93,7 +93,7 @@ function candidateProblem(m: string): string | null {
   return null;
 }
 
-export async function planOptimization(o: Pick<OptimizeOptions, 'root' | 'analysis' | 'candidates' | 'steps' | 'registry' | 'signal'>): Promise<{ steps: string[]; models: string[]; cases: EvalCase[] }> {
+export async function planOptimization(o: Pick<OptimizeOptions, 'root' | 'analysis' | 'candidates' | 'steps' | 'registry' | 'signal'>): Promise<{ steps: string[]; models: string[]; cases: EvalCase[]; /** The values of the cases' `secret: true` inputs. */ secrets: string[] }> {
   const spec = o.analysis.eval!;
   const pa = o.analysis.pipeline!;
   const signal = o.signal ?? new AbortController().signal;
@@ -108,11 +108,11 @@ export async function planOptimization(o: Pick<OptimizeOptions, 'root' | 'analys
   if (problems.length) throw new EvalInputError(`--models: ${problems.join('; ')}`);
   const candidates = [...new Set(o.candidates)];
   if (!candidates.length) throw new EvalInputError('--models needs at least one model');
-  await scan(spec, pa, [null], new Set(), signal, o.root);
+  const { secrets } = await scan(spec, pa, [null], new Set(), signal, o.root);
   const cases: EvalCase[] = [];
   for await (const c of readCases(spec.cases, { signal, workspace: o.root })) if (!c.skip) cases.push(c);
   if (!cases.length) throw new EvalInputError('the eval has no case to run (every case is skipped)');
-  return { steps: o.steps?.length ? all.filter((s) => o.steps!.includes(s)) : all, models: byPrice(candidates, o.registry ?? registryModels()), cases };
+  return { steps: o.steps?.length ? all.filter((s) => o.steps!.includes(s)) : all, models: byPrice(candidates, o.registry ?? registryModels()), cases, secrets };
 }
 
 export async function optimize(o: OptimizeOptions): Promise<OptimizeOutcome> {
@@ -130,7 +130,8 @@ export async function optimize(o: OptimizeOptions): Promise<OptimizeOutcome> {
   const recording = o.cassette?.mode === 'record';
   const known = o.reuse === false || recording ? new Map<string, Outcome>() : earlierRuns(o.root, evalSha, pipelineSha);
   const cache = !o.cassette;
-  const redactor = new Redactor(env);
+  // the environment's secrets and the cases' secret inputs, kept out of the cassette as `orc eval` keeps them
+  const redactor = new Redactor(env, plan.secrets);
   const minPassRate = o.minPassRate ?? spec.threshold;
   const objective = o.objective ?? 'cost';
   const now = new Date();
