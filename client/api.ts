@@ -1,6 +1,7 @@
 // What the extension returns from activate(): an automation API for tests and other extensions
 // (`vscode.extensions.getExtension('orchestrator.orchestrator-pipelines').exports`). It reads state;
 // it starts nothing a command does not.
+import type * as vscode from 'vscode';
 import { type ResultDocument } from '../engine/api/index';
 
 export interface PanelRendered {
@@ -47,4 +48,6 @@ export interface OrchestratorApi {
   evalTestItems(): Promise<string[]>;
   /** What the latest run of each case of this eval file gave the Test Explorer (no messages: it passed). */
   evalTestMessages(uri: string): { case: string; variant: string; messages: EvalTestMessage[] }[];
+  /** The eval TestController, its Run (replay) profile, the TestMessages (stack traces, context values) the latest run gave a case item (by the item's id), and the continuous runs: how many are on, what each save re-ran (`file > variant > case`) and whether that run ended. */
+  evalTesting(): { controller: vscode.TestController; replayProfile: vscode.TestRunProfile; messages(itemId: string): vscode.TestMessage[]; continuous(): { active: number; runs: { items: string[]; done: boolean }[] } };
 }

@@ -10,6 +10,8 @@ import * as vscode from 'vscode';
 import { analyzeEval, readRunResult, type ResultDocument, type AssertionResult, type BaselineComparison, caseInputs, type CaseResult, compareWithBaseline, CoverageCollector, coverageLine, toLcov, DatasetError, type EvalAnalysis, evalHasErrors, EvalInputError, type EvalMeta, evalOutline, EvalRecord, previousEval, runEval, TRAJECTORY_KINDS } from '../engine/api/index';
 import { runFolder } from './configuration';
 import { debugConfiguration } from './debugging';
+import { EvalContinuousRuns } from './evalContinuous';
+import { EvalTestActions, evalTags, OFFLINE_TAG, SEP } from './evalTestActions';
 import type { EvalTestMessage } from './api';
 import { trippedGuardMessages } from './evalGuardMessages';
 import type { Log } from './log';
@@ -38,8 +40,6 @@ export interface EvalSelection {
   cases: string[];
 }
 
-// VS Code reserves NUL in test ids: the parts of an item's id are joined with ␟ (a printable unit separator)
-const SEP = '\u241f';
 const caseId = (file: string, variant: string, c: string) => `${file}${SEP}${variant}${SEP}${c}`;
 const variantId = (file: string, variant: string) => `${file}${SEP}${variant}`;
 
@@ -83,14 +83,19 @@ export class EvalTests implements vscode.Disposable {
   /** An eval ended (its results, for the panel). */
   readonly onDidFinish = this.finished.event;
   private readonly discovered: Promise<void>;
+  readonly replayProfile: vscode.TestRunProfile;
+  /** Stack traces, context values and the actions on a failed case's messages (evalTestActions.ts). */
+  readonly actions = new EvalTestActions();
+  readonly continuous = new EvalContinuousRuns({ controller: this.controller, refresh: (u) => this.refresh(u), runReplay: (r, t) => this.runRequest(r, t, { replay: true }) });
 
   constructor(
     private readonly models: { forRun(): Promise<RunServices> },
     private readonly log: Log,
   ) {
     this.controller.createRunProfile('Run', vscode.TestRunProfileKind.Run, (r, t) => this.runRequest(r, t), true);
-    // every model call (the judges' too) answered from NAME.cassette.jsonl, as `orc eval --replay`: offline, free
-    this.controller.createRunProfile('Run (replay)', vscode.TestRunProfileKind.Run, (r, t) => this.runRequest(r, t, { replay: true }), false);
+    // every model call (the judges' too) answered from NAME.cassette.jsonl, as `orc eval --replay`: offline, free;
+    // for the items tagged offline, and continuously (re-runs what a save affects: evalContinuous.ts)
+    this.replayProfile = this.controller.createRunProfile('Run (replay)', vscode.TestRunProfileKind.Run, (r, t) => (r.continuous ? this.continuous.start(r, t) : this.runRequest(r, t, { replay: true })), false, OFFLINE_TAG, true);
     this.controller.createRunProfile('Debug', vscode.TestRunProfileKind.Debug, (r, t) => this.debugRequest(r, t), true);
     // which steps, branches, failure policies, loop shapes and agent tools the cases exercised, on the pipeline's YAML
     this.coverageProfile = this.controller.createRunProfile('Coverage', vscode.TestRunProfileKind.Coverage, (r, t) => this.runRequest(r, t, { coverage: true }), true);
@@ -107,6 +112,7 @@ export class EvalTests implements vscode.Disposable {
       watcher.onDidChange((u) => void this.refresh(u)),
       watcher.onDidDelete((u) => this.controller.items.delete(u.toString())),
       vscode.workspace.onDidSaveTextDocument((d) => (/\.eval\.ya?ml$/i.test(d.fileName) ? void this.refresh(d.uri) : undefined)),
+      ...this.actions.watchCassettes((u) => this.refresh(u)),
       this.finished,
     );
     this.discovered = this.discoverAll();
@@ -152,6 +158,8 @@ export class EvalTests implements vscode.Disposable {
     const id = uri.toString();
     const file = this.controller.items.get(id) ?? this.controller.createTestItem(id, path.basename(uri.fsPath), uri);
     file.range = new vscode.Range(0, 0, 0, 0);
+    // offline (a cassette to replay) or live, on every item of the file
+    const tags = (file.tags = evalTags(uri.fsPath));
     const first = read.analysis.findings.find((f) => f.severity === 'error');
     file.error = first ? new vscode.MarkdownString(`The eval does not compile: line ${first.range.start.line + 1}: ${first.message}`) : undefined;
     const outline = await evalOutline(read.analysis, read.text);
@@ -160,11 +168,13 @@ export class EvalTests implements vscode.Disposable {
       // the last run's trials and its flaky mark)
       const item = file.children.get(variantId(id, v.name)) ?? this.controller.createTestItem(variantId(id, v.name), v.name, uri);
       item.range = new vscode.Range(v.line, 0, v.line, 0);
+      item.tags = tags;
       item.children.replace(
         outline.cases.map((c) => {
           const kept = item.children.get(caseId(id, v.name, c.id));
           const ci = kept && kept.uri?.fsPath === c.file ? kept : this.controller.createTestItem(caseId(id, v.name, c.id), c.id, vscode.Uri.file(c.file));
           ci.range = new vscode.Range(c.line, 0, c.line, 0);
+          ci.tags = tags;
           ci.description = c.skip ? `skip: ${c.skip}` : ci.description?.startsWith('flaky') ? ci.description : undefined;
           return ci;
         }),
@@ -323,6 +333,8 @@ export class EvalTests implements vscode.Disposable {
             messages = missed.concat(failed.length ? failed.map((a) => assertionMessage(a, uri)) : guarded.length ? [] : [new vscode.TestMessage(`The case's run ended ${r.run_status ?? 'without a result'}.`)], guarded);
             run.failed(item, messages, r.latency_ms);
           }
+          // each message's stack trace (tool call, step, pipeline) and what can be done with it
+          this.actions.decorate(item.id, r, messages, { root, evalUri: uri, pipelineUri: vscode.Uri.file(pipelinePath), pipeline: analysis.pipeline, doc: messages.length ? this.caseRun(root, r.run_id) : null });
           this.given.set(item.id, { case: r.case, variant: r.variant, messages: messages.map(messageView) });
         },
       });
@@ -368,6 +380,7 @@ export class EvalTests implements vscode.Disposable {
     const children = t.runs.map((x) => {
       const child = this.controller.createTestItem(`${item.id}${SEP}#${x.trial}`, `trial ${x.trial}`, item.uri);
       child.range = item.range;
+      child.tags = item.tags;
       return child;
     });
     item.children.replace(children);

@@ -83,13 +83,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<Orches
   registerReviewView(context, runsView);
   // evals: the Test Explorer's items and runs, the eval panel, the eval commands
   const evalTests = new EvalTests(models, log);
+  // a case's run opened as the Runs view opens it (the eval panel's cells, the Test Explorer's Open Run)
+  const openRun = async (_root: string, runId: string, step?: string) => {
+    const item = runsView.items().find((r) => r.runId === runId);
+    if (item) return runsView.open(item, step);
+    void vscode.window.showWarningMessage(`Run ${runId} is not in the Runs view's folders.`);
+    return false;
+  };
+  evalTests.actions.register(context, openRun);
   const evalPanels = new EvalPanels(context.extensionUri, {
-    openRun: async (_root, runId, step) => {
-      const item = runsView.items().find((r) => r.runId === runId);
-      if (item) return runsView.open(item, step);
-      void vscode.window.showWarningMessage(`Run ${runId} is not in the Runs view's folders.`);
-      return false;
-    },
+    openRun,
     rerun: async (uri, only) => vscode.commands.executeCommand('orchestrator.runEval', uri, only),
   });
   context.subscriptions.push(evalTests, evalPanels);
@@ -115,6 +118,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Orches
     },
     evalPanelRendered: (uri) => evalPanels.rendered(uri),
     evalTestMessages: (uri) => evalTests.testMessages(vscode.Uri.parse(uri)),
+    evalTesting: () => ({ controller: evalTests.controller, replayProfile: evalTests.replayProfile, messages: (itemId) => evalTests.actions.messages(itemId), continuous: () => ({ active: evalTests.continuous.active, runs: evalTests.continuous.runs.map((r) => ({ ...r })) }) }),
     evalTestItems: async () => {
       await evalTests.ready();
       const out: string[] = [];
