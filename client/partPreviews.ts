@@ -11,6 +11,8 @@ import type { PartKind, PartView } from '../media/protocol';
 export const MAX_THUMBNAIL_BYTES = 2 * 1024 * 1024;
 /** The most references answered for one question (the panel asks at most a dozen a section). */
 export const MAX_PARTS_ASKED = 48;
+/** The most thumbnail bytes one answer carries: past it an image is named and sized, not previewed. */
+export const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 
 const IMAGE_TYPES: Record<string, string> = { svg: 'image/svg+xml' };
 
@@ -23,6 +25,7 @@ const sizeWords = (n: number) => `${(n / (1024 * 1024)).toFixed(1)} MB`;
 
 /** What the panel shows of each reference. */
 export function previewParts(parts: { ref: string; kind: PartKind }[], where: { cwd: string; workspace: string }): PartView[] {
+  let sent = 0;
   return parts.slice(0, MAX_PARTS_ASKED).map(({ ref, kind }): PartView => {
     const mediaType = typeOf(ref);
     if (/^https?:\/\//i.test(ref)) return { ref, kind, mediaType, bytes: null };
@@ -43,6 +46,8 @@ export function previewParts(parts: { ref: string; kind: PartKind }[], where: { 
     }
     if (kind !== 'image' || !mediaType?.startsWith('image/')) return { ref, kind, mediaType, bytes: size };
     if (size > MAX_THUMBNAIL_BYTES) return { ref, kind, mediaType, bytes: size, problem: `too large to preview here (${sizeWords(size)})` };
+    if (sent + size > MAX_ANSWER_BYTES) return { ref, kind, mediaType, bytes: size, problem: 'not previewed: the images beside it are large enough' };
+    sent += size;
     try {
       return { ref, kind, mediaType, bytes: size, src: `data:${mediaType};base64,${fs.readFileSync(file).toString('base64')}` };
     } catch {

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { analyze } from '../../engine/api/index';
 import { chatInputs, chatTarget } from '../../client/chatTarget';
-import { MAX_THUMBNAIL_BYTES, previewParts } from '../../client/partPreviews';
+import { MAX_ANSWER_BYTES, MAX_THUMBNAIL_BYTES, previewParts } from '../../client/partPreviews';
 
 const SUPPORT = `id: support
 parameters:
@@ -103,5 +103,13 @@ describe('images and files the graph panel shows', () => {
         { ref: 'https://example.com/cat.jpg', kind: 'image', mediaType: 'image/jpeg', bytes: null },
       ],
     );
+  });
+
+  it('carries at most MAX_ANSWER_BYTES of thumbnails in one answer; the images past it are named and sized', () => {
+    const n = MAX_ANSWER_BYTES / MAX_THUMBNAIL_BYTES + 1;
+    const refs = Array.from({ length: n }, (_, i) => ({ ref: `shot-${i}.png`, kind: 'image' as const }));
+    for (const r of refs) fs.writeFileSync(path.join(dir, r.ref), Buffer.alloc(MAX_THUMBNAIL_BYTES));
+    const answer = previewParts(refs, { cwd: dir, workspace: dir });
+    assert.deepEqual(answer.map((p) => [p.ref, p.bytes, Boolean(p.src), p.problem ?? null]), refs.map((r, i) => [r.ref, MAX_THUMBNAIL_BYTES, i < n - 1, i < n - 1 ? null : 'not previewed: the images beside it are large enough']));
   });
 });
