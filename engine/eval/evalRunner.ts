@@ -30,7 +30,7 @@ import { orderedPool } from './orderedPool';
 import { inputsFor, trialAnalysis, variantAnalysis } from './variantPipeline';
 import { caseTrials, combineTrials } from './trials';
 import { trialVerdict, type TrialsSpec } from './trialRules';
-import { inputsFromRun, prepareCase, stepCaseOf } from './stepCase';
+import { inputsFromRun, prepareCase, oneIteration, stepCaseOf } from './stepCase';
 import { mocksOf } from './mocks';
 import type { ConnectionDecl } from '../spec/types';
 import type { ResultDocument } from '../run/events';
@@ -381,7 +381,8 @@ export async function judgeOneCase(k: CaseRun, analysis: Analysis, c: EvalCase, 
     // a step case resumes a checkpoint made for it (only its step runs); mocked tools answer instead of the real ones
     if (prepared.resume) options.resume = prepared.resume;
     if (prepared.tools) options.tools = prepared.tools;
-    const doc = await runPipeline(analysis, options);
+    // a step in a loop's body runs in its one iteration (stepCase.ts)
+    const doc = await runPipeline(prepared.inLoop ? oneIteration(analysis, prepared.inLoop) : analysis, options);
     if (signal.aborted) return null;
     k.onRun?.(doc);
     // its inputs as `orc run` records them: a secret parameter's by its placeholder
