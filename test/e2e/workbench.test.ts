@@ -80,8 +80,8 @@ describe('workbench: the extension host suite', function () {
 
   // part 1: extension, debug, agent debug, AUTO tags, language models, the runs view (22 tests today)
   it('passes inside a real extension host (part 1)', runPart(1, 22));
-  // part 2: approvals, evals, graph edits, the language switch, replay, agent tools, optimize (28 tests today)
-  it('passes inside a real extension host (part 2)', runPart(2, 28));
+  // part 2: approvals, evals, graph edits, the language switch, replay, agent tools, optimize, the Test Explorer's actions (39 tests today)
+  it('passes inside a real extension host (part 2)', runPart(2, 39));
 });
 
 describe('workbench: as a person uses it', function () {

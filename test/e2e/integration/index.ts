@@ -34,6 +34,7 @@ export function run(): Promise<void> {
       require('./languageModelTools.test');
       require('./optimizeModels.test');
     },
+      require('./evalExplorer.test');
   ];
   const part = Number(process.env.ORC_E2E_PART);
   if (part === 1 || part === 2) parts[part - 1]();
