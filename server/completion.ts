@@ -19,6 +19,7 @@ import { evalCompletions } from './evalCompletion';
 import { agentEntryValueItems, agentKeysOf, agentToolCompletions } from './agentCompletion';
 import { handoffCompletions } from './agentHandoffs';
 import { entryKeyOffered } from './agentEntryKeys';
+import { partValueItems } from './partCompletion';
 import { AGENT_STEP_KEYS } from '../engine/analyze/agentDecl';
 import { AGENT_STEP_SNIPPET, withAgentSnippet } from './agentSnippets';
 import { timezoneItems, triggerKeyItems, triggerTemplateItems } from './triggerCompletion';
@@ -84,6 +85,8 @@ function valueItems(a: Analysis, ctx: Extract<CompletionContext, { kind: 'value'
   const step = valueIn(a, ctx.mapping) as Record<string, unknown> | undefined;
   const entry = agentEntryValueItems(a, ctx, documentFile);
   if (entry) return entry;
+  const part = partValueItems(ctx, step?.[ctx.key], documentFile);
+  if (part) return part;
   switch (ctx.key) {
     case 'tool':
       return [...Object.values(TOOL_SPECS), ...Object.values(mcpToolsOf(a))].map((t) => ({ label: t.name, kind: CompletionItemKind.Module, documentation: md(`${t.description}\n\nActions: ${Object.keys(t.actions).map((x) => `\`${x}\``).join(', ')}`) }));

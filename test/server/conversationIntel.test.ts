@@ -3,6 +3,9 @@
 // its bounds), an `a2a:` entry (only its own keys, `token_env` checked) and `images`/`files`/`audio`
 // (paths a run would refuse, marked on the value), each with its exact range.
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { CompletionItem } from 'vscode-languageserver';
 import { analyze } from '../../engine/api/index';
 import { completions } from '../../server/completion';
@@ -117,6 +120,32 @@ describe('editor: handoffs, memory, a2a tools, images (completion, hover, diagno
     const env = analyze(DOC.replace('token_env: X_TOKEN', 'token_env: "X-TOKEN"'));
     assert.deepEqual(env.findings.map((f) => [f.code, f.message]), [['agent.a2a-url', "'token_env' names an environment variable: 'X-TOKEN' is not a variable's name."]]);
     assert.match(hoverText(DOC, 'a2a:')!, /^\*\*`a2a: http:\/\/127\.0\.0\.1:9999\/a2a\/x`\*\* — a remote agent, over the A2A protocol/);
+  });
+
+  it('completes the workspace files of the kind an images, files or audio value takes, as paths from the run folder', () => {
+    const ws = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'orc-parts-ws-')));
+    try {
+      fs.mkdirSync(path.join(ws, '.git'));
+      fs.mkdirSync(path.join(ws, 'pipelines'));
+      fs.mkdirSync(path.join(ws, 'img', 'old'), { recursive: true });
+      fs.mkdirSync(path.join(ws, 'node_modules'));
+      for (const f of ['photo.png', 'img/chart.jpg', 'img/old/logo.gif', 'notes.pdf', 'call.mp3', 'node_modules/x.png', '.hidden.png']) fs.writeFileSync(path.join(ws, f), 'x'.repeat(2048));
+      const file = path.join(ws, 'pipelines', 'desk.pipeline.yaml');
+      const images = at(26, '      images: [photo.png, §]');
+      assert.deepEqual(
+        completions(images.a, images.offset, file).map((i) => [i.label, i.detail]),
+        [
+          ['img/chart.jpg', 'image/jpeg · 2 KB'],
+          ['img/old/logo.gif', 'image/gif · 2 KB'],
+        ],
+      );
+      const audio = at(26, '      audio:\n        - §');
+      assert.deepEqual(labels(completions(audio.a, audio.offset, file)), ['call.mp3']);
+      const files = at(26, '      files: §');
+      assert.deepEqual(labels(completions(files.a, files.offset, file)), ['notes.pdf']);
+    } finally {
+      fs.rmSync(ws, { recursive: true, force: true });
+    }
   });
 
   it('completes images, files and audio among a model step\'s parameters, and marks a path a run would refuse on its value', () => {
