@@ -2,7 +2,9 @@
 // parameter (as `orc chat` gives it a line) and runs it as any served run (the A2aRunner `orc
 // serve` gives: recorded in .orchestrator/runs/, within --max-runs, a durable run with --restate). The task goes submitted,
 // working (its metadata names the run), then completed with the run's outputs as an artifact and
-// the answer's text as the status message, failed with the error, or canceled when cancelled.
+// the answer's text as the status message, failed with the error, or canceled when cancelled. A
+// pipeline with a `session` parameter is given the message's contextId as its session, so the
+// messages of one A2A conversation continue one agent conversation (`memory:`).
 import { Role, TaskState, type Message, type Part } from '@a2a-js/sdk';
 import { AgentEvent, type AgentExecutor, type ExecutionEventBus, type RequestContext } from '@a2a-js/sdk/server';
 import type { ResultDocument } from '../api/index';
@@ -65,7 +67,9 @@ export class PipelineAgentExecutor implements AgentExecutor {
     }
     let run: A2aRun;
     try {
-      run = await this.runs.start(agent, { [agent.parameter]: messageText(ctx.userMessage) });
+      // the A2A conversation (its contextId) is the pipeline's session, as `orc chat --session` and a served run's `session` give it
+      const session = agent.sp.analysis.pipeline?.parameters.some((p) => p.name === 'session') ? { session: contextId } : {};
+      run = await this.runs.start(agent, { [agent.parameter]: messageText(ctx.userMessage), ...session });
     } catch (e) {
       // a refusal (422 inputs, 429 too many runs, 503 Restate): the task fails with its message
       status(TaskState.TASK_STATE_FAILED, (e as Error).message);
