@@ -54,7 +54,8 @@ export function addCaseCoverage(file: vscode.FileCoverage, text: string, byCase:
  */
 export function caseCoverageDetails(file: vscode.FileCoverage, test: vscode.TestItem): vscode.StatementCoverage[] {
   const p = perTest.get(file);
-  const report = p?.reports.get(test);
+  // by id: an item listed again since the run (the eval file re-read) is another object of the same id
+  const report = p ? (p.reports.get(test) ?? [...p.reports].find(([item]) => item.id === test.id)?.[1]) : undefined;
   if (!p || !report) return [];
   return coverageDetails(report, p.text).filter((st) => (typeof st.executed === 'number' ? st.executed > 0 : st.executed));
 }
