@@ -381,6 +381,7 @@ export async function judgeOneCase(k: CaseRun, analysis: Analysis, c: EvalCase, 
     // a step case resumes a checkpoint made for it (only its step runs); mocked tools answer instead of the real ones
     if (prepared.resume) options.resume = prepared.resume;
     if (prepared.tools) options.tools = prepared.tools;
+    if (prepared.mcp) options.mcpStandIn = prepared.mcp;
     // a step in a loop's body runs in its one iteration (stepCase.ts)
     const doc = await runPipeline(prepared.inLoop ? oneIteration(analysis, prepared.inLoop) : analysis, options);
     if (signal.aborted) return null;

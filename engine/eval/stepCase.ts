@@ -13,6 +13,7 @@ import type { StepResult } from '../run/events';
 import type { Checkpoint } from '../run/runFiles';
 import { readRunResult } from '../run/runPacks';
 import { newExecutionId } from '../run/runPipeline';
+import type { McpStandIn } from '../mcp/session';
 import type { ToolDefinition } from '../toolkit/runtime';
 import { isMapping, type EvalCase } from './evalFile';
 import { mockedTools, mocksOf } from './mocks';
@@ -158,6 +159,8 @@ export interface PreparedCase {
   /** A loop-body step case: the loop's one iteration (oneIteration() of the analysis it runs). */
   inLoop?: LoopIteration;
   tools?: Record<string, ToolDefinition>;
+  /** The MCP servers the mocks answer for (never started). */
+  mcp?: McpStandIn;
   mocked?: () => MockedCall[];
 }
 
@@ -176,6 +179,7 @@ export function prepareCase(root: string, a: Analysis, c: EvalCase, given: Recor
   if (mocks.length) {
     const m = mockedTools(mocks);
     out.tools = m.tools;
+    if (m.mcp) out.mcp = m.mcp;
     out.mocked = m.used;
   }
   return out;

@@ -22,9 +22,20 @@ export function stepResultOf(r: McpCallResult): McpStepResult {
   return { content, text, structured: r.structuredContent ?? null };
 }
 
+/**
+ * Answers in place of servers (an eval case's mocks): a server it answers for (`answers(server)`) is
+ * never started; its tools are the ones listed here and its calls are answered here.
+ */
+export interface McpStandIn {
+  answers(server: string): boolean;
+  listTools(server: string): McpToolInfo[];
+  call(server: string, tool: string, args: Record<string, unknown>, signal: AbortSignal): Promise<ToolOutcome>;
+}
 
 export class McpSession {
   private readonly servers: Record<string, McpServerDecl>;
+  /** Servers answered without being started (RunOptions.mcpStandIn). */
+  standIn: McpStandIn | null = null;
   private readonly conns = new Map<string, Promise<McpConnection>>();
   private readonly live = new Set<McpConnection>();
   private ended = false;
@@ -88,6 +99,7 @@ export class McpSession {
 
   /** The tools a server lists, on the run's connection to it (an agent's `mcp:SERVER` allow-list entry); bounded by the server's start timeout. */
   async listTools(server: string, signal: AbortSignal): Promise<McpToolInfo[]> {
+    if (this.standIn?.answers(server)) return this.standIn.listTools(server);
     const conn = await this.connection(server, signal);
     try {
       return await conn.listTools({ signal, timeoutMs: (this.servers[server]?.timeout ?? DEFAULT_START_TIMEOUT_S) * 1000 });
@@ -99,6 +111,7 @@ export class McpSession {
 
   /** Calls a tool: its result, or `success: false` with its text when the tool reports an error. */
   async call(server: string, tool: string, args: Record<string, unknown>, signal: AbortSignal): Promise<ToolOutcome> {
+    if (this.standIn?.answers(server)) return this.standIn.call(server, tool, args, signal);
     const conn = await this.connection(server, signal);
     let r: McpCallResult;
     try {

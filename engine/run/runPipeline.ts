@@ -7,7 +7,7 @@ import { analyzedOnce } from '../analyze/analyzedOnce';
 import { NO_MODELS, type ModelRunner } from '../models/modelRunner';
 import { withCassette, type CassetteOptions, type RunCassette } from '../models/cassette';
 import { BUILTIN_TOOLS } from '../tools/registry';
-import { McpSession } from '../mcp/session';
+import { McpSession, type McpStandIn } from '../mcp/session';
 import { effectiveServers, loadUserServers, usesMcpServers } from '../mcp/config';
 import { createMcpServerTool } from '../tools/mcpServer';
 import { createMcpMemoryTool } from '../tools/mcpMemory';
@@ -116,6 +116,8 @@ export interface RunOptions {
    * starts many runs (an eval: each of its runs asked the disk again whether the file exists). Absent:
    * the run reads them. */
   userConnections?: Record<string, ConnectionDecl>;
+  /** Answers some MCP servers' calls without starting them (an eval case's mocks). */
+  mcpStandIn?: McpStandIn;
   /** Record every model call of the run (nested pipelines too) to a cassette, or answer them from one. */
   cassette?: CassetteOptions;
   /** Listeners for a nested run that the step at `from` starts (a trace hangs it under that step), with the hook for runs nested in it. */
@@ -172,6 +174,7 @@ function runTools(pipeline: Pipeline, options: RunOptions, cwd: string) {
   // closed at the run's end; `mcp-server` and `mcp-memory` get the run's own state (nested runs share the parent's)
   // the user's server list is read only when the pipeline can reach a server
   const mcp = new McpSession(effectiveServers(pipeline, usesMcpServers(pipeline) ? loadUserServers().servers : {}), cwd);
+  if (options.mcpStandIn) mcp.standIn = options.mcpStandIn;
   Object.assign(tools, mcp.toolsFor(pipeline));
   if (!options.tools?.['mcp-server']) tools['mcp-server'] = createMcpServerTool(mcp);
   if (!options.tools?.['mcp-memory']) tools['mcp-memory'] = createMcpMemoryTool();
