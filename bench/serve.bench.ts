@@ -142,8 +142,10 @@ async function requests(): Promise<Record<'floor' | 'peer' | 'ours', number[]>> 
 }
 
 /** Run event → SSE frame: for each frame a live subscriber receives, its arrival minus the event's time
- * (both Date.now() of one machine). An event's frame leaves once the run's synchronous work after
- * the event is done (the next step's process spawned): that is in the figure. */
+ * (both Date.now() of one machine). A caught-up subscriber's frame is written to its socket in the
+ * call that made the event (engine/serve/eventLog.ts), before the run's next synchronous work (the
+ * next step's checkpoint and process spawn); what the figure holds beyond that is loopback and the
+ * subscriber's process getting a core, which on a loaded machine is most of it. */
 async function sseLatency(): Promise<number[]> {
   // the server in its own process (the built CLI): its event loop is not the subscriber's
   const dir = workspace({ 'paced.pipeline.yaml': PACED });
