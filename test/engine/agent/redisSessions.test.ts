@@ -67,7 +67,7 @@ describe('sessions in Redis', function () {
     }
   });
 
-  it('ORC_SESSION_STORE chooses the store: unset or sqlite the folder\'s file, a Redis URL Redis, anything else refused', async () => {
+  it('ORC_SESSION_STORE chooses the store: unset or sqlite the folder\'s file, a Redis URL Redis, an unknown kind refused', async () => {
     const dir = tempDir('orc-session-store-');
     const sqlite = await openSessionStore(dir, {});
     assert.ok(sqlite instanceof SqliteSessionStore);
@@ -78,7 +78,7 @@ describe('sessions in Redis', function () {
     const r = await openSessionStore(dir, { ORC_SESSION_STORE: redis.url });
     assert.ok(r instanceof RedisSessionStore);
     await r.close();
-    await assert.rejects(openSessionStore(dir, { ORC_SESSION_STORE: 'postgres://u:pw@h/db' }), /got 'postgres:\/\/u:\*\*\*@h\/db'$/);
+    await assert.rejects(openSessionStore(dir, { ORC_SESSION_STORE: 'mysql://u:pw@h/db' }), /got 'mysql:\/\/u:\*\*\*@h\/db'$/);
     assert.equal(redisDisplay('redis://user:secret@host:6379/1'), 'redis://user:***@host:6379/1');
     assert.equal(redisDisplay('redis://:secret@host'), 'redis://:***@host');
     fs.rmSync(dir, { recursive: true, force: true });

@@ -166,7 +166,7 @@ describe('sessions and handoffs on orc worker', function () {
       assert.ok(!JSON.stringify(doc).includes('sekrit'));
       process.env.ORC_SESSION_STORE = 'mysql://x';
       const bad = await runPipeline(a, { cwd: dir, source: SUPPORT, inputs: { message: 'hi', session: 'x' }, models: createModelRunner({ env: loopbackEnv(srv), resilience: { baseDelayMs: 1, maxDelayMs: 5 } }) });
-      assert.equal(bad.steps.chat.error, "ORC_SESSION_STORE names where sessions are kept: sqlite (the default, .orchestrator/sessions/), or a Redis URL (redis://HOST:PORT[/DB], rediss:// for TLS); got 'mysql://x'");
+      assert.equal(bad.steps.chat.error, "ORC_SESSION_STORE names where sessions are kept: sqlite (the default, .orchestrator/sessions/), a Redis URL (redis://HOST:PORT[/DB], rediss:// for TLS) or a PostgreSQL one (postgres://USER:PASSWORD@HOST:PORT/DB); got 'mysql://x'");
       assert.equal(srv.requests.length, 0);
     } finally {
       delete process.env.ORC_SESSION_STORE;
