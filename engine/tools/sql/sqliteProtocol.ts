@@ -50,6 +50,8 @@ export function heldBuffer(): SharedArrayBuffer {
 export interface Held {
   fds: number[];
   locks: string[];
+  /** A lock folder the worker was making when it was stopped: its own if it is there and still empty. */
+  making?: string[];
 }
 
 /** Writes the record into the slot not in use, then makes it current: a reader never sees half a record. */
@@ -67,7 +69,7 @@ export function writeHeld(buf: SharedArrayBuffer, held: Held): void {
 
 export function readHeld(buf: SharedArrayBuffer): Held {
   const header = new Int32Array(buf, 0, 2);
-  if (Atomics.load(header, 1) === 0) return { fds: [], locks: [] };
+  if (Atomics.load(header, 1) === 0) return { fds: [], locks: [], making: [] };
   const base = 8 + Atomics.load(header, 0) * SLOT;
   const length = new DataView(buf, base, 4).getInt32(0);
   // a copy: TextDecoder reads no shared memory
@@ -92,7 +94,16 @@ export function releaseHeld(buf: SharedArrayBuffer): void {
       // already gone
     }
   }
-  writeHeld(buf, { fds: [], locks: [] });
+  // a lock being made when the worker was stopped: made by it only if the folder is there and empty
+  // (an owner's lock holds its owner file; rmdir removes no folder with anything in it)
+  for (const lock of held.making ?? []) {
+    try {
+      fs.rmdirSync(lock);
+    } catch {
+      // not made, or another's
+    }
+  }
+  writeHeld(buf, { fds: [], locks: [], making: [] });
 }
 
 /** The file in a lock folder naming the process that holds it (its pid). */

@@ -18,7 +18,9 @@ const send = (r: Reply) => port.postMessage(r);
 // removed: stopped in between, the driver closes nothing another file now uses.
 const fds = new Set<number>();
 const locks = new Set<string>();
-const publish = () => writeHeld(heldBuf, { fds: [...fds], locks: [...locks] });
+/** A lock folder being made: recorded before the mkdir, so a thread stopped just after it returns leaves it recorded. */
+let making: string | null = null;
+const publish = () => writeHeld(heldBuf, { fds: [...fds], locks: [...locks], making: making ? [making] : [] });
 const { openSync, closeSync, mkdirSync, rmdirSync } = fs;
 fs.openSync = ((...args: Parameters<typeof openSync>) => {
   const fd = openSync(...args);
@@ -33,16 +35,24 @@ fs.closeSync = (fd: number) => {
 };
 fs.mkdirSync = ((p: fs.PathLike, options?: fs.MakeDirectoryOptions) => {
   if (typeof p !== 'string' || !p.endsWith('.lock')) return mkdirSync(p, options);
+  // a stop takes effect when the mkdir returns, before the lock is recorded: a lock made then was
+  // left on disk and the next opener waited for it forever (seen once on a busy machine)
+  making = p;
+  publish();
   let made: string | undefined;
   try {
-    made = mkdirSync(p, options);
-  } catch (e) {
-    // a lock whose process was killed (SIGKILL, a crash) is taken back, once; a live one is busy
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || !removeStaleLock(p)) throw e;
-    made = mkdirSync(p, options);
+    try {
+      made = mkdirSync(p, options);
+    } catch (e) {
+      // a lock whose process was killed (SIGKILL, a crash) is taken back, once; a live one is busy
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || !removeStaleLock(p)) throw e;
+      made = mkdirSync(p, options);
+    }
+    locks.add(p);
+  } finally {
+    making = null;
+    publish();
   }
-  locks.add(p);
-  publish();
   // the lock names its process, so one left by a killed process is known for what it is
   try {
     fs.writeFileSync(`${p}/${LOCK_OWNER}`, String(process.pid));
