@@ -46,6 +46,7 @@ function agentBlock(step: string, r: AgentStepResult): string {
     const who = t.agent ?? step;
     const text = t.text.trim() && !(r.answer !== null && t.turn === r.transcript[r.transcript.length - 1]?.turn) ? `<p class="text">${esc(t.text)}</p>` : '';
     const handoff = t.handoff ? `<p class="handoff" data-testid="thread-handoff">${esc(who)} handed the conversation to <strong>${esc(t.handoff)}</strong></p>` : '';
+    if (!text && !calls.length && !handoff) return ''; // the turn that answered: its text is the answer below
     return `<li class="turn" data-turn="${t.turn}"><span class="who">${esc(who)}</span>${text}${calls.length ? `<ul class="calls">${calls.map(callLine).join('')}</ul>` : ''}${handoff}</li>`;
   });
   const answer = r.answer !== null ? `<div class="answer" data-testid="thread-answer"><span class="who">${esc(r.handoffs?.length ? r.handoffs[r.handoffs.length - 1].to : step)}</span><p>${esc(r.answer)}</p></div>` : `<p class="stopped">No answer: ${esc(r.stop_reason)}</p>`;
