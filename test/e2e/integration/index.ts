@@ -23,6 +23,7 @@ export function run(): Promise<void> {
       require('./languageModels.test');
       require('./agentLanguageModel.test');
       require('./runsView.test');
+      require('./conversationDebug.test');
     },
     () => {
       require('./humanInTheLoop.test');
