@@ -43,6 +43,20 @@ steps:
     parameters: {prompt: "total {{ each.result | length }}", stream: false}
 `;
 
+const LOOP_AGENT = `id: readers
+model: openai:gpt-4o-mini
+steps:
+  - id: each
+    for_each: [x, y]
+    steps:
+      - id: ask
+        action: agent
+        tools: [filesystem.read]
+        parameters:
+          prompt: "Read {{ item }}.txt"
+          stream: false
+`;
+
 /** Every file of a folder with its content's hash: what "untouched" means. */
 function snapshot(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -192,6 +206,29 @@ describe('orc fork inside a step: at an agent turn and at a loop iteration', fun
     await assert.rejects(fork(dir, id, 'each[1]/third'), (e: Error) => e instanceof ForkError && e.message === "no step in the body of loop 'each' 'third' to fork at: the steps are 'first', 'second'");
     await assert.rejects(fork(dir, id, 'total[0]'), (e: Error) => e instanceof ForkError && e.message === "'total' is not a loop: 'total[0]' names an iteration of one");
     await assert.rejects(fork(dir, id, 'each/first'), (e: Error) => e instanceof ForkError && e.message === "'each' in 'each/first' must name an iteration of a loop ('each[0]', ...)");
+  });
+
+  it('LOOP[I]/STEP.TURN: an agent in a loop forked at a turn of one iteration', async () => {
+    const dir = tempDir('orc-fork-loop-turn-');
+    dirs.push(dir);
+    fs.writeFileSync(path.join(dir, 'x.txt'), 'ex');
+    fs.writeFileSync(path.join(dir, 'y.txt'), 'why');
+    srv.responder = (body) => {
+      const file = /Read (\w+\.txt)/.exec(String(messagesOf(body)[0].content))![1];
+      return turnOf(body) === 0 ? { toolCalls: [{ id: `call_${file}`, name: 'filesystem_read', arguments: { path: file } }] } : { text: `read ${file}` };
+    };
+    const { doc: parent } = await runAgentPipeline(srv, dir, LOOP_AGENT, { checkpoint: true, file: 'readers.pipeline.yaml' });
+    assert.equal(parent.status, 'completed');
+    assert.equal(srv.requests.length, 4);
+    srv.requests.length = 0;
+    srv.responder = () => ({ text: 'read it again' });
+    const doc = await fork(dir, parent.execution_id, 'each[1]/ask.2');
+    assert.equal(doc.status, 'completed');
+    // iteration 0 kept, iteration 1's first turn from the record: one call, its second turn
+    assert.equal(srv.requests.length, 1);
+    assert.deepEqual(messagesOf(srv.requests[0].body).map((m) => m.role), ['user', 'assistant', 'tool']);
+    assert.match(String(messagesOf(srv.requests[0].body)[2].content), /why/);
+    assert.deepEqual((doc.steps.each.result as { ask: AgentStepResult }[]).map((r) => r.ask.answer), ['read x.txt', 'read it again']);
   });
 
   it('orc fork RUN_ID --at STEP.TURN on the command line: the new run, and what came from the record on stderr', async () => {
