@@ -37,7 +37,8 @@ function parentOf<R extends RunLike>(r: R, listed: Set<string>): string | undefi
 
 /** `runs` newest first, as listRuns gives them. */
 export function runTree<R extends RunLike>(runs: R[]): RunTree<R> {
-  const listed = new Set(runs.map((r) => keyOf(r.folder, r.runId)));
+  const byKey = new Map(runs.map((r) => [keyOf(r.folder, r.runId), r]));
+  const listed = new Set(byKey.keys());
   const forks = new Map<string, R[]>();
   const roots: (R | ThreadNode<R>)[] = [];
   const threads = new Map<string, ThreadNode<R>>();
@@ -49,7 +50,7 @@ export function runTree<R extends RunLike>(runs: R[]): RunTree<R> {
       if (seen.has(k)) return false;
       seen.add(k);
       const p: string | undefined = parentOf(at, listed);
-      at = p ? runs.find((x) => keyOf(x.folder, x.runId) === p) : undefined;
+      at = p ? byKey.get(p) : undefined;
     }
     return true;
   };
