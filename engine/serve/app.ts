@@ -12,9 +12,9 @@ import { DROP_GRACE_MS, responseSink } from './eventLog';
 import { IdempotencyKeys, MAX_KEY_LENGTH } from './idempotency';
 import { openApiDocument } from './openapi';
 import { ServeError } from './serveErrors';
+import { SESSION_FIELD, SESSION_HEADER } from './sessions';
 import type { ServedRun, ServedRuns } from './servedRuns';
 
-import { SESSION_FIELD, SESSION_HEADER } from './sessions';
 /** The longest `Prefer: wait=N` honoured (seconds). */
 export const MAX_WAIT_S = 600;
 /** The default limit on a request's body (`--max-body`). */
@@ -73,9 +73,9 @@ const links = (id: string) => ({ self: `/runs/${id}`, events: `/runs/${id}/event
 
 /** 202 with the run's links; with `Prefer: wait=N`, 200 and its result document if it ends within N seconds. */
 export async function runAnswer(c: Context, run: ServedRun, wait: number | null): Promise<Response> {
+  if (run.session !== undefined) c.header(SESSION_HEADER, run.session);
   if (wait !== null) {
     c.header('Preference-Applied', `wait=${wait}`);
-  if (run.session !== undefined) c.header(SESSION_HEADER, run.session);
     let timer: NodeJS.Timeout | undefined;
     const doc = await Promise.race([run.done, new Promise<null>((r) => (timer = setTimeout(() => r(null), wait * 1000)))]);
     clearTimeout(timer);
@@ -146,9 +146,9 @@ export function createApp(o: AppOptions): Hono {
     const asked = Number(c.req.query('limit') ?? DEFAULT_LISTED);
     if (!Number.isInteger(asked) || asked < 1) throw new ServeError(400, 'invalid_limit', '?limit=N takes a whole number from 1');
     const limit = Math.min(asked, MAX_LISTED);
+    const session = c.req.query('session'); // a conversation's runs (sessions.ts)
     const ids = new Set(runIds(o.root));
     for (const r of o.runs.list()) ids.add(r.id);
-    const session = c.req.query('session'); // a conversation's runs (sessions.ts)
     const out = [];
     for (const id of [...ids].sort().reverse()) {
       if (out.length >= limit) break;
