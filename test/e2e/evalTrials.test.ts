@@ -1,9 +1,11 @@
 // Trials and coverage of an eval as a person sees them in the workbench: coin.eval.yaml runs four
 // trials of a coin that alternates, so its case is flaky (said so in the Test Explorer, with its
-// trials as child results); a run with coverage marks the pipeline's lines in the gutter, the step
-// inside a loop that never iterates as missed. Screenshots go to test-artifacts/e2e/.
+// trials as child results, and in the eval panel's matrix: failed, 2/4, marked flaky, the interval in
+// its tooltip); a run with coverage marks the pipeline's lines in the gutter, the step inside a loop
+// that never iterates as missed, and filtered to the one case (per-test coverage) shows only what
+// that case ran. Screenshots go to test-artifacts/e2e/.
 import { strict as assert } from 'node:assert';
-import { goToLine, palette, personWorkbench, quickOpen, shot } from './ui';
+import { goToLine, palette, personWorkbench, quickOpen, shot, webview } from './ui';
 
 describe('workbench: trials and coverage of an eval', function () {
   this.timeout(240_000);
@@ -12,6 +14,9 @@ describe('workbench: trials and coverage of an eval', function () {
   const row = (label: string) => tree().locator('.monaco-list-row', { hasText: label });
 
   it('a flaky case in the Test Explorer, its four trials as child results', async () => {
+    // what the page says of webviews (CI's screenshots once showed this eval's panel blank throughout)
+    const webviewWords: string[] = [];
+    s.page.on('console', (m) => void (/service worker|webview/i.test(m.text()) && webviewWords.push(m.text())));
     await quickOpen(s.page, 'coin.eval.yaml');
     await s.page.locator('.codelens-decoration a', { hasText: 'Run Eval' }).first().click();
     await palette(s.page, 'Testing: Focus on Test Explorer View');
@@ -26,10 +31,29 @@ describe('workbench: trials and coverage of an eval', function () {
     await lucky.waitFor({ state: 'visible', timeout: 30_000 });
     // the case says it is flaky once its trials are in
     await tree().locator('.monaco-list-row', { hasText: 'flaky' }).first().waitFor({ state: 'visible', timeout: 90_000 });
+    // the hover of the row clicked before ('default (Failed), in …') may lie over this one: the pointer leaves it first
+    await s.page.mouse.move(700, 800);
+    await s.page.locator('.context-view .hover-contents').first().waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
     await lucky.click();
     await s.page.keyboard.press('ArrowRight');
     for (const t of ['trial 1', 'trial 2', 'trial 3', 'trial 4']) await row(t).first().waitFor({ state: 'visible', timeout: 15_000 });
     assert.equal(await row('trial').count(), 4);
+    // the eval panel opens beside when the eval ends (Run Eval's lens): its matrix draws the case run
+    // in trials. (CI's screenshots here showed the panel blank throughout, not reproduced locally: the
+    // test now waits for the matrix and says what the page said of webviews if it never draws.)
+    const view = webview(s.page);
+    const cell = view.locator('td[data-testid="eval-cell"][data-case="lucky"][data-variant="default"]');
+    await cell.waitFor({ state: 'visible', timeout: 60_000 }).catch((e: Error) => {
+      throw new Error(`the eval panel drew no matrix (${e.message.split('\n')[0]})${webviewWords.length ? `; the page said: ${webviewWords.join(' | ')}` : ''}`);
+    });
+    assert.deepEqual(
+      await cell.evaluate((td) => [td.getAttribute('data-status'), td.getAttribute('data-flaky'), td.querySelector('.status')?.textContent, td.querySelector('[data-testid="trial-rate"]')?.textContent, td.querySelector('[data-testid="flaky"]')?.textContent, td.classList.contains('flaky')]),
+      ['fail', 'true', '✗ fail', '2/4', 'flaky', true],
+    );
+    assert.match((await cell.getAttribute('title')) ?? '', /^lucky \[default\]: fail, score 0\.50, \d+ ms, \$0\.0000\ntrials 2 of 4 passed \(50\.0 %\), 95 % interval 15\.0 % – 85\.0 %, threshold 100 %: flaky \(its trials disagree\)\nClick to open run /);
+    assert.equal(await view.locator('td[data-testid="eval-cell"]').count(), 1);
+    // a flaky case counts once in the pass rate, failed under pass^k
+    assert.equal((await view.locator('[data-testid="eval-summary"] tr[data-variant="default"]').textContent()) ?? '', 'default0/1 · 0 %0 % – 79.3 %0$0.0000');
     await shot(s.page, '30-eval-flaky-trials');
   });
 
@@ -47,5 +71,21 @@ describe('workbench: trials and coverage of an eval', function () {
     // the text drawn, not only the gutter, before the picture
     await editor.locator('.view-line', { hasText: 'id: never' }).first().waitFor({ state: 'visible', timeout: 15_000 });
     await shot(s.page, '31-eval-coverage-gutter');
+    // per-test coverage: filtered to the case lucky, the gutter shows what lucky ran (its statements
+    // only: the never-run loop body is no longer marked missed). (Filter Coverage to Test is not in
+    // the command palette: it is the editor title's button.)
+    const gutter = (line: number, kind: 'hit' | 'miss') => editor.locator(`.margin-view-overlays .line-numbers.coverage-deco-${kind}`, { hasText: new RegExp(`^${line}$`) });
+    await gutter(26, 'miss').waitFor({ state: 'attached', timeout: 15_000 });
+    // the filter in the pipeline's title bar (VS Code shows it once a file's coverage names its tests)
+    const group = '.editor-group-container.active';
+    await s.page.locator(`${group} [aria-label*="Filter Coverage"], ${group} .editor-actions .codicon-filter`).first().click();
+    const pick = s.page.locator('.quick-input-list .monaco-list-row', { hasText: 'lucky' }).first();
+    await pick.waitFor({ state: 'visible', timeout: 15_000 });
+    await pick.click();
+    await gutter(26, 'miss').waitFor({ state: 'detached', timeout: 30_000 });
+    // what lucky ran: the flip (line 9) and the condition's step (line 14, in the two trials that landed heads)
+    await gutter(9, 'hit').waitFor({ state: 'attached', timeout: 15_000 });
+    await gutter(14, 'hit').waitFor({ state: 'attached', timeout: 15_000 });
+    await shot(s.page, '32-eval-coverage-per-test');
   });
 });
