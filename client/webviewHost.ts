@@ -138,11 +138,11 @@ export class WebviewHost implements vscode.Disposable {
   }
 
   /** Tells the document's panel whether it offers its chat input, and for which session. */
-  private async sendChatTarget(uri: vscode.Uri): Promise<void> {
+  private async sendChatTarget(uri: vscode.Uri, ended = false): Promise<void> {
     const key = uri.toString();
     if (!this.chatTargetOf || !this.panels.has(key)) return;
     try {
-      this.post(key, { type: 'chat', target: await this.chatTargetOf(uri, this.runs.get(key)?.runId) });
+      this.post(key, { type: 'chat', target: await this.chatTargetOf(uri, this.runs.get(key)?.runId), ...(ended ? { ended: true as const } : {}) });
     } catch (e) {
       this.log.line(`chat input of ${uri.fsPath}: ${(e as Error).message}`);
     }
@@ -287,7 +287,7 @@ export class WebviewHost implements vscode.Disposable {
       case 'chat-send':
         if (this.onChat) await this.onChat(uri, m.message);
         // the input comes back: its session may have a new id, and a run that did not start frees it
-        await this.sendChatTarget(uri);
+        await this.sendChatTarget(uri, true);
         break;
       case 'rendered':
         p.rendered = { runId: m.runId, nodes: m.nodes, statuses: m.statuses, paused: m.paused, critical: m.critical };

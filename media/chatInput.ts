@@ -16,6 +16,8 @@ chatBar.append(label, input, send);
 let target: ChatTarget | null = null;
 /** A message was sent and its run has not started yet: the input stays disabled. */
 let sending = false;
+/** The panel was reset for the message's run (`run-reset`); its events have not come yet. */
+let started = false;
 /** The step to select when the run the message started opens (its conversation shown). */
 let selectOnReset: string | null = null;
 /** The input had the focus when its message was sent: it gets it back when the run ends. */
@@ -27,6 +29,8 @@ function running(): boolean {
 
 /** Enables or disables the input as the run goes (called as the header is drawn). */
 export function updateChat(): void {
+  // the message's run is under way (or over): from here its status keeps the input disabled
+  if (sending && started && ui.saved.run.status !== 'idle') sending = started = false;
   const busy = sending || running();
   const empty = !input.value.trim();
   const placeholder = busy ? 'Waiting for the run to end…' : target ? `Message to ${target.step}: Enter sends it` : '';
@@ -44,10 +48,11 @@ export function updateChat(): void {
 }
 
 /** What the extension says the document can take (null: no chat input). */
-export function setChatTarget(t: ChatTarget | null): void {
+export function setChatTarget(t: ChatTarget | null, ended = false): void {
   target = t;
-  // sent again after a message's run ended or did not start
-  sending = false;
+  // sent again after a message's run ended or did not start; not while its run opens (the
+  // extension says it then too, before the run's first events)
+  if (ended || !started) sending = started = false;
   chatBar.hidden = !t;
   label.textContent = t ? (t.session !== null ? `Session ${t.session}` : 'Message') : '';
   chatBar.title = t ? `Each message is a run of this pipeline: it goes to the parameter '${t.messageParam}'${t.session !== null ? `, and the run continues session '${t.session}'` : ''}.` : '';
@@ -56,7 +61,8 @@ export function setChatTarget(t: ChatTarget | null): void {
 
 /** A run started (a `run-reset`): the message's run, when one was sent; returns the step to select. */
 export function chatRunStarted(): string | null {
-  sending = false;
+  // still disabled: the reset panel shows no run until the run's first events come
+  if (sending) started = true;
   const s = selectOnReset;
   selectOnReset = null;
   updateChat();
@@ -66,7 +72,7 @@ export function chatRunStarted(): string | null {
 /** The extension did not start the message's run (a notice says why): the input comes back. */
 export function chatRefused(): void {
   if (!sending) return;
-  sending = false;
+  sending = started = false;
   selectOnReset = null;
   updateChat();
   if (refocus) {

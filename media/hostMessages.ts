@@ -247,7 +247,7 @@ export function listenToHost(insights: Insights): void {
         schedule();
         break;
       case 'chat':
-        setChatTarget(msg.target);
+        setChatTarget(msg.target, msg.ended === true);
         break;
       case 'settings':
         if (msg.direction !== ui.saved.directionSetting) {

@@ -133,7 +133,7 @@ export type ToWebview =
   /** The extension's answer to `parts-wanted`. */
   | { type: 'parts'; parts: PartView[] }
   /** Whether (and how) the panel offers its chat input; sent when the panel is ready, after each save and each run. */
-  | { type: 'chat'; target: ChatTarget | null }
+  | { type: 'chat'; target: ChatTarget | null; /** Sent after a message's run ended (or did not start): the input comes back whatever the panel saw of it. */ ended?: true }
   | GraphDiffMessage
   /** Run events, in order, batched by the host (at most one post per animation frame's worth). */
   | { type: 'run-events'; runId: string; events: RunEvent[] }

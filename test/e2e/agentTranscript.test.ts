@@ -102,11 +102,25 @@ describe('workbench: an agent transcript with a handoff and an image, and the ch
       const input = view.locator('[data-testid="chat-input"]');
       await view.locator('[data-testid="chat-input"]:not([disabled])').waitFor({ state: 'visible', timeout: 30_000 });
       await input.fill(SECOND);
+      // every change of the input's disabled state, with the run's status as the header shows it
+      // once drawn (the header is drawn at the next frame, after the change that may have made it)
+      await input.evaluate((el) => {
+        const w = window as unknown as { __chatStates: [boolean, string | null][] };
+        w.__chatStates = [];
+        new MutationObserver(() => {
+          const entry: [boolean, string | null] = [el.hasAttribute('disabled'), null];
+          w.__chatStates.push(entry);
+          requestAnimationFrame(() => requestAnimationFrame(() => (entry[1] = document.querySelector('[data-testid="run-status"]')?.textContent ?? null)));
+        }).observe(el, { attributes: true, attributeFilter: ['disabled'] });
+      });
       await input.press('Enter');
-      // disabled from the moment it is sent until its run has ended
-      assert.equal(await input.isDisabled(), true);
       await view.locator('[data-testid="run-status"]', { hasText: 'completed' }).waitFor({ state: 'visible', timeout: 90_000 });
       await view.locator('[data-testid="chat-input"]:not([disabled])').waitFor({ state: 'visible', timeout: 30_000 });
+      // disabled from the moment it was sent, enabled again only once its run had ended
+      // read after the frames the last entry waits for
+      const states = await input.evaluate(() => new Promise<[boolean, string | null][]>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => requestAnimationFrame(() => resolve((window as unknown as { __chatStates: [boolean, string | null][] }).__chatStates))))));
+      assert.deepEqual(states.map(([disabled]) => disabled), [true, false], JSON.stringify(states));
+      assert.equal(states[1][1], 'completed');
       const panel = view.locator('[data-testid="step-panel"]');
       await panel.locator('[data-testid="session-line"]', { hasText: 'earlier messages loaded' }).waitFor({ state: 'visible', timeout: 30_000 });
       assert.equal(await panel.locator('h2').textContent(), 'triage');

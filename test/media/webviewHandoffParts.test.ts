@@ -153,8 +153,13 @@ describe('graph panel: handoffs, images and files, the chat input', function () 
     assert.deepEqual((await posted(p)).filter((m) => m.type === 'chat-send'), [{ type: 'chat-send', message: 'Where is my refund?' }]);
     assert.equal(await p.inputValue('[data-testid="chat-input"]'), '');
     assert.equal(await p.isDisabled('[data-testid="chat-input"]'), true, 'disabled until its run has started and ended');
-    // the run the message started: the panel follows it, the agent step's conversation shown
+    // the run the message started: the panel follows it, the agent step's conversation shown; the
+    // input stays disabled while the reset panel waits for the run's first events, and when the
+    // extension says the session again as the run opens
     await post(p, { type: 'run-reset', runId: 'r1', reused: [] });
+    await post(p, { type: 'chat', target: { step: 'triage', messageParam: 'message', session: 'alice' } });
+    await p.waitForSelector('[data-testid="step-panel"] h2');
+    assert.equal(await p.isDisabled('[data-testid="chat-input"]'), true, 'not enabled between the reset and the run');
     await events(p, LIVE);
     await p.waitForSelector('[data-testid="step-panel"] h2');
     assert.equal(await p.textContent('[data-testid="step-panel"] h2'), 'triage');
@@ -169,6 +174,12 @@ describe('graph panel: handoffs, images and files, the chat input', function () 
     await p.press('[data-testid="chat-input"]', 'Enter');
     assert.equal(await p.isDisabled('[data-testid="chat-input"]'), true);
     await post(p, { type: 'notice', level: 'error', text: 'support.pipeline.yaml does not compile: nothing ran.' });
+    await p.waitForSelector('[data-testid="chat-input"]:not([disabled])');
+    // a message whose run did not start, with no notice (a dismissed prompt): the extension's answer after it brings the input back
+    await p.fill('[data-testid="chat-input"]', 'once more');
+    await p.press('[data-testid="chat-input"]', 'Enter');
+    assert.equal(await p.isDisabled('[data-testid="chat-input"]'), true);
+    await post(p, { type: 'chat', target: { step: 'triage', messageParam: 'message', session: 'alice' }, ended: true });
     await p.waitForSelector('[data-testid="chat-input"]:not([disabled])');
     // the document lost its session: no chat input
     await post(p, { type: 'chat', target: null });
