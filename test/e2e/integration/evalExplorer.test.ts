@@ -14,13 +14,36 @@ import type { OrchestratorApi } from '../../../client/api';
 import { until, workspace } from './helpers';
 import { inboxReaderTurn } from './inboxReaderModel';
 
+const GREET_EVAL = `# Two variants of greet.pipeline.yaml, two cases: grace expects "Hello", so she fails in 'hi'.
+pipeline: greet.pipeline.yaml
+cases:
+  - id: ada
+    name: Ada
+  - id: grace
+    name: Grace
+    assert:
+      - output: message
+        equals: "Hello, Grace!"
+variants:
+  - name: hello
+    parameters: { greeting: Hello }
+  - name: hi
+    parameters: { greeting: Hi }
+assert:
+  - output: message
+    contains: "{{ case.name }}"
+  - output: message
+    max_length: 40
+threshold: 0.75
+`;
+
 describe('the Test Explorer used fully: stack traces, Accept Actual, Open Run, tags, continuous replay', () => {
   const provider = new LoopbackProviders();
   const saved = { base: process.env.OPENAI_BASE_URL, key: process.env.OPENAI_API_KEY };
   let api: OrchestratorApi;
   const file = (name: string) => path.join(workspace(), name);
   const uriOf = (name: string) => vscode.Uri.file(file(name));
-  let greetText: string;
+  let greetText = '';
   let pipelineText: string;
   /** The item a continuous run was started on (stopped in after() if a test failed first). */
   let continuous: vscode.TestItem | undefined;
@@ -43,7 +66,8 @@ describe('the Test Explorer used fully: stack traces, Accept Actual, Open Run, t
     api = vscode.extensions.getExtension<OrchestratorApi>('orchestrator.orchestrator-pipelines')!.exports;
     // greet's eval (grace fails in 'hi'), an agent's eval (its write is denied), and the example
     // summary eval beside a copy of its cassette (written first: the eval is listed offline)
-    greetText = fs.readFileSync(file('greet.eval.yaml'), 'utf8');
+    // (greet.eval.yaml as the fixture is: the evals suite adds a case to the workspace's copy)
+    greetText = GREET_EVAL;
     fs.writeFileSync(file('explorer-greet.eval.yaml'), greetText);
     fs.writeFileSync(file('explorer-inbox.eval.yaml'), 'pipeline: inbox-reader.pipeline.yaml\ncases:\n  - id: inbox\n    inbox: triage/inbox\nassert:\n  - step: reader\n    tool_sequence: [filesystem.list, filesystem.read, filesystem.write]\n');
     fs.copyFileSync(file('summarize.cassette.jsonl'), file('explorer-summarize.cassette.jsonl'));
