@@ -98,8 +98,10 @@ describe('debug adapter: handoffs and Restart Frame', function () {
   });
 
   it('without the filter a handoff does not stop the run', async () => {
+    // waited for before the launch: the run may end before the launch's answer arrives
+    const ended = dap.dc.waitForEvent('terminated', 30_000);
     await dap.launch(file, []);
-    await dap.dc.waitForEvent('terminated', 30_000);
+    await ended;
     assert.equal(dap.pendingStops, 0);
     assert.equal(runs()[0].status, 'completed');
   });
