@@ -11,21 +11,8 @@ import { LoopbackProviders } from '../../fixtures/providers/loopbackServer';
 import { tempDir } from '../../helpers/agentRun';
 import { startServe, type ServeProcess } from '../../helpers/serveProcess';
 
-const SUPPORT = `id: support
-model: openai:gpt-4o-mini
-parameters:
-  message: {type: string, required: true}
-  session: {type: string, required: true}
-steps:
-  - id: chat
-    action: agent
-    memory: {session: "{{ session }}", max_messages: 50}
-    parameters:
-      prompt: "{{ message }}"
-      stream: false
-outputs:
-  answer: "{{ chat.result.answer }}"
-`;
+/** An agent with memory: the session parameter names its conversation (shared by the session tests). */
+const SUPPORT = fs.readFileSync(path.join(__dirname, '../../fixtures/agents', 'support-session.pipeline.yaml'), 'utf8');
 
 function userMessage(text: string, id: string, contextId: string): Message {
   return { messageId: id, contextId, taskId: '', role: Role.ROLE_USER, parts: [{ content: { $case: 'text', value: text }, metadata: undefined, filename: '', mediaType: 'text/plain' }], metadata: undefined, extensions: [], referenceTaskIds: [] };

@@ -15,21 +15,8 @@ import { loopbackEnv, tempDir, useLoopback } from '../../helpers/agentRun';
 const user = (content: string): ChatMessage => ({ role: 'user', content });
 const said = (text: string): ChatMessage => ({ role: 'assistant', text, toolCalls: [{ id: 'c1', name: 'x', arguments: { b: 1, a: 'é' }, argumentsText: '{"b":1,"a":"é"}' }] });
 
-const SUPPORT = `id: support
-model: openai:gpt-4o-mini
-parameters:
-  message: {type: string, required: true}
-  session: {type: string, required: true}
-steps:
-  - id: chat
-    action: agent
-    memory: {session: "{{ session }}", max_messages: 50}
-    parameters:
-      prompt: "{{ message }}"
-      stream: false
-outputs:
-  answer: "{{ chat.result.answer }}"
-`;
+/** An agent with memory: the session parameter names its conversation (shared by the session tests). */
+const SUPPORT = fs.readFileSync(path.join(__dirname, '../../fixtures/agents', 'support-session.pipeline.yaml'), 'utf8');
 
 describe('sessions in PostgreSQL', function () {
   this.timeout(60_000);

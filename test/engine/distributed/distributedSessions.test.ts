@@ -18,21 +18,8 @@ import { sha256 } from '../../../engine/run/checkpointStore';
 import { RemoteAttempts } from '../../../engine/distributed/coordinator';
 import { RedisSessionStore } from '../../../engine/agent/redisSessions';
 
-const SUPPORT = `id: support
-model: openai:gpt-4o-mini
-parameters:
-  message: {type: string, required: true}
-  session: {type: string, required: true}
-steps:
-  - id: chat
-    action: agent
-    memory: {session: "{{ session }}", max_messages: 50}
-    parameters:
-      prompt: "{{ message }}"
-      stream: false
-outputs:
-  answer: "{{ chat.result.answer }}"
-`;
+/** An agent with memory: the session parameter names its conversation (shared by the session tests). */
+const SUPPORT = fs.readFileSync(path.join(__dirname, '../../fixtures/agents', 'support-session.pipeline.yaml'), 'utf8');
 
 const DESK = `id: desk
 model: openai:gpt-4o-mini

@@ -12,21 +12,8 @@ import { tempDir } from '../../helpers/agentRun';
 import { readFrames, startServe, writeWorkspace, type ServeProcess } from '../../helpers/serveProcess';
 import type { ResultDocument } from '../../../engine/api/index';
 
-const SUPPORT = `id: support
-model: openai:gpt-4o-mini
-parameters:
-  message: {type: string, required: true}
-  session: {type: string, required: true}
-steps:
-  - id: chat
-    action: agent
-    memory: {session: "{{ session }}", max_messages: 50}
-    parameters:
-      prompt: "{{ message }}"
-      stream: false
-outputs:
-  answer: "{{ chat.result.answer }}"
-`;
+/** An agent with memory: the session parameter names its conversation (shared by the session tests). */
+const SUPPORT = fs.readFileSync(path.join(__dirname, '../../fixtures/agents', 'support-session.pipeline.yaml'), 'utf8');
 
 const PLAIN = `id: plain
 parameters:
