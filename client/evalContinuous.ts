@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { analyzeEval, type EvalSpec } from '../engine/api/index';
-import { OFFLINE_TAG } from './evalTestActions';
+import { OFFLINE_TAG_ID } from './evalTestActions';
 
 export interface ContinuousHost {
   readonly controller: vscode.TestController;
@@ -135,6 +135,6 @@ export class EvalContinuousRuns {
     for (let i: vscode.TestItem | undefined = item; i; i = i.parent) chain.add(i.id);
     if (request.exclude?.some((x) => chain.has(x.id))) return false;
     if (request.include && !request.include.some((x) => chain.has(x.id))) return false;
-    return item.tags.some((t) => t.id === OFFLINE_TAG.id);
+    return item.tags.some((t) => t.id === OFFLINE_TAG_ID);
   }
 }

@@ -23,12 +23,21 @@ export const EVAL_TEST_ACTIONS = {
   openRun: 'orchestrator.evalOpenRun',
 } as const;
 
-export const OFFLINE_TAG = new vscode.TestTag('offline');
-export const LIVE_TAG = new vscode.TestTag('live');
+/** The tag of an eval whose cases replay from a cassette; the replay profile is bound to it. */
+export const OFFLINE_TAG_ID = 'offline';
+const LIVE_TAG_ID = 'live';
+// made when first asked, not when this module loads: activation (and a host whose API lacks TestTag)
+// loads it before any test is listed
+const tags = new Map<string, vscode.TestTag>();
+export function evalTag(id: typeof OFFLINE_TAG_ID | typeof LIVE_TAG_ID): vscode.TestTag {
+  let t = tags.get(id);
+  if (!t) tags.set(id, (t = new vscode.TestTag(id)));
+  return t;
+}
 
 /** The tags of an eval file's items: offline when it has a cassette to replay, live otherwise. */
 export function evalTags(evalFile: string): vscode.TestTag[] {
-  return [existsSync(evalCassetteFile(evalFile)) ? OFFLINE_TAG : LIVE_TAG];
+  return [evalTag(existsSync(evalCassetteFile(evalFile)) ? OFFLINE_TAG_ID : LIVE_TAG_ID)];
 }
 
 /** What a case item's latest run left for its actions. */

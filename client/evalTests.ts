@@ -11,7 +11,7 @@ import { analyzeEval, readRunResult, type ResultDocument, type AssertionResult, 
 import { runFolder } from './configuration';
 import { debugConfiguration } from './debugging';
 import { EvalContinuousRuns } from './evalContinuous';
-import { EvalTestActions, evalTags, OFFLINE_TAG, SEP } from './evalTestActions';
+import { EvalTestActions, evalTag, evalTags, OFFLINE_TAG_ID, SEP } from './evalTestActions';
 import type { EvalTestMessage } from './api';
 import { trippedGuardMessages } from './evalGuardMessages';
 import type { Log } from './log';
@@ -95,7 +95,7 @@ export class EvalTests implements vscode.Disposable {
     this.controller.createRunProfile('Run', vscode.TestRunProfileKind.Run, (r, t) => this.runRequest(r, t), true);
     // every model call (the judges' too) answered from NAME.cassette.jsonl, as `orc eval --replay`: offline, free;
     // for the items tagged offline, and continuously (re-runs what a save affects: evalContinuous.ts)
-    this.replayProfile = this.controller.createRunProfile('Run (replay)', vscode.TestRunProfileKind.Run, (r, t) => (r.continuous ? this.continuous.start(r, t) : this.runRequest(r, t, { replay: true })), false, OFFLINE_TAG, true);
+    this.replayProfile = this.controller.createRunProfile('Run (replay)', vscode.TestRunProfileKind.Run, (r, t) => (r.continuous ? this.continuous.start(r, t) : this.runRequest(r, t, { replay: true })), false, evalTag(OFFLINE_TAG_ID), true);
     this.controller.createRunProfile('Debug', vscode.TestRunProfileKind.Debug, (r, t) => this.debugRequest(r, t), true);
     // which steps, branches, failure policies, loop shapes and agent tools the cases exercised, on the pipeline's YAML
     this.coverageProfile = this.controller.createRunProfile('Coverage', vscode.TestRunProfileKind.Coverage, (r, t) => this.runRequest(r, t, { coverage: true }), true);
