@@ -4,7 +4,7 @@ import OpenAI from 'openai';
 import { announcedLimits } from './rateHeaders';
 import { ProviderError, toProviderError, type ChatAnswer, type ChatCall, type EmbedAnswer, type ModelProvider, type ProviderAnswer, type ProviderCall, type StructuredAnswer, type WireToolCall } from './provider';
 import { generatedIdPrefix, ToolCallAssembler, wireCall } from './toolCalls';
-import { modelFetch } from './httpTransport';
+import { callSignalOptions, modelFetch } from './httpTransport';
 import { audioFormat, dataUrl, type ContentPart } from './contentParts';
 
 /** A part as Chat Completions takes it: `image_url` (a URL or a data: URL), `input_audio` (base64), `file` (a data: URL). */
@@ -77,18 +77,20 @@ export function openaiProvider(o: OpenAIProviderOptions): ModelProvider {
   return {
     name: o.name,
     async chat(call, onDelta): Promise<ChatAnswer> {
+      // the call's signal goes to modelFetch past the SDK (httpTransport.ts, callSignalOptions)
+      const sent = callSignalOptions(call.signal);
       // ids for calls that came without one (some OpenAI-compatible servers)
       const generated = generatedIdPrefix(call.messages);
       const body = chatBody(call);
       try {
         if (!onDelta) {
-          const { data: r, response } = await client.chat.completions.create(body, { signal: call.signal }).withResponse();
+          const { data: r, response } = await client.chat.completions.create(body, sent.options).withResponse();
           const msg = r.choices[0]?.message;
           const text = msg?.content ?? '';
           const toolCalls: WireToolCall[] = (msg?.tool_calls ?? []).flatMap((c, i) => (c.type === 'function' ? [wireCall(c.id, c.function.name, c.function.arguments ?? '', generated, i)] : []));
           return { text, toolCalls, message: { role: 'assistant', text, toolCalls }, ...(call.schema ? { data: parseJson(o.name, text) } : {}), tokensIn: r.usage?.prompt_tokens ?? 0, tokensOut: r.usage?.completion_tokens ?? 0, limits: announcedLimits(response.headers), ...answered(r) };
         }
-        const { data: s, response } = await client.chat.completions.create({ ...body, stream: true, stream_options: { include_usage: true } }, { signal: call.signal }).withResponse();
+        const { data: s, response } = await client.chat.completions.create({ ...body, stream: true, stream_options: { include_usage: true } }, sent.options).withResponse();
         let text = '';
         let tokensIn = 0;
         let tokensOut = 0;
@@ -120,19 +122,27 @@ export function openaiProvider(o: OpenAIProviderOptions): ModelProvider {
           e.message = `${e.message} (${feature === 'tools' ? `tools: ${o.name} may not support function calling` : `structured output: ${o.name} may not support response_format json_schema`} for '${call.model}')`;
         }
         throw fail(e, call.signal);
+      } finally {
+        sent.release();
       }
     },
     async generate(call): Promise<ProviderAnswer> {
+      // the call's signal goes to modelFetch past the SDK (httpTransport.ts, callSignalOptions)
+      const sent = callSignalOptions(call.signal);
       try {
-        const { data: r, response } = await client.chat.completions.create(common(call), { signal: call.signal }).withResponse();
+        const { data: r, response } = await client.chat.completions.create(common(call), sent.options).withResponse();
         return { text: r.choices[0]?.message?.content ?? '', tokensIn: r.usage?.prompt_tokens ?? 0, tokensOut: r.usage?.completion_tokens ?? 0, limits: announcedLimits(response.headers), ...answered(r) };
       } catch (e) {
         throw fail(e, call.signal);
+      } finally {
+        sent.release();
       }
     },
     async stream(call, onDelta): Promise<ProviderAnswer> {
+      // the call's signal goes to modelFetch past the SDK (httpTransport.ts, callSignalOptions)
+      const sent = callSignalOptions(call.signal);
       try {
-        const { data: s, response } = await client.chat.completions.create({ ...common(call), stream: true, stream_options: { include_usage: true } }, { signal: call.signal }).withResponse();
+        const { data: s, response } = await client.chat.completions.create({ ...common(call), stream: true, stream_options: { include_usage: true } }, sent.options).withResponse();
         let text = '';
         let tokensIn = 0;
         let tokensOut = 0;
@@ -154,14 +164,18 @@ export function openaiProvider(o: OpenAIProviderOptions): ModelProvider {
         return { text, tokensIn, tokensOut, limits: announcedLimits(response.headers), ...(finish ? { finishReasons: [finish] } : {}), ...(responseModel ? { responseModel } : {}) };
       } catch (e) {
         throw fail(e, call.signal);
+      } finally {
+        sent.release();
       }
     },
     async generateStructured(call): Promise<StructuredAnswer> {
+      // the call's signal goes to modelFetch past the SDK (httpTransport.ts, callSignalOptions)
+      const sent = callSignalOptions(call.signal);
       let r: OpenAI.Chat.Completions.ChatCompletion;
       let headers: Headers;
       try {
         ({ data: r, response: { headers } } = await client.chat.completions
-          .create({ ...common(call), response_format: { type: 'json_schema', json_schema: { name: 'answer', schema: call.schema, strict: true } } }, { signal: call.signal })
+          .create({ ...common(call), response_format: { type: 'json_schema', json_schema: { name: 'answer', schema: call.schema, strict: true } } }, sent.options)
           .withResponse());
       } catch (e) {
         // servers other than OpenAI's may not take a json_schema response_format: say so
@@ -170,20 +184,26 @@ export function openaiProvider(o: OpenAIProviderOptions): ModelProvider {
           e.message = `${e.message} (structured output: ${o.name} may not support response_format json_schema for '${call.model}')`;
         }
         throw fail(e, call.signal);
+      } finally {
+        sent.release();
       }
       const text = r.choices[0]?.message?.content ?? '';
       const usage = { tokensIn: r.usage?.prompt_tokens ?? 0, tokensOut: r.usage?.completion_tokens ?? 0 };
       return { text, data: parseJson(o.name, text), ...usage, limits: announcedLimits(headers), ...answered(r) };
     },
     async embed(call): Promise<EmbedAnswer> {
+      // the call's signal goes to modelFetch past the SDK (httpTransport.ts, callSignalOptions)
+      const sent = callSignalOptions(call.signal);
       try {
         // floats, not the SDK's default base64: Ollama and TGI's routes send floats only
-        const { data: r, response } = await client.embeddings.create({ model: call.model, input: call.texts, encoding_format: 'float' }, { signal: call.signal }).withResponse();
+        const { data: r, response } = await client.embeddings.create({ model: call.model, input: call.texts, encoding_format: 'float' }, sent.options).withResponse();
         const vectors = [...r.data].sort((a, b) => a.index - b.index).map((d) => d.embedding);
         if (vectors.length !== call.texts.length) throw new ProviderError(`${o.name} answered ${vectors.length} embeddings for ${call.texts.length} texts`, null, null, false);
         return { text: '', vectors, tokensIn: r.usage?.prompt_tokens ?? 0, tokensOut: 0, limits: announcedLimits(response.headers) };
       } catch (e) {
         throw fail(e, call.signal);
+      } finally {
+        sent.release();
       }
     },
   };

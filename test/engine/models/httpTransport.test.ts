@@ -7,7 +7,9 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { modelFetch } from '../../../engine/models/httpTransport';
+import OpenAI from 'openai';
+import { callSignalOptions, modelFetch } from '../../../engine/models/httpTransport';
+import { openaiProvider } from '../../../engine/models/openaiProvider';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 
@@ -131,6 +133,56 @@ describe('the model calls\' fetch (Node\'s HTTP client)', function () {
     await reader.read();
     controller.abort(new Error('stop'));
     await assert.rejects(reader.read(), /stop/);
+  });
+
+  it("a call's signal handed past the SDK (callSignalOptions) aborts the request; its header never reaches the server", async () => {
+    const seen: Record<string, string | string[] | undefined>[] = [];
+    let closed!: () => void;
+    const serverSawClose = new Promise<void>((r) => (closed = r));
+    const { origin } = await start((req, res) => {
+      seen.push(req.headers);
+      if (req.url === '/v1/hang') req.socket.once('close', () => closed());
+      else json(res, 200, { ok: true });
+    });
+    const client = new OpenAI({ apiKey: 'sk-test', baseURL: `${origin}/v1`, maxRetries: 0, fetch: modelFetch });
+    // answered: the header is gone from what the server got, and the id is spent
+    const ok = callSignalOptions(new AbortController().signal);
+    assert.deepEqual(await client.post('/ok', { body: {}, ...ok.options }), { ok: true });
+    assert.equal(seen[0]['x-orchestrator-call'], undefined);
+    assert.equal(seen[0].authorization, 'Bearer sk-test');
+    ok.release();
+    // aborted mid-call through the handed signal alone (the SDK was given none)
+    const controller = new AbortController();
+    const reason = new Error('the step was cancelled');
+    const hung = callSignalOptions(controller.signal);
+    const call = client.post('/hang', { body: {}, ...hung.options });
+    setTimeout(() => controller.abort(reason), 100);
+    await assert.rejects(call);
+    await serverSawClose;
+    assert.equal(seen[1]['x-orchestrator-call'], undefined);
+    hung.release();
+  });
+
+  it("the provider's call is cancelled by the call's signal and fails with its reason; answered calls keep working", async () => {
+    let requests = 0;
+    const { origin } = await start((req, res, body) => {
+      requests++;
+      assert.equal(req.headers['x-orchestrator-call'], undefined);
+      if (JSON.parse(body).messages[0].content === 'hang') return;
+      json(res, 200, { id: 'c1', object: 'chat.completion', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: 'Hi.' } }], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } });
+    });
+    const p = openaiProvider({ name: 'openai', apiKey: 'sk-test', baseURL: `${origin}/v1` });
+    const call = (prompt: string, signal: AbortSignal) => p.generate({ model: 'gpt-4o-mini', system: null, prompt, maxTokens: null, temperature: null, signal });
+    assert.equal((await call('hello', new AbortController().signal)).text, 'Hi.');
+    const controller = new AbortController();
+    const reason = new Error('the run was cancelled');
+    const hung = call('hang', controller.signal);
+    setTimeout(() => controller.abort(reason), 100);
+    await assert.rejects(hung, (e) => e === reason);
+    // a signal aborted before the call: nothing is sent
+    await assert.rejects(call('hello', AbortSignal.abort(reason)), (e) => e === reason);
+    assert.equal(requests, 2);
+    assert.equal((await call('hello again', new AbortController().signal)).text, 'Hi.');
   });
 
   it('a server that is not there: TypeError "fetch failed" with the connection\'s error as its cause, as the global fetch', async () => {
