@@ -2,7 +2,7 @@
 // file), or a URL that holds no secret. Credentials come only from environment variables (which the
 // editor fills from its secret storage): a URL written with a password is refused, so it never
 // reaches a file, a record or a message.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, watch, type FSWatcher } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ConnectionDecl } from '../../spec/types';
@@ -22,10 +22,56 @@ function isObj(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
+type UserConnections = { connections: Record<string, ConnectionDecl>; problem: string | null };
+
+/**
+ * The last read of the user's connections, kept while nothing changed in the folder that holds the
+ * file (or, while that folder is missing, in the nearest folder above it that exists): every run
+ * asks, and looking for the file was a tenth of an agent run's fixed cost (the agent bench,
+ * 2026-11-26). A change is seen when its watch event arrives, at the next turn of the event loop.
+ * A file that is a link, or a folder that cannot be watched, is read every time.
+ */
+let kept: { file: string; read: UserConnections; watcher: FSWatcher } | null = null;
+
+function forget(): void {
+  kept?.watcher.close();
+  kept = null;
+}
+
+/** A watch on the nearest existing folder at or above `dir` (not keeping the process alive), or null. */
+function watchFolder(dir: string, onChange: () => void): FSWatcher | null {
+  for (let d = dir; ; d = path.dirname(d)) {
+    try {
+      const w = watch(d, { persistent: false }, onChange);
+      w.on('error', onChange);
+      return w;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || path.dirname(d) === d) return null;
+    }
+  }
+}
+
 /** The user's connections (`{"connections": {"name": {...}}}`); a missing file is none, a broken one an error when used. */
-export function loadUserConnections(env: NodeJS.ProcessEnv = process.env): { connections: Record<string, ConnectionDecl>; problem: string | null } {
+export function loadUserConnections(env: NodeJS.ProcessEnv = process.env): UserConnections {
   const file = userConnectionsFile(env);
-  // most users have none: found missing without the cost of a failed read's error (every run asks)
+  if (kept?.file === file) return kept.read;
+  forget();
+  // watched before it is read: a change after the read is seen
+  const watcher = watchFolder(path.dirname(file), forget);
+  const read = readUserConnections(file);
+  let link = false;
+  try {
+    link = lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink() ?? false;
+  } catch {
+    link = true;
+  }
+  if (watcher && !link) kept = { file, read, watcher };
+  else watcher?.close();
+  return read;
+}
+
+function readUserConnections(file: string): UserConnections {
+  // most users have none: found missing without the cost of a failed read's error
   if (!existsSync(file)) return { connections: {}, problem: null };
   let text: string;
   try {
