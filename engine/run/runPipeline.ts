@@ -295,6 +295,9 @@ function closeCassette(tape: RunCassette | null, emitter: RunEmitter): void {
   }
 }
 
+/** The removal of a listener never added. */
+const NOTHING_TO_STOP = (): void => {};
+
 /** The count a nested run's options share with the run that started it (kept out of RunOptions: no caller sets it). */
 const nestedCounts = new WeakMap<RunOptions, NestedRunCount>();
 
@@ -320,10 +323,12 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   const tape = taped?.cassette ?? null;
   const checkpoint = openCheckpoint(analysis, options, emitter, { cwd, pipelineFile, source, executionId, inputs, maxParallel, started });
   const { tools, toolSlots, mcp, sql, sqlEnv } = runTools(pipeline, options, cwd);
+  // a run given none: a signal of its own (tools listen to it, many runs at once), which never aborts
   const signal = options.signal ?? new AbortController().signal;
   const slots = new Semaphore(Math.max(1, maxParallel));
   const inflight = new Set<Abortable>();
-  const stopCancelling = cancelOnAbort(signal, inflight, slots, toolSlots);
+  // a run given no signal cannot be cancelled: nothing to listen to
+  const stopCancelling = options.signal ? cancelOnAbort(signal, inflight, slots, toolSlots) : NOTHING_TO_STOP;
   const depth = options.depth ?? 0;
   const nestedRuns = nestedCounts.get(options) ?? { started: 0, max: nestedRunCap(options.maxNestedRuns) };
   const { models, standing: budgetStanding } = runBudget(pipeline, taped?.models ?? options.models ?? NO_MODELS, options.budgetUsd, emitter);
