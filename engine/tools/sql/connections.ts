@@ -31,7 +31,7 @@ type UserConnections = { connections: Record<string, ConnectionDecl>; problem: s
  * 2026-11-26). A change is seen when its watch event arrives, at the next turn of the event loop.
  * A file that is a link, or a folder that cannot be watched, is read every time.
  */
-let kept: { file: string; read: UserConnections; watcher: FSWatcher } | null = null;
+let kept: { config: string | undefined; home: string | undefined; read: UserConnections; watcher: FSWatcher } | null = null;
 
 function forget(): void {
   kept?.watcher.close();
@@ -53,8 +53,11 @@ function watchFolder(dir: string, onChange: () => void): FSWatcher | null {
 
 /** The user's connections (`{"connections": {"name": {...}}}`); a missing file is none, a broken one an error when used. */
 export function loadUserConnections(env: NodeJS.ProcessEnv = process.env): UserConnections {
+  // the two variables that name the file, compared before any path is built (a relative one
+  // follows the current folder: resolved each time)
+  const config = env.ORC_CONNECTIONS_CONFIG, home = env.HOME;
+  if (kept && kept.config === config && kept.home === home && (config === undefined || path.isAbsolute(config))) return kept.read;
   const file = userConnectionsFile(env);
-  if (kept?.file === file) return kept.read;
   forget();
   // watched before it is read: a change after the read is seen
   const watcher = watchFolder(path.dirname(file), forget);
@@ -65,7 +68,7 @@ export function loadUserConnections(env: NodeJS.ProcessEnv = process.env): UserC
   } catch {
     link = true;
   }
-  if (watcher && !link) kept = { file, read, watcher };
+  if (watcher && !link) kept = { config, home, read, watcher };
   else watcher?.close();
   return read;
 }
