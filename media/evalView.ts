@@ -98,13 +98,18 @@ function cell(c: EvalCellView | undefined, running: boolean): HTMLTableCellEleme
   return td;
 }
 
+/** The baseline's verdict as a sentence: the engine's line names the baseline already (`against ID: ...`). */
+function baselineLine(evalId: string, verdict: string): string {
+  return verdict.startsWith(`against ${evalId}`) ? `A${verdict.slice(1)}` : `Against ${evalId}: ${verdict}`;
+}
+
 function render(m: EvalResultsMessage): void {
   root.replaceChildren();
   const header = el('header', { class: 'run-header' });
   header.append(el('span', { class: 'title' }, `Eval ${m.file}`), el('span', { class: 'eval-id', 'data-testid': 'eval-id' }, m.evalId));
   header.append(rerunButton('Run the whole eval again', { type: 'rerun' }, m.running));
   root.append(header);
-  if (m.baseline) root.append(el('p', { class: 'verdict', 'data-testid': 'baseline-verdict' }, `Against ${m.baseline.evalId}: ${m.baseline.verdict}`));
+  if (m.baseline) root.append(el('p', { class: 'verdict', 'data-testid': 'baseline-verdict' }, baselineLine(m.baseline.evalId, m.baseline.verdict)));
 
   const byKey = new Map(m.cells.map((c) => [`${c.case}\u0000${c.variant}`, c]));
   const table = el('table', { class: 'matrix', 'data-testid': 'eval-matrix' });
