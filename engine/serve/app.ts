@@ -10,7 +10,7 @@ import { loadCheckpoint, readRunResult, runDir, runIds, type Redactor, type Serv
 import type { Tokens } from './auth';
 import { DROP_GRACE_MS, responseSink } from './eventLog';
 import { IdempotencyKeys, MAX_KEY_LENGTH } from './idempotency';
-import { openApiDocument } from './openapi';
+import { openApiDocument, sessionBody } from './openapi';
 import { ServeError } from './serveErrors';
 import { SESSION_FIELD, SESSION_HEADER } from './sessions';
 import type { ServedRun, ServedRuns } from './servedRuns';
@@ -116,7 +116,8 @@ export function createApp(o: AppOptions): Hono {
         name: sp.tool.title ?? sp.analysis.pipeline!.id,
         description: sp.tool.description,
         file: path.relative(o.root, sp.file).split(path.sep).join('/'),
-        input_schema: sp.tool.inputSchema,
+        // as /openapi.json gives it: a `session` the server fills is described, not required
+        input_schema: sessionBody(sp.tool.inputSchema),
         triggers: sp.analysis.pipeline!.triggers ?? [],
       })),
     ),

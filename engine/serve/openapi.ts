@@ -69,7 +69,7 @@ const COMPONENTS = {
 const SESSION_WORDS = "The conversation this run continues: runs given the same id share their agent's memory. None: a new conversation, its id in the answer (`Orc-Session`, and the 202's `session`).";
 
 /** A body schema whose `session` the server fills when it is not given (engine/serve/sessions.ts): described, and not required. */
-function sessionBody(schema: Schema): Schema {
+export function sessionBody(schema: Schema): Schema {
   const props = schema.properties as Record<string, Schema> | undefined;
   if (!props?.[SESSION_FIELD]) return schema;
   const required = Array.isArray(schema.required) ? (schema.required as string[]).filter((r) => r !== SESSION_FIELD) : undefined;

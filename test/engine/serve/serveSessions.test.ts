@@ -106,5 +106,8 @@ describe('orc serve: sessions (the built CLI)', function () {
     assert.deepEqual(doc.paths['/runs'].get.parameters!.map((p) => p.name), ['limit', 'session']);
     const checked = await new Validator().validate(doc as unknown as Parameters<Validator['validate']>[0]);
     assert.deepEqual(checked.errors ?? [], []);
+    // GET /pipelines gives the same body schema: the session described, not required
+    const listed = ((await (await fetch(`${s.url}/pipelines`)).json()) as { id: string; input_schema: unknown }[]).find((p) => p.id === 'support')!;
+    assert.deepEqual(listed.input_schema, schema);
   });
 });
