@@ -6,7 +6,10 @@
 //     of 1, 10 and 50 turns with one call a turn, and one turn of 8 parallel calls; then 10 turns at
 //     20 ms a turn, for scale;
 // (b) the memory of 100 agent runs at once, each held at its last tool call: heap used after a full
-//     GC, over that before they started, divided by 100, read the same way for each.
+//     GC, over that before they started, divided by 100, read the same way for each;
+// (c) where ours spends its overhead at 1 turn, layer by layer over the floor: our OpenAI provider
+//     alone (engine/models/openaiProvider.ts), the model runner around it (limits, retries, breaker,
+//     timeout), and the whole run (the pipeline, its step, the agent loop), interleaved.
 // The three make the same requests: non-streaming (our step says `stream: false`; ChatOpenAI and the
 // floor do not stream), one tool, the same wire name. `--quick`: fewer repetitions. `--smoke`: one or
 // two of each, 10 agents at once of 3 turns in (b), every path and all three (figures mean nothing).
@@ -226,6 +229,41 @@ async function memory(a: Agents, impl: Impl, turns: number): Promise<number> {
 const ms = (x: number) => x.toFixed(3);
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(3)} MB`;
 
+// ---------- (c) ours at 1 turn, layer by layer ----------
+
+type Layer = 'floor' | 'provider' | 'runner' | 'run';
+const LAYERS: Layer[] = ['floor', 'provider', 'runner', 'run'];
+
+/** One model call of the 1-turn task at each layer of ours, and the floor's and the whole run's, each timed; median ms over the floor's beside it. */
+async function layers(a: Agents, origin: string, reps: number): Promise<Record<Exclude<Layer, 'floor'>, number>> {
+  const baseURL = `${origin}/v1`;
+  const provider = engine.openaiProvider({ name: 'openai', apiKey: 'sk-bench', baseURL });
+  const runner = engine.createModelRunner({ env: { OPENAI_API_KEY: 'sk-bench', OPENAI_BASE_URL: baseURL } });
+  const prompt = task(1, 1, 0);
+  const tools = [{ name: 'bench_noop', description: 'Does nothing.', parameters: { type: 'object', properties: {}, additionalProperties: false } }];
+  const chat = { system: null, messages: [{ role: 'user' as const, content: prompt }], tools, parallelToolCalls: true, toolChoice: 'auto' as const, schema: null, maxTokens: null, temperature: null };
+  const call: Record<Layer, () => Promise<unknown>> = {
+    floor: () => a.floor(prompt, 1),
+    provider: () => provider.chat!({ ...chat, model: 'gpt-4o-mini', signal: new AbortController().signal }),
+    runner: () => runner.chat!({ ...chat, model: 'openai:gpt-4o-mini', signal: new AbortController().signal, stream: false, stepId: 'agent', onText: () => {} }),
+    run: () => a.ours(prompt, 1),
+  };
+  const times: Record<Layer, number[]> = { floor: [], provider: [], runner: [], run: [] };
+  for (let i = 0; i < (SMOKE ? 1 : 100); i++) for (const l of LAYERS) await call[l]();
+  for (let i = 0; i < reps; i++) {
+    for (let k = 0; k < LAYERS.length; k++) {
+      const l = LAYERS[(i + k) % LAYERS.length];
+      const before = served;
+      const t0 = performance.now();
+      await call[l]();
+      times[l].push(performance.now() - t0);
+      if (served - before !== 1) throw new Error(`${l} made ${served - before} model calls, not 1`);
+    }
+  }
+  const over = (l: Layer) => median(times[l].map((t, i) => t - times.floor[i]));
+  return { provider: over('provider'), runner: over('runner'), run: over('run') };
+}
+
 async function main(): Promise<void> {
   const peerWarnings = attributePeerWarnings();
   const server = await new LoopbackProviders().start();
@@ -265,6 +303,13 @@ async function main(): Promise<void> {
   for (const impl of IMPLS) mem[impl] = await memory(a, impl, turns);
   console.log(`\n(b) heap per concurrent run: ${CONCURRENT} agents of ${turns} turns at once, held at their last tool call (heap used after GC, over that before, / ${CONCURRENT})`);
   table(['', 'floor', 'ours', 'LangGraph', 'ours/LangGraph'], [['per run', mb(mem.floor), mb(mem.ours), mb(mem.langGraph), (mem.ours / mem.langGraph).toFixed(3)]]);
+
+  const layered = await layers(a, server.origin, reps(300));
+  console.log(`\n(c) ours at 1 turn, layer by layer: median ms over the floor's call beside it (interleaved)`);
+  table(
+    ['our provider alone', 'the model runner around it', 'the whole run', 'the run over the runner'],
+    [[ms(layered.provider), ms(layered.runner), ms(layered.run), ms(layered.run - layered.runner)]],
+  );
 
   await server.stop();
   const said = peerWarnings();

@@ -8,4 +8,5 @@
 export { analyze, createModelRunner, runPipeline } from '../engine/api/index';
 export { ProviderModelRunner } from '../engine/models/index';
 export { modelFetch } from '../engine/models/httpTransport';
+export { openaiProvider } from '../engine/models/openaiProvider';
 export { createSqlTool, SqlSession } from '../engine/tools/sql/index';
