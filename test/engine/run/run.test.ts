@@ -115,13 +115,16 @@ describe('run: scheduling', function () {
   });
 
   it('max_parallel is never exceeded, and is reached', async () => {
-    const steps = Array.from({ length: 9 }, (_, i) => timed(`s${i}`, 0.15));
-    const doc = await runYaml(['id: limited', 'context: {max_parallel: 3}', 'steps:', ...steps].join('\n'));
+    // each step holds its slot until `limit` steps run at once (or all have started), at most 10 s:
+    // steps of a fixed length overlapped less than the limit when a busy machine started them slowly
+    const held = (id: string, limit: number) =>
+      cmd(id, `echo start ${id} $(date +%s%N) >> times.log; i=0; while [ $i -lt 500 ]; do s=$(grep -c '^start ' times.log); e=$(grep -c '^end ' times.log); [ $((s-e)) -ge ${limit} ] && break; [ $s -ge 9 ] && break; sleep 0.02; i=$((i+1)); done; echo end ${id} $(date +%s%N) >> times.log`);
+    const doc = await runYaml(['id: limited', 'context: {max_parallel: 3}', 'steps:', ...Array.from({ length: 9 }, (_, i) => held(`s${i}`, 3))].join('\n'));
     assert.equal(doc.status, 'completed');
     assert.equal(maxOverlap(intervals()), 3);
     // --max-parallel wins over context.max_parallel
     fs.rmSync(path.join(dir, 'times.log'));
-    const doc2 = await runYaml(['id: limited', 'context: {max_parallel: 3}', 'steps:', ...steps].join('\n'), { maxParallel: 2 });
+    const doc2 = await runYaml(['id: limited', 'context: {max_parallel: 3}', 'steps:', ...Array.from({ length: 9 }, (_, i) => held(`s${i}`, 2))].join('\n'), { maxParallel: 2 });
     assert.equal(doc2.status, 'completed');
     assert.equal(maxOverlap(intervals()), 2);
   });
@@ -240,10 +243,11 @@ describe('run: failures, conditions, outputs', function () {
 
   it('a timeout ends the attempt, is retried, and is reported as TimeoutError', async () => {
     // each attempt's command would sleep far past the test's timeout: the run ends only if the timeout ends them
-    const doc = await runYaml(['id: slow', 'steps:', cmd('slow', 'echo $$ >> slow.pids; exec sleep 600', '    timeout: 0.3\n    retry: {max_attempts: 2, initial_delay: 0.01}\n')].join('\n'), { signal: signal() });
+    // 1.5 s: a busy machine took more than 0.3 s to start the shell, and an attempt ended before it wrote its pid
+    const doc = await runYaml(['id: slow', 'steps:', cmd('slow', 'echo $$ >> slow.pids; exec sleep 600', '    timeout: 1.5\n    retry: {max_attempts: 2, initial_delay: 0.01}\n')].join('\n'), { signal: signal() });
     const s = doc.steps.slow;
     assert.deepEqual([s.status, s.success, s.error_type, s.timed_out, s.attempts, s.retries], ['failed', false, 'TimeoutError', true, 2, 1]);
-    assert.equal(s.error, "Step 'slow' timed out after 0.3 s (attempt 2 of 2)");
+    assert.equal(s.error, "Step 'slow' timed out after 1.5 s (attempt 2 of 2)");
     const pids = pidsIn('slow.pids');
     strays.push(...pids);
     assert.equal(pids.length, 2, 'one command per attempt');
