@@ -23,7 +23,9 @@ const el = <K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string,
   return e;
 };
 const pct = (x: number) => `${(x * 100).toFixed(x === 1 || x === 0 ? 0 : 1)} %`;
-const money = (x: number) => `$${x.toFixed(4)}`;
+// a cost under a cent keeps six decimals, so a case on a cheap model ($0.00001) and a change in it
+// read as figures, not "$0.0000 (−$0.0000)"; nothing spent stays "$0.0000" as in the rest of the panel
+const money = (x: number) => `$${x.toFixed(x !== 0 && Math.abs(x) < 0.01 ? 6 : 4)}`;
 const signed = (x: number, f: (v: number) => string) => `${x >= 0 ? '+' : '−'}${f(Math.abs(x))}`;
 
 const page = document.getElementById('root')!;

@@ -39,6 +39,21 @@ describe('eval panel: the baseline line', function () {
     await page.screenshot({ path: path.join(__dirname, '..', '..', 'test-artifacts', 'eval-panel-baseline-line.png') });
   });
 
+  it("a cost under a cent and its change keep six decimals: the variant's row is not \"$0.0000 (−$0.0000)\"", async () => {
+    const page = await panel.open({ consoleErrors: true });
+    const m = message(line);
+    m.summary = [{ ...m.summary[0], cost_usd: 0.000012, cost_before: 0.00001 }, { ...m.summary[0], variant: 'free', cost_usd: 0, cost_before: 0.00001 }, { ...m.summary[0], variant: 'dear', cost_usd: 0.25, cost_before: 0.125 }];
+    m.variants = ['default', 'free', 'dear'];
+    await page.evaluate((msg) => window.postMessage(msg, '*'), m);
+    await page.waitForSelector('[data-testid="eval-summary"] tr[data-variant="dear"]');
+    const cost = (v: string) => page.textContent(`[data-testid="eval-summary"] tr[data-variant="${v}"] td:last-child`);
+    assert.equal(await cost('default'), '$0.000012 (+$0.000002)');
+    assert.equal(await cost('free'), '$0.0000 (−$0.000010)');
+    assert.equal(await cost('dear'), '$0.2500 (+$0.1250)');
+    assert.deepEqual(page.errors, []);
+    await page.screenshot({ path: path.join(__dirname, '..', '..', 'test-artifacts', 'eval-panel-tiny-costs.png') });
+  });
+
   it('a line that does not name it is given the name', async () => {
     const page = await panel.open({ consoleErrors: true });
     await page.evaluate((m) => window.postMessage(m, '*'), message('no case changed'));
