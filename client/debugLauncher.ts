@@ -13,6 +13,8 @@ export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments {
   inputs?: Record<string, unknown>;
   /** The models of an eval's variant (`*`: every model step; a step id: that step), as `orc eval` runs it. */
   models?: Record<string, string>;
+  /** Model steps whose provider has no key here: ask (the default), run them on the editor's language model, or let them fail. */
+  missingKeys?: 'ask' | 'editor' | 'fail';
   /** Stop before the first step. */
   stopOnEntry?: boolean;
   maxParallel?: number;

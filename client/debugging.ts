@@ -26,7 +26,7 @@ function activePipeline(): vscode.Uri | undefined {
 
 export function registerDebugging(context: vscode.ExtensionContext, runs: RunController, host: WebviewHost): void {
   // Restart Frame (args.fork): the stopped run forked at a step, debugged in its place
-  const launcher: Launcher = (args, hooks, signal, listener) => (args.fork ? runs.debugFork(vscode.Uri.file(args.pipeline), args.fork, { hooks, signal, listener }) : runs.debug(vscode.Uri.file(args.pipeline), args.inputs, { hooks, signal, listener, maxParallel: args.maxParallel }, args.models));
+  const launcher: Launcher = (args, hooks, signal, listener) => (args.fork ? runs.debugFork(vscode.Uri.file(args.pipeline), args.fork, { hooks, signal, listener }, args.models) : runs.debug(vscode.Uri.file(args.pipeline), args.inputs, { hooks, signal, listener, maxParallel: args.maxParallel }, args.models, args.missingKeys));
   const onPause = (file: string, at: { step: string } | null) => host.paused(vscode.Uri.file(file), at?.step ?? null);
 
   context.subscriptions.push(

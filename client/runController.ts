@@ -65,8 +65,13 @@ function cancelledError(): Error {
   return e;
 }
 
+/** Debugged runs whose models a Restart Frame fork can still take over (client/runController.ts `rememberReroute`). */
+const REROUTES_KEPT = 32;
+
 export class RunController implements vscode.Disposable {
   private readonly active = new Map<string, ActiveRun>();
+  /** Debugged runs' providers sent to the editor's model (by run id): a Restart Frame fork runs as its parent did. */
+  private readonly debugReroutes = new Map<string, Map<string, string>>();
   /** Runs followed from elsewhere (a served run, client/servedRunFollower.ts): Cancel Run asks their server. */
   private readonly followed = new Map<string, { runId: string; cancel: () => void }>();
   private readonly results = new Map<string, ResultDocument>();
@@ -128,8 +133,8 @@ export class RunController implements vscode.Disposable {
 
   /** Debug Pipeline: the same checks and prompts as Run, then a run the debug adapter holds and
    * steps through; `refused` says why it did not start. */
-  async debug(uri: vscode.Uri, inputs: Record<string, unknown> | undefined, attach: DebugAttachment, models?: Record<string, string>): Promise<{ done: Promise<ResultDocument | undefined> } | { refused: string }> {
-    const ready = await this.prepare(uri, 'ask', models);
+  async debug(uri: vscode.Uri, inputs: Record<string, unknown> | undefined, attach: DebugAttachment, models?: Record<string, string>, missingKeys: RunRequest['missingKeys'] = 'ask'): Promise<{ done: Promise<ResultDocument | undefined> } | { refused: string }> {
+    const ready = await this.prepare(uri, missingKeys, models);
     if (!ready) return { refused: this.refusal ?? 'The run was not started.' };
     const { doc, analysis } = ready;
     let given = inputs;
@@ -148,8 +153,10 @@ export class RunController implements vscode.Disposable {
   }
 
   /** Restart Frame in a debugged run: a fork of the (stopped) run at a top-level step, as `orc fork`
-   * makes it (client/debugFork.ts), debugged in its place; `refused` says why it did not start. */
-  async debugFork(uri: vscode.Uri, fork: ForkRequest, attach: DebugAttachment): Promise<{ done: Promise<ResultDocument | undefined> } | { refused: string }> {
+   * makes it (client/debugFork.ts), debugged in its place; `refused` says why it did not start. The
+   * fork runs on the models its parent ran on: the eval variant's (`models`, the session's launch
+   * argument), and the editor's model for the providers the parent was sent there from. */
+  async debugFork(uri: vscode.Uri, fork: ForkRequest, attach: DebugAttachment, models?: Record<string, string>): Promise<{ done: Promise<ResultDocument | undefined> } | { refused: string }> {
     const cwd = runFolder(uri);
     let made;
     try {
@@ -158,8 +165,10 @@ export class RunController implements vscode.Disposable {
       return { refused: `Run ${fork.run} cannot be forked at '${fork.at}': ${(e as Error).message}` };
     }
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(made.file));
-    this.log.line(`fork ${made.record.execution_id} of run ${fork.run} at '${fork.at}' (Restart Frame)`);
-    return { done: this.start(doc, made.analysis, { resume: made.record, cwd }, restoredSteps(made.record), attach) };
+    const reroute = this.debugReroutes.get(fork.run) ?? new Map<string, string>();
+    const analysis = models && Object.keys(models).length ? variantAnalysis(made.analysis, { name: 'debug', models, parameters: {}, path: [] }, false) : made.analysis;
+    this.log.line(`fork ${made.record.execution_id} of run ${fork.run} at '${fork.at}' (Restart Frame)${reroute.size ? `; steps on ${[...reroute.keys()].join(', ')} run on the editor's language model, as in run ${fork.run}` : ''}`);
+    return { done: this.start(doc, analysis, { resume: made.record, cwd }, restoredSteps(made.record), attach, reroute) };
   }
 
   /** Run From Here: a new run that reuses the latest run's results for the steps before `stepId`. */
@@ -303,6 +312,14 @@ export class RunController implements vscode.Disposable {
     return { doc, analysis: auto.analysis, reroute };
   }
 
+  /** A debugged run's providers sent to the editor's model, for a Restart Frame fork of it (and a fork of that fork); the latest few runs only. */
+  private rememberReroute(runId: string, reroute: Map<string, string>): void {
+    this.debugReroutes.delete(runId);
+    if (!reroute.size) return;
+    this.debugReroutes.set(runId, reroute);
+    if (this.debugReroutes.size > REROUTES_KEPT) this.debugReroutes.delete(this.debugReroutes.keys().next().value!);
+  }
+
   /** The providers that cannot be called here and that some chain cannot do without, each with why. */
   private async blockingProviders(pipeline: Pipeline, defaultModel: string | null): Promise<{ provider: string; reason: string | null }[]> {
     const registry = registryOrShipped(process.env.ORC_MODEL_REGISTRY || undefined);
@@ -324,6 +341,7 @@ export class RunController implements vscode.Disposable {
     // the debugger's Stop cancels the run like Cancel Run does
     if (debug) debug.signal.addEventListener('abort', () => controller.abort(debug.signal.reason), { once: true });
     const runId = how.resume?.execution_id ?? newExecutionId();
+    if (debug) this.rememberReroute(runId, reroute);
     // the latest request started: there is no refusal to report
     this.refusal = undefined;
     if (conf.openPanelOnRun) this.host.show(uri);

@@ -41,6 +41,7 @@ export function run(): Promise<void> {
     () => {
       require('./agentDebug.test');
       require('./conversationDebug.test');
+      require('./debugForkModels.test');
     },
   ];
   const part = Number(process.env.ORC_E2E_PART);

@@ -1,0 +1,106 @@
+// Restart Frame keeps the models the debugged run ran on, in a real extension host: a pipeline on
+// `openai:` debugged where OpenAI has no key, its model step sent to the editor's language model
+// (`missingKeys: "editor"` in the launch configuration, as "Use the Editor's Model" in the prompt
+// does), held at that step and forked there. The fork's step answers from the editor's model too
+// (the fake chat model provider, test/e2e/fakeLanguageModel), where before it failed on the missing
+// OpenAI key.
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { ResultDocument } from '../../../engine/api/index';
+import type { OrchestratorApi } from '../../../client/api';
+import { until, workspace } from './helpers';
+
+interface Fake {
+  requests: { model: string; text: string }[];
+  script: { text?: string; error?: 'blocked'; delayMs?: number }[];
+}
+
+const PIPELINE = `id: fork_models
+steps:
+  - id: intake
+    tool: filesystem
+    action: write
+    parameters:
+      path: output/fork-models.txt
+      content: asked
+  - id: ask
+    action: generate
+    model: openai:gpt-4o-mini
+    dependencies: [intake]
+    parameters:
+      prompt: "Say hi"
+`;
+// ask starts on line 9 (0-based 8)
+
+interface DapMessage {
+  type: string;
+  event?: string;
+  body?: Record<string, unknown>;
+}
+
+describe("Restart Frame runs the fork on the debugged run's models", () => {
+  const saved = process.env.OPENAI_API_KEY;
+  let sent: DapMessage[] = [];
+  let tracker: vscode.Disposable;
+  let api: OrchestratorApi;
+  let fake: Fake;
+  let uri: vscode.Uri;
+
+  before(async () => {
+    delete process.env.OPENAI_API_KEY;
+    const lm = vscode.extensions.getExtension<Fake>('orchestrator-tests.fake-language-model');
+    assert.ok(lm, 'the fake model provider is loaded beside the extension');
+    fake = lm.isActive ? lm.exports : await lm.activate();
+    const ext = vscode.extensions.getExtension<OrchestratorApi>('orchestrator.orchestrator-pipelines')!;
+    api = ext.isActive ? ext.exports : await ext.activate();
+    uri = vscode.Uri.file(path.join(workspace(), 'fork-models.pipeline.yaml'));
+    fs.writeFileSync(uri.fsPath, PIPELINE);
+    tracker = vscode.debug.registerDebugAdapterTrackerFactory('orchestrator', {
+      createDebugAdapterTracker: () => ({ onDidSendMessage: (m: DapMessage) => void sent.push(m) }),
+    });
+  });
+  after(async () => {
+    tracker.dispose();
+    vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
+    if (vscode.debug.activeDebugSession) await vscode.debug.stopDebugging();
+    if (saved !== undefined) process.env.OPENAI_API_KEY = saved;
+  });
+
+  const stops = () => sent.filter((m) => m.type === 'event' && m.event === 'stopped').map((m) => m.body as { reason: string; threadId: number });
+  const nextStop = (n: number) => until(`stop number ${n}`, () => (stops().length >= n ? stops()[n - 1] : undefined));
+  const runs = (): ResultDocument[] => {
+    const dir = path.join(api.runStateFolder(uri.toString()), '.orchestrator', 'runs');
+    return (fs.existsSync(dir) ? fs.readdirSync(dir) : [])
+      .map((id) => path.join(dir, id, 'result.json'))
+      .filter((f) => fs.existsSync(f))
+      .map((f) => JSON.parse(fs.readFileSync(f, 'utf8')) as ResultDocument)
+      .filter((d) => d.pipeline_id === 'fork_models');
+  };
+
+  it("the fork's model step answers from the editor's model, as its parent's would have", async () => {
+    vscode.debug.addBreakpoints([new vscode.SourceBreakpoint(new vscode.Location(uri, new vscode.Position(8, 0)))]);
+    assert.ok(await vscode.debug.startDebugging(vscode.workspace.workspaceFolders![0], { type: 'orchestrator', request: 'launch', name: 'fork models', pipeline: uri.fsPath, inputs: {}, missingKeys: 'editor' }));
+    const session = vscode.debug.activeDebugSession!;
+    assert.equal((await nextStop(1)).reason, 'breakpoint');
+    const parent = await until('the run to start', () => api.listedRuns().find((r) => r.pipelineId === 'fork_models' && r.status === 'running')?.runId);
+    await until("the stop's frame focused", () => vscode.debug.activeStackItem instanceof vscode.DebugStackFrame);
+    await vscode.commands.executeCommand('workbench.action.debug.restartFrame');
+    const at = await nextStop(2);
+    assert.equal(at.reason, 'restart');
+    const st = (await session.customRequest('stackTrace', { threadId: at.threadId })) as { stackFrames: { name: string }[] };
+    assert.deepEqual(st.stackFrames.map((f) => f.name), ['ask']);
+    const before = fake.requests.length;
+    fake.script.push({ text: 'Hi from the editor.' });
+    await vscode.commands.executeCommand('workbench.action.debug.continue');
+    await until('the debug session to end', () => !vscode.debug.activeDebugSession && sent.some((m) => m.event === 'terminated'));
+    const all = runs();
+    const fork = all.find((r) => r.trigger?.kind === 'fork' && r.trigger.parent === parent);
+    assert.ok(fork, `a fork of ${parent} among ${JSON.stringify(all.map((r) => [r.execution_id, r.trigger]))}`);
+    assert.equal(fork.status, 'completed', JSON.stringify(fork.steps.ask));
+    assert.equal(fork.steps.ask.result, 'Hi from the editor.');
+    assert.deepEqual(fake.requests.slice(before), [{ model: 'fake-echo', text: 'Say hi' }]);
+    assert.equal(all.find((r) => r.execution_id === parent)?.status, 'cancelled');
+  });
+});
