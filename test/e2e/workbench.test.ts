@@ -85,8 +85,8 @@ describe('workbench: the extension host suite', function () {
   it('passes inside a real extension host (part 2)', runPart(2, 17));
   // part 3: the language switch, replay, agent tools, optimize, the Test Explorer's actions (22 tests today)
   it('passes inside a real extension host (part 3)', runPart(3, 22));
-  // part 4: an agent's debugging (Step Into a call, Deny Tool Call), conversations' (handoffs, Restart Frame), and a fork's models (5 tests today)
-  it('passes inside a real extension host (part 4)', runPart(4, 5));
+  // part 4: an agent's debugging (Step Into a call, Deny Tool Call), conversations' (handoffs, Restart Frame), and a fork's models (6 tests today)
+  it('passes inside a real extension host (part 4)', runPart(4, 6));
 });
 
 describe('workbench: as a person uses it', function () {

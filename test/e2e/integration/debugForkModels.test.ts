@@ -3,7 +3,8 @@
 // (`missingKeys: "editor"` in the launch configuration, as "Use the Editor's Model" in the prompt
 // does), held at that step and forked there. The fork's step answers from the editor's model too
 // (the fake chat model provider, test/e2e/fakeLanguageModel), where before it failed on the missing
-// OpenAI key.
+// OpenAI key. And an eval case's variant models (the launch configuration's `models`, as the Test
+// Explorer's Debug gives them) are the fork's too.
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -68,6 +69,11 @@ describe("Restart Frame runs the fork on the debugged run's models", () => {
     if (saved !== undefined) process.env.OPENAI_API_KEY = saved;
   });
 
+  beforeEach(() => {
+    sent = [];
+    vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
+  });
+
   const stops = () => sent.filter((m) => m.type === 'event' && m.event === 'stopped').map((m) => m.body as { reason: string; threadId: number });
   const nextStop = (n: number) => until(`stop number ${n}`, () => (stops().length >= n ? stops()[n - 1] : undefined));
   const runs = (): ResultDocument[] => {
@@ -79,28 +85,52 @@ describe("Restart Frame runs the fork on the debugged run's models", () => {
       .filter((d) => d.pipeline_id === 'fork_models');
   };
 
-  it("the fork's model step answers from the editor's model, as its parent's would have", async () => {
+  /** Debugs the pipeline with `launch` added to its configuration, held before ask, then Restart Frame there, the fork held before ask: the parent run's id. */
+  async function forkedAtAsk(launch: Record<string, unknown>) {
     vscode.debug.addBreakpoints([new vscode.SourceBreakpoint(new vscode.Location(uri, new vscode.Position(8, 0)))]);
-    assert.ok(await vscode.debug.startDebugging(vscode.workspace.workspaceFolders![0], { type: 'orchestrator', request: 'launch', name: 'fork models', pipeline: uri.fsPath, inputs: {}, missingKeys: 'editor' }));
+    const running = new Set(api.listedRuns().map((r) => r.runId));
+    assert.ok(await vscode.debug.startDebugging(vscode.workspace.workspaceFolders![0], { type: 'orchestrator', request: 'launch', name: 'fork models', pipeline: uri.fsPath, inputs: {}, ...launch }));
     const session = vscode.debug.activeDebugSession!;
     assert.equal((await nextStop(1)).reason, 'breakpoint');
-    const parent = await until('the run to start', () => api.listedRuns().find((r) => r.pipelineId === 'fork_models' && r.status === 'running')?.runId);
+    const parent = await until('the run to start', () => api.listedRuns().find((r) => r.pipelineId === 'fork_models' && r.status === 'running' && !running.has(r.runId))?.runId);
     await until("the stop's frame focused", () => vscode.debug.activeStackItem instanceof vscode.DebugStackFrame);
     await vscode.commands.executeCommand('workbench.action.debug.restartFrame');
     const at = await nextStop(2);
     assert.equal(at.reason, 'restart');
     const st = (await session.customRequest('stackTrace', { threadId: at.threadId })) as { stackFrames: { name: string }[] };
     assert.deepEqual(st.stackFrames.map((f) => f.name), ['ask']);
-    const before = fake.requests.length;
-    fake.script.push({ text: 'Hi from the editor.' });
+    return { parent };
+  }
+
+  /** Lets the fork run to its end: its result document, and the parent's. */
+  async function forkRunsOut(parent: string): Promise<{ fork: ResultDocument; parent: ResultDocument | undefined }> {
     await vscode.commands.executeCommand('workbench.action.debug.continue');
     await until('the debug session to end', () => !vscode.debug.activeDebugSession && sent.some((m) => m.event === 'terminated'));
     const all = runs();
     const fork = all.find((r) => r.trigger?.kind === 'fork' && r.trigger.parent === parent);
     assert.ok(fork, `a fork of ${parent} among ${JSON.stringify(all.map((r) => [r.execution_id, r.trigger]))}`);
-    assert.equal(fork.status, 'completed', JSON.stringify(fork.steps.ask));
-    assert.equal(fork.steps.ask.result, 'Hi from the editor.');
+    return { fork, parent: all.find((r) => r.execution_id === parent) };
+  }
+
+  it("the fork's model step answers from the editor's model, as its parent's would have", async () => {
+    const { parent } = await forkedAtAsk({ missingKeys: 'editor' });
+    const before = fake.requests.length;
+    fake.script.push({ text: 'Hi from the editor.' });
+    const out = await forkRunsOut(parent);
+    assert.equal(out.fork.status, 'completed', JSON.stringify(out.fork.steps.ask));
+    assert.equal(out.fork.steps.ask.result, 'Hi from the editor.');
     assert.deepEqual(fake.requests.slice(before), [{ model: 'fake-echo', text: 'Say hi' }]);
-    assert.equal(all.find((r) => r.execution_id === parent)?.status, 'cancelled');
+    assert.equal(out.parent?.status, 'cancelled');
+  });
+
+  it("an eval case's variant model is the fork's model too", async () => {
+    // the variant puts ask on the fake model: nothing needs OpenAI, so nothing is asked or sent elsewhere
+    const { parent } = await forkedAtAsk({ models: { ask: 'vscode:fake/echo' }, missingKeys: 'fail' });
+    const before = fake.requests.length;
+    fake.script.push({ text: 'Hi from the variant.' });
+    const out = await forkRunsOut(parent);
+    assert.equal(out.fork.status, 'completed', JSON.stringify(out.fork.steps.ask));
+    assert.deepEqual([out.fork.steps.ask.result, out.fork.steps.ask.model], ['Hi from the variant.', 'vscode:fake/echo']);
+    assert.deepEqual(fake.requests.slice(before), [{ model: 'fake-echo', text: 'Say hi' }]);
   });
 });
