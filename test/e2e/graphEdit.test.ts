@@ -113,7 +113,7 @@ async function dragConnect(page: Page, from: string, to: string): Promise<void> 
 describe('workbench: editing the pipeline in the graph (graph-edit)', function () {
   this.timeout(240_000);
   // no auto-save: a save a second after a test's last edit would overwrite the text the next test writes to start from
-  const s = personWorkbench({ trusted: true, settings: { 'workbench.colorTheme': 'Default Light Modern', 'files.autoSave': 'off' } });
+  const s = personWorkbench({ trusted: true, settings: { 'workbench.colorTheme': 'Default Light Modern', 'files.autoSave': 'off', 'editor.scrollBeyondLastLine': false } });
 
   it('graph-edit: adds a step from the palette after the selected node, and the graph follows', async () => {
     await startFrom(s.page, s.workspace, START, []);
