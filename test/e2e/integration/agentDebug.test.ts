@@ -10,19 +10,12 @@ import * as vscode from 'vscode';
 import { LoopbackProviders } from '../../fixtures/providers/loopbackServer';
 import type { OrchestratorApi } from '../../../client/api';
 import type { AgentStepResult, ResultDocument } from '../../../engine/api/index';
-import { until, workspace } from './helpers';
-
-interface DapMessage {
-  type: string;
-  event?: string;
-  body?: Record<string, unknown>;
-}
+import { DapRecorder, until, workspace } from './helpers';
 
 describe('debugging an agent step in a real workbench', () => {
   const provider = new LoopbackProviders();
   const saved = { base: process.env.OPENAI_BASE_URL, key: process.env.OPENAI_API_KEY };
-  let sent: DapMessage[] = [];
-  let tracker: vscode.Disposable;
+  let dap: DapRecorder;
   let api: OrchestratorApi;
   let uri: vscode.Uri;
   const note = () => path.join(workspace(), 'output', 'in-host-debug-note.md');
@@ -36,12 +29,10 @@ describe('debugging an agent step in a real workbench', () => {
     const ext = vscode.extensions.getExtension<OrchestratorApi>('orchestrator.orchestrator-pipelines')!;
     api = ext.isActive ? ext.exports : await ext.activate();
     uri = vscode.Uri.file(path.join(workspace(), 'agent-debug.pipeline.yaml'));
-    tracker = vscode.debug.registerDebugAdapterTrackerFactory('orchestrator', {
-      createDebugAdapterTracker: () => ({ onDidSendMessage: (m: DapMessage) => void sent.push(m) }),
-    });
+    dap = new DapRecorder();
   });
   after(async () => {
-    tracker.dispose();
+    dap.dispose();
     vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
     for (const [name, v] of [['OPENAI_BASE_URL', saved.base], ['OPENAI_API_KEY', saved.key]] as const) {
       if (v === undefined) delete process.env[name];
@@ -50,7 +41,7 @@ describe('debugging an agent step in a real workbench', () => {
     await provider.stop();
   });
   beforeEach(() => {
-    sent = [];
+    dap.clear();
     provider.requests.length = 0;
     fs.rmSync(note(), { force: true });
     vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
@@ -59,9 +50,8 @@ describe('debugging an agent step in a real workbench', () => {
     if (vscode.debug.activeDebugSession) await vscode.debug.stopDebugging();
   });
 
-  const stops = () => sent.filter((m) => m.type === 'event' && m.event === 'stopped').map((m) => m.body as { reason: string; threadId: number; description?: string });
-  const nextStop = (n: number) => until(`stop number ${n}`, () => (stops().length >= n ? stops()[n - 1] : undefined));
-  const ended = () => until('the debug session to end', () => !vscode.debug.activeDebugSession && sent.some((m) => m.event === 'terminated'));
+  const nextStop = (n: number) => dap.nextStop(n);
+  const ended = () => dap.ended();
 
   /** A breakpoint on the agent step (line 7), the session started, Step Into: stopped before the call. */
   async function atTheCall(): Promise<{ session: vscode.DebugSession; threadId: number }> {
@@ -74,7 +64,7 @@ describe('debugging an agent step in a real workbench', () => {
     const at = await nextStop(2);
     assert.deepEqual([at.reason, at.description], ['step', 'scribe is about to call filesystem.write (turn 1, call_note)']);
     // the adapter told the extension where it stands (the toolbar's Deny Tool Call follows it)
-    assert.deepEqual(sent.filter((m) => m.event === 'orchestratorToolCall').pop()?.body, { held: { tool: 'filesystem.write', id: 'call_note', turn: 1, agent: 'scribe' } });
+    assert.deepEqual(dap.sent.filter((m) => m.event === 'orchestratorToolCall').pop()?.body, { held: { tool: 'filesystem.write', id: 'call_note', turn: 1, agent: 'scribe' } });
     return { session, threadId: at.threadId };
   }
 

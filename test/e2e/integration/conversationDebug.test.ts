@@ -12,7 +12,7 @@ import { LoopbackProviders } from '../../fixtures/providers/loopbackServer';
 import type { ResultDocument, RunSummary } from '../../../engine/api/index';
 import { forksOf, runTree } from '../../../client/runTree';
 import type { OrchestratorApi } from '../../../client/api';
-import { until, workspace } from './helpers';
+import { DapRecorder, pipelineRuns, until, workspace } from './helpers';
 
 const PIPELINE = `id: desk_debug
 model: openai:gpt-4o-mini
@@ -40,17 +40,10 @@ steps:
 `;
 // triage starts on line 15 (0-based 14)
 
-interface DapMessage {
-  type: string;
-  event?: string;
-  body?: Record<string, unknown>;
-}
-
 describe('debugging conversations in a real workbench: handoffs and Restart Frame', () => {
   const provider = new LoopbackProviders();
   const saved = { base: process.env.OPENAI_BASE_URL, key: process.env.OPENAI_API_KEY };
-  let sent: DapMessage[] = [];
-  let tracker: vscode.Disposable;
+  let dap: DapRecorder;
   let api: OrchestratorApi;
   let uri: vscode.Uri;
 
@@ -63,12 +56,10 @@ describe('debugging conversations in a real workbench: handoffs and Restart Fram
     api = ext.isActive ? ext.exports : await ext.activate();
     uri = vscode.Uri.file(path.join(workspace(), 'desk-debug.pipeline.yaml'));
     fs.writeFileSync(uri.fsPath, PIPELINE);
-    tracker = vscode.debug.registerDebugAdapterTrackerFactory('orchestrator', {
-      createDebugAdapterTracker: () => ({ onDidSendMessage: (m: DapMessage) => void sent.push(m) }),
-    });
+    dap = new DapRecorder();
   });
   after(async () => {
-    tracker.dispose();
+    dap.dispose();
     vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
     for (const [name, v] of [['OPENAI_BASE_URL', saved.base], ['OPENAI_API_KEY', saved.key]] as const) {
       if (v === undefined) delete process.env[name];
@@ -77,7 +68,7 @@ describe('debugging conversations in a real workbench: handoffs and Restart Fram
     await provider.stop();
   });
   beforeEach(() => {
-    sent = [];
+    dap.clear();
     provider.requests.length = 0;
     vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
   });
@@ -85,19 +76,10 @@ describe('debugging conversations in a real workbench: handoffs and Restart Fram
     if (vscode.debug.activeDebugSession) await vscode.debug.stopDebugging();
   });
 
-  const stops = () => sent.filter((m) => m.type === 'event' && m.event === 'stopped').map((m) => m.body as { reason: string; threadId: number; description?: string });
-  const nextStop = (n: number) => until(`stop number ${n}`, () => (stops().length >= n ? stops()[n - 1] : undefined));
-  const ended = () => until('the debug session to end', () => !vscode.debug.activeDebugSession && sent.some((m) => m.event === 'terminated'));
+  const nextStop = (n: number) => dap.nextStop(n);
+  const ended = () => dap.ended();
   /** This pipeline's run records (their result documents: this suite imports no engine code), newest first. */
-  const runs = (): ResultDocument[] => {
-    const dir = path.join(api.runStateFolder(uri.toString()), '.orchestrator', 'runs');
-    return (fs.existsSync(dir) ? fs.readdirSync(dir) : [])
-      .map((id) => path.join(dir, id, 'result.json'))
-      .filter((f) => fs.existsSync(f))
-      .map((f) => JSON.parse(fs.readFileSync(f, 'utf8')) as ResultDocument)
-      .filter((d) => d.pipeline_id === 'desk_debug')
-      .sort((a, b) => (a.started_at < b.started_at ? 1 : -1));
-  };
+  const runs = () => pipelineRuns<ResultDocument>(api.runStateFolder(uri.toString()), 'desk_debug');
 
   /** A breakpoint on triage, the session started: held before triage runs. */
   async function atTriage(): Promise<vscode.DebugSession> {

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ResultDocument } from '../../../engine/api/index';
 import type { OrchestratorApi } from '../../../client/api';
-import { until, workspace } from './helpers';
+import { DapRecorder, pipelineRuns, until, workspace } from './helpers';
 
 interface Fake {
   requests: { model: string; text: string }[];
@@ -35,16 +35,9 @@ steps:
 `;
 // ask starts on line 9 (0-based 8)
 
-interface DapMessage {
-  type: string;
-  event?: string;
-  body?: Record<string, unknown>;
-}
-
 describe("Restart Frame runs the fork on the debugged run's models", () => {
   const saved = process.env.OPENAI_API_KEY;
-  let sent: DapMessage[] = [];
-  let tracker: vscode.Disposable;
+  let dap: DapRecorder;
   let api: OrchestratorApi;
   let fake: Fake;
   let uri: vscode.Uri;
@@ -58,32 +51,22 @@ describe("Restart Frame runs the fork on the debugged run's models", () => {
     api = ext.isActive ? ext.exports : await ext.activate();
     uri = vscode.Uri.file(path.join(workspace(), 'fork-models.pipeline.yaml'));
     fs.writeFileSync(uri.fsPath, PIPELINE);
-    tracker = vscode.debug.registerDebugAdapterTrackerFactory('orchestrator', {
-      createDebugAdapterTracker: () => ({ onDidSendMessage: (m: DapMessage) => void sent.push(m) }),
-    });
+    dap = new DapRecorder();
   });
   after(async () => {
-    tracker.dispose();
+    dap.dispose();
     vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
     if (vscode.debug.activeDebugSession) await vscode.debug.stopDebugging();
     if (saved !== undefined) process.env.OPENAI_API_KEY = saved;
   });
 
   beforeEach(() => {
-    sent = [];
+    dap.clear();
     vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
   });
 
-  const stops = () => sent.filter((m) => m.type === 'event' && m.event === 'stopped').map((m) => m.body as { reason: string; threadId: number });
-  const nextStop = (n: number) => until(`stop number ${n}`, () => (stops().length >= n ? stops()[n - 1] : undefined));
-  const runs = (): ResultDocument[] => {
-    const dir = path.join(api.runStateFolder(uri.toString()), '.orchestrator', 'runs');
-    return (fs.existsSync(dir) ? fs.readdirSync(dir) : [])
-      .map((id) => path.join(dir, id, 'result.json'))
-      .filter((f) => fs.existsSync(f))
-      .map((f) => JSON.parse(fs.readFileSync(f, 'utf8')) as ResultDocument)
-      .filter((d) => d.pipeline_id === 'fork_models');
-  };
+  const nextStop = (n: number) => dap.nextStop(n);
+  const runs = () => pipelineRuns<ResultDocument>(api.runStateFolder(uri.toString()), 'fork_models');
 
   /** Debugs the pipeline with `launch` added to its configuration, held before ask, then Restart Frame there, the fork held before ask: the parent run's id. */
   async function forkedAtAsk(launch: Record<string, unknown>) {
@@ -105,7 +88,7 @@ describe("Restart Frame runs the fork on the debugged run's models", () => {
   /** Lets the fork run to its end: its result document, and the parent's. */
   async function forkRunsOut(parent: string): Promise<{ fork: ResultDocument; parent: ResultDocument | undefined }> {
     await vscode.commands.executeCommand('workbench.action.debug.continue');
-    await until('the debug session to end', () => !vscode.debug.activeDebugSession && sent.some((m) => m.event === 'terminated'));
+    await dap.ended();
     const all = runs();
     const fork = all.find((r) => r.trigger?.kind === 'fork' && r.trigger.parent === parent);
     assert.ok(fork, `a fork of ${parent} among ${JSON.stringify(all.map((r) => [r.execution_id, r.trigger]))}`);
