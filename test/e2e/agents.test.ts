@@ -64,6 +64,8 @@ describe('workbench: an agent, as a person watches, approves and debugs it', fun
 
   it("an agent's conversation fills in live in its step panel, and the finished run shows it again from the Runs view", async () => {
     const size = (f: string) => fs.statSync(path.join(s.workspace, f)).size;
+    let release!: () => void;
+    const answered = new Promise<void>((resolve) => (release = resolve));
     provider.script.push(
       { text: 'Looking for the notes.', tokensIn: 1200, tokensOut: 40, toolCalls: [{ id: 'call_list', name: 'filesystem_list', arguments: { path: '.', pattern: 'agent-watch-*.md' } }] },
       {
@@ -77,20 +79,22 @@ describe('workbench: an agent, as a person watches, approves and debugs it', fun
           { id: 'call_shell', name: 'terminal_execute', arguments: { command: 'cat agent-watch-*.md' } },
         ],
       },
-      // the model takes its time over the answer: the panel is read while the step still runs
-      { delayMs: 20_000, text: 'Two actions are open: Ben reviews the login timeout patch, and the CSV export still loses rows past 10,000.', tokensIn: 1900, tokensOut: 30 },
+      // the model's answer is held until the test has read the panel while the step still runs (a
+      // 20 s delay once ran out, beside stress-ng, before the panel was read)
+      { holdUntil: answered, text: 'Two actions are open: Ben reviews the login timeout patch, and the CSV export still loses rows past 10,000.', tokensIn: 1900, tokensOut: 30 },
     );
     // a window wide enough for the graph panel to put its step panel beside the graph, full height
     const viewport = s.page.viewportSize();
     await s.page.setViewportSize({ width: 1920, height: 1080 });
     try {
-      await watchAgent(size);
+      await watchAgent(size, release);
     } finally {
+      release();
       if (viewport) await s.page.setViewportSize(viewport);
     }
   });
 
-  async function watchAgent(size: (f: string) => number): Promise<void> {
+  async function watchAgent(size: (f: string) => number, release: () => void): Promise<void> {
     await quickOpen(s.page, 'agent-watch.pipeline.yaml');
     await palette(s.page, 'Orchestrator: Run Pipeline');
     const view = webview(s.page);
@@ -122,6 +126,7 @@ describe('workbench: an agent, as a person watches, approves and debugs it', fun
     assert.deepEqual(await readTranscript(view), { line: 'turn 3 · 5 tool calls', turns: [...firstTurns, { head: 'Turn 3 · openai:gpt-4o-mini · waiting for the model…', text: null, calls: [] }] });
     await scrollTo(panel.locator('li.turn[data-turn="3"]'));
     await shot(s.page, 'agents-1-transcript-live');
+    release();
 
     // the answer comes: the step ends, the last turn is its final answer
     await view.locator('.node[data-step-id="watch"][data-status="completed"]').waitFor({ state: 'attached', timeout: 60_000 });
