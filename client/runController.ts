@@ -59,6 +59,11 @@ function restoredSteps(c: Checkpoint): string[] {
     .map(([k]) => k);
 }
 
+/** The analysis with an eval variant's models (a debugged eval case's), as `orc eval` runs it: no cache, a debugged step runs. */
+function withVariantModels<A extends Analysis>(a: A, models: Record<string, string> | undefined): A {
+  return models && Object.keys(models).length ? (variantAnalysis(a, { name: 'debug', models, parameters: {}, path: [] }, false) as A) : a;
+}
+
 function cancelledError(): Error {
   const e = new Error('The run was cancelled');
   e.name = 'CancelledError';
@@ -166,7 +171,7 @@ export class RunController implements vscode.Disposable {
     }
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(made.file));
     const reroute = this.debugReroutes.get(fork.run) ?? new Map<string, string>();
-    const analysis = models && Object.keys(models).length ? variantAnalysis(made.analysis, { name: 'debug', models, parameters: {}, path: [] }, false) : made.analysis;
+    const analysis = withVariantModels(made.analysis, models);
     this.log.line(`fork ${made.record.execution_id} of run ${fork.run} at '${fork.at}' (Restart Frame)${reroute.size ? `; steps on ${[...reroute.keys()].join(', ')} run on the editor's language model, as in run ${fork.run}` : ''}`);
     return { done: this.start(doc, analysis, { resume: made.record, cwd }, restoredSteps(made.record), attach, reroute) };
   }
@@ -279,7 +284,7 @@ export class RunController implements vscode.Disposable {
     }
     // an eval case debugged in its variant: the variant's models, as `orc eval` runs it (no cache:
     // a debugged step runs), checked for keys below like the file's own
-    const analysis = models && Object.keys(models).length ? variantAnalysis(compiled, { name: 'debug', models, parameters: {}, path: [] }, false) : compiled;
+    const analysis = withVariantModels(compiled, models);
     // model steps that cannot call any model of their chain here: the editor's own model may run them
     // instead. A chain with one callable model runs (the models before it are passed over, 'not
     // configured'); a chain of one model counts when that model cannot be called.
