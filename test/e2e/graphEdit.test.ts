@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { ROOT } from './codeServer';
-import { answerQuickInput, palette, personWorkbench, quickOpen, shot, webview } from './ui';
+import { answerQuickInput, palette, personWorkbench, quickInputFocused, quickOpen, shot, webview } from './ui';
 
 const FILE = 'graph-edit.pipeline.yaml';
 
@@ -137,6 +137,13 @@ describe('workbench: editing the pipeline in the graph (graph-edit)', function (
     await shot(s.page, 'graph-edit-2-context-menu');
     await item.click();
     await choose(s.page, "Add a step after 'save'", 'filesystem.read');
+    // the panel takes the focus while the id is asked (as its context menu closing can, on a busy
+    // machine): the question stays open, and is answered once clicked into, as a person would
+    await s.page.locator('.quick-input-widget .quick-input-title', { hasText: "The new filesystem.read step's id" }).waitFor({ state: 'visible', timeout: 15_000 });
+    const draft = (await view.locator('.node[data-step-id="draft"] .box').boundingBox())!;
+    await s.page.mouse.click(draft.x - 60, draft.y + 10);
+    assert.equal(await quickInputFocused(s.page, 5_000), false, 'the graph panel took the focus');
+    assert.equal(await s.page.locator('.quick-input-widget').isVisible(), true, 'the question stayed open without the focus');
     await choose(s.page, "The new filesystem.read step's id", 'publish', false);
     await waitForText(s.page, (t) => t.includes('  - id: publish\n    tool: filesystem\n    action: read\n    dependencies: [save]'), 'the second new step');
     await s.page.keyboard.press('Escape');

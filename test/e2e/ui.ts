@@ -96,9 +96,20 @@ export async function answerQuickInput(page: Page, title: string, text: string, 
   const until = Date.now() + 15_000;
   while (!((await quickInputFocused(page, 1_000)) && (await putInQuickInput(page, text)))) {
     if (Date.now() > until) throw new Error(`the quick input '${title}' never owned the focus to take '${text}'`);
+    // an input that stays open when the focus moves (ignoreFocusOut) does not take it back by
+    // itself: a panel clicked just before (its context menu closing) can hold it. A person clicks
+    // into the box; so does the test, on the box itself, never sending a key while it is elsewhere.
+    await clickIntoQuickInput(page, title);
   }
   if (row) await page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first().waitFor({ state: 'visible', timeout: 15_000 });
   await enterInQuickInput(page, text);
+}
+
+/** A click on the box of the open quick input titled `title`, when it is on screen and does not own the focus. */
+async function clickIntoQuickInput(page: Page, title: string): Promise<void> {
+  const widget = page.locator('.quick-input-widget', { has: page.locator('.quick-input-title', { hasText: title }) });
+  if (!(await widget.isVisible()) || (await quickInputFocused(page, 200))) return;
+  await widget.locator('.quick-input-box input').first().click({ timeout: 2_000 }).catch(() => undefined);
 }
 
 /** Enter for the quick input holding `text`: pressed only while its box owns the focus with the text in it (an Enter in the editor would break a line). */
