@@ -30,6 +30,30 @@ async function showReview(page: Page): Promise<void> {
 
 /** A run's row in the view: its label is what it was asked. */
 const row = (page: Page, asked: string) => page.locator('.part.sidebar .pane-body .monaco-list-row', { hasText: asked }).first();
+/**
+ * A key pressed on a run's row that opens a question titled `title`: pressed only while that row is
+ * selected and its list owns the focus. A key the view missed (once, beside other work: the row
+ * clicked as the view redrew after the last label) is pressed again, at most three times in all,
+ * and only while no quick input is open, so it never lands in a box as text.
+ */
+async function keyOnRow(page: Page, asked: string, key: string, title: string): Promise<void> {
+  const question = page.locator('.quick-input-widget .quick-input-title', { hasText: title });
+  for (let attempt = 1; ; attempt++) {
+    await row(page, asked).click();
+    await page.waitForFunction(
+      (a) => {
+        const r = [...document.querySelectorAll('.part.sidebar .pane-body .monaco-list-row.selected.focused')].find((x) => x.textContent?.includes(a));
+        return !!r && !!r.closest('.monaco-list')?.contains(document.activeElement) && document.hasFocus();
+      },
+      asked,
+      { timeout: 10_000, polling: 100 },
+    );
+    await page.keyboard.press(key);
+    if (await question.waitFor({ state: 'visible', timeout: 10_000 }).then(() => true, () => false)) return;
+    if (attempt === 3 || (await page.locator('.quick-input-widget').isVisible())) throw new Error(`'${key}' on the row '${asked}' never asked '${title}' (${attempt} presses)`);
+  }
+}
+
 const PARCEL = 'Where is my parcel?';
 const REFUND = 'Can I get a refund after 30 days?';
 
@@ -79,8 +103,7 @@ describe('workbench: the Review view, from service back to cases (review)', func
     // B on it, then E: what it should have said
     await page.keyboard.press('b');
     await row(page, REFUND).locator('.label-description', { hasText: /^bad · / }).waitFor({ state: 'visible', timeout: 30_000 });
-    await row(page, REFUND).click();
-    await page.keyboard.press('e');
+    await keyOnRow(page, REFUND, 'e', `What should run ${T1} have answered?`);
     await answerQuickInput(page, `What should run ${T1} have answered?`, 'Only within 30 days of purchase.', false);
     const labels = path.join(s.workspace, '.orchestrator', 'review', 'labels.jsonl');
     for (let i = 0; i < 100 && !fs.readFileSync(labels, 'utf8').includes('Only within'); i++) await page.waitForTimeout(100);
