@@ -391,6 +391,9 @@ describe('workbench: an agent, as a person watches, approves and debugs it', fun
 
   it("an agent's eval: listed in the Test Explorer, run, its failed tool_sequence is a diff of the calls at the assertion's line", async () => {
     provider.responder = inboxReaderTurn;
+    // the eval alone on screen: with earlier tests' editors beside it, its column was so narrow that
+    // the failure written after line 13 lay under the editor's scrollbar, where no click reaches it
+    await palette(s.page, 'View: Close All Editors');
     await quickOpen(s.page, 'inbox-reader.eval.yaml');
     await palette(s.page, 'Testing: Focus on Test Explorer View');
     const row = (label: string) => s.page.locator('.test-explorer-tree .monaco-list-row, .test-explorer .monaco-list-row', { hasText: label });
@@ -410,7 +413,8 @@ describe('workbench: an agent, as a person watches, approves and debugs it', fun
     await quickOpen(s.page, 'inbox-reader.eval.yaml');
     const inline = s.page.locator('.monaco-editor[data-uri$="inbox-reader.eval.yaml"] .test-error-content-widget').first();
     await inline.waitFor({ state: 'visible', timeout: 30_000 });
-    await inline.click();
+    // on its start (its icon), which is always in view: its end may run past a narrow editor's edge
+    await inline.click({ position: { x: 8, y: 6 } });
     const peek = s.page.locator('.peekview-widget').first();
     await peek.waitFor({ state: 'visible', timeout: 30_000 });
     const sides = peek.locator('.monaco-diff-editor .editor.original .view-lines, .monaco-diff-editor .editor.modified .view-lines');
