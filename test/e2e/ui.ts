@@ -149,6 +149,49 @@ export async function goToLine(page: Page, where: string): Promise<void> {
   await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
   await typeInQuickInput(page, 'Control+G', where);
   await enterInQuickInput(page, where);
+  // done when the cursor is there (the status bar says so) and the editor has the focus back from
+  // the quick input: a key sent before that (Ctrl+., F9) reached nothing (issue 63, the .vsix quick fix)
+  const [, line, column] = /^:(\d+)(?::(\d+))?$/.exec(where) ?? [];
+  if (!line) throw new Error(`goToLine wants ':LINE' or ':LINE:COLUMN', not '${where}'`);
+  const at = new RegExp(`Ln ${line}, Col ${column ?? '\\d+'}\\b`).source;
+  await page.waitForFunction((re) => new RegExp(re).test(document.querySelector('[id="status.editor.selection"]')?.textContent ?? ''), at, { timeout: 15_000 });
+  if (!(await editorFocused(page, 10_000))) throw new Error(`the editor never had the focus back after Go to Line ${where}`);
+}
+
+/** Waits until the editor in front (the active group's) owns the page's focus; false when it does not within `ms`. */
+export async function editorFocused(page: Page, ms: number): Promise<boolean> {
+  return page
+    .waitForFunction(() => document.hasFocus() && !!document.activeElement?.closest('.editor-group-container.active .monaco-editor'), undefined, { timeout: ms, polling: 100 })
+    .then(
+      () => true,
+      () => false,
+    );
+}
+
+/**
+ * Applies the quick fix titled `title` at the cursor of the editor in front: Ctrl+. sent only while
+ * the editor owns the focus, and sent again (at most three times) when no menu listing the fix
+ * opened (the code actions asked for before the language server had them, or the key arrived as
+ * the focus came back). A menu open without the fix is closed with Escape while it has the focus.
+ */
+export async function applyQuickFix(page: Page, title: string): Promise<void> {
+  const row = page.locator('.action-widget .monaco-list-row', { hasText: title }).first();
+  for (let attempt = 1; ; attempt++) {
+    if (!(await editorFocused(page, 10_000))) throw new Error(`the editor lost the focus before the quick fix '${title}'`);
+    await page.keyboard.press('Control+.');
+    try {
+      await row.waitFor({ state: 'visible', timeout: 10_000 });
+      break;
+    } catch (e) {
+      if (attempt === 3) throw new Error(`no quick fix '${title}' offered (3 tries): ${(e as Error).message}`);
+      const menu = page.locator('.action-widget');
+      if (await menu.isVisible()) {
+        if (await page.evaluate(() => !!document.activeElement?.closest('.action-widget'))) await page.keyboard.press('Escape');
+        await menu.waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
+      }
+    }
+  }
+  await row.click({ timeout: 10_000 });
 }
 
 /** Sets or clears (F9) the breakpoint on a line of the editor in front, and waits until the gutter

@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { ARTIFACTS, CODE_SERVER_ENTRY, launchBrowser, makeWorkspace, NODE24, ROOT, Workbench } from './codeServer';
-import { goToLine, palette, quickOpen, shot, webview } from './ui';
+import { applyQuickFix, goToLine, palette, quickOpen, shot, webview } from './ui';
 
 // this run's pictures only (workbench.test.ts clears the whole folder when it runs too)
 for (const f of fs.existsSync(ARTIFACTS) ? fs.readdirSync(ARTIFACTS) : []) if (/^(failed-)?vsix-/.test(f)) fs.rmSync(path.join(ARTIFACTS, f));
@@ -182,8 +182,7 @@ describe('the .vsix installed in code-server, as a user installs it', function (
     await page.keyboard.press('Control+Shift+M');
     // the walkthrough's second step: the quick fix on the misspelt id (line 15, column 20)
     await goToLine(page, ':15:20');
-    await page.keyboard.press('Control+.');
-    await page.locator('.action-widget .monaco-list-row', { hasText: "Change to 'fetch'" }).first().click({ timeout: 30_000 });
+    await applyQuickFix(page, "Change to 'fetch'");
     await page.locator('.view-line', { hasText: 'dependencies: [fetch]' }).waitFor({ timeout: 15_000 });
     await page.locator('.squiggly-error').waitFor({ state: 'detached', timeout: 30_000 });
   });
