@@ -451,6 +451,19 @@ describe('workbench: an eval, as a person runs it', function () {
   const s = personWorkbench({ trusted: true, settings: { 'workbench.colorTheme': 'Default Light Modern', 'testing.automaticallyOpenPeekView': 'failureAnywhere', 'files.autoSave': 'off' } });
   const tree = () => s.page.locator('.test-explorer-tree, .test-explorer');
   const row = (label: string) => tree().locator('.monaco-list-row', { hasText: label });
+  /** Opens the Test Explorer and expands hello.eval.yaml → default where they are collapsed, so
+   * that a test finds the case rows without the first test having expanded them. */
+  const showCases = async (): Promise<void> => {
+    await palette(s.page, 'Testing: Focus on Test Explorer View');
+    for (const label of ['hello.eval.yaml', 'default']) {
+      const r = row(label).first();
+      await r.waitFor({ state: 'visible', timeout: 60_000 });
+      if ((await r.getAttribute('aria-expanded')) === 'false') {
+        await r.click();
+        await s.page.keyboard.press('ArrowRight');
+      }
+    }
+  };
 
   it('shows the example eval in the Test Explorer as file → variant → case, with its lenses', async () => {
     await quickOpen(s.page, 'hello.eval.yaml');
@@ -505,7 +518,7 @@ describe('workbench: an eval, as a person runs it', function () {
     await toggleBreakpoint(s.page, 26, 'visible');
     // what the eval wrote for shout goes, so that what the debugged run writes is seen alone
     fs.rmSync(path.join(s.workspace, 'output', 'eval', 'shout'), { recursive: true, force: true });
-    await palette(s.page, 'Testing: Focus on Test Explorer View');
+    await showCases();
     const shout = row('shout').first();
     await shout.waitFor({ state: 'visible', timeout: 20_000 });
     await shout.hover();
