@@ -1,0 +1,47 @@
+// `orc improve`: a reflective search of a pipeline's prompts against its eval (SPEC "Improving a
+// pipeline"). This module is the public surface the CLI and the editor use; the search lives beside it.
+import type { TextEdit } from '../edit/textEdits';
+
+export interface ImproveOptions {
+  root: string;                 // the folder holding .orchestrator/
+  evalFile: string;             // absolute path of the FILE.eval.yaml
+  steps?: string[]; reflect?: string; maxEvals?: number; budgetUsd?: number;
+  validation?: number; seed?: number;
+  cassette?: 'record' | 'replay';   // undefined: live calls
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  onEvent?(e: ImproveEvent): void;
+}
+export type ImproveEvent =
+  | { kind: 'start'; improveId: string; dir: string; steps: string[]; train: number; validation: number; maxEvals: number | null }
+  | { kind: 'candidate'; candidate: ImproveCandidate; evals: number; calls: number; cost_usd: number }   // each evaluated candidate
+  | { kind: 'refused'; step: string; reason: string }
+  | { kind: 'front'; front: ImproveCandidate[] }
+  | { kind: 'done'; result: ImproveResult };
+export interface ImproveCandidate { id: string; parent: string | null; steps: Record<string, string>; train_pass_rate: number; train_passed: number; train_cases: number; cost_usd: number }
+export interface ImproveResult {
+  improveId: string; dir: string; pipelineFile: string; pipelineHash: string;
+  steps: Record<string, { before: string; after: string }>;
+  train: { before: number; after: number; before_interval: [number, number]; after_interval: [number, number]; cases: number };
+  validation: { before: number | null; after: number | null; before_interval: [number, number] | null; after_interval: [number, number] | null; cases: number };
+  evals: number; calls: number; cost_usd: number;
+  front: { id: string; steps: Record<string, string>; train_pass_rate: number; cost_usd: number }[];
+  chosen: string;   // candidate id
+  stopped: string;  // why the search ended
+}
+
+export async function improvePrompts(opts: ImproveOptions): Promise<ImproveResult> {
+  void opts;
+  throw new Error('orc improve: not implemented yet');
+}
+
+/** The chosen prompts as minimal edits of the pipeline's text; throws EditRefused (engine/edit/textEdits.ts) for an alias or a changed file. */
+export function promptEdits(pipelineText: string, prompts: Record<string, string>): TextEdit[] {
+  void pipelineText; void prompts;
+  throw new Error('orc improve: not implemented yet');
+}
+
+export function listImproveRecords(root: string): { id: string; dir: string; evalFile: string; startedAt: string; stopped: string | null; train: { before: number; after: number } | null }[] {
+  void root;
+  return [];
+}
