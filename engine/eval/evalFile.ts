@@ -58,7 +58,7 @@ export interface EvalCase {
   skip: string | null;
   /** 1-based line in the dataset file (or in the eval file, inline). */
   line: number;
-  /** The case's own settings as written (CASE_OPTIONS: trials, trial_threshold, step, upstream, from_run, mocks). */
+  /** The case's own settings as written (CASE_OPTIONS: trials, trial_threshold, step, upstream, from_run, mocks, split: `orc improve`'s train or validation). */
   options?: Record<string, unknown>;
 }
 
@@ -91,7 +91,7 @@ export interface EvalSpec {
 const TOP_KEYS = ['pipeline', 'cases', 'variants', 'assert', 'threshold', 'repeat', 'trials', 'trial_threshold', 'judge', 'embedding', 'max_parallel', 'answers', 'description'];
 const VARIANT_KEYS = ['name', 'models', 'parameters', 'description'];
 /** A case's own settings: not inputs, not columns. */
-export const CASE_OPTIONS = ['trials', 'trial_threshold', 'step', 'upstream', 'from_run', 'mocks'];
+export const CASE_OPTIONS = ['trials', 'trial_threshold', 'step', 'upstream', 'from_run', 'mocks', 'split'];
 export const CASE_RESERVED = ['id', 'assert', 'skip', ...CASE_OPTIONS];
 const MODEL_FORM = /^[A-Za-z0-9_.-]+:\S+$/;
 
@@ -265,6 +265,7 @@ function readCases(sink: EvalSink, v: unknown, base: string): CasesSource | null
     }
     const c = caseOf(row, i, sink.lineOf(p) + 1, readAssertions(sink, row.assert, [...p, 'assert'], true));
     readTrials(sink, row, p);
+    if (row.split !== undefined && row.split !== 'train' && row.split !== 'validation') sink.atValue('eval.type', "'split' is train or validation (the case's side in `orc improve`).", [...p, 'split']);
     if (seen.has(c.id)) sink.atValue('eval.duplicate-name', `Two cases have the id '${c.id}'.`, row.id === undefined ? p : [...p, 'id']);
     seen.add(c.id);
     cases.push(c);
