@@ -12,6 +12,7 @@ import { onSettingsChanged, runFolder } from './configuration';
 import { registerDebugging } from './debugging';
 import { registerRunsView } from './runsView';
 import { registerReviewView } from './reviewView';
+import { registerMonitors } from './monitorsView';
 import { killServerProcess, requestGraph, startLanguageClient } from './languageClient';
 import { Log } from './log';
 import { ModelAccess } from './models';
@@ -80,7 +81,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Orches
   registerServe(context, new WorkspaceServer(context.extensionPath, log, served));
   const runsView = registerRunsView(context, runs, host, served, follower);
   // runs from service and imported traces, labelled by a person and made into eval cases
-  registerReviewView(context, runsView);
+  const reviewView = registerReviewView(context, runsView);
+  // the served endpoints' monitors: their alerts a warning that opens the failed runs in the Review view
+  registerMonitors(context, served, reviewView, log);
   // evals: the Test Explorer's items and runs, the eval panel, the eval commands
   const evalTests = new EvalTests(models, log);
   // a case's run opened as the Runs view opens it (the eval panel's cells, the Test Explorer's Open Run)

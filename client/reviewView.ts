@@ -4,7 +4,8 @@
 // and B bad (the selection moves on to the next unlabelled run), E writes the value it should have
 // answered, N a note, Enter opens it. Make Cases turns the labelled runs into an eval's cases in one
 // edit. Labels live in `.orchestrator/review/labels.jsonl` (engine/review/labels.ts), shared with
-// `orc review`.
+// `orc review`. A filter by run ids (a monitor's Open Failed Runs, client/monitorsView.ts) shows only
+// those runs, named in the view's description and message, until Clear Review Filter.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { labelledRunsToCases, labelRun, loadCheckpoint, type ResultDocument, readRunResult, reviewQueue, type ReviewItem, type Verdict } from '../engine/api/index';
@@ -20,7 +21,14 @@ export const REVIEW_COMMANDS = {
   note: 'orchestrator.review.note',
   open: 'orchestrator.review.open',
   makeCases: 'orchestrator.review.makeCases',
+  clearFilter: 'orchestrator.review.clearFilter',
 } as const;
+
+/** Only these runs, and what they are (a monitor's alert: client/monitorsView.ts). */
+export interface ReviewFilter {
+  runIds: string[];
+  title: string;
+}
 
 export interface ReviewNode {
   folder: string;
@@ -51,6 +59,7 @@ export class ReviewView implements vscode.TreeDataProvider<ReviewNode>, vscode.D
   private readonly disposables: vscode.Disposable[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private nodes: ReviewNode[] = [];
+  private filter: ReviewFilter | undefined;
 
   constructor(private readonly runs: RunsView) {
     this.view = vscode.window.createTreeView(REVIEW_VIEW, { treeDataProvider: this, showCollapseAll: false });
@@ -85,7 +94,33 @@ export class ReviewView implements vscode.TreeDataProvider<ReviewNode>, vscode.D
   getChildren(node?: ReviewNode): ReviewNode[] {
     if (node) return [];
     this.nodes = this.items();
+    const f = this.filter;
+    if (f) {
+      const ids = new Set(f.runIds);
+      this.nodes = this.nodes.filter((n) => ids.has(n.item.run.execution_id));
+      const away = f.runIds.length - this.nodes.length;
+      this.view.message = `Only ${f.title}${away ? ` (${away} of them not among this workspace's runs from service: on the server's machine)` : ''}. Clear Review Filter shows every run.`;
+    }
     return this.nodes;
+  }
+
+  /** Shows only the runs given (undefined: every run again). */
+  setFilter(f: ReviewFilter | undefined): void {
+    this.filter = f ? { runIds: [...new Set(f.runIds)], title: f.title } : undefined;
+    this.view.description = this.filter ? `filtered: ${this.filter.runIds.length} run${this.filter.runIds.length === 1 ? '' : 's'}` : undefined;
+    this.view.message = undefined;
+    void vscode.commands.executeCommand('setContext', 'orchestrator.review.filtered', Boolean(this.filter));
+    this.refresh();
+  }
+
+  /** The filter shown, if any (the tests read the view through this). */
+  filtered(): ReviewFilter | undefined {
+    return this.filter && { ...this.filter, runIds: [...this.filter.runIds] };
+  }
+
+  /** The runs shown, filtered as the view shows them (the tests read the view through this). */
+  shown(): ReviewNode[] {
+    return this.getChildren();
   }
 
   getParent(): undefined {
@@ -211,6 +246,7 @@ export function registerReviewView(context: vscode.ExtensionContext, runs: RunsV
   });
   reg(REVIEW_COMMANDS.open, async (n?: ReviewNode) => ((n = view.selected(n)) ? view.open(n) : false));
   reg(REVIEW_COMMANDS.makeCases, async (uri?: vscode.Uri) => view.makeCases(uri instanceof vscode.Uri ? uri : undefined));
+  reg(REVIEW_COMMANDS.clearFilter, () => view.setFilter(undefined));
   context.subscriptions.push(view);
   return view;
 }

@@ -1,5 +1,6 @@
 // What the editor asks of an `orc serve` endpoint (docs/serve.md), with Node's fetch: its runs, a run's
-// result document, its pipelines, cancelling a run, and the URL of a run's event stream. Pure (no
+// result document, its pipelines, cancelling a run, the URL of a run's event stream, its monitors and
+// the server-wide event stream's `monitor-alert` (docs/monitors.md). Pure (no
 // vscode), so the unit tests call it against a server of their own. A token goes in the
 // Authorization header only: never into a URL, an error or a log line.
 import type { ResultDocument } from '../engine/api/index';
@@ -21,6 +22,41 @@ export interface ServedPipeline {
   description?: string;
   /** The file on the serving machine (absolute, or relative to its root). */
   file: string;
+}
+
+/** A monitor's window as `GET /monitors` gives it (docs/monitors.md): figures over its last `window`
+ * checks; `passed` and `failed` are the judged ones (their pass rate and Wilson interval), `errors`
+ * (a judge that hung or failed) are counted apart, `dropped` the checks a full queue let go. */
+export interface ServedMonitor {
+  pipeline: string;
+  monitor: string;
+  sample: number;
+  window: number;
+  min_checks: number;
+  /** The pass rate under which it alerts; null: it never alerts. */
+  alert_below: number | null;
+  checks: number;
+  passed: number;
+  failed: number;
+  errors: number;
+  dropped: number;
+  /** null: no judged check yet. */
+  pass_rate: number | null;
+  interval: [number, number] | null;
+  alerting: boolean;
+  last_alert: { at: string; pass_rate: number; failed_runs: string[] } | null;
+}
+
+/** A `monitor-alert` of the server-wide `GET /events` stream: a window's pass rate fell below its
+ * monitor's `alert_below`. `window`: the judged checks of the window the rate is over (null when the
+ * server did not say). */
+export interface MonitorAlert {
+  pipeline: string;
+  monitor: string;
+  pass_rate: number;
+  window: number | null;
+  failed_runs: string[];
+  at: string;
 }
 
 /** A refusal or a failure of the endpoint, with its HTTP status (0: no answer at all). */
@@ -116,6 +152,72 @@ export class ServedClient {
   eventsUrl(runId: string): string {
     return this.url('runs', runId, 'events');
   }
+
+  /** The endpoint's monitors (`GET /monitors`); null from a server that has none (404: older than monitors). */
+  async monitors(): Promise<ServedMonitor[] | null> {
+    try {
+      return servedMonitorsOf(await this.request<unknown>('GET', this.url('monitors')));
+    } catch (e) {
+      if (e instanceof ServedError && e.status === 404) return null;
+      throw e;
+    }
+  }
+
+  /** The URL of the server-wide event stream (`monitor-alert`, followed with client/sseStream.ts). */
+  serverEventsUrl(): string {
+    return this.url('events');
+  }
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+const count = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.floor(v) : 0);
+const rate = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1 ? v : null);
+const runIds = (v: unknown) => (Array.isArray(v) ? [...new Set(v.filter(nonEmpty))] : []);
+
+/** The monitors of a `GET /monitors` answer, in the server's order; entries without a pipeline or a
+ * name are left out, a figure that is not a number reads as none (0, or null for a rate). */
+export function servedMonitorsOf(doc: unknown): ServedMonitor[] {
+  const rows = isObj(doc) ? doc.monitors : undefined;
+  if (!Array.isArray(rows)) throw new ServedError(200, 'GET /monitors: the answer has no monitors list');
+  return rows.filter((r): r is Record<string, unknown> => isObj(r) && nonEmpty(r.pipeline) && nonEmpty(r.monitor)).map((r) => {
+    const iv = r.interval;
+    const la = r.last_alert;
+    const lo = Array.isArray(iv) ? rate(iv[0]) : null;
+    const hi = Array.isArray(iv) ? rate(iv[1]) : null;
+    return {
+      pipeline: r.pipeline as string,
+      monitor: r.monitor as string,
+      sample: rate(r.sample) ?? 1,
+      window: count(r.window),
+      min_checks: count(r.min_checks),
+      alert_below: rate(r.alert_below),
+      checks: count(r.checks),
+      passed: count(r.passed),
+      failed: count(r.failed),
+      errors: count(r.errors),
+      dropped: count(r.dropped),
+      pass_rate: rate(r.pass_rate),
+      interval: lo !== null && hi !== null ? [lo, hi] : null,
+      alerting: r.alerting === true,
+      last_alert: isObj(la) && nonEmpty(la.at) ? { at: la.at, pass_rate: rate(la.pass_rate) ?? 0, failed_runs: runIds(la.failed_runs) } : null,
+    };
+  });
+}
+
+/** A `monitor-alert` event's data (JSON text, or already parsed); null when it is not one. */
+export function monitorAlertOf(data: unknown): MonitorAlert | null {
+  let v = data;
+  if (typeof v === 'string') {
+    try {
+      v = JSON.parse(v);
+    } catch {
+      return null;
+    }
+  }
+  if (!isObj(v) || !nonEmpty(v.pipeline) || !nonEmpty(v.monitor) || rate(v.pass_rate) === null) return null;
+  const w = typeof v.window === 'number' && Number.isFinite(v.window) && v.window > 0 ? Math.floor(v.window) : null;
+  return { pipeline: v.pipeline, monitor: v.monitor, pass_rate: rate(v.pass_rate)!, window: w, failed_runs: runIds(v.failed_runs), at: nonEmpty(v.at) ? v.at : '' };
 }
 
 /** The runs of a `GET /runs` answer, newest first; rows without an id, a pipeline or a status are left out. */

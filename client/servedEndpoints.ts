@@ -3,19 +3,23 @@
 // never in settings or a log) and the one "Serve Workspace Pipelines" started in this window (held in
 // memory only, with the token it made). Each endpoint is a node of the Runs view listing its runs
 // (`GET /runs`) beside the local ones; a run opens in the pipeline's panel, followed live
-// (client/servedRunFollower.ts).
+// (client/servedRunFollower.ts). Its monitors (`GET /monitors`) are listed first, with the runs and as
+// often (client/monitorsView.ts).
 import * as vscode from 'vscode';
-import { describeServedRun, normalizeEndpoint, ServedClient, type ServedRun } from './servedApi';
+import { monitorTreeItem } from './monitorsView';
+import { describeServedRun, normalizeEndpoint, ServedClient, type ServedMonitor, type ServedRun } from './servedApi';
 
 const STATE_KEY = 'orchestrator.servedEndpoints';
 export const tokenKey = (url: string) => `orchestrator.servedEndpoint.token.${url}`;
 
 export type EndpointNode = { kind: 'endpoint'; url: string };
 export type ServedRunNode = { kind: 'served-run'; url: string; run: ServedRun };
-export type ServedMessageNode = { kind: 'served-message'; url: string; text: string; error: boolean };
-export type ServedNode = EndpointNode | ServedRunNode | ServedMessageNode;
+/** `key`: which message of the endpoint (its runs' when none). */
+export type ServedMessageNode = { kind: 'served-message'; url: string; text: string; error: boolean; key?: string };
+export type ServedMonitorNode = { kind: 'served-monitor'; url: string; monitor: ServedMonitor };
+export type ServedNode = EndpointNode | ServedRunNode | ServedMessageNode | ServedMonitorNode;
 
-export const isServedNode = (n: unknown): n is ServedNode => typeof n === 'object' && n !== null && ['endpoint', 'served-run', 'served-message'].includes((n as { kind?: string }).kind ?? '');
+export const isServedNode = (n: unknown): n is ServedNode => typeof n === 'object' && n !== null && ['endpoint', 'served-run', 'served-message', 'served-monitor'].includes((n as { kind?: string }).kind ?? '');
 
 const ICONS: Record<string, [string, string | undefined]> = {
   completed: ['pass', 'testing.iconPassed'],
@@ -113,14 +117,16 @@ export class ServedEndpoints implements vscode.Disposable {
     });
   }
 
-  /** An endpoint's runs, or why they cannot be listed. */
+  /** An endpoint's monitors and runs, or why they cannot be listed (a server without monitors: its runs). */
   async children(n: ServedNode): Promise<ServedNode[]> {
     if (n.kind !== 'endpoint') return [];
     try {
-      const runs = await (await this.client(n.url)).runs(LIMIT);
+      const client = await this.client(n.url);
+      const [runs, monitors] = await Promise.all([client.runs(LIMIT), client.monitors().then((m) => m ?? [], (e: Error) => e)]);
       this.poll(n, runs.some((r) => r.status === 'running') ? 3000 : 15_000);
-      if (!runs.length) return [{ kind: 'served-message', url: n.url, text: 'No runs yet', error: false }];
-      return runs.map((run) => ({ kind: 'served-run', url: n.url, run }));
+      const lines: ServedNode[] = monitors instanceof Error ? [{ kind: 'served-message', url: n.url, text: `Monitors: ${monitors.message}`, error: true, key: 'monitors' }] : monitors.map((monitor) => ({ kind: 'served-monitor', url: n.url, monitor }));
+      if (!runs.length) return [...lines, { kind: 'served-message', url: n.url, text: 'No runs yet', error: false }];
+      return [...lines, ...runs.map((run): ServedNode => ({ kind: 'served-run', url: n.url, run }))];
     } catch (e) {
       return [{ kind: 'served-message', url: n.url, text: (e as Error).message, error: true }];
     }
@@ -143,12 +149,13 @@ export class ServedEndpoints implements vscode.Disposable {
       item.description = local ? 'served from this workspace' : 'served endpoint';
       item.iconPath = new vscode.ThemeIcon(local ? 'radio-tower' : 'cloud');
       item.contextValue = local ? 'served.endpoint.local' : 'served.endpoint';
-      item.tooltip = `${n.url}\nThe runs of this orc serve endpoint (newest ${LIMIT}); open one to follow it live.`;
+      item.tooltip = `${n.url}\nThe monitors and runs of this orc serve endpoint (newest ${LIMIT}); open a run to follow it live.`;
       return item;
     }
+    if (n.kind === 'served-monitor') return monitorTreeItem(n);
     if (n.kind === 'served-message') {
       const item = new vscode.TreeItem(n.text, vscode.TreeItemCollapsibleState.None);
-      item.id = `served\n${n.url}\nmessage`;
+      item.id = `served\n${n.url}\nmessage${n.key ? `\n${n.key}` : ''}`;
       item.iconPath = new vscode.ThemeIcon(n.error ? 'warning' : 'info');
       item.contextValue = 'served.message';
       return item;
