@@ -1,6 +1,14 @@
 // `orc improve`: a reflective search of a pipeline's prompts against its eval (SPEC "Improving a
 // pipeline"). This module is the public surface the CLI and the editor use; the search lives beside it.
 import type { TextEdit } from '../edit/textEdits';
+import type { ModelRunner } from '../models/modelRunner';
+import { promptTextEdits } from '../edit/prompts';
+import { listImproveRecords as listRecords } from './records';
+import { runImprove } from './improve';
+
+export { ImproveInputError, improveCassetteFile, reflectionPrompt, templateNames, DEFAULT_VALIDATION, DEFAULT_SEED } from './improve';
+export { isValidationCase, searchPrompts, type CaseFeedback, type Stopped } from './search';
+export { sha256Text, promptsOf } from '../edit/prompts';
 
 export interface ImproveOptions {
   root: string;                 // the folder holding .orchestrator/
@@ -11,6 +19,12 @@ export interface ImproveOptions {
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
   onEvent?(e: ImproveEvent): void;
+  /** The model runner (default: the providers', with ORC_MODEL_REGISTRY from `env`). */
+  models?: ModelRunner;
+  /** The cassette (default: NAME.cassette.jsonl beside NAME.eval.yaml). */
+  cassetteFile?: string;
+  /** Case runs at once (default: the eval's max_parallel, else 4). */
+  parallel?: number;
 }
 export type ImproveEvent =
   | { kind: 'start'; improveId: string; dir: string; steps: string[]; train: number; validation: number; maxEvals: number | null }
@@ -28,20 +42,21 @@ export interface ImproveResult {
   front: { id: string; steps: Record<string, string>; train_pass_rate: number; cost_usd: number }[];
   chosen: string;   // candidate id
   stopped: string;  // why the search ended
+  /** Proposals refused before any case ran (a broken template name, an empty or huge answer, one tried already). */
+  refused: number;
+  /** The reflection model. */
+  reflect: string;
 }
 
 export async function improvePrompts(opts: ImproveOptions): Promise<ImproveResult> {
-  void opts;
-  throw new Error('orc improve: not implemented yet');
+  return runImprove(opts);
 }
 
 /** The chosen prompts as minimal edits of the pipeline's text; throws EditRefused (engine/edit/textEdits.ts) for an alias or a changed file. */
-export function promptEdits(pipelineText: string, prompts: Record<string, string>): TextEdit[] {
-  void pipelineText; void prompts;
-  throw new Error('orc improve: not implemented yet');
+export function promptEdits(pipelineText: string, prompts: Record<string, string>, expectedSha256?: string): TextEdit[] {
+  return promptTextEdits(pipelineText, prompts, expectedSha256);
 }
 
 export function listImproveRecords(root: string): { id: string; dir: string; evalFile: string; startedAt: string; stopped: string | null; train: { before: number; after: number } | null }[] {
-  void root;
-  return [];
+  return listRecords(root);
 }
