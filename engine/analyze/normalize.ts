@@ -7,6 +7,7 @@ import { NONE } from '../util/none';
 import { AGENT_ACTION, agentDeclOf, namedAgents } from './agentDecl';
 import { budgetOf, guardrailsOf, repairAttemptsOf } from './guardDecl';
 import { triggerDecls } from './triggerDecl';
+import { monitorDecls } from './monitorDecl';
 
 type Obj = Record<string, unknown>;
 
@@ -308,6 +309,7 @@ export function normalizePipeline(value: unknown, sink: FindingSink | null, reus
     ...(isObj(value.agents) ? { agents: namedAgents(value.agents) } : {}),
     ...(isObj(value.budget) ? { budget: budgetOf(value.budget) } : {}),
     ...(Array.isArray(value.triggers) ? { triggers: triggerDecls(value.triggers) } : {}),
+    ...(Array.isArray(value.monitors) ? { monitors: monitorDecls(value.monitors) } : {}),
     steps: normalizeSteps(value.steps, ['steps'], sink, reuseSteps),
   };
 }

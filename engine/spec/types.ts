@@ -278,7 +278,29 @@ export interface Pipeline {
   budget?: BudgetDecl;
   /** `triggers:`, as written and checked: what starts the pipeline when `orc serve` serves it. */
   triggers?: TriggerDecl[];
+  /** `monitors:`, as written and checked: the checks `orc serve` (and `orc run --monitor`) runs on finished runs. */
+  monitors?: MonitorDecl[];
   steps: Step[];
+}
+
+/** One entry of a pipeline's `monitors:` list (docs/monitors.md). */
+export interface MonitorDecl {
+  name: string;
+  /** 0..1, the share of runs checked, seeded by the run id (default 1). */
+  sample: number;
+  /** The eval's assertion objects as written (engine/eval/assertions.ts shapes: {type, value, threshold?, ...}). */
+  assert: Record<string, unknown>[];
+  /** The last N checks (default 50). */
+  window: number;
+  /** Checks needed before the window can alert (default 10). */
+  minChecks: number;
+  /** The window's pass rate under which it alerts; null: never alerts. */
+  alertBelow: number | null;
+  notify?: { webhook: string; secretEnv: string | null };
+  /** The monitor's own model calls (llm_rubric judges) per UTC day. */
+  budget?: BudgetDecl;
+  /** Where it is written (for findings). */
+  path: ValuePath;
 }
 
 /** What `orc serve` does while a cron trigger's last run still runs. */
