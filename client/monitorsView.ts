@@ -134,6 +134,16 @@ export class MonitorAlerts implements vscode.Disposable {
             lastId = e.id ?? lastId;
             if (e.event === 'monitor-alert') void this.alerted(url, e.data);
           },
+          // a subscriber that fell behind is dropped with the last event it was sent (as a run's stream)
+          resumeAfter: (e) => {
+            if (e.event !== 'dropped') return undefined;
+            try {
+              const last = (JSON.parse(e.data) as { last_event_id?: unknown }).last_event_id;
+              return typeof last === 'number' || typeof last === 'string' ? String(last) : undefined;
+            } catch {
+              return undefined;
+            }
+          },
           onReconnect: (last, attempt) => attempt === 1 && this.log.line(`monitors: the event stream of ${url} dropped; reconnecting after event ${last ?? '(none)'}`),
         });
       } catch (e) {
