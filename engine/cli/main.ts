@@ -23,6 +23,7 @@ import { validateCommand } from './validateCommand';
 import { evalCommand, evalsCommand } from './evalCommand';
 import { reviewCommand, tracesCommand } from './reviewCommand';
 import { optimizeCommand } from './optimizeCommand';
+import { improveCommand } from './improveCommand';
 import { COMMAND_USAGE, suggestCommand, version } from './usage';
 
 const USAGE = `orc — run and check AI pipelines written in YAML
@@ -78,6 +79,9 @@ Usage:
   orc optimize FILE.eval.yaml --models M1,M2,... [--steps ID,...] [--budget-runs N] [--min-pass-rate R]
            [--objective cost|latency] [--estimate] [--json] [--apply] [--record|--replay]  |  orc optimize --list [--json]
                                             the cheapest model per step that keeps the eval passing; exit 1 when none does
+  orc improve FILE.eval.yaml [--steps ID,...] [--reflect MODEL] [--max-evals N] [--budget-usd X] [--validation R]
+           [--seed N] [--record|--replay] [--apply] [--json]  |  orc improve --list [--json]
+                                            searches better prompts for the model steps against the eval (reflective, Pareto front)
   orc models [--json]                       the model registry and which providers have keys
   orc edit FILE connect FROM TO | disconnect FROM TO | add-step ID --action A [--tool T] [--after STEP] [--param K=V]...
            | remove-step ID | duplicate ID | rename OLD NEW | move-into LOOP STEP | move-out STEP
@@ -340,6 +344,9 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
       case 'optimize':
         // --models and --steps take comma lists: it reads its own arguments
         return await optimizeCommand(argv.slice(1), style, errStyle, io);
+      case 'improve':
+        // --steps takes a comma list: it reads its own arguments
+        return await improveCommand(argv.slice(1), style, errStyle, io);
       case 'evals':
         allowOnly(p, ['--json']);
         if (p.positional.length) throw new UsageError("'orc evals' takes no argument");

@@ -184,6 +184,30 @@ orc optimize --list [--json]
   --budget-runs N: at most N case runs. Records in .orchestrator/optimize/ (--list); a later run of
   the same eval and pipeline reuses their results. Exit 0 when an assignment meets R, 1 when none
   does (the best found is printed), 2 for a bad eval file or options, 130 interrupted. See docs/optimize.md.`,
+  improve: `orc improve FILE.eval.yaml [--steps ID,...] [--reflect MODEL] [--max-evals N] [--budget-usd X]
+            [--validation R] [--seed N] [--record | --replay [--cassette PATH]] [--apply] [--json]
+orc improve --list [--json]
+  Searches better prompts for the model steps whose prompt is written in the pipeline (or only
+  --steps) against the eval, as GEPA does: the cases are split into train and validation (--validation
+  share, default 0.3, by a seeded hash of the case id; split: train|validation on a case overrides);
+  the failed train cases' feedback (inputs, the step's rendered prompt and answer, the expected value,
+  each failed assertion's message) goes to the reflection model (--reflect, default the pipeline's
+  orchestrator: model, else ORC_ORCHESTRATOR_MODEL, else its model), which proposes one step's new
+  prompt in one structured call; a proposal that drops or adds a template name is refused before any
+  run. A candidate runs on a minibatch of 3 train cases first, on the whole train split only when it
+  beats its parent there; a Pareto front over the train cases keeps every candidate best on a case.
+  Validation cases are never shown to the reflection model; their pass rate is measured for the first
+  and the chosen prompts. Stops at --max-evals case runs, at --budget-usd (every call reserved first,
+  never crossed), or when a candidate passes every train case. Prints each step's prompt diff, train
+  and validation pass rates before and after with 95 % intervals, case runs, calls, cost and the front;
+  --json: {steps, train, validation, evals, calls, cost_usd, front, chosen, stopped, refused, reflect}.
+  --record / --replay: every call to NAME.cassette.jsonl beside the eval (or --cassette PATH): a replay
+  repeats the search offline, the same --json byte for byte. --apply writes the chosen prompts as
+  minimal edits (comments, quoting, block scalars and anchors kept). Records in .orchestrator/improve/
+  (--list). Exit 0 when the search ran (an eval with no failing case proposes nothing and asks no
+  model), 1 when --apply finds the pipeline changed since the search started (it is not overwritten),
+  2 for a bad eval file or options (or --apply through a shared alias), 130 interrupted (the front
+  stays on disk). See docs/improve.md.`,
   evals: `orc evals [--json]
   Lists past evals in .orchestrator/evals/ (this folder or the nearest parent that has one).`,
   models: `orc models [--json] | orc models --stats [--json]
