@@ -4,8 +4,14 @@
 // is produced; model providers can use the same Redactor for their error messages.
 import { OTLP_HEADER_VARIABLE, PROVIDER_KEY_VARIABLES } from './providerKeys';
 
-/** Variables whose values are secrets: the providers' keys and any *_API_KEY, *_TOKEN, *_SECRET, ... */
-export const SECRET_VARIABLE = /(^|_)(API_KEY|APIKEY|TOKEN|SECRET|SECRET_KEY|PASSWORD|PASSWD|ACCESS_KEY|PRIVATE_KEY|CREDENTIALS?)$/i;
+/** Variables whose values are secrets: the providers' keys and any *_API_KEY, *_TOKEN, *_SECRET, ... (and their plurals: *_TOKENS holds a list) */
+export const SECRET_VARIABLE = /(^|_)(API_KEYS?|APIKEYS?|TOKENS?|SECRETS?|SECRET_KEYS?|PASSWORDS?|PASSWD|ACCESS_KEYS?|PRIVATE_KEYS?|CREDENTIALS?)$/i;
+
+/** A list-valued secret (`a,b,c`, or one a line): each of its values is a secret of its own, as each reaches text alone. */
+function listedSecrets(value: string): string[] {
+  const parts = value.split(/[,\n\r]/).map((v) => v.trim()).filter((v) => v.length >= MIN_SECRET_LENGTH && v !== value);
+  return [...new Set(parts)];
+}
 
 /** Provider keys: not given to terminal commands unless a step asks for them (`pass_env`). */
 export const PROVIDER_KEYS = PROVIDER_KEY_VARIABLES;
@@ -13,7 +19,11 @@ export const PROVIDER_KEYS = PROVIDER_KEY_VARIABLES;
 /** Values shorter than this are not treated as secrets (they would match ordinary text). */
 const MIN_SECRET_LENGTH = 8;
 
+/** Limits, not secrets: `MAX_TOKENS` and the like. */
+const TOKEN_LIMIT = /(^|_)(MAX|MIN)_TOKENS?$/i;
+
 export function isSecretVariable(name: string): boolean {
+  if (TOKEN_LIMIT.test(name)) return false;
   return SECRET_VARIABLE.test(name) || PROVIDER_KEYS.includes(name.toUpperCase()) || OTLP_HEADER_VARIABLE.test(name);
 }
 
@@ -93,6 +103,10 @@ export class Redactor {
       if (!value || value.length < MIN_SECRET_LENGTH || !isSecretVariable(name)) continue;
       if (!this.names.has(value)) values.push(value);
       this.names.set(value, name);
+      for (const v of listedSecrets(value)) if (!this.names.has(v)) {
+        values.push(v);
+        this.names.set(v, name);
+      }
     }
     for (const v of extra) if (v.length >= MIN_SECRET_LENGTH && !this.names.has(v)) {
       values.push(v);

@@ -3,7 +3,7 @@
 // cancellation it and every process it started are killed.
 import { spawn } from 'node:child_process';
 import { abortError, ToolError } from '../toolkit/runtime';
-import { isWithheldVariable } from '../toolkit/providerKeys';
+import { isServerSecret, isWithheldVariable } from '../toolkit/providerKeys';
 import { setLongTimeout, type LongTimer } from '../util/longTimer';
 import { killWithToken, newStepToken, STEP_TOKEN_VARIABLE } from '../util/stepProcesses';
 
@@ -37,13 +37,13 @@ export function killGroup(pid: number | undefined): void {
 
 /**
  * The environment a step's command runs with: this process's, without the providers' keys and the
- * OTLP exporters' credentials the step does not name in `pass_env`, plus the step's `env` (null and
- * undefined become '').
+ * OTLP exporters' credentials the step does not name in `pass_env`, and never with the server's own
+ * tokens (ORC_SERVE_TOKENS), plus the step's `env` (null and undefined become '').
  */
 export function commandEnv(p: Record<string, unknown>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   const pass = Array.isArray(p.pass_env) ? p.pass_env.map(String) : [];
-  for (const k of Object.keys(env)) if (isWithheldVariable(k) && !pass.includes(k)) delete env[k];
+  for (const k of Object.keys(env)) if (isWithheldVariable(k) && (isServerSecret(k) || !pass.includes(k))) delete env[k];
   if (p.env && typeof p.env === 'object') for (const [k, v] of Object.entries(p.env)) env[k] = v === null || v === undefined ? '' : String(v);
   return env;
 }
