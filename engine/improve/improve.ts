@@ -290,13 +290,15 @@ export async function runImprove(o: ImproveOptions & { now?: () => Date }): Prom
   let reflectionCost = 0;
   const reflect = async (step: string, current: string, failures: CaseFeedback[]): Promise<Reflection> => {
     if (spent()) throw new SearchBudgetSpent();
-    calls++;
     try {
       const r = await models.run({ model: plan.reflect, action: 'generate_structured', params: { prompt: reflectionPrompt(step, current, failures, steps), stream: false }, system: REFLECTION_SYSTEM, schema: REFLECTION_SCHEMA, signal, onText: () => undefined });
+      calls++;
       reflectionCost = Math.round((reflectionCost + r.cost_usd) * 1e9) / 1e9;
       return r.value as Reflection;
     } catch (e) {
+      // refused by the budget before it was made: no call
       if (e instanceof BudgetExceededError || spent()) throw new SearchBudgetSpent();
+      calls++;
       throw e;
     }
   };
@@ -329,6 +331,7 @@ export async function runImprove(o: ImproveOptions & { now?: () => Date }): Prom
   /** The validation cases on these prompts (one after another: the figures are the same in any order); null when none or not all could run. */
   const validate = async (prompts: Prompts, who: string): Promise<{ passed: number; cases: number } | null> => {
     if (!plan.validation.length) return null;
+    if (o.maxEvals !== undefined && validationEvals + plan.validation.length > o.maxEvals) return null;
     let passed = 0;
     for (const c of plan.validation) {
       if (signal.aborted) return null;
@@ -337,7 +340,10 @@ export async function runImprove(o: ImproveOptions & { now?: () => Date }): Prom
         validationEvals++;
         r = await evaluate(prompts, c.id);
       } catch (e) {
-        if (e instanceof SearchBudgetSpent) return null;
+        if (e instanceof SearchBudgetSpent) {
+          validationEvals--;
+          return null;
+        }
         throw e;
       }
       if (!r) return null;
@@ -350,14 +356,17 @@ export async function runImprove(o: ImproveOptions & { now?: () => Date }): Prom
 
   let result: ImproveResult;
   try {
+    // the first prompts' validation figure, before the search can spend the budget
+    const seedPrompts0 = { ...seedPrompts };
+    const vBefore = await validate(seedPrompts0, 'c0');
     const search = await searchPrompts({
       steps,
       seed: seedPrompts,
       train: plan.train.map((c) => c.id),
       rngSeed: o.seed ?? DEFAULT_SEED,
-      maxEvals: o.maxEvals ?? null,
-      // room kept for the validation runs of the first and the chosen prompts
-      reserveEvals: 2 * plan.validation.length,
+      maxEvals: o.maxEvals === undefined ? null : o.maxEvals - validationEvals,
+      // room kept for the chosen prompts' validation runs
+      reserveEvals: plan.validation.length,
       parallel: Math.max(1, o.parallel ?? spec.maxParallel ?? 4),
       signal,
       evaluate,
@@ -386,7 +395,6 @@ export async function runImprove(o: ImproveOptions & { now?: () => Date }): Prom
     const seed = search.seed;
     // validation: the first prompts and the chosen ones (the same run when they are the same)
     const cancelled = search.stopped === 'cancelled';
-    const vBefore = cancelled ? null : await validate(seed.prompts, seed.id);
     const vAfter = cancelled ? null : chosen === seed ? vBefore : await validate(chosen.prompts, chosen.id);
     const trainN = plan.train.length;
     const passedOn = (c: SearchCandidate) => plan.train.filter((x) => c.results[x.id]).length;

@@ -209,7 +209,11 @@ export async function searchPrompts(o: SearchOptions): Promise<SearchOutcome> {
             },
             (e: unknown) => {
               inFlight--;
-              if (e instanceof SearchBudgetSpent) stop ??= new Stop('budget');
+              // refused by the budget: no case ran, none is counted
+              if (e instanceof SearchBudgetSpent) {
+                stop ??= new Stop('budget');
+                evals--;
+              }
               else failure ??= e;
               pump();
             },
