@@ -368,7 +368,7 @@ async function main() {
       const yQ = median([Number(b[7]), ...quiet.theirs]);
       const ratio = (oQ - bare.ours) / (yQ - bare.theirs);
       memory.push([String(n), `${(oQ - bare.ours).toFixed(0)} (${oQ.toFixed(0)} - ${bare.ours.toFixed(0)})`, `${(yQ - bare.theirs).toFixed(0)} (${yQ.toFixed(0)} - ${bare.theirs.toFixed(0)})`, ratio.toFixed(2)]);
-      goals.push(goal(`${n} steps, memory`, `${ratio.toFixed(2)} of theirs (MiB above bare node, ${QUIET_MS / 1000} s after the last request, median of ${MEMORY_SERVERS} servers each)`, '≤ 1/5', ratio <= 1 / 5));
+      goals.push(goal(`${n} steps, memory`, `${ratio.toFixed(2)} of theirs (MiB above bare node, ${QUIET_MS / 1000} s after the last request, median of ${MEMORY_SERVERS} servers each)`, '≤ 1/6', ratio <= 1 / 6));
     }
     const firstAtOnce = Number(a[3]);
     const theirFirstAtOnce = Number(b[3]);
@@ -385,14 +385,14 @@ async function main() {
     const comp = parseFloat(yComp) / parseFloat(oComp);
     const p95 = parseFloat(oComp.split('/')[1]);
     if (GOAL_SIZES.includes(n)) {
-      goals.push(goal(`${n} steps, open → diagnostics`, `${open.toFixed(1)}x faster`, '≥ 3x', open >= 3));
+      goals.push(goal(`${n} steps, open → diagnostics`, `${open.toFixed(1)}x faster`, '≥ 5x', open >= 5));
       // restated 2026-11-26 against the peer's own first edit in the same run: code run for the first
       // time costs 3-5x its warm cost in any server, so a ratio against our own later edit rewarded a
       // slower later edit (ours is ~38x faster than theirs); the ratio to our later edit stays printed
       const firstRatio = firstAtOnce / theirFirstAtOnce;
       goals.push(goal(`${n} steps, the first edit after open against yaml-language-server's first edit`, `${firstRatio.toFixed(2)} of it (${firstAtOnce.toFixed(0)} against ${theirFirstAtOnce.toFixed(0)} ms, each at once after its open; ours ${(firstAtOnce / Number(oEdit)).toFixed(1)}x our later edit's ${oEdit} ms)`, '≤ 1/4', firstRatio <= 0.25));
     }
-    if (n === GOAL_SIZES[0]) goals.push(goal(`${n} steps, edit → diagnostics`, `${edit.toFixed(1)}x faster (${oEdit} against ${yEdit} ms)`, '≥ 25x', edit >= 25));
+    if (n === GOAL_SIZES[0]) goals.push(goal(`${n} steps, edit → diagnostics`, `${edit.toFixed(1)}x faster (${oEdit} against ${yEdit} ms)`, '≥ 50x', edit >= 50));
     goals.push(goal(`${n} steps, completion`, `${comp.toFixed(1)}x faster, p95 ${p95} ms`, '≥ 10x, p95 under 10 ms', comp >= 10 && p95 < 10));
   }
   const flat: string[][] = [];
