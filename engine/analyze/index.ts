@@ -16,6 +16,7 @@ import { checkModalities } from './modalityCheck';
 import { checkPartPaths } from './partPathCheck';
 import { checkAgents } from './agentCheck';
 import { checkTriggers } from './triggerCheck';
+import { checkMonitors } from './monitorCheck';
 import { checkGuardsAndBudgets } from './guardCheck';
 import { checkSteps, indexSteps, type StepIndexEntry } from './stepCheck';
 import { pipelineSymbols } from './symbols';
@@ -179,6 +180,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
       const s = checkSteps(pipeline, sink, stepIndex, t, references, catalog, options.mcp, memo);
       // another pipeline named by an agent's allow-list compiles as `orc run` compiles it
       checkTriggers(effective, pipeline, sink);
+      checkMonitors(effective, sink);
       checkGuardsAndBudgets(pipeline, sink, { pipelineFile: options.pipelineFile, compile: (other) => analyze(other).findings });
       checkModalities(pipeline, sink);
       checkPartPaths(pipeline, sink);

@@ -149,7 +149,7 @@ function checkModels(model: unknown, path: ValuePath, sink: FindingSink, step: s
   });
 }
 
-function checkModel(model: unknown, path: ValuePath, sink: FindingSink, step: string | null, onKey = false): void {
+export function checkModel(model: unknown, path: ValuePath, sink: FindingSink, step: string | null, onKey = false): void {
   const at = (onKey ? sink.atKey : sink.atValue).bind(sink);
   if (typeof model !== 'string' || isAutoTag(model) || isAutoSelect(model)) return;
   const m = /^([a-z][a-z0-9-]*):(.+)$/.exec(model);

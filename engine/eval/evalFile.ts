@@ -9,13 +9,9 @@ import { EVAL_FINDING_CODES, type EvalFindingCode } from './evalCodes';
 import { trialsOf, trialThresholdOf, type TrialsSpec } from './trialRules';
 import { hasOwnKeys } from '../util/none';
 
-export const ASSERTION_KINDS = [
-  'equals', 'contains', 'icontains', 'not_contains', 'regex', 'is_json', 'json_schema', 'numeric', 'min_length', 'max_length',
-  'max_cost_usd', 'max_latency_ms', 'status', 'llm_rubric', 'similar', 'expression',
-  'tool_called', 'tool_not_called', 'tool_sequence', 'max_turns', 'max_tool_calls', 'handoff_to',
-  'guardrail_tripped', 'guardrail_not_tripped',
-] as const;
-export type AssertionKind = (typeof ASSERTION_KINDS)[number];
+import { ASSERTION_KINDS, assertionOperandProblem, type AssertionKind } from '../spec/assertionKinds';
+
+export { ASSERTION_KINDS, type AssertionKind };
 /** Kinds about the run (or a step) as a whole, which need no value to look at. */
 export const RUN_KINDS: ReadonlySet<AssertionKind> = new Set(['max_cost_usd', 'max_latency_ms', 'status', 'expression']);
 /** Kinds about an agent step's trajectory (its calls and turns): they look at `step: ID` of an agent step only. */
@@ -170,18 +166,8 @@ export function readAssertion(sink: EvalSink, v: unknown, p: ValuePath, lines: b
   const operand = v[kind];
   const op = [...p, kind];
   const bad = (what: string) => sink.atValue('eval.type', `'${kind}' takes ${what}.`, op);
-  if (['contains', 'icontains', 'not_contains', 'regex', 'llm_rubric', 'similar', 'expression'].includes(kind) && typeof operand !== 'string') bad('a text (a template)');
-  else if (['min_length', 'max_length', 'max_latency_ms'].includes(kind) && !(typeof operand === 'number' && Number.isInteger(operand) && operand >= 0)) bad('a whole number of at least 0');
-  else if (kind === 'max_cost_usd' && !(typeof operand === 'number' && operand >= 0)) bad('a number of at least 0');
-  else if (kind === 'numeric' && typeof operand !== 'number' && typeof operand !== 'string') bad('a number (or a template giving one)');
-  else if (kind === 'status' && operand !== 'completed' && operand !== 'failed') bad("'completed' or 'failed'");
-  else if (kind === 'is_json' && operand !== true) bad('true');
-  else if (kind === 'json_schema' && !isMapping(operand)) bad('a JSON Schema (a mapping)');
-  else if ((kind === 'tool_called' || kind === 'tool_not_called') && !(typeof operand === 'string' && operand.trim())) bad('a tool as the allow-list spells it (`filesystem.read`, `mcp:files.list`, `agent:worker`)');
-  else if (kind === 'tool_sequence' && !(Array.isArray(operand) && operand.length && operand.every((t) => typeof t === 'string' && t.trim()))) bad('a list of tools as the allow-list spells them, in the order they must be called');
-  else if (kind === 'handoff_to' && !(typeof operand === 'string' && operand.trim())) bad("the name of a named agent (of the pipeline's `agents:`) the conversation was handed to");
-  else if ((kind === 'guardrail_tripped' || kind === 'guardrail_not_tripped') && !(typeof operand === 'string' && operand.trim())) bad("a guard's name (its `name:`, else its kind: `pii`, `deny`, ...)");
-  else if ((kind === 'max_turns' || kind === 'max_tool_calls') && !(typeof operand === 'number' && Number.isInteger(operand) && operand >= 0)) bad('a whole number of at least 0');
+  const wanted = assertionOperandProblem(kind, operand);
+  if (wanted) bad(wanted);
   let args: Record<string, unknown> | null = null;
   if (v.args !== undefined) {
     if (kind !== 'tool_called') sink.atKey('eval.unknown-key', `'args' goes with 'tool_called' (the arguments a call must have), not with '${kind}'.`, [...p, 'args']);
