@@ -108,6 +108,8 @@ const builds = [
   { ...common, entryPoints: ['media/webview.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022', minify: true },
   // the eval panel: its own small entry (no graph layout engine in it), the same protocol module
   { ...common, entryPoints: ['media/evalView.ts'], outfile: 'dist/evalView.js', platform: 'browser', format: 'iife', target: 'es2022', minify: true },
+  // the Improve Prompts panel (client/improvePanel.ts): its own small entry, its protocol in media/improveProtocol.ts
+  { ...common, entryPoints: ['media/improveView.ts'], outfile: 'dist/improveView.js', platform: 'browser', format: 'iife', target: 'es2022', minify: true },
 ];
 
 const atomic = builds.map((b) => atomicBuild(b, { ascii: ASCII.has(b.outfile) }));

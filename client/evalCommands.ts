@@ -16,10 +16,12 @@ export const EVAL_COMMAND_IDS = {
   showPanel: 'orchestrator.showEvalPanel',
   /** client/optimizeModels.ts */
   optimize: 'orchestrator.optimizeModels',
+  /** client/improvePrompts.ts */
+  improve: 'orchestrator.improvePrompts',
 } as const;
 
 /** The commands an eval file's lenses may name. */
-export const EVAL_LENS_COMMANDS = [EVAL_COMMAND_IDS.run, EVAL_COMMAND_IDS.estimate, EVAL_COMMAND_IDS.optimize];
+export const EVAL_LENS_COMMANDS = [EVAL_COMMAND_IDS.run, EVAL_COMMAND_IDS.estimate, EVAL_COMMAND_IDS.optimize, EVAL_COMMAND_IDS.improve];
 
 function evalTarget(arg: unknown): vscode.Uri | undefined {
   if (arg instanceof vscode.Uri) return arg;

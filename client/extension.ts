@@ -5,6 +5,7 @@ import type { OrchestratorApi } from './api';
 import { LENS_COMMANDS, registerCommands } from './commands';
 import { EVAL_LENS_COMMANDS, registerEvalCommands } from './evalCommands';
 import { registerOptimizeModels } from './optimizeModels';
+import { registerImprovePrompts } from './improvePrompts';
 import { EvalPanels } from './evalPanel';
 import { EvalTests } from './evalTests';
 import { registerAddToEval } from './addToEval';
@@ -101,6 +102,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Orches
   context.subscriptions.push(evalTests, evalPanels);
   registerEvalCommands(context, evalTests, evalPanels, log);
   registerOptimizeModels(context, evalPanels, models, log);
+  // Improve Prompts…: the prompt search of `orc improve`, its panel, its candidates' diffs (client/improvePrompts.ts)
+  registerImprovePrompts(context, models, log);
   registerAddToEval(context, runsView);
   clock.syncDone();
   await clientReady;

@@ -21,6 +21,7 @@ import type { ServedRunFollower } from './servedRunFollower';
 import { compareRuns, eventsOfRecord, type ComparedStep } from './runRecords';
 import { runStatsHtml } from './runStatsHtml';
 import { forkLabel, forksOf, type RunTree, runTree, threadLabel, type ThreadNode } from './runTree';
+import { improveChildren, improveGroup, improveTreeItem, type ImproveNode, isImproveNode } from './improveRecords';
 import { threadHtml, type ThreadRun } from './threadHtml';
 import type { WebviewHost } from './webviewHost';
 
@@ -47,7 +48,7 @@ export interface RunItem {
 /** The Statistics node, and under it one node per pipeline with finished runs. */
 export type StatsNode = { kind: 'stats' } | { kind: 'pipeline-stats'; folder: string; stats: PipelineStats };
 /** A local run, the Statistics node and its pipelines, or a served endpoint's node (client/servedEndpoints.ts). */
-export type Node = RunItem | StatsNode | ServedNode | ThreadNode<RunItem>;
+export type Node = RunItem | StatsNode | ServedNode | ThreadNode<RunItem> | ImproveNode;
 const isStats = (n: Node): n is StatsNode => 'kind' in n && (n.kind === 'stats' || n.kind === 'pipeline-stats');
 const isRun = (n: Node): n is RunItem => !('kind' in n);
 const isThread = (n: Node): n is ThreadNode<RunItem> => 'kind' in n && n.kind === 'thread';
@@ -106,7 +107,7 @@ export class RunsView implements vscode.TreeDataProvider<Node>, vscode.Disposabl
   ) {
     this.view = vscode.window.createTreeView(RUNS_VIEW, { treeDataProvider: this, canSelectMany: true, showCollapseAll: false });
     // the run folders, and the packs an eval's cases are written to
-    const watchers = ['**/.orchestrator/runs/**', '**/.orchestrator/evals/*/runs.jsonl'].map((g) => vscode.workspace.createFileSystemWatcher(g));
+    const watchers = ['**/.orchestrator/runs/**', '**/.orchestrator/evals/*/runs.jsonl', '**/.orchestrator/improve/**'].map((g) => vscode.workspace.createFileSystemWatcher(g));
     const soon = () => {
       clearTimeout(this.timer);
       this.timer = setTimeout(() => this.refresh(), 300);
@@ -145,9 +146,12 @@ export class RunsView implements vscode.TreeDataProvider<Node>, vscode.Disposabl
       const runs = this.items();
       const served = this.served.roots();
       this.tree = runTree(runs);
-      return runs.some((r) => r.summary && r.summary.status !== 'running') ? [...served, { kind: 'stats' }, ...this.tree.roots] : [...served, ...this.tree.roots];
+      // the prompt searches (client/improveRecords.ts) after the statistics
+      const improve = improveGroup(this.folders());
+      return runs.some((r) => r.summary && r.summary.status !== 'running') ? [...served, { kind: 'stats' }, ...improve, ...this.tree.roots] : [...served, ...improve, ...this.tree.roots];
     }
     if (isServedNode(element)) return this.served.children(element);
+    if (isImproveNode(element)) return improveChildren(element);
     if (isThread(element)) return element.runs.map((r, i) => ({ ...r, turn: i + 1 }));
     if (isRun(element)) return forksOf(this.tree, element);
     return isStats(element) && element.kind === 'stats' ? this.pipelineStats() : [];
@@ -155,6 +159,7 @@ export class RunsView implements vscode.TreeDataProvider<Node>, vscode.Disposabl
 
   getTreeItem(n: Node): vscode.TreeItem {
     if (isServedNode(n)) return this.served.treeItem(n);
+    if (isImproveNode(n)) return improveTreeItem(n);
     if (isRun(n)) return this.runTreeItem(n);
     if (isThread(n)) return this.threadTreeItem(n);
     if (n.kind === 'stats') {

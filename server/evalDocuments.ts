@@ -77,7 +77,7 @@ export class EvalCache {
   }
 }
 
-/** Run Eval, Estimate and Optimize Models… on the first line; Run Variant on each variant's line. */
+/** Run Eval, Estimate, Optimize Models… and Improve Prompts… on the first line; Run Variant on each variant's line. */
 export function evalLenses(d: EvalDocument, uri: string): CodeLens[] {
   const spec = d.eval.eval;
   if (!spec) return [];
@@ -86,6 +86,7 @@ export function evalLenses(d: EvalDocument, uri: string): CodeLens[] {
     { range: top, command: { title: '▶ Run Eval', command: EVAL_COMMANDS.run, arguments: [uri] } },
     { range: top, command: { title: 'Estimate', command: EVAL_COMMANDS.estimate, arguments: [uri] } },
     { range: top, command: { title: 'Optimize Models…', command: EVAL_COMMANDS.optimize, arguments: [uri] } },
+    { range: top, command: { title: 'Improve Prompts…', command: EVAL_COMMANDS.improve, arguments: [uri] } },
   ];
   const parsed = parseYaml(d.text);
   for (const v of spec.variants) {

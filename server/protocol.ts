@@ -62,6 +62,8 @@ export const EVAL_COMMANDS = {
   estimate: 'orchestrator.estimateEval',
   /** Optimize Models… (argument: the eval's URI). */
   optimize: 'orchestrator.optimizeModels',
+  /** Improve Prompts… (argument: the eval's URI). */
+  improve: 'orchestrator.improvePrompts',
 } as const;
 
 /** What the lenses' Run Eval passes besides the URI. */

@@ -61,7 +61,7 @@ export { earlierRuns, listOptimizations } from '../optimize/records';
 export type { OptimizeMeta } from '../optimize/records';
 export { bruteForceRuns, frontierOf, neededPasses } from '../optimize/search';
 export type { Assignment, Objective, Trial } from '../optimize/search';
-export { improvePrompts, listImproveRecords, promptEdits } from '../improve/index';
+export { improveCassetteFile, improvePrompts, listImproveRecords, promptEdits, sha256Text } from '../improve/index';
 export type { ImproveCandidate, ImproveEvent, ImproveOptions, ImproveResult } from '../improve/index';
 export { explain } from '../intel/explain';
 export type { Explanation } from '../intel/explain';

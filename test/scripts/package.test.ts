@@ -107,6 +107,9 @@ describe('the .vsix (npm run package)', function () {
       // the eval panel's script and stylesheet (client/evalPanel.ts)
       'dist/evalView.js',
       'dist/evalView.css',
+      // the Improve Prompts panel's (client/improvePanel.ts)
+      'dist/improveView.js',
+      'dist/improveView.css',
       'dist/registry.json',
       'dist/pipeline.schema.json',
       // SQLite as WebAssembly, which the sql tool loads beside the bundle

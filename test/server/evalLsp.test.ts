@@ -44,7 +44,7 @@ describe('language server: eval files', function () {
     fs.writeFileSync(path.join(dir, 'broken.eval.yaml'), BROKEN);
     uri = pathToFileURL(path.join(dir, 'broken.eval.yaml')).href;
     lsp = new LspClient('stdio');
-    await lsp.initialize({ commands: ['orchestrator.runEval', 'orchestrator.estimateEval', 'orchestrator.optimizeModels'] });
+    await lsp.initialize({ commands: ['orchestrator.runEval', 'orchestrator.estimateEval', 'orchestrator.optimizeModels', 'orchestrator.improvePrompts'] });
     lsp.open(uri, BROKEN, 'orchestrator-eval');
   });
   after(async () => {
@@ -114,7 +114,7 @@ describe('language server: eval files', function () {
     assert.equal((p.contents as { value: string }).value, '**pipeline `hello`** — Hello\n\nWrites a greeting to a file, reads it back and declares it as an output.\n\n- parameters: `name`, `out_dir`\n- outputs: `greeting`');
   });
 
-  it('puts Run Eval, Estimate and Optimize Models… on the first line and Run Variant on each variant', async () => {
+  it('puts Run Eval, Estimate, Optimize Models… and Improve Prompts… on the first line and Run Variant on each variant', async () => {
     const fixed = BROKEN.replace('greting', 'greeting').replace('nam }}', 'name }}').replace('contain: x', 'contains: x').replace('threshold: 2', 'threshold: 0.5').replace('out_dirr', 'out_dir');
     const good = pathToFileURL(path.join(dir, 'good.eval.yaml')).href;
     lsp.open(good, fixed, 'orchestrator-eval');
@@ -126,6 +126,7 @@ describe('language server: eval files', function () {
         ['0:0-0:0', '▶ Run Eval', 'orchestrator.runEval', [good]],
         ['0:0-0:0', 'Estimate', 'orchestrator.estimateEval', [good]],
         ['0:0-0:0', 'Optimize Models…', 'orchestrator.optimizeModels', [good]],
+        ['0:0-0:0', 'Improve Prompts…', 'orchestrator.improvePrompts', [good]],
         ['6:4-6:8', '▶ Run Variant plain', 'orchestrator.runEval', [good, { variant: 'plain' }]],
       ],
     );
