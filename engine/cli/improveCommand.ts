@@ -122,7 +122,7 @@ function listCommand(json: boolean, io: EvalIO): number {
 }
 
 /** Writes the chosen prompts into the pipeline, unless it changed since the search read it. */
-function apply(r: ImproveResult, io: EvalIO): number {
+export function applyChosen(r: ImproveResult, io: EvalIO): number {
   const prompts = Object.fromEntries(Object.entries(r.steps).map(([s, p]) => [s, p.after]));
   let text: string;
   try {
@@ -200,7 +200,7 @@ export async function improveCommand(argv: string[], style: Style, errStyle: Sty
       io.err(`the front so far is in ${path.relative(root, r.dir) || r.dir}/front.json`);
       return IMPROVE_EXIT.interrupted;
     }
-    if (a.flags.has('--apply')) return apply(r, io);
+    if (a.flags.has('--apply')) return applyChosen(r, io);
     return IMPROVE_EXIT.done;
   } catch (e) {
     if (e instanceof ImproveInputError || e instanceof EvalInputError || e instanceof DatasetError || e instanceof CassetteFileError) {
