@@ -24,6 +24,7 @@ import { AGENT_STEP_KEYS } from '../engine/analyze/agentDecl';
 import { AGENT_STEP_SNIPPET, withAgentSnippet } from './agentSnippets';
 import { timezoneItems, triggerKeyItems, triggerTemplateItems } from './triggerCompletion';
 import { guardCompletions } from './guardCompletion';
+import { monitorKeyItems, monitorValueItems } from './monitorCompletion';
 
 const md = (value: string) => ({ kind: MarkupKind.Markdown, value });
 
@@ -68,6 +69,8 @@ function keyItems(a: Analysis, ctx: Extract<CompletionContext, { kind: 'key' }>)
     .map((i) => (agentKeys ? withAgentSnippet(i) : i));
   if (ctx.newListItem && mapping[mapping.length - 2] === 'steps') items.push(...SNIPPETS, AGENT_STEP_SNIPPET);
   if (mapping.length === 2 && mapping[0] === 'triggers') return triggerKeyItems(items, present);
+  const monitor = monitorKeyItems(mapping, items, present, ctx.newListItem);
+  if (monitor) return monitor;
   return items;
 }
 
@@ -236,6 +239,8 @@ export function completions(a: Analysis, offset: number, documentFile: string | 
   const ctx = completionContext(a, offset);
   const guards = guardCompletions(a, ctx);
   if (guards) return guards;
+  const monitor = monitorValueItems(ctx);
+  if (monitor) return monitor;
   switch (ctx.kind) {
     case 'key':
       return keyItems(a, ctx);

@@ -21,6 +21,7 @@ import { agentHover } from './agentHover';
 import { handoffHover } from './agentHandoffs';
 import { triggerHover } from './triggerHover';
 import { guardHover } from './guardHover';
+import { monitorHover } from './monitorHover';
 import { stepWorstLine } from './guardWords';
 
 function stepSummary(a: Analysis, step: Step): string {
@@ -74,6 +75,8 @@ export function hover(a: Analysis, offset: number, lock: AutoLock | null = null,
   }
   const trigger = triggerHover(a, at);
   if (trigger) return value(trigger);
+  const monitor = monitorHover(a, at);
+  if (monitor) return value(monitor);
   const guard = guardHover(a, at);
   if (guard) return value(guard);
   const agent = agentHover(a, at, documentFile);

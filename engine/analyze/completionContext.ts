@@ -96,7 +96,7 @@ export function completionContext(a: Analysis, offset: number): CompletionContex
     if (parent?.viaParent) {
       const key = parent.path[parent.path.length - 1];
       // a list of mappings: a new item's keys
-      if (key === 'steps' || (key === 'triggers' && parent.path.length === 1)) return { kind: 'key', mapping: [...parent.path, 0], partial: item[2], newListItem: true };
+      if (key === 'steps' || ((key === 'triggers' || key === 'monitors') && parent.path.length === 1) || (key === 'assert' && parent.path.length === 3 && parent.path[0] === 'monitors')) return { kind: 'key', mapping: [...parent.path, 0], partial: item[2], newListItem: true };
       return { kind: 'list-item', mapping: parent.path.slice(0, -1), key: String(key), partial: item[2] };
     }
     if (parent && !parent.viaParent) {
