@@ -5,7 +5,7 @@
 // `orc eval add FILE.eval.yaml RUN_ID [--expect]` and `orc evals [--json]`.
 import * as path from 'node:path';
 import { AgainstError, againstMarkdown, type Agreement, type BaselineComparison, BaselineError, CassetteFileError, type CassetteOptions, checkBaseline, compareWithBaseline, CoverageCollector, coverageLine, createModelRunner, DatasetError, DEFAULT_EVAL_PARALLEL, EvalInputError, EvalRecord, findBaseline, findRunsRoot, judgeAgreement, listEvals, percent, RecordIdError, registryOrShipped, type ResultDocument, runEval, toLcov, writeJUnit } from '../api/index';
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import type { Style } from './findingFormat';
 import { UsageError } from './input';
 import { baselineLines, CaseTable, summaryLines } from './evalOutput';
@@ -19,6 +19,21 @@ import { evalAtRef, type RefEval } from './evalAgainst';
 export type { EvalIO } from './evalCompile';
 
 export const EVAL_EXIT = { passed: 0, underThreshold: 1, compile: 2, interrupted: 130 } as const;
+
+/** A report's file, checked before any case runs: a folder, or a file in a folder that does not exist, is a usage error (exit 2). */
+function checkReportFile(flag: string, file: string): void {
+  const kind = (p: string) => {
+    try {
+      return statSync(p).isDirectory() ? 'folder' : 'file';
+    } catch {
+      return null;
+    }
+  };
+  if (file === '') throw new UsageError(`${flag} needs the file to write`);
+  if (kind(file) === 'folder') throw new UsageError(`${flag} ${file}: that is a folder; name the file to write (${flag === '--junit' ? '--junit report.xml' : '--coverage lcov.info'})`);
+  const folder = path.dirname(path.resolve(file));
+  if (kind(folder) !== 'folder') throw new UsageError(`${flag} ${file}: the folder ${folder} does not exist; nothing ran`);
+}
 
 interface EvalArgs {
   file: string;
@@ -102,6 +117,7 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
   if (files.length !== 1) throw new UsageError("'orc eval' takes one eval file (NAME.eval.yaml)");
   a.file = files[0];
   if (a.estimate && (a.resume || a.baseline || a.junit || a.record || a.replay)) throw new UsageError('--estimate runs nothing: it goes without --resume, --baseline, --junit, --record and --replay');
+  for (const [flag, file] of [['--junit', a.junit], ['--coverage', a.coverage]] as const) if (file !== undefined) checkReportFile(flag, file);
   if (a.resume && (a.variants.length || a.cases.length)) throw new UsageError('--resume runs the rest of the variants and cases the eval started with: it takes no --variant or --case');
   if (a.record && a.replay) throw new UsageError('--record and --replay contradict each other');
   if (a.cassette && !a.record && !a.replay) throw new UsageError('--cassette goes with --record or --replay');
@@ -215,15 +231,26 @@ export async function evalCommand(argv: string[], style: Style, errStyle: Style,
       ...(telemetry ? { traces: telemetry.traces } : {}),
     });
     const { record, summary } = outcome;
+    // a report that cannot be written is said plainly, the eval's record kept (exit 2 at the end)
+    let unwritten = false;
+    const report = async (flag: string, file: string, write: () => Promise<void> | void): Promise<boolean> => {
+      try {
+        await write();
+        return true;
+      } catch (e) {
+        unwritten = true;
+        io.err(`orc: ${flag} ${file}: could not write it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); the eval's results are kept in ${path.relative(process.cwd(), record.dir) || '.'} (orc evals)`);
+        return false;
+      }
+    };
     if (coverage && a.coverage) {
-      const report = coverage.report();
-      writeFileSync(a.coverage, toLcov(report));
-      say(`${coverageLine(report)}; lcov: ${a.coverage}`);
+      const lcov = coverage.report();
+      if (await report('--coverage', a.coverage, () => writeFileSync(a.coverage!, toLcov(lcov)))) say(`${coverageLine(lcov)}; lcov: ${a.coverage}`);
     }
     let comparison: BaselineComparison | null = null;
     if (a.baseline) comparison = await compareWithBaseline(record, findBaseline(root, a.baseline, record.meta));
     if (atRef) comparison = await compareWithBaseline(record, atRef.record);
-    if (a.junit) await writeJUnit(record, path.basename(a.file).replace(/\.eval\.ya?ml$/i, ''), a.junit);
+    if (a.junit) await report('--junit', a.junit, () => writeJUnit(record, path.basename(a.file).replace(/\.eval\.ya?ml$/i, ''), a.junit!));
     // the llm_rubric judge against the people's labels of the runs its cases came from (orc review)
     const judged = await judgeAgreement(root, record);
     if (a.json) await printJson(record, comparison, judged, io.out);
@@ -240,6 +267,7 @@ export async function evalCommand(argv: string[], style: Style, errStyle: Style,
       return EVAL_EXIT.interrupted;
     }
     if (summary.verdict === 'failed') io.err(`orc: the pass rate ${percent(summary.pass_rate)} is under the threshold ${percent(summary.threshold)}`);
+    if (unwritten) return EVAL_EXIT.compile;
     return summary.verdict === 'passed' ? EVAL_EXIT.passed : EVAL_EXIT.underThreshold;
   } catch (e) {
     if (e instanceof EvalInputError || e instanceof DatasetError || e instanceof BaselineError || e instanceof CassetteFileError || e instanceof AgainstError) {

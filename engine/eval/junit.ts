@@ -55,7 +55,14 @@ export async function writeJUnit(record: EvalRecord, name: string, file: string)
   const s = record.meta.summary;
   const variants = s?.variants ?? [];
   const out = createWriteStream(file, { encoding: 'utf8' });
+  // a file that cannot be written (a full disk, a folder, a missing folder) fails this call with its
+  // error, never as an unhandled 'error' event that ends the process
+  let failure: Error | null = null;
+  out.on('error', (e) => {
+    failure ??= e;
+  });
   const write = async (text: string) => {
+    if (failure) throw failure;
     if (!out.write(text)) await once(out, 'drain');
   };
   const sum = (f: (v: (typeof variants)[number]) => number) => variants.reduce((a, v) => a + f(v), 0);
@@ -67,6 +74,8 @@ export async function writeJUnit(record: EvalRecord, name: string, file: string)
     await write('  </testsuite>\n');
   }
   await write('</testsuites>\n');
+  if (failure) throw failure;
   out.end();
   await once(out, 'finish');
+  if (failure) throw failure;
 }

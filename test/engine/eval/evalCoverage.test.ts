@@ -143,4 +143,37 @@ describe('eval coverage: lcov over the pipeline’s lines', function () {
       Object.assign(process.env, saved);
     }
   });
+
+  it('a report file that cannot be written: a folder or a missing folder is exit 2 before any case runs; a full disk is said plainly, exit 2, the results kept', async () => {
+    // issue 74, item 10: these were `orc: internal error`, a stack trace and exit 70
+    const cwd = process.cwd();
+    const saved = { ...process.env };
+    Object.assign(process.env, loopbackEnv(srv), { ORC_MODEL_REGISTRY: '' });
+    process.chdir(dir);
+    try {
+      const style = { color: false } as never;
+      const quiet = { out: () => undefined, err: () => undefined } as never;
+      const evals = () => (fs.existsSync(path.join(dir, '.orchestrator', 'evals')) ? fs.readdirSync(path.join(dir, '.orchestrator', 'evals')).filter((d) => !d.startsWith('.')).length : 0);
+      const before = evals();
+      const calls = srv.requests.length;
+      fs.mkdirSync(path.join(dir, 'reports'), { recursive: true });
+      await assert.rejects(evalCommand(['cov.eval.yaml', '--junit', 'reports'], style, style, quiet), { message: '--junit reports: that is a folder; name the file to write (--junit report.xml)' });
+      await assert.rejects(evalCommand(['cov.eval.yaml', '--coverage', 'missing/out.info'], style, style, quiet), { message: `--coverage missing/out.info: the folder ${path.join(dir, 'missing')} does not exist; nothing ran` });
+      await assert.rejects(evalCommand(['cov.eval.yaml', '--junit', ''], style, style, quiet), { message: '--junit needs the file to write' });
+      assert.equal(evals(), before, 'no eval ran');
+      assert.equal(srv.requests.length, calls, 'no model was called');
+      const err: string[] = [];
+      const code = await evalCommand(['cov.eval.yaml', '--coverage', '/dev/full', '--junit', '/dev/full', '--no-cache'], style, style, { out: () => undefined, err: (s: string) => err.push(s) } as never);
+      assert.equal(code, 2, err.join('\n'));
+      assert.equal(evals(), before + 1, 'the eval ran and its record is kept');
+      const kept = err.filter((l) => l.startsWith('orc: --'));
+      assert.equal(kept.length, 2, err.join('\n'));
+      assert.match(kept[0], /^orc: --coverage \/dev\/full: could not write it \(ENOSPC\); the eval's results are kept in \.orchestrator\/evals\/\S+ \(orc evals\)$/);
+      assert.match(kept[1], /^orc: --junit \/dev\/full: could not write it \(ENOSPC\); the eval's results are kept in \.orchestrator\/evals\/\S+ \(orc evals\)$/);
+    } finally {
+      process.chdir(cwd);
+      for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+      Object.assign(process.env, saved);
+    }
+  });
 });
