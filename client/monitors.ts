@@ -79,12 +79,12 @@ export function failedRunsOfLog(text: string, pipeline: string, monitor: string,
 /** Which runs Open Failed Runs shows for a monitor's line, and how the Review view names them: those
  * its last alert named, else the failed checks of its window (from the check log, when it is here). */
 export function failedRunsOf(m: ServedMonitor, log: string | null): { runIds: string[]; title: string } {
-  if (m.last_alert?.failed_runs.length) return { runIds: m.last_alert.failed_runs, title: `${m.monitor} (${m.pipeline}): the ${plural(m.last_alert.failed_runs.length, 'failed run')} of its alert at ${when(m.last_alert.at)}` };
+  if (m.last_alert?.failed_runs.length) return { runIds: m.last_alert.failed_runs, title: `the ${plural(m.last_alert.failed_runs.length, 'failed run')} of monitor '${m.monitor}' (${m.pipeline}) at its alert of ${when(m.last_alert.at)}` };
   const runIds = log === null ? [] : failedRunsOfLog(log, m.pipeline, m.monitor, m.window);
-  return { runIds, title: `${m.monitor} (${m.pipeline}): the ${plural(runIds.length, 'failed check')} of its window` };
+  return { runIds, title: `the ${plural(runIds.length, 'failed check')} in the window of monitor '${m.monitor}' (${m.pipeline})` };
 }
 
 /** The filter's title for an alert's runs. */
 export function alertFilterTitle(a: MonitorAlert): string {
-  return `${a.monitor} (${a.pipeline}): the ${plural(a.failed_runs.length, 'failed run')} of its alert${a.at ? ` at ${when(a.at)}` : ''}`;
+  return `the ${plural(a.failed_runs.length, 'failed run')} of monitor '${a.monitor}' (${a.pipeline}) at its alert${a.at ? ` of ${when(a.at)}` : ''}`;
 }

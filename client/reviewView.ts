@@ -99,7 +99,7 @@ export class ReviewView implements vscode.TreeDataProvider<ReviewNode>, vscode.D
       const ids = new Set(f.runIds);
       this.nodes = this.nodes.filter((n) => ids.has(n.item.run.execution_id));
       const away = f.runIds.length - this.nodes.length;
-      this.view.message = `Only ${f.title}${away ? ` (${away} of them not among this workspace's runs from service: on the server's machine)` : ''}. Clear Review Filter shows every run.`;
+      this.view.message = `Showing ${f.title}${away ? ` (${away} of them not among this workspace's runs from service: on the server's machine)` : ''}. Clear Review Filter, in the title bar, shows every run.`;
     }
     return this.nodes;
   }

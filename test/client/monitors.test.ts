@@ -152,18 +152,18 @@ describe('monitors in the editor: what a person reads (client/monitors.ts)', () 
     assert.equal(alertMessage(a, grounded), "Monitor 'grounded' of support: pass rate 40% (4/10) is below 90%");
     // the monitor not listed (the server stopped answering /monitors): the threshold is not guessed
     assert.equal(alertMessage({ ...a, window: null }), "Monitor 'grounded' of support: pass rate 40% is below its alert threshold");
-    assert.equal(alertFilterTitle(a), 'grounded (support): the 6 failed runs of its alert at 2026-11-27 14:02:03 UTC');
+    assert.equal(alertFilterTitle(a), "the 6 failed runs of monitor 'grounded' (support) at its alert of 2026-11-27 14:02:03 UTC");
     assert.equal(percent(0.125), '12.5%');
   });
 
   it("Open Failed Runs on a line: its last alert's runs, else its window's failed checks from the check log", () => {
-    assert.deepEqual(failedRunsOf(grounded, null), { runIds: ['run-b', 'run-c'], title: 'grounded (support): the 2 failed runs of its alert at 2026-11-27 14:02:03 UTC' });
+    assert.deepEqual(failedRunsOf(grounded, null), { runIds: ['run-b', 'run-c'], title: "the 2 failed runs of monitor 'grounded' (support) at its alert of 2026-11-27 14:02:03 UTC" });
     const line = (run_id: string, status: string, pipeline = 'support', monitor = 'grounded') => JSON.stringify({ run_id, pipeline, monitor, status, passed: status === 'pass', score: null, reasons: [], at: '2026-11-27T14:00:00Z' });
     // a tail read from the middle of a line starts with a piece of one; another pipeline's monitor of the same name; an error is neither
     const log = ['_id":"cut","status":"fail"}', line('old-fail', 'fail'), line('p1', 'pass'), line('f1', 'fail'), line('other', 'fail', 'digest'), line('e1', 'error'), line('f2', 'fail'), line('p2', 'pass'), ''].join('\n');
     assert.deepEqual(failedRunsOfLog(log, 'support', 'grounded', 4), ['f1', 'f2']);
     assert.deepEqual(failedRunsOfLog(log, 'support', 'grounded', 50), ['old-fail', 'f1', 'f2']);
-    assert.deepEqual(failedRunsOf(monitor({ last_alert: null, window: 4 }), log), { runIds: ['f1', 'f2'], title: 'grounded (support): the 2 failed checks of its window' });
-    assert.deepEqual(failedRunsOf(monitor({ last_alert: null }), null), { runIds: [], title: 'grounded (support): the 0 failed checks of its window' });
+    assert.deepEqual(failedRunsOf(monitor({ last_alert: null, window: 4 }), log), { runIds: ['f1', 'f2'], title: "the 2 failed checks in the window of monitor 'grounded' (support)" });
+    assert.deepEqual(failedRunsOf(monitor({ last_alert: null }), null), { runIds: [], title: "the 0 failed checks in the window of monitor 'grounded' (support)" });
   });
 });
