@@ -36,6 +36,7 @@ export function run(): Promise<void> {
       require('./evalReplay.test');
       require('./languageModelTools.test');
       require('./optimizeModels.test');
+      require('./improvePrompts.test');
       require('./evalExplorer.test');
     },
     () => {

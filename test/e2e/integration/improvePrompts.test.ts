@@ -1,0 +1,120 @@
+// Improve Prompts… inside a real extension host, offline: the command (as the lens runs it, with the
+// steps, limits and Replay given instead of its questions) searches tickets.eval.yaml from its
+// committed cassette (test/e2e/recordImproveFixture.ts recorded it); the panel draws the three
+// candidates and the figures; the chosen candidate's diff opens by itself (the pipeline against a
+// virtual document with its prompts); another candidate's diff opens on request; Apply writes the
+// chosen prompt as one edit (only the prompt's lines change) that one Undo takes back, and is refused
+// once the file has changed; the Runs view's record reopens the panel.
+import { strict as assert } from 'node:assert';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { until, workspace } from './helpers';
+
+const PROMPT = '        Summarise this support ticket in a few words.\n        Ticket {{ ticket_id }}: {{ ticket }}\n';
+const CHOSEN = `${PROMPT}        End with the ticket id.\n        Answer in uppercase.\n`;
+
+interface State {
+  rendered: { points: string[]; chosen: string | null; status: string; summary: string[]; applyEnabled: boolean } | null;
+  message: { improveId: string | null; points: { id: string; parent: string | null; train_passed: number; train_cases: number; front: boolean; changed: string[] }[]; chosen: string | null; applied: string[] | null; applyProblem: string | null } | null;
+}
+
+const diffTabs = () =>
+  vscode.window.tabGroups.all
+    .flatMap((g) => g.tabs)
+    .filter((t) => t.input instanceof vscode.TabInputTextDiff && t.input.modified.scheme === 'orchestrator-improve')
+    .map((t) => ({ label: t.label, input: t.input as vscode.TabInputTextDiff }));
+
+describe('Improve Prompts…: a search from the cassette, its panel, diffs, and Apply as one undoable edit', () => {
+  after(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('searches, shows the front and the chosen diff, applies the prompt lines only; one undo restores the file; a changed file is refused', async () => {
+    const evalUri = vscode.Uri.file(path.join(workspace(), 'tickets.eval.yaml'));
+    const pipelineUri = vscode.Uri.file(path.join(workspace(), 'tickets.pipeline.yaml'));
+    const doc = await vscode.workspace.openTextDocument(pipelineUri);
+    const original = doc.getText();
+    assert.ok(original.includes(PROMPT));
+
+    const r = (await vscode.commands.executeCommand('orchestrator.improvePrompts', evalUri.toString(), { steps: ['summarise'], maxEvals: 150, budgetUsd: 1, replay: true })) as { status: string; stopped: string; chosen: string; evals: number; calls: number; train: { before: number; after: number; cases: number }; validation: { before: number; after: number; cases: number } };
+    assert.deepEqual(
+      { status: r.status, stopped: r.stopped, chosen: r.chosen, evals: r.evals, calls: r.calls, train: [r.train.before, r.train.after, r.train.cases], validation: [r.validation.before, r.validation.after, r.validation.cases] },
+      { status: 'done', stopped: 'all-train-passed', chosen: 'c2', evals: 25, calls: 2, train: [0, 1, 5], validation: [0, 1, 5] },
+    );
+
+    // the panel, as its page drew it
+    const state = await until('the panel to draw the finished search', async () => {
+      const s = (await vscode.commands.executeCommand('orchestrator.improvePrompts.state', evalUri)) as State;
+      return s.rendered?.status.startsWith('Done') ? s : null;
+    });
+    assert.deepEqual(state.rendered, {
+      points: ['c0', 'c1', 'c2'],
+      chosen: 'c2',
+      status: 'Done (replayed from the cassette)',
+      summary: ['train: 0 % (0 % – 43.5 %) → 100 % (56.5 % – 100 %), 5 cases', 'validation: 0 % (0 % – 43.5 %) → 100 % (56.5 % – 100 %), 5 cases', 'evals 25 of 150 · calls 2 · cost $0.003550', 'stopped: all-train-passed'],
+      applyEnabled: true,
+    });
+    assert.deepEqual(
+      state.message!.points.map((p) => [p.id, p.parent, p.train_passed, p.train_cases, p.front, p.changed]),
+      [
+        ['c0', null, 0, 5, false, []],
+        ['c1', 'c0', 2, 5, false, ['summarise']],
+        ['c2', 'c1', 5, 5, true, ['summarise']],
+      ],
+    );
+
+    // the chosen candidate's diff opened by itself: the file on the left, its prompts written in on the right
+    const chosenTab = await until('the chosen candidate’s diff', () => diffTabs().find((t) => t.label.includes('c2')));
+    assert.equal(chosenTab.label, 'tickets.pipeline.yaml ↔ c2 (train 100 %), chosen');
+    assert.equal(chosenTab.input.original.toString(), pipelineUri.toString());
+    assert.equal((await vscode.workspace.openTextDocument(chosenTab.input.modified)).getText(), original.replace(PROMPT, CHOSEN));
+
+    // another candidate's diff (a point clicked in the panel posts the same)
+    const c1 = (await vscode.commands.executeCommand('orchestrator.improvePrompts.diff', evalUri, 'c1')) as { left: string; right: string };
+    assert.equal(c1.left, pipelineUri.toString());
+    const c1Text = (await vscode.workspace.openTextDocument(vscode.Uri.parse(c1.right))).getText();
+    const added = c1Text.split('\n').filter((l) => !original.split('\n').includes(l));
+    assert.equal(added.length, 1, c1Text);
+    assert.match(added[0], /^ {8}(End with the ticket id|Answer in uppercase)\.$/);
+    assert.equal(c1Text.replace(`${added[0]}\n`, ''), original);
+    assert.ok(diffTabs().some((t) => t.label === 'tickets.pipeline.yaml ↔ c1 (train 40.0 %)'));
+
+    // Apply: one edit of the prompt's lines; the pipeline shown
+    const applied = (await vscode.commands.executeCommand('orchestrator.improvePrompts.apply', evalUri)) as { applied: string[] };
+    assert.deepEqual(applied, { applied: ['summarise'] });
+    assert.equal(doc.getText(), original.replace(PROMPT, CHOSEN), 'only the prompt’s lines changed');
+    assert.equal(vscode.window.activeTextEditor?.document.uri.toString(), pipelineUri.toString(), 'Apply shows the pipeline');
+    const afterApply = (await vscode.commands.executeCommand('orchestrator.improvePrompts.state', evalUri)) as State;
+    assert.deepEqual([afterApply.message!.applied, afterApply.message!.applyProblem], [['summarise'], null]);
+    await until('the panel to say it was applied', async () => ((await vscode.commands.executeCommand('orchestrator.improvePrompts.state', evalUri)) as State).rendered?.applyEnabled === false);
+
+    await vscode.commands.executeCommand('undo');
+    assert.equal(doc.getText(), original, 'one undo restores the whole edit');
+
+    // the file changed since the search: Apply refuses and writes nothing
+    const edit = new vscode.WorkspaceEdit();
+    edit.insert(pipelineUri, new vscode.Position(0, 0), '# edited by hand\n');
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    const edited = doc.getText();
+    const refused = (await vscode.commands.executeCommand('orchestrator.improvePrompts.apply', evalUri)) as { problem: string };
+    assert.equal(refused.problem, 'Apply: tickets.pipeline.yaml changed since the search started (unsaved edits); nothing was written. Run Improve Prompts… again on the file as it is now.');
+    assert.equal(doc.getText(), edited);
+    // the hand edit taken out again (the file as it is on disk)
+    const back = new vscode.WorkspaceEdit();
+    back.delete(pipelineUri, new vscode.Range(0, 0, 1, 0));
+    assert.ok(await vscode.workspace.applyEdit(back));
+    assert.equal(doc.getText(), original);
+    assert.ok(await doc.save());
+
+    // the record, as the Runs view lists it and reopens it
+    const opened = (await vscode.commands.executeCommand('orchestrator.improvePrompts.open', { dir: path.join(workspace(), '.orchestrator', 'improve', state.message!.improveId!), evalFile: evalUri.fsPath })) as { improveId: string };
+    assert.equal(opened.improveId, state.message!.improveId);
+    const reopened = await until('the reopened record drawn', async () => {
+      const s = (await vscode.commands.executeCommand('orchestrator.improvePrompts.state', evalUri)) as State;
+      return s.message?.applied === null && s.rendered?.applyEnabled ? s : null;
+    });
+    assert.deepEqual(reopened.rendered!.points, ['c0', 'c1', 'c2']);
+    assert.equal(reopened.rendered!.chosen, 'c2');
+    assert.equal(reopened.rendered!.status, 'Done (replayed from the cassette)');
+  });
+});
