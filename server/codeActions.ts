@@ -11,7 +11,7 @@ const REPLACE_CODES = new Set([
   'schema.unknown-key', 'schema.enum', 'step.unknown-dependency', 'jump.unknown-target', 'tool.unknown', 'action.unknown',
   'param.unknown', 'template.unknown-name', 'template.unknown-filter', 'template.unknown-test', 'template.unknown-step-field',
   'template.unknown-var', 'template.unknown-result-field', 'template.hyphenated-step', 'expert.unknown', 'personality.unknown',
-  'model.invalid', 'products.unknown-var', 'agent.unknown-tool', 'agent.unknown-agent',
+  'model.invalid', 'products.unknown-var', 'agent.unknown-tool', 'agent.unknown-agent', 'monitor.assertion-type',
 ]);
 
 function suggestionsOf(d: Diagnostic): string[] {

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { CompletionItem, Diagnostic, Hover } from 'vscode-languageserver-protocol';
+import type { CodeAction, CompletionItem, Diagnostic, Hover } from 'vscode-languageserver-protocol';
 import { LspClient, SERVER } from '../helpers/lspClient';
 
 const pos = (line: number, character: number) => ({ line, character });
@@ -79,6 +79,15 @@ describe('language server: monitors', function () {
       ['monitor.window', 1, "The window holds the last 5 checks but 'min_checks' asks for 10 (its default) before it may alert: it would never alert. Make 'window' at least 'min_checks'.", span(M, 10, '5')],
       ['monitor.notify-secret', 1, "Alerts must be signed: name the environment variable holding the secret with 'secret_env' (each alert carries X-Orchestrator-Signature: sha256=<HMAC of its body>).", span(M, 12, 'notify')],
     ]);
+  });
+
+  it("offers the nearest assertion type as the quick fix of an unknown one", async () => {
+    const d = (await lsp.diagnosticsFor(uri, 1)).find((x) => x.code === 'monitor.assertion-type')!;
+    const actions = await lsp.request<CodeAction[]>('textDocument/codeAction', { textDocument: { uri }, range: d.range, context: { diagnostics: [d] } });
+    assert.deepEqual(
+      actions.map((x) => [x.title, x.isPreferred, x.edit?.changes?.[uri]]),
+      [["Change to 'not-contains'", true, [{ range: d.range, newText: 'not-contains' }]]],
+    );
   });
 
   it('hovers monitors:, a monitor by its name, sample and an assertion type', async () => {
