@@ -16,6 +16,7 @@ const BENCHES: Record<string, string> = {
   eval: 'eval.bench.ts',
   findings: 'findings.bench.ts',
   guard: 'guard.bench.ts',
+  improve: 'improve.bench.ts',
   lsp: 'lsp.bench.ts',
   mcp: 'mcp.bench.ts',
   models: 'models.bench.ts',

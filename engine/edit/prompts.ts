@@ -101,21 +101,26 @@ export const sha256Text = (text: string): string => createHash('sha256').update(
  */
 export function promptTextEdits(pipelineText: string, prompts: Record<string, string>, expectedSha256?: string): TextEdit[] {
   if (expectedSha256 !== undefined && sha256Text(pipelineText) !== expectedSha256) throw new EditRefused('The pipeline file changed since the search started: its prompts are not overwritten (run the search again on the file as it is now)');
-  const a = analyze(pipelineText);
+  return writePrompts(analyze(pipelineText), prompts).edits;
+}
+
+/** The edits of promptTextEdits on an analysis of the text, with the edited text and its analysis (made to check the edits read back). */
+export function writePrompts(a: Analysis, prompts: Record<string, string>): { edits: TextEdit[]; text: string; analysis: Analysis } {
+  const pipelineText = a.text;
   const ids = Object.keys(prompts).filter((id) => a.stepIndex.get(id)?.step.parameters.prompt !== prompts[id]);
-  if (!ids.length) return [];
+  if (!ids.length) return { edits: [], text: pipelineText, analysis: a };
   const spans = new Map(ids.map((id) => [id, promptSpan(a, id)]));
   const styles = new Map(ids.map((id) => [id, styleOf(pipelineText, spans.get(id)!)]));
   const make = () => ids.map((id) => editFor(pipelineText, spans.get(id)!, prompts[id], styles.get(id)!));
   let edits = checkAliases(a, 'set-prompt', make());
   // each value must read back as written: one that does not is written double-quoted
-  for (let round = 0; round < 2; round++) {
-    const back = analyze(applyEdits(pipelineText, edits));
+  for (let round = 0; ; round++) {
+    const text = applyEdits(pipelineText, edits);
+    const back = analyze(text);
     const wrong = ids.filter((id) => back.stepIndex.get(id)?.step.parameters.prompt !== prompts[id]);
-    if (!wrong.length) return edits;
+    if (!wrong.length) return { edits, text, analysis: back };
     if (round === 1) throw new EditRefused(`The prompt of ${wrong.map((w) => `'${w}'`).join(', ')} cannot be written so that it reads back as it is`);
     for (const id of wrong) styles.set(id, 'double');
     edits = checkAliases(a, 'set-prompt', make());
   }
-  return edits;
 }

@@ -8,14 +8,16 @@
 import { readFileSync } from 'node:fs';
 import { setMaxListeners } from 'node:events';
 import * as path from 'node:path';
-import { analyze, type Analysis } from '../analyze/index';
+import type { Analysis } from '../analyze/index';
 import { orchestratorOf } from '../auto/orchestrator';
-import { applyEdits, EditRefused } from '../edit/textEdits';
-import { promptsOf, promptSpan, promptTextEdits, sha256Text } from '../edit/prompts';
+import { EditRefused } from '../edit/textEdits';
+import { promptsOf, promptSpan, sha256Text, writePrompts } from '../edit/prompts';
 import { analyzeEval } from '../eval/evalAnalysis';
 import { readCases } from '../eval/dataset';
 import type { EvalCase } from '../eval/evalFile';
-import { EvalInputError, judgeOneCase, scan, type CaseRun } from '../eval/evalRunner';
+import { judgeOneCase, scan, type CaseRun } from '../eval/evalRunner';
+import { RunRecordWriter } from '../eval/runRecord';
+import { RUN_PACK } from '../run/runPacks';
 import { inputsFor } from '../eval/variantPipeline';
 import { wilson } from '../eval/stats';
 import { BudgetExceededError } from '../guard/errors';
@@ -229,6 +231,8 @@ export async function runImprove(o: ImproveOptions & { now?: () => Date }): Prom
     ended_at: null,
   };
   const record = ImproveRecord.create(root, meta);
+  // the cases' run records: a line each in the search's pack (as an eval's), beside its record
+  const records = new RunRecordWriter(path.join(record.dir, RUN_PACK));
   o.onEvent?.({ kind: 'start', improveId: meta.improve_id, dir: record.dir, steps, train: plan.train.length, validation: plan.validation.length, maxEvals: o.maxEvals ?? null });
 
   // a candidate's pipeline: its prompts written into the text, analysed again (refused when that breaks it)
@@ -238,8 +242,7 @@ export async function runImprove(o: ImproveOptions & { now?: () => Date }): Prom
     let hit = analyses.get(key);
     if (hit === undefined) {
       try {
-        const text = applyEdits(pipelineText, promptTextEdits(pipelineText, prompts));
-        const analysis = analyze(text);
+        const { text, analysis } = writePrompts(pa, prompts);
         const errs = analysis.findings.filter((f) => f.severity === 'error');
         hit = errs.length > baseErrors ? `the analyzer refuses it: ${errs[0].message}` : { text, analysis };
       } catch (e) {
@@ -261,7 +264,7 @@ export async function runImprove(o: ImproveOptions & { now?: () => Date }): Prom
     const seen = new Map<string, { prompt: string | null; answer: unknown }>();
     let doc: ResultDocument | null = null;
     const caseModels = watching(models, seen, searched);
-    const k: CaseRun = { root, spec, pa, names, models: caseModels, rawModels: watching(budgeted, seen, searched), cassette, signal, env, pipelineSource: cand.text, registry: undefined, redactor, onRun: (d) => void (doc = d) };
+    const k: CaseRun = { root, spec, pa, names, models: caseModels, rawModels: watching(budgeted, seen, searched), cassette, signal, env, pipelineSource: cand.text, registry: undefined, redactor, records, onRun: (d) => void (doc = d) };
     const r = await judgeOneCase(k, cand.analysis, c, null, 0);
     if (!r) return null;
     // a case whose call the budget refused was not judged: the search stops, the case does not count
@@ -324,6 +327,7 @@ export async function runImprove(o: ImproveOptions & { now?: () => Date }): Prom
     const passed = plan.train.filter((x) => c.results[x.id]).length;
     return { id: c.id, parent: c.parent, steps: { ...c.prompts }, train_pass_rate: rate(passed, n), train_passed: passed, train_cases: n, cost_usd: c.cost_usd };
   };
+  const parallel = Math.max(1, o.parallel ?? spec.maxParallel ?? 4);
   let caseCost = 0;
   let validationEvals = 0;
   let refusedCount = 0;
@@ -332,25 +336,32 @@ export async function runImprove(o: ImproveOptions & { now?: () => Date }): Prom
   const validate = async (prompts: Prompts, who: string): Promise<{ passed: number; cases: number } | null> => {
     if (!plan.validation.length) return null;
     if (o.maxEvals !== undefined && validationEvals + plan.validation.length > o.maxEvals) return null;
+    // `parallel` at once; the figures and the record's lines in the cases' order
+    const queue = [...plan.validation];
+    const got = new Map<string, CaseOutcome | null>();
+    let spentOut = false;
+    const worker = async () => {
+      for (let c = queue.shift(); c && !signal.aborted && !spentOut; c = queue.shift()) {
+        validationEvals++;
+        try {
+          got.set(c.id, await evaluate(prompts, c.id));
+        } catch (e) {
+          if (!(e instanceof SearchBudgetSpent)) throw e;
+          validationEvals--;
+          spentOut = true;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(parallel, plan.validation.length) }, worker));
     let passed = 0;
     for (const c of plan.validation) {
-      if (signal.aborted) return null;
-      let r: CaseOutcome | null;
-      try {
-        validationEvals++;
-        r = await evaluate(prompts, c.id);
-      } catch (e) {
-        if (e instanceof SearchBudgetSpent) {
-          validationEvals--;
-          return null;
-        }
-        throw e;
-      }
-      if (!r) return null;
+      const r = got.get(c.id);
+      if (!r) continue;
       caseCost = Math.round((caseCost + r.cost_usd) * 1e9) / 1e9;
-      record.append('runs.jsonl', { candidate: who, case: c.id, phase: 'validation', pass: r.pass, cost_usd: r.cost_usd });
+      record.append('cases.jsonl', { candidate: who, case: c.id, phase: 'validation', pass: r.pass, cost_usd: r.cost_usd });
       if (r.pass) passed++;
     }
+    if (got.size < plan.validation.length || [...got.values()].some((r) => r === null)) return null;
     return { passed, cases: plan.validation.length };
   };
 
@@ -367,7 +378,8 @@ export async function runImprove(o: ImproveOptions & { now?: () => Date }): Prom
       maxEvals: o.maxEvals === undefined ? null : o.maxEvals - validationEvals,
       // room kept for the chosen prompts' validation runs
       reserveEvals: plan.validation.length,
-      parallel: Math.max(1, o.parallel ?? spec.maxParallel ?? 4),
+      parallel,
+      patience: o.patience,
       signal,
       evaluate,
       reflect,
@@ -388,7 +400,7 @@ export async function runImprove(o: ImproveOptions & { now?: () => Date }): Prom
       },
       onCaseRun: (candidate, caseId, outcome, phase) => {
         caseCost = Math.round((caseCost + outcome.cost_usd) * 1e9) / 1e9;
-        record.append('runs.jsonl', { candidate, case: caseId, phase, pass: outcome.pass, cost_usd: outcome.cost_usd });
+        record.append('cases.jsonl', { candidate, case: caseId, phase, pass: outcome.pass, cost_usd: outcome.cost_usd });
       },
     });
     const chosen = search.chosen;
@@ -424,6 +436,7 @@ export async function runImprove(o: ImproveOptions & { now?: () => Date }): Prom
     };
   } finally {
     tape?.close();
+    await records.close();
   }
   meta.status = 'done';
   meta.stopped = result.stopped;

@@ -25,6 +25,8 @@ export interface ImproveOptions {
   cassetteFile?: string;
   /** Case runs at once (default: the eval's max_parallel, else 4). */
   parallel?: number;
+  /** Rounds in a row that bring no better candidate (refused, failed, or not better on its minibatch) before the search stops with `no-candidates` (default 6). */
+  patience?: number;
 }
 export type ImproveEvent =
   | { kind: 'start'; improveId: string; dir: string; steps: string[]; train: number; validation: number; maxEvals: number | null }

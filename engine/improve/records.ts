@@ -1,7 +1,8 @@
 // A search's record, `.orchestrator/improve/<id>/`, written as it goes (plain JSON and JSONL):
 //   meta.json        what is searched (files and their sha256, steps, split, options), its status
 //   candidates.jsonl each candidate when it has run: its prompts, parent, per-case results, cost
-//   runs.jsonl       each case run: candidate, case, phase (minibatch, train, validation), pass, cost
+//   cases.jsonl      each case run: candidate, case, phase (minibatch, train, validation), pass, cost
+//   runs.jsonl       the case runs' run records, a line each (the run pack an eval's record has)
 //   refused.jsonl    each proposal refused before any case ran, and why
 //   front.json       the Pareto front, rewritten each time it changes (a cancelled search keeps it)
 //   result.json      the result (ImproveResult) once the search has ended
@@ -52,7 +53,7 @@ export class ImproveRecord {
   static create(root: string, meta: ImproveMeta): ImproveRecord {
     const r = new ImproveRecord(root, meta);
     makeStateDir(r.dir);
-    for (const f of ['candidates.jsonl', 'runs.jsonl', 'refused.jsonl']) writeFileSync(path.join(r.dir, f), '');
+    for (const f of ['candidates.jsonl', 'cases.jsonl', 'refused.jsonl']) writeFileSync(path.join(r.dir, f), '');
     r.writeJson('front.json', []);
     r.writeMeta();
     return r;
@@ -69,7 +70,7 @@ export class ImproveRecord {
     this.writeJson('meta.json', this.meta);
   }
 
-  append(name: 'candidates.jsonl' | 'runs.jsonl' | 'refused.jsonl', line: unknown): void {
+  append(name: 'candidates.jsonl' | 'cases.jsonl' | 'refused.jsonl', line: unknown): void {
     appendFileSync(path.join(this.dir, name), JSON.stringify(line) + '\n');
   }
 }

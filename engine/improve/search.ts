@@ -84,6 +84,8 @@ export interface SearchOptions {
   reflect(step: string, current: string, failures: CaseFeedback[], prompts: Prompts): Promise<Reflection>;
   /** Why a proposed prompt is refused before any case runs (null: accepted). */
   check(step: string, proposed: unknown, current: Prompts): string | null;
+  /** Rounds in a row without a candidate that beats its parent before the search stops (default MAX_FUTILE). */
+  patience?: number;
   /** Case runs to keep back for after the search (the chosen candidate's validation run). */
   reserveEvals?: number;
   onCandidate?(c: SearchCandidate, evals: number): void;
@@ -265,7 +267,7 @@ export async function searchPrompts(o: SearchOptions): Promise<SearchOutcome> {
     let futile = 0;
     for (;;) {
       if (o.signal.aborted) throw new Stop('cancelled');
-      if (futile >= MAX_FUTILE) throw new Stop('no-candidates');
+      if (futile >= (o.patience ?? MAX_FUTILE)) throw new Stop('no-candidates');
       const f = front();
       // the parent: drawn from the front by its weight
       const w = weights(f, o.train);

@@ -67,9 +67,9 @@ describe('improvePrompts (the scripted task)', function () {
       assert.match(req, /does not match \//);
     }
     // the record, written as it went
-    const files = ['meta.json', 'candidates.jsonl', 'runs.jsonl', 'refused.jsonl', 'front.json', 'result.json'];
+    const files = ['meta.json', 'candidates.jsonl', 'cases.jsonl', 'runs.jsonl', 'refused.jsonl', 'front.json', 'result.json'];
     for (const f of files) assert.ok(existsSync(path.join(r.dir, f)), f);
-    const runs = readLines(path.join(r.dir, 'runs.jsonl'));
+    const runs = readLines(path.join(r.dir, 'cases.jsonl'));
     assert.equal(runs.length, r.evals);
     assert.equal(runs.filter((x) => x.phase === 'validation').length, 2 * validationIds.length);
     const front = JSON.parse(readFileSync(path.join(r.dir, 'front.json'), 'utf8')) as { id: string; train_pass_rate: number }[];
@@ -134,7 +134,7 @@ describe('improvePrompts (the scripted task)', function () {
     const r = await improve({ maxEvals: 16 });
     assert.equal(r.stopped, 'max-evals');
     assert.ok(r.evals <= 16, String(r.evals));
-    const runs = readLines(path.join(r.dir, 'runs.jsonl'));
+    const runs = readLines(path.join(r.dir, 'cases.jsonl'));
     assert.equal(runs.length, r.evals);
   });
 
