@@ -127,7 +127,9 @@ export class ImproveProgress {
     this.msg.points = all.map((c): ImprovePointView => {
       const cases = c.train_cases ?? this.msg.trainCases;
       const passed = c.train_passed ?? Math.round(c.train_pass_rate * cases);
-      const i = wilson(passed, cases);
+      // rounded as the engine rounds its result's intervals (4 places), so the table and the summary agree
+      const w = wilson(passed, cases);
+      const i = { low: Math.round(w.low * 1e4) / 1e4, high: Math.round(w.high * 1e4) / 1e4 };
       return { id: c.id, parent: c.parent, train_pass_rate: c.train_pass_rate, train_passed: passed, train_cases: cases, complete: this.msg.trainCases === 0 || cases >= this.msg.trainCases, low: i.low, high: i.high, cost_usd: c.cost_usd, front: this.front.has(c.id), changed: Object.keys(c.steps).filter((s) => this.before !== null && this.before[s] !== c.steps[s]) };
     });
     // while it runs: the best on train so far (the search's own choice once it ends), cheaper first on a tie

@@ -137,7 +137,7 @@ function render(m: ImproveViewMessage): void {
   apply.addEventListener('click', () => vscode.postMessage({ type: 'apply' }));
   foot.append(' ', apply);
   page.append(foot);
-  if (m.applied) page.append(el('p', { class: 'improve-applied', 'data-testid': 'improve-applied' }, m.applied.length ? `Applied: the prompt${m.applied.length === 1 ? '' : 's'} of ${m.applied.join(', ')}` : 'Applied: nothing to change.'));
+  if (m.applied) page.append(el('p', { class: 'improve-applied', 'data-testid': 'improve-applied' }, m.applied.length ? `Applied: the prompt${m.applied.length === 1 ? '' : 's'} of ${m.applied.join(', ')} (unsaved; one Undo takes it back)` : 'Applied: nothing to change.'));
   if (m.applyProblem) page.append(el('p', { class: 'improve-problem', 'data-testid': 'improve-problem', role: 'alert' }, m.applyProblem));
   vscode.postMessage({ type: 'rendered', points: m.points.map((p) => p.id), chosen: m.chosen, status: status.textContent, summary: lines, applyEnabled: !apply.disabled });
 }

@@ -45,8 +45,8 @@ describe('Improve Prompts panel state', () => {
     assert.deepEqual(
       m.points.map((x) => [x.id, x.parent, x.train_passed, x.train_cases, x.complete, x.front, x.changed, x.low, x.high]),
       [
-        ['c0', null, 1, 4, true, true, [], 0.045587, 0.699358],
-        ['c1', 'c0', 3, 4, true, true, ['answer'], 0.300642, 0.954413],
+        ['c0', null, 1, 4, true, true, [], 0.0456, 0.6994],
+        ['c1', 'c0', 3, 4, true, true, ['answer'], 0.3006, 0.9544],
       ],
     );
     assert.equal(progressLine(m), 'evals 9 of 40 · calls 10 · $0.0060 · best train 75.0 %');

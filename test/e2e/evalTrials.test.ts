@@ -5,7 +5,7 @@
 // that never iterates as missed, and filtered to the one case (per-test coverage) shows only what
 // that case ran. Screenshots go to test-artifacts/e2e/.
 import { strict as assert } from 'node:assert';
-import { goToLine, palette, personWorkbench, quickOpen, shot, webview } from './ui';
+import { answerQuickInput, goToLine, palette, personWorkbench, quickOpen, shot, webview } from './ui';
 
 describe('workbench: trials and coverage of an eval', function () {
   this.timeout(240_000);
@@ -87,5 +87,50 @@ describe('workbench: trials and coverage of an eval', function () {
     await gutter(9, 'hit').waitFor({ state: 'attached', timeout: 15_000 });
     await gutter(14, 'hit').waitFor({ state: 'attached', timeout: 15_000 });
     await shot(s.page, '32-eval-coverage-per-test');
+  });
+
+  // Improve Prompts… as a person runs it (the command's in-host test covers its figures, diffs and
+  // Undo): from the palette on tickets.eval.yaml, its questions answered with their defaults and the
+  // cassette replayed; the panel's scatter of the three candidates, the chosen one's diff opened by
+  // itself, a point clicked for another's diff, and Apply.
+  it('Improve Prompts from the palette: the candidates’ scatter, their diffs, Apply', async () => {
+    await palette(s.page, 'View: Close All Editors');
+    await quickOpen(s.page, 'tickets.eval.yaml');
+    await palette(s.page, 'Orchestrator: Improve Prompts…');
+    await answerQuickInput(s.page, 'at most how many case runs', '150', false);
+    await answerQuickInput(s.page, 'budget in USD', '1.00', false);
+    await answerQuickInput(s.page, 'how to run the search', 'Replay tickets.cassette.jsonl');
+    const view = webview(s.page);
+    const status = view.locator('[data-testid="improve-status"]');
+    await status.filter({ hasText: 'Done' }).waitFor({ state: 'visible', timeout: 120_000 });
+    assert.equal(await status.textContent(), 'Done (replayed from the cassette)');
+    assert.deepEqual(
+      await view.locator('[data-testid="improve-point"]').evaluateAll((gs) => gs.map((g) => [g.getAttribute('data-id'), g.getAttribute('class'), g.querySelector('.point-label')?.textContent])),
+      [
+        ['c0', 'point', 'c0 · 0 %'],
+        ['c1', 'point', 'c1 · 40.0 %'],
+        ['c2', 'point on-front chosen', 'c2 · 100 %'],
+      ],
+    );
+    assert.deepEqual(await view.locator('[data-testid="improve-summary"] li').allTextContents(), ['train: 0 % (0 % – 43.5 %) → 100 % (56.5 % – 100 %), 5 cases', 'validation: 0 % (0 % – 43.5 %) → 100 % (56.5 % – 100 %), 5 cases', 'evals 25 of 150 · calls 2 · cost $0.003550', 'stopped: all-train-passed']);
+    // the chosen candidate's diff opened by itself beside the panel: its two new lines
+    const diff = s.page.locator('.monaco-diff-editor');
+    await s.page.locator('.tab.active', { hasText: '↔ c2' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    await diff.locator('.modified-in-monaco-diff-editor .view-line', { hasText: 'Answer in uppercase.' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    await shot(s.page, 'improve-front');
+    // a point clicked: that candidate's diff
+    await view.locator('[data-testid="improve-point"][data-id="c1"] .dot').click();
+    await s.page.locator('.tab.active', { hasText: '↔ c1' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    await diff.locator('.modified-in-monaco-diff-editor .view-line', { hasText: 'End with the ticket id.' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    await shot(s.page, 'improve-diff');
+    // Apply: the chosen prompt written into the pipeline, which is shown
+    await view.locator('[data-testid="improve-apply"]').click();
+    await view.locator('[data-testid="improve-applied"]').waitFor({ state: 'visible', timeout: 30_000 });
+    assert.equal(await view.locator('[data-testid="improve-applied"]').textContent(), 'Applied: the prompt of summarise (unsaved; one Undo takes it back)');
+    assert.equal(await view.locator('[data-testid="improve-apply"]').isDisabled(), true);
+    const pipeline = s.page.locator('.editor-group-container .monaco-editor[data-uri$="tickets.pipeline.yaml"]:not(.original-in-monaco-diff-editor):not(.modified-in-monaco-diff-editor)');
+    await s.page.locator('.tab.active', { hasText: 'tickets.pipeline.yaml', hasNotText: '↔' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    await pipeline.locator('.view-line', { hasText: 'Answer in uppercase.' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    await shot(s.page, 'improve-applied');
   });
 });
