@@ -88,7 +88,7 @@ export const FINDING_CODES = {
   'monitor.judge-model': { severity: 'warning', summary: "An `llm_rubric` assertion of `monitors:` without `model:`: only the server's `ORC_JUDGE_MODEL` can judge it, else every check is an error." },
   'monitor.name': { severity: 'error', summary: 'A monitor name that cannot name `.orchestrator/monitors/NAME.jsonl` on every system: over 100 characters, or a Windows device name (`nul`, `com1`). Names of the wrong form are `schema.pattern`.' },
   'monitor.duplicate-name': { severity: 'error', summary: 'A monitor name declared twice in a pipeline: an error on each.' },
-  'monitor.window': { severity: 'error', summary: 'A `window` smaller than `min_checks` (defaults 50 and 10): the monitor could never alert.' },
+  'monitor.window': { severity: 'error', summary: 'A `min_checks` larger than the `window` (default 50): the monitor could never alert.' },
   'monitor.notify-url': { severity: 'error', summary: "`notify.webhook` is not an http(s) URL, or carries credentials (`https://user:pass@host`)." },
   'monitor.notify-secret': { severity: 'error', summary: '`notify` without `secret_env`: alerts must be signed.' },
   'monitor.secret-env': { severity: 'error', summary: "`notify.secret_env` is not an environment variable's name." },

@@ -9,7 +9,7 @@ import { valueRange } from '../parse/yamlDocument';
 import type { FindingSink } from './findingSink';
 import { didYouMean, suggest } from './suggest';
 import { checkModel } from './stepCheck';
-import { DEFAULT_MIN_CHECKS, DEFAULT_WINDOW, MONITOR_NAME, MONITOR_NAME_MAX } from './monitorDecl';
+import { DEFAULT_WINDOW, MONITOR_NAME, MONITOR_NAME_MAX } from './monitorDecl';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -114,14 +114,14 @@ function checkAssertion(a: Obj, p: ValuePath, sink: FindingSink): void {
 
 const count = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) && v >= 1 ? v : null);
 
-/** A window that can never hold `min_checks` checks never alerts. */
+/** A window that can never hold `min_checks` checks never alerts (unwritten, `min_checks` is 10 or the whole window). */
 function checkWindow(entry: Obj, path: ValuePath, sink: FindingSink): void {
+  if (!has(entry, 'min_checks')) return;
   const window = has(entry, 'window') ? count(entry.window) : DEFAULT_WINDOW;
-  const minChecks = has(entry, 'min_checks') ? count(entry.min_checks) : DEFAULT_MIN_CHECKS;
+  const minChecks = count(entry.min_checks);
   if (window === null || minChecks === null || window >= minChecks) return; // the schema says what a wrong one should be
-  const onMin = has(entry, 'min_checks');
-  const message = `The window holds the last ${window} checks${has(entry, 'window') ? '' : ' (its default)'} but 'min_checks' asks for ${minChecks}${onMin ? '' : ' (its default)'} before it may alert: it would never alert. Make 'window' at least 'min_checks'.`;
-  sink.atValue('monitor.window', message, [...path, onMin ? 'min_checks' : 'window']);
+  const message = `The window holds the last ${window} checks${has(entry, 'window') ? '' : ' (its default)'} but 'min_checks' asks for ${minChecks} before it may alert: it would never alert. Make 'window' at least 'min_checks'.`;
+  sink.atValue('monitor.window', message, [...path, 'min_checks']);
 }
 
 function checkNotify(entry: Obj, path: ValuePath, sink: FindingSink): void {

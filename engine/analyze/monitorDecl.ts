@@ -10,6 +10,7 @@ type Obj = Record<string, unknown>;
 
 export const DEFAULT_SAMPLE = 1;
 export const DEFAULT_WINDOW = 50;
+/** `min_checks` when not written: 10, or the whole window when it holds fewer. */
 export const DEFAULT_MIN_CHECKS = 10;
 /** The keys of a monitor entry, in the order docs/format.md lists them. */
 export const MONITOR_KEYS = ['name', 'sample', 'assert', 'window', 'min_checks', 'alert_below', 'notify', 'budget'] as const;
@@ -38,12 +39,13 @@ function count(v: unknown): number | null {
 /** One entry, or null when it has no usable name. */
 export function monitorDeclOf(raw: unknown, path: (string | number)[]): MonitorDecl | null {
   if (!isObj(raw) || typeof raw.name !== 'string' || !isSafeMonitorName(raw.name)) return null;
+  const window = count(raw.window) ?? DEFAULT_WINDOW;
   const decl: MonitorDecl = {
     name: raw.name,
     sample: share(raw.sample) ?? DEFAULT_SAMPLE,
     assert: Array.isArray(raw.assert) ? raw.assert.filter(isObj) : [],
-    window: count(raw.window) ?? DEFAULT_WINDOW,
-    minChecks: count(raw.min_checks) ?? DEFAULT_MIN_CHECKS,
+    window,
+    minChecks: count(raw.min_checks) ?? Math.min(DEFAULT_MIN_CHECKS, window),
     alertBelow: share(raw.alert_below),
     path,
   };

@@ -30,7 +30,7 @@ const M = [
   '        model: "openai:gpt-4o-mini"', //                                           7
   '      - type: not-contain', //                                                     8
   '        value: "I cannot"', //                                                     9
-  '    window: 5', //                                                                 10
+  '    min_checks: 60', //                                                            10
   '    alert_below: 0.9', //                                                          11
   '    notify: {webhook: "https://ops.example/hooks/orc"}', //                        12
   '    budget: {max_cost_usd: 1}', //                                                 13
@@ -76,7 +76,7 @@ describe('language server: monitors', function () {
   it('publishes each mistake of a monitor on the characters it is about', async () => {
     assert.deepEqual(diagnostics(await lsp.diagnosticsFor(uri, 1)), [
       ['monitor.assertion-type', 1, "Unknown assertion type 'not-contain'. Did you mean 'not-contains'?", span(M, 8, 'not-contain')],
-      ['monitor.window', 1, "The window holds the last 5 checks but 'min_checks' asks for 10 (its default) before it may alert: it would never alert. Make 'window' at least 'min_checks'.", span(M, 10, '5')],
+      ['monitor.window', 1, "The window holds the last 50 checks (its default) but 'min_checks' asks for 60 before it may alert: it would never alert. Make 'window' at least 'min_checks'.", span(M, 10, '60')],
       ['monitor.notify-secret', 1, "Alerts must be signed: name the environment variable holding the secret with 'secret_env' (each alert carries X-Orchestrator-Signature: sha256=<HMAC of its body>).", span(M, 12, 'notify')],
     ]);
   });
@@ -99,14 +99,14 @@ describe('language server: monitors', function () {
       '**monitor `grounded`**',
       '',
       '- checks 25% of runs, each after its result is returned, with 2 assertions: `llm_rubric`, `not-contain`',
-      '- alerts when the pass rate of the last 5 checks falls below 90% (once it holds 10 checks), once per crossing, on `GET /events`',
+      '- alerts when the pass rate of the last 50 checks falls below 90% (once it holds 60 checks), once per crossing, on `GET /events`',
       '- POSTs each alert to `https://ops.example/hooks/orc`, unsigned (name `secret_env`)',
       '- its judges may spend $1.00 per UTC day',
       '- writes its checks to `.orchestrator/monitors/grounded.jsonl`; a failed run goes to the review queue labelled `monitor:grounded`',
     ]);
     assert.equal(await hover(3, 13), "**`sample: 0.25`** — checks 25% of runs (about 1 in 4). Which runs is decided by a hash of the run id and the monitor's name, so the same run is always checked or always not.");
     assert.equal(await hover(3, 6), '**`sample`** — The share of runs checked, 0 to 1 (default 1: every run). Which runs is seeded by the run id, so a check can be reproduced.');
-    assert.equal(await hover(10, 6), '**`window`** — How many of the last checks the pass rate is taken over (default 50).');
+    assert.equal(await hover(10, 6), '**`min_checks`** — How many checks the window needs before it can alert: at most `window` (default 10, or the whole window when it holds fewer).');
     assert.equal(await hover(5, 16), '**assertion `llm_rubric`** — A judge model scores the value 0–1 against this rubric; it passes at `threshold` (default 0.5).\n\n`value`: a text (a template).');
     // a monitor's budget is its own: not the run's worst case
     assert.equal(
@@ -116,7 +116,7 @@ describe('language server: monitors', function () {
   });
 
   it("completes a monitor's keys, a new monitor (with a skeleton), an assertion's keys and type's values", async () => {
-    await withLine(14, '    ', async () => assert.deepEqual(await complete(14, 4), ['min_checks']));
+    await withLine(14, '    ', async () => assert.deepEqual(await complete(14, 4), ['window']));
     await withLine(14, '  - ', async () => assert.deepEqual(await complete(14, 4), ['assert', 'name', 'alert_below', 'budget', 'min_checks', 'notify', 'sample', 'window', 'monitor']));
     // in an assertion with `type`: the options, not the eval form's kinds
     await withLine(10, '        ', async () => assert.deepEqual(await complete(10, 8), ['args', 'description', 'model', 'output', 'step', 'threshold', 'tolerance']));

@@ -99,11 +99,7 @@ describe('monitors: findings', () => {
     ]);
   });
 
-  it('reports a window smaller than min_checks on min_checks when written, else on window, defaults named', () => {
-    const a = withMonitors('  - name: m', '    assert: [{type: contains, value: x}]', '    window: 5');
-    assert.deepEqual(findingsOf(a), [
-      ['monitor.window', 'error', "The window holds the last 5 checks but 'min_checks' asks for 10 (its default) before it may alert: it would never alert. Make 'window' at least 'min_checks'.", span(a, 4, '5')],
-    ]);
+  it('reports a min_checks larger than the window on min_checks, the default window named; an unwritten min_checks is at most the window', () => {
     const b = withMonitors('  - name: m', '    assert: [{type: contains, value: x}]', '    window: 20', '    min_checks: 30');
     assert.deepEqual(findingsOf(b), [
       ['monitor.window', 'error', "The window holds the last 20 checks but 'min_checks' asks for 30 before it may alert: it would never alert. Make 'window' at least 'min_checks'.", span(b, 5, '30')],
@@ -113,6 +109,10 @@ describe('monitors: findings', () => {
       ['monitor.window', 'error', "The window holds the last 50 checks (its default) but 'min_checks' asks for 60 before it may alert: it would never alert. Make 'window' at least 'min_checks'.", span(c, 4, '60')],
     ]);
     assert.deepEqual(findingsOf(withMonitors('  - name: m', '    assert: [{type: contains, value: x}]', '    window: 10', '    min_checks: 10')), []);
+    // a small window without min_checks needs all of its checks: no finding
+    const small = analyze(withMonitors('  - name: m', '    assert: [{type: contains, value: x}]', '    window: 5'));
+    assert.deepEqual(small.findings.map(compact), []);
+    assert.equal(small.pipeline!.monitors![0].minChecks, 5);
   });
 
   it('reports a duplicate name on each, with the other as related', () => {
