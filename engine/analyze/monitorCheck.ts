@@ -146,7 +146,8 @@ function webhookProblem(url: string): string | null {
   try {
     u = new URL(url);
   } catch {
-    return `'${url}' is not a URL: alerts are POSTed to an http(s) URL such as https://ops.example/hooks/orc.`;
+    // not repeated when it may hold a password (`user:pass@...` that does not parse)
+    return `${url.includes('@') ? 'This' : `'${url}'`} is not a URL: alerts are POSTed to an http(s) URL such as https://ops.example/hooks/orc.`;
   }
   if (u.protocol !== 'https:' && u.protocol !== 'http:') return `Alerts are POSTed over http or https, not ${u.protocol.replace(/:$/, '')}.`;
   if (u.username || u.password) return "Credentials do not go in the alert webhook's URL (they would be in every log that names it): the receiver checks the body's signature, made with the secret 'secret_env' names.";

@@ -172,6 +172,10 @@ describe('monitors: findings', () => {
       '    assert: [{type: contains, value: x}]',
       '    alert_below: 0.9',
       '    notify: {webhook: "https://bot:hunter2@ops.example/h", secret_env: S}',
+      '  - name: d',
+      '    assert: [{type: contains, value: x}]',
+      '    alert_below: 0.9',
+      '    notify: {webhook: "https://bot:hunter 2@ops example/h", secret_env: S}',
     );
     assert.deepEqual(findingsOf(text), [
       ['monitor.notify-url', 'error', 'Alerts are POSTed over http or https, not ftp.', span(text, 5, '"ftp://ops.example/h"')],
@@ -182,9 +186,10 @@ describe('monitors: findings', () => {
         "Credentials do not go in the alert webhook's URL (they would be in every log that names it): the receiver checks the body's signature, made with the secret 'secret_env' names.",
         span(text, 13, '"https://bot:hunter2@ops.example/h"'),
       ],
+      ['monitor.notify-url', 'error', 'This is not a URL: alerts are POSTed to an http(s) URL such as https://ops.example/hooks/orc.', span(text, 17, '"https://bot:hunter 2@ops example/h"')],
     ]);
     // the password is not repeated in any finding
-    assert.ok(analyze(text).findings.every((f) => !f.message.includes('hunter2')));
+    assert.ok(analyze(text).findings.every((f) => !f.message.includes('hunter')));
   });
 
   it('requires a signing secret, named by an environment variable, and warns of a notify that never fires', () => {
