@@ -30,7 +30,8 @@ const svg = (tag: string, attrs: Record<string, string | number> = {}, text?: st
   if (text !== undefined) e.textContent = text;
   return e;
 };
-const pct = (x: number) => `${(x * 100).toFixed(x === 1 || x === 0 ? 0 : 1)} %`;
+// half up on the decimal shown (toFixed rounds the binary value: 0.2065 would read 20.6 %)
+const pct = (x: number) => `${(Math.round(x * 1000 + 1e-9) / 10).toFixed(x === 1 || x === 0 ? 0 : 1)} %`;
 const usd = (x: number) => `$${x.toFixed(x !== 0 && Math.abs(x) < 0.01 ? 6 : 4)}`;
 
 const STATUS: Record<ImproveViewMessage['status'], string> = { starting: 'Starting', running: 'Searching', done: 'Done', cancelled: 'Cancelled', failed: 'Failed' };

@@ -112,7 +112,7 @@ describe('workbench: trials and coverage of an eval', function () {
         ['c2', 'point on-front chosen', 'c2 · 100 %'],
       ],
     );
-    assert.deepEqual(await view.locator('[data-testid="improve-summary"] li').allTextContents(), ['train: 0 % (0 % – 43.5 %) → 100 % (56.5 % – 100 %), 5 cases', 'validation: 0 % (0 % – 43.5 %) → 100 % (56.5 % – 100 %), 5 cases', 'evals 25 of 150 · calls 2 · cost $0.003550', 'stopped: all-train-passed']);
+    assert.deepEqual(await view.locator('[data-testid="improve-summary"] li').allTextContents(), ['train: 0 % (0 % – 43.5 %) → 100 % (56.6 % – 100 %), 5 cases', 'validation: 0 % (0 % – 43.5 %) → 100 % (56.6 % – 100 %), 5 cases', 'evals 25 of 150 · calls 2 · cost $0.003550', 'stopped: all-train-passed']);
     // the chosen candidate's diff opened by itself beside the panel: its two new lines
     const diff = s.page.locator('.monaco-diff-editor');
     await s.page.locator('.tab.active', { hasText: '↔ c2' }).first().waitFor({ state: 'visible', timeout: 30_000 });

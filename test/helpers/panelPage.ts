@@ -28,8 +28,8 @@ export interface Panel {
   close(): Promise<void>;
 }
 
-/** The graph panel (media/webview.ts); `entry: 'evalView'` the eval panel, loaded when `ready` shows. */
-export async function startPanel(entry: 'webview' | 'evalView' = 'webview', ready = '[data-testid="run-header"]'): Promise<Panel> {
+/** The graph panel (media/webview.ts); `entry: 'evalView'` the eval panel, `'improveView'` the Improve Prompts panel, loaded when `ready` shows. */
+export async function startPanel(entry: 'webview' | 'evalView' | 'improveView' = 'webview', ready = '[data-testid="run-header"]'): Promise<Panel> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-panel-'));
   await esbuild.build({ entryPoints: [path.join(ROOT, `media/${entry}.ts`)], outfile: path.join(dir, `${entry}.js`), bundle: true, platform: 'browser', format: 'iife', target: 'es2022', logLevel: 'silent' });
   let base = '';

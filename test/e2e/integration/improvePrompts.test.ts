@@ -51,7 +51,7 @@ describe('Improve Prompts…: a search from the cassette, its panel, diffs, and 
       points: ['c0', 'c1', 'c2'],
       chosen: 'c2',
       status: 'Done (replayed from the cassette)',
-      summary: ['train: 0 % (0 % – 43.5 %) → 100 % (56.5 % – 100 %), 5 cases', 'validation: 0 % (0 % – 43.5 %) → 100 % (56.5 % – 100 %), 5 cases', 'evals 25 of 150 · calls 2 · cost $0.003550', 'stopped: all-train-passed'],
+      summary: ['train: 0 % (0 % – 43.5 %) → 100 % (56.6 % – 100 %), 5 cases', 'validation: 0 % (0 % – 43.5 %) → 100 % (56.6 % – 100 %), 5 cases', 'evals 25 of 150 · calls 2 · cost $0.003550', 'stopped: all-train-passed'],
       applyEnabled: true,
     });
     assert.deepEqual(
