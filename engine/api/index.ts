@@ -61,6 +61,10 @@ export { earlierRuns, listOptimizations } from '../optimize/records';
 export type { OptimizeMeta } from '../optimize/records';
 export { bruteForceRuns, frontierOf, neededPasses } from '../optimize/search';
 export type { Assignment, Objective, Trial } from '../optimize/search';
+// orc improve's command (engine/cli/improveCommand.ts): its input errors, the prompts' diff, --apply's edits
+export { ImproveInputError } from '../improve/index';
+export { unifiedDiff } from '../improve/diff';
+export { applyEdits, EditRefused } from '../edit/textEdits';
 export { improveCassetteFile, improvePrompts, listImproveRecords, promptEdits, sha256Text } from '../improve/index';
 export type { ImproveCandidate, ImproveEvent, ImproveOptions, ImproveResult } from '../improve/index';
 export { explain } from '../intel/explain';

@@ -3,17 +3,10 @@
 // `orc improve --list [--json]`: searches better prompts against the eval (engine/improve).
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { applyEdits, EditRefused } from '../edit/textEdits';
-import { percent } from '../eval/stats';
-import { CassetteFileError } from '../models/cassette';
-import { DatasetError } from '../eval/dataset';
-import { EvalInputError } from '../eval/evalRunner';
-import { findRunsRoot } from '../run/runsRoot';
-import { ImproveInputError, improvePrompts, listImproveRecords, promptEdits, sha256Text, type ImproveResult } from '../improve/index';
+import { applyEdits, CassetteFileError, DatasetError, EditRefused, EvalInputError, findRunsRoot, ImproveInputError, improvePrompts, listImproveRecords, percent, promptEdits, sha256Text, unifiedDiff, type ImproveResult } from '../api/index';
 import type { EvalIO } from './evalCompile';
 import type { Style } from './findingFormat';
 import { UsageError } from './input';
-import { unifiedDiff } from '../improve/diff';
 
 /** 0: the search ran (whatever it found); 1: --apply refused because the pipeline changed meanwhile; 2: bad input (or --apply through a shared alias); 130: interrupted. */
 export const IMPROVE_EXIT = { done: 0, changed: 1, usage: 2, interrupted: 130 } as const;
@@ -190,7 +183,7 @@ export async function improveCommand(argv: string[], style: Style, errStyle: Sty
       signal: ctl.signal,
       onEvent: (e) => {
         if (e.kind === 'start') say(`improving ${e.steps.join(', ')} on ${e.train} train and ${e.validation} validation case${e.validation === 1 ? '' : 's'}${e.maxEvals ? `, at most ${e.maxEvals} case runs` : ''}; record: ${path.relative(root, e.dir) || e.dir}`);
-        else if (e.kind === 'candidate') io.err(`  ${e.candidate.id}${e.candidate.parent ? ` (from ${e.candidate.parent})` : ''}: ${e.candidate.train_passed}/${e.candidate.train_cases} train cases passed; ${e.evals} case runs, ${e.calls} calls so far`);
+        else if (e.kind === 'candidate') io.err(`  ${e.candidate.id}${e.candidate.parent ? ` (from ${e.candidate.parent})` : ''}: ${e.candidate.train_passed}/${e.candidate.train_cases} train cases passed; ${e.evals} case runs, ${e.calls} reflection call${e.calls === 1 ? "" : "s"} so far`);
         else if (e.kind === 'refused') io.err(`  refused a prompt for ${e.step}: ${e.reason}`);
       },
     });

@@ -34,7 +34,7 @@ import { Redactor } from '../toolkit/redact';
 import { withoutBom } from '../util/text';
 import { ImproveRecord, type ImproveMeta } from './records';
 import { isValidationCase, MAX_FEEDBACK, SearchBudgetSpent, searchPrompts, type CaseFeedback, type CaseOutcome, type Prompts, type Reflection, type SearchCandidate } from './search';
-import type { ImproveCandidate, ImproveOptions, ImproveResult } from './index';
+import type { ImproveCandidate, ImproveOptions, ImproveResult } from './types';
 
 export const DEFAULT_VALIDATION = 0.3;
 export const DEFAULT_SEED = 0;

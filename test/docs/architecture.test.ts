@@ -16,6 +16,7 @@ const LAYERS: string[][] = [
   ['engine/run'],
   ['engine/distributed', 'engine/eval', 'engine/telemetry'],
   ['engine/optimize', 'engine/durable', 'engine/review'],
+  ['engine/improve'],
   ['engine/api'],
   ['engine/a2a'],
   ['engine/serve'],
