@@ -9,6 +9,7 @@ import { LoopbackProviders } from '../../fixtures/providers/loopbackServer';
 import { INSTRUCTIONS, REFLECT_MODEL, scriptedTask, TASK_PIPELINE, TASK_TICKETS, taskEval } from '../../fixtures/improve/scriptedTask';
 import { ImproveInputError, improvePrompts, isValidationCase, listImproveRecords, type ImproveEvent, type ImproveOptions } from '../../../engine/improve/index';
 import { createModelRunner } from '../../../engine/models/index';
+import { analyzeEval } from '../../../engine/eval/evalAnalysis';
 
 const readLines = (file: string) =>
   readFileSync(file, 'utf8')
@@ -151,6 +152,40 @@ describe('improvePrompts (the scripted task)', function () {
     await assert.rejects(improve(), /the split leaves no train case \(10 validation cases/);
     assert.equal(server.requests.length, 0);
     assert.equal(existsSync(path.join(dir, '.orchestrator', 'improve')), false);
+  });
+
+  it('a two-step pipeline: the feedback names the step being changed and shows what each step received and returned', async () => {
+    // draft writes the summary; final restates the draft's first three words (the task model's rule),
+    // so either step's prompt can carry the instructions
+    writeFileSync(
+      path.join(dir, 'task.pipeline.yaml'),
+      TASK_PIPELINE.replace(
+        '\noutputs:\n  summary: "{{ summarise.result }}"\n',
+        '\n  - id: final\n    action: generate\n    parameters:\n      prompt: "Restate it. Ticket {{ ticket_id }}: {{ summarise.result }}"\n\noutputs:\n  summary: "{{ final.result }}"\n',
+      ),
+    );
+    const r = await improve({ seed: 3 });
+    assert.deepEqual(Object.keys(r.steps), ['summarise', 'final']);
+    assert.equal(r.train.after, 1, JSON.stringify(r, null, 1));
+    assert.ok(task.reflections.length >= 2);
+    const first = task.reflections[0];
+    assert.match(first, /The pipeline's searched steps are 'summarise', 'final'; only the prompt of 'summarise' is to change now/);
+    assert.match(first, /<step id="summarise" changing="yes" status="completed">\n<received>Summarise this support ticket in a few words\.\nTicket T-\d+: /);
+    assert.match(first, /<step id="final" status="completed">\n<received>Restate it\. Ticket T-\d+: [a-z0-9 ]+<\/received>\n<returned>[a-z0-9 ]+<\/returned>/);
+    // the second round changes the other step
+    assert.match(task.reflections[1], /<current_prompt step="final">\nRestate it\. Ticket \{\{ ticket_id \}\}: \{\{ summarise\.result \}\}/);
+  });
+
+  it("a case's split: train|validation is a case option; another value is a finding", () => {
+    const text = taskEval('task.pipeline.yaml', { login: 'train' }).replace('    split: train\n', '    split: test\n');
+    writeFileSync(path.join(dir, 'bad.eval.yaml'), text);
+    const a = analyzeEval(text, path.join(dir, 'bad.eval.yaml'));
+    assert.deepEqual(
+      a.findings.filter((f) => f.severity === 'error').map((f) => [f.message, f.range.start.line]),
+      [["'split' is train or validation (the case's side in `orc improve`).", text.split('\n').indexOf('    split: test')]],
+    );
+    const good = analyzeEval(taskEval('task.pipeline.yaml', { login: 'validation' }), path.join(dir, 'task.eval.yaml'));
+    assert.deepEqual(good.findings, []);
   });
 
   it('an AbortSignal stops the search and leaves the front on disk', async () => {
