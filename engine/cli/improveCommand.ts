@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { applyEdits, CassetteFileError, DatasetError, EditRefused, EvalInputError, findRunsRoot, ImproveInputError, improvePrompts, listImproveRecords, percent, promptEdits, sha256Text, unifiedDiff, type ImproveResult } from '../api/index';
-import type { EvalIO } from './evalCompile';
+import { compileEval, type EvalIO } from './evalCompile';
 import type { Style } from './findingFormat';
 import { UsageError } from './input';
 
@@ -145,7 +145,6 @@ export function applyChosen(r: ImproveResult, io: EvalIO): number {
 }
 
 export async function improveCommand(argv: string[], style: Style, errStyle: Style, io: EvalIO): Promise<number> {
-  void errStyle;
   const a = parseImproveArgs(argv);
   const json = a.flags.has('--json');
   if (!a.file) return listCommand(json, io);
@@ -157,6 +156,8 @@ export async function improveCommand(argv: string[], style: Style, errStyle: Sty
   const validation = numberFlag(a.flags.get('--validation'), '--validation', 'a share from 0 to 0.9');
   const seed = numberFlag(a.flags.get('--seed'), '--seed', 'a whole number of at least 0');
   const cassetteFlag = a.flags.get('--cassette');
+  // the eval's findings printed as a compiler's (warnings too), before anything runs
+  if (!compileEval(a.file, errStyle, io.err)) return IMPROVE_EXIT.usage;
   const root = process.cwd();
   const ctl = new AbortController();
   const onSignal = () => {

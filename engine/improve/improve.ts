@@ -294,7 +294,7 @@ export async function runImprove(o: ImproveOptions & { now?: () => Date }): Prom
   const reflect = async (step: string, current: string, failures: CaseFeedback[]): Promise<Reflection> => {
     if (spent()) throw new SearchBudgetSpent();
     try {
-      const r = await models.run({ model: plan.reflect, action: 'generate_structured', params: { prompt: reflectionPrompt(step, current, failures, steps), stream: false }, system: REFLECTION_SYSTEM, schema: REFLECTION_SCHEMA, signal, onText: () => undefined });
+      const r = await models.run({ model: plan.reflect, action: 'generate_structured', params: { prompt: redactor.text(reflectionPrompt(step, current, failures, steps)), stream: false }, system: REFLECTION_SYSTEM, schema: REFLECTION_SCHEMA, signal, onText: () => undefined });
       calls++;
       reflectionCost = Math.round((reflectionCost + r.cost_usd) * 1e9) / 1e9;
       return r.value as Reflection;
