@@ -108,6 +108,10 @@ describe('language server: monitors', function () {
     assert.equal(await hover(3, 6), '**`sample`** — The share of runs checked, 0 to 1 (default 1: every run). Which runs is seeded by the run id, so a check can be reproduced.');
     assert.equal(await hover(10, 6), '**`min_checks`** — How many checks the window needs before it can alert: at most `window` (default 10, or the whole window when it holds fewer).');
     assert.equal(await hover(5, 16), '**assertion `llm_rubric`** — A judge model scores the value 0–1 against this rubric; it passes at `threshold` (default 0.5).\n\n`value`: a text (a template).');
+    // the eval file's form of an assertion: its kind's words on the key
+    await withLine(10, '      - {max_length: 400}', async () => {
+      assert.equal(await hover(10, 11), '**assertion `max_length`** — The value has at most this many characters.\n\n`value`: a whole number of at least 0.');
+    });
     // a monitor's budget is its own: not the run's worst case
     assert.equal(
       await hover(13, 6),
