@@ -104,6 +104,21 @@ describe('improvePrompts (the scripted task)', function () {
     assert.equal(r.stopped, 'all-train-passed');
   });
 
+  it('an empty or a huge answer of the reflection is refused and counted, no case run on it; one that is not a prompt is repaired', async () => {
+    const bad: unknown[] = [{ prompt: '  ', rationale: 'empty' }, { prompt: `Summarise {{ ticket_id }} {{ ticket }} ${'very '.repeat(4000)}`, rationale: 'huge' }, { prompt: 42, rationale: 'a number' }];
+    server.responder = (body) => {
+      if (`openai:${String(body.model)}` === REFLECT_MODEL && bad.length) return { json: bad.shift(), tokensIn: 400, tokensOut: 60 };
+      return task.responder(body);
+    };
+    const refused: string[] = [];
+    const r = await improve({ onEvent: (e) => void (e.kind === 'refused' && refused.push(e.reason)) });
+    // a prompt that is not a string fails the answer's schema: the model runner asks once more (the structured call's repair), and that answer is a prompt
+    assert.deepEqual(refused, ['the proposed prompt is empty', "the proposed prompt is 20039 characters, over the step's max_tokens worth (4096 tokens, about 16384 characters)"]);
+    assert.equal(r.refused, 2);
+    assert.equal(r.stopped, 'all-train-passed');
+    assert.ok(task.taskPrompts.every((p) => !p.includes('very very')));
+  });
+
   it('an eval with no failing case proposes nothing and asks no model to reflect', async () => {
     writeFileSync(path.join(dir, 'task.pipeline.yaml'), TASK_PIPELINE.replace('in a few words.', 'in a few words. Answer in uppercase and end with the ticket id.'));
     const r = await improve();
