@@ -10,6 +10,7 @@ import { setMaxListeners } from 'node:events';
 import * as path from 'node:path';
 import type { Analysis } from '../analyze/index';
 import { orchestratorOf } from '../auto/orchestrator';
+import { MODEL_PROVIDERS } from '../analyze/stepCheck';
 import { EditRefused } from '../edit/textEdits';
 import { promptsOf, promptSpan, sha256Text, writePrompts } from '../edit/prompts';
 import { analyzeEval } from '../eval/evalAnalysis';
@@ -166,6 +167,8 @@ async function planOf(o: ImproveOptions, pa: Analysis, root: string, signal: Abo
   const reflect = o.reflect ?? fromPipeline;
   if (!reflect) throw new ImproveInputError("the search needs a reflection model: --reflect provider:model, or 'orchestrator: provider:model' in the pipeline (or ORC_ORCHESTRATOR_MODEL)");
   if (!/^[A-Za-z0-9_.-]+:\S+$/.test(reflect)) throw new ImproveInputError(`--reflect '${reflect}': a model is written provider:model`);
+  const provider = reflect.slice(0, reflect.indexOf(':'));
+  if (!MODEL_PROVIDERS.includes(provider)) throw new ImproveInputError(`--reflect '${reflect}' names an unknown provider '${provider}' (use ${MODEL_PROVIDERS.map((x) => `'${x}'`).join(', ')})`);
   return { steps, train, validation, reflect, secrets };
 }
 

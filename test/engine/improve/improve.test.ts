@@ -160,6 +160,7 @@ describe('improvePrompts (the scripted task)', function () {
       [{ maxEvals: -1 }, /--max-evals takes a whole number of case runs of at least 1/],
       [{ validation: 0.95 }, /--validation takes the validation share from 0 to 0.9/],
       [{ steps: ['nope'] }, /--steps 'nope': not a model step with a prompt written in the pipeline file \(those are: summarise\)/],
+      [{ reflect: 'openia:gpt-4o' }, /--reflect 'openia:gpt-4o' names an unknown provider 'openia'/],
     ] as [Partial<ImproveOptions>, RegExp][]) {
       await assert.rejects(improve(o), (e: Error) => e instanceof ImproveInputError && message.test(e.message));
     }
