@@ -94,6 +94,11 @@ export class ImproveProgress {
     this.recompute();
   }
 
+  /** Cancelled before the search gave its result: the candidates so far stay. */
+  cancelled(): void {
+    Object.assign(this.msg, { status: 'cancelled', stopped: 'cancelled' });
+  }
+
   fail(reason: string): void {
     Object.assign(this.msg, { status: 'failed', stopped: reason });
   }

@@ -232,7 +232,7 @@ export function registerImprovePrompts(context: vscode.ExtensionContext, access:
           const message = e instanceof Error ? e.message : String(e);
           if (abort.signal.aborted) {
             // cancelled: what it found stays on screen (and on disk, in its record)
-            o.progress.fail('cancelled: the candidates so far stay in its record');
+            o.progress.cancelled();
             const m = o.progress.message();
             log.line(`improve ${name}: cancelled after ${m.evals} evals`);
             return { improveId: m.improveId ?? '', status: 'cancelled', stopped: 'cancelled', chosen: null, evals: m.evals, calls: m.calls, cost_usd: m.cost_usd, train: null, validation: null };
@@ -246,8 +246,8 @@ export function registerImprovePrompts(context: vscode.ExtensionContext, access:
       if (timer) clearTimeout(timer);
       o.running = false;
       post(o);
-      // the chosen candidate's diff, once the search has one
-      if (o.pipelineHash && o.progress.chosen()) await diff(uri, o.progress.chosen());
+      // the chosen candidate's diff, once the search has ended with one (not when it was cancelled)
+      if (o.pipelineHash && o.progress.chosen() && o.progress.message().status === 'done') await diff(uri, o.progress.chosen());
     }
   };
 

@@ -36,6 +36,16 @@ const usd = (x: number) => `$${x.toFixed(x !== 0 && Math.abs(x) < 0.01 ? 6 : 4)}
 
 const STATUS: Record<ImproveViewMessage['status'], string> = { starting: 'Starting', running: 'Searching', done: 'Done', cancelled: 'Cancelled', failed: 'Failed' };
 
+/** Why a search ended, in words (the engine's word follows in brackets). */
+const STOPPED: Record<string, string> = {
+  'all-train-passed': 'every train case passes',
+  'max-evals': 'the case runs allowed are spent',
+  budget: 'the budget is reached',
+  cancelled: 'cancelled; what it found is kept in its record',
+  'no-failures': 'no case fails: nothing to improve',
+  'no-candidates': 'no new candidate came of the reflection',
+};
+
 const open = (id: string) => vscode.postMessage({ type: 'open-candidate', id });
 
 function pointTitle(p: ImprovePointView, chosen: boolean): string {
@@ -56,7 +66,8 @@ function scatter(m: ImproveViewMessage): SVGElement {
   if (baseline !== null) {
     const line = svg('line', { class: 'baseline', 'data-testid': 'improve-baseline', x1: g.x0, y1: g.minY, x2: g.x1, y2: g.minY });
     line.append(svg('title', {}, `the pipeline’s prompts: train ${pct(baseline)}`));
-    root.append(line, svg('text', { class: 'baseline-label', x: g.x1, y: g.minY - 4, 'text-anchor': 'end' }, `before ${pct(baseline)}`));
+    // at the left end: the points' labels are beside the points, which sit right of it as often as not
+    root.append(line, svg('text', { class: 'baseline-label', x: g.x0 + 4, y: g.minY - 4, 'text-anchor': 'start' }, `before ${pct(baseline)}`));
   }
   if (g.frontier) root.append(svg('polyline', { class: 'front', 'data-testid': 'improve-front-line', points: g.frontier }));
   const byId = new Map(m.points.map((p) => [p.id, p]));
@@ -90,7 +101,7 @@ function splitLine(name: string, s: ImproveSplitView | null): string {
 function summary(m: ImproveViewMessage): string[] {
   const lines = [splitLine('train', m.train), splitLine('validation', m.validation)];
   lines.push(`evals ${m.evals}${m.maxEvals !== null ? ` of ${m.maxEvals}` : ''} · calls ${m.calls} · cost ${usd(m.cost_usd)}${m.refused ? ` · ${m.refused} refused` : ''}`);
-  if (m.stopped && m.status !== 'failed') lines.push(`stopped: ${m.stopped}`);
+  if (m.stopped && m.status !== 'failed') lines.push(`stopped: ${STOPPED[m.stopped] ? `${STOPPED[m.stopped]} (${m.stopped})` : m.stopped}`);
   return lines;
 }
 
@@ -98,18 +109,18 @@ function table(m: ImproveViewMessage): HTMLTableElement {
   const t = el('table', { class: 'improve-table', 'data-testid': 'improve-table' });
   t.append(el('caption', {}, 'Candidates evaluated on train'));
   const head = el('tr');
-  for (const h of ['candidate', 'train pass rate', '95 % interval', 'cost', 'prompts changed', '']) head.append(el('th', { scope: 'col' }, h));
+  for (const h of ['candidate', 'train pass rate', '95 % interval', 'cost', 'changes']) head.append(el('th', { scope: 'col' }, h));
   t.append(head);
   for (const p of m.points) {
     const chosen = p.id === m.chosen;
     const tr = el('tr', { 'data-id': p.id, ...(chosen ? { class: 'chosen' } : {}) });
-    tr.append(el('th', { scope: 'row' }, `${p.id}${chosen ? ' (chosen)' : ''}${p.front ? ' · front' : ''}${p.complete ? '' : ' · minibatch only'}`));
-    for (const x of [`${pct(p.train_pass_rate)} (${p.train_passed}/${p.train_cases})`, `${pct(p.low)} – ${pct(p.high)}`, money(p.cost_usd), p.changed.join(', ') || '—']) tr.append(el('td', {}, x));
-    const cell = el('td');
-    const diff = el('button', { class: 'diff', 'data-testid': 'improve-diff', title: `Open ${p.id}'s prompts as a diff against the pipeline` }, 'Diff');
+    // the candidate's id is the button that opens its diff (the first column: never scrolled out of view)
+    const name = el('th', { scope: 'row' });
+    const diff = el('button', { class: 'diff', 'data-testid': 'improve-diff', title: `Open ${p.id}'s prompts as a diff against the pipeline` }, p.id);
     diff.addEventListener('click', () => open(p.id));
-    cell.append(diff);
-    tr.append(cell);
+    name.append(diff, `${chosen ? ' chosen' : ''}${p.front ? ' · front' : ''}${p.complete ? '' : ' · minibatch only'}`);
+    tr.append(name);
+    for (const x of [`${pct(p.train_pass_rate)} (${p.train_passed}/${p.train_cases})`, `${pct(p.low)} – ${pct(p.high)}`, money(p.cost_usd), p.changed.join(', ') || '—']) tr.append(el('td', {}, x));
     t.append(tr);
   }
   return t;

@@ -82,8 +82,10 @@ describe('Improve Prompts panel state', () => {
     const p = new ImproveProgress('qa.eval.yaml', 'qa.pipeline.yaml', false);
     p.event({ kind: 'start', improveId: 'imp-2', dir: result.dir, steps: ['answer'], train: 4, validation: 0, maxEvals: 10 });
     p.event({ kind: 'candidate', candidate: seed, evals: 4, calls: 4, cost_usd: 0.002 });
-    p.fail('cancelled: the candidates so far stay in its record');
-    assert.deepEqual([p.message().status, p.message().stopped, p.message().points.length], ['failed', 'cancelled: the candidates so far stay in its record', 1]);
+    p.cancelled();
+    assert.deepEqual([p.message().status, p.message().stopped, p.message().points.length], ['cancelled', 'cancelled', 1]);
+    p.fail('the eval has no train case');
+    assert.deepEqual([p.message().status, p.message().stopped], ['failed', 'the eval has no train case']);
   });
 });
 

@@ -90,7 +90,7 @@ describe('workbench: trials and coverage of an eval', function () {
   });
 
   // Improve Prompts… as a person runs it (the command's in-host test covers its figures, diffs and
-  // Undo): from the palette on tickets.eval.yaml, its questions answered with their defaults and the
+  // Undo): from the palette on examples/improve/tickets.eval.yaml, its questions answered with their defaults and the
   // cassette replayed; the panel's scatter of the three candidates, the chosen one's diff opened by
   // itself, a point clicked for another's diff, and Apply.
   it('Improve Prompts from the palette: the candidates’ scatter, their diffs, Apply', async () => {
@@ -108,11 +108,11 @@ describe('workbench: trials and coverage of an eval', function () {
       await view.locator('[data-testid="improve-point"]').evaluateAll((gs) => gs.map((g) => [g.getAttribute('data-id'), g.getAttribute('class'), g.querySelector('.point-label')?.textContent])),
       [
         ['c0', 'point', 'c0 · 0 %'],
-        ['c1', 'point', 'c1 · 40.0 %'],
+        ['c1', 'point', 'c1 · 33.3 %'],
         ['c2', 'point on-front chosen', 'c2 · 100 %'],
       ],
     );
-    assert.deepEqual(await view.locator('[data-testid="improve-summary"] li').allTextContents(), ['train: 0 % (0 % – 43.5 %) → 100 % (56.6 % – 100 %), 5 cases', 'validation: 0 % (0 % – 43.5 %) → 100 % (56.6 % – 100 %), 5 cases', 'evals 25 of 150 · calls 2 · cost $0.003550', 'stopped: all-train-passed']);
+    assert.deepEqual(await view.locator('[data-testid="improve-summary"] li').allTextContents(), ['train: 0 % (0 % – 39.0 %) → 100 % (61.0 % – 100 %), 6 cases', 'validation: 0 % (0 % – 49.0 %) → 100 % (51.0 % – 100 %), 4 cases', 'evals 26 of 150 · calls 2 · cost $0.003564', 'stopped: every train case passes (all-train-passed)']);
     // the chosen candidate's diff opened by itself beside the panel: its two new lines
     const diff = s.page.locator('.monaco-diff-editor');
     await s.page.locator('.tab.active', { hasText: '↔ c2' }).first().waitFor({ state: 'visible', timeout: 30_000 });

@@ -64,7 +64,12 @@ describe('Improve Prompts panel: the DOM while a search runs and after', functio
     await post(done);
     await page.waitForSelector('[data-testid="improve-status"].done');
     assert.equal(await page.textContent('[data-testid="improve-status"]'), 'Done');
-    assert.deepEqual(await texts('[data-testid="improve-summary"] li'), ['train: 25.0 % (4.6 % – 69.9 %) → 75.0 % (30.1 % – 95.4 %), 4 cases', 'validation: 0 % (0 % – 79.4 %) → 100 % (20.7 % – 100 %), 1 case', 'evals 12 of 40 · calls 2 · cost $0.005500 · 1 refused', 'stopped: max-evals']);
+    assert.deepEqual(await texts('[data-testid="improve-summary"] li'), ['train: 25.0 % (4.6 % – 69.9 %) → 75.0 % (30.1 % – 95.4 %), 4 cases', 'validation: 0 % (0 % – 79.4 %) → 100 % (20.7 % – 100 %), 1 case', 'evals 12 of 40 · calls 2 · cost $0.005500 · 1 refused', 'stopped: the case runs allowed are spent (max-evals)']);
+    assert.deepEqual(await page.$$eval('[data-testid="improve-table"] tr[data-id]', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent).join(' | '))), [
+      'c0 | 25.0 % (1/4) | 0 % – 100 % | $0.0020 | —',
+      'c1 · minibatch only | 50.0 % (1/2) | 0 % – 100 % | $0.0010 | answer',
+      'c2 chosen · front | 75.0 % (3/4) | 0 % – 100 % | $0.0025 | answer',
+    ]);
     assert.equal(await page.isDisabled('[data-testid="improve-apply"]'), false);
     await page.click('[data-testid="improve-apply"]');
     assert.deepEqual((await posted()).filter((m) => m.type === 'apply'), [{ type: 'apply' }]);
@@ -76,7 +81,7 @@ describe('Improve Prompts panel: the DOM while a search runs and after', functio
     assert.equal(await page.textContent('[data-testid="improve-applied"]'), 'Applied: the prompt of answer (unsaved; one Undo takes it back)');
     assert.equal(await page.isDisabled('[data-testid="improve-apply"]'), true);
     const rendered = (await posted()).filter((m) => m.type === 'rendered').at(-1);
-    assert.deepEqual(rendered, { type: 'rendered', points: ['c0', 'c1', 'c2'], chosen: 'c2', status: 'Done', summary: ['train: 25.0 % (4.6 % – 69.9 %) → 75.0 % (30.1 % – 95.4 %), 4 cases', 'validation: 0 % (0 % – 79.4 %) → 100 % (20.7 % – 100 %), 1 case', 'evals 12 of 40 · calls 2 · cost $0.005500 · 1 refused', 'stopped: max-evals'], applyEnabled: false });
+    assert.deepEqual(rendered, { type: 'rendered', points: ['c0', 'c1', 'c2'], chosen: 'c2', status: 'Done', summary: ['train: 25.0 % (4.6 % – 69.9 %) → 75.0 % (30.1 % – 95.4 %), 4 cases', 'validation: 0 % (0 % – 79.4 %) → 100 % (20.7 % – 100 %), 1 case', 'evals 12 of 40 · calls 2 · cost $0.005500 · 1 refused', 'stopped: the case runs allowed are spent (max-evals)'], applyEnabled: false });
   });
 
   it('a failed search says why; nothing went wrong in the page', async () => {

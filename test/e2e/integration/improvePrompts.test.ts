@@ -1,6 +1,6 @@
 // Improve Prompts… inside a real extension host, offline: the command (as the lens runs it, with the
-// steps, limits and Replay given instead of its questions) searches tickets.eval.yaml from its
-// committed cassette (test/e2e/recordImproveFixture.ts recorded it); the panel draws the three
+// steps, limits and Replay given instead of its questions) searches examples/improve/tickets.eval.yaml
+// from its committed cassette (test/fixtures/improve/recordExample.ts recorded it); the panel draws the three
 // candidates and the figures; the chosen candidate's diff opens by itself (the pipeline against a
 // virtual document with its prompts); another candidate's diff opens on request; Apply writes the
 // chosen prompt as one edit (only the prompt's lines change) that one Undo takes back, and is refused
@@ -30,8 +30,8 @@ describe('Improve Prompts…: a search from the cassette, its panel, diffs, and 
   });
 
   it('searches, shows the front and the chosen diff, applies the prompt lines only; one undo restores the file; a changed file is refused', async () => {
-    const evalUri = vscode.Uri.file(path.join(workspace(), 'tickets.eval.yaml'));
-    const pipelineUri = vscode.Uri.file(path.join(workspace(), 'tickets.pipeline.yaml'));
+    const evalUri = vscode.Uri.file(path.join(workspace(), 'improve', 'tickets.eval.yaml'));
+    const pipelineUri = vscode.Uri.file(path.join(workspace(), 'improve', 'tickets.pipeline.yaml'));
     const doc = await vscode.workspace.openTextDocument(pipelineUri);
     const original = doc.getText();
     assert.ok(original.includes(PROMPT));
@@ -39,7 +39,7 @@ describe('Improve Prompts…: a search from the cassette, its panel, diffs, and 
     const r = (await vscode.commands.executeCommand('orchestrator.improvePrompts', evalUri.toString(), { steps: ['summarise'], maxEvals: 150, budgetUsd: 1, replay: true })) as { status: string; stopped: string; chosen: string; evals: number; calls: number; train: { before: number; after: number; cases: number }; validation: { before: number; after: number; cases: number } };
     assert.deepEqual(
       { status: r.status, stopped: r.stopped, chosen: r.chosen, evals: r.evals, calls: r.calls, train: [r.train.before, r.train.after, r.train.cases], validation: [r.validation.before, r.validation.after, r.validation.cases] },
-      { status: 'done', stopped: 'all-train-passed', chosen: 'c2', evals: 25, calls: 2, train: [0, 1, 5], validation: [0, 1, 5] },
+      { status: 'done', stopped: 'all-train-passed', chosen: 'c2', evals: 26, calls: 2, train: [0, 1, 6], validation: [0, 1, 4] },
     );
 
     // the panel, as its page drew it
@@ -51,15 +51,15 @@ describe('Improve Prompts…: a search from the cassette, its panel, diffs, and 
       points: ['c0', 'c1', 'c2'],
       chosen: 'c2',
       status: 'Done (replayed from the cassette)',
-      summary: ['train: 0 % (0 % – 43.5 %) → 100 % (56.6 % – 100 %), 5 cases', 'validation: 0 % (0 % – 43.5 %) → 100 % (56.6 % – 100 %), 5 cases', 'evals 25 of 150 · calls 2 · cost $0.003550', 'stopped: all-train-passed'],
+      summary: ['train: 0 % (0 % – 39.0 %) → 100 % (61.0 % – 100 %), 6 cases', 'validation: 0 % (0 % – 49.0 %) → 100 % (51.0 % – 100 %), 4 cases', 'evals 26 of 150 · calls 2 · cost $0.003564', 'stopped: every train case passes (all-train-passed)'],
       applyEnabled: true,
     });
     assert.deepEqual(
       state.message!.points.map((p) => [p.id, p.parent, p.train_passed, p.train_cases, p.front, p.changed]),
       [
-        ['c0', null, 0, 5, false, []],
-        ['c1', 'c0', 2, 5, false, ['summarise']],
-        ['c2', 'c1', 5, 5, true, ['summarise']],
+        ['c0', null, 0, 6, false, []],
+        ['c1', 'c0', 2, 6, false, ['summarise']],
+        ['c2', 'c1', 6, 6, true, ['summarise']],
       ],
     );
 
@@ -77,7 +77,7 @@ describe('Improve Prompts…: a search from the cassette, its panel, diffs, and 
     assert.equal(added.length, 1, c1Text);
     assert.match(added[0], /^ {8}(End with the ticket id|Answer in uppercase)\.$/);
     assert.equal(c1Text.replace(`${added[0]}\n`, ''), original);
-    assert.ok(diffTabs().some((t) => t.label === 'tickets.pipeline.yaml ↔ c1 (train 40.0 %)'));
+    assert.ok(diffTabs().some((t) => t.label === 'tickets.pipeline.yaml ↔ c1 (train 33.3 %)'));
 
     // Apply: one edit of the prompt's lines; the pipeline shown
     const applied = (await vscode.commands.executeCommand('orchestrator.improvePrompts.apply', evalUri)) as { applied: string[] };
