@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { CLI, orcAsync, ROOT, withoutProviderEnv } from '../../helpers/cli';
 import { LoopbackProviders } from '../../fixtures/providers/loopbackServer';
 import { scriptedTask } from '../../fixtures/improve/scriptedTask';
-import { improvePrompts } from '../../../engine/improve/index';
+import { improvePrompts, sha256Text } from '../../../engine/improve/index';
 import { applyChosen } from '../../../engine/cli/improveCommand';
 
 const EXAMPLE = path.join(ROOT, 'examples', 'improve');
@@ -74,7 +74,7 @@ describe('orc improve (the CLI)', function () {
     assert.match(help.stdout, /^orc improve FILE\.eval\.yaml \[--steps ID,\.\.\.\] \[--reflect MODEL\] \[--max-evals N\] \[--budget-usd X\]/);
   });
 
-  it('--apply refuses a pipeline that changed since the search started (exit 1), and leaves it as it is', async () => {
+  it('--apply refuses a pipeline that changed since the search started (exit 1) and a prompt shared through an alias (exit 2), and leaves the file as it is', async () => {
     const r = await improvePrompts({ root: dir, evalFile: path.join(dir, 'tickets.eval.yaml'), cassette: 'replay', env: withoutProviderEnv() });
     const file = path.join(dir, 'tickets.pipeline.yaml');
     const edited = readFileSync(file, 'utf8').replace('# the summary:', '# edited meanwhile. The summary:');
@@ -83,6 +83,13 @@ describe('orc improve (the CLI)', function () {
     assert.equal(applyChosen(r, { out: () => undefined, err: (s) => err.push(s) }), 1);
     assert.equal(readFileSync(file, 'utf8'), edited);
     assert.deepEqual(err, [`orc: --apply: ${file} changed since the search started; it is not overwritten (the chosen prompts are in ${r.dir}/result.json)`]);
+    // a prompt shared through an alias is refused as orc edit refuses it (exit 2), the file as it is
+    const shared = edited.replace('    parameters:\n      prompt: |\n', '    parameters:\n      prompt: &p |\n').replace('\noutputs:', '\n  - id: again\n    action: generate\n    parameters:\n      prompt: *p\n\noutputs:');
+    writeFileSync(file, shared);
+    err.length = 0;
+    assert.equal(applyChosen({ ...r, pipelineHash: sha256Text(shared) }, { out: () => undefined, err: (s) => err.push(s) }), 2);
+    assert.equal(readFileSync(file, 'utf8'), shared);
+    assert.match(err[0], /^orc: --apply: The edit would change the value anchored &p \(line \d+\), which the alias \*p also uses \(line \d+\)/);
   });
 
   it('Ctrl+C stops the search: exit 130, the front on disk', async () => {
