@@ -16,7 +16,8 @@ const BEFORE = 'Summarise this support ticket in a few words.\nTicket {{ ticket_
 const AFTER = `${BEFORE}End with the ticket id.\nAnswer in uppercase.\n`;
 
 describe('orc improve (the CLI)', function () {
-  this.timeout(60_000);
+  // each test starts the built CLI several times (about a second each on a quiet machine)
+  this.timeout(120_000);
   let dir: string;
   beforeEach(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'orc-improve-cli-'));
