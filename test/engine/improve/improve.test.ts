@@ -146,7 +146,7 @@ describe('improvePrompts (the scripted task)', function () {
     assert.ok(r2.cost_usd <= 0.0435, String(r2.cost_usd));
   });
 
-  it('--max-evals: the search stops at that many case runs, the chosen prompts still validated', async () => {
+  it('--max-evals: the search stops at that many case runs, every one in the record', async () => {
     const r = await improve({ maxEvals: 16 });
     assert.equal(r.stopped, 'max-evals');
     assert.ok(r.evals <= 16, String(r.evals));
