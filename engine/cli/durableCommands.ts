@@ -4,7 +4,7 @@
 // result document as a local run and exits with the same codes; ending the follower (Ctrl-C, or
 // its death) does not end the run.
 import * as path from 'node:path';
-import { answerRun, answersOf, cancelRun, checkDurableInputs, createModelRunner, DurableRunError, DurableWorker, followRun, InputError, lockedAnswers, newExecutionId, orchestratorOf, parseInputArg, readAutoLock, RestateAdminError, submitRun, type ResultDocument } from '../api/index';
+import { answerRun, answersOf, cancelRun, checkDurableInputs, createModelRunner, DurableRunError, DurableWorker, followRun, InputError, lockedAnswers, newExecutionId, orchestratorOf, parseInputArg, readAutoLock, RestateAdminError, runState, submitRun, type ResultDocument } from '../api/index';
 import { prepareAuto } from './autoCommand';
 import { compileOrReport } from './compile';
 import type { Style } from './findingFormat';
@@ -26,6 +26,24 @@ export interface DurableRunFlags {
   yes?: boolean;
   /** `--frozen-auto` / `--refresh-auto`, as for a local run. */
   auto?: { frozen: boolean; refresh: boolean };
+}
+
+/**
+ * A run id as runs are named (`20260412-093015-a3f2c1`, or a name of letters, digits, `_`, `.`, `-`):
+ * checked before Restate is asked, since an id such as `../../x`, `a/b` or `-x` became a path in
+ * Restate's ingress and its invocation retried for ever.
+ */
+const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+function checkRunId(runId: string | undefined, what: string): string {
+  if (runId === undefined || runId === '') throw new UsageError(`${what} needs a run id`);
+  if (!RUN_ID.test(runId) || runId.includes('..')) throw new UsageError(`${what}: ${JSON.stringify(runId)} is not a run id (letters, digits, '_', '.' and '-', starting with a letter or digit, as orc run --detach prints them)`);
+  return runId;
+}
+
+/** The run, known to Restate; otherwise a DurableRunError saying there is no such run. */
+async function knownRun(url: string, runId: string): Promise<void> {
+  if ((await runState(url, runId)) === 'unknown') throw new DurableRunError(`no such run: ${runId} (Restate at ${url} knows no run of that id)`);
 }
 
 function exitCode(doc: ResultDocument): number {
@@ -73,7 +91,15 @@ export async function durableRunCommand(flags: DurableRunFlags, style: Style, io
   if (flags.attach !== null) {
     if (flags.file !== null) throw new UsageError('--attach RUN_ID follows a run already submitted: give no FILE');
     if (flags.detach) throw new UsageError('--attach and --detach contradict each other');
-    return follow(flags.url, flags.attach, flags.json, style, io, []);
+    const runId = checkRunId(flags.attach, '--attach');
+    try {
+      await knownRun(flags.url, runId);
+    } catch (e) {
+      if (!(e instanceof DurableRunError)) throw e;
+      io.err(`orc: ${e.message}`);
+      return EXIT.stepFailed;
+    }
+    return follow(flags.url, runId, flags.json, style, io, []);
   }
   if (flags.file === null) throw new UsageError("'orc run --restate URL' needs a FILE (or --attach RUN_ID)");
   const file = flags.file;
@@ -131,9 +157,10 @@ export async function durableRunCommand(flags: DurableRunFlags, style: Style, io
 }
 
 export async function cancelCommand(runId: string | undefined, url: string, io: RunIO): Promise<number> {
-  if (!runId) throw new UsageError("'orc cancel' takes one run id");
+  checkRunId(runId, "'orc cancel'");
   try {
-    await cancelRun(url, runId);
+    await knownRun(url, runId!);
+    await cancelRun(url, runId!);
   } catch (e) {
     if (e instanceof DurableRunError) {
       io.err(`orc: ${e.message}`);
@@ -149,6 +176,7 @@ export async function cancelCommand(runId: string | undefined, url: string, io: 
 export async function answerCommand(args: string[], url: string, io: RunIO): Promise<number> {
   if (args.length !== 3) throw new UsageError("'orc answer' takes a run id, a step and the answer: orc answer RUN_ID STEP VALUE --restate URL");
   const [runId, step, text] = args;
+  checkRunId(runId, "'orc answer'");
   let value: unknown = text;
   try {
     value = JSON.parse(text);
@@ -156,6 +184,7 @@ export async function answerCommand(args: string[], url: string, io: RunIO): Pro
     value = text;
   }
   try {
+    await knownRun(url, runId);
     await answerRun(url, runId, step, value);
   } catch (e) {
     if (e instanceof DurableRunError) {

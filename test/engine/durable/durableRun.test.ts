@@ -321,4 +321,20 @@ describe('durable runs on Restate (restate-server, orc worker --restate, orc run
     );
     assert.deepEqual(linesOf(path.join(dir, 'marks.txt')), ['first']);
   });
+
+  it('checks a run id before Restate is asked (exit 2), and says "no such run" for an unknown one (exit 1), never hanging', async () => {
+    // issue 74, item 5: `--attach ../../x`, `a/b` and `''` hung with invocations retrying in Restate, and
+    // cancelling an unknown run printed "cancellation asked" and exited 0
+    for (const args of [['run', '--restate', server.ingress, '--attach', '../../x'], ['run', '--restate', server.ingress, '--attach', 'a/b'], ['run', '--restate', server.ingress, '--attach', ''], ['cancel', '../x', '--restate', server.ingress], ['answer', 'a/b', 'step', 'yes', '--restate', server.ingress]]) {
+      const r = startCli(args, root);
+      assert.equal(await r.done, 2, `${args.join(' ')}: ${r.stderr()}`);
+      assert.match(r.stderr(), /is not a run id|needs a run id/, args.join(' '));
+    }
+    const unknown = '20990101-000000-abcdef';
+    for (const args of [['cancel', unknown, '--restate', server.ingress], ['run', '--restate', server.ingress, '--attach', unknown], ['answer', unknown, 'step', 'yes', '--restate', server.ingress]]) {
+      const r = startCli(args, root);
+      assert.equal(await r.done, 1, `${args.join(' ')}: ${r.stderr()}`);
+      assert.equal(r.stderr().trim(), `orc: no such run: ${unknown} (Restate at ${server.ingress} knows no run of that id)`, args.join(' '));
+    }
+  });
 });
