@@ -63,7 +63,7 @@ export class ReviewView implements vscode.TreeDataProvider<ReviewNode>, vscode.D
 
   constructor(private readonly runs: RunsView) {
     this.view = vscode.window.createTreeView(REVIEW_VIEW, { treeDataProvider: this, showCollapseAll: false });
-    const watchers = ['**/.orchestrator/runs/*/result.json', '**/.orchestrator/review/labels.jsonl'].map((g) => vscode.workspace.createFileSystemWatcher(g));
+    const watchers = ['**/.orchestrator/runs/*/result.json', '**/.orchestrator/review/labels.jsonl', '**/.orchestrator/review/flags.jsonl'].map((g) => vscode.workspace.createFileSystemWatcher(g));
     const soon = () => {
       clearTimeout(this.timer);
       this.timer = setTimeout(() => this.refresh(), 300);
@@ -142,11 +142,13 @@ export class ReviewView implements vscode.TreeDataProvider<ReviewNode>, vscode.D
     // what it was asked first (a narrow sidebar cuts the rest), then the label, where it came from and when
     const t = new vscode.TreeItem(inputs.length ? oneLine(inputs[0], 60) : run.execution_id);
     t.id = `${n.folder}\u0000${run.execution_id}`;
-    t.description = [label ? label.verdict : 'unlabelled', run.pipeline_id, `${run.trigger!.kind}${run.trigger!.name ? ` ${run.trigger!.name}` : ''}`, run.started_at.replace('T', ' ').slice(0, 16)].join(' · ');
+    // a monitor's flag (monitor:NAME) beside the label; a flagged `orc run --monitor` run has no trigger
+    const from = run.trigger ? `${run.trigger.kind}${run.trigger.name ? ` ${run.trigger.name}` : ''}` : 'orc run';
+    t.description = [label ? label.verdict : 'unlabelled', ...(n.item.flags ?? []), run.pipeline_id, from, run.started_at.replace('T', ' ').slice(0, 16)].join(' · ');
     t.iconPath = label ? new vscode.ThemeIcon(label.verdict === 'good' ? 'thumbsup' : 'thumbsdown', new vscode.ThemeColor(label.verdict === 'good' ? 'testing.iconPassed' : 'testing.iconFailed')) : new vscode.ThemeIcon('circle-large-outline');
     t.contextValue = `review.${label?.verdict ?? 'unlabelled'}`;
     const md = new vscode.MarkdownString(undefined, false);
-    md.appendMarkdown(`**${run.pipeline_id}** — \`${run.execution_id}\`, ${run.status}, from ${run.trigger!.kind}\n\n`);
+    md.appendMarkdown(`**${run.pipeline_id}** — \`${run.execution_id}\`, ${run.status}, from ${run.trigger?.kind ?? 'orc run'}${n.item.flags?.length ? `, flagged ${n.item.flags.join(', ')}` : ''}\n\n`);
     if (inputs.length) md.appendMarkdown(`**Asked**\n\n${fenced(oneLine(inputs[0], 2000))}\n\n`);
     if (result) {
       md.appendMarkdown('**Outputs**\n\n');

@@ -144,3 +144,15 @@ export type { CompileCache } from './mcpWorkspace';
 export { scopeOf } from '../template/index';
 export type { CronTriggerDecl, TriggerDecl, TriggerOverlap, WebhookTriggerDecl } from '../spec/types';
 export type { RunTrigger } from '../run/events';
+// monitors (engine/serve/monitor*.ts): the eval's assertions on a finished run, each monitor's daily
+// budget drawn as a run's is, its judges' calls through the run's cassette
+export { assertionNow } from '../eval/assertions';
+export { ASSERTION_KINDS } from '../eval/evalFile';
+export type { AssertionKind, EvalAssertion } from '../eval/evalFile';
+export { round4 } from '../eval/stats';
+export { RunLedger } from '../guard/ledger';
+export { withBudget } from '../guard/budgeted';
+export { withCassette } from '../models/cassette';
+export { flagRun, flagsFile, readFlags } from '../review/flags';
+export type { RunFlag } from '../review/flags';
+export type { BudgetDecl, MonitorDecl } from '../spec/types';

@@ -101,7 +101,8 @@ export async function reviewCommand(argv: string[], style: Style, io: IO): Promi
       return 0;
     }
     const head = ['RUN', 'PIPELINE', 'FROM', 'STATUS', 'STARTED (UTC)', 'LABEL', 'NOTE'];
-    const rows = items.map(({ run, label }) => [run.execution_id, run.pipeline_id, `${run.trigger!.kind}${run.trigger!.name ? ` ${run.trigger!.name}` : ''}`, run.status, run.started_at.replace('T', ' ').slice(0, 19), label?.verdict ?? '-', terminalLine(label?.note ?? '').slice(0, 60)]);
+    // a monitor's flag (monitor:NAME) beside the person's label; a flagged `orc run --monitor` run has no trigger
+    const rows = items.map(({ run, label, flags }) => [run.execution_id, run.pipeline_id, run.trigger ? `${run.trigger.kind}${run.trigger.name ? ` ${run.trigger.name}` : ''}` : 'orc run', run.status, run.started_at.replace('T', ' ').slice(0, 19), `${label?.verdict ?? '-'}${flags.length ? ` (${flags.join(', ')})` : ''}`, terminalLine(label?.note ?? '').slice(0, 60)]);
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => terminalLine(r[i]).length)));
     const fmt = (r: string[]) => r.map((c, i) => terminalLine(c).padEnd(widths[i])).join('  ').trimEnd();
     io.out(style.color ? `\x1b[1m${fmt(head)}\x1b[0m` : fmt(head));

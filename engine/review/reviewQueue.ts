@@ -6,21 +6,27 @@ import { CheckpointError, listRuns, type RunSummary } from '../run/checkpointRea
 import { readRunResult } from '../run/runPacks';
 import { addRunToEval, EvalAddError } from '../eval/editorAdd';
 import { readLabels, type RunLabel } from './labels';
+import { readFlags } from './flags';
 
 export interface ReviewItem {
   run: RunSummary;
   label: RunLabel | null;
+  /** Why a machine put it here: `monitor:NAME` for a run a monitor's check failed (flags.ts). */
+  flags: string[];
 }
 
-/** Runs that came from service or an import (not a person's own `orc run`), newest first, with their labels. */
+/** Runs that came from service or an import (not a person's own `orc run`, unless a monitor flagged it), newest first, with their labels. */
 export function reviewQueue(root: string, o: { unlabelledOnly?: boolean } = {}): ReviewItem[] {
   const labels = readLabels(root);
+  const flagged = readFlags(root);
   const out: ReviewItem[] = [];
   for (const r of listRuns(root)) {
-    if ('error' in r || !r.trigger || r.status === 'running') continue;
+    if ('error' in r || r.status === 'running') continue;
+    const flags = flagged.get(r.execution_id) ?? [];
+    if (!r.trigger && !flags.length) continue;
     const label = labels.get(r.execution_id) ?? null;
     if (o.unlabelledOnly && label) continue;
-    out.push({ run: r, label });
+    out.push({ run: r, label, flags });
   }
   return out;
 }

@@ -14,6 +14,8 @@ import { openApiDocument, sessionBody } from './openapi';
 import { ServeError } from './serveErrors';
 import { SESSION_FIELD, SESSION_HEADER } from './sessions';
 import type { ServedRun, ServedRuns } from './servedRuns';
+import type { MonitorDecl } from '../api/index';
+import type { RunEventLog } from './eventLog';
 
 /** The longest `Prefer: wait=N` honoured (seconds). */
 export const MAX_WAIT_S = 600;
@@ -37,6 +39,11 @@ export interface AppOptions {
   hook?(c: Context, name: string, raw: Uint8Array): Promise<Response>;
   /** The A2A agents' routes (`--a2a`: engine/a2a), mounted under /a2a behind the tokens. */
   a2a?: Hono;
+  /** The pipelines' monitors (monitors.ts: GET /monitors; their alerts on GET /events). */
+  monitors?: {
+    events: RunEventLog;
+    figures(served: Iterable<{ pipeline: string; monitors: MonitorDecl[] | undefined }>): unknown[];
+  };
 }
 
 /** `{error}` with its status. */
@@ -250,6 +257,29 @@ export function createApp(o: AppOptions): Hono {
     if ('problem' in r) throw new ServeError(422, 'invalid_answer', r.problem);
     return c.json({ run_id: run.id, step_id: r.step_id, answered: true });
   });
+
+  if (o.monitors) {
+    const monitors = o.monitors;
+    app.get('/monitors', (c) => c.json({ monitors: monitors.figures([...o.table().values()].map((sp) => ({ pipeline: sp.analysis.pipeline!.id, monitors: sp.analysis.pipeline!.monitors }))) }));
+    // the server's own event stream (monitor-alert): from now on, or after Last-Event-ID
+    app.get('/events', (c) => {
+      const last = Number(c.req.header('last-event-id') ?? c.req.query('last_event_id') ?? NaN);
+      const after = Number.isInteger(last) && last >= 0 ? last : monitors.events.nextSeq - 1;
+      const headers = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' };
+      const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+      const onDrop = () => {
+        setTimeout(() => {
+          if (outgoing && !outgoing.writableFinished) outgoing.destroy();
+        }, DROP_GRACE_MS).unref();
+      };
+      if (!(outgoing instanceof ServerResponse)) return new Response(monitors.events.subscribe(after, onDrop).stream, { headers });
+      outgoing.writeHead(200, headers);
+      outgoing.flushHeaders();
+      const detach = monitors.events.attach(after, responseSink(outgoing), onDrop);
+      outgoing.once('close', detach);
+      return RESPONSE_ALREADY_SENT;
+    });
+  }
 
   if (o.hook) {
     const hook = o.hook;

@@ -54,6 +54,43 @@ const COMPONENTS = {
         },
       },
     },
+    MonitorList: {
+      type: 'object',
+      description: "Each served pipeline's monitors: the window's figures over its last `window` checks that passed or failed (docs/monitors.md).",
+      required: ['monitors'],
+      properties: {
+        monitors: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['pipeline', 'monitor', 'sample', 'window', 'min_checks', 'alert_below', 'checks', 'passed', 'failed', 'errors', 'dropped', 'pass_rate', 'interval', 'alerting', 'last_alert'],
+            properties: {
+              pipeline: { type: 'string' },
+              monitor: { type: 'string' },
+              sample: { type: 'number', minimum: 0, maximum: 1 },
+              window: { type: 'integer' },
+              min_checks: { type: 'integer' },
+              alert_below: { type: ['number', 'null'] },
+              checks: { type: 'integer', description: 'Checks in the window (passed + failed).' },
+              passed: { type: 'integer' },
+              failed: { type: 'integer' },
+              errors: { type: 'integer', description: 'Checks whose judge failed or hung: neither passed nor failed.' },
+              dropped: { type: 'integer', description: "Checks dropped unstarted because the monitors' queue was full." },
+              pass_rate: { type: ['number', 'null'] },
+              interval: { type: ['array', 'null'], items: { type: 'number' }, minItems: 2, maxItems: 2, description: "The pass rate's 95 % Wilson interval." },
+              alerting: { type: 'boolean' },
+              last_alert: { type: ['object', 'null'], properties: { at: { type: 'string' }, pass_rate: { type: 'number' }, failed_runs: { type: 'array', items: { type: 'string' } } } },
+            },
+          },
+        },
+      },
+    },
+    MonitorAlert: {
+      type: 'object',
+      description: "`event: monitor-alert`'s data on GET /events (the webhook's body is the same without `at`).",
+      required: ['pipeline', 'monitor', 'pass_rate', 'window', 'failed_runs', 'at'],
+      properties: { pipeline: { type: 'string' }, monitor: { type: 'string' }, pass_rate: { type: 'number' }, window: { type: 'integer' }, failed_runs: { type: 'array', items: { type: 'string' } }, at: { type: 'string' } },
+    },
     Answer: {
       type: 'object',
       description: 'An approval: `approve` (with `arguments` to replace an agent\'s call\'s arguments); a prompt: `answer`.',
@@ -125,6 +162,8 @@ export function openApiDocument(table: Map<string, ServedPipeline>, o: { version
         requestBody: { required: true, content: { 'application/json': { schema: ref('Answer') } } },
       }),
     },
+    '/monitors': { get: { operationId: 'listMonitors', summary: "The served pipelines' monitors: each window's checks, pass rate, Wilson interval and last alert", tags: ['monitors'], responses: { '200': json(ref('MonitorList'), 'The monitors.'), '401': errorResponse('A missing or wrong bearer token.') } } },
+    '/events': { get: { operationId: 'serverEvents', summary: "The server's own events as Server-Sent Events (`event: monitor-alert`, its data a MonitorAlert), from now on or after Last-Event-ID", tags: ['monitors'], parameters: [{ name: 'Last-Event-ID', in: 'header', required: false, schema: { type: 'string' } }], responses: { '200': { description: 'An event stream that does not end.', content: { 'text/event-stream': { schema: { type: 'string' } } } }, '401': errorResponse('A missing or wrong bearer token.') } } },
     '/hooks/{name}': { post: { summary: 'A webhook trigger', tags: ['triggers'], parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }, { name: 'X-Hub-Signature-256', in: 'header', required: false, schema: { type: 'string' } }], requestBody: { required: false, content: { '*/*': { schema: {} } } }, responses: { '202': json(ref('RunAccepted'), 'The run started.'), '401': errorResponse('A bad or missing signature (or token).'), '404': errorResponse('No such webhook.') } } },
   };
   for (const [name, sp] of table) paths[`/pipelines/${encodeURIComponent(name)}/runs`] = { post: runOperation(name, sp) };

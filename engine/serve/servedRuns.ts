@@ -31,6 +31,7 @@ import {
   type RunTrigger,
   type ServedPipeline,
   type StepResult,
+  type MonitorDecl,
 } from '../api/index';
 import { RunEventLog } from './eventLog';
 import { PendingAnswers, type PendingQuestion } from './pendingAnswers';
@@ -69,6 +70,8 @@ export interface ServedRun {
   steps: Record<string, StepResult>;
   /** The conversation the run continues (its `session` input: sessions.ts). */
   session?: string;
+  /** Its pipeline's `monitors:` when it started: they check it once it has ended (monitors.ts). */
+  monitors?: MonitorDecl[];
 }
 
 /** A run's document while it runs: the result document's keys that are known, `status: running`, and its pending questions. */
@@ -89,6 +92,8 @@ export class ServedRuns {
   private readonly finished: string[] = [];
   private finishedBytes = 0;
   private active = 0;
+  /** Called with each run that ended, after its document is kept (the monitors queue their checks: never awaited). */
+  onEnded: ((run: ServedRun, doc: ResultDocument) => void) | null = null;
 
   constructor(
     private readonly host: RunHost,
@@ -138,11 +143,11 @@ export class ServedRuns {
     }
     this.checkCapacity(); // (the analysis may have waited)
     const id = newExecutionId();
-    if (this.restate) return sessionOn(await this.startDurable(id, served, sp, compiled, inputs, trigger), settled.session);
+    if (this.restate) return Object.assign(sessionOn(await this.startDurable(id, served, sp, compiled, inputs, trigger), settled.session), analysis.pipeline.monitors?.length ? { monitors: analysis.pipeline.monitors } : {});
     const ctl = new AbortController();
     const log = new RunEventLog();
     const pending = new PendingAnswers((type, q) => log.append(type, JSON.stringify(q)));
-    const run: ServedRun = { id, served, pipelineId: analysis.pipeline.id, trigger, startedAt: new Date().toISOString(), log, pending, ctl, durable: false, done: null as unknown as Promise<ResultDocument>, result: null, steps: {}, ...(settled.session !== null ? { session: settled.session } : {}) };
+    const run: ServedRun = { id, served, pipelineId: analysis.pipeline.id, trigger, startedAt: new Date().toISOString(), log, pending, ctl, durable: false, done: null as unknown as Promise<ResultDocument>, result: null, steps: {}, ...(settled.session !== null ? { session: settled.session } : {}), ...(analysis.pipeline.monitors?.length ? { monitors: analysis.pipeline.monitors } : {}) };
     const started = startServedRun(this.host, sp, compiled, {
       inputs,
       signal: ctl.signal,
@@ -176,6 +181,14 @@ export class ServedRuns {
         const gone = this.finished.shift()!;
         this.finishedBytes -= this.runs.get(gone)?.log.keptBytes ?? 0;
         this.runs.delete(gone);
+      }
+      if (this.onEnded) {
+        try {
+          this.onEnded(run, doc);
+        } catch (e) {
+          // a monitor's trouble is never the run's
+          this.host.log(`orc serve: the monitors could not take run ${id}: ${this.host.redactor.text((e as Error).message)}`);
+        }
       }
       return doc;
     });

@@ -12,6 +12,8 @@ import type { Tokens } from './auth';
 import { DEFAULT_MAX_RUNS, ServedRuns } from './servedRuns';
 import { Triggers } from './triggers';
 import { webhookHandler } from './webhooks';
+import { Monitors, type MonitorsOptions } from './monitors';
+import type { Meter } from '@opentelemetry/api';
 
 export interface ServeOptions {
   root: string;
@@ -30,6 +32,10 @@ export interface ServeOptions {
   restate?: string;
   /** Publish each pipeline with an agent step as an A2A agent (`--a2a`). */
   a2a?: boolean;
+  /** The metrics' meter (OTLP, Prometheus: `--metrics-port`): the monitors' figures go out through it. */
+  meter?: Meter | null;
+  /** The monitors' queue, judge timeout and alert retries (docs/monitors.md; tests and the bench set them). */
+  monitors?: Pick<MonitorsOptions, 'queueSize' | 'concurrency' | 'judgeTimeoutMs' | 'alerts'>;
 }
 
 export interface RunningServer {
@@ -38,6 +44,8 @@ export interface RunningServer {
   port: number;
   runs: ServedRuns;
   triggers: Triggers;
+  /** The pipelines' monitors: their checks, windows and alerts (GET /monitors, GET /events). */
+  monitors: Monitors;
   /** Stops accepting, cancels the runs still going and waits for their records. */
   close(): Promise<void>;
 }
@@ -52,6 +60,8 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   let dirs: string[] = [];
   let table: Map<string, ServedPipeline> = buildTable(o.root, log, dirs, compiled);
   const runs = new ServedRuns(host, o.maxRuns ?? DEFAULT_MAX_RUNS, o.restate ?? null);
+  const monitors = new Monitors({ root: o.root, models: host.models, env, log, meter: o.meter ?? null, ...o.monitors });
+  runs.onEnded = (run, doc) => monitors.ended(run.pipelineId, doc, run.monitors);
   const triggers = new Triggers({ runs, env, log, table: () => table });
   triggers.sync();
   const watcher =
@@ -75,7 +85,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   };
   // the A2A SDK loads only for --a2a
   const a2a = o.a2a ? (await import('../a2a/a2aRoutes.js')).a2aRoutes({ table: () => table, runner, version: o.version, secured: o.tokens.any, log }) : undefined;
-  const app = createApp({ root: o.root, version: o.version, tokens: o.tokens, runs, table: () => table, maxBody: o.maxBody ?? DEFAULT_MAX_BODY, redactor, log, hook: webhookHandler({ triggers, runs, tokens: o.tokens, env }), ...(a2a ? { a2a } : {}) });
+  const app = createApp({ root: o.root, version: o.version, tokens: o.tokens, runs, table: () => table, maxBody: o.maxBody ?? DEFAULT_MAX_BODY, redactor, log, hook: webhookHandler({ triggers, runs, tokens: o.tokens, env }), monitors, ...(a2a ? { a2a } : {}) });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: o.host, port: o.port }, () => resolve(s as Server)) as Server;
     s.once('error', reject);
@@ -89,12 +99,14 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     port,
     runs,
     triggers,
+    monitors,
     close: () =>
       (closing ??= (async () => {
         watcher?.close();
         triggers.stop();
         const closed = new Promise<void>((r) => server.close(() => r()));
         await runs.closeAll('the server is stopping');
+        monitors.close();
         // the event streams of the ended runs end too; idle keep-alive connections go now
         server.closeIdleConnections?.();
         setTimeout(() => server.closeAllConnections?.(), 2000).unref();
