@@ -46,12 +46,13 @@ export class ImproveProgress {
   }
 
   /** A finished search's result as the panel shows it (a record reopened: its front is what it kept). */
-  static fromResult(r: ImproveResult, evalFile: string, pipelineFile: string, replay = false, candidates: ImproveCandidate[] = []): ImproveProgress {
+  static fromResult(r: ImproveResult, evalFile: string, pipelineFile: string, replay = false, candidates: ImproveCandidate[] = [], maxEvals: number | null = null): ImproveProgress {
     const p = new ImproveProgress(evalFile, pipelineFile, replay);
     p.msg.improveId = r.improveId;
     p.msg.steps = Object.keys(r.steps);
     p.msg.trainCases = r.train.cases;
     p.msg.validationCases = r.validation.cases;
+    p.msg.maxEvals = maxEvals;
     for (const c of candidates) p.known.set(c.id, c);
     p.finish(r);
     return p;

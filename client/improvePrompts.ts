@@ -99,13 +99,13 @@ async function pickReplay(cassette: string): Promise<boolean | undefined> {
 
 /** The record of a finished search (`.orchestrator/improve/ID/`, engine/improve/records.ts): its result, its
  * candidates (candidates.jsonl, figured on the train cases of meta.json), its eval, whether it replayed. */
-export function readImproveRecord(dir: string): { result: ImproveResult; candidates: ImproveCandidate[]; evalFile: string | null; replay: boolean } | { problem: string } {
+export function readImproveRecord(dir: string): { result: ImproveResult; candidates: ImproveCandidate[]; evalFile: string | null; replay: boolean; maxEvals: number | null } | { problem: string } {
   const file = path.join(dir, 'result.json');
   if (!existsSync(file)) return { problem: `the search ${path.basename(dir)} has no result (it is running, or it was stopped before it ended)` };
   try {
     const result = JSON.parse(readFileSync(file, 'utf8')) as ImproveResult;
     const metaFile = path.join(dir, 'meta.json');
-    const meta = existsSync(metaFile) ? (JSON.parse(readFileSync(metaFile, 'utf8')) as { eval_file?: string; cassette?: string | null; train?: string[] }) : {};
+    const meta = existsSync(metaFile) ? (JSON.parse(readFileSync(metaFile, 'utf8')) as { eval_file?: string; cassette?: string | null; train?: string[]; max_evals?: number | null }) : {};
     const train = meta.train ?? [];
     const candidates: ImproveCandidate[] = [];
     const lines = path.join(dir, 'candidates.jsonl');
@@ -118,7 +118,9 @@ export function readImproveRecord(dir: string): { result: ImproveResult; candida
         candidates.push({ id: c.id, parent: c.parent, steps: c.prompts, train_pass_rate: ran.length ? passed / ran.length : 0, train_passed: passed, train_cases: ran.length, cost_usd: c.cost_usd });
       }
     }
-    return { result: { ...result, dir: result.dir ?? dir }, candidates, evalFile: meta.eval_file ?? null, replay: meta.cassette === 'replay' };
+    // meta.json names the eval relative to the folder holding .orchestrator/ (DIR is ROOT/.orchestrator/improve/ID)
+    const root = path.dirname(path.dirname(path.dirname(dir)));
+    return { result: { ...result, dir: result.dir ?? dir }, candidates, evalFile: meta.eval_file ? path.resolve(root, meta.eval_file) : null, replay: meta.cassette === 'replay', maxEvals: typeof meta.max_evals === 'number' ? meta.max_evals : null };
   } catch (e) {
     return { problem: `the record ${path.basename(dir)} cannot be read: ${e instanceof Error ? e.message : String(e)}` };
   }
@@ -174,7 +176,8 @@ export function registerImprovePrompts(context: vscode.ExtensionContext, access:
     };
     if (improvements.get(uri.toString())?.running) return problem(`${name} is being searched already: cancel it from its notification first.`);
     // the search calls models the workspace's files direct, with the user's keys
-    if (!canRun(() => undefined)) return null;
+    let untrusted = '';
+    if (!canRun((reason) => (untrusted = reason))) return { problem: untrusted };
     const evalText = (await vscode.workspace.openTextDocument(uri)).getText();
     const analysis = analyzeEval(evalText, uri.fsPath);
     if (evalHasErrors(analysis) || !analysis.pipeline?.pipeline || !analysis.eval) return problem(`${name} does not compile: fix its errors (Problems view) first.`);
@@ -309,7 +312,7 @@ export function registerImprovePrompts(context: vscode.ExtensionContext, access:
       panels.reveal(uri);
       return { improveId: read.result.improveId };
     }
-    const o: Improvement = { evalUri: uri, progress: ImproveProgress.fromResult(read.result, path.basename(evalFile), path.basename(read.result.pipelineFile), read.replay, read.candidates), pipelineFile: read.result.pipelineFile, pipelineHash: read.result.pipelineHash, running: false };
+    const o: Improvement = { evalUri: uri, progress: ImproveProgress.fromResult(read.result, path.basename(evalFile), path.basename(read.result.pipelineFile), read.replay, read.candidates, read.maxEvals), pipelineFile: read.result.pipelineFile, pipelineHash: read.result.pipelineHash, running: false };
     improvements.set(uri.toString(), o);
     post(o);
     panels.reveal(uri);

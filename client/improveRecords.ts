@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { listImproveRecords } from '../engine/api/index';
+import { STOPPED_WORDS } from '../media/improveProtocol';
 import { IMPROVE_COMMANDS } from './improvePrompts';
 
 type Record = ReturnType<typeof listImproveRecords>[number];
@@ -43,12 +44,14 @@ export function improveTreeItem(n: ImproveNode): vscode.TreeItem {
   }
   const r = n.record;
   const item = new vscode.TreeItem(path.basename(r.evalFile), vscode.TreeItemCollapsibleState.None);
+  item.resourceUri = vscode.Uri.file(path.resolve(n.folder, r.evalFile));
   item.id = `improve\n${n.folder}\n${r.id}`;
   const figures = r.train ? `train ${pct(r.train.before)} → ${pct(r.train.after)}` : 'no result';
-  item.description = [figures, r.stopped ?? 'running or stopped early', r.startedAt.replace('T', ' ').slice(0, 16)].join(' · ');
+  item.description = [figures, r.stopped ? (STOPPED_WORDS[r.stopped] ?? r.stopped) : 'running, or stopped before its end', r.startedAt.replace('T', ' ').slice(0, 16)].join(' · ');
   item.tooltip = new vscode.MarkdownString(`**${path.basename(r.evalFile)}**: search \`${r.id}\`\n\nstarted ${r.startedAt}${r.stopped ? `, stopped: ${r.stopped}` : ''}\n\n${figures}\n\n${r.dir}`);
   item.iconPath = new vscode.ThemeIcon(r.train ? (r.train.after > r.train.before ? 'arrow-up' : 'dash') : 'history');
   item.contextValue = 'improve.record';
-  item.command = { command: IMPROVE_COMMANDS.open, title: 'Open Prompt Improvement', arguments: [{ dir: r.dir, evalFile: r.evalFile }] };
+  // the record names its eval relative to the folder holding .orchestrator/
+  item.command = { command: IMPROVE_COMMANDS.open, title: 'Open Prompt Improvement', arguments: [{ dir: r.dir, evalFile: path.resolve(n.folder, r.evalFile) }] };
   return item;
 }

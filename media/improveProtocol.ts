@@ -62,6 +62,16 @@ export interface ImproveViewMessage {
   applyProblem: string | null;
 }
 
+/** Why a search ended, in words (the panel and the Runs view; the engine's word follows in brackets in the panel). */
+export const STOPPED_WORDS: Record<string, string> = {
+  'all-train-passed': 'every train case passes',
+  'max-evals': 'the case runs allowed are spent',
+  budget: 'the budget is reached',
+  cancelled: 'cancelled; what it found is kept in its record',
+  'no-failures': 'no case fails: nothing to improve',
+  'no-candidates': 'no new candidate came of the reflection',
+};
+
 export type ToImproveView = ImproveViewMessage;
 
 export type FromImproveView =

@@ -7,7 +7,7 @@
 // stopped, the candidates as a table (what a screen reader reads), and Apply. Drawn anew from each
 // message; the scatter's geometry is the optimize section's (media/optimizeScatter.ts).
 import type { OptimizePointView } from './protocol';
-import type { FromImproveView, ImprovePointView, ImproveSplitView, ImproveViewMessage, ToImproveView } from './improveProtocol';
+import { type FromImproveView, type ImprovePointView, type ImproveSplitView, type ImproveViewMessage, STOPPED_WORDS, type ToImproveView } from './improveProtocol';
 import { money, scatterGeometry, SCATTER_BOX } from './optimizeScatter';
 import './improveView.css';
 
@@ -35,16 +35,6 @@ const pct = (x: number) => `${(Math.round(x * 1000 + 1e-9) / 10).toFixed(x === 1
 const usd = (x: number) => `$${x.toFixed(x !== 0 && Math.abs(x) < 0.01 ? 6 : 4)}`;
 
 const STATUS: Record<ImproveViewMessage['status'], string> = { starting: 'Starting', running: 'Searching', done: 'Done', cancelled: 'Cancelled', failed: 'Failed' };
-
-/** Why a search ended, in words (the engine's word follows in brackets). */
-const STOPPED: Record<string, string> = {
-  'all-train-passed': 'every train case passes',
-  'max-evals': 'the case runs allowed are spent',
-  budget: 'the budget is reached',
-  cancelled: 'cancelled; what it found is kept in its record',
-  'no-failures': 'no case fails: nothing to improve',
-  'no-candidates': 'no new candidate came of the reflection',
-};
 
 const open = (id: string) => vscode.postMessage({ type: 'open-candidate', id });
 
@@ -101,7 +91,7 @@ function splitLine(name: string, s: ImproveSplitView | null): string {
 function summary(m: ImproveViewMessage): string[] {
   const lines = [splitLine('train', m.train), splitLine('validation', m.validation)];
   lines.push(`evals ${m.evals}${m.maxEvals !== null ? ` of ${m.maxEvals}` : ''} · calls ${m.calls} · cost ${usd(m.cost_usd)}${m.refused ? ` · ${m.refused} refused` : ''}`);
-  if (m.stopped && m.status !== 'failed') lines.push(`stopped: ${STOPPED[m.stopped] ? `${STOPPED[m.stopped]} (${m.stopped})` : m.stopped}`);
+  if (m.stopped && m.status !== 'failed') lines.push(`stopped: ${STOPPED_WORDS[m.stopped] ? `${STOPPED_WORDS[m.stopped]} (${m.stopped})` : m.stopped}`);
   return lines;
 }
 

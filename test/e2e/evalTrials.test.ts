@@ -132,5 +132,20 @@ describe('workbench: trials and coverage of an eval', function () {
     await s.page.locator('.tab.active', { hasText: 'tickets.pipeline.yaml', hasNotText: '↔' }).first().waitFor({ state: 'visible', timeout: 30_000 });
     await pipeline.locator('.view-line', { hasText: 'Answer in uppercase.' }).first().waitFor({ state: 'visible', timeout: 30_000 });
     await shot(s.page, 'improve-applied');
+    // the Runs view lists the search in its group; selecting it reopens its panel from the record
+    await s.page.locator('.activitybar .action-item a[aria-label="Orchestrator"], .activitybar .action-label[aria-label="Orchestrator"]').first().click();
+    const runs = s.page.locator('.part.sidebar .pane', { has: s.page.locator('.pane-header', { hasText: /^\s*Runs/i }) }).locator('.pane-body .monaco-list-row');
+    const group = runs.filter({ has: s.page.locator('.label-name', { hasText: /^Prompt improvements$/ }) }).first();
+    await group.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.equal(await group.locator('.label-description').textContent(), '1 search');
+    await group.click();
+    const record = runs.filter({ has: s.page.locator('.label-name', { hasText: /^tickets\.eval\.yaml$/ }) }).first();
+    await record.waitFor({ state: 'visible', timeout: 15_000 });
+    assert.match((await record.locator('.label-description').textContent()) ?? '', /^train 0 % → 100 % · every train case passes · \d{4}-\d\d-\d\d \d\d:\d\d$/);
+    await record.click();
+    // reopened from the record: not applied yet in that panel
+    await view.locator('[data-testid="improve-apply"]:not([disabled])').waitFor({ state: 'visible', timeout: 30_000 });
+    assert.equal(await status.textContent(), 'Done (replayed from the cassette)');
+    await shot(s.page, 'improve-runs-view');
   });
 });

@@ -106,8 +106,8 @@ describe('Improve Prompts…: a search from the cassette, its panel, diffs, and 
     assert.equal(doc.getText(), original);
     assert.ok(await doc.save());
 
-    // the record, as the Runs view lists it and reopens it
-    const opened = (await vscode.commands.executeCommand('orchestrator.improvePrompts.open', { dir: path.join(workspace(), '.orchestrator', 'improve', state.message!.improveId!), evalFile: evalUri.fsPath })) as { improveId: string };
+    // the record, as the Runs view lists it and reopens it (its eval found from the record's meta.json)
+    const opened = (await vscode.commands.executeCommand('orchestrator.improvePrompts.open', { dir: path.join(workspace(), '.orchestrator', 'improve', state.message!.improveId!) })) as { improveId: string };
     assert.equal(opened.improveId, state.message!.improveId);
     const reopened = await until('the reopened record drawn', async () => {
       const s = (await vscode.commands.executeCommand('orchestrator.improvePrompts.state', evalUri)) as State;
@@ -116,5 +116,6 @@ describe('Improve Prompts…: a search from the cassette, its panel, diffs, and 
     assert.deepEqual(reopened.rendered!.points, ['c0', 'c1', 'c2']);
     assert.equal(reopened.rendered!.chosen, 'c2');
     assert.equal(reopened.rendered!.status, 'Done (replayed from the cassette)');
+    assert.deepEqual(reopened.rendered!.summary, state.rendered!.summary, 'the record gives the figures the search showed');
   });
 });
