@@ -7,6 +7,7 @@ import type { AgentDecl, AgentLimit, NamedAgent } from '../spec/types';
 import type { ChatMessage, ToolDecl, ToolResultMessage, WireToolCall } from '../models/provider';
 import type { ChatResponse } from '../models/modelRunner';
 import { fallThroughReason } from '../models/fallback';
+import { notJsonReason } from '../models/notJson';
 import { ToolError, untilAborted } from '../toolkit/runtime';
 import { buildCatalog, type AgentCatalog } from './catalog';
 import type { AgentHost, AgentRun } from './host';
@@ -282,7 +283,8 @@ export class AgentLoop implements CallSite {
         return;
       }
       const e = validate.errors?.[0];
-      const why = `${e?.instancePath || '(answer)'} ${e?.message ?? 'does not match the schema'}`;
+      // an answer that is not JSON (prose around it, a code fence, a cut-off object) is answered as a schema failure is
+      const why = res.data === undefined ? `the answer is not JSON (${notJsonReason(res.text)})` : `${e?.instancePath || '(answer)'} ${e?.message ?? 'does not match the schema'}`;
       if (round === 2) throw new ToolError(`The agent's final answer failed validation twice: ${why}`, 'ValidationError');
       this.messages.push(res.message, { role: 'user', content: `That answer was rejected: ${why}. Answer again with JSON that matches the schema exactly.` });
     }

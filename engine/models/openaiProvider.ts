@@ -224,10 +224,15 @@ function answered(r: OpenAI.Chat.Completions.ChatCompletion): { finishReasons?: 
   return { ...(reasons.length ? { finishReasons: reasons } : {}), ...(r.model ? { responseModel: r.model } : {}) };
 }
 
-export function parseJson(provider: string, text: string): unknown {
+/**
+ * A structured answer's JSON; undefined when the text is not JSON (prose around it, a code fence, a
+ * cut-off object): the runner answers the model why and asks again, within `repair.max_attempts`
+ * (engine/models/runner.ts, notJsonReason), as it does an answer that fails the schema.
+ */
+export function parseJson(_provider: string, text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    throw new ProviderError(`${provider} answered text that is not JSON: ${text.length > 200 ? `${text.slice(0, 200)}…` : text}`, null, null, false);
+    return undefined;
   }
 }

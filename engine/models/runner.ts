@@ -19,6 +19,7 @@ import { selectModel } from './selection';
 import { Redactor } from '../toolkit/redact';
 import { ajvRegExp } from '../template/linearRegex';
 import { checkRecordUsage, checkUsage } from './usageFigures';
+import { notJsonReason } from './notJson';
 
 export interface ModelRunnerOptions {
   env?: NodeJS.ProcessEnv;
@@ -384,10 +385,13 @@ export class ProviderModelRunner implements ModelRunner {
       for (let round = 1; ; round++) {
         const { answer, record } = await this.call(model, provider, estimate, req.signal, (p, signal) => p.generateStructured({ ...base, prompt: ask, schema, signal }), req, worst);
         note(record, answer);
-        if (validate(answer.data)) return done(action === 'evaluate_condition' ? (answer.data as { holds: boolean }).holds : answer.data);
-        const bad = firstField(validate.errors);
-        if (round > repairs) throw new ToolError(repairs === 1 ? `The model's answer failed validation twice: field '${bad.field}': ${bad.text}` : `The model's answer failed validation ${round === 1 ? 'and no repair is allowed' : `${round} times (repair.max_attempts: ${repairs})`}: field '${bad.field}': ${bad.text}`, 'ValidationError');
-        ask = `${base.prompt}\n\nYour previous answer was rejected: field '${bad.field}': ${bad.text}. Answer again with JSON that matches the schema exactly.`;
+        // an answer that is not JSON at all (prose around it, a code fence, a cut-off object) is repaired as one that fails the schema
+        const notJson = answer.data === undefined ? notJsonReason(answer.text, answer.finishReasons) : null;
+        if (notJson === null && validate(answer.data)) return done(action === 'evaluate_condition' ? (answer.data as { holds: boolean }).holds : answer.data);
+        const bad = notJson === null ? firstField(validate.errors) : null;
+        const why = bad ? `field '${bad.field}': ${bad.text}` : `the answer is not JSON (${notJson})`;
+        if (round > repairs) throw new ToolError(repairs === 1 ? `The model's answer failed validation twice: ${why}` : `The model's answer failed validation ${round === 1 ? 'and no repair is allowed' : `${round} times (repair.max_attempts: ${repairs})`}: ${why}`, 'ValidationError');
+        ask = `${base.prompt}\n\nYour previous answer was rejected: ${why}. Answer again with JSON that matches the schema exactly${notJson ? ', and nothing else' : ''}.`;
       }
     }
     const streaming = params.stream !== false;

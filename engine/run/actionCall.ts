@@ -52,11 +52,19 @@ async function callModelAction(step: Step, params: Record<string, unknown>, ctx:
   const system = systemPrompt(step, params, ctx);
   const schema = answerSchema(step, params);
   // the event is built only when someone listens
-  const onCall = (c: ModelCallRecord) => void (ctx.emitter.listening && ctx.emitter.emit({ type: 'model-call', time: Date.now(), stepId: step.id, scope: scopePath, ...c }));
+  // every call of the step's request, as paid for: a step that fails still carries them all (its record, its cost)
+  const paid = { tokens_in: 0, tokens_out: 0, cost_usd: 0 };
+  const onCall = (c: ModelCallRecord) => {
+    paid.tokens_in += c.tokens_in;
+    paid.tokens_out += c.tokens_out;
+    paid.cost_usd += c.cost_usd;
+    if (ctx.emitter.listening) ctx.emitter.emit({ type: 'model-call', time: Date.now(), stepId: step.id, scope: scopePath, ...c });
+  };
   if (step.action === 'embed') return embedAction(model, params, ctx, signal, r, onCall, step.id);
   const fallbacks = fallbacksFor(model, model === step.model ? step.modelChain : model === ctx.pipeline.model ? ctx.pipeline.modelChain : undefined, ctx.pipeline.fallbacks);
   if (step.agent) return agentAction(step, params, ctx, signal, scopePath, r, { model, fallbacks: fallbacks ?? [], system, schema: step.vars.length ? schema : null, output, onCall }).finally(() => output.end());
   let res;
+  const before = { tokens_in: r.tokens_in, tokens_out: r.tokens_out, cost_usd: r.cost_usd };
   try {
     const req: ModelRequest = { model, action: step.action, params, system, schema, signal, onText: (c) => output('text', c), onCall, stepId: step.id };
     // set after the literal: a spread inside it made the request a slow dictionary object, every call
@@ -69,7 +77,12 @@ async function callModelAction(step: Step, params: Record<string, unknown>, ctx:
     res = step.guardrails ? await guardedRun(ctx.models, req, stepGuards(step, ctx, scopePath, r)) : await ctx.models.run(req);
   } catch (e) {
     // a chain that ran out: every model tried and why, and what the calls that answered cost
-    if (e instanceof ModelChainError) Object.assign(r, { models_tried: redactTried(e.tried, ctx), tokens_in: r.tokens_in + e.spent.tokens_in, tokens_out: r.tokens_out + e.spent.tokens_out, cost_usd: r.cost_usd + e.spent.cost_usd });
+    if (e instanceof ModelChainError) r.models_tried = redactTried(e.tried, ctx);
+    // what the failed request's calls cost, every one of them (a repaired answer's attempts, a chain's models, a guarded answer's retries)
+    r.tokens_in = before.tokens_in + paid.tokens_in;
+    r.tokens_out = before.tokens_out + paid.tokens_out;
+    r.cost_usd = before.cost_usd + paid.cost_usd;
+    if (paid.tokens_in + paid.tokens_out > 0) r.model ??= model;
     throw e;
   } finally {
     output.end();
