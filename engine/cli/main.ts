@@ -32,7 +32,7 @@ Usage:
   orc validate FILE|- [FILE...] [--json]    findings; exit 0, or 2 when any error
   orc plan FILE [--json]                    levels and critical path
   orc graph FILE --format json|dot|mermaid  the DAG
-  orc run FILE [-i|--input key=value]... [--json] [--max-parallel N] [--frozen-auto|--refresh-auto] [--yes] [--budget-usd X] [--redis URL] [--trace-endpoint URL]
+  orc run FILE [-i|--input key=value]... [--json] [--max-parallel N] [--frozen-auto|--refresh-auto] [--yes] [--budget-usd X] [--redis URL] [--trace-endpoint URL] [--monitor]
                                             runs it; progress on stderr, a summary (the result document with --json) on stdout;
                                             an -i value is read as JSON when it parses, else as a string;
                                             -i STEP_ID=VALUE answers a step that asks a person (an agent's approve: true calls: =approve or =deny);
@@ -55,8 +55,8 @@ Usage:
   orc chat FILE [--session ID] [-i key=value]...
                                             a conversation with the pipeline, a line a turn (streamed; Ctrl-C cancels the turn)
   orc mcp [--root DIR]                      serves the pipelines under DIR (default: here) as MCP tools on stdio
-  orc serve [--root DIR] [--host 127.0.0.1] [--port 8420] [--token-file F] [--max-runs N] [--max-body BYTES] [--restate INGRESS_URL] [--a2a]
-                                            serves the pipelines under DIR over HTTP: runs, live events (SSE), cron and webhook triggers
+  orc serve [--root DIR] [--host 127.0.0.1] [--port 8420] [--token-file F] [--max-runs N] [--max-body BYTES] [--restate INGRESS_URL] [--a2a] [--metrics-port N]
+                                            serves the pipelines under DIR over HTTP: runs, live events (SSE), cron and webhook triggers, monitors
   orc runs [--json]                         past runs in .orchestrator/
   orc stats [FILE|--all] [--since 7d] [--json]
                                             success rate, p50/p95 duration, cost and tokens per pipeline and step
@@ -236,9 +236,9 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
           if (attach === true) throw new UsageError('--attach needs a run id');
           return await durableRunCommand({ url: restateUrl(p), file: p.positional.length ? oneFile(p) : null, attach: attach ?? null, detach: p.flags.has('--detach'), inputArgs: p.inputs, json: p.flags.has('--json'), maxParallel: positiveInt(p.flags.get('--max-parallel'), '--max-parallel'), yes: p.flags.has('--yes'), auto: { frozen: p.flags.has('--frozen-auto'), refresh: p.flags.has('--refresh-auto') } }, errStyle, io);
         }
-        allowOnly(p, ['--json', '--max-parallel', '--frozen-auto', '--refresh-auto', '--yes', '--redis', '--queue', ...CASSETTE_FLAGS, '--trace-endpoint', '--budget-usd']);
+        allowOnly(p, ['--json', '--max-parallel', '--frozen-auto', '--refresh-auto', '--yes', '--redis', '--queue', ...CASSETTE_FLAGS, '--trace-endpoint', '--budget-usd', '--monitor']);
         if (p.flags.has('--frozen-auto') && p.flags.has('--refresh-auto')) throw new UsageError('--frozen-auto and --refresh-auto contradict each other');
-        return await runCommand(oneFile(p), p.inputs, p.flags.has('--json'), positiveInt(p.flags.get('--max-parallel'), '--max-parallel'), errStyle, io, { frozen: p.flags.has('--frozen-auto'), refresh: p.flags.has('--refresh-auto') }, p.flags.has('--yes'), distributedOf(p), cassetteFlagsOf(p.flags), traceOf(p), dollars(p.flags.get('--budget-usd'), '--budget-usd'));
+        return await runCommand(oneFile(p), p.inputs, p.flags.has('--json'), positiveInt(p.flags.get('--max-parallel'), '--max-parallel'), errStyle, io, { frozen: p.flags.has('--frozen-auto'), refresh: p.flags.has('--refresh-auto') }, p.flags.has('--yes'), distributedOf(p), cassetteFlagsOf(p.flags), traceOf(p), dollars(p.flags.get('--budget-usd'), '--budget-usd'), p.flags.has('--monitor'));
       }
       case 'worker': {
         if (p.flags.has('--restate')) {
@@ -278,7 +278,7 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
         return await mcpCommand(root, io.err);
       }
       case 'serve': {
-        allowOnly(p, ['--root', '--host', '--port', '--token-file', '--max-runs', '--max-body', '--restate', '--a2a']);
+        allowOnly(p, ['--root', '--host', '--port', '--token-file', '--max-runs', '--max-body', '--restate', '--a2a', '--metrics-port']);
         if (p.positional.length) throw new UsageError("'orc serve' takes no file: it serves every pipeline under --root DIR");
         const str = (flag: string) => {
           const v = p.flags.get(flag);
@@ -287,7 +287,7 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
         };
         const port = str('--port');
         if (port !== undefined && (!/^\d+$/.test(port) || Number(port) > 65535)) throw new UsageError(`--port takes a port number up to 65535 (0: any free port), got '${port}'`);
-        return await serveCommand({ root: str('--root'), host: str('--host'), port: port === undefined ? undefined : Number(port), tokenFile: str('--token-file'), maxRuns: positiveInt(p.flags.get('--max-runs'), '--max-runs'), maxBody: positiveInt(p.flags.get('--max-body'), '--max-body'), restate: str('--restate'), a2a: p.flags.has('--a2a') }, io.out, io.err);
+        return await serveCommand({ root: str('--root'), host: str('--host'), port: port === undefined ? undefined : Number(port), tokenFile: str('--token-file'), maxRuns: positiveInt(p.flags.get('--max-runs'), '--max-runs'), maxBody: positiveInt(p.flags.get('--max-body'), '--max-body'), restate: str('--restate'), a2a: p.flags.has('--a2a'), metricsPort: positiveInt(p.flags.get('--metrics-port'), '--metrics-port') }, io.out, io.err);
       }
       case 'explain':
       case 'auto': {

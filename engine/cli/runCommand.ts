@@ -11,6 +11,7 @@ import { terminalInteraction } from './interaction';
 import { cassetteOptions, unknownLiveSteps, type CassetteFlags } from './cassetteFlags';
 import { traceConfigOf, withRunTelemetry } from './runTelemetry';
 import { unusableChainsMessage } from './modelCheck';
+import { withCassette } from '../api/index';
 
 export interface RunIO {
   out(s: string): void;
@@ -94,7 +95,10 @@ export interface TraceOptions {
   traceEndpoint?: string;
 }
 
-export async function execute(a: Analysis, options: RunOptions, json: boolean, style: Style, io: RunIO, human: HumanOptions = { answers: new Map(), yes: false }, distributed?: DistributedOptions, traces: TraceOptions = {}): Promise<number> {
+/** What runs after the result document is printed (`orc run --monitor`: the pipeline's monitors on the run). */
+export type AfterRun = (doc: ResultDocument, a: Analysis, options: RunOptions) => Promise<void>;
+
+export async function execute(a: Analysis, options: RunOptions, json: boolean, style: Style, io: RunIO, human: HumanOptions = { answers: new Map(), yes: false }, distributed?: DistributedOptions, traces: TraceOptions = {}, afterRun?: AfterRun): Promise<number> {
   traceConfigOf(traces.traceEndpoint, () => {}); // a bad endpoint is said before anything starts
   // a fallback chain with no model callable here is refused before any step runs (on workers, the
   // workers' keys count; a replay calls no model)
@@ -124,14 +128,14 @@ export async function execute(a: Analysis, options: RunOptions, json: boolean, s
     return await withRunTelemetry(options, a.pipeline?.id ?? '', traces.traceEndpoint, io.err, (o, tracer) => {
       // a traced run's steps on the workers hang under their attempts' spans
       if (remote && tracer) remote.traceparentOf = (key) => tracer.remoteTraceparent(key);
-      return executeHere(a, o, json, style, io, human);
+      return executeHere(a, o, json, style, io, human, afterRun);
     });
   } finally {
     await remote?.close();
   }
 }
 
-async function executeHere(a: Analysis, options: RunOptions, json: boolean, style: Style, io: RunIO, human: HumanOptions): Promise<number> {
+async function executeHere(a: Analysis, options: RunOptions, json: boolean, style: Style, io: RunIO, human: HumanOptions, afterRun?: AfterRun): Promise<number> {
   const progress = progressReporter(io.errRaw, style, io.errIsTTY);
   const intr = interruptible(io);
   // questions go to the terminal only when someone is there: stdin and stderr are terminals, and not --json
@@ -151,6 +155,7 @@ async function executeHere(a: Analysis, options: RunOptions, json: boolean, styl
     progress.close();
     if (json) io.out(JSON.stringify(doc, null, 2));
     else io.out(runSummary(doc, a.pipeline?.steps ?? [], options.cwd, exitCode(doc)));
+    if (afterRun) await afterRun(doc, a, options);
     return exitCode(doc);
   } catch (e) {
     progress.close();
@@ -164,7 +169,7 @@ async function executeHere(a: Analysis, options: RunOptions, json: boolean, styl
   }
 }
 
-export async function runCommand(file: string, inputArgs: string[], json: boolean, maxParallel: number | undefined, style: Style, io: RunIO, auto: { frozen: boolean; refresh: boolean } = { frozen: false, refresh: false }, yes = false, distributed?: DistributedOptions, tape?: CassetteFlags, traces: TraceOptions = {}, budgetUsd?: number): Promise<number> {
+export async function runCommand(file: string, inputArgs: string[], json: boolean, maxParallel: number | undefined, style: Style, io: RunIO, auto: { frozen: boolean; refresh: boolean } = { frozen: false, refresh: false }, yes = false, distributed?: DistributedOptions, tape?: CassetteFlags, traces: TraceOptions = {}, budgetUsd?: number, monitor = false): Promise<number> {
   const cassette = cassetteOptions(tape, file === '-' ? null : file, distributed);
   const source = readSource(file);
   // the tools of the MCP servers its steps call, listed (or cached) so their parameters are checked
@@ -191,7 +196,31 @@ export async function runCommand(file: string, inputArgs: string[], json: boolea
   }
   const liveWarning = unknownLiveSteps(cassette, a.pipeline?.steps ?? []);
   if (liveWarning) io.err(`orc: ${liveWarning}`);
-  return execute(a, { cwd: process.cwd(), inputs, maxParallel, pipelineFile: file === '-' ? null : file, source, cassette, ...(budgetUsd !== undefined ? { budgetUsd } : {}) }, json, style, io, { answers, yes, stdinUsed: file === '-' }, distributed, traces);
+  if (monitor && !a.pipeline?.monitors?.length) io.err(`orc: --monitor: ${file} has no monitors: nothing will check the run`);
+  return execute(a, { cwd: process.cwd(), inputs, maxParallel, pipelineFile: file === '-' ? null : file, source, cassette, ...(budgetUsd !== undefined ? { budgetUsd } : {}) }, json, style, io, { answers, yes, stdinUsed: file === '-' }, distributed, traces, monitor ? monitorsAfter(io) : undefined);
+}
+
+/**
+ * `orc run --monitor`: once the result is printed, the pipeline's monitors check the run
+ * (engine/serve/monitors.ts, loaded only then): each verdict on stderr, each check written to
+ * `.orchestrator/monitors/NAME.jsonl`, a failed run flagged for review. Judges go through the run's
+ * cassette when it has one.
+ */
+function monitorsAfter(io: RunIO): AfterRun {
+  return async (doc, a, options) => {
+    const decls = a.pipeline?.monitors ?? [];
+    if (!decls.length) return;
+    const { runMonitors } = await import('../serve/monitors.js');
+    const registryFile = process.env.ORC_MODEL_REGISTRY || undefined;
+    let models = createModelRunner({ env: process.env, registryFile });
+    let tape: { close(): void } | null = null;
+    if (options.cassette) ({ models, cassette: tape } = withCassette(models, options.cassette));
+    try {
+      await runMonitors({ root: options.cwd ?? process.cwd(), doc, decls, models, env: process.env, replay: options.cassette?.mode === 'replay', say: io.err });
+    } finally {
+      tape?.close();
+    }
+  };
 }
 
 export async function resumeCommand(runId: string, json: boolean, style: Style, io: RunIO, distributed?: DistributedOptions, tape?: CassetteFlags, inputArgs: string[] = [], traces: TraceOptions = {}): Promise<number> {

@@ -7,6 +7,8 @@ import { statSync } from 'node:fs';
 import * as path from 'node:path';
 import { UsageError } from './input';
 import { version } from './usage';
+import { traceConfigOf } from './runTelemetry';
+import { startTelemetry } from '../api/index';
 
 export interface ServeFlags {
   root?: string;
@@ -17,6 +19,8 @@ export interface ServeFlags {
   maxBody?: number;
   restate?: string;
   a2a?: boolean;
+  /** A Prometheus scrape endpoint on this port (the monitors' figures, docs/monitors.md); OTLP from the environment too. */
+  metricsPort?: number;
 }
 
 export const DEFAULT_PORT = 8420;
@@ -43,9 +47,19 @@ export async function serveCommand(f: ServeFlags, out: (s: string) => void, err:
   }
   const host = f.host ?? DEFAULT_HOST;
   if (!tokens.any && !isLoopback(host)) throw new UsageError(`--host ${host}: with no token configured the server listens on loopback only; set ORC_SERVE_TOKENS or --token-file FILE to listen on another address`);
+  // metrics (the monitors' orc_monitor_*): to OTEL_EXPORTER_OTLP_* and, with --metrics-port, a Prometheus endpoint
+  const telemetryConfig = traceConfigOf(undefined, err, 'orc-serve', f.metricsPort ?? null);
+  let telemetry;
+  try {
+    telemetry = telemetryConfig?.metrics ? await startTelemetry(telemetryConfig, version()) : null;
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const meter = telemetry?.sdk.meter ?? null;
+  if (f.metricsPort !== undefined && meter) err(`orc serve: metrics for Prometheus at http://${telemetryConfig!.metrics!.prometheusHost}:${f.metricsPort}/metrics`);
   let server;
   try {
-    server = await startServer({ root: dir, host, port: f.port ?? DEFAULT_PORT, tokens, version: version(), maxRuns: f.maxRuns, maxBody: f.maxBody, log: err, ...(f.restate ? { restate: f.restate } : {}), ...(f.a2a ? { a2a: true } : {}) });
+    server = await startServer({ meter, root: dir, host, port: f.port ?? DEFAULT_PORT, tokens, version: version(), maxRuns: f.maxRuns, maxBody: f.maxBody, log: err, ...(f.restate ? { restate: f.restate } : {}), ...(f.a2a ? { a2a: true } : {}) });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
@@ -60,7 +74,10 @@ export async function serveCommand(f: ServeFlags, out: (s: string) => void, err:
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
       err(f.restate ? `orc serve: ${signal}: stopping (${server.runs.running} durable run(s) go on on Restate)` : `orc serve: ${signal}: stopping (cancelling ${server.runs.running} running run(s))`);
-      void server.close().then(resolve);
+      void server
+        .close()
+        .then(() => telemetry?.shutdown(err))
+        .then(() => resolve());
     };
     const onInt = () => stop('SIGINT');
     const onTerm = () => stop('SIGTERM');

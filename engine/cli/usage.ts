@@ -8,12 +8,14 @@ export const COMMAND_USAGE: Record<string, string> = {
   graph: `orc graph FILE --format json|dot|mermaid
   Prints the pipeline's DAG.`,
   run: `orc run FILE [-i|--input key=value]... [--json] [--max-parallel N] [--frozen-auto|--refresh-auto] [--yes] [--budget-usd X]
-           [--record | --replay [--cassette PATH] [--live STEP,...] [--replay-tools]]
+           [--record | --replay [--cassette PATH] [--live STEP,...] [--replay-tools]] [--monitor]
   Runs the pipeline. Progress goes to stderr; a summary (or the result document with --json) to stdout.
   AUTO tags take their locked answers; missing ones are asked first (--refresh-auto: all of them;
   --frozen-auto: none, an unresolved tag refuses the run with exit 2, for CI).
   An -i value is read as JSON when it parses as JSON (-i n=3, -i tags='["a"]'), else as a string.
   --budget-usd X sets the run's budget in dollars, or lowers the pipeline's budget.max_cost_usd (docs/guardrails.md).
+  --monitor: after the result, the pipeline's monitors: check the run, each verdict on stderr, each check
+  written to .orchestrator/monitors/NAME.jsonl, a failed run flagged for review (docs/monitors.md).
   Steps that ask a person (user-prompt, approval-gate, feedback-collection) ask on the terminal when
   stdin and stderr are terminals and --json is not given. Otherwise answer them ahead: -i STEP_ID=VALUE
   (a key that is not a parameter of the pipeline but the id of such a step), e.g. -i gate=approve,
@@ -76,7 +78,7 @@ export const COMMAND_USAGE: Record<string, string> = {
   named from its id, with an input schema from its parameters; a call runs it as orc run does
   (records in DIR/.orchestrator/) and answers its outputs. Past runs (orc://runs/ID) and graphs
   (orc://graphs/TOOL) are resources. Add it to a client as: orc mcp --root /path/to/workspace.`,
-  serve: `orc serve [--root DIR] [--host 127.0.0.1] [--port 8420] [--token-file FILE] [--max-runs N] [--max-body BYTES] [--restate INGRESS_URL] [--a2a]
+  serve: `orc serve [--root DIR] [--host 127.0.0.1] [--port 8420] [--token-file FILE] [--max-runs N] [--max-body BYTES] [--restate INGRESS_URL] [--a2a] [--metrics-port N]
   An HTTP server: every pipeline under DIR (default: this folder) that compiles, as orc mcp finds
   them, can be run with POST /pipelines/ID/runs (the body: its inputs), followed live with GET
   /runs/RUN_ID/events (Server-Sent Events), cancelled, and its approvals answered; its cron and
@@ -86,6 +88,9 @@ export const COMMAND_USAGE: Record<string, string> = {
   --token-file (one a line); with none, the server listens on loopback only. --max-runs N (default
   16): more concurrent runs are refused with 429; --max-body BYTES (default 1048576): a larger body
   is refused with 413. Ctrl-C or SIGTERM: stop, cancelling the runs still going. See docs/serve.md.
+  The pipelines' monitors: check the runs after they end (GET /monitors, alerts on GET /events and
+  signed webhooks: docs/monitors.md); --metrics-port N: their metrics for Prometheus at
+  http://127.0.0.1:N/metrics (and to OTEL_EXPORTER_OTLP_* when set).
   --restate INGRESS_URL: every run is a durable run on Restate (docs/durable.md): submitted,
   followed, cancelled and answered through it; it outlives this server, and another server with the
   same --restate finds it again by its id. Stopping the server leaves those runs going.
