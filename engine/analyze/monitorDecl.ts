@@ -14,8 +14,8 @@ export const DEFAULT_WINDOW = 50;
 export const DEFAULT_MIN_CHECKS = 10;
 /** The keys of a monitor entry, in the order docs/format.md lists them. */
 export const MONITOR_KEYS = ['name', 'sample', 'assert', 'window', 'min_checks', 'alert_below', 'notify', 'budget'] as const;
-/** A monitor's name: an identifier, so that `NAME.jsonl` stays inside `.orchestrator/monitors/`. */
-export const MONITOR_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+/** A monitor's name: an identifier as a pipeline id is, so that `NAME.jsonl` stays inside `.orchestrator/monitors/` (and the server's file check, engine/serve/monitorLog.ts, takes every such name). */
+export const MONITOR_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
 /** The longest name: `NAME.jsonl` must fit every file system (255 bytes). */
 export const MONITOR_NAME_MAX = 100;
 

@@ -212,7 +212,7 @@ export function checkSchema(value: unknown, sink: FindingSink, stepIdAt: (path: 
         else if (last === 'id' && path.length > 1) message = `Step id ${describeValue(v)} must start with a letter or '_' and hold only letters, digits, '_' and '-'.`;
         else if (last === 'id') message = `Pipeline id ${describeValue(v)} must start with a letter and hold only letters, digits, '_' and '-'.`;
         else if (last === 'loop_var') message = `Loop variable ${describeValue(v)} must be a name: letters, digits and '_'.`;
-        else if (last === 'name' && path[0] === 'monitors' && path.length === 3) message = `Monitor name ${describeValue(v)} must start with a letter or '_' and hold only letters, digits, '_' and '-': its checks are written to .orchestrator/monitors/NAME.jsonl.`;
+        else if (last === 'name' && path[0] === 'monitors' && path.length === 3) message = `Monitor name ${describeValue(v)} must start with a letter and hold only letters, digits, '_' and '-': its checks are written to .orchestrator/monitors/NAME.jsonl.`;
         else message = `${describeValue(v)} does not have the required form.`;
         sink.atValue('schema.pattern', message, path, { step });
         break;

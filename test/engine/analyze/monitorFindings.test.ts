@@ -126,7 +126,7 @@ describe('monitors: findings', () => {
     assert.deepEqual(a.findings[0].related, [{ message: 'also declared here', range: { start: { line: 4, character: 10 }, end: { line: 4, character: 14 } } }]);
   });
 
-  it('refuses a name unsafe as a file name: a path, dots, a device name, one too long', () => {
+  it('refuses a name unsafe as a file name: a path, dots, a leading _, a device name, one too long', () => {
     const long = 'a'.repeat(101);
     const text = withMonitors(
       '  - name: ../escape',
@@ -135,18 +135,21 @@ describe('monitors: findings', () => {
       '    assert: [{type: contains, value: x}]',
       '  - name: .hidden',
       '    assert: [{type: contains, value: x}]',
+      '  - name: _private',
+      '    assert: [{type: contains, value: x}]',
       '  - name: COM1',
       '    assert: [{type: contains, value: x}]',
       `  - name: ${long}`,
       '    assert: [{type: contains, value: x}]',
     );
-    const form = (n: string) => `Monitor name '${n}' must start with a letter or '_' and hold only letters, digits, '_' and '-': its checks are written to .orchestrator/monitors/NAME.jsonl.`;
+    const form = (n: string) => `Monitor name '${n}' must start with a letter and hold only letters, digits, '_' and '-': its checks are written to .orchestrator/monitors/NAME.jsonl.`;
     assert.deepEqual(findingsOf(text), [
       ['schema.pattern', 'error', form('../escape'), span(text, 2, '../escape')],
       ['schema.pattern', 'error', form('a/b'), span(text, 4, 'a/b')],
       ['schema.pattern', 'error', form('.hidden'), span(text, 6, '.hidden')],
-      ['monitor.name', 'error', "Monitor name 'COM1' names a device on Windows: its checks could not be written to .orchestrator/monitors/COM1.jsonl there. Choose another name.", span(text, 8, 'COM1')],
-      ['monitor.name', 'error', 'Monitor name is 101 characters long: at most 100, as its checks are written to .orchestrator/monitors/NAME.jsonl.', span(text, 10, long)],
+      ['schema.pattern', 'error', form('_private'), span(text, 8, '_private')],
+      ['monitor.name', 'error', "Monitor name 'COM1' names a device on Windows: its checks could not be written to .orchestrator/monitors/COM1.jsonl there. Choose another name.", span(text, 10, 'COM1')],
+      ['monitor.name', 'error', 'Monitor name is 101 characters long: at most 100, as its checks are written to .orchestrator/monitors/NAME.jsonl.', span(text, 12, long)],
     ]);
   });
 
