@@ -46,7 +46,7 @@ monitors:
     s = await startServe(root, ['--metrics-port', String(port)]);
     assert.match(s.stderr(), new RegExp(`orc serve: metrics for Prometheus at http://127\\.0\\.0\\.1:${port}/metrics`));
     for (const answer of ['Your order ships today.', 'I cannot say.']) {
-      const res = await fetch(`${s.url}/pipelines/support/runs`, { method: 'POST', headers: { 'content-type': 'application/json', prefer: 'wait=30' }, body: JSON.stringify({ answer }) });
+      const res: Response = await fetch(`${s.url}/pipelines/support/runs`, { method: 'POST', headers: { 'content-type': 'application/json', prefer: 'wait=30' }, body: JSON.stringify({ answer }) });
       assert.equal(res.status, 200);
     }
     const file = path.join(root, '.orchestrator', 'monitors', 'polite.jsonl');
