@@ -96,20 +96,53 @@ export function readParts(params: Record<string, unknown>, where: { cwd: string;
   const located = wanted.map((w) => {
     if (/^https?:\/\//i.test(w.ref)) return { ...w, url: w.ref as string | undefined, file: undefined as string | undefined };
     if (/^[a-z][a-z0-9+.-]*:/i.test(w.ref) && !/^[A-Za-z]:[\\/]/.test(w.ref)) throw new ToolError(`'${w.param}': '${w.ref}' is neither a workspace path nor an http(s) URL`, 'ValueError');
-    return { ...w, url: undefined as string | undefined, file: insideWorkspace(w.ref, w.param, where.cwd, where.workspace) as string | undefined };
+    const file = insideWorkspace(w.ref, w.param, where.cwd, where.workspace);
+    // a regular file only: a named pipe would be read for as long as its writer writes, a device for ever
+    const what = notRegular(fs.statSync(file));
+    if (what) throw new ToolError(`'${w.param}': '${w.ref}' is not a regular file (${what}); give a file in the workspace (nothing was sent)`, 'ValueError');
+    return { ...w, url: undefined as string | undefined, file: file as string | undefined };
   });
   let total = 0;
   return located.map((w): ContentPart => {
     const mediaType = mediaTypeOf(w.ref) ?? (w.kind === 'image' ? 'image/png' : w.kind === 'audio' ? 'audio/wav' : 'application/octet-stream');
     if (KIND_OF_TYPE(mediaType) !== w.kind && mediaTypeOf(w.ref)) throw new ToolError(`'${w.param}': '${w.ref}' is ${mediaType}, not ${w.kind === 'file' ? 'a document' : `an ${w.kind}`}: give it under '${Object.keys(PART_PARAMS).find((k) => PART_PARAMS[k] === KIND_OF_TYPE(mediaType))}'`, 'ValueError');
     if (w.url) return { kind: w.kind, mediaType, name: w.ref, url: w.url, sha256: createHash('sha256').update(w.url).digest('hex'), bytes: 0 };
-    const size = fs.statSync(w.file!).size;
-    if (size > MAX_PART_BYTES) throw new ToolError(`'${w.param}': '${w.ref}' has ${size} bytes; a part may have ${MAX_PART_BYTES} (nothing was sent)`, 'LimitError');
-    total += size;
-    if (total > MAX_PARTS_BYTES) throw new ToolError(`'${w.param}': the parts of one call have more than ${MAX_PARTS_BYTES} bytes together (nothing was sent)`, 'LimitError');
-    const bytes = fs.readFileSync(w.file!);
+    const bytes = readBounded(w.file!, w.param, w.ref, Math.min(MAX_PART_BYTES, MAX_PARTS_BYTES - total));
+    total += bytes.length;
     return { kind: w.kind, mediaType, name: w.ref, data: bytes.toString('base64'), sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length };
   });
+}
+
+/** What a path that is not a regular file is, or null for a file. */
+function notRegular(st: fs.Stats): string | null {
+  if (st.isFile()) return null;
+  return st.isFIFO() ? 'a named pipe' : st.isDirectory() ? 'a folder' : st.isSocket() ? 'a socket' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : 'not a file';
+}
+
+/**
+ * A part's bytes, at most `room` of them: opened without waiting (a pipe put in the file's place
+ * since the check does not hold the open), checked again on the open file, never read past the bound.
+ */
+function readBounded(file: string, param: string, ref: string, room: number): Buffer {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  try {
+    const st = fs.fstatSync(fd);
+    const what = notRegular(st);
+    if (what) throw new ToolError(`'${param}': '${ref}' is not a regular file (${what}); give a file in the workspace (nothing was sent)`, 'ValueError');
+    const over = (n: number) =>
+      room < MAX_PART_BYTES
+        ? new ToolError(`'${param}': the parts of one call have more than ${MAX_PARTS_BYTES} bytes together (nothing was sent)`, 'LimitError')
+        : new ToolError(`'${param}': '${ref}' has ${n} bytes; a part may have ${MAX_PART_BYTES} (nothing was sent)`, 'LimitError');
+    if (st.size > room) throw over(st.size);
+    // one byte more than it says it holds: a file that grew since is seen to be over
+    const buf = Buffer.alloc(st.size + 1);
+    let n = 0;
+    for (let got = 1; got > 0 && n < buf.length; n += got) got = fs.readSync(fd, buf, n, buf.length - n, n);
+    if (n > st.size) throw over(n);
+    return buf.subarray(0, n);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** A part as a cassette's request records it: what it is and its content hash, not its bytes. */
