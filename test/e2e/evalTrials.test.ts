@@ -97,6 +97,9 @@ describe('workbench: trials and coverage of an eval', function () {
     await palette(s.page, 'View: Close All Editors');
     await quickOpen(s.page, 'tickets.eval.yaml');
     await palette(s.page, 'Orchestrator: Improve Prompts…');
+    // the first question comes once the eval is analysed, which loads the engine: on a busy machine
+    // (two cores, both kept busy) that took over the 15 s answerQuickInput waits for a title
+    await s.page.locator('.quick-input-widget .quick-input-title', { hasText: 'at most how many case runs' }).waitFor({ state: 'visible', timeout: 90_000 });
     await answerQuickInput(s.page, 'at most how many case runs', '150', false);
     await answerQuickInput(s.page, 'budget in USD', '1.00', false);
     await answerQuickInput(s.page, 'how to run the search', 'Replay tickets.cassette.jsonl');
