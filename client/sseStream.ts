@@ -174,6 +174,8 @@ export async function followEventStream(o: FollowOptions): Promise<SseEvent | un
       if (o.token) headers.authorization = `Bearer ${o.token}`;
       if (lastId !== undefined) headers['last-event-id'] = lastId;
       const res = await fetch(o.url, { headers, signal: o.signal });
+      // 204: the stream ended and Last-Event-ID was its end (the SSE standard's "stop reconnecting")
+      if (res.status === 204) return ended;
       if (!res.ok || !res.body) {
         const text = await res.text().catch(() => '');
         const err = new SseHttpError(res.status, `${res.status} ${res.statusText}${text ? `: ${text.slice(0, 300)}` : ''}`);

@@ -218,8 +218,20 @@ export function createApp(o: AppOptions): Hono {
       // a run no longer (or never) in this server's memory: its record's end only
       const doc = readRunResult(o.root, run);
       if (doc === 'missing' || doc === 'unreadable') throw unknownRun(run);
-      const body = `id: 1\nevent: gap\ndata: ${JSON.stringify({ from: 1, to: 1, reason: 'this run\'s events are no longer kept by this server' })}\n\nid: 2\nevent: end\ndata: ${JSON.stringify(o.redactor.value(doc))}\n\n`;
-      return new Response(after >= 2 ? '' : body, { headers });
+      // its end (id 2) seen: 204, which tells an EventSource to stop reconnecting; an id past it (another
+      // server's numbering, before a restart): the end again, so a client always learns how the run ended
+      if (after === 2) return c.body(null, 204);
+      const gap = `id: 1\nevent: gap\ndata: ${JSON.stringify({ from: 1, to: 1, reason: 'this run\'s events are no longer kept by this server' })}\n\n`;
+      const end = `id: 2\nevent: end\ndata: ${JSON.stringify(o.redactor.value(doc))}\n\n`;
+      return new Response(after === 1 ? end : gap + end, { headers });
+    }
+    // an ended run whose end the client has seen: 204 (the SSE standard's "stop"); past its end (ids of
+    // a server before a restart): from just before the end, so the client gets the end again
+    let from = after;
+    if (run.log.isEnded) {
+      const last = run.log.nextSeq - 1;
+      if (after === last) return c.body(null, 204);
+      if (after > last) from = last - 1;
     }
     const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
     const onDrop = () => {
@@ -228,11 +240,11 @@ export function createApp(o: AppOptions): Hono {
         if (outgoing && !outgoing.writableFinished) outgoing.destroy();
       }, DROP_GRACE_MS).unref();
     };
-    if (!(outgoing instanceof ServerResponse)) return new Response(run.log.subscribe(after, onDrop).stream, { headers });
+    if (!(outgoing instanceof ServerResponse)) return new Response(run.log.subscribe(from, onDrop).stream, { headers });
     // on a node server the frames go to the socket themselves: one leaves in the call that made its event
     outgoing.writeHead(200, headers);
     outgoing.flushHeaders();
-    const detach = run.log.attach(after, responseSink(outgoing), onDrop);
+    const detach = run.log.attach(from, responseSink(outgoing), onDrop);
     outgoing.once('close', detach);
     return RESPONSE_ALREADY_SENT;
   });

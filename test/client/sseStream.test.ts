@@ -61,6 +61,11 @@ describe('following an event stream (client/sseStream.ts)', () => {
         res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":{"code":"unauthorized","message":"a bearer token is needed"}}');
         return;
       }
+      if (req.url === '/ended') {
+        // orc serve to a reconnect whose Last-Event-ID is the run's end
+        res.writeHead(204).end();
+        return;
+      }
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       const from = last ? Number(last) : 0;
       if (req.url === '/slow' && from === 0) {
@@ -128,6 +133,15 @@ describe('following an event stream (client/sseStream.ts)', () => {
       (e: unknown) => e instanceof SseHttpError && e.status === 401 && !e.message.includes('wrong-token') && /a bearer token is needed/.test(e.message),
     );
     assert.equal(seen.length, 1);
+  });
+
+  it('stops at a 204 (the stream ended, its end already seen): no error, no reconnect', async () => {
+    seen.length = 0;
+    const reconnects: (string | undefined)[] = [];
+    const end = await followEventStream({ url: `${base}/ended`, token: 's3cret', lastEventId: '7', signal: new AbortController().signal, onEvent: () => undefined, onReconnect: (l) => reconnects.push(l), retryMs: 10 });
+    assert.equal(end, undefined);
+    assert.deepEqual(seen.map((x) => x.lastEventId), ['7']);
+    assert.deepEqual(reconnects, []);
   });
 
   it('stops when aborted, resolving undefined', async () => {

@@ -241,6 +241,27 @@ describe('orc serve (the built CLI)', function () {
     assert.deepEqual(byQuery.map((f) => f.event), ['end']);
   });
 
+  it('answers 204 to a reconnect after the end (an EventSource stops), and the end again to an id past it (another server\'s numbering)', async () => {
+    // issue 72 item 3 and issue 74 item 8: both were 200 with an empty stream, so an EventSource
+    // reconnected every 3 s for ever and never learnt how the run ended
+    const doc = (await (await post('/pipelines/greet/runs', { name: 'Ada' }, { prefer: 'wait=20' })).json()) as { execution_id: string };
+    const all = (await readFrames(await get(`/runs/${doc.execution_id}/events`))).frames;
+    const end = all[all.length - 1];
+    assert.equal(end.event, 'end');
+    const after = await get(`/runs/${doc.execution_id}/events`, { ...auth, 'last-event-id': String(end.id) });
+    assert.equal(after.status, 204);
+    assert.equal(await after.text(), '');
+    const past = (await readFrames(await get(`/runs/${doc.execution_id}/events`, { ...auth, 'last-event-id': String(Number(end.id) + 40) }))).frames;
+    assert.deepEqual(past, [end]);
+    // a run the server knows from its record only (orc run in the same root): its end is id 2
+    const r = orc(['run', 'greet.pipeline.yaml', '-i', 'name=Rec', '--json'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    const id = (JSON.parse(r.stdout) as { execution_id: string }).execution_id;
+    assert.equal((await get(`/runs/${id}/events`, { ...auth, 'last-event-id': '2' })).status, 204);
+    assert.deepEqual((await readFrames(await get(`/runs/${id}/events`, { ...auth, 'last-event-id': '1' }))).frames.map((f) => [f.id, f.event]), [[2, 'end']]);
+    assert.deepEqual((await readFrames(await get(`/runs/${id}/events`, { ...auth, 'last-event-id': '57' }))).frames.map((f) => [f.id, f.event]), [[1, 'gap'], [2, 'end']]);
+  });
+
   it('turns an approval gate into a pending answer in the events and the run\'s document, answered over HTTP', async () => {
     const { run_id: id } = (await (await post('/pipelines/publish/runs', { note: 'ship it' })).json()) as { run_id: string };
     const asked = await readFrames(await get(`/runs/${id}/events`), (f) => f.some((x) => x.event === 'answer-pending'));
