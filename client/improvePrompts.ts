@@ -192,7 +192,7 @@ export function registerImprovePrompts(context: vscode.ExtensionContext, access:
     const cassette = improveCassetteFile(uri.fsPath);
     const replay = given?.replay ?? (await pickReplay(cassette));
     if (replay === undefined) return null;
-    if (replay && !existsSync(cassette)) return problem(`there is no cassette ${path.basename(cassette)} to replay: run the search live once to record one.`);
+    if (replay && !existsSync(cassette)) return problem(`there is no cassette ${path.basename(cassette)} to replay: record one with \`orc improve ${name} --record\`.`);
 
     const pipelineFile = analysis.eval.pipeline;
     const o: Improvement = { evalUri: uri, progress: new ImproveProgress(name, path.basename(pipelineFile), replay), pipelineFile, pipelineHash: null, running: true };
