@@ -54,7 +54,9 @@ export function errorResponse(c: Context, e: ServeError): Response {
 
 /** The body of a request as text, refused past the limit (413). */
 function limited(maxBody: number) {
-  return bodyLimit({ maxSize: maxBody, onError: (c) => errorResponse(c, new ServeError(413, 'body_too_large', `The request's body is larger than this server takes (${maxBody} bytes, --max-body)`)) });
+  // the unread rest of the body is not taken: the connection closes after the answer, and says so, so a
+  // keep-alive client opens a new one for its next request instead of writing to a closed socket
+  return bodyLimit({ maxSize: maxBody, onError: (c) => errorResponse(c, new ServeError(413, 'body_too_large', `The request's body is larger than this server takes (${maxBody} bytes, --max-body)`, {}, { connection: 'close' })) });
 }
 
 /** A JSON object from a request's text ({} for none). */

@@ -3,6 +3,7 @@
 // sees: status codes, exact documents, SSE frames, records in .orchestrator/, and never the token.
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
@@ -207,6 +208,33 @@ describe('orc serve (the built CLI)', function () {
     const big = await post('/pipelines/greet/runs', { name: 'x'.repeat(5000) });
     assert.equal(big.status, 413);
     assert.equal(((await big.json()) as { error: { code: string } }).error.code, 'body_too_large');
+  });
+
+  it('a 413 says Connection: close and closes, so a keep-alive client opens a new connection for its next request', async () => {
+    // issue 72 item 4: it said keep-alive and then closed the socket, so the next request on that
+    // connection failed with "socket hang up"
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const { port } = new URL(s.url);
+    const send = (body: string) =>
+      new Promise<{ status: number; connection: string | undefined; text: string }>((resolve, reject) => {
+        const req = http.request({ host: '127.0.0.1', port, path: '/pipelines/greet/runs', method: 'POST', agent, headers: { ...auth, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), prefer: 'wait=20' } }, (res) => {
+          let text = '';
+          res.setEncoding('utf8').on('data', (c: string) => (text += c)).on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, text }));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    try {
+      const big = await send(JSON.stringify({ name: 'x'.repeat(10_000) }));
+      assert.equal(big.status, 413, big.text);
+      assert.equal(big.connection, 'close');
+      assert.equal((JSON.parse(big.text) as { error: { code: string } }).error.code, 'body_too_large');
+      const next = await send(JSON.stringify({ name: 'After' }));
+      assert.equal(next.status, 200, next.text);
+      assert.equal(next.connection, 'keep-alive');
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('streams a slow run\'s events as they happen and cancels it: the stream ends cancelled, and so does its record', async () => {
