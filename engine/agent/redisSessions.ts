@@ -6,6 +6,7 @@
 import IORedis from 'ioredis';
 import type { ChatMessage } from '../models/provider';
 import type { SessionStore, StoredSession } from './sessions';
+import { SessionStoreError } from './sessionStoreError';
 
 /** Where every key of the sessions begins (the queue's keys begin `orc:` and another word). */
 export const SESSION_KEY_PREFIX = 'orc:session';
@@ -19,12 +20,7 @@ export function redisDisplay(url: string): string {
   return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
 }
 
-export class SessionStoreError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SessionStoreError';
-  }
-}
+export { SessionStoreError };
 
 export class RedisSessionStore implements SessionStore {
   private constructor(

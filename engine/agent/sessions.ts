@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ChatMessage } from '../models/provider';
+import { SessionStoreError } from './sessionStoreError';
 
 /** A session as it is read back: its summary (null until the first compaction) and its messages, oldest first. */
 export interface StoredSession {
@@ -59,17 +60,57 @@ function loadSqlite(): Sqlite {
   return sqlite;
 }
 
+/** What to do about a SQLite failure, by its primary result code. */
+function sqliteAdvice(code: number): string {
+  switch (code & 0xff) {
+    case 11: // SQLITE_CORRUPT
+    case 26: // SQLITE_NOTADB
+      return 'The file is damaged or is not a SQLite database: move it aside to start again with no sessions (a new store is made on the next run), or put back a copy from a backup; ORC_SESSION_STORE can name another store.';
+    case 10: // SQLITE_IOERR
+      return 'The disk could not be read or written: check the disk, and that the file is a regular file you can read and write, then run again.';
+    case 13: // SQLITE_FULL
+      return 'The disk is full: free some space, then run again.';
+    case 5: // SQLITE_BUSY
+    case 6: // SQLITE_LOCKED
+      return 'Another process holds it locked: run again when that process is done.';
+    case 8: // SQLITE_READONLY
+    case 14: // SQLITE_CANTOPEN
+    case 23: // SQLITE_AUTH
+      return 'Check that the folder and the file exist and can be written by you, then run again.';
+    default:
+      return 'Move the file aside to start again with no sessions, or set ORC_SESSION_STORE to another store.';
+  }
+}
+
 /** The default store: `.orchestrator/sessions/sessions.sqlite` under `cwd` (made on first use). */
 export class SqliteSessionStore implements SessionStore {
   private readonly db: import('node:sqlite').DatabaseSync;
 
-  constructor(file: string) {
+  constructor(readonly file: string) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const { DatabaseSync } = loadSqlite();
-    this.db = new DatabaseSync(file);
-    this.db.exec(`PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;
+    this.db = this.guarded('opened', () => new DatabaseSync(file));
+    try {
+      this.guarded('opened', () =>
+        this.db.exec(`PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;
       CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, summary TEXT, updated_at TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS messages (session TEXT NOT NULL, seq INTEGER NOT NULL, run_id TEXT NOT NULL, message TEXT NOT NULL, PRIMARY KEY (session, seq));`);
+      CREATE TABLE IF NOT EXISTS messages (session TEXT NOT NULL, seq INTEGER NOT NULL, run_id TEXT NOT NULL, message TEXT NOT NULL, PRIMARY KEY (session, seq));`),
+      );
+    } catch (e) {
+      this.close();
+      throw e;
+    }
+  }
+
+  /** SQLite's own failure (`file is not a database`, `disk I/O error`) as one that names this store, its file and what to do; the file is left as it is. */
+  private guarded<T>(doing: string, f: () => T): T {
+    try {
+      return f();
+    } catch (e) {
+      const err = e as { code?: string; errcode?: number; errstr?: string; message?: string };
+      if (err?.code !== 'ERR_SQLITE_ERROR') throw e;
+      throw new SessionStoreError(`The session store ${this.file} could not be ${doing}: ${err.errstr ?? err.message} (SQLite error ${err.errcode}). ${sqliteAdvice(err.errcode ?? 0)}`);
+    }
   }
 
   static in(cwd: string): SqliteSessionStore {
@@ -77,13 +118,17 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   load(session: string): StoredSession {
+    return this.guarded('read', () => this.loadNow(session));
+  }
+
+  private loadNow(session: string): StoredSession {
     const row = this.db.prepare('SELECT summary FROM sessions WHERE id = ?').get(session) as { summary: string | null } | undefined;
     const rows = this.db.prepare('SELECT message FROM messages WHERE session = ? ORDER BY seq').all(session) as { message: string }[];
     return { summary: row?.summary ?? null, messages: rows.map((r) => JSON.parse(r.message) as ChatMessage) };
   }
 
   append(session: string, messages: ChatMessage[], runId: string): void {
-    this.transaction(() => {
+    this.transaction('written', () => {
       const last = this.db.prepare('SELECT MAX(seq) AS n FROM messages WHERE session = ?').get(session) as { n: number | null };
       this.touch(session, undefined);
       this.insert(session, messages, runId, (last.n ?? 0) + 1);
@@ -91,7 +136,7 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   replace(session: string, stored: StoredSession, runId: string): void {
-    this.transaction(() => {
+    this.transaction('written', () => {
       this.db.prepare('DELETE FROM messages WHERE session = ?').run(session);
       this.touch(session, stored.summary);
       this.insert(session, stored.messages, runId, 1);
@@ -99,11 +144,15 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   list(): { session: string; messages: number; updated_at: string }[] {
+    return this.guarded('read', () => this.listNow());
+  }
+
+  private listNow(): { session: string; messages: number; updated_at: string }[] {
     return (this.db.prepare('SELECT s.id AS session, COUNT(m.seq) AS messages, s.updated_at AS updated_at FROM sessions s LEFT JOIN messages m ON m.session = s.id GROUP BY s.id ORDER BY s.updated_at DESC').all() as { session: string; messages: number; updated_at: string }[]).map((r) => ({ ...r }));
   }
 
   close(): void {
-    if (this.db.isOpen) this.db.close();
+    if (this.db?.isOpen) this.db.close();
   }
 
   private touch(session: string, summary: string | null | undefined): void {
@@ -117,14 +166,21 @@ export class SqliteSessionStore implements SessionStore {
     messages.forEach((m, i) => put.run(session, from + i, runId, JSON.stringify(m)));
   }
 
-  private transaction(f: () => void): void {
-    this.db.exec('BEGIN IMMEDIATE');
-    try {
-      f();
-      this.db.exec('COMMIT');
-    } catch (e) {
-      this.db.exec('ROLLBACK');
-      throw e;
-    }
+  private transaction(doing: string, f: () => void): void {
+    this.guarded(doing, () => {
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        f();
+        this.db.exec('COMMIT');
+      } catch (e) {
+        // a failed write may have ended the transaction already (SQLite rolls back on some errors): the write's own error is the one told
+        try {
+          this.db.exec('ROLLBACK');
+        } catch {
+          // no transaction left to roll back
+        }
+        throw e;
+      }
+    });
   }
 }
