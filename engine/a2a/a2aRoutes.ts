@@ -1,7 +1,10 @@
 // `orc serve --a2a`: each served pipeline with an agent step as an A2A agent (agentCards.ts), on the
-// server's Hono app under /a2a/ (behind its bearer tokens, as every endpoint but /healthz):
-// - GET /a2a/{id}/.well-known/agent-card.json: its card;
-// - POST /a2a/{id}: its JSON-RPC endpoint, answered by the @a2a-js/sdk's own handlers
+// server's Hono app under /a2a/ (behind its bearer tokens, as every endpoint but /healthz and the
+// cards: app.ts asks isA2aCardPath):
+// - GET /a2a/{id}/.well-known/agent-card.json: its card, in the A2A specification's JSON for 1.0
+//   and 0.3 clients both (agentCardDocument), readable without a token: it says how to send one;
+// - POST /a2a/{id} (or /a2a/{id}/, as a client given the agent's URL with its slash sends it): its
+//   JSON-RPC endpoint, answered by the @a2a-js/sdk's own handlers
 //   (DefaultRequestHandler: tasks, their states, cancel; JsonRpcTransportHandler: the protocol 1.0
 //   methods, SendMessage, SendStreamingMessage, GetTask, CancelTask; LegacyJsonRpcTransportHandler
 //   for 0.3 peers: message/send, message/stream, tasks/get, tasks/cancel, chosen as the SDK's own
@@ -13,7 +16,7 @@ import { A2A_VERSION_HEADER, type AgentCard } from '@a2a-js/sdk';
 import { DefaultExecutionEventBusManager, DefaultRequestHandler, defaultServerCallContextBuilder, InMemoryTaskStore, JsonRpcTransportHandler, UnauthenticatedUser, validateVersion } from '@a2a-js/sdk/server';
 import { LegacyJsonRpcTransportHandler } from '@a2a-js/sdk/compat/v0_3/server';
 import type { ServedPipeline } from '../api/index';
-import { a2aAgents, agentCardOf, type A2aAgent } from './agentCards';
+import { a2aAgents, agentCardDocument, agentCardOf, type A2aAgent } from './agentCards';
 import { PipelineAgentExecutor, type A2aRunner } from './pipelineExecutor';
 
 export type { A2aRunner } from './pipelineExecutor';
@@ -28,7 +31,7 @@ export interface A2aOptions {
 }
 
 interface Served {
-  /** The card as JSON: a handler is made again only when it changes. */
+  /** The card as served (agentCardDocument), as JSON: a handler is made again only when it changes. */
   cardJson: string;
   card: AgentCard;
   v1: JsonRpcTransportHandler;
@@ -65,7 +68,7 @@ export function a2aRoutes(o: A2aOptions): Hono {
     const agent = agents().get(id);
     if (!agent) return null;
     const card = agentCardOf(agent, baseOf(c), o.version, o.secured);
-    const cardJson = JSON.stringify(card);
+    const cardJson = JSON.stringify(agentCardDocument(card));
     const known = served.get(id);
     if (known && known.cardJson === cardJson) return known;
     let k = kept.get(id);
@@ -80,12 +83,17 @@ export function a2aRoutes(o: A2aOptions): Hono {
   };
   const notAnAgent = (c: Context) => c.json({ error: { code: 'unknown_agent', message: `No A2A agent '${c.req.param('id')}' is served here: a pipeline is one when it has an agent step and one parameter for the message (GET /pipelines lists the pipelines)` } }, 404);
 
+  // a client given an agent's URL without its trailing slash resolves the card here, one folder up
+  app.get('/.well-known/agent-card.json', (c) =>
+    c.json({ error: { code: 'unknown_agent', message: `An A2A agent's card is at /a2a/ID/.well-known/agent-card.json: give a client the agent's URL with a trailing slash (${baseOf(c)}/a2a/ID/) or its card's URL` } }, 404),
+  );
+
   app.get('/:id/.well-known/agent-card.json', (c) => {
     const s = servedOf(c);
-    return s ? c.json(s.card) : notAnAgent(c);
+    return s ? c.body(s.cardJson, 200, { 'content-type': 'application/json' }) : notAnAgent(c);
   });
 
-  app.post('/:id', async (c) => {
+  const endpoint = async (c: Context) => {
     const s = servedOf(c);
     if (!s) return notAnAgent(c);
     let body: Record<string, unknown>;
@@ -128,6 +136,8 @@ export function a2aRoutes(o: A2aOptions): Hono {
       },
     });
     return new Response(stream, { headers: SSE_HEADERS });
-  });
+  };
+  app.post('/:id', endpoint);
+  app.post('/:id/', endpoint);
   return app;
 }

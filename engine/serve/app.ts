@@ -7,6 +7,7 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { ServerResponse } from 'node:http';
 import * as path from 'node:path';
 import { loadCheckpoint, readRunResult, runDir, runIds, type Redactor, type ServedPipeline } from '../api/index';
+import { isA2aCardPath } from '../a2a/cardPath';
 import type { Tokens } from './auth';
 import { DROP_GRACE_MS, responseSink } from './eventLog';
 import { IdempotencyKeys, MAX_KEY_LENGTH } from './idempotency';
@@ -106,8 +107,9 @@ export function createApp(o: AppOptions): Hono {
   app.notFound((c) => errorResponse(c, new ServeError(404, 'not_found', `No endpoint ${c.req.method} ${c.req.path} (GET /openapi.json lists them)`)));
 
   app.use('*', async (c, next) => {
-    // /healthz is open; a webhook checks its own signature or the token (webhooks.ts)
-    if (c.req.path === '/healthz' || c.req.path.startsWith('/hooks/') || !o.tokens.any) return next();
+    // /healthz is open; a webhook checks its own signature or the token (webhooks.ts); an A2A
+    // agent's card is open: it says how to send the token its methods need (engine/a2a/cardPath.ts)
+    if (c.req.path === '/healthz' || c.req.path.startsWith('/hooks/') || !o.tokens.any || (o.a2a && isA2aCardPath(c.req.method, c.req.path))) return next();
     if (!o.tokens.allows(c.req.header('authorization'))) {
       c.header('WWW-Authenticate', 'Bearer');
       return errorResponse(c, new ServeError(401, 'unauthorized', 'A bearer token is needed: Authorization: Bearer TOKEN'));

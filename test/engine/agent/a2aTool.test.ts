@@ -99,16 +99,24 @@ describe('an agent step calls a remote A2A agent (tools: [{a2a: URL}])', functio
     for (const f of ['result.json', 'checkpoint.json']) assert.ok(!fs.readFileSync(path.join(here, '.orchestrator', 'runs', doc.execution_id, f), 'utf8').includes(TOKEN), f);
   });
 
-  it('fails the step with a clear error when the token is not set or the card cannot be read, naming no secret', async () => {
+  it('fails the step with a clear error when the token is not set or the card cannot be read, and tells the model when the token is refused, naming no secret', async () => {
     fs.writeFileSync(path.join(here, 'caller.pipeline.yaml'), caller(`${s.url}/a2a/ask`));
     const unset = await orcAsync(['run', 'caller.pipeline.yaml', '--json'], { cwd: here, env: { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: `${srv.origin}/v1` } });
     assert.equal(unset.code, 1);
     assert.equal(JSON.parse(unset.stdout).steps.delegate.error, `The agent's tool 'a2a:${s.url}/a2a/ask' takes its token from ASK_TOKEN, which is not set`);
+    // no card there: the step fails before the model is asked
+    fs.writeFileSync(path.join(here, 'caller.pipeline.yaml'), caller(`${s.url}/a2a/nope`));
+    const nocard = await orcAsync(['run', 'caller.pipeline.yaml', '--json'], { cwd: here, env: { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: `${srv.origin}/v1`, ASK_TOKEN: TOKEN } });
+    assert.equal(nocard.code, 1);
+    const error = JSON.parse(nocard.stdout).steps.delegate.error as string;
+    assert.match(error, new RegExp(`^The A2A agent at ${s.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/a2a/nope could not be reached or its card read: .*404`));
+    assert.ok(!error.includes(TOKEN));
+    // a wrong token: the card is open (it says how to authenticate), the call is refused and the model told so, naming no secret
+    fs.writeFileSync(path.join(here, 'caller.pipeline.yaml'), caller(`${s.url}/a2a/ask`));
     const wrong = await orcAsync(['run', 'caller.pipeline.yaml', '--json'], { cwd: here, env: { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: `${srv.origin}/v1`, ASK_TOKEN: 'not-the-token-xyz' } });
-    assert.equal(wrong.code, 1);
-    const error = JSON.parse(wrong.stdout).steps.delegate.error as string;
-    assert.match(error, new RegExp(`^The A2A agent at ${s.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/a2a/ask could not be reached or its card read: `));
-    assert.ok(!error.includes('not-the-token-xyz'));
+    const told = seen[seen.length - 1].last;
+    assert.match(told, /^Error: The A2A agent 'Asker' answered with an error: .*Status: 401/);
+    assert.ok(!(wrong.stdout + wrong.stderr + told).includes('not-the-token-xyz'));
   });
 
   it('the analyzer refuses a URL that is not http(s) or carries credentials', async () => {
