@@ -10,7 +10,9 @@
 import type { Analysis } from '../analyze/index';
 import { loadCheckpoint } from '../run/checkpointReader';
 import type { StepResult } from '../run/events';
-import type { Checkpoint } from '../run/runFiles';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { runDir, runsDir, type Checkpoint } from '../run/runFiles';
 import { readRunResult } from '../run/runPacks';
 import { newExecutionId } from '../run/runPipeline';
 import type { McpStandIn } from '../mcp/session';
@@ -105,6 +107,22 @@ export function stepCaseOf(c: EvalCase, a: Analysis): StepCaseSpec | null | stri
   return { step: o.step, upstream, fromRun };
 }
 
+/**
+ * A recorded run's folder is read only when its real path is in this workspace's runs: a folder that
+ * is a link out of them (to another workspace's run) is refused, as `orc serve` and `orc mcp` refuse
+ * it (docs/security.md: the check is on the real path). A run with no folder (a packed one) passes.
+ */
+function ownRunFolder(root: string, runId: string): void {
+  let real: string;
+  try {
+    real = fs.realpathSync(runDir(root, runId));
+  } catch {
+    return;
+  }
+  const runs = fs.realpathSync(runsDir(root));
+  if (path.dirname(real) !== runs) throw new Error(`from_run: run ${runId} is a link that leads out of this workspace's runs (to ${real}); it was not read`);
+}
+
 const given = (value: unknown, at: string): StepResult => ({ status: 'completed', success: true, result: value, error: null, error_type: null, timed_out: false, attempts: 0, retries: 0, started_at: null, ended_at: at, duration_ms: 0, model: null, tokens_in: 0, tokens_out: 0, cost_usd: 0 });
 
 /** The checkpoint a step case's run resumes: upstream results given, every other step but `s.step` skipped; and the inputs (a recorded run's under the case's own). */
@@ -114,6 +132,7 @@ export function stepCaseCheckpoint(root: string, a: Analysis, s: StepCaseSpec, i
   const steps: Record<string, StepResult> = {};
   let runInputs: Record<string, unknown> = {};
   if (s.fromRun) {
+    ownRunFolder(root, s.fromRun);
     const doc = readRunResult(root, s.fromRun);
     if (typeof doc === 'string') throw new Error(`from_run: run ${s.fromRun} is ${doc} (see orc runs)`);
     if (doc.pipeline_id !== a.pipeline!.id) throw new Error(`from_run: run ${s.fromRun} ran pipeline '${doc.pipeline_id}', not '${a.pipeline!.id}'`);
