@@ -43,6 +43,21 @@ function coerce(type: ParamType | null, v: unknown, given: boolean): unknown {
   return v;
 }
 
+/**
+ * Inputs given as JSON (an HTTP request's body) checked as they are: a value of another type than its
+ * parameter's (`{"name": 5}` for a string) is refused, never coerced. Only a command line's
+ * `-i name=5` is read as text for a string parameter, since a command line cannot say "text".
+ */
+export function checkInputTypes(params: ParameterDecl[], given: Record<string, unknown>): void {
+  for (const p of params) {
+    if (!p.type || !Object.prototype.hasOwnProperty.call(given, p.name)) continue;
+    const v = given[p.name];
+    if (v === null || hasType(v, p.type)) continue;
+    const shown = JSON.stringify(v) ?? String(v);
+    throw new InputError(`Input '${p.name}' must be ${p.type}, got ${shown.length > 80 ? `${shown.slice(0, 80)}…` : shown}.`);
+  }
+}
+
 /** The inputs of a run: given values checked against the declarations, defaults filled in. */
 export function resolveInputs(params: ParameterDecl[], given: Record<string, unknown>): Record<string, unknown> {
   const names = params.map((p) => p.name);

@@ -142,9 +142,9 @@ export function createApp(o: AppOptions): Hono {
     const inputs = inputsOf(text);
     const wait = waitOf(c.req.header('prefer'));
     const key = c.req.header('idempotency-key');
-    if (key === undefined) return runAnswer(c, await o.runs.start(id, sp, inputs, { kind: 'http', name: id }), wait);
+    if (key === undefined) return runAnswer(c, await o.runs.start(id, sp, inputs, { kind: 'http', name: id }, { strictTypes: true }), wait);
     if (!key || key.length > MAX_KEY_LENGTH) throw new ServeError(400, 'invalid_idempotency_key', `An Idempotency-Key is 1 to ${MAX_KEY_LENGTH} characters`);
-    const started = keys.runOf(key, id, text, async () => (await o.runs.start(id, sp, inputs, { kind: 'http', name: id })).id);
+    const started = keys.runOf(key, id, text, async () => (await o.runs.start(id, sp, inputs, { kind: 'http', name: id }, { strictTypes: true })).id);
     if (started === 'conflict') throw new ServeError(409, 'idempotency_key_reused', 'This Idempotency-Key was used with another pipeline or body');
     const runId = await started;
     const run = o.runs.get(runId);

@@ -20,6 +20,7 @@ import {
   hasErrors,
   InputError,
   newExecutionId,
+  checkInputTypes,
   resolveInputs,
   servedAnalysis,
   startServedRun,
@@ -124,7 +125,7 @@ export class ServedRuns {
    * Starts a run of `sp` with these inputs: the file as it is now must compile and the inputs must
    * resolve (422 with the findings otherwise), and there must be room (429).
    */
-  async start(served: string, sp: ServedPipeline, inputs: Record<string, unknown>, trigger: RunTrigger): Promise<ServedRun> {
+  async start(served: string, sp: ServedPipeline, inputs: Record<string, unknown>, trigger: RunTrigger, o: { strictTypes?: boolean } = {}): Promise<ServedRun> {
     this.checkCapacity();
     const compiled = await servedAnalysis(this.host, sp);
     const { analysis } = compiled;
@@ -134,6 +135,8 @@ export class ServedRuns {
     const settled = withSession(analysis.pipeline.parameters, inputs);
     inputs = settled.inputs;
     try {
+      // a request's JSON body says what type each value is: the wrong one is 422, never coerced
+      if (o.strictTypes) checkInputTypes(analysis.pipeline.parameters, inputs);
       if (this.restate) checkDurableInputs(analysis.pipeline.parameters, inputs, this.host.env);
       else resolveInputs(analysis.pipeline.parameters, inputs);
     } catch (e) {

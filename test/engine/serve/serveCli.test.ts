@@ -210,6 +210,24 @@ describe('orc serve (the built CLI)', function () {
     assert.equal(((await big.json()) as { error: { code: string } }).error.code, 'body_too_large');
   });
 
+  it('refuses a value of the wrong type with 422, never coercing it (a number or true for a string, a string for an integer)', async () => {
+    // issue 72 item 2: {"name": 5} ran as "5"; docs/serve.md promises 422
+    for (const [body, message] of [
+      [{ name: 5 }, "Input 'name' must be string, got 5."],
+      [{ name: true }, "Input 'name' must be string, got true."],
+      [{ name: 'Ann', times: '3' }, 'Input \'times\' must be integer, got "3".'],
+      [{ name: 'Ann', times: 2.5 }, "Input 'times' must be integer, got 2.5."],
+    ] as const) {
+      const res = await post('/pipelines/greet/runs', body, { prefer: 'wait=20' });
+      const doc = (await res.json()) as { error: { code: string; message: string } };
+      assert.equal(res.status, 422, JSON.stringify(doc));
+      assert.deepEqual([doc.error.code, doc.error.message], ['invalid_inputs', message]);
+    }
+    const ok = await post('/pipelines/greet/runs', { name: 'Ann', times: 2 }, { prefer: 'wait=20' });
+    assert.equal(ok.status, 200);
+    assert.deepEqual(((await ok.json()) as { outputs: unknown }).outputs, { greeting: 'Hello, Ann! (plain x2)' });
+  });
+
   it('a 413 says Connection: close and closes, so a keep-alive client opens a new connection for its next request', async () => {
     // issue 72 item 4: it said keep-alive and then closed the socket, so the next request on that
     // connection failed with "socket hang up"
