@@ -119,7 +119,7 @@ export function createApp(o: AppOptions): Hono {
 
   app.get('/healthz', (c) => c.json({ ok: true }));
   if (o.a2a) app.route('/a2a', o.a2a);
-  app.get('/openapi.json', (c) => c.json(openApiDocument(o.table(), { version: o.version, secured: o.tokens.any })));
+  app.get('/openapi.json', (c) => c.json(openApiDocument(o.table(), { version: o.version, secured: o.tokens.any, url: new URL(c.req.url).origin })));
   app.get('/pipelines', (c) =>
     c.json(
       [...o.table()].map(([id, sp]) => ({

@@ -10,6 +10,24 @@ const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: Schema, description: string) => ({ description, content: { 'application/json': { schema } } });
 const errorResponse = (description: string) => json(ref('Error'), description);
 
+/** What each error status means on every route that can answer it (a route's own words win). */
+const ERRORS: Record<string, string> = {
+  '400': 'The request is malformed: its body is not JSON (`invalid_json`), or a header or query value is out of range.',
+  '401': 'A missing or wrong bearer token.',
+  '404': 'No such resource.',
+  '409': 'The request conflicts with the state of the run.',
+  '413': 'The body is larger than the server takes (--max-body); the connection closes after the answer.',
+  '422': 'The request is well-formed but does not fit: `findings` say why.',
+  '429': 'As many runs run as the server allows (--max-runs): try again after `retry-after` seconds.',
+  '500': 'The server failed (a record it cannot read); the message says what.',
+  '503': 'A service the run needs is not there: Restate under `--restate` (`restate_unavailable`), or the secret a webhook is signed with (`webhook_secret_missing`).',
+};
+
+/** Error responses for these statuses, with the shared words unless `own` gives a route's own. */
+function errors(statuses: string[], own: Record<string, string> = {}): Record<string, Schema> {
+  return Object.fromEntries(statuses.map((s) => [s, errorResponse(own[s] ?? ERRORS[s])]));
+}
+
 const COMPONENTS = {
   schemas: {
     Error: {
@@ -135,43 +153,48 @@ function runOperation(name: string, sp: ServedPipeline): Schema {
     responses: {
       '200': withSessionHeader(sp, json({ allOf: [ref('ResultDocument'), { type: 'object', properties: { outputs: tool.outputSchema } }] }, 'The run ended within `Prefer: wait=N`: its result document.')),
       '202': withSessionHeader(sp, json(ref('RunAccepted'), 'The run started.')),
-      '401': errorResponse('A missing or wrong bearer token.'),
-      '404': errorResponse('No such pipeline.'),
-      '409': errorResponse('The Idempotency-Key was used with another body.'),
-      '413': errorResponse('The body is larger than the server takes (--max-body).'),
-      '422': errorResponse('The inputs do not fit the parameters, or the pipeline does not compile now: `findings` say why.'),
-      '429': errorResponse('As many runs run as the server allows (--max-runs): try again after `retry-after` seconds.'),
+      ...errors(['400', '401', '404', '409', '413', '422', '429', '503'], {
+        '400': 'The body is not JSON (`invalid_json`), or the Idempotency-Key is empty or too long.',
+        '404': 'No such pipeline.',
+        '409': 'The Idempotency-Key was used with another body.',
+        '422': 'The inputs do not fit the parameters (a value of the wrong type is refused, never coerced), or the pipeline does not compile now: `findings` say why.',
+      }),
     },
   };
 }
 
-const runOp = (summary: string, responses: Schema, extra: Schema = {}) => ({ summary, tags: ['runs'], parameters: [{ $ref: '#/components/parameters/RunId' }], ...extra, responses: { ...responses, '401': errorResponse('A missing or wrong bearer token.'), '404': errorResponse('No such run.') } });
+const runOp = (operationId: string, summary: string, responses: Schema, extra: Schema = {}) => ({ operationId, summary, tags: ['runs'], parameters: [{ $ref: '#/components/parameters/RunId' }], ...extra, responses: { ...errors(['401', '404'], { '404': 'No such run.' }), ...responses } });
 
-/** The document, for the pipelines served now. */
-export function openApiDocument(table: Map<string, ServedPipeline>, o: { version: string; secured: boolean }): Schema {
+/** The document, for the pipelines served now; `url`: the server's origin as the request reached it. */
+export function openApiDocument(table: Map<string, ServedPipeline>, o: { version: string; secured: boolean; url?: string }): Schema {
   const paths: Record<string, Schema> = {
-    '/healthz': { get: { summary: 'Liveness', security: [], responses: { '200': json({ type: 'object', properties: { ok: { const: true } } }, 'The server is up.') } } },
-    '/pipelines': { get: { summary: 'The pipelines served', tags: ['pipelines'], responses: { '200': json({ type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, description: { type: 'string' }, file: { type: 'string' }, input_schema: { type: 'object' }, triggers: { type: 'array' } } } }, 'Every pipeline under the served root that compiles.') } } },
-    '/runs': { get: { summary: 'Runs recorded under the served root, newest first', tags: ['runs'], parameters: [{ name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 50 } }, { name: 'session', in: 'query', required: false, description: "Only the runs of this conversation (their `session` input).", schema: { type: 'string' } }], responses: { '200': json(ref('RunList'), 'The runs.') } } },
-    '/runs/{run_id}': { get: runOp('A run\'s result document (so far)', { '200': json(ref('ResultDocument'), 'The document.') }) },
-    '/runs/{run_id}/events': { get: runOp('The run\'s events as Server-Sent Events, from the start (or after Last-Event-ID), ending with `event: end`', { '200': { description: 'An event stream.', content: { 'text/event-stream': { schema: { type: 'string' } } } }, '204': { description: "The run has ended and Last-Event-ID is its `end` event's id: nothing more to send (an EventSource stops reconnecting)." } }) },
-    '/runs/{run_id}/cancel': { post: runOp('Cancels the run', { '202': json(ref('RunAccepted'), 'The run is being cancelled.'), '409': errorResponse('The run has ended.') }) },
+    '/healthz': { get: { operationId: 'healthz', summary: 'Liveness', tags: ['server'], security: [], responses: { '200': json({ type: 'object', properties: { ok: { const: true } } }, 'The server is up.') } } },
+    '/openapi.json': { get: { operationId: 'openApiDocument', summary: 'This document', tags: ['server'], responses: { '200': json({ type: 'object' }, 'The OpenAPI 3.1 document of the pipelines served now.'), ...errors(['401']) } } },
+    '/pipelines': { get: { operationId: 'listPipelines', summary: 'The pipelines served', tags: ['pipelines'], responses: { '200': json({ type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, description: { type: 'string' }, file: { type: 'string' }, input_schema: { type: 'object' }, triggers: { type: 'array' } } } }, 'Every pipeline under the served root that compiles.'), ...errors(['401']) } } },
+    '/runs': { get: { operationId: 'listRuns', summary: 'Runs recorded under the served root, newest first', tags: ['runs'], parameters: [{ name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 50 } }, { name: 'session', in: 'query', required: false, description: "Only the runs of this conversation (their `session` input).", schema: { type: 'string' } }], responses: { '200': json(ref('RunList'), 'The runs.'), ...errors(['400', '401'], { '400': '`limit` is not a whole number from 1.' }) } } },
+    '/runs/{run_id}': { get: runOp('getRun', 'A run\'s result document (so far)', { '200': json(ref('ResultDocument'), 'The document.'), ...errors(['500', '503']) }) },
+    '/runs/{run_id}/events': { get: runOp('runEvents', 'The run\'s events as Server-Sent Events, from the start (or after Last-Event-ID), ending with `event: end`', { '200': { description: 'An event stream.', content: { 'text/event-stream': { schema: { type: 'string' } } } }, '204': { description: "The run has ended and Last-Event-ID is its `end` event's id: nothing more to send (an EventSource stops reconnecting)." }, ...errors(['503']) }) },
+    '/runs/{run_id}/cancel': { post: runOp('cancelRun', 'Cancels the run', { '202': json(ref('RunAccepted'), 'The run is being cancelled.'), ...errors(['409', '413', '503'], { '409': 'The run has ended.' }) }) },
     '/runs/{run_id}/answers/{step_id}': {
-      post: runOp('Answers a step\'s pending question (an approval gate, a prompt, an agent\'s call held for approval)', { '200': json({ type: 'object' }, 'Answered.'), '422': errorResponse('The answer does not fit the question.') }, {
+      post: runOp('answerStep', 'Answers a step\'s pending question (an approval gate, a prompt, an agent\'s call held for approval)', { '200': json({ type: 'object' }, 'Answered.'), ...errors(['400', '404', '409', '413', '422', '503'], { '404': 'No such run, or its step is not waiting for an answer.', '409': 'The run is not running here.', '422': 'The answer does not fit the question.' }) }, {
         parameters: [{ $ref: '#/components/parameters/RunId' }, { name: 'step_id', in: 'path', required: true, schema: { type: 'string' } }],
         requestBody: { required: true, content: { 'application/json': { schema: ref('Answer') } } },
       }),
     },
-    '/monitors': { get: { operationId: 'listMonitors', summary: "The served pipelines' monitors: each window's checks, pass rate, Wilson interval and last alert", tags: ['monitors'], responses: { '200': json(ref('MonitorList'), 'The monitors.'), '401': errorResponse('A missing or wrong bearer token.') } } },
-    '/events': { get: { operationId: 'serverEvents', summary: "The server's own events as Server-Sent Events (`event: monitor-alert`, its data a MonitorAlert), from now on or after Last-Event-ID", tags: ['monitors'], parameters: [{ name: 'Last-Event-ID', in: 'header', required: false, schema: { type: 'string' } }], responses: { '200': { description: 'An event stream that does not end.', content: { 'text/event-stream': { schema: { type: 'string' } } } }, '401': errorResponse('A missing or wrong bearer token.') } } },
-    '/hooks/{name}': { post: { summary: 'A webhook trigger', tags: ['triggers'], parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }, { name: 'X-Hub-Signature-256', in: 'header', required: false, schema: { type: 'string' } }], requestBody: { required: false, content: { '*/*': { schema: {} } } }, responses: { '202': json(ref('RunAccepted'), 'The run started.'), '401': errorResponse('A bad or missing signature (or token).'), '404': errorResponse('No such webhook.') } } },
+    '/monitors': { get: { operationId: 'listMonitors', summary: "The served pipelines' monitors: each window's checks, pass rate, Wilson interval and last alert", tags: ['monitors'], responses: { '200': json(ref('MonitorList'), 'The monitors.'), ...errors(['401']) } } },
+    '/events': { get: { operationId: 'serverEvents', summary: "The server's own events as Server-Sent Events (`event: monitor-alert`, its data a MonitorAlert), from now on or after Last-Event-ID", tags: ['monitors'], parameters: [{ name: 'Last-Event-ID', in: 'header', required: false, schema: { type: 'string' } }], responses: { '200': { description: 'An event stream that does not end; each `monitor-alert` event\'s data is a MonitorAlert.', content: { 'text/event-stream': { schema: { type: 'string' }, 'x-event-data': { 'monitor-alert': ref('MonitorAlert') } } } }, ...errors(['401']) } } },
+    '/hooks/{name}': { post: { operationId: 'triggerWebhook', summary: 'A webhook trigger', tags: ['triggers'], parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }, { name: 'X-Hub-Signature-256', in: 'header', required: false, schema: { type: 'string' } }], requestBody: { required: false, content: { '*/*': { schema: {} } } }, responses: { '202': json(ref('RunAccepted'), 'The run started.'), ...errors(['400', '401', '404', '413', '422', '429', '503'], { '401': 'A bad or missing signature (or token).', '404': 'No such webhook.', '422': "The webhook's inputs could not be rendered from this request, or do not fit the pipeline." }) } } },
   };
   for (const [name, sp] of table) paths[`/pipelines/${encodeURIComponent(name)}/runs`] = { post: runOperation(name, sp) };
+  // without tokens the server takes anonymous requests (loopback only): security is still defined, as
+  // anonymous, so a generated client and a linter know there is nothing to send
+  const { securitySchemes, ...rest } = COMPONENTS;
   return {
     openapi: '3.1.0',
-    info: { title: 'Orchestrator pipelines', version: o.version, description: 'The pipelines served by `orc serve`: a run per POST, its events over SSE, its control (cancel, answers).' },
-    ...(o.secured ? { security: [{ bearer: [] }] } : {}),
+    info: { title: 'Orchestrator pipelines', version: o.version, description: 'The pipelines served by `orc serve`: a run per POST, its events over SSE, its control (cancel, answers).', license: { name: 'MIT', identifier: 'MIT' } },
+    servers: [{ url: o.url ?? '/', description: o.url ? 'This server, as the request for this document reached it.' : 'This server.' }],
+    security: o.secured ? [{ bearer: [] }] : [{}],
     paths,
-    components: COMPONENTS,
+    components: o.secured ? { ...rest, securitySchemes } : rest,
   };
 }

@@ -6,7 +6,9 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { createConfig, lintFromString } from '@redocly/openapi-core';
 import { Validator } from '@seriousme/openapi-schema-validator';
+import { openApiDocument } from '../../../engine/serve/openapi';
 import { orc } from '../../helpers/cli';
 import { until } from '../../helpers/processes';
 import { readFrames, startServe, writeWorkspace, type ServeProcess } from '../../helpers/serveProcess';
@@ -126,6 +128,32 @@ describe('orc serve (the built CLI)', function () {
     const checked = await new Validator().validate(doc as unknown as Parameters<Validator['validate']>[0]);
     assert.deepEqual(checked.errors ?? [], []);
     assert.equal(checked.valid, true);
+  });
+
+  it('its OpenAPI document lints with no error under Redocly\'s recommended rules, with and without tokens; every operation has an operationId and declares the statuses it answers', async () => {
+    // issue 72 item 1: 401, 400, 413 and 503 were answered but not declared, /openapi.json and /healthz
+    // were missing, fixed routes had no operationId, and Redocly found 1 error with tokens, 22 without
+    const config = await createConfig({ extends: ['recommended'] } as never);
+    const lint = async (doc: unknown) => ((await lintFromString({ source: JSON.stringify(doc), absoluteRef: '/openapi.json', config } as never)) as { severity: string; ruleId: string; message: string }[]).filter((p) => p.severity === 'error').map((p) => `${p.ruleId}: ${p.message}`);
+    const secured = (await (await get('/openapi.json')).json()) as { servers: { url: string }[]; security: unknown; paths: Record<string, Record<string, { operationId?: string; responses: Record<string, unknown> }>> };
+    assert.deepEqual(await lint(secured), []);
+    assert.deepEqual(secured.servers.map((x) => x.url), [s.url]);
+    assert.deepEqual(secured.security, [{ bearer: [] }]);
+    assert.deepEqual(await lint(openApiDocument(new Map(), { version: 'test', secured: false })), []);
+    assert.deepEqual(openApiDocument(new Map(), { version: 'test', secured: false }).security, [{}]);
+    const ops = Object.entries(secured.paths).flatMap(([p, methods]) => Object.entries(methods).map(([m, op]) => ({ at: `${m.toUpperCase()} ${p}`, op })));
+    assert.deepEqual(ops.filter((x) => !x.op.operationId).map((x) => x.at), []);
+    assert.equal(new Set(ops.map((x) => x.op.operationId)).size, ops.length, 'operationIds are unique');
+    const statuses = (at: string) => Object.keys(ops.find((x) => x.at === at)!.op.responses);
+    assert.deepEqual(statuses('GET /healthz'), ['200']);
+    assert.deepEqual(statuses('GET /openapi.json'), ['200', '401']);
+    assert.deepEqual(statuses('POST /pipelines/greet/runs'), ['200', '202', '400', '401', '404', '409', '413', '422', '429', '503']);
+    assert.deepEqual(statuses('POST /runs/{run_id}/cancel'), ['202', '401', '404', '409', '413', '503']);
+    assert.deepEqual(statuses('GET /runs'), ['200', '400', '401']);
+    // what the server answers is what the document says: a body that is not JSON is a declared 400
+    const bad = await post('/pipelines/greet/runs', '{not json');
+    assert.equal(bad.status, 400);
+    assert.equal(((await bad.json()) as { error: { code: string } }).error.code, 'invalid_json');
   });
 
   it('runs a pipeline and answers its result document with Prefer: wait; the run is an ordinary run that orc runs lists', async () => {
