@@ -51,9 +51,20 @@ function rpcError(id: unknown, code: number, message: string): Record<string, un
   return { jsonrpc: '2.0', id: id ?? null, error: { code, message } };
 }
 
-/** The server's origin as the client reached it: the cards' URLs start from it. */
+/** The first value of a forwarded header (a proxy chain lists one per hop). */
+const forwarded = (c: Context, name: string) => c.req.header(name)?.split(',')[0].trim();
+
+/**
+ * The server's origin as the client reached it: the cards' URLs start from it. Behind a reverse
+ * proxy (TLS ended there) that is what the proxy forwards in X-Forwarded-Proto and
+ * X-Forwarded-Host, when they are a scheme and a host; else the request's own.
+ */
 function baseOf(c: Context): string {
-  return new URL(c.req.url).origin;
+  const own = new URL(c.req.url);
+  const proto = forwarded(c, 'x-forwarded-proto')?.toLowerCase();
+  const host = forwarded(c, 'x-forwarded-host');
+  const scheme = proto === 'https' || proto === 'http' ? proto : own.protocol.slice(0, -1);
+  return `${scheme}://${host && /^[A-Za-z0-9.-]+(?::\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](?::\d{1,5})?$/.test(host) ? host : own.host}`;
 }
 
 export function a2aRoutes(o: A2aOptions): Hono {

@@ -95,8 +95,9 @@ export const COMMAND_USAGE: Record<string, string> = {
   followed, cancelled and answered through it; it outlives this server, and another server with the
   same --restate finds it again by its id. Stopping the server leaves those runs going.
   --a2a: each pipeline with an agent step is also an A2A agent: its card at
-  /a2a/ID/.well-known/agent-card.json, its JSON-RPC endpoint at /a2a/ID (message/send,
-  message/stream, tasks/get, tasks/cancel; protocol 1.0 and 0.3), behind the same tokens.`,
+  /a2a/ID/.well-known/agent-card.json (readable without a token), its JSON-RPC endpoint at
+  /a2a/ID/ (message/send, message/stream, tasks/get, tasks/cancel; protocol 1.0 and 0.3), behind
+  the same tokens. Give a client the agent's URL with its trailing slash, or the card's URL.`,
   worker: `orc worker --redis URL [--concurrency N] [--queue NAME] [--root DIR] [--metrics-port N]
   Takes the steps of distributed runs (orc run --redis) from the BullMQ queue NAME (default
   orc-steps) and runs up to N at once (default 1) with this machine's tools and API keys. A step

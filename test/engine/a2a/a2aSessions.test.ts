@@ -49,6 +49,12 @@ describe('orc serve --a2a: an A2A conversation is the pipeline\'s session', func
     return textOf(task.status?.message);
   };
 
+  it('without tokens the card names no security scheme and no requirement, in either protocol\'s fields', async () => {
+    const card = (await (await fetch(`${s.url}/a2a/support/.well-known/agent-card.json`)).json()) as Record<string, unknown>;
+    assert.deepEqual([card.url, card.preferredTransport, card.protocolVersion], [`${s.url}/a2a/support`, 'JSONRPC', '0.3.0']);
+    assert.deepEqual(['securitySchemes', 'security', 'securityRequirements'].filter((k) => k in card), []);
+  });
+
   it('the second message of a conversation carries the first; another conversation does not', async () => {
     assert.equal(await send('My name is Ada.', 'm1', 'ctx-ada'), 'heard My name is Ada.');
     assert.equal(await send('What is my name?', 'm2', 'ctx-ada'), 'heard My name is Ada. / What is my name?');

@@ -154,6 +154,14 @@ describe('orc serve --a2a: pipelines with agent steps as A2A agents (the SDK\'s 
     assert.ok(!(s.stdout() + s.stderr()).includes(TOKEN));
   });
 
+  it('behind a TLS proxy the card\'s URLs are the ones the proxy forwards (X-Forwarded-Proto, X-Forwarded-Host); a malformed forwarded host is not taken', async () => {
+    const cardVia = async (headers: Record<string, string>) => (await (await fetch(`${s.url}/a2a/ask/.well-known/agent-card.json`, { headers })).json()) as { url: string; supportedInterfaces: { url: string }[] };
+    const proxied = await cardVia({ 'x-forwarded-proto': 'https', 'x-forwarded-host': 'agents.example.com' });
+    assert.deepEqual([proxied.url, ...proxied.supportedInterfaces.map((i) => i.url)], Array(3).fill('https://agents.example.com/a2a/ask'));
+    const bad = await cardVia({ 'x-forwarded-proto': 'gopher', 'x-forwarded-host': 'evil.example.com/path?x' });
+    assert.equal(bad.url, `${s.url}/a2a/ask`);
+  });
+
   it('the agent\'s URL with a trailing slash is its endpoint too; the card one folder up says which URL to give', async () => {
     const res = await authFetch(`${s.url}/a2a/ask/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 'slash', method: 'message/send', params: { message: { kind: 'message', messageId: 'm-slash', role: 'user', parts: [{ kind: 'text', text: 'Slash?' }] } } }) });
     assert.equal(res.status, 200);
