@@ -3,8 +3,10 @@
 // `orc run` runs it (the floor) and against a bare node:http server that runs it per request (the
 // peer); the latency from a run event to its SSE frame at a subscriber; the server's memory with
 // 1,000 SSE subscribers on one run (the built CLI in its own process, its RSS read from /proc);
-// and how late an every-second cron trigger fires. Goals: BENCHMARKS.md "Serving over HTTP".
-// `--smoke`: 20 requests a side, 50 subscribers, 2 cron ticks.
+// and how late an every-second cron trigger fires. Goals: BENCHMARKS.md "Serving over HTTP"; and
+// "Monitors in service" (bench/serveMonitors.ts): what a monitor adds to a served run's response, its
+// alert's delay, 1,000 checks a minute with bounded memory.
+// `--smoke`: 20 requests a side, 50 subscribers, 2 cron ticks, 40 monitored runs, 3 alerts, 2,000 checks.
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
@@ -15,6 +17,7 @@ import { startServer, type RunningServer } from '../engine/serve/server';
 import { startServe } from '../test/helpers/serveProcess';
 import { build } from './freshBuild';
 import { goal, median, percentile, table } from './stats';
+import { monitorFigures, monitorReport } from './serveMonitors';
 
 const SMOKE = process.argv.includes('--smoke');
 const CALLS = SMOKE ? 20 : 1000;
@@ -259,6 +262,8 @@ async function main(): Promise<void> {
   console.log(`\n${SUBSCRIBERS} SSE subscribers on one run (orc serve in its own process): RSS ${subs.before.toFixed(1)} MB → ${subs.with.toFixed(1)} MB (${perSub.toFixed(1)} KB a subscriber); every one got its frames: ${subs.receivedAll}`);
   const c = await cron();
   console.log(`\nan every-second cron trigger, ${TICKS} ticks: fired ${c.fired.map((x) => `+${x}`).join(', ')} ms after its second; its run started +${c.started.join(', +')} ms`);
+  const m = monitorReport(await monitorFigures(SMOKE));
+  console.log(`\nmonitors:\n${m.lines.map((l) => `  ${l}`).join('\n')}`);
   const p95Lag = percentile(lags, 95);
   const worstCron = Math.max(...c.started);
   console.log('\ngoals (BENCHMARKS: serving over HTTP):');
@@ -268,6 +273,10 @@ async function main(): Promise<void> {
   console.log(goal('run event → SSE frame (p95 of live events)', `${p95Lag.toFixed(1)} ms`, '≤ 5 ms', p95Lag <= 5));
   console.log(goal(`${SUBSCRIBERS} SSE subscribers, memory a subscriber (bounded: no per-subscriber queue)`, `${perSub.toFixed(1)} KB`, '≤ 64 KB, all served', subs.receivedAll && perSub <= 64));
   console.log(goal('cron trigger fires (and starts its run) after its time, worst', `${worstCron} ms`, '≤ 1000 ms', worstCron <= 1000));
+  console.log('\ngoals (BENCHMARKS: monitors in service):');
+  console.log(goal("a monitor's work before a served run's response can leave (p95; its checks run after)", `${(m.inPathP95 * 1000).toFixed(1)} µs`, '≤ 0.1 ms', m.inPathP95 <= 0.1));
+  console.log(goal("the crossing run's answer → its alert at the receiver (worst)", `${m.alertWorst.toFixed(1)} ms`, '≤ 1000 ms', m.alertWorst <= 1000));
+  console.log(goal('checks a minute the queue keeps up with (slowest thousand), heap after GC growing by', `${m.perMinute.toLocaleString('en-US')} a minute, ${m.heapGrowth >= 0 ? '+' : ''}${m.heapGrowth.toFixed(1)} MB`, '≥ 1,000 a minute, ≤ 2 MB', m.perMinute >= 1000 && m.heapGrowth <= 2));
 }
 
 main().catch((e) => {

@@ -52,6 +52,8 @@ export class Monitors {
   /** GET /events: `monitor-alert` (and what else the server says to all). */
   readonly events = new RunEventLog(SERVER_EVENTS);
   private readonly monitors = new Map<string, Monitor>();
+  /** The monitor of a declaration object seen before (an analysis kept by the compile cache): no key or signature to make. */
+  private readonly byDecl = new WeakMap<MonitorDecl, Monitor>();
   private readonly logs = new Map<string, MonitorLog>();
   private readonly queue: BoundedQueue<Job>;
   private readonly sender: AlertSender;
@@ -75,6 +77,8 @@ export class Monitors {
 
   /** The monitor's state (its window read back from its file's tail the first time). */
   private monitorOf(pipeline: string, decl: MonitorDecl): Monitor | null {
+    const seen = this.byDecl.get(decl);
+    if (seen && seen.pipeline === pipeline) return seen;
     if (!MONITOR_NAME.test(decl.name)) return null;
     const key = `${pipeline}\u0000${decl.name}`;
     const known = this.monitors.get(key);
@@ -86,12 +90,14 @@ export class Monitors {
         known.window.update(decl);
         known.budget = new MonitorBudget(this.o.models, decl.budget);
       }
+      this.byDecl.set(decl, known);
       return known;
     }
     const window = new MonitorWindow(pipeline, decl);
     window.restore(this.logOf(decl.name).tail(Number.MAX_SAFE_INTEGER));
     const mon: Monitor = { key, pipeline, decl, sig, window, budget: new MonitorBudget(this.o.models, decl.budget) };
     this.monitors.set(key, mon);
+    this.byDecl.set(decl, mon);
     return mon;
   }
 

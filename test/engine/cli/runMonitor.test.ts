@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LoopbackProviders } from '../../fixtures/providers/loopbackServer';
 import { tempDir } from '../../helpers/agentRun';
-import { orcAsync } from '../../helpers/cli';
+import { orcAsync, ROOT } from '../../helpers/cli';
 
 const PIPELINE = `id: support
 parameters:
@@ -95,5 +95,19 @@ describe('orc run --monitor', function () {
     const bare = await orcAsync(['run', 'bare.pipeline.yaml', '-i', 'answer=hi', '--monitor'], { cwd: dir, env: env(), isolated: true });
     assert.equal(bare.code, 0, bare.stderr);
     assert.match(bare.stderr, /^orc: --monitor: bare\.pipeline\.yaml has no monitors: nothing will check the run$/m);
+  });
+
+  it('examples/monitors replays offline from its committed cassette, the judge included: one reply passes, a refusal fails both monitors', async () => {
+    const copy = tempDir('orc-run-monitor-example-');
+    fs.cpSync(path.join(ROOT, 'examples', 'monitors'), copy, { recursive: true });
+    const good = await orcAsync(['run', 'support-monitored.pipeline.yaml', '--replay', '--monitor'], { cwd: copy, isolated: true });
+    assert.equal(good.code, 0, good.stderr);
+    assert.match(good.stderr, /^monitor 'polite': pass$/m);
+    assert.match(good.stderr, /^monitor 'grounded': pass \(score 0\.95\)/m);
+    const bad = await orcAsync(['run', 'support-monitored.pipeline.yaml', '--replay', '--monitor', '-i', 'question=Can you delete my account?'], { cwd: copy, isolated: true });
+    assert.equal(bad.code, 0, bad.stderr);
+    assert.match(bad.stderr, /^monitor 'polite': fail: not_contains \(output reply\): "I cannot delete accounts/m);
+    assert.match(bad.stderr, /^monitor 'grounded': fail \(score 0\.1\): llm_rubric \(output reply\): The reply names no order number\./m);
+    assert.equal(fs.readFileSync(path.join(copy, '.orchestrator', 'monitors', 'grounded.jsonl'), 'utf8').trim().split('\n').length, 2);
   });
 });
