@@ -29,6 +29,8 @@ export const IMPROVE_COMMANDS = {
   diff: 'orchestrator.improvePrompts.diff',
   /** Hidden: what the panel of an eval shows (the in-host tests read it). */
   state: 'orchestrator.improvePrompts.state',
+  /** Hidden: the notification's Cancel, from code (other extensions, tests). */
+  cancel: 'orchestrator.improvePrompts.cancel',
 } as const;
 
 /** The candidates' virtual documents: `orchestrator-improve:/NAME.pipeline.yaml?{eval,id}`. */
@@ -52,6 +54,8 @@ interface Improvement {
   /** The pipeline's hash when the search read it (the result's; null until it ends). */
   pipelineHash: string | null;
   running: boolean;
+  /** The running search's signal (the notification's Cancel aborts it). */
+  abort: AbortController | null;
 }
 
 /** The eval an argument names: its URI (string or Uri), the Testing view's item, else the active eval editor, else a pick of the workspace's evals. */
@@ -195,7 +199,7 @@ export function registerImprovePrompts(context: vscode.ExtensionContext, access:
     if (replay && !existsSync(cassette)) return problem(`there is no cassette ${path.basename(cassette)} to replay: record one with \`orc improve ${name} --record\`.`);
 
     const pipelineFile = analysis.eval.pipeline;
-    const o: Improvement = { evalUri: uri, progress: new ImproveProgress(name, path.basename(pipelineFile), replay), pipelineFile, pipelineHash: null, running: true };
+    const o: Improvement = { evalUri: uri, progress: new ImproveProgress(name, path.basename(pipelineFile), replay), pipelineFile, pipelineHash: null, running: true, abort: new AbortController() };
     improvements.set(uri.toString(), o);
     post(o);
     // at most one post per 100 ms while it runs; the last always goes
@@ -207,7 +211,7 @@ export function registerImprovePrompts(context: vscode.ExtensionContext, access:
     log.line(`improve ${name}: steps ${steps.join(', ')}, max evals ${maxEvals ?? 'none'}, budget ${budgetUsd ?? 'none'}${replay ? ' (replay)' : ''}`);
     try {
       return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Improve Prompts: ${name}`, cancellable: true }, async (bar, token) => {
-        const abort = new AbortController();
+        const abort = o.abort!;
         token.onCancellationRequested(() => abort.abort());
         try {
           const result = await improvePrompts({
@@ -248,6 +252,7 @@ export function registerImprovePrompts(context: vscode.ExtensionContext, access:
     } finally {
       if (timer) clearTimeout(timer);
       o.running = false;
+      o.abort = null;
       post(o);
       // the chosen candidate's diff, once the search has ended with one (not when it was cancelled)
       if (o.pipelineHash && o.progress.chosen() && o.progress.message().status === 'done') await diff(uri, o.progress.chosen());
@@ -312,7 +317,7 @@ export function registerImprovePrompts(context: vscode.ExtensionContext, access:
       panels.reveal(uri);
       return { improveId: read.result.improveId };
     }
-    const o: Improvement = { evalUri: uri, progress: ImproveProgress.fromResult(read.result, path.basename(evalFile), path.basename(read.result.pipelineFile), read.replay, read.candidates, read.maxEvals), pipelineFile: read.result.pipelineFile, pipelineHash: read.result.pipelineHash, running: false };
+    const o: Improvement = { evalUri: uri, progress: ImproveProgress.fromResult(read.result, path.basename(evalFile), path.basename(read.result.pipelineFile), read.replay, read.candidates, read.maxEvals), pipelineFile: read.result.pipelineFile, pipelineHash: read.result.pipelineHash, running: false, abort: null };
     improvements.set(uri.toString(), o);
     post(o);
     panels.reveal(uri);
@@ -325,6 +330,18 @@ export function registerImprovePrompts(context: vscode.ExtensionContext, access:
     return { rendered: o ? panels.rendered(o.evalUri) : null, message: o ? o.progress.message() : null };
   };
 
+  /** Cancel: the running search of this eval (else the only one running) stops; true when one was running. */
+  const cancel = async (arg?: unknown): Promise<boolean> => {
+    const uri = arg === undefined ? [...improvements.values()].find((x) => x.running)?.evalUri : await evalUri(arg);
+    const o = uri && improvements.get(uri.toString());
+    if (!o?.running || !o.abort) {
+      void vscode.window.showInformationMessage('Improve Prompts: no search is running.');
+      return false;
+    }
+    o.abort.abort();
+    return true;
+  };
+
   panels.onApply = (uri) => void apply(uri);
   panels.onOpenCandidate = (uri, id) => void diff(uri, id);
   context.subscriptions.push(
@@ -335,6 +352,7 @@ export function registerImprovePrompts(context: vscode.ExtensionContext, access:
     vscode.commands.registerCommand(IMPROVE_COMMANDS.open, open),
     vscode.commands.registerCommand(IMPROVE_COMMANDS.diff, diff),
     vscode.commands.registerCommand(IMPROVE_COMMANDS.state, state),
+    vscode.commands.registerCommand(IMPROVE_COMMANDS.cancel, cancel),
   );
   return panels;
 }

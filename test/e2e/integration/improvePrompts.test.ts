@@ -4,10 +4,14 @@
 // candidates and the figures; the chosen candidate's diff opens by itself (the pipeline against a
 // virtual document with its prompts); another candidate's diff opens on request; Apply writes the
 // chosen prompt as one edit (only the prompt's lines change) that one Undo takes back, and is refused
-// once the file has changed; the Runs view's record reopens the panel.
+// once the file has changed; the Runs view's record reopens the panel. A live search (on the scripted
+// task's loopback server) cancelled keeps what it found on screen and its front on disk.
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { scriptedTask } from '../../fixtures/improve/scriptedTask';
+import { LoopbackProviders } from '../../fixtures/providers/loopbackServer';
 import { until, workspace } from './helpers';
 
 const PROMPT = '        Summarise this support ticket in a few words.\n        Ticket {{ ticket_id }}: {{ ticket }}\n';
@@ -117,5 +121,47 @@ describe('Improve Prompts…: a search from the cassette, its panel, diffs, and 
     assert.equal(reopened.rendered!.chosen, 'c2');
     assert.equal(reopened.rendered!.status, 'Done (replayed from the cassette)');
     assert.deepEqual(reopened.rendered!.summary, state.rendered!.summary, 'the record gives the figures the search showed');
+  });
+
+  it('Cancel stops a live search: what it found stays on screen and its front on disk; no diff opens by itself', async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const provider = new LoopbackProviders();
+    await provider.start();
+    const task = scriptedTask();
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    // the first reflection is held until the search is cancelled: the seed has been evaluated by then
+    provider.responder = (body) => {
+      const r = task.responder(body);
+      return r && String(body.model) === 'gpt-4o' ? { ...r, holdUntil: held } : r;
+    };
+    const saved = { base: process.env.OPENAI_BASE_URL, key: process.env.OPENAI_API_KEY };
+    process.env.OPENAI_BASE_URL = `${provider.origin}/v1`;
+    process.env.OPENAI_API_KEY = 'sk-loopback-improve';
+    const evalUri = vscode.Uri.file(path.join(workspace(), 'improve', 'tickets.eval.yaml'));
+    const state = async () => (await vscode.commands.executeCommand('orchestrator.improvePrompts.state', evalUri)) as State;
+    try {
+      const running = vscode.commands.executeCommand('orchestrator.improvePrompts', evalUri.toString(), { steps: ['summarise'], maxEvals: 150, budgetUsd: 1, replay: false });
+      await until('the seed evaluated and the first reflection asked', async () => task.reflections.length >= 1 && ((await state()).message?.points.length ?? 0) >= 1, 60_000);
+      assert.equal(await vscode.commands.executeCommand('orchestrator.improvePrompts.cancel', evalUri), true);
+      release();
+      const r = (await running) as { improveId: string; status: string; stopped: string };
+      assert.deepEqual([r.status, r.stopped], ['cancelled', 'cancelled']);
+      const front = JSON.parse(fs.readFileSync(path.join(workspace(), '.orchestrator', 'improve', r.improveId, 'front.json'), 'utf8')) as { id: string }[];
+      assert.ok(front.some((f) => f.id === 'c0'), JSON.stringify(front));
+      const s = await until('the panel to say it was cancelled', async () => ((await state()).rendered?.status.startsWith('Cancelled') ? state() : null));
+      assert.equal(s.rendered!.status, 'Cancelled');
+      assert.ok(s.rendered!.points.includes('c0'));
+      assert.equal(s.rendered!.summary.at(-1), 'stopped: cancelled; what it found is kept in its record (cancelled)');
+      assert.deepEqual(diffTabs(), [], 'no diff opens by itself after a cancel');
+      assert.equal(await vscode.commands.executeCommand('orchestrator.improvePrompts.cancel', evalUri), false, 'nothing left to cancel');
+    } finally {
+      release();
+      for (const [name, v] of [['OPENAI_BASE_URL', saved.base], ['OPENAI_API_KEY', saved.key]] as const) {
+        if (v === undefined) delete process.env[name];
+        else process.env[name] = v;
+      }
+      await provider.stop();
+    }
   });
 });
