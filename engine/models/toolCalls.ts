@@ -83,6 +83,19 @@ export function wireCall(id: string | null | undefined, name: string, argumentsT
   };
 }
 
+/**
+ * A value's JSON text; for one nested too deep for JSON.stringify's call stack (arguments 100,000
+ * deep), a note instead of a RangeError: the agent then refuses the call by its depth (LimitError).
+ */
+function jsonText(v: unknown): string {
+  try {
+    return JSON.stringify(v);
+  } catch (e) {
+    if (e instanceof RangeError) return '"[nested too deep to write as JSON text]"';
+    throw e;
+  }
+}
+
 /** A call whose arguments came as an object (Anthropic, Gemini): their text is their JSON. */
 export function wireCallOf(id: string | null | undefined, name: string, args: unknown, idPrefix: string, n: number): WireToolCall {
   const obj = args && typeof args === 'object' && !Array.isArray(args) ? (args as Record<string, unknown>) : args === undefined || args === null ? {} : null;
@@ -90,7 +103,7 @@ export function wireCallOf(id: string | null | undefined, name: string, args: un
     id: id || `${idPrefix}${n + 1}`,
     name,
     arguments: obj,
-    argumentsText: JSON.stringify(args ?? {}),
+    argumentsText: jsonText(args ?? {}),
     ...(obj ? {} : { argumentsError: 'the arguments are not a JSON object' }),
     ...(id ? {} : { generatedId: true as const }),
   };

@@ -3,6 +3,7 @@
 // output, events, checkpoints and the result document. The run applies it where a step's result
 // is produced; model providers can use the same Redactor for their error messages.
 import { OTLP_HEADER_VARIABLE, PROVIDER_KEY_VARIABLES } from './providerKeys';
+import { ToolError } from './runtime';
 
 /** Variables whose values are secrets: the providers' keys and any *_API_KEY, *_TOKEN, *_SECRET, ... (and their plurals: *_TOKENS holds a list) */
 export const SECRET_VARIABLE = /(^|_)(API_KEYS?|APIKEYS?|TOKENS?|SECRETS?|SECRET_KEYS?|PASSWORDS?|PASSWD|ACCESS_KEYS?|PRIVATE_KEYS?|CREDENTIALS?)$/i;
@@ -157,38 +158,98 @@ export class Redactor {
   /** A value with every string in it (keys too) redacted; the same object when nothing changed. */
   value<T>(v: T): T {
     if (!this.pattern) return v;
-    return this.walk(v) as T;
+    return this.walk(v, 0) as T;
   }
 
-  private walk(v: unknown): unknown {
+  /** Recursive while shallow (the common case, no allocation per level); past WALK_RECURSION levels, the rest of the value is walked with a stack of its own. */
+  private walk(v: unknown, depth: number): unknown {
     if (typeof v === 'string') return this.text(v);
+    if (!v || typeof v !== 'object') return v;
+    if (depth >= WALK_RECURSION) return this.walkDeep(v);
     if (Array.isArray(v)) {
       let out: unknown[] | null = null;
       for (let i = 0; i < v.length; i++) {
-        const x = this.walk(v[i]);
+        const x = this.walk(v[i], depth + 1);
         if (x !== v[i]) (out ??= v.slice())[i] = x;
       }
       return out ?? v;
     }
-    if (v && typeof v === 'object') {
-      let out: Record<string, unknown> | null = null;
-      // the own enumerable keys in Object.entries' order, without its array of pairs (every result is walked)
-      for (const k in v) {
-        if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
-        const x = (v as Record<string, unknown>)[k];
-        const k2 = this.text(k);
-        const y = this.walk(x);
-        if (k2 !== k || y !== x) {
-          out ??= { ...(v as Record<string, unknown>) };
-          if (k2 !== k) delete out[k];
-          Object.defineProperty(out, k2, { value: y, enumerable: true, writable: true, configurable: true });
-        }
-      }
-      return out ?? v;
+    let out: Record<string, unknown> | null = null;
+    // the own enumerable keys in Object.entries' order, without its array of pairs (every result is walked)
+    for (const k in v) {
+      if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+      const x = (v as Record<string, unknown>)[k];
+      out = this.put(v as Record<string, unknown>, out, k, x, this.walk(x, depth + 1));
     }
-    return v;
+    return out ?? v;
+  }
+
+  /** An object's walked entry `k` (its value `x` walked to `y`) into its copy, made when something changed. */
+  private put(v: Record<string, unknown>, out: Record<string, unknown> | null, k: string, x: unknown, y: unknown): Record<string, unknown> | null {
+    const k2 = this.text(k);
+    if (k2 === k && y === x) return out;
+    out ??= { ...v };
+    if (k2 !== k) delete out[k];
+    Object.defineProperty(out, k2, { value: y, enumerable: true, writable: true, configurable: true });
+    return out;
+  }
+
+  /**
+   * walk() without the call stack, for a value nested thousands deep (tool arguments 100,000 deep
+   * overflowed it): the same copies, made on the way back up. Deeper than MAX_WALK_DEPTH (or a value
+   * that holds itself) is a LimitError, not an endless walk.
+   */
+  private walkDeep(root: object): unknown {
+    type Frame = { v: Record<string, unknown> | unknown[]; keys: string[] | null; i: number; out: Record<string, unknown> | unknown[] | null };
+    const frame = (v: object): Frame => {
+      if (stack.length >= MAX_WALK_DEPTH) throw new ToolError(`A value is nested deeper than ${MAX_WALK_DEPTH} levels (or holds itself): it cannot be redacted or recorded`, 'LimitError');
+      if (Array.isArray(v)) return { v, keys: null, i: 0, out: null };
+      const keys: string[] = [];
+      for (const k in v) if (Object.prototype.hasOwnProperty.call(v, k)) keys.push(k);
+      return { v: v as Record<string, unknown>, keys, i: 0, out: null };
+    };
+    const give = (f: Frame, y: unknown) => {
+      if (f.keys) {
+        const k = f.keys[f.i];
+        const o = f.v as Record<string, unknown>;
+        f.out = this.put(o, f.out as Record<string, unknown> | null, k, o[k], y);
+      } else if (y !== (f.v as unknown[])[f.i]) ((f.out ??= (f.v as unknown[]).slice()) as unknown[])[f.i] = y;
+      f.i++;
+    };
+    const stack: Frame[] = [];
+    stack.push(frame(root));
+    let done: unknown = root;
+    let returned = false;
+    while (stack.length) {
+      const f = stack[stack.length - 1];
+      if (returned) {
+        give(f, done);
+        returned = false;
+      }
+      const n = f.keys ? f.keys.length : (f.v as unknown[]).length;
+      let descended = false;
+      while (f.i < n) {
+        const x = f.keys ? (f.v as Record<string, unknown>)[f.keys[f.i]] : (f.v as unknown[])[f.i];
+        if (x && typeof x === 'object') {
+          stack.push(frame(x));
+          descended = true;
+          break;
+        }
+        give(f, typeof x === 'string' ? this.text(x) : x);
+      }
+      if (descended) continue;
+      stack.pop();
+      done = f.out ?? f.v;
+      returned = true;
+    }
+    return done;
   }
 }
+
+/** How deep walk() recurses before it goes on with a stack of its own. */
+const WALK_RECURSION = 400;
+/** The deepest value redaction walks (a cycle stops here too). */
+export const MAX_WALK_DEPTH = 200_000;
 
 /**
  * Redacts a text that arrives in pieces: a secret cut across two pieces is redacted too, which
