@@ -11,7 +11,7 @@ import { terminalInteraction } from './interaction';
 import { cassetteOptions, unknownLiveSteps, type CassetteFlags } from './cassetteFlags';
 import { traceConfigOf, withRunTelemetry } from './runTelemetry';
 import { unusableChainsMessage } from './modelCheck';
-import { withCassette } from '../api/index';
+import { Redactor, withCassette } from '../api/index';
 
 export interface RunIO {
   out(s: string): void;
@@ -216,7 +216,8 @@ function monitorsAfter(io: RunIO): AfterRun {
     let tape: { close(): void } | null = null;
     if (options.cassette) ({ models, cassette: tape } = withCassette(models, options.cassette));
     try {
-      await runMonitors({ root: options.cwd ?? process.cwd(), doc, decls, models, env: process.env, replay: options.cassette?.mode === 'replay', say: io.err });
+      const redactor = options.redactor ?? new Redactor(process.env);
+      await runMonitors({ root: options.cwd ?? process.cwd(), doc, decls, models, env: process.env, replay: options.cassette?.mode === 'replay', say: io.err, redact: (t) => redactor.text(t) });
     } finally {
       tape?.close();
     }

@@ -28,6 +28,8 @@ export interface MonitorsOptions {
   /** A judge that has not answered in this long makes its check `error` (ms, default 60 s). */
   judgeTimeoutMs?: number;
   alerts?: AlertSendOptions;
+  /** Secrets out of what a check says (a judge's error may quote its request): the server's redactor. */
+  redact?: (text: string) => string;
 }
 
 /** The server-wide event stream keeps this many events for Last-Event-ID. */
@@ -138,7 +140,9 @@ export class Monitors {
   }
 
   /** Writes, counts and flags a check; raises the alert it crosses into. */
-  private record(monitor: Monitor, c: MonitorCheck): void {
+  private record(monitor: Monitor, raw: MonitorCheck): void {
+    const redact = this.o.redact;
+    const c = redact ? { ...raw, reasons: raw.reasons.map((r) => redact(r)) } : raw;
     try {
       this.logOf(monitor.decl.name).append(c);
     } catch (e) {
@@ -188,7 +192,7 @@ export class Monitors {
 }
 
 /** `orc run --monitor`: the pipeline's monitors on one run, each check written and said (stderr), a failed run flagged. */
-export async function runMonitors(o: { root: string; doc: ResultDocument; decls: MonitorDecl[]; models: ModelRunner; env: NodeJS.ProcessEnv; replay?: boolean; say(line: string): void; judgeTimeoutMs?: number }): Promise<MonitorCheck[]> {
+export async function runMonitors(o: { root: string; doc: ResultDocument; decls: MonitorDecl[]; models: ModelRunner; env: NodeJS.ProcessEnv; replay?: boolean; say(line: string): void; judgeTimeoutMs?: number; redact?: (text: string) => string }): Promise<MonitorCheck[]> {
   const out: MonitorCheck[] = [];
   const pipeline = o.doc.pipeline_id;
   for (const decl of o.decls) {
@@ -196,7 +200,9 @@ export async function runMonitors(o: { root: string; doc: ResultDocument; decls:
       o.say(`monitor '${decl.name}': not checked (its name cannot name a file)`);
       continue;
     }
-    const c = await checkRun(o.doc, pipeline, decl, { models: new MonitorBudget(o.models, decl.budget).runner(), env: o.env, ...(o.replay ? { replay: true } : {}), ...(o.judgeTimeoutMs !== undefined ? { timeoutMs: o.judgeTimeoutMs } : {}) });
+    const checked = await checkRun(o.doc, pipeline, decl, { models: new MonitorBudget(o.models, decl.budget).runner(), env: o.env, ...(o.replay ? { replay: true } : {}), ...(o.judgeTimeoutMs !== undefined ? { timeoutMs: o.judgeTimeoutMs } : {}) });
+    const redact = o.redact;
+    const c = redact ? { ...checked, reasons: checked.reasons.map((r) => redact(r)) } : checked;
     const log = new MonitorLog(o.root, decl.name, o.say);
     log.append(c);
     if (c.status === 'fail') flagRun(o.root, c.run_id, `monitor:${c.monitor}`, c.reasons);

@@ -15,6 +15,11 @@ import { webhookHandler } from './webhooks';
 import { Monitors, type MonitorsOptions } from './monitors';
 import type { Meter } from '@opentelemetry/api';
 
+/** What is served, as one string: each pipeline's name, file and text (a change in any is a change). */
+function servedKey(table: Map<string, ServedPipeline>): string {
+  return JSON.stringify([...table].map(([name, sp]) => [name, sp.file, sp.source]));
+}
+
 export interface ServeOptions {
   root: string;
   host: string;
@@ -60,7 +65,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   let dirs: string[] = [];
   let table: Map<string, ServedPipeline> = buildTable(o.root, log, dirs, compiled);
   const runs = new ServedRuns(host, o.maxRuns ?? DEFAULT_MAX_RUNS, o.restate ?? null);
-  const monitors = new Monitors({ root: o.root, models: host.models, env, log, meter: o.meter ?? null, ...o.monitors });
+  const monitors = new Monitors({ root: o.root, models: host.models, env, log, meter: o.meter ?? null, redact: (t) => redactor.text(t), ...o.monitors });
   runs.onEnded = (run, doc) => monitors.ended(run.pipelineId, doc, run.monitors);
   const triggers = new Triggers({ runs, env, log, table: () => table });
   triggers.sync();
@@ -69,10 +74,12 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       ? null
       : new PipelineWatcher(() => {
           dirs = [];
+          const before = servedKey(table);
           table = buildTable(o.root, log, dirs, compiled);
           watcher?.sync(dirs);
           triggers.sync();
-          log(`orc serve: the pipelines changed; serving ${table.size}`);
+          // a run writing a file under the root wakes the watcher too: said only when what is served changed
+          if (servedKey(table) !== before) log(`orc serve: the pipelines changed; serving ${table.size}`);
         }, log);
   watcher?.sync(dirs);
   // an A2A agent's task is a served run like any other

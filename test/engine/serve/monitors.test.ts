@@ -376,7 +376,8 @@ describe('monitors in service (orc serve)', function () {
       models.responder = () => ({ hang: true });
       const hung = await s.run('hello');
       await s.server.monitors.idle();
-      models.responder = () => ({ status: 400 });
+      // a provider's error that quotes the key: redacted before it is written
+      models.responder = () => ({ status: 400, errorBody: { error: { message: `Bad request made with key ${KEY}`, type: 'invalid_request_error' } } });
       const failed = await s.run('hello again');
       await s.server.monitors.idle();
       const judgedChecks = checksOf(root, 'judged');
@@ -395,6 +396,8 @@ describe('monitors in service (orc serve)', function () {
       assert.deepEqual([judged.checks, judged.errors, judged.pass_rate, judged.interval, thriftyFigures.errors], [0, 2, null, null, 2]);
       // errors are not failures: nothing went to the review queue
       assert.deepEqual(reviewQueue(root).filter((i) => i.flags.length), []);
+      assert.ok(!allText(root).includes(KEY), 'the key is in no file');
+      assert.ok(!s.logs.join('\n').includes(KEY));
     } finally {
       await s.server.close();
     }
