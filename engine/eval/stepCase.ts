@@ -10,10 +10,8 @@
 import type { Analysis } from '../analyze/index';
 import { loadCheckpoint } from '../run/checkpointReader';
 import type { StepResult } from '../run/events';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { runDir, runsDir, type Checkpoint } from '../run/runFiles';
-import { readRunResult } from '../run/runPacks';
+import type { Checkpoint } from '../run/runFiles';
+import { readRunResult, runFolderLeadsOut } from '../run/runPacks';
 import { newExecutionId } from '../run/runPipeline';
 import type { McpStandIn } from '../mcp/session';
 import type { ToolDefinition } from '../toolkit/runtime';
@@ -109,18 +107,12 @@ export function stepCaseOf(c: EvalCase, a: Analysis): StepCaseSpec | null | stri
 
 /**
  * A recorded run's folder is read only when its real path is in this workspace's runs: a folder that
- * is a link out of them (to another workspace's run) is refused, as `orc serve` and `orc mcp` refuse
- * it (docs/security.md: the check is on the real path). A run with no folder (a packed one) passes.
+ * is a link out of them (to another workspace's run) is refused, as every reader of run records
+ * refuses it (readRunResult). A run with no folder (a packed one) passes.
  */
 function ownRunFolder(root: string, runId: string): void {
-  let real: string;
-  try {
-    real = fs.realpathSync(runDir(root, runId));
-  } catch {
-    return;
-  }
-  const runs = fs.realpathSync(runsDir(root));
-  if (path.dirname(real) !== runs) throw new Error(`from_run: run ${runId} is a link that leads out of this workspace's runs (to ${real}); it was not read`);
+  const real = runFolderLeadsOut(root, runId);
+  if (real) throw new Error(`from_run: run ${runId} is a link that leads out of this workspace's runs (to ${real}); it was not read`);
 }
 
 const given = (value: unknown, at: string): StepResult => ({ status: 'completed', success: true, result: value, error: null, error_type: null, timed_out: false, attempts: 0, retries: 0, started_at: null, ended_at: at, duration_ms: 0, model: null, tokens_in: 0, tokens_out: 0, cost_usd: 0 });

@@ -15,7 +15,7 @@
 // A pack is indexed once per process by its lines' offsets, and the index grows as the pack does (a
 // line is written whole, never changed in place). A line cut short by a killed eval is skipped; the
 // writer starts the next line on a new one.
-import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readdirSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readdirSync, readSync, realpathSync, renameSync, rmSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
 import type { ResultDocument } from './events';
 import { recordId, runsDir, STATE_DIR, type Checkpoint } from './runFiles';
@@ -200,10 +200,29 @@ export function readRunResult(root: string, runId: string, maxBytes = MAX_RESULT
   } catch {
     return 'missing';
   }
+  // a run folder that is a link out of the runs (to another workspace's run) is not this workspace's record
+  if (runFolderLeadsOut(root, runId)) return 'unreadable';
   const doc = readResultRecord(path.join(runsDir(root), runId, 'result.json'), maxBytes);
   if (doc !== 'missing') return doc;
   const packed = readPackedRun(root, runId, maxBytes);
   return typeof packed === 'string' ? packed : packed.result;
+}
+
+/**
+ * Where a run's folder really is when it is a link that leads out of the workspace's runs folder,
+ * else null (no folder, a folder, or a link to another run folder beside it). One lstat for a run
+ * folder that is not a link; the check is on the real path (docs/security.md).
+ */
+export function runFolderLeadsOut(root: string, runId: string): string | null {
+  const dir = path.join(runsDir(root), runId);
+  try {
+    if (!lstatSync(dir).isSymbolicLink()) return null;
+    const real = realpathSync(dir);
+    return path.dirname(real) === realpathSync(runsDir(root)) ? null : real;
+  } catch {
+    // a link to nothing: read as missing by every reader
+    return null;
+  }
 }
 
 /**

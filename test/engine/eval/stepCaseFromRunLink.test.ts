@@ -1,11 +1,14 @@
 // A step case's `from_run` reads a recorded run only from this workspace's own runs: a run folder
 // that is a link out of them (to another workspace's run, say) is refused on its real path, as
-// `orc serve` and `orc mcp` refuse it, and the case runs nothing (the model server sees no request).
+// every reader of run records refuses it (`orc mcp`'s orc://runs/ID, `orc serve`'s /runs/ID), and
+// the case runs nothing (the model server sees no request).
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyze, analyzeEval, createModelRunner, runEval, type CaseResult } from '../../../engine/api/index';
 import { runPipeline } from '../../../engine/run/runPipeline';
+import { readRunResult } from '../../../engine/run/runPacks';
+import { PipelineServer } from '../../../engine/api/mcpServe';
 import { LoopbackProviders } from '../../fixtures/providers/loopbackServer';
 import { loopbackEnv, tempDir } from '../../helpers/agentRun';
 
@@ -76,5 +79,20 @@ describe('eval step cases: from_run and links', function () {
     const [own] = await evalIn(other, `cases:\n  - id: frozen\n    step: polish\n    from_run: ${runId}\n`);
     assert.equal(own.status, 'pass', JSON.stringify(own));
     assert.equal(srv.requests.length, 1, 'only polish ran');
+  });
+
+  it("the readers of run records refuse the same link: readRunResult and orc mcp's orc://runs/ID", async () => {
+    const other = dir('orc-fromrun-other-');
+    const doc = await runPipeline(analyze(PIPELINE), { cwd: other, inputs: { topic: 'dogs' }, models: createModelRunner({ env: loopbackEnv(srv) }) });
+    const runId = doc.execution_id;
+    const here = dir('orc-fromrun-here-');
+    fs.mkdirSync(path.join(here, '.orchestrator', 'runs'), { recursive: true });
+    fs.symlinkSync(path.join(other, '.orchestrator', 'runs', runId), path.join(here, '.orchestrator', 'runs', runId));
+    // a link to a run folder beside it, inside the runs, is still read
+    fs.symlinkSync(runId, path.join(other, '.orchestrator', 'runs', 'alias'));
+    assert.equal(readRunResult(here, runId), 'unreadable');
+    assert.equal((readRunResult(other, 'alias') as { execution_id: string }).execution_id, runId);
+    const server = new PipelineServer({ root: here, version: '0.0.0', log: () => undefined, watch: false, env: {} });
+    assert.throws(() => server.readResource(`orc://runs/${runId}`), { message: `MCP error -32603: the result of run ${runId} is not a readable result document` });
   });
 });
