@@ -10,6 +10,8 @@ export class DurableRunError extends Error {
     message: string,
     /** The ingress's HTTP status, when it answered. */
     readonly status: number | null = null,
+    /** What the handler said (a TerminalError's message), when it said something. */
+    readonly said: string | null = null,
   ) {
     super(message);
     this.name = 'DurableRunError';
@@ -36,7 +38,7 @@ async function call(url: string, init: RequestInit, what: string): Promise<unkno
     } catch {
       // as it came
     }
-    throw new DurableRunError(`${what}: Restate answered ${res.status}: ${message.slice(0, 1000)}`, res.status);
+    throw new DurableRunError(`${what}: Restate answered ${res.status}: ${message.slice(0, 1000)}`, res.status, message.slice(0, 1000));
   }
   return text ? JSON.parse(text) : null;
 }
@@ -64,6 +66,16 @@ export async function cancelRun(ingressUrl: string, runId: string): Promise<void
 
 /** Answers the question a step of the run waits on (`step`: its id, or its label in a loop: `loop[1] › step`). */
 export async function answerRun(ingressUrl: string, runId: string, step: string, value: unknown): Promise<void> {
+  try {
+    await answerCall(ingressUrl, runId, step, value);
+  } catch (e) {
+    // the workflow's own refusal (409 answered already, 404 asked nothing) is said as it is, not as Restate's status
+    if (e instanceof DurableRunError && (e.status === 409 || e.status === 404) && e.said) throw new DurableRunError(e.said, e.status, e.said);
+    throw e;
+  }
+}
+
+async function answerCall(ingressUrl: string, runId: string, step: string, value: unknown): Promise<void> {
   await call(`${base(ingressUrl)}/${RUN_WORKFLOW}/${encodeURIComponent(runId)}/answer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ step, value }) }, `answering step '${step}' of run ${runId}`);
 }
 

@@ -130,8 +130,8 @@ export function runWorkflow(options: WorkflowOptions) {
       }),
       answer: restate.handlers.workflow.shared(async (ctx: restate.WorkflowSharedContext, req: AnswerRequest): Promise<boolean> => {
         const pending = await ctx.get<PendingQuestion>(`${QUESTION_STATE}${req?.step}`);
-        if (!pending) throw new restate.TerminalError(`Step '${req?.step}' of run ${ctx.key} has asked nothing`);
-        if (await ctx.promise(pending.promise).peek() !== undefined) throw new restate.TerminalError(`Step '${req.step}' of run ${ctx.key} was answered already`);
+        if (!pending) throw new restate.TerminalError(`Step '${req?.step}' of run ${ctx.key} has asked nothing`, { errorCode: 404 });
+        if (await ctx.promise(pending.promise).peek() !== undefined) throw new restate.TerminalError(`Step '${req.step}' of run ${ctx.key} was answered already; the first answer stands`, { errorCode: 409 });
         await ctx.promise(pending.promise).resolve(req.value ?? null);
         return true;
       }),

@@ -12,7 +12,7 @@ import type { Tokens } from './auth';
 import { DROP_GRACE_MS, responseSink } from './eventLog';
 import { IdempotencyKeys, MAX_KEY_LENGTH } from './idempotency';
 import { openApiDocument, sessionBody } from './openapi';
-import { ServeError } from './serveErrors';
+import { ServeError, unauthorized } from './serveErrors';
 import { SESSION_FIELD, SESSION_HEADER } from './sessions';
 import type { ServedRun, ServedRuns } from './servedRuns';
 import type { MonitorDecl } from '../api/index';
@@ -112,7 +112,7 @@ export function createApp(o: AppOptions): Hono {
     if (c.req.path === '/healthz' || c.req.path.startsWith('/hooks/') || !o.tokens.any || (o.a2a && isA2aCardPath(c.req.method, c.req.path))) return next();
     if (!o.tokens.allows(c.req.header('authorization'))) {
       c.header('WWW-Authenticate', 'Bearer');
-      return errorResponse(c, new ServeError(401, 'unauthorized', 'A bearer token is needed: Authorization: Bearer TOKEN'));
+      return errorResponse(c, unauthorized(c.req.header('authorization')));
     }
     return next();
   });

@@ -20,3 +20,10 @@ export class ServeError extends Error {
     return { error: { code: this.code, message: this.message, ...this.extra } };
   }
 }
+
+/** A 401: a request with no token is told to send one; one whose token is wrong is told that, not asked for a token it sent. */
+export function unauthorized(authorization: string | undefined): ServeError {
+  if (!authorization) return new ServeError(401, 'unauthorized', 'A bearer token is needed: Authorization: Bearer TOKEN');
+  if (!/^Bearer\s+\S/i.test(authorization)) return new ServeError(401, 'unauthorized', 'The Authorization header is not a bearer token: send Authorization: Bearer TOKEN');
+  return new ServeError(401, 'unauthorized', "That bearer token is not one this server accepts (ORC_SERVE_TOKENS or --token-file)");
+}

@@ -7,7 +7,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'hono';
 import { errorResponse, runAnswer, waitOf } from './app';
 import type { Tokens } from './auth';
-import { ServeError } from './serveErrors';
+import { ServeError, unauthorized } from './serveErrors';
 import type { ServedRuns } from './servedRuns';
 import { renderInputs, type Triggers } from './triggers';
 
@@ -47,7 +47,7 @@ export function webhookHandler(o: { triggers: Triggers; runs: ServedRuns; tokens
     const found = o.triggers.webhook(name);
     if (!found) {
       // unknown and unauthenticated look alike to a caller without the token
-      if (o.tokens.any && !o.tokens.allows(c.req.header('authorization'))) return errorResponse(c, new ServeError(401, 'unauthorized', 'A bearer token is needed: Authorization: Bearer TOKEN'));
+      if (o.tokens.any && !o.tokens.allows(c.req.header('authorization'))) return errorResponse(c, unauthorized(c.req.header('authorization')));
       throw new ServeError(404, 'unknown_webhook', `No served pipeline has the webhook trigger '${name}'`);
     }
     const { decl } = found;

@@ -263,7 +263,9 @@ describe('orc serve --a2a: pipelines with agent steps as A2A agents (the SDK\'s 
       }
     }
     assert.equal(states[states.length - 1], 'TASK_STATE_CANCELED');
-    // the command's file in the served folder made the server list its pipelines again: the task outlives that
+    // a pipeline added to the served folder makes the server list its pipelines again: the task outlives that
+    // (the command's own file there lists them again too, but says nothing: what is served did not change)
+    fs.writeFileSync(path.join(dir, 'later.pipeline.yaml'), 'id: later\nsteps:\n  - id: a\n    tool: data\n    action: convert\n    parameters: {data: 1, format: json}\n');
     await until(() => /the pipelines changed/.test(s.stderr()));
     const got = await slow.getTask({ tenant: '', id: taskId, historyLength: undefined });
     assert.equal(got.status?.state, TaskState.TASK_STATE_CANCELED);

@@ -261,7 +261,8 @@ describe('durable runs on Restate (restate-server, orc worker --restate, orc run
     assert.deepEqual(linesOf(path.join(dir, 'marks.txt')), ['first', 'after']);
     const again = startCli(['answer', runId, 'gate', 'reject: late', '--restate', server.ingress], root);
     assert.equal(await again.done, 1);
-    assert.match(again.stderr(), /answered already/);
+    // said plainly (issue 72 item 12: it was "Restate answered 500: … answered already")
+    assert.equal(again.stderr().trim(), `orc: Step 'gate' of run ${runId} was answered already; the first answer stands`);
   });
 
   it('a result larger than the journal should hold goes to the run\'s folder, the journal keeps its name; the run gets it whole', async () => {

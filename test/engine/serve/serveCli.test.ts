@@ -101,7 +101,11 @@ describe('orc serve (the built CLI)', function () {
 
   it('refuses a missing or wrong token with 401, and answers /healthz without one', async () => {
     assert.deepEqual(await (await get('/healthz', {})).json(), { ok: true });
-    for (const headers of [{}, { authorization: 'Bearer wrong-token' }, { authorization: TOKEN }, { authorization: `Bearer ${TOKEN}x` }] as Record<string, string>[]) {
+    // a missing token is asked for; a wrong one is said to be wrong (issue 72 item 12: it too was asked for)
+    const NEEDED = 'A bearer token is needed: Authorization: Bearer TOKEN';
+    const WRONG = 'That bearer token is not one this server accepts (ORC_SERVE_TOKENS or --token-file)';
+    const NOT_BEARER = 'The Authorization header is not a bearer token: send Authorization: Bearer TOKEN';
+    for (const [headers, message] of [[{}, NEEDED], [{ authorization: 'Bearer wrong-token' }, WRONG], [{ authorization: TOKEN }, NOT_BEARER], [{ authorization: `Bearer ${TOKEN}x` }, WRONG]] as [Record<string, string>, string][]) {
       const r = await get('/pipelines', headers);
       assert.equal(r.status, 401);
       assert.deepEqual(await r.json(), { error: { code: 'unauthorized', message: 'A bearer token is needed: Authorization: Bearer TOKEN' } });
@@ -356,6 +360,23 @@ describe('orc serve (the built CLI)', function () {
 
   it('never lets a secret input out in a response, an event or the log, nor the token anywhere (records too)', async () => {
     const doc = (await (await post('/pipelines/secretive/runs', { key: SECRET_INPUT }, { prefer: 'wait=20' })).json()) as { execution_id: string; outputs: { said: string } };
+  it('says "the pipelines changed" only when they did, not when a run writes a file under the root', async () => {
+    // issue 72 item 12: every file a run wrote under the root was announced as a change of the pipelines
+    const said = () => (s.stderr().match(/the pipelines changed; serving \d+/g) ?? []).length;
+    const before = said();
+    fs.writeFileSync(path.join(dir, 'notes.txt'), 'a file a run could have written');
+    fs.writeFileSync(path.join(dir, 'data.json'), '{"x": 1}');
+    // the watcher waits 200 ms for quiet before it looks again: give it time to (not) say so
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(said(), before, s.stderr());
+    fs.writeFileSync(path.join(dir, 'extra.pipeline.yaml'), 'id: extra\nsteps:\n  - id: a\n    tool: data\n    action: convert\n    parameters: {data: 1, format: json}\n');
+    await until(() => said() > before);
+    assert.equal(said(), before + 1);
+    assert.match(s.stderr(), /the pipelines changed; serving 5/);
+    fs.rmSync(path.join(dir, 'extra.pipeline.yaml'));
+    await until(() => said() > before + 1);
+  });
+
     assert.equal(doc.outputs.said, 'the key is [redacted: secret]');
     const events = await (await get(`/runs/${doc.execution_id}/events`)).text();
     assert.ok(events.includes('[redacted: secret]'));
