@@ -2,8 +2,9 @@
 // `orc serve` (started by this test on 127.0.0.1 with a token, stopped by its process group), its
 // endpoint added to the Runs view (address, then token), a run started over HTTP and opened from the
 // Runs view, followed live in the panel (a step running, then completed) and cancelled from the
-// editor; and "Serve Workspace Pipelines" with its status-bar item. Screenshots go to
-// test-artifacts/e2e/served-*.png.
+// editor; and "Serve Workspace Pipelines" with its status-bar item; a served pipeline's monitor in the
+// Runs view, its alert a warning whose Open Failed Runs shows the failed runs in the Review view.
+// Screenshots go to test-artifacts/e2e/served-*.png and monitors-*.png.
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -14,6 +15,7 @@ import { launchBrowser, ROOT, Workbench } from './codeServer';
 import { focusWorkbench, palette, quickOpen, shot, tidyAfterFailure, webview } from './ui';
 
 const FIXTURE = path.join(ROOT, 'test', 'e2e', 'fixtures', 'served-gate.pipeline.yaml');
+const MONITORED = path.join(ROOT, 'test', 'e2e', 'fixtures', 'monitored-support.pipeline.yaml');
 const TOKEN = `e2e-${Math.random().toString(36).slice(2)}-token`;
 
 /** `orc serve` on the folder: the extension's CLI bundle, port 0; resolves once it says where it listens. */
@@ -60,6 +62,18 @@ async function showRunsView(page: Page): Promise<void> {
   if (await title.isVisible()) return;
   await page.locator('.activitybar .action-item a[aria-label="Orchestrator"], .activitybar .action-label[aria-label="Orchestrator"]').first().click();
   await title.waitFor({ state: 'visible', timeout: 30_000 });
+}
+
+/** Drags the sash on the sidebar's right edge until the sidebar is `width` pixels wide. */
+async function widenSidebar(page: Page, width: number): Promise<void> {
+  const box = await page.locator('.part.sidebar').boundingBox();
+  if (!box || box.width >= width) return;
+  const x = box.x + box.width + 1;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  await page.mouse.move(x + (width - box.width), y, { steps: 8 });
+  await page.mouse.up();
 }
 
 /** Add Served Endpoint… from the palette: the address, then the token, each in its input box. */
@@ -113,6 +127,7 @@ describe('workbench: serving, and a served run followed live (served)', function
     // a folder of its own: the served pipeline alone
     s.workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-e2e-served-'));
     fs.copyFileSync(FIXTURE, path.join(s.workspace, 'served-gate.pipeline.yaml'));
+    fs.copyFileSync(MONITORED, path.join(s.workspace, 'monitored-support.pipeline.yaml'));
     s.serve = await startServe(s.workspace);
     s.wb = await Workbench.start({ workspace: s.workspace, trusted: true, settings: { 'workbench.colorTheme': 'Default Light Modern' } });
     const b = await launchBrowser();
@@ -226,5 +241,89 @@ describe('workbench: serving, and a served run followed live (served)', function
       if (answered) await new Promise((r) => setTimeout(r, 200));
     }
     assert.equal(answered, false, `orc serve on ${base} still answers after Stop`);
+  });
+
+  it("monitors: the endpoint lists its monitor's pass rate; its alert opens the failed runs in the Review view", async () => {
+    const page = s.page;
+    await showRunsView(page);
+    // the panels of the tests before closed; wide enough for a monitor's line and a review row's flag, as a person would drag it
+    await palette(page, 'View: Close All Editors');
+    await widenSidebar(page, 560);
+    await focusWorkbench(page);
+    await addEndpoint(page, s.serve.base, TOKEN);
+    const endpoint = s.serve.base.replace('http://', '');
+    await page.locator('.pane-body .monaco-list-row[aria-level="1"]', { hasText: endpoint }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    // the monitor's line under the endpoint, before any check (the editor follows the server's events by now)
+    const line = page.locator('.pane-body .monaco-list-row[aria-level="2"]', { hasText: 'grounded —' }).first();
+    await line.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.match((await line.textContent()) ?? '', /grounded — no checks yet\s*support · alerts from 10 checks/);
+    // six good answers, then four that turn bad: the tenth check brings the window (all ten needed) to 60%
+    const good = ['Your order 1 left the depot.', 'Order 2 arrives Monday.', 'Order 3 was refunded.', 'Order 4 is on its way.', 'Order 5 left today.', 'Order 6 is delivered.'];
+    const bad = ['I cannot find order 7.', 'I cannot help with order 8.', 'I cannot see order 9.', 'I cannot say where order 10 is.'];
+    const runIds = new Map<string, string>();
+    for (const answer of [...good, ...bad]) {
+      const started = await api<{ run_id: string }>(s.serve.base, 'POST', '/pipelines/support/runs', { answer });
+      assert.equal(started.status, 202, JSON.stringify(started.json));
+      runIds.set(answer, started.json.run_id);
+      // one after the other, so the checks come in the order the answers went
+      for (let until = Date.now() + 30_000; ; ) {
+        const doc = await api<{ status: string }>(s.serve.base, 'GET', `/runs/${encodeURIComponent(started.json.run_id)}`);
+        if (doc.json.status === 'completed') break;
+        assert.ok(Date.now() < until && doc.json.status === 'running', `run of '${answer}': ${JSON.stringify(doc.json)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    const failed = bad.map((a) => runIds.get(a)!);
+    // the server's figures, then the line: listed again on the alert
+    const served = await api<{ monitors: { monitor: string; passed: number; failed: number; alerting: boolean; last_alert: { failed_runs: string[] } | null }[] }>(s.serve.base, 'GET', '/monitors');
+    await showRunsView(page);
+    await page.locator('.pane-body .monaco-list-row[aria-level="2"]', { hasText: 'grounded — 60% (6/10) [alerting]' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    const m = served.json.monitors.find((x) => x.monitor === 'grounded');
+    assert.deepEqual([m?.passed, m?.failed, m?.alerting, [...(m?.last_alert?.failed_runs ?? [])].sort()], [6, 4, true, [...failed].sort()]);
+    // its tooltip, on hover: the interval, errors and dropped, the last alert
+    // (the view listed again as the runs' records land draws the row anew, and a hover begun on it goes: hovered again)
+    const hover = page.locator('.monaco-hover, .workbench-hover', { hasText: 'Wilson interval' }).first();
+    for (let tries = 1; ; tries++) {
+      await page.mouse.move(5, 300);
+      await page.locator('.pane-body .monaco-list-row[aria-level="2"]', { hasText: 'grounded —' }).first().hover();
+      if (await hover.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false)) break;
+      assert.ok(tries < 6, 'the monitor line never showed its tooltip');
+    }
+    // faded in
+    await page.waitForTimeout(800);
+    assert.match((await hover.textContent()) ?? '', /Pass rate 60% over the last 10 judged checks \(6 passed, 4 failed\); 95% Wilson interval 31\.3%–83\.2%/);
+    await shot(page, 'monitors-runs-view');
+    await page.mouse.move(5, 300);
+    // the warning (a toast may not show here: read in the notification centre)
+    const message = "Monitor 'grounded' of support: pass rate 60% (6/10) is below 90%";
+    await palette(page, 'Notifications: Show Notifications');
+    const note = page.locator('.notifications-center .notification-list-item', { hasText: message }).first();
+    await note.waitFor({ state: 'visible', timeout: 30_000 });
+    await shot(page, 'monitors-alert');
+    await note.locator('.monaco-button', { hasText: 'Open Failed Runs' }).click();
+    // the Review view, only the four runs the alert named: each row is what it was asked (the answer here)
+    const review = page.locator('.part.sidebar .pane', { has: page.locator('.pane-header', { hasText: /^\s*Review/ }) });
+    await review.locator('.pane-header', { hasText: 'filtered: 4 runs' }).waitFor({ state: 'visible', timeout: 30_000 });
+    await page.waitForFunction(
+      (want) => {
+        const pane = [...document.querySelectorAll('.part.sidebar .pane')].find((p) => /^\s*Review/.test(p.querySelector('.pane-header')?.textContent ?? ''));
+        const rows = [...(pane?.querySelectorAll('.monaco-list-row .label-name') ?? [])].map((r) => r.textContent ?? '');
+        return JSON.stringify(rows.sort()) === JSON.stringify([...want].sort());
+      },
+      bad,
+      { timeout: 30_000, polling: 200 },
+    );
+    const rows = review.locator('.monaco-list-row');
+    assert.equal(await rows.count(), 4);
+    for (const answer of bad) assert.match((await rows.filter({ hasText: answer }).first().textContent()) ?? '', /unlabelled · monitor:grounded · support · http/);
+    await review.getByText("Showing the 4 failed runs of monitor 'grounded' (support) at its alert of").waitFor({ state: 'visible', timeout: 10_000 });
+    await palette(page, 'Notifications: Clear All Notifications');
+    await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
+    await page.locator('.notifications-center.visible').waitFor({ state: 'hidden', timeout: 10_000 });
+    await shot(page, 'monitors-review');
+    // Clear Review Filter: every run from service again (the six good ones too)
+    await palette(page, 'Orchestrator: Clear Review Filter');
+    await review.locator('.monaco-list-row', { hasText: good[0] }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    await review.locator('.pane-header', { hasText: 'filtered' }).waitFor({ state: 'detached', timeout: 10_000 });
   });
 });
