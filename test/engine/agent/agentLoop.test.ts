@@ -403,6 +403,16 @@ outputs:
       assert.equal(retry.messages[retry.messages.length - 1].content, 'That answer was rejected: /count must be integer. Answer again with JSON that matches the schema exactly.');
     });
 
+    it('a structured answer that is not JSON (prose around it) is asked for once more, with why, not a ProviderError', async () => {
+      let structured = 0;
+      srv.responder = (body) => (body.response_format ? (++structured === 1 ? { structuredText: 'Here you go: {"count": 2}' } : { json: { count: 2 } }) : { text: 'Two files.' });
+      const { doc } = await runAgentPipeline(srv, dir, agentPipeline({ tools: '[filesystem.list]', extra: '    vars:\n      count: {type: integer, description: How many.}\n' }));
+      assert.equal(doc.steps.worker.status, 'completed', doc.steps.worker.error ?? '');
+      assert.deepEqual(doc.steps.worker.vars, { count: 2 });
+      const retry = srv.requests[2].body as { messages: { role: string; content: string }[] };
+      assert.equal(retry.messages[retry.messages.length - 1].content, 'That answer was rejected: the answer is not JSON (it has prose around the JSON). Answer again with JSON that matches the schema exactly.');
+    });
+
     it('named agents that call each other stop at the nesting bound', async () => {
       srv.responder = (body) => (JSON.stringify(body.messages).includes('Error:') || turnOf(body) > 0 ? { text: 'stopped' } : { toolCalls: [call('agent__echo', { prompt: 'again' })] });
       const top = `agents:
