@@ -22,6 +22,17 @@ function appendInline(text: string, item: Record<string, unknown>): string {
   const parsed = parseYaml(text);
   const list = exactSpan(parsed, ['cases']);
   const first = exactSpan(parsed, ['cases', 0]);
+  // a fresh eval's empty flow list (`cases: []`) becomes a block list holding the case
+  if (list && !first && /^\[\s*\]$/.test(text.slice(list.start, list.end))) {
+    const keyLine = text.lastIndexOf('\n', list.start - 1) + 1;
+    const keyIndent = /^ */.exec(text.slice(keyLine))![0].length;
+    const body = yamlStringify([item], { lineWidth: 0 }).trimEnd().split('\n').map((l) => ' '.repeat(keyIndent + 2) + l).join('\n');
+    const eol = text.indexOf('\n', list.end);
+    const rest = eol < 0 ? text.slice(list.end) : text.slice(list.end, eol);
+    const comment = rest.trim();
+    // a comment after `[]` stays on the `cases:` line
+    return `${text.slice(0, list.start).trimEnd()}${comment ? ` ${comment}` : ''}\n${body}${eol < 0 ? '\n' : text.slice(eol)}`;
+  }
   if (!list || !first || text[list.start] === '[') throw new EvalAddError("the eval's cases are a flow list ([...]): write them as a block list (one '- ' item a line) to add to them");
   const lineStart = text.lastIndexOf('\n', first.start - 1) + 1;
   const indent = /^ */.exec(text.slice(lineStart))![0].length;
@@ -65,7 +76,10 @@ export function addRunToEval(evalFile: string, root: string, runId: string, expe
   const checkpoint = loadCheckpoint(root, runId, { journal: false });
   if (path.resolve(root, checkpoint.pipeline_file) !== spec.pipeline) throw new EvalAddError(`run ${runId} ran ${checkpoint.pipeline_file || 'a pipeline from standard input'}, not ${spec.pipelineWritten}, the eval's pipeline`);
   const row: Record<string, unknown> = { id: step ? `${runId}-${step}` : runId };
-  for (const [k, v] of Object.entries(checkpoint.inputs)) if (v !== null && v !== undefined) row[k] = v;
+  // a run's `session` names a live conversation (an A2A or chat one): a case that kept it would add its
+  // turns to that conversation every time the eval runs, so the case starts a conversation of its own
+  const sessionParam = a.pipeline?.pipeline?.parameters.some((p) => p.name === 'session') ?? false;
+  for (const [k, v] of Object.entries(checkpoint.inputs)) if (v !== null && v !== undefined && !(sessionParam && k === 'session')) row[k] = v;
   if (step) {
     // Freeze as Test: the step alone, on what it saw in the run (freezeStep.ts)
     if (spec.cases.kind === 'file' && spec.cases.format === 'csv') throw new EvalAddError(`a step case holds upstream values and mocks, which a CSV row cannot: add it to an inline list or a .jsonl file`);

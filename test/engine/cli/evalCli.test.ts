@@ -329,6 +329,21 @@ describe('orc eval', function () {
     assert.equal(unknownRun.code, 2);
   });
 
+  it('orc eval add fills a fresh eval\'s `cases: []`, and leaves out a run\'s live `session` (the case starts its own conversation)', async () => {
+    // issue 72 item 11: `cases: []` was refused ("write them as a block list"), and a harvested case kept
+    // the conversation's session, so every eval run added turns to a real conversation
+    fs.writeFileSync(path.join(dir, 'chat.pipeline.yaml'), 'id: chat\nparameters:\n  question: {type: string, required: true}\n  session: {type: string}\nsteps:\n  - id: echo\n    tool: data\n    action: convert\n    parameters: {data: "{{ question }}", format: json}\noutputs:\n  said: "{{ question }}"\n');
+    fs.writeFileSync(path.join(dir, 'chat.eval.yaml'), 'pipeline: chat.pipeline.yaml\ncases: []  # harvested from service\nassert:\n  - contains: hi\n');
+    const run = await orc(['run', 'chat.pipeline.yaml', '-i', 'question=hi there', '-i', 'session=a2a-live-conversation-7', '--json']);
+    assert.equal(run.code, 0, run.stderr);
+    const runId = JSON.parse(run.stdout).execution_id as string;
+    const r = await orc(['eval', 'add', 'chat.eval.yaml', runId]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(fs.readFileSync(path.join(dir, 'chat.eval.yaml'), 'utf8'), `pipeline: chat.pipeline.yaml\ncases: # harvested from service\n  - id: ${runId}\n    question: hi there\nassert:\n  - contains: hi\n`);
+    const ran = await orc(['eval', 'chat.eval.yaml']);
+    assert.equal(ran.code, 0, ran.stdout + ran.stderr);
+  });
+
   it('--record writes every model call to NAME.cassette.jsonl; --replay answers from it with no network and no key; a miss fails the case, never a live call', async () => {
     const recorded = await orc(['eval', 'brief.eval.yaml', '--variant', 'mini', '--record']);
     assert.equal(recorded.code, 0, recorded.stderr);
