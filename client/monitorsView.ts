@@ -9,30 +9,13 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { runFolder } from './configuration';
 import type { Log } from './log';
-import { alertFilterTitle, alertMessage, failedRunsOf, monitorDescription, monitorLabel, monitorTooltip } from './monitors';
+import { alertFilterTitle, alertMessage, failedRunsOf } from './monitors';
 import type { ReviewFilter, ReviewView } from './reviewView';
 import { monitorAlertOf, type MonitorAlert } from './servedApi';
-import type { ServedEndpoints, ServedMonitorNode } from './servedEndpoints';
+import type { ServedEndpoints } from './servedEndpoints';
+import { MONITOR_COMMANDS, OPEN_FAILED_RUNS, type ServedMonitorNode } from './monitorTreeItem';
+
 import { followEventStream, SseHttpError } from './sseStream';
-
-export const MONITOR_COMMANDS = {
-  openFailed: 'orchestrator.runs.openMonitorFailures',
-} as const;
-
-export const OPEN_FAILED_RUNS = 'Open Failed Runs';
-
-/** A monitor's line under its endpoint. */
-export function monitorTreeItem(n: ServedMonitorNode): vscode.TreeItem {
-  const m = n.monitor;
-  const item = new vscode.TreeItem(monitorLabel(m), vscode.TreeItemCollapsibleState.None);
-  item.id = `served\n${n.url}\nmonitor\n${m.pipeline}\n${m.monitor}`;
-  item.description = monitorDescription(m);
-  item.iconPath = m.alerting ? new vscode.ThemeIcon('bell-dot', new vscode.ThemeColor('testing.iconFailed')) : new vscode.ThemeIcon('pulse', m.pass_rate !== null ? new vscode.ThemeColor('testing.iconPassed') : undefined);
-  item.contextValue = m.alerting ? 'served.monitor.alerting' : 'served.monitor';
-  item.tooltip = new vscode.MarkdownString(monitorTooltip(m, n.url).join('\n\n'));
-  item.command = { command: MONITOR_COMMANDS.openFailed, title: OPEN_FAILED_RUNS, arguments: [n] };
-  return item;
-}
 
 /** The tail of a monitor's check log in the workspace's run folders (the endpoint may serve this
  * workspace), at most 4 MiB of it; null when no folder has one (a regular file, not a link). */

@@ -6,8 +6,8 @@
 // (client/servedRunFollower.ts). Its monitors (`GET /monitors`) are listed first, with the runs and as
 // often (client/monitorsView.ts).
 import * as vscode from 'vscode';
-import { monitorTreeItem } from './monitorsView';
-import { describeServedRun, normalizeEndpoint, ServedClient, type ServedMonitor, type ServedRun } from './servedApi';
+import { monitorTreeItem, type ServedMonitorNode } from './monitorTreeItem';
+import { describeServedRun, normalizeEndpoint, ServedClient, type ServedRun } from './servedApi';
 
 const STATE_KEY = 'orchestrator.servedEndpoints';
 export const tokenKey = (url: string) => `orchestrator.servedEndpoint.token.${url}`;
@@ -16,7 +16,7 @@ export type EndpointNode = { kind: 'endpoint'; url: string };
 export type ServedRunNode = { kind: 'served-run'; url: string; run: ServedRun };
 /** `key`: which message of the endpoint (its runs' when none). */
 export type ServedMessageNode = { kind: 'served-message'; url: string; text: string; error: boolean; key?: string };
-export type ServedMonitorNode = { kind: 'served-monitor'; url: string; monitor: ServedMonitor };
+export type { ServedMonitorNode };
 export type ServedNode = EndpointNode | ServedRunNode | ServedMessageNode | ServedMonitorNode;
 
 export const isServedNode = (n: unknown): n is ServedNode => typeof n === 'object' && n !== null && ['endpoint', 'served-run', 'served-message', 'served-monitor'].includes((n as { kind?: string }).kind ?? '');
