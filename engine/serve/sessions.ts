@@ -12,6 +12,11 @@ export const SESSION_FIELD = 'session';
 /** The response header that names a run's session. */
 export const SESSION_HEADER = 'Orc-Session';
 
+/** The longest session id taken. */
+export const MAX_SESSION_LENGTH = 256;
+/** A session id: printable ASCII (a header's value), no space at either end. */
+const SESSION_ID = new RegExp(`^(?=.{1,${MAX_SESSION_LENGTH}}$)[\\x21-\\x7e](?:[\\x20-\\x7e]*[\\x21-\\x7e])?$`);
+
 /** A new session's id: `s-` and 12 hex digits. */
 export function newSessionId(): string {
   return `s-${randomUUID().replace(/-/g, '').slice(0, 12)}`;
@@ -31,6 +36,9 @@ export function withSession(params: ParameterDecl[], inputs: Record<string, unkn
   if (given) {
     const v = inputs[SESSION_FIELD];
     if (typeof v !== 'string' || !v.trim()) throw new ServeError(422, 'invalid_inputs', `'${SESSION_FIELD}' is a conversation's id, a non-empty string (give none to start a new conversation), got ${JSON.stringify(v)}`);
+    // checked before any run starts: the id goes back in the Orc-Session header, which holds printable
+    // ASCII only, and a header's value loses its outer spaces (" a " would come back as another id)
+    if (!SESSION_ID.test(v)) throw new ServeError(422, 'invalid_inputs', `'${SESSION_FIELD}' is a conversation's id: 1 to ${MAX_SESSION_LENGTH} printable ASCII characters, with no space at either end (it is echoed in the ${SESSION_HEADER} header); got ${JSON.stringify(v.length > 80 ? `${v.slice(0, 80)}…` : v)}`);
     return { inputs, session: v };
   }
   if (decl.hasDefault) return { inputs, session: decl.default === null || decl.default === undefined ? null : String(decl.default) };

@@ -95,6 +95,26 @@ describe('orc serve: sessions (the built CLI)', function () {
     assert.equal(srv.requests.length, before);
   });
 
+  it('refuses a session id the Orc-Session header cannot echo exactly (non-ASCII, NUL, CR LF, outer spaces, too long) with 422 before any run', async () => {
+    // issue 74 item 3: these ran the pipeline and then answered 500 (an invalid header value), so the
+    // client never learnt the run's id; " spaced " came back as `Orc-Session: spaced`, another conversation
+    const before = srv.requests.length;
+    const runsBefore = ((await (await fetch(`${s.url}/runs?limit=1000`)).json()) as { runs: unknown[] }).runs.length;
+    for (const session of ['café-1', 'a\u0000b', 'a\r\nX-Injected: 1', ' spaced ', 'x'.repeat(257), 'tab\tinside']) {
+      const r = await post('support', { message: 'x', session }, { prefer: 'wait=10' });
+      const doc = (await r.json()) as { error: { code: string; message: string } };
+      assert.equal(r.status, 422, JSON.stringify(session));
+      assert.equal(doc.error.code, 'invalid_inputs');
+      assert.match(doc.error.message, /^'session' is a conversation's id: 1 to 256 printable ASCII characters, with no space at either end \(it is echoed in the Orc-Session header\); got /);
+    }
+    assert.equal(srv.requests.length, before, 'no model call');
+    assert.equal(((await (await fetch(`${s.url}/runs?limit=1000`)).json()) as { runs: unknown[] }).runs.length, runsBefore, 'no run started');
+    // one with a space inside is echoed exactly
+    const ok = await post('support', { message: 'hello', session: 'ticket 42/a' }, { prefer: 'wait=20' });
+    assert.equal(ok.status, 200, await ok.clone().text());
+    assert.equal(ok.headers.get('orc-session'), 'ticket 42/a');
+  });
+
   it('the OpenAPI document describes the session: in the body (not required), in the answers, and as a filter of /runs', async () => {
     const doc = (await (await fetch(`${s.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { properties: Record<string, { description?: string }>; required: string[] } }> }; responses: Record<string, { headers?: Record<string, unknown> }>; parameters?: { name: string }[] }>> };
     const op = doc.paths['/pipelines/support/runs'].post;
