@@ -1,12 +1,13 @@
 // Drawing the graph: edges and nodes as one markup string per layer, each node's status, badge and
 // marks updated in place, and the run header (status, steps done, time, tokens, cost).
-import { graphStepIds, isJump, LOOP_HEADER, type Layout, type PlacedNode } from './layout';
+import { graphStepIds, isJump, LOOP_HEADER, NODE_WIDTH, type Layout, type PlacedNode } from './layout';
 import { updateChat } from './chatInput';
-import { cancelBtn, canvas, costEl, edgeLayer, elapsedEl, nodeLayer, paneSize, runBtn, runStatus, servedBadge, stepsDoneEl, title, tokensEl } from './page';
+import { cancelBtn, canvas, costEl, edgeLayer, el, elapsedEl, nodeLayer, paneSize, runBtn, runStatus, servedBadge, stepsDoneEl, title, tokensEl } from './page';
 import { progressLine, progressOf } from './conversation';
 import { errorBadge, errorLines, nodeErrors } from './errorMarks';
 import { renderBudget } from './guardView';
-import { formatCost, formatDuration, stepsDone, type StepView } from './runState';
+import type { GraphDocument } from '../engine/plan/graph';
+import { formatCost, formatDuration, stepCounts, type StepView } from './runState';
 import { ui } from './viewState';
 
 function edgePath(points: { x: number; y: number }[]): string {
@@ -90,6 +91,7 @@ export function edgeMarkup(e: Layout['edges'][number]): string {
  * one go: several times faster than creating a thousand nodes' elements one by one), only those in
  * view for a big one (drawVisible). Clicks are handled on the layer. */
 export function drawGraph(l: Layout): void {
+  fontChanged();
   ui.nodeEls.clear();
   ui.shown.clear();
   ui.reportDirty = true;
@@ -275,12 +277,13 @@ export function nodeMarkup(n: PlacedNode): string {
   const detail = n.hidden ? `▸ loop of ${n.hidden} steps` : n.detail;
   const errors = nodeErrors(n.id);
   const status = ui.saved.run.steps[n.id]?.status ?? 'pending';
+  const badge = errors && status === 'pending' ? errorBadge(errors) : '';
   return (
     `<g class="node ${n.kind}${n.hidden ? ' collapsed' : ''}" data-step-id="${escapeXml(n.id)}" data-status="${status}"${errors ? ' data-error="true"' : ''} data-selected="${ui.saved.selected === n.id}" data-highlighted="${ui.highlighted === n.id}" data-paused="${ui.paused === n.id}" transform="translate(${num(n.x)},${num(n.y)})" tabindex="0" role="button" aria-label="${escapeXml(ariaLabel(n, errors))}">` +
     `<rect class="box" width="${num(n.width)}" height="${num(n.height)}" rx="6" ry="6"/>` +
-    `<text class="label" x="10" y="${loop ? 19 : 18}">${escapeXml(truncate(n.label, loop ? 60 : 24))}</text>` +
-    `<text class="detail" x="10" y="${loop ? LOOP_HEADER - 2 : 35}">${loop ? '' : escapeXml(truncate(detail, 28))}</text>` +
-    `<text class="badge" x="${num(n.width - 8)}" y="18" text-anchor="end">${errors && status === 'pending' ? escapeXml(errorBadge(errors)) : ''}</text>` +
+    `<text class="label" x="${TEXT_X}" y="${loop ? 19 : 18}">${escapeXml(fitLabel(n.label, n.width, badge))}</text>` +
+    `<text class="detail" x="${TEXT_X}" y="${loop ? LOOP_HEADER - 2 : 35}">${loop ? '' : escapeXml(fitDetail(detail, n.width))}</text>` +
+    `<text class="badge" x="${num(n.width - BADGE_INSET)}" y="18" text-anchor="end">${escapeXml(badge)}</text>` +
     `<title>${escapeXml(tipOf(n, errors))}</title></g>`
   );
 }
@@ -322,6 +325,79 @@ function setIfChanged(e: Element, name: string, value: string): void {
 
 export function truncate(s: string, n: number): string {
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;
+}
+
+// A node's texts fit its box: the name (and the line under it) is cut with an ellipsis where it would
+// reach the badge or the box's edge, measured in the fonts webview.css gives them (a canvas measures
+// without laying the page out). The whole name is in the node's hover text and screen-reader label.
+const TEXT_X = 10;
+const BADGE_INSET = 8;
+/** Room kept between the name and its badge. */
+const BADGE_GAP = 8;
+const LABEL_PX = 12.5;
+const DETAIL_PX = 11;
+let measurer: { ctx: CanvasRenderingContext2D | null; family: string } | null = null;
+const fitted = new Map<string, string>();
+
+/** The width of `text` in the panel's font; null where there is no canvas (then by characters). */
+function measure(text: string, px: number, bold: boolean): number | null {
+  if (!measurer) {
+    const ctx = document.createElement('canvas').getContext('2d');
+    measurer = { ctx, family: getComputedStyle(document.body).fontFamily || 'sans-serif' };
+  }
+  if (!measurer.ctx) return null;
+  measurer.ctx.font = `${bold ? 600 : 400} ${px}px ${measurer.family}`;
+  return measurer.ctx.measureText(text).width;
+}
+
+/** Forgets the fitted texts when the panel's font changed (a theme or font setting). */
+function fontChanged(): void {
+  if (measurer && measurer.family !== (getComputedStyle(document.body).fontFamily || 'sans-serif')) {
+    measurer = null;
+    fitted.clear();
+  }
+}
+
+/** `text` whole when it fits `room` pixels, else its longest start that fits with an ellipsis. */
+function fitText(text: string, room: number, px: number, bold: boolean): string {
+  // no glyph is wider than the font's size: a text that short fits without measuring
+  if (text.length * px <= room) return text;
+  const key = `${px}${bold ? 'b' : ''}|${Math.floor(room)}|${text}`;
+  const known = fitted.get(key);
+  if (known !== undefined) return known;
+  let out = text;
+  if (measure(text, px, bold) === null) out = truncate(text, Math.max(2, Math.floor(room / (px * 0.6))));
+  else if (measure(text, px, bold)! > room) {
+    let lo = 0;
+    let hi = text.length - 1;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (measure(`${text.slice(0, mid)}…`, px, bold)! <= room) lo = mid;
+      else hi = mid - 1;
+    }
+    out = `${text.slice(0, lo)}…`;
+  }
+  if (fitted.size > 20_000) fitted.clear();
+  fitted.set(key, out);
+  return out;
+}
+
+/** A node's name fitted before its badge (bold, as the badge of a step with errors is). */
+function fitLabel(label: string, width: number, badge: string): string {
+  const badgeWidth = badge ? (measure(badge, 11, true) ?? badge.length * 7) + BADGE_GAP : 0;
+  return fitText(label, width - TEXT_X - BADGE_INSET - badgeWidth, LABEL_PX, true);
+}
+
+/** The line under a node's name fitted to its box. */
+function fitDetail(text: string, width: number): string {
+  return fitText(text, width - TEXT_X - BADGE_INSET, DETAIL_PX, false);
+}
+
+/** The placed nodes by id, for the current layout. */
+let placedOf: { layout: Layout | null; byId: Map<string, PlacedNode> } = { layout: null, byId: new Map() };
+function placed(id: string): PlacedNode | undefined {
+  if (placedOf.layout !== ui.layout) placedOf = { layout: ui.layout, byId: new Map((ui.layout?.nodes ?? []).map((n) => [n.id, n])) };
+  return placedOf.byId.get(id);
 }
 
 function badgeOf(s: StepView | undefined, now: number): string {
@@ -382,7 +458,16 @@ export function updateNode(id: string, now: number): void {
   // an agent step: its turn and calls on the second line, a call waiting for a person on the badge
   const waiting = agent ? progressOf(agent).waiting : 0;
   if (waiting) text = waiting === 1 ? 'awaits approval' : `${waiting} await approval`;
-  if (badge && badge.textContent !== text) badge.textContent = text;
+  if (badge && badge.textContent !== text) {
+    badge.textContent = text;
+    // the name gives the badge its room (and takes it back when the badge shortens)
+    const n = placed(id);
+    const label = g.querySelector('.label');
+    if (n && label) {
+      const name = fitLabel(n.label, n.width, text);
+      if (label.textContent !== name) label.textContent = name;
+    }
+  }
   if (agent || g.hasAttribute('data-waiting')) setIfChanged(g, 'data-waiting', String(waiting > 0));
   const detail = g.querySelector('.detail');
   if (agent && detail) {
@@ -392,17 +477,17 @@ export function updateNode(id: string, now: number): void {
   } else if (g.hasAttribute('data-agent') && detail) {
     // a new run cleared the conversation: the step's own line again
     g.removeAttribute('data-agent');
-    detail.textContent = truncate(ui.layout?.nodes.find((n) => n.id === id)?.detail ?? '', 28);
+    detail.textContent = fitDetail(placed(id)?.detail ?? '', placed(id)?.width ?? NODE_WIDTH);
   }
   if (running && !agent && !g.classList.contains('loop')) {
     if (detail && s.text) {
-      detail.textContent = truncate(s.text.replace(/\s+/g, ' ').trim().slice(-40), 28);
+      detail.textContent = fitDetail(s.text.replace(/\s+/g, ' ').trim().slice(-40), placed(id)?.width ?? NODE_WIDTH);
       g.setAttribute('data-streamed', '');
     }
   } else if (detail && !s?.text && g.hasAttribute('data-streamed')) {
     // a new run, in which the step has streamed nothing yet: its own line, not an earlier run's text
     g.removeAttribute('data-streamed');
-    if (!agent) detail.textContent = truncate(ui.layout?.nodes.find((n) => n.id === id)?.detail ?? '', 28);
+    if (!agent) detail.textContent = fitDetail(placed(id)?.detail ?? '', placed(id)?.width ?? NODE_WIDTH);
   }
 }
 
@@ -419,8 +504,7 @@ export function renderHeader(now: number): void {
     servedBadge.title = servedTitle;
     servedBadge.hidden = !r.served;
   }
-  const total = ui.saved.graph ? ui.saved.graph.nodes.length : r.total;
-  stepsDoneEl.textContent = `${topLevelDone()} / ${r.total || total}`;
+  renderSteps();
   const elapsed = r.startedAt ? (r.endedAt ?? now) - r.startedAt : 0;
   elapsedEl.textContent = r.startedAt ? formatDuration(elapsed) : '–';
   tokensEl.textContent = `${(r.tokensIn + r.tokensOut).toLocaleString('en-US')}`;
@@ -432,13 +516,31 @@ export function renderHeader(now: number): void {
   updateChat();
 }
 
-/** Steps done at the top level (loop bodies count through their loop). */
-function topLevelDone(): number {
-  if (!ui.saved.graph) return stepsDone(ui.saved.run);
-  let n = 0;
-  for (const node of ui.saved.graph.nodes) {
-    const s = ui.saved.run.steps[node.id];
-    if (s && s.result && (s.status === 'completed' || s.status === 'skipped' || s.status === 'failed')) n++;
-  }
-  return n;
+/** The steps the graph draws, a loop's body included (by the graph's identity: a new graph, a new list). */
+let idsOf: { graph: GraphDocument | null; ids: string[] } = { graph: null, ids: [] };
+function drawnStepIds(): string[] | null {
+  const g = ui.saved.graph;
+  if (!g) return null;
+  if (idsOf.graph !== g) idsOf = { graph: g, ids: graphStepIds(g) };
+  return idsOf.ids;
+}
+
+let stepsKey = '';
+/** "steps 2 / 6 · 1 failed · 3 skipped": completed of every step drawn, then those that failed (a
+ * reported failure too; in the error colour), were skipped, cancelled, or never started in a run that
+ * ended. Written only when it changed (the header renders every frame of a run). */
+function renderSteps(): void {
+  const c = stepCounts(ui.saved.run, drawnStepIds());
+  const key = `${c.completed}/${c.total}/${c.failed}/${c.skipped}/${c.cancelled}/${c.notRun}`;
+  if (key === stepsKey) return;
+  stepsKey = key;
+  const parts: (string | HTMLElement)[] = [`${c.completed} / ${c.total}`];
+  const more = (n: number, word: string, cls: string) => n && parts.push(' · ', el('span', { class: cls, 'data-testid': cls }, `${n} ${word}`));
+  more(c.failed, 'failed', 'steps-failed');
+  more(c.skipped, 'skipped', 'steps-skipped');
+  more(c.cancelled, 'cancelled', 'steps-cancelled');
+  more(c.notRun, 'not run', 'steps-not-run');
+  stepsDoneEl.replaceChildren(...parts);
+  const of = (n: number, word: string) => (n ? `, ${n} ${word}` : '');
+  stepsDoneEl.title = `${c.completed} of ${c.total} steps completed${of(c.failed, 'failed (or reported a failure)')}${of(c.skipped, 'skipped')}${of(c.cancelled, 'cancelled')}${of(c.notRun, 'never started')}; a loop's body steps count as steps`;
 }

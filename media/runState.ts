@@ -96,6 +96,36 @@ export function stepsDone(run: RunView): number {
   return n;
 }
 
+/** How a run's steps stand, as the header says it: `ids` are the steps the graph draws (a loop's body
+ * included); without a graph, the steps the run knows. A step that completed but reported a failure
+ * (`success: false`) counts as failed; once the run has ended, a step that never started is `notRun`. */
+export interface StepCounts {
+  total: number;
+  completed: number;
+  failed: number;
+  skipped: number;
+  cancelled: number;
+  notRun: number;
+}
+
+export function stepCounts(run: RunView, ids: readonly string[] | null): StepCounts {
+  const list = ids ?? Object.keys(run.steps);
+  const ended = run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled';
+  const c: StepCounts = { total: ids ? ids.length : Math.max(run.total, list.length), completed: 0, failed: 0, skipped: 0, cancelled: 0, notRun: 0 };
+  for (const id of list) {
+    const s = run.steps[id];
+    const status = s?.status ?? 'pending';
+    if (status === 'completed') {
+      if (s.result?.success === false) c.failed++;
+      else c.completed++;
+    } else if (status === 'failed') c.failed++;
+    else if (status === 'skipped') c.skipped++;
+    else if (status === 'cancelled') c.cancelled++;
+    else if (status === 'pending' && ended) c.notRun++;
+  }
+  return c;
+}
+
 /** Applies events in order; returns a new top-level object (step objects are updated in place and
  * their ids returned in `changed`, so a renderer touches only those nodes). */
 export function applyEvents(prev: RunView, events: RunEvent[]): { run: RunView; changed: Set<string> } {

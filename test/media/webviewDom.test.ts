@@ -61,7 +61,8 @@ describe('webview: the DOM the extension and the workbench tests read', function
       'edge jump on_failure|on failure',
       'edge jump on_success|on success',
     ]);
-    assert.equal(await page.textContent('[data-testid="steps-done"]'), '0 / 4');
+    // every step drawn counts, the loop's body too
+    assert.equal(await page.textContent('[data-testid="steps-done"]'), '0 / 6');
     const rendered = (await posted(page)).filter((m) => m.type === 'rendered').at(-1);
     assert.deepEqual(rendered, { type: 'rendered', uri: 'file:///w/a.pipeline.yaml', runId: null, nodes: 6, statuses: { each: 'pending', fetch: 'pending', first: 'pending', second: 'pending', report: 'pending', handler: 'pending' }, paused: null, critical: [] });
   });
@@ -86,7 +87,7 @@ describe('webview: the DOM the extension and the workbench tests read', function
     });
     await page.waitForSelector('.node[data-step-id="report"][data-status="failed"]');
     assert.deepEqual(await statuses(page), { each: 'running', fetch: 'completed', report: 'failed', handler: 'skipped', first: 'retrying', second: 'pending' });
-    assert.equal(await page.textContent('[data-testid="steps-done"]'), '3 / 4');
+    assert.equal(await page.textContent('[data-testid="steps-done"]'), '1 / 6 · 1 failed · 1 skipped');
     assert.equal(await page.textContent('[data-testid="tokens"]'), '1,234');
     assert.equal(await page.textContent('[data-testid="cost"]'), '$0.01');
     // the run's time since its start: at least the 3 s it had when the events came, at most what it
