@@ -274,16 +274,17 @@ function drainMargin(): void {
 export function nodeMarkup(n: PlacedNode): string {
   // a collapsed loop is drawn as a step is, its body's size in place of the tool
   const loop = n.kind === 'loop' && !n.hidden;
-  const detail = n.hidden ? `▸ loop of ${n.hidden} steps` : n.detail;
+  const detail = detailText(n);
   const errors = nodeErrors(n.id);
   const status = ui.saved.run.steps[n.id]?.status ?? 'pending';
   const badge = errors && status === 'pending' ? errorBadge(errors) : '';
+  const at = placeTexts(n, badge);
   return (
     `<g class="node ${n.kind}${n.hidden ? ' collapsed' : ''}" data-step-id="${escapeXml(n.id)}" data-status="${status}"${errors ? ' data-error="true"' : ''} data-selected="${ui.saved.selected === n.id}" data-highlighted="${ui.highlighted === n.id}" data-paused="${ui.paused === n.id}" transform="translate(${num(n.x)},${num(n.y)})" tabindex="0" role="button" aria-label="${escapeXml(ariaLabel(n, errors))}">` +
     `<rect class="box" width="${num(n.width)}" height="${num(n.height)}" rx="6" ry="6"/>` +
-    `<text class="label" x="${TEXT_X}" y="${loop ? 19 : 18}">${escapeXml(fitLabel(n.label, n.width, badge))}</text>` +
-    `<text class="detail" x="${TEXT_X}" y="${loop ? LOOP_HEADER - 2 : 35}">${loop ? '' : escapeXml(fitDetail(detail, n.width))}</text>` +
-    `<text class="badge" x="${num(n.width - BADGE_INSET)}" y="18" text-anchor="end">${escapeXml(badge)}</text>` +
+    `<text class="label" x="${TEXT_X}" y="${loop ? 19 : LINE1_Y}">${escapeXml(at.label)}</text>` +
+    `<text class="detail" x="${TEXT_X}" y="${loop ? LOOP_HEADER - 2 : LINE2_Y}">${loop ? '' : escapeXml(fitDetail(detail, n.width, at.below))}</text>` +
+    `<text class="badge" x="${num(n.width - BADGE_INSET)}" y="${at.badgeY}" text-anchor="end">${escapeXml(badge)}</text>` +
     `<title>${escapeXml(tipOf(n, errors))}</title></g>`
   );
 }
@@ -382,15 +383,30 @@ function fitText(text: string, room: number, px: number, bold: boolean): string 
   return out;
 }
 
-/** A node's name fitted before its badge (bold, as the badge of a step with errors is). */
-function fitLabel(label: string, width: number, badge: string): string {
-  const badgeWidth = badge ? (measure(badge, 11, true) ?? badge.length * 7) + BADGE_GAP : 0;
-  return fitText(label, width - TEXT_X - BADGE_INSET - badgeWidth, LABEL_PX, true);
+const LINE1_Y = 18;
+const LINE2_Y = 35;
+
+/** The room a badge takes on its line, the gap before it included (bold, as a step with errors has it). */
+function badgeRoom(badge: string): number {
+  return badge ? (measure(badge, 11, true) ?? badge.length * 7) + BADGE_GAP : 0;
 }
 
-/** The line under a node's name fitted to its box. */
-function fitDetail(text: string, width: number): string {
-  return fitText(text, width - TEXT_X - BADGE_INSET, DETAIL_PX, false);
+/** Where a node's badge goes and its name as drawn. The badge sits beside the name when the whole
+ * name fits beside it; otherwise a step's badge goes to the line under the name (whose text then
+ * gives it room) and the name has the node's width; a loop's header has one line, so there the
+ * name is cut before the badge. `below`: the room the badge takes on the second line. */
+function placeTexts(n: PlacedNode, badge: string): { label: string; badgeY: number; below: number } {
+  const header = n.kind === 'loop' && !n.hidden;
+  const room = n.width - TEXT_X - BADGE_INSET;
+  const bw = badgeRoom(badge);
+  const beside = fitText(n.label, room - bw, LABEL_PX, true);
+  if (!badge || beside === n.label || header) return { label: beside, badgeY: LINE1_Y, below: 0 };
+  return { label: fitText(n.label, room, LABEL_PX, true), badgeY: LINE2_Y, below: bw };
+}
+
+/** The line under a node's name fitted to its box (before the badge when the badge is on that line). */
+function fitDetail(text: string, width: number, below = 0): string {
+  return fitText(text, width - TEXT_X - BADGE_INSET - below, DETAIL_PX, false);
 }
 
 /** The placed nodes by id, for the current layout. */
@@ -458,38 +474,57 @@ export function updateNode(id: string, now: number): void {
   // an agent step: its turn and calls on the second line, a call waiting for a person on the badge
   const waiting = agent ? progressOf(agent).waiting : 0;
   if (waiting) text = waiting === 1 ? 'awaits approval' : `${waiting} await approval`;
+  const n = placed(id);
+  // a loop whose name does not fit beside its whole badge drops the time from it
+  if (n && s && n.kind === 'loop' && !n.hidden && s.iterationsStarted && s.status !== 'running' && placeTexts(n, text).label !== n.label) text = `${s.iterationsStarted} iterations`;
+  let moved = false;
   if (badge && badge.textContent !== text) {
     badge.textContent = text;
-    // the name gives the badge its room (and takes it back when the badge shortens)
-    const n = placed(id);
+    // the name gives the badge its room, or the badge goes under it (and the name takes it back when the badge shortens)
     const label = g.querySelector('.label');
     if (n && label) {
-      const name = fitLabel(n.label, n.width, text);
-      if (label.textContent !== name) label.textContent = name;
+      const at = placeTexts(n, text);
+      if (label.textContent !== at.label) label.textContent = at.label;
+      const y = String(at.badgeY);
+      moved = badge.getAttribute('y') !== y || at.below > 0;
+      setIfChanged(badge, 'y', y);
     }
   }
   if (agent || g.hasAttribute('data-waiting')) setIfChanged(g, 'data-waiting', String(waiting > 0));
   const detail = g.querySelector('.detail');
+  const header = g.classList.contains('loop') && !g.classList.contains('collapsed');
+  const streamed = (t: string) => t.replace(/\s+/g, ' ').trim().slice(-40);
+  // the line under the name, when it is written again: its whole text (fitted below)
+  let line: string | null = null;
   if (agent && detail) {
-    const line = progressLine(agent, running);
-    if (detail.textContent !== line) detail.textContent = line;
+    line = progressLine(agent, running);
     setIfChanged(g, 'data-agent', line);
   } else if (g.hasAttribute('data-agent') && detail) {
     // a new run cleared the conversation: the step's own line again
     g.removeAttribute('data-agent');
-    detail.textContent = fitDetail(placed(id)?.detail ?? '', placed(id)?.width ?? NODE_WIDTH);
+    line = n ? detailText(n) : '';
   }
   if (running && !agent && !g.classList.contains('loop')) {
     if (detail && s.text) {
-      detail.textContent = fitDetail(s.text.replace(/\s+/g, ' ').trim().slice(-40), placed(id)?.width ?? NODE_WIDTH);
+      line = streamed(s.text);
       g.setAttribute('data-streamed', '');
     }
   } else if (detail && !s?.text && g.hasAttribute('data-streamed')) {
     // a new run, in which the step has streamed nothing yet: its own line, not an earlier run's text
     g.removeAttribute('data-streamed');
-    if (!agent) detail.textContent = fitDetail(placed(id)?.detail ?? '', placed(id)?.width ?? NODE_WIDTH);
+    if (!agent) line = n ? detailText(n) : '';
+  }
+  // the badge moved to or from the second line: its text fitted again
+  if (line === null && moved && !header && n) line = g.getAttribute('data-agent') ?? (g.hasAttribute('data-streamed') && s?.text ? streamed(s.text) : detailText(n));
+  if (detail && line !== null) {
+    const below = badge?.getAttribute('y') === String(LINE2_Y) ? badgeRoom(badge.textContent ?? '') : 0;
+    const fittedLine = fitDetail(line, n?.width ?? NODE_WIDTH, below);
+    if (detail.textContent !== fittedLine) detail.textContent = fittedLine;
   }
 }
+
+/** The line under a node's name as the layout gives it. */
+const detailText = (n: PlacedNode) => (n.hidden ? `▸ loop of ${n.hidden} steps` : n.detail);
 
 export function renderHeader(now: number): void {
   const r = ui.saved.run;

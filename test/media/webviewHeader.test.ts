@@ -11,8 +11,9 @@ import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { analyze } from '../../engine/analyze/index';
 import type { GraphDocument } from '../../engine/plan/graph';
-import type { RunEvent } from '../../engine/run/events';
+import { emptyStepResult, type RunEvent } from '../../engine/run/events';
 import { runPipeline } from '../../engine/run/runPipeline';
+import { applyEvents, emptyRun, stepCounts } from '../../media/runState';
 import { graphResult } from '../../server/graphRequest';
 import { startPanel, type Panel } from '../helpers/panelPage';
 
@@ -84,20 +85,27 @@ describe('the panel: its run header and badges as a person reads them (Debian ch
     const { pipeline_id, problem, ...graph } = graphResult(analyze(text))!;
     return { type: 'graph', uri: 'file:///w/digest.pipeline.yaml', pipelineId: pipeline_id, graph: graph as GraphDocument, problem: problem ?? null };
   };
-  /** Waits until the header's steps read `want` (the last text read in the failure's message). */
-  const stepsReads = async (p: Page, want: string) => {
-    // polled in the page (the panel's CSP refuses playwright's waitForFunction)
-    await p.evaluate(async (w) => {
-      for (let i = 0; i < 500 && document.querySelector('[data-testid="steps-done"]')?.textContent !== w; i++) await new Promise((r) => setTimeout(r, 10));
-    }, want);
-    assert.equal(await p.textContent('[data-testid="steps-done"]'), want);
+  /** Waits until the element of `testid` reads `want` (the text read last in the failure's message). */
+  const reads = async (p: Page, testid: string, want: string) => {
+    const sel = `[data-testid="${testid}"]`;
+    // polled in the page, every 10 ms for up to 5 s
+    await p.evaluate(
+      async ({ sel, want }) => {
+        for (let i = 0; i < 500 && document.querySelector(sel)?.textContent !== want; i++) await new Promise((r) => setTimeout(r, 10));
+      },
+      { sel, want },
+    );
+    assert.equal(await p.textContent(sel), want);
   };
+  const stepsReads = (p: Page, want: string) => reads(p, 'steps-done', want);
   /** A node's label and badge as drawn on the screen, its label's text, and its hover text. */
   const nodeParts = async (p: Page, id: string) => {
     const g = p.locator(`.node[data-step-id="${id}"]`);
     return {
       box: (await g.locator('.box').boundingBox())!,
       label: (await g.locator('.label').boundingBox())!,
+      detail: await g.locator('.detail').boundingBox(),
+      detailText: (await g.locator('.detail').textContent()) ?? '',
       badge: (await g.locator('.badge').boundingBox())!,
       labelText: (await g.locator('.label').textContent()) ?? '',
       badgeText: (await g.locator('.badge').textContent()) ?? '',
@@ -116,8 +124,8 @@ describe('the panel: its run header and badges as a person reads them (Debian ch
     // the run up to its loop's first iteration: nothing ended yet
     const firstEnd = events.findIndex((e) => e.type === 'step-ended');
     await post(p, { type: 'run-events', runId, events: events.slice(0, firstEnd) });
+    await reads(p, 'run-status', 'running');
     await stepsReads(p, '0 / 6');
-    assert.equal(await p.textContent('[data-testid="run-status"]'), 'running');
     await post(p, { type: 'run-events', runId, events: events.slice(firstEnd) });
     // the loop and its body completed; the read reported a failure; summarize, publish and list_notes were skipped
     await stepsReads(p, '2 / 6 · 1 failed · 3 skipped');
@@ -154,9 +162,18 @@ describe('the panel: its run header and badges as a person reads them (Debian ch
       const n = await nodeParts(p, id);
       assert.ok(n.badgeText.length > 0, `${id} has a badge`);
       assert.ok(!intersects(n.label, n.badge), `${id}: the label ${JSON.stringify(n.label)} "${n.labelText}" and the badge ${JSON.stringify(n.badge)} "${n.badgeText}" do not overlap`);
+      if (n.detail) assert.ok(!intersects(n.detail, n.badge), `${id}: the line under the name "${n.detailText}" and the badge do not overlap`);
       assert.ok(n.label.x + n.label.width <= n.box.x + n.box.width && n.badge.x + n.badge.width <= n.box.x + n.box.width, `${id}: label and badge inside the node`);
     }
+    // the long name takes the node's width, its badge on the line under it
     const long = await nodeParts(p, LONG);
+    assert.ok(long.badge.y > long.label.y + long.label.height / 2, 'the badge is under the name');
+    // the line under it whole, or cut before the badge (by the font's width)
+    assert.ok(long.detailText === 'filesystem.read' || (long.detailText.endsWith('…') && 'filesystem.read'.startsWith(long.detailText.slice(0, -1))), long.detailText);
+    // a loop's header has one line: its whole name, its badge without the time when both do not fit
+    const loop = await nodeParts(p, 'per_topic');
+    assert.equal(loop.labelText, 'per_topic');
+    assert.match(loop.badgeText, /^3 iterations( · \d+ ms)?$/);
     assert.equal(long.badgeText, 'reported failure');
     assert.match(long.labelText, /^read_the_q.*…$/);
     assert.ok(LONG.startsWith(long.labelText.slice(0, -1)));
@@ -178,5 +195,23 @@ describe('the panel: its run header and badges as a person reads them (Debian ch
     assert.equal(n.title.split('\n')[0], LONG);
     await stepsReads(p, '0 / 6');
     assert.deepEqual(p.errors, []);
+  });
+});
+
+describe("the header's step counts (media/runState.ts stepCounts)", () => {
+  const ended = (stepId: string, status: 'completed' | 'failed' | 'skipped' | 'cancelled', success: boolean | null = status === 'completed'): RunEvent => ({ type: 'step-ended', time: 2, stepId, scope: [], result: { ...emptyStepResult(status), success } });
+  const started: RunEvent = { type: 'run-started', time: 1, executionId: 'r', pipelineId: 'p', steps: ['a', 'b', 'c', 'd'], levels: [], resumed: false };
+
+  it('counts the steps drawn; once a run is cancelled, those that never started are "not run"', () => {
+    const { run } = applyEvents(emptyRun(), [started, ended('a', 'completed'), ended('b', 'cancelled')]);
+    const ids = ['a', 'b', 'c', 'd', 'd_body'];
+    assert.deepEqual(stepCounts(run, ids), { total: 5, completed: 1, failed: 0, skipped: 0, cancelled: 1, notRun: 0 });
+    // the run as its run-ended event leaves it
+    assert.deepEqual(stepCounts({ ...run, status: 'cancelled' }, ids), { total: 5, completed: 1, failed: 0, skipped: 0, cancelled: 1, notRun: 3 });
+  });
+
+  it('counts a reported failure as failed; without a graph, the steps the run names', () => {
+    const { run } = applyEvents(emptyRun(), [started, ended('a', 'completed', false), ended('b', 'failed', false), ended('c', 'skipped', null)]);
+    assert.deepEqual(stepCounts(run, null), { total: 4, completed: 0, failed: 2, skipped: 1, cancelled: 0, notRun: 0 });
   });
 });
