@@ -361,14 +361,15 @@ function fontChanged(): void {
 
 /** `text` whole when it fits `room` pixels, else its longest start that fits with an ellipsis. */
 function fitText(text: string, room: number, px: number, bold: boolean): string {
-  // no glyph is wider than the font's size: a text that short fits without measuring
-  if (text.length * px <= room) return text;
+  // no printable ASCII glyph is wider than the font's size: a text that short fits without measuring
+  if (text.length * px <= room && /^[\x20-\x7e]*$/.test(text)) return text;
   const key = `${px}${bold ? 'b' : ''}|${Math.floor(room)}|${text}`;
   const known = fitted.get(key);
   if (known !== undefined) return known;
   let out = text;
-  if (measure(text, px, bold) === null) out = truncate(text, Math.max(2, Math.floor(room / (px * 0.6))));
-  else if (measure(text, px, bold)! > room) {
+  const whole = measure(text, px, bold);
+  if (whole === null) out = truncate(text, Math.max(2, Math.floor(room / (px * 0.6))));
+  else if (whole > room) {
     let lo = 0;
     let hi = text.length - 1;
     while (lo < hi) {
