@@ -95,6 +95,9 @@ describe('workbench: trials and coverage of an eval', function () {
   // itself, a point clicked for another's diff, and Apply.
   it('Improve Prompts from the palette: the candidates’ scatter, their diffs, Apply', async () => {
     await palette(s.page, 'View: Close All Editors');
+    // the tests before it leave the panel (Test Results) open: it would hide the applied prompt's lines
+    // (line 29 of the pipeline) under the fold, and the test waits for them to be seen (a fresh clone's run)
+    if (await s.page.locator('.part.panel').first().isVisible()) await palette(s.page, 'View: Hide Panel');
     await quickOpen(s.page, 'tickets.eval.yaml');
     await palette(s.page, 'Orchestrator: Improve Prompts…');
     // the first question comes once the eval is analysed, which loads the engine: on a busy machine
