@@ -116,6 +116,11 @@ export function createApp(o: AppOptions): Hono {
     }
     return next();
   });
+  // one limit (--max-body) for every body this server reads, whichever route reads it: the runs, the
+  // answers, the webhooks, the A2A agents' JSON-RPC (mounted below) and any route added later. A body
+  // without a Content-Length (chunked) is counted as it comes and refused once past the limit, the
+  // rest never read; a request without a body (GET) passes untouched
+  app.use('*', limited(o.maxBody));
 
   app.get('/healthz', (c) => c.json({ ok: true }));
   if (o.a2a) app.route('/a2a', o.a2a);
@@ -134,7 +139,7 @@ export function createApp(o: AppOptions): Hono {
     ),
   );
 
-  app.post('/pipelines/:id/runs', limited(o.maxBody), async (c) => {
+  app.post('/pipelines/:id/runs', async (c) => {
     const id = c.req.param('id');
     const sp = o.table().get(id);
     if (!sp) throw new ServeError(404, 'unknown_pipeline', `No pipeline '${id}' is served here (GET /pipelines lists them)`);
@@ -253,7 +258,7 @@ export function createApp(o: AppOptions): Hono {
     return RESPONSE_ALREADY_SENT;
   });
 
-  app.post('/runs/:id/cancel', limited(o.maxBody), async (c) => {
+  app.post('/runs/:id/cancel', async (c) => {
     const run = await runOf(c);
     if (typeof run === 'string') {
       if (readRunResult(o.root, run) === 'missing') throw unknownRun(run);
@@ -263,7 +268,7 @@ export function createApp(o: AppOptions): Hono {
     return c.json({ run_id: run.id, status: 'cancelling', links: links(run.id) }, 202);
   });
 
-  app.post('/runs/:id/answers/:step', limited(o.maxBody), async (c) => {
+  app.post('/runs/:id/answers/:step', async (c) => {
     const run = await runOf(c);
     if (typeof run === 'string') throw new ServeError(409, 'not_running', `Run ${run} is not running here`);
     const body = inputsOf(await c.req.text());
@@ -299,7 +304,7 @@ export function createApp(o: AppOptions): Hono {
 
   if (o.hook) {
     const hook = o.hook;
-    app.post('/hooks/:name', limited(o.maxBody), async (c) => hook(c, c.req.param('name'), new Uint8Array(await c.req.arrayBuffer())));
+    app.post('/hooks/:name', async (c) => hook(c, c.req.param('name'), new Uint8Array(await c.req.arrayBuffer())));
   }
   return app;
 }
