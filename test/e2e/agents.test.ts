@@ -318,6 +318,9 @@ describe('workbench: an agent, as a person watches, approves and debugs it', fun
     // again, and this time the call is denied from the debug toolbar
     fs.rmSync(note);
     provider.requests.length = 0;
+    // the click above left the focus in the graph panel's webview, where F5 is the webview's key, not the workbench's:
+    // the pipeline's editor takes it back first, as a person clicks into the file before pressing F5
+    await quickOpen(s.page, 'agent-debug.pipeline.yaml');
     await s.page.keyboard.press('F5');
     await pausedOn('Paused on breakpoint');
     await s.page.keyboard.press('F11');
