@@ -6,19 +6,20 @@
 // commands in the same order. Which steps our scheduler asks for, and when, depends on which
 // parallel step ended first, and on timers (retries' backoff); so the order in which attempts are
 // asked for is not the order to journal. The seam issues them in TURNS instead, one turn a journal
-// entry (`turn N`), issued only when no other turn is open:
-// - a turn with one attempt asked for and nothing else running runs that attempt in the turn
-//   itself (`{one, record}`: one entry a step, as a hand-written workflow would);
-// - otherwise the turn records the attempts asked for (`{plan: [ids]}`) and each then runs in an
-//   entry of its own (`attempt ID`), issued in the plan's order.
+// entry (`turn N`), issued only when no other turn is open: the turn records the attempts asked for
+// and when (`{plan: [ids], at}`), and each then runs in an entry of its own (`attempt ID`), issued
+// in the plan's order. The turn is journaled before its attempts start: it is their start marker,
+// so a replay knows when they started (the step's times come from the journal, not from the clock
+// of the process that replays) and that an attempt it runs again had started in a process that
+// died (it counts as an attempt of the step).
 // On replay a turn's recorded value, not what was asked for this time, says which attempts it
 // held: a recorded attempt is answered from the journal when the scheduler asks for it (it never
 // runs again), and planned attempts are issued in their recorded order. Ends are taken one at a
 // time with RestatePromise.race, whose winner Restate makes the same on replay.
 import { RestatePromise, type WorkflowContext } from '@restatedev/restate-sdk';
-import { callAction, TimeoutError } from '../run/stepExecutor';
+import { callAction, stepKey, TimeoutError } from '../run/stepExecutor';
 import type { AttemptExecutor, AttemptRequest } from '../run/runContext';
-import { emptyStepResult } from '../run/events';
+import { emptyStepResult, type ResultDocument, type RunEvent, type StepResult } from '../run/events';
 import { cancelledError, ToolError, type ToolOutcome } from '../toolkit/runtime';
 import { AgentLimitError } from '../agent/types';
 import type { Step } from '../spec/types';
@@ -42,7 +43,7 @@ interface Asked {
 }
 
 /** What the race of open entries gives back. */
-type Ended = { kind: 'turn'; turn: TurnRecord } | { kind: 'attempt'; id: string; record: AttemptRecord } | { kind: 'answer'; id: string; answer: Answer } | { kind: 'slept'; id: string } | { kind: 'cancel' };
+type Ended = { kind: 'turn'; n: number; turn: TurnRecord } | { kind: 'attempt'; id: string; record: AttemptRecord } | { kind: 'answer'; id: string; answer: Answer } | { kind: 'slept'; id: string } | { kind: 'cancel' };
 
 /** The tools that ask a person: they run in the workflow's handler, and their questions are durable promises. */
 export const ASKING_TOOLS = new Set(['user-prompt', 'approval-gate', 'feedback-collection']);
@@ -73,8 +74,12 @@ export class DurableAttempts implements AttemptExecutor {
   private readonly asked = new Map<string, Asked>();
   /** Issued and not yet ended: their entries' promises. */
   private readonly open = new Map<string, RestatePromise<Ended>>();
-  /** Records the journal gave before the scheduler asked for their attempt (a replay). */
-  private readonly early = new Map<string, AttemptRecord>();
+  /** Turns whose entry ran in this execution of the handler (the others were read back from the journal). */
+  private readonly ranTurns = new Set<number>();
+  /** By attempt id: when its turn was journaled (its start), and whether that turn was read back from the journal (a replay). */
+  private readonly startOf = new Map<string, { at: number; replayed: boolean }>();
+  /** By attempt id: when it ended and how many times it started, as its journaled record says. */
+  private readonly endOf = new Map<string, { ended?: number; runs: number }>();
   /** Attempts a recorded plan holds that are not issued yet, in order. */
   private planned: string[] = [];
   /** Whether an issued attempt has been answered (by id): a record for it is never taken twice. */
@@ -105,12 +110,6 @@ export class DurableAttempts implements AttemptExecutor {
     const id = attemptIdOf(req.key, req.attempt);
     return new Promise<ToolOutcome>((resolve, reject) => {
       const a: Asked = { id, req, resolve: resolve as (o: unknown) => void, reject };
-      const known = this.early.get(id);
-      if (known) {
-        this.early.delete(id);
-        this.answered.add(id);
-        return this.settle(a, known);
-      }
       this.asked.set(id, a);
       this.poke();
     });
@@ -233,14 +232,12 @@ export class DurableAttempts implements AttemptExecutor {
   private issueTurn(): void {
     const n = ++this.turns;
     const ids = [...this.asked.keys()];
-    const alone = ids.length === 1 && this.open.size === 0 && Boolean(this.asked.get(ids[0])!.req);
-    const live = alone ? this.asked.get(ids[0])! : null;
     this.turnOpen = true;
     const p = this.ctx.run<TurnRecord>(`turn ${n}`, async () => {
-      if (live) return { one: live.id, record: await this.execute(live) };
-      return { plan: ids };
+      this.ranTurns.add(n);
+      return { plan: ids, at: Date.now() };
     });
-    this.open.set(`turn ${n}`, p.map((turn) => ({ kind: 'turn', turn: turn! }) as Ended));
+    this.open.set(`turn ${n}`, p.map((turn) => ({ kind: 'turn', n, turn: turn! }) as Ended));
   }
 
   /** Issues the planned attempts that have been asked for, in the plan's order. */
@@ -302,31 +299,65 @@ export class DurableAttempts implements AttemptExecutor {
       if (a) this.answer(a, e.record);
       return;
     }
-    this.open.delete(`turn ${this.turns}`);
+    this.open.delete(`turn ${e.n}`);
     this.turnOpen = false;
     const t = e.turn;
-    if ('plan' in t) {
-      this.planned = t.plan.filter((id) => !this.answered.has(id));
-      this.issuePlanned();
-      return;
-    }
-    const a = this.asked.get(t.one);
-    if (a) {
-      this.asked.delete(t.one);
-      this.answer(a, t.record);
-    } else if (!this.answered.has(t.one)) this.early.set(t.one, t.record);
+    const replayed = !this.ranTurns.has(e.n);
+    for (const id of t.plan) if (!this.startOf.has(id)) this.startOf.set(id, { at: t.at, replayed });
+    this.planned = t.plan.filter((id) => !this.answered.has(id));
+    this.issuePlanned();
   }
 
   private answer(a: Asked, record: AttemptRecord): void {
     this.answered.add(a.id);
+    this.endOf.set(a.id, { ...(record.ended !== undefined ? { ended: record.ended } : {}), runs: record.runs });
     this.settle(a, record);
+  }
+
+  /**
+   * A step's result with the times and attempts the journal knows: it started when its first
+   * attempt's turn was journaled and ended when its last attempt's end was, and each start of an
+   * attempt in a process that died counts as an attempt. (The result the scheduler of a replay
+   * makes has that process's times: a step answered from the journal there took no time.)
+   */
+  journaled(key: string, r: StepResult): StepResult {
+    let first: number | null = null;
+    let last: number | null = null;
+    let again = 0;
+    for (let n = 1; n <= r.attempts; n++) {
+      const id = attemptIdOf(key, n);
+      const s = this.startOf.get(id);
+      if (s && first === null) first = s.at;
+      const e = this.endOf.get(id);
+      if (e?.ended !== undefined) last = e.ended;
+      if (e) again += Math.max(0, e.runs - 1);
+    }
+    if (first === null) return r;
+    const out: StepResult = { ...r, started_at: new Date(first).toISOString(), attempts: r.attempts + again };
+    if (last !== null && last >= first && r.ended_at !== null) out.ended_at = new Date(last).toISOString();
+    if (out.ended_at !== null && r.duration_ms !== null) out.duration_ms = Date.parse(out.ended_at) - first;
+    return out;
+  }
+
+  /** A result document whose top-level steps' results are journaled(). */
+  journaledDocument(doc: ResultDocument): ResultDocument {
+    return { ...doc, steps: Object.fromEntries(Object.entries(doc.steps).map(([id, r]) => [id, r ? this.journaled(id, r) : r])) };
+  }
+
+  /** An event with the step results it carries journaled(). */
+  journaledEvent(e: RunEvent): RunEvent {
+    if (e.type === 'step-ended') return { ...e, result: this.journaled(stepKey(e.stepId, e.scope), e.result) };
+    if (e.type === 'run-ended') return { ...e, result: this.journaledDocument(e.result) };
+    return e;
   }
 
   /** Runs the attempt here (inside its journal entry); never throws (Restate would run it again). */
   private async execute(a: Asked): Promise<AttemptRecord> {
     const req = a.req!;
     const run = req.run;
-    const runs = this.log.started(a.id);
+    // started before in a process that died: the start marker (its turn) was journaled by an earlier
+    // execution; the run's folder counts each start too, when this worker shares it
+    const runs = Math.max(this.log.started(a.id), this.startOf.get(a.id)?.replayed ? 2 : 1);
     if (runs > 1) run.emitter.emit({ type: 'warning', time: Date.now(), stepId: req.step.id, message: `Step '${req.key}' attempt ${req.attempt} runs again (start ${runs}): the process running it stopped before its end was journaled` });
     const r = emptyStepResult('running');
     const ctl = new AbortController();
@@ -353,18 +384,18 @@ export class DurableAttempts implements AttemptExecutor {
       try {
         text = JSON.stringify(kept.result ?? null);
       } catch (e) {
-        return { ok: false, error: { message: `The step's result cannot be kept in the journal (it is not JSON): ${redactor.text((e as Error).message)}`, type: 'ValueError' }, figures, runs };
+        return { ok: false, error: { message: `The step's result cannot be kept in the journal (it is not JSON): ${redactor.text((e as Error).message)}`, type: 'ValueError' }, figures, runs, ended: Date.now() };
       }
       if (text.length > JOURNAL_VALUE_LIMIT) {
         const ref = this.log.writeOutput(a.id, text);
-        return { ok: true, outcome: { success: kept.success, result: null, ...(kept.error !== undefined ? { error: kept.error } : {}) }, ref, figures, runs };
+        return { ok: true, outcome: { success: kept.success, result: null, ...(kept.error !== undefined ? { error: kept.error } : {}) }, ref, figures, runs, ended: Date.now() };
       }
-      return { ok: true, outcome: { ...kept, result: JSON.parse(text) as unknown }, figures, runs };
+      return { ok: true, outcome: { ...kept, result: JSON.parse(text) as unknown }, figures, runs, ended: Date.now() };
     }
     const type = failure instanceof ToolError ? failure.errorType : failure instanceof Error && failure.name && failure.name !== 'Error' ? failure.name : 'Error';
     const message = redactor.text(failure instanceof Error ? failure.message : String(failure));
     const agent = failure instanceof AgentLimitError ? { limit: failure.limit, partial: redactor.value(failure.partial) } : undefined;
-    return { ok: false, error: { message, type, ...(agent ? { agent } : {}) }, figures, runs };
+    return { ok: false, error: { message, type, ...(agent ? { agent } : {}) }, figures, runs, ended: Date.now() };
   }
 
   /** Gives the scheduler an attempt's journaled end, as a local attempt would have ended. */

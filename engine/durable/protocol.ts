@@ -43,10 +43,33 @@ export interface AttemptRecord {
   figures: AttemptFigures;
   /** How many times this attempt started, this one included (more than 1: a process died in it). */
   runs: number;
+  /** When the attempt ended (ms since the epoch), as the journal keeps it. */
+  ended?: number;
 }
 
-/** A turn of the run's journal: the attempts to issue next, or one attempt run in the turn itself. */
-export type TurnRecord = { plan: string[] } | { one: string; record: AttemptRecord };
+/**
+ * A turn of the run's journal: the attempts to issue next, and when (ms since the epoch). Journaled
+ * before any of them starts, it is also their start marker: an attempt whose turn a replay reads
+ * back from the journal, and which then runs, is one that a process started and died in.
+ */
+export interface TurnRecord {
+  plan: string[];
+  at: number;
+}
+
+/**
+ * A value too large for a durable run's journal, events and result document (its JSON longer than
+ * 256 KB), kept in a file of the run's folder: `$ref` is that file's path relative to the run's
+ * folder (`durable-outputs/SHA256.txt` for a text, `.json` for any other value, as its JSON).
+ */
+export interface OutputRef {
+  $ref: string;
+  media_type: 'text/plain' | 'application/json';
+  /** The file's size. */
+  bytes: number;
+  /** The file's SHA-256 (hex): its name too. */
+  sha256: string;
+}
 
 /** A page of a run's events, as the workflow's `progress` handler gives it. */
 export interface ProgressPage {

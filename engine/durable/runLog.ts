@@ -2,12 +2,13 @@
 // and result.json a local run writes there too: the events each execution of the workflow emitted
 // (what `orc run --restate` follows), each start of each attempt (a start with no end is an attempt
 // a dead process was running), and the results too large for the journal.
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { appendFileSync, closeSync, existsSync, mkdirSync, readSync, renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { runDir } from '../run/checkpointStore';
-import type { RunEvent } from '../run/events';
-import type { ProgressPage } from './protocol';
-import { MAX_RECORD_BYTES, readBoundedText, readStateFile } from '../util/boundedRead';
+import type { ResultDocument, RunEvent } from '../run/events';
+import type { OutputRef, ProgressPage } from './protocol';
+import { MAX_RECORD_BYTES, openRegularFile, readBoundedText, readStateFile } from '../util/boundedRead';
 import { MAX_RESULT_BYTES } from '../run/runRecords';
 
 export const EVENTS_FILE = 'durable-events.jsonl';
@@ -19,6 +20,10 @@ export const JOURNAL_VALUE_LIMIT = 256 * 1024;
 const FLUSH_MS = 20;
 /** The most events one progress page carries. */
 const PAGE_EVENTS = 2000;
+/** The most bytes of the events file one progress page reads (a page holds at least one whole event). */
+export const PAGE_BYTES = 1024 * 1024;
+/** The events file is read in pieces from a byte offset, whatever its size: this only refuses what is not a file. */
+const EVENTS_FILE_BOUND = Number.MAX_SAFE_INTEGER;
 
 export class RunLog {
   readonly dir: string;
@@ -53,7 +58,9 @@ export class RunLog {
 
   /** Appends an event (already redacted by the run's emitter); written within a few milliseconds, or by flush(). */
   event(event: RunEvent): void {
-    this.pending.push(`${JSON.stringify({ epoch: this.epoch(), event })}\n`);
+    const line = JSON.stringify({ epoch: this.epoch(), event });
+    // a line as long as the journal's limit holds a run's value too large to page out: it is kept lean
+    this.pending.push(`${line.length <= JOURNAL_VALUE_LIMIT ? line : JSON.stringify({ epoch: this.epoch(), event: this.leanEvent(event) })}\n`);
     this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS);
   }
 
@@ -99,13 +106,115 @@ export class RunLog {
     return JSON.parse(readStateFile(path.join(this.dir, name), MAX_RECORD_BYTES));
   }
 
-  /** Events from line `from` on, and the result document when the run has ended. */
+  /**
+   * A value as a durable run's events and result document carry it: the same value when its JSON
+   * is at most JOURNAL_VALUE_LIMIT long; otherwise its large parts (an object's or array's members,
+   * two levels down) each replaced by a reference to a file of the run's folder that holds them
+   * (OutputRef), or the whole value when that is not enough.
+   */
+  lean<T>(value: T): T {
+    return this.leanAt(value, 0) as T;
+  }
+
+  private leanAt(value: unknown, depth: number): unknown {
+    if (value === undefined || value === null || typeof value === 'number' || typeof value === 'boolean') return value;
+    let json: string;
+    try {
+      json = JSON.stringify(value);
+    } catch {
+      return value; // not JSON: left as it is (the journal refuses it where it matters)
+    }
+    if (json === undefined || json.length <= JOURNAL_VALUE_LIMIT) return value;
+    if (depth < 2 && typeof value === 'object' && !isOutputRef(value)) {
+      const parts = Array.isArray(value) ? value.map((v) => this.leanAt(v, depth + 1)) : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.leanAt(v, depth + 1)]));
+      if (JSON.stringify(parts).length <= JOURNAL_VALUE_LIMIT) return parts;
+    }
+    return typeof value === 'string' ? this.keep(value, 'txt', 'text/plain') : this.keep(json, 'json', 'application/json');
+  }
+
+  /** Writes `text` once under its hash (the same text is one file however often it is referred to). */
+  private keep(text: string, ext: 'txt' | 'json', mediaType: OutputRef['media_type']): OutputRef {
+    const bytes = Buffer.from(text, 'utf8');
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const name = `${OUTPUTS_DIR}/${sha256}.${ext}`;
+    const file = path.join(this.dir, name);
+    if (!existsSync(file)) {
+      mkdirSync(path.join(this.dir, OUTPUTS_DIR), { recursive: true });
+      // written whole under another name first: a reader never finds half of it
+      const tmp = `${file}.${process.pid}.tmp`;
+      writeFileSync(tmp, bytes);
+      renameSync(tmp, file);
+    }
+    return { $ref: name, media_type: mediaType, bytes: bytes.length, sha256 };
+  }
+
+  /** A result document with its large step results and outputs by reference (lean). */
+  leanDocument(doc: ResultDocument): ResultDocument {
+    const steps = Object.fromEntries(Object.entries(doc.steps).map(([id, r]) => [id, r && JSON.stringify(r).length > JOURNAL_VALUE_LIMIT ? this.lean(r) : r]));
+    return { ...doc, outputs: this.lean(doc.outputs), steps };
+  }
+
+  /** An event as the events file keeps it: what it carries of a run's values (a step's result, its inputs, the result document) lean. */
+  leanEvent(event: RunEvent): RunEvent {
+    switch (event.type) {
+      case 'step-ended':
+        return { ...event, result: this.lean(event.result) };
+      case 'step-started':
+        return { ...event, inputs: this.lean(event.inputs) };
+      case 'run-ended':
+        return { ...event, result: this.leanDocument(event.result) };
+      default:
+        return this.lean(event);
+    }
+  }
+
+  /**
+   * Events from byte `from` of the events file on (at most PAGE_EVENTS events and about PAGE_BYTES
+   * bytes: a page is bounded however large the run's output), and the result document when the
+   * page reaches the end of what is written.
+   */
   page(from: number): ProgressPage {
-    const lines = this.lines(EVENTS_FILE);
-    const start = Math.max(0, Math.min(from, lines.length));
-    const take = lines.slice(start, start + PAGE_EVENTS);
+    const file = path.join(this.dir, EVENTS_FILE);
+    const events: ProgressPage['events'] = [];
+    let next = Math.max(0, Math.floor(from));
+    let atEnd = true;
+    const opened = openRegularFile(file, EVENTS_FILE_BOUND);
+    if (typeof opened === 'object') {
+      try {
+        next = Math.min(next, opened.size);
+        let buf = Buffer.alloc(Math.min(PAGE_BYTES, opened.size - next));
+        let n = readSync(opened.fd, buf, 0, buf.length, next);
+        // one event longer than a page (written before events were lean): read on to its end
+        while (n === buf.length && buf.indexOf(0x0a) < 0 && next + n < opened.size) {
+          const more = Buffer.alloc(Math.min(PAGE_BYTES, opened.size - next - n));
+          const got = readSync(opened.fd, more, 0, more.length, next + n);
+          if (got <= 0) break;
+          buf = Buffer.concat([buf.subarray(0, n), more.subarray(0, got)]);
+          n += got;
+        }
+        const text = buf.subarray(0, n);
+        // whole lines only: a line still being written (or cut short by a process that died) waits
+        const end = text.lastIndexOf(0x0a) + 1;
+        let at = 0;
+        while (at < end && events.length < PAGE_EVENTS) {
+          const nl = text.indexOf(0x0a, at);
+          const line = text.subarray(at, nl).toString('utf8');
+          at = nl + 1;
+          try {
+            if (line) events.push(JSON.parse(line) as ProgressPage['events'][number]);
+          } catch {
+            // a line cut short by a process that died mid-write: left out
+          }
+        }
+        // the end of what is written: every whole line read, and the read reached the file's end
+        atEnd = at >= end && next + n >= opened.size;
+        next += at;
+      } finally {
+        closeSync(opened.fd);
+      }
+    }
     let result = null;
-    if (start + take.length >= lines.length) {
+    if (atEnd) {
       const text = readBoundedText(path.join(this.dir, 'result.json'), MAX_RESULT_BYTES);
       try {
         result = text === 'missing' || text === 'unreadable' ? null : JSON.parse(text);
@@ -113,7 +222,7 @@ export class RunLog {
         result = null;
       }
     }
-    return { events: take.map((l) => JSON.parse(l)), next: start + take.length, result };
+    return { events, next, result };
   }
 
   private lines(file: string): string[] {
@@ -130,4 +239,9 @@ export class RunLog {
       }
     });
   }
+}
+
+/** Whether a value is a reference to a large value kept in the run's folder. */
+export function isOutputRef(v: unknown): v is OutputRef {
+  return typeof v === 'object' && v !== null && typeof (v as OutputRef).$ref === 'string' && typeof (v as OutputRef).sha256 === 'string';
 }

@@ -6,7 +6,7 @@
 // step had beyond a bare workflow's (docs/durable.md, Figures).
 import * as path from 'node:path';
 import type { Analysis } from '../analyze/index';
-import { CheckpointStore, loadCheckpoint, sha256 } from '../run/checkpointStore';
+import { CheckpointStore, sha256 } from '../run/checkpointStore';
 import type { ResultDocument } from '../run/events';
 import { DEFAULT_MAX_PARALLEL } from '../run/runPipeline';
 import { recordedInputs } from '../run/secretInputs';
@@ -15,15 +15,10 @@ import type { RunSubmission } from './protocol';
 export class DurableRunRecord {
   private constructor(private readonly store: CheckpointStore) {}
 
-  /** Writes the first record (a replay keeps the first execution's start time). */
-  static open(root: string, runId: string, analysis: Analysis, sub: RunSubmission, warn: (message: string) => void): DurableRunRecord {
+  /** Writes the first record; `startedAt` is the run's start as the journal keeps it (the same in every execution). */
+  static open(root: string, runId: string, analysis: Analysis, sub: RunSubmission, startedAt: Date, warn: (message: string) => void, written: (file: string, completed: number) => void = () => {}): DurableRunRecord {
     const pipeline = analysis.pipeline!;
-    let started = new Date().toISOString();
-    try {
-      started = loadCheckpoint(root, runId, { journal: false }).started_at;
-    } catch {
-      // the first execution: no record yet
-    }
+    const started = startedAt.toISOString();
     const store = new CheckpointStore(
       root,
       {
@@ -41,14 +36,17 @@ export class DurableRunRecord {
         steps: {},
         ...(sub.trigger ? { trigger: sub.trigger } : {}),
       },
-      () => {},
+      // (the first write, below, is before the run starts: a local run announces none either)
+      (file, completed) => (opened ? written(file, completed) : undefined),
       (e) => warn(`Could not write the run's record: ${e.message}`),
     );
+    let opened = false;
     try {
       store.flushSync();
     } catch (e) {
       warn(`Could not write the run's record: ${(e as Error).message}`);
     }
+    opened = true;
     return new DurableRunRecord(store);
   }
 

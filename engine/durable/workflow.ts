@@ -67,6 +67,8 @@ export function runWorkflow(options: WorkflowOptions) {
     handlers: {
       run: async (ctx: restate.WorkflowContext, sub: RunSubmission): Promise<RunOutput> => {
         const runId = ctx.key;
+        // when the run started, journaled once: a replay (another worker, later) reads it back
+        const startedAt = await ctx.date.now();
         // the compile-time AUTO answers the client ran with: no model is asked here
         const a = analyze(sub.source, sub.autoAnswers?.length ? { autoAnswers: new Map(sub.autoAnswers) } : {});
         if (!a.pipeline || hasErrors(a.findings)) {
@@ -81,7 +83,7 @@ export function runWorkflow(options: WorkflowOptions) {
           throw e;
         }
         const log = new RunLog(root, runId);
-        const record = DurableRunRecord.open(root, runId, a, { ...sub, inputs }, (message) => log.event({ type: 'warning', time: Date.now(), stepId: null, message }));
+        const record = DurableRunRecord.open(root, runId, a, { ...sub, inputs }, new Date(startedAt), (message) => log.event({ type: 'warning', time: Date.now(), stepId: null, message }), (file, completed) => log.event({ type: 'checkpoint-written', time: Date.now(), path: file, completed }));
         const abort = new AbortController();
         const attempts = new DurableAttempts(ctx, log, ctx.promise<boolean>(CANCEL_PROMISE).get(), () => abort.abort(cancelledReason()));
         const asking = attempts.interaction((_id, q) => log.event({ type: 'warning', time: Date.now(), stepId: null, message: askedLine(runId, q) }));
@@ -107,13 +109,18 @@ export function runWorkflow(options: WorkflowOptions) {
             attempts,
             interaction,
             models: createModelRunner({ env, registryFile: env.ORC_MODEL_REGISTRY || undefined }),
-            listeners: [(e) => log.event(e)],
+            startedAt: new Date(startedAt),
+            // a step's times and attempts as the journal knows them, not as this execution's clock saw them
+            listeners: [(e) => log.event(attempts.journaledEvent(e))],
             // the record is written as the run starts and ends (runRecord.ts), not after each step
             checkpoint: false,
             ...(sub.trigger ? { trigger: sub.trigger } : {}),
           });
-          await record.close(doc);
-          return doc;
+          // the workflow's output is kept in Restate's journal and read back through one call: large
+          // values in it go by reference to the run's folder (docs/durable.md, Large outputs)
+          const kept = log.leanDocument(attempts.journaledDocument(doc));
+          await record.close(kept);
+          return kept;
         } catch (e) {
           record.abandon();
           if (e instanceof InputError) throw new restate.TerminalError(e.message);

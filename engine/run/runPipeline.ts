@@ -81,6 +81,8 @@ export interface RunOptions {
   /** The source text (for the checkpoint's hash); read from pipelineFile when absent. */
   source?: string;
   executionId?: string;
+  /** When the run started, when the caller knows it better than this process's clock now (a durable run: the journal's time). */
+  startedAt?: Date;
   /** Resume this checkpoint's run. */
   resume?: Checkpoint;
   /** Tools besides the built-in ones (they must also be given to analyze). */
@@ -306,9 +308,9 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
   const pipeline = analysis.pipeline;
   const plan = analysis.plan;
   if (!pipeline || !plan || hasErrors(analysis.findings)) throw new Error('runPipeline needs a pipeline that compiles');
-  const started = options.resume ? new Date(options.resume.started_at) : new Date();
+  const started = options.resume ? new Date(options.resume.started_at) : (options.startedAt ?? new Date());
   // a resumed run reports its own duration (the record keeps when the run first started)
-  const sessionStarted = new Date();
+  const sessionStarted = !options.resume && options.startedAt ? started : new Date();
   const executionId = options.resume?.execution_id ?? options.executionId ?? newExecutionId(started);
   const inputs = options.resume ? options.resume.inputs : resolveInputs(pipeline.parameters, options.inputs ?? {});
   const maxParallel = options.resume?.max_parallel ?? options.maxParallel ?? pipeline.context.maxParallel ?? DEFAULT_MAX_PARALLEL;

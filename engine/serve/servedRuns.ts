@@ -225,7 +225,12 @@ export class ServedRuns {
     const ending = (async (): Promise<ResultDocument> => {
       try {
         for await (const u of followRun(ingress, id, { signal: run.ctl.signal })) {
-          if (u.kind === 'result') return red.value(u.result);
+          if (u.kind === 'result') {
+            const doc = red.value(u.result);
+            // the stream a local run's gives: run-ended (its time: the run's end), then end
+            this.onEvent(run, { type: 'run-ended', time: Date.parse(doc.ended_at), result: doc });
+            return doc;
+          }
           this.onEvent(run, red.value(u.event));
           // (not awaited: the events go on while the question is looked for)
           if (u.event.type === 'warning' && u.event.stepId === null && isAskedLine(u.event.message)) void questions.expect(() => run.result !== null || run.ctl.signal.aborted);

@@ -5,11 +5,13 @@
 // (its two starts recorded), and the run ends with the result document a local run gives.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ResultDocument } from '../../../engine/api/index';
+import { MAX_CAPTURE } from '../../../engine/tools/terminal';
 import { CLI, freePort, linesOf, startCli, startRestate, startWorker, stopGroup, until, type RestateServer, type Worker } from '../../helpers/restateServer';
 
 const PIPELINE = `id: durable-demo
@@ -41,14 +43,14 @@ outputs:
   last: "{{ steps.d.result.stdout | trim }}"
 `;
 
-/** What a run's result document says that a local run's says too: statuses, outputs, each step's output. */
-function essence(doc: ResultDocument) {
+/** What a run's result document says that a local run's says too: statuses, outputs, each step's output (and attempts, unless left out). */
+function essence(doc: ResultDocument, o: { attempts?: boolean } = {}) {
   return {
     pipeline_id: doc.pipeline_id,
     status: doc.status,
     success: doc.success,
     outputs: doc.outputs,
-    steps: Object.fromEntries(Object.entries(doc.steps).map(([id, r]) => [id, { status: r.status, success: r.success, attempts: r.attempts, stdout: (r.result as { stdout?: string } | null)?.stdout ?? null }])),
+    steps: Object.fromEntries(Object.entries(doc.steps).map(([id, r]) => [id, { status: r.status, success: r.success, ...(o.attempts === false ? {} : { attempts: r.attempts }), stdout: (r.result as { stdout?: string } | null)?.stdout ?? null }])),
     execution_levels: doc.execution_levels,
     failed_steps: doc.failed_steps,
     skipped_steps: doc.skipped_steps,
@@ -106,18 +108,46 @@ describe('durable runs on Restate (restate-server, orc worker --restate, orc run
     return dir;
   }
 
-  it('a worker killed with kill -9 in the middle of a step is replaced: completed steps ran once, the step in flight again, the result is a local run\'s', async () => {
+  it('a worker killed with kill -9 in the middle of a step is replaced: completed steps ran once, the step in flight again (2 attempts), the times are the journal\'s, the result is a local run\'s', async () => {
     workdir('kill-worker');
+    const submitted = Date.now();
     const client = startCli(['run', 'kill-worker/p.yaml', '--restate', server.ingress, '--json'], root);
     const marks = path.join(root, 'kill-worker', 'marks.txt');
     // killed once `c` has ended (its end is journaled before the follower hears of it) and `slow` runs
     await until('the slow step to start and c to end', 60_000, () => linesOf(marks).includes('slow') && /^✓ c /m.test(client.stderr()));
+    const killed = Date.now();
     await stopGroup(worker!.child, 'SIGKILL');
+    const replacing = Date.now();
     worker = await startWorker(server.admin, port, root);
     const code = await client.done;
     assert.equal(code, 0, client.stderr());
     const doc = JSON.parse(client.stdout()) as ResultDocument;
-    assert.deepEqual(essence(doc), local);
+    // the step in flight started twice: two attempts (issue 72 item 5: it said 1)
+    assert.deepEqual(essence(doc), { ...local, steps: { ...local.steps, slow: { ...local.steps.slow, attempts: 2 } } });
+    // the times are those the journal kept, not the replaying worker's clock: the run started after
+    // its submission and before the kill, its steps that ended before the kill ended before it, the
+    // step run again ended after the new worker came; the duration is from the journaled start
+    const t = (iso: string | null) => Date.parse(iso ?? '');
+    const order: [string, number][] = [
+      ['submitted', submitted],
+      ['run started_at', t(doc.started_at)],
+      ['a started_at', t(doc.steps.a.started_at)],
+      ['a ended_at', t(doc.steps.a.ended_at)],
+      ['c ended_at', t(doc.steps.c.ended_at)],
+      ['killed', killed],
+      ['replacing', replacing],
+      ['slow ended_at', t(doc.steps.slow.ended_at)],
+      ['d started_at', t(doc.steps.d.started_at)],
+      ['run ended_at', t(doc.ended_at)],
+    ];
+    for (let i = 1; i < order.length; i++) assert.ok(order[i - 1][1] <= order[i][1], `${order[i - 1][0]} (${order[i - 1][1]}) is after ${order[i][0]} (${order[i][1]}): ${JSON.stringify(order)}`);
+    assert.ok(t(doc.steps.slow.started_at) >= t(doc.steps.a.ended_at) && t(doc.steps.slow.started_at) < killed, `slow started at ${doc.steps.slow.started_at}, before the kill (${killed})`);
+    assert.ok(t(doc.steps.c.started_at) < killed);
+    assert.equal(doc.duration_ms, t(doc.ended_at) - t(doc.started_at));
+    for (const id of ['a', 'slow', 'c', 'd']) assert.equal(doc.steps[id].duration_ms, t(doc.steps[id].ended_at) - t(doc.steps[id].started_at), id);
+    // the run's record says so too
+    const cp = JSON.parse(fs.readFileSync(path.join(root, '.orchestrator', 'runs', doc.execution_id, 'checkpoint.json'), 'utf8')) as { started_at: string };
+    assert.equal(cp.started_at, doc.started_at);
     assert.deepEqual(counts(marks), { a: 1, c: 1, slow: 2, d: 1 });
     // the step in flight: its two starts are recorded in the run's folder, and the follower was told
     const starts = linesOf(path.join(root, '.orchestrator', 'runs', doc.execution_id, 'durable-starts.jsonl')).map((l) => (JSON.parse(l) as { id: string }).id);
@@ -139,7 +169,8 @@ describe('durable runs on Restate (restate-server, orc worker --restate, orc run
     fs.writeFileSync(path.join(here, 'p.yaml'), yaml('marks.txt'));
     const lr = spawnSync(process.execPath, [CLI, 'run', 'p.yaml', '--json'], { cwd: here, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
     assert.equal(lr.status, 0, lr.stderr);
-    const localDoc = essence(JSON.parse(lr.stdout) as ResultDocument);
+    // (attempts apart: a step a kill cut short counts its start in the dead worker, checked below)
+    const localDoc = essence(JSON.parse(lr.stdout) as ResultDocument, { attempts: false });
     fs.rmSync(here, { recursive: true, force: true });
     const dir = path.join(root, 'random');
     fs.mkdirSync(dir, { recursive: true });
@@ -162,7 +193,7 @@ describe('durable runs on Restate (restate-server, orc worker --restate, orc run
     }
     assert.equal(await client.done, 0, client.stderr());
     const doc = JSON.parse(client.stdout()) as ResultDocument;
-    assert.deepEqual(essence(doc), localDoc);
+    assert.deepEqual(essence(doc, { attempts: false }), localDoc);
     const final = counts(marks);
     for (const { ended, counts: then } of seenEnded) for (const id of ended) assert.equal(final[id], then[id], `${id} had ended (the follower said so) and started again`);
     // every start is recorded by attempt, each by another worker process; a worker killed after it
@@ -174,6 +205,8 @@ describe('durable runs on Restate (restate-server, orc worker --restate, orc run
       const mine = starts.filter((x) => x.id === `${id}#1`);
       assert.ok(mine.length >= final[id], `${id}: ${final[id]} runs, ${mine.length} starts recorded`);
       unmarked += mine.length - final[id];
+      // each start an attempt (a start the folder did not see, a kill right after the journal said it starts, counts too)
+      assert.ok(doc.steps[id].attempts >= mine.length && doc.steps[id].attempts <= Math.max(mine.length, 2), `${id}: ${doc.steps[id].attempts} attempts, ${mine.length} starts recorded`);
       assert.equal(new Set(mine.map((x) => x.pid)).size, mine.length, `${id} started twice in one worker`);
     }
     assert.ok(unmarked <= seenEnded.length * 3, `${unmarked} starts without a run of the command, for ${seenEnded.length} kills`);
@@ -265,16 +298,34 @@ describe('durable runs on Restate (restate-server, orc worker --restate, orc run
     assert.equal(again.stderr().trim(), `orc: Step 'gate' of run ${runId} was answered already; the first answer stands`);
   });
 
-  it('a result larger than the journal should hold goes to the run\'s folder, the journal keeps its name; the run gets it whole', async () => {
+  it('a step that prints 20 MB: its result goes by reference (the journal, the events, the result document); orc run --json and --attach --json both end with the same document; the run gets the text whole (issue 74 item 4)', async () => {
     const dir = path.join(root, 'large');
     fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, 'p.yaml'), 'id: large\nsteps:\n  - id: big\n    tool: terminal\n    action: execute\n    parameters:\n      command: "head -c 300000 /dev/zero | tr \'\\\\0\' a"\n  - id: size\n    tool: terminal\n    action: execute\n    dependencies: [big]\n    parameters:\n      command: "echo {{ steps.big.result.stdout | length }}"\n');
+    fs.writeFileSync(path.join(dir, 'p.yaml'), 'id: large\nsteps:\n  - id: big\n    tool: terminal\n    action: execute\n    parameters:\n      command: "head -c 20000000 /dev/zero | tr \'\\\\0\' a"\n  - id: size\n    tool: terminal\n    action: execute\n    dependencies: [big]\n    parameters:\n      command: "echo {{ steps.big.result.stdout | length }}"\n');
     const run = startCli(['run', 'large/p.yaml', '--restate', server.ingress, '--json'], root);
+    await until('the run to be submitted', 60_000, () => /run \S+ submitted/.test(run.stderr()));
+    // a second follower, from the run's start, while it runs (it hung on an 8 MB output)
+    const attach = startCli(['run', '--restate', server.ingress, '--attach', runIdOf(run.stderr()), '--json'], root);
     assert.equal(await run.done, 0, run.stderr());
+    assert.equal(await attach.done, 0, attach.stderr());
     const doc = JSON.parse(run.stdout()) as ResultDocument;
-    assert.equal((doc.steps.big.result as { stdout: string }).stdout, 'a'.repeat(300000));
-    assert.equal((doc.steps.size.result as { stdout: string }).stdout, '300000\n');
-    assert.deepEqual(fs.readdirSync(path.join(root, '.orchestrator', 'runs', doc.execution_id, 'durable-outputs')), ['big%231.json']);
+    assert.deepEqual(JSON.parse(attach.stdout()), doc);
+    // the terminal tool keeps the first MAX_CAPTURE characters of a stream and says how many it dropped
+    const text = `${'a'.repeat(MAX_CAPTURE)}\n[output truncated: ${20_000_000 - MAX_CAPTURE} more characters]`;
+    const sha256 = createHash('sha256').update(text).digest('hex');
+    const big = doc.steps.big.result as Record<string, unknown>;
+    assert.deepEqual(big.stdout, { $ref: `durable-outputs/${sha256}.txt`, media_type: 'text/plain', bytes: text.length, sha256 });
+    assert.deepEqual([big.stderr, big.exit_code, big.truncated], ['', 0, true]);
+    const runDir = path.join(root, '.orchestrator', 'runs', doc.execution_id);
+    assert.equal(fs.readFileSync(path.join(runDir, `durable-outputs/${sha256}.txt`), 'utf8'), text);
+    // the next step had the whole text
+    assert.equal((doc.steps.size.result as { stdout: string }).stdout, `${text.length}\n`);
+    // the attempt's result in the journal is a name too (the attempt's file holds the result's JSON)
+    assert.deepEqual(fs.readdirSync(path.join(runDir, 'durable-outputs')).sort(), [`${sha256}.txt`, 'big%231.json']);
+    // the run's record and its events hold the reference, never the text: every line of the events file is short
+    assert.deepEqual((JSON.parse(fs.readFileSync(path.join(runDir, 'result.json'), 'utf8')) as ResultDocument).steps.big.result, big);
+    const longest = Math.max(...linesOf(path.join(runDir, 'durable-events.jsonl')).map((l) => l.length));
+    assert.ok(longest < 300_000, `an event line of ${longest} characters`);
   });
 
   it('a retry\'s backoff is a durable timer in the journal: a worker killed while it waits is replaced, the failed attempt does not run again, the timer is not set again', async () => {

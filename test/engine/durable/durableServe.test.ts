@@ -243,6 +243,30 @@ describe('orc serve --restate: served runs are durable runs on Restate', functio
     assert.ok(fs.existsSync(path.join(root, '.orchestrator', 'runs', doc.execution_id, 'durable-events.jsonl')));
   });
 
+  it('a served run\'s event stream is a local served run\'s: the same events in the same order, run-ended with the result document, then end (issue 72 item 5)', async () => {
+    // the same pipeline served locally, then on Restate
+    serve = await startServe(root);
+    const localId = ((await (await post('/pipelines/quick/runs', { who: 'Ada' })).json()) as { run_id: string }).run_id;
+    const localFrames = await eventsToEnd(localId);
+    await serve.stop();
+    serve = await startServe(root, ['--restate', restate.ingress]);
+    const started = await post('/pipelines/quick/runs', { who: 'Ada' });
+    assert.equal(started.status, 202);
+    const { run_id: id } = (await started.json()) as { run_id: string };
+    const frames = await eventsToEnd(id);
+    // (how many times the record is written as the run ends is the checkpoint store's affair: a row of checkpoint-written counts once)
+    const kinds = (fs_: Frame[]) => fs_.map((f) => f.event).filter((e, i, all) => !(e === 'checkpoint-written' && all[i - 1] === e));
+    assert.deepEqual(kinds(frames), kinds(localFrames));
+    assert.deepEqual(frames.slice(-2).map((f) => f.event), ['run-ended', 'end']);
+    const doc = frames[frames.length - 1].data as ResultDocument;
+    assert.equal(doc.execution_id, id);
+    assert.deepEqual(doc.outputs, { said: 'hello Ada' });
+    // run-ended carries what a local run's does: its type, its time (the run's end), the result document
+    assert.deepEqual(frames[frames.length - 2].data, { type: 'run-ended', time: Date.parse(doc.ended_at), result: doc });
+    const localEnded = localFrames[localFrames.length - 2].data as Record<string, unknown>;
+    assert.deepEqual(Object.keys(frames[frames.length - 2].data as object), Object.keys(localEnded));
+  });
+
   it('an unknown run id is 404 (Restate does not know it either)', async () => {
     serve = await startServe(root, ['--restate', restate.ingress]);
     const res = await call('/runs/20260101-000000-abcdef');

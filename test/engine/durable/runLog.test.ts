@@ -1,0 +1,76 @@
+// A durable run's own folder (engine/durable/runLog.ts) without Restate: its events file paged out
+// in bounded pages by byte offset, and values too large for the journal kept by reference.
+import { strict as assert } from 'node:assert';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { EVENTS_FILE, JOURNAL_VALUE_LIMIT, PAGE_BYTES, RunLog } from '../../../engine/durable/runLog';
+import type { RunEvent, StepResult } from '../../../engine/run/events';
+import { emptyStepResult } from '../../../engine/run/events';
+
+describe('durable run log: bounded pages, large values by reference', () => {
+  let root: string;
+  beforeEach(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-runlog-'));
+  });
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+
+  it('pages 5 MB of output events in pages of at most a megabyte, each event once and in order, by byte offset', () => {
+    const log = new RunLog(root, 'r1');
+    const chunk = 'x'.repeat(64 * 1024);
+    for (let i = 0; i < 80; i++) log.event({ type: 'step-output', time: i, stepId: 'big', scope: [], stream: 'stdout', chunk });
+    log.flush();
+    const size = fs.statSync(path.join(log.dir, EVENTS_FILE)).size;
+    assert.ok(size > 5 * 1024 * 1024);
+    const times: number[] = [];
+    let from = 0;
+    let pages = 0;
+    for (;;) {
+      const page = log.page(from);
+      if (!page.events.length) break;
+      pages++;
+      assert.ok(JSON.stringify(page).length <= PAGE_BYTES + 4096, `a page of ${JSON.stringify(page).length} bytes`);
+      times.push(...page.events.map((e) => e.event.time));
+      from = page.next;
+    }
+    assert.deepEqual(times, [...Array(80).keys()]);
+    assert.equal(from, size);
+    assert.ok(pages >= 5, `${pages} pages`);
+  });
+
+  it('leaves a line still being written (no newline yet) for the next page', () => {
+    const log = new RunLog(root, 'r2');
+    log.event({ type: 'warning', time: 1, stepId: null, message: 'one' });
+    log.flush();
+    const file = path.join(log.dir, EVENTS_FILE);
+    const whole = fs.statSync(file).size;
+    fs.appendFileSync(file, '{"epoch":1,"event":{"type":"warn');
+    const page = log.page(0);
+    assert.deepEqual(page.events.map((e) => e.event.time), [1]);
+    assert.equal(page.next, whole);
+    assert.deepEqual(log.page(page.next).events, []);
+  });
+
+  it('keeps a step result past the journal\'s limit by reference: a text as .txt, other values as their JSON, each file once under its SHA-256', () => {
+    const log = new RunLog(root, 'r3');
+    const text = 'a'.repeat(JOURNAL_VALUE_LIMIT + 1);
+    const rows = Array.from({ length: 30_000 }, (_, i) => ({ i, name: `row ${i}` }));
+    const result: StepResult = { ...emptyStepResult('completed'), success: true, result: { stdout: text, stderr: '', exit_code: 0 } };
+    const ended = log.leanEvent({ type: 'step-ended', time: 1, stepId: 'big', scope: [], result }) as Extract<RunEvent, { type: 'step-ended' }>;
+    assert.deepEqual(ended.result.result, { stdout: { $ref: `durable-outputs/${sha(text)}.txt`, media_type: 'text/plain', bytes: text.length, sha256: sha(text) }, stderr: '', exit_code: 0 });
+    assert.equal(fs.readFileSync(path.join(log.dir, `durable-outputs/${sha(text)}.txt`), 'utf8'), text);
+    // a list of many small rows: the list is the reference
+    const json = JSON.stringify(rows);
+    assert.deepEqual(log.lean({ rows }), { rows: { $ref: `durable-outputs/${sha(json)}.json`, media_type: 'application/json', bytes: json.length, sha256: sha(json) } });
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(log.dir, `durable-outputs/${sha(json)}.json`), 'utf8')), rows);
+    // the same value again: the same file, not another
+    log.lean({ again: text });
+    assert.deepEqual(fs.readdirSync(path.join(log.dir, 'durable-outputs')).sort(), [`${sha(json)}.json`, `${sha(text)}.txt`].sort());
+    // small values are as they were
+    const small = { stdout: 'ok', n: 1 };
+    assert.equal(log.lean(small), small);
+  });
+});
