@@ -113,9 +113,21 @@ export function hover(a: Analysis, offset: number, lock: AutoLock | null = null,
   return null;
 }
 
+/** The steps of each analysis by their value path, made at its first hover that needs one: a scan
+ * of every step's path per hover was a third of a hover's time in 39,500 steps. */
+const STEPS_BY_PATH = new WeakMap<Analysis, Map<string, Step>>();
+
 function findStepByPath(a: Analysis, path: (string | number)[]): Step | undefined {
-  for (const { step } of a.stepIndex.values()) if (step.path.length === path.length && step.path.every((p, i) => p === path[i])) return step;
-  return undefined;
+  let byPath = STEPS_BY_PATH.get(a);
+  if (!byPath) {
+    byPath = new Map();
+    for (const { step } of a.stepIndex.values()) {
+      const key = JSON.stringify(step.path);
+      if (!byPath.has(key)) byPath.set(key, step);
+    }
+    STEPS_BY_PATH.set(a, byPath);
+  }
+  return byPath.get(JSON.stringify(path));
 }
 
 /** Answers hovers: the pipeline's cached explanation on its `name:` line, else what is under the cursor. */

@@ -2,7 +2,7 @@
 import { Document, parseDocument, YAMLParseError, type Node as YamlNode } from 'yaml';
 import type { Finding, ValuePath } from '../spec/types';
 import { LineIndex } from './lineIndex';
-import { readPlainSection } from './plainBlockYaml';
+import { readPlainFlowDocument, readPlainSection } from './plainBlockYaml';
 import { SpanChildren, type NodeSpan } from './nodeSpan';
 import { hasChildren, MovedSpan } from './movedSpan';
 import type { ParsedYaml } from './parsedYaml';
@@ -59,7 +59,7 @@ export const PARSE_OPTIONS = { merge: true, prettyErrors: false, strict: true, u
 export function parseYaml(text: string, owner = ''): ParsedYaml {
   const lines = new LineIndex(text);
   const plan = planSections(text, lines);
-  if (!plan) return parseWhole(text, lines);
+  if (!plan) return readFlowDocument(text, lines) ?? parseWhole(text, lines);
   // read by sections from the first open too: as fast as one whole parse, and each section's
   // syntax tree dies young, where the whole document's tree (several times the size of the
   // text) lives through the parse and grows the heap for good
@@ -67,6 +67,15 @@ export function parseYaml(text: string, owner = ''): ParsedYaml {
   const read = readSections(text, lines, plan);
   if (read.parsed) return read.parsed;
   return parseWithTail(text, lines, plan, read.failedAt) ?? parseWhole(text, lines);
+}
+
+/** A document written as one flow mapping on one line (`{id: x, steps: [...]}`), read by the plain
+ * reader: the same value and spans as the whole parse (test/engine/parse/flowDocument.test.ts), or
+ * null when the reader declines it (anything it cannot read exactly, any error: the whole parse
+ * reports it). */
+function readFlowDocument(text: string, lines: LineIndex): ParsedYaml | null {
+  const read = readPlainFlowDocument(text, PARSE_OPTIONS);
+  return read ? withLazyDocument({ text, lines, value: read.value, findings: [], spans: read.span }) : null;
 }
 
 /** A text shorter than this parsed in one piece keeps its YAML Document (see parseWhole). */
