@@ -75,7 +75,7 @@ export interface OutputRef {
 export interface ProgressPage {
   /** Events from `from` on, each with the handler execution (`epoch`) that emitted it. */
   events: { epoch: number; event: RunEvent }[];
-  /** Where the next page starts. */
+  /** Where the next page starts (a byte offset of the events file: give it back as `from`). */
   next: number;
   /** The run's result document once it has ended (null while it runs, or when the worker cannot read it). */
   result: ResultDocument | null;
