@@ -63,12 +63,15 @@ export class ReviewView implements vscode.TreeDataProvider<ReviewNode>, vscode.D
 
   constructor(private readonly runs: RunsView) {
     this.view = vscode.window.createTreeView(REVIEW_VIEW, { treeDataProvider: this, showCollapseAll: false });
-    const watchers = ['**/.orchestrator/runs/*/result.json', '**/.orchestrator/review/labels.jsonl', '**/.orchestrator/review/flags.jsonl'].map((g) => vscode.workspace.createFileSystemWatcher(g));
+    // a run's folder, not only its result.json: a run folder made and filled at once (a served run's)
+    // may reach the watcher as the folder's creation alone, which `runs/*/result.json` does not match
+    const watchers = ['**/.orchestrator/runs/**', '**/.orchestrator/review/labels.jsonl', '**/.orchestrator/review/flags.jsonl'].map((g) => vscode.workspace.createFileSystemWatcher(g));
     const soon = () => {
       clearTimeout(this.timer);
       this.timer = setTimeout(() => this.refresh(), 300);
     };
-    this.disposables.push(this.view, ...watchers, ...watchers.flatMap((w) => [w.onDidCreate(soon), w.onDidChange(soon), w.onDidDelete(soon)]), this.changed);
+    // and whenever a served endpoint lists its runs again (a run served from this folder has ended)
+    this.disposables.push(this.view, ...watchers, ...watchers.flatMap((w) => [w.onDidCreate(soon), w.onDidChange(soon), w.onDidDelete(soon)]), runs.served.onDidChange(soon), this.changed);
   }
 
   refresh(): void {

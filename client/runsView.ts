@@ -6,7 +6,9 @@
 // with what `orc stats` prints for it (runs, success rate, p50/p95 duration, cost, tokens); Show Run
 // Statistics opens the whole of it (steps, days, the slowest, most expensive and flakiest steps).
 // Served endpoints (`orc serve`, added by hand or started by Serve Workspace Pipelines) come first,
-// each listing its runs; opening one follows it live in the panel (client/servedEndpoints.ts).
+// each listing its runs; opening one follows it live in the panel (client/servedEndpoints.ts). A run
+// an endpoint lists is not listed again among the local runs (an endpoint serving this folder writes
+// its records here): it shows once, where it is live.
 // A fork is listed under the run it was forked from, labelled with its fork point; a session's runs
 // are one thread node (client/runTree.ts), which opens the conversation as one page (threadHtml.ts).
 import { existsSync, readFileSync } from 'node:fs';
@@ -143,7 +145,10 @@ export class RunsView implements vscode.TreeDataProvider<Node>, vscode.Disposabl
 
   getChildren(element?: Node): Node[] | Promise<Node[]> {
     if (!element) {
-      const runs = this.items();
+      // a served run whose record is here (an endpoint serving this folder) is listed under its
+      // endpoint, where it is followed live, and not again as a local row
+      const servedIds = this.served.servedRunIds();
+      const runs = servedIds.size ? this.items().filter((r) => !servedIds.has(r.runId)) : this.items();
       const served = this.served.roots();
       this.tree = runTree(runs);
       // the prompt searches (client/improveRecords.ts) after the statistics

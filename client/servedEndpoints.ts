@@ -43,6 +43,9 @@ export class ServedEndpoints implements vscode.Disposable {
   private readonly polls = new Map<string, ReturnType<typeof setTimeout>>();
   /** Whether the Runs view is on screen (set by the view). */
   visible: () => boolean = () => true;
+  /** The run ids each endpoint listed last: a served run whose record is in this workspace (the
+   * endpoint serves this folder) is listed under its endpoint only, not again among the local runs. */
+  private readonly listed = new Map<string, Set<string>>();
 
   constructor(
     private readonly secrets: vscode.SecretStorage,
@@ -79,6 +82,7 @@ export class ServedEndpoints implements vscode.Disposable {
     await this.secrets.delete(tokenKey(url));
     this.local.delete(url);
     this.nodes.delete(url);
+    this.listed.delete(url);
     this.changed.fire(undefined);
     return had;
   }
@@ -91,7 +95,11 @@ export class ServedEndpoints implements vscode.Disposable {
 
   removeLocal(url: string): void {
     if (!this.local.delete(url)) return;
-    if (!this.stored().includes(url)) this.nodes.delete(url);
+    if (!this.stored().includes(url)) {
+      this.nodes.delete(url);
+      // its runs are listed among the local ones again
+      this.listed.delete(url);
+    }
     this.changed.fire(undefined);
   }
 
@@ -109,6 +117,19 @@ export class ServedEndpoints implements vscode.Disposable {
     this.changed.fire(node);
   }
 
+  /** Every run id an endpoint of the view lists (the local rows leave them out). */
+  servedRunIds(): ReadonlySet<string> {
+    return new Set([...this.listed.values()].flatMap((ids) => [...ids]));
+  }
+
+  /** Notes the runs an endpoint listed; a run not listed by any endpoint before: the view's local
+   * rows are listed again without it (a root refresh, which lists this endpoint again: no new run then). */
+  private note(url: string, runs: ServedRun[]): void {
+    const before = this.servedRunIds();
+    this.listed.set(url, new Set(runs.map((r) => r.run_id)));
+    if (runs.some((r) => !before.has(r.run_id))) this.changed.fire(undefined);
+  }
+
   roots(): EndpointNode[] {
     return this.urls().map((url) => {
       let n = this.nodes.get(url);
@@ -124,6 +145,7 @@ export class ServedEndpoints implements vscode.Disposable {
       const client = await this.client(n.url);
       const [runs, monitors] = await Promise.all([client.runs(LIMIT), client.monitors().then((m) => m ?? [], (e: Error) => e)]);
       this.poll(n, runs.some((r) => r.status === 'running') ? 3000 : 15_000);
+      this.note(n.url, runs);
       const lines: ServedNode[] = monitors instanceof Error ? [{ kind: 'served-message', url: n.url, text: `Monitors: ${monitors.message}`, error: true, key: 'monitors' }] : monitors.map((monitor) => ({ kind: 'served-monitor', url: n.url, monitor }));
       if (!runs.length) return [...lines, { kind: 'served-message', url: n.url, text: 'No runs yet', error: false }];
       return [...lines, ...runs.map((run): ServedNode => ({ kind: 'served-run', url: n.url, run }))];

@@ -42,6 +42,23 @@ async function startServe(root: string): Promise<{ proc: ChildProcess; base: str
   }
 }
 
+/** The token of the `orc serve` Serve Workspace Pipelines started for `root` (in its process's
+ * environment: the extension keeps it in memory; a person copies it with Copy Token). */
+function servedToken(root: string): string {
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const args = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (!args.includes('serve') || args[args.indexOf('--root') + 1] !== root) continue;
+      const token = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').find((v) => v.startsWith('ORC_SERVE_TOKENS='))?.slice('ORC_SERVE_TOKENS='.length);
+      // not the test's own server on the folder
+      if (token && token !== TOKEN) return token;
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  throw new Error(`no orc serve of ${root} started by Serve Workspace Pipelines`);
+}
+
 function stopGroup(proc: ChildProcess | undefined): void {
   try {
     if (proc?.pid && proc.exitCode === null) process.kill(-proc.pid, 'SIGKILL');
@@ -90,8 +107,8 @@ async function addEndpoint(page: Page, base: string, token: string): Promise<voi
 }
 
 /** The newest running run of the pipeline under the endpoint's node, opened with a click (the view lists
- * an endpoint's runs newest first, one level down; the same runs' records are listed among the local
- * runs at the top level too). The view is listed again now and then, so a click may land on a row that
+ * an endpoint's runs newest first, one level down; their records, in this folder, are not listed again
+ * among the local runs). The view is listed again now and then, so a click may land on a row that
  * moved: it is made again until the panel follows a served run. */
 async function openNewestRunning(page: Page, endpointLabel: string, runId: string): Promise<void> {
   await showRunsView(page);
@@ -182,8 +199,14 @@ describe('workbench: serving, and a served run followed live (served)', function
     assert.equal(await view.locator('.node[data-step-id="hold"]').getAttribute('data-status'), 'completed');
     const doc = await api<{ status: string; steps: Record<string, { status: string }> }>(s.serve.base, 'GET', `/runs/${encodeURIComponent(runId)}`);
     assert.equal(doc.json.status, 'completed');
-    // the Runs view lists it completed (listed again once the followed run ended)
-    await s.page.locator('.pane-body .monaco-list-row', { hasText: 'served_gate' }).filter({ hasText: 'completed' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    // the Runs view lists it completed (listed again once the followed run ended), under the endpoint
+    // only: its record in this folder is not a second, local row
+    await s.page.locator('.pane-body .monaco-list-row[aria-level="2"]', { hasText: 'served_gate' }).filter({ hasText: 'completed' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    assert.ok(fs.existsSync(path.join(s.workspace, '.orchestrator', 'runs', runId, 'result.json')), 'its record is in the workspace');
+    await s.page.waitForFunction(() => {
+        const runs = [...document.querySelectorAll('.part.sidebar .pane')].find((p) => /^\s*Runs/.test(p.querySelector('.pane-header')?.textContent ?? ''));
+        return Boolean(runs) && ![...(runs?.querySelectorAll('.monaco-list-row[aria-level="1"]') ?? [])].some((r) => /served_gate/.test(r.textContent ?? ''));
+      }, undefined, { timeout: 30_000, polling: 200 });
     await s.page.waitForTimeout(500);
     await shot(s.page, 'served-2-run-completed');
   });
@@ -223,6 +246,34 @@ describe('workbench: serving, and a served run followed live (served)', function
     await showRunsView(s.page);
     const node = s.page.locator('.pane-body .monaco-list-row', { hasText: `127.0.0.1:${port}` }).filter({ hasText: 'served from this workspace' });
     await node.first().waitFor({ state: 'visible', timeout: 30_000 });
+    // a run it serves (its gate open at once): listed once, under the endpoint, not again among the
+    // local runs though its record is in this folder; and in the Review view, as a run from service
+    fs.writeFileSync(path.join(s.workspace, 'gate-workspace.flag'), '');
+    const token = servedToken(s.workspace);
+    const started = await api<{ run_id: string }>(base, 'POST', '/pipelines/served_gate/runs', { gate: 'gate-workspace.flag' }, token);
+    assert.equal(started.status, 202, JSON.stringify(started.json));
+    const runId = started.json.run_id;
+    for (let until = Date.now() + 60_000; ; ) {
+      const doc = await api<{ status: string }>(base, 'GET', `/runs/${encodeURIComponent(runId)}`, undefined, token);
+      if (doc.json.status === 'completed') break;
+      assert.ok(Date.now() < until && doc.json.status === 'running', `the served run: ${JSON.stringify(doc.json)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await showRunsView(s.page);
+    const under = s.page.locator('.pane-body .monaco-list-row[aria-level="2"]', { hasText: 'served_gate' }).filter({ hasText: 'completed' });
+    await under.first().waitFor({ state: 'visible', timeout: 30_000 });
+    assert.ok(fs.existsSync(path.join(s.workspace, '.orchestrator', 'runs', runId, 'result.json')), 'its record is in the workspace');
+    // every served_gate run of this folder is an endpoint's: no local row for any of them
+    await s.page.waitForFunction(() => {
+        const runs = [...document.querySelectorAll('.part.sidebar .pane')].find((p) => /^\s*Runs/.test(p.querySelector('.pane-header')?.textContent ?? ''));
+        return Boolean(runs) && ![...(runs?.querySelectorAll('.monaco-list-row[aria-level="1"]') ?? [])].some((r) => /served_gate/.test(r.textContent ?? ''));
+      }, undefined, { timeout: 30_000, polling: 200 });
+    const review = s.page.locator('.part.sidebar .pane', { has: s.page.locator('.pane-header', { hasText: /^\s*Review/ }) });
+    const reviewHeader = review.locator('.pane-header').first();
+    if ((await reviewHeader.getAttribute('aria-expanded')) !== 'true') await reviewHeader.click();
+    const reviewed = review.locator('.monaco-list-row', { hasText: 'gate-workspace.flag' }).first();
+    await reviewed.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.match((await reviewed.textContent()) ?? '', /unlabelled · served_gate · http/);
     await shot(s.page, 'served-4-serve-workspace');
     // the status-bar item's menu: Stop
     await item.click();
