@@ -41,13 +41,13 @@ export interface OrchestratorApi {
   /** The folder whose `.orchestrator/` holds this pipeline's runs. */
   runStateFolder(uri: string): string;
   /** The latest eval of this eval file in this window: each case × variant's status and run. */
-  evalOutcome(uri: string): { evalId: string; results: { case: string; variant: string; status: string; runId: string | null }[] } | undefined;
+  evalOutcome(uri: string): { evalId: string; results: { case: string; variant: string; status: string; runId: string | null }[]; coverage: { line: number; executed: number }[] | null } | undefined;
   /** What the eval panel of this eval file last drew. */
   evalPanelRendered(uri: string): { cells: number; failing: string[] } | undefined;
   /** The Test Explorer's eval items, as `file > variant > case` paths, sorted. */
   evalTestItems(): Promise<string[]>;
   /** What the latest run of each case of this eval file gave the Test Explorer (no messages: it passed). */
   evalTestMessages(uri: string): { case: string; variant: string; messages: EvalTestMessage[] }[];
-  /** The eval TestController, its Run (replay) profile, the TestMessages (stack traces, context values) the latest run gave a case item (by the item's id), and the continuous runs: how many are on, what each save re-ran (`file > variant > case`) and whether that run ended. */
-  evalTesting(): { controller: vscode.TestController; replayProfile: vscode.TestRunProfile; messages(itemId: string): vscode.TestMessage[]; continuous(): { active: number; runs: { items: string[]; done: boolean }[] } };
+  /** The eval TestController, its Run (replay) and Coverage (replay) profiles, the TestMessages (stack traces, context values) the latest run gave a case item (by the item's id), and the continuous runs: how many are on, what each save re-ran (`file > variant > case`) and whether that run ended. */
+  evalTesting(): { controller: vscode.TestController; replayProfile: vscode.TestRunProfile; replayCoverageProfile: vscode.TestRunProfile; messages(itemId: string): vscode.TestMessage[]; continuous(): { active: number; runs: { items: string[]; done: boolean }[] } };
 }

@@ -101,6 +101,10 @@ export class EvalTests implements vscode.Disposable {
     this.coverageProfile = this.controller.createRunProfile('Coverage', vscode.TestRunProfileKind.Coverage, (r, t) => this.runRequest(r, t, { coverage: true }), true);
     this.coverageProfile.loadDetailedCoverage = async (_run, file) => this.coverageDetails.get(file) ?? [];
     servePerTestCoverage(this.coverageProfile);
+    // the same coverage from the cassette (`orc eval --replay --coverage`): offline and free, for the items tagged offline
+    this.replayCoverageProfile = this.controller.createRunProfile('Coverage (replay)', vscode.TestRunProfileKind.Coverage, (r, t) => this.runRequest(r, t, { coverage: true, replay: true }), false, evalTag(OFFLINE_TAG_ID));
+    this.replayCoverageProfile.loadDetailedCoverage = async (_run, file) => this.coverageDetails.get(file) ?? [];
+    servePerTestCoverage(this.replayCoverageProfile);
     this.controller.resolveHandler = async (item) => {
       if (!item) await this.discoverAll();
     };
@@ -237,7 +241,7 @@ export class EvalTests implements vscode.Disposable {
       if (c) targets.push(c);
     });
     const whole = !only.variant && !only.case;
-    const request = new vscode.TestRunRequest(whole || !targets.length ? [file] : targets, undefined, only.coverage ? this.coverageProfile : undefined);
+    const request = new vscode.TestRunRequest(whole || !targets.length ? [file] : targets, undefined, only.coverage ? (only.replay ? this.replayCoverageProfile : this.coverageProfile) : undefined);
     const cts = new vscode.CancellationTokenSource();
     try {
       await this.runRequest(request, cts.token, { replay: only.replay, coverage: only.coverage });
@@ -248,6 +252,7 @@ export class EvalTests implements vscode.Disposable {
   }
 
   private readonly coverageProfile: vscode.TestRunProfile;
+  readonly replayCoverageProfile: vscode.TestRunProfile;
   private readonly coverageDetails = new WeakMap<vscode.FileCoverage, vscode.StatementCoverage[]>();
 
   async runRequest(request: vscode.TestRunRequest, token: vscode.CancellationToken, how: { replay?: boolean; coverage?: boolean } = {}): Promise<void> {

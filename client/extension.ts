@@ -120,11 +120,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<Orches
     runStateFolder: (uri) => runFolder(vscode.Uri.parse(uri)),
     evalOutcome: (uri) => {
       const o = evalTests.lastOutcome(vscode.Uri.parse(uri));
-      return o ? { evalId: o.meta.eval_id, results: o.results.map((r) => ({ case: r.case, variant: r.variant, status: r.status, runId: r.run_id })) } : undefined;
+      return o ? { evalId: o.meta.eval_id, results: o.results.map((r) => ({ case: r.case, variant: r.variant, status: r.status, runId: r.run_id })), coverage: o.coverage ? o.coverage.statements.map((st) => ({ line: st.line, executed: st.executed })) : null } : undefined;
     },
     evalPanelRendered: (uri) => evalPanels.rendered(uri),
     evalTestMessages: (uri) => evalTests.testMessages(vscode.Uri.parse(uri)),
-    evalTesting: () => ({ controller: evalTests.controller, replayProfile: evalTests.replayProfile, messages: (itemId) => evalTests.actions.messages(itemId), continuous: () => ({ active: evalTests.continuous.active, runs: evalTests.continuous.runs.map((r) => ({ ...r })) }) }),
+    evalTesting: () => ({ controller: evalTests.controller, replayProfile: evalTests.replayProfile, replayCoverageProfile: evalTests.replayCoverageProfile, messages: (itemId) => evalTests.actions.messages(itemId), continuous: () => ({ active: evalTests.continuous.active, runs: evalTests.continuous.runs.map((r) => ({ ...r })) }) }),
     evalTestItems: async () => {
       await evalTests.ready();
       const out: string[] = [];

@@ -83,8 +83,8 @@ describe('workbench: the extension host suite', function () {
   it('passes inside a real extension host (part 1)', runPart(1, 20));
   // part 2: approvals, evals, agent evals, graph edits (17 tests today)
   it('passes inside a real extension host (part 2)', runPart(2, 17));
-  // part 3: the language switch, replay, agent tools, optimize, Improve Prompts, the Test Explorer's actions (24 tests today)
-  it('passes inside a real extension host (part 3)', runPart(3, 24));
+  // part 3: the language switch, replay (and coverage from the cassette), agent tools, optimize, Improve Prompts, the Test Explorer's actions (25 tests today)
+  it('passes inside a real extension host (part 3)', runPart(3, 25));
   // part 4: an agent's debugging (Step Into a call, Deny Tool Call), conversations' (handoffs, Restart Frame), and a fork's models (6 tests today)
   it('passes inside a real extension host (part 4)', runPart(4, 6));
 });

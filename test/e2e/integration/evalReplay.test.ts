@@ -43,6 +43,30 @@ describe('evals: the replay profile and debugging a case in its variant', () => 
     assert.deepEqual(api.evalTestMessages(uri.toString()).filter((m) => m.messages.length), []);
   });
 
+  it('Coverage (replay), the Test Explorer’s coverage profile for offline evals, marks the pipeline from the cassette: no model is called, no key needed', async () => {
+    const uri = vscode.Uri.file(path.join(workspace(), 'summarize.eval.yaml'));
+    await until('the eval in the Test Explorer', async () => (await api.evalTestItems()).includes('summarize.eval.yaml > mini > checkpoints'));
+    const { controller, replayCoverageProfile: profile } = api.evalTesting();
+    assert.deepEqual([profile.label, profile.kind, profile.tag?.id, profile.isDefault], ['Coverage (replay)', vscode.TestRunProfileKind.Coverage, 'offline', false]);
+    // no key: a live call could not be made
+    const key = process.env.OPENAI_API_KEY;
+    delete process.env.OPENAI_API_KEY;
+    const before = provider.requests.length;
+    const cts = new vscode.CancellationTokenSource();
+    try {
+      // what the Test Explorer does when a person picks the profile on the eval's item
+      await profile.runHandler(new vscode.TestRunRequest([controller.items.get(uri.toString())!], undefined, profile), cts.token);
+    } finally {
+      cts.dispose();
+      process.env.OPENAI_API_KEY = key;
+    }
+    const o = api.evalOutcome(uri.toString())!;
+    assert.deepEqual(o.results.map((r) => `${r.case} ${r.variant} ${r.status}`).sort(), ['checkpoints large pass', 'checkpoints mini pass', 'rate-limits large pass', 'rate-limits mini pass']);
+    // summarize.pipeline.yaml's one step (`- id: summary`, line 18), run by the four cases
+    assert.deepEqual(o.coverage, [{ line: 18, executed: 4 }]);
+    assert.equal(provider.requests.length, before, 'a replay sends no request to the model');
+  });
+
   it('a case the cassette does not hold fails, its first message naming the case and the call that missed', async () => {
     // the example eval with one case more, beside a copy of its cassette
     const file = path.join(workspace(), 'summarize-more.eval.yaml');
