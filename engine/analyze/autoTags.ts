@@ -65,8 +65,20 @@ export function findAutoTags(value: string): { start: number; end: number; conte
       stack.push({ start: m.index, contentStart: m.index + m[0].length, attrs: m[1] ?? '' });
     }
   }
-  if (stack.length) return { unclosedAt: stack[0].start, length: value.length - stack[0].start > 6 ? 6 : value.length - stack[0].start };
+  // a bare `<AUTO>` left open as the whole value of a `model:` line in a text (a block of YAML
+  // written as text: ContextLab's "choose the model" marker) is text, as ContextLab leaves it
+  const open = stack.filter((o) => !isModelMarkerLine(value, o.start, o.attrs));
+  if (open.length) return { unclosedAt: open[0].start, length: value.length - open[0].start > 6 ? 6 : value.length - open[0].start };
   return out.sort((a, b) => a.start - b.start);
+}
+
+/** Whether the `<AUTO` at `at` is a bare `<AUTO>` standing alone after `model:` (or `default_model:`) on its line. */
+function isModelMarkerLine(value: string, at: number, attrs: string): boolean {
+  if (attrs) return false;
+  const lineStart = value.lastIndexOf('\n', at - 1) + 1;
+  let lineEnd = value.indexOf('\n', at);
+  if (lineEnd < 0) lineEnd = value.length;
+  return /^\s*(?:-\s+)?(?:default_)?model\s*:\s*$/.test(value.slice(lineStart, at)) && value.slice(at + '<AUTO>'.length, lineEnd).trim() === '';
 }
 
 /** Step values without any '<AUTO' text: walking them again finds nothing (values are never changed in place). */

@@ -10,6 +10,7 @@ import { FINDING_CODES } from './codes';
 import type { AutoTag, PipelineSymbol, StepReference, TemplateSite } from './model';
 import { normalizePipeline } from './normalize';
 import { stripContextlabKeys } from './contextlabCompat';
+import { asContextlabFindings, isContextlabFile } from './contextlabDialect';
 import { checkInlineDocuments } from './inlineDocuments';
 import { checkSchema } from './schemaCheck';
 import { checkModalities } from './modalityCheck';
@@ -158,6 +159,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
   let plan: Plan | null = null;
   let bodyPlans: Record<string, Plan> = {};
   let stepIndex = new Map<string, StepIndexEntry>();
+  const inlineFindings = new Set<Finding>();
 
   if (value !== undefined) {
     // steps whose text and context are unchanged since an earlier analysis are not checked again
@@ -185,14 +187,19 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
       checkModalities(pipeline, sink);
       checkPartPaths(pipeline, sink);
       checkAgents(pipeline, sink, { catalog, mcp: options.mcp, pipelineFile: options.pipelineFile, compile: (other) => analyze(other).findings });
+      const beforeInline = sink.findings.length;
       checkInlineDocuments(pipeline, sink, catalog, (inner, depth, passed) => analyze(inner, { ...options, autoAnswers: undefined, inlineDepth: depth, passedInputs: passed, sectionOwner: undefined }).findings, options.inlineDepth ?? 0);
+      // an inline pipeline's findings were read as ContextLab's (or not) by its own analysis
+      for (let i = beforeInline; i < sink.findings.length; i++) inlineFindings.add(sink.findings[i]);
       plan = s.plan;
       bodyPlans = s.bodyPlans;
       const p = pipeline;
       symbols = () => pipelineSymbols(parsed, p, memo);
     }
   }
-  const findings = withoutRestatements(sink.findings).sort(byPosition);
+  let findings = withoutRestatements(sink.findings).sort(byPosition);
+  // a ContextLab file: what ContextLab accepts is a warning saying what happens here (contextlabDialect.ts)
+  if (pipeline && isContextlabFile(options.pipelineFile)) findings = asContextlabFindings(findings, parsed, catalogWith(options.tools), inlineFindings);
   // the text the offsets of `parsed` count in (the repaired text, when the YAML was repaired)
   const analysis: Analysis = { text: parsed.text, parsed, pipeline, findings, symbols: [], references, templates, autoTags, plan, bodyPlans, stepIndex };
   return symbols ? withLazySymbols(analysis, symbols) : analysis;

@@ -46,7 +46,9 @@ function callTool(step: Step, params: Record<string, unknown>, ctx: ActionContex
 }
 
 async function callModelAction(step: Step, params: Record<string, unknown>, ctx: ActionContext, signal: AbortSignal, scopePath: StepScope[], r: StepResult): Promise<ToolOutcome> {
-  if (!step.action || !Object.prototype.hasOwnProperty.call(BUILTIN_ACTIONS, step.action)) throw new ToolError(`Unknown action '${step.action}'`, 'ConfigurationError');
+  // no action: a ContextLab step kind this orchestrator does not run (create_parallel_queue, action_loop), a warning in its file
+  if (!step.action) throw new ToolError(`Step '${step.id}' has no action: ContextLab's create_parallel_queue and action_loop steps are not run here`, 'ConfigurationError');
+  if (!Object.prototype.hasOwnProperty.call(BUILTIN_ACTIONS, step.action)) throw new ToolError(`Unknown action '${step.action}'`, 'ConfigurationError');
   const output = stepOutput(step, ctx, scopePath);
   const model = await chooseModel(step, params, ctx, r);
   const system = systemPrompt(step, params, ctx);
