@@ -39,6 +39,8 @@ const oneLine = (v: unknown, max = 80) => {
   const s = (typeof v === 'string' ? v : JSON.stringify(v) ?? '').replace(/\s+/g, ' ').trim();
   return s.length > max ? `${s.slice(0, max)}…` : s;
 };
+/** A run id's last part (`20261127-161102-9e3be4` → `9e3be4`): enough to tell runs of one minute apart. */
+const shortRunId = (id: string) => id.slice(id.lastIndexOf('-') + 1) || id;
 /** Markdown of text from a model or a trace: shown as code, never as markup a trace could write. */
 const fenced = (s: string) => `\`\`\`\n${s.replace(/```/g, '`\u200b``')}\n\`\`\``;
 
@@ -142,16 +144,20 @@ export class ReviewView implements vscode.TreeDataProvider<ReviewNode>, vscode.D
         return [];
       }
     })();
-    // what it was asked first (a narrow sidebar cuts the rest), then the label, where it came from and when
-    const t = new vscode.TreeItem(inputs.length ? oneLine(inputs[0], 60) : run.execution_id);
+    // what it was asked first (a narrow sidebar cuts the rest), then the label, where it came from and when;
+    // a fork (`orc fork`) asks what its parent asked: its fork point leads its row, and its own id ends it,
+    // so forks of one run are told apart where the sidebar cuts the rest
+    const fork = run.trigger?.kind === 'fork' ? run.trigger : null;
+    const asked = inputs.length ? oneLine(inputs[0], fork ? 40 : 60) : run.execution_id;
+    const t = new vscode.TreeItem(fork ? `fork at ${fork.at ?? fork.name.slice(fork.name.lastIndexOf('@') + 1)} · ${asked}` : asked);
     t.id = `${n.folder}\u0000${run.execution_id}`;
     // a monitor's flag (monitor:NAME) beside the label; a flagged `orc run --monitor` run has no trigger
-    const from = run.trigger ? `${run.trigger.kind}${run.trigger.name ? ` ${run.trigger.name}` : ''}` : 'orc run';
+    const from = fork ? `fork ${shortRunId(run.execution_id)} of ${shortRunId(fork.parent ?? fork.name.slice(0, fork.name.lastIndexOf('@')))}` : run.trigger ? `${run.trigger.kind}${run.trigger.name ? ` ${run.trigger.name}` : ''}` : 'orc run';
     t.description = [label ? label.verdict : 'unlabelled', ...(n.item.flags ?? []), run.pipeline_id, from, run.started_at.replace('T', ' ').slice(0, 16)].join(' · ');
     t.iconPath = label ? new vscode.ThemeIcon(label.verdict === 'good' ? 'thumbsup' : 'thumbsdown', new vscode.ThemeColor(label.verdict === 'good' ? 'testing.iconPassed' : 'testing.iconFailed')) : new vscode.ThemeIcon('circle-large-outline');
     t.contextValue = `review.${label?.verdict ?? 'unlabelled'}`;
     const md = new vscode.MarkdownString(undefined, false);
-    md.appendMarkdown(`**${run.pipeline_id}** — \`${run.execution_id}\`, ${run.status}, from ${run.trigger?.kind ?? 'orc run'}${n.item.flags?.length ? `, flagged ${n.item.flags.join(', ')}` : ''}\n\n`);
+    md.appendMarkdown(`**${run.pipeline_id}** — \`${run.execution_id}\`, ${run.status}, from ${run.trigger?.kind ?? 'orc run'}${fork ? ` of run \`${fork.parent ?? fork.name}\` at \`${fork.at ?? ''}\`` : ''}${n.item.flags?.length ? `, flagged ${n.item.flags.join(', ')}` : ''}\n\n`);
     if (inputs.length) md.appendMarkdown(`**Asked**\n\n${fenced(oneLine(inputs[0], 2000))}\n\n`);
     if (result) {
       md.appendMarkdown('**Outputs**\n\n');

@@ -166,4 +166,28 @@ assert:
     await page.locator('.notifications-center', { hasText: '2 labelled runs added to support.eval.yaml as cases' }).waitFor({ state: 'visible', timeout: 30_000 });
     await shot(page, 'review-3-cases');
   });
+
+  it('review: forks of one run are told apart: each row leads with its fork point, and names its own id and its parent', async () => {
+    const { page } = s;
+    // a run, then two forks of it (`orc fork`): one again as it was, one with another input
+    fs.writeFileSync(path.join(s.workspace, 'echo.pipeline.yaml'), 'id: echo\nparameters:\n  text: {type: string, default: Hello}\nsteps:\n  - id: first\n    tool: terminal\n    action: execute\n    parameters: {command: "echo one"}\n  - id: shout\n    tool: terminal\n    action: execute\n    dependencies: [first]\n    parameters: {command: "echo \'{{ text }}!\'"}\noutputs:\n  said: "{{ shout.result.stdout | trim }}"\n');
+    const orc = (...args: string[]) => {
+      const r = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), ...args], { cwd: s.workspace, encoding: 'utf8', timeout: 60_000 });
+      assert.equal(r.status, 0, r.stderr);
+      return JSON.parse(r.stdout) as { execution_id: string; outputs: Record<string, unknown> };
+    };
+    const parent = orc('run', 'echo.pipeline.yaml', '-i', 'text=Where is the parcel of order 1234 that left on Monday?', '--json').execution_id;
+    const again = orc('fork', parent, '--at', 'shout', '--json').execution_id;
+    const louder = orc('fork', parent, '--at', 'first', '-i', 'text=Where is the parcel of order 1234 that left on Monday? Louder', '--json').execution_id;
+    const short = (id: string) => id.slice(id.lastIndexOf('-') + 1);
+    await showReview(page);
+    const forkRow = (id: string) => page.locator('.part.sidebar .pane-body .monaco-list-row', { has: page.locator('.label-description', { hasText: `fork ${short(id)} of ${short(parent)}` }) }).first();
+    await forkRow(again).waitFor({ state: 'visible', timeout: 60_000 });
+    await forkRow(louder).waitFor({ state: 'visible', timeout: 30_000 });
+    // the parent, run by hand, is not a run to review; each fork's row says where it forked and what it asked
+    assert.equal(await forkRow(again).locator('.label-name').textContent(), 'fork at shout · Where is the parcel of order 1234 that l…');
+    assert.equal(await forkRow(louder).locator('.label-name').textContent(), 'fork at first · Where is the parcel of order 1234 that l…');
+    assert.match((await forkRow(again).locator('.label-description').textContent()) ?? '', new RegExp(`^unlabelled · echo · fork ${short(again)} of ${short(parent)} · \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d$`));
+    await shot(page, 'review-4-forks');
+  });
 });
