@@ -15,8 +15,9 @@ export const LOOP_STEP_FIELDS = ['iterations'];
 export const LOOP_VARIABLES = ['index', 'position', 'is_first', 'is_last', 'length'];
 export const WHILE_VARIABLES = ['iteration'];
 
-/** Names every template sees besides parameters and steps. */
-export const GLOBAL_NAMES = ['inputs', 'parameters', 'steps', 'execution', 'pipeline_id', 'timestamp', 'output_path', 'variables'];
+/** Names every template sees besides parameters and steps (`execution_id` and `execution_time`:
+ * ContextLab's run gives them, `execution.id` and the seconds since the run started; see engine/run/scope.ts). */
+export const GLOBAL_NAMES = ['inputs', 'parameters', 'steps', 'execution', 'pipeline_id', 'timestamp', 'output_path', 'variables', 'execution_id', 'execution_time'];
 export const EXECUTION_FIELDS = ['id', 'started_at', 'timestamp', 'date', 'time'];
 
 /** `include_file('PATH')` (ContextLab's `{{ file:PATH }}` reads as it) is the run's: see engine/run/scope.ts. */

@@ -123,6 +123,10 @@ export function rootScope(inputs: Record<string, unknown>, pipelineId: string, e
       if (name === 'timestamp') return { found: true, value: execution.timestamp };
       // what ContextLab's runner passes for its `-o`: the folder a pipeline writes its files in
       if (name === 'output_path') return { found: true, value: DEFAULT_OUTPUT_PATH };
+      // ContextLab's run gives these too (its PipelineExecutionState and RuntimeContext): the run's
+      // id, and the seconds since it started, read when the template renders
+      if (name === 'execution_id') return { found: true, value: execution.id };
+      if (name === 'execution_time') return { found: true, value: (Date.now() - Date.parse(execution.started_at)) / 1000 };
       if (name === 'steps') return { found: true, value: {} };
       return { found: false };
     },

@@ -91,6 +91,28 @@ describe('ContextLab files: what ContextLab accepts is a warning, a real error s
     assert.deepEqual(findingsAs(prompt, 'autoTags.yaml')[0], ['auto.unclosed', 'error', "An <AUTO> tag without its closing '</AUTO>'.", '13:20-13:26']);
   });
 
+  it("template names ContextLab's run gives (execution_id, execution_time) are defined, and render; a name defined nowhere stays an error", async () => {
+    const text = ['id: names', 'steps:', '  - id: stamp', '    tool: terminal', '    action: execute', '    parameters:', '      command: "echo {{ execution_id }} {{ execution_time }}"', 'outputs:', '  took: "{{ execution_time }}"', '  when: "{{ current_timestamp }}"', ''].join('\n');
+    const before = "Unknown name 'current_timestamp' in template: not a parameter, a step or a loop variable.";
+    assert.deepEqual(findingsAs(text, 'names.yaml').map((f) => [f[0], f[1], f[3]]), [['template.unknown-name', 'error', '9:12-9:29']]);
+    assert.ok(findingsAs(text, 'names.yaml')[0][2].startsWith(before), findingsAs(text, 'names.yaml')[0][2]);
+    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'orc-contextlab-names-')));
+    try {
+      const runnable = text.replace(/ {2}when: .*\n/, '');
+      fs.writeFileSync(path.join(dir, 'names.yaml'), runnable);
+      const a = analyze(runnable, { pipelineFile: path.join(dir, 'names.yaml') });
+      assert.deepEqual(a.findings.map(compact), []);
+      const r = await runPipeline(a, { cwd: dir, checkpoint: false, pipelineFile: path.join(dir, 'names.yaml') });
+      assert.equal(r.status, 'completed');
+      const [id, seconds] = String((r.steps.stamp.result as { stdout: string }).stdout).trim().split(' ');
+      assert.equal(id, r.execution_id);
+      assert.ok(Number(seconds) >= 0 && Number.isFinite(Number(seconds)), seconds);
+      assert.ok(Number(r.outputs.took) >= Number(seconds), JSON.stringify(r.outputs));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("ContextLab's declarative format (advanced_steps, type: workflow) is not lowered: it is not the format read here", () => {
     const text = fixture('unknownKeys').replace('name: Unknown keys\n', 'name: Unknown keys\ntype: workflow\n');
     assert.deepEqual(findingsAs(text, 'declarative.yaml').map((f) => [f[0], f[1]]), [
