@@ -1,12 +1,14 @@
 // Records the example agents' cassettes (examples/triage.pipeline.cassette.jsonl, the triage eval's
-// examples/triage.cassette.jsonl, examples/brain-muscle.pipeline.cassette.jsonl) against a local
+// examples/triage.cassette.jsonl, examples/brain-muscle.pipeline.cassette.jsonl,
+// examples/support-session.pipeline.cassette.jsonl: two runs of one session) against a local
 // stand-in server that speaks Anthropic's
 // and OpenAI's protocols and plays a scripted conversation: what `--replay` shows in the demo
 // without a key. Run it from the repository's root after changing those pipelines' prompts:
-//   node --import tsx scripts/recordExampleCassettes.ts
+//   node --import tsx scripts/recordExampleCassettes.ts [EXAMPLE...]   (none: all; e.g. support-session)
 // The answers are the stand-in's, not a model's: they show the mechanism. Record your own with
 // `orc run FILE --record` and a key.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { analyze, analyzeEval, createModelRunner, defaultCassetteFile, evalHasErrors, hasErrors, runEval, runPipeline } from '../engine/api/index';
 import { LoopbackProviders, type Scripted } from '../test/fixtures/providers/loopbackServer';
@@ -126,8 +128,60 @@ async function recordEval(file: string, responder: (body: Record<string, unknown
   }
 }
 
+/** The texts of a request's user messages, in order. */
+function userTexts(body: Record<string, unknown>): string[] {
+  return ((body.messages ?? []) as { role?: string; content?: unknown }[]).filter((m) => m.role === 'user').map((m) => (typeof m.content === 'string' ? m.content : ''));
+}
+
+const SUPPORT_QUESTIONS = ['How long does a refund take?', 'And if I paid by bank transfer?'];
+const SUPPORT_ANSWERS = [
+  'Once the returned item reaches our warehouse, a refund to your card takes 5 to 7 business days.',
+  'Paid by bank transfer, the refund goes back to the account it came from, within 10 business days of the return reaching our warehouse.',
+];
+
+/** The support agent on OpenAI's protocol: each run reads the FAQ, then answers; the second question makes sense only with the first before it (the session). */
+function supportSession(body: Record<string, unknown>): Scripted {
+  const msgs = (body.messages ?? []) as { role?: string }[];
+  const asked = userTexts(body);
+  const n = asked.length;
+  if (msgs[msgs.length - 1]?.role !== 'tool') return { toolCalls: [{ id: `call_faq_${n}`, name: 'filesystem_read', arguments: { path: 'examples/support-session/faq.md' } }], tokensIn: 180 + 150 * n, tokensOut: 24 };
+  const i = SUPPORT_QUESTIONS.indexOf(asked[n - 1]);
+  const heard = i > 0 && asked[n - 2] === SUPPORT_QUESTIONS[i - 1];
+  return { text: i === 0 || heard ? SUPPORT_ANSWERS[i] : 'What would you like to know? I can help with returns, refunds and delivery.', tokensIn: 420 + 150 * n, tokensOut: 40 };
+}
+
+/** Two runs of one session (`memory:`), in a copy of the examples (its own .orchestrator/): the second sees the first. */
+async function recordSession(file: string, questions: string[], responder: (body: Record<string, unknown>) => Scripted): Promise<void> {
+  const srv = await new LoopbackProviders().start();
+  srv.responder = responder;
+  const cassette = defaultCassetteFile(path.join(ROOT, 'examples', file));
+  fs.rmSync(cassette, { force: true });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-record-'));
+  fs.cpSync(path.join(ROOT, 'examples'), path.join(dir, 'examples'), { recursive: true });
+  const pipelineFile = path.join(dir, 'examples', file);
+  const source = fs.readFileSync(pipelineFile, 'utf8');
+  const a = analyze(source);
+  if (hasErrors(a.findings)) throw new Error(`${file} does not compile`);
+  const env = { OPENAI_API_KEY: 'stand-in', OPENAI_BASE_URL: `${srv.origin}/v1` };
+  try {
+    for (const message of questions) {
+      const doc = await runPipeline(a, { cwd: dir, pipelineFile, source, checkpoint: false, inputs: { session: 'demo', message }, models: createModelRunner({ env }), cassette: { mode: 'record', file: cassette } });
+      if (!doc.success) throw new Error(`${file} failed: ${JSON.stringify(doc.steps)}`);
+      console.log(`${path.relative(ROOT, cassette)}: ${JSON.stringify(message)} answered ${JSON.stringify(doc.outputs)}`);
+    }
+  } finally {
+    await srv.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 void (async () => {
-  await record('triage.pipeline.yaml', triage);
-  await recordEval('triage.eval.yaml', triage);
-  await record('brain-muscle.pipeline.yaml', brainMuscle);
+  const only = new Set(process.argv.slice(2));
+  const wanted = (name: string) => !only.size || only.has(name);
+  if (wanted('triage')) {
+    await record('triage.pipeline.yaml', triage);
+    await recordEval('triage.eval.yaml', triage);
+  }
+  if (wanted('brain-muscle')) await record('brain-muscle.pipeline.yaml', brainMuscle);
+  if (wanted('support-session')) await recordSession('support-session.pipeline.yaml', SUPPORT_QUESTIONS, supportSession);
 })();

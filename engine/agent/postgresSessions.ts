@@ -53,6 +53,14 @@ export class PostgresSessionStore implements SessionStore {
     return { summary: meta[0]?.summary ?? null, messages: rows.map((r) => JSON.parse(r.message) as ChatMessage) };
   }
 
+  async loadBefore(session: string, runId: string): Promise<StoredSession | null> {
+    const first = await this.query<{ seq: string | null }>('SELECT MIN(seq) AS seq FROM orc_session_messages WHERE session = $1 AND run_id = $2', [session, runId]);
+    if (first[0]?.seq == null) return null;
+    const meta = await this.query<{ summary: string | null }>('SELECT summary FROM orc_sessions WHERE id = $1', [session]);
+    const rows = await this.query<{ message: string }>('SELECT message FROM orc_session_messages WHERE session = $1 AND seq < $2 ORDER BY seq', [session, first[0].seq]);
+    return { summary: meta[0]?.summary ?? null, messages: rows.map((r) => JSON.parse(r.message) as ChatMessage) };
+  }
+
   async append(session: string, messages: ChatMessage[], runId: string): Promise<void> {
     await this.transaction(async () => {
       await this.query('INSERT INTO orc_sessions (id, summary, updated_at) VALUES ($1, NULL, now()) ON CONFLICT (id) DO UPDATE SET updated_at = now()', [session]);

@@ -2,7 +2,8 @@
 // machines share — the servers of `orc serve` and the BullMQ workers — behind the same interface as
 // the SQLite file (sessions.ts). A session is a list of its messages (JSON, oldest first) and a hash
 // of its summary and when it was last used; an index of every session by that time lists them.
-// A run's messages are added, and a compaction replaces a session, in one MULTI each.
+// A run's messages are added, and a compaction replaces a session, in one MULTI each. It keeps no
+// run ids, so it has no `loadBefore`: a fork of a run reads a Redis session as it is now (and warns).
 import IORedis from 'ioredis';
 import type { ChatMessage } from '../models/provider';
 import type { SessionStore, StoredSession } from './sessions';

@@ -2,6 +2,8 @@
 // messages before the prompt, its summary after the system prompt), the run's new messages added at
 // the end, redacted, and the session compacted when it grows past its bound: the oldest messages
 // folded into a summary by one model call, which the step records and pays for like any turn.
+// A fork of a run (`orc fork`) reads the session as its parent run read it, and adds nothing to it
+// (`SessionMemory.forked`).
 import type { MemoryDecl } from '../spec/types';
 import type { ChatMessage } from '../models/provider';
 import type { Redactor } from '../toolkit/redact';
@@ -19,6 +21,20 @@ export interface SessionRecord {
   stored: number;
   /** The run compacted the session into a summary. */
   compacted?: true;
+  /** A fork's run of the step (`orc fork`): it added nothing to the session (`stored`: what the session holds, unchanged). */
+  forked?: true;
+  /** A fork that read the session as its parent run did: the `loaded` latest messages stored before this run's first one. Absent: it read the session as it is now. */
+  before_run?: string;
+}
+
+/** What a fork's step knows of how its parent run read the step's session. */
+export interface ForkOfSession {
+  /** The parent run's id. */
+  parent: string;
+  /** The parent's record of this step's session (its result's `session`); absent when the step did not run there or had no session. */
+  record?: SessionRecord;
+  /** The parent run's other steps (checkpoint keys) whose results name this session too. */
+  shared: string[];
 }
 
 /**
@@ -65,6 +81,8 @@ export function summaryRequest(summary: string | null, older: ChatMessage[]): st
 export class SessionMemory {
   private readonly stored: StoredSession;
   readonly record: SessionRecord;
+  /** A fork's: `save` adds nothing. */
+  private readOnly = false;
 
   private constructor(
     readonly id: string,
@@ -82,6 +100,40 @@ export class SessionMemory {
   /** The session `id` as the store holds it now, for one run. */
   static async open(id: string, decl: MemoryDecl, store: SessionStore, runId: string, redactor: Redactor): Promise<SessionMemory> {
     return new SessionMemory(id, decl, store, runId, redactor, await store.load(id));
+  }
+
+  /**
+   * The session for a fork's run of a step: as the parent run read it — the parent's `loaded`
+   * latest messages stored before the parent's first one, and the summary, which no compaction has
+   * changed while the parent's messages are there — and never written (`save` adds nothing). Where
+   * the store cannot say (it keeps no run ids; the parent's messages were compacted or cleared
+   * since; the parent compacted it itself, or wrote it from more than one step), the session as it
+   * is now, and `warning` says why.
+   */
+  static async forked(id: string, decl: MemoryDecl, store: SessionStore, runId: string, redactor: Redactor, fork: ForkOfSession): Promise<{ memory: SessionMemory; warning: string | null }> {
+    const now = await store.load(id);
+    const rec = fork.record;
+    const readBefore = rec?.before_run ?? fork.parent;
+    let why: string | null = null;
+    let read: StoredSession | null = null;
+    if (!rec) why = `that run did not read session '${id}' at this step`;
+    else if (rec.id !== id) why = `that run read session '${rec.id}' at this step, not '${id}'`;
+    else if (rec.forked && !rec.before_run) why = `that run was a fork which read the session as it was then, which the store cannot say`;
+    else if (rec.compacted) why = `that run compacted the session as it ran: the summary it wrote replaced the messages it had read`;
+    else if (fork.shared.length) why = `that run used the session in more than one step (${fork.shared.map((k) => `'${k}'`).join(', ')} too), so the store cannot say which of its messages this step read`;
+    else if (!store.loadBefore) why = `this session store keeps no run ids (Redis), so it cannot say which messages came before that run's`;
+    else {
+      const before = await store.loadBefore(id, readBefore);
+      if (!before) why = `the session holds no message of run ${readBefore} any more: it was compacted or cleared since`;
+      else if (before.messages.length < rec.loaded) why = `the session holds ${before.messages.length} message${before.messages.length === 1 ? '' : 's'} from before run ${readBefore}'s, and that run read ${rec.loaded}`;
+      else read = { summary: before.summary, messages: before.messages.slice(before.messages.length - rec.loaded) };
+    }
+    const memory = new SessionMemory(id, decl, store, runId, redactor, read ?? now);
+    memory.readOnly = true;
+    memory.record.stored = now.messages.length;
+    memory.record.forked = true;
+    if (read) memory.record.before_run = readBefore;
+    return { memory, warning: why ? `session '${id}' is read as it is now, not as run ${fork.parent} read it: ${why}. The conversation may differ from that run's; the fork adds nothing to the session` : null };
   }
 
   /** The messages before this run's prompt. */
@@ -105,9 +157,10 @@ export class SessionMemory {
    * Adds this run's messages (redacted) to the session; past its bound, `summarize` is asked for a
    * summary of the oldest ones (with the summary before them), and the session keeps that summary
    * and its latest messages, at most half its bound. `summarize` returning null (no budget left):
-   * the messages are added, and the next run compacts.
+   * the messages are added, and the next run compacts. A fork's (`forked`) adds nothing.
    */
   async save(runMessages: ChatMessage[], summarize: (request: string) => Promise<string | null>): Promise<void> {
+    if (this.readOnly) return; // a fork's: a what-if, never part of the conversation
     // a session keeps what media was sent by name, not its bytes
     const added = this.redactor.value(runMessages.map((m): ChatMessage => (m.role === 'user' && m.parts?.length ? { role: 'user', content: `${m.content}\n[sent with it: ${m.parts.map((p) => `${p.kind} ${p.name}`).join(', ')}]` } : m)));
     const now = await this.store.load(this.id);

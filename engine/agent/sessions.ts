@@ -23,6 +23,13 @@ export interface SessionStore {
   append(session: string, messages: ChatMessage[], runId: string): Awaitable<void>;
   /** Replaces the whole session: its summary, and the messages it keeps (a compaction). */
   replace(session: string, stored: StoredSession, runId: string): Awaitable<void>;
+  /**
+   * The session as it was before run `runId` added its first message: its summary and the messages
+   * stored before that one. Null when the session holds no message of that run (it added none, or a
+   * compaction since replaced them). Optional: a store that keeps no run ids (Redis) has none, and a
+   * fork of a run reads such a session as it is now (engine/agent/sessionMemory.ts).
+   */
+  loadBefore?(session: string, runId: string): Awaitable<StoredSession | null>;
   /** The session ids kept, most recently used first. */
   list(): Awaitable<{ session: string; messages: number; updated_at: string }[]>;
   close(): Awaitable<void>;
@@ -125,6 +132,16 @@ export class SqliteSessionStore implements SessionStore {
     const row = this.db.prepare('SELECT summary FROM sessions WHERE id = ?').get(session) as { summary: string | null } | undefined;
     const rows = this.db.prepare('SELECT message FROM messages WHERE session = ? ORDER BY seq').all(session) as { message: string }[];
     return { summary: row?.summary ?? null, messages: rows.map((r) => JSON.parse(r.message) as ChatMessage) };
+  }
+
+  loadBefore(session: string, runId: string): StoredSession | null {
+    return this.guarded('read', () => {
+      const first = this.db.prepare('SELECT MIN(seq) AS seq FROM messages WHERE session = ? AND run_id = ?').get(session, runId) as { seq: number | null };
+      if (first.seq === null) return null;
+      const row = this.db.prepare('SELECT summary FROM sessions WHERE id = ?').get(session) as { summary: string | null } | undefined;
+      const rows = this.db.prepare('SELECT message FROM messages WHERE session = ? AND seq < ? ORDER BY seq').all(session, first.seq) as { message: string }[];
+      return { summary: row?.summary ?? null, messages: rows.map((r) => JSON.parse(r.message) as ChatMessage) };
+    });
   }
 
   append(session: string, messages: ChatMessage[], runId: string): void {

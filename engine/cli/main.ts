@@ -50,7 +50,7 @@ Usage:
                                             orc answer RUN_ID STEP VALUE --restate INGRESS_URL answers a step that asks a person
   orc worker --restate ADMIN_URL [--listen HOST:PORT] [--root DIR]
                                             serves durable runs and registers with Restate
-  orc fork RUN_ID --at STEP[.TURN] [-i STEP=VALUE]... [-i key=value]... [--json]
+  orc fork RUN_ID --at STEP[.TURN] [-i STEP=VALUE]... [-i key=value]... [--json] [--record|--replay [--cassette PATH] [--live STEP,...] [--replay-tools]]
                                             a new run from a past one: the steps (or an agent's turns) before STEP answered from its record, STEP on run again
   orc chat FILE [--session ID] [-i key=value]...
                                             a conversation with the pipeline, a line a turn (streamed; Ctrl-C cancels the turn)
@@ -256,12 +256,12 @@ export async function main(argv: string[], io = defaultIO): Promise<number> {
         return await workerCommand({ ...d, concurrency: positiveInt(p.flags.get('--concurrency'), '--concurrency'), root: typeof root === 'string' ? root : undefined, metricsPort: positiveInt(p.flags.get('--metrics-port'), '--metrics-port') }, io.err);
       }
       case 'fork': {
-        allowOnly(p, ['--at', '--json']);
+        allowOnly(p, ['--at', '--json', ...CASSETTE_FLAGS]);
         const at = p.flags.get('--at');
         if (typeof at !== 'string' || !at) throw new UsageError("'orc fork' needs --at STEP: the step the new run starts again from");
         if (p.positional.length !== 1) throw new UsageError("'orc fork' takes one run id");
         const { forkCommand } = await import('./forkCommand.js');
-        return await forkCommand(p.positional[0], at, p.inputs, p.flags.has('--json'), errStyle, io);
+        return await forkCommand(p.positional[0], at, p.inputs, p.flags.has('--json'), errStyle, io, cassetteFlagsOf(p.flags));
       }
       case 'chat': {
         allowOnly(p, ['--session']);

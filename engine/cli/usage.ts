@@ -56,7 +56,7 @@ export const COMMAND_USAGE: Record<string, string> = {
   takes it from the environment. With --redis, a distributed run reattaches to the
   jobs its steps still have on the queue (running or done) instead of running them again.
   --record / --replay / --replay-tools as for orc run (the default cassette is the run's pipeline's).`,
-  fork: `orc fork RUN_ID --at STEP[.TURN] [-i STEP=VALUE]... [-i key=value]... [--json]
+  fork: `orc fork RUN_ID --at STEP[.TURN] [-i STEP=VALUE]... [-i key=value]... [--json] [--record | --replay [--cassette PATH] [--live STEP,...] [--replay-tools]]
   A new run from a past one, with its own id and record (the past run's record is only read). The
   steps STEP does not lead to are answered from the past run's record: no model or tool is called
   for them. STEP and every step that depends on it run again. STEP may be a loop's iteration
@@ -65,7 +65,10 @@ export const COMMAND_USAGE: Record<string, string> = {
   replaces the recorded result of an upstream step (in a loop by its key, loop[0]/check);
   -i key=value gives the steps that run again another input. The new
   run's record names its parent and fork point (trigger: {kind: fork, parent, at}). The pipeline
-  must be as it was when the past run ran. See docs/run.md.`,
+  must be as it was when the past run ran. --record / --replay / --replay-tools as for orc run (the
+  default cassette is the run's pipeline's): a fork at an agent's turn can be asked offline. An
+  agent step with memory: reads its session as the past run read it, and the fork adds nothing to
+  the session (a warning says when the store cannot tell). See docs/run.md.`,
   chat: `orc chat FILE [--session ID] [-i key=value]...
   A conversation with a pipeline, turn by turn: each line read is one run, the line given to the
   pipeline's one required parameter ('message' when it has several). --session ID fills its

@@ -2,7 +2,7 @@
 // models and cassette, its tools and MCP servers, the person to ask — with each turn and call told
 // as a RunEvent, and each turn's tokens and cost added to the step's. With a debugger attached,
 // each call is shown to it before it runs (engine/run/debugHooks.ts, `beforeToolCall`).
-import type { Step } from '../spec/types';
+import type { MemoryDecl, Step } from '../spec/types';
 import { ToolError, type ToolOutcome } from '../toolkit/runtime';
 import type { ModelCallRecord } from '../models/modelRunner';
 import { runAgent, type AgentEvent, type AgentHost } from '../agent/index';
@@ -14,6 +14,7 @@ import type { ActionContext } from './runContext';
 import { addModelFigures, AttemptToolContext, stepLabel } from './toolContext';
 import { personalityPrompt } from './stepModel';
 import { SESSION_PARAM, SessionMemory } from '../agent/sessionMemory';
+import type { SessionStore } from '../agent/sessions';
 import { openSessionStore } from '../agent/sessionStores';
 import { SessionStoreError } from '../agent/redisSessions';
 import { checkPartsFor, readParts } from '../models/contentParts';
@@ -76,7 +77,7 @@ export async function agentAction(step: Step, params: Record<string, unknown>, c
   const store = memory ? await sessionStoreOf(ctx.cwd) : null;
   let result;
   try {
-    const session = memory ? await SessionMemory.open(String(sessionId), memory, store!, ctx.executionId ?? 'run', ctx.redactor) : undefined;
+    const session = memory ? await openSession(step, String(sessionId), memory, store!, ctx, scopePath) : undefined;
     result = await runAgent(
       { ref: { name: step.id, path: [] }, models: [s.model, ...s.fallbacks], system: s.system, prompt: task, decl: step.agent!, schema: s.schema, maxTokens: int(params.max_tokens), temperature: float(params.temperature), stream: params.stream !== false, depth: 0, ...(session ? { session } : {}), ...(parts.length ? { parts } : {}), ...replayOf(step, ctx, scopePath) },
       host,
@@ -101,6 +102,18 @@ async function sessionStoreOf(cwd: string) {
     if (e instanceof SessionStoreError) throw new ToolError(e.message, 'ConfigurationError');
     throw e;
   }
+}
+
+/** The step's session: as the store holds it now; in a fork, as the parent run read it (added to by nothing), or as it is now with a warning why not. */
+async function openSession(step: Step, id: string, memory: MemoryDecl, store: SessionStore, ctx: ActionContext, scopePath: StepScope[]): Promise<SessionMemory> {
+  const runId = ctx.executionId ?? 'run';
+  const f = ctx.forkSessions;
+  if (!f) return SessionMemory.open(id, memory, store, runId, ctx.redactor);
+  const key = scopePath.map((s) => `${s.loop}[${s.index}]/`).join('') + step.id;
+  const shared = Object.entries(f.sessions).filter(([k, r]) => k !== key && r.id === id).map(([k]) => k);
+  const { memory: session, warning } = await SessionMemory.forked(id, memory, store, runId, ctx.redactor, { parent: f.parent, record: f.sessions[key], shared });
+  if (warning) ctx.emitter.emit({ type: 'warning', time: Date.now(), stepId: step.id, message: `Step '${key}' of this fork: ${warning}` });
+  return session;
 }
 
 /** A fork at a turn of this step (`orc fork RUN --at STEP.TURN`): its turns before it, from the parent's record. */

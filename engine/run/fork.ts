@@ -7,12 +7,14 @@
 // 3 answered from the record by engine/agent/turnReplay.ts, through runPipeline's `forkTurns`).
 // The parent's record is only read. The fork names its parent and fork point in its record and
 // result document (`trigger: {kind: 'fork', name: 'PARENT@STEP', parent, at}`), and is started as
-// a resumed run from the record made here (runPipeline's `resume`).
+// a resumed run from the record made here (runPipeline's `resume`). An agent step with `memory:`
+// that runs again in the fork reads its session as the parent run read it and adds nothing to it
+// (`forkSessions`, engine/agent/sessionMemory.ts `SessionMemory.forked`).
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Analysis } from '../analyze/index';
 import type { Pipeline, Plan, Step } from '../spec/types';
-import { isAgentResult, type AgentStepResult } from '../agent/types';
+import { isAgentResult, type AgentStepResult, type SessionRecord } from '../agent/types';
 import { TurnReplay, TurnReplayError } from '../agent/turnReplay';
 import type { StepResult } from './events';
 import { loadCheckpoint } from './checkpointReader';
@@ -221,4 +223,18 @@ export function forkTurns(parent: Checkpoint, point: ForkPoint): ForkTurns | und
     throw e;
   }
   return { key, turn: point.turn, recorded: r.result };
+}
+
+/** What a fork's agent steps with `memory:` need of the parent run: its id, and each agent step's record of its session. */
+export interface ForkSessions {
+  parent: string;
+  /** The parent's agent steps' `result.session`, by checkpoint key (`loop[2]/reply`). */
+  sessions: Record<string, SessionRecord>;
+}
+
+/** runPipeline's `forkSessions` for a fork of `parent` (the parent's record is only read). */
+export function forkSessions(parent: Checkpoint): ForkSessions {
+  const sessions: Record<string, SessionRecord> = {};
+  for (const [key, r] of Object.entries(parent.steps)) if (isAgentResult(r.result) && r.result.session) sessions[key] = r.result.session;
+  return { parent: parent.execution_id, sessions };
 }

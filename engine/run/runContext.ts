@@ -16,7 +16,7 @@ import { Heap } from '../util/heap';
 import type { Abortable } from './attemptSignal';
 import type { McpAccess } from '../agent/index';
 import type { ToolTape } from '../models/cassette';
-import type { ForkTurns } from './fork';
+import type { ForkSessions, ForkTurns } from './fork';
 
 interface Waiter {
   priority: number;
@@ -156,6 +156,8 @@ export interface RunContext {
   cassette?: { toolTape(stepId: string): ToolTape } | null;
   /** A fork at an agent's turn: that step's turns before it are answered from the parent's record. */
   forkTurns?: ForkTurns;
+  /** A fork (`orc fork`): its agent steps read their sessions as the parent run did, and add nothing to them. */
+  forkSessions?: ForkSessions;
 }
 
 /**
@@ -183,6 +185,8 @@ export interface ActionContext {
   cassette?: RunContext['cassette'];
   /** A fork at an agent's turn (absent on a worker: a fork's agent step runs in the forking process). */
   forkTurns?: RunContext['forkTurns'];
+  /** A fork's sessions, as its parent read them (absent on a worker: a fork's agent step runs in the forking process). */
+  forkSessions?: RunContext['forkSessions'];
   /** The attached debugger, which agent steps ask before each tool call (absent or null: none; a worker has none). */
   debug?: RunContext['debug'];
   /** Where the time a debugger held an agent step at a call is recorded (with `debug`). */

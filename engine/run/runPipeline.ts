@@ -35,7 +35,7 @@ import { runBudget } from './runBudget';
 import type { ConnectionDecl, Pipeline } from '../spec/types';
 import type { Abortable } from './attemptSignal';
 import { newExecutionId } from './executionId';
-import type { ForkTurns } from './fork';
+import type { ForkSessions, ForkTurns } from './fork';
 
 export const DEFAULT_MAX_PARALLEL = 16;
 /** How deep `pipeline` steps may nest. */
@@ -131,6 +131,8 @@ export interface RunOptions {
   /** `orc run --budget-usd`: the run's `max_cost_usd`, set or lowered (engine/guard/ledger.ts). */ budgetUsd?: number;
   /** A fork at an agent's turn (engine/run/fork.ts `forkTurns`), with the fork's record as `resume`. */
   forkTurns?: ForkTurns;
+  /** A fork (engine/run/fork.ts `forkSessions`): its agent steps read their sessions as the parent run did, and add nothing to them. */
+  forkSessions?: ForkSessions;
 }
 
 /** Made in engine/run/executionId.ts; its importers here since ids were made in this file. */
@@ -369,6 +371,7 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
     mcp,
     cassette: tape,
     forkTurns: options.forkTurns,
+    forkSessions: options.forkSessions,
     runList: (steps, listPlan, listScope, keyPrefix, scopePath) => new StepListRunner(ctx, steps, listPlan, listScope, keyPrefix, scopePath).run(),
   };
 
