@@ -84,8 +84,13 @@ function keyDoc(path: (string | number)[]): string | null {
   return null;
 }
 
+/** Each eval document's parse, made at its first hover: the document is the cache's for one
+ * version (server/evalDocuments.ts), so later hovers read it rather than parse the text again. */
+const PARSED = new WeakMap<EvalDocument, ReturnType<typeof parseYaml>>();
+
 export function evalHover(d: EvalDocument, offset: number): Hover | null {
-  const parsed = parseYaml(d.text);
+  let parsed = PARSED.get(d);
+  if (!parsed) PARSED.set(d, (parsed = parseYaml(d.text)));
   const at = spanAt(parsed.spans, offset);
   if (!at.path.length) return null;
   const key = at.path[at.path.length - 1];

@@ -9,7 +9,11 @@ import { findRunsRoot } from '../engine/run/runsRoot';
 import type { DocumentAnalysis } from './features';
 
 export function explanationHover(a: DocumentAnalysis, uri: string, line: number): Hover | null {
-  if (!uri.startsWith('file:') || !a.pipeline || !/^(name|id)\s*:/.test(a.text.split('\n', line + 1)[line] ?? '')) return null;
+  // the line's start from the analysis's line index: splitting the text at every hover cut it into
+  // as many strings as there are lines above the cursor (50,000 at the end of a long document)
+  if (!uri.startsWith('file:') || !a.pipeline || line >= a.parsed.lines.lineCount) return null;
+  const start = a.parsed.lines.lineStart(line);
+  if (!/^(name|id)[ \t]*:/.test(a.parsed.text.slice(start, start + 64))) return null;
   const model = orchestratorOf(a.pipeline);
   const file = fileURLToPath(uri);
   const root = findRunsRoot(path.dirname(file));
