@@ -28,14 +28,18 @@ export interface GcOptions {
 }
 
 /**
- * Whether this V8 keeps emptied pages mapped in a pool (V8 13 and later: Node 24, code-server's, and
- * the Electron of current VS Code, whose Node forks this server). There, after a session on a
- * 2,000-step document, the plain collection left 341 pages of 256 KiB resident for a heap of 28 MiB
- * (RSS 147 MiB); the last-resort one leaves 89 (RSS 83). Node 20's V8 unmaps them itself, and a
- * collection called with options there freed nothing (RSS 98 against 73-76), so it keeps the plain
- * call. Node 22's own V8 (12.4) was not measured, and keeps the plain call too.
+ * Whether this V8 keeps emptied pages mapped in a pool (V8 12 and later: Node 22, the project's floor
+ * and the Node of VS Code 1.101's extension host, whose Node forks this server; Node 24,
+ * code-server's). There, after a session on a 2,000-step document, the plain collection left 341
+ * pages of 256 KiB resident for a heap of 28 MiB (RSS 147 MiB on Node 24); the last-resort one leaves
+ * 89 (RSS 83). On Node 22 (V8 12.4) the plain call freed nothing either: the server held 52 MiB above
+ * a bare node after the first edit and 90 after a session of 500 edits and 200 completions (+40 %);
+ * with the last-resort collection, 29 and 32-33 (+4-6 %). A process that made and dropped 40 lists of
+ * 20,000 objects twice: 151-152 MiB after the plain call, 73 after this one. Node 20's V8 (11.3)
+ * unmaps them itself, and a collection called with options there freed nothing (RSS 98 against
+ * 73-76), so it keeps the plain call.
  */
-const POOLS_PAGES = Number(process.versions.v8.split('.')[0]) >= 13;
+const POOLS_PAGES = Number(process.versions.v8.split('.')[0]) >= 12;
 
 export interface IdleCollector {
   /** An analysis ran: collect once the server has been idle for a while after it. */
