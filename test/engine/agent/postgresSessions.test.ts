@@ -1,6 +1,7 @@
 // The PostgreSQL session store (ORC_SESSION_STORE=postgres://...) against a real PostgreSQL the test
 // starts: its tables made on first use (by two stores at once too), messages appended in order and
-// kept byte for byte, replaced with a summary, sessions listed; and two agent runs in different
+// kept byte for byte, replaced with a summary, sessions listed, read as they were before a run's
+// messages (loadBefore, what a fork reads); and two agent runs in different
 // folders sharing one conversation through it (nothing in either folder's .orchestrator/sessions/).
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
@@ -50,6 +51,28 @@ describe('sessions in PostgreSQL', function () {
     const chosen = await openSessionStore('/nowhere', { ORC_SESSION_STORE: pgs.urlWithPassword });
     assert.ok(chosen instanceof PostgresSessionStore);
     await chosen.close();
+  });
+
+  it("loadBefore: the summary and the messages stored before a run's first one (a fork reads the session so); null when the run has none there", async () => {
+    const store = await PostgresSessionStore.open(pgs.urlWithPassword);
+    try {
+      await store.append('f1', [user('one'), said('two')], 'run-1');
+      await store.append('f2', [user('elsewhere')], 'run-2');
+      await store.append('f1', [user('three'), said('four')], 'run-2');
+      await store.append('f1', [user('five')], 'run-3');
+      assert.deepEqual(await store.loadBefore('f1', 'run-1'), { summary: null, messages: [] });
+      assert.deepEqual(await store.loadBefore('f1', 'run-2'), { summary: null, messages: [user('one'), said('two')] });
+      assert.deepEqual(await store.loadBefore('f1', 'run-3'), { summary: null, messages: [user('one'), said('two'), user('three'), said('four')] });
+      assert.deepEqual(await store.loadBefore('f2', 'run-2'), { summary: null, messages: [] });
+      assert.equal(await store.loadBefore('f1', 'run-9'), null);
+      // a compaction since: the earlier runs' messages are gone
+      await store.replace('f1', { summary: 'Counted to five.', messages: [user('five')] }, 'run-4');
+      assert.equal(await store.loadBefore('f1', 'run-2'), null);
+      await store.append('f1', [user('six')], 'run-5');
+      assert.deepEqual(await store.loadBefore('f1', 'run-5'), { summary: 'Counted to five.', messages: [user('five')] });
+    } finally {
+      await store.close();
+    }
   });
 
   it('two runs in different folders share one conversation through it', async () => {
