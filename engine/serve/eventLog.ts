@@ -1,11 +1,22 @@
 // A served run's events as Server-Sent Events frames: each event is serialized once (secrets
 // redacted), numbered and encoded, kept in a bounded buffer shared by every subscriber, and read
 // from it by each subscriber at its own pace. A subscriber is a cursor, not a queue: it costs the
-// run nothing, and it is written to only while its socket drains. One that is caught up gets a new
-// frame at once, in the run's own call (the run's next synchronous work, such as spawning the next
-// step's process, would otherwise hold the frame back); one whose socket does not drain is not
-// written to until it does, and is dropped with a last `dropped` frame when it falls too far
-// behind; one that asks for events the buffer no longer holds gets a `gap` frame.
+// run nothing, and it is written to only while its socket drains.
+//
+// What the run pays for an event does not grow with its audience (issue 74 item 14: 500 subscribers,
+// each written in the run's own call, made a 1 s run take 78 s). With up to IMMEDIATE_AUDIENCE
+// subscribers, a caught-up one gets the frame at once, in the run's own call (the run's next
+// synchronous work, such as spawning the next step's process, would otherwise hold the frame back:
+// bench/serve.bench.ts measures it). With more, `append` only stores the frame and schedules one
+// flush (setImmediate: after the run's synchronous work and its promise continuations, never inside
+// them), which writes each subscriber once with every frame it has not had (up to WRITE_BYTES a
+// write; the subscribers at one cursor share one buffer), FLUSH_BATCH subscribers a turn of the event
+// loop, so the run's own I/O goes on between them; frames appended meanwhile go in the same write or
+// in the next round, which waits FLUSH_IDLE_FACTOR times as long as the last one wrote, so the
+// fan-out takes at most a tenth of the server's time however many listen. A subscriber whose
+// socket does not drain is not written to until it does, and is dropped with a last `dropped` frame
+// when it falls too far behind; one that asks for events the buffer no longer holds gets a `gap`
+// frame.
 import type { ServerResponse } from 'node:http';
 
 /** The most events a run keeps for subscribers (the oldest go first past it). */
@@ -20,6 +31,16 @@ const WRITE_BYTES = 64 * 1024;
 export const DROP_GRACE_MS = 5000;
 /** A subscriber sent nothing for about this long gets a comment line, so proxies keep the connection (ms). */
 export const KEEP_ALIVE_MS = 15_000;
+/** Up to this many subscribers, a caught-up one is written in the call that appends the event; past it, in a flush after it. */
+export const IMMEDIATE_AUDIENCE = 8;
+/** A flush writes this many subscribers a turn of the event loop (setImmediate), so the run's I/O goes on between them. */
+export const FLUSH_BATCH = 64;
+/**
+ * After a round of writes that took T ms, the next round starts no sooner than this many times T
+ * later: the fan-out takes at most a tenth of the server's time, whatever the audience, and what
+ * comes meanwhile goes in one write a subscriber (a round of 500 sockets takes a few ms).
+ */
+export const FLUSH_IDLE_FACTOR = 9;
 
 /** One SSE frame. */
 function frame(seq: number, type: string, data: string): string {
@@ -64,6 +85,16 @@ export class RunEventLog {
   private next = 1;
   private ended = false;
   private readonly subscribers = new Set<Subscriber>();
+  /** The subscribers whose sink is full: the only ones that can fall behind past the lag bound. */
+  private readonly full = new Set<Subscriber>();
+  /** No full subscriber is past the lag bound before this sequence number (a lower bound: checked when reached). */
+  private lagCheckAt = Infinity;
+  /** The flush: none, one scheduled, or a round under way (FLUSH_BATCH subscribers a turn). */
+  private flush: 'idle' | 'scheduled' | 'running' = 'idle';
+  /** An event came while a round was under way: another round follows it. */
+  private flushAgain = false;
+  /** No round starts before this (performance.now()): FLUSH_IDLE_FACTOR times the last round's writing time after it. */
+  private nextRoundAt = 0;
   private keepAlive: NodeJS.Timeout | null = null;
 
   constructor(private readonly limits: { events: number; bytes: number; lag: number; keepAliveMs?: number } = { events: MAX_KEPT_EVENTS, bytes: MAX_KEPT_BYTES, lag: MAX_LAG_EVENTS }) {}
@@ -79,6 +110,11 @@ export class RunEventLog {
 
   get subscriberCount(): number {
     return this.subscribers.size;
+  }
+
+  /** A flush is scheduled or under way: some subscriber may not have had every frame yet. */
+  get flushing(): boolean {
+    return this.flush !== 'idle';
   }
 
   /** The bytes of frames kept. */
@@ -98,16 +134,70 @@ export class RunEventLog {
       this.first++;
     }
     if (end) this.ended = true;
-    for (const s of this.subscribers) {
-      if (!s.full) this.deliver(s);
-      else if (seq - s.cursor > this.limits.lag) {
+    if (seq >= this.lagCheckAt) this.dropLaggards(seq);
+    if (this.subscribers.size <= IMMEDIATE_AUDIENCE) {
+      for (const s of this.subscribers) if (!s.full) this.deliver(s);
+    } else this.scheduleFlush();
+    return seq;
+  }
+
+  /** Drops each full subscriber more than `lag` events behind `seq`; the next check is when the nearest one could be. */
+  private dropLaggards(seq: number): void {
+    let next = Infinity;
+    for (const s of this.full) {
+      if (seq - s.cursor > this.limits.lag) {
         // its socket has not drained for `lag` events: it gets a last frame when (if) it does
         s.dropped = true;
         this.forget(s);
         s.onDrop();
-      }
+      } else next = Math.min(next, s.cursor + this.limits.lag + 1);
     }
-    return seq;
+    this.lagCheckAt = next;
+  }
+
+  /** A sink that takes no more: written again when it drains, and watched for lag meanwhile. */
+  private markFull(sub: Subscriber): void {
+    sub.full = true;
+    this.full.add(sub);
+    this.lagCheckAt = Math.min(this.lagCheckAt, sub.cursor + this.limits.lag + 1);
+    sub.sink.onDrain(() => {
+      sub.full = false;
+      this.full.delete(sub);
+      this.deliver(sub);
+    });
+  }
+
+  private scheduleFlush(): void {
+    if (this.flush === 'scheduled') return;
+    if (this.flush === 'running') {
+      this.flushAgain = true;
+      return;
+    }
+    this.flush = 'scheduled';
+    const wait = this.nextRoundAt - performance.now();
+    if (wait > 0) setTimeout(() => this.flushRound(), wait);
+    else setImmediate(() => this.flushRound());
+  }
+
+  /** Writes every subscriber what it has not had, FLUSH_BATCH a turn; a round follows if events came meanwhile. */
+  private flushRound(): void {
+    this.flush = 'running';
+    this.flushAgain = false;
+    const subs = [...this.subscribers];
+    let i = 0;
+    let spent = 0;
+    const turn = () => {
+      const t0 = performance.now();
+      const shared = new Map<number, { to: number; bytes: Buffer }>();
+      for (const end = Math.min(i + FLUSH_BATCH, subs.length); i < end; i++) if (!subs[i].full) this.deliver(subs[i], shared);
+      const t1 = performance.now();
+      spent += t1 - t0;
+      if (i < subs.length) return void setImmediate(turn);
+      this.flush = 'idle';
+      this.nextRoundAt = t1 + FLUSH_IDLE_FACTOR * spent;
+      if (this.flushAgain) this.scheduleFlush();
+    };
+    turn();
   }
 
   /**
@@ -159,8 +249,12 @@ export class RunEventLog {
     return { stream };
   }
 
-  /** Writes what `sub` has not had yet, while its sink takes it; ends it after the log's end. */
-  private deliver(sub: Subscriber): void {
+  /**
+   * Writes what `sub` has not had yet, while its sink takes it; ends it after the log's end. `shared`
+   * (one turn of a flush, while the frames cannot change): the bytes of a write by the cursor it
+   * starts after, so the subscribers at one cursor (most of them: caught up) share one buffer.
+   */
+  private deliver(sub: Subscriber, shared?: Map<number, { to: number; bytes: Buffer }>): void {
     if (sub.closed) return;
     try {
       if (sub.dropped) {
@@ -170,24 +264,30 @@ export class RunEventLog {
         return;
       }
       while (sub.cursor < this.next - 1) {
-        const parts: Buffer[] = [];
-        let size = 0;
-        if (sub.cursor + 1 < this.first) {
-          parts.push(Buffer.from(frame(this.first - 1, 'gap', JSON.stringify({ from: sub.cursor + 1, to: this.first - 1, reason: `the server keeps the last ${this.limits.events} events of a run (at most ${this.limits.bytes} bytes); these are no longer kept` }))));
-          sub.cursor = this.first - 1;
-        }
-        while (sub.cursor < this.next - 1 && size < WRITE_BYTES) {
-          const f = this.frames[++sub.cursor - this.first];
-          parts.push(f);
-          size += f.length;
+        const from = sub.cursor;
+        const known = shared?.get(from);
+        let bytes: Buffer;
+        if (known) {
+          bytes = known.bytes;
+          sub.cursor = known.to;
+        } else {
+          const parts: Buffer[] = [];
+          let size = 0;
+          if (sub.cursor + 1 < this.first) {
+            parts.push(Buffer.from(frame(this.first - 1, 'gap', JSON.stringify({ from: sub.cursor + 1, to: this.first - 1, reason: `the server keeps the last ${this.limits.events} events of a run (at most ${this.limits.bytes} bytes); these are no longer kept` }))));
+            sub.cursor = this.first - 1;
+          }
+          while (sub.cursor < this.next - 1 && size < WRITE_BYTES) {
+            const f = this.frames[++sub.cursor - this.first];
+            parts.push(f);
+            size += f.length;
+          }
+          bytes = parts.length === 1 ? parts[0] : Buffer.concat(parts);
+          shared?.set(from, { to: sub.cursor, bytes });
         }
         sub.wrote = true;
-        if (!sub.sink.write(parts.length === 1 ? parts[0] : Buffer.concat(parts))) {
-          sub.full = true;
-          sub.sink.onDrain(() => {
-            sub.full = false;
-            this.deliver(sub);
-          });
+        if (!sub.sink.write(bytes)) {
+          this.markFull(sub);
           return;
         }
       }
@@ -205,6 +305,7 @@ export class RunEventLog {
 
   private forget(sub: Subscriber): void {
     this.subscribers.delete(sub);
+    this.full.delete(sub);
     if (this.subscribers.size === 0 && this.keepAlive) {
       clearInterval(this.keepAlive);
       this.keepAlive = null;
@@ -218,13 +319,7 @@ export class RunEventLog {
       for (const s of this.subscribers) {
         if (!s.wrote && !s.full && !s.closed) {
           try {
-            if (!s.sink.write(KEEP_ALIVE)) {
-              s.full = true;
-              s.sink.onDrain(() => {
-                s.full = false;
-                this.deliver(s);
-              });
-            }
+            if (!s.sink.write(KEEP_ALIVE)) this.markFull(s);
           } catch {
             s.closed = true;
             this.forget(s);
