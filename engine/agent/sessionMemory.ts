@@ -35,6 +35,8 @@ export interface ForkOfSession {
   record?: SessionRecord;
   /** The parent run's other steps (checkpoint keys) whose results name this session too. */
   shared: string[];
+  /** How the parent's step ended when it did not complete (`failed`, `cancelled`): it may have added nothing. */
+  ended?: string;
 }
 
 /**
@@ -124,7 +126,7 @@ export class SessionMemory {
     else if (!store.loadBefore) why = `this session store keeps no run ids (Redis), so it cannot say which messages came before that run's`;
     else {
       const before = await store.loadBefore(id, readBefore);
-      if (!before) why = `the session holds no message of run ${readBefore} any more: it was compacted or cleared since`;
+      if (!before) why = fork.ended && readBefore === fork.parent ? `the session holds no message of that run, whose step ended ${fork.ended} (an agent that did not answer adds nothing), so the store cannot say which messages came before it` : `the session holds no message of run ${readBefore} any more: it was compacted or cleared since`;
       else if (before.messages.length < rec.loaded) why = `the session holds ${before.messages.length} message${before.messages.length === 1 ? '' : 's'} from before run ${readBefore}'s, and that run read ${rec.loaded}`;
       else read = { summary: before.summary, messages: before.messages.slice(before.messages.length - rec.loaded) };
     }

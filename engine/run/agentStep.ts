@@ -111,7 +111,7 @@ async function openSession(step: Step, id: string, memory: MemoryDecl, store: Se
   if (!f) return SessionMemory.open(id, memory, store, runId, ctx.redactor);
   const key = scopePath.map((s) => `${s.loop}[${s.index}]/`).join('') + step.id;
   const shared = Object.entries(f.sessions).filter(([k, r]) => k !== key && r.id === id).map(([k]) => k);
-  const { memory: session, warning } = await SessionMemory.forked(id, memory, store, runId, ctx.redactor, { parent: f.parent, record: f.sessions[key], shared });
+  const { memory: session, warning } = await SessionMemory.forked(id, memory, store, runId, ctx.redactor, { parent: f.parent, record: f.sessions[key], shared, ...(f.ended[key] ? { ended: f.ended[key] } : {}) });
   if (warning) ctx.emitter.emit({ type: 'warning', time: Date.now(), stepId: step.id, message: `Step '${key}' of this fork: ${warning}` });
   return session;
 }

@@ -230,11 +230,18 @@ export interface ForkSessions {
   parent: string;
   /** The parent's agent steps' `result.session`, by checkpoint key (`loop[2]/reply`). */
   sessions: Record<string, SessionRecord>;
+  /** How those of them that did not complete ended (`failed`, `cancelled`): such a step may have added nothing to its session. */
+  ended: Record<string, string>;
 }
 
 /** runPipeline's `forkSessions` for a fork of `parent` (the parent's record is only read). */
 export function forkSessions(parent: Checkpoint): ForkSessions {
   const sessions: Record<string, SessionRecord> = {};
-  for (const [key, r] of Object.entries(parent.steps)) if (isAgentResult(r.result) && r.result.session) sessions[key] = r.result.session;
-  return { parent: parent.execution_id, sessions };
+  const ended: Record<string, string> = {};
+  for (const [key, r] of Object.entries(parent.steps)) {
+    if (!isAgentResult(r.result) || !r.result.session) continue;
+    sessions[key] = r.result.session;
+    if (r.status !== 'completed') ended[key] = r.status;
+  }
+  return { parent: parent.execution_id, sessions, ended };
 }

@@ -114,6 +114,7 @@ describe('a fork reads its session as the parent run read it, and adds nothing t
       ['fewer than read', store, { record: { ...rec, loaded: 3 } }, "the session holds 2 messages from before run run-2's, and that run read 3"],
       ['no run ids', new NoRunIds(), {}, 'this session store keeps no run ids (Redis), so it cannot say which messages came before that run\'s'],
       ['gone', store, { parent: 'run-0' }, 'the session holds no message of run run-0 any more: it was compacted or cleared since'],
+      ['the parent step failed', store, { parent: 'run-0', ended: 'failed' }, 'the session holds no message of that run, whose step ended failed (an agent that did not answer adds nothing), so the store cannot say which messages came before it'],
     ];
     try {
       for (const [name, s, over, why] of cases) {

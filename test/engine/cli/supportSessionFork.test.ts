@@ -3,7 +3,8 @@
 // session (the second asked with the first's messages before its own), then `orc fork RUN --at
 // answer.2 --replay`, which answers the second run's first turn from its record and asks its second
 // turn from the cassette: it reads the session as that run read it, so the request is the recorded
-// one, and it adds nothing to the session. Also the cassette flags' usage errors on `orc fork`.
+// one, and it adds nothing to the session (nor does a fork at the whole step, or a fork of the
+// fork). Also the cassette flags' usage errors on `orc fork`.
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -41,7 +42,7 @@ function stored(dir: string, runId: string): { all: [string, string][]; before: 
 }
 
 describe('the session example: two runs of one session, and a fork of the second at its second turn, offline', function () {
-  this.timeout(60_000);
+  this.timeout(120_000); // six CLI runs on a busy machine
   const dirs: string[] = [];
   after(() => {
     for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
@@ -105,6 +106,15 @@ describe('the session example: two runs of one session, and a fork of the second
     const trigger = { kind: 'fork', name: `${second.execution_id}@answer.2`, parent: second.execution_id, at: 'answer.2' };
     assert.deepEqual(fork.trigger, trigger);
     assert.deepEqual(loadCheckpoint(dir, fork.execution_id).trigger, trigger);
+    assert.deepEqual(stored(dir, second.execution_id), afterRuns);
+
+    // a fork at the step (every turn asked again, the FAQ read again): the same requests, from the cassette
+    const whole = orc(['fork', second.execution_id, '--at', 'answer', '--replay', '--json'], { cwd: dir, env: OFFLINE });
+    assert.equal(whole.code, 0, whole.stderr);
+    const step = (JSON.parse(whole.stdout) as Doc).steps.answer.result;
+    assert.equal(step.answer, A2);
+    assert.deepEqual(step.transcript.map((t) => [t.turn, t.from_record ?? false]), [[1, false], [2, false]]);
+    assert.deepEqual(step.session, { id: 'demo', loaded: 4, stored: 8, forked: true, before_run: second.execution_id });
     assert.deepEqual(stored(dir, second.execution_id), afterRuns);
 
     // a fork of the fork reads the session as the fork did (the messages before run 2's), and adds nothing either
