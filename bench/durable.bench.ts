@@ -8,9 +8,12 @@
 //     while a step of 0.5 s runs; a new worker started at the same address; the time from the new
 //     worker being registered to the step in flight starting again, and to the run's end; and how
 //     many completed steps ran again (from the steps' own marks).
+// (c) a large output: a step that prints 20 MB (the terminal keeps 10 MB of it), run with `orc run
+//     --restate --json` and attached to again once it has ended (`--attach ID --json`): how long
+//     each takes (it went by reference: the release before, the attach never ended).
 // Goals (BENCHMARKS.md): ≤ 1.2× the bare workflow per step; 0 completed steps run again, and the
 // run finished within 2 s of a worker being back.
-// `--smoke`: 20 steps, one recovery.
+// `--smoke`: 20 steps, one recovery, a 2 MB output.
 import * as fs from 'node:fs';
 import * as http2 from 'node:http2';
 import * as os from 'node:os';
@@ -23,7 +26,7 @@ import { registerDeployment } from '../engine/durable/worker';
 import { runResult, submitRun } from '../engine/durable/client';
 import { newExecutionId } from '../engine/run/runPipeline';
 import { ensureRedisServer, RedisServer, WorkerProcess } from '../test/helpers/redisServer';
-import { freePort, linesOf, startRestate, startWorker, stopGroup, until, type Worker } from '../test/helpers/restateServer';
+import { freePort, linesOf, startCli, startRestate, startWorker, stopGroup, until, type Worker } from '../test/helpers/restateServer';
 import { build } from './freshBuild';
 import { goal, median, table } from './stats';
 
@@ -137,6 +140,30 @@ async function recovery(ingress: string, admin: string, root: string): Promise<{
   }
 }
 
+/** A step printing `mb` MB: `orc run --restate --json`, then `--attach ID --json` once it has ended (ms each; null: no end within 120 s). */
+async function largeOutput(ingress: string, admin: string, root: string, mb: number): Promise<{ run: number | null; attach: number | null }> {
+  const dir = fs.mkdtempSync(path.join(root, 'big-'));
+  fs.writeFileSync(path.join(dir, 'p.yaml'), `id: bench_large\nsteps:\n  - id: big\n    tool: terminal\n    action: execute\n    parameters: {command: "head -c ${mb * 1_000_000} /dev/zero | tr '\\\\0' a"}\n`);
+  const worker = await startWorker(admin, await freePort(), root);
+  const timed = async (args: string[]): Promise<{ ms: number | null; stderr: string }> => {
+    const t0 = performance.now();
+    const c = startCli(args, root);
+    const limit = setTimeout(() => void stopGroup(c.child, 'SIGKILL'), 120_000);
+    const code = await c.done;
+    clearTimeout(limit);
+    return { ms: code === 0 ? performance.now() - t0 : null, stderr: c.stderr() };
+  };
+  try {
+    const run = await timed(['run', path.relative(root, path.join(dir, 'p.yaml')), '--restate', ingress, '--json']);
+    const id = /run (\S+) submitted/.exec(run.stderr)?.[1];
+    if (!id) throw new Error(`the large run was not submitted: ${run.stderr.slice(-500)}`);
+    const attach = await timed(['run', '--restate', ingress, '--attach', id, '--json']);
+    return { run: run.ms, attach: attach.ms };
+  } finally {
+    await stopGroup(worker.child, 'SIGKILL');
+  }
+}
+
 async function main(): Promise<void> {
   if (!build(SMOKE)) {
     if (SMOKE) throw new Error('the build failed');
@@ -189,6 +216,12 @@ async function main(): Promise<void> {
       ['trial', 'worker back → step again (ms)', 'worker back → run ended (ms)', 'completed steps run again'],
       rec.map((r, i) => [String(i + 1), r.toRestart.toFixed(0), r.toEnd.toFixed(0), String(r.rerunCompleted)]),
     );
+    const mb = SMOKE ? 2 : 20;
+    console.log(`\n(c) a step printing ${mb} MB: orc run --restate --json, then --attach ID --json once it has ended (a worker process of the built CLI)`);
+    const big = await largeOutput(server.ingress, server.admin, root, mb);
+    const secs = (ms: number | null) => (ms === null ? 'no end in 120 s' : (ms / 1000).toFixed(1));
+    table(['output', 'orc run --json (s)', '--attach --json (s)'], [[`${mb} MB`, secs(big.run), secs(big.attach)]]);
+    if (big.run === null || big.attach === null) throw new Error('a run with a large output did not end');
     const worstRatio = Math.max(...ratios);
     const worstEnd = Math.max(...rec.map((r) => r.toEnd));
     const reruns = rec.reduce((s, r) => s + r.rerunCompleted, 0);
