@@ -1,7 +1,8 @@
 // The Redis session store (ORC_SESSION_STORE=redis://...) against a real redis-server started by the
 // test: a session's messages appended in order, replaced with a summary by a compaction (and the
 // summary cleared), sessions listed by last use, one session apart from another; and a compaction
-// through SessionMemory, the agent's own path, kept in Redis.
+// through SessionMemory, the agent's own path, kept in Redis; a fork's read of a Redis session (as
+// it is now, with a warning: Redis keeps no run ids).
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import { RedisServer } from '../../helpers/redisServer';
@@ -62,6 +63,23 @@ describe('sessions in Redis', function () {
       assert.match(asked, /User: q1\nAssistant: a1\nUser: q2\nAssistant: a2/);
       assert.deepEqual(await store.load('s'), { summary: 'Asked three questions.', messages: [user('q3'), said('a3')] });
       assert.deepEqual(memory.record, { id: 's', loaded: 3, stored: 2, compacted: true });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("a fork's session in Redis (no run ids kept): read as it is now, a warning saying why, and nothing added", async () => {
+    const store = await RedisSessionStore.open(`${redis.url}/5`);
+    try {
+      const decl = { session: '{{ session }}', maxMessages: 50, summarizeAfter: null };
+      await store.append('s', [user('q1'), said('a1')], 'run-1');
+      await store.append('s', [user('q2'), said('a2')], 'run-2');
+      const { memory, warning } = await SessionMemory.forked('s', decl, store, 'fork-1', new Redactor({}), { parent: 'run-2', record: { id: 's', loaded: 2, stored: 4 }, shared: [] });
+      assert.equal(warning, "session 's' is read as it is now, not as run run-2 read it: this session store keeps no run ids (Redis), so it cannot say which messages came before that run's. The conversation may differ from that run's; the fork adds nothing to the session");
+      assert.deepEqual(memory.history, [user('q1'), said('a1'), user('q2'), said('a2')]);
+      await memory.save([user('what if'), said('then')], async () => null);
+      assert.equal((await store.load('s')).messages.length, 4);
+      assert.deepEqual(memory.record, { id: 's', loaded: 4, stored: 4, forked: true });
     } finally {
       await store.close();
     }

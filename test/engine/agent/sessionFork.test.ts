@@ -2,12 +2,12 @@
 // (the session as it was before a run's first message: SQLite here, PostgreSQL in
 // postgresSessions.test.ts), SessionMemory.forked reading it as the parent read it and adding
 // nothing, and each case where the store cannot say, read as it is now with the warning that says
-// why; then a real fork of a real run whose session was compacted since: the warning event, the
+// why (Redis, which keeps no run ids: redisSessions.test.ts); then a real fork of a real run whose session was compacted since: the warning event, the
 // request asked with the session as it is now, and the session left as it was.
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SqliteSessionStore, type SessionStore, type StoredSession } from '../../../engine/agent/sessions';
+import { SqliteSessionStore, type SessionStore } from '../../../engine/agent/sessions';
 import { SessionMemory, type SessionRecord } from '../../../engine/agent/sessionMemory';
 import type { AgentStepResult } from '../../../engine/agent/types';
 import { analyze, createModelRunner, runPipeline, type RunEvent } from '../../../engine/api/index';
@@ -21,25 +21,6 @@ const user = (content: string): ChatMessage => ({ role: 'user', content });
 const said = (text: string): ChatMessage => ({ role: 'assistant', text, toolCalls: [] });
 const DECL: MemoryDecl = { session: '{{ session }}', maxMessages: 50 } as MemoryDecl;
 const SUPPORT = fs.readFileSync(path.join(__dirname, '../../fixtures/agents', 'support-session.pipeline.yaml'), 'utf8');
-
-/** A store that keeps no run ids (as Redis): no loadBefore. */
-class NoRunIds implements SessionStore {
-  private readonly sessions = new Map<string, StoredSession>();
-  load(session: string): StoredSession {
-    return this.sessions.get(session) ?? { summary: null, messages: [] };
-  }
-  append(session: string, messages: ChatMessage[]): void {
-    const s = this.load(session);
-    this.sessions.set(session, { summary: s.summary, messages: [...s.messages, ...messages] });
-  }
-  replace(session: string, stored: StoredSession): void {
-    this.sessions.set(session, stored);
-  }
-  list() {
-    return [];
-  }
-  close(): void {}
-}
 
 describe('a fork reads its session as the parent run read it, and adds nothing to it', function () {
   this.timeout(30_000);
@@ -112,13 +93,11 @@ describe('a fork reads its session as the parent run read it, and adds nothing t
       ['shared', store, { shared: ['loop[0]/chat', 'loop[1]/chat'] }, "that run used the session in more than one step ('loop[0]/chat', 'loop[1]/chat' too), so the store cannot say which of its messages this step read"],
       ['a fork that read it as it was', store, { record: { ...rec, forked: true } }, 'that run was a fork which read the session as it was then, which the store cannot say'],
       ['fewer than read', store, { record: { ...rec, loaded: 3 } }, "the session holds 2 messages from before run run-2's, and that run read 3"],
-      ['no run ids', new NoRunIds(), {}, 'this session store keeps no run ids (Redis), so it cannot say which messages came before that run\'s'],
       ['gone', store, { parent: 'run-0' }, 'the session holds no message of run run-0 any more: it was compacted or cleared since'],
       ['the parent step failed', store, { parent: 'run-0', ended: 'failed' }, 'the session holds no message of that run, whose step ended failed (an agent that did not answer adds nothing), so the store cannot say which messages came before it'],
     ];
     try {
       for (const [name, s, over, why] of cases) {
-        if (s instanceof NoRunIds) s.append('s', now);
         const parent = over.parent ?? 'run-2';
         const { memory, warning } = await SessionMemory.forked('s', DECL, s, 'fork-1', new Redactor({}), { parent, record: rec, shared: [], ...over });
         assert.equal(warning, `session 's' is read as it is now, not as run ${parent} read it: ${why}. The conversation may differ from that run's; the fork adds nothing to the session`, name);
