@@ -16,6 +16,8 @@ export const STARTS_FILE = 'durable-starts.jsonl';
 export const OUTPUTS_DIR = 'durable-outputs';
 /** A result whose JSON is longer than this goes to a file; the journal keeps its name. */
 export const JOURNAL_VALUE_LIMIT = 256 * 1024;
+/** The longest piece of a step's output one event carries (characters); a longer one is cut into several. */
+const OUTPUT_PIECE = 64 * 1024;
 /** How long an event waits to be written with the ones after it (ms). */
 const FLUSH_MS = 20;
 /** The most events one progress page carries. */
@@ -58,6 +60,11 @@ export class RunLog {
 
   /** Appends an event (already redacted by the run's emitter); written within a few milliseconds, or by flush(). */
   event(event: RunEvent): void {
+    // a long piece of a step's output stays output: it is written as several events of its text
+    if (event.type === 'step-output' && event.chunk.length > OUTPUT_PIECE) {
+      for (let at = 0; at < event.chunk.length; at += OUTPUT_PIECE) this.event({ ...event, chunk: event.chunk.slice(at, at + OUTPUT_PIECE) });
+      return;
+    }
     const line = JSON.stringify({ epoch: this.epoch(), event });
     // a line as long as the journal's limit holds a run's value too large to page out: it is kept lean
     this.pending.push(`${line.length <= JOURNAL_VALUE_LIMIT ? line : JSON.stringify({ epoch: this.epoch(), event: this.leanEvent(event) })}\n`);

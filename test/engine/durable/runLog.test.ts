@@ -41,6 +41,17 @@ describe('durable run log: bounded pages, large values by reference', () => {
     assert.ok(pages >= 5, `${pages} pages`);
   });
 
+  it('writes a piece of output longer than 64 K characters as several step-output events, in order', () => {
+    const log = new RunLog(root, 'r4');
+    const text = Array.from({ length: 300_000 }, (_, i) => String.fromCharCode(97 + (i % 26))).join('');
+    log.event({ type: 'step-output', time: 5, stepId: 'big', scope: [], stream: 'stdout', chunk: text });
+    log.flush();
+    const events = log.page(0).events.map((e) => e.event as Extract<RunEvent, { type: 'step-output' }>);
+    assert.deepEqual(events.map((e) => e.chunk.length), [65536, 65536, 65536, 65536, 37856]);
+    assert.equal(events.map((e) => e.chunk).join(''), text);
+    assert.ok(events.every((e) => e.type === 'step-output' && e.stepId === 'big' && e.stream === 'stdout' && e.time === 5));
+  });
+
   it('leaves a line still being written (no newline yet) for the next page', () => {
     const log = new RunLog(root, 'r2');
     log.event({ type: 'warning', time: 1, stepId: null, message: 'one' });
