@@ -4,7 +4,7 @@
 // and a cancellable progress notification.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { type Analysis, analyze, buildReport, type Checkpoint, CheckpointError, checkResume, DEFAULT_MAX_PARALLEL, hasErrors, InputError, isFinal, listRuns, loadCheckpoint, loadHistory, chainProviders, modelChainsOf, unusableChains, newExecutionId, orchestratorOf, type Pipeline, planShape, predict, type Prediction, registryOrShipped, RemoteAttempts, resolveInputs, type ResultDocument, type ResumeCheck, type RunDebugger, type RunEvent, type RunListener, runPipeline, runTraced, sha256, variantAnalysis, withLockedAutoAnswers } from '../engine/api/index';
+import { type Analysis, analyze, buildReport, type Checkpoint, CheckpointError, checkResume, DEFAULT_MAX_PARALLEL, type ForkSessions, hasErrors, InputError, isFinal, listRuns, loadCheckpoint, loadHistory, chainProviders, modelChainsOf, unusableChains, newExecutionId, orchestratorOf, type Pipeline, planShape, predict, type Prediction, registryOrShipped, RemoteAttempts, resolveInputs, type ResultDocument, type ResumeCheck, type RunDebugger, type RunEvent, type RunListener, runPipeline, runTraced, sha256, variantAnalysis, withLockedAutoAnswers } from '../engine/api/index';
 import { runFolder, settings } from './configuration';
 import { EventBatcher } from './eventBatcher';
 import { editorInteraction } from './interaction';
@@ -173,7 +173,7 @@ export class RunController implements vscode.Disposable {
     const reroute = this.debugReroutes.get(fork.run) ?? new Map<string, string>();
     const analysis = withVariantModels(made.analysis, models);
     this.log.line(`fork ${made.record.execution_id} of run ${fork.run} at '${fork.at}' (Restart Frame)${reroute.size ? `; steps on ${[...reroute.keys()].join(', ')} run on the editor's language model, as in run ${fork.run}` : ''}`);
-    return { done: this.start(doc, analysis, { resume: made.record, cwd }, restoredSteps(made.record), attach, reroute) };
+    return { done: this.start(doc, analysis, { resume: made.record, cwd, forkSessions: made.sessions }, restoredSteps(made.record), attach, reroute) };
   }
 
   /** Run From Here: a new run that reuses the latest run's results for the steps before `stepId`. */
@@ -336,7 +336,7 @@ export class RunController implements vscode.Disposable {
     return all.filter((u) => blocking.has(u.provider));
   }
 
-  private start(doc: vscode.TextDocument, analysis: Analysis, how: { inputs?: Record<string, unknown>; resume?: Checkpoint; cwd?: string }, reused: string[], debug?: DebugAttachment, reroute: Map<string, string> = new Map()): Promise<ResultDocument | undefined> {
+  private start(doc: vscode.TextDocument, analysis: Analysis, how: { inputs?: Record<string, unknown>; resume?: Checkpoint; cwd?: string; forkSessions?: ForkSessions }, reused: string[], debug?: DebugAttachment, reroute: Map<string, string> = new Map()): Promise<ResultDocument | undefined> {
     const uri = doc.uri;
     const key = uri.toString();
     const pipeline = analysis.pipeline!;
@@ -402,6 +402,7 @@ export class RunController implements vscode.Disposable {
           cwd,
           inputs: how.inputs,
           resume: how.resume,
+          ...(how.forkSessions ? { forkSessions: how.forkSessions } : {}),
           executionId: runId,
           maxParallel: how.resume ? undefined : (debug?.maxParallel ?? conf.maxParallel),
           pipelineFile: uri.fsPath,

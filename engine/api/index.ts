@@ -95,7 +95,7 @@ export { argumentProblem } from '../agent/schemas';
 export type { AgentEvent, AgentStepResult, AgentToolCall, AgentTurn, ResultDocument, RunEvent, RunListener, StepEdit, StepResult, StepScope } from '../run/events';
 export { loadHistory } from '../run/history';
 export { checkInputTypes, InputError, messageParameterOf, parseInputArg, resolveInputs } from '../run/inputs';
-export { ForkError, forkCheckpoint, forkPoint, forkSessions, forkSource, forkTurns } from '../run/fork';
+export { ForkError, forkCheckpoint, forkPoint, forkSessions, forkSource, forkTurns, type ForkSessions } from '../run/fork';
 export type { ForkEdits, ForkPoint, ForkSource, ForkTurns } from '../run/fork';
 export { callsMcp, mcpAnalyzeOptions, mcpInfoUnlisted } from '../run/mcpPrepare';
 export { validationReport } from './validation';
