@@ -5,8 +5,10 @@
 // 1,000 SSE subscribers on one run (the built CLI in its own process, its RSS read from /proc);
 // and how late an every-second cron trigger fires. Goals: BENCHMARKS.md "Serving over HTTP"; and
 // "Monitors in service" (bench/serveMonitors.ts): what a monitor adds to a served run's response, its
-// alert's delay, 1,000 checks a minute with bounded memory.
-// `--smoke`: 20 requests a side, 50 subscribers, 2 cron ticks, 40 monitored runs, 3 alerts, 2,000 checks.
+// alert's delay, 1,000 checks a minute with bounded memory; and what 500 SSE subscribers add to a run's
+// duration (bench/sseFanout.ts).
+// `--smoke`: 20 requests a side, 50 subscribers, 2 cron ticks, 40 monitored runs, 3 alerts, 2,000
+// checks, one run with and one without 50 subscribers.
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
@@ -18,6 +20,7 @@ import { startServe } from '../test/helpers/serveProcess';
 import { build } from './freshBuild';
 import { goal, median, percentile, table } from './stats';
 import { monitorFigures, monitorReport } from './serveMonitors';
+import { fanoutFigures, fanoutReport } from './sseFanout';
 
 const SMOKE = process.argv.includes('--smoke');
 const CALLS = SMOKE ? 20 : 1000;
@@ -260,6 +263,8 @@ async function main(): Promise<void> {
   const subs = await subscribers();
   const perSub = ((subs.with - subs.before) * 1024) / SUBSCRIBERS;
   console.log(`\n${SUBSCRIBERS} SSE subscribers on one run (orc serve in its own process): RSS ${subs.before.toFixed(1)} MB → ${subs.with.toFixed(1)} MB (${perSub.toFixed(1)} KB a subscriber); every one got its frames: ${subs.receivedAll}`);
+  const fan = fanoutReport(await fanoutFigures(SMOKE));
+  console.log(`\n${fan.lines.join('\n')}`);
   const c = await cron();
   console.log(`\nan every-second cron trigger, ${TICKS} ticks: fired ${c.fired.map((x) => `+${x}`).join(', ')} ms after its second; its run started +${c.started.join(', +')} ms`);
   const m = monitorReport(await monitorFigures(SMOKE));
@@ -273,6 +278,7 @@ async function main(): Promise<void> {
   console.log(goal('run event → SSE frame (p95 of live events)', `${p95Lag.toFixed(1)} ms`, '≤ 5 ms', p95Lag <= 5));
   console.log(goal(`${SUBSCRIBERS} SSE subscribers, memory a subscriber (bounded: no per-subscriber queue)`, `${perSub.toFixed(1)} KB`, '≤ 64 KB, all served', subs.receivedAll && perSub <= 64));
   console.log(goal('cron trigger fires (and starts its run) after its time, worst', `${worstCron} ms`, '≤ 1000 ms', worstCron <= 1000));
+  console.log(fan.goal);
   console.log('\ngoals (BENCHMARKS: monitors in service):');
   console.log(goal("a monitor's work before a served run's response can leave (p95; its checks run after)", `${(m.inPathP95 * 1000).toFixed(1)} µs`, '≤ 0.1 ms', m.inPathP95 <= 0.1));
   console.log(goal("the crossing run's answer → its alert at the receiver (worst)", `${m.alertWorst.toFixed(1)} ms`, '≤ 1000 ms', m.alertWorst <= 1000));

@@ -12,8 +12,9 @@
 // them), which writes each subscriber once with every frame it has not had (up to WRITE_BYTES a
 // write; the subscribers at one cursor share one buffer), FLUSH_BATCH subscribers a turn of the event
 // loop, so the run's own I/O goes on between them; frames appended meanwhile go in the same write or
-// in the next round, which waits FLUSH_IDLE_FACTOR times as long as the last one wrote, so the
-// fan-out takes at most a tenth of the server's time however many listen. A subscriber whose
+// in the next round, which waits FLUSH_IDLE_FACTOR times the CPU the last one took (at most
+// MAX_FLUSH_WAIT_MS), so the fan-out takes about a tenth of the server's CPU however many listen, and
+// a frame still reaches every subscriber within a tenth of a second or so. A subscriber whose
 // socket does not drain is not written to until it does, and is dropped with a last `dropped` frame
 // when it falls too far behind; one that asks for events the buffer no longer holds gets a `gap`
 // frame.
@@ -36,11 +37,15 @@ export const IMMEDIATE_AUDIENCE = 8;
 /** A flush writes this many subscribers a turn of the event loop (setImmediate), so the run's I/O goes on between them. */
 export const FLUSH_BATCH = 64;
 /**
- * After a round of writes that took T ms, the next round starts no sooner than this many times T
- * later: the fan-out takes at most a tenth of the server's time, whatever the audience, and what
- * comes meanwhile goes in one write a subscriber (a round of 500 sockets takes a few ms).
+ * After a round of writes that took T ms of the process's CPU, the next round starts no sooner than
+ * this many times T later: the fan-out takes at most a tenth of the server's CPU, whatever the
+ * audience, and what comes meanwhile goes in one write a subscriber. CPU, not the clock: on a loaded
+ * machine a round's wall time is mostly waiting for a core, and nine times that kept frames back for
+ * seconds.
  */
 export const FLUSH_IDLE_FACTOR = 9;
+/** ... but never longer than this (ms), so a frame reaches every subscriber promptly however large the audience. */
+export const MAX_FLUSH_WAIT_MS = 100;
 
 /** One SSE frame. */
 function frame(seq: number, type: string, data: string): string {
@@ -93,7 +98,7 @@ export class RunEventLog {
   private flush: 'idle' | 'scheduled' | 'running' = 'idle';
   /** An event came while a round was under way: another round follows it. */
   private flushAgain = false;
-  /** No round starts before this (performance.now()): FLUSH_IDLE_FACTOR times the last round's writing time after it. */
+  /** No round starts before this (performance.now()): FLUSH_IDLE_FACTOR times the last round's CPU after it, at most MAX_FLUSH_WAIT_MS. */
   private nextRoundAt = 0;
   private keepAlive: NodeJS.Timeout | null = null;
 
@@ -185,16 +190,16 @@ export class RunEventLog {
     this.flushAgain = false;
     const subs = [...this.subscribers];
     let i = 0;
-    let spent = 0;
+    let spent = 0; // CPU, µs
     const turn = () => {
-      const t0 = performance.now();
+      const cpu = process.cpuUsage();
       const shared = new Map<number, { to: number; bytes: Buffer }>();
       for (const end = Math.min(i + FLUSH_BATCH, subs.length); i < end; i++) if (!subs[i].full) this.deliver(subs[i], shared);
-      const t1 = performance.now();
-      spent += t1 - t0;
+      const used = process.cpuUsage(cpu);
+      spent += used.user + used.system;
       if (i < subs.length) return void setImmediate(turn);
       this.flush = 'idle';
-      this.nextRoundAt = t1 + FLUSH_IDLE_FACTOR * spent;
+      this.nextRoundAt = performance.now() + Math.min((FLUSH_IDLE_FACTOR * spent) / 1000, MAX_FLUSH_WAIT_MS);
       if (this.flushAgain) this.scheduleFlush();
     };
     turn();
