@@ -66,6 +66,8 @@ export class Workbench {
     readonly dir: string,
     readonly workspace: string,
     private readonly logFile: string,
+    /** Its user data folder: VS Code writes its logs there (each output channel's among them). */
+    readonly userData: string,
   ) {
     this.base = `http://127.0.0.1:${port}`;
   }
@@ -139,7 +141,7 @@ export class Workbench {
       },
     );
     fs.closeSync(log);
-    const wb = new Workbench(proc, port, dir, o.workspace, logFile);
+    const wb = new Workbench(proc, port, dir, o.workspace, logFile, userData);
     live.add(wb);
     const deadline = Date.now() + 60_000;
     for (;;) {
@@ -189,6 +191,68 @@ export class Workbench {
   }
 }
 
+/** The browser's latest console errors and warnings and uncaught page errors, each frame's (the
+ * workbench's and its webviews'), by page: a failed test writes them beside its screenshot. */
+const consoleLines = new WeakMap<Page, string[]>();
+const CONSOLE_KEPT = 300;
+
+/** What the page's frames said at the console (errors and warnings) and threw, oldest first. */
+export function consoleTail(page: Page): string[] {
+  return consoleLines.get(page) ?? [];
+}
+
+function listen(page: Page): void {
+  const lines: string[] = [];
+  consoleLines.set(page, lines);
+  const keep = (line: string) => {
+    lines.push(`${new Date().toISOString().slice(11, 23)} ${line}`);
+    if (lines.length > CONSOLE_KEPT) lines.splice(0, lines.length - CONSOLE_KEPT);
+  };
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') keep(`${m.type()} ${m.location().url ? `[${m.location().url.replace(/^.*\//, '')}] ` : ''}${m.text()}`);
+  });
+  page.on('pageerror', (e) => keep(`pageerror ${e.stack ?? e.message}`));
+}
+
+/**
+ * The logs of the workbenches running in this process, copied beside a failed test's screenshot as
+ * `NAME.LOG`: the extension's Orchestrator output channel (the graph panel's, the runs' and the
+ * language client's errors), the language server's channel and the extension host's log.
+ */
+export function saveWorkbenchLogs(name: string): void {
+  const wanted = /Orchestrator|exthost\.log$|remoteexthost\.log$/i;
+  const found: string[] = [];
+  const walk = (d: string, depth: number) => {
+    if (depth > 6) return;
+    let entries: fs.Dirent[] = [];
+    try {
+      entries = fs.readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p, depth + 1);
+      else if (e.isFile() && wanted.test(e.name)) found.push(p);
+    }
+  };
+  for (const wb of live) walk(path.join(wb.userData, 'logs'), 0);
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  for (const f of found) {
+    try {
+      // the last 256 KB of each: what led to the failure
+      const size = fs.statSync(f).size;
+      const fd = fs.openSync(f, 'r');
+      const buf = Buffer.alloc(Math.min(size, 256 * 1024));
+      fs.readSync(fd, buf, 0, buf.length, size - buf.length);
+      fs.closeSync(fd);
+      fs.writeFileSync(path.join(ARTIFACTS, `${name}.${path.basename(f).replace(/[^\w.-]+/g, '_')}`), buf);
+    } catch {
+      // gone meanwhile
+    }
+  }
+}
+
 export async function launchBrowser(): Promise<{ browser: BrowserContext; close(): Promise<void> }> {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-e2e-chromium-'));
   const browser = await chromium.launchPersistentContext(profile, {
@@ -197,6 +261,8 @@ export async function launchBrowser(): Promise<{ browser: BrowserContext; close(
     viewport: { width: 1400, height: 900 },
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
   });
+  for (const p of browser.pages()) listen(p);
+  browser.on('page', listen);
   return {
     browser,
     async close() {

@@ -3,10 +3,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
-import { ARTIFACTS, launchBrowser, makeWorkspace, Workbench } from './codeServer';
+import { ARTIFACTS, consoleTail, launchBrowser, makeWorkspace, saveWorkbenchLogs, Workbench } from './codeServer';
 
 export async function shot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
+  // a failure's picture comes with what the page's frames said at the console (its webviews' errors)
+  if (name.startsWith('failed-')) {
+    fs.writeFileSync(path.join(ARTIFACTS, `${name}.console.txt`), consoleTail(page).join('\n') + '\n');
+    saveWorkbenchLogs(name);
+  }
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
 }
 
