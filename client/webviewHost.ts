@@ -30,7 +30,19 @@ interface Panel {
   poster: GraphPoster;
   /** The newest document version whose graph was posted. */
   drawnVersion: number | null;
+  /** Armed while a page is loading: fires if its script has not said it is ready (see READY_MS). */
+  readyWatch?: ReturnType<typeof setTimeout>;
+  /** Times the page was loaded again because it never said it was ready. */
+  reloads: number;
+  /** A failed graph request was asked again (once). */
+  graphRetried?: boolean;
 }
+
+/** A page whose script has not said it is ready this long after it was loaded, while the panel is on
+ * screen, is loaded again (at most MAX_RELOADS times): on a busy machine a webview's resources were
+ * once not served in time, and the panel stayed blank ("not run", no graph) for the whole run. */
+const READY_MS = 15_000;
+const MAX_RELOADS = 2;
 
 /** A run's events as the panel needs them again after a reload or a reopen (bounded). */
 interface RunLog {
@@ -216,17 +228,50 @@ export class WebviewHost implements vscode.Disposable {
     panel.title = this.titleOf(uri);
     panel.webview.options = this.options();
     const dist = vscode.Uri.joinPath(this.extensionUri, 'dist');
-    panel.webview.html = webviewHtml({
-      scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
-      styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.css')).toString(),
-      nonce: makeNonce(),
-      cspSource: panel.webview.cspSource,
-      title: panel.title,
-    });
-    const entry: Panel = { uri: key, panel, graph: null, rendered: undefined, ready: false, selected: null, poster: new GraphPoster(), drawnVersion: null };
+    const load = () => {
+      panel.webview.html = webviewHtml({
+        scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
+        styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.css')).toString(),
+        nonce: makeNonce(),
+        cspSource: panel.webview.cspSource,
+        title: panel.title,
+      });
+    };
+    load();
+    const entry: Panel = { uri: key, panel, graph: null, rendered: undefined, ready: false, selected: null, poster: new GraphPoster(), drawnVersion: null, reloads: 0 };
     this.panels.set(key, entry);
-    panel.webview.onDidReceiveMessage((m: FromWebview) => this.onMessage(entry, m));
+    const watch = () => {
+      clearTimeout(entry.readyWatch);
+      entry.readyWatch = setTimeout(() => {
+        entry.readyWatch = undefined;
+        if (this.panels.get(key) !== entry || !panel.visible) return;
+        if (entry.reloads >= MAX_RELOADS) {
+          this.log.line(`panel of ${uri.fsPath}: its page has not loaded after ${MAX_RELOADS} tries; close the panel and open it again`);
+          return;
+        }
+        entry.reloads++;
+        this.log.line(`panel of ${uri.fsPath}: its page did not say it was ready within ${READY_MS / 1000} s; loading it again (${entry.reloads} of ${MAX_RELOADS})`);
+        load();
+        watch();
+      }, READY_MS);
+    };
+    watch();
+    // hidden, the page is let go (retainContextWhenHidden is off): shown again, it loads anew
+    let visible = panel.visible;
+    panel.onDidChangeViewState((e) => {
+      if (e.webviewPanel.visible && !visible) watch();
+      visible = e.webviewPanel.visible;
+    });
+    panel.webview.onDidReceiveMessage((m: FromWebview) => {
+      if (m.type === 'ready') {
+        clearTimeout(entry.readyWatch);
+        entry.readyWatch = undefined;
+        entry.reloads = 0;
+      }
+      return this.onMessage(entry, m);
+    });
     panel.onDidDispose(() => {
+      clearTimeout(entry.readyWatch);
       if (this.panels.get(key) === entry) this.panels.delete(key);
     });
   }
@@ -330,6 +375,11 @@ export class WebviewHost implements vscode.Disposable {
       this.showGraph(p, g, now === version ? version : -1);
     } catch (e) {
       this.log.line(`graph of ${uri.fsPath}: ${e instanceof Error ? e.message : String(e)}`);
+      // a panel with no graph yet asks once more (the language server restarting, a request cut off)
+      if (!p.graph && !p.graphRetried) {
+        p.graphRetried = true;
+        this.refreshGraphSoon(uri);
+      }
     }
   }
 
