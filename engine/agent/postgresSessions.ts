@@ -14,8 +14,16 @@ export function postgresDisplay(url: string): string {
   return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
 }
 
-const SCHEMA = `CREATE TABLE IF NOT EXISTS orc_sessions (id TEXT PRIMARY KEY, summary TEXT, updated_at TIMESTAMPTZ NOT NULL);
-CREATE TABLE IF NOT EXISTS orc_session_messages (session TEXT NOT NULL, seq BIGINT NOT NULL, run_id TEXT NOT NULL, message TEXT NOT NULL, PRIMARY KEY (session, seq));`;
+/** The tables, made by one store at a time: two `CREATE TABLE IF NOT EXISTS` at once can both find the
+ * table missing, and the second then fails on the catalog's unique index (23505) with its other
+ * statement undone, so its next query met a table the first had not committed yet. A transaction
+ * lock (released at COMMIT) makes the second wait for the first and then find both tables. */
+const SCHEMA_LOCK = 7_241_604;
+const SCHEMA = `BEGIN;
+SELECT pg_advisory_xact_lock(${SCHEMA_LOCK});
+CREATE TABLE IF NOT EXISTS orc_sessions (id TEXT PRIMARY KEY, summary TEXT, updated_at TIMESTAMPTZ NOT NULL);
+CREATE TABLE IF NOT EXISTS orc_session_messages (session TEXT NOT NULL, seq BIGINT NOT NULL, run_id TEXT NOT NULL, message TEXT NOT NULL, PRIMARY KEY (session, seq));
+COMMIT;`;
 
 export class PostgresSessionStore implements SessionStore {
   private constructor(
@@ -38,8 +46,9 @@ export class PostgresSessionStore implements SessionStore {
     try {
       await client.query(SCHEMA);
     } catch (e) {
-      // two processes making the tables at once: the other one's are there
-      if (!['23505', '42P07'].includes((e as { code?: string }).code ?? '')) {
+      await client.query('ROLLBACK').catch(() => {});
+      // a process of an older release making the tables at once, without the lock: the other one's are there
+      if (!['23505', '42P07', '42710'].includes((e as { code?: string }).code ?? '')) {
         await store.close();
         throw new SessionStoreError(`The session store at ${display} could not make its tables: ${(e as Error).message}`);
       }
