@@ -57,31 +57,8 @@ describe('the language server collecting when idle', function () {
     assert.equal(m.keptAgain, 10_000);
   });
 
-  it("on Node 24 (code-server's; V8 13 pools the pages a collection empties) hands those pages back, where a plain collection keeps them mapped", function () {
-    // the workbench tools' Node, installed on first use (`npm test` installs it before the suites run)
-    this.timeout(300_000);
-    const node24 = installNode24() as string;
-    // 40 lists of 20,000 objects made and dropped twice: RSS after plain collections, then after the idle one
-    const script = `
-const { collectAndCompact, exposedGc } = require('./server/idleMemory.ts');
-const gc = exposedGc();
-function garbage() { let all = []; for (let r = 0; r < 40; r++) { const list = []; for (let i = 0; i < 20000; i++) list.push({ i, text: 'item ' + i, r }); all.push(list); } gc(); gc(); all = null; }
-garbage(); gc(); garbage(); gc();
-const plain = process.memoryUsage().rss;
-const ok = collectAndCompact(gc);
-process.stdout.write(JSON.stringify({ ok, plain, idle: process.memoryUsage().rss }));
-`;
-    const r = spawnSync(node24, ['--import', 'tsx', '-e', script], { cwd: ROOT, encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
-    const m = JSON.parse(r.stdout) as { ok: boolean; plain: number; idle: number };
-    assert.equal(m.ok, true);
-    // measured: 207-215 MiB after the plain collections, 81 after the idle one (with a plain call it stayed at 215)
-    assert.ok(m.plain - m.idle > 40 * MiB, `RSS ${(m.plain / MiB).toFixed(0)} MiB after plain collections, ${(m.idle / MiB).toFixed(0)} after the idle one`);
-  });
-
-  it("on Node 22 (the project's floor, and VS Code's extension host since 1.101; V8 12.4 pools the pages a collection empties too) hands those pages back", function () {
-    this.timeout(300_000);
-    const node22 = installNode22() as string;
+  /** 40 lists of 20,000 objects made and dropped twice under `node`: RSS after plain collections, then after the idle one. */
+  function pooledPages(node: string): { ok: boolean; v8: string; plain: number; idle: number } {
     const script = `
 const { collectAndCompact, exposedGc } = require('./server/idleMemory.ts');
 const gc = exposedGc();
@@ -91,14 +68,24 @@ const plain = process.memoryUsage().rss;
 const ok = collectAndCompact(gc);
 process.stdout.write(JSON.stringify({ ok, v8: process.versions.v8, plain, idle: process.memoryUsage().rss }));
 `;
-    const r = spawnSync(node22, ['--import', 'tsx', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+    const r = spawnSync(node, ['--import', 'tsx', '-e', script], { cwd: ROOT, encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
-    const m = JSON.parse(r.stdout) as { ok: boolean; v8: string; plain: number; idle: number };
-    assert.equal(m.ok, true);
-    assert.match(m.v8, /^12\./);
-    // measured: 151-162 MiB after the plain collections, 73 after the idle one (with the plain call it stayed at 152)
-    assert.ok(m.plain - m.idle > 40 * MiB, `RSS ${(m.plain / MiB).toFixed(0)} MiB after plain collections, ${(m.idle / MiB).toFixed(0)} after the idle one`);
-  });
+    return JSON.parse(r.stdout) as { ok: boolean; v8: string; plain: number; idle: number };
+  }
+
+  // each Node installed on first use (`npm test` installs them before the suites run)
+  for (const [name, install, v8, measured] of [
+    ["Node 24 (code-server's; V8 13 pools the pages a collection empties)", installNode24, /^13\./, '207-215 MiB after the plain collections, 81 after the idle one (with a plain call it stayed at 215)'],
+    ["Node 22 (the project's floor, and VS Code's extension host since 1.101; V8 12.4 pools them too)", installNode22, /^12\./, '151-162 MiB after the plain collections, 73 after the idle one (with the plain call it stayed at 152-154)'],
+  ] as const) {
+    it(`on ${name} hands those pages back, where a plain collection keeps them mapped`, function () {
+      this.timeout(300_000);
+      const m = pooledPages(install() as string);
+      assert.equal(m.ok, true);
+      assert.match(m.v8, v8);
+      assert.ok(m.plain - m.idle > 40 * MiB, `RSS ${(m.plain / MiB).toFixed(0)} MiB after plain collections, ${(m.idle / MiB).toFixed(0)} after the idle one (measured: ${measured})`);
+    });
+  }
 
   it('does nothing, and says so, where the runtime gives no gc function', () => {
     assert.equal(collectAndCompact(null), false);
