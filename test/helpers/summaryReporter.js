@@ -29,12 +29,15 @@ class SummaryReporter extends Mocha.reporters.Spec {
       failedTests.push(`${test.fullTitle()}${test.file ? ` (${path.relative(process.cwd(), test.file)})` : ''}: ${first}`);
     });
     runner.once(Mocha.Runner.constants.EVENT_RUN_END, () => {
-      let timed = [];
+      let lines = [];
       try {
-        timed = fs.readFileSync(timingsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((t) => t.timeout > 0);
+        lines = fs.readFileSync(timingsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
       } catch {
         // no test ran
       }
+      const timed = lines.filter((t) => t.kind === undefined && t.timeout > 0);
+      // where the suite's minutes go: the files that took longest, and the CPU they cost
+      const files = lines.filter((t) => t.kind === 'file' && t.file).sort((a, b) => b.wallS - a.wallS);
       if (own) fs.rmSync(path.dirname(timingsFile), { recursive: true, force: true });
       for (const t of timed) t.share = t.ms / t.timeout;
       timed.sort((a, b) => b.share - a.share);
@@ -43,6 +46,12 @@ class SummaryReporter extends Mocha.reporters.Spec {
       if (timed.length) {
         console.log('\n  slowest tests, by the share of their timeout they used:');
         for (const t of timed.slice(0, 10)) console.log(line(t));
+      }
+      if (files.length > 1) {
+        const wall = files.reduce((n, f) => n + f.wallS, 0);
+        const cpu = files.reduce((n, f) => n + f.cpuS, 0);
+        console.log(`\n  slowest files (of ${files.length}: ${(wall / 60).toFixed(1)} min of wall time in all, ${(cpu / 60).toFixed(1)} CPU-minutes of their own processes and those they waited for):`);
+        for (const f of files.slice(0, 15)) console.log(`  ${f.wallS.toFixed(1).padStart(6)} s  ${f.cpuS.toFixed(1).padStart(6)} s CPU  ${f.file.replace(cwd, '')}`);
       }
       const tooSlow = timed.filter((t) => t.share > TOO_SLOW_SHARE);
       if (tooSlow.length) {

@@ -2,14 +2,54 @@
 // duration and its timeout are appended to $TEST_TIMINGS_FILE (one JSON line), which
 // summaryReporter.js reads at the end. A hook, not the reporter, because in mocha's parallel mode
 // the reporter sees tests only as serialized copies that no longer carry their timeout.
+// Around each file (in parallel mode a root hook's beforeAll/afterAll run once per file; in a serial
+// run, once for all of them) it appends the file's wall time and the CPU time it cost: its worker's
+// own and that of the processes it started and waited for (/proc/self/stat's cutime and cstime),
+// so the suite can say where its minutes go (`kind: "file"`).
 'use strict';
 const fs = require('node:fs');
 
+const TICKS_PER_S = 100;
+
+/** CPU seconds of the processes this one started and reaped (0 where /proc is missing). */
+function childrenCpuS() {
+  try {
+    const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // after the command: state is field 0, so utime/stime are 11/12 and cutime/cstime 13/14
+    return (Number(fields[13]) + Number(fields[14])) / TICKS_PER_S;
+  } catch {
+    return 0;
+  }
+}
+
+let fileStart = null;
+
 exports.mochaHooks = {
+  beforeAll() {
+    const cpu = process.cpuUsage();
+    fileStart = { at: Date.now(), ownS: (cpu.user + cpu.system) / 1e6, childrenS: childrenCpuS() };
+  },
   afterEach() {
     const file = process.env.TEST_TIMINGS_FILE;
     const t = this.currentTest;
     if (!file || !t || typeof t.duration !== 'number') return;
     fs.appendFileSync(file, JSON.stringify({ title: t.fullTitle(), file: t.file ?? '', ms: t.duration, timeout: t.timeout() }) + '\n');
+  },
+  afterAll() {
+    const file = process.env.TEST_TIMINGS_FILE;
+    if (!file || !fileStart) return;
+    const files = [...new Set((this.test?.parent?.suites ?? []).map((s) => s.file).filter(Boolean))];
+    const cpu = process.cpuUsage();
+    fs.appendFileSync(
+      file,
+      JSON.stringify({
+        kind: 'file',
+        file: files.join(', '),
+        wallS: (Date.now() - fileStart.at) / 1000,
+        cpuS: (cpu.user + cpu.system) / 1e6 - fileStart.ownS + childrenCpuS() - fileStart.childrenS,
+      }) + '\n',
+    );
+    fileStart = null;
   },
 };
