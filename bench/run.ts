@@ -1,7 +1,7 @@
 // `npm run bench [name...] [-- flags]`: runs the benchmarks (all by default), each in its own process;
 // `--except NAME` leaves one out.
 // `--smoke`: every bench at its smallest size (a few seconds each, the peer included where it is
-// installed), each bounded; `npm test` runs them so, failing on an error, never on a figure.
+// installed), each bounded; CI runs them so after `npm test` (.ci/run), failing on an error, never on a figure.
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 

@@ -1,14 +1,17 @@
 // `npm test`: every suite, and one closing line with the totals. Independent work runs side by side:
 //   1. the build, then what the suites install on first use from Debian (one apt-get at a time);
-//   2. side by side: the type check; the unit, CLI and language-server tests (mocha's parallel mode);
-//      every benchmark at its smoke size but activation; the workbench tools (code-server, Node 24)
-//      installed, then the activation bench, which starts workbenches. The benches and the install
-//      run at a lower priority (nice 10, inherited by what they start): a smoke bench starts
-//      browsers, and the tests beside it must keep their pace on a busy machine. When those tests
-//      end, what still runs gets the normal priority back (another process's load would starve it);
+//   2. side by side: the type check; the unit, CLI and language-server tests (mocha's parallel mode,
+//      3 workers: with 2 the cores stood idle a quarter of the time, the tests waiting on servers,
+//      browsers and child processes);
+//      the workbench tools (code-server, Node 24) installed, at a lower priority (nice 10, inherited
+//      by what it starts), so the tests beside it keep their pace on a busy machine. When those tests
+//      end, the install gets the normal priority back (another process's load would starve it);
 //   3. the workbench tests (a real VS Code), after the rest: they drive a UI and wait on it; they run
 //      in two processes side by side (scripts/e2e.mjs); after a failure in step 2 too, so one run
 //      shows everything that is red.
+// The benches at smoke size are not tests and are not run here: `npm run bench -- --smoke` runs
+// them, and CI runs it after this (.ci/run). Beside the unit tests they took CPU the suite needs:
+// the suite's time is its goal (docs/benchmarks.md, "The suite").
 // A suite that fails fails the run, and so does a test that used more than half of its timeout (on a
 // busy machine it is the next timeout; summaryReporter.js lists them).
 // Node 22 is the project's floor: started by an older Node (a machine whose Node is 20), this
@@ -163,19 +166,12 @@ const buildFailed = failures.length > 0;
 env.ORC_DIST_BUILT = '1';
 if (!buildFailed) {
   const results = await Promise.all([
-    step('unit, CLI and language-server tests', bin('mocha'), ['--parallel', '--jobs', '2', ...UNIT_SPECS], { live: true }).then((failed) => {
+    step('unit, CLI and language-server tests', bin('mocha'), ['--parallel', '--jobs', '3', ...UNIT_SPECS], { live: true }).then((failed) => {
       restorePriority();
       return failed;
     }),
     step('typecheck', bin('tsc'), ['-p', '.']),
-    inOrder(
-      () => step('workbench tools (installed on first use)', process.execPath, ['scripts/installE2ETools.mjs'], { lowPriority: true }),
-      // the one bench that starts workbenches, once code-server is there
-      () => step('benchmarks at smoke size: activation', process.execPath, ['--import', 'tsx', 'bench/run.ts', 'activation', '--smoke'], { lowPriority: true }),
-    ),
-    // the others need nothing the tools' install brings (Debian's chromium came with the services):
-    // they run while it builds, not after it (3.5 min of the critical path before)
-    step('benchmarks at smoke size', process.execPath, ['--import', 'tsx', 'bench/run.ts', '--smoke', '--except', 'activation'], { lowPriority: true }),
+    step('workbench tools (installed on first use)', process.execPath, ['scripts/installE2ETools.mjs'], { lowPriority: true }),
   ]);
   results.forEach(ran);
 }
