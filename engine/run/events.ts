@@ -230,6 +230,15 @@ export class RunEmitter {
   }
 }
 
+/**
+ * A step the run's cancel reached before it started: `cancelled`, as a step cancelled while it ran
+ * is, with the same error type (a cancelled step always says CancelledError, whenever the cancel
+ * came), and why it did not run.
+ */
+export function cancelledBeforeStart(): StepResult {
+  return { ...emptyStepResult('cancelled'), error: 'The run was cancelled before the step started', error_type: 'CancelledError', skip_reason: 'the run was cancelled' };
+}
+
 export function emptyStepResult(status: StepStatus = 'pending'): StepResult {
   return {
     status,

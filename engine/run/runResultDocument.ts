@@ -4,7 +4,7 @@ import { hasOwnKeys } from '../util/none';
 import { renderValue } from '../template/index';
 import type { Pipeline, Plan } from '../spec/types';
 import { definitionHash, type Prediction } from './predict';
-import { emptyStepResult, type ResultDocument, type StepResult } from './events';
+import { cancelledBeforeStart, emptyStepResult, type ResultDocument, type StepResult } from './events';
 import type { ListOutcome } from './runContext';
 import { workingMs } from './pauseClock';
 import type { ListScope } from './scope';
@@ -76,7 +76,7 @@ function stepResults(pipeline: Pipeline, outcome: ListOutcome) {
   // in the document's key order: the steps' order, unless an id looks like an array index (those come first)
   let indexLike = false;
   const inOrder = pipeline.steps.map((s, i) => {
-    const r = outcome.byIndex[i] ?? { ...emptyStepResult('cancelled'), skip_reason: 'the run was cancelled' };
+    const r = outcome.byIndex[i] ?? cancelledBeforeStart();
     steps[s.id] = r;
     const c = s.id.charCodeAt(0);
     if (c >= 48 && c <= 57) indexLike = true;

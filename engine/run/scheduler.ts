@@ -4,7 +4,7 @@
 import type { Plan, Step } from '../spec/types';
 import { failureTargets } from '../plan/failureHandlers';
 import { evaluateCondition } from './conditions';
-import { emptyStepResult, type SkipKind, type StepResult, type StepScope } from './events';
+import { cancelledBeforeStart, emptyStepResult, type SkipKind, type StepResult, type StepScope } from './events';
 import { runLoop } from './loopRunner';
 import { NOTHING_RESTORED, type ListOutcome, type RunContext } from './runContext';
 import type { ListScope } from './scope';
@@ -183,7 +183,7 @@ export class StepListRunner {
     this.started[i] = 1;
     const step = this.steps[i];
     const id = step.id;
-    if (this.ctx.signal.aborted) return this.finish(i, this.notRun('cancelled', 'the run was cancelled'), null);
+    if (this.ctx.signal.aborted) return this.finish(i, cancelledBeforeStart(), null);
     if (this.stopping) return this.finish(i, this.notRun('skipped', `not run: '${this.firstFailure?.step}' failed`, 'stopped'), null);
     const sources = this.graph.handlerSources[i];
     if (sources && !this.jumpedTo.has(id)) {
@@ -260,7 +260,7 @@ export class StepListRunner {
     const heldTo = waited || this.ctx.signal.aborted ? Date.now() : heldFrom;
     this.ctx.pauses.record(this.keyPrefix, heldFrom, heldTo);
     if (heldTo > heldFrom) this.heldBefore.set(i, heldTo - heldFrom);
-    if (this.ctx.signal.aborted) return this.finish(i, this.notRun('cancelled', 'the run was cancelled'), null);
+    if (this.ctx.signal.aborted) return this.finish(i, cancelledBeforeStart(), null);
     if (this.stopping) return this.finish(i, this.notRun('skipped', `not run: '${this.firstFailure?.step}' failed`, 'stopped'), null);
     // without changed inputs the step renders again, so results changed during the hold reach it
     this.launch(i, step, resumption?.inputs && !step.loop ? { params: resumption.inputs, edits: resumption.edits } : undefined);
@@ -283,7 +283,7 @@ export class StepListRunner {
       });
   }
 
-  private notRun(status: 'skipped' | 'cancelled', reason: string, kind?: SkipKind): StepResult {
+  private notRun(status: 'skipped', reason: string, kind?: SkipKind): StepResult {
     const r = emptyStepResult(status);
     r.skip_reason = reason;
     if (kind) r.skip_kind = kind;
