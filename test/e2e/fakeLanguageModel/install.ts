@@ -8,7 +8,19 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CODE_SERVER_ENTRY, NODE24 } from '../codeServer';
 
-export async function installFakeLanguageModel(): Promise<string> {
+/** This process's installed copy: packaged and installed once, and shared by the workbenches the
+ * process starts one after another (it ran 7 times a run, each a packaging and a code-server
+ * process of its own). */
+let installed: Promise<string> | null = null;
+
+export function installFakeLanguageModel(): Promise<string> {
+  installed ??= install();
+  // a failed install is tried again by the next caller
+  installed.catch(() => (installed = null));
+  return installed;
+}
+
+async function install(): Promise<string> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-fake-lm-'));
   const vsix = path.join(tmp, 'fake-language-model.vsix');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
