@@ -142,7 +142,8 @@ export class EvalRecord {
   static create(root: string, meta: EvalMeta): EvalRecord {
     const r = new EvalRecord(root, meta);
     makeStateDir(r.dir);
-    r.writeMeta();
+    // its start: the end's meta is the one written durably
+    r.writeMeta(false);
     return r;
   }
 
@@ -156,9 +157,11 @@ export class EvalRecord {
     return path.join(this.dir, 'results.jsonl');
   }
 
-  writeMeta(): void {
+  /** Replaces eval.json; `synced`: waits for the disk (the end's meta), otherwise only atomically
+   * (a crash may lose a start's "running", as it loses the results not yet written). */
+  writeMeta(synced = true): void {
     this.meta.updated_at = new Date().toISOString();
-    atomicWriteSync(path.join(this.dir, 'eval.json'), JSON.stringify(this.meta, null, 2) + '\n');
+    atomicWriteSync(path.join(this.dir, 'eval.json'), JSON.stringify(this.meta, null, 2) + '\n', synced);
   }
 
   /** Lines appended but not yet written, the write in flight, and the first write that failed. */

@@ -230,7 +230,7 @@ async function evalWith(o: EvalRunOptions, { spec, pa, signal, env, variants, on
     }
     record.meta.status = 'running';
     record.meta.ended_at = null;
-    record.writeMeta();
+    record.writeMeta(false);
   } else {
     const now = new Date();
     const meta: EvalMeta = {
