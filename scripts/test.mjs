@@ -1,8 +1,9 @@
 // `npm test`: every suite, and one closing line with the totals. Independent work runs side by side:
 //   1. the build, then what the suites install on first use from Debian (one apt-get at a time);
 //   2. side by side: the type check; the unit, CLI and language-server tests (mocha's parallel mode,
-//      3 workers: with 2 the cores stood idle a quarter of the time, the tests waiting on servers,
-//      browsers and child processes);
+//      2 workers: alone, the cores stand idle a quarter of the time, but 3 workers loaded the machine
+//      so that, in one fresh clone of two, a browser step's chromium had not asked for its page in
+//      15 s and python had not started in 3: three tests failed);
 //      the workbench tools (code-server, Node 24) installed, at a lower priority (nice 10, inherited
 //      by what it starts), so the tests beside it keep their pace on a busy machine. When those tests
 //      end, the install gets the normal priority back (another process's load would starve it);
@@ -166,7 +167,7 @@ const buildFailed = failures.length > 0;
 env.ORC_DIST_BUILT = '1';
 if (!buildFailed) {
   const results = await Promise.all([
-    step('unit, CLI and language-server tests', bin('mocha'), ['--parallel', '--jobs', '3', ...UNIT_SPECS], { live: true }).then((failed) => {
+    step('unit, CLI and language-server tests', bin('mocha'), ['--parallel', '--jobs', '2', ...UNIT_SPECS], { live: true }).then((failed) => {
       restorePriority();
       return failed;
     }),
