@@ -328,8 +328,10 @@ steps:
     await dialog.waitFor({ state: 'visible', timeout: 60_000 });
     assert.match((await dialog.textContent()) ?? '', /Publish the release notes\? \(step approve\)/);
     assert.match((await dialog.textContent()) ?? '', /Everything is faster\./);
+    // the dialog is the host's and can be up before the graph panel's page has loaded (two workbenches
+    // at load 8 took more than 10 s); the panel is given the time its first load can take
     const view = webview(s.page);
-    await view.locator('.node[data-step-id="approve"][data-status="running"]').waitFor({ state: 'attached', timeout: 10_000 });
+    await view.locator('.node[data-step-id="approve"][data-status="running"]').waitFor({ state: 'attached', timeout: 60_000 });
     await shot(s.page, '9-approval-dialog');
     await dialog.locator('.monaco-button', { hasText: /^Approve$/ }).click();
     await view.locator('.node[data-step-id="publish"][data-status="completed"]').waitFor({ state: 'attached', timeout: 30_000 });
