@@ -1,9 +1,11 @@
 // The monitors' pieces on their own: sampling by run id, the assertions as a monitor writes them,
 // the window's alert (once per crossing), the bounded queue, notify URLs that are refused.
 import { strict as assert } from 'node:assert';
-import type { MonitorDecl } from '../../../engine/api/index';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { createModelRunner, type MonitorDecl, type ResultDocument } from '../../../engine/api/index';
 import { notifyUrlProblem } from '../../../engine/serve/monitorAlerts';
-import { monitorAssertion, sampled } from '../../../engine/serve/monitorChecker';
+import { checkRun, monitorAssertion, sampled } from '../../../engine/serve/monitorChecker';
 import type { MonitorCheck } from '../../../engine/serve/monitorLog';
 import { BoundedQueue } from '../../../engine/serve/monitorQueue';
 import { MonitorWindow } from '../../../engine/serve/monitorWindow';
@@ -93,5 +95,28 @@ describe('monitor pieces', () => {
     assert.equal(notifyUrlProblem('file:///etc/passwd'), 'is a file: URL, not http(s)');
     assert.equal(notifyUrlProblem('https://ops:hunter2@ops.example/hook'), 'carries credentials (user:password@): name the secret in secret_env instead');
     assert.equal(notifyUrlProblem('ops.example/hook'), 'is not a URL');
+  });
+  it("leaves nothing behind once a check is done: its judge's timeout and the server's signal let it go", async () => {
+    const decl = { name: 'polite', sample: 1, assert: [{ type: 'not-contains', value: 'I cannot' }], window: 10, minChecks: 1, alertBelow: 0.5, path: ['monitors', 0] } as unknown as MonitorDecl;
+    const doc = { pipeline_id: 'echo', execution_id: '20261127-120000-000001', status: 'completed', success: true, outputs: { echoed: 'I cannot' }, steps: {}, execution_order: [], execution_levels: [], failed_steps: [], skipped_steps: [], started_at: '2026-11-27T12:00:00.000Z', ended_at: '2026-11-27T12:00:00.010Z', duration_ms: 10, tokens_in: 0, tokens_out: 0, cost_usd: 0 } as unknown as ResultDocument;
+    const server = new AbortController();
+    const models = createModelRunner({ env: {} });
+    const check = () => checkRun(doc, 'echo', decl, { models, env: {}, signal: server.signal, timeoutMs: 600_000 });
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const heap = () => {
+      gc();
+      gc();
+      return process.memoryUsage().heapUsed;
+    };
+    const first = await check();
+    assert.deepEqual(first.reasons, ['not_contains (output echoed): "I cannot" contains "I cannot"']);
+    assert.equal(first.status, 'fail');
+    const before = heap();
+    for (let k = 0; k < 4; k++) await Promise.all(Array.from({ length: 500 }, check));
+    // each check's 10-minute timer and its signal joined to the server's held about 2 KB of it
+    // until the timer fired: 2,000 checks would hold some 4 MB
+    const grown = heap() - before;
+    assert.ok(grown < 1.5 * 2 ** 20, `the heap grew ${(grown / 2 ** 20).toFixed(2)} MB over 2,000 finished checks`);
   });
 });
