@@ -2,7 +2,8 @@
 // started over MCP, over HTTP or by a trigger is the same ordinary run `orc run` makes: the file as
 // it is now, the AUTO lock's answers, records and checkpoints in ROOT/.orchestrator/, the server's
 // one model runner (its rate limits hold across every run), and secret inputs redacted.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { lockFileFor } from '../auto/lockFile';
 import { analyze, type Analysis } from '../analyze/index';
 import type { ModelRunner } from '../models/index';
 import type { RegistryModel } from '../models/registry';
@@ -32,6 +33,31 @@ export interface RunHost {
 
 /** The analysis a run of `sp` runs: the file as it is now (its MCP servers' tools listed when it calls any), with the AUTO lock's answers. */
 export async function servedAnalysis(host: RunHost, sp: ServedPipeline): Promise<{ source: string; analysis: Analysis }> {
+  // the file and its AUTO lock as they were at the last run (same inode, size and modification
+  // time): the same analysis, without reading and comparing the file and reading the lock again
+  // (0.2 ms of a served run's 0.9 ms over a bare node:http server running it, bench serve)
+  const key = filesKey(sp.file);
+  const known = lastAnalysis.get(sp);
+  if (known && key !== null && known.key === key) return known.compiled;
+  const compiled = await analysisNow(host, sp);
+  // a file that calls MCP servers is analysed with their tools as they are listed now, every run
+  if (key !== null && !callsMcp(compiled.source)) lastAnalysis.set(sp, { key, compiled });
+  else lastAnalysis.delete(sp);
+  return compiled;
+}
+
+/** The last analysis servedAnalysis made of a served pipeline, and the state of its files then. */
+const lastAnalysis = new WeakMap<ServedPipeline, { key: string; compiled: { source: string; analysis: Analysis } }>();
+
+/** The pipeline file's and its AUTO lock's identity, size and modification time (null when the file is gone). */
+function filesKey(file: string): string | null {
+  const f = statSync(file, { throwIfNoEntry: false, bigint: true });
+  if (!f) return null;
+  const l = statSync(lockFileFor(file), { throwIfNoEntry: false, bigint: true });
+  return `${f.ino}:${f.size}:${f.mtimeNs}:${f.ctimeNs}|${l ? `${l.ino}:${l.size}:${l.mtimeNs}:${l.ctimeNs}` : '-'}`;
+}
+
+async function analysisNow(host: RunHost, sp: ServedPipeline): Promise<{ source: string; analysis: Analysis }> {
   let source = sp.source;
   try {
     source = withoutBom(readFileSync(sp.file, 'utf8'));

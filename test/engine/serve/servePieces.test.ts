@@ -2,9 +2,13 @@
 // does not read), answers to pending questions, tokens, idempotency keys, webhook signatures, and
 // cron triggers from TriggerDecl values (overlap skip and queue).
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { CronTriggerDecl, ServedPipeline } from '../../../engine/api/index';
 import { isLoopback, Tokens } from '../../../engine/serve/auth';
 import { RunEventLog } from '../../../engine/serve/eventLog';
+import { startServer } from '../../../engine/serve/server';
 import { IdempotencyKeys } from '../../../engine/serve/idempotency';
 import { answerOf, PendingAnswers, stepIdOf } from '../../../engine/serve/pendingAnswers';
 import type { ServedRuns } from '../../../engine/serve/servedRuns';
@@ -226,5 +230,32 @@ describe('orc serve: triggers from TriggerDecl values', () => {
     assert.equal(t.scheduled.length, 0);
     assert.match(lines[0], /the cron trigger '61 \* \* \* \*' of 'p' is not scheduled: /);
     t.stop();
+  });
+});
+
+describe('orc serve: the file a run runs', () => {
+  it('runs the pipeline file as it is at each request, also after edits of the same size and without the watcher', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-serve-file-'));
+    const file = path.join(dir, 'echo.pipeline.yaml');
+    const pipeline = (word: string) => `id: echo\nsteps:\n  - id: say\n    tool: data\n    action: convert\n    parameters: {data: "${word}", format: json}\noutputs:\n  said: "{{ say.content }}"\n`;
+    fs.writeFileSync(file, pipeline('first'));
+    const s = await startServer({ root: dir, host: '127.0.0.1', port: 0, tokens: new Tokens([]), version: 'test', log: () => undefined, watch: false });
+    const run = async () => {
+      const r = await fetch(`${s.url}/pipelines/echo/runs`, { method: 'POST', headers: { 'content-type': 'application/json', prefer: 'wait=20' }, body: '{}' });
+      assert.equal(r.status, 200);
+      return ((await r.json()) as { outputs: { said: unknown } }).outputs.said;
+    };
+    try {
+      assert.equal(await run(), '"first"');
+      assert.equal(await run(), '"first"');
+      // the same length, written at once after the run: the server's last analysis is of the old text
+      fs.writeFileSync(file, pipeline('secnd'));
+      assert.equal(await run(), '"secnd"');
+      fs.writeFileSync(file, pipeline('the third, longer'));
+      assert.equal(await run(), '"the third, longer"');
+    } finally {
+      await s.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
