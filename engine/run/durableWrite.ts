@@ -27,6 +27,26 @@ export async function atomicWrite(file: string, content: string | ((temp: FileHa
   }
 }
 
+/** Waits until `file` (written with atomicWriteSync's `synced: false`) and its folder entry are on
+ * the disk. Nothing to do when the file is gone (a later write replaced it, or a step removed the
+ * folder: the next write makes it again, durably). */
+export async function syncWritten(file: string): Promise<void> {
+  for (const target of [file, path.dirname(file)]) {
+    let fh: FileHandle;
+    try {
+      fh = await fsp.open(target, 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw e;
+    }
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  }
+}
+
 /** The same, synchronously: for the last write when the process is about to exit. `synced: false`
  * replaces the file just as atomically (a reader sees the old text or the new, whole) without
  * waiting for the disk: for a state that a crash may lose, such as a record's "running" at its

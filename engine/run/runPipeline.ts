@@ -270,10 +270,11 @@ function announceRun(analysis: Analysis, options: RunOptions, emitter: RunEmitte
   const killed = options.resume?.status === 'running' ? killLeftovers(options.resume.pid) : 0;
   if (emitter.listening) emitter.emit({ type: 'run-started', time: Date.now(), executionId, pipelineId: pipeline.id, steps: plan.executionOrder, levels: plan.levels, resumed: Boolean(options.resume) });
   if (killed) emitter.emit({ type: 'warning', time: Date.now(), stepId: null, message: `The run's previous process (pid ${options.resume!.pid}) died and left ${killed} command${killed === 1 ? '' : 's'} running; ${killed === 1 ? 'it was' : 'they were'} killed` });
-  // the first checkpoint is on disk before any step starts: a run killed at once can still be resumed
+  // the first checkpoint is in its file before any step starts: a run killed at once can still be
+  // resumed (on the disk soon after, off the event loop: CheckpointStore.flushStart)
   if (checkpoint) {
     try {
-      checkpoint.flushSync();
+      checkpoint.flushStart();
     } catch (e) {
       emitter.emit({ type: 'warning', time: Date.now(), stepId: null, message: `Could not write the checkpoint: ${(e as Error).message}` });
     }
