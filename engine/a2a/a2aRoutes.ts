@@ -18,6 +18,7 @@ import { LegacyJsonRpcTransportHandler } from '@a2a-js/sdk/compat/v0_3/server';
 import type { ServedPipeline } from '../api/index';
 import { a2aAgents, agentCardDocument, agentCardOf, type A2aAgent } from './agentCards';
 import { PipelineAgentExecutor, type A2aRunner } from './pipelineExecutor';
+import { bodyText } from '../serve/requestBody';
 
 export type { A2aRunner } from './pipelineExecutor';
 
@@ -109,7 +110,7 @@ export function a2aRoutes(o: A2aOptions): Hono {
     if (!s) return notAnAgent(c);
     let body: Record<string, unknown>;
     try {
-      const parsed = JSON.parse(await c.req.text()) as unknown;
+      const parsed = JSON.parse(await bodyText(c)) as unknown;
       if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return c.json(rpcError(null, -32600, 'A JSON-RPC request is a JSON object'));
       body = parsed as Record<string, unknown>;
     } catch (e) {

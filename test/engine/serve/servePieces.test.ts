@@ -3,6 +3,7 @@
 // cron triggers from TriggerDecl values (overlap skip and queue).
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CronTriggerDecl, ServedPipeline } from '../../../engine/api/index';
@@ -253,6 +254,38 @@ describe('orc serve: the file a run runs', () => {
       assert.equal(await run(), '"secnd"');
       fs.writeFileSync(file, pipeline('the third, longer'));
       assert.equal(await run(), '"the third, longer"');
+    } finally {
+      await s.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('orc serve: a body without a declared length', () => {
+  it('runs with a chunked body under the limit, and answers 413 with Connection: close to one that passes it', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-serve-chunked-'));
+    fs.writeFileSync(path.join(dir, 'echo.pipeline.yaml'), 'id: echo\nparameters:\n  text: {type: string}\nsteps:\n  - id: say\n    tool: data\n    action: convert\n    parameters: {data: "{{ text }}", format: json}\noutputs:\n  said: "{{ say.content }}"\n');
+    const s = await startServer({ root: dir, host: '127.0.0.1', port: 0, tokens: new Tokens([]), version: 'test', log: () => undefined, watch: false, maxBody: 1024 });
+    // a body sent in pieces with no content-length (Transfer-Encoding: chunked), read whole by node:http's client
+    const post = (pieces: string[]) =>
+      new Promise<{ status: number; connection: string | undefined; body: string }>((resolve, reject) => {
+        const req = http.request(`${s.url}/pipelines/echo/runs`, { method: 'POST', headers: { 'content-type': 'application/json', prefer: 'wait=20' } }, (res) => {
+          let body = '';
+          res.setEncoding('utf8').on('data', (c) => (body += c));
+          res.on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection, body }));
+        });
+        req.on('error', reject);
+        for (const p of pieces) req.write(p);
+        req.end();
+      });
+    try {
+      const ok = await post(['{"text": ', '"in two pieces"}']);
+      assert.equal(ok.status, 200, ok.body);
+      assert.equal((JSON.parse(ok.body) as { outputs: { said: string } }).outputs.said, '"in two pieces"');
+      const big = await post(['{"text": "', 'x'.repeat(800), 'x'.repeat(800), '"}']);
+      assert.equal(big.status, 413, big.body);
+      assert.equal(big.connection, 'close');
+      assert.equal((JSON.parse(big.body) as { error: { code: string } }).error.code, 'body_too_large');
     } finally {
       await s.close();
       fs.rmSync(dir, { recursive: true, force: true });
