@@ -18,7 +18,7 @@ import { LegacyJsonRpcTransportHandler } from '@a2a-js/sdk/compat/v0_3/server';
 import type { ServedPipeline } from '../api/index';
 import { a2aAgents, agentCardDocument, agentCardOf, type A2aAgent } from './agentCards';
 import { PipelineAgentExecutor, type A2aRunner } from './pipelineExecutor';
-import { bodyText } from '../serve/requestBody';
+import { bodyText } from './requestBody';
 
 export type { A2aRunner } from './pipelineExecutor';
 

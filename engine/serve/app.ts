@@ -11,7 +11,7 @@ import { isA2aCardPath } from '../a2a/cardPath';
 import type { Tokens } from './auth';
 import { DROP_GRACE_MS, responseSink } from './eventLog';
 import { IdempotencyKeys, MAX_KEY_LENGTH } from './idempotency';
-import { bodyBytes, bodyText, keepBody } from './requestBody';
+import { bodyBytes, bodyText, keepBody } from '../a2a/requestBody';
 import { openApiDocument, sessionBody } from './openapi';
 import { ServeError, unauthorized } from './serveErrors';
 import { SESSION_FIELD, SESSION_HEADER } from './sessions';

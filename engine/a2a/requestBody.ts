@@ -1,5 +1,6 @@
 // A request's body as `orc serve`'s body limit read it from Node's own request (engine/serve/app.ts,
-// `limited`), for every handler after it: the server's routes and the A2A routes mounted under it.
+// `limited`), for every handler after it: the server's routes and these A2A routes mounted under it
+// (here, so that both reach it: the server may import what it mounts, not the other way round).
 // A handler reached without that limit (the A2A routes on their own) reads it through the web Request.
 import type { Context } from 'hono';
 
