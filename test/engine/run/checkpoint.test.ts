@@ -34,6 +34,36 @@ describe('checkpoint store', () => {
     assert.deepEqual(fs.readdirSync(path.join(dir, '.orchestrator', 'runs', 'run-1')), ['checkpoint.json']);
   });
 
+  it("flushStart: the first checkpoint is in the file at once, and on the disk (the file, then its folder) before any write after it", async () => {
+    const runDir = path.join(dir, '.orchestrator', 'runs', 'run-1');
+    // every write and sync through a file handle, in order, by the file's name in the run's folder
+    const done: string[] = [];
+    const open = fs.promises.open;
+    fs.promises.open = async (...args: Parameters<typeof open>) => {
+      const fh = await open(...args);
+      const name = path.relative(runDir, String(args[0])) || '(the folder)';
+      for (const op of ['write', 'writeFile', 'sync', 'datasync'] as const) {
+        const real = fh[op].bind(fh) as (...a: unknown[]) => Promise<unknown>;
+        (fh as unknown as Record<string, unknown>)[op] = (...a: unknown[]) => (done.push(`${op} ${name}`), real(...a));
+      }
+      return fh;
+    };
+    try {
+      const store = new CheckpointStore(dir, state());
+      store.flushStart();
+      // in the file before anything is awaited: a process killed now leaves a run to resume
+      assert.equal((JSON.parse(fs.readFileSync(path.join(runDir, 'checkpoint.json'), 'utf8')) as Checkpoint).status, 'running');
+      // a step that ends at once: its line goes out after the first checkpoint is on the disk
+      store.record('s0', { ...emptyStepResult('completed'), success: true, result: 'x' });
+      await store.flush();
+      assert.deepEqual(done, ['sync checkpoint.json', 'sync (the folder)', `write ${path.basename(recentFile(runDir, 1))}`, `datasync ${path.basename(recentFile(runDir, 1))}`]);
+      assert.deepEqual(loadCheckpoint(dir, 'run-1').steps, { s0: { ...emptyStepResult('completed'), success: true, result: 'x' } });
+      store.close();
+    } finally {
+      fs.promises.open = open;
+    }
+  });
+
   it('a resumed store keeps the restored steps and removes temp files a killed writer left', async () => {
     const s = state();
     s.steps = { a: { ...emptyStepResult('completed'), success: true } };
