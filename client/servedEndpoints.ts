@@ -8,6 +8,7 @@
 import * as vscode from 'vscode';
 import { monitorTreeItem, type ServedMonitorNode } from './monitorTreeItem';
 import { describeServedRun, normalizeEndpoint, ServedClient, type ServedRun } from './servedApi';
+import { spinningIcon } from './reducedMotion';
 
 const STATE_KEY = 'orchestrator.servedEndpoints';
 export const tokenKey = (url: string) => `orchestrator.servedEndpoint.token.${url}`;
@@ -25,7 +26,7 @@ const ICONS: Record<string, [string, string | undefined]> = {
   completed: ['pass', 'testing.iconPassed'],
   failed: ['error', 'testing.iconFailed'],
   cancelled: ['circle-slash', undefined],
-  running: ['sync~spin', 'charts.blue'],
+  running: ['sync', 'charts.blue'], // spinning unless motion is reduced (reducedMotion.ts)
 };
 
 /** How many runs an endpoint's node lists. */
@@ -186,7 +187,8 @@ export class ServedEndpoints implements vscode.Disposable {
     const item = new vscode.TreeItem(r.pipeline_id, vscode.TreeItemCollapsibleState.None);
     item.id = `served\n${n.url}\n${r.run_id}`;
     item.description = describeServedRun(r);
-    const [icon, color] = ICONS[r.status] ?? ['circle-outline', undefined];
+    const [still, color] = ICONS[r.status] ?? ['circle-outline', undefined];
+    const icon = r.status === 'running' ? spinningIcon(still) : still;
     item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
     item.contextValue = `served.run.${r.status}`;
     item.tooltip = new vscode.MarkdownString(`**${r.pipeline_id}** — run \`${r.run_id}\` on ${n.url}\n\n${r.status}, started ${r.started_at}${r.ended_at ? `, ended ${r.ended_at}` : ''}${r.trigger ? `\n\nstarted by ${r.trigger.kind}${r.trigger.name ? ` ${r.trigger.name}` : ''}` : ''}`);

@@ -1,5 +1,6 @@
 // The status bar item of the running pipeline: progress, elapsed time; a click shows its panel.
 import * as vscode from 'vscode';
+import { spinningIcon } from './reducedMotion';
 
 export class RunStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('orchestrator.run', vscode.StatusBarAlignment.Left, 50);
@@ -41,7 +42,7 @@ export class RunStatusBar implements vscode.Disposable {
     const s = this.state;
     if (!s) return;
     const secs = Math.round((Date.now() - s.started) / 1000);
-    const icon = s.running ? '$(sync~spin)' : s.outcome === 'completed' ? '$(check)' : s.outcome === 'cancelled' ? '$(circle-slash)' : '$(error)';
+    const icon = s.running ? `$(${spinningIcon('sync')})` : s.outcome === 'completed' ? '$(check)' : s.outcome === 'cancelled' ? '$(circle-slash)' : '$(error)';
     this.item.text = `${icon} ${s.pipeline} ${s.done}/${s.total} · ${secs}s`;
     this.item.tooltip = `${s.pipeline}: ${s.running ? 'running' : s.outcome}, ${s.done} of ${s.total} steps done. Click to show the graph.`;
   }

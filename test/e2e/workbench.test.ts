@@ -346,6 +346,11 @@ steps:
     await view.locator('.node[data-step-id="start"][data-status="completed"]').waitFor({ state: 'attached' });
     await s.page.waitForTimeout(1500);
     await shot(s.page, '2-dag-during-run');
+    // the run's status bar item: its icon still, since this workbench asks for fewer animations
+    // (workbench.reduceMotion: on); a spinning icon is drawn every frame (client/reducedMotion.ts)
+    const runIcon = s.page.locator('.statusbar-item', { hasText: 'slow' }).locator('.codicon-sync');
+    await runIcon.waitFor({ state: 'visible' });
+    assert.equal(await runIcon.evaluate((e) => e.classList.contains('codicon-modifier-spin')), false, 'no spinning icon with motion reduced');
     await palette(s.page, 'Orchestrator: Cancel Run');
     await view.locator('.node[data-step-id="wait"][data-status="cancelled"]').waitFor({ state: 'attached', timeout: 20_000 });
     await view.locator('[data-testid="run-status"]', { hasText: 'cancelled' }).waitFor();
