@@ -219,14 +219,16 @@ describe('sql tool (PostgreSQL)', function () {
         // the first attempt sleeps (until the connection is cut), the retry does not: a sequence is not rolled back
         "      sql: SELECT pg_sleep(CASE WHEN nextval('attempts') = 1 THEN 60 ELSE 0 END)::text AS slept, v AS note FROM notes WHERE id = :id",
         '      params: {id: 1}',
-        // waits (up to 10 s) until the first attempt of `slow` runs on the server, then drops its
-        // connection (a wait without that bound hung a fresh clone's run: left as it was)
+        // waits (up to 10 s) until the first attempt of `slow` has taken its number from the
+        // sequence, then drops its connection (a wait without that bound hung a fresh clone's run:
+        // left as it was). Its query shows in pg_stat_activity before it calls nextval: a cut in
+        // between, on a loaded machine, left the number 1 to the retry, which slept its 60 s
         '  - id: wait',
         '    tool: sql',
         '    action: execute',
         '    parameters:',
         '      connection: warehouse',
-        "      sql: DO $$ BEGIN FOR i IN 1..200 LOOP EXIT WHEN EXISTS (SELECT 1 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(CASE%' AND pid <> pg_backend_pid()); PERFORM pg_sleep(0.05); END LOOP; END $$",
+        "      sql: DO $$ BEGIN FOR i IN 1..200 LOOP EXIT WHEN (SELECT is_called FROM attempts); PERFORM pg_sleep(0.05); END LOOP; END $$",
         '  - id: cut',
         '    tool: sql',
         '    action: query',
