@@ -38,6 +38,10 @@ const STATIC_CHUNKS = {
   // cron-parser and luxon), loaded by no other command
   bullmq: 'bullmq.js',
   ioredis: 'ioredis.js',
+  // the OpenAI SDK, for a model call to OpenAI or an OpenAI-compatible server: 1.1 MB of the CLI's
+  // 4.2, compiled and run by every command (`orc validate` included) until it became a chunk; a
+  // provider is made on its first call (engine/models/runner.ts), and that reads the SDK
+  openai: 'openai.js',
   // OpenTelemetry, for a run or eval whose traces or metrics go somewhere (engine/telemetry/)
   ...Object.fromEntries(
     ['api', 'core', 'resources', 'sdk-trace-base', 'sdk-metrics', 'semantic-conventions', 'exporter-trace-otlp-proto', 'exporter-trace-otlp-http', 'exporter-metrics-otlp-proto', 'exporter-metrics-otlp-http', 'exporter-prometheus'].map((p) => [`@opentelemetry/${p}`, 'opentelemetry.js']),

@@ -121,7 +121,7 @@ describe('the .vsix (npm run package)', function () {
       'dist/cli.js',
       'dist/cliMain.js',
       // its chunks, and the language server's (the MCP SDK's client, re2js), required on first use (scripts/vendorChunks.mjs)
-      ...['a2a-sdk', 'ajv', 'anthropic-sdk', 'aws-sdk-client-s3', 'bullmq', 'google-genai', 'ioredis', 'mcp-client', 'mcp-sdk', 'opentelemetry', 'pg', 're2js', 'restate-sdk', 'vega-lite', 'vega'].map((c) => `dist/vendor/${c}.js`),
+      ...['a2a-sdk', 'ajv', 'anthropic-sdk', 'aws-sdk-client-s3', 'bullmq', 'google-genai', 'ioredis', 'mcp-client', 'mcp-sdk', 'openai', 'opentelemetry', 'pg', 're2js', 'restate-sdk', 'vega-lite', 'vega'].map((c) => `dist/vendor/${c}.js`),
       'engine/spec/pipeline.schema.json',
       // the eval files' schema, which contributes.yamlValidation registers for *.eval.yaml
       'engine/eval/eval.schema.json',

@@ -3,7 +3,7 @@
 // Anthropic and Gemini SDKs (against the loopback providers' wire protocols), Vega (a chart drawn
 // to SVG) and re2js (a template's regular expression), with the results a user sees. The libraries
 // the engine imports statically and few commands use (the queue's, OpenTelemetry, the MCP SDK, Ajv,
-// pg) are chunks loaded when one of their exports is first read: the tests that run `orc` with
+// pg, the OpenAI SDK) are chunks loaded when one of their exports is first read: the tests that run `orc` with
 // them (test/engine/distributed/, test/engine/telemetry/, test/engine/api/mcpServe.test.ts, the sql
 // and agent tests) go through the chunks. The extension's engine (dist/engine.js) requires the same
 // chunks. The language server's features keep the MCP SDK's client and re2js in chunks there too
@@ -39,10 +39,10 @@ describe('the CLI\'s vendor chunks', function () {
     }
   });
 
-  it("the libraries the engine imports statically and few commands use (the queue's, OpenTelemetry, the MCP SDK, Ajv, pg) are chunks no command loads before it uses them", () => {
+  it("the libraries the engine imports statically and few commands use (the queue's, OpenTelemetry, the MCP SDK, Ajv, pg, the OpenAI SDK) are chunks no command loads before it uses them", () => {
     const cli = fs.readFileSync(path.join(ROOT, 'dist', 'cliMain.js'), 'utf8');
     // (Ajv's compiler: the pipeline schema's validator, compiled at build time, needs only its 30-line ucs2length)
-    const chunks: [string, string][] = [['bullmq', 'bullmq.js'], ['ioredis', 'ioredis.js'], ['@opentelemetry/sdk-trace-base', 'opentelemetry.js'], ['@opentelemetry/api', 'opentelemetry.js'], ['@modelcontextprotocol/sdk', 'mcp-sdk.js'], ['zod', 'mcp-sdk.js'], ['ajv/dist/compile', 'ajv.js'], ['pg', 'pg.js']];
+    const chunks: [string, string][] = [['bullmq', 'bullmq.js'], ['ioredis', 'ioredis.js'], ['@opentelemetry/sdk-trace-base', 'opentelemetry.js'], ['@opentelemetry/api', 'opentelemetry.js'], ['@modelcontextprotocol/sdk', 'mcp-sdk.js'], ['zod', 'mcp-sdk.js'], ['ajv/dist/compile', 'ajv.js'], ['pg', 'pg.js'], ['openai', 'openai.js']];
     for (const [pkg, file] of chunks) {
       assert.ok(cli.includes(`require("./vendor/${file}")`), `${pkg} required from its chunk`);
       assert.ok(!cli.includes(`// node_modules/${pkg}/`), `${pkg} not in dist/cliMain.js`);
@@ -76,7 +76,7 @@ describe('the CLI\'s vendor chunks', function () {
 
   it("the extension's engine (dist/engine.js) holds none of them either: loading it loads no chunk, and a run through it reaches Claude through its chunk", async () => {
     const engine = fs.readFileSync(path.join(ROOT, 'dist', 'engine.js'), 'utf8');
-    for (const file of ['anthropic-sdk.js', 'google-genai.js', 'vega.js', 'aws-sdk-client-s3.js', 'bullmq.js', 'ioredis.js', 'opentelemetry.js', 'mcp-sdk.js', 'ajv.js', 'pg.js']) assert.ok(engine.includes(`require("./vendor/${file}")`), `dist/engine.js requires ${file}`);
+    for (const file of ['anthropic-sdk.js', 'google-genai.js', 'vega.js', 'aws-sdk-client-s3.js', 'bullmq.js', 'ioredis.js', 'opentelemetry.js', 'mcp-sdk.js', 'ajv.js', 'pg.js', 'openai.js']) assert.ok(engine.includes(`require("./vendor/${file}")`), `dist/engine.js requires ${file}`);
     server.responder = () => ({ text: 'claude says hi' });
     // a process of its own, as the extension host is: what loading the engine loads, then a run
     const script = [
@@ -105,11 +105,11 @@ describe('the CLI\'s vendor chunks', function () {
     assert.deepEqual(['Client', 'StreamableHTTPClientTransport', 'ReadBuffer', 'serializeMessage'].map((n) => typeof chunk[n]), ['function', 'function', 'function', 'function']);
   });
 
-  it('a run reaches Claude, Gemini, Vega and RE2 through them', async () => {
+  it('a run reaches Claude, Gemini, OpenAI, Vega and RE2 through them', async () => {
     const earlier = server.requests.length;
     server.responder = (body) => {
       const text = JSON.stringify(body);
-      return { text: text.includes('to Claude') ? 'claude says hi' : 'gemini says hi' };
+      return { text: text.includes('to Claude') ? 'claude says hi' : text.includes('to GPT') ? 'gpt says hi' : 'gemini says hi' };
     };
     fs.writeFileSync(
       path.join(dir, 'three.pipeline.yaml'),
@@ -124,6 +124,10 @@ describe('the CLI\'s vendor chunks', function () {
         '    action: generate',
         '    model: google:gemini-2.5-flash',
         '    parameters: { prompt: "Say hi to Gemini" }',
+        '  - id: gpt',
+        '    action: generate',
+        '    model: openai:gpt-4o-mini',
+        '    parameters: { prompt: "Say hi to GPT" }',
         '  - id: chart',
         '    tool: visualization',
         '    action: create_charts',
@@ -134,18 +138,19 @@ describe('the CLI\'s vendor chunks', function () {
         'outputs:',
         '  claude: "{{ claude.result }}"',
         '  gemini: "{{ gemini.result }}"',
+        '  gpt: "{{ gpt.result }}"',
         '  shout: "{{ gemini.result | regex_replace(\'h[a-z]$\', \'HI\') }}"',
       ].join('\n') + '\n',
     );
     const r = await orcAsync(['run', 'three.pipeline.yaml', '--json'], {
       cwd: dir,
       isolated: true,
-      env: { ANTHROPIC_API_KEY: 'sk-ant-test', ANTHROPIC_BASE_URL: server.origin, GEMINI_API_KEY: 'g-test', GOOGLE_GEMINI_BASE_URL: server.origin },
+      env: { ANTHROPIC_API_KEY: 'sk-ant-test', ANTHROPIC_BASE_URL: server.origin, GEMINI_API_KEY: 'g-test', GOOGLE_GEMINI_BASE_URL: server.origin, OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: `${server.origin}/v1` },
     });
     assert.equal(r.code, 0, r.stderr);
     const doc = JSON.parse(r.stdout) as { status: string; outputs: Record<string, string> };
-    assert.deepEqual([doc.status, doc.outputs], ['completed', { claude: 'claude says hi', gemini: 'gemini says hi', shout: 'gemini says HI' }]);
-    assert.deepEqual(server.requests.slice(earlier).map((q) => q.path.replace(/models\/.*/, 'models/…')).sort(), ['/v1/messages', '/v1beta/models/…']);
+    assert.deepEqual([doc.status, doc.outputs], ['completed', { claude: 'claude says hi', gemini: 'gemini says hi', gpt: 'gpt says hi', shout: 'gemini says HI' }]);
+    assert.deepEqual(server.requests.slice(earlier).map((q) => q.path.replace(/models\/.*/, 'models/…')).sort(), ['/v1/chat/completions', '/v1/messages', '/v1beta/models/…']);
     assert.match(fs.readFileSync(path.join(dir, 'charts', 'bar_chart.svg'), 'utf8'), /^<svg/);
   });
 });
