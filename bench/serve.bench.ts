@@ -1,4 +1,4 @@
-// `orc serve` against its floor and its peer: POST /pipelines/echo/runs with `Prefer: wait` of a
+// `orc serve` against its floor and its peer (the three of one bundle built as shipped: bench/shippedEngine.ts): POST /pipelines/echo/runs with `Prefer: wait` of a
 // one-step pipeline (no model), against the same pipeline run in-process through the engine API as
 // `orc run` runs it (the floor) and against a bare node:http server that runs it per request (the
 // peer); the latency from a run event to its SSE frame at a subscriber; the server's memory with
@@ -13,11 +13,11 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { analyze, createModelRunner, registryOrShipped, runPipeline } from '../engine/api/index';
 import { Tokens } from '../engine/serve/auth';
 import { startServer, type RunningServer } from '../engine/serve/server';
 import { startServe } from '../test/helpers/serveProcess';
 import { build } from './freshBuild';
+import { loadShipped, type Shipped } from './shippedBuild';
 import { goal, median, percentile, table } from './stats';
 import { monitorFigures, monitorReport } from './serveMonitors';
 import { fanoutFigures, fanoutReport } from './sseFanout';
@@ -77,17 +77,18 @@ const check = (i: number, echoed: unknown, side: string) => {
   if (echoed !== JSON.stringify(`call ${i}`)) throw new Error(`${side}: call ${i} did not succeed`);
 };
 
-function runEcho(dir: string) {
+/** The pipeline run in-process through the engine's API, as `orc run` runs it (`e`: the shipped engine). */
+function runEcho(e: Shipped, dir: string) {
   const file = path.join(dir, 'echo.pipeline.yaml');
-  const a = analyze(ECHO, { pipelineFile: file });
-  const models = createModelRunner({ env: process.env });
-  const registry = registryOrShipped();
-  return (inputs: Record<string, unknown>) => runPipeline(a, { cwd: dir, inputs, pipelineFile: file, source: ECHO, models, registry, predict: true });
+  const a = e.analyze(ECHO, { pipelineFile: file });
+  const models = e.createModelRunner({ env: process.env });
+  const registry = e.registryOrShipped();
+  return (inputs: Record<string, unknown>) => e.runPipeline(a, { cwd: dir, inputs, pipelineFile: file, source: ECHO, models, registry, predict: true });
 }
 
 /** The peer: a bare node:http server that runs the pipeline per POST and answers its result document. */
-async function peerServer(dir: string): Promise<{ url: string; close(): void }> {
-  const run = runEcho(dir);
+async function peerServer(e: Shipped, dir: string): Promise<{ url: string; close(): void }> {
+  const run = runEcho(e, dir);
   const server = http.createServer((req, res) => {
     let body = '';
     req.setEncoding('utf8').on('data', (c) => (body += c));
@@ -109,11 +110,18 @@ async function peerServer(dir: string): Promise<{ url: string; close(): void }> 
 
 const post = (url: string, body: unknown, headers: Record<string, string> = {}) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 
+/**
+ * The three sides of a request, all of one bundle built as dist/cliMain.js is (bench/shippedEngine.ts):
+ * ours is measured as it ships, and the floor and the peer run the same engine. Through tsx, each
+ * import across our modules is a getter and each closure made is wrapped, which no user's process
+ * pays, and ours crosses more of our modules per request than the peer does.
+ */
 async function requests(): Promise<Record<'floor' | 'peer' | 'ours', number[]>> {
+  const e = await loadShipped();
   const dirs = { floor: workspace({ 'echo.pipeline.yaml': ECHO }), peer: workspace({ 'echo.pipeline.yaml': ECHO }), ours: workspace({ 'echo.pipeline.yaml': ECHO }) };
-  const floorRun = runEcho(dirs.floor);
-  const peer = await peerServer(dirs.peer);
-  const ours = await startServer({ root: dirs.ours, host: '127.0.0.1', port: 0, tokens: new Tokens([]), version: 'bench', log: () => undefined, watch: false });
+  const floorRun = runEcho(e, dirs.floor);
+  const peer = await peerServer(e, dirs.peer);
+  const ours = await e.startServer({ root: dirs.ours, host: '127.0.0.1', port: 0, tokens: new e.Tokens([]), version: 'bench', log: () => undefined, watch: false });
   const sides: Record<'floor' | 'peer' | 'ours', Caller> = {
     floor: async (i) => check(i, (await floorRun({ text: `call ${i}` })).outputs.echoed, 'floor'),
     peer: async (i) => check(i, ((await (await post(`${peer.url}/`, { text: `call ${i}` })).json()) as { outputs: { echoed: unknown } }).outputs.echoed, 'peer'),

@@ -1,4 +1,4 @@
-// What the in-process benches measure of ours (agent, models, sql), bundled by bench/shippedBuild.ts
+// What the in-process benches measure of ours (agent, models, sql, serve), bundled by bench/shippedBuild.ts
 // as dist/cliMain.js is built, so each figure is the shipped code's: the engine's API, the model
 // runner, the sql tool and its session, and the fetch our providers give the openai SDK (which the
 // benches' floors and peers are given too, one copy, from this bundle). Run from the sources through
@@ -10,3 +10,6 @@ export { ProviderModelRunner } from '../engine/models/index';
 export { modelFetch } from '../engine/models/httpTransport';
 export { openaiProvider } from '../engine/models/openaiProvider';
 export { createSqlTool, SqlSession } from '../engine/tools/sql/index';
+export { registryOrShipped } from '../engine/api/index';
+export { startServer } from '../engine/serve/server';
+export { Tokens } from '../engine/serve/auth';
