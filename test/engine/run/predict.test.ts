@@ -8,7 +8,7 @@ import { analyze } from '../../../engine/analyze/index';
 import { findModel } from '../../../engine/models/registry';
 import { predict, simulateMakespan } from '../../../engine/run/predict';
 import type { ResultDocument } from '../../../engine/run/events';
-import { loadHistory } from '../../../engine/run/history';
+import { HISTORY_WINDOW, loadHistory } from '../../../engine/run/history';
 import { runPipeline } from '../../../engine/run/runPipeline';
 import { registryModels } from '../../../engine/models/registry';
 import { orc } from '../../helpers/cli';
@@ -66,6 +66,35 @@ describe('prediction', () => {
     assert.equal(fourth.prediction?.steps.long.actual_ms, fourth.steps.long.duration_ms);
     assert.equal(fourth.prediction?.makespan_ms.actual, fourth.duration_ms);
     assert.deepEqual(fourth.prediction?.makespan_ms.predicted, p.makespan_ms);
+  });
+
+  it(`learns from the pipeline's runs among the folder's newest ${HISTORY_WINDOW}, and does not read a run of another pipeline twice`, async function () {
+    this.timeout(20_000);
+    const mine = await run(SLEEPS('0.05'));
+    const other = await runPipeline(analyze('id: other\nsteps:\n  - id: s\n    tool: terminal\n    action: execute\n    parameters:\n      command: "true"\n'), { cwd: dir, predict: true });
+    const runs = path.join(dir, '.orchestrator', 'runs');
+    // newer runs of the other pipeline: copies of its record under later ids (an id starts with when its run started)
+    const later = (i: number) => `29990101-000000-${i.toString(16).padStart(6, '0')}`;
+    const copies = (from: number, to: number) => {
+      for (let i = from; i < to; i++) fs.cpSync(path.join(runs, other.execution_id), path.join(runs, later(i)), { recursive: true });
+    };
+    copies(0, HISTORY_WINDOW - 2);
+    assert.deepEqual(loadHistory(dir, 'sleeps').map((d) => d.execution_id), [mine.execution_id], `the pipeline's run is within the newest ${HISTORY_WINDOW}`);
+    // a run's pipeline never changes: a run read as another pipeline's is not read again by this
+    // process (this one is made a run of the pipeline, which a run never becomes)
+    const seen = path.join(runs, later(0), 'result.json');
+    fs.writeFileSync(seen, JSON.stringify({ ...mine, execution_id: later(0) }));
+    assert.deepEqual(loadHistory(dir, 'sleeps').map((d) => d.execution_id), [mine.execution_id]);
+    // two more: the pipeline's own run is past the window, and nothing is learned from it
+    copies(HISTORY_WINDOW - 2, HISTORY_WINDOW);
+    assert.deepEqual(loadHistory(dir, 'sleeps'), []);
+    const a = analyze(SLEEPS('0.05'));
+    const p = predict(a.pipeline!, a.plan!, { maxParallel: 16, inputs: {}, registry: registryModels(), history: loadHistory(dir, 'sleeps') });
+    assert.deepEqual(p.steps.map((x) => [x.step, x.source]), [
+      ['long', 'unknown'],
+      ['short', 'unknown'],
+      ['last', 'unknown'],
+    ]);
   });
 
   it('a step whose definition changed is not predicted from runs of the old one', async function () {
