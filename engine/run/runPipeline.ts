@@ -26,7 +26,7 @@ import { recordedInputs, runRedactor, secretInputValues, tapeRedactor } from './
 import { StepListRunner } from './scheduler';
 import { predict, type Prediction } from './predict';
 import { registryModels, type RegistryModel } from '../models/registry';
-import { loadHistory } from './history';
+import { loadHistory, noteRunStarted } from './history';
 import { orchestratorOf } from '../auto/orchestrator';
 import { DebugBridge, type RunDebugger } from './debugHooks';
 import { executionInfo, ListScope, rootScope } from './scope';
@@ -380,6 +380,8 @@ export async function runPipeline(analysis: Analysis, options: RunOptions): Prom
 
   announceRun(analysis, options, emitter, executionId, checkpoint);
   const prediction = predictRun(analysis, options, emitter, cwd, maxParallel, inputs);
+  // the runs after it in this process learn from it (engine/run/history.ts)
+  noteRunStarted(cwd, executionId);
   const scope = new ListScope(rootScope(inputs, pipeline.id, executionInfo(executionId, started), pipeline.variables, ctx), {}, inputs);
   const top = new StepListRunner(ctx, pipeline.steps, plan, scope, '', []);
   // what `.run().finally(close).catch(...)` did, without its closures and promises

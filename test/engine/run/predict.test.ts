@@ -8,7 +8,7 @@ import { analyze } from '../../../engine/analyze/index';
 import { findModel } from '../../../engine/models/registry';
 import { predict, simulateMakespan } from '../../../engine/run/predict';
 import type { ResultDocument } from '../../../engine/run/events';
-import { HISTORY_WINDOW, loadHistory } from '../../../engine/run/history';
+import { HISTORY_WINDOW, LISTING_MS, loadHistory } from '../../../engine/run/history';
 import { runPipeline } from '../../../engine/run/runPipeline';
 import { registryModels } from '../../../engine/models/registry';
 import { orc } from '../../helpers/cli';
@@ -78,7 +78,10 @@ describe('prediction', () => {
     const copies = (from: number, to: number) => {
       for (let i = from; i < to; i++) fs.cpSync(path.join(runs, other.execution_id), path.join(runs, later(i)), { recursive: true });
     };
+    // what other processes start is seen within LISTING_MS (a process lists the folder at most so often)
+    const seenLater = () => new Promise((r) => setTimeout(r, LISTING_MS + 50));
     copies(0, HISTORY_WINDOW - 2);
+    await seenLater();
     assert.deepEqual(loadHistory(dir, 'sleeps').map((d) => d.execution_id), [mine.execution_id], `the pipeline's run is within the newest ${HISTORY_WINDOW}`);
     // a run's pipeline never changes: a run read as another pipeline's is not read again by this
     // process (this one is made a run of the pipeline, which a run never becomes)
@@ -87,6 +90,7 @@ describe('prediction', () => {
     assert.deepEqual(loadHistory(dir, 'sleeps').map((d) => d.execution_id), [mine.execution_id]);
     // two more: the pipeline's own run is past the window, and nothing is learned from it
     copies(HISTORY_WINDOW - 2, HISTORY_WINDOW);
+    await seenLater();
     assert.deepEqual(loadHistory(dir, 'sleeps'), []);
     const a = analyze(SLEEPS('0.05'));
     const p = predict(a.pipeline!, a.plan!, { maxParallel: 16, inputs: {}, registry: registryModels(), history: loadHistory(dir, 'sleeps') });
