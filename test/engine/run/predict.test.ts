@@ -70,27 +70,32 @@ describe('prediction', () => {
 
   it(`learns from the pipeline's runs among the folder's newest ${HISTORY_WINDOW}, and does not read a run of another pipeline twice`, async function () {
     this.timeout(20_000);
-    const mine = await run(SLEEPS('0.05'));
-    const other = await runPipeline(analyze('id: other\nsteps:\n  - id: s\n    tool: terminal\n    action: execute\n    parameters:\n      command: "true"\n'), { cwd: dir, predict: true });
+    // the two runs made in a folder of their own, then brought here with newer runs of the other
+    // pipeline (copies of its record under later ids: an id starts with when its run started), so
+    // that this process's first look at this folder finds them all
+    const made = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-predict-made-'));
+    const mine = await runPipeline(analyze(SLEEPS('0.05')), { cwd: made, predict: true });
+    const other = await runPipeline(analyze('id: other\nsteps:\n  - id: s\n    tool: terminal\n    action: execute\n    parameters:\n      command: "true"\n'), { cwd: made, predict: true });
     const runs = path.join(dir, '.orchestrator', 'runs');
-    // newer runs of the other pipeline: copies of its record under later ids (an id starts with when its run started)
+    fs.cpSync(path.join(made, '.orchestrator', 'runs'), runs, { recursive: true });
+    fs.rmSync(made, { recursive: true, force: true });
     const later = (i: number) => `29990101-000000-${i.toString(16).padStart(6, '0')}`;
     const copies = (from: number, to: number) => {
       for (let i = from; i < to; i++) fs.cpSync(path.join(runs, other.execution_id), path.join(runs, later(i)), { recursive: true });
     };
-    // what other processes start is seen within LISTING_MS (a process lists the folder at most so often)
-    const seenLater = () => new Promise((r) => setTimeout(r, LISTING_MS + 50));
     copies(0, HISTORY_WINDOW - 2);
-    await seenLater();
     assert.deepEqual(loadHistory(dir, 'sleeps').map((d) => d.execution_id), [mine.execution_id], `the pipeline's run is within the newest ${HISTORY_WINDOW}`);
     // a run's pipeline never changes: a run read as another pipeline's is not read again by this
     // process (this one is made a run of the pipeline, which a run never becomes)
     const seen = path.join(runs, later(0), 'result.json');
     fs.writeFileSync(seen, JSON.stringify({ ...mine, execution_id: later(0) }));
     assert.deepEqual(loadHistory(dir, 'sleeps').map((d) => d.execution_id), [mine.execution_id]);
-    // two more: the pipeline's own run is past the window, and nothing is learned from it
+    // two more, as another process starts them: seen once this process lists the folder again (at
+    // most LISTING_MS later, more when listing it took long), and the pipeline's own run is then past
+    // the window: nothing is learned from it
     copies(HISTORY_WINDOW - 2, HISTORY_WINDOW);
-    await seenLater();
+    const deadline = Date.now() + 10 * LISTING_MS;
+    while (loadHistory(dir, 'sleeps').length && Date.now() < deadline) await new Promise((r) => setTimeout(r, LISTING_MS / 10));
     assert.deepEqual(loadHistory(dir, 'sleeps'), []);
     const a = analyze(SLEEPS('0.05'));
     const p = predict(a.pipeline!, a.plan!, { maxParallel: 16, inputs: {}, registry: registryModels(), history: loadHistory(dir, 'sleeps') });
