@@ -201,6 +201,21 @@ export async function applyQuickFix(page: Page, title: string): Promise<void> {
 
 /** Sets or clears (F9) the breakpoint on a line of the editor in front, and waits until the gutter
  * shows it set (`visible`) or gone (`detached`). */
+/**
+ * Expands a scope of the Variables view (a click only when it is collapsed: VS Code expands the
+ * first scope of a stopped frame by itself, and a click then would close it) and waits for a variable
+ * of it, `name` with `value`. The scope's children are a request to the debug adapter in the
+ * extension host: on a machine kept busy (stress-ng beside two workbenches) its answer took longer
+ * than 10 s once.
+ */
+export async function variableInScope(page: Page, scope: string, name: string, value: string): Promise<void> {
+  const view = page.locator('.debug-variables');
+  const row = view.locator('.monaco-list-row', { hasText: scope }).first();
+  await row.waitFor({ state: 'visible', timeout: 30_000 });
+  if ((await row.getAttribute('aria-expanded')) !== 'true') await row.click();
+  await view.locator('.monaco-list-row', { hasText: name }).filter({ hasText: value }).first().waitFor({ state: 'visible', timeout: 30_000 });
+}
+
 export async function toggleBreakpoint(page: Page, line: number, then: 'visible' | 'detached'): Promise<void> {
   await goToLine(page, `:${line}`);
   await page.keyboard.press('F9');

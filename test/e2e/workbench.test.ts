@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { format } from 'node:util';
 import type { Page } from 'playwright-core';
 import { launchBrowser, makeWorkspace, ROOT, Workbench } from './codeServer';
-import { goToLine, palette, personWorkbench, quickOpen, scrollTo, shot, toggleBreakpoint, webview } from './ui';
+import { goToLine, palette, personWorkbench, quickOpen, scrollTo, shot, toggleBreakpoint, variableInScope, webview } from './ui';
 import { installFakeLanguageModel } from './fakeLanguageModel/install';
 import { generatePipeline } from '../../bench/generatePipeline';
 
@@ -200,9 +200,7 @@ describe('workbench: as a person uses it', function () {
     assert.match((await webview(s.page).locator('[data-testid="run-status"]').textContent()) ?? '', /^paused at \S*write_note$/);
     assert.equal(fs.existsSync(path.join(s.workspace, 'output', 'notes', '0-pipelines.md')), false);
     // the loop's variables: expand the Loop scope and read the item
-    const variablesView = s.page.locator('.debug-variables');
-    await variablesView.locator('.monaco-list-row', { hasText: 'Loop' }).first().click();
-    await variablesView.locator('.monaco-list-row', { hasText: 'topic' }).filter({ hasText: '"pipelines"' }).first().waitFor({ state: 'visible', timeout: 10_000 });
+    await variableInScope(s.page, 'Loop', 'topic', '"pipelines"');
     await shot(s.page, '7-debug-paused-in-loop');
 
     // Step Over: this iteration's step runs, the run stops before the next one
@@ -534,12 +532,9 @@ describe('workbench: an eval, as a person runs it', function () {
     await s.page.locator('.debug-call-stack .monaco-list-row', { hasText: 'read_greeting' }).first().waitFor({ state: 'visible', timeout: 60_000 });
     await s.page.getByText(/paused on breakpoint/i).first().waitFor({ state: 'visible', timeout: 10_000 });
     // the run's parameters are the case's (name ADA, its out_dir), and so is the held step's rendered path
-    const variablesView = s.page.locator('.debug-variables');
-    await variablesView.locator('.monaco-list-row', { hasText: 'Inputs' }).first().click();
-    await variablesView.locator('.monaco-list-row', { hasText: 'path' }).filter({ hasText: '"./output/eval/shout/hello.txt"' }).first().waitFor({ state: 'visible', timeout: 10_000 });
-    await variablesView.locator('.monaco-list-row', { hasText: 'Parameters' }).first().click();
-    await variablesView.locator('.monaco-list-row', { hasText: 'name' }).filter({ hasText: '"ADA"' }).first().waitFor({ state: 'visible', timeout: 10_000 });
-    await variablesView.locator('.monaco-list-row', { hasText: 'out_dir' }).filter({ hasText: '"./output/eval/shout"' }).first().waitFor({ state: 'visible', timeout: 10_000 });
+    await variableInScope(s.page, 'Inputs', 'path', '"./output/eval/shout/hello.txt"');
+    await variableInScope(s.page, 'Parameters', 'name', '"ADA"');
+    await variableInScope(s.page, 'Parameters', 'out_dir', '"./output/eval/shout"');
     await shot(s.page, '13-eval-case-debug');
     // the case's run wrote its greeting and is held before reading it back
     assert.deepEqual(fs.readdirSync(path.join(s.workspace, 'output', 'eval', 'shout')), ['hello.txt']);
