@@ -39,6 +39,11 @@ describe('prediction', () => {
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   const run = (text: string) => runPipeline(analyze(text), { cwd: dir, predict: true });
+  /** SLEEPS with the long sleep of `longSeconds`, predicted from the folder's runs as a run would be. */
+  const predicted = (longSeconds: string) => {
+    const a = analyze(SLEEPS(longSeconds));
+    return predict(a.pipeline!, a.plan!, { maxParallel: 16, inputs: {}, registry: registryModels(), history: loadHistory(dir, 'sleeps') });
+  };
 
   it('with three earlier runs, a sleep step is predicted within its observed range, and the run records predicted beside actual', async function () {
     this.timeout(20_000);
@@ -47,8 +52,7 @@ describe('prediction', () => {
     assert.equal(first.prediction?.steps.long.predicted_ms, null);
     const earlier = [first, await run(SLEEPS('0.2')), await run(SLEEPS('0.2'))];
     const observed = earlier.map((d) => d.steps.long.duration_ms!);
-    const a = analyze(SLEEPS('0.2'));
-    const p = predict(a.pipeline!, a.plan!, { maxParallel: 16, inputs: {}, registry: registryModels(), history: loadHistory(dir, 'sleeps') });
+    const p = predicted('0.2');
     const long = p.steps.find((s) => s.step === 'long')!;
     assert.equal(long.source, 'history');
     assert.equal(long.samples, 3);
@@ -97,8 +101,7 @@ describe('prediction', () => {
     const deadline = Date.now() + 10 * LISTING_MS;
     while (loadHistory(dir, 'sleeps').length && Date.now() < deadline) await new Promise((r) => setTimeout(r, LISTING_MS / 10));
     assert.deepEqual(loadHistory(dir, 'sleeps'), []);
-    const a = analyze(SLEEPS('0.05'));
-    const p = predict(a.pipeline!, a.plan!, { maxParallel: 16, inputs: {}, registry: registryModels(), history: loadHistory(dir, 'sleeps') });
+    const p = predicted('0.05');
     assert.deepEqual(p.steps.map((x) => [x.step, x.source]), [
       ['long', 'unknown'],
       ['short', 'unknown'],
@@ -109,8 +112,7 @@ describe('prediction', () => {
   it('a step whose definition changed is not predicted from runs of the old one', async function () {
     this.timeout(20_000);
     await run(SLEEPS('0.1'));
-    const a = analyze(SLEEPS('0.3'));
-    const p = predict(a.pipeline!, a.plan!, { maxParallel: 16, inputs: {}, registry: registryModels(), history: loadHistory(dir, 'sleeps') });
+    const p = predicted('0.3');
     assert.deepEqual(p.steps.map((s) => [s.step, s.source]), [
       ['long', 'unknown'],
       ['short', 'history'],
