@@ -9,8 +9,8 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { LoopbackProviders } from '../fixtures/providers/loopbackServer';
-import { palette, personWorkbench, quickOpen, shot, webview } from './ui';
+import { agentWorkbench } from './agentWorkbench';
+import { palette, quickOpen, shot, webview } from './ui';
 
 const FILES = path.join(__dirname, 'agentTranscriptFiles');
 const FIRST = 'I was charged $20 twice, see my receipt.';
@@ -21,20 +21,10 @@ const ARRIVES = 'Refunds take five days: the money arrives by Monday.';
 
 describe('workbench: an agent transcript with a handoff and an image, and the chat input (agentTranscript)', function () {
   this.timeout(240_000);
-  const provider = new LoopbackProviders();
-  before(async () => {
-    await provider.start();
-  });
-  const s = personWorkbench({
-    trusted: true,
-    settings: { 'workbench.colorTheme': 'Default Light Modern' },
-    env: () => ({ OPENAI_API_KEY: 'sk-loopback-e2e', OPENAI_BASE_URL: `${provider.origin}/v1` }),
-  });
+  // the workbench and loopback server it shares with agents.test.ts and guardrails.test.ts
+  const { s, provider } = agentWorkbench();
   before(() => {
     for (const f of fs.readdirSync(FILES)) fs.copyFileSync(path.join(FILES, f), path.join(s.workspace, f));
-  });
-  after(async () => {
-    await provider.stop();
   });
 
   /** The transcript as a person reads it: each row (a turn's head without its varying cost and

@@ -7,26 +7,16 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { LoopbackProviders } from '../fixtures/providers/loopbackServer';
-import { installFakeLanguageModel } from './fakeLanguageModel/install';
 import type { Frame, Page } from 'playwright-core';
-import { palette, personWorkbench, quickOpen, scrollTo, shot, toggleBreakpoint, webview } from './ui';
+import { agentWorkbench } from './agentWorkbench';
+import { palette, quickOpen, scrollTo, shot, toggleBreakpoint, webview } from './ui';
 import { turnOf } from '../helpers/agentRun';
 import { inboxReaderTurn } from './integration/inboxReaderModel';
 
 describe('workbench: an agent, as a person watches, approves and debugs it', function () {
   this.timeout(240_000);
-  const provider = new LoopbackProviders();
-  // registered before the workbench's own hooks: the server's address is known when it starts
-  before(async () => {
-    await provider.start();
-  });
-  const s = personWorkbench({
-    trusted: true,
-    settings: { 'workbench.colorTheme': 'Default Light Modern' },
-    env: () => ({ OPENAI_API_KEY: 'sk-loopback-e2e', OPENAI_BASE_URL: `${provider.origin}/v1` }),
-    extensionsDir: installFakeLanguageModel,
-  });
+  // the workbench and loopback server it shares with guardrails.test.ts and agentTranscript.test.ts
+  const { s, provider } = agentWorkbench();
   beforeEach(async () => {
     // each test counts the requests it caused
     provider.requests.length = 0;
@@ -39,10 +29,6 @@ describe('workbench: an agent, as a person watches, approves and debugs it', fun
       await s.page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 30_000 });
     }
   });
-  after(async () => {
-    await provider.stop();
-  });
-
   // ── the conversation live in the graph panel ──
 
   /** An agent step's transcript as a person reads it: the first line, then per turn its line, its

@@ -58,6 +58,10 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   });
 }
 
+/** Run before any workbench starts (test/e2e/ui.ts: a shared workbench no suite is using stops, so
+ * a process has one idle workbench at most). */
+export const beforeWorkbenchStart: Array<() => Promise<void>> = [];
+
 export class Workbench {
   readonly base: string;
   private constructor(
@@ -73,6 +77,7 @@ export class Workbench {
   }
 
   static async start(o: WorkbenchOptions): Promise<Workbench> {
+    for (const f of beforeWorkbenchStart) await f();
     // the workbench tests run in two processes side by side (scripts/e2e.mjs): a free port one of
     // them picked may be taken by the other before its code-server binds it; another port then
     for (let attempt = 1; ; attempt++) {

@@ -4,24 +4,13 @@
 // The model is a loopback server speaking OpenAI's protocol, driven through the real SDK by the
 // extension host. Screenshots go to test-artifacts/e2e/guardrails-*.png. Run by scripts/e2e.mjs.
 import { strict as assert } from 'node:assert';
-import { LoopbackProviders } from '../fixtures/providers/loopbackServer';
-import { palette, personWorkbench, quickOpen, shot, webview } from './ui';
+import { agentWorkbench } from './agentWorkbench';
+import { palette, quickOpen, shot, webview } from './ui';
 
 describe('workbench: guardrails and the budget in the pipeline panel', function () {
   this.timeout(240_000);
-  const provider = new LoopbackProviders();
-  // registered before the workbench's own hooks: the server's address is known when it starts
-  before(async () => {
-    await provider.start();
-  });
-  const s = personWorkbench({
-    trusted: true,
-    settings: { 'workbench.colorTheme': 'Default Light Modern' },
-    env: () => ({ OPENAI_API_KEY: 'sk-loopback-e2e', OPENAI_BASE_URL: `${provider.origin}/v1` }),
-  });
-  after(async () => {
-    await provider.stop();
-  });
+  // the workbench and loopback server it shares with agents.test.ts and agentTranscript.test.ts
+  const { s, provider } = agentWorkbench();
 
   it('the header shows the budget spent of its limit; a blocked answer is shown blocked with its guard and reason; a redacted one says so', async () => {
     provider.script.push(

@@ -1,9 +1,10 @@
 // Driving the workbench as a person does, shared by the browser suites (workbench.test.ts,
 // vsix.test.ts): screenshots, quick open, the command palette, the webview on screen.
+import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
-import { ARTIFACTS, consoleTail, launchBrowser, makeWorkspace, saveWorkbenchLogs, Workbench } from './codeServer';
+import { ARTIFACTS, beforeWorkbenchStart, consoleTail, launchBrowser, makeWorkspace, saveWorkbenchLogs, Workbench } from './codeServer';
 
 export async function shot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
@@ -282,8 +283,38 @@ export function webview(page: Page): FrameLocator {
   return page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
 }
 
+/** A workbench driven as a person, as `personWorkbench` gives it to a suite. */
+export interface PersonWorkbench {
+  wb: Workbench;
+  page: Page;
+  workspace: string;
+  close: () => Promise<void>;
+}
+
+/** The workbench of a `share` key, kept between the suites of that key; `inUse` while one runs. */
+let shared: { key: string; options: string; s: PersonWorkbench; inUse: boolean } | undefined;
+
+/** Stops the shared workbench, its browser and its workspace, unless a suite is using it. */
+async function stopShared(): Promise<void> {
+  if (!shared || shared.inUse) return;
+  const { s } = shared;
+  shared = undefined;
+  await s.close?.();
+  s.wb?.stop();
+  if (s.workspace) fs.rmSync(s.workspace, { recursive: true, force: true });
+}
+// another workbench starting (any suite's) stops an idle shared one: at most one idle a process
+beforeWorkbenchStart.push(stopShared);
+process.on('exit', () => {
+  if (shared?.s.workspace) fs.rmSync(shared.s.workspace, { recursive: true, force: true });
+});
+
 /** A workbench driven as a person: started before the suite (in Restricted Mode unless trusted), a
- * screenshot of any failing test and the workbench tidied after it, everything stopped after the suite. */
+ * screenshot of any failing test and the workbench tidied after it, everything stopped after the suite.
+ * With `share`, suites of the same key that run one after the other use one workbench, its
+ * workspace and its browser: the first starts it, each leaves it tidied (no dialog, no debug
+ * session, no editor), and it stops when another workbench starts or the process ends. A workbench's
+ * start is about 30 s of CPU. Suites of one key must ask for the same workbench (checked). */
 export function personWorkbench(o: {
   trusted: boolean;
   settings?: Record<string, unknown>;
@@ -291,9 +322,18 @@ export function personWorkbench(o: {
   env?: () => NodeJS.ProcessEnv;
   /** Extensions installed as a user's (the fake language model). */
   extensionsDir?: () => Promise<string>;
-}) {
-  const s = {} as { wb: Workbench; page: Page; workspace: string; close: () => Promise<void> };
+  /** The key of suites that share one workbench. */
+  share?: string;
+}): PersonWorkbench {
+  const s = {} as PersonWorkbench;
   before(async () => {
+    const options = JSON.stringify({ trusted: o.trusted, settings: o.settings ?? {}, env: o.env?.() ?? {}, extensions: Boolean(o.extensionsDir) });
+    if (o.share && shared?.key === o.share) {
+      assert.equal(options, shared.options, `the suites sharing the workbench '${o.share}' ask for the same one`);
+      Object.assign(s, shared.s);
+      shared.inUse = true;
+      return;
+    }
     s.workspace = makeWorkspace();
     s.wb = await Workbench.start({ workspace: s.workspace, trusted: o.trusted, settings: o.settings, env: o.env?.(), extensionsDir: await o.extensionsDir?.() });
     const b = await launchBrowser();
@@ -303,6 +343,7 @@ export function personWorkbench(o: {
     await s.page.goto(s.wb.url(), { timeout: 120_000 });
     await s.page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
     await s.page.waitForFunction(() => document.title.includes('[Extension Development Host]'), undefined, { timeout: 60_000 });
+    if (o.share) shared = { key: o.share, options, s, inUse: true };
   });
   afterEach(async function () {
     if (this.currentTest?.state !== 'failed') return;
@@ -310,6 +351,12 @@ export function personWorkbench(o: {
     await tidyAfterFailure(s.page);
   });
   after(async () => {
+    if (o.share && shared?.s.wb === s.wb) {
+      // the next suite of the key starts from a tidy workbench
+      if (s.page) await tidyAfterFailure(s.page);
+      shared.inUse = false;
+      return;
+    }
     await s.close?.();
     s.wb?.stop();
     if (s.workspace) fs.rmSync(s.workspace, { recursive: true, force: true });

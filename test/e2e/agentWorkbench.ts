@@ -1,0 +1,34 @@
+// The workbench of the suites that run agents and models in the graph panel (agents.test.ts,
+// guardrails.test.ts, agentTranscript.test.ts): trusted, Light Modern, the fake language-model
+// extension installed, and OpenAI's SDK in the extension host pointed at one loopback server
+// speaking OpenAI's protocol. The suites run one after the other in one workbench
+// (`personWorkbench`'s `share`): two workbench starts fewer a run, about a minute of CPU.
+import { LoopbackProviders } from '../fixtures/providers/loopbackServer';
+import { installFakeLanguageModel } from './fakeLanguageModel/install';
+import { personWorkbench, type PersonWorkbench } from './ui';
+
+/** The loopback model server of the process, started by the first suite that asks for it. */
+const provider = new LoopbackProviders();
+let started: Promise<unknown> | undefined;
+
+/** The shared workbench and its model server, which each suite finds as a fresh one: no request
+ * recorded, nothing scripted, no responder, no rate limit. */
+export function agentWorkbench(): { s: PersonWorkbench; provider: LoopbackProviders } {
+  // registered before the workbench's own hooks: the server's address is known when it starts
+  before(async () => {
+    await (started ??= provider.start().then(() => provider.unref()));
+    provider.requests.length = 0;
+    provider.script.length = 0;
+    provider.responder = null;
+    provider.fallback = {};
+    provider.rateLimit = null;
+  });
+  const s = personWorkbench({
+    share: 'agents',
+    trusted: true,
+    settings: { 'workbench.colorTheme': 'Default Light Modern' },
+    env: () => ({ OPENAI_API_KEY: 'sk-loopback-e2e', OPENAI_BASE_URL: `${provider.origin}/v1` }),
+    extensionsDir: installFakeLanguageModel,
+  });
+  return { s, provider };
+}
