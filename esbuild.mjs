@@ -8,6 +8,7 @@ import { writeChatFiles } from './scripts/chatPrompts.mjs';
 import { writeRegistryJson } from './scripts/registryJson.mjs';
 import { noNodeCanvas } from './scripts/noNodeCanvas.mjs';
 import { buildVendorChunks, serverChunks, vendorChunks } from './scripts/vendorChunks.mjs';
+import { lazyBuiltins } from './scripts/lazyBuiltins.mjs';
 
 const watch = process.argv.includes('--watch');
 const common = { bundle: true, sourcemap: true, logLevel: 'warning', legalComments: 'none' };
@@ -83,8 +84,9 @@ const shellLibrary = {
 // (scripts/atomicOutput.mjs): tests and a developer's CLI read dist/ while it is built again
 const builds = [
   // the CLI: its large libraries that only some commands reach are chunks beside it (dist/vendor/,
-  // scripts/vendorChunks.mjs)
-  { ...common, entryPoints: ['engine/cli/main.ts'], outfile: 'dist/cliMain.js', platform: 'node', format: 'cjs', target: 'node22', plugins: [vendorChunks, noNodeCanvas] },
+  // scripts/vendorChunks.mjs); Node's built-ins that few commands use are loaded on first use
+  // (scripts/lazyBuiltins.mjs)
+  { ...common, entryPoints: ['engine/cli/main.ts'], outfile: 'dist/cliMain.js', platform: 'node', format: 'cjs', target: 'node22', plugins: [vendorChunks, noNodeCanvas, lazyBuiltins] },
   // its entry, what `orc` runs: the CLI loaded with Node's compile cache on (engine/cli/entry.ts,
   // engine/cli/compileCache.ts)
   { ...common, entryPoints: ['engine/cli/entry.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node22' },

@@ -17,7 +17,6 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { pipeline, Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
-import { HttpAgent, HttpsAgent } from 'agentkeepalive';
 
 /**
  * Connections kept open between calls, closed after 4 s unused (or before the server's own
@@ -30,7 +29,12 @@ const AGENT_OPTIONS = { keepAlive: true, freeSocketTimeout: 4000, timeout: 0 };
 let agents: { http: http.Agent; https: https.Agent } | null = null;
 
 function agentFor(protocol: string): http.Agent {
-  agents ??= { http: new HttpAgent(AGENT_OPTIONS), https: new HttpsAgent(AGENT_OPTIONS) };
+  // agentkeepalive required at the first call: its classes extend Node's HTTP agents as it loads,
+  // which would load node:http and node:https in every `orc` command (scripts/lazyBuiltins.mjs)
+  if (!agents) {
+    const { HttpAgent, HttpsAgent } = require('agentkeepalive') as typeof import('agentkeepalive');
+    agents = { http: new HttpAgent(AGENT_OPTIONS), https: new HttpsAgent(AGENT_OPTIONS) };
+  }
   return protocol === 'https:' ? agents.https : agents.http;
 }
 
