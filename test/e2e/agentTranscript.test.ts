@@ -9,7 +9,7 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { agentWorkbench } from './agentWorkbench';
+import { agentWorkbench } from './sharedWorkbenches';
 import { palette, quickOpen, shot, webview } from './ui';
 
 const FILES = path.join(__dirname, 'agentTranscriptFiles');

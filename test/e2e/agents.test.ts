@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
-import { agentWorkbench } from './agentWorkbench';
+import { agentWorkbench } from './sharedWorkbenches';
 import { palette, quickOpen, scrollTo, shot, toggleBreakpoint, webview } from './ui';
 import { turnOf } from '../helpers/agentRun';
 import { inboxReaderTurn } from './integration/inboxReaderModel';

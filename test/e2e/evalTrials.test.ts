@@ -5,11 +5,13 @@
 // that never iterates as missed, and filtered to the one case (per-test coverage) shows only what
 // that case ran. Screenshots go to test-artifacts/e2e/.
 import { strict as assert } from 'node:assert';
-import { answerQuickInput, goToLine, palette, personWorkbench, quickOpen, shot, webview } from './ui';
+import { editingWorkbench } from './sharedWorkbenches';
+import { answerQuickInput, goToLine, palette, quickOpen, shot, webview } from './ui';
 
 describe('workbench: trials and coverage of an eval', function () {
   this.timeout(240_000);
-  const s = personWorkbench({ trusted: true, settings: { 'workbench.colorTheme': 'Default Light Modern', 'testing.automaticallyOpenPeekView': 'never', 'files.autoSave': 'off' } });
+  // the workbench it shares with graphEdit.test.ts
+  const s = editingWorkbench();
   const tree = () => s.page.locator('.test-explorer-tree, .test-explorer');
   const row = (label: string) => tree().locator('.monaco-list-row', { hasText: label });
   /** Opens the row `label` from the keyboard (a click, then the right arrow) until its child `child`

@@ -10,7 +10,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { ROOT } from './codeServer';
-import { answerQuickInput, palette, personWorkbench, quickInputFocused, quickOpen, shot, webview } from './ui';
+import { editingWorkbench } from './sharedWorkbenches';
+import { answerQuickInput, palette, quickInputFocused, quickOpen, shot, webview } from './ui';
 
 const FILE = 'graph-edit.pipeline.yaml';
 
@@ -113,7 +114,8 @@ async function dragConnect(page: Page, from: string, to: string): Promise<void> 
 describe('workbench: editing the pipeline in the graph (graph-edit)', function () {
   this.timeout(240_000);
   // no auto-save: a save a second after a test's last edit would overwrite the text the next test writes to start from
-  const s = personWorkbench({ trusted: true, settings: { 'workbench.colorTheme': 'Default Light Modern', 'files.autoSave': 'off', 'editor.scrollBeyondLastLine': false } });
+  // the workbench it shares with evalTrials.test.ts
+  const s = editingWorkbench();
 
   it('graph-edit: adds a step from the palette after the selected node, and the graph follows', async () => {
     await startFrom(s.page, s.workspace, START, []);

@@ -4,7 +4,7 @@
 // The model is a loopback server speaking OpenAI's protocol, driven through the real SDK by the
 // extension host. Screenshots go to test-artifacts/e2e/guardrails-*.png. Run by scripts/e2e.mjs.
 import { strict as assert } from 'node:assert';
-import { agentWorkbench } from './agentWorkbench';
+import { agentWorkbench } from './sharedWorkbenches';
 import { palette, quickOpen, shot, webview } from './ui';
 
 describe('workbench: guardrails and the budget in the pipeline panel', function () {

@@ -283,6 +283,25 @@ export function webview(page: Page): FrameLocator {
   return page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
 }
 
+/** Closes every editor, answering Don't Save for each with unsaved changes. Never throws. */
+async function closeDiscarding(page: Page): Promise<void> {
+  const dontSave = page.locator('.monaco-dialog-box .monaco-button', { hasText: "Don't Save" });
+  try {
+    for (let i = 0; i < 10; i++) {
+      if (await dontSave.isVisible()) {
+        await dontSave.click();
+        await page.waitForTimeout(300);
+        continue;
+      }
+      if (!(await page.locator('.tab').count())) return;
+      await palette(page, 'View: Close All Editors');
+      await dontSave.waitFor({ state: 'visible', timeout: 5_000 }).catch(() => undefined);
+    }
+  } catch {
+    // the next suite starts from what is left
+  }
+}
+
 /** A workbench driven as a person, as `personWorkbench` gives it to a suite. */
 export interface PersonWorkbench {
   wb: Workbench;
@@ -352,8 +371,12 @@ export function personWorkbench(o: {
   });
   after(async () => {
     if (o.share && shared?.s.wb === s.wb) {
-      // the next suite of the key starts from a tidy workbench
-      if (s.page) await tidyAfterFailure(s.page);
+      // the next suite of the key starts from a tidy workbench, with no editor (a suite's unsaved
+      // edits are dropped: the files are as it last wrote them)
+      if (s.page) {
+        await tidyAfterFailure(s.page);
+        await closeDiscarding(s.page);
+      }
       shared.inUse = false;
       return;
     }
