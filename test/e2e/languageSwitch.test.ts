@@ -8,11 +8,13 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { goToLine, palette, personWorkbench, quickOpen, shot, webview } from './ui';
+import { editingWorkbench } from './sharedWorkbenches';
+import { goToLine, palette, quickOpen, shot, webview } from './ui';
 
 describe('workbench: a ContextLab file opens as a pipeline', function () {
   this.timeout(240_000);
-  const s = personWorkbench({ trusted: true, settings: { 'workbench.colorTheme': 'Default Light Modern' } });
+  // the workbench it shares with graphEdit.test.ts and evalTrials.test.ts
+  const s = editingWorkbench();
   const statusItem = (text: string) => s.page.locator('.statusbar-item', { hasText: text }).first();
 
   it('has its diagnostic, its lenses and its graph with no command run first', async () => {

@@ -5,10 +5,11 @@
 //   guardrails.test.ts, agentTranscript.test.ts): trusted, Light Modern, the fake language-model
 //   extension installed, and OpenAI's SDK in the extension host pointed at one loopback server
 //   speaking OpenAI's protocol.
-// - editingWorkbench: the suites that edit files a test then reverts and run evals in the Test
-//   Explorer (graphEdit.test.ts, evalTrials.test.ts): trusted, Light Modern, no auto save (a test's
-//   edit stays in the editor until it reverts it), no line past the last, no peek view opening by
-//   itself on a failed case (a flaky case's failures are its trials').
+// - editingWorkbench: the suites that edit files a test then reverts, run evals in the Test
+//   Explorer and open ContextLab's files (graphEdit.test.ts, evalTrials.test.ts,
+//   languageSwitch.test.ts): trusted, Light Modern, no auto save (a test's edit stays in the editor
+//   until it reverts it), no line past the last, no peek view opening by itself on a failed case (a
+//   flaky case's failures are its trials').
 import { LoopbackProviders } from '../fixtures/providers/loopbackServer';
 import { installFakeLanguageModel } from './fakeLanguageModel/install';
 import { personWorkbench, type PersonWorkbench } from './ui';
