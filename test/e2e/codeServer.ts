@@ -288,7 +288,7 @@ export async function launchBrowser(): Promise<{ browser: BrowserContext; close(
  * Chromium showing `url` with nothing driving it: no DevTools protocol, so none of the page's
  * traffic (its websocket's frames among it) is copied to a client. For a page that reports by
  * itself, as the in-host suite does through its files: the suite's four parts took 302 s of CPU
- * through Playwright, each part in a workbench of its own, and 170 s in one workbench of this
+ * through Playwright, each part in a workbench of its own, and 164 s in one workbench of this
  * browser (2026-11-28, quiet). Stopped by its process group, also when this process ends.
  */
 export function launchBareBrowser(url: string): { stop(): void; exited(): boolean } {

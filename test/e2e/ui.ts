@@ -333,7 +333,8 @@ process.on('exit', () => {
  * With `share`, suites of the same key that run one after the other use one workbench, its
  * workspace and its browser: the first starts it, each leaves it tidied (no dialog, no debug
  * session, no editor), and it stops when another workbench starts or the process ends. A workbench's
- * start is about 30 s of CPU. Suites of one key must ask for the same workbench (checked). */
+ * start with its first test is about 40 s of CPU. Suites of one key must ask for the same workbench
+ * (checked). */
 export function personWorkbench(o: {
   trusted: boolean;
   settings?: Record<string, unknown>;
