@@ -5,6 +5,7 @@
 // `part-N.log` while it runs (a line a test), which the runner outside waits on and prints.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as vscode from 'vscode';
 
 /** What a part writes when it ends: its counts, and the lines a person reads (passes, failures). */
 export interface PartResult {
@@ -53,7 +54,11 @@ export async function run(): Promise<void> {
   ];
   const dir = process.env.ORC_E2E_PARTS_DIR;
   let failed = 0;
-  for (const [i, load] of parts.entries()) failed += (await runPart(load, dir ? path.join(dir, `part-${i + 1}`) : undefined)).failed;
+  for (const [i, load] of parts.entries()) {
+    // a debug session a failed test of the part before left held would hold every run of this one
+    if (vscode.debug.activeDebugSession) await vscode.debug.stopDebugging();
+    failed += (await runPart(load, dir ? path.join(dir, `part-${i + 1}`) : undefined)).failed;
+  }
   if (failed) throw new Error(`${failed} integration test(s) failed`);
 }
 
