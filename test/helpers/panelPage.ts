@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { webviewHtml } from '../../client/panelHtml';
 import { ensureBrowser } from './browser';
 
@@ -25,7 +25,33 @@ export interface Panel {
   browser: Browser;
   /** A new page of the panel, loaded and showing its run header; its errors collected on `errors`. */
   open(options?: PanelOptions): Promise<Page & { errors: string[] }>;
+  /** Its pages closed and its server stopped; the browser stays for the next panel. */
   close(): Promise<void>;
+}
+
+const VIEWPORT = { width: 1200, height: 700 };
+
+/**
+ * One chromium and one browser context for every panel of this process (a mocha worker runs many
+ * test files one after the other), closed by Playwright when the process exits. With
+ * --process-per-site, the pages of one panel (one site: its server's port) share a renderer
+ * process: a renderer's start costs about a second of CPU in this virtual machine, and a test file
+ * opens up to ten pages. Three of the panel's files took 54 CPU-s so against 72 with a browser, a
+ * context and a renderer each (2026-11-28, quiet).
+ */
+let shared: Promise<{ browser: Browser; context: BrowserContext }> | undefined;
+
+function sharedBrowser(): Promise<{ browser: Browser; context: BrowserContext }> {
+  shared ??= (async () => {
+    const browser = await chromium.launch({ executablePath: ensureBrowser(), headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--process-per-site'] });
+    // a browser that crashed is launched again for the next panel
+    browser.on('disconnected', () => (shared = undefined));
+    return { browser, context: await browser.newContext({ viewport: VIEWPORT }) };
+  })().catch((e: unknown) => {
+    shared = undefined;
+    throw e;
+  });
+  return shared;
 }
 
 /** The graph panel (media/webview.ts); `entry: 'evalView'` the eval panel, `'improveView'` the Improve Prompts panel, loaded when `ready` shows. */
@@ -47,11 +73,14 @@ export async function startPanel(entry: 'webview' | 'evalView' | 'improveView' =
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  const browser = await chromium.launch({ executablePath: ensureBrowser(), headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const { browser, context } = await sharedBrowser();
+  const pages = new Set<Page>();
   return {
     browser,
     async open(options = {}) {
-      const p = (await browser.newPage({ viewport: options.viewport ?? { width: 1200, height: 700 } })) as Page & { errors: string[] };
+      const p = (await context.newPage()) as Page & { errors: string[] };
+      pages.add(p);
+      if (options.viewport) await p.setViewportSize(options.viewport);
       // as JSON text: playwright's own serialization of a big saved graph takes seconds
       await p.addInitScript((s) => {
         const w = window as unknown as Record<string, unknown>;
@@ -68,7 +97,7 @@ export async function startPanel(entry: 'webview' | 'evalView' | 'improveView' =
       return p;
     },
     async close() {
-      await browser.close();
+      await Promise.all([...pages].map((p) => p.close().catch(() => undefined)));
       server.close();
       fs.rmSync(dir, { recursive: true, force: true });
     },
