@@ -265,7 +265,9 @@ export function saveWorkbenchLogs(name: string): void {
 /** Chromium's switches for a test workbench's browser, with or without Playwright. */
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
 
-export async function launchBrowser(): Promise<{ browser: BrowserContext; close(): Promise<void> }> {
+/** Chromium through Playwright, with a page to drive: the page the browser opened with (a second
+ * page would be a second renderer process the workbench never uses). */
+export async function launchBrowser(): Promise<{ browser: BrowserContext; page: Page; close(): Promise<void> }> {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-e2e-chromium-'));
   const browser = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -277,6 +279,7 @@ export async function launchBrowser(): Promise<{ browser: BrowserContext; close(
   browser.on('page', listen);
   return {
     browser,
+    page: browser.pages()[0] ?? (await browser.newPage()),
     async close() {
       await browser.close().catch(() => undefined);
       fs.rmSync(profile, { recursive: true, force: true });

@@ -97,7 +97,7 @@ describe('workbench: sessions as threads and forks as a tree in the Runs view (c
     s.wb = await Workbench.start({ workspace: s.workspace, trusted: true, settings: { 'workbench.colorTheme': 'Default Light Modern' } });
     const b = await launchBrowser();
     s.close = b.close;
-    s.page = await b.browser.newPage();
+    s.page = b.page;
     await s.page.goto(s.wb.url(), { timeout: 120_000 });
     await s.page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
     await s.page.waitForFunction(() => document.title.includes('[Extension Development Host]'), undefined, { timeout: 60_000 });

@@ -69,7 +69,7 @@ describe('workbench: the Review view, from service back to cases (review)', func
     s.wb = await Workbench.start({ workspace: s.workspace, trusted: true, settings: { 'workbench.colorTheme': 'Default Light Modern' } });
     const b = await launchBrowser();
     s.close = b.close;
-    s.page = await b.browser.newPage();
+    s.page = b.page;
     await s.page.goto(s.wb.url(), { timeout: 120_000 });
     await s.page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
     await s.page.waitForFunction(() => document.title.includes('[Extension Development Host]'), undefined, { timeout: 60_000 });

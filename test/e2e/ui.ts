@@ -358,7 +358,7 @@ export function personWorkbench(o: {
     s.wb = await Workbench.start({ workspace: s.workspace, trusted: o.trusted, settings: o.settings, env: o.env?.(), extensionsDir: await o.extensionsDir?.() });
     const b = await launchBrowser();
     s.close = b.close;
-    s.page = await b.browser.newPage();
+    s.page = b.page;
     // the workbench's first load on a busy machine (two cores kept busy) took more than Playwright's 30 s
     await s.page.goto(s.wb.url(), { timeout: 120_000 });
     await s.page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });

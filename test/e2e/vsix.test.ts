@@ -83,7 +83,7 @@ describe('the .vsix installed in code-server, as a user installs it', function (
     wb = await Workbench.start({ workspace, trusted: true, extensionsDir, settings: { 'workbench.colorTheme': 'Default Light Modern' } });
     const b = await launchBrowser();
     closeBrowser = b.close;
-    page = await b.browser.newPage();
+    page = b.page;
     await page.goto(wb.url({ development: false }));
     await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
   });
