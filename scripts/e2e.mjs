@@ -33,13 +33,14 @@ rmSync(path.join(ROOT, 'test-artifacts', 'e2e'), { recursive: true, force: true 
 // a UI: two of them keep the two cores busier than one, 8.3 min alone). The files are split so
 // that the two take about as long (2026-11-27: 15.0 and 13.0 min, conversations.test.ts then moved
 // to the second; 2026-11-28: 15 and 13 min again in a fresh clone, guardrails.test.ts, a workbench
-// start and one test, then moved to the second). Each mocha runs in its own process (not a wrapper's child), so a
+// start and one test, then moved to the second; after the shared workbenches, 13 and 11 min in a
+// fresh clone, review.test.ts, a start and 32 s of tests, moved too). Each mocha runs in its own process (not a wrapper's child), so a
 // timeout's SIGTERM reaches the handlers in test/e2e/codeServer.ts that stop code-server and chromium.
 const groups = [
-  ['test/e2e/workbench.test.ts', 'test/e2e/served.test.ts', 'test/e2e/review.test.ts'],
+  ['test/e2e/workbench.test.ts', 'test/e2e/served.test.ts'],
   // guardrails, agents and agentTranscript one after the other, and graphEdit, evalTrials and
   // languageSwitch: each group shares one workbench (test/e2e/sharedWorkbenches.ts)
-  ['test/e2e/guardrails.test.ts', 'test/e2e/agents.test.ts', 'test/e2e/agentTranscript.test.ts', 'test/e2e/conversations.test.ts', 'test/e2e/graphEdit.test.ts', 'test/e2e/evalTrials.test.ts', 'test/e2e/languageSwitch.test.ts', 'test/e2e/languageModelTools.test.ts', 'test/e2e/vsix.test.ts'],
+  ['test/e2e/guardrails.test.ts', 'test/e2e/agents.test.ts', 'test/e2e/agentTranscript.test.ts', 'test/e2e/conversations.test.ts', 'test/e2e/graphEdit.test.ts', 'test/e2e/evalTrials.test.ts', 'test/e2e/languageSwitch.test.ts', 'test/e2e/languageModelTools.test.ts', 'test/e2e/review.test.ts', 'test/e2e/vsix.test.ts'],
 ];
 const BOUND_MS = 20 * 60_000;
 const children = new Set();
