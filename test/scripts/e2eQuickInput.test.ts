@@ -47,7 +47,7 @@ describe('workbench tests: the quick-input helpers never type into the editor (i
     ensureBrowser();
     const b = await launchBrowser();
     close = b.close;
-    page = await b.browser.newPage();
+    page = b.page;
   });
   after(async () => {
     await close?.();
