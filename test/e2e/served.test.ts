@@ -333,9 +333,8 @@ describe('workbench: serving, and a served run followed live (served)', function
     const m = served.json.monitors.find((x) => x.monitor === 'grounded');
     assert.deepEqual([m?.passed, m?.failed, m?.alerting, [...(m?.last_alert?.failed_runs ?? [])].sort()], [6, 4, true, [...failed].sort()]);
     // its tooltip, on hover: the interval, errors and dropped, the last alert
-    // (the view listed again as the runs' records land draws the row anew, and a hover begun on it goes: hovered again)
-    // (a hover can also go between its fade-in and its reading, when a record lands then: read it
-    // while it shows, else hovered again)
+    // (the view listed again as the runs' records land draws the row anew, and a hover begun on it
+    // goes, also between its fade-in and its reading: read while it shows, else hovered again)
     const hover = page.locator('.monaco-hover, .workbench-hover', { hasText: 'Wilson interval' }).first();
     let tooltip = '';
     for (let tries = 1; ; tries++) {

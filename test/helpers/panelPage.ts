@@ -36,8 +36,8 @@ const VIEWPORT = { width: 1200, height: 700 };
  * test files one after the other), closed by Playwright when the process exits. With
  * --process-per-site, the pages of one panel (one site: its server's port) share a renderer
  * process: a renderer's start costs about a second of CPU in this virtual machine, and a test file
- * opens up to ten pages. Three of the panel's files took 54 CPU-s so against 72 with a browser, a
- * context and a renderer each (2026-11-28, quiet).
+ * opens up to ten pages. The 13 panel files in two workers took 182 CPU-s so against 237 with a
+ * browser per file and a context and a renderer per page (2026-11-28, quiet).
  */
 let shared: Promise<{ browser: Browser; context: BrowserContext }> | undefined;
 
