@@ -38,9 +38,10 @@ rmSync(path.join(ROOT, 'test-artifacts', 'e2e'), { recursive: true, force: true 
 // timeout's SIGTERM reaches the handlers in test/e2e/codeServer.ts that stop code-server and chromium.
 const groups = [
   ['test/e2e/workbench.test.ts', 'test/e2e/served.test.ts'],
-  // guardrails, agents and agentTranscript one after the other, and graphEdit, evalTrials and
-  // languageSwitch: each group shares one workbench (test/e2e/sharedWorkbenches.ts)
-  ['test/e2e/guardrails.test.ts', 'test/e2e/agents.test.ts', 'test/e2e/agentTranscript.test.ts', 'test/e2e/conversations.test.ts', 'test/e2e/graphEdit.test.ts', 'test/e2e/evalTrials.test.ts', 'test/e2e/languageSwitch.test.ts', 'test/e2e/languageModelTools.test.ts', 'test/e2e/review.test.ts', 'test/e2e/vsix.test.ts'],
+  // guardrails, agents, agentTranscript and languageModelTools' first suite one after the other, and
+  // graphEdit, evalTrials and languageSwitch: each group shares one workbench
+  // (test/e2e/sharedWorkbenches.ts)
+  ['test/e2e/guardrails.test.ts', 'test/e2e/agents.test.ts', 'test/e2e/agentTranscript.test.ts', 'test/e2e/languageModelTools.test.ts', 'test/e2e/conversations.test.ts', 'test/e2e/graphEdit.test.ts', 'test/e2e/evalTrials.test.ts', 'test/e2e/languageSwitch.test.ts', 'test/e2e/review.test.ts', 'test/e2e/vsix.test.ts'],
 ];
 const BOUND_MS = 20 * 60_000;
 const children = new Set();

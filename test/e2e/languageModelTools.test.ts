@@ -7,6 +7,7 @@
 import { strict as assert } from 'node:assert';
 import type { Page } from 'playwright-core';
 import { installFakeLanguageModel } from './fakeLanguageModel/install';
+import { agentWorkbench } from './sharedWorkbenches';
 import { focusWorkbench, palette, personWorkbench, quickOpen, shot, webview } from './ui';
 
 /** Calls a tool through the test extension's command; resolves with the lines of the editor it opens with the answer. */
@@ -22,8 +23,9 @@ async function invokeTool(page: Page, tool: string, input: string, first: string
 
 describe('workbench: a pipeline run by an agent tool, as a person confirms it', function () {
   this.timeout(240_000);
-  // the editor's AI features on (the workbench tests turn them off): the MCP server list is one
-  const s = personWorkbench({ trusted: true, settings: { 'workbench.colorTheme': 'Default Light Modern', 'chat.disableAIFeatures': false }, extensionsDir: installFakeLanguageModel });
+  // the agent suites' workbench (the editor's AI features on: the MCP server list is one), after them
+  // in scripts/e2e.mjs
+  const { s } = agentWorkbench();
 
   it('asks with the pipeline, its inputs and its cost; the run fills the panel; the tool answers the outputs', async () => {
     await quickOpen(s.page, 'hello.pipeline.yaml');

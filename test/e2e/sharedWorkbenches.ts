@@ -2,9 +2,10 @@
 // are next to each other in scripts/e2e.mjs): a workbench's start with its first test costs about 40 s
 // of CPU (2026-11-28, quiet), and each shared one saves that for every suite after its first.
 // - agentWorkbench: the suites that run agents and models in the graph panel (agents.test.ts,
-//   guardrails.test.ts, agentTranscript.test.ts): trusted, Light Modern, the fake language-model
-//   extension installed, and OpenAI's SDK in the extension host pointed at one loopback server
-//   speaking OpenAI's protocol.
+//   guardrails.test.ts, agentTranscript.test.ts) and the agent tools' trusted suite
+//   (languageModelTools.test.ts): trusted, Light Modern, the editor's AI features on (the MCP server
+//   list is one), the fake language-model extension installed, and OpenAI's SDK in the extension
+//   host pointed at one loopback server speaking OpenAI's protocol.
 // - editingWorkbench: the suites that edit files a test then reverts, run evals in the Test
 //   Explorer and open ContextLab's files (graphEdit.test.ts, evalTrials.test.ts,
 //   languageSwitch.test.ts): trusted, Light Modern, no auto save (a test's edit stays in the editor
@@ -33,7 +34,7 @@ export function agentWorkbench(): { s: PersonWorkbench; provider: LoopbackProvid
   const s = personWorkbench({
     share: 'agents',
     trusted: true,
-    settings: { 'workbench.colorTheme': 'Default Light Modern' },
+    settings: { 'workbench.colorTheme': 'Default Light Modern', 'chat.disableAIFeatures': false },
     env: () => ({ OPENAI_API_KEY: 'sk-loopback-e2e', OPENAI_BASE_URL: `${provider.origin}/v1` }),
     extensionsDir: installFakeLanguageModel,
   });
