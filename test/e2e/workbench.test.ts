@@ -17,6 +17,15 @@ import { generatePipeline } from '../../bench/generatePipeline';
 
 const INTEGRATION_ENTRY = path.join(ROOT, '.tools', 'e2e-build', 'integration', 'index.js');
 
+/**
+ * The one workbench of the person suite and the eval suite, one after the other (a start is about
+ * 25 CPU-s): trusted, Light Modern; the failure's peek opens in the eval file as it does for any test
+ * framework's failure; files.autoSave off, as desktop VS Code has it (the web workbench saves a
+ * changed file after a second): Optimize's Apply leaves the pipeline unsaved. The restricted suite
+ * comes after both.
+ */
+const PERSON_AND_EVAL = { share: 'person', trusted: true, settings: { 'workbench.colorTheme': 'Default Light Modern', 'testing.automaticallyOpenPeekView': 'failureAnywhere', 'files.autoSave': 'off' } };
+
 /** WCAG contrast ratio of two `rgb(...)` colours. */
 function contrast(a: string, b: string): number {
   const lum = (c: string) => {
@@ -92,9 +101,18 @@ describe('workbench: the extension host suite', function () {
 
 describe('workbench: as a person uses it', function () {
   this.timeout(240_000);
-  const s = personWorkbench({ trusted: true, settings: { 'workbench.colorTheme': 'Default Light Modern' } });
+  // the workbench of this suite and the eval suite after it (PERSON_AND_EVAL): left as found, light
+  // and without the 5,000-step pipeline
+  const s = personWorkbench(PERSON_AND_EVAL);
   beforeEach(async () => {
     for (let i = 0; i < 3; i++) await s.page.keyboard.press('Escape');
+  });
+  after(async () => {
+    if (await s.page.evaluate(() => document.querySelector('.monaco-workbench')?.classList.contains('vs-dark'))) {
+      await palette(s.page, 'Toggle between Light/Dark Themes');
+      await s.page.waitForFunction(() => !document.querySelector('.monaco-workbench')?.classList.contains('vs-dark'), undefined, { timeout: 15_000 });
+    }
+    fs.rmSync(path.join(s.workspace, 'huge.pipeline.yaml'), { force: true });
   });
 
   it('shows a diagnostic in the editor', async () => {
@@ -427,34 +445,10 @@ steps:
   });
 });
 
-describe('workbench: a restricted (untrusted) workspace', function () {
-  this.timeout(240_000);
-  const s = personWorkbench({ trusted: false });
-
-  it('checks and draws the pipeline, but refuses to run it and says why', async () => {
-    await quickOpen(s.page, 'broken.pipeline.yaml');
-    // diagnostics still work in Restricted Mode
-    await s.page.locator('.squiggly-error').first().waitFor({ state: 'visible', timeout: 60_000 });
-    await quickOpen(s.page, 'hello.pipeline.yaml');
-    await palette(s.page, 'Orchestrator: Show Graph');
-    await webview(s.page).locator('.node[data-step-id="write_greeting"]').waitFor({ state: 'attached', timeout: 60_000 });
-    await palette(s.page, 'Orchestrator: Run Pipeline');
-    // the panel says why (a warning with "Manage Workspace Trust" is shown too, where toasts show)
-    const notice = webview(s.page).locator('[data-testid="notice"]');
-    await notice.waitFor({ state: 'visible', timeout: 20_000 });
-    assert.equal(await notice.textContent(), 'This workspace is in Restricted Mode: running a pipeline executes its commands and writes files, so Run, Resume and Run From Here need a trusted workspace.');
-    await shot(s.page, '6-restricted-mode-refuses-run');
-    // no parameter prompt came, and nothing ran
-    assert.equal(fs.existsSync(path.join(s.workspace, 'output')), false);
-    assert.equal(fs.existsSync(path.join(s.workspace, '.orchestrator')), false);
-  });
-});
-
 describe('workbench: an eval, as a person runs it', function () {
   this.timeout(240_000);
-  // the failure's peek opens in the eval file as it does for any test framework's failure
-  // files.autoSave off, as desktop VS Code has it (the web workbench saves a changed file after a second): Optimize's Apply leaves the pipeline unsaved
-  const s = personWorkbench({ trusted: true, settings: { 'workbench.colorTheme': 'Default Light Modern', 'testing.automaticallyOpenPeekView': 'failureAnywhere', 'files.autoSave': 'off' } });
+  // the person suite's workbench, after it (PERSON_AND_EVAL)
+  const s = personWorkbench(PERSON_AND_EVAL);
   const tree = () => s.page.locator('.test-explorer-tree, .test-explorer');
   const row = (label: string) => tree().locator('.monaco-list-row', { hasText: label });
   /** Opens the Test Explorer and expands hello.eval.yaml → default where they are collapsed, so
@@ -647,5 +641,28 @@ describe('workbench: an eval, as a person runs it', function () {
     const menuItem = s.page.locator('.context-view .action-item', { hasText: 'Optimize Models…' }).first();
     await menuItem.waitFor({ state: 'visible', timeout: 10_000 });
     await s.page.keyboard.press('Escape');
+  });
+});
+
+describe('workbench: a restricted (untrusted) workspace', function () {
+  this.timeout(240_000);
+  const s = personWorkbench({ trusted: false });
+
+  it('checks and draws the pipeline, but refuses to run it and says why', async () => {
+    await quickOpen(s.page, 'broken.pipeline.yaml');
+    // diagnostics still work in Restricted Mode
+    await s.page.locator('.squiggly-error').first().waitFor({ state: 'visible', timeout: 60_000 });
+    await quickOpen(s.page, 'hello.pipeline.yaml');
+    await palette(s.page, 'Orchestrator: Show Graph');
+    await webview(s.page).locator('.node[data-step-id="write_greeting"]').waitFor({ state: 'attached', timeout: 60_000 });
+    await palette(s.page, 'Orchestrator: Run Pipeline');
+    // the panel says why (a warning with "Manage Workspace Trust" is shown too, where toasts show)
+    const notice = webview(s.page).locator('[data-testid="notice"]');
+    await notice.waitFor({ state: 'visible', timeout: 20_000 });
+    assert.equal(await notice.textContent(), 'This workspace is in Restricted Mode: running a pipeline executes its commands and writes files, so Run, Resume and Run From Here need a trusted workspace.');
+    await shot(s.page, '6-restricted-mode-refuses-run');
+    // no parameter prompt came, and nothing ran
+    assert.equal(fs.existsSync(path.join(s.workspace, 'output')), false);
+    assert.equal(fs.existsSync(path.join(s.workspace, '.orchestrator')), false);
   });
 });
