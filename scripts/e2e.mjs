@@ -37,7 +37,8 @@ rmSync(path.join(ROOT, 'test-artifacts', 'e2e'), { recursive: true, force: true 
 // fresh clone, review.test.ts, a start and 32 s of tests, moved too). Each mocha runs in its own process (not a wrapper's child), so a
 // timeout's SIGTERM reaches the handlers in test/e2e/codeServer.ts that stop code-server and chromium.
 const groups = [
-  ['test/e2e/workbench.test.ts', 'test/e2e/served.test.ts'],
+  // workbench.test.ts's restricted suite, its last, then the agent tools' in Restricted Mode: one workbench
+  ['test/e2e/workbench.test.ts', 'test/e2e/languageModelToolsRestricted.test.ts', 'test/e2e/served.test.ts'],
   // guardrails, agents, agentTranscript and languageModelTools' first suite one after the other, and
   // graphEdit, evalTrials and languageSwitch: each group shares one workbench
   // (test/e2e/sharedWorkbenches.ts)

@@ -1,6 +1,7 @@
 // The workbenches several suites share, one after the other (`personWorkbench`'s `share`; the files
-// are next to each other in scripts/e2e.mjs): a workbench's start with its first test costs about 40 s
-// of CPU (2026-11-28, quiet), and each shared one saves that for every suite after its first.
+// are next to each other in scripts/e2e.mjs): a workbench's start with its first test costs 25-40 s
+// of CPU (2026-11-28, quiet, on a fast and a slow day of this machine), and each shared one saves
+// that for every suite after its first.
 // - agentWorkbench: the suites that run agents and models in the graph panel (agents.test.ts,
 //   guardrails.test.ts, agentTranscript.test.ts) and the agent tools' trusted suite
 //   (languageModelTools.test.ts): trusted, Light Modern, the editor's AI features on (the MCP server
@@ -11,6 +12,9 @@
 //   languageSwitch.test.ts): trusted, Light Modern, no auto save (a test's edit stays in the editor
 //   until it reverts it), no line past the last, no peek view opening by itself on a failed case (a
 //   flaky case's failures are its trials').
+// - restrictedWorkbench: the Restricted Mode suites, workbench.test.ts's and then
+//   languageModelToolsRestricted.test.ts's, which trusts the folder at its end: untrusted, Light
+//   Modern, the fake language-model extension installed.
 import { LoopbackProviders } from '../fixtures/providers/loopbackServer';
 import { installFakeLanguageModel } from './fakeLanguageModel/install';
 import { personWorkbench, type PersonWorkbench } from './ui';
@@ -48,4 +52,9 @@ export function editingWorkbench(): PersonWorkbench {
     trusted: true,
     settings: { 'workbench.colorTheme': 'Default Light Modern', 'files.autoSave': 'off', 'editor.scrollBeyondLastLine': false, 'testing.automaticallyOpenPeekView': 'never' },
   });
+}
+
+/** The shared workbench of the Restricted Mode suites (the last of them trusts its folder). */
+export function restrictedWorkbench(): PersonWorkbench {
+  return personWorkbench({ share: 'restricted', trusted: false, settings: { 'workbench.colorTheme': 'Default Light Modern' }, extensionsDir: installFakeLanguageModel });
 }

@@ -13,6 +13,7 @@ import { launchBareBrowser, launchBrowser, makeWorkspace, ROOT, Workbench } from
 import type { PartResult } from './integration/index';
 import { goToLine, palette, personWorkbench, quickOpen, scrollTo, shot, toggleBreakpoint, variableInScope, webview } from './ui';
 import { installFakeLanguageModel } from './fakeLanguageModel/install';
+import { restrictedWorkbench } from './sharedWorkbenches';
 import { generatePipeline } from '../../bench/generatePipeline';
 
 const INTEGRATION_ENTRY = path.join(ROOT, '.tools', 'e2e-build', 'integration', 'index.js');
@@ -646,7 +647,8 @@ describe('workbench: an eval, as a person runs it', function () {
 
 describe('workbench: a restricted (untrusted) workspace', function () {
   this.timeout(240_000);
-  const s = personWorkbench({ trusted: false });
+  // shared with the agent tools' Restricted Mode suite, after this one (it trusts the folder)
+  const s = restrictedWorkbench();
 
   it('checks and draws the pipeline, but refuses to run it and says why', async () => {
     await quickOpen(s.page, 'broken.pipeline.yaml');
