@@ -109,6 +109,8 @@ describe('workbench: as a person uses it', function () {
     for (let i = 0; i < 3; i++) await s.page.keyboard.press('Escape');
   });
   after(async () => {
+    // nothing to restore when the workbench never started (its start's error is the suite's failure)
+    if (!s.page) return;
     if (await s.page.evaluate(() => document.querySelector('.monaco-workbench')?.classList.contains('vs-dark'))) {
       await palette(s.page, 'Toggle between Light/Dark Themes');
       await s.page.waitForFunction(() => !document.querySelector('.monaco-workbench')?.classList.contains('vs-dark'), undefined, { timeout: 15_000 });
