@@ -12,6 +12,10 @@
 //   languageSwitch.test.ts): trusted, Light Modern, no auto save (a test's edit stays in the editor
 //   until it reverts it), no line past the last, no peek view opening by itself on a failed case (a
 //   flaky case's failures are its trials').
+// - personAndEvalWorkbench: workbench.test.ts's person suite, then its eval suite: trusted, Light
+//   Modern, the failure's peek in the eval file as for any test framework's failure, no auto save
+//   as desktop VS Code has it (Optimize's Apply leaves the pipeline unsaved). The person suite leaves
+//   it light and without its generated 5,000-step pipeline.
 // - restrictedWorkbench: the Restricted Mode suites, workbench.test.ts's and then
 //   languageModelToolsRestricted.test.ts's, which trusts the folder at its end: untrusted, Light
 //   Modern, the fake language-model extension installed.
@@ -57,4 +61,9 @@ export function editingWorkbench(): PersonWorkbench {
 /** The shared workbench of the Restricted Mode suites (the last of them trusts its folder). */
 export function restrictedWorkbench(): PersonWorkbench {
   return personWorkbench({ share: 'restricted', trusted: false, settings: { 'workbench.colorTheme': 'Default Light Modern' }, extensionsDir: installFakeLanguageModel });
+}
+
+/** The shared workbench of workbench.test.ts's person and eval suites. */
+export function personAndEvalWorkbench(): PersonWorkbench {
+  return personWorkbench({ share: 'person', trusted: true, settings: { 'workbench.colorTheme': 'Default Light Modern', 'testing.automaticallyOpenPeekView': 'failureAnywhere', 'files.autoSave': 'off' } });
 }

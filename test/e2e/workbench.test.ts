@@ -13,19 +13,10 @@ import { launchBareBrowser, launchBrowser, makeWorkspace, ROOT, Workbench } from
 import type { PartResult } from './integration/index';
 import { goToLine, palette, personWorkbench, quickOpen, scrollTo, shot, toggleBreakpoint, variableInScope, webview } from './ui';
 import { installFakeLanguageModel } from './fakeLanguageModel/install';
-import { restrictedWorkbench } from './sharedWorkbenches';
+import { personAndEvalWorkbench, restrictedWorkbench } from './sharedWorkbenches';
 import { generatePipeline } from '../../bench/generatePipeline';
 
 const INTEGRATION_ENTRY = path.join(ROOT, '.tools', 'e2e-build', 'integration', 'index.js');
-
-/**
- * The one workbench of the person suite and the eval suite, one after the other (a start is about
- * 25 CPU-s): trusted, Light Modern; the failure's peek opens in the eval file as it does for any test
- * framework's failure; files.autoSave off, as desktop VS Code has it (the web workbench saves a
- * changed file after a second): Optimize's Apply leaves the pipeline unsaved. The restricted suite
- * comes after both.
- */
-const PERSON_AND_EVAL = { share: 'person', trusted: true, settings: { 'workbench.colorTheme': 'Default Light Modern', 'testing.automaticallyOpenPeekView': 'failureAnywhere', 'files.autoSave': 'off' } };
 
 /** WCAG contrast ratio of two `rgb(...)` colours. */
 function contrast(a: string, b: string): number {
@@ -102,9 +93,9 @@ describe('workbench: the extension host suite', function () {
 
 describe('workbench: as a person uses it', function () {
   this.timeout(240_000);
-  // the workbench of this suite and the eval suite after it (PERSON_AND_EVAL): left as found, light
-  // and without the 5,000-step pipeline
-  const s = personWorkbench(PERSON_AND_EVAL);
+  // the workbench of this suite and the eval suite after it: left as found, light and without the
+  // 5,000-step pipeline
+  const s = personAndEvalWorkbench();
   beforeEach(async () => {
     for (let i = 0; i < 3; i++) await s.page.keyboard.press('Escape');
   });
@@ -450,8 +441,8 @@ steps:
 
 describe('workbench: an eval, as a person runs it', function () {
   this.timeout(240_000);
-  // the person suite's workbench, after it (PERSON_AND_EVAL)
-  const s = personWorkbench(PERSON_AND_EVAL);
+  // the person suite's workbench, after it
+  const s = personAndEvalWorkbench();
   const tree = () => s.page.locator('.test-explorer-tree, .test-explorer');
   const row = (label: string) => tree().locator('.monaco-list-row', { hasText: label });
   /** Opens the Test Explorer and expands hello.eval.yaml → default where they are collapsed, so
