@@ -6,9 +6,10 @@
 // edit. Labels live in `.orchestrator/review/labels.jsonl` (engine/review/labels.ts), shared with
 // `orc review`. A filter by run ids (a monitor's Open Failed Runs, client/monitorsView.ts) shows only
 // those runs, named in the view's description and message, until Clear Review Filter.
+import { statSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { labelledRunsToCases, labelRun, loadCheckpoint, type ResultDocument, readRunResult, reviewQueue, type ReviewItem, type Verdict } from '../engine/api/index';
+import { labelledRunsToCases, labelRun, labelsFile, loadCheckpoint, type ResultDocument, readRunResult, reviewQueue, type ReviewItem, type Verdict } from '../engine/api/index';
 import { runFolder } from './configuration';
 import type { RunsView } from './runsView';
 
@@ -62,18 +63,45 @@ export class ReviewView implements vscode.TreeDataProvider<ReviewNode>, vscode.D
   private timer: ReturnType<typeof setTimeout> | undefined;
   private nodes: ReviewNode[] = [];
   private filter: ReviewFilter | undefined;
+  /**
+   * The labels files this view last wrote, by path: their size and time then. A label given here
+   * refreshes the view at once; the watcher's news of that same write is not a change to show again.
+   * Shown again, it re-rendered the list a few hundred milliseconds after G or B, when the person's
+   * next key may be on its way: on a busy machine that key (B after G) reached no command.
+   */
+  private readonly ownWrites = new Map<string, string>();
 
   constructor(private readonly runs: RunsView) {
     this.view = vscode.window.createTreeView(REVIEW_VIEW, { treeDataProvider: this, showCollapseAll: false });
     // a run's folder, not only its result.json: a run folder made and filled at once (a served run's)
     // may reach the watcher as the folder's creation alone, which `runs/*/result.json` does not match
     const watchers = ['**/.orchestrator/runs/**', '**/.orchestrator/review/labels.jsonl', '**/.orchestrator/review/flags.jsonl'].map((g) => vscode.workspace.createFileSystemWatcher(g));
-    const soon = () => {
+    const soon = (uri?: vscode.Uri) => {
+      if (uri && this.ownWrite(uri.fsPath)) return;
       clearTimeout(this.timer);
       this.timer = setTimeout(() => this.refresh(), 300);
     };
     // and whenever a served endpoint lists its runs again (a run served from this folder has ended)
-    this.disposables.push(this.view, ...watchers, ...watchers.flatMap((w) => [w.onDidCreate(soon), w.onDidChange(soon), w.onDidDelete(soon)]), runs.served.onDidChange(soon), this.changed);
+    this.disposables.push(this.view, ...watchers, ...watchers.flatMap((w) => [w.onDidCreate(soon), w.onDidChange(soon), w.onDidDelete(soon)]), runs.served.onDidChange(() => soon()), this.changed);
+  }
+
+  /** A file's size and time, or null when it cannot be read. */
+  private static stamp(file: string): string | null {
+    try {
+      const st = statSync(file);
+      return `${st.size}:${st.mtimeMs}`;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Whether `file` is as this view last wrote it (a labels file another writer touched is not). */
+  private ownWrite(file: string): boolean {
+    const mine = this.ownWrites.get(file);
+    if (mine === undefined) return false;
+    if (ReviewView.stamp(file) === mine) return true;
+    this.ownWrites.delete(file);
+    return false;
   }
 
   refresh(): void {
@@ -184,6 +212,9 @@ export class ReviewView implements vscode.TreeDataProvider<ReviewNode>, vscode.D
       ...(o.expected !== undefined ? { expected: o.expected } : prev?.expected !== undefined ? { expected: prev.expected } : {}),
       ...(o.note !== undefined ? { note: o.note } : prev?.note ? { note: prev.note } : {}),
     });
+    const file = labelsFile(n.folder);
+    const stamp = ReviewView.stamp(file);
+    if (stamp) this.ownWrites.set(file, stamp);
     const at = this.nodes.findIndex((x) => x.folder === n.folder && x.item.run.execution_id === n.item.run.execution_id);
     this.refresh();
     if (verdict === null) return;

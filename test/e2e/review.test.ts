@@ -33,7 +33,8 @@ const row = (page: Page, asked: string) => page.locator('.part.sidebar .pane-bod
 /**
  * A key pressed on a run's row that opens a question titled `title`: pressed only while that row is
  * selected and its list owns the focus. A key the view missed (once, beside other work: the row
- * clicked as the view redrew after the last label) is pressed again, at most three times in all,
+ * clicked as the view redrew after the last label, on the watcher's news of the view's own write,
+ * which client/reviewView.ts no longer draws again) is pressed again, at most three times in all,
  * and only while no quick input is open, so it never lands in a box as text.
  */
 async function keyOnRow(page: Page, asked: string, key: string, title: string): Promise<void> {
