@@ -6,6 +6,7 @@ import type { Analysis } from '../engine/analyze/index';
 import { EXECUTION_FIELDS, GLOBAL_NAMES, LOOP_STEP_FIELDS, STEP_FIELDS } from '../engine/analyze/templateCheck';
 import { enumAt, keysAt } from '../engine/spec/schemaNavigator';
 import { connectionItems } from './connectionCompletion';
+import { limitCompletions, typedWord } from './completionLimit';
 import type { ParameterDecl, ValuePath } from '../engine/spec/types';
 import { FILTERS } from '../engine/template/filters';
 import { TESTS } from '../engine/template/tests';
@@ -256,6 +257,11 @@ export function completions(a: Analysis, offset: number, documentFile: string | 
 /** Answers completion requests from the document's analysis. */
 export function registerCompletion({ connection, withDoc, withEval }: ServerFeatures): void {
   const fileOf = (uri: string) => (uri.startsWith('file:') ? fileURLToPath(uri) : null);
-  connection.onCompletion((p) => withEval(p.textDocument.uri, 'evalCompletion', [], (d) => evalCompletions(d, p.position, fileOf(p.textDocument.uri))) ?? withDoc(p.textDocument.uri, 'completion', [], (a) => completions(a, a.parsed.lines.offset(p.position), fileOf(p.textDocument.uri))));
+  // a list longer than COMPLETION_LIMIT is cut to the best matches of the word typed, and marked incomplete
+  connection.onCompletion(
+    (p) =>
+      withEval(p.textDocument.uri, 'evalCompletion', [], (d, doc) => limitCompletions(evalCompletions(d, p.position, fileOf(p.textDocument.uri)), typedWord(doc, p.position))) ??
+      withDoc(p.textDocument.uri, 'completion', [], (a, doc) => limitCompletions(completions(a, a.parsed.lines.offset(p.position), fileOf(p.textDocument.uri)), typedWord(doc, p.position))),
+  );
   connection.onCompletionResolve((item) => resolveCompletion(item));
 }
