@@ -113,8 +113,8 @@ const post = (url: string, body: unknown, headers: Record<string, string> = {}) 
 /**
  * A POST through node:http with a keep-alive agent of its own (one connection, reused as fetch reuses
  * its own): its status and its body parsed. The requests' client is not what is measured: undici's
- * fetch, which the other parts of this bench use, costs the process 0.5-1 ms more per request than
- * node:http here (its Request, Headers and Response objects, its body streams), work that runs on the
+ * fetch, which the other parts of this bench use, cost the process 1.0-1.6 ms more per request than
+ * node:http in three `--quick` runs (its Request, Headers and Response objects, its body streams), work that runs on the
  * server's own thread in this process and that a client elsewhere (curl, another service) never puts
  * there. The fetch figures are printed beside them.
  */
