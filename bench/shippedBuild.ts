@@ -30,12 +30,12 @@ export async function buildAsShipped(entry: string, outfile: string): Promise<st
 
 /**
  * An entry that loads `bundle` (beside it) as `orc`'s entry loads the CLI (engine/cli/compileCache.ts,
- * `requireCompiled`), its compiled code cached in `cacheDir` (Node's compile cache), which the first
- * load writes and later ones read, as the CLI's first command after an install writes it for every
- * command after it. Returns `entryFile`.
+ * `requireCompiled`), its compiled code cached in `cacheDir` (V8's code cache of the bundle, Node's
+ * compile cache for the rest), which the first load writes and later ones read, as the CLI's first
+ * command after an install writes it for every later run of that command. Returns `entryFile`.
  */
 export async function buildShippedEntry(bundle: string, entryFile: string, cacheDir: string): Promise<string> {
-  const contents = `import { requireCompiled } from ${JSON.stringify(path.join(__dirname, '..', 'engine', 'cli', 'compileCache'))};\nrequireCompiled(require('node:path').join(__dirname, ${JSON.stringify(path.basename(bundle))}), ${JSON.stringify(cacheDir)});\n`;
+  const contents = `import { requireCompiled } from ${JSON.stringify(path.join(__dirname, '..', 'engine', 'cli', 'compileCache'))};\nrequireCompiled(require('node:path').join(__dirname, ${JSON.stringify(path.basename(bundle))}), ${JSON.stringify(cacheDir)}, 'bench');\n`;
   await build({ stdin: { contents, loader: 'ts', resolveDir: __dirname, sourcefile: 'shippedEntry.ts' }, outfile: entryFile, bundle: true, platform: 'node', target: 'node22', format: 'cjs', logLevel: 'silent' });
   return entryFile;
 }

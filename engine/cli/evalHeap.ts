@@ -8,8 +8,14 @@
 // from the model calls' own work: in paired runs of the bench's eval of 1,000 cases, our overhead per
 // case over the bare SDK read 2.06-2.74 ms at 50 % and 1.52-2.24 at 100 %, for a peak RSS of
 // 129-143 MB against 143-153 (V8's own growth: 163-174 MB); 100,000 cases peaked at 177 MB at 100 %.
-// The process is the CLI's own: the editor's extension host never calls this.
+// The process is the CLI's own: the editor's extension host never calls this. `orc`'s entry holds it
+// before it loads the CLI's bundle when the command is one of EVAL_HEAP_COMMANDS (V8 reads the
+// bundle's code cache only under the flags it was made with: engine/cli/compileCache.ts); the
+// commands hold it again, which changes nothing.
 import { setFlagsFromString } from 'node:v8';
+
+/** The commands whose process holds its heap so. */
+export const EVAL_HEAP_COMMANDS: readonly string[] = ['eval', 'optimize'];
 
 let held = false;
 
