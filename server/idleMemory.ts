@@ -47,10 +47,15 @@ export interface IdleCollector {
   dispose(): void;
 }
 
+/** The flag `exposedGc` sets. The server sets it as it starts too (server/server.ts), before its
+ * features load: V8 accepts a code cache only under the flags it was made with, and the features'
+ * cache is made after they have run (server/entry.ts). */
+export const EXPOSE_GC_FLAG = '--expose-gc';
+
 /** V8's `gc`, reached without a command-line flag (null when this runtime refuses). */
 export function exposedGc(): ((options?: GcOptions) => void) | null {
   try {
-    setFlagsFromString('--expose-gc');
+    setFlagsFromString(EXPOSE_GC_FLAG);
     const gc = runInNewContext('gc') as unknown;
     return typeof gc === 'function' ? (gc as (options?: GcOptions) => void) : null;
   } catch {

@@ -9,13 +9,22 @@ import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { createConnection, ProposedFeatures, TextDocuments, type Connection } from 'vscode-languageserver/node';
 import { CAPABILITIES, VERSIONED_DOCUMENTS } from './capabilities';
+import { EXPOSE_GC_FLAG } from './idleMemory';
 import type { ClientState } from './wireFeatures';
 
 /** The LSP library, for the features' bundle: it uses this copy, so that a ResponseError a feature
  * throws is the one the connection knows (esbuild.mjs's `shellLibrary`). */
 export * as library from 'vscode-languageserver/node';
 
-export function startServer(connection: Connection): void {
+/** The features' bundle, loaded when the client says `initialized`: by default with `require`; the
+ * built server's entry (server/entry.ts) passes one that reads its compiled code from the cache. */
+export type FeaturesLoader = () => typeof import('./wireFeatures');
+
+// in the build, './wireFeatures' is the features' own bundle (dist/serverFeatures.js)
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const requireFeatures: FeaturesLoader = () => require('./wireFeatures') as typeof import('./wireFeatures');
+
+export function startServer(connection: Connection, loadFeatures: FeaturesLoader = requireFeatures): void {
   const documents = new TextDocuments(VERSIONED_DOCUMENTS);
   // code lenses name commands the client implements; a client says which in its initializationOptions
   const client: ClientState = { commands: new Set(), trusted: false };
@@ -30,11 +39,7 @@ export function startServer(connection: Connection): void {
     // activation bench's account of where activation's time goes
     return { capabilities: CAPABILITIES, serverInfo: { name: 'orchestrator-language-server', version: '0.1.0' }, processUptimeMs: Math.round(process.uptime() * 1000) };
   });
-  connection.onInitialized(() => {
-    // in the build, './wireFeatures' is the features' own bundle, required here the first time
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    (require('./wireFeatures') as typeof import('./wireFeatures')).wireFeatures(connection, documents, client);
-  });
+  connection.onInitialized(() => loadFeatures().wireFeatures(connection, documents, client));
   documents.listen(connection);
   connection.listen();
 }
@@ -67,9 +72,12 @@ const COMPILER_FLAGS = ['--no-turbo-inlining'];
 
 /** Serves this process's client (over --stdio or --node-ipc, as the client asks): what dist/server.js
  * (server/entry.ts) calls once the compile cache is on. */
-export function serveProcess(): void {
-  for (const flag of [...HEAP_FLAGS, ...COMPILER_FLAGS]) setFlagsFromString(flag);
-  startServer(createConnection(ProposedFeatures.all));
+export function serveProcess(loadFeatures?: FeaturesLoader): void {
+  // every flag the server sets on itself, before its features load: V8 reads a code cache only under
+  // the flags it was made with, and the features' cache is made after they have run (server/entry.ts),
+  // when the idle collection has set its own (server/idleMemory.ts)
+  for (const flag of [...HEAP_FLAGS, ...COMPILER_FLAGS, EXPOSE_GC_FLAG]) setFlagsFromString(flag);
+  startServer(createConnection(ProposedFeatures.all), loadFeatures);
 }
 
 if (require.main === module) serveProcess();
