@@ -12,8 +12,6 @@
 // before it loads the CLI's bundle when the command is one of EVAL_HEAP_COMMANDS (V8 reads the
 // bundle's code cache only under the flags it was made with: engine/cli/compileCache.ts); the
 // commands hold it again, which changes nothing.
-import { setFlagsFromString } from 'node:v8';
-
 /** The commands whose process holds its heap so. */
 export const EVAL_HEAP_COMMANDS: readonly string[] = ['eval', 'optimize'];
 
@@ -22,5 +20,8 @@ let held = false;
 export function holdEvalHeap(): void {
   if (held) return;
   held = true;
-  setFlagsFromString('--heap-growing-percent=100');
+  // node:v8 required here, not imported: `orc`'s entry imports this module for every command, and a
+  // command that does not hold its heap loads no built-in a bare node does not (scripts/lazyBuiltins.mjs)
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (require('node:v8') as typeof import('node:v8')).setFlagsFromString('--heap-growing-percent=100');
 }
