@@ -9,7 +9,7 @@
 //   of a bundle (esbuild wraps each module in one) is compiled again in every process.
 // - V8's code cache of a bundle itself, made after the bundle has run (`requireWithCodeCache`), so it
 //   holds the functions that run compiled: `orc run` of a one-step pipeline 0.28 -> 0.18 CPU-s on
-//   Node 22 here, `orc --version` 0.19 -> 0.11 (a bare `node -e 0` is 0.06).
+//   Node 22 here, `orc --version` 0.19 -> 0.13 (a bare `node -e 0` is 0.06).
 //
 // Node checks its entries against the script's contents; ours are named by the bundle's file
 // identity (inode, size and change time, which any rewrite of the file changes) and V8 checks its
