@@ -99,8 +99,14 @@ function writeCache(file: string, prefix: string, cache: CacheFile): void {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   // whole or not at all: processes side by side each write their own file and rename it
   const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, Buffer.concat([Buffer.from(`${MAGIC}${JSON.stringify(cache.uses)}\n`, 'latin1'), cache.data]), { mode: 0o600 });
-  fs.renameSync(tmp, file);
+  try {
+    fs.writeFileSync(tmp, Buffer.concat([Buffer.from(`${MAGIC}${JSON.stringify(cache.uses)}\n`, 'latin1'), cache.data]), { mode: 0o600 });
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    // a full disk: no half-written file left behind
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
   // the older caches of the same bundle beyond the newest few (other builds, other versions of Node)
   const others = fs
     .readdirSync(dir)
@@ -113,11 +119,12 @@ function writeCache(file: string, prefix: string, cache: CacheFile): void {
 /**
  * `require(bundle)`, its compiled code read from `dir` (V8's code cache), or, when there is none yet
  * or it was made by processes that did not do what this one does (`use`: a command's name), made
- * when this process exits (and `saveAfterMs` after the load, for one that runs on or is killed), so that it holds the
- * functions this process compiled: each use adds its own, since a cache read is compiled code too.
- * A process must not change V8's flags after the load (V8 would refuse the cache it makes): it sets
- * them before, and says so in `variant`. Without `dir`, or with NODE_DISABLE_COMPILE_CACHE=1, a plain `require`. A cache that cannot be
- * read or written only costs the next start its compile time.
+ * when this process exits (and `saveAfterMs` after the load, for one that runs on or is killed), so
+ * that it holds the functions this process compiled: each use adds its own, since a cache read is
+ * compiled code too. A process must not change V8's flags after the load (V8 would refuse the cache
+ * it makes): it sets them before, and says so in `variant`. Without `dir`, or with
+ * NODE_DISABLE_COMPILE_CACHE=1, a plain `require`. A cache that cannot be read or written only costs
+ * the next start its compile time.
  */
 export function requireWithCodeCache(bundle: string, dir: string | undefined, use: string, { saveAfterMs = SAVE_AFTER_MS, variant = '' }: CodeCacheOptions = {}): unknown {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
