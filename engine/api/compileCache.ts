@@ -64,7 +64,7 @@ interface CacheFile {
  * any rewrite). V8 reads a cache only under the flags it was made with, so processes that set
  * different flags keep different caches.
  */
-export function codeCacheFile(bundle: string, dir: string, st: Pick<fs.Stats, 'ino' | 'size' | 'ctimeMs'>, variant = ''): string {
+function codeCacheFile(bundle: string, dir: string, st: Pick<fs.Stats, 'ino' | 'size' | 'ctimeMs'>, variant = ''): string {
   return path.join(dir, `${codeCachePrefix(bundle, variant)}${st.ino}-${st.size}-${Math.round(st.ctimeMs)}-${process.version}-${process.arch}.v8cache`);
 }
 
