@@ -107,8 +107,7 @@ async function openOnce(s: Server, uri: string, text: string): Promise<number> {
 const PAUSE_MS = SMOKE ? 100 : 1000;
 
 /** The open on OPENS - 1 more fresh servers of each kind (`measure` times the first), and on each
- * the first edit made PAUSE_MS after the open's diagnostics (`measure` edits at once): ours keeps
- * what the open skipped keeping while the editor is quiet (server/diagnosticsPublisher.ts, PRIME_MS). */
+ * the first edit made PAUSE_MS after the open's diagnostics (`measure` edits at once). */
 async function moreOpens(n: number): Promise<Record<'ours' | 'theirs', { opens: number[]; pausedEdits: number[] }>> {
   const text = generatePipeline(n);
   const { breaking } = nameEdits(text, n);
@@ -196,8 +195,8 @@ async function measure(s: Server, n: number): Promise<string[]> {
   let firstEdit = 0;
   // WARM_EDITS edits not in the median, then TIMED_EDITS in it (both servers alike): a session's edits, not the
   // first ones after open while the server's JIT and heap are still settling. The first edit is
-  // shown on its own: made at once, ours checks every step in it (the open keeps no per-step
-  // results; see moreOpens for one made after a pause)
+  // shown on its own, made at once (see moreOpens for one made after a pause): its code runs for
+  // the first time in the process
   for (let i = 0; i < WARM_EDITS + TIMED_EDITS; i++) {
     const breaks = i % 2 === 0;
     const got = s.next(uri, breaks ? 1 : 0);

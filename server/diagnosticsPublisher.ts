@@ -1,5 +1,5 @@
 // When a document's diagnostics are published: at once for the first change after a quiet moment,
-// gathered for a burst of changes, and (for a long document) its open's analysis primed afterwards.
+// gathered for a burst of changes.
 import type { Connection, TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { toDiagnostics } from './diagnostics';
@@ -21,12 +21,8 @@ function withWorkspaceFindings(own: Finding[], more: Finding[]): Finding[] {
  * change after a quiet moment is analyzed at once: a keystroke's diagnostics do not wait. */
 export const DIAGNOSTICS_DEBOUNCE_MS = 10;
 
-/** How long after a document's open diagnostics its per-step results are kept (see primeLater). */
-export const PRIME_MS = 300;
-
 export class DiagnosticsPublisher {
   private readonly timers = new Map<string, NodeJS.Timeout>();
-  private readonly primers = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly connection: Connection,
@@ -50,11 +46,9 @@ export class DiagnosticsPublisher {
     }, delay));
   }
 
-  /** The document was closed: nothing more is published or primed for it, and its diagnostics are cleared. */
+  /** The document was closed: nothing more is published for it, and its diagnostics are cleared. */
   closed(uri: string): void {
     clearTimeout(this.timers.get(uri));
-    clearTimeout(this.primers.get(uri));
-    this.primers.delete(uri);
     this.cache.delete(uri);
     this.evals.delete(uri);
     void this.connection.sendDiagnostics({ uri, diagnostics: [] });
@@ -85,29 +79,17 @@ export class DiagnosticsPublisher {
       const findings = withWorkspaceFindings(a.findings, this.webhooks?.findings(doc, a) ?? []);
       void this.connection.sendDiagnostics({ uri, version, diagnostics: toDiagnostics(findings, uri) });
       if (this.webhooks?.changed(uri, a)) this.recheckWebhooks(uri);
-      if (this.cache.unprimed(doc)) this.primeLater(uri);
+      // the document's line offsets, found once the diagnostics are out (see lineOffsetsLater)
+      this.lineOffsetsLater(uri);
     });
   }
 
-  // A long document's open keeps no per-step results (server/documents.ts), so its diagnostics come
-  // sooner. PRIME_MS after they are out, unless an edit came first, the same analysis runs once
-  // more keeping them, so that the first edit re-checks only what it can affect (without this, it
-  // checks every step: 250 ms rather than 60 at 5,000 steps).
-  //
-  // Right after the diagnostics are out, the document's line offsets are found as well. The LSP
-  // library finds them when an edit first needs them, a character at a time: the first edit of a
-  // 2,000-step document spent 7 of its 39 ms there (a server's profile, the edit made 1 s after the
-  // open), where later edits spend 0.4 ms moving them.
-  private primeLater(uri: string): void {
-    clearTimeout(this.primers.get(uri));
+  // Right after the diagnostics are out, the document's line offsets are found. The LSP library
+  // finds them when an edit first needs them, a character at a time: the first edit of a 2,000-step
+  // document spent 7 of its 39 ms there (a server's profile, the edit made 1 s after the open),
+  // where later edits spend 0.4 ms moving them. Once found, they are kept through edits, so this
+  // costs nothing after the open.
+  private lineOffsetsLater(uri: string): void {
     setImmediate(() => void this.documents.get(uri)?.lineCount);
-    this.primers.set(
-      uri,
-      setTimeout(() => {
-        this.primers.delete(uri);
-        const doc = this.documents.get(uri);
-        if (doc) safely(this.connection, 'prime', undefined, () => void (this.cache.prime(doc) && this.idle.touch()));
-      }, PRIME_MS),
-    );
   }
 }

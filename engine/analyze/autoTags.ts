@@ -142,7 +142,7 @@ function keepStepTags(parsed: ParsedYaml, v: object, path: ValuePath, tags: Auto
 
 /** The AUTO tags of a document's value, their findings put in `sink`. `keep`: each top-level step's
  * tags are kept, and a step's kept tags taken (KeptStepTags), as the step memos do
- * (`AnalyzeOptions.keepStepResults`); a document's open keeps none. */
+ * (`AnalyzeOptions.keepStepResults`). */
 export function collectAutoTags(value: unknown, sink: FindingSink, stepIdAt: (path: ValuePath) => string | null, keep = false): AutoTag[] {
   const tags: AutoTag[] = [];
   const parsed = sink.parsed;

@@ -117,7 +117,7 @@ describe('incremental analysis equals a from-scratch analysis', function () {
     assert.ok(previous.findings.some((f) => f.code === 'schema.unknown-key' && f.step === 'step_80'), "step_80's unknown key is reported");
   });
 
-  it('an analysis that keeps no per-step results (a document\'s open) leaves the first edit to check every step; the edits after it reuse', () => {
+  it('an analysis that keeps no per-step results (`keepStepResults: false`) leaves the next edit to check every step; the edits after it reuse', () => {
     forgetStepMemo();
     let text = pipeline(200);
     const opened = analyze(text, { keepStepResults: false });
