@@ -9,6 +9,7 @@ import { safely } from './features';
 import type { IdleCollector } from './idleMemory';
 import type { WorkspaceWebhooks } from './workspaceWebhooks';
 import type { Finding } from '../engine/spec/types';
+import { readBySections } from '../engine/parse/yamlDocument';
 
 /** A document's findings with those about other files (sorted by position, as an analysis's are). */
 function withWorkspaceFindings(own: Finding[], more: Finding[]): Finding[] {
@@ -23,6 +24,8 @@ export const DIAGNOSTICS_DEBOUNCE_MS = 10;
 
 export class DiagnosticsPublisher {
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** The documents whose diagnostics were published since they opened (see lineOffsetsLater). */
+  private readonly published = new Set<string>();
 
   constructor(
     private readonly connection: Connection,
@@ -49,6 +52,7 @@ export class DiagnosticsPublisher {
   /** The document was closed: nothing more is published for it, and its diagnostics are cleared. */
   closed(uri: string): void {
     clearTimeout(this.timers.get(uri));
+    this.published.delete(uri);
     this.cache.delete(uri);
     this.evals.delete(uri);
     void this.connection.sendDiagnostics({ uri, diagnostics: [] });
@@ -79,16 +83,20 @@ export class DiagnosticsPublisher {
       const findings = withWorkspaceFindings(a.findings, this.webhooks?.findings(doc, a) ?? []);
       void this.connection.sendDiagnostics({ uri, version, diagnostics: toDiagnostics(findings, uri) });
       if (this.webhooks?.changed(uri, a)) this.recheckWebhooks(uri);
-      // the document's line offsets, found once the diagnostics are out (see lineOffsetsLater)
-      this.lineOffsetsLater(uri);
+      if (!this.published.has(uri)) {
+        this.published.add(uri);
+        if (readBySections(a.parsed)) this.lineOffsetsLater(uri);
+      }
     });
   }
 
-  // Right after the diagnostics are out, the document's line offsets are found. The LSP library
-  // finds them when an edit first needs them, a character at a time: the first edit of a 2,000-step
-  // document spent 7 of its 39 ms there (a server's profile, the edit made 1 s after the open),
-  // where later edits spend 0.4 ms moving them. Once found, they are kept through edits, so this
-  // costs nothing after the open.
+  // Right after an open's diagnostics are out, the document's line offsets are found. The LSP
+  // library finds them when an edit first needs them, a character at a time: the first edit of a
+  // 2,000-step document spent 7 of its 39 ms there (a server's profile, the edit made 1 s after the
+  // open), where later edits spend 0.4 ms moving them. Only for a document read by sections (one of
+  // many lines): a pipeline written on one line is read by position in its own analysis, and its
+  // offsets (100-150 ms for 4.9 MB) wait for an edit that needs them, rather than holding the
+  // hover that follows the open.
   private lineOffsetsLater(uri: string): void {
     setImmediate(() => void this.documents.get(uri)?.lineCount);
   }
