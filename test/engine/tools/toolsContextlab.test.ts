@@ -566,6 +566,8 @@ steps:
     });
 
     it('error_handling: fail reports the failure, continue goes on, retry runs it again', () => {
+      // 'again' waits for 'after': a step that fails stops the run starting new ones, so were the two
+      // side by side, 'after' would be skipped whenever 'again' failed first (it did on a loaded machine)
       const failing = (cmd: string) => `      pipeline: |\n        id: failing\n        steps:\n          - id: a\n            tool: terminal\n            action: execute\n            parameters: {command: "${cmd}"}\n`;
       const { code, doc } = run(
         'pe3.pipeline.yaml',
@@ -580,6 +582,7 @@ ${failing('exit 3')}
   - id: again
     tool: pipeline-executor
     action: execute
+    dependencies: [after]
     parameters:
       error_handling: retry
       retry_count: 3
