@@ -93,7 +93,7 @@ export { setAtPath } from '../run/debugHooks';
 export type { DebugControl, HandoffPoint, PausePoint, Resumption, RunDebugger, ToolCallDecision, ToolCallPoint } from '../run/debugHooks';
 export { argumentProblem } from '../agent/schemas';
 export type { AgentEvent, AgentStepResult, AgentToolCall, AgentTurn, ResultDocument, RunEvent, RunListener, StepEdit, StepResult, StepScope } from '../run/events';
-export { loadHistory } from '../run/history';
+export { loadHistory, predictionHistory } from '../run/history';
 export { checkInputTypes, InputError, messageParameterOf, parseInputArg, resolveInputs } from '../run/inputs';
 export { ForkError, forkCheckpoint, forkPoint, forkSessions, forkSource, forkTurns, type ForkSessions } from '../run/fork';
 export type { ForkEdits, ForkPoint, ForkSource, ForkTurns } from '../run/fork';

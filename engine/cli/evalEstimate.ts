@@ -1,6 +1,6 @@
 // `orc eval FILE --estimate`: the predicted cost and duration of an eval from the engine's
 // predictor (earlier runs of the pipeline, else the model registry), per variant; no call is made.
-import { chosenVariants, DatasetError, DEFAULT_MAX_PARALLEL, type EvalAnalysis, EvalInputError, inputsFor, loadHistory, predict, readCases, type RegistryModel, resolveInputs, scan, variantAnalysis } from '../api/index';
+import { chosenVariants, DatasetError, DEFAULT_MAX_PARALLEL, type EvalAnalysis, EvalInputError, inputsFor, predictionHistory, predict, readCases, type RegistryModel, resolveInputs, scan, variantAnalysis } from '../api/index';
 import { estimateLines, type EstimateRow } from './evalOutput';
 
 export async function estimateEval(a: EvalAnalysis, o: { variants: string[]; cases: string[]; parallel: number; registry: RegistryModel[]; root: string; out(s: string): void; err(s: string): void }): Promise<number> {
@@ -18,7 +18,7 @@ export async function estimateEval(a: EvalAnalysis, o: { variants: string[]; cas
       first = c.values;
       break;
     }
-    const history = loadHistory(o.root, pipeline.id);
+    const history = predictionHistory(o.root, pipeline.id);
     const names = pipeline.parameters.map((p) => p.name);
     const rows: EstimateRow[] = variants.map((v) => {
       const va = variantAnalysis(pa, v, false);

@@ -1,5 +1,5 @@
 // `orc plan FILE [--json]`: dependency levels, execution order and critical path.
-import { type Analysis, DEFAULT_MAX_PARALLEL, findRunsRoot, loadHistory, predict, type Prediction, type Range, registryOrShipped, resolveInputs, worstCase, type WorstCase } from '../api/index';
+import { type Analysis, DEFAULT_MAX_PARALLEL, findRunsRoot, predictionHistory, predict, type Prediction, type Range, registryOrShipped, resolveInputs, worstCase, type WorstCase } from '../api/index';
 import { compileOrReport } from './compile';
 import { paint, type Style } from './findingFormat';
 
@@ -31,7 +31,7 @@ export function predictionFor(a: Analysis, cwd: string, maxParallel?: number): P
     maxParallel: maxParallel ?? pipeline.context.maxParallel ?? DEFAULT_MAX_PARALLEL,
     inputs,
     registry: registryOrShipped(process.env.ORC_MODEL_REGISTRY || undefined),
-    history: root ? loadHistory(root, pipeline.id) : [],
+    history: root ? predictionHistory(root, pipeline.id) : [],
   });
 }
 

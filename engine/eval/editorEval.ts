@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { RegistryModel } from '../models/registry';
 import { keyRange, parseYaml } from '../parse/yamlDocument';
 import { predict } from '../run/predict';
-import { loadHistory } from '../run/history';
+import { predictionHistory } from '../run/history';
 import { resolveInputs } from '../run/inputs';
 import { DEFAULT_MAX_PARALLEL } from '../run/runPipeline';
 import { readCases } from './dataset';
@@ -96,7 +96,7 @@ export async function estimateEvalRuns(a: EvalAnalysis, root: string, registry: 
     first = c.values;
     break;
   }
-  const history = loadHistory(root, pipeline.id);
+  const history = predictionHistory(root, pipeline.id);
   const names = pipeline.parameters.map((p) => p.name);
   const rows = variants.map((v) => {
     const va = variantAnalysis(pa, v, false);

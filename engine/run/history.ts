@@ -1,6 +1,20 @@
 // Earlier runs of a pipeline, from .orchestrator/ (run folders and evals' packed case runs): what predictions learn from.
-import type { ResultDocument } from './events';
+import { statSync } from 'node:fs';
+import * as path from 'node:path';
+import type { ResultDocument, StepResult } from './events';
 import { readRunResult, runIds } from './runPacks';
+import { runsDir } from './runFiles';
+
+/** What a prediction reads of a step's earlier result (engine/run/predict.ts). */
+export type HistoryStep = Pick<StepResult, 'status' | 'success' | 'cached' | 'duration_ms' | 'paused_ms' | 'cost_usd'>;
+
+/** What a prediction reads of an earlier run: a result document has all of it. */
+export interface HistoryRun {
+  execution_id: string;
+  pipeline_id: string;
+  definitions?: Record<string, string>;
+  steps: Record<string, HistoryStep | null | undefined>;
+}
 
 /**
  * How far back a prediction looks: the newest runs of the folder, whichever pipeline made them.
@@ -12,11 +26,27 @@ import { readRunResult, runIds } from './runPacks';
 export const HISTORY_WINDOW = 200;
 
 /**
- * The pipeline of each run read so far, by workspace root and run id: a run's pipeline never
- * changes, so a run of another pipeline is not read again by this process. A run with no result
- * yet (still going) is not remembered. Bounded: only ids of the window are kept.
+ * What this process read of a run: its pipeline, and for a run of a folder of its own, what a
+ * prediction reads of it, with its record's stamp when read.
  */
-const pipelineOfRun = new Map<string, Map<string, string>>();
+interface Known {
+  pipeline: string;
+  /** Its result record's modification time and size when it was read (a folder's record only). */
+  stamp?: string;
+  /** What a prediction learns from it: null when nothing (it recorded no step definitions). */
+  run?: HistoryRun | null;
+}
+
+/**
+ * The runs read so far, by workspace root and run id: a run's pipeline never changes, so a run of
+ * another pipeline is not read again by this process; a run of the pipeline is read again only
+ * when its record's stamp changed (a resumed run rewrites it), else what a prediction reads of it
+ * is kept. Every run predicts itself from up to 20 earlier ones: reading and parsing their records
+ * was 1.2 ms of a served one-step run's 6 ms (npm run bench serve's floor, a CPU profile,
+ * 2026-11-29); two stats a run now. A run with no result yet (still going) is not remembered.
+ * Bounded: only ids of the window are kept, each with the few figures of its steps.
+ */
+const pipelineOfRun = new Map<string, Map<string, Known>>();
 /** Roots remembered at most (a long-lived process: the editor's, `orc serve`'s). */
 const MAX_ROOTS = 16;
 
@@ -53,23 +83,80 @@ export function noteRunStarted(cwd: string, runId: string): void {
   if (hit.ids[at - 1] !== runId) hit.ids.splice(at, 0, runId);
 }
 
-/** The latest `limit` finished runs of `pipelineId` that recorded their step definitions, newest first, among the folder's newest HISTORY_WINDOW runs. */
+/**
+ * The stamp of a run's record in a folder of its own: its modification time and size, or null (no
+ * such record: a packed run). One stat: a stamp only says whether what was kept of a record, read
+ * through readRunResult and its checks (a folder that leads out of the runs is not read), is still
+ * the record; a record that changed is read through them again.
+ */
+function stampOf(cwd: string, id: string): string | null {
+  try {
+    const st = statSync(path.join(runsDir(cwd), id, 'result.json'), { throwIfNoEntry: false });
+    return st ? `${st.mtimeMs}:${st.size}` : null;
+  } catch {
+    return null;
+  }
+}
+
+/** What a prediction reads of a result document (the rest of it is not kept). */
+function historyRun(doc: ResultDocument): HistoryRun {
+  const steps: Record<string, HistoryStep | null> = {};
+  for (const [id, r] of Object.entries(doc.steps)) steps[id] = r ? { status: r.status, success: r.success, duration_ms: r.duration_ms, cost_usd: r.cost_usd, ...(r.cached !== undefined ? { cached: r.cached } : {}), ...(r.paused_ms !== undefined ? { paused_ms: r.paused_ms } : {}) } : null;
+  return { execution_id: doc.execution_id, pipeline_id: doc.pipeline_id, definitions: doc.definitions, steps };
+}
+
+/**
+ * The latest `limit` finished runs of `pipelineId` that recorded their step definitions, newest
+ * first, among the folder's newest HISTORY_WINDOW runs: their whole result documents (a run's
+ * report reads their step times, for how often each step was on the critical path).
+ */
 export function loadHistory(cwd: string, pipelineId: string, limit = 20): ResultDocument[] {
-  const out: ResultDocument[] = [];
-  const known = pipelineOfRun.get(cwd) ?? new Map<string, string>();
+  return walkHistory(cwd, pipelineId, limit, (id, known) => {
+    // an unreadable record teaches nothing; it is listed by `orc runs`
+    const doc = readRunResult(cwd, id);
+    if (typeof doc === 'string') return null;
+    if (!known) return { doc, known: { pipeline: doc.pipeline_id } };
+    return { doc, known };
+  });
+}
+
+/**
+ * What a prediction reads of the same runs as loadHistory's (a run's start predicts it: `orc run`,
+ * a served run, the editor's run, `orc plan`, an eval's estimate), kept by this process while each
+ * record's stamp is the same.
+ */
+export function predictionHistory(cwd: string, pipelineId: string, limit = 20): HistoryRun[] {
+  return walkHistory(cwd, pipelineId, limit, (id, known) => {
+    // stamped before the read: a record rewritten after it is read again next time
+    const stamp = stampOf(cwd, id);
+    if (known?.run !== undefined && stamp !== null && known.stamp === stamp) return known.run ? { doc: known.run, known } : { doc: null, known };
+    const doc = readRunResult(cwd, id);
+    if (typeof doc === 'string') return null;
+    const run = doc.pipeline_id === pipelineId && doc.definitions ? historyRun(doc) : null;
+    return { doc: run, known: { pipeline: doc.pipeline_id, ...(stamp !== null && doc.pipeline_id === pipelineId ? { stamp, run } : {}) } };
+  });
+}
+
+/**
+ * The walk of both: the folder's newest runs, newest first, skipping those known to be another
+ * pipeline's; `read` gives a run's document (null: none, or it teaches nothing) and what is known
+ * of it now (null: nothing, it is not remembered).
+ */
+function walkHistory<T extends { pipeline_id: string; definitions?: Record<string, string> }>(cwd: string, pipelineId: string, limit: number, read: (id: string, known: Known | undefined) => { doc: T | null; known: Known } | null): T[] {
+  const out: T[] = [];
+  const known = pipelineOfRun.get(cwd) ?? new Map<string, Known>();
   pipelineOfRun.delete(cwd);
   if (pipelineOfRun.size >= MAX_ROOTS) pipelineOfRun.delete(pipelineOfRun.keys().next().value!);
   // the run folders and the runs packed in evals' records, newest first
   const window = listedRunIds(cwd).slice(-HISTORY_WINDOW).reverse();
   for (const id of window) {
     if (out.length >= limit) break;
-    const other = known.get(id);
-    if (other !== undefined && other !== pipelineId) continue;
-    // an unreadable record teaches nothing; it is listed by `orc runs`
-    const doc = readRunResult(cwd, id);
-    if (typeof doc === 'string') continue;
-    known.set(id, doc.pipeline_id);
-    if (doc.pipeline_id === pipelineId && doc.definitions) out.push(doc);
+    const k = known.get(id);
+    if (k !== undefined && k.pipeline !== pipelineId) continue;
+    const r = read(id, k);
+    if (!r) continue;
+    known.set(id, r.known);
+    if (r.doc && r.doc.pipeline_id === pipelineId && r.doc.definitions) out.push(r.doc);
   }
   // the ids that left the window are forgotten
   if (known.size > HISTORY_WINDOW) {

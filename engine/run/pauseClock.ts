@@ -5,7 +5,7 @@
 import type { StepResult } from './events';
 
 /** A step's duration without the time a debugger held it (null when it did not run). */
-export function workingMs(r: StepResult | undefined): number | null {
+export function workingMs(r: Pick<StepResult, 'duration_ms' | 'paused_ms'> | null | undefined): number | null {
   return r?.duration_ms === null || r?.duration_ms === undefined ? null : Math.max(0, r.duration_ms - (r.paused_ms ?? 0));
 }
 

@@ -5,7 +5,8 @@
 // predicted durations.
 import { createHash } from 'node:crypto';
 import type { Pipeline, Plan, Step } from '../spec/types';
-import type { PredictedRange, ResultDocument } from './events';
+import type { PredictedRange } from './events';
+import type { HistoryRun, HistoryStep } from './history';
 import { workingMs } from './pauseClock';
 import type { RegistryModel } from '../models/registry';
 import { actionSpec, TOOL_SPECS } from '../toolkit/toolSpecs';
@@ -88,8 +89,8 @@ export interface PredictOptions {
   /** Parameter values (defaults filled in), for rendering prompts. */
   inputs: Record<string, unknown>;
   registry: RegistryModel[];
-  /** Earlier result documents of this pipeline. */
-  history: ResultDocument[];
+  /** Earlier runs of this pipeline (their result documents, or what predictionHistory keeps of them). */
+  history: HistoryRun[];
 }
 
 export function predictStep(step: Step, pipeline: Pipeline, o: PredictOptions): StepPrediction {
@@ -97,7 +98,7 @@ export function predictStep(step: Step, pipeline: Pipeline, o: PredictOptions): 
   const ran = o.history
     .filter((d) => d.definitions?.[step.id] === hash)
     .map((d) => d.steps[step.id])
-    .filter((r) => r && r.status === 'completed' && r.success === true && !r.cached && r.duration_ms !== null);
+    .filter((r): r is HistoryStep => Boolean(r) && r!.status === 'completed' && r!.success === true && !r!.cached && r!.duration_ms !== null);
   if (ran.length) {
     return { step: step.id, source: 'history', samples: ran.length, duration_ms: rangeOf(ran.map((r) => workingMs(r)!)), cost_usd: rangeOf(ran.map((r) => r.cost_usd)) };
   }

@@ -26,7 +26,7 @@ import { recordedInputs, runRedactor, secretInputValues, tapeRedactor } from './
 import { StepListRunner } from './scheduler';
 import { predict, type Prediction } from './predict';
 import { registryModels, type RegistryModel } from '../models/registry';
-import { loadHistory, noteRunStarted } from './history';
+import { noteRunStarted, predictionHistory } from './history';
 import { orchestratorOf } from '../auto/orchestrator';
 import { DebugBridge, type RunDebugger } from './debugHooks';
 import { executionInfo, ListScope, rootScope } from './scope';
@@ -286,7 +286,7 @@ function predictRun(analysis: Analysis, options: RunOptions, emitter: RunEmitter
   if (!options.predict) return null;
   const pipeline = analysis.pipeline!;
   try {
-    return predict(pipeline, analysis.plan!, { maxParallel: Math.max(1, maxParallel), inputs, registry: options.registry ?? registryModels(), history: loadHistory(cwd, pipeline.id) });
+    return predict(pipeline, analysis.plan!, { maxParallel: Math.max(1, maxParallel), inputs, registry: options.registry ?? registryModels(), history: predictionHistory(cwd, pipeline.id) });
   } catch (e) {
     emitter.emit({ type: 'warning', time: Date.now(), stepId: null, message: `Could not predict the run: ${(e as Error).message}` });
     return null;

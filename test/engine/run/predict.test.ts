@@ -8,7 +8,7 @@ import { analyze } from '../../../engine/analyze/index';
 import { findModel } from '../../../engine/models/registry';
 import { predict, simulateMakespan } from '../../../engine/run/predict';
 import type { ResultDocument } from '../../../engine/run/events';
-import { HISTORY_WINDOW, LISTING_MS, loadHistory } from '../../../engine/run/history';
+import { HISTORY_WINDOW, LISTING_MS, loadHistory, predictionHistory } from '../../../engine/run/history';
 import { runPipeline } from '../../../engine/run/runPipeline';
 import { registryModels } from '../../../engine/models/registry';
 import { orc } from '../../helpers/cli';
@@ -107,6 +107,38 @@ describe('prediction', () => {
       ['short', 'unknown'],
       ['last', 'unknown'],
     ]);
+  });
+
+  it('a run predicts from what this process kept of earlier records, and reads one again when it is rewritten (a resumed run)', async function () {
+    this.timeout(20_000);
+    const [first, second] = [await run(SLEEPS('0.05')), await run(SLEEPS('0.05'))];
+    const record = path.join(dir, '.orchestrator', 'runs', first.execution_id, 'result.json');
+    // a whole second: the stamp (modification time and size) is set again exactly below
+    const when = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
+    fs.utimesSync(record, when, when);
+    // by run id: two runs started in the same second are listed in their ids' order, not their starts'
+    const longOf = (h: { execution_id: string; steps: Record<string, { duration_ms: number | null } | null | undefined> }[]) => Object.fromEntries(h.map((d) => [d.execution_id, d.steps.long?.duration_ms]));
+    assert.deepEqual(longOf(predictionHistory(dir, 'sleeps')), { [first.execution_id]: first.steps.long.duration_ms, [second.execution_id]: second.steps.long.duration_ms });
+    // what a prediction reads is all it keeps of a record: the step's output is not among it
+    const kept = predictionHistory(dir, 'sleeps').find((d) => d.execution_id === first.execution_id)!;
+    assert.deepEqual(Object.keys(kept.steps.long!).sort(), ['cost_usd', 'duration_ms', 'status', 'success']);
+    // the same stamp: what was kept is read, not the file (the figure written here has as many digits)
+    const text = fs.readFileSync(record, 'utf8');
+    const before = `"duration_ms": ${first.steps.long.duration_ms},`;
+    const at = text.indexOf(before, text.indexOf('"long": {'));
+    assert.ok(text.indexOf('"long": {') > 0 && at > 0, "the record holds the step's duration");
+    const other = String(first.steps.long.duration_ms! + (first.steps.long.duration_ms! % 10 === 9 ? -1 : 1));
+    assert.equal(other.length, String(first.steps.long.duration_ms).length);
+    const rewritten = text.slice(0, at) + `"duration_ms": ${other},` + text.slice(at + before.length);
+    assert.equal(rewritten.length, text.length);
+    fs.writeFileSync(record, rewritten);
+    fs.utimesSync(record, when, when);
+    assert.equal(longOf(predictionHistory(dir, 'sleeps'))[first.execution_id], first.steps.long.duration_ms);
+    assert.equal(longOf(loadHistory(dir, 'sleeps'))[first.execution_id], Number(other), 'the whole documents are read from the files');
+    // rewritten as a resumed run rewrites it: its new figures are read
+    const later = new Date(when.getTime() + 2000);
+    fs.utimesSync(record, later, later);
+    assert.deepEqual(longOf(predictionHistory(dir, 'sleeps')), { [first.execution_id]: Number(other), [second.execution_id]: second.steps.long.duration_ms });
   });
 
   it('a step whose definition changed is not predicted from runs of the old one', async function () {
