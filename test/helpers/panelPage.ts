@@ -25,7 +25,7 @@ export interface Panel {
   browser: Browser;
   /** A new page of the panel, loaded and showing its run header; its errors collected on `errors`. */
   open(options?: PanelOptions): Promise<Page & { errors: string[] }>;
-  /** Its pages closed and its server stopped; the browser stays for the next panel. */
+  /** Its pages closed; the browser, its renderer and the server stay for the next panel. */
   close(): Promise<void>;
 }
 
@@ -37,7 +37,9 @@ const VIEWPORT = { width: 1200, height: 700 };
  * --process-per-site, the pages of one panel (one site: its server's port) share a renderer
  * process: a renderer's start costs about a second of CPU in this virtual machine, and a test file
  * opens up to ten pages. The 13 panel files in two workers took 182 CPU-s so against 237 with a
- * browser per file and a context and a renderer per page (2026-11-28, quiet).
+ * browser per file and a context and a renderer per page (2026-11-28, quiet); with one server and a
+ * renderer kept for the process (sharedServer), 38.7-48.9 CPU-s of the machine and 23-30 s against
+ * 73-97 CPU-s and 40-53 s with a server and a renderer per file (2026-11-29, quiet, process accounting).
  */
 let shared: Promise<{ browser: Browser; context: BrowserContext }> | undefined;
 
@@ -46,7 +48,10 @@ function sharedBrowser(): Promise<{ browser: Browser; context: BrowserContext }>
     const browser = await chromium.launch({ executablePath: ensureBrowser(), headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--process-per-site'] });
     // a browser that crashed is launched again for the next panel
     browser.on('disconnected', () => (shared = undefined));
-    return { browser, context: await browser.newContext({ viewport: VIEWPORT }) };
+    const context = await browser.newContext({ viewport: VIEWPORT });
+    // held open for the process: the panels' renderer outlives each panel (sharedServer)
+    await (await context.newPage()).goto(`${(await sharedServer()).base}/keep`);
+    return { browser, context };
   })().catch((e: unknown) => {
     shared = undefined;
     throw e;
@@ -54,25 +59,57 @@ function sharedBrowser(): Promise<{ browser: Browser; context: BrowserContext }>
   return shared;
 }
 
+type Entry = 'webview' | 'evalView' | 'improveView';
+
+/**
+ * One server for every panel of this process, on one port: the pages of all its panels are one site,
+ * which a page held open for the process (`/keep`) keeps in one renderer (--process-per-site), so
+ * the next test file's pages do not start one (a renderer ended with its panel's last page, and
+ * each file's panel had its own port). Each entry's bundle is built once a process, at first use.
+ * The server does not hold the process open; its folder is removed when the process exits.
+ */
+let panelServer: Promise<{ base: string; dir: string; built: Map<Entry, Promise<void>> }> | undefined;
+
+function sharedServer(): Promise<{ base: string; dir: string; built: Map<Entry, Promise<void>> }> {
+  panelServer ??= (async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-panel-'));
+    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+    let base = '';
+    const server = http.createServer((req, res) => {
+      const url = req.url ?? '/';
+      // /webview, /evalView, /improveView: the page client/panelHtml.ts writes for that bundle
+      const entry = url.slice(1);
+      if (entry === 'webview' || entry === 'evalView' || entry === 'improveView') {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        return res.end(webviewHtml({ scriptUri: `${base}/${entry}.js`, styleUri: `${base}/${entry}.css`, nonce: 'testnonce', cspSource: base }));
+      }
+      if (url === '/keep') return res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>keep</title>');
+      if (url === '/favicon.ico') return res.writeHead(204).end();
+      const file = path.join(dir, path.basename(url));
+      if (!fs.existsSync(file)) return res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': url.endsWith('.css') ? 'text/css' : 'text/javascript' });
+      res.end(fs.readFileSync(file));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    // neither the server nor the browser's connections to it hold the process open
+    server.unref();
+    server.on('connection', (socket) => socket.unref());
+    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    return { base, dir, built: new Map() };
+  })();
+  return panelServer;
+}
+
 /** The graph panel (media/webview.ts); `entry: 'evalView'` the eval panel, `'improveView'` the Improve Prompts panel, loaded when `ready` shows. */
-export async function startPanel(entry: 'webview' | 'evalView' | 'improveView' = 'webview', ready = '[data-testid="run-header"]'): Promise<Panel> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-panel-'));
-  await esbuild.build({ entryPoints: [path.join(ROOT, `media/${entry}.ts`)], outfile: path.join(dir, `${entry}.js`), bundle: true, platform: 'browser', format: 'iife', target: 'es2022', logLevel: 'silent' });
-  let base = '';
-  const server = http.createServer((req, res) => {
-    const url = req.url ?? '/';
-    if (url === '/') {
-      res.writeHead(200, { 'content-type': 'text/html' });
-      return res.end(webviewHtml({ scriptUri: `${base}/${entry}.js`, styleUri: `${base}/${entry}.css`, nonce: 'testnonce', cspSource: base }));
-    }
-    if (url === '/favicon.ico') return res.writeHead(204).end();
-    const file = path.join(dir, path.basename(url));
-    if (!fs.existsSync(file)) return res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': url.endsWith('.css') ? 'text/css' : 'text/javascript' });
-    res.end(fs.readFileSync(file));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+export async function startPanel(entry: Entry = 'webview', ready = '[data-testid="run-header"]'): Promise<Panel> {
+  const { base, dir, built } = await sharedServer();
+  let build = built.get(entry);
+  if (!build) {
+    build = esbuild.build({ entryPoints: [path.join(ROOT, `media/${entry}.ts`)], outfile: path.join(dir, `${entry}.js`), bundle: true, platform: 'browser', format: 'iife', target: 'es2022', logLevel: 'silent' }).then(() => undefined);
+    built.set(entry, build);
+    build.catch(() => built.delete(entry));
+  }
+  await build;
   const { browser, context } = await sharedBrowser();
   const pages = new Set<Page>();
   return {
@@ -92,14 +129,12 @@ export async function startPanel(entry: 'webview' | 'evalView' | 'improveView' =
       p.errors = [];
       p.on('pageerror', (e) => p.errors.push(e.message));
       if (options.consoleErrors) p.on('console', (m) => m.type() === 'error' && p.errors.push(m.text()));
-      await p.goto(base);
+      await p.goto(`${base}/${entry}`);
       await p.waitForSelector(ready);
       return p;
     },
     async close() {
       await Promise.all([...pages].map((p) => p.close().catch(() => undefined)));
-      server.close();
-      fs.rmSync(dir, { recursive: true, force: true });
     },
   };
 }
