@@ -48,6 +48,8 @@ function sharedBrowser(): Promise<{ browser: Browser; context: BrowserContext }>
     const browser = await chromium.launch({ executablePath: ensureBrowser(), headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--process-per-site'] });
     // a browser that crashed is launched again for the next panel
     browser.on('disconnected', () => (shared = undefined));
+    // for a serial run's end (test/helpers/testTimings.cjs, mochaGlobalTeardown)
+    (globalThis as Record<symbol, unknown>)[Symbol.for('orc.tests.closeSharedBrowser')] = () => browser.close();
     const context = await browser.newContext({ viewport: VIEWPORT });
     // held open for the process: the panels' renderer outlives each panel (sharedServer)
     await (await context.newPage()).goto(`${(await sharedServer()).base}/keep`);

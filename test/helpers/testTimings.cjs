@@ -53,3 +53,14 @@ exports.mochaHooks = {
     fileStart = null;
   },
 };
+
+/**
+ * After every file of a run (in a serial run, the same process; in parallel mode, mocha's main
+ * process, where none is open): the browser the panel tests share is closed (test/helpers/panelPage.ts
+ * registers how), so `npx mocha test/media/X.test.ts` ends when its tests do rather than waiting on
+ * chromium. A parallel run's workers are ended by mocha, and their browsers with them.
+ */
+exports.mochaGlobalTeardown = async function () {
+  const close = globalThis[Symbol.for('orc.tests.closeSharedBrowser')];
+  if (typeof close === 'function') await close();
+};
