@@ -33,6 +33,32 @@ fs.closeSync = (fd: number) => {
   publish();
   closeSync(fd);
 };
+/** How long an opener waits for a lock another connection holds before the database is busy. */
+const BUSY_WAIT_MS = 5000;
+const napCell = new Int32Array(new SharedArrayBuffer(4));
+/**
+ * The lock folder made, waiting while another live connection holds it. The wait is here, asleep
+ * (Atomics.wait blocks this thread without using a core; a stop still ends it), and not SQLite's:
+ * its busy handler sleeps through the WebAssembly build's clock in a loop, a core kept busy for the
+ * whole wait (5 s of CPU for a database held 5 s), so its busy_timeout is 0 (`open`). A lock whose
+ * process was killed (SIGKILL, a crash) is taken back; past the wait, the EEXIST that SQLite reports
+ * as "database is locked" (a DatabaseBusy to the step).
+ */
+function takeLock(p: string, options?: fs.MakeDirectoryOptions): string | undefined {
+  const deadline = Date.now() + BUSY_WAIT_MS;
+  for (let napMs = 1; ; napMs = Math.min(napMs * 2, 50)) {
+    try {
+      return mkdirSync(p, options);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      if (removeStaleLock(p)) continue;
+      const left = deadline - Date.now();
+      if (left <= 0) throw e;
+      Atomics.wait(napCell, 0, 0, Math.min(napMs, left));
+    }
+  }
+}
+
 fs.mkdirSync = ((p: fs.PathLike, options?: fs.MakeDirectoryOptions) => {
   if (typeof p !== 'string' || !p.endsWith('.lock')) return mkdirSync(p, options);
   // a stop takes effect when the mkdir returns, before the lock is recorded: a lock made then was
@@ -41,13 +67,7 @@ fs.mkdirSync = ((p: fs.PathLike, options?: fs.MakeDirectoryOptions) => {
   publish();
   let made: string | undefined;
   try {
-    try {
-      made = mkdirSync(p, options);
-    } catch (e) {
-      // a lock whose process was killed (SIGKILL, a crash) is taken back, once; a live one is busy
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || !removeStaleLock(p)) throw e;
-      made = mkdirSync(p, options);
-    }
+    made = takeLock(p, options);
     locks.add(p);
   } finally {
     making = null;
@@ -131,7 +151,8 @@ function open(): Database {
   if (!db) {
     try {
       db = new Database(file);
-      db.exec('PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON');
+      // the wait for a busy database is takeLock's, asleep: SQLite's own would keep a core busy
+      db.exec('PRAGMA busy_timeout = 0; PRAGMA foreign_keys = ON');
     } catch (e) {
       throw new OpenError(e instanceof Error ? e.message : String(e));
     }

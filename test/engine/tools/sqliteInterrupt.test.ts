@@ -198,14 +198,27 @@ describe('hardening: an endless SQLite statement stops when told', function () {
     });
   }
 
-  it('a lock held by a live process is not taken: the query says the database is busy, and the lock stays', async function () {
+  it('a lock held by a live process is not taken: the query says the database is busy, and the lock stays; the wait sleeps rather than keeping a core busy', async function () {
     this.timeout(60_000);
     await sql('transaction', { connection: DB, statements: SETUP });
+    /** CPU seconds of this process (every thread: the database's too) while `p` runs. */
+    const cpuOf = async (p: () => Promise<unknown>): Promise<number> => {
+      const c0 = process.cpuUsage();
+      await p().catch(() => undefined);
+      const c = process.cpuUsage(c0);
+      return (c.user + c.system) / 1e6;
+    };
+    // the same query on the free database: a thread started, the file opened, a row read
+    const free = await cpuOf(() => sql('query', { connection: DB, sql: 'SELECT v FROM kept' }));
     const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
     try {
       fs.mkdirSync(path.join(root, 'app.db.lock'));
       fs.writeFileSync(path.join(root, 'app.db.lock', LOCK_OWNER), String(holder.pid));
-      await assert.rejects(sql('query', { connection: DB, sql: 'SELECT v FROM kept' }), (e: Error & { errorType?: string }) => e.errorType === 'DatabaseBusy');
+      let busy: unknown;
+      const waited = await cpuOf(() => sql('query', { connection: DB, sql: 'SELECT v FROM kept' }).catch((e: unknown) => (busy = e)));
+      assert.equal((busy as { errorType?: string } | undefined)?.errorType, 'DatabaseBusy', String(busy));
+      // the 5 s wait for the lock asleep: SQLite's own busy wait read the clock in a loop (4-5 CPU-s)
+      assert.ok(waited - free < 1, `the wait used ${waited.toFixed(2)} CPU-s against ${free.toFixed(2)} for the query on the free database`);
       assert.equal(fs.readFileSync(path.join(root, 'app.db.lock', LOCK_OWNER), 'utf8'), String(holder.pid));
     } finally {
       holder.kill('SIGKILL');
