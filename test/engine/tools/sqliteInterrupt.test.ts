@@ -219,6 +219,10 @@ describe('hardening: an endless SQLite statement stops when told', function () {
       assert.equal((busy as { errorType?: string } | undefined)?.errorType, 'DatabaseBusy', String(busy));
       // the 5 s wait for the lock asleep: SQLite's own busy wait read the clock in a loop (4-5 CPU-s)
       assert.ok(waited - free < 1, `the wait used ${waited.toFixed(2)} CPU-s against ${free.toFixed(2)} for the query on the free database`);
+      // Cancel ends the wait, as it ends a statement (the 5 s would end it DatabaseBusy)
+      const ctl = new AbortController();
+      setTimeout(() => ctl.abort(Object.assign(new Error('The run was cancelled'), { name: 'CancelledError' })), 1000);
+      await rejects(sql('query', { connection: DB, sql: 'SELECT v FROM kept' }, { signal: ctl.signal }), 'CancelledError', 'The run was cancelled');
       assert.equal(fs.readFileSync(path.join(root, 'app.db.lock', LOCK_OWNER), 'utf8'), String(holder.pid));
     } finally {
       holder.kill('SIGKILL');
