@@ -34,8 +34,7 @@ const VIEWPORT = { width: 1200, height: 700 };
 /**
  * One chromium and one browser context for every panel of this process (a mocha worker runs many
  * test files one after the other), closed by Playwright when the process exits. With
- * --process-per-site, the pages of one panel (one site: its server's port) share a renderer
- * process: a renderer's start costs about a second of CPU in this virtual machine, and a test file
+ * --process-per-site, the pages of one site (a server's port) share a renderer process: a renderer's start costs about a second of CPU in this virtual machine, and a test file
  * opens up to ten pages. The 13 panel files in two workers took 182 CPU-s so against 237 with a
  * browser per file and a context and a renderer per page (2026-11-28, quiet); with one server and a
  * renderer kept for the process (sharedServer), 38.7-48.9 CPU-s of the machine and 23-30 s against
