@@ -1,11 +1,9 @@
 // The graph panel in Debian's chromium, for the tests that drive it: the bundle built from
-// media/webview.ts into a temporary folder, served on 127.0.0.1 with the page client/panelHtml.ts
-// writes (so its CSP applies), and pages given a stand-in for VS Code's webview API that records what
-// the panel posts (`__posted`) and saves (`__saved`).
+// media/webview.ts (or the eval and Improve panels' entries) into memory, served on 127.0.0.1 with
+// the page client/panelHtml.ts writes (so its CSP applies), and pages given a stand-in for VS Code's
+// webview API that records what the panel posts (`__posted`) and saves (`__saved`).
 import * as esbuild from 'esbuild';
-import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { webviewHtml } from '../../client/panelHtml';
@@ -34,8 +32,9 @@ const VIEWPORT = { width: 1200, height: 700 };
 /**
  * One chromium and one browser context for every panel of this process (a mocha worker runs many
  * test files one after the other), closed by Playwright when the process exits. With
- * --process-per-site, the pages of one site (a server's port) share a renderer process: a renderer's start costs about a second of CPU in this virtual machine, and a test file
- * opens up to ten pages. The 13 panel files in two workers took 182 CPU-s so against 237 with a
+ * --process-per-site, the pages of one site (a server's port) share a renderer process: a
+ * renderer's start costs about a second of CPU in this virtual machine, and a test file opens up to
+ * ten pages. The 13 panel files in two workers took 182 CPU-s so against 237 with a
  * browser per file and a context and a renderer per page (2026-11-28, quiet); with one server and a
  * renderer kept for the process (sharedServer), 38.7-48.9 CPU-s of the machine and 23-30 s against
  * 73-97 CPU-s and 40-53 s with a server and a renderer per file (2026-11-29, quiet, process accounting).
@@ -60,57 +59,70 @@ function sharedBrowser(): Promise<{ browser: Browser; context: BrowserContext }>
   return shared;
 }
 
-type Entry = 'webview' | 'evalView' | 'improveView';
+const ENTRIES = ['webview', 'evalView', 'improveView'] as const;
+type Entry = (typeof ENTRIES)[number];
+
+interface PanelServer {
+  base: string;
+  /** The entry's bundle (and its stylesheet) built into the server's memory, once a process. */
+  bundled(entry: Entry): Promise<void>;
+}
 
 /**
  * One server for every panel of this process, on one port: the pages of all its panels are one site,
  * which a page held open for the process (`/keep`) keeps in one renderer (--process-per-site), so
  * the next test file's pages do not start one (a renderer ended with its panel's last page, and
- * each file's panel had its own port). Each entry's bundle is built once a process, at first use.
- * The server does not hold the process open; its folder is removed when the process exits.
+ * each file's panel had its own port). It serves the bundles from memory and does not hold the
+ * process open.
  */
-let panelServer: Promise<{ base: string; dir: string; built: Map<Entry, Promise<void>> }> | undefined;
+let panelServer: Promise<PanelServer> | undefined;
 
-function sharedServer(): Promise<{ base: string; dir: string; built: Map<Entry, Promise<void>> }> {
+function sharedServer(): Promise<PanelServer> {
   panelServer ??= (async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-panel-'));
-    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+    /** By file name: `webview.js`, `webview.css`, ... */
+    const files = new Map<string, Uint8Array>();
+    const builds = new Map<Entry, Promise<void>>();
     let base = '';
     const server = http.createServer((req, res) => {
-      const url = req.url ?? '/';
+      const name = (req.url ?? '/').slice(1);
       // /webview, /evalView, /improveView: the page client/panelHtml.ts writes for that bundle
-      const entry = url.slice(1);
-      if (entry === 'webview' || entry === 'evalView' || entry === 'improveView') {
+      if ((ENTRIES as readonly string[]).includes(name)) {
         res.writeHead(200, { 'content-type': 'text/html' });
-        return res.end(webviewHtml({ scriptUri: `${base}/${entry}.js`, styleUri: `${base}/${entry}.css`, nonce: 'testnonce', cspSource: base }));
+        return res.end(webviewHtml({ scriptUri: `${base}/${name}.js`, styleUri: `${base}/${name}.css`, nonce: 'testnonce', cspSource: base }));
       }
-      if (url === '/keep') return res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>keep</title>');
-      if (url === '/favicon.ico') return res.writeHead(204).end();
-      const file = path.join(dir, path.basename(url));
-      if (!fs.existsSync(file)) return res.writeHead(404).end();
-      res.writeHead(200, { 'content-type': url.endsWith('.css') ? 'text/css' : 'text/javascript' });
-      res.end(fs.readFileSync(file));
+      if (name === 'keep') return res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>keep</title>');
+      const file = files.get(name);
+      if (!file) return res.writeHead(name === 'favicon.ico' ? 204 : 404).end();
+      res.writeHead(200, { 'content-type': name.endsWith('.css') ? 'text/css' : 'text/javascript' });
+      res.end(file);
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     // neither the server nor the browser's connections to it hold the process open
     server.unref();
     server.on('connection', (socket) => socket.unref());
     base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-    return { base, dir, built: new Map() };
+    const build = async (entry: Entry) => {
+      const out = await esbuild.build({ entryPoints: [path.join(ROOT, `media/${entry}.ts`)], outfile: path.join(ROOT, 'out', `${entry}.js`), write: false, bundle: true, platform: 'browser', format: 'iife', target: 'es2022', logLevel: 'silent' });
+      for (const f of out.outputFiles) files.set(path.basename(f.path), f.contents);
+    };
+    const bundled = (entry: Entry) => {
+      let b = builds.get(entry);
+      if (!b) {
+        builds.set(entry, (b = build(entry)));
+        // a failed build is tried again by the next panel
+        b.catch(() => builds.delete(entry));
+      }
+      return b;
+    };
+    return { base, bundled };
   })();
   return panelServer;
 }
 
 /** The graph panel (media/webview.ts); `entry: 'evalView'` the eval panel, `'improveView'` the Improve Prompts panel, loaded when `ready` shows. */
 export async function startPanel(entry: Entry = 'webview', ready = '[data-testid="run-header"]'): Promise<Panel> {
-  const { base, dir, built } = await sharedServer();
-  let build = built.get(entry);
-  if (!build) {
-    build = esbuild.build({ entryPoints: [path.join(ROOT, `media/${entry}.ts`)], outfile: path.join(dir, `${entry}.js`), bundle: true, platform: 'browser', format: 'iife', target: 'es2022', logLevel: 'silent' }).then(() => undefined);
-    built.set(entry, build);
-    build.catch(() => built.delete(entry));
-  }
-  await build;
+  const { base, bundled } = await sharedServer();
+  await bundled(entry);
   const { browser, context } = await sharedBrowser();
   const pages = new Set<Page>();
   return {

@@ -55,9 +55,9 @@ exports.mochaHooks = {
 };
 
 /**
- * After every file of a run (in a serial run, the same process; in parallel mode, mocha's main
- * process, where none is open): the browser the panel tests share is closed (test/helpers/panelPage.ts
- * registers how), so `npx mocha test/media/X.test.ts` ends when its tests do rather than waiting on
+ * Once, after the whole run (in a serial run, in the process that ran the tests; in parallel mode, in
+ * mocha's main process, where none is open): the browser the panel tests share is closed
+ * (test/helpers/panelPage.ts registers how), so `npx mocha test/media/X.test.ts` ends when its tests do rather than waiting on
  * chromium. A parallel run's workers are ended by mocha, and their browsers with them.
  */
 exports.mochaGlobalTeardown = async function () {
