@@ -1,9 +1,12 @@
 // `npm test`: every suite, and one closing line with the totals. Independent work runs side by side:
 //   1. the build, then what the suites install on first use from Debian (one apt-get at a time);
 //   2. side by side: the type check; the unit, CLI and language-server tests (mocha's parallel mode,
-//      2 workers: alone, the cores stand idle a quarter of the time, but 3 workers loaded the machine
-//      so that, in one fresh clone of two, a browser step's chromium had not asked for its page in
-//      15 s and python had not started in 3: three tests failed);
+//      3 workers: a third of the files' wall time is waiting (a lock handed on after 2 s, a step's
+//      timeout, a cron's next second), and with 2 workers the cores stood idle 199 of 702 core-seconds.
+//      Alone, 3 workers took 286 s against 351 for the same 487 CPU-s; beside stress-ng --cpu 2, 413 s
+//      against 533 (2026-11-29; docs/benchmarks.md). In 2026-11-28's heavier suite, 3 workers once
+//      left a browser step's chromium without its page in 15 s and python unstarted in 3 s; those
+//      windows are wider now, and the slowest test used 28 % of its timeout under the stress);
 //      the workbench tools (code-server, Node 24) installed, at a lower priority (nice 10, inherited
 //      by what it starts), so the tests beside it keep their pace on a busy machine. When those tests
 //      end, the install gets the normal priority back (another process's load would starve it);
@@ -167,7 +170,7 @@ const buildFailed = failures.length > 0;
 env.ORC_DIST_BUILT = '1';
 if (!buildFailed) {
   const results = await Promise.all([
-    step('unit, CLI and language-server tests', bin('mocha'), ['--parallel', '--jobs', '2', ...UNIT_SPECS], { live: true }).then((failed) => {
+    step('unit, CLI and language-server tests', bin('mocha'), ['--parallel', '--jobs', '3', ...UNIT_SPECS], { live: true }).then((failed) => {
       restorePriority();
       return failed;
     }),
