@@ -7,9 +7,10 @@
 //      against 533 (2026-11-29; docs/benchmarks.md). In 2026-11-28's heavier suite, 3 workers once
 //      left a browser step's chromium without its page in 15 s and python unstarted in 3 s; those
 //      windows are wider now, and the slowest test used 28 % of its timeout under the stress);
-//      the workbench tools (code-server, Node 24) installed, at a lower priority (nice 10, inherited
-//      by what it starts), so the tests beside it keep their pace on a busy machine. When those tests
-//      end, the install gets the normal priority back (another process's load would starve it);
+//      the workbench tools (code-server, Node 24) installed, at the tests' priority: 60 CPU-s, one
+//      thread at a time. At nice 10 (until 2026-11-29) it got almost nothing beside stress-ng --cpu 2
+//      and a third worker, and ended half a minute after the unit stage, which the workbench tests
+//      then waited for;
 //   3. the workbench tests (a real VS Code), after the rest: they drive a UI and wait on it; they run
 //      in two processes side by side (scripts/e2e.mjs); after a failure in step 2 too, so one run
 //      shows everything that is red.
@@ -27,7 +28,7 @@
 // version loads, so nothing is rebuilt: msgpackr-extract's (bullmq's msgpackr; a prebuild for Node 20's
 // ABI beside an N-API one, which Node 22 takes) and keytar's (vsce's, optional).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,61 +75,15 @@ const env = { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${p
 const started = Date.now();
 const minutes = (ms) => `${(ms / 60_000).toFixed(1)} min`;
 
-/** The low-priority steps still running: their process ids. */
-const lowered = new Set();
-
-/** Every thread of `root` and of its descendants (from /proc; empty where there is none). */
-function threadsOf(root) {
-  const children = new Map();
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      // the parent is the 2nd field after the command's closing parenthesis
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const ppid = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1];
-      children.set(ppid, [...(children.get(ppid) ?? []), pid]);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const tids = [];
-  const pending = [String(root)];
-  while (pending.length) {
-    const pid = pending.pop();
-    try {
-      tids.push(...readdirSync(`/proc/${pid}/task`));
-    } catch {
-      // gone meanwhile
-    }
-    pending.push(...(children.get(pid) ?? []));
-  }
-  return tids;
-}
-
-/**
- * The low-priority steps back at the normal priority: once the tests they made way for are done,
- * another process's load (a busy CI machine) would otherwise starve them, and the workbench tests
- * wait for them. Best effort: only root may lower a nice value, and a step may end meanwhile.
- */
-function restorePriority() {
-  for (const pid of lowered) {
-    const tids = threadsOf(pid);
-    if (tids.length) spawn('renice', ['-n', '0', '-p', ...tids], { stdio: 'ignore' }).on('error', () => {});
-  }
-}
-
 /**
  * Runs one step. `live`: its output goes straight to ours (one step at a time may); otherwise it is
  * kept and printed whole when the step ends, so steps side by side do not interleave their lines.
  */
-function step(name, cmd, args, { live = false, lowPriority = false } = {}) {
+function step(name, cmd, args, { live = false } = {}) {
   return new Promise((resolve) => {
     const t0 = Date.now();
     if (live) process.stderr.write(`\n== ${name}\n`);
-    // below the tests beside it (coreutils' nice, so every thread and child has it from the start):
-    // its own timings mean nothing at this size, theirs are held to their timeouts
-    const [file, argv] = lowPriority ? ['nice', ['-n', '10', cmd, ...args]] : [cmd, args];
-    const child = spawn(file, argv, { stdio: live ? 'inherit' : ['ignore', 'pipe', 'pipe'], env });
-    if (lowPriority && child.pid) lowered.add(child.pid);
+    const child = spawn(cmd, args, { stdio: live ? 'inherit' : ['ignore', 'pipe', 'pipe'], env });
     let out = '';
     if (!live) {
       child.stdout.on('data', (c) => (out += c));
@@ -136,7 +91,6 @@ function step(name, cmd, args, { live = false, lowPriority = false } = {}) {
     }
     child.on('error', (e) => (out += `${e.message}\n`));
     child.on('close', (code, signal) => {
-      lowered.delete(child.pid);
       if (!live) process.stderr.write(`\n== ${name}\n${out}`);
       process.stderr.write(`== ${name}: ${code === 0 ? 'done' : `FAILED (exit ${code ?? signal})`} in ${minutes(Date.now() - t0)}\n`);
       resolve(code === 0 ? null : `${name} failed (exit ${code ?? signal})`);
@@ -170,12 +124,9 @@ const buildFailed = failures.length > 0;
 env.ORC_DIST_BUILT = '1';
 if (!buildFailed) {
   const results = await Promise.all([
-    step('unit, CLI and language-server tests', bin('mocha'), ['--parallel', '--jobs', '3', ...UNIT_SPECS], { live: true }).then((failed) => {
-      restorePriority();
-      return failed;
-    }),
+    step('unit, CLI and language-server tests', bin('mocha'), ['--parallel', '--jobs', '3', ...UNIT_SPECS], { live: true }),
     step('typecheck', bin('tsc'), ['-p', '.']),
-    step('workbench tools (installed on first use)', process.execPath, ['scripts/installE2ETools.mjs'], { lowPriority: true }),
+    step('workbench tools (installed on first use)', process.execPath, ['scripts/installE2ETools.mjs']),
   ]);
   results.forEach(ran);
 }
