@@ -37,42 +37,44 @@ fs.closeSync = (fd: number) => {
 const BUSY_WAIT_MS = 5000;
 const napCell = new Int32Array(new SharedArrayBuffer(4));
 /**
- * The lock folder made, waiting while another live connection holds it. The wait is here, asleep
- * (Atomics.wait blocks this thread without using a core; a stop still ends it), and not SQLite's:
- * its busy handler sleeps through the WebAssembly build's clock in a loop, a core kept busy for the
- * whole wait (5 s of CPU for a database held 5 s), so its busy_timeout is 0 (`open`). A lock whose
- * process was killed (SIGKILL, a crash) is taken back; past the wait, the EEXIST that SQLite reports
- * as "database is locked" (a DatabaseBusy to the step).
+ * The lock folder made and recorded, waiting while another live connection holds it. The wait is
+ * here, asleep (Atomics.wait blocks this thread without using a core; a stop still ends it), and not
+ * SQLite's: its busy handler sleeps through the WebAssembly build's clock in a loop, a core kept busy
+ * for the whole wait (5 s of CPU for a database held 5 s), so its busy_timeout is 0 (`open`). A lock
+ * whose process was killed (SIGKILL, a crash) is taken back; past the wait, the EEXIST that SQLite
+ * reports as "database is locked" (a DatabaseBusy to the step).
  */
 function takeLock(p: string, options?: fs.MakeDirectoryOptions): string | undefined {
   const deadline = Date.now() + BUSY_WAIT_MS;
   for (let napMs = 1; ; napMs = Math.min(napMs * 2, 50)) {
+    let busy: unknown;
+    // `making` around the mkdir alone: a stop takes effect when the mkdir returns, before the lock is
+    // recorded, and a lock made then was left on disk and the next opener waited for it forever
+    // (seen once on a busy machine). Not during the nap: a stop then would remove, as if it were
+    // this thread's, an empty lock folder another connection has just made or another program holds
+    making = p;
+    publish();
     try {
-      return mkdirSync(p, options);
+      const made = mkdirSync(p, options);
+      locks.add(p);
+      return made;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      if (removeStaleLock(p)) continue;
-      const left = deadline - Date.now();
-      if (left <= 0) throw e;
-      Atomics.wait(napCell, 0, 0, Math.min(napMs, left));
+      busy = e;
+    } finally {
+      making = null;
+      publish();
     }
+    if (removeStaleLock(p)) continue;
+    const left = deadline - Date.now();
+    if (left <= 0) throw busy;
+    Atomics.wait(napCell, 0, 0, Math.min(napMs, left));
   }
 }
 
 fs.mkdirSync = ((p: fs.PathLike, options?: fs.MakeDirectoryOptions) => {
   if (typeof p !== 'string' || !p.endsWith('.lock')) return mkdirSync(p, options);
-  // a stop takes effect when the mkdir returns, before the lock is recorded: a lock made then was
-  // left on disk and the next opener waited for it forever (seen once on a busy machine)
-  making = p;
-  publish();
-  let made: string | undefined;
-  try {
-    made = takeLock(p, options);
-    locks.add(p);
-  } finally {
-    making = null;
-    publish();
-  }
+  const made = takeLock(p, options);
   // the lock names its process, so one left by a killed process is known for what it is
   try {
     fs.writeFileSync(`${p}/${LOCK_OWNER}`, String(process.pid));

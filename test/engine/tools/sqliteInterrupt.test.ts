@@ -228,4 +228,20 @@ describe('hardening: an endless SQLite statement stops when told', function () {
       holder.kill('SIGKILL');
     }
   });
+
+  it('Cancel during the wait for a lock without an owner (another program, or a connection before it names itself) leaves that lock as it was', async function () {
+    this.timeout(60_000);
+    await sql('transaction', { connection: DB, statements: SETUP });
+    const lock = path.join(root, 'app.db.lock');
+    fs.mkdirSync(lock);
+    try {
+      const ctl = new AbortController();
+      setTimeout(() => ctl.abort(Object.assign(new Error('The run was cancelled'), { name: 'CancelledError' })), 1000);
+      await rejects(sql('query', { connection: DB, sql: 'SELECT v FROM kept' }, { signal: ctl.signal }), 'CancelledError', 'The run was cancelled');
+      // the stopped thread's clean-up removes only a lock it was making, not one it was waiting for
+      assert.deepEqual(fs.readdirSync(lock), [], 'the lock folder is there, as its holder left it');
+    } finally {
+      fs.rmSync(lock, { recursive: true, force: true });
+    }
+  });
 });
