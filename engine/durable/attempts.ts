@@ -35,7 +35,8 @@ const SETTLE_ROUNDS = 3;
 interface Asked {
   id: string;
   req?: AttemptRequest;
-  question?: { label: string; question: Question };
+  /** A question: said to the run's followers (`announce`) once it is in the workflow's state, where `orc answer` finds it. */
+  question?: { label: string; question: Question; announce(): void };
   /** A backoff: how long (ms). */
   sleepMs?: number;
   resolve(o: unknown): void;
@@ -136,7 +137,8 @@ export class DurableAttempts implements AttemptExecutor {
   /**
    * The run's Interaction: a question is the durable promise `ask LABEL#N` (N: the step's Nth
    * question), issued through the turns like an attempt; `orc answer` resolves it. A replay asks
-   * the same questions again and gets their answers from the journal.
+   * the same questions again and gets their answers from the journal. `announce` is called once the
+   * question is in the workflow's state, so the line it writes can be answered at once.
    */
   interaction(announce: (id: string, q: Question) => void): Interaction {
     return {
@@ -158,12 +160,11 @@ export class DurableAttempts implements AttemptExecutor {
           signal.addEventListener('abort', onAbort, { once: true });
           const a: Asked = {
             id,
-            question: { label, question },
+            question: { label, question, announce: () => announce(id, question) },
             resolve: (v) => (signal.removeEventListener('abort', onAbort), resolve(v as Answer)),
             reject: (e) => (signal.removeEventListener('abort', onAbort), reject(e)),
           };
           this.asked.set(id, a);
-          announce(id, question);
           this.poke();
         });
       },
@@ -288,6 +289,10 @@ export class DurableAttempts implements AttemptExecutor {
         // where `orc answer` finds the promise that the step's question waits on
         const pending: PendingQuestion = { promise: id, question: a.question.question };
         this.ctx.set(`${QUESTION_STATE}${a.question.label}`, pending);
+        // said once it is set, not when the step asked: a person who answered the line at once (or a
+        // worker killed right after it) found no question yet ("has asked nothing"), its state still
+        // waiting for the turn that issues it
+        a.question.announce();
         const q = this.ctx.promise<Answer>(id).get();
         this.open.set(id, q.map((answer) => ({ kind: 'answer', id, answer: answer ?? null }) as Ended));
         continue;
