@@ -2,6 +2,7 @@
 // `{error: {code, message}}`; every endpoint but /healthz needs the bearer token when tokens are
 // configured (a webhook with a secret is authenticated by its signature instead: webhooks.ts).
 import { Hono, type Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { bodyLimit } from 'hono/body-limit';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { IncomingMessage, ServerResponse } from 'node:http';
@@ -10,7 +11,6 @@ import { loadCheckpoint, readRunResult, runDir, runIds, type Redactor, type Serv
 import { isA2aCardPath } from '../a2a/cardPath';
 import type { Tokens } from './auth';
 import { DROP_GRACE_MS, responseSink } from './eventLog';
-import { IdempotencyKeys, MAX_KEY_LENGTH } from './idempotency';
 import { bodyBytes, bodyText, keepBody } from '../a2a/requestBody';
 import { openApiDocument, sessionBody } from './openapi';
 import { ServeError, unauthorized } from './serveErrors';
@@ -48,18 +48,55 @@ export interface AppOptions {
   };
 }
 
+/** A route's answer as a status, headers and a JSON body, whichever server writes it: Hono's context, or Node's response (runPost.ts). */
+export interface JsonAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+  /** The body as JSON, when it is at hand already (a run's result document: ServedRun.resultJson). */
+  json?: string;
+}
+
+/** `{error}` with its status and headers. */
+export function errorAnswer(e: ServeError): JsonAnswer {
+  return { status: e.status, headers: e.headers, body: e.body };
+}
+
 /** `{error}` with its status. */
 export function errorResponse(c: Context, e: ServeError): Response {
-  for (const [k, v] of Object.entries(e.headers)) c.header(k, v);
-  return c.json(e.body, e.status);
+  return jsonResponse(c, errorAnswer(e));
+}
+
+function jsonResponse(c: Context, a: JsonAnswer): Response {
+  for (const [k, v] of Object.entries(a.headers)) c.header(k, v);
+  if (a.json === undefined) return c.json(a.body, a.status as ContentfulStatusCode);
+  c.header('content-type', 'application/json');
+  return c.body(a.json, a.status as ContentfulStatusCode);
+}
+
+/** What a request that failed with `e` is answered: a ServeError as it is, anything else a 500 whose stack goes to the log (redacted). */
+export function failure(o: Pick<AppOptions, 'log' | 'redactor'>, method: string, path: string, e: unknown): ServeError {
+  if (e instanceof ServeError) return e;
+  o.log(`orc serve: ${method} ${path} failed: ${o.redactor.text((e as Error)?.stack ?? String(e))}`);
+  return new ServeError(500, 'internal', o.redactor.text(`The server failed: ${(e as Error)?.message ?? String(e)}`));
+}
+
+/** A body past the limit (413). The unread rest of the body is not taken: the connection closes after the answer, and says so, so a
+ * keep-alive client opens a new one for its next request instead of writing to a closed socket. */
+export function tooLarge(maxBody: number): ServeError {
+  return new ServeError(413, 'body_too_large', `The request's body is larger than this server takes (${maxBody} bytes, --max-body)`, {}, { connection: 'close' });
+}
+
+/** Whether a request that declares its length declares one past `max` (refused unread). */
+export function declaredTooLarge(incoming: IncomingMessage, max: number): boolean {
+  const declared = incoming.headers['content-length'];
+  return declared !== undefined && incoming.headers['transfer-encoding'] === undefined && Number.parseInt(declared, 10) > max;
 }
 
 /** The body of a request, refused past the limit (413). */
 function limited(maxBody: number) {
-  // the unread rest of the body is not taken: the connection closes after the answer, and says so, so a
-  // keep-alive client opens a new one for its next request instead of writing to a closed socket
-  const tooLarge = (c: Context) => errorResponse(c, new ServeError(413, 'body_too_large', `The request's body is larger than this server takes (${maxBody} bytes, --max-body)`, {}, { connection: 'close' }));
-  const webLimit = bodyLimit({ maxSize: maxBody, onError: tooLarge });
+  const refuse = (c: Context) => errorResponse(c, tooLarge(maxBody));
+  const webLimit = bodyLimit({ maxSize: maxBody, onError: refuse });
   // Under Node the body is read from Node's request itself. Through the web Request @hono/node-server
   // makes on first use (a stream of the body, the headers copied) a run's POST spent 0.2-0.3 ms more
   // than a bare node:http server's (bench serve's profile); the limit is the same: a declared length
@@ -68,10 +105,9 @@ function limited(maxBody: number) {
     const incoming = (c.env as { incoming?: unknown } | undefined)?.incoming;
     if (!(incoming instanceof IncomingMessage)) return webLimit(c, next);
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
-    const declared = incoming.headers['content-length'];
-    if (declared !== undefined && incoming.headers['transfer-encoding'] === undefined && Number.parseInt(declared, 10) > maxBody) return tooLarge(c);
+    if (declaredTooLarge(incoming, maxBody)) return refuse(c);
     const body = await readLimited(incoming, maxBody);
-    if (body === 'too large') return tooLarge(c);
+    if (body === 'too large') return refuse(c);
     keepBody(c, body);
     return next();
   };
@@ -79,7 +115,7 @@ function limited(maxBody: number) {
 
 /** Node's request's body, or 'too large' as soon as it passes `max` (the rest left unread: the
  * answer closes the connection; the stream is not destroyed, which would take the answer's socket). */
-function readLimited(incoming: IncomingMessage, max: number): Promise<Buffer | 'too large'> {
+export function readLimited(incoming: IncomingMessage, max: number): Promise<Buffer | 'too large'> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -130,41 +166,40 @@ export function waitOf(prefer: string | undefined): number | null {
   return m ? Math.min(Number(m[1]), MAX_WAIT_S) : null;
 }
 
-const links = (id: string) => ({ self: `/runs/${id}`, events: `/runs/${id}/events`, cancel: `/runs/${id}/cancel` });
+/** A run's links, as its answers give them. */
+export const links = (id: string) => ({ self: `/runs/${id}`, events: `/runs/${id}/events`, cancel: `/runs/${id}/cancel` });
 
 /** 202 with the run's links; with `Prefer: wait=N`, 200 and its result document if it ends within N seconds. */
-export async function runAnswer(c: Context, run: ServedRun, wait: number | null): Promise<Response> {
-  if (run.session !== undefined) c.header(SESSION_HEADER, run.session);
+export async function runReply(run: ServedRun, wait: number | null): Promise<JsonAnswer> {
+  const headers: Record<string, string> = {};
+  if (run.session !== undefined) headers[SESSION_HEADER] = run.session;
   if (wait !== null) {
-    c.header('Preference-Applied', `wait=${wait}`);
+    headers['Preference-Applied'] = `wait=${wait}`;
     let timer: NodeJS.Timeout | undefined;
     const doc = await Promise.race([run.done, new Promise<null>((r) => (timer = setTimeout(() => r(null), wait * 1000)))]);
     clearTimeout(timer);
-    if (doc) return c.json(doc, 200);
+    if (doc) return { status: 200, headers, body: doc, ...(run.resultJson !== undefined ? { json: run.resultJson } : {}) };
   }
-  c.header('Location', `/runs/${run.id}`);
-  return c.json({ run_id: run.id, status: run.result ? run.result.status : 'running', links: links(run.id), ...(run.session !== undefined ? { session: run.session } : {}) }, 202);
+  headers.Location = `/runs/${run.id}`;
+  return { status: 202, headers, body: { run_id: run.id, status: run.result ? run.result.status : 'running', links: links(run.id), ...(run.session !== undefined ? { session: run.session } : {}) } };
+}
+
+/** runReply through Hono's context (a webhook's run). */
+export async function runAnswer(c: Context, run: ServedRun, wait: number | null): Promise<Response> {
+  return jsonResponse(c, await runReply(run, wait));
 }
 
 export function createApp(o: AppOptions): Hono {
   const app = new Hono();
-  const keys = new IdempotencyKeys();
 
-  app.onError((e, c) => {
-    if (e instanceof ServeError) return errorResponse(c, e);
-    o.log(`orc serve: ${c.req.method} ${c.req.path} failed: ${o.redactor.text((e as Error)?.stack ?? String(e))}`);
-    return errorResponse(c, new ServeError(500, 'internal', o.redactor.text(`The server failed: ${(e as Error)?.message ?? String(e)}`)));
-  });
+  app.onError((e, c) => errorResponse(c, failure(o, c.req.method, c.req.path, e)));
   app.notFound((c) => errorResponse(c, new ServeError(404, 'not_found', `No endpoint ${c.req.method} ${c.req.path} (GET /openapi.json lists them)`)));
 
   app.use('*', async (c, next) => {
     // /healthz is open; a webhook checks its own signature or the token (webhooks.ts); an A2A
     // agent's card is open: it says how to send the token its methods need (engine/a2a/cardPath.ts)
     if (c.req.path === '/healthz' || c.req.path.startsWith('/hooks/') || !o.tokens.any || (o.a2a && isA2aCardPath(c.req.method, c.req.path))) return next();
-    if (!o.tokens.allows(c.req.header('authorization'))) {
-      c.header('WWW-Authenticate', 'Bearer');
-      return errorResponse(c, unauthorized(c.req.header('authorization')));
-    }
+    if (!o.tokens.allows(c.req.header('authorization'))) return errorResponse(c, unauthorized(c.req.header('authorization')));
     return next();
   });
   // one limit (--max-body) for every body this server reads, whichever route reads it: the runs, the
@@ -190,25 +225,7 @@ export function createApp(o: AppOptions): Hono {
     ),
   );
 
-  app.post('/pipelines/:id/runs', async (c) => {
-    const id = c.req.param('id');
-    const sp = o.table().get(id);
-    if (!sp) throw new ServeError(404, 'unknown_pipeline', `No pipeline '${id}' is served here (GET /pipelines lists them)`);
-    const text = await bodyText(c);
-    const inputs = inputsOf(text);
-    const wait = waitOf(c.req.header('prefer'));
-    const key = c.req.header('idempotency-key');
-    if (key === undefined) return runAnswer(c, await o.runs.start(id, sp, inputs, { kind: 'http', name: id }, { strictTypes: true }), wait);
-    if (!key || key.length > MAX_KEY_LENGTH) throw new ServeError(400, 'invalid_idempotency_key', `An Idempotency-Key is 1 to ${MAX_KEY_LENGTH} characters`);
-    const started = keys.runOf(key, id, text, async () => (await o.runs.start(id, sp, inputs, { kind: 'http', name: id }, { strictTypes: true })).id);
-    if (started === 'conflict') throw new ServeError(409, 'idempotency_key_reused', 'This Idempotency-Key was used with another pipeline or body');
-    const runId = await started;
-    const run = o.runs.get(runId);
-    if (run) return runAnswer(c, run, wait);
-    // let go from memory since: its record answers
-    c.header('Location', `/runs/${runId}`);
-    return c.json({ run_id: runId, status: 'ended', links: links(runId) }, 202);
-  });
+  // POST /pipelines/:id/runs is answered before the app, from Node's request (runPost.ts)
 
   app.get('/runs', (c) => {
     const asked = Number(c.req.query('limit') ?? DEFAULT_LISTED);

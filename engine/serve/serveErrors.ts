@@ -21,9 +21,12 @@ export class ServeError extends Error {
   }
 }
 
-/** A 401: a request with no token is told to send one; one whose token is wrong is told that, not asked for a token it sent. */
+/** A 401 (with `WWW-Authenticate: Bearer`): a request with no token is told to send one; one whose token is wrong is told that, not asked for a token it sent. */
 export function unauthorized(authorization: string | undefined): ServeError {
-  if (!authorization) return new ServeError(401, 'unauthorized', 'A bearer token is needed: Authorization: Bearer TOKEN');
-  if (!/^Bearer\s+\S/i.test(authorization)) return new ServeError(401, 'unauthorized', 'The Authorization header is not a bearer token: send Authorization: Bearer TOKEN');
-  return new ServeError(401, 'unauthorized', "That bearer token is not one this server accepts (ORC_SERVE_TOKENS or --token-file)");
+  const message = !authorization
+    ? 'A bearer token is needed: Authorization: Bearer TOKEN'
+    : !/^Bearer\s+\S/i.test(authorization)
+      ? 'The Authorization header is not a bearer token: send Authorization: Bearer TOKEN'
+      : 'That bearer token is not one this server accepts (ORC_SERVE_TOKENS or --token-file)';
+  return new ServeError(401, 'unauthorized', message, {}, { 'WWW-Authenticate': 'Bearer' });
 }

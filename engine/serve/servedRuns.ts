@@ -73,6 +73,11 @@ export interface ServedRun {
   session?: string;
   /** Its pipeline's `monitors:` when it started: they check it once it has ended (monitors.ts). */
   monitors?: MonitorDecl[];
+  /**
+   * The result document's JSON (redacted), made once from its run-ended event: the run-ended and end
+   * frames and a waiting POST's body are this one string, not three serializations of the document.
+   */
+  resultJson?: string;
 }
 
 /** A run's document while it runs: the result document's keys that are known, `status: running`, and its pending questions. */
@@ -177,7 +182,9 @@ export class ServedRuns {
     run.done = ending.then((doc) => {
       this.active--;
       run.result = doc;
-      log.append('end', JSON.stringify(doc), true);
+      // (a run that failed to start or to end has had no run-ended event)
+      run.resultJson ??= JSON.stringify(doc);
+      log.append('end', run.resultJson, true);
       this.finished.push(id);
       this.finishedBytes += log.keptBytes;
       while (this.finished.length > MAX_FINISHED_KEPT || (this.finished.length > 1 && this.finishedBytes > MAX_FINISHED_BYTES)) {
@@ -285,7 +292,10 @@ export class ServedRuns {
       if (e.type === 'step-ended') run.steps[e.stepId] = e.result;
       else run.steps[e.stepId] = { ...(run.steps[e.stepId] ?? {}), status: 'running', attempts: e.attempt, started_at: new Date(e.time).toISOString() } as StepResult;
     }
-    run.log.append(e.type, JSON.stringify(e));
+    if (e.type !== 'run-ended') return void run.log.append(e.type, JSON.stringify(e));
+    const { result, ...rest } = e;
+    run.resultJson = JSON.stringify(result);
+    run.log.append(e.type, `${JSON.stringify(rest).slice(0, -1)},"result":${run.resultJson}}`);
   }
 
   /** The run's document now: its result, or what is known while it runs. */

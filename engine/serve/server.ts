@@ -1,13 +1,14 @@
-// `orc serve`: the pipelines under a root, served over HTTP (app.ts) on @hono/node-server, the table
+// `orc serve`: the pipelines under a root, served over HTTP (app.ts, through @hono/node-server; a run's POST by runPost.ts), the table
 // of pipelines kept as `orc mcp` keeps its tools (found, compiled, watched), their triggers
 // scheduled (triggers.ts), one model runner for every run. `close()` stops accepting, cancels the
 // runs still going (their records say cancelled) and stops the triggers.
-import { serve } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { buildTable, createModelRunner, PipelineWatcher, Redactor, registryOrShipped, type CompileCache, type RunHost, type ServedPipeline } from '../api/index';
 import type { A2aRunner } from '../a2a/a2aRoutes';
-import { createApp, DEFAULT_MAX_BODY } from './app';
+import { createApp, DEFAULT_MAX_BODY, type AppOptions } from './app';
+import { runPostRoute } from './runPost';
 import type { Tokens } from './auth';
 import { DEFAULT_MAX_RUNS, ServedRuns } from './servedRuns';
 import { Triggers } from './triggers';
@@ -92,10 +93,19 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   };
   // the A2A SDK loads only for --a2a
   const a2a = o.a2a ? (await import('../a2a/a2aRoutes.js')).a2aRoutes({ table: () => table, runner, version: o.version, secured: o.tokens.any, log }) : undefined;
-  const app = createApp({ root: o.root, version: o.version, tokens: o.tokens, runs, table: () => table, maxBody: o.maxBody ?? DEFAULT_MAX_BODY, redactor, log, hook: webhookHandler({ triggers, runs, tokens: o.tokens, env }), monitors, ...(a2a ? { a2a } : {}) });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: o.host, port: o.port }, () => resolve(s as Server)) as Server;
-    s.once('error', reject);
+  const appOptions: AppOptions = { root: o.root, version: o.version, tokens: o.tokens, runs, table: () => table, maxBody: o.maxBody ?? DEFAULT_MAX_BODY, redactor, log, hook: webhookHandler({ triggers, runs, tokens: o.tokens, env }), monitors, ...(a2a ? { a2a } : {}) };
+  // a run's POST straight from Node's request (runPost.ts), every other request through the app
+  const runPost = runPostRoute(appOptions);
+  const app = getRequestListener(createApp(appOptions).fetch, { hostname: o.host });
+  const server = createServer((req, res) => {
+    if (!runPost(req, res)) void app(req, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const port = (server.address() as AddressInfo).port;
   const shown = o.host.includes(':') ? `[${o.host}]` : o.host;

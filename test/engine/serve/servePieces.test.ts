@@ -292,3 +292,51 @@ describe('orc serve: a body without a declared length', () => {
     }
   });
 });
+
+describe("orc serve: a run's POST, answered from Node's request before the app", () => {
+  it('takes a query and a percent-encoded name, answers the document its events end with, leaves a trailing slash and a GET to the app (404), and asks a caller without the token for a bearer token', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-serve-post-'));
+    fs.writeFileSync(path.join(dir, 'echo.pipeline.yaml'), 'id: echo\nparameters:\n  text: {type: string}\nsteps:\n  - id: say\n    tool: data\n    action: convert\n    parameters: {data: "{{ text }}", format: json}\noutputs:\n  said: "{{ say.content }}"\n');
+    const s = await startServer({ root: dir, host: '127.0.0.1', port: 0, tokens: new Tokens(['tok-1']), version: 'test', log: () => undefined, watch: false });
+    const call = (p: string, init: { method?: string; token?: string; body?: string } = {}) =>
+      fetch(`${s.url}${p}`, {
+        method: init.method ?? 'POST',
+        headers: { 'content-type': 'application/json', prefer: 'wait=20', ...(init.token ? { authorization: `Bearer ${init.token}` } : {}) },
+        ...(init.body !== undefined ? { body: init.body } : {}),
+      });
+    try {
+      const ok = await call('/pipelines/%65cho/runs?from=test', { token: 'tok-1', body: '{"text": "hi"}' });
+      assert.equal(ok.status, 200);
+      assert.equal(ok.headers.get('content-type'), 'application/json');
+      assert.equal(ok.headers.get('preference-applied'), 'wait=20');
+      const text = await ok.text();
+      const doc = JSON.parse(text) as { execution_id: string; pipeline_id: string; status: string; outputs: { said: string } };
+      assert.deepEqual([doc.pipeline_id, doc.status, doc.outputs.said], ['echo', 'completed', '"hi"']);
+      // the document is serialized once for the answer and the run's last two frames: the same in all three
+      const events = await fetch(`${s.url}/runs/${doc.execution_id}/events`, { headers: { authorization: 'Bearer tok-1' } });
+      const raw = await events.text();
+      const frames = framesOf(raw);
+      assert.deepEqual(frames.slice(-2).map((f) => f.event), ['run-ended', 'end']);
+      assert.deepEqual(frames.at(-2)!.data, { type: 'run-ended', time: (frames.at(-2)!.data as { time: number }).time, result: doc });
+      assert.ok(raw.endsWith(`event: end\ndata: ${text}\n\n`), raw.slice(-300));
+      assert.deepEqual(await (await fetch(`${s.url}/runs/${doc.execution_id}`, { headers: { authorization: 'Bearer tok-1' } })).json(), doc);
+
+      const anonymous = await call('/pipelines/echo/runs', { body: '{}' });
+      assert.equal(anonymous.status, 401);
+      assert.equal(anonymous.headers.get('www-authenticate'), 'Bearer');
+      assert.deepEqual(await anonymous.json(), { error: { code: 'unauthorized', message: 'A bearer token is needed: Authorization: Bearer TOKEN' } });
+
+      for (const [p, method] of [['/pipelines/echo/runs/', 'POST'], ['/pipelines/echo/runs', 'GET']] as const) {
+        const r = await call(p, { method, token: 'tok-1', ...(method === 'POST' ? { body: '{}' } : {}) });
+        assert.equal(r.status, 404, `${method} ${p}`);
+        assert.deepEqual(await r.json(), { error: { code: 'not_found', message: `No endpoint ${method} ${p} (GET /openapi.json lists them)` } });
+      }
+      const unknown = await call('/pipelines/nope/runs', { token: 'tok-1', body: '{}' });
+      assert.equal(unknown.status, 404);
+      assert.equal(((await unknown.json()) as { error: { code: string } }).error.code, 'unknown_pipeline');
+    } finally {
+      await s.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
