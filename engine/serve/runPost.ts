@@ -13,6 +13,24 @@ import { ServeError, unauthorized } from './serveErrors';
 /** `/pipelines/{id}/runs`, with or without a query (Hono's route, which this replaces, took any query and no trailing slash). */
 const RUNS_PATH = /^\/pipelines\/([^/?#]+)\/runs(?:\?|$)/;
 
+/**
+ * The request's path (and query) as the app would route it, or null for a target left to the app:
+ * the common one as it is; an absolute-form one (a proxy's) and one with dot segments through the
+ * URL parser, which resolves them as @hono/node-server does; one with a backslash in its path (the
+ * app refuses it, 400) or starting with `//` to the app itself.
+ */
+function routedPath(raw: string): string | null {
+  if (raw.startsWith('/') && !raw.startsWith('//') && !raw.includes('/.') && !raw.includes('\\')) return raw;
+  const query = raw.indexOf('?');
+  if (raw.startsWith('//') || raw.slice(0, query < 0 ? raw.length : query).includes('\\')) return null;
+  try {
+    const u = new URL(raw, 'http://localhost');
+    return u.pathname + u.search;
+  } catch {
+    return null;
+  }
+}
+
 /** The pipeline's name in the path, percent-decoded as Hono decodes a parameter (kept as it is when it does not decode). */
 function pipelineName(raw: string): string {
   if (!raw.includes('%')) return raw;
@@ -58,11 +76,12 @@ export function runPostRoute(o: AppOptions): (req: IncomingMessage, res: ServerR
 
   return (req, res) => {
     if (req.method !== 'POST') return false;
-    const m = RUNS_PATH.exec(req.url ?? '');
+    const target = routedPath(req.url ?? '');
+    const m = target === null ? null : RUNS_PATH.exec(target);
     if (!m) return false;
     answer(req, pipelineName(m[1])).then(
       (a) => write(res, a),
-      (e: unknown) => write(res, errorAnswer(failure(o, 'POST', req.url!.split('?')[0], e))),
+      (e: unknown) => write(res, errorAnswer(failure(o, 'POST', target!.split('?')[0], e))),
     );
     return true;
   };

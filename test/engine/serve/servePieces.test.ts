@@ -294,7 +294,7 @@ describe('orc serve: a body without a declared length', () => {
 });
 
 describe("orc serve: a run's POST, answered from Node's request before the app", () => {
-  it('takes a query and a percent-encoded name, answers the document its events end with, leaves a trailing slash and a GET to the app (404), and asks a caller without the token for a bearer token', async () => {
+  it('takes a query, a percent-encoded name, a proxy\'s absolute target and dot segments, answers the document its events end with, leaves a trailing slash and a GET to the app (404), and asks a caller without the token for a bearer token', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-serve-post-'));
     fs.writeFileSync(path.join(dir, 'echo.pipeline.yaml'), 'id: echo\nparameters:\n  text: {type: string}\nsteps:\n  - id: say\n    tool: data\n    action: convert\n    parameters: {data: "{{ text }}", format: json}\noutputs:\n  said: "{{ say.content }}"\n');
     const s = await startServer({ root: dir, host: '127.0.0.1', port: 0, tokens: new Tokens(['tok-1']), version: 'test', log: () => undefined, watch: false });
@@ -331,6 +331,24 @@ describe("orc serve: a run's POST, answered from Node's request before the app",
         assert.equal(r.status, 404, `${method} ${p}`);
         assert.deepEqual(await r.json(), { error: { code: 'not_found', message: `No endpoint ${method} ${p} (GET /openapi.json lists them)` } });
       }
+      // a target as a proxy sends it (absolute-form), and one with dot segments, run as the path they name;
+      // a backslash in the path is the app's to refuse
+      const posted = (target: string) =>
+        new Promise<{ status: number; body: string }>((resolve, reject) => {
+          const req = http.request({ host: '127.0.0.1', port: s.port, method: 'POST', path: target, headers: { authorization: 'Bearer tok-1', 'content-type': 'application/json', prefer: 'wait=20' } }, (res) => {
+            let body = '';
+            res.setEncoding('utf8').on('data', (c) => (body += c));
+            res.on('end', () => resolve({ status: res.statusCode!, body }));
+          });
+          req.on('error', reject);
+          req.end('{"text": "via"}');
+        });
+      for (const target of [`${s.url}/pipelines/echo/runs`, '/pipelines/other/../echo/runs', '/pipelines/./echo/runs']) {
+        const r = await posted(target);
+        assert.equal(r.status, 200, `${target}: ${r.body}`);
+        assert.equal((JSON.parse(r.body) as { outputs: { said: string } }).outputs.said, '"via"', target);
+      }
+      assert.equal((await posted('/pipelines\\echo/runs')).status, 400);
       const unknown = await call('/pipelines/nope/runs', { token: 'tok-1', body: '{}' });
       assert.equal(unknown.status, 404);
       assert.equal(((await unknown.json()) as { error: { code: string } }).error.code, 'unknown_pipeline');
