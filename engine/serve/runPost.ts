@@ -2,9 +2,11 @@
 // Node's own request and response before the Hono app (app.ts) sees the request (server.ts). Through
 // Hono (a web Request over Node's, its router and middleware, a web Response that @hono/node-server
 // writes back) a run's POST cost 0.6-0.8 ms more than a bare node:http server running the same
-// pipeline (bench serve, 2026-11-29); answered here, as much as that server. The rules are the app's,
-// from the same functions: the bearer token, the body limit (--max-body), `{error}` and its status,
-// a 500's stack to the log.
+// pipeline (bench serve, 2026-11-29); answered here, the request and the response cost what they
+// cost that server, and what a served run adds is its own bookkeeping (servedRuns.ts). The rules are
+// the app's, from the same functions: the bearer token, the body limit (--max-body), `{error}` and
+// its status, a 500's stack to the log (an answer that cannot be written, as a header value Node
+// refuses, is a 500 too, never an error the process does not catch).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { runReply, declaredTooLarge, errorAnswer, failure, inputsOf, links, readLimited, tooLarge, waitOf, type AppOptions, type JsonAnswer } from './app';
 import { IdempotencyKeys, MAX_KEY_LENGTH } from './idempotency';
@@ -79,10 +81,13 @@ export function runPostRoute(o: AppOptions): (req: IncomingMessage, res: ServerR
     const target = routedPath(req.url ?? '');
     const m = target === null ? null : RUNS_PATH.exec(target);
     if (!m) return false;
-    answer(req, pipelineName(m[1])).then(
-      (a) => write(res, a),
-      (e: unknown) => write(res, errorAnswer(failure(o, 'POST', target!.split('?')[0], e))),
-    );
+    answer(req, pipelineName(m[1]))
+      .then((a) => write(res, a))
+      .catch((e: unknown) => {
+        if (res.headersSent) return void res.destroy();
+        write(res, errorAnswer(failure(o, 'POST', target!.split('?')[0], e)));
+      })
+      .catch(() => res.destroy());
     return true;
   };
 }

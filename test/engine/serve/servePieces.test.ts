@@ -358,3 +358,25 @@ describe("orc serve: a run's POST, answered from Node's request before the app",
     }
   });
 });
+
+describe("orc serve: a run's POST whose answer cannot be written", () => {
+  it('is a 500 that says why when its session header cannot be carried, and the server goes on', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-serve-cup-'));
+    // a default session outside what a header's value may hold (the id a request gives is checked; a default is the pipeline's)
+    fs.writeFileSync(path.join(dir, 'cup.pipeline.yaml'), 'id: cup\nparameters:\n  session: {type: string, default: "tea \u2615"}\nsteps:\n  - id: say\n    tool: data\n    action: convert\n    parameters: {data: "{{ session }}", format: json}\n');
+    const lines: string[] = [];
+    const s = await startServer({ root: dir, host: '127.0.0.1', port: 0, tokens: new Tokens([]), version: 'test', log: (l) => lines.push(l), watch: false });
+    try {
+      const r = await fetch(`${s.url}/pipelines/cup/runs`, { method: 'POST', headers: { 'content-type': 'application/json', prefer: 'wait=20' }, body: '{}' });
+      assert.equal(r.status, 500);
+      const body = (await r.json()) as { error: { code: string; message: string } };
+      assert.equal(body.error.code, 'internal');
+      assert.match(body.error.message, /^The server failed: Invalid character in header content \["Orc-Session"\]/);
+      assert.ok(lines.some((l) => l.startsWith('orc serve: POST /pipelines/cup/runs failed: TypeError')), lines.join('\n'));
+      assert.equal((await fetch(`${s.url}/healthz`)).status, 200);
+    } finally {
+      await s.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
