@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { CronTriggerDecl, ServedPipeline } from '../../../engine/api/index';
 import { isLoopback, Tokens } from '../../../engine/serve/auth';
 import { RunEventLog } from '../../../engine/serve/eventLog';
-import { startServer } from '../../../engine/serve/server';
+import { startServer, type RunningServer, type ServeOptions } from '../../../engine/serve/server';
 import { IdempotencyKeys } from '../../../engine/serve/idempotency';
 import { answerOf, PendingAnswers, stepIdOf } from '../../../engine/serve/pendingAnswers';
 import type { ServedRuns } from '../../../engine/serve/servedRuns';
@@ -261,24 +261,41 @@ describe('orc serve: the file a run runs', () => {
   });
 });
 
+/** A pipeline that answers its `text` input as JSON (`said`). */
+const ECHO = 'id: echo\nparameters:\n  text: {type: string}\nsteps:\n  - id: say\n    tool: data\n    action: convert\n    parameters: {data: "{{ text }}", format: json}\noutputs:\n  said: "{{ say.content }}"\n';
+
+/** `files` served from a folder of their own (no watcher) while `fn` runs; the server closed and the folder removed after it. */
+async function serving(files: Record<string, string>, o: Partial<ServeOptions>, fn: (s: RunningServer) => Promise<void>): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-serve-post-'));
+  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+  const s = await startServer({ root: dir, host: '127.0.0.1', port: 0, tokens: new Tokens([]), version: 'test', log: () => undefined, watch: false, ...o });
+  try {
+    await fn(s);
+  } finally {
+    await s.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A POST through node:http, as a client other than fetch sends it: `target` is the request line's (a path, or a proxy's absolute URL); a body of more than one piece goes chunked, with no length. */
+function rawPost(port: number, target: string, headers: Record<string, string>, pieces: string[]): Promise<{ status: number; connection: string | undefined; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: target, headers: { 'content-type': 'application/json', prefer: 'wait=20', ...headers } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection, body }));
+    });
+    req.on('error', reject);
+    for (const p of pieces.slice(0, -1)) req.write(p);
+    req.end(pieces.at(-1));
+  });
+}
+
 describe('orc serve: a body without a declared length', () => {
-  it('runs with a chunked body under the limit, and answers 413 with Connection: close to one that passes it', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-serve-chunked-'));
-    fs.writeFileSync(path.join(dir, 'echo.pipeline.yaml'), 'id: echo\nparameters:\n  text: {type: string}\nsteps:\n  - id: say\n    tool: data\n    action: convert\n    parameters: {data: "{{ text }}", format: json}\noutputs:\n  said: "{{ say.content }}"\n');
-    const s = await startServer({ root: dir, host: '127.0.0.1', port: 0, tokens: new Tokens([]), version: 'test', log: () => undefined, watch: false, maxBody: 1024 });
-    // a body sent in pieces with no content-length (Transfer-Encoding: chunked), read whole by node:http's client
-    const post = (pieces: string[]) =>
-      new Promise<{ status: number; connection: string | undefined; body: string }>((resolve, reject) => {
-        const req = http.request(`${s.url}/pipelines/echo/runs`, { method: 'POST', headers: { 'content-type': 'application/json', prefer: 'wait=20' } }, (res) => {
-          let body = '';
-          res.setEncoding('utf8').on('data', (c) => (body += c));
-          res.on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection, body }));
-        });
-        req.on('error', reject);
-        for (const p of pieces) req.write(p);
-        req.end();
-      });
-    try {
+  it('runs with a chunked body under the limit, and answers 413 with Connection: close to one that passes it', () =>
+    serving({ 'echo.pipeline.yaml': ECHO }, { maxBody: 1024 }, async (s) => {
+      // a body sent in pieces with no content-length (Transfer-Encoding: chunked), read whole by node:http's client
+      const post = (pieces: string[]) => rawPost(s.port, '/pipelines/echo/runs', {}, pieces);
       const ok = await post(['{"text": ', '"in two pieces"}']);
       assert.equal(ok.status, 200, ok.body);
       assert.equal((JSON.parse(ok.body) as { outputs: { said: string } }).outputs.said, '"in two pieces"');
@@ -286,25 +303,18 @@ describe('orc serve: a body without a declared length', () => {
       assert.equal(big.status, 413, big.body);
       assert.equal(big.connection, 'close');
       assert.equal((JSON.parse(big.body) as { error: { code: string } }).error.code, 'body_too_large');
-    } finally {
-      await s.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 });
 
 describe("orc serve: a run's POST, answered from Node's request before the app", () => {
-  it('takes a query, a percent-encoded name, a proxy\'s absolute target and dot segments, answers the document its events end with, leaves a trailing slash and a GET to the app (404), and asks a caller without the token for a bearer token', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-serve-post-'));
-    fs.writeFileSync(path.join(dir, 'echo.pipeline.yaml'), 'id: echo\nparameters:\n  text: {type: string}\nsteps:\n  - id: say\n    tool: data\n    action: convert\n    parameters: {data: "{{ text }}", format: json}\noutputs:\n  said: "{{ say.content }}"\n');
-    const s = await startServer({ root: dir, host: '127.0.0.1', port: 0, tokens: new Tokens(['tok-1']), version: 'test', log: () => undefined, watch: false });
-    const call = (p: string, init: { method?: string; token?: string; body?: string } = {}) =>
-      fetch(`${s.url}${p}`, {
-        method: init.method ?? 'POST',
-        headers: { 'content-type': 'application/json', prefer: 'wait=20', ...(init.token ? { authorization: `Bearer ${init.token}` } : {}) },
-        ...(init.body !== undefined ? { body: init.body } : {}),
-      });
-    try {
+  it('takes a query, a percent-encoded name, a proxy\'s absolute target and dot segments, answers the document its events end with, leaves a trailing slash and a GET to the app (404), and asks a caller without the token for a bearer token', () =>
+    serving({ 'echo.pipeline.yaml': ECHO }, { tokens: new Tokens(['tok-1']) }, async (s) => {
+      const call = (p: string, init: { method?: string; token?: string; body?: string } = {}) =>
+        fetch(`${s.url}${p}`, {
+          method: init.method ?? 'POST',
+          headers: { 'content-type': 'application/json', prefer: 'wait=20', ...(init.token ? { authorization: `Bearer ${init.token}` } : {}) },
+          ...(init.body !== undefined ? { body: init.body } : {}),
+        });
       const ok = await call('/pipelines/%65cho/runs?from=test', { token: 'tok-1', body: '{"text": "hi"}' });
       assert.equal(ok.status, 200);
       assert.equal(ok.headers.get('content-type'), 'application/json');
@@ -333,16 +343,7 @@ describe("orc serve: a run's POST, answered from Node's request before the app",
       }
       // a target as a proxy sends it (absolute-form), and one with dot segments, run as the path they name;
       // a backslash in the path is the app's to refuse
-      const posted = (target: string) =>
-        new Promise<{ status: number; body: string }>((resolve, reject) => {
-          const req = http.request({ host: '127.0.0.1', port: s.port, method: 'POST', path: target, headers: { authorization: 'Bearer tok-1', 'content-type': 'application/json', prefer: 'wait=20' } }, (res) => {
-            let body = '';
-            res.setEncoding('utf8').on('data', (c) => (body += c));
-            res.on('end', () => resolve({ status: res.statusCode!, body }));
-          });
-          req.on('error', reject);
-          req.end('{"text": "via"}');
-        });
+      const posted = (target: string) => rawPost(s.port, target, { authorization: 'Bearer tok-1' }, ['{"text": "via"}']);
       for (const target of [`${s.url}/pipelines/echo/runs`, '/pipelines/other/../echo/runs', '/pipelines/./echo/runs']) {
         const r = await posted(target);
         assert.equal(r.status, 200, `${target}: ${r.body}`);
@@ -352,21 +353,15 @@ describe("orc serve: a run's POST, answered from Node's request before the app",
       const unknown = await call('/pipelines/nope/runs', { token: 'tok-1', body: '{}' });
       assert.equal(unknown.status, 404);
       assert.equal(((await unknown.json()) as { error: { code: string } }).error.code, 'unknown_pipeline');
-    } finally {
-      await s.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 });
 
 describe("orc serve: a run's POST whose answer cannot be written", () => {
-  it('is a 500 that says why when its session header cannot be carried, and the server goes on', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orc-serve-cup-'));
-    // a default session outside what a header's value may hold (the id a request gives is checked; a default is the pipeline's)
-    fs.writeFileSync(path.join(dir, 'cup.pipeline.yaml'), 'id: cup\nparameters:\n  session: {type: string, default: "tea \u2615"}\nsteps:\n  - id: say\n    tool: data\n    action: convert\n    parameters: {data: "{{ session }}", format: json}\n');
+  it('is a 500 that says why when its session header cannot be carried, and the server goes on', () => {
     const lines: string[] = [];
-    const s = await startServer({ root: dir, host: '127.0.0.1', port: 0, tokens: new Tokens([]), version: 'test', log: (l) => lines.push(l), watch: false });
-    try {
+    // a default session outside what a header's value may hold (the id a request gives is checked; a default is the pipeline's)
+    const cup = 'id: cup\nparameters:\n  session: {type: string, default: "tea \u2615"}\nsteps:\n  - id: say\n    tool: data\n    action: convert\n    parameters: {data: "{{ session }}", format: json}\n';
+    return serving({ 'cup.pipeline.yaml': cup }, { log: (l) => lines.push(l) }, async (s) => {
       const r = await fetch(`${s.url}/pipelines/cup/runs`, { method: 'POST', headers: { 'content-type': 'application/json', prefer: 'wait=20' }, body: '{}' });
       assert.equal(r.status, 500);
       const body = (await r.json()) as { error: { code: string; message: string } };
@@ -374,9 +369,6 @@ describe("orc serve: a run's POST whose answer cannot be written", () => {
       assert.match(body.error.message, /^The server failed: Invalid character in header content \["Orc-Session"\]/);
       assert.ok(lines.some((l) => l.startsWith('orc serve: POST /pipelines/cup/runs failed: TypeError')), lines.join('\n'));
       assert.equal((await fetch(`${s.url}/healthz`)).status, 200);
-    } finally {
-      await s.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
