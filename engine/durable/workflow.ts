@@ -129,7 +129,7 @@ export function runWorkflow(options: WorkflowOptions) {
           attempts.stop();
           // the driver may wait on a question no one will answer now (a cancelled step's): not on it
           await Promise.race([driving, new Promise((r) => setImmediate(r))]);
-          log.flush();
+          log.close();
         }
       },
       progress: restate.handlers.workflow.shared(async (_ctx: restate.WorkflowSharedContext, req: ProgressRequest): Promise<ProgressPage> => {

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { EVENTS_FILE, JOURNAL_VALUE_LIMIT, PAGE_BYTES, RunLog } from '../../../engine/durable/runLog';
+import { EVENTS_FILE, JOURNAL_VALUE_LIMIT, PAGE_BYTES, RunLog, STARTS_FILE } from '../../../engine/durable/runLog';
 import type { RunEvent, StepResult } from '../../../engine/run/events';
 import { emptyStepResult } from '../../../engine/run/events';
 
@@ -83,5 +83,52 @@ describe('durable run log: bounded pages, large values by reference', () => {
     // small values are as they were
     const small = { stdout: 'ok', n: 1 };
     assert.equal(log.lean(small), small);
+  });
+
+  /** This process's descriptors open on the run folder's files, by file name. */
+  function openFiles(dir: string): string[] {
+    const out: string[] = [];
+    for (const fd of fs.readdirSync('/proc/self/fd')) {
+      try {
+        const target = fs.readlinkSync(`/proc/self/fd/${fd}`);
+        if (path.dirname(target) === dir) out.push(path.basename(target));
+      } catch {
+        // (the descriptor readdir used, closed since)
+      }
+    }
+    return out.sort();
+  }
+
+  it('holds the starts and events files open while a run writes, and lets them go when closed; a late event is still written', () => {
+    const log = new RunLog(root, 'r5');
+    assert.equal(log.started('a#1'), 1);
+    assert.equal(log.started('b#1'), 1);
+    assert.equal(log.started('a#1'), 2);
+    log.event({ type: 'warning', time: 1, stepId: null, message: 'one' });
+    log.flush();
+    assert.deepEqual(openFiles(log.dir), [EVENTS_FILE, STARTS_FILE]);
+    log.close();
+    assert.deepEqual(openFiles(log.dir), []);
+    log.event({ type: 'warning', time: 2, stepId: null, message: 'late' });
+    log.flush();
+    assert.deepEqual(openFiles(log.dir), []);
+    assert.deepEqual(log.page(0).events.map((e) => e.event.time), [1, 2]);
+    const starts = fs.readFileSync(path.join(log.dir, STARTS_FILE), 'utf8').trim().split('\n').map((l) => JSON.parse(l).id);
+    assert.deepEqual(starts, ['a#1', 'b#1', 'a#1']);
+    // another execution of the handler counts the starts before it
+    assert.equal(new RunLog(root, 'r5').started('a#1'), 3);
+  });
+
+  it('lets its files go after a second or two without a write (an execution Restate ended never reaches close())', async () => {
+    const log = new RunLog(root, 'r6');
+    log.started('a#1');
+    assert.deepEqual(openFiles(log.dir), [STARTS_FILE]);
+    const deadline = Date.now() + 15_000;
+    while (openFiles(log.dir).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(openFiles(log.dir), []);
+    // and opens it again for the next write
+    assert.equal(log.started('a#1'), 2);
+    assert.deepEqual(openFiles(log.dir), [STARTS_FILE]);
+    log.close();
   });
 });
