@@ -24,6 +24,18 @@ const OUTPUT_PIECE = 64 * 1024;
  * close(), its awaits left pending for ever by the SDK, and must not keep its files open.
  */
 const IDLE_CLOSE_MS = 1000;
+/**
+ * The most files the process's run logs hold open together: past it, a write opens and closes its
+ * file as before. A worker running hundreds of runs at once keeps its descriptors for its steps'
+ * own work (a process's soft limit is often 1,024).
+ */
+export const MAX_HELD_FILES = 128;
+let heldFiles = 0;
+
+/** How many files the process's run logs hold open now. */
+export function filesHeldOpen(): number {
+  return heldFiles;
+}
 /** How long an event waits to be written with the ones after it (ms). */
 const FLUSH_MS = 20;
 /** The most events one progress page carries. */
@@ -48,7 +60,7 @@ export class RunLog {
    * bare workflow side by side (docs/benchmarks.md, "the ninth evening").
    */
   private readonly fds = new Map<string, number>();
-  /** close() was called: what comes after (a late event) is appended with a file opened and closed for it. */
+  /** close() was called: what comes after (a late event) is appended with a file opened and closed for it (as past MAX_HELD_FILES). */
   private closed = false;
   /** Something was appended since the idle timer last looked. */
   private wrote = false;
@@ -105,7 +117,7 @@ export class RunLog {
     if (fd === undefined) {
       this.ensureDir();
       fd = openSync(path.join(this.dir, file), 'a');
-      if (this.closed) {
+      if (this.closed || heldFiles >= MAX_HELD_FILES) {
         try {
           writeAll(fd, text);
         } finally {
@@ -114,6 +126,7 @@ export class RunLog {
         return;
       }
       this.fds.set(file, fd);
+      heldFiles++;
     }
     writeAll(fd, text);
     this.wrote = true;
@@ -135,6 +148,7 @@ export class RunLog {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = null;
     for (const fd of this.fds.values()) closeSync(fd);
+    heldFiles -= this.fds.size;
     this.fds.clear();
   }
 

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { EVENTS_FILE, JOURNAL_VALUE_LIMIT, PAGE_BYTES, RunLog, STARTS_FILE } from '../../../engine/durable/runLog';
+import { EVENTS_FILE, filesHeldOpen, JOURNAL_VALUE_LIMIT, MAX_HELD_FILES, PAGE_BYTES, RunLog, STARTS_FILE } from '../../../engine/durable/runLog';
 import type { RunEvent, StepResult } from '../../../engine/run/events';
 import { emptyStepResult } from '../../../engine/run/events';
 
@@ -39,6 +39,7 @@ describe('durable run log: bounded pages, large values by reference', () => {
     assert.deepEqual(times, [...Array(80).keys()]);
     assert.equal(from, size);
     assert.ok(pages >= 5, `${pages} pages`);
+    log.close();
   });
 
   it('writes a piece of output longer than 64 K characters as several step-output events, in order', () => {
@@ -130,5 +131,25 @@ describe('durable run log: bounded pages, large values by reference', () => {
     assert.equal(log.started('a#1'), 2);
     assert.deepEqual(openFiles(log.dir), [STARTS_FILE]);
     log.close();
+  });
+
+  it(`holds at most ${MAX_HELD_FILES} files open however many runs write at once; the others open and close theirs, and every start is written`, () => {
+    // (other logs of this process, not closed yet, may hold some)
+    const before = filesHeldOpen();
+    const logs = Array.from({ length: MAX_HELD_FILES + 20 }, (_, i) => new RunLog(root, `many-${i}`));
+    for (const log of logs) assert.equal(log.started('a#1'), 1);
+    const held = logs.filter((log) => openFiles(log.dir).length > 0).length;
+    assert.equal(held, MAX_HELD_FILES - before);
+    assert.equal(filesHeldOpen(), MAX_HELD_FILES);
+    for (const log of logs) assert.equal(log.started('a#1'), 2);
+    for (const log of logs) log.close();
+    assert.equal(logs.filter((log) => openFiles(log.dir).length > 0).length, 0);
+    assert.equal(filesHeldOpen(), before);
+    for (const log of logs) assert.deepEqual(fs.readFileSync(path.join(log.dir, STARTS_FILE), 'utf8').trim().split('\n').map((l) => JSON.parse(l).id), ['a#1', 'a#1']);
+    // the places given back are taken again
+    const next = new RunLog(root, 'after');
+    next.started('b#1');
+    assert.deepEqual(openFiles(next.dir), [STARTS_FILE]);
+    next.close();
   });
 });
