@@ -54,7 +54,8 @@ export class RunLog {
   private pending: string[] = [];
   private flushTimer: NodeJS.Timeout | null = null;
   /**
-   * The events and starts files, opened to append once and held until close(): a start is written
+   * The events and starts files, opened to append once and held until close() or a second or two
+   * without a write (not held when the process holds MAX_HELD_FILES already): a start is written
    * before each attempt runs, and opening, appending and closing the file (with the folder made
    * again) each time cost 58 µs a step of a 200-step durable run, a fifth of its overhead over a
    * bare workflow side by side (docs/benchmarks.md, "the ninth evening").
