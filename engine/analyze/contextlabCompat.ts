@@ -184,7 +184,6 @@ function contextlabToolAction(step: Obj): { tool: string; action: string; fromPa
   const params = step.parameters;
   const named = isObj(params) && typeof params.action === 'string' ? params.action : null;
   const fsActions = TOOL_SPECS.filesystem.actions;
-  const fromParameters = (actions: Record<string, { parameters: Obj }>, name: string) => !Object.prototype.hasOwnProperty.call(actions[name].parameters, 'action');
   if (step.tool === undefined) {
     if (!FILESYSTEM_WORDS.has(action.trim()) || named === null || !Object.prototype.hasOwnProperty.call(fsActions, named)) return null;
     return { tool: 'filesystem', action: named, fromParameters: fromParameters(fsActions, named), sentence: false };
@@ -200,6 +199,16 @@ function contextlabToolAction(step: Obj): { tool: string; action: string; fromPa
   return names.length === 1 && (sentence || (blind !== null && blind.includes(action))) ? { tool, action: names[0], fromParameters: false, sentence } : null;
 }
 
+/** Whether the action `name` takes no `action` parameter of its own (so `parameters.action` named it). */
+function fromParameters(actions: Record<string, { parameters: Obj }>, name: string): boolean {
+  return !Object.prototype.hasOwnProperty.call(actions[name].parameters, 'action');
+}
+
+/** The step's copy to change: `copy` once made, else a new one (the document's value stays as it is). */
+function ownCopy(copy: Obj, step: Obj): Obj {
+  return copy === step ? { ...step } : copy;
+}
+
 /** The keys of STEP, listed once: this runs for every step of every analysis. */
 const STEP_KEYS = Object.keys(STEP);
 
@@ -211,8 +220,9 @@ function stripSteps(list: unknown, path: ValuePath, sink: FindingSink): unknown 
   for (let i = 0; i < list.length; i++) {
     const step: unknown = list[i];
     if (!isObj(step)) continue;
+    // (no closure over the copy: this runs for every step of every analysis, and a closure a step
+    // was a fifth of what an edit of a 2,000-step document allocated here)
     let copy: Obj = step;
-    const own = () => (copy === step ? (copy = { ...step }) : copy);
     const id = typeof step.id === 'string' ? step.id : null;
     for (let k = 0; k < STEP_KEYS.length; k++) {
       const key = STEP_KEYS[k];
@@ -221,23 +231,25 @@ function stripSteps(list: unknown, path: ValuePath, sink: FindingSink): unknown 
       if (key === 'retry' && isObj(step.retry)) continue;
       ids ??= list.map((s) => (isObj(s) && typeof s.id === 'string' ? s.id : null));
       report(sink, step, key, STEP[key], [...path, i], 'a step', id, new Set(ids.slice(i + 1).filter((x): x is string => x !== null)));
-      delete own()[key];
+      copy = ownCopy(copy, step);
+      delete copy[key];
     }
     // `foreach` is ContextLab's other spelling of `for_each`: read as it, and found at its own place
     if (has(step, 'foreach')) {
       if (has(step, 'for_each')) sink.atKey('key.alias-conflict', "'foreach' is an alias of 'for_each': give one of them, not both.", [...path, i, 'foreach'], { step: id });
       else {
-        const c = own();
+        const c = (copy = ownCopy(copy, step));
         c.for_each = c.foreach;
         const span = exactSpan(sink.parsed, [...path, i]);
         const at = span?.children?.get('foreach');
         if (at && !span!.children!.has('for_each')) writableSpan(sink.parsed, [...path, i])!.children!.set('for_each', at);
       }
-      delete own().foreach;
+      copy = ownCopy(copy, step);
+      delete copy.foreach;
     }
     const toolAction = contextlabToolAction(copy);
     if (toolAction) {
-      const c = own();
+      const c = (copy = ownCopy(copy, step));
       if (toolAction.sentence && !has(c, 'description')) c.description = c.action;
       c.tool = toolAction.tool;
       c.action = toolAction.action;
@@ -248,10 +260,10 @@ function stripSteps(list: unknown, path: ValuePath, sink: FindingSink): unknown 
       }
     }
     // ContextLab's one-action loop: `for_each` with an `action` and no `steps` runs the action per item
-    if (has(copy, 'for_each') && has(copy, 'action') && !has(copy, 'steps') && id !== null) oneActionLoop(own(), id, [...path, i], sink);
+    if (has(copy, 'for_each') && has(copy, 'action') && !has(copy, 'steps') && id !== null) oneActionLoop((copy = ownCopy(copy, step)), id, [...path, i], sink);
     if (Array.isArray(copy.steps)) {
       const body = stripSteps(copy.steps, [...path, i, 'steps'], sink);
-      if (body !== copy.steps) own().steps = body;
+      if (body !== copy.steps) (copy = ownCopy(copy, step)).steps = body;
     }
     if (copy !== step) (out ??= [...list])[i] = copy;
   }

@@ -19,9 +19,26 @@ export interface ParamSpec {
   inlineDocument?: boolean;
 }
 
+const NO_NAMES: readonly string[] = Object.freeze([]);
+
+/** Whether an action has a parameter that takes an inline document, by spec (specs do not change once made). */
+const takesInline = new WeakMap<ActionSpec, boolean>();
+
+function takesInlineDocument(spec: ActionSpec): boolean {
+  let known = takesInline.get(spec);
+  if (known === undefined) {
+    known = false;
+    for (const k in spec.parameters) if (Object.prototype.hasOwnProperty.call(spec.parameters, k) && spec.parameters[k].inlineDocument) known = true;
+    takesInline.set(spec, known);
+  }
+  return known;
+}
+
 /** The parameters of a step that hold an inline document (`inlineDocument` and a value of several lines). */
-export function inlineDocumentParams(spec: ActionSpec | undefined, params: Record<string, unknown>): string[] {
-  if (!spec) return [];
+export function inlineDocumentParams(spec: ActionSpec | undefined, params: Record<string, unknown>): readonly string[] {
+  // asked for every step of every analysis and every step a run starts: an action with no such
+  // parameter (almost all) gives one shared empty list, not two new lists of the step's keys
+  if (!spec || !takesInlineDocument(spec)) return NO_NAMES;
   return Object.keys(params).filter((k) => Object.prototype.hasOwnProperty.call(spec.parameters, k) && spec.parameters[k].inlineDocument && typeof params[k] === 'string' && (params[k] as string).includes('\n'));
 }
 
