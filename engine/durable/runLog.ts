@@ -3,7 +3,7 @@
 // (what `orc run --restate` follows), each start of each attempt (a start with no end is an attempt
 // a dead process was running), and the results too large for the journal.
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { runDir } from '../run/checkpointStore';
 import type { ResultDocument, RunEvent } from '../run/events';
@@ -117,19 +117,15 @@ export class RunLog {
     let fd = this.fds.get(file);
     if (fd === undefined) {
       this.ensureDir();
-      fd = openSync(path.join(this.dir, file), 'a');
-      if (this.closed || heldFiles >= MAX_HELD_FILES) {
-        try {
-          writeAll(fd, text);
-        } finally {
-          closeSync(fd);
-        }
-        return;
-      }
+      const where = path.join(this.dir, file);
+      // after close(), or while the process holds as many as it may: opened and closed for this write
+      if (this.closed || heldFiles >= MAX_HELD_FILES) return appendFileSync(where, text);
+      fd = openSync(where, 'a');
       this.fds.set(file, fd);
       heldFiles++;
     }
-    writeAll(fd, text);
+    // (given a descriptor, appendFileSync writes all of the text, however many writes it takes)
+    appendFileSync(fd, text);
     this.wrote = true;
     if (!this.idleTimer) this.closeWhenIdle();
   }
@@ -323,12 +319,6 @@ export class RunLog {
       }
     });
   }
-}
-
-/** Writes all of `text` (a write to a file may take part of it, as appendFileSync knows). */
-function writeAll(fd: number, text: string): void {
-  const bytes = Buffer.from(text, 'utf8');
-  for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
 }
 
 /** Whether a value is a reference to a large value kept in the run's folder. */
