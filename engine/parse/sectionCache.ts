@@ -2,6 +2,7 @@
 // so that an edit parses again only the sections it changed, and dropped once no recent parse of
 // their document uses them.
 import type { NodeSpan } from './nodeSpan';
+import type { PlannedText } from './sectionPlan';
 
 /** A section of a document read on its own: a top-level entry, or one item of `steps`. */
 export interface Section {
@@ -46,6 +47,8 @@ interface SectionOwner {
   /** How many sections its last parse had, and how many entries of the cache are its. */
   kept: number;
   count: number;
+  /** Its last text read by sections, with its plan: the next version is planned from it (sectionPlan.ts). */
+  planned: PlannedText | null;
 }
 
 /** The documents parsed last, least recently first: a few documents edited in turn each keep their
@@ -59,7 +62,7 @@ let current = ownerNamed('');
 function ownerNamed(name: string): SectionOwner {
   let o = owners.get(name);
   if (o) owners.delete(name);
-  else o = { name, generation: 0, lastOrder: [], order: [], kept: 0, count: 0 };
+  else o = { name, generation: 0, lastOrder: [], order: [], kept: 0, count: 0, planned: null };
   owners.set(name, o);
   for (const old of owners.keys()) {
     if (owners.size <= MAX_OWNERS) break;
@@ -68,14 +71,21 @@ function ownerNamed(name: string): SectionOwner {
   return o;
 }
 
+/** The last text of `owner`'s document read by sections, with its plan (null when none is kept). */
+export function lastPlanned(owner: string): PlannedText | null {
+  return owners.get(owner)?.planned ?? null;
+}
+
 /**
- * Starts a parse of `owner`'s document. Once the document holds more than twice its sections (plus
+ * Starts a parse of `owner`'s document, whose text and plan are `planned`. Once the document holds more than twice its sections (plus
  * 64), what its last two parses did not use is dropped, as is what documents no longer among the
  * last MAX_OWNERS left once the whole cache holds more than twice theirs: an editing session's
  * memory stays flat, whatever other documents are open.
  */
-export function startSectionParse(owner: string, kept: number): void {
+export function startSectionParse(owner: string, planned: PlannedText): void {
+  const kept = planned.plan.sections.length;
   const o = (current = ownerNamed(owner));
+  o.planned = planned;
   o.generation++;
   o.lastOrder = o.order;
   o.order = [];

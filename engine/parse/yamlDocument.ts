@@ -6,9 +6,9 @@ import { readPlainFlowDocument, readPlainSection } from './plainBlockYaml';
 import { SpanChildren, type NodeSpan } from './nodeSpan';
 import { hasChildren, MovedSpan } from './movedSpan';
 import type { ParsedYaml } from './parsedYaml';
-import { hasAnchorOrAlias, startsALine } from './sectionGuards';
+import { planSections, replanSections, type SectionPlan } from './sectionPlan';
 import { buildSpans } from './librarySpans';
-import { cachedSection, cacheSection, startSectionParse, type Section } from './sectionCache';
+import { cachedSection, cacheSection, lastPlanned, startSectionParse, type Section } from './sectionCache';
 import { tooDeepAt, tooDeepMessage } from './nestingDepth';
 
 export type { Section } from './sectionCache';
@@ -78,13 +78,16 @@ function parseDocument(text: string, options: typeof PARSE_OPTIONS): Document.Pa
  * characters) 68 / 39 and 13 / 3, where 100 steps, read by sections already, took 3.
  */
 export function parseYaml(text: string, owner = ''): ParsedYaml {
-  const lines = new LineIndex(text);
-  const plan = planSections(text, lines);
+  // the next version of a document read by sections is planned from the last one (sectionPlan.ts)
+  const last = lastPlanned(owner);
+  const replanned = last ? replanSections(last, text) : null;
+  const lines = replanned?.lines ?? new LineIndex(text);
+  const plan = replanned?.plan ?? planSections(text, lines);
   if (!plan) return readFlowDocument(text, lines) ?? parseWhole(text, lines);
   // read by sections from the first open too: as fast as one whole parse, and each section's
   // syntax tree dies young, where the whole document's tree (several times the size of the
   // text) lives through the parse and grows the heap for good
-  startSectionParse(owner, plan.sections.length);
+  startSectionParse(owner, { text, lines, plan });
   const read = readSections(text, lines, plan);
   if (read.parsed) return read.parsed;
   return parseWithTail(text, lines, plan, read.failedAt) ?? parseWhole(text, lines);
@@ -266,51 +269,13 @@ export function parseSectionWithLibrary(own: string, from: number, key: string |
   return ok && span ? { value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), span, base: from, end } : null;
 }
 
-const TOP_KEY = /^([A-Za-z_][\w-]*)[ \t]*:(?=[ \t]|\r?$)/;
-
-interface SectionPlan {
-  /** Top-level keys in order, with their line. */
-  starts: { line: number; key: string }[];
-  /** Every section to parse: a top-level entry, or one item of the `steps` list. */
-  sections: { from: number; to: number; key: string; item: number | null }[];
-}
-
-/** Where the sections of a document are, or null when it cannot be read by sections. */
-function planSections(text: string, lines: LineIndex): SectionPlan | null {
-  if (text.includes('\t') || text.includes('\r') || startsALine(text, ['---', '...', '%']) || hasAnchorOrAlias(text)) return null;
-  // top-level sections start at lines that begin with a key in column 0
-  const starts: { line: number; key: string }[] = [];
-  for (let l = 0; l < lines.lineCount; l++) {
-    // most lines are indented: their first character says so without cutting the line out
-    const first = text.charCodeAt(lines.lineStart(l));
-    if (first === 32 || first === 35 || first === 10 || Number.isNaN(first)) continue;
-    const t = lines.lineText(l);
-    if (!t || t[0] === ' ' || t[0] === '#') continue;
-    const m = TOP_KEY.exec(t);
-    if (!m) return null;
-    starts.push({ line: l, key: m[1] });
-  }
-  if (!starts.length || new Set(starts.map((x) => x.key)).size !== starts.length) return null;
-  const at = (line: number) => (line >= lines.lineCount ? text.length : lines.offset({ line, character: 0 }));
-  const sections: SectionPlan['sections'] = [];
-  for (let i = 0; i < starts.length; i++) {
-    const { line, key } = starts[i];
-    const from = i === 0 ? 0 : at(line);
-    const to = i + 1 < starts.length ? at(starts[i + 1].line) : text.length;
-    const items = key === 'steps' ? stepItems(lines, line, i + 1 < starts.length ? starts[i + 1].line : lines.lineCount) : null;
-    if (items) items.forEach((l, k) => sections.push({ from: at(l), to: k + 1 < items.length ? at(items[k + 1]) : to, key, item: k }));
-    else sections.push({ from, to, key, item: null });
-  }
-  return { starts, sections };
-}
-
 export function parseSections(text: string, lines: LineIndex, plan = planSections(text, lines)): ParsedYaml | null {
   return plan ? readSections(text, lines, plan).parsed : null;
 }
 
 /** The document read by sections; when a section cannot be read so, the index in `plan.sections`
  * of the first that cannot, with the value and spans of the top-level sections before its own. */
-function readSections(text: string, lines: LineIndex, plan: SectionPlan): { parsed: ParsedYaml | null; failedAt: number; value: Record<string, unknown>; root: NodeSpan } {
+function readSections(text: string, lines: LineIndex, plan: Pick<SectionPlan, 'starts' | 'sections'>): { parsed: ParsedYaml | null; failedAt: number; value: Record<string, unknown>; root: NodeSpan } {
   const value: Record<string, unknown> = {};
   const root: NodeSpan = { start: 0, end: 0, keyStart: -1, keyEnd: -1, children: new SpanChildren() };
   let rootEnd = 0;
@@ -407,42 +372,4 @@ const sectioned = new WeakSet<ParsedYaml>();
 /** Whether this text was read section by section (reusing cached sections), not in one parse. */
 export function readBySections(parsed: ParsedYaml): boolean {
   return sectioned.has(parsed);
-}
-
-/** The lines where the items of a block list under `steps:` start, or null if it is not one. */
-function stepItems(lines: LineIndex, keyLine: number, endLine: number): number[] | null {
-  if (!/^steps[ \t]*:[ \t]*(#.*)?$/.test(lines.lineText(keyLine))) return null;
-  let indent = -1;
-  const items: number[] = [];
-  const text = lines.text;
-  for (let l = keyLine + 1; l < endLine; l++) {
-    // the usual line read from its characters: spaces, then a plain ASCII character that is not '-' or '#'
-    const start = lines.lineStart(l);
-    let at = start;
-    while (text.charCodeAt(at) === 32) at++;
-    const c = text.charCodeAt(at);
-    if (c > 32 && c < 127 && c !== 35 && c !== 45) {
-      if (indent < 0) return null;
-      if (at - start <= indent) return null;
-      continue;
-    }
-    // `- ` (or a lone `-`): an item of the list when at its indent
-    if (c === 45 && (text.charCodeAt(at + 1) === 32 || text.charCodeAt(at + 1) === 10 || at + 1 === text.length)) {
-      if (indent < 0) indent = at - start;
-      if (at - start === indent) items.push(l);
-      else if (at - start <= indent) return null;
-      continue;
-    }
-    const t = lines.lineText(l);
-    if (!t.trim() || /^\s*#/.test(t)) continue;
-    const m = /^( *)-(?: |$)/.exec(t);
-    const lead = /^ */.exec(t)![0].length;
-    if (indent < 0) {
-      if (!m) return null;
-      indent = m[1].length;
-    }
-    if (m && m[1].length === indent) items.push(l);
-    else if (lead <= indent) return null;
-  }
-  return items.length ? items : null;
 }

@@ -28,4 +28,29 @@ describe('LineIndex positions', () => {
       for (const order of orders) for (const o of order) assert.deepEqual(lines.position(o), scanned(text, o), `${JSON.stringify(text)} at ${o}`);
     }
   });
+
+  it('an index made from the last version by `edited` answers as one made from the text, over 5,000 random edits', () => {
+    const r = rng(17);
+    const pieces = ['a', 'bc', '\n', '\n\n', 'x\ny', '\r', '\r\n', ' '];
+    let text = 'one\ntwo\n\nthree\nfour';
+    let lines = new LineIndex(text);
+    for (let k = 0; k < 5000; k++) {
+      const at = Math.floor(r() * (text.length + 1));
+      // deletions as long as the pieces typed, so the text stays short
+      const remove = r() < 0.5 ? Math.floor(r() * (text.length > 80 ? 12 : 4)) : 0;
+      const add = r() < 0.7 ? pieces[Math.floor(r() * pieces.length)] : '';
+      const next = text.slice(0, at) + add + text.slice(at + remove);
+      // the caller's prefix and suffix: the edit's own, or shorter (any stretch that holds the change)
+      const removed = Math.min(remove, text.length - at);
+      const prefix = Math.max(0, at - Math.floor(r() * 2));
+      const suffix = Math.max(0, text.length - at - removed - Math.floor(r() * 2));
+      const edited = lines.edited(next, prefix, suffix);
+      const fresh = new LineIndex(next);
+      assert.equal(edited.lineCount, fresh.lineCount, `edit ${k}: line counts differ`);
+      for (let o = -1; o <= next.length + 1; o++) assert.deepEqual(edited.position(o), fresh.position(o), `edit ${k} of ${JSON.stringify(next)} at ${o}`);
+      // a text with a carriage return now and then goes back to one without
+      text = next.includes('\r') && r() < 0.3 ? next.replace(/\r/g, '') : next;
+      lines = text === next ? edited : new LineIndex(text);
+    }
+  });
 });
