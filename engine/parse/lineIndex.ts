@@ -81,7 +81,7 @@ export class LineIndex {
   }
 
   /** The line of the last lookup: an analysis asks for offsets mostly in order, so the line asked
-   * for is most often that one or the next, found without a search. */
+   * for is most often that one or one a few lines on, found without a search of the whole text. */
   private lastLine = 0;
 
   position(offset: number): Position {
@@ -90,15 +90,25 @@ export class LineIndex {
     const count = starts.length;
     let lo = this.lastLine;
     if (!(starts[lo] <= o && (lo + 1 === count || o < starts[lo + 1]))) {
-      if (lo + 1 < count && starts[lo + 1] <= o && (lo + 2 === count || o < starts[lo + 2])) lo++;
-      else {
-        lo = 0;
-        let hi = count - 1;
-        while (lo < hi) {
-          const mid = (lo + hi + 1) >> 1;
-          if (starts[mid] <= o) lo = mid;
-          else hi = mid - 1;
+      let hi = count - 1;
+      if (starts[lo] <= o) {
+        // further on (the next step's place, its findings' ranges): lines 1, 2, 4, 8... on from the
+        // last, then a search between the last two, where a search of all 15,000 lines of a
+        // 2,000-step document took 14 reads spread over the whole index
+        let step = 1;
+        while (lo + step < count && starts[lo + step] <= o) {
+          lo += step;
+          step *= 2;
         }
+        hi = Math.min(lo + step, count) - 1;
+      } else {
+        hi = lo - 1;
+        lo = 0;
+      }
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (starts[mid] <= o) lo = mid;
+        else hi = mid - 1;
       }
       this.lastLine = lo;
     }

@@ -29,6 +29,25 @@ describe('LineIndex positions', () => {
     }
   });
 
+  it('equal a scan on 3,000 lines for offsets that go forward by small and large steps, and back', () => {
+    const r = rng(5);
+    const text = Array.from({ length: 3000 }, () => 'x'.repeat(Math.floor(r() * 40))).join('\n');
+    const lines = new LineIndex(text);
+    // the scan's answer at every offset, in one pass
+    const byScan: { line: number; character: number }[] = [];
+    for (let o = 0, line = 0, start = 0; o <= text.length; o++) {
+      byScan.push({ line, character: o - start });
+      if (text[o] === '\n') [line, start] = [line + 1, o + 1];
+    }
+    let o = 0;
+    for (let k = 0; k < 20_000; k++) {
+      // mostly forward, by a character to thousands of them; now and then back, or out of range
+      const jump = r() < 0.8 ? Math.floor(r() ** 4 * 20_000) : -Math.floor(r() * 20_000);
+      o = r() < 0.01 ? text.length + 5 : Math.max(-1, Math.min(text.length, o + jump));
+      assert.deepEqual(lines.position(o), byScan[Math.max(0, Math.min(o, text.length))], `at ${o}`);
+    }
+  });
+
   it('an index made from the last version by `edited` answers as one made from the text, over 5,000 random edits', () => {
     const r = rng(17);
     const pieces = ['a', 'bc', '\n', '\n\n', 'x\ny', '\r', '\r\n', ' '];
