@@ -32,11 +32,13 @@ export function movedReference(r: StepReference, lines: number): StepReference {
 }
 
 export function movedSite(s: TemplateSite, lines: number, offsets: number): TemplateSite {
-  return {
-    ...s,
-    offsets: s.offsets !== null && offsets ? movedOffsets(s.offsets, offsets) : s.offsets,
-    error: s.error && lines ? { message: s.error.message, range: movedRange(s.error.range, lines) } : s.error,
-  };
+  const moved = s.offsets !== null && offsets ? movedOffsets(s.offsets, offsets) : s.offsets;
+  const error = s.error && lines ? { message: s.error.message, range: movedRange(s.error.range, lines) } : s.error;
+  if (moved === s.offsets && error === s.error) return s;
+  // each field written out, not spread: the language server runs without TurboFan's inlining
+  // (server/server.ts), where spreading a site was the largest single cost of an edit's analysis
+  // (2,000 steps, an edit in the middle: 8 % of a profile, the thousand steps after it each moved)
+  return { path: s.path, source: s.source, kind: s.kind, step: s.step, offsets: moved, references: s.references, error, scope: s.scope };
 }
 
 export function rangeInside(r: Range, place: Place): boolean {

@@ -90,6 +90,7 @@ export class StepMemoContext {
     const head = JSON.stringify([cat, mcp ?? null, pipeline.parameters.map((p) => p.name), Object.keys(pipeline.experts), Object.keys(pipeline.personalities), Object.keys(pipeline.mcpServers)]);
     const context = contextOf({ head, signatures: pipeline.steps.map(signatureOf) });
     this.places = new Array(pipeline.steps.length);
+    this.entries = new Array(pipeline.steps.length);
     this.id = context.id;
     this.shared = context.shared;
   }
@@ -105,6 +106,23 @@ export class StepMemoContext {
   /** The place of each top-level step found so far, by its index: a list of the steps' length, not a
    * Map (the analysis's outline, made later, keeps this context: a Map of 5,000 entries was 0.2 MiB). */
   private readonly places: (Place | null | undefined)[];
+
+  /** The memo entry of each top-level step looked up so far, by its index (null: it has none): one
+   * lookup by the step's value a step and analysis, not one for each memo that asks. */
+  private readonly entries: (StepEntry | null | undefined)[];
+
+  /** The memo entry of a top-level step (see `entryAt`). */
+  entryOf(step: Step): StepEntry | undefined {
+    const index = step.path[1] as number;
+    let e = this.entries[index];
+    if (e === undefined) this.entries[index] = e = entryAt(step.raw, index) ?? null;
+    return e ?? undefined;
+  }
+
+  /** The step's entry is now `e` (a memo made it). */
+  entryMade(step: Step, e: StepEntry): void {
+    this.entries[step.path[1] as number] = e;
+  }
 
   /** Where the top-level step stands in this document, or null when its span is not its own. */
   place(step: Step): Place | null {
@@ -200,7 +218,7 @@ export class StepMemo<T> {
 
   /** The data of this step checked before in the same context, moved to where the step is now. */
   get(ctx: StepMemoContext, step: Step, place: Place): T | undefined {
-    const e = entryAt(step.raw, step.path[1] as number);
+    const e = ctx.entryOf(step);
     if (!e || e.context !== ctx.id || e.get(this.slot) === undefined) return undefined;
     // the entry keeps the moved copies, the ones this analysis holds, so the two share them
     if (e.place !== place) e.moveTo(place);
@@ -211,7 +229,7 @@ export class StepMemo<T> {
   set(ctx: StepMemoContext, step: Step, place: Place, data: T): void {
     if (!this.inside(data, place)) return;
     const index = step.path[1] as number;
-    let e = entryAt(step.raw, index);
+    let e = ctx.entryOf(step);
     if (e && e.context === ctx.id) {
       // the other memos' data of this step in this context, where the step is now
       if (e.place !== place) e.moveTo(place);
@@ -226,6 +244,7 @@ export class StepMemo<T> {
       else if (!Array.isArray(entries)) entriesByRaw.set(step.raw, [entries, fresh]);
       else if (e) entries[entries.indexOf(e)] = fresh;
       else entries.push(fresh);
+      ctx.entryMade(step, fresh);
       e = fresh;
     }
     e.set(this.slot, data);
