@@ -130,8 +130,14 @@ export class StepMemoContext {
     let place = this.places[index];
     if (place !== undefined) return place;
     const span = exactSpan(this.parsed, step.path);
+    if (!span || span.end <= span.start) return (this.places[index] = null);
     const lines = this.parsed.lines;
-    place = !span || span.end <= span.start ? null : { offset: span.start, end: span.end, line: lines.position(span.start).line, lastLine: lines.position(span.end).line };
+    const line = lines.position(span.start).line;
+    const lastLine = lines.position(span.end).line;
+    // where its entry was kept, when the step has not moved (every step before an edit): the same
+    // object, not a new one a step that the next collection copies and its entry must move to
+    const kept = this.entryOf(step)?.place;
+    place = kept && kept.offset === span.start && kept.end === span.end && kept.line === line && kept.lastLine === lastLine ? kept : { offset: span.start, end: span.end, line, lastLine };
     this.places[index] = place;
     return place;
   }
