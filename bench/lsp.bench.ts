@@ -21,7 +21,7 @@ import * as path from 'node:path';
 import type { CompletionItem, PublishDiagnosticsParams, Range } from 'vscode-languageserver-protocol';
 import { COMPLETION_LIMIT } from '../server/completionLimit';
 import { LspClient, SERVER } from '../test/helpers/lspClient';
-import { SERVER_ENV } from '../server/launch';
+import { SERVER_ENV, SERVER_EXEC_ARGV } from '../server/launch';
 import { generatePipeline } from './generatePipeline';
 import { oneLinePipeline, ONE_LINE_STEPS } from './oneLinePipeline';
 import { goal, median, percentile, table } from './stats';
@@ -60,7 +60,7 @@ function rssMiB(pid: number): number {
 
 async function start(name: 'ours' | 'yaml-language-server'): Promise<Server> {
   // ours as the extension starts it (server/launch.ts); theirs as its own extension does
-  const lsp = name === 'ours' ? new LspClient('stdio', process.execPath, [SERVER], OURS_ENV) : new LspClient('stdio', process.execPath, [YLS]);
+  const lsp = name === 'ours' ? new LspClient('stdio', process.execPath, [...SERVER_EXEC_ARGV, SERVER], OURS_ENV) : new LspClient('stdio', process.execPath, [YLS]);
   const yamlSettings = { schemas: { [SCHEMA]: '*.pipeline.yaml' }, validate: true, completion: true, hover: true };
   lsp.connection.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) => p.items.map((i) => (i.section === 'yaml' ? yamlSettings : null)));
   const waiters: { uri: string; errors: number | null; resolve: () => void }[] = [];

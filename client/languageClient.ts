@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { IPCMessageReader, IPCMessageWriter, LanguageClient, type LanguageClientOptions, type MessageTransports } from 'vscode-languageclient/node';
 import { type GraphDocument } from '../engine/api/index';
 import { GRAPH_REQUEST, WORKSPACE_TRUSTED_NOTIFICATION, type GraphParams, type GraphResult } from '../server/protocol';
-import { SERVER_ENV } from '../server/launch';
+import { SERVER_ENV, SERVER_EXEC_ARGV } from '../server/launch';
 
 export const LANGUAGE_ID = 'orchestrator-pipeline';
 /** Eval files (`*.eval.yaml`): their own language, checked by the same server. */
@@ -31,7 +31,7 @@ function forkServer(module: string, env: NodeJS.ProcessEnv, output: () => vscode
   watch.serverForked();
   const child = fork(module, ['--node-ipc', `--clientProcessId=${process.pid}`], {
     env: { ...env, ELECTRON_RUN_AS_NODE: '1', ELECTRON_NO_ASAR: '1' },
-    execArgv: debugging ? ['--nolazy', '--inspect=6009'] : [],
+    execArgv: [...SERVER_EXEC_ARGV, ...(debugging ? ['--nolazy', '--inspect=6009'] : [])],
     cwd,
     silent: true,
   });
