@@ -13,8 +13,11 @@ import {
   type PublishDiagnosticsParams,
 } from 'vscode-languageserver-protocol/node';
 import { ROOT } from './cli';
+import { SERVER_EXEC_ARGV } from '../../server/launch';
 
 export const SERVER = path.join(ROOT, 'dist', 'server.js');
+/** The server with the V8 settings the editor starts it with (server/launch.ts). */
+const AS_STARTED = [...SERVER_EXEC_ARGV, SERVER];
 
 export class LspClient {
   readonly proc: ChildProcess;
@@ -24,12 +27,13 @@ export class LspClient {
   readonly logs: string[] = [];
   private versions = new Map<string, number>();
 
-  constructor(transport: 'stdio' | 'ipc', command = process.execPath, args: string[] = [SERVER], env: NodeJS.ProcessEnv = process.env) {
+  /** `args`: Node's flags, then the server's module (the shipped server, started as the editor starts it, by default). */
+  constructor(transport: 'stdio' | 'ipc', command = process.execPath, args: string[] = AS_STARTED, env: NodeJS.ProcessEnv = process.env) {
     if (transport === 'stdio') {
       this.proc = spawn(command, [...args, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env });
       this.connection = createProtocolConnection(new StreamMessageReader(this.proc.stdout!), new StreamMessageWriter(this.proc.stdin!));
     } else {
-      this.proc = fork(args[0], ['--node-ipc'], { stdio: ['pipe', 'pipe', 'pipe', 'ipc'], env });
+      this.proc = fork(args[args.length - 1], ['--node-ipc'], { execArgv: args.slice(0, -1), stdio: ['pipe', 'pipe', 'pipe', 'ipc'], env });
       this.connection = createProtocolConnection(new IPCMessageReader(this.proc), new IPCMessageWriter(this.proc));
     }
     this.proc.stderr?.on('data', (c) => this.logs.push(String(c)));

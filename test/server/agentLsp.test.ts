@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import type { CodeAction, CompletionItem, Diagnostic, Hover, TextEdit } from 'vscode-languageserver-protocol';
 import { configHash } from '../../engine/mcp/config';
 import { TOOL_SPECS } from '../../engine/toolkit/toolSpecs';
-import { LspClient, SERVER } from '../helpers/lspClient';
+import { LspClient } from '../helpers/lspClient';
 
 const DOC = [
   'id: main', //                                            0
@@ -91,7 +91,7 @@ describe('language server: agents', function () {
     uri = pathToFileURL(path.join(dir, 'main.pipeline.yaml')).href;
     // the user's MCP settings declare one more server
     fs.writeFileSync(path.join(dir, 'mcp.json'), JSON.stringify({ servers: { notes: { command: 'node', args: ['notes.js'] } } }));
-    lsp = new LspClient('stdio', process.execPath, [SERVER], { ...process.env, ORC_MCP_CONFIG: path.join(dir, 'mcp.json') });
+    lsp = new LspClient('stdio', process.execPath, undefined, { ...process.env, ORC_MCP_CONFIG: path.join(dir, 'mcp.json') });
     await lsp.initialize();
     lsp.open(uri, DOC);
   });

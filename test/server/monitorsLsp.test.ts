@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CodeAction, CompletionItem, Diagnostic, Hover } from 'vscode-languageserver-protocol';
-import { LspClient, SERVER } from '../helpers/lspClient';
+import { LspClient } from '../helpers/lspClient';
 
 const pos = (line: number, character: number) => ({ line, character });
 const rangeText = (r: Diagnostic['range']) => `${r.start.line}:${r.start.character}-${r.end.line}:${r.end.character}`;
@@ -64,7 +64,7 @@ describe('language server: monitors', function () {
     dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'orc-monitors-lsp-')));
     uri = pathToFileURL(path.join(dir, 'support.pipeline.yaml')).href;
     fs.writeFileSync(path.join(dir, 'support.pipeline.yaml'), M);
-    lsp = new LspClient('stdio', process.execPath, [SERVER]);
+    lsp = new LspClient('stdio');
     await lsp.initialize();
     lsp.open(uri, M);
   });

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CodeLens, CompletionItem, Diagnostic, Hover, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
 import { Cron } from 'croner';
-import { LspClient, SERVER } from '../helpers/lspClient';
+import { LspClient } from '../helpers/lspClient';
 
 const pos = (line: number, character: number) => ({ line, character });
 const rangeText = (r: Diagnostic['range']) => `${r.start.line}:${r.start.character}-${r.end.line}:${r.end.character}`;
@@ -53,7 +53,7 @@ describe('language server: triggers', function () {
     fs.writeFileSync(path.join(dir, 'a.pipeline.yaml'), A);
     fs.writeFileSync(path.join(dir, 'hooks', 'b.pipeline.yaml'), B);
     fs.writeFileSync(path.join(dir, 'c.pipeline.yaml'), C);
-    lsp = new LspClient('stdio', process.execPath, [SERVER]);
+    lsp = new LspClient('stdio');
     // the client implements serving the workspace (the triggers' lenses name it), and no other lens command
     const initializationOptions = { commands: ['orchestrator.serveWorkspace'] };
     await lsp.connection.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(dir).href, workspaceFolders: [{ uri: pathToFileURL(dir).href, name: 'w' }], initializationOptions, capabilities: { textDocument: { publishDiagnostics: { versionSupport: true } } } });
