@@ -135,7 +135,7 @@ export class StepMemoContext {
     const line = lines.position(span.start).line;
     const lastLine = lines.position(span.end).line;
     // where its entry was kept, when the step has not moved (every step before an edit): the same
-    // object, not a new one a step that the next collection copies and its entry must move to
+    // object, not a new one for each step, which the next collection copies and the entry moves to
     const kept = this.entryOf(step)?.place;
     place = kept && kept.offset === span.start && kept.end === span.end && kept.line === line && kept.lastLine === lastLine ? kept : { offset: span.start, end: span.end, line, lastLine };
     this.places[index] = place;

@@ -52,7 +52,7 @@ export function planSections(text: string, lines: LineIndex): SectionPlan | null
  * none of what the guards decline (a tab, a carriage return, a document marker, an anchor or an
  * alias): the lines before the change keep their place, those after it move by as many lines and
  * characters as it added. Null when it cannot tell (the caller plans the whole text): the plan it
- * returns is always the one `planSections` makes of the whole text (test/engine/parse/sectionParse.test.ts).
+ * returns is always the one `planSections` makes of the whole text (test/engine/parse/sectionPlan.test.ts).
  */
 export function replanSections(last: PlannedText, text: string): { lines: LineIndex; plan: SectionPlan } | null {
   const old = last.text;
