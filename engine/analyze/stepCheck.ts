@@ -13,8 +13,9 @@ import { STEP_ALIASES, stepKey } from './normalize';
 import { TYPE_WORDS } from '../spec/values';
 import { didYouMean, suggest } from './suggest';
 import type { StepListContext, TemplateCheckResult } from './templateCheck';
+import type { ImpliedDependency } from './templateSiteCheck';
 import type { McpAnalysisInfo } from '../mcp/catalog';
-import { StepMemo, topLevelAncestors, topLevelPlan, type StepMemoContext } from './stepMemo';
+import { StepMemo, topLevelAncestors, topLevelIds, topLevelImplied, topLevelPlan, type StepMemoContext } from './stepMemo';
 import { findingInside, movedFinding, movedReference, rangeInside } from './movedResults';
 import { offsetAt } from '../parse/scalarOffsets';
 import { appendFew, everyFew, fewFrom, mapFew, type Few } from '../util/none';
@@ -207,6 +208,32 @@ const MEMO = new StepMemo<StepChecked>(
   (d, place) => everyFew(d.findings, (f) => findingInside(f, place)) && everyFew(d.references, (r) => rangeInside(r.range, place)),
 );
 
+/** The implied dependencies among a list's steps (`siblings`) that its explicit ones do not order
+ * already, by their index in `implied`, each with whether it adds an edge (the first of its pair).
+ * The ancestor query is made at the first one: most pipelines have none. */
+function impliedOutcome(implied: readonly ImpliedDependency[], siblings: Set<string>, ancestors: () => (a: string, b: string) => boolean): { k: number; added: boolean }[] {
+  const out: { k: number; added: boolean }[] = [];
+  let isAncestor: ((a: string, b: string) => boolean) | null = null;
+  // an explicit edge makes its ends ancestors: only an implied edge can be met again here
+  const keys = new Set<string>();
+  for (let k = 0; k < implied.length; k++) {
+    const imp = implied[k];
+    if (!siblings.has(imp.from) || !siblings.has(imp.to)) continue;
+    isAncestor ??= ancestors();
+    if (isAncestor(imp.from, imp.to)) continue; // already ordered by explicit dependencies
+    const key = `${imp.from}>${imp.to}`;
+    const added = !keys.has(key);
+    if (added) keys.add(key);
+    out.push({ k, added });
+  }
+  return out;
+}
+
+function listIds(steps: Step[]): { ids: string[]; siblings: Set<string> } {
+  const ids = steps.map((s) => s.id);
+  return { ids, siblings: new Set(ids) };
+}
+
 export interface StepCheckResult {
   plan: Plan;
   bodyPlans: Record<string, Plan>;
@@ -228,7 +255,8 @@ export function checkSteps(pipeline: Pipeline, sink: FindingSink, index: Map<str
   const bodyPlans: Record<string, Plan> = {};
   const planList = (steps: Step[], owner: Step | null, parent: StepListContext | null): Plan => {
     const ctx: StepListContext = { steps, loop: owner, parent };
-    const siblings = new Set(steps.map((s) => s.id));
+    // the top level of an analysis that keeps step results: the last one's ids and set when the same
+    const { ids, siblings } = !owner && memo ? topLevelIds(steps) : listIds(steps);
     const edges: PlanEdge[] = [];
     // where edges[i] is written: its dependency reference, or its implied dependency (a map by
     // 'from>to' is made only for a cycle: one string and entry per edge were a tenth of this check
@@ -295,20 +323,14 @@ export function checkSteps(pipeline: Pipeline, sink: FindingSink, index: Map<str
       }
       if (step.body) bodyPlans[sid] = planList(step.body, step, ctx);
     }
-    const ids = steps.map((s) => s.id);
-    // implied dependencies from templates, among this list's steps (the ancestor query is made at
-    // the first one: most pipelines have none)
-    let isAncestor: ((a: string, b: string) => boolean) | null = null;
-    // an explicit edge makes its ends ancestors: only an implied edge can be met again here
-    const impliedKeys = new Set<string>();
-    for (let k = 0; k < templates.implied.length; k++) {
+    // implied dependencies from templates, among this list's steps: at the top level of an analysis
+    // that keeps step results, what they came to last time when nothing they depend on changed
+    const ancestors = () => (owner || !memo ? ancestorQuery(ids, edges) : topLevelAncestors(ids, edges, ancestorQuery));
+    const outcome = !owner && memo ? topLevelImplied(ids, edges, templates.implied, () => impliedOutcome(templates.implied, siblings, ancestors)) : impliedOutcome(templates.implied, siblings, ancestors);
+    for (let j = 0; j < outcome.length; j++) {
+      const { k, added } = outcome[j];
       const imp = templates.implied[k];
-      if (!siblings.has(imp.from) || !siblings.has(imp.to)) continue;
-      isAncestor ??= owner || !memo ? ancestorQuery(ids, edges) : topLevelAncestors(ids, edges, ancestorQuery);
-      if (isAncestor(imp.from, imp.to)) continue; // already ordered by explicit dependencies
-      const key = `${imp.from}>${imp.to}`;
-      if (!impliedKeys.has(key)) {
-        impliedKeys.add(key);
+      if (added) {
         edges.push({ from: imp.from, to: imp.to, kind: 'implied' });
         edgeSources.push(imp);
       }

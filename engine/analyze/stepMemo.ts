@@ -276,6 +276,54 @@ export function topLevelPlan(ids: string[], edges: PlanEdge[]): Plan {
   return plan;
 }
 
+/** The top-level step ids of the last analysis that keeps step results, with their set. */
+let lastIds: { ids: string[]; siblings: Set<string> } | null = null;
+
+/** The ids of the top-level steps and their set: the last analysis's when they are the same (most
+ * edits change no id), so an edit neither lists 2,000 ids again nor fills a set of them; the plan
+ * and ancestor query below then find the same list at once. Neither is changed by its callers. */
+export function topLevelIds(steps: Step[]): { ids: string[]; siblings: Set<string> } {
+  const last = lastIds;
+  if (last && last.ids.length === steps.length) {
+    let k = 0;
+    while (k < steps.length && last.ids[k] === steps[k].id) k++;
+    if (k === steps.length) return last;
+  }
+  const ids = steps.map((x) => x.id);
+  return (lastIds = { ids, siblings: new Set(ids) });
+}
+
+/** What the implied dependencies of the top level came to in the last analysis that keeps step
+ * results, with what it was made of. */
+let lastImplied: { ids: string[]; edges: PlanEdge[]; implied: readonly ImpliedEnds[]; outcome: unknown } | null = null;
+
+/** The two ends of an implied dependency: all that decides what it comes to. */
+interface ImpliedEnds {
+  readonly from: string;
+  readonly to: string;
+}
+
+/**
+ * `make()`, what the top level's implied dependencies come to (which are not ordered already, which
+ * add an edge), by their index: the last analysis's when the ids, the explicit `edges` and the
+ * `implied` dependencies' ends are the same, in the same order. At 2,000 steps each dependency's
+ * ends were looked up in the set of ids and the ancestor query at every edit.
+ */
+export function topLevelImplied<T>(ids: string[], edges: PlanEdge[], implied: readonly ImpliedEnds[], make: () => T): T {
+  const last = lastImplied;
+  if (last && sameStrings(last.ids, ids) && sameEdges(last.edges, edges) && sameEnds(last.implied, implied)) return last.outcome as T;
+  const outcome = make();
+  // the caller goes on adding edges to its list, and the implied list is the analysis's own
+  lastImplied = { ids, edges: edges.slice(), implied: implied.slice(), outcome };
+  return outcome;
+}
+
+function sameEnds(a: readonly ImpliedEnds[], b: readonly ImpliedEnds[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i].from !== b[i].from || a[i].to !== b[i].to) return false;
+  return true;
+}
+
 type AncestorQuery = (a: string, b: string) => boolean;
 
 /** The ancestor query (engine/analyze/cycleCheck.ts) of the last analysis that keeps step results,
@@ -294,6 +342,7 @@ export function topLevelAncestors(ids: string[], edges: PlanEdge[], make: (ids: 
 }
 
 function sameStrings(a: string[], b: string[]): boolean {
+  if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
@@ -314,4 +363,6 @@ export function forgetStepMemo(): void {
   recentContexts.length = 0;
   lastTopLevel = null;
   lastAncestors = null;
+  lastIds = null;
+  lastImplied = null;
 }
