@@ -11,12 +11,12 @@ import { didYouMean, suggestAmong } from './suggest';
 
 const FAILURE_WORDS = ['fail', 'continue', 'skip', 'retry'];
 
-/** Checks the jumps of one step list, records them as references, and finds the steps they make unreachable. */
-export function checkJumps(steps: Step[], plan: Plan, sink: FindingSink, index: Map<string, StepIndexEntry>, references: StepReference[]): void {
+/** Checks the jumps of one step list, records them as references, and finds the steps they make
+ * unreachable. `siblings`: the list's ids (its caller's set; one is made when not given). */
+export function checkJumps(steps: Step[], plan: Plan, sink: FindingSink, index: Map<string, StepIndexEntry>, references: StepReference[], siblings: ReadonlySet<string> = new Set(steps.map((s) => s.id))): void {
   // built when first needed: most steps jump nowhere, and this runs on every edit
   let orderMap: Map<string, number> | null = null;
   const order = () => (orderMap ??= new Map(plan.executionOrder.map((id, i) => [id, i])));
-  const siblings = new Set(steps.map((s) => s.id));
   const jumpTargets = new Set<string>();
   const checkJump = (step: Step, key: string, target: string | null) => {
     if (target === null || isAutoTag(target)) return;
@@ -44,7 +44,7 @@ export function checkJumps(steps: Step[], plan: Plan, sink: FindingSink, index: 
     }
   }
   // an on_failure target that is not a pure handler runs on the normal path too: say so
-  for (const [target, why] of failureTargets(steps, plan).alsoNormal) {
+  for (const [target, why] of failureTargets(steps, plan, siblings).alsoNormal) {
     const names = (l: string[]) => l.map((x) => `'${x}'`).join(', ');
     const because = why.dependents.length ? `${names(why.dependents)} ${why.dependents.length > 1 ? 'depend' : 'depends'} on it` : `${names(why.otherJumps)} also ${why.otherJumps.length > 1 ? 'jump' : 'jumps'} to it`;
     for (const src of why.sources) {

@@ -344,7 +344,7 @@ export function checkSteps(pipeline: Pipeline, sink: FindingSink, index: Map<str
       const edgeRange = new Map<string, { readonly range: Range }>(edges.map((e, k) => [`${e.from}>${e.to}`, edgeSources[k]]));
       for (const comp of cycles(plan.steps, plan.edges)) reportCycle(comp, plan.edges, edgeRange, sink, index);
     }
-    checkJumps(steps, plan, sink, index, references);
+    checkJumps(steps, plan, sink, index, references, siblings);
     return plan;
   };
   const plan = planList(pipeline.steps, null, null);

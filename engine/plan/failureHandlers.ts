@@ -11,14 +11,16 @@ export interface FailureTargets {
   alsoNormal: Map<string, { sources: string[]; dependents: string[]; otherJumps: string[] }>;
 }
 
-export function failureTargets(steps: Step[], plan: Plan): FailureTargets {
-  const ids = new Set(steps.map((s) => s.id));
+/** `ids`: the steps' ids, when the caller has their set (the analysis, at every edit). */
+export function failureTargets(steps: Step[], plan: Plan, ids: ReadonlySet<string> = new Set(steps.map((s) => s.id))): FailureTargets {
   const sources = new Map<string, string[]>();
   const otherJumps = new Map<string, string[]>();
   const add = (m: Map<string, string[]>, k: string, v: string) => m.set(k, [...(m.get(k) ?? []), v]);
   for (const s of steps) {
     if (s.onFailure.kind === 'jump' && ids.has(s.onFailure.target) && s.onFailure.target !== s.id) add(sources, s.onFailure.target, s.id);
-    for (const t of [s.onSuccess, s.onFalse]) if (t !== null && ids.has(t)) add(otherJumps, t, s.id);
+    // the two other jumps, read one by one (not a list of them made for each step)
+    if (s.onSuccess !== null && ids.has(s.onSuccess)) add(otherJumps, s.onSuccess, s.id);
+    if (s.onFalse !== null && ids.has(s.onFalse)) add(otherJumps, s.onFalse, s.id);
   }
   const dependents = new Map<string, string[]>();
   for (const e of plan.edges) if (sources.has(e.from)) add(dependents, e.from, e.to);
