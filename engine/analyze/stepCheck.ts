@@ -15,7 +15,7 @@ import { didYouMean, suggest } from './suggest';
 import type { StepListContext, TemplateCheckResult } from './templateCheck';
 import type { ImpliedDependency } from './templateSiteCheck';
 import type { McpAnalysisInfo } from '../mcp/catalog';
-import { StepMemo, topLevelAncestors, topLevelIds, topLevelImplied, topLevelPlan, type StepMemoContext } from './stepMemo';
+import { listIds, StepMemo, topLevelAncestors, topLevelIds, topLevelImplied, topLevelPlan, type StepMemoContext } from './stepMemo';
 import { findingInside, movedFinding, movedReference, rangeInside } from './movedResults';
 import { offsetAt } from '../parse/scalarOffsets';
 import { appendFew, everyFew, fewFrom, mapFew, type Few } from '../util/none';
@@ -211,7 +211,7 @@ const MEMO = new StepMemo<StepChecked>(
 /** The implied dependencies among a list's steps (`siblings`) that its explicit ones do not order
  * already, by their index in `implied`, each with whether it adds an edge (the first of its pair).
  * The ancestor query is made at the first one: most pipelines have none. */
-function impliedOutcome(implied: readonly ImpliedDependency[], siblings: Set<string>, ancestors: () => (a: string, b: string) => boolean): { k: number; added: boolean }[] {
+function impliedOutcome(implied: readonly ImpliedDependency[], siblings: ReadonlySet<string>, ancestors: () => (a: string, b: string) => boolean): { k: number; added: boolean }[] {
   const out: { k: number; added: boolean }[] = [];
   let isAncestor: ((a: string, b: string) => boolean) | null = null;
   // an explicit edge makes its ends ancestors: only an implied edge can be met again here
@@ -227,11 +227,6 @@ function impliedOutcome(implied: readonly ImpliedDependency[], siblings: Set<str
     out.push({ k, added });
   }
   return out;
-}
-
-function listIds(steps: Step[]): { ids: string[]; siblings: Set<string> } {
-  const ids = steps.map((s) => s.id);
-  return { ids, siblings: new Set(ids) };
 }
 
 export interface StepCheckResult {

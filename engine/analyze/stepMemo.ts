@@ -289,8 +289,13 @@ export function topLevelIds(steps: Step[]): { ids: string[]; siblings: Set<strin
     while (k < steps.length && last.ids[k] === steps[k].id) k++;
     if (k === steps.length) return last;
   }
+  return (lastIds = listIds(steps));
+}
+
+/** The ids of a list of steps and their set (made anew: see topLevelIds for the top level's). */
+export function listIds(steps: Step[]): { ids: string[]; siblings: Set<string> } {
   const ids = steps.map((x) => x.id);
-  return (lastIds = { ids, siblings: new Set(ids) });
+  return { ids, siblings: new Set(ids) };
 }
 
 /** What the implied dependencies of the top level came to in the last analysis that keeps step
